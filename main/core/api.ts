@@ -1,0 +1,33 @@
+/**
+ * The workstation core as its hosts see it. Electron's main process and the browser host
+ * both create one core and forward the renderer's calls to `invoke`, and its events back.
+ * Nothing here knows which transport carries the calls.
+ */
+import type { RpcErrorShape, RpcEventName, RpcEvents } from '../../shared/rpc.js';
+
+export interface WorkstationCoreOptions {
+  /** Folder for the per-user caches and the workstation's settings (created if missing). */
+  dataDir: string;
+  /** Base URL of the sync server, e.g. http://127.0.0.1:4780. */
+  serverUrl: string;
+  /** Stable id of this installation; made and stored in dataDir when not given. */
+  clientId?: string;
+  /** Clock, injectable so SLA and offline tests can control time. Defaults to Date.now. */
+  now?: () => number;
+}
+
+export type RpcOutcome = { ok: true; result: unknown } | { ok: false; error: RpcErrorShape };
+
+export type CoreEventListener = <E extends RpcEventName>(event: E, payload: RpcEvents[E]) => void;
+
+export interface WorkstationCore {
+  /**
+   * Runs one renderer call. `method` and `params` are untrusted: they are validated against
+   * shared/rpc.ts and a bad call resolves to `{ ok: false, error }`; this never rejects.
+   */
+  invoke(method: unknown, params: unknown): Promise<RpcOutcome>;
+  /** Subscribes to pushed events; returns the unsubscribe function. */
+  onEvent(listener: CoreEventListener): () => void;
+  /** Disconnects from the server and closes the cache. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,97 @@
+/**
+ * The server's HTTP API (public contract, documented in the README): request schemas,
+ * response shapes, and the one error body every endpoint uses.
+ */
+import { z } from 'zod';
+import {
+  MAX_SUBJECT_LENGTH,
+  channelSchema,
+  textSchema,
+  ticketStatusSchema,
+  type Channel,
+  type Ticket,
+  type TicketBundle,
+  type User,
+} from './domain.js';
+
+export const DEFAULT_SERVER_PORT = 4780;
+export const DEFAULT_WORKSTATION_PORT = 4781;
+
+/** Every HTTP error: a code, a human sentence, and for 400s each bad field by its path. */
+export interface ApiErrorBody {
+  error: {
+    code: 'invalid_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'payload_too_large' | 'internal';
+    message: string;
+    fields?: Array<{ path: string; message: string }>;
+  };
+}
+
+export const loginRequestSchema = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(200),
+});
+export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+export interface LoginResponse {
+  token: string;
+  expiresAt: number;
+  user: User;
+}
+
+const optionalTrimmed = (max: number) => z.string().trim().min(1).max(max).optional();
+
+export const inboundContactSchema = z
+  .object({
+    channel: channelSchema,
+    customer: z
+      .object({
+        name: optionalTrimmed(200),
+        phone: z
+          .string()
+          .trim()
+          .regex(/^\+?[0-9 ()-]{3,30}$/, { message: 'is not a phone number' })
+          .optional(),
+        email: z.email({ message: 'is not an email address' }).max(320).optional(),
+        socialId: optionalTrimmed(200),
+      })
+      .strict(),
+    subject: z.string().trim().max(MAX_SUBJECT_LENGTH).optional(),
+    text: textSchema,
+    externalMessageId: z.string().trim().min(1).max(500).optional(),
+    receivedAt: z.iso.datetime({ offset: true, message: 'is not an ISO 8601 date-time' }).optional(),
+  })
+  .strict()
+  .refine((c) => c.customer.phone ?? c.customer.email ?? c.customer.socialId ?? c.customer.name, {
+    message: 'must identify the customer by at least one of name, phone, email, socialId',
+    path: ['customer'],
+  });
+export type InboundContact = z.infer<typeof inboundContactSchema>;
+
+export interface InboundResponse {
+  ticketId: string;
+  messageId: string;
+  /** True when this contact opened a new ticket, false when it joined one (or was a repeat). */
+  created: boolean;
+  /** True when the externalMessageId was seen before and nothing was stored. */
+  duplicate: boolean;
+}
+
+export const ticketListQuerySchema = z.object({
+  status: ticketStatusSchema.optional(),
+  channel: channelSchema.optional(),
+  /** Customer id, or a substring of the customer's name, phone or email. */
+  customer: z.string().trim().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** Opaque cursor from the previous page's `next`. */
+  cursor: z.string().max(200).optional(),
+});
+export type TicketListQuery = z.infer<typeof ticketListQuerySchema>;
+
+export interface TicketListResponse {
+  tickets: Ticket[];
+  next: string | null;
+}
+
+export type TicketDetailResponse = TicketBundle;
+
+export type ChannelCounts = Record<Channel, number>;

@@ -1,0 +1,41 @@
+/**
+ * Business identifiers: tickets `GD` + YYYYMMDD + per-day sequence (≥ 3 digits),
+ * customers `CUS` + YYYYMMDD + sequence. The day is the organisation's local day
+ * (China Standard Time by default, which has no daylight saving).
+ */
+
+export const CHINA_UTC_OFFSET_MINUTES = 8 * 60;
+
+/** The organisation-local calendar day of an instant, as `YYYYMMDD`. */
+export function dayKey(epochMs: number, utcOffsetMinutes: number = CHINA_UTC_OFFSET_MINUTES): string {
+  const local = new Date(epochMs + utcOffsetMinutes * 60_000);
+  const y = local.getUTCFullYear().toString().padStart(4, '0');
+  const m = (local.getUTCMonth() + 1).toString().padStart(2, '0');
+  const d = local.getUTCDate().toString().padStart(2, '0');
+  return `${y}${m}${d}`;
+}
+
+function formatSequenced(prefix: string, day: string, sequence: number): string {
+  if (!Number.isInteger(sequence) || sequence < 1) throw new RangeError(`sequence must be a positive integer, got ${sequence}`);
+  if (!/^\d{8}$/.test(day)) throw new RangeError(`day must be YYYYMMDD, got ${day}`);
+  return `${prefix}${day}${sequence.toString().padStart(3, '0')}`;
+}
+
+export function formatTicketId(day: string, sequence: number): string {
+  return formatSequenced('GD', day, sequence);
+}
+
+export function formatCustomerId(day: string, sequence: number): string {
+  return formatSequenced('CUS', day, sequence);
+}
+
+export interface ParsedTicketId {
+  day: string;
+  sequence: number;
+}
+
+export function parseTicketId(id: string): ParsedTicketId | null {
+  const match = /^GD(\d{8})(\d{3,})$/.exec(id);
+  if (!match) return null;
+  return { day: match[1]!, sequence: Number(match[2]) };
+}

@@ -1,0 +1,182 @@
+/**
+ * The whole renderer ↔ workstation-core contract (GitHub Desktop's ipc-shared.ts idea):
+ * every method with its params schema and result type, every pushed event, and the
+ * `WorkstationApi` object the preload (Electron) or the WebSocket transport (browser
+ * mode) hands to the renderer. Both transports derive from these declarations and the
+ * core validates every call with the schemas here.
+ */
+import { z } from 'zod';
+import {
+  channelSchema,
+  textSchema,
+  ticketIdSchema,
+  ticketStatusSchema,
+  type Customer,
+  type Message,
+  type Note,
+  type Ticket,
+  type TicketStatus,
+  type User,
+} from './domain.js';
+import type { ChannelCounts } from './httpApi.js';
+
+export type ConnectionStatus = 'signed_out' | 'connecting' | 'syncing' | 'online' | 'offline';
+
+export interface ConnectionState {
+  status: ConnectionStatus;
+  /** When the current status began (epoch ms), e.g. "offline since 10:42". */
+  since: number;
+  /** Local changes not yet acknowledged by the server. */
+  pendingCount: number;
+  /** Bootstrap progress while the cache fills; null otherwise. */
+  progress: { done: number; total: number } | null;
+  /** Why the last connection attempt failed, in words for the agent; null when fine. */
+  lastError: string | null;
+}
+
+export interface SessionState {
+  user: User | null;
+  serverUrl: string;
+  connection: ConnectionState;
+}
+
+export interface InboxRow extends Ticket {
+  customerName: string;
+  /** A local change to this ticket waits for the server. */
+  pending: boolean;
+}
+
+export interface InboxResult {
+  rows: InboxRow[];
+  /** Tickets per channel under the current status filter and search (the channel filter is ignored). */
+  channelCounts: ChannelCounts;
+  /** Tickets per status under the current channel filter and search. */
+  statusCounts: Record<TicketStatus, number>;
+}
+
+export type PendingMessage = Message & { pending: boolean };
+export type PendingNote = Note & { pending: boolean };
+
+export interface TicketDetail {
+  ticket: Ticket;
+  customer: Customer;
+  messages: PendingMessage[];
+  notes: PendingNote[];
+  /** The customer's other tickets, across channels, newest first. */
+  customerTickets: Ticket[];
+  pending: boolean;
+}
+
+const emptyParams = z.object({}).strict();
+
+export const rpcParamSchemas = {
+  'session.get': emptyParams,
+  'session.signIn': z
+    .object({
+      username: z.string().trim().min(1).max(64),
+      password: z.string().min(1).max(200),
+    })
+    .strict(),
+  'session.signOut': emptyParams,
+  'inbox.list': z
+    .object({
+      channel: channelSchema.nullable(),
+      status: ticketStatusSchema.nullable(),
+      /** Free text: ticket ID, customer, subject or message text. */
+      query: z.string().max(200),
+    })
+    .strict(),
+  'ticket.get': z.object({ ticketId: ticketIdSchema }).strict(),
+  'ticket.reply': z.object({ ticketId: ticketIdSchema, text: textSchema }).strict(),
+  'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema }).strict(),
+  'ticket.setStatus': z.object({ ticketId: ticketIdSchema, status: ticketStatusSchema }).strict(),
+} as const;
+
+export type RpcMethod = keyof typeof rpcParamSchemas;
+export type RpcParams<M extends RpcMethod> = z.input<(typeof rpcParamSchemas)[M]>;
+
+export interface RpcResults {
+  'session.get': SessionState;
+  'session.signIn': SessionState;
+  'session.signOut': SessionState;
+  'inbox.list': InboxResult;
+  'ticket.get': TicketDetail;
+  'ticket.reply': PendingMessage;
+  'ticket.addNote': PendingNote;
+  'ticket.setStatus': Ticket;
+}
+
+export const RPC_METHODS = Object.keys(rpcParamSchemas) as RpcMethod[];
+
+export function isRpcMethod(name: unknown): name is RpcMethod {
+  return typeof name === 'string' && Object.hasOwn(rpcParamSchemas, name);
+}
+
+/** Events the core pushes to the renderer. */
+export interface RpcEvents {
+  /** Connection, pending count or sync progress changed. */
+  connection: ConnectionState;
+  /** Tickets changed in the cache (from the server or locally); `ticketIds` empty means "reload everything". */
+  changed: { ticketIds: string[] };
+  /** A local change was refused by the server and reverted. */
+  attention: { ticketId: string; reason: string };
+}
+export type RpcEventName = keyof RpcEvents;
+
+export const RPC_ERROR_CODES = [
+  'invalid_params',
+  'unknown_method',
+  'not_signed_in',
+  'bad_credentials',
+  'server_unreachable',
+  'not_found',
+  'forbidden',
+  'invalid_transition',
+  'internal',
+] as const;
+export type RpcErrorCode = (typeof RPC_ERROR_CODES)[number];
+
+/** The error a failed call rejects with, on both transports. */
+export interface RpcErrorShape {
+  code: RpcErrorCode;
+  message: string;
+}
+
+/**
+ * The one object the renderer talks to: `window.workstation` in Electron (from the
+ * preload), or the WebSocket client in browser mode.
+ */
+export interface WorkstationApi {
+  invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResults[M]>;
+  on<E extends RpcEventName>(event: E, listener: (payload: RpcEvents[E]) => void): () => void;
+}
+
+// ---------------------------------------------------------------------------------------
+// Wire envelopes for transports that carry the contract as messages (the browser host's
+// WebSocket; Electron IPC uses invoke/handle and needs only the event envelope).
+
+export const rpcRequestEnvelopeSchema = z.object({
+  type: z.literal('request'),
+  id: z.number().int().nonnegative(),
+  method: z.string().max(64),
+  params: z.unknown(),
+});
+export type RpcRequestEnvelope = z.infer<typeof rpcRequestEnvelopeSchema>;
+
+export type RpcResponseEnvelope =
+  | { type: 'response'; id: number; ok: true; result: unknown }
+  | { type: 'response'; id: number; ok: false; error: RpcErrorShape };
+
+export interface RpcEventEnvelope {
+  type: 'event';
+  event: RpcEventName;
+  payload: unknown;
+}
+
+/** The IPC channel names Electron uses; the preload and main both import them from here. */
+export const IPC_INVOKE_CHANNEL = 'workstation:invoke';
+export const IPC_EVENT_CHANNEL = 'workstation:event';
+
+/** The path of the browser host's WebSocket endpoint. */
+export const BROWSER_RPC_PATH = '/rpc';
+

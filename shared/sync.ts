@@ -1,0 +1,189 @@
+/**
+ * The sync protocol between the server and each workstation core, carried by socket.io.
+ * See docs/technical/sync-protocol.md for the whole story; in short:
+ * - the server appends every change to a log with a global, gap-free `seq`;
+ * - a client pulls `since` its last seq, then receives live batches that name the
+ *   seq they follow (`after`), so a missed batch is detected and re-pulled;
+ * - client writes go through an outbox of mutations, applied idempotently by the
+ *   server and acknowledged with their seq.
+ */
+import { z } from 'zod';
+import {
+  customerSchema,
+  entityIdSchema,
+  messageSchema,
+  noteSchema,
+  ticketBundleSchema,
+  ticketIdSchema,
+  ticketSchema,
+  ticketStatusSchema,
+  textSchema,
+  type Customer,
+  type Message,
+  type Note,
+  type Ticket,
+  type TicketBundle,
+} from './domain.js';
+
+// ---------------------------------------------------------------------------------------
+// Changes (server → client). Each carries a full snapshot, never a delta, so replaying a
+// change that is already applied is harmless and the newest one always wins.
+
+export const changeSchema = z.discriminatedUnion('kind', [
+  /** The ticket's fields changed; the client already has its messages and notes. */
+  z.object({ seq: z.number().int().positive(), kind: z.literal('ticket'), ticket: ticketSchema }),
+  /** The ticket entered (or left) someone's view, or was created: everything about it. */
+  z.object({ seq: z.number().int().positive(), kind: z.literal('bundle'), bundle: ticketBundleSchema }),
+  z.object({ seq: z.number().int().positive(), kind: z.literal('message'), message: messageSchema, ticket: ticketSchema }),
+  z.object({ seq: z.number().int().positive(), kind: z.literal('note'), note: noteSchema, ticket: ticketSchema }),
+  z.object({ seq: z.number().int().positive(), kind: z.literal('customer'), customer: customerSchema }),
+]);
+export type Change = z.infer<typeof changeSchema>;
+
+/** A change as it is built before the log gives it a seq. */
+export type ChangeBody =
+  | { kind: 'ticket'; ticket: Ticket }
+  | { kind: 'bundle'; bundle: TicketBundle }
+  | { kind: 'message'; message: Message; ticket: Ticket }
+  | { kind: 'note'; note: Note; ticket: Ticket }
+  | { kind: 'customer'; customer: Customer };
+
+// ---------------------------------------------------------------------------------------
+// Mutations (client → server through the outbox). Ids of new messages and notes are made
+// by the client (UUIDv7) so the optimistic local row and the server's row are one row.
+
+export const mutationIdSchema = entityIdSchema;
+
+export const mutationSchema = z.discriminatedUnion('kind', [
+  z.object({
+    mutationId: mutationIdSchema,
+    kind: z.literal('reply'),
+    ticketId: ticketIdSchema,
+    messageId: entityIdSchema,
+    text: textSchema,
+    createdAt: z.number().int().nonnegative(),
+  }),
+  z.object({
+    mutationId: mutationIdSchema,
+    kind: z.literal('note'),
+    ticketId: ticketIdSchema,
+    noteId: entityIdSchema,
+    text: textSchema,
+    createdAt: z.number().int().nonnegative(),
+  }),
+  z.object({
+    mutationId: mutationIdSchema,
+    kind: z.literal('setStatus'),
+    ticketId: ticketIdSchema,
+    status: ticketStatusSchema,
+    createdAt: z.number().int().nonnegative(),
+  }),
+]);
+export type Mutation = z.infer<typeof mutationSchema>;
+
+/** Most mutations one push may carry; the outbox sends larger backlogs in several pushes. */
+export const MAX_PUSH_BATCH = 200;
+
+export const pushRequestSchema = z.object({
+  mutations: z.array(mutationSchema).min(1).max(MAX_PUSH_BATCH),
+});
+export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+export const REJECTION_CODES = ['not_found', 'forbidden', 'invalid_transition', 'invalid'] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+export const mutationResultSchema = z.discriminatedUnion('ok', [
+  z.object({ mutationId: mutationIdSchema, ok: z.literal(true), seq: z.number().int().positive() }),
+  z.object({
+    mutationId: mutationIdSchema,
+    ok: z.literal(false),
+    code: z.enum(REJECTION_CODES),
+    reason: z.string(),
+    /** The authoritative ticket, so the client can revert its optimistic change. */
+    ticket: ticketSchema.nullable(),
+  }),
+]);
+export type MutationResult = z.infer<typeof mutationResultSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Requests with acknowledgements. Every ack is either a result or an error; a malformed
+// request is answered with `invalid_request` and changes nothing.
+
+export const protocolErrorSchema = z.object({
+  code: z.enum(['invalid_request', 'unauthorized', 'internal']),
+  message: z.string(),
+});
+export type ProtocolError = z.infer<typeof protocolErrorSchema>;
+
+export type Ack<T> = { ok: true; result: T } | { ok: false; error: ProtocolError };
+
+export const pullRequestSchema = z.object({ since: z.number().int().nonnegative() });
+export type PullRequest = z.infer<typeof pullRequestSchema>;
+
+/** Largest number of changes one pull returns; `more` says to pull again. */
+export const MAX_PULL_CHANGES = 1000;
+
+export type PullResult =
+  | { mustRefetch: false; changes: Change[]; upTo: number; more: boolean }
+  /** The server no longer has (or never had) the range asked for: bootstrap again. */
+  | { mustRefetch: true; upTo: number };
+
+export const bootstrapRequestSchema = z.object({
+  /** Ticket id to continue after; null for the first page. */
+  after: ticketIdSchema.nullable(),
+  limit: z.number().int().min(1).max(5000),
+});
+export type BootstrapRequest = z.infer<typeof bootstrapRequestSchema>;
+
+export interface BootstrapPage {
+  /** The log position the snapshot is at least as new as: pull from here when done. */
+  seq: number;
+  total: number;
+  bundles: TicketBundle[];
+  /** Ticket id to pass as `after` for the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface PushResult {
+  results: MutationResult[];
+}
+
+/** A live batch: `after` is the seq this socket was sent up to before, `upTo` the newest seq now. */
+export interface LiveChanges {
+  after: number;
+  upTo: number;
+  changes: Change[];
+}
+
+export const liveChangesSchema = z.object({
+  after: z.number().int().nonnegative(),
+  upTo: z.number().int().nonnegative(),
+  changes: z.array(changeSchema),
+});
+
+// ---------------------------------------------------------------------------------------
+// socket.io event maps (socket.io's typed-events convention; the client reverses them).
+
+export interface ClientToServerEvents {
+  'sync:pull': (request: PullRequest, ack: (response: Ack<PullResult>) => void) => void;
+  'sync:bootstrap': (request: BootstrapRequest, ack: (response: Ack<BootstrapPage>) => void) => void;
+  'sync:push': (request: PushRequest, ack: (response: Ack<PushResult>) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  'sync:changes': (batch: LiveChanges) => void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a single node has no inter-server events yet
+export interface InterServerEvents {}
+
+/** What the handshake must carry: the bearer token from sign-in and the client's stable id. */
+export const handshakeAuthSchema = z.object({
+  token: z.string().min(1).max(200),
+  clientId: entityIdSchema,
+});
+export type HandshakeAuth = z.infer<typeof handshakeAuthSchema>;
+
+/** The message of the connect_error a socket gets when its token is missing, wrong or expired. */
+export const UNAUTHORIZED_SOCKET_ERROR = 'unauthorized';
+
