@@ -23,7 +23,7 @@ export const LAYERS = {
 };
 
 /** Test harnesses (e2e, bench, scripts, *.test.ts) may reach any layer to start real parts. */
-const TEST_PACKAGES = ['vitest', 'fast-check', '@playwright/test'];
+const TEST_PACKAGES = ['vitest', 'fast-check', '@playwright/test', 'socket.io-client'];
 
 export function layerOf(file, root) {
   const rel = path.relative(root, file).split(path.sep).join('/');

@@ -123,10 +123,14 @@ export type PullRequest = z.infer<typeof pullRequestSchema>;
 /** Largest number of changes one pull returns; `more` says to pull again. */
 export const MAX_PULL_CHANGES = 1000;
 
-export type PullResult =
-  | { mustRefetch: false; changes: Change[]; upTo: number; more: boolean }
+const seqSchema = z.number().int().nonnegative();
+
+export const pullResultSchema = z.discriminatedUnion('mustRefetch', [
+  z.object({ mustRefetch: z.literal(false), changes: z.array(changeSchema), upTo: seqSchema, more: z.boolean() }),
   /** The server no longer has (or never had) the range asked for: bootstrap again. */
-  | { mustRefetch: true; upTo: number };
+  z.object({ mustRefetch: z.literal(true), upTo: seqSchema }),
+]);
+export type PullResult = z.infer<typeof pullResultSchema>;
 
 export const bootstrapRequestSchema = z.object({
   /** Ticket id to continue after; null for the first page. */
@@ -135,17 +139,22 @@ export const bootstrapRequestSchema = z.object({
 });
 export type BootstrapRequest = z.infer<typeof bootstrapRequestSchema>;
 
-export interface BootstrapPage {
+export const bootstrapPageSchema = z.object({
   /** The log position the snapshot is at least as new as: pull from here when done. */
-  seq: number;
-  total: number;
-  bundles: TicketBundle[];
+  seq: seqSchema,
+  total: z.number().int().nonnegative(),
+  bundles: z.array(ticketBundleSchema),
   /** Ticket id to pass as `after` for the next page; null on the last page. */
-  next: string | null;
-}
+  next: z.string().nullable(),
+});
+export type BootstrapPage = z.infer<typeof bootstrapPageSchema>;
 
-export interface PushResult {
-  results: MutationResult[];
+export const pushResultSchema = z.object({ results: z.array(mutationResultSchema) });
+export type PushResult = z.infer<typeof pushResultSchema>;
+
+/** The schema of an acknowledgement carrying `result` (clients parse every ack; socket.io types are only hints). */
+export function ackSchema<T extends z.ZodType>(result: T) {
+  return z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), result }), z.object({ ok: z.literal(false), error: protocolErrorSchema })]);
 }
 
 /** A live batch: `after` is the seq this socket was sent up to before, `upTo` the newest seq now. */

@@ -1,0 +1,169 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Customer, Message, Ticket, TicketBundle, User } from '../../../shared/domain.js';
+import type { Mutation } from '../../../shared/sync.js';
+import { openCache, type Cache } from './cache.js';
+
+const agent: User = { id: 'agent1', username: 'agent1', displayName: '李娜', role: 'agent', channels: ['phone', 'chat'], groups: [], tier: 1, senior: false };
+
+function customer(id: string, name: string, phone: string | null = null): Customer {
+  return { id, name, phone, email: null, socialId: null, vipTier: 0, createdAt: 1_000 };
+}
+
+function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
+  return {
+    id,
+    customerId: 'CUS20240501001',
+    channel: 'phone',
+    type: 'complaint',
+    subject: '订单物流查询延迟',
+    priority: 'normal',
+    status: 'in_progress',
+    assigneeId: 'agent1',
+    assigneeName: '李娜',
+    assignmentReason: null,
+    createdAt: 1_000,
+    updatedAt: 1_000,
+    assignedAt: 1_000,
+    firstResponseAt: null,
+    dueAt: 1_000 + 4 * 3_600_000,
+    completedAt: null,
+    lastMessagePreview: '快递三天没动了',
+    lastMessageAt: 1_000,
+    ...overrides,
+  };
+}
+
+function inbound(id: string, ticketId: string, text: string, createdAt = 1_000): Message {
+  return { id, ticketId, direction: 'inbound', channel: 'phone', authorId: null, authorName: '张伟', text, externalMessageId: null, deliveryStatus: 'received', createdAt };
+}
+
+function bundle(t: Ticket, c: Customer, messages: Message[] = []): TicketBundle {
+  return { ticket: t, customer: c, messages, notes: [] };
+}
+
+describe('the per-user cache', () => {
+  let dir: string;
+  let cache: Cache;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'core-cache-'));
+    cache = openCache(path.join(dir, 'users', 'agent1.sqlite'));
+    cache.writer.beginBootstrap();
+    cache.writer.applyBootstrapPage(
+      {
+        seq: 10,
+        total: 3,
+        next: null,
+        bundles: [
+          bundle(ticket('GD20240501001', { lastMessageAt: 3_000 }), customer('CUS20240501001', '张伟', '13800138000'), [inbound('m1', 'GD20240501001', '快递三天没动了')]),
+          bundle(ticket('GD20240501002', { customerId: 'CUS20240501002', channel: 'chat', subject: '发票开具', lastMessageAt: 2_000 }), customer('CUS20240501002', '王芳')),
+          bundle(
+            ticket('GD20240501003', { status: 'unassigned', assigneeId: null, assigneeName: null, subject: '退款申请', lastMessageAt: 1_000 }),
+            customer('CUS20240501001', '张伟', '13800138000'),
+          ),
+        ],
+      },
+      agent,
+    );
+  });
+  afterEach(() => {
+    cache.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the file in WAL mode and records the bootstrap position', () => {
+    const probe = new Database(cache.file, { readonly: true });
+    expect(probe.pragma('journal_mode', { simple: true })).toBe('wal');
+    probe.close();
+    expect(cache.reader.syncState()).toMatchObject({ bootstrapped: true, lastSeq: 10, bootstrapSeq: null, bootstrapAfter: null });
+  });
+
+  it('lists the inbox newest activity first with per-channel and per-status counts', () => {
+    const all = cache.reader.inbox({ channel: null, status: null, query: '' });
+    expect(all.rows.map((r) => r.id)).toEqual(['GD20240501001', 'GD20240501002', 'GD20240501003']);
+    expect(all.rows[0]).toMatchObject({ customerName: '张伟', pending: false });
+    expect(all.channelCounts).toEqual({ phone: 2, chat: 1, social: 0, email: 0 });
+
+    const phoneOnly = cache.reader.inbox({ channel: 'phone', status: null, query: '' });
+    expect(phoneOnly.rows).toHaveLength(2);
+    expect(phoneOnly.channelCounts.chat).toBe(1); // the channel filter does not narrow channel counts
+    expect(phoneOnly.statusCounts).toEqual({ unassigned: 1, in_progress: 1, awaiting_customer: 0, completed: 0, closed: 0 });
+  });
+
+  it('searches with LIKE below three characters and with the trigram index from three', () => {
+    const names = (query: string) => cache.reader.inbox({ channel: null, status: null, query }).rows.map((r) => r.id);
+    expect(names('张伟')).toEqual(['GD20240501001', 'GD20240501003']);
+    expect(names('发票')).toEqual(['GD20240501002']);
+    expect(names('快递三天')).toEqual(['GD20240501001']);
+    expect(names('13800')).toEqual(['GD20240501001', 'GD20240501003']);
+    expect(names('张伟 退款')).toEqual(['GD20240501003']);
+    expect(names('%')).toEqual([]);
+    expect(names('"引号')).toEqual([]);
+  });
+
+  it('drops a ticket that leaves the agent\'s sight, with its messages', () => {
+    const touched = cache.writer.applyChanges([{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { assigneeId: 'agent2', assigneeName: '赵强' }) }], 11, agent);
+    expect(touched).toEqual(['GD20240501001']);
+    expect(cache.reader.ticket('GD20240501001')).toBeNull();
+    expect(cache.reader.syncState().lastSeq).toBe(11);
+  });
+
+  it('writes a reply optimistically with its outbox row, and refuses an impossible status change without writing', () => {
+    const reply: Mutation = { mutationId: 'mut-1', kind: 'reply', ticketId: 'GD20240501003', messageId: 'msg-1', text: '您好，正在为您处理退款', createdAt: 5_000 };
+    const outcome = cache.writer.recordMutation(reply, agent);
+    expect(outcome.ok).toBe(true);
+    const detail = cache.reader.ticketDetail('GD20240501003');
+    expect(detail?.pending).toBe(true);
+    expect(detail?.ticket).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', firstResponseAt: 5_000, lastMessagePreview: '您好，正在为您处理退款' });
+    expect(detail?.messages.at(-1)).toMatchObject({ id: 'msg-1', pending: true, deliveryStatus: 'queued', direction: 'outbound' });
+    expect(cache.reader.outboxCount()).toBe(1);
+
+    const refused = cache.writer.recordMutation({ mutationId: 'mut-2', kind: 'setStatus', ticketId: 'GD20240501003', status: 'unassigned', createdAt: 5_001 }, agent);
+    expect(refused).toMatchObject({ ok: false, refusal: { code: 'invalid_transition' } });
+    const missing = cache.writer.recordMutation({ mutationId: 'mut-3', kind: 'note', ticketId: 'GD20240501999', noteId: 'n', text: '备注', createdAt: 5_002 }, agent);
+    expect(missing).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
+    expect(cache.reader.outboxCount()).toBe(1);
+  });
+
+  it('rebases a pending status change onto a newer server snapshot', () => {
+    cache.writer.recordMutation({ mutationId: 'mut-1', kind: 'setStatus', ticketId: 'GD20240501001', status: 'awaiting_customer', createdAt: 5_000 }, agent);
+    cache.writer.applyChanges([{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { priority: 'urgent', updatedAt: 4_000 }) }], 11, agent);
+    expect(cache.reader.ticket('GD20240501001')).toMatchObject({ priority: 'urgent', status: 'awaiting_customer' });
+  });
+
+  it('clears pending flags on an ok ack and reverts a refused mutation into the attention list', () => {
+    cache.writer.recordMutation({ mutationId: 'mut-1', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-1', text: '客户要求加急', createdAt: 5_000 }, agent);
+    cache.writer.recordMutation({ mutationId: 'mut-2', kind: 'reply', ticketId: 'GD20240501002', messageId: 'msg-2', text: '发票已寄出', createdAt: 5_001 }, agent);
+    const server = ticket('GD20240501002', { customerId: 'CUS20240501002', channel: 'chat', subject: '发票开具', status: 'closed', lastMessageAt: 2_000 });
+    const outcome = cache.writer.applyPushResults(
+      [
+        { mutationId: 'mut-1', ok: true, seq: 12 },
+        { mutationId: 'mut-2', ok: false, code: 'forbidden', reason: '工单已被组长关闭', ticket: server },
+      ],
+      agent,
+      6_000,
+    );
+    expect(outcome.attention).toEqual([{ ticketId: 'GD20240501002', reason: '工单已被组长关闭' }]);
+    expect(cache.reader.outboxCount()).toBe(0);
+    expect(cache.reader.ticketDetail('GD20240501001')?.notes).toMatchObject([{ id: 'note-1', pending: false }]);
+    const reverted = cache.reader.ticketDetail('GD20240501002');
+    expect(reverted?.messages).toEqual([]);
+    expect(reverted?.ticket.status).toBe('closed');
+    expect(cache.reader.attention()).toMatchObject([{ ticketId: 'GD20240501002', mutationId: 'mut-2', code: 'forbidden' }]);
+  });
+
+  it('sweeps tickets a re-bootstrap no longer returns but keeps the outbox', () => {
+    cache.writer.recordMutation({ mutationId: 'mut-1', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-1', text: '离线备注', createdAt: 5_000 }, agent);
+    cache.writer.requireRefetch();
+    cache.writer.beginBootstrap();
+    cache.writer.applyBootstrapPage({ seq: 50, total: 1, next: null, bundles: [bundle(ticket('GD20240501001'), customer('CUS20240501001', '张伟'))] }, agent);
+    expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows.map((r) => r.id)).toEqual(['GD20240501001']);
+    expect(cache.reader.syncState()).toMatchObject({ bootstrapped: true, lastSeq: 50 });
+    expect(cache.reader.outboxCount()).toBe(1);
+    expect(cache.reader.ticketDetail('GD20240501001')?.notes).toMatchObject([{ id: 'note-1', pending: true }]);
+  });
+});

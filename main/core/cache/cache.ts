@@ -1,0 +1,623 @@
+/**
+ * The per-user local cache (`<dataDir>/users/<userId>.sqlite`): the one module that holds
+ * SQL. Callers see two typed halves, Signal Desktop style: a `CacheReader` for queries and
+ * a `CacheWriter` whose every method is one transaction. better-sqlite3 is synchronous,
+ * so a transaction can never interleave with another piece of the core.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import {
+  CHANNELS,
+  TICKET_STATUSES,
+  canUserSeeTicket,
+  type Channel,
+  type Customer,
+  type Message,
+  type Ticket,
+  type TicketBundle,
+  type TicketStatus,
+  type User,
+} from '../../../shared/domain.js';
+import type { InboxResult, InboxRow, PendingMessage, PendingNote, TicketDetail } from '../../../shared/rpc.js';
+import { mutationSchema, type BootstrapPage, type Change, type Mutation, type MutationResult } from '../../../shared/sync.js';
+import { applyMutationLocally, isLocalRefusal, type LocalEffect, type LocalRefusal } from '../localEffects.js';
+import { migrateCache } from './migrate.js';
+
+/** Where the sync client stands, persisted with the data it describes. */
+export interface SyncState {
+  /** Seq of the newest change applied (0: none). */
+  lastSeq: number;
+  /** A full bootstrap has completed since the last must-refetch. */
+  bootstrapped: boolean;
+  /** Ticket id the next bootstrap page continues after. */
+  bootstrapAfter: string | null;
+  /** Server seq read by the first page of the running bootstrap; null when none runs. */
+  bootstrapSeq: number | null;
+  generation: number;
+}
+
+/** One queued local mutation. */
+export interface OutboxEntry {
+  seq: number;
+  mutation: Mutation;
+}
+
+/** A local change the server refused, kept for the agent to look at. */
+export interface AttentionEntry {
+  id: number;
+  ticketId: string;
+  mutationId: string;
+  kind: Mutation['kind'];
+  code: string;
+  reason: string;
+  at: number;
+}
+
+/** The inbox filter as the renderer sends it. */
+export interface InboxFilter {
+  channel: Channel | null;
+  status: TicketStatus | null;
+  query: string;
+}
+
+/** The result of recording a mutation: the optimistic rows, or why nothing was written. */
+export type RecordOutcome = { ok: true; effect: LocalEffect } | { ok: false; refusal: LocalRefusal | { code: 'not_found'; message: string } };
+
+/** What applying push acks changed. */
+export interface PushOutcome {
+  ticketIds: string[];
+  attention: Array<{ ticketId: string; reason: string }>;
+}
+
+/** Read side of the cache. */
+export interface CacheReader {
+  syncState(): SyncState;
+  ticket(ticketId: string): Ticket | null;
+  ticketDetail(ticketId: string): TicketDetail | null;
+  inbox(filter: InboxFilter): InboxResult;
+  outbox(limit: number): OutboxEntry[];
+  outboxCount(): number;
+  attention(): AttentionEntry[];
+}
+
+/** Write side of the cache; each method is one transaction. */
+export interface CacheWriter {
+  /** Starts a bootstrap from the first page in a new generation (the outbox is kept). */
+  beginBootstrap(): void;
+  /** Stores one bootstrap page; on the last page sweeps what the new snapshot no longer holds. Returns the touched ticket ids. */
+  applyBootstrapPage(page: BootstrapPage, viewer: User): string[];
+  /** Applies changes in order and records `upTo` as the last seq. Returns the touched ticket ids. */
+  applyChanges(changes: readonly Change[], upTo: number, viewer: User): string[];
+  /** Forgets the sync position so the next connect bootstraps again; keeps the outbox. */
+  requireRefetch(): void;
+  /** Validates a mutation against the cached ticket, then writes its optimistic rows and the outbox row together. */
+  recordMutation(mutation: Mutation, viewer: User): RecordOutcome;
+  /** Applies the server's per-mutation acks: clears pending flags, or reverts refused mutations. */
+  applyPushResults(results: readonly MutationResult[], viewer: User, at: number): PushOutcome;
+}
+
+/** An open cache file. */
+export interface Cache {
+  readonly file: string;
+  readonly reader: CacheReader;
+  readonly writer: CacheWriter;
+  close(): void;
+}
+
+/** Rows past this many are not returned by one inbox query (the counts still cover all). */
+export const INBOX_ROW_LIMIT = 2000;
+
+interface TicketRow {
+  id: string;
+  customer_id: string;
+  channel: Channel;
+  type: Ticket['type'];
+  subject: string;
+  priority: Ticket['priority'];
+  status: TicketStatus;
+  assignee_id: string | null;
+  assignee_name: string | null;
+  assignment_reason: string | null;
+  created_at: number;
+  updated_at: number;
+  assigned_at: number | null;
+  first_response_at: number | null;
+  due_at: number;
+  completed_at: number | null;
+  last_message_preview: string;
+  last_message_at: number;
+}
+
+interface MessageRow {
+  id: string;
+  ticket_id: string;
+  direction: Message['direction'];
+  channel: Channel;
+  author_id: string | null;
+  author_name: string;
+  text: string;
+  external_message_id: string | null;
+  delivery_status: Message['deliveryStatus'];
+  created_at: number;
+  pending: number;
+}
+
+interface NoteRow {
+  id: string;
+  ticket_id: string;
+  author_id: string;
+  author_name: string;
+  text: string;
+  created_at: number;
+  pending: number;
+}
+
+interface CustomerRow {
+  id: string;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  social_id: string | null;
+  vip_tier: number;
+  created_at: number;
+}
+
+function ticketFromRow(row: TicketRow): Ticket {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    channel: row.channel,
+    type: row.type,
+    subject: row.subject,
+    priority: row.priority,
+    status: row.status,
+    assigneeId: row.assignee_id,
+    assigneeName: row.assignee_name,
+    assignmentReason: row.assignment_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    assignedAt: row.assigned_at,
+    firstResponseAt: row.first_response_at,
+    dueAt: row.due_at,
+    completedAt: row.completed_at,
+    lastMessagePreview: row.last_message_preview,
+    lastMessageAt: row.last_message_at,
+  };
+}
+
+function messageFromRow(row: MessageRow): PendingMessage {
+  return {
+    id: row.id,
+    ticketId: row.ticket_id,
+    direction: row.direction,
+    channel: row.channel,
+    authorId: row.author_id,
+    authorName: row.author_name,
+    text: row.text,
+    externalMessageId: row.external_message_id,
+    deliveryStatus: row.delivery_status,
+    createdAt: row.created_at,
+    pending: row.pending === 1,
+  };
+}
+
+function noteFromRow(row: NoteRow): PendingNote {
+  return {
+    id: row.id,
+    ticketId: row.ticket_id,
+    authorId: row.author_id,
+    authorName: row.author_name,
+    text: row.text,
+    createdAt: row.created_at,
+    pending: row.pending === 1,
+  };
+}
+
+function customerFromRow(row: CustomerRow): Customer {
+  return {
+    id: row.id,
+    name: row.name,
+    phone: row.phone,
+    email: row.email,
+    socialId: row.social_id,
+    vipTier: row.vip_tier,
+    createdAt: row.created_at,
+  };
+}
+
+const TICKET_COLUMNS = `t.id, t.customer_id, t.channel, t.type, t.subject, t.priority, t.status, t.assignee_id, t.assignee_name,
+  t.assignment_reason, t.created_at, t.updated_at, t.assigned_at, t.first_response_at, t.due_at, t.completed_at,
+  t.last_message_preview, t.last_message_at`;
+
+/** A query term of at least this many characters uses the trigram index; shorter ones fall back to LIKE. */
+export const MIN_FTS_TERM_LENGTH = 3;
+
+function likePattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function ftsPhrase(term: string): string {
+  return `"${term.replace(/"/g, '""')}"`;
+}
+
+/** Builds the WHERE fragment for the search terms: every term must match somewhere. */
+function searchClause(query: string): { sql: string; params: string[] } {
+  const terms = query.trim().split(/\s+/u).filter((term) => term.length > 0);
+  const parts: string[] = [];
+  const params: string[] = [];
+  for (const term of terms) {
+    if ([...term].length >= MIN_FTS_TERM_LENGTH) {
+      parts.push(`(t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)
+        OR t.id IN (SELECT m.ticket_id FROM message_fts JOIN messages m ON m.rid = message_fts.rowid WHERE message_fts MATCH ?))`);
+      params.push(ftsPhrase(term), ftsPhrase(term));
+    } else {
+      parts.push(`(t.id LIKE ? ESCAPE '\\' OR t.subject LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\'
+        OR c.phone LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\'
+        OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.text LIKE ? ESCAPE '\\'))`);
+      const pattern = likePattern(term);
+      params.push(pattern, pattern, pattern, pattern, pattern, pattern);
+    }
+  }
+  return { sql: parts.join(' AND '), params };
+}
+
+function emptyCounts<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
+}
+
+/** Opens (creating and migrating if needed) the cache file. */
+export function openCache(file: string): Cache {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // The outbox is the only copy of the agent's unsent work: fsync every commit.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  migrateCache(db);
+
+  const stmt = {
+    syncState: db.prepare<[], { last_seq: number; bootstrapped: number; bootstrap_after: string | null; bootstrap_seq: number | null; generation: number }>(
+      'SELECT last_seq, bootstrapped, bootstrap_after, bootstrap_seq, generation FROM sync_state WHERE id = 1',
+    ),
+    beginBootstrap: db.prepare(
+      'UPDATE sync_state SET bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL, generation = generation + 1 WHERE id = 1',
+    ),
+    bootstrapProgress: db.prepare<[string | null, number]>(
+      'UPDATE sync_state SET bootstrap_after = ?, bootstrap_seq = coalesce(bootstrap_seq, ?) WHERE id = 1',
+    ),
+    finishBootstrap: db.prepare(
+      'UPDATE sync_state SET bootstrapped = 1, last_seq = bootstrap_seq, bootstrap_after = NULL, bootstrap_seq = NULL WHERE id = 1',
+    ),
+    requireRefetch: db.prepare('UPDATE sync_state SET bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL WHERE id = 1'),
+    setLastSeq: db.prepare<[number]>('UPDATE sync_state SET last_seq = ? WHERE id = 1'),
+    staleTicketIds: db.prepare<[], { id: string }>('SELECT id FROM tickets WHERE generation < (SELECT generation FROM sync_state WHERE id = 1)'),
+
+    ticket: db.prepare<[string], TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = ?`),
+    upsertTicket: db.prepare(`
+      INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, assignee_id, assignee_name, assignment_reason,
+        created_at, updated_at, assigned_at, first_response_at, due_at, completed_at, last_message_preview, last_message_at, generation)
+      VALUES (@id, @customerId, @channel, @type, @subject, @priority, @status, @assigneeId, @assigneeName, @assignmentReason,
+        @createdAt, @updatedAt, @assignedAt, @firstResponseAt, @dueAt, @completedAt, @lastMessagePreview, @lastMessageAt,
+        (SELECT generation FROM sync_state WHERE id = 1))
+      ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, channel = excluded.channel, type = excluded.type,
+        subject = excluded.subject, priority = excluded.priority, status = excluded.status, assignee_id = excluded.assignee_id,
+        assignee_name = excluded.assignee_name, assignment_reason = excluded.assignment_reason, created_at = excluded.created_at,
+        updated_at = excluded.updated_at, assigned_at = excluded.assigned_at, first_response_at = excluded.first_response_at,
+        due_at = excluded.due_at, completed_at = excluded.completed_at, last_message_preview = excluded.last_message_preview,
+        last_message_at = excluded.last_message_at, generation = excluded.generation`),
+    deleteTicket: db.prepare<[string]>('DELETE FROM tickets WHERE id = ?'),
+    deleteTicketMessages: db.prepare<[string]>('DELETE FROM messages WHERE ticket_id = ?'),
+    deleteTicketNotes: db.prepare<[string]>('DELETE FROM notes WHERE ticket_id = ?'),
+
+    customer: db.prepare<[string], CustomerRow>('SELECT id, name, phone, email, social_id, vip_tier, created_at FROM customers WHERE id = ?'),
+    upsertCustomer: db.prepare(`
+      INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at)
+      VALUES (@id, @name, @phone, @email, @socialId, @vipTier, @createdAt)
+      ON CONFLICT (id) DO UPDATE SET name = excluded.name, phone = excluded.phone, email = excluded.email,
+        social_id = excluded.social_id, vip_tier = excluded.vip_tier, created_at = excluded.created_at`),
+    customerTickets: db.prepare<[string, string], TicketRow>(
+      `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.customer_id = ? AND t.id <> ? ORDER BY t.created_at DESC, t.id DESC`,
+    ),
+
+    /** A server snapshot of a message is authoritative: it is no longer pending. */
+    upsertMessage: db.prepare(`
+      INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending)
+      VALUES (@id, @ticketId, @direction, @channel, @authorId, @authorName, @text, @externalMessageId, @deliveryStatus, @createdAt, 0)
+      ON CONFLICT (id) DO UPDATE SET ticket_id = excluded.ticket_id, direction = excluded.direction, channel = excluded.channel,
+        author_id = excluded.author_id, author_name = excluded.author_name, text = excluded.text,
+        external_message_id = excluded.external_message_id, delivery_status = excluded.delivery_status,
+        created_at = excluded.created_at, pending = 0`),
+    insertPendingMessage: db.prepare(`
+      INSERT OR IGNORE INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending)
+      VALUES (@id, @ticketId, @direction, @channel, @authorId, @authorName, @text, @externalMessageId, @deliveryStatus, @createdAt, 1)`),
+    messages: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, rid'),
+    message: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
+    confirmMessage: db.prepare<[string]>('UPDATE messages SET pending = 0 WHERE id = ?'),
+    deletePendingMessage: db.prepare<[string]>('DELETE FROM messages WHERE id = ? AND pending = 1'),
+
+    upsertNote: db.prepare(`
+      INSERT INTO notes (id, ticket_id, author_id, author_name, text, created_at, pending)
+      VALUES (@id, @ticketId, @authorId, @authorName, @text, @createdAt, 0)
+      ON CONFLICT (id) DO UPDATE SET ticket_id = excluded.ticket_id, author_id = excluded.author_id,
+        author_name = excluded.author_name, text = excluded.text, created_at = excluded.created_at, pending = 0`),
+    insertPendingNote: db.prepare(`
+      INSERT OR IGNORE INTO notes (id, ticket_id, author_id, author_name, text, created_at, pending)
+      VALUES (@id, @ticketId, @authorId, @authorName, @text, @createdAt, 1)`),
+    notes: db.prepare<[string], NoteRow>('SELECT * FROM notes WHERE ticket_id = ? ORDER BY created_at, id'),
+    note: db.prepare<[string], NoteRow>('SELECT * FROM notes WHERE id = ?'),
+    confirmNote: db.prepare<[string]>('UPDATE notes SET pending = 0 WHERE id = ?'),
+    deletePendingNote: db.prepare<[string]>('DELETE FROM notes WHERE id = ? AND pending = 1'),
+
+    appendOutbox: db.prepare<[string, string, string, string, number]>(
+      'INSERT INTO outbox (mutation_id, ticket_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    outbox: db.prepare<[number], { seq: number; body: string }>('SELECT seq, body FROM outbox ORDER BY seq LIMIT ?'),
+    outboxForTicket: db.prepare<[string], { seq: number; body: string }>('SELECT seq, body FROM outbox WHERE ticket_id = ? ORDER BY seq'),
+    outboxEntry: db.prepare<[string], { seq: number; body: string }>('SELECT seq, body FROM outbox WHERE mutation_id = ?'),
+    outboxCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
+    ticketHasOutbox: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE ticket_id = ?'),
+    deleteOutbox: db.prepare<[string]>('DELETE FROM outbox WHERE mutation_id = ?'),
+
+    insertAttention: db.prepare<[string, string, string, string, string, number]>(
+      'INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    attention: db.prepare<[], { id: number; ticket_id: string; mutation_id: string; kind: Mutation['kind']; code: string; reason: string; at: number }>(
+      'SELECT id, ticket_id, mutation_id, kind, code, reason, at FROM attention ORDER BY id',
+    ),
+  };
+
+  const inboxStatements = new Map<string, Database.Statement>();
+  function inboxStatement(sql: string): Database.Statement {
+    let statement = inboxStatements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      inboxStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  function parseOutboxBody(body: string): Mutation {
+    return mutationSchema.parse(JSON.parse(body));
+  }
+
+  function readTicket(ticketId: string): Ticket | null {
+    const row = stmt.ticket.get(ticketId);
+    return row ? ticketFromRow(row) : null;
+  }
+
+  function deleteTicketEverywhere(ticketId: string): void {
+    stmt.deleteTicketMessages.run(ticketId);
+    stmt.deleteTicketNotes.run(ticketId);
+    stmt.deleteTicket.run(ticketId);
+  }
+
+  /** Stores a server ticket snapshot, or drops the ticket when it has left the viewer's sight. Returns whether it is kept. */
+  function storeTicket(ticket: Ticket, viewer: User): boolean {
+    if (!canUserSeeTicket(viewer, ticket)) {
+      deleteTicketEverywhere(ticket.id);
+      return false;
+    }
+    stmt.upsertTicket.run(ticket);
+    return true;
+  }
+
+  function storeBundle(bundle: TicketBundle, viewer: User): void {
+    stmt.upsertCustomer.run(bundle.customer);
+    if (!storeTicket(bundle.ticket, viewer)) return;
+    for (const message of bundle.messages) stmt.upsertMessage.run(message);
+    for (const note of bundle.notes) stmt.upsertNote.run(note);
+  }
+
+  function storeChange(change: Change, viewer: User): string | null {
+    switch (change.kind) {
+      case 'bundle':
+        storeBundle(change.bundle, viewer);
+        return change.bundle.ticket.id;
+      case 'ticket':
+        storeTicket(change.ticket, viewer);
+        return change.ticket.id;
+      case 'message':
+        if (storeTicket(change.ticket, viewer)) stmt.upsertMessage.run(change.message);
+        return change.ticket.id;
+      case 'note':
+        if (storeTicket(change.ticket, viewer)) stmt.upsertNote.run(change.note);
+        return change.ticket.id;
+      case 'customer':
+        stmt.upsertCustomer.run(change.customer);
+        return null;
+    }
+  }
+
+  function writeEffect(effect: LocalEffect): void {
+    stmt.upsertTicket.run(effect.ticket);
+    if (effect.message) stmt.insertPendingMessage.run(effect.message);
+    if (effect.note) stmt.insertPendingNote.run(effect.note);
+  }
+
+  /** Re-applies the still-pending mutations of each ticket on top of the server's snapshot. */
+  function rebase(ticketIds: Iterable<string>, viewer: User): void {
+    for (const ticketId of ticketIds) {
+      if ((stmt.ticketHasOutbox.get(ticketId)?.n ?? 0) === 0) continue;
+      let ticket = readTicket(ticketId);
+      if (!ticket) continue;
+      for (const entry of stmt.outboxForTicket.all(ticketId)) {
+        const outcome = applyMutationLocally(ticket, parseOutboxBody(entry.body), viewer);
+        // A mutation that no longer applies locally is left to the server, which will refuse and explain it.
+        if (isLocalRefusal(outcome)) continue;
+        writeEffect(outcome);
+        ticket = outcome.ticket;
+      }
+    }
+  }
+
+  function queryCounts<K extends string>(sql: string, params: unknown[], keys: readonly K[]): Record<K, number> {
+    const counts = emptyCounts(keys);
+    for (const row of inboxStatement(sql).all(...params) as Array<{ k: K; n: number }>) {
+      if (row.k in counts) counts[row.k] = row.n;
+    }
+    return counts;
+  }
+
+  const reader: CacheReader = {
+    syncState() {
+      const row = stmt.syncState.get();
+      if (!row) throw new Error('The cache has no sync_state row.');
+      return {
+        lastSeq: row.last_seq,
+        bootstrapped: row.bootstrapped === 1,
+        bootstrapAfter: row.bootstrap_after,
+        bootstrapSeq: row.bootstrap_seq,
+        generation: row.generation,
+      };
+    },
+    ticket: readTicket,
+    ticketDetail(ticketId) {
+      const ticket = readTicket(ticketId);
+      if (!ticket) return null;
+      const customerRow = stmt.customer.get(ticket.customerId);
+      const customer: Customer = customerRow
+        ? customerFromRow(customerRow)
+        : { id: ticket.customerId, name: '', phone: null, email: null, socialId: null, vipTier: 0, createdAt: ticket.createdAt };
+      return {
+        ticket,
+        customer,
+        messages: stmt.messages.all(ticketId).map(messageFromRow),
+        notes: stmt.notes.all(ticketId).map(noteFromRow),
+        customerTickets: stmt.customerTickets.all(ticket.customerId, ticketId).map(ticketFromRow),
+        pending: (stmt.ticketHasOutbox.get(ticketId)?.n ?? 0) > 0,
+      };
+    },
+    inbox(filter) {
+      const search = searchClause(filter.query);
+      const from = 'FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id';
+      const where = (conditions: string[]) => {
+        const all = search.sql ? [...conditions, search.sql] : conditions;
+        return all.length > 0 ? `WHERE ${all.join(' AND ')}` : '';
+      };
+      const channelCond = filter.channel ? ['t.channel = ?'] : [];
+      const statusCond = filter.status ? ['t.status = ?'] : [];
+      const channelParam = filter.channel ? [filter.channel] : [];
+      const statusParam = filter.status ? [filter.status] : [];
+
+      const rowsSql = `SELECT ${TICKET_COLUMNS}, c.name AS customer_name,
+          EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending
+        ${from} ${where([...channelCond, ...statusCond])}
+        ORDER BY t.last_message_at DESC, t.id DESC LIMIT ?`;
+      const rows = inboxStatement(rowsSql).all(...channelParam, ...statusParam, ...search.params, INBOX_ROW_LIMIT) as Array<
+        TicketRow & { customer_name: string | null; pending: number }
+      >;
+
+      const channelCounts = queryCounts(
+        `SELECT t.channel AS k, count(*) AS n ${from} ${where(statusCond)} GROUP BY t.channel`,
+        [...statusParam, ...search.params],
+        CHANNELS,
+      );
+      const statusCounts = queryCounts(
+        `SELECT t.status AS k, count(*) AS n ${from} ${where(channelCond)} GROUP BY t.status`,
+        [...channelParam, ...search.params],
+        TICKET_STATUSES,
+      );
+      return {
+        rows: rows.map((row): InboxRow => ({ ...ticketFromRow(row), customerName: row.customer_name ?? '', pending: row.pending === 1 })),
+        channelCounts,
+        statusCounts,
+      };
+    },
+    outbox(limit) {
+      return stmt.outbox.all(limit).map((row) => ({ seq: row.seq, mutation: parseOutboxBody(row.body) }));
+    },
+    outboxCount() {
+      return stmt.outboxCount.get()?.n ?? 0;
+    },
+    attention() {
+      return stmt.attention.all().map((row) => ({
+        id: row.id,
+        ticketId: row.ticket_id,
+        mutationId: row.mutation_id,
+        kind: row.kind,
+        code: row.code,
+        reason: row.reason,
+        at: row.at,
+      }));
+    },
+  };
+
+  const writer: CacheWriter = {
+    beginBootstrap: db.transaction(() => {
+      stmt.beginBootstrap.run();
+    }),
+    applyBootstrapPage: db.transaction((page: BootstrapPage, viewer: User) => {
+      const touched = new Set<string>();
+      for (const bundle of page.bundles) {
+        storeBundle(bundle, viewer);
+        touched.add(bundle.ticket.id);
+      }
+      stmt.bootstrapProgress.run(page.next, page.seq);
+      if (page.next === null) {
+        for (const { id } of stmt.staleTicketIds.all()) {
+          deleteTicketEverywhere(id);
+          touched.add(id);
+        }
+        stmt.finishBootstrap.run();
+      }
+      rebase(touched, viewer);
+      return [...touched];
+    }),
+    applyChanges: db.transaction((changes: readonly Change[], upTo: number, viewer: User) => {
+      const touched = new Set<string>();
+      for (const change of changes) {
+        const ticketId = storeChange(change, viewer);
+        if (ticketId) touched.add(ticketId);
+      }
+      stmt.setLastSeq.run(upTo);
+      rebase(touched, viewer);
+      return [...touched];
+    }),
+    requireRefetch: db.transaction(() => {
+      stmt.requireRefetch.run();
+    }),
+    recordMutation: db.transaction((mutation: Mutation, viewer: User): RecordOutcome => {
+      const ticket = readTicket(mutation.ticketId);
+      if (!ticket) return { ok: false, refusal: { code: 'not_found', message: `Ticket ${mutation.ticketId} is not in this workstation's cache.` } };
+      const outcome = applyMutationLocally(ticket, mutation, viewer);
+      if (isLocalRefusal(outcome)) return { ok: false, refusal: outcome };
+      writeEffect(outcome);
+      stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
+      return { ok: true, effect: outcome };
+    }),
+    applyPushResults: db.transaction((results: readonly MutationResult[], viewer: User, at: number): PushOutcome => {
+      const touched = new Set<string>();
+      const attention: PushOutcome['attention'] = [];
+      for (const result of results) {
+        const entry = stmt.outboxEntry.get(result.mutationId);
+        if (!entry) continue;
+        const mutation = parseOutboxBody(entry.body);
+        stmt.deleteOutbox.run(mutation.mutationId);
+        touched.add(mutation.ticketId);
+        if (result.ok) {
+          if (mutation.kind === 'reply') stmt.confirmMessage.run(mutation.messageId);
+          if (mutation.kind === 'note') stmt.confirmNote.run(mutation.noteId);
+          continue;
+        }
+        if (mutation.kind === 'reply') stmt.deletePendingMessage.run(mutation.messageId);
+        if (mutation.kind === 'note') stmt.deletePendingNote.run(mutation.noteId);
+        if (result.ticket) storeTicket(result.ticket, viewer);
+        else deleteTicketEverywhere(mutation.ticketId);
+        stmt.insertAttention.run(mutation.ticketId, mutation.mutationId, mutation.kind, result.code, result.reason, at);
+        attention.push({ ticketId: mutation.ticketId, reason: result.reason });
+      }
+      rebase(touched, viewer);
+      return { ticketIds: [...touched], attention };
+    }),
+  };
+
+  return {
+    file,
+    reader,
+    writer,
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

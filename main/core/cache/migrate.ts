@@ -1,0 +1,31 @@
+/**
+ * Runs the numbered cache migrations the database has not seen yet, each in its own
+ * transaction together with the `user_version` bump, so a crash leaves a consistent version.
+ */
+import type Database from 'better-sqlite3';
+import { CACHE_MIGRATIONS, type CacheMigration } from './migrations/index.js';
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Migrates up to `targetVersion` (default: the newest); refuses a database newer than this code. */
+export function migrateCache(
+  db: Database.Database,
+  migrations: readonly CacheMigration[] = CACHE_MIGRATIONS,
+  targetVersion: number = migrations.at(-1)?.version ?? 0,
+): number {
+  const current = schemaVersion(db);
+  const newest = migrations.at(-1)?.version ?? 0;
+  if (current > newest) {
+    throw new Error(`The cache was written by a newer version of the app (schema ${current}, this app knows ${newest}).`);
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current || migration.version > targetVersion) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+  return schemaVersion(db);
+}

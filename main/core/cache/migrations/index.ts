@@ -1,0 +1,9 @@
+/** Every cache migration, in order. Append new ones; never edit one that has shipped. */
+import { migration001Tickets } from './001-tickets.js';
+import { migration002Outbox } from './002-outbox.js';
+import { migration003Search } from './003-search.js';
+import type { CacheMigration } from './migration.js';
+
+export type { CacheMigration } from './migration.js';
+
+export const CACHE_MIGRATIONS: readonly CacheMigration[] = [migration001Tickets, migration002Outbox, migration003Search];

@@ -1,0 +1,182 @@
+/**
+ * The core when the server goes away: work written offline is delivered exactly once after
+ * the server comes back on the same port and data; a must-refetch re-bootstrap keeps the
+ * outbox; an expired token signs the agent out with a clear reason.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../server/app.js';
+import type { ConnectionState, RpcMethod, RpcParams, RpcResults } from '../../shared/rpc.js';
+import type { WorkstationCore } from './api.js';
+import { SESSION_EXPIRED_MESSAGE, createWorkstationCore, userCacheFile } from './index.js';
+
+const WAIT_MS = 25_000;
+
+async function call<M extends RpcMethod>(core: WorkstationCore, method: M, params: RpcParams<M>): Promise<RpcResults[M]> {
+  const outcome = await core.invoke(method, params);
+  if (!outcome.ok) throw new Error(`${method} failed: ${outcome.error.code} ${outcome.error.message}`);
+  return outcome.result as RpcResults[M];
+}
+
+/** Resolves once `check` holds, re-checking after every event the core pushes (never on a timer). */
+function waitUntil(core: WorkstationCore, what: string, check: () => Promise<boolean>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    let running: Promise<void> | null = null;
+    let again = false;
+    const finish = (error?: Error) => {
+      done = true;
+      clearTimeout(timer);
+      off();
+      if (error) reject(error);
+      else resolve();
+    };
+    const evaluate = (): void => {
+      if (done) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = check()
+        .then((ok) => {
+          if (ok) finish();
+        })
+        .catch((error: Error) => finish(error))
+        .finally(() => {
+          running = null;
+          if (again && !done) {
+            again = false;
+            evaluate();
+          }
+        });
+    };
+    const timer = setTimeout(() => finish(new Error(`Timed out waiting until ${what}`)), WAIT_MS);
+    const off = core.onEvent(() => evaluate());
+    evaluate();
+  });
+}
+
+async function connection(core: WorkstationCore): Promise<ConnectionState> {
+  return (await call(core, 'session.get', {})).connection;
+}
+
+const onlineAndIdle = (core: WorkstationCore) => async () => {
+  const state = await connection(core);
+  return state.status === 'online' && state.pendingCount === 0;
+};
+
+describe('workstation core with the server away', () => {
+  let root: string;
+  let serverDir: string;
+  let server: RunningServer | null = null;
+  let core: WorkstationCore | null = null;
+  let port: number;
+  let ticketId: string;
+
+  async function startOnSamePort(): Promise<RunningServer> {
+    server = await startServer({ port, dataDir: serverDir, demo: true, log: () => {} });
+    return server;
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'core-offline-'));
+    serverDir = path.join(root, 'server');
+    server = await startServer({ port: 0, dataDir: serverDir, demo: true, log: () => {} });
+    port = server.port;
+  });
+
+  afterAll(async () => {
+    await core?.close();
+    await server?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('delivers a reply written while the server was down exactly once after it returns', async () => {
+    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: `http://127.0.0.1:${port}` });
+    await call(core, 'session.signIn', { username: 'agent1', password: 'demo' });
+    await waitUntil(core, 'online', onlineAndIdle(core));
+    const inbox = await call(core, 'inbox.list', { channel: null, status: 'in_progress', query: '' });
+    ticketId = inbox.rows[0]!.id;
+
+    await server!.close();
+    server = null;
+    const active = core;
+    await waitUntil(core, 'the core notices the server is gone', async () => (await connection(active)).status === 'offline');
+
+    const text = '系统恢复后请查收：您的退款已提交，预计三个工作日到账';
+    const reply = await call(core, 'ticket.reply', { ticketId, text });
+    expect(reply.pending).toBe(true);
+    expect((await connection(core)).pendingCount).toBe(1);
+    const whileDown = await call(core, 'ticket.get', { ticketId });
+    expect(whileDown.messages.find((m) => m.id === reply.id)?.pending).toBe(true);
+
+    const restarted = await startOnSamePort();
+    await waitUntil(core, 'the reply is acknowledged', onlineAndIdle(core));
+    const onServer = restarted.store.getTicketBundle(ticketId)!;
+    expect(onServer.messages.filter((m) => m.text === text)).toHaveLength(1);
+    expect(onServer.messages.filter((m) => m.id === reply.id)).toHaveLength(1);
+    const local = await call(core, 'ticket.get', { ticketId });
+    expect(local.messages.filter((m) => m.text === text)).toEqual([expect.objectContaining({ id: reply.id, pending: false })]);
+  });
+
+  it('bootstraps again when the server no longer has its changes, keeping the note written offline', async () => {
+    const active = core!;
+    await server!.close();
+    server = null;
+    await waitUntil(active, 'offline', async () => (await connection(active)).status === 'offline');
+    const note = await call(active, 'ticket.addNote', { ticketId, text: '离线时记录：客户要求电话回访' });
+    await active.close();
+    core = null;
+
+    // While this workstation is away the server moves on and forgets its old changes.
+    const restarted = await startOnSamePort();
+    const posted = await fetch(`${restarted.url}/api/v1/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-token' },
+      body: JSON.stringify({ channel: 'email', customer: { name: '陈晓明', email: 'chen.xm@example.cn' }, subject: '发票抬头修改', text: '请把发票抬头改为公司名称' }),
+    });
+    expect(posted.status).toBe(201);
+    const { maxSeq } = restarted.store.changeLogBounds();
+    expect(restarted.store.pruneChangesBefore(maxSeq + 1)).toBeGreaterThan(0);
+
+    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: restarted.url });
+    const progress: Array<{ done: number; total: number }> = [];
+    core.onEvent((event, payload) => {
+      if (event === 'connection' && (payload as ConnectionState).progress) progress.push((payload as ConnectionState).progress!);
+    });
+    expect((await connection(core)).pendingCount).toBe(1);
+    await waitUntil(core, 'the note is acknowledged after the re-bootstrap', onlineAndIdle(core));
+    expect(progress.length).toBeGreaterThan(0);
+    const onServer = restarted.store.getTicketBundle(ticketId)!;
+    expect(onServer.notes.filter((n) => n.id === note.id)).toHaveLength(1);
+    const local = await call(core, 'ticket.get', { ticketId });
+    expect(local.notes.find((n) => n.id === note.id)?.pending).toBe(false);
+  });
+
+  it('signs out with a clear reason when the token expires, keeping the cache file', async () => {
+    let clock = Date.now();
+    const expiryDir = path.join(root, 'expiry');
+    const shortLived = await startServer({ port: 0, dataDir: path.join(expiryDir, 'server'), demo: true, now: () => clock, tokenTtlMs: 60_000, log: () => {} });
+    const dataDir = path.join(expiryDir, 'agent2');
+    const agent = await createWorkstationCore({ dataDir, serverUrl: shortLived.url });
+    try {
+      const session = await call(agent, 'session.signIn', { username: 'agent2', password: 'demo' });
+      await waitUntil(agent, 'online', onlineAndIdle(agent));
+      const someTicket = (await call(agent, 'inbox.list', { channel: null, status: null, query: '' })).rows[0]!.id;
+
+      clock += 120_000;
+      await call(agent, 'ticket.addNote', { ticketId: someTicket, text: '令牌过期前写的备注' });
+      await waitUntil(agent, 'signed out', async () => (await call(agent, 'session.get', {})).user === null);
+      const state = await call(agent, 'session.get', {});
+      expect(state.connection).toMatchObject({ status: 'signed_out', lastError: SESSION_EXPIRED_MESSAGE });
+      const settings = JSON.parse(readFileSync(path.join(dataDir, 'workstation.json'), 'utf8')) as { session: unknown };
+      expect(settings.session).toBeNull();
+      expect(existsSync(userCacheFile(dataDir, session.user!.id))).toBe(true);
+    } finally {
+      await agent.close();
+      await shortLived.close();
+    }
+  });
+});

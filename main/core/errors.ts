@@ -1,0 +1,27 @@
+/** The one error type core services throw; `invoke` turns it into `{ ok: false, error }`. */
+import type { z } from 'zod';
+import type { RpcErrorCode, RpcErrorShape } from '../../shared/rpc.js';
+
+export class RpcError extends Error {
+  constructor(
+    readonly code: RpcErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+
+  toShape(): RpcErrorShape {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** "text: must not be empty; channel: Invalid option…" — every bad field by its path. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'params';
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
+}

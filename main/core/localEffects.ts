@@ -1,0 +1,95 @@
+/**
+ * What a mutation does to the cached ticket before the server has seen it: the optimistic
+ * half of the outbox. It mirrors the server's rules (docs/technical/sync-protocol.md) so the
+ * agent sees the result at once; the server's snapshot replaces it when it arrives, and
+ * still-pending mutations are re-applied on top of that snapshot (rebase).
+ */
+import { canTransition, previewOf, type Message, type Note, type Ticket, type User } from '../../shared/domain.js';
+import type { Mutation } from '../../shared/sync.js';
+
+/** The local rows one mutation produces. */
+export interface LocalEffect {
+  ticket: Ticket;
+  message?: Message;
+  note?: Note;
+}
+
+/** Why a mutation cannot apply to the ticket as cached. */
+export interface LocalRefusal {
+  code: 'invalid_transition';
+  message: string;
+}
+
+export function applyMutationLocally(ticket: Ticket, mutation: Mutation, user: User): LocalEffect | LocalRefusal {
+  const at = mutation.createdAt;
+  switch (mutation.kind) {
+    case 'reply': {
+      const message: Message = {
+        id: mutation.messageId,
+        ticketId: ticket.id,
+        direction: 'outbound',
+        channel: ticket.channel,
+        authorId: user.id,
+        authorName: user.displayName,
+        text: mutation.text,
+        externalMessageId: null,
+        deliveryStatus: 'queued',
+        createdAt: at,
+      };
+      const next: Ticket = {
+        ...ticket,
+        updatedAt: Math.max(ticket.updatedAt, at),
+        firstResponseAt: ticket.firstResponseAt ?? at,
+        lastMessagePreview: previewOf(mutation.text),
+        lastMessageAt: Math.max(ticket.lastMessageAt, at),
+      };
+      return { ticket: ticket.status === 'unassigned' ? takeTicket(next, user, at) : next, message };
+    }
+    case 'note': {
+      const note: Note = {
+        id: mutation.noteId,
+        ticketId: ticket.id,
+        authorId: user.id,
+        authorName: user.displayName,
+        text: mutation.text,
+        createdAt: at,
+      };
+      return { ticket: { ...ticket, updatedAt: Math.max(ticket.updatedAt, at) }, note };
+    }
+    case 'setStatus': {
+      if (mutation.status === ticket.status) {
+        return { code: 'invalid_transition', message: `Ticket ${ticket.id} is already ${mutation.status}.` };
+      }
+      if (!canTransition(ticket.status, mutation.status)) {
+        return {
+          code: 'invalid_transition',
+          message: `Ticket ${ticket.id} cannot go from ${ticket.status} to ${mutation.status}.`,
+        };
+      }
+      let next: Ticket = { ...ticket, status: mutation.status, updatedAt: Math.max(ticket.updatedAt, at) };
+      if (mutation.status === 'completed') next = { ...next, completedAt: at };
+      // Closing ends the work too, so the SLA verdict of a closed ticket stops moving.
+      if (mutation.status === 'closed' && next.completedAt === null) next = { ...next, completedAt: at };
+      if (mutation.status === 'in_progress' && (ticket.status === 'completed' || ticket.status === 'closed')) next = { ...next, completedAt: null };
+      if (mutation.status === 'in_progress') next = takeTicket(next, user, at);
+      return { ticket: next };
+    }
+  }
+}
+
+/** Working on a queued ticket takes it: the user becomes its assignee (as the server does). */
+function takeTicket(ticket: Ticket, user: User, at: number): Ticket {
+  const working: Ticket = { ...ticket, status: 'in_progress' };
+  if (ticket.assigneeId !== null) return working;
+  return {
+    ...working,
+    assigneeId: user.id,
+    assigneeName: user.displayName,
+    assignedAt: at,
+    assignmentReason: `Taken from the ${ticket.channel} queue by ${user.displayName} (${user.username})`,
+  };
+}
+
+export function isLocalRefusal(outcome: LocalEffect | LocalRefusal): outcome is LocalRefusal {
+  return 'code' in outcome;
+}

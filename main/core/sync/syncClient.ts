@@ -1,0 +1,297 @@
+/**
+ * The sync client: one socket.io connection per signed-in session. On every connect it
+ * catches up (bootstrap when the cache is empty or the server said must-refetch, then pull
+ * until `more` is false), then applies live batches whose `after` matches the last applied
+ * seq (anything else triggers a pull), and pushes the outbox in order, one push at a time.
+ * Every server message is parsed with zod before it touches the cache.
+ * See docs/technical/sync-protocol.md.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { User } from '../../../shared/domain.js';
+import type { ConnectionStatus } from '../../../shared/rpc.js';
+import {
+  MAX_PUSH_BATCH,
+  UNAUTHORIZED_SOCKET_ERROR,
+  liveChangesSchema,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '../../../shared/sync.js';
+import type { Cache } from '../cache/cache.js';
+import { ProtocolFailure, parseBootstrapAck, parsePullAck, parsePushAck } from './ackSchemas.js';
+
+/** Tickets per bootstrap page; each page is stored in one transaction. */
+export const BOOTSTRAP_PAGE_SIZE = 1000;
+export const PUSH_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const RECONNECT_DELAY_MS = 1_000;
+export const RECONNECT_DELAY_MAX_MS = 30_000;
+
+/** The parts of the connection state the sync client decides. */
+export interface SyncStatusPatch {
+  status?: ConnectionStatus;
+  progress?: { done: number; total: number } | null;
+  lastError?: string | null;
+}
+
+/** What the sync client needs from the core around it. */
+export interface SyncClientOptions {
+  serverUrl: string;
+  token: string;
+  clientId: string;
+  user: User;
+  cache: Cache;
+  now: () => number;
+  onStatus(patch: SyncStatusPatch): void;
+  /** Tickets changed in the cache; an empty list means "reload everything". */
+  onChanged(ticketIds: string[]): void;
+  onAttention(ticketId: string, reason: string): void;
+  /** The server refused the token: the session is over. */
+  onUnauthorized(): void;
+  /** The outbox shrank or grew. */
+  onPendingChanged(): void;
+}
+
+/** A running sync client. */
+export interface SyncClient {
+  /** Pushes the outbox now if the connection is live (called after each local write). */
+  kick(): void;
+  /** Disconnects for good; the cache is not touched afterwards. */
+  stop(): void;
+}
+
+type WorkstationSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export function cannotReachMessage(serverUrl: string): string {
+  return `Cannot reach the server at ${serverUrl}`;
+}
+
+export function startSyncClient(options: SyncClientOptions): SyncClient {
+  const { cache, user } = options;
+  const socket: WorkstationSocket = io(options.serverUrl, {
+    auth: { token: options.token, clientId: options.clientId },
+    autoConnect: false,
+    forceNew: true,
+    transports: ['websocket'],
+    reconnection: true,
+    reconnectionDelay: RECONNECT_DELAY_MS,
+    reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
+    randomizationFactor: 0.5,
+    timeout: 10_000,
+  });
+
+  /** Bumped on every connect and disconnect; work started under an older epoch stops. */
+  let epoch = 0;
+  let live = false;
+  let stopped = false;
+  let pushing = false;
+  let pushRequested = false;
+  let retryAttempt = 0;
+  let queue: Promise<void> = Promise.resolve();
+  const timers = new Set<NodeJS.Timeout>();
+
+  function later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!stopped) run();
+    }, ms);
+    timers.add(timer);
+  }
+
+  function current(taskEpoch: number): boolean {
+    return !stopped && taskEpoch === epoch;
+  }
+
+  /** Runs sync work one task at a time, in arrival order, so live batches never overtake a pull. */
+  function enqueue(task: (taskEpoch: number) => Promise<void>): void {
+    const taskEpoch = epoch;
+    queue = queue
+      .then(() => (current(taskEpoch) ? task(taskEpoch) : undefined))
+      .catch((error: unknown) => onSyncFailure(error, taskEpoch));
+  }
+
+  /** The server ends a session whose token expired mid-connection by answering `unauthorized`. */
+  function endsSession(error: unknown): boolean {
+    if (!(error instanceof ProtocolFailure) || error.code !== 'unauthorized') return false;
+    options.onUnauthorized();
+    return true;
+  }
+
+  function onSyncFailure(error: unknown, taskEpoch: number): void {
+    if (!current(taskEpoch) || endsSession(error)) return;
+    live = false;
+    const reason = error instanceof Error ? error.message : String(error);
+    options.onStatus({ status: 'syncing', lastError: `Sync failed (${reason}); retrying`, progress: null });
+    // Back off like the socket's own reconnection, so a server in trouble is not hammered.
+    const delay = Math.min(RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS * 2 ** retryAttempt) * (0.5 + Math.random());
+    retryAttempt += 1;
+    later(delay, () => {
+      if (current(taskEpoch) && socket.connected) enqueue(catchUp);
+    });
+  }
+
+  async function request<E extends 'sync:pull' | 'sync:bootstrap'>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<unknown> {
+    // The typed emitWithAck cannot pick an overload through a generic event name; the answer is parsed by the caller anyway.
+    const emitter = socket.timeout(REQUEST_TIMEOUT_MS) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
+    return emitter.emitWithAck(event, payload);
+  }
+
+  async function bootstrap(taskEpoch: number): Promise<boolean> {
+    const state = cache.reader.syncState();
+    if (state.bootstrapSeq === null) cache.writer.beginBootstrap();
+    let after = state.bootstrapSeq === null ? null : state.bootstrapAfter;
+    let done = 0;
+    options.onStatus({ status: 'syncing', progress: { done: 0, total: 0 } });
+    for (;;) {
+      const raw = await request('sync:bootstrap', { after, limit: BOOTSTRAP_PAGE_SIZE });
+      if (!current(taskEpoch)) return false;
+      const page = parseBootstrapAck(raw);
+      const touched = cache.writer.applyBootstrapPage(page, user);
+      done += page.bundles.length;
+      options.onStatus({ progress: { done, total: Math.max(page.total, done) } });
+      options.onChanged(touched);
+      if (page.next === null) return true;
+      after = page.next;
+    }
+  }
+
+  /** Pulls until the server says there is no more. Returns false when aborted or when a refetch is needed. */
+  async function pullUntilCurrent(taskEpoch: number): Promise<'current' | 'refetch' | 'aborted'> {
+    for (;;) {
+      const since = cache.reader.syncState().lastSeq;
+      const raw = await request('sync:pull', { since });
+      if (!current(taskEpoch)) return 'aborted';
+      const result = parsePullAck(raw);
+      if (result.mustRefetch) {
+        // The outbox stays: pending local work survives the re-bootstrap and is rebased onto it.
+        cache.writer.requireRefetch();
+        return 'refetch';
+      }
+      const touched = cache.writer.applyChanges(result.changes, result.upTo, user);
+      if (touched.length > 0) options.onChanged(touched);
+      if (!result.more) return 'current';
+    }
+  }
+
+  async function catchUp(taskEpoch: number): Promise<void> {
+    live = false;
+    options.onStatus({ status: 'syncing' });
+    for (;;) {
+      if (!cache.reader.syncState().bootstrapped) {
+        if (!(await bootstrap(taskEpoch))) return;
+        options.onChanged([]);
+      }
+      const outcome = await pullUntilCurrent(taskEpoch);
+      if (outcome === 'aborted') return;
+      if (outcome === 'current') break;
+    }
+    live = true;
+    retryAttempt = 0;
+    options.onStatus({ status: 'online', progress: null, lastError: null });
+    kick();
+  }
+
+  async function applyLive(raw: unknown, taskEpoch: number): Promise<void> {
+    if (!live) return; // a catch-up is (re)starting and will cover this batch
+    const parsed = liveChangesSchema.safeParse(raw);
+    if (!parsed.success) {
+      // Unreadable batch: do not guess, ask for the range again.
+      const outcome = await pullUntilCurrent(taskEpoch);
+      if (outcome === 'refetch') await catchUp(taskEpoch);
+      return;
+    }
+    const batch = parsed.data;
+    const lastSeq = cache.reader.syncState().lastSeq;
+    if (batch.upTo <= lastSeq) return; // already covered by a pull
+    if (batch.after !== lastSeq) {
+      const outcome = await pullUntilCurrent(taskEpoch);
+      if (outcome === 'refetch') await catchUp(taskEpoch);
+      return;
+    }
+    const touched = cache.writer.applyChanges(batch.changes, batch.upTo, user);
+    if (touched.length > 0) options.onChanged(touched);
+  }
+
+  async function pushOutbox(): Promise<void> {
+    const pushEpoch = epoch;
+    while (live && current(pushEpoch)) {
+      const batch = cache.reader.outbox(MAX_PUSH_BATCH);
+      if (batch.length === 0) return;
+      const raw = await socket.timeout(PUSH_TIMEOUT_MS).emitWithAck('sync:push', { mutations: batch.map((entry) => entry.mutation) });
+      // An ack that arrived is valid even if the socket dropped since; only a closed cache stops us.
+      if (stopped) return;
+      const { results } = parsePushAck(raw);
+      const outcome = cache.writer.applyPushResults(results, user, options.now());
+      options.onPendingChanged();
+      if (outcome.ticketIds.length > 0) options.onChanged(outcome.ticketIds);
+      for (const item of outcome.attention) options.onAttention(item.ticketId, item.reason);
+      if (results.length === 0) return; // the server acknowledged nothing: do not spin
+    }
+  }
+
+  function kick(): void {
+    if (stopped || !live) return;
+    if (pushing) {
+      pushRequested = true;
+      return;
+    }
+    pushing = true;
+    pushRequested = false;
+    const pushEpoch = epoch;
+    pushOutbox()
+      .catch((error: unknown) => {
+        // Timeout or disconnect: the rows stay in the outbox and go again (the server dedupes).
+        if (!current(pushEpoch) || endsSession(error)) return;
+        const reason = error instanceof Error ? error.message : String(error);
+        options.onStatus({ lastError: `Sending local changes failed (${reason}); retrying` });
+        later(5_000, kick);
+      })
+      .finally(() => {
+        pushing = false;
+        if (pushRequested) kick();
+      });
+  }
+
+  socket.on('connect', () => {
+    epoch += 1;
+    live = false;
+    enqueue(catchUp);
+  });
+
+  socket.on('disconnect', (reason) => {
+    epoch += 1;
+    live = false;
+    if (stopped) return;
+    options.onStatus({ status: 'offline', progress: null });
+    // A server-side disconnect turns automatic reconnection off; the token may be revoked, so try and find out.
+    if (reason === 'io server disconnect') later(RECONNECT_DELAY_MS, () => socket.connect());
+  });
+
+  socket.on('connect_error', (error) => {
+    if (stopped) return;
+    if (error.message === UNAUTHORIZED_SOCKET_ERROR) {
+      options.onUnauthorized();
+      return;
+    }
+    options.onStatus({ status: 'offline', progress: null, lastError: cannotReachMessage(options.serverUrl) });
+    // Errors from the server's middleware stop the manager's reconnection; keep trying ourselves.
+    if (!socket.active) later(RECONNECT_DELAY_MAX_MS / 2, () => socket.connect());
+  });
+
+  socket.on('sync:changes', (batch) => enqueue((taskEpoch) => applyLive(batch, taskEpoch)));
+
+  options.onStatus({ status: 'connecting', progress: null });
+  socket.connect();
+
+  return {
+    kick,
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      live = false;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      socket.removeAllListeners();
+      socket.disconnect();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The server process in one call: SQLite store, HTTP API and socket.io sync on one port,
+ * routing over live presence, and the fan-out of every committed change.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Server } from 'socket.io';
+import { seedDemoOrganisation } from './demo.js';
+import { createRequestHandler } from './http.js';
+import { createLiveHub, type SyncServer } from './liveHub.js';
+import { createLeastLoadedRouter } from './routing.js';
+import { openServerStore, type ServerStore } from './store.js';
+import { attachSync } from './sync.js';
+
+/** How to start a server. */
+export interface ServerOptions {
+  /** 0 = an ephemeral port. */
+  port: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** The SQLite file lives at <dataDir>/server.sqlite (created if missing). */
+  dataDir: string;
+  /** Seed the demo organisation when the database has no users. */
+  demo?: boolean;
+  /** Injectable clock; default Date.now. */
+  now?: () => number;
+  /** Lifetime of a user's bearer token; default 12 h. */
+  tokenTtlMs?: number;
+  /** Default: console.log with an ISO timestamp. */
+  log?: (line: string) => void;
+}
+
+/** A started server. */
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:4780 */
+  url: string;
+  port: number;
+  store: ServerStore;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
+/** A push may carry up to 200 replies of 20,000 characters; the socket must accept that. */
+const MAX_SOCKET_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+function defaultLog(line: string): void {
+  console.log(`${new Date().toISOString()} ${line}`);
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? defaultLog;
+  const host = options.host ?? '127.0.0.1';
+  const store = openServerStore({ filePath: path.join(options.dataDir, 'server.sqlite'), log });
+  if (options.demo && seedDemoOrganisation(store, now())) log('seeded the demo organisation');
+
+  const hub = createLiveHub();
+  const router = createLeastLoadedRouter(store, hub);
+  const httpServer = http.createServer(
+    createRequestHandler({ store, router, now, tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS, startedAt: now(), log }),
+  );
+  const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
+  attachSync(io, { store, hub, now, log });
+  const stopFanOut = store.onDidCommitChanges((batch) => hub.fanOut(batch));
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(options.port, host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    stopFanOut();
+    store.close();
+    throw error;
+  }
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log(`server listening on ${url} (data: ${store.filePath})`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    store,
+    close() {
+      closing ??= (async () => {
+        stopFanOut();
+        // io.close() disconnects the sockets and closes the HTTP server; in-flight
+        // keep-alive connections are cut so closing never waits for their timeout.
+        const ioClosed = io.close();
+        httpServer.closeAllConnections();
+        await ioClosed;
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}

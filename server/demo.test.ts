@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { slaCountdown } from '../shared/sla.js';
+import { DEMO_INTEGRATION_TOKEN, DEMO_USERS, seedDemoOrganisation } from './demo.js';
+import { openServerStore, type ServerStore } from './store.js';
+import { TEST_EPOCH, makeTempDir } from './testHarness.js';
+
+let dir: string;
+let store: ServerStore;
+
+afterEach(() => {
+  store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('demo organisation', () => {
+  it('seeds users, token and tickets through the change log, once', () => {
+    dir = makeTempDir('server-demo-');
+    store = openServerStore({ filePath: path.join(dir, 'server.sqlite') });
+    expect(seedDemoOrganisation(store, TEST_EPOCH)).toBe(true);
+    expect(store.listUsers().map((u) => u.username)).toEqual(DEMO_USERS.map((u) => u.username).sort());
+    expect(store.lookupToken(DEMO_INTEGRATION_TOKEN, TEST_EPOCH)).toMatchObject({ status: 'valid', kind: 'integration' });
+
+    const lead = store.getUser('lead1')!;
+    const all = store.listTickets(lead, { limit: 100 }).tickets;
+    expect(all.length).toBeGreaterThanOrEqual(18);
+    expect(new Set(all.map((t) => t.channel))).toEqual(new Set(['phone', 'chat', 'social', 'email']));
+    const agent1 = all.filter((t) => t.assigneeId === 'agent1');
+    expect(agent1.length).toBe(6);
+    expect(new Set(agent1.map((t) => t.channel)).size).toBe(4);
+    expect(all.filter((t) => t.status === 'unassigned').length).toBeGreaterThanOrEqual(3);
+    const states = all.map((t) => slaCountdown(t, TEST_EPOCH).state);
+    expect(states).toContain('breached');
+    expect(states).toContain('at_risk');
+    const customersWithTwoChannels = new Set(
+      all.filter((a) => all.some((b) => b.customerId === a.customerId && b.channel !== a.channel)).map((t) => t.customerId),
+    );
+    expect(customersWithTwoChannels.size).toBeGreaterThanOrEqual(2);
+
+    const pulled = store.pullChanges(lead, 0);
+    expect(!pulled.mustRefetch && pulled.changes.length).toBe(store.changeLogBounds().maxSeq);
+    expect(seedDemoOrganisation(store, TEST_EPOCH)).toBe(false);
+  });
+});

@@ -1,0 +1,311 @@
+/**
+ * The HTTP API (node:http, no framework): health, sign-in, inbound contacts from channel
+ * integrations, and the ticket list/detail for signed-in users. Shapes are in
+ * shared/httpApi.ts; every error is an `ApiErrorBody`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { canUserSeeTicket, ticketIdSchema, type User } from '../shared/domain.js';
+import {
+  inboundContactSchema,
+  loginRequestSchema,
+  ticketListQuerySchema,
+  type ApiErrorBody,
+  type InboundResponse,
+  type LoginResponse,
+  type TicketListResponse,
+} from '../shared/httpApi.js';
+import { DECOY_PASSWORD_HASH, verifyPassword } from './credentials.js';
+import type { TicketRouter } from './routing.js';
+import type { ServerStore, TicketListCursor } from './store.js';
+
+/** Largest request body accepted; reading stops beyond it (413). */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+export interface HttpDependencies {
+  store: ServerStore;
+  router: TicketRouter;
+  now: () => number;
+  tokenTtlMs: number;
+  startedAt: number;
+  log: (line: string) => void;
+}
+
+type ErrorCode = ApiErrorBody['error']['code'];
+type FieldError = { path: string; message: string };
+
+/** An error that becomes one HTTP response. */
+class HttpError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly fields: FieldError[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: ErrorCode, message: string, fields?: FieldError[], headers: Record<string, string> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+    this.headers = headers;
+  }
+}
+
+function fieldsOf(error: z.ZodError, prefix: string[] = []): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path.map(String)].join('.') || '(body)',
+    message: issue.message,
+  }));
+}
+
+function invalid(message: string, fields?: FieldError[]): HttpError {
+  return new HttpError(400, 'invalid_request', message, fields);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, error: HttpError): void {
+  const body: ApiErrorBody = { error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } };
+  sendJson(res, error.status, body, error.headers);
+}
+
+/** Reads the body up to MAX_BODY_BYTES, then decodes strict UTF-8 and parses JSON. */
+function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    const tooLarge = () =>
+      new HttpError(413, 'payload_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`, undefined, { connection: 'close' });
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const onData = (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        done = true;
+        chunks.length = 0;
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('error', (error) => {
+      if (!done) {
+        done = true;
+        reject(error);
+      }
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+      } catch {
+        reject(invalid('The request body is not valid UTF-8.'));
+        return;
+      }
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(invalid('The request body is not valid JSON.'));
+      }
+    });
+  });
+}
+
+function bearerToken(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+function unauthorized(message: string): HttpError {
+  return new HttpError(401, 'unauthorized', message, undefined, { 'www-authenticate': 'Bearer' });
+}
+
+function requireToken(deps: HttpDependencies, req: IncomingMessage, kind: 'user' | 'integration'): User | null {
+  const token = bearerToken(req);
+  if (!token) throw unauthorized('This endpoint needs an Authorization: Bearer token.');
+  const found = deps.store.lookupToken(token, deps.now());
+  if (found.status === 'unknown') throw unauthorized('The bearer token is not valid.');
+  if (found.status === 'expired') {
+    throw unauthorized(`The bearer token expired at ${new Date(found.expiredAt).toISOString()}; sign in again.`);
+  }
+  if (found.kind !== kind) {
+    throw new HttpError(403, 'forbidden', kind === 'user' ? 'This endpoint needs a user token, not an integration token.' : 'This endpoint needs an integration token, not a user token.');
+  }
+  return found.kind === 'user' ? found.user : null;
+}
+
+function requireUser(deps: HttpDependencies, req: IncomingMessage): User {
+  const user = requireToken(deps, req, 'user');
+  if (!user) throw unauthorized('The bearer token is not valid.');
+  return user;
+}
+
+export function encodeListCursor(cursor: TicketListCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id]), 'utf8').toString('base64url');
+}
+
+export function decodeListCursor(text: string): TicketListCursor | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2) return null;
+    const [createdAt, id] = value as unknown[];
+    if (typeof createdAt !== 'number' || !Number.isSafeInteger(createdAt) || typeof id !== 'string' || !ticketIdSchema.safeParse(id).success) {
+      return null;
+    }
+    return { createdAt, id };
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Endpoints
+
+async function login(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const parsed = loginRequestSchema.safeParse(await readJsonBody(req));
+  if (!parsed.success) throw invalid('The sign-in request is not valid.', fieldsOf(parsed.error));
+  const credentials = deps.store.getCredentials(parsed.data.username);
+  const matches = await verifyPassword(parsed.data.password, credentials?.passwordHash ?? DECOY_PASSWORD_HASH);
+  if (!credentials || !matches) throw unauthorized('Wrong username or password.');
+  const issued = deps.store.issueUserToken(credentials.user.id, deps.now(), deps.tokenTtlMs);
+  const body: LoginResponse = { token: issued.token, expiresAt: issued.expiresAt, user: credentials.user };
+  deps.log(`sign-in: ${credentials.user.username}`);
+  sendJson(res, 200, body);
+}
+
+async function inbound(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  requireToken(deps, req, 'integration');
+  const parsed = inboundContactSchema.safeParse(await readJsonBody(req));
+  if (!parsed.success) throw invalid('The inbound contact is not valid.', fieldsOf(parsed.error));
+  const outcome = deps.store.ingestInbound(parsed.data, { now: deps.now(), router: deps.router });
+  const { ticket, ...response } = outcome;
+  const body: InboundResponse = response;
+  if (!outcome.duplicate) {
+    deps.log(
+      `inbound ${parsed.data.channel}: ${outcome.created ? 'opened' : 'joined'} ${ticket.id}` +
+        (ticket.assigneeId ? ` (${ticket.assignmentReason ?? ticket.assigneeId})` : ' (queued)'),
+    );
+  }
+  // 201 whenever a message was stored (new ticket or joined one); a repeat stores nothing.
+  sendJson(res, outcome.duplicate ? 200 : 201, body);
+}
+
+function singleValuedQuery(url: URL): Record<string, string> {
+  const query: Record<string, string> = {};
+  const repeated: FieldError[] = [];
+  for (const key of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(key);
+    if (values.length > 1) repeated.push({ path: key, message: 'must be given at most once' });
+    query[key] = values[0]!;
+  }
+  if (repeated.length > 0) throw invalid('The ticket list query is not valid.', repeated);
+  return query;
+}
+
+function listTickets(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const user = requireUser(deps, req);
+  const parsed = ticketListQuerySchema.safeParse(singleValuedQuery(url));
+  if (!parsed.success) throw invalid('The ticket list query is not valid.', fieldsOf(parsed.error));
+  const { status, channel, customer, limit } = parsed.data;
+  let cursor: TicketListCursor | undefined;
+  if (parsed.data.cursor !== undefined) {
+    cursor = decodeListCursor(parsed.data.cursor) ?? undefined;
+    if (!cursor) throw invalid('The ticket list query is not valid.', [{ path: 'cursor', message: 'is not a cursor from a previous page' }]);
+  }
+  const page = deps.store.listTickets(user, { status, channel, customer, limit, cursor });
+  const body: TicketListResponse = { tickets: page.tickets, next: page.next ? encodeListCursor(page.next) : null };
+  sendJson(res, 200, body);
+}
+
+function ticketDetail(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, rawId: string): void {
+  const user = requireUser(deps, req);
+  let id: string;
+  try {
+    id = decodeURIComponent(rawId);
+  } catch {
+    throw invalid('The ticket id is not valid.', [{ path: 'ticketId', message: 'is not URL-encoded correctly' }]);
+  }
+  const parsed = ticketIdSchema.safeParse(id);
+  if (!parsed.success) throw invalid('The ticket id is not valid.', fieldsOf(parsed.error, ['ticketId']));
+  const bundle = deps.store.getTicketBundle(parsed.data);
+  // An invisible ticket answers exactly like a missing one, so ids cannot be probed.
+  if (!bundle || !canUserSeeTicket(user, bundle.ticket)) throw new HttpError(404, 'not_found', `No ticket ${parsed.data}.`);
+  sendJson(res, 200, bundle);
+}
+
+// ---------------------------------------------------------------------------------------
+// Routing of requests
+
+type Handler = (deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => void | Promise<void>;
+
+interface Route {
+  pattern: RegExp;
+  methods: Record<string, Handler>;
+}
+
+const ROUTES: Route[] = [
+  {
+    pattern: /^\/healthz$/,
+    methods: {
+      GET: (deps, _req, res) => sendJson(res, 200, { ok: true, seq: deps.store.changeLogBounds().maxSeq, uptimeMs: deps.now() - deps.startedAt }),
+    },
+  },
+  { pattern: /^\/api\/v1\/auth\/login$/, methods: { POST: (deps, req, res) => login(deps, req, res) } },
+  { pattern: /^\/api\/v1\/inbound$/, methods: { POST: (deps, req, res) => inbound(deps, req, res) } },
+  { pattern: /^\/api\/v1\/tickets$/, methods: { GET: (deps, req, res, url) => listTickets(deps, req, res, url) } },
+  { pattern: /^\/api\/v1\/tickets\/([^/]+)$/, methods: { GET: (deps, req, res, _url, params) => ticketDetail(deps, req, res, params[0]!) } },
+];
+
+export function createRequestHandler(deps: HttpDependencies): (req: IncomingMessage, res: ServerResponse) => void {
+  return function handleRequest(req, res) {
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        for (const route of ROUTES) {
+          const match = route.pattern.exec(url.pathname);
+          if (!match) continue;
+          const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+          const handler = route.methods[method];
+          if (!handler) {
+            const allowed = Object.keys(route.methods).join(', ');
+            throw new HttpError(405, 'invalid_request', `${req.method} is not allowed here; use ${allowed}.`, undefined, { allow: allowed });
+          }
+          await handler(deps, req, res, url, match.slice(1));
+          return;
+        }
+        throw new HttpError(404, 'not_found', `No route ${url.pathname}.`);
+      } catch (error) {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (error instanceof HttpError) {
+          sendError(res, error);
+          return;
+        }
+        deps.log(`HTTP ${req.method} ${req.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        sendError(res, new HttpError(500, 'internal', 'The server failed to handle this request; it has been logged.'));
+      }
+    })();
+  };
+}

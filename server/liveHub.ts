@@ -1,0 +1,117 @@
+/**
+ * Who is connected, and the live fan-out. Sockets are indexed by principal (user id, the
+ * channel queues of agents, leads) so a committed batch reaches exactly the live sockets
+ * in its audience without scanning every socket; each socket gets ONE `sync:changes` per
+ * committed transaction, naming the seq it follows (`after`) so a gap is detectable.
+ */
+import type { Server, Socket } from 'socket.io';
+import type { Channel, User } from '../shared/domain.js';
+import type { Change, ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '../shared/sync.js';
+import type { Presence } from './routing.js';
+import type { CommittedChange } from './store.js';
+
+/** What the server keeps on each authenticated socket (`socket.data`). */
+export interface SocketData {
+  user: User;
+  clientId: string;
+  tokenExpiresAt: number;
+  /** True once a complete pull brought this socket up to `cursor`; only live sockets get pushes. */
+  live: boolean;
+  /** The seq this socket has been sent everything visible up to. */
+  cursor: number;
+}
+
+export type SyncServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type SyncSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** Presence plus fan-out over the connected sockets. */
+export interface LiveHub extends Presence {
+  add(socket: SyncSocket): void;
+  remove(socket: SyncSocket): void;
+  /** After a complete pull: the socket is live from `cursor` on. */
+  markLive(socket: SyncSocket, cursor: number): void;
+  markNotLive(socket: SyncSocket): void;
+  isOnline(userId: string): boolean;
+  /** Sends one committed batch to every live socket in its audience. */
+  fanOut(batch: readonly CommittedChange[]): void;
+  connectedCount(): number;
+}
+
+function addTo<K>(index: Map<K, Set<SyncSocket>>, key: K, socket: SyncSocket): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(socket);
+}
+
+function removeFrom<K>(index: Map<K, Set<SyncSocket>>, key: K, socket: SyncSocket): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(socket);
+  if (set.size === 0) index.delete(key);
+}
+
+export function createLiveHub(): LiveHub {
+  const byUser = new Map<string, Set<SyncSocket>>();
+  const byQueue = new Map<Channel, Set<SyncSocket>>();
+  const leads = new Set<SyncSocket>();
+  let connected = 0;
+
+  function targetsOf(audience: readonly string[]): Set<SyncSocket> {
+    const targets = new Set<SyncSocket>(leads);
+    for (const principal of audience) {
+      const colon = principal.indexOf(':');
+      const kind = principal.slice(0, colon);
+      const key = principal.slice(colon + 1);
+      const sockets = kind === 'agent' ? byUser.get(key) : kind === 'queue' ? byQueue.get(key as Channel) : undefined;
+      if (sockets) for (const socket of sockets) targets.add(socket);
+    }
+    return targets;
+  }
+
+  return {
+    add(socket) {
+      const { user } = socket.data;
+      connected++;
+      addTo(byUser, user.id, socket);
+      if (user.role === 'agent') for (const channel of user.channels) addTo(byQueue, channel, socket);
+      else leads.add(socket);
+    },
+    remove(socket) {
+      const { user } = socket.data;
+      if (!byUser.get(user.id)?.has(socket)) return;
+      connected--;
+      removeFrom(byUser, user.id, socket);
+      for (const channel of user.channels) removeFrom(byQueue, channel, socket);
+      leads.delete(socket);
+      socket.data.live = false;
+    },
+    markLive(socket, cursor) {
+      socket.data.live = true;
+      socket.data.cursor = cursor;
+    },
+    markNotLive(socket) {
+      socket.data.live = false;
+    },
+    onlineUserIds: () => [...byUser.keys()],
+    isOnline: (userId) => byUser.has(userId),
+    connectedCount: () => connected,
+    fanOut(batch) {
+      const last = batch[batch.length - 1];
+      if (!last) return;
+      const upTo = last.change.seq;
+      const perSocket = new Map<SyncSocket, Change[]>();
+      for (const { change, audience } of batch) {
+        for (const socket of targetsOf(audience)) {
+          if (!socket.data.live || change.seq <= socket.data.cursor) continue;
+          let list = perSocket.get(socket);
+          if (!list) perSocket.set(socket, (list = []));
+          list.push(change);
+        }
+      }
+      for (const [socket, changes] of perSocket) {
+        socket.emit('sync:changes', { after: socket.data.cursor, upTo, changes });
+        socket.data.cursor = upTo;
+      }
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * CLI: `npm run server [-- --demo]`. PORT (default 4780), HOST (default 127.0.0.1), DATA_DIR (default ./.data/server),
+ * `--demo` or DEMO=1 seeds the demo organisation on the first start.
+ */
+import { DEFAULT_SERVER_PORT } from '../shared/httpApi.js';
+import { startServer } from './app.js';
+import { DEMO_INTEGRATION_TOKEN, DEMO_PASSWORD, DEMO_USERS } from './demo.js';
+
+export async function main(): Promise<void> {
+  const port = process.env.PORT !== undefined && process.env.PORT !== '' ? Number(process.env.PORT) : DEFAULT_SERVER_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  const dataDir = process.env.DATA_DIR || './.data/server';
+  const demo = process.argv.includes('--demo') || process.env.DEMO === '1';
+
+  const server = await startServer({ port, host: process.env.HOST || '127.0.0.1', dataDir, demo });
+  if (demo) {
+    const lines = [`Demo organisation on ${server.url} — every password is "${DEMO_PASSWORD}":`];
+    for (const user of DEMO_USERS) {
+      lines.push(
+        `  ${user.username.padEnd(7)} ${user.role.padEnd(6)} ${user.displayName}  channels: ${user.channels.join(', ')}  groups: ${(user.groups ?? []).join(', ')}`,
+      );
+    }
+    lines.push(`Integration token: ${DEMO_INTEGRATION_TOKEN}   (POST ${server.url}/api/v1/inbound with Authorization: Bearer ${DEMO_INTEGRATION_TOKEN})`);
+    console.log(lines.join('\n'));
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${new Date().toISOString()} ${signal}: shutting down`);
+    server.close().then(
+      () => {
+        console.log(`${new Date().toISOString()} server stopped`);
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

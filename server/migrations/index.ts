@@ -1,0 +1,45 @@
+/**
+ * The ordered list of migrations and the runner that applies the missing ones.
+ */
+import type Database from 'better-sqlite3';
+import { migration001Initial } from './001-initial.js';
+import { migration002RoutingAudit } from './002-routing-audit.js';
+import type { Migration } from './migration.js';
+
+export type { Migration } from './migration.js';
+
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002RoutingAudit];
+
+/** Versions already applied to this database, ascending. */
+export function appliedVersions(db: Database.Database): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>;
+  return rows.map((row) => row.version);
+}
+
+/**
+ * Applies, in order and each in its own transaction, every migration up to `targetVersion`
+ * (default: all) that is not applied yet. Returns the versions it applied.
+ */
+export function migrate(db: Database.Database, targetVersion: number = Number.POSITIVE_INFINITY, now: number = Date.now()): number[] {
+  const done = new Set(appliedVersions(db));
+  const newest = Math.max(0, ...done);
+  const known = Math.max(0, ...MIGRATIONS.map((m) => m.version));
+  if (newest > known) {
+    throw new Error(`The database is at schema version ${newest}, newer than this server knows (${known}); upgrade the server.`);
+  }
+  const applied: number[] = [];
+  for (const migration of MIGRATIONS) {
+    if (migration.version > targetVersion || done.has(migration.version)) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, now);
+    })();
+    applied.push(migration.version);
+  }
+  return applied;
+}

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { User } from '../shared/domain.js';
+import type { InboundContact } from '../shared/httpApi.js';
+import { openServerStore, type CommittedChange, type ServerStore } from './store.js';
+import { TEST_EPOCH, makeTempDir } from './testHarness.js';
+
+let dir: string;
+let store: ServerStore;
+let lead: User;
+let agent: User;
+
+beforeEach(() => {
+  dir = makeTempDir('server-store-');
+  store = openServerStore({ filePath: path.join(dir, 'data', 'server.sqlite') });
+  lead = store.createUser({ id: 'lead1', username: 'lead1', password: 'pw', displayName: '李主管', role: 'lead', channels: [] });
+  agent = store.createUser({ id: 'agent1', username: 'agent1', password: 'pw', displayName: '王芳', role: 'agent', channels: ['chat'] });
+});
+
+afterEach(() => {
+  store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const contact = (text: string, phone = '13800138000'): InboundContact => ({ channel: 'chat', customer: { name: '张伟', phone }, text });
+
+describe('server store', () => {
+  it('opens the file with WAL and durable settings, and reopens it with the data intact', () => {
+    store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
+    store.close();
+    expect(fs.existsSync(path.join(dir, 'data', 'server.sqlite'))).toBe(true);
+    store = openServerStore({ filePath: path.join(dir, 'data', 'server.sqlite') });
+    expect(store.getTicket('GD20241108001')).toMatchObject({ subject: '你好' });
+    expect(store.changeLogBounds().maxSeq).toBe(1);
+  });
+
+  it('numbers tickets and customers per Beijing day', () => {
+    const first = store.ingestInbound(contact('第一单', '13800000001'), { now: TEST_EPOCH });
+    const second = store.ingestInbound(contact('第二单', '13800000002'), { now: TEST_EPOCH + 1 });
+    // 2024-11-09 00:00 in Beijing is 16:00 UTC on the 8th.
+    const nextDay = store.ingestInbound(contact('第二天', '13800000003'), { now: Date.UTC(2024, 10, 8, 16, 0, 0) });
+    expect([first.ticketId, second.ticketId, nextDay.ticketId]).toEqual(['GD20241108001', 'GD20241108002', 'GD20241109001']);
+    expect(nextDay.ticket.customerId).toBe('CUS20241109001');
+  });
+
+  it('notifies listeners once per outermost commit and nothing for a rolled-back transaction', () => {
+    const batches: CommittedChange[][] = [];
+    store.onDidCommitChanges((batch) => batches.push(batch));
+    store.transaction(() => {
+      store.ingestInbound(contact('一', '13800000001'), { now: TEST_EPOCH });
+      store.ingestInbound(contact('二', '13800000002'), { now: TEST_EPOCH });
+    });
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.map((c) => c.change.seq)).toEqual([1, 2]);
+    expect(batches[0]![0]!.audience).toEqual(['queue:chat']);
+
+    expect(() =>
+      store.transaction(() => {
+        store.ingestInbound(contact('三', '13800000003'), { now: TEST_EPOCH });
+        throw new Error('abort');
+      }),
+    ).toThrow('abort');
+    expect(batches).toHaveLength(1);
+    expect(store.changeLogBounds().maxSeq).toBe(2);
+    expect(store.listTickets(lead, { limit: 10 }).tickets).toHaveLength(2);
+  });
+
+  it('gives the audience before and after an assignment, as a bundle', () => {
+    const { ticketId } = store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
+    const batches: CommittedChange[][] = [];
+    store.onDidCommitChanges((batch) => batches.push(batch));
+    store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: '主管指派', now: TEST_EPOCH + 1 });
+    const [assigned] = batches[0]!;
+    expect(assigned!.audience.sort()).toEqual(['agent:agent1', 'queue:chat']);
+    expect(assigned!.change.kind).toBe('bundle');
+    expect(store.getTicket(ticketId)).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', assignmentReason: '主管指派' });
+    expect(store.pullChanges(agent, 0)).toMatchObject({ mustRefetch: false, upTo: 2 });
+  });
+
+  it('applies status changes: same status is a no-op, completed sets and reopening clears completedAt', () => {
+    const { ticketId } = store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
+    const status = (mutationId: string, to: 'in_progress' | 'completed', now: number) =>
+      store.applyMutation(agent, 'client-1', { mutationId, kind: 'setStatus', ticketId, status: to, createdAt: now }, now);
+    expect(status('s1', 'in_progress', TEST_EPOCH + 10)).toMatchObject({ ok: true, seq: 2 });
+    expect(store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent1', assignmentReason: 'Taken from the chat queue by 王芳 (agent1)' });
+    expect(status('s2', 'in_progress', TEST_EPOCH + 20)).toEqual({ mutationId: 's2', ok: true, seq: 2 });
+    expect(status('s3', 'completed', TEST_EPOCH + 30)).toMatchObject({ ok: true, seq: 3 });
+    expect(store.getTicket(ticketId)!.completedAt).toBe(TEST_EPOCH + 30);
+    expect(status('s4', 'in_progress', TEST_EPOCH + 40)).toMatchObject({ ok: true, seq: 4 });
+    expect(store.getTicket(ticketId)!.completedAt).toBeNull();
+  });
+
+  it('refuses a message id that another message already uses', () => {
+    const { ticketId, messageId } = store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
+    const result = store.applyMutation(lead, 'c', { mutationId: 'r1', kind: 'reply', ticketId, messageId, text: '您好', createdAt: TEST_EPOCH }, TEST_EPOCH);
+    expect(result).toMatchObject({ ok: false, code: 'invalid' });
+  });
+
+  it('looks tokens up by hash and reports expiry', () => {
+    const issued = store.issueUserToken('agent1', TEST_EPOCH, 1000);
+    expect(store.lookupToken(issued.token, TEST_EPOCH + 999)).toMatchObject({ status: 'valid', kind: 'user', user: { id: 'agent1' } });
+    expect(store.lookupToken(issued.token, TEST_EPOCH + 1000)).toEqual({ status: 'expired', expiredAt: TEST_EPOCH + 1000 });
+    expect(store.lookupToken('nope', TEST_EPOCH)).toEqual({ status: 'unknown' });
+    store.createIntegrationToken('微信公众号', 'wx-token');
+    expect(store.lookupToken('wx-token', TEST_EPOCH)).toMatchObject({ status: 'valid', kind: 'integration', name: '微信公众号' });
+  });
+
+  it('fills a missing identifier on a matched customer and logs a customer change for its tickets', () => {
+    const first = store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
+    store.ingestInbound({ channel: 'email', customer: { phone: '+86 13800138000', email: 'ZW@Example.cn' }, text: '邮件' }, { now: TEST_EPOCH + 1 });
+    expect(store.getCustomer(first.ticket.customerId)).toMatchObject({ phone: '13800138000', email: 'zw@example.cn' });
+    const pulled = store.pullChanges(lead, 1);
+    expect(!pulled.mustRefetch && pulled.changes.map((c) => c.kind)).toEqual(['customer', 'bundle']);
+  });
+});

@@ -1,0 +1,1178 @@
+/**
+ * The server's only data-access module: every SQL statement lives here, behind the typed
+ * `ServerReadable` / `ServerWritable` interfaces (Signal Desktop's ReadableInterface /
+ * WritableInterface idea). SQL is kept plain (no SQLite-only functions, `RETURNING` and
+ * `ON CONFLICT` which PostgreSQL shares) so a second backend can implement the same
+ * interfaces. Every write appends its change-log entries in the same transaction, and the
+ * committed changes are handed to listeners (the live fan-out) after the commit.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  canTransition,
+  canUserSeeTicket,
+  isOpenStatus,
+  previewOf,
+  MAX_SUBJECT_LENGTH,
+  type Channel,
+  type Customer,
+  type Message,
+  type Note,
+  type Role,
+  type Ticket,
+  type TicketBundle,
+  type TicketStatus,
+  type User,
+} from '../shared/domain.js';
+import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
+import { dayKey, formatCustomerId, formatTicketId } from '../shared/ids.js';
+import { dueAtFor } from '../shared/sla.js';
+import {
+  MAX_PULL_CHANGES,
+  type BootstrapPage,
+  type Change,
+  type ChangeBody,
+  type Mutation,
+  type MutationResult,
+  type PullResult,
+} from '../shared/sync.js';
+import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
+import { normaliseEmail, normalisePhone, triageContact } from './inbound.js';
+import { migrate } from './migrations/index.js';
+import type { RoutingAssignee, RoutingCandidate, RoutingDecision, TicketRouter } from './routing.js';
+
+// ---------------------------------------------------------------------------------------
+// Types of the interface
+
+/** The part of a user that decides what they may see. */
+export type Viewer = Pick<User, 'id' | 'role' | 'channels'>;
+
+/** A user to create; the password is hashed before it is stored. */
+export interface NewUser {
+  /** Stable id; a random one when omitted. */
+  id?: string;
+  username: string;
+  password: string;
+  displayName: string;
+  role: Role;
+  channels: Channel[];
+  groups?: string[];
+  tier?: 1 | 2;
+  senior?: boolean;
+}
+
+/** A freshly issued bearer token (the only time its plain text exists). */
+export interface IssuedToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** What a presented bearer token turned out to be. */
+export type TokenLookup =
+  | { status: 'valid'; kind: 'user'; user: User; expiresAt: number }
+  | { status: 'valid'; kind: 'integration'; name: string; expiresAt: number | null }
+  | { status: 'expired'; expiredAt: number }
+  | { status: 'unknown' };
+
+/** A user with the stored password hash, for sign-in only. */
+export interface UserCredentials {
+  user: User;
+  passwordHash: string;
+}
+
+/** Position in the newest-first ticket list. */
+export interface TicketListCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** Filters of the ticket list (already validated). */
+export interface TicketListFilter {
+  status?: TicketStatus | undefined;
+  channel?: Channel | undefined;
+  /** Customer id, or a substring of the customer's name, phone or email. */
+  customer?: string | undefined;
+  limit: number;
+  cursor?: TicketListCursor | undefined;
+}
+
+export interface TicketListPage {
+  tickets: Ticket[];
+  next: TicketListCursor | null;
+}
+
+export interface IngestOptions {
+  now: number;
+  /** Decides the assignee of a new or still-queued ticket; without one the ticket stays queued. */
+  router?: TicketRouter;
+}
+
+/** The HTTP response of an inbound contact plus the ticket as it now stands. */
+export interface IngestOutcome extends InboundResponse {
+  ticket: Ticket;
+}
+
+/** A committed change with the principals allowed to see it (`agent:<id>`, `queue:<channel>`). */
+export interface CommittedChange {
+  change: Change;
+  audience: string[];
+}
+
+export type CommittedChangesListener = (changes: CommittedChange[]) => void;
+
+export interface ChangeLogBounds {
+  /** Newest seq handed out (0 on a fresh database). */
+  maxSeq: number;
+  /** Oldest seq still kept; older ones were pruned. */
+  firstRetainedSeq: number;
+}
+
+export interface RoutingAuditEntry {
+  id: number;
+  ticketId: string;
+  at: number;
+  decision: 'assigned' | 'queued';
+  assigneeId: string | null;
+  reason: string;
+}
+
+export interface AssignTicketInput {
+  ticketId: string;
+  /** null puts the ticket back in its channel's queue. */
+  assignee: RoutingAssignee | null;
+  reason: string;
+  now: number;
+}
+
+/** Reads. None of them writes, so they are safe outside a transaction. */
+export interface ServerReadable {
+  countUsers(): number;
+  getUser(id: string): User | null;
+  getUserByUsername(username: string): User | null;
+  listUsers(): User[];
+  getCredentials(username: string): UserCredentials | null;
+  lookupToken(token: string, now: number): TokenLookup;
+  getCustomer(id: string): Customer | null;
+  getTicket(id: string): Ticket | null;
+  getTicketBundle(id: string): TicketBundle | null;
+  /** Tickets the viewer may see, newest first (createdAt desc, id desc). */
+  listTickets(viewer: Viewer, filter: TicketListFilter): TicketListPage;
+  changeLogBounds(): ChangeLogBounds;
+  /** The viewer's changes after `since` (≤ MAX_PULL_CHANGES), or must-refetch. */
+  pullChanges(viewer: Viewer, since: number): PullResult;
+  /** One page of the bundles the viewer may see, ordered by ticket id. */
+  bootstrapPage(viewer: Viewer, after: string | null, limit: number): BootstrapPage;
+  /** Agents among `userIds` with the channel skill, with their open-ticket count and last assignment. */
+  routingCandidates(channel: Channel, userIds: readonly string[]): RoutingCandidate[];
+  listRoutingAudit(ticketId: string): RoutingAuditEntry[];
+}
+
+/** Writes. Each runs in a transaction (joining the caller's, if any) with its change-log entries. */
+export interface ServerWritable {
+  createUser(input: NewUser, now?: number): User;
+  issueUserToken(userId: string, now: number, ttlMs: number): IssuedToken;
+  /** Registers a channel integration's bearer token (stored hashed); null expiry = never. */
+  createIntegrationToken(name: string, token: string, expiresAt?: number | null, now?: number): void;
+  /** An inbound contact: dedupe, match the customer, join the open ticket or open a new one, route. */
+  ingestInbound(contact: InboundContact, options: IngestOptions): IngestOutcome;
+  /** Applies one client mutation idempotently per (clientId, mutationId). */
+  applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): MutationResult;
+  /** Assigns (or queues) a ticket, with its audit row; the new viewer gets a bundle. */
+  assignTicket(input: AssignTicketInput): Ticket;
+  /** Forgets changes with seq < `seq`; clients behind that must bootstrap again. Returns the count deleted. */
+  pruneChangesBefore(seq: number): number;
+}
+
+/** The server store: reads, writes, transactions and commit notifications. */
+export interface ServerStore extends ServerReadable, ServerWritable {
+  readonly filePath: string;
+  /** Runs `fn` in one transaction (nested calls join it); listeners hear its changes after the commit. */
+  transaction<T>(fn: () => T): T;
+  /** Called synchronously after each outermost commit that appended changes. */
+  onDidCommitChanges(listener: CommittedChangesListener): () => void;
+  close(): void;
+}
+
+export interface ServerStoreOptions {
+  /** The SQLite file; its folder is created if missing. */
+  filePath: string;
+  /** Where listener failures are reported. */
+  log?: (line: string) => void;
+}
+
+// ---------------------------------------------------------------------------------------
+// Rows
+
+interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  role: string;
+  channels: string;
+  groups_json: string;
+  tier: number;
+  senior: number;
+  password_hash: string;
+  last_assigned_at: number | null;
+}
+
+interface CustomerRow {
+  id: string;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  social_id: string | null;
+  vip_tier: number;
+  created_at: number;
+}
+
+interface TicketRow {
+  id: string;
+  customer_id: string;
+  channel: string;
+  type: string;
+  subject: string;
+  priority: string;
+  status: string;
+  assignee_id: string | null;
+  assignee_name: string | null;
+  assignment_reason: string | null;
+  created_at: number;
+  updated_at: number;
+  assigned_at: number | null;
+  first_response_at: number | null;
+  due_at: number;
+  completed_at: number | null;
+  last_message_preview: string;
+  last_message_at: number;
+}
+
+interface MessageRow {
+  id: string;
+  ticket_id: string;
+  direction: string;
+  channel: string;
+  author_id: string | null;
+  author_name: string;
+  text: string;
+  external_message_id: string | null;
+  delivery_status: string;
+  created_at: number;
+}
+
+interface NoteRow {
+  id: string;
+  ticket_id: string;
+  author_id: string;
+  author_name: string;
+  text: string;
+  created_at: number;
+}
+
+// Rows were written by this module from validated values, so the casts below only restore types.
+function userFromRow(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role as Role,
+    channels: JSON.parse(row.channels) as Channel[],
+    groups: JSON.parse(row.groups_json) as string[],
+    tier: row.tier === 2 ? 2 : 1,
+    senior: row.senior === 1,
+  };
+}
+
+function customerFromRow(row: CustomerRow): Customer {
+  return {
+    id: row.id,
+    name: row.name,
+    phone: row.phone,
+    email: row.email,
+    socialId: row.social_id,
+    vipTier: row.vip_tier,
+    createdAt: row.created_at,
+  };
+}
+
+function ticketFromRow(row: TicketRow): Ticket {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    channel: row.channel as Channel,
+    type: row.type as Ticket['type'],
+    subject: row.subject,
+    priority: row.priority as Ticket['priority'],
+    status: row.status as TicketStatus,
+    assigneeId: row.assignee_id,
+    assigneeName: row.assignee_name,
+    assignmentReason: row.assignment_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    assignedAt: row.assigned_at,
+    firstResponseAt: row.first_response_at,
+    dueAt: row.due_at,
+    completedAt: row.completed_at,
+    lastMessagePreview: row.last_message_preview,
+    lastMessageAt: row.last_message_at,
+  };
+}
+
+function messageFromRow(row: MessageRow): Message {
+  return {
+    id: row.id,
+    ticketId: row.ticket_id,
+    direction: row.direction as Message['direction'],
+    channel: row.channel as Channel,
+    authorId: row.author_id,
+    authorName: row.author_name,
+    text: row.text,
+    externalMessageId: row.external_message_id,
+    deliveryStatus: row.delivery_status as Message['deliveryStatus'],
+    createdAt: row.created_at,
+  };
+}
+
+function noteFromRow(row: NoteRow): Note {
+  return {
+    id: row.id,
+    ticketId: row.ticket_id,
+    authorId: row.author_id,
+    authorName: row.author_name,
+    text: row.text,
+    createdAt: row.created_at,
+  };
+}
+
+/** Customer columns read alongside a ticket, prefixed so they do not collide with the ticket's. */
+interface PrefixedCustomerRow {
+  c_id: string;
+  c_name: string;
+  c_phone: string | null;
+  c_email: string | null;
+  c_social_id: string | null;
+  c_vip_tier: number;
+  c_created_at: number;
+}
+
+const CUSTOMER_COLUMNS_C = ['id', 'name', 'phone', 'email', 'social_id', 'vip_tier', 'created_at'].map((c) => `c.${c} AS c_${c}`).join(', ');
+
+function customerFromPrefixedRow(row: PrefixedCustomerRow): Customer {
+  return {
+    id: row.c_id,
+    name: row.c_name,
+    phone: row.c_phone,
+    email: row.c_email,
+    socialId: row.c_social_id,
+    vipTier: row.c_vip_tier,
+    createdAt: row.c_created_at,
+  };
+}
+
+function ticketParams(t: Ticket): unknown[] {
+  return [
+    t.id,
+    t.customerId,
+    t.channel,
+    t.type,
+    t.subject,
+    t.priority,
+    t.status,
+    t.assigneeId,
+    t.assigneeName,
+    t.assignmentReason,
+    t.createdAt,
+    t.updatedAt,
+    t.assignedAt,
+    t.firstResponseAt,
+    t.dueAt,
+    t.completedAt,
+    t.lastMessagePreview,
+    t.lastMessageAt,
+  ];
+}
+
+const TICKET_COLUMNS =
+  'id, customer_id, channel, type, subject, priority, status, assignee_id, assignee_name, assignment_reason, created_at, updated_at, assigned_at, first_response_at, due_at, completed_at, last_message_preview, last_message_at';
+const TICKET_COLUMNS_T = TICKET_COLUMNS.split(', ')
+  .map((c) => `t.${c}`)
+  .join(', ');
+
+// ---------------------------------------------------------------------------------------
+// Visibility as SQL (the same rule as canUserSeeTicket)
+
+/** The principal that owns a ticket: its assignee, or its channel's queue while unassigned. */
+export function ticketPrincipal(ticket: Pick<Ticket, 'assigneeId' | 'channel'>): string {
+  return ticket.assigneeId !== null ? `agent:${ticket.assigneeId}` : `queue:${ticket.channel}`;
+}
+
+/** The principals whose changes a viewer receives; null = everything (leads and admins). */
+export function viewerPrincipals(viewer: Viewer): string[] | null {
+  if (viewer.role !== 'agent') return null;
+  return [`agent:${viewer.id}`, ...viewer.channels.map((c) => `queue:${c}`)];
+}
+
+function visibilityClause(viewer: Viewer, alias: string): { sql: string; params: unknown[] } {
+  if (viewer.role !== 'agent') return { sql: '1 = 1', params: [] };
+  if (viewer.channels.length === 0) return { sql: `${alias}.assignee_id = ?`, params: [viewer.id] };
+  const marks = viewer.channels.map(() => '?').join(', ');
+  return {
+    sql: `(${alias}.assignee_id = ? OR (${alias}.assignee_id IS NULL AND ${alias}.channel IN (${marks})))`,
+    params: [viewer.id, ...viewer.channels],
+  };
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+const STATUS_LABELS: Record<TicketStatus, string> = {
+  unassigned: '待分配 unassigned',
+  in_progress: '处理中 in_progress',
+  awaiting_customer: '待反馈 awaiting_customer',
+  completed: '已完成 completed',
+  closed: '已关闭 closed',
+};
+
+// ---------------------------------------------------------------------------------------
+// The SQLite implementation
+
+export function openServerStore(options: ServerStoreOptions): ServerStore {
+  const { filePath } = options;
+  const log = options.log ?? ((line: string) => console.error(line));
+  fs.mkdirSync(path.dirname(filePath), { recursive: true });
+  const db = new Database(filePath);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+
+  const statements = new Map<string, Database.Statement>();
+  /** Prepared once per distinct SQL text (queries with IN-lists get one per list length). */
+  function sql(text: string): Database.Statement {
+    let statement = statements.get(text);
+    if (!statement) {
+      statement = db.prepare(text);
+      statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  // --- transactions and commit notification ----------------------------------------
+  const listeners = new Set<CommittedChangesListener>();
+  let pending: CommittedChange[] = [];
+  let depth = 0;
+  const runInTransaction = db.transaction((fn: () => unknown) => fn());
+
+  function transaction<T>(fn: () => T): T {
+    const mark = pending.length;
+    depth++;
+    let result: T;
+    try {
+      result = runInTransaction(fn) as T;
+    } catch (error) {
+      pending.length = mark;
+      throw error;
+    } finally {
+      depth--;
+    }
+    if (depth === 0 && pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      for (const listener of listeners) {
+        try {
+          listener(batch);
+        } catch (error) {
+          log(`change listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        }
+      }
+    }
+    return result;
+  }
+
+  // --- change log ----------------------------------------------------------------------
+  function appendChange(body: ChangeBody, audience: Iterable<string>, now: number): number {
+    const { last_seq: seq } = sql('UPDATE change_log_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq').get() as {
+      last_seq: number;
+    };
+    sql('INSERT INTO changes (seq, kind, body, created_at) VALUES (?, ?, ?, ?)').run(seq, body.kind, JSON.stringify(body), now);
+    const principals = [...new Set(audience)];
+    const insertAudience = sql('INSERT INTO change_audience (seq, principal) VALUES (?, ?)');
+    for (const principal of principals) insertAudience.run(seq, principal);
+    pending.push({ change: { seq, ...body } as Change, audience: principals });
+    return seq;
+  }
+
+  /**
+   * Logs a ticket change for everyone who saw it before or sees it after. When the ticket
+   * enters a new principal's view the change is a full bundle, so the new viewer has everything.
+   */
+  function appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number, knownBundle?: TicketBundle): number {
+    const beforePrincipal = before ? ticketPrincipal(before) : null;
+    const afterPrincipal = ticketPrincipal(after);
+    const audience = beforePrincipal ? [beforePrincipal, afterPrincipal] : [afterPrincipal];
+    const entersNewView = beforePrincipal !== afterPrincipal;
+    const effective: ChangeBody = entersNewView || body.kind === 'bundle' ? { kind: 'bundle', bundle: knownBundle ?? requireBundle(after.id) } : body;
+    return appendChange(effective, audience, now);
+  }
+
+  function changeLogBounds(): ChangeLogBounds {
+    const row = sql('SELECT last_seq, first_retained_seq FROM change_log_state WHERE id = 1').get() as {
+      last_seq: number;
+      first_retained_seq: number;
+    };
+    return { maxSeq: row.last_seq, firstRetainedSeq: row.first_retained_seq };
+  }
+
+  function pullChanges(viewer: Viewer, since: number): PullResult {
+    const { maxSeq, firstRetainedSeq } = changeLogBounds();
+    if (since > maxSeq || since < firstRetainedSeq - 1) return { mustRefetch: true, upTo: maxSeq };
+    const principals = viewerPrincipals(viewer);
+    let rows: Array<{ seq: number; body: string }>;
+    if (principals === null) {
+      rows = sql('SELECT seq, body FROM changes WHERE seq > ? ORDER BY seq LIMIT ?').all(since, MAX_PULL_CHANGES + 1) as typeof rows;
+    } else {
+      const marks = principals.map(() => '?').join(', ');
+      rows = sql(
+        `SELECT c.seq, c.body FROM changes c
+         JOIN (SELECT DISTINCT a.seq AS seq FROM change_audience a
+               WHERE a.principal IN (${marks}) AND a.seq > ? ORDER BY a.seq LIMIT ?) s ON s.seq = c.seq
+         ORDER BY c.seq`,
+      ).all(...principals, since, MAX_PULL_CHANGES + 1) as typeof rows;
+    }
+    const more = rows.length > MAX_PULL_CHANGES;
+    if (more) rows = rows.slice(0, MAX_PULL_CHANGES);
+    const changes = rows.map((row) => ({ seq: row.seq, ...(JSON.parse(row.body) as ChangeBody) }) as Change);
+    const upTo = more ? rows[rows.length - 1]!.seq : maxSeq;
+    return { mustRefetch: false, changes, upTo, more };
+  }
+
+  function pruneChangesBefore(seq: number): number {
+    return transaction(() => {
+      const { maxSeq, firstRetainedSeq } = changeLogBounds();
+      const boundary = Math.min(Math.max(Math.floor(seq), firstRetainedSeq), maxSeq + 1);
+      sql('DELETE FROM change_audience WHERE seq < ?').run(boundary);
+      const deleted = sql('DELETE FROM changes WHERE seq < ?').run(boundary).changes;
+      sql('UPDATE change_log_state SET first_retained_seq = ? WHERE id = 1').run(boundary);
+      return deleted;
+    });
+  }
+
+  // --- users and tokens ------------------------------------------------------------------
+  const USER_COLUMNS = 'id, username, display_name, role, channels, groups_json, tier, senior, password_hash, last_assigned_at';
+
+  function getUserRow(id: string): UserRow | undefined {
+    return sql(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined;
+  }
+
+  function createUser(input: NewUser, now: number = Date.now()): User {
+    const user: User = {
+      id: input.id ?? `u_${uuidv7(now).replace(/-/g, '')}`,
+      username: input.username,
+      displayName: input.displayName,
+      role: input.role,
+      channels: [...input.channels],
+      groups: [...(input.groups ?? [])],
+      tier: input.tier ?? 1,
+      senior: input.senior ?? false,
+    };
+    const passwordHash = hashPassword(input.password);
+    transaction(() => {
+      sql(
+        `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        user.id,
+        user.username,
+        user.displayName,
+        user.role,
+        JSON.stringify(user.channels),
+        JSON.stringify(user.groups),
+        user.tier,
+        user.senior ? 1 : 0,
+        passwordHash,
+        now,
+      );
+    });
+    return user;
+  }
+
+  function issueUserToken(userId: string, now: number, ttlMs: number): IssuedToken {
+    const token = newToken();
+    const expiresAt = now + ttlMs;
+    transaction(() => {
+      sql('INSERT INTO tokens (token_hash, kind, user_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        hashToken(token),
+        'user',
+        userId,
+        'sign-in',
+        now,
+        expiresAt,
+      );
+    });
+    return { token, expiresAt };
+  }
+
+  function createIntegrationToken(name: string, token: string, expiresAt: number | null = null, now: number = Date.now()): void {
+    transaction(() => {
+      sql('INSERT INTO tokens (token_hash, kind, user_id, name, created_at, expires_at) VALUES (?, ?, NULL, ?, ?, ?)').run(
+        hashToken(token),
+        'integration',
+        name,
+        now,
+        expiresAt,
+      );
+    });
+  }
+
+  function lookupToken(token: string, now: number): TokenLookup {
+    const row = sql('SELECT kind, user_id, name, expires_at FROM tokens WHERE token_hash = ?').get(hashToken(token)) as
+      | { kind: string; user_id: string | null; name: string; expires_at: number | null }
+      | undefined;
+    if (!row) return { status: 'unknown' };
+    if (row.expires_at !== null && row.expires_at <= now) return { status: 'expired', expiredAt: row.expires_at };
+    if (row.kind === 'integration') return { status: 'valid', kind: 'integration', name: row.name, expiresAt: row.expires_at };
+    const userRow = row.user_id === null ? undefined : getUserRow(row.user_id);
+    if (!userRow || row.expires_at === null) return { status: 'unknown' };
+    return { status: 'valid', kind: 'user', user: userFromRow(userRow), expiresAt: row.expires_at };
+  }
+
+  // --- customers -------------------------------------------------------------------------
+  function getCustomer(id: string): Customer | null {
+    const row = sql('SELECT * FROM customers WHERE id = ?').get(id) as CustomerRow | undefined;
+    return row ? customerFromRow(row) : null;
+  }
+
+  function nextSequence(scope: string, day: string): number {
+    const row = sql(
+      `INSERT INTO id_counters (scope, day, last_value) VALUES (?, ?, 1)
+       ON CONFLICT (scope, day) DO UPDATE SET last_value = id_counters.last_value + 1
+       RETURNING last_value`,
+    ).get(scope, day) as { last_value: number };
+    return row.last_value;
+  }
+
+  /** Finds the customer by phone, then email, then social id; fills identifiers it lacked; or creates one. */
+  function matchOrCreateCustomer(given: InboundContact['customer'], now: number): Customer {
+    const phone = given.phone ? normalisePhone(given.phone) : null;
+    const email = given.email ? normaliseEmail(given.email) : null;
+    const socialId = given.socialId ?? null;
+    let row: CustomerRow | undefined;
+    if (phone) row = sql('SELECT * FROM customers WHERE phone = ? ORDER BY created_at, id LIMIT 1').get(phone) as CustomerRow | undefined;
+    if (!row && email) row = sql('SELECT * FROM customers WHERE email = ? ORDER BY created_at, id LIMIT 1').get(email) as CustomerRow | undefined;
+    if (!row && socialId) {
+      row = sql('SELECT * FROM customers WHERE social_id = ? ORDER BY created_at, id LIMIT 1').get(socialId) as CustomerRow | undefined;
+    }
+    if (row) {
+      const existing = customerFromRow(row);
+      const filled: Customer = {
+        ...existing,
+        phone: existing.phone ?? phone,
+        email: existing.email ?? email,
+        socialId: existing.socialId ?? socialId,
+      };
+      if (filled.phone !== existing.phone || filled.email !== existing.email || filled.socialId !== existing.socialId) {
+        sql('UPDATE customers SET phone = ?, email = ?, social_id = ? WHERE id = ?').run(filled.phone, filled.email, filled.socialId, filled.id);
+        const owners = sql('SELECT DISTINCT assignee_id, channel FROM tickets WHERE customer_id = ?').all(filled.id) as Array<{
+          assignee_id: string | null;
+          channel: Channel;
+        }>;
+        const audience = owners.map((o) => ticketPrincipal({ assigneeId: o.assignee_id, channel: o.channel }));
+        if (audience.length > 0) appendChange({ kind: 'customer', customer: filled }, audience, now);
+      }
+      return filled;
+    }
+    const day = dayKey(now);
+    const customer: Customer = {
+      id: formatCustomerId(day, nextSequence('customer', day)),
+      name: given.name ?? given.email ?? given.socialId ?? given.phone ?? '',
+      phone,
+      email,
+      socialId,
+      vipTier: 0,
+      createdAt: now,
+    };
+    sql('INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      customer.id,
+      customer.name,
+      customer.phone,
+      customer.email,
+      customer.socialId,
+      customer.vipTier,
+      customer.createdAt,
+    );
+    return customer;
+  }
+
+  // --- tickets -----------------------------------------------------------------------------
+  function getTicket(id: string): Ticket | null {
+    const row = sql(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE id = ?`).get(id) as TicketRow | undefined;
+    return row ? ticketFromRow(row) : null;
+  }
+
+  function insertTicket(ticket: Ticket): void {
+    sql(`INSERT INTO tickets (${TICKET_COLUMNS}) VALUES (${TICKET_COLUMNS.split(', ').map(() => '?').join(', ')})`).run(...ticketParams(ticket));
+  }
+
+  function updateTicket(ticket: Ticket): void {
+    const [id, ...rest] = ticketParams(ticket);
+    const assignments = TICKET_COLUMNS.split(', ')
+      .slice(1)
+      .map((c) => `${c} = ?`)
+      .join(', ');
+    sql(`UPDATE tickets SET ${assignments} WHERE id = ?`).run(...rest, id);
+  }
+
+  function insertMessage(message: Message): void {
+    sql(
+      `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      message.id,
+      message.ticketId,
+      message.direction,
+      message.channel,
+      message.authorId,
+      message.authorName,
+      message.text,
+      message.externalMessageId,
+      message.deliveryStatus,
+      message.createdAt,
+    );
+  }
+
+  function insertNote(note: Note): void {
+    sql('INSERT INTO notes (id, ticket_id, author_id, author_name, text, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      note.id,
+      note.ticketId,
+      note.authorId,
+      note.authorName,
+      note.text,
+      note.createdAt,
+    );
+  }
+
+  function getTicketBundle(id: string): TicketBundle | null {
+    const ticket = getTicket(id);
+    if (!ticket) return null;
+    const customer = getCustomer(ticket.customerId);
+    if (!customer) return null;
+    const messages = (sql('SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, id').all(id) as MessageRow[]).map(messageFromRow);
+    const notes = (sql('SELECT * FROM notes WHERE ticket_id = ? ORDER BY created_at, id').all(id) as NoteRow[]).map(noteFromRow);
+    return { ticket, customer, messages, notes };
+  }
+
+  function requireBundle(id: string): TicketBundle {
+    const bundle = getTicketBundle(id);
+    if (!bundle) throw new Error(`ticket ${id} vanished inside its own transaction`);
+    return bundle;
+  }
+
+  function listTickets(viewer: Viewer, filter: TicketListFilter): TicketListPage {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const visibility = visibilityClause(viewer, 't');
+    where.push(visibility.sql);
+    params.push(...visibility.params);
+    if (filter.status) {
+      where.push('t.status = ?');
+      params.push(filter.status);
+    }
+    if (filter.channel) {
+      where.push('t.channel = ?');
+      params.push(filter.channel);
+    }
+    let join = '';
+    if (filter.customer) {
+      join = 'JOIN customers c ON c.id = t.customer_id';
+      const like = `%${escapeLike(filter.customer)}%`;
+      where.push("(c.id = ? OR c.name LIKE ? ESCAPE '\\' OR c.phone LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\')");
+      params.push(filter.customer, like, like, like);
+    }
+    if (filter.cursor) {
+      where.push('(t.created_at < ? OR (t.created_at = ? AND t.id < ?))');
+      params.push(filter.cursor.createdAt, filter.cursor.createdAt, filter.cursor.id);
+    }
+    const rows = sql(
+      `SELECT ${TICKET_COLUMNS_T} FROM tickets t ${join} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`,
+    ).all(...params, filter.limit + 1) as TicketRow[];
+    const hasMore = rows.length > filter.limit;
+    const tickets = rows.slice(0, filter.limit).map(ticketFromRow);
+    const last = tickets[tickets.length - 1];
+    return { tickets, next: hasMore && last ? { createdAt: last.createdAt, id: last.id } : null };
+  }
+
+  function bootstrapPage(viewer: Viewer, after: string | null, limit: number): BootstrapPage {
+    const { maxSeq } = changeLogBounds();
+    const visibility = visibilityClause(viewer, 't');
+    const total = (sql(`SELECT COUNT(*) AS n FROM tickets t WHERE ${visibility.sql}`).get(...visibility.params) as { n: number }).n;
+    const pageFilter = `t.id > ? AND ${visibility.sql}`;
+    const pageParams = [after ?? '', ...visibility.params];
+    // Ticket and customer in one row; messages and notes with one query each for the whole page.
+    const ticketRows = sql(
+      `SELECT ${TICKET_COLUMNS_T}, ${CUSTOMER_COLUMNS_C} FROM tickets t JOIN customers c ON c.id = t.customer_id
+       WHERE ${pageFilter} ORDER BY t.id LIMIT ?`,
+    ).all(...pageParams, limit + 1) as Array<TicketRow & PrefixedCustomerRow>;
+    const hasMore = ticketRows.length > limit;
+    const pageRows = ticketRows.slice(0, limit);
+    if (pageRows.length === 0) return { seq: maxSeq, total, bundles: [], next: null };
+    // The page's ids as a sub-select on the same filter, so no id list is sent back in.
+    const pageIds = `SELECT t.id FROM tickets t WHERE ${pageFilter} ORDER BY t.id LIMIT ?`;
+    const idParams = [...pageParams, limit];
+    const messagesByTicket = new Map<string, Message[]>();
+    for (const row of sql(`SELECT * FROM messages WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`).all(
+      ...idParams,
+    ) as MessageRow[]) {
+      let list = messagesByTicket.get(row.ticket_id);
+      if (!list) messagesByTicket.set(row.ticket_id, (list = []));
+      list.push(messageFromRow(row));
+    }
+    const notesByTicket = new Map<string, Note[]>();
+    for (const row of sql(`SELECT * FROM notes WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`).all(
+      ...idParams,
+    ) as NoteRow[]) {
+      let list = notesByTicket.get(row.ticket_id);
+      if (!list) notesByTicket.set(row.ticket_id, (list = []));
+      list.push(noteFromRow(row));
+    }
+    const bundles: TicketBundle[] = [];
+    for (const row of pageRows) {
+      bundles.push({
+        ticket: ticketFromRow(row),
+        customer: customerFromPrefixedRow(row),
+        messages: messagesByTicket.get(row.id) ?? [],
+        notes: notesByTicket.get(row.id) ?? [],
+      });
+    }
+    return { seq: maxSeq, total, bundles, next: hasMore ? pageRows[pageRows.length - 1]!.id : null };
+  }
+
+  // --- routing -----------------------------------------------------------------------------
+  function routingCandidates(channel: Channel, userIds: readonly string[]): RoutingCandidate[] {
+    if (userIds.length === 0) return [];
+    const marks = userIds.map(() => '?').join(', ');
+    const rows = sql(
+      `SELECT ${USER_COLUMNS.split(', ')
+        .map((c) => `u.${c}`)
+        .join(', ')},
+        (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status IN ('in_progress', 'awaiting_customer')) AS open_tickets
+       FROM users u WHERE u.role = 'agent' AND u.id IN (${marks})`,
+    ).all(...userIds) as Array<UserRow & { open_tickets: number }>;
+    return rows
+      .map((row) => ({ user: userFromRow(row), openTickets: row.open_tickets, lastAssignedAt: row.last_assigned_at }))
+      .filter((candidate) => candidate.user.channels.includes(channel));
+  }
+
+  function recordRouting(ticketId: string, now: number, assigneeId: string | null, reason: string): void {
+    sql('INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, reason) VALUES (?, ?, ?, ?, ?)').run(
+      ticketId,
+      now,
+      assigneeId === null ? 'queued' : 'assigned',
+      assigneeId,
+      reason,
+    );
+    if (assigneeId !== null) sql('UPDATE users SET last_assigned_at = ? WHERE id = ?').run(now, assigneeId);
+  }
+
+  function withAssignment(ticket: Ticket, decision: RoutingDecision, now: number): Ticket {
+    if (!decision.assignee) {
+      return { ...ticket, assigneeId: null, assigneeName: null, assignedAt: null, assignmentReason: decision.reason };
+    }
+    return {
+      ...ticket,
+      assigneeId: decision.assignee.id,
+      assigneeName: decision.assignee.displayName,
+      assignedAt: now,
+      assignmentReason: decision.reason,
+      status: ticket.status === 'unassigned' ? 'in_progress' : ticket.status,
+      updatedAt: now,
+    };
+  }
+
+  function listRoutingAudit(ticketId: string): RoutingAuditEntry[] {
+    const rows = sql('SELECT id, ticket_id, at, decision, assignee_id, reason FROM routing_audit WHERE ticket_id = ? ORDER BY id').all(
+      ticketId,
+    ) as Array<{ id: number; ticket_id: string; at: number; decision: string; assignee_id: string | null; reason: string }>;
+    return rows.map((r) => ({
+      id: r.id,
+      ticketId: r.ticket_id,
+      at: r.at,
+      decision: r.decision === 'assigned' ? 'assigned' : 'queued',
+      assigneeId: r.assignee_id,
+      reason: r.reason,
+    }));
+  }
+
+  function assignTicket(input: AssignTicketInput): Ticket {
+    return transaction(() => {
+      const before = getTicket(input.ticketId);
+      if (!before) throw new Error(`no ticket ${input.ticketId}`);
+      let after = withAssignment(before, { assignee: input.assignee, reason: input.reason }, input.now);
+      if (!input.assignee && after.status !== 'unassigned' && isOpenStatus(after.status)) after = { ...after, status: 'unassigned' };
+      after = { ...after, updatedAt: input.now };
+      updateTicket(after);
+      recordRouting(after.id, input.now, input.assignee?.id ?? null, input.reason);
+      appendTicketChange(before, after, { kind: 'ticket', ticket: after }, input.now);
+      return after;
+    });
+  }
+
+  // --- inbound -------------------------------------------------------------------------------
+  function ingestInbound(contact: InboundContact, options: IngestOptions): IngestOutcome {
+    return transaction(() => {
+      const { now, router } = options;
+      const externalId = contact.externalMessageId ?? null;
+      if (externalId !== null) {
+        const seen = sql('SELECT id, ticket_id FROM messages WHERE channel = ? AND external_message_id = ?').get(contact.channel, externalId) as
+          | { id: string; ticket_id: string }
+          | undefined;
+        if (seen) {
+          const ticket = getTicket(seen.ticket_id)!;
+          return { ticketId: seen.ticket_id, messageId: seen.id, created: false, duplicate: true, ticket };
+        }
+      }
+      const receivedAt = contact.receivedAt ? Math.min(Date.parse(contact.receivedAt), now) : now;
+      const customer = matchOrCreateCustomer(contact.customer, now);
+      const messageId = uuidv7(now);
+      const preview = previewOf(contact.text);
+      const message = (ticketId: string): Message => ({
+        id: messageId,
+        ticketId,
+        direction: 'inbound',
+        channel: contact.channel,
+        authorId: null,
+        authorName: customer.name,
+        text: contact.text,
+        externalMessageId: externalId,
+        deliveryStatus: 'received',
+        createdAt: receivedAt,
+      });
+
+      const openRow = sql(
+        `SELECT ${TICKET_COLUMNS} FROM tickets
+         WHERE customer_id = ? AND channel = ? AND status IN ('unassigned', 'in_progress', 'awaiting_customer')
+         ORDER BY created_at DESC, id DESC LIMIT 1`,
+      ).get(customer.id, contact.channel) as TicketRow | undefined;
+
+      if (openRow) {
+        const before = ticketFromRow(openRow);
+        const joined = message(before.id);
+        insertMessage(joined);
+        let after: Ticket = {
+          ...before,
+          status: before.status === 'awaiting_customer' ? 'in_progress' : before.status,
+          lastMessagePreview: preview,
+          lastMessageAt: Math.max(before.lastMessageAt, receivedAt),
+          updatedAt: now,
+        };
+        if (after.assigneeId === null && router) {
+          const decision = router.route(after);
+          after = withAssignment(after, decision, now);
+          recordRouting(after.id, now, decision.assignee?.id ?? null, decision.reason);
+        }
+        updateTicket(after);
+        appendTicketChange(before, after, { kind: 'message', message: joined, ticket: after }, now);
+        return { ticketId: after.id, messageId, created: false, duplicate: false, ticket: after };
+      }
+
+      const day = dayKey(now);
+      const triage = triageContact(contact.subject, contact.text);
+      const subject = contact.subject && contact.subject.length > 0 ? contact.subject : previewOf(contact.text, MAX_SUBJECT_LENGTH);
+      let ticket: Ticket = {
+        id: formatTicketId(day, nextSequence('ticket', day)),
+        customerId: customer.id,
+        channel: contact.channel,
+        type: triage.type,
+        subject,
+        priority: triage.priority,
+        status: 'unassigned',
+        assigneeId: null,
+        assigneeName: null,
+        assignmentReason: null,
+        createdAt: now,
+        updatedAt: now,
+        assignedAt: null,
+        firstResponseAt: null,
+        dueAt: dueAtFor(now, triage.priority),
+        completedAt: null,
+        lastMessagePreview: preview,
+        lastMessageAt: receivedAt,
+      };
+      const decision = router ? router.route(ticket) : null;
+      if (decision) ticket = withAssignment(ticket, decision, now);
+      const first = message(ticket.id);
+      insertTicket(ticket);
+      insertMessage(first);
+      if (decision) recordRouting(ticket.id, now, decision.assignee?.id ?? null, decision.reason);
+      // A brand-new ticket's bundle is known in full; no need to read it back.
+      appendTicketChange(null, ticket, { kind: 'ticket', ticket }, now, { ticket, customer, messages: [first], notes: [] });
+      return { ticketId: ticket.id, messageId, created: true, duplicate: false, ticket };
+    });
+  }
+
+  // --- mutations -----------------------------------------------------------------------------
+  function refuse(mutation: Mutation, code: 'not_found' | 'forbidden' | 'invalid_transition' | 'invalid', reason: string, ticket: Ticket | null): MutationResult {
+    return { mutationId: mutation.mutationId, ok: false, code, reason, ticket };
+  }
+
+  /** Working on a queued ticket takes it: the actor becomes its assignee. */
+  function takenBy(actor: User, ticket: Ticket, now: number): Ticket {
+    return {
+      ...ticket,
+      assigneeId: actor.id,
+      assigneeName: actor.displayName,
+      assignedAt: now,
+      assignmentReason: `Taken from the ${ticket.channel} queue by ${actor.displayName} (${actor.username})`,
+    };
+  }
+
+  function applyMutationInside(actor: User, mutation: Mutation, now: number): MutationResult {
+    const before = getTicket(mutation.ticketId);
+    if (!before || !canUserSeeTicket(actor, before)) {
+      return refuse(mutation, 'not_found', `Ticket ${mutation.ticketId} does not exist or is not yours to see`, null);
+    }
+    const at = Math.min(mutation.createdAt, now);
+    switch (mutation.kind) {
+      case 'reply': {
+        if (sql('SELECT 1 FROM messages WHERE id = ?').get(mutation.messageId)) {
+          return refuse(mutation, 'invalid', `Message id ${mutation.messageId} is already used by another message`, before);
+        }
+        const message: Message = {
+          id: mutation.messageId,
+          ticketId: before.id,
+          direction: 'outbound',
+          channel: before.channel,
+          authorId: actor.id,
+          authorName: actor.displayName,
+          text: mutation.text,
+          externalMessageId: null,
+          deliveryStatus: 'queued',
+          createdAt: at,
+        };
+        insertMessage(message);
+        let after: Ticket = {
+          ...before,
+          firstResponseAt: before.firstResponseAt ?? now,
+          lastMessagePreview: previewOf(mutation.text),
+          lastMessageAt: Math.max(before.lastMessageAt, at),
+          updatedAt: now,
+        };
+        if (after.status === 'unassigned') {
+          after = { ...after, status: 'in_progress' };
+          if (after.assigneeId === null) after = takenBy(actor, after, now);
+        }
+        updateTicket(after);
+        if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after.id, now, after.assigneeId, after.assignmentReason ?? '');
+        const seq = appendTicketChange(before, after, { kind: 'message', message, ticket: after }, now);
+        return { mutationId: mutation.mutationId, ok: true, seq };
+      }
+      case 'note': {
+        if (sql('SELECT 1 FROM notes WHERE id = ?').get(mutation.noteId)) {
+          return refuse(mutation, 'invalid', `Note id ${mutation.noteId} is already used by another note`, before);
+        }
+        const note: Note = { id: mutation.noteId, ticketId: before.id, authorId: actor.id, authorName: actor.displayName, text: mutation.text, createdAt: at };
+        insertNote(note);
+        const after: Ticket = { ...before, updatedAt: now };
+        updateTicket(after);
+        const seq = appendTicketChange(before, after, { kind: 'note', note, ticket: after }, now);
+        return { mutationId: mutation.mutationId, ok: true, seq };
+      }
+      case 'setStatus': {
+        const to = mutation.status;
+        // Already there (e.g. a lead did the same while this client was offline): nothing to refuse.
+        if (before.status === to) return { mutationId: mutation.mutationId, ok: true, seq: changeLogBounds().maxSeq };
+        if (!canTransition(before.status, to)) {
+          return refuse(
+            mutation,
+            'invalid_transition',
+            `Cannot change ticket ${before.id} from ${STATUS_LABELS[before.status]} to ${STATUS_LABELS[to]}`,
+            before,
+          );
+        }
+        let after: Ticket = { ...before, status: to, updatedAt: now };
+        if (to === 'completed') after.completedAt = now;
+        // Closing ends the work too, so the SLA verdict of a closed ticket stops moving.
+        if (to === 'closed' && after.completedAt === null) after.completedAt = now;
+        if (to === 'in_progress' && (before.status === 'completed' || before.status === 'closed')) after.completedAt = null;
+        if (to === 'in_progress' && before.assigneeId === null) after = takenBy(actor, after, now);
+        updateTicket(after);
+        if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after.id, now, after.assigneeId, after.assignmentReason ?? '');
+        const seq = appendTicketChange(before, after, { kind: 'ticket', ticket: after }, now);
+        return { mutationId: mutation.mutationId, ok: true, seq };
+      }
+    }
+  }
+
+  function applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): MutationResult {
+    return transaction(() => {
+      const stored = sql('SELECT result FROM applied_mutations WHERE client_id = ? AND mutation_id = ?').get(clientId, mutation.mutationId) as
+        | { result: string }
+        | undefined;
+      if (stored) {
+        const result = JSON.parse(stored.result) as MutationResult;
+        // A repeated refusal carries today's ticket, so the client reverts to what is true now.
+        if (!result.ok && result.ticket) {
+          const current = getTicket(result.ticket.id);
+          return { ...result, ticket: current && canUserSeeTicket(actor, current) ? current : null };
+        }
+        return result;
+      }
+      const result = applyMutationInside(actor, mutation, now);
+      sql('INSERT INTO applied_mutations (client_id, mutation_id, user_id, result, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        clientId,
+        mutation.mutationId,
+        actor.id,
+        JSON.stringify(result),
+        now,
+      );
+      return result;
+    });
+  }
+
+  // --- the object ---------------------------------------------------------------------------
+  return {
+    filePath,
+    transaction,
+    onDidCommitChanges(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      listeners.clear();
+      if (db.open) db.close();
+    },
+    countUsers: () => (sql('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n,
+    getUser: (id) => {
+      const row = getUserRow(id);
+      return row ? userFromRow(row) : null;
+    },
+    getUserByUsername: (username) => {
+      const row = sql(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`).get(username) as UserRow | undefined;
+      return row ? userFromRow(row) : null;
+    },
+    listUsers: () => (sql(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`).all() as UserRow[]).map(userFromRow),
+    getCredentials: (username) => {
+      const row = sql(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`).get(username) as UserRow | undefined;
+      return row ? { user: userFromRow(row), passwordHash: row.password_hash } : null;
+    },
+    lookupToken,
+    getCustomer,
+    getTicket,
+    getTicketBundle,
+    listTickets,
+    changeLogBounds,
+    pullChanges,
+    bootstrapPage,
+    routingCandidates,
+    listRoutingAudit,
+    createUser,
+    issueUserToken,
+    createIntegrationToken,
+    ingestInbound,
+    applyMutation,
+    assignTicket,
+    pruneChangesBefore,
+  };
+}

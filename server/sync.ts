@@ -1,0 +1,104 @@
+/**
+ * The socket.io side of the sync protocol: handshake authentication, `sync:pull`,
+ * `sync:bootstrap` and `sync:push`, each validated with the zod schemas of shared/sync.ts.
+ * A request without an ack function is ignored; a malformed one is answered with
+ * `invalid_request` and changes nothing; an exception is answered with `internal` and logged.
+ */
+import type { z } from 'zod';
+import {
+  UNAUTHORIZED_SOCKET_ERROR,
+  bootstrapRequestSchema,
+  handshakeAuthSchema,
+  pullRequestSchema,
+  pushRequestSchema,
+  type Ack,
+  type BootstrapPage,
+  type PullResult,
+  type PushResult,
+} from '../shared/sync.js';
+import type { LiveHub, SyncServer, SyncSocket } from './liveHub.js';
+import type { ServerStore } from './store.js';
+
+export interface SyncDependencies {
+  store: ServerStore;
+  hub: LiveHub;
+  now: () => number;
+  log: (line: string) => void;
+}
+
+/** `path: message` for each zod issue, joined; what a client developer needs to fix the call. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(request)'}: ${issue.message}`).join('; ');
+}
+
+type UntypedOn = (event: string, listener: (...args: unknown[]) => void) => void;
+
+function handle<Request, Result>(
+  socket: SyncSocket,
+  deps: SyncDependencies,
+  event: string,
+  schema: z.ZodType<Request>,
+  run: (request: Request) => Result,
+): void {
+  (socket.on as unknown as UntypedOn).call(socket, event, (raw: unknown, ack: unknown) => {
+    if (typeof ack !== 'function') return;
+    const reply = ack as (response: Ack<Result>) => void;
+    if (deps.now() >= socket.data.tokenExpiresAt) {
+      reply({ ok: false, error: { code: 'unauthorized', message: 'The sign-in token has expired; sign in again.' } });
+      socket.disconnect(true);
+      return;
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      reply({ ok: false, error: { code: 'invalid_request', message: `Invalid ${event} request: ${describeIssues(parsed.error)}` } });
+      return;
+    }
+    let result: Result;
+    try {
+      result = run(parsed.data);
+    } catch (error) {
+      deps.log(`${event} from ${socket.data.user.username} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      reply({ ok: false, error: { code: 'internal', message: 'The server failed to handle this request; it has been logged.' } });
+      return;
+    }
+    reply({ ok: true, result });
+  });
+}
+
+export function attachSync(io: SyncServer, deps: SyncDependencies): void {
+  const { store, hub } = deps;
+
+  io.use((socket, next) => {
+    const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
+    if (!auth.success) return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
+    const found = store.lookupToken(auth.data.token, deps.now());
+    if (found.status !== 'valid' || found.kind !== 'user') return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
+    socket.data = { user: found.user, clientId: auth.data.clientId, tokenExpiresAt: found.expiresAt, live: false, cursor: 0 };
+    next();
+  });
+
+  io.on('connection', (socket) => {
+    hub.add(socket);
+    socket.on('disconnect', () => hub.remove(socket));
+
+    handle(socket, deps, 'sync:pull', pullRequestSchema, (request): PullResult => {
+      const result = store.pullChanges(socket.data.user, request.since);
+      // Same tick as the read: no commit can slip between the pull and the cursor.
+      if (!result.mustRefetch && !result.more) hub.markLive(socket, result.upTo);
+      else hub.markNotLive(socket);
+      return result;
+    });
+
+    handle(socket, deps, 'sync:bootstrap', bootstrapRequestSchema, (request): BootstrapPage =>
+      store.bootstrapPage(socket.data.user, request.after, request.limit),
+    );
+
+    handle(socket, deps, 'sync:push', pushRequestSchema, (request): PushResult => {
+      const { user, clientId } = socket.data;
+      const now = deps.now();
+      // One transaction for the whole push: one fsync, and one live batch per socket.
+      const results = store.transaction(() => request.mutations.map((mutation) => store.applyMutation(user, clientId, mutation, now)));
+      return { results };
+    });
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * Helpers for tests and benchmarks that start the REAL server: a temp data folder, a
+ * controllable clock, users, sign-in and inbound over real HTTP. Nothing here fakes
+ * the server; socket.io clients are made by the callers (this layer may not import them).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Channel, Role } from '../shared/domain.js';
+import type { ApiErrorBody, LoginResponse } from '../shared/httpApi.js';
+import { startServer, type RunningServer, type ServerOptions } from './app.js';
+import type { ServerStore } from './store.js';
+
+/** A clock tests move by hand. */
+export interface TestClock {
+  now: () => number;
+  set(epochMs: number): void;
+  advance(ms: number): void;
+}
+
+/** 2024-11-08 10:00 in Beijing: ticket ids of the day are GD20241108…. */
+export const TEST_EPOCH = Date.UTC(2024, 10, 8, 2, 0, 0);
+
+export function createTestClock(start: number = TEST_EPOCH): TestClock {
+  let current = start;
+  return {
+    now: () => current,
+    set: (epochMs) => {
+      current = epochMs;
+    },
+    advance: (ms) => {
+      current += ms;
+    },
+  };
+}
+
+export function makeTempDir(prefix = 'omnidesk-server-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A running server on an ephemeral loopback port over a fresh temp folder. */
+export interface TestServer {
+  server: RunningServer;
+  store: ServerStore;
+  url: string;
+  dataDir: string;
+  clock: TestClock;
+  logLines: string[];
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(options: Partial<ServerOptions> & { clock?: TestClock } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? makeTempDir();
+  const clock = options.clock ?? createTestClock();
+  const logLines: string[] = [];
+  const server = await startServer({ port: 0, dataDir, now: clock.now, log: (line) => logLines.push(line), ...options });
+  return {
+    server,
+    store: server.store,
+    url: server.url,
+    dataDir,
+    clock,
+    logLines,
+    async stop() {
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const TEST_PASSWORD = '密码-test-123';
+export const TEST_INTEGRATION_TOKEN = 'integration-token-for-tests';
+
+export interface TestUserSpec {
+  username: string;
+  displayName: string;
+  role?: Role;
+  channels: Channel[];
+}
+
+/** Creates users (password TEST_PASSWORD) whose ids equal their usernames, plus the integration token. */
+export function seedTestOrganisation(store: ServerStore, users: readonly TestUserSpec[]): void {
+  for (const spec of users) {
+    store.createUser({ id: spec.username, username: spec.username, password: TEST_PASSWORD, displayName: spec.displayName, role: spec.role ?? 'agent', channels: spec.channels });
+  }
+  store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
+}
+
+export async function login(url: string, username: string, password: string = TEST_PASSWORD): Promise<LoginResponse> {
+  const response = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (response.status !== 200) throw new Error(`login ${username} failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as LoginResponse;
+}
+
+export interface JsonResponse<T> {
+  status: number;
+  body: T;
+}
+
+/** POSTs a raw body (string or bytes) as JSON; returns status and parsed body. */
+export async function postJson<T = unknown>(url: string, body: string | Uint8Array, token?: string): Promise<JsonResponse<T | ApiErrorBody>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(url, { method: 'POST', headers, body });
+  return { status: response.status, body: (await response.json()) as T | ApiErrorBody };
+}
+
+export async function getJson<T = unknown>(url: string, token?: string): Promise<JsonResponse<T | ApiErrorBody>> {
+  const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  return { status: response.status, body: (await response.json()) as T | ApiErrorBody };
+}
