@@ -242,9 +242,7 @@ function fixedRouter(assignee: User | null, channel: Channel): TicketRouter {
   return {
     route: () => ({
       assignee: target,
-      reason: target
-        ? `Routed to ${target.displayName} (${target.username}): ${channel} skill, fewest open tickets`
-        : `Queued: no agent with the ${channel} skill is online`,
+      reason: target ? { code: 'least_loaded', channel, openTickets: 0, tieBreak: 'none' } : { code: 'no_agent_online', channel },
     }),
   };
 }

@@ -5,7 +5,7 @@
  * The store calls a `TicketRouter` inside the ingest transaction, so a later rule only has
  * to implement that interface. See docs/technical/routing.md.
  */
-import type { Channel, Ticket, User } from '../shared/domain.js';
+import type { AssignmentReason, Channel, Ticket, User } from '../shared/domain.js';
 
 /** Who a routing decision gives the ticket to. */
 export interface RoutingAssignee {
@@ -14,10 +14,10 @@ export interface RoutingAssignee {
   displayName: string;
 }
 
-/** The outcome of routing one ticket, with the sentence shown in the inbox and the audit. */
+/** The outcome of routing one ticket, with the reason shown in the inbox and the audit. */
 export interface RoutingDecision {
   assignee: RoutingAssignee | null;
-  reason: string;
+  reason: AssignmentReason;
 }
 
 /** Decides who gets a new (or still queued) ticket. Called inside the store's transaction. */
@@ -55,20 +55,20 @@ function compareCandidates(a: RoutingCandidate, b: RoutingCandidate): number {
 export function chooseLeastLoaded(channel: Channel, candidates: readonly RoutingCandidate[]): RoutingDecision {
   const eligible = candidates.filter((c) => c.user.role === 'agent' && c.user.channels.includes(channel));
   if (eligible.length === 0) {
-    return { assignee: null, reason: `Queued: no agent with the ${channel} skill is online` };
+    return { assignee: null, reason: { code: 'no_agent_online', channel } };
   }
   const ranked = [...eligible].sort(compareCandidates);
   const best = ranked[0]!;
   const runnerUp = ranked[1];
-  let why = `fewest open tickets (${best.openTickets})`;
+  let tieBreak: 'none' | 'idle_longest' | 'username' = 'none';
   if (runnerUp && runnerUp.openTickets === best.openTickets) {
     const sameIdle = (runnerUp.lastAssignedAt ?? -1) === (best.lastAssignedAt ?? -1);
-    why += sameIdle ? ', first by username' : ', idle longest';
+    tieBreak = sameIdle ? 'username' : 'idle_longest';
   }
   const { id, username, displayName } = best.user;
   return {
     assignee: { id, username, displayName },
-    reason: `Routed to ${displayName} (${username}): ${channel} skill, ${why}`,
+    reason: { code: 'least_loaded', channel, openTickets: best.openTickets, tieBreak },
   };
 }
 

@@ -70,11 +70,11 @@ describe('server store', () => {
     const { ticketId } = store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
     const batches: CommittedChange[][] = [];
     store.onDidCommitChanges((batch) => batches.push(batch));
-    store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: '主管指派', now: TEST_EPOCH + 1 });
+    store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: TEST_EPOCH + 1 });
     const [assigned] = batches[0]!;
     expect(assigned!.audience.sort()).toEqual(['agent:agent1', 'queue:chat']);
     expect(assigned!.change.kind).toBe('bundle');
-    expect(store.getTicket(ticketId)).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', assignmentReason: '主管指派' });
+    expect(store.getTicket(ticketId)).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', assignmentReason: { code: 'assigned_by_lead', byName: '李主管' } });
     expect(store.pullChanges(agent, 0)).toMatchObject({ mustRefetch: false, upTo: 2 });
   });
 
@@ -83,7 +83,7 @@ describe('server store', () => {
     const status = (mutationId: string, to: 'in_progress' | 'completed', now: number) =>
       store.applyMutation(agent, 'client-1', { mutationId, kind: 'setStatus', ticketId, status: to, createdAt: now }, now);
     expect(status('s1', 'in_progress', TEST_EPOCH + 10)).toMatchObject({ ok: true, seq: 2 });
-    expect(store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent1', assignmentReason: 'Taken from the chat queue by 王芳 (agent1)' });
+    expect(store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent1', assignmentReason: { code: 'taken_from_queue', channel: 'chat', byName: '王芳' } });
     expect(status('s2', 'in_progress', TEST_EPOCH + 20)).toEqual({ mutationId: 's2', ok: true, seq: 2 });
     expect(status('s3', 'completed', TEST_EPOCH + 30)).toMatchObject({ ok: true, seq: 3 });
     expect(store.getTicket(ticketId)!.completedAt).toBe(TEST_EPOCH + 30);

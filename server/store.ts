@@ -12,9 +12,11 @@ import Database from 'better-sqlite3';
 import {
   canTransition,
   canUserSeeTicket,
+  describeAssignmentReason,
   isOpenStatus,
   previewOf,
   MAX_SUBJECT_LENGTH,
+  type AssignmentReason,
   type Channel,
   type Customer,
   type Message,
@@ -141,7 +143,7 @@ export interface AssignTicketInput {
   ticketId: string;
   /** null puts the ticket back in its channel's queue. */
   assignee: RoutingAssignee | null;
-  reason: string;
+  reason: AssignmentReason;
   now: number;
 }
 
@@ -307,7 +309,8 @@ function ticketFromRow(row: TicketRow): Ticket {
     status: row.status as TicketStatus,
     assigneeId: row.assignee_id,
     assigneeName: row.assignee_name,
-    assignmentReason: row.assignment_reason,
+    // Written by this module from a validated ticket, so it is read back as it was stored.
+    assignmentReason: row.assignment_reason === null ? null : (JSON.parse(row.assignment_reason) as AssignmentReason),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     assignedAt: row.assigned_at,
@@ -381,7 +384,7 @@ function ticketParams(t: Ticket): unknown[] {
     t.status,
     t.assigneeId,
     t.assigneeName,
-    t.assignmentReason,
+    t.assignmentReason === null ? null : JSON.stringify(t.assignmentReason),
     t.createdAt,
     t.updatedAt,
     t.assignedAt,
@@ -865,9 +868,12 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       .filter((candidate) => candidate.user.channels.includes(channel));
   }
 
-  function recordRouting(ticketId: string, now: number, assigneeId: string | null, reason: string): void {
+  /** Audits where a ticket went and why, in words (the ticket itself keeps the reason as facts). */
+  function recordRouting(ticket: Ticket, now: number): void {
+    const assigneeId = ticket.assigneeId;
+    const reason = ticket.assignmentReason ? describeAssignmentReason(ticket.assignmentReason, ticket.assigneeName) : '';
     sql('INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, reason) VALUES (?, ?, ?, ?, ?)').run(
-      ticketId,
+      ticket.id,
       now,
       assigneeId === null ? 'queued' : 'assigned',
       assigneeId,
@@ -913,7 +919,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       if (!input.assignee && after.status !== 'unassigned' && isOpenStatus(after.status)) after = { ...after, status: 'unassigned' };
       after = { ...after, updatedAt: input.now };
       updateTicket(after);
-      recordRouting(after.id, input.now, input.assignee?.id ?? null, input.reason);
+      recordRouting(after, input.now);
       appendTicketChange(before, after, { kind: 'ticket', ticket: after }, input.now);
       return after;
     });
@@ -970,7 +976,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         if (after.assigneeId === null && router) {
           const decision = router.route(after);
           after = withAssignment(after, decision, now);
-          recordRouting(after.id, now, decision.assignee?.id ?? null, decision.reason);
+          recordRouting(after, now);
         }
         updateTicket(after);
         appendTicketChange(before, after, { kind: 'message', message: joined, ticket: after }, now);
@@ -1005,7 +1011,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       const first = message(ticket.id);
       insertTicket(ticket);
       insertMessage(first);
-      if (decision) recordRouting(ticket.id, now, decision.assignee?.id ?? null, decision.reason);
+      if (decision) recordRouting(ticket, now);
       // A brand-new ticket's bundle is known in full; no need to read it back.
       appendTicketChange(null, ticket, { kind: 'ticket', ticket }, now, { ticket, customer, messages: [first], notes: [] });
       return { ticketId: ticket.id, messageId, created: true, duplicate: false, ticket };
@@ -1024,7 +1030,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       assigneeId: actor.id,
       assigneeName: actor.displayName,
       assignedAt: now,
-      assignmentReason: `Taken from the ${ticket.channel} queue by ${actor.displayName} (${actor.username})`,
+      assignmentReason: { code: 'taken_from_queue', channel: ticket.channel, byName: actor.displayName },
     };
   }
 
@@ -1064,7 +1070,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
           if (after.assigneeId === null) after = takenBy(actor, after, now);
         }
         updateTicket(after);
-        if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after.id, now, after.assigneeId, after.assignmentReason ?? '');
+        if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after, now);
         const seq = appendTicketChange(before, after, { kind: 'message', message, ticket: after }, now);
         return { mutationId: mutation.mutationId, ok: true, seq };
       }
@@ -1098,7 +1104,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         if (to === 'in_progress' && (before.status === 'completed' || before.status === 'closed')) after.completedAt = null;
         if (to === 'in_progress' && before.assigneeId === null) after = takenBy(actor, after, now);
         updateTicket(after);
-        if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after.id, now, after.assigneeId, after.assignmentReason ?? '');
+        if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after, now);
         const seq = appendTicketChange(before, after, { kind: 'ticket', ticket: after }, now);
         return { mutationId: mutation.mutationId, ok: true, seq };
       }

@@ -121,7 +121,7 @@ describe('routing and live fan-out', () => {
     const first = await inbound({ ...chat('张伟', '13800138000', '订单物流查询延迟，三天没更新'), subject: '订单物流查询延迟' });
     const ticket1 = t.store.getTicket(first.ticketId)!;
     expect(ticket1).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', assigneeName: '王芳' });
-    expect(ticket1.assignmentReason).toBe('Routed to 王芳 (agent1): chat skill, fewest open tickets (0), first by username');
+    expect(ticket1.assignmentReason).toEqual({ code: 'least_loaded', channel: 'chat', openTickets: 0, tieBreak: 'username' });
     await vi.waitFor(() => expect(a1.batches).toHaveLength(1));
     const change = a1.batches[0]!.changes[0]!;
     expect(change.kind).toBe('bundle');
@@ -134,11 +134,12 @@ describe('routing and live fan-out', () => {
     t.clock.advance(60_000);
     const second = await inbound(chat('李娜', '13912340002', '申请退款'));
     expect(t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: 'agent2' });
-    expect(t.store.getTicket(second.ticketId)!.assignmentReason).toBe('Routed to 张强 (agent2): chat skill, fewest open tickets (0)');
+    expect(t.store.getTicket(second.ticketId)!.assignmentReason).toEqual({ code: 'least_loaded', channel: 'chat', openTickets: 0, tieBreak: 'none' });
 
     t.clock.advance(60_000);
     const third = await inbound(chat('陈晓燕', '15800158003', '售后维修进度查询'));
-    expect(t.store.getTicket(third.ticketId)!.assignmentReason).toBe('Routed to 王芳 (agent1): chat skill, fewest open tickets (1), idle longest');
+    expect(t.store.getTicket(third.ticketId)!.assignmentReason).toEqual({ code: 'least_loaded', channel: 'chat', openTickets: 1, tieBreak: 'idle_longest' });
+    expect(t.store.listRoutingAudit(third.ticketId).at(-1)!.reason).toBe('Routed to 王芳: chat skill, fewest open tickets (1), idle longest');
 
     await vi.waitFor(() => expect(a1.batches).toHaveLength(2));
     await vi.waitFor(() => expect(a2.batches).toHaveLength(1));
@@ -154,7 +155,7 @@ describe('routing and live fan-out', () => {
     await goLive(a3.socket);
     const queued = await inbound(chat('何静', '13100131008', '你好，我想查一下订单什么时候能到？'));
     const ticket = t.store.getTicket(queued.ticketId)!;
-    expect(ticket).toMatchObject({ status: 'unassigned', assigneeId: null, assignmentReason: 'Queued: no agent with the chat skill is online' });
+    expect(ticket).toMatchObject({ status: 'unassigned', assigneeId: null, assignmentReason: { code: 'no_agent_online', channel: 'chat' } });
     expect(t.store.listRoutingAudit(queued.ticketId)).toEqual([expect.objectContaining({ decision: 'queued', assigneeId: null })]);
 
     const a2 = await connectAs('agent2');

@@ -102,7 +102,7 @@ export interface JsonResponse<T> {
 }
 
 /** POSTs a raw body (string or bytes) as JSON; returns status and parsed body. */
-export async function postJson<T = unknown>(url: string, body: string | Uint8Array, token?: string): Promise<JsonResponse<T | ApiErrorBody>> {
+export async function postJson<T = unknown>(url: string, body: string | Uint8Array<ArrayBuffer>, token?: string): Promise<JsonResponse<T | ApiErrorBody>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch(url, { method: 'POST', headers, body });

@@ -73,6 +73,43 @@ export const customerSchema = z.object({
 });
 export type Customer = z.infer<typeof customerSchema>;
 
+/**
+ * Why a ticket is where it is, as facts rather than a sentence, so each UI language can
+ * say it in its own words (`describeAssignmentReason` gives the English for logs and audits).
+ */
+export const assignmentReasonSchema = z.discriminatedUnion('code', [
+  /** Routed to the eligible online agent with the fewest open tickets. */
+  z.object({
+    code: z.literal('least_loaded'),
+    channel: channelSchema,
+    openTickets: z.number().int().nonnegative(),
+    tieBreak: z.enum(['none', 'idle_longest', 'username']),
+  }),
+  /** Queued: no online agent has the channel skill. */
+  z.object({ code: z.literal('no_agent_online'), channel: channelSchema }),
+  /** An agent took it from the channel queue by working on it. */
+  z.object({ code: z.literal('taken_from_queue'), channel: channelSchema, byName: z.string().max(100) }),
+  /** A lead assigned it (or put it back in the queue) by hand. */
+  z.object({ code: z.literal('assigned_by_lead'), byName: z.string().max(100) }),
+]);
+export type AssignmentReason = z.infer<typeof assignmentReasonSchema>;
+
+/** The English sentence for a reason, for server logs and the routing audit. */
+export function describeAssignmentReason(reason: AssignmentReason, assigneeName: string | null): string {
+  switch (reason.code) {
+    case 'least_loaded': {
+      const tie = reason.tieBreak === 'idle_longest' ? ', idle longest' : reason.tieBreak === 'username' ? ', first by username' : '';
+      return `Routed to ${assigneeName ?? '?'}: ${reason.channel} skill, fewest open tickets (${reason.openTickets})${tie}`;
+    }
+    case 'no_agent_online':
+      return `Queued: no agent with the ${reason.channel} skill is online`;
+    case 'taken_from_queue':
+      return `Taken from the ${reason.channel} queue by ${reason.byName}`;
+    case 'assigned_by_lead':
+      return assigneeName ? `Assigned to ${assigneeName} by ${reason.byName}` : `Put back in the queue by ${reason.byName}`;
+  }
+}
+
 export const ticketSchema = z.object({
   id: ticketIdSchema,
   customerId: customerIdSchema,
@@ -84,7 +121,7 @@ export const ticketSchema = z.object({
   assigneeId: entityIdSchema.nullable(),
   assigneeName: z.string().max(100).nullable(),
   /** One-line reason for the current assignment, shown in the inbox ("fewest open tickets"). */
-  assignmentReason: z.string().max(500).nullable(),
+  assignmentReason: assignmentReasonSchema.nullable(),
   createdAt: epochMsSchema,
   updatedAt: epochMsSchema,
   assignedAt: epochMsSchema.nullable(),

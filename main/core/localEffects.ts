@@ -86,7 +86,7 @@ function takeTicket(ticket: Ticket, user: User, at: number): Ticket {
     assigneeId: user.id,
     assigneeName: user.displayName,
     assignedAt: at,
-    assignmentReason: `Taken from the ${ticket.channel} queue by ${user.displayName} (${user.username})`,
+    assignmentReason: { code: 'taken_from_queue', channel: ticket.channel, byName: user.displayName },
   };
 }
 

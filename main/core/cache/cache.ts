@@ -11,6 +11,7 @@ import {
   CHANNELS,
   TICKET_STATUSES,
   canUserSeeTicket,
+  type AssignmentReason,
   type Channel,
   type Customer,
   type Message,
@@ -174,7 +175,8 @@ function ticketFromRow(row: TicketRow): Ticket {
     status: row.status,
     assigneeId: row.assignee_id,
     assigneeName: row.assignee_name,
-    assignmentReason: row.assignment_reason,
+    // Stored by ticketParams from a validated ticket, so it is read back as it was stored.
+    assignmentReason: row.assignment_reason === null ? null : (JSON.parse(row.assignment_reason) as AssignmentReason),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     assignedAt: row.assigned_at,
@@ -184,6 +186,11 @@ function ticketFromRow(row: TicketRow): Ticket {
     lastMessagePreview: row.last_message_preview,
     lastMessageAt: row.last_message_at,
   };
+}
+
+/** A ticket as statement parameters: the structured assignment reason is stored as JSON. */
+function ticketParams(ticket: Ticket): Omit<Ticket, 'assignmentReason'> & { assignmentReason: string | null } {
+  return { ...ticket, assignmentReason: ticket.assignmentReason === null ? null : JSON.stringify(ticket.assignmentReason) };
 }
 
 function messageFromRow(row: MessageRow): PendingMessage {
@@ -398,7 +405,7 @@ export function openCache(file: string): Cache {
       deleteTicketEverywhere(ticket.id);
       return false;
     }
-    stmt.upsertTicket.run(ticket);
+    stmt.upsertTicket.run(ticketParams(ticket));
     return true;
   }
 
@@ -430,7 +437,7 @@ export function openCache(file: string): Cache {
   }
 
   function writeEffect(effect: LocalEffect): void {
-    stmt.upsertTicket.run(effect.ticket);
+    stmt.upsertTicket.run(ticketParams(effect.ticket));
     if (effect.message) stmt.insertPendingMessage.run(effect.message);
     if (effect.note) stmt.insertPendingNote.run(effect.note);
   }
