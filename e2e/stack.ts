@@ -1,0 +1,165 @@
+/**
+ * Starts the real parts for end-to-end tests as child processes: the sync server
+ * (`server/main.ts`) and a workstation in browser mode (`main/web/main.ts`, core + browser
+ * host). Each child's output goes to a log file in its data folder, printed when it fails
+ * to start; `stop` kills the child by PID and waits for it to exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STARTUP_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+/** A child process of the stack, reachable at `url`. */
+export interface RunningProcess {
+  url: string;
+  port: number;
+  pid: number;
+  /** Where the child's stdout and stderr go. */
+  logFile: string;
+  /** Sends `signal` (default SIGTERM), then SIGKILL if it has not exited within 10 s; resolves once it has exited. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Binds port 0 on loopback to learn a free port, then releases it for the child. */
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServerProcess(opts: { dataDir: string; demo?: boolean; port?: number }): Promise<RunningProcess> {
+  const port = opts.port ?? (await findFreePort());
+  const url = `http://127.0.0.1:${port}`;
+  return startChild({
+    name: 'server',
+    script: 'server/main.ts',
+    args: opts.demo ? ['--demo'] : [],
+    env: { PORT: String(port), DATA_DIR: opts.dataDir },
+    dataDir: opts.dataDir,
+    url,
+    port,
+    readyUrl: `${url}/healthz`,
+  });
+}
+
+export async function startWorkstationProcess(opts: { serverUrl: string; dataDir: string; port?: number }): Promise<RunningProcess> {
+  const port = opts.port ?? (await findFreePort());
+  const url = `http://127.0.0.1:${port}`;
+  return startChild({
+    name: 'workstation',
+    script: 'main/web/main.ts',
+    args: ['--server', opts.serverUrl, '--port', String(port)],
+    env: { DATA_DIR: opts.dataDir },
+    dataDir: opts.dataDir,
+    url,
+    port,
+    readyUrl: `${url}/`,
+  });
+}
+
+interface ChildSpec {
+  name: string;
+  script: string;
+  args: string[];
+  env: Record<string, string>;
+  dataDir: string;
+  url: string;
+  port: number;
+  readyUrl: string;
+}
+
+async function startChild(spec: ChildSpec): Promise<RunningProcess> {
+  mkdirSync(spec.dataDir, { recursive: true });
+  const logFile = path.join(spec.dataDir, `${spec.name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  await new Promise<void>((resolve, reject) => {
+    log.once('open', () => resolve());
+    log.once('error', reject);
+  });
+
+  // `node --import tsx` runs the TypeScript in ONE process, so the PID we kill is the
+  // program itself (the `tsx` CLI would put a second node process in between).
+  const child = spawn(process.execPath, ['--import', 'tsx', spec.script, ...spec.args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...spec.env, NODE_ENV: process.env.NODE_ENV ?? 'test' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    const spawnError = await new Promise<Error>((resolve) => child.once('error', resolve));
+    log.end();
+    throw new Error(`Could not start the ${spec.name} (${spec.script}): ${spawnError.message}`);
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    stopping ??= stopChild(signal);
+    return stopping;
+  };
+  const stopChild = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(pid, signal);
+      const timer = setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
+      }, STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    await new Promise<void>((resolve) => log.end(() => resolve()));
+  };
+
+  try {
+    await waitUntilReady(spec, child);
+  } catch (error) {
+    await stop('SIGKILL');
+    const output = safeRead(logFile);
+    console.error(`---- ${spec.name} log (${logFile}) ----\n${output}\n---- end of ${spec.name} log ----`);
+    throw error;
+  }
+  return { url: spec.url, port: spec.port, pid, logFile, stop };
+}
+
+async function waitUntilReady(spec: ChildSpec, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let lastProblem = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`The ${spec.name} (${spec.script}) exited before it was ready (code ${child.exitCode}, signal ${child.signalCode}).`);
+    }
+    try {
+      const response = await fetch(spec.readyUrl, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      if (response.ok) return;
+      lastProblem = `HTTP ${response.status}`;
+    } catch (error) {
+      lastProblem = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error(`The ${spec.name} did not become ready at ${spec.readyUrl} within ${STARTUP_TIMEOUT_MS / 1000} s (${lastProblem}).`);
+}
+
+function safeRead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * The browser host: serves the built renderer over HTTP and carries the RPC contract of
+ * shared/rpc.ts over a WebSocket, so the same renderer and core run in a plain browser
+ * (browser mode, end-to-end tests) exactly as they do inside Electron.
+ *
+ * Security: the workstation holds the agent's session, so only pages served by this host
+ * may drive it. It listens on loopback only, and the WebSocket upgrade is refused unless
+ * both the Origin (cross-site pages) and the Host header (DNS rebinding) name this host.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import path from 'node:path';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  BROWSER_RPC_PATH,
+  rpcRequestEnvelopeSchema,
+  type RpcEventEnvelope,
+  type RpcEventName,
+  type RpcResponseEnvelope,
+} from '../../shared/rpc.js';
+import type { WorkstationCore } from '../core/api.js';
+
+/** What `startBrowserHost` needs. */
+export interface BrowserHostOptions {
+  core: WorkstationCore;
+  /** 0 picks a free port. */
+  port: number;
+  /** Loopback only: 127.0.0.1 (default) or localhost. */
+  host?: string;
+  /** Folder with the built renderer (index.html at its root), e.g. dist/renderer. */
+  staticDir: string;
+}
+
+/** A running browser host. */
+export interface BrowserHost {
+  /** e.g. http://127.0.0.1:4781 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Large enough that a 1 MB reply (3 MB of UTF-8 Chinese) reaches the core and gets its own "too long" error. */
+export const BROWSER_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost']);
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+// WebSocket close codes (RFC 6455).
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_UNSUPPORTED_DATA = 1003;
+const CLOSE_INVALID_PAYLOAD = 1007;
+const CLOSE_POLICY_VIOLATION = 1008;
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host);
+}
+
+/** The Origin values a page served by this host sends; nothing else may open the socket. */
+export function allowedOrigins(port: number): Set<string> {
+  return new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+}
+
+/** The Host header values a request to this host carries; anything else is DNS rebinding. */
+export function allowedHostHeaders(port: number): Set<string> {
+  return new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+}
+
+export function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    // React style props and Vite's CSS are fine; inline <style> from the build is allowed, inline scripts are not.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/**
+ * Maps a request path to a file inside `staticDir`, or null when it would leave it
+ * (`..`, encoded `..`, NUL bytes, backslashes) or is malformed.
+ */
+export function resolveStaticPath(staticDir: string, requestPath: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(requestPath);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return null;
+  if (decoded.split('/').includes('..')) return null;
+  const relative = decoded === '/' || decoded === '' ? 'index.html' : decoded.replace(/^\/+/, '');
+  const root = path.resolve(staticDir);
+  const file = path.resolve(root, relative);
+  const fromRoot = path.relative(root, file);
+  if (fromRoot === '' || fromRoot.startsWith('..') || path.isAbsolute(fromRoot)) return null;
+  return file;
+}
+
+export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
+  const { core, staticDir } = options;
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host)) {
+    throw new Error(
+      `The browser host listens on loopback only (127.0.0.1 or localhost), not "${host}": anyone who can reach it could act as the signed-in agent.`,
+    );
+  }
+
+  // Filled in once listening (the port may have been 0).
+  let port = 0;
+  let origins = new Set<string>();
+  let hostHeaders = new Set<string>();
+  let csp = '';
+
+  const server = createServer((request, response) => {
+    serveStatic(request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendPlain(response, 500, 'Internal error');
+      else response.destroy();
+      console.error('[browser host] static file error:', error);
+    });
+  });
+
+  async function serveStatic(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    response.setHeader('Content-Security-Policy', csp);
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('X-Frame-Options', 'DENY');
+    response.setHeader('Referrer-Policy', 'no-referrer');
+    if (!hostHeaders.has(request.headers.host ?? '')) {
+      sendPlain(response, 403, 'Forbidden: unexpected Host header');
+      return;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('Allow', 'GET, HEAD');
+      sendPlain(response, 405, 'Method not allowed');
+      return;
+    }
+    const pathname = (request.url ?? '/').split('?')[0]!.split('#')[0]!;
+    const file = resolveStaticPath(staticDir, pathname);
+    if (!file) {
+      sendPlain(response, 404, 'Not found');
+      return;
+    }
+    let body: Buffer;
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) {
+        sendPlain(response, 404, 'Not found');
+        return;
+      }
+      body = await readFile(file);
+    } catch {
+      sendPlain(response, 404, 'Not found');
+      return;
+    }
+    const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    response.statusCode = 200;
+    response.setHeader('Content-Type', type);
+    response.setHeader('Content-Length', body.length);
+    // index.html names the hashed bundles, so it must never be stale; the bundles may be cached.
+    response.setHeader('Cache-Control', type.startsWith('text/html') ? 'no-cache' : 'public, max-age=3600');
+    response.end(request.method === 'HEAD' ? undefined : body);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: BROWSER_MAX_PAYLOAD_BYTES });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = (request.url ?? '').split('?')[0];
+    if (pathname !== BROWSER_RPC_PATH) {
+      refuseUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    const origin = request.headers.origin;
+    if (origin === undefined || !origins.has(origin) || !hostHeaders.has(request.headers.host ?? '')) {
+      refuseUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      wss.emit('connection', ws, request);
+    });
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      handleMessage(ws, data, isBinary);
+    });
+    ws.on('error', (error) => {
+      // e.g. a frame over maxPayload: ws closes the socket with 1009 itself.
+      console.warn('[browser host] WebSocket error:', error.message);
+    });
+  });
+
+  function handleMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      ws.close(CLOSE_UNSUPPORTED_DATA, 'Binary messages are not supported; send JSON text');
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(rawDataToString(data));
+    } catch {
+      ws.close(CLOSE_INVALID_PAYLOAD, 'Bad message: not JSON');
+      return;
+    }
+    const parsed = rpcRequestEnvelopeSchema.safeParse(message);
+    if (!parsed.success) {
+      const detail = parsed.error.issues
+        .map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`)
+        .join('; ');
+      const id = recoverRequestId(message);
+      if (id === null) {
+        ws.close(CLOSE_POLICY_VIOLATION, truncateCloseReason(`Bad request envelope: ${detail}`));
+        return;
+      }
+      send(ws, {
+        type: 'response',
+        id,
+        ok: false,
+        error: { code: 'invalid_params', message: `Bad request envelope: ${detail}` },
+      });
+      return;
+    }
+    const { id, method, params } = parsed.data;
+    core
+      .invoke(method, params)
+      .catch((error: unknown) => ({
+        ok: false as const,
+        error: { code: 'internal' as const, message: error instanceof Error ? error.message : String(error) },
+      }))
+      .then((outcome) => {
+        const envelope: RpcResponseEnvelope = outcome.ok
+          ? { type: 'response', id, ok: true, result: outcome.result }
+          : { type: 'response', id, ok: false, error: outcome.error };
+        send(ws, envelope);
+      });
+  }
+
+  const unsubscribe = core.onEvent((event: RpcEventName, payload: unknown) => {
+    const envelope: RpcEventEnvelope = { type: 'event', event, payload };
+    const text = JSON.stringify(envelope);
+    for (const client of wss.clients) {
+      if (client.readyState === client.OPEN) client.send(text);
+    }
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    unsubscribe();
+    wss.close();
+    throw error;
+  }
+
+  port = (server.address() as AddressInfo).port;
+  origins = allowedOrigins(port);
+  hostHeaders = allowedHostHeaders(port);
+  csp = contentSecurityPolicy(port);
+
+  let closing: Promise<void> | null = null;
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      unsubscribe();
+      for (const client of wss.clients) client.close(CLOSE_GOING_AWAY, 'Workstation shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      // Clients that do not answer the close handshake promptly are cut off.
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    })();
+    return closing;
+  }
+
+  return { url: `http://${host}:${port}`, port, close };
+}
+
+function send(ws: WebSocket, envelope: RpcResponseEnvelope): void {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(envelope));
+}
+
+function recoverRequestId(message: unknown): number | null {
+  if (typeof message !== 'object' || message === null || !('id' in message)) return null;
+  const id = (message as { id: unknown }).id;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : null;
+}
+
+function rawDataToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
+
+/** A close reason is limited to 123 bytes of UTF-8. */
+function truncateCloseReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let result = reason;
+  while (Buffer.byteLength(result) > 120) result = result.slice(0, -1);
+  return `${result}…`;
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function sendPlain(response: ServerResponse, status: number, text: string): void {
+  response.statusCode = status;
+  response.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  response.end(text);
+}

@@ -1,0 +1,105 @@
+/**
+ * Browser mode: one workstation core plus the browser host, as a command.
+ *
+ *   tsx main/web/main.ts [--server http://127.0.0.1:4780] [--port 4781]
+ *
+ * Environment: WORKSTATION_PORT (when --port is absent), OMNIDESK_SERVER_URL (when
+ * --server is absent), DATA_DIR (the core's cache and settings; default
+ * ./.data/workstation), RENDERER_DIR (the built renderer; default dist/renderer).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createWorkstationCore } from '../core/index.js';
+import { startBrowserHost } from './browserHost.js';
+
+const DEFAULT_SERVER_URL = 'http://127.0.0.1:4780';
+const DEFAULT_PORT = 4781;
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface BrowserModeSettings {
+  serverUrl: string;
+  port: number;
+  dataDir: string;
+  staticDir: string;
+}
+
+/** Reads the command line and environment; throws with a message for the user when they are wrong. */
+export function readBrowserModeSettings(argv: string[], env: NodeJS.ProcessEnv): BrowserModeSettings {
+  const { values } = parseArgs({
+    args: argv,
+    options: { server: { type: 'string' }, port: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const serverUrl = values.server ?? env.OMNIDESK_SERVER_URL ?? DEFAULT_SERVER_URL;
+  let parsedUrl: URL;
+  try {
+    parsedUrl = new URL(serverUrl);
+  } catch {
+    throw new Error(`--server must be a URL like ${DEFAULT_SERVER_URL}, got "${serverUrl}"`);
+  }
+  if (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:') {
+    throw new Error(`--server must be an http:// or https:// URL, got "${serverUrl}"`);
+  }
+  const portText = values.port ?? env.WORKSTATION_PORT ?? String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`--port / WORKSTATION_PORT must be a port number (0-65535), got "${portText}"`);
+  }
+  return {
+    serverUrl: serverUrl.replace(/\/+$/, ''),
+    port,
+    dataDir: path.resolve(env.DATA_DIR ?? './.data/workstation'),
+    staticDir: path.resolve(env.RENDERER_DIR ?? path.join(REPO_ROOT, 'dist/renderer')),
+  };
+}
+
+export async function runBrowserMode(settings: BrowserModeSettings): Promise<void> {
+  if (!existsSync(path.join(settings.staticDir, 'index.html'))) {
+    throw new Error(`The renderer is not built (${path.join(settings.staticDir, 'index.html')} is missing): run "npm run build:renderer" first.`);
+  }
+  const core = await createWorkstationCore({ dataDir: settings.dataDir, serverUrl: settings.serverUrl });
+  let host: Awaited<ReturnType<typeof startBrowserHost>>;
+  try {
+    host = await startBrowserHost({ core, port: settings.port, staticDir: settings.staticDir });
+  } catch (error) {
+    await core.close();
+    throw error;
+  }
+  console.log(`Workstation (browser mode) at ${host.url} — server ${settings.serverUrl}`);
+  console.log(`Cache and settings in ${settings.dataDir}`);
+
+  let shuttingDown = false;
+  const shutDown = (signal: NodeJS.Signals): void => {
+    if (shuttingDown) {
+      console.log(`Second ${signal}: exiting without waiting.`);
+      process.exit(1);
+    }
+    shuttingDown = true;
+    console.log(`${signal} received: closing the workstation…`);
+    void (async () => {
+      try {
+        await host.close();
+        await core.close();
+        process.exit(0);
+      } catch (error) {
+        console.error('Shutdown failed:', error);
+        process.exit(1);
+      }
+    })();
+  };
+  process.on('SIGINT', shutDown);
+  process.on('SIGTERM', shutDown);
+}
+
+const isEntryPoint = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isEntryPoint) {
+  try {
+    await runBrowserMode(readBrowserModeSettings(process.argv.slice(2), process.env));
+  } catch (error) {
+    console.error(`Workstation (browser mode) could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
