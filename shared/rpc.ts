@@ -163,6 +163,20 @@ export const rpcRequestEnvelopeSchema = z.object({
 });
 export type RpcRequestEnvelope = z.infer<typeof rpcRequestEnvelopeSchema>;
 
+const rpcErrorShapeSchema = z.object({ code: z.enum(RPC_ERROR_CODES), message: z.string() });
+
+/** What the host sends back: a response to one request, or a pushed event. */
+export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('response'),
+    id: z.number().int().nonnegative(),
+    ok: z.boolean(),
+    result: z.unknown().optional(),
+    error: rpcErrorShapeSchema.optional(),
+  }),
+  z.object({ type: z.literal('event'), event: z.enum(['connection', 'changed', 'attention']), payload: z.unknown() }),
+]);
+
 export type RpcResponseEnvelope =
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: RpcErrorShape };

@@ -1,0 +1,199 @@
+/**
+ * The renderer's one way out: the `WorkstationApi` from shared/rpc.ts. In Electron the
+ * preload provides it as `window.workstation`; in browser mode it is carried over the
+ * browser host's WebSocket with the envelopes declared in shared/rpc.ts.
+ */
+import {
+  BROWSER_RPC_PATH,
+  RPC_ERROR_CODES,
+  rpcHostEnvelopeSchema,
+  type ConnectionState,
+  type RpcErrorShape,
+  type RpcEventName,
+  type RpcEvents,
+  type RpcMethod,
+  type RpcParams,
+  type RpcResults,
+  type WorkstationApi,
+} from '../../shared/rpc.js';
+
+/** How long a call made while the host link is down waits for it to come back. */
+const RECONNECT_WAIT_MS = 10_000;
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+
+/** The error every failed call rejects with, whichever transport carried it. */
+export class RpcError extends Error implements RpcErrorShape {
+  readonly code: RpcErrorShape['code'];
+  constructor(shape: RpcErrorShape) {
+    super(shape.message);
+    this.name = 'RpcError';
+    this.code = shape.code;
+  }
+}
+
+export function toRpcErrorShape(error: unknown): RpcErrorShape {
+  if (typeof error === 'object' && error !== null) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (RPC_ERROR_CODES as readonly string[]).includes(code)) {
+      return { code: code as RpcErrorShape['code'], message: typeof message === 'string' ? message : '' };
+    }
+    // Electron's ipcRenderer.invoke rewrites rejections to "Error invoking remote method '…': <message>".
+    if (typeof message === 'string') return { code: 'internal', message };
+  }
+  return { code: 'internal', message: String(error) };
+}
+
+let sharedApi: WorkstationApi | null = null;
+
+/** The preload's API in Electron, otherwise one WebSocket client to the browser host. */
+export function getWorkstationApi(): WorkstationApi {
+  if (window.workstation) return window.workstation;
+  if (!sharedApi) {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    sharedApi = createWebSocketApi(`${scheme}://${location.host}${BROWSER_RPC_PATH}`);
+  }
+  return sharedApi;
+}
+
+interface PendingCall {
+  resolve: (result: unknown) => void;
+  reject: (error: RpcError) => void;
+}
+
+type AnyListener = (payload: never) => void;
+
+/**
+ * A WebSocket `WorkstationApi` that reconnects when the host restarts. Calls in flight when
+ * the socket closes are rejected (the host may or may not have run them; the core's outbox
+ * makes a retry by the agent safe). After a reconnect the renderer is told to reload
+ * everything, since the host may have changed while the link was down.
+ */
+export function createWebSocketApi(url: string): WorkstationApi {
+  const pending = new Map<number, PendingCall>();
+  const listeners = new Map<RpcEventName, Set<AnyListener>>();
+  let nextId = 1;
+  let socket: WebSocket | null = null;
+  let attempts = 0;
+  let everOpened = false;
+  let lastConnection: ConnectionState | null = null;
+  let openWaiters: Array<() => void> = [];
+
+  function emit<E extends RpcEventName>(event: E, payload: RpcEvents[E]): void {
+    if (event === 'connection') lastConnection = payload as ConnectionState;
+    for (const listener of listeners.get(event) ?? []) {
+      try {
+        (listener as (p: RpcEvents[E]) => void)(payload);
+      } catch (error) {
+        console.error(`listener for "${event}" failed`, error);
+      }
+    }
+  }
+
+  function connect(): void {
+    const ws = new WebSocket(url);
+    socket = ws;
+    ws.addEventListener('open', () => {
+      attempts = 0;
+      const reconnected = everOpened;
+      everOpened = true;
+      const waiters = openWaiters;
+      openWaiters = [];
+      for (const wake of waiters) wake();
+      if (reconnected) void resyncAfterReconnect();
+    });
+    ws.addEventListener('message', (event) => handleMessage(event.data));
+    ws.addEventListener('close', () => {
+      if (socket !== ws) return;
+      socket = null;
+      const lost = new RpcError({
+        code: 'server_unreachable',
+        message: 'The connection to the workstation service closed before it answered.',
+      });
+      for (const call of pending.values()) call.reject(lost);
+      pending.clear();
+      if (everOpened && lastConnection && lastConnection.status !== 'offline' && lastConnection.status !== 'signed_out') {
+        emit('connection', { ...lastConnection, status: 'offline', since: Date.now(), progress: null });
+      }
+      const delay = RECONNECT_DELAYS_MS[Math.min(attempts, RECONNECT_DELAYS_MS.length - 1)]!;
+      attempts += 1;
+      setTimeout(connect, delay);
+    });
+  }
+
+  async function resyncAfterReconnect(): Promise<void> {
+    try {
+      const session = await invoke('session.get', {});
+      emit('connection', session.user ? session.connection : { ...session.connection, status: 'signed_out' });
+    } catch {
+      // The next reconnect tries again.
+    }
+    emit('changed', { ticketIds: [] });
+  }
+
+  function handleMessage(data: unknown): void {
+    if (typeof data !== 'string') return;
+    let message: unknown;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      console.error('workstation host sent a message that is not JSON');
+      return;
+    }
+    const parsed = rpcHostEnvelopeSchema.safeParse(message);
+    if (!parsed.success) {
+      console.error('workstation host sent a message that is not an RPC envelope', parsed.error.issues[0]);
+      return;
+    }
+    const envelope = parsed.data;
+    if (envelope.type === 'response') {
+      const call = pending.get(envelope.id);
+      if (!call) return;
+      pending.delete(envelope.id);
+      if (envelope.ok) call.resolve(envelope.result);
+      else call.reject(new RpcError(envelope.error ?? { code: 'internal', message: 'The workstation service failed without saying why.' }));
+    } else {
+      emit(envelope.event, envelope.payload as RpcEvents[typeof envelope.event]);
+    }
+  }
+
+  function waitForOpen(): Promise<void> {
+    if (socket?.readyState === WebSocket.OPEN) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        openWaiters = openWaiters.filter((w) => w !== wake);
+        reject(new RpcError({ code: 'server_unreachable', message: 'The workstation service is not reachable.' }));
+      }, RECONNECT_WAIT_MS);
+      openWaiters.push(wake);
+    });
+  }
+
+  async function invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResults[M]> {
+    await waitForOpen();
+    const ws = socket;
+    if (!ws) throw new RpcError({ code: 'server_unreachable', message: 'The workstation service is not reachable.' });
+    const id = nextId++;
+    return new Promise<RpcResults[M]>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      ws.send(JSON.stringify({ type: 'request', id, method, params }));
+    });
+  }
+
+  function on<E extends RpcEventName>(event: E, listener: (payload: RpcEvents[E]) => void): () => void {
+    let set = listeners.get(event);
+    if (!set) {
+      set = new Set();
+      listeners.set(event, set);
+    }
+    set.add(listener as AnyListener);
+    return () => {
+      listeners.get(event)?.delete(listener as AnyListener);
+    };
+  }
+
+  connect();
+  return { invoke, on };
+}

@@ -1,0 +1,98 @@
+import { useId, type KeyboardEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { MAX_TEXT_LENGTH } from '../../../shared/domain.js';
+import { useAppStore, useT } from '../store/react.js';
+
+/** Shown only near the limit, where it helps; the core refuses longer text. */
+function LengthHint({ text }: { text: string }) {
+  if (text.length < MAX_TEXT_LENGTH * 0.9) return null;
+  return (
+    <span className={`length-hint${text.length > MAX_TEXT_LENGTH ? ' over' : ''}`}>
+      {text.length}/{MAX_TEXT_LENGTH}
+    </span>
+  );
+}
+
+function isSubmitChord(event: KeyboardEvent<HTMLTextAreaElement>): boolean {
+  return event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.nativeEvent.isComposing;
+}
+
+/** The reply to the customer and the internal note, each with its own draft per ticket. */
+export function Composer({ ticketId }: { ticketId: string }) {
+  const t = useT();
+  const replyId = useId();
+  const noteId = useId();
+  const s = useAppStore(
+    useShallow((state) => ({
+      reply: state.replyDrafts[ticketId] ?? '',
+      note: state.noteDrafts[ticketId] ?? '',
+      sendingReply: state.sendingReply,
+      addingNote: state.addingNote,
+      setReplyDraft: state.setReplyDraft,
+      setNoteDraft: state.setNoteDraft,
+      sendReply: state.sendReply,
+      addNote: state.addNote,
+    })),
+  );
+
+  return (
+    <div className="composer">
+      <form
+        className="compose-box reply-box"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void s.sendReply();
+        }}
+      >
+        <label htmlFor={replyId} className="compose-label">
+          {t('ticket.reply')}
+        </label>
+        <LengthHint text={s.reply} />
+        <textarea
+          id={replyId}
+          rows={3}
+          value={s.reply}
+          placeholder={t('ticket.replyPlaceholder')}
+          onChange={(e) => s.setReplyDraft(e.target.value)}
+          onKeyDown={(e) => {
+            if (isSubmitChord(e)) {
+              e.preventDefault();
+              void s.sendReply();
+            }
+          }}
+        />
+        <button type="submit" className="primary" disabled={s.sendingReply || s.reply.trim() === ''}>
+          {s.sendingReply ? t('ticket.sending') : t('ticket.send')}
+        </button>
+      </form>
+      <form
+        className="compose-box note-box"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void s.addNote();
+        }}
+      >
+        <label htmlFor={noteId} className="compose-label">
+          {t('ticket.note')}
+        </label>
+        <LengthHint text={s.note} />
+        <textarea
+          id={noteId}
+          rows={2}
+          value={s.note}
+          placeholder={t('ticket.notePlaceholder')}
+          onChange={(e) => s.setNoteDraft(e.target.value)}
+          onKeyDown={(e) => {
+            if (isSubmitChord(e)) {
+              e.preventDefault();
+              void s.addNote();
+            }
+          }}
+        />
+        <button type="submit" disabled={s.addingNote || s.note.trim() === ''}>
+          {t('ticket.addNote')}
+        </button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+import { useShallow } from 'zustand/react/shallow';
+import type { ConnectionState } from '../../../shared/rpc.js';
+import { formatClock, type Language, type Translate } from '../i18n.js';
+import { useAppStore, useT } from '../store/react.js';
+import { LanguageSelect } from './LanguageSelect.js';
+
+function connectionLabel(t: Translate, language: Language, connection: ConnectionState): string {
+  switch (connection.status) {
+    case 'online':
+      return t('connection.online');
+    case 'connecting':
+      return t('connection.connecting');
+    case 'syncing':
+      return connection.progress
+        ? t('connection.syncing', { done: connection.progress.done, total: connection.progress.total })
+        : t('connection.syncingNoProgress');
+    case 'offline':
+      return t('connection.offline', { time: formatClock(language, connection.since) });
+    case 'signed_out':
+      return t('connection.signed_out');
+  }
+}
+
+export function Header() {
+  const t = useT();
+  const { user, connection, language, signOut } = useAppStore(
+    useShallow((s) => ({ user: s.user, connection: s.connection, language: s.language, signOut: s.signOut })),
+  );
+  return (
+    <header className="app-header">
+      <div className="brand">{t('app.name')}</div>
+      <div className="header-status">
+        <span
+          role="status"
+          className={`connection-badge connection-${connection.status}`}
+          title={connection.lastError ?? undefined}
+        >
+          <span className="dot" aria-hidden="true" />
+          {connectionLabel(t, language, connection)}
+        </span>
+        {connection.pendingCount > 0 ? (
+          <span className="pending-count" title={t('header.pendingTitle')}>
+            {t('header.pending', { n: connection.pendingCount })}
+          </span>
+        ) : null}
+        {connection.lastError && connection.status !== 'online' ? (
+          <span className="connection-error">{connection.lastError}</span>
+        ) : null}
+      </div>
+      <div className="header-right">
+        <LanguageSelect />
+        {user ? (
+          <span className="current-user" title={user.username}>
+            {t('header.user', { name: user.displayName || user.username })}
+          </span>
+        ) : null}
+        <button type="button" onClick={() => void signOut()}>
+          {t('header.signOut')}
+        </button>
+      </div>
+    </header>
+  );
+}

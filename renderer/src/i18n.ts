@@ -1,0 +1,326 @@
+/**
+ * UI strings in English and Simplified Chinese. The English dictionary defines the keys;
+ * the Chinese one must have every key (the type makes a missing one a compile error).
+ */
+import type { AssignmentReason, Channel, Priority, TicketStatus, TicketType } from '../../shared/domain.js';
+import type { RpcErrorCode } from '../../shared/rpc.js';
+
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const LANGUAGE_STORAGE_KEY = 'omnidesk.language';
+
+const en = {
+  'app.name': 'OmniDesk',
+  'app.tagline': 'Omnichannel agent workstation',
+  'language.label': 'Language',
+  'signIn.title': 'Sign in to the workstation',
+  'signIn.username': 'Username',
+  'signIn.password': 'Password',
+  'signIn.submit': 'Sign in',
+  'signIn.busy': 'Signing in…',
+  'signIn.missing': 'Enter your username and password.',
+  'header.signOut': 'Sign out',
+  'header.user': 'Signed in as {name}',
+  'header.pending': '{n} pending',
+  'header.pendingTitle': 'Local changes waiting for the server',
+  'header.connection': 'Connection',
+  'connection.online': 'Online',
+  'connection.connecting': 'Connecting…',
+  'connection.syncing': 'Syncing {done}/{total}',
+  'connection.syncingNoProgress': 'Syncing…',
+  'connection.offline': 'Offline since {time}',
+  'connection.signed_out': 'Signed out',
+  'inbox.title': 'Inbox',
+  'inbox.channels': 'Channels',
+  'inbox.allChannels': 'All',
+  'inbox.statusFilter': 'Status filter',
+  'inbox.allStatuses': 'All statuses',
+  'inbox.search': 'Search',
+  'inbox.searchPlaceholder': 'Ticket ID, customer, subject…  ( / )',
+  'inbox.tickets': 'Tickets',
+  'inbox.empty': 'No tickets match.',
+  'inbox.loading': 'Loading…',
+  'inbox.pending': 'Pending sync',
+  'inbox.assignment': 'Assignment: {reason}',
+  'inbox.unassigned': 'In queue',
+  'reason.least_loaded': 'Routed to {assignee}: {channel} skill, fewest open tickets ({open})',
+  'reason.idle_longest': ', idle longest',
+  'reason.no_agent_online': 'Queued: no {channel} agent is online',
+  'reason.taken_from_queue': 'Taken from the {channel} queue by {by}',
+  'reason.assigned_by_lead': 'Assigned by {by}',
+  'inbox.keyboardHint': '↑/↓ or j/k to move · Enter to open · / to search',
+  'ticket.none': 'Select a ticket in the inbox to open it.',
+  'ticket.loading': 'Loading ticket…',
+  'ticket.status': 'Status',
+  'ticket.channel': 'Channel',
+  'ticket.priority': 'Priority',
+  'ticket.type': 'Type',
+  'ticket.assignee': 'Assignee',
+  'ticket.created': 'Created',
+  'ticket.sla': 'Resolution SLA',
+  'ticket.pending': 'Pending sync',
+  'ticket.conversation': 'Conversation',
+  'ticket.noMessages': 'No messages yet.',
+  'ticket.customerSide': 'Customer',
+  'ticket.agentSide': 'Agent',
+  'ticket.internalNote': 'Internal note',
+  'ticket.reply': 'Reply',
+  'ticket.replyPlaceholder': 'Write a reply to the customer…  (Ctrl+Enter to send)',
+  'ticket.send': 'Send',
+  'ticket.sending': 'Sending…',
+  'ticket.note': 'Internal note',
+  'ticket.notePlaceholder': 'Visible to colleagues only…',
+  'ticket.addNote': 'Add note',
+  'ticket.gone': 'This ticket is no longer available to you (it may have been reassigned).',
+  'ticket.dismiss': 'Dismiss',
+  'customer.title': 'Customer',
+  'customer.id': 'Customer ID',
+  'customer.phone': 'Phone',
+  'customer.email': 'Email',
+  'customer.social': 'Social ID',
+  'customer.vip': 'VIP tier',
+  'customer.vipNone': 'Regular',
+  'customer.history': 'Tickets across channels',
+  'customer.noHistory': 'No other tickets.',
+  'customer.current': 'open now',
+  'delivery.received': 'Received',
+  'delivery.queued': 'Queued',
+  'delivery.sent': 'Sent',
+  'delivery.failed': 'Failed to send',
+  'sla.met': 'SLA met',
+  'sla.stopped': 'SLA missed',
+  'sla.ok': 'On time',
+  'sla.at_risk': 'At risk',
+  'sla.breached': 'Overdue',
+  'attention.title': 'Some of your changes were refused by the server and undone:',
+  'attention.dismiss': 'Dismiss',
+  'channel.phone': 'Phone',
+  'channel.chat': 'Chat',
+  'channel.social': 'Social',
+  'channel.email': 'Email',
+  'status.unassigned': 'Unassigned',
+  'status.in_progress': 'In progress',
+  'status.awaiting_customer': 'Awaiting customer',
+  'status.completed': 'Completed',
+  'status.closed': 'Closed',
+  'priority.urgent': 'Urgent',
+  'priority.normal': 'Normal',
+  'priority.low': 'Low',
+  'type.consult': 'Consultation',
+  'type.complaint': 'Complaint',
+  'type.suggestion': 'Suggestion',
+  'type.after_sales': 'After-sales',
+  'type.other': 'Other',
+  'error.invalid_params': 'The request was not valid',
+  'error.unknown_method': 'The workstation service does not know this action',
+  'error.not_signed_in': 'You are not signed in. Please sign in again.',
+  'error.bad_credentials': 'Wrong username or password.',
+  'error.server_unreachable': 'The server cannot be reached. Check the network and try again.',
+  'error.not_found': 'Not found',
+  'error.forbidden': 'You are not allowed to do this',
+  'error.invalid_transition': 'This status change is not allowed',
+  'error.internal': 'Something went wrong',
+} as const;
+
+export type MessageKey = keyof typeof en;
+type Dictionary = Record<MessageKey, string>;
+
+const zhCN: Dictionary = {
+  'app.name': 'OmniDesk 全渠道工作台',
+  'app.tagline': '全渠道客服工作台',
+  'language.label': '语言',
+  'signIn.title': '登录客服工作台',
+  'signIn.username': '用户名',
+  'signIn.password': '密码',
+  'signIn.submit': '登录',
+  'signIn.busy': '正在登录…',
+  'signIn.missing': '请输入用户名和密码。',
+  'header.signOut': '退出',
+  'header.user': '当前用户：{name}',
+  'header.pending': '{n} 项待同步',
+  'header.pendingTitle': '尚未被服务器确认的本地更改',
+  'header.connection': '连接',
+  'connection.online': '在线',
+  'connection.connecting': '正在连接…',
+  'connection.syncing': '同步中 {done}/{total}',
+  'connection.syncingNoProgress': '同步中…',
+  'connection.offline': '离线（自 {time}）',
+  'connection.signed_out': '未登录',
+  'inbox.title': '收件箱',
+  'inbox.channels': '渠道',
+  'inbox.allChannels': '全部',
+  'inbox.statusFilter': '状态筛选',
+  'inbox.allStatuses': '全部状态',
+  'inbox.search': '搜索',
+  'inbox.searchPlaceholder': '工单号、客户、主题…（/）',
+  'inbox.tickets': '工单',
+  'inbox.empty': '没有符合条件的工单。',
+  'inbox.loading': '加载中…',
+  'inbox.pending': '待同步',
+  'inbox.assignment': '分配原因：{reason}',
+  'inbox.unassigned': '排队中',
+  'reason.least_loaded': '已分配给{assignee}：具备{channel}技能，在办工单最少（{open}）',
+  'reason.idle_longest': '，空闲最久',
+  'reason.no_agent_online': '排队中：暂无在线的{channel}坐席',
+  'reason.taken_from_queue': '{by}从{channel}队列领取',
+  'reason.assigned_by_lead': '由{by}指派',
+  'inbox.keyboardHint': '↑/↓ 或 j/k 移动 · Enter 打开 · / 搜索',
+  'ticket.none': '在左侧收件箱中选择一个工单。',
+  'ticket.loading': '正在加载工单…',
+  'ticket.status': '状态',
+  'ticket.channel': '渠道',
+  'ticket.priority': '优先级',
+  'ticket.type': '类型',
+  'ticket.assignee': '处理人',
+  'ticket.created': '创建时间',
+  'ticket.sla': '解决时限',
+  'ticket.pending': '待同步',
+  'ticket.conversation': '沟通记录',
+  'ticket.noMessages': '暂无消息。',
+  'ticket.customerSide': '客户',
+  'ticket.agentSide': '客服',
+  'ticket.internalNote': '内部备注',
+  'ticket.reply': '回复',
+  'ticket.replyPlaceholder': '回复客户…（Ctrl+Enter 发送）',
+  'ticket.send': '发送',
+  'ticket.sending': '正在发送…',
+  'ticket.note': '内部备注',
+  'ticket.notePlaceholder': '仅同事可见…',
+  'ticket.addNote': '添加备注',
+  'ticket.gone': '该工单已不在您的可见范围内（可能已被改派）。',
+  'ticket.dismiss': '关闭',
+  'customer.title': '客户信息',
+  'customer.id': '客户编号',
+  'customer.phone': '电话',
+  'customer.email': '邮箱',
+  'customer.social': '社交账号',
+  'customer.vip': 'VIP 等级',
+  'customer.vipNone': '普通客户',
+  'customer.history': '跨渠道历史工单',
+  'customer.noHistory': '没有其他工单。',
+  'customer.current': '当前',
+  'delivery.received': '已接收',
+  'delivery.queued': '待发送',
+  'delivery.sent': '已发送',
+  'delivery.failed': '发送失败',
+  'sla.met': '已按时完成',
+  'sla.stopped': '超时完成',
+  'sla.ok': '正常',
+  'sla.at_risk': '即将超时',
+  'sla.breached': '已超时',
+  'attention.title': '以下更改被服务器拒绝，已撤销：',
+  'attention.dismiss': '知道了',
+  'channel.phone': '电话',
+  'channel.chat': '在线客服',
+  'channel.social': '社交媒体',
+  'channel.email': '邮件',
+  'status.unassigned': '待分配',
+  'status.in_progress': '处理中',
+  'status.awaiting_customer': '待反馈',
+  'status.completed': '已完成',
+  'status.closed': '已关闭',
+  'priority.urgent': '紧急',
+  'priority.normal': '普通',
+  'priority.low': '低',
+  'type.consult': '咨询',
+  'type.complaint': '投诉',
+  'type.suggestion': '建议',
+  'type.after_sales': '售后',
+  'type.other': '其他',
+  'error.invalid_params': '请求无效',
+  'error.unknown_method': '工作台服务不支持此操作',
+  'error.not_signed_in': '您尚未登录，请重新登录。',
+  'error.bad_credentials': '用户名或密码错误。',
+  'error.server_unreachable': '无法连接服务器，请检查网络后重试。',
+  'error.not_found': '未找到',
+  'error.forbidden': '您没有权限执行此操作',
+  'error.invalid_transition': '不允许此状态变更',
+  'error.internal': '出现错误',
+};
+
+const DICTIONARIES: Record<Language, Dictionary> = { en, 'zh-CN': zhCN };
+
+export type TranslateVars = Record<string, string | number>;
+export type Translate = (key: MessageKey, vars?: TranslateVars) => string;
+
+export function translate(language: Language, key: MessageKey, vars?: TranslateVars): string {
+  const template = DICTIONARIES[language][key];
+  if (!vars) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
+
+/** The saved choice, else the browser's language: any Chinese variant → zh-CN, anything else → English. */
+export function initialLanguage(): Language {
+  try {
+    const saved = localStorage.getItem(LANGUAGE_STORAGE_KEY);
+    if (isLanguage(saved)) return saved;
+  } catch {
+    // Storage can be unavailable (privacy mode); fall back to the browser's language.
+  }
+  const browserLanguage = typeof navigator === 'undefined' ? '' : navigator.language;
+  return browserLanguage.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+}
+
+/** Tells the browser (fonts, screen readers, hyphenation) which language the page is in. */
+export function applyDocumentLanguage(language: Language): void {
+  if (typeof document !== 'undefined') document.documentElement.lang = language;
+}
+
+export function persistLanguage(language: Language): void {
+  try {
+    localStorage.setItem(LANGUAGE_STORAGE_KEY, language);
+  } catch {
+    // Not persisting is acceptable; the choice still applies to this window.
+  }
+}
+
+export function channelKey(channel: Channel): MessageKey {
+  return `channel.${channel}`;
+}
+export function statusKey(status: TicketStatus): MessageKey {
+  return `status.${status}`;
+}
+export function priorityKey(priority: Priority): MessageKey {
+  return `priority.${priority}`;
+}
+export function typeKey(type: TicketType): MessageKey {
+  return `type.${type}`;
+}
+export function errorKey(code: RpcErrorCode): MessageKey {
+  return `error.${code}`;
+}
+
+/** Why a ticket is where it is, in the UI language (the server sends the facts, not a sentence). */
+export function describeAssignment(t: Translate, reason: AssignmentReason, assigneeName: string | null): string {
+  switch (reason.code) {
+    case 'least_loaded': {
+      const text = t('reason.least_loaded', { assignee: assigneeName ?? '?', channel: t(channelKey(reason.channel)), open: reason.openTickets });
+      return reason.tieBreak === 'idle_longest' ? text + t('reason.idle_longest') : text;
+    }
+    case 'no_agent_online':
+      return t('reason.no_agent_online', { channel: t(channelKey(reason.channel)) });
+    case 'taken_from_queue':
+      return t('reason.taken_from_queue', { channel: t(channelKey(reason.channel)), by: reason.byName });
+    case 'assigned_by_lead':
+      return t('reason.assigned_by_lead', { by: reason.byName });
+  }
+}
+
+/** Time of day in the UI language, e.g. "10:42". */
+export function formatClock(language: Language, epochMs: number): string {
+  return new Intl.DateTimeFormat(language, { hour: '2-digit', minute: '2-digit', hour12: false }).format(epochMs);
+}
+
+/** Date and time, with the date left out when it is today. */
+export function formatDateTime(language: Language, epochMs: number): string {
+  const sameDay = new Date(epochMs).toDateString() === new Date().toDateString();
+  const options: Intl.DateTimeFormatOptions = sameDay
+    ? { hour: '2-digit', minute: '2-digit', hour12: false }
+    : { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false };
+  return new Intl.DateTimeFormat(language, options).format(epochMs);
+}

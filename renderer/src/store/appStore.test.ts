@@ -1,0 +1,131 @@
+/**
+ * The renderer store driven against the REAL workstation core and the REAL server (temp
+ * SQLite files, loopback ports). The only glue is the few lines that turn the core's
+ * `invoke` outcome into the `WorkstationApi` promise, exactly what the hosts do.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createWorkstationCore, type WorkstationCore } from '../../../main/core/index.js';
+import { postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, type TestServer } from '../../../server/testHarness.js';
+import type { RpcEventName, RpcEvents, WorkstationApi } from '../../../shared/rpc.js';
+import { RpcError } from '../api.js';
+import { initStore, type AppStore } from './appStore.js';
+
+function apiOver(core: WorkstationCore): WorkstationApi {
+  return {
+    async invoke(method, params) {
+      const outcome = await core.invoke(method, params);
+      if (!outcome.ok) throw new RpcError(outcome.error);
+      return outcome.result as never;
+    },
+    on<E extends RpcEventName>(event: E, listener: (payload: RpcEvents[E]) => void) {
+      return core.onEvent((name, payload) => {
+        if ((name as RpcEventName) === event) listener(payload as RpcEvents[E]);
+      });
+    },
+  };
+}
+
+let server: TestServer;
+let core: WorkstationCore;
+let store: AppStore;
+let dispose: () => void;
+let ticketId: string;
+
+beforeAll(async () => {
+  server = await startTestServer({ now: Date.now });
+  seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
+  const inbound = await postJson<{ ticketId: string }>(
+    `${server.url}/api/v1/inbound`,
+    JSON.stringify({ channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新了' }),
+    TEST_INTEGRATION_TOKEN,
+  );
+  ticketId = (inbound.body as { ticketId: string }).ticketId;
+  // Inside the server's temp folder, so stopping the server removes both.
+  core = await createWorkstationCore({ dataDir: `${server.dataDir}/workstation`, serverUrl: server.url });
+  ({ store, dispose } = initStore(apiOver(core)));
+  await vi.waitFor(() => expect(store.getState().sessionChecked).toBe(true));
+});
+
+afterAll(async () => {
+  dispose?.();
+  await core?.close();
+  await server?.stop();
+});
+
+describe('the renderer store on the real core', () => {
+  it('keeps the agent on the sign-in screen with a reason when the password is wrong', async () => {
+    expect(await store.getState().signIn('agent_wang', 'wrong-password')).toBe(false);
+    expect(store.getState().user).toBeNull();
+    expect(store.getState().signInError?.code).toBe('bad_credentials');
+  });
+
+  it('signs in, fills the inbox from the sync and opens the top ticket', async () => {
+    expect(await store.getState().signIn('agent_wang', TEST_PASSWORD)).toBe(true);
+    expect(store.getState().user?.displayName).toBe('王芳');
+    await vi.waitFor(() => expect(store.getState().rows.map((r) => r.id)).toContain(ticketId), { timeout: 10_000 });
+    const row = store.getState().rows.find((r) => r.id === ticketId)!;
+    expect(row.customerName).toBe('张伟');
+    expect(store.getState().channelCounts.chat).toBeGreaterThanOrEqual(1);
+    await vi.waitFor(() => expect(store.getState().detail?.ticket.id).toBe(ticketId));
+    expect(store.getState().selectedIndex).toBe(store.getState().rows.findIndex((r) => r.id === ticketId));
+  });
+
+  it('sends a reply, clears only the sent draft, and the timeline shows it', async () => {
+    store.getState().setReplyDraft('您好，已为您联系快递公司');
+    expect(await store.getState().sendReply()).toBe(true);
+    expect(store.getState().replyDrafts[ticketId]).toBeUndefined();
+    await vi.waitFor(() =>
+      expect(store.getState().detail?.messages.map((m) => m.text)).toContain('您好，已为您联系快递公司'),
+    );
+  });
+
+  it('keeps the typed text and reports the error when the core refuses a reply', async () => {
+    const tooLong = '长'.repeat(20_001);
+    store.getState().setReplyDraft(tooLong);
+    expect(await store.getState().sendReply()).toBe(false);
+    expect(store.getState().actionError?.code).toBe('invalid_params');
+    expect(store.getState().replyDrafts[ticketId]).toBe(tooLong);
+    store.getState().setReplyDraft('');
+  });
+
+  it('adds an internal note and changes the status along an allowed transition', async () => {
+    store.getState().setNoteDraft('客户情绪稳定');
+    expect(await store.getState().addNote()).toBe(true);
+    expect(await store.getState().setStatus('awaiting_customer')).toBe(true);
+    await vi.waitFor(() => {
+      const detail = store.getState().detail!;
+      expect(detail.ticket.status).toBe('awaiting_customer');
+      expect(detail.notes.map((n) => n.text)).toContain('客户情绪稳定');
+    });
+    expect(await store.getState().setStatus('unassigned')).toBe(false);
+    expect(store.getState().actionError?.code).toBe('invalid_transition');
+  });
+
+  it('filters the inbox by channel and by text', async () => {
+    store.getState().setChannelFilter('email');
+    await vi.waitFor(() => expect(store.getState().rows).toHaveLength(0));
+    store.getState().setChannelFilter(null);
+    store.getState().setQuery('物流');
+    await vi.waitFor(() => expect(store.getState().rows.map((r) => r.id)).toEqual([ticketId]));
+    store.getState().setQuery('');
+  });
+
+  it('moves the keyboard selection within the rows', () => {
+    const count = store.getState().rows.length;
+    store.getState().moveSelection(-1_000);
+    expect(store.getState().selectedIndex).toBe(0);
+    store.getState().moveSelection(1_000);
+    expect(store.getState().selectedIndex).toBe(count - 1);
+  });
+
+  it('signs out and forgets the inbox and the drafts', async () => {
+    store.getState().setReplyDraft('未发送的草稿');
+    await store.getState().signOut();
+    const state = store.getState();
+    expect(state.user).toBeNull();
+    expect(state.rows).toHaveLength(0);
+    expect(state.detail).toBeNull();
+    expect(state.replyDrafts).toEqual({});
+    expect(state.connection.status).toBe('signed_out');
+  });
+});

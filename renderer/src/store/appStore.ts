@@ -1,0 +1,92 @@
+/**
+ * The renderer's one store, built from typed slices, and its wiring to the core's events.
+ * Vanilla (no React) so it can be created and driven outside components.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { WorkstationApi } from '../../../shared/rpc.js';
+import { applyDocumentLanguage } from '../i18n.js';
+import { createConnectionSlice } from './connectionSlice.js';
+import { createInboxSlice } from './inboxSlice.js';
+import { createSessionSlice } from './sessionSlice.js';
+import { createTicketSlice } from './ticketSlice.js';
+import type { AppState } from './types.js';
+import { createUiSlice } from './uiSlice.js';
+
+export type AppStore = StoreApi<AppState>;
+
+export function createAppStore(api: WorkstationApi): AppStore {
+  return createStore<AppState>()((...a) => ({
+    ...createSessionSlice(api)(...a),
+    ...createConnectionSlice()(...a),
+    ...createInboxSlice(api)(...a),
+    ...createTicketSlice(api)(...a),
+    ...createUiSlice()(...a),
+  }));
+}
+
+/**
+ * Runs `task` now, or once more after the current run when called during one, so a burst
+ * of `changed` events (a bootstrap delivers hundreds) costs at most two reloads.
+ */
+function coalesce(task: () => Promise<void>): () => void {
+  let running = false;
+  let again = false;
+  const run = async (): Promise<void> => {
+    running = true;
+    try {
+      do {
+        again = false;
+        await task();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+  return () => {
+    if (running) again = true;
+    else void run();
+  };
+}
+
+export interface InitializedStore {
+  store: AppStore;
+  /** Stops listening to the core's events. */
+  dispose(): void;
+}
+
+/** Creates the store, subscribes it to the core's events and asks the core for the session. */
+export function initStore(api: WorkstationApi): InitializedStore {
+  const store = createAppStore(api);
+  const refreshInbox = coalesce(() => store.getState().loadInbox());
+  const refreshTicket = coalesce(() => store.getState().reloadTicket());
+
+  const unsubscribers = [
+    api.on('connection', (connection) => store.getState().applyConnection(connection)),
+    api.on('changed', ({ ticketIds }) => {
+      const state = store.getState();
+      if (!state.user) return;
+      refreshInbox();
+      const open = state.openTicketId;
+      if (!open) return;
+      const related = new Set([open, ...(state.detail?.customerTickets.map((t) => t.id) ?? [])]);
+      if (ticketIds.length === 0 || ticketIds.some((id) => related.has(id))) refreshTicket();
+    }),
+    api.on('attention', ({ ticketId, reason }) => {
+      const state = store.getState();
+      state.addAttention(ticketId, reason);
+      // The refused change was reverted in the cache; show the reverted state now.
+      refreshInbox();
+      if (state.openTicketId === ticketId) refreshTicket();
+    }),
+  ];
+
+  applyDocumentLanguage(store.getState().language);
+  void store.getState().loadSession();
+
+  return {
+    store,
+    dispose() {
+      for (const unsubscribe of unsubscribers) unsubscribe();
+    },
+  };
+}

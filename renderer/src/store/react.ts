@@ -1,0 +1,27 @@
+/**
+ * React access to the store: a provider for the one store, a selector hook, and the
+ * translator for the current language.
+ */
+import { createContext, createElement, useCallback, useContext, type ReactNode } from 'react';
+import { useStore } from 'zustand';
+import { translate, type MessageKey, type Translate, type TranslateVars } from '../i18n.js';
+import type { AppStore } from './appStore.js';
+import type { AppState } from './types.js';
+
+const StoreContext = createContext<AppStore | null>(null);
+
+export function StoreProvider({ store, children }: { store: AppStore; children: ReactNode }) {
+  return createElement(StoreContext.Provider, { value: store }, children);
+}
+
+export function useAppStore<T>(selector: (state: AppState) => T): T {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useAppStore must be used inside <StoreProvider>');
+  return useStore(store, selector);
+}
+
+/** The translator for the current UI language; components re-render when it changes. */
+export function useT(): Translate {
+  const language = useAppStore((s) => s.language);
+  return useCallback((key: MessageKey, vars?: TranslateVars) => translate(language, key, vars), [language]);
+}

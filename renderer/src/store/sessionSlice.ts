@@ -1,0 +1,68 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { WorkstationApi } from '../../../shared/rpc.js';
+import { toUiError } from './errors.js';
+import type { AppState, SessionSlice } from './types.js';
+
+export function createSessionSlice(api: WorkstationApi): StateCreator<AppState, [], [], SessionSlice> {
+  return (set, get) => ({
+    user: null,
+    sessionChecked: false,
+    signingIn: false,
+    signInError: null,
+
+    async loadSession() {
+      try {
+        const session = await api.invoke('session.get', {});
+        set({ user: session.user, sessionChecked: true });
+        get().applyConnection(session.connection);
+        if (session.user) void get().loadInbox();
+      } catch (error) {
+        set({ sessionChecked: true, signInError: toUiError(error) });
+      }
+    },
+
+    async signIn(username, password) {
+      if (get().signingIn) return false;
+      set({ signingIn: true, signInError: null });
+      try {
+        const session = await api.invoke('session.signIn', { username, password });
+        set({ user: session.user, signingIn: false, sessionChecked: true });
+        get().applyConnection(session.connection);
+        void get().loadInbox();
+        return true;
+      } catch (error) {
+        set({ signingIn: false, signInError: toUiError(error) });
+        return false;
+      }
+    },
+
+    async signOut() {
+      try {
+        const session = await api.invoke('session.signOut', {});
+        get().applyConnection(session.connection);
+      } finally {
+        resetSignedOut(set);
+      }
+    },
+  });
+}
+
+/** What the store looks like with nobody signed in; drafts go with the user. */
+export function resetSignedOut(set: (partial: Partial<AppState>) => void): void {
+  set({
+    user: null,
+    signInError: null,
+    rows: [],
+    selectedIndex: -1,
+    inboxLoaded: false,
+    inboxError: null,
+    filters: { channel: null, status: null, query: '' },
+    openTicketId: null,
+    detail: null,
+    ticketError: null,
+    actionError: null,
+    replyDrafts: {},
+    noteDrafts: {},
+    attention: [],
+  });
+}
