@@ -153,8 +153,12 @@ describe('workstation core against the real server', () => {
       text: '我的快递三天没有更新了，请帮忙查一下',
     });
     inboundTicketId = posted.ticketId;
-    await waitUntil(agent, 'the inbound ticket reaches agent1', async () => (await agent.invoke('ticket.get', { ticketId: posted.ticketId })).ok);
-    expect(agentEvents.changedCovers(posted.ticketId)).toBe(true);
+    // The renderer refreshes on `changed`, so the ticket must be in the cache AND announced.
+    await waitUntil(
+      agent,
+      'the inbound ticket reaches agent1 and is announced',
+      async () => agentEvents.changedCovers(posted.ticketId) && (await agent.invoke('ticket.get', { ticketId: posted.ticketId })).ok,
+    );
 
     const detail = await call(agent, 'ticket.get', { ticketId: posted.ticketId });
     expect(detail.customer.name).toBe('张伟');
@@ -206,11 +210,10 @@ describe('workstation core against the real server', () => {
 
     const later = await call(agent, 'ticket.addNote', { ticketId: inboundTicketId, text: '已电话回访客户' });
     const leadCore = lead;
-    await waitUntil(leadCore, 'the new note reaches lead1', async () => {
+    await waitUntil(leadCore, 'the new note reaches lead1 and is announced', async () => {
       const detail = await call(leadCore, 'ticket.get', { ticketId: inboundTicketId });
-      return detail.notes.some((n) => n.id === later.id);
+      return detail.notes.some((n) => n.id === later.id) && leadEvents.changedCovers(inboundTicketId);
     });
-    expect(leadEvents.changedCovers(inboundTicketId)).toBe(true);
   });
 
   it('refuses bad calls with a clear error and changes nothing', async () => {
