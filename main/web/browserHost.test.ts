@@ -290,12 +290,13 @@ describe('browser host: events from a signed-in core', () => {
       signingIn.ws.send(JSON.stringify({ type: 'request', id: 1, method: 'session.signIn', params: { username: 'agent1', password: 'demo' } }));
       await expect.poll(() => signingIn.responses.length, { timeout: 10_000 }).toBe(1);
       expect(signingIn.responses[0]).toMatchObject({ id: 1, ok: true, result: { user: { username: 'agent1' } } });
-      // Both pages, not just the caller, hear the core go online.
+      // Both pages, not just the caller, hear the core go online and the cache fill
+      // (`changed` is debounced, so it may arrive after `online`).
       for (const page of [signingIn, watching]) {
         await expect
           .poll(() => page.events.some((e) => e.event === 'connection' && e.payload.status === 'online'), { timeout: 15_000 })
           .toBe(true);
-        expect(page.events.some((e) => e.event === 'changed')).toBe(true);
+        await expect.poll(() => page.events.some((e) => e.event === 'changed'), { timeout: 5_000 }).toBe(true);
       }
       signingIn.ws.close();
       watching.ws.close();
