@@ -38,14 +38,15 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-export async function startServerProcess(opts: { dataDir: string; demo?: boolean; port?: number }): Promise<RunningProcess> {
+/** `env` adds variables for the server, e.g. `OFFER_TIMEOUT_MS` for a short routing offer timeout. */
+export async function startServerProcess(opts: { dataDir: string; demo?: boolean; port?: number; env?: Record<string, string> }): Promise<RunningProcess> {
   const port = opts.port ?? (await findFreePort());
   const url = `http://127.0.0.1:${port}`;
   return startChild({
     name: 'server',
     script: 'server/main.ts',
     args: opts.demo ? ['--demo'] : [],
-    env: { PORT: String(port), DATA_DIR: opts.dataDir },
+    env: { ...opts.env, PORT: String(port), DATA_DIR: opts.dataDir },
     dataDir: opts.dataDir,
     url,
     port,

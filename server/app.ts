@@ -9,7 +9,10 @@ import { Server } from 'socket.io';
 import { seedDemoOrganisation } from './demo.js';
 import { createRequestHandler } from './http.js';
 import { createLiveHub, type SyncServer } from './liveHub.js';
-import { createLeastLoadedRouter } from './routing.js';
+import type { RoutingConfig } from './routing/engine.js';
+import { createRealScheduler, type RoutingScheduler } from './routing/scheduler.js';
+import { createRoutingService, type RoutingService } from './routing/service.js';
+import { attachRouting } from './routing/socket.js';
 import { openServerStore, type ServerStore } from './store.js';
 import { attachSync } from './sync.js';
 
@@ -29,6 +32,12 @@ export interface ServerOptions {
   tokenTtlMs?: number;
   /** Default: console.log with an ISO timestamp. */
   log?: (line: string) => void;
+  /** Routing knobs (offer timeout, disconnect grace, pacing…); defaults in server/routing/engine.ts. */
+  routing?: Partial<RoutingConfig>;
+  /** The routing timer; default real timers against `now`. Tests pass a manual one. */
+  scheduler?: RoutingScheduler;
+  /** Pacing of the leads' board pushes; default 500 ms. */
+  agentsPushThrottleMs?: number;
 }
 
 /** A started server. */
@@ -37,6 +46,13 @@ export interface RunningServer {
   url: string;
   port: number;
   store: ServerStore;
+  routing: RoutingService;
+  /**
+   * Drops every socket.io connection at once (the server keeps running; clients reconnect
+   * with their backoff). For operations, and for tests that cut the link at an exact point,
+   * e.g. from an `onDidCommitChanges` listener: after a push committed, before its ack.
+   */
+  disconnectClients(): number;
   close(): Promise<void>;
 }
 
@@ -56,13 +72,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.demo && seedDemoOrganisation(store, now())) log('seeded the demo organisation');
 
   const hub = createLiveHub();
-  const router = createLeastLoadedRouter(store, hub);
+  // The fan-out listens first, so a decision the routing service writes from its own
+  // commit listener reaches clients after the batch that caused it (seq order).
+  const stopFanOut = store.onDidCommitChanges((batch) => hub.fanOut(batch));
+  const router = createRoutingService({
+    store,
+    now,
+    log,
+    scheduler: options.scheduler ?? createRealScheduler(now),
+    ...(options.routing ? { config: options.routing } : {}),
+    ...(options.agentsPushThrottleMs !== undefined ? { agentsPushThrottleMs: options.agentsPushThrottleMs } : {}),
+  });
   const httpServer = http.createServer(
     createRequestHandler({ store, router, now, tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS, startedAt: now(), log }),
   );
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
   attachSync(io, { store, hub, now, log });
-  const stopFanOut = store.onDidCommitChanges((batch) => hub.fanOut(batch));
+  attachRouting(io, { service: router, now, log });
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -73,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     });
   } catch (error) {
+    router.stop();
     stopFanOut();
     store.close();
     throw error;
@@ -86,8 +113,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url,
     port,
     store,
+    routing: router,
+    disconnectClients() {
+      const sockets = [...io.sockets.sockets.values()];
+      // close = true: the transport goes too, so nothing queued on it (an ack) is delivered.
+      for (const socket of sockets) socket.disconnect(true);
+      return sockets.length;
+    },
     close() {
       closing ??= (async () => {
+        router.stop();
         stopFanOut();
         // io.close() disconnects the sockets and closes the HTTP server; in-flight
         // keep-alive connections are cut so closing never waits for their timeout.

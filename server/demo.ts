@@ -7,6 +7,7 @@ import type { Channel, Role, TicketStatus, User } from '../shared/domain.js';
 import type { InboundContact } from '../shared/httpApi.js';
 import type { RoutingAssignee, TicketRouter } from './routing.js';
 import type { NewUser, ServerStore } from './store.js';
+import { DEFAULT_CAPACITY, type Capacity } from '../shared/routing.js';
 
 export const DEMO_PASSWORD = 'demo';
 export const DEMO_INTEGRATION_TOKEN = 'demo-token';
@@ -21,7 +22,7 @@ export const DEMO_USERS: ReadonlyArray<Omit<NewUser, 'password'> & { id: string;
   { id: 'agent3', username: 'agent3', displayName: '刘洋', role: 'agent', channels: ['chat', 'social'], groups: ['after_sales'], tier: 1 },
   { id: 'agent4', username: 'agent4', displayName: '陈静', role: 'agent', channels: ['email', 'social'], groups: ['billing'], tier: 1 },
   { id: 'agent5', username: 'agent5', displayName: '赵磊', role: 'agent', channels: ['phone', 'email'], groups: ['technical'], tier: 2, senior: true },
-  { id: 'agent6', username: 'agent6', displayName: 'Emily Chen', role: 'agent', channels: ['chat', 'email'], groups: ['orders', 'english'], tier: 1 },
+  { id: 'agent6', username: 'agent6', displayName: 'Emily Chen', role: 'agent', channels: ['chat', 'email'], groups: ['orders', 'english'], tier: 1, languages: ['en', 'zh'] },
 ];
 
 type DemoStep =
@@ -237,12 +238,25 @@ const DEMO_TICKETS: DemoTicket[] = [
 
 const MINUTE_MS = 60_000;
 
+/** Per-agent capacity beyond the defaults (phone 1, chat 3, social 5, email 10). */
+const DEMO_CAPACITIES: Record<string, Partial<Capacity>> = {
+  agent1: { chat: 4 },
+  agent2: { chat: 3 },
+  agent3: { social: 6 },
+  agent4: { email: 12, social: 4 },
+  agent5: { email: 8 },
+  agent6: { chat: 2, email: 6 },
+};
+
+/** VIP customers (vipTier > 0): routed to senior agents first. */
+const DEMO_VIP_CUSTOMERS: Record<string, number> = { 张伟: 2, 李娜: 1 };
+
 function fixedRouter(assignee: User | null, channel: Channel): TicketRouter {
   const target: RoutingAssignee | null = assignee ? { id: assignee.id, username: assignee.username, displayName: assignee.displayName } : null;
   return {
     route: () => ({
       assignee: target,
-      reason: target ? { code: 'least_loaded', channel, openTickets: 0, tieBreak: 'none' } : { code: 'no_agent_online', channel },
+      reason: target ? { code: 'least_loaded', channel, openTickets: 0, tieBreak: 'none' } : { code: 'queued', channel, cause: 'no_agent_online' },
     }),
   };
 }
@@ -253,6 +267,10 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
   const users = new Map<string, User>();
   for (const spec of DEMO_USERS) users.set(spec.username, store.createUser({ ...spec, password: DEMO_PASSWORD }, now));
   store.createIntegrationToken('demo', DEMO_INTEGRATION_TOKEN, null, now);
+  for (const [userId, capacity] of Object.entries(DEMO_CAPACITIES)) {
+    store.routing.saveAgentSettings(userId, { presence: 'offline', presenceCause: 'disconnected', presenceSince: now, capacity: { ...DEFAULT_CAPACITY, ...capacity }, phoneBlocksChat: true }, now);
+  }
+  const customerIds = new Map<string, string>();
 
   let mutationCounter = 0;
   store.transaction(() => {
@@ -264,10 +282,11 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
         text: spec.text,
         ...(spec.subject ? { subject: spec.subject } : {}),
       };
-      const { ticketId } = store.ingestInbound(contact, {
+      const { ticketId, ticket } = store.ingestInbound(contact, {
         now: now - spec.minutesAgo * MINUTE_MS,
         router: fixedRouter(assignee, spec.channel),
       });
+      if (spec.customer.name) customerIds.set(spec.customer.name, ticket.customerId);
       for (const step of spec.steps ?? []) {
         const at = now - step.minutesAgo * MINUTE_MS;
         if ('customerSays' in step) {
@@ -285,6 +304,10 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
               : store.applyMutation(actor, 'demo-seed', { ...base, kind: 'setStatus', status: step.status }, at);
         if (!result.ok) throw new Error(`demo seed step failed on ${ticketId}: ${result.reason}`);
       }
+    }
+    for (const [name, vipTier] of Object.entries(DEMO_VIP_CUSTOMERS)) {
+      const customerId = customerIds.get(name);
+      if (customerId) store.routing.setCustomerVipTier(customerId, vipTier, now);
     }
   });
   return true;

@@ -7,7 +7,6 @@
 import type { Server, Socket } from 'socket.io';
 import type { Channel, User } from '../shared/domain.js';
 import type { Change, ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '../shared/sync.js';
-import type { Presence } from './routing.js';
 import type { CommittedChange } from './store.js';
 
 /** What the server keeps on each authenticated socket (`socket.data`). */
@@ -24,17 +23,15 @@ export interface SocketData {
 export type SyncServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type SyncSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** Presence plus fan-out over the connected sockets. */
-export interface LiveHub extends Presence {
+/** The connected sockets by principal, and the fan-out of committed changes to them. */
+export interface LiveHub {
   add(socket: SyncSocket): void;
   remove(socket: SyncSocket): void;
   /** After a complete pull: the socket is live from `cursor` on. */
   markLive(socket: SyncSocket, cursor: number): void;
   markNotLive(socket: SyncSocket): void;
-  isOnline(userId: string): boolean;
   /** Sends one committed batch to every live socket in its audience. */
   fanOut(batch: readonly CommittedChange[]): void;
-  connectedCount(): number;
 }
 
 function addTo<K>(index: Map<K, Set<SyncSocket>>, key: K, socket: SyncSocket): void {
@@ -54,7 +51,6 @@ export function createLiveHub(): LiveHub {
   const byUser = new Map<string, Set<SyncSocket>>();
   const byQueue = new Map<Channel, Set<SyncSocket>>();
   const leads = new Set<SyncSocket>();
-  let connected = 0;
 
   function targetsOf(audience: readonly string[]): Set<SyncSocket> {
     const targets = new Set<SyncSocket>(leads);
@@ -71,7 +67,6 @@ export function createLiveHub(): LiveHub {
   return {
     add(socket) {
       const { user } = socket.data;
-      connected++;
       addTo(byUser, user.id, socket);
       if (user.role === 'agent') for (const channel of user.channels) addTo(byQueue, channel, socket);
       else leads.add(socket);
@@ -79,7 +74,6 @@ export function createLiveHub(): LiveHub {
     remove(socket) {
       const { user } = socket.data;
       if (!byUser.get(user.id)?.has(socket)) return;
-      connected--;
       removeFrom(byUser, user.id, socket);
       for (const channel of user.channels) removeFrom(byQueue, channel, socket);
       leads.delete(socket);
@@ -92,9 +86,6 @@ export function createLiveHub(): LiveHub {
     markNotLive(socket) {
       socket.data.live = false;
     },
-    onlineUserIds: () => [...byUser.keys()],
-    isOnline: (userId) => byUser.has(userId),
-    connectedCount: () => connected,
     fanOut(batch) {
       const last = batch[batch.length - 1];
       if (!last) return;

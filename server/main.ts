@@ -1,6 +1,7 @@
 /**
  * CLI: `npm run server [-- --demo]`. PORT (default 4780), HOST (default 127.0.0.1), DATA_DIR (default ./.data/server),
- * `--demo` or DEMO=1 seeds the demo organisation on the first start.
+ * `--demo` or DEMO=1 seeds the demo organisation on the first start. OFFER_TIMEOUT_MS overrides the
+ * 20 s a phone/chat offer waits for the agent (end-to-end tests use a short one).
  */
 import { DEFAULT_SERVER_PORT } from '../shared/httpApi.js';
 import { startServer } from './app.js';
@@ -12,7 +13,18 @@ export async function main(): Promise<void> {
   const dataDir = process.env.DATA_DIR || './.data/server';
   const demo = process.argv.includes('--demo') || process.env.DEMO === '1';
 
-  const server = await startServer({ port, host: process.env.HOST || '127.0.0.1', dataDir, demo });
+  // A short offer timeout for end-to-end tests of real processes (in-process tests inject `routing` directly).
+  const offerTimeoutMs = process.env.OFFER_TIMEOUT_MS ? Number(process.env.OFFER_TIMEOUT_MS) : undefined;
+  if (offerTimeoutMs !== undefined && (!Number.isInteger(offerTimeoutMs) || offerTimeoutMs <= 0)) {
+    throw new Error(`OFFER_TIMEOUT_MS must be a positive number of milliseconds, got ${process.env.OFFER_TIMEOUT_MS}`);
+  }
+  const server = await startServer({
+    port,
+    host: process.env.HOST || '127.0.0.1',
+    dataDir,
+    demo,
+    ...(offerTimeoutMs !== undefined ? { routing: { offerTimeoutMs } } : {}),
+  });
   if (demo) {
     const lines = [`Demo organisation on ${server.url} — every password is "${DEMO_PASSWORD}":`];
     for (const user of DEMO_USERS) {

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import {
   canTransition,
   canUserSeeTicket,
+  defaultTicketRouting,
   describeAssignmentReason,
   isOpenStatus,
   previewOf,
@@ -24,9 +25,11 @@ import {
   type Role,
   type Ticket,
   type TicketBundle,
+  type TicketRouting,
   type TicketStatus,
   type User,
 } from '../shared/domain.js';
+import { detectLanguage, groupForTicket } from '../shared/routing.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import { dayKey, formatCustomerId, formatTicketId } from '../shared/ids.js';
 import { dueAtFor } from '../shared/sla.js';
@@ -42,7 +45,8 @@ import {
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { normaliseEmail, normalisePhone, triageContact } from './inbound.js';
 import { migrate } from './migrations/index.js';
-import type { RoutingAssignee, RoutingCandidate, RoutingDecision, TicketRouter } from './routing.js';
+import type { RoutingAssignee, RoutingDecision, TicketRouter } from './routing.js';
+import { createRoutingStore, type RoutingStore } from './routingStore.js';
 
 // ---------------------------------------------------------------------------------------
 // Types of the interface
@@ -62,6 +66,8 @@ export interface NewUser {
   groups?: string[];
   tier?: 1 | 2;
   senior?: boolean;
+  /** Default ['zh']. */
+  languages?: string[];
 }
 
 /** A freshly issued bearer token (the only time its plain text exists). */
@@ -165,8 +171,6 @@ export interface ServerReadable {
   pullChanges(viewer: Viewer, since: number): PullResult;
   /** One page of the bundles the viewer may see, ordered by ticket id. */
   bootstrapPage(viewer: Viewer, after: string | null, limit: number): BootstrapPage;
-  /** Agents among `userIds` with the channel skill, with their open-ticket count and last assignment. */
-  routingCandidates(channel: Channel, userIds: readonly string[]): RoutingCandidate[];
   listRoutingAudit(ticketId: string): RoutingAuditEntry[];
 }
 
@@ -189,6 +193,8 @@ export interface ServerWritable {
 /** The server store: reads, writes, transactions and commit notifications. */
 export interface ServerStore extends ServerReadable, ServerWritable {
   readonly filePath: string;
+  /** Presence, capacity, VIP tiers and routing decisions (server/routingStore.ts). */
+  readonly routing: RoutingStore;
   /** Runs `fn` in one transaction (nested calls join it); listeners hear its changes after the commit. */
   transaction<T>(fn: () => T): T;
   /** Called synchronously after each outermost commit that appended changes. */
@@ -217,6 +223,7 @@ interface UserRow {
   senior: number;
   password_hash: string;
   last_assigned_at: number | null;
+  languages_json: string;
 }
 
 interface CustomerRow {
@@ -248,6 +255,8 @@ interface TicketRow {
   completed_at: number | null;
   last_message_preview: string;
   last_message_at: number;
+  follow_up_at: number | null;
+  routing: string | null;
 }
 
 interface MessageRow {
@@ -283,6 +292,7 @@ function userFromRow(row: UserRow): User {
     groups: JSON.parse(row.groups_json) as string[],
     tier: row.tier === 2 ? 2 : 1,
     senior: row.senior === 1,
+    languages: JSON.parse(row.languages_json) as string[],
   };
 }
 
@@ -319,6 +329,9 @@ function ticketFromRow(row: TicketRow): Ticket {
     completedAt: row.completed_at,
     lastMessagePreview: row.last_message_preview,
     lastMessageAt: row.last_message_at,
+    followUpAt: row.follow_up_at,
+    // NULL for tickets from before routing facts existed.
+    routing: row.routing === null ? defaultTicketRouting() : (JSON.parse(row.routing) as TicketRouting),
   };
 }
 
@@ -393,11 +406,13 @@ function ticketParams(t: Ticket): unknown[] {
     t.completedAt,
     t.lastMessagePreview,
     t.lastMessageAt,
+    t.followUpAt,
+    JSON.stringify(t.routing),
   ];
 }
 
 const TICKET_COLUMNS =
-  'id, customer_id, channel, type, subject, priority, status, assignee_id, assignee_name, assignment_reason, created_at, updated_at, assigned_at, first_response_at, due_at, completed_at, last_message_preview, last_message_at';
+  'id, customer_id, channel, type, subject, priority, status, assignee_id, assignee_name, assignment_reason, created_at, updated_at, assigned_at, first_response_at, due_at, completed_at, last_message_preview, last_message_at, follow_up_at, routing';
 const TICKET_COLUMNS_T = TICKET_COLUMNS.split(', ')
   .map((c) => `t.${c}`)
   .join(', ');
@@ -564,7 +579,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   // --- users and tokens ------------------------------------------------------------------
-  const USER_COLUMNS = 'id, username, display_name, role, channels, groups_json, tier, senior, password_hash, last_assigned_at';
+  const USER_COLUMNS = 'id, username, display_name, role, channels, groups_json, tier, senior, password_hash, last_assigned_at, languages_json';
 
   function getUserRow(id: string): UserRow | undefined {
     return sql(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined;
@@ -580,12 +595,13 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       groups: [...(input.groups ?? [])],
       tier: input.tier ?? 1,
       senior: input.senior ?? false,
+      languages: [...(input.languages ?? ['zh'])],
     };
     const passwordHash = hashPassword(input.password);
     transaction(() => {
       sql(
-        `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at, languages_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         user.id,
         user.username,
@@ -597,6 +613,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         user.senior ? 1 : 0,
         passwordHash,
         now,
+        JSON.stringify(user.languages),
       );
     });
     return user;
@@ -853,45 +870,42 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   // --- routing -----------------------------------------------------------------------------
-  function routingCandidates(channel: Channel, userIds: readonly string[]): RoutingCandidate[] {
-    if (userIds.length === 0) return [];
-    const marks = userIds.map(() => '?').join(', ');
-    const rows = sql(
-      `SELECT ${USER_COLUMNS.split(', ')
-        .map((c) => `u.${c}`)
-        .join(', ')},
-        (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status IN ('in_progress', 'awaiting_customer')) AS open_tickets
-       FROM users u WHERE u.role = 'agent' AND u.id IN (${marks})`,
-    ).all(...userIds) as Array<UserRow & { open_tickets: number }>;
-    return rows
-      .map((row) => ({ user: userFromRow(row), openTickets: row.open_tickets, lastAssignedAt: row.last_assigned_at }))
-      .filter((candidate) => candidate.user.channels.includes(channel));
-  }
-
   /** Audits where a ticket went and why, in words (the ticket itself keeps the reason as facts). */
-  function recordRouting(ticket: Ticket, now: number): void {
+  function recordRouting(ticket: Ticket, now: number, audit?: RoutingDecision['audit']): void {
+    if (audit === null) return;
     const assigneeId = ticket.assigneeId;
-    const reason = ticket.assignmentReason ? describeAssignmentReason(ticket.assignmentReason, ticket.assigneeName) : '';
-    sql('INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, reason) VALUES (?, ?, ?, ?, ?)').run(
+    const facts = audit ? audit.reason : ticket.assignmentReason;
+    const agentName = audit ? audit.agentName : ticket.assigneeName;
+    const reason = facts ? describeAssignmentReason(facts, agentName) : '';
+    sql(
+      'INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, assignee_name, actor_name, reason, reason_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
       ticket.id,
       now,
-      assigneeId === null ? 'queued' : 'assigned',
-      assigneeId,
+      audit?.decision ?? (assigneeId === null ? 'queued' : 'assigned'),
+      audit ? audit.agentId : assigneeId,
+      agentName,
+      audit?.actorName ?? (facts?.code === 'assigned_by_lead' ? facts.byName : null),
       reason,
+      facts ? JSON.stringify(facts) : null,
     );
     if (assigneeId !== null) sql('UPDATE users SET last_assigned_at = ? WHERE id = ?').run(now, assigneeId);
   }
 
   function withAssignment(ticket: Ticket, decision: RoutingDecision, now: number): Ticket {
+    // An assigned ticket is nobody's offer any more; the router may also hand back new routing facts (an offer).
+    const routing = decision.routing ?? { ...ticket.routing, offer: decision.assignee ? null : ticket.routing.offer };
+    const assignmentReason = decision.reason ?? ticket.assignmentReason;
     if (!decision.assignee) {
-      return { ...ticket, assigneeId: null, assigneeName: null, assignedAt: null, assignmentReason: decision.reason };
+      return { ...ticket, assigneeId: null, assigneeName: null, assignedAt: null, assignmentReason, routing };
     }
     return {
       ...ticket,
       assigneeId: decision.assignee.id,
       assigneeName: decision.assignee.displayName,
       assignedAt: now,
-      assignmentReason: decision.reason,
+      assignmentReason,
+      routing,
       status: ticket.status === 'unassigned' ? 'in_progress' : ticket.status,
       updatedAt: now,
     };
@@ -976,7 +990,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         if (after.assigneeId === null && router) {
           const decision = router.route(after);
           after = withAssignment(after, decision, now);
-          recordRouting(after, now);
+          recordRouting(after, now, decision.audit);
         }
         updateTicket(after);
         appendTicketChange(before, after, { kind: 'message', message: joined, ticket: after }, now);
@@ -1005,13 +1019,15 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         completedAt: null,
         lastMessagePreview: preview,
         lastMessageAt: receivedAt,
+        followUpAt: null,
+        routing: { ...defaultTicketRouting(), group: groupForTicket(triage.type, `${subject}\n${contact.text}`), language: detectLanguage(contact.text) },
       };
       const decision = router ? router.route(ticket) : null;
       if (decision) ticket = withAssignment(ticket, decision, now);
       const first = message(ticket.id);
       insertTicket(ticket);
       insertMessage(first);
-      if (decision) recordRouting(ticket, now);
+      if (decision) recordRouting(ticket, now, decision.audit);
       // A brand-new ticket's bundle is known in full; no need to read it back.
       appendTicketChange(null, ticket, { kind: 'ticket', ticket }, now, { ticket, customer, messages: [first], notes: [] });
       return { ticketId: ticket.id, messageId, created: true, duplicate: false, ticket };
@@ -1031,13 +1047,37 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       assigneeName: actor.displayName,
       assignedAt: now,
       assignmentReason: { code: 'taken_from_queue', channel: ticket.channel, byName: actor.displayName },
+      routing: { ...ticket.routing, offer: null },
     };
+  }
+
+  /** Whether the ticket was ever assigned to this user (routing keeps every assignment). */
+  function wasAssignedTo(ticketId: string, userId: string): boolean {
+    return sql('SELECT 1 FROM routing_audit WHERE ticket_id = ? AND assignee_id = ? LIMIT 1').get(ticketId, userId) !== undefined;
+  }
+
+  /** "GD… was reassigned to 张强 while you were offline": why a former owner's change no longer applies. */
+  function lostOwnershipReason(ticket: Ticket, mutation: Mutation): string {
+    const meanwhile = (ticket.assignedAt ?? ticket.updatedAt) >= mutation.createdAt ? ' while you were offline' : '';
+    if (ticket.assigneeId === null) return `${ticket.id} was put back in the ${ticket.channel} queue${meanwhile}; your change was not applied`;
+    return `${ticket.id} was reassigned to ${ticket.assigneeName ?? ticket.assigneeId}${meanwhile}; your change was not applied`;
+  }
+
+  /** Ticket fields other than status belong to the assignee (and to leads and admins). */
+  function mayEditFields(actor: User, ticket: Ticket): boolean {
+    return actor.role !== 'agent' || ticket.assigneeId === actor.id;
   }
 
   function applyMutationInside(actor: User, mutation: Mutation, now: number): MutationResult {
     const before = getTicket(mutation.ticketId);
-    if (!before || !canUserSeeTicket(actor, before)) {
-      return refuse(mutation, 'not_found', `Ticket ${mutation.ticketId} does not exist or is not yours to see`, null);
+    if (!before) return refuse(mutation, 'not_found', `Ticket ${mutation.ticketId} does not exist or is not yours to see`, null);
+    if (!canUserSeeTicket(actor, before)) {
+      // Someone who never had the ticket learns nothing about it (not even that it exists).
+      if (!wasAssignedTo(before.id, actor.id)) {
+        return refuse(mutation, 'not_found', `Ticket ${mutation.ticketId} does not exist or is not yours to see`, null);
+      }
+      // Notes never conflict: what the former owner wrote (e.g. offline) still reaches the ticket.
+      if (mutation.kind !== 'note') return refuse(mutation, 'forbidden', lostOwnershipReason(before, mutation), null);
     }
     const at = Math.min(mutation.createdAt, now);
     switch (mutation.kind) {
@@ -1090,10 +1130,11 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         // Already there (e.g. a lead did the same while this client was offline): nothing to refuse.
         if (before.status === to) return { mutationId: mutation.mutationId, ok: true, seq: changeLogBounds().maxSeq };
         if (!canTransition(before.status, to)) {
+          const movedOn = before.updatedAt >= mutation.createdAt ? ' (it was changed while you were offline)' : '';
           return refuse(
             mutation,
             'invalid_transition',
-            `Cannot change ticket ${before.id} from ${STATUS_LABELS[before.status]} to ${STATUS_LABELS[to]}`,
+            `Cannot change ticket ${before.id} from ${STATUS_LABELS[before.status]} to ${STATUS_LABELS[to]}${movedOn}`,
             before,
           );
         }
@@ -1105,6 +1146,27 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         if (to === 'in_progress' && before.assigneeId === null) after = takenBy(actor, after, now);
         updateTicket(after);
         if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after, now);
+        const seq = appendTicketChange(before, after, { kind: 'ticket', ticket: after }, now);
+        return { mutationId: mutation.mutationId, ok: true, seq };
+      }
+      case 'setPriority': {
+        if (!mayEditFields(actor, before)) {
+          return refuse(mutation, 'forbidden', `Only the assignee or a lead may change the priority of ${before.id}; take it first`, before);
+        }
+        // Last writer wins in server order; the same value again is a no-op success.
+        if (before.priority === mutation.priority) return { mutationId: mutation.mutationId, ok: true, seq: changeLogBounds().maxSeq };
+        const after: Ticket = { ...before, priority: mutation.priority, dueAt: dueAtFor(before.createdAt, mutation.priority), updatedAt: now };
+        updateTicket(after);
+        const seq = appendTicketChange(before, after, { kind: 'ticket', ticket: after }, now);
+        return { mutationId: mutation.mutationId, ok: true, seq };
+      }
+      case 'setFollowUp': {
+        if (!mayEditFields(actor, before)) {
+          return refuse(mutation, 'forbidden', `Only the assignee or a lead may set a follow-up on ${before.id}; take it first`, before);
+        }
+        if (before.followUpAt === mutation.followUpAt) return { mutationId: mutation.mutationId, ok: true, seq: changeLogBounds().maxSeq };
+        const after: Ticket = { ...before, followUpAt: mutation.followUpAt, updatedAt: now };
+        updateTicket(after);
         const seq = appendTicketChange(before, after, { kind: 'ticket', ticket: after }, now);
         return { mutationId: mutation.mutationId, ok: true, seq };
       }
@@ -1137,9 +1199,24 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     });
   }
 
+  const routing = createRoutingStore({
+    sql,
+    transaction,
+    getTicket,
+    updateTicket,
+    appendTicketChange,
+    recordRouting,
+    appendCustomerChange(customer, now) {
+      const owners = sql('SELECT DISTINCT assignee_id, channel FROM tickets WHERE customer_id = ?').all(customer.id) as Array<{ assignee_id: string | null; channel: Channel }>;
+      const audience = owners.map((o) => ticketPrincipal({ assigneeId: o.assignee_id, channel: o.channel }));
+      if (audience.length > 0) appendChange({ kind: 'customer', customer }, audience, now);
+    },
+  });
+
   // --- the object ---------------------------------------------------------------------------
   return {
     filePath,
+    routing,
     transaction,
     onDidCommitChanges(listener) {
       listeners.add(listener);
@@ -1171,7 +1248,6 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     changeLogBounds,
     pullChanges,
     bootstrapPage,
-    routingCandidates,
     listRoutingAudit,
     createUser,
     issueUserToken,

@@ -19,7 +19,8 @@ let t: TestServer;
 const sockets: ClientSocket[] = [];
 
 beforeEach(async () => {
-  t = await startTestServer({ tokenTtlMs: 60 * 60 * 1000 });
+  // Auto-accept: these tests are about the change log and fan-out, not about offers (server/routing/ tests those).
+  t = await startTestServer({ tokenTtlMs: 60 * 60 * 1000, routing: { autoAccept: true } });
   seedTestOrganisation(t.store, [
     { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
     { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
@@ -155,13 +156,14 @@ describe('routing and live fan-out', () => {
     await goLive(a3.socket);
     const queued = await inbound(chat('何静', '13100131008', '你好，我想查一下订单什么时候能到？'));
     const ticket = t.store.getTicket(queued.ticketId)!;
-    expect(ticket).toMatchObject({ status: 'unassigned', assigneeId: null, assignmentReason: { code: 'no_agent_online', channel: 'chat' } });
+    expect(ticket).toMatchObject({ status: 'unassigned', assigneeId: null, assignmentReason: { code: 'queued', channel: 'chat', cause: 'no_agent_online' } });
     expect(t.store.listRoutingAudit(queued.ticketId)).toEqual([expect.objectContaining({ decision: 'queued', assigneeId: null })]);
 
     const a2 = await connectAs('agent2');
     const pulled = result(await pull(a2.socket, 0));
     expect(pulled.mustRefetch).toBe(false);
-    if (!pulled.mustRefetch) expect(pulled.changes.map((c) => c.kind)).toEqual(['bundle']);
+    // Coming online drains the queue: the second bundle is the ticket routed to agent2.
+    if (!pulled.mustRefetch) expect(pulled.changes.map((c) => (c.kind === 'bundle' ? c.bundle.ticket.assigneeId : c.kind))).toEqual([null, 'agent2']);
     const nothing = result(await pull(a3.socket, 0));
     if (!nothing.mustRefetch) expect(nothing.changes).toEqual([]);
     expect(a3.batches).toEqual([]);
@@ -284,6 +286,8 @@ describe('push', () => {
 
   it('takes a queued ticket on reply and refuses an invalid transition with the ticket and a reason', async () => {
     const created = await inbound(chat('张伟', '13800138000', '你好'));
+    // Busy: connected but not routed to, so the ticket stays in the queue for them to take.
+    t.store.routing.saveAgentSettings('agent1', { presence: 'busy', presenceCause: 'self', presenceSince: t.clock.now(), capacity: { phone: 1, chat: 3, social: 5, email: 10 }, phoneBlocksChat: true }, t.clock.now());
     const agent = await connectAs('agent1');
     const now = t.clock.now();
     const refused = result(await push(agent.socket, [{ mutationId: 'm-1', kind: 'setStatus', ticketId: created.ticketId, status: 'completed', createdAt: now }]));

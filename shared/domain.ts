@@ -73,6 +73,66 @@ export const customerSchema = z.object({
 });
 export type Customer = z.infer<typeof customerSchema>;
 
+/** Topic groups (技能组) a ticket's type/category maps to; see `groupForTicket` in shared/routing.ts. */
+export const TICKET_GROUPS = ['orders', 'after_sales', 'technical', 'billing'] as const;
+export const ticketGroupSchema = z.enum(TICKET_GROUPS);
+export type TicketGroup = z.infer<typeof ticketGroupSchema>;
+
+/** Which routing rule picked an agent (carried by `offer_accepted` and by offers). */
+export const routingBasisSchema = z.enum(['least_loaded', 'vip_senior', 'urgent_senior', 'returning_customer', 'escalated_tier2', 'pinned']);
+export type RoutingBasis = z.infer<typeof routingBasisSchema>;
+
+/**
+ * Why a ticket waits in the queue: nobody with the skills is online; someone is, but every
+ * one of them is at capacity (or busy/away); every eligible agent declined or let the offer
+ * time out; it is pinned to an agent who cannot take it now; shift-start pacing (the drain
+ * hands each agent at most a few tickets per tick).
+ */
+export const queuedCauseSchema = z.enum(['no_agent_online', 'all_at_capacity', 'offer_declined', 'waiting_for_pinned_agent', 'pacing', 'put_back_by_lead']);
+export type QueuedCause = z.infer<typeof queuedCauseSchema>;
+
+/** Tier-1 → tier-2 escalation (升级): who, why, when, and the 30-minute target. */
+export const escalationSchema = z.object({
+  reason: z.string().max(500),
+  byId: z.string().max(64),
+  byName: z.string().max(100),
+  at: z.number().int().nonnegative(),
+  /** at + 30 min: by then a tier-2 agent should have it. */
+  dueAt: z.number().int().nonnegative(),
+});
+export type Escalation = z.infer<typeof escalationSchema>;
+
+/** A real-time ticket currently offered to one agent (it stays unassigned until accepted). */
+export const ticketOfferInfoSchema = z.object({
+  agentId: z.string().max(64),
+  agentName: z.string().max(100),
+  offeredAt: z.number().int().nonnegative(),
+  expiresAt: z.number().int().nonnegative(),
+});
+export type TicketOfferInfo = z.infer<typeof ticketOfferInfoSchema>;
+
+/**
+ * The routing facts of a ticket, kept together so a cache stores them as one value:
+ * the topic group and language it needs, the tier it needs (2 once escalated), the
+ * escalation, a lead's pin and the current offer.
+ */
+export const ticketRoutingSchema = z.object({
+  group: ticketGroupSchema.nullable(),
+  /** 'zh', 'en', … as detected from the first message; null = any. */
+  language: z.string().max(16).nullable(),
+  requiredTier: z.union([z.literal(1), z.literal(2)]),
+  escalation: escalationSchema.nullable(),
+  pinnedAgentId: z.string().max(64).nullable(),
+  pinnedAgentName: z.string().max(100).nullable(),
+  offer: ticketOfferInfoSchema.nullable(),
+});
+export type TicketRouting = z.infer<typeof ticketRoutingSchema>;
+
+/** Routing facts of a ticket that predates routing, or that nothing is known about. */
+export function defaultTicketRouting(): TicketRouting {
+  return { group: null, language: null, requiredTier: 1, escalation: null, pinnedAgentId: null, pinnedAgentName: null, offer: null };
+}
+
 /**
  * Why a ticket is where it is, as facts rather than a sentence, so each UI language can
  * say it in its own words (`describeAssignmentReason` gives the English for logs and audits).
@@ -91,8 +151,33 @@ export const assignmentReasonSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('taken_from_queue'), channel: channelSchema, byName: z.string().max(100) }),
   /** A lead assigned it (or put it back in the queue) by hand. */
   z.object({ code: z.literal('assigned_by_lead'), byName: z.string().max(100) }),
+  /** A VIP customer (vipTier > 0): a senior agent was preferred, then the fewest open tickets. */
+  z.object({ code: z.literal('vip_senior'), channel: channelSchema, vipTier: z.number().int().min(1).max(5), openTickets: z.number().int().nonnegative() }),
+  /** An urgent or angry contact (priority urgent, or a complaint): a senior agent was preferred. */
+  z.object({ code: z.literal('urgent_senior'), channel: channelSchema, openTickets: z.number().int().nonnegative() }),
+  /** A returning customer went back to the agent who last handled them. */
+  z.object({ code: z.literal('returning_customer'), channel: channelSchema, previousTicketId: ticketIdSchema.nullable() }),
+  /** An escalated ticket went to a tier-2 agent. */
+  z.object({ code: z.literal('escalated_tier2'), channel: channelSchema, escalatedBy: z.string().max(100), openTickets: z.number().int().nonnegative() }),
+  /** A lead pinned the ticket to this agent. */
+  z.object({ code: z.literal('pinned'), byName: z.string().max(100) }),
+  /** A real-time ticket was offered and the agent accepted it; `basis` is the rule that chose them. */
+  z.object({ code: z.literal('offer_accepted'), channel: channelSchema, basis: routingBasisSchema }),
+  /** Waiting in the queue, and why (the ticket is never dropped). */
+  z.object({ code: z.literal('queued'), channel: channelSchema, cause: queuedCauseSchema }),
+  /** A real-time ticket went back to the queue because its agent stayed offline past the grace period. */
+  z.object({ code: z.literal('requeued_agent_offline'), channel: channelSchema, agentName: z.string().max(100) }),
 ]);
 export type AssignmentReason = z.infer<typeof assignmentReasonSchema>;
+
+const QUEUED_CAUSE_TEXT: Record<QueuedCause, string> = {
+  no_agent_online: 'no eligible agent is online',
+  all_at_capacity: 'every eligible agent is at capacity or not available',
+  offer_declined: 'every eligible agent declined or missed the offer',
+  waiting_for_pinned_agent: 'waiting for the agent it is pinned to',
+  pacing: 'spread over the agents signing in',
+  put_back_by_lead: 'put back by a lead',
+};
 
 /** The English sentence for a reason, for server logs and the routing audit. */
 export function describeAssignmentReason(reason: AssignmentReason, assigneeName: string | null): string {
@@ -107,6 +192,22 @@ export function describeAssignmentReason(reason: AssignmentReason, assigneeName:
       return `Taken from the ${reason.channel} queue by ${reason.byName}`;
     case 'assigned_by_lead':
       return assigneeName ? `Assigned to ${assigneeName} by ${reason.byName}` : `Put back in the queue by ${reason.byName}`;
+    case 'vip_senior':
+      return `Routed to ${assigneeName ?? '?'}: VIP customer (tier ${reason.vipTier}), senior agent, ${reason.openTickets} open tickets`;
+    case 'urgent_senior':
+      return `Routed to ${assigneeName ?? '?'}: urgent contact, senior agent, ${reason.openTickets} open tickets`;
+    case 'returning_customer':
+      return `Routed to ${assigneeName ?? '?'}: returning customer, handled them last${reason.previousTicketId ? ` (${reason.previousTicketId})` : ''}`;
+    case 'escalated_tier2':
+      return `Routed to ${assigneeName ?? '?'}: escalated to tier 2 by ${reason.escalatedBy}, ${reason.openTickets} open tickets`;
+    case 'pinned':
+      return `Pinned to ${assigneeName ?? '?'} by ${reason.byName}`;
+    case 'offer_accepted':
+      return `${assigneeName ?? '?'} accepted the ${reason.channel} offer (${reason.basis.replace(/_/g, ' ')})`;
+    case 'queued':
+      return `Queued on ${reason.channel}: ${QUEUED_CAUSE_TEXT[reason.cause]}`;
+    case 'requeued_agent_offline':
+      return `Back in the ${reason.channel} queue: ${reason.agentName} went offline`;
   }
 }
 
@@ -131,6 +232,10 @@ export const ticketSchema = z.object({
   /** Preview of the newest message, for inbox rows. */
   lastMessagePreview: z.string().max(200),
   lastMessageAt: epochMsSchema,
+  /** Follow-up reminder (回访) set by the assignee; null when none. */
+  followUpAt: epochMsSchema.nullable(),
+  /** Routing facts (group, tier, escalation, pin, current offer); absent in old snapshots = defaults. */
+  routing: ticketRoutingSchema.default(defaultTicketRouting),
 });
 export type Ticket = z.infer<typeof ticketSchema>;
 
@@ -170,6 +275,8 @@ export const userSchema = z.object({
   groups: z.array(z.string().max(64)),
   tier: z.union([z.literal(1), z.literal(2)]),
   senior: z.boolean(),
+  /** Languages the agent serves in ('zh', 'en', …); absent in old snapshots = ['zh']. */
+  languages: z.array(z.string().max(16)).max(20).default(() => ['zh']),
 });
 export type User = z.infer<typeof userSchema>;
 

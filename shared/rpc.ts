@@ -8,6 +8,8 @@
 import { z } from 'zod';
 import {
   channelSchema,
+  entityIdSchema,
+  prioritySchema,
   textSchema,
   ticketIdSchema,
   ticketStatusSchema,
@@ -19,6 +21,24 @@ import {
   type User,
 } from './domain.js';
 import type { ChannelCounts } from './httpApi.js';
+import {
+  escalateRequestSchema,
+  leadAgentsRequestSchema,
+  leadPinRequestSchema,
+  leadReassignRequestSchema,
+  leadSetCapacityRequestSchema,
+  leadSetPresenceRequestSchema,
+  offerRespondRequestSchema,
+  presenceSetRequestSchema,
+  routingAuditRequestSchema,
+  type AgentStatus,
+  type LeadReassignResult,
+  type OfferResponseResult,
+  type PresenceChanged,
+  type PresenceResult,
+  type RoutingAuditEntry,
+  type RoutingOffer,
+} from './routing.js';
 
 export type ConnectionStatus = 'signed_out' | 'connecting' | 'syncing' | 'online' | 'offline';
 
@@ -32,6 +52,10 @@ export interface ConnectionState {
   progress: { done: number; total: number } | null;
   /** Why the last connection attempt failed, in words for the agent; null when fine. */
   lastError: string | null;
+  /** Refused local changes the agent has not dismissed yet (the "needs attention" list). */
+  attentionCount: number;
+  /** Signed in from the cached session without the server (password checked locally). */
+  offlineSession: boolean;
 }
 
 export interface SessionState {
@@ -44,6 +68,32 @@ export interface InboxRow extends Ticket {
   customerName: string;
   /** A local change to this ticket waits for the server. */
   pending: boolean;
+  /** A customer reply written offline waits on this ticket for the agent to send it. */
+  hasDraft: boolean;
+}
+
+/**
+ * A customer reply written while offline. It is never sent by itself: once online, the
+ * agent confirms it (the ticket may have moved on), then it goes through the outbox.
+ */
+export interface Draft {
+  id: string;
+  ticketId: string;
+  text: string;
+  createdAt: number;
+}
+
+/** What a reply became: sent through the outbox (online), or kept as a draft (offline). */
+export type ReplyResult = { kind: 'sent'; message: PendingMessage } | { kind: 'draft'; draft: Draft };
+
+/** A local change the server refused; it was reverted and waits for the agent to read it. */
+export interface AttentionItem {
+  id: number;
+  ticketId: string;
+  /** The mutation kind that was refused, e.g. setStatus. */
+  kind: string;
+  reason: string;
+  at: number;
 }
 
 export interface InboxResult {
@@ -65,6 +115,8 @@ export interface TicketDetail {
   /** The customer's other tickets, across channels, newest first. */
   customerTickets: Ticket[];
   pending: boolean;
+  /** Replies drafted offline for this ticket, oldest first. */
+  drafts: Draft[];
 }
 
 const emptyParams = z.object({}).strict();
@@ -90,6 +142,27 @@ export const rpcParamSchemas = {
   'ticket.reply': z.object({ ticketId: ticketIdSchema, text: textSchema }).strict(),
   'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema }).strict(),
   'ticket.setStatus': z.object({ ticketId: ticketIdSchema, status: ticketStatusSchema }).strict(),
+  'ticket.setPriority': z.object({ ticketId: ticketIdSchema, priority: prioritySchema }).strict(),
+  'ticket.setFollowUp': z.object({ ticketId: ticketIdSchema, followUpAt: z.number().int().nonnegative().nullable() }).strict(),
+  /** Sends a draft written offline (only when online; the agent confirms first). */
+  'draft.send': z.object({ draftId: entityIdSchema }).strict(),
+  'draft.discard': z.object({ draftId: entityIdSchema }).strict(),
+  'attention.list': emptyParams,
+  'attention.dismiss': z.object({ id: z.number().int().positive() }).strict(),
+  // Routing (params mirror the socket events of shared/routing.ts; lead.* refuse agents with `forbidden`).
+  /** The signed-in user's presence as last heard from the server; null before the first connect. */
+  'presence.get': emptyParams,
+  'presence.set': presenceSetRequestSchema,
+  /** The offers waiting for this agent's answer (the `offers` event's list), for a window that opens late. */
+  'offer.list': emptyParams,
+  'offer.respond': offerRespondRequestSchema,
+  'ticket.escalate': escalateRequestSchema,
+  'ticket.audit': routingAuditRequestSchema,
+  'lead.agents': leadAgentsRequestSchema,
+  'lead.reassign': leadReassignRequestSchema,
+  'lead.pin': leadPinRequestSchema,
+  'lead.setPresence': leadSetPresenceRequestSchema,
+  'lead.setCapacity': leadSetCapacityRequestSchema,
 } as const;
 
 export type RpcMethod = keyof typeof rpcParamSchemas;
@@ -101,9 +174,26 @@ export interface RpcResults {
   'session.signOut': SessionState;
   'inbox.list': InboxResult;
   'ticket.get': TicketDetail;
-  'ticket.reply': PendingMessage;
+  'ticket.reply': ReplyResult;
   'ticket.addNote': PendingNote;
   'ticket.setStatus': Ticket;
+  'ticket.setPriority': Ticket;
+  'ticket.setFollowUp': Ticket;
+  'draft.send': PendingMessage;
+  'draft.discard': { discarded: true };
+  'attention.list': AttentionItem[];
+  'attention.dismiss': { dismissed: true };
+  'presence.get': { presence: PresenceChanged | null };
+  'presence.set': PresenceResult;
+  'offer.list': { offers: RoutingOffer[] };
+  'offer.respond': OfferResponseResult;
+  'ticket.escalate': Ticket;
+  'ticket.audit': RoutingAuditEntry[];
+  'lead.agents': AgentStatus[];
+  'lead.reassign': LeadReassignResult;
+  'lead.pin': Ticket;
+  'lead.setPresence': AgentStatus;
+  'lead.setCapacity': AgentStatus;
 }
 
 export const RPC_METHODS = Object.keys(rpcParamSchemas) as RpcMethod[];
@@ -120,6 +210,12 @@ export interface RpcEvents {
   changed: { ticketIds: string[] };
   /** A local change was refused by the server and reverted. */
   attention: { ticketId: string; reason: string };
+  /** The offers waiting for this agent's answer, soonest deadline first (empty when none). */
+  offers: { offers: RoutingOffer[] };
+  /** This user's presence changed (by them, a lead, or the server). */
+  presence: PresenceChanged;
+  /** Leads only: every agent's presence and load. */
+  agents: { agents: AgentStatus[] };
 }
 export type RpcEventName = keyof RpcEvents;
 
@@ -132,6 +228,10 @@ export const RPC_ERROR_CODES = [
   'not_found',
   'forbidden',
   'invalid_transition',
+  /** The action needs the server (e.g. sending a draft) and the workstation is offline. */
+  'offline',
+  /** The server refused a routing action on the current state (e.g. escalating an escalated ticket). */
+  'conflict',
   'internal',
 ] as const;
 export type RpcErrorCode = (typeof RPC_ERROR_CODES)[number];
@@ -174,7 +274,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
     result: z.unknown().optional(),
     error: rpcErrorShapeSchema.optional(),
   }),
-  z.object({ type: z.literal('event'), event: z.enum(['connection', 'changed', 'attention']), payload: z.unknown() }),
+  z.object({ type: z.literal('event'), event: z.enum(['connection', 'changed', 'attention', 'offers', 'presence', 'agents']), payload: z.unknown() }),
 ]);
 
 export type RpcResponseEnvelope =

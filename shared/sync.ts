@@ -17,6 +17,7 @@ import {
   ticketIdSchema,
   ticketSchema,
   ticketStatusSchema,
+  prioritySchema,
   textSchema,
   type Customer,
   type Message,
@@ -24,6 +25,28 @@ import {
   type Ticket,
   type TicketBundle,
 } from './domain.js';
+import type {
+  AgentStatusResult,
+  AgentsPush,
+  AgentsResult,
+  EscalateRequest,
+  LeadAgentsRequest,
+  LeadPinRequest,
+  LeadReassignRequest,
+  LeadReassignResult,
+  LeadSetCapacityRequest,
+  LeadSetPresenceRequest,
+  OfferRespondRequest,
+  OfferResponseResult,
+  OfferWithdrawn,
+  PresenceChanged,
+  PresenceResult,
+  PresenceSetRequest,
+  RoutingAuditRequest,
+  RoutingAuditResult,
+  RoutingOffer,
+  TicketResult,
+} from './routing.js';
 
 // ---------------------------------------------------------------------------------------
 // Changes (server → client). Each carries a full snapshot, never a delta, so replaying a
@@ -78,6 +101,21 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     status: ticketStatusSchema,
     createdAt: z.number().int().nonnegative(),
   }),
+  z.object({
+    mutationId: mutationIdSchema,
+    kind: z.literal('setPriority'),
+    ticketId: ticketIdSchema,
+    priority: prioritySchema,
+    createdAt: z.number().int().nonnegative(),
+  }),
+  z.object({
+    mutationId: mutationIdSchema,
+    kind: z.literal('setFollowUp'),
+    ticketId: ticketIdSchema,
+    /** null clears the reminder. */
+    followUpAt: z.number().int().nonnegative().nullable(),
+    createdAt: z.number().int().nonnegative(),
+  }),
 ]);
 export type Mutation = z.infer<typeof mutationSchema>;
 
@@ -110,7 +148,8 @@ export type MutationResult = z.infer<typeof mutationResultSchema>;
 // request is answered with `invalid_request` and changes nothing.
 
 export const protocolErrorSchema = z.object({
-  code: z.enum(['invalid_request', 'unauthorized', 'internal']),
+  /** forbidden / not_found / conflict answer routing requests (e.g. an agent calling a lead-only event). */
+  code: z.enum(['invalid_request', 'unauthorized', 'internal', 'forbidden', 'not_found', 'conflict']),
   message: z.string(),
 });
 export type ProtocolError = z.infer<typeof protocolErrorSchema>;
@@ -177,10 +216,28 @@ export interface ClientToServerEvents {
   'sync:pull': (request: PullRequest, ack: (response: Ack<PullResult>) => void) => void;
   'sync:bootstrap': (request: BootstrapRequest, ack: (response: Ack<BootstrapPage>) => void) => void;
   'sync:push': (request: PushRequest, ack: (response: Ack<PushResult>) => void) => void;
+  // Routing (shared/routing.ts has the schemas; lead:* answer `forbidden` to agents).
+  'presence:set': (request: PresenceSetRequest, ack: (response: Ack<PresenceResult>) => void) => void;
+  'offer:respond': (request: OfferRespondRequest, ack: (response: Ack<OfferResponseResult>) => void) => void;
+  'ticket:escalate': (request: EscalateRequest, ack: (response: Ack<TicketResult>) => void) => void;
+  'routing:audit': (request: RoutingAuditRequest, ack: (response: Ack<RoutingAuditResult>) => void) => void;
+  'lead:agents': (request: LeadAgentsRequest, ack: (response: Ack<AgentsResult>) => void) => void;
+  'lead:reassign': (request: LeadReassignRequest, ack: (response: Ack<LeadReassignResult>) => void) => void;
+  'lead:pin': (request: LeadPinRequest, ack: (response: Ack<TicketResult>) => void) => void;
+  'lead:setPresence': (request: LeadSetPresenceRequest, ack: (response: Ack<AgentStatusResult>) => void) => void;
+  'lead:setCapacity': (request: LeadSetCapacityRequest, ack: (response: Ack<AgentStatusResult>) => void) => void;
 }
 
 export interface ServerToClientEvents {
   'sync:changes': (batch: LiveChanges) => void;
+  /** A phone/chat contact offered to this agent (also re-sent for open offers on reconnect). */
+  'routing:offer': (offer: RoutingOffer) => void;
+  /** An offer this agent had is no longer theirs to accept. */
+  'routing:offerWithdrawn': (withdrawn: OfferWithdrawn) => void;
+  /** This agent's presence, sent on connect and whenever it changes (by them, a lead or the server). */
+  'presence:changed': (change: PresenceChanged) => void;
+  /** To leads and admins: every agent's presence and load, on connect and (throttled) when it changes. */
+  'lead:agents': (push: AgentsPush) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a single node has no inter-server events yet

@@ -14,6 +14,10 @@ export interface WorkstationCoreOptions {
   clientId?: string;
   /** Clock, injectable so SLA and offline tests can control time. Defaults to Date.now. */
   now?: () => number;
+  /** First reconnect delay (ms; default 1 s), doubled per failure up to the max, ±50 % jitter. */
+  reconnectDelayMs?: number;
+  /** Longest reconnect delay (ms; default 30 s). */
+  reconnectDelayMaxMs?: number;
 }
 
 export type RpcOutcome = { ok: true; result: unknown } | { ok: false; error: RpcErrorShape };

@@ -174,10 +174,13 @@ describe('workstation core against the real server', () => {
   });
 
   it('shows a reply, a note and a status change at once as pending, then as acknowledged by the server', async () => {
-    const before = await call(agent, 'ticket.get', { ticketId: inboundTicketId });
-    const reply = await call(agent, 'ticket.reply', { ticketId: inboundTicketId, text: '您好，已为您催促快递公司，请稍候' });
+    const replied = await call(agent, 'ticket.reply', { ticketId: inboundTicketId, text: '您好，已为您催促快递公司，请稍候' });
+    if (replied.kind !== 'sent') throw new Error('an online reply must be sent, not kept as a draft');
+    const reply = replied.message;
     const note = await call(agent, 'ticket.addNote', { ticketId: inboundTicketId, text: '客户第二次来问，需加急' });
-    const target = before.ticket.status === 'in_progress' ? 'awaiting_customer' : 'in_progress';
+    // Replying takes a queued (or offered) ticket, so the target follows the status after the reply.
+    const current = (await call(agent, 'ticket.get', { ticketId: inboundTicketId })).ticket.status;
+    const target = current === 'in_progress' ? 'awaiting_customer' : 'in_progress';
     const ticket = await call(agent, 'ticket.setStatus', { ticketId: inboundTicketId, status: target });
     expect(reply).toMatchObject({ pending: true, deliveryStatus: 'queued', direction: 'outbound', authorId: 'agent1' });
     expect(note.pending).toBe(true);

@@ -93,7 +93,7 @@ describe('workstation core with the server away', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('delivers a reply written while the server was down exactly once after it returns', async () => {
+  it('keeps a reply written while the server is down as a draft, then sends it exactly once when the agent confirms online', async () => {
     core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: `http://127.0.0.1:${port}` });
     await call(core, 'session.signIn', { username: 'agent1', password: 'demo' });
     await waitUntil(core, 'online', onlineAndIdle(core));
@@ -106,19 +106,40 @@ describe('workstation core with the server away', () => {
     await waitUntil(core, 'the core notices the server is gone', async () => (await connection(active)).status === 'offline');
 
     const text = '系统恢复后请查收：您的退款已提交，预计三个工作日到账';
-    const reply = await call(core, 'ticket.reply', { ticketId, text });
-    expect(reply.pending).toBe(true);
+    const replied = await call(core, 'ticket.reply', { ticketId, text });
+    if (replied.kind !== 'draft') throw new Error('a reply written offline must stay a draft');
+    const noteText = '离线时记录：客户情绪平稳，等待退款';
+    const note = await call(core, 'ticket.addNote', { ticketId, text: noteText });
+    expect(note.pending).toBe(true);
+    // Only the note waits in the outbox; the reply waits for the agent.
     expect((await connection(core)).pendingCount).toBe(1);
     const whileDown = await call(core, 'ticket.get', { ticketId });
-    expect(whileDown.messages.find((m) => m.id === reply.id)?.pending).toBe(true);
+    expect(whileDown.drafts).toEqual([replied.draft]);
+    expect(whileDown.messages.some((m) => m.text === text)).toBe(false);
+    expect((await call(core, 'inbox.list', { channel: null, status: null, query: '' })).rows.find((r) => r.id === ticketId)).toMatchObject({ hasDraft: true, pending: true });
+    const early = await core.invoke('draft.send', { draftId: replied.draft.id });
+    expect(early).toMatchObject({ ok: false, error: { code: 'offline' } });
 
     const restarted = await startOnSamePort();
+    await waitUntil(core, 'the note is acknowledged', onlineAndIdle(core));
+    expect(restarted.store.getTicketBundle(ticketId)!.notes.filter((n) => n.text === noteText)).toHaveLength(1);
+    expect(restarted.store.getTicketBundle(ticketId)!.messages.filter((m) => m.text === text)).toHaveLength(0);
+    expect((await call(core, 'ticket.get', { ticketId })).drafts).toHaveLength(1);
+
+    const sent = await call(core, 'draft.send', { draftId: replied.draft.id });
+    expect(sent).toMatchObject({ text, pending: true, direction: 'outbound' });
+    const again = await core.invoke('draft.send', { draftId: replied.draft.id });
+    expect(again).toMatchObject({ ok: false, error: { code: 'not_found' } });
     await waitUntil(core, 'the reply is acknowledged', onlineAndIdle(core));
     const onServer = restarted.store.getTicketBundle(ticketId)!;
-    expect(onServer.messages.filter((m) => m.text === text)).toHaveLength(1);
-    expect(onServer.messages.filter((m) => m.id === reply.id)).toHaveLength(1);
+    expect(onServer.messages.filter((m) => m.text === text)).toEqual([expect.objectContaining({ id: sent.id })]);
     const local = await call(core, 'ticket.get', { ticketId });
-    expect(local.messages.filter((m) => m.text === text)).toEqual([expect.objectContaining({ id: reply.id, pending: false })]);
+    expect(local.drafts).toEqual([]);
+    expect(local.messages.filter((m) => m.text === text)).toEqual([expect.objectContaining({ id: sent.id, pending: false })]);
+
+    const discarded = await call(core, 'ticket.reply', { ticketId, text: '这条不用发了' });
+    expect(discarded.kind).toBe('sent');
+    await waitUntil(core, 'the second reply is acknowledged', onlineAndIdle(core));
   });
 
   it('bootstraps again when the server no longer has its changes, keeping the note written offline', async () => {

@@ -3,12 +3,14 @@
  * `invoke(method, params)` entry point of shared/rpc.ts. Plain Node (never Electron), so
  * the Electron main process and the browser host run the same core. See docs/technical/core.md.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { User } from '../../shared/domain.js';
 import {
   isRpcMethod,
   rpcParamSchemas,
+  type AttentionItem,
   type ConnectionState,
   type RpcEventName,
   type RpcEvents,
@@ -22,23 +24,45 @@ import { openCache, type Cache } from './cache/cache.js';
 import { createChangeNotifier } from './changeNotifier.js';
 import { RpcError, describeIssues } from './errors.js';
 import { loginToServer } from './login.js';
-import { loadSettings, saveSettings, type StoredSession } from './settings.js';
-import { startSyncClient, type SyncClient, type SyncStatusPatch } from './sync/syncClient.js';
+import { dropOfflineVerifier, findOfflineVerifier, loadSettings, putOfflineVerifier, saveSettings, verifierKey, type StoredSession } from './settings.js';
+import {
+  RECONNECT_DELAY_MAX_MS,
+  RECONNECT_DELAY_MS,
+  cannotReachMessage,
+  startSyncClient,
+  type SyncClient,
+  type SyncStatusPatch,
+} from './sync/syncClient.js';
+import { createRoutingHandlers } from './routing/routingHandlers.js';
+import { startRoutingSession, type RoutingSession } from './routing/routingSession.js';
 import { uuidv7 } from './uuidv7.js';
+import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
 
 export type { CoreEventListener, RpcOutcome, WorkstationCore, WorkstationCoreOptions } from './api.js';
 
 export const SESSION_EXPIRED_MESSAGE = 'Your session expired; sign in again';
+export const PASSWORD_REFUSED_MESSAGE = 'The server did not accept your password; sign in again';
+export const WRONG_CREDENTIALS_MESSAGE = 'Wrong username or password';
 
 /** Where a user's cache lives inside the data folder. */
 export function userCacheFile(dataDir: string, userId: string): string {
   return path.join(dataDir, 'users', `${userId}.sqlite`);
 }
 
+/** An offline sign-in waiting for the server: the password lives in memory only, to get a token later. */
+interface OfflineLogin {
+  username: string;
+  password: string;
+  attempt: number;
+  timer: NodeJS.Timeout | null;
+}
+
 interface ActiveSession {
   stored: StoredSession;
   cache: Cache;
   sync: SyncClient | null;
+  /** Set while the session was opened from the local verifier and has no token yet. */
+  offline: OfflineLogin | null;
 }
 
 type RpcHandlers = {
@@ -50,6 +74,8 @@ function sameConnection(a: ConnectionState, b: ConnectionState): boolean {
     a.status === b.status &&
     a.pendingCount === b.pendingCount &&
     a.lastError === b.lastError &&
+    a.attentionCount === b.attentionCount &&
+    a.offlineSession === b.offlineSession &&
     a.progress?.done === b.progress?.done &&
     a.progress?.total === b.progress?.total
   );
@@ -66,9 +92,21 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   const settings = loadSettings(dataDir, options.clientId);
   const listeners = new Set<CoreEventListener>();
   let active: ActiveSession | null = null;
+  /** The routing half of the active session; null while it has no socket (signed out, or signed in offline). */
+  let routing: RoutingSession | null = null;
   let closed = false;
   let sessionLock: Promise<unknown> = Promise.resolve();
-  let connection: ConnectionState = { status: 'signed_out', since: now(), pendingCount: 0, progress: null, lastError: null };
+  const reconnectDelayMs = options.reconnectDelayMs ?? RECONNECT_DELAY_MS;
+  const reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? RECONNECT_DELAY_MAX_MS;
+  let connection: ConnectionState = {
+    status: 'signed_out',
+    since: now(),
+    pendingCount: 0,
+    progress: null,
+    lastError: null,
+    attentionCount: 0,
+    offlineSession: false,
+  };
 
   function emit<E extends RpcEventName>(event: E, payload: RpcEvents[E]): void {
     for (const listener of listeners) {
@@ -87,6 +125,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       ...connection,
       ...patch,
       pendingCount: active ? active.cache.reader.outboxCount() : 0,
+      attentionCount: active ? active.cache.reader.attentionCount() : 0,
+      offlineSession: active?.offline != null,
     };
     if (next.status !== connection.status) next.since = now();
     if (sameConnection(next, connection)) return;
@@ -110,19 +150,25 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     return result;
   }
 
-  function activate(stored: StoredSession): void {
+  function openSession(stored: StoredSession, offline: OfflineLogin | null): ActiveSession {
     const cache = openCache(userCacheFile(dataDir, stored.user.id));
-    const session: ActiveSession = { stored, cache, sync: null };
+    const session: ActiveSession = { stored, cache, sync: null, offline };
     active = session;
+    return session;
+  }
+
+  function startSync(session: ActiveSession): void {
     const isCurrent = () => active === session && !closed;
     updateConnection({ status: 'connecting', progress: null, lastError: null });
     session.sync = startSyncClient({
       serverUrl,
-      token: stored.token,
+      token: session.stored.token,
       clientId: settings.clientId,
-      user: stored.user,
-      cache,
+      user: session.stored.user,
+      cache: session.cache,
       now,
+      reconnectDelayMs,
+      reconnectDelayMaxMs,
       onStatus: (patch) => {
         if (isCurrent()) updateConnection(patch);
       },
@@ -130,7 +176,9 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) notifier.add(ticketIds);
       },
       onAttention: (ticketId, reason) => {
-        if (isCurrent()) emit('attention', { ticketId, reason });
+        if (!isCurrent()) return;
+        updateConnection({});
+        emit('attention', { ticketId, reason });
       },
       onPendingChanged: () => {
         if (isCurrent()) updateConnection({});
@@ -139,12 +187,101 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) signOut(SESSION_EXPIRED_MESSAGE);
       },
     });
+    routing?.stop();
+    routing = startRoutingSession({
+      socket: session.sync.socket,
+      cache: session.cache,
+      user: session.stored.user,
+      now,
+      emit: (event, payload) => {
+        if (isCurrent()) emit(event, payload);
+      },
+      onChanged: (ticketIds) => {
+        if (isCurrent()) notifier.add(ticketIds);
+      },
+    });
+  }
+
+  function activate(stored: StoredSession): void {
+    startSync(openSession(stored, null));
+  }
+
+  /** Same backoff with jitter as the socket's reconnection, so agents coming back together do not stampede. */
+  function backoffDelay(attempt: number): number {
+    return Math.min(reconnectDelayMaxMs, reconnectDelayMs * 2 ** attempt) * (0.5 + Math.random());
+  }
+
+  function scheduleOnlineLogin(session: ActiveSession): void {
+    const offline = session.offline;
+    if (!offline || closed || active !== session) return;
+    const delay = backoffDelay(offline.attempt);
+    offline.attempt += 1;
+    offline.timer = setTimeout(() => {
+      offline.timer = null;
+      void tryOnlineLogin(session, offline);
+    }, delay);
+  }
+
+  /** An offline session asks the server for a token; once it has one, it syncs like any other. */
+  async function tryOnlineLogin(session: ActiveSession, offline: OfflineLogin): Promise<void> {
+    const stillWaiting = () => active === session && session.offline === offline && !closed;
+    if (!stillWaiting()) return;
+    try {
+      const login = await loginToServer(serverUrl, { username: offline.username, password: offline.password });
+      const verifier = await makePasswordVerifier(offline.password);
+      if (!stillWaiting()) return;
+      if (login.user.id !== session.stored.user.id) {
+        // The server now maps this username to someone else: never mix two users' caches.
+        signOut('Your account changed on the server; sign in again');
+        return;
+      }
+      const stored: StoredSession = { user: login.user, token: login.token, expiresAt: login.expiresAt, serverUrl };
+      session.stored = stored;
+      session.offline = null;
+      settings.session = stored;
+      putOfflineVerifier(settings, { serverUrl, username: verifierKey(offline.username), user: login.user, verifier });
+      saveSettings(dataDir, settings);
+      startSync(session);
+    } catch (error) {
+      if (!stillWaiting()) return;
+      if (error instanceof RpcError && error.code === 'bad_credentials') {
+        // The password changed (or the account went): the local verifier is stale too.
+        dropOfflineVerifier(settings, serverUrl, offline.username);
+        saveSettings(dataDir, settings);
+        signOut(PASSWORD_REFUSED_MESSAGE);
+        return;
+      }
+      scheduleOnlineLogin(session);
+    }
+  }
+
+  /** Signs in from the cache when the server cannot be reached; null when this user never signed in here online. */
+  async function signInOffline(username: string, password: string): Promise<SessionState | null> {
+    const entry = findOfflineVerifier(settings, serverUrl, username);
+    if (!entry || !existsSync(userCacheFile(dataDir, entry.user.id))) return null;
+    if (!(await checkPasswordVerifier(password, entry.verifier))) throw new RpcError('bad_credentials', WRONG_CREDENTIALS_MESSAGE);
+    if (closed) throw new RpcError('internal', 'The workstation is shutting down.');
+    deactivate();
+    const offline: OfflineLogin = { username, password, attempt: 0, timer: null };
+    // No token yet: there is nothing a restart could resume, so no session is stored.
+    const session = openSession({ user: entry.user, token: '', expiresAt: 0, serverUrl }, offline);
+    if (settings.session) {
+      settings.session = null;
+      saveSettings(dataDir, settings);
+    }
+    updateConnection({ status: 'offline', progress: null, lastError: cannotReachMessage(serverUrl) });
+    scheduleOnlineLogin(session);
+    return sessionState();
   }
 
   function deactivate(): void {
     const session = active;
     if (!session) return;
     active = null;
+    routing?.stop();
+    routing = null;
+    if (session.offline?.timer) clearTimeout(session.offline.timer);
+    session.offline = null;
     session.sync?.stop();
     notifier.dispose();
     session.cache.close();
@@ -161,26 +298,52 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     return sessionState();
   }
 
+  function afterLocalWrite(session: ActiveSession, ticketId: string): void {
+    notifier.add([ticketId]);
+    updateConnection({});
+    session.sync?.kick();
+  }
+
   function recordMutation(mutation: Mutation) {
     const session = requireSession();
     const outcome = session.cache.writer.recordMutation(mutation, session.user);
     if (!outcome.ok) throw new RpcError(outcome.refusal.code, outcome.refusal.message);
-    notifier.add([mutation.ticketId]);
-    updateConnection({});
-    session.sync?.kick();
+    afterLocalWrite(session, mutation.ticketId);
     return outcome.effect;
   }
 
+  function requireOnline(what: string): void {
+    if (connection.status !== 'online') throw new RpcError('offline', `You are offline: ${what} once the connection is back.`);
+  }
+
   const handlers: RpcHandlers = {
+    ...createRoutingHandlers(() => {
+      requireSession();
+      return routing;
+    }),
     'session.get': () => sessionState(),
     'session.signIn': (params) =>
       withSessionLock(async () => {
-        const login = await loginToServer(serverUrl, params);
+        let login: Awaited<ReturnType<typeof loginToServer>>;
+        try {
+          login = await loginToServer(serverUrl, params);
+        } catch (error) {
+          if (error instanceof RpcError && error.code === 'server_unreachable') {
+            const offline = await signInOffline(params.username, params.password);
+            if (offline) {
+              notifier.add([]);
+              return offline;
+            }
+          }
+          throw error;
+        }
+        const verifier = await makePasswordVerifier(params.password);
         if (closed) throw new RpcError('internal', 'The workstation is shutting down.');
         deactivate();
         const stored: StoredSession = { user: login.user, token: login.token, expiresAt: login.expiresAt, serverUrl };
         activate(stored);
         settings.session = stored;
+        putOfflineVerifier(settings, { serverUrl, username: verifierKey(params.username), user: login.user, verifier });
         saveSettings(dataDir, settings);
         notifier.add([]);
         return sessionState();
@@ -194,9 +357,18 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     },
     'ticket.reply': ({ ticketId, text }) => {
       const at = now();
+      if (connection.status !== 'online') {
+        // A customer reply never leaves without the agent seeing the ticket as it is once online.
+        const session = requireSession();
+        const draft = { id: uuidv7(at), ticketId, text, createdAt: at };
+        const saved = session.cache.writer.saveDraft(draft);
+        if (!saved.ok) throw new RpcError(saved.refusal.code, saved.refusal.message);
+        notifier.add([ticketId]);
+        return { kind: 'draft', draft };
+      }
       const effect = recordMutation({ mutationId: uuidv7(at), kind: 'reply', ticketId, messageId: uuidv7(at), text, createdAt: at });
       if (!effect.message) throw new RpcError('internal', 'The reply was not stored.');
-      return { ...effect.message, pending: true };
+      return { kind: 'sent', message: { ...effect.message, pending: true } };
     },
     'ticket.addNote': ({ ticketId, text }) => {
       const at = now();
@@ -207,6 +379,49 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     'ticket.setStatus': ({ ticketId, status }) => {
       const at = now();
       return recordMutation({ mutationId: uuidv7(at), kind: 'setStatus', ticketId, status, createdAt: at }).ticket;
+    },
+    'ticket.setPriority': ({ ticketId, priority }) => {
+      const at = now();
+      return recordMutation({ mutationId: uuidv7(at), kind: 'setPriority', ticketId, priority, createdAt: at }).ticket;
+    },
+    'ticket.setFollowUp': ({ ticketId, followUpAt }) => {
+      const at = now();
+      return recordMutation({ mutationId: uuidv7(at), kind: 'setFollowUp', ticketId, followUpAt, createdAt: at }).ticket;
+    },
+    'draft.send': ({ draftId }) => {
+      const session = requireSession();
+      requireOnline('drafts can be sent');
+      const at = now();
+      const outcome = session.cache.writer.sendDraft(
+        draftId,
+        (draft) => ({ mutationId: uuidv7(at), kind: 'reply', ticketId: draft.ticketId, messageId: uuidv7(at), text: draft.text, createdAt: at }),
+        session.user,
+      );
+      if (!outcome.ok) throw new RpcError(outcome.refusal.code, outcome.refusal.message);
+      if (!outcome.effect.message) throw new RpcError('internal', 'The reply was not stored.');
+      afterLocalWrite(session, outcome.effect.ticket.id);
+      return { ...outcome.effect.message, pending: true };
+    },
+    'draft.discard': ({ draftId }) => {
+      const session = requireSession();
+      const draft = session.cache.reader.draft(draftId);
+      if (!draft || !session.cache.writer.discardDraft(draftId)) throw new RpcError('not_found', `There is no draft ${draftId}.`);
+      notifier.add([draft.ticketId]);
+      return { discarded: true };
+    },
+    'attention.list': () =>
+      requireSession().cache.reader.attention().map((entry): AttentionItem => ({
+        id: entry.id,
+        ticketId: entry.ticketId,
+        kind: entry.kind,
+        reason: entry.reason,
+        at: entry.at,
+      })),
+    'attention.dismiss': ({ id }) => {
+      const session = requireSession();
+      if (!session.cache.writer.dismissAttention(id)) throw new RpcError('not_found', `There is no open attention item ${id}.`);
+      updateConnection({});
+      return { dismissed: true };
     },
   };
 

@@ -5,6 +5,7 @@
  * still-pending mutations are re-applied on top of that snapshot (rebase).
  */
 import { canTransition, previewOf, type Message, type Note, type Ticket, type User } from '../../shared/domain.js';
+import { dueAtFor } from '../../shared/sla.js';
 import type { Mutation } from '../../shared/sync.js';
 
 /** The local rows one mutation produces. */
@@ -16,7 +17,7 @@ export interface LocalEffect {
 
 /** Why a mutation cannot apply to the ticket as cached. */
 export interface LocalRefusal {
-  code: 'invalid_transition';
+  code: 'invalid_transition' | 'forbidden';
   message: string;
 }
 
@@ -74,7 +75,25 @@ export function applyMutationLocally(ticket: Ticket, mutation: Mutation, user: U
       if (mutation.status === 'in_progress') next = takeTicket(next, user, at);
       return { ticket: next };
     }
+    case 'setPriority': {
+      if (!mayEditFields(ticket, user)) return notYours(ticket, 'change its priority');
+      // The SLA clock runs from creation with the new priority's window, as on the server.
+      return { ticket: { ...ticket, priority: mutation.priority, dueAt: dueAtFor(ticket.createdAt, mutation.priority), updatedAt: Math.max(ticket.updatedAt, at) } };
+    }
+    case 'setFollowUp': {
+      if (!mayEditFields(ticket, user)) return notYours(ticket, 'set a follow-up');
+      return { ticket: { ...ticket, followUpAt: mutation.followUpAt, updatedAt: Math.max(ticket.updatedAt, at) } };
+    }
   }
+}
+
+/** Ticket fields other than status belong to the assignee (and to leads and admins), as on the server. */
+function mayEditFields(ticket: Ticket, user: User): boolean {
+  return user.role !== 'agent' || ticket.assigneeId === user.id;
+}
+
+function notYours(ticket: Ticket, action: string): LocalRefusal {
+  return { code: 'forbidden', message: `Take ticket ${ticket.id} before you ${action}: only its assignee or a lead may.` };
 }
 
 /** Working on a queued ticket takes it: the user becomes its assignee (as the server does). */

@@ -1,6 +1,8 @@
 /**
  * The workstation's own settings file, `<dataDir>/workstation.json`: the installation's
- * client id and the last signed-in session, so a restart resumes without signing in.
+ * client id, the last signed-in session (so a restart resumes without signing in) and,
+ * per user who signed in here online, a salted scrypt verifier of their password so they
+ * can sign in to their cached data while the server is unreachable. Never the password.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -17,9 +19,23 @@ const storedSessionSchema = z.object({
 /** The signed-in session as stored between runs. */
 export type StoredSession = z.infer<typeof storedSessionSchema>;
 
+const offlineVerifierSchema = z.object({
+  /** The server these credentials belong to. */
+  serverUrl: z.string().min(1),
+  /** The trimmed username as typed at sign-in. */
+  username: z.string().min(1),
+  user: userSchema,
+  /** `scrypt$N$r$p$salt$hash` of the password (see verifier.ts). */
+  verifier: z.string().min(1),
+});
+/** What offline sign-in checks a password against. */
+export type OfflineVerifier = z.infer<typeof offlineVerifierSchema>;
+
 const settingsSchema = z.object({
   clientId: entityIdSchema,
   session: storedSessionSchema.nullable(),
+  // Absent in files written before offline sign-in existed.
+  offlineVerifiers: z.array(offlineVerifierSchema).default([]),
 });
 /** Everything in workstation.json. */
 export type WorkstationSettings = z.infer<typeof settingsSchema>;
@@ -40,6 +56,7 @@ export function loadSettings(dataDir: string, clientId?: string): WorkstationSet
   const settings: WorkstationSettings = {
     clientId: clientId ?? stored?.clientId ?? randomUUID(),
     session: stored?.session ?? null,
+    offlineVerifiers: stored?.offlineVerifiers ?? [],
   };
   if (!stored || stored.clientId !== settings.clientId) saveSettings(dataDir, settings);
   return settings;
@@ -52,4 +69,24 @@ export function saveSettings(dataDir: string, settings: WorkstationSettings): vo
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, file);
+}
+
+/** The key a verifier is stored under: the username as the server knows it (trimmed, like the sign-in form). */
+export function verifierKey(username: string): string {
+  return username.trim();
+}
+
+export function findOfflineVerifier(settings: WorkstationSettings, serverUrl: string, username: string): OfflineVerifier | null {
+  const key = verifierKey(username);
+  return settings.offlineVerifiers.find((v) => v.serverUrl === serverUrl && v.username === key) ?? null;
+}
+
+/** Replaces (or adds) the verifier of one user on one server. */
+export function putOfflineVerifier(settings: WorkstationSettings, entry: OfflineVerifier): void {
+  settings.offlineVerifiers = [...settings.offlineVerifiers.filter((v) => !(v.serverUrl === entry.serverUrl && v.username === entry.username)), entry];
+}
+
+export function dropOfflineVerifier(settings: WorkstationSettings, serverUrl: string, username: string): void {
+  const key = verifierKey(username);
+  settings.offlineVerifiers = settings.offlineVerifiers.filter((v) => !(v.serverUrl === serverUrl && v.username === key));
 }

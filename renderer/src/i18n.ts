@@ -2,8 +2,9 @@
  * UI strings in English and Simplified Chinese. The English dictionary defines the keys;
  * the Chinese one must have every key (the type makes a missing one a compile error).
  */
-import type { AssignmentReason, Channel, Priority, TicketStatus, TicketType } from '../../shared/domain.js';
+import { describeAssignmentReason, type AssignmentReason, type Channel, type RoutingBasis, type Priority, type TicketStatus, type TicketType } from '../../shared/domain.js';
 import type { RpcErrorCode } from '../../shared/rpc.js';
+import { routingEn, routingZhCN } from './i18nRouting.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -11,6 +12,7 @@ export type Language = (typeof LANGUAGES)[number];
 const LANGUAGE_STORAGE_KEY = 'omnidesk.language';
 
 const en = {
+  ...routingEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
   'language.label': 'Language',
@@ -25,6 +27,10 @@ const en = {
   'header.pending': '{n} pending',
   'header.pendingTitle': 'Local changes waiting for the server',
   'header.connection': 'Connection',
+  'header.signedInOffline': 'Signed in offline',
+  'header.signedInOfflineTitle': 'Signed in with the password remembered on this computer; the server will check it when it is back.',
+  'header.attention': 'Needs attention ({n})',
+  'connection.reconnecting': 'Reconnecting…',
   'connection.online': 'Online',
   'connection.connecting': 'Connecting…',
   'connection.syncing': 'Syncing {done}/{total}',
@@ -42,6 +48,10 @@ const en = {
   'inbox.empty': 'No tickets match.',
   'inbox.loading': 'Loading…',
   'inbox.pending': 'Pending sync',
+  'inbox.draft': 'Draft',
+  'inbox.draftTitle': 'A reply written offline waits to be sent',
+  'inbox.followUp': 'Follow-up {time}',
+  'inbox.followUpOverdue': 'Follow-up overdue {time}',
   'inbox.assignment': 'Assignment: {reason}',
   'inbox.unassigned': 'In queue',
   'reason.least_loaded': 'Routed to {assignee}: {channel} skill, fewest open tickets ({open})',
@@ -72,6 +82,27 @@ const en = {
   'ticket.note': 'Internal note',
   'ticket.notePlaceholder': 'Visible to colleagues only…',
   'ticket.addNote': 'Add note',
+  'ticket.saveDraft': 'Save draft',
+  'ticket.offlineHint': 'will send when online',
+  'ticket.replyPlaceholderOffline': 'Offline: the reply is kept as a draft until you send it online…',
+  'ticket.followUp': 'Follow-up reminder',
+  'ticket.followUpSet': 'Set',
+  'ticket.followUpClear': 'Clear',
+  'ticket.followUpNone': 'No reminder',
+  'ticket.followUpDue': 'Due {time}',
+  'ticket.followUpOverdue': 'Overdue since {time}',
+  'ticket.followUpInvalid': 'Choose a date and time for the reminder.',
+  'draft.listLabel': 'Drafts written offline',
+  'draft.labelOffline': 'Draft — will send when online',
+  'draft.labelOnline': 'Draft written offline — not sent yet',
+  'draft.written': 'Written {time}',
+  'draft.sendNow': 'Send now',
+  'draft.sendNowOffline': 'You can send it once you are back online',
+  'draft.discard': 'Discard',
+  'draft.confirmTitle': 'Send the draft?',
+  'draft.confirmText': 'The ticket may have changed while you were offline. Send this reply now?',
+  'draft.confirm': 'Confirm',
+  'draft.cancel': 'Cancel',
   'ticket.gone': 'This ticket is no longer available to you (it may have been reassigned).',
   'ticket.dismiss': 'Dismiss',
   'customer.title': 'Customer',
@@ -93,8 +124,23 @@ const en = {
   'sla.ok': 'On time',
   'sla.at_risk': 'At risk',
   'sla.breached': 'Overdue',
-  'attention.title': 'Some of your changes were refused by the server and undone:',
+  'attention.title': 'Needs attention',
   'attention.dismiss': 'Dismiss',
+  'attention.intro': 'The server refused these changes, so they were undone on this computer.',
+  'attention.empty': 'Nothing needs attention.',
+  'attention.loading': 'Loading…',
+  'attention.close': 'Close',
+  'attention.ticket': 'Ticket',
+  'attention.change': 'Refused change',
+  'attention.reason': 'Reason',
+  'attention.time': 'Time',
+  'change.reply': 'Reply to the customer',
+  'change.note': 'Internal note',
+  'change.setStatus': 'Status change',
+  'change.setPriority': 'Priority change',
+  'change.setFollowUp': 'Follow-up reminder',
+  'error.offline': 'You are offline, and this needs the server',
+  'error.conflict': 'The ticket changed in the meantime; this no longer applies',
   'channel.phone': 'Phone',
   'channel.chat': 'Chat',
   'channel.social': 'Social',
@@ -127,6 +173,7 @@ export type MessageKey = keyof typeof en;
 type Dictionary = Record<MessageKey, string>;
 
 const zhCN: Dictionary = {
+  ...routingZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',
   'language.label': '语言',
@@ -141,6 +188,10 @@ const zhCN: Dictionary = {
   'header.pending': '{n} 项待同步',
   'header.pendingTitle': '尚未被服务器确认的本地更改',
   'header.connection': '连接',
+  'header.signedInOffline': '离线登录',
+  'header.signedInOfflineTitle': '已使用本机保存的密码登录；服务器恢复后会重新验证。',
+  'header.attention': '需处理 {n}',
+  'connection.reconnecting': '正在重新连接…',
   'connection.online': '在线',
   'connection.connecting': '正在连接…',
   'connection.syncing': '同步中 {done}/{total}',
@@ -158,6 +209,10 @@ const zhCN: Dictionary = {
   'inbox.empty': '没有符合条件的工单。',
   'inbox.loading': '加载中…',
   'inbox.pending': '待同步',
+  'inbox.draft': '草稿',
+  'inbox.draftTitle': '离线时写的回复等待发送',
+  'inbox.followUp': '回访 {time}',
+  'inbox.followUpOverdue': '回访已过期 {time}',
   'inbox.assignment': '分配原因：{reason}',
   'inbox.unassigned': '排队中',
   'reason.least_loaded': '已分配给{assignee}：具备{channel}技能，在办工单最少（{open}）',
@@ -188,6 +243,27 @@ const zhCN: Dictionary = {
   'ticket.note': '内部备注',
   'ticket.notePlaceholder': '仅同事可见…',
   'ticket.addNote': '添加备注',
+  'ticket.saveDraft': '存为草稿',
+  'ticket.offlineHint': '联网后发送',
+  'ticket.replyPlaceholderOffline': '离线中：回复将保存为草稿，联网后再确认发送…',
+  'ticket.followUp': '回访提醒',
+  'ticket.followUpSet': '设置',
+  'ticket.followUpClear': '清除',
+  'ticket.followUpNone': '未设置提醒',
+  'ticket.followUpDue': '{time} 到期',
+  'ticket.followUpOverdue': '已过期（{time}）',
+  'ticket.followUpInvalid': '请选择提醒的日期和时间。',
+  'draft.listLabel': '离线草稿',
+  'draft.labelOffline': '草稿 — 联网后发送',
+  'draft.labelOnline': '离线草稿 — 尚未发送',
+  'draft.written': '写于 {time}',
+  'draft.sendNow': '立即发送',
+  'draft.sendNowOffline': '联网后才能发送',
+  'draft.discard': '删除草稿',
+  'draft.confirmTitle': '发送草稿？',
+  'draft.confirmText': '离线期间工单可能已有变化。现在发送这条回复吗？',
+  'draft.confirm': '确认',
+  'draft.cancel': '取消',
   'ticket.gone': '该工单已不在您的可见范围内（可能已被改派）。',
   'ticket.dismiss': '关闭',
   'customer.title': '客户信息',
@@ -209,8 +285,23 @@ const zhCN: Dictionary = {
   'sla.ok': '正常',
   'sla.at_risk': '即将超时',
   'sla.breached': '已超时',
-  'attention.title': '以下更改被服务器拒绝，已撤销：',
+  'attention.title': '需处理',
   'attention.dismiss': '知道了',
+  'attention.intro': '服务器拒绝了以下更改，已在本机撤销。',
+  'attention.empty': '没有需要处理的事项。',
+  'attention.loading': '加载中…',
+  'attention.close': '关闭',
+  'attention.ticket': '工单',
+  'attention.change': '被拒绝的更改',
+  'attention.reason': '原因',
+  'attention.time': '时间',
+  'change.reply': '回复客户',
+  'change.note': '内部备注',
+  'change.setStatus': '状态变更',
+  'change.setPriority': '优先级变更',
+  'change.setFollowUp': '回访提醒',
+  'error.offline': '当前离线，此操作需要连接服务器',
+  'error.conflict': '工单已发生变化，此操作不再适用',
   'channel.phone': '电话',
   'channel.chat': '在线客服',
   'channel.social': '社交媒体',
@@ -307,8 +398,38 @@ export function describeAssignment(t: Translate, reason: AssignmentReason, assig
     case 'taken_from_queue':
       return t('reason.taken_from_queue', { channel: t(channelKey(reason.channel)), by: reason.byName });
     case 'assigned_by_lead':
-      return t('reason.assigned_by_lead', { by: reason.byName });
+      return assigneeName === null ? t('reason.put_back_by_lead', { by: reason.byName }) : t('reason.assigned_by_lead', { by: reason.byName });
+    case 'vip_senior':
+      return t('reason.vip_senior', { assignee: assigneeName ?? '?', tier: reason.vipTier, open: reason.openTickets });
+    case 'urgent_senior':
+      return t('reason.urgent_senior', { assignee: assigneeName ?? '?', open: reason.openTickets });
+    case 'returning_customer':
+      return reason.previousTicketId
+        ? t('reason.returning_customer_ticket', { assignee: assigneeName ?? '?', ticket: reason.previousTicketId })
+        : t('reason.returning_customer', { assignee: assigneeName ?? '?' });
+    case 'escalated_tier2':
+      return t('reason.escalated_tier2', { assignee: assigneeName ?? '?', by: reason.escalatedBy, open: reason.openTickets });
+    case 'pinned':
+      return t('reason.pinned', { assignee: assigneeName ?? '?', by: reason.byName });
+    case 'offer_accepted':
+      return t('reason.offer_accepted', {
+        assignee: assigneeName ?? '?',
+        channel: t(channelKey(reason.channel)),
+        basis: describeRoutingBasis(t, reason.basis, reason.channel),
+      });
+    case 'queued':
+      return t('reason.queued', { channel: t(channelKey(reason.channel)), cause: t(`cause.${reason.cause}`) });
+    case 'requeued_agent_offline':
+      return t('reason.requeued_agent_offline', { channel: t(channelKey(reason.channel)), agent: reason.agentName });
+    default:
+      // A reason newer than this build: the shared English sentence says the facts rather than nothing.
+      return describeAssignmentReason(reason, assigneeName);
   }
+}
+
+/** The rule that chose an agent, as a phrase ("VIP customer, you are a senior agent"). */
+export function describeRoutingBasis(t: Translate, basis: RoutingBasis, channel: Channel): string {
+  return t(`basis.${basis}`, { channel: t(channelKey(channel)) });
 }
 
 /** Time of day in the UI language, e.g. "10:42". */

@@ -6,6 +6,7 @@ import { App } from './components/App.js';
 import { initStore } from './store/appStore.js';
 import { StoreProvider } from './store/react.js';
 import './styles.css';
+import './routing.css';
 
 const { store } = initStore(getWorkstationApi());
 const container = document.getElementById('root');

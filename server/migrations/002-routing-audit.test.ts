@@ -38,7 +38,7 @@ describe('migration 002 routing audit', () => {
     insertTicket.run('GD20241108001', 1000);
     insertTicket.run('GD20241108002', 5000);
 
-    expect(migrate(db)).toEqual([2]);
+    expect(migrate(db, 2)).toEqual([2]);
     expect(appliedVersions(db)).toEqual([1, 2]);
     const times = db.prepare('SELECT id, last_assigned_at FROM users ORDER BY id').all();
     expect(times).toEqual([

@@ -4,11 +4,13 @@
 import type Database from 'better-sqlite3';
 import { migration001Initial } from './001-initial.js';
 import { migration002RoutingAudit } from './002-routing-audit.js';
+import { migration003FollowUp } from './003-follow-up.js';
+import { migration004RoutingEngine } from './004-routing-engine.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002RoutingAudit];
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002RoutingAudit, migration003FollowUp, migration004RoutingEngine];
 
 /** Versions already applied to this database, ascending. */
 export function appliedVersions(db: Database.Database): number[] {

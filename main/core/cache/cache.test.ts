@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Customer, Message, Ticket, TicketBundle, User } from '../../../shared/domain.js';
+import { defaultTicketRouting, type Customer, type Message, type Ticket, type TicketBundle, type User } from '../../../shared/domain.js';
 import type { Mutation } from '../../../shared/sync.js';
 import { openCache, type Cache } from './cache.js';
 
-const agent: User = { id: 'agent1', username: 'agent1', displayName: '李娜', role: 'agent', channels: ['phone', 'chat'], groups: [], tier: 1, senior: false };
+const agent: User = { id: 'agent1', username: 'agent1', displayName: '李娜', role: 'agent', channels: ['phone', 'chat'], groups: [], tier: 1, senior: false, languages: ['zh'] };
 
 function customer(id: string, name: string, phone: string | null = null): Customer {
   return { id, name, phone, email: null, socialId: null, vipTier: 0, createdAt: 1_000 };
@@ -33,6 +33,8 @@ function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
     completedAt: null,
     lastMessagePreview: '快递三天没动了',
     lastMessageAt: 1_000,
+    followUpAt: null,
+    routing: defaultTicketRouting(),
     ...overrides,
   };
 }
@@ -165,5 +167,65 @@ describe('the per-user cache', () => {
     expect(cache.reader.syncState()).toMatchObject({ bootstrapped: true, lastSeq: 50 });
     expect(cache.reader.outboxCount()).toBe(1);
     expect(cache.reader.ticketDetail('GD20240501001')?.notes).toMatchObject([{ id: 'note-1', pending: true }]);
+  });
+  it('sets priority (recomputing the SLA) and a follow-up optimistically, and rebases both onto a server snapshot', () => {
+    cache.writer.recordMutation({ mutationId: 'mut-p', kind: 'setPriority', ticketId: 'GD20240501001', priority: 'urgent', createdAt: 5_000 }, agent);
+    cache.writer.recordMutation({ mutationId: 'mut-f', kind: 'setFollowUp', ticketId: 'GD20240501001', followUpAt: 90_000, createdAt: 5_001 }, agent);
+    expect(cache.reader.ticket('GD20240501001')).toMatchObject({ priority: 'urgent', dueAt: 1_000 + 2 * 3_600_000, followUpAt: 90_000 });
+    cache.writer.applyChanges([{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { subject: '物流延迟（已催）', updatedAt: 4_000 }) }], 11, agent);
+    expect(cache.reader.ticket('GD20240501001')).toMatchObject({ subject: '物流延迟（已催）', priority: 'urgent', followUpAt: 90_000 });
+    // A queued ticket is not the agent's to re-prioritise.
+    const refused = cache.writer.recordMutation({ mutationId: 'mut-q', kind: 'setPriority', ticketId: 'GD20240501003', priority: 'low', createdAt: 5_002 }, agent);
+    expect(refused).toMatchObject({ ok: false, refusal: { code: 'forbidden' } });
+    expect(cache.reader.outboxCount()).toBe(2);
+  });
+
+  it('keeps drafts out of the outbox, sends one as a reply in one step, and discards another', () => {
+    expect(cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好，包裹已在派送中', createdAt: 5_000 })).toEqual({ ok: true });
+    expect(cache.writer.saveDraft({ id: 'd-2', ticketId: 'GD20240501001', text: '稍后电话联系您', createdAt: 5_001 })).toEqual({ ok: true });
+    expect(cache.writer.saveDraft({ id: 'd-3', ticketId: 'GD20240501999', text: '不存在的工单', createdAt: 5_002 })).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
+    expect(cache.reader.outboxCount()).toBe(0);
+    expect(cache.reader.ticketDetail('GD20240501001')?.drafts.map((d) => d.id)).toEqual(['d-1', 'd-2']);
+    expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows.find((r) => r.id === 'GD20240501001')).toMatchObject({ hasDraft: true, pending: false });
+
+    const sent = cache.writer.sendDraft('d-1', (draft) => ({ mutationId: 'mut-d', kind: 'reply', ticketId: draft.ticketId, messageId: 'msg-d', text: draft.text, createdAt: 6_000 }), agent);
+    expect(sent).toMatchObject({ ok: true, effect: { message: { id: 'msg-d', text: '您好，包裹已在派送中' } } });
+    expect(cache.reader.outbox(10).map((e) => e.mutation.mutationId)).toEqual(['mut-d']);
+    expect(cache.reader.draft('d-1')).toBeNull();
+    expect(cache.writer.sendDraft('d-1', () => { throw new Error('must not be called'); }, agent)).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
+    expect(cache.writer.discardDraft('d-2')).toBe(true);
+    expect(cache.writer.discardDraft('d-2')).toBe(false);
+    expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows.find((r) => r.id === 'GD20240501001')).toMatchObject({ hasDraft: false, pending: true });
+  });
+
+  it('keeps a draft when its reply cannot be recorded (nothing half-done)', () => {
+    cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好', createdAt: 5_000 });
+    cache.writer.applyChanges([{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { assigneeId: 'agent2', assigneeName: '赵强' }) }], 11, agent);
+    const outcome = cache.writer.sendDraft('d-1', (draft) => ({ mutationId: 'mut-d', kind: 'reply', ticketId: draft.ticketId, messageId: 'msg-d', text: draft.text, createdAt: 6_000 }), agent);
+    expect(outcome).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
+    expect(cache.reader.draft('d-1')).not.toBeNull();
+    expect(cache.reader.outboxCount()).toBe(0);
+  });
+
+  it('lists refusals newest first until they are dismissed', () => {
+    cache.writer.recordMutation({ mutationId: 'mut-1', kind: 'setStatus', ticketId: 'GD20240501001', status: 'awaiting_customer', createdAt: 5_000 }, agent);
+    cache.writer.recordMutation({ mutationId: 'mut-2', kind: 'setPriority', ticketId: 'GD20240501001', priority: 'low', createdAt: 5_001 }, agent);
+    const server = ticket('GD20240501001', { status: 'closed' });
+    cache.writer.applyPushResults(
+      [
+        { mutationId: 'mut-1', ok: false, code: 'invalid_transition', reason: '工单已关闭', ticket: server },
+        { mutationId: 'mut-2', ok: false, code: 'forbidden', reason: '工单已改派', ticket: server },
+      ],
+      agent,
+      6_000,
+    );
+    expect(cache.reader.ticket('GD20240501001')).toMatchObject({ status: 'closed', priority: 'normal' });
+    const listed = cache.reader.attention();
+    expect(listed.map((a) => a.reason)).toEqual(['工单已改派', '工单已关闭']);
+    expect(cache.reader.attentionCount()).toBe(2);
+    expect(cache.writer.dismissAttention(listed[0]!.id)).toBe(true);
+    expect(cache.writer.dismissAttention(listed[0]!.id)).toBe(false);
+    expect(cache.reader.attention().map((a) => a.reason)).toEqual(['工单已关闭']);
+    expect(cache.reader.attentionCount()).toBe(1);
   });
 });

@@ -11,16 +11,18 @@ import {
   CHANNELS,
   TICKET_STATUSES,
   canUserSeeTicket,
+  defaultTicketRouting,
   type AssignmentReason,
   type Channel,
   type Customer,
   type Message,
   type Ticket,
   type TicketBundle,
+  type TicketRouting,
   type TicketStatus,
   type User,
 } from '../../../shared/domain.js';
-import type { InboxResult, InboxRow, PendingMessage, PendingNote, TicketDetail } from '../../../shared/rpc.js';
+import type { Draft, InboxResult, InboxRow, PendingMessage, PendingNote, TicketDetail } from '../../../shared/rpc.js';
 import { mutationSchema, type BootstrapPage, type Change, type Mutation, type MutationResult } from '../../../shared/sync.js';
 import { applyMutationLocally, isLocalRefusal, type LocalEffect, type LocalRefusal } from '../localEffects.js';
 import { migrateCache } from './migrate.js';
@@ -55,6 +57,9 @@ export interface AttentionEntry {
   at: number;
 }
 
+/** Why a draft could not be sent or discarded. */
+export type DraftRefusal = LocalRefusal | { code: 'not_found'; message: string };
+
 /** The inbox filter as the renderer sends it. */
 export interface InboxFilter {
   channel: Channel | null;
@@ -79,7 +84,10 @@ export interface CacheReader {
   inbox(filter: InboxFilter): InboxResult;
   outbox(limit: number): OutboxEntry[];
   outboxCount(): number;
+  /** Refusals the agent has not dismissed, newest first. */
   attention(): AttentionEntry[];
+  attentionCount(): number;
+  draft(draftId: string): Draft | null;
 }
 
 /** Write side of the cache; each method is one transaction. */
@@ -92,10 +100,24 @@ export interface CacheWriter {
   applyChanges(changes: readonly Change[], upTo: number, viewer: User): string[];
   /** Forgets the sync position so the next connect bootstraps again; keeps the outbox. */
   requireRefetch(): void;
+  /**
+   * Stores the bundle that came with a routing offer, so the agent can open the ticket at
+   * once; a cached copy at least as new wins (the sync log stays the authority). Returns
+   * whether anything was written.
+   */
+  storeOfferedBundle(bundle: TicketBundle, viewer: User): boolean;
   /** Validates a mutation against the cached ticket, then writes its optimistic rows and the outbox row together. */
   recordMutation(mutation: Mutation, viewer: User): RecordOutcome;
   /** Applies the server's per-mutation acks: clears pending flags, or reverts refused mutations. */
   applyPushResults(results: readonly MutationResult[], viewer: User, at: number): PushOutcome;
+  /** Keeps a reply written offline as a draft (never sent by itself). */
+  saveDraft(draft: Draft): { ok: true } | { ok: false; refusal: { code: 'not_found'; message: string } };
+  /** Turns a draft into a reply mutation (optimistic rows + outbox row) and deletes the draft, in one transaction. */
+  sendDraft(draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome;
+  /** Deletes a draft; false when there was none. */
+  discardDraft(draftId: string): boolean;
+  /** Takes a refusal off the needs-attention list (kept in the table); false when unknown or already dismissed. */
+  dismissAttention(id: number): boolean;
 }
 
 /** An open cache file. */
@@ -128,6 +150,8 @@ interface TicketRow {
   completed_at: number | null;
   last_message_preview: string;
   last_message_at: number;
+  follow_up_at: number | null;
+  routing: string | null;
 }
 
 interface MessageRow {
@@ -152,6 +176,17 @@ interface NoteRow {
   text: string;
   created_at: number;
   pending: number;
+}
+
+interface DraftRow {
+  id: string;
+  ticket_id: string;
+  text: string;
+  created_at: number;
+}
+
+function draftFromRow(row: DraftRow): Draft {
+  return { id: row.id, ticketId: row.ticket_id, text: row.text, createdAt: row.created_at };
 }
 
 interface CustomerRow {
@@ -185,12 +220,19 @@ function ticketFromRow(row: TicketRow): Ticket {
     completedAt: row.completed_at,
     lastMessagePreview: row.last_message_preview,
     lastMessageAt: row.last_message_at,
+    followUpAt: row.follow_up_at,
+    // Stored by ticketParams from a validated ticket; NULL (rows from before routing) means the defaults.
+    routing: row.routing === null ? defaultTicketRouting() : (JSON.parse(row.routing) as TicketRouting),
   };
 }
 
-/** A ticket as statement parameters: the structured assignment reason is stored as JSON. */
-function ticketParams(ticket: Ticket): Omit<Ticket, 'assignmentReason'> & { assignmentReason: string | null } {
-  return { ...ticket, assignmentReason: ticket.assignmentReason === null ? null : JSON.stringify(ticket.assignmentReason) };
+/** A ticket as statement parameters: the structured assignment reason and routing are stored as JSON. */
+function ticketParams(ticket: Ticket): Omit<Ticket, 'assignmentReason' | 'routing'> & { assignmentReason: string | null; routing: string } {
+  return {
+    ...ticket,
+    assignmentReason: ticket.assignmentReason === null ? null : JSON.stringify(ticket.assignmentReason),
+    routing: JSON.stringify(ticket.routing),
+  };
 }
 
 function messageFromRow(row: MessageRow): PendingMessage {
@@ -235,7 +277,7 @@ function customerFromRow(row: CustomerRow): Customer {
 
 const TICKET_COLUMNS = `t.id, t.customer_id, t.channel, t.type, t.subject, t.priority, t.status, t.assignee_id, t.assignee_name,
   t.assignment_reason, t.created_at, t.updated_at, t.assigned_at, t.first_response_at, t.due_at, t.completed_at,
-  t.last_message_preview, t.last_message_at`;
+  t.last_message_preview, t.last_message_at, t.follow_up_at, t.routing`;
 
 /** A query term of at least this many characters uses the trigram index; shorter ones fall back to LIKE. */
 export const MIN_FTS_TERM_LENGTH = 3;
@@ -303,16 +345,23 @@ export function openCache(file: string): Cache {
     ticket: db.prepare<[string], TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = ?`),
     upsertTicket: db.prepare(`
       INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, assignee_id, assignee_name, assignment_reason,
-        created_at, updated_at, assigned_at, first_response_at, due_at, completed_at, last_message_preview, last_message_at, generation)
+        created_at, updated_at, assigned_at, first_response_at, due_at, completed_at, last_message_preview, last_message_at, follow_up_at, routing, generation)
       VALUES (@id, @customerId, @channel, @type, @subject, @priority, @status, @assigneeId, @assigneeName, @assignmentReason,
-        @createdAt, @updatedAt, @assignedAt, @firstResponseAt, @dueAt, @completedAt, @lastMessagePreview, @lastMessageAt,
+        @createdAt, @updatedAt, @assignedAt, @firstResponseAt, @dueAt, @completedAt, @lastMessagePreview, @lastMessageAt, @followUpAt, @routing,
         (SELECT generation FROM sync_state WHERE id = 1))
       ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, channel = excluded.channel, type = excluded.type,
         subject = excluded.subject, priority = excluded.priority, status = excluded.status, assignee_id = excluded.assignee_id,
         assignee_name = excluded.assignee_name, assignment_reason = excluded.assignment_reason, created_at = excluded.created_at,
         updated_at = excluded.updated_at, assigned_at = excluded.assigned_at, first_response_at = excluded.first_response_at,
         due_at = excluded.due_at, completed_at = excluded.completed_at, last_message_preview = excluded.last_message_preview,
-        last_message_at = excluded.last_message_at, generation = excluded.generation`),
+        last_message_at = excluded.last_message_at, follow_up_at = excluded.follow_up_at, routing = excluded.routing, generation = excluded.generation`),
+    /** A local effect never changes what the search index holds (id, subject, customer), so it leaves the FTS triggers alone. */
+    updateTicketState: db.prepare(`
+      UPDATE tickets SET channel = @channel, type = @type, priority = @priority, status = @status, assignee_id = @assigneeId,
+        assignee_name = @assigneeName, assignment_reason = @assignmentReason, created_at = @createdAt, updated_at = @updatedAt,
+        assigned_at = @assignedAt, first_response_at = @firstResponseAt, due_at = @dueAt, completed_at = @completedAt,
+        last_message_preview = @lastMessagePreview, last_message_at = @lastMessageAt, follow_up_at = @followUpAt, routing = @routing
+      WHERE id = @id`),
     deleteTicket: db.prepare<[string]>('DELETE FROM tickets WHERE id = ?'),
     deleteTicketMessages: db.prepare<[string]>('DELETE FROM messages WHERE ticket_id = ?'),
     deleteTicketNotes: db.prepare<[string]>('DELETE FROM notes WHERE ticket_id = ?'),
@@ -370,8 +419,15 @@ export function openCache(file: string): Cache {
       'INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     attention: db.prepare<[], { id: number; ticket_id: string; mutation_id: string; kind: Mutation['kind']; code: string; reason: string; at: number }>(
-      'SELECT id, ticket_id, mutation_id, kind, code, reason, at FROM attention ORDER BY id',
+      'SELECT id, ticket_id, mutation_id, kind, code, reason, at FROM attention WHERE dismissed = 0 ORDER BY id DESC',
     ),
+    attentionCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM attention WHERE dismissed = 0'),
+    dismissAttention: db.prepare<[number]>('UPDATE attention SET dismissed = 1 WHERE id = ? AND dismissed = 0'),
+
+    insertDraft: db.prepare<[string, string, string, number]>('INSERT INTO drafts (id, ticket_id, text, created_at) VALUES (?, ?, ?, ?)'),
+    draft: db.prepare<[string], DraftRow>('SELECT id, ticket_id, text, created_at FROM drafts WHERE id = ?'),
+    draftsForTicket: db.prepare<[string], DraftRow>('SELECT id, ticket_id, text, created_at FROM drafts WHERE ticket_id = ? ORDER BY created_at, id'),
+    deleteDraft: db.prepare<[string]>('DELETE FROM drafts WHERE id = ?'),
   };
 
   const inboxStatements = new Map<string, Database.Statement>();
@@ -437,7 +493,7 @@ export function openCache(file: string): Cache {
   }
 
   function writeEffect(effect: LocalEffect): void {
-    stmt.upsertTicket.run(ticketParams(effect.ticket));
+    stmt.updateTicketState.run(ticketParams(effect.ticket));
     if (effect.message) stmt.insertPendingMessage.run(effect.message);
     if (effect.note) stmt.insertPendingNote.run(effect.note);
   }
@@ -456,6 +512,20 @@ export function openCache(file: string): Cache {
         ticket = outcome.ticket;
       }
     }
+  }
+
+  function notCached(ticketId: string): { code: 'not_found'; message: string } {
+    return { code: 'not_found', message: `Ticket ${ticketId} is not in this workstation's cache.` };
+  }
+
+  function recordMutationInside(mutation: Mutation, viewer: User): RecordOutcome {
+    const ticket = readTicket(mutation.ticketId);
+    if (!ticket) return { ok: false, refusal: notCached(mutation.ticketId) };
+    const outcome = applyMutationLocally(ticket, mutation, viewer);
+    if (isLocalRefusal(outcome)) return { ok: false, refusal: outcome };
+    writeEffect(outcome);
+    stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
+    return { ok: true, effect: outcome };
   }
 
   function queryCounts<K extends string>(sql: string, params: unknown[], keys: readonly K[]): Record<K, number> {
@@ -493,6 +563,7 @@ export function openCache(file: string): Cache {
         notes: stmt.notes.all(ticketId).map(noteFromRow),
         customerTickets: stmt.customerTickets.all(ticket.customerId, ticketId).map(ticketFromRow),
         pending: (stmt.ticketHasOutbox.get(ticketId)?.n ?? 0) > 0,
+        drafts: stmt.draftsForTicket.all(ticketId).map(draftFromRow),
       };
     },
     inbox(filter) {
@@ -508,11 +579,12 @@ export function openCache(file: string): Cache {
       const statusParam = filter.status ? [filter.status] : [];
 
       const rowsSql = `SELECT ${TICKET_COLUMNS}, c.name AS customer_name,
-          EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending
+          EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
+          EXISTS (SELECT 1 FROM drafts d WHERE d.ticket_id = t.id) AS has_draft
         ${from} ${where([...channelCond, ...statusCond])}
         ORDER BY t.last_message_at DESC, t.id DESC LIMIT ?`;
       const rows = inboxStatement(rowsSql).all(...channelParam, ...statusParam, ...search.params, INBOX_ROW_LIMIT) as Array<
-        TicketRow & { customer_name: string | null; pending: number }
+        TicketRow & { customer_name: string | null; pending: number; has_draft: number }
       >;
 
       const channelCounts = queryCounts(
@@ -526,7 +598,10 @@ export function openCache(file: string): Cache {
         TICKET_STATUSES,
       );
       return {
-        rows: rows.map((row): InboxRow => ({ ...ticketFromRow(row), customerName: row.customer_name ?? '', pending: row.pending === 1 })),
+        rows: rows.map((row): InboxRow => ({ ...ticketFromRow(row), customerName: row.customer_name ?? '',
+          pending: row.pending === 1,
+          hasDraft: row.has_draft === 1,
+        })),
         channelCounts,
         statusCounts,
       };
@@ -547,6 +622,13 @@ export function openCache(file: string): Cache {
         reason: row.reason,
         at: row.at,
       }));
+    },
+    attentionCount() {
+      return stmt.attentionCount.get()?.n ?? 0;
+    },
+    draft(draftId) {
+      const row = stmt.draft.get(draftId);
+      return row ? draftFromRow(row) : null;
     },
   };
 
@@ -584,15 +666,29 @@ export function openCache(file: string): Cache {
     requireRefetch: db.transaction(() => {
       stmt.requireRefetch.run();
     }),
-    recordMutation: db.transaction((mutation: Mutation, viewer: User): RecordOutcome => {
-      const ticket = readTicket(mutation.ticketId);
-      if (!ticket) return { ok: false, refusal: { code: 'not_found', message: `Ticket ${mutation.ticketId} is not in this workstation's cache.` } };
-      const outcome = applyMutationLocally(ticket, mutation, viewer);
-      if (isLocalRefusal(outcome)) return { ok: false, refusal: outcome };
-      writeEffect(outcome);
-      stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
-      return { ok: true, effect: outcome };
+    storeOfferedBundle: db.transaction((bundle: TicketBundle, viewer: User) => {
+      const cached = readTicket(bundle.ticket.id);
+      if (cached && cached.updatedAt >= bundle.ticket.updatedAt) return false;
+      storeBundle(bundle, viewer);
+      rebase([bundle.ticket.id], viewer);
+      return true;
     }),
+    recordMutation: db.transaction(recordMutationInside),
+    saveDraft: db.transaction((draft: Draft) => {
+      if (!readTicket(draft.ticketId)) return { ok: false as const, refusal: notCached(draft.ticketId) };
+      stmt.insertDraft.run(draft.id, draft.ticketId, draft.text, draft.createdAt);
+      return { ok: true as const };
+    }),
+    sendDraft: db.transaction((draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome => {
+      const row = stmt.draft.get(draftId);
+      if (!row) return { ok: false, refusal: { code: 'not_found', message: `There is no draft ${draftId}; it may have been sent or discarded already.` } };
+      const outcome = recordMutationInside(toMutation(draftFromRow(row)), viewer);
+      // The draft goes only together with its outbox row: never both, never neither.
+      if (outcome.ok) stmt.deleteDraft.run(draftId);
+      return outcome;
+    }),
+    discardDraft: db.transaction((draftId: string) => stmt.deleteDraft.run(draftId).changes > 0),
+    dismissAttention: db.transaction((id: number) => stmt.dismissAttention.run(id).changes > 0),
     applyPushResults: db.transaction((results: readonly MutationResult[], viewer: User, at: number): PushOutcome => {
       const touched = new Set<string>();
       const attention: PushOutcome['attention'] = [];

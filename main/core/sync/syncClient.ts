@@ -25,6 +25,7 @@ export const PUSH_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const RECONNECT_DELAY_MS = 1_000;
 export const RECONNECT_DELAY_MAX_MS = 30_000;
+export const RECONNECT_JITTER = 0.5;
 
 /** The parts of the connection state the sync client decides. */
 export interface SyncStatusPatch {
@@ -41,6 +42,9 @@ export interface SyncClientOptions {
   user: User;
   cache: Cache;
   now: () => number;
+  /** Reconnect backoff: first delay and cap (ms); defaults 1 s and 30 s. */
+  reconnectDelayMs?: number;
+  reconnectDelayMaxMs?: number;
   onStatus(patch: SyncStatusPatch): void;
   /** Tickets changed in the cache; an empty list means "reload everything". */
   onChanged(ticketIds: string[]): void;
@@ -57,9 +61,12 @@ export interface SyncClient {
   kick(): void;
   /** Disconnects for good; the cache is not touched afterwards. */
   stop(): void;
+  /** The session's one socket, shared with the routing requests and pushes (main/core/routing). */
+  readonly socket: WorkstationSocket;
 }
 
-type WorkstationSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+/** The typed socket.io client socket of one session. */
+export type WorkstationSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export function cannotReachMessage(serverUrl: string): string {
   return `Cannot reach the server at ${serverUrl}`;
@@ -67,15 +74,18 @@ export function cannotReachMessage(serverUrl: string): string {
 
 export function startSyncClient(options: SyncClientOptions): SyncClient {
   const { cache, user } = options;
+  const delayMin = options.reconnectDelayMs ?? RECONNECT_DELAY_MS;
+  const delayMax = options.reconnectDelayMaxMs ?? RECONNECT_DELAY_MAX_MS;
   const socket: WorkstationSocket = io(options.serverUrl, {
     auth: { token: options.token, clientId: options.clientId },
     autoConnect: false,
     forceNew: true,
     transports: ['websocket'],
     reconnection: true,
-    reconnectionDelay: RECONNECT_DELAY_MS,
-    reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
-    randomizationFactor: 0.5,
+    // Exponential backoff with ±50 % jitter: 1,000 agents coming back at once spread out.
+    reconnectionDelay: delayMin,
+    reconnectionDelayMax: delayMax,
+    randomizationFactor: RECONNECT_JITTER,
     timeout: 10_000,
   });
 
@@ -122,7 +132,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     const reason = error instanceof Error ? error.message : String(error);
     options.onStatus({ status: 'syncing', lastError: `Sync failed (${reason}); retrying`, progress: null });
     // Back off like the socket's own reconnection, so a server in trouble is not hammered.
-    const delay = Math.min(RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS * 2 ** retryAttempt) * (0.5 + Math.random());
+    const delay = Math.min(delayMax, delayMin * 2 ** retryAttempt) * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * Math.random());
     retryAttempt += 1;
     later(delay, () => {
       if (current(taskEpoch) && socket.connected) enqueue(catchUp);
@@ -263,7 +273,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     if (stopped) return;
     options.onStatus({ status: 'offline', progress: null });
     // A server-side disconnect turns automatic reconnection off; the token may be revoked, so try and find out.
-    if (reason === 'io server disconnect') later(RECONNECT_DELAY_MS, () => socket.connect());
+    if (reason === 'io server disconnect') later(delayMin * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * Math.random()), () => socket.connect());
   });
 
   socket.on('connect_error', (error) => {
@@ -274,7 +284,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     }
     options.onStatus({ status: 'offline', progress: null, lastError: cannotReachMessage(options.serverUrl) });
     // Errors from the server's middleware stop the manager's reconnection; keep trying ourselves.
-    if (!socket.active) later(RECONNECT_DELAY_MAX_MS / 2, () => socket.connect());
+    if (!socket.active) later((delayMax / 2) * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * Math.random()), () => socket.connect());
   });
 
   socket.on('sync:changes', (batch) => enqueue((taskEpoch) => applyLive(batch, taskEpoch)));
@@ -284,6 +294,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
 
   return {
     kick,
+    socket,
     stop() {
       if (stopped) return;
       stopped = true;

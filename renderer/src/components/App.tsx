@@ -1,24 +1,34 @@
 import { useAppStore, useT } from '../store/react.js';
-import { AttentionBanner } from './AttentionBanner.js';
+import { AttentionDialog } from './AttentionDialog.js';
 import { Header } from './Header.js';
 import { Inbox } from './Inbox.js';
+import { OfferCards } from './OfferCards.js';
+import { RoutingNotice } from './RoutingNotice.js';
 import { SignIn } from './SignIn.js';
+import { TeamView } from './TeamView.js';
 import { TicketPane } from './TicketPane.js';
 
 export function App() {
   const t = useT();
   const sessionChecked = useAppStore((s) => s.sessionChecked);
   const signedIn = useAppStore((s) => s.user !== null);
+  const view = useAppStore((s) => s.view);
   if (!sessionChecked) return <p className="splash muted">{t('inbox.loading')}</p>;
   if (!signedIn) return <SignIn />;
   return (
     <div className="workstation">
       <Header />
-      <AttentionBanner />
-      <main className="workspace">
-        <Inbox />
-        <TicketPane />
-      </main>
+      <RoutingNotice />
+      {view === 'team' ? (
+        <TeamView />
+      ) : (
+        <main className="workspace">
+          <Inbox />
+          <TicketPane />
+        </main>
+      )}
+      <OfferCards />
+      <AttentionDialog />
     </div>
   );
 }

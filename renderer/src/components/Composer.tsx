@@ -27,6 +27,8 @@ export function Composer({ ticketId }: { ticketId: string }) {
       reply: state.replyDrafts[ticketId] ?? '',
       note: state.noteDrafts[ticketId] ?? '',
       sendingReply: state.sendingReply,
+      // Anything but online means the reply would not reach the server now: keep it as a draft.
+      offline: state.connection.status !== 'online',
       addingNote: state.addingNote,
       setReplyDraft: state.setReplyDraft,
       setNoteDraft: state.setNoteDraft,
@@ -44,15 +46,22 @@ export function Composer({ ticketId }: { ticketId: string }) {
           void s.sendReply();
         }}
       >
-        <label htmlFor={replyId} className="compose-label">
-          {t('ticket.reply')}
-        </label>
+        <div className="compose-head">
+          <label htmlFor={replyId} className="compose-label">
+            {t('ticket.reply')}
+          </label>
+          {s.offline ? (
+            <span id={`${replyId}-hint`} className="offline-hint">
+              {t('ticket.offlineHint')}
+            </span>
+          ) : null}
+        </div>
         <LengthHint text={s.reply} />
         <textarea
           id={replyId}
           rows={3}
           value={s.reply}
-          placeholder={t('ticket.replyPlaceholder')}
+          placeholder={s.offline ? t('ticket.replyPlaceholderOffline') : t('ticket.replyPlaceholder')}
           onChange={(e) => s.setReplyDraft(e.target.value)}
           onKeyDown={(e) => {
             if (isSubmitChord(e)) {
@@ -61,8 +70,13 @@ export function Composer({ ticketId }: { ticketId: string }) {
             }
           }}
         />
-        <button type="submit" className="primary" disabled={s.sendingReply || s.reply.trim() === ''}>
-          {s.sendingReply ? t('ticket.sending') : t('ticket.send')}
+        <button
+          type="submit"
+          className="primary"
+          disabled={s.sendingReply || s.reply.trim() === ''}
+          aria-describedby={s.offline ? `${replyId}-hint` : undefined}
+        >
+          {s.sendingReply ? t('ticket.sending') : s.offline ? t('ticket.saveDraft') : t('ticket.send')}
         </button>
       </form>
       <form

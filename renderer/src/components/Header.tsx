@@ -3,17 +3,19 @@ import type { ConnectionState } from '../../../shared/rpc.js';
 import { formatClock, type Language, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { LanguageSelect } from './LanguageSelect.js';
+import { PresenceSelect } from './PresenceSelect.js';
+import { ViewSwitch } from './ViewSwitch.js';
 
 function connectionLabel(t: Translate, language: Language, connection: ConnectionState): string {
   switch (connection.status) {
     case 'online':
       return t('connection.online');
     case 'connecting':
-      return t('connection.connecting');
+      return t('connection.reconnecting');
     case 'syncing':
       return connection.progress
         ? t('connection.syncing', { done: connection.progress.done, total: connection.progress.total })
-        : t('connection.syncingNoProgress');
+        : t('connection.reconnecting');
     case 'offline':
       return t('connection.offline', { time: formatClock(language, connection.since) });
     case 'signed_out':
@@ -23,9 +25,16 @@ function connectionLabel(t: Translate, language: Language, connection: Connectio
 
 export function Header() {
   const t = useT();
-  const { user, connection, language, signOut } = useAppStore(
-    useShallow((s) => ({ user: s.user, connection: s.connection, language: s.language, signOut: s.signOut })),
+  const { user, connection, language, signOut, openAttention } = useAppStore(
+    useShallow((s) => ({
+      user: s.user,
+      connection: s.connection,
+      language: s.language,
+      signOut: s.signOut,
+      openAttention: s.openAttention,
+    })),
   );
+  const attentionCount = connection.attentionCount ?? 0;
   return (
     <header className="app-header">
       <div className="brand">{t('app.name')}</div>
@@ -43,11 +52,28 @@ export function Header() {
             {t('header.pending', { n: connection.pendingCount })}
           </span>
         ) : null}
+        {connection.offlineSession ? (
+          <span className="offline-session" title={t('header.signedInOfflineTitle')}>
+            {t('header.signedInOffline')}
+          </span>
+        ) : null}
+        {/* A live region, so a new refusal is announced without taking focus. */}
+        <span aria-live="polite" className="attention-slot">
+          {attentionCount > 0 ? (
+            <button type="button" className="attention-button" onClick={() => void openAttention()}>
+              {t('header.attention', { n: attentionCount })}
+            </button>
+          ) : null}
+        </span>
         {connection.lastError && connection.status !== 'online' ? (
-          <span className="connection-error">{connection.lastError}</span>
+          <span className="connection-error" title={connection.lastError}>
+            {connection.lastError}
+          </span>
         ) : null}
       </div>
       <div className="header-right">
+        <ViewSwitch />
+        <PresenceSelect />
         <LanguageSelect />
         {user ? (
           <span className="current-user" title={user.username}>

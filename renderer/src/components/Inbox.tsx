@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { CHANNELS, TICKET_STATUSES, ticketStatusSchema, type Channel } from '../../../shared/domain.js';
 import { channelKey, statusKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
+import { BulkBar } from './BulkBar.js';
 import { errorText } from './errorText.js';
 import { InboxRow } from './InboxRow.js';
 
@@ -163,6 +164,7 @@ export function Inbox() {
         ))}
       </select>
       <div className="inbox-body">
+        <BulkBar />
         {state.inboxError ? (
           <p role="alert" className="inline-error">
             {errorText(t, state.inboxError)}

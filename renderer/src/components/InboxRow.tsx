@@ -1,9 +1,30 @@
 import { memo } from 'react';
 import type { InboxRow as InboxRowData } from '../../../shared/rpc.js';
-import { describeAssignment, priorityKey, statusKey } from '../i18n.js';
-import { useT } from '../store/react.js';
+import { describeAssignment, formatDateTime, priorityKey, statusKey } from '../i18n.js';
+import { useAppStore, useT } from '../store/react.js';
+import { BulkCheckbox, RowRoutingBadges } from './BulkCheckbox.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { SlaCountdown } from './SlaCountdown.js';
+import { useNow } from './useNow.js';
+
+/** The follow-up reminder of a row; turns red once it is due. Ticks with the shared clock. */
+function FollowUpMarker({ followUpAt }: { followUpAt: number }) {
+  const t = useT();
+  const now = useNow();
+  const language = useAppStore((s) => s.language);
+  const overdue = followUpAt <= now;
+  const time = formatDateTime(language, followUpAt);
+  return (
+    <span className={`follow-up-marker${overdue ? ' overdue' : ''}`}>
+      {/* An SVG, not an emoji: agents' machines often have no colour-emoji font. */}
+      <svg viewBox="0 0 24 24" width="12" height="12" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" aria-hidden="true" focusable="false">
+        <circle cx="12" cy="13" r="8" />
+        <path d="M12 9v4l2.5 2.5M5 3 2 6M19 3l3 3" />
+      </svg>
+      <span>{t(overdue ? 'inbox.followUpOverdue' : 'inbox.followUp', { time })}</span>
+    </span>
+  );
+}
 
 interface InboxRowProps {
   row: InboxRowData;
@@ -36,6 +57,7 @@ export const InboxRow = memo(function InboxRow({ row, index, selected, open, onS
       }}
     >
       <div className="row-line row-top">
+        <BulkCheckbox ticketId={row.id} />
         <ChannelIcon channel={row.channel} />
         <span className="ticket-id">{row.id}</span>
         <span className="customer-name">{row.customerName}</span>
@@ -43,11 +65,18 @@ export const InboxRow = memo(function InboxRow({ row, index, selected, open, onS
       </div>
       <div className="row-line row-subject">
         <span className="subject">{row.subject || row.lastMessagePreview}</span>
+        <RowRoutingBadges ticket={row} />
         <span className={`priority-badge priority-${row.priority}`}>{t(priorityKey(row.priority))}</span>
       </div>
       <div className="row-line row-bottom">
         <span className={`status-label status-${row.status}`}>{t(statusKey(row.status))}</span>
         {row.pending ? <span className="pending-marker">{t('inbox.pending')}</span> : null}
+        {row.hasDraft ? (
+          <span className="draft-marker" title={t('inbox.draftTitle')}>
+            {t('inbox.draft')}
+          </span>
+        ) : null}
+        {row.followUpAt !== null && row.followUpAt !== undefined ? <FollowUpMarker followUpAt={row.followUpAt} /> : null}
         <span className="assignment-reason">{reason}</span>
       </div>
     </li>

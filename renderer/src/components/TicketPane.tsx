@@ -1,14 +1,18 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { STATUS_TRANSITIONS, ticketStatusSchema, type Ticket } from '../../../shared/domain.js';
+import { PRIORITIES, STATUS_TRANSITIONS, prioritySchema, ticketStatusSchema, type Ticket } from '../../../shared/domain.js';
 import { channelKey, formatDateTime, priorityKey, statusKey, typeKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { Composer } from './Composer.js';
 import { CustomerPanel } from './CustomerPanel.js';
+import { DraftList } from './DraftList.js';
+import { EscalateButton, EscalationStatus, PinSelect } from './EscalationControls.js';
 import { errorText } from './errorText.js';
+import { RoutingHistory } from './RoutingHistory.js';
 import { SlaCountdown } from './SlaCountdown.js';
 import { Timeline } from './Timeline.js';
+import { useNow } from './useNow.js';
 
 /** The status control offers the current status and only the transitions allowed from it. */
 function StatusSelect({ ticket }: { ticket: Ticket }) {
@@ -41,6 +45,108 @@ function StatusSelect({ ticket }: { ticket: Ticket }) {
   );
 }
 
+/** Works offline like every other change: shown at once, marked pending until the server has it. */
+function PrioritySelect({ ticket }: { ticket: Ticket }) {
+  const t = useT();
+  const id = useId();
+  const { settingPriority, setPriority } = useAppStore(
+    useShallow((s) => ({ settingPriority: s.settingPriority, setPriority: s.setPriority })),
+  );
+  return (
+    <span className="field-control">
+      <label htmlFor={id}>{t('ticket.priority')}</label>
+      <select
+        id={id}
+        className={`priority-select priority-${ticket.priority}`}
+        value={ticket.priority}
+        disabled={settingPriority}
+        aria-busy={settingPriority}
+        onChange={(e) => {
+          const parsed = prioritySchema.safeParse(e.target.value);
+          if (parsed.success) void setPriority(parsed.data);
+        }}
+      >
+        {PRIORITIES.map((priority) => (
+          <option key={priority} value={priority}>
+            {t(priorityKey(priority))}
+          </option>
+        ))}
+      </select>
+    </span>
+  );
+}
+
+/** `YYYY-MM-DDTHH:mm` in local time, the value format of `<input type="datetime-local">`. */
+function toLocalInputValue(epochMs: number): string {
+  const d = new Date(epochMs);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** The inverse of `toLocalInputValue`; null for an empty or unreadable value. */
+function fromLocalInputValue(value: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return null;
+  // Without an offset, ECMAScript reads a date-time string as local time, as the input means it.
+  const epochMs = new Date(value).getTime();
+  return Number.isFinite(epochMs) && epochMs >= 0 ? epochMs : null;
+}
+
+/** The follow-up reminder (回访): pick a time and Set it, or Clear it. */
+function FollowUpControl({ ticket }: { ticket: Ticket }) {
+  const t = useT();
+  const id = useId();
+  const now = useNow();
+  const { language, settingFollowUp, setFollowUp } = useAppStore(
+    useShallow((s) => ({ language: s.language, settingFollowUp: s.settingFollowUp, setFollowUp: s.setFollowUp })),
+  );
+  const [value, setValue] = useState(ticket.followUpAt === null ? '' : toLocalInputValue(ticket.followUpAt));
+  const [invalid, setInvalid] = useState(false);
+  const chosen = fromLocalInputValue(value);
+  const overdue = ticket.followUpAt !== null && ticket.followUpAt <= now;
+  return (
+    <span className="field-control follow-up-control">
+      <label htmlFor={id}>{t('ticket.followUp')}</label>
+      <input
+        id={id}
+        type="datetime-local"
+        value={value}
+        aria-invalid={invalid || undefined}
+        onChange={(e) => {
+          setValue(e.target.value);
+          setInvalid(false);
+        }}
+      />
+      <button
+        type="button"
+        disabled={settingFollowUp || chosen === ticket.followUpAt}
+        onClick={() => {
+          if (chosen === null) setInvalid(true);
+          else void setFollowUp(chosen);
+        }}
+      >
+        {t('ticket.followUpSet')}
+      </button>
+      <button
+        type="button"
+        disabled={settingFollowUp || ticket.followUpAt === null}
+        onClick={() => {
+          setValue('');
+          void setFollowUp(null);
+        }}
+      >
+        {t('ticket.followUpClear')}
+      </button>
+      <span className={`follow-up-state${overdue ? ' overdue' : ''}`} role={invalid ? 'alert' : undefined}>
+        {invalid
+          ? t('ticket.followUpInvalid')
+          : ticket.followUpAt === null
+            ? t('ticket.followUpNone')
+            : t(overdue ? 'ticket.followUpOverdue' : 'ticket.followUpDue', { time: formatDateTime(language, ticket.followUpAt) })}
+      </span>
+    </span>
+  );
+}
+
 function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean }) {
   const t = useT();
   const language = useAppStore((s) => s.language);
@@ -59,10 +165,6 @@ function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean })
           {t(channelKey(ticket.channel))}
         </span>
         <span className="meta-item">
-          <span className="meta-label">{t('ticket.priority')}</span>
-          <span className={`priority-badge priority-${ticket.priority}`}>{t(priorityKey(ticket.priority))}</span>
-        </span>
-        <span className="meta-item">
           <span className="meta-label">{t('ticket.type')}</span>
           {t(typeKey(ticket.type))}
         </span>
@@ -79,6 +181,14 @@ function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean })
           <SlaCountdown ticket={ticket} />
         </span>
       </div>
+      <div className="ticket-controls">
+        <PrioritySelect ticket={ticket} />
+        {/* Keyed by the stored reminder, so the picker shows it again after a change from elsewhere. */}
+        <FollowUpControl key={`${ticket.id}:${ticket.followUpAt ?? ''}`} ticket={ticket} />
+        <PinSelect ticket={ticket} />
+        <EscalateButton key={ticket.id} ticket={ticket} />
+      </div>
+      <EscalationStatus ticket={ticket} />
     </header>
   );
 }
@@ -122,7 +232,7 @@ export function TicketPane() {
     );
   }
 
-  const { ticket, customer, messages, notes, customerTickets, pending } = s.detail;
+  const { ticket, customer, messages, notes, customerTickets, pending, drafts } = s.detail;
   return (
     <section className="ticket-pane" aria-label={ticket.id}>
       <div className="ticket-main">
@@ -136,9 +246,13 @@ export function TicketPane() {
             </button>
           </div>
         ) : null}
+        <DraftList drafts={drafts ?? []} />
         <Composer ticketId={ticket.id} />
       </div>
-      <CustomerPanel customer={customer} tickets={customerTickets} currentId={ticket.id} />
+      <div className="side-column">
+        <CustomerPanel customer={customer} tickets={customerTickets} currentId={ticket.id} />
+        <RoutingHistory />
+      </div>
     </section>
   );
 }

@@ -63,6 +63,9 @@ describe('the renderer store on the real core', () => {
     expect(await store.getState().signIn('agent_wang', TEST_PASSWORD)).toBe(true);
     expect(store.getState().user?.displayName).toBe('王芳');
     await vi.waitFor(() => expect(store.getState().rows.map((r) => r.id)).toContain(ticketId), { timeout: 10_000 });
+    // Rows arrive during the bootstrap, before the link reports online; a reply written
+    // before then is (rightly) kept as a draft, which is not what the next tests exercise.
+    await vi.waitFor(() => expect(store.getState().connection.status).toBe('online'), { timeout: 10_000 });
     const row = store.getState().rows.find((r) => r.id === ticketId)!;
     expect(row.customerName).toBe('张伟');
     expect(store.getState().channelCounts.chat).toBeGreaterThanOrEqual(1);

@@ -5,8 +5,10 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { applyDocumentLanguage } from '../i18n.js';
+import { createAttentionSlice } from './attentionSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
+import { createRoutingSlice } from './routingSlice.js';
 import { createSessionSlice } from './sessionSlice.js';
 import { createTicketSlice } from './ticketSlice.js';
 import type { AppState } from './types.js';
@@ -21,6 +23,8 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createInboxSlice(api)(...a),
     ...createTicketSlice(api)(...a),
     ...createUiSlice()(...a),
+    ...createAttentionSlice(api)(...a),
+    ...createRoutingSlice(api)(...a),
   }));
 }
 
@@ -59,8 +63,29 @@ export function initStore(api: WorkstationApi): InitializedStore {
   const store = createAppStore(api);
   const refreshInbox = coalesce(() => store.getState().loadInbox());
   const refreshTicket = coalesce(() => store.getState().reloadTicket());
+  const refreshAudit = coalesce(() => store.getState().loadAudit());
 
   const unsubscribers = [
+    // Routing: presence, offers and (for leads) the team board are pushed by the core.
+    api.on('presence', (presence) => {
+      if (store.getState().user) store.getState().applyPresence(presence);
+    }),
+    api.on('offers', ({ offers }) => {
+      if (store.getState().user) store.getState().applyOffers(offers);
+    }),
+    api.on('agents', ({ agents }) => {
+      if (store.getState().user) store.getState().applyAgents(agents);
+    }),
+    // Signing in (or a restored session) loads presence, offers and the team; opening a ticket loads its routing history.
+    store.subscribe((state, previous) => {
+      if (state.user && state.user !== previous.user) void state.loadRouting();
+      if (state.openTicketId !== previous.openTicketId) void state.loadAudit();
+      // Back online: what needed the server (history, team board) can load now.
+      if (state.user && state.connection.status === 'online' && previous.connection.status !== 'online') {
+        void state.loadAudit();
+        void state.loadAgents();
+      }
+    }),
     api.on('connection', (connection) => store.getState().applyConnection(connection)),
     api.on('changed', ({ ticketIds }) => {
       const state = store.getState();
@@ -70,11 +95,14 @@ export function initStore(api: WorkstationApi): InitializedStore {
       if (!open) return;
       const related = new Set([open, ...(state.detail?.customerTickets.map((t) => t.id) ?? [])]);
       if (ticketIds.length === 0 || ticketIds.some((id) => related.has(id))) refreshTicket();
+      if (ticketIds.length === 0 || ticketIds.includes(open)) refreshAudit();
     }),
-    api.on('attention', ({ ticketId, reason }) => {
+    api.on('attention', ({ ticketId }) => {
       const state = store.getState();
-      state.addAttention(ticketId, reason);
-      // The refused change was reverted in the cache; show the reverted state now.
+      if (!state.user) return;
+      // The core keeps the refusal in its list (the count arrives with the connection
+      // state) and has reverted the change; show the list's new item and the reverted state.
+      if (state.attentionOpen) void state.loadAttention();
       refreshInbox();
       if (state.openTicketId === ticketId) refreshTicket();
     }),

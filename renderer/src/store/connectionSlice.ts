@@ -9,13 +9,19 @@ const INITIAL_CONNECTION: ConnectionState = {
   pendingCount: 0,
   progress: null,
   lastError: null,
+  attentionCount: 0,
+  offlineSession: false,
 };
 
 export function createConnectionSlice(): StateCreator<AppState, [], [], ConnectionSlice> {
   return (set, get) => ({
     connection: INITIAL_CONNECTION,
     applyConnection(connection) {
+      const previousCount = get().connection.attentionCount;
       set({ connection });
+      // The open "needs attention" list follows the core's count (a new refusal, or a
+      // dismissal from another window).
+      if (get().attentionOpen && connection.attentionCount !== previousCount) void get().loadAttention();
       // The core ended the session (e.g. the token expired): back to the sign-in screen.
       if (connection.status === 'signed_out' && get().user) resetSignedOut(set);
     },

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
+import { ROUTING_SIGNED_OUT } from './routingSlice.js';
 import type { AppState, SessionSlice } from './types.js';
 
 export function createSessionSlice(api: WorkstationApi): StateCreator<AppState, [], [], SessionSlice> {
@@ -63,6 +64,9 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     actionError: null,
     replyDrafts: {},
     noteDrafts: {},
-    attention: [],
+    attentionOpen: false,
+    attentionItems: [],
+    attentionError: null,
+    ...ROUTING_SIGNED_OUT,
   });
 }

@@ -1,4 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
+import type { Ticket } from '../../../shared/domain.js';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, TicketSlice } from './types.js';
@@ -24,6 +25,56 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     }
   }
 
+  type Busy = 'settingStatus' | 'settingPriority' | 'settingFollowUp';
+
+  /**
+   * A change to the open ticket's fields: the core answers with the ticket as it now is
+   * locally (marked pending until the server acknowledges it), which is shown at once.
+   */
+  async function changeTicket(
+    set: (partial: Partial<AppState>) => void,
+    get: () => AppState,
+    busy: Busy,
+    change: (ticketId: string) => Promise<Ticket>,
+  ): Promise<boolean> {
+    const ticketId = get().openTicketId;
+    if (!ticketId || !get().detail || get()[busy]) return false;
+    set({ [busy]: true, actionError: null });
+    try {
+      const ticket = await change(ticketId);
+      const current = get().detail;
+      if (current && current.ticket.id === ticket.id) set({ detail: { ...current, ticket, pending: true } });
+      set({ [busy]: false });
+      void get().reloadTicket();
+      void get().loadInbox();
+      return true;
+    } catch (error) {
+      set({ [busy]: false, actionError: toUiError(error) });
+      return false;
+    }
+  }
+
+  /** Sends or discards an offline draft, then shows the ticket and inbox as the core now has them. */
+  async function settleDraft(
+    set: (partial: Partial<AppState>) => void,
+    get: () => AppState,
+    draftId: string,
+    action: () => Promise<unknown>,
+  ): Promise<boolean> {
+    if (get().draftBusyId) return false;
+    set({ draftBusyId: draftId, actionError: null });
+    try {
+      await action();
+      set({ draftBusyId: null });
+      void get().reloadTicket();
+      void get().loadInbox();
+      return true;
+    } catch (error) {
+      set({ draftBusyId: null, actionError: toUiError(error) });
+      return false;
+    }
+  }
+
   return (set, get) => ({
     openTicketId: null,
     detail: null,
@@ -35,6 +86,9 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     sendingReply: false,
     addingNote: false,
     settingStatus: false,
+    settingPriority: false,
+    settingFollowUp: false,
+    draftBusyId: null,
 
     async openTicket(ticketId) {
       const index = get().rows.findIndex((row) => row.id === ticketId);
@@ -75,6 +129,8 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       if (!ticketId || text.trim() === '' || get().sendingReply) return false;
       set({ sendingReply: true, actionError: null });
       try {
+        // Online it goes to the outbox; offline the core keeps it as a draft for the agent
+        // to confirm later. Either way the text is safe in the core and leaves the composer.
         await api.invoke('ticket.reply', { ticketId, text });
         const drafts = { ...get().replyDrafts };
         // Only clear what was sent: the agent may have kept typing while it was on its way.
@@ -107,22 +163,26 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     },
 
     async setStatus(status) {
-      const ticketId = get().openTicketId;
-      const detail = get().detail;
-      if (!ticketId || !detail || detail.ticket.status === status || get().settingStatus) return false;
-      set({ settingStatus: true, actionError: null });
-      try {
-        const ticket = await api.invoke('ticket.setStatus', { ticketId, status });
-        const current = get().detail;
-        if (current && current.ticket.id === ticket.id) set({ detail: { ...current, ticket } });
-        set({ settingStatus: false });
-        void get().reloadTicket();
-        void get().loadInbox();
-        return true;
-      } catch (error) {
-        set({ settingStatus: false, actionError: toUiError(error) });
-        return false;
-      }
+      if (get().detail?.ticket.status === status) return false;
+      return changeTicket(set, get, 'settingStatus', (ticketId) => api.invoke('ticket.setStatus', { ticketId, status }));
+    },
+
+    async setPriority(priority) {
+      if (get().detail?.ticket.priority === priority) return false;
+      return changeTicket(set, get, 'settingPriority', (ticketId) => api.invoke('ticket.setPriority', { ticketId, priority }));
+    },
+
+    async setFollowUp(followUpAt) {
+      if (get().detail?.ticket.followUpAt === followUpAt) return false;
+      return changeTicket(set, get, 'settingFollowUp', (ticketId) => api.invoke('ticket.setFollowUp', { ticketId, followUpAt }));
+    },
+
+    async sendDraft(draftId) {
+      return settleDraft(set, get, draftId, () => api.invoke('draft.send', { draftId }));
+    },
+
+    async discardDraft(draftId) {
+      return settleDraft(set, get, draftId, () => api.invoke('draft.discard', { draftId }));
     },
 
     dismissActionError() {

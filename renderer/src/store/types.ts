@@ -2,10 +2,11 @@
  * The shape of the one renderer store: each slice's state and named actions. Components
  * read state through selectors and change it only by calling these actions.
  */
-import type { Channel, TicketStatus, User } from '../../../shared/domain.js';
+import type { Channel, Priority, TicketStatus, User } from '../../../shared/domain.js';
 import type { ChannelCounts } from '../../../shared/httpApi.js';
-import type { ConnectionState, InboxRow, RpcErrorShape, TicketDetail } from '../../../shared/rpc.js';
+import type { AttentionItem, ConnectionState, InboxRow, RpcErrorShape, TicketDetail } from '../../../shared/rpc.js';
 import type { Language } from '../i18n.js';
+import type { RoutingSlice } from './routingSlice.js';
 
 /** A failed call as the UI shows it. */
 export type UiError = RpcErrorShape;
@@ -61,7 +62,7 @@ export interface TicketSlice {
   ticketLoading: boolean;
   /** Why the open ticket could not be loaded (e.g. it left the agent's view). */
   ticketError: UiError | null;
-  /** Why the last reply / note / status change failed; the drafts are kept. */
+  /** Why the last reply / note / status / priority / follow-up / draft action failed; typed text is kept. */
   actionError: UiError | null;
   /** Unsent text per ticket, so switching tickets or a failed send never loses it. */
   replyDrafts: Record<string, string>;
@@ -69,31 +70,47 @@ export interface TicketSlice {
   sendingReply: boolean;
   addingNote: boolean;
   settingStatus: boolean;
+  settingPriority: boolean;
+  settingFollowUp: boolean;
+  /** The offline draft being sent or discarded, so its buttons can say so. */
+  draftBusyId: string | null;
   openTicket(ticketId: string): Promise<void>;
   closeTicket(): void;
   reloadTicket(): Promise<void>;
   setReplyDraft(text: string): void;
   setNoteDraft(text: string): void;
+  /** Sends the reply, or (offline) keeps it as a draft in the core; true when the core accepted it either way. */
   sendReply(): Promise<boolean>;
   addNote(): Promise<boolean>;
   setStatus(status: TicketStatus): Promise<boolean>;
+  setPriority(priority: Priority): Promise<boolean>;
+  /** `null` clears the reminder. */
+  setFollowUp(followUpAt: number | null): Promise<boolean>;
+  /** Sends a draft written offline; the agent has confirmed it (only possible online). */
+  sendDraft(draftId: string): Promise<boolean>;
+  discardDraft(draftId: string): Promise<boolean>;
   dismissActionError(): void;
 }
 
-export interface AttentionItem {
-  id: number;
-  ticketId: string;
-  reason: string;
-  at: number;
-}
-
-/** Language and the banner of refused changes. */
+/** The UI language. */
 export interface UiSlice {
   language: Language;
-  attention: AttentionItem[];
   setLanguage(language: Language): void;
-  addAttention(ticketId: string, reason: string): void;
-  dismissAttention(): void;
 }
 
-export type AppState = SessionSlice & ConnectionSlice & InboxSlice & TicketSlice & UiSlice;
+/**
+ * The "needs attention" list: local changes the server refused (the core reverted them and
+ * keeps them until the agent dismisses them). The count comes with the connection state.
+ */
+export interface AttentionSlice {
+  attentionOpen: boolean;
+  attentionItems: AttentionItem[];
+  attentionLoading: boolean;
+  attentionError: UiError | null;
+  openAttention(): Promise<void>;
+  closeAttention(): void;
+  loadAttention(): Promise<void>;
+  dismissAttentionItem(id: number): Promise<void>;
+}
+
+export type AppState = SessionSlice & ConnectionSlice & InboxSlice & TicketSlice & UiSlice & AttentionSlice & RoutingSlice;

@@ -36,7 +36,7 @@ describe('cache migration 003-search', () => {
   });
 
   it('indexes the rows that existed before it ran', () => {
-    expect(migrateCache(db)).toBe(3);
+    expect(migrateCache(db, undefined, 3)).toBe(3);
     expect(ticketsMatching(db, '物流查询')).toEqual(['GD20240501001']);
     expect(ticketsMatching(db, '包裹的位置')).toEqual(['GD20240501001']);
     expect(ticketsMatching(db, '138001')).toEqual(['GD20240501001']);

@@ -2,8 +2,16 @@
 import { migration001Tickets } from './001-tickets.js';
 import { migration002Outbox } from './002-outbox.js';
 import { migration003Search } from './003-search.js';
+import { migration004TicketFields } from './004-ticket-fields.js';
+import { migration005Drafts } from './005-drafts.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
 
-export const CACHE_MIGRATIONS: readonly CacheMigration[] = [migration001Tickets, migration002Outbox, migration003Search];
+export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
+  migration001Tickets,
+  migration002Outbox,
+  migration003Search,
+  migration004TicketFields,
+  migration005Drafts,
+];

@@ -1,0 +1,329 @@
+/**
+ * Routing end to end, as a contact centre lives it: the real server process (demo
+ * organisation, offers time out after a few seconds), one real workstation process per
+ * signed-in person (each its own desktop with its own cache), and Chromium driving the real
+ * renderer. A VIP contact goes to the senior agent; a chat offer nobody answers moves on to
+ * the next agent, who accepts it from the offer card; a lead bulk-reassigns three tickets
+ * that then appear in the new agent's inbox; the routing history explains each decision.
+ */
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+
+/** Short enough for a quick test, long enough for a loaded 2-core machine to click Accept. */
+const OFFER_TIMEOUT_MS = 8_000;
+const ROUTED_MS = 20_000;
+
+let server: RunningProcess;
+const desks = new Map<string, RunningProcess>();
+const contexts: BrowserContext[] = [];
+/** One page per signed-in person, kept open so their workstation stays connected and available. */
+const pages = new Map<string, Page>();
+let leadToken = '';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-routing-'));
+  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true, env: { OFFER_TIMEOUT_MS: String(OFFER_TIMEOUT_MS) } });
+  // lead1 李主管; agent5 赵磊 (phone, email; technical group; senior, tier 2); and three agents of the
+  // orders group: agent1 王芳 (every channel), agent2 张强 (phone, chat), agent6 Emily Chen (chat, email).
+  for (const username of ['lead1', 'agent5', 'agent1', 'agent2', 'agent6']) {
+    desks.set(username, await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, username) }));
+  }
+  leadToken = await tokenFor('lead1');
+});
+
+test.afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  for (const desk of desks.values()) await desk.stop();
+  await server?.stop();
+});
+
+async function openDesk(browser: Browser, username: string, locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({ locale });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(desks.get(username)!.url);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Online' })).toBeVisible({ timeout: ROUTED_MS });
+  // An agent becomes available on connecting; leads are not routed to and have no presence control.
+  if (username.startsWith('agent')) await expect(page.getByLabel('Presence', { exact: true })).toHaveValue('available', { timeout: ROUTED_MS });
+  pages.set(username, page);
+  return page;
+}
+
+function desk(username: string): Page {
+  const page = pages.get(username);
+  if (!page) throw new Error(`${username} has no page open`);
+  return page;
+}
+
+async function postInbound(body: unknown): Promise<string> {
+  const response = await fetch(`${server.url}/api/v1/inbound`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer demo-token', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return ((await response.json()) as { ticketId: string }).ticketId;
+}
+
+async function tokenFor(username: string): Promise<string> {
+  const response = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: 'demo' }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** Queued tickets of a channel that are being offered to someone right now (per the server). */
+async function offeredCount(channel: string): Promise<number> {
+  const response = await fetch(`${server.url}/api/v1/tickets?status=unassigned&channel=${channel}`, { headers: { authorization: `Bearer ${leadToken}` } });
+  expect(response.status).toBe(200);
+  const { tickets } = (await response.json()) as { tickets: Array<{ routing?: { offer: unknown } }> };
+  return tickets.filter((t) => t.routing?.offer).length;
+}
+
+function inboxRow(page: Page, ticketId: string, listName = 'Tickets') {
+  return page.getByRole('listbox', { name: listName }).getByRole('option').filter({ hasText: ticketId });
+}
+
+function offerCard(page: Page, text: string) {
+  return page.getByRole('alertdialog').filter({ hasText: text });
+}
+
+test('everyone signs in; the queued demo chats are taken so the test starts from a quiet queue', async ({ browser }) => {
+  await openDesk(browser, 'lead1');
+  await openDesk(browser, 'agent5');
+  const chatDesks = [await openDesk(browser, 'agent1'), await openDesk(browser, 'agent2'), await openDesk(browser, 'agent6')];
+  // 张强 finishes his phone call (while one is open, the engine offers him no chats).
+  const zhang = desk('agent2');
+  await zhang.getByRole('button', { name: /^Phone\b/ }).click();
+  await zhang.getByRole('combobox', { name: 'Status filter' }).selectOption('in_progress');
+  const call = zhang.getByRole('listbox', { name: 'Tickets' }).getByRole('option');
+  await expect(call).toHaveCount(1);
+  await call.click();
+  await zhang.getByLabel('Status').selectOption('completed');
+  await expect(zhang.getByLabel('Status')).toHaveValue('completed');
+  await zhang.getByRole('combobox', { name: 'Status filter' }).selectOption('');
+  await zhang.getByRole('button', { name: /^All\b/ }).click();
+
+  // The demo leaves chats in the queue; they are offered as soon as chat agents connect. Take
+  // them, so no agent collects offer time-outs (two in a row set an agent to Away).
+  await expect
+    .poll(
+      async () => {
+        for (const page of chatDesks) {
+          const accept = page.getByRole('alertdialog').getByRole('button', { name: 'Accept' });
+          if ((await accept.count()) > 0) await accept.first().click({ timeout: 2_000 }).catch(() => undefined);
+        }
+        let cards = 0;
+        for (const page of chatDesks) cards += await page.getByRole('alertdialog').count();
+        return cards + (await offeredCount('chat'));
+      },
+      { timeout: 60_000, message: 'the demo chats are all taken' },
+    )
+    .toBe(0);
+});
+
+const CHAT_DESKS = ['agent1', 'agent2', 'agent6'] as const;
+const NAMES: Record<string, string> = { agent1: '王芳', agent2: '张强', agent5: '赵磊', agent6: 'Emily Chen', lead1: '李主管' };
+
+/** The chat desk whose page shows the offer for this ticket now (waits until one does). */
+async function deskWithOffer(ticketId: string, except: string | null = null): Promise<string> {
+  const candidates = CHAT_DESKS.filter((u) => u !== except);
+  let found: string | null = null;
+  await expect
+    .poll(
+      async () => {
+        for (const username of candidates) {
+          if ((await offerCard(desk(username), ticketId).count()) > 0) {
+            found = username;
+            return true;
+          }
+        }
+        return false;
+      },
+      { timeout: OFFER_TIMEOUT_MS + ROUTED_MS, message: `an offer of ${ticketId} on one of ${candidates.join(', ')}` },
+    )
+    .toBe(true);
+  return found!;
+}
+
+test('a VIP contact goes to the senior agent, whose inbox says why', async () => {
+  // 张伟 is a VIP customer in the demo organisation; the question is technical (赵磊's group).
+  const ticketId = await postInbound({
+    channel: 'email',
+    customer: { name: '张伟', phone: '+86 138-0013-8000' },
+    subject: '会员中心登录一直报错',
+    text: '您好，我是钻石会员，今天登录会员中心一直报错，无法登录查看积分。',
+    externalMessageId: `e2e-vip-${Date.now()}`,
+  });
+  const zhao = desk('agent5');
+  const row = inboxRow(zhao, ticketId);
+  await expect(row).toBeVisible({ timeout: ROUTED_MS });
+  await expect(row).toContainText('VIP customer');
+  await expect(row).toContainText('senior agent');
+  await row.click();
+  const history = zhao.getByRole('region', { name: 'Routing history' });
+  await expect(history).toContainText('Routed to 赵磊: VIP customer');
+});
+
+test('a chat offer that is not answered times out and moves on; the next agent accepts it from the offer card', async () => {
+  const ticketId = await postInbound({
+    channel: 'chat',
+    customer: { name: '周晓明', phone: '+86 139 2288 7766' },
+    subject: '订单物流查询延迟',
+    text: '你好，我的订单 #88231 三天没有物流更新了，能帮我查一下吗？',
+    externalMessageId: `e2e-offer-${Date.now()}`,
+  });
+  const first = await deskWithOffer(ticketId);
+  const firstPage = desk(first);
+
+  // The card shows who, what, why and a live countdown.
+  const card = offerCard(firstPage, ticketId);
+  await expect(card).toContainText('周晓明');
+  await expect(card).toContainText('三天没有物流更新了');
+  await expect(card).toContainText('Why you:');
+  await expect(card).toContainText(/\d+ s left to accept/);
+
+  // Nobody answers: it leaves the first desk and is offered to the next agent.
+  await expect(card).toHaveCount(0, { timeout: OFFER_TIMEOUT_MS + ROUTED_MS });
+  const next = await deskWithOffer(ticketId, first);
+  const nextPage = desk(next);
+  const nextCard = offerCard(nextPage, ticketId);
+  await nextPage.screenshot({ path: test.info().outputPath('offer-card-en.png') });
+  await nextCard.getByRole('button', { name: 'Accept' }).click();
+  await expect(nextCard).toHaveCount(0);
+
+  // Accepting opens the ticket; its history tells the whole story.
+  await expect(nextPage.getByRole('region', { name: ticketId })).toBeVisible();
+  const history = nextPage.getByRole('region', { name: 'Routing history' });
+  await expect(history).toContainText(`Offered to ${NAMES[first]}: fewest open tickets with the Chat skill`);
+  await expect(history).toContainText(`${NAMES[first]} did not answer in time`);
+  await expect(history).toContainText(`Offered to ${NAMES[next]}`);
+  await expect(history.getByRole('listitem').filter({ hasText: 'Assigned' })).toContainText(NAMES[next]!);
+  await expect(inboxRow(nextPage, ticketId)).toContainText(`${NAMES[next]} accepted the Chat offer`);
+  await expect(inboxRow(firstPage, ticketId)).toHaveCount(0);
+});
+
+let bulkTicketIds: string[] = [];
+
+test('a lead bulk-reassigns three tickets, which appear in the new agent’s inbox with the reason', async () => {
+  const lead = desk('lead1');
+  const wang = desk('agent1');
+
+  // Team view: 王芳 goes Busy, so new order emails go to Emily.
+  await lead.getByRole('button', { name: 'Team' }).click();
+  const wangPresence = lead.getByLabel('Presence of 王芳');
+  await expect(wangPresence).toBeVisible();
+  await wangPresence.selectOption('busy');
+  await expect(wang.getByLabel('Presence', { exact: true })).toHaveValue('busy', { timeout: ROUTED_MS });
+  await lead.screenshot({ path: test.info().outputPath('team-en.png') });
+
+  const customers = ['孙丽', '吴刚', '郑秀英'];
+  const ticketIds: string[] = [];
+  for (const [i, name] of customers.entries()) {
+    ticketIds.push(
+      await postInbound({
+        channel: 'email',
+        customer: { name, email: `bulk${i}-${Date.now()}@example.cn` },
+        subject: `批量转派测试 ${i + 1}：订单发货进度`,
+        text: '你好，我上周下的订单现在到哪一步了？',
+        externalMessageId: `e2e-bulk-${Date.now()}-${i}`,
+      }),
+    );
+  }
+  // Assigned to Emily (a queued email would show in her inbox too, so wait for the assignment itself).
+  for (const ticketId of ticketIds) await expect(inboxRow(desk('agent6'), ticketId)).toContainText('Routed to Emily Chen', { timeout: ROUTED_MS });
+
+  // Back to work: 王芳 is available again, and the lead moves the three to her.
+  await wangPresence.selectOption('available');
+  await expect(wang.getByLabel('Presence', { exact: true })).toHaveValue('available', { timeout: ROUTED_MS });
+  await lead.getByRole('button', { name: 'Inbox' }).click();
+  await lead.getByLabel('Search').fill('批量转派测试');
+  for (const ticketId of ticketIds) {
+    await inboxRow(lead, ticketId).getByRole('checkbox', { name: `Select ${ticketId}` }).check();
+  }
+  await expect(lead.getByText('3 selected')).toBeVisible();
+  await lead.getByLabel('Reassign to').selectOption({ label: '王芳 · Available' });
+  await lead.getByRole('button', { name: 'Reassign selected' }).click();
+  await expect(lead.getByText('3 reassigned')).toBeVisible({ timeout: ROUTED_MS });
+
+  for (const ticketId of ticketIds) {
+    const row = inboxRow(wang, ticketId);
+    await expect(row).toBeVisible({ timeout: ROUTED_MS });
+    await expect(row).toContainText('Assigned by 李主管');
+    await expect(inboxRow(desk('agent6'), ticketId)).toHaveCount(0, { timeout: ROUTED_MS });
+  }
+
+  // The history of one of them explains both decisions.
+  await inboxRow(wang, ticketIds[0]!).click();
+  const history = wang.getByRole('region', { name: 'Routing history' });
+  await expect(history).toContainText('Routed to Emily Chen');
+  await expect(history).toContainText('Assigned by 李主管');
+  await wang.screenshot({ path: test.info().outputPath('history-en.png') });
+  bulkTicketIds = ticketIds;
+});
+
+test('an agent escalates to tier 2 with a reason; it goes to the tier-2 agent and the target is tracked', async () => {
+  const wang = desk('agent1');
+  const ticketId = bulkTicketIds[1]!;
+  await inboxRow(wang, ticketId).click();
+  await wang.getByRole('button', { name: 'Escalate', exact: true }).click();
+  // The reason is required.
+  await wang.getByRole('button', { name: 'Escalate to tier 2' }).click();
+  await expect(wang.getByLabel('Escalation reason')).toBeFocused();
+  await wang.getByLabel('Escalation reason').fill('客户要求赔偿，超出一线权限');
+  await wang.getByRole('button', { name: 'Escalate to tier 2' }).click();
+
+  // Routed to the tier-2 agent with the email skill, with the 30-minute target running.
+  const zhao = desk('agent5');
+  const row = inboxRow(zhao, ticketId);
+  await expect(row).toBeVisible({ timeout: ROUTED_MS });
+  await expect(row).toContainText('escalated to tier 2 by 王芳');
+  await row.click();
+  await expect(zhao.getByText('Escalated by 王芳: 客户要求赔偿，超出一线权限')).toBeVisible();
+  await expect(zhao.getByText('Tier-2 target')).toBeVisible();
+  await expect(zhao.getByRole('region', { name: 'Routing history' })).toContainText('Escalated by 王芳');
+
+  // The lead sees it too.
+  const lead = desk('lead1');
+  await lead.getByLabel('Search').fill(ticketId);
+  await inboxRow(lead, ticketId).click();
+  await expect(lead.getByText('Escalated by 王芳: 客户要求赔偿，超出一线权限')).toBeVisible({ timeout: ROUTED_MS });
+});
+
+test('the routing screens in Chinese', async () => {
+  const lead = desk('lead1');
+  await lead.getByLabel('Language').selectOption('zh-CN');
+  await expect(lead.getByRole('button', { name: '团队' })).toBeVisible();
+  await expect(lead.getByRole('region', { name: '分配记录' })).toContainText('升级');
+  await lead.screenshot({ path: test.info().outputPath('history-zh.png') });
+  await lead.getByRole('button', { name: '团队' }).click();
+  await expect(lead.getByLabel('王芳的在线状态')).toHaveValue('available');
+  await lead.screenshot({ path: test.info().outputPath('team-zh.png') });
+  await lead.getByRole('button', { name: '收件箱' }).click();
+  await lead.getByLabel('语言').selectOption('en');
+
+  for (const username of CHAT_DESKS) await desk(username).getByLabel('Language').selectOption('zh-CN');
+  const ticketId = await postInbound({
+    channel: 'chat',
+    customer: { name: '陈晨', phone: '+86 137 0013 7001' },
+    text: '请问我的订单什么时候发货？',
+    externalMessageId: `e2e-offer-zh-${Date.now()}`,
+  });
+  const page = desk(await deskWithOffer(ticketId));
+  await expect(offerCard(page, ticketId)).toContainText('剩余');
+  await page.screenshot({ path: test.info().outputPath('offer-card-zh.png') });
+  await offerCard(page, ticketId).getByRole('button', { name: '接受' }).click();
+  await expect(offerCard(page, ticketId)).toHaveCount(0);
+});

@@ -1,0 +1,249 @@
+/**
+ * Routing through the workstation core against the real server (demo organisation) on an
+ * ephemeral port, with real caches: presence, an offered chat accepted and declined (the
+ * offered ticket readable from the cache at once), escalation, the audit trail, the lead
+ * methods, an agent refused lead methods, and `offline` when the server is gone.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../../server/app.js';
+import type { RoutingOffer } from '../../../shared/routing.js';
+import type { RpcErrorCode, RpcEventName, RpcEvents, RpcMethod, RpcParams, RpcResults } from '../../../shared/rpc.js';
+import type { WorkstationCore } from '../api.js';
+import { createWorkstationCore } from '../index.js';
+
+const WAIT_MS = 20_000;
+/** The customers this test writes as; any other offer comes from the demo's queue. */
+const OUR_CUSTOMERS = new Set(['钱晓东', '宋佳怡']);
+
+async function call<M extends RpcMethod>(core: WorkstationCore, method: M, params: RpcParams<M>): Promise<RpcResults[M]> {
+  const outcome = await core.invoke(method, params);
+  if (!outcome.ok) throw new Error(`${method} failed: ${outcome.error.code} ${outcome.error.message}`);
+  return outcome.result as RpcResults[M];
+}
+
+async function failure<M extends RpcMethod>(core: WorkstationCore, method: M, params: RpcParams<M>): Promise<RpcErrorCode> {
+  const outcome = await core.invoke(method, params);
+  if (outcome.ok) throw new Error(`${method} unexpectedly succeeded`);
+  return outcome.error.code;
+}
+
+/** Resolves once `check` holds, re-checking after every event the core pushes (never on a timer). */
+function waitUntil(core: WorkstationCore, what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (error?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      off();
+      if (error) reject(error);
+      else resolve();
+    };
+    const evaluate = () => {
+      Promise.resolve(check()).then(
+        (ok) => {
+          if (ok) finish();
+        },
+        (error: unknown) => finish(error as Error),
+      );
+    };
+    const timer = setTimeout(() => finish(new Error(`Timed out waiting until ${what}`)), WAIT_MS);
+    const off = core.onEvent(() => evaluate());
+    evaluate();
+  });
+}
+
+/** The latest payload of each event a core pushed. */
+function latest(core: WorkstationCore) {
+  const last: Partial<{ [E in RpcEventName]: RpcEvents[E] }> = {};
+  core.onEvent((event, payload) => {
+    (last as Record<string, unknown>)[event] = payload;
+  });
+  return last;
+}
+
+async function postInbound(server: RunningServer, body: unknown): Promise<{ ticketId: string }> {
+  const response = await fetch(`${server.url}/api/v1/inbound`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer demo-token' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return (await response.json()) as { ticketId: string };
+}
+
+async function signedInOnline(core: WorkstationCore, username: string): Promise<void> {
+  await call(core, 'session.signIn', { username, password: 'demo' });
+  await waitUntil(core, `${username} is online`, async () => (await call(core, 'session.get', {})).connection.status === 'online');
+}
+
+describe('routing through the workstation core', () => {
+  let root: string;
+  let server: RunningServer;
+  let agent: WorkstationCore;
+  let agentLast: ReturnType<typeof latest>;
+  let lead: WorkstationCore;
+  let acceptedTicketId: string;
+  let serverClosed = false;
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'core-routing-'));
+    server = await startServer({ port: 0, dataDir: path.join(root, 'server'), demo: true, log: () => {} });
+    // agent6 (Emily Chen): chat + email, orders group. The only agent signed in, so every chat about an order is offered to them.
+    agent = await createWorkstationCore({ dataDir: path.join(root, 'agent6'), serverUrl: server.url });
+    agentLast = latest(agent);
+    // The demo leaves chats in the queue, offered to agent6 on connect: decline those, so
+    // they neither fill agent6's chat capacity nor time out (two time-outs set Away).
+    agent.onEvent((event, payload) => {
+      if (event !== 'offers') return;
+      for (const offer of (payload as RpcEvents['offers']).offers) {
+        if (!OUR_CUSTOMERS.has(offer.bundle.customer.name)) void agent.invoke('offer.respond', { ticketId: offer.ticketId, accept: false });
+      }
+    });
+    lead = await createWorkstationCore({ dataDir: path.join(root, 'lead1'), serverUrl: server.url });
+  });
+
+  afterAll(async () => {
+    await agent?.close();
+    await lead?.close();
+    if (!serverClosed) await server?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('refuses routing calls before sign-in, then hears its presence from the server on connect', async () => {
+    expect(await failure(agent, 'presence.set', { presence: 'busy' })).toBe('not_signed_in');
+    await signedInOnline(agent, 'agent6');
+    await waitUntil(agent, 'the presence arrives', async () => (await call(agent, 'presence.get', {})).presence !== null);
+    expect((await call(agent, 'presence.get', {})).presence?.presence).toBe('available');
+    const listed = (await call(agent, 'offer.list', {})).offers;
+    expect(listed.every((o) => !OUR_CUSTOMERS.has(o.bundle.customer.name))).toBe(true);
+  });
+
+  it('sets presence through the server and pushes the change as an event', async () => {
+    const busy = await call(agent, 'presence.set', { presence: 'busy' });
+    expect(busy).toMatchObject({ presence: 'busy', cause: 'self' });
+    expect(agentLast.presence?.presence).toBe('busy');
+    expect((await call(agent, 'presence.get', {})).presence?.presence).toBe('busy');
+    expect(await failure(agent, 'presence.set', { presence: 'asleep' as 'busy' })).toBe('invalid_params');
+    await call(agent, 'presence.set', { presence: 'available' });
+  });
+
+  it('shows an offered chat with its bundle cached, and accepting makes the ticket theirs', async () => {
+    const { ticketId } = await postInbound(server, {
+      channel: 'chat',
+      customer: { name: '钱晓东', phone: '+86 150 1234 5678' },
+      subject: '订单物流查询延迟',
+      text: '你好，我的订单三天没有物流更新了',
+      externalMessageId: `core-routing-${Date.now()}-1`,
+    });
+    await waitUntil(agent, 'the chat is offered', () => (agentLast.offers?.offers ?? []).some((o) => o.ticketId === ticketId));
+    const offer = agentLast.offers!.offers.find((o) => o.ticketId === ticketId) as RoutingOffer;
+    expect(offer.bundle.customer.name).toBe('钱晓东');
+    expect(offer.expiresAt).toBeGreaterThan(offer.offeredAt);
+    expect((await call(agent, 'offer.list', {})).offers.map((o) => o.ticketId)).toContain(ticketId);
+    // Openable straight away, from the cache.
+    const detail = await call(agent, 'ticket.get', { ticketId });
+    expect(detail.messages.map((m) => m.text)).toContain('你好，我的订单三天没有物流更新了');
+
+    const answer = await call(agent, 'offer.respond', { ticketId, accept: true });
+    expect(answer.outcome).toBe('accepted');
+    expect(agentLast.offers?.offers.some((o) => o.ticketId === ticketId)).toBe(false);
+    await waitUntil(agent, 'the ticket is assigned to agent6 in the cache', async () => (await call(agent, 'ticket.get', { ticketId })).ticket.assigneeId === 'agent6');
+
+    const audit = await call(agent, 'ticket.audit', { ticketId });
+    expect(audit.map((e) => e.decision)).toEqual(expect.arrayContaining(['offered', 'assigned']));
+    const assigned = audit.find((e) => e.decision === 'assigned');
+    expect(assigned?.assigneeName).toBe('Emily Chen');
+    // The ticket says it was accepted from an offer; the audit keeps the rule that chose the agent.
+    expect((await call(agent, 'ticket.get', { ticketId })).ticket.assignmentReason).toMatchObject({ code: 'offer_accepted', channel: 'chat' });
+    acceptedTicketId = ticketId;
+  });
+
+  it('declining an offer takes it off the list and the audit says so', async () => {
+    const { ticketId } = await postInbound(server, {
+      channel: 'chat',
+      customer: { name: '宋佳怡', email: 'song.jiayi@example.cn' },
+      text: '请问我的订单什么时候发货？',
+      externalMessageId: `core-routing-${Date.now()}-2`,
+    });
+    await waitUntil(agent, 'the second chat is offered', () => (agentLast.offers?.offers ?? []).some((o) => o.ticketId === ticketId));
+    expect(await call(agent, 'offer.respond', { ticketId, accept: false })).toEqual({ outcome: 'declined' });
+    expect((await call(agent, 'offer.list', {})).offers.some((o) => o.ticketId === ticketId)).toBe(false);
+    const audit = await call(agent, 'ticket.audit', { ticketId });
+    expect(audit.some((e) => e.decision === 'declined' && e.actorName === 'Emily Chen')).toBe(true);
+    // Answering the same offer again: it is gone.
+    expect(await call(agent, 'offer.respond', { ticketId, accept: true })).toMatchObject({ outcome: 'gone' });
+  });
+
+  it('escalates with a reason and a 30-minute target; a second escalation is a conflict', async () => {
+    expect(await failure(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '   ' })).toBe('invalid_params');
+    const ticket = await call(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '客户要求技术专家处理' });
+    const escalation = ticket.routing.escalation;
+    expect(escalation).toMatchObject({ reason: '客户要求技术专家处理', byName: 'Emily Chen' });
+    expect(escalation!.dueAt - escalation!.at).toBe(30 * 60 * 1000);
+    expect(ticket.routing.requiredTier).toBe(2);
+    expect(await failure(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '再次升级' })).toBe('conflict');
+  });
+
+  it('keeps lead methods for leads: an agent is refused', async () => {
+    expect(await failure(agent, 'lead.agents', {})).toBe('forbidden');
+    expect(await failure(agent, 'lead.setPresence', { userId: 'agent6', presence: 'away' })).toBe('forbidden');
+  });
+
+  it('lets a lead see the team, change capacity and presence, pin and bulk-reassign', async () => {
+    const leadLast = latest(lead);
+    await signedInOnline(lead, 'lead1');
+    const agents = await call(lead, 'lead.agents', {});
+    const liu = agents.find((a) => a.userId === 'agent6');
+    expect(liu).toMatchObject({ displayName: 'Emily Chen', presence: 'available', connected: true });
+    await waitUntil(lead, 'the team board is pushed', () => (leadLast.agents?.agents.length ?? 0) > 0);
+
+    const capacity = await call(lead, 'lead.setCapacity', { userId: 'agent6', capacity: { chat: 5 } });
+    expect(capacity.capacity.chat).toBe(5);
+
+    const away = await call(lead, 'lead.setPresence', { userId: 'agent6', presence: 'away' });
+    expect(away.presence).toBe('away');
+    await waitUntil(agent, 'agent6 hears the lead set them away', () => agentLast.presence?.presence === 'away' && agentLast.presence.cause === 'lead');
+    expect(agentLast.presence?.byName).toBe('李主管');
+    await call(lead, 'lead.setPresence', { userId: 'agent6', presence: 'available' });
+
+    // Two social tickets wait in the queue (no social agent is signed in); the lead moves both in one call.
+    const social = [];
+    for (const [i, name] of ['罗琳', '周杰'].entries()) {
+      social.push(
+        await postInbound(server, {
+          channel: 'social',
+          customer: { name, socialId: `wx_core_routing_${Date.now()}_${i}` },
+          text: '公众号留言：门店营业时间？',
+          externalMessageId: `core-routing-${Date.now()}-social-${i}`,
+        }),
+      );
+    }
+    const ids = social.map((s) => s.ticketId);
+    await waitUntil(lead, 'the lead has both social tickets', async () => {
+      const rows = (await call(lead, 'inbox.list', { channel: 'social', status: null, query: '' })).rows;
+      return ids.every((id) => rows.some((r) => r.id === id));
+    });
+    const result = await call(lead, 'lead.reassign', { ticketIds: ids, to: null });
+    expect(result.results.map((r) => r.ok)).toEqual([true, true]);
+    expect(await failure(lead, 'lead.reassign', { ticketIds: [ids[0]!, ids[0]!], to: null })).toBe('invalid_params');
+
+    // Pinned to 王芳 (all channels, orders group), who is not signed in: it waits for her.
+    const pinned = await call(lead, 'lead.pin', { ticketId: ids[0]!, agentId: 'agent1' });
+    expect(pinned.routing.pinnedAgentName).toBe('王芳');
+    const audit = await call(lead, 'ticket.audit', { ticketId: ids[0]! });
+    expect(audit.map((e) => e.decision)).toContain('pinned');
+  });
+
+  it('fails online-only calls with `offline` once the server is gone, while presence.get still answers', async () => {
+    serverClosed = true;
+    await server.close();
+    await waitUntil(agent, 'agent6 sees the connection drop', async () => (await call(agent, 'session.get', {})).connection.status === 'offline');
+    expect(await failure(agent, 'presence.set', { presence: 'busy' })).toBe('offline');
+    expect(await failure(agent, 'ticket.audit', { ticketId: acceptedTicketId })).toBe('offline');
+    expect((await call(agent, 'presence.get', {})).presence).not.toBeNull();
+  });
+});

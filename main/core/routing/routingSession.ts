@@ -1,0 +1,248 @@
+/**
+ * The client half of routing (智能分配) for one signed-in session: it rides on the sync
+ * client's socket, turns the server's routing pushes (offers, withdrawn offers, presence,
+ * the leads' agent board) into core events, and carries the routing RPC methods to the
+ * server as acknowledged socket requests. Routing decisions need the server, so every
+ * request fails with `offline` when the socket is not connected; nothing is queued.
+ * Every push and ack is parsed with the zod schemas of shared/routing.ts first.
+ * See docs/technical/core.md ("Routing").
+ */
+import type { z } from 'zod';
+import type { Ticket, User } from '../../../shared/domain.js';
+import {
+  agentStatusResultSchema,
+  agentsPushSchema,
+  agentsResultSchema,
+  leadReassignResultSchema,
+  offerResponseResultSchema,
+  offerWithdrawnSchema,
+  presenceChangedSchema,
+  presenceResultSchema,
+  routingAuditResultSchema,
+  routingOfferSchema,
+  ticketResultSchema,
+  type AgentStatus,
+  type EscalateRequest,
+  type LeadPinRequest,
+  type LeadReassignRequest,
+  type LeadReassignResult,
+  type LeadSetCapacityRequest,
+  type LeadSetPresenceRequest,
+  type OfferRespondRequest,
+  type OfferResponseResult,
+  type PresenceChanged,
+  type PresenceResult,
+  type PresenceSetRequest,
+  type RoutingAuditEntry,
+  type RoutingOffer,
+} from '../../../shared/routing.js';
+import type { RpcErrorCode, RpcEventName, RpcEvents } from '../../../shared/rpc.js';
+import { ackSchema, type ClientToServerEvents } from '../../../shared/sync.js';
+import type { Cache } from '../cache/cache.js';
+import { RpcError } from '../errors.js';
+import type { WorkstationSocket } from '../sync/syncClient.js';
+
+/** How long a routing request waits for the server's ack. */
+export const ROUTING_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * An offer is dropped locally this long after its deadline even if the server's
+ * `routing:offerWithdrawn` never arrives (e.g. it was lost with the connection).
+ */
+export const OFFER_EXPIRY_GRACE_MS = 3_000;
+
+/** What the routing session needs from the core around it. */
+export interface RoutingSessionOptions {
+  socket: WorkstationSocket;
+  cache: Cache;
+  user: User;
+  now: () => number;
+  emit<E extends RpcEventName>(event: E, payload: RpcEvents[E]): void;
+  /** Tickets changed in the cache (an offered ticket's bundle was stored). */
+  onChanged(ticketIds: string[]): void;
+}
+
+/** One session's routing state and requests; the RPC handlers call these. */
+export interface RoutingSession {
+  presence(): PresenceChanged | null;
+  /** Offers waiting for this agent's answer, soonest deadline first. */
+  offers(): RoutingOffer[];
+  setPresence(request: PresenceSetRequest): Promise<PresenceResult>;
+  respondToOffer(request: OfferRespondRequest): Promise<OfferResponseResult>;
+  escalate(request: EscalateRequest): Promise<Ticket>;
+  audit(ticketId: string): Promise<RoutingAuditEntry[]>;
+  agents(): Promise<AgentStatus[]>;
+  reassign(request: LeadReassignRequest): Promise<LeadReassignResult>;
+  pin(request: LeadPinRequest): Promise<Ticket>;
+  setAgentPresence(request: LeadSetPresenceRequest): Promise<AgentStatus>;
+  setAgentCapacity(request: LeadSetCapacityRequest): Promise<AgentStatus>;
+  /** Forgets offers and timers; the socket itself belongs to the sync client. */
+  stop(): void;
+}
+
+type RoutingEvent = Exclude<keyof ClientToServerEvents, 'sync:pull' | 'sync:bootstrap' | 'sync:push'>;
+
+/** The server's protocol error codes as RPC error codes the renderer knows. */
+const PROTOCOL_TO_RPC_CODE: Record<string, RpcErrorCode> = {
+  invalid_request: 'invalid_params',
+  unauthorized: 'not_signed_in',
+  forbidden: 'forbidden',
+  not_found: 'not_found',
+  conflict: 'conflict',
+  internal: 'internal',
+};
+
+export function startRoutingSession(options: RoutingSessionOptions): RoutingSession {
+  const { socket, cache, user } = options;
+  const offers = new Map<string, RoutingOffer>();
+  const expiryTimers = new Map<string, NodeJS.Timeout>();
+  let presence: PresenceChanged | null = null;
+  let stopped = false;
+
+  function sortedOffers(): RoutingOffer[] {
+    return [...offers.values()].sort((a, b) => a.expiresAt - b.expiresAt || a.ticketId.localeCompare(b.ticketId));
+  }
+
+  function announceOffers(): void {
+    if (!stopped) options.emit('offers', { offers: sortedOffers() });
+  }
+
+  function dropOffer(ticketId: string): boolean {
+    const timer = expiryTimers.get(ticketId);
+    if (timer) clearTimeout(timer);
+    expiryTimers.delete(ticketId);
+    return offers.delete(ticketId);
+  }
+
+  function clearOffers(): void {
+    for (const timer of expiryTimers.values()) clearTimeout(timer);
+    expiryTimers.clear();
+    offers.clear();
+  }
+
+  function onOffer(raw: unknown): void {
+    const parsed = routingOfferSchema.safeParse(raw);
+    if (stopped || !parsed.success) return;
+    const offer = parsed.data;
+    dropOffer(offer.ticketId);
+    offers.set(offer.ticketId, offer);
+    // The timer runs on the local clock; the grace covers a modest skew against the server's.
+    const delay = Math.max(0, offer.expiresAt - options.now()) + OFFER_EXPIRY_GRACE_MS;
+    expiryTimers.set(
+      offer.ticketId,
+      setTimeout(() => {
+        if (offers.get(offer.ticketId) === offer && dropOffer(offer.ticketId)) announceOffers();
+      }, delay),
+    );
+    if (cache.writer.storeOfferedBundle(offer.bundle, user)) options.onChanged([offer.ticketId]);
+    announceOffers();
+  }
+
+  function onOfferWithdrawn(raw: unknown): void {
+    const parsed = offerWithdrawnSchema.safeParse(raw);
+    if (stopped || !parsed.success) return;
+    if (dropOffer(parsed.data.ticketId)) announceOffers();
+  }
+
+  function onPresence(raw: unknown): void {
+    const parsed = presenceChangedSchema.safeParse(raw);
+    if (stopped || !parsed.success) return;
+    presence = parsed.data;
+    options.emit('presence', presence);
+  }
+
+  function onAgents(raw: unknown): void {
+    const parsed = agentsPushSchema.safeParse(raw);
+    if (stopped || !parsed.success) return;
+    options.emit('agents', { agents: parsed.data.agents });
+  }
+
+  function onDisconnect(): void {
+    // The server re-sends every open offer after a reconnect; none can be answered meanwhile.
+    if (offers.size === 0) return;
+    clearOffers();
+    announceOffers();
+  }
+
+  socket.on('routing:offer', onOffer);
+  socket.on('routing:offerWithdrawn', onOfferWithdrawn);
+  socket.on('presence:changed', onPresence);
+  socket.on('lead:agents', onAgents);
+  socket.on('disconnect', onDisconnect);
+
+  /** Sends one routing request and returns the validated result, or throws an RpcError. */
+  async function request<S extends z.ZodType>(event: RoutingEvent, payload: unknown, resultSchema: S): Promise<z.output<S>> {
+    if (stopped || !socket.connected) throw new RpcError('offline', 'This needs a connection to the server; the workstation is offline.');
+    // The typed emitWithAck cannot pick an overload through a generic event name; the answer is parsed below anyway.
+    const emitter = socket.timeout(ROUTING_REQUEST_TIMEOUT_MS) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
+    let raw: unknown;
+    try {
+      raw = await emitter.emitWithAck(event, payload);
+    } catch {
+      if (!socket.connected) throw new RpcError('offline', 'The connection to the server dropped before it answered; try again when online.');
+      throw new RpcError('server_unreachable', `The server did not answer ${event} within ${ROUTING_REQUEST_TIMEOUT_MS / 1000} s.`);
+    }
+    const parsed = ackSchema(resultSchema).safeParse(raw);
+    if (!parsed.success) throw new RpcError('internal', `The server's ${event} answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const ack = parsed.data as { ok: true; result: z.output<S> } | { ok: false; error: { code: string; message: string } };
+    if (!ack.ok) throw new RpcError(PROTOCOL_TO_RPC_CODE[ack.error.code] ?? 'internal', ack.error.message);
+    return ack.result;
+  }
+
+  return {
+    presence: () => presence,
+    offers: sortedOffers,
+
+    async setPresence(params) {
+      const result = await request('presence:set', params, presenceResultSchema);
+      // The server also pushes presence:changed; this keeps the answer and the state in step if that push is late.
+      presence = { presence: result.presence, cause: result.cause, byName: null, at: result.at };
+      options.emit('presence', presence);
+      return result;
+    },
+
+    async respondToOffer(params) {
+      const result = await request('offer:respond', params, offerResponseResultSchema);
+      // Whatever the outcome, the offer is no longer this agent's to answer.
+      if (dropOffer(params.ticketId)) announceOffers();
+      return result;
+    },
+
+    async escalate(params) {
+      return (await request('ticket:escalate', params, ticketResultSchema)).ticket;
+    },
+
+    async audit(ticketId) {
+      return (await request('routing:audit', { ticketId }, routingAuditResultSchema)).entries;
+    },
+
+    async agents() {
+      const { agents } = await request('lead:agents', {}, agentsResultSchema);
+      return agents;
+    },
+
+    reassign: (params) => request('lead:reassign', params, leadReassignResultSchema),
+
+    async pin(params) {
+      return (await request('lead:pin', params, ticketResultSchema)).ticket;
+    },
+
+    async setAgentPresence(params) {
+      return (await request('lead:setPresence', params, agentStatusResultSchema)).agent;
+    },
+
+    async setAgentCapacity(params) {
+      return (await request('lead:setCapacity', params, agentStatusResultSchema)).agent;
+    },
+
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      clearOffers();
+      socket.off('routing:offer', onOffer);
+      socket.off('routing:offerWithdrawn', onOfferWithdrawn);
+      socket.off('presence:changed', onPresence);
+      socket.off('lead:agents', onAgents);
+      socket.off('disconnect', onDisconnect);
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { useId, useState, type FormEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { Ticket } from '../../../shared/domain.js';
+import { formatCountdown } from '../../../shared/sla.js';
+import { formatDateTime } from '../i18n.js';
+import { useAppStore, useT } from '../store/react.js';
+import { isLeadRole } from '../store/routingSlice.js';
+import { useNow } from './useNow.js';
+
+function isOpen(ticket: Ticket): boolean {
+  return ticket.status !== 'completed' && ticket.status !== 'closed';
+}
+
+/**
+ * The tier-2 target of an escalated ticket: a countdown to `dueAt` until someone other than
+ * the escalating agent has it, then when that happened.
+ */
+export function EscalationStatus({ ticket }: { ticket: Ticket }) {
+  const t = useT();
+  const now = useNow();
+  const language = useAppStore((s) => s.language);
+  const escalation = ticket.routing.escalation;
+  if (!escalation) return null;
+  const takenAt =
+    ticket.assigneeId !== null && ticket.assigneeId !== escalation.byId && ticket.assignedAt !== null && ticket.assignedAt >= escalation.at
+      ? ticket.assignedAt
+      : null;
+  const remaining = escalation.dueAt - now;
+  let target: string;
+  let state: string;
+  if (takenAt !== null) {
+    target = t('escalation.met', { time: formatDateTime(language, takenAt) });
+    state = takenAt <= escalation.dueAt ? 'met' : 'stopped';
+  } else if (!isOpen(ticket)) {
+    target = '—';
+    state = 'stopped';
+  } else if (remaining >= 0) {
+    target = formatCountdown(remaining);
+    state = remaining < 10 * 60 * 1000 ? 'at_risk' : 'ok';
+  } else {
+    target = t('escalation.overdue', { time: formatCountdown(-remaining) });
+    state = 'breached';
+  }
+  return (
+    <div className="escalation-status">
+      <span className="escalation-badge">{t('escalation.badge')}</span>
+      <span className="escalation-text" title={escalation.reason}>
+        {t('escalation.by', { by: escalation.byName, reason: escalation.reason })}
+      </span>
+      <span className="meta-label">{t('escalation.target')}</span>
+      <span className={`sla sla-${state}`}>{target}</span>
+    </div>
+  );
+}
+
+/** "Escalate" (升级): a small inline form with a required reason. */
+export function EscalateButton({ ticket }: { ticket: Ticket }) {
+  const t = useT();
+  const id = useId();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [missing, setMissing] = useState(false);
+  const { escalating, escalate } = useAppStore(useShallow((s) => ({ escalating: s.escalating, escalate: s.escalate })));
+  if (ticket.routing.escalation || !isOpen(ticket)) return null;
+
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    if (reason.trim() === '') {
+      setMissing(true);
+      return;
+    }
+    if (await escalate(reason)) {
+      setOpen(false);
+      setReason('');
+    }
+  }
+
+  return (
+    <span className="escalate-control">
+      <button type="button" aria-expanded={open} aria-controls={`${id}-form`} onClick={() => setOpen(!open)}>
+        {t('escalate.button')}
+      </button>
+      {open ? (
+        <form id={`${id}-form`} className="escalate-form" aria-label={t('escalate.title')} onSubmit={(e) => void onSubmit(e)}>
+          <label htmlFor={`${id}-reason`}>{t('escalate.reason')}</label>
+          <textarea
+            id={`${id}-reason`}
+            required
+            aria-required="true"
+            aria-invalid={missing}
+            maxLength={500}
+            rows={3}
+            autoFocus
+            placeholder={t('escalate.reasonPlaceholder')}
+            value={reason}
+            onChange={(e) => {
+              setReason(e.target.value);
+              if (e.target.value.trim() !== '') setMissing(false);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') setOpen(false);
+            }}
+          />
+          {missing ? (
+            <p role="alert" className="form-error">
+              {t('escalate.required')}
+            </p>
+          ) : null}
+          <div className="escalate-actions">
+            <button type="submit" className="primary" disabled={escalating}>
+              {t('escalate.submit')}
+            </button>
+            <button type="button" onClick={() => setOpen(false)}>
+              {t('escalate.cancel')}
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </span>
+  );
+}
+
+/** Leads: pin (固定给…) the ticket to one agent with its channel skill, or remove the pin. */
+export function PinSelect({ ticket }: { ticket: Ticket }) {
+  const t = useT();
+  const id = useId();
+  const { isLead, agents, pinTicket } = useAppStore(
+    useShallow((s) => ({ isLead: isLeadRole(s.user?.role), agents: s.agents, pinTicket: s.pinTicket })),
+  );
+  const [busy, setBusy] = useState(false);
+  if (!isLead || !isOpen(ticket)) return null;
+  const pinned = ticket.routing.pinnedAgentId;
+  const candidates = agents.filter((a) => a.channels.includes(ticket.channel) || a.userId === pinned);
+  return (
+    <span className="pin-control">
+      <label htmlFor={id}>{t('pin.label')}</label>
+      <select
+        id={id}
+        value={pinned ?? ''}
+        disabled={busy}
+        onChange={(event) => {
+          setBusy(true);
+          void pinTicket(event.target.value === '' ? null : event.target.value).finally(() => setBusy(false));
+        }}
+      >
+        <option value="">{t('pin.none')}</option>
+        {pinned && !candidates.some((a) => a.userId === pinned) ? <option value={pinned}>{ticket.routing.pinnedAgentName ?? pinned}</option> : null}
+        {candidates.map((agent) => (
+          <option key={agent.userId} value={agent.userId}>
+            {agent.displayName}
+          </option>
+        ))}
+      </select>
+    </span>
+  );
+}

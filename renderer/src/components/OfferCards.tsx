@@ -1,0 +1,72 @@
+import { useId } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { RoutingOffer } from '../../../shared/routing.js';
+import { channelKey, describeRoutingBasis } from '../i18n.js';
+import { useAppStore, useT } from '../store/react.js';
+import { ChannelIcon } from './ChannelIcon.js';
+import { useNow } from './useNow.js';
+
+/** One offered phone/chat contact: who, what they wrote, why this agent, and the time left. */
+function OfferCard({ offer }: { offer: RoutingOffer }) {
+  const t = useT();
+  const id = useId();
+  const now = useNow();
+  const { responding, respondToOffer } = useAppStore(
+    useShallow((s) => ({ responding: s.respondingOffers.includes(offer.ticketId), respondToOffer: s.respondToOffer })),
+  );
+  const { ticket, customer, messages } = offer.bundle;
+  const firstMessage = messages.find((m) => m.direction === 'inbound') ?? messages[0];
+  const total = Math.max(1, offer.expiresAt - offer.offeredAt);
+  const remainingMs = Math.max(0, offer.expiresAt - now);
+  const seconds = Math.ceil(remainingMs / 1000);
+  const channel = t(channelKey(ticket.channel));
+  return (
+    <section role="alertdialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-body`} className={`offer-card offer-${ticket.channel}`}>
+      <header className="offer-head">
+        <ChannelIcon channel={ticket.channel} decorative />
+        <h2 id={`${id}-title`} className="offer-title">
+          {t('offer.title', { channel })} · {customer.name}
+        </h2>
+        {customer.vipTier > 0 ? <span className={`vip-badge vip-${customer.vipTier}`}>VIP {customer.vipTier}</span> : null}
+        <span className="ticket-id offer-ticket">{ticket.id}</span>
+      </header>
+      <div id={`${id}-body`} className="offer-body">
+        {/* A subject made from the first message would only repeat it. */}
+        {ticket.subject && !firstMessage?.text.startsWith(ticket.subject) ? <p className="offer-subject">{ticket.subject}</p> : null}
+        {firstMessage ? <p className="offer-message">{firstMessage.text}</p> : null}
+        <p className="offer-why">{t('offer.why', { reason: describeRoutingBasis(t, offer.basis, ticket.channel) })}</p>
+      </div>
+      <div className="offer-timer" role="timer" aria-live="off">
+        <div className="offer-progress" aria-hidden="true">
+          <div className="offer-progress-bar" style={{ width: `${Math.round((remainingMs / total) * 100)}%` }} />
+        </div>
+        <span className={`offer-seconds${seconds <= 5 ? ' urgent' : ''}`}>{seconds > 0 ? t('offer.countdown', { seconds }) : t('offer.expired')}</span>
+      </div>
+      <div className="offer-actions">
+        <button type="button" className="primary" disabled={responding || seconds <= 0} onClick={() => void respondToOffer(offer.ticketId, true)}>
+          {t('offer.accept')}
+        </button>
+        <button type="button" disabled={responding || seconds <= 0} onClick={() => void respondToOffer(offer.ticketId, false)}>
+          {t('offer.decline')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/**
+ * The offers waiting for this agent, stacked in a corner above everything, soonest deadline
+ * first. They do not take focus (the agent may be typing a reply); the buttons are in the
+ * normal tab order and announced as alert dialogs when they appear.
+ */
+export function OfferCards() {
+  const offers = useAppStore((s) => s.offers);
+  if (offers.length === 0) return null;
+  return (
+    <div className="offer-stack">
+      {offers.map((offer) => (
+        <OfferCard key={offer.ticketId} offer={offer} />
+      ))}
+    </div>
+  );
+}

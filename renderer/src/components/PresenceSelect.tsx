@@ -1,0 +1,68 @@
+import { useId } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { PRESENCES, presenceSchema, type PresenceChanged } from '../../../shared/routing.js';
+import type { Translate } from '../i18n.js';
+import { useAppStore, useT } from '../store/react.js';
+
+/** Why presence is what it is, when the agent did not choose it (shown as the control's title). */
+function presenceCauseText(t: Translate, presence: PresenceChanged | null): string | undefined {
+  if (!presence) return undefined;
+  switch (presence.cause) {
+    case 'offer_timeouts':
+      return t('presence.causeOfferTimeouts');
+    case 'lead':
+      return t('presence.causeLead', { by: presence.byName ?? '?' });
+    case 'idle':
+      return t('presence.causeIdle');
+    default:
+      return undefined;
+  }
+}
+
+/** The agent's own presence (在线状态) in the header; changes go to the server at once. Agents only. */
+export function PresenceSelect() {
+  const t = useT();
+  const id = useId();
+  const { presence, settingPresence, setPresence, online, isAgent } = useAppStore(
+    useShallow((s) => ({
+      isAgent: s.user?.role === 'agent',
+      presence: s.presence,
+      settingPresence: s.settingPresence,
+      setPresence: s.setPresence,
+      online: s.connection.status === 'online',
+    })),
+  );
+  // Only agents are routed to; a lead's or admin's presence would only ever say "Offline".
+  if (!isAgent) return null;
+  const current = presence?.presence ?? '';
+  const cause = presenceCauseText(t, presence);
+  return (
+    <span className={`presence-select presence-${current || 'unknown'}`} title={cause}>
+      <span className="presence-dot" aria-hidden="true" />
+      <label htmlFor={id}>{t('presence.label')}</label>
+      <select
+        id={id}
+        value={current}
+        disabled={settingPresence || !online}
+        aria-busy={settingPresence}
+        aria-describedby={cause ? `${id}-cause` : undefined}
+        onChange={(event) => {
+          const parsed = presenceSchema.safeParse(event.target.value);
+          if (parsed.success) void setPresence(parsed.data);
+        }}
+      >
+        {current === '' ? <option value="">{t('presence.unknown')}</option> : null}
+        {PRESENCES.map((value) => (
+          <option key={value} value={value}>
+            {t(`presence.${value}`)}
+          </option>
+        ))}
+      </select>
+      {cause ? (
+        <span id={`${id}-cause`} className="visually-hidden">
+          {cause}
+        </span>
+      ) : null}
+    </span>
+  );
+}

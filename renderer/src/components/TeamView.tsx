@@ -1,0 +1,150 @@
+import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { CHANNELS, type Channel } from '../../../shared/domain.js';
+import { PRESENCES, presenceSchema, type AgentStatus } from '../../../shared/routing.js';
+import { channelKey, type Translate } from '../i18n.js';
+import { useAppStore, useT } from '../store/react.js';
+import { ChannelIcon } from './ChannelIcon.js';
+import { useNow } from './useNow.js';
+
+function idleText(t: Translate, agent: AgentStatus, now: number): string {
+  if (agent.lastAssignedAt === null) return t('team.never');
+  const minutes = Math.max(0, Math.floor((now - agent.lastAssignedAt) / 60_000));
+  if (minutes < 60) return t('team.idleMinutes', { m: minutes });
+  return t('team.idleHours', { h: Math.floor(minutes / 60), m: minutes % 60 });
+}
+
+/** The capacity of one channel: typed freely, saved on Enter or when the field is left (remounted when the saved value changes). */
+function CapacityInput({ agent, channel }: { agent: AgentStatus; channel: Channel }) {
+  const t = useT();
+  const setAgentCapacity = useAppStore((s) => s.setAgentCapacity);
+  const saved = agent.capacity[channel];
+  const [value, setValue] = useState(String(saved));
+
+  function commit() {
+    const next = Number(value);
+    if (!Number.isInteger(next) || next < 0 || next > 200) {
+      setValue(String(saved));
+      return;
+    }
+    if (next !== saved) void setAgentCapacity(agent.userId, channel, next);
+  }
+
+  return (
+    <input
+      type="number"
+      min={0}
+      max={channel === 'email' ? 200 : 100}
+      className="capacity-input"
+      aria-label={t('team.capacityOf', { channel: t(channelKey(channel)), name: agent.displayName })}
+      value={value}
+      onChange={(e) => setValue(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') commit();
+        if (e.key === 'Escape') setValue(String(saved));
+      }}
+    />
+  );
+}
+
+function AgentRow({ agent, now }: { agent: AgentStatus; now: number }) {
+  const t = useT();
+  const setAgentPresence = useAppStore((s) => s.setAgentPresence);
+  return (
+    <tr className={`team-row presence-${agent.presence}`}>
+      <th scope="row" className="team-agent">
+        <span className="team-name">{agent.displayName}</span>
+        <span className="team-username muted">{agent.username}</span>
+        <span className="team-tags">
+          <span className="tag">{t('team.tier', { tier: agent.tier })}</span>
+          {agent.senior ? <span className="tag tag-senior">{t('team.senior')}</span> : null}
+        </span>
+      </th>
+      <td className="team-presence">
+        <span className="presence-dot" aria-hidden="true" />
+        <select
+          aria-label={t('team.presenceOf', { name: agent.displayName })}
+          value={agent.presence}
+          onChange={(e) => {
+            const parsed = presenceSchema.safeParse(e.target.value);
+            if (parsed.success) void setAgentPresence(agent.userId, parsed.data);
+          }}
+        >
+          {PRESENCES.map((value) => (
+            <option key={value} value={value}>
+              {t(`presence.${value}`)}
+            </option>
+          ))}
+        </select>
+        {!agent.connected ? <span className="muted small">{t('team.disconnected')}</span> : null}
+        {agent.offers > 0 ? <span className="offer-count">{t('team.offers', { n: agent.offers })}</span> : null}
+      </td>
+      {CHANNELS.map((channel) => {
+        const skilled = agent.channels.includes(channel);
+        const full = agent.load[channel] >= agent.capacity[channel];
+        return (
+          <td key={channel} className={`team-load${skilled ? '' : ' no-skill'}${skilled && full ? ' full' : ''}`}>
+            {skilled ? (
+              <span className="load-cell">
+                <span className="load-now">{agent.load[channel]}</span>
+                <span aria-hidden="true">/</span>
+                {/* Keyed by the saved value, so a change from elsewhere shows up in the field. */}
+                <CapacityInput key={agent.capacity[channel]} agent={agent} channel={channel} />
+              </span>
+            ) : (
+              <span className="muted" title={t('team.noSkill', { channel: t(channelKey(channel)) })}>
+                —
+              </span>
+            )}
+          </td>
+        );
+      })}
+      <td className="team-idle">{agent.presence === 'available' ? idleText(t, agent, now) : '—'}</td>
+    </tr>
+  );
+}
+
+/** Leads' team board (团队): every agent's presence, load against capacity, and idle time. */
+export function TeamView() {
+  const t = useT();
+  const now = useNow();
+  const { agents, agentsLoaded, loadAgents } = useAppStore(
+    useShallow((s) => ({ agents: s.agents, agentsLoaded: s.agentsLoaded, loadAgents: s.loadAgents })),
+  );
+  const sorted = [...agents].sort((a, b) => a.username.localeCompare(b.username));
+  return (
+    <main className="team-view" aria-labelledby="team-title">
+      <div className="team-toolbar">
+        <h2 id="team-title">{t('team.title')}</h2>
+        <button type="button" onClick={() => void loadAgents()}>
+          {t('team.refresh')}
+        </button>
+      </div>
+      {!agentsLoaded ? <p className="muted">{t('team.loading')}</p> : null}
+      {agentsLoaded && agents.length === 0 ? <p className="muted">{t('team.empty')}</p> : null}
+      {agents.length > 0 ? (
+        <table className="team-table">
+          <thead>
+            <tr>
+              <th scope="col">{t('team.agent')}</th>
+              <th scope="col">{t('team.presence')}</th>
+              {CHANNELS.map((channel) => (
+                <th scope="col" key={channel} className="team-load-head">
+                  <ChannelIcon channel={channel} decorative /> {t(channelKey(channel))}
+                  <span className="muted small"> {t('team.load')}</span>
+                </th>
+              ))}
+              <th scope="col">{t('team.idle')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((agent) => (
+              <AgentRow key={agent.userId} agent={agent} now={now} />
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </main>
+  );
+}

@@ -1,0 +1,286 @@
+/**
+ * Routing in the renderer store: the agent's presence, the offers waiting for an answer,
+ * escalation, the open ticket's routing history, and for leads the team board, pinning and
+ * bulk reassignment. State arrives through the core's `presence` / `offers` / `agents`
+ * events (wired in appStore.ts) and the named actions below.
+ */
+import type { StateCreator } from 'zustand/vanilla';
+import type { Channel } from '../../../shared/domain.js';
+import type { AgentStatus, Presence, PresenceChanged, ReassignOutcome, RoutingAuditEntry, RoutingOffer } from '../../../shared/routing.js';
+import type { WorkstationApi } from '../../../shared/rpc.js';
+import { toUiError } from './errors.js';
+import type { AppState, UiError } from './types.js';
+
+export type WorkView = 'inbox' | 'team';
+
+/** The routing history of one ticket as last loaded. */
+export interface TicketAudit {
+  ticketId: string;
+  entries: RoutingAuditEntry[];
+}
+
+/** The last bulk reassignment's outcome, for the bar under the inbox filters. */
+export interface BulkOutcome {
+  done: number;
+  failures: Array<{ ticketId: string; message: string }>;
+}
+
+export interface RoutingSlice {
+  /** This user's presence as the server last said; null before it has. */
+  presence: PresenceChanged | null;
+  settingPresence: boolean;
+  /** Offers waiting for this agent's answer, soonest deadline first. */
+  offers: RoutingOffer[];
+  /** Ticket ids of offers being answered right now. */
+  respondingOffers: string[];
+  /** Why the last routing action failed (presence, offer, escalation, pin, team). */
+  routingError: UiError | null;
+  escalating: boolean;
+  audit: TicketAudit | null;
+  auditLoading: boolean;
+  auditError: UiError | null;
+  /** Leads: every agent's presence and load. */
+  agents: AgentStatus[];
+  agentsLoaded: boolean;
+  view: WorkView;
+  /** Leads: inbox rows ticked for bulk reassignment. */
+  bulkSelection: string[];
+  reassigning: boolean;
+  bulkOutcome: BulkOutcome | null;
+  loadRouting(): Promise<void>;
+  applyPresence(presence: PresenceChanged): void;
+  setPresence(presence: Presence): Promise<boolean>;
+  applyOffers(offers: RoutingOffer[]): void;
+  respondToOffer(ticketId: string, accept: boolean): Promise<boolean>;
+  escalate(reason: string): Promise<boolean>;
+  loadAudit(): Promise<void>;
+  loadAgents(): Promise<void>;
+  applyAgents(agents: AgentStatus[]): void;
+  setAgentPresence(userId: string, presence: Presence): Promise<boolean>;
+  setAgentCapacity(userId: string, channel: Channel, capacity: number): Promise<boolean>;
+  pinTicket(agentId: string | null): Promise<boolean>;
+  setView(view: WorkView): void;
+  toggleBulk(ticketId: string): void;
+  clearBulk(): void;
+  reassignSelected(to: string | null): Promise<boolean>;
+  dismissRoutingError(): void;
+}
+
+/** The routing state with nobody signed in. */
+export const ROUTING_SIGNED_OUT = {
+  presence: null,
+  offers: [],
+  respondingOffers: [],
+  routingError: null,
+  audit: null,
+  auditError: null,
+  agents: [],
+  agentsLoaded: false,
+  view: 'inbox',
+  bulkSelection: [],
+  bulkOutcome: null,
+} satisfies Partial<RoutingSlice>;
+
+export function isLeadRole(role: string | undefined): boolean {
+  return role === 'lead' || role === 'admin';
+}
+
+function replaceAgent(agents: AgentStatus[], agent: AgentStatus): AgentStatus[] {
+  return agents.some((a) => a.userId === agent.userId) ? agents.map((a) => (a.userId === agent.userId ? agent : a)) : [...agents, agent];
+}
+
+export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, [], [], RoutingSlice> {
+  let latestAudit = 0;
+
+  return (set, get) => {
+    /** Runs a routing call; a failure goes to `routingError` and yields null. */
+    async function attempt<T>(run: () => Promise<T>): Promise<T | null> {
+      set({ routingError: null });
+      try {
+        return await run();
+      } catch (error) {
+        set({ routingError: toUiError(error) });
+        return null;
+      }
+    }
+
+    return {
+      ...ROUTING_SIGNED_OUT,
+      settingPresence: false,
+      escalating: false,
+      auditLoading: false,
+      reassigning: false,
+
+      async loadRouting() {
+        if (!get().user) return;
+        try {
+          const [{ presence }, { offers }] = await Promise.all([api.invoke('presence.get', {}), api.invoke('offer.list', {})]);
+          if (!get().user) return;
+          // An event may have overtaken the answer; the newer presence wins.
+          const current = get().presence;
+          if (presence && (!current || current.at <= presence.at)) set({ presence });
+          set({ offers });
+        } catch {
+          // The presence and offer events fill these in as soon as the core hears from the server.
+        }
+        if (isLeadRole(get().user?.role)) void get().loadAgents();
+      },
+
+      applyPresence(presence) {
+        set({ presence });
+      },
+
+      async setPresence(presence) {
+        if (get().settingPresence) return false;
+        set({ settingPresence: true });
+        const result = await attempt(() => api.invoke('presence.set', { presence }));
+        set({ settingPresence: false });
+        if (!result) return false;
+        set({ presence: { presence: result.presence, cause: result.cause, byName: null, at: result.at } });
+        return true;
+      },
+
+      applyOffers(offers) {
+        const ids = new Set(offers.map((o) => o.ticketId));
+        set({ offers, respondingOffers: get().respondingOffers.filter((id) => ids.has(id)) });
+      },
+
+      async respondToOffer(ticketId, accept) {
+        if (get().respondingOffers.includes(ticketId)) return false;
+        set({ respondingOffers: [...get().respondingOffers, ticketId] });
+        const result = await attempt(() => api.invoke('offer.respond', { ticketId, accept }));
+        set({
+          respondingOffers: get().respondingOffers.filter((id) => id !== ticketId),
+          offers: get().offers.filter((o) => o.ticketId !== ticketId),
+        });
+        if (!result) return false;
+        if (result.outcome === 'gone') {
+          set({ routingError: { code: 'conflict', message: '' } });
+          return false;
+        }
+        void get().loadInbox();
+        if (result.outcome === 'accepted') void get().openTicket(ticketId);
+        return true;
+      },
+
+      async escalate(reason) {
+        const ticketId = get().openTicketId;
+        if (!ticketId || reason.trim() === '' || get().escalating) return false;
+        set({ escalating: true });
+        const ticket = await attempt(() => api.invoke('ticket.escalate', { ticketId, reason: reason.trim() }));
+        set({ escalating: false });
+        if (!ticket) return false;
+        const detail = get().detail;
+        if (detail && detail.ticket.id === ticket.id) set({ detail: { ...detail, ticket } });
+        void get().reloadTicket();
+        void get().loadInbox();
+        void get().loadAudit();
+        return true;
+      },
+
+      async loadAudit() {
+        const ticketId = get().openTicketId;
+        if (!ticketId) {
+          set({ audit: null, auditError: null, auditLoading: false });
+          return;
+        }
+        const request = ++latestAudit;
+        if (get().audit?.ticketId !== ticketId) set({ audit: null, auditLoading: true });
+        try {
+          const entries = await api.invoke('ticket.audit', { ticketId });
+          if (request !== latestAudit) return;
+          set({ audit: { ticketId, entries }, auditLoading: false, auditError: null });
+        } catch (error) {
+          if (request !== latestAudit) return;
+          set({ auditLoading: false, auditError: toUiError(error) });
+        }
+      },
+
+      async loadAgents() {
+        if (!isLeadRole(get().user?.role)) return;
+        try {
+          const agents = await api.invoke('lead.agents', {});
+          set({ agents, agentsLoaded: true });
+        } catch (error) {
+          const uiError = toUiError(error);
+          // Offline: the board reloads when the connection comes back; nothing to tell the lead now.
+          set({ agentsLoaded: true, ...(uiError.code === 'offline' ? {} : { routingError: uiError }) });
+        }
+      },
+
+      applyAgents(agents) {
+        set({ agents, agentsLoaded: true });
+      },
+
+      async setAgentPresence(userId, presence) {
+        const agent = await attempt(() => api.invoke('lead.setPresence', { userId, presence }));
+        if (!agent) return false;
+        set({ agents: replaceAgent(get().agents, agent) });
+        return true;
+      },
+
+      async setAgentCapacity(userId, channel, capacity) {
+        const agent = await attempt(() => api.invoke('lead.setCapacity', { userId, capacity: { [channel]: capacity } }));
+        if (!agent) return false;
+        set({ agents: replaceAgent(get().agents, agent) });
+        return true;
+      },
+
+      async pinTicket(agentId) {
+        const ticketId = get().openTicketId;
+        if (!ticketId) return false;
+        const ticket = await attempt(() => api.invoke('lead.pin', { ticketId, agentId }));
+        if (!ticket) return false;
+        const detail = get().detail;
+        if (detail && detail.ticket.id === ticket.id) set({ detail: { ...detail, ticket } });
+        void get().reloadTicket();
+        void get().loadInbox();
+        void get().loadAudit();
+        return true;
+      },
+
+      setView(view) {
+        if (view === 'team' && !isLeadRole(get().user?.role)) return;
+        set({ view });
+        if (view === 'team') void get().loadAgents();
+      },
+
+      toggleBulk(ticketId) {
+        const selected = get().bulkSelection;
+        set({
+          bulkSelection: selected.includes(ticketId) ? selected.filter((id) => id !== ticketId) : [...selected, ticketId],
+          bulkOutcome: null,
+        });
+      },
+
+      clearBulk() {
+        set({ bulkSelection: [], bulkOutcome: null });
+      },
+
+      async reassignSelected(to) {
+        const ticketIds = get().bulkSelection;
+        if (ticketIds.length === 0 || get().reassigning) return false;
+        set({ reassigning: true, bulkOutcome: null });
+        const result = await attempt(() => api.invoke('lead.reassign', { ticketIds, to }));
+        set({ reassigning: false });
+        if (!result) return false;
+        const failures = result.results
+          .filter((r): r is Extract<ReassignOutcome, { ok: false }> => !r.ok)
+          .map((r) => ({ ticketId: r.ticketId, message: r.message }));
+        set({
+          bulkOutcome: { done: result.results.length - failures.length, failures },
+          // Failed tickets stay ticked so the lead can try them elsewhere.
+          bulkSelection: failures.map((f) => f.ticketId),
+        });
+        void get().loadInbox();
+        void get().reloadTicket();
+        void get().loadAudit();
+        return failures.length === 0;
+      },
+
+      dismissRoutingError() {
+        set({ routingError: null });
+      },
+    };
+  };
+}

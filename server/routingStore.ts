@@ -1,0 +1,199 @@
+/**
+ * The routing part of the data-access layer: agents' presence and capacity, customers' VIP
+ * tier, the routing facts of tickets and the audit trail. Opened by `openServerStore` (it
+ * shares the store's connection, transactions and change log), so a routing decision, its
+ * ticket change and its audit row commit together. Plain SQL, as in store.ts.
+ */
+import type Database from 'better-sqlite3';
+import {
+  describeAssignmentReason,
+  isOpenStatus,
+  type AssignmentReason,
+  type Customer,
+  type Ticket,
+  type TicketRouting,
+} from '../shared/domain.js';
+import {
+  DEFAULT_CAPACITY,
+  ROUTING_DECISIONS,
+  type Capacity,
+  type Presence,
+  type PresenceCause,
+  type RoutingAuditEntry,
+  type RoutingDecisionKind,
+} from '../shared/routing.js';
+import type { ChangeBody } from '../shared/sync.js';
+import type { RoutingDecision } from './routing.js';
+
+/** Stored per-agent routing settings. */
+export interface StoredAgentSettings {
+  presence: Presence;
+  presenceCause: PresenceCause;
+  presenceSince: number;
+  capacity: Capacity;
+  phoneBlocksChat: boolean;
+}
+
+/** A routing change to one ticket, as the engine decided it. */
+export interface TicketRoutingWrite {
+  ticketId: string;
+  assignee: { id: string; name: string } | null;
+  /** null keeps the stored reason. */
+  reason: AssignmentReason | null;
+  routing: TicketRouting;
+  audit: { decision: RoutingDecisionKind; reason: AssignmentReason | null; actorName: string | null; agentId: string | null; agentName: string | null };
+  now: number;
+}
+
+/** Routing reads and writes (each write joins the caller's transaction, if any). */
+export interface RoutingStore {
+  loadAgentSettings(): Map<string, StoredAgentSettings>;
+  saveAgentSettings(userId: string, settings: StoredAgentSettings, now: number): void;
+  /** Open tickets with their customer's VIP tier, for loading the engine. */
+  openTicketsForRouting(): Array<{ ticket: Ticket; vipTier: number }>;
+  vipTierOf(customerId: string): number;
+  /** Sets a customer's VIP tier (0 = none) and logs the customer change. */
+  setCustomerVipTier(customerId: string, vipTier: number, now: number): void;
+  /** Writes one routing decision: the ticket, its change-log entry and its audit row. Null when the ticket is gone or closed. */
+  applyTicketRouting(write: TicketRoutingWrite): Ticket | null;
+  listAudit(ticketId: string): RoutingAuditEntry[];
+}
+
+/** What the routing store borrows from the main store. */
+export interface RoutingStoreInternals {
+  sql(text: string): Database.Statement;
+  transaction<T>(fn: () => T): T;
+  getTicket(id: string): Ticket | null;
+  updateTicket(ticket: Ticket): void;
+  appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number): number;
+  recordRouting(ticket: Ticket, now: number, audit?: RoutingDecision['audit']): void;
+  appendCustomerChange?(customer: Customer, now: number): void;
+}
+
+interface AgentSettingsRow {
+  user_id: string;
+  presence: string;
+  presence_cause: string;
+  presence_since: number;
+  capacity_json: string;
+  phone_blocks_chat: number;
+}
+
+interface AuditRow {
+  id: number;
+  ticket_id: string;
+  at: number;
+  decision: string;
+  assignee_id: string | null;
+  assignee_name: string | null;
+  actor_name: string | null;
+  reason: string;
+  reason_json: string | null;
+}
+
+export function createRoutingStore(internals: RoutingStoreInternals): RoutingStore {
+  const { sql, transaction } = internals;
+
+  return {
+    loadAgentSettings() {
+      const rows = sql('SELECT user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat FROM agent_settings').all() as AgentSettingsRow[];
+      return new Map(
+        rows.map((row) => [
+          row.user_id,
+          {
+            presence: row.presence as Presence,
+            presenceCause: row.presence_cause as PresenceCause,
+            presenceSince: row.presence_since,
+            capacity: { ...DEFAULT_CAPACITY, ...(JSON.parse(row.capacity_json) as Partial<Capacity>) },
+            phoneBlocksChat: row.phone_blocks_chat === 1,
+          },
+        ]),
+      );
+    },
+
+    saveAgentSettings(userId, settings, now) {
+      transaction(() => {
+        sql(
+          `INSERT INTO agent_settings (user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (user_id) DO UPDATE SET presence = excluded.presence, presence_cause = excluded.presence_cause,
+             presence_since = excluded.presence_since, capacity_json = excluded.capacity_json,
+             phone_blocks_chat = excluded.phone_blocks_chat, updated_at = excluded.updated_at`,
+        ).run(userId, settings.presence, settings.presenceCause, settings.presenceSince, JSON.stringify(settings.capacity), settings.phoneBlocksChat ? 1 : 0, now);
+      });
+    },
+
+    openTicketsForRouting() {
+      const rows = sql(
+        `SELECT t.id AS id, c.vip_tier AS vip_tier FROM tickets t JOIN customers c ON c.id = t.customer_id
+         WHERE t.status IN ('unassigned', 'in_progress', 'awaiting_customer') ORDER BY t.id`,
+      ).all() as Array<{ id: string; vip_tier: number }>;
+      const out: Array<{ ticket: Ticket; vipTier: number }> = [];
+      for (const row of rows) {
+        const ticket = internals.getTicket(row.id);
+        if (ticket) out.push({ ticket, vipTier: row.vip_tier });
+      }
+      return out;
+    },
+
+    vipTierOf(customerId) {
+      const row = sql('SELECT vip_tier FROM customers WHERE id = ?').get(customerId) as { vip_tier: number } | undefined;
+      return row?.vip_tier ?? 0;
+    },
+
+    setCustomerVipTier(customerId, vipTier, now) {
+      transaction(() => {
+        sql('UPDATE customers SET vip_tier = ? WHERE id = ?').run(vipTier, customerId);
+        const row = sql('SELECT id, name, phone, email, social_id, vip_tier, created_at FROM customers WHERE id = ?').get(customerId) as
+          | { id: string; name: string; phone: string | null; email: string | null; social_id: string | null; vip_tier: number; created_at: number }
+          | undefined;
+        if (row && internals.appendCustomerChange) {
+          internals.appendCustomerChange(
+            { id: row.id, name: row.name, phone: row.phone, email: row.email, socialId: row.social_id, vipTier: row.vip_tier, createdAt: row.created_at },
+            now,
+          );
+        }
+      });
+    },
+
+    applyTicketRouting(write) {
+      return transaction(() => {
+        const before = internals.getTicket(write.ticketId);
+        if (!before || !isOpenStatus(before.status)) return null;
+        let after: Ticket = { ...before, routing: write.routing, updatedAt: write.now };
+        const assigneeId = write.assignee?.id ?? null;
+        if (assigneeId !== before.assigneeId) {
+          after = write.assignee
+            ? { ...after, assigneeId: write.assignee.id, assigneeName: write.assignee.name, assignedAt: write.now, status: before.status === 'unassigned' ? 'in_progress' : before.status }
+            : { ...after, assigneeId: null, assigneeName: null, assignedAt: null, status: 'unassigned' };
+        }
+        if (write.reason) after = { ...after, assignmentReason: write.reason };
+        internals.updateTicket(after);
+        internals.recordRouting(after, write.now, write.audit);
+        internals.appendTicketChange(before, after, { kind: 'ticket', ticket: after }, write.now);
+        return after;
+      });
+    },
+
+    listAudit(ticketId) {
+      const rows = sql(
+        'SELECT id, ticket_id, at, decision, assignee_id, assignee_name, actor_name, reason, reason_json FROM routing_audit WHERE ticket_id = ? ORDER BY id',
+      ).all(ticketId) as AuditRow[];
+      return rows.map((row) => {
+        const reason = row.reason_json === null ? null : (JSON.parse(row.reason_json) as AssignmentReason);
+        const decision = (ROUTING_DECISIONS as readonly string[]).includes(row.decision) ? (row.decision as RoutingDecisionKind) : 'assigned';
+        return {
+          id: row.id,
+          ticketId: row.ticket_id,
+          at: row.at,
+          decision,
+          assigneeId: row.assignee_id,
+          assigneeName: row.assignee_name,
+          actorName: row.actor_name,
+          reason,
+          text: row.reason !== '' ? row.reason : reason ? describeAssignmentReason(reason, row.assignee_name) : row.decision,
+        };
+      });
+    },
+  };
+}

@@ -1,0 +1,269 @@
+/**
+ * The routing contract (智能分配): agent presence and capacity, offers of real-time
+ * contacts, escalation, lead overrides and the audit trail, shared by the server, the
+ * workstation core and the renderer. The ticket-level routing facts (`ticket.routing`,
+ * the structured `assignmentReason` codes) live in domain.ts; this file holds everything
+ * else. See docs/technical/routing.md.
+ */
+import { z } from 'zod';
+import {
+  CHANNELS,
+  channelSchema,
+  entityIdSchema,
+  ticketBundleSchema,
+  ticketIdSchema,
+  ticketSchema,
+  assignmentReasonSchema,
+  routingBasisSchema,
+  type Channel,
+  type TicketGroup,
+  type TicketType,
+} from './domain.js';
+
+// ---------------------------------------------------------------------------------------
+// Presence and capacity
+
+/**
+ * available: takes new work. busy: keeps their tickets, gets nothing new (e.g. on a long
+ * call or in training). away: the same, set by hand or automatically (repeated offer
+ * time-outs, idle). offline: not signed in (set after the disconnect grace period).
+ */
+export const PRESENCES = ['available', 'busy', 'away', 'offline'] as const;
+export const presenceSchema = z.enum(PRESENCES);
+export type Presence = z.infer<typeof presenceSchema>;
+
+/** Why presence changed, for the agent's banner and the leads' board. */
+export const presenceCauseSchema = z.enum(['self', 'lead', 'connected', 'disconnected', 'offer_timeouts', 'idle']);
+export type PresenceCause = z.infer<typeof presenceCauseSchema>;
+
+/** How many open tickets of each channel an agent may hold at once (offers count). */
+export const capacitySchema = z.object({
+  phone: z.number().int().min(0).max(100),
+  chat: z.number().int().min(0).max(100),
+  social: z.number().int().min(0).max(100),
+  email: z.number().int().min(0).max(200),
+});
+export type Capacity = z.infer<typeof capacitySchema>;
+
+export const DEFAULT_CAPACITY: Readonly<Capacity> = { phone: 1, chat: 3, social: 5, email: 10 };
+
+/** An agent with fewer open tickets than this is preferred over one with more (the template's "fewer than 5"). */
+export const SOFT_OPEN_TICKET_LIMIT = 5;
+
+/** Time a tier-2 agent should have an escalated ticket by: 30 minutes. */
+export const ESCALATION_TARGET_MS = 30 * 60 * 1000;
+
+/** Default seconds an agent has to accept a phone or chat offer. */
+export const DEFAULT_OFFER_TIMEOUT_MS = 20_000;
+
+/** Channels whose contacts are offered (accept/decline) rather than assigned directly. */
+export const REAL_TIME_CHANNELS: readonly Channel[] = ['phone', 'chat'];
+
+export function isRealTimeChannel(channel: Channel): boolean {
+  return channel === 'phone' || channel === 'chat';
+}
+
+/** One agent as leads see it on the routing board, and as the engine counts them. */
+export const agentStatusSchema = z.object({
+  userId: entityIdSchema,
+  username: z.string().max(64),
+  displayName: z.string().max(100),
+  presence: presenceSchema,
+  presenceCause: presenceCauseSchema,
+  presenceSince: z.number().int().nonnegative(),
+  /** At least one authenticated socket is connected right now. */
+  connected: z.boolean(),
+  capacity: capacitySchema,
+  /** An agent on a phone call takes no chats. */
+  phoneBlocksChat: z.boolean(),
+  /** Open assigned tickets plus outstanding offers, per channel. */
+  load: capacitySchema,
+  /** Open assigned tickets over all channels (offers not included). */
+  openTickets: z.number().int().nonnegative(),
+  /** Offers waiting for this agent's answer. */
+  offers: z.number().int().nonnegative(),
+  channels: z.array(channelSchema),
+  groups: z.array(z.string().max(64)),
+  tier: z.union([z.literal(1), z.literal(2)]),
+  senior: z.boolean(),
+  languages: z.array(z.string().max(16)),
+  lastAssignedAt: z.number().int().nonnegative().nullable(),
+});
+export type AgentStatus = z.infer<typeof agentStatusSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Classification: which group and language a new ticket needs
+
+const BILLING_WORDS = ['发票', '开票', '账单', '扣费', '扣款', '退款', '税号', 'invoice', 'refund', 'billing', 'charge'];
+const TECHNICAL_WORDS = ['故障', '报错', '无法登录', '登录不了', '闪退', '死机', '打不开', '系统', 'bug', 'error', 'crash', 'login'];
+
+/**
+ * The topic group a ticket needs: after_sales → after_sales; complaint → orders;
+ * consult/suggestion/other → billing or technical by keyword, else orders for consult,
+ * and any group (null) for suggestion/other.
+ */
+export function groupForTicket(type: TicketType, text: string): TicketGroup | null {
+  if (type === 'after_sales') return 'after_sales';
+  if (type === 'complaint') return 'orders';
+  const lower = text.toLowerCase();
+  if (BILLING_WORDS.some((w) => lower.includes(w))) return 'billing';
+  if (TECHNICAL_WORDS.some((w) => lower.includes(w))) return 'technical';
+  return type === 'consult' ? 'orders' : null;
+}
+
+/** 'zh' when the text has CJK characters, 'en' when it has Latin letters only, else null (any). */
+export function detectLanguage(text: string): string | null {
+  if (/[\u3400-\u9fff]/.test(text)) return 'zh';
+  if (/[A-Za-z]/.test(text)) return 'en';
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------
+// Offers (server → agent)
+
+/** A real-time contact offered to one agent: everything needed to show it, and the deadline. */
+export const routingOfferSchema = z.object({
+  ticketId: ticketIdSchema,
+  bundle: ticketBundleSchema,
+  offeredAt: z.number().int().nonnegative(),
+  expiresAt: z.number().int().nonnegative(),
+  /** The rule that chose this agent. */
+  basis: routingBasisSchema,
+});
+export type RoutingOffer = z.infer<typeof routingOfferSchema>;
+
+export const offerWithdrawnReasonSchema = z.enum(['timeout', 'taken', 'reassigned', 'closed', 'agent_unavailable']);
+export const offerWithdrawnSchema = z.object({ ticketId: ticketIdSchema, reason: offerWithdrawnReasonSchema });
+export type OfferWithdrawn = z.infer<typeof offerWithdrawnSchema>;
+
+export const presenceChangedSchema = z.object({
+  presence: presenceSchema,
+  cause: presenceCauseSchema,
+  /** The lead who changed it, when cause is 'lead'. */
+  byName: z.string().max(100).nullable(),
+  at: z.number().int().nonnegative(),
+});
+export type PresenceChanged = z.infer<typeof presenceChangedSchema>;
+
+export const agentsPushSchema = z.object({ agents: z.array(agentStatusSchema), at: z.number().int().nonnegative() });
+export type AgentsPush = z.infer<typeof agentsPushSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Audit trail (routing decisions and overrides, newest last)
+
+export const ROUTING_DECISIONS = [
+  'assigned',
+  'queued',
+  'offered',
+  'declined',
+  'offer_timeout',
+  'escalated',
+  'pinned',
+  'unpinned',
+  'requeued',
+  'presence',
+] as const;
+export const routingDecisionKindSchema = z.enum(ROUTING_DECISIONS);
+export type RoutingDecisionKind = z.infer<typeof routingDecisionKindSchema>;
+
+export const routingAuditEntrySchema = z.object({
+  id: z.number().int().positive(),
+  ticketId: ticketIdSchema,
+  at: z.number().int().nonnegative(),
+  decision: routingDecisionKindSchema,
+  assigneeId: z.string().max(64).nullable(),
+  assigneeName: z.string().max(100).nullable(),
+  /** Who made an override (lead, escalating agent); null for the engine. */
+  actorName: z.string().max(100).nullable(),
+  /** The facts; null only for entries written before reasons were structured. */
+  reason: assignmentReasonSchema.nullable(),
+  /** The English sentence (describeAssignmentReason), for logs and old entries. */
+  text: z.string(),
+});
+export type RoutingAuditEntry = z.infer<typeof routingAuditEntrySchema>;
+
+// ---------------------------------------------------------------------------------------
+// Requests (client → server socket events with acks; the RPC methods take the same params)
+
+export const presenceSetRequestSchema = z.object({ presence: presenceSchema }).strict();
+export const offerRespondRequestSchema = z.object({ ticketId: ticketIdSchema, accept: z.boolean() }).strict();
+export const escalateRequestSchema = z
+  .object({
+    ticketId: ticketIdSchema,
+    reason: z
+      .string()
+      .max(500)
+      .refine((s) => s.trim().length > 0, { message: 'must not be empty' }),
+  })
+  .strict();
+export const MAX_BULK_REASSIGN = 100;
+export const leadReassignRequestSchema = z
+  .object({
+    ticketIds: z
+      .array(ticketIdSchema)
+      .min(1)
+      .max(MAX_BULK_REASSIGN)
+      .refine((ids) => new Set(ids).size === ids.length, { message: 'must not repeat a ticket' }),
+    /** An agent's user id, or null to put the tickets back in the queue. */
+    to: entityIdSchema.nullable(),
+  })
+  .strict();
+export const leadPinRequestSchema = z.object({ ticketId: ticketIdSchema, agentId: entityIdSchema.nullable() }).strict();
+export const leadSetPresenceRequestSchema = z.object({ userId: entityIdSchema, presence: presenceSchema }).strict();
+export const leadSetCapacityRequestSchema = z
+  .object({ userId: entityIdSchema, capacity: capacitySchema.partial(), phoneBlocksChat: z.boolean().optional() })
+  .strict();
+export const leadAgentsRequestSchema = z.object({}).strict();
+export const routingAuditRequestSchema = z.object({ ticketId: ticketIdSchema }).strict();
+
+export type PresenceSetRequest = z.infer<typeof presenceSetRequestSchema>;
+export type OfferRespondRequest = z.infer<typeof offerRespondRequestSchema>;
+export type EscalateRequest = z.infer<typeof escalateRequestSchema>;
+export type LeadReassignRequest = z.infer<typeof leadReassignRequestSchema>;
+export type LeadPinRequest = z.infer<typeof leadPinRequestSchema>;
+export type LeadSetPresenceRequest = z.infer<typeof leadSetPresenceRequestSchema>;
+export type LeadSetCapacityRequest = z.infer<typeof leadSetCapacityRequestSchema>;
+export type LeadAgentsRequest = z.infer<typeof leadAgentsRequestSchema>;
+export type RoutingAuditRequest = z.infer<typeof routingAuditRequestSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Results
+
+export const presenceResultSchema = z.object({ presence: presenceSchema, cause: presenceCauseSchema, at: z.number().int().nonnegative() });
+export type PresenceResult = z.infer<typeof presenceResultSchema>;
+
+/** accepted: the ticket is now theirs. declined: it went on to the next agent. gone: the offer had expired or was withdrawn. */
+export const offerResponseResultSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('accepted'), ticket: ticketSchema }),
+  z.object({ outcome: z.literal('declined') }),
+  z.object({ outcome: z.literal('gone'), reason: z.enum(['expired', 'not_offered']) }),
+]);
+export type OfferResponseResult = z.infer<typeof offerResponseResultSchema>;
+
+/** Per ticket of a (bulk) reassignment: done, or why not (the others still go through). */
+export const reassignOutcomeSchema = z.discriminatedUnion('ok', [
+  z.object({ ticketId: ticketIdSchema, ok: z.literal(true), ticket: ticketSchema }),
+  z.object({
+    ticketId: ticketIdSchema,
+    ok: z.literal(false),
+    code: z.enum(['not_found', 'not_open', 'not_eligible', 'at_capacity', 'agent_offline']),
+    message: z.string(),
+  }),
+]);
+export type ReassignOutcome = z.infer<typeof reassignOutcomeSchema>;
+export const leadReassignResultSchema = z.object({ results: z.array(reassignOutcomeSchema) });
+export type LeadReassignResult = z.infer<typeof leadReassignResultSchema>;
+
+export const ticketResultSchema = z.object({ ticket: ticketSchema });
+export type TicketResult = z.infer<typeof ticketResultSchema>;
+export const agentStatusResultSchema = z.object({ agent: agentStatusSchema });
+export type AgentStatusResult = z.infer<typeof agentStatusResultSchema>;
+export const agentsResultSchema = z.object({ agents: z.array(agentStatusSchema) });
+export type AgentsResult = z.infer<typeof agentsResultSchema>;
+export const routingAuditResultSchema = z.object({ entries: z.array(routingAuditEntrySchema) });
+export type RoutingAuditResult = z.infer<typeof routingAuditResultSchema>;
+
+/** Every channel at zero: the load of an agent with nothing open. */
+export function emptyLoad(): Capacity {
+  return Object.fromEntries(CHANNELS.map((c) => [c, 0])) as Capacity;
+}
