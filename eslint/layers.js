@@ -10,7 +10,11 @@ const NODE_BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `
 /** Layer → the layers it may import (itself included) and the packages it may use. */
 export const LAYERS = {
   shared: { layers: ['shared'], packages: ['zod'], node: false },
-  server: { layers: ['shared', 'server'], packages: ['zod', 'better-sqlite3', 'socket.io'], node: true },
+  server: {
+    layers: ['shared', 'server'],
+    packages: ['zod', 'better-sqlite3', 'socket.io', 'nodemailer', 'smtp-server', 'mailparser', 'imapflow', 'fast-xml-parser', 'libphonenumber-js', 'iconv-lite'],
+    node: true,
+  },
   'main/core': { layers: ['shared', 'main/core'], packages: ['zod', 'better-sqlite3', 'socket.io-client'], node: true },
   'main/web': { layers: ['shared', 'main/core', 'main/web'], packages: ['zod', 'ws'], node: true },
   'main/electron': { layers: ['shared', 'main/core', 'main/electron'], packages: ['zod', 'electron'], node: true },
@@ -23,7 +27,7 @@ export const LAYERS = {
 };
 
 /** Test harnesses (e2e, bench, scripts, *.test.ts) may reach any layer to start real parts. */
-const TEST_PACKAGES = ['vitest', 'fast-check', '@playwright/test', 'socket.io-client'];
+const TEST_PACKAGES = ['vitest', 'fast-check', '@playwright/test', 'socket.io-client', 'nodemailer', 'imapflow'];
 
 export function layerOf(file, root) {
   const rel = path.relative(root, file).split(path.sep).join('/');

@@ -6,8 +6,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Server } from 'socket.io';
+import type { Channel, ChannelContext, ChannelFactory } from './channels/channel.js';
+import { createDeliveryDispatcher, type ChannelSenders, type DeliveryDispatcher } from './channels/delivery.js';
 import { seedDemoOrganisation } from './demo.js';
-import { createRequestHandler } from './http.js';
+import { createRequestHandler, type ChannelRoute } from './http.js';
 import { createLiveHub, type SyncServer } from './liveHub.js';
 import type { RoutingConfig } from './routing/engine.js';
 import { createRealScheduler, type RoutingScheduler } from './routing/scheduler.js';
@@ -38,6 +40,10 @@ export interface ServerOptions {
   scheduler?: RoutingScheduler;
   /** Pacing of the leads' board pushes; default 500 ms. */
   agentsPushThrottleMs?: number;
+  /** The real channels to run (email, web chat, WeChat, webhooks, CTI); none by default. */
+  channels?: readonly ChannelFactory[];
+  /** Delivery retry pacing (first delay, doubled per attempt); default 2 s. */
+  deliveryRetryDelayMs?: number;
 }
 
 /** A started server. */
@@ -47,6 +53,8 @@ export interface RunningServer {
   port: number;
   store: ServerStore;
   routing: RoutingService;
+  /** The channels as started, by name. */
+  channels: ReadonlyMap<string, Channel>;
   /**
    * Drops every socket.io connection at once (the server keeps running; clients reconnect
    * with their backoff). For operations, and for tests that cut the link at an exact point,
@@ -83,14 +91,36 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.routing ? { config: options.routing } : {}),
     ...(options.agentsPushThrottleMs !== undefined ? { agentsPushThrottleMs: options.agentsPushThrottleMs } : {}),
   });
+  const channelRoutes: ChannelRoute[] = [];
   const httpServer = http.createServer(
-    createRequestHandler({ store, router, now, tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS, startedAt: now(), log }),
+    createRequestHandler({ store, router, now, tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS, startedAt: now(), log, channelRoutes }),
   );
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
   attachSync(io, { store, hub, now, log });
   attachRouting(io, { service: router, now, log });
 
+  let url = '';
+  const channels = new Map<string, Channel>();
+  let delivery: DeliveryDispatcher | null = null;
+  const stopChannels = async () => {
+    await delivery?.stop();
+    await Promise.allSettled([...channels.values()].map((channel) => channel.stop?.()));
+  };
   try {
+    const context: ChannelContext = {
+      store,
+      io,
+      now,
+      log,
+      publicUrl: () => url,
+      ingest: (contact) => store.ingestInbound(contact, { now: now(), router }),
+    };
+    for (const factory of options.channels ?? []) {
+      const channel = await factory(context);
+      if (channels.has(channel.name)) throw new Error(`Two channels are named ${channel.name}.`);
+      channels.set(channel.name, channel);
+      channelRoutes.push(...(channel.routes ?? []));
+    }
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(options.port, host, () => {
@@ -98,15 +128,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         resolve();
       });
     });
+    const { port } = httpServer.address() as AddressInfo;
+    url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    for (const channel of channels.values()) await channel.start?.();
+    const senders: ChannelSenders = Object.assign({}, ...[...channels.values()].map((channel) => channel.senders ?? {}));
+    delivery = createDeliveryDispatcher({
+      store,
+      senders,
+      now,
+      log,
+      ...(options.deliveryRetryDelayMs !== undefined ? { retryDelayMs: options.deliveryRetryDelayMs } : {}),
+    });
   } catch (error) {
+    await stopChannels();
     router.stop();
     stopFanOut();
+    await new Promise<void>((resolve) => (httpServer.listening ? httpServer.close(() => resolve()) : resolve()));
     store.close();
     throw error;
   }
   const { port } = httpServer.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log(`server listening on ${url} (data: ${store.filePath})`);
+  log(`server listening on ${url} (data: ${store.filePath})${channels.size > 0 ? `; channels: ${[...channels.keys()].join(', ')}` : ''}`);
 
   let closing: Promise<void> | null = null;
   return {
@@ -114,6 +156,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     store,
     routing: router,
+    channels,
     disconnectClients() {
       const sockets = [...io.sockets.sockets.values()];
       // close = true: the transport goes too, so nothing queued on it (an ack) is delivered.
@@ -122,6 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     close() {
       closing ??= (async () => {
+        await stopChannels();
         router.stop();
         stopFanOut();
         // io.close() disconnects the sockets and closes the HTTP server; in-flight

@@ -29,13 +29,21 @@ export interface HttpDependencies {
   tokenTtlMs: number;
   startedAt: number;
   log: (line: string) => void;
+  /** Routes the channels add (webhooks, the chat widget…); read on every request, so channels may register after start. */
+  channelRoutes?: readonly ChannelRoute[];
+}
+
+/** A route a channel serves itself; it reads its own body (signatures need the raw bytes). */
+export interface ChannelRoute {
+  pattern: RegExp;
+  methods: Record<string, (req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => void | Promise<void>>;
 }
 
 type ErrorCode = ApiErrorBody['error']['code'];
 type FieldError = { path: string; message: string };
 
 /** An error that becomes one HTTP response. */
-class HttpError extends Error {
+export class HttpError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
   readonly fields: FieldError[] | undefined;
@@ -57,11 +65,11 @@ function fieldsOf(error: z.ZodError, prefix: string[] = []): FieldError[] {
   }));
 }
 
-function invalid(message: string, fields?: FieldError[]): HttpError {
+export function invalid(message: string, fields?: FieldError[]): HttpError {
   return new HttpError(400, 'invalid_request', message, fields);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -77,13 +85,13 @@ function sendError(res: ServerResponse, error: HttpError): void {
   sendJson(res, error.status, body, error.headers);
 }
 
-/** Reads the body up to MAX_BODY_BYTES, then decodes strict UTF-8 and parses JSON. */
-function readJsonBody(req: IncomingMessage): Promise<unknown> {
+/** Reads the raw body up to `limit` bytes (413 beyond, without reading the rest). */
+export function readRawBody(req: IncomingMessage, limit: number = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     const tooLarge = () =>
-      new HttpError(413, 'payload_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`, undefined, { connection: 'close' });
-    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+      new HttpError(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`, undefined, { connection: 'close' });
+    if (Number.isFinite(declared) && declared > limit) {
       reject(tooLarge());
       return;
     }
@@ -93,7 +101,7 @@ function readJsonBody(req: IncomingMessage): Promise<unknown> {
     const onData = (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > limit) {
         done = true;
         chunks.length = 0;
         req.off('data', onData);
@@ -113,20 +121,28 @@ function readJsonBody(req: IncomingMessage): Promise<unknown> {
     req.on('end', () => {
       if (done) return;
       done = true;
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-      } catch {
-        reject(invalid('The request body is not valid UTF-8.'));
-        return;
-      }
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(invalid('The request body is not valid JSON.'));
-      }
+      resolve(Buffer.concat(chunks));
     });
   });
+}
+
+/** Strict UTF-8: a body with invalid bytes is refused, never silently repaired. */
+export function decodeUtf8Body(raw: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw invalid('The request body is not valid UTF-8.');
+  }
+}
+
+/** Reads the body up to MAX_BODY_BYTES, then decodes strict UTF-8 and parses JSON. */
+export async function readJsonBody(req: IncomingMessage, limit: number = MAX_BODY_BYTES): Promise<unknown> {
+  const text = decodeUtf8Body(await readRawBody(req, limit));
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid('The request body is not valid JSON.');
+  }
 }
 
 function bearerToken(req: IncomingMessage): string | null {
@@ -140,7 +156,7 @@ function unauthorized(message: string): HttpError {
   return new HttpError(401, 'unauthorized', message, undefined, { 'www-authenticate': 'Bearer' });
 }
 
-function requireToken(deps: HttpDependencies, req: IncomingMessage, kind: 'user' | 'integration'): User | null {
+export function requireToken(deps: Pick<HttpDependencies, 'store' | 'now'>, req: IncomingMessage, kind: 'user' | 'integration'): User | null {
   const token = bearerToken(req);
   if (!token) throw unauthorized('This endpoint needs an Authorization: Bearer token.');
   const found = deps.store.lookupToken(token, deps.now());
@@ -154,7 +170,7 @@ function requireToken(deps: HttpDependencies, req: IncomingMessage, kind: 'user'
   return found.kind === 'user' ? found.user : null;
 }
 
-function requireUser(deps: HttpDependencies, req: IncomingMessage): User {
+export function requireUser(deps: Pick<HttpDependencies, 'store' | 'now'>, req: IncomingMessage): User {
   const user = requireToken(deps, req, 'user');
   if (!user) throw unauthorized('The bearer token is not valid.');
   return user;
@@ -253,6 +269,23 @@ function ticketDetail(deps: HttpDependencies, req: IncomingMessage, res: ServerR
   sendJson(res, 200, bundle);
 }
 
+/** The bytes of an attachment, for whoever may see its ticket. */
+function attachment(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, rawId: string): void {
+  const user = requireUser(deps, req);
+  const found = /^[A-Za-z0-9_-]{1,64}$/.test(rawId) ? deps.store.getAttachment(rawId) : null;
+  const ticket = found ? deps.store.getTicket(found.ticketId) : null;
+  if (!found || !ticket || !canUserSeeTicket(user, ticket)) throw new HttpError(404, 'not_found', `No attachment ${rawId}.`);
+  res.writeHead(200, {
+    'content-type': found.attachment.contentType,
+    'content-length': found.data.length,
+    // RFC 6266/5987: a Chinese file name survives in every browser.
+    'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(found.attachment.fileName)}`,
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'private, max-age=3600',
+  });
+  res.end(req.method === 'HEAD' ? undefined : found.data);
+}
+
 // ---------------------------------------------------------------------------------------
 // Routing of requests
 
@@ -274,14 +307,21 @@ const ROUTES: Route[] = [
   { pattern: /^\/api\/v1\/inbound$/, methods: { POST: (deps, req, res) => inbound(deps, req, res) } },
   { pattern: /^\/api\/v1\/tickets$/, methods: { GET: (deps, req, res, url) => listTickets(deps, req, res, url) } },
   { pattern: /^\/api\/v1\/tickets\/([^/]+)$/, methods: { GET: (deps, req, res, _url, params) => ticketDetail(deps, req, res, params[0]!) } },
+  { pattern: /^\/api\/v1\/attachments\/([^/]+)$/, methods: { GET: (deps, req, res, _url, params) => attachment(deps, req, res, params[0]!) } },
 ];
+
+function channelRouteAsRoute(route: ChannelRoute): Route {
+  const methods: Record<string, Handler> = {};
+  for (const [method, handle] of Object.entries(route.methods)) methods[method] = (_deps, req, res, url, params) => handle(req, res, url, params);
+  return { pattern: route.pattern, methods };
+}
 
 export function createRequestHandler(deps: HttpDependencies): (req: IncomingMessage, res: ServerResponse) => void {
   return function handleRequest(req, res) {
     void (async () => {
       try {
         const url = new URL(req.url ?? '/', 'http://localhost');
-        for (const route of ROUTES) {
+        for (const route of [...ROUTES, ...(deps.channelRoutes ?? []).map(channelRouteAsRoute)]) {
           const match = route.pattern.exec(url.pathname);
           if (!match) continue;
           const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');

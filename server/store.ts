@@ -18,6 +18,8 @@ import {
   previewOf,
   MAX_SUBJECT_LENGTH,
   type AssignmentReason,
+  type Attachment,
+  type CallInfo,
   type Channel,
   type Customer,
   type Message,
@@ -116,6 +118,41 @@ export interface IngestOptions {
   router?: TicketRouter;
 }
 
+/** A file a channel received, already within the channel's size limits. */
+export interface IncomingAttachment {
+  fileName: string;
+  contentType: string;
+  data: Buffer;
+}
+
+/**
+ * An inbound contact as a channel adapter hands it over: the HTTP API's fields plus what
+ * only a channel knows. Everything is stored in the one ingest transaction, so a contact
+ * lands whole or not at all.
+ */
+export interface ChannelContact extends InboundContact {
+  /** Finer than the channel: 'email', 'webchat', 'wechat:<appId>', 'webhook:<platform>', 'cti'. Default 'api'. */
+  source?: string;
+  /**
+   * The ticket the channel threaded this contact to (a mail's In-Reply-To). Open → joined;
+   * completed → reopened; closed or unknown → the usual matching, as if absent.
+   */
+  threadTicketId?: string;
+  attachments?: readonly IncomingAttachment[];
+  /** The contact exactly as it arrived (a mail's MIME source); kept, never shown. */
+  rawSource?: Buffer;
+  call?: CallInfo;
+  /** The customer's display name on this message when it differs from the customer's (a mail's From name). */
+  authorName?: string;
+}
+
+/** An outbound message waiting for its channel, with what a sender needs to deliver it. */
+export interface QueuedDelivery {
+  message: Message;
+  ticket: Ticket;
+  customer: Customer;
+}
+
 /** The HTTP response of an inbound contact plus the ticket as it now stands. */
 export interface IngestOutcome extends InboundResponse {
   ticket: Ticket;
@@ -181,7 +218,20 @@ export interface ServerWritable {
   /** Registers a channel integration's bearer token (stored hashed); null expiry = never. */
   createIntegrationToken(name: string, token: string, expiresAt?: number | null, now?: number): void;
   /** An inbound contact: dedupe, match the customer, join the open ticket or open a new one, route. */
-  ingestInbound(contact: InboundContact, options: IngestOptions): IngestOutcome;
+  ingestInbound(contact: ChannelContact, options: IngestOptions): IngestOutcome;
+  /** Records what the channel did with an outbound message; the agents see it as a message change. Null when there is no such outbound message. */
+  setDeliveryStatus(messageId: string, outcome: { status: 'sent' | 'failed'; externalMessageId?: string; error?: string }, now: number): Message | null;
+  /**
+   * Outbound messages still waiting for their channel, oldest first (after a restart, too),
+   * among those whose source is one of `sources` or `<source>:<anything>`.
+   */
+  listQueuedDeliveries(sources: readonly string[], limit: number): QueuedDelivery[];
+  /** The bytes of one attachment, with its description; null when unknown. */
+  getAttachment(id: string): { attachment: Attachment; messageId: string; ticketId: string; data: Buffer } | null;
+  /** The raw source a channel kept for a message (a mail's MIME); null when none. */
+  getMessageSource(messageId: string): Buffer | null;
+  /** The ticket holding a message with one of these external ids on the channel, trying them in order. */
+  findTicketByExternalMessageIds(channel: Channel, externalIds: readonly string[]): string | null;
   /** Applies one client mutation idempotently per (clientId, mutationId). */
   applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): MutationResult;
   /** Assigns (or queues) a ticket, with its audit row; the new viewer gets a bundle. */
@@ -270,6 +320,10 @@ interface MessageRow {
   external_message_id: string | null;
   delivery_status: string;
   created_at: number;
+  source: string | null;
+  attachments_json: string;
+  call_json: string | null;
+  delivery_error: string | null;
 }
 
 interface NoteRow {
@@ -347,6 +401,10 @@ function messageFromRow(row: MessageRow): Message {
     externalMessageId: row.external_message_id,
     deliveryStatus: row.delivery_status as Message['deliveryStatus'],
     createdAt: row.created_at,
+    attachments: JSON.parse(row.attachments_json) as Attachment[],
+    source: row.source,
+    call: row.call_json === null ? null : (JSON.parse(row.call_json) as CallInfo),
+    deliveryError: row.delivery_error,
   };
 }
 
@@ -747,8 +805,9 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
   function insertMessage(message: Message): void {
     sql(
-      `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at,
+         source, attachments_json, call_json, delivery_error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       message.id,
       message.ticketId,
@@ -760,6 +819,10 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       message.externalMessageId,
       message.deliveryStatus,
       message.createdAt,
+      message.source,
+      JSON.stringify(message.attachments),
+      message.call === null ? null : JSON.stringify(message.call),
+      message.deliveryError,
     );
   }
 
@@ -940,7 +1003,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   // --- inbound -------------------------------------------------------------------------------
-  function ingestInbound(contact: InboundContact, options: IngestOptions): IngestOutcome {
+  function ingestInbound(contact: ChannelContact, options: IngestOptions): IngestOutcome {
     return transaction(() => {
       const { now, router } = options;
       const externalId = contact.externalMessageId ?? null;
@@ -957,32 +1020,58 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       const customer = matchOrCreateCustomer(contact.customer, now);
       const messageId = uuidv7(now);
       const preview = previewOf(contact.text);
+      const attachments: Attachment[] = (contact.attachments ?? []).map((file) => ({
+        id: uuidv7(now),
+        fileName: file.fileName,
+        contentType: file.contentType,
+        size: file.data.length,
+      }));
       const message = (ticketId: string): Message => ({
         id: messageId,
         ticketId,
         direction: 'inbound',
         channel: contact.channel,
         authorId: null,
-        authorName: customer.name,
+        authorName: contact.authorName ?? customer.name,
         text: contact.text,
         externalMessageId: externalId,
         deliveryStatus: 'received',
         createdAt: receivedAt,
+        attachments,
+        source: contact.source ?? 'api',
+        call: contact.call ?? null,
+        deliveryError: null,
       });
+      const storeMessage = (stored: Message): void => {
+        insertMessage(stored);
+        const insertAttachment = sql('INSERT INTO attachments (id, message_id, file_name, content_type, size, data) VALUES (?, ?, ?, ?, ?, ?)');
+        attachments.forEach((attachment, i) =>
+          insertAttachment.run(attachment.id, stored.id, attachment.fileName, attachment.contentType, attachment.size, contact.attachments![i]!.data),
+        );
+        if (contact.rawSource) sql('INSERT INTO message_sources (message_id, raw) VALUES (?, ?)').run(stored.id, contact.rawSource);
+      };
 
-      const openRow = sql(
-        `SELECT ${TICKET_COLUMNS} FROM tickets
-         WHERE customer_id = ? AND channel = ? AND status IN ('unassigned', 'in_progress', 'awaiting_customer')
-         ORDER BY created_at DESC, id DESC LIMIT 1`,
-      ).get(customer.id, contact.channel) as TicketRow | undefined;
+      const threaded = contact.threadTicketId ? getTicket(contact.threadTicketId) : null;
+      const openRow =
+        threaded && threaded.status !== 'closed'
+          ? undefined
+          : (sql(
+              `SELECT ${TICKET_COLUMNS} FROM tickets
+               WHERE customer_id = ? AND channel = ? AND status IN ('unassigned', 'in_progress', 'awaiting_customer')
+               ORDER BY created_at DESC, id DESC LIMIT 1`,
+            ).get(customer.id, contact.channel) as TicketRow | undefined);
+      const joinable = threaded && threaded.status !== 'closed' ? threaded : openRow ? ticketFromRow(openRow) : null;
 
-      if (openRow) {
-        const before = ticketFromRow(openRow);
+      if (joinable) {
+        const before = joinable;
         const joined = message(before.id);
-        insertMessage(joined);
+        storeMessage(joined);
+        // The customer answering is what moves a waiting ticket on, and what reopens a completed one.
+        const reopened = before.status === 'completed';
         let after: Ticket = {
           ...before,
-          status: before.status === 'awaiting_customer' ? 'in_progress' : before.status,
+          status: before.status === 'awaiting_customer' || reopened ? 'in_progress' : before.status,
+          completedAt: reopened ? null : before.completedAt,
           lastMessagePreview: preview,
           lastMessageAt: Math.max(before.lastMessageAt, receivedAt),
           updatedAt: now,
@@ -1026,12 +1115,91 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       if (decision) ticket = withAssignment(ticket, decision, now);
       const first = message(ticket.id);
       insertTicket(ticket);
-      insertMessage(first);
+      storeMessage(first);
       if (decision) recordRouting(ticket, now, decision.audit);
       // A brand-new ticket's bundle is known in full; no need to read it back.
       appendTicketChange(null, ticket, { kind: 'ticket', ticket }, now, { ticket, customer, messages: [first], notes: [] });
       return { ticketId: ticket.id, messageId, created: true, duplicate: false, ticket };
     });
+  }
+
+  // --- channels ------------------------------------------------------------------------------
+  /** A reply leaves the way the customer last came in (their newest inbound message's source). */
+  function replySource(ticketId: string): string | null {
+    const row = sql(
+      "SELECT source FROM messages WHERE ticket_id = ? AND direction = 'inbound' AND source IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1",
+    ).get(ticketId) as { source: string } | undefined;
+    return row?.source ?? null;
+  }
+
+  function setDeliveryStatus(
+    messageId: string,
+    outcome: { status: 'sent' | 'failed'; externalMessageId?: string; error?: string },
+    now: number,
+  ): Message | null {
+    return transaction(() => {
+      const row = sql("SELECT * FROM messages WHERE id = ? AND direction = 'outbound'").get(messageId) as MessageRow | undefined;
+      if (!row) return null;
+      const before = messageFromRow(row);
+      const after: Message = {
+        ...before,
+        deliveryStatus: outcome.status,
+        externalMessageId: outcome.externalMessageId ?? before.externalMessageId,
+        deliveryError: outcome.status === 'failed' ? (outcome.error ?? 'delivery failed').slice(0, 500) : null,
+      };
+      sql('UPDATE messages SET delivery_status = ?, external_message_id = ?, delivery_error = ? WHERE id = ?').run(
+        after.deliveryStatus,
+        after.externalMessageId,
+        after.deliveryError,
+        messageId,
+      );
+      const ticket = getTicket(after.ticketId)!;
+      appendTicketChange(ticket, ticket, { kind: 'message', message: after, ticket }, now);
+      return after;
+    });
+  }
+
+  function listQueuedDeliveries(sources: readonly string[], limit: number): QueuedDelivery[] {
+    if (sources.length === 0) return [];
+    const bySource = sources.map(() => "(source = ? OR source LIKE ? || ':%')").join(' OR ');
+    const rows = sql(`SELECT * FROM messages WHERE delivery_status = 'queued' AND (${bySource}) ORDER BY created_at, id LIMIT ?`).all(
+      ...sources.flatMap((source) => [source, source]),
+      limit,
+    ) as MessageRow[];
+    return rows.map((row) => {
+      const ticket = getTicket(row.ticket_id)!;
+      return { message: messageFromRow(row), ticket, customer: getCustomer(ticket.customerId)! };
+    });
+  }
+
+  function getAttachment(id: string): { attachment: Attachment; messageId: string; ticketId: string; data: Buffer } | null {
+    const row = sql(
+      `SELECT a.id, a.message_id, a.file_name, a.content_type, a.size, a.data, m.ticket_id
+       FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = ?`,
+    ).get(id) as
+      | { id: string; message_id: string; file_name: string; content_type: string; size: number; data: Buffer; ticket_id: string }
+      | undefined;
+    if (!row) return null;
+    return {
+      attachment: { id: row.id, fileName: row.file_name, contentType: row.content_type, size: row.size },
+      messageId: row.message_id,
+      ticketId: row.ticket_id,
+      data: row.data,
+    };
+  }
+
+  function getMessageSource(messageId: string): Buffer | null {
+    const row = sql('SELECT raw FROM message_sources WHERE message_id = ?').get(messageId) as { raw: Buffer } | undefined;
+    return row?.raw ?? null;
+  }
+
+  function findTicketByExternalMessageIds(channel: Channel, externalIds: readonly string[]): string | null {
+    const find = sql('SELECT ticket_id FROM messages WHERE channel = ? AND external_message_id = ?');
+    for (const externalId of externalIds) {
+      const row = find.get(channel, externalId) as { ticket_id: string } | undefined;
+      if (row) return row.ticket_id;
+    }
+    return null;
   }
 
   // --- mutations -----------------------------------------------------------------------------
@@ -1096,6 +1264,10 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
           externalMessageId: null,
           deliveryStatus: 'queued',
           createdAt: at,
+          attachments: [],
+          source: replySource(before.id),
+          call: null,
+          deliveryError: null,
         };
         insertMessage(message);
         let after: Ticket = {
@@ -1253,6 +1425,11 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     issueUserToken,
     createIntegrationToken,
     ingestInbound,
+    setDeliveryStatus,
+    listQueuedDeliveries,
+    getAttachment,
+    getMessageSource,
+    findTicketByExternalMessageIds,
     applyMutation,
     assignTicket,
     pruneChangesBefore,

@@ -239,6 +239,36 @@ export const ticketSchema = z.object({
 });
 export type Ticket = z.infer<typeof ticketSchema>;
 
+/** A file that came with a message (mail attachment, chat image); the bytes stay on the server. */
+export const attachmentSchema = z.object({
+  id: entityIdSchema,
+  fileName: z.string().max(255),
+  contentType: z.string().max(255),
+  size: z.number().int().nonnegative(),
+});
+export type Attachment = z.infer<typeof attachmentSchema>;
+
+/** A phone call as the CTI reported it; the message text holds the agent-facing summary. */
+export const callInfoSchema = z.object({
+  callId: z.string().min(1).max(200),
+  outcome: z.enum(['answered', 'missed']),
+  /** Caller and callee as the CTI gave them (not normalised). */
+  from: z.string().max(40),
+  to: z.string().max(40),
+  agentExtension: z.string().max(20).nullable(),
+  startedAt: epochMsSchema,
+  answeredAt: epochMsSchema.nullable(),
+  durationSec: z.number().int().nonnegative(),
+});
+export type CallInfo = z.infer<typeof callInfoSchema>;
+
+/**
+ * Where a message came from or goes out through, finer than its channel: `email`,
+ * `webchat`, `wechat:<appId>`, `webhook:<platform>`, `cti`, `api`. Outbound replies take
+ * the source of the customer's latest inbound message, so they leave the way the customer came.
+ */
+export const messageSourceSchema = z.string().min(1).max(64).regex(/^[a-z][a-z0-9_-]*(?::[A-Za-z0-9_.-]+)?$/, { message: 'is not a message source like wechat:gh_123' });
+
 export const messageSchema = z.object({
   id: entityIdSchema,
   ticketId: ticketIdSchema,
@@ -253,6 +283,14 @@ export const messageSchema = z.object({
   /** Outbound delivery: queued until a channel adapter sends it. Inbound messages are `received`. */
   deliveryStatus: z.enum(['received', 'queued', 'sent', 'failed']),
   createdAt: epochMsSchema,
+  /** Absent in old snapshots = none. */
+  attachments: z.array(attachmentSchema).max(100).default(() => []),
+  /** Absent in old snapshots = unknown (the API before channels). */
+  source: messageSourceSchema.nullable().default(null),
+  /** Set on call messages only. */
+  call: callInfoSchema.nullable().default(null),
+  /** Why the channel could not deliver an outbound message (deliveryStatus `failed`). */
+  deliveryError: z.string().max(500).nullable().default(null),
 });
 export type Message = z.infer<typeof messageSchema>;
 

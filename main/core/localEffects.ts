@@ -36,6 +36,11 @@ export function applyMutationLocally(ticket: Ticket, mutation: Mutation, user: U
         externalMessageId: null,
         deliveryStatus: 'queued',
         createdAt: at,
+        attachments: [],
+        // The server decides the way out (the customer's latest source); locally it is not known yet.
+        source: null,
+        call: null,
+        deliveryError: null,
       };
       const next: Ticket = {
         ...ticket,

@@ -49,6 +49,6 @@ describe('migration 004 routing engine', () => {
     expect(() => insertSettings.run('lunch')).toThrow(/CHECK/);
     insertSettings.run('away');
     expect(() => insertSettings.run('available')).toThrow(/UNIQUE|PRIMARY KEY/);
-    expect(migrate(db)).toEqual([]);
+    expect(migrate(db, 4)).toEqual([]);
   });
 });

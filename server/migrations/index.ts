@@ -6,11 +6,12 @@ import { migration001Initial } from './001-initial.js';
 import { migration002RoutingAudit } from './002-routing-audit.js';
 import { migration003FollowUp } from './003-follow-up.js';
 import { migration004RoutingEngine } from './004-routing-engine.js';
+import { migration005Channels } from './005-channels.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002RoutingAudit, migration003FollowUp, migration004RoutingEngine];
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002RoutingAudit, migration003FollowUp, migration004RoutingEngine, migration005Channels];
 
 /** Versions already applied to this database, ascending. */
 export function appliedVersions(db: Database.Database): number[] {

@@ -40,7 +40,8 @@ function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
 }
 
 function inbound(id: string, ticketId: string, text: string, createdAt = 1_000): Message {
-  return { id, ticketId, direction: 'inbound', channel: 'phone', authorId: null, authorName: '张伟', text, externalMessageId: null, deliveryStatus: 'received', createdAt };
+  return { id, ticketId, direction: 'inbound', channel: 'phone', authorId: null, authorName: '张伟', text, externalMessageId: null, deliveryStatus: 'received', createdAt,
+    attachments: [{ id: `${id}-a`, fileName: '发票.pdf', contentType: 'application/pdf', size: 2048 }], source: 'email', call: null, deliveryError: null };
 }
 
 function bundle(t: Ticket, c: Customer, messages: Message[] = []): TicketBundle {
@@ -82,6 +83,11 @@ describe('the per-user cache', () => {
     expect(probe.pragma('journal_mode', { simple: true })).toBe('wal');
     probe.close();
     expect(cache.reader.syncState()).toMatchObject({ bootstrapped: true, lastSeq: 10, bootstrapSeq: null, bootstrapAfter: null });
+  });
+
+  it('keeps what the channel said about a message: attachments, source and delivery error', () => {
+    const [message] = cache.reader.ticketDetail('GD20240501001')!.messages;
+    expect(message).toEqual({ ...inbound('m1', 'GD20240501001', '快递三天没动了'), pending: false });
   });
 
   it('lists the inbox newest activity first with per-channel and per-status counts', () => {

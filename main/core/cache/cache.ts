@@ -166,6 +166,10 @@ interface MessageRow {
   delivery_status: Message['deliveryStatus'];
   created_at: number;
   pending: number;
+  attachments_json: string;
+  source: string | null;
+  call_json: string | null;
+  delivery_error: string | null;
 }
 
 interface NoteRow {
@@ -247,8 +251,16 @@ function messageFromRow(row: MessageRow): PendingMessage {
     externalMessageId: row.external_message_id,
     deliveryStatus: row.delivery_status,
     createdAt: row.created_at,
+    attachments: JSON.parse(row.attachments_json) as Message['attachments'],
+    source: row.source,
+    call: row.call_json === null ? null : (JSON.parse(row.call_json) as Message['call']),
+    deliveryError: row.delivery_error,
     pending: row.pending === 1,
   };
+}
+
+function messageParams(message: Message): Omit<Message, 'attachments' | 'call'> & { attachments: string; call: string | null } {
+  return { ...message, attachments: JSON.stringify(message.attachments), call: message.call === null ? null : JSON.stringify(message.call) };
 }
 
 function noteFromRow(row: NoteRow): PendingNote {
@@ -378,15 +390,20 @@ export function openCache(file: string): Cache {
 
     /** A server snapshot of a message is authoritative: it is no longer pending. */
     upsertMessage: db.prepare(`
-      INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending)
-      VALUES (@id, @ticketId, @direction, @channel, @authorId, @authorName, @text, @externalMessageId, @deliveryStatus, @createdAt, 0)
+      INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending,
+        attachments_json, source, call_json, delivery_error)
+      VALUES (@id, @ticketId, @direction, @channel, @authorId, @authorName, @text, @externalMessageId, @deliveryStatus, @createdAt, 0,
+        @attachments, @source, @call, @deliveryError)
       ON CONFLICT (id) DO UPDATE SET ticket_id = excluded.ticket_id, direction = excluded.direction, channel = excluded.channel,
         author_id = excluded.author_id, author_name = excluded.author_name, text = excluded.text,
         external_message_id = excluded.external_message_id, delivery_status = excluded.delivery_status,
-        created_at = excluded.created_at, pending = 0`),
+        created_at = excluded.created_at, pending = 0, attachments_json = excluded.attachments_json, source = excluded.source,
+        call_json = excluded.call_json, delivery_error = excluded.delivery_error`),
     insertPendingMessage: db.prepare(`
-      INSERT OR IGNORE INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending)
-      VALUES (@id, @ticketId, @direction, @channel, @authorId, @authorName, @text, @externalMessageId, @deliveryStatus, @createdAt, 1)`),
+      INSERT OR IGNORE INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending,
+        attachments_json, source, call_json, delivery_error)
+      VALUES (@id, @ticketId, @direction, @channel, @authorId, @authorName, @text, @externalMessageId, @deliveryStatus, @createdAt, 1,
+        @attachments, @source, @call, @deliveryError)`),
     messages: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, rid'),
     message: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
     confirmMessage: db.prepare<[string]>('UPDATE messages SET pending = 0 WHERE id = ?'),
@@ -468,7 +485,7 @@ export function openCache(file: string): Cache {
   function storeBundle(bundle: TicketBundle, viewer: User): void {
     stmt.upsertCustomer.run(bundle.customer);
     if (!storeTicket(bundle.ticket, viewer)) return;
-    for (const message of bundle.messages) stmt.upsertMessage.run(message);
+    for (const message of bundle.messages) stmt.upsertMessage.run(messageParams(message));
     for (const note of bundle.notes) stmt.upsertNote.run(note);
   }
 
@@ -481,7 +498,7 @@ export function openCache(file: string): Cache {
         storeTicket(change.ticket, viewer);
         return change.ticket.id;
       case 'message':
-        if (storeTicket(change.ticket, viewer)) stmt.upsertMessage.run(change.message);
+        if (storeTicket(change.ticket, viewer)) stmt.upsertMessage.run(messageParams(change.message));
         return change.ticket.id;
       case 'note':
         if (storeTicket(change.ticket, viewer)) stmt.upsertNote.run(change.note);
@@ -494,7 +511,7 @@ export function openCache(file: string): Cache {
 
   function writeEffect(effect: LocalEffect): void {
     stmt.updateTicketState.run(ticketParams(effect.ticket));
-    if (effect.message) stmt.insertPendingMessage.run(effect.message);
+    if (effect.message) stmt.insertPendingMessage.run(messageParams(effect.message));
     if (effect.note) stmt.insertPendingNote.run(effect.note);
   }
 

@@ -4,6 +4,7 @@ import { migration002Outbox } from './002-outbox.js';
 import { migration003Search } from './003-search.js';
 import { migration004TicketFields } from './004-ticket-fields.js';
 import { migration005Drafts } from './005-drafts.js';
+import { migration006MessageChannels } from './006-message-channels.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -14,4 +15,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration003Search,
   migration004TicketFields,
   migration005Drafts,
+  migration006MessageChannels,
 ];

@@ -1,0 +1,36 @@
+/**
+ * The seam every real channel plugs into: it receives what the server offers (ingest with
+ * routing, the socket.io server, the clock, the log) and returns the HTTP routes it serves,
+ * the senders for its outbound replies and its own start/stop (listeners, pollers).
+ */
+import type { ChannelRoute } from '../http.js';
+import type { SyncServer } from '../liveHub.js';
+import type { ChannelContact, IngestOutcome, ServerStore } from '../store.js';
+import type { ChannelSenders } from './delivery.js';
+
+/** What a channel may use of the running server. */
+export interface ChannelContext {
+  store: ServerStore;
+  /** Stores an inbound contact and routes it, in one transaction; the agents see it at once. */
+  ingest(contact: ChannelContact): IngestOutcome;
+  io: SyncServer;
+  now: () => number;
+  log: (line: string) => void;
+  /** The server's own base URL (e.g. for links in a chat widget), known once it listens. */
+  publicUrl(): string;
+}
+
+/** One channel as the server runs it. */
+export interface Channel {
+  /** For logs: 'email', 'webchat', 'wechat', 'webhook', 'cti'. */
+  name: string;
+  routes?: readonly ChannelRoute[];
+  /** Source family → sender of replies (e.g. { email: smtpSender }). */
+  senders?: ChannelSenders;
+  /** Called after the HTTP server listens; a channel that cannot start fails the server start with its reason. */
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+/** Builds a channel once the server's parts exist. */
+export type ChannelFactory = (context: ChannelContext) => Channel | Promise<Channel>;

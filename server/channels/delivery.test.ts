@@ -1,0 +1,75 @@
+/**
+ * The delivery dispatcher on the real server and store: a reply to a contact that came in
+ * through a channel leaves through that channel's sender, retries transient failures, and
+ * records sent/failed (with the reason) where the agents see it. The sender here is the
+ * peer of the dispatcher under test: it records what it was given, like a mail server would.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
+import type { Channel } from './channel.js';
+import { PermanentDeliveryError, type ChannelSender } from './delivery.js';
+
+let server: TestServer | null = null;
+afterEach(async () => {
+  await server?.stop();
+  server = null;
+});
+
+function peerChannel(sender: ChannelSender): Channel {
+  return { name: 'peer', senders: { peer: sender } };
+}
+
+async function replyThroughPeer(text: string): Promise<{ ticketId: string; messageId: string }> {
+  const s = server!;
+  const { ticketId } = s.store.ingestInbound(
+    { channel: 'chat', customer: { name: '张伟', socialId: 'peer:zhangwei' }, text: '我的订单三天没有物流更新了', source: 'peer:site1' },
+    { now: s.clock.now() },
+  );
+  const agent = s.store.getUser('agent_wang')!;
+  const messageId = `reply-${text.length}-${Math.random().toString(36).slice(2, 8)}`;
+  const result = s.store.applyMutation(agent, 'client-1', { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text, createdAt: s.clock.now() }, s.clock.now());
+  expect(result.ok).toBe(true);
+  return { ticketId, messageId };
+}
+
+describe('outbound delivery through the channel the customer used', () => {
+  it('sends a reply through the source family sender and records the channel id', async () => {
+    const given: string[] = [];
+    server = await startTestServer({
+      channels: [() => peerChannel({ send: async ({ message, customer }) => (given.push(`${customer.name}:${message.source}:${message.text}`), { externalMessageId: 'peer-42' }) })],
+    });
+    seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
+    const { ticketId, messageId } = await replyThroughPeer('您好，已为您联系快递公司');
+    await vi.waitFor(() => expect(server!.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)?.deliveryStatus).toBe('sent'));
+    const sent = server.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)!;
+    expect(sent).toMatchObject({ source: 'peer:site1', externalMessageId: 'peer-42', deliveryError: null });
+    expect(given).toEqual(['张伟:peer:site1:您好，已为您联系快递公司']);
+  });
+
+  it('retries a transient failure and marks a permanent one failed with the reason', async () => {
+    let calls = 0;
+    server = await startTestServer({
+      deliveryRetryDelayMs: 5,
+      channels: [
+        () =>
+          peerChannel({
+            send: async ({ message }) => {
+              calls++;
+              if (message.text.startsWith('退回')) throw new PermanentDeliveryError('收件人不存在 (550 5.1.1)');
+              if (calls < 3) throw new Error('connection refused');
+              return {};
+            },
+          }),
+      ],
+    });
+    seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
+    const retried = await replyThroughPeer('稍等，正在查询');
+    await vi.waitFor(() => expect(server!.store.getTicketBundle(retried.ticketId)!.messages.find((m) => m.id === retried.messageId)?.deliveryStatus).toBe('sent'));
+    expect(calls).toBe(3);
+
+    const bounced = await replyThroughPeer('退回测试');
+    await vi.waitFor(() => expect(server!.store.getTicketBundle(bounced.ticketId)!.messages.find((m) => m.id === bounced.messageId)?.deliveryStatus).toBe('failed'));
+    expect(server.store.getTicketBundle(bounced.ticketId)!.messages.find((m) => m.id === bounced.messageId)!.deliveryError).toBe('收件人不存在 (550 5.1.1)');
+    expect(server.logLines.some((line) => line.includes('failed via peer:site1 after 1 attempt(s): 收件人不存在'))).toBe(true);
+  });
+});

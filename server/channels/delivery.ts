@@ -1,0 +1,113 @@
+/**
+ * Outbound delivery: every reply is committed as `queued` with the source it must leave
+ * through; this dispatcher hands it to that source's sender and records `sent` (with the
+ * channel's own id) or `failed` (with a reason the agent reads). Queued messages survive a
+ * restart because the queue is the messages table itself.
+ */
+import type { QueuedDelivery, ServerStore } from '../store.js';
+
+/** Thrown by a sender when retrying cannot help (bad address, refused by the platform). */
+export class PermanentDeliveryError extends Error {}
+
+/** Delivers outbound messages for one source family (`email`, `webchat`, `wechat`…). */
+export interface ChannelSender {
+  /** Resolves with the channel's id of the delivered message, if it has one; throws to fail. */
+  send(delivery: QueuedDelivery): Promise<{ externalMessageId?: string }>;
+}
+
+/** Source family (the part of a message source before `:`) → its sender. */
+export type ChannelSenders = Readonly<Record<string, ChannelSender>>;
+
+export interface DeliveryDispatcherOptions {
+  store: ServerStore;
+  senders: ChannelSenders;
+  now: () => number;
+  log: (line: string) => void;
+  /** Attempts before a message is marked failed; default 4. */
+  maxAttempts?: number;
+  /** First retry delay, doubled per attempt; default 2 s. */
+  retryDelayMs?: number;
+}
+
+export interface DeliveryDispatcher {
+  /** Looks for queued messages now (called on every commit that queued one, and at start). */
+  kick(): void;
+  /** Resolves once nothing is being sent; no new sends start after. */
+  stop(): Promise<void>;
+}
+
+const BATCH = 50;
+
+function sourceFamily(source: string | null): string | null {
+  return source === null ? null : source.split(':', 1)[0]!;
+}
+
+export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): DeliveryDispatcher {
+  const { store, senders, now, log } = options;
+  const maxAttempts = options.maxAttempts ?? 4;
+  const retryDelayMs = options.retryDelayMs ?? 2_000;
+  const families = Object.keys(senders);
+  const inFlight = new Map<string, Promise<void>>();
+  const attempts = new Map<string, number>();
+  const waiting = new Map<string, NodeJS.Timeout>();
+  let stopped = false;
+  let scheduled = false;
+
+  async function deliver(delivery: QueuedDelivery): Promise<void> {
+    const { message } = delivery;
+    const sender = senders[sourceFamily(message.source)!]!;
+    try {
+      const { externalMessageId } = await sender.send(delivery);
+      attempts.delete(message.id);
+      store.setDeliveryStatus(message.id, { status: 'sent', ...(externalMessageId ? { externalMessageId } : {}) }, now());
+      log(`delivery: ${message.id} on ${delivery.ticket.id} sent via ${message.source}`);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const attempt = (attempts.get(message.id) ?? 0) + 1;
+      if (error instanceof PermanentDeliveryError || attempt >= maxAttempts) {
+        attempts.delete(message.id);
+        store.setDeliveryStatus(message.id, { status: 'failed', error: reason }, now());
+        log(`delivery: ${message.id} on ${delivery.ticket.id} failed via ${message.source} after ${attempt} attempt(s): ${reason}`);
+        return;
+      }
+      attempts.set(message.id, attempt);
+      const delay = retryDelayMs * 2 ** (attempt - 1);
+      log(`delivery: ${message.id} via ${message.source} attempt ${attempt} failed (${reason}); retrying in ${delay} ms`);
+      if (!stopped) waiting.set(message.id, setTimeout(() => (waiting.delete(message.id), kick()), delay));
+    }
+  }
+
+  function drain(): void {
+    scheduled = false;
+    if (stopped) return;
+    for (const delivery of store.listQueuedDeliveries(families, BATCH + inFlight.size + waiting.size)) {
+      const id = delivery.message.id;
+      if (inFlight.has(id) || waiting.has(id)) continue;
+      const running = deliver(delivery).finally(() => inFlight.delete(id));
+      inFlight.set(id, running);
+    }
+  }
+
+  function kick(): void {
+    if (stopped || scheduled || families.length === 0) return;
+    scheduled = true;
+    setImmediate(drain);
+  }
+
+  // A reply arrives as a message change, or inside a bundle when it also took the ticket.
+  const stopListening = store.onDidCommitChanges((batch) => {
+    if (batch.some(({ change }) => change.kind === 'message' || change.kind === 'bundle')) kick();
+  });
+  kick();
+
+  return {
+    kick,
+    async stop() {
+      stopped = true;
+      stopListening();
+      for (const timer of waiting.values()) clearTimeout(timer);
+      waiting.clear();
+      await Promise.allSettled([...inFlight.values()]);
+    },
+  };
+}
