@@ -5,6 +5,7 @@
  */
 import { DEFAULT_SERVER_PORT } from '../shared/httpApi.js';
 import { startServer } from './app.js';
+import { configuredChannels } from './channels/index.js';
 import { DEMO_INTEGRATION_TOKEN, DEMO_PASSWORD, DEMO_USERS } from './demo.js';
 
 export async function main(): Promise<void> {
@@ -23,6 +24,7 @@ export async function main(): Promise<void> {
     host: process.env.HOST || '127.0.0.1',
     dataDir,
     demo,
+    channels: configuredChannels(process.env, { demo }),
     ...(offerTimeoutMs !== undefined ? { routing: { offerTimeoutMs } } : {}),
   });
   if (demo) {
