@@ -46,7 +46,8 @@ export async function startServerProcess(opts: { dataDir: string; demo?: boolean
     name: 'server',
     script: 'server/main.ts',
     args: opts.demo ? ['--demo'] : [],
-    env: { ...opts.env, PORT: String(port), DATA_DIR: opts.dataDir },
+    // SMTP_PORT 0: a demo server's mail receiver takes a free port, not the shared 2525.
+    env: { ...(opts.demo ? { SMTP_PORT: '0' } : {}), ...opts.env, PORT: String(port), DATA_DIR: opts.dataDir },
     dataDir: opts.dataDir,
     url,
     port,

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Server } from 'socket.io';
 import type { Channel, ChannelContext, ChannelFactory } from './channels/channel.js';
+import { attachCustomers } from './customerSocket.js';
 import { createDeliveryDispatcher, type ChannelSenders, type DeliveryDispatcher } from './channels/delivery.js';
 import { seedDemoOrganisation } from './demo.js';
 import { createRequestHandler, type ChannelRoute } from './http.js';
@@ -98,10 +99,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
   attachSync(io, { store, hub, now, log });
   attachRouting(io, { service: router, now, log });
+  attachCustomers(io, { store, now, log });
 
   let url = '';
   const channels = new Map<string, Channel>();
   let delivery: DeliveryDispatcher | null = null;
+  let senders: ChannelSenders | null = null;
   const stopChannels = async () => {
     await delivery?.stop();
     await Promise.allSettled([...channels.values()].map((channel) => channel.stop?.()));
@@ -113,6 +116,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       now,
       log,
       publicUrl: () => url,
+      agents: () => router.agents(),
+      sender: (family) => senders?.[family],
       ingest: (contact) => store.ingestInbound(contact, { now: now(), router }),
     };
     for (const factory of options.channels ?? []) {
@@ -131,7 +136,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const { port } = httpServer.address() as AddressInfo;
     url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     for (const channel of channels.values()) await channel.start?.();
-    const senders: ChannelSenders = Object.assign({}, ...[...channels.values()].map((channel) => channel.senders ?? {}));
+    senders = Object.assign({}, ...[...channels.values()].map((channel) => channel.senders ?? {})) as ChannelSenders;
     delivery = createDeliveryDispatcher({
       store,
       senders,

@@ -17,12 +17,12 @@ const ALL_CHANNELS: Channel[] = ['phone', 'chat', 'social', 'email'];
 /** The demo's users (password `demo`); ids equal usernames so logs read easily. */
 export const DEMO_USERS: ReadonlyArray<Omit<NewUser, 'password'> & { id: string; role: Role }> = [
   { id: 'lead1', username: 'lead1', displayName: '李主管', role: 'lead', channels: ALL_CHANNELS, groups: ['orders', 'after_sales', 'billing', 'technical'], tier: 2, senior: true },
-  { id: 'agent1', username: 'agent1', displayName: '王芳', role: 'agent', channels: ALL_CHANNELS, groups: ['orders', 'after_sales'], tier: 1 },
-  { id: 'agent2', username: 'agent2', displayName: '张强', role: 'agent', channels: ['phone', 'chat'], groups: ['orders'], tier: 1 },
-  { id: 'agent3', username: 'agent3', displayName: '刘洋', role: 'agent', channels: ['chat', 'social'], groups: ['after_sales'], tier: 1 },
-  { id: 'agent4', username: 'agent4', displayName: '陈静', role: 'agent', channels: ['email', 'social'], groups: ['billing'], tier: 1 },
-  { id: 'agent5', username: 'agent5', displayName: '赵磊', role: 'agent', channels: ['phone', 'email'], groups: ['technical'], tier: 2, senior: true },
-  { id: 'agent6', username: 'agent6', displayName: 'Emily Chen', role: 'agent', channels: ['chat', 'email'], groups: ['orders', 'english'], tier: 1, languages: ['en', 'zh'] },
+  { id: 'agent1', username: 'agent1', displayName: '王芳', role: 'agent', channels: ALL_CHANNELS, groups: ['orders', 'after_sales'], tier: 1, extension: '8001' },
+  { id: 'agent2', username: 'agent2', displayName: '张强', role: 'agent', channels: ['phone', 'chat'], groups: ['orders'], tier: 1, extension: '8002' },
+  { id: 'agent3', username: 'agent3', displayName: '刘洋', role: 'agent', channels: ['chat', 'social'], groups: ['after_sales'], tier: 1, extension: '8003' },
+  { id: 'agent4', username: 'agent4', displayName: '陈静', role: 'agent', channels: ['email', 'social'], groups: ['billing'], tier: 1, extension: '8004' },
+  { id: 'agent5', username: 'agent5', displayName: '赵磊', role: 'agent', channels: ['phone', 'email'], groups: ['technical'], tier: 2, senior: true, extension: '8005' },
+  { id: 'agent6', username: 'agent6', displayName: 'Emily Chen', role: 'agent', channels: ['chat', 'email'], groups: ['orders', 'english'], tier: 1, languages: ['en', 'zh'], extension: '8006' },
 ];
 
 type DemoStep =

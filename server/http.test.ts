@@ -93,7 +93,7 @@ describe('POST /api/v1/inbound', () => {
       subject: '订单物流查询延迟',
       dueAt: t.clock.now() + RESOLUTION_SLA_MS.normal,
     });
-    expect(bundle.customer).toMatchObject({ id: 'CUS20241108001', name: '张伟', phone: '13800138000' });
+    expect(bundle.customer).toMatchObject({ id: 'CUS20241108001', name: '张伟', phone: '+8613800138000' });
     expect(bundle.messages).toHaveLength(1);
     expect(bundle.messages[0]).toMatchObject({ id: created.messageId, direction: 'inbound', text: '我的订单三天没有物流更新了', deliveryStatus: 'received' });
     expect(t.store.listRoutingAudit(created.ticketId)).toEqual([expect.objectContaining({ decision: 'queued' })]);

@@ -1,23 +1,8 @@
 /**
- * Pure rules for inbound contacts: how a customer identity is normalised for matching,
- * and the first, deliberately simple triage (priority and type from a few keywords).
+ * Pure rules for inbound contacts: the first, deliberately simple triage (priority and type
+ * from a few keywords). How a customer is recognised across channels is in customers.ts.
  */
 import type { Priority, TicketType } from '../shared/domain.js';
-
-/**
- * Digits only (with a leading `+` kept for foreign numbers); a Chinese mobile loses its
- * `+86` / `0086` / `86` prefix so `+86 138-0013-8000` and `13800138000` match.
- */
-export function normalisePhone(phone: string): string {
-  const compact = phone.replace(/[\s\-().]/g, '');
-  const chinaMobile = /^(?:\+86|0086|86)?(1[3-9]\d{9})$/.exec(compact);
-  if (chinaMobile) return chinaMobile[1]!;
-  return compact;
-}
-
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
 
 /** Words that make a contact urgent: complaints and anger, Chinese and English. */
 export const URGENT_KEYWORDS = ['投诉', '紧急', '加急', '生气', '愤怒', '太差', 'urgent', 'complaint', 'angry', 'asap'] as const;

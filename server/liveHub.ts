@@ -99,9 +99,19 @@ export function createLiveHub(): LiveHub {
           list.push(change);
         }
       }
+      // Sockets that are owed the same changes after the same cursor (typically every agent
+      // of a queue) get ONE broadcast: socket.io encodes the packet once for all of them,
+      // where one emit per socket would encode it once per socket.
+      const groups = new Map<string, { after: number; changes: Change[]; socketIds: string[]; nsp: SyncSocket['nsp'] }>();
       for (const [socket, changes] of perSocket) {
-        socket.emit('sync:changes', { after: socket.data.cursor, upTo, changes });
+        const key = `${socket.data.cursor}|${changes.map((change) => change.seq).join(',')}`;
+        let group = groups.get(key);
+        if (!group) groups.set(key, (group = { after: socket.data.cursor, changes, socketIds: [], nsp: socket.nsp }));
+        group.socketIds.push(socket.id);
         socket.data.cursor = upTo;
+      }
+      for (const { after, changes, socketIds, nsp } of groups.values()) {
+        nsp.to(socketIds).emit('sync:changes', { after, upTo, changes });
       }
     },
   };

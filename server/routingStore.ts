@@ -9,7 +9,6 @@ import {
   describeAssignmentReason,
   isOpenStatus,
   type AssignmentReason,
-  type Customer,
   type Ticket,
   type TicketRouting,
 } from '../shared/domain.js';
@@ -67,7 +66,8 @@ export interface RoutingStoreInternals {
   updateTicket(ticket: Ticket): void;
   appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number): number;
   recordRouting(ticket: Ticket, now: number, audit?: RoutingDecision['audit']): void;
-  appendCustomerChange?(customer: Customer, now: number): void;
+  /** Tells the viewers of the customer's tickets about the customer as it now is. */
+  appendCustomerChange?(customerId: string, now: number): void;
 }
 
 interface AgentSettingsRow {
@@ -144,15 +144,7 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
     setCustomerVipTier(customerId, vipTier, now) {
       transaction(() => {
         sql('UPDATE customers SET vip_tier = ? WHERE id = ?').run(vipTier, customerId);
-        const row = sql('SELECT id, name, phone, email, social_id, vip_tier, created_at FROM customers WHERE id = ?').get(customerId) as
-          | { id: string; name: string; phone: string | null; email: string | null; social_id: string | null; vip_tier: number; created_at: number }
-          | undefined;
-        if (row && internals.appendCustomerChange) {
-          internals.appendCustomerChange(
-            { id: row.id, name: row.name, phone: row.phone, email: row.email, socialId: row.social_id, vipTier: row.vip_tier, createdAt: row.created_at },
-            now,
-          );
-        }
+        internals.appendCustomerChange?.(customerId, now);
       });
     },
 

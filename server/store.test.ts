@@ -109,7 +109,7 @@ describe('server store', () => {
   it('fills a missing identifier on a matched customer and logs a customer change for its tickets', () => {
     const first = store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
     store.ingestInbound({ channel: 'email', customer: { phone: '+86 13800138000', email: 'ZW@Example.cn' }, text: '邮件' }, { now: TEST_EPOCH + 1 });
-    expect(store.getCustomer(first.ticket.customerId)).toMatchObject({ phone: '13800138000', email: 'zw@example.cn' });
+    expect(store.getCustomer(first.ticket.customerId)).toMatchObject({ phone: '+8613800138000', email: 'zw@example.cn' });
     const pulled = store.pullChanges(lead, 1);
     expect(!pulled.mustRefetch && pulled.changes.map((c) => c.kind)).toEqual(['customer', 'bundle']);
   });

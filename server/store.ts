@@ -22,8 +22,10 @@ import {
   type CallInfo,
   type Channel,
   type Customer,
+  type CustomerIdentity,
   type Message,
   type Note,
+  type Priority,
   type Role,
   type Ticket,
   type TicketBundle,
@@ -45,10 +47,12 @@ import {
   type PullResult,
 } from '../shared/sync.js';
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
-import { normaliseEmail, normalisePhone, triageContact } from './inbound.js';
+import { CustomerRefusal, identitiesOf } from './customers.js';
+import { triageContact } from './inbound.js';
 import { migrate } from './migrations/index.js';
 import type { RoutingAssignee, RoutingDecision, TicketRouter } from './routing.js';
 import { createRoutingStore, type RoutingStore } from './routingStore.js';
+import { createCtiCallStore, type CtiCallStore } from './channels/cti/callStore.js';
 
 // ---------------------------------------------------------------------------------------
 // Types of the interface
@@ -70,6 +74,8 @@ export interface NewUser {
   senior?: boolean;
   /** Default ['zh']. */
   languages?: string[];
+  /** Phone extension (分机号); default none. */
+  extension?: string | null;
 }
 
 /** A freshly issued bearer token (the only time its plain text exists). */
@@ -138,12 +144,21 @@ export interface ChannelContact extends InboundContact {
    * completed → reopened; closed or unknown → the usual matching, as if absent.
    */
   threadTicketId?: string;
+  /**
+   * The channel knows this contact starts a conversation of its own (a mail that answers
+   * none of ours): a new ticket, not the customer's open one. Ignored with threadTicketId.
+   */
+  newConversation?: boolean;
   attachments?: readonly IncomingAttachment[];
   /** The contact exactly as it arrived (a mail's MIME source); kept, never shown. */
   rawSource?: Buffer;
   call?: CallInfo;
   /** The customer's display name on this message when it differs from the customer's (a mail's From name). */
   authorName?: string;
+  /** The priority of a new ticket instead of the triage's (a missed call's callback task). */
+  priority?: Priority;
+  /** A follow-up reminder due at this time (a callback task); on a joined ticket an earlier one is kept. */
+  followUpAt?: number;
 }
 
 /** An outbound message waiting for its channel, with what a sender needs to deliver it. */
@@ -182,6 +197,23 @@ export interface RoutingAuditEntry {
   reason: string;
 }
 
+/** Two customers to merge, and who asks. */
+export interface CustomerMergeInput {
+  keepId: string;
+  mergeId: string;
+  actor: User;
+  now: number;
+}
+
+/** What a merge did. */
+export interface CustomerMergeOutcome {
+  customer: Customer;
+  mergedId: string;
+  ticketIds: string[];
+  /** The change log's newest seq once the merge committed. */
+  seq: number;
+}
+
 export interface AssignTicketInput {
   ticketId: string;
   /** null puts the ticket back in its channel's queue. */
@@ -209,6 +241,10 @@ export interface ServerReadable {
   /** One page of the bundles the viewer may see, ordered by ticket id. */
   bootstrapPage(viewer: Viewer, after: string | null, limit: number): BootstrapPage;
   listRoutingAudit(ticketId: string): RoutingAuditEntry[];
+  /** The customer a phone number belongs to (normalised and matched as an inbound contact's phone); null when none. */
+  findCustomerByPhone(phone: string): Customer | null;
+  /** A customer's newest tickets on every channel (createdAt desc, id desc). */
+  listCustomerTickets(customerId: string, limit: number): Ticket[];
 }
 
 /** Writes. Each runs in a transaction (joining the caller's, if any) with its change-log entries. */
@@ -232,10 +268,26 @@ export interface ServerWritable {
   getMessageSource(messageId: string): Buffer | null;
   /** The ticket holding a message with one of these external ids on the channel, trying them in order. */
   findTicketByExternalMessageIds(channel: Channel, externalIds: readonly string[]): string | null;
+  /**
+   * Tickets holding a message on one of `channels` whose external id starts with `prefix`,
+   * newest such message first (a web chat visitor's conversations: their ids share a prefix).
+   */
+  listTicketIdsByExternalIdPrefix(channels: readonly Channel[], prefix: string, limit: number): string[];
+  /**
+   * Rewrites the call a call message records (e.g. its duration once the call ended) and the
+   * message's text; the agents see it as a message change. Null when there is no such call message.
+   */
+  updateCallMessage(messageId: string, call: CallInfo, text: string, now: number): Message | null;
   /** Applies one client mutation idempotently per (clientId, mutationId). */
   applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): MutationResult;
   /** Assigns (or queues) a ticket, with its audit row; the new viewer gets a bundle. */
   assignTicket(input: AssignTicketInput): Ticket;
+  /**
+   * Merges `mergeId` into `keepId` in one transaction: identities and tickets move (the
+   * viewers get the kept customer, then each moved ticket), the merged customer points to
+   * the kept one, and an audit row records who did it. Throws CustomerRefusal (server/customers.ts).
+   */
+  mergeCustomers(input: CustomerMergeInput): CustomerMergeOutcome;
   /** Forgets changes with seq < `seq`; clients behind that must bootstrap again. Returns the count deleted. */
   pruneChangesBefore(seq: number): number;
 }
@@ -245,6 +297,8 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   readonly filePath: string;
   /** Presence, capacity, VIP tiers and routing decisions (server/routingStore.ts). */
   readonly routing: RoutingStore;
+  /** Phone calls' state and events, agents' extensions (server/channels/cti/callStore.ts). */
+  readonly cti: CtiCallStore;
   /** Runs `fn` in one transaction (nested calls join it); listeners hear its changes after the commit. */
   transaction<T>(fn: () => T): T;
   /** Called synchronously after each outermost commit that appended changes. */
@@ -274,6 +328,7 @@ interface UserRow {
   password_hash: string;
   last_assigned_at: number | null;
   languages_json: string;
+  extension: string | null;
 }
 
 interface CustomerRow {
@@ -347,10 +402,11 @@ function userFromRow(row: UserRow): User {
     tier: row.tier === 2 ? 2 : 1,
     senior: row.senior === 1,
     languages: JSON.parse(row.languages_json) as string[],
+    extension: row.extension,
   };
 }
 
-function customerFromRow(row: CustomerRow): Customer {
+function customerFromRow(row: CustomerRow, identities: CustomerIdentity[]): Customer {
   return {
     id: row.id,
     name: row.name,
@@ -359,6 +415,7 @@ function customerFromRow(row: CustomerRow): Customer {
     socialId: row.social_id,
     vipTier: row.vip_tier,
     createdAt: row.created_at,
+    identities,
   };
 }
 
@@ -432,7 +489,7 @@ interface PrefixedCustomerRow {
 
 const CUSTOMER_COLUMNS_C = ['id', 'name', 'phone', 'email', 'social_id', 'vip_tier', 'created_at'].map((c) => `c.${c} AS c_${c}`).join(', ');
 
-function customerFromPrefixedRow(row: PrefixedCustomerRow): Customer {
+function customerFromPrefixedRow(row: PrefixedCustomerRow, identities: CustomerIdentity[]): Customer {
   return {
     id: row.c_id,
     name: row.c_name,
@@ -441,6 +498,7 @@ function customerFromPrefixedRow(row: PrefixedCustomerRow): Customer {
     socialId: row.c_social_id,
     vipTier: row.c_vip_tier,
     createdAt: row.c_created_at,
+    identities,
   };
 }
 
@@ -498,6 +556,9 @@ function visibilityClause(viewer: Viewer, alias: string): { sql: string; params:
     params: [viewer.id, ...viewer.channels],
   };
 }
+
+/** A customer's identities as the panel lists them: phones, then emails, then social ids, each oldest first. */
+const IDENTITY_ORDER = "CASE kind WHEN 'phone' THEN 0 WHEN 'email' THEN 1 ELSE 2 END, created_at, value";
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -637,7 +698,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   // --- users and tokens ------------------------------------------------------------------
-  const USER_COLUMNS = 'id, username, display_name, role, channels, groups_json, tier, senior, password_hash, last_assigned_at, languages_json';
+  const USER_COLUMNS = 'id, username, display_name, role, channels, groups_json, tier, senior, password_hash, last_assigned_at, languages_json, extension';
 
   function getUserRow(id: string): UserRow | undefined {
     return sql(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined;
@@ -654,12 +715,13 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       tier: input.tier ?? 1,
       senior: input.senior ?? false,
       languages: [...(input.languages ?? ['zh'])],
+      extension: input.extension ?? null,
     };
     const passwordHash = hashPassword(input.password);
     transaction(() => {
       sql(
-        `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at, languages_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at, languages_json, extension)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         user.id,
         user.username,
@@ -672,6 +734,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         passwordHash,
         now,
         JSON.stringify(user.languages),
+        user.extension,
       );
     });
     return user;
@@ -718,9 +781,13 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   // --- customers -------------------------------------------------------------------------
+  function identitiesOfCustomer(customerId: string): CustomerIdentity[] {
+    return sql(`SELECT kind, value FROM customer_identities WHERE customer_id = ? ORDER BY ${IDENTITY_ORDER}`).all(customerId) as CustomerIdentity[];
+  }
+
   function getCustomer(id: string): Customer | null {
     const row = sql('SELECT * FROM customers WHERE id = ?').get(id) as CustomerRow | undefined;
-    return row ? customerFromRow(row) : null;
+    return row ? customerFromRow(row, identitiesOfCustomer(id)) : null;
   }
 
   function nextSequence(scope: string, day: string): number {
@@ -732,56 +799,138 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     return row.last_value;
   }
 
-  /** Finds the customer by phone, then email, then social id; fills identifiers it lacked; or creates one. */
+  /** The customer an id stands for today: a merged customer resolves to the one it was merged into. */
+  function resolveMerged(customerId: string): string {
+    let id = customerId;
+    // Merges never point at a merged customer, so one hop is the rule; the bound only guards bad data.
+    for (let hop = 0; hop < 16; hop++) {
+      const row = sql('SELECT merged_into FROM customers WHERE id = ?').get(id) as { merged_into: string | null } | undefined;
+      if (!row?.merged_into) return id;
+      id = row.merged_into;
+    }
+    return id;
+  }
+
+  /** Everyone who sees a ticket of this customer. */
+  function customerAudience(customerId: string): string[] {
+    const owners = sql('SELECT DISTINCT assignee_id, channel FROM tickets WHERE customer_id = ?').all(customerId) as Array<{
+      assignee_id: string | null;
+      channel: Channel;
+    }>;
+    return owners.map((o) => ticketPrincipal({ assigneeId: o.assignee_id, channel: o.channel }));
+  }
+
+  function appendCustomerChange(customerId: string, now: number): void {
+    const customer = getCustomer(customerId);
+    const audience = customerAudience(customerId);
+    if (customer && audience.length > 0) appendChange({ kind: 'customer', customer }, audience, now);
+  }
+
+  /**
+   * Recognises the customer by any identity already known (phone as E.164, then email
+   * without case, then social id exactly; a merged customer resolves to the kept one),
+   * records the contact's other identities for them and fills primary fields they lacked;
+   * or creates the customer with these identities.
+   */
   function matchOrCreateCustomer(given: InboundContact['customer'], now: number): Customer {
-    const phone = given.phone ? normalisePhone(given.phone) : null;
-    const email = given.email ? normaliseEmail(given.email) : null;
-    const socialId = given.socialId ?? null;
-    let row: CustomerRow | undefined;
-    if (phone) row = sql('SELECT * FROM customers WHERE phone = ? ORDER BY created_at, id LIMIT 1').get(phone) as CustomerRow | undefined;
-    if (!row && email) row = sql('SELECT * FROM customers WHERE email = ? ORDER BY created_at, id LIMIT 1').get(email) as CustomerRow | undefined;
-    if (!row && socialId) {
-      row = sql('SELECT * FROM customers WHERE social_id = ? ORDER BY created_at, id LIMIT 1').get(socialId) as CustomerRow | undefined;
-    }
-    if (row) {
-      const existing = customerFromRow(row);
-      const filled: Customer = {
-        ...existing,
-        phone: existing.phone ?? phone,
-        email: existing.email ?? email,
-        socialId: existing.socialId ?? socialId,
-      };
-      if (filled.phone !== existing.phone || filled.email !== existing.email || filled.socialId !== existing.socialId) {
-        sql('UPDATE customers SET phone = ?, email = ?, social_id = ? WHERE id = ?').run(filled.phone, filled.email, filled.socialId, filled.id);
-        const owners = sql('SELECT DISTINCT assignee_id, channel FROM tickets WHERE customer_id = ?').all(filled.id) as Array<{
-          assignee_id: string | null;
-          channel: Channel;
-        }>;
-        const audience = owners.map((o) => ticketPrincipal({ assigneeId: o.assignee_id, channel: o.channel }));
-        if (audience.length > 0) appendChange({ kind: 'customer', customer: filled }, audience, now);
+    const identities = identitiesOf(given);
+    const ownerOf = sql('SELECT customer_id FROM customer_identities WHERE kind = ? AND value = ?');
+    const recordIdentity = sql('INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING');
+    let matchedId: string | null = null;
+    for (const identity of identities) {
+      const row = ownerOf.get(identity.kind, identity.value) as { customer_id: string } | undefined;
+      if (row) {
+        matchedId = resolveMerged(row.customer_id);
+        break;
       }
-      return filled;
     }
-    const day = dayKey(now);
-    const customer: Customer = {
-      id: formatCustomerId(day, nextSequence('customer', day)),
-      name: given.name ?? given.email ?? given.socialId ?? given.phone ?? '',
-      phone,
-      email,
-      socialId,
-      vipTier: 0,
-      createdAt: now,
-    };
-    sql('INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      customer.id,
-      customer.name,
-      customer.phone,
-      customer.email,
-      customer.socialId,
-      customer.vipTier,
-      customer.createdAt,
-    );
-    return customer;
+    if (matchedId === null) {
+      const day = dayKey(now);
+      const primary = (kind: CustomerIdentity['kind']) => identities.find((identity) => identity.kind === kind)?.value ?? null;
+      const id = formatCustomerId(day, nextSequence('customer', day));
+      sql('INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        id,
+        given.name ?? given.email ?? given.socialId ?? given.phone ?? '',
+        primary('phone'),
+        primary('email'),
+        primary('social'),
+        0,
+        now,
+      );
+      for (const identity of identities) recordIdentity.run(identity.kind, identity.value, id, now);
+      return getCustomer(id)!;
+    }
+    const existing = getCustomer(matchedId)!;
+    let recorded = 0;
+    for (const identity of identities) recorded += recordIdentity.run(identity.kind, identity.value, existing.id, now).changes;
+    // Only identities that are this customer's become primary (another customer may own the email).
+    const own = (kind: CustomerIdentity['kind']) =>
+      identities.find((identity) => identity.kind === kind && (ownerOf.get(kind, identity.value) as { customer_id: string }).customer_id === existing.id)?.value ?? null;
+    const phone = existing.phone ?? own('phone');
+    const email = existing.email ?? own('email');
+    const socialId = existing.socialId ?? own('social');
+    const filled = phone !== existing.phone || email !== existing.email || socialId !== existing.socialId;
+    if (filled) sql('UPDATE customers SET phone = ?, email = ?, social_id = ? WHERE id = ?').run(phone, email, socialId, existing.id);
+    if (recorded === 0 && !filled) return existing;
+    appendCustomerChange(existing.id, now);
+    return getCustomer(existing.id)!;
+  }
+
+  /** Leads see every customer; an agent only the customers of tickets they can see. */
+  function maySeeCustomer(actor: User, customerId: string): boolean {
+    if (actor.role !== 'agent') return true;
+    const visibility = visibilityClause(actor, 't');
+    return sql(`SELECT 1 FROM tickets t WHERE t.customer_id = ? AND ${visibility.sql} LIMIT 1`).get(customerId, ...visibility.params) !== undefined;
+  }
+
+  function mergeCustomers(input: CustomerMergeInput): CustomerMergeOutcome {
+    return transaction(() => {
+      const { keepId, mergeId, actor, now } = input;
+      if (keepId === mergeId) throw new CustomerRefusal('invalid_request', `A customer cannot be merged into itself (${keepId}).`);
+      const read = (id: string, role: 'keep' | 'merge') => {
+        const row = sql('SELECT * FROM customers WHERE id = ?').get(id) as (CustomerRow & { merged_into: string | null }) | undefined;
+        // A merged customer has no tickets left: whoever sees the one it went into may learn where it went.
+        const seenThrough = row?.merged_into ?? id;
+        if (!row || !maySeeCustomer(actor, seenThrough)) throw new CustomerRefusal('not_found', `Customer ${id} does not exist or is not yours to see.`);
+        if (row.merged_into !== null) {
+          const advice = role === 'keep' ? '; merge into that customer instead' : '';
+          throw new CustomerRefusal('conflict', `Customer ${id} was already merged into ${row.merged_into}${advice}.`);
+        }
+        return row;
+      };
+      const mergeRow = read(mergeId, 'merge');
+      const keepRow = read(keepId, 'keep');
+      // Everyone who saw either customer hears about the kept one, before the tickets that now point to it.
+      const audience = new Set([...customerAudience(keepId), ...customerAudience(mergeId)]);
+      const moving = (sql(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE customer_id = ? ORDER BY created_at, id`).all(mergeId) as TicketRow[]).map(ticketFromRow);
+
+      sql('UPDATE customer_identities SET customer_id = ? WHERE customer_id = ?').run(keepId, mergeId);
+      sql('UPDATE customers SET name = ?, phone = ?, email = ?, social_id = ?, vip_tier = ? WHERE id = ?').run(
+        keepRow.name.length > 0 ? keepRow.name : mergeRow.name,
+        keepRow.phone ?? mergeRow.phone,
+        keepRow.email ?? mergeRow.email,
+        keepRow.social_id ?? mergeRow.social_id,
+        Math.max(keepRow.vip_tier, mergeRow.vip_tier),
+        keepId,
+      );
+      sql('UPDATE customers SET merged_into = ? WHERE id = ?').run(keepId, mergeId);
+      const customer = getCustomer(keepId)!;
+      if (audience.size > 0) appendChange({ kind: 'customer', customer }, audience, now);
+      for (const before of moving) {
+        const after: Ticket = { ...before, customerId: keepId, updatedAt: now };
+        updateTicket(after);
+        appendTicketChange(before, after, { kind: 'ticket', ticket: after }, now);
+      }
+      sql('INSERT INTO customer_merges (kept_id, merged_id, by_user_id, by_name, tickets_moved, at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        keepId,
+        mergeId,
+        actor.id,
+        actor.displayName,
+        moving.length,
+        now,
+      );
+      return { customer, mergedId: mergeId, ticketIds: moving.map((ticket) => ticket.id), seq: changeLogBounds().maxSeq };
+    });
   }
 
   // --- tickets -----------------------------------------------------------------------------
@@ -920,11 +1069,21 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       if (!list) notesByTicket.set(row.ticket_id, (list = []));
       list.push(noteFromRow(row));
     }
+    const identitiesByCustomer = new Map<string, CustomerIdentity[]>();
+    for (const row of sql(
+      `SELECT kind, value, customer_id FROM customer_identities
+       WHERE customer_id IN (SELECT t.customer_id FROM tickets t WHERE ${pageFilter} ORDER BY t.id LIMIT ?)
+       ORDER BY customer_id, ${IDENTITY_ORDER}`,
+    ).all(...idParams) as Array<CustomerIdentity & { customer_id: string }>) {
+      let list = identitiesByCustomer.get(row.customer_id);
+      if (!list) identitiesByCustomer.set(row.customer_id, (list = []));
+      list.push({ kind: row.kind, value: row.value });
+    }
     const bundles: TicketBundle[] = [];
     for (const row of pageRows) {
       bundles.push({
         ticket: ticketFromRow(row),
-        customer: customerFromPrefixedRow(row),
+        customer: customerFromPrefixedRow(row, identitiesByCustomer.get(row.c_id) ?? []),
         messages: messagesByTicket.get(row.id) ?? [],
         notes: notesByTicket.get(row.id) ?? [],
       });
@@ -1053,7 +1212,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
       const threaded = contact.threadTicketId ? getTicket(contact.threadTicketId) : null;
       const openRow =
-        threaded && threaded.status !== 'closed'
+        (threaded && threaded.status !== 'closed') || (contact.newConversation && !contact.threadTicketId)
           ? undefined
           : (sql(
               `SELECT ${TICKET_COLUMNS} FROM tickets
@@ -1072,6 +1231,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
           ...before,
           status: before.status === 'awaiting_customer' || reopened ? 'in_progress' : before.status,
           completedAt: reopened ? null : before.completedAt,
+          followUpAt: contact.followUpAt === undefined ? before.followUpAt : Math.min(before.followUpAt ?? contact.followUpAt, contact.followUpAt),
           lastMessagePreview: preview,
           lastMessageAt: Math.max(before.lastMessageAt, receivedAt),
           updatedAt: now,
@@ -1095,7 +1255,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         channel: contact.channel,
         type: triage.type,
         subject,
-        priority: triage.priority,
+        priority: contact.priority ?? triage.priority,
         status: 'unassigned',
         assigneeId: null,
         assigneeName: null,
@@ -1104,11 +1264,11 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         updatedAt: now,
         assignedAt: null,
         firstResponseAt: null,
-        dueAt: dueAtFor(now, triage.priority),
+        dueAt: dueAtFor(now, contact.priority ?? triage.priority),
         completedAt: null,
         lastMessagePreview: preview,
         lastMessageAt: receivedAt,
-        followUpAt: null,
+        followUpAt: contact.followUpAt ?? null,
         routing: { ...defaultTicketRouting(), group: groupForTicket(triage.type, `${subject}\n${contact.text}`), language: detectLanguage(contact.text) },
       };
       const decision = router ? router.route(ticket) : null;
@@ -1200,6 +1360,46 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       if (row) return row.ticket_id;
     }
     return null;
+  }
+
+  function listTicketIdsByExternalIdPrefix(channels: readonly Channel[], prefix: string, limit: number): string[] {
+    if (channels.length === 0 || prefix.length === 0) return [];
+    // A range on the (channel, external_message_id) index instead of LIKE, which SQLite would scan.
+    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const rows = sql(
+      `SELECT ticket_id, MAX(created_at) AS last FROM messages
+       WHERE channel IN (${channels.map(() => '?').join(', ')}) AND external_message_id >= ? AND external_message_id < ?
+       GROUP BY ticket_id ORDER BY last DESC, ticket_id DESC LIMIT ?`,
+    ).all(...channels, prefix, upper, limit) as Array<{ ticket_id: string }>;
+    return rows.map((row) => row.ticket_id);
+  }
+
+  // --- phone (CTI) ----------------------------------------------------------------------------
+  function findCustomerByPhone(phone: string): Customer | null {
+    const identity = identitiesOf({ phone }).find((candidate) => candidate.kind === 'phone');
+    if (!identity) return null;
+    const row = sql("SELECT customer_id FROM customer_identities WHERE kind = 'phone' AND value = ?").get(identity.value) as { customer_id: string } | undefined;
+    return row ? getCustomer(resolveMerged(row.customer_id)) : null;
+  }
+
+  function listCustomerTickets(customerId: string, limit: number): Ticket[] {
+    const rows = sql(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`).all(customerId, limit) as TicketRow[];
+    return rows.map(ticketFromRow);
+  }
+
+  function updateCallMessage(messageId: string, call: CallInfo, text: string, now: number): Message | null {
+    return transaction(() => {
+      const row = sql('SELECT * FROM messages WHERE id = ? AND call_json IS NOT NULL').get(messageId) as MessageRow | undefined;
+      if (!row) return null;
+      const after: Message = { ...messageFromRow(row), call, text };
+      sql('UPDATE messages SET call_json = ?, text = ? WHERE id = ?').run(JSON.stringify(call), text, messageId);
+      const before = getTicket(after.ticketId)!;
+      const isNewest = (sql('SELECT id FROM messages WHERE ticket_id = ? ORDER BY created_at DESC, id DESC LIMIT 1').get(before.id) as { id: string }).id === messageId;
+      const ticket: Ticket = { ...before, updatedAt: now, ...(isNewest ? { lastMessagePreview: previewOf(text) } : {}) };
+      updateTicket(ticket);
+      appendTicketChange(before, ticket, { kind: 'message', message: after, ticket }, now);
+      return after;
+    });
   }
 
   // --- mutations -----------------------------------------------------------------------------
@@ -1378,17 +1578,16 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     updateTicket,
     appendTicketChange,
     recordRouting,
-    appendCustomerChange(customer, now) {
-      const owners = sql('SELECT DISTINCT assignee_id, channel FROM tickets WHERE customer_id = ?').all(customer.id) as Array<{ assignee_id: string | null; channel: Channel }>;
-      const audience = owners.map((o) => ticketPrincipal({ assigneeId: o.assignee_id, channel: o.channel }));
-      if (audience.length > 0) appendChange({ kind: 'customer', customer }, audience, now);
-    },
+    appendCustomerChange,
   });
+
+  const cti = createCtiCallStore({ sql });
 
   // --- the object ---------------------------------------------------------------------------
   return {
     filePath,
     routing,
+    cti,
     transaction,
     onDidCommitChanges(listener) {
       listeners.add(listener);
@@ -1430,8 +1629,13 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     getAttachment,
     getMessageSource,
     findTicketByExternalMessageIds,
+    findCustomerByPhone,
+    listCustomerTickets,
+    updateCallMessage,
+    listTicketIdsByExternalIdPrefix,
     applyMutation,
     assignTicket,
+    mergeCustomers,
     pruneChangesBefore,
   };
 }

@@ -62,14 +62,25 @@ export const ticketIdSchema = z.string().regex(/^GD\d{8}\d{3,}$/, { message: 'is
 export const customerIdSchema = z.string().regex(/^CUS\d{8}\d{3,}$/, { message: 'is not a customer ID like CUS20240501001' });
 export const entityIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'is not a valid id' });
 
+/** How a customer is recognised: phone (E.164), email (lower case) or a social id (`wechat:<app>:<openid>`…). */
+export const IDENTITY_KINDS = ['phone', 'email', 'social'] as const;
+export const identityKindSchema = z.enum(IDENTITY_KINDS);
+export type IdentityKind = z.infer<typeof identityKindSchema>;
+
+export const customerIdentitySchema = z.object({ kind: identityKindSchema, value: z.string().min(1).max(320) });
+export type CustomerIdentity = z.infer<typeof customerIdentitySchema>;
+
 export const customerSchema = z.object({
   id: customerIdSchema,
   name: z.string().max(200),
+  /** The primary phone, email and social id, for display; `identities` holds every one known. */
   phone: z.string().max(40).nullable(),
   email: z.string().max(320).nullable(),
   socialId: z.string().max(200).nullable(),
   vipTier: z.number().int().min(0).max(5),
   createdAt: epochMsSchema,
+  /** Every phone, email and social id this customer was recognised by, on any channel; absent in old snapshots = none known. */
+  identities: z.array(customerIdentitySchema).max(500).default(() => []),
 });
 export type Customer = z.infer<typeof customerSchema>;
 
@@ -167,6 +178,8 @@ export const assignmentReasonSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('queued'), channel: channelSchema, cause: queuedCauseSchema }),
   /** A real-time ticket went back to the queue because its agent stayed offline past the grace period. */
   z.object({ code: z.literal('requeued_agent_offline'), channel: channelSchema, agentName: z.string().max(100) }),
+  /** The agent at this phone extension answered the call the ticket records (CTI). */
+  z.object({ code: z.literal('call_answered'), byName: z.string().max(100), extension: z.string().max(20) }),
 ]);
 export type AssignmentReason = z.infer<typeof assignmentReasonSchema>;
 
@@ -208,6 +221,8 @@ export function describeAssignmentReason(reason: AssignmentReason, assigneeName:
       return `Queued on ${reason.channel}: ${QUEUED_CAUSE_TEXT[reason.cause]}`;
     case 'requeued_agent_offline':
       return `Back in the ${reason.channel} queue: ${reason.agentName} went offline`;
+    case 'call_answered':
+      return `${reason.byName} answered the call at extension ${reason.extension}`;
   }
 }
 
@@ -259,6 +274,8 @@ export const callInfoSchema = z.object({
   startedAt: epochMsSchema,
   answeredAt: epochMsSchema.nullable(),
   durationSec: z.number().int().nonnegative(),
+  /** When the call ended; null while an answered call is still going on (absent in old snapshots = null). */
+  endedAt: epochMsSchema.nullable().default(null),
 });
 export type CallInfo = z.infer<typeof callInfoSchema>;
 
@@ -315,6 +332,8 @@ export const userSchema = z.object({
   senior: z.boolean(),
   /** Languages the agent serves in ('zh', 'en', …); absent in old snapshots = ['zh']. */
   languages: z.array(z.string().max(16)).max(20).default(() => ['zh']),
+  /** Phone extension (分机号) the CTI names when this agent's phone rings; absent in old snapshots = none. */
+  extension: z.string().max(20).nullable().default(null),
 });
 export type User = z.infer<typeof userSchema>;
 

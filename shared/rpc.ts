@@ -6,8 +6,11 @@
  * core validates every call with the schemas here.
  */
 import { z } from 'zod';
+import type { CtiCall } from './cti.js';
+import { customerMergeRequestSchema, type CustomerMergeResult, type CustomerSearchHit } from './customers.js';
 import {
   channelSchema,
+  customerIdSchema,
   entityIdSchema,
   prioritySchema,
   textSchema,
@@ -21,6 +24,7 @@ import {
   type User,
 } from './domain.js';
 import type { ChannelCounts } from './httpApi.js';
+import { agentTypingRequestSchema, type ChatReadEvent, type ChatTypingEvent } from './webchat.js';
 import {
   escalateRequestSchema,
   leadAgentsRequestSchema,
@@ -163,7 +167,41 @@ export const rpcParamSchemas = {
   'lead.pin': leadPinRequestSchema,
   'lead.setPresence': leadSetPresenceRequestSchema,
   'lead.setCapacity': leadSetCapacityRequestSchema,
+  // One customer across channels.
+  /** Customers in this workstation's cache whose name, phone, email or social id contains the query (works offline). */
+  'customer.search': z
+    .object({
+      query: z.string().trim().min(1).max(200),
+      /** Leave this customer out (the one being merged into). */
+      excludeId: customerIdSchema.optional(),
+    })
+    .strict(),
+  /** Needs the server (fails `offline` otherwise). */
+  'customer.merge': customerMergeRequestSchema,
+  /** Fetches an attachment's bytes from the server (online only, up to MAX_ATTACHMENT_DOWNLOAD_BYTES). */
+  'attachment.download': z.object({ attachmentId: entityIdSchema }).strict(),
+  // Phone (CTI).
+  /** Phone calls popped on this agent's screen (the `calls` event's list), for a window that opens late. */
+  'call.list': emptyParams,
+  /** Takes a call's card off the screen (the call itself goes on). */
+  'call.dismiss': z.object({ callId: z.string().min(1).max(200) }).strict(),
+  // Web chat (shared/webchat.ts): ephemeral signals, never stored.
+  /** Tells the web chat visitor of a ticket that this agent is typing (or stopped); `sent: false` when offline. */
+  'chat.typing': agentTypingRequestSchema,
+  /** Visitors typing now and the read watermarks heard this session, for a window that opens late. */
+  'chat.state': emptyParams,
 } as const;
+
+/** Largest attachment `attachment.download` hands to the renderer; bigger ones fail with `too_large`. */
+export const MAX_ATTACHMENT_DOWNLOAD_BYTES = 10 * 1024 * 1024;
+
+/** An attachment's bytes for the renderer to save. */
+export interface AttachmentDownload {
+  fileName: string;
+  contentType: string;
+  size: number;
+  base64: string;
+}
 
 export type RpcMethod = keyof typeof rpcParamSchemas;
 export type RpcParams<M extends RpcMethod> = z.input<(typeof rpcParamSchemas)[M]>;
@@ -194,6 +232,13 @@ export interface RpcResults {
   'lead.pin': Ticket;
   'lead.setPresence': AgentStatus;
   'lead.setCapacity': AgentStatus;
+  'customer.search': CustomerSearchHit[];
+  'customer.merge': CustomerMergeResult;
+  'attachment.download': AttachmentDownload;
+  'call.list': { calls: CtiCall[] };
+  'call.dismiss': { dismissed: boolean };
+  'chat.typing': { sent: boolean };
+  'chat.state': { typing: ChatTypingEvent[]; reads: ChatReadEvent[] };
 }
 
 export const RPC_METHODS = Object.keys(rpcParamSchemas) as RpcMethod[];
@@ -216,6 +261,12 @@ export interface RpcEvents {
   presence: PresenceChanged;
   /** Leads only: every agent's presence and load. */
   agents: { agents: AgentStatus[] };
+  /** Phone calls popped on this agent's screen (ringing, answered, ended or missed), newest first; empty when none. */
+  calls: { calls: CtiCall[] };
+  /** Web chat: the visitor of a ticket started or stopped typing. */
+  chatTyping: ChatTypingEvent;
+  /** Web chat: the visitor has seen the agent messages of a ticket up to one. */
+  chatRead: ChatReadEvent;
 }
 export type RpcEventName = keyof RpcEvents;
 
@@ -232,6 +283,8 @@ export const RPC_ERROR_CODES = [
   'offline',
   /** The server refused a routing action on the current state (e.g. escalating an escalated ticket). */
   'conflict',
+  /** A file is larger than the workstation hands over (e.g. an attachment over 10 MB). */
+  'too_large',
   'internal',
 ] as const;
 export type RpcErrorCode = (typeof RPC_ERROR_CODES)[number];
@@ -274,7 +327,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
     result: z.unknown().optional(),
     error: rpcErrorShapeSchema.optional(),
   }),
-  z.object({ type: z.literal('event'), event: z.enum(['connection', 'changed', 'attention', 'offers', 'presence', 'agents']), payload: z.unknown() }),
+  z.object({ type: z.literal('event'), event: z.enum(['connection', 'changed', 'attention', 'offers', 'presence', 'agents', 'calls', 'chatTyping', 'chatRead']), payload: z.unknown() }),
 ]);
 
 export type RpcResponseEnvelope =

@@ -47,6 +47,9 @@ import type {
   RoutingOffer,
   TicketResult,
 } from './routing.js';
+import type { CustomerMergeRequest, CustomerMergeResult } from './customers.js';
+import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webchat.js';
+import type { CtiCall } from './cti.js';
 
 // ---------------------------------------------------------------------------------------
 // Changes (server → client). Each carries a full snapshot, never a delta, so replaying a
@@ -226,6 +229,10 @@ export interface ClientToServerEvents {
   'lead:pin': (request: LeadPinRequest, ack: (response: Ack<TicketResult>) => void) => void;
   'lead:setPresence': (request: LeadSetPresenceRequest, ack: (response: Ack<AgentStatusResult>) => void) => void;
   'lead:setCapacity': (request: LeadSetCapacityRequest, ack: (response: Ack<AgentStatusResult>) => void) => void;
+  /** Merges two customers (shared/customers.ts); the viewers get the kept customer, then each moved ticket, as changes. */
+  'customer:merge': (request: CustomerMergeRequest, ack: (response: Ack<CustomerMergeResult>) => void) => void;
+  /** Web chat: this agent is typing a reply on a chat ticket (no ack; ephemeral, shared/webchat.ts). */
+  'chat:typing': (request: AgentTypingRequest) => void;
 }
 
 export interface ServerToClientEvents {
@@ -238,6 +245,12 @@ export interface ServerToClientEvents {
   'presence:changed': (change: PresenceChanged) => void;
   /** To leads and admins: every agent's presence and load, on connect and (throttled) when it changes. */
   'lead:agents': (push: AgentsPush) => void;
+  /** Web chat: the visitor of a ticket this user sees is typing, or stopped (ephemeral, shared/webchat.ts). */
+  'chat:typing': (event: ChatTypingEvent) => void;
+  /** Web chat: the visitor has seen the agent messages up to one (the read watermark; ephemeral). */
+  'chat:read': (event: ChatReadEvent) => void;
+  /** The screen pop: a call ringing at (or answered, ended, missed by) this agent's extension; re-sent for live calls on reconnect. */
+  'cti:call': (call: CtiCall) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a single node has no inter-server events yet

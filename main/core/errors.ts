@@ -16,6 +16,20 @@ export class RpcError extends Error {
   }
 }
 
+/** The server's protocol error codes (shared/sync.ts) as RPC error codes the renderer knows. */
+const PROTOCOL_TO_RPC_CODE: Record<string, RpcErrorCode> = {
+  invalid_request: 'invalid_params',
+  unauthorized: 'not_signed_in',
+  forbidden: 'forbidden',
+  not_found: 'not_found',
+  conflict: 'conflict',
+  internal: 'internal',
+};
+
+export function rpcCodeOfProtocolError(code: string): RpcErrorCode {
+  return PROTOCOL_TO_RPC_CODE[code] ?? 'internal';
+}
+
 /** "text: must not be empty; channel: Invalid option…" — every bad field by its path. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues

@@ -33,8 +33,11 @@ import {
   type SyncClient,
   type SyncStatusPatch,
 } from './sync/syncClient.js';
+import { createCustomerHandlers } from './customers/customerHandlers.js';
+import { startChatSession, type ChatSession } from './chat/chatSession.js';
 import { createRoutingHandlers } from './routing/routingHandlers.js';
 import { startRoutingSession, type RoutingSession } from './routing/routingSession.js';
+import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
 import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
 
@@ -94,6 +97,10 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   let active: ActiveSession | null = null;
   /** The routing half of the active session; null while it has no socket (signed out, or signed in offline). */
   let routing: RoutingSession | null = null;
+  /** Phone calls popped on this agent's screen; null without a socket. */
+  let calls: CallSession | null = null;
+  /** The web chat signals (typing, read marks) of the active session; null while it has no socket. */
+  let chat: ChatSession | null = null;
   let closed = false;
   let sessionLock: Promise<unknown> = Promise.resolve();
   const reconnectDelayMs = options.reconnectDelayMs ?? RECONNECT_DELAY_MS;
@@ -200,6 +207,21 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) notifier.add(ticketIds);
       },
     });
+    calls?.stop();
+    calls = startCallSession({
+      socket: session.sync.socket,
+      emit: (event, payload) => {
+        if (isCurrent()) emit(event, payload);
+      },
+    });
+    chat?.stop();
+    chat = startChatSession({
+      socket: session.sync.socket,
+      now,
+      emit: (event, payload) => {
+        if (isCurrent()) emit(event, payload);
+      },
+    });
   }
 
   function activate(stored: StoredSession): void {
@@ -280,6 +302,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     active = null;
     routing?.stop();
     routing = null;
+    if (calls) {
+      calls.stop();
+      calls = null;
+      emit('calls', { calls: [] });
+    }
+    chat?.stop();
+    chat = null;
     if (session.offline?.timer) clearTimeout(session.offline.timer);
     session.offline = null;
     session.sync?.stop();
@@ -321,6 +350,29 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       requireSession();
       return routing;
     }),
+    'call.list': () => {
+      requireSession();
+      return { calls: calls?.calls() ?? [] };
+    },
+    'call.dismiss': ({ callId }) => {
+      requireSession();
+      return { dismissed: calls?.dismiss(callId) ?? false };
+    },
+    ...createCustomerHandlers({
+      serverUrl,
+      current: () => {
+        const session = requireSession();
+        return { cache: session.cache, socket: session.sync?.socket ?? null, token: session.offline ? '' : session.stored.token, online: connection.status === 'online' };
+      },
+    }),
+    'chat.typing': (params) => {
+      requireSession();
+      return chat?.setTyping(params) ?? { sent: false };
+    },
+    'chat.state': () => {
+      requireSession();
+      return chat?.state() ?? { typing: [], reads: [] };
+    },
     'session.get': () => sessionState(),
     'session.signIn': (params) =>
       withSessionLock(async () => {

@@ -4,6 +4,9 @@
  */
 import { describeAssignmentReason, type AssignmentReason, type Channel, type RoutingBasis, type Priority, type TicketStatus, type TicketType } from '../../shared/domain.js';
 import type { RpcErrorCode } from '../../shared/rpc.js';
+import { chatEn, chatZhCN } from './i18nChat.js';
+import { ctiEn, ctiZhCN } from './i18nCti.js';
+import { customersEn, customersZhCN } from './i18nCustomers.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
@@ -13,6 +16,9 @@ const LANGUAGE_STORAGE_KEY = 'omnidesk.language';
 
 const en = {
   ...routingEn,
+  ...customersEn,
+  ...chatEn,
+  ...ctiEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
   'language.label': 'Language',
@@ -174,6 +180,9 @@ type Dictionary = Record<MessageKey, string>;
 
 const zhCN: Dictionary = {
   ...routingZhCN,
+  ...customersZhCN,
+  ...chatZhCN,
+  ...ctiZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',
   'language.label': '语言',
@@ -421,6 +430,8 @@ export function describeAssignment(t: Translate, reason: AssignmentReason, assig
       return t('reason.queued', { channel: t(channelKey(reason.channel)), cause: t(`cause.${reason.cause}`) });
     case 'requeued_agent_offline':
       return t('reason.requeued_agent_offline', { channel: t(channelKey(reason.channel)), agent: reason.agentName });
+    case 'call_answered':
+      return t('reason.call_answered', { by: reason.byName, extension: reason.extension });
     default:
       // A reason newer than this build: the shared English sentence says the facts rather than nothing.
       return describeAssignmentReason(reason, assigneeName);

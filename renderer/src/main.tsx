@@ -7,6 +7,9 @@ import { initStore } from './store/appStore.js';
 import { StoreProvider } from './store/react.js';
 import './styles.css';
 import './routing.css';
+import './customers.css';
+import './chat.css';
+import './cti.css';
 
 const { store } = initStore(getWorkstationApi());
 const container = document.getElementById('root');

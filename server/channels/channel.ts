@@ -6,7 +6,8 @@
 import type { ChannelRoute } from '../http.js';
 import type { SyncServer } from '../liveHub.js';
 import type { ChannelContact, IngestOutcome, ServerStore } from '../store.js';
-import type { ChannelSenders } from './delivery.js';
+import type { AgentStatus } from '../../shared/routing.js';
+import type { ChannelSender, ChannelSenders } from './delivery.js';
 
 /** What a channel may use of the running server. */
 export interface ChannelContext {
@@ -18,6 +19,14 @@ export interface ChannelContext {
   log: (line: string) => void;
   /** The server's own base URL (e.g. for links in a chat widget), known once it listens. */
   publicUrl(): string;
+  /** Every agent's presence, skills and load as routing sees them now (a chat widget offers its offline form when nobody can answer). */
+  agents(): AgentStatus[];
+  /**
+   * The sender registered for a source family, once the server has started (undefined before,
+   * or when no channel sends for it): lets one channel hand a reply to another, e.g. web chat
+   * to email when the visitor has left.
+   */
+  sender(family: string): ChannelSender | undefined;
 }
 
 /** One channel as the server runs it. */

@@ -7,11 +7,13 @@ import { migration002RoutingAudit } from './002-routing-audit.js';
 import { migration003FollowUp } from './003-follow-up.js';
 import { migration004RoutingEngine } from './004-routing-engine.js';
 import { migration005Channels } from './005-channels.js';
+import { migration006Cti } from './006-cti.js';
+import { migration007CustomerPhonesE164 } from './007-customer-phones-e164.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002RoutingAudit, migration003FollowUp, migration004RoutingEngine, migration005Channels];
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002RoutingAudit, migration003FollowUp, migration004RoutingEngine, migration005Channels, migration006Cti, migration007CustomerPhonesE164];
 
 /** Versions already applied to this database, ascending. */
 export function appliedVersions(db: Database.Database): number[] {

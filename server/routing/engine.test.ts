@@ -21,6 +21,7 @@ function agentUser(i: number, spec: { channels: Channel[]; groups: TicketGroup[]
     tier: spec.tier,
     senior: spec.senior,
     languages: spec.english ? ['zh', 'en'] : ['zh'],
+    extension: null,
   };
 }
 

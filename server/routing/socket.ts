@@ -22,7 +22,8 @@ import { RoutingRefusal, type RoutingService } from './service.js';
 
 const LEADS_ROOM = 'leads';
 
-function userRoom(userId: string): string {
+/** The socket.io room of one user's sockets (every device they are signed in on). */
+export function userRoom(userId: string): string {
   return `user:${userId}`;
 }
 

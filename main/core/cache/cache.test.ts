@@ -7,10 +7,10 @@ import { defaultTicketRouting, type Customer, type Message, type Ticket, type Ti
 import type { Mutation } from '../../../shared/sync.js';
 import { openCache, type Cache } from './cache.js';
 
-const agent: User = { id: 'agent1', username: 'agent1', displayName: '李娜', role: 'agent', channels: ['phone', 'chat'], groups: [], tier: 1, senior: false, languages: ['zh'] };
+const agent: User = { id: 'agent1', username: 'agent1', displayName: '李娜', role: 'agent', channels: ['phone', 'chat'], groups: [], tier: 1, senior: false, languages: ['zh'], extension: null };
 
 function customer(id: string, name: string, phone: string | null = null): Customer {
-  return { id, name, phone, email: null, socialId: null, vipTier: 0, createdAt: 1_000 };
+  return { id, name, phone, email: null, socialId: null, vipTier: 0, createdAt: 1_000, identities: phone ? [{ kind: 'phone', value: phone }] : [] };
 }
 
 function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
@@ -111,6 +111,19 @@ describe('the per-user cache', () => {
     expect(names('张伟 退款')).toEqual(['GD20240501003']);
     expect(names('%')).toEqual([]);
     expect(names('"引号')).toEqual([]);
+  });
+
+  it('finds what a bootstrap in progress has stored, and indexes it all when the bootstrap ends', () => {
+    const names = (query: string) => cache.reader.inbox({ channel: null, status: null, query }).rows.map((r) => r.id);
+    cache.writer.beginBootstrap();
+    const refund = bundle(ticket('GD20240501004', { subject: '退款申请处理', lastMessageAt: 4_000 }), customer('CUS20240501001', '张伟', '13800138000'), [
+      inbound('m4', 'GD20240501004', '申请退款到原账户'),
+    ]);
+    cache.writer.applyBootstrapPage({ seq: 20, total: 2, next: 'GD20240501004', bundles: [refund] }, agent);
+    expect(names('退款到原账户')).toEqual(['GD20240501004']);
+    cache.writer.applyBootstrapPage({ seq: 20, total: 2, next: null, bundles: [bundle(ticket('GD20240501001'), customer('CUS20240501001', '张伟', '13800138000'))] }, agent);
+    expect(names('退款到原账户')).toEqual(['GD20240501004']);
+    expect(names('物流查询')).toEqual(['GD20240501001']);
   });
 
   it('drops a ticket that leaves the agent\'s sight, with its messages', () => {

@@ -22,10 +22,12 @@ import {
   type TicketStatus,
   type User,
 } from '../../../shared/domain.js';
+import type { CustomerSearchHit } from '../../../shared/customers.js';
 import type { Draft, InboxResult, InboxRow, PendingMessage, PendingNote, TicketDetail } from '../../../shared/rpc.js';
 import { mutationSchema, type BootstrapPage, type Change, type Mutation, type MutationResult } from '../../../shared/sync.js';
 import { applyMutationLocally, isLocalRefusal, type LocalEffect, type LocalRefusal } from '../localEffects.js';
 import { migrateCache } from './migrate.js';
+import { REBUILD_SEARCH_SQL } from './migrations/008-deferred-search.js';
 
 /** Where the sync client stands, persisted with the data it describes. */
 export interface SyncState {
@@ -88,6 +90,13 @@ export interface CacheReader {
   attention(): AttentionEntry[];
   attentionCount(): number;
   draft(draftId: string): Draft | null;
+  /**
+   * Customers with tickets in this cache whose name, id, phone, email or any identity contains
+   * the query (a phone also matches typed with spaces, dashes or +86), newest contact first.
+   */
+  searchCustomers(query: string, excludeId: string | null, limit: number): CustomerSearchHit[];
+  /** The description of an attachment on a cached message; null when no cached message has it. */
+  attachment(attachmentId: string): Message['attachments'][number] | null;
 }
 
 /** Write side of the cache; each method is one transaction. */
@@ -201,6 +210,7 @@ interface CustomerRow {
   social_id: string | null;
   vip_tier: number;
   created_at: number;
+  identities_json: string;
 }
 
 function ticketFromRow(row: TicketRow): Ticket {
@@ -284,7 +294,13 @@ function customerFromRow(row: CustomerRow): Customer {
     socialId: row.social_id,
     vipTier: row.vip_tier,
     createdAt: row.created_at,
+    // Stored by customerParams from a validated customer.
+    identities: JSON.parse(row.identities_json) as Customer['identities'],
   };
+}
+
+function customerParams(customer: Customer): Omit<Customer, 'identities'> & { identities: string } {
+  return { ...customer, identities: JSON.stringify(customer.identities) };
 }
 
 const TICKET_COLUMNS = `t.id, t.customer_id, t.channel, t.type, t.subject, t.priority, t.status, t.assignee_id, t.assignee_name,
@@ -302,13 +318,17 @@ function ftsPhrase(term: string): string {
   return `"${term.replace(/"/g, '""')}"`;
 }
 
-/** Builds the WHERE fragment for the search terms: every term must match somewhere. */
-function searchClause(query: string): { sql: string; params: string[] } {
+/**
+ * Builds the WHERE fragment for the search terms: every term must match somewhere. While a
+ * bootstrap has the indexes switched off (`indexed` false) every term uses LIKE: slower, but
+ * never missing what is already in the cache.
+ */
+function searchClause(query: string, indexed: boolean): { sql: string; params: string[] } {
   const terms = query.trim().split(/\s+/u).filter((term) => term.length > 0);
   const parts: string[] = [];
   const params: string[] = [];
   for (const term of terms) {
-    if ([...term].length >= MIN_FTS_TERM_LENGTH) {
+    if (indexed && [...term].length >= MIN_FTS_TERM_LENGTH) {
       parts.push(`(t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)
         OR t.id IN (SELECT m.ticket_id FROM message_fts JOIN messages m ON m.rid = message_fts.rowid WHERE message_fts MATCH ?))`);
       params.push(ftsPhrase(term), ftsPhrase(term));
@@ -342,7 +362,7 @@ export function openCache(file: string): Cache {
       'SELECT last_seq, bootstrapped, bootstrap_after, bootstrap_seq, generation FROM sync_state WHERE id = 1',
     ),
     beginBootstrap: db.prepare(
-      'UPDATE sync_state SET bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL, generation = generation + 1 WHERE id = 1',
+      'UPDATE sync_state SET bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL, generation = generation + 1, search_live = 0 WHERE id = 1',
     ),
     bootstrapProgress: db.prepare<[string | null, number]>(
       'UPDATE sync_state SET bootstrap_after = ?, bootstrap_seq = coalesce(bootstrap_seq, ?) WHERE id = 1',
@@ -352,6 +372,7 @@ export function openCache(file: string): Cache {
     ),
     requireRefetch: db.prepare('UPDATE sync_state SET bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL WHERE id = 1'),
     setLastSeq: db.prepare<[number]>('UPDATE sync_state SET last_seq = ? WHERE id = 1'),
+    searchLive: db.prepare<[], { search_live: number }>('SELECT search_live FROM sync_state WHERE id = 1'),
     staleTicketIds: db.prepare<[], { id: string }>('SELECT id FROM tickets WHERE generation < (SELECT generation FROM sync_state WHERE id = 1)'),
 
     ticket: db.prepare<[string], TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = ?`),
@@ -378,12 +399,16 @@ export function openCache(file: string): Cache {
     deleteTicketMessages: db.prepare<[string]>('DELETE FROM messages WHERE ticket_id = ?'),
     deleteTicketNotes: db.prepare<[string]>('DELETE FROM notes WHERE ticket_id = ?'),
 
-    customer: db.prepare<[string], CustomerRow>('SELECT id, name, phone, email, social_id, vip_tier, created_at FROM customers WHERE id = ?'),
+    customer: db.prepare<[string], CustomerRow>('SELECT id, name, phone, email, social_id, vip_tier, created_at, identities_json FROM customers WHERE id = ?'),
     upsertCustomer: db.prepare(`
-      INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at)
-      VALUES (@id, @name, @phone, @email, @socialId, @vipTier, @createdAt)
+      INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at, identities_json)
+      VALUES (@id, @name, @phone, @email, @socialId, @vipTier, @createdAt, @identities)
       ON CONFLICT (id) DO UPDATE SET name = excluded.name, phone = excluded.phone, email = excluded.email,
-        social_id = excluded.social_id, vip_tier = excluded.vip_tier, created_at = excluded.created_at`),
+        social_id = excluded.social_id, vip_tier = excluded.vip_tier, created_at = excluded.created_at, identities_json = excluded.identities_json`),
+    customerTicketIds: db.prepare<[string], { id: string }>('SELECT id FROM tickets WHERE customer_id = ?'),
+    attachment: db.prepare<[string], { attachment: string }>(
+      "SELECT j.value AS attachment FROM messages m, json_each(m.attachments_json) j WHERE m.attachments_json <> '[]' AND json_extract(j.value, '$.id') = ? LIMIT 1",
+    ),
     customerTickets: db.prepare<[string, string], TicketRow>(
       `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.customer_id = ? AND t.id <> ? ORDER BY t.created_at DESC, t.id DESC`,
     ),
@@ -483,29 +508,30 @@ export function openCache(file: string): Cache {
   }
 
   function storeBundle(bundle: TicketBundle, viewer: User): void {
-    stmt.upsertCustomer.run(bundle.customer);
+    stmt.upsertCustomer.run(customerParams(bundle.customer));
     if (!storeTicket(bundle.ticket, viewer)) return;
     for (const message of bundle.messages) stmt.upsertMessage.run(messageParams(message));
     for (const note of bundle.notes) stmt.upsertNote.run(note);
   }
 
-  function storeChange(change: Change, viewer: User): string | null {
+  /** Stores one change; returns the tickets it touched (a customer's change touches every cached ticket of theirs). */
+  function storeChange(change: Change, viewer: User): string[] {
     switch (change.kind) {
       case 'bundle':
         storeBundle(change.bundle, viewer);
-        return change.bundle.ticket.id;
+        return [change.bundle.ticket.id];
       case 'ticket':
         storeTicket(change.ticket, viewer);
-        return change.ticket.id;
+        return [change.ticket.id];
       case 'message':
         if (storeTicket(change.ticket, viewer)) stmt.upsertMessage.run(messageParams(change.message));
-        return change.ticket.id;
+        return [change.ticket.id];
       case 'note':
         if (storeTicket(change.ticket, viewer)) stmt.upsertNote.run(change.note);
-        return change.ticket.id;
+        return [change.ticket.id];
       case 'customer':
-        stmt.upsertCustomer.run(change.customer);
-        return null;
+        stmt.upsertCustomer.run(customerParams(change.customer));
+        return stmt.customerTicketIds.all(change.customer.id).map((row) => row.id);
     }
   }
 
@@ -572,7 +598,7 @@ export function openCache(file: string): Cache {
       const customerRow = stmt.customer.get(ticket.customerId);
       const customer: Customer = customerRow
         ? customerFromRow(customerRow)
-        : { id: ticket.customerId, name: '', phone: null, email: null, socialId: null, vipTier: 0, createdAt: ticket.createdAt };
+        : { id: ticket.customerId, name: '', phone: null, email: null, socialId: null, vipTier: 0, createdAt: ticket.createdAt, identities: [] };
       return {
         ticket,
         customer,
@@ -584,7 +610,7 @@ export function openCache(file: string): Cache {
       };
     },
     inbox(filter) {
-      const search = searchClause(filter.query);
+      const search = searchClause(filter.query, stmt.searchLive.get()!.search_live === 1);
       const from = 'FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id';
       const where = (conditions: string[]) => {
         const all = search.sql ? [...conditions, search.sql] : conditions;
@@ -647,6 +673,35 @@ export function openCache(file: string): Cache {
       const row = stmt.draft.get(draftId);
       return row ? draftFromRow(row) : null;
     },
+    attachment(attachmentId) {
+      const row = stmt.attachment.get(attachmentId);
+      // Stored by messageParams from a validated message.
+      return row ? (JSON.parse(row.attachment) as Message['attachments'][number]) : null;
+    },
+    searchCustomers(query, excludeId, limit) {
+      const trimmed = query.trim();
+      if (trimmed.length === 0) return [];
+      // "138 0013 8000" and "+86 138-0013-8000" find the stored +8613800138000 too.
+      const digits = /^[+\d\s()-]+$/.test(trimmed) ? trimmed.replace(/[^\d]/g, '').replace(/^(?:0086|86)(?=1\d{10}$)/, '') : '';
+      const patterns = [likePattern(trimmed), ...(digits.length >= 3 ? [likePattern(digits)] : [])];
+      const matchOne = `(c.id LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\' OR c.phone LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\'
+        OR c.social_id LIKE ? ESCAPE '\\'
+        OR EXISTS (SELECT 1 FROM json_each(c.identities_json) j WHERE json_extract(j.value, '$.value') LIKE ? ESCAPE '\\'))`;
+      const sql = `SELECT c.id, c.name, c.phone, c.email, c.social_id, c.vip_tier, c.created_at, c.identities_json,
+          count(t.id) AS ticket_count, group_concat(DISTINCT t.channel) AS channels, max(t.last_message_at) AS last_contact_at
+        FROM customers c JOIN tickets t ON t.customer_id = c.id
+        WHERE c.id <> ? AND (${patterns.map(() => matchOne).join(' OR ')})
+        GROUP BY c.id ORDER BY last_contact_at DESC, c.id LIMIT ?`;
+      const rows = inboxStatement(sql).all(excludeId ?? '', ...patterns.flatMap((pattern) => Array<string>(6).fill(pattern)), limit) as Array<
+        CustomerRow & { ticket_count: number; channels: string; last_contact_at: number }
+      >;
+      return rows.map((row) => ({
+        customer: customerFromRow(row),
+        ticketCount: row.ticket_count,
+        channels: CHANNELS.filter((channel) => row.channels.split(',').includes(channel)),
+        lastContactAt: row.last_contact_at,
+      }));
+    },
   };
 
   const writer: CacheWriter = {
@@ -666,6 +721,9 @@ export function openCache(file: string): Cache {
           touched.add(id);
         }
         stmt.finishBootstrap.run();
+        // Indexed in bulk once, not row by row through the triggers (see migration 008).
+        db.exec(REBUILD_SEARCH_SQL);
+        db.prepare('UPDATE sync_state SET search_live = 1 WHERE id = 1').run();
       }
       rebase(touched, viewer);
       return [...touched];
@@ -673,8 +731,7 @@ export function openCache(file: string): Cache {
     applyChanges: db.transaction((changes: readonly Change[], upTo: number, viewer: User) => {
       const touched = new Set<string>();
       for (const change of changes) {
-        const ticketId = storeChange(change, viewer);
-        if (ticketId) touched.add(ticketId);
+        for (const ticketId of storeChange(change, viewer)) touched.add(ticketId);
       }
       stmt.setLastSeq.run(upTo);
       rebase(touched, viewer);

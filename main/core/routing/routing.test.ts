@@ -10,50 +10,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../server/app.js';
 import type { RoutingOffer } from '../../../shared/routing.js';
-import type { RpcErrorCode, RpcEventName, RpcEvents, RpcMethod, RpcParams, RpcResults } from '../../../shared/rpc.js';
+import type { RpcErrorCode, RpcEventName, RpcEvents, RpcMethod, RpcParams } from '../../../shared/rpc.js';
 import type { WorkstationCore } from '../api.js';
 import { createWorkstationCore } from '../index.js';
+import { call, waitUntil } from '../testing/coreCalls.js';
 
-const WAIT_MS = 20_000;
 /** The customers this test writes as; any other offer comes from the demo's queue. */
 const OUR_CUSTOMERS = new Set(['钱晓东', '宋佳怡']);
-
-async function call<M extends RpcMethod>(core: WorkstationCore, method: M, params: RpcParams<M>): Promise<RpcResults[M]> {
-  const outcome = await core.invoke(method, params);
-  if (!outcome.ok) throw new Error(`${method} failed: ${outcome.error.code} ${outcome.error.message}`);
-  return outcome.result as RpcResults[M];
-}
 
 async function failure<M extends RpcMethod>(core: WorkstationCore, method: M, params: RpcParams<M>): Promise<RpcErrorCode> {
   const outcome = await core.invoke(method, params);
   if (outcome.ok) throw new Error(`${method} unexpectedly succeeded`);
   return outcome.error.code;
-}
-
-/** Resolves once `check` holds, re-checking after every event the core pushes (never on a timer). */
-function waitUntil(core: WorkstationCore, what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const finish = (error?: Error) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      off();
-      if (error) reject(error);
-      else resolve();
-    };
-    const evaluate = () => {
-      Promise.resolve(check()).then(
-        (ok) => {
-          if (ok) finish();
-        },
-        (error: unknown) => finish(error as Error),
-      );
-    };
-    const timer = setTimeout(() => finish(new Error(`Timed out waiting until ${what}`)), WAIT_MS);
-    const off = core.onEvent(() => evaluate());
-    evaluate();
-  });
 }
 
 /** The latest payload of each event a core pushed. */

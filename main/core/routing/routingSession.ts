@@ -36,10 +36,10 @@ import {
   type RoutingAuditEntry,
   type RoutingOffer,
 } from '../../../shared/routing.js';
-import type { RpcErrorCode, RpcEventName, RpcEvents } from '../../../shared/rpc.js';
+import type { RpcEventName, RpcEvents } from '../../../shared/rpc.js';
 import { ackSchema, type ClientToServerEvents } from '../../../shared/sync.js';
 import type { Cache } from '../cache/cache.js';
-import { RpcError } from '../errors.js';
+import { RpcError, rpcCodeOfProtocolError } from '../errors.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
 
 /** How long a routing request waits for the server's ack. */
@@ -80,16 +80,6 @@ export interface RoutingSession {
 }
 
 type RoutingEvent = Exclude<keyof ClientToServerEvents, 'sync:pull' | 'sync:bootstrap' | 'sync:push'>;
-
-/** The server's protocol error codes as RPC error codes the renderer knows. */
-const PROTOCOL_TO_RPC_CODE: Record<string, RpcErrorCode> = {
-  invalid_request: 'invalid_params',
-  unauthorized: 'not_signed_in',
-  forbidden: 'forbidden',
-  not_found: 'not_found',
-  conflict: 'conflict',
-  internal: 'internal',
-};
 
 export function startRoutingSession(options: RoutingSessionOptions): RoutingSession {
   const { socket, cache, user } = options;
@@ -184,7 +174,7 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
     const parsed = ackSchema(resultSchema).safeParse(raw);
     if (!parsed.success) throw new RpcError('internal', `The server's ${event} answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     const ack = parsed.data as { ok: true; result: z.output<S> } | { ok: false; error: { code: string; message: string } };
-    if (!ack.ok) throw new RpcError(PROTOCOL_TO_RPC_CODE[ack.error.code] ?? 'internal', ack.error.message);
+    if (!ack.ok) throw new RpcError(rpcCodeOfProtocolError(ack.error.code), ack.error.message);
     return ack.result;
   }
 

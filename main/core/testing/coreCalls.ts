@@ -3,7 +3,7 @@
  * point: a call that throws on an error outcome, and waits that re-check on every event
  * the core pushes (never on a timer).
  */
-import type { ConnectionState, RpcMethod, RpcParams, RpcResults } from '../../../shared/rpc.js';
+import type { ConnectionState, RpcErrorShape, RpcEventName, RpcEvents, RpcMethod, RpcParams, RpcResults, WorkstationApi } from '../../../shared/rpc.js';
 import type { WorkstationCore } from '../api.js';
 
 export async function call<M extends RpcMethod>(core: WorkstationCore, method: M, params: RpcParams<M>): Promise<RpcResults[M]> {
@@ -13,7 +13,7 @@ export async function call<M extends RpcMethod>(core: WorkstationCore, method: M
 }
 
 /** Resolves once `check` holds, re-checking after every event the core pushes; rejects after `timeoutMs`. */
-export function waitUntil(core: WorkstationCore, what: string, check: () => Promise<boolean>, timeoutMs = 25_000): Promise<void> {
+export function waitUntil(core: WorkstationCore, what: string, check: () => boolean | Promise<boolean>, timeoutMs = 25_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let done = false;
     let running: Promise<void> | null = null;
@@ -31,7 +31,8 @@ export function waitUntil(core: WorkstationCore, what: string, check: () => Prom
         again = true;
         return;
       }
-      running = check()
+      running = Promise.resolve()
+        .then(check)
         .then((ok) => {
           if (ok) finish();
         })
@@ -59,5 +60,24 @@ export function onlineAndIdle(core: WorkstationCore): () => Promise<boolean> {
   return async () => {
     const state = await connectionOf(core);
     return state.status === 'online' && state.pendingCount === 0;
+  };
+}
+
+/**
+ * The core as the renderer sees it, exactly what the hosts do: a failed call rejects with
+ * `toError(error)` (the renderer's own RpcError, which this layer may not import).
+ */
+export function workstationApiOver(core: WorkstationCore, toError: (error: RpcErrorShape) => Error): WorkstationApi {
+  return {
+    async invoke(method, params) {
+      const outcome = await core.invoke(method, params);
+      if (!outcome.ok) throw toError(outcome.error);
+      return outcome.result as never;
+    },
+    on<E extends RpcEventName>(event: E, listener: (payload: RpcEvents[E]) => void) {
+      return core.onEvent((name, payload) => {
+        if ((name as RpcEventName) === event) listener(payload as RpcEvents[E]);
+      });
+    },
   };
 }

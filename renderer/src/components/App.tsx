@@ -1,5 +1,6 @@
 import { useAppStore, useT } from '../store/react.js';
 import { AttentionDialog } from './AttentionDialog.js';
+import { CallCards } from './CallCards.js';
 import { Header } from './Header.js';
 import { Inbox } from './Inbox.js';
 import { OfferCards } from './OfferCards.js';
@@ -27,6 +28,7 @@ export function App() {
           <TicketPane />
         </main>
       )}
+      <CallCards />
       <OfferCards />
       <AttentionDialog />
     </div>

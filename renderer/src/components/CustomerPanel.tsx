@@ -1,13 +1,55 @@
-import type { Customer, Ticket } from '../../../shared/domain.js';
-import { statusKey } from '../i18n.js';
+import { useShallow } from 'zustand/react/shallow';
+import { CHANNELS, type Customer, type CustomerIdentity, type Ticket } from '../../../shared/domain.js';
+import { formatDateTime, statusKey, type MessageKey } from '../i18n.js';
+import { displayPhone } from '../i18nCustomers.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
+import { MergeCustomerDialog } from './MergeCustomerDialog.js';
+
+const IDENTITY_LABEL: Record<CustomerIdentity['kind'], MessageKey> = {
+  phone: 'customer.identityPhone',
+  email: 'customer.identityEmail',
+  social: 'customer.identitySocial',
+};
+
+/** Every phone, email and social id the customer was recognised by, beyond the primary ones shown above. */
+function Identities({ customer }: { customer: Customer }) {
+  const t = useT();
+  const primary = new Set([customer.phone, customer.email, customer.socialId]);
+  const more = customer.identities.filter((identity) => !primary.has(identity.value));
+  if (more.length === 0) return null;
+  return (
+    <>
+      <h4 className="panel-subtitle">{t('customer.identities')}</h4>
+      <ul className="customer-identities">
+        {more.map((identity) => (
+          <li key={`${identity.kind}:${identity.value}`}>
+            <span className="identity-kind">{t(IDENTITY_LABEL[identity.kind])}</span>
+            <span className="identity-value">{identity.kind === 'phone' ? displayPhone(identity.value) : identity.value}</span>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
 
 /** Who the customer is, and everything they have asked on any channel. */
 export function CustomerPanel({ customer, tickets, currentId }: { customer: Customer; tickets: Ticket[]; currentId: string }) {
   const t = useT();
-  const openTicket = useAppStore((s) => s.openTicket);
+  const s = useAppStore(
+    useShallow((state) => ({
+      openTicket: state.openTicket,
+      language: state.language,
+      mergeOpen: state.mergeOpen,
+      openMerge: state.openMerge,
+      notice: state.mergeNotice,
+      dismissNotice: state.dismissMergeNotice,
+      current: state.detail?.ticket,
+    })),
+  );
+  const openTicket = s.openTicket;
   const others = tickets.filter((ticket) => ticket.id !== currentId);
+  const channels = CHANNELS.filter((channel) => channel === s.current?.channel || tickets.some((ticket) => ticket.channel === channel));
   return (
     <aside className="customer-panel" aria-labelledby="customer-panel-title">
       <h3 id="customer-panel-title" className="panel-title">
@@ -23,7 +65,7 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
         <dt>{t('customer.id')}</dt>
         <dd className="mono">{customer.id}</dd>
         <dt>{t('customer.phone')}</dt>
-        <dd>{customer.phone ?? '—'}</dd>
+        <dd>{customer.phone ? displayPhone(customer.phone) : '—'}</dd>
         <dt>{t('customer.email')}</dt>
         <dd>{customer.email ?? '—'}</dd>
         <dt>{t('customer.social')}</dt>
@@ -31,6 +73,21 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
         <dt>{t('customer.vip')}</dt>
         <dd>{customer.vipTier}</dd>
       </dl>
+      <Identities customer={customer} />
+      <div className="customer-actions">
+        <button type="button" className="merge-open" onClick={s.openMerge} title={t('customer.mergeTitle')}>
+          {t('customer.merge')}
+        </button>
+      </div>
+      {s.notice && s.notice.customerId === customer.id ? (
+        <p className="merge-notice" role="status">
+          {t('merge.done', { n: s.notice.ticketsMoved, name: s.notice.name, id: s.notice.customerId })}
+          <button type="button" className="link-button" onClick={s.dismissNotice}>
+            {t('ticket.dismiss')}
+          </button>
+        </p>
+      ) : null}
+      {s.mergeOpen ? <MergeCustomerDialog customer={customer} channels={channels} /> : null}
       <h4 className="panel-subtitle">{t('customer.history')}</h4>
       {others.length === 0 ? (
         <p className="muted small">{t('customer.noHistory')}</p>
@@ -43,6 +100,9 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
                 <span className="ticket-id">{ticket.id}</span>
                 <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
                 <span className="history-subject">{ticket.subject}</span>
+                <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
+                  {formatDateTime(s.language, ticket.createdAt)}
+                </time>
               </button>
             </li>
           ))}

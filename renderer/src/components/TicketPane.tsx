@@ -4,10 +4,12 @@ import { PRIORITIES, STATUS_TRANSITIONS, prioritySchema, ticketStatusSchema, typ
 import { channelKey, formatDateTime, priorityKey, statusKey, typeKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
+import { VisitorTyping } from './ChatIndicators.js';
 import { Composer } from './Composer.js';
 import { CustomerPanel } from './CustomerPanel.js';
 import { DraftList } from './DraftList.js';
 import { EscalateButton, EscalationStatus, PinSelect } from './EscalationControls.js';
+import { AttachmentError } from './MessageExtras.js';
 import { errorText } from './errorText.js';
 import { RoutingHistory } from './RoutingHistory.js';
 import { SlaCountdown } from './SlaCountdown.js';
@@ -238,6 +240,8 @@ export function TicketPane() {
       <div className="ticket-main">
         <TicketHeader ticket={ticket} pending={pending} />
         <Timeline ticketId={ticket.id} messages={messages} notes={notes} />
+        <VisitorTyping ticketId={ticket.id} />
+        <AttachmentError />
         {s.actionError ? (
           <div role="alert" className="inline-error action-error">
             <span>{errorText(t, s.actionError)}</span>

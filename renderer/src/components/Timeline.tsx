@@ -3,6 +3,8 @@ import type { PendingMessage, PendingNote } from '../../../shared/rpc.js';
 import { formatDateTime } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
+import { AttachmentList, CallSummary, DeliveryFailure, MessageSource } from './MessageExtras.js';
+import { ReadMark } from './ChatIndicators.js';
 
 type Entry = { kind: 'message'; at: number; message: PendingMessage } | { kind: 'note'; at: number; note: PendingNote };
 
@@ -59,9 +61,13 @@ export function Timeline({
         const { message } = entry;
         const inbound = message.direction === 'inbound';
         return (
-          <li key={`m-${message.id}`} className={`timeline-message ${inbound ? 'inbound' : 'outbound'}`}>
+          <li
+            key={`m-${message.id}`}
+            className={`timeline-message ${inbound ? 'inbound' : 'outbound'}${message.deliveryStatus === 'failed' ? ' message-undelivered' : ''}`}
+          >
             <div className="entry-meta">
               <ChannelIcon channel={message.channel} />
+              <MessageSource message={message} />
               <span className="direction">{inbound ? t('ticket.customerSide') : t('ticket.agentSide')}</span>
               <span className="author">{message.authorName}</span>
               <time dateTime={new Date(message.createdAt).toISOString()}>
@@ -70,9 +76,14 @@ export function Timeline({
               {inbound ? null : (
                 <span className={`delivery delivery-${message.deliveryStatus}`}>{t(`delivery.${message.deliveryStatus}`)}</span>
               )}
+              <ReadMark message={message} />
               {message.pending ? <span className="pending-marker">{t('ticket.pending')}</span> : null}
             </div>
-            <p className="entry-text">{message.text}</p>
+            {message.call ? <CallSummary call={message.call} direction={message.direction} /> : null}
+            {/* The summary above says all a CTI call message's generated text would. */}
+            {message.call && message.source === 'cti' ? null : <p className="entry-text">{message.text}</p>}
+            <AttachmentList attachments={message.attachments} />
+            <DeliveryFailure message={message} />
           </li>
         );
       })}

@@ -6,7 +6,10 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { applyDocumentLanguage } from '../i18n.js';
 import { createAttentionSlice } from './attentionSlice.js';
+import { createCallSlice } from './callSlice.js';
+import { createChatSlice } from './chatSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
+import { createCustomerSlice } from './customerSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
 import { createRoutingSlice } from './routingSlice.js';
 import { createSessionSlice } from './sessionSlice.js';
@@ -25,6 +28,9 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createUiSlice()(...a),
     ...createAttentionSlice(api)(...a),
     ...createRoutingSlice(api)(...a),
+    ...createChatSlice(api)(...a),
+    ...createCustomerSlice(api)(...a),
+    ...createCallSlice(api)(...a),
   }));
 }
 
@@ -85,6 +91,29 @@ export function initStore(api: WorkstationApi): InitializedStore {
         void state.loadAudit();
         void state.loadAgents();
       }
+    }),
+    // Web chat: the visitor typing and how far they have read (ephemeral, never cached).
+    api.on('chatTyping', (event) => {
+      if (store.getState().user) store.getState().applyChatTyping(event);
+    }),
+    api.on('chatRead', (mark) => {
+      if (store.getState().user) store.getState().applyChatRead(mark);
+    }),
+    store.subscribe((state, previous) => {
+      if (state.user && state.user !== previous.user) void state.loadChatState();
+      // Writing a reply tells a web chat visitor the agent is typing; the slice paces it.
+      const open = state.openTicketId;
+      if (state.user && open && (state.replyDrafts[open] ?? '') !== (previous.replyDrafts[open] ?? '')) {
+        state.noteAgentTyping(open, (state.replyDrafts[open] ?? '').trim().length > 0);
+      }
+    }),
+    // Phone: the call cards (screen pops) the core keeps; signing in loads them, signing out clears them.
+    api.on('calls', ({ calls }) => {
+      if (store.getState().user) store.getState().applyCalls(calls);
+    }),
+    store.subscribe((state, previous) => {
+      if (state.user && state.user !== previous.user) void state.loadCalls();
+      if (!state.user && previous.user && state.calls.length > 0) state.applyCalls([]);
     }),
     api.on('connection', (connection) => store.getState().applyConnection(connection)),
     api.on('changed', ({ ticketIds }) => {

@@ -6,27 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWorkstationCore, type WorkstationCore } from '../../../main/core/index.js';
+import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
 import { makeTempDir, startTestServer, type TestServer } from '../../../server/testHarness.js';
-import type { RpcEventName, RpcEvents, WorkstationApi } from '../../../shared/rpc.js';
 import { RpcError } from '../api.js';
 import { initStore, type AppStore } from './appStore.js';
 
 const WAIT = { timeout: 20_000, interval: 50 };
 
-function apiOver(core: WorkstationCore): WorkstationApi {
-  return {
-    async invoke(method, params) {
-      const outcome = await core.invoke(method, params);
-      if (!outcome.ok) throw new RpcError(outcome.error);
-      return outcome.result as never;
-    },
-    on<E extends RpcEventName>(event: E, listener: (payload: RpcEvents[E]) => void) {
-      return core.onEvent((name, payload) => {
-        if ((name as RpcEventName) === event) listener(payload as RpcEvents[E]);
-      });
-    },
-  };
-}
+const apiOver = (core: WorkstationCore) => workstationApiOver(core, (error) => new RpcError(error));
 
 /** The server's folder; the workstation's cache lives inside it, so `stop()` removes both. */
 let root: string;

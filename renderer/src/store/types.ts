@@ -6,6 +6,9 @@ import type { Channel, Priority, TicketStatus, User } from '../../../shared/doma
 import type { ChannelCounts } from '../../../shared/httpApi.js';
 import type { AttentionItem, ConnectionState, InboxRow, RpcErrorShape, TicketDetail } from '../../../shared/rpc.js';
 import type { Language } from '../i18n.js';
+import type { CallSlice } from './callSlice.js';
+import type { ChatSlice } from './chatSlice.js';
+import type { CustomerSlice } from './customerSlice.js';
 import type { RoutingSlice } from './routingSlice.js';
 
 /** A failed call as the UI shows it. */
@@ -113,4 +116,4 @@ export interface AttentionSlice {
   dismissAttentionItem(id: number): Promise<void>;
 }
 
-export type AppState = SessionSlice & ConnectionSlice & InboxSlice & TicketSlice & UiSlice & AttentionSlice & RoutingSlice;
+export type AppState = SessionSlice & ConnectionSlice & InboxSlice & TicketSlice & UiSlice & AttentionSlice & RoutingSlice & ChatSlice & CustomerSlice & CallSlice;

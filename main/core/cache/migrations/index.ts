@@ -5,6 +5,8 @@ import { migration003Search } from './003-search.js';
 import { migration004TicketFields } from './004-ticket-fields.js';
 import { migration005Drafts } from './005-drafts.js';
 import { migration006MessageChannels } from './006-message-channels.js';
+import { migration007CustomerIdentities } from './007-customer-identities.js';
+import { migration008DeferredSearch } from './008-deferred-search.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -16,4 +18,6 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration004TicketFields,
   migration005Drafts,
   migration006MessageChannels,
+  migration007CustomerIdentities,
+  migration008DeferredSearch,
 ];

@@ -1,0 +1,337 @@
+/**
+ * Phase 2: from an inbound contact to the agent's cache, under load. The real server runs
+ * in a child process with 1,000 agent sockets connected (light socket.io clients in a second
+ * child process, live after a `sync:pull`, on phone/chat/social, accepting every offer) and
+ * a few e-mail agents each running the FULL workstation core in this process. Contacts are
+ * posted over HTTP at a steady rate (a paced loop, not a burst; a pool of keep-alive
+ * connections like a channel gateway's), a quarter of them e-mail.
+ * Latency of an e-mail contact = the moment a measured core emits `changed` with its ticket
+ * id, minus the moment just before its POST.
+ * Beside it: a bare probe socket signed in as each measured agent shows when the change
+ * reaches the wire, and a read-only look into each measured cache file (new rows, every
+ * ~1 ms) shows when the row is stored, so the transport's share, the core's share and the
+ * core's `changed` coalescing window can be told apart. The event-loop utilisation of the
+ * server, the crowd and this process says which of them was saturated.
+ */
+import Database from 'better-sqlite3';
+import { setMaxListeners } from 'node:events';
+import http from 'node:http';
+import { io, type Socket } from 'socket.io-client';
+import type { Channel } from '../shared/domain.js';
+import type { ConnectionState } from '../shared/rpc.js';
+import type { Change } from '../shared/sync.js';
+import { CHANGED_DEBOUNCE_MS } from '../main/core/changeNotifier.js';
+import { createWorkstationCore, userCacheFile, type WorkstationCore } from '../main/core/index.js';
+import { loginToServer } from '../main/core/login.js';
+import {
+  createEventLoopMeter,
+  isQuickRun,
+  makeBenchDir,
+  percentile,
+  progress,
+  removeDir,
+  reportMetric,
+  scaled,
+  sleep,
+  startBenchChild,
+  waitUntil,
+  type BenchChild,
+} from './benchSupport.js';
+import type { SeededIngestServer } from './ingestServer.js';
+import type { LightAgentsMark } from './lightAgents.js';
+import { firstContact } from './sampleContacts.js';
+
+/** The issue's target for `ingest_to_agent_cache_ms_p99`. */
+export const INGEST_P99_TARGET_MS = 50;
+
+const CONTACTS_PER_S = 200;
+const MEASURED_AGENTS = 4;
+/** One in four contacts is an e-mail (→ the measured cores); the rest go to the light agents. */
+const CHANNEL_MIX: readonly Channel[] = ['email', 'phone', 'chat', 'social'];
+/**
+ * Connections the load generator keeps open to the server, like a channel gateway's pool:
+ * when the server falls behind, contacts wait here (and that wait counts in their latency)
+ * instead of opening ever more connections.
+ */
+const HTTP_CONNECTIONS = 32;
+/** How long answers may trail the end of a sending window before they count as unanswered. */
+const WARM_UP_GRACE_MS = 5_000;
+const MEASURED_GRACE_MS = 10_000;
+
+/** The ingest server child, started early so its scrypt-heavy seeding overlaps other setup. */
+export interface IngestServerSetup {
+  child: BenchChild;
+  lightAgents: number;
+}
+
+export function startIngestServer(): IngestServerSetup {
+  const lightAgents = scaled(1000, 100);
+  progress(`ingest: seeding ${lightAgents} light agents and ${MEASURED_AGENTS} e-mail agents in a server child process (scrypt per user)`);
+  return { child: startBenchChild('ingestServer.ts', [String(lightAgents), String(MEASURED_AGENTS)]), lightAgents };
+}
+
+function connectSocket(url: string, token: string, clientId: string): Promise<Socket> {
+  const socket = io(url, { auth: { token, clientId }, transports: ['websocket'], forceNew: true, reconnection: false, timeout: 30_000 });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => {
+      socket.disconnect();
+      reject(error);
+    });
+  });
+}
+
+/** Pulls since 0, which makes the socket live on the server (it then receives `sync:changes`). */
+async function goLive(socket: Socket): Promise<void> {
+  const ack = (await socket.timeout(30_000).emitWithAck('sync:pull', { since: 0 })) as { ok: boolean; result?: { mustRefetch: boolean; more?: boolean } };
+  if (!ack.ok || !ack.result || ack.result.mustRefetch || ack.result.more) throw new Error(`sync:pull did not make the socket live: ${JSON.stringify(ack).slice(0, 200)}`);
+}
+
+function ticketIdOf(change: Change): string | null {
+  switch (change.kind) {
+    case 'bundle':
+      return change.bundle.ticket.id;
+    case 'ticket':
+    case 'message':
+    case 'note':
+      return change.ticket.id;
+    case 'customer':
+      return null;
+  }
+}
+
+interface SendResult {
+  sent: number;
+  answered: number;
+  failed: number;
+  unanswered: number;
+  startedAt: number;
+  lastAnswerAt: number;
+  httpMs: number[];
+}
+
+interface Observations {
+  /** Ticket id → just before the POST that created it (e-mail contacts of the measured window). */
+  postedAt: Map<string, number>;
+  /** Ticket id → first `changed` event of a measured core naming it. */
+  coreSeenAt: Map<string, number>;
+  /** Ticket id → first probe socket batch carrying it. */
+  wireSeenAt: Map<string, number>;
+  /** Ticket id → first look that found its row in a measured cache file. */
+  rowSeenAt: Map<string, number>;
+}
+
+function postInbound(agent: http.Agent, url: string, token: string, body: string, signal: AbortSignal): Promise<{ status: number; answer: { ticketId?: string } }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      `${url}/api/v1/inbound`,
+      { method: 'POST', agent, signal, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          try {
+            resolve({ status: response.statusCode ?? 0, answer: JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ticketId?: string } });
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** Posts `count` contacts at CONTACTS_PER_S, never waiting for answers before the next is due. */
+async function sendContacts(
+  agent: http.Agent,
+  seeded: SeededIngestServer,
+  firstIndex: number,
+  count: number,
+  graceMs: number,
+  record: Map<string, number> | null,
+): Promise<SendResult> {
+  const result: SendResult = { sent: 0, answered: 0, failed: 0, unanswered: 0, startedAt: performance.now(), lastAnswerAt: 0, httpMs: [] };
+  const abandon = new AbortController();
+  // Every request in flight listens on this one signal.
+  setMaxListeners(0, abandon.signal);
+  const inFlight = new Set<Promise<void>>();
+  const intervalMs = 1000 / CONTACTS_PER_S;
+  const report = (what: string) => {
+    if (result.failed <= 3) progress(`ingest: ${what}`);
+  };
+  for (let k = 0; k < count; k++) {
+    const waitMs = result.startedAt + k * intervalMs - performance.now();
+    if (waitMs >= 1) await sleep(waitMs);
+    const index = firstIndex + k;
+    const channel = CHANNEL_MIX[index % CHANNEL_MIX.length]!;
+    const body = JSON.stringify(firstContact(index, channel));
+    const post = (async () => {
+      const before = performance.now();
+      const { status, answer } = await postInbound(agent, seeded.url, seeded.integrationToken, body, abandon.signal);
+      const after = performance.now();
+      result.lastAnswerAt = Math.max(result.lastAnswerAt, after);
+      if (status !== 201 || !answer.ticketId) {
+        result.failed++;
+        report(`POST answered ${status}: ${JSON.stringify(answer).slice(0, 200)}`);
+        return;
+      }
+      result.answered++;
+      result.httpMs.push(after - before);
+      if (record && channel === 'email') record.set(answer.ticketId, before);
+    })().catch((error: unknown) => {
+      if (abandon.signal.aborted) {
+        result.unanswered++;
+        return;
+      }
+      result.failed++;
+      report(`POST failed: ${String(error)}`);
+    });
+    result.sent++;
+    inFlight.add(post);
+    void post.finally(() => inFlight.delete(post));
+  }
+  const everyAnswer = Promise.all(inFlight);
+  if (await Promise.race([everyAnswer.then(() => true), sleep(graceMs).then(() => false)])) return result;
+  progress(`ingest: ${inFlight.size} contacts still unanswered ${graceMs} ms after the window; giving up on them`);
+  abandon.abort();
+  await everyAnswer;
+  return result;
+}
+
+export async function measureIngestLatency(setup: IngestServerSetup): Promise<void> {
+  const seconds = isQuickRun() ? 2 : 15;
+  const warmUpSeconds = isQuickRun() ? 0.5 : 2;
+  const lightChild = startBenchChild('lightAgents.ts');
+  const probes: Socket[] = [];
+  const cores: WorkstationCore[] = [];
+  const coreDirs: string[] = [];
+  const cacheReaders: Database.Database[] = [];
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: HTTP_CONNECTIONS });
+  try {
+    const seeded = await setup.child.next<SeededIngestServer>(600_000);
+    reportMetric('ingest_setup_s', seeded.setupMs / 1000);
+
+    progress(`ingest: connecting ${seeded.lightAgents.length} light agent sockets (child process)`);
+    lightChild.send({ cmd: 'connect', url: seeded.url, agents: seeded.lightAgents });
+    const { connected } = await lightChild.next<{ connected: number }>(300_000);
+
+    progress(`ingest: ${MEASURED_AGENTS} full workstation cores sign in`);
+    const seen: Observations = { postedAt: new Map(), coreSeenAt: new Map(), wireSeenAt: new Map(), rowSeenAt: new Map() };
+    const cacheWatchers: Array<{ newRows: Database.Statement<[number], { rid: number; id: string }>; lastRid: number }> = [];
+    for (const [index, agent] of seeded.measuredAgents.entries()) {
+      const dataDir = makeBenchDir(`ingest-core${index}`);
+      coreDirs.push(dataDir);
+      const core = await createWorkstationCore({ dataDir, serverUrl: seeded.url });
+      cores.push(core);
+      let online = false;
+      core.onEvent((event, payload) => {
+        if (event === 'changed') {
+          const at = performance.now();
+          for (const ticketId of (payload as { ticketIds: string[] }).ticketIds) if (!seen.coreSeenAt.has(ticketId)) seen.coreSeenAt.set(ticketId, at);
+        } else if (event === 'connection' && (payload as ConnectionState).status === 'online') {
+          online = true;
+        }
+      });
+      const signIn = await core.invoke('session.signIn', agent);
+      if (!signIn.ok) throw new Error(`${agent.username} could not sign in: ${signIn.error.message}`);
+      await waitUntil(() => online, 60_000, `${agent.username}'s core to go online`);
+
+      const login = await loginToServer(seeded.url, agent);
+      const cacheReader = new Database(userCacheFile(dataDir, login.user.id), { readonly: true, fileMustExist: true });
+      cacheReaders.push(cacheReader);
+      cacheWatchers.push({ newRows: cacheReader.prepare<[number], { rid: number; id: string }>('SELECT rid, id FROM tickets WHERE rid > ? ORDER BY rid'), lastRid: 0 });
+      const probe = await connectSocket(seeded.url, login.token, `bench-probe-${index}`);
+      probe.on('sync:changes', (batch: { changes: Change[] }) => {
+        const at = performance.now();
+        for (const change of batch.changes) {
+          const ticketId = ticketIdOf(change);
+          if (ticketId && !seen.wireSeenAt.has(ticketId)) seen.wireSeenAt.set(ticketId, at);
+        }
+      });
+      await goLive(probe);
+      probes.push(probe);
+    }
+    function lookIntoCaches(): void {
+      const at = performance.now();
+      for (const watcher of cacheWatchers) {
+        for (const row of watcher.newRows.all(watcher.lastRid)) {
+          watcher.lastRid = row.rid;
+          if (!seen.rowSeenAt.has(row.id)) seen.rowSeenAt.set(row.id, at);
+        }
+      }
+    }
+
+    const warmUpCount = Math.round(warmUpSeconds * CONTACTS_PER_S);
+    progress(`ingest: warm-up, ${warmUpSeconds} s at ${CONTACTS_PER_S} contacts/s`);
+    await sendContacts(httpAgent, seeded, 0, warmUpCount, WARM_UP_GRACE_MS, null);
+    await sleep(500);
+
+    progress(`ingest: measuring, ${seconds} s at ${CONTACTS_PER_S} contacts/s (${connected} light sockets, ${cores.length} cores)`);
+    setup.child.send({ cmd: 'mark' });
+    await setup.child.next();
+    lightChild.send({ cmd: 'mark' });
+    await lightChild.next();
+    const benchEventLoop = createEventLoopMeter();
+    lookIntoCaches();
+    const cacheLook = setInterval(lookIntoCaches, 1);
+    const run = await sendContacts(httpAgent, seeded, warmUpCount, Math.round(seconds * CONTACTS_PER_S), MEASURED_GRACE_MS, seen.postedAt);
+    await waitUntil(() => [...seen.postedAt.keys()].every((id) => seen.coreSeenAt.has(id)), 5_000, 'every e-mail ticket to reach a core').catch((error: unknown) =>
+      progress(`ingest: ${String(error)}`),
+    );
+    clearInterval(cacheLook);
+    const benchUtilization = benchEventLoop();
+    setup.child.send({ cmd: 'mark' });
+    const server = await setup.child.next<{ eventLoopUtilization: number }>(60_000);
+    lightChild.send({ cmd: 'mark' });
+    const crowd = await lightChild.next<LightAgentsMark>(60_000);
+
+    const cacheMs: number[] = [];
+    const wireMs: number[] = [];
+    const rowMs: number[] = [];
+    for (const [ticketId, before] of seen.postedAt) {
+      const coreAt = seen.coreSeenAt.get(ticketId);
+      if (coreAt !== undefined) cacheMs.push(coreAt - before);
+      const wireAt = seen.wireSeenAt.get(ticketId);
+      if (wireAt !== undefined) wireMs.push(wireAt - before);
+      const rowAt = seen.rowSeenAt.get(ticketId);
+      if (rowAt !== undefined) rowMs.push(rowAt - before);
+    }
+    reportMetric('ingest_light_sockets', connected);
+    reportMetric('ingest_measured_cores', cores.length);
+    reportMetric('ingest_contacts_sent', run.sent);
+    reportMetric('ingest_contacts_failed', run.failed);
+    reportMetric('ingest_contacts_unanswered', run.unanswered);
+    reportMetric('ingest_contacts_per_s_achieved', run.answered / ((Math.max(run.lastAnswerAt, run.startedAt + seconds * 1000) - run.startedAt) / 1000));
+    reportMetric('ingest_http_response_ms_p50', percentile(run.httpMs, 50));
+    reportMetric('ingest_http_response_ms_p99', percentile(run.httpMs, 99));
+    reportMetric('ingest_email_contacts_measured', cacheMs.length);
+    reportMetric('ingest_email_contacts_missing', seen.postedAt.size - cacheMs.length);
+    reportMetric('ingest_to_agent_socket_ms_p50', percentile(wireMs, 50));
+    reportMetric('ingest_to_agent_socket_ms_p99', percentile(wireMs, 99));
+    reportMetric('ingest_to_agent_cache_row_ms_p50', percentile(rowMs, 50));
+    reportMetric('ingest_to_agent_cache_row_ms_p99', percentile(rowMs, 99));
+    reportMetric('ingest_to_agent_cache_ms_p50', percentile(cacheMs, 50));
+    reportMetric('ingest_to_agent_cache_ms_p99', percentile(cacheMs, 99));
+    reportMetric('core_changed_debounce_ms', CHANGED_DEBOUNCE_MS);
+    reportMetric('light_socket_batches_received', crowd.batches);
+    reportMetric('light_socket_offers_received', crowd.offers);
+    reportMetric('ingest_server_event_loop_utilization', server.eventLoopUtilization);
+    reportMetric('ingest_light_agents_event_loop_utilization', crowd.eventLoopUtilization);
+    reportMetric('ingest_bench_event_loop_utilization', benchUtilization);
+    progress(
+      `ingest: p99 ${percentile(cacheMs, 99).toFixed(1)} ms from POST to the core's changed event (target ≤ ${INGEST_P99_TARGET_MS} ms; ` +
+        `the core coalesces changed events over ${CHANGED_DEBOUNCE_MS} ms)`,
+    );
+  } finally {
+    httpAgent.destroy();
+    for (const reader of cacheReaders) reader.close();
+    for (const core of cores) await core.close();
+    for (const probe of probes) probe.disconnect();
+    await lightChild.stop();
+    await setup.child.stop();
+    for (const dir of coreDirs) removeDir(dir);
+  }
+}

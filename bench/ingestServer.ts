@@ -1,0 +1,118 @@
+/**
+ * Child process of the ingest benchmark: the real server (`startServer`, routing included)
+ * on an ephemeral port over a temp folder, with an organisation seeded through the store:
+ * `<light>` agents on phone/chat/social (tokens issued directly, for the bench's light
+ * sockets), `<measured>` e-mail agents with a password (they sign in through a full core),
+ * and an integration token for `POST /api/v1/inbound`.
+ *
+ * `createUser` hashes every password with scrypt (~40 ms here), so the light agents are
+ * created by this process and helper processes in parallel (`seed-users` mode below).
+ * Command `{cmd: 'mark'}` → `{eventLoopUtilization}` of the server since the previous mark.
+ */
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from '../server/app.js';
+import { openServerStore, type ServerStore } from '../server/store.js';
+import { connectToParent, createEventLoopMeter, makeBenchDir, removeDir } from './benchSupport.js';
+import { customerName } from './sampleContacts.js';
+
+/** What the parent learns once the server is up. */
+export interface SeededIngestServer {
+  url: string;
+  integrationToken: string;
+  lightAgents: Array<{ userId: string; token: string }>;
+  measuredAgents: Array<{ username: string; password: string }>;
+  /** Seeding users (scrypt) and starting the server. */
+  setupMs: number;
+}
+
+const MEASURED_PASSWORD = '邮件坐席-bench-密码';
+const LIGHT_PASSWORD = '坐席-bench-密码';
+const INTEGRATION_TOKEN = 'bench-integration-token';
+const TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
+
+function lightAgentId(index: number): string {
+  return `agent${String(index).padStart(4, '0')}`;
+}
+
+function createLightAgents(store: ServerStore, from: number, to: number): void {
+  for (let index = from; index < to; index++) {
+    const id = lightAgentId(index);
+    store.createUser({ id, username: id, password: LIGHT_PASSWORD, displayName: `${customerName(index)}${index}`, role: 'agent', channels: ['phone', 'chat', 'social'] });
+  }
+}
+
+function runHelper(file: string, from: number, to: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const helper = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'seed-users', file, String(from), String(to)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    helper.once('error', reject);
+    helper.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`user seeding helper exited with ${String(code)}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const parent = connectToParent();
+  const lightCount = Number(process.argv[2] ?? '1000');
+  const measuredCount = Number(process.argv[3] ?? '4');
+  const dataDir = makeBenchDir('ingest-server');
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  parent.onShutdown(async () => {
+    await server?.close();
+    removeDir(dataDir);
+  });
+
+  const setupStart = performance.now();
+  const file = path.join(dataDir, 'server.sqlite');
+  const seeding = openServerStore({ filePath: file });
+  seeding.createIntegrationToken('bench', INTEGRATION_TOKEN);
+  const measuredAgents: SeededIngestServer['measuredAgents'] = [];
+  for (let index = 1; index <= measuredCount; index++) {
+    const username = `email${String(index).padStart(2, '0')}`;
+    seeding.createUser({ id: username, username, password: MEASURED_PASSWORD, displayName: `邮件坐席${customerName(index)}`, role: 'agent', channels: ['email'] });
+    measuredAgents.push({ username, password: MEASURED_PASSWORD });
+  }
+  const streams = Math.max(2, os.availableParallelism());
+  const share = Math.ceil(lightCount / streams);
+  const helpers: Array<Promise<void>> = [];
+  for (let stream = 1; stream < streams; stream++) {
+    const from = stream * share;
+    const to = Math.min(lightCount, from + share);
+    if (from < to) helpers.push(runHelper(file, from, to));
+  }
+  createLightAgents(seeding, 0, Math.min(lightCount, share));
+  await Promise.all(helpers);
+  seeding.close();
+
+  server = await startServer({
+    port: 0,
+    dataDir,
+    tokenTtlMs: TOKEN_TTL_MS,
+    // One line per contact would swamp the pipe; anything unusual still goes to stderr.
+    log: (line) => {
+      if (!line.startsWith('inbound ') && !line.startsWith('sign-in') && !line.startsWith('server listening')) process.stderr.write(`[server] ${line}\n`);
+    },
+  });
+  const { store } = server;
+  const lightAgents = store.transaction(() =>
+    Array.from({ length: lightCount }, (_, index) => {
+      const userId = lightAgentId(index);
+      return { userId, token: store.issueUserToken(userId, Date.now(), TOKEN_TTL_MS).token };
+    }),
+  );
+  const ready: SeededIngestServer = { url: server.url, integrationToken: INTEGRATION_TOKEN, lightAgents, measuredAgents, setupMs: performance.now() - setupStart };
+  parent.send(ready);
+  const eventLoopSinceMark = createEventLoopMeter();
+  parent.onCommand(() => parent.send({ eventLoopUtilization: eventLoopSinceMark() }));
+}
+
+if (process.argv[2] === 'seed-users') {
+  const [file, from, to] = process.argv.slice(3);
+  const store = openServerStore({ filePath: file! });
+  createLightAgents(store, Number(from), Number(to));
+  store.close();
+} else {
+  await main();
+}

@@ -1,0 +1,153 @@
+/**
+ * Offline continuity figures, each beside a raw floor measured in the same run:
+ * - `offline_replay_1000_mutations_ms`: 1,000 notes written through the core's RPC while
+ *   the server is down; the server comes back; time from the socket reconnecting (the core
+ *   turns `syncing`) until the outbox is empty. Floors: `raw_push_1000_pipelined_ms`
+ *   (1,000 pipelined socket.io acks of mutation-sized payloads to a bare echo server) and
+ *   `raw_push_1000_in_batches_of_200_ms` (the same 1,000 as five sequential 200-item acks, the
+ *   shape the outbox uses).
+ * - `local_write_ms_p99`: one `ticket.addNote` RPC into the FULL-durability cache while
+ *   offline (optimistic rows + outbox row, one fsynced transaction). Floor:
+ *   `raw_sqlite_full_txn_ms_p99`, one insert + commit with WAL + synchronous=FULL into a
+ *   fresh file.
+ * Run alone with `npx tsx bench/offline.ts`; `runOfflineBench()` is what bench/run.ts calls.
+ */
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { io } from 'socket.io-client';
+import { createWorkstationCore } from '../main/core/index.js';
+import { call, connectionOf, waitUntil } from '../main/core/testing/coreCalls.js';
+import type { ConnectionState } from '../shared/rpc.js';
+import { MAX_PUSH_BATCH } from '../shared/sync.js';
+import { makeBenchDir, percentile, progress, removeDir, reportMetric, scaled, startBenchChild } from './benchSupport.js';
+
+interface ServerInfo {
+  url: string;
+  port: number;
+  ticketIds: string[];
+  password: string;
+}
+
+function sampleNote(i: number) {
+  return {
+    mutationId: `0190a1b2-0000-7000-8000-${String(i).padStart(12, '0')}`,
+    kind: 'note',
+    ticketId: 'GD20241108001',
+    noteId: `0190a1b2-0000-7000-9000-${String(i).padStart(12, '0')}`,
+    text: `离线备注 ${i}：客户来电催促物流，已记录`,
+    createdAt: Date.now(),
+  };
+}
+
+async function measureRawPushFloor(count: number): Promise<Array<[string, number]>> {
+  const echo = startBenchChild('echoServer.ts');
+  try {
+    const { url } = await echo.next<{ url: string }>();
+    const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const payloads = Array.from({ length: count }, (_, i) => sampleNote(i));
+    // Warm up the connection and JIT.
+    await Promise.all(payloads.slice(0, 50).map((p) => socket.timeout(10_000).emitWithAck('echo', p)));
+    let start = performance.now();
+    await Promise.all(payloads.map((p) => socket.timeout(30_000).emitWithAck('echo', p)));
+    const pipelined = performance.now() - start;
+    start = performance.now();
+    for (let i = 0; i < payloads.length; i += MAX_PUSH_BATCH) {
+      await socket.timeout(30_000).emitWithAck('echo', { mutations: payloads.slice(i, i + MAX_PUSH_BATCH) });
+    }
+    const batched = performance.now() - start;
+    socket.disconnect();
+    return [
+      [`raw_push_${count}_pipelined_ms`, pipelined],
+      [`raw_push_${count}_in_batches_of_${MAX_PUSH_BATCH}_ms`, batched],
+    ];
+  } finally {
+    await echo.stop();
+  }
+}
+
+function measureRawSqliteFloor(dir: string, count: number): number {
+  const db = new Database(path.join(dir, 'raw-floor.sqlite'));
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)');
+    const insert = db.prepare('INSERT INTO outbox (mutation_id, body) VALUES (?, ?)');
+    const write = db.transaction((i: number) => insert.run(`m-${i}`, JSON.stringify(sampleNote(i))));
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const start = performance.now();
+      write(i);
+      samples.push(performance.now() - start);
+    }
+    return percentile(samples, 99);
+  } finally {
+    db.close();
+  }
+}
+
+export async function runOfflineBench(): Promise<Array<[string, number]>> {
+  const mutations = scaled(1000, 100);
+  const results: Array<[string, number]> = [];
+  const dir = makeBenchDir('offline');
+  const server = startBenchChild('offlineServer.ts');
+  try {
+    server.send({ cmd: 'start' });
+    const info = await server.next<ServerInfo>();
+    const core = await createWorkstationCore({ dataDir: path.join(dir, 'agent1'), serverUrl: info.url, reconnectDelayMs: 50, reconnectDelayMaxMs: 500 });
+    try {
+      await call(core, 'session.signIn', { username: 'agent1', password: info.password });
+      await waitUntil(core, 'online', async () => (await connectionOf(core)).status === 'online', 60_000);
+
+      server.send({ cmd: 'stop' });
+      await server.next();
+      await waitUntil(core, 'offline', async () => (await connectionOf(core)).status === 'offline', 30_000);
+
+      progress(`offline: writing ${mutations} notes while the server is down`);
+      const writes: number[] = [];
+      for (let i = 0; i < mutations; i++) {
+        const ticketId = info.ticketIds[i % info.ticketIds.length]!;
+        const start = performance.now();
+        await call(core, 'ticket.addNote', { ticketId, text: `离线备注 ${i}：客户来电催促物流，已记录` });
+        writes.push(performance.now() - start);
+      }
+      results.push(['local_write_ms_p99', percentile(writes, 99)]);
+      progress(`offline: local write p50 ${percentile(writes, 50).toFixed(3)} ms`);
+      results.push(['raw_sqlite_full_txn_ms_p99', measureRawSqliteFloor(dir, mutations)]);
+
+      let reconnectedAt: number | null = null;
+      let drainedAt: number | null = null;
+      const off = core.onEvent((event, payload) => {
+        if (event !== 'connection') return;
+        const state = payload as ConnectionState;
+        if (reconnectedAt === null && state.status === 'syncing') reconnectedAt = performance.now();
+        if (reconnectedAt !== null && drainedAt === null && state.pendingCount === 0) drainedAt = performance.now();
+      });
+      progress('offline: server back, replaying the outbox');
+      server.send({ cmd: 'start' });
+      await server.next();
+      await waitUntil(core, 'the outbox drains', async () => drainedAt !== null, 120_000);
+      off();
+      results.push([`offline_replay_${mutations}_mutations_ms`, drainedAt! - reconnectedAt!]);
+      server.send({ cmd: 'count' });
+      const { notes } = await server.next<{ notes: number }>();
+      if (notes !== mutations) throw new Error(`the server holds ${notes} notes after the replay, expected ${mutations}`);
+    } finally {
+      await core.close();
+    }
+    results.push(...(await measureRawPushFloor(mutations)));
+  } finally {
+    await server.stop();
+    removeDir(dir);
+  }
+  return results;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const [name, value] of await runOfflineBench()) reportMetric(name, value);
+  process.exit(0);
+}

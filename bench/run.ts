@@ -1,0 +1,60 @@
+/**
+ * `npm run bench`: the performance figures of the issue, each printed as `name=value` on
+ * stdout beside a raw floor measured in the same run (this machine is shared and noisy, so
+ * only the ratio to the floor is comparable between runs). Progress goes to stderr.
+ * `BENCH_QUICK=1` scales every count down about ten times; `BENCH_ONLY=rtt,ingest,bootstrap,routing,offline`
+ * runs a subset; `BENCH_PROFILE=1` profiles the bootstrap even when it meets its target.
+ * Exits 0 when the bench ran (a missed target is reported, not failed), 1 when it could not run.
+ * See docs/technical/benchmarks.md.
+ */
+import { isQuickRun, progress, reportMetric } from './benchSupport.js';
+import { measureBootstrap, startBootstrapServer, type BootstrapServerSetup } from './bootstrapThroughput.js';
+import { measureIngestLatency, startIngestServer, type IngestServerSetup } from './ingestLatency.js';
+import { runOfflineBench } from './offline.js';
+import { runRoutingBench } from './routing.js';
+import { measureSocketRoundTrip } from './socketRoundTrip.js';
+
+const PHASES = ['rtt', 'ingest', 'bootstrap', 'routing', 'offline'] as const;
+type Phase = (typeof PHASES)[number];
+
+function selectedPhases(): Phase[] {
+  const only = process.env.BENCH_ONLY;
+  if (!only) return [...PHASES];
+  const wanted = only.split(',').map((name) => name.trim());
+  const unknown = wanted.filter((name) => !(PHASES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY names unknown phases: ${unknown.join(', ')} (known: ${PHASES.join(', ')})`);
+  return PHASES.filter((phase) => wanted.includes(phase));
+}
+
+export async function runBenchmarks(): Promise<void> {
+  const phases = selectedPhases();
+  const start = performance.now();
+  progress(`benchmarks ${phases.join(', ')}${isQuickRun() ? ' (quick run, counts ÷10)' : ''}`);
+  // Both servers seed (scrypt, 100k ingests) at the same time, before anything is measured;
+  // each phase waits for its own server's ready line and stops it when done.
+  let ingestServer: IngestServerSetup | null = null;
+  let bootstrapServer: BootstrapServerSetup | null = null;
+  try {
+    if (phases.includes('ingest')) ingestServer = startIngestServer();
+    if (phases.includes('bootstrap')) bootstrapServer = startBootstrapServer();
+    if (bootstrapServer) await bootstrapServer.child.peek(15 * 60_000);
+    if (ingestServer) await ingestServer.child.peek(15 * 60_000);
+    if (phases.includes('rtt')) await measureSocketRoundTrip();
+    if (ingestServer) await measureIngestLatency(ingestServer);
+    if (bootstrapServer) await measureBootstrap(bootstrapServer);
+  } finally {
+    await ingestServer?.child.stop();
+    await bootstrapServer?.child.stop();
+  }
+  if (phases.includes('routing')) await runRoutingBench();
+  if (phases.includes('offline')) for (const [name, value] of await runOfflineBench()) reportMetric(name, value);
+  reportMetric('bench_wall_s', (performance.now() - start) / 1000);
+}
+
+try {
+  await runBenchmarks();
+  process.exit(0);
+} catch (error) {
+  process.stderr.write(`bench could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+}

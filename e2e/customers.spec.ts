@@ -1,0 +1,244 @@
+/**
+ * One customer across channels, end to end: the real server process (demo organisation,
+ * its SMTP receiver on a free port), a real workstation process and Chromium. Contacts of
+ * 张伟 arrive by phone and by email (inbound API) as two customers; his mail with an
+ * attachment arrives over SMTP; agent1 merges the two from the customer panel, after which
+ * the panel shows both tickets; the attachment shows and downloads; a reply that the mail
+ * server refuses shows as failed with the reason; a CTI call shows with its duration.
+ * Screenshots at 1280x800 in English and Chinese.
+ */
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { findFreePort, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+
+let server: RunningProcess;
+let desk: RunningProcess;
+let smtpPort: number;
+let phoneTicket: string;
+let emailTicket: string;
+/** The ticket of his mail with the attachment (a mail without a thread opens its own ticket). */
+let mailTicket: string;
+
+const RUN = Date.now().toString(36);
+const PHONE = '+86 139-1234-8888';
+const EMAIL = `zhangwei.${RUN}@example.cn`;
+const INVOICE = Buffer.from('%PDF-1.4\n% 快递单 SF1234567890 / 订单 20241108-0042\n', 'utf8');
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-customers-'));
+  smtpPort = await findFreePort();
+  server = await startServerProcess({
+    dataDir: path.join(root, 'server'),
+    demo: true,
+    // Replies go out through the server's own receiver, which refuses any mailbox but support@: a permanent failure to show.
+    env: { SMTP_PORT: String(smtpPort), SMTP_OUT_HOST: '127.0.0.1', SMTP_OUT_PORT: String(smtpPort) },
+  });
+  desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
+});
+
+test.afterAll(async () => {
+  await desk?.stop();
+  await server?.stop();
+});
+
+async function postInbound(body: unknown): Promise<{ ticketId: string }> {
+  const response = await fetch(`${server.url}/api/v1/inbound`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer demo-token', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return (await response.json()) as { ticketId: string };
+}
+
+/** Signs in agent1 and sets them Away, so the demo's queued calls are not offered to them while they work. */
+async function openDesk(browser: Browser, locale: 'en-US' | 'zh-CN'): Promise<Page> {
+  const context = await browser.newContext({ locale, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(desk.url);
+  const signedIn = page.locator('.customer-panel, [role="listbox"]').first();
+  await expect(page.getByLabel(locale === 'en-US' ? 'Username' : '用户名').or(signedIn)).toBeVisible();
+  if (await page.getByLabel(locale === 'en-US' ? 'Username' : '用户名').isVisible()) {
+    await page.getByLabel(locale === 'en-US' ? 'Username' : '用户名').fill('agent1');
+    await page.getByLabel(locale === 'en-US' ? 'Password' : '密码').fill('demo');
+    await page.getByRole('button', { name: locale === 'en-US' ? 'Sign in' : '登录' }).click();
+  }
+  const presence = page.getByLabel(locale === 'en-US' ? 'Presence' : '在线状态', { exact: true });
+  await expect(presence).toBeVisible();
+  await presence.selectOption('away');
+  // Away withdraws routing offers; a phone call's screen pop (the CTI's card) is put away by hand.
+  await expect
+    .poll(
+      async () => {
+        for (const dismiss of await page.locator('.call-card .call-dismiss').all()) await dismiss.click();
+        return page.getByRole('alertdialog').count();
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(0);
+  return page;
+}
+
+/** Asks the server (as the lead, over the HTTP API) which of 张伟's email tickets holds the attachment. */
+async function ticketWithAttachment(): Promise<string> {
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'lead1', password: 'demo' }),
+  });
+  const { token } = (await login.json()) as { token: string };
+  let found: string | null = null;
+  await expect
+    .poll(async () => {
+      const list = await fetch(`${server.url}/api/v1/tickets?channel=email&customer=${encodeURIComponent(EMAIL)}`, { headers: { authorization: `Bearer ${token}` } });
+      const { tickets } = (await list.json()) as { tickets: Array<{ id: string }> };
+      for (const ticket of tickets) {
+        const detail = await fetch(`${server.url}/api/v1/tickets/${ticket.id}`, { headers: { authorization: `Bearer ${token}` } });
+        const bundle = (await detail.json()) as { messages: Array<{ attachments: unknown[] }> };
+        if (bundle.messages.some((message) => message.attachments.length > 0)) found = ticket.id;
+      }
+      return found;
+    })
+    .not.toBeNull();
+  return found!;
+}
+
+function inboxRow(page: Page, ticketId: string) {
+  return page.getByRole('option').filter({ hasText: ticketId });
+}
+
+function panel(page: Page) {
+  return page.locator('.customer-panel');
+}
+
+test('张伟 by phone and by email are merged from the panel, which then shows both tickets', async ({ browser }) => {
+  const page = await openDesk(browser, 'en-US');
+
+  phoneTicket = (await postInbound({ channel: 'phone', customer: { name: '张伟', phone: PHONE }, subject: '订单物流查询延迟', text: '来电：我的订单三天没有物流更新' })).ticketId;
+  emailTicket = (
+    await postInbound({ channel: 'email', customer: { name: '张伟', email: EMAIL.toUpperCase() }, subject: '订单物流查询延迟（邮件）', text: '快递三天没动了，订单号 20241108-0042' })
+  ).ticketId;
+  // His mail with the waybill comes in through the real SMTP receiver and joins his email ticket.
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+  await transport.sendMail({
+    from: `张伟 <${EMAIL}>`,
+    to: 'support@demo.local',
+    subject: '订单物流查询延迟（邮件）',
+    text: '快递单见附件，请帮忙催一下。',
+    attachments: [{ filename: '快递单.pdf', content: INVOICE, contentType: 'application/pdf' }],
+  });
+  transport.close();
+  mailTicket = await ticketWithAttachment();
+
+  await inboxRow(page, phoneTicket).click();
+  await expect(panel(page)).toContainText('张伟');
+  await expect(panel(page)).toContainText('+86 139 1234 8888');
+  await expect(panel(page)).toContainText('No other tickets.');
+
+  await panel(page).getByRole('button', { name: 'Merge customer' }).click();
+  const search = page.getByRole('dialog', { name: 'Merge customer' });
+  await search.getByLabel('Search customers').fill(EMAIL.slice(0, 12));
+  const hit = search.getByRole('button').filter({ hasText: EMAIL });
+  await expect(hit).toBeVisible();
+  await expect(hit).toContainText(mailTicket === emailTicket ? 'Tickets: 1' : 'Tickets: 2');
+  await search.getByLabel('Search customers').fill('张伟');
+  await expect(hit).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('merge-search-en.png') });
+  await hit.click();
+
+  const confirm = page.getByRole('dialog', { name: 'Merge these two customers?' });
+  await expect(confirm.getByRole('region', { name: /^Kept: 张伟/ })).toContainText('+86 139 1234 8888');
+  await expect(confirm.getByRole('region', { name: /^Merged into the kept one: 张伟/ })).toContainText(EMAIL);
+  await page.screenshot({ path: test.info().outputPath('merge-confirm-en.png') });
+  await confirm.getByRole('button', { name: 'Merge', exact: true }).click();
+  await expect(confirm).toHaveCount(0);
+
+  await expect(panel(page).getByRole('status')).toContainText('Merged into 张伟');
+  await expect(panel(page).getByRole('button').filter({ hasText: emailTicket })).toBeVisible();
+  await expect(panel(page).getByRole('button').filter({ hasText: mailTicket })).toBeVisible();
+  await expect(panel(page)).toContainText(EMAIL);
+  await page.screenshot({ path: test.info().outputPath('panel-after-merge-en.png') });
+});
+
+test('the mail’s attachment shows with its size and source, and downloads', async ({ browser }) => {
+  const page = await openDesk(browser, 'en-US');
+  await inboxRow(page, phoneTicket).click();
+  await panel(page).getByRole('button').filter({ hasText: mailTicket }).click();
+  await expect(page.getByRole('region', { name: mailTicket })).toBeVisible();
+
+  const attachment = page.getByRole('list', { name: 'Attachments' }).getByRole('listitem').filter({ hasText: '快递单.pdf' });
+  await expect(attachment).toContainText(`${INVOICE.length} B`);
+  await expect(page.locator('.timeline-message').filter({ has: attachment }).locator('.message-source')).toHaveText('Email');
+  const downloading = page.waitForEvent('download');
+  await attachment.getByRole('button', { name: /Download 快递单\.pdf/ }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('快递单.pdf');
+  expect(readFileSync(await download.path()).equals(INVOICE)).toBe(true);
+
+  // A reply the mail server refuses is shown as failed, with its reason.
+  await page.getByPlaceholder(/Write a reply to the customer/).fill('您好，已为您催促快递公司。');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const failure = page.locator('.timeline-message.outbound').filter({ hasText: '已为您催促快递公司' }).getByRole('alert');
+  await expect(failure).toContainText('Not delivered to the customer', { timeout: 30_000 });
+  await expect(page.locator('.timeline-message.outbound .delivery-failed')).toHaveText('Failed to send');
+  await page.screenshot({ path: test.info().outputPath('timeline-attachment-failed-en.png') });
+});
+
+test('a CTI call shows as a call with its duration; the screens read in Chinese', async ({ browser }) => {
+  const secret = 'demo-cti-secret';
+  const callId = `e2e-call-${RUN}`;
+  let answeredTicket: string | null = null;
+  for (const [event, extra] of [
+    ['offered', {}],
+    ['answered', { agentExtension: '8001' }],
+    ['ended', { agentExtension: '8001', durationSec: 192 }],
+  ] as const) {
+    const body = JSON.stringify({ callId, event, at: Date.now(), from: '13912348888', to: '4008208820', ...extra });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+    const response = await fetch(`${server.url}/channels/cti/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-omnidesk-timestamp': String(timestamp), 'x-omnidesk-signature': signature },
+      body,
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    answeredTicket = ((await response.json()) as { ticketId: string | null }).ticketId ?? answeredTicket;
+  }
+  expect(answeredTicket).not.toBeNull();
+
+  const page = await openDesk(browser, 'zh-CN');
+  await inboxRow(page, answeredTicket!).click();
+  const call = page.locator('.message-call');
+  await expect(call).toContainText('来电');
+  await expect(call).toContainText('通话 3分12秒');
+  await expect(call).toContainText('分机 8001');
+  await expect(page.locator('.timeline-message').filter({ has: call }).locator('.message-source')).toHaveText('电话');
+  // The same 张伟: the call joined his open phone ticket, and the panel lists his email tickets.
+  expect(answeredTicket).toBe(phoneTicket);
+  await expect(panel(page).getByRole('button').filter({ hasText: emailTicket })).toBeVisible();
+  await expect(panel(page).getByRole('button').filter({ hasText: mailTicket })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('call-panel-zh.png') });
+
+  await panel(page).getByRole('button').filter({ hasText: mailTicket }).click();
+  await expect(page.getByRole('list', { name: '附件' })).toContainText('快递单.pdf');
+  await expect(page.locator('.timeline-message.outbound').getByRole('alert')).toContainText('未能送达客户');
+  await page.screenshot({ path: test.info().outputPath('timeline-attachment-failed-zh.png') });
+
+  await panel(page).getByRole('button', { name: '合并客户' }).click();
+  const dialog = page.getByRole('dialog', { name: '合并客户' });
+  await dialog.getByLabel('搜索客户').fill('张伟');
+  await expect(dialog.getByRole('list', { name: '匹配的客户' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('merge-search-zh.png') });
+  await dialog.getByRole('list', { name: '匹配的客户' }).getByRole('button').first().click();
+  await expect(page.getByRole('dialog', { name: '确认合并这两位客户？' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('merge-confirm-zh.png') });
+  await page.getByRole('dialog', { name: '确认合并这两位客户？' }).getByRole('button', { name: '返回' }).click();
+  await page.getByRole('dialog', { name: '合并客户' }).getByRole('button', { name: '取消' }).click();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+});

@@ -1,0 +1,138 @@
+/**
+ * Web chat end to end: the real server process (demo organisation, site `demo`), a real
+ * workstation process for agent6 Emily Chen (chat + email, orders), and Chromium playing both sides: a
+ * customer on the server's chat page (`/chat/?site=demo`, in Chinese) and the agent on the
+ * workstation (in English). Nobody online → the offline form; the agent signs in → the
+ * chat opens; the customer's message is routed and accepted; typing shows both ways; the
+ * reply arrives live and the agent sees it marked read.
+ */
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+
+const LIVE_MS = 20_000;
+
+let server: RunningProcess;
+let desk: RunningProcess;
+/** The agent's workstation page, kept open (and so connected) across the tests. */
+let agent: Page;
+const contexts: BrowserContext[] = [];
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-webchat-'));
+  // A long offer timeout: the agent accepts by hand on a loaded 2-core machine.
+  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true, env: { OFFER_TIMEOUT_MS: '60000' } });
+  desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent6') });
+});
+
+test.afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await desk?.stop();
+  await server?.stop();
+});
+
+/** The widget lives in a shadow root; Playwright's locators pierce it. */
+function widget(page: Page) {
+  return page.locator('#omnidesk-chat');
+}
+
+test('a customer chats on the web and an agent answers on the workstation', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const customerContext = await browser.newContext({ locale: 'zh-CN' });
+  const agentContext = await browser.newContext({ locale: 'en-US' });
+  contexts.push(customerContext, agentContext);
+  const customer = await customerContext.newPage();
+  agent = await agentContext.newPage();
+
+  // Nobody is online yet: the widget offers the offline form.
+  await customer.goto(`${server.url}/chat/?site=demo`);
+  const chat = widget(customer);
+  await expect(chat.getByText('暂无客服在线。请留下您的问题，我们会通过邮件回复您。')).toBeVisible({ timeout: LIVE_MS });
+  await expect(chat.getByLabel('邮箱')).toBeVisible();
+  await customer.screenshot({ path: test.info().outputPath('widget-offline-zh.png') });
+
+  // The agent signs in and becomes available: the widget switches to the chat at once.
+  await agent.goto(desk.url);
+  await agent.getByLabel('Username').fill('agent6');
+  await agent.getByLabel('Password').fill('demo');
+  await agent.getByRole('button', { name: 'Sign in' }).click();
+  await expect(agent.getByLabel('Presence', { exact: true })).toHaveValue('available', { timeout: LIVE_MS });
+  const input = chat.getByLabel('消息');
+  await expect(input).toBeVisible({ timeout: LIVE_MS });
+  await expect(chat.getByText('客服在线', { exact: true })).toBeVisible();
+
+  await input.fill('你好，我想查询订单');
+  await input.press('Enter');
+  await expect(chat.getByText('你好，我想查询订单')).toBeVisible();
+
+  // Routed to Emily as a chat offer (after the older queued chat of 何静); accepting opens the ticket with the customer's words.
+  const offer = agent.getByRole('alertdialog').filter({ hasText: '你好，我想查询订单' });
+  await expect(offer).toBeVisible({ timeout: LIVE_MS });
+  await offer.getByRole('button', { name: 'Accept' }).click();
+  const pane = agent.locator('section.ticket-pane');
+  await expect(pane.locator('.timeline').getByText('你好，我想查询订单')).toBeVisible({ timeout: LIVE_MS });
+
+  // The customer types: the agent sees it.
+  await input.pressSequentially('订单号是 DD2024', { delay: 20 });
+  await expect(pane.getByRole('status').filter({ hasText: 'Customer is typing…' })).toBeVisible({ timeout: LIVE_MS });
+  await agent.screenshot({ path: test.info().outputPath('agent-typing-en.png') });
+
+  // The agent types: the customer sees it; then the reply arrives live.
+  const reply = agent.getByLabel('Reply');
+  await reply.pressSequentially('您好，请稍等，', { delay: 20 });
+  await expect(chat.getByText('Emily Chen 正在输入…')).toBeVisible({ timeout: LIVE_MS });
+  await reply.pressSequentially('我帮您查询。', { delay: 20 });
+  await agent.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(chat.getByText('您好，请稍等，我帮您查询。')).toBeVisible({ timeout: LIVE_MS });
+  await expect(chat.getByText('Emily Chen 正在输入…')).toHaveCount(0);
+  await customer.screenshot({ path: test.info().outputPath('widget-chat-zh.png') });
+
+  // The customer's widget was on screen, so the agent sees the reply read.
+  const sent = pane.locator('.timeline-message.outbound').filter({ hasText: '您好，请稍等，我帮您查询。' });
+  await expect(sent.getByText('Read', { exact: true })).toBeVisible({ timeout: LIVE_MS });
+  await expect(sent.getByText('Sent', { exact: true })).toBeVisible();
+  await agent.screenshot({ path: test.info().outputPath('agent-read-en.png') });
+
+  // The same pane in Chinese.
+  await agent.getByLabel('Language').selectOption('zh-CN');
+  await expect(pane.locator('.timeline-message.outbound').filter({ hasText: '您好，请稍等，我帮您查询。' }).getByText('已读', { exact: true })).toBeVisible();
+  await input.pressSequentially('3', { delay: 20 });
+  await expect(pane.getByRole('status').filter({ hasText: '客户正在输入…' })).toBeVisible({ timeout: LIVE_MS });
+  await agent.screenshot({ path: test.info().outputPath('agent-indicators-zh.png') });
+});
+
+test('the widget speaks English to an English browser: the offline form when the agent is busy, and a forged identity refused', async ({ browser }) => {
+  await agent.getByLabel('语言').selectOption('en');
+  // The only chat agent goes busy: a new visitor gets the offline form.
+  await agent.getByLabel('Presence', { exact: true }).selectOption('busy');
+  await expect(agent.getByLabel('Presence', { exact: true })).toHaveValue('busy', { timeout: LIVE_MS });
+  const context = await browser.newContext({ locale: 'en-US' });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/chat/?site=demo`);
+  const chat = widget(page);
+  await expect(chat.getByRole('heading', { name: 'Customer service' })).toBeVisible();
+  await expect(chat.getByText('No agent is available right now. Leave your question and we will answer by email.')).toBeVisible({ timeout: LIVE_MS });
+  await chat.getByRole('button', { name: 'Send message' }).click();
+  await expect(chat.getByRole('alert').filter({ hasText: 'Please fill in your name, email and question.' })).toBeVisible();
+  await chat.getByLabel('Name').fill('Olivia Brown');
+  await chat.getByLabel('Email').fill('olivia.brown@example.com');
+  await chat.getByLabel('Question').fill('Where is my parcel? Order DD20241108155.');
+  await page.screenshot({ path: test.info().outputPath('widget-offline-en.png') });
+  await chat.getByRole('button', { name: 'Send message' }).click();
+  await expect(chat.getByText('Thank you, we received your message and will reply to olivia.brown@example.com.')).toBeVisible({ timeout: LIVE_MS });
+  await expect(chat.getByText('Where is my parcel? Order DD20241108155.')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('widget-offline-sent-en.png') });
+  // It reached the inbox as an email ticket (the agent sees it in the email queue).
+  await expect(agent.getByRole('listbox').getByRole('option').filter({ hasText: 'Olivia Brown' })).toBeVisible({ timeout: LIVE_MS });
+
+  const forged = await context.newPage();
+  await forged.goto(`${server.url}/chat/?site=demo&userId=u1001&name=${encodeURIComponent('张伟')}&signature=${'0'.repeat(64)}`);
+  await expect(widget(forged).getByRole('alert').filter({ hasText: 'We could not verify your identity' })).toBeVisible({ timeout: LIVE_MS });
+  await forged.screenshot({ path: test.info().outputPath('widget-refused-en.png') });
+});

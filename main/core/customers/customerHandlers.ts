@@ -1,0 +1,110 @@
+/**
+ * One customer across channels, on the workstation: finding customers in the local cache
+ * (works offline), merging two of them (a server request over the sync socket, online only),
+ * and fetching an attachment's bytes for the renderer to save. Params arrive validated with
+ * the schemas of shared/rpc.ts; every server answer is parsed before it is trusted.
+ */
+import type { z } from 'zod';
+import { customerMergeResultSchema } from '../../../shared/customers.js';
+import { MAX_ATTACHMENT_DOWNLOAD_BYTES, type RpcResults, type rpcParamSchemas } from '../../../shared/rpc.js';
+import { ackSchema } from '../../../shared/sync.js';
+import type { Cache } from '../cache/cache.js';
+import { RpcError, rpcCodeOfProtocolError } from '../errors.js';
+import type { WorkstationSocket } from '../sync/syncClient.js';
+
+export const CUSTOMER_METHODS = ['customer.search', 'customer.merge', 'attachment.download'] as const;
+export type CustomerMethod = (typeof CUSTOMER_METHODS)[number];
+
+export type CustomerHandlers = {
+  [M in CustomerMethod]: (params: z.output<(typeof rpcParamSchemas)[M]>) => Promise<RpcResults[M]> | RpcResults[M];
+};
+
+/** How long a merge waits for the server's answer, and a download for the server's bytes. */
+export const CUSTOMER_REQUEST_TIMEOUT_MS = 10_000;
+export const ATTACHMENT_DOWNLOAD_TIMEOUT_MS = 60_000;
+/** Most customers one search returns. */
+export const CUSTOMER_SEARCH_LIMIT = 20;
+
+/** The signed-in session as these methods need it; `current()` throws `not_signed_in` when nobody is. */
+export interface CustomerSessionView {
+  cache: Cache;
+  /** The sync socket; null while the session has none (signed in offline). */
+  socket: WorkstationSocket | null;
+  /** The bearer token; empty while signed in offline. */
+  token: string;
+  /** Whether the core is online (synced and connected). */
+  online: boolean;
+}
+
+const mergeAckSchema = ackSchema(customerMergeResultSchema);
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+export function createCustomerHandlers(options: { serverUrl: string; current(): CustomerSessionView }): CustomerHandlers {
+  return {
+    'customer.search': ({ query, excludeId }) => options.current().cache.reader.searchCustomers(query, excludeId ?? null, CUSTOMER_SEARCH_LIMIT),
+
+    async 'customer.merge'(params) {
+      const { socket, online } = options.current();
+      if (!socket || !online || !socket.connected) throw new RpcError('offline', 'You are offline: customers can be merged once the connection is back.');
+      let raw: unknown;
+      try {
+        raw = await socket.timeout(CUSTOMER_REQUEST_TIMEOUT_MS).emitWithAck('customer:merge', params);
+      } catch {
+        if (!socket.connected) throw new RpcError('offline', 'The connection to the server dropped before it answered; try again when online.');
+        throw new RpcError('server_unreachable', `The server did not answer the merge within ${CUSTOMER_REQUEST_TIMEOUT_MS / 1000} s.`);
+      }
+      const parsed = mergeAckSchema.safeParse(raw);
+      if (!parsed.success) throw new RpcError('internal', `The server's merge answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      if (!parsed.data.ok) throw new RpcError(rpcCodeOfProtocolError(parsed.data.error.code), parsed.data.error.message);
+      return parsed.data.result;
+    },
+
+    async 'attachment.download'({ attachmentId }) {
+      const { cache, token, online } = options.current();
+      // Only attachments of tickets this workstation shows; the server checks the same again.
+      const attachment = cache.reader.attachment(attachmentId);
+      if (!attachment) throw new RpcError('not_found', `Attachment ${attachmentId} is not on any ticket you can see.`);
+      const tooLarge = (size: number) =>
+        new RpcError('too_large', `${attachment.fileName} is ${megabytes(size)}; attachments over ${megabytes(MAX_ATTACHMENT_DOWNLOAD_BYTES)} cannot be downloaded here.`);
+      if (attachment.size > MAX_ATTACHMENT_DOWNLOAD_BYTES) throw tooLarge(attachment.size);
+      if (!token || !online) throw new RpcError('offline', 'You are offline: attachments can be downloaded once the connection is back.');
+      let response: Response;
+      try {
+        response = await fetch(`${options.serverUrl}/api/v1/attachments/${encodeURIComponent(attachmentId)}`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(ATTACHMENT_DOWNLOAD_TIMEOUT_MS),
+        });
+      } catch (error) {
+        throw new RpcError('server_unreachable', `The attachment could not be fetched (${error instanceof Error ? error.message : String(error)}).`);
+      }
+      if (response.status === 404) {
+        await response.body?.cancel();
+        throw new RpcError('not_found', `The server has no attachment ${attachmentId} for you.`);
+      }
+      if (response.status === 401) {
+        await response.body?.cancel();
+        throw new RpcError('not_signed_in', 'The server did not accept your session; sign in again.');
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new RpcError('internal', `The server answered ${response.status} for attachment ${attachmentId}.`);
+      }
+      const declared = Number(response.headers.get('content-length') ?? '0');
+      if (declared > MAX_ATTACHMENT_DOWNLOAD_BYTES) {
+        await response.body?.cancel();
+        throw tooLarge(declared);
+      }
+      const bytes = Buffer.from(await response.arrayBuffer());
+      if (bytes.length > MAX_ATTACHMENT_DOWNLOAD_BYTES) throw tooLarge(bytes.length);
+      return {
+        fileName: attachment.fileName,
+        contentType: response.headers.get('content-type') ?? attachment.contentType,
+        size: bytes.length,
+        base64: bytes.toString('base64'),
+      };
+    },
+  };
+}

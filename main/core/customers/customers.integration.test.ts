@@ -1,0 +1,193 @@
+/**
+ * One customer across channels, through real workstation cores against the real server
+ * (demo organisation): 张伟 recognised across phone and WeChat, merged with his separate
+ * email customer from agent1's core, what each viewer's cache then holds (the customer
+ * panel's history across all channels), attachment downloads, and what needs the server
+ * failing `offline` without it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../../server/app.js';
+import { MAX_ATTACHMENT_DOWNLOAD_BYTES, type RpcEvents } from '../../../shared/rpc.js';
+import type { WorkstationCore } from '../api.js';
+import { createWorkstationCore } from '../index.js';
+import { call, connectionOf, onlineAndIdle, waitUntil } from '../testing/coreCalls.js';
+
+let root: string;
+let server: RunningServer;
+let agent1: WorkstationCore;
+let agent4: WorkstationCore;
+let lead: WorkstationCore;
+const agent1Changed: string[][] = [];
+let phoneTicket: string;
+let wechatTicket: string;
+let emailTicket: string;
+let keepId: string;
+let mergeId: string;
+
+async function postInbound(body: unknown): Promise<{ ticketId: string }> {
+  const response = await fetch(`${server.url}/api/v1/inbound`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer demo-token' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { ticketId: string };
+}
+
+async function signedIn(username: string): Promise<WorkstationCore> {
+  const core = await createWorkstationCore({ dataDir: path.join(root, username), serverUrl: server.url, reconnectDelayMs: 100, reconnectDelayMaxMs: 500 });
+  await call(core, 'session.signIn', { username, password: 'demo' });
+  await waitUntil(core, `${username} is online`, onlineAndIdle(core));
+  return core;
+}
+
+/** Whether the core has the ticket with its customer being `customerId` and the other tickets of theirs. */
+function hasHistory(core: WorkstationCore, ticketId: string, customerId: string, others: string[]) {
+  return async () => {
+    const outcome = await core.invoke('ticket.get', { ticketId });
+    if (!outcome.ok) return false;
+    const detail = outcome.result as Awaited<ReturnType<typeof call<'ticket.get'>>>;
+    const ids = detail.customerTickets.map((ticket) => ticket.id);
+    return detail.customer.id === customerId && others.every((id) => ids.includes(id));
+  };
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'core-customers-'));
+  server = await startServer({ port: 0, dataDir: path.join(root, 'server'), demo: true, log: () => {} });
+  // Away agents get no routed tickets, so what each one sees follows only from the channels.
+  for (const agent of ['agent1', 'agent4']) server.routing.setPresence(agent, 'away', 'lead', '李主管');
+  phoneTicket = (await postInbound({ channel: 'phone', customer: { name: '张伟', phone: '13812345678' }, text: '来电：订单物流查询延迟' })).ticketId;
+  // WeChat: the openid is new, but he bound his mobile (written the international way) to the account.
+  wechatTicket = (
+    await postInbound({ channel: 'social', customer: { name: '张伟', socialId: 'wechat:gh_demo:oZhangWei', phone: '+86 138-1234-5678' }, text: '公众号留言：物流还没更新' })
+  ).ticketId;
+  emailTicket = (
+    await postInbound({ channel: 'email', customer: { name: '张伟', email: 'ZhangWei.Work@Example.cn' }, subject: '订单物流查询延迟', text: '快递三天没动了' })
+  ).ticketId;
+  keepId = server.store.getTicket(phoneTicket)!.customerId;
+  mergeId = server.store.getTicket(emailTicket)!.customerId;
+  agent1 = await signedIn('agent1');
+  agent1.onEvent((event, payload) => {
+    if (event === 'changed') agent1Changed.push((payload as RpcEvents['changed']).ticketIds);
+  });
+  agent4 = await signedIn('agent4');
+  lead = await signedIn('lead1');
+});
+
+afterAll(async () => {
+  await Promise.all([agent1, agent4, lead].map((core) => core?.close()));
+  await server?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('one customer across channels, in the workstation', () => {
+  it('recognises 张伟 across phone and WeChat: one customer, both tickets in his panel', async () => {
+    expect(server.store.getTicket(wechatTicket)!.customerId).toBe(keepId);
+    const detail = await call(agent1, 'ticket.get', { ticketId: phoneTicket });
+    expect(detail.customer).toMatchObject({
+      id: keepId,
+      phone: '+8613812345678',
+      identities: [
+        { kind: 'phone', value: '+8613812345678' },
+        { kind: 'social', value: 'wechat:gh_demo:oZhangWei' },
+      ],
+    });
+    expect(detail.customerTickets.map((ticket) => ticket.id)).toEqual([wechatTicket]);
+    // The email customer is someone else until an agent says otherwise.
+    expect((await call(agent1, 'ticket.get', { ticketId: emailTicket })).customer.id).toBe(mergeId);
+  });
+
+  it('finds the other 张伟 in the local cache by name, email or phone however typed', async () => {
+    const byName = await call(agent1, 'customer.search', { query: '张伟', excludeId: keepId });
+    const hit = byName.find((h) => h.customer.id === mergeId);
+    expect(hit).toMatchObject({ ticketCount: 1, channels: ['email'], customer: { email: 'zhangwei.work@example.cn' } });
+    expect(byName.map((h) => h.customer.id)).not.toContain(keepId);
+    expect((await call(agent1, 'customer.search', { query: 'zhangwei.work' })).map((h) => h.customer.id)).toEqual([mergeId]);
+    for (const query of ['138 1234 5678', '+86 138-1234-5678', '13812345678', 'oZhangWei']) {
+      expect((await call(agent1, 'customer.search', { query })).map((h) => h.customer.id), query).toEqual([keepId]);
+    }
+    // agent4 (email + social) has both 张伟 through their WeChat and email tickets, but never saw the phone one.
+    expect((await call(agent4, 'customer.search', { query: '13812345678' })).map((h) => h.channels)).toEqual([['social']]);
+  });
+
+  it('merges the email customer into the phone one from agent1, and every viewer’s cache follows', async () => {
+    const changedBefore = agent1Changed.length;
+    const result = await call(agent1, 'customer.merge', { keepId, mergeId });
+    expect(result).toMatchObject({ mergedId: mergeId, ticketIds: [emailTicket], customer: { id: keepId, email: 'zhangwei.work@example.cn' } });
+    expect(result.customer.identities.map((identity) => identity.kind)).toEqual(['phone', 'email', 'social']);
+
+    // agent1's panel on the phone ticket now lists all three channels' tickets.
+    await waitUntil(agent1, 'agent1 sees the merged history', hasHistory(agent1, phoneTicket, keepId, [wechatTicket, emailTicket]));
+    const detail = await call(agent1, 'ticket.get', { ticketId: phoneTicket });
+    expect(detail.customer.identities).toHaveLength(3);
+    expect(new Set([detail.ticket.channel, ...detail.customerTickets.map((ticket) => ticket.channel)])).toEqual(new Set(['phone', 'social', 'email']));
+    // The open phone ticket was announced too (its customer changed), so an open panel reloads.
+    const announced = () => agent1Changed.slice(changedBefore).flat();
+    await waitUntil(agent1, 'the merge is announced', async () => announced().includes(phoneTicket) && announced().includes(emailTicket));
+
+    // The lead sees everything; agent4 sees the email and WeChat tickets, now one customer's.
+    await waitUntil(lead, 'the lead sees the merged history', hasHistory(lead, emailTicket, keepId, [phoneTicket, wechatTicket]));
+    await waitUntil(agent4, 'agent4 sees the merged history', hasHistory(agent4, emailTicket, keepId, [wechatTicket]));
+    const agent4Detail = await call(agent4, 'ticket.get', { ticketId: emailTicket });
+    expect(agent4Detail.customer).toMatchObject({ id: keepId, phone: '+8613812345678', email: 'zhangwei.work@example.cn' });
+    expect(agent4Detail.customerTickets.map((ticket) => ticket.id)).not.toContain(phoneTicket);
+    // The merged customer no longer turns up in searches: it has no tickets left.
+    expect((await call(lead, 'customer.search', { query: '张伟' })).map((h) => h.customer.id)).not.toContain(mergeId);
+  });
+
+  it('refuses a second merge of the same customer with the server’s reason', async () => {
+    const outcome = await agent1.invoke('customer.merge', { keepId, mergeId });
+    expect(outcome).toEqual({ ok: false, error: { code: 'conflict', message: `Customer ${mergeId} was already merged into ${keepId}.` } });
+    expect(await agent1.invoke('customer.merge', { keepId, mergeId: keepId })).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
+  });
+
+  it('downloads an attachment of a visible message, and refuses unknown and oversized ones', async () => {
+    const invoice = Buffer.from('%PDF-1.4\n发票：订单 20241108-0042\n', 'utf8');
+    const mail = server.store.ingestInbound(
+      {
+        channel: 'email',
+        customer: { email: 'zhangwei.work@example.cn' },
+        text: '发票和快递单照片见附件',
+        source: 'email',
+        attachments: [
+          { fileName: '发票.pdf', contentType: 'application/pdf', data: invoice },
+          { fileName: '监控录像.mp4', contentType: 'video/mp4', data: Buffer.alloc(MAX_ATTACHMENT_DOWNLOAD_BYTES + 1) },
+        ],
+      },
+      { now: Date.now() },
+    );
+    expect(mail.ticketId).toBe(emailTicket);
+    const [pdf, video] = server.store.getTicketBundle(emailTicket)!.messages.at(-1)!.attachments;
+    await waitUntil(agent1, 'agent1 has the attachments', async () => {
+      const detail = await call(agent1, 'ticket.get', { ticketId: emailTicket });
+      return detail.messages.some((message) => message.attachments.length === 2);
+    });
+
+    const download = await call(agent1, 'attachment.download', { attachmentId: pdf!.id });
+    expect(download).toMatchObject({ fileName: '发票.pdf', contentType: 'application/pdf', size: invoice.length });
+    expect(Buffer.from(download.base64, 'base64').equals(invoice)).toBe(true);
+
+    expect(await agent1.invoke('attachment.download', { attachmentId: video!.id })).toEqual({
+      ok: false,
+      error: { code: 'too_large', message: '监控录像.mp4 is 10.0 MB; attachments over 10.0 MB cannot be downloaded here.' },
+    });
+    expect(await agent1.invoke('attachment.download', { attachmentId: 'no-such-attachment' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('fails merges and downloads with `offline` without the server, while search keeps working', async () => {
+    const another = await postInbound({ channel: 'email', customer: { name: '张伟', email: 'zw.third@example.cn' }, text: '第三个邮箱' });
+    const thirdId = server.store.getTicket(another.ticketId)!.customerId;
+    await waitUntil(agent1, 'agent1 has the third customer', async () => (await agent1.invoke('ticket.get', { ticketId: another.ticketId })).ok);
+    const pdfId = server.store.getTicketBundle(emailTicket)!.messages.at(-1)!.attachments[0]!.id;
+
+    await server.close();
+    await waitUntil(agent1, 'agent1 is offline', async () => (await connectionOf(agent1)).status === 'offline');
+    expect(await agent1.invoke('customer.merge', { keepId, mergeId: thirdId })).toMatchObject({ ok: false, error: { code: 'offline' } });
+    expect(await agent1.invoke('attachment.download', { attachmentId: pdfId })).toMatchObject({ ok: false, error: { code: 'offline' } });
+    expect((await call(agent1, 'customer.search', { query: 'zw.third' })).map((h) => h.customer.id)).toEqual([thirdId]);
+  });
+});

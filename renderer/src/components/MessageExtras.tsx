@@ -1,0 +1,153 @@
+import type { Attachment, CallInfo } from '../../../shared/domain.js';
+import type { AttachmentDownload, PendingMessage } from '../../../shared/rpc.js';
+import type { Translate } from '../i18n.js';
+import { formatCallDuration, formatFileSize } from '../i18nCustomers.js';
+import { useAppStore, useT } from '../store/react.js';
+import { errorText } from './errorText.js';
+
+/** A message's source (`email`, `webchat`, `wechat:<app>`, `webhook:<platform>`, `cti`, `api`) in words; null when unknown. */
+export function sourceText(t: Translate, source: string | null): string | null {
+  if (source === null) return null;
+  const [family = '', detail = ''] = source.split(':', 2);
+  switch (family) {
+    case 'email':
+      return t('source.email');
+    case 'webchat':
+      return t('source.webchat');
+    case 'wechat':
+      return t('source.wechat');
+    case 'cti':
+      return t('source.cti');
+    case 'api':
+      return t('source.api');
+    case 'webhook':
+      if (detail === 'weibo') return t('source.weibo');
+      if (detail === 'douyin') return t('source.douyin');
+      return t('source.webhook', { platform: detail || family });
+    default:
+      return family;
+  }
+}
+
+/** The small "邮件 / 微信 / 网页聊天" label next to a message's author. */
+export function MessageSource({ message }: { message: PendingMessage }) {
+  const t = useT();
+  const text = sourceText(t, message.source);
+  if (!text) return null;
+  const title = t(message.direction === 'inbound' ? 'source.label' : 'source.labelOut', { source: text });
+  return (
+    <span className="message-source" title={title} aria-label={title}>
+      {text}
+    </span>
+  );
+}
+
+/** "来电 · 通话 3分12秒 · 分机 8001" or "未接来电", with caller and callee. */
+export function CallSummary({ call, direction }: { call: CallInfo; direction: PendingMessage['direction'] }) {
+  const t = useT();
+  const language = useAppStore((s) => s.language);
+  const missed = call.outcome === 'missed';
+  // An answered call still going on has no duration yet (old snapshots without `endedAt` read as ended).
+  const inProgress = !missed && call.endedAt === null && call.durationSec === 0;
+  return (
+    <p className={`message-call${missed ? ' message-call-missed' : ''}`}>
+      <span className="message-call-icon" aria-hidden="true">
+        {missed ? '☎︎✕' : '☎︎'}
+      </span>
+      <span className="message-call-direction">{t(direction === 'inbound' ? 'call.inbound' : 'call.outbound')}</span>
+      <span className="message-call-outcome">
+        {missed ? t('call.missed') : inProgress ? t('call.inProgress') : t('call.answered', { duration: formatCallDuration(language, call.durationSec) })}
+      </span>
+      <span className="message-call-parties mono">
+        {call.from} → {call.to}
+      </span>
+      {call.agentExtension ? <span className="message-call-extension">{t('call.extension', { extension: call.agentExtension })}</span> : null}
+    </p>
+  );
+}
+
+/** Hands the bytes to the browser as a file download. */
+function saveDownload(download: AttachmentDownload): void {
+  const binary = atob(download.base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const url = URL.createObjectURL(new Blob([bytes], { type: download.contentType || 'application/octet-stream' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = download.fileName;
+  link.rel = 'noopener';
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  // The click has started the download by the time the next task runs.
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
+/** The files of a message: name, size and a download button each. */
+export function AttachmentList({ attachments }: { attachments: Attachment[] }) {
+  const t = useT();
+  const downloadingId = useAppStore((s) => s.downloadingAttachmentId);
+  const downloadAttachment = useAppStore((s) => s.downloadAttachment);
+  if (attachments.length === 0) return null;
+  return (
+    <ul className="attachment-list" aria-label={t('attachment.list')}>
+      {attachments.map((attachment) => {
+        const size = formatFileSize(attachment.size);
+        const busy = downloadingId === attachment.id;
+        return (
+          <li key={attachment.id} className="attachment">
+            <svg className="attachment-icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+              <path d="M10.5 4.5 5.3 9.7a1.5 1.5 0 0 0 2.1 2.1l5.6-5.6a3 3 0 0 0-4.2-4.2L3.2 7.6a4.5 4.5 0 0 0 6.4 6.4l4-4" fill="none" stroke="currentColor" strokeWidth="1.4" strokeLinecap="round" />
+            </svg>
+            <span className="attachment-name" title={attachment.fileName}>
+              {attachment.fileName}
+            </span>
+            <span className="attachment-size muted small">{size}</span>
+            <button
+              type="button"
+              className="link-button attachment-download"
+              disabled={downloadingId !== null}
+              aria-busy={busy}
+              aria-label={t('attachment.downloadName', { name: attachment.fileName, size })}
+              onClick={() => {
+                void downloadAttachment(attachment).then((download) => {
+                  if (download) saveDownload(download);
+                });
+              }}
+            >
+              {busy ? t('attachment.downloading') : t('attachment.download')}
+            </button>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** Why an outbound message never reached the customer, as a visible warning. */
+export function DeliveryFailure({ message }: { message: PendingMessage }) {
+  const t = useT();
+  if (message.direction !== 'outbound' || message.deliveryStatus !== 'failed') return null;
+  return (
+    <p className="delivery-failure" role="alert">
+      <span aria-hidden="true">⚠ </span>
+      {message.deliveryError ? t('delivery.failedWarning', { error: message.deliveryError }) : t('delivery.failedUnknown')}
+    </p>
+  );
+}
+
+/** The last attachment download that failed, with a way to dismiss it. */
+export function AttachmentError() {
+  const t = useT();
+  const failure = useAppStore((s) => s.attachmentError);
+  const dismiss = useAppStore((s) => s.dismissAttachmentError);
+  if (!failure) return null;
+  return (
+    <div role="alert" className="inline-error action-error">
+      <span>{t('attachment.failed', { name: failure.fileName, reason: errorText(t, failure.error) })}</span>
+      <button type="button" className="link-button" onClick={dismiss}>
+        {t('ticket.dismiss')}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * The phone call cards' strings (the screen pop, the notes during and after a call), spread
+ * into the dictionaries of i18n.ts.
+ */
+
+export const ctiEn = {
+  'callCard.stack': 'Phone calls',
+  'callCard.ringing': 'Incoming call',
+  'callCard.answered': 'On the call',
+  'callCard.ended': 'Call ended · {duration}',
+  'callCard.missed': 'Missed call',
+  'callCard.from': 'Caller {number}',
+  'callCard.extension': 'ext. {extension}',
+  'callCard.unknownCaller': 'Unknown caller: no customer has this number yet',
+  'callCard.recent': 'Recent tickets',
+  'callCard.noRecent': 'No earlier tickets.',
+  'callCard.handledBy': 'Handled by {name}',
+  'callCard.queued': 'In the queue',
+  'callCard.openTicket': 'Open ticket {id}',
+  'callCard.callback': 'Callback task {id}',
+  'callCard.notes': 'Call notes',
+  'callCard.notesPlaceholder': 'What the customer says, what you promised… (Ctrl+Enter saves)',
+  'callCard.saveNote': 'Save note',
+  'callCard.savingNote': 'Saving…',
+  'callCard.saved': '{n} note(s) saved to {id}',
+  'callCard.waitingTicket': 'Notes can be written once the call is answered.',
+  'callCard.dismiss': 'Dismiss the card of the call from {number}',
+  'reason.call_answered': '{by} answered the call (ext. {extension})',
+  'call.inProgress': 'In progress',
+};
+
+export const ctiZhCN: Record<keyof typeof ctiEn, string> = {
+  'callCard.stack': '电话',
+  'callCard.ringing': '来电',
+  'callCard.answered': '通话中',
+  'callCard.ended': '通话结束 · {duration}',
+  'callCard.missed': '未接来电',
+  'callCard.from': '来电号码 {number}',
+  'callCard.extension': '分机 {extension}',
+  'callCard.unknownCaller': '陌生来电：尚无客户使用此号码',
+  'callCard.recent': '最近工单',
+  'callCard.noRecent': '暂无历史工单。',
+  'callCard.handledBy': '由{name}处理',
+  'callCard.queued': '排队中',
+  'callCard.openTicket': '打开工单 {id}',
+  'callCard.callback': '回拨任务 {id}',
+  'callCard.notes': '通话记录',
+  'callCard.notesPlaceholder': '客户诉求、已答应的事项……（Ctrl+Enter 保存）',
+  'callCard.saveNote': '保存记录',
+  'callCard.savingNote': '正在保存…',
+  'callCard.saved': '已保存 {n} 条记录到 {id}',
+  'callCard.waitingTicket': '接通后即可记录通话内容。',
+  'callCard.dismiss': '关闭来自 {number} 的来电卡片',
+  'reason.call_answered': '{by}接听了来电（分机 {extension}）',
+  'call.inProgress': '通话中',
+};

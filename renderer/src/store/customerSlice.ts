@@ -1,0 +1,144 @@
+/**
+ * One customer across channels, in the renderer: the merge dialog's search, choice and
+ * confirmation (the merge itself needs the server; the search runs on the local cache),
+ * and downloading a message's attachment.
+ */
+import type { StateCreator } from 'zustand/vanilla';
+import type { Attachment } from '../../../shared/domain.js';
+import type { CustomerSearchHit } from '../../../shared/customers.js';
+import type { AttachmentDownload, WorkstationApi } from '../../../shared/rpc.js';
+import { toUiError } from './errors.js';
+import type { AppState, UiError } from './types.js';
+
+/** What the last merge did, for the panel to say so. */
+export interface MergeNotice {
+  ticketsMoved: number;
+  name: string;
+  customerId: string;
+}
+
+export interface CustomerSlice {
+  mergeOpen: boolean;
+  mergeQuery: string;
+  mergeHits: CustomerSearchHit[];
+  mergeSearching: boolean;
+  /** The other customer chosen in the dialog; the confirmation step shows when set. */
+  mergeCandidate: CustomerSearchHit | null;
+  /** False: the open ticket's customer is kept and the candidate merged into it; true: the other way round. */
+  mergeSwapped: boolean;
+  merging: boolean;
+  mergeError: UiError | null;
+  mergeNotice: MergeNotice | null;
+  downloadingAttachmentId: string | null;
+  attachmentError: { fileName: string; error: UiError } | null;
+  openMerge(): void;
+  closeMerge(): void;
+  setMergeQuery(query: string): Promise<void>;
+  chooseMergeCandidate(hit: CustomerSearchHit | null): void;
+  swapMerge(): void;
+  /** Merges as chosen; true when the server did it. */
+  confirmMerge(): Promise<boolean>;
+  dismissMergeNotice(): void;
+  /** The attachment's bytes for the caller to save; null when it failed (see `attachmentError`). */
+  downloadAttachment(attachment: Attachment): Promise<AttachmentDownload | null>;
+  dismissAttachmentError(): void;
+}
+
+export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState, [], [], CustomerSlice> {
+  // Only the newest search's answer is shown, so fast typing never shows stale customers.
+  let latestSearch = 0;
+
+  return (set, get) => ({
+    mergeOpen: false,
+    mergeQuery: '',
+    mergeHits: [],
+    mergeSearching: false,
+    mergeCandidate: null,
+    mergeSwapped: false,
+    merging: false,
+    mergeError: null,
+    mergeNotice: null,
+    downloadingAttachmentId: null,
+    attachmentError: null,
+
+    openMerge() {
+      latestSearch++;
+      set({ mergeOpen: true, mergeQuery: '', mergeHits: [], mergeSearching: false, mergeCandidate: null, mergeSwapped: false, mergeError: null, mergeNotice: null });
+    },
+
+    closeMerge() {
+      latestSearch++;
+      if (get().merging) return;
+      set({ mergeOpen: false, mergeCandidate: null, mergeError: null, mergeSearching: false });
+    },
+
+    async setMergeQuery(query) {
+      const request = ++latestSearch;
+      set({ mergeQuery: query, mergeError: null });
+      const customerId = get().detail?.customer.id;
+      if (query.trim() === '' || !customerId) {
+        set({ mergeHits: [], mergeSearching: false });
+        return;
+      }
+      set({ mergeSearching: true });
+      try {
+        const hits = await api.invoke('customer.search', { query: query.slice(0, 200), excludeId: customerId });
+        if (request === latestSearch) set({ mergeHits: hits, mergeSearching: false });
+      } catch (error) {
+        if (request === latestSearch) set({ mergeHits: [], mergeSearching: false, mergeError: toUiError(error) });
+      }
+    },
+
+    chooseMergeCandidate(hit) {
+      set({ mergeCandidate: hit, mergeSwapped: false, mergeError: null });
+    },
+
+    swapMerge() {
+      set({ mergeSwapped: !get().mergeSwapped });
+    },
+
+    async confirmMerge() {
+      const current = get().detail?.customer;
+      const candidate = get().mergeCandidate;
+      if (!current || !candidate || get().merging) return false;
+      const [keep, merged] = get().mergeSwapped ? [candidate.customer, current] : [current, candidate.customer];
+      set({ merging: true, mergeError: null });
+      try {
+        const result = await api.invoke('customer.merge', { keepId: keep.id, mergeId: merged.id });
+        set({
+          merging: false,
+          mergeOpen: false,
+          mergeCandidate: null,
+          mergeNotice: { ticketsMoved: result.ticketIds.length, name: result.customer.name || result.customer.id, customerId: result.customer.id },
+        });
+        void get().reloadTicket();
+        void get().loadInbox();
+        return true;
+      } catch (error) {
+        set({ merging: false, mergeError: toUiError(error) });
+        return false;
+      }
+    },
+
+    dismissMergeNotice() {
+      set({ mergeNotice: null });
+    },
+
+    async downloadAttachment(attachment) {
+      if (get().downloadingAttachmentId) return null;
+      set({ downloadingAttachmentId: attachment.id, attachmentError: null });
+      try {
+        const download = await api.invoke('attachment.download', { attachmentId: attachment.id });
+        set({ downloadingAttachmentId: null });
+        return download;
+      } catch (error) {
+        set({ downloadingAttachmentId: null, attachmentError: { fileName: attachment.fileName, error: toUiError(error) } });
+        return null;
+      }
+    },
+
+    dismissAttachmentError() {
+      set({ attachmentError: null });
+    },
+  });
+}

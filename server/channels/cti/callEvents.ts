@@ -1,0 +1,186 @@
+/**
+ * What each call event does, whichever adapter it came through (the signed CTI webhook,
+ * Twilio's status callbacks, the Kamailio hook). One event is one store transaction: the
+ * event is noted by (call, event) — a repeat changes nothing — and the call's state, its
+ * ticket message and the change-log entries commit together.
+ *
+ * - offered / ringing: the call is ringing at the agent's extension (the screen pop).
+ * - answered: the call becomes a message on the customer's phone ticket (joined or new),
+ *   assigned to the agent who answered.
+ * - ended: that message gets the talk time; an `ended` for a call never answered is a missed call.
+ * - missed: a callback task — a phone ticket "未接来电，请回拨", due for follow-up now, routed
+ *   to the phone agents.
+ * Events that come too late for the call's state (a `ringing` after `answered`) are noted and ignored.
+ */
+import { formatDurationClock, formatDurationZh, type CtiEvent } from '../../../shared/cti.js';
+import type { AssignmentReason, CallInfo, User } from '../../../shared/domain.js';
+import type { TicketRouter } from '../../routing.js';
+import type { ChannelContact, IngestOutcome, ServerStore } from '../../store.js';
+import type { CtiCallRecord } from './callStore.js';
+
+export const MISSED_CALL_SUBJECT = '未接来电，请回拨 / Missed call — call back';
+
+/** What the event handler needs from the server. */
+export interface CallEventDependencies {
+  store: ServerStore;
+  /** Stores and routes an inbound contact (the channel context's ingest). */
+  ingest(contact: ChannelContact): IngestOutcome;
+  now: () => number;
+}
+
+/** What one event did. */
+export interface CallEventOutcome {
+  call: CtiCallRecord;
+  /** True when this (call, event) had been received before: nothing changed. */
+  duplicate: boolean;
+  /** Why the event changed nothing although it was new (it came too late for the call's state). */
+  ignored: string | null;
+}
+
+/** The message text of a call (agents see a localised line made from `call`; this is for previews and exports). */
+export function callMessageText(call: Pick<CallInfo, 'outcome' | 'from' | 'durationSec' | 'endedAt'>): string {
+  if (call.outcome === 'missed') return `未接来电 ${call.from}，请回拨 / Missed call from ${call.from} — call back`;
+  if (call.endedAt === null) return '通话中 / Call in progress';
+  return `通话 ${formatDurationZh(call.durationSec)} / Call ${formatDurationClock(call.durationSec)}`;
+}
+
+function callInfoOf(call: CtiCallRecord, outcome: CallInfo['outcome']): CallInfo {
+  return {
+    callId: call.callId,
+    outcome,
+    from: call.from,
+    to: call.to,
+    agentExtension: call.agentExtension,
+    startedAt: call.startedAt,
+    answeredAt: call.answeredAt,
+    durationSec: call.durationSec ?? 0,
+    endedAt: call.endedAt,
+  };
+}
+
+/** Puts a new (or still queued) ticket with the agent who answered, in the ingest transaction. */
+function answeringRouter(agent: User, extension: string): TicketRouter {
+  const reason: AssignmentReason = { code: 'call_answered', byName: agent.displayName, extension };
+  return { route: () => ({ assignee: { id: agent.id, username: agent.username, displayName: agent.displayName }, reason }) };
+}
+
+export function handleCallEvent(deps: CallEventDependencies, event: CtiEvent, source: string): CallEventOutcome {
+  const { store } = deps;
+  return store.transaction((): CallEventOutcome => {
+    const now = deps.now();
+    const existing = store.cti.getCall(event.callId);
+    if (!store.cti.recordEvent(event.callId, event.event, event.at, now, source)) {
+      // Recorded before, so the call exists (both are written in the same transaction).
+      return { call: existing!, duplicate: true, ignored: null };
+    }
+    const extension = event.agentExtension ?? null;
+    let call: CtiCallRecord = existing ?? {
+      callId: event.callId,
+      state: 'ringing',
+      from: event.from,
+      to: event.to,
+      agentExtension: extension,
+      agentId: extension ? store.cti.userIdByExtension(extension) : null,
+      ticketId: null,
+      messageId: null,
+      startedAt: event.at,
+      answeredAt: null,
+      endedAt: null,
+      durationSec: null,
+      updatedAt: now,
+    };
+    // A call can ring at one extension and be answered at another (a transfer, a hunt group).
+    if (extension && extension !== call.agentExtension && (call.state === 'ringing' || call.state === 'answered')) {
+      call = { ...call, agentExtension: extension, agentId: store.cti.userIdByExtension(extension) };
+    }
+    call = { ...call, updatedAt: now };
+    let ignored: string | null = null;
+
+    const answer = (at: number): void => {
+      call = { ...call, state: 'answered', answeredAt: Math.max(at, call.startedAt) };
+      const agent = call.agentId ? store.getUser(call.agentId) : null;
+      const known = store.findCustomerByPhone(call.from);
+      const info = callInfoOf(call, 'answered');
+      const contact: ChannelContact = {
+        channel: 'phone',
+        customer: { phone: call.from },
+        subject: `来电 ${known?.name || call.from}`,
+        text: callMessageText(info),
+        externalMessageId: `cti:${call.callId}`,
+        receivedAt: new Date(call.answeredAt!).toISOString(),
+        source: 'cti',
+        call: info,
+      };
+      let outcome: IngestOutcome;
+      if (agent && call.agentExtension) {
+        outcome = store.ingestInbound(contact, { now, router: answeringRouter(agent, call.agentExtension) });
+        // A joined ticket that someone else had: the agent on the call takes it over.
+        if (outcome.ticket.assigneeId !== agent.id) {
+          store.assignTicket({
+            ticketId: outcome.ticketId,
+            assignee: { id: agent.id, username: agent.username, displayName: agent.displayName },
+            reason: { code: 'call_answered', byName: agent.displayName, extension: call.agentExtension },
+            now,
+          });
+        }
+      } else {
+        outcome = deps.ingest(contact);
+      }
+      call = { ...call, ticketId: outcome.ticketId, messageId: outcome.messageId };
+    };
+
+    const end = (at: number, durationSec: number | undefined): void => {
+      const answeredAt = call.answeredAt ?? at;
+      const duration = durationSec ?? Math.max(0, Math.round((at - answeredAt) / 1000));
+      call = { ...call, state: 'ended', endedAt: Math.max(at, answeredAt), durationSec: duration };
+      if (call.messageId) {
+        const info = callInfoOf(call, 'answered');
+        store.updateCallMessage(call.messageId, info, callMessageText(info), now);
+      }
+    };
+
+    const miss = (at: number): void => {
+      call = { ...call, state: 'missed', endedAt: Math.max(at, call.startedAt), durationSec: 0 };
+      const info = callInfoOf(call, 'missed');
+      const outcome = deps.ingest({
+        channel: 'phone',
+        customer: { phone: call.from },
+        subject: MISSED_CALL_SUBJECT,
+        text: callMessageText(info),
+        externalMessageId: `cti:${call.callId}`,
+        receivedAt: new Date(call.endedAt!).toISOString(),
+        source: 'cti',
+        call: info,
+        priority: 'normal',
+        followUpAt: now,
+      });
+      call = { ...call, ticketId: outcome.ticketId, messageId: outcome.messageId };
+    };
+
+    switch (event.event) {
+      case 'offered':
+      case 'ringing':
+        if (call.state !== 'ringing') ignored = `the call is already ${call.state}`;
+        break;
+      case 'answered':
+        if (call.state === 'ringing') answer(event.at);
+        else ignored = `the call is already ${call.state}`;
+        break;
+      case 'ended':
+        if (call.state === 'answered') end(event.at, event.durationSec);
+        else if (call.state === 'ringing' && (event.durationSec ?? 0) > 0) {
+          // The `answered` event never came, but the CTI measured talk time: it was answered.
+          answer(event.at - event.durationSec! * 1000);
+          end(event.at, event.durationSec);
+        } else if (call.state === 'ringing') miss(event.at);
+        else ignored = `the call is already ${call.state}`;
+        break;
+      case 'missed':
+        if (call.state === 'ringing') miss(event.at);
+        else ignored = `the call is already ${call.state}`;
+        break;
+    }
+    store.cti.saveCall(call);
+    return { call, duplicate: false, ignored };
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * The CTI part of the data-access layer: each call's state (`cti_calls`), the events already
+ * received per call (`cti_call_events`, the dedupe key) and agents' extensions. Opened by
+ * `openServerStore` on its connection, so a call's state, its ticket and its change-log
+ * entries commit together (every write joins the caller's transaction). Plain SQL, as in store.ts.
+ */
+import type Database from 'better-sqlite3';
+import type { CallState, CtiEventName } from '../../../shared/cti.js';
+
+/** One call as the server keeps it between its events. */
+export interface CtiCallRecord {
+  callId: string;
+  state: CallState;
+  from: string;
+  to: string;
+  agentExtension: string | null;
+  /** The agent at that extension when the call was first heard of; null when nobody has it. */
+  agentId: string | null;
+  ticketId: string | null;
+  /** The call's message in the ticket's timeline (it gets the duration when the call ends). */
+  messageId: string | null;
+  startedAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  durationSec: number | null;
+  updatedAt: number;
+}
+
+/** CTI reads and writes. */
+export interface CtiCallStore {
+  /** Notes that this event of this call arrived; false when it already had (a repeat: do nothing). */
+  recordEvent(callId: string, event: CtiEventName, at: number, receivedAt: number, source: string): boolean;
+  getCall(callId: string): CtiCallRecord | null;
+  /** Inserts or replaces the call's row. */
+  saveCall(call: CtiCallRecord): void;
+  /** The agent's calls still ringing or in progress, heard of since `since`, newest first. */
+  liveCallsOf(agentId: string, since: number): CtiCallRecord[];
+  /** The user whose phone has this extension. */
+  userIdByExtension(extension: string): string | null;
+  setExtension(userId: string, extension: string | null): void;
+}
+
+interface CallRow {
+  call_id: string;
+  state: CallState;
+  from_number: string;
+  to_number: string;
+  agent_extension: string | null;
+  agent_id: string | null;
+  ticket_id: string | null;
+  message_id: string | null;
+  started_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+  duration_sec: number | null;
+  updated_at: number;
+}
+
+function callFromRow(row: CallRow): CtiCallRecord {
+  return {
+    callId: row.call_id,
+    state: row.state,
+    from: row.from_number,
+    to: row.to_number,
+    agentExtension: row.agent_extension,
+    agentId: row.agent_id,
+    ticketId: row.ticket_id,
+    messageId: row.message_id,
+    startedAt: row.started_at,
+    answeredAt: row.answered_at,
+    endedAt: row.ended_at,
+    durationSec: row.duration_sec,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function createCtiCallStore(deps: { sql: (text: string) => Database.Statement }): CtiCallStore {
+  const { sql } = deps;
+  return {
+    recordEvent(callId, event, at, receivedAt, source) {
+      const inserted = sql(
+        `INSERT INTO cti_call_events (call_id, event, at, received_at, source) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (call_id, event) DO NOTHING`,
+      ).run(callId, event, at, receivedAt, source);
+      return inserted.changes === 1;
+    },
+    getCall(callId) {
+      const row = sql('SELECT * FROM cti_calls WHERE call_id = ?').get(callId) as CallRow | undefined;
+      return row ? callFromRow(row) : null;
+    },
+    saveCall(call) {
+      sql(
+        `INSERT INTO cti_calls (call_id, state, from_number, to_number, agent_extension, agent_id, ticket_id, message_id,
+           started_at, answered_at, ended_at, duration_sec, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (call_id) DO UPDATE SET state = excluded.state, from_number = excluded.from_number, to_number = excluded.to_number,
+           agent_extension = excluded.agent_extension, agent_id = excluded.agent_id, ticket_id = excluded.ticket_id,
+           message_id = excluded.message_id, started_at = excluded.started_at, answered_at = excluded.answered_at,
+           ended_at = excluded.ended_at, duration_sec = excluded.duration_sec, updated_at = excluded.updated_at`,
+      ).run(
+        call.callId,
+        call.state,
+        call.from,
+        call.to,
+        call.agentExtension,
+        call.agentId,
+        call.ticketId,
+        call.messageId,
+        call.startedAt,
+        call.answeredAt,
+        call.endedAt,
+        call.durationSec,
+        call.updatedAt,
+      );
+    },
+    liveCallsOf(agentId, since) {
+      const rows = sql(
+        `SELECT * FROM cti_calls WHERE agent_id = ? AND state IN ('ringing', 'answered') AND updated_at >= ?
+         ORDER BY updated_at DESC, call_id LIMIT 20`,
+      ).all(agentId, since) as CallRow[];
+      return rows.map(callFromRow);
+    },
+    userIdByExtension(extension) {
+      const row = sql('SELECT id FROM users WHERE extension = ?').get(extension) as { id: string } | undefined;
+      return row?.id ?? null;
+    },
+    setExtension(userId, extension) {
+      sql('UPDATE users SET extension = ? WHERE id = ?').run(extension, userId);
+    },
+  };
+}

@@ -1,0 +1,266 @@
+/**
+ * The email channel against a real Dovecot (IMAP + LMTP) started for this file: mail
+ * delivered over LMTP is picked up by the IMAP poller (waiting mail at start, new mail
+ * through IDLE, again after the connection is cut) and flagged \Seen only once stored;
+ * an agent's reply leaves through the sender into the customer's mailbox with our
+ * threading headers, and the customer's answer to it comes back into the same ticket.
+ */
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { seedTestOrganisation, startTestServer, type TestServer } from '../../testHarness.js';
+import { emailChannel } from './emailChannel.js';
+import { REFUSED_KEYWORD } from './imapPoller.js';
+import { parseMail } from './parseMail.js';
+import { startTestDovecot, type TestDovecot } from './testDovecot.js';
+import { buildMail, sendWithNodemailer, type TestMailSpec } from './testMail.js';
+
+const SUPPORT = { address: 'support@demo.local', password: '客服-imap-pw' };
+const ZHANG = { address: 'zhangwei@example.cn', password: 'zw-pw' };
+const WAIT = { timeout: 15_000, interval: 50 };
+
+let dovecot: TestDovecot;
+let server: TestServer;
+
+async function deliver(to: string, spec: Omit<TestMailSpec, 'to'>): Promise<void> {
+  const sent = await sendWithNodemailer(dovecot.lmtpPort, buildMail({ ...spec, to }), { from: spec.from, to }, { lmtp: true });
+  if (!sent.ok) throw new Error(`LMTP delivery to ${to} failed: ${sent.response}\n${dovecot.log()}`);
+}
+
+async function withMailbox<T>(user: { address: string; password: string }, use: (client: ImapFlow) => Promise<T>): Promise<T> {
+  const client = new ImapFlow({ host: dovecot.host, port: dovecot.imapPort, secure: false, auth: { user: user.address, pass: user.password }, logger: false });
+  await client.connect();
+  try {
+    await client.mailboxOpen('INBOX');
+    return await use(client);
+  } finally {
+    await client.logout();
+  }
+}
+
+async function flagsOf(user: { address: string; password: string }): Promise<Map<string, string[]>> {
+  return withMailbox(user, async (client) => {
+    const flags = new Map<string, string[]>();
+    for (const message of await client.fetchAll('1:*', { envelope: true, flags: true })) flags.set(message.envelope?.messageId ?? '', [...(message.flags ?? [])].sort());
+    return flags;
+  });
+}
+
+function ticketOf(messageId: string): string | null {
+  return server.store.findTicketByExternalMessageIds('email', [messageId]);
+}
+
+function startServer(options: { dataDir?: string } = {}): Promise<TestServer> {
+  return startTestServer({
+    ...options,
+    deliveryRetryDelayMs: 20,
+    channels: [
+      emailChannel({
+        addresses: [SUPPORT.address],
+        maxMailBytes: 1024 * 1024,
+        maxAttachmentBytes: 64 * 1024,
+        imap: { host: dovecot.host, port: dovecot.imapPort, secure: false, user: SUPPORT.address, password: SUPPORT.password, mailbox: 'INBOX', reconnectDelayMs: 50 },
+        smtpOut: { host: dovecot.host, port: dovecot.lmtpPort, secure: false, lmtp: true, from: SUPPORT.address, fromName: '客服中心' },
+      }),
+    ],
+  });
+}
+
+const waiting = { from: ZHANG.address, fromName: '张伟', subject: '订单物流查询延迟', text: '我的订单E20241108001三天没有物流更新了。', messageId: '<waiting.1@example.cn>' };
+
+beforeAll(async () => {
+  dovecot = await startTestDovecot([SUPPORT, ZHANG]);
+  // Mail that arrived while the server was down is fetched when it starts.
+  await deliver(SUPPORT.address, waiting);
+  server = await startServer();
+  seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['email'] }]);
+});
+afterAll(async () => {
+  await server?.stop();
+  await dovecot?.stop();
+});
+
+describe('email channel with Dovecot', () => {
+  it('fetches waiting mail at start and flags it \\Seen once stored', async () => {
+    await vi.waitFor(() => expect(ticketOf(waiting.messageId)).not.toBeNull(), WAIT);
+    const bundle = server.store.getTicketBundle(ticketOf(waiting.messageId)!)!;
+    expect(bundle.ticket.subject).toBe('订单物流查询延迟');
+    expect(bundle.messages[0]).toMatchObject({ source: 'email', text: waiting.text, authorName: '张伟' });
+    await vi.waitFor(async () => expect((await flagsOf(SUPPORT)).get(waiting.messageId)).toEqual(['\\Seen']), WAIT);
+  });
+
+  it('picks up new mail through IDLE, GBK included, and again after the connection is cut', async () => {
+    await vi.waitFor(() => expect(server.logLines.some((line) => line.includes('waiting in IDLE'))).toBe(true), WAIT);
+    await deliver(SUPPORT.address, { from: 'li.na@example.cn', fromName: '李娜', charset: 'gbk', subject: '发票抬头修改', text: '请把发票抬头改为上海某某贸易有限公司。', messageId: '<idle.1@example.cn>' });
+    await vi.waitFor(() => expect(ticketOf('<idle.1@example.cn>')).not.toBeNull(), WAIT);
+    expect(server.store.getTicketBundle(ticketOf('<idle.1@example.cn>')!)!).toMatchObject({
+      ticket: { subject: '发票抬头修改' },
+      customer: { name: '李娜', email: 'li.na@example.cn' },
+    });
+
+    dovecot.kick(SUPPORT.address);
+    await vi.waitFor(() => expect(server.logLines.some((line) => line.includes('reconnecting in'))).toBe(true), WAIT);
+    await deliver(SUPPORT.address, { from: 'li.na@example.cn', fromName: '李娜', subject: '退货地址', text: '退货寄到哪里？', messageId: '<after-kick.1@example.cn>' });
+    await vi.waitFor(() => expect(ticketOf('<after-kick.1@example.cn>')).not.toBeNull(), WAIT);
+  });
+
+  it('drops an auto-reply from the mailbox (flagged \\Seen, no ticket)', async () => {
+    await deliver(SUPPORT.address, { from: 'wang@example.cn', subject: '自动回复：我正在休假', text: '11月11日回来', messageId: '<ooo.1@example.cn>', headers: ['Auto-Submitted: auto-replied'] });
+    await vi.waitFor(async () => expect((await flagsOf(SUPPORT)).get('<ooo.1@example.cn>')).toEqual(['\\Seen']), WAIT);
+    expect(ticketOf('<ooo.1@example.cn>')).toBeNull();
+    expect(server.logLines.some((line) => line.includes('dropped automatic mail wang@example.cn <ooo.1@example.cn> (Auto-Submitted: auto-replied)'))).toBe(true);
+  });
+
+  it('flags malformed mail $OmniDeskRefused and stores nothing', async () => {
+    const before = server.store.changeLogBounds().maxSeq;
+    const raw = Buffer.from('From: broken@example.cn\r\nMessage-ID: <broken.1@example.cn>\r\nContent-Type: multipart/mixed; boundary="gone"\r\n\r\nno parts at all\r\n');
+    const sent = await sendWithNodemailer(dovecot.lmtpPort, raw, { from: 'broken@example.cn', to: SUPPORT.address }, { lmtp: true });
+    expect(sent.ok).toBe(true);
+    await vi.waitFor(async () => expect((await flagsOf(SUPPORT)).get('<broken.1@example.cn>')).toEqual([REFUSED_KEYWORD, '\\Seen'].sort()), WAIT);
+    expect(server.store.changeLogBounds().maxSeq).toBe(before);
+    expect(server.logLines.some((line) => line.startsWith('email(imap): refused a mail') && line.includes('never contains its boundary'))).toBe(true);
+  });
+
+  it('keeps a mail whose attachment is over the limit, without that file and with a note; refuses a mail over the size limit', async () => {
+    const photo = Buffer.alloc(2000, 3);
+    await deliver(SUPPORT.address, {
+      from: 'li.na@example.cn',
+      fromName: '李娜',
+      subject: '安装问题',
+      text: '安装视频和照片见附件。',
+      messageId: '<big-attachment.1@example.cn>',
+      attachments: [
+        { fileName: '安装视频.mp4', contentType: 'video/mp4', data: Buffer.alloc(100 * 1024, 1) },
+        { fileName: '照片.jpg', contentType: 'image/jpeg', data: photo },
+      ],
+    });
+    await vi.waitFor(() => expect(ticketOf('<big-attachment.1@example.cn>')).not.toBeNull(), WAIT);
+    const message = server.store.getTicketBundle(ticketOf('<big-attachment.1@example.cn>')!)!.messages.find((stored) => stored.externalMessageId === '<big-attachment.1@example.cn>')!;
+    expect(message.attachments.map((file) => `${file.fileName}:${file.size}`)).toEqual(['照片.jpg:2000']);
+    expect(message.text).toBe('安装视频和照片见附件。\n\n[附件 安装视频.mp4 超过 0.1 MB 未保存 / attachment over the size limit, not stored]');
+
+    const before = server.store.changeLogBounds().maxSeq;
+    await deliver(SUPPORT.address, {
+      from: 'li.na@example.cn',
+      subject: '更大的视频',
+      text: '见附件',
+      messageId: '<too-big.1@example.cn>',
+      attachments: [{ fileName: '录像.mp4', contentType: 'video/mp4', data: Buffer.alloc(1024 * 1024, 2) }],
+    });
+    await vi.waitFor(async () => expect((await flagsOf(SUPPORT)).get('<too-big.1@example.cn>')).toEqual([REFUSED_KEYWORD, '\\Seen'].sort()), WAIT);
+    expect(server.store.changeLogBounds().maxSeq).toBe(before);
+    expect(server.logLines.some((line) => /refused uid \d+ of \d+ bytes \(limit 1048576\)/.test(line))).toBe(true);
+  });
+
+  it('sends an agent reply into the customer mailbox with our threading headers, and threads the answer back', async () => {
+    const ticketId = ticketOf(waiting.messageId)!;
+    const agent = server.store.getUser('agent_wang')!;
+    const replyId = randomUUID();
+    const result = server.store.applyMutation(
+      agent,
+      'client-1',
+      { mutationId: randomUUID(), kind: 'reply', ticketId, messageId: replyId, text: '您好，已为您联系快递公司，预计明天送达。', createdAt: server.clock.now() },
+      server.clock.now(),
+    );
+    expect(result.ok).toBe(true);
+    const ourMessageId = `<${ticketId}.${replyId}@demo.local>`;
+    await vi.waitFor(() => expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('sent'), WAIT);
+    expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)!.externalMessageId).toBe(ourMessageId);
+
+    const received = await withMailbox(ZHANG, async (client) => {
+      const [message] = await client.fetchAll('1:*', { source: true });
+      return parseMail(message!.source!);
+    });
+    expect(received).toMatchObject({
+      messageId: ourMessageId,
+      inReplyTo: [waiting.messageId],
+      references: [waiting.messageId],
+      subject: `Re: 订单物流查询延迟 [${ticketId}]`,
+      from: { name: '客服中心', address: SUPPORT.address },
+    });
+    expect(received.text.trim()).toBe('您好，已为您联系快递公司，预计明天送达。');
+    expect(received.headers.get('x-omnidesk-ticket')).toEqual([ticketId]);
+
+    // The customer answers from their client a minute later: In-Reply-To our id, the quote below.
+    server.clock.advance(60_000);
+    await deliver(SUPPORT.address, {
+      from: ZHANG.address,
+      fromName: '张伟',
+      subject: `回复：${received.subject}`,
+      text: '好的，谢谢！\n\n-----原始邮件-----\n发件人: 客服中心 <support@demo.local>\n发送时间: 2024年11月8日 10:05\n\n您好，已为您联系快递公司，预计明天送达。',
+      messageId: '<answer.1@example.cn>',
+      inReplyTo: ourMessageId,
+      references: [waiting.messageId, ourMessageId],
+    });
+    await vi.waitFor(() => expect(ticketOf('<answer.1@example.cn>')).toBe(ticketId), WAIT);
+    const messages = server.store.getTicketBundle(ticketId)!.messages;
+    expect(messages.map((message) => `${message.direction}:${message.text}`)).toEqual([
+      `inbound:${waiting.text}`,
+      'outbound:您好，已为您联系快递公司，预计明天送达。',
+      'inbound:好的，谢谢！',
+    ]);
+    expect(server.logLines.some((line) => line.includes(`<answer.1@example.cn> → ${ticketId} (joined via in-reply-to)`))).toBe(true);
+  });
+
+  it('fails a reply at once when the mail server refuses the recipient (5xx), with its words', async () => {
+    await deliver(SUPPORT.address, { from: 'ghost@example.cn', subject: '会员积分', text: '积分没到账', messageId: '<ghost.1@example.cn>' });
+    await vi.waitFor(() => expect(ticketOf('<ghost.1@example.cn>')).not.toBeNull(), WAIT);
+    const ticketId = ticketOf('<ghost.1@example.cn>')!;
+    const replyId = randomUUID();
+    server.store.applyMutation(
+      server.store.getUser('agent_wang')!,
+      'client-1',
+      { mutationId: randomUUID(), kind: 'reply', ticketId, messageId: replyId, text: '积分已补发', createdAt: server.clock.now() },
+      server.clock.now(),
+    );
+    await vi.waitFor(() => expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('failed'), WAIT);
+    expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)!.deliveryError).toMatch(/^邮件服务器拒收 \/ refused by the mail server: 550 .*ghost@example\.cn/);
+    expect(server.logLines.some((line) => line.includes(`${replyId} on ${ticketId} failed via email after 1 attempt(s)`))).toBe(true);
+  });
+
+  it('after a restart, mail flagged unseen again is a duplicate: dropped, flagged \\Seen again', async () => {
+    const dataDir = server.dataDir;
+    await server.server.close();
+    await withMailbox(SUPPORT, (client) => client.messageFlagsRemove('1:*', ['\\Seen']));
+    server = await startServer({ dataDir });
+    await vi.waitFor(async () => expect([...(await flagsOf(SUPPORT)).values()].every((flags) => flags.includes('\\Seen'))).toBe(true), WAIT);
+    expect(server.logLines.filter((line) => line.startsWith('email(imap') && line.includes('duplicate')).length).toBeGreaterThanOrEqual(6);
+    expect(server.store.getTicketBundle(ticketOf(waiting.messageId)!)!.messages.filter((message) => message.direction === 'inbound')).toHaveLength(2);
+  });
+});
+
+describe('email sender when the mail server is unreachable', () => {
+  it('retries (connection refused is not permanent) and marks the reply failed after the last attempt', async () => {
+    // A port that was free a moment ago and that nothing listens on now.
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const offline = await startTestServer({
+      deliveryRetryDelayMs: 5,
+      channels: [emailChannel({ addresses: [SUPPORT.address], smtpOut: { host: '127.0.0.1', port: closedPort, secure: false, from: SUPPORT.address } })],
+    });
+    try {
+      seedTestOrganisation(offline.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['email'] }]);
+      const { ticketId } = offline.store.ingestInbound(
+        { channel: 'email', source: 'email', customer: { name: '张伟', email: ZHANG.address }, subject: '订单物流查询延迟', text: '还没到', externalMessageId: '<x@example.cn>' },
+        { now: offline.clock.now() },
+      );
+      const replyId = randomUUID();
+      offline.store.applyMutation(
+        offline.store.getUser('agent_wang')!,
+        'client-1',
+        { mutationId: randomUUID(), kind: 'reply', ticketId, messageId: replyId, text: '正在处理', createdAt: offline.clock.now() },
+        offline.clock.now(),
+      );
+      await vi.waitFor(() => expect(offline.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('failed'), WAIT);
+      expect(offline.logLines.filter((line) => line.includes(`${replyId} via email attempt`) && line.includes('ECONNREFUSED'))).toHaveLength(3);
+      expect(offline.logLines.some((line) => line.includes(`${replyId} on ${ticketId} failed via email after 4 attempt(s)`))).toBe(true);
+    } finally {
+      await offline.stop();
+    }
+  });
+});

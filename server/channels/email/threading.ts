@@ -1,0 +1,78 @@
+/**
+ * Which ticket an inbound mail belongs to. Our outbound Message-IDs carry the ticket id
+ * (`<GD20241108001.<message uuid>@<domain>>`) and our subjects a `[GD…]` tag, so a reply
+ * finds its ticket from In-Reply-To, then References (newest first), then the subject tag.
+ * Ids of the customer's own earlier mails are looked up among the stored messages.
+ */
+import type { ServerStore } from '../../store.js';
+import type { InboundMail } from './parseMail.js';
+
+const TICKET_ID = 'GD\\d{11,}';
+const SUBJECT_TAG = new RegExp(`\\[(${TICKET_ID})\\]`);
+const REPLY_PREFIX = /^\s*((re|fw|fwd|aw|sv|回复|回覆|答复|转发|轉寄)\s*[:：]\s*)+/i;
+
+/** The Message-ID of one of our outbound mails. */
+export function outboundMessageId(ticketId: string, messageId: string, domain: string): string {
+  return `<${ticketId}.${messageId}@${domain}>`;
+}
+
+/** The ticket id inside one of our own Message-IDs; null for anybody else's. */
+export function ticketIdFromOwnMessageId(messageId: string, domain: string): string | null {
+  const match = new RegExp(`^<(${TICKET_ID})\\.[^@<>]+@([^<>]+)>$`).exec(messageId.trim());
+  return match && match[2]!.toLowerCase() === domain.toLowerCase() ? match[1]! : null;
+}
+
+/** True when a Message-ID was made by us (our domain). */
+export function isOwnMessageId(messageId: string, domain: string): boolean {
+  return ticketIdFromOwnMessageId(messageId, domain) !== null;
+}
+
+export function ticketIdFromSubject(subject: string): string | null {
+  return SUBJECT_TAG.exec(subject)?.[1] ?? null;
+}
+
+/** `Re: <subject> [GD…]`, without piling up prefixes or tags from earlier rounds. */
+export function replySubject(ticketSubject: string, ticketId: string): string {
+  const bare = ticketSubject.replace(new RegExp(`\\s*\\[${TICKET_ID}\\]\\s*`, 'g'), ' ').replace(REPLY_PREFIX, '').trim();
+  return `Re: ${bare} [${ticketId}]`;
+}
+
+/** The subject without reply prefixes and our tag: what a ticket opened by this mail is called. */
+export function ticketSubjectOf(subject: string): string {
+  return subject.replace(new RegExp(`\\s*\\[${TICKET_ID}\\]\\s*`, 'g'), ' ').replace(REPLY_PREFIX, '').trim();
+}
+
+export interface ThreadMatch {
+  ticketId: string;
+  via: 'in-reply-to' | 'references' | 'subject';
+}
+
+/**
+ * The ticket this mail answers, or null for a new conversation. A subject tag alone counts
+ * only when the ticket's customer has the sender's address: anyone can type a tag, but
+ * only a participant has the Message-IDs.
+ */
+export function findThread(mail: InboundMail, store: ServerStore, domain: string): ThreadMatch | null {
+  const byIds = (ids: readonly string[]): string | null => {
+    for (const id of ids) {
+      const own = ticketIdFromOwnMessageId(id, domain);
+      if (own && store.getTicket(own)) return own;
+      const stored = store.findTicketByExternalMessageIds('email', [id]);
+      if (stored) return stored;
+    }
+    return null;
+  };
+  const replied = byIds(mail.inReplyTo);
+  if (replied) return { ticketId: replied, via: 'in-reply-to' };
+  const referenced = byIds([...mail.references].reverse());
+  if (referenced) return { ticketId: referenced, via: 'references' };
+  const tagged = ticketIdFromSubject(mail.subject);
+  if (tagged) {
+    const ticket = store.getTicket(tagged);
+    const customer = ticket ? store.getCustomer(ticket.customerId) : null;
+    const sender = mail.from.address.toLowerCase();
+    const known = customer ? [customer.email, ...customer.identities.filter((identity) => identity.kind === 'email').map((identity) => identity.value)] : [];
+    if (known.some((address) => address?.toLowerCase() === sender)) return { ticketId: tagged, via: 'subject' };
+  }
+  return null;
+}

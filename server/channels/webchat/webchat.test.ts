@@ -1,0 +1,346 @@
+/**
+ * The web chat channel on the real server with real socket.io clients: a visitor's widget
+ * on `/webchat`, agents on the sync namespace. Identity (anonymous and HMAC-verified),
+ * refusals, dedupe of resends, typing both ways, the read watermark, live reply delivery,
+ * history for a returning visitor, email continuation, the offline form and bad input.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Ack, ClientToServerEvents, PushResult, ServerToClientEvents } from '../../../shared/sync.js';
+import type { ChatReadEvent, ChatTypingEvent, WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../../../shared/webchat.js';
+import { login, seedTestOrganisation, startTestServer, type TestServer } from '../../testHarness.js';
+import type { QueuedDelivery } from '../../store.js';
+import type { ChannelFactory } from '../channel.js';
+import { createWebchatChannel, parseWebchatSites, signWebchatUser } from './webchat.js';
+
+type AgentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type VisitorSocket = Socket;
+
+const SECRET = 'demo-chat-secret';
+let t: TestServer;
+const sockets: Socket[] = [];
+let emailed: QueuedDelivery[] = [];
+
+/** A stand-in for the email channel's sender, recording what web chat hands it (the email channel has its own tests). */
+const emailPeer: ChannelFactory = () => ({ name: 'email-peer', senders: { email: { send: async (delivery) => (emailed.push(delivery), { externalMessageId: `<${delivery.message.id}@mail.test>` }) } } });
+
+async function start(withEmail = false): Promise<void> {
+  emailed = [];
+  t = await startTestServer({
+    tokenTtlMs: 60 * 60 * 1000,
+    routing: { autoAccept: true },
+    channels: [createWebchatChannel({ sites: new Map([['demo', SECRET]]) }), ...(withEmail ? [emailPeer] : [])],
+  });
+  seedTestOrganisation(t.store, [
+    { username: 'agent1', displayName: '王芳', channels: ['chat', 'email'] },
+    { username: 'agent2', displayName: '张强', channels: ['phone'] },
+  ]);
+}
+
+beforeEach(() => start());
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+  await t.stop();
+});
+
+function visitorAuth(visitorId: string, identity?: Record<string, string>): Record<string, unknown> {
+  return { site: 'demo', visitorId, ...(identity ? { identity } : {}) };
+}
+
+function openVisitor(auth: Record<string, unknown>): VisitorSocket {
+  const socket = connect(`${t.url}/webchat`, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  sockets.push(socket);
+  return socket;
+}
+
+async function visitor(auth: Record<string, unknown>): Promise<{ socket: VisitorSocket; welcome: WebchatWelcome }> {
+  const socket = openVisitor(auth);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  const welcome = await call<WebchatWelcome>(socket, 'webchat:hello', {});
+  return { socket, welcome };
+}
+
+async function refusedWith(auth: Record<string, unknown>): Promise<{ message: string; code: string }> {
+  const socket = openVisitor(auth);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => reject(new Error('connected but should have been refused')));
+    socket.once('connect_error', (error: Error & { data?: { code: string } }) => resolve({ message: error.message, code: error.data?.code ?? '' }));
+  });
+}
+
+async function ask<T>(socket: Socket, event: string, payload: unknown): Promise<WebchatAck<T>> {
+  return (await socket.timeout(5_000).emitWithAck(event, payload)) as WebchatAck<T>;
+}
+
+async function call<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
+  const response = await ask<T>(socket, event, payload);
+  if (!response.ok) throw new Error(`${event} refused: ${response.error.code} ${response.error.message}`);
+  return response.result;
+}
+
+async function agent(username: string): Promise<{ socket: AgentSocket; typing: ChatTypingEvent[]; reads: ChatReadEvent[] }> {
+  const { token } = await login(t.url, username);
+  const socket: AgentSocket = connect(t.url, { auth: { token, clientId: `desk-${username}` }, transports: ['websocket'], reconnection: false, forceNew: true });
+  sockets.push(socket);
+  const typing: ChatTypingEvent[] = [];
+  const reads: ChatReadEvent[] = [];
+  socket.on('chat:typing', (event) => typing.push(event));
+  socket.on('chat:read', (event) => reads.push(event));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return { socket, typing, reads };
+}
+
+function nextEvent<T>(socket: Socket, event: string): Promise<T> {
+  return new Promise((resolve) => socket.once(event, (payload: T) => resolve(payload)));
+}
+
+async function reply(socket: AgentSocket, ticketId: string, messageId: string, text: string): Promise<void> {
+  const ack = (await socket.timeout(5_000).emitWithAck('sync:push', {
+    mutations: [{ mutationId: `mut-${messageId}`, kind: 'reply', ticketId, messageId, text, createdAt: t.clock.now() }],
+  })) as Ack<PushResult>;
+  expect(ack.ok && ack.result.results[0]!.ok).toBe(true);
+}
+
+/** The visitor closes the page mid-sentence: once the agent hears the typing stop, the server has seen them go. */
+async function leaveWhileTyping(socket: VisitorSocket, typing: ChatTypingEvent[], ticketId: string): Promise<void> {
+  socket.emit('webchat:typing', { typing: true });
+  await vi.waitFor(() => expect(typing.at(-1)).toMatchObject({ ticketId, typing: true }));
+  socket.disconnect();
+  await vi.waitFor(() => expect(typing.at(-1)).toMatchObject({ ticketId, typing: false }));
+}
+
+function deliveryOf(ticketId: string, messageId: string): string | undefined {
+  return t.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)?.deliveryStatus;
+}
+
+describe('the widget files', () => {
+  it('serves the widget script, the socket.io client and the chat page of a configured site', async () => {
+    const widget = await fetch(`${t.url}/chat/widget.js`);
+    expect(widget.status).toBe(200);
+    expect(widget.headers.get('content-type')).toContain('javascript');
+    expect(await widget.text()).toContain("'webchat:send'");
+
+    const client = await fetch(`${t.url}/chat/socket.io.min.js`);
+    expect(client.status).toBe(200);
+    expect((await client.text()).length).toBeGreaterThan(10_000);
+
+    const page = await fetch(`${t.url}/chat/?site=demo&userId=u1001&signature=${'a'.repeat(64)}&name=${encodeURIComponent('张伟<b>')}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('<script src="/chat/widget.js" data-site="demo" data-mode="page" data-user-id="u1001"');
+    expect(html).toContain('data-user-name="张伟&lt;b&gt;"');
+
+    const redirect = await fetch(`${t.url}/chat?site=demo`, { redirect: 'manual' });
+    expect(redirect.status).toBe(308);
+    expect(redirect.headers.get('location')).toBe('/chat/?site=demo');
+
+    const unknown = await fetch(`${t.url}/chat/?site=nosuch`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain('此网站未开通在线客服');
+    expect(t.logLines.some((line) => line.includes('page asked for unknown site "nosuch"'))).toBe(true);
+  });
+
+  it('reads WEBCHAT_SITES and refuses a malformed one with the reason', () => {
+    expect([...parseWebchatSites('demo:demo-chat-secret, shop_2:another-secret')]).toEqual([
+      ['demo', 'demo-chat-secret'],
+      ['shop_2', 'another-secret'],
+    ]);
+    expect(() => parseWebchatSites('demo')).toThrow(/at least 8 characters/);
+    expect(() => parseWebchatSites('bad site:secret-123')).toThrow(/not a site name/);
+    expect(() => parseWebchatSites('a:secret-123,a:secret-456')).toThrow(/given twice/);
+  });
+});
+
+describe('visitor identity', () => {
+  it('an anonymous visitor opens a chat ticket under webchat:<site>:<visitorId>; a resend is not stored twice', async () => {
+    const { socket, welcome } = await visitor(visitorAuth('visitor-abcdef-123456'));
+    expect(welcome).toMatchObject({ history: [], agentsAvailable: false, verified: false, name: null, email: null });
+
+    const first = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-0001', text: '你好，我想查询订单' });
+    expect(first.duplicate).toBe(false);
+    const again = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-0001', text: '你好，我想查询订单' });
+    expect(again).toEqual({ ...first, duplicate: true });
+
+    const bundle = t.store.getTicketBundle(first.ticketId)!;
+    expect(bundle.ticket.channel).toBe('chat');
+    expect(bundle.customer).toMatchObject({ socialId: 'webchat:demo:visitor-abcdef-123456', name: '访客 visito' });
+    expect(bundle.messages).toHaveLength(1);
+    expect(bundle.messages[0]).toMatchObject({
+      text: '你好，我想查询订单',
+      source: 'webchat:demo',
+      externalMessageId: 'webchat:demo:visitor-abcdef-123456#cmsg-0001',
+      direction: 'inbound',
+    });
+    expect(t.logLines.some((line) => line.includes('repeat of webchat:demo:visitor-abcdef-123456#cmsg-0001'))).toBe(true);
+  });
+
+  it('a verified visitor is matched to the customer with the same email', async () => {
+    const known = t.store.ingestInbound(
+      { channel: 'email', customer: { name: '张伟', email: 'zhang.wei@example.cn' }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新了' },
+      { now: t.clock.now() },
+    );
+    const identity = { userId: 'u1001', name: '张伟', email: 'Zhang.Wei@example.cn', signature: signWebchatUser(SECRET, 'u1001') };
+    const { socket, welcome } = await visitor(visitorAuth('visitor-verified-0001', identity));
+    expect(welcome).toMatchObject({ verified: true, name: '张伟', email: 'Zhang.Wei@example.cn' });
+
+    const sent = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-verified-1', text: '物流还是没有更新' });
+    const bundle = t.store.getTicketBundle(sent.ticketId)!;
+    expect(bundle.customer.id).toBe(t.store.getTicket(known.ticketId)!.customerId);
+    expect(bundle.messages[0]!.externalMessageId).toBe('webchat:demo:user:u1001#cmsg-verified-1');
+    expect(bundle.customer.identities ?? []).toEqual(expect.arrayContaining([{ kind: 'social', value: 'webchat:demo:user:u1001' }]));
+  });
+
+  it('refuses a bad signature, an unknown site and a malformed handshake, with a log line each and nothing stored', async () => {
+    const forged = await refusedWith(visitorAuth('visitor-forged-0001', { userId: 'u1001', signature: signWebchatUser('wrong-secret', 'u1001') }));
+    expect(forged.code).toBe('invalid_signature');
+    expect(forged.message).toContain('could not be verified');
+    expect(t.logLines.some((line) => line.includes('refused visitor u1001 of site demo') && line.includes('signature does not match'))).toBe(true);
+
+    const unknown = await refusedWith({ site: 'nosuch', visitorId: 'visitor-unknown-0001' });
+    expect(unknown).toEqual({ code: 'unknown_site', message: 'Web chat is not set up for site "nosuch".' });
+
+    const malformed = await refusedWith({ site: 'demo', visitorId: 'short' });
+    expect(malformed.code).toBe('invalid_request');
+    expect(malformed.message).toContain('visitorId');
+    expect(t.logLines.filter((line) => line.startsWith('webchat: refused')).length).toBeGreaterThanOrEqual(3);
+    expect(t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:', 10)).toEqual([]);
+  });
+});
+
+describe('live chat between a visitor and an agent', () => {
+  it('typing both ways, the reply in real time, the read watermark (also for an agent who connects later)', async () => {
+    const desk = await agent('agent1');
+    const { socket, welcome } = await visitor(visitorAuth('visitor-live-000001'));
+    expect(welcome.agentsAvailable).toBe(true);
+    const sent = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-live-1', text: '你好，我想查询订单' });
+    expect(t.store.getTicket(sent.ticketId)!.assigneeId).toBe('agent1');
+
+    socket.emit('webchat:typing', { typing: true });
+    await vi.waitFor(() => expect(desk.typing).toContainEqual(expect.objectContaining({ ticketId: sent.ticketId, typing: true })));
+    socket.emit('webchat:typing', { typing: false });
+    await vi.waitFor(() => expect(desk.typing.at(-1)).toMatchObject({ ticketId: sent.ticketId, typing: false }));
+    // A phone-only agent does not see the chat ticket, so hears none of it.
+    const phoneAgent = await agent('agent2');
+    socket.emit('webchat:typing', { typing: true });
+    await vi.waitFor(() => expect(desk.typing.at(-1)).toMatchObject({ typing: true }));
+    expect(phoneAgent.typing).toEqual([]);
+
+    const agentTyping = nextEvent<{ typing: boolean; agentName: string }>(socket, 'webchat:typing');
+    desk.socket.emit('chat:typing', { ticketId: sent.ticketId, typing: true });
+    expect(await agentTyping).toEqual({ typing: true, agentName: '王芳' });
+
+    const arrived = nextEvent<WebchatMessage>(socket, 'webchat:message');
+    await reply(desk.socket, sent.ticketId, 'reply-live-0001', '您好，请提供一下订单号，我帮您查询。');
+    expect(await arrived).toMatchObject({ id: 'reply-live-0001', ticketId: sent.ticketId, from: 'agent', authorName: '王芳', text: '您好，请提供一下订单号，我帮您查询。' });
+    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-live-0001')).toBe('sent'));
+
+    await call(socket, 'webchat:read', { ticketId: sent.ticketId, messageId: 'reply-live-0001' });
+    await vi.waitFor(() => expect(desk.reads).toEqual([expect.objectContaining({ ticketId: sent.ticketId, messageId: 'reply-live-0001' })]));
+    // Reading an older message again does not move the mark back or repeat it.
+    await call(socket, 'webchat:read', { ticketId: sent.ticketId, messageId: 'reply-live-0001' });
+    const later = await agent('agent1');
+    await vi.waitFor(() => expect(later.reads).toEqual([expect.objectContaining({ messageId: 'reply-live-0001' })]));
+    expect(desk.reads).toHaveLength(1);
+    expect(phoneAgent.reads).toEqual([]);
+  });
+
+  it('a reply to a visitor who is away waits in the history they get when they come back', async () => {
+    const desk = await agent('agent1');
+    const first = await visitor(visitorAuth('visitor-returns-0001'));
+    const sent = await call<WebchatSent>(first.socket, 'webchat:send', { clientMessageId: 'cmsg-away-1', text: '请问退货地址是哪里？' });
+    await leaveWhileTyping(first.socket, desk.typing, sent.ticketId);
+
+    await reply(desk.socket, sent.ticketId, 'reply-away-0001', '退货地址：上海市浦东新区张江路 88 号。');
+    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-away-0001')).toBe('sent'));
+
+    const back = await visitor(visitorAuth('visitor-returns-0001'));
+    expect(back.welcome.history.map((m) => [m.from, m.text, m.clientMessageId])).toEqual([
+      ['visitor', '请问退货地址是哪里？', 'cmsg-away-1'],
+      ['agent', '退货地址：上海市浦东新区张江路 88 号。', null],
+    ]);
+    // Another visitor cannot read it, nor mark it read.
+    const stranger = await visitor(visitorAuth('visitor-stranger-001'));
+    expect(stranger.welcome.history).toEqual([]);
+    const refused = await ask(stranger.socket, 'webchat:read', { ticketId: sent.ticketId, messageId: 'reply-away-0001' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(desk.reads).toEqual([]);
+  });
+
+  it('bad input is refused with a clear error and a log line, and stores nothing', async () => {
+    const { socket } = await visitor(visitorAuth('visitor-badinput-01'));
+    const empty = await ask(socket, 'webchat:send', { clientMessageId: 'cmsg-bad-01', text: '   ' });
+    expect(empty).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(!empty.ok && empty.error.message).toContain('text: must not be empty');
+    const long = await ask(socket, 'webchat:send', { clientMessageId: 'cmsg-bad-02', text: '长'.repeat(5001) });
+    expect(!long.ok && long.error.message).toContain('at most 5000');
+    const extra = await ask(socket, 'webchat:send', { clientMessageId: 'cmsg-bad-03', text: '你好', ticketId: 'GD20241108001' });
+    expect(extra.ok).toBe(false);
+    const badEmail = await ask(socket, 'webchat:offline', { clientMessageId: 'cmsg-bad-04', name: '李娜', email: 'not-an-email', text: '请联系我' });
+    expect(!badEmail.ok && badEmail.error.message).toContain('email');
+    socket.emit('webchat:typing', { typing: 'yes' });
+    await vi.waitFor(() => expect(t.logLines.some((line) => line.includes('refused webchat:typing from webchat:demo:visitor-badinput-01'))).toBe(true));
+    expect(t.logLines.filter((line) => line.includes('refused webchat:send from webchat:demo:visitor-badinput-01'))).toHaveLength(3);
+    expect(t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:', 10)).toEqual([]);
+
+    const desk = await agent('agent1');
+    desk.socket.emit('chat:typing', { ticketId: 'GD20241108999', typing: true });
+    await vi.waitFor(() => expect(t.logLines.some((line) => line.includes('refused chat:typing from agent1: no ticket GD20241108999'))).toBe(true));
+  });
+});
+
+describe('nobody available: the offline form, then email', () => {
+  it('creates an email ticket from the offline form, and the widget learns when an agent comes online', async () => {
+    const { socket, welcome } = await visitor(visitorAuth('visitor-offline-0001'));
+    expect(welcome.agentsAvailable).toBe(false);
+    const sent = await call<WebchatSent>(socket, 'webchat:offline', {
+      clientMessageId: 'cmsg-offline-1',
+      name: '李娜',
+      email: 'li.na@example.cn',
+      text: '我想开具发票，订单号 DD20241102113，请邮件回复。',
+    });
+    const bundle = t.store.getTicketBundle(sent.ticketId)!;
+    expect(bundle.ticket.channel).toBe('email');
+    expect(bundle.customer).toMatchObject({ name: '李娜', email: 'li.na@example.cn', socialId: 'webchat:demo:visitor-offline-0001' });
+    expect(bundle.messages[0]).toMatchObject({ source: 'webchat:demo', authorName: '李娜' });
+
+    const availability = nextEvent<{ agentsAvailable: boolean }>(socket, 'webchat:availability');
+    await agent('agent1');
+    expect(await availability).toEqual({ agentsAvailable: true });
+  });
+
+  it('a reply to a visitor who left with an email goes to the email sender; to one who is there, to the widget', async () => {
+    await t.stop();
+    await start(true);
+    const { socket } = await visitor(visitorAuth('visitor-emailed-0001'));
+    const sent = await call<WebchatSent>(socket, 'webchat:offline', {
+      clientMessageId: 'cmsg-emailed-1',
+      name: '李娜',
+      email: 'li.na@example.cn',
+      text: '我想开具发票，请邮件回复。',
+    });
+    const desk = await agent('agent1');
+    const shown = nextEvent<WebchatMessage>(socket, 'webchat:message');
+    await reply(desk.socket, sent.ticketId, 'reply-widget-0001', '您好，请提供开票抬头和税号。');
+    expect((await shown).text).toBe('您好，请提供开票抬头和税号。');
+    // The visitor answers live in the widget: it joins the same conversation.
+    const answer = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-emailed-2', text: '抬头：上海某某科技有限公司' });
+    expect(answer.ticketId).toBe(sent.ticketId);
+    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-widget-0001')).toBe('sent'));
+    expect(emailed).toEqual([]);
+
+    await leaveWhileTyping(socket, desk.typing, sent.ticketId);
+    await reply(desk.socket, sent.ticketId, 'reply-email-00001', '发票已开具，请查收邮件附件。');
+    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-email-00001')).toBe('sent'));
+    expect(emailed.map((d) => [d.customer.email, d.message.text])).toEqual([['li.na@example.cn', '发票已开具，请查收邮件附件。']]);
+    expect(t.store.getTicketBundle(sent.ticketId)!.messages.find((m) => m.id === 'reply-email-00001')!.externalMessageId).toBe('<reply-email-00001@mail.test>');
+    expect(t.logLines.some((line) => line.includes('continues by email to li.na@example.cn'))).toBe(true);
+  });
+});

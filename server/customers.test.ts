@@ -1,0 +1,142 @@
+/**
+ * One customer across channels on the server: the normalisation table, then the real server
+ * (HTTP inbound and the channels' ingest) recognising 张伟 by phone in any Chinese format,
+ * by email in any case and by a WeChat openid, across three channels.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InboundResponse } from '../shared/httpApi.js';
+import { identitiesOf, normaliseEmail, normalisePhone } from './customers.js';
+import { TEST_INTEGRATION_TOKEN, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
+
+describe('identity normalisation', () => {
+  it.each([
+    // Chinese mobiles, however they are written.
+    ['13800138000', '+8613800138000'],
+    ['138 0013 8000', '+8613800138000'],
+    ['+86 138-0013-8000', '+8613800138000'],
+    ['+86(138)00138000', '+8613800138000'],
+    ['(+86)13800138000', '+8613800138000'],
+    ['0086 138 0013 8000', '+8613800138000'],
+    ['008613800138000', '+8613800138000'],
+    ['86 13800138000', '+8613800138000'],
+    ['8613800138000', '+8613800138000'],
+    ['19212345678', '+8619212345678'],
+    // Landlines: the trunk 0 goes, the area code stays.
+    ['010-12345678', '+861012345678'],
+    ['01012345678', '+861012345678'],
+    ['+86 10 1234 5678', '+861012345678'],
+    ['021 6888 8888', '+862168888888'],
+    ['0755-12345678', '+8675512345678'],
+    ['400-820-8820', '+864008208820'],
+    // Foreign numbers keep their country.
+    ['+1 (415) 555-0100', '+14155550100'],
+    ['001 415 555 0100', '+14155550100'],
+    ['+44 20 7946 0958', '+442079460958'],
+    ['+852 9123 4567', '+85291234567'],
+    // Not a possible number (a bank's short service number): the digits as given.
+    ['95588', '95588'],
+  ])('%s → %s', (raw, e164) => {
+    expect(normalisePhone(raw)).toBe(e164);
+  });
+
+  it('compares emails without case and social ids exactly', () => {
+    expect(normaliseEmail(' Zhang.Wei@Example.CN ')).toBe('zhang.wei@example.cn');
+    expect(identitiesOf({ phone: '138-0013-8000', email: 'Zhang.Wei@Example.CN', socialId: ' wechat:gh_demo:oZhangWei ' })).toEqual([
+      { kind: 'phone', value: '+8613800138000' },
+      { kind: 'email', value: 'zhang.wei@example.cn' },
+      { kind: 'social', value: 'wechat:gh_demo:oZhangWei' },
+    ]);
+    // An openid differs by case from another one: never folded.
+    expect(identitiesOf({ socialId: 'wechat:gh_demo:oZHANGWEI' })).toEqual([{ kind: 'social', value: 'wechat:gh_demo:oZHANGWEI' }]);
+    expect(identitiesOf({})).toEqual([]);
+  });
+});
+
+describe('matching customers on the real server', () => {
+  let t: TestServer;
+
+  beforeEach(async () => {
+    t = await startTestServer();
+    seedTestOrganisation(t.store, [{ username: 'lead1', displayName: '李主管', role: 'lead', channels: [] }]);
+  });
+
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  async function inbound(body: unknown): Promise<InboundResponse> {
+    const response = await postJson<InboundResponse>(`${t.url}/api/v1/inbound`, JSON.stringify(body), TEST_INTEGRATION_TOKEN);
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    return response.body as InboundResponse;
+  }
+
+  function customerOf(ticketId: string) {
+    return t.store.getCustomer(t.store.getTicket(ticketId)!.customerId)!;
+  }
+
+  it('recognises one Chinese mobile in every format, and keeps landlines and foreign numbers apart', async () => {
+    const first = await inbound({ channel: 'phone', customer: { name: '张伟', phone: '13800138000' }, text: '订单物流查询延迟' });
+    const customer = customerOf(first.ticketId);
+    expect(customer).toMatchObject({ name: '张伟', phone: '+8613800138000', identities: [{ kind: 'phone', value: '+8613800138000' }] });
+    for (const phone of ['+86 138-0013-8000', '0086 138 0013 8000', '86 13800138000', '138 0013 8000']) {
+      const again = await inbound({ channel: 'chat', customer: { phone }, text: `还是我，${phone}` });
+      expect(customerOf(again.ticketId).id, phone).toBe(customer.id);
+    }
+
+    const landline = await inbound({ channel: 'phone', customer: { name: '北京办公室', phone: '010-12345678' }, text: '发票开错了' });
+    const landlineCustomer = customerOf(landline.ticketId);
+    expect(landlineCustomer.phone).toBe('+861012345678');
+    expect(customerOf((await inbound({ channel: 'email', customer: { phone: '+86 10 1234 5678' }, text: '补充发票抬头' })).ticketId).id).toBe(landlineCustomer.id);
+
+    const foreign = await inbound({ channel: 'phone', customer: { name: 'Emily Watson', phone: '+1 (415) 555-0100' }, text: 'Where is my parcel?' });
+    expect(customerOf(foreign.ticketId)).toMatchObject({ phone: '+14155550100' });
+    expect(new Set([customer.id, landlineCustomer.id, customerOf(foreign.ticketId).id]).size).toBe(3);
+  });
+
+  it('matches email without regard to case', async () => {
+    const first = await inbound({ channel: 'email', customer: { name: '李娜', email: 'Li.Na@Example.CN' }, text: '退款什么时候到账？' });
+    const second = await inbound({ channel: 'chat', customer: { email: 'li.na@example.cn' }, text: '我在网页上再问一次' });
+    expect(customerOf(second.ticketId).id).toBe(customerOf(first.ticketId).id);
+    expect(customerOf(first.ticketId)).toMatchObject({ email: 'li.na@example.cn', identities: [{ kind: 'email', value: 'li.na@example.cn' }] });
+  });
+
+  it('recognises 张伟 across phone, email and WeChat as one customer with three channels of history', async () => {
+    const call = await inbound({ channel: 'phone', customer: { name: '张伟', phone: '+86 138-0013-8000' }, text: '来电：订单物流查询延迟' });
+    // The mail's signature carries his mobile: the mail joins him and his address becomes known.
+    const mail = await inbound({ channel: 'email', customer: { name: '张伟', email: 'Zhang.Wei@Example.CN', phone: '138 0013 8000' }, subject: '订单物流查询延迟', text: '快递三天没动了' });
+    // The WeChat channel: the openid is new, the bound email is known.
+    const wechat = t.store.ingestInbound(
+      { channel: 'social', customer: { socialId: 'wechat:gh_demo:oZhangWei', email: 'zhang.wei@example.cn' }, text: '公众号留言：物流还没更新', source: 'wechat:gh_demo' },
+      { now: t.clock.now() },
+    );
+    // From then on the openid alone is enough.
+    const later = t.store.ingestInbound({ channel: 'social', customer: { socialId: 'wechat:gh_demo:oZhangWei' }, text: '在吗？' }, { now: t.clock.now() });
+
+    const customer = customerOf(call.ticketId);
+    expect([mail.ticketId, wechat.ticketId, later.ticketId].map((id) => customerOf(id).id)).toEqual([customer.id, customer.id, customer.id]);
+    expect(later.ticketId).toBe(wechat.ticketId);
+    expect(customer).toMatchObject({ name: '张伟', phone: '+8613800138000', email: 'zhang.wei@example.cn', socialId: 'wechat:gh_demo:oZhangWei' });
+    expect(customer.identities).toEqual([
+      { kind: 'phone', value: '+8613800138000' },
+      { kind: 'email', value: 'zhang.wei@example.cn' },
+      { kind: 'social', value: 'wechat:gh_demo:oZhangWei' },
+    ]);
+    const tickets = t.store.listTickets(t.store.getUserByUsername('lead1')!, { customer: customer.id, limit: 10 }).tickets;
+    expect(tickets.map((ticket) => ticket.channel).sort()).toEqual(['email', 'phone', 'social']);
+    // Every viewer of his tickets heard about each identity he gained, as a customer change.
+    const changes = t.store.pullChanges(t.store.getUserByUsername('lead1')!, 0);
+    if (changes.mustRefetch) throw new Error('unexpected refetch');
+    const customerChanges = changes.changes.flatMap((change) => (change.kind === 'customer' ? [change.customer] : []));
+    expect(customerChanges.at(-1)?.identities).toHaveLength(3);
+  });
+
+  it('does not move an identity that another customer owns', async () => {
+    const zhang = await inbound({ channel: 'phone', customer: { name: '张伟', phone: '13800138000' }, text: '查物流' });
+    const li = await inbound({ channel: 'email', customer: { name: '李娜', email: 'li.na@example.cn' }, text: '查退款' });
+    // A contact naming his phone and her email belongs to the phone's owner; her email stays hers.
+    const mixed = await inbound({ channel: 'chat', customer: { phone: '13800138000', email: 'li.na@example.cn' }, text: '帮家人问一下' });
+    expect(customerOf(mixed.ticketId).id).toBe(customerOf(zhang.ticketId).id);
+    expect(customerOf(zhang.ticketId)).toMatchObject({ email: null, identities: [{ kind: 'phone', value: '+8613800138000' }] });
+    expect(customerOf(li.ticketId).identities).toEqual([{ kind: 'email', value: 'li.na@example.cn' }]);
+  });
+});

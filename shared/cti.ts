@@ -1,0 +1,126 @@
+/**
+ * Phone calls (CTI): the normalised call event a telephony system posts to the server's
+ * signed webhook, and the call as the server pushes it to the agent's workstation (the
+ * screen pop: who is calling, which customer that is, their recent tickets, and the call's
+ * ticket once it was answered). See docs/technical/channels.md ("Phone (CTI)").
+ */
+import { z } from 'zod';
+import { customerSchema, epochMsSchema, ticketIdSchema, ticketSchema } from './domain.js';
+
+/** What a CTI reports about one call, in the order a call lives them. */
+export const CTI_EVENTS = ['offered', 'ringing', 'answered', 'ended', 'missed'] as const;
+export const ctiEventNameSchema = z.enum(CTI_EVENTS);
+export type CtiEventName = z.infer<typeof ctiEventNameSchema>;
+
+/** A caller number as telephony systems send it (digits, `+`, blanks, dashes, brackets). */
+export const callerNumberSchema = z
+  .string()
+  .trim()
+  .max(40)
+  .regex(/^\+?(?:[ ()-]*\d){3,20}[ ()-]*$/, { message: 'is not a phone number' });
+
+/** An agent's phone extension (分机号), e.g. `8001`. */
+export const extensionSchema = z
+  .string()
+  .trim()
+  .regex(/^[0-9A-Za-z*#_-]{1,20}$/, { message: 'is not a phone extension like 8001' });
+
+/**
+ * One call event over `POST /channels/cti/events` (signed; see signature.ts on the server).
+ * `at` is when it happened at the CTI: ISO 8601 with an offset, or epoch milliseconds.
+ */
+export const ctiEventSchema = z
+  .object({
+    /** The CTI's id of the call (a SIP Call-ID, a Twilio CallSid…); events of one call share it. */
+    callId: z.string().trim().min(1).max(200),
+    event: ctiEventNameSchema,
+    at: z.union([z.iso.datetime({ offset: true, message: 'is not an ISO 8601 date-time or epoch milliseconds' }), epochMsSchema]).transform((at) =>
+      typeof at === 'string' ? Date.parse(at) : at,
+    ),
+    /** The caller's number. */
+    from: callerNumberSchema,
+    /** The number or extension that was called. */
+    to: z.string().trim().min(1).max(40),
+    /** The extension of the agent whose phone rings / who answered; absent when the CTI does not know. */
+    agentExtension: extensionSchema.nullable().optional(),
+    /** The talk time as the CTI measured it (on `ended`); without it the server counts from `answered` to `ended`. */
+    durationSec: z.number().int().nonnegative().max(86_400).optional(),
+  })
+  .strict();
+export type CtiEventInput = z.input<typeof ctiEventSchema>;
+export type CtiEvent = z.output<typeof ctiEventSchema>;
+
+/** Where a call stands: ringing (offered or ringing), answered, ended after being answered, or missed. */
+export const CALL_STATES = ['ringing', 'answered', 'ended', 'missed'] as const;
+export const callStateSchema = z.enum(CALL_STATES);
+export type CallState = z.infer<typeof callStateSchema>;
+
+/** Most recent tickets a screen pop carries. */
+export const MAX_POP_TICKETS = 5;
+
+/**
+ * A call as the agent's workstation sees it (`cti:call`), sent to the agent whose extension
+ * it rings at each change of state, and again on reconnecting while the call is live.
+ */
+export const ctiCallSchema = z.object({
+  callId: z.string().min(1).max(200),
+  state: callStateSchema,
+  /** Caller and callee as the CTI gave them. */
+  from: z.string().max(40),
+  to: z.string().max(40),
+  agentExtension: z.string().max(20).nullable(),
+  startedAt: epochMsSchema,
+  answeredAt: epochMsSchema.nullable(),
+  endedAt: epochMsSchema.nullable(),
+  /** Talk time, once the call ended. */
+  durationSec: z.number().int().nonnegative().nullable(),
+  /** The customer the caller's number belongs to; null for a number nobody knows yet. */
+  customer: customerSchema.nullable(),
+  /** That customer's newest tickets on every channel (at most MAX_POP_TICKETS). */
+  recentTickets: z.array(ticketSchema).max(MAX_POP_TICKETS),
+  /** The phone ticket the call was recorded on (once answered, or the callback task of a missed call). */
+  ticketId: ticketIdSchema.nullable(),
+  updatedAt: epochMsSchema,
+});
+export type CtiCall = z.infer<typeof ctiCallSchema>;
+
+/** A call duration the Chinese way: `3分12秒`, `45秒`, `1小时2分3秒`. */
+export function formatDurationZh(durationSec: number): string {
+  const total = Math.max(0, Math.floor(durationSec));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  if (hours > 0) return `${hours}小时${minutes}分${seconds}秒`;
+  return minutes > 0 ? `${minutes}分${seconds}秒` : `${seconds}秒`;
+}
+
+/** A call duration as a clock: `3:12`, `0:45`, `1:02:03`. */
+export function formatDurationClock(durationSec: number): string {
+  const total = Math.max(0, Math.floor(durationSec));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** Twilio's call statuses, as its status callbacks send them. */
+export const TWILIO_CALL_STATUSES = ['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
+
+/**
+ * A Twilio status callback (`application/x-www-form-urlencoded`) as far as the CTI adapter
+ * reads it; Twilio sends many more parameters (all of them are covered by its signature).
+ */
+export const twilioStatusCallbackSchema = z
+  .object({
+    CallSid: z.string().regex(/^[A-Za-z0-9]{2,64}$/, { message: 'is not a Twilio CallSid' }),
+    CallStatus: z.enum(TWILIO_CALL_STATUSES),
+    From: z.string().max(64),
+    To: z.string().max(64),
+    /** Seconds, on `completed`. */
+    CallDuration: z.string().regex(/^\d{1,6}$/, { message: 'is not a number of seconds' }).optional(),
+    /** RFC 2822, when the callback asked for it. */
+    Timestamp: z.string().max(64).optional(),
+    Direction: z.string().max(32).optional(),
+  })
+  .loose();
+export type TwilioStatusCallback = z.infer<typeof twilioStatusCallbackSchema>;

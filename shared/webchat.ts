@@ -1,0 +1,173 @@
+/**
+ * The web chat contract: what the customer's widget and the server say to each other on
+ * the socket.io namespace `/webchat`, and the ephemeral chat signals (typing, read
+ * watermark) the server passes to agents on the sync socket and the core passes to the
+ * renderer. Typing and read marks are never stored. See docs/technical/channels.md (Web chat).
+ */
+import { z } from 'zod';
+import { entityIdSchema, textSchema, ticketIdSchema } from './domain.js';
+
+/** The socket.io namespace of the widget, on the server's own port. */
+export const WEBCHAT_NAMESPACE = '/webchat';
+
+/** A site name becomes part of a message source (`webchat:<site>`), so it keeps to that alphabet. */
+export const webchatSiteSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { message: 'is not a site name (letters, digits, _ . -, at most 32)' });
+
+/** The anonymous visitor's random id, kept in the browser's localStorage. */
+export const visitorIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, { message: 'is not a visitor id (16–64 letters, digits, _ or -)' });
+
+/** The site's own user id of a signed-in visitor; no `#`, `/` or `:` so it can sit inside ids. */
+export const siteUserIdSchema = z.string().regex(/^[A-Za-z0-9_.@+-]{1,128}$/, { message: 'is not a user id (letters, digits, _ . @ + -, at most 128)' });
+
+/** The id the widget gives each message, so a resend after a lost ack is recognised. */
+export const clientMessageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, { message: 'is not a client message id (8–64 letters, digits, _ or -)' });
+
+const visitorNameSchema = z.string().trim().min(1).max(100);
+const visitorEmailSchema = z.email({ message: 'is not an email address' }).max(320);
+
+/**
+ * A visitor the site vouches for: `signature` is the lower-case hex HMAC-SHA256 of `userId`
+ * keyed with the site's secret, computed by the site's backend (the secret never reaches the browser).
+ */
+export const webchatIdentitySchema = z
+  .object({
+    userId: siteUserIdSchema,
+    name: visitorNameSchema.optional(),
+    email: visitorEmailSchema.optional(),
+    signature: z.string().regex(/^[0-9a-fA-F]{64}$/, { message: 'is not a hex HMAC-SHA256' }),
+  })
+  .strict();
+export type WebchatIdentity = z.infer<typeof webchatIdentitySchema>;
+
+/** The handshake `auth` of a widget connection. */
+export const webchatHandshakeSchema = z
+  .object({
+    site: webchatSiteSchema,
+    visitorId: visitorIdSchema,
+    identity: webchatIdentitySchema.optional(),
+  })
+  .strict();
+export type WebchatHandshake = z.infer<typeof webchatHandshakeSchema>;
+
+/** Why a widget connection or request was refused (the connect_error's `data.code`, or an ack's error code). */
+export const WEBCHAT_ERROR_CODES = ['invalid_request', 'unknown_site', 'invalid_signature', 'not_found', 'internal'] as const;
+export type WebchatErrorCode = (typeof WEBCHAT_ERROR_CODES)[number];
+
+export interface WebchatError {
+  code: WebchatErrorCode;
+  message: string;
+}
+
+export type WebchatAck<T> = { ok: true; result: T } | { ok: false; error: WebchatError };
+
+/** One line of the conversation as the visitor sees it (internal notes and agent ids never leave the server). */
+export interface WebchatMessage {
+  id: string;
+  ticketId: string;
+  /** The widget's own id for the visitor's messages; null for agent replies. */
+  clientMessageId: string | null;
+  from: 'visitor' | 'agent';
+  authorName: string;
+  text: string;
+  createdAt: number;
+}
+
+/** What the widget learns when it (re)connects. */
+export interface WebchatWelcome {
+  /** The newest messages of this visitor's conversations on this site, oldest first. */
+  history: WebchatMessage[];
+  /**
+   * An agent could take a new chat now (available, connected, chat skill, room for one more),
+   * or this visitor's conversation is still open; otherwise the widget offers the offline form.
+   */
+  agentsAvailable: boolean;
+  verified: boolean;
+  /** The name and email the server knows for this visitor (a verified identity's, or the customer's). */
+  name: string | null;
+  email: string | null;
+}
+
+export const webchatHelloSchema = z.object({}).strict();
+
+export const webchatSendSchema = z
+  .object({
+    clientMessageId: clientMessageIdSchema,
+    text: textSchema.refine((s) => s.length <= 5000, { message: 'must be at most 5000 characters' }),
+  })
+  .strict();
+export type WebchatSend = z.infer<typeof webchatSendSchema>;
+
+/** The offline form: who to answer by email, and the question. */
+export const webchatOfflineSchema = z
+  .object({
+    clientMessageId: clientMessageIdSchema,
+    name: visitorNameSchema,
+    email: visitorEmailSchema,
+    text: textSchema.refine((s) => s.length <= 5000, { message: 'must be at most 5000 characters' }),
+  })
+  .strict();
+export type WebchatOffline = z.infer<typeof webchatOfflineSchema>;
+
+export interface WebchatSent {
+  ticketId: string;
+  messageId: string;
+  /** The same clientMessageId was stored before (a resend); nothing new was stored. */
+  duplicate: boolean;
+}
+
+export const webchatTypingSchema = z.object({ typing: z.boolean() }).strict();
+export type WebchatTyping = z.infer<typeof webchatTypingSchema>;
+
+/** The newest agent message the widget has shown to the visitor. */
+export const webchatReadSchema = z.object({ ticketId: ticketIdSchema, messageId: entityIdSchema }).strict();
+export type WebchatRead = z.infer<typeof webchatReadSchema>;
+
+/** Widget → server events; every one with an ack except typing (and read, which may have one). */
+export interface WebchatClientToServerEvents {
+  'webchat:hello': (request: z.input<typeof webchatHelloSchema>, ack: (response: WebchatAck<WebchatWelcome>) => void) => void;
+  'webchat:send': (request: WebchatSend, ack: (response: WebchatAck<WebchatSent>) => void) => void;
+  'webchat:offline': (request: z.input<typeof webchatOfflineSchema>, ack: (response: WebchatAck<WebchatSent>) => void) => void;
+  'webchat:typing': (request: WebchatTyping) => void;
+  'webchat:read': (request: WebchatRead, ack?: (response: WebchatAck<{ ticketId: string }>) => void) => void;
+}
+
+/** Server → widget events. */
+export interface WebchatServerToClientEvents {
+  /** An agent's reply, or the visitor's own message sent from another tab. */
+  'webchat:message': (message: WebchatMessage) => void;
+  'webchat:typing': (typing: { typing: boolean; agentName: string }) => void;
+  'webchat:availability': (availability: { agentsAvailable: boolean }) => void;
+}
+
+// ---------------------------------------------------------------------------------------
+// Agent side: server → core on the sync socket, core → renderer as RPC events.
+
+/** The visitor of a chat ticket started or stopped typing. */
+export const chatTypingEventSchema = z.object({
+  ticketId: ticketIdSchema,
+  typing: z.boolean(),
+  at: z.number().int().nonnegative(),
+});
+export type ChatTypingEvent = z.infer<typeof chatTypingEventSchema>;
+
+/** The visitor has seen the agent messages of the ticket up to and including `messageId`. */
+export const chatReadEventSchema = z.object({
+  ticketId: ticketIdSchema,
+  messageId: entityIdSchema,
+  /** The read message's createdAt: every outbound message at or before it (by time, then id) is read. */
+  messageCreatedAt: z.number().int().nonnegative(),
+  at: z.number().int().nonnegative(),
+});
+export type ChatReadEvent = z.infer<typeof chatReadEventSchema>;
+
+/** Core → server: the agent is typing a reply to the visitor (fire and forget). */
+export const agentTypingRequestSchema = z.object({ ticketId: ticketIdSchema, typing: z.boolean() }).strict();
+export type AgentTypingRequest = z.infer<typeof agentTypingRequestSchema>;
+
+/** A visitor typing signal older than this is stale (the widget repeats it while typing). */
+export const CHAT_TYPING_TTL_MS = 8_000;
+
+/** Whether an outbound message is at or before the read mark (same order as the timeline: time, then id). */
+export function isReadUpTo(message: { createdAt: number; id: string }, mark: { messageId: string; messageCreatedAt: number }): boolean {
+  return message.createdAt < mark.messageCreatedAt || (message.createdAt === mark.messageCreatedAt && message.id <= mark.messageId);
+}
