@@ -131,6 +131,17 @@ test('the widget speaks English to an English browser: the offline form when the
   // It reached the inbox as an email ticket (the agent sees it in the email queue).
   await expect(agent.getByRole('listbox').getByRole('option').filter({ hasText: 'Olivia Brown' })).toBeVisible({ timeout: LIVE_MS });
 
+  // She wrote on the web chat and left an address: the agent may answer either way and picks email.
+  await agent.getByRole('listbox').getByRole('option').filter({ hasText: 'Olivia Brown' }).click();
+  const pane = agent.locator('section.ticket-pane');
+  const via = pane.getByLabel('Reply via');
+  await expect(via.locator('option')).toHaveText(['via Web chat (as the customer wrote)', 'via Email']);
+  await via.selectOption('email');
+  await pane.getByLabel('Reply', { exact: true }).fill('Your parcel left our warehouse today; the tracking number follows by email.');
+  await pane.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(pane.locator('.timeline').getByLabel('Goes out by Email')).toBeVisible({ timeout: LIVE_MS });
+  await agent.screenshot({ path: test.info().outputPath('agent-reply-via-en.png') });
+
   const forged = await context.newPage();
   await forged.goto(`${server.url}/chat/?site=demo&userId=u1001&name=${encodeURIComponent('张伟')}&signature=${'0'.repeat(64)}`);
   await expect(widget(forged).getByRole('alert').filter({ hasText: 'We could not verify your identity' })).toBeVisible({ timeout: LIVE_MS });

@@ -12,6 +12,8 @@ import Database from 'better-sqlite3';
 import {
   canTransition,
   canUserSeeTicket,
+  channelOfSource,
+  replyRoutes,
   defaultTicketRouting,
   describeAssignmentReason,
   isOpenStatus,
@@ -1292,6 +1294,15 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     return row?.source ?? null;
   }
 
+  /** Every way this customer can be answered (see `replyRoutes`), across all their tickets. */
+  function customerReplyRoutes(customerId: string): string[] {
+    const inbound = sql(
+      `SELECT m.direction, m.source, m.created_at AS createdAt FROM messages m JOIN tickets t ON t.id = m.ticket_id
+       WHERE t.customer_id = ? AND m.direction = 'inbound' AND m.source IS NOT NULL`,
+    ).all(customerId) as Array<Pick<Message, 'direction' | 'source' | 'createdAt'>>;
+    return replyRoutes(inbound, getCustomer(customerId) ?? { email: null });
+  }
+
   function setDeliveryStatus(
     messageId: string,
     outcome: { status: 'sent' | 'failed'; externalMessageId?: string; error?: string },
@@ -1453,11 +1464,14 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         if (sql('SELECT 1 FROM messages WHERE id = ?').get(mutation.messageId)) {
           return refuse(mutation, 'invalid', `Message id ${mutation.messageId} is already used by another message`, before);
         }
+        if (mutation.via !== undefined && !customerReplyRoutes(before.customerId).includes(mutation.via)) {
+          return refuse(mutation, 'invalid', `The customer of ${before.id} cannot be answered through ${mutation.via}`, before);
+        }
         const message: Message = {
           id: mutation.messageId,
           ticketId: before.id,
           direction: 'outbound',
-          channel: before.channel,
+          channel: (mutation.via ? channelOfSource(mutation.via) : null) ?? before.channel,
           authorId: actor.id,
           authorName: actor.displayName,
           text: mutation.text,
@@ -1465,7 +1479,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
           deliveryStatus: 'queued',
           createdAt: at,
           attachments: [],
-          source: replySource(before.id),
+          source: mutation.via ?? replySource(before.id),
           call: null,
           deliveryError: null,
         };

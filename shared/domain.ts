@@ -286,6 +286,27 @@ export type CallInfo = z.infer<typeof callInfoSchema>;
  */
 export const messageSourceSchema = z.string().min(1).max(64).regex(/^[a-z][a-z0-9_-]*(?::[A-Za-z0-9_.-]+)?$/, { message: 'is not a message source like wechat:gh_123' });
 
+const CHANNEL_OF_SOURCE_FAMILY: Readonly<Record<string, Channel>> = { email: 'email', webchat: 'chat', wechat: 'social', webhook: 'social', cti: 'phone' };
+
+/** The channel a source belongs to (`webchat:demo` → chat); null for sources of no channel (`api`). */
+export function channelOfSource(source: string): Channel | null {
+  return CHANNEL_OF_SOURCE_FAMILY[source.split(':', 1)[0]!] ?? null;
+}
+
+/**
+ * The ways a reply can leave, best first: the sources the customer wrote from (newest
+ * first, from `messages`), then e-mail when the customer has an address. The agent picks
+ * one; without a pick the server uses the customer's newest source.
+ */
+export function replyRoutes(messages: ReadonlyArray<Pick<Message, 'direction' | 'source' | 'createdAt'>>, customer: Pick<Customer, 'email'>): string[] {
+  const routes = [...messages]
+    .filter((m) => m.direction === 'inbound' && m.source !== null && channelOfSource(m.source) !== null)
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .map((m) => m.source!);
+  if (customer.email) routes.push('email');
+  return [...new Set(routes)];
+}
+
 export const messageSchema = z.object({
   id: entityIdSchema,
   ticketId: ticketIdSchema,

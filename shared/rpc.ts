@@ -12,6 +12,7 @@ import {
   channelSchema,
   customerIdSchema,
   entityIdSchema,
+  messageSourceSchema,
   prioritySchema,
   textSchema,
   ticketIdSchema,
@@ -143,7 +144,7 @@ export const rpcParamSchemas = {
     })
     .strict(),
   'ticket.get': z.object({ ticketId: ticketIdSchema }).strict(),
-  'ticket.reply': z.object({ ticketId: ticketIdSchema, text: textSchema }).strict(),
+  'ticket.reply': z.object({ ticketId: ticketIdSchema, text: textSchema, via: messageSourceSchema.optional() }).strict(),
   'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema }).strict(),
   'ticket.setStatus': z.object({ ticketId: ticketIdSchema, status: ticketStatusSchema }).strict(),
   'ticket.setPriority': z.object({ ticketId: ticketIdSchema, priority: prioritySchema }).strict(),

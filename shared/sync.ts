@@ -12,6 +12,7 @@ import {
   customerSchema,
   entityIdSchema,
   messageSchema,
+  messageSourceSchema,
   noteSchema,
   ticketBundleSchema,
   ticketIdSchema,
@@ -88,6 +89,8 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     messageId: entityIdSchema,
     text: textSchema,
     createdAt: z.number().int().nonnegative(),
+    /** The source the agent picked to answer through (see `replyRoutes`); absent = the customer's newest. */
+    via: messageSourceSchema.optional(),
   }),
   z.object({
     mutationId: mutationIdSchema,

@@ -407,7 +407,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       if (!detail) throw new RpcError('not_found', `Ticket ${ticketId} was not found.`);
       return detail;
     },
-    'ticket.reply': ({ ticketId, text }) => {
+    'ticket.reply': ({ ticketId, text, via }) => {
       const at = now();
       if (connection.status !== 'online') {
         // A customer reply never leaves without the agent seeing the ticket as it is once online.
@@ -418,7 +418,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         notifier.add([ticketId]);
         return { kind: 'draft', draft };
       }
-      const effect = recordMutation({ mutationId: uuidv7(at), kind: 'reply', ticketId, messageId: uuidv7(at), text, createdAt: at });
+      const effect = recordMutation({ mutationId: uuidv7(at), kind: 'reply', ticketId, messageId: uuidv7(at), text, createdAt: at, ...(via ? { via } : {}) });
       if (!effect.message) throw new RpcError('internal', 'The reply was not stored.');
       return { kind: 'sent', message: { ...effect.message, pending: true } };
     },

@@ -4,7 +4,7 @@
  * agent sees the result at once; the server's snapshot replaces it when it arrives, and
  * still-pending mutations are re-applied on top of that snapshot (rebase).
  */
-import { canTransition, previewOf, type Message, type Note, type Ticket, type User } from '../../shared/domain.js';
+import { canTransition, channelOfSource, previewOf, type Message, type Note, type Ticket, type User } from '../../shared/domain.js';
 import { dueAtFor } from '../../shared/sla.js';
 import type { Mutation } from '../../shared/sync.js';
 
@@ -29,7 +29,7 @@ export function applyMutationLocally(ticket: Ticket, mutation: Mutation, user: U
         id: mutation.messageId,
         ticketId: ticket.id,
         direction: 'outbound',
-        channel: ticket.channel,
+        channel: (mutation.via ? channelOfSource(mutation.via) : null) ?? ticket.channel,
         authorId: user.id,
         authorName: user.displayName,
         text: mutation.text,
@@ -37,8 +37,8 @@ export function applyMutationLocally(ticket: Ticket, mutation: Mutation, user: U
         deliveryStatus: 'queued',
         createdAt: at,
         attachments: [],
-        // The server decides the way out (the customer's latest source); locally it is not known yet.
-        source: null,
+        // Without the agent's pick the server decides the way out (the customer's newest source).
+        source: mutation.via ?? null,
         call: null,
         deliveryError: null,
       };

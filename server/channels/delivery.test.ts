@@ -73,3 +73,29 @@ describe('outbound delivery through the channel the customer used', () => {
     expect(server.logLines.some((line) => line.includes('failed via peer:site1 after 1 attempt(s): 收件人不存在'))).toBe(true);
   });
 });
+
+describe('the agent picks the way out', () => {
+  it('answers a web chat customer by email when picked, and refuses a way the customer cannot be reached', async () => {
+    const sent: string[] = [];
+    const recorder = (family: string): ChannelSender => ({ send: async ({ message }) => (sent.push(`${family}:${message.source}:${message.channel}`), {}) });
+    server = await startTestServer({ channels: [() => ({ name: 'peers', senders: { webchat: recorder('webchat'), email: recorder('email') } })] });
+    seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
+    const s = server;
+    const { ticketId } = s.store.ingestInbound(
+      { channel: 'chat', customer: { name: '张伟', email: 'Zhang.Wei@example.cn', socialId: 'webchat:demo:v1' }, text: '请把发票发到我的邮箱', source: 'webchat:demo' },
+      { now: s.clock.now() },
+    );
+    const agent = s.store.getUser('agent_wang')!;
+    const reply = (messageId: string, via?: string) =>
+      s.store.applyMutation(agent, 'client-1', { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text: '发票已发送，请查收', createdAt: s.clock.now(), ...(via ? { via } : {}) }, s.clock.now());
+
+    expect(reply('r-mail', 'email')).toMatchObject({ ok: true });
+    expect(reply('r-chat')).toMatchObject({ ok: true });
+    const refused = reply('r-wechat', 'wechat:wx0123456789abcdef');
+    expect(refused).toMatchObject({ ok: false, code: 'invalid' });
+    expect(!refused.ok && refused.reason).toMatch(/cannot be answered through wechat:wx0123456789abcdef/);
+
+    await vi.waitFor(() => expect(sent.sort()).toEqual(['email:email:email', 'webchat:webchat:demo:chat']));
+    expect(s.store.getTicketBundle(ticketId)!.messages.map((m) => m.id)).not.toContain('r-wechat');
+  });
+});

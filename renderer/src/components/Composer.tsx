@@ -1,7 +1,8 @@
-import { useId, type KeyboardEvent } from 'react';
+import { useId, useMemo, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { MAX_TEXT_LENGTH } from '../../../shared/domain.js';
+import { MAX_TEXT_LENGTH, replyRoutes } from '../../../shared/domain.js';
 import { useAppStore, useT } from '../store/react.js';
+import { sourceText } from './MessageExtras.js';
 
 /** Shown only near the limit, where it helps; the core refuses longer text. */
 function LengthHint({ text }: { text: string }) {
@@ -31,11 +32,17 @@ export function Composer({ ticketId }: { ticketId: string }) {
       offline: state.connection.status !== 'online',
       addingNote: state.addingNote,
       setReplyDraft: state.setReplyDraft,
+      via: state.replyVia[ticketId] ?? '',
+      setReplyVia: state.setReplyVia,
+      // Only this ticket's own detail counts: another ticket's customer has other ways out.
+      detail: state.detail?.ticket.id === ticketId ? state.detail : null,
       setNoteDraft: state.setNoteDraft,
       sendReply: state.sendReply,
       addNote: state.addNote,
     })),
   );
+  const { detail } = s;
+  const routes = useMemo(() => (detail ? replyRoutes(detail.messages, detail.customer) : []), [detail]);
 
   return (
     <div className="composer">
@@ -50,6 +57,21 @@ export function Composer({ ticketId }: { ticketId: string }) {
           <label htmlFor={replyId} className="compose-label">
             {t('ticket.reply')}
           </label>
+          {routes.length > 1 ? (
+            <select
+              className="reply-via"
+              aria-label={t('ticket.replyVia')}
+              value={s.via}
+              onChange={(e) => s.setReplyVia(e.target.value === '' ? null : e.target.value)}
+            >
+              <option value="">{t('ticket.replyViaDefault', { source: sourceText(t, routes[0]!) ?? routes[0]! })}</option>
+              {routes.slice(1).map((route) => (
+                <option key={route} value={route}>
+                  {t('ticket.replyViaOption', { source: sourceText(t, route) ?? route })}
+                </option>
+              ))}
+            </select>
+          ) : null}
           {s.offline ? (
             <span id={`${replyId}-hint`} className="offline-hint">
               {t('ticket.offlineHint')}

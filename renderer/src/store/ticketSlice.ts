@@ -82,6 +82,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     ticketError: null,
     actionError: null,
     replyDrafts: {},
+    replyVia: {},
     noteDrafts: {},
     sendingReply: false,
     addingNote: false,
@@ -113,6 +114,15 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       if (ticketId) await load(set, get, ticketId, false);
     },
 
+    setReplyVia(source) {
+      const ticketId = get().openTicketId;
+      if (!ticketId) return;
+      const replyVia = { ...get().replyVia };
+      if (source === null) delete replyVia[ticketId];
+      else replyVia[ticketId] = source;
+      set({ replyVia });
+    },
+
     setReplyDraft(text) {
       const ticketId = get().openTicketId;
       if (ticketId) set({ replyDrafts: { ...get().replyDrafts, [ticketId]: text } });
@@ -131,7 +141,8 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       try {
         // Online it goes to the outbox; offline the core keeps it as a draft for the agent
         // to confirm later. Either way the text is safe in the core and leaves the composer.
-        await api.invoke('ticket.reply', { ticketId, text });
+        const via = get().replyVia[ticketId];
+        await api.invoke('ticket.reply', { ticketId, text, ...(via ? { via } : {}) });
         const drafts = { ...get().replyDrafts };
         // Only clear what was sent: the agent may have kept typing while it was on its way.
         if (drafts[ticketId] === text) delete drafts[ticketId];

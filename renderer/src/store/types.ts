@@ -69,6 +69,8 @@ export interface TicketSlice {
   actionError: UiError | null;
   /** Unsent text per ticket, so switching tickets or a failed send never loses it. */
   replyDrafts: Record<string, string>;
+  /** The way out the agent picked per ticket (a source from `replyRoutes`); absent = the customer's newest. */
+  replyVia: Record<string, string>;
   noteDrafts: Record<string, string>;
   sendingReply: boolean;
   addingNote: boolean;
@@ -81,6 +83,8 @@ export interface TicketSlice {
   closeTicket(): void;
   reloadTicket(): Promise<void>;
   setReplyDraft(text: string): void;
+  /** Picks the way the open ticket's reply leaves; null = the customer's newest. */
+  setReplyVia(source: string | null): void;
   setNoteDraft(text: string): void;
   /** Sends the reply, or (offline) keeps it as a draft in the core; true when the core accepted it either way. */
   sendReply(): Promise<boolean>;
