@@ -64,6 +64,30 @@ export function createLiveHub(): LiveHub {
     return targets;
   }
 
+  // Commits of one event-loop turn (many, when the server is busy) leave as ONE
+  // `sync:changes` per socket: under load that divides the socket writes by the number of
+  // commits per turn, and when idle it adds no delay (flushed right after this turn).
+  const pending = new Map<SyncSocket, { after: number; upTo: number; changes: Change[] }>();
+  let flushScheduled = false;
+
+  function flush(): void {
+    flushScheduled = false;
+    // Sockets owed the same changes after the same cursor (typically every agent of a queue)
+    // get ONE broadcast: socket.io encodes the packet once for all of them.
+    const groups = new Map<string, { after: number; upTo: number; changes: Change[]; socketIds: string[]; nsp: SyncSocket['nsp'] }>();
+    for (const [socket, { after, upTo, changes }] of pending) {
+      if (!socket.connected) continue;
+      const key = `${after}|${upTo}|${changes.map((change) => change.seq).join(',')}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { after, upTo, changes, socketIds: [], nsp: socket.nsp }));
+      group.socketIds.push(socket.id);
+    }
+    pending.clear();
+    for (const { after, upTo, changes, socketIds, nsp } of groups.values()) {
+      nsp.to(socketIds).emit('sync:changes', { after, upTo, changes });
+    }
+  }
+
   return {
     add(socket) {
       const { user } = socket.data;
@@ -77,41 +101,36 @@ export function createLiveHub(): LiveHub {
       removeFrom(byUser, user.id, socket);
       for (const channel of user.channels) removeFrom(byQueue, channel, socket);
       leads.delete(socket);
+      pending.delete(socket);
       socket.data.live = false;
     },
     markLive(socket, cursor) {
+      // The pull that made it live answered everything up to `cursor`, pending sends included.
+      pending.delete(socket);
       socket.data.live = true;
       socket.data.cursor = cursor;
     },
     markNotLive(socket) {
+      pending.delete(socket);
       socket.data.live = false;
     },
     fanOut(batch) {
       const last = batch[batch.length - 1];
       if (!last) return;
       const upTo = last.change.seq;
-      const perSocket = new Map<SyncSocket, Change[]>();
       for (const { change, audience } of batch) {
         for (const socket of targetsOf(audience)) {
           if (!socket.data.live || change.seq <= socket.data.cursor) continue;
-          let list = perSocket.get(socket);
-          if (!list) perSocket.set(socket, (list = []));
-          list.push(change);
+          let owed = pending.get(socket);
+          if (!owed) pending.set(socket, (owed = { after: socket.data.cursor, upTo, changes: [] }));
+          owed.changes.push(change);
+          owed.upTo = upTo;
         }
       }
-      // Sockets that are owed the same changes after the same cursor (typically every agent
-      // of a queue) get ONE broadcast: socket.io encodes the packet once for all of them,
-      // where one emit per socket would encode it once per socket.
-      const groups = new Map<string, { after: number; changes: Change[]; socketIds: string[]; nsp: SyncSocket['nsp'] }>();
-      for (const [socket, changes] of perSocket) {
-        const key = `${socket.data.cursor}|${changes.map((change) => change.seq).join(',')}`;
-        let group = groups.get(key);
-        if (!group) groups.set(key, (group = { after: socket.data.cursor, changes, socketIds: [], nsp: socket.nsp }));
-        group.socketIds.push(socket.id);
-        socket.data.cursor = upTo;
-      }
-      for (const { after, changes, socketIds, nsp } of groups.values()) {
-        nsp.to(socketIds).emit('sync:changes', { after, upTo, changes });
+      for (const [socket, owed] of pending) if (owed.upTo === upTo) socket.data.cursor = upTo;
+      if (!flushScheduled && pending.size > 0) {
+        flushScheduled = true;
+        setImmediate(flush);
       }
     },
   };
