@@ -310,6 +310,11 @@ test('the routing screens in Chinese', async () => {
   await lead.screenshot({ path: test.info().outputPath('history-zh.png') });
   await lead.getByRole('button', { name: '团队' }).click();
   await expect(lead.getByLabel('王芳的在线状态')).toHaveValue('available');
+  // Whether 王芳 takes chats while on a call: the lead flips it and the board shows the saved state.
+  const noChatsOnCall = lead.getByLabel('王芳通话时不接聊天');
+  const before = await noChatsOnCall.isChecked();
+  await noChatsOnCall.click();
+  await expect(noChatsOnCall).toBeChecked({ checked: !before });
   await lead.screenshot({ path: test.info().outputPath('team-zh.png') });
   await lead.getByRole('button', { name: '收件箱' }).click();
   await lead.getByLabel('语言').selectOption('en');

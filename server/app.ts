@@ -16,7 +16,8 @@ import type { RoutingConfig } from './routing/engine.js';
 import { createRealScheduler, type RoutingScheduler } from './routing/scheduler.js';
 import { createRoutingService, type RoutingService } from './routing/service.js';
 import { attachRouting } from './routing/socket.js';
-import { openServerStore, type ServerStore } from './store.js';
+import { createGroupCommit } from './groupCommit.js';
+import { openServerStore, type ChannelContact, type ServerStore } from './store.js';
 import { attachSync } from './sync.js';
 
 /** How to start a server. */
@@ -94,7 +95,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const channelRoutes: ChannelRoute[] = [];
   const httpServer = http.createServer(
-    createRequestHandler({ store, router, now, tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS, startedAt: now(), log, channelRoutes }),
+    createRequestHandler({
+      store,
+      now,
+      tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
+      startedAt: now(),
+      log,
+      channelRoutes,
+      ingest: createGroupCommit(store.transaction, (contact: ChannelContact) => store.ingestInbound(contact, { now: now(), router })),
+    }),
   );
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
   attachSync(io, { store, hub, now, log });

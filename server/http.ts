@@ -16,19 +16,19 @@ import {
   type TicketListResponse,
 } from '../shared/httpApi.js';
 import { DECOY_PASSWORD_HASH, verifyPassword } from './credentials.js';
-import type { TicketRouter } from './routing.js';
-import type { ServerStore, TicketListCursor } from './store.js';
+import type { ChannelContact, IngestOutcome, ServerStore, TicketListCursor } from './store.js';
 
 /** Largest request body accepted; reading stops beyond it (413). */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export interface HttpDependencies {
   store: ServerStore;
-  router: TicketRouter;
   now: () => number;
   tokenTtlMs: number;
   startedAt: number;
   log: (line: string) => void;
+  /** Stores an inbound contact and routes it; contacts of one event-loop turn share a commit (groupCommit.ts). */
+  ingest(contact: ChannelContact): Promise<IngestOutcome>;
   /** Routes the channels add (webhooks, the chat widget…); read on every request, so channels may register after start. */
   channelRoutes?: readonly ChannelRoute[];
 }
@@ -213,7 +213,7 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   requireToken(deps, req, 'integration');
   const parsed = inboundContactSchema.safeParse(await readJsonBody(req));
   if (!parsed.success) throw invalid('The inbound contact is not valid.', fieldsOf(parsed.error));
-  const outcome = deps.store.ingestInbound(parsed.data, { now: deps.now(), router: deps.router });
+  const outcome = await deps.ingest(parsed.data);
   const { ticket, ...response } = outcome;
   const body: InboundResponse = response;
   if (!outcome.duplicate) {

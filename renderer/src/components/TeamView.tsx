@@ -91,6 +91,7 @@ function AgentRow({ agent, now }: { agent: AgentStatus; now: number }) {
                 <span aria-hidden="true">/</span>
                 {/* Keyed by the saved value, so a change from elsewhere shows up in the field. */}
                 <CapacityInput key={agent.capacity[channel]} agent={agent} channel={channel} />
+                {channel === 'phone' && agent.channels.includes('chat') ? <PhoneBlocksChat agent={agent} /> : null}
               </span>
             ) : (
               <span className="muted" title={t('team.noSkill', { channel: t(channelKey(channel)) })}>
@@ -102,6 +103,23 @@ function AgentRow({ agent, now }: { agent: AgentStatus; now: number }) {
       })}
       <td className="team-idle">{agent.presence === 'available' ? idleText(t, agent, now) : '—'}</td>
     </tr>
+  );
+}
+
+/** Whether an agent on a call is offered chats; only agents with both skills have the choice. */
+function PhoneBlocksChat({ agent }: { agent: AgentStatus }) {
+  const t = useT();
+  const setPhoneBlocksChat = useAppStore((s) => s.setPhoneBlocksChat);
+  return (
+    <label className="phone-blocks-chat small" title={t('team.phoneBlocksChatHint')}>
+      <input
+        type="checkbox"
+        checked={agent.phoneBlocksChat}
+        aria-label={t('team.phoneBlocksChatOf', { name: agent.displayName })}
+        onChange={(e) => void setPhoneBlocksChat(agent.userId, e.target.checked)}
+      />
+      {t('team.phoneBlocksChat')}
+    </label>
   );
 }
 

@@ -58,6 +58,8 @@ export interface RoutingSlice {
   applyAgents(agents: AgentStatus[]): void;
   setAgentPresence(userId: string, presence: Presence): Promise<boolean>;
   setAgentCapacity(userId: string, channel: Channel, capacity: number): Promise<boolean>;
+  /** Whether the agent is offered chats while on a phone call. */
+  setPhoneBlocksChat(userId: string, phoneBlocksChat: boolean): Promise<boolean>;
   pinTicket(agentId: string | null): Promise<boolean>;
   setView(view: WorkView): void;
   toggleBulk(ticketId: string): void;
@@ -221,6 +223,13 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
 
       async setAgentCapacity(userId, channel, capacity) {
         const agent = await attempt(() => api.invoke('lead.setCapacity', { userId, capacity: { [channel]: capacity } }));
+        if (!agent) return false;
+        set({ agents: replaceAgent(get().agents, agent) });
+        return true;
+      },
+
+      async setPhoneBlocksChat(userId, phoneBlocksChat) {
+        const agent = await attempt(() => api.invoke('lead.setCapacity', { userId, capacity: {}, phoneBlocksChat }));
         if (!agent) return false;
         set({ agents: replaceAgent(get().agents, agent) });
         return true;
