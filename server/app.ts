@@ -94,6 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.agentsPushThrottleMs !== undefined ? { agentsPushThrottleMs: options.agentsPushThrottleMs } : {}),
   });
   const channelRoutes: ChannelRoute[] = [];
+  const ingest = (contact: ChannelContact) => store.ingestInbound(contact, { now: now(), router });
   const httpServer = http.createServer(
     createRequestHandler({
       store,
@@ -102,7 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       startedAt: now(),
       log,
       channelRoutes,
-      ingest: createGroupCommit(store.transaction, (contact: ChannelContact) => store.ingestInbound(contact, { now: now(), router })),
+      ingest: createGroupCommit(store.transaction, ingest),
     }),
   );
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
@@ -127,7 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       publicUrl: () => url,
       agents: () => router.agents(),
       sender: (family) => senders?.[family],
-      ingest: (contact) => store.ingestInbound(contact, { now: now(), router }),
+      ingest,
     };
     for (const factory of options.channels ?? []) {
       const channel = await factory(context);
