@@ -148,19 +148,27 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   async function bootstrap(taskEpoch: number): Promise<boolean> {
     const state = cache.reader.syncState();
     if (state.bootstrapSeq === null) cache.writer.beginBootstrap();
-    let after = state.bootstrapSeq === null ? null : state.bootstrapAfter;
+    const after = state.bootstrapSeq === null ? null : state.bootstrapAfter;
     let done = 0;
     options.onStatus({ status: 'syncing', progress: { done: 0, total: 0 } });
+    const requestPage = (from: string | null) => {
+      const answer = request('sync:bootstrap', { after: from, limit: BOOTSTRAP_PAGE_SIZE });
+      // Awaited below unless the bootstrap stops first; then its failure is nobody's concern.
+      answer.catch(() => undefined);
+      return answer;
+    };
+    let nextAnswer = requestPage(after);
     for (;;) {
-      const raw = await request('sync:bootstrap', { after, limit: BOOTSTRAP_PAGE_SIZE });
+      const raw = await nextAnswer;
       if (!current(taskEpoch)) return false;
       const page = parseBootstrapAck(raw);
+      // The server builds the next page while this one is stored: the two sides overlap.
+      if (page.next !== null) nextAnswer = requestPage(page.next);
       const touched = cache.writer.applyBootstrapPage(page, user);
       done += page.bundles.length;
       options.onStatus({ progress: { done, total: Math.max(page.total, done) } });
       options.onChanged(touched);
       if (page.next === null) return true;
-      after = page.next;
     }
   }
 
