@@ -24,7 +24,5 @@ export function configuredChannels(env: NodeJS.ProcessEnv, options: { demo: bool
   if (webchat) factories.push(createWebchatChannel(webchat));
   const cti = ctiOptionsFromEnv(env, options);
   if (cti) factories.push(ctiChannel(cti));
-  void env;
-  void options;
   return factories;
 }
