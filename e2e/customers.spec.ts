@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import { postDemoInbound } from './demoApi.js';
 import { findFreePort, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 let server: RunningProcess;
@@ -47,15 +48,7 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-async function postInbound(body: unknown): Promise<{ ticketId: string }> {
-  const response = await fetch(`${server.url}/api/v1/inbound`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer demo-token', 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return (await response.json()) as { ticketId: string };
-}
+const postInbound = (body: unknown) => postDemoInbound(server.url, body);
 
 /** Signs in agent1 and sets them Away, so the demo's queued calls are not offered to them while they work. */
 async function openDesk(browser: Browser, locale: 'en-US' | 'zh-CN'): Promise<Page> {

@@ -10,6 +10,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { demoToken, postDemoInbound, signIn } from './demoApi.js';
 import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 interface ServerTicket {
@@ -56,18 +57,6 @@ async function restartAgentDesk(): Promise<void> {
   agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1'), port: agentDesk.port });
 }
 
-/** Signs in on an English page; the core keeps its session, so an earlier one is signed out first. */
-async function signIn(page: Page, url: string, username: string): Promise<void> {
-  await page.goto(url);
-  const signOut = page.getByRole('button', { name: 'Sign out' });
-  await expect(page.getByLabel('Username').or(signOut)).toBeVisible();
-  if (await signOut.isVisible()) await signOut.click();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill('demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByLabel('Username')).toHaveCount(0);
-}
-
 function inboxRow(page: Page, ticketId: string) {
   return page.getByRole('listbox', { name: 'Tickets' }).getByRole('option').filter({ hasText: ticketId });
 }
@@ -85,25 +74,9 @@ function entry(page: Page, text: string) {
 const noteText = (n: number) => `离线备注（第 ${n} 条）：客户来电催促物流进度`;
 const DRAFT_TEXT = '您好，网络恢复后为您跟进：快递已在派送途中，请保持电话畅通。';
 
-async function postInbound(body: unknown): Promise<string> {
-  const response = await fetch(`${server.url}/api/v1/inbound`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer demo-token', 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return ((await response.json()) as { ticketId: string }).ticketId;
-}
+const postInbound = async (body: unknown) => (await postDemoInbound(server.url, body)).ticketId;
 
-async function tokenFor(username: string): Promise<string> {
-  const response = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: 'demo' }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { token: string }).token;
-}
+const tokenFor = (username: string) => demoToken(server.url, username);
 
 async function serverTicket(ticketId: string): Promise<ServerTicket> {
   const response = await fetch(`${server.url}/api/v1/tickets/${ticketId}`, {

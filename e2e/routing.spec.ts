@@ -10,6 +10,7 @@ import { expect, test, type Browser, type BrowserContext, type Page } from '@pla
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { demoToken, postDemoInbound } from './demoApi.js';
 import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 /** Short enough for a quick test, long enough for a loaded 2-core machine to click Accept. */
@@ -64,25 +65,9 @@ function desk(username: string): Page {
   return page;
 }
 
-async function postInbound(body: unknown): Promise<string> {
-  const response = await fetch(`${server.url}/api/v1/inbound`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer demo-token', 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return ((await response.json()) as { ticketId: string }).ticketId;
-}
+const postInbound = async (body: unknown) => (await postDemoInbound(server.url, body)).ticketId;
 
-async function tokenFor(username: string): Promise<string> {
-  const response = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: 'demo' }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { token: string }).token;
-}
+const tokenFor = (username: string) => demoToken(server.url, username);
 
 /** Queued tickets of a channel that are being offered to someone right now (per the server). */
 async function offeredCount(channel: string): Promise<number> {

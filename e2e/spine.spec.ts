@@ -8,6 +8,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { demoToken, postDemoInbound, signIn } from './demoApi.js';
 import { startServerProcess, startWorkstationProcess } from './stack.js';
 
 type Running = Awaited<ReturnType<typeof startServerProcess>>;
@@ -35,26 +36,8 @@ test.afterAll(async () => {
  * Signs in on an English page. The core keeps its session across page loads (as the
  * desktop app does across restarts), so a desk signed in earlier is signed out first.
  */
-async function signIn(page: Page, url: string, username: string): Promise<void> {
-  await page.goto(url);
-  const signOut = page.getByRole('button', { name: 'Sign out' });
-  await expect(page.getByLabel('Username').or(signOut)).toBeVisible();
-  if (await signOut.isVisible()) await signOut.click();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill('demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByLabel('Username')).toHaveCount(0);
-}
 
-async function postInbound(body: unknown): Promise<{ ticketId: string; messageId: string; created: boolean }> {
-  const response = await fetch(`${server.url}/api/v1/inbound`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer demo-token', 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return (await response.json()) as { ticketId: string; messageId: string; created: boolean };
-}
+const postInbound = (body: unknown) => postDemoInbound(server.url, body);
 
 function inboxRows(page: Page, name = 'Tickets') {
   return page.getByRole('listbox', { name }).getByRole('option');
@@ -175,12 +158,4 @@ test('the workstation speaks Chinese and keeps working with Chinese search', asy
   await context.close();
 });
 
-async function tokenFor(username: string): Promise<string> {
-  const response = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: 'demo' }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { token: string }).token;
-}
+const tokenFor = (username: string) => demoToken(server.url, username);

@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { Channel, Role } from '../shared/domain.js';
 import type { ApiErrorBody, LoginResponse } from '../shared/httpApi.js';
 import { startServer, type RunningServer, type ServerOptions } from './app.js';
+import type { ChannelFactory } from './channels/channel.js';
+import { createWebchatChannel } from './channels/webchat/webchat.js';
 import type { ServerStore } from './store.js';
 
 /** A clock tests move by hand. */
@@ -112,4 +114,13 @@ export async function postJson<T = unknown>(url: string, body: string | Uint8Arr
 export async function getJson<T = unknown>(url: string, token?: string): Promise<JsonResponse<T | ApiErrorBody>> {
   const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   return { status: response.status, body: (await response.json()) as T | ApiErrorBody };
+}
+
+/** The web chat site tests use, with its identity secret. */
+export const TEST_WEBCHAT_SITE = 'demo';
+export const TEST_WEBCHAT_SECRET = 'demo-chat-secret';
+
+/** The web chat channel with the test site, for `startTestServer({ channels })`. */
+export function testWebchatChannel(): ChannelFactory {
+  return createWebchatChannel({ sites: new Map([[TEST_WEBCHAT_SITE, TEST_WEBCHAT_SECRET]]) });
 }

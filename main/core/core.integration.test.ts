@@ -10,55 +10,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { CHANNELS, type User } from '../../shared/domain.js';
-import type { ConnectionState, RpcEventName, RpcEvents, RpcMethod, RpcParams, RpcResults } from '../../shared/rpc.js';
+import type { ConnectionState, RpcEventName, RpcEvents } from '../../shared/rpc.js';
 import type { WorkstationCore } from './api.js';
 import { createWorkstationCore, userCacheFile } from './index.js';
+import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
 
-const WAIT_MS = 20_000;
-
-async function call<M extends RpcMethod>(core: WorkstationCore, method: M, params: RpcParams<M>): Promise<RpcResults[M]> {
-  const outcome = await core.invoke(method, params);
-  if (!outcome.ok) throw new Error(`${method} failed: ${outcome.error.code} ${outcome.error.message}`);
-  return outcome.result as RpcResults[M];
-}
-
-/** Resolves once `check` holds, re-checking after every event the core pushes (never on a timer). */
-function waitUntil(core: WorkstationCore, what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    let checking = false;
-    let again = false;
-    const finish = (error?: Error) => {
-      done = true;
-      clearTimeout(timer);
-      off();
-      if (error) reject(error);
-      else resolve();
-    };
-    const evaluate = async () => {
-      if (done) return;
-      if (checking) {
-        again = true;
-        return;
-      }
-      checking = true;
-      try {
-        if (await check()) finish();
-      } catch (error) {
-        finish(error as Error);
-      } finally {
-        checking = false;
-      }
-      if (again && !done) {
-        again = false;
-        void evaluate();
-      }
-    };
-    const timer = setTimeout(() => finish(new Error(`Timed out waiting until ${what}`)), WAIT_MS);
-    const off = core.onEvent(() => void evaluate());
-    void evaluate();
-  });
-}
 
 function record(core: WorkstationCore) {
   const events: Array<{ event: RpcEventName; payload: RpcEvents[RpcEventName] }> = [];
@@ -69,17 +25,6 @@ function record(core: WorkstationCore) {
     changedCovers: (ticketId: string) =>
       events.some((e) => e.event === 'changed' && ((e.payload as RpcEvents['changed']).ticketIds.length === 0 || (e.payload as RpcEvents['changed']).ticketIds.includes(ticketId))),
     connections: () => events.filter((e) => e.event === 'connection').map((e) => e.payload as ConnectionState),
-  };
-}
-
-async function connection(core: WorkstationCore): Promise<ConnectionState> {
-  return (await call(core, 'session.get', {})).connection;
-}
-
-function isOnlineAndIdle(core: WorkstationCore) {
-  return async () => {
-    const state = await connection(core);
-    return state.status === 'online' && state.pendingCount === 0;
   };
 }
 
@@ -129,7 +74,7 @@ describe('workstation core against the real server', () => {
     expect((await call(agent, 'session.get', {})).user).toBeNull();
     const session = await call(agent, 'session.signIn', { username: 'agent1', password: 'demo' });
     expect(session.user?.username).toBe('agent1');
-    await waitUntil(agent, 'agent1 is online', isOnlineAndIdle(agent));
+    await waitUntil(agent, 'agent1 is online', onlineAndIdle(agent));
 
     const expected = server.store.bootstrapPage(agent1, null, 5000).bundles.map((b) => b.ticket);
     expect(expected.length).toBeGreaterThan(0);
@@ -192,7 +137,7 @@ describe('workstation core against the real server', () => {
     });
     const pendingSeen = agentEvents.connections().some((c) => c.pendingCount > 0);
     expect(pendingSeen).toBe(true);
-    expect((await connection(agent)).pendingCount).toBe(0);
+    expect((await connectionOf(agent)).pendingCount).toBe(0);
 
     const onServer = server.store.getTicketBundle(inboundTicketId)!;
     expect(onServer.ticket.status).toBe(target);
@@ -206,7 +151,7 @@ describe('workstation core against the real server', () => {
     lead = await createWorkstationCore({ dataDir: path.join(root, 'lead1'), serverUrl: server.url });
     const leadEvents = record(lead);
     await call(lead, 'session.signIn', { username: 'lead1', password: 'demo' });
-    await waitUntil(lead, 'lead1 is online', isOnlineAndIdle(lead));
+    await waitUntil(lead, 'lead1 is online', onlineAndIdle(lead));
     const seen = await call(lead, 'ticket.get', { ticketId: inboundTicketId });
     expect(seen.messages.map((m) => m.text)).toContain('您好，已为您催促快递公司，请稍候');
     expect(seen.notes.map((n) => n.text)).toContain('客户第二次来问，需加急');
@@ -241,7 +186,7 @@ describe('workstation core against the real server', () => {
       expect(outcome.error.code).toBe(bad.code);
       expect(outcome.error.message).toContain(bad.mentions);
     }
-    expect((await connection(agent)).pendingCount).toBe(0);
+    expect((await connectionOf(agent)).pendingCount).toBe(0);
     expect(await call(agent, 'inbox.list', { channel: null, status: null, query: '' })).toEqual(inboxBefore);
     expect(await call(agent, 'ticket.get', { ticketId: inboundTicketId })).toEqual(detailBefore);
   });
@@ -254,7 +199,7 @@ describe('workstation core against the real server', () => {
     const session = await call(agent, 'session.get', {});
     expect(session.user?.username).toBe('agent1');
     expect(await call(agent, 'inbox.list', { channel: null, status: null, query: '' })).toEqual(inboxBefore);
-    await waitUntil(agent, 'agent1 is online again', isOnlineAndIdle(agent));
+    await waitUntil(agent, 'agent1 is online again', onlineAndIdle(agent));
     // Resuming pulls from the stored seq: no second bootstrap.
     expect(agentEvents.connections().some((c) => c.progress !== null)).toBe(false);
   });

@@ -8,64 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.js';
-import type { ConnectionState, RpcMethod, RpcParams, RpcResults } from '../../shared/rpc.js';
+import type { ConnectionState } from '../../shared/rpc.js';
 import type { WorkstationCore } from './api.js';
 import { SESSION_EXPIRED_MESSAGE, createWorkstationCore, userCacheFile } from './index.js';
+import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
 
-const WAIT_MS = 25_000;
-
-async function call<M extends RpcMethod>(core: WorkstationCore, method: M, params: RpcParams<M>): Promise<RpcResults[M]> {
-  const outcome = await core.invoke(method, params);
-  if (!outcome.ok) throw new Error(`${method} failed: ${outcome.error.code} ${outcome.error.message}`);
-  return outcome.result as RpcResults[M];
-}
-
-/** Resolves once `check` holds, re-checking after every event the core pushes (never on a timer). */
-function waitUntil(core: WorkstationCore, what: string, check: () => Promise<boolean>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    let running: Promise<void> | null = null;
-    let again = false;
-    const finish = (error?: Error) => {
-      done = true;
-      clearTimeout(timer);
-      off();
-      if (error) reject(error);
-      else resolve();
-    };
-    const evaluate = (): void => {
-      if (done) return;
-      if (running) {
-        again = true;
-        return;
-      }
-      running = check()
-        .then((ok) => {
-          if (ok) finish();
-        })
-        .catch((error: Error) => finish(error))
-        .finally(() => {
-          running = null;
-          if (again && !done) {
-            again = false;
-            evaluate();
-          }
-        });
-    };
-    const timer = setTimeout(() => finish(new Error(`Timed out waiting until ${what}`)), WAIT_MS);
-    const off = core.onEvent(() => evaluate());
-    evaluate();
-  });
-}
-
-async function connection(core: WorkstationCore): Promise<ConnectionState> {
-  return (await call(core, 'session.get', {})).connection;
-}
-
-const onlineAndIdle = (core: WorkstationCore) => async () => {
-  const state = await connection(core);
-  return state.status === 'online' && state.pendingCount === 0;
-};
 
 describe('workstation core with the server away', () => {
   let root: string;
@@ -103,7 +50,7 @@ describe('workstation core with the server away', () => {
     await server!.close();
     server = null;
     const active = core;
-    await waitUntil(core, 'the core notices the server is gone', async () => (await connection(active)).status === 'offline');
+    await waitUntil(core, 'the core notices the server is gone', async () => (await connectionOf(active)).status === 'offline');
 
     const text = '系统恢复后请查收：您的退款已提交，预计三个工作日到账';
     const replied = await call(core, 'ticket.reply', { ticketId, text });
@@ -112,7 +59,7 @@ describe('workstation core with the server away', () => {
     const note = await call(core, 'ticket.addNote', { ticketId, text: noteText });
     expect(note.pending).toBe(true);
     // Only the note waits in the outbox; the reply waits for the agent.
-    expect((await connection(core)).pendingCount).toBe(1);
+    expect((await connectionOf(core)).pendingCount).toBe(1);
     const whileDown = await call(core, 'ticket.get', { ticketId });
     expect(whileDown.drafts).toEqual([replied.draft]);
     expect(whileDown.messages.some((m) => m.text === text)).toBe(false);
@@ -146,7 +93,7 @@ describe('workstation core with the server away', () => {
     const active = core!;
     await server!.close();
     server = null;
-    await waitUntil(active, 'offline', async () => (await connection(active)).status === 'offline');
+    await waitUntil(active, 'offline', async () => (await connectionOf(active)).status === 'offline');
     const note = await call(active, 'ticket.addNote', { ticketId, text: '离线时记录：客户要求电话回访' });
     await active.close();
     core = null;
@@ -167,7 +114,7 @@ describe('workstation core with the server away', () => {
     core.onEvent((event, payload) => {
       if (event === 'connection' && (payload as ConnectionState).progress) progress.push((payload as ConnectionState).progress!);
     });
-    expect((await connection(core)).pendingCount).toBe(1);
+    expect((await connectionOf(core)).pendingCount).toBe(1);
     await waitUntil(core, 'the note is acknowledged after the re-bootstrap', onlineAndIdle(core));
     expect(progress.length).toBeGreaterThan(0);
     const onServer = restarted.store.getTicketBundle(ticketId)!;

@@ -5,7 +5,7 @@
  * events (wired in appStore.ts) and the named actions below.
  */
 import type { StateCreator } from 'zustand/vanilla';
-import type { Channel } from '../../../shared/domain.js';
+import type { Channel, Ticket } from '../../../shared/domain.js';
 import type { AgentStatus, Presence, PresenceChanged, ReassignOutcome, RoutingAuditEntry, RoutingOffer } from '../../../shared/routing.js';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
@@ -106,6 +106,15 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
       }
     }
 
+    /** Shows a ticket the server just changed at once, then reloads what it affects. */
+    function showChangedTicket(ticket: Ticket): void {
+      const detail = get().detail;
+      if (detail && detail.ticket.id === ticket.id) set({ detail: { ...detail, ticket } });
+      void get().reloadTicket();
+      void get().loadInbox();
+      void get().loadAudit();
+    }
+
     return {
       ...ROUTING_SIGNED_OUT,
       settingPresence: false,
@@ -172,11 +181,7 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         const ticket = await attempt(() => api.invoke('ticket.escalate', { ticketId, reason: reason.trim() }));
         set({ escalating: false });
         if (!ticket) return false;
-        const detail = get().detail;
-        if (detail && detail.ticket.id === ticket.id) set({ detail: { ...detail, ticket } });
-        void get().reloadTicket();
-        void get().loadInbox();
-        void get().loadAudit();
+        showChangedTicket(ticket);
         return true;
       },
 
@@ -240,11 +245,7 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         if (!ticketId) return false;
         const ticket = await attempt(() => api.invoke('lead.pin', { ticketId, agentId }));
         if (!ticket) return false;
-        const detail = get().detail;
-        if (detail && detail.ticket.id === ticket.id) set({ detail: { ...detail, ticket } });
-        void get().reloadTicket();
-        void get().loadInbox();
-        void get().loadAudit();
+        showChangedTicket(ticket);
         return true;
       },
 
