@@ -17,6 +17,7 @@ import { createRealScheduler, type RoutingScheduler } from './routing/scheduler.
 import { createRoutingService, type RoutingService } from './routing/service.js';
 import { attachRouting } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
+import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
 import { openServerStore, type ChannelContact, type ServerStore } from './store.js';
 import { attachSync } from './sync.js';
 
@@ -46,6 +47,8 @@ export interface ServerOptions {
   channels?: readonly ChannelFactory[];
   /** Delivery retry pacing (first delay, doubled per attempt); default 2 s. */
   deliveryRetryDelayMs?: number;
+  /** Rate limits; default DEFAULT_RATE_LIMITS (server/rateLimits.ts). */
+  rateLimits?: RateLimitConfig;
 }
 
 /** A started server. */
@@ -93,6 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.routing ? { config: options.routing } : {}),
     ...(options.agentsPushThrottleMs !== undefined ? { agentsPushThrottleMs: options.agentsPushThrottleMs } : {}),
   });
+  const rateLimits = createRateLimiters(options.rateLimits);
   const channelRoutes: ChannelRoute[] = [];
   const ingest = (contact: ChannelContact) => store.ingestInbound(contact, { now: now(), router });
   const httpServer = http.createServer(
@@ -103,6 +107,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       startedAt: now(),
       log,
       channelRoutes,
+      rateLimits,
       ingest: createGroupCommit(store.transaction, ingest),
     }),
   );
@@ -129,6 +134,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       agents: () => router.agents(),
       sender: (family) => senders?.[family],
       ingest,
+      rateLimits,
     };
     for (const factory of options.channels ?? []) {
       const channel = await factory(context);

@@ -16,6 +16,7 @@ import {
   type TicketListResponse,
 } from '../shared/httpApi.js';
 import { DECOY_PASSWORD_HASH, verifyPassword } from './credentials.js';
+import type { RateLimiters } from './rateLimits.js';
 import type { ChannelContact, IngestOutcome, ServerStore, TicketListCursor } from './store.js';
 
 /** Largest request body accepted; reading stops beyond it (413). */
@@ -29,6 +30,8 @@ export interface HttpDependencies {
   log: (line: string) => void;
   /** Stores an inbound contact and routes it; contacts of one event-loop turn share a commit (groupCommit.ts). */
   ingest(contact: ChannelContact): Promise<IngestOutcome>;
+  /** The server's rate limits (server/rateLimits.ts). */
+  rateLimits: RateLimiters;
   /** Routes the channels add (webhooks, the chat widget…); read on every request, so channels may register after start. */
   channelRoutes?: readonly ChannelRoute[];
 }

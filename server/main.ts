@@ -1,12 +1,14 @@
 /**
  * CLI: `npm run server [-- --demo]`. PORT (default 4780), HOST (default 127.0.0.1), DATA_DIR (default ./.data/server),
  * `--demo` or DEMO=1 seeds the demo organisation on the first start. OFFER_TIMEOUT_MS overrides the
- * 20 s a phone/chat offer waits for the agent (end-to-end tests use a short one).
+ * 20 s a phone/chat offer waits for the agent (end-to-end tests use a short one). RATE_LIMITS overrides
+ * the rate limits ("name=points/seconds,…", see server/rateLimits.ts).
  */
 import { DEFAULT_SERVER_PORT } from '../shared/httpApi.js';
 import { startServer } from './app.js';
 import { configuredChannels } from './channels/index.js';
 import { DEMO_INTEGRATION_TOKEN, DEMO_PASSWORD, DEMO_USERS } from './demo.js';
+import { rateLimitsFromEnv } from './rateLimits.js';
 
 export async function main(): Promise<void> {
   const port = process.env.PORT !== undefined && process.env.PORT !== '' ? Number(process.env.PORT) : DEFAULT_SERVER_PORT;
@@ -25,6 +27,7 @@ export async function main(): Promise<void> {
     dataDir,
     demo,
     channels: configuredChannels(process.env, { demo }),
+    rateLimits: rateLimitsFromEnv(process.env.RATE_LIMITS),
     ...(offerTimeoutMs !== undefined ? { routing: { offerTimeoutMs } } : {}),
   });
   if (demo) {

@@ -8,6 +8,7 @@ import type { SyncServer } from '../liveHub.js';
 import type { ChannelContact, IngestOutcome, ServerStore } from '../store.js';
 import type { AgentStatus } from '../../shared/routing.js';
 import type { ChannelSender, ChannelSenders } from './delivery.js';
+import type { RateLimiters } from '../rateLimits.js';
 
 /** What a channel may use of the running server. */
 export interface ChannelContext {
@@ -27,6 +28,8 @@ export interface ChannelContext {
    * to email when the visitor has left.
    */
   sender(family: string): ChannelSender | undefined;
+  /** The server's rate limits (server/rateLimits.ts), shared with the HTTP API. */
+  rateLimits: RateLimiters;
 }
 
 /** One channel as the server runs it. */

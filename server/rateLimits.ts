@@ -1,0 +1,137 @@
+/**
+ * Rate limits (rate-limiter-flexible): one named limiter per abuse path, each a budget of
+ * points per window. In memory on a single node; on Redis when nodes share the counters
+ * (issue 10 passes a Redis client). Limits are configuration: `RATE_LIMITS` in the
+ * environment overrides any of the defaults, e.g.
+ * `RATE_LIMITS="signInFailuresPerUser=5/900,inboundPerToken=600/60"` (points/seconds).
+ * See docs/technical/security.md (Rate limits).
+ */
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+
+/** A budget: at most `points` per `durationSec` seconds, per key. */
+export interface RateLimitRule {
+  points: number;
+  durationSec: number;
+}
+
+/** Every limit the server applies, by name. */
+export interface RateLimitConfig {
+  /** Failed sign-ins per username (a guessed password costs one point). */
+  signInFailuresPerUser: RateLimitRule;
+  /** Sign-in attempts per client address, failed or not (scrypt is expensive). */
+  signInAttemptsPerAddress: RateLimitRule;
+  /** Web chat messages per visitor. */
+  webchatMessagesPerVisitor: RateLimitRule;
+  /** Web chat messages per client address (many visitor ids from one place). */
+  webchatMessagesPerAddress: RateLimitRule;
+  /** New web chat conversations (and offline-form messages) per client address. */
+  webchatConversationsPerAddress: RateLimitRule;
+  /** Inbound contacts per integration token. */
+  inboundPerToken: RateLimitRule;
+}
+
+export type RateLimitName = keyof RateLimitConfig;
+
+/**
+ * Sensible defaults for a contact centre: a person mistyping a password a few times is
+ * never locked out for long, a visitor typing fast is never slowed, a busy integration
+ * (a few thousand contacts a minute) passes; a script is stopped within seconds.
+ */
+export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
+  signInFailuresPerUser: { points: 10, durationSec: 15 * 60 },
+  signInAttemptsPerAddress: { points: 60, durationSec: 15 * 60 },
+  webchatMessagesPerVisitor: { points: 30, durationSec: 60 },
+  webchatMessagesPerAddress: { points: 120, durationSec: 60 },
+  webchatConversationsPerAddress: { points: 10, durationSec: 10 * 60 },
+  inboundPerToken: { points: 6_000, durationSec: 60 },
+};
+
+/** What one `consume` said. */
+export type RateLimitVerdict = { ok: true } | { ok: false; retryAfterMs: number };
+
+/** One limit, applied per key (a username, an address, a visitor id, a token name). */
+export interface RateLimiter {
+  readonly name: RateLimitName;
+  readonly rule: RateLimitRule;
+  /** Spends `points` (default 1) of the key's budget; refused when the budget is spent. */
+  consume(key: string, points?: number): Promise<RateLimitVerdict>;
+  /** Whether the key's budget is already spent, without spending any. */
+  peek(key: string): Promise<RateLimitVerdict>;
+  /** Forgets the key (e.g. a successful sign-in clears that user's failures). */
+  reset(key: string): Promise<void>;
+}
+
+export type RateLimiters = { readonly [N in RateLimitName]: RateLimiter };
+
+/** Where counters live: this process, or a store shared by every node. */
+export type RateLimitBackend =
+  | { kind: 'memory' }
+  | {
+      kind: 'shared';
+      /** Builds a limiter over the shared store (e.g. RateLimiterRedis); `keyPrefix` keeps limits apart. */
+      create(options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract;
+    };
+
+function wrap(name: RateLimitName, rule: RateLimitRule, limiter: RateLimiterAbstract): RateLimiter {
+  const refusal = (result: unknown): RateLimitVerdict => {
+    // rate-limiter-flexible rejects with a RateLimiterRes when the budget is spent, and with an Error when its store fails.
+    if (result instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1, Math.ceil(result.msBeforeNext)) };
+    throw result;
+  };
+  return {
+    name,
+    rule,
+    async consume(key, points = 1) {
+      try {
+        await limiter.consume(key, points);
+        return { ok: true };
+      } catch (error) {
+        return refusal(error);
+      }
+    },
+    async peek(key) {
+      const state = await limiter.get(key);
+      if (state === null || state.consumedPoints < rule.points) return { ok: true };
+      return { ok: false, retryAfterMs: Math.max(1, Math.ceil(state.msBeforeNext)) };
+    },
+    async reset(key) {
+      await limiter.delete(key);
+    },
+  };
+}
+
+export function createRateLimiters(config: RateLimitConfig = DEFAULT_RATE_LIMITS, backend: RateLimitBackend = { kind: 'memory' }): RateLimiters {
+  const limiters = {} as Record<RateLimitName, RateLimiter>;
+  for (const name of Object.keys(config) as RateLimitName[]) {
+    const rule = config[name];
+    const options = { keyPrefix: `omnidesk:rl:${name}`, points: rule.points, duration: rule.durationSec };
+    const limiter = backend.kind === 'memory' ? new RateLimiterMemory(options) : backend.create(options);
+    limiters[name] = wrap(name, rule, limiter);
+  }
+  return limiters;
+}
+
+/** Whole seconds for a `Retry-After` header (never 0, which would invite an immediate retry). */
+export function retryAfterSeconds(retryAfterMs: number): number {
+  return Math.max(1, Math.ceil(retryAfterMs / 1000));
+}
+
+/**
+ * Reads `RATE_LIMITS` ("name=points/seconds,…") over the defaults; throws naming the bad
+ * entry, so a typo stops the server at start instead of silently leaving a path unlimited.
+ */
+export function rateLimitsFromEnv(text: string | undefined): RateLimitConfig {
+  const config: RateLimitConfig = { ...DEFAULT_RATE_LIMITS };
+  for (const entry of (text ?? '').split(',').map((part) => part.trim()).filter((part) => part.length > 0)) {
+    const match = /^([A-Za-z]+)=(\d+)\/(\d+)$/.exec(entry);
+    const name = match?.[1] as RateLimitName | undefined;
+    if (!match || name === undefined || !(name in DEFAULT_RATE_LIMITS)) {
+      throw new Error(`RATE_LIMITS: "${entry}" is not "name=points/seconds" with a name among ${Object.keys(DEFAULT_RATE_LIMITS).join(', ')}.`);
+    }
+    const points = Number(match[2]);
+    const durationSec = Number(match[3]);
+    if (points < 1 || durationSec < 1) throw new Error(`RATE_LIMITS: "${entry}" needs at least 1 point per at least 1 second.`);
+    config[name] = { points, durationSec };
+  }
+  return config;
+}
