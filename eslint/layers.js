@@ -12,7 +12,7 @@ export const LAYERS = {
   shared: { layers: ['shared'], packages: ['zod'], node: false },
   server: {
     layers: ['shared', 'server'],
-    packages: ['zod', 'better-sqlite3', 'socket.io', 'nodemailer', 'smtp-server', 'mailparser', 'imapflow', 'fast-xml-parser', 'libphonenumber-js', 'iconv-lite', 'rate-limiter-flexible', 'better-sqlite3-multiple-ciphers'],
+    packages: ['zod', 'better-sqlite3', 'socket.io', 'nodemailer', 'smtp-server', 'mailparser', 'imapflow', 'fast-xml-parser', 'libphonenumber-js', 'iconv-lite', 'rate-limiter-flexible', 'better-sqlite3-multiple-ciphers', 'pg', 'ioredis', '@socket.io/redis-streams-adapter'],
     node: true,
   },
   'main/core': { layers: ['shared', 'main/core'], packages: ['zod', 'better-sqlite3', 'better-sqlite3-multiple-ciphers', 'socket.io-client'], node: true },

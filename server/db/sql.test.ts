@@ -1,0 +1,213 @@
+/**
+ * The database seam's contract, run against both backends: embedded SQLite (a real file)
+ * and a real PostgreSQL database created for this file.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { openPostgresDatabase, numberPlaceholders, type PostgresDatabase } from './postgres.js';
+import { NestedTransactionError, type SqlDatabase } from './sql.js';
+import { openSqliteDatabase } from './sqlite.js';
+
+interface Backend {
+  name: string;
+  open(): Promise<SqlDatabase>;
+  cleanup(): Promise<void>;
+}
+
+const SCHEMA = [
+  'CREATE TABLE items (id TEXT PRIMARY KEY, n BIGINT NOT NULL, data BYTEA)',
+  'CREATE TABLE counters (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)',
+  'INSERT INTO counters (id, value) VALUES (1, 0)',
+];
+
+function sqliteBackend(): Backend {
+  const dir = mkdtempSync(path.join(tmpdir(), 'omnidesk-sql-'));
+  return {
+    name: 'sqlite',
+    async open() {
+      return openSqliteDatabase({
+        filePath: path.join(dir, 'test.sqlite'),
+        // SQLite takes BYTEA as a column type name with BLOB affinity.
+        migrate: (db) => db.exec(SCHEMA.join(';\n')),
+      });
+    },
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresBackend(): Backend {
+  let test: TestDatabase | null = null;
+  return {
+    name: 'postgres',
+    async open() {
+      test = await createTestDatabase();
+      const db = openPostgresDatabase({ connectionString: test.url, maxConnections: 4 });
+      for (const statement of SCHEMA) await db.run(statement);
+      return db;
+    },
+    async cleanup() {
+      await test?.drop();
+    },
+  };
+}
+
+for (const make of [sqliteBackend, postgresBackend]) {
+  const backend = make();
+  describe(`the SQL seam on ${backend.name}`, () => {
+    let db: SqlDatabase;
+    beforeAll(async () => {
+      db = await backend.open();
+    });
+    afterAll(async () => {
+      await db.close();
+      await backend.cleanup();
+    });
+
+    it('binds ? placeholders, reads integers as numbers and bytes as Buffers', async () => {
+      const when = Date.UTC(2026, 11, 4, 9, 30);
+      await db.run('INSERT INTO items (id, n, data) VALUES (?, ?, ?)', ['工单-1', when, Buffer.from('你好')]);
+      const row = await db.get<{ id: string; n: number; data: Buffer }>('SELECT id, n, data FROM items WHERE id = ?', ['工单-1']);
+      expect(row).toEqual({ id: '工单-1', n: when, data: Buffer.from('你好') });
+      const count = await db.get<{ c: number }>('SELECT COUNT(*) AS c FROM items');
+      expect(count?.c).toBe(1);
+      expect(await db.get('SELECT id FROM items WHERE id = ?', ['none'])).toBeUndefined();
+      // A ? inside a string literal is text, not a placeholder.
+      expect(await db.get<{ q: string }>("SELECT '?' AS q")).toEqual({ q: '?' });
+    });
+
+    it('commits a transaction as a whole and runs its after-commit hooks after the commit, in order', async () => {
+      const seen: string[] = [];
+      await db.withTransaction(async (tx) => {
+        await tx.run('INSERT INTO items (id, n) VALUES (?, ?)', ['a', 1]);
+        tx.afterCommit(async () => {
+          // Committed data is visible from outside by the time the hook runs.
+          const row = await db.get<{ n: number }>('SELECT n FROM items WHERE id = ?', ['a']);
+          seen.push(`commit-1:${row?.n}`);
+        });
+        tx.afterCommit(() => void seen.push('commit-2'));
+        tx.afterRollback(() => void seen.push('rollback'));
+        // Outside the transaction nothing is visible yet.
+        expect(await db.get('SELECT n FROM items WHERE id = ?', ['a'])).toBeUndefined();
+        seen.push('body');
+      });
+      expect(seen).toEqual(['body', 'commit-1:1', 'commit-2']);
+    });
+
+    it('rolls back everything on a throw and runs only the after-rollback hooks', async () => {
+      const seen: string[] = [];
+      await expect(
+        db.withTransaction(async (tx) => {
+          await tx.run('INSERT INTO items (id, n) VALUES (?, ?)', ['b', 2]);
+          tx.afterCommit(() => void seen.push('commit'));
+          tx.afterRollback(() => void seen.push('rollback'));
+          throw new Error('refused');
+        }),
+      ).rejects.toThrow('refused');
+      expect(seen).toEqual(['rollback']);
+      expect(await db.get('SELECT n FROM items WHERE id = ?', ['b'])).toBeUndefined();
+    });
+
+    it('undoes only a failed savepoint: its commit hooks never run, its rollback hooks do, the rest commits', async () => {
+      const seen: string[] = [];
+      await db.withTransaction(async (tx) => {
+        await tx.nested(async (inner) => {
+          await inner.run('INSERT INTO items (id, n) VALUES (?, ?)', ['kept', 3]);
+          inner.afterCommit(() => void seen.push('kept:commit'));
+          inner.afterRollback(() => void seen.push('kept:rollback'));
+        });
+        await expect(
+          tx.nested(async (inner) => {
+            await inner.run('INSERT INTO items (id, n) VALUES (?, ?)', ['dropped', 4]);
+            inner.afterCommit(() => void seen.push('dropped:commit'));
+            inner.afterRollback(() => void seen.push('dropped:rollback'));
+            throw new Error('bad contact');
+          }),
+        ).rejects.toThrow('bad contact');
+        seen.push('outer-continues');
+      });
+      expect(seen).toEqual(['dropped:rollback', 'outer-continues', 'kept:commit']);
+      expect(await db.get('SELECT n FROM items WHERE id = ?', ['kept'])).toEqual({ n: 3 });
+      expect(await db.get('SELECT n FROM items WHERE id = ?', ['dropped'])).toBeUndefined();
+    });
+
+    it('a savepoint that succeeded is still undone, with its rollback hooks, when the outer transaction fails', async () => {
+      const seen: string[] = [];
+      await expect(
+        db.withTransaction(async (tx) => {
+          await tx.nested(async (inner) => {
+            await inner.run('INSERT INTO items (id, n) VALUES (?, ?)', ['inner-ok', 5]);
+            inner.afterCommit(() => void seen.push('commit'));
+            inner.afterRollback(() => void seen.push('rollback'));
+          });
+          throw new Error('outer fails');
+        }),
+      ).rejects.toThrow('outer fails');
+      expect(seen).toEqual(['rollback']);
+      expect(await db.get('SELECT n FROM items WHERE id = ?', ['inner-ok'])).toBeUndefined();
+    });
+
+    it('refuses a transaction started inside another one', async () => {
+      await expect(db.withTransaction(async () => db.withTransaction(async () => 1))).rejects.toBeInstanceOf(NestedTransactionError);
+    });
+
+    it('concurrent read-modify-write transactions never lose an update', async () => {
+      const increments = 20;
+      await Promise.all(
+        Array.from({ length: increments }, () =>
+          db.withTransaction(async (tx) => {
+            const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
+            const row = await tx.get<{ value: number }>(`SELECT value FROM counters WHERE id = 1${lock}`);
+            await new Promise((resolve) => setImmediate(resolve));
+            await tx.run('UPDATE counters SET value = ? WHERE id = 1', [row!.value + 1]);
+          }),
+        ),
+      );
+      expect(await db.get('SELECT value FROM counters WHERE id = 1')).toEqual({ value: increments });
+    });
+  });
+}
+
+describe('PostgreSQL specifics', () => {
+  let test: TestDatabase;
+  let db: PostgresDatabase;
+  beforeAll(async () => {
+    test = await createTestDatabase();
+    db = openPostgresDatabase({ connectionString: test.url, maxConnections: 4 });
+    await db.run('CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance BIGINT NOT NULL)');
+    await db.run('INSERT INTO accounts (id, balance) VALUES (1, 0)');
+  });
+  afterAll(async () => {
+    await db.close();
+    await test.drop();
+  });
+
+  it('numbers placeholders once per text and leaves quoted ones alone', () => {
+    expect(numberPlaceholders(`SELECT * FROM t WHERE a = ? AND b = '?' AND "c?" = ?`).text).toBe(`SELECT * FROM t WHERE a = $1 AND b = '?' AND "c?" = $2`);
+    expect(numberPlaceholders('SELECT 1 WHERE 1 = ?').name).toBe(numberPlaceholders('SELECT 1 WHERE 1 = ?').name);
+  });
+
+  it('runs a serializable transaction again after a serialization failure, so no increment is lost', async () => {
+    let attempts = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        db.withTransaction(
+          async (tx) => {
+            attempts++;
+            const row = await tx.get<{ balance: number }>('SELECT balance FROM accounts WHERE id = 1');
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            await tx.run('UPDATE accounts SET balance = ? WHERE id = 1', [row!.balance + 1]);
+          },
+          { isolation: 'serializable', retries: 20 },
+        ),
+      ),
+    );
+    expect(await db.get('SELECT balance FROM accounts WHERE id = 1')).toEqual({ balance: 6 });
+    // The collisions were real: some attempts had to run again.
+    expect(attempts).toBeGreaterThan(6);
+  });
+});

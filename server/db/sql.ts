@@ -1,0 +1,107 @@
+/**
+ * The one seam between the server's repositories and a database: plain SQL with `?`
+ * placeholders, async everywhere (node-postgres has no synchronous API), explicit
+ * transactions with after-commit / after-rollback hooks, nested units as savepoints.
+ * Two implementations: embedded SQLite (`sqlite.ts`, the default) and PostgreSQL
+ * (`postgres.ts`, several nodes). See docs/technical/storage.md.
+ */
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/** What a parameter may be: text, a number (integers are epoch ms or counters), bytes, or NULL. */
+export type SqlValue = string | number | bigint | Buffer | Uint8Array | null;
+
+export interface SqlRunResult {
+  /** Rows inserted, updated or deleted. */
+  changes: number;
+}
+
+/** Runs statements. SQL uses `?` placeholders on both backends; the PostgreSQL side numbers them. */
+export interface SqlExecutor {
+  readonly dialect: SqlDialect;
+  all<Row>(text: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  get<Row>(text: string, params?: readonly SqlValue[]): Promise<Row | undefined>;
+  run(text: string, params?: readonly SqlValue[]): Promise<SqlRunResult>;
+}
+
+/** A function run after the outermost transaction commits (or rolls back); its failure is logged, never thrown. */
+export type TransactionHook = () => void | Promise<void>;
+
+/** An open transaction (or a savepoint inside one). */
+export interface Transaction extends SqlExecutor {
+  /**
+   * Runs `hook` once the OUTERMOST transaction has committed. Registered inside a savepoint
+   * that rolls back, it never runs as committed: it is dropped (and the savepoint's
+   * after-rollback hooks run instead).
+   */
+  afterCommit(hook: TransactionHook): void;
+  /** Runs `hook` when what this unit wrote is undone: its savepoint or the whole transaction rolled back. */
+  afterRollback(hook: TransactionHook): void;
+  /** Runs `fn` in a savepoint: a throw undoes only what `fn` wrote, then rethrows. */
+  nested<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+}
+
+export interface TransactionOptions {
+  /**
+   * How often to run `fn` again when the database reports a serialization failure or a
+   * deadlock (PostgreSQL 40001 / 40P01); `fn` must then have no effect outside the
+   * transaction except through hooks. Default 5.
+   */
+  retries?: number;
+}
+
+export interface SqlDatabase extends SqlExecutor {
+  /** Reads and writes outside `withTransaction` see committed data only. */
+  withTransaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Thrown when code that holds a transaction asks for a second one (it would wait for itself on SQLite). */
+export class NestedTransactionError extends Error {
+  constructor() {
+    super('withTransaction was called inside a transaction; use tx.nested(...) for a savepoint.');
+  }
+}
+
+/**
+ * The hooks of one transaction unit. A savepoint's scope is merged into its parent when it
+ * is released, and settled as rolled back when it is rolled back; the outermost scope is
+ * settled by the commit or the rollback.
+ */
+export class HookScope {
+  private readonly commitHooks: TransactionHook[] = [];
+  private readonly rollbackHooks: TransactionHook[] = [];
+
+  constructor(private readonly report: (error: unknown) => void) {}
+
+  onCommit(hook: TransactionHook): void {
+    this.commitHooks.push(hook);
+  }
+
+  onRollback(hook: TransactionHook): void {
+    this.rollbackHooks.push(hook);
+  }
+
+  /** A released savepoint: its hooks now wait for the parent's outcome. */
+  mergeInto(parent: HookScope): void {
+    for (const hook of this.commitHooks) parent.onCommit(hook);
+    for (const hook of this.rollbackHooks) parent.onRollback(hook);
+  }
+
+  async settle(committed: boolean): Promise<void> {
+    const hooks = committed ? this.commitHooks : this.rollbackHooks;
+    for (const hook of hooks) {
+      try {
+        await hook();
+      } catch (error) {
+        this.report(error);
+      }
+    }
+  }
+}
+
+/** The error codes after which PostgreSQL asks for the transaction to be run again. */
+export function isRetryableTransactionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40001' || code === '40P01';
+}

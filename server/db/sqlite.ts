@@ -1,0 +1,162 @@
+/**
+ * The embedded backend: one SQLite file through better-sqlite3. better-sqlite3 is
+ * synchronous, so each call resolves at once; what makes it safe to hide behind promises is
+ * that transactions take turns (an async mutex: one writer, as SQLite wants) and that
+ * reads outside a transaction go to a second, read-only connection, which sees committed
+ * data only (WAL), never the half-done work of a transaction that is awaiting something.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import Database from 'better-sqlite3';
+import {
+  HookScope,
+  NestedTransactionError,
+  type SqlDatabase,
+  type SqlExecutor,
+  type SqlRunResult,
+  type SqlValue,
+  type Transaction,
+  type TransactionHook,
+} from './sql.js';
+
+export interface SqliteDatabaseOptions {
+  filePath: string;
+  /** Runs on the writer connection before anything else (the numbered migrations). */
+  migrate?: (db: Database.Database) => void;
+  /** Where failing hooks are reported. */
+  log?: (line: string) => void;
+}
+
+/** The SQLite database, plus the writer connection for the few callers that need the driver (migrations, backups). */
+export interface SqliteDatabase extends SqlDatabase {
+  readonly filePath: string;
+  readonly writer: Database.Database;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+function executorOver(connection: Database.Database): Omit<SqlExecutor, 'dialect'> & { statement(text: string): Statement } {
+  const statements = new Map<string, Statement>();
+  function statement(text: string): Statement {
+    let prepared = statements.get(text);
+    if (!prepared) {
+      prepared = connection.prepare(text);
+      statements.set(text, prepared);
+    }
+    return prepared;
+  }
+  return {
+    statement,
+    async all<Row>(text: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+      return statement(text).all(...params) as Row[];
+    },
+    async get<Row>(text: string, params: readonly SqlValue[] = []): Promise<Row | undefined> {
+      return statement(text).get(...params) as Row | undefined;
+    },
+    async run(text: string, params: readonly SqlValue[] = []): Promise<SqlRunResult> {
+      return { changes: statement(text).run(...params).changes };
+    },
+  };
+}
+
+/** One-at-a-time turns for an async critical section. */
+function createMutex(): () => Promise<() => void> {
+  let tail: Promise<void> = Promise.resolve();
+  return () => {
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    const acquired = tail.then(() => release);
+    tail = tail.then(() => turn);
+    return acquired;
+  };
+}
+
+export function openSqliteDatabase(options: SqliteDatabaseOptions): SqliteDatabase {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const writer = new Database(options.filePath);
+  writer.pragma('journal_mode = WAL');
+  writer.pragma('synchronous = FULL');
+  writer.pragma('foreign_keys = ON');
+  writer.pragma('busy_timeout = 5000');
+  options.migrate?.(writer);
+  const reader = new Database(options.filePath, { readonly: true });
+  reader.pragma('busy_timeout = 5000');
+
+  const writes = executorOver(writer);
+  const reads = executorOver(reader);
+  const inTransaction = new AsyncLocalStorage<true>();
+  const nextTurn = createMutex();
+  const report = (error: unknown) => log(`transaction hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  let savepoints = 0;
+
+  function transactionOver(scope: HookScope): Transaction {
+    // Savepoints of one transaction must not interleave: each nested unit waits for the previous one.
+    const nestedTurn = createMutex();
+    return {
+      dialect: 'sqlite',
+      all: writes.all,
+      get: writes.get,
+      run: writes.run,
+      afterCommit: (hook: TransactionHook) => scope.onCommit(hook),
+      afterRollback: (hook: TransactionHook) => scope.onRollback(hook),
+      async nested<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+        const release = await nestedTurn();
+        const name = `sp_${++savepoints}`;
+        const child = new HookScope(report);
+        writer.exec(`SAVEPOINT ${name}`);
+        try {
+          const result = await fn(transactionOver(child));
+          writer.exec(`RELEASE ${name}`);
+          child.mergeInto(scope);
+          return result;
+        } catch (error) {
+          writer.exec(`ROLLBACK TO ${name}`);
+          writer.exec(`RELEASE ${name}`);
+          await child.settle(false);
+          throw error;
+        } finally {
+          release();
+        }
+      },
+    };
+  }
+
+  let closed = false;
+  const database: SqliteDatabase = {
+    dialect: 'sqlite',
+    filePath: options.filePath,
+    writer,
+    all: reads.all,
+    get: reads.get,
+    // A write outside a transaction is a transaction of its own: on the shared writer connection it would otherwise join whichever transaction is open.
+    run: (text, params) => database.withTransaction((tx) => tx.run(text, params)),
+    async withTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+      if (inTransaction.getStore()) throw new NestedTransactionError();
+      const release = await nextTurn();
+      const scope = new HookScope(report);
+      let result: T;
+      try {
+        writer.exec('BEGIN IMMEDIATE');
+        result = await inTransaction.run(true, () => fn(transactionOver(scope)));
+        writer.exec('COMMIT');
+      } catch (error) {
+        if (writer.inTransaction) writer.exec('ROLLBACK');
+        release();
+        await scope.settle(false);
+        throw error;
+      }
+      release();
+      await scope.settle(true);
+      return result;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Wait for the running transaction, if any, then close both connections.
+      const release = await nextTurn();
+      reader.close();
+      writer.close();
+      release();
+    },
+  };
+  return database;
+}
