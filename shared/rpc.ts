@@ -27,7 +27,7 @@ import {
   type User,
 } from './domain.js';
 import type { ChannelCounts } from './httpApi.js';
-import { ticketRefusalSchema, type TicketRefusal } from './ticketRules.js';
+import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
 import { agentTypingRequestSchema, type ChatReadEvent, type ChatTypingEvent } from './webchat.js';
 import {
   escalateRequestSchema,
@@ -136,6 +136,8 @@ export interface TicketDetail {
   pending: boolean;
   /** Replies drafted offline for this ticket, oldest first. */
   drafts: Draft[];
+  /** How a written reply can reach the customer (the ways the core's ticket rules will accept), so the composer can say so before sending. */
+  reach: CustomerReach;
 }
 
 const emptyParams = z.object({}).strict();

@@ -150,8 +150,8 @@ function takenBy(actor: RuleActor, ticket: Ticket, at: number): Ticket {
   };
 }
 
-/** What an agent can do instead of a written reply to this customer. */
-function alternativesOf(reach: CustomerReach): ReplyAlternative[] {
+/** What an agent can do instead of a written reply to this customer (the composer says it before they write). */
+export function replyAlternatives(reach: CustomerReach): ReplyAlternative[] {
   return ['add_note', ...(reach.hasPhone ? (['call_back'] as const) : []), ...(reach.hasEmail ? [] : (['add_email'] as const))];
 }
 
@@ -189,7 +189,7 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
       const reach = facts.reach ?? { routes: [], ticketSource: null, hasPhone: false, hasEmail: false };
       const source = replySourceOf(mutation, reach);
       if (source === null) {
-        return refuse({ code: 'no_reply_route', ticketId: ticket.id, via: mutation.via ?? null, routes: [...reach.routes], alternatives: alternativesOf(reach) });
+        return refuse({ code: 'no_reply_route', ticketId: ticket.id, via: mutation.via ?? null, routes: [...reach.routes], alternatives: replyAlternatives(reach) });
       }
       const message: Message = {
         id: mutation.messageId,

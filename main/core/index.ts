@@ -413,7 +413,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         // A customer reply never leaves without the agent seeing the ticket as it is once online.
         const session = requireSession();
         const draft = { id: uuidv7(at), ticketId, text, createdAt: at };
-        const saved = session.cache.writer.saveDraft(draft);
+        const saved = session.cache.writer.saveDraft(draft, session.user);
         if (!saved.ok) throw refusalError(saved.refusal);
         notifier.add([ticketId]);
         return { kind: 'draft', draft };

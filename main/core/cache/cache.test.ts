@@ -208,9 +208,9 @@ describe('the per-user cache', () => {
   });
 
   it('keeps drafts out of the outbox, sends one as a reply in one step, and discards another', () => {
-    expect(cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好，包裹已在派送中', createdAt: 5_000 })).toEqual({ ok: true });
-    expect(cache.writer.saveDraft({ id: 'd-2', ticketId: 'GD20240501001', text: '稍后电话联系您', createdAt: 5_001 })).toEqual({ ok: true });
-    expect(cache.writer.saveDraft({ id: 'd-3', ticketId: 'GD20240501999', text: '不存在的工单', createdAt: 5_002 })).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
+    expect(cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好，包裹已在派送中', createdAt: 5_000 }, agent)).toEqual({ ok: true });
+    expect(cache.writer.saveDraft({ id: 'd-2', ticketId: 'GD20240501001', text: '稍后电话联系您', createdAt: 5_001 }, agent)).toEqual({ ok: true });
+    expect(cache.writer.saveDraft({ id: 'd-3', ticketId: 'GD20240501999', text: '不存在的工单', createdAt: 5_002 }, agent)).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
     expect(cache.reader.outboxCount()).toBe(0);
     expect(cache.reader.ticketDetail('GD20240501001')?.drafts.map((d) => d.id)).toEqual(['d-1', 'd-2']);
     expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows.find((r) => r.id === 'GD20240501001')).toMatchObject({ hasDraft: true, pending: false });
@@ -226,7 +226,7 @@ describe('the per-user cache', () => {
   });
 
   it('keeps a draft when its reply cannot be recorded (nothing half-done)', () => {
-    cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好', createdAt: 5_000 });
+    cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好', createdAt: 5_000 }, agent);
     cache.writer.applyChanges([{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { assigneeId: 'agent2', assigneeName: '赵强' }) }], 11, agent);
     const outcome = cache.writer.sendDraft('d-1', (draft) => ({ mutationId: 'mut-d', kind: 'reply', ticketId: draft.ticketId, messageId: 'msg-d', text: draft.text, createdAt: 6_000 }), agent);
     expect(outcome).toMatchObject({ ok: false, refusal: { code: 'not_found' } });

@@ -135,8 +135,8 @@ export interface CacheWriter {
   recordMutation(mutation: Mutation, viewer: User): RecordOutcome;
   /** Applies the server's per-mutation acks: clears pending flags, or reverts refused mutations. */
   applyPushResults(results: readonly MutationResult[], viewer: User, at: number): PushOutcome;
-  /** Keeps a reply written offline as a draft (never sent by itself). */
-  saveDraft(draft: Draft): { ok: true } | { ok: false; refusal: TicketRefusal };
+  /** Keeps a reply written offline as a draft; refused when the ticket is not cached or no written reply can reach its customer. */
+  saveDraft(draft: Draft, viewer: User): { ok: true } | { ok: false; refusal: TicketRefusal };
   /** Turns a draft into a reply mutation (optimistic rows + outbox row) and deletes the draft, in one transaction; null when there is no such draft. */
   sendDraft(draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome | null;
   /** Deletes a draft; false when there was none. */
@@ -650,6 +650,7 @@ export function openCache(file: string): Cache {
         customerTickets: stmt.customerTickets.all(ticket.customerId, ticketId).map(ticketFromRow),
         pending: (stmt.ticketHasOutbox.get(ticketId)?.n ?? 0) > 0,
         drafts: stmt.draftsForTicket.all(ticketId).map(draftFromRow),
+        reach: customerReach(ticketId, stmt.customerInbound.all(ticket.customerId), customerRow ? customer : null),
       };
     },
     inbox(filter) {
@@ -796,8 +797,12 @@ export function openCache(file: string): Cache {
       return true;
     }),
     recordMutation: db.transaction(recordMutationInside),
-    saveDraft: db.transaction((draft: Draft): { ok: true } | { ok: false; refusal: TicketRefusal } => {
-      if (!readTicket(draft.ticketId)) return { ok: false, refusal: notCached(draft.ticketId) };
+    saveDraft: db.transaction((draft: Draft, viewer: User): { ok: true } | { ok: false; refusal: TicketRefusal } => {
+      const ticket = readTicket(draft.ticketId);
+      if (!ticket) return { ok: false, refusal: notCached(draft.ticketId) };
+      // A draft is a reply waiting to be confirmed: one that could never reach the customer is refused now, not when sent.
+      const asReply = decideLocally(ticket, { mutationId: draft.id, kind: 'reply', ticketId: draft.ticketId, messageId: draft.id, text: draft.text, createdAt: draft.createdAt }, viewer);
+      if (!asReply.ok && asReply.refusal.code === 'no_reply_route') return { ok: false, refusal: asReply.refusal };
       stmt.insertDraft.run(draft.id, draft.ticketId, draft.text, draft.createdAt);
       return { ok: true as const };
     }),
