@@ -70,7 +70,7 @@ export function Composer({ ticketId }: { ticketId: string }) {
   return (
     <div className="composer">
       <form
-        className="compose-box reply-box"
+        className={`compose-box reply-box${noRoute ? ' no-route' : ''}`}
         onSubmit={(e) => {
           e.preventDefault();
           void s.sendReply();
