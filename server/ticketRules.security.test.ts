@@ -47,13 +47,16 @@ function ticketFor(options: { owner?: string; channel?: Channel; source?: string
   return ticketId;
 }
 
-function push(actor: string, mutation: Omit<Mutation, 'mutationId' | 'createdAt'> & { createdAt?: number }): MutationResult {
+/** A mutation as a row writes it: the id is made here, the time defaults to now. */
+type MutationInput = Mutation extends infer M ? (M extends Mutation ? Omit<M, 'mutationId' | 'createdAt'> & { createdAt?: number } : never) : never;
+
+function push(actor: string, mutation: MutationInput): MutationResult {
   n++;
   return t.store.applyMutation(user(actor), `desk-${actor}`, { createdAt: t.clock.now(), ...mutation, mutationId: `m-${n}` } as Mutation, t.clock.now());
 }
 
 /** What a workstation decides offline: its own cache, filled from the server, asked before anything is queued. */
-function offline(actor: string, mutation: Omit<Mutation, 'mutationId' | 'createdAt'>) {
+function offline(actor: string, mutation: MutationInput) {
   const dir = makeTempDir('rules-offline-');
   const cache = openCache(path.join(dir, `${actor}.sqlite`));
   try {
