@@ -5,6 +5,7 @@
  * offline rows through the REAL workstation cache, which decides with the same rules before
  * anything is queued. Add a row for each new attack.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody } from '../shared/httpApi.js';
@@ -67,6 +68,7 @@ function offline(actor: string, mutation: MutationInput) {
     return { ...outcome, queued: cache.reader.outboxCount() };
   } finally {
     cache.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
