@@ -200,7 +200,7 @@ async function profileBootstrap(child: BenchChild, seeded: SeededBootstrapServer
   let zodMs = 0;
   for (const ack of acks) {
     const start = performance.now();
-    parseBootstrapAck(ack);
+    parseBootstrapAck(ack, 0);
     zodMs += performance.now() - start;
   }
   // Storing is what the measured bootstrap did between its fetches; replaying it would

@@ -280,7 +280,10 @@ test('a change the server refuses is undone and listed under "needs attention", 
   await expect(item.getByRole('cell').nth(2)).not.toBeEmpty();
   await agent.screenshot({ path: test.info().outputPath('attention-en.png') });
   await agent.getByLabel('Language').selectOption('zh-CN');
-  await expect(agent.getByRole('dialog', { name: '需处理' })).toBeVisible();
+  const zhList = agent.getByRole('dialog', { name: '需处理' });
+  await expect(zhList).toBeVisible();
+  // The refusal arrives as facts and is said in the agent's language, not the server's English.
+  await expect(zhList.getByRole('row').filter({ hasText: ticketId }).getByRole('cell').nth(2)).toContainText('不能从“已关闭”改为“已完成”：您离线期间工单已被更改');
   await agent.screenshot({ path: test.info().outputPath('attention-zh.png') });
   await agent.getByLabel('语言').selectOption('en');
 

@@ -74,7 +74,7 @@ test('an agent signs in and sees one inbox across all four channels', async ({ b
   await rows.first().focus();
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
-  await expect(page.getByLabel('Reply')).toBeVisible();
+  await expect(page.getByLabel('Reply', { exact: true })).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('inbox-en.png') });
   await context.close();
 });
@@ -89,7 +89,7 @@ test('an inbound contact appears routed in the agent inbox without a refresh, an
 
   const contact = await postInbound({
     channel: 'chat',
-    customer: { name: '周晓明', phone: '+86 139 2288 7766' },
+    customer: { name: '周晓明', phone: '+86 139 2288 7766', email: 'zhouxm@example.cn' },
     subject: '订单物流查询延迟',
     text: '你好，我的订单 #88231 三天没有物流更新了，能帮我查一下吗？',
     externalMessageId: `e2e-${Date.now()}`,
@@ -104,7 +104,7 @@ test('an inbound contact appears routed in the agent inbox without a refresh, an
   await row.click();
   await expect(agent.getByText('三天没有物流更新了', { exact: false })).toBeVisible();
 
-  await agent.getByLabel('Reply').fill('您好，已为您联系快递公司，今天下午前回复您。');
+  await agent.getByLabel('Reply', { exact: true }).fill('您好，已为您联系快递公司，今天下午前回复您。');
   await agent.getByRole('button', { name: 'Send' }).click();
   await agent.getByLabel('Internal note').fill('客户情绪稳定，已提交物流工单 WL-5521');
   await agent.getByRole('button', { name: 'Add note' }).click();

@@ -4,9 +4,10 @@
  * log holds them exactly as if they had arrived live. Only ever run on an empty database.
  */
 import type { Channel, Role, TicketStatus, User } from '../shared/domain.js';
-import type { InboundContact } from '../shared/httpApi.js';
 import type { RoutingAssignee, TicketRouter } from './routing.js';
-import type { NewUser, ServerStore } from './store.js';
+import type { ChannelContact, NewUser, ServerStore } from './store.js';
+import { DEMO_WECHAT_ACCOUNT } from './channels/wechat/config.js';
+import { DEMO_WEBCHAT_SITE } from './channels/webchat/webchat.js';
 import { DEFAULT_CAPACITY, type Capacity } from '../shared/routing.js';
 
 export const DEMO_PASSWORD = 'demo';
@@ -34,7 +35,7 @@ type DemoStep =
 interface DemoTicket {
   minutesAgo: number;
   channel: Channel;
-  customer: InboundContact['customer'];
+  customer: ChannelContact['customer'];
   subject?: string;
   text: string;
   /** Username of the agent it was routed to; null leaves it queued. */
@@ -54,7 +55,7 @@ const DEMO_TICKETS: DemoTicket[] = [
     text: '上周购物的积分一直没有到账，麻烦帮忙查一下。',
     assignee: 'agent2',
     steps: [
-      { minutesAgo: 25 * 60 + 40, reply: '您好，已为您补录积分 860 分，预计 1 小时内到账。' },
+      { minutesAgo: 25 * 60 + 40, note: '电话回复：已为客户补录积分 860 分，预计 1 小时内到账。' },
       { minutesAgo: 25 * 60, status: 'completed' },
     ],
   },
@@ -90,7 +91,7 @@ const DEMO_TICKETS: DemoTicket[] = [
     text: '我的订单 DD20241108021 显示已发货三天了，物流一直没有更新，能帮我查一下吗？',
     assignee: 'agent1',
     steps: [
-      { minutesAgo: 3 * 60 + 15, reply: '张先生您好，已为您联系顺丰核实，预计今天内给您回复。' },
+      { minutesAgo: 3 * 60 + 15, note: '电话回复：已告知张先生正在联系顺丰核实，今天内回电。' },
       { minutesAgo: 3 * 60 + 10, note: '顺丰单号 SF1234567890，中转站滞留，已催件。' },
     ],
   },
@@ -184,7 +185,7 @@ const DEMO_TICKETS: DemoTicket[] = [
     subject: '路由器无法联网',
     text: '新买的路由器按说明书设置后一直无法联网，指示灯闪红色。',
     assignee: 'agent5',
-    steps: [{ minutesAgo: 55, reply: '您好，请先长按 reset 键 10 秒恢复出厂设置，再按快速向导重新配置。' }],
+    steps: [{ minutesAgo: 55, note: '电话指导：长按 reset 键 10 秒恢复出厂设置，再按快速向导重新配置。' }],
   },
   {
     minutesAgo: 50,
@@ -261,6 +262,20 @@ function fixedRouter(assignee: User | null, channel: Channel): TicketRouter {
   };
 }
 
+/** The source a demo contact came through, as the channel would have stored it (a reply leaves the same way). */
+function demoSource(spec: DemoTicket): string {
+  switch (spec.channel) {
+    case 'phone':
+      return 'cti';
+    case 'chat':
+      return `webchat:${DEMO_WEBCHAT_SITE}`;
+    case 'email':
+      return 'email';
+    case 'social':
+      return spec.customer.socialId?.startsWith('weibo') ? 'webhook:weibo' : `wechat:${DEMO_WECHAT_ACCOUNT.appId}`;
+  }
+}
+
 /** Seeds the demo organisation when the database has no users; returns whether it did. */
 export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
   if (store.countUsers() > 0) return false;
@@ -276,10 +291,12 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
   store.transaction(() => {
     for (const spec of [...DEMO_TICKETS].sort((a, b) => b.minutesAgo - a.minutesAgo)) {
       const assignee = spec.assignee ? (users.get(spec.assignee) ?? null) : null;
-      const contact: InboundContact = {
+      const source = demoSource(spec);
+      const contact: ChannelContact = {
         channel: spec.channel,
         customer: spec.customer,
         text: spec.text,
+        source,
         ...(spec.subject ? { subject: spec.subject } : {}),
       };
       const { ticketId, ticket } = store.ingestInbound(contact, {
@@ -290,7 +307,7 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
       for (const step of spec.steps ?? []) {
         const at = now - step.minutesAgo * MINUTE_MS;
         if ('customerSays' in step) {
-          store.ingestInbound({ channel: spec.channel, customer: spec.customer, text: step.customerSays }, { now: at });
+          store.ingestInbound({ channel: spec.channel, customer: spec.customer, text: step.customerSays, source }, { now: at });
           continue;
         }
         const actor = assignee ?? users.get('lead1')!;
@@ -303,6 +320,8 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
               ? store.applyMutation(actor, 'demo-seed', { ...base, kind: 'note', noteId: `demo-note-${mutationCounter}`, text: step.note }, at)
               : store.applyMutation(actor, 'demo-seed', { ...base, kind: 'setStatus', status: step.status }, at);
         if (!result.ok) throw new Error(`demo seed step failed on ${ticketId}: ${result.reason}`);
+        // The seeded history was delivered long ago; the channels must not send it again now.
+        if ('reply' in step) store.setDeliveryStatus(`demo-msg-${mutationCounter}`, { status: 'sent' }, at);
       }
     }
     for (const [name, vipTier] of Object.entries(DEMO_VIP_CUSTOMERS)) {

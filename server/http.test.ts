@@ -159,6 +159,22 @@ describe('POST /api/v1/inbound', () => {
     expect((await getJson<{ seq: number }>(`${t.url}/healthz`)).body).toMatchObject({ seq: 0 });
   });
 
+  it('refuses a receivedAt no clock could have given (before 2000, or ahead of ours) with 400 naming it, and keeps a believable one', async () => {
+    for (const receivedAt of ['0001-01-01T00:00:00Z', '1999-12-31T23:59:59Z', new Date(t.clock.now() + 10 * 60_000).toISOString()]) {
+      const refused = await inbound({ channel: 'chat', customer: zhangWei, text: '你好', receivedAt });
+      expect(refused.status, receivedAt).toBe(400);
+      expect(fieldPaths(refused.body), receivedAt).toEqual(['receivedAt']);
+      expect((refused.body as ApiErrorBody).error.fields![0]!.message).toMatch(/between 2000-01-01T00:00:00Z and 5 minutes after/);
+    }
+    expect((await getJson<{ seq: number }>(`${t.url}/healthz`)).body).toMatchObject({ seq: 0 });
+
+    const anHourAgo = t.clock.now() - 3_600_000;
+    const kept = await inbound({ channel: 'chat', customer: zhangWei, text: '你好', receivedAt: new Date(anHourAgo).toISOString() });
+    expect(kept.status).toBe(201);
+    const { ticketId } = kept.body as InboundResponse;
+    expect(t.store.getTicketBundle(ticketId)!.messages[0]!.createdAt).toBe(anHourAgo);
+  });
+
   it('refuses invalid UTF-8, non-JSON and oversized bodies', async () => {
     const valid = Buffer.from(JSON.stringify({ channel: 'chat', customer: zhangWei, text: '你好' }), 'utf8');
     const broken = Buffer.concat([valid.subarray(0, valid.length - 6), Buffer.from([0xe4, 0xbd]), valid.subarray(valid.length - 3)]);

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { canUserSeeTicket, ticketIdSchema, type User } from '../shared/domain.js';
 import {
   inboundContactSchema,
+  receivedAtIssue,
   loginRequestSchema,
   ticketListQuerySchema,
   type ApiErrorBody,
@@ -216,6 +217,9 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   requireToken(deps, req, 'integration');
   const parsed = inboundContactSchema.safeParse(await readJsonBody(req));
   if (!parsed.success) throw invalid('The inbound contact is not valid.', fieldsOf(parsed.error));
+  // A caller's date is refused rather than guessed at: they can fix it, and every workstation must be able to read what is stored.
+  const dateIssue = parsed.data.receivedAt === undefined ? null : receivedAtIssue(parsed.data.receivedAt, deps.now());
+  if (dateIssue) throw invalid('The inbound contact is not valid.', [{ path: 'receivedAt', message: dateIssue }]);
   const outcome = await deps.ingest(parsed.data);
   const { ticket, ...response } = outcome;
   const body: InboundResponse = response;

@@ -67,7 +67,14 @@ describe('offline mutations on the server', () => {
     const writtenOffline = TEST_EPOCH + 100;
     store.assignTicket({ ticketId, assignee: { id: agent2.id, username: agent2.username, displayName: agent2.displayName }, reason: { code: 'assigned_by_lead', byName: lead.displayName }, now: TEST_EPOCH + 200 });
     const status = store.applyMutation(agent1, 'c1', { mutationId: 's-1', kind: 'setStatus', ticketId, status: 'awaiting_customer', createdAt: writtenOffline }, TEST_EPOCH + 300);
-    expect(status).toEqual({ mutationId: 's-1', ok: false, code: 'forbidden', reason: `${ticketId} was reassigned to 张强 while you were offline; your change was not applied`, ticket: null });
+    expect(status).toEqual({
+      mutationId: 's-1',
+      ok: false,
+      code: 'forbidden',
+      reason: `${ticketId} was reassigned to 张强 while you were offline; your change was not applied`,
+      refusal: { code: 'reassigned', ticketId, channel: 'chat', assigneeName: '张强', meanwhile: true },
+      ticket: null,
+    });
     expect(store.getTicket(ticketId)!.status).toBe('in_progress');
 
     const note = store.applyMutation(agent1, 'c1', { mutationId: 'n-1', kind: 'note', ticketId, noteId: 'note-1', text: '客户说下午方便接电话', createdAt: writtenOffline }, TEST_EPOCH + 300);

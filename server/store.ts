@@ -10,10 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  canTransition,
   canUserSeeTicket,
-  channelOfSource,
-  replyRoutes,
+  clampToReceipt,
   defaultTicketRouting,
   describeAssignmentReason,
   isOpenStatus,
@@ -39,6 +37,7 @@ import { detectLanguage, groupForTicket } from '../shared/routing.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import { dayKey, formatCustomerId, formatTicketId } from '../shared/ids.js';
 import { dueAtFor } from '../shared/sla.js';
+import { customerReach, decideMutation, describeRefusal, rejectionCodeOf, type CustomerReach, type TicketRefusal } from '../shared/ticketRules.js';
 import {
   MAX_PULL_CHANGES,
   type BootstrapPage,
@@ -257,13 +256,18 @@ export interface ServerWritable {
   createIntegrationToken(name: string, token: string, expiresAt?: number | null, now?: number): void;
   /** An inbound contact: dedupe, match the customer, join the open ticket or open a new one, route. */
   ingestInbound(contact: ChannelContact, options: IngestOptions): IngestOutcome;
-  /** Records what the channel did with an outbound message; the agents see it as a message change. Null when there is no such outbound message. */
-  setDeliveryStatus(messageId: string, outcome: { status: 'sent' | 'failed'; externalMessageId?: string; error?: string }, now: number): Message | null;
+  /**
+   * Records what the channel did with an outbound message (or, still `queued`, why it has
+   * not left yet); the agents see it as a message change. Null when there is no such outbound message.
+   */
+  setDeliveryStatus(messageId: string, outcome: { status: 'sent' | 'failed' | 'queued'; externalMessageId?: string; error?: string }, now: number): Message | null;
   /**
    * Outbound messages still waiting for their channel, oldest first (after a restart, too),
    * among those whose source is one of `sources` or `<source>:<anything>`.
    */
   listQueuedDeliveries(sources: readonly string[], limit: number): QueuedDelivery[];
+  /** Outbound messages still queued, with no reason recorded yet, that none of `sources` sends (or that have no source). */
+  listUndeliverable(sources: readonly string[], limit: number): QueuedDelivery[];
   /** The bytes of one attachment, with its description; null when unknown. */
   getAttachment(id: string): { attachment: Attachment; messageId: string; ticketId: string; data: Buffer } | null;
   /** The raw source a channel kept for a message (a mail's MIME); null when none. */
@@ -566,13 +570,6 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-const STATUS_LABELS: Record<TicketStatus, string> = {
-  unassigned: '待分配 unassigned',
-  in_progress: '处理中 in_progress',
-  awaiting_customer: '待反馈 awaiting_customer',
-  completed: '已完成 completed',
-  closed: '已关闭 closed',
-};
 
 // ---------------------------------------------------------------------------------------
 // The SQLite implementation
@@ -1177,7 +1174,8 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
           return { ticketId: seen.ticket_id, messageId: seen.id, created: false, duplicate: true, ticket };
         }
       }
-      const receivedAt = contact.receivedAt ? Math.min(Date.parse(contact.receivedAt), now) : now;
+      // A channel's clock is believed only when plausible (the HTTP API refuses such a date before it gets here).
+      const receivedAt = contact.receivedAt ? clampToReceipt(Date.parse(contact.receivedAt), now) : now;
       const customer = matchOrCreateCustomer(contact.customer, now);
       const messageId = uuidv7(now);
       const preview = previewOf(contact.text);
@@ -1286,26 +1284,9 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   // --- channels ------------------------------------------------------------------------------
-  /** A reply leaves the way the customer last came in (their newest inbound message's source). */
-  function replySource(ticketId: string): string | null {
-    const row = sql(
-      "SELECT source FROM messages WHERE ticket_id = ? AND direction = 'inbound' AND source IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1",
-    ).get(ticketId) as { source: string } | undefined;
-    return row?.source ?? null;
-  }
-
-  /** Every way this customer can be answered (see `replyRoutes`), across all their tickets. */
-  function customerReplyRoutes(customerId: string): string[] {
-    const inbound = sql(
-      `SELECT m.direction, m.source, m.created_at AS createdAt FROM messages m JOIN tickets t ON t.id = m.ticket_id
-       WHERE t.customer_id = ? AND m.direction = 'inbound' AND m.source IS NOT NULL`,
-    ).all(customerId) as Array<Pick<Message, 'direction' | 'source' | 'createdAt'>>;
-    return replyRoutes(inbound, getCustomer(customerId) ?? { email: null });
-  }
-
   function setDeliveryStatus(
     messageId: string,
-    outcome: { status: 'sent' | 'failed'; externalMessageId?: string; error?: string },
+    outcome: { status: 'sent' | 'failed' | 'queued'; externalMessageId?: string; error?: string },
     now: number,
   ): Message | null {
     return transaction(() => {
@@ -1316,7 +1297,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         ...before,
         deliveryStatus: outcome.status,
         externalMessageId: outcome.externalMessageId ?? before.externalMessageId,
-        deliveryError: outcome.status === 'failed' ? (outcome.error ?? 'delivery failed').slice(0, 500) : null,
+        deliveryError: outcome.status === 'sent' ? null : (outcome.error ?? (outcome.status === 'failed' ? 'delivery failed' : null))?.slice(0, 500) ?? null,
       };
       sql('UPDATE messages SET delivery_status = ?, external_message_id = ?, delivery_error = ? WHERE id = ?').run(
         after.deliveryStatus,
@@ -1330,10 +1311,10 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     });
   }
 
-  function listQueuedDeliveries(sources: readonly string[], limit: number): QueuedDelivery[] {
-    if (sources.length === 0) return [];
-    const bySource = sources.map(() => "(source = ? OR source LIKE ? || ':%')").join(' OR ');
-    const rows = sql(`SELECT * FROM messages WHERE delivery_status = 'queued' AND (${bySource}) ORDER BY created_at, id LIMIT ?`).all(
+  function queuedDeliveries(sources: readonly string[], limit: number, among: boolean): QueuedDelivery[] {
+    const bySource = sources.length === 0 ? '0 = 1' : sources.map(() => "(source = ? OR source LIKE ? || ':%')").join(' OR ');
+    const which = among ? `(${bySource})` : `delivery_error IS NULL AND (source IS NULL OR NOT (${bySource}))`;
+    const rows = sql(`SELECT * FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' AND ${which} ORDER BY created_at, id LIMIT ?`).all(
       ...sources.flatMap((source) => [source, source]),
       limit,
     ) as MessageRow[];
@@ -1341,6 +1322,14 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       const ticket = getTicket(row.ticket_id)!;
       return { message: messageFromRow(row), ticket, customer: getCustomer(ticket.customerId)! };
     });
+  }
+
+  function listQueuedDeliveries(sources: readonly string[], limit: number): QueuedDelivery[] {
+    return sources.length === 0 ? [] : queuedDeliveries(sources, limit, true);
+  }
+
+  function listUndeliverable(sources: readonly string[], limit: number): QueuedDelivery[] {
+    return queuedDeliveries(sources, limit, false);
   }
 
   function getAttachment(id: string): { attachment: Attachment; messageId: string; ticketId: string; data: Buffer } | null {
@@ -1414,20 +1403,11 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   // --- mutations -----------------------------------------------------------------------------
-  function refuse(mutation: Mutation, code: 'not_found' | 'forbidden' | 'invalid_transition' | 'invalid', reason: string, ticket: Ticket | null): MutationResult {
-    return { mutationId: mutation.mutationId, ok: false, code, reason, ticket };
-  }
+  // The decision is shared/ticketRules.ts (the core makes the same one offline); this store
+  // reads the facts it needs and writes what it decided, with the change-log entry.
 
-  /** Working on a queued ticket takes it: the actor becomes its assignee. */
-  function takenBy(actor: User, ticket: Ticket, now: number): Ticket {
-    return {
-      ...ticket,
-      assigneeId: actor.id,
-      assigneeName: actor.displayName,
-      assignedAt: now,
-      assignmentReason: { code: 'taken_from_queue', channel: ticket.channel, byName: actor.displayName },
-      routing: { ...ticket.routing, offer: null },
-    };
+  function refuse(mutation: Mutation, refusal: TicketRefusal, ticket: Ticket | null): MutationResult {
+    return { mutationId: mutation.mutationId, ok: false, code: rejectionCodeOf(refusal), reason: describeRefusal(refusal), refusal, ticket };
   }
 
   /** Whether the ticket was ever assigned to this user (routing keeps every assignment). */
@@ -1435,128 +1415,42 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     return sql('SELECT 1 FROM routing_audit WHERE ticket_id = ? AND assignee_id = ? LIMIT 1').get(ticketId, userId) !== undefined;
   }
 
-  /** "GD… was reassigned to 张强 while you were offline": why a former owner's change no longer applies. */
-  function lostOwnershipReason(ticket: Ticket, mutation: Mutation): string {
-    const meanwhile = (ticket.assignedAt ?? ticket.updatedAt) >= mutation.createdAt ? ' while you were offline' : '';
-    if (ticket.assigneeId === null) return `${ticket.id} was put back in the ${ticket.channel} queue${meanwhile}; your change was not applied`;
-    return `${ticket.id} was reassigned to ${ticket.assigneeName ?? ticket.assigneeId}${meanwhile}; your change was not applied`;
-  }
-
-  /** Ticket fields other than status belong to the assignee (and to leads and admins). */
-  function mayEditFields(actor: User, ticket: Ticket): boolean {
-    return actor.role !== 'agent' || ticket.assigneeId === actor.id;
+  /** How a written reply on this ticket can reach its customer, from their inbound messages on every ticket of theirs. */
+  function reachOf(ticket: Ticket): CustomerReach {
+    const inbound = sql(
+      `SELECT m.ticket_id AS ticketId, m.direction, m.source, m.created_at AS createdAt FROM messages m JOIN tickets t ON t.id = m.ticket_id
+       WHERE t.customer_id = ? AND m.direction = 'inbound' AND m.source IS NOT NULL`,
+    ).all(ticket.customerId) as Array<Pick<Message, 'ticketId' | 'direction' | 'source' | 'createdAt'>>;
+    return customerReach(ticket.id, inbound, getCustomer(ticket.customerId));
   }
 
   function applyMutationInside(actor: User, mutation: Mutation, now: number): MutationResult {
     const before = getTicket(mutation.ticketId);
-    if (!before) return refuse(mutation, 'not_found', `Ticket ${mutation.ticketId} does not exist or is not yours to see`, null);
-    if (!canUserSeeTicket(actor, before)) {
-      // Someone who never had the ticket learns nothing about it (not even that it exists).
-      if (!wasAssignedTo(before.id, actor.id)) {
-        return refuse(mutation, 'not_found', `Ticket ${mutation.ticketId} does not exist or is not yours to see`, null);
-      }
-      // Notes never conflict: what the former owner wrote (e.g. offline) still reaches the ticket.
-      if (mutation.kind !== 'note') return refuse(mutation, 'forbidden', lostOwnershipReason(before, mutation), null);
+    if (!before) return refuse(mutation, { code: 'not_found', ticketId: mutation.ticketId }, null);
+    const visible = canUserSeeTicket(actor, before);
+    const decision = decideMutation(before, mutation, actor, now, {
+      wasAssignedToActor: visible || wasAssignedTo(before.id, actor.id),
+      reach: mutation.kind === 'reply' && visible ? reachOf(before) : null,
+    });
+    if (!decision.ok) {
+      const hidden = decision.refusal.code === 'not_found' || decision.refusal.code === 'reassigned';
+      return refuse(mutation, decision.refusal, hidden ? null : before);
     }
-    const at = Math.min(mutation.createdAt, now);
-    switch (mutation.kind) {
-      case 'reply': {
-        if (sql('SELECT 1 FROM messages WHERE id = ?').get(mutation.messageId)) {
-          return refuse(mutation, 'invalid', `Message id ${mutation.messageId} is already used by another message`, before);
-        }
-        if (mutation.via !== undefined && !customerReplyRoutes(before.customerId).includes(mutation.via)) {
-          return refuse(mutation, 'invalid', `The customer of ${before.id} cannot be answered through ${mutation.via}`, before);
-        }
-        const message: Message = {
-          id: mutation.messageId,
-          ticketId: before.id,
-          direction: 'outbound',
-          channel: (mutation.via ? channelOfSource(mutation.via) : null) ?? before.channel,
-          authorId: actor.id,
-          authorName: actor.displayName,
-          text: mutation.text,
-          externalMessageId: null,
-          deliveryStatus: 'queued',
-          createdAt: at,
-          attachments: [],
-          source: mutation.via ?? replySource(before.id),
-          call: null,
-          deliveryError: null,
-        };
-        insertMessage(message);
-        let after: Ticket = {
-          ...before,
-          firstResponseAt: before.firstResponseAt ?? now,
-          lastMessagePreview: previewOf(mutation.text),
-          lastMessageAt: Math.max(before.lastMessageAt, at),
-          updatedAt: now,
-        };
-        if (after.status === 'unassigned') {
-          after = { ...after, status: 'in_progress' };
-          if (after.assigneeId === null) after = takenBy(actor, after, now);
-        }
-        updateTicket(after);
-        if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after, now);
-        const seq = appendTicketChange(before, after, { kind: 'message', message, ticket: after }, now);
-        return { mutationId: mutation.mutationId, ok: true, seq };
-      }
-      case 'note': {
-        if (sql('SELECT 1 FROM notes WHERE id = ?').get(mutation.noteId)) {
-          return refuse(mutation, 'invalid', `Note id ${mutation.noteId} is already used by another note`, before);
-        }
-        const note: Note = { id: mutation.noteId, ticketId: before.id, authorId: actor.id, authorName: actor.displayName, text: mutation.text, createdAt: at };
-        insertNote(note);
-        const after: Ticket = { ...before, updatedAt: now };
-        updateTicket(after);
-        const seq = appendTicketChange(before, after, { kind: 'note', note, ticket: after }, now);
-        return { mutationId: mutation.mutationId, ok: true, seq };
-      }
-      case 'setStatus': {
-        const to = mutation.status;
-        // Already there (e.g. a lead did the same while this client was offline): nothing to refuse.
-        if (before.status === to) return { mutationId: mutation.mutationId, ok: true, seq: changeLogBounds().maxSeq };
-        if (!canTransition(before.status, to)) {
-          const movedOn = before.updatedAt >= mutation.createdAt ? ' (it was changed while you were offline)' : '';
-          return refuse(
-            mutation,
-            'invalid_transition',
-            `Cannot change ticket ${before.id} from ${STATUS_LABELS[before.status]} to ${STATUS_LABELS[to]}${movedOn}`,
-            before,
-          );
-        }
-        let after: Ticket = { ...before, status: to, updatedAt: now };
-        if (to === 'completed') after.completedAt = now;
-        // Closing ends the work too, so the SLA verdict of a closed ticket stops moving.
-        if (to === 'closed' && after.completedAt === null) after.completedAt = now;
-        if (to === 'in_progress' && (before.status === 'completed' || before.status === 'closed')) after.completedAt = null;
-        if (to === 'in_progress' && before.assigneeId === null) after = takenBy(actor, after, now);
-        updateTicket(after);
-        if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after, now);
-        const seq = appendTicketChange(before, after, { kind: 'ticket', ticket: after }, now);
-        return { mutationId: mutation.mutationId, ok: true, seq };
-      }
-      case 'setPriority': {
-        if (!mayEditFields(actor, before)) {
-          return refuse(mutation, 'forbidden', `Only the assignee or a lead may change the priority of ${before.id}; take it first`, before);
-        }
-        // Last writer wins in server order; the same value again is a no-op success.
-        if (before.priority === mutation.priority) return { mutationId: mutation.mutationId, ok: true, seq: changeLogBounds().maxSeq };
-        const after: Ticket = { ...before, priority: mutation.priority, dueAt: dueAtFor(before.createdAt, mutation.priority), updatedAt: now };
-        updateTicket(after);
-        const seq = appendTicketChange(before, after, { kind: 'ticket', ticket: after }, now);
-        return { mutationId: mutation.mutationId, ok: true, seq };
-      }
-      case 'setFollowUp': {
-        if (!mayEditFields(actor, before)) {
-          return refuse(mutation, 'forbidden', `Only the assignee or a lead may set a follow-up on ${before.id}; take it first`, before);
-        }
-        if (before.followUpAt === mutation.followUpAt) return { mutationId: mutation.mutationId, ok: true, seq: changeLogBounds().maxSeq };
-        const after: Ticket = { ...before, followUpAt: mutation.followUpAt, updatedAt: now };
-        updateTicket(after);
-        const seq = appendTicketChange(before, after, { kind: 'ticket', ticket: after }, now);
-        return { mutationId: mutation.mutationId, ok: true, seq };
-      }
+    if (!decision.changed) return { mutationId: mutation.mutationId, ok: true, seq: changeLogBounds().maxSeq };
+    const { message, note, ticket: after } = decision;
+    if (message && sql('SELECT 1 FROM messages WHERE id = ?').get(message.id)) {
+      return refuse(mutation, { code: 'duplicate_id', ticketId: before.id, id: message.id }, before);
     }
+    if (note && sql('SELECT 1 FROM notes WHERE id = ?').get(note.id)) {
+      return refuse(mutation, { code: 'duplicate_id', ticketId: before.id, id: note.id }, before);
+    }
+    if (message) insertMessage(message);
+    if (note) insertNote(note);
+    updateTicket(after);
+    if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after, now);
+    const body: ChangeBody = message ? { kind: 'message', message, ticket: after } : note ? { kind: 'note', note, ticket: after } : { kind: 'ticket', ticket: after };
+    const seq = appendTicketChange(before, after, body, now);
+    return { mutationId: mutation.mutationId, ok: true, seq };
   }
 
   function applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): MutationResult {
@@ -1640,6 +1534,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     ingestInbound,
     setDeliveryStatus,
     listQueuedDeliveries,
+    listUndeliverable,
     getAttachment,
     getMessageSource,
     findTicketByExternalMessageIds,

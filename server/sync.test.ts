@@ -285,7 +285,8 @@ describe('push', () => {
   });
 
   it('takes a queued ticket on reply and refuses an invalid transition with the ticket and a reason', async () => {
-    const created = await inbound(chat('张伟', '13800138000', '你好'));
+    // With an address the reply has a way to the customer (e-mail); this server runs no mail sender, so the message says why it waits.
+    const created = await inbound({ ...chat('张伟', '13800138000', '你好'), customer: { name: '张伟', phone: '13800138000', email: 'zhangwei@example.cn' } });
     // Busy: connected but not routed to, so the ticket stays in the queue for them to take.
     t.store.routing.saveAgentSettings('agent1', { presence: 'busy', presenceCause: 'self', presenceSince: t.clock.now(), capacity: { phone: 1, chat: 3, social: 5, email: 10 }, phoneBlocksChat: true }, t.clock.now());
     const agent = await connectAs('agent1');
@@ -300,8 +301,9 @@ describe('push', () => {
     );
     expect(replied.results[0]).toMatchObject({ ok: true });
     expect(t.store.getTicket(created.ticketId)).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', firstResponseAt: now });
-    const message = t.store.getTicketBundle(created.ticketId)!.messages[1]!;
-    expect(message).toMatchObject({ id: 'msg-2', direction: 'outbound', deliveryStatus: 'queued', authorName: '王芳' });
+    const message = () => t.store.getTicketBundle(created.ticketId)!.messages[1]!;
+    expect(message()).toMatchObject({ id: 'msg-2', direction: 'outbound', channel: 'email', source: 'email', authorName: '王芳' });
+    await vi.waitFor(() => expect(message()).toMatchObject({ deliveryStatus: 'queued', deliveryError: expect.stringMatching(/^no_sender\(email\): /) as string }));
 
     const other = await connectAs('agent3');
     const hidden = result(await push(other.socket, [{ mutationId: 'm-3', kind: 'note', ticketId: created.ticketId, noteId: 'n-3', text: '偷看', createdAt: now }]));

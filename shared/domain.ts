@@ -57,7 +57,30 @@ const nonBlank = (max: number) =>
     .refine((s) => s.trim().length > 0, { message: 'must not be empty' });
 
 export const textSchema = nonBlank(MAX_TEXT_LENGTH);
-export const epochMsSchema = z.number().int().nonnegative();
+
+/** 2000-01-01T00:00:00Z: nothing a contact centre records happened earlier; an earlier date is a broken clock or a placeholder like 0001-01-01. */
+export const EARLIEST_PLAUSIBLE_MS = Date.UTC(2000, 0, 1);
+/** 2200-01-01T00:00:00Z: no stored time is later; the bound every epoch-ms field is read with. */
+export const LATEST_EPOCH_MS = Date.UTC(2200, 0, 1);
+/** How far a sender's clock may run ahead of ours before its time is not believed. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/** A stored time: whole milliseconds between 1970 and 2200 (anything else was never written by us, or is corrupt). */
+export const epochMsSchema = z.number().int().nonnegative().max(LATEST_EPOCH_MS, { message: 'is not a date before 2200' });
+
+/** Whether a time someone else's clock gave (a channel's, an API caller's) can be believed when we receive it at `receivedAt`. */
+export function isPlausibleTime(at: number, receivedAt: number): boolean {
+  return Number.isFinite(at) && at >= EARLIEST_PLAUSIBLE_MS && at <= receivedAt + MAX_CLOCK_SKEW_MS;
+}
+
+/**
+ * The time to record for something a channel dated `at` and we received at `receivedAt`:
+ * its own time when plausible (never later than its receipt), else the receipt time. A
+ * mail's Date header, a CTI event or an offline mutation can carry anything.
+ */
+export function clampToReceipt(at: number, receivedAt: number): number {
+  return isPlausibleTime(at, receivedAt) ? Math.min(at, receivedAt) : receivedAt;
+}
 export const ticketIdSchema = z.string().regex(/^GD\d{8}\d{3,}$/, { message: 'is not a ticket ID like GD20231001001' });
 export const customerIdSchema = z.string().regex(/^CUS\d{8}\d{3,}$/, { message: 'is not a customer ID like CUS20240501001' });
 export const entityIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'is not a valid id' });
@@ -294,17 +317,53 @@ export function channelOfSource(source: string): Channel | null {
 }
 
 /**
- * The ways a reply can leave, best first: the sources the customer wrote from (newest
- * first, from `messages`), then e-mail when the customer has an address. The agent picks
- * one; without a pick the server uses the customer's newest source.
+ * Source families that can carry a written reply back to the customer. A phone call
+ * (`cti`) cannot, and a contact that came through the HTTP API (`api`) names no way back.
+ */
+export const WRITTEN_REPLY_FAMILIES: readonly string[] = ['email', 'webchat', 'wechat', 'webhook'];
+
+/** Whether a written reply can leave through this source. */
+export function carriesWrittenReply(source: string): boolean {
+  return WRITTEN_REPLY_FAMILIES.includes(source.split(':', 1)[0]!);
+}
+
+/**
+ * The ways a written reply can reach the customer, best first: the sources the customer
+ * wrote from that can carry one (newest first, from `messages`), then e-mail when the
+ * customer has an address. Empty means no reply can reach them: only a note or a call back.
  */
 export function replyRoutes(messages: ReadonlyArray<Pick<Message, 'direction' | 'source' | 'createdAt'>>, customer: Pick<Customer, 'email'>): string[] {
   const routes = [...messages]
-    .filter((m) => m.direction === 'inbound' && m.source !== null && channelOfSource(m.source) !== null)
+    .filter((m) => m.direction === 'inbound' && m.source !== null && carriesWrittenReply(m.source))
     .sort((a, b) => b.createdAt - a.createdAt)
     .map((m) => m.source!);
   if (customer.email) routes.push('email');
   return [...new Set(routes)];
+}
+
+/**
+ * Why the server itself holds a reply back, as opposed to a channel's own error text:
+ * `no_route` (failed) — the source cannot carry a written reply (a phone call, the HTTP
+ * API, none); `no_sender` (still queued) — this server runs no sender for that source yet.
+ * Stored in `deliveryError` as `code(source): English`, so the UI says it in the agent's
+ * language and an API reader still reads English.
+ */
+export const DELIVERY_FAILURE_CODES = ['no_route', 'no_sender'] as const;
+export type DeliveryFailureCode = (typeof DELIVERY_FAILURE_CODES)[number];
+
+export function undeliverableError(code: DeliveryFailureCode, source: string | null): string {
+  const english =
+    code === 'no_route'
+      ? `no written reply can reach the customer through ${source ?? 'an unknown source'}`
+      : `this server runs no sender for ${source ?? 'an unknown source'} replies`;
+  return `${code}(${source ?? ''}): ${english}`;
+}
+
+/** The code and source of a `deliveryError` made by `undeliverableError`; null for a channel's own text. */
+export function readDeliveryError(error: string): { code: DeliveryFailureCode; source: string | null } | null {
+  const match = /^(no_route|no_sender)\(([^)]*)\): /.exec(error);
+  if (!match) return null;
+  return { code: match[1] as DeliveryFailureCode, source: match[2] === '' ? null : match[2]! };
 }
 
 export const messageSchema = z.object({
@@ -327,7 +386,7 @@ export const messageSchema = z.object({
   source: messageSourceSchema.nullable().default(null),
   /** Set on call messages only. */
   call: callInfoSchema.nullable().default(null),
-  /** Why the channel could not deliver an outbound message (deliveryStatus `failed`). */
+  /** Why the channel could not deliver an outbound message (`failed`), or why a `queued` one waits; null otherwise. */
   deliveryError: z.string().max(500).nullable().default(null),
 });
 export type Message = z.infer<typeof messageSchema>;

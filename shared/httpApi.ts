@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import {
+  MAX_CLOCK_SKEW_MS,
   MAX_SUBJECT_LENGTH,
   channelSchema,
+  isPlausibleTime,
   textSchema,
   ticketStatusSchema,
   type Channel,
@@ -66,6 +68,15 @@ export const inboundContactSchema = z
     path: ['customer'],
   });
 export type InboundContact = z.infer<typeof inboundContactSchema>;
+
+/**
+ * Why an inbound contact's `receivedAt` cannot be stored, or null when it can: it must lie
+ * between 2000-01-01 and a few minutes after the server's clock (`now`).
+ */
+export function receivedAtIssue(receivedAt: string, now: number): string | null {
+  if (isPlausibleTime(Date.parse(receivedAt), now)) return null;
+  return `must be between 2000-01-01T00:00:00Z and ${MAX_CLOCK_SKEW_MS / 60_000} minutes after the server's time (${new Date(now).toISOString()})`;
+}
 
 export interface InboundResponse {
   ticketId: string;

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import type { CtiCall } from './cti.js';
 import { customerMergeRequestSchema, type CustomerMergeResult, type CustomerSearchHit } from './customers.js';
 import {
+  EARLIEST_PLAUSIBLE_MS,
+  LATEST_EPOCH_MS,
   channelSchema,
   customerIdSchema,
   entityIdSchema,
@@ -25,6 +27,7 @@ import {
   type User,
 } from './domain.js';
 import type { ChannelCounts } from './httpApi.js';
+import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
 import { agentTypingRequestSchema, type ChatReadEvent, type ChatTypingEvent } from './webchat.js';
 import {
   escalateRequestSchema,
@@ -91,13 +94,24 @@ export interface Draft {
 /** What a reply became: sent through the outbox (online), or kept as a draft (offline). */
 export type ReplyResult = { kind: 'sent'; message: PendingMessage } | { kind: 'draft'; draft: Draft };
 
-/** A local change the server refused; it was reverted and waits for the agent to read it. */
+/**
+ * A local change the server refused (it was reverted), or a change from the server this
+ * workstation could not read (it was skipped); either waits for the agent to read it.
+ */
 export interface AttentionItem {
   id: number;
-  ticketId: string;
-  /** The mutation kind that was refused, e.g. setStatus. */
+  /** Null when an unreadable change named no ticket. */
+  ticketId: string | null;
+  /** The mutation kind that was refused, e.g. setStatus; 'change' for an unreadable change. */
   kind: string;
+  /** `unreadable_change`, or the coarse refusal code. */
+  code: string;
+  /** English; shown when there are no facts (`refusal` null). */
   reason: string;
+  /** Why, as facts the UI says in the agent's language. */
+  refusal: TicketRefusal | null;
+  /** The seq of an unreadable change. */
+  changeSeq: number | null;
   at: number;
 }
 
@@ -122,6 +136,8 @@ export interface TicketDetail {
   pending: boolean;
   /** Replies drafted offline for this ticket, oldest first. */
   drafts: Draft[];
+  /** How a written reply can reach the customer (the ways the core's ticket rules will accept), so the composer can say so before sending. */
+  reach: CustomerReach;
 }
 
 const emptyParams = z.object({}).strict();
@@ -148,7 +164,9 @@ export const rpcParamSchemas = {
   'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema }).strict(),
   'ticket.setStatus': z.object({ ticketId: ticketIdSchema, status: ticketStatusSchema }).strict(),
   'ticket.setPriority': z.object({ ticketId: ticketIdSchema, priority: prioritySchema }).strict(),
-  'ticket.setFollowUp': z.object({ ticketId: ticketIdSchema, followUpAt: z.number().int().nonnegative().nullable() }).strict(),
+  'ticket.setFollowUp': z
+    .object({ ticketId: ticketIdSchema, followUpAt: z.number().int().min(EARLIEST_PLAUSIBLE_MS, { message: 'is before 2000' }).max(LATEST_EPOCH_MS, { message: 'is after 2200' }).nullable() })
+    .strict(),
   /** Sends a draft written offline (only when online; the agent confirms first). */
   'draft.send': z.object({ draftId: entityIdSchema }).strict(),
   'draft.discard': z.object({ draftId: entityIdSchema }).strict(),
@@ -254,8 +272,8 @@ export interface RpcEvents {
   connection: ConnectionState;
   /** Tickets changed in the cache (from the server or locally); `ticketIds` empty means "reload everything". */
   changed: { ticketIds: string[] };
-  /** A local change was refused by the server and reverted. */
-  attention: { ticketId: string; reason: string };
+  /** A local change was refused by the server and reverted, or a change from the server could not be read. */
+  attention: { ticketId: string | null; reason: string; refusal: TicketRefusal | null };
   /** The offers waiting for this agent's answer, soonest deadline first (empty when none). */
   offers: { offers: RoutingOffer[] };
   /** This user's presence changed (by them, a lead, or the server). */
@@ -286,6 +304,8 @@ export const RPC_ERROR_CODES = [
   'conflict',
   /** A file is larger than the workstation hands over (e.g. an attachment over 10 MB). */
   'too_large',
+  /** A written reply cannot reach the customer (a phone call, a contact from the HTTP API); `refusal` says what would. */
+  'no_reply_route',
   'internal',
 ] as const;
 export type RpcErrorCode = (typeof RPC_ERROR_CODES)[number];
@@ -293,7 +313,10 @@ export type RpcErrorCode = (typeof RPC_ERROR_CODES)[number];
 /** The error a failed call rejects with, on both transports. */
 export interface RpcErrorShape {
   code: RpcErrorCode;
+  /** English, for logs; the UI says `refusal` in the agent's language when there is one. */
   message: string;
+  /** A ticket rule's refusal as facts (shared/ticketRules.ts). */
+  refusal?: TicketRefusal;
 }
 
 /**
@@ -317,7 +340,7 @@ export const rpcRequestEnvelopeSchema = z.object({
 });
 export type RpcRequestEnvelope = z.infer<typeof rpcRequestEnvelopeSchema>;
 
-const rpcErrorShapeSchema = z.object({ code: z.enum(RPC_ERROR_CODES), message: z.string() });
+const rpcErrorShapeSchema = z.object({ code: z.enum(RPC_ERROR_CODES), message: z.string(), refusal: ticketRefusalSchema.optional().catch(undefined) });
 
 /** What the host sends back: a response to one request, or a pushed event. */
 export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [

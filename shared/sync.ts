@@ -51,6 +51,7 @@ import type {
 import type { CustomerMergeRequest, CustomerMergeResult } from './customers.js';
 import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webchat.js';
 import type { CtiCall } from './cti.js';
+import { ticketRefusalSchema } from './ticketRules.js';
 
 // ---------------------------------------------------------------------------------------
 // Changes (server → client). Each carries a full snapshot, never a delta, so replaying a
@@ -133,6 +134,7 @@ export const pushRequestSchema = z.object({
 });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 
+/** The coarse refusal codes (kept for clients from before `refusal`); the facts are in `refusal`. */
 export const REJECTION_CODES = ['not_found', 'forbidden', 'invalid_transition', 'invalid'] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -142,7 +144,13 @@ export const mutationResultSchema = z.discriminatedUnion('ok', [
     mutationId: mutationIdSchema,
     ok: z.literal(false),
     code: z.enum(REJECTION_CODES),
+    /** English, for logs and for a refusal this client cannot read (a newer server's code). */
     reason: z.string(),
+    /**
+     * Why, as a code with facts (shared/ticketRules.ts) the UI says in the agent's language.
+     * Absent in results stored before it existed; an unknown code reads as absent.
+     */
+    refusal: ticketRefusalSchema.optional().catch(undefined),
     /** The authoritative ticket, so the client can revert its optimistic change. */
     ticket: ticketSchema.nullable(),
   }),
@@ -170,6 +178,74 @@ export const MAX_PULL_CHANGES = 1000;
 
 const seqSchema = z.number().int().nonnegative();
 
+/**
+ * A change (or bootstrap bundle) this client could not read. It is skipped and listed as
+ * needing attention; one bad change must never stop a workstation from syncing the rest.
+ */
+export interface UnreadableChange {
+  /** The change's seq when it had one (null for a bootstrap bundle, or a seq that was unreadable too). */
+  seq: number | null;
+  /** The ticket it was about, when that could be made out. */
+  ticketId: string | null;
+  /** What was wrong with it, for the agent's support desk. */
+  issue: string;
+  /** When this client met it. */
+  at: number;
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** The ticket id a raw (unreadable) change or bundle names, if one shaped like a ticket id can be made out. */
+function ticketIdIn(raw: unknown): string | null {
+  const candidates = [
+    field(field(raw, 'ticket'), 'id'),
+    field(field(field(raw, 'bundle'), 'ticket'), 'id'),
+    field(field(raw, 'message'), 'ticketId'),
+    field(field(raw, 'note'), 'ticketId'),
+  ];
+  for (const candidate of candidates) {
+    const parsed = ticketIdSchema.safeParse(candidate);
+    if (parsed.success) return parsed.data;
+  }
+  return null;
+}
+
+function issueOf(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'unreadable';
+  return `${issue.path.length > 0 ? issue.path.join('.') : '(change)'}: ${issue.message}`;
+}
+
+/** Reads each change on its own: the readable ones in order, the others as unreadable (seq and ticket kept when they can be). */
+export function readChanges(raw: readonly unknown[], at: number): { changes: Change[]; unreadable: UnreadableChange[] } {
+  const changes: Change[] = [];
+  const unreadable: UnreadableChange[] = [];
+  for (const item of raw) {
+    const parsed = changeSchema.safeParse(item);
+    if (parsed.success) {
+      changes.push(parsed.data);
+      continue;
+    }
+    const seq = z.number().int().positive().safeParse(field(item, 'seq'));
+    unreadable.push({ seq: seq.success ? seq.data : null, ticketId: ticketIdIn(item), issue: issueOf(parsed.error), at });
+  }
+  return { changes, unreadable };
+}
+
+/** Reads each bootstrap bundle on its own, like `readChanges`. */
+export function readBundles(raw: readonly unknown[], at: number): { bundles: TicketBundle[]; unreadable: UnreadableChange[] } {
+  const bundles: TicketBundle[] = [];
+  const unreadable: UnreadableChange[] = [];
+  for (const item of raw) {
+    const parsed = ticketBundleSchema.safeParse(item);
+    if (parsed.success) bundles.push(parsed.data);
+    else unreadable.push({ seq: null, ticketId: ticketIdIn({ bundle: item }), issue: issueOf(parsed.error), at });
+  }
+  return { bundles, unreadable };
+}
+
 export const pullResultSchema = z.discriminatedUnion('mustRefetch', [
   z.object({ mustRefetch: z.literal(false), changes: z.array(changeSchema), upTo: seqSchema, more: z.boolean() }),
   /** The server no longer has (or never had) the range asked for: bootstrap again. */
@@ -194,6 +270,20 @@ export const bootstrapPageSchema = z.object({
 });
 export type BootstrapPage = z.infer<typeof bootstrapPageSchema>;
 
+/**
+ * The pull answer and bootstrap page as a client reads them: the envelope strictly, each
+ * change or bundle left raw for `readChanges` / `readBundles`, so one bad entry is skipped
+ * instead of making the whole answer unreadable.
+ */
+export const pullResultEnvelopeSchema = z.discriminatedUnion('mustRefetch', [
+  z.object({ mustRefetch: z.literal(false), changes: z.array(z.unknown()), upTo: seqSchema, more: z.boolean() }),
+  z.object({ mustRefetch: z.literal(true), upTo: seqSchema }),
+]);
+export type PullResultEnvelope = z.infer<typeof pullResultEnvelopeSchema>;
+
+export const bootstrapPageEnvelopeSchema = bootstrapPageSchema.extend({ bundles: z.array(z.unknown()) });
+export type BootstrapPageEnvelope = z.infer<typeof bootstrapPageEnvelopeSchema>;
+
 export const pushResultSchema = z.object({ results: z.array(mutationResultSchema) });
 export type PushResult = z.infer<typeof pushResultSchema>;
 
@@ -214,6 +304,9 @@ export const liveChangesSchema = z.object({
   upTo: z.number().int().nonnegative(),
   changes: z.array(changeSchema),
 });
+
+/** A live batch as a client reads it: each change left raw for `readChanges`. */
+export const liveChangesEnvelopeSchema = liveChangesSchema.extend({ changes: z.array(z.unknown()) });
 
 // ---------------------------------------------------------------------------------------
 // socket.io event maps (socket.io's typed-events convention; the client reverses them).

@@ -93,7 +93,7 @@ describe('workstation core against the real server', () => {
   it('shows an inbound contact posted over HTTP, and finds it by a two-character and a longer query', async () => {
     const posted = await postInbound(server, {
       channel: 'chat',
-      customer: { name: '张伟', phone: '+86 186 0000 4321' },
+      customer: { name: '张伟', phone: '+86 186 0000 4321', email: 'zhangwei@example.cn' },
       subject: '订单物流查询延迟',
       text: '我的快递三天没有更新了，请帮忙查一下',
     });

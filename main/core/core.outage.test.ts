@@ -59,7 +59,9 @@ describe('the core through an outage', () => {
       { username: 'agent2', displayName: '张强', channels: ['chat'] },
     ]);
     const open = (name: string, phone: string, subject: string) => {
-      const { ticketId } = server!.store.ingestInbound({ channel: 'chat', customer: { name, phone }, subject, text: `${subject}，麻烦尽快回复` }, { now: Date.now() });
+      // With an address a reply has a way to the customer (the ticket rules refuse one with none, drafts included).
+      const email = `${phone}@example.cn`;
+      const { ticketId } = server!.store.ingestInbound({ channel: 'chat', customer: { name, phone, email }, subject, text: `${subject}，麻烦尽快回复` }, { now: Date.now() });
       server!.store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: Date.now() });
       return ticketId;
     };

@@ -1,19 +1,37 @@
 /** The one error type core services throw; `invoke` turns it into `{ ok: false, error }`. */
 import type { z } from 'zod';
 import type { RpcErrorCode, RpcErrorShape } from '../../shared/rpc.js';
+import { describeRefusal, type TicketRefusal } from '../../shared/ticketRules.js';
 
 export class RpcError extends Error {
   constructor(
     readonly code: RpcErrorCode,
     message: string,
+    /** A ticket rule's refusal, for the renderer to say in the agent's language. */
+    readonly refusal?: TicketRefusal,
   ) {
     super(message);
     this.name = 'RpcError';
   }
 
   toShape(): RpcErrorShape {
-    return { code: this.code, message: this.message };
+    return { code: this.code, message: this.message, ...(this.refusal ? { refusal: this.refusal } : {}) };
   }
+}
+
+const REFUSAL_RPC_CODES: Record<TicketRefusal['code'], RpcErrorCode> = {
+  not_found: 'not_found',
+  reassigned: 'forbidden',
+  not_owner: 'forbidden',
+  invalid_transition: 'invalid_transition',
+  no_reply_route: 'no_reply_route',
+  duplicate_id: 'invalid_params',
+  invalid_date: 'invalid_params',
+};
+
+/** The RPC error for a refusal of the shared ticket rules: the facts ride along, with English for logs. */
+export function refusalError(refusal: TicketRefusal): RpcError {
+  return new RpcError(REFUSAL_RPC_CODES[refusal.code], describeRefusal(refusal), refusal);
 }
 
 /** The server's protocol error codes (shared/sync.ts) as RPC error codes the renderer knows. */

@@ -22,7 +22,7 @@ import type { Mutation } from '../../shared/sync.js';
 import type { CoreEventListener, RpcOutcome, WorkstationCore, WorkstationCoreOptions } from './api.js';
 import { openCache, type Cache } from './cache/cache.js';
 import { createChangeNotifier } from './changeNotifier.js';
-import { RpcError, describeIssues } from './errors.js';
+import { RpcError, describeIssues, refusalError } from './errors.js';
 import { loginToServer } from './login.js';
 import { dropOfflineVerifier, findOfflineVerifier, loadSettings, putOfflineVerifier, saveSettings, verifierKey, type StoredSession } from './settings.js';
 import {
@@ -182,10 +182,10 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       onChanged: (ticketIds) => {
         if (isCurrent()) notifier.add(ticketIds);
       },
-      onAttention: (ticketId, reason) => {
+      onAttention: (item) => {
         if (!isCurrent()) return;
         updateConnection({});
-        emit('attention', { ticketId, reason });
+        emit('attention', item);
       },
       onPendingChanged: () => {
         if (isCurrent()) updateConnection({});
@@ -336,7 +336,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   function recordMutation(mutation: Mutation) {
     const session = requireSession();
     const outcome = session.cache.writer.recordMutation(mutation, session.user);
-    if (!outcome.ok) throw new RpcError(outcome.refusal.code, outcome.refusal.message);
+    if (!outcome.ok) throw refusalError(outcome.refusal);
     afterLocalWrite(session, mutation.ticketId);
     return outcome.effect;
   }
@@ -413,8 +413,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         // A customer reply never leaves without the agent seeing the ticket as it is once online.
         const session = requireSession();
         const draft = { id: uuidv7(at), ticketId, text, createdAt: at };
-        const saved = session.cache.writer.saveDraft(draft);
-        if (!saved.ok) throw new RpcError(saved.refusal.code, saved.refusal.message);
+        const saved = session.cache.writer.saveDraft(draft, session.user);
+        if (!saved.ok) throw refusalError(saved.refusal);
         notifier.add([ticketId]);
         return { kind: 'draft', draft };
       }
@@ -449,7 +449,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         (draft) => ({ mutationId: uuidv7(at), kind: 'reply', ticketId: draft.ticketId, messageId: uuidv7(at), text: draft.text, createdAt: at }),
         session.user,
       );
-      if (!outcome.ok) throw new RpcError(outcome.refusal.code, outcome.refusal.message);
+      if (!outcome) throw new RpcError('not_found', `There is no draft ${draftId}; it may have been sent or discarded already.`);
+      if (!outcome.ok) throw refusalError(outcome.refusal);
       if (!outcome.effect.message) throw new RpcError('internal', 'The reply was not stored.');
       afterLocalWrite(session, outcome.effect.ticket.id);
       return { ...outcome.effect.message, pending: true };
@@ -466,7 +467,10 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         id: entry.id,
         ticketId: entry.ticketId,
         kind: entry.kind,
+        code: entry.code,
         reason: entry.reason,
+        refusal: entry.refusal,
+        changeSeq: entry.changeSeq,
         at: entry.at,
       })),
     'attention.dismiss': ({ id }) => {

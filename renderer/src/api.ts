@@ -16,6 +16,7 @@ import {
   type RpcResults,
   type WorkstationApi,
 } from '../../shared/rpc.js';
+import { ticketRefusalSchema, type TicketRefusal } from '../../shared/ticketRules.js';
 
 /** How long a call made while the host link is down waits for it to come back. */
 const RECONNECT_WAIT_MS = 10_000;
@@ -24,18 +25,22 @@ const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 /** The error every failed call rejects with, whichever transport carried it. */
 export class RpcError extends Error implements RpcErrorShape {
   readonly code: RpcErrorShape['code'];
+  readonly refusal?: TicketRefusal;
   constructor(shape: RpcErrorShape) {
     super(shape.message);
     this.name = 'RpcError';
     this.code = shape.code;
+    if (shape.refusal) this.refusal = shape.refusal;
   }
 }
 
 export function toRpcErrorShape(error: unknown): RpcErrorShape {
   if (typeof error === 'object' && error !== null) {
-    const { code, message } = error as { code?: unknown; message?: unknown };
+    const { code, message, refusal } = error as { code?: unknown; message?: unknown; refusal?: unknown };
     if (typeof code === 'string' && (RPC_ERROR_CODES as readonly string[]).includes(code)) {
-      return { code: code as RpcErrorShape['code'], message: typeof message === 'string' ? message : '' };
+      // The refusal came through the preload or the host envelope; read it again rather than trust its shape.
+      const facts = ticketRefusalSchema.safeParse(refusal);
+      return { code: code as RpcErrorShape['code'], message: typeof message === 'string' ? message : '', ...(facts.success ? { refusal: facts.data } : {}) };
     }
     // Electron's ipcRenderer.invoke rewrites rejections to "Error invoking remote method '…': <message>".
     if (typeof message === 'string') return { code: 'internal', message };

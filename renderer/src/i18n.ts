@@ -8,6 +8,7 @@ import { chatEn, chatZhCN } from './i18nChat.js';
 import { ctiEn, ctiZhCN } from './i18nCti.js';
 import { customersEn, customersZhCN } from './i18nCustomers.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
+import { rulesEn, rulesZhCN } from './i18nRules.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -16,6 +17,7 @@ const LANGUAGE_STORAGE_KEY = 'omnidesk.language';
 
 const en = {
   ...routingEn,
+  ...rulesEn,
   ...customersEn,
   ...chatEn,
   ...ctiEn,
@@ -176,6 +178,7 @@ const en = {
   'error.forbidden': 'You are not allowed to do this',
   'error.invalid_transition': 'This status change is not allowed',
   'error.internal': 'Something went wrong',
+  'error.no_reply_route': 'No written reply can reach this customer',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -183,6 +186,7 @@ type Dictionary = Record<MessageKey, string>;
 
 const zhCN: Dictionary = {
   ...routingZhCN,
+  ...rulesZhCN,
   ...customersZhCN,
   ...chatZhCN,
   ...ctiZhCN,
@@ -343,6 +347,7 @@ const zhCN: Dictionary = {
   'error.forbidden': '您没有权限执行此操作',
   'error.invalid_transition': '不允许此状态变更',
   'error.internal': '出现错误',
+  'error.no_reply_route': '没有可以送达此客户的书面回复渠道',
 };
 
 const DICTIONARIES: Record<Language, Dictionary> = { en, 'zh-CN': zhCN };

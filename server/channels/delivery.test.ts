@@ -5,7 +5,11 @@
  * peer of the dispatcher under test: it records what it was given, like a mail server would.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { readDeliveryError } from '../../shared/domain.js';
+import { openServerStore } from '../store.js';
+import { TEST_EPOCH, makeTempDir, seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
 import type { Channel } from './channel.js';
 import { PermanentDeliveryError, type ChannelSender } from './delivery.js';
 
@@ -15,14 +19,15 @@ afterEach(async () => {
   server = null;
 });
 
+/** A webhook platform's sender: the family a `webhook:<platform>` source leaves through. */
 function peerChannel(sender: ChannelSender): Channel {
-  return { name: 'peer', senders: { peer: sender } };
+  return { name: 'peer', senders: { webhook: sender } };
 }
 
 async function replyThroughPeer(text: string): Promise<{ ticketId: string; messageId: string }> {
   const s = server!;
   const { ticketId } = s.store.ingestInbound(
-    { channel: 'chat', customer: { name: '张伟', socialId: 'peer:zhangwei' }, text: '我的订单三天没有物流更新了', source: 'peer:site1' },
+    { channel: 'chat', customer: { name: '张伟', socialId: 'peer:zhangwei' }, text: '我的订单三天没有物流更新了', source: 'webhook:site1' },
     { now: s.clock.now() },
   );
   const agent = s.store.getUser('agent_wang')!;
@@ -42,8 +47,8 @@ describe('outbound delivery through the channel the customer used', () => {
     const { ticketId, messageId } = await replyThroughPeer('您好，已为您联系快递公司');
     await vi.waitFor(() => expect(server!.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)?.deliveryStatus).toBe('sent'));
     const sent = server.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)!;
-    expect(sent).toMatchObject({ source: 'peer:site1', externalMessageId: 'peer-42', deliveryError: null });
-    expect(given).toEqual(['张伟:peer:site1:您好，已为您联系快递公司']);
+    expect(sent).toMatchObject({ source: 'webhook:site1', externalMessageId: 'peer-42', deliveryError: null });
+    expect(given).toEqual(['张伟:webhook:site1:您好，已为您联系快递公司']);
   });
 
   it('retries a transient failure and marks a permanent one failed with the reason', async () => {
@@ -70,7 +75,7 @@ describe('outbound delivery through the channel the customer used', () => {
     const bounced = await replyThroughPeer('退回测试');
     await vi.waitFor(() => expect(server!.store.getTicketBundle(bounced.ticketId)!.messages.find((m) => m.id === bounced.messageId)?.deliveryStatus).toBe('failed'));
     expect(server.store.getTicketBundle(bounced.ticketId)!.messages.find((m) => m.id === bounced.messageId)!.deliveryError).toBe('收件人不存在 (550 5.1.1)');
-    expect(server.logLines.some((line) => line.includes('failed via peer:site1 after 1 attempt(s): 收件人不存在'))).toBe(true);
+    expect(server.logLines.some((line) => line.includes('failed via webhook:site1 after 1 attempt(s): 收件人不存在'))).toBe(true);
   });
 });
 
@@ -92,10 +97,41 @@ describe('the agent picks the way out', () => {
     expect(reply('r-mail', 'email')).toMatchObject({ ok: true });
     expect(reply('r-chat')).toMatchObject({ ok: true });
     const refused = reply('r-wechat', 'wechat:wx0123456789abcdef');
-    expect(refused).toMatchObject({ ok: false, code: 'invalid' });
+    expect(refused).toMatchObject({
+      ok: false,
+      code: 'invalid',
+      refusal: { code: 'no_reply_route', via: 'wechat:wx0123456789abcdef', routes: ['webchat:demo', 'email'] },
+    });
     expect(!refused.ok && refused.reason).toMatch(/cannot be answered through wechat:wx0123456789abcdef/);
 
     await vi.waitFor(() => expect(sent.sort()).toEqual(['email:email:email', 'webchat:webchat:demo:chat']));
     expect(s.store.getTicketBundle(ticketId)!.messages.map((m) => m.id)).not.toContain('r-wechat');
+  });
+});
+
+describe('a reply nothing can send', () => {
+  it('gets its reason when the server starts instead of waiting as queued forever: failed when it never can leave, waiting when a channel is missing (older databases)', async () => {
+    const dataDir = makeTempDir();
+    // An older server accepted these: a reply on an HTTP API ticket, one on a phone call, one by e-mail where no mail is sent.
+    const old = openServerStore({ filePath: path.join(dataDir, 'server.sqlite') });
+    const { ticketId } = old.ingestInbound({ channel: 'phone', customer: { name: '刘芳', phone: '13912345678' }, text: '咨询退货' }, { now: TEST_EPOCH });
+    old.close();
+    const db = new Database(path.join(dataDir, 'server.sqlite'));
+    const insert = db.prepare(
+      `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, source, attachments_json)
+       VALUES (?, ?, 'outbound', 'phone', 'agent_wang', '王芳', '您好', NULL, 'queued', ?, ?, '[]')`,
+    );
+    for (const [id, source] of [['old-api', 'api'], ['old-cti', 'cti'], ['old-none', null], ['old-mail', 'email']] as const) insert.run(id, ticketId, TEST_EPOCH, source);
+    db.close();
+
+    server = await startTestServer({ dataDir });
+    const s = server;
+    const messages = () => new Map(s.store.getTicketBundle(ticketId)!.messages.map((m) => [m.id, m]));
+    await vi.waitFor(() => expect([...messages().values()].filter((m) => m.direction === 'outbound' && m.deliveryError === null)).toEqual([]));
+    expect(messages().get('old-api')).toMatchObject({ deliveryStatus: 'failed', deliveryError: expect.stringMatching(/^no_route\(api\): no written reply can reach/) as string });
+    expect(messages().get('old-cti')).toMatchObject({ deliveryStatus: 'failed', deliveryError: expect.stringMatching(/^no_route\(cti\): /) as string });
+    expect(messages().get('old-none')).toMatchObject({ deliveryStatus: 'failed', deliveryError: expect.stringMatching(/^no_route\(\): /) as string });
+    expect(messages().get('old-mail')).toMatchObject({ deliveryStatus: 'queued', deliveryError: expect.stringMatching(/^no_sender\(email\): this server runs no sender/) as string });
+    expect(readDeliveryError(messages().get('old-mail')!.deliveryError!)).toEqual({ code: 'no_sender', source: 'email' });
   });
 });

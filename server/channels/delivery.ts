@@ -2,8 +2,13 @@
  * Outbound delivery: every reply is committed as `queued` with the source it must leave
  * through; this dispatcher hands it to that source's sender and records `sent` (with the
  * channel's own id) or `failed` (with a reason the agent reads). Queued messages survive a
- * restart because the queue is the messages table itself.
+ * restart because the queue is the messages table itself. A queued reply never waits
+ * without a reason: one whose source carries no written reply (a phone call, the HTTP API;
+ * the ticket rules refuse such replies now, older databases hold some) is marked failed;
+ * one whose channel this server does not send through (e.g. no outbound SMTP configured)
+ * stays queued, with that as the reason it waits, and leaves once a sender exists.
  */
+import { carriesWrittenReply, undeliverableError } from '../../shared/domain.js';
 import type { QueuedDelivery, ServerStore } from '../store.js';
 
 /** Thrown by a sender when retrying cannot help (bad address, refused by the platform). */
@@ -77,9 +82,24 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
     }
   }
 
+  /** Gives every queued reply that no sender here can deliver its reason: failed when it never can, waiting when a channel is missing. */
+  function explainUndeliverable(): void {
+    for (;;) {
+      const stuck = store.listUndeliverable(families, BATCH);
+      for (const { message, ticket } of stuck) {
+        const waits = message.source !== null && carriesWrittenReply(message.source);
+        const error = undeliverableError(waits ? 'no_sender' : 'no_route', message.source);
+        store.setDeliveryStatus(message.id, { status: waits ? 'queued' : 'failed', error }, now());
+        log(`delivery: ${message.id} on ${ticket.id} ${waits ? 'waits' : 'cannot be delivered'}: ${error}`);
+      }
+      if (stuck.length < BATCH) return;
+    }
+  }
+
   function drain(): void {
     scheduled = false;
     if (stopped) return;
+    explainUndeliverable();
     for (const delivery of store.listQueuedDeliveries(families, BATCH + inFlight.size + waiting.size)) {
       const id = delivery.message.id;
       if (inFlight.has(id) || waiting.has(id)) continue;
@@ -89,7 +109,7 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
   }
 
   function kick(): void {
-    if (stopped || scheduled || families.length === 0) return;
+    if (stopped || scheduled) return;
     scheduled = true;
     setImmediate(drain);
   }

@@ -63,7 +63,9 @@ describe('the per-user cache', () => {
         next: null,
         bundles: [
           bundle(ticket('GD20240501001', { lastMessageAt: 3_000 }), customer('CUS20240501001', '张伟', '13800138000'), [inbound('m1', 'GD20240501001', '快递三天没动了')]),
-          bundle(ticket('GD20240501002', { customerId: 'CUS20240501002', channel: 'chat', subject: '发票开具', lastMessageAt: 2_000 }), customer('CUS20240501002', '王芳')),
+          bundle(ticket('GD20240501002', { customerId: 'CUS20240501002', channel: 'chat', subject: '发票开具', lastMessageAt: 2_000 }), customer('CUS20240501002', '王芳'), [
+            inbound('m2', 'GD20240501002', '发票开具'),
+          ]),
           bundle(
             ticket('GD20240501003', { status: 'unassigned', assigneeId: null, assigneeName: null, subject: '退款申请', lastMessageAt: 1_000 }),
             customer('CUS20240501001', '张伟', '13800138000'),
@@ -168,11 +170,11 @@ describe('the per-user cache', () => {
       agent,
       6_000,
     );
-    expect(outcome.attention).toEqual([{ ticketId: 'GD20240501002', reason: '工单已被组长关闭' }]);
+    expect(outcome.attention).toEqual([{ ticketId: 'GD20240501002', reason: '工单已被组长关闭', refusal: null }]);
     expect(cache.reader.outboxCount()).toBe(0);
     expect(cache.reader.ticketDetail('GD20240501001')?.notes).toMatchObject([{ id: 'note-1', pending: false }]);
     const reverted = cache.reader.ticketDetail('GD20240501002');
-    expect(reverted?.messages).toEqual([]);
+    expect(reverted?.messages.map((m) => m.id)).toEqual(['m2']);
     expect(reverted?.ticket.status).toBe('closed');
     expect(cache.reader.attention()).toMatchObject([{ ticketId: 'GD20240501002', mutationId: 'mut-2', code: 'forbidden' }]);
   });
@@ -189,20 +191,26 @@ describe('the per-user cache', () => {
   });
   it('sets priority (recomputing the SLA) and a follow-up optimistically, and rebases both onto a server snapshot', () => {
     cache.writer.recordMutation({ mutationId: 'mut-p', kind: 'setPriority', ticketId: 'GD20240501001', priority: 'urgent', createdAt: 5_000 }, agent);
-    cache.writer.recordMutation({ mutationId: 'mut-f', kind: 'setFollowUp', ticketId: 'GD20240501001', followUpAt: 90_000, createdAt: 5_001 }, agent);
-    expect(cache.reader.ticket('GD20240501001')).toMatchObject({ priority: 'urgent', dueAt: 1_000 + 2 * 3_600_000, followUpAt: 90_000 });
+    const followUpAt = Date.UTC(2024, 4, 2, 2);
+    cache.writer.recordMutation({ mutationId: 'mut-f', kind: 'setFollowUp', ticketId: 'GD20240501001', followUpAt, createdAt: 5_001 }, agent);
+    expect(cache.reader.ticket('GD20240501001')).toMatchObject({ priority: 'urgent', dueAt: 1_000 + 2 * 3_600_000, followUpAt });
     cache.writer.applyChanges([{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { subject: '物流延迟（已催）', updatedAt: 4_000 }) }], 11, agent);
-    expect(cache.reader.ticket('GD20240501001')).toMatchObject({ subject: '物流延迟（已催）', priority: 'urgent', followUpAt: 90_000 });
+    expect(cache.reader.ticket('GD20240501001')).toMatchObject({ subject: '物流延迟（已催）', priority: 'urgent', followUpAt });
+    // A follow-up "in 1970" is a broken clock, refused at once, as the server would.
+    expect(cache.writer.recordMutation({ mutationId: 'mut-f0', kind: 'setFollowUp', ticketId: 'GD20240501001', followUpAt: 90_000, createdAt: 5_002 }, agent)).toMatchObject({
+      ok: false,
+      refusal: { code: 'invalid_date', field: 'followUpAt' },
+    });
     // A queued ticket is not the agent's to re-prioritise.
     const refused = cache.writer.recordMutation({ mutationId: 'mut-q', kind: 'setPriority', ticketId: 'GD20240501003', priority: 'low', createdAt: 5_002 }, agent);
-    expect(refused).toMatchObject({ ok: false, refusal: { code: 'forbidden' } });
+    expect(refused).toMatchObject({ ok: false, refusal: { code: 'not_owner', action: 'setPriority', assigneeName: null } });
     expect(cache.reader.outboxCount()).toBe(2);
   });
 
   it('keeps drafts out of the outbox, sends one as a reply in one step, and discards another', () => {
-    expect(cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好，包裹已在派送中', createdAt: 5_000 })).toEqual({ ok: true });
-    expect(cache.writer.saveDraft({ id: 'd-2', ticketId: 'GD20240501001', text: '稍后电话联系您', createdAt: 5_001 })).toEqual({ ok: true });
-    expect(cache.writer.saveDraft({ id: 'd-3', ticketId: 'GD20240501999', text: '不存在的工单', createdAt: 5_002 })).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
+    expect(cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好，包裹已在派送中', createdAt: 5_000 }, agent)).toEqual({ ok: true });
+    expect(cache.writer.saveDraft({ id: 'd-2', ticketId: 'GD20240501001', text: '稍后电话联系您', createdAt: 5_001 }, agent)).toEqual({ ok: true });
+    expect(cache.writer.saveDraft({ id: 'd-3', ticketId: 'GD20240501999', text: '不存在的工单', createdAt: 5_002 }, agent)).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
     expect(cache.reader.outboxCount()).toBe(0);
     expect(cache.reader.ticketDetail('GD20240501001')?.drafts.map((d) => d.id)).toEqual(['d-1', 'd-2']);
     expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows.find((r) => r.id === 'GD20240501001')).toMatchObject({ hasDraft: true, pending: false });
@@ -211,14 +219,14 @@ describe('the per-user cache', () => {
     expect(sent).toMatchObject({ ok: true, effect: { message: { id: 'msg-d', text: '您好，包裹已在派送中' } } });
     expect(cache.reader.outbox(10).map((e) => e.mutation.mutationId)).toEqual(['mut-d']);
     expect(cache.reader.draft('d-1')).toBeNull();
-    expect(cache.writer.sendDraft('d-1', () => { throw new Error('must not be called'); }, agent)).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
+    expect(cache.writer.sendDraft('d-1', () => { throw new Error('must not be called'); }, agent)).toBeNull();
     expect(cache.writer.discardDraft('d-2')).toBe(true);
     expect(cache.writer.discardDraft('d-2')).toBe(false);
     expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows.find((r) => r.id === 'GD20240501001')).toMatchObject({ hasDraft: false, pending: true });
   });
 
   it('keeps a draft when its reply cannot be recorded (nothing half-done)', () => {
-    cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好', createdAt: 5_000 });
+    cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好', createdAt: 5_000 }, agent);
     cache.writer.applyChanges([{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { assigneeId: 'agent2', assigneeName: '赵强' }) }], 11, agent);
     const outcome = cache.writer.sendDraft('d-1', (draft) => ({ mutationId: 'mut-d', kind: 'reply', ticketId: draft.ticketId, messageId: 'msg-d', text: draft.text, createdAt: 6_000 }), agent);
     expect(outcome).toMatchObject({ ok: false, refusal: { code: 'not_found' } });

@@ -24,8 +24,8 @@ import {
 } from '../../../shared/domain.js';
 import type { CustomerSearchHit } from '../../../shared/customers.js';
 import type { Draft, InboxResult, InboxRow, PendingMessage, PendingNote, TicketDetail } from '../../../shared/rpc.js';
-import { mutationSchema, type BootstrapPage, type Change, type Mutation, type MutationResult } from '../../../shared/sync.js';
-import { applyMutationLocally, isLocalRefusal, type LocalEffect, type LocalRefusal } from '../localEffects.js';
+import { mutationSchema, type BootstrapPage, type Change, type Mutation, type MutationResult, type UnreadableChange } from '../../../shared/sync.js';
+import { customerReach, decideMutation, ticketRefusalSchema, type MutationDecision, type MutationEffect, type TicketRefusal } from '../../../shared/ticketRules.js';
 import { migrateCache } from './migrate.js';
 import { REBUILD_SEARCH_SQL } from './migrations/008-deferred-search.js';
 
@@ -48,19 +48,28 @@ export interface OutboxEntry {
   mutation: Mutation;
 }
 
-/** A local change the server refused, kept for the agent to look at. */
+/** A local change the server refused, or a change from the server this build could not read, kept for the agent to look at. */
 export interface AttentionEntry {
   id: number;
-  ticketId: string;
-  mutationId: string;
-  kind: Mutation['kind'];
+  /** Null for an unreadable change that named no ticket. */
+  ticketId: string | null;
+  /** Null for an unreadable change (it was no local change). */
+  mutationId: string | null;
+  /** The refused mutation's kind, or 'change' for an unreadable change. */
+  kind: string;
+  /** The coarse code (`forbidden`…), or `unreadable_change`. */
   code: string;
+  /** English, for logs and for rows from before refusals had facts. */
   reason: string;
+  /** Why, as facts the UI localises; null for rows without them. */
+  refusal: TicketRefusal | null;
+  /** The seq of an unreadable change; null otherwise. */
+  changeSeq: number | null;
   at: number;
 }
 
-/** Why a draft could not be sent or discarded. */
-export type DraftRefusal = LocalRefusal | { code: 'not_found'; message: string };
+/** The code an unreadable change is listed under. */
+export const UNREADABLE_CHANGE_CODE = 'unreadable_change';
 
 /** The inbox filter as the renderer sends it. */
 export interface InboxFilter {
@@ -69,13 +78,13 @@ export interface InboxFilter {
   query: string;
 }
 
-/** The result of recording a mutation: the optimistic rows, or why nothing was written. */
-export type RecordOutcome = { ok: true; effect: LocalEffect } | { ok: false; refusal: LocalRefusal | { code: 'not_found'; message: string } };
+/** The result of recording a mutation: the optimistic rows, or why nothing was written (the shared rules' refusal). */
+export type RecordOutcome = { ok: true; effect: MutationEffect } | { ok: false; refusal: TicketRefusal };
 
 /** What applying push acks changed. */
 export interface PushOutcome {
   ticketIds: string[];
-  attention: Array<{ ticketId: string; reason: string }>;
+  attention: Array<{ ticketId: string; reason: string; refusal: TicketRefusal | null }>;
 }
 
 /** Read side of the cache. */
@@ -103,10 +112,17 @@ export interface CacheReader {
 export interface CacheWriter {
   /** Starts a bootstrap from the first page in a new generation (the outbox is kept). */
   beginBootstrap(): void;
-  /** Stores one bootstrap page; on the last page sweeps what the new snapshot no longer holds. Returns the touched ticket ids. */
-  applyBootstrapPage(page: BootstrapPage, viewer: User): string[];
-  /** Applies changes in order and records `upTo` as the last seq. Returns the touched ticket ids. */
-  applyChanges(changes: readonly Change[], upTo: number, viewer: User): string[];
+  /**
+   * Stores one bootstrap page; on the last page sweeps what the new snapshot no longer holds.
+   * Bundles the client could not read are listed as needing attention. Returns the touched ticket ids.
+   */
+  applyBootstrapPage(page: BootstrapPage, viewer: User, unreadable?: readonly UnreadableChange[]): string[];
+  /**
+   * Applies changes in order and records `upTo` as the last seq; the changes the client could
+   * not read are skipped and listed as needing attention in the same transaction, so sync goes on.
+   * Returns the touched ticket ids.
+   */
+  applyChanges(changes: readonly Change[], upTo: number, viewer: User, unreadable?: readonly UnreadableChange[]): string[];
   /** Forgets the sync position so the next connect bootstraps again; keeps the outbox. */
   requireRefetch(): void;
   /**
@@ -119,10 +135,10 @@ export interface CacheWriter {
   recordMutation(mutation: Mutation, viewer: User): RecordOutcome;
   /** Applies the server's per-mutation acks: clears pending flags, or reverts refused mutations. */
   applyPushResults(results: readonly MutationResult[], viewer: User, at: number): PushOutcome;
-  /** Keeps a reply written offline as a draft (never sent by itself). */
-  saveDraft(draft: Draft): { ok: true } | { ok: false; refusal: { code: 'not_found'; message: string } };
-  /** Turns a draft into a reply mutation (optimistic rows + outbox row) and deletes the draft, in one transaction. */
-  sendDraft(draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome;
+  /** Keeps a reply written offline as a draft; refused when the ticket is not cached or no written reply can reach its customer. */
+  saveDraft(draft: Draft, viewer: User): { ok: true } | { ok: false; refusal: TicketRefusal };
+  /** Turns a draft into a reply mutation (optimistic rows + outbox row) and deletes the draft, in one transaction; null when there is no such draft. */
+  sendDraft(draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome | null;
   /** Deletes a draft; false when there was none. */
   discardDraft(draftId: string): boolean;
   /** Takes a refusal off the needs-attention list (kept in the table); false when unknown or already dismissed. */
@@ -457,11 +473,17 @@ export function openCache(file: string): Cache {
     ticketHasOutbox: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE ticket_id = ?'),
     deleteOutbox: db.prepare<[string]>('DELETE FROM outbox WHERE mutation_id = ?'),
 
-    insertAttention: db.prepare<[string, string, string, string, string, number]>(
-      'INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, at) VALUES (?, ?, ?, ?, ?, ?)',
+    insertAttention: db.prepare<[string | null, string | null, string, string, string, string | null, number | null, number]>(
+      'INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    attention: db.prepare<[], { id: number; ticket_id: string; mutation_id: string; kind: Mutation['kind']; code: string; reason: string; at: number }>(
-      'SELECT id, ticket_id, mutation_id, kind, code, reason, at FROM attention WHERE dismissed = 0 ORDER BY id DESC',
+    attention: db.prepare<
+      [],
+      { id: number; ticket_id: string | null; mutation_id: string | null; kind: string; code: string; reason: string; refusal_json: string | null; change_seq: number | null; at: number }
+    >('SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at FROM attention WHERE dismissed = 0 ORDER BY id DESC'),
+    /** Inbound messages of every cached ticket of a customer: the ways a reply can reach them. */
+    customerInbound: db.prepare<[string], { ticketId: string; direction: 'inbound'; source: string; createdAt: number }>(
+      `SELECT m.ticket_id AS ticketId, m.direction, m.source, m.created_at AS createdAt FROM messages m JOIN tickets t ON t.id = m.ticket_id
+       WHERE t.customer_id = ? AND m.direction = 'inbound' AND m.source IS NOT NULL`,
     ),
     attentionCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM attention WHERE dismissed = 0'),
     dismissAttention: db.prepare<[number]>('UPDATE attention SET dismissed = 1 WHERE id = ? AND dismissed = 0'),
@@ -535,7 +557,7 @@ export function openCache(file: string): Cache {
     }
   }
 
-  function writeEffect(effect: LocalEffect): void {
+  function writeEffect(effect: MutationEffect): void {
     stmt.updateTicketState.run(ticketParams(effect.ticket));
     if (effect.message) stmt.insertPendingMessage.run(messageParams(effect.message));
     if (effect.note) stmt.insertPendingNote.run(effect.note);
@@ -548,27 +570,48 @@ export function openCache(file: string): Cache {
       let ticket = readTicket(ticketId);
       if (!ticket) continue;
       for (const entry of stmt.outboxForTicket.all(ticketId)) {
-        const outcome = applyMutationLocally(ticket, parseOutboxBody(entry.body), viewer);
+        const outcome = decideLocally(ticket, parseOutboxBody(entry.body), viewer);
         // A mutation that no longer applies locally is left to the server, which will refuse and explain it.
-        if (isLocalRefusal(outcome)) continue;
+        if (!outcome.ok) continue;
         writeEffect(outcome);
         ticket = outcome.ticket;
       }
     }
   }
 
-  function notCached(ticketId: string): { code: 'not_found'; message: string } {
-    return { code: 'not_found', message: `Ticket ${ticketId} is not in this workstation's cache.` };
+  function notCached(ticketId: string): TicketRefusal {
+    return { code: 'not_found', ticketId };
+  }
+
+  function readCustomer(customerId: string): Customer | null {
+    const row = stmt.customer.get(customerId);
+    return row ? customerFromRow(row) : null;
+  }
+
+  /**
+   * The shared rules (shared/ticketRules.ts) on the cached ticket, at the mutation's own time.
+   * A cached ticket is one the agent had, so a hidden one reads as reassigned, as on the server.
+   */
+  function decideLocally(ticket: Ticket, mutation: Mutation, viewer: User): MutationDecision {
+    const reach = mutation.kind === 'reply' ? customerReach(ticket.id, stmt.customerInbound.all(ticket.customerId), readCustomer(ticket.customerId)) : null;
+    return decideMutation(ticket, mutation, viewer, mutation.createdAt, { wasAssignedToActor: true, reach });
   }
 
   function recordMutationInside(mutation: Mutation, viewer: User): RecordOutcome {
     const ticket = readTicket(mutation.ticketId);
     if (!ticket) return { ok: false, refusal: notCached(mutation.ticketId) };
-    const outcome = applyMutationLocally(ticket, mutation, viewer);
-    if (isLocalRefusal(outcome)) return { ok: false, refusal: outcome };
+    const outcome = decideLocally(ticket, mutation, viewer);
+    if (!outcome.ok) return { ok: false, refusal: outcome.refusal };
     writeEffect(outcome);
     stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
     return { ok: true, effect: outcome };
+  }
+
+  /** Lists changes this build could not read, so the agent knows a ticket may be out of date. */
+  function recordUnreadable(unreadable: readonly UnreadableChange[]): void {
+    for (const item of unreadable) {
+      stmt.insertAttention.run(item.ticketId, null, 'change', UNREADABLE_CHANGE_CODE, item.issue.slice(0, 500), null, item.seq, item.at);
+    }
   }
 
   function queryCounts<K extends string>(sql: string, params: unknown[], keys: readonly K[]): Record<K, number> {
@@ -607,6 +650,7 @@ export function openCache(file: string): Cache {
         customerTickets: stmt.customerTickets.all(ticket.customerId, ticketId).map(ticketFromRow),
         pending: (stmt.ticketHasOutbox.get(ticketId)?.n ?? 0) > 0,
         drafts: stmt.draftsForTicket.all(ticketId).map(draftFromRow),
+        reach: customerReach(ticketId, stmt.customerInbound.all(ticket.customerId), customerRow ? customer : null),
       };
     },
     inbox(filter) {
@@ -663,6 +707,9 @@ export function openCache(file: string): Cache {
         kind: row.kind,
         code: row.code,
         reason: row.reason,
+        // Written by this module from a parsed refusal; read leniently all the same (a newer build's code reads as none).
+        refusal: row.refusal_json === null ? null : (ticketRefusalSchema.safeParse(JSON.parse(row.refusal_json)).data ?? null),
+        changeSeq: row.change_seq,
         at: row.at,
       }));
     },
@@ -708,8 +755,9 @@ export function openCache(file: string): Cache {
     beginBootstrap: db.transaction(() => {
       stmt.beginBootstrap.run();
     }),
-    applyBootstrapPage: db.transaction((page: BootstrapPage, viewer: User) => {
+    applyBootstrapPage: db.transaction((page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
       const touched = new Set<string>();
+      recordUnreadable(unreadable);
       for (const bundle of page.bundles) {
         storeBundle(bundle, viewer);
         touched.add(bundle.ticket.id);
@@ -728,8 +776,9 @@ export function openCache(file: string): Cache {
       rebase(touched, viewer);
       return [...touched];
     }),
-    applyChanges: db.transaction((changes: readonly Change[], upTo: number, viewer: User) => {
+    applyChanges: db.transaction((changes: readonly Change[], upTo: number, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
       const touched = new Set<string>();
+      recordUnreadable(unreadable);
       for (const change of changes) {
         for (const ticketId of storeChange(change, viewer)) touched.add(ticketId);
       }
@@ -748,14 +797,18 @@ export function openCache(file: string): Cache {
       return true;
     }),
     recordMutation: db.transaction(recordMutationInside),
-    saveDraft: db.transaction((draft: Draft) => {
-      if (!readTicket(draft.ticketId)) return { ok: false as const, refusal: notCached(draft.ticketId) };
+    saveDraft: db.transaction((draft: Draft, viewer: User): { ok: true } | { ok: false; refusal: TicketRefusal } => {
+      const ticket = readTicket(draft.ticketId);
+      if (!ticket) return { ok: false, refusal: notCached(draft.ticketId) };
+      // A draft is a reply waiting to be confirmed: one that could never reach the customer is refused now, not when sent.
+      const asReply = decideLocally(ticket, { mutationId: draft.id, kind: 'reply', ticketId: draft.ticketId, messageId: draft.id, text: draft.text, createdAt: draft.createdAt }, viewer);
+      if (!asReply.ok && asReply.refusal.code === 'no_reply_route') return { ok: false, refusal: asReply.refusal };
       stmt.insertDraft.run(draft.id, draft.ticketId, draft.text, draft.createdAt);
       return { ok: true as const };
     }),
-    sendDraft: db.transaction((draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome => {
+    sendDraft: db.transaction((draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome | null => {
       const row = stmt.draft.get(draftId);
-      if (!row) return { ok: false, refusal: { code: 'not_found', message: `There is no draft ${draftId}; it may have been sent or discarded already.` } };
+      if (!row) return null;
       const outcome = recordMutationInside(toMutation(draftFromRow(row)), viewer);
       // The draft goes only together with its outbox row: never both, never neither.
       if (outcome.ok) stmt.deleteDraft.run(draftId);
@@ -781,8 +834,9 @@ export function openCache(file: string): Cache {
         if (mutation.kind === 'note') stmt.deletePendingNote.run(mutation.noteId);
         if (result.ticket) storeTicket(result.ticket, viewer);
         else deleteTicketEverywhere(mutation.ticketId);
-        stmt.insertAttention.run(mutation.ticketId, mutation.mutationId, mutation.kind, result.code, result.reason, at);
-        attention.push({ ticketId: mutation.ticketId, reason: result.reason });
+        const refusal = result.refusal ?? null;
+        stmt.insertAttention.run(mutation.ticketId, mutation.mutationId, mutation.kind, result.code, result.reason, refusal === null ? null : JSON.stringify(refusal), null, at);
+        attention.push({ ticketId: mutation.ticketId, reason: result.reason, refusal });
       }
       rebase(touched, viewer);
       return { ticketIds: [...touched], attention };

@@ -5,13 +5,18 @@
 import type { z } from 'zod';
 import {
   ackSchema,
-  bootstrapPageSchema,
-  pullResultSchema,
+  bootstrapPageEnvelopeSchema,
+  pullResultEnvelopeSchema,
   pushResultSchema,
+  readBundles,
+  readChanges,
   type Ack,
   type BootstrapPage,
+  type BootstrapPageEnvelope,
   type PullResult,
+  type PullResultEnvelope,
   type PushResult,
+  type UnreadableChange,
 } from '../../../shared/sync.js';
 
 /** Thrown when the server answers a request with an error, or with something unreadable. */
@@ -32,16 +37,26 @@ function unwrap<T>(schema: z.ZodType<Ack<T>>, raw: unknown, what: string): T {
   return parsed.data.result;
 }
 
-const pullAckSchema = ackSchema(pullResultSchema) as unknown as z.ZodType<Ack<PullResult>>;
-const bootstrapAckSchema = ackSchema(bootstrapPageSchema) as unknown as z.ZodType<Ack<BootstrapPage>>;
+const pullAckSchema = ackSchema(pullResultEnvelopeSchema) as unknown as z.ZodType<Ack<PullResultEnvelope>>;
+const bootstrapAckSchema = ackSchema(bootstrapPageEnvelopeSchema) as unknown as z.ZodType<Ack<BootstrapPageEnvelope>>;
 const pushAckSchema = ackSchema(pushResultSchema) as unknown as z.ZodType<Ack<PushResult>>;
 
-export function parsePullAck(raw: unknown): PullResult {
-  return unwrap(pullAckSchema, raw, 'pull');
+/**
+ * A pull answer: the envelope must be readable; each change is read on its own, and the
+ * ones that are not readable come back in `unreadable` (the cursor still moves past them).
+ */
+export function parsePullAck(raw: unknown, at: number): PullResult & { unreadable: UnreadableChange[] } {
+  const result = unwrap(pullAckSchema, raw, 'pull');
+  if (result.mustRefetch) return { ...result, unreadable: [] };
+  const { changes, unreadable } = readChanges(result.changes, at);
+  return { ...result, changes, unreadable };
 }
 
-export function parseBootstrapAck(raw: unknown): BootstrapPage {
-  return unwrap(bootstrapAckSchema, raw, 'bootstrap');
+/** A bootstrap page, each bundle read on its own like the changes of a pull. */
+export function parseBootstrapAck(raw: unknown, at: number): BootstrapPage & { unreadable: UnreadableChange[] } {
+  const page = unwrap(bootstrapAckSchema, raw, 'bootstrap');
+  const { bundles, unreadable } = readBundles(page.bundles, at);
+  return { ...page, bundles, unreadable };
 }
 
 export function parsePushAck(raw: unknown): PushResult {

@@ -12,10 +12,13 @@ import type { ConnectionStatus } from '../../../shared/rpc.js';
 import {
   MAX_PUSH_BATCH,
   UNAUTHORIZED_SOCKET_ERROR,
-  liveChangesSchema,
+  liveChangesEnvelopeSchema,
+  readChanges,
   type ClientToServerEvents,
   type ServerToClientEvents,
+  type UnreadableChange,
 } from '../../../shared/sync.js';
+import type { TicketRefusal } from '../../../shared/ticketRules.js';
 import type { Cache } from '../cache/cache.js';
 import { ProtocolFailure, parseBootstrapAck, parsePullAck, parsePushAck } from './ackSchemas.js';
 
@@ -48,7 +51,8 @@ export interface SyncClientOptions {
   onStatus(patch: SyncStatusPatch): void;
   /** Tickets changed in the cache; an empty list means "reload everything". */
   onChanged(ticketIds: string[]): void;
-  onAttention(ticketId: string, reason: string): void;
+  /** A refused local change, or changes from the server that could not be read, were listed as needing attention. */
+  onAttention(item: { ticketId: string | null; reason: string; refusal: TicketRefusal | null }): void;
   /** The server refused the token: the session is over. */
   onUnauthorized(): void;
   /** The outbox shrank or grew. */
@@ -161,10 +165,11 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     for (;;) {
       const raw = await nextAnswer;
       if (!current(taskEpoch)) return false;
-      const page = parseBootstrapAck(raw);
+      const page = parseBootstrapAck(raw, options.now());
       // The server builds the next page while this one is stored: the two sides overlap.
       if (page.next !== null) nextAnswer = requestPage(page.next);
-      const touched = cache.writer.applyBootstrapPage(page, user);
+      const touched = cache.writer.applyBootstrapPage(page, user, page.unreadable);
+      reportUnreadable(page.unreadable);
       done += page.bundles.length;
       options.onStatus({ progress: { done, total: Math.max(page.total, done) } });
       options.onChanged(touched);
@@ -178,13 +183,14 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       const since = cache.reader.syncState().lastSeq;
       const raw = await request('sync:pull', { since });
       if (!current(taskEpoch)) return 'aborted';
-      const result = parsePullAck(raw);
+      const result = parsePullAck(raw, options.now());
       if (result.mustRefetch) {
         // The outbox stays: pending local work survives the re-bootstrap and is rebased onto it.
         cache.writer.requireRefetch();
         return 'refetch';
       }
-      const touched = cache.writer.applyChanges(result.changes, result.upTo, user);
+      const touched = cache.writer.applyChanges(result.changes, result.upTo, user, result.unreadable);
+      reportUnreadable(result.unreadable);
       if (touched.length > 0) options.onChanged(touched);
       if (!result.more) return 'current';
     }
@@ -210,7 +216,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
 
   async function applyLive(raw: unknown, taskEpoch: number): Promise<void> {
     if (!live) return; // a catch-up is (re)starting and will cover this batch
-    const parsed = liveChangesSchema.safeParse(raw);
+    const parsed = liveChangesEnvelopeSchema.safeParse(raw);
     if (!parsed.success) {
       // Unreadable batch: do not guess, ask for the range again.
       const outcome = await pullUntilCurrent(taskEpoch);
@@ -225,8 +231,17 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       if (outcome === 'refetch') await catchUp(taskEpoch);
       return;
     }
-    const touched = cache.writer.applyChanges(batch.changes, batch.upTo, user);
+    const { changes, unreadable } = readChanges(batch.changes, options.now());
+    const touched = cache.writer.applyChanges(changes, batch.upTo, user, unreadable);
+    reportUnreadable(unreadable);
     if (touched.length > 0) options.onChanged(touched);
+  }
+
+  /** Changes that could not be read were skipped and listed; the agent hears of them, sync goes on. */
+  function reportUnreadable(unreadable: readonly UnreadableChange[]): void {
+    for (const item of unreadable) {
+      options.onAttention({ ticketId: item.ticketId, reason: `A change from the server could not be read (seq ${item.seq ?? '?'}): ${item.issue}`, refusal: null });
+    }
   }
 
   async function pushOutbox(): Promise<void> {
@@ -241,7 +256,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       const outcome = cache.writer.applyPushResults(results, user, options.now());
       options.onPendingChanged();
       if (outcome.ticketIds.length > 0) options.onChanged(outcome.ticketIds);
-      for (const item of outcome.attention) options.onAttention(item.ticketId, item.reason);
+      for (const item of outcome.attention) options.onAttention(item);
       if (results.length === 0) return; // the server acknowledged nothing: do not spin
     }
   }

@@ -4,6 +4,7 @@ import { formatDateTime, type MessageKey, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { Dialog } from './Dialog.js';
 import { errorText } from './errorText.js';
+import { refusalText } from './refusalText.js';
 
 const CHANGE_KEYS: Record<string, MessageKey> = {
   reply: 'change.reply',
@@ -11,7 +12,15 @@ const CHANGE_KEYS: Record<string, MessageKey> = {
   setStatus: 'change.setStatus',
   setPriority: 'change.setPriority',
   setFollowUp: 'change.setFollowUp',
+  change: 'change.change',
 };
+
+/** Why, in the agent's language when the facts are known; the core's English for rows from before facts existed. */
+function describeReason(t: Translate, item: AttentionItem): string {
+  if (item.refusal) return refusalText(t, item.refusal);
+  if (item.code === 'unreadable_change') return t('attention.unreadable', { seq: item.changeSeq ?? '?' });
+  return item.reason;
+}
 
 /** What was refused, in the agent's language; a kind this build does not know is shown as given. */
 function describeChange(t: Translate, item: AttentionItem): string {
@@ -64,19 +73,25 @@ export function AttentionDialog() {
             {s.items.map((item) => (
               <tr key={item.id}>
                 <td>
-                  <button
-                    type="button"
-                    className="link-button ticket-id"
-                    onClick={() => {
-                      s.close();
-                      void s.openTicket(item.ticketId);
-                    }}
-                  >
-                    {item.ticketId}
-                  </button>
+                  {item.ticketId === null ? (
+                    <span className="muted">{t('attention.unreadableNoTicket')}</span>
+                  ) : (
+                    <button
+                      type="button"
+                      className="link-button ticket-id"
+                      onClick={() => {
+                        s.close();
+                        if (item.ticketId !== null) void s.openTicket(item.ticketId);
+                      }}
+                    >
+                      {item.ticketId}
+                    </button>
+                  )}
                 </td>
                 <td className="attention-change">{describeChange(t, item)}</td>
-                <td className="attention-reason">{item.reason}</td>
+                <td className="attention-reason" title={item.reason}>
+                  {describeReason(t, item)}
+                </td>
                 <td className="attention-time">
                   <time dateTime={new Date(item.at).toISOString()}>{formatDateTime(s.language, item.at)}</time>
                 </td>

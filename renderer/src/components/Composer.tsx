@@ -1,8 +1,10 @@
 import { useId, useMemo, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { MAX_TEXT_LENGTH, replyRoutes } from '../../../shared/domain.js';
+import { MAX_TEXT_LENGTH } from '../../../shared/domain.js';
+import { replyAlternatives, type CustomerReach } from '../../../shared/ticketRules.js';
 import { useAppStore, useT } from '../store/react.js';
-import { sourceText } from './MessageExtras.js';
+import { alternativesText } from './refusalText.js';
+import { sourceText } from './sourceText.js';
 
 /** Shown only near the limit, where it helps; the core refuses longer text. */
 function LengthHint({ text }: { text: string }) {
@@ -16,6 +18,25 @@ function LengthHint({ text }: { text: string }) {
 
 function isSubmitChord(event: KeyboardEvent<HTMLTextAreaElement>): boolean {
   return event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.nativeEvent.isComposing;
+}
+
+/** The ways a reply can leave, the default one first (the customer's way on this ticket when it is one), as the ticket rules pick. */
+function orderedRoutes(reach: CustomerReach | null): string[] {
+  if (!reach) return [];
+  const first = reach.ticketSource !== null && reach.routes.includes(reach.ticketSource) ? reach.ticketSource : reach.routes[0];
+  return first === undefined ? [] : [first, ...reach.routes.filter((route) => route !== first)];
+}
+
+/** Said before the agent writes: no written reply can reach this customer, why, and what to do instead. */
+function NoRouteNotice({ reach, id }: { reach: CustomerReach; id: string }) {
+  const t = useT();
+  const alternatives = replyAlternatives(reach);
+  return (
+    <div id={id} className="no-route-notice" role="status">
+      <strong>{t('composer.noRoute')}</strong>
+      <span>{t('composer.noRouteWhy', { alternatives: alternativesText(t, alternatives) })}</span>
+    </div>
+  );
 }
 
 /** The reply to the customer and the internal note, each with its own draft per ticket. */
@@ -42,12 +63,14 @@ export function Composer({ ticketId }: { ticketId: string }) {
     })),
   );
   const { detail } = s;
-  const routes = useMemo(() => (detail ? replyRoutes(detail.messages, detail.customer) : []), [detail]);
+  const routes = useMemo(() => orderedRoutes(detail?.reach ?? null), [detail]);
+  // Known only once the ticket is loaded; until then nothing is claimed either way.
+  const noRoute = detail !== null && routes.length === 0;
 
   return (
     <div className="composer">
       <form
-        className="compose-box reply-box"
+        className={`compose-box reply-box${noRoute ? ' no-route' : ''}`}
         onSubmit={(e) => {
           e.preventDefault();
           void s.sendReply();
@@ -72,21 +95,24 @@ export function Composer({ ticketId }: { ticketId: string }) {
               ))}
             </select>
           ) : null}
-          {s.offline ? (
+          {s.offline && !noRoute ? (
             <span id={`${replyId}-hint`} className="offline-hint">
               {t('ticket.offlineHint')}
             </span>
           ) : null}
         </div>
+        {noRoute && detail ? <NoRouteNotice reach={detail.reach} id={`${replyId}-no-route`} /> : null}
         <LengthHint text={s.reply} />
         <textarea
           id={replyId}
           rows={3}
           value={s.reply}
+          disabled={noRoute}
+          aria-describedby={noRoute ? `${replyId}-no-route` : undefined}
           placeholder={s.offline ? t('ticket.replyPlaceholderOffline') : t('ticket.replyPlaceholder')}
           onChange={(e) => s.setReplyDraft(e.target.value)}
           onKeyDown={(e) => {
-            if (isSubmitChord(e)) {
+            if (isSubmitChord(e) && !noRoute) {
               e.preventDefault();
               void s.sendReply();
             }
@@ -95,8 +121,8 @@ export function Composer({ ticketId }: { ticketId: string }) {
         <button
           type="submit"
           className="primary"
-          disabled={s.sendingReply || s.reply.trim() === ''}
-          aria-describedby={s.offline ? `${replyId}-hint` : undefined}
+          disabled={s.sendingReply || s.reply.trim() === '' || noRoute}
+          aria-describedby={noRoute ? `${replyId}-no-route` : s.offline ? `${replyId}-hint` : undefined}
         >
           {s.sendingReply ? t('ticket.sending') : s.offline ? t('ticket.saveDraft') : t('ticket.send')}
         </button>

@@ -1,33 +1,10 @@
 import type { Attachment, CallInfo } from '../../../shared/domain.js';
 import type { AttachmentDownload, PendingMessage } from '../../../shared/rpc.js';
-import type { Translate } from '../i18n.js';
 import { formatCallDuration, formatFileSize } from '../i18nCustomers.js';
 import { useAppStore, useT } from '../store/react.js';
 import { errorText } from './errorText.js';
-
-/** A message's source (`email`, `webchat`, `wechat:<app>`, `webhook:<platform>`, `cti`, `api`) in words; null when unknown. */
-export function sourceText(t: Translate, source: string | null): string | null {
-  if (source === null) return null;
-  const [family = '', detail = ''] = source.split(':', 2);
-  switch (family) {
-    case 'email':
-      return t('source.email');
-    case 'webchat':
-      return t('source.webchat');
-    case 'wechat':
-      return t('source.wechat');
-    case 'cti':
-      return t('source.cti');
-    case 'api':
-      return t('source.api');
-    case 'webhook':
-      if (detail === 'weibo') return t('source.weibo');
-      if (detail === 'douyin') return t('source.douyin');
-      return t('source.webhook', { platform: detail || family });
-    default:
-      return family;
-  }
-}
+import { deliveryReasonText } from './refusalText.js';
+import { sourceText } from './sourceText.js';
 
 /** The small "邮件 / 微信 / 网页聊天" label next to a message's author. */
 export function MessageSource({ message }: { message: PendingMessage }) {
@@ -124,16 +101,23 @@ export function AttachmentList({ attachments }: { attachments: Attachment[] }) {
   );
 }
 
-/** Why an outbound message never reached the customer, as a visible warning. */
-export function DeliveryFailure({ message }: { message: PendingMessage }) {
+/** Why an outbound message has not reached the customer: a warning when it never will, a note while it waits for a reason. */
+export function DeliveryReason({ message }: { message: PendingMessage }) {
   const t = useT();
-  if (message.direction !== 'outbound' || message.deliveryStatus !== 'failed') return null;
-  return (
-    <p className="delivery-failure" role="alert">
-      <span aria-hidden="true">⚠ </span>
-      {message.deliveryError ? t('delivery.failedWarning', { error: message.deliveryError }) : t('delivery.failedUnknown')}
-    </p>
-  );
+  if (message.direction !== 'outbound') return null;
+  const reason = deliveryReasonText(t, message);
+  if (message.deliveryStatus === 'failed') {
+    return (
+      <p className="delivery-failure" role="alert">
+        <span aria-hidden="true">⚠ </span>
+        {reason ? t('delivery.failedWarning', { error: reason }) : t('delivery.failedUnknown')}
+      </p>
+    );
+  }
+  if (message.deliveryStatus === 'queued' && reason) {
+    return <p className="delivery-waiting">{t('delivery.waiting', { reason })}</p>;
+  }
+  return null;
 }
 
 /** The last attachment download that failed, with a way to dismiss it. */

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { PRIORITIES, STATUS_TRANSITIONS, prioritySchema, ticketStatusSchema, type Ticket } from '../../../shared/domain.js';
+import { PRIORITIES, STATUS_TRANSITIONS, prioritySchema, ticketStatusSchema, type Ticket, type TicketStatus } from '../../../shared/domain.js';
+import { isOwnerOrLead } from '../../../shared/ticketRules.js';
 import { channelKey, formatDateTime, priorityKey, statusKey, typeKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
@@ -16,14 +17,28 @@ import { SlaCountdown } from './SlaCountdown.js';
 import { Timeline } from './Timeline.js';
 import { useNow } from './useNow.js';
 
-/** The status control offers the current status and only the transitions allowed from it. */
+/** Completing or closing ends the work on a ticket. */
+function endsWork(status: TicketStatus): boolean {
+  return status === 'completed' || status === 'closed';
+}
+
+/**
+ * The status control offers the current status and only the transitions allowed from it;
+ * completing and closing are the owner's (or a lead's), so for anyone else they show why and cannot be picked.
+ */
 function StatusSelect({ ticket }: { ticket: Ticket }) {
   const t = useT();
   const id = useId();
-  const { settingStatus, setStatus } = useAppStore(
-    useShallow((s) => ({ settingStatus: s.settingStatus, setStatus: s.setStatus })),
+  const { settingStatus, setStatus, user } = useAppStore(
+    useShallow((s) => ({ settingStatus: s.settingStatus, setStatus: s.setStatus, user: s.user })),
   );
   const choices = [ticket.status, ...STATUS_TRANSITIONS[ticket.status]];
+  const owns = user !== null && isOwnerOrLead(user, ticket);
+  const label = (status: TicketStatus): string => {
+    const name = t(statusKey(status));
+    if (owns || !endsWork(status) || status === ticket.status) return name;
+    return ticket.assigneeName === null ? t('status.needsOwner', { status: name }) : t('status.needsOwnerOther', { status: name, assignee: ticket.assigneeName });
+  };
   return (
     <span className="status-control">
       <label htmlFor={id}>{t('ticket.status')}</label>
@@ -38,8 +53,8 @@ function StatusSelect({ ticket }: { ticket: Ticket }) {
         }}
       >
         {choices.map((status) => (
-          <option key={status} value={status}>
-            {t(statusKey(status))}
+          <option key={status} value={status} disabled={!owns && endsWork(status) && status !== ticket.status}>
+            {label(status)}
           </option>
         ))}
       </select>

@@ -3,7 +3,7 @@ import type { PendingMessage, PendingNote } from '../../../shared/rpc.js';
 import { formatDateTime } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
-import { AttachmentList, CallSummary, DeliveryFailure, MessageSource } from './MessageExtras.js';
+import { AttachmentList, CallSummary, DeliveryReason, MessageSource } from './MessageExtras.js';
 import { ReadMark } from './ChatIndicators.js';
 
 type Entry = { kind: 'message'; at: number; message: PendingMessage } | { kind: 'note'; at: number; note: PendingNote };
@@ -83,7 +83,7 @@ export function Timeline({
             {/* The summary above says all a CTI call message's generated text would. */}
             {message.call && message.source === 'cti' ? null : <p className="entry-text">{message.text}</p>}
             <AttachmentList attachments={message.attachments} />
-            <DeliveryFailure message={message} />
+            <DeliveryReason message={message} />
           </li>
         );
       })}

@@ -1,10 +1,13 @@
 import { errorKey, type Translate } from '../i18n.js';
 import type { UiError } from '../store/types.js';
+import { refusalText } from './refusalText.js';
 
 /** Codes whose own sentence says it all; for the others the core's detail helps the agent. */
 const SELF_EXPLANATORY = new Set<UiError['code']>(['bad_credentials', 'not_signed_in', 'server_unreachable', 'offline']);
 
 export function errorText(t: Translate, error: UiError): string {
+  // A ticket rule's refusal carries facts: say them in the agent's language instead of the core's English.
+  if (error.refusal) return refusalText(t, error.refusal);
   const headline = t(errorKey(error.code));
   if (SELF_EXPLANATORY.has(error.code) || !error.message) return headline;
   return `${headline}: ${error.message}`;

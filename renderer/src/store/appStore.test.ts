@@ -8,6 +8,8 @@ import { createWorkstationCore, type WorkstationCore } from '../../../main/core/
 import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
 import { postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, type TestServer } from '../../../server/testHarness.js';
 import { RpcError } from '../api.js';
+import { errorText } from '../components/errorText.js';
+import { translate, type MessageKey, type TranslateVars } from '../i18n.js';
 import { initStore, type AppStore } from './appStore.js';
 
 const apiOver = (core: WorkstationCore) => workstationApiOver(core, (error) => new RpcError(error));
@@ -23,7 +25,7 @@ beforeAll(async () => {
   seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
   const inbound = await postJson<{ ticketId: string }>(
     `${server.url}/api/v1/inbound`,
-    JSON.stringify({ channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新了' }),
+    JSON.stringify({ channel: 'chat', customer: { name: '张伟', phone: '13800138000', email: 'zhangwei@example.cn' }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新了' }),
     TEST_INTEGRATION_TOKEN,
   );
   ticketId = (inbound.body as { ticketId: string }).ticketId;
@@ -76,6 +78,30 @@ describe('the renderer store on the real core', () => {
     expect(store.getState().actionError?.code).toBe('invalid_params');
     expect(store.getState().replyDrafts[ticketId]).toBe(tooLong);
     store.getState().setReplyDraft('');
+  });
+
+  it('refuses a reply no channel can deliver with the facts, said in the agent\'s language, and keeps the text', async () => {
+    const phoneOnly = await postJson<{ ticketId: string }>(
+      `${server.url}/api/v1/inbound`,
+      JSON.stringify({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '请回电话' }),
+      TEST_INTEGRATION_TOKEN,
+    );
+    const otherId = (phoneOnly.body as { ticketId: string }).ticketId;
+    await vi.waitFor(() => expect(store.getState().rows.map((r) => r.id)).toContain(otherId), { timeout: 10_000 });
+    await store.getState().openTicket(otherId);
+    await vi.waitFor(() => expect(store.getState().detail?.ticket.id).toBe(otherId));
+    expect(store.getState().detail!.reach).toMatchObject({ routes: [], hasPhone: true, hasEmail: false });
+    store.getState().setReplyDraft('您好，稍后回电');
+    expect(await store.getState().sendReply()).toBe(false);
+    const error = store.getState().actionError!;
+    expect(error).toMatchObject({ code: 'no_reply_route', refusal: { code: 'no_reply_route', alternatives: ['add_note', 'call_back', 'add_email'] } });
+    const zh = (key: MessageKey, vars?: TranslateVars) => translate('zh-CN', key, vars);
+    expect(errorText(zh, error)).toBe('没有可以送达此客户的书面回复渠道。您可以：添加内部备注，或回电客户，或补充客户邮箱后通过邮件回复。');
+    expect(store.getState().replyDrafts[otherId]).toBe('您好，稍后回电');
+    store.getState().setReplyDraft('');
+    store.getState().dismissActionError();
+    await store.getState().openTicket(ticketId);
+    await vi.waitFor(() => expect(store.getState().detail?.ticket.id).toBe(ticketId));
   });
 
   it('adds an internal note and changes the status along an allowed transition', async () => {

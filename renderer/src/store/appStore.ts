@@ -133,7 +133,7 @@ export function initStore(api: WorkstationApi): InitializedStore {
       // state) and has reverted the change; show the list's new item and the reverted state.
       if (state.attentionOpen) void state.loadAttention();
       refreshInbox();
-      if (state.openTicketId === ticketId) refreshTicket();
+      if (ticketId !== null && state.openTicketId === ticketId) refreshTicket();
     }),
   ];
 

@@ -13,7 +13,7 @@
  * Events that come too late for the call's state (a `ringing` after `answered`) are noted and ignored.
  */
 import { formatDurationClock, formatDurationZh, type CtiEvent } from '../../../shared/cti.js';
-import type { AssignmentReason, CallInfo, User } from '../../../shared/domain.js';
+import { isPlausibleTime, type AssignmentReason, type CallInfo, type User } from '../../../shared/domain.js';
 import type { TicketRouter } from '../../routing.js';
 import type { ChannelContact, IngestOutcome, ServerStore } from '../../store.js';
 import type { CtiCallRecord } from './callStore.js';
@@ -64,10 +64,13 @@ function answeringRouter(agent: User, extension: string): TicketRouter {
   return { route: () => ({ assignee: { id: agent.id, username: agent.username, displayName: agent.displayName }, reason }) };
 }
 
-export function handleCallEvent(deps: CallEventDependencies, event: CtiEvent, source: string): CallEventOutcome {
+export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, source: string): CallEventOutcome {
   const { store } = deps;
   return store.transaction((): CallEventOutcome => {
     const now = deps.now();
+    // The CTI's clock is believed when plausible (its own times give the talk time, a little ahead
+    // of ours included); a call "at 0001-01-01" or next year happened when we heard of it.
+    const event: CtiEvent = { ...given, at: isPlausibleTime(given.at, now) ? given.at : now };
     const existing = store.cti.getCall(event.callId);
     if (!store.cti.recordEvent(event.callId, event.event, event.at, now, source)) {
       // Recorded before, so the call exists (both are written in the same transaction).

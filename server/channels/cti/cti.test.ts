@@ -255,14 +255,13 @@ describe('signed CTI events', () => {
     expect(messages[0]).toMatchObject({ text: '通话 45秒 / Call 0:45', call: { durationSec: 45 } });
   });
 
-  it('fails a written reply on a phone ticket at once, with the reason for the agent', async () => {
+  it('refuses a written reply on a phone ticket at once, with the ways that would work, and stores nothing', async () => {
     await postEvent({ event: 'offered' });
     const { body } = await postEvent({ event: 'answered' });
     const agent = t.store.getUser('agent1')!;
     const result = t.store.applyMutation(agent, 'desk-1', { mutationId: 'm1', kind: 'reply', ticketId: body.ticketId!, messageId: 'reply1', text: '您好，我们已为您处理。', createdAt: t.clock.now() }, t.clock.now());
-    expect(result.ok).toBe(true);
-    await vi.waitFor(() => expect(t.store.getTicketBundle(body.ticketId!)!.messages.find((m) => m.id === 'reply1')?.deliveryStatus).toBe('failed'));
-    expect(t.store.getTicketBundle(body.ticketId!)!.messages.find((m) => m.id === 'reply1')!.deliveryError).toMatch(/phone call cannot carry a written reply/);
+    expect(result).toMatchObject({ ok: false, refusal: { code: 'no_reply_route', via: null, routes: [], alternatives: ['add_note', 'call_back', 'add_email'] } });
+    expect(t.store.getTicketBundle(body.ticketId!)!.messages.map((m) => m.id)).not.toContain('reply1');
   });
 });
 

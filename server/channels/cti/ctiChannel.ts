@@ -12,7 +12,6 @@ import { MAX_POP_TICKETS, ctiEventSchema, twilioStatusCallbackSchema, type CtiCa
 import { HttpError, decodeUtf8Body, invalid, readRawBody, sendJson } from '../../http.js';
 import { userRoom } from '../../routing/socket.js';
 import type { Channel, ChannelContext, ChannelFactory } from '../channel.js';
-import { PermanentDeliveryError } from '../delivery.js';
 import { verifySignedRequest } from '../signature.js';
 import { handleCallEvent, type CallEventOutcome } from './callEvents.js';
 import type { CtiCallRecord } from './callStore.js';
@@ -167,18 +166,8 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
       for (const call of store.cti.liveCallsOf(user.id, ctx.now() - LIVE_CALL_WINDOW_MS)) socket.emit('cti:call', popOf(call));
     });
 
-    return {
-      name: 'cti',
-      routes,
-      senders: {
-        // A reply on a phone ticket has nowhere to go: say so at once instead of leaving it queued.
-        cti: {
-          send() {
-            return Promise.reject(new PermanentDeliveryError('A phone call cannot carry a written reply; call the customer back, or write to them on another channel.'));
-          },
-        },
-      },
-    };
+    // No sender: a written reply cannot go by phone, and the ticket rules refuse one (shared/ticketRules.ts).
+    return { name: 'cti', routes };
   };
 }
 

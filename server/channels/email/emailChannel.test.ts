@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir, seedTestOrganisation, startTestServer, type TestServer } from '../../testHarness.js';
 import { configuredChannels } from '../index.js';
 import { emailConfigFromEnv, type EmailChannel } from './emailChannel.js';
@@ -84,8 +84,10 @@ describe('the demo server', () => {
       server.clock.now(),
     );
     expect(result.ok).toBe(true);
-    // Nothing can send it: it stays queued (and leaves as soon as a sender exists after a restart).
-    await new Promise((resolve) => setImmediate(resolve));
+    // Nothing can send it: it stays queued, saying why (and leaves as soon as a sender exists after a restart).
+    const reply = () => server!.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)!;
+    await vi.waitFor(() => expect(reply().deliveryError).toMatch(/^no_sender\(email\): /));
+    expect(reply().deliveryStatus).toBe('queued');
     expect(server.store.listQueuedDeliveries(['email'], 10).map((delivery) => delivery.message.id)).toEqual([replyId]);
   });
 

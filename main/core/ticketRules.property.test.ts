@@ -1,0 +1,204 @@
+/**
+ * The server and the workstation core decide every mutation with the same rules
+ * (shared/ticketRules.ts). This property runs random sequences of replies, notes and status,
+ * priority and follow-up changes by two agents and a lead, with a lead's reassignments in
+ * between, through the REAL server store (SQLite file) and the REAL core cache (its own
+ * SQLite file per user, kept current by the store's pull), and shows both reach the same
+ * ticket and refuse the same things with the same facts.
+ */
+import fc from 'fast-check';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRIORITIES, TICKET_STATUSES, type Channel, type User } from '../../shared/domain.js';
+import type { Mutation } from '../../shared/sync.js';
+import { openServerStore, type ChannelContact, type ServerStore } from '../../server/store.js';
+import { TEST_EPOCH } from '../../server/testHarness.js';
+import { openCache, type Cache } from './cache/cache.js';
+
+/** The tickets every run starts from: reachable by e-mail or web chat, or by nothing written at all; queued, offered, owned. */
+const TICKETS: ReadonlyArray<{ contact: ChannelContact; owner: 'agent1' | 'agent2' | null; offeredTo: 'agent2' | null }> = [
+  { contact: { channel: 'chat', customer: { name: '张伟', email: 'zhangwei@example.cn' }, text: '订单三天没物流', source: 'webchat:demo' }, owner: null, offeredTo: 'agent2' },
+  { contact: { channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '退款进度（经接口）' }, owner: 'agent1', offeredTo: null },
+  { contact: { channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票抬头填错了', source: 'email' }, owner: 'agent2', offeredTo: null },
+  { contact: { channel: 'phone', customer: { name: '刘芳', phone: '13812345678' }, text: '来电咨询退货', source: 'cti' }, owner: null, offeredTo: null },
+];
+const ACTORS = ['agent1', 'agent2', 'lead1'] as const;
+const VIAS = [undefined, 'email', 'webchat:demo', 'cti'] as const;
+const FOLLOW_UPS = [null, TEST_EPOCH + 86_400_000, 42] as const;
+
+type Op =
+  | { kind: 'reply'; via: (typeof VIAS)[number] }
+  | { kind: 'note' }
+  | { kind: 'setStatus'; status: (typeof TICKET_STATUSES)[number] }
+  | { kind: 'setPriority'; priority: (typeof PRIORITIES)[number] }
+  | { kind: 'setFollowUp'; followUpAt: (typeof FOLLOW_UPS)[number] };
+
+type Step = { kind: 'mutate'; actor: number; ticket: number; op: Op } | { kind: 'assign'; ticket: number; to: 'agent1' | 'agent2' | null };
+
+const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant('reply' as const), via: fc.constantFrom(...VIAS) }),
+  fc.record({ kind: fc.constant('note' as const) }),
+  fc.record({ kind: fc.constant('setStatus' as const), status: fc.constantFrom(...TICKET_STATUSES) }),
+  fc.record({ kind: fc.constant('setPriority' as const), priority: fc.constantFrom(...PRIORITIES) }),
+  fc.record({ kind: fc.constant('setFollowUp' as const), followUpAt: fc.constantFrom(...FOLLOW_UPS) }),
+);
+
+const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('mutate' as const), actor: fc.nat(ACTORS.length - 1), ticket: fc.nat(TICKETS.length - 1), op: opArbitrary }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('assign' as const), ticket: fc.nat(TICKETS.length - 1), to: fc.constantFrom('agent1' as const, 'agent2' as const, null) }) },
+);
+
+interface World {
+  dir: string;
+  store: ServerStore;
+  users: Map<string, User>;
+  caches: Map<string, Cache>;
+  ticketIds: string[];
+  now: number;
+}
+
+// Every write is fsynced (synchronous = FULL); in memory-backed /dev/shm that costs nothing, so many runs stay fast.
+const TEMP_ROOT = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+
+/** Builds the starting world once (users' passwords are hashed slowly on purpose); each run opens a copy of it. */
+function buildTemplate(): { dir: string; ticketIds: string[] } {
+  const dir = mkdtempSync(path.join(TEMP_ROOT, 'rules-template-'));
+  const store = openServerStore({ filePath: path.join(dir, 'server.sqlite'), log: () => {} });
+  const users = new Map<string, User>();
+  const spec: Array<{ id: string; displayName: string; role: User['role']; channels: Channel[] }> = [
+    { id: 'agent1', displayName: '王芳', role: 'agent', channels: ['chat', 'phone', 'email'] },
+    { id: 'agent2', displayName: '张强', role: 'agent', channels: ['chat', 'email'] },
+    { id: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
+  ];
+  for (const user of spec) users.set(user.id, store.createUser({ ...user, username: user.id, password: 'x' }, TEST_EPOCH));
+  const ticketIds: string[] = [];
+  for (const [i, { contact, owner, offeredTo }] of TICKETS.entries()) {
+    const now = TEST_EPOCH + i;
+    const { ticketId } = store.ingestInbound(contact, {
+      now,
+      router: {
+        route: (ticket) => {
+          const agent = owner ? users.get(owner)! : null;
+          const offer = offeredTo ? { agentId: offeredTo, agentName: users.get(offeredTo)!.displayName, offeredAt: now, expiresAt: now + 30_000 } : null;
+          return {
+            assignee: agent ? { id: agent.id, username: agent.username, displayName: agent.displayName } : null,
+            reason: agent ? { code: 'assigned_by_lead', byName: '李主管' } : { code: 'queued', channel: ticket.channel, cause: 'no_agent_online' },
+            routing: { ...ticket.routing, offer },
+          };
+        },
+      },
+    });
+    ticketIds.push(ticketId);
+  }
+  for (const user of users.values()) {
+    const cache = openCache(path.join(dir, 'users', `${user.id}.sqlite`));
+    cache.writer.beginBootstrap();
+    cache.writer.applyBootstrapPage(store.bootstrapPage(user, null, 100), user);
+    cache.close();
+  }
+  store.close();
+  return { dir, ticketIds };
+}
+
+function openWorld(template: { dir: string; ticketIds: string[] }): World {
+  const dir = mkdtempSync(path.join(TEMP_ROOT, 'rules-property-'));
+  cpSync(template.dir, dir, { recursive: true });
+  const store = openServerStore({ filePath: path.join(dir, 'server.sqlite'), log: () => {} });
+  const users = new Map(ACTORS.map((id) => [id, store.getUser(id)!] as const));
+  const caches = new Map(ACTORS.map((id) => [id, openCache(path.join(dir, 'users', `${id}.sqlite`))] as const));
+  return { dir, store, users, caches, ticketIds: template.ticketIds, now: TEST_EPOCH + 1_000 };
+}
+
+function closeWorld(world: World): void {
+  for (const cache of world.caches.values()) cache.close();
+  world.store.close();
+  rmSync(world.dir, { recursive: true, force: true });
+}
+
+/** Brings a user's cache up to the server's log, as the sync client does with `sync:pull`. */
+function pull(world: World, user: User): void {
+  const cache = world.caches.get(user.id)!;
+  for (;;) {
+    const result = world.store.pullChanges(user, cache.reader.syncState().lastSeq);
+    if (result.mustRefetch) throw new Error('the change log was never pruned here');
+    cache.writer.applyChanges(result.changes, result.upTo, user);
+    if (!result.more) return;
+  }
+}
+
+function mutationOf(op: Op, ticketId: string, n: number, at: number): Mutation {
+  const base = { mutationId: `m-${n}`, ticketId, createdAt: at };
+  switch (op.kind) {
+    case 'reply':
+      return { ...base, kind: 'reply', messageId: `msg-${n}`, text: `第${n}条回复`, ...(op.via ? { via: op.via } : {}) };
+    case 'note':
+      return { ...base, kind: 'note', noteId: `note-${n}`, text: `第${n}条备注` };
+    case 'setStatus':
+      return { ...base, kind: 'setStatus', status: op.status };
+    case 'setPriority':
+      return { ...base, kind: 'setPriority', priority: op.priority };
+    case 'setFollowUp':
+      return { ...base, kind: 'setFollowUp', followUpAt: op.followUpAt };
+  }
+}
+
+describe('the ticket rules on the server and in the core', () => {
+  let template: { dir: string; ticketIds: string[] };
+  beforeAll(() => {
+    template = buildTemplate();
+  });
+  afterAll(() => rmSync(template.dir, { recursive: true, force: true }));
+
+  it('reach the same ticket and the same refusals for any sequence of mutations and reassignments', () => {
+    let decided = 0;
+    const refusedCodes = new Set<string>();
+    fc.assert(
+      fc.property(fc.array(stepArbitrary, { minLength: 5, maxLength: 30 }), (steps) => {
+        const world = openWorld(template);
+        try {
+          for (const [n, step] of steps.entries()) {
+            world.now += 1_000;
+            const ticketId = world.ticketIds[step.ticket]!;
+            if (step.kind === 'assign') {
+              const to = step.to ? world.users.get(step.to)! : null;
+              world.store.assignTicket({
+                ticketId,
+                assignee: to ? { id: to.id, username: to.username, displayName: to.displayName } : null,
+                reason: { code: 'assigned_by_lead', byName: '李主管' },
+                now: world.now,
+              });
+              continue;
+            }
+            const user = world.users.get(ACTORS[step.actor]!)!;
+            const cache = world.caches.get(user.id)!;
+            pull(world, user);
+            // The workstation offers only what its cache holds: a ticket out of sight cannot be acted on.
+            if (!cache.reader.ticket(ticketId)) continue;
+            const mutation = mutationOf(step.op, ticketId, n, world.now);
+            const local = cache.writer.recordMutation(mutation, user);
+            const server = world.store.applyMutation(user, `desk-${user.id}`, mutation, world.now);
+            decided++;
+            if (!local.ok || !server.ok) {
+              expect({ step, local: local.ok ? 'accepted' : local.refusal }).toEqual({ step, local: server.ok ? 'accepted' : server.refusal });
+              if (!server.ok) refusedCodes.add(server.refusal!.code);
+              continue;
+            }
+            expect({ step, ticket: local.effect.ticket }).toEqual({ step, ticket: world.store.getTicket(ticketId) });
+            // The server's answer clears the pending rows; the next pull brings the same snapshot.
+            cache.writer.applyPushResults([server], user, world.now);
+            pull(world, user);
+            expect(cache.reader.ticket(ticketId)).toEqual(world.store.getTicket(ticketId));
+          }
+        } finally {
+          closeWorld(world);
+        }
+      }),
+      { numRuns: Number(process.env.RULES_RUNS ?? 60), seed: Number(process.env.RULES_SEED ?? Date.now() % 2_147_483_647) },
+    );
+    // The runs did decide things, and met the refusals this property is about.
+    expect(decided).toBeGreaterThan(200);
+    expect([...refusedCodes].sort()).toEqual(expect.arrayContaining(['invalid_date', 'invalid_transition', 'no_reply_route', 'not_owner']));
+  });
+});

@@ -1,0 +1,57 @@
+import { readDeliveryError, type Message } from '../../../shared/domain.js';
+import type { ReplyAlternative, TicketRefusal } from '../../../shared/ticketRules.js';
+import { channelKey, statusKey, type Translate } from '../i18n.js';
+import { sourceText } from './sourceText.js';
+
+/** "add an internal note or call the customer back", in the UI language. */
+export function alternativesText(t: Translate, alternatives: readonly ReplyAlternative[]): string {
+  return alternatives.map((alternative) => t(`refusal.alternative.${alternative}`)).join(t('refusal.or'));
+}
+
+/** A ticket rule's refusal (shared/ticketRules.ts) in the agent's language, from its facts. */
+export function refusalText(t: Translate, refusal: TicketRefusal): string {
+  switch (refusal.code) {
+    case 'not_found':
+      return t('refusal.not_found', { ticket: refusal.ticketId });
+    case 'reassigned':
+      return refusal.assigneeName === null
+        ? t(refusal.meanwhile ? 'refusal.requeuedMeanwhile' : 'refusal.requeued', { ticket: refusal.ticketId, channel: t(channelKey(refusal.channel)) })
+        : t(refusal.meanwhile ? 'refusal.reassignedMeanwhile' : 'refusal.reassigned', { ticket: refusal.ticketId, assignee: refusal.assigneeName });
+    case 'not_owner': {
+      const action = t(`refusal.action.${refusal.action}`);
+      return refusal.assigneeName === null
+        ? t('refusal.notOwnerQueued', { ticket: refusal.ticketId, action })
+        : t('refusal.notOwner', { ticket: refusal.ticketId, assignee: refusal.assigneeName, action });
+    }
+    case 'invalid_transition':
+      return t(refusal.changedMeanwhile ? 'refusal.invalid_transitionMeanwhile' : 'refusal.invalid_transition', {
+        ticket: refusal.ticketId,
+        from: t(statusKey(refusal.from)),
+        to: t(statusKey(refusal.to)),
+      });
+    case 'no_reply_route':
+      if (refusal.via !== null && refusal.routes.length > 0) {
+        return t('refusal.no_reply_routeVia', {
+          via: sourceText(t, refusal.via) ?? refusal.via,
+          routes: refusal.routes.map((route) => sourceText(t, route) ?? route).join(t('refusal.or')),
+        });
+      }
+      return t('refusal.no_reply_route', { alternatives: alternativesText(t, refusal.alternatives) });
+    case 'duplicate_id':
+      return t('refusal.duplicate_id', { id: refusal.id });
+    case 'invalid_date':
+      return t('refusal.invalid_date');
+  }
+}
+
+/**
+ * Why an outbound message has not reached the customer: the server's own reasons in the
+ * agent's language, a channel's own text (a mail server's answer) as it came; null when none.
+ */
+export function deliveryReasonText(t: Translate, message: Pick<Message, 'deliveryError'>): string | null {
+  if (message.deliveryError === null) return null;
+  const known = readDeliveryError(message.deliveryError);
+  if (!known) return message.deliveryError;
+  const source = known.source === null ? t('delivery.unknownSource') : (sourceText(t, known.source) ?? known.source);
+  return t(known.code === 'no_route' ? 'delivery.no_route' : 'delivery.no_sender', { source });
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { defaultTicketRouting, type Ticket } from './domain.js';
+import type { Mutation } from './sync.js';
+import { customerReach, decideMutation, describeRefusal, rejectionCodeOf, ticketRefusalSchema, type MutationFacts, type RuleActor } from './ticketRules.js';
+
+const AT = Date.UTC(2024, 10, 8, 2);
+const wang: RuleActor = { id: 'agent1', role: 'agent', channels: ['chat', 'phone'], displayName: '王芳' };
+const zhang: RuleActor = { id: 'agent2', role: 'agent', channels: ['chat'], displayName: '张强' };
+const lead: RuleActor = { id: 'lead1', role: 'lead', channels: [], displayName: '李主管' };
+
+function ticket(overrides: Partial<Ticket> = {}): Ticket {
+  return {
+    id: 'GD20241108001',
+    customerId: 'CUS20241108001',
+    channel: 'chat',
+    type: 'consult',
+    subject: '订单物流查询延迟',
+    priority: 'normal',
+    status: 'unassigned',
+    assigneeId: null,
+    assigneeName: null,
+    assignmentReason: null,
+    createdAt: AT - 60_000,
+    updatedAt: AT - 60_000,
+    assignedAt: null,
+    firstResponseAt: null,
+    dueAt: AT + 4 * 3_600_000,
+    completedAt: null,
+    lastMessagePreview: '快递三天没动了',
+    lastMessageAt: AT - 60_000,
+    followUpAt: null,
+    routing: { ...defaultTicketRouting(), offer: { agentId: 'agent2', agentName: '张强', offeredAt: AT - 1_000, expiresAt: AT + 29_000 } },
+    ...overrides,
+  };
+}
+
+const mine = (overrides: Partial<Ticket> = {}) => ticket({ status: 'in_progress', assigneeId: 'agent1', assigneeName: '王芳', assignedAt: AT - 30_000, ...overrides });
+const byEmail: MutationFacts = {
+  wasAssignedToActor: false,
+  reach: customerReach('GD20241108001', [{ ticketId: 'GD20241108001', direction: 'inbound', source: 'email', createdAt: AT - 60_000 }], { phone: null, email: 'zhang.wei@example.cn', identities: [] }),
+};
+const status = (to: Ticket['status']): Mutation => ({ mutationId: 'm', kind: 'setStatus', ticketId: 'GD20241108001', status: to, createdAt: AT });
+const reply = (via?: string): Mutation => ({ mutationId: 'm', kind: 'reply', ticketId: 'GD20241108001', messageId: 'msg', text: '您好', createdAt: AT, ...(via ? { via } : {}) });
+
+describe('the ticket rules', () => {
+  it('lets only the owner or a lead complete or close; a queued ticket must be taken first', () => {
+    expect(decideMutation(ticket(), status('closed'), wang, AT, byEmail)).toEqual({
+      ok: false,
+      refusal: { code: 'not_owner', ticketId: 'GD20241108001', action: 'close', assigneeName: null },
+    });
+    expect(decideMutation(mine(), status('completed'), wang, AT, byEmail)).toMatchObject({ ok: true, ticket: { status: 'completed', completedAt: AT } });
+    expect(decideMutation(ticket(), status('closed'), lead, AT, byEmail)).toMatchObject({ ok: true, ticket: { status: 'closed', completedAt: AT } });
+    // Working on it still takes it.
+    expect(decideMutation(ticket(), status('in_progress'), wang, AT, byEmail)).toMatchObject({ ok: true, ticket: { status: 'in_progress', assigneeId: 'agent1' } });
+  });
+
+  it('takes a queued ticket on reply and ends its routing offer (as the server always did)', () => {
+    const taken = decideMutation(ticket(), reply(), wang, AT, byEmail);
+    expect(taken).toMatchObject({ ok: true, ticket: { status: 'in_progress', assigneeId: 'agent1', routing: { offer: null } }, message: { source: 'email', channel: 'email' } });
+  });
+
+  it('accepts setting the status a ticket already has, changing nothing', () => {
+    expect(decideMutation(mine(), status('in_progress'), wang, AT, byEmail)).toEqual({ ok: true, changed: false, ticket: mine() });
+  });
+
+  it('refuses a reply with no way to the customer, naming what would work', () => {
+    const phoneOnly: MutationFacts = {
+      wasAssignedToActor: false,
+      reach: customerReach('GD20241108001', [{ ticketId: 'GD20241108001', direction: 'inbound', source: 'cti', createdAt: AT }], { phone: '+8613800138000', email: null, identities: [] }),
+    };
+    expect(decideMutation(mine({ channel: 'phone' }), reply(), wang, AT, phoneOnly)).toEqual({
+      ok: false,
+      refusal: { code: 'no_reply_route', ticketId: 'GD20241108001', via: null, routes: [], alternatives: ['add_note', 'call_back', 'add_email'] },
+    });
+    expect(decideMutation(mine(), reply('wechat:wx1'), wang, AT, byEmail)).toMatchObject({ ok: false, refusal: { code: 'no_reply_route', via: 'wechat:wx1', routes: ['email'] } });
+  });
+
+  it('tells a former owner who has it now, and a stranger nothing', () => {
+    const his = mine({ assigneeId: 'agent2', assigneeName: '张强', assignedAt: AT + 10 });
+    expect(decideMutation(his, status('awaiting_customer'), wang, AT + 20, { wasAssignedToActor: true, reach: null })).toEqual({
+      ok: false,
+      refusal: { code: 'reassigned', ticketId: 'GD20241108001', channel: 'chat', assigneeName: '张强', meanwhile: true },
+    });
+    expect(decideMutation(his, status('awaiting_customer'), wang, AT + 20, { wasAssignedToActor: false, reach: null })).toEqual({
+      ok: false,
+      refusal: { code: 'not_found', ticketId: 'GD20241108001' },
+    });
+    expect(decideMutation(his, { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n1', text: '离线时记下的', createdAt: AT }, wang, AT + 20, { wasAssignedToActor: true, reach: null })).toMatchObject({ ok: true });
+    expect(decideMutation(mine(), { mutationId: 'p', kind: 'setPriority', ticketId: 'GD20241108001', priority: 'urgent', createdAt: AT }, zhang, AT, byEmail)).toMatchObject({
+      ok: false,
+      refusal: { code: 'not_found' },
+    });
+  });
+
+  it('keeps an offline time when believable and takes the decision time otherwise; refuses a follow-up outside 2000–2200', () => {
+    const early = decideMutation(mine(), { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n1', text: '备注', createdAt: -62_135_596_800_000 }, wang, AT, byEmail);
+    expect(early).toMatchObject({ ok: true, note: { createdAt: AT } });
+    const offline = decideMutation(mine(), { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n1', text: '备注', createdAt: AT - 3_600_000 }, wang, AT, byEmail);
+    expect(offline).toMatchObject({ ok: true, note: { createdAt: AT - 3_600_000 } });
+    expect(decideMutation(mine(), { mutationId: 'f', kind: 'setFollowUp', ticketId: 'GD20241108001', followUpAt: 0, createdAt: AT }, wang, AT, byEmail)).toMatchObject({
+      ok: false,
+      refusal: { code: 'invalid_date', field: 'followUpAt' },
+    });
+  });
+
+  it('describes every refusal in English for logs, keeps the coarse code for older clients, and reads an unknown code leniently', () => {
+    const refusal = { code: 'not_owner', ticketId: 'GD20241108001', action: 'complete', assigneeName: null } as const;
+    expect(describeRefusal(refusal)).toBe('Take GD20241108001 first: only its assignee or a lead may complete it');
+    expect(rejectionCodeOf(refusal)).toBe('forbidden');
+    expect(ticketRefusalSchema.safeParse({ code: 'from_the_future', ticketId: 'GD20241108001' }).success).toBe(false);
+  });
+});

@@ -1,0 +1,321 @@
+/**
+ * The ticket rules, once: what a client mutation (reply, note, status, priority, follow-up)
+ * does to a ticket, or why it is refused. Pure: no I/O and no clock. The server store calls
+ * it inside its transaction with the facts it read from the database; the workstation core
+ * calls it on its cached copy, so a refusal is shown at once, offline too, and the two can
+ * never disagree (a property test runs both on random sequences).
+ *
+ * Refusals are codes with facts, never sentences: the renderer says them in the agent's
+ * language (renderer/src/i18nRules.ts), `describeRefusal` gives English for logs.
+ */
+import { z } from 'zod';
+import {
+  EARLIEST_PLAUSIBLE_MS,
+  LATEST_EPOCH_MS,
+  canTransition,
+  canUserSeeTicket,
+  channelOfSource,
+  channelSchema,
+  clampToReceipt,
+  entityIdSchema,
+  messageSourceSchema,
+  previewOf,
+  replyRoutes,
+  ticketStatusSchema,
+  type Customer,
+  type Message,
+  type Note,
+  type Ticket,
+  type User,
+} from './domain.js';
+import { dueAtFor } from './sla.js';
+import type { Mutation } from './sync.js';
+
+/** Who acts: the parts of a user the rules look at. */
+export type RuleActor = Pick<User, 'id' | 'role' | 'channels' | 'displayName'>;
+
+/** What an agent may do instead of a written reply that cannot reach the customer. */
+export const REPLY_ALTERNATIVES = ['add_note', 'call_back', 'add_email'] as const;
+export type ReplyAlternative = (typeof REPLY_ALTERNATIVES)[number];
+
+/** Status changes that end the work, and so need the ticket's owner (or a lead). */
+export const OWNER_ACTIONS = ['complete', 'close', 'setPriority', 'setFollowUp'] as const;
+export type OwnerAction = (typeof OWNER_ACTIONS)[number];
+
+const ticketRefSchema = z.string().max(40);
+const nameSchema = z.string().max(100);
+
+/**
+ * Why a mutation does not apply, as facts. Parsed leniently where it arrives (an unknown
+ * code from a newer server falls back to the English `reason` beside it).
+ */
+export const ticketRefusalSchema = z.discriminatedUnion('code', [
+  /** No such ticket, or one the actor never had: they learn nothing about it. */
+  z.object({ code: z.literal('not_found'), ticketId: ticketRefSchema }),
+  /** The actor had the ticket, but it went to someone else (assigneeName) or back to its queue (null). */
+  z.object({ code: z.literal('reassigned'), ticketId: ticketRefSchema, channel: channelSchema, assigneeName: nameSchema.nullable(), meanwhile: z.boolean() }),
+  /** Only the assignee (or a lead) may do this; assigneeName null = nobody has taken the ticket yet. */
+  z.object({ code: z.literal('not_owner'), ticketId: ticketRefSchema, action: z.enum(OWNER_ACTIONS), assigneeName: nameSchema.nullable() }),
+  /** The status cannot go from `from` to `to`; changedMeanwhile: the ticket changed after the agent acted (offline). */
+  z.object({ code: z.literal('invalid_transition'), ticketId: ticketRefSchema, from: ticketStatusSchema, to: ticketStatusSchema, changedMeanwhile: z.boolean() }),
+  /**
+   * A written reply cannot reach the customer (through `via`, or at all when via is null):
+   * `routes` are the ways that would (empty when none), `alternatives` what else the agent can do.
+   */
+  z.object({
+    code: z.literal('no_reply_route'),
+    ticketId: ticketRefSchema,
+    via: messageSourceSchema.nullable(),
+    routes: z.array(messageSourceSchema).max(50),
+    alternatives: z.array(z.enum(REPLY_ALTERNATIVES)).max(REPLY_ALTERNATIVES.length),
+  }),
+  /** A new message or note id is already taken (a client bug, or a forged id). */
+  z.object({ code: z.literal('duplicate_id'), ticketId: ticketRefSchema, id: entityIdSchema }),
+  /** A date is outside what can be true (before 2000, or after 2200). */
+  z.object({ code: z.literal('invalid_date'), ticketId: ticketRefSchema, field: z.enum(['followUpAt']) }),
+]);
+export type TicketRefusal = z.infer<typeof ticketRefusalSchema>;
+export type RefusalCode = TicketRefusal['code'];
+
+/** How a written reply can reach the customer of a ticket. */
+export interface CustomerReach {
+  /** Ways a written reply can leave, best first (`replyRoutes`); empty = none. */
+  routes: readonly string[];
+  /** The customer's newest source on this ticket: the default way out when it is a route. */
+  ticketSource: string | null;
+  hasPhone: boolean;
+  hasEmail: boolean;
+}
+
+/**
+ * The reach of a ticket's customer, from the customer and their inbound messages (the
+ * server reads them on every ticket of theirs; the core on the tickets it has cached).
+ */
+export function customerReach(
+  ticketId: string,
+  messages: ReadonlyArray<Pick<Message, 'ticketId' | 'direction' | 'source' | 'createdAt'>>,
+  customer: Pick<Customer, 'phone' | 'email' | 'identities'> | null,
+): CustomerReach {
+  const email = customer ? (customer.email ?? customer.identities.find((identity) => identity.kind === 'email')?.value ?? null) : null;
+  const newestOnTicket = messages
+    .filter((m) => m.ticketId === ticketId && m.direction === 'inbound' && m.source !== null)
+    .reduce<Pick<Message, 'source' | 'createdAt'> | null>((newest, m) => (newest === null || m.createdAt >= newest.createdAt ? m : newest), null);
+  const phone = customer ? (customer.phone ?? customer.identities.find((identity) => identity.kind === 'phone')?.value ?? null) : null;
+  return {
+    routes: replyRoutes(messages, { email }),
+    ticketSource: newestOnTicket?.source ?? null,
+    hasPhone: phone !== null,
+    hasEmail: email !== null,
+  };
+}
+
+/** The facts outside the ticket that a decision needs; the caller reads them. */
+export interface MutationFacts {
+  /** The ticket was assigned to the actor at some time (routing audit): decides not_found vs reassigned. */
+  wasAssignedToActor: boolean;
+  /** Needed for replies only. */
+  reach: CustomerReach | null;
+}
+
+/** What an accepted mutation does: the ticket after it and the row it adds. `changed` false = nothing to write. */
+export interface MutationEffect {
+  ok: true;
+  changed: boolean;
+  ticket: Ticket;
+  message?: Message;
+  note?: Note;
+}
+
+export type MutationDecision = MutationEffect | { ok: false; refusal: TicketRefusal };
+
+function refuse(refusal: TicketRefusal): MutationDecision {
+  return { ok: false, refusal };
+}
+
+/** Fields other than the status (and completing or closing) belong to the assignee, and to leads and admins. */
+export function isOwnerOrLead(actor: RuleActor, ticket: Pick<Ticket, 'assigneeId'>): boolean {
+  return actor.role !== 'agent' || ticket.assigneeId === actor.id;
+}
+
+/** Working on a queued ticket takes it: the actor becomes its assignee and any routing offer is over. */
+function takenBy(actor: RuleActor, ticket: Ticket, at: number): Ticket {
+  if (ticket.assigneeId !== null) return ticket;
+  return {
+    ...ticket,
+    assigneeId: actor.id,
+    assigneeName: actor.displayName,
+    assignedAt: at,
+    assignmentReason: { code: 'taken_from_queue', channel: ticket.channel, byName: actor.displayName },
+    routing: { ...ticket.routing, offer: null },
+  };
+}
+
+/** What an agent can do instead of a written reply to this customer (the composer says it before they write). */
+export function replyAlternatives(reach: CustomerReach): ReplyAlternative[] {
+  return ['add_note', ...(reach.hasPhone ? (['call_back'] as const) : []), ...(reach.hasEmail ? [] : (['add_email'] as const))];
+}
+
+/** The way a reply leaves: the agent's pick, else the customer's newest way on this ticket, else the best way they have. */
+function replySourceOf(mutation: Extract<Mutation, { kind: 'reply' }>, reach: CustomerReach): string | null {
+  if (mutation.via !== undefined) return reach.routes.includes(mutation.via) ? mutation.via : null;
+  if (reach.ticketSource !== null && reach.routes.includes(reach.ticketSource)) return reach.ticketSource;
+  return reach.routes[0] ?? null;
+}
+
+/**
+ * Decides one mutation on the ticket as it stands, by `actor` at time `at` (the server's
+ * clock on the server, the mutation's own time in the core). Never throws.
+ */
+export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleActor, at: number, facts: MutationFacts): MutationDecision {
+  if (!canUserSeeTicket(actor, ticket)) {
+    // Someone who never had the ticket learns nothing about it (not even that it exists).
+    if (!facts.wasAssignedToActor) return refuse({ code: 'not_found', ticketId: ticket.id });
+    // Notes never conflict: what the former owner wrote (e.g. offline) still reaches the ticket.
+    if (mutation.kind !== 'note') {
+      return refuse({
+        code: 'reassigned',
+        ticketId: ticket.id,
+        channel: ticket.channel,
+        assigneeName: ticket.assigneeId === null ? null : (ticket.assigneeName ?? ticket.assigneeId),
+        meanwhile: (ticket.assignedAt ?? ticket.updatedAt) >= mutation.createdAt,
+      });
+    }
+  }
+  // An offline mutation keeps its own time when that is believable, never later than now.
+  const when = clampToReceipt(mutation.createdAt, at);
+  const touched = (next: Ticket): Ticket => ({ ...next, updatedAt: Math.max(ticket.updatedAt, at) });
+  switch (mutation.kind) {
+    case 'reply': {
+      const reach = facts.reach ?? { routes: [], ticketSource: null, hasPhone: false, hasEmail: false };
+      const source = replySourceOf(mutation, reach);
+      if (source === null) {
+        return refuse({ code: 'no_reply_route', ticketId: ticket.id, via: mutation.via ?? null, routes: [...reach.routes], alternatives: replyAlternatives(reach) });
+      }
+      const message: Message = {
+        id: mutation.messageId,
+        ticketId: ticket.id,
+        direction: 'outbound',
+        channel: channelOfSource(source) ?? ticket.channel,
+        authorId: actor.id,
+        authorName: actor.displayName,
+        text: mutation.text,
+        externalMessageId: null,
+        deliveryStatus: 'queued',
+        createdAt: when,
+        attachments: [],
+        source,
+        call: null,
+        deliveryError: null,
+      };
+      let next: Ticket = {
+        ...ticket,
+        firstResponseAt: ticket.firstResponseAt ?? at,
+        lastMessagePreview: previewOf(mutation.text),
+        lastMessageAt: Math.max(ticket.lastMessageAt, when),
+      };
+      // Answering a queued ticket is working on it: it is taken and in progress.
+      if (next.status === 'unassigned') next = takenBy(actor, { ...next, status: 'in_progress' }, at);
+      return { ok: true, changed: true, ticket: touched(next), message };
+    }
+    case 'note': {
+      const note: Note = { id: mutation.noteId, ticketId: ticket.id, authorId: actor.id, authorName: actor.displayName, text: mutation.text, createdAt: when };
+      return { ok: true, changed: true, ticket: touched(ticket), note };
+    }
+    case 'setStatus': {
+      const to = mutation.status;
+      // Already there (e.g. a lead did the same while this client was offline): nothing to refuse, nothing to write.
+      if (ticket.status === to) return { ok: true, changed: false, ticket };
+      if (!canTransition(ticket.status, to)) {
+        return refuse({ code: 'invalid_transition', ticketId: ticket.id, from: ticket.status, to, changedMeanwhile: ticket.updatedAt >= mutation.createdAt });
+      }
+      // Ending the work is the owner's call: a queued ticket must be taken first.
+      if ((to === 'completed' || to === 'closed') && !isOwnerOrLead(actor, ticket)) {
+        return refuse({ code: 'not_owner', ticketId: ticket.id, action: to === 'completed' ? 'complete' : 'close', assigneeName: ticket.assigneeName });
+      }
+      let next: Ticket = { ...ticket, status: to };
+      if (to === 'completed') next.completedAt = at;
+      // Closing ends the work too, so the SLA verdict of a closed ticket stops moving.
+      if (to === 'closed' && next.completedAt === null) next.completedAt = at;
+      if (to === 'in_progress' && (ticket.status === 'completed' || ticket.status === 'closed')) next.completedAt = null;
+      if (to === 'in_progress') next = takenBy(actor, next, at);
+      return { ok: true, changed: true, ticket: touched(next) };
+    }
+    case 'setPriority': {
+      if (!isOwnerOrLead(actor, ticket)) return refuse({ code: 'not_owner', ticketId: ticket.id, action: 'setPriority', assigneeName: ticket.assigneeName });
+      // Last writer wins in server order; the same value again is a no-op success.
+      if (ticket.priority === mutation.priority) return { ok: true, changed: false, ticket };
+      // The SLA clock runs from creation with the new priority's window.
+      return { ok: true, changed: true, ticket: touched({ ...ticket, priority: mutation.priority, dueAt: dueAtFor(ticket.createdAt, mutation.priority) }) };
+    }
+    case 'setFollowUp': {
+      if (!isOwnerOrLead(actor, ticket)) return refuse({ code: 'not_owner', ticketId: ticket.id, action: 'setFollowUp', assigneeName: ticket.assigneeName });
+      const followUpAt = mutation.followUpAt;
+      if (followUpAt !== null && (followUpAt < EARLIEST_PLAUSIBLE_MS || followUpAt > LATEST_EPOCH_MS)) {
+        return refuse({ code: 'invalid_date', ticketId: ticket.id, field: 'followUpAt' });
+      }
+      if (ticket.followUpAt === followUpAt) return { ok: true, changed: false, ticket };
+      return { ok: true, changed: true, ticket: touched({ ...ticket, followUpAt }) };
+    }
+  }
+}
+
+/** The coarse code older clients read (shared/sync.ts REJECTION_CODES). */
+export function rejectionCodeOf(refusal: TicketRefusal): 'not_found' | 'forbidden' | 'invalid_transition' | 'invalid' {
+  switch (refusal.code) {
+    case 'not_found':
+      return 'not_found';
+    case 'reassigned':
+    case 'not_owner':
+      return 'forbidden';
+    case 'invalid_transition':
+      return 'invalid_transition';
+    case 'no_reply_route':
+    case 'duplicate_id':
+    case 'invalid_date':
+      return 'invalid';
+  }
+}
+
+const ACTION_TEXT: Record<OwnerAction, string> = {
+  complete: 'complete',
+  close: 'close',
+  setPriority: 'change the priority of',
+  setFollowUp: 'set a follow-up on',
+};
+
+const ALTERNATIVE_TEXT: Record<ReplyAlternative, string> = {
+  add_note: 'add an internal note',
+  call_back: 'call the customer back',
+  add_email: "add the customer's email address, then reply by email",
+};
+
+/** The English sentence for a refusal, for server logs, old clients and tests. */
+export function describeRefusal(refusal: TicketRefusal): string {
+  switch (refusal.code) {
+    case 'not_found':
+      return `Ticket ${refusal.ticketId} does not exist or is not yours to see`;
+    case 'reassigned': {
+      const meanwhile = refusal.meanwhile ? ' while you were offline' : '';
+      return refusal.assigneeName === null
+        ? `${refusal.ticketId} was put back in the ${refusal.channel} queue${meanwhile}; your change was not applied`
+        : `${refusal.ticketId} was reassigned to ${refusal.assigneeName}${meanwhile}; your change was not applied`;
+    }
+    case 'not_owner':
+      return refusal.assigneeName === null
+        ? `Take ${refusal.ticketId} first: only its assignee or a lead may ${ACTION_TEXT[refusal.action]} it`
+        : `Only ${refusal.assigneeName} (the assignee) or a lead may ${ACTION_TEXT[refusal.action]} ${refusal.ticketId}`;
+    case 'invalid_transition':
+      return `Cannot change ticket ${refusal.ticketId} from ${refusal.from} to ${refusal.to}${refusal.changedMeanwhile ? ' (it was changed while you were offline)' : ''}`;
+    case 'no_reply_route': {
+      const instead = refusal.alternatives.map((alternative) => ALTERNATIVE_TEXT[alternative]).join(', or ');
+      if (refusal.via !== null && refusal.routes.length > 0) {
+        return `The customer of ${refusal.ticketId} cannot be answered through ${refusal.via}; reply through ${refusal.routes.join(' or ')}`;
+      }
+      return `No written reply can reach the customer of ${refusal.ticketId}${refusal.via !== null ? ` through ${refusal.via}` : ''}; ${instead}`;
+    }
+    case 'duplicate_id':
+      return `Id ${refusal.id} is already used on ${refusal.ticketId}`;
+    case 'invalid_date':
+      return `The ${refusal.field} of ${refusal.ticketId} is not a date between 2000 and 2200`;
+  }
+}
