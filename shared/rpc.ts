@@ -61,6 +61,11 @@ export interface ConnectionState {
   attentionCount: number;
   /** Signed in from the cached session without the server (password checked locally). */
   offlineSession: boolean;
+  /**
+   * Why the server ended the last session ('expired' token, or 'revoked' by a sign-out
+   * elsewhere), for the sign-in screen; null after the agent's own sign-out and once signed in.
+   */
+  sessionEnded: 'expired' | 'revoked' | null;
 }
 
 export interface SessionState {
@@ -286,6 +291,8 @@ export const RPC_ERROR_CODES = [
   'conflict',
   /** A file is larger than the workstation hands over (e.g. an attachment over 10 MB). */
   'too_large',
+  /** The server refused for now (too many sign-in attempts); `retryAfterMs` says how long to wait. */
+  'rate_limited',
   'internal',
 ] as const;
 export type RpcErrorCode = (typeof RPC_ERROR_CODES)[number];
@@ -294,6 +301,8 @@ export type RpcErrorCode = (typeof RPC_ERROR_CODES)[number];
 export interface RpcErrorShape {
   code: RpcErrorCode;
   message: string;
+  /** With `rate_limited`: how long until the server accepts another try. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -317,7 +326,7 @@ export const rpcRequestEnvelopeSchema = z.object({
 });
 export type RpcRequestEnvelope = z.infer<typeof rpcRequestEnvelopeSchema>;
 
-const rpcErrorShapeSchema = z.object({ code: z.enum(RPC_ERROR_CODES), message: z.string() });
+const rpcErrorShapeSchema = z.object({ code: z.enum(RPC_ERROR_CODES), message: z.string(), retryAfterMs: z.number().int().positive().optional() });
 
 /** What the host sends back: a response to one request, or a pushed event. */
 export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [

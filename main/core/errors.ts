@@ -6,13 +6,15 @@ export class RpcError extends Error {
   constructor(
     readonly code: RpcErrorCode,
     message: string,
+    /** With `rate_limited`: how long until the server accepts another try. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'RpcError';
   }
 
   toShape(): RpcErrorShape {
-    return { code: this.code, message: this.message };
+    return { code: this.code, message: this.message, ...(this.retryAfterMs !== undefined ? { retryAfterMs: this.retryAfterMs } : {}) };
   }
 }
 

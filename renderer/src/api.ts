@@ -24,18 +24,24 @@ const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 /** The error every failed call rejects with, whichever transport carried it. */
 export class RpcError extends Error implements RpcErrorShape {
   readonly code: RpcErrorShape['code'];
+  readonly retryAfterMs?: number;
   constructor(shape: RpcErrorShape) {
     super(shape.message);
     this.name = 'RpcError';
     this.code = shape.code;
+    if (shape.retryAfterMs !== undefined) this.retryAfterMs = shape.retryAfterMs;
   }
 }
 
 export function toRpcErrorShape(error: unknown): RpcErrorShape {
   if (typeof error === 'object' && error !== null) {
-    const { code, message } = error as { code?: unknown; message?: unknown };
+    const { code, message, retryAfterMs } = error as { code?: unknown; message?: unknown; retryAfterMs?: unknown };
     if (typeof code === 'string' && (RPC_ERROR_CODES as readonly string[]).includes(code)) {
-      return { code: code as RpcErrorShape['code'], message: typeof message === 'string' ? message : '' };
+      return {
+        code: code as RpcErrorShape['code'],
+        message: typeof message === 'string' ? message : '',
+        ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? { retryAfterMs } : {}),
+      };
     }
     // Electron's ipcRenderer.invoke rewrites rejections to "Error invoking remote method '…': <message>".
     if (typeof message === 'string') return { code: 'internal', message };

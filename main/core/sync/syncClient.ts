@@ -13,7 +13,9 @@ import {
   MAX_PUSH_BATCH,
   UNAUTHORIZED_SOCKET_ERROR,
   liveChangesSchema,
+  sessionEndedSchema,
   type ClientToServerEvents,
+  type SessionEnded,
   type ServerToClientEvents,
 } from '../../../shared/sync.js';
 import type { Cache } from '../cache/cache.js';
@@ -49,8 +51,11 @@ export interface SyncClientOptions {
   /** Tickets changed in the cache; an empty list means "reload everything". */
   onChanged(ticketIds: string[]): void;
   onAttention(ticketId: string, reason: string): void;
-  /** The server refused the token: the session is over. */
-  onUnauthorized(): void;
+  /**
+   * The server refused the token, or ended the session (`session:ended`): it is over.
+   * 'revoked' only when the server said so; a refused handshake or request reads as 'expired'.
+   */
+  onUnauthorized(reason: SessionEnded['reason']): void;
   /** The outbox shrank or grew. */
   onPendingChanged(): void;
 }
@@ -122,7 +127,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   /** The server ends a session whose token expired mid-connection by answering `unauthorized`. */
   function endsSession(error: unknown): boolean {
     if (!(error instanceof ProtocolFailure) || error.code !== 'unauthorized') return false;
-    options.onUnauthorized();
+    options.onUnauthorized('expired');
     return true;
   }
 
@@ -287,7 +292,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   socket.on('connect_error', (error) => {
     if (stopped) return;
     if (error.message === UNAUTHORIZED_SOCKET_ERROR) {
-      options.onUnauthorized();
+      options.onUnauthorized('expired');
       return;
     }
     options.onStatus({ status: 'offline', progress: null, lastError: cannotReachMessage(options.serverUrl) });
@@ -296,6 +301,14 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   });
 
   socket.on('sync:changes', (batch) => enqueue((taskEpoch) => applyLive(batch, taskEpoch)));
+
+  // Sent just before the server disconnects a session whose token expired or was revoked:
+  // sign out now rather than reconnect to be refused. Anything unreadable still ends it.
+  socket.on('session:ended', (raw) => {
+    if (stopped) return;
+    const parsed = sessionEndedSchema.safeParse(raw);
+    options.onUnauthorized(parsed.success ? parsed.data.reason : 'expired');
+  });
 
   options.onStatus({ status: 'connecting', progress: null });
   socket.connect();
