@@ -34,7 +34,13 @@ type Outcome = { ok: true; result: unknown } | { ok: false; error: RpcErrorShape
  * while a plain object arrives whole. The renderer reads it with `toRpcErrorShape`.
  */
 function callFailure(error: RpcErrorShape): RpcErrorShape & { name: string } {
-  return { name: 'RpcError', code: error.code, message: error.message, ...(error.refusal ? { refusal: error.refusal } : {}) };
+  return {
+    name: 'RpcError',
+    code: error.code,
+    message: error.message,
+    ...(error.refusal ? { refusal: error.refusal } : {}),
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+  };
 }
 
 const api: WorkstationApi = {

@@ -18,6 +18,7 @@ import { createRoutingService, type RoutingService } from './routing/service.js'
 import { attachRouting } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
+import { createSessionEnds } from './sessions.js';
 import { openServerStore, type ChannelContact, type ServerStore } from './store.js';
 import { attachSync } from './sync.js';
 
@@ -39,7 +40,7 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Routing knobs (offer timeout, disconnect grace, pacing…); defaults in server/routing/engine.ts. */
   routing?: Partial<RoutingConfig>;
-  /** The routing timer; default real timers against `now`. Tests pass a manual one. */
+  /** The server's timers (routing, the end of each socket's token); default real timers against `now`. Tests pass a manual one. */
   scheduler?: RoutingScheduler;
   /** Pacing of the leads' board pushes; default 500 ms. */
   agentsPushThrottleMs?: number;
@@ -49,6 +50,11 @@ export interface ServerOptions {
   deliveryRetryDelayMs?: number;
   /** Rate limits; default DEFAULT_RATE_LIMITS (server/rateLimits.ts). */
   rateLimits?: RateLimitConfig;
+  /**
+   * The server is reached only through one reverse proxy: a client's address is the last
+   * entry of `X-Forwarded-For` (which that proxy appends), not the proxy's. Default false.
+   */
+  trustProxy?: boolean;
 }
 
 /** A started server. */
@@ -84,15 +90,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = openServerStore({ filePath: path.join(options.dataDir, 'server.sqlite'), log });
   if (options.demo && seedDemoOrganisation(store, now())) log('seeded the demo organisation');
 
-  const hub = createLiveHub();
+  const hub = createLiveHub(now);
   // The fan-out listens first, so a decision the routing service writes from its own
   // commit listener reaches clients after the batch that caused it (seq order).
   const stopFanOut = store.onDidCommitChanges((batch) => hub.fanOut(batch));
+  const scheduler = options.scheduler ?? createRealScheduler(now);
+  const sessions = createSessionEnds({ scheduler, log });
   const router = createRoutingService({
     store,
     now,
     log,
-    scheduler: options.scheduler ?? createRealScheduler(now),
+    scheduler,
     ...(options.routing ? { config: options.routing } : {}),
     ...(options.agentsPushThrottleMs !== undefined ? { agentsPushThrottleMs: options.agentsPushThrottleMs } : {}),
   });
@@ -108,11 +116,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log,
       channelRoutes,
       rateLimits,
+      trustProxy: options.trustProxy ?? false,
+      sessions,
       ingest: createGroupCommit(store.transaction, ingest),
     }),
   );
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
   attachSync(io, { store, hub, now, log });
+  sessions.attach(io);
   attachRouting(io, { service: router, now, log });
   attachCustomers(io, { store, now, log });
 

@@ -14,11 +14,13 @@ import {
   type ApiErrorBody,
   type InboundResponse,
   type LoginResponse,
+  type LogoutResponse,
   type TicketListResponse,
 } from '../shared/httpApi.js';
-import { DECOY_PASSWORD_HASH, verifyPassword } from './credentials.js';
-import type { RateLimiters } from './rateLimits.js';
-import type { ChannelContact, IngestOutcome, ServerStore, TicketListCursor } from './store.js';
+import { DECOY_PASSWORD_HASH, hashToken, verifyPassword } from './credentials.js';
+import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
+import type { SessionEnds } from './sessions.js';
+import type { ChannelContact, IngestOutcome, ServerStore, TicketListCursor, TokenLookup } from './store.js';
 
 /** Largest request body accepted; reading stops beyond it (413). */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -33,6 +35,10 @@ export interface HttpDependencies {
   ingest(contact: ChannelContact): Promise<IngestOutcome>;
   /** The server's rate limits (server/rateLimits.ts). */
   rateLimits: RateLimiters;
+  /** Ends the live sockets of a revoked token (server/sessions.ts). */
+  sessions: Pick<SessionEnds, 'endToken'>;
+  /** Client addresses come from `X-Forwarded-For` (one trusted reverse proxy in front); see clientAddress. */
+  trustProxy: boolean;
   /** Routes the channels add (webhooks, the chat widget…); read on every request, so channels may register after start. */
   channelRoutes?: readonly ChannelRoute[];
 }
@@ -52,14 +58,23 @@ export class HttpError extends Error {
   readonly code: ErrorCode;
   readonly fields: FieldError[] | undefined;
   readonly headers: Record<string, string>;
+  /** With 429: how long to wait, in the body as well as in `Retry-After`. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(status: number, code: ErrorCode, message: string, fields?: FieldError[], headers: Record<string, string> = {}) {
+  constructor(status: number, code: ErrorCode, message: string, fields?: FieldError[], headers: Record<string, string> = {}, retryAfterMs?: number) {
     super(message);
     this.status = status;
     this.code = code;
     this.fields = fields;
     this.headers = headers;
+    this.retryAfterMs = retryAfterMs;
   }
+}
+
+/** 429 with `Retry-After` (whole seconds) and `retryAfterMs` in the body. */
+export function rateLimited(message: string, retryAfterMs: number): HttpError {
+  const seconds = retryAfterSeconds(retryAfterMs);
+  return new HttpError(429, 'rate_limited', `${message} Try again in ${seconds} s.`, undefined, { 'retry-after': String(seconds) }, retryAfterMs);
 }
 
 function fieldsOf(error: z.ZodError, prefix: string[] = []): FieldError[] {
@@ -85,7 +100,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 function sendError(res: ServerResponse, error: HttpError): void {
-  const body: ApiErrorBody = { error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } };
+  const body: ApiErrorBody = {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.fields ? { fields: error.fields } : {}),
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    },
+  };
   sendJson(res, error.status, body, error.headers);
 }
 
@@ -160,7 +182,10 @@ function unauthorized(message: string): HttpError {
   return new HttpError(401, 'unauthorized', message, undefined, { 'www-authenticate': 'Bearer' });
 }
 
-export function requireToken(deps: Pick<HttpDependencies, 'store' | 'now'>, req: IncomingMessage, kind: 'user' | 'integration'): User | null {
+type ValidToken<K extends 'user' | 'integration'> = Extract<TokenLookup, { status: 'valid'; kind: K }>;
+
+/** The request's bearer token, valid and of `kind`; else the 401/403 that says why. */
+export function requireToken<K extends 'user' | 'integration'>(deps: Pick<HttpDependencies, 'store' | 'now'>, req: IncomingMessage, kind: K): ValidToken<K> {
   const token = bearerToken(req);
   if (!token) throw unauthorized('This endpoint needs an Authorization: Bearer token.');
   const found = deps.store.lookupToken(token, deps.now());
@@ -171,13 +196,41 @@ export function requireToken(deps: Pick<HttpDependencies, 'store' | 'now'>, req:
   if (found.kind !== kind) {
     throw new HttpError(403, 'forbidden', kind === 'user' ? 'This endpoint needs a user token, not an integration token.' : 'This endpoint needs an integration token, not a user token.');
   }
-  return found.kind === 'user' ? found.user : null;
+  return found as ValidToken<K>;
 }
 
 export function requireUser(deps: Pick<HttpDependencies, 'store' | 'now'>, req: IncomingMessage): User {
-  const user = requireToken(deps, req, 'user');
-  if (!user) throw unauthorized('The bearer token is not valid.');
-  return user;
+  return requireToken(deps, req, 'user').user;
+}
+
+/** Drops an IPv4-mapped prefix; an IPv6 address becomes its /64 (one host holds a whole /64, so one budget per /64). */
+function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.split('%')[0]!.split('::') as [string, string | undefined];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => (parseInt(group, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
+
+/**
+ * Who is asking, for per-address limits and the log: the TCP peer, or with `trustProxy`
+ * the last `X-Forwarded-For` entry (what the one trusted proxy saw; earlier entries are the
+ * client's own claims and are ignored).
+ */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  let address = req.socket.remoteAddress ?? 'unknown';
+  if (trustProxy) {
+    const header = req.headers['x-forwarded-for'];
+    const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((part) => part.trim()).filter((part) => part !== '');
+    if (forwarded.length > 0) address = forwarded[forwarded.length - 1]!;
+  }
+  return addressKey(address);
 }
 
 export function encodeListCursor(cursor: TicketListCursor): string {
@@ -201,20 +254,77 @@ export function decodeListCursor(text: string): TicketListCursor | null {
 // ---------------------------------------------------------------------------------------
 // Endpoints
 
+/** The per-user budget's key: case and width variants of one name share it. */
+function signInUserKey(username: string): string {
+  return username.normalize('NFKC').trim().toLowerCase();
+}
+
+/** A name as typed, safe for one log line (quoted and escaped, at most 64 characters). */
+function loggedName(username: string): string {
+  return JSON.stringify(username.slice(0, 64));
+}
+
 async function login(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const address = clientAddress(req, deps.trustProxy);
   const parsed = loginRequestSchema.safeParse(await readJsonBody(req));
   if (!parsed.success) throw invalid('The sign-in request is not valid.', fieldsOf(parsed.error));
-  const credentials = deps.store.getCredentials(parsed.data.username);
-  const matches = await verifyPassword(parsed.data.password, credentials?.passwordHash ?? DECOY_PASSWORD_HASH);
-  if (!credentials || !matches) throw unauthorized('Wrong username or password.');
-  const issued = deps.store.issueUserToken(credentials.user.id, deps.now(), deps.tokenTtlMs);
+  const { username, password, clientId } = parsed.data;
+  // Both budgets are spent BEFORE scrypt, so a refused attempt costs the server nothing and
+  // parallel guesses cannot all slip past a check made before any of them failed. Success
+  // gives the user's budget back (below); the address's is spent by every attempt.
+  const perAddress = await deps.rateLimits.signInAttemptsPerAddress.consume(address);
+  const verdict = perAddress.ok ? await deps.rateLimits.signInFailuresPerUser.consume(signInUserKey(username)) : perAddress;
+  if (!verdict.ok) {
+    const which = perAddress.ok ? 'for this user' : 'from this address';
+    if (verdict.firstRefusal) {
+      deps.log(
+        `sign-in refused: too many attempts ${which} (user ${loggedName(username)} from ${address}); ` +
+          `refusing for ${retryAfterSeconds(verdict.retryAfterMs)} s, further refusals not logged`,
+      );
+    }
+    throw rateLimited(`Too many sign-in attempts ${which}.`, verdict.retryAfterMs);
+  }
+  const credentials = deps.store.getCredentials(username);
+  const matches = await verifyPassword(password, credentials?.passwordHash ?? DECOY_PASSWORD_HASH);
+  if (!credentials || !matches) {
+    deps.log(`sign-in failed: user ${loggedName(username)} from ${address}: ${credentials ? 'wrong password' : 'no such user'}`);
+    throw unauthorized('Wrong username or password.');
+  }
+  await deps.rateLimits.signInFailuresPerUser.reset(signInUserKey(username));
+  const issued = deps.store.issueUserToken(credentials.user.id, deps.now(), deps.tokenTtlMs, clientId ?? null);
   const body: LoginResponse = { token: issued.token, expiresAt: issued.expiresAt, user: credentials.user };
-  deps.log(`sign-in: ${credentials.user.username}`);
+  deps.log(`sign-in: ${credentials.user.username} from ${address}${clientId ? ` (client ${clientId})` : ''}`);
+  sendJson(res, 200, body);
+}
+
+/**
+ * Sign-out: the token is revoked (RFC 7009's rule: an unknown or already revoked token is
+ * answered 200 too, so a retried sign-out is never an error) and its live sockets are ended.
+ */
+function logout(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse): void {
+  const token = bearerToken(req);
+  if (!token) throw unauthorized('Signing out needs the Authorization: Bearer token to revoke.');
+  const found = deps.store.lookupToken(token, deps.now());
+  if (found.status === 'valid' && found.kind === 'integration') {
+    throw new HttpError(403, 'forbidden', 'An integration token cannot be signed out; an administrator removes it.');
+  }
+  const revoked = deps.store.revokeUserToken(token);
+  deps.sessions.endToken(hashToken(token), 'revoked');
+  if (revoked) deps.log(`sign-out: ${found.status === 'valid' && found.kind === 'user' ? found.user.username : 'an expired session'} from ${clientAddress(req, deps.trustProxy)}`);
+  const body: LogoutResponse = { revoked };
   sendJson(res, 200, body);
 }
 
 async function inbound(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  requireToken(deps, req, 'integration');
+  const integration = requireToken(deps, req, 'integration');
+  // Before the body is read: a flooding integration costs a token lookup per request, nothing more.
+  const budget = await deps.rateLimits.inboundPerToken.consume(integration.name);
+  if (!budget.ok) {
+    if (budget.firstRefusal) {
+      deps.log(`inbound refused: integration ${integration.name} is over its rate limit for ${retryAfterSeconds(budget.retryAfterMs)} s; further refusals not logged`);
+    }
+    throw rateLimited(`Too many inbound contacts for the integration token "${integration.name}".`, budget.retryAfterMs);
+  }
   const parsed = inboundContactSchema.safeParse(await readJsonBody(req));
   if (!parsed.success) throw invalid('The inbound contact is not valid.', fieldsOf(parsed.error));
   // A caller's date is refused rather than guessed at: they can fix it, and every workstation must be able to read what is stored.
@@ -311,6 +421,7 @@ const ROUTES: Route[] = [
     },
   },
   { pattern: /^\/api\/v1\/auth\/login$/, methods: { POST: (deps, req, res) => login(deps, req, res) } },
+  { pattern: /^\/api\/v1\/auth\/logout$/, methods: { POST: (deps, req, res) => logout(deps, req, res) } },
   { pattern: /^\/api\/v1\/inbound$/, methods: { POST: (deps, req, res) => inbound(deps, req, res) } },
   { pattern: /^\/api\/v1\/tickets$/, methods: { GET: (deps, req, res, url) => listTickets(deps, req, res, url) } },
   { pattern: /^\/api\/v1\/tickets\/([^/]+)$/, methods: { GET: (deps, req, res, _url, params) => ticketDetail(deps, req, res, params[0]!) } },

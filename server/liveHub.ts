@@ -13,6 +13,8 @@ import type { CommittedChange } from './store.js';
 export interface SocketData {
   user: User;
   clientId: string;
+  /** SHA-256 of the socket's token: its room (server/sessions.ts), so signing out reaches it. */
+  tokenHash: string;
   tokenExpiresAt: number;
   /** True once a complete pull brought this socket up to `cursor`; only live sockets get pushes. */
   live: boolean;
@@ -47,7 +49,8 @@ function removeFrom<K>(index: Map<K, Set<SyncSocket>>, key: K, socket: SyncSocke
   if (set.size === 0) index.delete(key);
 }
 
-export function createLiveHub(): LiveHub {
+/** `now` is the server's clock: a socket whose token has expired gets nothing more, even before its timer ends it. */
+export function createLiveHub(now: () => number): LiveHub {
   const byUser = new Map<string, Set<SyncSocket>>();
   const byQueue = new Map<Channel, Set<SyncSocket>>();
   const leads = new Set<SyncSocket>();
@@ -118,9 +121,10 @@ export function createLiveHub(): LiveHub {
       const last = batch[batch.length - 1];
       if (!last) return;
       const upTo = last.change.seq;
+      const at = now();
       for (const { change, audience } of batch) {
         for (const socket of targetsOf(audience)) {
-          if (!socket.data.live || change.seq <= socket.data.cursor) continue;
+          if (!socket.data.live || change.seq <= socket.data.cursor || at >= socket.data.tokenExpiresAt) continue;
           let owed = pending.get(socket);
           if (!owed) pending.set(socket, (owed = { after: socket.data.cursor, upTo, changes: [] }));
           owed.changes.push(change);

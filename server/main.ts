@@ -2,7 +2,9 @@
  * CLI: `npm run server [-- --demo]`. PORT (default 4780), HOST (default 127.0.0.1), DATA_DIR (default ./.data/server),
  * `--demo` or DEMO=1 seeds the demo organisation on the first start. OFFER_TIMEOUT_MS overrides the
  * 20 s a phone/chat offer waits for the agent (end-to-end tests use a short one). RATE_LIMITS overrides
- * the rate limits ("name=points/seconds,…", see server/rateLimits.ts).
+ * the rate limits ("name=points/seconds,…", see server/rateLimits.ts). TOKEN_TTL_MS is how long a
+ * sign-in lasts (default 12 h). TRUST_PROXY=1 takes client addresses from X-Forwarded-For (only
+ * behind exactly one reverse proxy; see clientAddress in server/http.ts).
  */
 import { DEFAULT_SERVER_PORT } from '../shared/httpApi.js';
 import { startServer } from './app.js';
@@ -21,6 +23,12 @@ export async function main(): Promise<void> {
   if (offerTimeoutMs !== undefined && (!Number.isInteger(offerTimeoutMs) || offerTimeoutMs <= 0)) {
     throw new Error(`OFFER_TIMEOUT_MS must be a positive number of milliseconds, got ${process.env.OFFER_TIMEOUT_MS}`);
   }
+  const tokenTtlMs = process.env.TOKEN_TTL_MS ? Number(process.env.TOKEN_TTL_MS) : undefined;
+  if (tokenTtlMs !== undefined && (!Number.isInteger(tokenTtlMs) || tokenTtlMs <= 0)) {
+    throw new Error(`TOKEN_TTL_MS must be a positive number of milliseconds, got ${process.env.TOKEN_TTL_MS}`);
+  }
+  const trustProxy = process.env.TRUST_PROXY ?? '';
+  if (!['', '0', '1', 'false', 'true'].includes(trustProxy)) throw new Error(`TRUST_PROXY must be 1 or 0, got ${trustProxy}`);
   const server = await startServer({
     port,
     host: process.env.HOST || '127.0.0.1',
@@ -28,6 +36,8 @@ export async function main(): Promise<void> {
     demo,
     channels: configuredChannels(process.env, { demo }),
     rateLimits: rateLimitsFromEnv(process.env.RATE_LIMITS),
+    trustProxy: trustProxy === '1' || trustProxy === 'true',
+    ...(tokenTtlMs !== undefined ? { tokenTtlMs } : {}),
     ...(offerTimeoutMs !== undefined ? { routing: { offerTimeoutMs } } : {}),
   });
   if (demo) {

@@ -46,8 +46,11 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   inboundPerToken: { points: 6_000, durationSec: 60 },
 };
 
-/** What one `consume` said. */
-export type RateLimitVerdict = { ok: true } | { ok: false; retryAfterMs: number };
+/**
+ * What one `consume` said. `firstRefusal`: this call is the one that went over the budget
+ * (log that one; the flood behind it would only flood the log).
+ */
+export type RateLimitVerdict = { ok: true } | { ok: false; retryAfterMs: number; firstRefusal: boolean };
 
 /** One limit, applied per key (a username, an address, a visitor id, a token name). */
 export interface RateLimiter {
@@ -73,9 +76,11 @@ export type RateLimitBackend =
     };
 
 function wrap(name: RateLimitName, rule: RateLimitRule, limiter: RateLimiterAbstract): RateLimiter {
-  const refusal = (result: unknown): RateLimitVerdict => {
+  const refusal = (result: unknown, points: number): RateLimitVerdict => {
     // rate-limiter-flexible rejects with a RateLimiterRes when the budget is spent, and with an Error when its store fails.
-    if (result instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1, Math.ceil(result.msBeforeNext)) };
+    if (result instanceof RateLimiterRes) {
+      return { ok: false, retryAfterMs: Math.max(1, Math.ceil(result.msBeforeNext)), firstRefusal: result.consumedPoints - points <= rule.points };
+    }
     throw result;
   };
   return {
@@ -86,13 +91,13 @@ function wrap(name: RateLimitName, rule: RateLimitRule, limiter: RateLimiterAbst
         await limiter.consume(key, points);
         return { ok: true };
       } catch (error) {
-        return refusal(error);
+        return refusal(error, points);
       }
     },
     async peek(key) {
       const state = await limiter.get(key);
       if (state === null || state.consumedPoints < rule.points) return { ok: true };
-      return { ok: false, retryAfterMs: Math.max(1, Math.ceil(state.msBeforeNext)) };
+      return { ok: false, retryAfterMs: Math.max(1, Math.ceil(state.msBeforeNext)), firstRefusal: false };
     },
     async reset(key) {
       await limiter.delete(key);

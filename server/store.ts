@@ -244,14 +244,23 @@ export interface ServerReadable {
   listRoutingAudit(ticketId: string): RoutingAuditEntry[];
   /** The customer a phone number belongs to (normalised and matched as an inbound contact's phone); null when none. */
   findCustomerByPhone(phone: string): Customer | null;
-  /** A customer's newest tickets on every channel (createdAt desc, id desc). */
-  listCustomerTickets(customerId: string, limit: number): Ticket[];
+  /** A customer's newest tickets on every channel that the viewer may see (createdAt desc, id desc). */
+  listCustomerTickets(viewer: Viewer, customerId: string, limit: number): Ticket[];
 }
 
 /** Writes. Each runs in a transaction (joining the caller's, if any) with its change-log entries. */
 export interface ServerWritable {
   createUser(input: NewUser, now?: number): User;
-  issueUserToken(userId: string, now: number, ttlMs: number): IssuedToken;
+  /** A new sign-in token; `clientId` binds it to the workstation that signed in (else its first socket binds it). */
+  issueUserToken(userId: string, now: number, ttlMs: number, clientId?: string | null): IssuedToken;
+  /**
+   * Ties a user token to the workstation presenting it: the first clientId sticks, and a
+   * later one that differs is refused (a copied token used from elsewhere). False when the
+   * token is bound to another client, or unknown.
+   */
+  bindTokenToClient(token: string, clientId: string): boolean;
+  /** Sign-out: forgets a USER token (its lookups say unknown from now on). False when there was no such user token. */
+  revokeUserToken(token: string): boolean;
   /** Registers a channel integration's bearer token (stored hashed); null expiry = never. */
   createIntegrationToken(name: string, token: string, expiresAt?: number | null, now?: number): void;
   /** An inbound contact: dedupe, match the customer, join the open ticket or open a new one, route. */
@@ -284,7 +293,7 @@ export interface ServerWritable {
    * message's text; the agents see it as a message change. Null when there is no such call message.
    */
   updateCallMessage(messageId: string, call: CallInfo, text: string, now: number): Message | null;
-  /** Applies one client mutation idempotently per (clientId, mutationId). */
+  /** Applies one client mutation idempotently per (actor, clientId, mutationId). */
   applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): MutationResult;
   /** Assigns (or queues) a ticket, with its audit row; the new viewer gets a bundle. */
   assignTicket(input: AssignTicketInput): Ticket;
@@ -739,20 +748,35 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     return user;
   }
 
-  function issueUserToken(userId: string, now: number, ttlMs: number): IssuedToken {
+  function issueUserToken(userId: string, now: number, ttlMs: number, clientId: string | null = null): IssuedToken {
     const token = newToken();
     const expiresAt = now + ttlMs;
     transaction(() => {
-      sql('INSERT INTO tokens (token_hash, kind, user_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      sql('INSERT INTO tokens (token_hash, kind, user_id, name, created_at, expires_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
         hashToken(token),
         'user',
         userId,
         'sign-in',
         now,
         expiresAt,
+        clientId,
       );
     });
     return { token, expiresAt };
+  }
+
+  function bindTokenToClient(token: string, clientId: string): boolean {
+    return transaction(() => {
+      const tokenHash = hashToken(token);
+      // One statement decides, so two first handshakes racing cannot both bind.
+      sql("UPDATE tokens SET client_id = ? WHERE token_hash = ? AND kind = 'user' AND client_id IS NULL").run(clientId, tokenHash);
+      const row = sql('SELECT client_id FROM tokens WHERE token_hash = ?').get(tokenHash) as { client_id: string | null } | undefined;
+      return row?.client_id === clientId;
+    });
+  }
+
+  function revokeUserToken(token: string): boolean {
+    return transaction(() => sql("DELETE FROM tokens WHERE token_hash = ? AND kind = 'user'").run(hashToken(token)).changes > 0);
   }
 
   function createIntegrationToken(name: string, token: string, expiresAt: number | null = null, now: number = Date.now()): void {
@@ -1382,8 +1406,13 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     return row ? getCustomer(resolveMerged(row.customer_id)) : null;
   }
 
-  function listCustomerTickets(customerId: string, limit: number): Ticket[] {
-    const rows = sql(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`).all(customerId, limit) as TicketRow[];
+  function listCustomerTickets(viewer: Viewer, customerId: string, limit: number): Ticket[] {
+    const visible = visibilityClause(viewer, 't');
+    const rows = sql(`SELECT ${TICKET_COLUMNS_T} FROM tickets t WHERE t.customer_id = ? AND ${visible.sql} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`).all(
+      customerId,
+      ...visible.params,
+      limit,
+    ) as TicketRow[];
     return rows.map(ticketFromRow);
   }
 
@@ -1455,7 +1484,8 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
   function applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): MutationResult {
     return transaction(() => {
-      const stored = sql('SELECT result FROM applied_mutations WHERE client_id = ? AND mutation_id = ?').get(clientId, mutation.mutationId) as
+      // Keyed by the actor too: another user reusing this clientId and mutationId neither reads nor pre-empts this one.
+      const stored = sql('SELECT result FROM applied_mutations WHERE user_id = ? AND client_id = ? AND mutation_id = ?').get(actor.id, clientId, mutation.mutationId) as
         | { result: string }
         | undefined;
       if (stored) {
@@ -1530,6 +1560,8 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     listRoutingAudit,
     createUser,
     issueUserToken,
+    bindTokenToClient,
+    revokeUserToken,
     createIntegrationToken,
     ingestInbound,
     setDeliveryStatus,

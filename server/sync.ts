@@ -16,6 +16,7 @@ import {
   type PullResult,
   type PushResult,
 } from '../shared/sync.js';
+import { hashToken } from './credentials.js';
 import type { LiveHub, SyncServer, SyncSocket } from './liveHub.js';
 import type { ServerStore } from './store.js';
 
@@ -73,7 +74,19 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
     if (!auth.success) return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
     const found = store.lookupToken(auth.data.token, deps.now());
     if (found.status !== 'valid' || found.kind !== 'user') return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
-    socket.data = { user: found.user, clientId: auth.data.clientId, tokenExpiresAt: found.expiresAt, live: false, cursor: 0 };
+    // A token works for the workstation it was issued to (or first connected from) only: a copy used elsewhere is refused.
+    if (!store.bindTokenToClient(auth.data.token, auth.data.clientId)) {
+      deps.log(`socket refused: ${found.user.username}'s token came from client ${auth.data.clientId} at ${socket.handshake.address}, not the client it belongs to`);
+      return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
+    }
+    socket.data = {
+      user: found.user,
+      clientId: auth.data.clientId,
+      tokenHash: hashToken(auth.data.token),
+      tokenExpiresAt: found.expiresAt,
+      live: false,
+      cursor: 0,
+    };
     next();
   });
 

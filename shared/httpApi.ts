@@ -8,6 +8,7 @@ import {
   MAX_SUBJECT_LENGTH,
   channelSchema,
   isPlausibleTime,
+  entityIdSchema,
   textSchema,
   ticketStatusSchema,
   type Channel,
@@ -19,20 +20,31 @@ import {
 export const DEFAULT_SERVER_PORT = 4780;
 export const DEFAULT_WORKSTATION_PORT = 4781;
 
-/** Every HTTP error: a code, a human sentence, and for 400s each bad field by its path. */
+/**
+ * Every HTTP error: a code, a human sentence, for 400s each bad field by its path, and for
+ * 429s how long to wait (also sent as `Retry-After` in seconds).
+ */
 export interface ApiErrorBody {
   error: {
-    code: 'invalid_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'payload_too_large' | 'internal';
+    code: 'invalid_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'payload_too_large' | 'rate_limited' | 'internal';
     message: string;
     fields?: Array<{ path: string; message: string }>;
+    retryAfterMs?: number;
   };
 }
 
 export const loginRequestSchema = z.object({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(200),
+  /** The signing-in workstation's stable id; the token then works only for sockets of that client. */
+  clientId: entityIdSchema.optional(),
 });
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+/** `POST /api/v1/auth/logout`: whether this call revoked the token (false: it was already gone). */
+export interface LogoutResponse {
+  revoked: boolean;
+}
 
 export interface LoginResponse {
   token: string;

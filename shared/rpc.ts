@@ -64,6 +64,11 @@ export interface ConnectionState {
   attentionCount: number;
   /** Signed in from the cached session without the server (password checked locally). */
   offlineSession: boolean;
+  /**
+   * Why the server ended the last session ('expired' token, or 'revoked' by a sign-out
+   * elsewhere), for the sign-in screen; null after the agent's own sign-out and once signed in.
+   */
+  sessionEnded: 'expired' | 'revoked' | null;
 }
 
 export interface SessionState {
@@ -306,6 +311,8 @@ export const RPC_ERROR_CODES = [
   'too_large',
   /** A written reply cannot reach the customer (a phone call, a contact from the HTTP API); `refusal` says what would. */
   'no_reply_route',
+  /** The server refused for now (too many sign-in attempts); `retryAfterMs` says how long to wait. */
+  'rate_limited',
   'internal',
 ] as const;
 export type RpcErrorCode = (typeof RPC_ERROR_CODES)[number];
@@ -317,6 +324,8 @@ export interface RpcErrorShape {
   message: string;
   /** A ticket rule's refusal as facts (shared/ticketRules.ts). */
   refusal?: TicketRefusal;
+  /** With `rate_limited`: how long until the server accepts another try. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -340,7 +349,12 @@ export const rpcRequestEnvelopeSchema = z.object({
 });
 export type RpcRequestEnvelope = z.infer<typeof rpcRequestEnvelopeSchema>;
 
-const rpcErrorShapeSchema = z.object({ code: z.enum(RPC_ERROR_CODES), message: z.string(), refusal: ticketRefusalSchema.optional().catch(undefined) });
+const rpcErrorShapeSchema = z.object({
+  code: z.enum(RPC_ERROR_CODES),
+  message: z.string(),
+  refusal: ticketRefusalSchema.optional().catch(undefined),
+  retryAfterMs: z.number().int().positive().optional(),
+});
 
 /** What the host sends back: a response to one request, or a pushed event. */
 export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [

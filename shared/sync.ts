@@ -347,6 +347,8 @@ export interface ServerToClientEvents {
   'chat:read': (event: ChatReadEvent) => void;
   /** The screen pop: a call ringing at (or answered, ended, missed by) this agent's extension; re-sent for live calls on reconnect. */
   'cti:call': (call: CtiCall) => void;
+  /** The session's token expired or was revoked (sign-out): sent just before the server disconnects the socket. */
+  'session:ended': (event: SessionEnded) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a single node has no inter-server events yet
@@ -359,6 +361,13 @@ export const handshakeAuthSchema = z.object({
 });
 export type HandshakeAuth = z.infer<typeof handshakeAuthSchema>;
 
-/** The message of the connect_error a socket gets when its token is missing, wrong or expired. */
+/** The message of the connect_error a socket gets when its token is missing, wrong, expired, revoked or bound to another client. */
 export const UNAUTHORIZED_SOCKET_ERROR = 'unauthorized';
+
+/** Why the server ended a signed-in socket: its token expired, or it was revoked by signing out. */
+export const sessionEndedSchema = z.object({
+  reason: z.enum(['expired', 'revoked']),
+  message: z.string().max(500),
+});
+export type SessionEnded = z.infer<typeof sessionEndedSchema>;
 

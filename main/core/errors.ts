@@ -7,15 +7,20 @@ export class RpcError extends Error {
   constructor(
     readonly code: RpcErrorCode,
     message: string,
-    /** A ticket rule's refusal, for the renderer to say in the agent's language. */
-    readonly refusal?: TicketRefusal,
+    /** A ticket rule's refusal (for the renderer to say in the agent's language), or the wait of `rate_limited`. */
+    readonly details: { refusal?: TicketRefusal; retryAfterMs?: number } = {},
   ) {
     super(message);
     this.name = 'RpcError';
   }
 
   toShape(): RpcErrorShape {
-    return { code: this.code, message: this.message, ...(this.refusal ? { refusal: this.refusal } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.details.refusal ? { refusal: this.details.refusal } : {}),
+      ...(this.details.retryAfterMs !== undefined ? { retryAfterMs: this.details.retryAfterMs } : {}),
+    };
   }
 }
 
@@ -31,7 +36,7 @@ const REFUSAL_RPC_CODES: Record<TicketRefusal['code'], RpcErrorCode> = {
 
 /** The RPC error for a refusal of the shared ticket rules: the facts ride along, with English for logs. */
 export function refusalError(refusal: TicketRefusal): RpcError {
-  return new RpcError(REFUSAL_RPC_CODES[refusal.code], describeRefusal(refusal), refusal);
+  return new RpcError(REFUSAL_RPC_CODES[refusal.code], describeRefusal(refusal), { refusal });
 }
 
 /** The server's protocol error codes (shared/sync.ts) as RPC error codes the renderer knows. */

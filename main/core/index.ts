@@ -23,7 +23,7 @@ import type { CoreEventListener, RpcOutcome, WorkstationCore, WorkstationCoreOpt
 import { openCache, type Cache } from './cache/cache.js';
 import { createChangeNotifier } from './changeNotifier.js';
 import { RpcError, describeIssues, refusalError } from './errors.js';
-import { loginToServer } from './login.js';
+import { loginToServer, logoutFromServer } from './login.js';
 import { dropOfflineVerifier, findOfflineVerifier, loadSettings, putOfflineVerifier, saveSettings, verifierKey, type StoredSession } from './settings.js';
 import {
   RECONNECT_DELAY_MAX_MS,
@@ -44,6 +44,7 @@ import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
 export type { CoreEventListener, RpcOutcome, WorkstationCore, WorkstationCoreOptions } from './api.js';
 
 export const SESSION_EXPIRED_MESSAGE = 'Your session expired; sign in again';
+export const SESSION_REVOKED_MESSAGE = 'This session was signed out on the server; sign in again';
 export const PASSWORD_REFUSED_MESSAGE = 'The server did not accept your password; sign in again';
 export const WRONG_CREDENTIALS_MESSAGE = 'Wrong username or password';
 
@@ -79,6 +80,7 @@ function sameConnection(a: ConnectionState, b: ConnectionState): boolean {
     a.lastError === b.lastError &&
     a.attentionCount === b.attentionCount &&
     a.offlineSession === b.offlineSession &&
+    a.sessionEnded === b.sessionEnded &&
     a.progress?.done === b.progress?.done &&
     a.progress?.total === b.progress?.total
   );
@@ -113,7 +115,10 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     lastError: null,
     attentionCount: 0,
     offlineSession: false,
+    sessionEnded: null,
   };
+  /** The revocations being sent (flushLogouts); close() waits for it. */
+  let flushing: Promise<void> | null = null;
 
   function emit<E extends RpcEventName>(event: E, payload: RpcEvents[E]): void {
     for (const listener of listeners) {
@@ -127,7 +132,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
 
   const notifier = createChangeNotifier((ticketIds) => emit('changed', { ticketIds }));
 
-  function updateConnection(patch: SyncStatusPatch): void {
+  function updateConnection(patch: SyncStatusPatch & { sessionEnded?: ConnectionState['sessionEnded'] }): void {
     const next: ConnectionState = {
       ...connection,
       ...patch,
@@ -166,7 +171,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
 
   function startSync(session: ActiveSession): void {
     const isCurrent = () => active === session && !closed;
-    updateConnection({ status: 'connecting', progress: null, lastError: null });
+    updateConnection({ status: 'connecting', progress: null, lastError: null, sessionEnded: null });
     session.sync = startSyncClient({
       serverUrl,
       token: session.stored.token,
@@ -177,7 +182,10 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       reconnectDelayMs,
       reconnectDelayMaxMs,
       onStatus: (patch) => {
-        if (isCurrent()) updateConnection(patch);
+        if (!isCurrent()) return;
+        updateConnection(patch);
+        // The server is reachable again: sign-outs it missed can reach it now.
+        if (patch.status === 'online') void flushLogouts();
       },
       onChanged: (ticketIds) => {
         if (isCurrent()) notifier.add(ticketIds);
@@ -190,8 +198,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       onPendingChanged: () => {
         if (isCurrent()) updateConnection({});
       },
-      onUnauthorized: () => {
-        if (isCurrent()) signOut(SESSION_EXPIRED_MESSAGE);
+      onUnauthorized: (reason) => {
+        if (isCurrent()) signOut(reason === 'revoked' ? SESSION_REVOKED_MESSAGE : SESSION_EXPIRED_MESSAGE, reason);
       },
     });
     routing?.stop();
@@ -249,12 +257,14 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     const stillWaiting = () => active === session && session.offline === offline && !closed;
     if (!stillWaiting()) return;
     try {
-      const login = await loginToServer(serverUrl, { username: offline.username, password: offline.password });
+      const login = await loginToServer(serverUrl, { username: offline.username, password: offline.password, clientId: settings.clientId });
       const verifier = await makePasswordVerifier(offline.password);
       if (!stillWaiting()) return;
       if (login.user.id !== session.stored.user.id) {
         // The server now maps this username to someone else: never mix two users' caches.
+        queueLogout({ user: login.user, token: login.token, expiresAt: login.expiresAt, serverUrl });
         signOut('Your account changed on the server; sign in again');
+        void flushLogouts();
         return;
       }
       const stored: StoredSession = { user: login.user, token: login.token, expiresAt: login.expiresAt, serverUrl };
@@ -291,7 +301,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       settings.session = null;
       saveSettings(dataDir, settings);
     }
-    updateConnection({ status: 'offline', progress: null, lastError: cannotReachMessage(serverUrl) });
+    updateConnection({ status: 'offline', progress: null, lastError: cannotReachMessage(serverUrl), sessionEnded: null });
     scheduleOnlineLogin(session);
     return sessionState();
   }
@@ -316,15 +326,54 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     session.cache.close();
   }
 
-  function signOut(lastError: string | null): SessionState {
+  function signOut(lastError: string | null, sessionEnded: ConnectionState['sessionEnded'] = null): SessionState {
     deactivate();
     if (settings.session) {
       settings.session = null;
       saveSettings(dataDir, settings);
     }
-    updateConnection({ status: 'signed_out', progress: null, lastError });
+    updateConnection({ status: 'signed_out', progress: null, lastError, sessionEnded });
     notifier.add([]);
     return sessionState();
+  }
+
+  /**
+   * Remembers (in workstation.json) a token this workstation stops using, so the server
+   * revokes it: at once when it answers, else on the next connect, sign-in or start.
+   */
+  function queueLogout(session: StoredSession): void {
+    if (session.token === '' || session.expiresAt <= now()) return;
+    settings.pendingLogouts = [
+      ...settings.pendingLogouts.filter((entry) => entry.token !== session.token),
+      { serverUrl: session.serverUrl, token: session.token, expiresAt: session.expiresAt },
+    ];
+    saveSettings(dataDir, settings);
+  }
+
+  /** Sends the queued revocations for this server, oldest first; each answered one (and every expired one) is forgotten. */
+  async function sendPendingLogouts(): Promise<void> {
+    const answered = new Set<string>();
+    for (const entry of settings.pendingLogouts) {
+      if (entry.serverUrl !== serverUrl || entry.expiresAt <= now()) continue;
+      // One unanswered request means the server is not reachable: the rest wait for the next chance.
+      if ((await logoutFromServer(serverUrl, entry.token)) === 'retry') break;
+      answered.add(entry.token);
+    }
+    const kept = settings.pendingLogouts.filter((entry) => !answered.has(entry.token) && entry.expiresAt > now());
+    if (kept.length !== settings.pendingLogouts.length) {
+      settings.pendingLogouts = kept;
+      saveSettings(dataDir, settings);
+    }
+  }
+
+  /** One sending at a time; callers arriving meanwhile share it. Never rejects. */
+  function flushLogouts(): Promise<void> {
+    flushing ??= sendPendingLogouts()
+      .catch(() => undefined)
+      .finally(() => {
+        flushing = null;
+      });
+    return flushing;
   }
 
   function afterLocalWrite(session: ActiveSession, ticketId: string): void {
@@ -378,7 +427,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       withSessionLock(async () => {
         let login: Awaited<ReturnType<typeof loginToServer>>;
         try {
-          login = await loginToServer(serverUrl, params);
+          login = await loginToServer(serverUrl, { ...params, clientId: settings.clientId });
         } catch (error) {
           if (error instanceof RpcError && error.code === 'server_unreachable') {
             const offline = await signInOffline(params.username, params.password);
@@ -391,6 +440,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         }
         const verifier = await makePasswordVerifier(params.password);
         if (closed) throw new RpcError('internal', 'The workstation is shutting down.');
+        // Signing in over a session: its token is no longer used here, so the server may revoke it.
+        if (active) queueLogout(active.stored);
         deactivate();
         const stored: StoredSession = { user: login.user, token: login.token, expiresAt: login.expiresAt, serverUrl };
         activate(stored);
@@ -398,9 +449,21 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         putOfflineVerifier(settings, { serverUrl, username: verifierKey(params.username), user: login.user, verifier });
         saveSettings(dataDir, settings);
         notifier.add([]);
+        // The server just answered: sign-outs it missed go now (short, bounded by LOGOUT_TIMEOUT_MS).
+        await flushLogouts();
         return sessionState();
       }),
-    'session.signOut': () => withSessionLock(async () => signOut(null)),
+    'session.signOut': () =>
+      withSessionLock(async () => {
+        const ending = active?.stored ?? null;
+        const reachable = connection.status !== 'offline';
+        // Locally first: the socket is closed before the server ends it, and nothing waits on the network.
+        const state = signOut(null);
+        if (ending) queueLogout(ending);
+        // Offline, the revocation waits in workstation.json for the next connect, sign-in or start.
+        if (reachable) await flushLogouts();
+        return state;
+      }),
     'inbox.list': (params) => requireSession().cache.reader.inbox(params),
     'ticket.get': ({ ticketId }) => {
       const detail = requireSession().cache.reader.ticketDetail(ticketId);
@@ -510,9 +573,11 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     } else {
       settings.session = null;
       saveSettings(dataDir, settings);
-      updateConnection({ lastError: SESSION_EXPIRED_MESSAGE });
+      updateConnection({ lastError: SESSION_EXPIRED_MESSAGE, sessionEnded: 'expired' });
     }
   }
+  // Sign-outs the server missed (it was unreachable, or the app closed first).
+  if (settings.pendingLogouts.length > 0) void flushLogouts();
 
   return {
     invoke,
@@ -527,6 +592,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       await sessionLock;
       closed = true;
       deactivate();
+      await flushing;
       notifier.dispose();
       listeners.clear();
     },

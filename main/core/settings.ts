@@ -1,8 +1,9 @@
 /**
  * The workstation's own settings file, `<dataDir>/workstation.json`: the installation's
- * client id, the last signed-in session (so a restart resumes without signing in) and,
- * per user who signed in here online, a salted scrypt verifier of their password so they
- * can sign in to their cached data while the server is unreachable. Never the password.
+ * client id, the last signed-in session (so a restart resumes without signing in), per
+ * user who signed in here online a salted scrypt verifier of their password so they can
+ * sign in to their cached data while the server is unreachable (never the password), and
+ * the tokens of sessions signed out while the server could not be told (revoked later).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -31,11 +32,22 @@ const offlineVerifierSchema = z.object({
 /** What offline sign-in checks a password against. */
 export type OfflineVerifier = z.infer<typeof offlineVerifierSchema>;
 
+const pendingLogoutSchema = z.object({
+  serverUrl: z.string().min(1),
+  token: z.string().min(1),
+  /** Past this the token is dead anyway and is forgotten without asking the server. */
+  expiresAt: z.number().int(),
+});
+/** A signed-out session's token the server has not revoked yet. */
+export type PendingLogout = z.infer<typeof pendingLogoutSchema>;
+
 const settingsSchema = z.object({
   clientId: entityIdSchema,
   session: storedSessionSchema.nullable(),
   // Absent in files written before offline sign-in existed.
   offlineVerifiers: z.array(offlineVerifierSchema).default([]),
+  // Absent in files written before sign-out reached the server.
+  pendingLogouts: z.array(pendingLogoutSchema).default([]),
 });
 /** Everything in workstation.json. */
 export type WorkstationSettings = z.infer<typeof settingsSchema>;
@@ -57,6 +69,7 @@ export function loadSettings(dataDir: string, clientId?: string): WorkstationSet
     clientId: clientId ?? stored?.clientId ?? randomUUID(),
     session: stored?.session ?? null,
     offlineVerifiers: stored?.offlineVerifiers ?? [],
+    pendingLogouts: stored?.pendingLogouts ?? [],
   };
   if (!stored || stored.clientId !== settings.clientId) saveSettings(dataDir, settings);
   return settings;

@@ -26,21 +26,28 @@ const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 export class RpcError extends Error implements RpcErrorShape {
   readonly code: RpcErrorShape['code'];
   readonly refusal?: TicketRefusal;
+  readonly retryAfterMs?: number;
   constructor(shape: RpcErrorShape) {
     super(shape.message);
     this.name = 'RpcError';
     this.code = shape.code;
     if (shape.refusal) this.refusal = shape.refusal;
+    if (shape.retryAfterMs !== undefined) this.retryAfterMs = shape.retryAfterMs;
   }
 }
 
 export function toRpcErrorShape(error: unknown): RpcErrorShape {
   if (typeof error === 'object' && error !== null) {
-    const { code, message, refusal } = error as { code?: unknown; message?: unknown; refusal?: unknown };
+    const { code, message, refusal, retryAfterMs } = error as { code?: unknown; message?: unknown; refusal?: unknown; retryAfterMs?: unknown };
     if (typeof code === 'string' && (RPC_ERROR_CODES as readonly string[]).includes(code)) {
       // The refusal came through the preload or the host envelope; read it again rather than trust its shape.
       const facts = ticketRefusalSchema.safeParse(refusal);
-      return { code: code as RpcErrorShape['code'], message: typeof message === 'string' ? message : '', ...(facts.success ? { refusal: facts.data } : {}) };
+      return {
+        code: code as RpcErrorShape['code'],
+        message: typeof message === 'string' ? message : '',
+        ...(facts.success ? { refusal: facts.data } : {}),
+        ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? { retryAfterMs } : {}),
+      };
     }
     // Electron's ipcRenderer.invoke rewrites rejections to "Error invoking remote method '…': <message>".
     if (typeof message === 'string') return { code: 'internal', message };

@@ -1,5 +1,5 @@
 /**
- * The one timer routing needs (the engine's next wake-up), behind an interface so tests
+ * The server's timers (routing's next wake-up, the end of each socket's token), behind an interface so tests
  * drive time by hand: `createManualScheduler` fires due timers only when the test moves
  * its clock, so no test sleeps and none depends on wall-clock speed.
  */
@@ -10,11 +10,20 @@ export interface RoutingScheduler {
   setTimer(at: number, fn: () => void): () => void;
 }
 
+/** setTimeout's longest delay; a longer one would fire at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export function createRealScheduler(now: () => number): RoutingScheduler {
   return {
     setTimer(at, fn) {
-      const handle = setTimeout(fn, Math.max(0, at - now()));
-      handle.unref();
+      let handle: NodeJS.Timeout;
+      // A timer further away than setTimeout allows (a token living > 24.8 days) re-arms on the way.
+      const arm = () => {
+        const delay = Math.max(0, at - now());
+        handle = setTimeout(delay > MAX_TIMEOUT_MS ? arm : fn, Math.min(delay, MAX_TIMEOUT_MS));
+        handle.unref();
+      };
+      arm();
       return () => clearTimeout(handle);
     },
   };

@@ -14,7 +14,9 @@ import {
   UNAUTHORIZED_SOCKET_ERROR,
   liveChangesEnvelopeSchema,
   readChanges,
+  sessionEndedSchema,
   type ClientToServerEvents,
+  type SessionEnded,
   type ServerToClientEvents,
   type UnreadableChange,
 } from '../../../shared/sync.js';
@@ -53,8 +55,11 @@ export interface SyncClientOptions {
   onChanged(ticketIds: string[]): void;
   /** A refused local change, or changes from the server that could not be read, were listed as needing attention. */
   onAttention(item: { ticketId: string | null; reason: string; refusal: TicketRefusal | null }): void;
-  /** The server refused the token: the session is over. */
-  onUnauthorized(): void;
+  /**
+   * The server refused the token, or ended the session (`session:ended`): it is over.
+   * 'revoked' only when the server said so; a refused handshake or request reads as 'expired'.
+   */
+  onUnauthorized(reason: SessionEnded['reason']): void;
   /** The outbox shrank or grew. */
   onPendingChanged(): void;
 }
@@ -126,7 +131,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   /** The server ends a session whose token expired mid-connection by answering `unauthorized`. */
   function endsSession(error: unknown): boolean {
     if (!(error instanceof ProtocolFailure) || error.code !== 'unauthorized') return false;
-    options.onUnauthorized();
+    options.onUnauthorized('expired');
     return true;
   }
 
@@ -302,7 +307,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   socket.on('connect_error', (error) => {
     if (stopped) return;
     if (error.message === UNAUTHORIZED_SOCKET_ERROR) {
-      options.onUnauthorized();
+      options.onUnauthorized('expired');
       return;
     }
     options.onStatus({ status: 'offline', progress: null, lastError: cannotReachMessage(options.serverUrl) });
@@ -311,6 +316,14 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   });
 
   socket.on('sync:changes', (batch) => enqueue((taskEpoch) => applyLive(batch, taskEpoch)));
+
+  // Sent just before the server disconnects a session whose token expired or was revoked:
+  // sign out now rather than reconnect to be refused. Anything unreadable still ends it.
+  socket.on('session:ended', (raw) => {
+    if (stopped) return;
+    const parsed = sessionEndedSchema.safeParse(raw);
+    options.onUnauthorized(parsed.success ? parsed.data.reason : 'expired');
+  });
 
   options.onStatus({ status: 'connecting', progress: null });
   socket.connect();

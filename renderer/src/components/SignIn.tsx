@@ -10,8 +10,8 @@ export function SignIn() {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [missing, setMissing] = useState(false);
-  const { signingIn, signInError, signIn } = useAppStore(
-    useShallow((s) => ({ signingIn: s.signingIn, signInError: s.signInError, signIn: s.signIn })),
+  const { signingIn, signInError, signIn, sessionEnded } = useAppStore(
+    useShallow((s) => ({ signingIn: s.signingIn, signInError: s.signInError, signIn: s.signIn, sessionEnded: s.connection.sessionEnded })),
   );
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -31,6 +31,11 @@ export function SignIn() {
         <p className="signin-tagline">{t('app.tagline')}</p>
         <form onSubmit={submit} className="signin-form">
           <h2>{t('signIn.title')}</h2>
+          {sessionEnded && !signInError ? (
+            <p role="status" className="form-notice">
+              {t(sessionEnded === 'revoked' ? 'signIn.sessionRevoked' : 'signIn.sessionExpired')}
+            </p>
+          ) : null}
           <label htmlFor={ids.username}>{t('signIn.username')}</label>
           <input
             id={ids.username}

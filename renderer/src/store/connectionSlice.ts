@@ -11,6 +11,7 @@ const INITIAL_CONNECTION: ConnectionState = {
   lastError: null,
   attentionCount: 0,
   offlineSession: false,
+  sessionEnded: null,
 };
 
 export function createConnectionSlice(): StateCreator<AppState, [], [], ConnectionSlice> {

@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import { MAX_POP_TICKETS, ctiEventSchema, twilioStatusCallbackSchema, type CtiCall, type CtiEvent } from '../../../shared/cti.js';
 import { HttpError, decodeUtf8Body, invalid, readRawBody, sendJson } from '../../http.js';
 import { userRoom } from '../../routing/socket.js';
+import type { Viewer } from '../../store.js';
 import type { Channel, ChannelContext, ChannelFactory } from '../channel.js';
 import { verifySignedRequest } from '../signature.js';
 import { handleCallEvent, type CallEventOutcome } from './callEvents.js';
@@ -64,7 +65,8 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
   return (ctx: ChannelContext): Channel => {
     const { store, log } = ctx;
 
-    function popOf(call: CtiCallRecord): CtiCall {
+    /** The pop as `viewer` may see it: the caller's other tickets only where the viewer may see them. */
+    function popOf(call: CtiCallRecord, viewer: Viewer): CtiCall {
       const customer = store.findCustomerByPhone(call.from);
       return {
         callId: call.callId,
@@ -77,7 +79,7 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
         endedAt: call.endedAt,
         durationSec: call.durationSec,
         customer,
-        recentTickets: customer ? store.listCustomerTickets(customer.id, MAX_POP_TICKETS) : [],
+        recentTickets: customer ? store.listCustomerTickets(viewer, customer.id, MAX_POP_TICKETS) : [],
         ticketId: call.ticketId,
         updatedAt: call.updatedAt,
       };
@@ -96,7 +98,8 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
             (outcome.ignored ? `; ignored: ${outcome.ignored}` : ''),
         );
         // After the commit: the agent's workstation has the ticket (sync) before the pop names it.
-        if (call.agentId && !outcome.ignored) ctx.io.to(userRoom(call.agentId)).emit('cti:call', popOf(call));
+        const agent = call.agentId && !outcome.ignored ? store.getUser(call.agentId) : null;
+        if (agent) ctx.io.to(userRoom(agent.id)).emit('cti:call', popOf(call, agent));
       }
       const body: CtiEventResponse = { callId: call.callId, state: call.state, ticketId: call.ticketId, duplicate: outcome.duplicate, ignored: outcome.ignored };
       sendJson(res, 200, body);
@@ -163,7 +166,7 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
     // An agent who reconnects (or restarts the workstation) mid-call gets the call's card back.
     ctx.io.on('connection', (socket) => {
       const user = socket.data.user;
-      for (const call of store.cti.liveCallsOf(user.id, ctx.now() - LIVE_CALL_WINDOW_MS)) socket.emit('cti:call', popOf(call));
+      for (const call of store.cti.liveCallsOf(user.id, ctx.now() - LIVE_CALL_WINDOW_MS)) socket.emit('cti:call', popOf(call, user));
     });
 
     // No sender: a written reply cannot go by phone, and the ticket rules refuse one (shared/ticketRules.ts).

@@ -1,0 +1,279 @@
+/**
+ * Attacks on signing in and on sessions, and what the server must answer: one row per
+ * attack, each against a fresh real server (real HTTP, real sockets, real SQLite) with
+ * small limits so a flood is a few requests. Add a row for the next attack.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiErrorBody, LogoutResponse } from '../shared/httpApi.js';
+import type { Ack, ClientToServerEvents, LiveChanges, PullResult, ServerToClientEvents, SessionEnded } from '../shared/sync.js';
+import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
+import { createManualScheduler, type ManualScheduler } from './routing/scheduler.js';
+import {
+  TEST_INTEGRATION_TOKEN,
+  TEST_PASSWORD,
+  createTestClock,
+  getJson,
+  login,
+  postJson,
+  seedTestOrganisation,
+  startTestServer,
+  type TestServer,
+} from './testHarness.js';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+const HOUR = 60 * 60 * 1000;
+/** Small budgets: a flood is a handful of requests. */
+const LIMITS = {
+  ...DEFAULT_RATE_LIMITS,
+  signInFailuresPerUser: { points: 5, durationSec: 900 },
+  signInAttemptsPerAddress: { points: 12, durationSec: 900 },
+  inboundPerToken: { points: 3, durationSec: 60 },
+};
+
+let t: TestServer;
+let scheduler: ManualScheduler;
+const sockets: ClientSocket[] = [];
+
+beforeEach(async () => {
+  const clock = createTestClock();
+  scheduler = createManualScheduler(clock);
+  t = await startTestServer({ clock, scheduler, tokenTtlMs: HOUR, rateLimits: LIMITS, routing: { autoAccept: true } });
+  seedTestOrganisation(t.store, [
+    { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
+    { username: 'agent1', displayName: '王芳', channels: ['chat'] },
+  ]);
+});
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+  await t.stop();
+});
+
+interface HttpAnswer {
+  status: number;
+  code: string | null;
+  /** `Retry-After` in whole seconds, as sent. */
+  retryAfter: number | null;
+  retryAfterMs: number | null;
+}
+
+async function signIn(username: string, password: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  const response = await fetch(`${t.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ username, password }),
+  });
+  const body = (await response.json()) as Partial<ApiErrorBody>;
+  const retryAfter = response.headers.get('retry-after');
+  return { status: response.status, code: body.error?.code ?? null, retryAfter: retryAfter === null ? null : Number(retryAfter), retryAfterMs: body.error?.retryAfterMs ?? null };
+}
+
+async function logout(token: string): Promise<{ status: number; body: LogoutResponse | ApiErrorBody }> {
+  const response = await fetch(`${t.url}/api/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as LogoutResponse | ApiErrorBody };
+}
+
+/** A 429 as the rows expect it: the code, and a wait both in the header (seconds) and in the body (ms). */
+function isRateLimited(answer: HttpAnswer): boolean {
+  return answer.status === 429 && answer.code === 'rate_limited' && (answer.retryAfter ?? 0) >= 1 && (answer.retryAfterMs ?? 0) >= 1;
+}
+
+interface Session {
+  socket: ClientSocket;
+  batches: LiveChanges[];
+  firstBatch: Promise<void>;
+  ended: SessionEnded[];
+  disconnected: Promise<string>;
+}
+
+function openSocket(token: string, clientId: string): ClientSocket {
+  const socket: ClientSocket = connect(t.url, { auth: { token, clientId }, transports: ['websocket'], reconnection: false, forceNew: true });
+  sockets.push(socket);
+  return socket;
+}
+
+/** Resolves with 'connected', or with the connect_error's message. */
+function handshake(socket: ClientSocket): Promise<string> {
+  return new Promise((resolve) => {
+    socket.once('connect', () => resolve('connected'));
+    socket.once('connect_error', (error) => resolve(error.message));
+  });
+}
+
+async function liveSession(token: string, clientId: string): Promise<Session> {
+  const socket = openSocket(token, clientId);
+  const batches: LiveChanges[] = [];
+  const ended: SessionEnded[] = [];
+  socket.on('sync:changes', (batch) => batches.push(batch));
+  const firstBatch = new Promise<void>((resolve) => socket.once('sync:changes', () => resolve()));
+  socket.on('session:ended', (event) => ended.push(event));
+  const disconnected = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+  expect(await handshake(socket)).toBe('connected');
+  const pulled = (await socket.timeout(5000).emitWithAck('sync:pull', { since: 0 })) as Ack<PullResult>;
+  expect(pulled.ok).toBe(true);
+  return { socket, batches, firstBatch, ended, disconnected };
+}
+
+async function postChat(text: string): Promise<number> {
+  const answer = await postJson(`${t.url}/api/v1/inbound`, JSON.stringify({ channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, text }), TEST_INTEGRATION_TOKEN);
+  return answer.status;
+}
+
+interface AttackRow {
+  attack: string;
+  run: () => Promise<unknown>;
+  expect: unknown;
+}
+
+const ATTACKS: AttackRow[] = [
+  {
+    attack: 'guessing one user’s password: wrong passwords in a row, then the right one',
+    run: async () => {
+      const answers: HttpAnswer[] = [];
+      for (let i = 0; i < 8; i++) answers.push(await signIn('agent1', `guess-${i}`));
+      const right = await signIn('agent1', TEST_PASSWORD);
+      return { statuses: answers.map((a) => a.status), limited: answers.slice(5).every(isRateLimited), rightPasswordWhileBlocked: isRateLimited(right) };
+    },
+    // Five guesses are checked; after that nothing is, not even the right password (so a guess costs no scrypt).
+    expect: { statuses: [401, 401, 401, 401, 401, 429, 429, 429], limited: true, rightPasswordWhileBlocked: true },
+  },
+  {
+    attack: 'the same guesses with the username in other cases and widths',
+    run: async () => {
+      const names = ['agent1', 'AGENT1', 'Agent1', 'ａｇｅｎｔ１', ' agent1', 'aGeNt1'];
+      return (await Promise.all(names.map((name, i) => signIn(name, `guess-${i}`)))).map((a) => a.status).sort();
+    },
+    expect: [401, 401, 401, 401, 401, 429],
+  },
+  {
+    attack: 'spraying one password over many usernames from one address',
+    run: async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) statuses.push((await signIn(`user${i}`, 'Passw0rd!')).status);
+      const next = await signIn('agent1', TEST_PASSWORD);
+      return { statuses: [...new Set(statuses)], next: isRateLimited(next) };
+    },
+    expect: { statuses: [401], next: true },
+  },
+  {
+    attack: 'a forged X-Forwarded-For per request to look like many addresses (no TRUST_PROXY)',
+    run: async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 13; i++) statuses.push((await signIn(`user${i}`, 'Passw0rd!', { 'x-forwarded-for': `203.0.113.${i}` })).status);
+      return statuses.at(-1);
+    },
+    expect: 429,
+  },
+  {
+    attack: 'a signed-out (revoked) token on the HTTP API',
+    run: async () => {
+      const { token } = await login(t.url, 'agent1');
+      const before = (await getJson(`${t.url}/api/v1/tickets`, token)).status;
+      const out = await logout(token);
+      const after = await getJson(`${t.url}/api/v1/tickets`, token);
+      return { before, out, after: after.status, code: (after.body as ApiErrorBody).error.code };
+    },
+    expect: { before: 200, out: { status: 200, body: { revoked: true } }, after: 401, code: 'unauthorized' },
+  },
+  {
+    attack: 'a signed-out (revoked) token on a socket handshake',
+    run: async () => {
+      const { token } = await login(t.url, 'agent1');
+      await logout(token);
+      return handshake(openSocket(token, 'ws-agent1'));
+    },
+    expect: 'unauthorized',
+  },
+  {
+    attack: 'signing out leaves the token’s open sockets connected',
+    run: async () => {
+      const { token } = await login(t.url, 'agent1');
+      const session = await liveSession(token, 'ws-agent1');
+      const out = await logout(token);
+      const reason = await session.disconnected;
+      const again = await logout(token);
+      return { out: out.body, ended: session.ended.map((e) => e.reason), reason, again: again.body, lookup: t.store.lookupToken(token, t.clock.now()).status };
+    },
+    expect: { out: { revoked: true }, ended: ['revoked'], reason: 'io server disconnect', again: { revoked: false }, lookup: 'unknown' },
+  },
+  {
+    attack: 'a socket whose token has expired keeps receiving live changes',
+    run: async () => {
+      const agent = await login(t.url, 'agent1');
+      const expired = await liveSession(agent.token, 'ws-agent1');
+      t.clock.advance(HOUR / 2);
+      const lead = await login(t.url, 'lead1');
+      const watcher = await liveSession(lead.token, 'ws-lead1');
+      // Past the agent's expiry, before any timer ran: the fan-out itself must skip the socket.
+      t.clock.advance(HOUR / 2 + 1);
+      const stored = await postChat('快递三天没动了');
+      await watcher.firstBatch;
+      // The ack comes after anything the server sent this socket before it.
+      const ack = (await expired.socket.timeout(5000).emitWithAck('sync:pull', { since: 0 })) as Ack<PullResult>;
+      return { stored, watcherGotIt: watcher.batches.length > 0, expiredGot: expired.batches.length, ack: ack.ok ? 'ok' : ack.error.code };
+    },
+    expect: { stored: 201, watcherGotIt: true, expiredGot: 0, ack: 'unauthorized' },
+  },
+  {
+    attack: 'a socket whose token has expired stays connected, waiting for data',
+    run: async () => {
+      const { token } = await login(t.url, 'agent1');
+      const session = await liveSession(token, 'ws-agent1');
+      scheduler.advance(HOUR);
+      const reason = await session.disconnected;
+      return { ended: session.ended.map((e) => e.reason), reason };
+    },
+    expect: { ended: ['expired'], reason: 'io server disconnect' },
+  },
+  {
+    attack: 'replaying a token from another client id',
+    run: async () => {
+      const { token } = await login(t.url, 'agent1');
+      const owner = await handshake(openSocket(token, 'ws-agent1'));
+      const replay = await handshake(openSocket(token, 'ws-stolen'));
+      const ownerAgain = await handshake(openSocket(token, 'ws-agent1'));
+      return { owner, replay, ownerAgain };
+    },
+    expect: { owner: 'connected', replay: 'unauthorized', ownerAgain: 'connected' },
+  },
+  {
+    attack: 'replaying a token bound at sign-in from another client id, before the owner ever connected',
+    run: async () => {
+      const answer = await postJson<{ token: string }>(`${t.url}/api/v1/auth/login`, JSON.stringify({ username: 'agent1', password: TEST_PASSWORD, clientId: 'ws-agent1' }));
+      const { token } = answer.body as { token: string };
+      return { replay: await handshake(openSocket(token, 'ws-stolen')), owner: await handshake(openSocket(token, 'ws-agent1')) };
+    },
+    expect: { replay: 'unauthorized', owner: 'connected' },
+  },
+  {
+    attack: 'an integration token flooding /api/v1/inbound',
+    run: async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push(await postChat(`第${i}条`));
+      const response = await fetch(`${t.url}/api/v1/inbound`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_INTEGRATION_TOKEN}` },
+        body: JSON.stringify({ channel: 'chat', customer: { name: '张伟' }, text: '再来一条' }),
+      });
+      const body = (await response.json()) as ApiErrorBody;
+      const tickets = t.store.listTickets({ id: 'lead1', role: 'lead', channels: [] }, { limit: 100 }).tickets;
+      const messages = t.store.getTicketBundle(tickets[0]!.id)!.messages.length;
+      return { statuses, code: body.error.code, retryAfter: Number(response.headers.get('retry-after')) >= 1, messages };
+    },
+    // Three stored (one ticket, joined twice), the rest refused before the body was read.
+    expect: { statuses: [201, 201, 201, 429, 429], code: 'rate_limited', retryAfter: true, messages: 3 },
+  },
+  {
+    attack: 'signing out with an integration token (to cut off an integration)',
+    run: async () => ({ out: (await logout(TEST_INTEGRATION_TOKEN)).status, stillWorks: await postChat('还在吗') }),
+    expect: { out: 403, stillWorks: 201 },
+  },
+];
+
+describe('auth: attacks and the refusals they get', () => {
+  it.each(ATTACKS)('$attack', async (row) => {
+    expect(await row.run()).toEqual(row.expect);
+  });
+});

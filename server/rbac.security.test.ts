@@ -1,0 +1,165 @@
+/**
+ * Attacks on who may see and change what, and what the server must answer: one row per
+ * attack against one real server (real HTTP, real sockets, real SQLite, the real phone
+ * channel). 张伟 has three tickets: a chat of agent1's, and a chat and an email (with an
+ * attachment) of agent2's; agent1 must only ever get their own. Add a row for the next attack.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CtiCall } from '../shared/cti.js';
+import type { TicketListResponse } from '../shared/httpApi.js';
+import type { Ack, ClientToServerEvents, Mutation, PushResult, ServerToClientEvents } from '../shared/sync.js';
+import { ctiChannel } from './channels/cti/ctiChannel.js';
+import { signedWebhookHeaders } from './channels/signature.js';
+import { getJson, login, startTestServer, TEST_PASSWORD, type TestServer } from './testHarness.js';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+const CTI_SECRET = 'cti-secret-for-rbac-tests';
+const ZHANG_WEI = { name: '张伟', phone: '13800138000', email: 'zhang.wei@example.cn' };
+
+let t: TestServer;
+const sockets: ClientSocket[] = [];
+/** agent1's chat ticket, and agent2's chat and email tickets, all 张伟's. */
+let mine: string;
+let othersChat: string;
+let othersEmail: string;
+let othersAttachment: string;
+
+beforeAll(async () => {
+  t = await startTestServer({ channels: [ctiChannel({ secret: CTI_SECRET, twilio: null })] });
+  const users = [
+    { id: 'lead1', displayName: '李主管', role: 'lead' as const, channels: [], extension: null },
+    { id: 'agent1', displayName: '王芳', role: 'agent' as const, channels: ['chat' as const, 'phone' as const], extension: '8001' },
+    { id: 'agent2', displayName: '张强', role: 'agent' as const, channels: ['chat' as const, 'email' as const], extension: '8002' },
+  ];
+  for (const user of users) t.store.createUser({ ...user, username: user.id, password: TEST_PASSWORD });
+  const now = t.clock.now();
+  const open = (channel: 'chat' | 'email', subject: string, assignee: 'agent1' | 'agent2', attachment = false) => {
+    const { ticketId } = t.store.ingestInbound(
+      {
+        channel,
+        customer: ZHANG_WEI,
+        subject,
+        text: `${subject}，卡号 6222 0212 3456 7890`,
+        newConversation: true,
+        ...(attachment ? { attachments: [{ fileName: '发票.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4 invoice') }] } : {}),
+      },
+      { now },
+    );
+    const user = users.find((u) => u.id === assignee)!;
+    t.store.assignTicket({ ticketId, assignee: { id: user.id, username: user.id, displayName: user.displayName }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now });
+    return ticketId;
+  };
+  mine = open('chat', '物流查询', 'agent1');
+  othersChat = open('chat', '退款申请', 'agent2');
+  othersEmail = open('email', '发票问题', 'agent2', true);
+  othersAttachment = t.store.getTicketBundle(othersEmail)!.messages[0]!.attachments[0]!.id;
+});
+
+afterAll(async () => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+  await t.stop();
+});
+
+async function tokenOf(username: string): Promise<string> {
+  return (await login(t.url, username)).token;
+}
+
+async function socketOf(username: string, clientId: string): Promise<ClientSocket> {
+  const socket: ClientSocket = connect(t.url, { auth: { token: await tokenOf(username), clientId }, transports: ['websocket'], reconnection: false, forceNew: true });
+  sockets.push(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+async function push(socket: ClientSocket, mutation: Mutation): Promise<PushResult['results'][number]> {
+  const ack = (await socket.timeout(5000).emitWithAck('sync:push', { mutations: [mutation] })) as Ack<PushResult>;
+  if (!ack.ok) throw new Error(`push refused: ${ack.error.code}`);
+  return ack.result.results[0]!;
+}
+
+function note(mutationId: string, ticketId: string, noteId: string, text: string): Mutation {
+  return { mutationId, kind: 'note', ticketId, noteId, text, createdAt: t.clock.now() };
+}
+
+function notesOf(ticketId: string): string[] {
+  return t.store.getTicketBundle(ticketId)!.notes.map((n) => n.id);
+}
+
+interface AttackRow {
+  attack: string;
+  run: () => Promise<unknown>;
+  expect: unknown;
+}
+
+const ATTACKS: AttackRow[] = [
+  {
+    attack: 'an agent opens another agent’s ticket by its id (HTTP detail)',
+    run: async () => (await getJson(`${t.url}/api/v1/tickets/${othersChat}`, await tokenOf('agent1'))).status,
+    expect: 404,
+  },
+  {
+    attack: 'an agent lists tickets by the customer’s name to find other agents’ tickets (HTTP list)',
+    run: async () => {
+      const answer = await getJson<TicketListResponse>(`${t.url}/api/v1/tickets?customer=${encodeURIComponent('张伟')}`, await tokenOf('agent1'));
+      return (answer.body as TicketListResponse).tickets.map((ticket) => (ticket.id === mine ? 'agent1’s own' : ticket.id));
+    },
+    expect: ['agent1’s own'],
+  },
+  {
+    attack: 'an agent downloads an attachment of another agent’s ticket by its id',
+    run: async () => (await getJson(`${t.url}/api/v1/attachments/${othersAttachment}`, await tokenOf('agent1'))).status,
+    expect: 404,
+  },
+  {
+    attack: 'a call from a customer whose other tickets belong to another agent pops them on the phone agent’s screen',
+    run: async () => {
+      const socket = await socketOf('agent1', 'ws-agent1-phone');
+      const pop = new Promise<CtiCall>((resolve) => socket.once('cti:call', resolve));
+      const body = JSON.stringify({ callId: 'call-rbac-1', event: 'offered', at: t.clock.now(), from: ZHANG_WEI.phone, to: '4008001234', agentExtension: '8001' });
+      const response = await fetch(`${t.url}/channels/cti/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedWebhookHeaders(CTI_SECRET, body, t.clock.now()) }, body });
+      const call = await pop;
+      return { status: response.status, recentTickets: call.recentTickets.map((ticket) => (ticket.id === mine ? 'agent1’s own' : ticket.id)) };
+    },
+    expect: { status: 200, recentTickets: ['agent1’s own'] },
+  },
+  {
+    attack: 'a second user reuses the first user’s clientId and mutationId so the first user’s note never lands',
+    run: async () => {
+      const intruder = await socketOf('agent2', 'ws-shared');
+      const victim = await socketOf('agent1', 'ws-shared');
+      const first = await push(intruder, note('m-shared', othersChat, 'note-agent2', '客户要求退款'));
+      const second = await push(victim, note('m-shared', mine, 'note-agent1', '已联系快递'));
+      return { first: first.ok, second: second.ok, mine: notesOf(mine).includes('note-agent1'), theirs: notesOf(othersChat).includes('note-agent2') };
+    },
+    expect: { first: true, second: true, mine: true, theirs: true },
+  },
+  {
+    attack: 'an agent changes, answers or annotates another agent’s ticket over the socket',
+    run: async () => {
+      const socket = await socketOf('agent1', 'ws-agent1-write');
+      const results = [
+        await push(socket, { mutationId: 'm-close', kind: 'setStatus', ticketId: othersChat, status: 'closed', createdAt: t.clock.now() }),
+        await push(socket, { mutationId: 'm-reply', kind: 'reply', ticketId: othersChat, messageId: 'msg-intruder', text: '您好', createdAt: t.clock.now() }),
+        await push(socket, note('m-note', othersEmail, 'note-intruder', '看看')),
+      ];
+      const ticket = t.store.getTicketBundle(othersChat)!;
+      return {
+        refusals: results.map((r) => (r.ok ? 'applied' : `${r.code}:${r.ticket === null ? 'no ticket' : 'leaked'}`)),
+        status: ticket.ticket.status,
+        stored: ticket.messages.some((m) => m.id === 'msg-intruder') || notesOf(othersEmail).includes('note-intruder'),
+      };
+    },
+    expect: { refusals: ['not_found:no ticket', 'not_found:no ticket', 'not_found:no ticket'], status: 'in_progress', stored: false },
+  },
+];
+
+describe('RBAC: attacks and the refusals they get', () => {
+  it.each(ATTACKS)('$attack', async (row) => {
+    expect(await row.run()).toEqual(row.expect);
+  });
+});
