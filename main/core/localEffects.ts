@@ -3,8 +3,14 @@
  * half of the outbox. It mirrors the server's rules (docs/technical/sync-protocol.md) so the
  * agent sees the result at once; the server's snapshot replaces it when it arrives, and
  * still-pending mutations are re-applied on top of that snapshot (rebase).
+ *
+ * For an agent the local rows are masked like everything the server sends them
+ * (shared/masking.ts): the cache never holds personal data in clear for an agent, not even
+ * in what they typed themselves. The outbox keeps the mutation as typed — it is what goes to
+ * the customer — until the server acknowledges it.
  */
 import { canTransition, channelOfSource, previewOf, type Message, type Note, type Ticket, type User } from '../../shared/domain.js';
+import { maskPiiInText, maskPreview, piiViewOf } from '../../shared/masking.js';
 import { dueAtFor } from '../../shared/sla.js';
 import type { Mutation } from '../../shared/sync.js';
 
@@ -23,6 +29,8 @@ export interface LocalRefusal {
 
 export function applyMutationLocally(ticket: Ticket, mutation: Mutation, user: User): LocalEffect | LocalRefusal {
   const at = mutation.createdAt;
+  const masked = piiViewOf(user.role) === 'masked';
+  const shown = (text: string) => (masked ? maskPiiInText(text) : text);
   switch (mutation.kind) {
     case 'reply': {
       const message: Message = {
@@ -32,7 +40,7 @@ export function applyMutationLocally(ticket: Ticket, mutation: Mutation, user: U
         channel: (mutation.via ? channelOfSource(mutation.via) : null) ?? ticket.channel,
         authorId: user.id,
         authorName: user.displayName,
-        text: mutation.text,
+        text: shown(mutation.text),
         externalMessageId: null,
         deliveryStatus: 'queued',
         createdAt: at,
@@ -46,7 +54,7 @@ export function applyMutationLocally(ticket: Ticket, mutation: Mutation, user: U
         ...ticket,
         updatedAt: Math.max(ticket.updatedAt, at),
         firstResponseAt: ticket.firstResponseAt ?? at,
-        lastMessagePreview: previewOf(mutation.text),
+        lastMessagePreview: masked ? maskPreview(previewOf(mutation.text)) : previewOf(mutation.text),
         lastMessageAt: Math.max(ticket.lastMessageAt, at),
       };
       return { ticket: ticket.status === 'unassigned' ? takeTicket(next, user, at) : next, message };
@@ -57,7 +65,7 @@ export function applyMutationLocally(ticket: Ticket, mutation: Mutation, user: U
         ticketId: ticket.id,
         authorId: user.id,
         authorName: user.displayName,
-        text: mutation.text,
+        text: shown(mutation.text),
         createdAt: at,
       };
       return { ticket: { ...ticket, updatedAt: Math.max(ticket.updatedAt, at) }, note };

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { MAX_POP_TICKETS, ctiEventSchema, twilioStatusCallbackSchema, type CtiCall, type CtiEvent } from '../../../shared/cti.js';
 import { HttpError, decodeUtf8Body, invalid, readRawBody, sendJson } from '../../http.js';
+import { forRole, maskCtiCall } from '../../piiMasking.js';
 import { userRoom } from '../../routing/socket.js';
 import type { Channel, ChannelContext, ChannelFactory } from '../channel.js';
 import { PermanentDeliveryError } from '../delivery.js';
@@ -97,7 +98,9 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
             (outcome.ignored ? `; ignored: ${outcome.ignored}` : ''),
         );
         // After the commit: the agent's workstation has the ticket (sync) before the pop names it.
-        if (call.agentId && !outcome.ignored) ctx.io.to(userRoom(call.agentId)).emit('cti:call', popOf(call));
+        if (call.agentId && !outcome.ignored) {
+          ctx.io.to(userRoom(call.agentId)).emit('cti:call', forRole(store.getUser(call.agentId)?.role ?? null, popOf(call), maskCtiCall));
+        }
       }
       const body: CtiEventResponse = { callId: call.callId, state: call.state, ticketId: call.ticketId, duplicate: outcome.duplicate, ignored: outcome.ignored };
       sendJson(res, 200, body);
@@ -164,7 +167,7 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
     // An agent who reconnects (or restarts the workstation) mid-call gets the call's card back.
     ctx.io.on('connection', (socket) => {
       const user = socket.data.user;
-      for (const call of store.cti.liveCallsOf(user.id, ctx.now() - LIVE_CALL_WINDOW_MS)) socket.emit('cti:call', popOf(call));
+      for (const call of store.cti.liveCallsOf(user.id, ctx.now() - LIVE_CALL_WINDOW_MS)) socket.emit('cti:call', forRole(user.role, popOf(call), maskCtiCall));
     });
 
     return {
