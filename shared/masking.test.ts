@@ -101,7 +101,9 @@ describe('masking structured values', () => {
     expect(maskPhone('+14155550100')).toBe('+14*****0100');
     expect(maskPhone('62345678')).toBe('****5678');
     expect(maskPhone('95588')).toBe('95588');
-    expect(maskPhone('4008001234')).toBe('400***1234');
+    expect(maskPhone('4008001234')).toBe('4008001234');
+    expect(maskPhone('800-820-8820')).toBe('800-820-8820');
+    expect(maskPhone('13655550123')).toBe('136****0123');
   });
 
   it('masks e-mail addresses by their name', () => {
@@ -210,7 +212,7 @@ describe('masking structured values', () => {
       authorName: 'z***@example.cn',
       text: '身份证110***********7777',
       attachments: [{ ...message.attachments[0]!, fileName: '身份证110***********7777.jpg' }],
-      call: { ...message.call!, from: '138****8000', to: '400***1234' },
+      call: { ...message.call!, from: '138****8000' },
     });
   });
 

@@ -233,13 +233,14 @@ export function maskPiiInText(text: string): string {
 /**
  * A value known to be a phone number (a customer's phone, a call's caller): masked by the
  * text rules when it fits one, else every digit but the last 4 (and the first 3 of a long
- * one); numbers of 6 digits or fewer are service numbers (95588) or extensions and stay.
+ * one). Business numbers stay: 400/800 hotlines (a call's callee is usually the company's)
+ * and numbers of 6 digits or fewer (95588, extensions).
  */
 export function maskPhone(value: string): string {
   const masked = maskPiiInText(value);
   if (masked !== value) return masked;
-  const count = digitsOf(normalise(value)).length;
-  if (count <= 6) return value;
+  const digits = digitsOf(normalise(value));
+  if (digits.length <= 6 || /^[48]00\d{7}$/.test(digits)) return value;
   return starDigits(value, (i, n) => (n >= 10 && i < 3) || i >= n - 4);
 }
 
