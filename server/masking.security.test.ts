@@ -178,6 +178,28 @@ const ROWS: AttackRow[] = [
     expect: { known: true, from: '+86 138-****-8000', leaked: [] },
   },
   {
+    attack: "an agent's workstation reconnects while a call rings: the replayed screen pop",
+    run: async () => {
+      await ring('call-3', '8001');
+      const agent = await connectAs('agent1');
+      await vi.waitFor(() => expect(agent.calls).toHaveLength(1));
+      return { replayed: agent.calls[0]!.callId, leaked: leaked(agent.calls) };
+    },
+    expect: { replayed: 'call-3', leaked: [] },
+  },
+  {
+    attack: 'an agent signs in on a second device while an offer waits: the replayed offer',
+    run: async () => {
+      const first = await connectAs('agent2');
+      await inbound({ channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, text: '卡号6222 0212 3456 7890 123' });
+      await vi.waitFor(() => expect(first.offers).toHaveLength(1));
+      const second = await connectAs('agent2');
+      await vi.waitFor(() => expect(second.offers).toHaveLength(1));
+      return { leaked: leaked(second.offers) };
+    },
+    expect: { leaked: [] },
+  },
+  {
     attack: 'an agent is offered a chat from the customer, and accepts it',
     run: async () => {
       const agent = await connectAs('agent2');
