@@ -127,6 +127,8 @@ function bankCardEnd(run: string, afterCardWord: boolean): number | null {
 
 /** Every phone number, ID card, bank card and e-mail address in the text, in order. */
 export function findPii(text: string): PiiMatch[] {
+  // Most messages have no digit and no @ at all: nothing to look for.
+  if (!/[\d\uFF10-\uFF19@\uFF20]/.test(text)) return [];
   const plain = normalise(text);
   const found: PiiMatch[] = [];
   const overlaps = (start: number, end: number) => found.some((m) => start < m.end && end > m.start);
