@@ -19,6 +19,7 @@ const CALL_ID = `e2e-call-${RUN}`;
 const MISSED_CALL_ID = `e2e-missed-${RUN}`;
 /** 张伟 of the demo organisation (VIP customer with phone and email tickets). */
 const ZHANG_WEI = '13800138000';
+const ZHANG_WEI_MASKED = '138****8000';
 const UNKNOWN_CALLER = '13655550123';
 const NOTE = '客户催促物流进度，已承诺今天 17:00 前回电。';
 
@@ -90,6 +91,10 @@ test('an offered call pops 张伟 with his recent tickets on both windows', asyn
   await expect(enCard).toBeVisible();
   await expect(enCard.getByRole('heading', { name: 'Incoming call' })).toBeVisible();
   await expect(enCard).toContainText('张伟');
+  // The agent sees the caller's number masked; one click shows it (the server records who looked), in that window only.
+  await expect(enCard).toContainText(ZHANG_WEI_MASKED);
+  await expect(enCard).not.toContainText(ZHANG_WEI);
+  await enCard.getByRole('button', { name: "Show the caller's number in full (your viewing is recorded)" }).click();
   await expect(enCard).toContainText(ZHANG_WEI);
   await expect(enCard.getByRole('heading', { name: 'Recent tickets' })).toBeVisible();
   await expect(enCard.locator('.call-recent-ticket').first()).toBeVisible();
@@ -97,6 +102,7 @@ test('an offered call pops 张伟 with his recent tickets on both windows', asyn
   const zhCard = card(zh, CALL_ID);
   await expect(zhCard.getByRole('heading', { name: '来电' })).toBeVisible();
   await expect(zhCard).toContainText('最近工单');
+  await expect(zhCard).toContainText(ZHANG_WEI_MASKED);
   await en.screenshot({ path: test.info().outputPath('call-ringing-en.png') });
   await zh.screenshot({ path: test.info().outputPath('call-ringing-zh.png') });
 
@@ -144,7 +150,7 @@ test('answered: she writes a note during the call; ended: the call and its durat
   await zh.screenshot({ path: test.info().outputPath('call-ended-timeline-zh.png') });
 
   // Escape inside the card dismisses it, on both windows (the core keeps one list).
-  await enCard.getByRole('button', { name: `Dismiss the card of the call from ${ZHANG_WEI}` }).focus();
+  await enCard.getByRole('button', { name: `Dismiss the card of the call from ${ZHANG_WEI_MASKED}` }).focus();
   await en.keyboard.press('Escape');
   await expect(enCard).toHaveCount(0);
   await expect(card(zh, CALL_ID)).toHaveCount(0);

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { postDemoInbound } from './demoApi.js';
+import { demoToken, postDemoInbound } from './demoApi.js';
 import { findFreePort, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 let server: RunningProcess;
@@ -27,6 +27,9 @@ let mailTicket: string;
 const RUN = Date.now().toString(36);
 const PHONE = '+86 139-1234-8888';
 const EMAIL = `zhangwei.${RUN}@example.cn`;
+/** How agent1 sees them (shared/masking.ts): masked until revealed. */
+const MASKED_PHONE = '+86 139 **** 8888';
+const MASKED_EMAIL = 'z***@example.cn';
 const INVOICE = Buffer.from('%PDF-1.4\n% 快递单 SF1234567890 / 订单 20241108-0042\n', 'utf8');
 
 test.describe.configure({ mode: 'serial' });
@@ -102,6 +105,13 @@ async function ticketWithAttachment(): Promise<string> {
   return found!;
 }
 
+/** The customer of a ticket, as the lead reads it over the HTTP API. */
+async function customerOf(ticketId: string): Promise<string> {
+  const token = await demoToken(server.url, 'lead1');
+  const detail = await fetch(`${server.url}/api/v1/tickets/${ticketId}`, { headers: { authorization: `Bearer ${token}` } });
+  return ((await detail.json()) as { customer: { id: string } }).customer.id;
+}
+
 function inboxRow(page: Page, ticketId: string) {
   return page.getByRole('option').filter({ hasText: ticketId });
 }
@@ -129,16 +139,23 @@ test('张伟 by phone and by email are merged from the panel, which then shows b
   transport.close();
   mailTicket = await ticketWithAttachment();
 
+  const emailCustomer = await customerOf(emailTicket);
+
   await inboxRow(page, phoneTicket).click();
   await expect(panel(page)).toContainText('张伟');
-  await expect(panel(page)).toContainText('+86 139 1234 8888');
+  await expect(panel(page)).toContainText(MASKED_PHONE);
   await expect(panel(page)).toContainText('No other tickets.');
+  // One click shows the number in full (the server records that agent1 looked).
+  await panel(page).getByRole('button', { name: 'Show the phone number in full (your viewing is recorded)' }).click();
+  await expect(panel(page)).toContainText('+86 139 1234 8888');
 
   await panel(page).getByRole('button', { name: 'Merge customer' }).click();
   const search = page.getByRole('dialog', { name: 'Merge customer' });
-  await search.getByLabel('Search customers').fill(EMAIL.slice(0, 12));
-  const hit = search.getByRole('button').filter({ hasText: EMAIL });
+  // The agent's cache holds the address masked: the whole address finds it (a part of the name would not).
+  await search.getByLabel('Search customers').fill(EMAIL);
+  const hit = search.getByRole('button').filter({ hasText: emailCustomer });
   await expect(hit).toBeVisible();
+  await expect(hit).toContainText(MASKED_EMAIL);
   await expect(hit).toContainText(mailTicket === emailTicket ? 'Tickets: 1' : 'Tickets: 2');
   await search.getByLabel('Search customers').fill('张伟');
   await expect(hit).toBeVisible();
@@ -146,8 +163,8 @@ test('张伟 by phone and by email are merged from the panel, which then shows b
   await hit.click();
 
   const confirm = page.getByRole('dialog', { name: 'Merge these two customers?' });
-  await expect(confirm.getByRole('region', { name: /^Kept: 张伟/ })).toContainText('+86 139 1234 8888');
-  await expect(confirm.getByRole('region', { name: /^Merged into the kept one: 张伟/ })).toContainText(EMAIL);
+  await expect(confirm.getByRole('region', { name: /^Kept: 张伟/ })).toContainText(MASKED_PHONE);
+  await expect(confirm.getByRole('region', { name: /^Merged into the kept one: 张伟/ })).toContainText(MASKED_EMAIL);
   await page.screenshot({ path: test.info().outputPath('merge-confirm-en.png') });
   await confirm.getByRole('button', { name: 'Merge', exact: true }).click();
   await expect(confirm).toHaveCount(0);
@@ -155,7 +172,7 @@ test('张伟 by phone and by email are merged from the panel, which then shows b
   await expect(panel(page).getByRole('status')).toContainText('Merged into 张伟');
   await expect(panel(page).getByRole('button').filter({ hasText: emailTicket })).toBeVisible();
   await expect(panel(page).getByRole('button').filter({ hasText: mailTicket })).toBeVisible();
-  await expect(panel(page)).toContainText(EMAIL);
+  await expect(panel(page)).toContainText(MASKED_EMAIL);
   await page.screenshot({ path: test.info().outputPath('panel-after-merge-en.png') });
 });
 

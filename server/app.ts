@@ -17,6 +17,7 @@ import { createRealScheduler, type RoutingScheduler } from './routing/scheduler.
 import { createRoutingService, type RoutingService } from './routing/service.js';
 import { attachRouting } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
+import { attachPii } from './piiSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
 import { createSessionEnds } from './sessions.js';
 import { openServerStore, type ChannelContact, type ServerStore } from './store.js';
@@ -124,8 +125,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
   attachSync(io, { store, hub, now, log });
   sessions.attach(io);
-  attachRouting(io, { service: router, now, log });
+  attachRouting(io, { service: router, roleOf: (userId) => store.getUser(userId)?.role ?? null, now, log });
   attachCustomers(io, { store, now, log });
+  attachPii(io, { store, now, log });
 
   let url = '';
   const channels = new Map<string, Channel>();

@@ -7,6 +7,7 @@ import { customerMergeRequestSchema, type CustomerMergeResult } from '../shared/
 import type { Ack, ProtocolError } from '../shared/sync.js';
 import { CustomerRefusal } from './customers.js';
 import type { SyncServer } from './liveHub.js';
+import { forRole, maskMergeResult } from './piiMasking.js';
 import type { ServerStore } from './store.js';
 import { describeIssues } from './sync.js';
 
@@ -38,7 +39,7 @@ export function attachCustomers(io: SyncServer, deps: CustomerSocketDependencies
       try {
         const outcome = deps.store.mergeCustomers({ keepId, mergeId, actor: user, now: deps.now() });
         deps.log(`customer ${mergeId} merged into ${keepId} by ${user.username}: ${outcome.ticketIds.length} ticket(s) moved`);
-        reply({ ok: true, result: outcome });
+        reply({ ok: true, result: forRole(user.role, outcome, maskMergeResult) });
       } catch (error) {
         if (error instanceof CustomerRefusal) {
           deps.log(`customer merge of ${mergeId} into ${keepId} by ${user.username} refused: ${error.message}`);

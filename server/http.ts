@@ -17,7 +17,9 @@ import {
   type LogoutResponse,
   type TicketListResponse,
 } from '../shared/httpApi.js';
+import { maskBundle } from '../shared/masking.js';
 import { DECOY_PASSWORD_HASH, hashToken, verifyPassword } from './credentials.js';
+import { forRole, maskTicketList } from './piiMasking.js';
 import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
 import type { SessionEnds } from './sessions.js';
 import type { ChannelContact, IngestOutcome, ServerStore, TicketListCursor, TokenLookup } from './store.js';
@@ -367,7 +369,7 @@ function listTickets(deps: HttpDependencies, req: IncomingMessage, res: ServerRe
   }
   const page = deps.store.listTickets(user, { status, channel, customer, limit, cursor });
   const body: TicketListResponse = { tickets: page.tickets, next: page.next ? encodeListCursor(page.next) : null };
-  sendJson(res, 200, body);
+  sendJson(res, 200, forRole(user.role, body, maskTicketList));
 }
 
 function ticketDetail(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, rawId: string): void {
@@ -383,7 +385,7 @@ function ticketDetail(deps: HttpDependencies, req: IncomingMessage, res: ServerR
   const bundle = deps.store.getTicketBundle(parsed.data);
   // An invisible ticket answers exactly like a missing one, so ids cannot be probed.
   if (!bundle || !canUserSeeTicket(user, bundle.ticket)) throw new HttpError(404, 'not_found', `No ticket ${parsed.data}.`);
-  sendJson(res, 200, bundle);
+  sendJson(res, 200, forRole(user.role, bundle, maskBundle));
 }
 
 /** The bytes of an attachment, for whoever may see its ticket. */

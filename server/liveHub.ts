@@ -3,10 +3,13 @@
  * channel queues of agents, leads) so a committed batch reaches exactly the live sockets
  * in its audience without scanning every socket; each socket gets ONE `sync:changes` per
  * committed transaction, naming the seq it follows (`after`) so a gap is detectable.
+ * Agents get each change masked (server/piiMasking.ts), leads and admins clear.
  */
 import type { Server, Socket } from 'socket.io';
 import type { Channel, User } from '../shared/domain.js';
+import { piiViewOf, type PiiView } from '../shared/masking.js';
 import type { Change, ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '../shared/sync.js';
+import { maskChange } from './piiMasking.js';
 import type { CommittedChange } from './store.js';
 
 /** What the server keeps on each authenticated socket (`socket.data`). */
@@ -75,19 +78,27 @@ export function createLiveHub(now: () => number): LiveHub {
 
   function flush(): void {
     flushScheduled = false;
-    // Sockets owed the same changes after the same cursor (typically every agent of a queue)
-    // get ONE broadcast: socket.io encodes the packet once for all of them.
-    const groups = new Map<string, { after: number; upTo: number; changes: Change[]; socketIds: string[]; nsp: SyncSocket['nsp'] }>();
+    // Sockets owed the same changes after the same cursor, in the same view of personal data
+    // (typically every agent of a queue), get ONE broadcast: socket.io encodes the packet once
+    // for all of them, and each change is masked once for all agents.
+    const groups = new Map<string, { after: number; upTo: number; changes: Change[]; view: PiiView; socketIds: string[]; nsp: SyncSocket['nsp'] }>();
     for (const [socket, { after, upTo, changes }] of pending) {
       if (!socket.connected) continue;
-      const key = `${after}|${upTo}|${changes.map((change) => change.seq).join(',')}`;
+      const view = piiViewOf(socket.data.user.role);
+      const key = `${view}|${after}|${upTo}|${changes.map((change) => change.seq).join(',')}`;
       let group = groups.get(key);
-      if (!group) groups.set(key, (group = { after, upTo, changes, socketIds: [], nsp: socket.nsp }));
+      if (!group) groups.set(key, (group = { after, upTo, changes, view, socketIds: [], nsp: socket.nsp }));
       group.socketIds.push(socket.id);
     }
     pending.clear();
-    for (const { after, upTo, changes, socketIds, nsp } of groups.values()) {
-      nsp.to(socketIds).emit('sync:changes', { after, upTo, changes });
+    const masked = new Map<number, Change>();
+    const maskedOnce = (change: Change): Change => {
+      let copy = masked.get(change.seq);
+      if (!copy) masked.set(change.seq, (copy = maskChange(change)));
+      return copy;
+    };
+    for (const { after, upTo, changes, view, socketIds, nsp } of groups.values()) {
+      nsp.to(socketIds).emit('sync:changes', { after, upTo, changes: view === 'clear' ? changes : changes.map(maskedOnce) });
     }
   }
 

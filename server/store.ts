@@ -54,6 +54,7 @@ import { migrate } from './migrations/index.js';
 import type { RoutingAssignee, RoutingDecision, TicketRouter } from './routing.js';
 import { createRoutingStore, type RoutingStore } from './routingStore.js';
 import { createCtiCallStore, type CtiCallStore } from './channels/cti/callStore.js';
+import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
 
 // ---------------------------------------------------------------------------------------
 // Types of the interface
@@ -314,6 +315,8 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   readonly routing: RoutingStore;
   /** Phone calls' state and events, agents' extensions (server/channels/cti/callStore.ts). */
   readonly cti: CtiCallStore;
+  /** Who revealed which masked personal data (server/piiAuditStore.ts). */
+  readonly pii: PiiAuditStore;
   /** Runs `fn` in one transaction (nested calls join it); listeners hear its changes after the commit. */
   transaction<T>(fn: () => T): T;
   /** Called synchronously after each outermost commit that appended changes. */
@@ -1520,12 +1523,14 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   });
 
   const cti = createCtiCallStore({ sql });
+  const pii = createPiiAuditStore({ sql });
 
   // --- the object ---------------------------------------------------------------------------
   return {
     filePath,
     routing,
     cti,
+    pii,
     transaction,
     onDidCommitChanges(listener) {
       listeners.add(listener);

@@ -18,6 +18,7 @@ import {
 } from '../shared/sync.js';
 import { hashToken } from './credentials.js';
 import type { LiveHub, SyncServer, SyncSocket } from './liveHub.js';
+import { forRole, maskBootstrapPage, maskPullResult, maskPushResult } from './piiMasking.js';
 import type { ServerStore } from './store.js';
 
 export interface SyncDependencies {
@@ -99,11 +100,11 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
       // Same tick as the read: no commit can slip between the pull and the cursor.
       if (!result.mustRefetch && !result.more) hub.markLive(socket, result.upTo);
       else hub.markNotLive(socket);
-      return result;
+      return forRole(socket.data.user.role, result, maskPullResult);
     });
 
     handle(socket, deps, 'sync:bootstrap', bootstrapRequestSchema, (request): BootstrapPage =>
-      store.bootstrapPage(socket.data.user, request.after, request.limit),
+      forRole(socket.data.user.role, store.bootstrapPage(socket.data.user, request.after, request.limit), maskBootstrapPage),
     );
 
     handle(socket, deps, 'sync:push', pushRequestSchema, (request): PushResult => {
@@ -111,7 +112,7 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
       const now = deps.now();
       // One transaction for the whole push: one fsync, and one live batch per socket.
       const results = store.transaction(() => request.mutations.map((mutation) => store.applyMutation(user, clientId, mutation, now)));
-      return { results };
+      return forRole(user.role, { results }, maskPushResult);
     });
   });
 }

@@ -29,6 +29,7 @@ import {
 import type { ChannelCounts } from './httpApi.js';
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
 import { agentTypingRequestSchema, type ChatReadEvent, type ChatTypingEvent } from './webchat.js';
+import { piiAuditRequestSchema, piiRevealRequestSchema, type PiiAuditEntry, type PiiRevealResult } from './pii.js';
 import {
   escalateRequestSchema,
   leadAgentsRequestSchema,
@@ -214,6 +215,11 @@ export const rpcParamSchemas = {
   'chat.typing': agentTypingRequestSchema,
   /** Visitors typing now and the read watermarks heard this session, for a window that opens late. */
   'chat.state': emptyParams,
+  // Personal data (shared/pii.ts): online only; the clear value is never written to the cache.
+  /** The clear value of one masked field; the server audits every reveal. */
+  'pii.reveal': piiRevealRequestSchema,
+  /** Leads and admins: who revealed what on a ticket, newest first (agents get `forbidden`). */
+  'pii.audit': piiAuditRequestSchema,
 } as const;
 
 /** Largest attachment `attachment.download` hands to the renderer; bigger ones fail with `too_large`. */
@@ -263,6 +269,8 @@ export interface RpcResults {
   'call.dismiss': { dismissed: boolean };
   'chat.typing': { sent: boolean };
   'chat.state': { typing: ChatTypingEvent[]; reads: ChatReadEvent[] };
+  'pii.reveal': PiiRevealResult;
+  'pii.audit': PiiAuditEntry[];
 }
 
 export const RPC_METHODS = Object.keys(rpcParamSchemas) as RpcMethod[];

@@ -52,6 +52,7 @@ import type { CustomerMergeRequest, CustomerMergeResult } from './customers.js';
 import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webchat.js';
 import type { CtiCall } from './cti.js';
 import { ticketRefusalSchema } from './ticketRules.js';
+import type { PiiAuditRequest, PiiAuditResult, PiiRevealRequest, PiiRevealResult } from './pii.js';
 
 // ---------------------------------------------------------------------------------------
 // Changes (server → client). Each carries a full snapshot, never a delta, so replaying a
@@ -329,6 +330,10 @@ export interface ClientToServerEvents {
   'customer:merge': (request: CustomerMergeRequest, ack: (response: Ack<CustomerMergeResult>) => void) => void;
   /** Web chat: this agent is typing a reply on a chat ticket (no ack; ephemeral, shared/webchat.ts). */
   'chat:typing': (request: AgentTypingRequest) => void;
+  /** The clear value of a masked field the user may see (audited; shared/pii.ts). */
+  'pii:reveal': (request: PiiRevealRequest, ack: (response: Ack<PiiRevealResult>) => void) => void;
+  /** Leads and admins: who revealed what on a ticket (agents get `forbidden`). */
+  'pii:audit': (request: PiiAuditRequest, ack: (response: Ack<PiiAuditResult>) => void) => void;
 }
 
 export interface ServerToClientEvents {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { User } from '../../shared/domain.js';
+import { piiViewOf } from '../../shared/masking.js';
 import {
   isRpcMethod,
   rpcParamSchemas,
@@ -34,6 +35,7 @@ import {
   type SyncStatusPatch,
 } from './sync/syncClient.js';
 import { createCustomerHandlers } from './customers/customerHandlers.js';
+import { createPiiHandlers } from './pii/piiHandlers.js';
 import { startChatSession, type ChatSession } from './chat/chatSession.js';
 import { createRoutingHandlers } from './routing/routingHandlers.js';
 import { startRoutingSession, type RoutingSession } from './routing/routingSession.js';
@@ -164,6 +166,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
 
   function openSession(stored: StoredSession, offline: OfflineLogin | null): ActiveSession {
     const cache = openCache(userCacheFile(dataDir, stored.user.id));
+    // What is cached must be what this user may see: masked for an agent (a lead who became one re-fetches).
+    cache.writer.adoptPiiView(piiViewOf(stored.user.role));
     const session: ActiveSession = { stored, cache, sync: null, offline };
     active = session;
     return session;
@@ -270,6 +274,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       const stored: StoredSession = { user: login.user, token: login.token, expiresAt: login.expiresAt, serverUrl };
       session.stored = stored;
       session.offline = null;
+      // The role may have changed since the offline sign-in remembered it.
+      if (session.cache.writer.adoptPiiView(piiViewOf(login.user.role))) notifier.add([]);
       settings.session = stored;
       putOfflineVerifier(settings, { serverUrl, username: verifierKey(offline.username), user: login.user, verifier });
       saveSettings(dataDir, settings);
@@ -412,6 +418,12 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       current: () => {
         const session = requireSession();
         return { cache: session.cache, socket: session.sync?.socket ?? null, token: session.offline ? '' : session.stored.token, online: connection.status === 'online' };
+      },
+    }),
+    ...createPiiHandlers({
+      current: () => {
+        const session = requireSession();
+        return { socket: session.sync?.socket ?? null, online: connection.status === 'online' };
       },
     }),
     'chat.typing': (params) => {

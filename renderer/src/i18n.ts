@@ -7,6 +7,7 @@ import type { RpcErrorCode } from '../../shared/rpc.js';
 import { chatEn, chatZhCN } from './i18nChat.js';
 import { ctiEn, ctiZhCN } from './i18nCti.js';
 import { customersEn, customersZhCN } from './i18nCustomers.js';
+import { piiEn, piiZhCN } from './i18nPii.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 
@@ -21,6 +22,7 @@ const en = {
   ...customersEn,
   ...chatEn,
   ...ctiEn,
+  ...piiEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
   'language.label': 'Language',
@@ -193,6 +195,7 @@ const zhCN: Dictionary = {
   ...customersZhCN,
   ...chatZhCN,
   ...ctiZhCN,
+  ...piiZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',
   'language.label': '语言',

@@ -141,10 +141,11 @@ export function formatFileSize(bytes: number): string {
 
 /** An E.164 phone as people read it: "+86 138 0013 8000", "+86 10 1234 5678"; anything else as stored. */
 export function displayPhone(phone: string): string {
-  const mobile = /^\+86(1\d{2})(\d{4})(\d{4})$/.exec(phone);
+  // Masked digits (an agent's view, 138****8000) are grouped like the digits they stand for.
+  const mobile = /^\+86(1\d{2})([\d*]{4})(\d{4})$/.exec(phone);
   if (mobile) return `+86 ${mobile[1]} ${mobile[2]} ${mobile[3]}`;
   // Beijing, Shanghai, Tianjin, Chongqing and the 2x cities have two-digit area codes; the rest three.
-  const landline = /^\+86((?:10|2\d)|[3-9]\d{2})(\d{7,8})$/.exec(phone);
+  const landline = /^\+86((?:10|2\d)|[3-9]\d{2})([\d*]{7,8})$/.exec(phone);
   if (landline) return `+86 ${landline[1]} ${landline[2]}`;
   return phone;
 }

@@ -10,6 +10,7 @@ import './routing.css';
 import './customers.css';
 import './chat.css';
 import './cti.css';
+import './pii.css';
 
 const { store } = initStore(getWorkstationApi());
 const container = document.getElementById('root');

@@ -15,8 +15,10 @@ import {
   presenceSetRequestSchema,
   routingAuditRequestSchema,
 } from '../../shared/routing.js';
+import type { Role } from '../../shared/domain.js';
 import type { Ack, ProtocolError } from '../../shared/sync.js';
 import type { SyncServer, SyncSocket } from '../liveHub.js';
+import { forRole, maskOffer, maskOfferResponse, maskTicketResult } from '../piiMasking.js';
 import { describeIssues } from '../sync.js';
 import { RoutingRefusal, type RoutingService } from './service.js';
 
@@ -29,6 +31,8 @@ export function userRoom(userId: string): string {
 
 export interface RoutingSocketDependencies {
   service: RoutingService;
+  /** The role of a user, to mask what is sent to their room; null (unknown) is masked. */
+  roleOf(userId: string): Role | null;
   now: () => number;
   log: (line: string) => void;
 }
@@ -79,7 +83,7 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
   const { service } = deps;
 
   service.setOutlet({
-    offer: (agentId, offer) => io.to(userRoom(agentId)).emit('routing:offer', offer),
+    offer: (agentId, offer) => io.to(userRoom(agentId)).emit('routing:offer', forRole(deps.roleOf(agentId), offer, maskOffer)),
     offerWithdrawn: (agentId, withdrawn) => io.to(userRoom(agentId)).emit('routing:offerWithdrawn', withdrawn),
     presence: (agentId, change) => io.to(userRoom(agentId)).emit('presence:changed', change),
     agents: (agents, at) => io.to(LEADS_ROOM).emit('lead:agents', { agents, at }),
@@ -90,7 +94,7 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
     void socket.join(userRoom(user.id));
     if (user.role !== 'agent') void socket.join(LEADS_ROOM);
     // Offers already open (this user on another device) first; offers the sign-in itself makes reach the room.
-    for (const offer of service.openOffers(user.id)) socket.emit('routing:offer', offer);
+    for (const offer of service.openOffers(user.id)) socket.emit('routing:offer', forRole(user.role, offer, maskOffer));
     service.connect(user);
     const presence = service.presenceOf(user.id);
     if (presence) socket.emit('presence:changed', presence);
@@ -103,8 +107,12 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
       const status = service.setPresence(user.id, request.presence, 'self', null);
       return { presence: status.presence, cause: status.presenceCause, at: status.presenceSince };
     });
-    handle(socket, deps, 'offer:respond', offerRespondRequestSchema, self, (request) => service.respond(user.id, request.ticketId, request.accept));
-    handle(socket, deps, 'ticket:escalate', escalateRequestSchema, self, (request) => ({ ticket: service.escalate(user, request.ticketId, request.reason.trim()) }));
+    handle(socket, deps, 'offer:respond', offerRespondRequestSchema, self, (request) =>
+      forRole(user.role, service.respond(user.id, request.ticketId, request.accept), maskOfferResponse),
+    );
+    handle(socket, deps, 'ticket:escalate', escalateRequestSchema, self, (request) =>
+      forRole(user.role, { ticket: service.escalate(user, request.ticketId, request.reason.trim()) }, maskTicketResult),
+    );
     handle(socket, deps, 'routing:audit', routingAuditRequestSchema, self, (request) => ({ entries: service.audit(user, request.ticketId) }));
     handle(socket, deps, 'lead:agents', leadAgentsRequestSchema, lead, () => ({ agents: service.agents() }));
     handle(socket, deps, 'lead:reassign', leadReassignRequestSchema, lead, (request) => ({ results: service.reassign(user, request.ticketIds, request.to) }));

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultTicketRouting, type Customer, type Message, type Ticket, type TicketBundle, type User } from '../../../shared/domain.js';
+import { maskBundle } from '../../../shared/masking.js';
 import type { Mutation } from '../../../shared/sync.js';
 import { openCache, type Cache } from './cache.js';
 
@@ -254,5 +255,77 @@ describe('the per-user cache', () => {
     expect(cache.writer.dismissAttention(listed[0]!.id)).toBe(false);
     expect(cache.reader.attention().map((a) => a.reason)).toEqual(['工单已关闭']);
     expect(cache.reader.attentionCount()).toBe(1);
+  });
+});
+
+describe("an agent's cache holds personal data masked", () => {
+  let dir: string;
+  let cache: Cache;
+  const zhangWei: Customer = {
+    ...customer('CUS20240501001', '张伟', '+8613800138000'),
+    email: 'zhang.wei@example.cn',
+    identities: [
+      { kind: 'phone', value: '+8613800138000' },
+      { kind: 'email', value: 'zhang.wei@example.cn' },
+    ],
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'core-cache-masked-'));
+    cache = openCache(path.join(dir, 'users', 'agent1.sqlite'));
+    cache.writer.adoptPiiView('masked');
+    cache.writer.beginBootstrap();
+    // What the server sends an agent.
+    const sent = maskBundle(bundle(ticket('GD20240501001', { subject: '来电 13800138000' }), zhangWei, [inbound('m1', 'GD20240501001', '我的手机13800138000，卡号6222 0212 3456 7890 123')]));
+    cache.writer.applyBootstrapPage({ seq: 10, total: 1, next: null, bundles: [sent] }, agent);
+  });
+  afterEach(() => {
+    cache.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('still finds a customer by the full number or address, by its last 4 digits and by its prefix', () => {
+    const inbox = (query: string) => cache.reader.inbox({ channel: null, status: null, query }).rows.map((r) => r.id);
+    for (const query of ['13800138000', '138-0013-8000', '+86 138 0013 8000', '8000', '138', 'zhang.wei@example.cn']) {
+      expect(inbox(query), query).toEqual(['GD20240501001']);
+    }
+    expect(inbox('13900139000')).toEqual([]);
+    const customers = (query: string) => cache.reader.searchCustomers(query, null, 10).map((hit) => hit.customer.id);
+    for (const query of ['13800138000', '+86 138-0013-8000', '8000', 'zhang.wei@example.cn', 'example.cn']) {
+      expect(customers(query), query).toEqual(['CUS20240501001']);
+    }
+    expect(customers('13900139000')).toEqual([]);
+  });
+
+  it("masks the agent's own reply and note in the cache; the outbox keeps what goes to the customer", () => {
+    cache.writer.recordMutation({ mutationId: 'mut-r', kind: 'reply', ticketId: 'GD20240501001', messageId: 'msg-r', text: '已登记您的手机13800138000', createdAt: 5_000 }, agent);
+    cache.writer.recordMutation({ mutationId: 'mut-n', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-n', text: '客户备用号13900139000', createdAt: 5_001 }, agent);
+    const detail = cache.reader.ticketDetail('GD20240501001')!;
+    expect(detail.messages.find((m) => m.id === 'msg-r')?.text).toBe('已登记您的手机138****8000');
+    expect(detail.notes.find((n) => n.id === 'note-n')?.text).toBe('客户备用号139****9000');
+    expect(detail.ticket.lastMessagePreview).toBe('已登记您的手机138****8000');
+    expect(cache.reader.outbox(10).map((entry) => entry.mutation)).toMatchObject([{ text: '已登记您的手机13800138000' }, { text: '客户备用号13900139000' }]);
+    // Nothing in the cached content has a number in clear.
+    const probe = new Database(cache.file, { readonly: true });
+    const content = probe.prepare("SELECT group_concat(subject || last_message_preview, ' ') FROM tickets").pluck().get() as string;
+    const texts = probe.prepare("SELECT group_concat(text, ' ') FROM messages").pluck().get() as string;
+    const customers = probe.prepare("SELECT group_concat(name || coalesce(phone, '') || coalesce(email, '') || identities_json, ' ') FROM customers").pluck().get() as string;
+    probe.close();
+    expect(`${content} ${texts} ${customers}`).not.toMatch(/13800138000|13900139000|zhang\.wei|6222 0212 3456 7890/);
+  });
+
+  it('drops the content and the sync position when the view changes, keeping the outbox, drafts and attention', () => {
+    cache.writer.recordMutation({ mutationId: 'mut-n', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-n', text: '已回电', createdAt: 5_000 }, agent);
+    cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好', createdAt: 5_001 }, agent);
+    expect(cache.writer.adoptPiiView('masked')).toBe(false);
+    expect(cache.reader.ticket('GD20240501001')).not.toBeNull();
+
+    expect(cache.writer.adoptPiiView('clear')).toBe(true);
+    expect(cache.reader.ticket('GD20240501001')).toBeNull();
+    expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows).toEqual([]);
+    expect(cache.reader.syncState()).toMatchObject({ lastSeq: 0, bootstrapped: false, bootstrapSeq: null });
+    expect(cache.reader.outboxCount()).toBe(1);
+    expect(cache.reader.draft('d-1')).not.toBeNull();
+    expect(cache.writer.adoptPiiView('clear')).toBe(false);
   });
 });

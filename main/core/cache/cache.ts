@@ -23,6 +23,7 @@ import {
   type User,
 } from '../../../shared/domain.js';
 import type { CustomerSearchHit } from '../../../shared/customers.js';
+import { maskPiiInText, maskPreview, piiViewOf, type PiiView } from '../../../shared/masking.js';
 import type { Draft, InboxResult, InboxRow, PendingMessage, PendingNote, TicketDetail } from '../../../shared/rpc.js';
 import { mutationSchema, type BootstrapPage, type Change, type Mutation, type MutationResult, type UnreadableChange } from '../../../shared/sync.js';
 import { customerReach, decideMutation, ticketRefusalSchema, type MutationDecision, type MutationEffect, type TicketRefusal } from '../../../shared/ticketRules.js';
@@ -110,6 +111,13 @@ export interface CacheReader {
 
 /** Write side of the cache; each method is one transaction. */
 export interface CacheWriter {
+  /**
+   * Makes sure the cached content was fetched in this view of personal data (agents: masked,
+   * leads: clear). When it was not — a cache from before masking, or the user's role changed —
+   * every cached customer, ticket, message and note is dropped and the next connect bootstraps
+   * again; the outbox, drafts and needs-attention list stay. Returns whether anything was dropped.
+   */
+  adoptPiiView(view: PiiView): boolean;
   /** Starts a bootstrap from the first page in a new generation (the outbox is kept). */
   beginBootstrap(): void;
   /**
@@ -152,6 +160,18 @@ export interface Cache {
   readonly writer: CacheWriter;
   close(): void;
 }
+
+/** Drops every cached customer, ticket, message and note and the sync position; keeps outbox, drafts and attention. */
+const PURGE_CONTENT_SQL = `
+  UPDATE sync_state SET search_live = 0 WHERE id = 1;
+  DELETE FROM messages;
+  DELETE FROM notes;
+  DELETE FROM tickets;
+  DELETE FROM customers;
+  DELETE FROM ticket_fts;
+  INSERT INTO message_fts (message_fts) VALUES ('delete-all');
+  UPDATE sync_state SET last_seq = 0, bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL, search_live = 1 WHERE id = 1;
+`;
 
 /** Rows past this many are not returned by one inbox query (the counts still cover all). */
 export const INBOX_ROW_LIMIT = 2000;
@@ -335,26 +355,57 @@ function ftsPhrase(term: string): string {
 }
 
 /**
- * Builds the WHERE fragment for the search terms: every term must match somewhere. While a
- * bootstrap has the indexes switched off (`indexed` false) every term uses LIKE: slower, but
- * never missing what is already in the cache.
+ * The forms a search term may take in the cache: itself, and — when it is a phone number,
+ * e-mail address, ID or card number — its masked form, which is all an agent's cache holds
+ * (13800138000 finds 138****8000; a last-4 or prefix search finds it as it always did).
+ */
+function searchForms(term: string): string[] {
+  const forms = [term, maskPiiInText(term)];
+  // "138-0013-8000" is stored (and masked) without the separators.
+  if (/^[+\d\s()-]+$/.test(term)) {
+    const digits = term.replace(/[^\d]/g, '').replace(/^(?:0086|86)(?=1\d{10}$)/, '');
+    const masked = maskPiiInText(digits);
+    if (masked !== digits) forms.push(masked);
+  }
+  return [...new Set(forms)];
+}
+
+/**
+ * Builds the WHERE fragment for the search terms: every term must match somewhere (in one
+ * of its forms, see `searchForms`). While a bootstrap has the indexes switched off
+ * (`indexed` false) every term uses LIKE: slower, but never missing what is already in the cache.
  */
 function searchClause(query: string, indexed: boolean): { sql: string; params: string[] } {
   const terms = query.trim().split(/\s+/u).filter((term) => term.length > 0);
+  const clause = termsClause(terms, indexed);
+  // A number typed with spaces ("+86 138 0013 8000") is also looked for as one term, so its masked form is found.
+  const joined = terms.join('');
+  if (terms.length > 1 && /^[+\d()-]+$/.test(joined) && joined.replace(/\D/g, '').length >= 7) {
+    const whole = termsClause([joined], indexed);
+    return { sql: `(${whole.sql} OR ${clause.sql})`, params: [...whole.params, ...clause.params] };
+  }
+  return clause;
+}
+
+function termsClause(terms: readonly string[], indexed: boolean): { sql: string; params: string[] } {
   const parts: string[] = [];
   const params: string[] = [];
   for (const term of terms) {
-    if (indexed && [...term].length >= MIN_FTS_TERM_LENGTH) {
-      parts.push(`(t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)
-        OR t.id IN (SELECT m.ticket_id FROM message_fts JOIN messages m ON m.rid = message_fts.rowid WHERE message_fts MATCH ?))`);
-      params.push(ftsPhrase(term), ftsPhrase(term));
-    } else {
-      parts.push(`(t.id LIKE ? ESCAPE '\\' OR t.subject LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\'
-        OR c.phone LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\'
-        OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.text LIKE ? ESCAPE '\\'))`);
-      const pattern = likePattern(term);
-      params.push(pattern, pattern, pattern, pattern, pattern, pattern);
+    const alternatives: string[] = [];
+    for (const form of searchForms(term)) {
+      if (indexed && [...form].length >= MIN_FTS_TERM_LENGTH) {
+        alternatives.push(`t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)
+          OR t.id IN (SELECT m.ticket_id FROM message_fts JOIN messages m ON m.rid = message_fts.rowid WHERE message_fts MATCH ?)`);
+        params.push(ftsPhrase(form), ftsPhrase(form));
+      } else {
+        alternatives.push(`t.id LIKE ? ESCAPE '\\' OR t.subject LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\'
+          OR c.phone LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\'
+          OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.text LIKE ? ESCAPE '\\')`);
+        const pattern = likePattern(form);
+        params.push(pattern, pattern, pattern, pattern, pattern, pattern);
+      }
     }
+    parts.push(`(${alternatives.join(' OR ')})`);
   }
   return { sql: parts.join(' AND '), params };
 }
@@ -371,6 +422,9 @@ export function openCache(file: string): Cache {
   // The outbox is the only copy of the agent's unsent work: fsync every commit.
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
+  // Deleted rows are overwritten, not just unlinked: a ticket that left the user's view, or
+  // content dropped because it was cached clear (migration 009), does not linger in free pages.
+  db.pragma('secure_delete = ON');
   migrateCache(db);
 
   const stmt = {
@@ -389,6 +443,7 @@ export function openCache(file: string): Cache {
     requireRefetch: db.prepare('UPDATE sync_state SET bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL WHERE id = 1'),
     setLastSeq: db.prepare<[number]>('UPDATE sync_state SET last_seq = ? WHERE id = 1'),
     searchLive: db.prepare<[], { search_live: number }>('SELECT search_live FROM sync_state WHERE id = 1'),
+    piiView: db.prepare<[], { pii_view: PiiView | null }>('SELECT pii_view FROM sync_state WHERE id = 1'),
     staleTicketIds: db.prepare<[], { id: string }>('SELECT id FROM tickets WHERE generation < (SELECT generation FROM sync_state WHERE id = 1)'),
 
     ticket: db.prepare<[string], TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = ?`),
@@ -557,10 +612,17 @@ export function openCache(file: string): Cache {
     }
   }
 
-  function writeEffect(effect: MutationEffect): void {
-    stmt.updateTicketState.run(ticketParams(effect.ticket));
-    if (effect.message) stmt.insertPendingMessage.run(messageParams(effect.message));
-    if (effect.note) stmt.insertPendingNote.run(effect.note);
+  /**
+   * Writes a local decision. For an agent the rows are masked like everything the server sends
+   * them (shared/masking.ts): the cache never holds personal data in clear for an agent, not even
+   * what they typed themselves; the outbox keeps the mutation as typed until it is acknowledged.
+   */
+  function writeEffect(effect: MutationEffect, viewer: User): void {
+    const masked = piiViewOf(viewer.role) === 'masked';
+    const ticket = masked && effect.message ? { ...effect.ticket, lastMessagePreview: maskPreview(effect.ticket.lastMessagePreview) } : effect.ticket;
+    stmt.updateTicketState.run(ticketParams(ticket));
+    if (effect.message) stmt.insertPendingMessage.run(messageParams(masked ? { ...effect.message, text: maskPiiInText(effect.message.text) } : effect.message));
+    if (effect.note) stmt.insertPendingNote.run(masked ? { ...effect.note, text: maskPiiInText(effect.note.text) } : effect.note);
   }
 
   /** Re-applies the still-pending mutations of each ticket on top of the server's snapshot. */
@@ -573,7 +635,7 @@ export function openCache(file: string): Cache {
         const outcome = decideLocally(ticket, parseOutboxBody(entry.body), viewer);
         // A mutation that no longer applies locally is left to the server, which will refuse and explain it.
         if (!outcome.ok) continue;
-        writeEffect(outcome);
+        writeEffect(outcome, viewer);
         ticket = outcome.ticket;
       }
     }
@@ -602,7 +664,7 @@ export function openCache(file: string): Cache {
     if (!ticket) return { ok: false, refusal: notCached(mutation.ticketId) };
     const outcome = decideLocally(ticket, mutation, viewer);
     if (!outcome.ok) return { ok: false, refusal: outcome.refusal };
-    writeEffect(outcome);
+    writeEffect(outcome, viewer);
     stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
     return { ok: true, effect: outcome };
   }
@@ -730,7 +792,9 @@ export function openCache(file: string): Cache {
       if (trimmed.length === 0) return [];
       // "138 0013 8000" and "+86 138-0013-8000" find the stored +8613800138000 too.
       const digits = /^[+\d\s()-]+$/.test(trimmed) ? trimmed.replace(/[^\d]/g, '').replace(/^(?:0086|86)(?=1\d{10}$)/, '') : '';
-      const patterns = [likePattern(trimmed), ...(digits.length >= 3 ? [likePattern(digits)] : [])];
+      // An agent's cache holds contact details masked: a full number or address is looked up in its masked form too.
+      const forms = new Set([trimmed, maskPiiInText(trimmed), ...(digits.length >= 3 ? [digits, maskPiiInText(digits)] : [])]);
+      const patterns = [...forms].map(likePattern);
       const matchOne = `(c.id LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\' OR c.phone LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\'
         OR c.social_id LIKE ? ESCAPE '\\'
         OR EXISTS (SELECT 1 FROM json_each(c.identities_json) j WHERE json_extract(j.value, '$.value') LIKE ? ESCAPE '\\'))`;
@@ -751,7 +815,20 @@ export function openCache(file: string): Cache {
     },
   };
 
+  const purgeContent = db.transaction((view: PiiView) => {
+    db.exec(PURGE_CONTENT_SQL);
+    db.prepare('UPDATE sync_state SET pii_view = ? WHERE id = 1').run(view);
+  });
+
   const writer: CacheWriter = {
+    adoptPiiView(view) {
+      const before = stmt.piiView.get()?.pii_view ?? null;
+      if (before === view) return false;
+      purgeContent(view);
+      // The WAL still holds the dropped pages; truncating it leaves them nowhere in the files.
+      if (before !== null) db.pragma('wal_checkpoint(TRUNCATE)');
+      return true;
+    },
     beginBootstrap: db.transaction(() => {
       stmt.beginBootstrap.run();
     }),

@@ -26,6 +26,7 @@ export function migrateCache(
       migration.up(db);
       db.pragma(`user_version = ${migration.version}`);
     })();
+    migration.afterCommit?.(db);
   }
   return schemaVersion(db);
 }

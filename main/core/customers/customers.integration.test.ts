@@ -88,11 +88,12 @@ describe('one customer across channels, in the workstation', () => {
   it('recognises 张伟 across phone and WeChat: one customer, both tickets in his panel', async () => {
     expect(server.store.getTicket(wechatTicket)!.customerId).toBe(keepId);
     const detail = await call(agent1, 'ticket.get', { ticketId: phoneTicket });
+    // An agent's cache holds contact details masked (shared/masking.ts).
     expect(detail.customer).toMatchObject({
       id: keepId,
-      phone: '+8613812345678',
+      phone: '+86138****5678',
       identities: [
-        { kind: 'phone', value: '+8613812345678' },
+        { kind: 'phone', value: '+86138****5678' },
         { kind: 'social', value: 'wechat:gh_demo:oZhangWei' },
       ],
     });
@@ -104,9 +105,11 @@ describe('one customer across channels, in the workstation', () => {
   it('finds the other 张伟 in the local cache by name, email or phone however typed', async () => {
     const byName = await call(agent1, 'customer.search', { query: '张伟', excludeId: keepId });
     const hit = byName.find((h) => h.customer.id === mergeId);
-    expect(hit).toMatchObject({ ticketCount: 1, channels: ['email'], customer: { email: 'zhangwei.work@example.cn' } });
+    expect(hit).toMatchObject({ ticketCount: 1, channels: ['email'], customer: { email: 'z***@example.cn' } });
     expect(byName.map((h) => h.customer.id)).not.toContain(keepId);
-    expect((await call(agent1, 'customer.search', { query: 'zhangwei.work' })).map((h) => h.customer.id)).toEqual([mergeId]);
+    // The whole address finds its masked form (z***@example.cn: other z… addresses of the domain too);
+    // a part of the name no longer can (docs/technical/core.md).
+    expect((await call(agent1, 'customer.search', { query: 'ZhangWei.Work@example.cn' })).map((h) => h.customer.id)).toContain(mergeId);
     for (const query of ['138 1234 5678', '+86 138-1234-5678', '13812345678', 'oZhangWei']) {
       expect((await call(agent1, 'customer.search', { query })).map((h) => h.customer.id), query).toEqual([keepId]);
     }
@@ -117,7 +120,7 @@ describe('one customer across channels, in the workstation', () => {
   it('merges the email customer into the phone one from agent1, and every viewer’s cache follows', async () => {
     const changedBefore = agent1Changed.length;
     const result = await call(agent1, 'customer.merge', { keepId, mergeId });
-    expect(result).toMatchObject({ mergedId: mergeId, ticketIds: [emailTicket], customer: { id: keepId, email: 'zhangwei.work@example.cn' } });
+    expect(result).toMatchObject({ mergedId: mergeId, ticketIds: [emailTicket], customer: { id: keepId, email: 'z***@example.cn' } });
     expect(result.customer.identities.map((identity) => identity.kind)).toEqual(['phone', 'email', 'social']);
 
     // agent1's panel on the phone ticket now lists all three channels' tickets.
@@ -133,7 +136,7 @@ describe('one customer across channels, in the workstation', () => {
     await waitUntil(lead, 'the lead sees the merged history', hasHistory(lead, emailTicket, keepId, [phoneTicket, wechatTicket]));
     await waitUntil(agent4, 'agent4 sees the merged history', hasHistory(agent4, emailTicket, keepId, [wechatTicket]));
     const agent4Detail = await call(agent4, 'ticket.get', { ticketId: emailTicket });
-    expect(agent4Detail.customer).toMatchObject({ id: keepId, phone: '+8613812345678', email: 'zhangwei.work@example.cn' });
+    expect(agent4Detail.customer).toMatchObject({ id: keepId, phone: '+86138****5678', email: 'z***@example.cn' });
     expect(agent4Detail.customerTickets.map((ticket) => ticket.id)).not.toContain(phoneTicket);
     // The merged customer no longer turns up in searches: it has no tickets left.
     expect((await call(lead, 'customer.search', { query: '张伟' })).map((h) => h.customer.id)).not.toContain(mergeId);
@@ -188,6 +191,6 @@ describe('one customer across channels, in the workstation', () => {
     await waitUntil(agent1, 'agent1 is offline', async () => (await connectionOf(agent1)).status === 'offline');
     expect(await agent1.invoke('customer.merge', { keepId, mergeId: thirdId })).toMatchObject({ ok: false, error: { code: 'offline' } });
     expect(await agent1.invoke('attachment.download', { attachmentId: pdfId })).toMatchObject({ ok: false, error: { code: 'offline' } });
-    expect((await call(agent1, 'customer.search', { query: 'zw.third' })).map((h) => h.customer.id)).toEqual([thirdId]);
+    expect((await call(agent1, 'customer.search', { query: '张伟', excludeId: keepId })).map((h) => h.customer.id)).toContain(thirdId);
   });
 });

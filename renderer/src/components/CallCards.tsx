@@ -7,6 +7,7 @@ import { formatCallDuration } from '../i18nCustomers.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { errorText } from './errorText.js';
+import { MaskedText } from './Masked.js';
 
 /** One of the caller's recent tickets: a button when this agent can open it, plain text otherwise. */
 function RecentTicket({ ticket, user, onOpen }: { ticket: Ticket; user: User; onOpen: (ticketId: string) => void }) {
@@ -101,7 +102,9 @@ function CallCard({ call, user }: { call: CtiCall; user: User }) {
         </button>
       </header>
       <div id={`${id}-caller`} className="call-caller">
-        <span className="call-number mono">{call.from}</span>
+        <span className="call-number mono">
+          <MaskedText text={call.from} request={{ field: 'call', callId: call.callId }} clear={(r) => (r.field === 'call' ? r.from : null)} />
+        </span>
         {customer ? (
           <>
             {namedByNumber ? null : <span className="call-customer-name">{customer.name}</span>}

@@ -1,9 +1,11 @@
 import { useShallow } from 'zustand/react/shallow';
 import { CHANNELS, type Customer, type CustomerIdentity, type Ticket } from '../../../shared/domain.js';
+import { looksMasked } from '../../../shared/masking.js';
 import { formatDateTime, statusKey, type MessageKey } from '../i18n.js';
 import { displayPhone } from '../i18nCustomers.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
+import { MaskedText, RevealControl, RevealedMark, useReveal } from './Masked.js';
 import { MergeCustomerDialog } from './MergeCustomerDialog.js';
 
 const IDENTITY_LABEL: Record<CustomerIdentity['kind'], MessageKey> = {
@@ -12,20 +14,36 @@ const IDENTITY_LABEL: Record<CustomerIdentity['kind'], MessageKey> = {
   social: 'customer.identitySocial',
 };
 
-/** Every phone, email and social id the customer was recognised by, beyond the primary ones shown above. */
-function Identities({ customer }: { customer: Customer }) {
+function identityText(identity: CustomerIdentity): string {
+  return identity.kind === 'phone' ? displayPhone(identity.value) : identity.value;
+}
+
+/**
+ * Every phone, email and social id the customer was recognised by, beyond the primary ones
+ * shown above; an agent sees them masked and may reveal them all at once.
+ */
+function Identities({ customer, ticketId }: { customer: Customer; ticketId: string }) {
   const t = useT();
+  const request = { field: 'customerIdentities', ticketId } as const;
+  const { revealed } = useReveal(request);
   const primary = new Set([customer.phone, customer.email, customer.socialId]);
   const more = customer.identities.filter((identity) => !primary.has(identity.value));
   if (more.length === 0) return null;
+  // Revealed, the list shows every identity in clear, the primary ones too.
+  const clear = revealed?.field === 'customerIdentities' ? revealed.identities : null;
+  const shown = clear ?? more;
   return (
     <>
-      <h4 className="panel-subtitle">{t('customer.identities')}</h4>
+      <h4 className="panel-subtitle">
+        {t('customer.identities')} <RevealControl request={request} masked={more.some((identity) => looksMasked(identity.value))} />
+      </h4>
       <ul className="customer-identities">
-        {more.map((identity) => (
+        {shown.map((identity) => (
           <li key={`${identity.kind}:${identity.value}`}>
             <span className="identity-kind">{t(IDENTITY_LABEL[identity.kind])}</span>
-            <span className="identity-value">{identity.kind === 'phone' ? displayPhone(identity.value) : identity.value}</span>
+            <span className="identity-value">
+              <RevealedMark revealed={clear !== null}>{identityText(identity)}</RevealedMark>
+            </span>
           </li>
         ))}
       </ul>
@@ -56,7 +74,9 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
         {t('customer.title')}
       </h3>
       <div className="customer-name-line">
-        <span className="customer-big-name">{customer.name || customer.id}</span>
+        <span className="customer-big-name">
+          <MaskedText text={customer.name || customer.id} request={{ field: 'customerName', ticketId: currentId }} clear={(r) => (r.field === 'customerName' ? r.value || null : null)} />
+        </span>
         <span className={`vip-badge vip-${customer.vipTier}`}>
           {customer.vipTier > 0 ? `VIP ${customer.vipTier}` : t('customer.vipNone')}
         </span>
@@ -65,15 +85,33 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
         <dt>{t('customer.id')}</dt>
         <dd className="mono">{customer.id}</dd>
         <dt>{t('customer.phone')}</dt>
-        <dd>{customer.phone ? displayPhone(customer.phone) : '—'}</dd>
+        <dd>
+          {customer.phone ? (
+            <MaskedText text={customer.phone} format={displayPhone} request={{ field: 'customerPhone', ticketId: currentId }} clear={(r) => (r.field === 'customerPhone' ? r.value : null)} />
+          ) : (
+            '—'
+          )}
+        </dd>
         <dt>{t('customer.email')}</dt>
-        <dd>{customer.email ?? '—'}</dd>
+        <dd>
+          {customer.email ? (
+            <MaskedText text={customer.email} request={{ field: 'customerEmail', ticketId: currentId }} clear={(r) => (r.field === 'customerEmail' ? r.value : null)} />
+          ) : (
+            '—'
+          )}
+        </dd>
         <dt>{t('customer.social')}</dt>
-        <dd>{customer.socialId ?? '—'}</dd>
+        <dd>
+          {customer.socialId ? (
+            <MaskedText text={customer.socialId} request={{ field: 'customerSocialId', ticketId: currentId }} clear={(r) => (r.field === 'customerSocialId' ? r.value : null)} />
+          ) : (
+            '—'
+          )}
+        </dd>
         <dt>{t('customer.vip')}</dt>
         <dd>{customer.vipTier}</dd>
       </dl>
-      <Identities customer={customer} />
+      <Identities customer={customer} ticketId={currentId} />
       <div className="customer-actions">
         <button type="button" className="merge-open" onClick={s.openMerge} title={t('customer.mergeTitle')}>
           {t('customer.merge')}

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { Attachment, CallInfo } from '../../../shared/domain.js';
 import type { AttachmentDownload, PendingMessage } from '../../../shared/rpc.js';
 import { formatCallDuration, formatFileSize } from '../i18nCustomers.js';
@@ -19,8 +20,11 @@ export function MessageSource({ message }: { message: PendingMessage }) {
   );
 }
 
-/** "来电 · 通话 3分12秒 · 分机 8001" or "未接来电", with caller and callee. */
-export function CallSummary({ call, direction }: { call: CallInfo; direction: PendingMessage['direction'] }) {
+/**
+ * "来电 · 通话 3分12秒 · 分机 8001" or "未接来电", with caller and callee (masked for an agent
+ * until revealed; `after` holds the reveal control when the summary is all the message shows).
+ */
+export function CallSummary({ call, direction, revealed = false, after = null }: { call: CallInfo; direction: PendingMessage['direction']; revealed?: boolean; after?: ReactNode }) {
   const t = useT();
   const language = useAppStore((s) => s.language);
   const missed = call.outcome === 'missed';
@@ -35,10 +39,11 @@ export function CallSummary({ call, direction }: { call: CallInfo; direction: Pe
       <span className="message-call-outcome">
         {missed ? t('call.missed') : inProgress ? t('call.inProgress') : t('call.answered', { duration: formatCallDuration(language, call.durationSec) })}
       </span>
-      <span className="message-call-parties mono">
+      <span className={`message-call-parties mono${revealed ? ' revealed-value' : ''}`}>
         {call.from} → {call.to}
       </span>
       {call.agentExtension ? <span className="message-call-extension">{t('call.extension', { extension: call.agentExtension })}</span> : null}
+      {after}
     </p>
   );
 }

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { PRIORITIES, STATUS_TRANSITIONS, prioritySchema, ticketStatusSchema, type Ticket, type TicketStatus } from '../../../shared/domain.js';
+import { looksMasked } from '../../../shared/masking.js';
 import { isOwnerOrLead } from '../../../shared/ticketRules.js';
 import { channelKey, formatDateTime, priorityKey, statusKey, typeKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
@@ -11,6 +12,8 @@ import { CustomerPanel } from './CustomerPanel.js';
 import { DraftList } from './DraftList.js';
 import { EscalateButton, EscalationStatus, PinSelect } from './EscalationControls.js';
 import { AttachmentError } from './MessageExtras.js';
+import { RevealControl, RevealedMark, useReveal } from './Masked.js';
+import { PiiAudit } from './PiiAudit.js';
 import { errorText } from './errorText.js';
 import { RoutingHistory } from './RoutingHistory.js';
 import { SlaCountdown } from './SlaCountdown.js';
@@ -164,6 +167,22 @@ function FollowUpControl({ ticket }: { ticket: Ticket }) {
   );
 }
 
+/** The subject, masked for an agent until they reveal it. */
+function TicketSubject({ ticket }: { ticket: Ticket }) {
+  const request = { field: 'subject', ticketId: ticket.id } as const;
+  const { revealed } = useReveal(request);
+  const masked = ticket.subject || ticket.lastMessagePreview;
+  const clear = revealed?.field === 'subject' ? revealed.subject || revealed.lastMessagePreview : null;
+  return (
+    <>
+      <h2 className="ticket-subject">
+        <RevealedMark revealed={clear !== null}>{clear ?? masked}</RevealedMark>
+      </h2>
+      <RevealControl request={request} masked={looksMasked(masked)} />
+    </>
+  );
+}
+
 function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean }) {
   const t = useT();
   const language = useAppStore((s) => s.language);
@@ -172,7 +191,7 @@ function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean })
       <div className="ticket-title-line">
         <ChannelIcon channel={ticket.channel} />
         <span className="ticket-id big">{ticket.id}</span>
-        <h2 className="ticket-subject">{ticket.subject || ticket.lastMessagePreview}</h2>
+        <TicketSubject ticket={ticket} />
         {pending ? <span className="pending-marker">{t('ticket.pending')}</span> : null}
         <StatusSelect ticket={ticket} />
       </div>
@@ -271,6 +290,7 @@ export function TicketPane() {
       <div className="side-column">
         <CustomerPanel customer={customer} tickets={customerTickets} currentId={ticket.id} />
         <RoutingHistory />
+        <PiiAudit />
       </div>
     </section>
   );

@@ -11,6 +11,7 @@ import { createChatSlice } from './chatSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
 import { createCustomerSlice } from './customerSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
+import { createPiiSlice } from './piiSlice.js';
 import { createRoutingSlice } from './routingSlice.js';
 import { createSessionSlice } from './sessionSlice.js';
 import { createTicketSlice } from './ticketSlice.js';
@@ -31,6 +32,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createChatSlice(api)(...a),
     ...createCustomerSlice(api)(...a),
     ...createCallSlice(api)(...a),
+    ...createPiiSlice(api)(...a),
   }));
 }
 
@@ -114,6 +116,16 @@ export function initStore(api: WorkstationApi): InitializedStore {
     store.subscribe((state, previous) => {
       if (state.user && state.user !== previous.user) void state.loadCalls();
       if (!state.user && previous.user && state.calls.length > 0) state.applyCalls([]);
+    }),
+    // Personal data: a revealed value is forgotten when the agent leaves the ticket (or its
+    // call card goes); a lead opening a ticket (or coming back online) loads who revealed what.
+    store.subscribe((state, previous) => {
+      if (state.openTicketId !== previous.openTicketId) {
+        state.forgetReveals('ticket');
+        void state.loadPiiAudit();
+      }
+      if (state.calls !== previous.calls) state.forgetReveals('goneCalls');
+      if (state.user && state.connection.status === 'online' && previous.connection.status !== 'online') void state.loadPiiAudit();
     }),
     api.on('connection', (connection) => store.getState().applyConnection(connection)),
     api.on('changed', ({ ticketIds }) => {

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
+import { PII_SIGNED_OUT } from './piiSlice.js';
 import { ROUTING_SIGNED_OUT } from './routingSlice.js';
 import type { AppState, SessionSlice } from './types.js';
 
@@ -68,5 +69,7 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     attentionItems: [],
     attentionError: null,
     ...ROUTING_SIGNED_OUT,
+    // Revealed personal data never outlives the session.
+    ...PII_SIGNED_OUT,
   });
 }

@@ -9,6 +9,7 @@ import type { Language } from '../i18n.js';
 import type { CallSlice } from './callSlice.js';
 import type { ChatSlice } from './chatSlice.js';
 import type { CustomerSlice } from './customerSlice.js';
+import type { PiiSlice } from './piiSlice.js';
 import type { RoutingSlice } from './routingSlice.js';
 
 /** A failed call as the UI shows it. */
@@ -120,4 +121,14 @@ export interface AttentionSlice {
   dismissAttentionItem(id: number): Promise<void>;
 }
 
-export type AppState = SessionSlice & ConnectionSlice & InboxSlice & TicketSlice & UiSlice & AttentionSlice & RoutingSlice & ChatSlice & CustomerSlice & CallSlice;
+export type AppState = SessionSlice &
+  ConnectionSlice &
+  InboxSlice &
+  TicketSlice &
+  UiSlice &
+  AttentionSlice &
+  RoutingSlice &
+  ChatSlice &
+  CustomerSlice &
+  CallSlice &
+  PiiSlice;

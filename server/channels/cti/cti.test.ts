@@ -112,7 +112,8 @@ describe('signed CTI events', () => {
     const offered = await postEvent({ event: 'offered' });
     expect(offered).toMatchObject({ status: 200, body: { callId: 'call-zw-1', state: 'ringing', ticketId: null, duplicate: false, ignored: null } });
     await vi.waitFor(() => expect(wang).toHaveLength(1));
-    expect(wang[0]).toMatchObject({ callId: 'call-zw-1', state: 'ringing', from: ZHANG_WEI_PHONE, agentExtension: '8001', ticketId: null });
+    // The agent sees the caller's number masked (shared/masking.ts); one click reveals it (server/masking.security.test.ts).
+    expect(wang[0]).toMatchObject({ callId: 'call-zw-1', state: 'ringing', from: '138****8000', agentExtension: '8001', ticketId: null });
     expect(wang[0]!.customer).toMatchObject({ id: email.customerId, name: '张伟', vipTier: 2 });
     expect(wang[0]!.recentTickets.map((ticket) => [ticket.id, ticket.channel])).toEqual([[email.id, 'email']]);
 

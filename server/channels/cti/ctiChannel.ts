@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { MAX_POP_TICKETS, ctiEventSchema, twilioStatusCallbackSchema, type CtiCall, type CtiEvent } from '../../../shared/cti.js';
 import { HttpError, decodeUtf8Body, invalid, readRawBody, sendJson } from '../../http.js';
+import { forRole, maskCtiCall } from '../../piiMasking.js';
 import { userRoom } from '../../routing/socket.js';
 import type { Viewer } from '../../store.js';
 import type { Channel, ChannelContext, ChannelFactory } from '../channel.js';
@@ -99,7 +100,7 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
         );
         // After the commit: the agent's workstation has the ticket (sync) before the pop names it.
         const agent = call.agentId && !outcome.ignored ? store.getUser(call.agentId) : null;
-        if (agent) ctx.io.to(userRoom(agent.id)).emit('cti:call', popOf(call, agent));
+        if (agent) ctx.io.to(userRoom(agent.id)).emit('cti:call', forRole(agent.role, popOf(call, agent), maskCtiCall));
       }
       const body: CtiEventResponse = { callId: call.callId, state: call.state, ticketId: call.ticketId, duplicate: outcome.duplicate, ignored: outcome.ignored };
       sendJson(res, 200, body);
@@ -166,7 +167,7 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
     // An agent who reconnects (or restarts the workstation) mid-call gets the call's card back.
     ctx.io.on('connection', (socket) => {
       const user = socket.data.user;
-      for (const call of store.cti.liveCallsOf(user.id, ctx.now() - LIVE_CALL_WINDOW_MS)) socket.emit('cti:call', popOf(call, user));
+      for (const call of store.cti.liveCallsOf(user.id, ctx.now() - LIVE_CALL_WINDOW_MS)) socket.emit('cti:call', forRole(user.role, popOf(call, user), maskCtiCall));
     });
 
     // No sender: a written reply cannot go by phone, and the ticket rules refuse one (shared/ticketRules.ts).

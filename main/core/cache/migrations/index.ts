@@ -7,6 +7,7 @@ import { migration005Drafts } from './005-drafts.js';
 import { migration006MessageChannels } from './006-message-channels.js';
 import { migration007CustomerIdentities } from './007-customer-identities.js';
 import { migration008DeferredSearch } from './008-deferred-search.js';
+import { migration009MaskedContent } from './009-masked-content.js';
 import { migration010AttentionFacts } from './010-attention-facts.js';
 import type { CacheMigration } from './migration.js';
 
@@ -21,5 +22,6 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration006MessageChannels,
   migration007CustomerIdentities,
   migration008DeferredSearch,
+  migration009MaskedContent,
   migration010AttentionFacts,
 ];

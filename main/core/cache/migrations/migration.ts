@@ -10,4 +10,6 @@ export interface CacheMigration {
   version: number;
   name: string;
   up(db: Database.Database): void;
+  /** Runs once the migration committed, outside any transaction (e.g. a WAL checkpoint, which a transaction would hold back). */
+  afterCommit?(db: Database.Database): void;
 }

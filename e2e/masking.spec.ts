@@ -1,0 +1,138 @@
+/**
+ * Personal data masking end to end: the real server process (demo organisation), one
+ * workstation process for agent1 (王芳) and one for the lead (李主管), Chromium windows in
+ * English and Chinese. A customer writes his phone, e-mail, ID card and bank card; the agent
+ * sees them masked in the ticket pane and the customer panel, reveals the phone and the
+ * message with one click each (only in the window that asked); the lead sees everything
+ * clear and reads who viewed what. Screenshots at 1280x800.
+ */
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { postDemoInbound } from './demoApi.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+
+let server: RunningProcess;
+let agentDesk: RunningProcess;
+let leadDesk: RunningProcess;
+let ticketId: string;
+
+const PHONE = '13712349876';
+const EMAIL = 'sun.yue@example.cn';
+const ID_CARD = '110101199003077777';
+const TEXT = `我的身份证${ID_CARD}，手机${PHONE}，请把退款打到卡号6222 0212 3456 7890 123。`;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-masking-'));
+  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
+  agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
+  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+  ticketId = (
+    await postDemoInbound(server.url, {
+      channel: 'email',
+      customer: { name: '孙悦', phone: `+86 ${PHONE}`, email: EMAIL },
+      subject: `退款请回电 ${PHONE}`,
+      text: TEXT,
+    })
+  ).ticketId;
+});
+
+test.afterAll(async () => {
+  await agentDesk?.stop();
+  await leadDesk?.stop();
+  await server?.stop();
+});
+
+/** A window on a desk, signed in as `username` (a second window finds the session open); an agent is set Away so no offer covers the pane. */
+async function openWindow(browser: Browser, desk: RunningProcess, username: string, locale: 'en-US' | 'zh-CN'): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(desk.url);
+  const en = locale === 'en-US';
+  const usernameField = page.getByLabel(en ? 'Username' : '用户名');
+  const presence = page.getByLabel(en ? 'Presence' : '在线状态', { exact: true });
+  const signOut = page.getByRole('button', { name: en ? 'Sign out' : '退出' });
+  await expect(usernameField.or(signOut)).toBeVisible();
+  if (await usernameField.isVisible()) {
+    await usernameField.fill(username);
+    await page.getByLabel(en ? 'Password' : '密码').fill('demo');
+    await page.getByRole('button', { name: en ? 'Sign in' : '登录' }).click();
+  }
+  await expect(signOut).toBeVisible();
+  // Leads take no routed work and have no presence to set.
+  if (username !== 'lead1') await presence.selectOption('away');
+  await expect
+    .poll(
+      async () => {
+        for (const dismiss of await page.locator('.call-card .call-dismiss').all()) await dismiss.click();
+        return page.locator('.offer-card, .call-card').count();
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(0);
+  await page.getByRole('option').filter({ hasText: ticketId }).click();
+  await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
+  return page;
+}
+
+test('the agent sees the customer masked and reveals the phone and the message with one click each', async ({ browser }) => {
+  const page = await openWindow(browser, agentDesk, 'agent1', 'en-US');
+  const pane = page.getByRole('region', { name: ticketId });
+  const panel = page.locator('.customer-panel');
+  await expect(pane.locator('.ticket-subject')).toHaveText('退款请回电 137****9876');
+  await expect(panel).toContainText('+86 137 **** 9876');
+  await expect(panel).toContainText('s***@example.cn');
+  const message = pane.locator('.timeline-message.inbound').first();
+  await expect(message).toContainText('身份证110***********7777');
+  await expect(message).toContainText('手机137****9876');
+  await expect(message).toContainText('卡号**** **** **** ***0 123');
+  await expect(pane).not.toContainText(PHONE);
+  await page.screenshot({ path: test.info().outputPath('agent-masked-en.png') });
+
+  await panel.getByRole('button', { name: 'Show the phone number in full (your viewing is recorded)' }).click();
+  await expect(panel).toContainText(`+86 ${PHONE.slice(0, 3)} ${PHONE.slice(3, 7)} ${PHONE.slice(7)}`);
+  await message.getByRole('button', { name: 'Show a message in full (your viewing is recorded)' }).click();
+  await expect(message).toContainText(TEXT);
+  await expect(message.locator('.revealed-value')).toHaveAttribute('title', 'Shown in full; your viewing was recorded');
+  // The e-mail address was not asked for: it stays masked.
+  await expect(panel).toContainText('s***@example.cn');
+  await page.screenshot({ path: test.info().outputPath('agent-revealed-en.png') });
+});
+
+test('another window of the same agent, in Chinese, shows everything masked until asked', async ({ browser }) => {
+  const page = await openWindow(browser, agentDesk, 'agent1', 'zh-CN');
+  const panel = page.locator('.customer-panel');
+  await expect(panel).toContainText('+86 137 **** 9876');
+  await expect(page.locator('.timeline')).not.toContainText(PHONE);
+  await expect(panel.getByRole('button', { name: '显示完整的邮箱地址（查看将被记录）' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('agent-masked-zh.png') });
+  await panel.getByRole('button', { name: '显示完整的邮箱地址（查看将被记录）' }).click();
+  await expect(panel).toContainText(EMAIL);
+  await page.screenshot({ path: test.info().outputPath('agent-revealed-zh.png') });
+});
+
+test('the lead sees the customer clear, with no Show controls, and who viewed what', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const en = await openWindow(browser, leadDesk, 'lead1', 'en-US');
+  const panel = en.locator('.customer-panel');
+  await expect(panel).toContainText(`+86 ${PHONE.slice(0, 3)} ${PHONE.slice(3, 7)} ${PHONE.slice(7)}`);
+  await expect(panel).toContainText(EMAIL);
+  await expect(en.locator('.timeline')).toContainText(TEXT);
+  await expect(en.locator('.reveal-button')).toHaveCount(0);
+  const audit = en.getByRole('region', { name: 'Personal data viewed' });
+  await expect(audit.getByRole('listitem')).toHaveText([
+    /王芳 \(agent\) viewed the email address/,
+    /王芳 \(agent\) viewed a message/,
+    /王芳 \(agent\) viewed the phone number/,
+  ]);
+  await en.screenshot({ path: test.info().outputPath('lead-audit-en.png') });
+
+  const zh = await openWindow(browser, leadDesk, 'lead1', 'zh-CN');
+  const zhAudit = zh.getByRole('region', { name: '个人信息查看记录' });
+  await expect(zhAudit.getByRole('listitem').last()).toContainText('王芳（坐席）查看了电话号码');
+  await zh.screenshot({ path: test.info().outputPath('lead-audit-zh.png') });
+});
