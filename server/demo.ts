@@ -6,7 +6,7 @@
 import type { Channel, Role, TicketStatus, User } from '../shared/domain.js';
 import type { InboundContact } from '../shared/httpApi.js';
 import type { RoutingAssignee, TicketRouter } from './routing.js';
-import type { NewUser, ServerStore } from './store.js';
+import type { ChannelContact, NewUser, ServerStore } from './store.js';
 import { DEFAULT_CAPACITY, type Capacity } from '../shared/routing.js';
 
 export const DEMO_PASSWORD = 'demo';
@@ -248,6 +248,9 @@ const DEMO_CAPACITIES: Record<string, Partial<Capacity>> = {
   agent6: { chat: 2, email: 6 },
 };
 
+/** The demo's customers are the organisation's own records: their phones, emails and social ids count as proven. */
+const SEEDED_PROOF: ChannelContact['proven'] = ['phone', 'email', 'socialId'];
+
 /** VIP customers (vipTier > 0): routed to senior agents first. */
 const DEMO_VIP_CUSTOMERS: Record<string, number> = { 张伟: 2, 李娜: 1 };
 
@@ -276,11 +279,12 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
   store.transaction(() => {
     for (const spec of [...DEMO_TICKETS].sort((a, b) => b.minutesAgo - a.minutesAgo)) {
       const assignee = spec.assignee ? (users.get(spec.assignee) ?? null) : null;
-      const contact: InboundContact = {
+      const contact: ChannelContact = {
         channel: spec.channel,
         customer: spec.customer,
         text: spec.text,
         ...(spec.subject ? { subject: spec.subject } : {}),
+        proven: SEEDED_PROOF,
       };
       const { ticketId, ticket } = store.ingestInbound(contact, {
         now: now - spec.minutesAgo * MINUTE_MS,
@@ -290,7 +294,7 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
       for (const step of spec.steps ?? []) {
         const at = now - step.minutesAgo * MINUTE_MS;
         if ('customerSays' in step) {
-          store.ingestInbound({ channel: spec.channel, customer: spec.customer, text: step.customerSays }, { now: at });
+          store.ingestInbound({ channel: spec.channel, customer: spec.customer, text: step.customerSays, proven: SEEDED_PROOF }, { now: at });
           continue;
         }
         const actor = assignee ?? users.get('lead1')!;

@@ -179,6 +179,14 @@ export function requireUser(deps: Pick<HttpDependencies, 'store' | 'now'>, req: 
   return user;
 }
 
+/** The name of the integration whose token the request carries (refused like `requireToken` otherwise). */
+export function requireIntegration(deps: Pick<HttpDependencies, 'store' | 'now'>, req: IncomingMessage): string {
+  requireToken(deps, req, 'integration');
+  const found = deps.store.lookupToken(bearerToken(req)!, deps.now());
+  if (found.status !== 'valid' || found.kind !== 'integration') throw unauthorized('The bearer token is not valid.');
+  return found.name;
+}
+
 export function encodeListCursor(cursor: TicketListCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id]), 'utf8').toString('base64url');
 }
@@ -213,10 +221,12 @@ async function login(deps: HttpDependencies, req: IncomingMessage, res: ServerRe
 }
 
 async function inbound(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  requireToken(deps, req, 'integration');
+  const integration = requireIntegration(deps, req);
   const parsed = inboundContactSchema.safeParse(await readJsonBody(req));
   if (!parsed.success) throw invalid('The inbound contact is not valid.', fieldsOf(parsed.error));
-  const outcome = await deps.ingest(parsed.data);
+  // The integration vouches for nothing it cannot know: its phone, email and social id are claims, and only its own
+  // follow-ups recognise them again (docs/technical/channels.md, One customer across channels).
+  const outcome = await deps.ingest({ ...parsed.data, claimScope: `api:${integration}` });
   const { ticket, ...response } = outcome;
   const body: InboundResponse = response;
   if (!outcome.duplicate) {

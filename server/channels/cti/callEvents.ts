@@ -109,6 +109,8 @@ export function handleCallEvent(deps: CallEventDependencies, event: CtiEvent, so
         externalMessageId: `cti:${call.callId}`,
         receivedAt: new Date(call.answeredAt!).toISOString(),
         source: 'cti',
+        // The carrier's caller number (CLI): what the CTI proves.
+        proven: ['phone'],
         call: info,
       };
       let outcome: IngestOutcome;
@@ -150,6 +152,7 @@ export function handleCallEvent(deps: CallEventDependencies, event: CtiEvent, so
         externalMessageId: `cti:${call.callId}`,
         receivedAt: new Date(call.endedAt!).toISOString(),
         source: 'cti',
+        proven: ['phone'],
         call: info,
         priority: 'normal',
         followUpAt: now,
