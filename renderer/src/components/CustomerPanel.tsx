@@ -1,16 +1,28 @@
 import { useShallow } from 'zustand/react/shallow';
+import type { CustomerMatch, SharedIdentity } from '../../../shared/customers.js';
 import { CHANNELS, type Customer, type CustomerIdentity, type Ticket } from '../../../shared/domain.js';
-import { formatDateTime, statusKey, type MessageKey } from '../i18n.js';
-import { displayPhone } from '../i18nCustomers.js';
+import { channelKey, formatDateTime, statusKey, type MessageKey } from '../i18n.js';
+import { displayPhone, scopedIdentity } from '../i18nCustomers.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { MergeCustomerDialog } from './MergeCustomerDialog.js';
+import { UnverifiedMark } from './UnverifiedMark.js';
 
 const IDENTITY_LABEL: Record<CustomerIdentity['kind'], MessageKey> = {
   phone: 'customer.identityPhone',
   email: 'customer.identityEmail',
   social: 'customer.identitySocial',
 };
+
+const SHARED_LABEL: Record<CustomerIdentity['kind'], MessageKey> = {
+  phone: 'customer.sharedPhone',
+  email: 'customer.sharedEmail',
+  social: 'customer.sharedSocial',
+};
+
+function shownValue(kind: CustomerIdentity['kind'], value: string): string {
+  return kind === 'phone' ? displayPhone(value) : value;
+}
 
 /** Every phone, email and social id the customer was recognised by, beyond the primary ones shown above. */
 function Identities({ customer }: { customer: Customer }) {
@@ -22,16 +34,79 @@ function Identities({ customer }: { customer: Customer }) {
     <>
       <h4 className="panel-subtitle">{t('customer.identities')}</h4>
       <ul className="customer-identities">
-        {more.map((identity) => (
-          <li key={`${identity.kind}:${identity.value}`}>
-            <span className="identity-kind">{t(IDENTITY_LABEL[identity.kind])}</span>
-            <span className="identity-value">{identity.kind === 'phone' ? displayPhone(identity.value) : identity.value}</span>
-          </li>
-        ))}
+        {more.map((identity) => {
+          // An integration's own key for what it claimed ("api:<name>:phone:+86…"): shown as what it is.
+          const scoped = scopedIdentity(identity);
+          return (
+            <li key={`${identity.kind}:${identity.value}`}>
+              <span className="identity-kind">
+                {scoped ? t('customer.identityScoped', { kind: t(IDENTITY_LABEL[scoped.kind]), integration: scoped.integration }) : t(IDENTITY_LABEL[identity.kind])}
+              </span>
+              <span className="identity-value">{scoped ? shownValue(scoped.kind, scoped.value) : shownValue(identity.kind, identity.value)}</span>
+            </li>
+          );
+        })}
       </ul>
     </>
   );
 }
+
+function sharedText(t: ReturnType<typeof useT>, shared: SharedIdentity): string {
+  const what = t(SHARED_LABEL[shared.kind], { value: shownValue(shared.kind, shared.value) });
+  const proof = !shared.oursProven ? t('customer.unverifiedHere') : !shared.theirsProven ? t('customer.unverifiedThere') : '';
+  return proof ? `${what} · ${proof}` : what;
+}
+
+/** "Possibly the same customer": others sharing a phone, email or social id that one side only claimed; one click starts the merge. */
+function PossibleMatches({ matches }: { matches: CustomerMatch[] }) {
+  const t = useT();
+  const s = useAppStore(useShallow((state) => ({ mergeWithMatch: state.mergeWithMatch, language: state.language, online: state.connection.status === 'online' })));
+  if (matches.length === 0) return null;
+  return (
+    <section className="possible-matches" aria-labelledby="possible-matches-title">
+      <h4 id="possible-matches-title" className="panel-subtitle">
+        {t('customer.possibleMatches')}
+      </h4>
+      <ul>
+        {matches.map((match) => {
+          const name = match.customer.name || match.customer.id;
+          return (
+            <li key={match.customer.id} className="possible-match">
+              <div className="possible-match-who">
+                <span className="possible-match-name">{name}</span>
+                <span className="mono small">{match.customer.id}</span>
+                <span className="possible-match-channels" title={match.channels.map((channel) => t(channelKey(channel))).join(', ')}>
+                  {match.channels.map((channel) => (
+                    <ChannelIcon key={channel} channel={channel} />
+                  ))}
+                </span>
+              </div>
+              {match.shared.map((shared) => (
+                <p key={`${shared.kind}:${shared.value}`} className="possible-match-shared small">
+                  {sharedText(t, shared)}
+                </p>
+              ))}
+              <p className="muted small">
+                {t('merge.tickets', { n: match.ticketCount })} · {t('merge.lastContact', { time: formatDateTime(s.language, match.lastContactAt) })}
+              </p>
+              <button
+                type="button"
+                className="possible-match-merge"
+                onClick={() => s.mergeWithMatch(match)}
+                disabled={!s.online}
+                title={t('customer.mergeMatchTitle', { name, id: match.customer.id })}
+              >
+                {t('customer.mergeMatch')}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+const NO_MATCHES: CustomerMatch[] = [];
 
 /** Who the customer is, and everything they have asked on any channel. */
 export function CustomerPanel({ customer, tickets, currentId }: { customer: Customer; tickets: Ticket[]; currentId: string }) {
@@ -45,6 +120,7 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
       notice: state.mergeNotice,
       dismissNotice: state.dismissMergeNotice,
       current: state.detail?.ticket,
+      matches: state.customerMatchesFor === customer.id ? state.customerMatches : NO_MATCHES,
     })),
   );
   const openTicket = s.openTicket;
@@ -65,15 +141,20 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
         <dt>{t('customer.id')}</dt>
         <dd className="mono">{customer.id}</dd>
         <dt>{t('customer.phone')}</dt>
-        <dd>{customer.phone ? displayPhone(customer.phone) : '—'}</dd>
+        <dd>
+          {customer.phone ? displayPhone(customer.phone) : '—'} <UnverifiedMark customer={customer} kind="phone" value={customer.phone} />
+        </dd>
         <dt>{t('customer.email')}</dt>
-        <dd>{customer.email ?? '—'}</dd>
+        <dd>
+          {customer.email ?? '—'} <UnverifiedMark customer={customer} kind="email" value={customer.email} />
+        </dd>
         <dt>{t('customer.social')}</dt>
         <dd>{customer.socialId ?? '—'}</dd>
         <dt>{t('customer.vip')}</dt>
         <dd>{customer.vipTier}</dd>
       </dl>
       <Identities customer={customer} />
+      <PossibleMatches matches={s.matches} />
       <div className="customer-actions">
         <button type="button" className="merge-open" onClick={s.openMerge} title={t('customer.mergeTitle')}>
           {t('customer.merge')}
