@@ -205,9 +205,10 @@ const attacks: Attack[] = [
     expect: { sameCustomer: true, history: ['你好'] },
   },
   {
-    attack: 'a visitor whose customer an agent merged into another joins that customer’s open chat: each visitor sees only their own part',
+    attack: 'a visitor whose customer an agent merged into another joins that customer’s open chat: each visitor sees only their own part, and nothing of the other’s record',
     run: async () => {
-      const first = await visitor('visitor-first-000001');
+      const firstUser = signed({ userId: 'u2002', email: 'wang.fangfang@example.cn', name: '王芳芳' });
+      const first = await visitor('visitor-first-000001', firstUser);
       const own = await call<WebchatSent>(first.socket, 'webchat:send', { clientMessageId: 'cmsg-first-1', text: '第一位访客的问题' });
       reply(own.ticketId, 'reply-first-1', '给第一位访客的回复');
       const second = await visitor('visitor-second-00001');
@@ -218,7 +219,7 @@ const attacks: Attack[] = [
       const again = await visitor('visitor-second-00001');
       const joined = await call<WebchatSent>(again.socket, 'webchat:send', { clientMessageId: 'cmsg-second-2', text: '第二位访客又来了' });
       await afterOwnReply(again, joined.ticketId, 'reply-second-1');
-      const firstBack = await visitor('visitor-first-000001');
+      const firstBack = await visitor('visitor-first-000001', firstUser);
       const secondBack = await visitor('visitor-second-00001');
       const wrongRead = await ask(again.socket, 'webchat:read', { ticketId: own.ticketId, messageId: 'reply-first-1' });
       return {
@@ -226,6 +227,8 @@ const attacks: Attack[] = [
         first: textsOf(firstBack.welcome.history),
         second: textsOf(secondBack.welcome.history),
         readOfTheOther: wrongRead.ok ? 'accepted' : wrongRead.error.code,
+        // The record they were merged into is 王芳芳's: her name and address never reach the second visitor.
+        leaks: JSON.stringify([secondBack.welcome, again.live]).match(/王芳芳|wang\.fangfang/g) ?? [],
       };
     },
     expect: {
@@ -233,6 +236,7 @@ const attacks: Attack[] = [
       first: ['第一位访客的问题', '给第一位访客的回复'],
       second: ['第二位访客的问题', '第二位访客又来了', '这是给你本人的回复'],
       readOfTheOther: 'not_found',
+      leaks: [],
     },
   },
   {

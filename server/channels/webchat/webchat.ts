@@ -297,7 +297,8 @@ function toWebchatMessage(message: Message, prefix: string | null): WebchatMessa
     ticketId: message.ticketId,
     clientMessageId: own ? message.externalMessageId!.slice(prefix.length) : null,
     from: message.direction === 'inbound' ? 'visitor' : 'agent',
-    authorName: message.authorName,
+    // The widget says "You" for the visitor's own lines; their stored author is the customer record's name, which is not theirs to learn.
+    authorName: message.direction === 'inbound' ? '' : message.authorName,
     text: message.text,
     createdAt: message.createdAt,
   };
@@ -521,7 +522,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         log(`webchat: reply ${message.id} on ${message.ticketId} reached ${describeVisitor(data)} on their return; now sent`);
       }
     }
-    const lastGivenName = [...own].reverse().find((message) => message.direction === 'inbound' && message.authorName !== data.anonymousName)?.authorName ?? null;
+    // The name they typed into the offline form (stored as that message's author), never the customer record's.
+    const lastGivenName = [...own].reverse().find((message) => message.direction === 'inbound' && message.channel === 'email')?.authorName ?? null;
     data.available = availableFor(data, agentsAvailable());
     return {
       history: own.map((message) => toWebchatMessage(message, prefix)),
