@@ -7,10 +7,14 @@
  */
 import { Encoder, PacketType } from 'socket.io-parser';
 import { startServer } from '../server/app.js';
+import type { ChannelContact } from '../server/store.js';
 import type { BootstrapPage } from '../shared/sync.js';
 import { CHANNELS } from '../shared/domain.js';
 import { connectToParent, makeBenchDir, removeDir } from './benchSupport.js';
 import { firstContact, followUpContact } from './sampleContacts.js';
+
+/** Each sample contact is identified the way its channel proves people, so a follow-up joins the open ticket. */
+const CHANNEL_PROOF: ChannelContact['proven'] = ['phone', 'email', 'socialId'];
 
 /** What the parent learns once the server is seeded. */
 export interface SeededBootstrapServer {
@@ -58,10 +62,10 @@ for (let from = 0; from < tickets; from += SEED_CHUNK) {
     for (let index = from; index < to; index++) {
       const channel = CHANNELS[index % CHANNELS.length]!;
       const at = SEED_EPOCH + index * CONTACT_SPACING_MS;
-      store.ingestInbound(firstContact(index, channel), { now: at });
+      store.ingestInbound({ ...firstContact(index, channel), proven: CHANNEL_PROOF }, { now: at });
       messages++;
       if (index % FOLLOW_UP_EVERY === 0) {
-        store.ingestInbound(followUpContact(index, channel), { now: at + 1000 });
+        store.ingestInbound({ ...followUpContact(index, channel), proven: CHANNEL_PROOF }, { now: at + 1000 });
         messages++;
       }
     }

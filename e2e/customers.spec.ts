@@ -1,11 +1,12 @@
 /**
  * One customer across channels, end to end: the real server process (demo organisation,
- * its SMTP receiver on a free port), a real workstation process and Chromium. Contacts of
- * 张伟 arrive by phone and by email (inbound API) as two customers; his mail with an
- * attachment arrives over SMTP; agent1 merges the two from the customer panel, after which
- * the panel shows both tickets; the attachment shows and downloads; a reply that the mail
- * server refuses shows as failed with the reason; a CTI call shows with its duration.
- * Screenshots at 1280x800 in English and Chinese.
+ * its SMTP receiver on a free port), a real workstation process and Chromium. 张伟's phone
+ * contact arrives through the inbound API (his number only claimed: shown unverified) and his
+ * two mails over SMTP (his address proven) as two customers; agent1 merges them from the
+ * customer panel's search, after which the panel shows every ticket; the attachment shows and
+ * downloads; a reply that the mail server refuses shows as failed with the reason; a CTI call
+ * from his number (proven now) is a new caller whom the panel offers as possibly the same
+ * customer, merged with one click. Screenshots at 1280x800 in English and Chinese.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { createHmac } from 'node:crypto';
@@ -81,28 +82,37 @@ async function openDesk(browser: Browser, locale: 'en-US' | 'zh-CN'): Promise<Pa
   return page;
 }
 
-/** Asks the server (as the lead, over the HTTP API) which of 张伟's email tickets holds the attachment. */
-async function ticketWithAttachment(): Promise<string> {
+/** Asks the server (as the lead, over the HTTP API) for 张伟's email tickets: his first mail's, and the one holding the attachment. */
+async function mailTickets(): Promise<{ first: string; withAttachment: string }> {
   const login = await fetch(`${server.url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'lead1', password: 'demo' }),
   });
   const { token } = (await login.json()) as { token: string };
-  let found: string | null = null;
+  let first: string | null = null;
+  let withAttachment: string | null = null;
   await expect
     .poll(async () => {
       const list = await fetch(`${server.url}/api/v1/tickets?channel=email&customer=${encodeURIComponent(EMAIL)}`, { headers: { authorization: `Bearer ${token}` } });
       const { tickets } = (await list.json()) as { tickets: Array<{ id: string }> };
       for (const ticket of tickets) {
         const detail = await fetch(`${server.url}/api/v1/tickets/${ticket.id}`, { headers: { authorization: `Bearer ${token}` } });
-        const bundle = (await detail.json()) as { messages: Array<{ attachments: unknown[] }> };
-        if (bundle.messages.some((message) => message.attachments.length > 0)) found = ticket.id;
+        const bundle = (await detail.json()) as { messages: Array<{ text: string; attachments: unknown[] }> };
+        if (bundle.messages.some((message) => message.attachments.length > 0)) withAttachment = ticket.id;
+        if (bundle.messages.some((message) => message.text.includes('快递三天没动了'))) first = ticket.id;
       }
-      return found;
+      return first !== null && withAttachment !== null;
     })
-    .not.toBeNull();
-  return found!;
+    .toBe(true);
+  return { first: first!, withAttachment: withAttachment! };
+}
+
+/** Sends one of 张伟's mails through the server's own SMTP receiver. */
+async function mailFromZhangWei(mail: { subject: string; text: string; attachments?: Array<{ filename: string; content: Buffer; contentType: string }> }): Promise<void> {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+  await transport.sendMail({ from: `张伟 <${EMAIL}>`, to: 'support@demo.local', ...mail });
+  transport.close();
 }
 
 /** The customer of a ticket, as the lead reads it over the HTTP API. */
@@ -123,27 +133,23 @@ function panel(page: Page) {
 test('张伟 by phone and by email are merged from the panel, which then shows both tickets', async ({ browser }) => {
   const page = await openDesk(browser, 'en-US');
 
+  // The integration only claims his number: the panel says so.
   phoneTicket = (await postInbound({ channel: 'phone', customer: { name: '张伟', phone: PHONE }, subject: '订单物流查询延迟', text: '来电：我的订单三天没有物流更新' })).ticketId;
-  emailTicket = (
-    await postInbound({ channel: 'email', customer: { name: '张伟', email: EMAIL.toUpperCase() }, subject: '订单物流查询延迟（邮件）', text: '快递三天没动了，订单号 20241108-0042' })
-  ).ticketId;
-  // His mail with the waybill comes in through the real SMTP receiver and joins his email ticket.
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
-  await transport.sendMail({
-    from: `张伟 <${EMAIL}>`,
-    to: 'support@demo.local',
+  // His mails come in through the real SMTP receiver (his address proven), the second with the waybill.
+  await mailFromZhangWei({ subject: '订单物流查询延迟（邮件）', text: '快递三天没动了，订单号 20241108-0042' });
+  await mailFromZhangWei({
     subject: '订单物流查询延迟（邮件）',
     text: '快递单见附件，请帮忙催一下。',
     attachments: [{ filename: '快递单.pdf', content: INVOICE, contentType: 'application/pdf' }],
   });
-  transport.close();
-  mailTicket = await ticketWithAttachment();
+  ({ first: emailTicket, withAttachment: mailTicket } = await mailTickets());
 
   const emailCustomer = await customerOf(emailTicket);
 
   await inboxRow(page, phoneTicket).click();
   await expect(panel(page)).toContainText('张伟');
   await expect(panel(page)).toContainText(MASKED_PHONE);
+  await expect(panel(page).locator('.customer-fields .unverified-mark')).toHaveText('Unverified');
   await expect(panel(page)).toContainText('No other tickets.');
   // One click shows the number in full (the server records that agent1 looked).
   await panel(page).getByRole('button', { name: 'Show the phone number in full (your viewing is recorded)' }).click();
@@ -173,6 +179,8 @@ test('张伟 by phone and by email are merged from the panel, which then shows b
   await expect(panel(page).getByRole('button').filter({ hasText: emailTicket })).toBeVisible();
   await expect(panel(page).getByRole('button').filter({ hasText: mailTicket })).toBeVisible();
   await expect(panel(page)).toContainText(MASKED_EMAIL);
+  // His address came from a mail (proven); his number only from the integration.
+  await expect(panel(page).locator('.customer-fields .unverified-mark')).toHaveCount(1);
   await page.screenshot({ path: test.info().outputPath('panel-after-merge-en.png') });
 });
 
@@ -200,7 +208,7 @@ test('the mail’s attachment shows with its size and source, and downloads', as
   await page.screenshot({ path: test.info().outputPath('timeline-attachment-failed-en.png') });
 });
 
-test('a CTI call shows as a call with its duration; the screens read in Chinese', async ({ browser }) => {
+test('a CTI call from his number is offered as possibly the same customer and merged with one click; the screens read in Chinese', async ({ browser }) => {
   const secret = 'demo-cti-secret';
   const callId = `e2e-call-${RUN}`;
   let answeredTicket: string | null = null;
@@ -229,10 +237,24 @@ test('a CTI call shows as a call with its duration; the screens read in Chinese'
   await expect(call).toContainText('通话 3分12秒');
   await expect(call).toContainText('分机 8001');
   await expect(page.locator('.timeline-message').filter({ has: call }).locator('.message-source')).toHaveText('电话');
-  // The same 张伟: the call joined his open phone ticket, and the panel lists his email tickets.
-  expect(answeredTicket).toBe(phoneTicket);
+  // The call proves the number 张伟's record only claimed: a new caller, offered as possibly the same customer.
+  expect(answeredTicket).not.toBe(phoneTicket);
+  const suggestion = panel(page).getByRole('region', { name: '可能是同一客户' }).getByRole('listitem').filter({ hasText: '张伟' });
+  await expect(suggestion).toContainText('电话相同 +86 139 1234 8888 · 对方未验证', { timeout: 15_000 });
+  await page.screenshot({ path: test.info().outputPath('call-panel-suggestion-zh.png') });
+  await suggestion.getByRole('button', { name: '合并…' }).click();
+  const confirmation = page.getByRole('dialog', { name: '确认合并这两位客户？' });
+  // The older record (his) is kept; the caller's proven number moves to it.
+  await expect(confirmation.getByRole('region', { name: /^保留: 张伟/ })).toContainText(EMAIL);
+  await page.screenshot({ path: test.info().outputPath('merge-suggestion-confirm-zh.png') });
+  await confirmation.getByRole('button', { name: '确认合并', exact: true }).click();
+  await expect(confirmation).toHaveCount(0);
+  await expect(panel(page).getByRole('button').filter({ hasText: phoneTicket })).toBeVisible();
   await expect(panel(page).getByRole('button').filter({ hasText: emailTicket })).toBeVisible();
   await expect(panel(page).getByRole('button').filter({ hasText: mailTicket })).toBeVisible();
+  // Both his number and address are proven now.
+  await expect(panel(page).locator('.customer-fields .unverified-mark')).toHaveCount(0);
+  await expect(panel(page).getByRole('region', { name: '可能是同一客户' })).toHaveCount(0);
   await page.screenshot({ path: test.info().outputPath('call-panel-zh.png') });
 
   await panel(page).getByRole('button').filter({ hasText: mailTicket }).click();

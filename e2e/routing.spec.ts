@@ -2,7 +2,7 @@
  * Routing end to end, as a contact centre lives it: the real server process (demo
  * organisation, offers time out after a few seconds), one real workstation process per
  * signed-in person (each its own desktop with its own cache), and Chromium driving the real
- * renderer. A VIP contact goes to the senior agent; a chat offer nobody answers moves on to
+ * renderer. A VIP customer's mail (her address proven by it) goes to the senior agent; a chat offer nobody answers moves on to
  * the next agent, who accepts it from the offer card; a lead bulk-reassigns three tickets
  * that then appear in the new agent's inbox; the routing history explains each decision.
  */
@@ -10,8 +10,9 @@ import { expect, test, type Browser, type BrowserContext, type Page } from '@pla
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import nodemailer from 'nodemailer';
 import { demoToken, postDemoInbound } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { findFreePort, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 /** Short enough for a quick test, long enough for a loaded 2-core machine to click Accept. */
 const OFFER_TIMEOUT_MS = 8_000;
@@ -23,13 +24,15 @@ const contexts: BrowserContext[] = [];
 /** One page per signed-in person, kept open so their workstation stays connected and available. */
 const pages = new Map<string, Page>();
 let leadToken = '';
+let smtpPort = 0;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
   const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-routing-'));
-  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true, env: { OFFER_TIMEOUT_MS: String(OFFER_TIMEOUT_MS) } });
+  smtpPort = await findFreePort();
+  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true, env: { OFFER_TIMEOUT_MS: String(OFFER_TIMEOUT_MS), SMTP_PORT: String(smtpPort) } });
   // lead1 李主管; agent5 赵磊 (phone, email; technical group; senior, tier 2); and three agents of the
   // orders group: agent1 王芳 (every channel), agent2 张强 (phone, chat), agent6 Emily Chen (chat, email).
   for (const username of ['lead1', 'agent5', 'agent1', 'agent2', 'agent6']) {
@@ -143,15 +146,28 @@ async function deskWithOffer(ticketId: string, except: string | null = null): Pr
   return found!;
 }
 
+/** The ticket a mail with this subject opened, as the lead sees it over the HTTP API. */
+async function ticketOfMail(from: string, subject: string): Promise<string> {
+  let found: string | null = null;
+  await expect
+    .poll(async () => {
+      const response = await fetch(`${server.url}/api/v1/tickets?channel=email&customer=${encodeURIComponent(from)}`, { headers: { authorization: `Bearer ${leadToken}` } });
+      const { tickets } = (await response.json()) as { tickets: Array<{ id: string; subject: string }> };
+      found = tickets.find((ticket) => ticket.subject === subject)?.id ?? null;
+      return found;
+    })
+    .not.toBeNull();
+  return found!;
+}
+
 test('a VIP contact goes to the senior agent, whose inbox says why', async () => {
-  // 张伟 is a VIP customer in the demo organisation; the question is technical (赵磊's group).
-  const ticketId = await postInbound({
-    channel: 'email',
-    customer: { name: '张伟', phone: '+86 138-0013-8000' },
-    subject: '会员中心登录一直报错',
-    text: '您好，我是钻石会员，今天登录会员中心一直报错，无法登录查看积分。',
-    externalMessageId: `e2e-vip-${Date.now()}`,
-  });
+  // 李娜 is a VIP customer in the demo organisation; her mail proves her address (a contact that only
+  // claims it, e.g. through the inbound API, would not be her). The question is technical (赵磊's group).
+  const subject = `会员中心登录一直报错 ${Date.now()}`;
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+  await transport.sendMail({ from: '李娜 <li.na@example.cn>', to: 'support@demo.local', subject, text: '您好，我是钻石会员，今天登录会员中心一直报错，无法登录查看积分。' });
+  transport.close();
+  const ticketId = await ticketOfMail('li.na@example.cn', subject);
   const zhao = desk('agent5');
   const row = inboxRow(zhao, ticketId);
   await expect(row).toBeVisible({ timeout: ROUTED_MS });

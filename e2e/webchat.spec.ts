@@ -4,20 +4,29 @@
  * customer on the server's chat page (`/chat/?site=demo`, in Chinese) and the agent on the
  * workstation (in English). Nobody online → the offline form; the agent signs in → the
  * chat opens; the customer's message is routed and accepted; typing shows both ways; the
- * reply arrives live and the agent sees it marked read.
+ * reply arrives live and the agent sees it marked read. Then, in English: the offline form
+ * (its address shown to the agent as unverified), a forged identity refused, a visitor
+ * sending too fast told to wait (the message goes by itself once allowed), and the widget
+ * refused on a site that is not on the allowed origins.
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 const LIVE_MS = 20_000;
+/** Messages one visitor may send per 10 s in these tests. */
+const VISITOR_MESSAGES = 3;
 
 let server: RunningProcess;
 let desk: RunningProcess;
 /** The agent's workstation page, kept open (and so connected) across the tests. */
 let agent: Page;
+/** The first customer's chat page (in Chinese), whose conversation stays open across the tests. */
+let customerPage: Page;
 const contexts: BrowserContext[] = [];
 
 test.describe.configure({ mode: 'serial' });
@@ -26,7 +35,12 @@ test.beforeAll(async () => {
   test.setTimeout(120_000);
   const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-webchat-'));
   // A long offer timeout: the agent accepts by hand on a loaded 2-core machine.
-  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true, env: { OFFER_TIMEOUT_MS: '60000' } });
+  // A small per-visitor message budget, so the rate-limit test is short.
+  server = await startServerProcess({
+    dataDir: path.join(root, 'server'),
+    demo: true,
+    env: { OFFER_TIMEOUT_MS: '60000', RATE_LIMITS: `webchatMessagesPerVisitor=${VISITOR_MESSAGES}/10` },
+  });
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent6') });
 });
 
@@ -47,6 +61,7 @@ test('a customer chats on the web and an agent answers on the workstation', asyn
   const agentContext = await browser.newContext({ locale: 'en-US' });
   contexts.push(customerContext, agentContext);
   const customer = await customerContext.newPage();
+  customerPage = customer;
   agent = await agentContext.newPage();
 
   // Nobody is online yet: the widget offers the offline form.
@@ -140,10 +155,49 @@ test('the widget speaks English to an English browser: the offline form when the
   await pane.getByLabel('Reply', { exact: true }).fill('Your parcel left our warehouse today; the tracking number follows by email.');
   await pane.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(pane.locator('.timeline').getByLabel('Goes out by Email')).toBeVisible({ timeout: LIVE_MS });
+  // She typed that address; nothing proved it is hers.
+  await expect(agent.locator('.customer-panel .customer-fields').getByText('Unverified', { exact: true })).toBeVisible();
   await agent.screenshot({ path: test.info().outputPath('agent-reply-via-en.png') });
 
   const forged = await context.newPage();
   await forged.goto(`${server.url}/chat/?site=demo&userId=u1001&name=${encodeURIComponent('张伟')}&signature=${'0'.repeat(64)}`);
   await expect(widget(forged).getByRole('alert').filter({ hasText: 'We could not verify your identity' })).toBeVisible({ timeout: LIVE_MS });
   await forged.screenshot({ path: test.info().outputPath('widget-refused-en.png') });
+});
+
+test('a visitor sending too fast is told to wait and the message goes once allowed; a page on another site cannot open the chat', async ({ browser }) => {
+  test.setTimeout(120_000);
+  // The first customer is still in their open conversation (in Chinese) and sends a burst.
+  const chat = widget(customerPage);
+  const input = chat.getByLabel('消息');
+  await expect(input).toBeVisible({ timeout: LIVE_MS });
+  for (let i = 1; i <= VISITOR_MESSAGES + 1; i++) {
+    await input.fill(`补充信息 ${i}：订单 DD20241108155`);
+    await input.press('Enter');
+    await expect(chat.getByText(`补充信息 ${i}：订单 DD20241108155`)).toBeVisible();
+  }
+  const limited = chat.locator('li.msg').filter({ hasText: `补充信息 ${VISITOR_MESSAGES + 1}：` });
+  await expect(limited).toContainText(/发送太频繁，\d+ 秒后自动重发/, { timeout: LIVE_MS });
+  await customerPage.screenshot({ path: test.info().outputPath('widget-rate-limited-zh.png') });
+  // Once the window has passed, the widget sends it by itself (under the same id: nothing doubles).
+  await expect(limited.locator('.warn')).toHaveCount(0, { timeout: 30_000 });
+  await expect(limited).not.toContainText('发送中…', { timeout: LIVE_MS });
+  await expect(chat.getByText(`补充信息 ${VISITOR_MESSAGES + 1}：订单 DD20241108155`)).toHaveCount(1);
+
+  // A shop page (another origin: its own port) that is not on the demo site's allowed origins embeds the widget: refused, and said so.
+  const shopServer = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><body><h1>Example shop</h1><script src="${server.url}/chat/widget.js" data-site="demo" data-mode="page"></script></body></html>`);
+  });
+  await new Promise<void>((resolve) => shopServer.listen(0, '127.0.0.1', resolve));
+  const context = await browser.newContext({ locale: 'en-US' });
+  contexts.push(context);
+  const shop = await context.newPage();
+  try {
+    await shop.goto(`http://127.0.0.1:${(shopServer.address() as AddressInfo).port}/`);
+    await expect(widget(shop).getByRole('alert').filter({ hasText: 'This page is not allowed to open this chat' })).toBeVisible({ timeout: LIVE_MS });
+  } finally {
+    shopServer.close();
+  }
+  await shop.screenshot({ path: test.info().outputPath('widget-origin-refused-en.png') });
 });

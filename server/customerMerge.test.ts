@@ -90,11 +90,22 @@ describe('customer:merge', () => {
       name: '张伟',
       phone: '+8613800138000',
       email: 'zhangwei.home@example.cn',
+      // The inbound API's fields are the integration's claims: known again through its own scoped identities.
       identities: [
-        { kind: 'phone', value: '+8613800138000' },
-        { kind: 'email', value: 'zhangwei.home@example.cn' },
+        { kind: 'social', value: 'api:tests:email:zhangwei.home@example.cn' },
+        { kind: 'social', value: 'api:tests:phone:+8613800138000' },
       ],
     });
+    // The claims moved too: the kept customer is the one suggested for both values now.
+    const db0 = new Database(t.store.filePath, { readonly: true });
+    try {
+      expect(db0.prepare('SELECT customer_id, kind, value FROM customer_claims ORDER BY kind').all()).toEqual([
+        { customer_id: keepId, kind: 'email', value: 'zhangwei.home@example.cn' },
+        { customer_id: keepId, kind: 'phone', value: '+8613800138000' },
+      ]);
+    } finally {
+      db0.close();
+    }
     expect(t.store.getTicket(mail.ticketId)!.customerId).toBe(keepId);
     expect(t.store.getTicket(call.ticketId)!.customerId).toBe(keepId);
     expect(t.store.listTickets(t.store.getUser('lead1')!, { customer: keepId, limit: 10 }).tickets.map((ticket) => ticket.id).sort()).toEqual(

@@ -1,9 +1,10 @@
 /**
- * The socket.io side of customers: `customer:merge` (shared/customers.ts), validated with its
- * zod schema and answered through an ack, like the routing requests. The merge itself is one
- * store transaction; its changes reach every viewer through the usual live fan-out.
+ * The socket.io side of customers: `customer:merge` and `customer:matches`
+ * (shared/customers.ts), validated with their zod schemas and answered through an ack, like
+ * the routing requests. The merge itself is one store transaction; its changes reach every
+ * viewer through the usual live fan-out.
  */
-import { customerMergeRequestSchema, type CustomerMergeResult } from '../shared/customers.js';
+import { customerMatchesRequestSchema, customerMergeRequestSchema, type CustomerMatchesResult, type CustomerMergeResult } from '../shared/customers.js';
 import type { Ack, ProtocolError } from '../shared/sync.js';
 import { CustomerRefusal } from './customers.js';
 import type { SyncServer } from './liveHub.js';
@@ -50,5 +51,35 @@ export function attachCustomers(io: SyncServer, deps: CustomerSocketDependencies
         fail({ code: 'internal', message: 'The server failed to handle this request; it has been logged.' });
       }
     });
+
+    socket.on('customer:matches', (raw: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      const reply = ack as (response: Ack<CustomerMatchesResult>) => void;
+      const { user } = socket.data;
+      if (deps.now() >= socket.data.tokenExpiresAt) {
+        reply({ ok: false, error: { code: 'unauthorized', message: 'The sign-in token has expired; sign in again.' } });
+        socket.disconnect(true);
+        return;
+      }
+      const parsed = customerMatchesRequestSchema.safeParse(raw);
+      if (!parsed.success) {
+        reply({ ok: false, error: { code: 'invalid_request', message: `Invalid customer:matches request: ${describeIssues(parsed.error)}` } });
+        return;
+      }
+      try {
+        const matches = deps.store.listCustomerMatches(user, parsed.data.customerId, MAX_CUSTOMER_MATCHES);
+        if (matches === null) {
+          reply({ ok: false, error: { code: 'not_found', message: `Customer ${parsed.data.customerId} does not exist or is not yours to see.` } });
+          return;
+        }
+        reply({ ok: true, result: { matches } });
+      } catch (error) {
+        deps.log(`customer:matches from ${user.username} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        reply({ ok: false, error: { code: 'internal', message: 'The server failed to handle this request; it has been logged.' } });
+      }
+    });
   });
 }
+
+/** Most "possibly the same customer" suggestions one answer carries. */
+const MAX_CUSTOMER_MATCHES = 20;

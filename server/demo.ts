@@ -249,6 +249,9 @@ const DEMO_CAPACITIES: Record<string, Partial<Capacity>> = {
   agent6: { chat: 2, email: 6 },
 };
 
+/** The demo's customers are the organisation's own records: their phones, emails and social ids count as proven. */
+const SEEDED_PROOF: ChannelContact['proven'] = ['phone', 'email', 'socialId'];
+
 /** VIP customers (vipTier > 0): routed to senior agents first. */
 const DEMO_VIP_CUSTOMERS: Record<string, number> = { 张伟: 2, 李娜: 1 };
 
@@ -298,6 +301,7 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
         text: spec.text,
         source,
         ...(spec.subject ? { subject: spec.subject } : {}),
+        proven: SEEDED_PROOF,
       };
       const { ticketId, ticket } = store.ingestInbound(contact, {
         now: now - spec.minutesAgo * MINUTE_MS,
@@ -307,7 +311,7 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
       for (const step of spec.steps ?? []) {
         const at = now - step.minutesAgo * MINUTE_MS;
         if ('customerSays' in step) {
-          store.ingestInbound({ channel: spec.channel, customer: spec.customer, text: step.customerSays, source }, { now: at });
+          store.ingestInbound({ channel: spec.channel, customer: spec.customer, text: step.customerSays, source, proven: SEEDED_PROOF }, { now: at });
           continue;
         }
         const actor = assignee ?? users.get('lead1')!;

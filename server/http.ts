@@ -235,6 +235,7 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
   return addressKey(address);
 }
 
+/** The name of the integration whose token the request carries (refused like `requireToken` otherwise). */
 export function encodeListCursor(cursor: TicketListCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id]), 'utf8').toString('base64url');
 }
@@ -332,7 +333,9 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   // A caller's date is refused rather than guessed at: they can fix it, and every workstation must be able to read what is stored.
   const dateIssue = parsed.data.receivedAt === undefined ? null : receivedAtIssue(parsed.data.receivedAt, deps.now());
   if (dateIssue) throw invalid('The inbound contact is not valid.', [{ path: 'receivedAt', message: dateIssue }]);
-  const outcome = await deps.ingest(parsed.data);
+  // The integration vouches for nothing it cannot know: its phone, email and social id are claims, and only its own
+  // follow-ups recognise them again (docs/technical/channels.md, One customer across channels).
+  const outcome = await deps.ingest({ ...parsed.data, claimScope: `api:${integration.name}` });
   const { ticket, ...response } = outcome;
   const body: InboundResponse = response;
   if (!outcome.duplicate) {

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../shared/domain.js';
-import type { InboundContact } from '../shared/httpApi.js';
-import { openServerStore, type CommittedChange, type ServerStore } from './store.js';
+import { openServerStore, type ChannelContact, type CommittedChange, type ServerStore } from './store.js';
 import { TEST_EPOCH, makeTempDir } from './testHarness.js';
 
 let dir: string;
@@ -23,7 +22,8 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const contact = (text: string, phone = '13800138000'): InboundContact => ({ channel: 'chat', customer: { name: '张伟', phone }, text });
+/** A chat contact whose phone the channel proved (as a call's caller number would be). */
+const contact = (text: string, phone = '13800138000'): ChannelContact => ({ channel: 'chat', customer: { name: '张伟', phone }, text, proven: ['phone'] });
 
 describe('server store', () => {
   it('opens the file with WAL and durable settings, and reopens it with the data intact', () => {
@@ -108,9 +108,29 @@ describe('server store', () => {
 
   it('fills a missing identifier on a matched customer and logs a customer change for its tickets', () => {
     const first = store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
-    store.ingestInbound({ channel: 'email', customer: { phone: '+86 13800138000', email: 'ZW@Example.cn' }, text: '邮件' }, { now: TEST_EPOCH + 1 });
+    store.ingestInbound({ channel: 'email', customer: { phone: '+86 13800138000', email: 'ZW@Example.cn' }, text: '邮件', proven: ['phone', 'email'] }, { now: TEST_EPOCH + 1 });
     expect(store.getCustomer(first.ticket.customerId)).toMatchObject({ phone: '+8613800138000', email: 'zw@example.cn' });
     const pulled = store.pullChanges(lead, 1);
     expect(!pulled.mustRefetch && pulled.changes.map((c) => c.kind)).toEqual(['customer', 'bundle']);
+  });
+
+  it('never matches a customer by a claimed identity: the claim is kept, fills an empty field, and is offered as a possible match', () => {
+    const proven = store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
+    const claimed = store.ingestInbound(
+      { channel: 'chat', customer: { name: '自称张伟', phone: '138 0013 8000', socialId: 'webchat:demo:visitor-claims-01' }, text: '我是张伟', proven: ['socialId'], source: 'webchat:demo' },
+      { now: TEST_EPOCH + 1 },
+    );
+    expect(claimed.ticketId).not.toBe(proven.ticketId);
+    expect(claimed.ticket.customerId).not.toBe(proven.ticket.customerId);
+    // Where to answer, shown unverified: the phone is the claimant's primary field, not an identity of theirs.
+    expect(store.getCustomer(claimed.ticket.customerId)).toMatchObject({ phone: '+8613800138000', identities: [{ kind: 'social', value: 'webchat:demo:visitor-claims-01' }] });
+    expect(store.findCustomerByPhone('13800138000')?.id).toBe(proven.ticket.customerId);
+    expect(store.listCustomerMatches(lead, claimed.ticket.customerId, 10)!.map((match) => [match.customer.id, match.shared, match.ticketCount, match.channels])).toEqual([
+      [proven.ticket.customerId, [{ kind: 'phone', value: '+8613800138000', oursProven: false, theirsProven: true }], 1, ['chat']],
+    ]);
+    // Both ways: the proven customer's agents see the claimant too.
+    expect(store.listCustomerMatches(lead, proven.ticket.customerId, 10)!.map((match) => match.customer.id)).toEqual([claimed.ticket.customerId]);
+    // Unknown or merged-away customers have no answer.
+    expect(store.listCustomerMatches(lead, 'CUS20991231001', 10)).toBeNull();
   });
 });

@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  CHANNELS,
+  canTransition,
   canUserSeeTicket,
   clampToReceipt,
   defaultTicketRouting,
@@ -33,6 +35,7 @@ import {
   type TicketStatus,
   type User,
 } from '../shared/domain.js';
+import type { CustomerMatch, SharedIdentity } from '../shared/customers.js';
 import { detectLanguage, groupForTicket } from '../shared/routing.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import { dayKey, formatCustomerId, formatTicketId } from '../shared/ids.js';
@@ -155,6 +158,21 @@ export interface ChannelContact extends InboundContact {
   /** The contact exactly as it arrived (a mail's MIME source); kept, never shown. */
   rawSource?: Buffer;
   call?: CallInfo;
+  /**
+   * The customer fields this channel has verified: the From address of a mail, a caller's
+   * number, a WeChat openid, a signed site's user and email, a web chat visitor's own random
+   * id. Default none. Only proven identities match a contact to a customer (and so to their
+   * open ticket); every other field is a claim, recorded in `customer_claims`, shown to
+   * agents as unverified and used only to suggest "possibly the same customer".
+   */
+  proven?: readonly ContactField[];
+  /**
+   * The integration that vouches for the claims (`api:<token name>`, `webhook:<platform>`):
+   * each claimed field is also recorded as the identity `social <claimScope>:<kind>:<value>`,
+   * so a follow-up through the same integration is recognised and joins the open ticket,
+   * while the bare phone or email (which other channels prove) matches nobody.
+   */
+  claimScope?: string;
   /** The customer's display name on this message when it differs from the customer's (a mail's From name). */
   authorName?: string;
   /** The priority of a new ticket instead of the triage's (a missed call's callback task). */
@@ -162,6 +180,9 @@ export interface ChannelContact extends InboundContact {
   /** A follow-up reminder due at this time (a callback task); on a joined ticket an earlier one is kept. */
   followUpAt?: number;
 }
+
+/** A customer field a channel can prove (see `ChannelContact.proven`). */
+export type ContactField = 'phone' | 'email' | 'socialId';
 
 /** An outbound message waiting for its channel, with what a sender needs to deliver it. */
 export interface QueuedDelivery {
@@ -247,6 +268,12 @@ export interface ServerReadable {
   findCustomerByPhone(phone: string): Customer | null;
   /** A customer's newest tickets on every channel that the viewer may see (createdAt desc, id desc). */
   listCustomerTickets(viewer: Viewer, customerId: string, limit: number): Ticket[];
+  /**
+   * Customers possibly the same as this one (sharing a phone, email or social id that at
+   * least one side only claimed), among those the viewer may see; null when the customer is
+   * unknown, merged away, or not the viewer's to see.
+   */
+  listCustomerMatches(viewer: Viewer, customerId: string, limit: number): CustomerMatch[] | null;
 }
 
 /** Writes. Each runs in a transaction (joining the caller's, if any) with its change-log entries. */
@@ -853,27 +880,50 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   /**
-   * Recognises the customer by any identity already known (phone as E.164, then email
-   * without case, then social id exactly; a merged customer resolves to the kept one),
-   * records the contact's other identities for them and fills primary fields they lacked;
-   * or creates the customer with these identities.
+   * The contact's identities, normalised: what the channel proved, what is only claimed, and
+   * the integration's own keys for those claims (`ChannelContact.claimScope`).
    */
-  function matchOrCreateCustomer(given: InboundContact['customer'], now: number): Customer {
-    const identities = identitiesOf(given);
+  function identitiesOfContact(contact: ChannelContact): { proven: CustomerIdentity[]; claimed: CustomerIdentity[]; scoped: CustomerIdentity[] } {
+    const provenFields = new Set<ContactField>(contact.proven ?? []);
+    const given = contact.customer;
+    const pick = (field: ContactField, wantProven: boolean) => (provenFields.has(field) === wantProven ? given[field] : null);
+    const proven = identitiesOf({ phone: pick('phone', true), email: pick('email', true), socialId: pick('socialId', true) });
+    const claimed = identitiesOf({ phone: pick('phone', false), email: pick('email', false), socialId: pick('socialId', false) });
+    const scope = contact.claimScope;
+    const scoped = scope ? claimed.map((claim): CustomerIdentity => ({ kind: 'social', value: `${scope}:${claim.kind}:${claim.value}` })) : [];
+    return { proven, claimed, scoped };
+  }
+
+  /**
+   * Recognises the customer by a PROVEN identity already known (phone as E.164, then email
+   * without case, then social id exactly, then an integration's scoped identity; a merged
+   * customer resolves to the kept one), records the contact's other proven identities and
+   * its claims for them and fills primary fields they lacked; or creates the customer.
+   * Claims never match: a typed email or phone proves nothing about who is typing.
+   */
+  function matchOrCreateCustomer(contact: ChannelContact, now: number): Customer {
+    const given = contact.customer;
+    const { proven, claimed, scoped } = identitiesOfContact(contact);
+    const keys = [...proven, ...scoped];
+    const source = contact.source ?? 'api';
     const ownerOf = sql('SELECT customer_id FROM customer_identities WHERE kind = ? AND value = ?');
     const recordIdentity = sql('INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING');
+    const recordClaim = sql(
+      'INSERT INTO customer_claims (customer_id, kind, value, source, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_id, kind, value) DO NOTHING',
+    );
     let matchedId: string | null = null;
-    for (const identity of identities) {
+    for (const identity of keys) {
       const row = ownerOf.get(identity.kind, identity.value) as { customer_id: string } | undefined;
       if (row) {
         matchedId = resolveMerged(row.customer_id);
         break;
       }
     }
+    const claimOf = (kind: CustomerIdentity['kind']) => claimed.find((claim) => claim.kind === kind)?.value ?? null;
     if (matchedId === null) {
       const day = dayKey(now);
-      const primary = (kind: CustomerIdentity['kind']) => identities.find((identity) => identity.kind === kind)?.value ?? null;
       const id = formatCustomerId(day, nextSequence('customer', day));
+      const primary = (kind: CustomerIdentity['kind']) => proven.find((identity) => identity.kind === kind)?.value ?? claimOf(kind);
       sql('INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
         id,
         given.name ?? given.email ?? given.socialId ?? given.phone ?? '',
@@ -883,15 +933,19 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         0,
         now,
       );
-      for (const identity of identities) recordIdentity.run(identity.kind, identity.value, id, now);
+      for (const identity of keys) recordIdentity.run(identity.kind, identity.value, id, now);
+      for (const claim of claimed) recordClaim.run(id, claim.kind, claim.value, source, now);
       return getCustomer(id)!;
     }
     const existing = getCustomer(matchedId)!;
     let recorded = 0;
-    for (const identity of identities) recorded += recordIdentity.run(identity.kind, identity.value, existing.id, now).changes;
-    // Only identities that are this customer's become primary (another customer may own the email).
+    for (const identity of keys) recorded += recordIdentity.run(identity.kind, identity.value, existing.id, now).changes;
+    for (const claim of claimed) recordClaim.run(existing.id, claim.kind, claim.value, source, now);
+    // A proven identity becomes primary only when it is this customer's (another customer may own the email);
+    // a claim may fill an empty primary field: it is where the contact asked to be answered, and agents see it unverified.
     const own = (kind: CustomerIdentity['kind']) =>
-      identities.find((identity) => identity.kind === kind && (ownerOf.get(kind, identity.value) as { customer_id: string }).customer_id === existing.id)?.value ?? null;
+      proven.find((identity) => identity.kind === kind && (ownerOf.get(kind, identity.value) as { customer_id: string }).customer_id === existing.id)?.value ??
+      claimOf(kind);
     const phone = existing.phone ?? own('phone');
     const email = existing.email ?? own('email');
     const socialId = existing.socialId ?? own('social');
@@ -903,7 +957,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   /** Leads see every customer; an agent only the customers of tickets they can see. */
-  function maySeeCustomer(actor: User, customerId: string): boolean {
+  function maySeeCustomer(actor: Viewer, customerId: string): boolean {
     if (actor.role !== 'agent') return true;
     const visibility = visibilityClause(actor, 't');
     return sql(`SELECT 1 FROM tickets t WHERE t.customer_id = ? AND ${visibility.sql} LIMIT 1`).get(customerId, ...visibility.params) !== undefined;
@@ -931,6 +985,9 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       const moving = (sql(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE customer_id = ? ORDER BY created_at, id`).all(mergeId) as TicketRow[]).map(ticketFromRow);
 
       sql('UPDATE customer_identities SET customer_id = ? WHERE customer_id = ?').run(keepId, mergeId);
+      // Claims the kept customer already has stay once; the merged one keeps none.
+      sql('UPDATE OR IGNORE customer_claims SET customer_id = ? WHERE customer_id = ?').run(keepId, mergeId);
+      sql('DELETE FROM customer_claims WHERE customer_id = ?').run(mergeId);
       sql('UPDATE customers SET name = ?, phone = ?, email = ?, social_id = ?, vip_tier = ? WHERE id = ?').run(
         keepRow.name.length > 0 ? keepRow.name : mergeRow.name,
         keepRow.phone ?? mergeRow.phone,
@@ -957,6 +1014,57 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       );
       return { customer, mergedId: mergeId, ticketIds: moving.map((ticket) => ticket.id), seq: changeLogBounds().maxSeq };
     });
+  }
+
+  function listCustomerMatches(viewer: Viewer, customerId: string, limit: number): CustomerMatch[] | null {
+    const row = sql('SELECT merged_into FROM customers WHERE id = ?').get(customerId) as { merged_into: string | null } | undefined;
+    if (!row || row.merged_into !== null || !maySeeCustomer(viewer, customerId)) return null;
+    // Every customer sharing a value with this one, whichever side proved or only claimed it.
+    const rows = sql(
+      `WITH ours (kind, value, proven) AS (
+         SELECT kind, value, 1 FROM customer_identities WHERE customer_id = @id
+         UNION ALL SELECT kind, value, 0 FROM customer_claims WHERE customer_id = @id
+       ),
+       theirs (customer_id, kind, value, proven) AS (
+         SELECT i.customer_id, i.kind, i.value, 1 FROM customer_identities i JOIN ours o ON o.kind = i.kind AND o.value = i.value
+         UNION ALL SELECT c.customer_id, c.kind, c.value, 0 FROM customer_claims c JOIN ours o ON o.kind = c.kind AND o.value = c.value
+       )
+       SELECT t.customer_id, t.kind, t.value, MAX(o.proven) AS ours_proven, MAX(t.proven) AS theirs_proven
+       FROM theirs t JOIN ours o ON o.kind = t.kind AND o.value = t.value
+       WHERE t.customer_id != @id
+       GROUP BY t.customer_id, t.kind, t.value
+       ORDER BY t.customer_id, CASE t.kind WHEN 'phone' THEN 0 WHEN 'email' THEN 1 ELSE 2 END, t.value`,
+    ).all({ id: customerId }) as Array<{ customer_id: string; kind: CustomerIdentity['kind']; value: string; ours_proven: number; theirs_proven: number }>;
+    const byCustomer = new Map<string, SharedIdentity[]>();
+    for (const shared of rows) {
+      const other = resolveMerged(shared.customer_id);
+      if (other === customerId) continue;
+      let list = byCustomer.get(other);
+      if (!list) byCustomer.set(other, (list = []));
+      if (!list.some((known) => known.kind === shared.kind && known.value === shared.value)) {
+        list.push({ kind: shared.kind, value: shared.value, oursProven: shared.ours_proven === 1, theirsProven: shared.theirs_proven === 1 });
+      }
+    }
+    const matches: CustomerMatch[] = [];
+    for (const [otherId, shared] of byCustomer) {
+      if (matches.length >= limit) break;
+      if (!maySeeCustomer(viewer, otherId)) continue;
+      const customer = getCustomer(otherId);
+      if (!customer) continue;
+      const visibility = visibilityClause(viewer, 't');
+      const tickets = sql(`SELECT t.channel, t.last_message_at FROM tickets t WHERE t.customer_id = ? AND ${visibility.sql}`).all(otherId, ...visibility.params) as Array<{
+        channel: Channel;
+        last_message_at: number;
+      }>;
+      matches.push({
+        customer,
+        shared,
+        ticketCount: tickets.length,
+        channels: CHANNELS.filter((channel) => tickets.some((ticket) => ticket.channel === channel)),
+        lastContactAt: Math.max(customer.createdAt, ...tickets.map((ticket) => ticket.last_message_at)),
+      });
+    }
+    return matches;
   }
 
   // --- tickets -----------------------------------------------------------------------------
@@ -1203,7 +1311,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       }
       // A channel's clock is believed only when plausible (the HTTP API refuses such a date before it gets here).
       const receivedAt = contact.receivedAt ? clampToReceipt(Date.parse(contact.receivedAt), now) : now;
-      const customer = matchOrCreateCustomer(contact.customer, now);
+      const customer = matchOrCreateCustomer(contact, now);
       const messageId = uuidv7(now);
       const preview = previewOf(contact.text);
       const attachments: Attachment[] = (contact.attachments ?? []).map((file) => ({
@@ -1582,6 +1690,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     applyMutation,
     assignTicket,
     mergeCustomers,
+    listCustomerMatches,
     pruneChangesBefore,
   };
 }

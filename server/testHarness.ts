@@ -120,7 +120,7 @@ export async function getJson<T = unknown>(url: string, token?: string): Promise
 export const TEST_WEBCHAT_SITE = 'demo';
 export const TEST_WEBCHAT_SECRET = 'demo-chat-secret';
 
-/** The web chat channel with the test site, for `startTestServer({ channels })`. */
-export function testWebchatChannel(): ChannelFactory {
-  return createWebchatChannel({ sites: new Map([[TEST_WEBCHAT_SITE, TEST_WEBCHAT_SECRET]]) });
+/** The web chat channel with the test site (pages on the server's own origin, or `allowedOrigins`), for `startTestServer({ channels })`. */
+export function testWebchatChannel(allowedOrigins: readonly string[] = []): ChannelFactory {
+  return createWebchatChannel({ sites: new Map([[TEST_WEBCHAT_SITE, { secret: TEST_WEBCHAT_SECRET, allowedOrigins }]]) });
 }

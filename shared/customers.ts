@@ -3,7 +3,7 @@
  * an ack, like the routing requests) and what the workstation shows when searching for one.
  */
 import { z } from 'zod';
-import { customerIdSchema, customerSchema, ticketIdSchema, type Channel, type Customer } from './domain.js';
+import { channelSchema, customerIdSchema, customerSchema, identityKindSchema, ticketIdSchema, type Channel, type Customer } from './domain.js';
 
 /**
  * Merge `mergeId` into `keepId`: its tickets and identities move to the kept customer, and it
@@ -33,3 +33,36 @@ export interface CustomerSearchHit {
   /** Newest message time over those tickets. */
   lastContactAt: number;
 }
+
+/** What two customers have in common: the same phone, email or social id, and which side proved it. */
+export const sharedIdentitySchema = z.object({
+  kind: identityKindSchema,
+  value: z.string().min(1).max(1000),
+  /** The customer asked about proved it (a channel verified it); false: only claimed. */
+  oursProven: z.boolean(),
+  /** The other customer proved it. */
+  theirsProven: z.boolean(),
+});
+export type SharedIdentity = z.infer<typeof sharedIdentitySchema>;
+
+/**
+ * "Possibly the same customer": another customer sharing a phone, email or social id with
+ * this one where at least one side only claimed it (two customers never prove the same one).
+ * Never joined by itself; the agent merges with one click when it is the same person.
+ */
+export const customerMatchSchema = z.object({
+  customer: customerSchema,
+  shared: z.array(sharedIdentitySchema).min(1).max(50),
+  /** Their tickets the asker can see, the channels of those, the newest message time. */
+  ticketCount: z.number().int().nonnegative(),
+  channels: z.array(channelSchema),
+  lastContactAt: z.number().int().nonnegative(),
+});
+export type CustomerMatch = z.infer<typeof customerMatchSchema>;
+
+/** Ask the server for the customers possibly the same as this one (online only: the server knows every customer). */
+export const customerMatchesRequestSchema = z.object({ customerId: customerIdSchema }).strict();
+export type CustomerMatchesRequest = z.infer<typeof customerMatchesRequestSchema>;
+
+export const customerMatchesResultSchema = z.object({ matches: z.array(customerMatchSchema).max(20) });
+export type CustomerMatchesResult = z.infer<typeof customerMatchesResultSchema>;

@@ -90,7 +90,8 @@ export const IDENTITY_KINDS = ['phone', 'email', 'social'] as const;
 export const identityKindSchema = z.enum(IDENTITY_KINDS);
 export type IdentityKind = z.infer<typeof identityKindSchema>;
 
-export const customerIdentitySchema = z.object({ kind: identityKindSchema, value: z.string().min(1).max(320) });
+/** Up to 1000 characters: an integration's scoped identity (`api:<integration>:email:<address>`) is longer than the address. */
+export const customerIdentitySchema = z.object({ kind: identityKindSchema, value: z.string().min(1).max(1000) });
 export type CustomerIdentity = z.infer<typeof customerIdentitySchema>;
 
 export const customerSchema = z.object({

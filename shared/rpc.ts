@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { CtiCall } from './cti.js';
-import { customerMergeRequestSchema, type CustomerMergeResult, type CustomerSearchHit } from './customers.js';
+import { customerMatchesRequestSchema, customerMergeRequestSchema, type CustomerMatchesResult, type CustomerMergeResult, type CustomerSearchHit } from './customers.js';
 import {
   EARLIEST_PLAUSIBLE_MS,
   LATEST_EPOCH_MS,
@@ -203,6 +203,8 @@ export const rpcParamSchemas = {
     .strict(),
   /** Needs the server (fails `offline` otherwise). */
   'customer.merge': customerMergeRequestSchema,
+  /** "Possibly the same customer": others sharing an identity this one or they only claimed. Needs the server (fails `offline`). */
+  'customer.matches': customerMatchesRequestSchema,
   /** Fetches an attachment's bytes from the server (online only, up to MAX_ATTACHMENT_DOWNLOAD_BYTES). */
   'attachment.download': z.object({ attachmentId: entityIdSchema }).strict(),
   // Phone (CTI).
@@ -264,6 +266,7 @@ export interface RpcResults {
   'lead.setCapacity': AgentStatus;
   'customer.search': CustomerSearchHit[];
   'customer.merge': CustomerMergeResult;
+  'customer.matches': CustomerMatchesResult;
   'attachment.download': AttachmentDownload;
   'call.list': { calls: CtiCall[] };
   'call.dismiss': { dismissed: boolean };

@@ -48,7 +48,7 @@ import type {
   RoutingOffer,
   TicketResult,
 } from './routing.js';
-import type { CustomerMergeRequest, CustomerMergeResult } from './customers.js';
+import type { CustomerMatchesRequest, CustomerMatchesResult, CustomerMergeRequest, CustomerMergeResult } from './customers.js';
 import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webchat.js';
 import type { CtiCall } from './cti.js';
 import { ticketRefusalSchema } from './ticketRules.js';
@@ -328,6 +328,8 @@ export interface ClientToServerEvents {
   'lead:setCapacity': (request: LeadSetCapacityRequest, ack: (response: Ack<AgentStatusResult>) => void) => void;
   /** Merges two customers (shared/customers.ts); the viewers get the kept customer, then each moved ticket, as changes. */
   'customer:merge': (request: CustomerMergeRequest, ack: (response: Ack<CustomerMergeResult>) => void) => void;
+  /** Customers possibly the same as this one (shared/customers.ts): a shared phone, email or social id that one side only claimed. */
+  'customer:matches': (request: CustomerMatchesRequest, ack: (response: Ack<CustomerMatchesResult>) => void) => void;
   /** Web chat: this agent is typing a reply on a chat ticket (no ack; ephemeral, shared/webchat.ts). */
   'chat:typing': (request: AgentTypingRequest) => void;
   /** The clear value of a masked field the user may see (audited; shared/pii.ts). */

@@ -24,20 +24,36 @@ export const clientMessageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, {
 
 const visitorNameSchema = z.string().trim().min(1).max(100);
 const visitorEmailSchema = z.email({ message: 'is not an email address' }).max(320);
+/** A signed name is checked exactly as sent (no trimming before the HMAC), so it must not start or end with blanks. */
+const signedNameSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((s) => s.trim() === s && s.length > 0, { message: 'must not be empty or start or end with blanks' });
 
 /**
- * A visitor the site vouches for: `signature` is the lower-case hex HMAC-SHA256 of `userId`
- * keyed with the site's secret, computed by the site's backend (the secret never reaches the browser).
+ * A visitor the site vouches for: `signature` is the hex HMAC-SHA256, keyed with the site's
+ * secret, of `webchatIdentityPayload(identity)` — the user id, email and name together —
+ * computed by the site's backend (the secret never reaches the browser).
  */
 export const webchatIdentitySchema = z
   .object({
     userId: siteUserIdSchema,
-    name: visitorNameSchema.optional(),
+    name: signedNameSchema.optional(),
     email: visitorEmailSchema.optional(),
     signature: z.string().regex(/^[0-9a-fA-F]{64}$/, { message: 'is not a hex HMAC-SHA256' }),
   })
   .strict();
 export type WebchatIdentity = z.infer<typeof webchatIdentitySchema>;
+
+/**
+ * The one canonical text a site signs: `userId + "\n" + (email ?? "") + "\n" + (name ?? "")`,
+ * as UTF-8. Unambiguous because neither a user id nor an email can contain a line break, and
+ * the name comes last. Changing any of the three after signing breaks the signature.
+ */
+export function webchatIdentityPayload(identity: { userId: string; email?: string | undefined; name?: string | undefined }): string {
+  return `${identity.userId}\n${identity.email ?? ''}\n${identity.name ?? ''}`;
+}
 
 /** The handshake `auth` of a widget connection. */
 export const webchatHandshakeSchema = z
@@ -49,18 +65,27 @@ export const webchatHandshakeSchema = z
   .strict();
 export type WebchatHandshake = z.infer<typeof webchatHandshakeSchema>;
 
-/** Why a widget connection or request was refused (the connect_error's `data.code`, or an ack's error code). */
-export const WEBCHAT_ERROR_CODES = ['invalid_request', 'unknown_site', 'invalid_signature', 'not_found', 'internal'] as const;
+/**
+ * Why a widget connection or request was refused (the connect_error's `data.code`, or an ack's
+ * error code). `origin_not_allowed`: the page embedding the widget is not on the site's list;
+ * `rate_limited`: too many messages or new conversations, try again after `retryAfterMs`.
+ */
+export const WEBCHAT_ERROR_CODES = ['invalid_request', 'unknown_site', 'origin_not_allowed', 'invalid_signature', 'rate_limited', 'not_found', 'internal'] as const;
 export type WebchatErrorCode = (typeof WEBCHAT_ERROR_CODES)[number];
 
 export interface WebchatError {
   code: WebchatErrorCode;
   message: string;
+  /** With `rate_limited`: how long until the same request would be accepted. */
+  retryAfterMs?: number;
 }
 
 export type WebchatAck<T> = { ok: true; result: T } | { ok: false; error: WebchatError };
 
-/** One line of the conversation as the visitor sees it (internal notes and agent ids never leave the server). */
+/**
+ * One line of the conversation as the visitor sees it: their own messages and the agent
+ * replies that answered them (internal notes, agent ids and anything else on the ticket never leave the server).
+ */
 export interface WebchatMessage {
   id: string;
   ticketId: string;
@@ -82,7 +107,10 @@ export interface WebchatWelcome {
    */
   agentsAvailable: boolean;
   verified: boolean;
-  /** The name and email the server knows for this visitor (a verified identity's, or the customer's). */
+  /**
+   * A verified identity's name and email; for an anonymous visitor, the name they last gave
+   * in the offline form and never an email (the server does not tell a browser an address it holds).
+   */
   name: string | null;
   email: string | null;
 }

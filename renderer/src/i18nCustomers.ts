@@ -11,6 +11,17 @@ export const customersEn = {
   'customer.identitySocial': 'Social',
   'customer.merge': 'Merge customer',
   'customer.mergeTitle': 'Merge another record of this customer into this one',
+  'customer.identityScoped': '{kind} via {integration}',
+  'customer.unverified': 'Unverified',
+  'customer.unverifiedTitle': 'Given by the customer, not proven by any channel: replies may go there, but it never links this customer to another',
+  'customer.possibleMatches': 'Possibly the same customer',
+  'customer.sharedPhone': 'Same phone {value}',
+  'customer.sharedEmail': 'Same email {value}',
+  'customer.sharedSocial': 'Same account {value}',
+  'customer.unverifiedHere': 'unverified for this customer',
+  'customer.unverifiedThere': 'unverified for that customer',
+  'customer.mergeMatch': 'Merge…',
+  'customer.mergeMatchTitle': 'Merge {name} ({id}) and this customer',
   'merge.title': 'Merge customer',
   'merge.intro': 'Find the other record of {name}. Its tickets and contact details move to this customer.',
   'merge.search': 'Search customers',
@@ -66,6 +77,17 @@ export const customersZhCN: Record<CustomersMessageKey, string> = {
   'customer.identitySocial': '社交',
   'customer.merge': '合并客户',
   'customer.mergeTitle': '将该客户的另一条记录合并到此客户',
+  'customer.identityScoped': '{kind}（{integration}）',
+  'customer.unverified': '未验证',
+  'customer.unverifiedTitle': '客户自己提供、未经任何渠道验证：可以回复到这里，但不会据此关联其他客户',
+  'customer.possibleMatches': '可能是同一客户',
+  'customer.sharedPhone': '电话相同 {value}',
+  'customer.sharedEmail': '邮箱相同 {value}',
+  'customer.sharedSocial': '账号相同 {value}',
+  'customer.unverifiedHere': '本客户未验证',
+  'customer.unverifiedThere': '对方未验证',
+  'customer.mergeMatch': '合并…',
+  'customer.mergeMatchTitle': '合并{name}（{id}）与此客户',
   'merge.title': '合并客户',
   'merge.intro': '查找{name}的另一条客户记录，其工单和联系方式将并入当前客户。',
   'merge.search': '搜索客户',
@@ -137,6 +159,23 @@ export function formatFileSize(bytes: number): string {
     unit++;
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** Whether a channel proved this phone, email or social id for the customer (it is among their identities). */
+export function isProvenIdentity(customer: { identities: ReadonlyArray<{ kind: string; value: string }> }, kind: 'phone' | 'email' | 'social', value: string): boolean {
+  const wanted = kind === 'email' ? value.toLowerCase() : value;
+  return customer.identities.some((identity) => identity.kind === kind && identity.value === wanted);
+}
+
+/**
+ * An integration's scoped identity (`api:<name>:<kind>:<value>`, `webhook:<platform>:<kind>:<value>`):
+ * the integration and what it claimed; null for any other identity.
+ */
+export function scopedIdentity(identity: { kind: string; value: string }): { integration: string; kind: 'phone' | 'email' | 'social'; value: string } | null {
+  if (identity.kind !== 'social') return null;
+  const match = /^(api|webhook):([^:]+):(phone|email|social):(.+)$/.exec(identity.value);
+  if (!match) return null;
+  return { integration: `${match[1] === 'api' ? 'API' : 'Webhook'} ${match[2]}`, kind: match[3] as 'phone' | 'email' | 'social', value: match[4]! };
 }
 
 /** An E.164 phone as people read it: "+86 138 0013 8000", "+86 10 1234 5678"; anything else as stored. */

@@ -9,13 +9,14 @@ import { migration004RoutingEngine } from './004-routing-engine.js';
 import { migration005Channels } from './005-channels.js';
 import { migration006Cti } from './006-cti.js';
 import { migration007CustomerPhonesE164 } from './007-customer-phones-e164.js';
+import { migration008CustomerClaims } from './008-customer-claims.js';
 import { migration009UserBoundMutations } from './009-user-bound-mutations.js';
 import { migration010PiiReveals } from './010-pii-reveals.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002RoutingAudit, migration003FollowUp, migration004RoutingEngine, migration005Channels, migration006Cti, migration007CustomerPhonesE164, migration009UserBoundMutations, migration010PiiReveals];
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002RoutingAudit, migration003FollowUp, migration004RoutingEngine, migration005Channels, migration006Cti, migration007CustomerPhonesE164, migration008CustomerClaims, migration009UserBoundMutations, migration010PiiReveals];
 
 /** Versions already applied to this database, ascending. */
 export function appliedVersions(db: Database.Database): number[] {

@@ -1,18 +1,19 @@
 /**
  * One customer across channels, on the workstation: finding customers in the local cache
- * (works offline), merging two of them (a server request over the sync socket, online only),
+ * (works offline), asking the server which customers are possibly the same one and merging
+ * two of them (server requests over the sync socket, online only),
  * and fetching an attachment's bytes for the renderer to save. Params arrive validated with
  * the schemas of shared/rpc.ts; every server answer is parsed before it is trusted.
  */
 import type { z } from 'zod';
-import { customerMergeResultSchema } from '../../../shared/customers.js';
+import { customerMatchesResultSchema, customerMergeResultSchema } from '../../../shared/customers.js';
 import { MAX_ATTACHMENT_DOWNLOAD_BYTES, type RpcResults, type rpcParamSchemas } from '../../../shared/rpc.js';
 import { ackSchema } from '../../../shared/sync.js';
 import type { Cache } from '../cache/cache.js';
 import { RpcError, rpcCodeOfProtocolError } from '../errors.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
 
-export const CUSTOMER_METHODS = ['customer.search', 'customer.merge', 'attachment.download'] as const;
+export const CUSTOMER_METHODS = ['customer.search', 'customer.merge', 'customer.matches', 'attachment.download'] as const;
 export type CustomerMethod = (typeof CUSTOMER_METHODS)[number];
 
 export type CustomerHandlers = {
@@ -37,6 +38,7 @@ export interface CustomerSessionView {
 }
 
 const mergeAckSchema = ackSchema(customerMergeResultSchema);
+const matchesAckSchema = ackSchema(customerMatchesResultSchema);
 
 function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
@@ -58,6 +60,22 @@ export function createCustomerHandlers(options: { serverUrl: string; current(): 
       }
       const parsed = mergeAckSchema.safeParse(raw);
       if (!parsed.success) throw new RpcError('internal', `The server's merge answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      if (!parsed.data.ok) throw new RpcError(rpcCodeOfProtocolError(parsed.data.error.code), parsed.data.error.message);
+      return parsed.data.result;
+    },
+
+    async 'customer.matches'(params) {
+      const { socket, online } = options.current();
+      if (!socket || !online || !socket.connected) throw new RpcError('offline', 'You are offline: possible matches come from the server once the connection is back.');
+      let raw: unknown;
+      try {
+        raw = await socket.timeout(CUSTOMER_REQUEST_TIMEOUT_MS).emitWithAck('customer:matches', params);
+      } catch {
+        if (!socket.connected) throw new RpcError('offline', 'The connection to the server dropped before it answered; try again when online.');
+        throw new RpcError('server_unreachable', `The server did not answer within ${CUSTOMER_REQUEST_TIMEOUT_MS / 1000} s.`);
+      }
+      const parsed = matchesAckSchema.safeParse(raw);
+      if (!parsed.success) throw new RpcError('internal', `The server's answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
       if (!parsed.data.ok) throw new RpcError(rpcCodeOfProtocolError(parsed.data.error.code), parsed.data.error.message);
       return parsed.data.result;
     },

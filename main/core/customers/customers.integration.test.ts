@@ -1,7 +1,8 @@
 /**
  * One customer across channels, through real workstation cores against the real server
- * (demo organisation): 张伟 recognised across phone and WeChat, merged with his separate
- * email customer from agent1's core, what each viewer's cache then holds (the customer
+ * (demo organisation): his WeChat record, which only claims his number, suggested to agent1
+ * as possibly the same customer as 张伟 on the phone and merged in; then his separate email
+ * customer merged from agent1's core, what each viewer's cache then holds (the customer
  * panel's history across all channels), attachment downloads, and what needs the server
  * failing `offline` without it.
  */
@@ -26,6 +27,7 @@ let wechatTicket: string;
 let emailTicket: string;
 let keepId: string;
 let mergeId: string;
+let wechatId: string;
 
 async function postInbound(body: unknown): Promise<{ ticketId: string }> {
   const response = await fetch(`${server.url}/api/v1/inbound`, {
@@ -60,16 +62,23 @@ beforeAll(async () => {
   server = await startServer({ port: 0, dataDir: path.join(root, 'server'), demo: true, log: () => {} });
   // Away agents get no routed tickets, so what each one sees follows only from the channels.
   for (const agent of ['agent1', 'agent4']) server.routing.setPresence(agent, 'away', 'lead', '李主管');
-  phoneTicket = (await postInbound({ channel: 'phone', customer: { name: '张伟', phone: '13812345678' }, text: '来电：订单物流查询延迟' })).ticketId;
-  // WeChat: the openid is new, but he bound his mobile (written the international way) to the account.
-  wechatTicket = (
-    await postInbound({ channel: 'social', customer: { name: '张伟', socialId: 'wechat:gh_demo:oZhangWei', phone: '+86 138-1234-5678' }, text: '公众号留言：物流还没更新' })
+  // As the channels store them: the CTI proves the caller's number, WeChat the openid, a mail its From address.
+  phoneTicket = server.store.ingestInbound(
+    { channel: 'phone', customer: { name: '张伟', phone: '13812345678' }, text: '来电：订单物流查询延迟', source: 'cti', proven: ['phone'] },
+    { now: Date.now() },
   ).ticketId;
-  emailTicket = (
-    await postInbound({ channel: 'email', customer: { name: '张伟', email: 'ZhangWei.Work@Example.cn' }, subject: '订单物流查询延迟', text: '快递三天没动了' })
+  // WeChat: the openid is new; the mobile he bound to the account (written the international way) is only his claim.
+  wechatTicket = server.store.ingestInbound(
+    { channel: 'social', customer: { name: '张伟', socialId: 'wechat:gh_demo:oZhangWei', phone: '+86 138-1234-5678' }, text: '公众号留言：物流还没更新', source: 'wechat:gh_demo', proven: ['socialId'] },
+    { now: Date.now() },
+  ).ticketId;
+  emailTicket = server.store.ingestInbound(
+    { channel: 'email', customer: { name: '张伟', email: 'ZhangWei.Work@Example.cn' }, subject: '订单物流查询延迟', text: '快递三天没动了', source: 'email', proven: ['email'] },
+    { now: Date.now() },
   ).ticketId;
   keepId = server.store.getTicket(phoneTicket)!.customerId;
   mergeId = server.store.getTicket(emailTicket)!.customerId;
+  wechatId = server.store.getTicket(wechatTicket)!.customerId;
   agent1 = await signedIn('agent1');
   agent1.onEvent((event, payload) => {
     if (event === 'changed') agent1Changed.push((payload as RpcEvents['changed']).ticketIds);
@@ -85,8 +94,15 @@ afterAll(async () => {
 });
 
 describe('one customer across channels, in the workstation', () => {
-  it('recognises 张伟 across phone and WeChat: one customer, both tickets in his panel', async () => {
-    expect(server.store.getTicket(wechatTicket)!.customerId).toBe(keepId);
+  it('suggests his WeChat record, which claims his number, as possibly the same customer; one merge puts both tickets in his panel', async () => {
+    expect(wechatId).not.toBe(keepId);
+    const { matches } = await call(agent1, 'customer.matches', { customerId: wechatId });
+    expect(matches.map((match) => [match.customer.id, match.shared, match.channels])).toEqual([
+      [keepId, [{ kind: 'phone', value: '+8613812345678', oursProven: false, theirsProven: true }], ['phone']],
+    ]);
+    expect((await call(agent1, 'customer.matches', { customerId: keepId })).matches.map((match) => match.customer.id)).toEqual([wechatId]);
+    await call(agent1, 'customer.merge', { keepId, mergeId: wechatId });
+    await waitUntil(agent1, 'agent1 sees the WeChat ticket in his history', hasHistory(agent1, phoneTicket, keepId, [wechatTicket]));
     const detail = await call(agent1, 'ticket.get', { ticketId: phoneTicket });
     // An agent's cache holds contact details masked (shared/masking.ts).
     expect(detail.customer).toMatchObject({
@@ -98,8 +114,11 @@ describe('one customer across channels, in the workstation', () => {
       ],
     });
     expect(detail.customerTickets.map((ticket) => ticket.id)).toEqual([wechatTicket]);
-    // The email customer is someone else until an agent says otherwise.
+    // The email customer is someone else until an agent says otherwise, and nothing suggests otherwise.
     expect((await call(agent1, 'ticket.get', { ticketId: emailTicket })).customer.id).toBe(mergeId);
+    expect((await call(agent1, 'customer.matches', { customerId: mergeId })).matches).toEqual([]);
+    // A customer nobody has (or one the agent may not see) is not found.
+    expect(await agent4.invoke('customer.matches', { customerId: 'CUS20991231001' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
   it('finds the other 张伟 in the local cache by name, email or phone however typed', async () => {
@@ -156,6 +175,7 @@ describe('one customer across channels, in the workstation', () => {
         customer: { email: 'zhangwei.work@example.cn' },
         text: '发票和快递单照片见附件',
         source: 'email',
+        proven: ['email'],
         attachments: [
           { fileName: '发票.pdf', contentType: 'application/pdf', data: invoice },
           { fileName: '监控录像.mp4', contentType: 'video/mp4', data: Buffer.alloc(MAX_ATTACHMENT_DOWNLOAD_BYTES + 1) },
@@ -191,6 +211,7 @@ describe('one customer across channels, in the workstation', () => {
     await waitUntil(agent1, 'agent1 is offline', async () => (await connectionOf(agent1)).status === 'offline');
     expect(await agent1.invoke('customer.merge', { keepId, mergeId: thirdId })).toMatchObject({ ok: false, error: { code: 'offline' } });
     expect(await agent1.invoke('attachment.download', { attachmentId: pdfId })).toMatchObject({ ok: false, error: { code: 'offline' } });
+    expect(await agent1.invoke('customer.matches', { customerId: keepId })).toMatchObject({ ok: false, error: { code: 'offline' } });
     expect((await call(agent1, 'customer.search', { query: '张伟', excludeId: keepId })).map((h) => h.customer.id)).toContain(thirdId);
   });
 });

@@ -18,8 +18,9 @@ export interface TestVisitor {
   close(): void;
 }
 
+/** Connects as a browser on the server's own chat page would (its Origin is the server's). */
 export async function connectTestVisitor(serverUrl: string, auth: { site: string; visitorId: string }): Promise<TestVisitor> {
-  const socket = io(`${serverUrl}/webchat`, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = io(`${serverUrl}/webchat`, { auth, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: serverUrl } });
   const visitor: TestVisitor = {
     socket,
     agentTyping: [],

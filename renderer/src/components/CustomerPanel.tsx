@@ -1,12 +1,14 @@
 import { useShallow } from 'zustand/react/shallow';
+import type { CustomerMatch, SharedIdentity } from '../../../shared/customers.js';
 import { CHANNELS, type Customer, type CustomerIdentity, type Ticket } from '../../../shared/domain.js';
 import { looksMasked } from '../../../shared/masking.js';
-import { formatDateTime, statusKey, type MessageKey } from '../i18n.js';
-import { displayPhone } from '../i18nCustomers.js';
+import { channelKey, formatDateTime, statusKey, type MessageKey } from '../i18n.js';
+import { displayPhone, scopedIdentity } from '../i18nCustomers.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { MaskedText, RevealControl, RevealedMark, useReveal } from './Masked.js';
 import { MergeCustomerDialog } from './MergeCustomerDialog.js';
+import { UnverifiedMark } from './UnverifiedMark.js';
 
 const IDENTITY_LABEL: Record<CustomerIdentity['kind'], MessageKey> = {
   phone: 'customer.identityPhone',
@@ -14,8 +16,14 @@ const IDENTITY_LABEL: Record<CustomerIdentity['kind'], MessageKey> = {
   social: 'customer.identitySocial',
 };
 
-function identityText(identity: CustomerIdentity): string {
-  return identity.kind === 'phone' ? displayPhone(identity.value) : identity.value;
+const SHARED_LABEL: Record<CustomerIdentity['kind'], MessageKey> = {
+  phone: 'customer.sharedPhone',
+  email: 'customer.sharedEmail',
+  social: 'customer.sharedSocial',
+};
+
+function shownValue(kind: CustomerIdentity['kind'], value: string): string {
+  return kind === 'phone' ? displayPhone(value) : value;
 }
 
 /**
@@ -38,18 +46,81 @@ function Identities({ customer, ticketId }: { customer: Customer; ticketId: stri
         {t('customer.identities')} <RevealControl request={request} masked={more.some((identity) => looksMasked(identity.value))} />
       </h4>
       <ul className="customer-identities">
-        {shown.map((identity) => (
-          <li key={`${identity.kind}:${identity.value}`}>
-            <span className="identity-kind">{t(IDENTITY_LABEL[identity.kind])}</span>
-            <span className="identity-value">
-              <RevealedMark revealed={clear !== null}>{identityText(identity)}</RevealedMark>
-            </span>
-          </li>
-        ))}
+        {shown.map((identity) => {
+          // An integration's own key for what it claimed ("api:<name>:phone:+86…"): shown as what it is.
+          const scoped = scopedIdentity(identity);
+          return (
+            <li key={`${identity.kind}:${identity.value}`}>
+              <span className="identity-kind">
+                {scoped ? t('customer.identityScoped', { kind: t(IDENTITY_LABEL[scoped.kind]), integration: scoped.integration }) : t(IDENTITY_LABEL[identity.kind])}
+              </span>
+              <span className="identity-value">
+                <RevealedMark revealed={clear !== null}>{scoped ? shownValue(scoped.kind, scoped.value) : shownValue(identity.kind, identity.value)}</RevealedMark>
+              </span>
+            </li>
+          );
+        })}
       </ul>
     </>
   );
 }
+
+function sharedText(t: ReturnType<typeof useT>, shared: SharedIdentity): string {
+  const what = t(SHARED_LABEL[shared.kind], { value: shownValue(shared.kind, shared.value) });
+  const proof = !shared.oursProven ? t('customer.unverifiedHere') : !shared.theirsProven ? t('customer.unverifiedThere') : '';
+  return proof ? `${what} · ${proof}` : what;
+}
+
+/** "Possibly the same customer": others sharing a phone, email or social id that one side only claimed; one click starts the merge. */
+function PossibleMatches({ matches }: { matches: CustomerMatch[] }) {
+  const t = useT();
+  const s = useAppStore(useShallow((state) => ({ mergeWithMatch: state.mergeWithMatch, language: state.language, online: state.connection.status === 'online' })));
+  if (matches.length === 0) return null;
+  return (
+    <section className="possible-matches" aria-labelledby="possible-matches-title">
+      <h4 id="possible-matches-title" className="panel-subtitle">
+        {t('customer.possibleMatches')}
+      </h4>
+      <ul>
+        {matches.map((match) => {
+          const name = match.customer.name || match.customer.id;
+          return (
+            <li key={match.customer.id} className="possible-match">
+              <div className="possible-match-who">
+                <span className="possible-match-name">{name}</span>
+                <span className="mono small">{match.customer.id}</span>
+                <span className="possible-match-channels" title={match.channels.map((channel) => t(channelKey(channel))).join(', ')}>
+                  {match.channels.map((channel) => (
+                    <ChannelIcon key={channel} channel={channel} />
+                  ))}
+                </span>
+              </div>
+              {match.shared.map((shared) => (
+                <p key={`${shared.kind}:${shared.value}`} className="possible-match-shared small">
+                  {sharedText(t, shared)}
+                </p>
+              ))}
+              <p className="muted small">
+                {t('merge.tickets', { n: match.ticketCount })} · {t('merge.lastContact', { time: formatDateTime(s.language, match.lastContactAt) })}
+              </p>
+              <button
+                type="button"
+                className="possible-match-merge"
+                onClick={() => s.mergeWithMatch(match)}
+                disabled={!s.online}
+                title={t('customer.mergeMatchTitle', { name, id: match.customer.id })}
+              >
+                {t('customer.mergeMatch')}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+const NO_MATCHES: CustomerMatch[] = [];
 
 /** Who the customer is, and everything they have asked on any channel. */
 export function CustomerPanel({ customer, tickets, currentId }: { customer: Customer; tickets: Ticket[]; currentId: string }) {
@@ -63,6 +134,7 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
       notice: state.mergeNotice,
       dismissNotice: state.dismissMergeNotice,
       current: state.detail?.ticket,
+      matches: state.customerMatchesFor === customer.id ? state.customerMatches : NO_MATCHES,
     })),
   );
   const openTicket = s.openTicket;
@@ -90,7 +162,8 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
             <MaskedText text={customer.phone} format={displayPhone} request={{ field: 'customerPhone', ticketId: currentId }} clear={(r) => (r.field === 'customerPhone' ? r.value : null)} />
           ) : (
             '—'
-          )}
+          )}{' '}
+          <UnverifiedMark customer={customer} kind="phone" value={customer.phone} />
         </dd>
         <dt>{t('customer.email')}</dt>
         <dd>
@@ -98,7 +171,8 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
             <MaskedText text={customer.email} request={{ field: 'customerEmail', ticketId: currentId }} clear={(r) => (r.field === 'customerEmail' ? r.value : null)} />
           ) : (
             '—'
-          )}
+          )}{' '}
+          <UnverifiedMark customer={customer} kind="email" value={customer.email} />
         </dd>
         <dt>{t('customer.social')}</dt>
         <dd>
@@ -112,6 +186,7 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
         <dd>{customer.vipTier}</dd>
       </dl>
       <Identities customer={customer} ticketId={currentId} />
+      <PossibleMatches matches={s.matches} />
       <div className="customer-actions">
         <button type="button" className="merge-open" onClick={s.openMerge} title={t('customer.mergeTitle')}>
           {t('customer.merge')}

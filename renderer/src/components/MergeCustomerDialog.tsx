@@ -7,6 +7,7 @@ import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { Dialog } from './Dialog.js';
 import { errorText } from './errorText.js';
+import { UnverifiedMark } from './UnverifiedMark.js';
 
 /** One customer as the confirmation shows it: who, how to reach them, which channels. */
 function CustomerCard({ customer, role, channels }: { customer: Customer; role: 'keep' | 'merged'; channels: Channel[] }) {
@@ -16,8 +17,16 @@ function CustomerCard({ customer, role, channels }: { customer: Customer; role: 
       <p className="merge-role">{t(role === 'keep' ? 'merge.keep' : 'merge.merged')}</p>
       <p className="merge-name">{customer.name || customer.id}</p>
       <p className="mono small">{customer.id}</p>
-      {customer.phone ? <p className="small">{displayPhone(customer.phone)}</p> : null}
-      {customer.email ? <p className="small">{customer.email}</p> : null}
+      {customer.phone ? (
+        <p className="small">
+          {displayPhone(customer.phone)} <UnverifiedMark customer={customer} kind="phone" value={customer.phone} />
+        </p>
+      ) : null}
+      {customer.email ? (
+        <p className="small">
+          {customer.email} <UnverifiedMark customer={customer} kind="email" value={customer.email} />
+        </p>
+      ) : null}
       {customer.socialId ? <p className="small">{customer.socialId}</p> : null}
       <p className="merge-channels">
         {channels.map((channel) => (

@@ -134,6 +134,33 @@ describe('the renderer store on the real core', () => {
     expect(store.getState().selectedIndex).toBe(count - 1);
   });
 
+  it('offers the customer who proved the number this one only claimed, and merges them from that suggestion', async () => {
+    // Another chat, whose number the channel proved: the integration's 张伟 only claimed it.
+    const proven = server.store.ingestInbound(
+      { channel: 'chat', customer: { name: '张伟', phone: '138 0013 8000' }, text: '我之前打过电话', proven: ['phone'] },
+      { now: Date.now() },
+    );
+    // Suggestions are asked for whenever a ticket opens: both ways.
+    const claimantId = store.getState().detail!.customer.id;
+    await vi.waitFor(() => expect(store.getState().rows.map((r) => r.id)).toContain(proven.ticketId));
+    await store.getState().openTicket(proven.ticketId);
+    await vi.waitFor(() => expect(store.getState().customerMatches.map((match) => match.customer.id)).toEqual([claimantId]));
+    await store.getState().openTicket(ticketId);
+    await vi.waitFor(() => expect(store.getState().customerMatches.map((match) => match.customer.id)).toEqual([proven.ticket.customerId]));
+    const claimant = store.getState().detail!.customer;
+    expect(store.getState().customerMatchesFor).toBe(claimant.id);
+    expect(store.getState().customerMatches[0]!.shared).toEqual([{ kind: 'phone', value: '+8613800138000', oursProven: false, theirsProven: true }]);
+
+    // One click opens the confirmation, keeping the older record (this one); the newer one's proven number moves to it.
+    store.getState().mergeWithMatch(store.getState().customerMatches[0]!);
+    expect(store.getState()).toMatchObject({ mergeOpen: true, mergeSwapped: false, mergeCandidate: { customer: { id: proven.ticket.customerId } } });
+    expect(await store.getState().confirmMerge()).toBe(true);
+    await vi.waitFor(() => expect(store.getState().detail?.customer.identities).toContainEqual({ kind: 'phone', value: '+8613800138000' }));
+    expect(store.getState().detail?.customer.id).toBe(claimant.id);
+    await vi.waitFor(() => expect(store.getState().customerMatches).toEqual([]));
+    expect(store.getState().mergeNotice).toMatchObject({ customerId: claimant.id, ticketsMoved: 1 });
+  });
+
   it('signs out and forgets the inbox and the drafts', async () => {
     store.getState().setReplyDraft('未发送的草稿');
     await store.getState().signOut();

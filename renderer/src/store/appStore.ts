@@ -9,7 +9,7 @@ import { createAttentionSlice } from './attentionSlice.js';
 import { createCallSlice } from './callSlice.js';
 import { createChatSlice } from './chatSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
-import { createCustomerSlice } from './customerSlice.js';
+import { createCustomerSlice, customerMatchKey } from './customerSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
 import { createPiiSlice } from './piiSlice.js';
 import { createRoutingSlice } from './routingSlice.js';
@@ -93,6 +93,15 @@ export function initStore(api: WorkstationApi): InitializedStore {
         void state.loadAudit();
         void state.loadAgents();
       }
+    }),
+    // "Possibly the same customer": asked of the server when the open ticket's customer (or what is known of them) changes, and on coming back online.
+    store.subscribe((state, previous) => {
+      const customer = state.detail?.customer;
+      if (!state.user || !customer) return;
+      const before = previous.detail?.customer;
+      const changed = !before || customerMatchKey(customer) !== customerMatchKey(before);
+      const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
+      if (changed || backOnline) void state.loadCustomerMatches(customer.id);
     }),
     // Web chat: the visitor typing and how far they have read (ephemeral, never cached).
     api.on('chatTyping', (event) => {

@@ -1,11 +1,12 @@
 /**
  * One customer across channels, in the renderer: the merge dialog's search, choice and
  * confirmation (the merge itself needs the server; the search runs on the local cache),
- * and downloading a message's attachment.
+ * the server's "possibly the same customer" suggestions for the open ticket's customer, and
+ * downloading a message's attachment.
  */
 import type { StateCreator } from 'zustand/vanilla';
-import type { Attachment } from '../../../shared/domain.js';
-import type { CustomerSearchHit } from '../../../shared/customers.js';
+import type { Attachment, Customer } from '../../../shared/domain.js';
+import type { CustomerMatch, CustomerSearchHit } from '../../../shared/customers.js';
 import type { AttachmentDownload, WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
@@ -31,6 +32,13 @@ export interface CustomerSlice {
   mergeNotice: MergeNotice | null;
   downloadingAttachmentId: string | null;
   attachmentError: { fileName: string; error: UiError } | null;
+  /** Customers possibly the same as `customerMatchesFor` (shared identities one side only claimed); empty offline. */
+  customerMatches: CustomerMatch[];
+  customerMatchesFor: string | null;
+  /** Asks the server (online only) for the customers possibly the same as this one. */
+  loadCustomerMatches(customerId: string): Promise<void>;
+  /** Opens the merge confirmation with this suggestion chosen, keeping the older record (the one the agents know); swappable. */
+  mergeWithMatch(match: CustomerMatch): void;
   openMerge(): void;
   closeMerge(): void;
   setMergeQuery(query: string): Promise<void>;
@@ -44,9 +52,15 @@ export interface CustomerSlice {
   dismissAttachmentError(): void;
 }
 
+/** What decides a customer's suggestions: a refetch only when one of these changed. */
+export function customerMatchKey(customer: Customer): string {
+  return [customer.id, customer.phone, customer.email, customer.socialId, ...customer.identities.map((identity) => `${identity.kind}:${identity.value}`)].join('|');
+}
+
 export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState, [], [], CustomerSlice> {
   // Only the newest search's answer is shown, so fast typing never shows stale customers.
   let latestSearch = 0;
+  let latestMatches = 0;
 
   return (set, get) => ({
     mergeOpen: false,
@@ -60,6 +74,38 @@ export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState,
     mergeNotice: null,
     downloadingAttachmentId: null,
     attachmentError: null,
+    customerMatches: [],
+    customerMatchesFor: null,
+
+    async loadCustomerMatches(customerId) {
+      const request = ++latestMatches;
+      if (get().customerMatchesFor !== customerId) set({ customerMatches: [], customerMatchesFor: customerId });
+      if (get().connection.status !== 'online') return;
+      try {
+        const { matches } = await api.invoke('customer.matches', { customerId });
+        if (request === latestMatches) set({ customerMatches: matches, customerMatchesFor: customerId });
+      } catch {
+        // Offline, or the server did not answer: suggestions are a help, never in the way; the next change asks again.
+        if (request === latestMatches) set({ customerMatches: [] });
+      }
+    },
+
+    mergeWithMatch(match) {
+      latestSearch++;
+      // Every identity and claim moves either way; the kept record's name and id stay, so keep the established one.
+      const current = get().detail?.customer;
+      const keepTheirs = current !== undefined && match.customer.createdAt < current.createdAt;
+      set({
+        mergeOpen: true,
+        mergeQuery: '',
+        mergeHits: [],
+        mergeSearching: false,
+        mergeCandidate: { customer: match.customer, ticketCount: match.ticketCount, channels: match.channels, lastContactAt: match.lastContactAt },
+        mergeSwapped: keepTheirs,
+        mergeError: null,
+        mergeNotice: null,
+      });
+    },
 
     openMerge() {
       latestSearch++;

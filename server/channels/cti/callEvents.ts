@@ -112,6 +112,8 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
         externalMessageId: `cti:${call.callId}`,
         receivedAt: new Date(call.answeredAt!).toISOString(),
         source: 'cti',
+        // The carrier's caller number (CLI): what the CTI proves.
+        proven: ['phone'],
         call: info,
       };
       let outcome: IngestOutcome;
@@ -153,6 +155,7 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
         externalMessageId: `cti:${call.callId}`,
         receivedAt: new Date(call.endedAt!).toISOString(),
         source: 'cti',
+        proven: ['phone'],
         call: info,
         priority: 'normal',
         followUpAt: now,

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CtiCall, CtiEventInput } from '../../../shared/cti.js';
 import type { Ticket } from '../../../shared/domain.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../shared/sync.js';
-import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, login, postJson, startTestServer, type TestServer } from '../../testHarness.js';
+import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, login, startTestServer, type TestServer } from '../../testHarness.js';
 import { signWebhookBody, signedWebhookHeaders } from '../signature.js';
 import { MISSED_CALL_SUBJECT } from './callEvents.js';
 import { ctiChannel, type CtiEventResponse } from './ctiChannel.js';
@@ -91,14 +91,12 @@ function storedState(server: TestServer = t) {
   };
 }
 
-/** 张伟 wrote an email before; he is a VIP. */
+/** 张伟 wrote an email before, and his number is known as his (proven, as by an earlier call); he is a VIP. */
 async function seedZhangWei(): Promise<Ticket> {
-  const response = await postJson<{ ticketId: string }>(
-    `${t.url}/api/v1/inbound`,
-    JSON.stringify({ channel: 'email', customer: { name: '张伟', phone: '+86 138-0013-8000', email: 'zhang.wei@example.cn' }, subject: '订单物流查询延迟', text: '快递三天没动了' }),
-    TEST_INTEGRATION_TOKEN,
+  const { ticket } = t.store.ingestInbound(
+    { channel: 'email', customer: { name: '张伟', phone: '+86 138-0013-8000', email: 'zhang.wei@example.cn' }, subject: '订单物流查询延迟', text: '快递三天没动了', proven: ['phone', 'email'] },
+    { now: t.clock.now() },
   );
-  const ticket = t.store.getTicket((response.body as { ticketId: string }).ticketId)!;
   t.store.routing.setCustomerVipTier(ticket.customerId, 2, t.clock.now());
   return ticket;
 }

@@ -119,6 +119,8 @@ export function createMailIntake(context: ChannelContext, options: MailIntakeOpt
     const outcome = context.ingest({
       ...checked.data,
       source: 'email',
+      // The From address is the mail's sender (the receiving MTA's checks are all there is to go by); a name or signature proves nothing.
+      proven: ['email'],
       attachments,
       rawSource: raw,
       ...(mail.from.name ? { authorName: clip(mail.from.name, 200) } : {}),

@@ -4,19 +4,20 @@
  * refusals, dedupe of resends, typing both ways, the read watermark, live reply delivery,
  * history for a returning visitor, email continuation, the offline form and bad input.
  */
+import { createHmac } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Ack, ClientToServerEvents, PushResult, ServerToClientEvents } from '../../../shared/sync.js';
 import type { ChatReadEvent, ChatTypingEvent, WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../../../shared/webchat.js';
-import { login, seedTestOrganisation, startTestServer, type TestServer } from '../../testHarness.js';
+import { TEST_WEBCHAT_SECRET, login, seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from '../../testHarness.js';
 import type { QueuedDelivery } from '../../store.js';
 import type { ChannelFactory } from '../channel.js';
-import { createWebchatChannel, parseWebchatSites, signWebchatUser } from './webchat.js';
+import { parseWebchatOrigins, parseWebchatSites, signWebchatIdentity } from './webchat.js';
 
 type AgentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type VisitorSocket = Socket;
 
-const SECRET = 'demo-chat-secret';
+const SECRET = TEST_WEBCHAT_SECRET;
 let t: TestServer;
 const sockets: Socket[] = [];
 let emailed: QueuedDelivery[] = [];
@@ -29,7 +30,7 @@ async function start(withEmail = false): Promise<void> {
   t = await startTestServer({
     tokenTtlMs: 60 * 60 * 1000,
     routing: { autoAccept: true },
-    channels: [createWebchatChannel({ sites: new Map([['demo', SECRET]]) }), ...(withEmail ? [emailPeer] : [])],
+    channels: [testWebchatChannel(), ...(withEmail ? [emailPeer] : [])],
   });
   seedTestOrganisation(t.store, [
     { username: 'agent1', displayName: '王芳', channels: ['chat', 'email'] },
@@ -48,8 +49,9 @@ function visitorAuth(visitorId: string, identity?: Record<string, string>): Reco
   return { site: 'demo', visitorId, ...(identity ? { identity } : {}) };
 }
 
+/** A widget on the server's own chat page (its Origin is the server's), as a browser would connect. */
 function openVisitor(auth: Record<string, unknown>): VisitorSocket {
-  const socket = connect(`${t.url}/webchat`, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = connect(`${t.url}/webchat`, { auth, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: t.url } });
   sockets.push(socket);
   return socket;
 }
@@ -157,6 +159,25 @@ describe('the widget files', () => {
     expect(() => parseWebchatSites('bad site:secret-123')).toThrow(/not a site name/);
     expect(() => parseWebchatSites('a:secret-123,a:secret-456')).toThrow(/given twice/);
   });
+
+  it('signs the user id, email and name together, as the documented example (channels.md) says', () => {
+    expect(signWebchatIdentity('demo-chat-secret', { userId: 'u1001', email: 'zhang.wei@example.cn', name: '张伟' })).toBe(
+      '2fdc7a0e594b49a9c99b07f08dfd301f51eb43616d57c1df358f8500dde84634',
+    );
+    // Without email and name, the empty fields still take their place.
+    expect(signWebchatIdentity('demo-chat-secret', { userId: 'u1001' })).toBe(createHmac('sha256', 'demo-chat-secret').update('u1001\n\n').digest('hex'));
+  });
+
+  it('reads WEBCHAT_ORIGINS for known sites and refuses anything that is not an origin', () => {
+    expect([...parseWebchatOrigins('demo=https://shop.example.cn|http://127.0.0.1:8080, shop_2=https://M.Shop.example.cn/', ['demo', 'shop_2'])]).toEqual([
+      ['demo', ['https://shop.example.cn', 'http://127.0.0.1:8080']],
+      ['shop_2', ['https://m.shop.example.cn']],
+    ]);
+    expect(() => parseWebchatOrigins('nosuch=https://shop.example.cn', ['demo'])).toThrow(/not a site of WEBCHAT_SITES/);
+    expect(() => parseWebchatOrigins('demo=https://shop.example.cn/chat', ['demo'])).toThrow(/not an origin/);
+    expect(() => parseWebchatOrigins('demo=*', ['demo'])).toThrow(/not an origin/);
+    expect(() => parseWebchatOrigins('demo=https://a.example,demo=https://b.example', ['demo'])).toThrow(/given twice/);
+  });
 });
 
 describe('visitor identity', () => {
@@ -182,12 +203,13 @@ describe('visitor identity', () => {
     expect(t.logLines.some((line) => line.includes('repeat of webchat:demo:visitor-abcdef-123456#cmsg-0001'))).toBe(true);
   });
 
-  it('a verified visitor is matched to the customer with the same email', async () => {
+  it('a verified visitor is matched to the customer who proved the same email (the signature covers it)', async () => {
     const known = t.store.ingestInbound(
-      { channel: 'email', customer: { name: '张伟', email: 'zhang.wei@example.cn' }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新了' },
+      { channel: 'email', customer: { name: '张伟', email: 'zhang.wei@example.cn' }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新了', proven: ['email'], source: 'email' },
       { now: t.clock.now() },
     );
-    const identity = { userId: 'u1001', name: '张伟', email: 'Zhang.Wei@example.cn', signature: signWebchatUser(SECRET, 'u1001') };
+    const signed = { userId: 'u1001', name: '张伟', email: 'Zhang.Wei@example.cn' };
+    const identity = { ...signed, signature: signWebchatIdentity(SECRET, signed) };
     const { socket, welcome } = await visitor(visitorAuth('visitor-verified-0001', identity));
     expect(welcome).toMatchObject({ verified: true, name: '张伟', email: 'Zhang.Wei@example.cn' });
 
@@ -199,7 +221,7 @@ describe('visitor identity', () => {
   });
 
   it('refuses a bad signature, an unknown site and a malformed handshake, with a log line each and nothing stored', async () => {
-    const forged = await refusedWith(visitorAuth('visitor-forged-0001', { userId: 'u1001', signature: signWebchatUser('wrong-secret', 'u1001') }));
+    const forged = await refusedWith(visitorAuth('visitor-forged-0001', { userId: 'u1001', signature: signWebchatIdentity('wrong-secret', { userId: 'u1001' }) }));
     expect(forged.code).toBe('invalid_signature');
     expect(forged.message).toContain('could not be verified');
     expect(t.logLines.some((line) => line.includes('refused visitor u1001 of site demo') && line.includes('signature does not match'))).toBe(true);
@@ -252,16 +274,22 @@ describe('live chat between a visitor and an agent', () => {
     expect(phoneAgent.reads).toEqual([]);
   });
 
-  it('a reply to a visitor who is away waits in the history they get when they come back', async () => {
+  it('a reply to a visitor who left without an email is recorded as not delivered, with the reason, until they come back and see it', async () => {
     const desk = await agent('agent1');
     const first = await visitor(visitorAuth('visitor-returns-0001'));
     const sent = await call<WebchatSent>(first.socket, 'webchat:send', { clientMessageId: 'cmsg-away-1', text: '请问退货地址是哪里？' });
     await leaveWhileTyping(first.socket, desk.typing, sent.ticketId);
 
     await reply(desk.socket, sent.ticketId, 'reply-away-0001', '退货地址：上海市浦东新区张江路 88 号。');
-    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-away-0001')).toBe('sent'));
+    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-away-0001')).toBe('failed'));
+    const undelivered = t.store.getTicketBundle(sent.ticketId)!.messages.find((m) => m.id === 'reply-away-0001')!;
+    expect(undelivered.deliveryError).toContain('访客已离开聊天，且没有留下邮箱');
+    expect(undelivered.deliveryError).toContain('The visitor left the chat and gave no email address');
 
     const back = await visitor(visitorAuth('visitor-returns-0001'));
+    // Their widget shows it now: it was delivered after all, and the reason goes.
+    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-away-0001')).toBe('sent'));
+    expect(t.store.getTicketBundle(sent.ticketId)!.messages.find((m) => m.id === 'reply-away-0001')!.deliveryError).toBeNull();
     expect(back.welcome.history.map((m) => [m.from, m.text, m.clientMessageId])).toEqual([
       ['visitor', '请问退货地址是哪里？', 'cmsg-away-1'],
       ['agent', '退货地址：上海市浦东新区张江路 88 号。', null],
@@ -309,6 +337,8 @@ describe('nobody available: the offline form, then email', () => {
     const bundle = t.store.getTicketBundle(sent.ticketId)!;
     expect(bundle.ticket.channel).toBe('email');
     expect(bundle.customer).toMatchObject({ name: '李娜', email: 'li.na@example.cn', socialId: 'webchat:demo:visitor-offline-0001' });
+    // The typed address is where to answer, not an identity: only the visitor's own id is.
+    expect(bundle.customer.identities).toEqual([{ kind: 'social', value: 'webchat:demo:visitor-offline-0001' }]);
     expect(bundle.messages[0]).toMatchObject({ source: 'webchat:demo', authorName: '李娜' });
 
     const availability = nextEvent<{ agentsAvailable: boolean }>(socket, 'webchat:availability');

@@ -1,11 +1,13 @@
 /**
  * The web chat channel: a widget the server serves itself (`/chat/widget.js`, the page
  * `/chat/?site=…`), talking over the socket.io namespace `/webchat` on the server's own
- * port. Visitors are anonymous (a random id the browser keeps) or verified by the site
- * (an HMAC of its user id). Their messages are ingested and routed like any contact; agent
- * replies reach the widget live through the `webchat` sender; typing and the read watermark
- * pass between the widget and the agents' sockets without being stored.
- * See docs/technical/channels.md (Web chat).
+ * port, from pages on the site's allowed origins. Visitors are anonymous (a random id the
+ * browser keeps: the only thing they prove) or verified by the site (an HMAC over its user
+ * id, email and name). Their messages are ingested and routed like any contact, within rate
+ * limits; a visitor only ever sees their own conversation (their messages and the replies
+ * that answered them), never the rest of a ticket. Agent replies reach the widget live
+ * through the `webchat` sender; typing and the read watermark pass between the widget and
+ * the agents' sockets without being stored. See docs/technical/channels.md (Web chat).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import {
   WEBCHAT_NAMESPACE,
   agentTypingRequestSchema,
   isReadUpTo,
+  webchatIdentityPayload,
   webchatHandshakeSchema,
   webchatHelloSchema,
   webchatOfflineSchema,
@@ -39,17 +42,29 @@ import {
   type WebchatSent,
   type WebchatWelcome,
 } from '../../../shared/webchat.js';
-import { HttpError, type ChannelRoute } from '../../http.js';
+import type { ChannelRoute } from '../../http.js';
 import type { SyncSocket } from '../../liveHub.js';
 import { describeIssues } from '../../sync.js';
 import type { ChannelContact } from '../../store.js';
 import type { Channel, ChannelContext, ChannelFactory } from '../channel.js';
-import type { ChannelSender } from '../delivery.js';
+import { PermanentDeliveryError, type ChannelSender } from '../delivery.js';
+import { retryAfterSeconds, type RateLimiter } from '../../rateLimits.js';
 import { renderChatPage, renderUnknownSitePage } from './page.js';
 
+/** One site that embeds the widget. */
+export interface WebchatSite {
+  /** Keys the identity HMAC (for verified visitors). */
+  secret: string;
+  /**
+   * Origins (`https://shop.example.cn`) whose pages may open the widget, besides the server's
+   * own (its `/chat/` page). A handshake from any other Origin, or none, is refused.
+   */
+  allowedOrigins: readonly string[];
+}
+
 export interface WebchatOptions {
-  /** Site name → its secret (for verified identities). */
-  sites: ReadonlyMap<string, string>;
+  /** Site name → its secret and allowed origins. */
+  sites: ReadonlyMap<string, WebchatSite>;
   /** How often connected widgets hear whether an agent is available; default 5 s. */
   availabilityPollMs?: number;
 }
@@ -57,13 +72,20 @@ export interface WebchatOptions {
 /** Messages of the newest conversations a reconnecting widget gets back. */
 const HISTORY_TICKETS = 5;
 const HISTORY_MESSAGES = 200;
-/** Bounded memory for ticket → visitor rooms and read marks (both rebuilt on demand). */
+/** Bounded memory for read marks and for the rate-limit refusals already logged. */
 const MAX_REMEMBERED_TICKETS = 10_000;
+const MAX_REMEMBERED_REFUSALS = 10_000;
+/** Why a reply could not reach a visitor: shown to the agent on the message (both languages, like the other channels' reasons). */
+const VISITOR_GONE =
+  '访客已离开聊天，且没有留下邮箱；访客回到聊天时会看到这条回复 / The visitor left the chat and gave no email address; they will see this reply if they come back to the chat.';
+const NO_VISITOR = '此工单中没有网页聊天访客可以接收这条回复 / No web chat visitor on this ticket can receive this reply.';
 /** Both kinds of ticket a visitor can have: live chats, and offline-form messages answered by email. */
 const VISITOR_CHANNELS = ['chat', 'email'] as const;
 
 interface VisitorData {
   site: string;
+  /** The client's address (socket.io's handshake address): the key of the per-address rate limits. */
+  address: string;
   /** `webchat:<site>:<visitorId>` or `webchat:<site>:user:<userId>`: the customer's social id and the visitor's room. */
   socialId: string;
   identity: WebchatIdentity | null;
@@ -95,26 +117,89 @@ export function parseWebchatSites(text: string): Map<string, string> {
   return sites;
 }
 
-/** The demo organisation's site (`/chat/?site=demo`) and its secret. */
+/** An origin as browsers send it, `https://shop.example.cn` (scheme, host, port; no path); null when the text is not one. */
+export function normaliseOrigin(text: string): string | null {
+  try {
+    const url = new URL(text.trim());
+    const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    return (url.protocol === 'http:' || url.protocol === 'https:') && bare ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Reads `WEBCHAT_ORIGINS` ("site=https://a.example|https://b.example,site2=…") for the sites
+ * given; throws naming the bad entry (an unknown site, something that is not an origin).
+ */
+export function parseWebchatOrigins(text: string, siteNames: Iterable<string>): Map<string, string[]> {
+  const known = new Set(siteNames);
+  const origins = new Map<string, string[]>();
+  for (const entry of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const equals = entry.indexOf('=');
+    const site = equals < 0 ? entry : entry.slice(0, equals);
+    if (!known.has(site)) throw new Error(`WEBCHAT_ORIGINS: "${site}" is not a site of WEBCHAT_SITES ("site=https://origin|https://origin2").`);
+    if (origins.has(site)) throw new Error(`WEBCHAT_ORIGINS: site "${site}" is given twice.`);
+    const list: string[] = [];
+    for (const given of (equals < 0 ? '' : entry.slice(equals + 1)).split('|').map((s) => s.trim())) {
+      const origin = normaliseOrigin(given);
+      if (!origin) throw new Error(`WEBCHAT_ORIGINS: "${given}" (site ${site}) is not an origin like https://shop.example.cn (scheme, host and port, no path).`);
+      list.push(origin);
+    }
+    origins.set(site, list);
+  }
+  return origins;
+}
+
+/** The demo organisation's site (`/chat/?site=demo`) and its secret; its pages are the server's own. */
 export const DEMO_WEBCHAT_SITE = 'demo';
 export const DEMO_WEBCHAT_SECRET = 'demo-chat-secret';
 
-/** `WEBCHAT_SITES` ("site:secret,…"); in demo mode without it, the site `demo`; otherwise no web chat (null). */
+/**
+ * `WEBCHAT_SITES` ("site:secret,…") with `WEBCHAT_ORIGINS`; in demo mode without them, the
+ * site `demo` (its chat page on the server's own origin); otherwise no web chat (null).
+ */
 export function webchatOptionsFromEnv(env: NodeJS.ProcessEnv, options: { demo: boolean }): WebchatOptions | null {
   const text = env.WEBCHAT_SITES?.trim();
-  if (text) return { sites: parseWebchatSites(text) };
-  return options.demo ? { sites: new Map([[DEMO_WEBCHAT_SITE, DEMO_WEBCHAT_SECRET]]) } : null;
+  if (!text && !options.demo) return null;
+  const secrets = text ? parseWebchatSites(text) : new Map([[DEMO_WEBCHAT_SITE, DEMO_WEBCHAT_SECRET]]);
+  const origins = parseWebchatOrigins(env.WEBCHAT_ORIGINS ?? '', secrets.keys());
+  return { sites: new Map([...secrets].map(([site, secret]) => [site, { secret, allowedOrigins: origins.get(site) ?? [] }])) };
 }
 
-/** The hex HMAC-SHA256 of the user id a site's backend computes to vouch for a visitor. */
-export function signWebchatUser(secret: string, userId: string): string {
-  return createHmac('sha256', secret).update(userId, 'utf8').digest('hex');
+/** The hex HMAC-SHA256 a site's backend computes to vouch for a visitor: over the user id, email and name together. */
+export function signWebchatIdentity(secret: string, identity: { userId: string; email?: string | undefined; name?: string | undefined }): string {
+  return createHmac('sha256', secret).update(webchatIdentityPayload(identity), 'utf8').digest('hex');
 }
 
 function signatureMatches(secret: string, identity: WebchatIdentity): boolean {
-  const expected = Buffer.from(signWebchatUser(secret, identity.userId), 'hex');
+  const expected = Buffer.from(signWebchatIdentity(secret, identity), 'hex');
   const given = Buffer.from(identity.signature.toLowerCase(), 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Whether a handshake's Origin may open the widget of this site: one of its allowed origins,
+ * or the server's own (the page is the server's `/chat/`: the Origin's host is the Host the
+ * browser asked for). Browsers always send Origin on a WebSocket; a missing one is refused.
+ */
+function originAllowed(site: WebchatSite, origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return false;
+  const normalised = normaliseOrigin(origin);
+  if (!normalised) return false;
+  if (site.allowedOrigins.includes(normalised)) return true;
+  return host !== undefined && new URL(normalised).host === host.toLowerCase();
+}
+
+/** A refusal of one widget request, with the code the widget shows. */
+class WebchatRefusal extends Error {
+  constructor(
+    readonly code: WebchatErrorCode,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
 }
 
 function refusal(code: WebchatErrorCode, message: string): Error {
@@ -166,16 +251,43 @@ function externalIdPrefix(socialId: string): string {
   return `${socialId}#`;
 }
 
-/** The visitor rooms of a ticket: the social ids in its web chat messages' external ids. */
-function visitorRoomsIn(bundle: TicketBundle): string[] {
-  const rooms = new Set<string>();
-  for (const message of bundle.messages) {
-    const id = message.externalMessageId;
-    if (message.direction !== 'inbound' || !message.source?.startsWith('webchat:') || !id?.startsWith('webchat:')) continue;
-    const hash = id.indexOf('#');
-    if (hash > 0) rooms.add(id.slice(0, hash));
+/** The visitor (their room, `webchat:<site>:…`) who wrote an inbound web chat message; null for any other message. */
+function visitorOf(message: Message): string | null {
+  const id = message.externalMessageId;
+  if (message.direction !== 'inbound' || !message.source?.startsWith('webchat:') || !id?.startsWith('webchat:')) return null;
+  const hash = id.indexOf('#');
+  return hash > 0 ? id.slice(0, hash) : null;
+}
+
+/**
+ * Who each message of a ticket is for, in timeline order: an inbound message belongs to
+ * whoever wrote it (a visitor's room, or null for a mail, a call, an API contact); an agent
+ * reply answers the newest inbound message before it, so it belongs to that writer. A ticket
+ * that holds more than one person's messages (two customers merged, a visitor joining a
+ * ticket of the customer an agent merged them into) thus shows each visitor only their part.
+ */
+function addressees(bundle: TicketBundle): Array<{ message: Message; visitor: string | null }> {
+  let current: string | null = null;
+  return bundle.messages.map((message) => {
+    if (message.direction === 'inbound') current = visitorOf(message);
+    return { message, visitor: current };
+  });
+}
+
+/** The visitor's own conversation on this ticket: their messages and the replies that answered them (no calls). */
+function conversationOf(bundle: TicketBundle, room: string): Message[] {
+  return addressees(bundle)
+    .filter((entry) => entry.visitor === room && entry.message.call === null)
+    .map((entry) => entry.message);
+}
+
+/** The visitor the ticket's newest inbound message came from: who an agent typing now is answering. */
+function currentVisitor(bundle: TicketBundle): string | null {
+  for (let i = bundle.messages.length - 1; i >= 0; i--) {
+    const message = bundle.messages[i]!;
+    if (message.direction === 'inbound') return visitorOf(message);
   }
-  return [...rooms];
+  return null;
 }
 
 function toWebchatMessage(message: Message, prefix: string | null): WebchatMessage {
@@ -185,7 +297,8 @@ function toWebchatMessage(message: Message, prefix: string | null): WebchatMessa
     ticketId: message.ticketId,
     clientMessageId: own ? message.externalMessageId!.slice(prefix.length) : null,
     from: message.direction === 'inbound' ? 'visitor' : 'agent',
-    authorName: message.authorName,
+    // The widget says "You" for the visitor's own lines; their stored author is the customer record's name, which is not theirs to learn.
+    authorName: message.direction === 'inbound' ? '' : message.authorName,
     text: message.text,
     createdAt: message.createdAt,
   };
@@ -207,35 +320,21 @@ export function createWebchatChannel(options: WebchatOptions): ChannelFactory {
 }
 
 function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
-  const { store, log, now } = ctx;
+  const { store, log, now, rateLimits } = ctx;
   const sites = options.sites;
   const widgetScript = readWidgetScript();
   let socketIoClient: Buffer | null = null;
   const nsp = ctx.io.of(WEBCHAT_NAMESPACE) as unknown as VisitorNamespace;
-  /** Ticket → the visitor rooms to reach (cached; recomputed from the ticket's messages when missing). */
-  const ticketRooms = new Map<string, string[]>();
   /** Ticket → the newest agent message its visitor has seen. Ephemeral by design. */
   const readMarks = new Map<string, ChatReadEvent>();
+  /** Limiter and key pairs whose refusal is already logged, so a flood leaves one line, not thousands. */
+  const loggedRefusals = new Map<string, true>();
   let pollTimer: NodeJS.Timeout | null = null;
   let checkScheduled = false;
   let stopped = false;
 
-  function roomsOf(ticketId: string): string[] {
-    const known = ticketRooms.get(ticketId);
-    if (known) return known;
-    const bundle = store.getTicketBundle(ticketId);
-    const rooms = bundle ? visitorRoomsIn(bundle) : [];
-    remember(ticketRooms, ticketId, rooms, MAX_REMEMBERED_TICKETS);
-    return rooms;
-  }
-
-  function addRoom(ticketId: string, room: string): void {
-    const rooms = roomsOf(ticketId);
-    if (!rooms.includes(room)) remember(ticketRooms, ticketId, [...rooms, room], MAX_REMEMBERED_TICKETS);
-  }
-
-  function connectedRooms(rooms: readonly string[]): string[] {
-    return rooms.filter((room) => (nsp.adapter.rooms.get(room)?.size ?? 0) > 0);
+  function connected(room: string | null): room is string {
+    return room !== null && (nsp.adapter.rooms.get(room)?.size ?? 0) > 0;
   }
 
   /** Sends an ephemeral chat signal to every signed-in socket that may see the ticket (the same rule as its changes). */
@@ -293,6 +392,28 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     return data.identity ? `${data.socialId} (verified)` : data.socialId;
   }
 
+  /**
+   * Spends one point of each limit in turn (the visitor's, then their address's); the first
+   * one spent refuses the request with `rate_limited` and the time to wait. Counters live in
+   * `ctx.rateLimits` (shared by every node once they are on Redis), never here.
+   */
+  async function withinLimits(data: VisitorData, checks: ReadonlyArray<{ limiter: RateLimiter; key: string; what: string }>): Promise<void> {
+    for (const { limiter, key, what } of checks) {
+      const verdict = await limiter.consume(key);
+      const logKey = `${limiter.name} ${key}`;
+      if (verdict.ok) {
+        loggedRefusals.delete(logKey);
+        continue;
+      }
+      const seconds = retryAfterSeconds(verdict.retryAfterMs);
+      if (!loggedRefusals.has(logKey)) {
+        remember(loggedRefusals, logKey, true, MAX_REMEMBERED_REFUSALS);
+        log(`webchat: rate limit ${limiter.name} (${limiter.rule.points}/${limiter.rule.durationSec} s) refuses ${describeVisitor(data)} from ${data.address}; further refusals are not logged until it passes`);
+      }
+      throw new WebchatRefusal('rate_limited', `Too many ${what}; try again in ${seconds} s.`, verdict.retryAfterMs);
+    }
+  }
+
   // --- the widget's namespace -----------------------------------------------------------
   nsp.use((socket, next) => {
     const address = socket.handshake.address;
@@ -303,19 +424,36 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       return next(refusal('invalid_request', `The chat widget's handshake is not valid: ${reason}`));
     }
     const { site, visitorId, identity } = parsed.data;
-    const secret = sites.get(site);
-    if (secret === undefined) {
+    const config = sites.get(site);
+    if (config === undefined) {
       log(`webchat: refused a widget connection from ${address}: unknown site "${site}"`);
       return next(refusal('unknown_site', `Web chat is not set up for site "${site}".`));
     }
-    if (identity && !signatureMatches(secret, identity)) {
+    const origin = socket.handshake.headers.origin;
+    if (!originAllowed(config, origin, socket.handshake.headers.host)) {
+      const shown = origin === undefined ? 'no Origin' : `Origin ${JSON.stringify(origin.slice(0, 200))}`;
+      log(`webchat: refused a widget connection of site ${site} from ${address}: ${shown} is not allowed for this site`);
+      return next(
+        refusal(
+          'origin_not_allowed',
+          origin === undefined
+            ? `The chat widget of site "${site}" must be opened from a web page (the connection has no Origin).`
+            : `Pages on ${origin.slice(0, 200)} may not open the chat widget of site "${site}"; the site's administrator lists the allowed origins.`,
+        ),
+      );
+    }
+    if (identity && !signatureMatches(config.secret, identity)) {
       log(`webchat: refused visitor ${identity.userId} of site ${site} from ${address}: the identity signature does not match`);
       return next(
-        refusal('invalid_signature', `The identity of user "${identity.userId}" could not be verified: the signature is not the HMAC-SHA256 of the user id with site ${site}'s secret.`),
+        refusal(
+          'invalid_signature',
+          `The identity of user "${identity.userId}" could not be verified: the signature is not the HMAC-SHA256 of its user id, email and name with site ${site}'s secret.`,
+        ),
       );
     }
     socket.data = {
       site,
+      address,
       socialId: identity ? `webchat:${site}:user:${identity.userId}` : `webchat:${site}:${visitorId}`,
       identity: identity ?? null,
       anonymousName: `访客 ${visitorId.slice(0, 6)}`,
@@ -326,7 +464,13 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     next();
   });
 
-  function handle<Request, Result>(socket: VisitorSocket, event: string, schema: z.ZodType<Request>, run: (request: Request) => Result, ackOptional = false): void {
+  function handle<Request, Result>(
+    socket: VisitorSocket,
+    event: string,
+    schema: z.ZodType<Request>,
+    run: (request: Request) => Result | Promise<Result>,
+    ackOptional = false,
+  ): void {
     (socket.on as unknown as UntypedOn).call(socket, event, (raw: unknown, ack: unknown) => {
       if (typeof ack !== 'function' && !ackOptional) return;
       const reply = (typeof ack === 'function' ? ack : () => undefined) as (response: WebchatAck<Result>) => void;
@@ -337,16 +481,20 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         reply({ ok: false, error: { code: 'invalid_request', message: `Invalid ${event}: ${reason}` } });
         return;
       }
-      try {
-        reply({ ok: true, result: run(parsed.data) });
-      } catch (error) {
-        if (error instanceof HttpError && error.code === 'not_found') {
-          log(`webchat: refused ${event} from ${describeVisitor(socket.data)}: ${error.message}`);
-          reply({ ok: false, error: { code: 'not_found', message: error.message } });
+      const fail = (error: unknown): void => {
+        if (error instanceof WebchatRefusal) {
+          // Rate-limit refusals are logged where they are decided (once per flood).
+          if (error.code !== 'rate_limited') log(`webchat: refused ${event} from ${describeVisitor(socket.data)}: ${error.message}`);
+          reply({ ok: false, error: { code: error.code, message: error.message, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) } });
           return;
         }
         log(`webchat: ${event} from ${describeVisitor(socket.data)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         reply({ ok: false, error: { code: 'internal', message: 'The server could not handle this; it has been logged.' } });
+      };
+      try {
+        void Promise.resolve(run(parsed.data)).then((result) => reply({ ok: true, result }), fail);
+      } catch (error) {
+        fail(error);
       }
     });
   }
@@ -357,32 +505,32 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     return ids.map((id) => store.getTicketBundle(id)).filter((bundle): bundle is TicketBundle => bundle !== null);
   }
 
-  function ownsTicket(data: VisitorData, bundle: TicketBundle): boolean {
-    const prefix = externalIdPrefix(data.socialId);
-    return bundle.messages.some((m) => m.direction === 'inbound' && m.externalMessageId?.startsWith(prefix));
-  }
-
   function welcome(socket: VisitorSocket): WebchatWelcome {
     const data = socket.data;
     const bundles = visitorBundles(data);
     const prefix = externalIdPrefix(data.socialId);
     const newestOpen = bundles.find((bundle) => isOpen(bundle.ticket));
     data.ticketId = newestOpen?.ticket.id ?? null;
-    for (const bundle of bundles) addRoom(bundle.ticket.id, data.socialId);
-    const history = bundles
-      .flatMap((bundle) => bundle.messages)
-      .filter((message) => message.call === null)
+    const own = bundles
+      .flatMap((bundle) => conversationOf(bundle, data.socialId))
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .slice(-HISTORY_MESSAGES)
-      .map((message) => toWebchatMessage(message, prefix));
-    const customer = bundles[0]?.customer ?? null;
+      .slice(-HISTORY_MESSAGES);
+    // A reply recorded as not delivered (the visitor had left) reaches them now: it becomes sent.
+    for (const message of own) {
+      if (message.direction === 'outbound' && message.deliveryStatus === 'failed' && message.source?.split(':', 1)[0] === 'webchat') {
+        store.setDeliveryStatus(message.id, { status: 'sent' }, now());
+        log(`webchat: reply ${message.id} on ${message.ticketId} reached ${describeVisitor(data)} on their return; now sent`);
+      }
+    }
+    // The name they typed into the offline form (stored as that message's author), never the customer record's.
+    const lastGivenName = [...own].reverse().find((message) => message.direction === 'inbound' && message.channel === 'email')?.authorName ?? null;
     data.available = availableFor(data, agentsAvailable());
     return {
-      history,
+      history: own.map((message) => toWebchatMessage(message, prefix)),
       agentsAvailable: data.available,
       verified: data.identity !== null,
-      name: data.identity?.name ?? (customer && customer.name !== data.anonymousName ? customer.name : null),
-      email: data.identity?.email ?? customer?.email ?? null,
+      name: data.identity?.name ?? lastGivenName,
+      email: data.identity?.email ?? null,
     };
   }
 
@@ -398,7 +546,6 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       `webchat ${data.site}: ${what} from ${describeVisitor(data)} ${outcome.created ? 'opened' : 'joined'} ${ticket.id}` +
         (ticket.assigneeId ? ` (${ticket.assigneeId})` : ticket.routing.offer ? ` (offered to ${ticket.routing.offer.agentId})` : ' (queued)'),
     );
-    addRoom(ticket.id, data.socialId);
     if (data.ticketId !== ticket.id) {
       setTyping(socket, false);
       data.ticketId = ticket.id;
@@ -407,6 +554,24 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     // The visitor's other tabs show it too; the sending tab already does.
     if (stored) socket.to(data.socialId).emit('webchat:message', toWebchatMessage(stored, externalIdPrefix(data.socialId)));
     return { ticketId: ticket.id, messageId: outcome.messageId, duplicate: false };
+  }
+
+  /** A resend after a lost ack stores nothing and spends no rate-limit points. */
+  function alreadyStored(channel: 'chat' | 'email', externalMessageId: string): boolean {
+    return store.findTicketByExternalMessageIds(channel, [externalMessageId]) !== null;
+  }
+
+  /**
+   * Who the visitor is to customer matching: a verified visitor proves the site's user id and
+   * the signed email; an anonymous one only their random id. A typed name or email is a claim.
+   */
+  function visitorCustomer(data: VisitorData, typed?: { name: string; email: string }): Pick<ChannelContact, 'customer' | 'proven'> {
+    const identity = data.identity;
+    const email = identity?.email ?? typed?.email;
+    return {
+      customer: { name: identity?.name ?? typed?.name ?? data.anonymousName, ...(email ? { email } : {}), socialId: data.socialId },
+      proven: identity?.email ? ['socialId', 'email'] : ['socialId'],
+    };
   }
 
   function setTyping(socket: VisitorSocket, typing: boolean): void {
@@ -423,23 +588,27 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
 
     handle(socket, 'webchat:hello', webchatHelloSchema, () => welcome(socket));
 
-    handle(socket, 'webchat:send', webchatSendSchema, (request) => {
-      const identity = data.identity;
+    handle(socket, 'webchat:send', webchatSendSchema, async (request) => {
+      const externalMessageId = `${externalIdPrefix(data.socialId)}${request.clientMessageId}`;
       // The conversation goes on where it is (even an offline-form one an agent now answers live); a closed one is not reopened.
       const current = data.ticketId ? store.getTicket(data.ticketId) : null;
+      const continues = current !== null && isOpen(current);
+      if (!alreadyStored('chat', externalMessageId)) {
+        await withinLimits(data, [
+          { limiter: rateLimits.webchatMessagesPerVisitor, key: data.socialId, what: 'messages from this visitor' },
+          { limiter: rateLimits.webchatMessagesPerAddress, key: data.address, what: 'messages from this address' },
+          ...(continues ? [] : [{ limiter: rateLimits.webchatConversationsPerAddress, key: data.address, what: 'new conversations from this address' }]),
+        ]);
+      }
       const sent = ingest(
         socket,
         {
           channel: 'chat',
-          customer: {
-            name: identity?.name ?? data.anonymousName,
-            ...(identity?.email ? { email: identity.email } : {}),
-            socialId: data.socialId,
-          },
+          ...visitorCustomer(data),
           text: request.text,
-          externalMessageId: `${externalIdPrefix(data.socialId)}${request.clientMessageId}`,
+          externalMessageId,
           source: `webchat:${data.site}`,
-          ...(current && isOpen(current) ? { threadTicketId: current.id } : {}),
+          ...(continues ? { threadTicketId: current.id } : {}),
         },
         'message',
       );
@@ -447,21 +616,29 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       return sent;
     });
 
-    handle(socket, 'webchat:offline', webchatOfflineSchema, (request) =>
-      ingest(
+    handle(socket, 'webchat:offline', webchatOfflineSchema, async (request) => {
+      const externalMessageId = `${externalIdPrefix(data.socialId)}${request.clientMessageId}`;
+      if (!alreadyStored('email', externalMessageId)) {
+        await withinLimits(data, [
+          { limiter: rateLimits.webchatMessagesPerVisitor, key: data.socialId, what: 'messages from this visitor' },
+          { limiter: rateLimits.webchatConversationsPerAddress, key: data.address, what: 'new conversations from this address' },
+        ]);
+      }
+      return ingest(
         socket,
         {
           // Nobody can answer live: the question waits with the email agents and the answer goes out by email.
           channel: 'email',
-          customer: { name: data.identity?.name ?? request.name, email: data.identity?.email ?? request.email, socialId: data.socialId },
+          // The typed address is where to answer, not proof of who asks: it never joins that address's customer.
+          ...visitorCustomer(data, { name: request.name, email: request.email }),
           authorName: request.name,
           text: request.text,
-          externalMessageId: `${externalIdPrefix(data.socialId)}${request.clientMessageId}`,
+          externalMessageId,
           source: `webchat:${data.site}`,
         },
         'offline-form message',
-      ),
-    );
+      );
+    });
 
     (socket.on as unknown as UntypedOn).call(socket, 'webchat:typing', (raw: unknown) => {
       const parsed = webchatTypingSchema.safeParse(raw);
@@ -478,9 +655,10 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       webchatReadSchema,
       (request) => {
         const bundle = store.getTicketBundle(request.ticketId);
-        const message = bundle?.messages.find((m) => m.id === request.messageId && m.direction === 'outbound');
-        if (!bundle || !message || !ownsTicket(data, bundle)) {
-          throw new HttpError(404, 'not_found', `No agent message ${request.messageId} in this visitor's conversation ${request.ticketId}.`);
+        // Only a reply in this visitor's own conversation (not another visitor's, nor a mail answered on the same ticket).
+        const message = bundle ? conversationOf(bundle, data.socialId).find((m) => m.id === request.messageId && m.direction === 'outbound') : undefined;
+        if (!bundle || !message) {
+          throw new WebchatRefusal('not_found', `No agent message ${request.messageId} in this visitor's conversation ${request.ticketId}.`);
         }
         const previous = readMarks.get(bundle.ticket.id);
         if (previous && isReadUpTo(message, previous)) return { ticketId: bundle.ticket.id };
@@ -515,13 +693,14 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         return;
       }
       if (now() >= socket.data.tokenExpiresAt) return;
-      const ticket = store.getTicket(parsed.data.ticketId);
-      if (!ticket || !canUserSeeTicket(user, ticket)) {
+      const bundle = store.getTicketBundle(parsed.data.ticketId);
+      if (!bundle || !canUserSeeTicket(user, bundle.ticket)) {
         log(`webchat: refused chat:typing from ${user.username}: no ticket ${parsed.data.ticketId} in their view`);
         return;
       }
-      const rooms = connectedRooms(roomsOf(ticket.id));
-      if (rooms.length > 0) nsp.to(rooms).emit('webchat:typing', { typing: parsed.data.typing, agentName: user.displayName });
+      // Only the visitor the agent is answering (whoever wrote last) sees them typing.
+      const visitor = currentVisitor(bundle);
+      if (connected(visitor)) nsp.to(visitor).emit('webchat:typing', { typing: parsed.data.typing, agentName: user.displayName });
     });
   });
 
@@ -529,10 +708,10 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
   const sender: ChannelSender = {
     async send(delivery) {
       const { message, ticket, customer } = delivery;
-      const rooms = roomsOf(ticket.id);
-      const live = connectedRooms(rooms);
-      if (live.length > 0) {
-        nsp.to(live).emit('webchat:message', toWebchatMessage(message, null));
+      const bundle = store.getTicketBundle(ticket.id);
+      const visitor = bundle ? (addressees(bundle).find((entry) => entry.message.id === message.id)?.visitor ?? null) : null;
+      if (connected(visitor)) {
+        nsp.to(visitor).emit('webchat:message', toWebchatMessage(message, null));
         return {};
       }
       const email = ctx.sender('email');
@@ -541,8 +720,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         log(`webchat: the visitor of ${ticket.id} has left; reply ${message.id} continues by email to ${address}`);
         return email.send(delivery);
       }
-      // Kept for the widget: the visitor gets it with the history when they come back.
-      return {};
+      // Not delivered, and said so; if the visitor comes back, their widget shows it and it becomes sent (see welcome).
+      throw new PermanentDeliveryError(visitor === null ? NO_VISITOR : VISITOR_GONE);
     },
   };
 

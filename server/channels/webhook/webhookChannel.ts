@@ -90,7 +90,9 @@ export function createWebhookChannel(options: WebhookChannelOptions): ChannelFac
           checked.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message })),
         );
       }
-      const stored = ctx.ingest({ ...checked.data, source: `webhook:${name}`, rawSource: raw });
+      // The signed platform proves its own user id; the phone and email in its payload are what the user told it (claims),
+      // which only this platform's follow-ups recognise again.
+      const stored = ctx.ingest({ ...checked.data, source: `webhook:${name}`, proven: ['socialId'], claimScope: `webhook:${name}`, rawSource: raw });
       const ref = `${externalMessageId.slice(0, 80)}${delivery ? ` (delivery ${delivery.slice(0, 80)})` : ''}`;
       ctx.log(
         stored.duplicate

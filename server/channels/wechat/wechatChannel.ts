@@ -240,7 +240,8 @@ export function createWechatChannel(options: WechatChannelOptions): ChannelFacto
         const issue = checked.error.issues[0]!;
         throw refused(400, `The WeChat message cannot be stored: ${issue.path.join('.')} ${issue.message}.`);
       }
-      const stored = ctx.ingest({ ...checked.data, source: `wechat:${appId}`, rawSource: Buffer.from(xml, 'utf8') });
+      // The openid comes inside a push signed with the account's token: proven.
+      const stored = ctx.ingest({ ...checked.data, source: `wechat:${appId}`, proven: ['socialId'], rawSource: Buffer.from(xml, 'utf8') });
       ctx.log(
         stored.duplicate
           ? `wechat ${appId}: repeat of ${outcome.externalMessageId} from ${who}; nothing stored`

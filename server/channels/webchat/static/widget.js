@@ -4,9 +4,11 @@
  *
  * Embed on a site:
  *   <script src="https://<server>/chat/widget.js" data-site="demo" async></script>
- * Signed-in visitors (the site's backend computes signature = hex HMAC-SHA256(secret, userId)):
+ * Signed-in visitors (the site's backend signs the user id, email and name together:
+ *   signature = hex HMAC-SHA256(secret, userId + "\n" + (email || "") + "\n" + (name || ""))):
  *   data-user-id="u123" data-user-name="张伟" data-user-email="zhang.wei@example.cn" data-signature="…"
  *   (or window.OmniDeskChat = { site, identity: { userId, name, email, signature } } before the script)
+ * The page's origin must be on the site's allowed list (WEBCHAT_ORIGINS) or be the server's own.
  * data-mode="page" fills the whole page (the server's /chat/ page uses it); data-lang="en" or
  * "zh-CN" overrides the browser language.
  *
@@ -47,8 +49,11 @@
       verifiedAs: '已验证身份：{name}',
       errorSignature: '身份验证失败，无法开始聊天。请刷新页面重试，或联系网站管理员。',
       errorSite: '此网站未开通在线客服。',
+      errorOrigin: '此网站未获准使用在线客服。请联系网站管理员。',
       errorOther: '无法开始聊天：{message}',
-      sendFailed: '发送失败：{message}'
+      sendFailed: '发送失败：{message}',
+      rateLimited: '发送太频繁，请 {seconds} 秒后再试',
+      rateLimitedResend: '发送太频繁，{seconds} 秒后自动重发'
     },
     en: {
       title: 'Customer service',
@@ -80,8 +85,11 @@
       verifiedAs: 'Signed in as {name}',
       errorSignature: 'We could not verify your identity, so the chat cannot start. Reload the page, or contact the site.',
       errorSite: 'Web chat is not set up for this site.',
+      errorOrigin: 'This page is not allowed to open this chat. Please contact the site.',
       errorOther: 'The chat cannot start: {message}',
-      sendFailed: 'Not sent: {message}'
+      sendFailed: 'Not sent: {message}',
+      rateLimited: 'Too many messages; try again in {seconds} s',
+      rateLimitedResend: 'Too many messages; sending again in {seconds} s'
     }
   };
 
@@ -319,7 +327,8 @@
       meta.appendChild(document.createTextNode(who + ' · ' + timeOf(message.createdAt)));
       if (message.status === 'sending') meta.appendChild(document.createTextNode(' · ' + t('sending')));
       if (message.status === 'failed') {
-        var warn = el('span', 'warn', ' · ' + (message.error ? t('sendFailed', { message: message.error }) : t('notSent')));
+        var why = message.notice || (message.error ? t('sendFailed', { message: message.error }) : t('notSent'));
+        var warn = el('span', 'warn', ' · ' + why);
         meta.appendChild(warn);
       }
       item.appendChild(meta);
@@ -397,11 +406,27 @@
     });
   }
 
+  function secondsOf(ms) {
+    return Math.max(1, Math.ceil((ms || 1000) / 1000));
+  }
+
   function deliver(message) {
     message.status = 'sending';
+    message.notice = null;
     emitWithAck('webchat:send', { clientMessageId: message.clientMessageId, text: message.text }, function (response, transient) {
       if (response && response.ok) {
         upsert({ id: response.result.messageId, ticketId: response.result.ticketId, clientMessageId: message.clientMessageId }, 'sent');
+      } else if (response && response.error && response.error.code === 'rate_limited') {
+        // Too fast: the server stored nothing; the same message goes again once it may.
+        var wait = response.error.retryAfterMs || 1000;
+        message.status = 'failed';
+        message.notice = t('rateLimitedResend', { seconds: secondsOf(wait) });
+        setTimeout(function () {
+          if (message.status === 'failed' && socket && socket.connected) {
+            deliver(message);
+            render();
+          }
+        }, wait);
       } else {
         // A lost connection or ack keeps the message for a resend with the same id (the server drops a repeat).
         message.status = 'failed';
@@ -486,6 +511,7 @@
     var code = error && error.data && error.data.code;
     if (code === 'invalid_signature') return t('errorSignature');
     if (code === 'unknown_site') return t('errorSite');
+    if (code === 'origin_not_allowed') return t('errorOrigin');
     return t('errorOther', { message: (error && error.data && error.data.message) || (error && error.message) || '?' });
   }
 
@@ -582,7 +608,13 @@
       offlineButton.disabled = false;
       offlineButton.textContent = t('submit');
       if (!response || !response.ok) {
-        formError.textContent = response && response.error && response.error.message ? t('sendFailed', { message: response.error.message }) : t('notSent');
+        var error = response && response.error;
+        formError.textContent =
+          error && error.code === 'rate_limited'
+            ? t('rateLimited', { seconds: secondsOf(error.retryAfterMs) })
+            : error && error.message
+              ? t('sendFailed', { message: error.message })
+              : t('notSent');
         return;
       }
       upsert(

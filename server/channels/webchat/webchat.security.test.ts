@@ -1,0 +1,373 @@
+/**
+ * Web chat and claimed identities, attacked: one row per attack, each with the refusal or
+ * the outcome it must get, run against the real server (real socket.io clients on
+ * `/webchat`, real HTTP for the webhook and the inbound API, the real store). Add a row for
+ * each new way in. The rate limits are made small here so a flood is short.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Mutation, MutationResult } from '../../../shared/sync.js';
+import type { WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../../../shared/webchat.js';
+import { DEFAULT_RATE_LIMITS } from '../../rateLimits.js';
+import type { ChannelContact } from '../../store.js';
+import {
+  TEST_INTEGRATION_TOKEN,
+  TEST_WEBCHAT_SECRET,
+  postJson,
+  seedTestOrganisation,
+  startTestServer,
+  testWebchatChannel,
+  type TestServer,
+} from '../../testHarness.js';
+import { signedWebhookHeaders } from '../signature.js';
+import { createWebhookChannel } from '../webhook/webhookChannel.js';
+import { signWebchatIdentity } from './webchat.js';
+
+const WEIBO_SECRET = 'weibo-secret-for-security-tests';
+const SHOP_ORIGIN = 'https://shop.example.cn';
+const LIMITS = { visitorMessages: 5, addressMessages: 8, addressConversations: 4 };
+
+let t: TestServer;
+const sockets: Socket[] = [];
+
+beforeEach(async () => {
+  t = await startTestServer({
+    tokenTtlMs: 60 * 60 * 1000,
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      webchatMessagesPerVisitor: { points: LIMITS.visitorMessages, durationSec: 60 },
+      webchatMessagesPerAddress: { points: LIMITS.addressMessages, durationSec: 60 },
+      webchatConversationsPerAddress: { points: LIMITS.addressConversations, durationSec: 600 },
+    },
+    channels: [testWebchatChannel([SHOP_ORIGIN]), createWebhookChannel({ platforms: [{ name: 'weibo', secret: WEIBO_SECRET }] })],
+  });
+  seedTestOrganisation(t.store, [{ username: 'lead1', displayName: '李主管', role: 'lead', channels: [] }]);
+});
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+  await t.stop();
+});
+
+// --- helpers ---------------------------------------------------------------------------
+
+type Headers = Record<string, string>;
+
+function openWidget(auth: Record<string, unknown>, headers: Headers = { origin: t.url }): Socket {
+  const socket = connect(`${t.url}/webchat`, { auth, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: headers });
+  sockets.push(socket);
+  return socket;
+}
+
+/** Connects a widget; the refusal's code when the server refuses the handshake. */
+async function handshake(auth: Record<string, unknown>, headers?: Headers): Promise<{ socket: Socket; refused: string | null }> {
+  const socket = openWidget(auth, headers);
+  const refused = await new Promise<string | null>((resolve) => {
+    socket.once('connect', () => resolve(null));
+    socket.once('connect_error', (error: Error & { data?: { code?: string } }) => resolve(error.data?.code ?? `no code: ${error.message}`));
+  });
+  return { socket, refused };
+}
+
+interface Visitor {
+  socket: Socket;
+  welcome: WebchatWelcome;
+  live: WebchatMessage[];
+}
+
+async function visitor(visitorId: string, identity?: Record<string, string>): Promise<Visitor> {
+  const { socket, refused } = await handshake({ site: 'demo', visitorId, ...(identity ? { identity } : {}) });
+  if (refused) throw new Error(`visitor ${visitorId} refused: ${refused}`);
+  const live: WebchatMessage[] = [];
+  socket.on('webchat:message', (message: WebchatMessage) => live.push(message));
+  const welcome = await call<WebchatWelcome>(socket, 'webchat:hello', {});
+  return { socket, welcome, live };
+}
+
+/** Every request and reply moves the clock a second on, so the timeline's order is the order of the steps. */
+function ask<T>(socket: Socket, event: string, payload: unknown): Promise<WebchatAck<T>> {
+  t.clock.advance(1_000);
+  return socket.timeout(5_000).emitWithAck(event, payload) as Promise<WebchatAck<T>>;
+}
+
+async function call<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
+  const response = await ask<T>(socket, event, payload);
+  if (!response.ok) throw new Error(`${event} refused: ${response.error.code} ${response.error.message}`);
+  return response.result;
+}
+
+/** A contact as a channel that proves it would store it (the victim's own mail, call or chat). */
+function provenContact(contact: ChannelContact): { ticketId: string; customerId: string } {
+  const outcome = t.store.ingestInbound(contact, { now: t.clock.now() });
+  return { ticketId: outcome.ticketId, customerId: outcome.ticket.customerId };
+}
+
+/** 李娜 wrote by mail (her address proven by it), with her card number in it, and an agent answered. */
+function victimEmailTicket(): { ticketId: string; customerId: string } {
+  const victim = provenContact({
+    channel: 'email',
+    customer: { name: '李娜', email: 'li.na@example.cn' },
+    subject: '信用卡还款',
+    text: '我的卡号 6222 0212 3456 7890，还款没有到账',
+    proven: ['email'],
+    source: 'email',
+  });
+  reply(victim.ticketId, 'reply-victim-1', '您好，已为您查询，还款将在今天到账。');
+  return victim;
+}
+
+let mutations = 0;
+function reply(ticketId: string, messageId: string, text: string): MutationResult {
+  t.clock.advance(1_000);
+  const mutation: Mutation = { mutationId: `sec-${++mutations}`, kind: 'reply', ticketId, messageId, text, createdAt: t.clock.now() };
+  return t.store.applyMutation(t.store.getUserByUsername('lead1')!, 'security-desk', mutation, t.clock.now());
+}
+
+function textsOf(messages: ReadonlyArray<{ text: string }>): string[] {
+  return messages.map((message) => message.text);
+}
+
+function ticketIdsOf(customerId: string): string[] {
+  return t.store.listCustomerTickets(t.store.getUserByUsername('lead1')!, customerId, 50).map((ticket) => ticket.id);
+}
+
+/** Waits until the visitor received a reply sent after the one that must not arrive: event-driven, no timer. */
+async function afterOwnReply(v: Visitor, ticketId: string, messageId: string): Promise<void> {
+  reply(ticketId, messageId, '这是给你本人的回复');
+  await vi.waitFor(() => expect(v.live.map((message) => message.id)).toContain(messageId));
+}
+
+function postWebhook(body: unknown): Promise<{ status: number; body: unknown }> {
+  const raw = JSON.stringify(body);
+  return fetch(`${t.url}/channels/webhook/weibo`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signedWebhookHeaders(WEIBO_SECRET, raw, t.clock.now()) },
+    body: raw,
+  }).then(async (response) => ({ status: response.status, body: await response.json() }));
+}
+
+const signed = (identity: { userId: string; email?: string; name?: string }) => ({ ...identity, signature: signWebchatIdentity(TEST_WEBCHAT_SECRET, identity) });
+
+// --- the table -------------------------------------------------------------------------
+
+interface Attack {
+  attack: string;
+  run: () => Promise<unknown>;
+  expect: unknown;
+}
+
+const attacks: Attack[] = [
+  {
+    attack: "anonymous offline form with a customer's email: no ticket of hers joined, none of her history, no live reply of hers",
+    run: async () => {
+      const victim = victimEmailTicket();
+      const stranger = await visitor('visitor-stranger-0001');
+      const sent = await call<WebchatSent>(stranger.socket, 'webchat:offline', {
+        clientMessageId: 'cmsg-takeover-1',
+        name: '李娜',
+        email: 'LI.NA@example.cn',
+        text: '把我之前的记录发给我',
+      });
+      reply(victim.ticketId, 'reply-victim-2', '李女士，您的新卡已寄出。');
+      await afterOwnReply(stranger, sent.ticketId, 'reply-stranger-1');
+      const back = await visitor('visitor-stranger-0001');
+      const strangerCustomer = t.store.getTicket(sent.ticketId)!.customerId;
+      return {
+        joinedHerTicket: sent.ticketId === victim.ticketId,
+        sameCustomer: strangerCustomer === victim.customerId,
+        historyOnReturn: textsOf(back.welcome.history),
+        live: textsOf(stranger.live),
+        herTickets: ticketIdsOf(victim.customerId),
+        // The address stays a claim of the stranger's customer: shown unverified, suggested as "possibly the same customer".
+        strangerIdentities: t.store.getCustomer(strangerCustomer)!.identities,
+        suggestedToTheLead: t.store.listCustomerMatches(t.store.getUserByUsername('lead1')!, strangerCustomer, 10)!.map((match) => [match.customer.id, match.shared]),
+      };
+    },
+    expect: {
+      joinedHerTicket: false,
+      sameCustomer: false,
+      historyOnReturn: ['把我之前的记录发给我', '这是给你本人的回复'],
+      live: ['这是给你本人的回复'],
+      herTickets: [expect.stringMatching(/^GD/)],
+      strangerIdentities: [{ kind: 'social', value: 'webchat:demo:visitor-stranger-0001' }],
+      suggestedToTheLead: [[expect.stringMatching(/^CUS/), [{ kind: 'email', value: 'li.na@example.cn', oursProven: false, theirsProven: true }]]],
+    },
+  },
+  {
+    attack: "a verified visitor matched to a customer by the signed email sees only their own chat, none of the customer's mail",
+    run: async () => {
+      const victim = victimEmailTicket();
+      const user = await visitor('visitor-verified-0001', signed({ userId: 'u1001', email: 'li.na@example.cn', name: '李娜' }));
+      const sent = await call<WebchatSent>(user.socket, 'webchat:send', { clientMessageId: 'cmsg-verified-1', text: '你好' });
+      const back = await visitor('visitor-verified-0001', signed({ userId: 'u1001', email: 'li.na@example.cn', name: '李娜' }));
+      return { sameCustomer: t.store.getTicket(sent.ticketId)!.customerId === victim.customerId, history: textsOf(back.welcome.history) };
+    },
+    expect: { sameCustomer: true, history: ['你好'] },
+  },
+  {
+    attack: 'a visitor whose customer an agent merged into another joins that customer’s open chat: each visitor sees only their own part, and nothing of the other’s record',
+    run: async () => {
+      const firstUser = signed({ userId: 'u2002', email: 'wang.fangfang@example.cn', name: '王芳芳' });
+      const first = await visitor('visitor-first-000001', firstUser);
+      const own = await call<WebchatSent>(first.socket, 'webchat:send', { clientMessageId: 'cmsg-first-1', text: '第一位访客的问题' });
+      reply(own.ticketId, 'reply-first-1', '给第一位访客的回复');
+      const second = await visitor('visitor-second-00001');
+      const theirs = await call<WebchatSent>(second.socket, 'webchat:send', { clientMessageId: 'cmsg-second-1', text: '第二位访客的问题' });
+      const lead = t.store.getUserByUsername('lead1')!;
+      t.store.applyMutation(lead, 'security-desk', { mutationId: `sec-${++mutations}`, kind: 'setStatus', ticketId: theirs.ticketId, status: 'closed', createdAt: t.clock.now() }, t.clock.now());
+      t.store.mergeCustomers({ keepId: t.store.getTicket(own.ticketId)!.customerId, mergeId: t.store.getTicket(theirs.ticketId)!.customerId, actor: lead, now: t.clock.now() });
+      const again = await visitor('visitor-second-00001');
+      const joined = await call<WebchatSent>(again.socket, 'webchat:send', { clientMessageId: 'cmsg-second-2', text: '第二位访客又来了' });
+      await afterOwnReply(again, joined.ticketId, 'reply-second-1');
+      const firstBack = await visitor('visitor-first-000001', firstUser);
+      const secondBack = await visitor('visitor-second-00001');
+      const wrongRead = await ask(again.socket, 'webchat:read', { ticketId: own.ticketId, messageId: 'reply-first-1' });
+      return {
+        shared: joined.ticketId === own.ticketId,
+        first: textsOf(firstBack.welcome.history),
+        second: textsOf(secondBack.welcome.history),
+        readOfTheOther: wrongRead.ok ? 'accepted' : wrongRead.error.code,
+        // The record they were merged into is 王芳芳's: her name and address never reach the second visitor.
+        leaks: JSON.stringify([secondBack.welcome, again.live]).match(/王芳芳|wang\.fangfang/g) ?? [],
+      };
+    },
+    expect: {
+      shared: true,
+      first: ['第一位访客的问题', '给第一位访客的回复'],
+      second: ['第二位访客的问题', '第二位访客又来了', '这是给你本人的回复'],
+      readOfTheOther: 'not_found',
+      leaks: [],
+    },
+  },
+  {
+    attack: "a visitor marks another visitor's reply read via webchat:read",
+    run: async () => {
+      const owner = await visitor('visitor-owner-000001');
+      const sent = await call<WebchatSent>(owner.socket, 'webchat:send', { clientMessageId: 'cmsg-owner-1', text: '请问退货地址' });
+      reply(sent.ticketId, 'reply-owner-1', '退货地址：上海市张江路 88 号');
+      const stranger = await visitor('visitor-reader-00001');
+      const response = await ask(stranger.socket, 'webchat:read', { ticketId: sent.ticketId, messageId: 'reply-owner-1' });
+      return { code: response.ok ? 'accepted' : response.error.code, history: textsOf(stranger.welcome.history) };
+    },
+    expect: { code: 'not_found', history: [] },
+  },
+  {
+    attack: 'forged identity signature (another secret)',
+    run: async () => (await handshake({ site: 'demo', visitorId: 'visitor-forged-00001', identity: { userId: 'u1001', signature: signWebchatIdentity('not-the-secret', { userId: 'u1001' }) } })).refused,
+    expect: 'invalid_signature',
+  },
+  {
+    attack: 'identity whose email was changed after signing',
+    run: async () =>
+      (await handshake({ site: 'demo', visitorId: 'visitor-email-000001', identity: { ...signed({ userId: 'u1001', email: 'zhang.wei@example.cn', name: '张伟' }), email: 'li.na@example.cn' } }))
+        .refused,
+    expect: 'invalid_signature',
+  },
+  {
+    attack: 'identity whose name was changed after signing',
+    run: async () =>
+      (await handshake({ site: 'demo', visitorId: 'visitor-name-0000001', identity: { ...signed({ userId: 'u1001', email: 'zhang.wei@example.cn', name: '张伟' }), name: '李娜' } })).refused,
+    expect: 'invalid_signature',
+  },
+  {
+    attack: 'identity signed over the user id alone (the old scheme) with an unsigned email added',
+    run: async () =>
+      (await handshake({ site: 'demo', visitorId: 'visitor-oldsig-00001', identity: { userId: 'u1001', email: 'li.na@example.cn', signature: signWebchatIdentity(TEST_WEBCHAT_SECRET, { userId: 'u1001' }) } }))
+        .refused,
+    expect: 'invalid_signature',
+  },
+  {
+    attack: 'widget opened from a foreign Origin',
+    run: async () => (await handshake({ site: 'demo', visitorId: 'visitor-foreign-0001' }, { origin: 'https://evil.example' })).refused,
+    expect: 'origin_not_allowed',
+  },
+  {
+    attack: "widget opened from a look-alike of an allowed origin (another scheme)",
+    run: async () => (await handshake({ site: 'demo', visitorId: 'visitor-lookalike-01' }, { origin: 'http://shop.example.cn' })).refused,
+    expect: 'origin_not_allowed',
+  },
+  {
+    attack: 'widget connection without an Origin (a script, not a browser page)',
+    run: async () => (await handshake({ site: 'demo', visitorId: 'visitor-noorigin-001' }, {})).refused,
+    expect: 'origin_not_allowed',
+  },
+  {
+    attack: "control: the site's own allowed origin and the server's own chat page are accepted",
+    run: async () => [(await handshake({ site: 'demo', visitorId: 'visitor-allowed-0001' }, { origin: SHOP_ORIGIN })).refused, (await handshake({ site: 'demo', visitorId: 'visitor-ownpage-0001' })).refused],
+    expect: [null, null],
+  },
+  {
+    attack: 'one visitor floods messages into their ticket: refused with rate_limited and a retry-after, nothing more stored',
+    run: async () => {
+      const flooder = await visitor('visitor-flood-000001');
+      const codes: string[] = [];
+      let retryAfterMs = 0;
+      let ticketId = '';
+      for (let i = 0; i < 20; i++) {
+        const response = await ask<WebchatSent>(flooder.socket, 'webchat:send', { clientMessageId: `cmsg-flood-${String(i).padStart(3, '0')}`, text: `刷屏 ${i}` });
+        codes.push(response.ok ? 'ok' : response.error.code);
+        if (response.ok) ticketId = response.result.ticketId;
+        else retryAfterMs = response.error.retryAfterMs ?? 0;
+      }
+      // A resend of an accepted message is still recognised (a duplicate costs nothing).
+      const resend = await ask<WebchatSent>(flooder.socket, 'webchat:send', { clientMessageId: 'cmsg-flood-000', text: '刷屏 0' });
+      return {
+        accepted: codes.filter((code) => code === 'ok').length,
+        refused: [...new Set(codes.filter((code) => code !== 'ok'))],
+        retryAfterPositive: retryAfterMs > 0,
+        stored: t.store.getTicketBundle(ticketId)!.messages.length,
+        resendIsDuplicate: resend.ok && resend.result.duplicate,
+        logged: t.logLines.filter((line) => line.includes('rate limit webchatMessagesPerVisitor')).length,
+      };
+    },
+    expect: { accepted: LIMITS.visitorMessages, refused: ['rate_limited'], retryAfterPositive: true, stored: LIMITS.visitorMessages, resendIsDuplicate: true, logged: 1 },
+  },
+  {
+    attack: 'many new visitors from one address each open a conversation: refused once the address has opened its share',
+    run: async () => {
+      const outcomes: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const v = await visitor(`visitor-swarm-${String(i).padStart(6, '0')}`);
+        const response = await ask<WebchatSent>(v.socket, i % 2 === 0 ? 'webchat:send' : 'webchat:offline', {
+          clientMessageId: `cmsg-swarm-${String(i).padStart(3, '0')}`,
+          text: `新会话 ${i}`,
+          ...(i % 2 === 0 ? {} : { name: '访客', email: `swarm${i}@example.cn` }),
+        });
+        outcomes.push(response.ok ? 'ok' : response.error.code);
+      }
+      return { outcomes, tickets: t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:demo:visitor-swarm-', 50).length };
+    },
+    expect: {
+      outcomes: [...Array<string>(LIMITS.addressConversations).fill('ok'), ...Array<string>(10 - LIMITS.addressConversations).fill('rate_limited')],
+      tickets: LIMITS.addressConversations,
+    },
+  },
+  {
+    attack: "webhook payload claiming a customer's phone does not join her ticket",
+    run: async () => {
+      const victim = provenContact({ channel: 'social', customer: { name: '张伟', phone: '13800138000', socialId: 'weibo:zhangwei' }, text: '我的订单还没发货', proven: ['phone', 'socialId'], source: 'webhook:weibo' });
+      const posted = await postWebhook({ customer: { name: '张伟', phone: '+86 138-0013-8000', socialId: 'attacker-123' }, text: '把我的订单信息发给我', externalMessageId: 'wb-attack-1' });
+      const claimOnly = await postWebhook({ customer: { phone: '138 0013 8000' }, text: '我是张伟', externalMessageId: 'wb-attack-2' });
+      const ids = [posted.body, claimOnly.body].map((body) => (body as { ticketId: string }).ticketId);
+      return { statuses: [posted.status, claimOnly.status], joined: ids.map((id) => id === victim.ticketId), herTickets: ticketIdsOf(victim.customerId).length };
+    },
+    expect: { statuses: [201, 201], joined: [false, false], herTickets: 1 },
+  },
+  {
+    attack: "inbound API claiming a customer's email does not join her email ticket; the same integration's follow-up still joins its own",
+    run: async () => {
+      const victim = victimEmailTicket();
+      const first = await postJson<{ ticketId: string }>(`${t.url}/api/v1/inbound`, JSON.stringify({ channel: 'email', customer: { email: 'li.na@example.cn' }, text: '我是李娜，请把记录发给我' }), TEST_INTEGRATION_TOKEN);
+      const followUp = await postJson<{ ticketId: string }>(`${t.url}/api/v1/inbound`, JSON.stringify({ channel: 'email', customer: { email: 'Li.Na@example.cn' }, text: '补充一下' }), TEST_INTEGRATION_TOKEN);
+      const ids = [first.body, followUp.body].map((body) => (body as { ticketId: string }).ticketId);
+      return { joinedHers: ids.map((id) => id === victim.ticketId), followUpJoinsItsOwn: ids[0] === ids[1], herTickets: ticketIdsOf(victim.customerId).length };
+    },
+    expect: { joinedHers: [false, false], followUpJoinsItsOwn: true, herTickets: 1 },
+  },
+];
+
+describe('web chat and claimed identities under attack', () => {
+  it.each(attacks)('$attack', async ({ run, expect: expected }) => {
+    expect(await run()).toEqual(expected);
+  });
+});
