@@ -89,7 +89,7 @@ test('everyone signs in; the queued demo chats are taken so the test starts from
   await openDesk(browser, 'lead1');
   await openDesk(browser, 'agent5');
   const chatDesks = [await openDesk(browser, 'agent1'), await openDesk(browser, 'agent2'), await openDesk(browser, 'agent6')];
-  // 张强 finishes his phone call (while one is open, the engine offers him no chats).
+  // 张强 finishes the phone ticket the demo left open (it counts towards his phone capacity).
   const zhang = desk('agent2');
   await zhang.getByRole('button', { name: /^Phone\b/ }).click();
   await zhang.getByRole('combobox', { name: 'Status filter' }).selectOption('in_progress');
