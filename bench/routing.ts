@@ -14,7 +14,7 @@ import { defaultTicketRouting, type Channel, type Priority, type Ticket, type Ti
 import { DEFAULT_CAPACITY } from '../shared/routing.js';
 import { dueAtFor } from '../shared/sla.js';
 import { startServer } from '../server/app.js';
-import { createRoutingEngine, defaultAgentSettings } from '../server/routing/engine.js';
+import { createRoutingEngine, defaultAgentSettings, type DecisionRecord } from '../server/routing/engine.js';
 import { createManualScheduler } from '../server/routing/scheduler.js';
 import { percentile, progress, reportMetric, scaled } from './benchSupport.js';
 
@@ -83,7 +83,8 @@ function benchAgent(i: number, random: () => number): User {
 function measureEngine(agentCount: number, queued: number, arrivals: number): void {
   const random = prng(42);
   // Offers are auto-accepted here so the queue drains in one pass; offering costs the same decision.
-  const engine = createRoutingEngine({ perAgentPerTick: 3, drainIntervalMs: 1_000, autoAccept: true });
+  const decisions: DecisionRecord[] = [];
+  const engine = createRoutingEngine({ perAgentPerTick: 3, drainIntervalMs: 1_000, autoAccept: true }, { onDecision: (d) => decisions.push(d) });
   const agents = Array.from({ length: agentCount }, (_, i) => benchAgent(i, random));
   for (const agent of agents) engine.upsertUser(agent, { ...defaultAgentSettings(T0), capacity: { ...DEFAULT_CAPACITY } });
   let now = T0;
@@ -96,23 +97,23 @@ function measureEngine(agentCount: number, queued: number, arrivals: number): vo
   progress(`routing: ${queued} tickets queued; ${agentCount} agents signing in`);
 
   // Shift start: every agent signs in, then the drain ticks until the queue stops moving.
-  engine.decisions.length = 0;
+  decisions.length = 0;
   const drainStart = performance.now();
   for (const agent of agents) engine.connect(agent.id, now);
   for (let tick = 0; tick < 50; tick++) {
     now += 1_000;
-    const before = engine.decisions.length;
+    const before = decisions.length;
     engine.tick(now);
-    if (engine.decisions.length === before) break;
+    if (decisions.length === before) break;
   }
   const drainMs = performance.now() - drainStart;
-  const drained = engine.decisions.length;
+  const drained = decisions.length;
   reportMetric('routing_decisions_per_s', drained / (drainMs / 1000));
   reportMetric('routing_drain_decisions', drained);
   reportMetric('routing_queue_left', engine.queuedTicketIds(now).length);
 
   // Steady state: one contact finishes, a new one arrives; each arrival is timed.
-  for (const decision of engine.decisions) {
+  for (const decision of decisions) {
     const ticket = tickets.get(decision.ticketId)!;
     tickets.set(ticket.id, { ...ticket, assigneeId: decision.agentId, status: 'in_progress' });
   }

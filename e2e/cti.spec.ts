@@ -11,6 +11,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { postDemoInbound } from './demoApi.js';
 import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 const CTI_SECRET = 'demo-cti-secret';
@@ -25,6 +26,8 @@ const NOTE = '客户催促物流进度，已承诺今天 17:00 前回电。';
 
 let server: RunningProcess;
 let desk: RunningProcess;
+let leadDesk: RunningProcess | null = null;
+let root = '';
 let en: Page;
 let zh: Page;
 let callTicket = '';
@@ -33,7 +36,7 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-cti-'));
+  root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-cti-'));
   server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
 });
@@ -42,6 +45,7 @@ test.afterAll(async () => {
   await en?.context().close();
   await zh?.context().close();
   await desk?.stop();
+  await leadDesk?.stop();
   await server?.stop();
 });
 
@@ -178,4 +182,49 @@ test('a missed call from an unknown number becomes a callback ticket', async () 
   await card(zh, MISSED_CALL_ID).getByRole('button', { name: `回拨任务 ${missed.ticketId}` }).click();
   await expect(zh.locator('.ticket-pane')).toContainText('未接来电，请回拨');
   await zh.screenshot({ path: test.info().outputPath('callback-ticket-zh.png') });
+});
+
+/** The lead's team board on their own workstation, in one language. */
+async function openTeamBoard(browser: Browser, locale: 'en-US' | 'zh-CN'): Promise<Page> {
+  leadDesk ??= await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+  const context = await browser.newContext({ locale });
+  const page = await context.newPage();
+  await page.goto(leadDesk.url);
+  const username = page.getByLabel(locale === 'en-US' ? 'Username' : '用户名');
+  const team = page.getByRole('button', { name: locale === 'en-US' ? 'Team' : '团队', exact: true });
+  await expect(username.or(team)).toBeVisible();
+  if (await username.isVisible()) {
+    await username.fill('lead1');
+    await page.getByLabel(locale === 'en-US' ? 'Password' : '密码').fill('demo');
+    await page.getByRole('button', { name: locale === 'en-US' ? 'Sign in' : '登录' }).click();
+  }
+  await team.click();
+  return page;
+}
+
+test('during a live call she gets no new chats, and the header says why; when it ends they come', async ({ browser }) => {
+  const LIVE_CALL_ID = `e2e-live-${RUN}`;
+  await postCall({ callId: LIVE_CALL_ID, event: 'ringing', from: ZHANG_WEI });
+  await postCall({ callId: LIVE_CALL_ID, event: 'answered', from: ZHANG_WEI });
+  await postDemoInbound(server.url, { channel: 'chat', customer: { name: '刘芳', phone: '13512345678' }, text: '你好，请问发票什么时候开？' });
+  // Back to Available on a call: chats wait for someone else, and she is told so.
+  await en.getByLabel('Presence', { exact: true }).selectOption('available');
+  const enSkip = en.locator('.routing-skip-on_call');
+  await expect(enSkip).toContainText('On a call: no new chats until it ends');
+  await expect(enSkip).toContainText('waiting');
+  await expect(zh.locator('.routing-skip-on_call')).toContainText('通话中：挂断前不分配在线客服');
+  await en.screenshot({ path: test.info().outputPath('header-skipped-on-call-en.png') });
+  await zh.screenshot({ path: test.info().outputPath('header-skipped-on-call-zh.png') });
+  // The lead's board shows her available, and on a call.
+  for (const [locale, onCall] of [['en-US', 'On a call'], ['zh-CN', '通话中']] as const) {
+    const board = await openTeamBoard(browser, locale);
+    await expect(board.locator('.team-row').filter({ hasText: '王芳' }).locator('.on-call-tag')).toHaveText(onCall);
+    await board.screenshot({ path: test.info().outputPath(`team-on-call-${locale}.png`) });
+    await board.context().close();
+  }
+
+  await postCall({ callId: LIVE_CALL_ID, event: 'ended', from: ZHANG_WEI, durationSec: 45 });
+  await expect(enSkip).toHaveCount(0);
+  await expect(en.locator('.offer-card').first()).toBeVisible();
+  await en.screenshot({ path: test.info().outputPath('header-after-call-en.png') });
 });

@@ -145,6 +145,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log,
       publicUrl: () => url,
       agents: () => router.agents(),
+      callStateChanged: (agentId) => router.callStateChanged(agentId),
       sender: (family) => senders?.[family],
       ingest,
       rateLimits,

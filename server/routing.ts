@@ -5,6 +5,7 @@
  */
 import type { AssignmentReason, Ticket, TicketRouting } from '../shared/domain.js';
 import type { RoutingDecisionKind } from '../shared/routing.js';
+import type { TransactionHooks } from './store.js';
 
 /** Who a routing decision gives the ticket to. */
 export interface RoutingAssignee {
@@ -24,7 +25,11 @@ export interface RoutingDecision {
   audit?: { decision: RoutingDecisionKind; reason: AssignmentReason | null; actorName: string | null; agentId: string | null; agentName: string | null } | null;
 }
 
-/** Decides who gets a new (or still queued) ticket. Called inside the store's transaction. */
+/**
+ * Decides who gets a new (or still queued) ticket. Called inside the store's transaction:
+ * whatever the router keeps outside the store (the engine's state, events to send) it must
+ * release through `tx` only once that transaction has committed, and undo if it rolls back.
+ */
 export interface TicketRouter {
-  route(ticket: Ticket): RoutingDecision;
+  route(ticket: Ticket, tx: TransactionHooks): RoutingDecision;
 }

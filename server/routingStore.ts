@@ -51,6 +51,8 @@ export interface RoutingStore {
   /** Open tickets with their customer's VIP tier, for loading the engine. */
   openTicketsForRouting(): Array<{ ticket: Ticket; vipTier: number }>;
   vipTierOf(customerId: string): number;
+  /** The agent who was last given one of this customer's other tickets (open or closed), for returning-customer routing. */
+  lastAgentOf(customerId: string, exceptTicketId: string): { agentId: string; ticketId: string; at: number } | null;
   /** Sets a customer's VIP tier (0 = none) and logs the customer change. */
   setCustomerVipTier(customerId: string, vipTier: number, now: number): void;
   /** Writes one routing decision: the ticket, its change-log entry and its audit row. Null when the ticket is gone or closed. */
@@ -139,6 +141,15 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
     vipTierOf(customerId) {
       const row = sql('SELECT vip_tier FROM customers WHERE id = ?').get(customerId) as { vip_tier: number } | undefined;
       return row?.vip_tier ?? 0;
+    },
+
+    lastAgentOf(customerId, exceptTicketId) {
+      const row = sql(
+        `SELECT id, assignee_id, assigned_at FROM tickets
+         WHERE customer_id = ? AND id <> ? AND assignee_id IS NOT NULL AND assigned_at IS NOT NULL
+         ORDER BY assigned_at DESC, id DESC LIMIT 1`,
+      ).get(customerId, exceptTicketId) as { id: string; assignee_id: string; assigned_at: number } | undefined;
+      return row ? { agentId: row.assignee_id, ticketId: row.id, at: row.assigned_at } : null;
     },
 
     setCustomerVipTier(customerId, vipTier, now) {

@@ -134,3 +134,113 @@ describe('server store', () => {
     expect(store.listCustomerMatches(lead, 'CUS20991231001', 10)).toBeNull();
   });
 });
+
+describe('transaction hooks', () => {
+  /** Opens a store whose log is kept, to see hook failures reported. */
+  function storeWithLog(): { store: ServerStore; lines: string[] } {
+    const lines: string[] = [];
+    store.close();
+    store = openServerStore({ filePath: path.join(dir, 'data', 'server.sqlite'), log: (line) => lines.push(line) });
+    return { store, lines };
+  }
+  const ticketCount = () => store.listTickets(lead, { limit: 50 }).tickets.length;
+
+  it('runs after-commit hooks once the outermost transaction has committed, after the change listeners', () => {
+    const events: string[] = [];
+    store.onDidCommitChanges(() => events.push('listener'));
+    store.transaction((tx) => {
+      tx.afterCommit(() => events.push(`commit: ${ticketCount()} stored`));
+      tx.afterRollback(() => events.push('rollback'));
+      store.transaction((inner) => {
+        inner.afterCommit(() => events.push('inner commit'));
+        store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
+      });
+      events.push('outer still open');
+    });
+    expect(events).toEqual(['outer still open', 'listener', 'commit: 1 stored', 'inner commit']);
+  });
+
+  it('runs after-rollback hooks newest first when the outermost transaction rolls back, and no after-commit hook', () => {
+    const events: string[] = [];
+    expect(() =>
+      store.transaction((tx) => {
+        tx.afterCommit(() => events.push('commit'));
+        tx.afterRollback(() => events.push('outer rollback'));
+        store.transaction((inner) => inner.afterRollback(() => events.push(`inner rollback: ${ticketCount()} stored`)));
+        store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
+        throw new Error('the batch fails');
+      }),
+    ).toThrow('the batch fails');
+    expect(events).toEqual(['inner rollback: 0 stored', 'outer rollback']);
+  });
+
+  it('treats the hooks of a savepoint that rolled back as rolled back at once, while the outer transaction commits', () => {
+    const events: string[] = [];
+    store.transaction((tx) => {
+      tx.afterCommit(() => events.push('outer commit'));
+      try {
+        store.transaction((savepoint) => {
+          savepoint.afterCommit(() => events.push('savepoint commit'));
+          savepoint.afterRollback(() => events.push(`savepoint rollback: ${ticketCount()} stored`));
+          store.ingestInbound(contact('会被撤回'), { now: TEST_EPOCH });
+          throw new Error('this contact fails');
+        });
+      } catch {
+        events.push('outer goes on');
+      }
+      store.ingestInbound(contact('保留', '13800000002'), { now: TEST_EPOCH });
+    });
+    expect(events).toEqual(['savepoint rollback: 0 stored', 'outer goes on', 'outer commit']);
+    expect(store.listTickets(lead, { limit: 50 }).tickets.map((t) => t.subject)).toEqual(['保留']);
+  });
+
+  it('treats the hooks of a savepoint that committed as rolled back when the outer transaction rolls back', () => {
+    const events: string[] = [];
+    expect(() =>
+      store.transaction(() => {
+        store.transaction((savepoint) => {
+          savepoint.afterCommit(() => events.push('savepoint commit'));
+          savepoint.afterRollback(() => events.push('savepoint rollback'));
+        });
+        throw new Error('the outer fails later');
+      }),
+    ).toThrow();
+    expect(events).toEqual(['savepoint rollback']);
+  });
+
+  it('logs a failing hook and still runs the others; a hook cannot be added once the transaction has ended', () => {
+    const { lines } = storeWithLog();
+    const events: string[] = [];
+    let kept: { afterCommit(fn: () => void): void } | null = null;
+    store.transaction((tx) => {
+      kept = tx;
+      tx.afterCommit(() => {
+        throw new Error('a broken hook');
+      });
+      tx.afterCommit(() => events.push('second hook'));
+    });
+    expect(events).toEqual(['second hook']);
+    expect(lines.some((line) => line.includes('after-commit hook failed') && line.includes('a broken hook'))).toBe(true);
+    expect(() => kept!.afterCommit(() => {})).toThrow('already ended');
+  });
+
+  it('announces a transaction committed from a listener after the one that caused it (commit order)', () => {
+    const events: string[] = [];
+    let reacted = false;
+    store.onDidCommitChanges((batch) => {
+      events.push(`listener: seq ${batch.map((c) => c.change.seq).join(',')}`);
+      if (reacted) return;
+      reacted = true;
+      store.transaction((tx) => {
+        tx.afterCommit(() => events.push('reaction committed'));
+        store.ingestInbound(contact('二', '13800000002'), { now: TEST_EPOCH });
+      });
+      events.push('listener done');
+    });
+    store.transaction((tx) => {
+      tx.afterCommit(() => events.push('first committed'));
+      store.ingestInbound(contact('一'), { now: TEST_EPOCH });
+    });
+    expect(events).toEqual(['listener: seq 1', 'listener done', 'first committed', 'listener: seq 2', 'reaction committed']);
+  });
+});

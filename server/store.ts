@@ -204,6 +204,25 @@ export interface CommittedChange {
 
 export type CommittedChangesListener = (changes: CommittedChange[]) => void;
 
+/**
+ * What a transaction does once its outcome is known, instead of guessing. Registered inside
+ * `transaction(tx => …)` (or, later, an async `withTransaction(async tx => …)`); each hook runs
+ * exactly once, synchronously, and a hook that throws is logged without stopping the others.
+ */
+export interface TransactionHooks {
+  /**
+   * Runs after the OUTERMOST transaction has committed (after the change listeners heard its
+   * changes), in the order registered. Never runs if this transaction, or any enclosing one,
+   * rolls back. A transaction committed from a listener or hook is announced after the current one.
+   */
+  afterCommit(fn: () => void): void;
+  /**
+   * Runs when this transaction's work is undone, newest first: right after its savepoint rolls
+   * back (the enclosing transaction goes on without it), or after the outermost rollback.
+   */
+  afterRollback(fn: () => void): void;
+}
+
 export interface ChangeLogBounds {
   /** Newest seq handed out (0 on a fresh database). */
   maxSeq: number;
@@ -344,9 +363,13 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   readonly cti: CtiCallStore;
   /** Who revealed which masked personal data (server/piiAuditStore.ts). */
   readonly pii: PiiAuditStore;
-  /** Runs `fn` in one transaction (nested calls join it); listeners hear its changes after the commit. */
-  transaction<T>(fn: () => T): T;
-  /** Called synchronously after each outermost commit that appended changes. */
+  /**
+   * Runs `fn` in one transaction; a nested call is a savepoint inside the caller's. Listeners
+   * hear the changes after the outermost commit; `tx` registers what must happen only once the
+   * outcome is known (see `TransactionHooks`).
+   */
+  transaction<T>(fn: (tx: TransactionHooks) => T): T;
+  /** Called after each outermost commit that appended changes, in commit order (see `TransactionHooks.afterCommit`). */
   onDidCommitChanges(listener: CommittedChangesListener): () => void;
   close(): void;
 }
@@ -638,33 +661,84 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   // --- transactions and commit notification ----------------------------------------
   const listeners = new Set<CommittedChangesListener>();
   let pending: CommittedChange[] = [];
-  let depth = 0;
+  /** The open transactions, outermost first (better-sqlite3 makes every nested one a SAVEPOINT). */
+  const frames: Array<{ committed: Array<() => void>; rolledBack: Array<() => void> }> = [];
   const runInTransaction = db.transaction((fn: () => unknown) => fn());
+  /** Committed outermost transactions waiting for their listeners and after-commit hooks, oldest first. */
+  const afterCommits: Array<{ batch: CommittedChange[]; hooks: Array<() => void> }> = [];
+  let notifying = false;
 
-  function transaction<T>(fn: () => T): T {
+  function runHooks(hooks: Array<() => void>, what: string): void {
+    for (const hook of hooks) {
+      try {
+        hook();
+      } catch (error) {
+        log(`${what} hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
+  }
+
+  function transaction<T>(fn: (tx: TransactionHooks) => T): T {
     const mark = pending.length;
-    depth++;
+    const frame = { committed: [] as Array<() => void>, rolledBack: [] as Array<() => void> };
+    let open = true;
+    const hooks: TransactionHooks = {
+      afterCommit(hook) {
+        if (!open) throw new Error('afterCommit: the transaction has already ended');
+        frame.committed.push(hook);
+      },
+      afterRollback(hook) {
+        if (!open) throw new Error('afterRollback: the transaction has already ended');
+        frame.rolledBack.push(hook);
+      },
+    };
+    frames.push(frame);
     let result: T;
     try {
-      result = runInTransaction(fn) as T;
+      result = runInTransaction(() => fn(hooks)) as T;
     } catch (error) {
+      // This transaction (a savepoint, or the whole thing) is undone: so is what it decided.
+      open = false;
+      frames.pop();
       pending.length = mark;
+      runHooks(frame.rolledBack.reverse(), 'after-rollback');
       throw error;
-    } finally {
-      depth--;
     }
-    if (depth === 0 && pending.length > 0) {
-      const batch = pending;
-      pending = [];
-      for (const listener of listeners) {
-        try {
-          listener(batch);
-        } catch (error) {
-          log(`change listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    open = false;
+    frames.pop();
+    const parent = frames[frames.length - 1];
+    if (parent) {
+      // A savepoint that committed still depends on the transaction around it.
+      parent.committed.push(...frame.committed);
+      parent.rolledBack.push(...frame.rolledBack);
+      return result;
+    }
+    const batch = pending;
+    pending = [];
+    afterCommits.push({ batch, hooks: frame.committed });
+    if (!notifying) {
+      // A transaction committed by a listener or hook is announced after this one: clients get changes and events in commit order.
+      notifying = true;
+      try {
+        for (let next = afterCommits.shift(); next; next = afterCommits.shift()) {
+          if (next.batch.length > 0) notifyListeners(next.batch);
+          runHooks(next.hooks, 'after-commit');
         }
+      } finally {
+        notifying = false;
       }
     }
     return result;
+  }
+
+  function notifyListeners(batch: CommittedChange[]): void {
+    for (const listener of listeners) {
+      try {
+        listener(batch);
+      } catch (error) {
+        log(`change listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
   }
 
   // --- change log ----------------------------------------------------------------------
@@ -1297,7 +1371,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
   // --- inbound -------------------------------------------------------------------------------
   function ingestInbound(contact: ChannelContact, options: IngestOptions): IngestOutcome {
-    return transaction(() => {
+    return transaction((tx) => {
       const { now, router } = options;
       const externalId = contact.externalMessageId ?? null;
       if (externalId !== null) {
@@ -1372,7 +1446,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
           updatedAt: now,
         };
         if (after.assigneeId === null && router) {
-          const decision = router.route(after);
+          const decision = router.route(after, tx);
           after = withAssignment(after, decision, now);
           recordRouting(after, now, decision.audit);
         }
@@ -1406,7 +1480,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         followUpAt: contact.followUpAt ?? null,
         routing: { ...defaultTicketRouting(), group: groupForTicket(triage.type, `${subject}\n${contact.text}`), language: detectLanguage(contact.text) },
       };
-      const decision = router ? router.route(ticket) : null;
+      const decision = router ? router.route(ticket, tx) : null;
       if (decision) ticket = withAssignment(ticket, decision, now);
       const first = message(ticket.id);
       insertTicket(ticket);

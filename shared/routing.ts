@@ -74,8 +74,10 @@ export const agentStatusSchema = z.object({
   /** At least one authenticated socket is connected right now. */
   connected: z.boolean(),
   capacity: capacitySchema,
-  /** An agent on a phone call takes no chats. */
+  /** While a call is live on this agent's extension they take no chats (see `noRoomReason`). */
   phoneBlocksChat: z.boolean(),
+  /** A call is ringing or answered on this agent's extension right now (the CTI's call state). */
+  onCall: z.boolean().default(false),
   /** Open assigned tickets plus outstanding offers, per channel. */
   load: capacitySchema,
   /** Open assigned tickets over all channels (offers not included). */
@@ -90,6 +92,49 @@ export const agentStatusSchema = z.object({
   lastAssignedAt: z.number().int().nonnegative().nullable(),
 });
 export type AgentStatus = z.infer<typeof agentStatusSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Room: the one rule for "could this agent take another contact of this channel now"
+
+/** Why routing gives an available agent nothing new on a channel (shown in their header). */
+export const ROUTING_SKIP_REASONS = ['on_call', 'at_capacity'] as const;
+export const routingSkipReasonSchema = z.enum(ROUTING_SKIP_REASONS);
+export type RoutingSkipReason = z.infer<typeof routingSkipReasonSchema>;
+
+/** The facts the room rule looks at (an `AgentStatus` has them, and so does the engine's agent). */
+export interface RoomFacts {
+  load: Capacity;
+  capacity: Capacity;
+  phoneBlocksChat: boolean;
+  onCall: boolean;
+}
+
+/**
+ * Why the agent has no room for a new contact of this channel, or null when they have:
+ * no chats while a call is live on their extension (when `phoneBlocksChat`), and never
+ * more than their capacity. An open phone ticket without a live call (a call-back) blocks nothing.
+ */
+export function noRoomReason(agent: RoomFacts, channel: Channel): RoutingSkipReason | null {
+  if (channel === 'chat' && agent.phoneBlocksChat && agent.onCall) return 'on_call';
+  if (agent.load[channel] >= agent.capacity[channel]) return 'at_capacity';
+  return null;
+}
+
+/** Whether routing could give this agent a new contact of the channel now (skills and pacing aside): the web chat's "is anyone there". */
+export function canTakeNewContact(agent: AgentStatus, channel: Channel): boolean {
+  return agent.connected && agent.presence === 'available' && agent.channels.includes(channel) && noRoomReason(agent, channel) === null;
+}
+
+/** One channel on which routing is passing an available agent over while contacts they could take wait. */
+export const routingSkipSchema = z.object({
+  channel: channelSchema,
+  reason: routingSkipReasonSchema,
+  load: z.number().int().nonnegative(),
+  capacity: z.number().int().nonnegative(),
+  /** Contacts waiting on this channel that match the agent's skills. */
+  waiting: z.number().int().positive(),
+});
+export type RoutingSkip = z.infer<typeof routingSkipSchema>;
 
 // ---------------------------------------------------------------------------------------
 // Classification: which group and language a new ticket needs
@@ -142,6 +187,8 @@ export const presenceChangedSchema = z.object({
   /** The lead who changed it, when cause is 'lead'. */
   byName: z.string().max(100).nullable(),
   at: z.number().int().nonnegative(),
+  /** While available: the channels on which routing passes this agent over, and why (their header says so). */
+  skipped: z.array(routingSkipSchema).max(CHANNELS.length).default([]),
 });
 export type PresenceChanged = z.infer<typeof presenceChangedSchema>;
 

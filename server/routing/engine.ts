@@ -6,6 +6,10 @@
  * it in step with committed ticket snapshots (`observeTicket`) and calls `tick(now)` at
  * `nextWakeAt()`. Modelled on Twilio TaskRouter (workers, activities, reservations with
  * a timeout) and Salesforce/Zendesk omnichannel capacity. See docs/technical/routing.md.
+ *
+ * It holds only what routing needs: agents, OPEN tickets (a closed one is dropped; reopened,
+ * it is observed again) and a bounded memory of recent customers. Between `begin()` and
+ * `end()` every change is journaled, so the server can undo what a rolled-back transaction decided.
  */
 import {
   defaultTicketRouting,
@@ -27,6 +31,7 @@ import {
   SOFT_OPEN_TICKET_LIMIT,
   emptyLoad,
   isRealTimeChannel,
+  noRoomReason,
   type AgentStatus,
   type Capacity,
   type OfferWithdrawn,
@@ -34,7 +39,9 @@ import {
   type PresenceCause,
   type ReassignOutcome,
   type RoutingDecisionKind,
+  type RoutingSkip,
 } from '../../shared/routing.js';
+import { createBoundedMap } from './boundedMap.js';
 
 /** The knobs of the engine; every one has a default (`DEFAULT_ROUTING_CONFIG`). */
 export interface RoutingConfig {
@@ -55,6 +62,8 @@ export interface RoutingConfig {
   idleAwayMs: number | null;
   /** Assign phone/chat directly instead of offering them (Salesforce's "auto-accept"). */
   autoAccept: boolean;
+  /** How many customers' last agent (for returning customers) are remembered; the oldest are forgotten first. */
+  recentCustomerLimit: number;
 }
 
 export const DEFAULT_ROUTING_CONFIG: Readonly<RoutingConfig> = {
@@ -67,6 +76,7 @@ export const DEFAULT_ROUTING_CONFIG: Readonly<RoutingConfig> = {
   declineCooldownMs: 60_000,
   idleAwayMs: null,
   autoAccept: false,
+  recentCustomerLimit: 10_000,
 };
 
 /** Stored per-agent routing settings (presence and capacity survive restarts). */
@@ -82,10 +92,19 @@ export function defaultAgentSettings(now: number): AgentSettings {
   return { presence: 'offline', presenceCause: 'disconnected', presenceSince: now, capacity: { ...DEFAULT_CAPACITY }, phoneBlocksChat: true };
 }
 
+/** Who last handled a customer (a returning customer goes back to them when they can take it). */
+export interface LastAgent {
+  agentId: string;
+  ticketId: string;
+  at: number;
+}
+
 /** The ticket facts routing needs (a ticket plus its customer's VIP tier). */
 export interface RoutableTicket {
   ticket: Ticket;
   vipTier: number;
+  /** From the store, for a customer the engine no longer (or never) remembers. */
+  lastAgent?: LastAgent | null;
 }
 
 /** What the server must persist and announce after an engine operation, in order. */
@@ -124,6 +143,8 @@ interface AgentState {
   consecutiveTimeouts: number;
   tickIndex: number;
   takenThisTick: number;
+  /** A call is live on their extension (told by the CTI through the server). */
+  onCall: boolean;
 }
 
 interface OfferState {
@@ -166,7 +187,7 @@ function isUrgent(t: Pick<TicketState, 'priority' | 'type'>): boolean {
   return t.priority === 'urgent' || t.type === 'complaint';
 }
 
-/** An engine decision record, kept for tests and the bench (the effects are what the server uses). */
+/** An engine decision, reported to `onDecision` for tests and the bench (the effects are what the server uses; the audit is in the store). */
 export interface DecisionRecord {
   kind: 'assign' | 'offer';
   ticketId: string;
@@ -207,27 +228,110 @@ export interface RoutingEngine {
   nextWakeAt(now: number): number | null;
   agentStatus(agentId: string): AgentStatus | null;
   agentStatuses(): AgentStatus[];
+  /** The CTI's call state: a call is ringing or answered on this agent's extension (true) or not. */
+  setOnCall(agentId: string, onCall: boolean, now: number): RoutingEffect[];
   /** Waiting tickets in queue order (offered ones included). */
   queuedTicketIds(now: number): string[];
+  /** An open ticket as the engine sees it; null for a ticket it does not hold (closed ones are dropped). */
   ticketView(ticketId: string): { assigneeId: string | null; offerAgentId: string | null; offerBasis: RoutingBasis | null; status: TicketStatus; routing: TicketRouting } | null;
-  /** The decisions made so far (assignments and offers), oldest first; cleared by the caller when read. */
-  readonly decisions: DecisionRecord[];
   isEligible(agentId: string, ticketId: string, now: number, ignoreCapacity?: boolean): boolean;
+  /**
+   * Per available, connected agent: the channels on which they have no room (on a call, at
+   * capacity) while tickets that match their skills wait there. Agents with none are left out.
+   */
+  skips(now: number): Map<string, RoutingSkip[]>;
+  /** Starts journaling (nestable): every change from here can be undone with `end(mark, false)`. */
+  begin(): number;
+  /** Keeps (committed) or undoes (rolled back) the changes made since `mark`; journaling stops when the last mark ends. */
+  end(mark: number, committed: boolean): void;
+  /** How many entries the engine holds, per structure: what must stay flat however many tickets pass through. */
+  footprint(): EngineFootprint;
+  /** Every agent's and open ticket's inner state as plain data, for tests and debugging (e.g. that an undo restored everything). */
+  inspect(): { agents: Array<Record<string, unknown>>; tickets: Array<Record<string, unknown>>; recentCustomers: number; nextBandFlipAt: number };
 }
 
-export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): RoutingEngine {
+/** Entry counts of the engine's structures (see `footprint`). */
+export interface EngineFootprint {
+  agents: number;
+  tickets: number;
+  /** The queue array, tombstones included. */
+  queueSlots: number;
+  recentCustomers: number;
+  declineEntries: number;
+  journal: number;
+}
+
+/** Observers of the engine (tests and the bench count decisions; the server does not keep them). */
+export interface RoutingEngineObservers {
+  onDecision?: (decision: DecisionRecord) => void;
+}
+
+export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, observers: RoutingEngineObservers = {}): RoutingEngine {
   const config: RoutingConfig = { ...DEFAULT_ROUTING_CONFIG, ...overrides };
   const agents = new Map<string, AgentState>();
+  /** Open tickets only: a closed ticket never routes again (a reopened one is observed anew). */
   const tickets = new Map<string, TicketState>();
   /** Open, unassigned tickets, kept in rank order (see compareRank). */
   let queue: TicketState[] = [];
   let tombstones = 0;
   /** Agents by channel skill, so choosing scans only those who could take the channel. */
   const byChannel = new Map<Channel, AgentState[]>();
-  /** The time the overdue bands were last computed; the queue is re-sorted when a band flips. */
+  /** When the next queued ticket turns overdue (may be early, never late); the queue is re-sorted then. */
   let nextBandFlipAt = Number.POSITIVE_INFINITY;
-  const lastAgentByCustomer = new Map<string, { agentId: string; ticketId: string; at: number }>();
-  const decisions: DecisionRecord[] = [];
+  /** The last agent of the customers most recently assigned (bounded; the store knows the rest). */
+  const lastAgentByCustomer = createBoundedMap<string, LastAgent>(config.recentCustomerLimit);
+  const onDecision = observers.onDecision ?? (() => {});
+
+  // --- the journal (undo log) --------------------------------------------------------------
+  // While a mark is open, each change first records how to undo it. Agents and tickets are
+  // restored field by field; the queue array, its tombstones and the channel index are
+  // derived, and rebuilt after an undo instead of being journaled.
+  let journal: Array<() => void> | null = null;
+  let openMarks = 0;
+
+  function touchAgent(a: AgentState): void {
+    if (!journal) return;
+    const saved: AgentState = { ...a, load: { ...a.load }, capacity: { ...a.capacity } };
+    journal.push(() => Object.assign(a, saved));
+  }
+
+  function touchTicket(t: TicketState): void {
+    if (!journal) return;
+    const saved: TicketState = { ...t, declined: new Map(t.declined) };
+    journal.push(() => Object.assign(t, saved));
+  }
+
+  function putTicket(t: TicketState): void {
+    tickets.set(t.id, t);
+    journal?.push(() => tickets.delete(t.id));
+  }
+
+  function dropTicket(t: TicketState): void {
+    tickets.delete(t.id);
+    journal?.push(() => tickets.set(t.id, t));
+  }
+
+  function rememberLastAgent(customerId: string, entry: LastAgent): void {
+    const before = lastAgentByCustomer.get(customerId);
+    const evicted = lastAgentByCustomer.set(customerId, entry);
+    journal?.push(() => {
+      lastAgentByCustomer.delete(customerId);
+      if (before) lastAgentByCustomer.set(customerId, before);
+      if (evicted) lastAgentByCustomer.set(evicted[0], evicted[1]);
+    });
+  }
+
+  /** After an undo: the queue is every queued open ticket in rank order; the channel index follows the agents. */
+  function rebuildDerived(): void {
+    queue = [];
+    for (const t of tickets.values()) {
+      t.inArray = t.queued;
+      if (t.queued) queue.push(t);
+    }
+    queue.sort(compareRank);
+    tombstones = 0;
+    reindexChannels();
+  }
 
   // --- queue order ---------------------------------------------------------------------
   // Overdue tickets first (no starvation: a low-priority ticket past its SLA jumps ahead),
@@ -253,8 +357,23 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
     return queue;
   }
 
+  function lowerBandFlip(at: number): void {
+    if (at >= nextBandFlipAt) return;
+    const before = nextBandFlipAt;
+    journal?.push(() => (nextBandFlipAt = before));
+    nextBandFlipAt = at;
+  }
+
   function resortQueue(now: number): void {
     compact();
+    if (journal) {
+      const bands = queue.map((t) => [t, t.overdueBand] as const);
+      const flip = nextBandFlipAt;
+      journal.push(() => {
+        for (const [t, band] of bands) t.overdueBand = band;
+        nextBandFlipAt = flip;
+      });
+    }
     nextBandFlipAt = Number.POSITIVE_INFINITY;
     for (const t of queue) {
       t.overdueBand = t.dueAt <= now ? 0 : 1;
@@ -265,12 +384,13 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
 
   function enqueue(t: TicketState, now: number): void {
     if (t.queued) return;
+    touchTicket(t);
     // Its own tombstone must go first, so the ticket is in the array once.
     compact(t.inArray);
     t.queued = true;
     t.inArray = true;
     t.overdueBand = t.dueAt <= now ? 0 : 1;
-    if (t.overdueBand === 1 && t.dueAt < nextBandFlipAt) nextBandFlipAt = t.dueAt;
+    if (t.overdueBand === 1) lowerBandFlip(t.dueAt);
     let lo = 0;
     let hi = queue.length;
     while (lo < hi) {
@@ -283,6 +403,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
 
   function dequeue(t: TicketState): void {
     if (!t.queued) return;
+    touchTicket(t);
     t.queued = false;
     tombstones++;
   }
@@ -315,6 +436,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       connected: a.connections > 0,
       capacity: { ...a.capacity },
       phoneBlocksChat: a.phoneBlocksChat,
+      onCall: a.onCall,
       load: { ...a.load },
       openTickets: a.openTickets,
       offers: a.offers,
@@ -331,10 +453,9 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
     return a.user.role === 'agent' && a.presence === 'available' && a.connections > 0;
   }
 
+  /** The shared room rule (shared/routing.ts), so the web chat's "anyone there" agrees with routing. */
   function hasRoom(a: AgentState, channel: Channel): boolean {
-    if (a.load[channel] >= a.capacity[channel]) return false;
-    if (channel === 'chat' && a.phoneBlocksChat && a.load.phone > 0) return false;
-    return true;
+    return noRoomReason(a, channel) === null;
   }
 
   function skilled(a: AgentState, t: TicketState): boolean {
@@ -359,17 +480,29 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
     return skilled(a, t);
   }
 
+  // --- pacing ----------------------------------------------------------------------------
+  function tickIndexAt(now: number): number {
+    return Math.floor(now / config.drainIntervalMs);
+  }
+
+  /** Held back by pacing: took `perAgentPerTick` tickets in the current drain interval already. */
   function paced(a: AgentState, now: number): boolean {
-    const index = Math.floor(now / config.drainIntervalMs);
+    return a.tickIndex === tickIndexAt(now) && a.takenThisTick >= config.perAgentPerTick;
+  }
+
+  function countTaken(a: AgentState, now: number): void {
+    touchAgent(a);
+    const index = tickIndexAt(now);
     if (a.tickIndex !== index) {
       a.tickIndex = index;
       a.takenThisTick = 0;
     }
-    return a.takenThisTick >= config.perAgentPerTick;
+    a.takenThisTick++;
   }
 
   function presenceEffect(a: AgentState, presence: Presence, cause: PresenceCause, byName: string | null, now: number, effects: RoutingEffect[]): void {
     if (a.presence === presence && a.presenceCause === cause) return;
+    touchAgent(a);
     a.presence = presence;
     a.presenceCause = cause;
     a.presenceSince = now;
@@ -381,6 +514,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
   function addLoad(t: TicketState, delta: number): void {
     const a = agentOf(t.assigneeId);
     if (!a || !isOpenStatus(t.status)) return;
+    touchAgent(a);
     a.load[t.channel] += delta;
     a.openTickets += delta;
   }
@@ -418,17 +552,32 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
   function clearOffer(t: TicketState): OfferState | null {
     const offer = t.offer;
     if (!offer) return null;
+    touchTicket(t);
     t.offer = null;
     const a = agents.get(offer.agentId);
     if (a) {
+      touchAgent(a);
       a.load[t.channel]--;
       a.offers--;
     }
     return offer;
   }
 
+  function decline(t: TicketState, agentId: string, until: number): void {
+    touchTicket(t);
+    t.declined.set(agentId, until);
+  }
+
+  function setQueuedCause(t: TicketState, cause: QueuedCause | null): void {
+    if (t.queuedCause === cause) return;
+    touchTicket(t);
+    t.queuedCause = cause;
+  }
+
   function assignTo(t: TicketState, a: AgentState, now: number): void {
     dequeue(t);
+    touchTicket(t);
+    touchAgent(a);
     t.assigneeId = a.user.id;
     t.queuedCause = null;
     t.declined.clear();
@@ -436,10 +585,11 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
     addLoad(t, +1);
     a.lastAssignedAt = now;
     a.lastActivityAt = now;
-    lastAgentByCustomer.set(t.customerId, { agentId: a.user.id, ticketId: t.id, at: now });
+    rememberLastAgent(t.customerId, { agentId: a.user.id, ticketId: t.id, at: now });
   }
 
   function unassign(t: TicketState, now: number): void {
+    touchTicket(t);
     addLoad(t, -1);
     t.assigneeId = null;
     if (isOpenStatus(t.status)) {
@@ -551,9 +701,9 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
     const choice = choose(t, now, respectPacing, candidates);
     if (!choice) return null;
     const a = choice.agent;
-    a.takenThisTick++;
+    countTaken(a, now);
     const offered = isRealTimeChannel(t.channel) && !config.autoAccept;
-    decisions.push({
+    onDecision({
       kind: offered ? 'offer' : 'assign',
       ticketId: t.id,
       agentId: a.user.id,
@@ -564,6 +714,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       via: respectPacing ? 'drain' : 'pin',
     });
     if (offered) {
+      touchTicket(t);
       t.offer = { agentId: a.user.id, offeredAt: now, expiresAt: now + config.offerTimeoutMs, basis: choice.basis, reason: choice.reason };
       a.load[t.channel]++;
       a.offers++;
@@ -580,7 +731,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
     if (t.offer || t.assigneeId !== null) return;
     const cause = causeFor(t, now);
     if (!force && t.queuedCause === cause) return;
-    t.queuedCause = cause;
+    setQueuedCause(t, cause);
     const reason: AssignmentReason = { code: 'queued', channel: t.channel, cause };
     effects.push(ticketEffect(t, 'queued', reason, reason, null, null));
   }
@@ -640,14 +791,13 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
     return lists;
   }
 
-
   function withdrawAgentOffers(a: AgentState, reason: OfferWithdrawn['reason'], now: number, effects: RoutingEffect[]): void {
     if (a.offers === 0) return;
     for (const t of compact()) {
       if (t.offer?.agentId !== a.user.id) continue;
       clearOffer(t);
       effects.push({ kind: 'withdrawn', ticketId: t.id, agentId: a.user.id, reason });
-      t.queuedCause = null;
+      setQueuedCause(t, null);
       markQueued(t, now, effects, true);
     }
   }
@@ -656,16 +806,16 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
     presenceEffect(a, 'offline', cause, byName, now, effects);
     withdrawAgentOffers(a, 'agent_unavailable', now, effects);
     for (const t of [...tickets.values()]) {
-      if (t.assigneeId !== a.user.id || !isOpenStatus(t.status)) continue;
+      if (t.assigneeId !== a.user.id) continue;
       if (!isRealTimeChannel(t.channel) && config.keepAsyncTicketsWhenOffline) continue;
       unassign(t, now);
       const reason: AssignmentReason = { code: 'requeued_agent_offline', channel: t.channel, agentName: a.user.displayName };
-      t.queuedCause = null;
+      setQueuedCause(t, null);
       effects.push(ticketEffect(t, 'requeued', reason, reason, null, a.user.id));
     }
   }
 
-  function ticketStateFrom(input: RoutableTicket, existing: TicketState | undefined): TicketState {
+  function ticketStateFrom(input: RoutableTicket): TicketState {
     const { ticket } = input;
     return {
       id: ticket.id,
@@ -678,30 +828,38 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       customerId: ticket.customerId,
       vipTier: input.vipTier,
       assigneeId: ticket.assigneeId,
-      routing: existing ? existing.routing : { ...(ticket.routing ?? defaultTicketRouting()), offer: null },
-      offer: existing?.offer ?? null,
-      declined: existing?.declined ?? new Map(),
-      queuedCause: existing?.queuedCause ?? (ticket.assignmentReason?.code === 'queued' ? ticket.assignmentReason.cause : null),
-      pinnedBy: existing?.pinnedBy ?? '',
+      routing: { ...(ticket.routing ?? defaultTicketRouting()), offer: null },
+      offer: null,
+      declined: new Map(),
+      queuedCause: ticket.assignmentReason?.code === 'queued' ? ticket.assignmentReason.cause : null,
+      pinnedBy: '',
       queued: false,
       inArray: false,
       overdueBand: 1,
     };
   }
 
-  /** Brings the engine's view of a ticket in line with a snapshot; withdraws offers it invalidates. */
-  function sync(input: RoutableTicket, now: number, effects: RoutingEffect[]): TicketState {
+  /** What the store knows of a customer's last agent counts when the engine remembers nothing newer. */
+  function learnLastAgent(customerId: string, known: LastAgent | null | undefined): void {
+    if (!known) return;
+    const seen = lastAgentByCustomer.get(customerId);
+    if (!seen || seen.at < known.at) rememberLastAgent(customerId, known);
+  }
+
+  /**
+   * Brings the engine's view of a ticket in line with a snapshot; withdraws offers it invalidates.
+   * Returns null when the ticket is not open (it is dropped: closed tickets never route again).
+   */
+  function sync(input: RoutableTicket, now: number, effects: RoutingEffect[]): TicketState | null {
     const existing = tickets.get(input.ticket.id);
+    learnLastAgent(input.ticket.customerId, input.lastAgent);
     if (!existing) {
-      const t = ticketStateFrom(input, undefined);
-      tickets.set(t.id, t);
+      if (!isOpenStatus(input.ticket.status)) return null;
+      const t = ticketStateFrom(input);
+      putTicket(t);
       addLoad(t, +1);
-      if (t.assigneeId !== null) {
-        const seen = lastAgentByCustomer.get(t.customerId);
-        const at = input.ticket.assignedAt ?? input.ticket.createdAt;
-        if (!seen || seen.at <= at) lastAgentByCustomer.set(t.customerId, { agentId: t.assigneeId, ticketId: t.id, at });
-      }
-      if (t.assigneeId === null && isOpenStatus(t.status)) enqueue(t, now);
+      if (t.assigneeId !== null) learnLastAgent(t.customerId, { agentId: t.assigneeId, ticketId: t.id, at: input.ticket.assignedAt ?? input.ticket.createdAt });
+      else enqueue(t, now);
       return t;
     }
     const { ticket } = input;
@@ -709,7 +867,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
     const statusChanged = existing.status !== ticket.status;
     const orderChanged = existing.priority !== ticket.priority || existing.dueAt !== ticket.dueAt;
     if (!assigneeChanged && !statusChanged && !orderChanged) {
-      existing.vipTier = input.vipTier;
+      if (existing.vipTier !== input.vipTier) {
+        touchTicket(existing);
+        existing.vipTier = input.vipTier;
+      }
       return existing;
     }
     const offer = existing.offer;
@@ -721,32 +882,74 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
     dequeue(existing);
     // Its rank keys may change below; a tombstone with new keys would mislead the binary search.
     if (orderChanged && existing.inArray) compact(true);
+    touchTicket(existing);
     existing.assigneeId = ticket.assigneeId;
     existing.status = ticket.status;
     existing.priority = ticket.priority;
     existing.dueAt = ticket.dueAt;
     existing.vipTier = input.vipTier;
+    if (!isOpenStatus(existing.status)) {
+      dropTicket(existing);
+      return null;
+    }
     addLoad(existing, +1);
     if (existing.assigneeId !== null) {
       existing.queuedCause = null;
       if (assigneeChanged) {
-        lastAgentByCustomer.set(existing.customerId, { agentId: existing.assigneeId, ticketId: existing.id, at: ticket.assignedAt ?? now });
+        rememberLastAgent(existing.customerId, { agentId: existing.assigneeId, ticketId: existing.id, at: ticket.assignedAt ?? now });
         const a = agents.get(existing.assigneeId);
-        if (a) a.lastActivityAt = now;
+        if (a) {
+          touchAgent(a);
+          a.lastActivityAt = now;
+        }
       }
-    }
-    if (existing.assigneeId === null && isOpenStatus(existing.status)) enqueue(existing, now);
+    } else enqueue(existing, now);
     return existing;
+  }
+
+  /**
+   * Channels on which available agents have no room while skilled work waits. Waiting tickets
+   * are grouped by what skills they need, so each agent is checked against a few groups, not the queue.
+   */
+  function computeSkips(now: number): Map<string, RoutingSkip[]> {
+    if (now >= nextBandFlipAt) resortQueue(now);
+    const kinds = new Map<string, { sample: TicketState; count: number }>();
+    for (const t of compact()) {
+      if (t.offer) continue;
+      const key = `${t.channel}|${t.routing.requiredTier}|${t.routing.group ?? ''}|${t.routing.language ?? ''}|${t.routing.pinnedAgentId ?? ''}`;
+      const kind = kinds.get(key);
+      if (kind) kind.count++;
+      else kinds.set(key, { sample: t, count: 1 });
+    }
+    const skips = new Map<string, RoutingSkip[]>();
+    if (kinds.size === 0) return skips;
+    for (const a of agents.values()) {
+      if (!routable(a)) continue;
+      const list: RoutingSkip[] = [];
+      for (const channel of a.user.channels) {
+        const reason = noRoomReason(a, channel);
+        if (reason === null) continue;
+        let waiting = 0;
+        for (const { sample, count } of kinds.values()) {
+          if (sample.channel !== channel || !skilled(a, sample)) continue;
+          if (sample.routing.pinnedAgentId !== null && sample.routing.pinnedAgentId !== a.user.id) continue;
+          waiting += count;
+        }
+        if (waiting > 0) list.push({ channel, reason, load: a.load[channel], capacity: a.capacity[channel], waiting });
+      }
+      if (list.length > 0) skips.set(a.user.id, list);
+    }
+    return skips;
   }
 
   // --- operations ---------------------------------------------------------------------
   const engine: RoutingEngine = {
     config,
-    decisions,
     upsertUser(user, settings) {
       const existing = agents.get(user.id);
       if (existing) {
         const channelsChanged = existing.user.role !== user.role || existing.user.channels.join() !== user.channels.join();
+        touchAgent(existing);
         existing.user = user;
         existing.channels = new Set(user.channels);
         existing.groups = new Set(user.groups);
@@ -754,7 +957,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
         if (channelsChanged) reindexChannels();
         return;
       }
-      agents.set(user.id, {
+      const added: AgentState = {
         user,
         channels: new Set(user.channels),
         groups: new Set(user.groups),
@@ -774,9 +977,11 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
         consecutiveTimeouts: 0,
         tickIndex: -1,
         takenThisTick: 0,
-      });
+        onCall: false,
+      };
+      agents.set(user.id, added);
+      journal?.push(() => agents.delete(user.id));
       if (user.role === 'agent') {
-        const added = agents.get(user.id)!;
         for (const c of added.channels) {
           let list = byChannel.get(c);
           if (!list) byChannel.set(c, (list = []));
@@ -785,10 +990,9 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       }
       // Tickets loaded before their agent count toward the agent now.
       for (const t of tickets.values()) {
-        if (t.assigneeId === user.id && isOpenStatus(t.status)) {
-          const a = agents.get(user.id)!;
-          a.load[t.channel]++;
-          a.openTickets++;
+        if (t.assigneeId === user.id) {
+          added.load[t.channel]++;
+          added.openTickets++;
         }
       }
     },
@@ -798,19 +1002,23 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       const before = tickets.get(input.ticket.id);
       const wasAssignedTo = before?.assigneeId ?? null;
       const t = sync(input, now, effects);
-      // A ticket that left someone (done, taken, reassigned) may free room for the queue.
-      if (wasAssignedTo !== t.assigneeId || !isOpenStatus(t.status)) drain(now, effects);
+      // A ticket that left someone (done, taken, reassigned) may free room for the queue, and a
+      // waiting ticket the engine had not seen (stored without routing) must not wait for another event.
+      const freedRoom = before !== undefined && (t === null || wasAssignedTo !== t.assigneeId);
+      const newlyWaiting = before === undefined && t !== null && t.assigneeId === null;
+      if (freedRoom || newlyWaiting) drain(now, effects);
       return effects;
     },
 
     admit(input, now) {
       const effects: RoutingEffect[] = [];
       const t = sync(input, now, effects);
-      if (t.assigneeId === null && isOpenStatus(t.status) && !t.offer) {
+      if (t && t.assigneeId === null && !t.offer) {
         // Rank order: this ticket may only go ahead of tickets no agent could take anyway.
         drain(now, effects);
         if (!t.offer && t.assigneeId === null && t.queuedCause === null) markQueued(t, now, effects);
       }
+      if (!t) return effects;
       // This ticket's own effect first, so the caller can put it in the ticket it is writing.
       effects.sort((a, b) => Number(b.kind === 'ticket' && b.ticketId === t.id) - Number(a.kind === 'ticket' && a.ticketId === t.id));
       return effects;
@@ -820,6 +1028,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       const effects: RoutingEffect[] = [];
       const a = agents.get(agentId);
       if (!a) return effects;
+      touchAgent(a);
       a.connections++;
       a.disconnectedAt = null;
       a.lastActivityAt = now;
@@ -832,6 +1041,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       const effects: RoutingEffect[] = [];
       const a = agents.get(agentId);
       if (!a || a.connections === 0) return effects;
+      touchAgent(a);
       a.connections--;
       if (a.connections > 0) return effects;
       a.disconnectedAt = now;
@@ -848,8 +1058,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       if (presence === 'offline') goOffline(a, cause, byName, now, effects);
       else {
         presenceEffect(a, presence, cause, byName, now, effects);
-        if (presence === 'available') a.consecutiveTimeouts = 0;
-        else withdrawAgentOffers(a, 'agent_unavailable', now, effects);
+        if (presence === 'available') {
+          touchAgent(a);
+          a.consecutiveTimeouts = 0;
+        } else withdrawAgentOffers(a, 'agent_unavailable', now, effects);
       }
       drain(now, effects);
       return effects;
@@ -859,9 +1071,21 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       const effects: RoutingEffect[] = [];
       const a = agents.get(agentId);
       if (!a) return effects;
+      touchAgent(a);
       a.capacity = { ...a.capacity, ...capacity };
       if (phoneBlocksChat !== undefined) a.phoneBlocksChat = phoneBlocksChat;
       drain(now, effects);
+      return effects;
+    },
+
+    setOnCall(agentId, onCall, now) {
+      const effects: RoutingEffect[] = [];
+      const a = agents.get(agentId);
+      if (!a || a.onCall === onCall) return effects;
+      touchAgent(a);
+      a.onCall = onCall;
+      // A call that ended frees the agent for chats again; one that started only stops new chat offers.
+      if (!onCall) drain(now, effects);
       return effects;
     },
 
@@ -875,6 +1099,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
         return { outcome: 'expired', effects };
       }
       const offer = clearOffer(t)!;
+      touchAgent(a);
       a.lastActivityAt = now;
       a.consecutiveTimeouts = 0;
       if (accept) {
@@ -884,9 +1109,9 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
         drain(now, effects);
         return { outcome: 'accepted', effects };
       }
-      t.declined.set(agentId, now + config.declineCooldownMs);
+      decline(t, agentId, now + config.declineCooldownMs);
       effects.push(ticketEffect(t, 'declined', null, null, a.user.displayName, agentId));
-      t.queuedCause = null;
+      setQueuedCause(t, null);
       drain(now, effects);
       markQueued(t, now, effects);
       return { outcome: 'declined', effects };
@@ -894,11 +1119,12 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
 
     escalate(ticketId, by, reason, now) {
       const t = tickets.get(ticketId);
-      if (!t || !isOpenStatus(t.status)) return { ok: false, code: 'not_found', message: `Ticket ${ticketId} is not open` };
+      if (!t) return { ok: false, code: 'not_found', message: `Ticket ${ticketId} is not open` };
       if (t.routing.requiredTier === 2) return { ok: false, code: 'conflict', message: `Ticket ${ticketId} is already escalated to tier 2` };
       const effects: RoutingEffect[] = [];
       const offer = clearOffer(t);
       if (offer) effects.push({ kind: 'withdrawn', ticketId, agentId: offer.agentId, reason: 'reassigned' });
+      touchTicket(t);
       t.routing = {
         ...t.routing,
         requiredTier: 2,
@@ -910,7 +1136,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       const current = agentOf(t.assigneeId);
       if (current && current.user.tier < 2) unassign(t, now);
       else if (t.assigneeId === null) enqueue(t, now);
-      t.queuedCause = null;
+      setQueuedCause(t, null);
       effects.push(ticketEffect(t, 'escalated', null, null, by.displayName, t.assigneeId));
       if (t.assigneeId === null) {
         drain(now, effects);
@@ -926,11 +1152,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       for (const ticketId of ticketIds) {
         const t = tickets.get(ticketId);
         if (!t) {
-          outcomes.push({ ticketId, ok: false, code: 'not_found', message: `No ticket ${ticketId}` });
-          continue;
-        }
-        if (!isOpenStatus(t.status)) {
-          outcomes.push({ ticketId, ok: false, code: 'not_open', message: `Ticket ${ticketId} is ${t.status}` });
+          // The engine holds open tickets only; the server tells "closed" from "no such ticket".
+          outcomes.push({ ticketId, ok: false, code: 'not_found', message: `Ticket ${ticketId} is not open` });
           continue;
         }
         if (to !== null) {
@@ -957,13 +1180,15 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
         const reason: AssignmentReason = { code: 'assigned_by_lead', byName };
         if (target) {
           if (t.assigneeId !== null) addLoad(t, -1);
-          decisions.push({ kind: 'assign', ticketId, agentId: target.user.id, channel: t.channel, loadBefore: target.load[t.channel], capacity: target.capacity[t.channel], at: now, via: 'lead' });
+          onDecision({ kind: 'assign', ticketId, agentId: target.user.id, channel: t.channel, loadBefore: target.load[t.channel], capacity: target.capacity[t.channel], at: now, via: 'lead' });
+          touchTicket(t);
           t.assigneeId = null;
           assignTo(t, target, now);
           effects.push(ticketEffect(t, 'assigned', reason, reason, byName, target.user.id));
         } else {
           const from = t.assigneeId;
           if (from !== null) unassign(t, now);
+          touchTicket(t);
           t.queuedCause = 'put_back_by_lead';
           t.declined.clear();
           effects.push(ticketEffect(t, 'queued', reason, reason, byName, from));
@@ -976,13 +1201,14 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
 
     pin(ticketId, agentId, byName, now) {
       const t = tickets.get(ticketId);
-      if (!t || !isOpenStatus(t.status)) return { ok: false, code: 'not_found', message: `Ticket ${ticketId} is not open` };
+      if (!t) return { ok: false, code: 'not_found', message: `Ticket ${ticketId} is not open` };
       const effects: RoutingEffect[] = [];
       if (agentId === null) {
+        touchTicket(t);
         t.routing = { ...t.routing, pinnedAgentId: null, pinnedAgentName: null };
         effects.push(ticketEffect(t, 'unpinned', null, null, byName, null));
         if (t.assigneeId === null) {
-          t.queuedCause = null;
+          setQueuedCause(t, null);
           drain(now, effects);
           markQueued(t, now, effects);
         }
@@ -994,6 +1220,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       }
       const offer = t.offer && t.offer.agentId !== agentId ? clearOffer(t) : null;
       if (offer) effects.push({ kind: 'withdrawn', ticketId, agentId: offer.agentId, reason: 'reassigned' });
+      touchTicket(t);
       t.routing = { ...t.routing, pinnedAgentId: agentId, pinnedAgentName: a.user.displayName };
       t.pinnedBy = byName;
       t.declined.delete(agentId);
@@ -1002,10 +1229,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
         // The pin takes the ticket from its holder; it goes to the pinned agent when they have room.
         const from = t.assigneeId;
         unassign(t, now);
-        t.queuedCause = null;
+        setQueuedCause(t, null);
         const reason: AssignmentReason = { code: 'queued', channel: t.channel, cause: 'waiting_for_pinned_agent' };
         effects.push(ticketEffect(t, 'queued', reason, reason, byName, from));
-        t.queuedCause = 'waiting_for_pinned_agent';
+        setQueuedCause(t, 'waiting_for_pinned_agent');
       }
       if (t.assigneeId === null && !t.offer) {
         place(t, now, effects, false);
@@ -1019,25 +1246,36 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       const timedOut: TicketState[] = [];
       for (const t of compact()) {
         const offer = t.offer;
-        if (!offer || offer.expiresAt > now) continue;
-        clearOffer(t);
-        const a = agents.get(offer.agentId);
-        t.declined.set(offer.agentId, now + config.declineCooldownMs);
-        effects.push({ kind: 'withdrawn', ticketId: t.id, agentId: offer.agentId, reason: 'timeout' });
-        effects.push(ticketEffect(t, 'offer_timeout', null, null, null, offer.agentId));
-        t.queuedCause = null;
-        timedOut.push(t);
-        if (a) {
-          a.consecutiveTimeouts++;
-          if (a.consecutiveTimeouts >= config.maxConsecutiveTimeouts && a.presence === 'available') {
-            a.consecutiveTimeouts = 0;
-            presenceEffect(a, 'away', 'offer_timeouts', null, now, effects);
-            withdrawAgentOffers(a, 'agent_unavailable', now, effects);
+        if (offer && offer.expiresAt <= now) {
+          clearOffer(t);
+          const a = agents.get(offer.agentId);
+          decline(t, offer.agentId, now + config.declineCooldownMs);
+          effects.push({ kind: 'withdrawn', ticketId: t.id, agentId: offer.agentId, reason: 'timeout' });
+          effects.push(ticketEffect(t, 'offer_timeout', null, null, null, offer.agentId));
+          setQueuedCause(t, null);
+          timedOut.push(t);
+          if (a) {
+            touchAgent(a);
+            a.consecutiveTimeouts++;
+            if (a.consecutiveTimeouts >= config.maxConsecutiveTimeouts && a.presence === 'available') {
+              a.consecutiveTimeouts = 0;
+              presenceEffect(a, 'away', 'offer_timeouts', null, now, effects);
+              withdrawAgentOffers(a, 'agent_unavailable', now, effects);
+            }
+          }
+        }
+        // Cool-downs that ended are forgotten, so a long wait does not collect them.
+        if (t.declined.size > 0) {
+          for (const [agentId, until] of t.declined) {
+            if (until > now) continue;
+            touchTicket(t);
+            t.declined.delete(agentId);
           }
         }
       }
       for (const a of agents.values()) {
         if (a.disconnectedAt !== null && a.connections === 0 && now - a.disconnectedAt >= config.disconnectGraceMs) {
+          touchAgent(a);
           a.disconnectedAt = null;
           if (a.presence !== 'offline' || a.presenceCause !== 'disconnected') goOffline(a, 'disconnected', null, now, effects);
         }
@@ -1054,17 +1292,21 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
 
     nextWakeAt(now) {
       let next = Number.POSITIVE_INFINITY;
-      let pacedWaiting = false;
+      let waiting = false;
       for (const t of compact()) {
         if (t.offer) next = Math.min(next, t.offer.expiresAt);
-        else if (t.queuedCause === 'pacing') pacedWaiting = true;
+        else waiting = true;
         for (const until of t.declined.values()) if (until > now) next = Math.min(next, until);
       }
+      let pacedWithRoom = false;
       for (const a of agents.values()) {
         if (a.disconnectedAt !== null) next = Math.min(next, a.disconnectedAt + config.disconnectGraceMs);
         if (config.idleAwayMs !== null && a.presence === 'available' && a.connections > 0) next = Math.min(next, a.lastActivityAt + config.idleAwayMs);
+        if (!pacedWithRoom && waiting && routable(a) && paced(a, now)) for (const c of a.channels) if (hasRoom(a, c)) pacedWithRoom = true;
       }
-      if (pacedWaiting) next = Math.min(next, (Math.floor(now / config.drainIntervalMs) + 1) * config.drainIntervalMs);
+      // Pacing held someone with room back this interval: the next interval's drain may place
+      // what waits, whatever the tickets' recorded causes say (they are refreshed lazily).
+      if (pacedWithRoom) next = Math.min(next, (tickIndexAt(now) + 1) * config.drainIntervalMs);
       if (queue.length > 0 && nextBandFlipAt > now) next = Math.min(next, nextBandFlipAt);
       return next === Number.POSITIVE_INFINITY ? null : Math.max(next, now);
     },
@@ -1092,6 +1334,48 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}): Rou
       const a = agents.get(agentId);
       const t = tickets.get(ticketId);
       return !!a && !!t && eligible(a, t, now, ignoreCapacity);
+    },
+
+    skips: computeSkips,
+
+    begin() {
+      openMarks++;
+      journal ??= [];
+      return journal.length;
+    },
+
+    end(mark, committed) {
+      if (openMarks === 0 || !journal) throw new Error('routing engine: end() without begin()');
+      if (!committed && journal.length > mark) {
+        for (let i = journal.length - 1; i >= mark; i--) journal[i]!();
+        journal.length = mark;
+        rebuildDerived();
+      }
+      openMarks--;
+      if (openMarks === 0) journal = null;
+    },
+
+    inspect() {
+      const plain = (o: object) => JSON.parse(JSON.stringify(o, (_key, value: unknown) => (value instanceof Set || value instanceof Map ? [...value] : value))) as Record<string, unknown>;
+      return {
+        agents: [...agents.values()].map((a) => plain({ ...a, user: a.user.id })),
+        tickets: [...tickets.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((t) => plain({ ...t, inArray: undefined })),
+        recentCustomers: lastAgentByCustomer.size,
+        nextBandFlipAt,
+      };
+    },
+
+    footprint() {
+      let declineEntries = 0;
+      for (const t of tickets.values()) declineEntries += t.declined.size;
+      return {
+        agents: agents.size,
+        tickets: tickets.size,
+        queueSlots: queue.length,
+        recentCustomers: lastAgentByCustomer.size,
+        declineEntries,
+        journal: journal?.length ?? 0,
+      };
     },
   };
   return engine;

@@ -15,6 +15,8 @@ import {
 } from '../../shared/routing.js';
 import { ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
 import type { z } from 'zod';
+import { createGroupCommit } from '../groupCommit.js';
+import type { ChannelContact } from '../store.js';
 import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, login, postJson, startTestServer, type TestServer } from '../testHarness.js';
 import { createManualScheduler, type ManualScheduler } from './scheduler.js';
 
@@ -228,5 +230,47 @@ describe('routing through the real server', () => {
     expect(t.server.routing.agents().find((a) => a.userId === 'agent1')!.presence).toBe('offline');
     const back = await connectAs('agent1');
     await vi.waitFor(() => expect(back.offers.map((o) => o.ticketId)).toEqual([chat.ticketId]));
+  });
+
+  it('leaves no trace in routing of a contact whose savepoint rolled back, and routes the committed ones', async () => {
+    const a1 = await connectAs('agent1');
+    const routing = t.server.routing;
+    // The channel's own step after storing fails for one contact: its savepoint rolls back, the others commit.
+    const ingest = createGroupCommit(t.store.transaction, (contact: ChannelContact) => {
+      const outcome = t.store.ingestInbound(contact, { now: t.clock.now(), router: routing });
+      if (contact.text.includes('撤回')) throw new Error('the channel refused it after storing');
+      return outcome;
+    });
+    const outcomes = await Promise.allSettled([
+      ingest({ channel: 'email', customer: { name: '周杰', email: 'zhoujie@example.cn' }, text: '订单地址需要修改' }),
+      ingest({ channel: 'chat', customer: { name: '罗琳', phone: '13700137001' }, text: '这条会被撤回' }),
+      ingest({ channel: 'chat', customer: { name: '黄丽', phone: '13700137002' }, text: '请问订单什么时候发货？' }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const [mail, , chat] = outcomes.map((o) => (o.status === 'fulfilled' ? o.value : null));
+    // The rolled-back chat's ticket number was given to the next one: routing must hold that one only.
+    expect(chat!.ticketId).toBe('GD20241108002');
+    expect(t.store.getTicket(mail!.ticketId)!.assigneeId).toBe('agent1');
+    expect(t.store.getTicket(chat!.ticketId)!.routing.offer).toMatchObject({ agentId: 'agent1' });
+    expect(routing.engine.agentStatus('agent1')).toMatchObject({ load: { email: 1, chat: 1, phone: 0, social: 0 }, openTickets: 1, offers: 1 });
+    expect(routing.engine.queuedTicketIds(t.clock.now())).toEqual([chat!.ticketId]);
+    expect(routing.footprint()).toMatchObject({ tickets: 2, journal: 0 });
+    await vi.waitFor(() => expect(a1.offers).toHaveLength(1));
+    expect(a1.offers[0]!.bundle.customer.name).toBe('黄丽');
+  });
+
+  it('places a contact within one drain interval once a lead raises the capacity of an agent held back by pacing', async () => {
+    await connectAs('agent1');
+    const lead = await connectAs('lead1');
+    result(await ask(lead, 'lead:setCapacity', { userId: 'agent1', capacity: { email: 5 } }, agentStatusResultSchema));
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await inbound({ channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, text: '订单地址需要修改' })).ticketId);
+    // Five in this drain interval is agent1's pacing limit and their capacity: the sixth waits.
+    expect(t.store.getTicket(ids[5]!)).toMatchObject({ assigneeId: null, assignmentReason: { code: 'queued', cause: 'all_at_capacity' } });
+    result(await ask(lead, 'lead:setCapacity', { userId: 'agent1', capacity: { email: 10 } }, agentStatusResultSchema));
+    expect(t.store.getTicket(ids[5]!)!.assigneeId).toBeNull();
+    // Nothing else happens; the routing timer alone must place it by the next interval.
+    scheduler.advance(1_000);
+    expect(t.store.getTicket(ids[5]!)!.assigneeId).toBe('agent1');
   });
 });

@@ -5,6 +5,10 @@
  * presence and the leads' board over socket.io after the commit, and keeps the engine's
  * single timer. It is also the store's `TicketRouter`, so an inbound contact is routed in
  * the transaction that stores it.
+ *
+ * Every engine operation runs inside a store transaction with the engine journaling: the
+ * transaction's after-commit hook keeps the engine's changes and sends the events, its
+ * after-rollback hook undoes them (a rolled-back contact leaves no trace in routing).
  */
 import { canUserSeeTicket, type Ticket, type User } from '../../shared/domain.js';
 import type {
@@ -19,7 +23,9 @@ import type {
   ReassignOutcome,
 } from '../../shared/routing.js';
 import type { RoutingDecision, TicketRouter } from '../routing.js';
-import type { CommittedChange, ServerStore } from '../store.js';
+import { LIVE_CALL_WINDOW_MS } from '../channels/cti/callStore.js';
+import type { CommittedChange, ServerStore, TransactionHooks } from '../store.js';
+import { createBoundedMap } from './boundedMap.js';
 import { createRoutingEngine, defaultAgentSettings, type RoutingConfig, type RoutingEffect, type RoutingEngine } from './engine.js';
 import type { RoutingScheduler } from './scheduler.js';
 
@@ -47,8 +53,10 @@ export interface RoutingServiceOptions {
   scheduler: RoutingScheduler;
   log: (line: string) => void;
   config?: Partial<RoutingConfig>;
-  /** Coalesces the leads' board pushes; default 500 ms (wall clock, it only paces the UI). */
+  /** Coalesces the leads' board pushes and the agents' "why am I skipped" pushes; default 500 ms (wall clock, it only paces the UI). */
   agentsPushThrottleMs?: number;
+  /** How many customers' VIP tiers are kept in memory (the store has them all); default 10,000. */
+  vipTierCacheLimit?: number;
 }
 
 /** The routing side of the server. */
@@ -68,6 +76,10 @@ export interface RoutingService extends TicketRouter {
   pin(lead: User, ticketId: string, agentId: string | null): Ticket;
   audit(viewer: User, ticketId: string): RoutingAuditEntry[];
   agents(): AgentStatus[];
+  /** A call started or ended on this agent's extension: the live-call state is read from the store again. */
+  callStateChanged(agentId: string): void;
+  /** Entries held in memory (the engine's, and the VIP-tier cache): bounded, however many tickets pass. */
+  footprint(): ReturnType<RoutingEngine['footprint']> & { vipTiers: number; presences: number };
   /** Runs due engine work now (the timer does this by itself). */
   tick(): void;
   stop(): void;
@@ -76,12 +88,12 @@ export interface RoutingService extends TicketRouter {
 export function createRoutingService(options: RoutingServiceOptions): RoutingService {
   const { store, now, scheduler, log } = options;
   const throttleMs = options.agentsPushThrottleMs ?? 500;
-  let engine = createRoutingEngine(options.config);
+  const engine = createRoutingEngine(options.config);
   let outlet: RoutingOutlet | null = null;
-  const vipTiers = new Map<string, number>();
+  /** VIP tiers of recently seen customers; the store is asked for the others. */
+  const vipTiers = createBoundedMap<string, number>(options.vipTierCacheLimit ?? 10_000);
+  /** What each user was last told of their presence (and why routing skips them): one entry per user. */
   const lastPresence = new Map<string, PresenceChanged>();
-  /** Socket events waiting for the transaction that decided them to commit. */
-  let pendingEmits: Array<() => void> = [];
   let cancelTimer: (() => void) | null = null;
   let timerAt: number | null = null;
   let agentsPushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -97,20 +109,23 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     return tier;
   }
 
+  /** Whether a call is ringing or answered on the agent's extension, as the CTI stored it. */
+  function liveCallOf(agentId: string): boolean {
+    return store.cti.liveCallsOf(agentId, now() - LIVE_CALL_WINDOW_MS).length > 0;
+  }
+
   function load(): void {
-    engine = createRoutingEngine(options.config);
     const t = now();
     const settings = store.routing.loadAgentSettings();
     for (const user of store.listUsers()) {
       const stored = settings.get(user.id);
       engine.upsertUser(user, stored ?? defaultAgentSettings(t));
+      engine.setOnCall(user.id, liveCallOf(user.id), t);
       // Nobody is connected at start: a stored presence gets the usual grace period.
-      const live = connections.get(user.id) ?? 0;
-      if (live === 0 && stored && stored.presence !== 'offline') {
+      if (stored && stored.presence !== 'offline') {
         engine.connect(user.id, t);
         engine.disconnect(user.id, t);
       }
-      for (let i = 0; i < live; i++) engine.connect(user.id, t);
     }
     const stale: Ticket[] = [];
     for (const { ticket, vipTier } of store.routing.openTicketsForRouting()) {
@@ -133,34 +148,45 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
         }
       });
     }
-    engine.decisions.length = 0;
   }
 
-  // --- persisting and announcing effects ------------------------------------------------
-  function queueEmit(effect: RoutingEffect): void {
-    switch (effect.kind) {
-      case 'offer':
-        pendingEmits.push(() => {
-          const bundle = store.getTicketBundle(effect.ticketId);
-          if (!bundle || bundle.ticket.routing.offer?.agentId !== effect.agentId) return;
-          outlet?.offer(effect.agentId, { ticketId: effect.ticketId, bundle, offeredAt: effect.offeredAt, expiresAt: effect.expiresAt, basis: effect.basis });
-        });
-        break;
-      case 'withdrawn':
-        pendingEmits.push(() => outlet?.offerWithdrawn(effect.agentId, { ticketId: effect.ticketId, reason: effect.reason }));
-        break;
-      case 'presence': {
-        const change: PresenceChanged = { presence: effect.presence, cause: effect.cause, byName: effect.byName, at: effect.at };
-        lastPresence.set(effect.agentId, change);
-        pendingEmits.push(() => outlet?.presence(effect.agentId, change));
-        break;
+  // --- deciding, persisting and announcing -------------------------------------------------
+  function presenceChange(agentId: string, presence: Presence, cause: PresenceCause, byName: string | null, at: number): PresenceChanged {
+    // Skips only concern an available agent; the next board push refreshes them.
+    const skipped = presence === 'available' ? (lastPresence.get(agentId)?.skipped ?? []) : [];
+    return { presence, cause, byName, at, skipped };
+  }
+
+  /** The socket events of a batch of effects, sent once the transaction that decided them has committed. */
+  function announcementsOf(effects: RoutingEffect[]): Array<() => void> {
+    const out: Array<() => void> = [];
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'offer':
+          out.push(() => {
+            const bundle = store.getTicketBundle(effect.ticketId);
+            if (!bundle || bundle.ticket.routing.offer?.agentId !== effect.agentId) return;
+            outlet?.offer(effect.agentId, { ticketId: effect.ticketId, bundle, offeredAt: effect.offeredAt, expiresAt: effect.expiresAt, basis: effect.basis });
+          });
+          break;
+        case 'withdrawn':
+          out.push(() => outlet?.offerWithdrawn(effect.agentId, { ticketId: effect.ticketId, reason: effect.reason }));
+          break;
+        case 'presence':
+          out.push(() => {
+            const change = presenceChange(effect.agentId, effect.presence, effect.cause, effect.byName, effect.at);
+            lastPresence.set(effect.agentId, change);
+            outlet?.presence(effect.agentId, change);
+          });
+          break;
+        case 'ticket':
+          break;
       }
-      case 'ticket':
-        break;
     }
+    return out;
   }
 
-  function persistPresence(agentId: string): void {
+  function persistSettings(agentId: string): void {
     const status = engine.agentStatus(agentId);
     if (!status) return;
     store.routing.saveAgentSettings(
@@ -171,60 +197,71 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   }
 
   /**
-   * Writes the effects and announces them. Inside the store's transaction (routing an inbound
-   * contact) the announcements wait for the commit listener; otherwise they go out at once.
+   * Runs an engine operation and writes its effects in one store transaction: the caller's
+   * (`tx`, routing an inbound contact) or a new one. The engine journals what it changes;
+   * the transaction's outcome decides whether that stays (and the events go out) or is undone.
    */
-  function persist(effects: RoutingEffect[], skipTicketId?: string, insideStoreTransaction = false): void {
-    if (effects.length === 0) {
+  function decide<R>(tx: TransactionHooks | null, operate: () => { effects: RoutingEffect[]; result: R }, ownTicketId?: string): R {
+    if (!tx) return store.transaction((own) => decide(own, operate, ownTicketId));
+    const mark = engine.begin();
+    tx.afterRollback(() => {
+      engine.end(mark, false);
       scheduleWake();
-      return;
-    }
+    });
+    const { effects, result } = operate();
     const at = now();
     store.transaction(() => {
       for (const effect of effects) {
         if (effect.kind === 'ticket') {
-          if (effect.ticketId === skipTicketId) continue;
+          // The ticket being stored right now is written by the store itself, with this decision.
+          if (effect.ticketId === ownTicketId) continue;
           store.routing.applyTicketRouting({ ticketId: effect.ticketId, assignee: effect.assignee, reason: effect.reason, routing: effect.routing, audit: effect.audit, now: at });
-        } else if (effect.kind === 'presence') persistPresence(effect.agentId);
-        queueEmit(effect);
+        } else if (effect.kind === 'presence') persistSettings(effect.agentId);
       }
     });
-    if (!insideStoreTransaction) flushEmits();
-    scheduleAgentsPush();
-    scheduleWake();
+    const announcements = announcementsOf(effects);
+    tx.afterCommit(() => {
+      engine.end(mark, true);
+      for (const announce of announcements) {
+        try {
+          announce();
+        } catch (error) {
+          log(`routing event failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      scheduleAgentsPush();
+      scheduleWake();
+    });
+    return result;
   }
 
-  function flushEmits(): void {
-    const emits = pendingEmits;
-    pendingEmits = [];
-    for (const emit of emits) {
-      try {
-        emit();
-      } catch (error) {
-        log(`routing event failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
+  function effectsOnly(effects: RoutingEffect[]): { effects: RoutingEffect[]; result: undefined } {
+    return { effects, result: undefined };
+  }
+
+  /** Tells agents whose reasons for being passed over changed (the header shows them), throttled with the leads' board. */
+  function pushSkips(): void {
+    const skips = engine.skips(now());
+    for (const [agentId, live] of connections) {
+      if (live === 0) continue;
+      const known = lastPresence.get(agentId);
+      const status = engine.agentStatus(agentId);
+      if (!known || !status || status.presence !== known.presence) continue;
+      const skipped = status.presence === 'available' ? (skips.get(agentId) ?? []) : [];
+      if (JSON.stringify(skipped) === JSON.stringify(known.skipped)) continue;
+      const change: PresenceChanged = { ...known, skipped };
+      lastPresence.set(agentId, change);
+      outlet?.presence(agentId, change);
     }
-  }
-
-  function checkCommitted(): void {
-    // The commit listener flushes what an inbound transaction decided; still pending after
-    // this tick means that transaction rolled back, so the engine starts over from the store.
-    setImmediate(() => {
-      if (pendingEmits.length > 0 && !stopped) {
-        // Still pending after the tick: the transaction that decided them rolled back. Start over from the store.
-        log('routing: a routing transaction rolled back; reloading the engine from the store');
-        pendingEmits = [];
-        load();
-        scheduleWake();
-      }
-    });
   }
 
   function scheduleAgentsPush(): void {
     if (agentsPushTimer || !outlet || stopped) return;
     agentsPushTimer = setTimeout(() => {
       agentsPushTimer = null;
-      if (!stopped) outlet?.agents(engine.agentStatuses(), now());
+      if (stopped) return;
+      outlet?.agents(engine.agentStatuses(), now());
+      pushSkips();
     }, throttleMs);
     agentsPushTimer.unref?.();
   }
@@ -247,7 +284,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   function runTick(): void {
     if (stopped) return;
     try {
-      persist(engine.tick(now()));
+      decide(null, () => effectsOnly(engine.tick(now())));
     } catch (error) {
       log(`routing tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
@@ -256,19 +293,19 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
 
   // Every committed ticket snapshot keeps the engine in step (agents working tickets, completions, priority changes).
   const stopListening = store.onDidCommitChanges((batch: CommittedChange[]) => {
-    const effects: RoutingEffect[] = [];
-    for (const { change } of batch) {
-      if (change.kind === 'customer') {
-        vipTiers.set(change.customer.id, change.customer.vipTier);
-        continue;
+    decide(null, () => {
+      const effects: RoutingEffect[] = [];
+      for (const { change } of batch) {
+        if (change.kind === 'customer') {
+          vipTiers.set(change.customer.id, change.customer.vipTier);
+          continue;
+        }
+        const ticket = change.kind === 'bundle' ? change.bundle.ticket : change.ticket;
+        if (change.kind === 'bundle') vipTiers.set(change.bundle.customer.id, change.bundle.customer.vipTier);
+        effects.push(...engine.observeTicket({ ticket, vipTier: vipTierOf(ticket.customerId) }, now()));
       }
-      const ticket = change.kind === 'bundle' ? change.bundle.ticket : change.ticket;
-      if (change.kind === 'bundle') vipTiers.set(change.bundle.customer.id, change.bundle.customer.vipTier);
-      effects.push(...engine.observeTicket({ ticket, vipTier: vipTierOf(ticket.customerId) }, now()));
-    }
-    flushEmits();
-    if (effects.length > 0) persist(effects);
-    else scheduleAgentsPush();
+      return effectsOnly(effects);
+    });
   });
 
   /** Users created or changed since start are read on first mention. */
@@ -294,19 +331,22 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   scheduleWake();
 
   const service: RoutingService = {
-    get engine() {
-      return engine;
-    },
+    engine,
     setOutlet(next) {
       outlet = next;
     },
 
-    route(ticket): RoutingDecision {
-      const effects = engine.admit({ ticket, vipTier: vipTierOf(ticket.customerId) }, now());
-      const own = effects.filter((e): e is Extract<RoutingEffect, { kind: 'ticket' }> => e.kind === 'ticket' && e.ticketId === ticket.id);
+    route(ticket, tx): RoutingDecision {
+      const input = { ticket, vipTier: vipTierOf(ticket.customerId), lastAgent: store.routing.lastAgentOf(ticket.customerId, ticket.id) };
       // Other tickets the same drain placed are written in this transaction too; this one is written by the store.
-      persist(effects, ticket.id, true);
-      if (pendingEmits.length > 0) checkCommitted();
+      const own = decide(
+        tx,
+        () => {
+          const effects = engine.admit(input, now());
+          return { effects, result: effects.filter((e): e is Extract<RoutingEffect, { kind: 'ticket' }> => e.kind === 'ticket' && e.ticketId === ticket.id) };
+        },
+        ticket.id,
+      );
       const last = own[own.length - 1];
       if (!last) return { assignee: ticket.assigneeId ? { id: ticket.assigneeId, username: ticket.assigneeId, displayName: ticket.assigneeName ?? '' } : null, reason: null, audit: null };
       return {
@@ -320,27 +360,31 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     connect(user) {
       if (stopped) return;
       connections.set(user.id, (connections.get(user.id) ?? 0) + 1);
-      // Users created after start (or changed since) are (re)read on connect.
-      engine.upsertUser(user, store.routing.loadAgentSettings().get(user.id) ?? defaultAgentSettings(now()));
-      persist(engine.connect(user.id, now()));
+      decide(null, () => {
+        // Users created after start (or changed since) are (re)read on connect.
+        engine.upsertUser(user, store.routing.loadAgentSettings().get(user.id) ?? defaultAgentSettings(now()));
+        return effectsOnly(engine.connect(user.id, now()));
+      });
       if (!lastPresence.has(user.id)) {
         const status = engine.agentStatus(user.id);
-        if (status) lastPresence.set(user.id, { presence: status.presence, cause: status.presenceCause, byName: null, at: status.presenceSince });
+        if (status) lastPresence.set(user.id, presenceChange(user.id, status.presence, status.presenceCause, null, status.presenceSince));
       }
     },
 
     disconnect(user) {
       // Closing the server disconnects everyone: that is no reason to re-route their work.
       if (stopped) return;
-      connections.set(user.id, Math.max(0, (connections.get(user.id) ?? 0) - 1));
-      persist(engine.disconnect(user.id, now()));
+      const live = Math.max(0, (connections.get(user.id) ?? 0) - 1);
+      if (live === 0) connections.delete(user.id);
+      else connections.set(user.id, live);
+      decide(null, () => effectsOnly(engine.disconnect(user.id, now())));
     },
 
     presenceOf(userId) {
       const known = lastPresence.get(userId);
       if (known) return known;
       const status = engine.agentStatus(userId);
-      return status ? { presence: status.presence, cause: status.presenceCause, byName: null, at: status.presenceSince } : null;
+      return status ? presenceChange(userId, status.presence, status.presenceCause, null, status.presenceSince) : null;
     },
 
     openOffers(agentId) {
@@ -359,51 +403,69 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     setPresence(userId, presence, cause, byName) {
       ensureUser(userId);
       statusOrThrow(userId);
-      const effects = engine.setPresence(userId, presence, cause, byName, now());
-      persist(effects);
-      persistPresence(userId);
+      decide(null, () => {
+        const effects = engine.setPresence(userId, presence, cause, byName, now());
+        persistSettings(userId);
+        return effectsOnly(effects);
+      });
       return statusOrThrow(userId);
     },
 
     setCapacity(userId, capacity, phoneBlocksChat) {
       ensureUser(userId);
       statusOrThrow(userId);
-      const effects = engine.setCapacity(userId, capacity, phoneBlocksChat, now());
-      persistPresence(userId);
-      persist(effects);
+      decide(null, () => {
+        const effects = engine.setCapacity(userId, capacity, phoneBlocksChat, now());
+        persistSettings(userId);
+        return effectsOnly(effects);
+      });
       return statusOrThrow(userId);
     },
 
     respond(agentId, ticketId, accept) {
-      const result = engine.respond(ticketId, agentId, accept, now());
-      persist(result.effects);
-      if (result.outcome === 'accepted') return { outcome: 'accepted', ticket: requireTicket(ticketId) };
-      if (result.outcome === 'declined') return { outcome: 'declined' };
-      return { outcome: 'gone', reason: result.outcome };
+      const outcome = decide(null, () => {
+        const result = engine.respond(ticketId, agentId, accept, now());
+        return { effects: result.effects, result: result.outcome };
+      });
+      if (outcome === 'accepted') return { outcome: 'accepted', ticket: requireTicket(ticketId) };
+      if (outcome === 'declined') return { outcome: 'declined' };
+      return { outcome: 'gone', reason: outcome };
     },
 
     escalate(actor, ticketId, reason) {
       const ticket = requireTicket(ticketId);
       if (!canUserSeeTicket(actor, ticket)) throw new RoutingRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to see`);
-      const result = engine.escalate(ticketId, actor, reason, now());
-      if (!result.ok) throw new RoutingRefusal(result.code, result.message);
-      persist(result.effects);
+      decide(null, () => {
+        const result = engine.escalate(ticketId, actor, reason, now());
+        if (!result.ok) throw new RoutingRefusal(result.code, result.message);
+        return effectsOnly(result.effects);
+      });
       return requireTicket(ticketId);
     },
 
     reassign(lead, ticketIds, to) {
       if (to !== null) ensureUser(to);
-      const result = engine.reassign(ticketIds, to, lead.displayName, now());
-      persist(result.effects);
-      return result.outcomes.map((outcome): ReassignOutcome => (outcome.ok ? { ticketId: outcome.ticketId, ok: true, ticket: requireTicket(outcome.ticketId) } : outcome));
+      const outcomes = decide(null, () => {
+        const result = engine.reassign(ticketIds, to, lead.displayName, now());
+        return { effects: result.effects, result: result.outcomes };
+      });
+      return outcomes.map((outcome): ReassignOutcome => {
+        if (outcome.ok) return { ticketId: outcome.ticketId, ok: true, ticket: requireTicket(outcome.ticketId) };
+        if (outcome.code !== 'not_found') return outcome;
+        // The engine holds open tickets only: a closed one is "not open", not "not found".
+        const stored = store.getTicket(outcome.ticketId);
+        return stored ? { ticketId: outcome.ticketId, ok: false, code: 'not_open', message: `Ticket ${outcome.ticketId} is ${stored.status}` } : { ...outcome, message: `No ticket ${outcome.ticketId}` };
+      });
     },
 
     pin(lead, ticketId, agentId) {
       requireTicket(ticketId);
       if (agentId !== null) ensureUser(agentId);
-      const result = engine.pin(ticketId, agentId, lead.displayName, now());
-      if (!result.ok) throw new RoutingRefusal(result.code === 'not_eligible' ? 'conflict' : 'not_found', result.message);
-      persist(result.effects);
+      decide(null, () => {
+        const result = engine.pin(ticketId, agentId, lead.displayName, now());
+        if (!result.ok) throw new RoutingRefusal(result.code === 'not_eligible' ? 'conflict' : 'not_found', result.message);
+        return effectsOnly(result.effects);
+      });
       return requireTicket(ticketId);
     },
 
@@ -417,6 +479,15 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     },
 
     agents: () => engine.agentStatuses(),
+
+    callStateChanged(agentId) {
+      if (stopped) return;
+      ensureUser(agentId);
+      const live = liveCallOf(agentId);
+      decide(null, () => effectsOnly(engine.setOnCall(agentId, live, now())));
+    },
+
+    footprint: () => ({ ...engine.footprint(), vipTiers: vipTiers.size, presences: lastPresence.size }),
 
     tick: runTick,
 

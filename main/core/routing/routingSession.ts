@@ -185,7 +185,9 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
     async setPresence(params) {
       const result = await request('presence:set', params, presenceResultSchema);
       // The server also pushes presence:changed; this keeps the answer and the state in step if that push is late.
-      presence = { presence: result.presence, cause: result.cause, byName: null, at: result.at };
+      // Only an available agent is passed over by routing; the server's next push says for what.
+      const skipped = result.presence === 'available' ? (presence?.skipped ?? []) : [];
+      presence = { presence: result.presence, cause: result.cause, byName: null, at: result.at, skipped };
       options.emit('presence', presence);
       return result;
     },

@@ -4,6 +4,7 @@ import { formatClock, type Language, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { LanguageSelect } from './LanguageSelect.js';
 import { PresenceSelect } from './PresenceSelect.js';
+import { RoutingSkips } from './RoutingSkips.js';
 import { ViewSwitch } from './ViewSwitch.js';
 
 function connectionLabel(t: Translate, language: Language, connection: ConnectionState): string {
@@ -65,6 +66,7 @@ export function Header() {
             </button>
           ) : null}
         </span>
+        <RoutingSkips />
         {connection.lastError && connection.status !== 'online' ? (
           <span className="connection-error" title={connection.lastError}>
             {connection.lastError}

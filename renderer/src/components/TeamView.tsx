@@ -78,6 +78,7 @@ function AgentRow({ agent, now }: { agent: AgentStatus; now: number }) {
           ))}
         </select>
         {!agent.connected ? <span className="muted small">{t('team.disconnected')}</span> : null}
+        {agent.onCall ? <span className="on-call-tag">{t('team.onCall')}</span> : null}
         {agent.offers > 0 ? <span className="offer-count">{t('team.offers', { n: agent.offers })}</span> : null}
       </td>
       {CHANNELS.map((channel) => {

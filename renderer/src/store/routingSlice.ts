@@ -147,7 +147,9 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         const result = await attempt(() => api.invoke('presence.set', { presence }));
         set({ settingPresence: false });
         if (!result) return false;
-        set({ presence: { presence: result.presence, cause: result.cause, byName: null, at: result.at } });
+        // The core's presence event carries why routing skips them; until it comes, keep what was known while still available.
+        const skipped = result.presence === 'available' ? (get().presence?.skipped ?? []) : [];
+        set({ presence: { presence: result.presence, cause: result.cause, byName: null, at: result.at, skipped } });
         return true;
       },
 

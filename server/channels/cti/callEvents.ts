@@ -35,6 +35,8 @@ export interface CallEventOutcome {
   duplicate: boolean;
   /** Why the event changed nothing although it was new (it came too late for the call's state). */
   ignored: string | null;
+  /** The agents whose live-call state this event may have changed (where it rang before a transfer, and where it is now). */
+  agentIds: string[];
 }
 
 /** The message text of a call (agents see a localised line made from `call`; this is for previews and exports). */
@@ -74,7 +76,7 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
     const existing = store.cti.getCall(event.callId);
     if (!store.cti.recordEvent(event.callId, event.event, event.at, now, source)) {
       // Recorded before, so the call exists (both are written in the same transaction).
-      return { call: existing!, duplicate: true, ignored: null };
+      return { call: existing!, duplicate: true, ignored: null, agentIds: [] };
     }
     const extension = event.agentExtension ?? null;
     let call: CtiCallRecord = existing ?? {
@@ -187,6 +189,7 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
         break;
     }
     store.cti.saveCall(call);
-    return { call, duplicate: false, ignored };
+    const agentIds = [...new Set([existing?.agentId ?? null, call.agentId])].filter((id): id is string => id !== null);
+    return { call, duplicate: false, ignored, agentIds };
   });
 }

@@ -7,6 +7,12 @@
 import type Database from 'better-sqlite3';
 import type { CallState, CtiEventName } from '../../../shared/cti.js';
 
+/**
+ * A call still ringing or in progress this long after its last event is taken as over (its
+ * `ended` was lost): it is no longer popped on reconnect, nor does it keep chats from the agent.
+ */
+export const LIVE_CALL_WINDOW_MS = 4 * 60 * 60 * 1000;
+
 /** One call as the server keeps it between its events. */
 export interface CtiCallRecord {
   callId: string;

@@ -6,8 +6,9 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CtiCall, CtiEventInput } from '../../../shared/cti.js';
 import type { Ticket } from '../../../shared/domain.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../../shared/sync.js';
-import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, login, startTestServer, type TestServer } from '../../testHarness.js';
+import { offerResponseResultSchema, type PresenceChanged, type RoutingOffer } from '../../../shared/routing.js';
+import { ackSchema, type ClientToServerEvents, type ServerToClientEvents } from '../../../shared/sync.js';
+import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, login, postJson, startTestServer, type TestServer } from '../../testHarness.js';
 import { signWebhookBody, signedWebhookHeaders } from '../signature.js';
 import { MISSED_CALL_SUBJECT } from './callEvents.js';
 import { ctiChannel, type CtiEventResponse } from './ctiChannel.js';
@@ -35,7 +36,7 @@ function seed(server: TestServer): void {
 }
 
 beforeEach(async () => {
-  t = await startTestServer({ channels: channels(), deliveryRetryDelayMs: 5 });
+  t = await startTestServer({ channels: channels(), deliveryRetryDelayMs: 5, agentsPushThrottleMs: 0 });
   seed(t);
 });
 
@@ -44,17 +45,31 @@ afterEach(async () => {
   await t.stop();
 });
 
-async function connectAs(server: TestServer, username: string): Promise<CtiCall[]> {
+/** An agent's workstation as far as calls and routing go: the screen pops, the offers and the presence pushes it receives. */
+interface Desk {
+  socket: ClientSocket;
+  calls: CtiCall[];
+  offers: RoutingOffer[];
+  presence: PresenceChanged[];
+}
+
+async function connectDesk(server: TestServer, username: string): Promise<Desk> {
   const { token } = await login(server.url, username);
   const socket: ClientSocket = connect(server.url, { auth: { token, clientId: `client-${username}` }, transports: ['websocket'], reconnection: false, forceNew: true });
   sockets.push(socket);
-  const calls: CtiCall[] = [];
-  socket.on('cti:call', (call) => calls.push(call));
+  const desk: Desk = { socket, calls: [], offers: [], presence: [] };
+  socket.on('cti:call', (call) => desk.calls.push(call));
+  socket.on('routing:offer', (offer) => desk.offers.push(offer));
+  socket.on('presence:changed', (change) => desk.presence.push(change));
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
-  return calls;
+  return desk;
+}
+
+async function connectAs(server: TestServer, username: string): Promise<CtiCall[]> {
+  return (await connectDesk(server, username)).calls;
 }
 
 async function postEvent(
@@ -351,3 +366,47 @@ describe('Twilio status callbacks', () => {
   });
 });
 
+describe('live calls and chats', () => {
+  /** Accepts an offer the way the workstation does, and checks it was taken. */
+  async function accept(desk: Desk, ticketId: string): Promise<void> {
+    const raw: unknown = await desk.socket.timeout(5_000).emitWithAck('offer:respond', { ticketId, accept: true });
+    expect(ackSchema(offerResponseResultSchema).parse(raw)).toMatchObject({ ok: true, result: { outcome: 'accepted' } });
+  }
+  const chat = (name: string, phone: string) =>
+    postJson<{ ticketId: string }>(`${t.url}/api/v1/inbound`, JSON.stringify({ channel: 'chat', customer: { name, phone }, text: '你好，订单什么时候发货？' }), TEST_INTEGRATION_TOKEN).then(
+      (response) => (response.body as { ticketId: string }).ticketId,
+    );
+
+  it('gives chats to an agent with an open call-back ticket, none while a call is live on their phone, and tells them why', async () => {
+    t.store.createUser({ id: 'agent3', username: 'agent3', password: TEST_PASSWORD, displayName: '刘洋', role: 'agent', channels: ['phone', 'chat'], extension: '8003' });
+    const liu = await connectDesk(t, 'agent3');
+
+    // A call rings at 8003 and is missed: the call-back task is routed to the phone agent on duty, who takes it.
+    await postEvent({ event: 'ringing', callId: 'call-missed-8003', from: '139 1234 0002', agentExtension: '8003' });
+    const missed = await postEvent({ event: 'missed', callId: 'call-missed-8003', from: '139 1234 0002', agentExtension: '8003' });
+    await vi.waitFor(() => expect(liu.offers.map((o) => o.ticketId)).toEqual([missed.body.ticketId]));
+    await accept(liu, missed.body.ticketId!);
+    expect(t.server.routing.agents().find((a) => a.userId === 'agent3')).toMatchObject({ load: { phone: 1 } });
+
+    // Holding a call-back to make is no reason to keep chats away.
+    const first = await chat('李娜', '13912340002');
+    await vi.waitFor(() => expect(liu.offers.map((o) => o.ticketId)).toContain(first));
+    await accept(liu, first);
+    expect(t.server.routing.agents().find((a) => a.userId === 'agent3')).toMatchObject({ load: { phone: 1, chat: 1 }, onCall: false });
+
+    // A live call: no new chat for them until it ends, and their header says why.
+    await postEvent({ event: 'ringing', callId: 'call-live-8003', agentExtension: '8003' });
+    await postEvent({ event: 'answered', callId: 'call-live-8003', agentExtension: '8003' });
+    expect(t.server.routing.agents().find((a) => a.userId === 'agent3')).toMatchObject({ onCall: true });
+    const second = await chat('陈晓燕', '15800158003');
+    expect(t.store.getTicket(second)).toMatchObject({ assigneeId: null, routing: { offer: null }, assignmentReason: { code: 'queued', cause: 'all_at_capacity' } });
+    await vi.waitFor(() => expect(liu.presence.at(-1)).toMatchObject({ presence: 'available', skipped: [{ channel: 'chat', reason: 'on_call', load: 1, capacity: 3, waiting: 1 }] }));
+
+    // The call ends after a minute and a half: the waiting chat is offered at once, and the reason is gone.
+    t.clock.advance(95_000);
+    await postEvent({ event: 'ended', callId: 'call-live-8003', agentExtension: '8003', durationSec: 95 });
+    await vi.waitFor(() => expect(liu.offers.map((o) => o.ticketId)).toContain(second));
+    await vi.waitFor(() => expect(liu.presence.at(-1)).toMatchObject({ presence: 'available', skipped: [] }));
+    expect(liu.offers.map((o) => o.ticketId)).toEqual([missed.body.ticketId, first, second]);
+  });
+});

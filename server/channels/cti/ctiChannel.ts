@@ -16,13 +16,11 @@ import type { Viewer } from '../../store.js';
 import type { Channel, ChannelContext, ChannelFactory } from '../channel.js';
 import { verifySignedRequest } from '../signature.js';
 import { handleCallEvent, type CallEventOutcome } from './callEvents.js';
-import type { CtiCallRecord } from './callStore.js';
+import { LIVE_CALL_WINDOW_MS, type CtiCallRecord } from './callStore.js';
 import { twilioCallbackToEvent, verifyTwilioSignature } from './twilio.js';
 
 /** Call events are small; anything bigger is not one. */
 export const MAX_CTI_BODY_BYTES = 64 * 1024;
-/** A call still ringing or in progress this long after its last event is no longer popped on reconnect. */
-export const LIVE_CALL_WINDOW_MS = 4 * 60 * 60 * 1000;
 
 /** How the phone channel is configured (from CTI_SECRET, TWILIO_AUTH_TOKEN, TWILIO_PUBLIC_URL). */
 export interface CtiChannelOptions {
@@ -101,6 +99,8 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
         // After the commit: the agent's workstation has the ticket (sync) before the pop names it.
         const agent = call.agentId && !outcome.ignored ? store.getUser(call.agentId) : null;
         if (agent) ctx.io.to(userRoom(agent.id)).emit('cti:call', forRole(agent.role, popOf(call, agent), maskCtiCall));
+        // Routing gives no chats to an agent while a call is live on their extension.
+        for (const agentId of outcome.agentIds) ctx.callStateChanged(agentId);
       }
       const body: CtiEventResponse = { callId: call.callId, state: call.state, ticketId: call.ticketId, duplicate: outcome.duplicate, ignored: outcome.ignored };
       sendJson(res, 200, body);

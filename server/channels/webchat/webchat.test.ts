@@ -9,7 +9,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Ack, ClientToServerEvents, PushResult, ServerToClientEvents } from '../../../shared/sync.js';
 import type { ChatReadEvent, ChatTypingEvent, WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../../../shared/webchat.js';
-import { TEST_WEBCHAT_SECRET, login, seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from '../../testHarness.js';
+import { TEST_PASSWORD, TEST_WEBCHAT_SECRET, login, seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from '../../testHarness.js';
 import type { QueuedDelivery } from '../../store.js';
 import type { ChannelFactory } from '../channel.js';
 import { parseWebchatOrigins, parseWebchatSites, signWebchatIdentity } from './webchat.js';
@@ -321,6 +321,29 @@ describe('live chat between a visitor and an agent', () => {
     const desk = await agent('agent1');
     desk.socket.emit('chat:typing', { ticketId: 'GD20241108999', typing: true });
     await vi.waitFor(() => expect(t.logLines.some((line) => line.includes('refused chat:typing from agent1: no ticket GD20241108999'))).toBe(true));
+  });
+});
+
+describe('who counts as available for a new chat', () => {
+  it('an agent holding a call-back phone ticket is available; during a live call on their phone they are not', async () => {
+    t.store.createUser({ id: 'agent3', username: 'agent3', password: TEST_PASSWORD, displayName: '刘洋', role: 'agent', channels: ['phone', 'chat'], extension: '8003' });
+    await agent('agent3');
+    const callback = t.store.ingestInbound({ channel: 'phone', customer: { name: '陈晓燕', phone: '15800158003' }, text: '未接来电，请回拨' }, { now: t.clock.now(), router: t.server.routing });
+    expect(callback.ticket.assigneeId).toBe('agent3');
+    const before = await visitor(visitorAuth('visitor-callback-0001'));
+    expect(before.welcome.agentsAvailable).toBe(true);
+
+    // The CTI records a call answered on agent3's extension and tells routing.
+    const at = t.clock.now();
+    t.store.cti.saveCall({ callId: 'call-live-1', state: 'answered', from: '13900139000', to: '4008001234', agentExtension: '8003', agentId: 'agent3', ticketId: null, messageId: null, startedAt: at, answeredAt: at, endedAt: null, durationSec: null, updatedAt: at });
+    t.server.routing.callStateChanged('agent3');
+    const during = await visitor(visitorAuth('visitor-oncall-00001'));
+    expect(during.welcome.agentsAvailable).toBe(false);
+
+    t.store.cti.saveCall({ ...t.store.cti.getCall('call-live-1')!, state: 'ended', endedAt: at + 60_000, durationSec: 60, updatedAt: at + 60_000 });
+    t.server.routing.callStateChanged('agent3');
+    const after = await visitor(visitorAuth('visitor-afterwards-01'));
+    expect(after.welcome.agentsAvailable).toBe(true);
   });
 });
 

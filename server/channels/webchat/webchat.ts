@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Namespace, Socket } from 'socket.io';
 import type { z } from 'zod';
 import { canUserSeeTicket, type Message, type Ticket, type TicketBundle } from '../../../shared/domain.js';
+import { canTakeNewContact } from '../../../shared/routing.js';
 import {
   WEBCHAT_NAMESPACE,
   agentTypingRequestSchema,
@@ -349,17 +350,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
 
   /** Someone could take a new chat now: the same test routing applies (an available, connected agent with the chat skill and room for one more chat). */
   function agentsAvailable(): boolean {
-    return ctx
-      .agents()
-      .some(
-        (agent) =>
-          agent.connected &&
-          agent.presence === 'available' &&
-          agent.channels.includes('chat') &&
-          agent.load.chat < agent.capacity.chat &&
-          !(agent.phoneBlocksChat && agent.load.phone > 0) &&
-          store.getUser(agent.userId)?.role === 'agent',
-      );
+    // The routing rule itself (shared/routing.ts): the widget never says "online" while routing would give nobody the chat.
+    return ctx.agents().some((agent) => canTakeNewContact(agent, 'chat') && store.getUser(agent.userId)?.role === 'agent');
   }
 
   /** A visitor in an open conversation keeps chatting (it waits in the queue); only a new one gets the offline form. */
