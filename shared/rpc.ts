@@ -348,3 +348,10 @@ export const IPC_EVENT_CHANNEL = 'workstation:event';
 /** The path of the browser host's WebSocket endpoint. */
 export const BROWSER_RPC_PATH = '/rpc';
 
+/**
+ * The browser host's per-launch key: the launch link carries it in its fragment
+ * (`http://127.0.0.1:4781/#k=…`) and the page presents it in the handshake query
+ * (`/rpc?k=…`). See docs/technical/hosts.md.
+ */
+export const BROWSER_LAUNCH_KEY_PARAM = 'k';
+

@@ -5,6 +5,7 @@
 import { describeAssignmentReason, type AssignmentReason, type Channel, type RoutingBasis, type Priority, type TicketStatus, type TicketType } from '../../shared/domain.js';
 import type { RpcErrorCode } from '../../shared/rpc.js';
 import { chatEn, chatZhCN } from './i18nChat.js';
+import { connectionEn, connectionZhCN } from './i18nConnection.js';
 import { ctiEn, ctiZhCN } from './i18nCti.js';
 import { customersEn, customersZhCN } from './i18nCustomers.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
@@ -19,6 +20,7 @@ const en = {
   ...customersEn,
   ...chatEn,
   ...ctiEn,
+  ...connectionEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
   'language.label': 'Language',
@@ -186,6 +188,7 @@ const zhCN: Dictionary = {
   ...customersZhCN,
   ...chatZhCN,
   ...ctiZhCN,
+  ...connectionZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',
   'language.label': '语言',

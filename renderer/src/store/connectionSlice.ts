@@ -16,6 +16,7 @@ const INITIAL_CONNECTION: ConnectionState = {
 export function createConnectionSlice(): StateCreator<AppState, [], [], ConnectionSlice> {
   return (set, get) => ({
     connection: INITIAL_CONNECTION,
+    hostLink: 'ok',
     applyConnection(connection) {
       const previousCount = get().connection.attentionCount;
       set({ connection });
@@ -24,6 +25,9 @@ export function createConnectionSlice(): StateCreator<AppState, [], [], Connecti
       if (get().attentionOpen && connection.attentionCount !== previousCount) void get().loadAttention();
       // The core ended the session (e.g. the token expired): back to the sign-in screen.
       if (connection.status === 'signed_out' && get().user) resetSignedOut(set);
+    },
+    setHostLink(hostLink) {
+      set({ hostLink });
     },
   });
 }

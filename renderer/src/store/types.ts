@@ -26,10 +26,19 @@ export interface SessionSlice {
   signOut(): Promise<void>;
 }
 
-/** The core's link to the server, as pushed by the `connection` event. */
+/**
+ * Browser mode's link to the workstation: `missing_key` when the page was opened without
+ * the launch link's key, `refused` when the workstation did not accept it (it restarted
+ * with a new key). Electron is always `ok`.
+ */
+export type HostLink = 'ok' | 'missing_key' | 'refused';
+
+/** The core's link to the server, as pushed by the `connection` event, and the page's link to the core. */
 export interface ConnectionSlice {
   connection: ConnectionState;
+  hostLink: HostLink;
   applyConnection(connection: ConnectionState): void;
+  setHostLink(hostLink: HostLink): void;
 }
 
 export interface InboxFilters {
