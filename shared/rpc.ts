@@ -126,6 +126,13 @@ export interface TicketDetail {
 
 const emptyParams = z.object({}).strict();
 
+/**
+ * One user action (pressing Send on a reply, Add on a note), made once by the renderer and
+ * sent again unchanged when the same action is retried: the core uses it as the mutation id
+ * (and the new message's or note's id), so a retry whose first answer was lost is done once.
+ */
+export const actionIdSchema = z.uuid({ error: 'must be a UUID made once per user action' });
+
 export const rpcParamSchemas = {
   'session.get': emptyParams,
   'session.signIn': z
@@ -144,12 +151,17 @@ export const rpcParamSchemas = {
     })
     .strict(),
   'ticket.get': z.object({ ticketId: ticketIdSchema }).strict(),
-  'ticket.reply': z.object({ ticketId: ticketIdSchema, text: textSchema, via: messageSourceSchema.optional() }).strict(),
-  'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema }).strict(),
+  'ticket.reply': z
+    .object({ ticketId: ticketIdSchema, text: textSchema, via: messageSourceSchema.optional(), actionId: actionIdSchema.optional() })
+    .strict(),
+  'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema, actionId: actionIdSchema.optional() }).strict(),
   'ticket.setStatus': z.object({ ticketId: ticketIdSchema, status: ticketStatusSchema }).strict(),
   'ticket.setPriority': z.object({ ticketId: ticketIdSchema, priority: prioritySchema }).strict(),
   'ticket.setFollowUp': z.object({ ticketId: ticketIdSchema, followUpAt: z.number().int().nonnegative().nullable() }).strict(),
-  /** Sends a draft written offline (only when online; the agent confirms first). */
+  /**
+   * Sends a draft written offline (only when online; the agent confirms first). The draft's
+   * id is the action id: sending it again after a lost answer returns the same message.
+   */
   'draft.send': z.object({ draftId: entityIdSchema }).strict(),
   'draft.discard': z.object({ draftId: entityIdSchema }).strict(),
   'attention.list': emptyParams,

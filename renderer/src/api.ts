@@ -112,8 +112,8 @@ export interface WebSocketApiOptions {
 
 /**
  * A WebSocket `WorkstationApi` that reconnects when the host restarts. Calls in flight when
- * the socket closes are rejected (the host may or may not have run them; the core's outbox
- * makes a retry by the agent safe). After a reconnect the
+ * the socket closes are rejected (the host may or may not have run them; a retry by the
+ * agent carries the same action id, so the core does it once). After a reconnect the
  * renderer is told to reload everything, since the host may have changed while the link was down.
  */
 export function createWebSocketApi(url: string, options: WebSocketApiOptions = {}): WorkstationApi {

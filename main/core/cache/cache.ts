@@ -90,6 +90,12 @@ export interface CacheReader {
   attention(): AttentionEntry[];
   attentionCount(): number;
   draft(draftId: string): Draft | null;
+  /** A cached message by id, pending or confirmed; null when this cache has none. */
+  message(messageId: string): PendingMessage | null;
+  /** A cached note by id, pending or confirmed; null when this cache has none. */
+  note(noteId: string): PendingNote | null;
+  /** The server's refusal of a mutation (dismissed or not); null when it was not refused. */
+  refusal(mutationId: string): AttentionEntry | null;
   /**
    * Customers with tickets in this cache whose name, id, phone, email or any identity contains
    * the query (a phone also matches typed with spaces, dashes or +86), newest contact first.
@@ -464,6 +470,9 @@ export function openCache(file: string): Cache {
       'SELECT id, ticket_id, mutation_id, kind, code, reason, at FROM attention WHERE dismissed = 0 ORDER BY id DESC',
     ),
     attentionCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM attention WHERE dismissed = 0'),
+    refusal: db.prepare<[string], { id: number; ticket_id: string; mutation_id: string; kind: Mutation['kind']; code: string; reason: string; at: number }>(
+      'SELECT id, ticket_id, mutation_id, kind, code, reason, at FROM attention WHERE mutation_id = ? ORDER BY id DESC LIMIT 1',
+    ),
     dismissAttention: db.prepare<[number]>('UPDATE attention SET dismissed = 1 WHERE id = ? AND dismissed = 0'),
 
     insertDraft: db.prepare<[string, string, string, number]>('INSERT INTO drafts (id, ticket_id, text, created_at) VALUES (?, ?, ?, ?)'),
@@ -672,6 +681,20 @@ export function openCache(file: string): Cache {
     draft(draftId) {
       const row = stmt.draft.get(draftId);
       return row ? draftFromRow(row) : null;
+    },
+    message(messageId) {
+      const row = stmt.message.get(messageId);
+      return row ? messageFromRow(row) : null;
+    },
+    note(noteId) {
+      const row = stmt.note.get(noteId);
+      return row ? noteFromRow(row) : null;
+    },
+    refusal(mutationId) {
+      const row = stmt.refusal.get(mutationId);
+      return row
+        ? { id: row.id, ticketId: row.ticket_id, mutationId: row.mutation_id, kind: row.kind, code: row.code, reason: row.reason, at: row.at }
+        : null;
     },
     attachment(attachmentId) {
       const row = stmt.attachment.get(attachmentId);

@@ -67,6 +67,13 @@ export interface InboxSlice {
   openSelected(): void;
 }
 
+/** A send the agent may retry: the id it goes with, and what it sends (other text is another action). */
+export interface RetryAction {
+  actionId: string;
+  text: string;
+  via?: string;
+}
+
 /** The open ticket, its drafts and the actions on it. */
 export interface TicketSlice {
   openTicketId: string | null;
@@ -88,6 +95,11 @@ export interface TicketSlice {
   settingFollowUp: boolean;
   /** The offline draft being sent or discarded, so its buttons can say so. */
   draftBusyId: string | null;
+  /**
+   * Per `reply:<ticketId>` / `note:<ticketId>`: the action of a send not yet known to have
+   * succeeded. Sending the same text again reuses its id, so the core does it once.
+   */
+  retryActions: Record<string, RetryAction>;
   openTicket(ticketId: string): Promise<void>;
   closeTicket(): void;
   reloadTicket(): Promise<void>;
