@@ -142,6 +142,8 @@ export const rpcParamSchemas = {
     })
     .strict(),
   'session.signOut': emptyParams,
+  /** Tries to reach the server now instead of at the end of the reconnect backoff (offline sessions retry their sign-in). */
+  'connection.retryNow': emptyParams,
   'inbox.list': z
     .object({
       channel: channelSchema.nullable(),
@@ -223,6 +225,8 @@ export interface RpcResults {
   'session.get': SessionState;
   'session.signIn': SessionState;
   'session.signOut': SessionState;
+  /** `retrying: false` when there is nothing to retry (online, or signed out). */
+  'connection.retryNow': { retrying: boolean };
   'inbox.list': InboxResult;
   'ticket.get': TicketDetail;
   'ticket.reply': ReplyResult;

@@ -58,6 +58,8 @@ interface OfflineLogin {
   password: string;
   attempt: number;
   timer: NodeJS.Timeout | null;
+  /** A sign-in request is on its way; a "retry now" then has nothing to add. */
+  inFlight: boolean;
 }
 
 interface ActiveSession {
@@ -248,8 +250,11 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   async function tryOnlineLogin(session: ActiveSession, offline: OfflineLogin): Promise<void> {
     const stillWaiting = () => active === session && session.offline === offline && !closed;
     if (!stillWaiting()) return;
+    offline.inFlight = true;
     try {
-      const login = await loginToServer(serverUrl, { username: offline.username, password: offline.password });
+      const login = await loginToServer(serverUrl, { username: offline.username, password: offline.password }).finally(() => {
+        offline.inFlight = false;
+      });
       const verifier = await makePasswordVerifier(offline.password);
       if (!stillWaiting()) return;
       if (login.user.id !== session.stored.user.id) {
@@ -284,7 +289,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     if (!(await checkPasswordVerifier(password, entry.verifier))) throw new RpcError('bad_credentials', WRONG_CREDENTIALS_MESSAGE);
     if (closed) throw new RpcError('internal', 'The workstation is shutting down.');
     deactivate();
-    const offline: OfflineLogin = { username, password, attempt: 0, timer: null };
+    const offline: OfflineLogin = { username, password, attempt: 0, timer: null, inFlight: false };
     // No token yet: there is nothing a restart could resume, so no session is stored.
     const session = openSession({ user: entry.user, token: '', expiresAt: 0, serverUrl }, offline);
     if (settings.session) {
@@ -294,6 +299,16 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     updateConnection({ status: 'offline', progress: null, lastError: cannotReachMessage(serverUrl) });
     scheduleOnlineLogin(session);
     return sessionState();
+  }
+
+  /** "Retry now" for a session signed in offline: ask the server for a token at once, with the backoff started over. */
+  function retryOnlineLoginNow(session: ActiveSession, offline: OfflineLogin): boolean {
+    if (offline.inFlight) return true;
+    if (offline.timer) clearTimeout(offline.timer);
+    offline.timer = null;
+    offline.attempt = 0;
+    void tryOnlineLogin(session, offline);
+    return true;
   }
 
   function deactivate(): void {
@@ -431,6 +446,12 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         return sessionState();
       }),
     'session.signOut': () => withSessionLock(async () => signOut(null)),
+    'connection.retryNow': () => {
+      const session = active;
+      if (!session || closed) return { retrying: false };
+      if (session.offline) return { retrying: retryOnlineLoginNow(session, session.offline) };
+      return { retrying: session.sync?.retryNow() ?? false };
+    },
     'inbox.list': (params) => requireSession().cache.reader.inbox(params),
     'ticket.get': ({ ticketId }) => {
       const detail = requireSession().cache.reader.ticketDetail(ticketId);

@@ -1,7 +1,9 @@
 /**
  * The renderer store retrying, on the REAL core and the REAL server. Issue 9 item 16: a
  * reply whose answer was lost on its way back (the host link dropped after the core did
- * it) and that the agent sends again lands once.
+ * it) and that the agent sends again lands once. Item 18: coming back to the window or
+ * the network returning makes the workstation reach a server that is back at once, not
+ * at the end of its backoff.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWorkstationCore, type WorkstationCore } from '../../../main/core/index.js';
@@ -9,9 +11,11 @@ import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
 import { makeTempDir, startTestServer, type TestServer } from '../../../server/testHarness.js';
 import type { RpcMethod, WorkstationApi } from '../../../shared/rpc.js';
 import { RpcError } from '../api.js';
-import { initStore, type AppStore } from './appStore.js';
+import { initStore, type AppStore, type WakeSignals } from './appStore.js';
 
 const WAIT = { timeout: 20_000, interval: 50 };
+/** Ten minutes: nothing in this file reconnects by its backoff alone. */
+const LONG_BACKOFF_MS = 600_000;
 
 /**
  * The real core behind a link that drops the answers of the next calls of `method`: the
@@ -36,11 +40,26 @@ function lossyLink(core: WorkstationCore): { api: WorkstationApi; loseNextAnswer
   };
 }
 
+/** Wake signals the test raises by hand, as the browser's focus / online events would. */
+function handWake(): WakeSignals & { fire(): void } {
+  const listeners = new Set<() => void>();
+  return {
+    subscribe(onWake) {
+      listeners.add(onWake);
+      return () => listeners.delete(onWake);
+    },
+    fire() {
+      for (const listener of listeners) listener();
+    },
+  };
+}
+
 let root: string;
 let server: TestServer | null = null;
 let port = 0;
 let core: WorkstationCore;
 let link: ReturnType<typeof lossyLink>;
+let wake: ReturnType<typeof handWake>;
 let store: AppStore;
 let dispose: () => void;
 let ticketId: string;
@@ -57,9 +76,15 @@ const onServer = (text: string) => server!.store.getTicketBundle(ticketId)!.mess
 beforeAll(async () => {
   root = makeTempDir('renderer-retry-');
   const started = await startOnSamePort();
-  core = await createWorkstationCore({ dataDir: `${root}/workstation`, serverUrl: started.url });
+  core = await createWorkstationCore({
+    dataDir: `${root}/workstation`,
+    serverUrl: started.url,
+    reconnectDelayMs: LONG_BACKOFF_MS,
+    reconnectDelayMaxMs: LONG_BACKOFF_MS,
+  });
   link = lossyLink(core);
-  ({ store, dispose } = initStore(link.api));
+  wake = handWake();
+  ({ store, dispose } = initStore(link.api, { wake }));
   await vi.waitFor(() => expect(store.getState().sessionChecked).toBe(true));
   expect(await store.getState().signIn('agent1', 'demo')).toBe(true);
   await vi.waitFor(() => {
@@ -77,7 +102,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe('the renderer store retrying a send', () => {
+describe('the renderer store retrying', () => {
   it('sends a reply whose answer was lost exactly once when the agent presses Send again', async () => {
     const text = '您好，您的退款已提交，预计三个工作日内到账。';
     store.getState().setReplyDraft(text);
@@ -108,5 +133,19 @@ describe('the renderer store retrying a send', () => {
     expect(await store.getState().addNote()).toBe(true);
     await vi.waitFor(() => expect(store.getState().connection.pendingCount).toBe(0), WAIT);
     expect(server!.store.getTicketBundle(ticketId)!.notes.filter((n) => n.text === text)).toHaveLength(1);
+  });
+
+  it('reaches a server that came back as soon as the window wakes, not after the backoff', async () => {
+    await server!.server.close();
+    server = null;
+    await vi.waitFor(() => expect(store.getState().connection.status).toBe('offline'), WAIT);
+    await startOnSamePort();
+    // The socket's next attempt is minutes away; the agent clicks back into the window.
+    wake.fire();
+    await vi.waitFor(() => expect(store.getState().connection.status).toBe('online'), WAIT);
+  });
+
+  it('"retry now" does nothing while online', async () => {
+    expect(await store.getState().retryConnection()).toBe(false);
   });
 });

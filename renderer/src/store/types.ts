@@ -37,8 +37,16 @@ export type HostLink = 'ok' | 'missing_key' | 'refused';
 export interface ConnectionSlice {
   connection: ConnectionState;
   hostLink: HostLink;
+  /** A "retry now" is on its way to the core. */
+  retryingConnection: boolean;
   applyConnection(connection: ConnectionState): void;
   setHostLink(hostLink: HostLink): void;
+  /**
+   * Asks the core to reach the server now instead of at the end of its backoff (the agent
+   * pressed "retry now", the window got focus back, or the network returned). True when
+   * the core started an attempt; does nothing while online or signed out.
+   */
+  retryConnection(): Promise<boolean>;
 }
 
 export interface InboxFilters {
