@@ -173,7 +173,11 @@ test('an agent keeps working through a server outage and a workstation crash, an
 
   // ---- The workstation crashes and restarts, still offline. --------------------------
   await restartAgentDesk();
-  await agent.reload();
+  // A restarted workstation has a new launch key: the open page is refused and says so…
+  await expect(agent.getByRole('alert')).toContainText('It was probably restarted', { timeout: 30_000 });
+  await agent.screenshot({ path: test.info().outputPath('launch-key-refused-en.png') });
+  // …and the new launch link, opened in the same tab, brings it back.
+  await agent.goto(agentDesk.url);
   await expect(agent.getByLabel('Username')).toHaveCount(0);
   await expect(agent.getByText(/^Offline since \d{2}:\d{2}$/)).toBeVisible({ timeout: 30_000 });
   await expect(agent.getByText('25 pending', { exact: true })).toBeVisible();
@@ -263,7 +267,7 @@ test('a change the server refuses is undone and listed under "needs attention", 
 
   // The agent's workstation comes back and sends the change; the server refuses it.
   agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1'), port: agentDesk.port });
-  await agent.reload();
+  await agent.goto(agentDesk.url);
   await expect(agent.getByText('Online', { exact: true })).toBeVisible({ timeout: 30_000 });
   await expect(agent.getByText(/^\d+ pending$/)).toHaveCount(0, { timeout: 30_000 });
   expect((await serverTicket(ticketId)).ticket.status).toBe('closed');

@@ -2,7 +2,8 @@
  * Starts the real parts for end-to-end tests as child processes: the sync server
  * (`server/main.ts`) and a workstation in browser mode (`main/web/main.ts`, core + browser
  * host). Each child's output goes to a log file in its data folder, printed when it fails
- * to start; `stop` kills the child by PID and waits for it to exit.
+ * to start; `stop` kills the child by PID and waits for it to exit. A workstation's `url` is
+ * the launch link it prints (with its per-launch key), what a user opens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ const STOP_TIMEOUT_MS = 10_000;
 
 /** A child process of the stack, reachable at `url`. */
 export interface RunningProcess {
+  /** The server's base URL; a workstation's launch link (`http://127.0.0.1:<port>/#k=…`), which pages must open. */
   url: string;
   port: number;
   pid: number;
@@ -67,8 +69,12 @@ export async function startWorkstationProcess(opts: { serverUrl: string; dataDir
     url,
     port,
     readyUrl: `${url}/`,
+    printsLaunchLink: true,
   });
 }
+
+/** The launch link main/web/main.ts prints: the host's URL with this start's key. */
+const LAUNCH_LINK = /(http:\/\/127\.0\.0\.1:\d+\/#k=[A-Za-z0-9_-]+)/;
 
 interface ChildSpec {
   name: string;
@@ -79,6 +85,8 @@ interface ChildSpec {
   url: string;
   port: number;
   readyUrl: string;
+  /** Ready only once the child printed its launch link, which becomes its `url`. */
+  printsLaunchLink?: boolean;
 }
 
 async function startChild(spec: ChildSpec): Promise<RunningProcess> {
@@ -99,6 +107,13 @@ async function startChild(spec: ChildSpec): Promise<RunningProcess> {
   });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
+  let printed = '';
+  let launchLink: string | null = null;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (launchLink !== null || !spec.printsLaunchLink) return;
+    printed += chunk.toString('utf8');
+    launchLink = LAUNCH_LINK.exec(printed)?.[1] ?? null;
+  });
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
@@ -128,17 +143,17 @@ async function startChild(spec: ChildSpec): Promise<RunningProcess> {
   };
 
   try {
-    await waitUntilReady(spec, child);
+    await waitUntilReady(spec, child, () => !spec.printsLaunchLink || launchLink !== null);
   } catch (error) {
     await stop('SIGKILL');
     const output = safeRead(logFile);
     console.error(`---- ${spec.name} log (${logFile}) ----\n${output}\n---- end of ${spec.name} log ----`);
     throw error;
   }
-  return { url: spec.url, port: spec.port, pid, logFile, stop };
+  return { url: launchLink ?? spec.url, port: spec.port, pid, logFile, stop };
 }
 
-async function waitUntilReady(spec: ChildSpec, child: ChildProcess): Promise<void> {
+async function waitUntilReady(spec: ChildSpec, child: ChildProcess, printedEnough: () => boolean): Promise<void> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   let lastProblem = 'no answer yet';
   while (Date.now() < deadline) {
@@ -148,8 +163,8 @@ async function waitUntilReady(spec: ChildSpec, child: ChildProcess): Promise<voi
     try {
       const response = await fetch(spec.readyUrl, { signal: AbortSignal.timeout(2_000) });
       await response.arrayBuffer();
-      if (response.ok) return;
-      lastProblem = `HTTP ${response.status}`;
+      if (response.ok && printedEnough()) return;
+      lastProblem = response.ok ? 'no launch link printed yet' : `HTTP ${response.status}`;
     } catch (error) {
       lastProblem = error instanceof Error ? error.message : String(error);
     }

@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -127,22 +128,27 @@ export async function waitForHttp(url, { timeoutMs = 60_000, isDead = () => fals
 /**
  * Keeps long-running children together: Ctrl-C (SIGINT) or SIGTERM stops them all; a child
  * that exits on its own stops the others too, with a message saying which one and why.
- * A child started with `{ finalOnExit: true }` (the Electron app) ends the session cleanly
- * when it exits with code 0 (the user closed the window).
+ * Options of `start`:
+ * - `whenStopped` (text): this child ending on its own leaves the others running and prints
+ *   the text instead (npm start's server: the workstation goes on, offline).
+ * - `finalOnExit` (the Electron app): exiting with code 0 (the user closed the window) ends
+ *   the session cleanly.
+ * - `onOutput(line)`: the child's stdout is passed through and each line handed to it.
  */
 export function createSupervisor() {
   const children = [];
   let stopping = false;
+  const isAlive = (entry) => entry.child.exitCode === null && entry.child.signalCode === null;
 
   async function stopAll(exitCode) {
     if (stopping) return;
     stopping = true;
     for (const entry of children) {
-      if (entry.child.exitCode === null && entry.child.signalCode === null) entry.child.kill('SIGTERM');
+      if (isAlive(entry)) entry.child.kill('SIGTERM');
     }
     const deadline = setTimeout(() => {
       for (const entry of children) {
-        if (entry.child.exitCode === null && entry.child.signalCode === null) entry.child.kill('SIGKILL');
+        if (isAlive(entry)) entry.child.kill('SIGKILL');
       }
     }, 10_000);
     await Promise.all(children.map((entry) => entry.exited));
@@ -152,15 +158,26 @@ export function createSupervisor() {
 
   const onSignal = (signal) => {
     if (stopping) return;
-    console.log(`\n${signal}: stopping ${children.map((entry) => entry.name).join(' and ')}…`);
+    const running = children.filter(isAlive).map((entry) => entry.name);
+    console.log(`\n${signal}: stopping ${running.length > 0 ? running.join(' and ') : 'everything'}…`);
     void stopAll(0);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   return {
-    start(name, command, args, { env = {}, finalOnExit = false } = {}) {
-      const child = spawn(command, args, { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+    start(name, command, args, { env = {}, finalOnExit = false, whenStopped = null, onOutput = null } = {}) {
+      const child = spawn(command, args, {
+        cwd: REPO_ROOT,
+        stdio: ['inherit', onOutput ? 'pipe' : 'inherit', 'inherit'],
+        env: { ...process.env, ...env },
+      });
+      if (onOutput) {
+        createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
+          process.stdout.write(`${line}\n`);
+          onOutput(line);
+        });
+      }
       const exited = new Promise((resolve) => child.once('exit', resolve));
       const entry = { name, child, exited };
       children.push(entry);
@@ -171,18 +188,28 @@ export function createSupervisor() {
       });
       child.once('exit', (code, signal) => {
         if (stopping) return;
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
         if (finalOnExit && code === 0) {
           console.log(`\nThe ${name} closed; stopping the rest.`);
           void stopAll(0);
           return;
         }
-        console.error(`\nThe ${name} stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); stopping everything.`);
+        if (whenStopped && children.some(isAlive)) {
+          console.error(`\nThe ${name} stopped (${how}). ${whenStopped}`);
+          return;
+        }
+        console.error(`\nThe ${name} stopped unexpectedly (${how}); stopping everything.`);
         void stopAll(1);
       });
-      return { child, isDead: () => child.exitCode !== null || child.signalCode !== null };
+      return { child, isDead: () => !isAlive(entry) };
     },
     stopAll,
   };
+}
+
+/** Quotes a value for a POSIX shell command line when it needs it. */
+export function shellQuote(value) {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 /** Reads `--name value` / `--name=value` and boolean `--flag` from argv. */

@@ -1,19 +1,21 @@
 /**
  * `npm start`: the whole thing on one machine. Builds the renderer when its sources
  * changed, starts the sync server with demo data, then the workstation (Electron when it
- * can run here, else browser mode). Ctrl-C stops both.
+ * can run here, else browser mode, whose launch link it prints). Ctrl-C stops both.
+ *
+ * The server stopping on its own does NOT stop the workstation: agents go on offline (the
+ * product's third promise), and one line says so with the command that brings the same
+ * server back (`npm run demo:server`, see demoServer.mjs).
  *
  * Environment: PORT (server, default 4780), WORKSTATION_PORT (browser mode, default 4781),
  * DATA_DIR (default ./.data; the server uses DATA_DIR/server, the workstation DATA_DIR/workstation).
  */
 import path from 'node:path';
-import { chooseWorkstationMode, prepareWorkstation, startWorkstation } from './launch.mjs';
-import { DEFAULT_SERVER_PORT, buildRendererIfStale, createSupervisor, fail, hasFlag, waitForHttp } from './lib.mjs';
+import { chooseWorkstationMode, demoServerCommand, demoServerSettings, prepareWorkstation, startDemoServer, startWorkstation } from './launch.mjs';
+import { buildRendererIfStale, createSupervisor, fail, hasFlag, waitForHttp } from './lib.mjs';
 
 const argv = process.argv.slice(2);
-const dataRoot = path.resolve(process.env.DATA_DIR ?? './.data');
-const serverPort = Number(process.env.PORT ?? DEFAULT_SERVER_PORT);
-const serverUrl = `http://127.0.0.1:${serverPort}`;
+const server = demoServerSettings();
 
 try {
   await buildRendererIfStale();
@@ -28,19 +30,20 @@ try {
 }
 
 const supervisor = createSupervisor();
-const { command, args, env } = choice.runtime;
-const server = supervisor.start('server', command, [...args, '--import', 'tsx', 'server/main.ts', '--demo'], {
-  env: { ...env, PORT: String(serverPort), DATA_DIR: path.join(dataRoot, 'server') },
+const restart = demoServerCommand();
+const serverChild = startDemoServer(supervisor, choice.runtime, server, {
+  whenStopped: `The workstation keeps running: agents work offline and their changes wait for the server.\nTo bring the server back with the demo channels, run in another terminal:\n  ${restart}`,
 });
 try {
-  await waitForHttp(`${serverUrl}/healthz`, { isDead: server.isDead });
+  await waitForHttp(`${server.url}/healthz`, { isDead: serverChild.isDead });
 } catch (error) {
   console.error(`The server did not come up: ${error.message}`);
   await supervisor.stopAll(1);
 }
-console.log(`Server with demo data at ${serverUrl} (data in ${path.join(dataRoot, 'server')})`);
+console.log(`Server with demo data at ${server.url} (data in ${server.dataDir}); if it stops, restart it with: ${restart}`);
 console.log('Demo users: lead1, agent1, agent2, agent3, agent4, agent5, agent6 — password: demo');
-console.log(`Channel API token: demo-token (e.g. POST ${serverUrl}/api/v1/inbound with "Authorization: Bearer demo-token")`);
+console.log(`Channel API token: demo-token (e.g. POST ${server.url}/api/v1/inbound with "Authorization: Bearer demo-token")`);
 
-await startWorkstation(supervisor, choice, { serverUrl, dataDir: path.join(dataRoot, 'workstation') });
+const launchUrl = await startWorkstation(supervisor, choice, { serverUrl: server.url, dataDir: path.join(server.dataRoot, 'workstation') });
+if (launchUrl) console.log(`Open the workstation in a browser with this link (its key is new on every start): ${launchUrl}`);
 console.log('Press Ctrl-C to stop.');

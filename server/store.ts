@@ -11,7 +11,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
   CHANNELS,
-  canTransition,
   canUserSeeTicket,
   clampToReceipt,
   defaultTicketRouting,

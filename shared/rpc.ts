@@ -148,6 +148,13 @@ export interface TicketDetail {
 
 const emptyParams = z.object({}).strict();
 
+/**
+ * One user action (pressing Send on a reply, Add on a note), made once by the renderer and
+ * sent again unchanged when the same action is retried: the core uses it as the mutation id
+ * (and the new message's or note's id), so a retry whose first answer was lost is done once.
+ */
+export const actionIdSchema = z.uuid({ error: 'must be a UUID made once per user action' });
+
 export const rpcParamSchemas = {
   'session.get': emptyParams,
   'session.signIn': z
@@ -157,6 +164,8 @@ export const rpcParamSchemas = {
     })
     .strict(),
   'session.signOut': emptyParams,
+  /** Tries to reach the server now instead of at the end of the reconnect backoff (offline sessions retry their sign-in). */
+  'connection.retryNow': emptyParams,
   'inbox.list': z
     .object({
       channel: channelSchema.nullable(),
@@ -166,14 +175,19 @@ export const rpcParamSchemas = {
     })
     .strict(),
   'ticket.get': z.object({ ticketId: ticketIdSchema }).strict(),
-  'ticket.reply': z.object({ ticketId: ticketIdSchema, text: textSchema, via: messageSourceSchema.optional() }).strict(),
-  'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema }).strict(),
+  'ticket.reply': z
+    .object({ ticketId: ticketIdSchema, text: textSchema, via: messageSourceSchema.optional(), actionId: actionIdSchema.optional() })
+    .strict(),
+  'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema, actionId: actionIdSchema.optional() }).strict(),
   'ticket.setStatus': z.object({ ticketId: ticketIdSchema, status: ticketStatusSchema }).strict(),
   'ticket.setPriority': z.object({ ticketId: ticketIdSchema, priority: prioritySchema }).strict(),
   'ticket.setFollowUp': z
     .object({ ticketId: ticketIdSchema, followUpAt: z.number().int().min(EARLIEST_PLAUSIBLE_MS, { message: 'is before 2000' }).max(LATEST_EPOCH_MS, { message: 'is after 2200' }).nullable() })
     .strict(),
-  /** Sends a draft written offline (only when online; the agent confirms first). */
+  /**
+   * Sends a draft written offline (only when online; the agent confirms first). The draft's
+   * id is the action id: sending it again after a lost answer returns the same message.
+   */
   'draft.send': z.object({ draftId: entityIdSchema }).strict(),
   'draft.discard': z.object({ draftId: entityIdSchema }).strict(),
   'attention.list': emptyParams,
@@ -242,6 +256,8 @@ export interface RpcResults {
   'session.get': SessionState;
   'session.signIn': SessionState;
   'session.signOut': SessionState;
+  /** `retrying: false` when there is nothing to retry (online, or signed out). */
+  'connection.retryNow': { retrying: boolean };
   'inbox.list': InboxResult;
   'ticket.get': TicketDetail;
   'ticket.reply': ReplyResult;
@@ -395,4 +411,11 @@ export const IPC_EVENT_CHANNEL = 'workstation:event';
 
 /** The path of the browser host's WebSocket endpoint. */
 export const BROWSER_RPC_PATH = '/rpc';
+
+/**
+ * The browser host's per-launch key: the launch link carries it in its fragment
+ * (`http://127.0.0.1:4781/#k=…`) and the page presents it in the handshake query
+ * (`/rpc?k=…`). See docs/technical/hosts.md.
+ */
+export const BROWSER_LAUNCH_KEY_PARAM = 'k';
 

@@ -61,6 +61,8 @@ interface OfflineLogin {
   password: string;
   attempt: number;
   timer: NodeJS.Timeout | null;
+  /** A sign-in request is on its way; a "retry now" then has nothing to add. */
+  inFlight: boolean;
 }
 
 interface ActiveSession {
@@ -260,8 +262,11 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   async function tryOnlineLogin(session: ActiveSession, offline: OfflineLogin): Promise<void> {
     const stillWaiting = () => active === session && session.offline === offline && !closed;
     if (!stillWaiting()) return;
+    offline.inFlight = true;
     try {
-      const login = await loginToServer(serverUrl, { username: offline.username, password: offline.password, clientId: settings.clientId });
+      const login = await loginToServer(serverUrl, { username: offline.username, password: offline.password, clientId: settings.clientId }).finally(() => {
+        offline.inFlight = false;
+      });
       const verifier = await makePasswordVerifier(offline.password);
       if (!stillWaiting()) return;
       if (login.user.id !== session.stored.user.id) {
@@ -300,7 +305,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     if (!(await checkPasswordVerifier(password, entry.verifier))) throw new RpcError('bad_credentials', WRONG_CREDENTIALS_MESSAGE);
     if (closed) throw new RpcError('internal', 'The workstation is shutting down.');
     deactivate();
-    const offline: OfflineLogin = { username, password, attempt: 0, timer: null };
+    const offline: OfflineLogin = { username, password, attempt: 0, timer: null, inFlight: false };
     // No token yet: there is nothing a restart could resume, so no session is stored.
     const session = openSession({ user: entry.user, token: '', expiresAt: 0, serverUrl }, offline);
     if (settings.session) {
@@ -310,6 +315,16 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     updateConnection({ status: 'offline', progress: null, lastError: cannotReachMessage(serverUrl), sessionEnded: null });
     scheduleOnlineLogin(session);
     return sessionState();
+  }
+
+  /** "Retry now" for a session signed in offline: ask the server for a token at once, with the backoff started over. */
+  function retryOnlineLoginNow(session: ActiveSession, offline: OfflineLogin): boolean {
+    if (offline.inFlight) return true;
+    if (offline.timer) clearTimeout(offline.timer);
+    offline.timer = null;
+    offline.attempt = 0;
+    void tryOnlineLogin(session, offline);
+    return true;
   }
 
   function deactivate(): void {
@@ -396,6 +411,36 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     return outcome.effect;
   }
 
+  function usedForAnotherTicket(actionId: string): RpcError {
+    return new RpcError('invalid_params', `Action ${actionId} was already used on another ticket; make a new action id for a new action.`);
+  }
+
+  /** A retried action the server already refused stays refused: the agent reads why in "needs attention". */
+  function refuseRetryOfRefused(session: ActiveSession, actionId: string): void {
+    const refusal = session.cache.reader.refusal(actionId);
+    if (refusal) throw new RpcError('conflict', `The server already refused this: ${refusal.reason}`);
+  }
+
+  /**
+   * What an earlier call with this action id made (the reply sent, or kept as a draft
+   * offline), so a retry whose answer was lost returns it instead of sending it twice;
+   * null when this action is new.
+   */
+  function earlierReply(session: ActiveSession, actionId: string, ticketId: string): RpcResults['ticket.reply'] | null {
+    const message = session.cache.reader.message(actionId);
+    if (message) {
+      if (message.ticketId !== ticketId) throw usedForAnotherTicket(actionId);
+      return { kind: 'sent', message };
+    }
+    const draft = session.cache.reader.draft(actionId);
+    if (draft) {
+      if (draft.ticketId !== ticketId) throw usedForAnotherTicket(actionId);
+      return { kind: 'draft', draft };
+    }
+    refuseRetryOfRefused(session, actionId);
+    return null;
+  }
+
   function requireOnline(what: string): void {
     if (connection.status !== 'online') throw new RpcError('offline', `You are offline: ${what} once the connection is back.`);
   }
@@ -476,30 +521,48 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (reachable) await flushLogouts();
         return state;
       }),
+    'connection.retryNow': () => {
+      const session = active;
+      if (!session || closed) return { retrying: false };
+      if (session.offline) return { retrying: retryOnlineLoginNow(session, session.offline) };
+      return { retrying: session.sync?.retryNow() ?? false };
+    },
     'inbox.list': (params) => requireSession().cache.reader.inbox(params),
     'ticket.get': ({ ticketId }) => {
       const detail = requireSession().cache.reader.ticketDetail(ticketId);
       if (!detail) throw new RpcError('not_found', `Ticket ${ticketId} was not found.`);
       return detail;
     },
-    'ticket.reply': ({ ticketId, text, via }) => {
+    'ticket.reply': ({ ticketId, text, via, actionId }) => {
+      const session = requireSession();
       const at = now();
+      // One id per user action: the mutation's, the message's, or the offline draft's.
+      const id = actionId ?? uuidv7(at);
+      const earlier = earlierReply(session, id, ticketId);
+      if (earlier) return earlier;
       if (connection.status !== 'online') {
         // A customer reply never leaves without the agent seeing the ticket as it is once online.
-        const session = requireSession();
-        const draft = { id: uuidv7(at), ticketId, text, createdAt: at };
+        const draft = { id, ticketId, text, createdAt: at };
         const saved = session.cache.writer.saveDraft(draft, session.user);
         if (!saved.ok) throw refusalError(saved.refusal);
         notifier.add([ticketId]);
         return { kind: 'draft', draft };
       }
-      const effect = recordMutation({ mutationId: uuidv7(at), kind: 'reply', ticketId, messageId: uuidv7(at), text, createdAt: at, ...(via ? { via } : {}) });
+      const effect = recordMutation({ mutationId: id, kind: 'reply', ticketId, messageId: id, text, createdAt: at, ...(via ? { via } : {}) });
       if (!effect.message) throw new RpcError('internal', 'The reply was not stored.');
       return { kind: 'sent', message: { ...effect.message, pending: true } };
     },
-    'ticket.addNote': ({ ticketId, text }) => {
+    'ticket.addNote': ({ ticketId, text, actionId }) => {
+      const session = requireSession();
       const at = now();
-      const effect = recordMutation({ mutationId: uuidv7(at), kind: 'note', ticketId, noteId: uuidv7(at), text, createdAt: at });
+      const id = actionId ?? uuidv7(at);
+      const earlier = session.cache.reader.note(id);
+      if (earlier) {
+        if (earlier.ticketId !== ticketId) throw usedForAnotherTicket(id);
+        return earlier;
+      }
+      refuseRetryOfRefused(session, id);
+      const effect = recordMutation({ mutationId: id, kind: 'note', ticketId, noteId: id, text, createdAt: at });
       if (!effect.note) throw new RpcError('internal', 'The note was not stored.');
       return { ...effect.note, pending: true };
     },
@@ -517,11 +580,15 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     },
     'draft.send': ({ draftId }) => {
       const session = requireSession();
+      // The draft's id is the action's: a second send after a lost answer finds the message it became.
+      const sent = session.cache.reader.message(draftId);
+      if (sent) return sent;
+      refuseRetryOfRefused(session, draftId);
       requireOnline('drafts can be sent');
       const at = now();
       const outcome = session.cache.writer.sendDraft(
         draftId,
-        (draft) => ({ mutationId: uuidv7(at), kind: 'reply', ticketId: draft.ticketId, messageId: uuidv7(at), text: draft.text, createdAt: at }),
+        (draft) => ({ mutationId: draft.id, kind: 'reply', ticketId: draft.ticketId, messageId: draft.id, text: draft.text, createdAt: at }),
         session.user,
       );
       if (!outcome) throw new RpcError('not_found', `There is no draft ${draftId}; it may have been sent or discarded already.`);

@@ -14,6 +14,11 @@ let staticDir: string;
 let core: WorkstationCore;
 let host: BrowserHost;
 
+/** The `/rpc` handshake path with the launch key of `running` (the key the launch link carries). */
+function rpcPath(running: BrowserHost = host): string {
+  return `/rpc?k=${new URL(running.launchUrl).hash.slice('#k='.length)}`;
+}
+
 const INDEX_HTML = '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>全渠道工作台</title></head><body><div id="root"></div><script type="module" src="./assets/app.js"></script></body></html>';
 
 beforeAll(async () => {
@@ -61,7 +66,7 @@ function upgradeStatus(headers: Record<string, string>): Promise<number> {
     const req = request({
       host: '127.0.0.1',
       port: host.port,
-      path: '/rpc',
+      path: rpcPath(),
       headers: {
         Connection: 'Upgrade',
         Upgrade: 'websocket',
@@ -90,7 +95,7 @@ interface Client {
 }
 
 async function connect(origin = `http://127.0.0.1:${host.port}`): Promise<Client> {
-  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/rpc`, { origin });
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}${rpcPath()}`, { origin });
   const responses = new Map<number, (envelope: RpcResponseEnvelope) => void>();
   ws.on('message', (data) => {
     const envelope = JSON.parse(String(data)) as RpcResponseEnvelope | { type: 'event' };
@@ -121,6 +126,16 @@ describe('browser host: who may connect', () => {
     await expect(startBrowserHost({ core, port: 0, host: '0.0.0.0', staticDir })).rejects.toThrow(/loopback/);
   });
 
+  test('the launch link is the host URL with a fresh 43-character key in its fragment', async () => {
+    expect(host.launchUrl).toMatch(new RegExp(`^${host.url}/#k=[A-Za-z0-9_-]{43}$`));
+    const again = await startBrowserHost({ core, port: 0, staticDir });
+    try {
+      expect(again.launchUrl.split('#k=')[1]).not.toBe(host.launchUrl.split('#k=')[1]);
+    } finally {
+      await again.close();
+    }
+  });
+
   test('accepts the upgrade from its own origin on 127.0.0.1 and localhost', async () => {
     expect(await upgradeStatus({ Origin: `http://127.0.0.1:${host.port}`, Host: `127.0.0.1:${host.port}` })).toBe(101);
     expect(await upgradeStatus({ Origin: `http://localhost:${host.port}`, Host: `localhost:${host.port}` })).toBe(101);
@@ -142,7 +157,7 @@ describe('browser host: who may connect', () => {
   });
 
   test('a ws client with a foreign origin is refused before it can send anything', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/rpc`, { origin: 'http://attacker.test' });
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}${rpcPath()}`, { origin: 'http://attacker.test' });
     const outcome = await new Promise<string>((resolve) => {
       ws.on('open', () => resolve('opened'));
       ws.on('error', (error) => resolve(error.message));
@@ -271,7 +286,7 @@ describe('browser host: events from a signed-in core', () => {
     const liveHost = await startBrowserHost({ core: liveCore, port: 0, staticDir });
     try {
       const open = async () => {
-        const ws = new WebSocket(`ws://127.0.0.1:${liveHost.port}/rpc`, { origin: `http://127.0.0.1:${liveHost.port}` });
+        const ws = new WebSocket(`ws://127.0.0.1:${liveHost.port}${rpcPath(liveHost)}`, { origin: `http://127.0.0.1:${liveHost.port}` });
         const events: Array<{ event: string; payload: { status?: string } }> = [];
         const responses: RpcResponseEnvelope[] = [];
         ws.on('message', (data) => {

@@ -3,10 +3,14 @@
  * shared/rpc.ts over a WebSocket, so the same renderer and core run in a plain browser
  * (browser mode, end-to-end tests) exactly as they do inside Electron.
  *
- * Security: the workstation holds the agent's session, so only pages served by this host
+ * Security: the workstation holds the agent's session, so only the page the agent opened
  * may drive it. It listens on loopback only, and the WebSocket upgrade is refused unless
- * both the Origin (cross-site pages) and the Host header (DNS rebinding) name this host.
+ * the Origin (cross-site pages) and the Host header (DNS rebinding) name this host AND the
+ * handshake carries this launch's random key, which reaches the page only through the
+ * launch link printed at start (never in anything this host serves). See
+ * docs/technical/hosts.md for the threat reasoning.
  */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +18,7 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
+  BROWSER_LAUNCH_KEY_PARAM,
   BROWSER_RPC_PATH,
   rpcRequestEnvelopeSchema,
   type RpcEventEnvelope,
@@ -37,6 +42,12 @@ export interface BrowserHostOptions {
 export interface BrowserHost {
   /** e.g. http://127.0.0.1:4781 */
   url: string;
+  /**
+   * What the agent opens: `url` with this launch's key in the fragment
+   * (`http://127.0.0.1:4781/#k=…`). A fragment is never sent in a request, so the key
+   * reaches only the page, which presents it on the WebSocket handshake.
+   */
+  launchUrl: string;
   port: number;
   close(): Promise<void>;
 }
@@ -86,6 +97,28 @@ export function allowedHostHeaders(port: number): Set<string> {
   return new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
 }
 
+/** A new per-launch key: 32 random bytes, base64url (43 characters). */
+export function newLaunchKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Whether `presented` is the launch key, in time that does not depend on where they
+ * differ: both are hashed first, so even a key of another length costs the same compare.
+ */
+export function isLaunchKey(presented: string | null, launchKey: string): boolean {
+  if (presented === null) return false;
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(launchKey));
+}
+
+/** The launch key a handshake request carries in its query (`/rpc?k=…`), or null. */
+export function presentedLaunchKey(requestUrl: string | undefined): string | null {
+  const query = (requestUrl ?? '').split('#')[0]!.split('?')[1];
+  if (query === undefined) return null;
+  return new URLSearchParams(query).get(BROWSER_LAUNCH_KEY_PARAM);
+}
+
 export function contentSecurityPolicy(port: number): string {
   return [
     "default-src 'self'",
@@ -132,6 +165,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     );
   }
 
+  // Made fresh on every start; never written to disk nor served.
+  const launchKey = newLaunchKey();
   // Filled in once listening (the port may have been 0).
   let port = 0;
   let origins = new Set<string>();
@@ -198,6 +233,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     const origin = request.headers.origin;
     if (origin === undefined || !origins.has(origin) || !hostHeaders.has(request.headers.host ?? '')) {
       refuseUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
+    // Origin and Host are only headers: any local process can write them. The key is what
+    // only the page opened from the launch link holds.
+    if (!isLaunchKey(presentedLaunchKey(request.url), launchKey)) {
+      refuseUpgrade(socket, 401, 'Unauthorized');
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
@@ -303,7 +344,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     return closing;
   }
 
-  return { url: `http://${host}:${port}`, port, close };
+  const url = `http://${host}:${port}`;
+  return { url, launchUrl: `${url}/#${BROWSER_LAUNCH_KEY_PARAM}=${launchKey}`, port, close };
 }
 
 function send(ws: WebSocket, envelope: RpcResponseEnvelope): void {

@@ -3,6 +3,9 @@
  *
  *   tsx main/web/main.ts [--server http://127.0.0.1:4780] [--port 4781]
  *
+ * Prints the launch link (`http://127.0.0.1:4781/#k=…`) that opens the workstation: the
+ * host refuses pages without this start's key.
+ *
  * Environment: WORKSTATION_PORT (when --port is absent), OMNIDESK_SERVER_URL (when
  * --server is absent), DATA_DIR (the core's cache and settings; default
  * ./.data/workstation), RENDERER_DIR (the built renderer; default dist/renderer).
@@ -70,6 +73,8 @@ export async function runBrowserMode(settings: BrowserModeSettings): Promise<voi
   }
   console.log(`Workstation (browser mode) at ${host.url} — server ${settings.serverUrl}`);
   console.log(`Cache and settings in ${settings.dataDir}`);
+  // The one line the launch scripts and the end-to-end stack look for (…/#k=…).
+  console.log(`Open this link in a browser (its key is new on every start; ${host.url} alone stays locked): ${host.launchUrl}`);
 
   let shuttingDown = false;
   const shutDown = (signal: NodeJS.Signals): void => {

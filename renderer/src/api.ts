@@ -4,6 +4,7 @@
  * browser host's WebSocket with the envelopes declared in shared/rpc.ts.
  */
 import {
+  BROWSER_LAUNCH_KEY_PARAM,
   BROWSER_RPC_PATH,
   RPC_ERROR_CODES,
   rpcHostEnvelopeSchema,
@@ -55,16 +56,55 @@ export function toRpcErrorShape(error: unknown): RpcErrorShape {
   return { code: 'internal', message: String(error) };
 }
 
-let sharedApi: WorkstationApi | null = null;
+/** Where this tab keeps the launch key, so a reload still holds it (per tab and per origin, never sent anywhere). */
+const LAUNCH_KEY_STORAGE_KEY = 'omnidesk.launchKey';
+const LAUNCH_KEY_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
-/** The preload's API in Electron, otherwise one WebSocket client to the browser host. */
-export function getWorkstationApi(): WorkstationApi {
-  if (window.workstation) return window.workstation;
-  if (!sharedApi) {
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    sharedApi = createWebSocketApi(`${scheme}://${location.host}${BROWSER_RPC_PATH}`);
+/** The launch key in a launch link's fragment (`#k=…`), or null. */
+export function launchKeyInFragment(hash: string): string | null {
+  const key = new URLSearchParams(hash.replace(/^#/, '')).get(BROWSER_LAUNCH_KEY_PARAM);
+  return key !== null && LAUNCH_KEY_PATTERN.test(key) ? key : null;
+}
+
+/**
+ * The browser host's per-launch key: from the launch link's fragment when this page was
+ * opened from it (kept for this tab and taken out of the address bar, where a screen
+ * share would show it), else the one this tab kept; null when the tab never had one.
+ */
+export function takeLaunchKey(): string | null {
+  const fromLink = launchKeyInFragment(location.hash);
+  if (fromLink) {
+    try {
+      sessionStorage.setItem(LAUNCH_KEY_STORAGE_KEY, fromLink);
+    } catch {
+      // Without storage the key lives for this page only; a reload needs the link again.
+    }
+    history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+    return fromLink;
   }
-  return sharedApi;
+  try {
+    return sessionStorage.getItem(LAUNCH_KEY_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** The browser host's RPC endpoint for this page, presenting `launchKey` in the handshake. */
+export function browserRpcUrl(launchKey: string): string {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}${BROWSER_RPC_PATH}?${BROWSER_LAUNCH_KEY_PARAM}=${encodeURIComponent(launchKey)}`;
+}
+
+/** Answers every call with `forbidden`: the page has no launch key, so it may not reach the core. */
+export function lockedWorkstationApi(): WorkstationApi {
+  return {
+    invoke() {
+      return Promise.reject(new RpcError({ code: 'forbidden', message: 'This page has no launch key: open the link printed when the workstation started.' }));
+    },
+    on() {
+      return () => {};
+    },
+  };
 }
 
 interface PendingCall {
@@ -74,13 +114,21 @@ interface PendingCall {
 
 type AnyListener = (payload: never) => void;
 
+export interface WebSocketApiOptions {
+  /**
+   * Called once when the host answers HTTP but refuses the socket: it does not accept this
+   * page's launch key (the workstation restarted with a new one). Reconnecting stops then.
+   */
+  onRefused?: () => void;
+}
+
 /**
  * A WebSocket `WorkstationApi` that reconnects when the host restarts. Calls in flight when
- * the socket closes are rejected (the host may or may not have run them; the core's outbox
- * makes a retry by the agent safe). After a reconnect the renderer is told to reload
- * everything, since the host may have changed while the link was down.
+ * the socket closes are rejected (the host may or may not have run them; a retry by the
+ * agent carries the same action id, so the core does it once). After a reconnect the
+ * renderer is told to reload everything, since the host may have changed while the link was down.
  */
-export function createWebSocketApi(url: string): WorkstationApi {
+export function createWebSocketApi(url: string, options: WebSocketApiOptions = {}): WorkstationApi {
   const pending = new Map<number, PendingCall>();
   const listeners = new Map<RpcEventName, Set<AnyListener>>();
   let nextId = 1;
@@ -89,6 +137,7 @@ export function createWebSocketApi(url: string): WorkstationApi {
   let everOpened = false;
   let lastConnection: ConnectionState | null = null;
   let openWaiters: Array<() => void> = [];
+  let refused = false;
 
   function emit<E extends RpcEventName>(event: E, payload: RpcEvents[E]): void {
     if (event === 'connection') lastConnection = payload as ConnectionState;
@@ -101,10 +150,33 @@ export function createWebSocketApi(url: string): WorkstationApi {
     }
   }
 
+  /**
+   * A socket that closed without opening: either the host is down, or it is up and refused
+   * the handshake. A browser does not show the page the refusal's status, so ask the host
+   * for its front page: an answer means the refusal was ours (the launch key).
+   */
+  async function hostAnswersHttp(): Promise<boolean> {
+    try {
+      const httpUrl = url.replace(/^ws/, 'http').replace(/\/rpc(\?.*)?$/, '/');
+      const response = await fetch(httpUrl, { method: 'HEAD', cache: 'no-store' });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  function scheduleReconnect(): void {
+    const delay = RECONNECT_DELAYS_MS[Math.min(attempts, RECONNECT_DELAYS_MS.length - 1)]!;
+    attempts += 1;
+    setTimeout(connect, delay);
+  }
+
   function connect(): void {
     const ws = new WebSocket(url);
+    let opened = false;
     socket = ws;
     ws.addEventListener('open', () => {
+      opened = true;
       attempts = 0;
       const reconnected = everOpened;
       everOpened = true;
@@ -126,9 +198,21 @@ export function createWebSocketApi(url: string): WorkstationApi {
       if (everOpened && lastConnection && lastConnection.status !== 'offline' && lastConnection.status !== 'signed_out') {
         emit('connection', { ...lastConnection, status: 'offline', since: Date.now(), progress: null });
       }
-      const delay = RECONNECT_DELAYS_MS[Math.min(attempts, RECONNECT_DELAYS_MS.length - 1)]!;
-      attempts += 1;
-      setTimeout(connect, delay);
+      if (opened) {
+        scheduleReconnect();
+        return;
+      }
+      void hostAnswersHttp().then((answers) => {
+        if (!answers) {
+          scheduleReconnect();
+          return;
+        }
+        refused = true;
+        const waiters = openWaiters;
+        openWaiters = [];
+        for (const wake of waiters) wake();
+        options.onRefused?.();
+      });
     });
   }
 
@@ -184,7 +268,9 @@ export function createWebSocketApi(url: string): WorkstationApi {
   }
 
   async function invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResults[M]> {
+    if (refused) throw new RpcError({ code: 'forbidden', message: 'The workstation did not accept this page’s launch key.' });
     await waitForOpen();
+    if (refused) throw new RpcError({ code: 'forbidden', message: 'The workstation did not accept this page’s launch key.' });
     const ws = socket;
     if (!ws) throw new RpcError({ code: 'server_unreachable', message: 'The workstation service is not reachable.' });
     const id = nextId++;

@@ -5,6 +5,7 @@
 import { describeAssignmentReason, type AssignmentReason, type Channel, type RoutingBasis, type Priority, type TicketStatus, type TicketType } from '../../shared/domain.js';
 import type { RpcErrorCode } from '../../shared/rpc.js';
 import { chatEn, chatZhCN } from './i18nChat.js';
+import { connectionEn, connectionZhCN } from './i18nConnection.js';
 import { ctiEn, ctiZhCN } from './i18nCti.js';
 import { customersEn, customersZhCN } from './i18nCustomers.js';
 import { piiEn, piiZhCN } from './i18nPii.js';
@@ -23,6 +24,7 @@ const en = {
   ...chatEn,
   ...ctiEn,
   ...piiEn,
+  ...connectionEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
   'language.label': 'Language',
@@ -196,6 +198,7 @@ const zhCN: Dictionary = {
   ...chatZhCN,
   ...ctiZhCN,
   ...piiZhCN,
+  ...connectionZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',
   'language.label': '语言',

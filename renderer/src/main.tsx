@@ -1,7 +1,7 @@
 import './zodJitless.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { getWorkstationApi } from './api.js';
+import { browserRpcUrl, createWebSocketApi, launchKeyInFragment, lockedWorkstationApi, takeLaunchKey } from './api.js';
 import { App } from './components/App.js';
 import { initStore } from './store/appStore.js';
 import { StoreProvider } from './store/react.js';
@@ -12,7 +12,20 @@ import './chat.css';
 import './cti.css';
 import './pii.css';
 
-const { store } = initStore(getWorkstationApi());
+// Electron's preload provides the API. In browser mode the page reaches the workstation
+// over the browser host's WebSocket, which only accepts this launch's key (docs/technical/hosts.md).
+const launchKey = window.workstation ? null : takeLaunchKey();
+// The host answers asynchronously, so the store exists by the time it refuses the key.
+let onRefused: () => void = () => {};
+const api =
+  window.workstation ?? (launchKey ? createWebSocketApi(browserRpcUrl(launchKey), { onRefused: () => onRefused() }) : lockedWorkstationApi());
+const { store } = initStore(api);
+onRefused = () => store.getState().setHostLink('refused');
+if (!window.workstation && !launchKey) store.getState().setHostLink('missing_key');
+// A new launch link pasted into this tab (the workstation restarted): start over with its key.
+window.addEventListener('hashchange', () => {
+  if (!window.workstation && launchKeyInFragment(location.hash)) location.reload();
+});
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');
 createRoot(container).render(

@@ -50,6 +50,33 @@ export interface OutboxEntry {
 }
 
 /** A local change the server refused, or a change from the server this build could not read, kept for the agent to look at. */
+interface AttentionRow {
+  id: number;
+  ticket_id: string | null;
+  mutation_id: string | null;
+  kind: string;
+  code: string;
+  reason: string;
+  refusal_json: string | null;
+  change_seq: number | null;
+  at: number;
+}
+
+function attentionFromRow(row: AttentionRow): AttentionEntry {
+  return {
+    id: row.id,
+    ticketId: row.ticket_id,
+    mutationId: row.mutation_id,
+    kind: row.kind,
+    code: row.code,
+    reason: row.reason,
+    // Written by this module from a parsed refusal; read leniently all the same (a newer build's code reads as none).
+    refusal: row.refusal_json === null ? null : (ticketRefusalSchema.safeParse(JSON.parse(row.refusal_json)).data ?? null),
+    changeSeq: row.change_seq,
+    at: row.at,
+  };
+}
+
 export interface AttentionEntry {
   id: number;
   /** Null for an unreadable change that named no ticket. */
@@ -100,6 +127,12 @@ export interface CacheReader {
   attention(): AttentionEntry[];
   attentionCount(): number;
   draft(draftId: string): Draft | null;
+  /** A cached message by id, pending or confirmed; null when this cache has none. */
+  message(messageId: string): PendingMessage | null;
+  /** A cached note by id, pending or confirmed; null when this cache has none. */
+  note(noteId: string): PendingNote | null;
+  /** The server's refusal of a mutation (dismissed or not); null when it was not refused. */
+  refusal(mutationId: string): AttentionEntry | null;
   /**
    * Customers with tickets in this cache whose name, id, phone, email or any identity contains
    * the query (a phone also matches typed with spaces, dashes or +86), newest contact first.
@@ -531,16 +564,16 @@ export function openCache(file: string): Cache {
     insertAttention: db.prepare<[string | null, string | null, string, string, string, string | null, number | null, number]>(
       'INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    attention: db.prepare<
-      [],
-      { id: number; ticket_id: string | null; mutation_id: string | null; kind: string; code: string; reason: string; refusal_json: string | null; change_seq: number | null; at: number }
-    >('SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at FROM attention WHERE dismissed = 0 ORDER BY id DESC'),
+    attention: db.prepare<[], AttentionRow>('SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at FROM attention WHERE dismissed = 0 ORDER BY id DESC'),
     /** Inbound messages of every cached ticket of a customer: the ways a reply can reach them. */
     customerInbound: db.prepare<[string], { ticketId: string; direction: 'inbound'; source: string; createdAt: number }>(
       `SELECT m.ticket_id AS ticketId, m.direction, m.source, m.created_at AS createdAt FROM messages m JOIN tickets t ON t.id = m.ticket_id
        WHERE t.customer_id = ? AND m.direction = 'inbound' AND m.source IS NOT NULL`,
     ),
     attentionCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM attention WHERE dismissed = 0'),
+    refusal: db.prepare<[string], AttentionRow>(
+      'SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at FROM attention WHERE mutation_id = ? ORDER BY id DESC LIMIT 1',
+    ),
     dismissAttention: db.prepare<[number]>('UPDATE attention SET dismissed = 1 WHERE id = ? AND dismissed = 0'),
 
     insertDraft: db.prepare<[string, string, string, number]>('INSERT INTO drafts (id, ticket_id, text, created_at) VALUES (?, ?, ?, ?)'),
@@ -762,18 +795,7 @@ export function openCache(file: string): Cache {
       return stmt.outboxCount.get()?.n ?? 0;
     },
     attention() {
-      return stmt.attention.all().map((row) => ({
-        id: row.id,
-        ticketId: row.ticket_id,
-        mutationId: row.mutation_id,
-        kind: row.kind,
-        code: row.code,
-        reason: row.reason,
-        // Written by this module from a parsed refusal; read leniently all the same (a newer build's code reads as none).
-        refusal: row.refusal_json === null ? null : (ticketRefusalSchema.safeParse(JSON.parse(row.refusal_json)).data ?? null),
-        changeSeq: row.change_seq,
-        at: row.at,
-      }));
+      return stmt.attention.all().map(attentionFromRow);
     },
     attentionCount() {
       return stmt.attentionCount.get()?.n ?? 0;
@@ -781,6 +803,18 @@ export function openCache(file: string): Cache {
     draft(draftId) {
       const row = stmt.draft.get(draftId);
       return row ? draftFromRow(row) : null;
+    },
+    message(messageId) {
+      const row = stmt.message.get(messageId);
+      return row ? messageFromRow(row) : null;
+    },
+    note(noteId) {
+      const row = stmt.note.get(noteId);
+      return row ? noteFromRow(row) : null;
+    },
+    refusal(mutationId) {
+      const row = stmt.refusal.get(mutationId);
+      return row ? attentionFromRow(row) : null;
     },
     attachment(attachmentId) {
       const row = stmt.attachment.get(attachmentId);

@@ -68,6 +68,12 @@ export interface SyncClientOptions {
 export interface SyncClient {
   /** Pushes the outbox now if the connection is live (called after each local write). */
   kick(): void;
+  /**
+   * Stops waiting out the reconnect (or catch-up) backoff and tries now, from the first
+   * delay again: the agent asked, the window got focus back or the network returned.
+   * False when there is nothing to retry (live, or stopped).
+   */
+  retryNow(): boolean;
   /** Disconnects for good; the cache is not touched afterwards. */
   stop(): void;
   /** The session's one socket, shared with the routing requests and pushes (main/core/routing). */
@@ -107,13 +113,16 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   let retryAttempt = 0;
   let queue: Promise<void> = Promise.resolve();
   const timers = new Set<NodeJS.Timeout>();
+  /** A failed catch-up waiting out its backoff; `retryNow` runs it at once. */
+  let catchUpRetry: { timer: NodeJS.Timeout; run: () => void } | null = null;
 
-  function later(ms: number, run: () => void): void {
+  function later(ms: number, run: () => void): NodeJS.Timeout {
     const timer = setTimeout(() => {
       timers.delete(timer);
       if (!stopped) run();
     }, ms);
     timers.add(timer);
+    return timer;
   }
 
   function current(taskEpoch: number): boolean {
@@ -143,9 +152,11 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     // Back off like the socket's own reconnection, so a server in trouble is not hammered.
     const delay = Math.min(delayMax, delayMin * 2 ** retryAttempt) * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * Math.random());
     retryAttempt += 1;
-    later(delay, () => {
+    const run = () => {
+      catchUpRetry = null;
       if (current(taskEpoch) && socket.connected) enqueue(catchUp);
-    });
+    };
+    catchUpRetry = { timer: later(delay, run), run };
   }
 
   async function request<E extends 'sync:pull' | 'sync:bootstrap'>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<unknown> {
@@ -328,8 +339,27 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   options.onStatus({ status: 'connecting', progress: null });
   socket.connect();
 
+  function retryNow(): boolean {
+    if (stopped) return false;
+    if (socket.connected) {
+      if (!catchUpRetry) return false;
+      const { timer, run } = catchUpRetry;
+      clearTimeout(timer);
+      timers.delete(timer);
+      retryAttempt = 0;
+      run();
+      return true;
+    }
+    // socket.io's manager would wait out its backoff (up to the cap): close it and open
+    // again, which tries at once and starts the backoff over if that fails too.
+    socket.disconnect();
+    socket.connect();
+    return true;
+  }
+
   return {
     kick,
+    retryNow,
     socket,
     stop() {
       if (stopped) return;

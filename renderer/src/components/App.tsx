@@ -3,6 +3,7 @@ import { AttentionDialog } from './AttentionDialog.js';
 import { CallCards } from './CallCards.js';
 import { Header } from './Header.js';
 import { Inbox } from './Inbox.js';
+import { LaunchLinkNeeded } from './LaunchLinkNeeded.js';
 import { OfferCards } from './OfferCards.js';
 import { RoutingNotice } from './RoutingNotice.js';
 import { SignIn } from './SignIn.js';
@@ -14,6 +15,8 @@ export function App() {
   const sessionChecked = useAppStore((s) => s.sessionChecked);
   const signedIn = useAppStore((s) => s.user !== null);
   const view = useAppStore((s) => s.view);
+  const hostLink = useAppStore((s) => s.hostLink);
+  if (hostLink !== 'ok') return <LaunchLinkNeeded />;
   if (!sessionChecked) return <p className="splash muted">{t('inbox.loading')}</p>;
   if (!signedIn) return <SignIn />;
   return (

@@ -26,13 +26,15 @@ function connectionLabel(t: Translate, language: Language, connection: Connectio
 
 export function Header() {
   const t = useT();
-  const { user, connection, language, signOut, openAttention } = useAppStore(
+  const { user, connection, language, signOut, openAttention, retryConnection, retryingConnection } = useAppStore(
     useShallow((s) => ({
       user: s.user,
       connection: s.connection,
       language: s.language,
       signOut: s.signOut,
       openAttention: s.openAttention,
+      retryConnection: s.retryConnection,
+      retryingConnection: s.retryingConnection,
     })),
   );
   const attentionCount = connection.attentionCount ?? 0;
@@ -48,6 +50,18 @@ export function Header() {
           <span className="dot" aria-hidden="true" />
           {connectionLabel(t, language, connection)}
         </span>
+        {connection.status === 'offline' ? (
+          <button
+            type="button"
+            className="retry-now"
+            title={t('connection.retryNowTitle')}
+            disabled={retryingConnection}
+            aria-busy={retryingConnection}
+            onClick={() => void retryConnection()}
+          >
+            {t('connection.retryNow')}
+          </button>
+        ) : null}
         {connection.pendingCount > 0 ? (
           <span className="pending-count" title={t('header.pendingTitle')}>
             {t('header.pending', { n: connection.pendingCount })}

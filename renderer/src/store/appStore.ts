@@ -23,7 +23,7 @@ export type AppStore = StoreApi<AppState>;
 export function createAppStore(api: WorkstationApi): AppStore {
   return createStore<AppState>()((...a) => ({
     ...createSessionSlice(api)(...a),
-    ...createConnectionSlice()(...a),
+    ...createConnectionSlice(api)(...a),
     ...createInboxSlice(api)(...a),
     ...createTicketSlice(api)(...a),
     ...createUiSlice()(...a),
@@ -60,6 +60,40 @@ function coalesce(task: () => Promise<void>): () => void {
   };
 }
 
+/**
+ * Moments when reaching the server is worth trying at once rather than at the end of the
+ * core's backoff: the window regains focus, the page becomes visible, the network returns.
+ */
+export interface WakeSignals {
+  /** Calls `onWake` at each such moment; returns the unsubscribe function. */
+  subscribe(onWake: () => void): () => void;
+}
+
+/** The browser's wake signals: `focus` and `online` on the window, `visibilitychange` to visible. */
+export function browserWakeSignals(): WakeSignals | null {
+  if (typeof window === 'undefined' || typeof document === 'undefined') return null;
+  return {
+    subscribe(onWake) {
+      const onVisible = () => {
+        if (document.visibilityState === 'visible') onWake();
+      };
+      window.addEventListener('focus', onWake);
+      window.addEventListener('online', onWake);
+      document.addEventListener('visibilitychange', onVisible);
+      return () => {
+        window.removeEventListener('focus', onWake);
+        window.removeEventListener('online', onWake);
+        document.removeEventListener('visibilitychange', onVisible);
+      };
+    },
+  };
+}
+
+export interface StoreOptions {
+  /** Defaults to the browser's (none outside a browser). */
+  wake?: WakeSignals | null;
+}
+
 export interface InitializedStore {
   store: AppStore;
   /** Stops listening to the core's events. */
@@ -67,8 +101,9 @@ export interface InitializedStore {
 }
 
 /** Creates the store, subscribes it to the core's events and asks the core for the session. */
-export function initStore(api: WorkstationApi): InitializedStore {
+export function initStore(api: WorkstationApi, options: StoreOptions = {}): InitializedStore {
   const store = createAppStore(api);
+  const wake = options.wake === undefined ? browserWakeSignals() : options.wake;
   const refreshInbox = coalesce(() => store.getState().loadInbox());
   const refreshTicket = coalesce(() => store.getState().reloadTicket());
   const refreshAudit = coalesce(() => store.getState().loadAudit());
@@ -156,6 +191,9 @@ export function initStore(api: WorkstationApi): InitializedStore {
       refreshInbox();
       if (ticketId !== null && state.openTicketId === ticketId) refreshTicket();
     }),
+    // Offline: the agent coming back to the window, or the network returning, is the moment
+    // the server is most likely back; do not leave them looking at "offline" for 30 s.
+    wake?.subscribe(() => void store.getState().retryConnection()) ?? (() => {}),
   ];
 
   applyDocumentLanguage(store.getState().language);

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { ConnectionState } from '../../../shared/rpc.js';
+import type { ConnectionState, WorkstationApi } from '../../../shared/rpc.js';
 import { resetSignedOut } from './sessionSlice.js';
 import type { AppState, ConnectionSlice } from './types.js';
 
@@ -14,9 +14,11 @@ const INITIAL_CONNECTION: ConnectionState = {
   sessionEnded: null,
 };
 
-export function createConnectionSlice(): StateCreator<AppState, [], [], ConnectionSlice> {
+export function createConnectionSlice(api: WorkstationApi): StateCreator<AppState, [], [], ConnectionSlice> {
   return (set, get) => ({
     connection: INITIAL_CONNECTION,
+    hostLink: 'ok',
+    retryingConnection: false,
     applyConnection(connection) {
       const previousCount = get().connection.attentionCount;
       set({ connection });
@@ -25,6 +27,22 @@ export function createConnectionSlice(): StateCreator<AppState, [], [], Connecti
       if (get().attentionOpen && connection.attentionCount !== previousCount) void get().loadAttention();
       // The core ended the session (e.g. the token expired): back to the sign-in screen.
       if (connection.status === 'signed_out' && get().user) resetSignedOut(set);
+    },
+    setHostLink(hostLink) {
+      set({ hostLink });
+    },
+    async retryConnection() {
+      const { user, connection, retryingConnection } = get();
+      if (!user || retryingConnection || connection.status === 'online' || connection.status === 'signed_out') return false;
+      set({ retryingConnection: true });
+      try {
+        return (await api.invoke('connection.retryNow', {})).retrying;
+      } catch {
+        // Nothing to add: the badge and its reason already say the server is out of reach.
+        return false;
+      } finally {
+        set({ retryingConnection: false });
+      }
     },
   });
 }

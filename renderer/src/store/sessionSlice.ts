@@ -65,6 +65,7 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     actionError: null,
     replyDrafts: {},
     noteDrafts: {},
+    retryActions: {},
     attentionOpen: false,
     attentionItems: [],
     attentionError: null,

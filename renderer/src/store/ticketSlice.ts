@@ -2,7 +2,23 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { Ticket } from '../../../shared/domain.js';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
-import type { AppState, TicketSlice } from './types.js';
+import type { AppState, RetryAction, TicketSlice } from './types.js';
+
+/**
+ * The action id for sending `text` (through `via`) on a ticket: the one of the earlier
+ * attempt when the agent retries the same text, else a new one. A send whose answer was
+ * lost (the link dropped) may have been done, so the retry must be the same action.
+ */
+function actionFor(earlier: RetryAction | undefined, text: string, via?: string): RetryAction {
+  if (earlier && earlier.text === text && earlier.via === via) return earlier;
+  return { actionId: crypto.randomUUID(), text, ...(via ? { via } : {}) };
+}
+
+function without(actions: Record<string, RetryAction>, key: string): Record<string, RetryAction> {
+  const rest = { ...actions };
+  delete rest[key];
+  return rest;
+}
 
 export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [], [], TicketSlice> {
   let latestLoad = 0;
@@ -90,6 +106,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     settingPriority: false,
     settingFollowUp: false,
     draftBusyId: null,
+    retryActions: {},
 
     async openTicket(ticketId) {
       const index = get().rows.findIndex((row) => row.id === ticketId);
@@ -137,16 +154,18 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       const ticketId = get().openTicketId;
       const text = ticketId ? (get().replyDrafts[ticketId] ?? '') : '';
       if (!ticketId || text.trim() === '' || get().sendingReply) return false;
-      set({ sendingReply: true, actionError: null });
+      const key = `reply:${ticketId}`;
+      const via = get().replyVia[ticketId];
+      const action = actionFor(get().retryActions[key], text, via);
+      set({ sendingReply: true, actionError: null, retryActions: { ...get().retryActions, [key]: action } });
       try {
         // Online it goes to the outbox; offline the core keeps it as a draft for the agent
         // to confirm later. Either way the text is safe in the core and leaves the composer.
-        const via = get().replyVia[ticketId];
-        await api.invoke('ticket.reply', { ticketId, text, ...(via ? { via } : {}) });
+        await api.invoke('ticket.reply', { ticketId, text, ...(via ? { via } : {}), actionId: action.actionId });
         const drafts = { ...get().replyDrafts };
         // Only clear what was sent: the agent may have kept typing while it was on its way.
         if (drafts[ticketId] === text) delete drafts[ticketId];
-        set({ replyDrafts: drafts, sendingReply: false });
+        set({ replyDrafts: drafts, sendingReply: false, retryActions: without(get().retryActions, key) });
         void get().reloadTicket();
         return true;
       } catch (error) {
@@ -159,12 +178,14 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       const ticketId = get().openTicketId;
       const text = ticketId ? (get().noteDrafts[ticketId] ?? '') : '';
       if (!ticketId || text.trim() === '' || get().addingNote) return false;
-      set({ addingNote: true, actionError: null });
+      const key = `note:${ticketId}`;
+      const action = actionFor(get().retryActions[key], text);
+      set({ addingNote: true, actionError: null, retryActions: { ...get().retryActions, [key]: action } });
       try {
-        await api.invoke('ticket.addNote', { ticketId, text });
+        await api.invoke('ticket.addNote', { ticketId, text, actionId: action.actionId });
         const drafts = { ...get().noteDrafts };
         if (drafts[ticketId] === text) delete drafts[ticketId];
-        set({ noteDrafts: drafts, addingNote: false });
+        set({ noteDrafts: drafts, addingNote: false, retryActions: without(get().retryActions, key) });
         void get().reloadTicket();
         return true;
       } catch (error) {

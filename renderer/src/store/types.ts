@@ -27,10 +27,27 @@ export interface SessionSlice {
   signOut(): Promise<void>;
 }
 
-/** The core's link to the server, as pushed by the `connection` event. */
+/**
+ * Browser mode's link to the workstation: `missing_key` when the page was opened without
+ * the launch link's key, `refused` when the workstation did not accept it (it restarted
+ * with a new key). Electron is always `ok`.
+ */
+export type HostLink = 'ok' | 'missing_key' | 'refused';
+
+/** The core's link to the server, as pushed by the `connection` event, and the page's link to the core. */
 export interface ConnectionSlice {
   connection: ConnectionState;
+  hostLink: HostLink;
+  /** A "retry now" is on its way to the core. */
+  retryingConnection: boolean;
   applyConnection(connection: ConnectionState): void;
+  setHostLink(hostLink: HostLink): void;
+  /**
+   * Asks the core to reach the server now instead of at the end of its backoff (the agent
+   * pressed "retry now", the window got focus back, or the network returned). True when
+   * the core started an attempt; does nothing while online or signed out.
+   */
+  retryConnection(): Promise<boolean>;
 }
 
 export interface InboxFilters {
@@ -59,6 +76,13 @@ export interface InboxSlice {
   openSelected(): void;
 }
 
+/** A send the agent may retry: the id it goes with, and what it sends (other text is another action). */
+export interface RetryAction {
+  actionId: string;
+  text: string;
+  via?: string;
+}
+
 /** The open ticket, its drafts and the actions on it. */
 export interface TicketSlice {
   openTicketId: string | null;
@@ -80,6 +104,11 @@ export interface TicketSlice {
   settingFollowUp: boolean;
   /** The offline draft being sent or discarded, so its buttons can say so. */
   draftBusyId: string | null;
+  /**
+   * Per `reply:<ticketId>` / `note:<ticketId>`: the action of a send not yet known to have
+   * succeeded. Sending the same text again reuses its id, so the core does it once.
+   */
+  retryActions: Record<string, RetryAction>;
   openTicket(ticketId: string): Promise<void>;
   closeTicket(): void;
   reloadTicket(): Promise<void>;

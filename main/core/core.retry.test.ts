@@ -1,0 +1,175 @@
+/**
+ * Retries against the real server and real caches. Issue 9 item 16: one user action is
+ * one mutation however often it is retried (the action id is the mutation id). Item 18:
+ * "retry now" reaches a server that came back without waiting out a long backoff, for a
+ * session with a token and for one signed in offline.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../server/app.js';
+import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
+import type { WorkstationCore } from './api.js';
+import { createWorkstationCore } from './index.js';
+import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+
+/** Ten minutes: without "retry now" nothing reconnects within any of these tests. */
+const LONG_BACKOFF_MS = 600_000;
+
+describe('retries', () => {
+  let root: string;
+  let serverDir: string;
+  let port: number;
+  let server: RunningServer | null;
+  const cores: WorkstationCore[] = [];
+  let ticketA: string;
+  let ticketB: string;
+
+  /** A core on this test's server; a quick reconnect backoff unless told otherwise. */
+  async function newCore(name: string, backoff = { firstMs: 20, maxMs: 200 }): Promise<WorkstationCore> {
+    const core = await createWorkstationCore({
+      dataDir: path.join(root, name),
+      serverUrl: `http://127.0.0.1:${port}`,
+      reconnectDelayMs: backoff.firstMs,
+      reconnectDelayMaxMs: backoff.maxMs,
+    });
+    cores.push(core);
+    return core;
+  }
+
+  async function stopServer(): Promise<void> {
+    await server?.close();
+    server = null;
+  }
+
+  async function restartServer(): Promise<void> {
+    server = await startServer({ port, dataDir: serverDir, log: () => {} });
+  }
+
+  /** The messages on the server with this text (what the customer would receive). */
+  function serverMessagesWith(ticketId: string, text: string): number {
+    return server!.store.getTicketBundle(ticketId)!.messages.filter((m) => m.text === text).length;
+  }
+
+  beforeEach(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'core-retry-'));
+    serverDir = path.join(root, 'server');
+    server = await startServer({ port: 0, dataDir: serverDir, log: () => {} });
+    port = server.port;
+    seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+    const open = (name: string, phone: string, subject: string) => {
+      const { ticketId } = server!.store.ingestInbound({ channel: 'chat', customer: { name, phone }, subject, text: `${subject}，麻烦尽快回复` }, { now: Date.now() });
+      server!.store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: Date.now() });
+      return ticketId;
+    };
+    ticketA = open('张伟', '13800138000', '订单物流查询延迟');
+    ticketB = open('李娜', '13912340002', '退款进度咨询');
+  });
+
+  afterEach(async () => {
+    for (const core of cores.splice(0)) await core.close();
+    await stopServer();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('a reply and a note retried with their action ids are recorded once and land once, before and after the ack', async () => {
+    const core = await newCore('agent1');
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(core, 'online', onlineAndIdle(core));
+
+    const replyText = '您好，已为您加急处理，预计明天送达。';
+    const replyAction = randomUUID();
+    const first = await call(core, 'ticket.reply', { ticketId: ticketA, text: replyText, actionId: replyAction });
+    // The answer to the first call was lost; the renderer sends the same action again at once…
+    const retried = await call(core, 'ticket.reply', { ticketId: ticketA, text: replyText, actionId: replyAction });
+    expect(first.kind).toBe('sent');
+    expect(retried).toEqual(first);
+    expect((await connectionOf(core)).pendingCount).toBeLessThanOrEqual(1);
+
+    const noteText = '客户要求明天上午送达';
+    const noteAction = randomUUID();
+    const note = await call(core, 'ticket.addNote', { ticketId: ticketA, text: noteText, actionId: noteAction });
+    expect(await call(core, 'ticket.addNote', { ticketId: ticketA, text: noteText, actionId: noteAction })).toEqual(note);
+
+    await waitUntil(core, 'the server acknowledged everything', onlineAndIdle(core));
+    // …and once more after the server acknowledged it: the same message, now confirmed, nothing new queued.
+    const afterAck = await call(core, 'ticket.reply', { ticketId: ticketA, text: replyText, actionId: replyAction });
+    expect(afterAck).toMatchObject({ kind: 'sent', message: { id: first.kind === 'sent' ? first.message.id : '', pending: false } });
+    expect((await connectionOf(core)).pendingCount).toBe(0);
+    expect(await call(core, 'ticket.addNote', { ticketId: ticketA, text: noteText, actionId: noteAction })).toMatchObject({ id: note.id, pending: false });
+
+    expect(serverMessagesWith(ticketA, replyText)).toBe(1);
+    expect(server!.store.getTicketBundle(ticketA)!.notes.filter((n) => n.text === noteText)).toHaveLength(1);
+    const detail = await call(core, 'ticket.get', { ticketId: ticketA });
+    expect(detail.messages.filter((m) => m.text === replyText)).toHaveLength(1);
+
+    // An action id belongs to one action: the same id on another ticket is refused, not re-used.
+    const misuse = await core.invoke('ticket.reply', { ticketId: ticketB, text: replyText, actionId: replyAction });
+    expect(misuse).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
+    expect(serverMessagesWith(ticketB, replyText)).toBe(0);
+  });
+
+  it('an offline reply retried is one draft, and sending that draft twice sends one message', async () => {
+    const core = await newCore('agent1');
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(core, 'online', onlineAndIdle(core));
+    await stopServer();
+    await waitUntil(core, 'offline', async () => (await connectionOf(core)).status === 'offline');
+
+    const text = '网络恢复后第一时间为您退款。';
+    const actionId = randomUUID();
+    const draft = await call(core, 'ticket.reply', { ticketId: ticketB, text, actionId });
+    expect(await call(core, 'ticket.reply', { ticketId: ticketB, text, actionId })).toEqual(draft);
+    expect((await call(core, 'ticket.get', { ticketId: ticketB })).drafts).toHaveLength(1);
+
+    await restartServer();
+    await waitUntil(core, 'online again', onlineAndIdle(core));
+    const draftId = draft.kind === 'draft' ? draft.draft.id : '';
+    const sent = await call(core, 'draft.send', { draftId });
+    // The agent's "send" answer was lost and they press it again.
+    expect(await call(core, 'draft.send', { draftId })).toMatchObject({ id: sent.id });
+    await waitUntil(core, 'the draft is acknowledged', onlineAndIdle(core));
+    expect(await call(core, 'draft.send', { draftId })).toMatchObject({ id: sent.id, pending: false });
+    // A late retry of the original reply finds the message its draft became.
+    expect(await call(core, 'ticket.reply', { ticketId: ticketB, text, actionId })).toMatchObject({ kind: 'sent', message: { id: sent.id } });
+    expect(serverMessagesWith(ticketB, text)).toBe(1);
+  });
+
+  it('"retry now" reaches a server that came back without waiting out a ten-minute backoff', async () => {
+    const core = await newCore('agent1', { firstMs: LONG_BACKOFF_MS, maxMs: LONG_BACKOFF_MS });
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(core, 'online', onlineAndIdle(core));
+    expect(await call(core, 'connection.retryNow', {})).toEqual({ retrying: false });
+
+    await stopServer();
+    await waitUntil(core, 'offline', async () => (await connectionOf(core)).status === 'offline');
+    const offlineSince = (await connectionOf(core)).since;
+    await restartServer();
+    // The socket's next attempt is minutes away; the agent presses "retry now".
+    expect(await call(core, 'connection.retryNow', {})).toEqual({ retrying: true });
+    await waitUntil(core, 'online again', onlineAndIdle(core), 20_000);
+    expect((await connectionOf(core)).since).toBeGreaterThanOrEqual(offlineSince);
+  });
+
+  it('"retry now" of a session signed in offline gets its token at once when the server is back', async () => {
+    const first = await newCore('agent1');
+    await call(first, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(first, 'online', onlineAndIdle(first));
+    await call(first, 'session.signOut', {});
+    await first.close();
+
+    await stopServer();
+    const core = await newCore('agent1', { firstMs: LONG_BACKOFF_MS, maxMs: LONG_BACKOFF_MS });
+    const session = await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    expect(session.connection).toMatchObject({ status: 'offline', offlineSession: true });
+
+    await restartServer();
+    expect(await call(core, 'connection.retryNow', {})).toEqual({ retrying: true });
+    await waitUntil(core, 'online with a token', async () => {
+      const state = await connectionOf(core);
+      return state.status === 'online' && !state.offlineSession;
+    }, 20_000);
+  });
+});

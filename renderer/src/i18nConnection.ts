@@ -1,0 +1,26 @@
+/**
+ * Strings of the link to the workstation: the screen of a browser-mode page opened without
+ * (or with an outdated) launch key, and "retry now" while offline. Spread into i18n.ts.
+ */
+
+export const connectionEn = {
+  'launch.title': 'Open the workstation from its launch link',
+  'launch.missing':
+    'This page was opened without the workstation’s launch key, so it cannot act for you. Open the link printed by npm start (or npm run workstation) in the terminal.',
+  'launch.refused':
+    'The workstation did not accept this page’s launch key. It was probably restarted: every start makes a new key. Open the new link printed in the terminal.',
+  'launch.example': 'The link looks like:',
+  'launch.why': 'The key keeps other programs on this computer from acting as you.',
+  'connection.retryNow': 'Retry now',
+  'connection.retryNowTitle': 'Try to reach the server again now instead of waiting',
+};
+
+export const connectionZhCN: Record<keyof typeof connectionEn, string> = {
+  'launch.title': '请通过启动链接打开工作台',
+  'launch.missing': '此页面缺少本次启动的访问密钥，无法代您操作。请打开 npm start（或 npm run workstation）在终端中打印的链接。',
+  'launch.refused': '工作台未接受此页面的访问密钥，可能已重新启动（每次启动都会生成新密钥）。请打开终端中新打印的链接。',
+  'launch.example': '链接形如：',
+  'launch.why': '该密钥可防止本机上的其他程序冒充您操作。',
+  'connection.retryNow': '立即重试',
+  'connection.retryNowTitle': '不再等待，立即重新连接服务器',
+};
