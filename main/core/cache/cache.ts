@@ -3,7 +3,7 @@
  * SQL. Callers see two typed halves, Signal Desktop style: a `CacheReader` for queries and
  * a `CacheWriter` whose every method is one transaction. better-sqlite3 is synchronous,
  * so a transaction can never interleave with another piece of the core. The file is
- * encrypted (SQLCipher format, through better-sqlite3-multiple-ciphers) with the user's
+ * encrypted (ChaCha20-Poly1305, through better-sqlite3-multiple-ciphers) with the user's
  * cache key; see docs/technical/core.md (Cache encryption).
  */
 import Database from 'better-sqlite3-multiple-ciphers';
@@ -354,10 +354,12 @@ function emptyCounts<K extends string>(keys: readonly K[]): Record<K, number> {
 export const CACHE_KEY_BYTES = 32;
 
 /**
- * SQLCipher 4's page format (AES-256-CBC, HMAC-SHA512 per page): tampering is detected, and
- * the `sqlcipher` command-line tool can open a cache with its key when someone must recover one.
+ * ChaCha20-Poly1305 per page (SQLite3 Multiple Ciphers' default, sqleet's format): a changed
+ * page fails its tag and is refused. Chosen over the SQLCipher format (AES-256-CBC +
+ * HMAC-SHA512) because it costs the local write less (benchmarks.md, Cache encryption); the
+ * SQLite3 Multiple Ciphers shell opens a cache with its key when one must be recovered.
  */
-const CACHE_CIPHER = 'sqlcipher';
+const CACHE_CIPHER = 'chacha20';
 
 const PLAINTEXT_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
