@@ -6,16 +6,22 @@
  * SQLite file with the cache's pragmas, in transactions the size of a bootstrap page.
  * When the ratio misses its target, the pipeline is replayed stage by stage to show where
  * the time goes (server page build and encode, transfer, decode, zod, insert, FTS triggers).
+ * What encryption costs: the floor again with the cache's cipher
+ * (`raw_sqlite_insert_rows_per_s_encrypted`), and the same pages stored by the cache's writer
+ * into a plain and an encrypted file (`bootstrap_store_tickets_per_s_plain` / `…_encrypted`,
+ * and the CPU time of each, `bootstrap_store_cpu_ms_…`).
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { Decoder, Encoder, PacketType } from 'socket.io-parser';
 import type { User } from '../shared/domain.js';
 import type { ConnectionState } from '../shared/rpc.js';
 import type { BootstrapPage } from '../shared/sync.js';
+import { CACHE_KEY_BYTES, applyCacheKey } from '../main/core/cache/cache.js';
 import { migrateCache } from '../main/core/cache/migrate.js';
-import { createWorkstationCore, userCacheFile } from '../main/core/index.js';
+import { createWorkstationCore, unlockCacheKey, userCacheFile } from '../main/core/index.js';
 import { loginToServer } from '../main/core/login.js';
 import { parseBootstrapAck } from '../main/core/sync/ackSchemas.js';
 import { BOOTSTRAP_PAGE_SIZE } from '../main/core/sync/syncClient.js';
@@ -30,6 +36,7 @@ import {
   type BenchChild,
 } from './benchSupport.js';
 import type { SeededBootstrapServer, ServerPageProfile } from './bootstrapServer.js';
+import { measureBootstrapStore } from './cacheEncryption.js';
 
 /** The issue's target: a bootstrap at ≥ 70 % of the raw insert rate. */
 export const BOOTSTRAP_RATIO_TARGET = 0.7;
@@ -64,12 +71,13 @@ function floorTicketRow(index: number): Record<string, string | number | null> {
 /**
  * The floor: `rows` ticket rows into the cache's own `tickets` table (migration 001: the
  * same columns, unique id and indexes; no FTS, customers or messages), WAL + synchronous=FULL,
- * one transaction per bootstrap page. Returns rows per second.
+ * one transaction per bootstrap page; encrypted as the cache is when `key` is given. Returns rows per second.
  */
-export function measureRawSqliteInsert(rows: number, rowsPerTransaction: number): number {
+export function measureRawSqliteInsert(rows: number, rowsPerTransaction: number, key: Buffer | null = null): number {
   const dir = makeBenchDir('raw-insert');
   try {
     const db = new Database(path.join(dir, 'floor.sqlite'));
+    if (key) applyCacheKey(db, key);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     migrateCache(db, undefined, 1);
@@ -131,6 +139,7 @@ async function runCoreBootstrap(seeded: SeededBootstrapServer, coreDir: string):
     await core.close();
 
     const cache = new Database(userCacheFile(coreDir, user.id), { readonly: true });
+    applyCacheKey(cache, (await unlockCacheKey(coreDir, user.id, seeded.lead.password))!);
     const count = (table: string) => (cache.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     const messages = count('messages');
     const customers = count('customers');
@@ -175,6 +184,17 @@ async function fetchAllPages(seeded: SeededBootstrapServer): Promise<{ acks: unk
   } finally {
     socket.disconnect();
   }
+}
+
+/** The same pages, fetched once, stored by the cache's writer into a plain and an encrypted file. */
+async function measureStoreEncryptionCost(seeded: SeededBootstrapServer, user: User, dir: string): Promise<void> {
+  progress('bootstrap: storing the same pages into a plain and an encrypted cache, alternating');
+  const pages = (await fetchAllPages(seeded)).acks.map((ack) => parseBootstrapAck(ack, Date.now()));
+  const store = measureBootstrapStore(dir, pages, user);
+  reportMetric('bootstrap_store_tickets_per_s_plain', store.plain.ticketsPerS);
+  reportMetric('bootstrap_store_tickets_per_s_encrypted', store.encrypted.ticketsPerS);
+  reportMetric('bootstrap_store_cpu_ms_plain', store.plain.cpuMs);
+  reportMetric('bootstrap_store_cpu_ms_encrypted', store.encrypted.cpuMs);
 }
 
 /** Replays the bootstrap stage by stage and prints where the time goes. */
@@ -244,6 +264,7 @@ export async function measureBootstrap(setup: BootstrapServerSetup): Promise<voi
     progress(`raw floor: ${tickets} ticket rows into a fresh SQLite file, ${BOOTSTRAP_PAGE_SIZE} per transaction`);
     const rawRowsPerS = measureRawSqliteInsert(tickets, BOOTSTRAP_PAGE_SIZE);
     reportMetric('raw_sqlite_insert_rows_per_s', rawRowsPerS);
+    reportMetric('raw_sqlite_insert_rows_per_s_encrypted', measureRawSqliteInsert(tickets, BOOTSTRAP_PAGE_SIZE, randomBytes(CACHE_KEY_BYTES)));
 
     progress(`bootstrap: a fresh core signs in as the lead and fills its cache (${seeded.tickets} tickets, ${seeded.messages} messages)`);
     const run = await runCoreBootstrap(seeded, coreDir);
@@ -258,6 +279,7 @@ export async function measureBootstrap(setup: BootstrapServerSetup): Promise<voi
     reportMetric('bootstrap_rows_per_ticket', run.rowsStored / seeded.tickets);
     reportMetric('bootstrap_row_ratio_to_raw_insert', run.rowsStored / (run.totalMs / 1000) / rawRowsPerS);
     progress(`bootstrap: ${Math.round(ticketsPerS)} tickets/s = ${ratio.toFixed(3)} of the raw insert rate (target ≥ ${BOOTSTRAP_RATIO_TARGET})`);
+    await measureStoreEncryptionCost(seeded, run.user, coreDir);
     if (ratio < BOOTSTRAP_RATIO_TARGET || process.env.BENCH_PROFILE === '1') await profileBootstrap(child, seeded, run);
   } finally {
     await child.stop();

@@ -13,7 +13,7 @@
  * core's `changed` coalescing window can be told apart. The event-loop utilisation of the
  * server, the crowd and this process says which of them was saturated.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import { io, type Socket } from 'socket.io-client';
@@ -21,7 +21,8 @@ import type { Channel } from '../shared/domain.js';
 import type { ConnectionState } from '../shared/rpc.js';
 import type { Change } from '../shared/sync.js';
 import { CHANGED_DEBOUNCE_MS } from '../main/core/changeNotifier.js';
-import { createWorkstationCore, userCacheFile, type WorkstationCore } from '../main/core/index.js';
+import { applyCacheKey } from '../main/core/cache/cache.js';
+import { createWorkstationCore, unlockCacheKey, userCacheFile, type WorkstationCore } from '../main/core/index.js';
 import { loginToServer } from '../main/core/login.js';
 import {
   createEventLoopMeter,
@@ -241,6 +242,7 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
 
       const login = await loginToServer(seeded.url, agent);
       const cacheReader = new Database(userCacheFile(dataDir, login.user.id), { readonly: true, fileMustExist: true });
+      applyCacheKey(cacheReader, (await unlockCacheKey(dataDir, login.user.id, agent.password))!);
       cacheReaders.push(cacheReader);
       cacheWatchers.push({ newRows: cacheReader.prepare<[number], { rid: number; id: string }>('SELECT rid, id FROM tickets WHERE rid > ? ORDER BY rid'), lastRid: 0 });
       const probe = await connectSocket(seeded.url, login.token, `bench-probe-${index}`);

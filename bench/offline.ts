@@ -6,21 +6,29 @@
  *   (1,000 pipelined socket.io acks of mutation-sized payloads to a bare echo server) and
  *   `raw_push_1000_in_batches_of_200_ms` (the same 1,000 as five sequential 200-item acks, the
  *   shape the outbox uses).
- * - `local_write_ms_p99`: one `ticket.addNote` RPC into the FULL-durability cache while
- *   offline (optimistic rows + outbox row, one fsynced transaction). Floor:
+ * - `local_write_ms_p99`: one `ticket.addNote` RPC into the FULL-durability, encrypted cache
+ *   while offline (optimistic rows + outbox row, one fsynced transaction). Floor:
  *   `raw_sqlite_full_txn_ms_p99`, one insert + commit with WAL + synchronous=FULL into a
- *   fresh file.
+ *   fresh file (`…_encrypted`: the same with the cache's cipher).
+ * - What encryption costs: `local_write_cache_ms_p50/p99_plain` and `…_encrypted`, the same
+ *   notes through the cache's writer into a plaintext and an encrypted copy of the agent's
+ *   cache, alternating (bench/cacheEncryption.ts).
  * Run alone with `npx tsx bench/offline.ts`; `runOfflineBench()` is what bench/run.ts calls.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { io } from 'socket.io-client';
-import { createWorkstationCore } from '../main/core/index.js';
+import { CACHE_KEY_BYTES, applyCacheKey, openCache } from '../main/core/cache/cache.js';
+import { createWorkstationCore, unlockCacheKey, userCacheFile } from '../main/core/index.js';
 import { call, connectionOf, waitUntil } from '../main/core/testing/coreCalls.js';
+import type { User } from '../shared/domain.js';
 import type { ConnectionState } from '../shared/rpc.js';
 import { MAX_PUSH_BATCH } from '../shared/sync.js';
 import { makeBenchDir, percentile, progress, removeDir, reportMetric, scaled, startBenchChild } from './benchSupport.js';
+import { decryptedCopy, measureCacheWrites, writeFigures } from './cacheEncryption.js';
 
 interface ServerInfo {
   url: string;
@@ -70,9 +78,10 @@ async function measureRawPushFloor(count: number): Promise<Array<[string, number
   }
 }
 
-function measureRawSqliteFloor(dir: string, count: number): number {
-  const db = new Database(path.join(dir, 'raw-floor.sqlite'));
+function measureRawSqliteFloor(file: string, count: number, key: Buffer | null): number {
+  const db = new Database(file);
   try {
+    if (key) applyCacheKey(db, key);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec('CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)');
@@ -90,6 +99,22 @@ function measureRawSqliteFloor(dir: string, count: number): number {
   }
 }
 
+/** The agent's cache after the run, copied twice (as it is, and decrypted), then the same notes into both. */
+function measureEncryptionCost(dir: string, cacheFile: string, key: Buffer, agent: User, ticketIds: readonly string[], count: number): Array<[string, number]> {
+  progress(`offline: ${count} notes into a plaintext and an encrypted copy of the cache, alternating`);
+  const encryptedFile = path.join(dir, 'copy-encrypted.sqlite');
+  const plainFile = path.join(dir, 'copy-plain.sqlite');
+  copyFileSync(cacheFile, encryptedFile);
+  decryptedCopy(cacheFile, key, plainFile);
+  const caches = { plain: openCache(plainFile, null), encrypted: openCache(encryptedFile, key) };
+  try {
+    return writeFigures('local_write_cache', measureCacheWrites(caches, agent, ticketIds, count));
+  } finally {
+    caches.plain.close();
+    caches.encrypted.close();
+  }
+}
+
 export async function runOfflineBench(): Promise<Array<[string, number]>> {
   const mutations = scaled(1000, 100);
   const results: Array<[string, number]> = [];
@@ -98,9 +123,11 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
   try {
     server.send({ cmd: 'start' });
     const info = await server.next<ServerInfo>();
-    const core = await createWorkstationCore({ dataDir: path.join(dir, 'agent1'), serverUrl: info.url, reconnectDelayMs: 50, reconnectDelayMaxMs: 500 });
+    const coreDir = path.join(dir, 'agent1');
+    const core = await createWorkstationCore({ dataDir: coreDir, serverUrl: info.url, reconnectDelayMs: 50, reconnectDelayMaxMs: 500 });
+    let agent: User;
     try {
-      await call(core, 'session.signIn', { username: 'agent1', password: info.password });
+      agent = (await call(core, 'session.signIn', { username: 'agent1', password: info.password })).user!;
       await waitUntil(core, 'online', async () => (await connectionOf(core)).status === 'online', 60_000);
 
       server.send({ cmd: 'stop' });
@@ -117,7 +144,8 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       }
       results.push(['local_write_ms_p99', percentile(writes, 99)]);
       progress(`offline: local write p50 ${percentile(writes, 50).toFixed(3)} ms`);
-      results.push(['raw_sqlite_full_txn_ms_p99', measureRawSqliteFloor(dir, mutations)]);
+      results.push(['raw_sqlite_full_txn_ms_p99', measureRawSqliteFloor(path.join(dir, 'raw-floor.sqlite'), mutations, null)]);
+      results.push(['raw_sqlite_full_txn_ms_p99_encrypted', measureRawSqliteFloor(path.join(dir, 'raw-floor-encrypted.sqlite'), mutations, randomBytes(CACHE_KEY_BYTES))]);
 
       let reconnectedAt: number | null = null;
       let drainedAt: number | null = null;
@@ -139,6 +167,7 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
     } finally {
       await core.close();
     }
+    results.push(...measureEncryptionCost(dir, userCacheFile(coreDir, agent.id), (await unlockCacheKey(coreDir, agent.id, info.password))!, agent, info.ticketIds, mutations));
     results.push(...(await measureRawPushFloor(mutations)));
   } finally {
     await server.stop();

@@ -12,10 +12,10 @@ export const LAYERS = {
   shared: { layers: ['shared'], packages: ['zod'], node: false },
   server: {
     layers: ['shared', 'server'],
-    packages: ['zod', 'better-sqlite3', 'socket.io', 'nodemailer', 'smtp-server', 'mailparser', 'imapflow', 'fast-xml-parser', 'libphonenumber-js', 'iconv-lite', 'rate-limiter-flexible', 'better-sqlite3-multiple-ciphers', 'pg', 'ioredis', '@socket.io/redis-streams-adapter'],
+    packages: ['zod', 'socket.io', 'nodemailer', 'smtp-server', 'mailparser', 'imapflow', 'fast-xml-parser', 'libphonenumber-js', 'iconv-lite', 'rate-limiter-flexible', 'better-sqlite3-multiple-ciphers', 'pg', 'ioredis', '@socket.io/redis-streams-adapter'],
     node: true,
   },
-  'main/core': { layers: ['shared', 'main/core'], packages: ['zod', 'better-sqlite3', 'better-sqlite3-multiple-ciphers', 'socket.io-client'], node: true },
+  'main/core': { layers: ['shared', 'main/core'], packages: ['zod', 'better-sqlite3-multiple-ciphers', 'socket.io-client'], node: true },
   'main/web': { layers: ['shared', 'main/core', 'main/web'], packages: ['zod', 'ws'], node: true },
   'main/electron': { layers: ['shared', 'main/core', 'main/electron'], packages: ['zod', 'electron'], node: true },
   preload: { layers: ['shared', 'preload'], packages: ['electron'], node: false, typeOnly: ['shared'] },

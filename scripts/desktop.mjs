@@ -1,10 +1,10 @@
 /**
  * `npm run desktop -- [--server <url>]`: the real Electron app from this checkout. Builds
- * the renderer and the main process, rebuilds better-sqlite3 for Electron's ABI, launches
+ * the renderer and the main process, rebuilds better-sqlite3-multiple-ciphers for Electron's ABI, launches
  * Electron. The rebuild happens here (and in packaging), never in postinstall: on machines
  * that cannot fetch Electron's headers it silently builds for the wrong ABI.
  *
- * Afterwards better-sqlite3 is built for Electron; "npm rebuild better-sqlite3" returns it
+ * Afterwards better-sqlite3-multiple-ciphers is built for Electron; "npm rebuild better-sqlite3-multiple-ciphers" returns it
  * to Node for the server and the tests.
  */
 import { buildElectronMain, createSupervisor, fail, findElectronBinary, localBin, readArg, run } from './lib.mjs';
@@ -29,6 +29,6 @@ try {
   fail(`Could not prepare the desktop app: ${error.message}`);
 }
 
-console.log('Note: better-sqlite3 is now built for Electron; run "npm rebuild better-sqlite3" before using it from Node (server, tests).');
+console.log('Note: better-sqlite3-multiple-ciphers is now built for Electron; run "npm rebuild better-sqlite3-multiple-ciphers" before using it from Node (server, tests).');
 const supervisor = createSupervisor();
 supervisor.start('desktop app', electron.path, ['.', '--server', serverUrl], { finalOnExit: true });

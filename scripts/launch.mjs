@@ -69,8 +69,8 @@ export function chooseServerRuntime() {
 }
 
 /**
- * Decides how the workstation runs. Electron needs its binary AND better-sqlite3 built for
- * its ABI (`npm run desktop` does that); browser mode needs better-sqlite3 built for Node.
+ * Decides how the workstation runs. Electron needs its binary AND better-sqlite3-multiple-ciphers built for
+ * its ABI (`npm run desktop` does that); browser mode needs it built for Node.
  * Returns `{ mode: 'electron', electron, runtime }` or `{ mode: 'browser', port, url, runtime }`,
  * where `runtime` is what TypeScript entry points (the server too) must run on.
  */
@@ -83,13 +83,13 @@ export function chooseWorkstationMode({ forceBrowser }) {
     if (!electron.path) {
       console.log(`Electron is not installed on this machine (${electron.reason}) — starting the workstation in browser mode at ${url}`);
     } else if (!canLoadBetterSqlite(electronAsNodeRuntime(electron.path))) {
-      console.log(`Electron is installed, but better-sqlite3 is built for Node, not Electron (run "npm run desktop" once to rebuild it) — starting the workstation in browser mode at ${url}`);
+      console.log(`Electron is installed, but better-sqlite3-multiple-ciphers is built for Node, not Electron (run "npm run desktop" once to rebuild it) — starting the workstation in browser mode at ${url}`);
     } else {
       return { mode: 'electron', electron: electron.path, runtime: electronAsNodeRuntime(electron.path) };
     }
   }
   if (!canLoadBetterSqlite(browser.runtime)) {
-    fail('better-sqlite3 cannot be loaded by Node (it was probably rebuilt for Electron by "npm run desktop"): run "npm rebuild better-sqlite3" and try again.');
+    fail('better-sqlite3-multiple-ciphers cannot be loaded by Node (it was probably rebuilt for Electron by "npm run desktop"): run "npm rebuild better-sqlite3-multiple-ciphers" and try again.');
   }
   return browser;
 }

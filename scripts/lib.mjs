@@ -40,11 +40,11 @@ export function findElectronBinary() {
 }
 
 /**
- * better-sqlite3 is a native module built for ONE ABI: Node's (after npm ci) or Electron's
+ * better-sqlite3-multiple-ciphers (SQLite with encryption; the server's and the cache's only native module) is built for ONE ABI: Node's (after npm ci) or Electron's
  * (after `npm run desktop`). This asks a runtime whether it can open a database.
  */
 export function canLoadBetterSqlite(runtime) {
-  const probe = "const D=require('better-sqlite3');new D(':memory:').close()";
+  const probe = "const D=require('better-sqlite3-multiple-ciphers');new D(':memory:').close()";
   const result = spawnSync(runtime.command, [...runtime.args, '-e', probe], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...runtime.env },

@@ -67,9 +67,9 @@ describe('the packaged app (electron-builder --linux dir, stub Electron)', () =>
     expect(files.has(`/${manifest.main}`), `package.json main (${manifest.main}) is not in app.asar`).toBe(true);
   });
 
-  test('better-sqlite3 is in the archive and its native .node file is unpacked beside it', () => {
-    expect(files.has('/node_modules/better-sqlite3/lib/index.js')).toBe(true);
-    const unpacked = path.join(resourcesDir, 'app.asar.unpacked', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+  test('better-sqlite3-multiple-ciphers is in the archive and its native .node file is unpacked beside it', () => {
+    expect(files.has('/node_modules/better-sqlite3-multiple-ciphers/lib/index.js')).toBe(true);
+    const unpacked = path.join(resourcesDir, 'app.asar.unpacked', 'node_modules', 'better-sqlite3-multiple-ciphers', 'build', 'Release', 'better_sqlite3.node');
     expect(existsSync(unpacked), `${unpacked} missing`).toBe(true);
   });
 
@@ -111,7 +111,7 @@ describe('the packaged app (electron-builder --linux dir, stub Electron)', () =>
 });
 
 describe('the packaged node_modules', () => {
-  // Used only while installing better-sqlite3 (it fetches prebuilt binaries); left out on purpose.
+  // Used only while installing better-sqlite3-multiple-ciphers (it fetches prebuilt binaries); left out on purpose.
   const INSTALL_TIME_ONLY = new Set(['prebuild-install']);
 
   test('every packaged package has its runtime dependencies packaged too', () => {

@@ -3,7 +3,7 @@
  * what each viewer's live feed receives (the kept customer before the moved tickets), and
  * every refusal with its clear error.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CustomerMergeResult } from '../shared/customers.js';

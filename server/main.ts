@@ -13,6 +13,8 @@ import { DEMO_INTEGRATION_TOKEN, DEMO_PASSWORD, DEMO_USERS } from './demo.js';
 import { rateLimitsFromEnv } from './rateLimits.js';
 
 export async function main(): Promise<void> {
+  // The database and everything else the server writes are for this OS user only.
+  process.umask(0o077);
   const port = process.env.PORT !== undefined && process.env.PORT !== '' ? Number(process.env.PORT) : DEFAULT_SERVER_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
   const dataDir = process.env.DATA_DIR || './.data/server';

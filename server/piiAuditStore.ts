@@ -3,7 +3,7 @@
  * reads for a ticket. Opened by `openServerStore` on its connection, like the routing and
  * CTI parts. Plain SQL, as in store.ts.
  */
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import type { Role } from '../shared/domain.js';
 import { CUSTOMER_PII_FIELDS, MAX_PII_AUDIT_ENTRIES, type PiiAuditEntry, type PiiField } from '../shared/pii.js';
 

@@ -4,7 +4,7 @@
  * shares the store's connection, transactions and change log), so a routing decision, its
  * ticket change and its audit row commit together. Plain SQL, as in store.ts.
  */
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import {
   describeAssignmentReason,
   isOpenStatus,

@@ -6,9 +6,7 @@
  * interfaces. Every write appends its change-log entries in the same transaction, and the
  * committed changes are handed to listeners (the live fan-out) after the commit.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import {
   CHANNELS,
   canUserSeeTicket,
@@ -35,6 +33,7 @@ import {
   type User,
 } from '../shared/domain.js';
 import type { CustomerMatch, SharedIdentity } from '../shared/customers.js';
+import { prepareSqliteFile } from './privateFiles.js';
 import { detectLanguage, groupForTicket } from '../shared/routing.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import { dayKey, formatCustomerId, formatTicketId } from '../shared/ids.js';
@@ -638,7 +637,8 @@ function escapeLike(text: string): string {
 export function openServerStore(options: ServerStoreOptions): ServerStore {
   const { filePath } = options;
   const log = options.log ?? ((line: string) => console.error(line));
-  fs.mkdirSync(path.dirname(filePath), { recursive: true });
+  // The organisation's tickets and credentials: the folder 0700, the database and its WAL 0600.
+  prepareSqliteFile(filePath);
   const db = new Database(filePath);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

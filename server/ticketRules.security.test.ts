@@ -59,7 +59,7 @@ function push(actor: string, mutation: MutationInput): MutationResult {
 /** What a workstation decides offline: its own cache, filled from the server, asked before anything is queued. */
 function offline(actor: string, mutation: MutationInput) {
   const dir = makeTempDir('rules-offline-');
-  const cache = openCache(path.join(dir, `${actor}.sqlite`));
+  const cache = openCache(path.join(dir, `${actor}.sqlite`), null);
   try {
     cache.writer.beginBootstrap();
     cache.writer.applyBootstrapPage(t.store.bootstrapPage(user(actor), null, 1000), user(actor));

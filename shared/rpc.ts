@@ -72,10 +72,24 @@ export interface ConnectionState {
   sessionEnded: 'expired' | 'revoked' | null;
 }
 
+/**
+ * The last sign-in found a local cache nothing on this workstation could open (the password
+ * changed on the server while the user was signed out): it was set aside and the tickets are
+ * downloaded again.
+ */
+export interface CacheReset {
+  /** Unsent local changes the set-aside cache held when it was last closed; they were not sent. */
+  lostChanges: number;
+  /** When it was set aside (epoch ms). */
+  at: number;
+}
+
 export interface SessionState {
   user: User | null;
   serverUrl: string;
   connection: ConnectionState;
+  /** Set after a sign-in that had to set the local cache aside; null otherwise. */
+  cacheReset: CacheReset | null;
 }
 
 export interface InboxRow extends Ticket {

@@ -4,10 +4,19 @@
  * Nothing here knows which transport carries the calls.
  */
 import type { RpcErrorShape, RpcEventName, RpcEvents } from '../../shared/rpc.js';
+import type { KeyProtector } from './cacheKeys.js';
+
+export type { KeyProtector } from './cacheKeys.js';
 
 export interface WorkstationCoreOptions {
-  /** Folder for the per-user caches and the workstation's settings (created if missing). */
+  /** Folder for the per-user caches and the workstation's settings (created 0700 if missing). */
   dataDir: string;
+  /**
+   * Seals the open cache's key while a session is stored, so a restart resumes without the
+   * password: Electron's safeStorage in the desktop app; by default (browser mode, tests,
+   * benches) `keyFileProtector(dataDir)`, a 0600 key file. See cacheKeys.ts.
+   */
+  keyProtector?: KeyProtector;
   /** Base URL of the sync server, e.g. http://127.0.0.1:4780. */
   serverUrl: string;
   /** Stable id of this installation; made and stored in dataDir when not given. */

@@ -7,7 +7,7 @@
  * an applied push is unacknowledged. Afterwards every mutation is on the server exactly
  * once, nothing was refused, the outbox is empty and both sides agree.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

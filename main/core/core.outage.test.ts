@@ -17,7 +17,7 @@ import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js
 import type { RpcEvents } from '../../shared/rpc.js';
 import type { WorkstationCore } from './api.js';
 import { openCache } from './cache/cache.js';
-import { createWorkstationCore, userCacheFile } from './index.js';
+import { createWorkstationCore, unlockCacheKey, userCacheFile } from './index.js';
 import { SETTINGS_FILE } from './settings.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
 
@@ -205,7 +205,9 @@ describe('the core through an outage', () => {
     expect(signal, stderr).toBe('SIGKILL');
     expect(printed.length).toBeGreaterThanOrEqual(killAfter);
 
-    const cache = openCache(userCacheFile(dataDir, 'agent1'));
+    const key = await unlockCacheKey(dataDir, 'agent1', TEST_PASSWORD);
+    if (!key) throw new Error("agent1's password must open their cache key");
+    const cache = openCache(userCacheFile(dataDir, 'agent1'), key);
     try {
       const notes = new Set(cache.reader.ticketDetail(ticketA)!.notes.map((n) => n.id));
       const queued = new Set(cache.reader.outbox(10_000).map((e) => (e.mutation.kind === 'note' ? e.mutation.noteId : '')));

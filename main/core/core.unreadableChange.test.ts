@@ -6,7 +6,7 @@
  * skips it, lists it as needing attention, and goes on with the next change, live and on a
  * later bootstrap.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -3,7 +3,7 @@
  * `invoke(method, params)` entry point of shared/rpc.ts. Plain Node (never Electron), so
  * the Electron main process and the browser host run the same core. See docs/technical/core.md.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { User } from '../../shared/domain.js';
@@ -12,6 +12,7 @@ import {
   isRpcMethod,
   rpcParamSchemas,
   type AttentionItem,
+  type CacheReset,
   type ConnectionState,
   type RpcEventName,
   type RpcEvents,
@@ -21,11 +22,24 @@ import {
 } from '../../shared/rpc.js';
 import type { Mutation } from '../../shared/sync.js';
 import type { CoreEventListener, RpcOutcome, WorkstationCore, WorkstationCoreOptions } from './api.js';
-import { openCache, type Cache } from './cache/cache.js';
+import { isPlaintextDatabase, isWrongKeyError, openCache, type Cache } from './cache/cache.js';
+import { keyFileProtector, newCacheKey, unwrapKeyWithPassword, wrapKeyWithPassword } from './cacheKeys.js';
 import { createChangeNotifier } from './changeNotifier.js';
 import { RpcError, describeIssues, refusalError } from './errors.js';
 import { loginToServer, logoutFromServer } from './login.js';
-import { dropOfflineVerifier, findOfflineVerifier, loadSettings, putOfflineVerifier, saveSettings, verifierKey, type StoredSession } from './settings.js';
+import { PRIVATE_FILE_MODE } from './privateFiles.js';
+import {
+  dropOfflineVerifier,
+  findCacheKey,
+  findOfflineVerifier,
+  loadSettings,
+  putCacheKey,
+  readSettings,
+  putOfflineVerifier,
+  saveSettings,
+  verifierKey,
+  type StoredSession,
+} from './settings.js';
 import {
   RECONNECT_DELAY_MAX_MS,
   RECONNECT_DELAY_MS,
@@ -43,7 +57,8 @@ import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
 import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
 
-export type { CoreEventListener, RpcOutcome, WorkstationCore, WorkstationCoreOptions } from './api.js';
+export type { CoreEventListener, KeyProtector, RpcOutcome, WorkstationCore, WorkstationCoreOptions } from './api.js';
+export { keyFileProtector } from './cacheKeys.js';
 
 export const SESSION_EXPIRED_MESSAGE = 'Your session expired; sign in again';
 export const SESSION_REVOKED_MESSAGE = 'This session was signed out on the server; sign in again';
@@ -53,6 +68,20 @@ export const WRONG_CREDENTIALS_MESSAGE = 'Wrong username or password';
 /** Where a user's cache lives inside the data folder. */
 export function userCacheFile(dataDir: string, userId: string): string {
   return path.join(dataDir, 'users', `${userId}.sqlite`);
+}
+
+/**
+ * The key of a user's cache from their password and the wrapped key in workstation.json;
+ * null when the password does not open it. For tools and tests that read a cache directly.
+ */
+export async function unlockCacheKey(dataDir: string, userId: string, password: string): Promise<Buffer | null> {
+  const settings = readSettings(dataDir);
+  const entry = settings ? findCacheKey(settings, userId) : null;
+  return entry?.byPassword ? unwrapKeyWithPassword(entry.byPassword, password, userId) : null;
+}
+
+function hasDatabase(file: string): boolean {
+  return existsSync(file) && statSync(file).size > 0;
 }
 
 /** An offline sign-in waiting for the server: the password lives in memory only, to get a token later. */
@@ -68,9 +97,29 @@ interface OfflineLogin {
 interface ActiveSession {
   stored: StoredSession;
   cache: Cache;
+  /** The key the cache is encrypted with (memory only). */
+  key: Buffer;
   sync: SyncClient | null;
   /** Set while the session was opened from the local verifier and has no token yet. */
   offline: OfflineLogin | null;
+}
+
+/** An open cache and the key it opened with. */
+interface OpenedCache {
+  cache: Cache;
+  key: Buffer;
+}
+
+/** What a sign-in or a resume brings to open a user's cache. */
+interface UnlockRequest {
+  /** The password typed at sign-in; null when a stored session resumes. */
+  password: string | null;
+  /** The key of this user's session that is being replaced, if it is open. */
+  heldKey: Buffer | null;
+  /** The session will be stored, so its key is sealed by the host for the next restart. */
+  storeSession: boolean;
+  /** When nothing opens the cache, set it aside and start afresh (online sign-in only: a fresh cache needs the server). */
+  mayReset: boolean;
 }
 
 type RpcHandlers = {
@@ -98,6 +147,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   const now = options.now ?? Date.now;
   const serverUrl = options.serverUrl.replace(/\/+$/, '');
   const { dataDir } = options;
+  const keyProtector = options.keyProtector ?? keyFileProtector(dataDir);
   const settings = loadSettings(dataDir, options.clientId);
   const listeners = new Set<CoreEventListener>();
   let active: ActiveSession | null = null;
@@ -108,6 +158,14 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   /** The web chat signals (typing, read marks) of the active session; null while it has no socket. */
   let chat: ChatSession | null = null;
   let closed = false;
+  /**
+   * The cache key of a user the server refused the password of (they signed in offline with
+   * their old one): kept in memory only, so their next online sign-in, with the new password,
+   * rewraps it instead of setting their cache aside.
+   */
+  let keyAwaitingNewPassword: { userId: string; key: Buffer } | null = null;
+  /** Set when the last sign-in had to set an unreadable cache aside; shown until the next sign-in or sign-out. */
+  let cacheReset: CacheReset | null = null;
   let sessionLock: Promise<unknown> = Promise.resolve();
   const reconnectDelayMs = options.reconnectDelayMs ?? RECONNECT_DELAY_MS;
   const reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? RECONNECT_DELAY_MAX_MS;
@@ -151,7 +209,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   }
 
   function sessionState(): SessionState {
-    return { user: active?.stored.user ?? null, serverUrl, connection: { ...connection } };
+    return { user: active?.stored.user ?? null, serverUrl, connection: { ...connection }, cacheReset };
   }
 
   function requireSession(): ActiveSession & { user: User } {
@@ -166,13 +224,115 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     return result;
   }
 
-  function openSession(stored: StoredSession, offline: OfflineLogin | null): ActiveSession {
-    const cache = openCache(userCacheFile(dataDir, stored.user.id));
+  function openSession(stored: StoredSession, opened: OpenedCache, offline: OfflineLogin | null): ActiveSession {
     // What is cached must be what this user may see: masked for an agent (a lead who became one re-fetches).
-    cache.writer.adoptPiiView(piiViewOf(stored.user.role));
-    const session: ActiveSession = { stored, cache, sync: null, offline };
+    opened.cache.writer.adoptPiiView(piiViewOf(stored.user.role));
+    const session: ActiveSession = { stored, cache: opened.cache, key: opened.key, sync: null, offline };
     active = session;
     return session;
+  }
+
+  /** K sealed by the host, or null when the host cannot open what it sealed (another machine, a reset keychain). */
+  async function unsealQuietly(sealed: string | null): Promise<Buffer | null> {
+    if (!sealed) return null;
+    try {
+      return await keyProtector.unseal(sealed);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Opens a user's encrypted cache with the first key that fits: from the password, one held
+   * in memory, or the one the host sealed. A missing cache is made, and one written before
+   * encryption is encrypted, with the key found or a new one. The key entry is saved BEFORE
+   * a file is encrypted with it, so no crash can leave a cache nobody can open.
+   */
+  async function openUserCache(user: User, how: UnlockRequest): Promise<OpenedCache & { reset: CacheReset | null }> {
+    const file = userCacheFile(dataDir, user.id);
+    const entry = findCacheKey(settings, user.id);
+    const fromPassword = how.password !== null && entry?.byPassword ? await unwrapKeyWithPassword(entry.byPassword, how.password, user.id) : null;
+    const held = keyAwaitingNewPassword?.userId === user.id ? keyAwaitingNewPassword.key : null;
+    // In order of preference; the keychain is asked only when nothing before it fits.
+    const sources = [() => fromPassword, () => how.heldKey, () => held, () => unsealQuietly(entry?.byDevice ?? null)];
+    let opened: OpenedCache | null = null;
+    let reset: CacheReset | null = null;
+    let firstKnown: Buffer | null = null;
+    // A cache written before encryption opens with any key (it gets encrypted with it): that happens below, once the key is saved.
+    const encrypted = hasDatabase(file) && !isPlaintextDatabase(file);
+    for (const source of sources) {
+      const key = await source();
+      if (!key) continue;
+      if (!encrypted) {
+        firstKnown = key;
+        break;
+      }
+      try {
+        opened = { cache: openCache(file, key), key };
+        break;
+      } catch (error) {
+        if (!isWrongKeyError(error)) throw error;
+      }
+    }
+    if (encrypted && !opened) {
+      if (!how.mayReset) {
+        throw new RpcError(
+          'internal',
+          how.password === null
+            ? 'this workstation cannot unlock it by itself; sign in with your password'
+            : 'The local cache cannot be opened with this password; sign in again while the server is reachable.',
+        );
+      }
+      reset = setCacheAside(file, user.id);
+    }
+    const key = opened?.key ?? firstKnown ?? newCacheKey();
+    try {
+      const byPassword =
+        how.password === null ? (entry?.byPassword ?? null) : fromPassword?.equals(key) ? entry!.byPassword : await wrapKeyWithPassword(key, how.password, user.id);
+      let byDevice: string | null = null;
+      if (how.storeSession || byPassword === null) {
+        try {
+          byDevice = await keyProtector.seal(key);
+        } catch (error) {
+          // Without the password's copy the sealed key is the only one: never encrypt without it.
+          if (byPassword === null) throw error;
+        }
+      }
+      putCacheKey(settings, { userId: user.id, byPassword, byDevice, pendingAtClose: reset ? 0 : (entry?.pendingAtClose ?? 0) });
+      saveSettings(dataDir, settings);
+    } catch (error) {
+      opened?.cache.close();
+      throw error;
+    }
+    if (held && keyAwaitingNewPassword?.key === held) keyAwaitingNewPassword = null;
+    return { ...(opened ?? { cache: openCache(file, key), key }), reset };
+  }
+
+  /**
+   * Nothing this workstation holds opens the cache (the password changed on the server while
+   * no session was stored). It is moved aside, never deleted, with its password-wrapped key
+   * beside it, and the sign-in bootstraps afresh; the unsent changes it held are counted.
+   */
+  function setCacheAside(file: string, userId: string): CacheReset {
+    const entry = findCacheKey(settings, userId);
+    const aside = `${file}.unreadable-${now()}`;
+    for (const suffix of ['', '-wal', '-shm', '-journal']) {
+      if (existsSync(`${file}${suffix}`)) renameSync(`${file}${suffix}`, `${aside}${suffix}`);
+    }
+    if (entry?.byPassword) writeFileSync(`${aside}.key.json`, `${JSON.stringify({ userId, byPassword: entry.byPassword })}\n`, { mode: PRIVATE_FILE_MODE });
+    return { lostChanges: entry?.pendingAtClose ?? 0, at: now() };
+  }
+
+  /**
+   * A session is no longer stored (sign-out, offline sign-in) or another user's replaced it:
+   * the device-sealed keys of everyone else go, so after a sign-out only the password opens
+   * a cache. (A key entry without a password copy keeps its seal until the user's next sign-in.)
+   */
+  function settleDeviceSeals(currentUserId: string | null): void {
+    for (const entry of settings.cacheKeys) {
+      if (entry.userId !== currentUserId && entry.byPassword !== null) entry.byDevice = null;
+    }
+    if (settings.cacheKeys.every((entry) => entry.byDevice === null)) keyProtector.forget();
   }
 
   function startSync(session: ActiveSession): void {
@@ -238,8 +398,16 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     });
   }
 
-  function activate(stored: StoredSession): void {
-    startSync(openSession(stored, null));
+  /** Seals the open cache's key for the stored session (the next restart resumes with it). */
+  async function sealForStoredSession(userId: string, key: Buffer): Promise<void> {
+    let sealed: string | null = null;
+    try {
+      sealed = await keyProtector.seal(key);
+    } catch {
+      // No keychain: the session is still stored, and a restart asks for the password.
+    }
+    const entry = findCacheKey(settings, userId);
+    if (entry) entry.byDevice = sealed;
   }
 
   /** Same backoff with jitter as the socket's reconnection, so agents coming back together do not stampede. */
@@ -276,6 +444,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         void flushLogouts();
         return;
       }
+      await sealForStoredSession(login.user.id, session.key);
+      if (!stillWaiting()) return;
       const stored: StoredSession = { user: login.user, token: login.token, expiresAt: login.expiresAt, serverUrl };
       session.stored = stored;
       session.offline = null;
@@ -291,6 +461,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         // The password changed (or the account went): the local verifier is stale too.
         dropOfflineVerifier(settings, serverUrl, offline.username);
         saveSettings(dataDir, settings);
+        // Their cache (and the work they just did offline) opens with the old password only; keep the key for the new one.
+        keyAwaitingNewPassword = { userId: session.stored.user.id, key: session.key };
         signOut(PASSWORD_REFUSED_MESSAGE);
         return;
       }
@@ -304,14 +476,16 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     if (!entry || !existsSync(userCacheFile(dataDir, entry.user.id))) return null;
     if (!(await checkPasswordVerifier(password, entry.verifier))) throw new RpcError('bad_credentials', WRONG_CREDENTIALS_MESSAGE);
     if (closed) throw new RpcError('internal', 'The workstation is shutting down.');
+    const heldKey = active?.stored.user.id === entry.user.id ? active.key : null;
     deactivate();
+    cacheReset = null;
+    // No token yet: there is nothing a restart could resume, so no session is stored and no key is sealed.
+    settings.session = null;
+    const opened = await openUserCache(entry.user, { password, heldKey, storeSession: false, mayReset: false });
+    settleDeviceSeals(null);
+    saveSettings(dataDir, settings);
     const offline: OfflineLogin = { username, password, attempt: 0, timer: null, inFlight: false };
-    // No token yet: there is nothing a restart could resume, so no session is stored.
-    const session = openSession({ user: entry.user, token: '', expiresAt: 0, serverUrl }, offline);
-    if (settings.session) {
-      settings.session = null;
-      saveSettings(dataDir, settings);
-    }
+    const session = openSession({ user: entry.user, token: '', expiresAt: 0, serverUrl }, opened, offline);
     updateConnection({ status: 'offline', progress: null, lastError: cannotReachMessage(serverUrl), sessionEnded: null });
     scheduleOnlineLogin(session);
     return sessionState();
@@ -344,15 +518,21 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     session.offline = null;
     session.sync?.stop();
     notifier.dispose();
+    // What would be lost if this cache could never be opened again (see setCacheAside).
+    const entry = findCacheKey(settings, session.stored.user.id);
+    if (entry) {
+      entry.pendingAtClose = session.cache.reader.outboxCount();
+      saveSettings(dataDir, settings);
+    }
     session.cache.close();
   }
 
   function signOut(lastError: string | null, sessionEnded: ConnectionState['sessionEnded'] = null): SessionState {
     deactivate();
-    if (settings.session) {
-      settings.session = null;
-      saveSettings(dataDir, settings);
-    }
+    cacheReset = null;
+    settings.session = null;
+    settleDeviceSeals(null);
+    saveSettings(dataDir, settings);
     updateConnection({ status: 'signed_out', progress: null, lastError, sessionEnded });
     notifier.add([]);
     return sessionState();
@@ -499,12 +679,23 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (closed) throw new RpcError('internal', 'The workstation is shutting down.');
         // Signing in over a session: its token is no longer used here, so the server may revoke it.
         if (active) queueLogout(active.stored);
+        const heldKey = active?.stored.user.id === login.user.id ? active.key : null;
         deactivate();
+        cacheReset = null;
+        let opened: Awaited<ReturnType<typeof openUserCache>>;
+        try {
+          opened = await openUserCache(login.user, { password: params.password, heldKey, storeSession: true, mayReset: true });
+        } catch (error) {
+          signOut(null);
+          throw error;
+        }
         const stored: StoredSession = { user: login.user, token: login.token, expiresAt: login.expiresAt, serverUrl };
-        activate(stored);
         settings.session = stored;
         putOfflineVerifier(settings, { serverUrl, username: verifierKey(params.username), user: login.user, verifier });
+        settleDeviceSeals(login.user.id);
         saveSettings(dataDir, settings);
+        cacheReset = opened.reset;
+        startSync(openSession(stored, opened, null));
         notifier.add([]);
         // The server just answered: sign-outs it missed go now (short, bounded by LOGOUT_TIMEOUT_MS).
         await flushLogouts();
@@ -642,7 +833,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   if (stored && stored.serverUrl === serverUrl) {
     if (stored.expiresAt > now()) {
       try {
-        activate(stored);
+        startSync(openSession(stored, await openUserCache(stored.user, { password: null, heldKey: null, storeSession: true, mayReset: false }), null));
       } catch (error) {
         // An unreadable cache must not stop the app from starting: fall back to the sign-in screen.
         deactivate();
@@ -651,6 +842,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       }
     } else {
       settings.session = null;
+      settleDeviceSeals(null);
       saveSettings(dataDir, settings);
       updateConnection({ lastError: SESSION_EXPIRED_MESSAGE, sessionEnded: 'expired' });
     }

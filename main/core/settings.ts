@@ -2,14 +2,16 @@
  * The workstation's own settings file, `<dataDir>/workstation.json`: the installation's
  * client id, the last signed-in session (so a restart resumes without signing in), per
  * user who signed in here online a salted scrypt verifier of their password so they can
- * sign in to their cached data while the server is unreachable (never the password), and
- * the tokens of sessions signed out while the server could not be told (revoked later).
+ * sign in to their cached data while the server is unreachable and the wrapped keys of
+ * their encrypted cache (cacheKeys.ts) — never the password, never a key in the clear —
+ * and the tokens of sessions signed out while the server could not be told (revoked later).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { entityIdSchema, userSchema } from '../../shared/domain.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from './privateFiles.js';
 
 const storedSessionSchema = z.object({
   user: userSchema,
@@ -40,6 +42,21 @@ const pendingLogoutSchema = z.object({
 });
 /** A signed-out session's token the server has not revoked yet. */
 export type PendingLogout = z.infer<typeof pendingLogoutSchema>;
+const cacheKeyEntrySchema = z.object({
+  /** Whose cache (`users/<userId>.sqlite`). */
+  userId: entityIdSchema,
+  /**
+   * The cache key wrapped by the user's password (cacheKeys.ts). Null only while a cache
+   * encrypted at the upgrade of a resumed session waits for the user's first password.
+   */
+  byPassword: z.string().min(1).nullable(),
+  /** The cache key sealed by the host's KeyProtector: while a session is stored, or while `byPassword` is null. */
+  byDevice: z.string().min(1).nullable(),
+  /** Unsent outbox rows when the cache was last closed: what is lost if it can never be opened again. */
+  pendingAtClose: z.number().int().nonnegative(),
+});
+/** How one user's encrypted cache is opened. */
+export type CacheKeyEntry = z.infer<typeof cacheKeyEntrySchema>;
 
 const settingsSchema = z.object({
   clientId: entityIdSchema,
@@ -48,28 +65,38 @@ const settingsSchema = z.object({
   offlineVerifiers: z.array(offlineVerifierSchema).default([]),
   // Absent in files written before sign-out reached the server.
   pendingLogouts: z.array(pendingLogoutSchema).default([]),
+  // Absent in files written before the caches were encrypted (their caches are encrypted on first open).
+  cacheKeys: z.array(cacheKeyEntrySchema).default([]),
 });
 /** Everything in workstation.json. */
 export type WorkstationSettings = z.infer<typeof settingsSchema>;
 
 export const SETTINGS_FILE = 'workstation.json';
 
-/** Reads the settings, making a fresh client id when the file is missing or unreadable. */
-export function loadSettings(dataDir: string, clientId?: string): WorkstationSettings {
-  mkdirSync(dataDir, { recursive: true });
-  const file = path.join(dataDir, SETTINGS_FILE);
-  let stored: WorkstationSettings | null = null;
+/** The stored settings as they are; null when the file is missing or unreadable. Writes nothing. */
+export function readSettings(dataDir: string): WorkstationSettings | null {
   try {
-    const parsed = settingsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (parsed.success) stored = parsed.data;
+    const parsed = settingsSchema.safeParse(JSON.parse(readFileSync(path.join(dataDir, SETTINGS_FILE), 'utf8')));
+    return parsed.success ? parsed.data : null;
   } catch {
-    // Missing or corrupt: start over with a new client id; the caches stay where they are.
+    return null;
   }
+}
+
+/**
+ * Reads the settings, making a fresh client id when the file is missing or unreadable (then
+ * the caches stay where they are, but without their keys only a fresh online sign-in, which
+ * sets them aside, gets the user going again).
+ */
+export function loadSettings(dataDir: string, clientId?: string): WorkstationSettings {
+  makePrivateDir(dataDir);
+  const stored = readSettings(dataDir);
   const settings: WorkstationSettings = {
     clientId: clientId ?? stored?.clientId ?? randomUUID(),
     session: stored?.session ?? null,
     offlineVerifiers: stored?.offlineVerifiers ?? [],
     pendingLogouts: stored?.pendingLogouts ?? [],
+    cacheKeys: stored?.cacheKeys ?? [],
   };
   if (!stored || stored.clientId !== settings.clientId) saveSettings(dataDir, settings);
   return settings;
@@ -77,10 +104,12 @@ export function loadSettings(dataDir: string, clientId?: string): WorkstationSet
 
 /** Writes the settings atomically (temp file + rename), so a crash never leaves half a file. */
 export function saveSettings(dataDir: string, settings: WorkstationSettings): void {
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   const file = path.join(dataDir, SETTINGS_FILE);
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(temp, `${JSON.stringify(settings, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  // A temp file left by a crashed run keeps its old mode through writeFileSync.
+  chmodSync(temp, PRIVATE_FILE_MODE);
   renameSync(temp, file);
 }
 
@@ -102,4 +131,13 @@ export function putOfflineVerifier(settings: WorkstationSettings, entry: Offline
 export function dropOfflineVerifier(settings: WorkstationSettings, serverUrl: string, username: string): void {
   const key = verifierKey(username);
   settings.offlineVerifiers = settings.offlineVerifiers.filter((v) => !(v.serverUrl === serverUrl && v.username === key));
+}
+
+export function findCacheKey(settings: WorkstationSettings, userId: string): CacheKeyEntry | null {
+  return settings.cacheKeys.find((entry) => entry.userId === userId) ?? null;
+}
+
+/** Replaces (or adds) the key entry of one user's cache. */
+export function putCacheKey(settings: WorkstationSettings, entry: CacheKeyEntry): void {
+  settings.cacheKeys = [...settings.cacheKeys.filter((other) => other.userId !== entry.userId), entry];
 }

@@ -93,7 +93,7 @@ function buildTemplate(): { dir: string; ticketIds: string[] } {
     ticketIds.push(ticketId);
   }
   for (const user of users.values()) {
-    const cache = openCache(path.join(dir, 'users', `${user.id}.sqlite`));
+    const cache = openCache(path.join(dir, 'users', `${user.id}.sqlite`), null);
     cache.writer.beginBootstrap();
     cache.writer.applyBootstrapPage(store.bootstrapPage(user, null, 100), user);
     cache.close();
@@ -107,7 +107,7 @@ function openWorld(template: { dir: string; ticketIds: string[] }): World {
   cpSync(template.dir, dir, { recursive: true });
   const store = openServerStore({ filePath: path.join(dir, 'server.sqlite'), log: () => {} });
   const users = new Map(ACTORS.map((id) => [id, store.getUser(id)!] as const));
-  const caches = new Map(ACTORS.map((id) => [id, openCache(path.join(dir, 'users', `${id}.sqlite`))] as const));
+  const caches = new Map(ACTORS.map((id) => [id, openCache(path.join(dir, 'users', `${id}.sqlite`), null)] as const));
   return { dir, store, users, caches, ticketIds: template.ticketIds, now: TEST_EPOCH + 1_000 };
 }
 

@@ -3,7 +3,8 @@
  *
  *   electron . [--server http://127.0.0.1:4780]     (or OMNIDESK_SERVER_URL)
  *
- * The core keeps its cache in the user-data folder. Everything the page may do goes
+ * The core keeps its cache in the user-data folder, encrypted; the stored session's cache
+ * key is sealed by the OS keychain (keyProtector.ts). Everything the page may do goes
  * through ipc.ts, which checks the sender of every call.
  */
 import { app, BrowserWindow } from 'electron';
@@ -12,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { WorkstationCore } from '../core/api.js';
 import { createWorkstationCore } from '../core/index.js';
 import { registerCoreIpc } from './ipc.js';
+import { desktopKeyProtector } from './keyProtector.js';
 import { createMainWindow, hardenDefaultSession, lockDownContents, type AppPaths } from './window.js';
 
 const DEFAULT_SERVER_URL = 'http://127.0.0.1:4780';
@@ -36,6 +38,8 @@ export function resolveAppPaths(appRoot: string): AppPaths {
 }
 
 function startApp(): void {
+  // Everything this process creates (caches, settings, logs) is for this OS user only.
+  process.umask(0o077);
   if (!app.requestSingleInstanceLock()) {
     // Another OmniDesk is running; it gets the focus (second-instance below), we leave.
     app.quit();
@@ -83,7 +87,8 @@ function startApp(): void {
     .whenReady()
     .then(async () => {
       hardenDefaultSession();
-      const created = await createWorkstationCore({ dataDir: app.getPath('userData'), serverUrl });
+      const dataDir = app.getPath('userData');
+      const created = await createWorkstationCore({ dataDir, serverUrl, keyProtector: await desktopKeyProtector(dataDir) });
       core = created;
       unregisterIpc = registerCoreIpc(created, paths.indexUrl);
       await createMainWindow(paths);

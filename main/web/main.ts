@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createWorkstationCore } from '../core/index.js';
+import { createWorkstationCore, keyFileProtector } from '../core/index.js';
 import { startBrowserHost } from './browserHost.js';
 
 const DEFAULT_SERVER_URL = 'http://127.0.0.1:4780';
@@ -63,7 +63,8 @@ export async function runBrowserMode(settings: BrowserModeSettings): Promise<voi
   if (!existsSync(path.join(settings.staticDir, 'index.html'))) {
     throw new Error(`The renderer is not built (${path.join(settings.staticDir, 'index.html')} is missing): run "npm run build:renderer" first.`);
   }
-  const core = await createWorkstationCore({ dataDir: settings.dataDir, serverUrl: settings.serverUrl });
+  // No OS keychain to reach from here: the stored session's cache key is sealed by a 0600 key file in the data folder.
+  const core = await createWorkstationCore({ dataDir: settings.dataDir, serverUrl: settings.serverUrl, keyProtector: keyFileProtector(settings.dataDir) });
   let host: Awaited<ReturnType<typeof startBrowserHost>>;
   try {
     host = await startBrowserHost({ core, port: settings.port, staticDir: settings.staticDir });
@@ -101,6 +102,8 @@ export async function runBrowserMode(settings: BrowserModeSettings): Promise<voi
 
 const isEntryPoint = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isEntryPoint) {
+  // The cache, settings and key file are for this OS user only.
+  process.umask(0o077);
   try {
     await runBrowserMode(readBrowserModeSettings(process.argv.slice(2), process.env));
   } catch (error) {

@@ -5,7 +5,7 @@
  * peer of the dispatcher under test: it records what it was given, like a mail server would.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import path from 'node:path';
 import { readDeliveryError } from '../../shared/domain.js';
 import { openServerStore } from '../store.js';

@@ -6,7 +6,7 @@
  * data only (WAL), never the half-done work of a transaction that is awaiting something.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import {
   HookScope,
   NestedTransactionError,

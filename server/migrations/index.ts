@@ -1,7 +1,7 @@
 /**
  * The ordered list of migrations and the runner that applies the missing ones.
  */
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { migration001Initial } from './001-initial.js';
 import { migration002RoutingAudit } from './002-routing-audit.js';
 import { migration003FollowUp } from './003-follow-up.js';

@@ -3,7 +3,7 @@
  * The applied versions are kept in a plain table rather than SQLite's user_version so a
  * second SQL backend can share the bookkeeping.
  */
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 
 /** One schema step. `up` runs inside a transaction together with its bookkeeping row. */
 export interface Migration {

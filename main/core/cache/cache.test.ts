@@ -1,12 +1,13 @@
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultTicketRouting, type Customer, type Message, type Ticket, type TicketBundle, type User } from '../../../shared/domain.js';
 import { maskBundle } from '../../../shared/masking.js';
 import type { Mutation } from '../../../shared/sync.js';
-import { openCache, type Cache } from './cache.js';
+import { CACHE_KEY_BYTES, applyCacheKey, openCache, type Cache } from './cache.js';
 
 const agent: User = { id: 'agent1', username: 'agent1', displayName: '李娜', role: 'agent', channels: ['phone', 'chat'], groups: [], tier: 1, senior: false, languages: ['zh'], extension: null };
 
@@ -51,11 +52,13 @@ function bundle(t: Ticket, c: Customer, messages: Message[] = []): TicketBundle 
 
 describe('the per-user cache', () => {
   let dir: string;
+  let key: Buffer;
   let cache: Cache;
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'core-cache-'));
-    cache = openCache(path.join(dir, 'users', 'agent1.sqlite'));
+    key = randomBytes(CACHE_KEY_BYTES);
+    cache = openCache(path.join(dir, 'users', 'agent1.sqlite'), key);
     cache.writer.beginBootstrap();
     cache.writer.applyBootstrapPage(
       {
@@ -83,6 +86,7 @@ describe('the per-user cache', () => {
 
   it('keeps the file in WAL mode and records the bootstrap position', () => {
     const probe = new Database(cache.file, { readonly: true });
+    applyCacheKey(probe, key);
     expect(probe.pragma('journal_mode', { simple: true })).toBe('wal');
     probe.close();
     expect(cache.reader.syncState()).toMatchObject({ bootstrapped: true, lastSeq: 10, bootstrapSeq: null, bootstrapAfter: null });
@@ -272,7 +276,7 @@ describe("an agent's cache holds personal data masked", () => {
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'core-cache-masked-'));
-    cache = openCache(path.join(dir, 'users', 'agent1.sqlite'));
+    cache = openCache(path.join(dir, 'users', 'agent1.sqlite'), null);
     cache.writer.adoptPiiView('masked');
     cache.writer.beginBootstrap();
     // What the server sends an agent.
@@ -327,5 +331,64 @@ describe("an agent's cache holds personal data masked", () => {
     expect(cache.reader.outboxCount()).toBe(1);
     expect(cache.reader.draft('d-1')).not.toBeNull();
     expect(cache.writer.adoptPiiView('clear')).toBe(false);
+  });
+});
+
+describe('the cache at rest', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'core-cache-rest-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The database file and its WAL, as a thief copying the disk gets them. */
+  function bytesOnDisk(file: string): Buffer {
+    return Buffer.concat([file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
+  }
+
+  it('encrypts a plaintext cache left by the previous version (killed, WAL not checkpointed) and keeps its outbox, drafts and attention items', () => {
+    const subject = '增值税专用发票抬头错误';
+    const written = path.join(dir, 'written', 'agent1.sqlite');
+    // The previous version wrote exactly this: the same schema, WAL, no key.
+    const old = openCache(written, null);
+    old.writer.beginBootstrap();
+    old.writer.applyBootstrapPage(
+      { seq: 3, total: 2, next: null, bundles: [bundle(ticket('GD20240501001', { subject }), customer('CUS20240501001', '张伟')), bundle(ticket('GD20240501002'), customer('CUS20240501001', '张伟'))] },
+      agent,
+    );
+    old.writer.recordMutation({ mutationId: 'mut-refused', kind: 'setPriority', ticketId: 'GD20240501002', priority: 'urgent', createdAt: 4_000 }, agent);
+    old.writer.applyPushResults([{ mutationId: 'mut-refused', ok: false, code: 'forbidden', reason: '工单已改派给赵强', ticket: ticket('GD20240501002') }], agent, 4_500);
+    old.writer.recordMutation({ mutationId: 'mut-note', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-1', text: '客户要求重开发票', createdAt: 5_000 }, agent);
+    old.writer.saveDraft({ id: 'draft-1', ticketId: 'GD20240501001', text: '您好，发票已重新开具', createdAt: 5_001 }, agent);
+    // kill -9: the files as they are on disk while the old version still has them open.
+    const file = path.join(dir, 'users', 'agent1.sqlite');
+    mkdirSync(path.dirname(file));
+    for (const suffix of ['', '-wal', '-shm']) copyFileSync(`${written}${suffix}`, `${file}${suffix}`);
+    old.close();
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    expect(bytesOnDisk(file).includes(Buffer.from(subject))).toBe(true);
+
+    const key = randomBytes(CACHE_KEY_BYTES);
+    const upgraded = openCache(file, key);
+    try {
+      expect(upgraded.reader.outbox(10).map((e) => e.mutation.mutationId)).toEqual(['mut-note']);
+      expect(upgraded.reader.draft('draft-1')).toMatchObject({ text: '您好，发票已重新开具' });
+      expect(upgraded.reader.attention()).toEqual([expect.objectContaining({ mutationId: 'mut-refused', reason: '工单已改派给赵强' })]);
+      expect(upgraded.reader.ticketDetail('GD20240501001')!.notes).toEqual([expect.objectContaining({ id: 'note-1', pending: true })]);
+    } finally {
+      upgraded.close();
+    }
+    const onDisk = bytesOnDisk(file);
+    expect(onDisk.includes(Buffer.from(subject))).toBe(false);
+    expect(onDisk.includes(Buffer.from('GD20240501001'))).toBe(false);
+    expect(readdirSync(path.dirname(file)).filter((name) => name.includes('encrypting'))).toEqual([]);
+    const withoutKey = new Database(file, { readonly: true });
+    expect(() => withoutKey.prepare('SELECT count(*) FROM tickets').get()).toThrow(/not a database/);
+    withoutKey.close();
+    const again = openCache(file, key);
+    expect(again.reader.outboxCount()).toBe(1);
+    again.close();
   });
 });

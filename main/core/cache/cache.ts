@@ -2,10 +2,12 @@
  * The per-user local cache (`<dataDir>/users/<userId>.sqlite`): the one module that holds
  * SQL. Callers see two typed halves, Signal Desktop style: a `CacheReader` for queries and
  * a `CacheWriter` whose every method is one transaction. better-sqlite3 is synchronous,
- * so a transaction can never interleave with another piece of the core.
+ * so a transaction can never interleave with another piece of the core. The file is
+ * encrypted (ChaCha20-Poly1305, through better-sqlite3-multiple-ciphers) with the user's
+ * cache key; see docs/technical/core.md (Cache encryption).
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { closeSync, copyFileSync, fsyncSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   CHANNELS,
@@ -27,6 +29,7 @@ import { maskPiiInText, maskPreview, piiViewOf, type PiiView } from '../../../sh
 import type { Draft, InboxResult, InboxRow, PendingMessage, PendingNote, TicketDetail } from '../../../shared/rpc.js';
 import { mutationSchema, type BootstrapPage, type Change, type Mutation, type MutationResult, type UnreadableChange } from '../../../shared/sync.js';
 import { customerReach, decideMutation, ticketRefusalSchema, type MutationDecision, type MutationEffect, type TicketRefusal } from '../../../shared/ticketRules.js';
+import { prepareSqliteFile } from '../privateFiles.js';
 import { migrateCache } from './migrate.js';
 import { REBUILD_SEARCH_SQL } from './migrations/008-deferred-search.js';
 
@@ -447,18 +450,110 @@ function emptyCounts<K extends string>(keys: readonly K[]): Record<K, number> {
   return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
 }
 
-/** Opens (creating and migrating if needed) the cache file. */
-export function openCache(file: string): Cache {
-  mkdirSync(path.dirname(file), { recursive: true });
+/** A cache key is 256 random bits (raw: no passphrase stretching on open; see cacheKeys.ts). */
+export const CACHE_KEY_BYTES = 32;
+
+/**
+ * ChaCha20-Poly1305 per page (SQLite3 Multiple Ciphers' default, sqleet's format): a changed
+ * page fails its tag and is refused. Chosen over the SQLCipher format (AES-256-CBC +
+ * HMAC-SHA512) because it costs the local write less (benchmarks.md, Cache encryption); the
+ * SQLite3 Multiple Ciphers shell opens a cache with its key when one must be recovered.
+ */
+const CACHE_CIPHER = 'chacha20';
+
+const PLAINTEXT_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** Whether the file is an unencrypted SQLite database (written by a version before encryption). */
+export function isPlaintextDatabase(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const header = Buffer.alloc(PLAINTEXT_HEADER.length);
+    return readSync(fd, header, 0, header.length, 0) === header.length && header.equals(PLAINTEXT_HEADER);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Sets the cipher and raw key on a freshly opened connection, before anything is read. */
+export function applyCacheKey(db: Database.Database, key: Buffer): void {
+  if (key.length !== CACHE_KEY_BYTES) throw new Error(`A cache key has ${CACHE_KEY_BYTES} bytes, not ${key.length}.`);
+  db.pragma(`cipher = '${CACHE_CIPHER}'`);
+  db.pragma(`key = "x'${key.toString('hex')}'"`);
+}
+
+/** SQLite's answer to a wrong key (or a file that is no database at all). */
+export function isWrongKeyError(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === 'SQLITE_NOTADB';
+}
+
+/**
+ * Encrypts a cache written by a version without encryption. The copy is encrypted and then
+ * renamed over the original, so a crash at any point leaves either the whole plaintext
+ * cache (encrypted again on the next open) or the whole encrypted one: the outbox, drafts
+ * and attention items are never half-converted. SQLite cannot rekey in WAL mode, so the
+ * original is checkpointed into one file first.
+ */
+function encryptPlaintextCache(file: string, key: Buffer): void {
+  const plain = new Database(file);
+  try {
+    plain.pragma('journal_mode = DELETE');
+  } finally {
+    plain.close();
+  }
+  const temp = `${file}.encrypting`;
+  rmSync(temp, { force: true });
+  rmSync(`${temp}-journal`, { force: true });
+  copyFileSync(file, temp);
+  const copy = new Database(temp);
+  try {
+    copy.pragma(`cipher = '${CACHE_CIPHER}'`);
+    copy.pragma(`rekey = "x'${key.toString('hex')}'"`);
+  } finally {
+    copy.close();
+  }
+  const fd = openSync(temp, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+  const dir = openSync(path.dirname(file), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
+
+/**
+ * Opens (creating and migrating if needed) the cache file, encrypted with `key`; a cache
+ * written without encryption is encrypted first. A wrong key throws (see `isWrongKeyError`).
+ * `key: null` opens it unencrypted: only the benchmarks do that, to measure what encryption costs.
+ */
+export function openCache(file: string, key: Buffer | null): Cache {
+  prepareSqliteFile(file);
+  if (key && isPlaintextDatabase(file)) encryptPlaintextCache(file, key);
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // The outbox is the only copy of the agent's unsent work: fsync every commit.
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  // Deleted rows are overwritten, not just unlinked: a ticket that left the user's view, or
-  // content dropped because it was cached clear (migration 009), does not linger in free pages.
-  db.pragma('secure_delete = ON');
-  migrateCache(db);
+  try {
+    if (key) applyCacheKey(db, key);
+    db.pragma('journal_mode = WAL');
+    // The outbox is the only copy of the agent's unsent work: fsync every commit.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    // Deleted rows are overwritten, not just unlinked: a ticket that left the user's view, or
+    // content dropped because it was cached clear (migration 009), does not linger in free pages.
+    db.pragma('secure_delete = ON');
+    migrateCache(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 
   const stmt = {
     syncState: db.prepare<[], { last_seq: number; bootstrapped: number; bootstrap_after: string | null; bootstrap_seq: number | null; generation: number }>(

@@ -2,7 +2,7 @@
  * Runs the numbered cache migrations the database has not seen yet, each in its own
  * transaction together with the `user_version` bump, so a crash leaves a consistent version.
  */
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { CACHE_MIGRATIONS, type CacheMigration } from './migrations/index.js';
 
 export function schemaVersion(db: Database.Database): number {

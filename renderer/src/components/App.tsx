@@ -1,5 +1,6 @@
 import { useAppStore, useT } from '../store/react.js';
 import { AttentionDialog } from './AttentionDialog.js';
+import { CacheResetNotice } from './CacheResetNotice.js';
 import { CallCards } from './CallCards.js';
 import { Header } from './Header.js';
 import { Inbox } from './Inbox.js';
@@ -22,6 +23,7 @@ export function App() {
   return (
     <div className="workstation">
       <Header />
+      <CacheResetNotice />
       <RoutingNotice />
       {view === 'team' ? (
         <TeamView />

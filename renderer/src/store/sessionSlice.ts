@@ -11,11 +11,12 @@ export function createSessionSlice(api: WorkstationApi): StateCreator<AppState, 
     sessionChecked: false,
     signingIn: false,
     signInError: null,
+    cacheReset: null,
 
     async loadSession() {
       try {
         const session = await api.invoke('session.get', {});
-        set({ user: session.user, sessionChecked: true });
+        set({ user: session.user, sessionChecked: true, cacheReset: session.cacheReset });
         get().applyConnection(session.connection);
         if (session.user) void get().loadInbox();
       } catch (error) {
@@ -28,7 +29,7 @@ export function createSessionSlice(api: WorkstationApi): StateCreator<AppState, 
       set({ signingIn: true, signInError: null });
       try {
         const session = await api.invoke('session.signIn', { username, password });
-        set({ user: session.user, signingIn: false, sessionChecked: true });
+        set({ user: session.user, signingIn: false, sessionChecked: true, cacheReset: session.cacheReset });
         get().applyConnection(session.connection);
         void get().loadInbox();
         return true;
@@ -46,6 +47,10 @@ export function createSessionSlice(api: WorkstationApi): StateCreator<AppState, 
         resetSignedOut(set);
       }
     },
+
+    dismissCacheReset() {
+      set({ cacheReset: null });
+    },
   });
 }
 
@@ -54,6 +59,7 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
   set({
     user: null,
     signInError: null,
+    cacheReset: null,
     rows: [],
     selectedIndex: -1,
     inboxLoaded: false,

@@ -4,7 +4,7 @@
  */
 import type { Channel, Priority, TicketStatus, User } from '../../../shared/domain.js';
 import type { ChannelCounts } from '../../../shared/httpApi.js';
-import type { AttentionItem, ConnectionState, InboxRow, RpcErrorShape, TicketDetail } from '../../../shared/rpc.js';
+import type { AttentionItem, CacheReset, ConnectionState, InboxRow, RpcErrorShape, TicketDetail } from '../../../shared/rpc.js';
 import type { Language } from '../i18n.js';
 import type { CallSlice } from './callSlice.js';
 import type { ChatSlice } from './chatSlice.js';
@@ -22,9 +22,12 @@ export interface SessionSlice {
   sessionChecked: boolean;
   signingIn: boolean;
   signInError: UiError | null;
+  /** The last sign-in had to set the local cache aside (the password changed on the server); shown until dismissed. */
+  cacheReset: CacheReset | null;
   loadSession(): Promise<void>;
   signIn(username: string, password: string): Promise<boolean>;
   signOut(): Promise<void>;
+  dismissCacheReset(): void;
 }
 
 /**

@@ -4,7 +4,7 @@
  * `openServerStore` on its connection, so a call's state, its ticket and its change-log
  * entries commit together (every write joins the caller's transaction). Plain SQL, as in store.ts.
  */
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import type { CallState, CtiEventName } from '../../../shared/cti.js';
 
 /**

@@ -2,7 +2,7 @@
  * The shape of one numbered cache migration. Each lives in its own `NNN-name.ts` file with
  * its own test, and runs once, inside a transaction, tracked by `PRAGMA user_version`.
  */
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 
 /** One schema step of the per-user cache. */
 export interface CacheMigration {
