@@ -63,6 +63,43 @@ export function createEventLoopMeter(): () => number {
   };
 }
 
+/** CPU time of this process (every thread, in ms) between calls; `systemMs` is the kernel's part (sockets, fsync). */
+export function createCpuMeter(): () => { cpuMs: number; systemMs: number } {
+  let previous = process.cpuUsage();
+  return () => {
+    const current = process.cpuUsage();
+    const systemMs = (current.system - previous.system) / 1000;
+    const cpuMs = (current.user - previous.user) / 1000 + systemMs;
+    previous = current;
+    return { cpuMs, systemMs };
+  };
+}
+
+/**
+ * How busy the whole machine was between calls (0..1 of all its cores, every process,
+ * other people's included): on a shared machine this says whether the figures were
+ * measured on idle cores or on cores somebody else was using too.
+ */
+export function createMachineCpuMeter(): () => number {
+  const sample = () => {
+    let busy = 0;
+    let total = 0;
+    for (const { times } of os.cpus()) {
+      busy += times.user + times.nice + times.sys + times.irq;
+      total += times.user + times.nice + times.sys + times.irq + times.idle;
+    }
+    return { busy, total };
+  };
+  let previous = sample();
+  return () => {
+    const current = sample();
+    const total = current.total - previous.total;
+    const busy = total > 0 ? (current.busy - previous.busy) / total : Number.NaN;
+    previous = current;
+    return busy;
+  };
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

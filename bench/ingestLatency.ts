@@ -1,17 +1,20 @@
 /**
  * Phase 2: from an inbound contact to the agent's cache, under load. The real server runs
- * in a child process with 1,000 agent sockets connected (light socket.io clients in a second
- * child process, live after a `sync:pull`, on phone/chat/social, accepting every offer) and
+ * in its own process(es), started by a swappable setup (ingestSetups.ts; today one node on
+ * SQLite), with 1,000 agent sockets connected (light agents spread over several child
+ * processes, live after a `sync:pull`, on phone/chat/social, accepting every offer) and
  * a few e-mail agents each running the FULL workstation core in this process. Contacts are
  * posted over HTTP at a steady rate (a paced loop, not a burst; a pool of keep-alive
- * connections like a channel gateway's), a quarter of them e-mail.
+ * connections like a channel gateway's), a quarter of them e-mail, to the nodes in turn.
  * Latency of an e-mail contact = the moment a measured core emits `changed` with its ticket
  * id, minus the moment just before its POST.
  * Beside it: a bare probe socket signed in as each measured agent shows when the change
  * reaches the wire, and a read-only look into each measured cache file (new rows, every
  * ~1 ms) shows when the row is stored, so the transport's share, the core's share and the
  * core's `changed` coalescing window can be told apart. The event-loop utilisation of the
- * server, the crowd and this process says which of them was saturated.
+ * server and of every client process says which of them was saturated, and the server's CPU
+ * time per contact is set beside the same server's cost with no agent connected (measured
+ * at the end, once every socket has left).
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import { setMaxListeners } from 'node:events';
@@ -25,28 +28,37 @@ import { applyCacheKey } from '../main/core/cache/cache.js';
 import { createWorkstationCore, unlockCacheKey, userCacheFile, type WorkstationCore } from '../main/core/index.js';
 import { loginToServer } from '../main/core/login.js';
 import {
+  createCpuMeter,
   createEventLoopMeter,
+  createMachineCpuMeter,
   isQuickRun,
   makeBenchDir,
   percentile,
   progress,
   removeDir,
   reportMetric,
-  scaled,
   sleep,
   startBenchChild,
   waitUntil,
   type BenchChild,
 } from './benchSupport.js';
-import type { SeededIngestServer } from './ingestServer.js';
-import type { LightAgentsMark } from './lightAgents.js';
+import { MEASURED_AGENTS, type IngestFleet, type IngestServerSetup } from './ingestSetups.js';
+import type { LightAgentAssignment, LightAgentsMark } from './lightAgents.js';
 import { firstContact } from './sampleContacts.js';
 
 /** The issue's target for `ingest_to_agent_cache_ms_p99`. */
 export const INGEST_P99_TARGET_MS = 50;
 
 const CONTACTS_PER_S = 200;
-const MEASURED_AGENTS = 4;
+/**
+ * Child processes sharing the light agent sockets (`BENCH_LIGHT_PROCESSES` overrides): one
+ * process for all 1,000 was saturated, so the bench measured its own client.
+ */
+function lightAgentProcesses(): number {
+  const processes = Number(process.env.BENCH_LIGHT_PROCESSES ?? '4');
+  if (!Number.isInteger(processes) || processes < 1) throw new Error(`BENCH_LIGHT_PROCESSES must be a whole number ≥ 1, not ${process.env.BENCH_LIGHT_PROCESSES}`);
+  return processes;
+}
 /** One in four contacts is an e-mail (→ the measured cores); the rest go to the light agents. */
 const CHANNEL_MIX: readonly Channel[] = ['email', 'phone', 'chat', 'social'];
 /**
@@ -58,18 +70,6 @@ const HTTP_CONNECTIONS = 32;
 /** How long answers may trail the end of a sending window before they count as unanswered. */
 const WARM_UP_GRACE_MS = 5_000;
 const MEASURED_GRACE_MS = 10_000;
-
-/** The ingest server child, started early so its scrypt-heavy seeding overlaps other setup. */
-export interface IngestServerSetup {
-  child: BenchChild;
-  lightAgents: number;
-}
-
-export function startIngestServer(): IngestServerSetup {
-  const lightAgents = scaled(1000, 100);
-  progress(`ingest: seeding ${lightAgents} light agents and ${MEASURED_AGENTS} e-mail agents in a server child process (scrypt per user)`);
-  return { child: startBenchChild('ingestServer.ts', [String(lightAgents), String(MEASURED_AGENTS)]), lightAgents };
-}
 
 function connectSocket(url: string, token: string, clientId: string): Promise<Socket> {
   const socket = io(url, { auth: { token, clientId }, transports: ['websocket'], forceNew: true, reconnection: false, timeout: 30_000 });
@@ -145,10 +145,10 @@ function postInbound(agent: http.Agent, url: string, token: string, body: string
   });
 }
 
-/** Posts `count` contacts at CONTACTS_PER_S, never waiting for answers before the next is due. */
+/** Posts `count` contacts at CONTACTS_PER_S to the nodes in turn, never waiting for answers before the next is due. */
 async function sendContacts(
   agent: http.Agent,
-  seeded: SeededIngestServer,
+  fleet: IngestFleet,
   firstIndex: number,
   count: number,
   graceMs: number,
@@ -171,7 +171,7 @@ async function sendContacts(
     const body = JSON.stringify(firstContact(index, channel));
     const post = (async () => {
       const before = performance.now();
-      const { status, answer } = await postInbound(agent, seeded.url, seeded.integrationToken, body, abandon.signal);
+      const { status, answer } = await postInbound(agent, fleet.nodeUrls[index % fleet.nodeUrls.length]!, fleet.integrationToken, body, abandon.signal);
       const after = performance.now();
       result.lastAnswerAt = Math.max(result.lastAnswerAt, after);
       if (status !== 201 || !answer.ticketId) {
@@ -202,30 +202,64 @@ async function sendContacts(
   return result;
 }
 
+/** Agent i goes to light process i mod `processes` and to node i mod (number of nodes). */
+function shareLightAgents(fleet: IngestFleet, processes: number): LightAgentAssignment[][] {
+  const shares: LightAgentAssignment[][] = Array.from({ length: processes }, () => []);
+  fleet.lightAgents.forEach((agent, index) => {
+    shares[index % processes]!.push({ url: fleet.nodeUrls[index % fleet.nodeUrls.length]!, token: agent.token, clientId: `bench-light-${index}` });
+  });
+  return shares;
+}
+
+async function markLightAgents(children: readonly BenchChild[]): Promise<LightAgentsMark[]> {
+  for (const child of children) child.send({ cmd: 'mark' });
+  return Promise.all(children.map((child) => child.next<LightAgentsMark>(60_000)));
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
 export async function measureIngestLatency(setup: IngestServerSetup): Promise<void> {
+  const metric = (name: string, value: number) => reportMetric(`${setup.metricPrefix}${name}`, value);
   const seconds = isQuickRun() ? 2 : 15;
   const warmUpSeconds = isQuickRun() ? 0.5 : 2;
-  const lightChild = startBenchChild('lightAgents.ts');
+  const floorSeconds = isQuickRun() ? 1 : 5;
+  const lightChildren: BenchChild[] = [];
   const probes: Socket[] = [];
   const cores: WorkstationCore[] = [];
   const coreDirs: string[] = [];
   const cacheReaders: Database.Database[] = [];
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: HTTP_CONNECTIONS });
+  async function disconnectEveryAgent(): Promise<void> {
+    await Promise.all(lightChildren.splice(0).map((child) => child.stop()));
+    for (const reader of cacheReaders.splice(0)) reader.close();
+    for (const core of cores.splice(0)) await core.close();
+    for (const probe of probes.splice(0)) probe.disconnect();
+  }
   try {
-    const seeded = await setup.child.next<SeededIngestServer>(600_000);
-    reportMetric('ingest_setup_s', seeded.setupMs / 1000);
+    const fleet = await setup.ready();
+    metric('ingest_setup_s', fleet.setupMs / 1000);
+    const nodeCount = fleet.nodeUrls.length;
 
-    progress(`ingest: connecting ${seeded.lightAgents.length} light agent sockets (child process)`);
-    lightChild.send({ cmd: 'connect', url: seeded.url, agents: seeded.lightAgents });
-    const { connected } = await lightChild.next<{ connected: number }>(300_000);
+    const processes = Math.max(1, Math.min(lightAgentProcesses(), fleet.lightAgents.length));
+    progress(`ingest: connecting ${fleet.lightAgents.length} light agent sockets from ${processes} child processes to ${nodeCount} server node(s) (setup ${setup.name})`);
+    const shares = shareLightAgents(fleet, processes);
+    for (const share of shares) {
+      const child = startBenchChild('lightAgents.ts');
+      lightChildren.push(child);
+      child.send({ cmd: 'connect', agents: share });
+    }
+    const connected = sum((await Promise.all(lightChildren.map((child) => child.next<{ connected: number }>(300_000)))).map((answer) => answer.connected));
 
     progress(`ingest: ${MEASURED_AGENTS} full workstation cores sign in`);
     const seen: Observations = { postedAt: new Map(), coreSeenAt: new Map(), wireSeenAt: new Map(), rowSeenAt: new Map() };
     const cacheWatchers: Array<{ newRows: Database.Statement<[number], { rid: number; id: string }>; lastRid: number }> = [];
-    for (const [index, agent] of seeded.measuredAgents.entries()) {
+    for (const [index, agent] of fleet.measuredAgents.entries()) {
+      const serverUrl = fleet.nodeUrls[index % nodeCount]!;
       const dataDir = makeBenchDir(`ingest-core${index}`);
       coreDirs.push(dataDir);
-      const core = await createWorkstationCore({ dataDir, serverUrl: seeded.url });
+      const core = await createWorkstationCore({ dataDir, serverUrl });
       cores.push(core);
       let online = false;
       core.onEvent((event, payload) => {
@@ -240,12 +274,12 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
       if (!signIn.ok) throw new Error(`${agent.username} could not sign in: ${signIn.error.message}`);
       await waitUntil(() => online, 60_000, `${agent.username}'s core to go online`);
 
-      const login = await loginToServer(seeded.url, agent);
+      const login = await loginToServer(serverUrl, agent);
       const cacheReader = new Database(userCacheFile(dataDir, login.user.id), { readonly: true, fileMustExist: true });
       applyCacheKey(cacheReader, (await unlockCacheKey(dataDir, login.user.id, agent.password))!);
       cacheReaders.push(cacheReader);
       cacheWatchers.push({ newRows: cacheReader.prepare<[number], { rid: number; id: string }>('SELECT rid, id FROM tickets WHERE rid > ? ORDER BY rid'), lastRid: 0 });
-      const probe = await connectSocket(seeded.url, login.token, `bench-probe-${index}`);
+      const probe = await connectSocket(serverUrl, login.token, `bench-probe-${index}`);
       probe.on('sync:changes', (batch: { changes: Change[] }) => {
         const at = performance.now();
         for (const change of batch.changes) {
@@ -268,27 +302,28 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
 
     const warmUpCount = Math.round(warmUpSeconds * CONTACTS_PER_S);
     progress(`ingest: warm-up, ${warmUpSeconds} s at ${CONTACTS_PER_S} contacts/s`);
-    await sendContacts(httpAgent, seeded, 0, warmUpCount, WARM_UP_GRACE_MS, null);
+    await sendContacts(httpAgent, fleet, 0, warmUpCount, WARM_UP_GRACE_MS, null);
     await sleep(500);
 
+    const measuredCount = Math.round(seconds * CONTACTS_PER_S);
     progress(`ingest: measuring, ${seconds} s at ${CONTACTS_PER_S} contacts/s (${connected} light sockets, ${cores.length} cores)`);
-    setup.child.send({ cmd: 'mark' });
-    await setup.child.next();
-    lightChild.send({ cmd: 'mark' });
-    await lightChild.next();
+    await setup.mark();
+    await markLightAgents(lightChildren);
     const benchEventLoop = createEventLoopMeter();
+    const benchCpu = createCpuMeter();
+    const machineCpu = createMachineCpuMeter();
     lookIntoCaches();
     const cacheLook = setInterval(lookIntoCaches, 1);
-    const run = await sendContacts(httpAgent, seeded, warmUpCount, Math.round(seconds * CONTACTS_PER_S), MEASURED_GRACE_MS, seen.postedAt);
+    const run = await sendContacts(httpAgent, fleet, warmUpCount, measuredCount, MEASURED_GRACE_MS, seen.postedAt);
     await waitUntil(() => [...seen.postedAt.keys()].every((id) => seen.coreSeenAt.has(id)), 5_000, 'every e-mail ticket to reach a core').catch((error: unknown) =>
       progress(`ingest: ${String(error)}`),
     );
     clearInterval(cacheLook);
     const benchUtilization = benchEventLoop();
-    setup.child.send({ cmd: 'mark' });
-    const server = await setup.child.next<{ eventLoopUtilization: number }>(60_000);
-    lightChild.send({ cmd: 'mark' });
-    const crowd = await lightChild.next<LightAgentsMark>(60_000);
+    const benchCpuMs = benchCpu().cpuMs;
+    const machineBusy = machineCpu();
+    const server = await setup.mark();
+    const crowd = await markLightAgents(lightChildren);
 
     const cacheMs: number[] = [];
     const wireMs: number[] = [];
@@ -301,39 +336,65 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
       const rowAt = seen.rowSeenAt.get(ticketId);
       if (rowAt !== undefined) rowMs.push(rowAt - before);
     }
-    reportMetric('ingest_light_sockets', connected);
-    reportMetric('ingest_measured_cores', cores.length);
-    reportMetric('ingest_contacts_sent', run.sent);
-    reportMetric('ingest_contacts_failed', run.failed);
-    reportMetric('ingest_contacts_unanswered', run.unanswered);
-    reportMetric('ingest_contacts_per_s_achieved', run.answered / ((Math.max(run.lastAnswerAt, run.startedAt + seconds * 1000) - run.startedAt) / 1000));
-    reportMetric('ingest_http_response_ms_p50', percentile(run.httpMs, 50));
-    reportMetric('ingest_http_response_ms_p99', percentile(run.httpMs, 99));
-    reportMetric('ingest_email_contacts_measured', cacheMs.length);
-    reportMetric('ingest_email_contacts_missing', seen.postedAt.size - cacheMs.length);
-    reportMetric('ingest_to_agent_socket_ms_p50', percentile(wireMs, 50));
-    reportMetric('ingest_to_agent_socket_ms_p99', percentile(wireMs, 99));
-    reportMetric('ingest_to_agent_cache_row_ms_p50', percentile(rowMs, 50));
-    reportMetric('ingest_to_agent_cache_row_ms_p99', percentile(rowMs, 99));
-    reportMetric('ingest_to_agent_cache_ms_p50', percentile(cacheMs, 50));
-    reportMetric('ingest_to_agent_cache_ms_p99', percentile(cacheMs, 99));
-    reportMetric('core_changed_debounce_ms', CHANGED_DEBOUNCE_MS);
-    reportMetric('light_socket_batches_received', crowd.batches);
-    reportMetric('light_socket_offers_received', crowd.offers);
-    reportMetric('ingest_server_event_loop_utilization', server.eventLoopUtilization);
-    reportMetric('ingest_light_agents_event_loop_utilization', crowd.eventLoopUtilization);
-    reportMetric('ingest_bench_event_loop_utilization', benchUtilization);
+    const crowdUtilization = crowd.map((mark) => mark.eventLoopUtilization);
+    metric('ingest_server_nodes', nodeCount);
+    metric('ingest_light_sockets', connected);
+    metric('ingest_light_agent_processes', lightChildren.length);
+    metric('ingest_measured_cores', cores.length);
+    metric('ingest_contacts_sent', run.sent);
+    metric('ingest_contacts_failed', run.failed);
+    metric('ingest_contacts_unanswered', run.unanswered);
+    metric('ingest_contacts_stored_by_server', server.contactsIngested);
+    metric('ingest_contacts_per_s_achieved', run.answered / ((Math.max(run.lastAnswerAt, run.startedAt + seconds * 1000) - run.startedAt) / 1000));
+    metric('ingest_http_response_ms_p50', percentile(run.httpMs, 50));
+    metric('ingest_http_response_ms_p99', percentile(run.httpMs, 99));
+    metric('ingest_email_contacts_measured', cacheMs.length);
+    metric('ingest_email_contacts_missing', seen.postedAt.size - cacheMs.length);
+    metric('ingest_to_agent_socket_ms_p50', percentile(wireMs, 50));
+    metric('ingest_to_agent_socket_ms_p99', percentile(wireMs, 99));
+    metric('ingest_to_agent_cache_row_ms_p50', percentile(rowMs, 50));
+    metric('ingest_to_agent_cache_row_ms_p99', percentile(rowMs, 99));
+    metric('ingest_to_agent_cache_ms_p50', percentile(cacheMs, 50));
+    metric('ingest_to_agent_cache_ms_p99', percentile(cacheMs, 99));
+    metric('core_changed_debounce_ms', CHANGED_DEBOUNCE_MS);
+    metric('light_socket_batches_received', sum(crowd.map((mark) => mark.batches)));
+    metric('light_sockets_kb_received_per_contact', sum(crowd.map((mark) => mark.bytes)) / 1024 / server.contactsIngested);
+    metric('light_socket_offers_received', sum(crowd.map((mark) => mark.offers)));
+    metric('light_socket_offers_accepted', sum(crowd.map((mark) => mark.offersAccepted)));
+    metric('light_sockets_dropped', sum(crowd.map((mark) => mark.dropped)));
+    metric('ingest_server_event_loop_utilization', server.eventLoopUtilizationMax);
+    metric('ingest_light_agents_event_loop_utilization', Math.max(...crowdUtilization));
+    metric('ingest_bench_event_loop_utilization', benchUtilization);
+    metric('ingest_client_elu_max', Math.max(benchUtilization, ...crowdUtilization));
+    metric(`server_cpu_ms_per_contact_${fleet.lightAgents.length}_agents`, server.cpuMs / server.contactsIngested);
+    metric('ingest_server_cpu_system_share', server.systemCpuMs / server.cpuMs);
+    metric('ingest_light_agents_cpu_ms_per_contact', sum(crowd.map((mark) => mark.cpuMs)) / server.contactsIngested);
+    metric('ingest_bench_cpu_ms_per_contact', benchCpuMs / server.contactsIngested);
+    metric('ingest_machine_cpu_busy', machineBusy);
+    progress(
+      `ingest: event-loop utilisation: server ${server.nodes.map((node) => node.eventLoopUtilization.toFixed(2)).join(' ')}, ` +
+        `light agent processes ${crowdUtilization.map((value) => value.toFixed(2)).join(' ')}, this process ${benchUtilization.toFixed(2)}`,
+    );
     progress(
       `ingest: p99 ${percentile(cacheMs, 99).toFixed(1)} ms from POST to the core's changed event (target ≤ ${INGEST_P99_TARGET_MS} ms; ` +
         `the core coalesces changed events over ${CHANGED_DEBOUNCE_MS} ms)`,
     );
+
+    // The floor: the same server with nobody connected, at the same rate, so the CPU per
+    // contact above can be read as "storing and routing" plus "telling the agents".
+    progress(`ingest: floor, every agent disconnects; then ${floorSeconds} s at ${CONTACTS_PER_S} contacts/s with no agent connected`);
+    await disconnectEveryAgent();
+    await sleep(1000);
+    await setup.mark();
+    await sendContacts(httpAgent, fleet, warmUpCount + measuredCount, Math.round(floorSeconds * CONTACTS_PER_S), MEASURED_GRACE_MS, null);
+    const alone = await setup.mark();
+    metric('raw_server_cpu_ms_per_contact_no_agents', alone.cpuMs / alone.contactsIngested);
+    metric('raw_server_cpu_system_share_no_agents', alone.systemCpuMs / alone.cpuMs);
+    metric('raw_server_event_loop_utilization_no_agents', alone.eventLoopUtilizationMax);
   } finally {
     httpAgent.destroy();
-    for (const reader of cacheReaders) reader.close();
-    for (const core of cores) await core.close();
-    for (const probe of probes) probe.disconnect();
-    await lightChild.stop();
-    await setup.child.stop();
+    await disconnectEveryAgent();
+    await setup.stop();
     for (const dir of coreDirs) removeDir(dir);
   }
 }

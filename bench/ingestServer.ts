@@ -7,14 +7,15 @@
  *
  * `createUser` hashes every password with scrypt (~40 ms here), so the light agents are
  * created by this process and helper processes in parallel (`seed-users` mode below).
- * Command `{cmd: 'mark'}` → `{eventLoopUtilization}` of the server since the previous mark.
+ * Command `{cmd: 'mark'}` → what the server spent since the previous mark (`IngestServerMark`).
+ * This is the process of the `sqlite` setup (ingestSetups.ts), one node on SQLite.
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '../server/app.js';
 import { openServerStore, type ServerStore } from '../server/store.js';
-import { connectToParent, createEventLoopMeter, makeBenchDir, removeDir } from './benchSupport.js';
+import { connectToParent, createCpuMeter, createEventLoopMeter, makeBenchDir, removeDir } from './benchSupport.js';
 import { customerName } from './sampleContacts.js';
 
 /** What the parent learns once the server is up. */
@@ -25,6 +26,18 @@ export interface SeededIngestServer {
   measuredAgents: Array<{ username: string; password: string }>;
   /** Seeding users (scrypt) and starting the server. */
   setupMs: number;
+}
+
+/** One server process's costs between two marks. */
+export interface IngestServerMark {
+  /** Event-loop utilisation (0..1). */
+  eventLoopUtilization: number;
+  /** Process CPU time, user + system, every thread. */
+  cpuMs: number;
+  /** The kernel's part of `cpuMs` (socket writes, fsync). */
+  systemCpuMs: number;
+  /** Inbound contacts this process stored (counted from its `inbound …` log lines). */
+  contactsIngested: number;
 }
 
 const MEASURED_PASSWORD = '邮件坐席-bench-密码';
@@ -64,6 +77,7 @@ async function main(): Promise<void> {
     removeDir(dataDir);
   });
 
+  let contactsIngested = 0;
   const setupStart = performance.now();
   const file = path.join(dataDir, 'server.sqlite');
   const seeding = openServerStore({ filePath: file });
@@ -91,8 +105,10 @@ async function main(): Promise<void> {
     dataDir,
     tokenTtlMs: TOKEN_TTL_MS,
     // One line per contact would swamp the pipe; anything unusual still goes to stderr.
+    // The `inbound …` line comes once per stored contact, so it also counts them.
     log: (line) => {
-      if (!line.startsWith('inbound ') && !line.startsWith('sign-in') && !line.startsWith('server listening')) process.stderr.write(`[server] ${line}\n`);
+      if (line.startsWith('inbound ')) contactsIngested++;
+      else if (!line.startsWith('sign-in') && !line.startsWith('server listening')) process.stderr.write(`[server] ${line}\n`);
     },
   });
   const { store } = server;
@@ -105,7 +121,14 @@ async function main(): Promise<void> {
   const ready: SeededIngestServer = { url: server.url, integrationToken: INTEGRATION_TOKEN, lightAgents, measuredAgents, setupMs: performance.now() - setupStart };
   parent.send(ready);
   const eventLoopSinceMark = createEventLoopMeter();
-  parent.onCommand(() => parent.send({ eventLoopUtilization: eventLoopSinceMark() }));
+  const cpuSinceMark = createCpuMeter();
+  let contactsAtMark = contactsIngested;
+  parent.onCommand(() => {
+    const cpu = cpuSinceMark();
+    const mark: IngestServerMark = { eventLoopUtilization: eventLoopSinceMark(), cpuMs: cpu.cpuMs, systemCpuMs: cpu.systemMs, contactsIngested: contactsIngested - contactsAtMark };
+    contactsAtMark = contactsIngested;
+    parent.send(mark);
+  });
 }
 
 if (process.argv[2] === 'seed-users') {

@@ -1,75 +1,194 @@
 /**
- * Child process of the ingest benchmark: the crowd of light agents. It receives the
- * server's url and one token per agent, opens one socket.io-client socket per agent
- * (handshake `auth: {token, clientId}`), makes each live with `sync:pull {since: 0}`,
- * accepts every routing offer at once (as a working agent would), and counts the
- * `sync:changes` batches. It runs apart from the measured cores so that decoding the
- * crowd's traffic never delays their event loop.
- * Commands: `{cmd: 'connect', url, agents}` → `{connected}`; `{cmd: 'mark'}` → counters and
- * event-loop utilisation since the previous mark.
+ * Child process of the ingest benchmark: one share of the crowd of light agents (the bench
+ * starts several, so that no single client process saturates and the bench measures the
+ * server, not itself). Each agent is one WebSocket that speaks socket.io's wire protocol
+ * (Engine.IO 4 / socket.io 5, text frames) itself instead of through socket.io-client:
+ * - the handshake carries the agent's real token (`40{"token","clientId"}`), and a refusal fails the run;
+ * - `sync:pull {since: 0}` with an ack makes it live, and the ack is checked with the shared schema;
+ * - every `routing:offer` is accepted at once with `offer:respond` and its ack (as a working agent would);
+ * - the server's pings are answered, so no socket times out.
+ * A `sync:changes` frame, ~99 % of the traffic, is only recognised by its first bytes and
+ * counted: it is never turned into a string, parsed or stored, which is what made the one
+ * crowd process of before (socket.io-client decoding every batch for 1,000 sockets) the
+ * bottleneck of the whole bench.
+ * Commands: `{cmd: 'connect', agents: [{url, token, clientId}]}` → `{connected}`;
+ * `{cmd: 'mark'}` → `LightAgentsMark` since the previous mark.
  */
-import { io, type Socket } from 'socket.io-client';
-import { connectToParent, createEventLoopMeter } from './benchSupport.js';
+import { WebSocket, type RawData } from 'ws';
+import { offerResponseResultSchema } from '../shared/routing.js';
+import { ackSchema, pullResultSchema } from '../shared/sync.js';
+import { connectToParent, createCpuMeter, createEventLoopMeter } from './benchSupport.js';
 
-/** The crowd's counters between two marks. */
+/** This process's counters between two marks. */
 export interface LightAgentsMark {
   batches: number;
+  /** Bytes of every frame received (the fan-out's volume). */
+  bytes: number;
   offers: number;
+  /** Offers whose `offer:respond` ack said `accepted`. */
+  offersAccepted: number;
+  /** Sockets the server closed (or that broke) after they were connected. */
+  dropped: number;
   /** Event-loop utilisation of this process since the previous mark (0..1). */
   eventLoopUtilization: number;
+  /** CPU time of this process (ms). */
+  cpuMs: number;
+}
+
+/** One agent socket to open: which node, whose token. */
+export interface LightAgentAssignment {
+  url: string;
+  token: string;
+  clientId: string;
 }
 
 interface ConnectCommand {
   cmd: 'connect';
-  url: string;
-  agents: Array<{ userId: string; token: string }>;
+  agents: LightAgentAssignment[];
 }
 
 const CONNECT_WAVE = 50;
+const ACK_TIMEOUT_MS = 30_000;
+
+// First bytes of the frames (Engine.IO packet type, then socket.io packet type).
+const ENGINE_OPEN = 0x30; // '0'
+const ENGINE_CLOSE = 0x31; // '1'
+const ENGINE_PING = 0x32; // '2'
+const ENGINE_MESSAGE = 0x34; // '4'
+const IO_CONNECT = 0x30; // '0'
+const IO_DISCONNECT = 0x31; // '1'
+const IO_EVENT = 0x32; // '2'
+const IO_ACK = 0x33; // '3'
+const IO_CONNECT_ERROR = 0x34; // '4'
+const SYNC_CHANGES_FRAME = Buffer.from('42["sync:changes",');
+const OFFER_FRAME = Buffer.from('42["routing:offer",');
+
+function startsWith(data: Buffer, prefix: Buffer): boolean {
+  return data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+}
 
 const parent = connectToParent();
-const sockets: Socket[] = [];
-let batches = 0;
-let offers = 0;
-let marked = { batches: 0, offers: 0 };
+const sockets: WebSocket[] = [];
+const counters = { batches: 0, bytes: 0, offers: 0, offersAccepted: 0, dropped: 0 };
+let marked = { ...counters };
 const eventLoopSinceMark = createEventLoopMeter();
+const cpuSinceMark = createCpuMeter();
+let shuttingDown = false;
 
-async function connectAgent(url: string, token: string, clientId: string): Promise<Socket> {
-  const socket = io(url, { auth: { token, clientId }, transports: ['websocket'], forceNew: true, reconnection: false, timeout: 30_000 });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', (error) => {
-      socket.disconnect();
-      reject(error);
+function frameOf(data: RawData): Buffer {
+  return Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
+
+/** Opens one agent socket; resolves once the server accepted its token and its pull made it live. */
+function connectAgent({ url, token, clientId }: LightAgentAssignment): Promise<WebSocket> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false, skipUTF8Validation: true });
+  const acks = new Map<number, (args: unknown[]) => void>();
+  let nextAckId = 0;
+  let connected = false;
+
+  function emitWithAck(event: string, payload: unknown): Promise<unknown> {
+    const id = nextAckId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        acks.delete(id);
+        reject(new Error(`${event}: no ack within ${ACK_TIMEOUT_MS} ms`));
+      }, ACK_TIMEOUT_MS);
+      acks.set(id, (args) => {
+        clearTimeout(timer);
+        resolve(args[0]);
+      });
+      ws.send(`42${id}${JSON.stringify([event, payload])}`);
+    });
+  }
+
+  function acceptOffer(frame: Buffer): void {
+    counters.offers++;
+    const [, offer] = JSON.parse(frame.toString('utf8', 2)) as [string, { ticketId?: unknown }];
+    if (typeof offer.ticketId !== 'string') throw new Error(`routing:offer without a ticket id: ${frame.toString('utf8', 0, 200)}`);
+    // An ack of the wrong shape crashes this process (the run fails loudly); one that never
+    // comes (a server far behind) only leaves the offer out of `offersAccepted`.
+    void emitWithAck('offer:respond', { ticketId: offer.ticketId, accept: true }).then(
+      (answer) => {
+        const response = ackSchema(offerResponseResultSchema).parse(answer);
+        if (response.ok && response.result.outcome === 'accepted') counters.offersAccepted++;
+      },
+      () => {},
+    );
+  }
+
+  return new Promise((resolve, reject) => {
+    ws.on('message', (data, isBinary) => {
+      const frame = frameOf(data);
+      counters.bytes += frame.length;
+      if (isBinary) throw new Error('the server sent a binary frame; the light agents expect text only');
+      if (frame[0] === ENGINE_PING) return ws.send('3');
+      if (frame[0] === ENGINE_OPEN) return ws.send(`40${JSON.stringify({ token, clientId })}`);
+      if (frame[0] === ENGINE_CLOSE) return ws.close();
+      if (frame[0] !== ENGINE_MESSAGE) return;
+      switch (frame[1]) {
+        case IO_EVENT:
+          if (startsWith(frame, SYNC_CHANGES_FRAME)) counters.batches++;
+          else if (startsWith(frame, OFFER_FRAME)) acceptOffer(frame);
+          return;
+        case IO_ACK: {
+          const text = frame.toString('utf8', 2);
+          const bracket = text.indexOf('[');
+          const id = Number(text.slice(0, bracket));
+          const settle = acks.get(id);
+          acks.delete(id);
+          settle?.(JSON.parse(text.slice(bracket)) as unknown[]);
+          return;
+        }
+        case IO_CONNECT:
+          connected = true;
+          emitWithAck('sync:pull', { since: 0 })
+            .then((answer) => {
+              const pulled = ackSchema(pullResultSchema).parse(answer);
+              if (!pulled.ok || pulled.result.mustRefetch || pulled.result.more) throw new Error(`sync:pull did not make the socket live: ${JSON.stringify(answer).slice(0, 200)}`);
+              resolve(ws);
+            })
+            .catch(reject);
+          return;
+        case IO_CONNECT_ERROR:
+          reject(new Error(`the server refused ${clientId}: ${frame.toString('utf8', 2)}`));
+          ws.close();
+          return;
+        case IO_DISCONNECT:
+          ws.close();
+          return;
+      }
+    });
+    ws.on('error', reject);
+    ws.once('close', () => {
+      if (connected && !shuttingDown) counters.dropped++;
+      reject(new Error(`${clientId}: the socket closed before it was live`));
     });
   });
-  socket.on('sync:changes', () => {
-    batches++;
-  });
-  socket.on('routing:offer', (offer: { ticketId?: unknown }) => {
-    offers++;
-    if (typeof offer.ticketId === 'string') socket.emit('offer:respond', { ticketId: offer.ticketId, accept: true }, () => {});
-  });
-  const ack = (await socket.timeout(30_000).emitWithAck('sync:pull', { since: 0 })) as { ok: boolean; result?: { mustRefetch: boolean; more?: boolean } };
-  if (!ack.ok || !ack.result || ack.result.mustRefetch || ack.result.more) throw new Error(`sync:pull did not make the socket live: ${JSON.stringify(ack).slice(0, 200)}`);
-  return socket;
 }
 
 parent.onCommand(async (raw) => {
   const command = raw as ConnectCommand | { cmd: 'mark' };
   if (command.cmd === 'connect') {
     for (let from = 0; from < command.agents.length; from += CONNECT_WAVE) {
-      const wave = command.agents.slice(from, from + CONNECT_WAVE);
-      sockets.push(...(await Promise.all(wave.map((agent, offset) => connectAgent(command.url, agent.token, `bench-light-${from + offset}`)))));
+      sockets.push(...(await Promise.all(command.agents.slice(from, from + CONNECT_WAVE).map(connectAgent))));
     }
     parent.send({ connected: sockets.length });
     return;
   }
-  const mark: LightAgentsMark = { batches: batches - marked.batches, offers: offers - marked.offers, eventLoopUtilization: eventLoopSinceMark() };
-  marked = { batches, offers };
+  const mark: LightAgentsMark = {
+    batches: counters.batches - marked.batches,
+    bytes: counters.bytes - marked.bytes,
+    offers: counters.offers - marked.offers,
+    offersAccepted: counters.offersAccepted - marked.offersAccepted,
+    dropped: counters.dropped - marked.dropped,
+    eventLoopUtilization: eventLoopSinceMark(),
+    cpuMs: cpuSinceMark().cpuMs,
+  };
+  marked = { ...counters };
   parent.send(mark);
 });
 
 parent.onShutdown(() => {
-  for (const socket of sockets) socket.disconnect();
+  shuttingDown = true;
+  for (const socket of sockets) socket.close();
 });

@@ -9,7 +9,8 @@
  */
 import { isQuickRun, progress, reportMetric } from './benchSupport.js';
 import { measureBootstrap, startBootstrapServer, type BootstrapServerSetup } from './bootstrapThroughput.js';
-import { measureIngestLatency, startIngestServer, type IngestServerSetup } from './ingestLatency.js';
+import { measureIngestLatency } from './ingestLatency.js';
+import { startIngestServer, type IngestServerSetup } from './ingestSetups.js';
 import { runOfflineBench } from './offline.js';
 import { runRoutingBench } from './routing.js';
 import { measureSocketRoundTrip } from './socketRoundTrip.js';
@@ -38,12 +39,12 @@ export async function runBenchmarks(): Promise<void> {
     if (phases.includes('ingest')) ingestServer = startIngestServer();
     if (phases.includes('bootstrap')) bootstrapServer = startBootstrapServer();
     if (bootstrapServer) await bootstrapServer.child.peek(15 * 60_000);
-    if (ingestServer) await ingestServer.child.peek(15 * 60_000);
+    if (ingestServer) await ingestServer.ready();
     if (phases.includes('rtt')) await measureSocketRoundTrip();
     if (ingestServer) await measureIngestLatency(ingestServer);
     if (bootstrapServer) await measureBootstrap(bootstrapServer);
   } finally {
-    await ingestServer?.child.stop();
+    await ingestServer?.stop();
     await bootstrapServer?.child.stop();
   }
   if (phases.includes('routing')) await runRoutingBench();
