@@ -8,7 +8,7 @@ import { customerMatchesRequestSchema, customerMergeRequestSchema, type Customer
 import type { Ack, ProtocolError } from '../shared/sync.js';
 import { CustomerRefusal } from './customers.js';
 import type { SyncServer } from './liveHub.js';
-import { forRole, maskMergeResult } from './piiMasking.js';
+import { forRole, maskCustomerMatches, maskMergeResult } from './piiMasking.js';
 import type { ServerStore } from './store.js';
 import { describeIssues } from './sync.js';
 
@@ -72,7 +72,7 @@ export function attachCustomers(io: SyncServer, deps: CustomerSocketDependencies
           reply({ ok: false, error: { code: 'not_found', message: `Customer ${parsed.data.customerId} does not exist or is not yours to see.` } });
           return;
         }
-        reply({ ok: true, result: { matches } });
+        reply({ ok: true, result: forRole(user.role, { matches }, maskCustomerMatches) });
       } catch (error) {
         deps.log(`customer:matches from ${user.username} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         reply({ ok: false, error: { code: 'internal', message: 'The server failed to handle this request; it has been logged.' } });

@@ -107,13 +107,17 @@ beforeEach(async () => {
   user('agent1', '王芳', 'agent', ['phone', 'chat', 'email'], '8001');
   user('agent2', '张强', 'agent', ['chat'], '8002');
   t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
-  emailTicket = (
-    await inbound({
+  // The organisation's own record of 张伟 (a call from his number recognises him), as a channel that proves his phone and address would store it.
+  emailTicket = t.store.ingestInbound(
+    {
       channel: 'email',
       customer: { name: '张伟', phone: '+86 138-0013-8000', email: 'zhang.wei@example.cn' },
+      proven: ['phone', 'email'],
+      source: 'email',
       subject: '请回电 13800138000',
       text: '身份证110101199003077777，退款到卡号6222 0212 3456 7890 123，邮箱 zhang.wei@example.cn',
-    })
+    },
+    { now: t.clock.now() },
   ).ticketId;
 });
 
@@ -220,6 +224,16 @@ const ROWS: AttackRow[] = [
       return { merged: refusalOf(merged), leaked: leaked(merged) };
     },
     expect: { merged: 'answered', leaked: [] },
+  },
+  {
+    attack: 'an agent asks who is possibly the same customer (a claimant of his phone and address)',
+    run: async () => {
+      await inbound({ channel: 'chat', customer: { name: '张伟', phone: '13800138000', email: 'zhang.wei@example.cn' }, text: '我是张伟' });
+      const agent = await connectAs('agent1');
+      const answer = resultOf<{ matches: unknown[] }>(await ask(agent, 'customer:matches', { customerId: t.store.getTicket(emailTicket)!.customerId }));
+      return { matches: answer.matches.length, leaked: leaked(answer) };
+    },
+    expect: { matches: 1, leaked: [] },
   },
   {
     attack: "an agent's refused change comes back with the ticket",

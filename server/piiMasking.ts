@@ -6,10 +6,10 @@
  * agent is masked, once per recipient role (the live fan-out masks each change once per batch).
  */
 import type { CtiCall } from '../shared/cti.js';
-import type { CustomerMergeResult } from '../shared/customers.js';
+import type { CustomerMatchesResult, CustomerMergeResult } from '../shared/customers.js';
 import type { Role, Ticket } from '../shared/domain.js';
 import type { TicketListResponse } from '../shared/httpApi.js';
-import { maskBundle, maskCustomer, maskMessage, maskNote, maskPhone, maskTicket, piiViewOf } from '../shared/masking.js';
+import { maskBundle, maskCustomer, maskIdentities, maskMessage, maskNote, maskPhone, maskTicket, piiViewOf } from '../shared/masking.js';
 import type { OfferResponseResult, RoutingOffer } from '../shared/routing.js';
 import type { BootstrapPage, Change, MutationResult, PullResult, PushResult } from '../shared/sync.js';
 
@@ -73,6 +73,10 @@ export function maskCtiCall(call: CtiCall): CtiCall {
 
 export function maskMergeResult(result: CustomerMergeResult): CustomerMergeResult {
   return { ...result, customer: maskCustomer(result.customer) };
+}
+
+export function maskCustomerMatches(result: CustomerMatchesResult): CustomerMatchesResult {
+  return { matches: result.matches.map((match) => ({ ...match, customer: maskCustomer(match.customer), shared: maskIdentities(match.shared) })) };
 }
 
 export function maskTicketList(list: TicketListResponse): TicketListResponse {

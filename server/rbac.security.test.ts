@@ -40,6 +40,8 @@ beforeAll(async () => {
       {
         channel,
         customer: ZHANG_WEI,
+        // The organisation's own records: a call from this number recognises him.
+        proven: ['phone', 'email'],
         subject,
         text: `${subject}，卡号 6222 0212 3456 7890`,
         newConversation: true,

@@ -288,7 +288,7 @@ function maskFields(value: unknown, key: string | null, kind: string | null): un
   return value;
 }
 
-export function maskIdentities(identities: readonly CustomerIdentity[]): CustomerIdentity[] {
+export function maskIdentities<I extends CustomerIdentity>(identities: readonly I[]): I[] {
   return identities.map((identity) => ({ ...identity, value: (IDENTITY_MASKERS[identity.kind] ?? maskPiiInText)(identity.value) }));
 }
 

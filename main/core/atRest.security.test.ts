@@ -147,13 +147,14 @@ describe('data at rest: attacks and the refusals expected', () => {
       expect: null,
     },
     {
-      attack: 'flips one byte of an encrypted page, to plant data the agent would read as genuine',
+      attack: 'flips a byte in encrypted pages, to plant data the agent would read as genuine',
       run: async () => {
         const key = await unlockCacheKey(signedOutDir, 'agent1', TEST_PASSWORD);
         const tampered = path.join(root, 'tampered.sqlite');
         copyFileSync(cacheFile, tampered);
         const bytes = readFileSync(tampered);
-        bytes[bytes.length - 100]! ^= 0x01;
+        // One byte in each page after the first: whichever pages the inbox reads, one of them is tampered.
+        for (let page = 4096; page < bytes.length; page += 4096) bytes[page + 100]! ^= 0x01;
         writeFileSync(tampered, bytes);
         return readAttempt(() => {
           const cache = openCache(tampered, key);

@@ -60,7 +60,7 @@ describe('retries', () => {
     port = server.port;
     seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
     const open = (name: string, phone: string, subject: string) => {
-      const { ticketId } = server!.store.ingestInbound({ channel: 'chat', customer: { name, phone }, subject, text: `${subject}，麻烦尽快回复` }, { now: Date.now() });
+      const { ticketId } = server!.store.ingestInbound({ channel: 'chat', customer: { name, phone, email: `${phone}@example.cn` }, subject, text: `${subject}，麻烦尽快回复` }, { now: Date.now() });
       server!.store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: Date.now() });
       return ticketId;
     };

@@ -351,17 +351,19 @@ describe('the cache at rest', () => {
   it('encrypts a plaintext cache left by the previous version (killed, WAL not checkpointed) and keeps its outbox, drafts and attention items', () => {
     const subject = '增值税专用发票抬头错误';
     const written = path.join(dir, 'written', 'agent1.sqlite');
+    // A customer a written reply (the draft below) can reach.
+    const zhangWeiByMail: Customer = { ...customer('CUS20240501001', '张伟'), email: 'z***@example.cn' };
     // The previous version wrote exactly this: the same schema, WAL, no key.
     const old = openCache(written, null);
     old.writer.beginBootstrap();
     old.writer.applyBootstrapPage(
-      { seq: 3, total: 2, next: null, bundles: [bundle(ticket('GD20240501001', { subject }), customer('CUS20240501001', '张伟')), bundle(ticket('GD20240501002'), customer('CUS20240501001', '张伟'))] },
+      { seq: 3, total: 2, next: null, bundles: [bundle(ticket('GD20240501001', { subject }), zhangWeiByMail), bundle(ticket('GD20240501002'), zhangWeiByMail)] },
       agent,
     );
     old.writer.recordMutation({ mutationId: 'mut-refused', kind: 'setPriority', ticketId: 'GD20240501002', priority: 'urgent', createdAt: 4_000 }, agent);
     old.writer.applyPushResults([{ mutationId: 'mut-refused', ok: false, code: 'forbidden', reason: '工单已改派给赵强', ticket: ticket('GD20240501002') }], agent, 4_500);
     old.writer.recordMutation({ mutationId: 'mut-note', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-1', text: '客户要求重开发票', createdAt: 5_000 }, agent);
-    old.writer.saveDraft({ id: 'draft-1', ticketId: 'GD20240501001', text: '您好，发票已重新开具', createdAt: 5_001 }, agent);
+    expect(old.writer.saveDraft({ id: 'draft-1', ticketId: 'GD20240501001', text: '您好，发票已重新开具', createdAt: 5_001 }, agent)).toEqual({ ok: true });
     // kill -9: the files as they are on disk while the old version still has them open.
     const file = path.join(dir, 'users', 'agent1.sqlite');
     mkdirSync(path.dirname(file));

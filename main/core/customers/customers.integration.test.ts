@@ -98,7 +98,7 @@ describe('one customer across channels, in the workstation', () => {
     expect(wechatId).not.toBe(keepId);
     const { matches } = await call(agent1, 'customer.matches', { customerId: wechatId });
     expect(matches.map((match) => [match.customer.id, match.shared, match.channels])).toEqual([
-      [keepId, [{ kind: 'phone', value: '+8613812345678', oursProven: false, theirsProven: true }], ['phone']],
+      [keepId, [{ kind: 'phone', value: '+86138****5678', oursProven: false, theirsProven: true }], ['phone']],
     ]);
     expect((await call(agent1, 'customer.matches', { customerId: keepId })).matches.map((match) => match.customer.id)).toEqual([wechatId]);
     await call(agent1, 'customer.merge', { keepId, mergeId: wechatId });

@@ -149,13 +149,13 @@ describe('the renderer store on the real core', () => {
     await vi.waitFor(() => expect(store.getState().customerMatches.map((match) => match.customer.id)).toEqual([proven.ticket.customerId]));
     const claimant = store.getState().detail!.customer;
     expect(store.getState().customerMatchesFor).toBe(claimant.id);
-    expect(store.getState().customerMatches[0]!.shared).toEqual([{ kind: 'phone', value: '+8613800138000', oursProven: false, theirsProven: true }]);
+    expect(store.getState().customerMatches[0]!.shared).toEqual([{ kind: 'phone', value: '+86138****8000', oursProven: false, theirsProven: true }]);
 
     // One click opens the confirmation, keeping the older record (this one); the newer one's proven number moves to it.
     store.getState().mergeWithMatch(store.getState().customerMatches[0]!);
     expect(store.getState()).toMatchObject({ mergeOpen: true, mergeSwapped: false, mergeCandidate: { customer: { id: proven.ticket.customerId } } });
     expect(await store.getState().confirmMerge()).toBe(true);
-    await vi.waitFor(() => expect(store.getState().detail?.customer.identities).toContainEqual({ kind: 'phone', value: '+8613800138000' }));
+    await vi.waitFor(() => expect(store.getState().detail?.customer.identities).toContainEqual({ kind: 'phone', value: '+86138****8000' }));
     expect(store.getState().detail?.customer.id).toBe(claimant.id);
     await vi.waitFor(() => expect(store.getState().customerMatches).toEqual([]));
     expect(store.getState().mergeNotice).toMatchObject({ customerId: claimant.id, ticketsMoved: 1 });
