@@ -15,15 +15,16 @@ export default tseslint.config(
     plugins: { layers: layersPlugin },
     rules: {
       'layers/layers': ['error', { root }],
-      'no-restricted-syntax': [
-        'error',
-        { selector: 'ExportDefaultDeclaration', message: 'No default exports: name what you export.' },
-      ],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'No default exports: name what you export.' }],
       'no-restricted-imports': [
         'error',
         {
           paths: [
-            { name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: 'Raw IPC only in main/electron/ipc.ts and preload/; use the typed contract in shared/rpc.ts.' },
+            {
+              name: 'electron',
+              importNames: ['ipcMain', 'ipcRenderer'],
+              message: 'Raw IPC only in main/electron/ipc.ts and preload/; use the typed contract in shared/rpc.ts.',
+            },
           ],
         },
       ],

@@ -235,10 +235,12 @@ export function connectToParent(): ParentLink {
   reader.on('line', (line) => {
     if (line.trim() === '' || !handler) return;
     const run = handler;
-    chain = chain.then(() => run(JSON.parse(line) as unknown)).catch((error: unknown) => {
-      process.stderr.write(`command failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.stdout.write(`${JSON.stringify({ error: String(error) })}\n`);
-    });
+    chain = chain
+      .then(() => run(JSON.parse(line) as unknown))
+      .catch((error: unknown) => {
+        process.stderr.write(`command failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.stdout.write(`${JSON.stringify({ error: String(error) })}\n`);
+      });
   });
   reader.on('close', () => void chain.then(shutDown));
   process.once('SIGTERM', () => void shutDown());

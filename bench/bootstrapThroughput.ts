@@ -25,16 +25,7 @@ import { createWorkstationCore, unlockCacheKey, userCacheFile } from '../main/co
 import { loginToServer } from '../main/core/login.js';
 import { parseBootstrapAck } from '../main/core/sync/ackSchemas.js';
 import { BOOTSTRAP_PAGE_SIZE } from '../main/core/sync/syncClient.js';
-import {
-  makeBenchDir,
-  progress,
-  removeDir,
-  reportMetric,
-  scaled,
-  startBenchChild,
-  waitUntil,
-  type BenchChild,
-} from './benchSupport.js';
+import { makeBenchDir, progress, removeDir, reportMetric, scaled, startBenchChild, waitUntil, type BenchChild } from './benchSupport.js';
 import type { SeededBootstrapServer, ServerPageProfile } from './bootstrapServer.js';
 import { measureBootstrapStore } from './cacheEncryption.js';
 

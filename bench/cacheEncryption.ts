@@ -33,13 +33,25 @@ export function decryptedCopy(file: string, key: Buffer, target: string): void {
  * `count` notes through `CacheWriter.recordMutation` (optimistic rows + outbox row, one
  * fsynced transaction) into each cache, alternating; milliseconds per write.
  */
-export function measureCacheWrites(caches: { plain: Cache; encrypted: Cache }, viewer: User, ticketIds: readonly string[], count: number): { plain: number[]; encrypted: number[] } {
+export function measureCacheWrites(
+  caches: { plain: Cache; encrypted: Cache },
+  viewer: User,
+  ticketIds: readonly string[],
+  count: number,
+): { plain: number[]; encrypted: number[] } {
   const samples = { plain: [] as number[], encrypted: [] as number[] };
   for (let i = 0; i < count; i++) {
     const order = i % 2 === 0 ? (['plain', 'encrypted'] as const) : (['encrypted', 'plain'] as const);
     for (const mode of order) {
       const at = Date.now();
-      const mutation: Mutation = { mutationId: uuidv7(at), kind: 'note', ticketId: ticketIds[i % ticketIds.length]!, noteId: uuidv7(at), text: `离线备注 ${i}：客户来电催促物流，已记录`, createdAt: at };
+      const mutation: Mutation = {
+        mutationId: uuidv7(at),
+        kind: 'note',
+        ticketId: ticketIds[i % ticketIds.length]!,
+        noteId: uuidv7(at),
+        text: `离线备注 ${i}：客户来电催促物流，已记录`,
+        createdAt: at,
+      };
       const start = performance.now();
       const outcome = caches[mode].writer.recordMutation(mutation, viewer);
       samples[mode].push(performance.now() - start);

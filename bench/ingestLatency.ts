@@ -56,7 +56,8 @@ const CONTACTS_PER_S = 200;
  */
 function lightAgentProcesses(): number {
   const processes = Number(process.env.BENCH_LIGHT_PROCESSES ?? '4');
-  if (!Number.isInteger(processes) || processes < 1) throw new Error(`BENCH_LIGHT_PROCESSES must be a whole number ≥ 1, not ${process.env.BENCH_LIGHT_PROCESSES}`);
+  if (!Number.isInteger(processes) || processes < 1)
+    throw new Error(`BENCH_LIGHT_PROCESSES must be a whole number ≥ 1, not ${process.env.BENCH_LIGHT_PROCESSES}`);
   return processes;
 }
 /** One in four contacts is an e-mail (→ the measured cores); the rest go to the light agents. */
@@ -85,7 +86,8 @@ function connectSocket(url: string, token: string, clientId: string): Promise<So
 /** Pulls since 0, which makes the socket live on the server (it then receives `sync:changes`). */
 async function goLive(socket: Socket): Promise<void> {
   const ack = (await socket.timeout(30_000).emitWithAck('sync:pull', { since: 0 })) as { ok: boolean; result?: { mustRefetch: boolean; more?: boolean } };
-  if (!ack.ok || !ack.result || ack.result.mustRefetch || ack.result.more) throw new Error(`sync:pull did not make the socket live: ${JSON.stringify(ack).slice(0, 200)}`);
+  if (!ack.ok || !ack.result || ack.result.mustRefetch || ack.result.more)
+    throw new Error(`sync:pull did not make the socket live: ${JSON.stringify(ack).slice(0, 200)}`);
 }
 
 function ticketIdOf(change: Change): string | null {
@@ -122,11 +124,22 @@ interface Observations {
   rowSeenAt: Map<string, number>;
 }
 
-function postInbound(agent: http.Agent, url: string, token: string, body: string, signal: AbortSignal): Promise<{ status: number; answer: { ticketId?: string } }> {
+function postInbound(
+  agent: http.Agent,
+  url: string,
+  token: string,
+  body: string,
+  signal: AbortSignal,
+): Promise<{ status: number; answer: { ticketId?: string } }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       `${url}/api/v1/inbound`,
-      { method: 'POST', agent, signal, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
+      {
+        method: 'POST',
+        agent,
+        signal,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -243,7 +256,9 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
     const nodeCount = fleet.nodeUrls.length;
 
     const processes = Math.max(1, Math.min(lightAgentProcesses(), fleet.lightAgents.length));
-    progress(`ingest: connecting ${fleet.lightAgents.length} light agent sockets from ${processes} child processes to ${nodeCount} server node(s) (setup ${setup.name})`);
+    progress(
+      `ingest: connecting ${fleet.lightAgents.length} light agent sockets from ${processes} child processes to ${nodeCount} server node(s) (setup ${setup.name})`,
+    );
     const shares = shareLightAgents(fleet, processes);
     for (const share of shares) {
       const child = startBenchChild('lightAgents.ts');
@@ -278,7 +293,10 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
       const cacheReader = new Database(userCacheFile(dataDir, login.user.id), { readonly: true, fileMustExist: true });
       applyCacheKey(cacheReader, (await unlockCacheKey(dataDir, login.user.id, agent.password))!);
       cacheReaders.push(cacheReader);
-      cacheWatchers.push({ newRows: cacheReader.prepare<[number], { rid: number; id: string }>('SELECT rid, id FROM tickets WHERE rid > ? ORDER BY rid'), lastRid: 0 });
+      cacheWatchers.push({
+        newRows: cacheReader.prepare<[number], { rid: number; id: string }>('SELECT rid, id FROM tickets WHERE rid > ? ORDER BY rid'),
+        lastRid: 0,
+      });
       const probe = await connectSocket(serverUrl, login.token, `bench-probe-${index}`);
       probe.on('sync:changes', (batch: { changes: Change[] }) => {
         const at = performance.now();
@@ -315,8 +333,8 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
     lookIntoCaches();
     const cacheLook = setInterval(lookIntoCaches, 1);
     const run = await sendContacts(httpAgent, fleet, warmUpCount, measuredCount, MEASURED_GRACE_MS, seen.postedAt);
-    await waitUntil(() => [...seen.postedAt.keys()].every((id) => seen.coreSeenAt.has(id)), 5_000, 'every e-mail ticket to reach a core').catch((error: unknown) =>
-      progress(`ingest: ${String(error)}`),
+    await waitUntil(() => [...seen.postedAt.keys()].every((id) => seen.coreSeenAt.has(id)), 5_000, 'every e-mail ticket to reach a core').catch(
+      (error: unknown) => progress(`ingest: ${String(error)}`),
     );
     clearInterval(cacheLook);
     const benchUtilization = benchEventLoop();

@@ -52,7 +52,14 @@ function lightAgentId(index: number): string {
 function createLightAgents(store: ServerStore, from: number, to: number): void {
   for (let index = from; index < to; index++) {
     const id = lightAgentId(index);
-    store.createUser({ id, username: id, password: LIGHT_PASSWORD, displayName: `${customerName(index)}${index}`, role: 'agent', channels: ['phone', 'chat', 'social'] });
+    store.createUser({
+      id,
+      username: id,
+      password: LIGHT_PASSWORD,
+      displayName: `${customerName(index)}${index}`,
+      role: 'agent',
+      channels: ['phone', 'chat', 'social'],
+    });
   }
 }
 
@@ -85,7 +92,14 @@ async function main(): Promise<void> {
   const measuredAgents: SeededIngestServer['measuredAgents'] = [];
   for (let index = 1; index <= measuredCount; index++) {
     const username = `email${String(index).padStart(2, '0')}`;
-    seeding.createUser({ id: username, username, password: MEASURED_PASSWORD, displayName: `邮件坐席${customerName(index)}`, role: 'agent', channels: ['email'] });
+    seeding.createUser({
+      id: username,
+      username,
+      password: MEASURED_PASSWORD,
+      displayName: `邮件坐席${customerName(index)}`,
+      role: 'agent',
+      channels: ['email'],
+    });
     measuredAgents.push({ username, password: MEASURED_PASSWORD });
   }
   const streams = Math.max(2, os.availableParallelism());
@@ -118,14 +132,25 @@ async function main(): Promise<void> {
       return { userId, token: store.issueUserToken(userId, Date.now(), TOKEN_TTL_MS).token };
     }),
   );
-  const ready: SeededIngestServer = { url: server.url, integrationToken: INTEGRATION_TOKEN, lightAgents, measuredAgents, setupMs: performance.now() - setupStart };
+  const ready: SeededIngestServer = {
+    url: server.url,
+    integrationToken: INTEGRATION_TOKEN,
+    lightAgents,
+    measuredAgents,
+    setupMs: performance.now() - setupStart,
+  };
   parent.send(ready);
   const eventLoopSinceMark = createEventLoopMeter();
   const cpuSinceMark = createCpuMeter();
   let contactsAtMark = contactsIngested;
   parent.onCommand(() => {
     const cpu = cpuSinceMark();
-    const mark: IngestServerMark = { eventLoopUtilization: eventLoopSinceMark(), cpuMs: cpu.cpuMs, systemCpuMs: cpu.systemMs, contactsIngested: contactsIngested - contactsAtMark };
+    const mark: IngestServerMark = {
+      eventLoopUtilization: eventLoopSinceMark(),
+      cpuMs: cpu.cpuMs,
+      systemCpuMs: cpu.systemMs,
+      contactsIngested: contactsIngested - contactsAtMark,
+    };
     contactsAtMark = contactsIngested;
     parent.send(mark);
   });

@@ -69,7 +69,13 @@ function startSqliteSingleNode(lightAgents: number): IngestServerSetup {
     async mark() {
       child.send({ cmd: 'mark' });
       const node = await child.next<IngestServerMark>(60_000);
-      return { eventLoopUtilizationMax: node.eventLoopUtilization, cpuMs: node.cpuMs, systemCpuMs: node.systemCpuMs, contactsIngested: node.contactsIngested, nodes: [node] };
+      return {
+        eventLoopUtilizationMax: node.eventLoopUtilization,
+        cpuMs: node.cpuMs,
+        systemCpuMs: node.systemCpuMs,
+        contactsIngested: node.contactsIngested,
+        nodes: [node],
+      };
     },
     stop: () => child.stop(),
   };

@@ -144,7 +144,8 @@ function connectAgent({ url, token, clientId }: LightAgentAssignment): Promise<W
           emitWithAck('sync:pull', { since: 0 })
             .then((answer) => {
               const pulled = ackSchema(pullResultSchema).parse(answer);
-              if (!pulled.ok || pulled.result.mustRefetch || pulled.result.more) throw new Error(`sync:pull did not make the socket live: ${JSON.stringify(answer).slice(0, 200)}`);
+              if (!pulled.ok || pulled.result.mustRefetch || pulled.result.more)
+                throw new Error(`sync:pull did not make the socket live: ${JSON.stringify(answer).slice(0, 200)}`);
               resolve(ws);
             })
             .catch(reject);

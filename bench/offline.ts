@@ -145,7 +145,10 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       results.push(['local_write_ms_p99', percentile(writes, 99)]);
       progress(`offline: local write p50 ${percentile(writes, 50).toFixed(3)} ms`);
       results.push(['raw_sqlite_full_txn_ms_p99', measureRawSqliteFloor(path.join(dir, 'raw-floor.sqlite'), mutations, null)]);
-      results.push(['raw_sqlite_full_txn_ms_p99_encrypted', measureRawSqliteFloor(path.join(dir, 'raw-floor-encrypted.sqlite'), mutations, randomBytes(CACHE_KEY_BYTES))]);
+      results.push([
+        'raw_sqlite_full_txn_ms_p99_encrypted',
+        measureRawSqliteFloor(path.join(dir, 'raw-floor-encrypted.sqlite'), mutations, randomBytes(CACHE_KEY_BYTES)),
+      ]);
 
       let reconnectedAt: number | null = null;
       let drainedAt: number | null = null;
@@ -167,7 +170,16 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
     } finally {
       await core.close();
     }
-    results.push(...measureEncryptionCost(dir, userCacheFile(coreDir, agent.id), (await unlockCacheKey(coreDir, agent.id, info.password))!, agent, info.ticketIds, mutations));
+    results.push(
+      ...measureEncryptionCost(
+        dir,
+        userCacheFile(coreDir, agent.id),
+        (await unlockCacheKey(coreDir, agent.id, info.password))!,
+        agent,
+        info.ticketIds,
+        mutations,
+      ),
+    );
     results.push(...(await measureRawPushFloor(mutations)));
   } finally {
     await server.stop();

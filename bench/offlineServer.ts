@@ -31,7 +31,12 @@ parent.onCommand(async (command) => {
           { channel: 'chat', customer: { name: `客户${i + 1}`, phone: `1380013800${i}` }, subject, text: `${subject}，请尽快处理` },
           { now: Date.now() },
         );
-        server!.store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: Date.now() });
+        server!.store.assignTicket({
+          ticketId,
+          assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
+          reason: { code: 'assigned_by_lead', byName: '李主管' },
+          now: Date.now(),
+        });
         return ticketId;
       });
     }

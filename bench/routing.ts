@@ -160,7 +160,14 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnidesk-routing-bench-'));
   let current = T0;
   const clock = { now: () => current, set: (at: number) => (current = at) };
-  const server = await startServer({ port: 0, dataDir, now: clock.now, log: () => {}, scheduler: createManualScheduler(clock), routing: { perAgentPerTick: 1_000 } });
+  const server = await startServer({
+    port: 0,
+    dataDir,
+    now: clock.now,
+    log: () => {},
+    scheduler: createManualScheduler(clock),
+    routing: { perAgentPerTick: 1_000 },
+  });
   try {
     const { store, routing } = server;
     for (let i = 0; i < agentCount; i++) {
@@ -172,7 +179,10 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
     for (let i = 0; i < contacts; i++) {
       current += 10;
       const begin = performance.now();
-      store.ingestInbound({ channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新' }, { now: current, router: routing });
+      store.ingestInbound(
+        { channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新' },
+        { now: current, router: routing },
+      );
       latencies.push((performance.now() - begin) * 1000);
     }
     const seconds = (performance.now() - start) / 1000;
@@ -180,7 +190,10 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
     const floorStart = performance.now();
     for (let i = 0; i < contacts; i++) {
       current += 10;
-      store.ingestInbound({ channel: 'email', customer: { name: `散客${i}`, email: `floor${i}@example.cn` }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新' }, { now: current });
+      store.ingestInbound(
+        { channel: 'email', customer: { name: `散客${i}`, email: `floor${i}@example.cn` }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新' },
+        { now: current },
+      );
     }
     reportMetric('raw_ingest_without_routing_per_s', contacts / ((performance.now() - floorStart) / 1000));
     const assigned = store.routing.openTicketsForRouting().filter((t) => t.ticket.assigneeId !== null).length;

@@ -147,7 +147,9 @@ test('answered: she writes a note during the call; ended: the call and its durat
   const enTimeline = en.locator('.timeline');
   await expect(enTimeline.locator('.message-call')).toContainText('Call 3:12');
   await expect(enTimeline).toContainText(NOTE);
-  await card(zh, CALL_ID).getByRole('button', { name: `打开工单 ${callTicket}` }).click();
+  await card(zh, CALL_ID)
+    .getByRole('button', { name: `打开工单 ${callTicket}` })
+    .click();
   await expect(zh.locator('.timeline .message-call')).toContainText('通话 3分12秒');
   await expect(zh.locator('.timeline')).toContainText(NOTE);
   await en.screenshot({ path: test.info().outputPath('call-ended-timeline-en.png') });
@@ -179,7 +181,9 @@ test('a missed call from an unknown number becomes a callback ticket', async () 
   await expect(pane).toContainText('未接来电，请回拨 / Missed call — call back');
   await expect(pane.locator('.message-call')).toContainText('Missed call');
   await en.screenshot({ path: test.info().outputPath('callback-ticket-en.png') });
-  await card(zh, MISSED_CALL_ID).getByRole('button', { name: `回拨任务 ${missed.ticketId}` }).click();
+  await card(zh, MISSED_CALL_ID)
+    .getByRole('button', { name: `回拨任务 ${missed.ticketId}` })
+    .click();
   await expect(zh.locator('.ticket-pane')).toContainText('未接来电，请回拨');
   await zh.screenshot({ path: test.info().outputPath('callback-ticket-zh.png') });
 });
@@ -216,7 +220,10 @@ test('during a live call she gets no new chats, and the header says why; when it
   await en.screenshot({ path: test.info().outputPath('header-skipped-on-call-en.png') });
   await zh.screenshot({ path: test.info().outputPath('header-skipped-on-call-zh.png') });
   // The lead's board shows her available, and on a call.
-  for (const [locale, onCall] of [['en-US', 'On a call'], ['zh-CN', '通话中']] as const) {
+  for (const [locale, onCall] of [
+    ['en-US', 'On a call'],
+    ['zh-CN', '通话中'],
+  ] as const) {
     const board = await openTeamBoard(browser, locale);
     await expect(board.locator('.team-row').filter({ hasText: '王芳' }).locator('.on-call-tag')).toHaveText(onCall);
     await board.screenshot({ path: test.info().outputPath(`team-on-call-${locale}.png`) });

@@ -94,7 +94,9 @@ async function mailTickets(): Promise<{ first: string; withAttachment: string }>
   let withAttachment: string | null = null;
   await expect
     .poll(async () => {
-      const list = await fetch(`${server.url}/api/v1/tickets?channel=email&customer=${encodeURIComponent(EMAIL)}`, { headers: { authorization: `Bearer ${token}` } });
+      const list = await fetch(`${server.url}/api/v1/tickets?channel=email&customer=${encodeURIComponent(EMAIL)}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       const { tickets } = (await list.json()) as { tickets: Array<{ id: string }> };
       for (const ticket of tickets) {
         const detail = await fetch(`${server.url}/api/v1/tickets/${ticket.id}`, { headers: { authorization: `Bearer ${token}` } });
@@ -109,7 +111,11 @@ async function mailTickets(): Promise<{ first: string; withAttachment: string }>
 }
 
 /** Sends one of 张伟's mails through the server's own SMTP receiver. */
-async function mailFromZhangWei(mail: { subject: string; text: string; attachments?: Array<{ filename: string; content: Buffer; contentType: string }> }): Promise<void> {
+async function mailFromZhangWei(mail: {
+  subject: string;
+  text: string;
+  attachments?: Array<{ filename: string; content: Buffer; contentType: string }>;
+}): Promise<void> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
   await transport.sendMail({ from: `张伟 <${EMAIL}>`, to: 'support@demo.local', ...mail });
   transport.close();
@@ -134,7 +140,9 @@ test('张伟 by phone and by email are merged from the panel, which then shows b
   const page = await openDesk(browser, 'en-US');
 
   // The integration only claims his number: the panel says so.
-  phoneTicket = (await postInbound({ channel: 'phone', customer: { name: '张伟', phone: PHONE }, subject: '订单物流查询延迟', text: '来电：我的订单三天没有物流更新' })).ticketId;
+  phoneTicket = (
+    await postInbound({ channel: 'phone', customer: { name: '张伟', phone: PHONE }, subject: '订单物流查询延迟', text: '来电：我的订单三天没有物流更新' })
+  ).ticketId;
   // His mails come in through the real SMTP receiver (his address proven), the second with the waybill.
   await mailFromZhangWei({ subject: '订单物流查询延迟（邮件）', text: '快递三天没动了，订单号 20241108-0042' });
   await mailFromZhangWei({

@@ -193,7 +193,10 @@ test('an agent keeps working through a server outage and a workstation crash, an
 
   const firstOnServer = await serverTicket(first);
   for (let n = 1; n <= 20; n++) {
-    expect(firstOnServer.notes.filter((note) => note.text === noteText(n)), noteText(n)).toHaveLength(1);
+    expect(
+      firstOnServer.notes.filter((note) => note.text === noteText(n)),
+      noteText(n),
+    ).toHaveLength(1);
   }
   expect(firstOnServer.ticket.priority).toBe('urgent');
   expect(firstOnServer.ticket.followUpAt).toBe(followUpAt.getTime());
@@ -227,9 +230,7 @@ test('an agent keeps working through a server outage and a workstation crash, an
   await confirm.getByRole('button', { name: 'Confirm' }).click();
   await expect(agent.getByText('Draft written offline — not sent yet')).toHaveCount(0);
   await expect(entry(agent, DRAFT_TEXT)).toBeVisible();
-  await expect
-    .poll(async () => (await serverTicket(first)).messages.filter((m) => m.text === DRAFT_TEXT).length, { timeout: 30_000 })
-    .toBe(1);
+  await expect.poll(async () => (await serverTicket(first)).messages.filter((m) => m.text === DRAFT_TEXT).length, { timeout: 30_000 }).toBe(1);
   await openTicket(lead, first);
   await expect(lead.getByText(DRAFT_TEXT)).toBeVisible();
 
@@ -287,7 +288,9 @@ test('a change the server refuses is undone and listed under "needs attention", 
   const zhList = agent.getByRole('dialog', { name: '需处理' });
   await expect(zhList).toBeVisible();
   // The refusal arrives as facts and is said in the agent's language, not the server's English.
-  await expect(zhList.getByRole('row').filter({ hasText: ticketId }).getByRole('cell').nth(2)).toContainText('不能从“已关闭”改为“已完成”：您离线期间工单已被更改');
+  await expect(zhList.getByRole('row').filter({ hasText: ticketId }).getByRole('cell').nth(2)).toContainText(
+    '不能从“已关闭”改为“已完成”：您离线期间工单已被更改',
+  );
   await agent.screenshot({ path: test.info().outputPath('attention-zh.png') });
   await agent.getByLabel('语言').selectOption('en');
 

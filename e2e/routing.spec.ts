@@ -32,7 +32,11 @@ test.beforeAll(async () => {
   test.setTimeout(180_000);
   const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-routing-'));
   smtpPort = await findFreePort();
-  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true, env: { OFFER_TIMEOUT_MS: String(OFFER_TIMEOUT_MS), SMTP_PORT: String(smtpPort) } });
+  server = await startServerProcess({
+    dataDir: path.join(root, 'server'),
+    demo: true,
+    env: { OFFER_TIMEOUT_MS: String(OFFER_TIMEOUT_MS), SMTP_PORT: String(smtpPort) },
+  });
   // lead1 李主管; agent5 赵磊 (phone, email; technical group; senior, tier 2); and three agents of the
   // orders group: agent1 王芳 (every channel), agent2 张强 (phone, chat), agent6 Emily Chen (chat, email).
   for (const username of ['lead1', 'agent5', 'agent1', 'agent2', 'agent6']) {
@@ -79,7 +83,9 @@ const tokenFor = (username: string) => demoToken(server.url, username);
 async function offeredCount(channel: string): Promise<number> {
   const response = await fetch(`${server.url}/api/v1/tickets?status=unassigned&channel=${channel}`, { headers: { authorization: `Bearer ${leadToken}` } });
   expect(response.status).toBe(200);
-  const { tickets } = (await response.json()) as { tickets: Array<{ routing?: { offer: unknown }; assignmentReason?: { code: string; cause?: string } | null }> };
+  const { tickets } = (await response.json()) as {
+    tickets: Array<{ routing?: { offer: unknown }; assignmentReason?: { code: string; cause?: string } | null }>;
+  };
   return tickets.filter((t) => t.routing?.offer || t.assignmentReason?.cause === 'offer_declined').length;
 }
 
@@ -108,7 +114,11 @@ test('everyone signs in; the queued demo chats are taken so the test starts from
           const presence = page.getByLabel('Presence', { exact: true });
           if ((await presence.inputValue()) === 'away') await presence.selectOption('available');
           const accept = page.getByRole('alertdialog').getByRole('button', { name: 'Accept' });
-          if ((await accept.count()) > 0) await accept.first().click({ timeout: 2_000 }).catch(() => undefined);
+          if ((await accept.count()) > 0)
+            await accept
+              .first()
+              .click({ timeout: 2_000 })
+              .catch(() => undefined);
         }
         let cards = 0;
         for (const page of chatDesks) cards += await page.getByRole('alertdialog').count();
@@ -160,7 +170,9 @@ async function ticketOfMail(from: string, subject: string): Promise<string> {
   let found: string | null = null;
   await expect
     .poll(async () => {
-      const response = await fetch(`${server.url}/api/v1/tickets?channel=email&customer=${encodeURIComponent(from)}`, { headers: { authorization: `Bearer ${leadToken}` } });
+      const response = await fetch(`${server.url}/api/v1/tickets?channel=email&customer=${encodeURIComponent(from)}`, {
+        headers: { authorization: `Bearer ${leadToken}` },
+      });
       const { tickets } = (await response.json()) as { tickets: Array<{ id: string; subject: string }> };
       found = tickets.find((ticket) => ticket.subject === subject)?.id ?? null;
       return found;
@@ -174,7 +186,12 @@ test('a VIP contact goes to the senior agent, whose inbox says why', async () =>
   // claims it, e.g. through the inbound API, would not be her). The question is technical (赵磊's group).
   const subject = `会员中心登录一直报错 ${Date.now()}`;
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
-  await transport.sendMail({ from: '李娜 <li.na@example.cn>', to: 'support@demo.local', subject, text: '您好，我是钻石会员，今天登录会员中心一直报错，无法登录查看积分。' });
+  await transport.sendMail({
+    from: '李娜 <li.na@example.cn>',
+    to: 'support@demo.local',
+    subject,
+    text: '您好，我是钻石会员，今天登录会员中心一直报错，无法登录查看积分。',
+  });
   transport.close();
   const ticketId = await ticketOfMail('li.na@example.cn', subject);
   const zhao = desk('agent5');
@@ -261,7 +278,9 @@ test('a lead bulk-reassigns three tickets, which appear in the new agent’s inb
   await lead.getByRole('button', { name: 'Inbox' }).click();
   await lead.getByLabel('Search').fill('批量转派测试');
   for (const ticketId of ticketIds) {
-    await inboxRow(lead, ticketId).getByRole('checkbox', { name: `Select ${ticketId}` }).check();
+    await inboxRow(lead, ticketId)
+      .getByRole('checkbox', { name: `Select ${ticketId}` })
+      .check();
   }
   await expect(lead.getByText('3 selected')).toBeVisible();
   await lead.getByLabel('Reassign to').selectOption({ label: '王芳 · Available' });

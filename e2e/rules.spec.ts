@@ -29,7 +29,11 @@ test.afterAll(async () => {
 });
 
 async function openTicket(page: Page, ticketId: string): Promise<void> {
-  await page.getByRole('listbox', { name: /^(Tickets|工单)$/ }).getByRole('option').filter({ hasText: ticketId }).click();
+  await page
+    .getByRole('listbox', { name: /^(Tickets|工单)$/ })
+    .getByRole('option')
+    .filter({ hasText: ticketId })
+    .click();
   await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
 }
 

@@ -80,7 +80,7 @@ async function status(url: string): Promise<number | string> {
     await response.arrayBuffer();
     return response.status;
   } catch (error) {
-    return error instanceof Error ? (error.cause as { code?: string } | undefined)?.code ?? error.message : String(error);
+    return error instanceof Error ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : String(error);
   }
 }
 
@@ -96,7 +96,9 @@ test.afterAll(async () => {
   await Promise.all([restarted?.exited, start?.exited]);
 });
 
-test('npm start keeps the workstation when the server dies, prints the command that brings the demo server back, and retries on demand', async ({ browser }) => {
+test('npm start keeps the workstation when the server dies, prints the command that brings the demo server back, and retries on demand', async ({
+  browser,
+}) => {
   test.setTimeout(300_000);
   const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-start-'));
   const serverPort = await findFreePort();

@@ -187,7 +187,9 @@ test('a visitor sending too fast is told to wait and the message goes once allow
   // A shop page (another origin: its own port) that is not on the demo site's allowed origins embeds the widget: refused, and said so.
   const shopServer = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html lang="en"><body><h1>Example shop</h1><script src="${server.url}/chat/widget.js" data-site="demo" data-mode="page"></script></body></html>`);
+    res.end(
+      `<!doctype html><html lang="en"><body><h1>Example shop</h1><script src="${server.url}/chat/widget.js" data-site="demo" data-mode="page"></script></body></html>`,
+    );
   });
   await new Promise<void>((resolve) => shopServer.listen(0, '127.0.0.1', resolve));
   const context = await browser.newContext({ locale: 'en-US' });

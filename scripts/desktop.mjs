@@ -29,6 +29,8 @@ try {
   fail(`Could not prepare the desktop app: ${error.message}`);
 }
 
-console.log('Note: better-sqlite3-multiple-ciphers is now built for Electron; run "npm rebuild better-sqlite3-multiple-ciphers" before using it from Node (server, tests).');
+console.log(
+  'Note: better-sqlite3-multiple-ciphers is now built for Electron; run "npm rebuild better-sqlite3-multiple-ciphers" before using it from Node (server, tests).',
+);
 const supervisor = createSupervisor();
 supervisor.start('desktop app', electron.path, ['.', '--server', serverUrl], { finalOnExit: true });

@@ -83,13 +83,17 @@ export function chooseWorkstationMode({ forceBrowser }) {
     if (!electron.path) {
       console.log(`Electron is not installed on this machine (${electron.reason}) — starting the workstation in browser mode at ${url}`);
     } else if (!canLoadBetterSqlite(electronAsNodeRuntime(electron.path))) {
-      console.log(`Electron is installed, but better-sqlite3-multiple-ciphers is built for Node, not Electron (run "npm run desktop" once to rebuild it) — starting the workstation in browser mode at ${url}`);
+      console.log(
+        `Electron is installed, but better-sqlite3-multiple-ciphers is built for Node, not Electron (run "npm run desktop" once to rebuild it) — starting the workstation in browser mode at ${url}`,
+      );
     } else {
       return { mode: 'electron', electron: electron.path, runtime: electronAsNodeRuntime(electron.path) };
     }
   }
   if (!canLoadBetterSqlite(browser.runtime)) {
-    fail('better-sqlite3-multiple-ciphers cannot be loaded by Node (it was probably rebuilt for Electron by "npm run desktop"): run "npm rebuild better-sqlite3-multiple-ciphers" and try again.');
+    fail(
+      'better-sqlite3-multiple-ciphers cannot be loaded by Node (it was probably rebuilt for Electron by "npm run desktop"): run "npm rebuild better-sqlite3-multiple-ciphers" and try again.',
+    );
   }
   return browser;
 }
@@ -131,7 +135,9 @@ export async function startWorkstation(supervisor, choice, { serverUrl, dataDir 
   const launchUrl = await linkPrinted;
   clearTimeout(timer);
   if (!launchUrl) {
-    console.error(`The workstation did not come up: it printed no launch link (${workstation.isDead() ? 'it exited' : `within ${WORKSTATION_STARTUP_MS / 1000} s`}).`);
+    console.error(
+      `The workstation did not come up: it printed no launch link (${workstation.isDead() ? 'it exited' : `within ${WORKSTATION_STARTUP_MS / 1000} s`}).`,
+    );
     await supervisor.stopAll(1);
   }
   return launchUrl;

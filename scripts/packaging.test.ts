@@ -31,14 +31,7 @@ beforeAll(() => {
 
   const result = spawnSync(
     process.execPath,
-    [
-      'scripts/package.mjs',
-      '--linux',
-      'dir',
-      `-c.electronDist=${stubDist}`,
-      '-c.npmRebuild=false',
-      `-c.directories.output=${outputDir}`,
-    ],
+    ['scripts/package.mjs', '--linux', 'dir', `-c.electronDist=${stubDist}`, '-c.npmRebuild=false', `-c.directories.output=${outputDir}`],
     { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 64 * 1024 * 1024 },
   );
   packageLog = `${result.stdout}\n${result.stderr}`;
@@ -115,7 +108,11 @@ describe('the packaged node_modules', () => {
   const INSTALL_TIME_ONLY = new Set(['prebuild-install']);
 
   test('every packaged package has its runtime dependencies packaged too', () => {
-    const manifests = [...files].filter((file) => /^\/node_modules\/(@[^/]+\/)?[^/@]+\/package\.json$/.test(file) || /\/node_modules\/(@[^/]+\/)?[^/@]+\/node_modules\/(@[^/]+\/)?[^/]+\/package\.json$/.test(file));
+    const manifests = [...files].filter(
+      (file) =>
+        /^\/node_modules\/(@[^/]+\/)?[^/@]+\/package\.json$/.test(file) ||
+        /\/node_modules\/(@[^/]+\/)?[^/@]+\/node_modules\/(@[^/]+\/)?[^/]+\/package\.json$/.test(file),
+    );
     expect(manifests.length).toBeGreaterThan(5);
     const missing: string[] = [];
     for (const manifestFile of manifests) {

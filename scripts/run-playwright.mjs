@@ -29,7 +29,9 @@ let report;
 try {
   report = JSON.parse(readFileSync(reportFile, 'utf8'));
 } catch (error) {
-  console.error(`No Playwright JSON report at ${path.relative(REPO_ROOT, reportFile)} (${error.message}); playwright exited with ${result.status ?? result.signal}.`);
+  console.error(
+    `No Playwright JSON report at ${path.relative(REPO_ROOT, reportFile)} (${error.message}); playwright exited with ${result.status ?? result.signal}.`,
+  );
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
@@ -45,7 +47,9 @@ const problems = [];
 if (result.status !== 0) problems.push(`playwright exited with ${result.status ?? result.signal}`);
 if (globalErrors > 0) problems.push(`${globalErrors} error(s) outside tests`);
 if (expected + unexpected + flaky === 0) problems.push('no tests ran');
-console.log(`Playwright: ${expected} expected, ${unexpected} unexpected, ${flaky} flaky, ${skipped} skipped${problems.length ? `; ${problems.join('; ')}` : ''}`);
+console.log(
+  `Playwright: ${expected} expected, ${unexpected} unexpected, ${flaky} flaky, ${skipped} skipped${problems.length ? `; ${problems.join('; ')}` : ''}`,
+);
 // Flaky tests passed on a retry; they count as passed (the line above names them).
 const failedCount = unexpected > 0 || problems.length === 0 ? unexpected : 1;
 console.log(`${expected + flaky} passed, ${failedCount} failed`);

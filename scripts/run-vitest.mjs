@@ -12,11 +12,10 @@ const reportFile = path.join(REPO_ROOT, 'test-results', 'vitest.json');
 mkdirSync(path.dirname(reportFile), { recursive: true });
 rmSync(reportFile, { force: true });
 
-const result = spawnSync(
-  localBin('vitest'),
-  ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...process.argv.slice(2)],
-  { cwd: REPO_ROOT, stdio: 'inherit' },
-);
+const result = spawnSync(localBin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...process.argv.slice(2)], {
+  cwd: REPO_ROOT,
+  stdio: 'inherit',
+});
 
 let report;
 try {

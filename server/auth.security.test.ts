@@ -67,7 +67,12 @@ async function signIn(username: string, password: string, headers: Record<string
   });
   const body = (await response.json()) as Partial<ApiErrorBody>;
   const retryAfter = response.headers.get('retry-after');
-  return { status: response.status, code: body.error?.code ?? null, retryAfter: retryAfter === null ? null : Number(retryAfter), retryAfterMs: body.error?.retryAfterMs ?? null };
+  return {
+    status: response.status,
+    code: body.error?.code ?? null,
+    retryAfter: retryAfter === null ? null : Number(retryAfter),
+    retryAfterMs: body.error?.retryAfterMs ?? null,
+  };
 }
 
 async function logout(token: string): Promise<{ status: number; body: LogoutResponse | ApiErrorBody }> {
@@ -117,7 +122,11 @@ async function liveSession(token: string, clientId: string): Promise<Session> {
 }
 
 async function postChat(text: string): Promise<number> {
-  const answer = await postJson(`${t.url}/api/v1/inbound`, JSON.stringify({ channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, text }), TEST_INTEGRATION_TOKEN);
+  const answer = await postJson(
+    `${t.url}/api/v1/inbound`,
+    JSON.stringify({ channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, text }),
+    TEST_INTEGRATION_TOKEN,
+  );
   return answer.status;
 }
 
@@ -241,7 +250,10 @@ const ATTACKS: AttackRow[] = [
   {
     attack: 'replaying a token bound at sign-in from another client id, before the owner ever connected',
     run: async () => {
-      const answer = await postJson<{ token: string }>(`${t.url}/api/v1/auth/login`, JSON.stringify({ username: 'agent1', password: TEST_PASSWORD, clientId: 'ws-agent1' }));
+      const answer = await postJson<{ token: string }>(
+        `${t.url}/api/v1/auth/login`,
+        JSON.stringify({ username: 'agent1', password: TEST_PASSWORD, clientId: 'ws-agent1' }),
+      );
       const { token } = answer.body as { token: string };
       return { replay: await handshake(openSocket(token, 'ws-stolen')), owner: await handshake(openSocket(token, 'ws-agent1')) };
     },

@@ -50,10 +50,13 @@ describe('sign-in', () => {
   it('gives a user back the failures they spent once they sign in, and logs the first refusal only', async () => {
     const server = await serverWith({ rateLimits: { signInFailuresPerUser: { points: 3, durationSec: 900 } } });
     const statuses: number[] = [];
-    for (const password of ['typo-1', 'typo-2', TEST_PASSWORD, 'typo-3', 'typo-4', 'typo-5', 'typo-6', 'typo-7']) statuses.push(await signIn(server, 'agent1', password));
+    for (const password of ['typo-1', 'typo-2', TEST_PASSWORD, 'typo-3', 'typo-4', 'typo-5', 'typo-6', 'typo-7'])
+      statuses.push(await signIn(server, 'agent1', password));
     expect(statuses).toEqual([401, 401, 200, 401, 401, 401, 429, 429]);
     expect(server.logLines.filter((line) => line.startsWith('sign-in refused'))).toEqual([
-      expect.stringMatching(/^sign-in refused: too many attempts for this user \(user "agent1" from 127\.0\.0\.1\); refusing for \d+ s, further refusals not logged$/),
+      expect.stringMatching(
+        /^sign-in refused: too many attempts for this user \(user "agent1" from 127\.0\.0\.1\); refusing for \d+ s, further refusals not logged$/,
+      ),
     ]);
   });
 

@@ -42,7 +42,12 @@ async function liveAs(username: string): Promise<{ socket: ClientSocket; batches
   const { token } = await login(t.url, username);
   // Away: connecting must not route the queued tickets to them (these tests are about merging, not routing).
   if (username.startsWith('agent')) t.server.routing.setPresence(username, 'away', 'lead', '李主管');
-  const socket: ClientSocket = connect(t.url, { auth: { token, clientId: `merge-${username}` }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: ClientSocket = connect(t.url, {
+    auth: { token, clientId: `merge-${username}` },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   sockets.push(socket);
   const batches: LiveChanges[] = [];
   socket.on('sync:changes', (batch) => batches.push(batch));
@@ -67,7 +72,12 @@ function merge(socket: ClientSocket, keepId: string, mergeId: string): Promise<A
 
 async function twoZhangWei() {
   const call = await inbound({ channel: 'phone', customer: { name: '张伟', phone: '13800138000' }, text: '来电：订单物流查询延迟' });
-  const mail = await inbound({ channel: 'email', customer: { name: '张伟', email: 'zhangwei.home@example.cn' }, subject: '订单物流查询延迟', text: '快递三天没动了' });
+  const mail = await inbound({
+    channel: 'email',
+    customer: { name: '张伟', email: 'zhangwei.home@example.cn' },
+    subject: '订单物流查询延迟',
+    text: '快递三天没动了',
+  });
   const keepId = t.store.getTicket(call.ticketId)!.customerId;
   const mergeId = t.store.getTicket(mail.ticketId)!.customerId;
   expect(keepId).not.toBe(mergeId);
@@ -108,9 +118,12 @@ describe('customer:merge', () => {
     }
     expect(t.store.getTicket(mail.ticketId)!.customerId).toBe(keepId);
     expect(t.store.getTicket(call.ticketId)!.customerId).toBe(keepId);
-    expect(t.store.listTickets(t.store.getUser('lead1')!, { customer: keepId, limit: 10 }).tickets.map((ticket) => ticket.id).sort()).toEqual(
-      [call.ticketId, mail.ticketId].sort(),
-    );
+    expect(
+      t.store
+        .listTickets(t.store.getUser('lead1')!, { customer: keepId, limit: 10 })
+        .tickets.map((ticket) => ticket.id)
+        .sort(),
+    ).toEqual([call.ticketId, mail.ticketId].sort());
 
     // The socket's live batches arrive before its ack: one batch, customer first, then the moved ticket.
     expect(await liveKinds(lead)).toEqual(['customer', 'ticket']);

@@ -89,7 +89,9 @@ describe('matching customers on the real server', () => {
     const landline = await inbound({ channel: 'phone', customer: { name: '北京办公室', phone: '010-12345678' }, text: '发票开错了' });
     const landlineCustomer = customerOf(landline.ticketId);
     expect(landlineCustomer.phone).toBe('+861012345678');
-    expect(customerOf((await inbound({ channel: 'email', customer: { phone: '+86 10 1234 5678' }, text: '补充发票抬头' })).ticketId).id).toBe(landlineCustomer.id);
+    expect(customerOf((await inbound({ channel: 'email', customer: { phone: '+86 10 1234 5678' }, text: '补充发票抬头' })).ticketId).id).toBe(
+      landlineCustomer.id,
+    );
 
     const foreign = await inbound({ channel: 'phone', customer: { name: 'Emily Watson', phone: '+1 (415) 555-0100' }, text: 'Where is my parcel?' });
     expect(customerOf(foreign.ticketId)).toMatchObject({ phone: '+14155550100' });
@@ -100,9 +102,15 @@ describe('matching customers on the real server', () => {
     const first = await inbound({ channel: 'email', customer: { name: '李娜', email: 'Li.Na@Example.CN' }, text: '退款什么时候到账？' });
     const second = await inbound({ channel: 'chat', customer: { email: 'li.na@example.cn' }, text: '我在网页上再问一次' });
     expect(customerOf(second.ticketId).id).toBe(customerOf(first.ticketId).id);
-    expect(customerOf(first.ticketId)).toMatchObject({ email: 'li.na@example.cn', identities: [{ kind: 'social', value: 'api:tests:email:li.na@example.cn' }] });
+    expect(customerOf(first.ticketId)).toMatchObject({
+      email: 'li.na@example.cn',
+      identities: [{ kind: 'social', value: 'api:tests:email:li.na@example.cn' }],
+    });
     // A proven mail from the same address is another matter: the integration only claimed it.
-    const mail = t.store.ingestInbound({ channel: 'email', customer: { email: 'LI.NA@example.cn' }, text: '邮件', proven: ['email'], source: 'email' }, { now: t.clock.now() });
+    const mail = t.store.ingestInbound(
+      { channel: 'email', customer: { email: 'LI.NA@example.cn' }, text: '邮件', proven: ['email'], source: 'email' },
+      { now: t.clock.now() },
+    );
     expect(customerOf(mail.ticketId).id).not.toBe(customerOf(first.ticketId).id);
   });
 
@@ -110,7 +118,13 @@ describe('matching customers on the real server', () => {
     const lead = t.store.getUserByUsername('lead1')!;
     const ingest = (contact: ChannelContact) => t.store.ingestInbound(contact, { now: t.clock.now() });
     // His call proves his number.
-    const call = ingest({ channel: 'phone', customer: { name: '张伟', phone: '+86 138-0013-8000' }, text: '来电：订单物流查询延迟', proven: ['phone'], source: 'cti' });
+    const call = ingest({
+      channel: 'phone',
+      customer: { name: '张伟', phone: '+86 138-0013-8000' },
+      text: '来电：订单物流查询延迟',
+      proven: ['phone'],
+      source: 'cti',
+    });
     // His mail proves his address; the mobile in its signature is only what the mail says.
     const mail = ingest({
       channel: 'email',
@@ -127,15 +141,39 @@ describe('matching customers on the real server', () => {
     ]);
     t.store.mergeCustomers({ keepId: call.ticket.customerId, mergeId: mail.ticket.customerId, actor: lead, now: t.clock.now() });
     // WeChat proves the openid; the email bound to it in the payload is a claim, so a third record, suggested by that email.
-    const wechat = ingest({ channel: 'social', customer: { socialId: 'wechat:gh_demo:oZhangWei', email: 'zhang.wei@example.cn' }, text: '公众号留言：物流还没更新', proven: ['socialId'], source: 'wechat:gh_demo' });
+    const wechat = ingest({
+      channel: 'social',
+      customer: { socialId: 'wechat:gh_demo:oZhangWei', email: 'zhang.wei@example.cn' },
+      text: '公众号留言：物流还没更新',
+      proven: ['socialId'],
+      source: 'wechat:gh_demo',
+    });
     expect(t.store.listCustomerMatches(lead, wechat.ticket.customerId, 10)!.map((match) => match.customer.id)).toEqual([call.ticket.customerId]);
     t.store.mergeCustomers({ keepId: call.ticket.customerId, mergeId: wechat.ticket.customerId, actor: lead, now: t.clock.now() });
     // From then on each proven identity alone is enough.
-    const later = ingest({ channel: 'social', customer: { socialId: 'wechat:gh_demo:oZhangWei' }, text: '在吗？', proven: ['socialId'], source: 'wechat:gh_demo' });
-    const nextMail = ingest({ channel: 'email', customer: { email: 'zhang.wei@example.cn' }, text: '还有一个问题', proven: ['email'], source: 'email', newConversation: true });
+    const later = ingest({
+      channel: 'social',
+      customer: { socialId: 'wechat:gh_demo:oZhangWei' },
+      text: '在吗？',
+      proven: ['socialId'],
+      source: 'wechat:gh_demo',
+    });
+    const nextMail = ingest({
+      channel: 'email',
+      customer: { email: 'zhang.wei@example.cn' },
+      text: '还有一个问题',
+      proven: ['email'],
+      source: 'email',
+      newConversation: true,
+    });
 
     const customer = customerOf(call.ticketId);
-    expect([mail.ticketId, wechat.ticketId, later.ticketId, nextMail.ticketId].map((id) => customerOf(id).id)).toEqual([customer.id, customer.id, customer.id, customer.id]);
+    expect([mail.ticketId, wechat.ticketId, later.ticketId, nextMail.ticketId].map((id) => customerOf(id).id)).toEqual([
+      customer.id,
+      customer.id,
+      customer.id,
+      customer.id,
+    ]);
     expect(later.ticketId).toBe(wechat.ticketId);
     expect(customer).toMatchObject({ name: '张伟', phone: '+8613800138000', email: 'zhang.wei@example.cn', socialId: 'wechat:gh_demo:oZhangWei' });
     expect(customer.identities).toEqual([

@@ -42,7 +42,11 @@ export function normaliseIdentity(kind: IdentityKind, value: string): string {
 }
 
 /** The identities a contact names, normalised, in matching order (phone, email, social id); empty values dropped. */
-export function identitiesOf(given: { phone?: string | null | undefined; email?: string | null | undefined; socialId?: string | null | undefined }): CustomerIdentity[] {
+export function identitiesOf(given: {
+  phone?: string | null | undefined;
+  email?: string | null | undefined;
+  socialId?: string | null | undefined;
+}): CustomerIdentity[] {
   const identities: CustomerIdentity[] = [];
   const add = (kind: IdentityKind, raw: string | null | undefined) => {
     if (!raw) return;

@@ -17,13 +17,51 @@ const ALL_CHANNELS: Channel[] = ['phone', 'chat', 'social', 'email'];
 
 /** The demo's users (password `demo`); ids equal usernames so logs read easily. */
 export const DEMO_USERS: ReadonlyArray<Omit<NewUser, 'password'> & { id: string; role: Role }> = [
-  { id: 'lead1', username: 'lead1', displayName: '李主管', role: 'lead', channels: ALL_CHANNELS, groups: ['orders', 'after_sales', 'billing', 'technical'], tier: 2, senior: true },
-  { id: 'agent1', username: 'agent1', displayName: '王芳', role: 'agent', channels: ALL_CHANNELS, groups: ['orders', 'after_sales'], tier: 1, extension: '8001' },
+  {
+    id: 'lead1',
+    username: 'lead1',
+    displayName: '李主管',
+    role: 'lead',
+    channels: ALL_CHANNELS,
+    groups: ['orders', 'after_sales', 'billing', 'technical'],
+    tier: 2,
+    senior: true,
+  },
+  {
+    id: 'agent1',
+    username: 'agent1',
+    displayName: '王芳',
+    role: 'agent',
+    channels: ALL_CHANNELS,
+    groups: ['orders', 'after_sales'],
+    tier: 1,
+    extension: '8001',
+  },
   { id: 'agent2', username: 'agent2', displayName: '张强', role: 'agent', channels: ['phone', 'chat'], groups: ['orders'], tier: 1, extension: '8002' },
   { id: 'agent3', username: 'agent3', displayName: '刘洋', role: 'agent', channels: ['chat', 'social'], groups: ['after_sales'], tier: 1, extension: '8003' },
   { id: 'agent4', username: 'agent4', displayName: '陈静', role: 'agent', channels: ['email', 'social'], groups: ['billing'], tier: 1, extension: '8004' },
-  { id: 'agent5', username: 'agent5', displayName: '赵磊', role: 'agent', channels: ['phone', 'email'], groups: ['technical'], tier: 2, senior: true, extension: '8005' },
-  { id: 'agent6', username: 'agent6', displayName: 'Emily Chen', role: 'agent', channels: ['chat', 'email'], groups: ['orders', 'english'], tier: 1, languages: ['en', 'zh'], extension: '8006' },
+  {
+    id: 'agent5',
+    username: 'agent5',
+    displayName: '赵磊',
+    role: 'agent',
+    channels: ['phone', 'email'],
+    groups: ['technical'],
+    tier: 2,
+    senior: true,
+    extension: '8005',
+  },
+  {
+    id: 'agent6',
+    username: 'agent6',
+    displayName: 'Emily Chen',
+    role: 'agent',
+    channels: ['chat', 'email'],
+    groups: ['orders', 'english'],
+    tier: 1,
+    languages: ['en', 'zh'],
+    extension: '8006',
+  },
 ];
 
 type DemoStep =
@@ -286,7 +324,11 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
   for (const spec of DEMO_USERS) users.set(spec.username, store.createUser({ ...spec, password: DEMO_PASSWORD }, now));
   store.createIntegrationToken('demo', DEMO_INTEGRATION_TOKEN, null, now);
   for (const [userId, capacity] of Object.entries(DEMO_CAPACITIES)) {
-    store.routing.saveAgentSettings(userId, { presence: 'offline', presenceCause: 'disconnected', presenceSince: now, capacity: { ...DEFAULT_CAPACITY, ...capacity }, phoneBlocksChat: true }, now);
+    store.routing.saveAgentSettings(
+      userId,
+      { presence: 'offline', presenceCause: 'disconnected', presenceSince: now, capacity: { ...DEFAULT_CAPACITY, ...capacity }, phoneBlocksChat: true },
+      now,
+    );
   }
   const customerIds = new Map<string, string>();
 

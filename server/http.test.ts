@@ -2,15 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TicketBundle } from '../shared/domain.js';
 import type { ApiErrorBody, InboundResponse, TicketListResponse } from '../shared/httpApi.js';
 import { RESOLUTION_SLA_MS } from '../shared/sla.js';
-import {
-  TEST_INTEGRATION_TOKEN,
-  getJson,
-  login,
-  postJson,
-  seedTestOrganisation,
-  startTestServer,
-  type TestServer,
-} from './testHarness.js';
+import { TEST_INTEGRATION_TOKEN, getJson, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
 
 let t: TestServer;
 
@@ -75,7 +67,13 @@ describe('health and sign-in', () => {
 
 describe('POST /api/v1/inbound', () => {
   it('opens a ticket with a GD id, a new customer and the SLA due time, queued when nobody is online', async () => {
-    const response = await inbound({ channel: 'phone', customer: zhangWei, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新了', externalMessageId: 'call-1' });
+    const response = await inbound({
+      channel: 'phone',
+      customer: zhangWei,
+      subject: '订单物流查询延迟',
+      text: '我的订单三天没有物流更新了',
+      externalMessageId: 'call-1',
+    });
     expect(response.status).toBe(201);
     const created = response.body as InboundResponse;
     expect(created).toMatchObject({ ticketId: 'GD20241108001', created: true, duplicate: false });
@@ -128,14 +126,29 @@ describe('POST /api/v1/inbound', () => {
   it('moves an awaiting_customer ticket back to in_progress when the customer answers', async () => {
     const first = (await inbound({ channel: 'chat', customer: zhangWei, text: '发票怎么开？' })).body as InboundResponse;
     const lead = t.store.getUser('lead1')!;
-    expect(t.store.applyMutation(lead, 'c1', { mutationId: 'm1', kind: 'setStatus', ticketId: first.ticketId, status: 'in_progress', createdAt: t.clock.now() }, t.clock.now()).ok).toBe(true);
-    expect(t.store.applyMutation(lead, 'c1', { mutationId: 'm2', kind: 'setStatus', ticketId: first.ticketId, status: 'awaiting_customer', createdAt: t.clock.now() }, t.clock.now()).ok).toBe(true);
+    expect(
+      t.store.applyMutation(
+        lead,
+        'c1',
+        { mutationId: 'm1', kind: 'setStatus', ticketId: first.ticketId, status: 'in_progress', createdAt: t.clock.now() },
+        t.clock.now(),
+      ).ok,
+    ).toBe(true);
+    expect(
+      t.store.applyMutation(
+        lead,
+        'c1',
+        { mutationId: 'm2', kind: 'setStatus', ticketId: first.ticketId, status: 'awaiting_customer', createdAt: t.clock.now() },
+        t.clock.now(),
+      ).ok,
+    ).toBe(true);
     await inbound({ channel: 'chat', customer: zhangWei, text: '抬头是杭州云帆科技有限公司' });
     expect(t.store.getTicket(first.ticketId)!.status).toBe('in_progress');
   });
 
   it('marks complaints urgent', async () => {
-    const created = (await inbound({ channel: 'phone', customer: { name: '刘芳', phone: '13912345678' }, text: '我要投诉！快递丢件了' })).body as InboundResponse;
+    const created = (await inbound({ channel: 'phone', customer: { name: '刘芳', phone: '13912345678' }, text: '我要投诉！快递丢件了' }))
+      .body as InboundResponse;
     const ticket = t.store.getTicket(created.ticketId)!;
     expect(ticket).toMatchObject({ priority: 'urgent', type: 'complaint', dueAt: ticket.createdAt + RESOLUTION_SLA_MS.urgent });
   });
@@ -153,7 +166,7 @@ describe('POST /api/v1/inbound', () => {
     const badEmail = await inbound({ channel: 'email', customer: { email: 'not-an-email' }, text: '你好' });
     expect(fieldPaths(badEmail.body)).toEqual(['customer.email']);
 
-    const huge = await inbound({ channel: 'chat', customer: zhangWei, text: '长'.repeat(1024 * 1024 / 3) });
+    const huge = await inbound({ channel: 'chat', customer: zhangWei, text: '长'.repeat((1024 * 1024) / 3) });
     expect(huge.status).toBe(400);
     expect(fieldPaths(huge.body)).toEqual(['text']);
     expect((await getJson<{ seq: number }>(`${t.url}/healthz`)).body).toMatchObject({ seq: 0 });
@@ -306,8 +319,9 @@ describe('GET /api/v1/tickets', () => {
 
 describe('GET /api/v1/tickets/:ticketId', () => {
   it('answers 404 for a missing or invisible ticket and 400 for a malformed id', async () => {
-    const emailTicket = ((await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票抬头填错了' })).body as InboundResponse)
-      .ticketId;
+    const emailTicket = (
+      (await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票抬头填错了' })).body as InboundResponse
+    ).ticketId;
     const agent = await login(t.url, 'agent1');
     const invisible = await getJson(`${t.url}/api/v1/tickets/${emailTicket}`, agent.token);
     expect(invisible.status).toBe(404);

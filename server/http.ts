@@ -117,8 +117,7 @@ function sendError(res: ServerResponse, error: HttpError): void {
 export function readRawBody(req: IncomingMessage, limit: number = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
-    const tooLarge = () =>
-      new HttpError(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`, undefined, { connection: 'close' });
+    const tooLarge = () => new HttpError(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`, undefined, { connection: 'close' });
     if (Number.isFinite(declared) && declared > limit) {
       reject(tooLarge());
       return;
@@ -196,7 +195,11 @@ export function requireToken<K extends 'user' | 'integration'>(deps: Pick<HttpDe
     throw unauthorized(`The bearer token expired at ${new Date(found.expiredAt).toISOString()}; sign in again.`);
   }
   if (found.kind !== kind) {
-    throw new HttpError(403, 'forbidden', kind === 'user' ? 'This endpoint needs a user token, not an integration token.' : 'This endpoint needs an integration token, not a user token.');
+    throw new HttpError(
+      403,
+      'forbidden',
+      kind === 'user' ? 'This endpoint needs a user token, not an integration token.' : 'This endpoint needs an integration token, not a user token.',
+    );
   }
   return found as ValidToken<K>;
 }
@@ -229,7 +232,10 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
   let address = req.socket.remoteAddress ?? 'unknown';
   if (trustProxy) {
     const header = req.headers['x-forwarded-for'];
-    const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((part) => part.trim()).filter((part) => part !== '');
+    const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
     if (forwarded.length > 0) address = forwarded[forwarded.length - 1]!;
   }
   return addressKey(address);
@@ -313,7 +319,10 @@ function logout(deps: HttpDependencies, req: IncomingMessage, res: ServerRespons
   }
   const revoked = deps.store.revokeUserToken(token);
   deps.sessions.endToken(hashToken(token), 'revoked');
-  if (revoked) deps.log(`sign-out: ${found.status === 'valid' && found.kind === 'user' ? found.user.username : 'an expired session'} from ${clientAddress(req, deps.trustProxy)}`);
+  if (revoked)
+    deps.log(
+      `sign-out: ${found.status === 'valid' && found.kind === 'user' ? found.user.username : 'an expired session'} from ${clientAddress(req, deps.trustProxy)}`,
+    );
   const body: LogoutResponse = { revoked };
   sendJson(res, 200, body);
 }
@@ -324,7 +333,9 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   const budget = await deps.rateLimits.inboundPerToken.consume(integration.name);
   if (!budget.ok) {
     if (budget.firstRefusal) {
-      deps.log(`inbound refused: integration ${integration.name} is over its rate limit for ${retryAfterSeconds(budget.retryAfterMs)} s; further refusals not logged`);
+      deps.log(
+        `inbound refused: integration ${integration.name} is over its rate limit for ${retryAfterSeconds(budget.retryAfterMs)} s; further refusals not logged`,
+      );
     }
     throw rateLimited(`Too many inbound contacts for the integration token "${integration.name}".`, budget.retryAfterMs);
   }

@@ -58,7 +58,12 @@ async function inbound(contact: InboundContact): Promise<InboundResponse> {
 
 async function connectAs(username: string): Promise<Client> {
   const { token } = await login(t.url, username);
-  const socket: ClientSocket = connect(t.url, { auth: { token, clientId: `client-${username}` }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: ClientSocket = connect(t.url, {
+    auth: { token, clientId: `client-${username}` },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   sockets.push(socket);
   const client: Client = { socket, batches: [], offers: [], calls: [] };
   socket.on('sync:changes', (batch) => client.batches.push(batch));
@@ -155,7 +160,11 @@ const ROWS: AttackRow[] = [
     run: async () => {
       const agent = await connectAs('agent1');
       resultOf(await ask(agent, 'sync:pull', { since: 0 }));
-      await inbound({ channel: 'email', customer: { name: '张伟', email: 'zhang.wei@example.cn' }, text: '再说一遍：手机13800138000，卡号6222 0212 3456 7890 123' });
+      await inbound({
+        channel: 'email',
+        customer: { name: '张伟', email: 'zhang.wei@example.cn' },
+        text: '再说一遍：手机13800138000，卡号6222 0212 3456 7890 123',
+      });
       await vi.waitFor(() => expect(agent.batches.length).toBeGreaterThan(0));
       return { leaked: leaked(agent.batches) };
     },
@@ -240,7 +249,9 @@ const ROWS: AttackRow[] = [
     run: async () => {
       const agent = await connectAs('agent1');
       const pushed = resultOf<{ results: Array<{ ok: boolean; ticket?: unknown }> }>(
-        await ask(agent, 'sync:push', { mutations: [{ mutationId: 'm-1', kind: 'setStatus', ticketId: emailTicket, status: 'unassigned', createdAt: t.clock.now() }] }),
+        await ask(agent, 'sync:push', {
+          mutations: [{ mutationId: 'm-1', kind: 'setStatus', ticketId: emailTicket, status: 'unassigned', createdAt: t.clock.now() }],
+        }),
       );
       return { ok: pushed.results[0]!.ok, carriesTicket: pushed.results[0]!.ticket != null, leaked: leaked(pushed) };
     },
@@ -270,12 +281,35 @@ const ROWS: AttackRow[] = [
     run: async () => {
       const revealed = resultOf<{ value: string }>(await ask(await connectAs('agent1'), 'pii:reveal', { field: 'customerPhone', ticketId: emailTicket }));
       const customerId = t.store.getTicket(emailTicket)!.customerId;
-      const audit = (await auditOf(emailTicket)).map(({ userId, userName, role, field, ticketId, customerId: customer, at }) => ({ userId, userName, role, field, ticketId, customer, at }));
-      return { value: revealed.value, audit, loggedWithoutValue: t.logLines.some((l) => l.includes('revealed customerPhone') && !l.includes(CLEAR.phone)), customerId };
+      const audit = (await auditOf(emailTicket)).map(({ userId, userName, role, field, ticketId, customerId: customer, at }) => ({
+        userId,
+        userName,
+        role,
+        field,
+        ticketId,
+        customer,
+        at,
+      }));
+      return {
+        value: revealed.value,
+        audit,
+        loggedWithoutValue: t.logLines.some((l) => l.includes('revealed customerPhone') && !l.includes(CLEAR.phone)),
+        customerId,
+      };
     },
     expect: {
       value: '+8613800138000',
-      audit: [{ userId: 'agent1', userName: '王芳', role: 'agent', field: 'customerPhone', ticketId: expect.stringMatching(/^GD/), customer: expect.stringMatching(/^CUS/), at: expect.any(Number) }],
+      audit: [
+        {
+          userId: 'agent1',
+          userName: '王芳',
+          role: 'agent',
+          field: 'customerPhone',
+          ticketId: expect.stringMatching(/^GD/),
+          customer: expect.stringMatching(/^CUS/),
+          at: expect.any(Number),
+        },
+      ],
       loggedWithoutValue: true,
       customerId: expect.stringMatching(/^CUS/),
     },
@@ -363,7 +397,10 @@ const ROWS: AttackRow[] = [
       await core.close();
       closed = true;
       const file = path.join(root, 'users', 'agent1.sqlite');
-      const bytes = [file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
+      const bytes = [file, `${file}-wal`]
+        .filter(existsSync)
+        .map((f) => readFileSync(f).toString('latin1'))
+        .join('');
       return { shown: detail.customer.phone, leakedInDetail: leaked(detail), leakedOnDisk: leaked(bytes) };
     },
     expect: { shown: '+86138****8000', leakedInDetail: [], leakedOnDisk: [] },

@@ -7,13 +7,7 @@
  */
 import type { z } from 'zod';
 import { canUserSeeTicket, type User } from '../shared/domain.js';
-import {
-  piiAuditRequestSchema,
-  piiRevealRequestSchema,
-  type PiiAuditResult,
-  type PiiRevealRequest,
-  type PiiRevealResult,
-} from '../shared/pii.js';
+import { piiAuditRequestSchema, piiRevealRequestSchema, type PiiAuditResult, type PiiRevealRequest, type PiiRevealResult } from '../shared/pii.js';
 import type { Ack, ProtocolError } from '../shared/sync.js';
 import type { SyncServer, SyncSocket } from './liveHub.js';
 import type { ServerStore } from './store.js';
@@ -36,7 +30,13 @@ class PiiRefusal extends Error {
 
 type UntypedOn = (event: string, listener: (...args: unknown[]) => void) => void;
 
-function handle<Request, Result>(socket: SyncSocket, deps: PiiSocketDependencies, event: string, schema: z.ZodType<Request>, run: (request: Request) => Result): void {
+function handle<Request, Result>(
+  socket: SyncSocket,
+  deps: PiiSocketDependencies,
+  event: string,
+  schema: z.ZodType<Request>,
+  run: (request: Request) => Result,
+): void {
   (socket.on as unknown as UntypedOn).call(socket, event, (raw: unknown, ack: unknown) => {
     if (typeof ack !== 'function') return;
     const reply = ack as (response: Ack<Result>) => void;

@@ -127,7 +127,10 @@ export function retryAfterSeconds(retryAfterMs: number): number {
  */
 export function rateLimitsFromEnv(text: string | undefined): RateLimitConfig {
   const config: RateLimitConfig = { ...DEFAULT_RATE_LIMITS };
-  for (const entry of (text ?? '').split(',').map((part) => part.trim()).filter((part) => part.length > 0)) {
+  for (const entry of (text ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)) {
     const match = /^([A-Za-z]+)=(\d+)\/(\d+)$/.exec(entry);
     const name = match?.[1] as RateLimitName | undefined;
     if (!match || name === undefined || !(name in DEFAULT_RATE_LIMITS)) {

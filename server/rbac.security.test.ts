@@ -50,7 +50,12 @@ beforeAll(async () => {
       { now },
     );
     const user = users.find((u) => u.id === assignee)!;
-    t.store.assignTicket({ ticketId, assignee: { id: user.id, username: user.id, displayName: user.displayName }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now });
+    t.store.assignTicket({
+      ticketId,
+      assignee: { id: user.id, username: user.id, displayName: user.displayName },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now,
+    });
     return ticketId;
   };
   mine = open('chat', '物流查询', 'agent1');
@@ -69,7 +74,12 @@ async function tokenOf(username: string): Promise<string> {
 }
 
 async function socketOf(username: string, clientId: string): Promise<ClientSocket> {
-  const socket: ClientSocket = connect(t.url, { auth: { token: await tokenOf(username), clientId }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: ClientSocket = connect(t.url, {
+    auth: { token: await tokenOf(username), clientId },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -122,8 +132,19 @@ const ATTACKS: AttackRow[] = [
     run: async () => {
       const socket = await socketOf('agent1', 'ws-agent1-phone');
       const pop = new Promise<CtiCall>((resolve) => socket.once('cti:call', resolve));
-      const body = JSON.stringify({ callId: 'call-rbac-1', event: 'offered', at: t.clock.now(), from: ZHANG_WEI.phone, to: '4008001234', agentExtension: '8001' });
-      const response = await fetch(`${t.url}/channels/cti/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedWebhookHeaders(CTI_SECRET, body, t.clock.now()) }, body });
+      const body = JSON.stringify({
+        callId: 'call-rbac-1',
+        event: 'offered',
+        at: t.clock.now(),
+        from: ZHANG_WEI.phone,
+        to: '4008001234',
+        agentExtension: '8001',
+      });
+      const response = await fetch(`${t.url}/channels/cti/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signedWebhookHeaders(CTI_SECRET, body, t.clock.now()) },
+        body,
+      });
       const call = await pop;
       return { status: response.status, recentTickets: call.recentTickets.map((ticket) => (ticket.id === mine ? 'agent1’s own' : ticket.id)) };
     },

@@ -5,13 +5,7 @@
  * ticket change and its audit row commit together. Plain SQL, as in store.ts.
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
-import {
-  describeAssignmentReason,
-  isOpenStatus,
-  type AssignmentReason,
-  type Ticket,
-  type TicketRouting,
-} from '../shared/domain.js';
+import { describeAssignmentReason, isOpenStatus, type AssignmentReason, type Ticket, type TicketRouting } from '../shared/domain.js';
 import {
   DEFAULT_CAPACITY,
   ROUTING_DECISIONS,
@@ -98,7 +92,9 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
 
   return {
     loadAgentSettings() {
-      const rows = sql('SELECT user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat FROM agent_settings').all() as AgentSettingsRow[];
+      const rows = sql(
+        'SELECT user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat FROM agent_settings',
+      ).all() as AgentSettingsRow[];
       return new Map(
         rows.map((row) => [
           row.user_id,
@@ -121,7 +117,15 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
            ON CONFLICT (user_id) DO UPDATE SET presence = excluded.presence, presence_cause = excluded.presence_cause,
              presence_since = excluded.presence_since, capacity_json = excluded.capacity_json,
              phone_blocks_chat = excluded.phone_blocks_chat, updated_at = excluded.updated_at`,
-        ).run(userId, settings.presence, settings.presenceCause, settings.presenceSince, JSON.stringify(settings.capacity), settings.phoneBlocksChat ? 1 : 0, now);
+        ).run(
+          userId,
+          settings.presence,
+          settings.presenceCause,
+          settings.presenceSince,
+          JSON.stringify(settings.capacity),
+          settings.phoneBlocksChat ? 1 : 0,
+          now,
+        );
       });
     },
 
@@ -167,7 +171,13 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
         const assigneeId = write.assignee?.id ?? null;
         if (assigneeId !== before.assigneeId) {
           after = write.assignee
-            ? { ...after, assigneeId: write.assignee.id, assigneeName: write.assignee.name, assignedAt: write.now, status: before.status === 'unassigned' ? 'in_progress' : before.status }
+            ? {
+                ...after,
+                assigneeId: write.assignee.id,
+                assigneeName: write.assignee.name,
+                assignedAt: write.now,
+                status: before.status === 'unassigned' ? 'in_progress' : before.status,
+              }
             : { ...after, assigneeId: null, assigneeName: null, assignedAt: null, status: 'unassigned' };
         }
         if (write.reason) after = { ...after, assignmentReason: write.reason };

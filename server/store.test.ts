@@ -70,11 +70,20 @@ describe('server store', () => {
     const { ticketId } = store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
     const batches: CommittedChange[][] = [];
     store.onDidCommitChanges((batch) => batches.push(batch));
-    store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: TEST_EPOCH + 1 });
+    store.assignTicket({
+      ticketId,
+      assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: TEST_EPOCH + 1,
+    });
     const [assigned] = batches[0]!;
     expect(assigned!.audience.sort()).toEqual(['agent:agent1', 'queue:chat']);
     expect(assigned!.change.kind).toBe('bundle');
-    expect(store.getTicket(ticketId)).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', assignmentReason: { code: 'assigned_by_lead', byName: '李主管' } });
+    expect(store.getTicket(ticketId)).toMatchObject({
+      status: 'in_progress',
+      assigneeId: 'agent1',
+      assignmentReason: { code: 'assigned_by_lead', byName: '李主管' },
+    });
     expect(store.pullChanges(agent, 0)).toMatchObject({ mustRefetch: false, upTo: 2 });
   });
 
@@ -108,7 +117,10 @@ describe('server store', () => {
 
   it('fills a missing identifier on a matched customer and logs a customer change for its tickets', () => {
     const first = store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
-    store.ingestInbound({ channel: 'email', customer: { phone: '+86 13800138000', email: 'ZW@Example.cn' }, text: '邮件', proven: ['phone', 'email'] }, { now: TEST_EPOCH + 1 });
+    store.ingestInbound(
+      { channel: 'email', customer: { phone: '+86 13800138000', email: 'ZW@Example.cn' }, text: '邮件', proven: ['phone', 'email'] },
+      { now: TEST_EPOCH + 1 },
+    );
     expect(store.getCustomer(first.ticket.customerId)).toMatchObject({ phone: '+8613800138000', email: 'zw@example.cn' });
     const pulled = store.pullChanges(lead, 1);
     expect(!pulled.mustRefetch && pulled.changes.map((c) => c.kind)).toEqual(['customer', 'bundle']);
@@ -117,17 +129,26 @@ describe('server store', () => {
   it('never matches a customer by a claimed identity: the claim is kept, fills an empty field, and is offered as a possible match', () => {
     const proven = store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
     const claimed = store.ingestInbound(
-      { channel: 'chat', customer: { name: '自称张伟', phone: '138 0013 8000', socialId: 'webchat:demo:visitor-claims-01' }, text: '我是张伟', proven: ['socialId'], source: 'webchat:demo' },
+      {
+        channel: 'chat',
+        customer: { name: '自称张伟', phone: '138 0013 8000', socialId: 'webchat:demo:visitor-claims-01' },
+        text: '我是张伟',
+        proven: ['socialId'],
+        source: 'webchat:demo',
+      },
       { now: TEST_EPOCH + 1 },
     );
     expect(claimed.ticketId).not.toBe(proven.ticketId);
     expect(claimed.ticket.customerId).not.toBe(proven.ticket.customerId);
     // Where to answer, shown unverified: the phone is the claimant's primary field, not an identity of theirs.
-    expect(store.getCustomer(claimed.ticket.customerId)).toMatchObject({ phone: '+8613800138000', identities: [{ kind: 'social', value: 'webchat:demo:visitor-claims-01' }] });
+    expect(store.getCustomer(claimed.ticket.customerId)).toMatchObject({
+      phone: '+8613800138000',
+      identities: [{ kind: 'social', value: 'webchat:demo:visitor-claims-01' }],
+    });
     expect(store.findCustomerByPhone('13800138000')?.id).toBe(proven.ticket.customerId);
-    expect(store.listCustomerMatches(lead, claimed.ticket.customerId, 10)!.map((match) => [match.customer.id, match.shared, match.ticketCount, match.channels])).toEqual([
-      [proven.ticket.customerId, [{ kind: 'phone', value: '+8613800138000', oursProven: false, theirsProven: true }], 1, ['chat']],
-    ]);
+    expect(
+      store.listCustomerMatches(lead, claimed.ticket.customerId, 10)!.map((match) => [match.customer.id, match.shared, match.ticketCount, match.channels]),
+    ).toEqual([[proven.ticket.customerId, [{ kind: 'phone', value: '+8613800138000', oursProven: false, theirsProven: true }], 1, ['chat']]]);
     // Both ways: the proven customer's agents see the claimant too.
     expect(store.listCustomerMatches(lead, proven.ticket.customerId, 10)!.map((match) => match.customer.id)).toEqual([claimed.ticket.customerId]);
     // Unknown or merged-away customers have no answer.

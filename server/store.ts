@@ -39,15 +39,7 @@ import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import { dayKey, formatCustomerId, formatTicketId } from '../shared/ids.js';
 import { dueAtFor } from '../shared/sla.js';
 import { customerReach, decideMutation, describeRefusal, rejectionCodeOf, type CustomerReach, type TicketRefusal } from '../shared/ticketRules.js';
-import {
-  MAX_PULL_CHANGES,
-  type BootstrapPage,
-  type Change,
-  type ChangeBody,
-  type Mutation,
-  type MutationResult,
-  type PullResult,
-} from '../shared/sync.js';
+import { MAX_PULL_CHANGES, type BootstrapPage, type Change, type ChangeBody, type Mutation, type MutationResult, type PullResult } from '../shared/sync.js';
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { CustomerRefusal, identitiesOf } from './customers.js';
 import { triageContact } from './inbound.js';
@@ -314,7 +306,11 @@ export interface ServerWritable {
    * Records what the channel did with an outbound message (or, still `queued`, why it has
    * not left yet); the agents see it as a message change. Null when there is no such outbound message.
    */
-  setDeliveryStatus(messageId: string, outcome: { status: 'sent' | 'failed' | 'queued'; externalMessageId?: string; error?: string }, now: number): Message | null;
+  setDeliveryStatus(
+    messageId: string,
+    outcome: { status: 'sent' | 'failed' | 'queued'; externalMessageId?: string; error?: string },
+    now: number,
+  ): Message | null;
   /**
    * Outbound messages still waiting for their channel, oldest first (after a restart, too),
    * among those whose source is one of `sources` or `<source>:<anything>`.
@@ -630,7 +626,6 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-
 // ---------------------------------------------------------------------------------------
 // The SQLite implementation
 
@@ -896,8 +891,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
   function lookupToken(token: string, now: number): TokenLookup {
     const row = sql('SELECT kind, user_id, name, expires_at FROM tokens WHERE token_hash = ?').get(hashToken(token)) as
-      | { kind: string; user_id: string | null; name: string; expires_at: number | null }
-      | undefined;
+      { kind: string; user_id: string | null; name: string; expires_at: number | null } | undefined;
     if (!row) return { status: 'unknown' };
     if (row.expires_at !== null && row.expires_at <= now) return { status: 'expired', expiredAt: row.expires_at };
     if (row.kind === 'integration') return { status: 'valid', kind: 'integration', name: row.name, expiresAt: row.expires_at };
@@ -980,7 +974,9 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     const keys = [...proven, ...scoped];
     const source = contact.source ?? 'api';
     const ownerOf = sql('SELECT customer_id FROM customer_identities WHERE kind = ? AND value = ?');
-    const recordIdentity = sql('INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING');
+    const recordIdentity = sql(
+      'INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING',
+    );
     const recordClaim = sql(
       'INSERT INTO customer_claims (customer_id, kind, value, source, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_id, kind, value) DO NOTHING',
     );
@@ -1055,7 +1051,9 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       const keepRow = read(keepId, 'keep');
       // Everyone who saw either customer hears about the kept one, before the tickets that now point to it.
       const audience = new Set([...customerAudience(keepId), ...customerAudience(mergeId)]);
-      const moving = (sql(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE customer_id = ? ORDER BY created_at, id`).all(mergeId) as TicketRow[]).map(ticketFromRow);
+      const moving = (sql(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE customer_id = ? ORDER BY created_at, id`).all(mergeId) as TicketRow[]).map(
+        ticketFromRow,
+      );
 
       sql('UPDATE customer_identities SET customer_id = ? WHERE customer_id = ?').run(keepId, mergeId);
       // Claims the kept customer already has stay once; the merged one keeps none.
@@ -1125,7 +1123,10 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       const customer = getCustomer(otherId);
       if (!customer) continue;
       const visibility = visibilityClause(viewer, 't');
-      const tickets = sql(`SELECT t.channel, t.last_message_at FROM tickets t WHERE t.customer_id = ? AND ${visibility.sql}`).all(otherId, ...visibility.params) as Array<{
+      const tickets = sql(`SELECT t.channel, t.last_message_at FROM tickets t WHERE t.customer_id = ? AND ${visibility.sql}`).all(
+        otherId,
+        ...visibility.params,
+      ) as Array<{
         channel: Channel;
         last_message_at: number;
       }>;
@@ -1147,7 +1148,11 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   function insertTicket(ticket: Ticket): void {
-    sql(`INSERT INTO tickets (${TICKET_COLUMNS}) VALUES (${TICKET_COLUMNS.split(', ').map(() => '?').join(', ')})`).run(...ticketParams(ticket));
+    sql(
+      `INSERT INTO tickets (${TICKET_COLUMNS}) VALUES (${TICKET_COLUMNS.split(', ')
+        .map(() => '?')
+        .join(', ')})`,
+    ).run(...ticketParams(ticket));
   }
 
   function updateTicket(ticket: Ticket): void {
@@ -1234,9 +1239,10 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       where.push('(t.created_at < ? OR (t.created_at = ? AND t.id < ?))');
       params.push(filter.cursor.createdAt, filter.cursor.createdAt, filter.cursor.id);
     }
-    const rows = sql(
-      `SELECT ${TICKET_COLUMNS_T} FROM tickets t ${join} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`,
-    ).all(...params, filter.limit + 1) as TicketRow[];
+    const rows = sql(`SELECT ${TICKET_COLUMNS_T} FROM tickets t ${join} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`).all(
+      ...params,
+      filter.limit + 1,
+    ) as TicketRow[];
     const hasMore = rows.length > filter.limit;
     const tickets = rows.slice(0, filter.limit).map(ticketFromRow);
     const last = tickets[tickets.length - 1];
@@ -1261,17 +1267,13 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     const pageIds = `SELECT t.id FROM tickets t WHERE ${pageFilter} ORDER BY t.id LIMIT ?`;
     const idParams = [...pageParams, limit];
     const messagesByTicket = new Map<string, Message[]>();
-    for (const row of sql(`SELECT * FROM messages WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`).all(
-      ...idParams,
-    ) as MessageRow[]) {
+    for (const row of sql(`SELECT * FROM messages WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`).all(...idParams) as MessageRow[]) {
       let list = messagesByTicket.get(row.ticket_id);
       if (!list) messagesByTicket.set(row.ticket_id, (list = []));
       list.push(messageFromRow(row));
     }
     const notesByTicket = new Map<string, Note[]>();
-    for (const row of sql(`SELECT * FROM notes WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`).all(
-      ...idParams,
-    ) as NoteRow[]) {
+    for (const row of sql(`SELECT * FROM notes WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`).all(...idParams) as NoteRow[]) {
       let list = notesByTicket.get(row.ticket_id);
       if (!list) notesByTicket.set(row.ticket_id, (list = []));
       list.push(noteFromRow(row));
@@ -1306,9 +1308,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     const facts = audit ? audit.reason : ticket.assignmentReason;
     const agentName = audit ? audit.agentName : ticket.assigneeName;
     const reason = facts ? describeAssignmentReason(facts, agentName) : '';
-    sql(
-      'INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, assignee_name, actor_name, reason, reason_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(
+    sql('INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, assignee_name, actor_name, reason, reason_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
       ticket.id,
       now,
       audit?.decision ?? (assigneeId === null ? 'queued' : 'assigned'),
@@ -1341,9 +1341,14 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   function listRoutingAudit(ticketId: string): RoutingAuditEntry[] {
-    const rows = sql('SELECT id, ticket_id, at, decision, assignee_id, reason FROM routing_audit WHERE ticket_id = ? ORDER BY id').all(
-      ticketId,
-    ) as Array<{ id: number; ticket_id: string; at: number; decision: string; assignee_id: string | null; reason: string }>;
+    const rows = sql('SELECT id, ticket_id, at, decision, assignee_id, reason FROM routing_audit WHERE ticket_id = ? ORDER BY id').all(ticketId) as Array<{
+      id: number;
+      ticket_id: string;
+      at: number;
+      decision: string;
+      assignee_id: string | null;
+      reason: string;
+    }>;
     return rows.map((r) => ({
       id: r.id,
       ticketId: r.ticket_id,
@@ -1375,8 +1380,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       const externalId = contact.externalMessageId ?? null;
       if (externalId !== null) {
         const seen = sql('SELECT id, ticket_id FROM messages WHERE channel = ? AND external_message_id = ?').get(contact.channel, externalId) as
-          | { id: string; ticket_id: string }
-          | undefined;
+          { id: string; ticket_id: string } | undefined;
         if (seen) {
           const ticket = getTicket(seen.ticket_id)!;
           return { ticketId: seen.ticket_id, messageId: seen.id, created: false, duplicate: true, ticket };
@@ -1505,7 +1509,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         ...before,
         deliveryStatus: outcome.status,
         externalMessageId: outcome.externalMessageId ?? before.externalMessageId,
-        deliveryError: outcome.status === 'sent' ? null : (outcome.error ?? (outcome.status === 'failed' ? 'delivery failed' : null))?.slice(0, 500) ?? null,
+        deliveryError: outcome.status === 'sent' ? null : ((outcome.error ?? (outcome.status === 'failed' ? 'delivery failed' : null))?.slice(0, 500) ?? null),
       };
       sql('UPDATE messages SET delivery_status = ?, external_message_id = ?, delivery_error = ? WHERE id = ?').run(
         after.deliveryStatus,
@@ -1544,9 +1548,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     const row = sql(
       `SELECT a.id, a.message_id, a.file_name, a.content_type, a.size, a.data, m.ticket_id
        FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = ?`,
-    ).get(id) as
-      | { id: string; message_id: string; file_name: string; content_type: string; size: number; data: Buffer; ticket_id: string }
-      | undefined;
+    ).get(id) as { id: string; message_id: string; file_name: string; content_type: string; size: number; data: Buffer; ticket_id: string } | undefined;
     if (!row) return null;
     return {
       attachment: { id: row.id, fileName: row.file_name, contentType: row.content_type, size: row.size },
@@ -1586,7 +1588,8 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   function findCustomerByPhone(phone: string): Customer | null {
     const identity = identitiesOf({ phone }).find((candidate) => candidate.kind === 'phone');
     if (!identity) return null;
-    const row = sql("SELECT customer_id FROM customer_identities WHERE kind = 'phone' AND value = ?").get(identity.value) as { customer_id: string } | undefined;
+    const row = sql("SELECT customer_id FROM customer_identities WHERE kind = 'phone' AND value = ?").get(identity.value) as
+      { customer_id: string } | undefined;
     return row ? getCustomer(resolveMerged(row.customer_id)) : null;
   }
 
@@ -1607,7 +1610,8 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       const after: Message = { ...messageFromRow(row), call, text };
       sql('UPDATE messages SET call_json = ?, text = ? WHERE id = ?').run(JSON.stringify(call), text, messageId);
       const before = getTicket(after.ticketId)!;
-      const isNewest = (sql('SELECT id FROM messages WHERE ticket_id = ? ORDER BY created_at DESC, id DESC LIMIT 1').get(before.id) as { id: string }).id === messageId;
+      const isNewest =
+        (sql('SELECT id FROM messages WHERE ticket_id = ? ORDER BY created_at DESC, id DESC LIMIT 1').get(before.id) as { id: string }).id === messageId;
       const ticket: Ticket = { ...before, updatedAt: now, ...(isNewest ? { lastMessagePreview: previewOf(text) } : {}) };
       updateTicket(ticket);
       appendTicketChange(before, ticket, { kind: 'message', message: after, ticket }, now);
@@ -1661,7 +1665,11 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     if (note) insertNote(note);
     updateTicket(after);
     if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after, now);
-    const body: ChangeBody = message ? { kind: 'message', message, ticket: after } : note ? { kind: 'note', note, ticket: after } : { kind: 'ticket', ticket: after };
+    const body: ChangeBody = message
+      ? { kind: 'message', message, ticket: after }
+      : note
+        ? { kind: 'note', note, ticket: after }
+        : { kind: 'ticket', ticket: after };
     const seq = appendTicketChange(before, after, body, now);
     return { mutationId: mutation.mutationId, ok: true, seq };
   }
@@ -1669,9 +1677,11 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   function applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): MutationResult {
     return transaction(() => {
       // Keyed by the actor too: another user reusing this clientId and mutationId neither reads nor pre-empts this one.
-      const stored = sql('SELECT result FROM applied_mutations WHERE user_id = ? AND client_id = ? AND mutation_id = ?').get(actor.id, clientId, mutation.mutationId) as
-        | { result: string }
-        | undefined;
+      const stored = sql('SELECT result FROM applied_mutations WHERE user_id = ? AND client_id = ? AND mutation_id = ?').get(
+        actor.id,
+        clientId,
+        mutation.mutationId,
+      ) as { result: string } | undefined;
       if (stored) {
         const result = JSON.parse(stored.result) as MutationResult;
         // A repeated refusal carries today's ticket, so the client reverts to what is true now.

@@ -1,16 +1,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
-import type {
-  Ack,
-  BootstrapPage,
-  ClientToServerEvents,
-  LiveChanges,
-  Mutation,
-  PullResult,
-  PushResult,
-  ServerToClientEvents,
-} from '../shared/sync.js';
+import type { Ack, BootstrapPage, ClientToServerEvents, LiveChanges, Mutation, PullResult, PushResult, ServerToClientEvents } from '../shared/sync.js';
 import { TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -272,7 +263,14 @@ describe('push', () => {
     const agent = await connectAs('agent1');
     const lead = await connectAs('lead1');
     await goLive(lead.socket);
-    const note: Mutation = { mutationId: '0190f0a1-0000-7000-8000-000000000001', kind: 'note', ticketId: created.ticketId, noteId: 'note-a', text: '已催顺丰', createdAt: t.clock.now() };
+    const note: Mutation = {
+      mutationId: '0190f0a1-0000-7000-8000-000000000001',
+      kind: 'note',
+      ticketId: created.ticketId,
+      noteId: 'note-a',
+      text: '已催顺丰',
+      createdAt: t.clock.now(),
+    };
     const first = result(await push(agent.socket, [note]));
     const seqAfterFirst = t.store.changeLogBounds().maxSeq;
     const again = result(await push(agent.socket, [note]));
@@ -288,25 +286,37 @@ describe('push', () => {
     // With an address the reply has a way to the customer (e-mail); this server runs no mail sender, so the message says why it waits.
     const created = await inbound({ ...chat('张伟', '13800138000', '你好'), customer: { name: '张伟', phone: '13800138000', email: 'zhangwei@example.cn' } });
     // Busy: connected but not routed to, so the ticket stays in the queue for them to take.
-    t.store.routing.saveAgentSettings('agent1', { presence: 'busy', presenceCause: 'self', presenceSince: t.clock.now(), capacity: { phone: 1, chat: 3, social: 5, email: 10 }, phoneBlocksChat: true }, t.clock.now());
+    t.store.routing.saveAgentSettings(
+      'agent1',
+      { presence: 'busy', presenceCause: 'self', presenceSince: t.clock.now(), capacity: { phone: 1, chat: 3, social: 5, email: 10 }, phoneBlocksChat: true },
+      t.clock.now(),
+    );
     const agent = await connectAs('agent1');
     const now = t.clock.now();
-    const refused = result(await push(agent.socket, [{ mutationId: 'm-1', kind: 'setStatus', ticketId: created.ticketId, status: 'completed', createdAt: now }]));
+    const refused = result(
+      await push(agent.socket, [{ mutationId: 'm-1', kind: 'setStatus', ticketId: created.ticketId, status: 'completed', createdAt: now }]),
+    );
     expect(refused.results[0]).toMatchObject({ ok: false, code: 'invalid_transition', ticket: { id: created.ticketId, status: 'unassigned' } });
     const first = refused.results[0]!;
     expect(!first.ok && first.reason).toMatch(/unassigned.*completed/);
 
     const replied = result(
-      await push(agent.socket, [{ mutationId: 'm-2', kind: 'reply', ticketId: created.ticketId, messageId: 'msg-2', text: '您好，请问有什么可以帮您？', createdAt: now }]),
+      await push(agent.socket, [
+        { mutationId: 'm-2', kind: 'reply', ticketId: created.ticketId, messageId: 'msg-2', text: '您好，请问有什么可以帮您？', createdAt: now },
+      ]),
     );
     expect(replied.results[0]).toMatchObject({ ok: true });
     expect(t.store.getTicket(created.ticketId)).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', firstResponseAt: now });
     const message = () => t.store.getTicketBundle(created.ticketId)!.messages[1]!;
     expect(message()).toMatchObject({ id: 'msg-2', direction: 'outbound', channel: 'email', source: 'email', authorName: '王芳' });
-    await vi.waitFor(() => expect(message()).toMatchObject({ deliveryStatus: 'queued', deliveryError: expect.stringMatching(/^no_sender\(email\): /) as string }));
+    await vi.waitFor(() =>
+      expect(message()).toMatchObject({ deliveryStatus: 'queued', deliveryError: expect.stringMatching(/^no_sender\(email\): /) as string }),
+    );
 
     const other = await connectAs('agent3');
-    const hidden = result(await push(other.socket, [{ mutationId: 'm-3', kind: 'note', ticketId: created.ticketId, noteId: 'n-3', text: '偷看', createdAt: now }]));
+    const hidden = result(
+      await push(other.socket, [{ mutationId: 'm-3', kind: 'note', ticketId: created.ticketId, noteId: 'n-3', text: '偷看', createdAt: now }]),
+    );
     expect(hidden.results[0]).toMatchObject({ ok: false, code: 'not_found', ticket: null });
   });
 
@@ -316,7 +326,9 @@ describe('push', () => {
     const before = t.store.changeLogBounds().maxSeq;
     const badPush = (await agent.socket
       .timeout(5000)
-      .emitWithAck('sync:push', { mutations: [{ mutationId: 'x', kind: 'note', ticketId: created.ticketId, noteId: 'n', text: '', createdAt: 1 }] } as never)) as Ack<PushResult>;
+      .emitWithAck('sync:push', {
+        mutations: [{ mutationId: 'x', kind: 'note', ticketId: created.ticketId, noteId: 'n', text: '', createdAt: 1 }],
+      } as never)) as Ack<PushResult>;
     expect(badPush).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     if (!badPush.ok) expect(badPush.error.message).toMatch(/mutations\.0\.text/);
     const badPull = await agent.socket.timeout(5000).emitWithAck('sync:pull', { since: 'zero' } as never);

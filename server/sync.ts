@@ -77,7 +77,9 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
     if (found.status !== 'valid' || found.kind !== 'user') return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
     // A token works for the workstation it was issued to (or first connected from) only: a copy used elsewhere is refused.
     if (!store.bindTokenToClient(auth.data.token, auth.data.clientId)) {
-      deps.log(`socket refused: ${found.user.username}'s token came from client ${auth.data.clientId} at ${socket.handshake.address}, not the client it belongs to`);
+      deps.log(
+        `socket refused: ${found.user.username}'s token came from client ${auth.data.clientId} at ${socket.handshake.address}, not the client it belongs to`,
+      );
       return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
     }
     socket.data = {

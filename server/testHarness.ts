@@ -83,7 +83,14 @@ export interface TestUserSpec {
 /** Creates users (password TEST_PASSWORD) whose ids equal their usernames, plus the integration token. */
 export function seedTestOrganisation(store: ServerStore, users: readonly TestUserSpec[]): void {
   for (const spec of users) {
-    store.createUser({ id: spec.username, username: spec.username, password: TEST_PASSWORD, displayName: spec.displayName, role: spec.role ?? 'agent', channels: spec.channels });
+    store.createUser({
+      id: spec.username,
+      username: spec.username,
+      password: TEST_PASSWORD,
+      displayName: spec.displayName,
+      role: spec.role ?? 'agent',
+      channels: spec.channels,
+    });
   }
   store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
 }

@@ -43,7 +43,12 @@ function ticketFor(options: { owner?: string; channel?: Channel; source?: string
   const { ticketId } = t.store.ingestInbound(contact, { now: t.clock.now() });
   if (options.owner) {
     const owner = user(options.owner);
-    t.store.assignTicket({ ticketId, assignee: { id: owner.id, username: owner.username, displayName: owner.displayName }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: t.clock.now() });
+    t.store.assignTicket({
+      ticketId,
+      assignee: { id: owner.id, username: owner.username, displayName: owner.displayName },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: t.clock.now(),
+    });
   }
   return ticketId;
 }
@@ -111,7 +116,12 @@ const rows: Row[] = [
       const writtenOffline = t.clock.now();
       t.clock.advance(1_000);
       const zhang = user('agent2');
-      t.store.assignTicket({ ticketId, assignee: { id: zhang.id, username: zhang.username, displayName: zhang.displayName }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: t.clock.now() });
+      t.store.assignTicket({
+        ticketId,
+        assignee: { id: zhang.id, username: zhang.username, displayName: zhang.displayName },
+        reason: { code: 'assigned_by_lead', byName: '李主管' },
+        now: t.clock.now(),
+      });
       return summary(push('agent1', { kind: 'setStatus', ticketId, status: 'closed', createdAt: writtenOffline }));
     },
     expect: { ok: false, code: 'forbidden', refusal: { code: 'reassigned', assigneeName: '张强', meanwhile: true } },
@@ -135,18 +145,34 @@ const rows: Row[] = [
     attack: 'a reply on a ticket from the HTTP API, whose customer left no address',
     run: () => {
       const ticketId = ticketFor({ owner: 'agent1' });
-      return { result: summary(push('agent1', { kind: 'reply', ticketId, messageId: `r-${n}`, text: '您好' })), messages: t.store.getTicketBundle(ticketId)!.messages.length };
+      return {
+        result: summary(push('agent1', { kind: 'reply', ticketId, messageId: `r-${n}`, text: '您好' })),
+        messages: t.store.getTicketBundle(ticketId)!.messages.length,
+      };
     },
-    expect: { result: { ok: false, code: 'invalid', refusal: { code: 'no_reply_route', via: null, routes: [], alternatives: ['add_note', 'call_back', 'add_email'] } }, messages: 1 },
+    expect: {
+      result: { ok: false, code: 'invalid', refusal: { code: 'no_reply_route', via: null, routes: [], alternatives: ['add_note', 'call_back', 'add_email'] } },
+      messages: 1,
+    },
   },
   {
     attack: 'a written reply on a phone call (offline too: refused before it is queued)',
-    run: () => offline('agent1', { kind: 'reply', ticketId: ticketFor({ owner: 'agent1', channel: 'phone', source: 'cti' }), messageId: `r-${n}`, text: '您好' }),
+    run: () =>
+      offline('agent1', { kind: 'reply', ticketId: ticketFor({ owner: 'agent1', channel: 'phone', source: 'cti' }), messageId: `r-${n}`, text: '您好' }),
     expect: { ok: false, refusal: { code: 'no_reply_route', routes: [] }, queued: 0 },
   },
   {
     attack: 'a reply forced through a channel the customer never used',
-    run: () => summary(push('agent1', { kind: 'reply', ticketId: ticketFor({ owner: 'agent1', email: true }), messageId: `r-${n}`, text: '您好', via: 'wechat:wx0123456789abcdef' })),
+    run: () =>
+      summary(
+        push('agent1', {
+          kind: 'reply',
+          ticketId: ticketFor({ owner: 'agent1', email: true }),
+          messageId: `r-${n}`,
+          text: '您好',
+          via: 'wechat:wx0123456789abcdef',
+        }),
+      ),
     expect: { ok: false, refusal: { code: 'no_reply_route', via: 'wechat:wx0123456789abcdef', routes: ['email'] } },
   },
   {
@@ -173,7 +199,10 @@ const rows: Row[] = [
   {
     attack: 'a channel dates a contact 0001-01-01 (a mail’s Date header): stored at the time it arrived',
     run: () => {
-      const { messageId, ticketId } = t.store.ingestInbound({ channel: 'email', customer: { email: `old${n}@example.cn` }, text: '旧邮件', source: 'email', receivedAt: '0001-01-01T00:00:00Z' }, { now: t.clock.now() });
+      const { messageId, ticketId } = t.store.ingestInbound(
+        { channel: 'email', customer: { email: `old${n}@example.cn` }, text: '旧邮件', source: 'email', receivedAt: '0001-01-01T00:00:00Z' },
+        { now: t.clock.now() },
+      );
       return t.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)!.createdAt === t.clock.now();
     },
     expect: true,
@@ -181,7 +210,11 @@ const rows: Row[] = [
   {
     attack: 'a CTI event at epoch 0: the call starts when it was heard of',
     run: () => {
-      const outcome = handleCallEvent({ store: t.store, ingest: (contact) => t.store.ingestInbound(contact, { now: t.clock.now() }), now: t.clock.now }, { callId: `call-${++n}`, event: 'offered', at: 0, from: '13800138000', to: '4008001234' }, 'test');
+      const outcome = handleCallEvent(
+        { store: t.store, ingest: (contact) => t.store.ingestInbound(contact, { now: t.clock.now() }), now: t.clock.now },
+        { callId: `call-${++n}`, event: 'offered', at: 0, from: '13800138000', to: '4008001234' },
+        'test',
+      );
       return outcome.call.startedAt === t.clock.now();
     },
     expect: true,

@@ -34,9 +34,9 @@ export const ctiEventSchema = z
     /** The CTI's id of the call (a SIP Call-ID, a Twilio CallSid…); events of one call share it. */
     callId: z.string().trim().min(1).max(200),
     event: ctiEventNameSchema,
-    at: z.union([z.iso.datetime({ offset: true, message: 'is not an ISO 8601 date-time or epoch milliseconds' }), epochMsSchema]).transform((at) =>
-      typeof at === 'string' ? Date.parse(at) : at,
-    ),
+    at: z
+      .union([z.iso.datetime({ offset: true, message: 'is not an ISO 8601 date-time or epoch milliseconds' }), epochMsSchema])
+      .transform((at) => (typeof at === 'string' ? Date.parse(at) : at)),
     /** The caller's number. */
     from: callerNumberSchema,
     /** The number or extension that was called. */
@@ -117,7 +117,10 @@ export const twilioStatusCallbackSchema = z
     From: z.string().max(64),
     To: z.string().max(64),
     /** Seconds, on `completed`. */
-    CallDuration: z.string().regex(/^\d{1,6}$/, { message: 'is not a number of seconds' }).optional(),
+    CallDuration: z
+      .string()
+      .regex(/^\d{1,6}$/, { message: 'is not a number of seconds' })
+      .optional(),
     /** RFC 2822, when the callback asked for it. */
     Timestamp: z.string().max(64).optional(),
     Direction: z.string().max(32).optional(),

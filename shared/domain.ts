@@ -83,7 +83,11 @@ export function clampToReceipt(at: number, receivedAt: number): number {
 }
 export const ticketIdSchema = z.string().regex(/^GD\d{8}\d{3,}$/, { message: 'is not a ticket ID like GD20231001001' });
 export const customerIdSchema = z.string().regex(/^CUS\d{8}\d{3,}$/, { message: 'is not a customer ID like CUS20240501001' });
-export const entityIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'is not a valid id' });
+export const entityIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, { message: 'is not a valid id' });
 
 /** How a customer is recognised: phone (E.164), email (lower case) or a social id (`wechat:<app>:<openid>`…). */
 export const IDENTITY_KINDS = ['phone', 'email', 'social'] as const;
@@ -104,7 +108,10 @@ export const customerSchema = z.object({
   vipTier: z.number().int().min(0).max(5),
   createdAt: epochMsSchema,
   /** Every phone, email and social id this customer was recognised by, on any channel; absent in old snapshots = none known. */
-  identities: z.array(customerIdentitySchema).max(500).default(() => []),
+  identities: z
+    .array(customerIdentitySchema)
+    .max(500)
+    .default(() => []),
 });
 export type Customer = z.infer<typeof customerSchema>;
 
@@ -308,7 +315,11 @@ export type CallInfo = z.infer<typeof callInfoSchema>;
  * `webchat`, `wechat:<appId>`, `webhook:<platform>`, `cti`, `api`. Outbound replies take
  * the source of the customer's latest inbound message, so they leave the way the customer came.
  */
-export const messageSourceSchema = z.string().min(1).max(64).regex(/^[a-z][a-z0-9_-]*(?::[A-Za-z0-9_.-]+)?$/, { message: 'is not a message source like wechat:gh_123' });
+export const messageSourceSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z][a-z0-9_-]*(?::[A-Za-z0-9_.-]+)?$/, { message: 'is not a message source like wechat:gh_123' });
 
 const CHANNEL_OF_SOURCE_FAMILY: Readonly<Record<string, Channel>> = { email: 'email', webchat: 'chat', wechat: 'social', webhook: 'social', cti: 'phone' };
 
@@ -382,7 +393,10 @@ export const messageSchema = z.object({
   deliveryStatus: z.enum(['received', 'queued', 'sent', 'failed']),
   createdAt: epochMsSchema,
   /** Absent in old snapshots = none. */
-  attachments: z.array(attachmentSchema).max(100).default(() => []),
+  attachments: z
+    .array(attachmentSchema)
+    .max(100)
+    .default(() => []),
   /** Absent in old snapshots = unknown (the API before channels). */
   source: messageSourceSchema.nullable().default(null),
   /** Set on call messages only. */
@@ -412,7 +426,10 @@ export const userSchema = z.object({
   tier: z.union([z.literal(1), z.literal(2)]),
   senior: z.boolean(),
   /** Languages the agent serves in ('zh', 'en', …); absent in old snapshots = ['zh']. */
-  languages: z.array(z.string().max(16)).max(20).default(() => ['zh']),
+  languages: z
+    .array(z.string().max(16))
+    .max(20)
+    .default(() => ['zh']),
   /** Phone extension (分机号) the CTI names when this agent's phone rings; absent in old snapshots = none. */
   extension: z.string().max(20).nullable().default(null),
 });

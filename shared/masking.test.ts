@@ -2,7 +2,20 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Customer, Message, Ticket } from './domain.js';
 import { defaultTicketRouting } from './domain.js';
-import { findPii, looksMasked, maskBundle, maskCustomer, maskEmail, maskMessage, maskPhone, maskPiiInText, maskPreview, maskTicket, passesLuhn, piiViewOf } from './masking.js';
+import {
+  findPii,
+  looksMasked,
+  maskBundle,
+  maskCustomer,
+  maskEmail,
+  maskMessage,
+  maskPhone,
+  maskPiiInText,
+  maskPreview,
+  maskTicket,
+  passesLuhn,
+  piiViewOf,
+} from './masking.js';
 
 describe('masking personal data in free text', () => {
   it.each([
@@ -193,7 +206,17 @@ describe('masking structured values', () => {
     createdAt: 1,
     attachments: [{ id: 'a1', fileName: '身份证110101199003077777.jpg', contentType: 'image/jpeg', size: 1 }],
     source: 'cti',
-    call: { callId: 'c1', outcome: 'answered', from: '13800138000', to: '4008001234', agentExtension: '8001', startedAt: 1, answeredAt: 1, durationSec: 1, endedAt: 2 },
+    call: {
+      callId: 'c1',
+      outcome: 'answered',
+      from: '13800138000',
+      to: '4008001234',
+      agentExtension: '8001',
+      startedAt: 1,
+      answeredAt: 1,
+      durationSec: 1,
+      endedAt: 2,
+    },
     deliveryError: null,
   };
 
@@ -217,7 +240,12 @@ describe('masking structured values', () => {
   });
 
   it('masks a whole bundle', () => {
-    const bundle = maskBundle({ ticket, customer, messages: [message], notes: [{ id: 'n1', ticketId: ticket.id, authorId: 'agent1', authorName: '王芳', text: '客户说备用号13900139000', createdAt: 1 }] });
+    const bundle = maskBundle({
+      ticket,
+      customer,
+      messages: [message],
+      notes: [{ id: 'n1', ticketId: ticket.id, authorId: 'agent1', authorName: '王芳', text: '客户说备用号13900139000', createdAt: 1 }],
+    });
     expect(JSON.stringify(bundle)).not.toMatch(/13800138000|13900139000|110101199003077777|zhang\.wei|3456 7890/);
     expect(bundle.notes[0]!.text).toBe('客户说备用号139****9000');
   });

@@ -298,7 +298,9 @@ export function maskIdentities<I extends CustomerIdentity>(identities: readonly 
  */
 export function maskPreview(text: string): string {
   const masked = maskPiiInText(text);
-  return masked.endsWith('…') ? masked.replace(/(?<![A-Z0-9\uFF10-\uFF19])[\d\uFF10-\uFF19][\d\uFF10-\uFF19 -]{3,}…$/, (tail) => tail.replace(/[\d\uFF10-\uFF19]/g, MASK_CHAR)) : masked;
+  return masked.endsWith('…')
+    ? masked.replace(/(?<![A-Z0-9\uFF10-\uFF19])[\d\uFF10-\uFF19][\d\uFF10-\uFF19 -]{3,}…$/, (tail) => tail.replace(/[\d\uFF10-\uFF19]/g, MASK_CHAR))
+    : masked;
 }
 
 /** Subject, inbox preview and an escalation's reason can quote the customer. */

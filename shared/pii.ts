@@ -9,7 +9,17 @@ import { z } from 'zod';
 import { customerIdentitySchema, entityIdSchema, messageSchema, noteSchema, roleSchema, ticketIdSchema } from './domain.js';
 
 /** What can be revealed: a customer field, the ticket's subject, one message or note, or a call's numbers. */
-export const PII_FIELDS = ['customerName', 'customerPhone', 'customerEmail', 'customerSocialId', 'customerIdentities', 'subject', 'message', 'note', 'call'] as const;
+export const PII_FIELDS = [
+  'customerName',
+  'customerPhone',
+  'customerEmail',
+  'customerSocialId',
+  'customerIdentities',
+  'subject',
+  'message',
+  'note',
+  'call',
+] as const;
 export const piiFieldSchema = z.enum(PII_FIELDS);
 export type PiiField = z.infer<typeof piiFieldSchema>;
 

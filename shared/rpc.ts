@@ -7,7 +7,13 @@
  */
 import { z } from 'zod';
 import type { CtiCall } from './cti.js';
-import { customerMatchesRequestSchema, customerMergeRequestSchema, type CustomerMatchesResult, type CustomerMergeResult, type CustomerSearchHit } from './customers.js';
+import {
+  customerMatchesRequestSchema,
+  customerMergeRequestSchema,
+  type CustomerMatchesResult,
+  type CustomerMergeResult,
+  type CustomerSearchHit,
+} from './customers.js';
 import {
   EARLIEST_PLAUSIBLE_MS,
   LATEST_EPOCH_MS,
@@ -189,14 +195,15 @@ export const rpcParamSchemas = {
     })
     .strict(),
   'ticket.get': z.object({ ticketId: ticketIdSchema }).strict(),
-  'ticket.reply': z
-    .object({ ticketId: ticketIdSchema, text: textSchema, via: messageSourceSchema.optional(), actionId: actionIdSchema.optional() })
-    .strict(),
+  'ticket.reply': z.object({ ticketId: ticketIdSchema, text: textSchema, via: messageSourceSchema.optional(), actionId: actionIdSchema.optional() }).strict(),
   'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema, actionId: actionIdSchema.optional() }).strict(),
   'ticket.setStatus': z.object({ ticketId: ticketIdSchema, status: ticketStatusSchema }).strict(),
   'ticket.setPriority': z.object({ ticketId: ticketIdSchema, priority: prioritySchema }).strict(),
   'ticket.setFollowUp': z
-    .object({ ticketId: ticketIdSchema, followUpAt: z.number().int().min(EARLIEST_PLAUSIBLE_MS, { message: 'is before 2000' }).max(LATEST_EPOCH_MS, { message: 'is after 2200' }).nullable() })
+    .object({
+      ticketId: ticketIdSchema,
+      followUpAt: z.number().int().min(EARLIEST_PLAUSIBLE_MS, { message: 'is before 2000' }).max(LATEST_EPOCH_MS, { message: 'is after 2200' }).nullable(),
+    })
     .strict(),
   /**
    * Sends a draft written offline (only when online; the agent confirms first). The draft's
@@ -406,12 +413,15 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
     result: z.unknown().optional(),
     error: rpcErrorShapeSchema.optional(),
   }),
-  z.object({ type: z.literal('event'), event: z.enum(['connection', 'changed', 'attention', 'offers', 'presence', 'agents', 'calls', 'chatTyping', 'chatRead']), payload: z.unknown() }),
+  z.object({
+    type: z.literal('event'),
+    event: z.enum(['connection', 'changed', 'attention', 'offers', 'presence', 'agents', 'calls', 'chatTyping', 'chatRead']),
+    payload: z.unknown(),
+  }),
 ]);
 
 export type RpcResponseEnvelope =
-  | { type: 'response'; id: number; ok: true; result: unknown }
-  | { type: 'response'; id: number; ok: false; error: RpcErrorShape };
+  { type: 'response'; id: number; ok: true; result: unknown } | { type: 'response'; id: number; ok: false; error: RpcErrorShape };
 
 export interface RpcEventEnvelope {
   type: 'event';
@@ -432,4 +442,3 @@ export const BROWSER_RPC_PATH = '/rpc';
  * (`/rpc?k=…`). See docs/technical/hosts.md.
  */
 export const BROWSER_LAUNCH_KEY_PARAM = 'k';
-

@@ -25,10 +25,7 @@ export interface SlaCountdown {
 }
 
 /** A ticket is at risk in the last quarter of its SLA window, or the last 30 minutes, whichever is longer. */
-export function slaCountdown(
-  ticket: { dueAt: number; createdAt: number; status: TicketStatus; completedAt: number | null },
-  now: number,
-): SlaCountdown {
+export function slaCountdown(ticket: { dueAt: number; createdAt: number; status: TicketStatus; completedAt: number | null }, now: number): SlaCountdown {
   const remainingMs = ticket.dueAt - now;
   if (ticket.status === 'completed' || ticket.status === 'closed') {
     const doneAt = ticket.completedAt ?? now;

@@ -22,7 +22,10 @@ export const wechatPushSchema = z.object({
   FromUserName: wechatOpenIdSchema,
   CreateTime: z.string().regex(/^\d{1,12}$/, { message: 'is not a Unix time' }),
   MsgType: z.string().min(1).max(32),
-  MsgId: z.string().regex(/^\d{1,24}$/, { message: 'is not a WeChat MsgId' }).optional(),
+  MsgId: z
+    .string()
+    .regex(/^\d{1,24}$/, { message: 'is not a WeChat MsgId' })
+    .optional(),
   Content: field(20_000),
   PicUrl: field(2_000),
   MediaId: field(200),

@@ -377,4 +377,3 @@ export const sessionEndedSchema = z.object({
   message: z.string().max(500),
 });
 export type SessionEnded = z.infer<typeof sessionEndedSchema>;
-

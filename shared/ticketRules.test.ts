@@ -34,13 +34,26 @@ function ticket(overrides: Partial<Ticket> = {}): Ticket {
   };
 }
 
-const mine = (overrides: Partial<Ticket> = {}) => ticket({ status: 'in_progress', assigneeId: 'agent1', assigneeName: '王芳', assignedAt: AT - 30_000, ...overrides });
+const mine = (overrides: Partial<Ticket> = {}) =>
+  ticket({ status: 'in_progress', assigneeId: 'agent1', assigneeName: '王芳', assignedAt: AT - 30_000, ...overrides });
 const byEmail: MutationFacts = {
   wasAssignedToActor: false,
-  reach: customerReach('GD20241108001', [{ ticketId: 'GD20241108001', direction: 'inbound', source: 'email', createdAt: AT - 60_000 }], { phone: null, email: 'zhang.wei@example.cn', identities: [] }),
+  reach: customerReach('GD20241108001', [{ ticketId: 'GD20241108001', direction: 'inbound', source: 'email', createdAt: AT - 60_000 }], {
+    phone: null,
+    email: 'zhang.wei@example.cn',
+    identities: [],
+  }),
 };
 const status = (to: Ticket['status']): Mutation => ({ mutationId: 'm', kind: 'setStatus', ticketId: 'GD20241108001', status: to, createdAt: AT });
-const reply = (via?: string): Mutation => ({ mutationId: 'm', kind: 'reply', ticketId: 'GD20241108001', messageId: 'msg', text: '您好', createdAt: AT, ...(via ? { via } : {}) });
+const reply = (via?: string): Mutation => ({
+  mutationId: 'm',
+  kind: 'reply',
+  ticketId: 'GD20241108001',
+  messageId: 'msg',
+  text: '您好',
+  createdAt: AT,
+  ...(via ? { via } : {}),
+});
 
 describe('the ticket rules', () => {
   it('lets only the owner or a lead complete or close; a queued ticket must be taken first', () => {
@@ -51,12 +64,19 @@ describe('the ticket rules', () => {
     expect(decideMutation(mine(), status('completed'), wang, AT, byEmail)).toMatchObject({ ok: true, ticket: { status: 'completed', completedAt: AT } });
     expect(decideMutation(ticket(), status('closed'), lead, AT, byEmail)).toMatchObject({ ok: true, ticket: { status: 'closed', completedAt: AT } });
     // Working on it still takes it.
-    expect(decideMutation(ticket(), status('in_progress'), wang, AT, byEmail)).toMatchObject({ ok: true, ticket: { status: 'in_progress', assigneeId: 'agent1' } });
+    expect(decideMutation(ticket(), status('in_progress'), wang, AT, byEmail)).toMatchObject({
+      ok: true,
+      ticket: { status: 'in_progress', assigneeId: 'agent1' },
+    });
   });
 
   it('takes a queued ticket on reply and ends its routing offer (as the server always did)', () => {
     const taken = decideMutation(ticket(), reply(), wang, AT, byEmail);
-    expect(taken).toMatchObject({ ok: true, ticket: { status: 'in_progress', assigneeId: 'agent1', routing: { offer: null } }, message: { source: 'email', channel: 'email' } });
+    expect(taken).toMatchObject({
+      ok: true,
+      ticket: { status: 'in_progress', assigneeId: 'agent1', routing: { offer: null } },
+      message: { source: 'email', channel: 'email' },
+    });
   });
 
   it('accepts setting the status a ticket already has, changing nothing', () => {
@@ -66,13 +86,20 @@ describe('the ticket rules', () => {
   it('refuses a reply with no way to the customer, naming what would work', () => {
     const phoneOnly: MutationFacts = {
       wasAssignedToActor: false,
-      reach: customerReach('GD20241108001', [{ ticketId: 'GD20241108001', direction: 'inbound', source: 'cti', createdAt: AT }], { phone: '+8613800138000', email: null, identities: [] }),
+      reach: customerReach('GD20241108001', [{ ticketId: 'GD20241108001', direction: 'inbound', source: 'cti', createdAt: AT }], {
+        phone: '+8613800138000',
+        email: null,
+        identities: [],
+      }),
     };
     expect(decideMutation(mine({ channel: 'phone' }), reply(), wang, AT, phoneOnly)).toEqual({
       ok: false,
       refusal: { code: 'no_reply_route', ticketId: 'GD20241108001', via: null, routes: [], alternatives: ['add_note', 'call_back', 'add_email'] },
     });
-    expect(decideMutation(mine(), reply('wechat:wx1'), wang, AT, byEmail)).toMatchObject({ ok: false, refusal: { code: 'no_reply_route', via: 'wechat:wx1', routes: ['email'] } });
+    expect(decideMutation(mine(), reply('wechat:wx1'), wang, AT, byEmail)).toMatchObject({
+      ok: false,
+      refusal: { code: 'no_reply_route', via: 'wechat:wx1', routes: ['email'] },
+    });
   });
 
   it('tells a former owner who has it now, and a stranger nothing', () => {
@@ -85,19 +112,40 @@ describe('the ticket rules', () => {
       ok: false,
       refusal: { code: 'not_found', ticketId: 'GD20241108001' },
     });
-    expect(decideMutation(his, { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n1', text: '离线时记下的', createdAt: AT }, wang, AT + 20, { wasAssignedToActor: true, reach: null })).toMatchObject({ ok: true });
-    expect(decideMutation(mine(), { mutationId: 'p', kind: 'setPriority', ticketId: 'GD20241108001', priority: 'urgent', createdAt: AT }, zhang, AT, byEmail)).toMatchObject({
+    expect(
+      decideMutation(his, { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n1', text: '离线时记下的', createdAt: AT }, wang, AT + 20, {
+        wasAssignedToActor: true,
+        reach: null,
+      }),
+    ).toMatchObject({ ok: true });
+    expect(
+      decideMutation(mine(), { mutationId: 'p', kind: 'setPriority', ticketId: 'GD20241108001', priority: 'urgent', createdAt: AT }, zhang, AT, byEmail),
+    ).toMatchObject({
       ok: false,
       refusal: { code: 'not_found' },
     });
   });
 
   it('keeps an offline time when believable and takes the decision time otherwise; refuses a follow-up outside 2000–2200', () => {
-    const early = decideMutation(mine(), { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n1', text: '备注', createdAt: -62_135_596_800_000 }, wang, AT, byEmail);
+    const early = decideMutation(
+      mine(),
+      { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n1', text: '备注', createdAt: -62_135_596_800_000 },
+      wang,
+      AT,
+      byEmail,
+    );
     expect(early).toMatchObject({ ok: true, note: { createdAt: AT } });
-    const offline = decideMutation(mine(), { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n1', text: '备注', createdAt: AT - 3_600_000 }, wang, AT, byEmail);
+    const offline = decideMutation(
+      mine(),
+      { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n1', text: '备注', createdAt: AT - 3_600_000 },
+      wang,
+      AT,
+      byEmail,
+    );
     expect(offline).toMatchObject({ ok: true, note: { createdAt: AT - 3_600_000 } });
-    expect(decideMutation(mine(), { mutationId: 'f', kind: 'setFollowUp', ticketId: 'GD20241108001', followUpAt: 0, createdAt: AT }, wang, AT, byEmail)).toMatchObject({
+    expect(
+      decideMutation(mine(), { mutationId: 'f', kind: 'setFollowUp', ticketId: 'GD20241108001', followUpAt: 0, createdAt: AT }, wang, AT, byEmail),
+    ).toMatchObject({
       ok: false,
       refusal: { code: 'invalid_date', field: 'followUpAt' },
     });

@@ -57,7 +57,13 @@ export const ticketRefusalSchema = z.discriminatedUnion('code', [
   /** Only the assignee (or a lead) may do this; assigneeName null = nobody has taken the ticket yet. */
   z.object({ code: z.literal('not_owner'), ticketId: ticketRefSchema, action: z.enum(OWNER_ACTIONS), assigneeName: nameSchema.nullable() }),
   /** The status cannot go from `from` to `to`; changedMeanwhile: the ticket changed after the agent acted (offline). */
-  z.object({ code: z.literal('invalid_transition'), ticketId: ticketRefSchema, from: ticketStatusSchema, to: ticketStatusSchema, changedMeanwhile: z.boolean() }),
+  z.object({
+    code: z.literal('invalid_transition'),
+    ticketId: ticketRefSchema,
+    from: ticketStatusSchema,
+    to: ticketStatusSchema,
+    changedMeanwhile: z.boolean(),
+  }),
   /**
    * A written reply cannot reach the customer (through `via`, or at all when via is null):
    * `routes` are the ways that would (empty when none), `alternatives` what else the agent can do.
@@ -189,7 +195,13 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
       const reach = facts.reach ?? { routes: [], ticketSource: null, hasPhone: false, hasEmail: false };
       const source = replySourceOf(mutation, reach);
       if (source === null) {
-        return refuse({ code: 'no_reply_route', ticketId: ticket.id, via: mutation.via ?? null, routes: [...reach.routes], alternatives: replyAlternatives(reach) });
+        return refuse({
+          code: 'no_reply_route',
+          ticketId: ticket.id,
+          via: mutation.via ?? null,
+          routes: [...reach.routes],
+          alternatives: replyAlternatives(reach),
+        });
       }
       const message: Message = {
         id: mutation.messageId,

@@ -70,7 +70,15 @@ export type WebchatHandshake = z.infer<typeof webchatHandshakeSchema>;
  * error code). `origin_not_allowed`: the page embedding the widget is not on the site's list;
  * `rate_limited`: too many messages or new conversations, try again after `retryAfterMs`.
  */
-export const WEBCHAT_ERROR_CODES = ['invalid_request', 'unknown_site', 'origin_not_allowed', 'invalid_signature', 'rate_limited', 'not_found', 'internal'] as const;
+export const WEBCHAT_ERROR_CODES = [
+  'invalid_request',
+  'unknown_site',
+  'origin_not_allowed',
+  'invalid_signature',
+  'rate_limited',
+  'not_found',
+  'internal',
+] as const;
 export type WebchatErrorCode = (typeof WEBCHAT_ERROR_CODES)[number];
 
 export interface WebchatError {

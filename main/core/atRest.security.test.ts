@@ -56,8 +56,16 @@ describe('data at rest: attacks and the refusals expected', () => {
     const server = await startServer({ port: 0, dataDir: path.join(root, 'server'), log: () => {} });
     serverUrl = server.url;
     seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
-    ticketId = server.store.ingestInbound({ channel: 'chat', customer: { name: '赵敏', phone: '13800138000' }, subject: SUBJECT, text: '上个月的分期手续费退款还没到账' }, { now: Date.now() }).ticketId;
-    server.store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: Date.now() });
+    ticketId = server.store.ingestInbound(
+      { channel: 'chat', customer: { name: '赵敏', phone: '13800138000' }, subject: SUBJECT, text: '上个月的分期手续费退款还没到账' },
+      { now: Date.now() },
+    ).ticketId;
+    server.store.assignTicket({
+      ticketId,
+      assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: Date.now(),
+    });
     signedOutDir = path.join(root, 'signed-out');
     storedDir = path.join(root, 'stored');
     cacheFile = userCacheFile(signedOutDir, 'agent1');
@@ -86,7 +94,12 @@ describe('data at rest: attacks and the refusals expected', () => {
       attack: 'copies the signed-out cache (and its WAL) off the disk and searches it for a ticket subject, its GD id and a customer phone',
       run: async () => {
         const bytes = Buffer.concat([cacheFile, `${cacheFile}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
-        return { size: bytes.length > 0, subject: bytes.includes(Buffer.from(SUBJECT)), ticketId: bytes.includes(Buffer.from(ticketId)), phone: bytes.includes(Buffer.from('13800138000')) };
+        return {
+          size: bytes.length > 0,
+          subject: bytes.includes(Buffer.from(SUBJECT)),
+          ticketId: bytes.includes(Buffer.from(ticketId)),
+          phone: bytes.includes(Buffer.from('13800138000')),
+        };
       },
       expect: { size: true, subject: false, ticketId: false, phone: false },
     },
@@ -111,7 +124,11 @@ describe('data at rest: attacks and the refusals expected', () => {
       attack: 'looks through workstation.json and the data folder of the signed-out workstation for a session or a sealed key',
       run: async () => {
         const settings = JSON.parse(readFileSync(path.join(signedOutDir, SETTINGS_FILE), 'utf8')) as WorkstationSettings;
-        return { session: settings.session, sealed: settings.cacheKeys.map((entry) => entry.byDevice), deviceKeyFile: existsSync(path.join(signedOutDir, DEVICE_KEY_FILE)) };
+        return {
+          session: settings.session,
+          sealed: settings.cacheKeys.map((entry) => entry.byDevice),
+          deviceKeyFile: existsSync(path.join(signedOutDir, DEVICE_KEY_FILE)),
+        };
       },
       expect: { session: null, sealed: [null], deviceKeyFile: false },
     },

@@ -87,8 +87,16 @@ describe('the encrypted cache', () => {
       { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
       { username: 'agent1', displayName: '王芳', channels: ['email'] },
     ]);
-    ticketA = server.store.ingestInbound({ channel: 'email', customer: { name: '陈晓明', email: 'chen.xm@example.cn' }, subject: SUBJECT, text: '抬头应为：杭州某某科技有限公司' }, { now: Date.now() }).ticketId;
-    server.store.assignTicket({ ticketId: ticketA, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: Date.now() });
+    ticketA = server.store.ingestInbound(
+      { channel: 'email', customer: { name: '陈晓明', email: 'chen.xm@example.cn' }, subject: SUBJECT, text: '抬头应为：杭州某某科技有限公司' },
+      { now: Date.now() },
+    ).ticketId;
+    server.store.assignTicket({
+      ticketId: ticketA,
+      assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: Date.now(),
+    });
   });
 
   afterEach(async () => {
@@ -101,7 +109,9 @@ describe('the encrypted cache', () => {
     const first = await newCore();
     await signInOnline(first);
     expect(modeOf(path.join(dataDir, DEVICE_KEY_FILE))).toBe(0o600);
-    expect(settingsOf(dataDir).cacheKeys).toEqual([{ userId: 'agent1', byPassword: expect.stringMatching(/^scrypt\$/), byDevice: expect.stringMatching(/^aesgcm\$/), pendingAtClose: 0 }]);
+    expect(settingsOf(dataDir).cacheKeys).toEqual([
+      { userId: 'agent1', byPassword: expect.stringMatching(/^scrypt\$/), byDevice: expect.stringMatching(/^aesgcm\$/), pendingAtClose: 0 },
+    ]);
     await stopServer();
     await first.close();
 
@@ -138,7 +148,10 @@ describe('the encrypted cache', () => {
     expect(cacheBytes(userCacheFile(dataDir, 'agent1')).includes(Buffer.from(SUBJECT))).toBe(false);
 
     await stopServer();
-    expect(await core.invoke('session.signIn', { username: 'agent1', password: `${TEST_PASSWORD}x` })).toMatchObject({ ok: false, error: { code: 'bad_credentials' } });
+    expect(await core.invoke('session.signIn', { username: 'agent1', password: `${TEST_PASSWORD}x` })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_credentials' },
+    });
     const offline = await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     expect(offline.connection).toMatchObject({ status: 'offline', offlineSession: true });
     expect((await call(core, 'inbox.list', { channel: null, status: null, query: '专用发票' })).rows.map((r) => r.id)).toEqual([ticketA]);
@@ -209,8 +222,15 @@ describe('the encrypted cache', () => {
     old.writer.beginBootstrap();
     old.writer.applyBootstrapPage(server!.store.bootstrapPage(login.user, null, 100), login.user);
     const refused = randomUUID();
-    old.writer.recordMutation({ mutationId: refused, kind: 'note', ticketId: ticketA, noteId: randomUUID(), text: '被拒绝的备注', createdAt: Date.now() }, login.user);
-    old.writer.applyPushResults([{ mutationId: refused, ok: false, code: 'forbidden', reason: '工单已改派给张强', ticket: server!.store.getTicketBundle(ticketA)!.ticket }], login.user, Date.now());
+    old.writer.recordMutation(
+      { mutationId: refused, kind: 'note', ticketId: ticketA, noteId: randomUUID(), text: '被拒绝的备注', createdAt: Date.now() },
+      login.user,
+    );
+    old.writer.applyPushResults(
+      [{ mutationId: refused, ok: false, code: 'forbidden', reason: '工单已改派给张强', ticket: server!.store.getTicketBundle(ticketA)!.ticket }],
+      login.user,
+      Date.now(),
+    );
     const noteId = randomUUID();
     old.writer.recordMutation({ mutationId: randomUUID(), kind: 'note', ticketId: ticketA, noteId, text: '升级前写的备注', createdAt: Date.now() }, login.user);
     old.writer.saveDraft({ id: randomUUID(), ticketId: ticketA, text: '升级前的草稿', createdAt: Date.now() }, login.user);

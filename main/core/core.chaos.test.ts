@@ -65,8 +65,16 @@ describe('outbox replay under a flaky link', () => {
     for (const [i, c] of customers.entries()) {
       // An address gives replies a way to the customer (the ticket rules refuse a reply with none).
       const customer = { name: c.name, phone: c.phone, email: `c${i}@example.cn` };
-      const { ticketId } = server.store.ingestInbound({ channel: 'chat', customer, subject: c.subject, text: `${c.subject}，请尽快处理` }, { now: Date.now() + i });
-      server.store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: Date.now() });
+      const { ticketId } = server.store.ingestInbound(
+        { channel: 'chat', customer, subject: c.subject, text: `${c.subject}，请尽快处理` },
+        { now: Date.now() + i },
+      );
+      server.store.assignTicket({
+        ticketId,
+        assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
+        reason: { code: 'assigned_by_lead', byName: '李主管' },
+        now: Date.now(),
+      });
       ticketIds.push(ticketId);
     }
     core = await startCore();
@@ -226,9 +234,14 @@ describe('outbox replay under a flaky link', () => {
       const messageRows = db.prepare('SELECT count(*) FROM messages WHERE id = ?').pluck();
       // The reply's own change; this server sends no e-mail, so each reply gets a second change saying why it waits.
       const messageChanges = db
-        .prepare("SELECT count(*) FROM changes WHERE kind = 'message' AND json_extract(body, '$.message.id') = ? AND json_extract(body, '$.message.deliveryError') IS NULL")
+        .prepare(
+          "SELECT count(*) FROM changes WHERE kind = 'message' AND json_extract(body, '$.message.id') = ? AND json_extract(body, '$.message.deliveryError') IS NULL",
+        )
         .pluck();
-      expect(messageIds.filter((id) => messageRows.get(id) !== 1 || messageChanges.get(id) !== 1), `seed ${seed}`).toEqual([]);
+      expect(
+        messageIds.filter((id) => messageRows.get(id) !== 1 || messageChanges.get(id) !== 1),
+        `seed ${seed}`,
+      ).toEqual([]);
     } finally {
       db.close();
     }

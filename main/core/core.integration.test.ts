@@ -15,7 +15,6 @@ import type { WorkstationCore } from './api.js';
 import { createWorkstationCore, userCacheFile } from './index.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
 
-
 function record(core: WorkstationCore) {
   const events: Array<{ event: RpcEventName; payload: RpcEvents[RpcEventName] }> = [];
   core.onEvent((event, payload) => events.push({ event, payload }));
@@ -23,7 +22,11 @@ function record(core: WorkstationCore) {
     events,
     /** Whether a `changed` event covered the ticket (by id, or as "reload everything"). */
     changedCovers: (ticketId: string) =>
-      events.some((e) => e.event === 'changed' && ((e.payload as RpcEvents['changed']).ticketIds.length === 0 || (e.payload as RpcEvents['changed']).ticketIds.includes(ticketId))),
+      events.some(
+        (e) =>
+          e.event === 'changed' &&
+          ((e.payload as RpcEvents['changed']).ticketIds.length === 0 || (e.payload as RpcEvents['changed']).ticketIds.includes(ticketId)),
+      ),
     connections: () => events.filter((e) => e.event === 'connection').map((e) => e.payload as ConnectionState),
   };
 }

@@ -13,7 +13,6 @@ import type { WorkstationCore } from './api.js';
 import { SESSION_EXPIRED_MESSAGE, createWorkstationCore, userCacheFile } from './index.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
 
-
 describe('workstation core with the server away', () => {
   let root: string;
   let serverDir: string;
@@ -63,7 +62,10 @@ describe('workstation core with the server away', () => {
     const whileDown = await call(core, 'ticket.get', { ticketId });
     expect(whileDown.drafts).toEqual([replied.draft]);
     expect(whileDown.messages.some((m) => m.text === text)).toBe(false);
-    expect((await call(core, 'inbox.list', { channel: null, status: null, query: '' })).rows.find((r) => r.id === ticketId)).toMatchObject({ hasDraft: true, pending: true });
+    expect((await call(core, 'inbox.list', { channel: null, status: null, query: '' })).rows.find((r) => r.id === ticketId)).toMatchObject({
+      hasDraft: true,
+      pending: true,
+    });
     const early = await core.invoke('draft.send', { draftId: replied.draft.id });
     expect(early).toMatchObject({ ok: false, error: { code: 'offline' } });
 
@@ -104,7 +106,12 @@ describe('workstation core with the server away', () => {
     const posted = await fetch(`${restarted.url}/api/v1/inbound`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer demo-token' },
-      body: JSON.stringify({ channel: 'email', customer: { name: '陈晓明', email: 'chen.xm@example.cn' }, subject: '发票抬头修改', text: '请把发票抬头改为公司名称' }),
+      body: JSON.stringify({
+        channel: 'email',
+        customer: { name: '陈晓明', email: 'chen.xm@example.cn' },
+        subject: '发票抬头修改',
+        text: '请把发票抬头改为公司名称',
+      }),
     });
     expect(posted.status).toBe(201);
     const { maxSeq } = restarted.store.changeLogBounds();

@@ -33,7 +33,12 @@ describe('the core through an outage', () => {
   let ticketB: string;
 
   async function newCore(name = 'agent1'): Promise<WorkstationCore> {
-    const core = await createWorkstationCore({ dataDir: path.join(root, name), serverUrl: `http://127.0.0.1:${port}`, reconnectDelayMs: 20, reconnectDelayMaxMs: 200 });
+    const core = await createWorkstationCore({
+      dataDir: path.join(root, name),
+      serverUrl: `http://127.0.0.1:${port}`,
+      reconnectDelayMs: 20,
+      reconnectDelayMaxMs: 200,
+    });
     cores.push(core);
     return core;
   }
@@ -61,8 +66,16 @@ describe('the core through an outage', () => {
     const open = (name: string, phone: string, subject: string) => {
       // With an address a reply has a way to the customer (the ticket rules refuse one with none, drafts included).
       const email = `${phone}@example.cn`;
-      const { ticketId } = server!.store.ingestInbound({ channel: 'chat', customer: { name, phone, email }, subject, text: `${subject}，麻烦尽快回复` }, { now: Date.now() });
-      server!.store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: Date.now() });
+      const { ticketId } = server!.store.ingestInbound(
+        { channel: 'chat', customer: { name, phone, email }, subject, text: `${subject}，麻烦尽快回复` },
+        { now: Date.now() },
+      );
+      server!.store.assignTicket({
+        ticketId,
+        assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
+        reason: { code: 'assigned_by_lead', byName: '李主管' },
+        now: Date.now(),
+      });
       return ticketId;
     };
     ticketA = open('张伟', '13800138000', '订单物流查询延迟');
@@ -97,8 +110,20 @@ describe('the core through an outage', () => {
     // Meanwhile, with this agent still cut off, the lead reassigns one ticket and closes the other.
     const store = openServerStore({ filePath: path.join(serverDir, 'server.sqlite') });
     const lead = store.getUser('lead1')!;
-    store.assignTicket({ ticketId: ticketA, assignee: { id: 'agent2', username: 'agent2', displayName: '张强' }, reason: { code: 'assigned_by_lead', byName: lead.displayName }, now: Date.now() });
-    expect(store.applyMutation(lead, 'lead-console', { mutationId: 'lead-close-1', kind: 'setStatus', ticketId: ticketB, status: 'closed', createdAt: Date.now() }, Date.now())).toMatchObject({ ok: true });
+    store.assignTicket({
+      ticketId: ticketA,
+      assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
+      reason: { code: 'assigned_by_lead', byName: lead.displayName },
+      now: Date.now(),
+    });
+    expect(
+      store.applyMutation(
+        lead,
+        'lead-console',
+        { mutationId: 'lead-close-1', kind: 'setStatus', ticketId: ticketB, status: 'closed', createdAt: Date.now() },
+        Date.now(),
+      ),
+    ).toMatchObject({ ok: true });
     store.close();
 
     const restarted = await restartServer();
@@ -140,12 +165,21 @@ describe('the core through an outage', () => {
     await call(first, 'session.signOut', {});
     const afterSignOut = readFileSync(path.join(dataDir, SETTINGS_FILE), 'utf8');
     expect(afterSignOut).not.toContain(TEST_PASSWORD);
-    expect(JSON.parse(afterSignOut)).toMatchObject({ session: null, offlineVerifiers: [{ username: 'agent1', user: { id: 'agent1' }, verifier: expect.stringMatching(/^scrypt\$/) }] });
+    expect(JSON.parse(afterSignOut)).toMatchObject({
+      session: null,
+      offlineVerifiers: [{ username: 'agent1', user: { id: 'agent1' }, verifier: expect.stringMatching(/^scrypt\$/) }],
+    });
 
     await stopServer();
-    expect(await first.invoke('session.signIn', { username: 'agent1', password: 'wrong-密码' })).toMatchObject({ ok: false, error: { code: 'bad_credentials' } });
+    expect(await first.invoke('session.signIn', { username: 'agent1', password: 'wrong-密码' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_credentials' },
+    });
     // Nobody else ever signed in here online, so there is nothing to check their password against.
-    expect(await first.invoke('session.signIn', { username: 'agent2', password: TEST_PASSWORD })).toMatchObject({ ok: false, error: { code: 'server_unreachable' } });
+    expect(await first.invoke('session.signIn', { username: 'agent2', password: TEST_PASSWORD })).toMatchObject({
+      ok: false,
+      error: { code: 'server_unreachable' },
+    });
 
     const session = await call(first, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     expect(session.user?.id).toBe('agent1');
@@ -185,9 +219,13 @@ describe('the core through an outage', () => {
     await setup.close();
     await stopServer();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'testing', 'writeNotesUntilKilled.ts'), dataDir, `http://127.0.0.1:${port}`, ticketA], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(HERE, 'testing', 'writeNotesUntilKilled.ts'), dataDir, `http://127.0.0.1:${port}`, ticketA],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const printed: string[] = [];
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

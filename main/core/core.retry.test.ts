@@ -60,8 +60,16 @@ describe('retries', () => {
     port = server.port;
     seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
     const open = (name: string, phone: string, subject: string) => {
-      const { ticketId } = server!.store.ingestInbound({ channel: 'chat', customer: { name, phone, email: `${phone}@example.cn` }, subject, text: `${subject}，麻烦尽快回复` }, { now: Date.now() });
-      server!.store.assignTicket({ ticketId, assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' }, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: Date.now() });
+      const { ticketId } = server!.store.ingestInbound(
+        { channel: 'chat', customer: { name, phone, email: `${phone}@example.cn` }, subject, text: `${subject}，麻烦尽快回复` },
+        { now: Date.now() },
+      );
+      server!.store.assignTicket({
+        ticketId,
+        assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
+        reason: { code: 'assigned_by_lead', byName: '李主管' },
+        now: Date.now(),
+      });
       return ticketId;
     };
     ticketA = open('张伟', '13800138000', '订单物流查询延迟');
@@ -167,9 +175,14 @@ describe('retries', () => {
 
     await restartServer();
     expect(await call(core, 'connection.retryNow', {})).toEqual({ retrying: true });
-    await waitUntil(core, 'online with a token', async () => {
-      const state = await connectionOf(core);
-      return state.status === 'online' && !state.offlineSession;
-    }, 20_000);
+    await waitUntil(
+      core,
+      'online with a token',
+      async () => {
+        const state = await connectionOf(core);
+        return state.status === 'online' && !state.offlineSession;
+      },
+      20_000,
+    );
   });
 });

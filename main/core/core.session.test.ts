@@ -133,7 +133,11 @@ describe('signing in too often', () => {
     const core = await newCore(world.url);
     await signedInOnline(core);
     await call(core, 'session.signOut', {});
-    for (let i = 0; i < 2; i++) expect(await core.invoke('session.signIn', { username: 'agent1', password: `typo-${i}` })).toMatchObject({ ok: false, error: { code: 'bad_credentials' } });
+    for (let i = 0; i < 2; i++)
+      expect(await core.invoke('session.signIn', { username: 'agent1', password: `typo-${i}` })).toMatchObject({
+        ok: false,
+        error: { code: 'bad_credentials' },
+      });
 
     const limited = await core.invoke('session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     expect(limited).toMatchObject({ ok: false, error: { code: 'rate_limited' } });

@@ -75,7 +75,14 @@ describe('a change the workstation cannot read', () => {
 
     const items = await call(core, 'attention.list', {});
     expect(items).toEqual([
-      expect.objectContaining({ ticketId: first.ticketId, kind: 'change', code: 'unreadable_change', changeSeq: badSeq, refusal: null, reason: expect.stringMatching(/createdAt/) as string }),
+      expect.objectContaining({
+        ticketId: first.ticketId,
+        kind: 'change',
+        code: 'unreadable_change',
+        changeSeq: badSeq,
+        refusal: null,
+        reason: expect.stringMatching(/createdAt/) as string,
+      }),
     ]);
     const state = await connectionOf(core);
     expect(state).toMatchObject({ status: 'online', attentionCount: 1 });

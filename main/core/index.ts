@@ -40,14 +40,7 @@ import {
   verifierKey,
   type StoredSession,
 } from './settings.js';
-import {
-  RECONNECT_DELAY_MAX_MS,
-  RECONNECT_DELAY_MS,
-  cannotReachMessage,
-  startSyncClient,
-  type SyncClient,
-  type SyncStatusPatch,
-} from './sync/syncClient.js';
+import { RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS, cannotReachMessage, startSyncClient, type SyncClient, type SyncStatusPatch } from './sync/syncClient.js';
 import { createCustomerHandlers } from './customers/customerHandlers.js';
 import { createPiiHandlers } from './pii/piiHandlers.js';
 import { startChatSession, type ChatSession } from './chat/chatSession.js';
@@ -288,7 +281,11 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     const key = opened?.key ?? firstKnown ?? newCacheKey();
     try {
       const byPassword =
-        how.password === null ? (entry?.byPassword ?? null) : fromPassword?.equals(key) ? entry!.byPassword : await wrapKeyWithPassword(key, how.password, user.id);
+        how.password === null
+          ? (entry?.byPassword ?? null)
+          : fromPassword?.equals(key)
+            ? entry!.byPassword
+            : await wrapKeyWithPassword(key, how.password, user.id);
       let byDevice: string | null = null;
       if (how.storeSession || byPassword === null) {
         try {
@@ -642,7 +639,12 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       serverUrl,
       current: () => {
         const session = requireSession();
-        return { cache: session.cache, socket: session.sync?.socket ?? null, token: session.offline ? '' : session.stored.token, online: connection.status === 'online' };
+        return {
+          cache: session.cache,
+          socket: session.sync?.socket ?? null,
+          token: session.offline ? '' : session.stored.token,
+          online: connection.status === 'online',
+        };
       },
     }),
     ...createPiiHandlers({
@@ -796,16 +798,18 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       return { discarded: true };
     },
     'attention.list': () =>
-      requireSession().cache.reader.attention().map((entry): AttentionItem => ({
-        id: entry.id,
-        ticketId: entry.ticketId,
-        kind: entry.kind,
-        code: entry.code,
-        reason: entry.reason,
-        refusal: entry.refusal,
-        changeSeq: entry.changeSeq,
-        at: entry.at,
-      })),
+      requireSession()
+        .cache.reader.attention()
+        .map((entry): AttentionItem => ({
+          id: entry.id,
+          ticketId: entry.ticketId,
+          kind: entry.kind,
+          code: entry.code,
+          reason: entry.reason,
+          refusal: entry.refusal,
+          changeSeq: entry.changeSeq,
+          at: entry.at,
+        })),
     'attention.dismiss': ({ id }) => {
       const session = requireSession();
       if (!session.cache.writer.dismissAttention(id)) throw new RpcError('not_found', `There is no open attention item ${id}.`);

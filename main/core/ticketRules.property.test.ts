@@ -19,9 +19,17 @@ import { openCache, type Cache } from './cache/cache.js';
 
 /** The tickets every run starts from: reachable by e-mail or web chat, or by nothing written at all; queued, offered, owned. */
 const TICKETS: ReadonlyArray<{ contact: ChannelContact; owner: 'agent1' | 'agent2' | null; offeredTo: 'agent2' | null }> = [
-  { contact: { channel: 'chat', customer: { name: '张伟', email: 'zhangwei@example.cn' }, text: '订单三天没物流', source: 'webchat:demo' }, owner: null, offeredTo: 'agent2' },
+  {
+    contact: { channel: 'chat', customer: { name: '张伟', email: 'zhangwei@example.cn' }, text: '订单三天没物流', source: 'webchat:demo' },
+    owner: null,
+    offeredTo: 'agent2',
+  },
   { contact: { channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '退款进度（经接口）' }, owner: 'agent1', offeredTo: null },
-  { contact: { channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票抬头填错了', source: 'email' }, owner: 'agent2', offeredTo: null },
+  {
+    contact: { channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票抬头填错了', source: 'email' },
+    owner: 'agent2',
+    offeredTo: null,
+  },
   { contact: { channel: 'phone', customer: { name: '刘芳', phone: '13812345678' }, text: '来电咨询退货', source: 'cti' }, owner: null, offeredTo: null },
 ];
 const ACTORS = ['agent1', 'agent2', 'lead1'] as const;
@@ -46,8 +54,18 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
 );
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('mutate' as const), actor: fc.nat(ACTORS.length - 1), ticket: fc.nat(TICKETS.length - 1), op: opArbitrary }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('assign' as const), ticket: fc.nat(TICKETS.length - 1), to: fc.constantFrom('agent1' as const, 'agent2' as const, null) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant('mutate' as const), actor: fc.nat(ACTORS.length - 1), ticket: fc.nat(TICKETS.length - 1), op: opArbitrary }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('assign' as const),
+      ticket: fc.nat(TICKETS.length - 1),
+      to: fc.constantFrom('agent1' as const, 'agent2' as const, null),
+    }),
+  },
 );
 
 interface World {

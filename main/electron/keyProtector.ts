@@ -13,7 +13,9 @@ export async function desktopKeyProtector(userDataDir: string): Promise<KeyProte
   const backend = process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : null;
   if (!(await safeStorage.isAsyncEncryptionAvailable()) || backend === 'basic_text' || backend === 'unknown') {
     const fallback = keyFileProtector(userDataDir);
-    console.warn(`No OS keychain is available (safeStorage backend: ${backend ?? 'none'}); the session's cache key is sealed with the ${fallback.description}.`);
+    console.warn(
+      `No OS keychain is available (safeStorage backend: ${backend ?? 'none'}); the session's cache key is sealed with the ${fallback.description}.`,
+    );
     return fallback;
   }
   return {

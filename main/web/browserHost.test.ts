@@ -19,7 +19,8 @@ function rpcPath(running: BrowserHost = host): string {
   return `/rpc?k=${new URL(running.launchUrl).hash.slice('#k='.length)}`;
 }
 
-const INDEX_HTML = '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>全渠道工作台</title></head><body><div id="root"></div><script type="module" src="./assets/app.js"></script></body></html>';
+const INDEX_HTML =
+  '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>全渠道工作台</title></head><body><div id="root"></div><script type="module" src="./assets/app.js"></script></body></html>';
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'omnidesk-host-'));
@@ -308,9 +309,7 @@ describe('browser host: events from a signed-in core', () => {
       // Both pages, not just the caller, hear the core go online and the cache fill
       // (`changed` is debounced, so it may arrive after `online`).
       for (const page of [signingIn, watching]) {
-        await expect
-          .poll(() => page.events.some((e) => e.event === 'connection' && e.payload.status === 'online'), { timeout: 15_000 })
-          .toBe(true);
+        await expect.poll(() => page.events.some((e) => e.event === 'connection' && e.payload.status === 'online'), { timeout: 15_000 }).toBe(true);
         await expect.poll(() => page.events.some((e) => e.event === 'changed'), { timeout: 5_000 }).toBe(true);
       }
       signingIn.ws.close();

@@ -270,9 +270,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     }
     const parsed = rpcRequestEnvelopeSchema.safeParse(message);
     if (!parsed.success) {
-      const detail = parsed.error.issues
-        .map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`)
-        .join('; ');
+      const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`).join('; ');
       const id = recoverRequestId(message);
       if (id === null) {
         ws.close(CLOSE_POLICY_VIOLATION, truncateCloseReason(`Bad request envelope: ${detail}`));

@@ -2,7 +2,15 @@
  * UI strings in English and Simplified Chinese. The English dictionary defines the keys;
  * the Chinese one must have every key (the type makes a missing one a compile error).
  */
-import { describeAssignmentReason, type AssignmentReason, type Channel, type RoutingBasis, type Priority, type TicketStatus, type TicketType } from '../../shared/domain.js';
+import {
+  describeAssignmentReason,
+  type AssignmentReason,
+  type Channel,
+  type RoutingBasis,
+  type Priority,
+  type TicketStatus,
+  type TicketType,
+} from '../../shared/domain.js';
 import type { RpcErrorCode } from '../../shared/rpc.js';
 import { chatEn, chatZhCN } from './i18nChat.js';
 import { connectionEn, connectionZhCN } from './i18nConnection.js';

@@ -162,7 +162,11 @@ export function formatFileSize(bytes: number): string {
 }
 
 /** Whether a channel proved this phone, email or social id for the customer (it is among their identities). */
-export function isProvenIdentity(customer: { identities: ReadonlyArray<{ kind: string; value: string }> }, kind: 'phone' | 'email' | 'social', value: string): boolean {
+export function isProvenIdentity(
+  customer: { identities: ReadonlyArray<{ kind: string; value: string }> },
+  kind: 'phone' | 'email' | 'social',
+  value: string,
+): boolean {
   const wanted = kind === 'email' ? value.toLowerCase() : value;
   return customer.identities.some((identity) => identity.kind === kind && identity.value === wanted);
 }

@@ -17,8 +17,7 @@ import './pii.css';
 const launchKey = window.workstation ? null : takeLaunchKey();
 // The host answers asynchronously, so the store exists by the time it refuses the key.
 let onRefused: () => void = () => {};
-const api =
-  window.workstation ?? (launchKey ? createWebSocketApi(browserRpcUrl(launchKey), { onRefused: () => onRefused() }) : lockedWorkstationApi());
+const api = window.workstation ?? (launchKey ? createWebSocketApi(browserRpcUrl(launchKey), { onRefused: () => onRefused() }) : lockedWorkstationApi());
 const { store } = initStore(api);
 onRefused = () => store.getState().setHostLink('refused');
 if (!window.workstation && !launchKey) store.getState().setHostLink('missing_key');

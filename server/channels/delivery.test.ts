@@ -32,7 +32,12 @@ async function replyThroughPeer(text: string): Promise<{ ticketId: string; messa
   );
   const agent = s.store.getUser('agent_wang')!;
   const messageId = `reply-${text.length}-${Math.random().toString(36).slice(2, 8)}`;
-  const result = s.store.applyMutation(agent, 'client-1', { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text, createdAt: s.clock.now() }, s.clock.now());
+  const result = s.store.applyMutation(
+    agent,
+    'client-1',
+    { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text, createdAt: s.clock.now() },
+    s.clock.now(),
+  );
   expect(result.ok).toBe(true);
   return { ticketId, messageId };
 }
@@ -41,7 +46,12 @@ describe('outbound delivery through the channel the customer used', () => {
   it('sends a reply through the source family sender and records the channel id', async () => {
     const given: string[] = [];
     server = await startTestServer({
-      channels: [() => peerChannel({ send: async ({ message, customer }) => (given.push(`${customer.name}:${message.source}:${message.text}`), { externalMessageId: 'peer-42' }) })],
+      channels: [
+        () =>
+          peerChannel({
+            send: async ({ message, customer }) => (given.push(`${customer.name}:${message.source}:${message.text}`), { externalMessageId: 'peer-42' }),
+          }),
+      ],
     });
     seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
     const { ticketId, messageId } = await replyThroughPeer('您好，已为您联系快递公司');
@@ -69,11 +79,15 @@ describe('outbound delivery through the channel the customer used', () => {
     });
     seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
     const retried = await replyThroughPeer('稍等，正在查询');
-    await vi.waitFor(() => expect(server!.store.getTicketBundle(retried.ticketId)!.messages.find((m) => m.id === retried.messageId)?.deliveryStatus).toBe('sent'));
+    await vi.waitFor(() =>
+      expect(server!.store.getTicketBundle(retried.ticketId)!.messages.find((m) => m.id === retried.messageId)?.deliveryStatus).toBe('sent'),
+    );
     expect(calls).toBe(3);
 
     const bounced = await replyThroughPeer('退回测试');
-    await vi.waitFor(() => expect(server!.store.getTicketBundle(bounced.ticketId)!.messages.find((m) => m.id === bounced.messageId)?.deliveryStatus).toBe('failed'));
+    await vi.waitFor(() =>
+      expect(server!.store.getTicketBundle(bounced.ticketId)!.messages.find((m) => m.id === bounced.messageId)?.deliveryStatus).toBe('failed'),
+    );
     expect(server.store.getTicketBundle(bounced.ticketId)!.messages.find((m) => m.id === bounced.messageId)!.deliveryError).toBe('收件人不存在 (550 5.1.1)');
     expect(server.logLines.some((line) => line.includes('failed via webhook:site1 after 1 attempt(s): 收件人不存在'))).toBe(true);
   });
@@ -87,12 +101,22 @@ describe('the agent picks the way out', () => {
     seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
     const s = server;
     const { ticketId } = s.store.ingestInbound(
-      { channel: 'chat', customer: { name: '张伟', email: 'Zhang.Wei@example.cn', socialId: 'webchat:demo:v1' }, text: '请把发票发到我的邮箱', source: 'webchat:demo' },
+      {
+        channel: 'chat',
+        customer: { name: '张伟', email: 'Zhang.Wei@example.cn', socialId: 'webchat:demo:v1' },
+        text: '请把发票发到我的邮箱',
+        source: 'webchat:demo',
+      },
       { now: s.clock.now() },
     );
     const agent = s.store.getUser('agent_wang')!;
     const reply = (messageId: string, via?: string) =>
-      s.store.applyMutation(agent, 'client-1', { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text: '发票已发送，请查收', createdAt: s.clock.now(), ...(via ? { via } : {}) }, s.clock.now());
+      s.store.applyMutation(
+        agent,
+        'client-1',
+        { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text: '发票已发送，请查收', createdAt: s.clock.now(), ...(via ? { via } : {}) },
+        s.clock.now(),
+      );
 
     expect(reply('r-mail', 'email')).toMatchObject({ ok: true });
     expect(reply('r-chat')).toMatchObject({ ok: true });
@@ -121,17 +145,29 @@ describe('a reply nothing can send', () => {
       `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, source, attachments_json)
        VALUES (?, ?, 'outbound', 'phone', 'agent_wang', '王芳', '您好', NULL, 'queued', ?, ?, '[]')`,
     );
-    for (const [id, source] of [['old-api', 'api'], ['old-cti', 'cti'], ['old-none', null], ['old-mail', 'email']] as const) insert.run(id, ticketId, TEST_EPOCH, source);
+    for (const [id, source] of [
+      ['old-api', 'api'],
+      ['old-cti', 'cti'],
+      ['old-none', null],
+      ['old-mail', 'email'],
+    ] as const)
+      insert.run(id, ticketId, TEST_EPOCH, source);
     db.close();
 
     server = await startTestServer({ dataDir });
     const s = server;
     const messages = () => new Map(s.store.getTicketBundle(ticketId)!.messages.map((m) => [m.id, m]));
     await vi.waitFor(() => expect([...messages().values()].filter((m) => m.direction === 'outbound' && m.deliveryError === null)).toEqual([]));
-    expect(messages().get('old-api')).toMatchObject({ deliveryStatus: 'failed', deliveryError: expect.stringMatching(/^no_route\(api\): no written reply can reach/) as string });
+    expect(messages().get('old-api')).toMatchObject({
+      deliveryStatus: 'failed',
+      deliveryError: expect.stringMatching(/^no_route\(api\): no written reply can reach/) as string,
+    });
     expect(messages().get('old-cti')).toMatchObject({ deliveryStatus: 'failed', deliveryError: expect.stringMatching(/^no_route\(cti\): /) as string });
     expect(messages().get('old-none')).toMatchObject({ deliveryStatus: 'failed', deliveryError: expect.stringMatching(/^no_route\(\): /) as string });
-    expect(messages().get('old-mail')).toMatchObject({ deliveryStatus: 'queued', deliveryError: expect.stringMatching(/^no_sender\(email\): this server runs no sender/) as string });
+    expect(messages().get('old-mail')).toMatchObject({
+      deliveryStatus: 'queued',
+      deliveryError: expect.stringMatching(/^no_sender\(email\): this server runs no sender/) as string,
+    });
     expect(readDeliveryError(messages().get('old-mail')!.deliveryError!)).toEqual({ code: 'no_sender', source: 'email' });
   });
 });

@@ -78,7 +78,11 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
       attempts.set(message.id, attempt);
       const delay = retryDelayMs * 2 ** (attempt - 1);
       log(`delivery: ${message.id} via ${message.source} attempt ${attempt} failed (${reason}); retrying in ${delay} ms`);
-      if (!stopped) waiting.set(message.id, setTimeout(() => (waiting.delete(message.id), kick()), delay));
+      if (!stopped)
+        waiting.set(
+          message.id,
+          setTimeout(() => (waiting.delete(message.id), kick()), delay),
+        );
     }
   }
 

@@ -48,6 +48,8 @@ describe('migration 002 routing audit', () => {
 
     db.prepare("INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, reason) VALUES ('GD20241108001', 1, 'assigned', 'agent1', '测试')").run();
     expect(() => db.prepare("INSERT INTO routing_audit (ticket_id, at, decision, reason) VALUES ('GD20241108001', 1, 'maybe', 'x')").run()).toThrow(/CHECK/);
-    expect(() => db.prepare("INSERT INTO routing_audit (ticket_id, at, decision, reason) VALUES ('GD20990101001', 1, 'queued', 'x')").run()).toThrow(/FOREIGN KEY/);
+    expect(() => db.prepare("INSERT INTO routing_audit (ticket_id, at, decision, reason) VALUES ('GD20990101001', 1, 'queued', 'x')").run()).toThrow(
+      /FOREIGN KEY/,
+    );
   });
 });

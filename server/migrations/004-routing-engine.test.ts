@@ -31,7 +31,9 @@ describe('migration 004 routing engine', () => {
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, assignee_id, assignee_name, created_at, updated_at, due_at, last_message_preview, last_message_at)
        VALUES ('GD20241108001', 'CUS20241108001', 'chat', 'consult', '订单物流查询延迟', 'normal', 'in_progress', 'agent1', '王芳', 1, 1, 2, '你好', 1)`,
     ).run();
-    db.prepare("INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, reason) VALUES ('GD20241108001', 5, 'assigned', 'agent1', 'Routed to 王芳: chat skill')").run();
+    db.prepare(
+      "INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, reason) VALUES ('GD20241108001', 5, 'assigned', 'agent1', 'Routed to 王芳: chat skill')",
+    ).run();
 
     expect(migrate(db, 4)).toEqual([4]);
     expect(appliedVersions(db)).toEqual([1, 2, 3, 4]);

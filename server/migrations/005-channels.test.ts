@@ -22,7 +22,9 @@ afterEach(() => {
 describe('migration 005 channels', () => {
   it('keeps existing messages readable and copies every customer identifier into the identities', () => {
     migrate(db, 4);
-    db.prepare("INSERT INTO customers (id, name, phone, email, social_id, created_at) VALUES ('CUS20241108001', '张伟', '13800138000', 'zhang.wei@example.cn', NULL, 1)").run();
+    db.prepare(
+      "INSERT INTO customers (id, name, phone, email, social_id, created_at) VALUES ('CUS20241108001', '张伟', '13800138000', 'zhang.wei@example.cn', NULL, 1)",
+    ).run();
     db.prepare("INSERT INTO customers (id, name, phone, email, social_id, created_at) VALUES ('CUS20241108002', '李娜', NULL, NULL, 'wx:oAbC123', 2)").run();
     db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
@@ -43,9 +45,9 @@ describe('migration 005 channels', () => {
       { kind: 'phone', value: '13800138000', customer_id: 'CUS20241108001' },
       { kind: 'social', value: 'wx:oAbC123', customer_id: 'CUS20241108002' },
     ]);
-    expect(() =>
-      db.prepare("INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES ('fax', '1', 'CUS20241108001', 3)").run(),
-    ).toThrow(/CHECK/);
+    expect(() => db.prepare("INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES ('fax', '1', 'CUS20241108001', 3)").run()).toThrow(
+      /CHECK/,
+    );
     expect(() =>
       db.prepare("INSERT INTO attachments (id, message_id, file_name, content_type, size, data) VALUES ('a1', 'nope', 'x.txt', 'text/plain', 1, x'00')").run(),
     ).toThrow(/FOREIGN KEY/);

@@ -20,7 +20,14 @@ afterEach(() => {
 });
 
 function addCustomer(id: string, name: string, phone: string | null, email: string | null, socialId: string | null, createdAt: number): void {
-  db.prepare('INSERT INTO customers (id, name, phone, email, social_id, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, name, phone, email, socialId, createdAt);
+  db.prepare('INSERT INTO customers (id, name, phone, email, social_id, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+    id,
+    name,
+    phone,
+    email,
+    socialId,
+    createdAt,
+  );
 }
 
 function identities(): unknown[] {

@@ -21,7 +21,8 @@ afterEach(() => {
 
 function addCustomer(id: string, name: string, email: string | null, identities: Array<[kind: string, value: string]>): void {
   db.prepare('INSERT INTO customers (id, name, email, created_at) VALUES (?, ?, ?, 1)').run(id, name, email);
-  for (const [kind, value] of identities) db.prepare('INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES (?, ?, ?, 2)').run(kind, value, id);
+  for (const [kind, value] of identities)
+    db.prepare('INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES (?, ?, ?, 2)').run(kind, value, id);
 }
 
 let messages = 0;

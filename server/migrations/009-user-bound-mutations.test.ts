@@ -27,7 +27,12 @@ function addUser(id: string): void {
 }
 
 function recordMutation(userId: string, clientId: string, mutationId: string, result: string): void {
-  db.prepare('INSERT INTO applied_mutations (user_id, client_id, mutation_id, result, created_at) VALUES (?, ?, ?, ?, 1)').run(userId, clientId, mutationId, result);
+  db.prepare('INSERT INTO applied_mutations (user_id, client_id, mutation_id, result, created_at) VALUES (?, ?, ?, ?, 1)').run(
+    userId,
+    clientId,
+    mutationId,
+    result,
+  );
 }
 
 describe('migration 009 user-bound mutations', () => {

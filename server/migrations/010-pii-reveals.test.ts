@@ -36,7 +36,9 @@ describe('migration 010 pii reveals', () => {
     expect(appliedVersions(db).at(-1)).toBe(10);
     expect(db.prepare('SELECT phone FROM customers').pluck().get()).toBe('+8613800138000');
 
-    const insert = db.prepare('INSERT INTO pii_reveals (at, user_id, user_name, role, ticket_id, customer_id, field, target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = db.prepare(
+      'INSERT INTO pii_reveals (at, user_id, user_name, role, ticket_id, customer_id, field, target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     insert.run(5, 'agent1', '王芳', 'agent', 'GD20241108001', 'CUS20241108001', 'customerPhone', null);
     // A call still ringing has no ticket yet.
     insert.run(6, 'agent1', '王芳', 'agent', null, null, 'call', 'call-1');

@@ -16,7 +16,18 @@ import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002RoutingAudit, migration003FollowUp, migration004RoutingEngine, migration005Channels, migration006Cti, migration007CustomerPhonesE164, migration008CustomerClaims, migration009UserBoundMutations, migration010PiiReveals];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001Initial,
+  migration002RoutingAudit,
+  migration003FollowUp,
+  migration004RoutingEngine,
+  migration005Channels,
+  migration006Cti,
+  migration007CustomerPhonesE164,
+  migration008CustomerClaims,
+  migration009UserBoundMutations,
+  migration010PiiReveals,
+];
 
 /** Versions already applied to this database, ascending. */
 export function appliedVersions(db: Database.Database): number[] {

@@ -59,26 +59,76 @@ const agentSpec = fc.record({
 });
 
 const op = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('arrive' as const), channel: fc.constantFrom(...CHANNELS), priority: fc.constantFrom<Priority>('urgent', 'normal', 'low'), vip: fc.boolean(), group: fc.option(fc.constantFrom(...GROUPS), { nil: null, freq: 2 }), customer: fc.nat(7), english: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('arrive' as const),
+      channel: fc.constantFrom(...CHANNELS),
+      priority: fc.constantFrom<Priority>('urgent', 'normal', 'low'),
+      vip: fc.boolean(),
+      group: fc.option(fc.constantFrom(...GROUPS), { nil: null, freq: 2 }),
+      customer: fc.nat(7),
+      english: fc.boolean(),
+    }),
+  },
   // Several contacts at once (a mailing answered, a shift's backlog): what pacing exists for.
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('burst' as const), channel: fc.constantFrom(...CHANNELS), count: fc.integer({ min: 2, max: 5 }), customer: fc.nat(7) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('burst' as const),
+      channel: fc.constantFrom(...CHANNELS),
+      count: fc.integer({ min: 2, max: 5 }),
+      customer: fc.nat(7),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('connect' as const), agent: fc.nat(5) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('disconnect' as const), agent: fc.nat(5) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('presence' as const), agent: fc.nat(5), presence: fc.constantFrom<Presence>('available', 'busy', 'away', 'offline'), byLead: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('presence' as const),
+      agent: fc.nat(5),
+      presence: fc.constantFrom<Presence>('available', 'busy', 'away', 'offline'),
+      byLead: fc.boolean(),
+    }),
+  },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('respond' as const), agent: fc.nat(5), accept: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('complete' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('take' as const), agent: fc.nat(5), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reassign' as const), picks: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), to: fc.option(fc.nat(5), { nil: null }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('reassign' as const),
+      picks: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
+      to: fc.option(fc.nat(5), { nil: null }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('pin' as const), pick: fc.nat(), to: fc.option(fc.nat(5), { nil: null }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('capacity' as const), agent: fc.nat(5), channel: fc.constantFrom(...CHANNELS), value: fc.integer({ min: 0, max: 4 }), phoneBlocksChat: fc.option(fc.boolean(), { nil: undefined }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('capacity' as const),
+      agent: fc.nat(5),
+      channel: fc.constantFrom(...CHANNELS),
+      value: fc.integer({ min: 0, max: 4 }),
+      phoneBlocksChat: fc.option(fc.boolean(), { nil: undefined }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('escalate' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('call' as const), agent: fc.nat(5), live: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(1_000, 5_000, 21_000, 61_000, 3 * 3_600_000, 30 * 3_600_000) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(1_000, 5_000, 21_000, 61_000, 3 * 3_600_000, 30 * 3_600_000) }),
+  },
 );
 type Step = typeof op extends fc.Arbitrary<infer S> ? S : never;
 
 const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, normal: 1, low: 2 };
-const assigneeOf = (effects: RoutingEffect[], id: string) => effects.filter((e) => e.kind === 'ticket' && e.ticketId === id).map((e) => (e.kind === 'ticket' ? e.assignee?.id : null)).pop();
+const assigneeOf = (effects: RoutingEffect[], id: string) =>
+  effects
+    .filter((e) => e.kind === 'ticket' && e.ticketId === id)
+    .map((e) => (e.kind === 'ticket' ? e.assignee?.id : null))
+    .pop();
 const DRAIN_INTERVAL_MS = 5_000;
 
 /** The test's own copy of the store: tickets updated from the engine's effects, as the server does. */
@@ -112,7 +162,13 @@ class World {
       let after: Ticket = { ...before, routing: effect.routing };
       if ((effect.assignee?.id ?? null) !== before.assigneeId) {
         after = effect.assignee
-          ? { ...after, assigneeId: effect.assignee.id, assigneeName: effect.assignee.name, assignedAt: this.now, status: before.status === 'unassigned' ? 'in_progress' : before.status }
+          ? {
+              ...after,
+              assigneeId: effect.assignee.id,
+              assigneeName: effect.assignee.name,
+              assignedAt: this.now,
+              status: before.status === 'unassigned' ? 'in_progress' : before.status,
+            }
           : { ...after, assigneeId: null, assigneeName: null, assignedAt: null, status: isOpenStatus(before.status) ? 'unassigned' : before.status };
       }
       if (effect.reason) after = { ...after, assignmentReason: effect.reason };
@@ -185,7 +241,14 @@ function runStep(world: World, step: Step): void {
       const ticket = queued[step.pick % Math.max(1, queued.length)];
       if (!ticket) break;
       world.manualTake = true;
-      const taken: Ticket = { ...ticket, assigneeId: user.id, assigneeName: user.displayName, status: 'in_progress', assignedAt: world.now, assignmentReason: { code: 'taken_from_queue', channel: ticket.channel, byName: user.displayName } };
+      const taken: Ticket = {
+        ...ticket,
+        assigneeId: user.id,
+        assigneeName: user.displayName,
+        status: 'in_progress',
+        assignedAt: world.now,
+        assignmentReason: { code: 'taken_from_queue', channel: ticket.channel, byName: user.displayName },
+      };
       world.tickets.set(taken.id, taken);
       world.apply(engine.observeTicket({ ticket: taken, vipTier: 0 }, world.now));
       break;
@@ -266,7 +329,12 @@ function checkInvariants(world: World, decisionsBefore: number): void {
       const agent = statuses.get(view!.offerAgentId)!;
       expect(agent.presence).toBe('available');
       expect(agent.connected).toBe(true);
-      expect(skilled(world.users.find((u) => u.id === view!.offerAgentId)!, ticket)).toBe(true);
+      expect(
+        skilled(
+          world.users.find((u) => u.id === view!.offerAgentId)!,
+          ticket,
+        ),
+      ).toBe(true);
     }
   }
   expect(engine.footprint().tickets).toBe(world.openTickets().length);
@@ -375,23 +443,28 @@ function checkUndo(world: World, outer: Step, inner: Step): void {
 describe('routing engine invariants (property-based)', () => {
   it('holds every invariant after every step of random event sequences, and undoes rolled-back steps exactly', () => {
     fc.assert(
-      fc.property(fc.array(agentSpec, { minLength: 1, maxLength: 6 }), fc.array(op, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 3 }), (specs, ops, perTick) => {
-        const decisions: DecisionRecord[] = [];
-        const engine = createRoutingEngine(
-          { offerTimeoutMs: 20_000, disconnectGraceMs: 60_000, perAgentPerTick: perTick, drainIntervalMs: DRAIN_INTERVAL_MS, recentCustomerLimit: 4 },
-          { onDecision: (d) => decisions.push(d) },
-        );
-        const users = specs.map((spec, i) => agentUser(i, spec));
-        for (const user of users) engine.upsertUser(user, { ...defaultAgentSettings(T0), capacity: { ...DEFAULT_CAPACITY } });
-        const world = new World(engine, users, decisions);
-        ops.forEach((step, i) => {
-          if (i % 4 === 0 && i + 1 < ops.length) checkUndo(world, step, ops[i + 1]!);
-          const before = decisions.length;
-          runStep(world, step);
-          checkInvariants(world, before);
-          if (world.now - world.lastEventAt >= DRAIN_INTERVAL_MS) checkNothingStalls(world, perTick);
-        });
-      }),
+      fc.property(
+        fc.array(agentSpec, { minLength: 1, maxLength: 6 }),
+        fc.array(op, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 3 }),
+        (specs, ops, perTick) => {
+          const decisions: DecisionRecord[] = [];
+          const engine = createRoutingEngine(
+            { offerTimeoutMs: 20_000, disconnectGraceMs: 60_000, perAgentPerTick: perTick, drainIntervalMs: DRAIN_INTERVAL_MS, recentCustomerLimit: 4 },
+            { onDecision: (d) => decisions.push(d) },
+          );
+          const users = specs.map((spec, i) => agentUser(i, spec));
+          for (const user of users) engine.upsertUser(user, { ...defaultAgentSettings(T0), capacity: { ...DEFAULT_CAPACITY } });
+          const world = new World(engine, users, decisions);
+          ops.forEach((step, i) => {
+            if (i % 4 === 0 && i + 1 < ops.length) checkUndo(world, step, ops[i + 1]!);
+            const before = decisions.length;
+            runStep(world, step);
+            checkInvariants(world, before);
+            if (world.now - world.lastEventAt >= DRAIN_INTERVAL_MS) checkNothingStalls(world, perTick);
+          });
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -492,7 +565,10 @@ describe('routing engine rules', () => {
     for (const id of ['agent1', 'agent2']) engine.connect(id, T0);
     engine.admit(email(1, T0), T0);
     const back = engine.admit({ ...email(2, T0 + 1), lastAgent: { agentId: 'agent2', ticketId: 'GD20241001007', at: T0 - 86_400_000 } }, T0 + 1);
-    expect(back.find((e) => e.kind === 'ticket')).toMatchObject({ assignee: { id: 'agent2' }, reason: { code: 'returning_customer', previousTicketId: 'GD20241001007' } });
+    expect(back.find((e) => e.kind === 'ticket')).toMatchObject({
+      assignee: { id: 'agent2' },
+      reason: { code: 'returning_customer', previousTicketId: 'GD20241001007' },
+    });
   });
 
   it('gives chats to an agent holding a call-back phone ticket, none while a call is live, and says why they are skipped', () => {
@@ -539,7 +615,10 @@ describe('routing engine rules', () => {
     expect(engine.tick(T0 + 30_000).filter((e) => e.kind === 'presence')).toEqual([]);
     const offline = engine.tick(T0 + 61_000);
     expect(offline.find((e) => e.kind === 'presence')).toMatchObject({ presence: 'offline', cause: 'disconnected' });
-    expect(offline.find((e) => e.kind === 'ticket' && e.ticketId === 'GD20241108001')).toMatchObject({ assignee: null, reason: { code: 'requeued_agent_offline', agentName: '王芳' } });
+    expect(offline.find((e) => e.kind === 'ticket' && e.ticketId === 'GD20241108001')).toMatchObject({
+      assignee: null,
+      reason: { code: 'requeued_agent_offline', agentName: '王芳' },
+    });
     expect(engine.ticketView('GD20241108002')!.assigneeId).toBe('agent1');
   });
 

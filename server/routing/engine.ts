@@ -218,10 +218,25 @@ export interface RoutingEngine {
   setPresence(agentId: string, presence: Presence, cause: PresenceCause, byName: string | null, now: number): RoutingEffect[];
   setCapacity(agentId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined, now: number): RoutingEffect[];
   /** The agent answers an offer. */
-  respond(ticketId: string, agentId: string, accept: boolean, now: number): { outcome: 'accepted' | 'declined' | 'expired' | 'not_offered'; effects: RoutingEffect[] };
-  escalate(ticketId: string, by: User, reason: string, now: number): { ok: true; effects: RoutingEffect[] } | { ok: false; code: 'not_found' | 'conflict'; message: string };
+  respond(
+    ticketId: string,
+    agentId: string,
+    accept: boolean,
+    now: number,
+  ): { outcome: 'accepted' | 'declined' | 'expired' | 'not_offered'; effects: RoutingEffect[] };
+  escalate(
+    ticketId: string,
+    by: User,
+    reason: string,
+    now: number,
+  ): { ok: true; effects: RoutingEffect[] } | { ok: false; code: 'not_found' | 'conflict'; message: string };
   reassign(ticketIds: readonly string[], to: string | null, byName: string, now: number): { outcomes: EngineReassignOutcome[]; effects: RoutingEffect[] };
-  pin(ticketId: string, agentId: string | null, byName: string, now: number): { ok: true; effects: RoutingEffect[] } | { ok: false; code: 'not_found' | 'not_eligible'; message: string };
+  pin(
+    ticketId: string,
+    agentId: string | null,
+    byName: string,
+    now: number,
+  ): { ok: true; effects: RoutingEffect[] } | { ok: false; code: 'not_found' | 'not_eligible'; message: string };
   /** Expires offers and grace periods, applies idle-away, drains the queue. */
   tick(now: number): RoutingEffect[];
   /** When `tick` has something to do next; null when nothing is pending. */
@@ -233,7 +248,9 @@ export interface RoutingEngine {
   /** Waiting tickets in queue order (offered ones included). */
   queuedTicketIds(now: number): string[];
   /** An open ticket as the engine sees it; null for a ticket it does not hold (closed ones are dropped). */
-  ticketView(ticketId: string): { assigneeId: string | null; offerAgentId: string | null; offerBasis: RoutingBasis | null; status: TicketStatus; routing: TicketRouting } | null;
+  ticketView(
+    ticketId: string,
+  ): { assigneeId: string | null; offerAgentId: string | null; offerBasis: RoutingBasis | null; status: TicketStatus; routing: TicketRouting } | null;
   isEligible(agentId: string, ticketId: string, now: number, ignoreCapacity?: boolean): boolean;
   /**
    * Per available, connected agent: the channels on which they have no room (on a call, at
@@ -524,7 +541,9 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     const agent = offer ? agents.get(offer.agentId) : undefined;
     return {
       ...t.routing,
-      offer: offer ? { agentId: offer.agentId, agentName: agent?.user.displayName ?? offer.agentId, offeredAt: offer.offeredAt, expiresAt: offer.expiresAt } : null,
+      offer: offer
+        ? { agentId: offer.agentId, agentName: agent?.user.displayName ?? offer.agentId, offeredAt: offer.offeredAt, expiresAt: offer.expiresAt }
+        : null,
     };
   }
 
@@ -1158,7 +1177,12 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         }
         if (to !== null) {
           if (!target || target.user.role !== 'agent' || !target.channels.has(t.channel) || target.user.tier < t.routing.requiredTier) {
-            outcomes.push({ ticketId, ok: false, code: 'not_eligible', message: `${target?.user.displayName ?? to} cannot take ${t.channel} tickets${t.routing.requiredTier === 2 ? ' of tier 2' : ''}` });
+            outcomes.push({
+              ticketId,
+              ok: false,
+              code: 'not_eligible',
+              message: `${target?.user.displayName ?? to} cannot take ${t.channel} tickets${t.routing.requiredTier === 2 ? ' of tier 2' : ''}`,
+            });
             continue;
           }
           if (target.presence === 'offline') {
@@ -1171,7 +1195,12 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
           }
           const reservedForThem = t.offer?.agentId === target.user.id ? 1 : 0;
           if (target.load[t.channel] - reservedForThem >= target.capacity[t.channel]) {
-            outcomes.push({ ticketId, ok: false, code: 'at_capacity', message: `${target.user.displayName} is at ${t.channel} capacity (${target.capacity[t.channel]})` });
+            outcomes.push({
+              ticketId,
+              ok: false,
+              code: 'at_capacity',
+              message: `${target.user.displayName} is at ${t.channel} capacity (${target.capacity[t.channel]})`,
+            });
             continue;
           }
         }
@@ -1180,7 +1209,16 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         const reason: AssignmentReason = { code: 'assigned_by_lead', byName };
         if (target) {
           if (t.assigneeId !== null) addLoad(t, -1);
-          onDecision({ kind: 'assign', ticketId, agentId: target.user.id, channel: t.channel, loadBefore: target.load[t.channel], capacity: target.capacity[t.channel], at: now, via: 'lead' });
+          onDecision({
+            kind: 'assign',
+            ticketId,
+            agentId: target.user.id,
+            channel: t.channel,
+            loadBefore: target.load[t.channel],
+            capacity: target.capacity[t.channel],
+            at: now,
+            via: 'lead',
+          });
           touchTicket(t);
           t.assigneeId = null;
           assignTo(t, target, now);
@@ -1327,7 +1365,9 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
 
     ticketView(ticketId) {
       const t = tickets.get(ticketId);
-      return t ? { assigneeId: t.assigneeId, offerAgentId: t.offer?.agentId ?? null, offerBasis: t.offer?.basis ?? null, status: t.status, routing: routingOf(t) } : null;
+      return t
+        ? { assigneeId: t.assigneeId, offerAgentId: t.offer?.agentId ?? null, offerBasis: t.offer?.basis ?? null, status: t.status, routing: routingOf(t) }
+        : null;
     },
 
     isEligible(agentId, ticketId, now, ignoreCapacity = false) {
@@ -1356,7 +1396,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     },
 
     inspect() {
-      const plain = (o: object) => JSON.parse(JSON.stringify(o, (_key, value: unknown) => (value instanceof Set || value instanceof Map ? [...value] : value))) as Record<string, unknown>;
+      const plain = (o: object) =>
+        JSON.parse(JSON.stringify(o, (_key, value: unknown) => (value instanceof Set || value instanceof Map ? [...value] : value))) as Record<string, unknown>;
       return {
         agents: [...agents.values()].map((a) => plain({ ...a, user: a.user.id })),
         tickets: [...tickets.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((t) => plain({ ...t, inArray: undefined })),

@@ -43,9 +43,24 @@ const USERS: Array<{ id: string; displayName: string; role?: 'agent' | 'lead'; c
 beforeEach(async () => {
   const clock = createTestClock();
   scheduler = createManualScheduler(clock);
-  t = await startTestServer({ clock, scheduler, routing: { offerTimeoutMs: 20_000, disconnectGraceMs: 10_000, drainIntervalMs: 1_000, perAgentPerTick: 5 }, agentsPushThrottleMs: 0 });
+  t = await startTestServer({
+    clock,
+    scheduler,
+    routing: { offerTimeoutMs: 20_000, disconnectGraceMs: 10_000, drainIntervalMs: 1_000, perAgentPerTick: 5 },
+    agentsPushThrottleMs: 0,
+  });
   for (const u of USERS) {
-    t.store.createUser({ id: u.id, username: u.id, password: TEST_PASSWORD, displayName: u.displayName, role: u.role ?? 'agent', channels: u.channels, groups: u.groups ?? [], tier: u.tier ?? 1, senior: u.senior ?? false });
+    t.store.createUser({
+      id: u.id,
+      username: u.id,
+      password: TEST_PASSWORD,
+      displayName: u.displayName,
+      role: u.role ?? 'agent',
+      channels: u.channels,
+      groups: u.groups ?? [],
+      tier: u.tier ?? 1,
+      senior: u.senior ?? false,
+    });
   }
   t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
 });
@@ -57,7 +72,12 @@ afterEach(async () => {
 
 async function connectAs(username: string): Promise<Client> {
   const { token } = await login(t.url, username);
-  const socket: ClientSocket = connect(t.url, { auth: { token, clientId: `client-${username}` }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: ClientSocket = connect(t.url, {
+    auth: { token, clientId: `client-${username}` },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   sockets.push(socket);
   const client: Client = { socket, offers: [], withdrawn: [], presence: [] };
   socket.on('routing:offer', (offer) => client.offers.push(offer));
@@ -91,8 +111,16 @@ async function ask<T extends z.ZodType>(client: Client, event: string, request: 
 
 describe('routing through the real server', () => {
   it('sends a VIP customer to the senior agent, with the reason as facts and in the audit', async () => {
-    const first = await inbound({ channel: 'email', customer: { name: '张伟', email: 'zhangwei@example.cn' }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新' });
-    expect(t.store.getTicket(first.ticketId)).toMatchObject({ status: 'unassigned', assignmentReason: { code: 'queued', channel: 'email', cause: 'no_agent_online' } });
+    const first = await inbound({
+      channel: 'email',
+      customer: { name: '张伟', email: 'zhangwei@example.cn' },
+      subject: '订单物流查询延迟',
+      text: '我的订单三天没有物流更新',
+    });
+    expect(t.store.getTicket(first.ticketId)).toMatchObject({
+      status: 'unassigned',
+      assignmentReason: { code: 'queued', channel: 'email', cause: 'no_agent_online' },
+    });
     t.store.routing.setCustomerVipTier(t.store.getTicket(first.ticketId)!.customerId, 3, t.clock.now());
     // agent1 signs in first and gets the waiting ticket; then the VIP writes again: both agents
     // could take it (and agent1 handled them last), but a VIP goes to a senior agent first.
@@ -104,12 +132,21 @@ describe('routing through the real server', () => {
     await vi.waitFor(() => expect(a5.offers).toHaveLength(1));
     expect(a5.offers[0]).toMatchObject({ ticketId: call.ticketId, basis: 'vip_senior', bundle: { customer: { vipTier: 3 } } });
     const accepted = result(await ask(a5, 'offer:respond', { ticketId: call.ticketId, accept: true }, offerResponseResultSchema));
-    expect(accepted).toMatchObject({ outcome: 'accepted', ticket: { assigneeId: 'agent5', assignmentReason: { code: 'offer_accepted', channel: 'phone', basis: 'vip_senior' } } });
+    expect(accepted).toMatchObject({
+      outcome: 'accepted',
+      ticket: { assigneeId: 'agent5', assignmentReason: { code: 'offer_accepted', channel: 'phone', basis: 'vip_senior' } },
+    });
 
     const lead = await connectAs('lead1');
     const audit = result(await ask(lead, 'routing:audit', { ticketId: call.ticketId }, routingAuditResultSchema));
     expect(audit.entries).toEqual([
-      expect.objectContaining({ decision: 'offered', assigneeId: 'agent5', assigneeName: '赵磊', reason: { code: 'vip_senior', channel: 'phone', vipTier: 3, openTickets: 0 }, text: expect.stringContaining('VIP') }),
+      expect.objectContaining({
+        decision: 'offered',
+        assigneeId: 'agent5',
+        assigneeName: '赵磊',
+        reason: { code: 'vip_senior', channel: 'phone', vipTier: 3, openTickets: 0 },
+        text: expect.stringContaining('VIP'),
+      }),
       expect.objectContaining({ decision: 'assigned', assigneeId: 'agent5', reason: { code: 'vip_senior', channel: 'phone', vipTier: 3, openTickets: 0 } }),
     ]);
   });
@@ -119,16 +156,28 @@ describe('routing through the real server', () => {
     const a2 = await connectAs('agent2');
     await vi.waitFor(() => expect(a1.presence.at(-1)).toMatchObject({ presence: 'available', cause: 'connected' }));
     const chat = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' });
-    expect(t.store.getTicket(chat.ticketId)).toMatchObject({ status: 'unassigned', assigneeId: null, routing: { offer: { agentId: 'agent1', agentName: '王芳' } } });
+    expect(t.store.getTicket(chat.ticketId)).toMatchObject({
+      status: 'unassigned',
+      assigneeId: null,
+      routing: { offer: { agentId: 'agent1', agentName: '王芳' } },
+    });
     await vi.waitFor(() => expect(a1.offers).toHaveLength(1));
-    expect(a1.offers[0]).toMatchObject({ ticketId: chat.ticketId, expiresAt: t.clock.now() + 20_000, basis: 'least_loaded', bundle: { customer: { name: '李娜' } } });
+    expect(a1.offers[0]).toMatchObject({
+      ticketId: chat.ticketId,
+      expiresAt: t.clock.now() + 20_000,
+      basis: 'least_loaded',
+      bundle: { customer: { name: '李娜' } },
+    });
     expect(a2.offers).toEqual([]);
 
     scheduler.advance(20_000);
     await vi.waitFor(() => expect(a2.offers).toHaveLength(1));
     expect(a1.withdrawn).toEqual([{ ticketId: chat.ticketId, reason: 'timeout' }]);
     const accepted = result(await ask(a2, 'offer:respond', { ticketId: chat.ticketId, accept: true }, offerResponseResultSchema));
-    expect(accepted).toMatchObject({ outcome: 'accepted', ticket: { assigneeId: 'agent2', status: 'in_progress', assignmentReason: { code: 'offer_accepted', channel: 'chat', basis: 'least_loaded' } } });
+    expect(accepted).toMatchObject({
+      outcome: 'accepted',
+      ticket: { assigneeId: 'agent2', status: 'in_progress', assignmentReason: { code: 'offer_accepted', channel: 'chat', basis: 'least_loaded' } },
+    });
     const late = result(await ask(a1, 'offer:respond', { ticketId: chat.ticketId, accept: true }, offerResponseResultSchema));
     expect(late).toEqual({ outcome: 'gone', reason: 'not_offered' });
 
@@ -154,7 +203,9 @@ describe('routing through the real server', () => {
     await connectAs('agent1');
     const ids: string[] = [];
     for (const [i, name] of ['周杰', '罗琳', '黄丽'].entries()) {
-      ids.push((await inbound({ channel: 'email', customer: { name, email: `c${i}@example.cn` }, subject: '修改收货地址', text: '订单地址需要修改' })).ticketId);
+      ids.push(
+        (await inbound({ channel: 'email', customer: { name, email: `c${i}@example.cn` }, subject: '修改收货地址', text: '订单地址需要修改' })).ticketId,
+      );
     }
     for (const id of ids) expect(t.store.getTicket(id)!.assigneeId).toBe('agent1');
     const agent = await connectAs('agent2');
@@ -176,7 +227,13 @@ describe('routing through the real server', () => {
     expect(audit.at(-1)).toMatchObject({ decision: 'assigned', assigneeId: 'agent5', actorName: '李主管', text: 'Assigned to 赵磊 by 李主管' });
 
     const agents = result(await ask(lead, 'lead:agents', {}, agentsResultSchema));
-    expect(agents.agents.find((a) => a.userId === 'agent5')).toMatchObject({ presence: 'available', connected: true, capacity: { email: 2 }, load: { email: 2 }, openTickets: 2 });
+    expect(agents.agents.find((a) => a.userId === 'agent5')).toMatchObject({
+      presence: 'available',
+      connected: true,
+      capacity: { email: 2 },
+      load: { email: 2 },
+      openTickets: 2,
+    });
     expect(t.store.routing.loadAgentSettings().get('agent5')!.capacity.email).toBe(2);
   });
 
@@ -191,20 +248,29 @@ describe('routing through the real server', () => {
     const empty = await ask(a1, 'ticket:escalate', { ticketId: mail.ticketId, reason: '  ' }, ticketResultSchema);
     expect(empty).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     const escalated = result(await ask(a1, 'ticket:escalate', { ticketId: mail.ticketId, reason: '客户要求技术主管处理' }, ticketResultSchema));
-    expect(escalated.ticket.routing).toMatchObject({ requiredTier: 2, escalation: { reason: '客户要求技术主管处理', byName: '王芳', dueAt: t.clock.now() + 30 * 60_000 } });
+    expect(escalated.ticket.routing).toMatchObject({
+      requiredTier: 2,
+      escalation: { reason: '客户要求技术主管处理', byName: '王芳', dueAt: t.clock.now() + 30 * 60_000 },
+    });
     expect(escalated.ticket).toMatchObject({ assigneeId: null, status: 'unassigned' });
     const again = await ask(a1, 'ticket:escalate', { ticketId: mail.ticketId, reason: '再次升级' }, ticketResultSchema);
     expect(again).toMatchObject({ ok: false, error: { code: 'conflict' } });
 
     await connectAs('agent5');
-    expect(t.store.getTicket(mail.ticketId)).toMatchObject({ assigneeId: 'agent5', assignmentReason: { code: 'escalated_tier2', channel: 'email', escalatedBy: '王芳' } });
+    expect(t.store.getTicket(mail.ticketId)).toMatchObject({
+      assigneeId: 'agent5',
+      assignmentReason: { code: 'escalated_tier2', channel: 'email', escalatedBy: '王芳' },
+    });
 
     a1.socket.disconnect();
     await vi.waitFor(() => expect(t.server.routing.agents().find((a) => a.userId === 'agent1')!.connected).toBe(false));
     scheduler.advance(9_000);
     expect(t.store.getTicket(phone.ticketId)!.assigneeId).toBe('agent1');
     scheduler.advance(1_000);
-    expect(t.store.getTicket(phone.ticketId)).toMatchObject({ assigneeId: null, assignmentReason: { code: 'requeued_agent_offline', channel: 'phone', agentName: '王芳' } });
+    expect(t.store.getTicket(phone.ticketId)).toMatchObject({
+      assigneeId: null,
+      assignmentReason: { code: 'requeued_agent_offline', channel: 'phone', agentName: '王芳' },
+    });
     expect(t.store.routing.listAudit(phone.ticketId).map((e) => e.decision)).toEqual(['offered', 'assigned', 'requeued', 'offered']);
     expect(t.store.getTicket(phone.ticketId)!.routing.offer).toMatchObject({ agentId: 'agent5' });
     expect(t.store.routing.loadAgentSettings().get('agent1')!.presence).toBe('offline');
@@ -264,7 +330,8 @@ describe('routing through the real server', () => {
     const lead = await connectAs('lead1');
     result(await ask(lead, 'lead:setCapacity', { userId: 'agent1', capacity: { email: 5 } }, agentStatusResultSchema));
     const ids: string[] = [];
-    for (let i = 0; i < 6; i++) ids.push((await inbound({ channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, text: '订单地址需要修改' })).ticketId);
+    for (let i = 0; i < 6; i++)
+      ids.push((await inbound({ channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, text: '订单地址需要修改' })).ticketId);
     // Five in this drain interval is agent1's pacing limit and their capacity: the sixth waits.
     expect(t.store.getTicket(ids[5]!)).toMatchObject({ assigneeId: null, assignmentReason: { code: 'queued', cause: 'all_at_capacity' } });
     result(await ask(lead, 'lead:setCapacity', { userId: 'agent1', capacity: { email: 10 } }, agentStatusResultSchema));

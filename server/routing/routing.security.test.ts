@@ -21,7 +21,15 @@ const sockets: ClientSocket[] = [];
 beforeEach(async () => {
   t = await startTestServer({ channels: [ctiChannel({ secret: CTI_SECRET, twilio: null })], tokenTtlMs: TOKEN_TTL_MS, agentsPushThrottleMs: 0 });
   t.store.createUser({ id: 'lead1', username: 'lead1', password: TEST_PASSWORD, displayName: '李主管', role: 'lead', channels: [] });
-  t.store.createUser({ id: 'agent1', username: 'agent1', password: TEST_PASSWORD, displayName: '王芳', role: 'agent', channels: ['phone', 'chat'], extension: '8001' });
+  t.store.createUser({
+    id: 'agent1',
+    username: 'agent1',
+    password: TEST_PASSWORD,
+    displayName: '王芳',
+    role: 'agent',
+    channels: ['phone', 'chat'],
+    extension: '8001',
+  });
   t.store.createUser({ id: 'agent2', username: 'agent2', password: TEST_PASSWORD, displayName: '张强', role: 'agent', channels: ['chat', 'email'] });
   t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
 });
@@ -33,7 +41,12 @@ afterEach(async () => {
 
 async function signIn(username: string): Promise<ClientSocket> {
   const { token } = await login(t.url, username);
-  const socket: ClientSocket = connect(t.url, { auth: { token, clientId: `client-${username}` }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: ClientSocket = connect(t.url, {
+    auth: { token, clientId: `client-${username}` },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -81,7 +94,10 @@ const ATTACKS: Array<{ attack: string; run: () => Promise<unknown>; expect: unkn
       const answer = await request(await signIn('agent2'), 'offer:respond', { ticketId, accept: true });
       return { answer, ticket: t.store.getTicket(ticketId) };
     },
-    expect: { answer: { ok: true, result: { outcome: 'gone', reason: 'not_offered' } }, ticket: { assigneeId: null, routing: { offer: { agentId: 'agent1' } } } },
+    expect: {
+      answer: { ok: true, result: { outcome: 'gone', reason: 'not_offered' } },
+      ticket: { assigneeId: null, routing: { offer: { agentId: 'agent1' } } },
+    },
   },
   {
     attack: 'an agent escalates a ticket of a channel they cannot see',
@@ -98,7 +114,11 @@ const ATTACKS: Array<{ attack: string; run: () => Promise<unknown>; expect: unkn
     run: async () => request(await signIn('lead1'), 'lead:setCapacity', { userId: 'agent1', capacity: { chat: -1 } }),
     expect: refused('invalid_request'),
   },
-  { attack: 'an agent sends a presence that does not exist', run: async () => request(await signIn('agent1'), 'presence:set', { presence: 'invisible' }), expect: refused('invalid_request') },
+  {
+    attack: 'an agent sends a presence that does not exist',
+    run: async () => request(await signIn('agent1'), 'presence:set', { presence: 'invisible' }),
+    expect: refused('invalid_request'),
+  },
   {
     attack: 'an agent smuggles another user id into their own presence request',
     run: async () => request(await signIn('agent1'), 'presence:set', { presence: 'away', userId: 'agent2' }),
@@ -106,7 +126,11 @@ const ATTACKS: Array<{ attack: string; run: () => Promise<unknown>; expect: unkn
   },
   {
     attack: 'a lead reassigns more than 100 tickets at once',
-    run: async () => request(await signIn('lead1'), 'lead:reassign', { ticketIds: Array.from({ length: 101 }, (_, i) => `GD20241108${String(i + 1).padStart(3, '0')}`), to: null }),
+    run: async () =>
+      request(await signIn('lead1'), 'lead:reassign', {
+        ticketIds: Array.from({ length: 101 }, (_, i) => `GD20241108${String(i + 1).padStart(3, '0')}`),
+        to: null,
+      }),
     expect: refused('invalid_request'),
   },
   {
@@ -122,14 +146,25 @@ const ATTACKS: Array<{ attack: string; run: () => Promise<unknown>; expect: unkn
     attack: "an unsigned call event claims a live call on an agent's extension to keep chats away from them",
     run: async () => {
       await signIn('agent1');
-      const body = JSON.stringify({ event: 'answered', callId: 'forged-1', at: new Date(t.clock.now()).toISOString(), from: '13800138000', to: '4008001234', agentExtension: '8001' });
+      const body = JSON.stringify({
+        event: 'answered',
+        callId: 'forged-1',
+        at: new Date(t.clock.now()).toISOString(),
+        from: '13800138000',
+        to: '4008001234',
+        agentExtension: '8001',
+      });
       const response = await fetch(`${t.url}/channels/cti/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...signedWebhookHeaders('not-the-secret', body, t.clock.now()) },
         body,
       });
       const ticketId = await chat();
-      return { status: response.status, onCall: t.server.routing.agents().find((a) => a.userId === 'agent1')?.onCall, offer: t.store.getTicket(ticketId)?.routing.offer };
+      return {
+        status: response.status,
+        onCall: t.server.routing.agents().find((a) => a.userId === 'agent1')?.onCall,
+        offer: t.store.getTicket(ticketId)?.routing.offer,
+      };
     },
     expect: { status: 401, onCall: false, offer: { agentId: 'agent1' } },
   },

@@ -70,7 +70,11 @@ export interface RoutingService extends TicketRouter {
   openOffers(agentId: string): RoutingOffer[];
   setPresence(userId: string, presence: Presence, cause: PresenceCause, byName: string | null): AgentStatus;
   setCapacity(userId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined): AgentStatus;
-  respond(agentId: string, ticketId: string, accept: boolean): { outcome: 'accepted'; ticket: Ticket } | { outcome: 'declined' } | { outcome: 'gone'; reason: 'expired' | 'not_offered' };
+  respond(
+    agentId: string,
+    ticketId: string,
+    accept: boolean,
+  ): { outcome: 'accepted'; ticket: Ticket } | { outcome: 'declined' } | { outcome: 'gone'; reason: 'expired' | 'not_offered' };
   escalate(actor: User, ticketId: string, reason: string): Ticket;
   reassign(lead: User, ticketIds: readonly string[], to: string | null): ReassignOutcome[];
   pin(lead: User, ticketId: string, agentId: string | null): Ticket;
@@ -142,7 +146,13 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
             assignee: ticket.assigneeId ? { id: ticket.assigneeId, name: ticket.assigneeName ?? ticket.assigneeId } : null,
             reason: null,
             routing: { ...ticket.routing, offer: null },
-            audit: { decision: 'offer_timeout', reason: null, actorName: null, agentId: ticket.routing.offer?.agentId ?? null, agentName: ticket.routing.offer?.agentName ?? null },
+            audit: {
+              decision: 'offer_timeout',
+              reason: null,
+              actorName: null,
+              agentId: ticket.routing.offer?.agentId ?? null,
+              agentName: ticket.routing.offer?.agentName ?? null,
+            },
             now: t,
           });
         }
@@ -191,7 +201,13 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     if (!status) return;
     store.routing.saveAgentSettings(
       agentId,
-      { presence: status.presence, presenceCause: status.presenceCause, presenceSince: status.presenceSince, capacity: status.capacity, phoneBlocksChat: status.phoneBlocksChat },
+      {
+        presence: status.presence,
+        presenceCause: status.presenceCause,
+        presenceSince: status.presenceSince,
+        capacity: status.capacity,
+        phoneBlocksChat: status.phoneBlocksChat,
+      },
       now(),
     );
   }
@@ -215,7 +231,14 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
         if (effect.kind === 'ticket') {
           // The ticket being stored right now is written by the store itself, with this decision.
           if (effect.ticketId === ownTicketId) continue;
-          store.routing.applyTicketRouting({ ticketId: effect.ticketId, assignee: effect.assignee, reason: effect.reason, routing: effect.routing, audit: effect.audit, now: at });
+          store.routing.applyTicketRouting({
+            ticketId: effect.ticketId,
+            assignee: effect.assignee,
+            reason: effect.reason,
+            routing: effect.routing,
+            audit: effect.audit,
+            now: at,
+          });
         } else if (effect.kind === 'presence') persistSettings(effect.agentId);
       }
     });
@@ -348,10 +371,19 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
         ticket.id,
       );
       const last = own[own.length - 1];
-      if (!last) return { assignee: ticket.assigneeId ? { id: ticket.assigneeId, username: ticket.assigneeId, displayName: ticket.assigneeName ?? '' } : null, reason: null, audit: null };
+      if (!last)
+        return {
+          assignee: ticket.assigneeId ? { id: ticket.assigneeId, username: ticket.assigneeId, displayName: ticket.assigneeName ?? '' } : null,
+          reason: null,
+          audit: null,
+        };
       return {
         assignee: last.assignee ? { id: last.assignee.id, username: last.assignee.id, displayName: last.assignee.name } : null,
-        reason: own.map((e) => e.reason).filter((r) => r !== null).pop() ?? null,
+        reason:
+          own
+            .map((e) => e.reason)
+            .filter((r) => r !== null)
+            .pop() ?? null,
         routing: last.routing,
         audit: last.audit,
       };
@@ -454,7 +486,9 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
         if (outcome.code !== 'not_found') return outcome;
         // The engine holds open tickets only: a closed one is "not open", not "not found".
         const stored = store.getTicket(outcome.ticketId);
-        return stored ? { ticketId: outcome.ticketId, ok: false, code: 'not_open', message: `Ticket ${outcome.ticketId} is ${stored.status}` } : { ...outcome, message: `No ticket ${outcome.ticketId}` };
+        return stored
+          ? { ticketId: outcome.ticketId, ok: false, code: 'not_open', message: `Ticket ${outcome.ticketId} is ${stored.status}` }
+          : { ...outcome, message: `No ticket ${outcome.ticketId}` };
       });
     },
 

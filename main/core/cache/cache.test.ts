@@ -9,7 +9,18 @@ import { maskBundle } from '../../../shared/masking.js';
 import type { Mutation } from '../../../shared/sync.js';
 import { CACHE_KEY_BYTES, applyCacheKey, openCache, type Cache } from './cache.js';
 
-const agent: User = { id: 'agent1', username: 'agent1', displayName: '李娜', role: 'agent', channels: ['phone', 'chat'], groups: [], tier: 1, senior: false, languages: ['zh'], extension: null };
+const agent: User = {
+  id: 'agent1',
+  username: 'agent1',
+  displayName: '李娜',
+  role: 'agent',
+  channels: ['phone', 'chat'],
+  groups: [],
+  tier: 1,
+  senior: false,
+  languages: ['zh'],
+  extension: null,
+};
 
 function customer(id: string, name: string, phone: string | null = null): Customer {
   return { id, name, phone, email: null, socialId: null, vipTier: 0, createdAt: 1_000, identities: phone ? [{ kind: 'phone', value: phone }] : [] };
@@ -42,8 +53,22 @@ function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
 }
 
 function inbound(id: string, ticketId: string, text: string, createdAt = 1_000): Message {
-  return { id, ticketId, direction: 'inbound', channel: 'phone', authorId: null, authorName: '张伟', text, externalMessageId: null, deliveryStatus: 'received', createdAt,
-    attachments: [{ id: `${id}-a`, fileName: '发票.pdf', contentType: 'application/pdf', size: 2048 }], source: 'email', call: null, deliveryError: null };
+  return {
+    id,
+    ticketId,
+    direction: 'inbound',
+    channel: 'phone',
+    authorId: null,
+    authorName: '张伟',
+    text,
+    externalMessageId: null,
+    deliveryStatus: 'received',
+    createdAt,
+    attachments: [{ id: `${id}-a`, fileName: '发票.pdf', contentType: 'application/pdf', size: 2048 }],
+    source: 'email',
+    call: null,
+    deliveryError: null,
+  };
 }
 
 function bundle(t: Ticket, c: Customer, messages: Message[] = []): TicketBundle {
@@ -66,10 +91,14 @@ describe('the per-user cache', () => {
         total: 3,
         next: null,
         bundles: [
-          bundle(ticket('GD20240501001', { lastMessageAt: 3_000 }), customer('CUS20240501001', '张伟', '13800138000'), [inbound('m1', 'GD20240501001', '快递三天没动了')]),
-          bundle(ticket('GD20240501002', { customerId: 'CUS20240501002', channel: 'chat', subject: '发票开具', lastMessageAt: 2_000 }), customer('CUS20240501002', '王芳'), [
-            inbound('m2', 'GD20240501002', '发票开具'),
+          bundle(ticket('GD20240501001', { lastMessageAt: 3_000 }), customer('CUS20240501001', '张伟', '13800138000'), [
+            inbound('m1', 'GD20240501001', '快递三天没动了'),
           ]),
+          bundle(
+            ticket('GD20240501002', { customerId: 'CUS20240501002', channel: 'chat', subject: '发票开具', lastMessageAt: 2_000 }),
+            customer('CUS20240501002', '王芳'),
+            [inbound('m2', 'GD20240501002', '发票开具')],
+          ),
           bundle(
             ticket('GD20240501003', { status: 'unassigned', assigneeId: null, assigneeName: null, subject: '退款申请', lastMessageAt: 1_000 }),
             customer('CUS20240501001', '张伟', '13800138000'),
@@ -128,20 +157,34 @@ describe('the per-user cache', () => {
     ]);
     cache.writer.applyBootstrapPage({ seq: 20, total: 2, next: 'GD20240501004', bundles: [refund] }, agent);
     expect(names('退款到原账户')).toEqual(['GD20240501004']);
-    cache.writer.applyBootstrapPage({ seq: 20, total: 2, next: null, bundles: [bundle(ticket('GD20240501001'), customer('CUS20240501001', '张伟', '13800138000'))] }, agent);
+    cache.writer.applyBootstrapPage(
+      { seq: 20, total: 2, next: null, bundles: [bundle(ticket('GD20240501001'), customer('CUS20240501001', '张伟', '13800138000'))] },
+      agent,
+    );
     expect(names('退款到原账户')).toEqual(['GD20240501004']);
     expect(names('物流查询')).toEqual(['GD20240501001']);
   });
 
-  it('drops a ticket that leaves the agent\'s sight, with its messages', () => {
-    const touched = cache.writer.applyChanges([{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { assigneeId: 'agent2', assigneeName: '赵强' }) }], 11, agent);
+  it("drops a ticket that leaves the agent's sight, with its messages", () => {
+    const touched = cache.writer.applyChanges(
+      [{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { assigneeId: 'agent2', assigneeName: '赵强' }) }],
+      11,
+      agent,
+    );
     expect(touched).toEqual(['GD20240501001']);
     expect(cache.reader.ticket('GD20240501001')).toBeNull();
     expect(cache.reader.syncState().lastSeq).toBe(11);
   });
 
   it('writes a reply optimistically with its outbox row, and refuses an impossible status change without writing', () => {
-    const reply: Mutation = { mutationId: 'mut-1', kind: 'reply', ticketId: 'GD20240501003', messageId: 'msg-1', text: '您好，正在为您处理退款', createdAt: 5_000 };
+    const reply: Mutation = {
+      mutationId: 'mut-1',
+      kind: 'reply',
+      ticketId: 'GD20240501003',
+      messageId: 'msg-1',
+      text: '您好，正在为您处理退款',
+      createdAt: 5_000,
+    };
     const outcome = cache.writer.recordMutation(reply, agent);
     expect(outcome.ok).toBe(true);
     const detail = cache.reader.ticketDetail('GD20240501003');
@@ -150,9 +193,15 @@ describe('the per-user cache', () => {
     expect(detail?.messages.at(-1)).toMatchObject({ id: 'msg-1', pending: true, deliveryStatus: 'queued', direction: 'outbound' });
     expect(cache.reader.outboxCount()).toBe(1);
 
-    const refused = cache.writer.recordMutation({ mutationId: 'mut-2', kind: 'setStatus', ticketId: 'GD20240501003', status: 'unassigned', createdAt: 5_001 }, agent);
+    const refused = cache.writer.recordMutation(
+      { mutationId: 'mut-2', kind: 'setStatus', ticketId: 'GD20240501003', status: 'unassigned', createdAt: 5_001 },
+      agent,
+    );
     expect(refused).toMatchObject({ ok: false, refusal: { code: 'invalid_transition' } });
-    const missing = cache.writer.recordMutation({ mutationId: 'mut-3', kind: 'note', ticketId: 'GD20240501999', noteId: 'n', text: '备注', createdAt: 5_002 }, agent);
+    const missing = cache.writer.recordMutation(
+      { mutationId: 'mut-3', kind: 'note', ticketId: 'GD20240501999', noteId: 'n', text: '备注', createdAt: 5_002 },
+      agent,
+    );
     expect(missing).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
     expect(cache.reader.outboxCount()).toBe(1);
   });
@@ -164,8 +213,14 @@ describe('the per-user cache', () => {
   });
 
   it('clears pending flags on an ok ack and reverts a refused mutation into the attention list', () => {
-    cache.writer.recordMutation({ mutationId: 'mut-1', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-1', text: '客户要求加急', createdAt: 5_000 }, agent);
-    cache.writer.recordMutation({ mutationId: 'mut-2', kind: 'reply', ticketId: 'GD20240501002', messageId: 'msg-2', text: '发票已寄出', createdAt: 5_001 }, agent);
+    cache.writer.recordMutation(
+      { mutationId: 'mut-1', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-1', text: '客户要求加急', createdAt: 5_000 },
+      agent,
+    );
+    cache.writer.recordMutation(
+      { mutationId: 'mut-2', kind: 'reply', ticketId: 'GD20240501002', messageId: 'msg-2', text: '发票已寄出', createdAt: 5_001 },
+      agent,
+    );
     const server = ticket('GD20240501002', { customerId: 'CUS20240501002', channel: 'chat', subject: '发票开具', status: 'closed', lastMessageAt: 2_000 });
     const outcome = cache.writer.applyPushResults(
       [
@@ -202,12 +257,17 @@ describe('the per-user cache', () => {
     cache.writer.applyChanges([{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { subject: '物流延迟（已催）', updatedAt: 4_000 }) }], 11, agent);
     expect(cache.reader.ticket('GD20240501001')).toMatchObject({ subject: '物流延迟（已催）', priority: 'urgent', followUpAt });
     // A follow-up "in 1970" is a broken clock, refused at once, as the server would.
-    expect(cache.writer.recordMutation({ mutationId: 'mut-f0', kind: 'setFollowUp', ticketId: 'GD20240501001', followUpAt: 90_000, createdAt: 5_002 }, agent)).toMatchObject({
+    expect(
+      cache.writer.recordMutation({ mutationId: 'mut-f0', kind: 'setFollowUp', ticketId: 'GD20240501001', followUpAt: 90_000, createdAt: 5_002 }, agent),
+    ).toMatchObject({
       ok: false,
       refusal: { code: 'invalid_date', field: 'followUpAt' },
     });
     // A queued ticket is not the agent's to re-prioritise.
-    const refused = cache.writer.recordMutation({ mutationId: 'mut-q', kind: 'setPriority', ticketId: 'GD20240501003', priority: 'low', createdAt: 5_002 }, agent);
+    const refused = cache.writer.recordMutation(
+      { mutationId: 'mut-q', kind: 'setPriority', ticketId: 'GD20240501003', priority: 'low', createdAt: 5_002 },
+      agent,
+    );
     expect(refused).toMatchObject({ ok: false, refusal: { code: 'not_owner', action: 'setPriority', assigneeName: null } });
     expect(cache.reader.outboxCount()).toBe(2);
   });
@@ -215,25 +275,50 @@ describe('the per-user cache', () => {
   it('keeps drafts out of the outbox, sends one as a reply in one step, and discards another', () => {
     expect(cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好，包裹已在派送中', createdAt: 5_000 }, agent)).toEqual({ ok: true });
     expect(cache.writer.saveDraft({ id: 'd-2', ticketId: 'GD20240501001', text: '稍后电话联系您', createdAt: 5_001 }, agent)).toEqual({ ok: true });
-    expect(cache.writer.saveDraft({ id: 'd-3', ticketId: 'GD20240501999', text: '不存在的工单', createdAt: 5_002 }, agent)).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
+    expect(cache.writer.saveDraft({ id: 'd-3', ticketId: 'GD20240501999', text: '不存在的工单', createdAt: 5_002 }, agent)).toMatchObject({
+      ok: false,
+      refusal: { code: 'not_found' },
+    });
     expect(cache.reader.outboxCount()).toBe(0);
     expect(cache.reader.ticketDetail('GD20240501001')?.drafts.map((d) => d.id)).toEqual(['d-1', 'd-2']);
-    expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows.find((r) => r.id === 'GD20240501001')).toMatchObject({ hasDraft: true, pending: false });
+    expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows.find((r) => r.id === 'GD20240501001')).toMatchObject({
+      hasDraft: true,
+      pending: false,
+    });
 
-    const sent = cache.writer.sendDraft('d-1', (draft) => ({ mutationId: 'mut-d', kind: 'reply', ticketId: draft.ticketId, messageId: 'msg-d', text: draft.text, createdAt: 6_000 }), agent);
+    const sent = cache.writer.sendDraft(
+      'd-1',
+      (draft) => ({ mutationId: 'mut-d', kind: 'reply', ticketId: draft.ticketId, messageId: 'msg-d', text: draft.text, createdAt: 6_000 }),
+      agent,
+    );
     expect(sent).toMatchObject({ ok: true, effect: { message: { id: 'msg-d', text: '您好，包裹已在派送中' } } });
     expect(cache.reader.outbox(10).map((e) => e.mutation.mutationId)).toEqual(['mut-d']);
     expect(cache.reader.draft('d-1')).toBeNull();
-    expect(cache.writer.sendDraft('d-1', () => { throw new Error('must not be called'); }, agent)).toBeNull();
+    expect(
+      cache.writer.sendDraft(
+        'd-1',
+        () => {
+          throw new Error('must not be called');
+        },
+        agent,
+      ),
+    ).toBeNull();
     expect(cache.writer.discardDraft('d-2')).toBe(true);
     expect(cache.writer.discardDraft('d-2')).toBe(false);
-    expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows.find((r) => r.id === 'GD20240501001')).toMatchObject({ hasDraft: false, pending: true });
+    expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows.find((r) => r.id === 'GD20240501001')).toMatchObject({
+      hasDraft: false,
+      pending: true,
+    });
   });
 
   it('keeps a draft when its reply cannot be recorded (nothing half-done)', () => {
     cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好', createdAt: 5_000 }, agent);
     cache.writer.applyChanges([{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { assigneeId: 'agent2', assigneeName: '赵强' }) }], 11, agent);
-    const outcome = cache.writer.sendDraft('d-1', (draft) => ({ mutationId: 'mut-d', kind: 'reply', ticketId: draft.ticketId, messageId: 'msg-d', text: draft.text, createdAt: 6_000 }), agent);
+    const outcome = cache.writer.sendDraft(
+      'd-1',
+      (draft) => ({ mutationId: 'mut-d', kind: 'reply', ticketId: draft.ticketId, messageId: 'msg-d', text: draft.text, createdAt: 6_000 }),
+      agent,
+    );
     expect(outcome).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
     expect(cache.reader.draft('d-1')).not.toBeNull();
     expect(cache.reader.outboxCount()).toBe(0);
@@ -280,7 +365,11 @@ describe("an agent's cache holds personal data masked", () => {
     cache.writer.adoptPiiView('masked');
     cache.writer.beginBootstrap();
     // What the server sends an agent.
-    const sent = maskBundle(bundle(ticket('GD20240501001', { subject: '来电 13800138000' }), zhangWei, [inbound('m1', 'GD20240501001', '我的手机13800138000，卡号6222 0212 3456 7890 123')]));
+    const sent = maskBundle(
+      bundle(ticket('GD20240501001', { subject: '来电 13800138000' }), zhangWei, [
+        inbound('m1', 'GD20240501001', '我的手机13800138000，卡号6222 0212 3456 7890 123'),
+      ]),
+    );
     cache.writer.applyBootstrapPage({ seq: 10, total: 1, next: null, bundles: [sent] }, agent);
   });
   afterEach(() => {
@@ -302,8 +391,14 @@ describe("an agent's cache holds personal data masked", () => {
   });
 
   it("masks the agent's own reply and note in the cache; the outbox keeps what goes to the customer", () => {
-    cache.writer.recordMutation({ mutationId: 'mut-r', kind: 'reply', ticketId: 'GD20240501001', messageId: 'msg-r', text: '已登记您的手机13800138000', createdAt: 5_000 }, agent);
-    cache.writer.recordMutation({ mutationId: 'mut-n', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-n', text: '客户备用号13900139000', createdAt: 5_001 }, agent);
+    cache.writer.recordMutation(
+      { mutationId: 'mut-r', kind: 'reply', ticketId: 'GD20240501001', messageId: 'msg-r', text: '已登记您的手机13800138000', createdAt: 5_000 },
+      agent,
+    );
+    cache.writer.recordMutation(
+      { mutationId: 'mut-n', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-n', text: '客户备用号13900139000', createdAt: 5_001 },
+      agent,
+    );
     const detail = cache.reader.ticketDetail('GD20240501001')!;
     expect(detail.messages.find((m) => m.id === 'msg-r')?.text).toBe('已登记您的手机138****8000');
     expect(detail.notes.find((n) => n.id === 'note-n')?.text).toBe('客户备用号139****9000');
@@ -313,7 +408,10 @@ describe("an agent's cache holds personal data masked", () => {
     const probe = new Database(cache.file, { readonly: true });
     const content = probe.prepare("SELECT group_concat(subject || last_message_preview, ' ') FROM tickets").pluck().get() as string;
     const texts = probe.prepare("SELECT group_concat(text, ' ') FROM messages").pluck().get() as string;
-    const customers = probe.prepare("SELECT group_concat(name || coalesce(phone, '') || coalesce(email, '') || identities_json, ' ') FROM customers").pluck().get() as string;
+    const customers = probe
+      .prepare("SELECT group_concat(name || coalesce(phone, '') || coalesce(email, '') || identities_json, ' ') FROM customers")
+      .pluck()
+      .get() as string;
     probe.close();
     expect(`${content} ${texts} ${customers}`).not.toMatch(/13800138000|13900139000|zhang\.wei|6222 0212 3456 7890/);
   });
@@ -357,12 +455,24 @@ describe('the cache at rest', () => {
     const old = openCache(written, null);
     old.writer.beginBootstrap();
     old.writer.applyBootstrapPage(
-      { seq: 3, total: 2, next: null, bundles: [bundle(ticket('GD20240501001', { subject }), zhangWeiByMail), bundle(ticket('GD20240501002'), zhangWeiByMail)] },
+      {
+        seq: 3,
+        total: 2,
+        next: null,
+        bundles: [bundle(ticket('GD20240501001', { subject }), zhangWeiByMail), bundle(ticket('GD20240501002'), zhangWeiByMail)],
+      },
       agent,
     );
     old.writer.recordMutation({ mutationId: 'mut-refused', kind: 'setPriority', ticketId: 'GD20240501002', priority: 'urgent', createdAt: 4_000 }, agent);
-    old.writer.applyPushResults([{ mutationId: 'mut-refused', ok: false, code: 'forbidden', reason: '工单已改派给赵强', ticket: ticket('GD20240501002') }], agent, 4_500);
-    old.writer.recordMutation({ mutationId: 'mut-note', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-1', text: '客户要求重开发票', createdAt: 5_000 }, agent);
+    old.writer.applyPushResults(
+      [{ mutationId: 'mut-refused', ok: false, code: 'forbidden', reason: '工单已改派给赵强', ticket: ticket('GD20240501002') }],
+      agent,
+      4_500,
+    );
+    old.writer.recordMutation(
+      { mutationId: 'mut-note', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-1', text: '客户要求重开发票', createdAt: 5_000 },
+      agent,
+    );
     expect(old.writer.saveDraft({ id: 'draft-1', ticketId: 'GD20240501001', text: '您好，发票已重新开具', createdAt: 5_001 }, agent)).toEqual({ ok: true });
     // kill -9: the files as they are on disk while the old version still has them open.
     const file = path.join(dir, 'users', 'agent1.sqlite');

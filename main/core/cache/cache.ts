@@ -28,7 +28,14 @@ import type { CustomerSearchHit } from '../../../shared/customers.js';
 import { maskPiiInText, maskPreview, piiViewOf, type PiiView } from '../../../shared/masking.js';
 import type { Draft, InboxResult, InboxRow, PendingMessage, PendingNote, TicketDetail } from '../../../shared/rpc.js';
 import { mutationSchema, type BootstrapPage, type Change, type Mutation, type MutationResult, type UnreadableChange } from '../../../shared/sync.js';
-import { customerReach, decideMutation, ticketRefusalSchema, type MutationDecision, type MutationEffect, type TicketRefusal } from '../../../shared/ticketRules.js';
+import {
+  customerReach,
+  decideMutation,
+  ticketRefusalSchema,
+  type MutationDecision,
+  type MutationEffect,
+  type TicketRefusal,
+} from '../../../shared/ticketRules.js';
 import { prepareSqliteFile } from '../privateFiles.js';
 import { migrateCache } from './migrate.js';
 import { REBUILD_SEARCH_SQL } from './migrations/008-deferred-search.js';
@@ -412,7 +419,10 @@ function searchForms(term: string): string[] {
  * (`indexed` false) every term uses LIKE: slower, but never missing what is already in the cache.
  */
 function searchClause(query: string, indexed: boolean): { sql: string; params: string[] } {
-  const terms = query.trim().split(/\s+/u).filter((term) => term.length > 0);
+  const terms = query
+    .trim()
+    .split(/\s+/u)
+    .filter((term) => term.length > 0);
   const clause = termsClause(terms, indexed);
   // A number typed with spaces ("+86 138 0013 8000") is also looked for as one term, so its masked form is found.
   const joined = terms.join('');
@@ -565,9 +575,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     bootstrapProgress: db.prepare<[string | null, number]>(
       'UPDATE sync_state SET bootstrap_after = ?, bootstrap_seq = coalesce(bootstrap_seq, ?) WHERE id = 1',
     ),
-    finishBootstrap: db.prepare(
-      'UPDATE sync_state SET bootstrapped = 1, last_seq = bootstrap_seq, bootstrap_after = NULL, bootstrap_seq = NULL WHERE id = 1',
-    ),
+    finishBootstrap: db.prepare('UPDATE sync_state SET bootstrapped = 1, last_seq = bootstrap_seq, bootstrap_after = NULL, bootstrap_seq = NULL WHERE id = 1'),
     requireRefetch: db.prepare('UPDATE sync_state SET bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL WHERE id = 1'),
     setLastSeq: db.prepare<[number]>('UPDATE sync_state SET last_seq = ? WHERE id = 1'),
     searchLive: db.prepare<[], { search_live: number }>('SELECT search_live FROM sync_state WHERE id = 1'),
@@ -659,7 +667,9 @@ export function openCache(file: string, key: Buffer | null): Cache {
     insertAttention: db.prepare<[string | null, string | null, string, string, string, string | null, number | null, number]>(
       'INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    attention: db.prepare<[], AttentionRow>('SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at FROM attention WHERE dismissed = 0 ORDER BY id DESC'),
+    attention: db.prepare<[], AttentionRow>(
+      'SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at FROM attention WHERE dismissed = 0 ORDER BY id DESC',
+    ),
     /** Inbound messages of every cached ticket of a customer: the ways a reply can reach them. */
     customerInbound: db.prepare<[string], { ticketId: string; direction: 'inbound'; source: string; createdAt: number }>(
       `SELECT m.ticket_id AS ticketId, m.direction, m.source, m.created_at AS createdAt FROM messages m JOIN tickets t ON t.id = m.ticket_id
@@ -875,7 +885,9 @@ export function openCache(file: string, key: Buffer | null): Cache {
         TICKET_STATUSES,
       );
       return {
-        rows: rows.map((row): InboxRow => ({ ...ticketFromRow(row), customerName: row.customer_name ?? '',
+        rows: rows.map((row): InboxRow => ({
+          ...ticketFromRow(row),
+          customerName: row.customer_name ?? '',
           pending: row.pending === 1,
           hasDraft: row.has_draft === 1,
         })),
@@ -1007,7 +1019,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
       const ticket = readTicket(draft.ticketId);
       if (!ticket) return { ok: false, refusal: notCached(draft.ticketId) };
       // A draft is a reply waiting to be confirmed: one that could never reach the customer is refused now, not when sent.
-      const asReply = decideLocally(ticket, { mutationId: draft.id, kind: 'reply', ticketId: draft.ticketId, messageId: draft.id, text: draft.text, createdAt: draft.createdAt }, viewer);
+      const asReply = decideLocally(
+        ticket,
+        { mutationId: draft.id, kind: 'reply', ticketId: draft.ticketId, messageId: draft.id, text: draft.text, createdAt: draft.createdAt },
+        viewer,
+      );
       if (!asReply.ok && asReply.refusal.code === 'no_reply_route') return { ok: false, refusal: asReply.refusal };
       stmt.insertDraft.run(draft.id, draft.ticketId, draft.text, draft.createdAt);
       return { ok: true as const };
@@ -1041,7 +1057,16 @@ export function openCache(file: string, key: Buffer | null): Cache {
         if (result.ticket) storeTicket(result.ticket, viewer);
         else deleteTicketEverywhere(mutation.ticketId);
         const refusal = result.refusal ?? null;
-        stmt.insertAttention.run(mutation.ticketId, mutation.mutationId, mutation.kind, result.code, result.reason, refusal === null ? null : JSON.stringify(refusal), null, at);
+        stmt.insertAttention.run(
+          mutation.ticketId,
+          mutation.mutationId,
+          mutation.kind,
+          result.code,
+          result.reason,
+          refusal === null ? null : JSON.stringify(refusal),
+          null,
+          at,
+        );
         attention.push({ ticketId: mutation.ticketId, reason: result.reason, refusal });
       }
       rebase(touched, viewer);

@@ -35,7 +35,10 @@ describe('migrateCache', () => {
 
   it('rolls back a failing migration and leaves the version where it was', () => {
     const db = new Database(file);
-    const broken = [...CACHE_MIGRATIONS, { version: NEWEST + 1, name: 'broken', up: (d: Database.Database) => d.exec('CREATE TABLE half (x); SELECT * FROM missing_table') }];
+    const broken = [
+      ...CACHE_MIGRATIONS,
+      { version: NEWEST + 1, name: 'broken', up: (d: Database.Database) => d.exec('CREATE TABLE half (x); SELECT * FROM missing_table') },
+    ];
     expect(() => migrateCache(db, broken)).toThrow(/missing_table/);
     expect(schemaVersion(db)).toBe(NEWEST);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half'").pluck().get()).toBe(0);

@@ -16,7 +16,6 @@ import type { WorkstationCore } from '../api.js';
 import { createWorkstationCore } from '../index.js';
 import { call, waitUntil } from '../testing/coreCalls.js';
 
-
 let root: string;
 let server: RunningServer;
 let core: WorkstationCore;
@@ -35,7 +34,13 @@ async function postEvent(event: Record<string, unknown>): Promise<{ ticketId: st
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'core-cti-'));
-  server = await startServer({ port: 0, dataDir: path.join(root, 'server'), demo: true, log: () => undefined, channels: [ctiChannel({ secret: DEMO_CTI_SECRET, twilio: null })] });
+  server = await startServer({
+    port: 0,
+    dataDir: path.join(root, 'server'),
+    demo: true,
+    log: () => undefined,
+    channels: [ctiChannel({ secret: DEMO_CTI_SECRET, twilio: null })],
+  });
   core = await createWorkstationCore({ dataDir: path.join(root, 'desk'), serverUrl: server.url });
   core.onEvent((event, payload) => {
     if (event === 'calls') latestCalls = (payload as { calls: CtiCall[] }).calls;

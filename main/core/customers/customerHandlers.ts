@@ -66,7 +66,8 @@ export function createCustomerHandlers(options: { serverUrl: string; current(): 
 
     async 'customer.matches'(params) {
       const { socket, online } = options.current();
-      if (!socket || !online || !socket.connected) throw new RpcError('offline', 'You are offline: possible matches come from the server once the connection is back.');
+      if (!socket || !online || !socket.connected)
+        throw new RpcError('offline', 'You are offline: possible matches come from the server once the connection is back.');
       let raw: unknown;
       try {
         raw = await socket.timeout(CUSTOMER_REQUEST_TIMEOUT_MS).emitWithAck('customer:matches', params);
@@ -86,7 +87,10 @@ export function createCustomerHandlers(options: { serverUrl: string; current(): 
       const attachment = cache.reader.attachment(attachmentId);
       if (!attachment) throw new RpcError('not_found', `Attachment ${attachmentId} is not on any ticket you can see.`);
       const tooLarge = (size: number) =>
-        new RpcError('too_large', `${attachment.fileName} is ${megabytes(size)}; attachments over ${megabytes(MAX_ATTACHMENT_DOWNLOAD_BYTES)} cannot be downloaded here.`);
+        new RpcError(
+          'too_large',
+          `${attachment.fileName} is ${megabytes(size)}; attachments over ${megabytes(MAX_ATTACHMENT_DOWNLOAD_BYTES)} cannot be downloaded here.`,
+        );
       if (attachment.size > MAX_ATTACHMENT_DOWNLOAD_BYTES) throw tooLarge(attachment.size);
       if (!token || !online) throw new RpcError('offline', 'You are offline: attachments can be downloaded once the connection is back.');
       let response: Response;

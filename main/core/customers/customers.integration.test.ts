@@ -69,11 +69,24 @@ beforeAll(async () => {
   ).ticketId;
   // WeChat: the openid is new; the mobile he bound to the account (written the international way) is only his claim.
   wechatTicket = server.store.ingestInbound(
-    { channel: 'social', customer: { name: '张伟', socialId: 'wechat:gh_demo:oZhangWei', phone: '+86 138-1234-5678' }, text: '公众号留言：物流还没更新', source: 'wechat:gh_demo', proven: ['socialId'] },
+    {
+      channel: 'social',
+      customer: { name: '张伟', socialId: 'wechat:gh_demo:oZhangWei', phone: '+86 138-1234-5678' },
+      text: '公众号留言：物流还没更新',
+      source: 'wechat:gh_demo',
+      proven: ['socialId'],
+    },
     { now: Date.now() },
   ).ticketId;
   emailTicket = server.store.ingestInbound(
-    { channel: 'email', customer: { name: '张伟', email: 'ZhangWei.Work@Example.cn' }, subject: '订单物流查询延迟', text: '快递三天没动了', source: 'email', proven: ['email'] },
+    {
+      channel: 'email',
+      customer: { name: '张伟', email: 'ZhangWei.Work@Example.cn' },
+      subject: '订单物流查询延迟',
+      text: '快递三天没动了',
+      source: 'email',
+      proven: ['email'],
+    },
     { now: Date.now() },
   ).ticketId;
   keepId = server.store.getTicket(phoneTicket)!.customerId;
@@ -130,7 +143,10 @@ describe('one customer across channels, in the workstation', () => {
     // a part of the name no longer can (docs/technical/core.md).
     expect((await call(agent1, 'customer.search', { query: 'ZhangWei.Work@example.cn' })).map((h) => h.customer.id)).toContain(mergeId);
     for (const query of ['138 1234 5678', '+86 138-1234-5678', '13812345678', 'oZhangWei']) {
-      expect((await call(agent1, 'customer.search', { query })).map((h) => h.customer.id), query).toEqual([keepId]);
+      expect(
+        (await call(agent1, 'customer.search', { query })).map((h) => h.customer.id),
+        query,
+      ).toEqual([keepId]);
     }
     // agent4 (email + social) has both 张伟 through their WeChat and email tickets, but never saw the phone one.
     expect((await call(agent4, 'customer.search', { query: '13812345678' })).map((h) => h.channels)).toEqual([['social']]);

@@ -119,7 +119,11 @@ describe('routing through the workstation core', () => {
     const answer = await call(agent, 'offer.respond', { ticketId, accept: true });
     expect(answer.outcome).toBe('accepted');
     expect(agentLast.offers?.offers.some((o) => o.ticketId === ticketId)).toBe(false);
-    await waitUntil(agent, 'the ticket is assigned to agent6 in the cache', async () => (await call(agent, 'ticket.get', { ticketId })).ticket.assigneeId === 'agent6');
+    await waitUntil(
+      agent,
+      'the ticket is assigned to agent6 in the cache',
+      async () => (await call(agent, 'ticket.get', { ticketId })).ticket.assigneeId === 'agent6',
+    );
 
     const audit = await call(agent, 'ticket.audit', { ticketId });
     expect(audit.map((e) => e.decision)).toEqual(expect.arrayContaining(['offered', 'assigned']));

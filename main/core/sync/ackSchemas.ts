@@ -32,7 +32,8 @@ export class ProtocolFailure extends Error {
 
 function unwrap<T>(schema: z.ZodType<Ack<T>>, raw: unknown, what: string): T {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new ProtocolFailure('invalid_response', `The server's ${what} answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new ProtocolFailure('invalid_response', `The server's ${what} answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   if (!parsed.data.ok) throw new ProtocolFailure(parsed.data.error.code, parsed.data.error.message);
   return parsed.data.result;
 }

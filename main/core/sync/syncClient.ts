@@ -132,9 +132,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   /** Runs sync work one task at a time, in arrival order, so live batches never overtake a pull. */
   function enqueue(task: (taskEpoch: number) => Promise<void>): void {
     const taskEpoch = epoch;
-    queue = queue
-      .then(() => (current(taskEpoch) ? task(taskEpoch) : undefined))
-      .catch((error: unknown) => onSyncFailure(error, taskEpoch));
+    queue = queue.then(() => (current(taskEpoch) ? task(taskEpoch) : undefined)).catch((error: unknown) => onSyncFailure(error, taskEpoch));
   }
 
   /** The server ends a session whose token expired mid-connection by answering `unauthorized`. */
@@ -256,7 +254,11 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   /** Changes that could not be read were skipped and listed; the agent hears of them, sync goes on. */
   function reportUnreadable(unreadable: readonly UnreadableChange[]): void {
     for (const item of unreadable) {
-      options.onAttention({ ticketId: item.ticketId, reason: `A change from the server could not be read (seq ${item.seq ?? '?'}): ${item.issue}`, refusal: null });
+      options.onAttention({
+        ticketId: item.ticketId,
+        reason: `A change from the server could not be read (seq ${item.seq ?? '?'}): ${item.issue}`,
+        refusal: null,
+      });
     }
   }
 

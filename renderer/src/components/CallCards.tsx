@@ -97,7 +97,13 @@ function CallCard({ call, user }: { call: CtiCall; user: User }) {
           {title}
         </h2>
         {call.agentExtension ? <span className="muted small">{t('callCard.extension', { extension: call.agentExtension })}</span> : null}
-        <button type="button" className="call-dismiss" aria-label={t('callCard.dismiss', { number: call.from })} title={t('callCard.dismiss', { number: call.from })} onClick={() => void dismissCall(call.callId)}>
+        <button
+          type="button"
+          className="call-dismiss"
+          aria-label={t('callCard.dismiss', { number: call.from })}
+          title={t('callCard.dismiss', { number: call.from })}
+          onClick={() => void dismissCall(call.callId)}
+        >
           ×
         </button>
       </header>

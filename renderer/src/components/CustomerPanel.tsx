@@ -52,10 +52,14 @@ function Identities({ customer, ticketId }: { customer: Customer; ticketId: stri
           return (
             <li key={`${identity.kind}:${identity.value}`}>
               <span className="identity-kind">
-                {scoped ? t('customer.identityScoped', { kind: t(IDENTITY_LABEL[scoped.kind]), integration: scoped.integration }) : t(IDENTITY_LABEL[identity.kind])}
+                {scoped
+                  ? t('customer.identityScoped', { kind: t(IDENTITY_LABEL[scoped.kind]), integration: scoped.integration })
+                  : t(IDENTITY_LABEL[identity.kind])}
               </span>
               <span className="identity-value">
-                <RevealedMark revealed={clear !== null}>{scoped ? shownValue(scoped.kind, scoped.value) : shownValue(identity.kind, identity.value)}</RevealedMark>
+                <RevealedMark revealed={clear !== null}>
+                  {scoped ? shownValue(scoped.kind, scoped.value) : shownValue(identity.kind, identity.value)}
+                </RevealedMark>
               </span>
             </li>
           );
@@ -74,7 +78,9 @@ function sharedText(t: ReturnType<typeof useT>, shared: SharedIdentity): string 
 /** "Possibly the same customer": others sharing a phone, email or social id that one side only claimed; one click starts the merge. */
 function PossibleMatches({ matches }: { matches: CustomerMatch[] }) {
   const t = useT();
-  const s = useAppStore(useShallow((state) => ({ mergeWithMatch: state.mergeWithMatch, language: state.language, online: state.connection.status === 'online' })));
+  const s = useAppStore(
+    useShallow((state) => ({ mergeWithMatch: state.mergeWithMatch, language: state.language, online: state.connection.status === 'online' })),
+  );
   if (matches.length === 0) return null;
   return (
     <section className="possible-matches" aria-labelledby="possible-matches-title">
@@ -147,11 +153,13 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
       </h3>
       <div className="customer-name-line">
         <span className="customer-big-name">
-          <MaskedText text={customer.name || customer.id} request={{ field: 'customerName', ticketId: currentId }} clear={(r) => (r.field === 'customerName' ? r.value || null : null)} />
+          <MaskedText
+            text={customer.name || customer.id}
+            request={{ field: 'customerName', ticketId: currentId }}
+            clear={(r) => (r.field === 'customerName' ? r.value || null : null)}
+          />
         </span>
-        <span className={`vip-badge vip-${customer.vipTier}`}>
-          {customer.vipTier > 0 ? `VIP ${customer.vipTier}` : t('customer.vipNone')}
-        </span>
+        <span className={`vip-badge vip-${customer.vipTier}`}>{customer.vipTier > 0 ? `VIP ${customer.vipTier}` : t('customer.vipNone')}</span>
       </div>
       <dl className="customer-fields">
         <dt>{t('customer.id')}</dt>
@@ -159,7 +167,12 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
         <dt>{t('customer.phone')}</dt>
         <dd>
           {customer.phone ? (
-            <MaskedText text={customer.phone} format={displayPhone} request={{ field: 'customerPhone', ticketId: currentId }} clear={(r) => (r.field === 'customerPhone' ? r.value : null)} />
+            <MaskedText
+              text={customer.phone}
+              format={displayPhone}
+              request={{ field: 'customerPhone', ticketId: currentId }}
+              clear={(r) => (r.field === 'customerPhone' ? r.value : null)}
+            />
           ) : (
             '—'
           )}{' '}
@@ -168,7 +181,11 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
         <dt>{t('customer.email')}</dt>
         <dd>
           {customer.email ? (
-            <MaskedText text={customer.email} request={{ field: 'customerEmail', ticketId: currentId }} clear={(r) => (r.field === 'customerEmail' ? r.value : null)} />
+            <MaskedText
+              text={customer.email}
+              request={{ field: 'customerEmail', ticketId: currentId }}
+              clear={(r) => (r.field === 'customerEmail' ? r.value : null)}
+            />
           ) : (
             '—'
           )}{' '}
@@ -177,7 +194,11 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
         <dt>{t('customer.social')}</dt>
         <dd>
           {customer.socialId ? (
-            <MaskedText text={customer.socialId} request={{ field: 'customerSocialId', ticketId: currentId }} clear={(r) => (r.field === 'customerSocialId' ? r.value : null)} />
+            <MaskedText
+              text={customer.socialId}
+              request={{ field: 'customerSocialId', ticketId: currentId }}
+              clear={(r) => (r.field === 'customerSocialId' ? r.value : null)}
+            />
           ) : (
             '—'
           )}

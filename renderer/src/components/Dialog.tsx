@@ -26,7 +26,8 @@ export function Dialog({ title, description, onClose, initialFocusSelector, clas
   useEffect(() => {
     const previouslyFocused = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const panel = panelRef.current;
-    const target = (initialFocusSelector ? panel?.querySelector<HTMLElement>(initialFocusSelector) : null) ?? panel?.querySelector<HTMLElement>(FOCUSABLE) ?? panel;
+    const target =
+      (initialFocusSelector ? panel?.querySelector<HTMLElement>(initialFocusSelector) : null) ?? panel?.querySelector<HTMLElement>(FOCUSABLE) ?? panel;
     target?.focus();
     return () => {
       if (previouslyFocused?.isConnected) previouslyFocused.focus();

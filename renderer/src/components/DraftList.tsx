@@ -30,9 +30,7 @@ export function DraftList({ drafts }: { drafts: Draft[] }) {
           <li key={draft.id} className="draft-card">
             <div className="entry-meta">
               <span className="draft-tag">{s.online ? t('draft.labelOnline') : t('draft.labelOffline')}</span>
-              <time dateTime={new Date(draft.createdAt).toISOString()}>
-                {t('draft.written', { time: formatDateTime(s.language, draft.createdAt) })}
-              </time>
+              <time dateTime={new Date(draft.createdAt).toISOString()}>{t('draft.written', { time: formatDateTime(s.language, draft.createdAt) })}</time>
             </div>
             <p className="entry-text">{draft.text}</p>
             <div className="draft-actions">
@@ -53,12 +51,7 @@ export function DraftList({ drafts }: { drafts: Draft[] }) {
         ))}
       </ol>
       {confirmingDraft ? (
-        <Dialog
-          title={t('draft.confirmTitle')}
-          description={t('draft.confirmText')}
-          onClose={() => setConfirming(null)}
-          initialFocusSelector=".dialog-confirm"
-        >
+        <Dialog title={t('draft.confirmTitle')} description={t('draft.confirmText')} onClose={() => setConfirming(null)} initialFocusSelector=".dialog-confirm">
           <blockquote className="draft-quote">{confirmingDraft.text}</blockquote>
           <div className="dialog-actions">
             <button type="button" onClick={() => setConfirming(null)}>

@@ -124,9 +124,7 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
 export function PinSelect({ ticket }: { ticket: Ticket }) {
   const t = useT();
   const id = useId();
-  const { isLead, agents, pinTicket } = useAppStore(
-    useShallow((s) => ({ isLead: isLeadRole(s.user?.role), agents: s.agents, pinTicket: s.pinTicket })),
-  );
+  const { isLead, agents, pinTicket } = useAppStore(useShallow((s) => ({ isLead: isLeadRole(s.user?.role), agents: s.agents, pinTicket: s.pinTicket })));
   const [busy, setBusy] = useState(false);
   if (!isLead || !isOpen(ticket)) return null;
   const pinned = ticket.routing.pinnedAgentId;

@@ -14,9 +14,7 @@ function connectionLabel(t: Translate, language: Language, connection: Connectio
     case 'connecting':
       return t('connection.reconnecting');
     case 'syncing':
-      return connection.progress
-        ? t('connection.syncing', { done: connection.progress.done, total: connection.progress.total })
-        : t('connection.reconnecting');
+      return connection.progress ? t('connection.syncing', { done: connection.progress.done, total: connection.progress.total }) : t('connection.reconnecting');
     case 'offline':
       return t('connection.offline', { time: formatClock(language, connection.since) });
     case 'signed_out':
@@ -42,11 +40,7 @@ export function Header() {
     <header className="app-header">
       <div className="brand">{t('app.name')}</div>
       <div className="header-status">
-        <span
-          role="status"
-          className={`connection-badge connection-${connection.status}`}
-          title={connection.lastError ?? undefined}
-        >
+        <span role="status" className={`connection-badge connection-${connection.status}`} title={connection.lastError ?? undefined}>
           <span className="dot" aria-hidden="true" />
           {connectionLabel(t, language, connection)}
         </span>

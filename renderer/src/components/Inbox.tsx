@@ -22,15 +22,8 @@ function ChannelFilter() {
   return (
     <div role="group" aria-label={t('inbox.channels')} className="channel-filter">
       {options.map((option) => (
-        <button
-          key={option ?? 'all'}
-          type="button"
-          aria-pressed={channel === option}
-          className="channel-tab"
-          onClick={() => setChannelFilter(option)}
-        >
-          <span>{option ? t(channelKey(option)) : t('inbox.allChannels')}</span>{' '}
-          <span className="count">{option ? counts[option] : total}</span>
+        <button key={option ?? 'all'} type="button" aria-pressed={channel === option} className="channel-tab" onClick={() => setChannelFilter(option)}>
+          <span>{option ? t(channelKey(option)) : t('inbox.allChannels')}</span> <span className="count">{option ? counts[option] : total}</span>
         </button>
       ))}
     </div>
@@ -183,9 +176,7 @@ export function Inbox() {
             />
           ))}
         </ul>
-        {rows.length === 0 ? (
-          <p className="inbox-empty">{state.inboxLoaded ? t('inbox.empty') : t('inbox.loading')}</p>
-        ) : null}
+        {rows.length === 0 ? <p className="inbox-empty">{state.inboxLoaded ? t('inbox.empty') : t('inbox.loading')}</p> : null}
       </div>
       <p className="keyboard-hint">{t('inbox.keyboardHint')}</p>
     </section>

@@ -17,7 +17,17 @@ function FollowUpMarker({ followUpAt }: { followUpAt: number }) {
   return (
     <span className={`follow-up-marker${overdue ? ' overdue' : ''}`}>
       {/* An SVG, not an emoji: agents' machines often have no colour-emoji font. */}
-      <svg viewBox="0 0 24 24" width="12" height="12" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" aria-hidden="true" focusable="false">
+      <svg
+        viewBox="0 0 24 24"
+        width="12"
+        height="12"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2.2"
+        strokeLinecap="round"
+        aria-hidden="true"
+        focusable="false"
+      >
         <circle cx="12" cy="13" r="8" />
         <path d="M12 9v4l2.5 2.5M5 3 2 6M19 3l3 3" />
       </svg>

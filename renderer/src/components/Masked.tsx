@@ -68,7 +68,17 @@ export function RevealedMark({ children, revealed }: { children: ReactNode; reve
  * A text that may be masked for this agent: shown as it came, or — once revealed — as
  * `clear` picks it from the server's answer, with the Show control in between.
  */
-export function MaskedText({ text, request, clear, format }: { text: string; request: PiiRevealRequest; clear: (result: PiiRevealResult) => string | null; format?: (text: string) => string }) {
+export function MaskedText({
+  text,
+  request,
+  clear,
+  format,
+}: {
+  text: string;
+  request: PiiRevealRequest;
+  clear: (result: PiiRevealResult) => string | null;
+  format?: (text: string) => string;
+}) {
   const { revealed } = useReveal(request);
   const clearText = revealed ? clear(revealed) : null;
   const shown = clearText ?? text;

@@ -69,7 +69,13 @@ export function MergeCustomerDialog({ customer, channels }: { customer: Customer
     const keep = s.swapped ? { customer: other.customer, channels: other.channels } : { customer, channels };
     const merged = s.swapped ? { customer, channels } : { customer: other.customer, channels: other.channels };
     return (
-      <Dialog title={t('merge.confirmTitle')} description={t('merge.confirmText')} onClose={s.close} className="merge-dialog" initialFocusSelector=".merge-confirm">
+      <Dialog
+        title={t('merge.confirmTitle')}
+        description={t('merge.confirmText')}
+        onClose={s.close}
+        className="merge-dialog"
+        initialFocusSelector=".merge-confirm"
+      >
         <div className="merge-pair">
           <CustomerCard customer={keep.customer} channels={keep.channels} role="keep" />
           <span className="merge-arrow" aria-hidden="true">

@@ -24,7 +24,17 @@ export function MessageSource({ message }: { message: PendingMessage }) {
  * "来电 · 通话 3分12秒 · 分机 8001" or "未接来电", with caller and callee (masked for an agent
  * until revealed; `after` holds the reveal control when the summary is all the message shows).
  */
-export function CallSummary({ call, direction, revealed = false, after = null }: { call: CallInfo; direction: PendingMessage['direction']; revealed?: boolean; after?: ReactNode }) {
+export function CallSummary({
+  call,
+  direction,
+  revealed = false,
+  after = null,
+}: {
+  call: CallInfo;
+  direction: PendingMessage['direction'];
+  revealed?: boolean;
+  after?: ReactNode;
+}) {
   const t = useT();
   const language = useAppStore((s) => s.language);
   const missed = call.outcome === 'missed';
@@ -79,7 +89,13 @@ export function AttachmentList({ attachments }: { attachments: Attachment[] }) {
         return (
           <li key={attachment.id} className="attachment">
             <svg className="attachment-icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
-              <path d="M10.5 4.5 5.3 9.7a1.5 1.5 0 0 0 2.1 2.1l5.6-5.6a3 3 0 0 0-4.2-4.2L3.2 7.6a4.5 4.5 0 0 0 6.4 6.4l4-4" fill="none" stroke="currentColor" strokeWidth="1.4" strokeLinecap="round" />
+              <path
+                d="M10.5 4.5 5.3 9.7a1.5 1.5 0 0 0 2.1 2.1l5.6-5.6a3 3 0 0 0-4.2-4.2L3.2 7.6a4.5 4.5 0 0 0 6.4 6.4l4-4"
+                fill="none"
+                stroke="currentColor"
+                strokeWidth="1.4"
+                strokeLinecap="round"
+              />
             </svg>
             <span className="attachment-name" title={attachment.fileName}>
               {attachment.fileName}

@@ -44,7 +44,9 @@ export function PiiAudit() {
         <ol className="pii-audit-list">
           {entries.map((entry) => (
             <li key={entry.id} className="pii-audit-entry">
-              <span className="pii-audit-text">{t('pii.audit.entry', { name: entry.userName, role: t(piiRoleKey(entry.role)), what: t(piiFieldKey(entry.field)) })}</span>
+              <span className="pii-audit-text">
+                {t('pii.audit.entry', { name: entry.userName, role: t(piiRoleKey(entry.role)), what: t(piiFieldKey(entry.field)) })}
+              </span>
               {entry.ticketId && entry.ticketId !== ticketId ? <span className="muted small">{t('pii.audit.via', { id: entry.ticketId })}</span> : null}
               <time className="muted small" dateTime={new Date(entry.at).toISOString()}>
                 {formatDateTime(language, entry.at)}

@@ -8,7 +8,8 @@ const NONE: readonly RoutingSkip[] = [];
 
 function skipText(t: Translate, skip: RoutingSkip): string {
   // Only chats wait for a call to end (shared/routing.ts noRoomReason).
-  const why = skip.reason === 'on_call' ? t('skip.onCall') : t('skip.atCapacity', { channel: t(`channel.${skip.channel}`), load: skip.load, capacity: skip.capacity });
+  const why =
+    skip.reason === 'on_call' ? t('skip.onCall') : t('skip.atCapacity', { channel: t(`channel.${skip.channel}`), load: skip.load, capacity: skip.capacity });
   return `${why} · ${t('skip.waiting', { n: skip.waiting })}`;
 }
 

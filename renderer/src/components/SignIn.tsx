@@ -37,14 +37,7 @@ export function SignIn() {
             </p>
           ) : null}
           <label htmlFor={ids.username}>{t('signIn.username')}</label>
-          <input
-            id={ids.username}
-            name="username"
-            autoComplete="username"
-            autoFocus
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
+          <input id={ids.username} name="username" autoComplete="username" autoFocus value={username} onChange={(e) => setUsername(e.target.value)} />
           <label htmlFor={ids.password}>{t('signIn.password')}</label>
           <input
             id={ids.password}

@@ -128,9 +128,7 @@ function PhoneBlocksChat({ agent }: { agent: AgentStatus }) {
 export function TeamView() {
   const t = useT();
   const now = useNow();
-  const { agents, agentsLoaded, loadAgents } = useAppStore(
-    useShallow((s) => ({ agents: s.agents, agentsLoaded: s.agentsLoaded, loadAgents: s.loadAgents })),
-  );
+  const { agents, agentsLoaded, loadAgents } = useAppStore(useShallow((s) => ({ agents: s.agents, agentsLoaded: s.agentsLoaded, loadAgents: s.loadAgents })));
   const sorted = [...agents].sort((a, b) => a.username.localeCompare(b.username));
   return (
     <main className="team-view" aria-labelledby="team-title">

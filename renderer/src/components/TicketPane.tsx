@@ -32,15 +32,15 @@ function endsWork(status: TicketStatus): boolean {
 function StatusSelect({ ticket }: { ticket: Ticket }) {
   const t = useT();
   const id = useId();
-  const { settingStatus, setStatus, user } = useAppStore(
-    useShallow((s) => ({ settingStatus: s.settingStatus, setStatus: s.setStatus, user: s.user })),
-  );
+  const { settingStatus, setStatus, user } = useAppStore(useShallow((s) => ({ settingStatus: s.settingStatus, setStatus: s.setStatus, user: s.user })));
   const choices = [ticket.status, ...STATUS_TRANSITIONS[ticket.status]];
   const owns = user !== null && isOwnerOrLead(user, ticket);
   const label = (status: TicketStatus): string => {
     const name = t(statusKey(status));
     if (owns || !endsWork(status) || status === ticket.status) return name;
-    return ticket.assigneeName === null ? t('status.needsOwner', { status: name }) : t('status.needsOwnerOther', { status: name, assignee: ticket.assigneeName });
+    return ticket.assigneeName === null
+      ? t('status.needsOwner', { status: name })
+      : t('status.needsOwnerOther', { status: name, assignee: ticket.assigneeName });
   };
   return (
     <span className="status-control">
@@ -69,9 +69,7 @@ function StatusSelect({ ticket }: { ticket: Ticket }) {
 function PrioritySelect({ ticket }: { ticket: Ticket }) {
   const t = useT();
   const id = useId();
-  const { settingPriority, setPriority } = useAppStore(
-    useShallow((s) => ({ settingPriority: s.settingPriority, setPriority: s.setPriority })),
-  );
+  const { settingPriority, setPriority } = useAppStore(useShallow((s) => ({ settingPriority: s.settingPriority, setPriority: s.setPriority })));
   return (
     <span className="field-control">
       <label htmlFor={id}>{t('ticket.priority')}</label>

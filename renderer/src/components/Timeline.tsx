@@ -50,7 +50,9 @@ function MessageEntry({ ticketId, message }: { ticketId: string; message: Pendin
   const request = { field: 'message', ticketId, messageId: message.id } as const;
   const { revealed } = useReveal(request);
   const clear = revealed?.field === 'message' ? revealed.message : null;
-  const shown: PendingMessage = clear ? { ...message, text: clear.text, authorName: clear.authorName, call: clear.call, deliveryError: clear.deliveryError } : message;
+  const shown: PendingMessage = clear
+    ? { ...message, text: clear.text, authorName: clear.authorName, call: clear.call, deliveryError: clear.deliveryError }
+    : message;
   const masked =
     !message.pending && [message.text, message.authorName, message.call?.from ?? '', message.call?.to ?? '', message.deliveryError ?? ''].some(looksMasked);
   const inbound = message.direction === 'inbound';
@@ -85,15 +87,7 @@ function MessageEntry({ ticketId, message }: { ticketId: string; message: Pendin
 }
 
 /** The whole conversation across channels, with internal notes interleaved by time. */
-export function Timeline({
-  ticketId,
-  messages,
-  notes,
-}: {
-  ticketId: string;
-  messages: PendingMessage[];
-  notes: PendingNote[];
-}) {
+export function Timeline({ ticketId, messages, notes }: { ticketId: string; messages: PendingMessage[]; notes: PendingNote[] }) {
   const t = useT();
   const entries = mergeByTime(messages, notes);
   const scrollRef = useRef<HTMLDivElement>(null);

@@ -25,7 +25,12 @@ beforeAll(async () => {
   seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
   const inbound = await postJson<{ ticketId: string }>(
     `${server.url}/api/v1/inbound`,
-    JSON.stringify({ channel: 'chat', customer: { name: '张伟', phone: '13800138000', email: 'zhangwei@example.cn' }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新了' }),
+    JSON.stringify({
+      channel: 'chat',
+      customer: { name: '张伟', phone: '13800138000', email: 'zhangwei@example.cn' },
+      subject: '订单物流查询延迟',
+      text: '我的订单三天没有物流更新了',
+    }),
     TEST_INTEGRATION_TOKEN,
   );
   ticketId = (inbound.body as { ticketId: string }).ticketId;
@@ -66,9 +71,7 @@ describe('the renderer store on the real core', () => {
     store.getState().setReplyDraft('您好，已为您联系快递公司');
     expect(await store.getState().sendReply()).toBe(true);
     expect(store.getState().replyDrafts[ticketId]).toBeUndefined();
-    await vi.waitFor(() =>
-      expect(store.getState().detail?.messages.map((m) => m.text)).toContain('您好，已为您联系快递公司'),
-    );
+    await vi.waitFor(() => expect(store.getState().detail?.messages.map((m) => m.text)).toContain('您好，已为您联系快递公司'));
   });
 
   it('keeps the typed text and reports the error when the core refuses a reply', async () => {
@@ -80,7 +83,7 @@ describe('the renderer store on the real core', () => {
     store.getState().setReplyDraft('');
   });
 
-  it('refuses a reply no channel can deliver with the facts, said in the agent\'s language, and keeps the text', async () => {
+  it("refuses a reply no channel can deliver with the facts, said in the agent's language, and keeps the text", async () => {
     const phoneOnly = await postJson<{ ticketId: string }>(
       `${server.url}/api/v1/inbound`,
       JSON.stringify({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '请回电话' }),

@@ -54,7 +54,12 @@ export function createCallSlice(api: WorkstationApi): StateCreator<AppState, [],
       const keep = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).filter(([id]) => ids.has(id)));
       // A card that is gone takes its unsaved note only if it was empty; a typed note is never dropped silently.
       const notes = Object.fromEntries(Object.entries(get().callNotes).filter(([id, text]) => ids.has(id) || text.trim() !== ''));
-      set({ calls, callNotes: notes, callNotesSaved: keep(get().callNotesSaved), callError: get().callError && ids.has(get().callError!.callId) ? get().callError : null });
+      set({
+        calls,
+        callNotes: notes,
+        callNotesSaved: keep(get().callNotesSaved),
+        callError: get().callError && ids.has(get().callError!.callId) ? get().callError : null,
+      });
     },
 
     async dismissCall(callId) {

@@ -54,7 +54,9 @@ export interface CustomerSlice {
 
 /** What decides a customer's suggestions: a refetch only when one of these changed. */
 export function customerMatchKey(customer: Customer): string {
-  return [customer.id, customer.phone, customer.email, customer.socialId, ...customer.identities.map((identity) => `${identity.kind}:${identity.value}`)].join('|');
+  return [customer.id, customer.phone, customer.email, customer.socialId, ...customer.identities.map((identity) => `${identity.kind}:${identity.value}`)].join(
+    '|',
+  );
 }
 
 export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState, [], [], CustomerSlice> {
@@ -109,7 +111,16 @@ export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState,
 
     openMerge() {
       latestSearch++;
-      set({ mergeOpen: true, mergeQuery: '', mergeHits: [], mergeSearching: false, mergeCandidate: null, mergeSwapped: false, mergeError: null, mergeNotice: null });
+      set({
+        mergeOpen: true,
+        mergeQuery: '',
+        mergeHits: [],
+        mergeSearching: false,
+        mergeCandidate: null,
+        mergeSwapped: false,
+        mergeError: null,
+        mergeNotice: null,
+      });
     },
 
     closeMerge() {

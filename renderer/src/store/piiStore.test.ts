@@ -48,7 +48,12 @@ beforeAll(async () => {
   server.store.createUser({ id: 'lead1', username: 'lead1', password: TEST_PASSWORD, displayName: '李主管', role: 'lead', channels: [] });
   server.store.createUser({ id: 'agent1', username: 'agent1', password: TEST_PASSWORD, displayName: '王芳', role: 'agent', channels: ['email'] });
   server.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
-  ticketId = await inbound({ channel: 'email', customer: { name: '张伟', phone: '13800138000', email: 'zhang.wei@example.cn' }, subject: '订单物流查询延迟', text: '请回电 13800138000' });
+  ticketId = await inbound({
+    channel: 'email',
+    customer: { name: '张伟', phone: '13800138000', email: 'zhang.wei@example.cn' },
+    subject: '订单物流查询延迟',
+    text: '请回电 13800138000',
+  });
   otherTicketId = await inbound({ channel: 'email', customer: { name: '李娜', email: 'lina@example.cn' }, subject: '发票开具', text: '请开发票' });
   agent = await signedInStore('agent1');
   lead = await signedInStore('lead1');
@@ -79,13 +84,17 @@ describe('masked personal data in the renderer store', () => {
     expect(agent.store.getState().detail!.customer.phone).toBe('+86138****8000');
   });
 
-  it("lets the lead see the value clear and read who revealed what; the agent has no such list", async () => {
+  it('lets the lead see the value clear and read who revealed what; the agent has no such list', async () => {
     await lead.store.getState().openTicket(ticketId);
     await vi.waitFor(() => expect(lead.store.getState().detail?.customer.phone).toBe('+8613800138000'));
-    await vi.waitFor(() => expect(lead.store.getState().piiAudit?.entries.map((e) => [e.userName, e.role, e.field])).toEqual([
-      ['王芳', 'agent', 'message'],
-      ['王芳', 'agent', 'customerPhone'],
-    ]), WAIT);
+    await vi.waitFor(
+      () =>
+        expect(lead.store.getState().piiAudit?.entries.map((e) => [e.userName, e.role, e.field])).toEqual([
+          ['王芳', 'agent', 'message'],
+          ['王芳', 'agent', 'customerPhone'],
+        ]),
+      WAIT,
+    );
     expect(agent.store.getState().piiAudit).toBeNull();
   });
 

@@ -23,12 +23,7 @@ function without(actions: Record<string, RetryAction>, key: string): Record<stri
 export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [], [], TicketSlice> {
   let latestLoad = 0;
 
-  async function load(
-    set: (partial: Partial<AppState>) => void,
-    get: () => AppState,
-    ticketId: string,
-    showLoading: boolean,
-  ): Promise<void> {
+  async function load(set: (partial: Partial<AppState>) => void, get: () => AppState, ticketId: string, showLoading: boolean): Promise<void> {
     const request = ++latestLoad;
     if (showLoading) set({ ticketLoading: true });
     try {

@@ -30,8 +30,24 @@ function channels() {
 }
 
 function seed(server: TestServer): void {
-  server.store.createUser({ id: 'agent1', username: 'agent1', password: TEST_PASSWORD, displayName: '王芳', role: 'agent', channels: ['phone', 'email'], extension: '8001' });
-  server.store.createUser({ id: 'agent2', username: 'agent2', password: TEST_PASSWORD, displayName: '张强', role: 'agent', channels: ['phone'], extension: '8002' });
+  server.store.createUser({
+    id: 'agent1',
+    username: 'agent1',
+    password: TEST_PASSWORD,
+    displayName: '王芳',
+    role: 'agent',
+    channels: ['phone', 'email'],
+    extension: '8001',
+  });
+  server.store.createUser({
+    id: 'agent2',
+    username: 'agent2',
+    password: TEST_PASSWORD,
+    displayName: '张强',
+    role: 'agent',
+    channels: ['phone'],
+    extension: '8002',
+  });
   server.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
 }
 
@@ -55,7 +71,12 @@ interface Desk {
 
 async function connectDesk(server: TestServer, username: string): Promise<Desk> {
   const { token } = await login(server.url, username);
-  const socket: ClientSocket = connect(server.url, { auth: { token, clientId: `client-${username}` }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: ClientSocket = connect(server.url, {
+    auth: { token, clientId: `client-${username}` },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   sockets.push(socket);
   const desk: Desk = { socket, calls: [], offers: [], presence: [] };
   socket.on('cti:call', (call) => desk.calls.push(call));
@@ -77,7 +98,14 @@ async function postEvent(
   options: { server?: TestServer; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: CtiEventResponse & { error?: { code: string; message: string } } }> {
   const server = options.server ?? t;
-  const body = JSON.stringify({ callId: 'call-zw-1', at: new Date(server.clock.now()).toISOString(), from: ZHANG_WEI_PHONE, to: '4008001234', agentExtension: '8001', ...event });
+  const body = JSON.stringify({
+    callId: 'call-zw-1',
+    at: new Date(server.clock.now()).toISOString(),
+    from: ZHANG_WEI_PHONE,
+    to: '4008001234',
+    agentExtension: '8001',
+    ...event,
+  });
   const response = await fetch(`${server.url}/channels/cti/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(options.headers ?? signedWebhookHeaders(SECRET, body, server.clock.now())) },
@@ -109,7 +137,13 @@ function storedState(server: TestServer = t) {
 /** 张伟 wrote an email before, and his number is known as his (proven, as by an earlier call); he is a VIP. */
 async function seedZhangWei(): Promise<Ticket> {
   const { ticket } = t.store.ingestInbound(
-    { channel: 'email', customer: { name: '张伟', phone: '+86 138-0013-8000', email: 'zhang.wei@example.cn' }, subject: '订单物流查询延迟', text: '快递三天没动了', proven: ['phone', 'email'] },
+    {
+      channel: 'email',
+      customer: { name: '张伟', phone: '+86 138-0013-8000', email: 'zhang.wei@example.cn' },
+      subject: '订单物流查询延迟',
+      text: '快递三天没动了',
+      proven: ['phone', 'email'],
+    },
     { now: t.clock.now() },
   );
   t.store.routing.setCustomerVipTier(ticket.customerId, 2, t.clock.now());
@@ -147,7 +181,15 @@ describe('signed CTI events', () => {
       source: 'cti',
       externalMessageId: 'cti:call-zw-1',
       text: '通话中 / Call in progress',
-      call: { callId: 'call-zw-1', outcome: 'answered', from: ZHANG_WEI_PHONE, agentExtension: '8001', answeredAt: t.clock.now(), durationSec: 0, endedAt: null },
+      call: {
+        callId: 'call-zw-1',
+        outcome: 'answered',
+        from: ZHANG_WEI_PHONE,
+        agentExtension: '8001',
+        answeredAt: t.clock.now(),
+        durationSec: 0,
+        endedAt: null,
+      },
     });
     await vi.waitFor(() => expect(wang).toHaveLength(2));
     expect(wang[1]).toMatchObject({ state: 'answered', ticketId, answeredAt: t.clock.now() });
@@ -215,14 +257,26 @@ describe('signed CTI events', () => {
     const body = JSON.stringify({ callId: 'call-zw-1', event: 'offered', at: t.clock.now(), from: ZHANG_WEI_PHONE, to: '4008001234', agentExtension: '8001' });
     const ts = Math.floor(t.clock.now() / 1000);
     const cases: Array<{ headers: Record<string, string>; event?: Partial<CtiEventInput> & { event: string }; status: number; log: RegExp }> = [
-      { headers: { 'X-OmniDesk-Timestamp': String(ts), 'X-OmniDesk-Signature': signWebhookBody('wrong-secret', ts, body) }, status: 401, log: /does not match/ },
+      {
+        headers: { 'X-OmniDesk-Timestamp': String(ts), 'X-OmniDesk-Signature': signWebhookBody('wrong-secret', ts, body) },
+        status: 401,
+        log: /does not match/,
+      },
       { headers: { 'X-OmniDesk-Timestamp': String(ts - 301), 'X-OmniDesk-Signature': signWebhookBody(SECRET, ts - 301, body) }, status: 401, log: /301 s old/ },
-      { headers: { 'X-OmniDesk-Timestamp': String(ts + 400), 'X-OmniDesk-Signature': signWebhookBody(SECRET, ts + 400, body) }, status: 401, log: /400 s in the future/ },
+      {
+        headers: { 'X-OmniDesk-Timestamp': String(ts + 400), 'X-OmniDesk-Signature': signWebhookBody(SECRET, ts + 400, body) },
+        status: 401,
+        log: /400 s in the future/,
+      },
       { headers: { 'X-OmniDesk-Signature': signWebhookBody(SECRET, ts, body) }, status: 401, log: /Timestamp header is missing/ },
       { headers: { 'X-OmniDesk-Timestamp': String(ts) }, status: 401, log: /Signature header is missing/ },
     ];
     for (const refused of cases) {
-      const response = await fetch(`${t.url}/channels/cti/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...refused.headers }, body });
+      const response = await fetch(`${t.url}/channels/cti/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...refused.headers },
+        body,
+      });
       expect(response.status).toBe(refused.status);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
       expect(t.logLines.at(-1)).toMatch(refused.log);
@@ -273,8 +327,16 @@ describe('signed CTI events', () => {
     await postEvent({ event: 'offered' });
     const { body } = await postEvent({ event: 'answered' });
     const agent = t.store.getUser('agent1')!;
-    const result = t.store.applyMutation(agent, 'desk-1', { mutationId: 'm1', kind: 'reply', ticketId: body.ticketId!, messageId: 'reply1', text: '您好，我们已为您处理。', createdAt: t.clock.now() }, t.clock.now());
-    expect(result).toMatchObject({ ok: false, refusal: { code: 'no_reply_route', via: null, routes: [], alternatives: ['add_note', 'call_back', 'add_email'] } });
+    const result = t.store.applyMutation(
+      agent,
+      'desk-1',
+      { mutationId: 'm1', kind: 'reply', ticketId: body.ticketId!, messageId: 'reply1', text: '您好，我们已为您处理。', createdAt: t.clock.now() },
+      t.clock.now(),
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      refusal: { code: 'no_reply_route', via: null, routes: [], alternatives: ['add_note', 'call_back', 'add_email'] },
+    });
     expect(t.store.getTicketBundle(body.ticketId!)!.messages.map((m) => m.id)).not.toContain('reply1');
   });
 });
@@ -333,7 +395,10 @@ describe('Twilio status callbacks', () => {
     expect(answered.body).toMatchObject({ state: 'answered' });
     expect(t.store.getTicket(answered.body.ticketId!)).toMatchObject({ assigneeId: 'agent2', assignmentReason: { code: 'call_answered', extension: '8002' } });
 
-    const completed = await postTwilio({ ...PUBLISHED_VOICE_REQUEST, CallStatus: 'completed', CallDuration: '75', Timestamp: 'Fri, 08 Nov 2024 02:01:15 +0000' }, { query: '?ext=8002' });
+    const completed = await postTwilio(
+      { ...PUBLISHED_VOICE_REQUEST, CallStatus: 'completed', CallDuration: '75', Timestamp: 'Fri, 08 Nov 2024 02:01:15 +0000' },
+      { query: '?ext=8002' },
+    );
     expect(completed.body).toMatchObject({ state: 'ended', ticketId: answered.body.ticketId });
     const message = t.store.getTicketBundle(answered.body.ticketId!)!.messages[0]!;
     expect(message).toMatchObject({ source: 'cti', text: '通话 1分15秒 / Call 1:15', call: { from: '+14153595711', durationSec: 75 } });
@@ -354,7 +419,9 @@ describe('Twilio status callbacks', () => {
     const wrong = await postTwilio(PUBLISHED_VOICE_REQUEST, { signature: 'oVb2kXoVy8GEfwBDjR8bk/ZZ6eB=' });
     expect(wrong.status).toBe(401);
     expect(t.logLines.at(-1)).toMatch(/^cti: refused a Twilio callback .*signature does not match/);
-    const otherUrl = await postTwilio(PUBLISHED_VOICE_REQUEST, { signature: twilioSignature(TWILIO_TOKEN, 'http://evil.example/validate/voice', PUBLISHED_VOICE_REQUEST) });
+    const otherUrl = await postTwilio(PUBLISHED_VOICE_REQUEST, {
+      signature: twilioSignature(TWILIO_TOKEN, 'http://evil.example/validate/voice', PUBLISHED_VOICE_REQUEST),
+    });
     expect(otherUrl.status).toBe(401);
     const unsigned = await fetch(`${t.url}/channels/cti/twilio`, { method: 'POST', body: new URLSearchParams(PUBLISHED_VOICE_REQUEST) });
     expect(unsigned.status).toBe(401);
@@ -373,12 +440,22 @@ describe('live calls and chats', () => {
     expect(ackSchema(offerResponseResultSchema).parse(raw)).toMatchObject({ ok: true, result: { outcome: 'accepted' } });
   }
   const chat = (name: string, phone: string) =>
-    postJson<{ ticketId: string }>(`${t.url}/api/v1/inbound`, JSON.stringify({ channel: 'chat', customer: { name, phone }, text: '你好，订单什么时候发货？' }), TEST_INTEGRATION_TOKEN).then(
-      (response) => (response.body as { ticketId: string }).ticketId,
-    );
+    postJson<{ ticketId: string }>(
+      `${t.url}/api/v1/inbound`,
+      JSON.stringify({ channel: 'chat', customer: { name, phone }, text: '你好，订单什么时候发货？' }),
+      TEST_INTEGRATION_TOKEN,
+    ).then((response) => (response.body as { ticketId: string }).ticketId);
 
   it('gives chats to an agent with an open call-back ticket, none while a call is live on their phone, and tells them why', async () => {
-    t.store.createUser({ id: 'agent3', username: 'agent3', password: TEST_PASSWORD, displayName: '刘洋', role: 'agent', channels: ['phone', 'chat'], extension: '8003' });
+    t.store.createUser({
+      id: 'agent3',
+      username: 'agent3',
+      password: TEST_PASSWORD,
+      displayName: '刘洋',
+      role: 'agent',
+      channels: ['phone', 'chat'],
+      extension: '8003',
+    });
     const liu = await connectDesk(t, 'agent3');
 
     // A call rings at 8003 and is missed: the call-back task is routed to the phone agent on duty, who takes it.
@@ -399,8 +476,14 @@ describe('live calls and chats', () => {
     await postEvent({ event: 'answered', callId: 'call-live-8003', agentExtension: '8003' });
     expect(t.server.routing.agents().find((a) => a.userId === 'agent3')).toMatchObject({ onCall: true });
     const second = await chat('陈晓燕', '15800158003');
-    expect(t.store.getTicket(second)).toMatchObject({ assigneeId: null, routing: { offer: null }, assignmentReason: { code: 'queued', cause: 'all_at_capacity' } });
-    await vi.waitFor(() => expect(liu.presence.at(-1)).toMatchObject({ presence: 'available', skipped: [{ channel: 'chat', reason: 'on_call', load: 1, capacity: 3, waiting: 1 }] }));
+    expect(t.store.getTicket(second)).toMatchObject({
+      assigneeId: null,
+      routing: { offer: null },
+      assignmentReason: { code: 'queued', cause: 'all_at_capacity' },
+    });
+    await vi.waitFor(() =>
+      expect(liu.presence.at(-1)).toMatchObject({ presence: 'available', skipped: [{ channel: 'chat', reason: 'on_call', load: 1, capacity: 3, waiting: 1 }] }),
+    );
 
     // The call ends after a minute and a half: the waiting chat is offered at once, and the reason is gone.
     t.clock.advance(95_000);

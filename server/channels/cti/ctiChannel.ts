@@ -102,7 +102,13 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
         // Routing gives no chats to an agent while a call is live on their extension.
         for (const agentId of outcome.agentIds) ctx.callStateChanged(agentId);
       }
-      const body: CtiEventResponse = { callId: call.callId, state: call.state, ticketId: call.ticketId, duplicate: outcome.duplicate, ignored: outcome.ignored };
+      const body: CtiEventResponse = {
+        callId: call.callId,
+        state: call.state,
+        ticketId: call.ticketId,
+        duplicate: outcome.duplicate,
+        ignored: outcome.ignored,
+      };
       sendJson(res, 200, body);
     }
 
@@ -141,7 +147,11 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
       const signedUrl = twilioSignedUrl(req, url, twilio.publicUrl);
       if (typeof signature !== 'string' || repeated !== null || !verifyTwilioSignature(twilio.authToken, signedUrl, params, signature)) {
         const reason =
-          typeof signature !== 'string' ? 'the X-Twilio-Signature header is missing' : repeated ? `the parameter ${repeated} is repeated` : `the signature does not match (signed URL ${signedUrl})`;
+          typeof signature !== 'string'
+            ? 'the X-Twilio-Signature header is missing'
+            : repeated
+              ? `the parameter ${repeated} is repeated`
+              : `the signature does not match (signed URL ${signedUrl})`;
         log(`cti: refused a Twilio callback from ${peerOf(req)}: ${reason}`);
         throw new HttpError(401, 'unauthorized', `The Twilio callback is not signed correctly: ${reason}.`);
       }
@@ -160,14 +170,20 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
         ? [{ pattern: /^\/channels\/cti\/events$/, methods: { POST: (req: IncomingMessage, res: ServerResponse) => onEvent(req, res, options.secret!) } }]
         : []),
       ...(options.twilio !== null
-        ? [{ pattern: /^\/channels\/cti\/twilio$/, methods: { POST: (req: IncomingMessage, res: ServerResponse, url: URL) => onTwilio(req, res, url, options.twilio!) } }]
+        ? [
+            {
+              pattern: /^\/channels\/cti\/twilio$/,
+              methods: { POST: (req: IncomingMessage, res: ServerResponse, url: URL) => onTwilio(req, res, url, options.twilio!) },
+            },
+          ]
         : []),
     ];
 
     // An agent who reconnects (or restarts the workstation) mid-call gets the call's card back.
     ctx.io.on('connection', (socket) => {
       const user = socket.data.user;
-      for (const call of store.cti.liveCallsOf(user.id, ctx.now() - LIVE_CALL_WINDOW_MS)) socket.emit('cti:call', forRole(user.role, popOf(call, user), maskCtiCall));
+      for (const call of store.cti.liveCallsOf(user.id, ctx.now() - LIVE_CALL_WINDOW_MS))
+        socket.emit('cti:call', forRole(user.role, popOf(call, user), maskCtiCall));
     });
 
     // No sender: a written reply cannot go by phone, and the ticket rules refuse one (shared/ticketRules.ts).

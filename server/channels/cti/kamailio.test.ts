@@ -63,7 +63,11 @@ async function startKamailio(port: number, phonePort: number): Promise<{ output:
     .replaceAll('HOOK', `${process.execPath} ${path.join(KAMAILIO_DIR, 'cti-hook.mjs')}`);
   const file = path.join(workDir, 'kamailio.cfg');
   fs.writeFileSync(file, config);
-  const { child, exited } = run(KAMAILIO, ['-f', file, '-DD', '-E', '-w', workDir], { ...process.env, CTI_URL: `${t.url}/channels/cti/events`, CTI_SECRET: SECRET });
+  const { child, exited } = run(KAMAILIO, ['-f', file, '-DD', '-E', '-w', workDir], {
+    ...process.env,
+    CTI_URL: `${t.url}/channels/cti/events`,
+    CTI_SECRET: SECRET,
+  });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     // "Listening on udp: 127.0.0.1 [127.0.0.1]:<port>" goes to stdout, the log to stderr.

@@ -49,7 +49,16 @@ describe('email configuration from the environment', () => {
       maxMailBytes: 5_000_000,
       maxAttachmentBytes: 1_000_000,
       imap: { host: 'imap.example.cn', port: 993, secure: true, user: 'kefu@shop.example.cn', password: 'p@ss word', mailbox: '客服' },
-      smtpOut: { host: 'smtp.example.cn', port: 465, secure: true, lmtp: false, from: 'kefu@shop.example.cn', user: 'kefu@shop.example.cn', password: 'secret', fromName: '客服中心' },
+      smtpOut: {
+        host: 'smtp.example.cn',
+        port: 465,
+        secure: true,
+        lmtp: false,
+        from: 'kefu@shop.example.cn',
+        user: 'kefu@shop.example.cn',
+        password: 'secret',
+        fromName: '客服中心',
+      },
     });
   });
 
@@ -67,10 +76,14 @@ describe('the demo server', () => {
     const port = (server.server.channels.get('email') as EmailChannel).smtpPort();
     expect(server.logLines).toContain('email: no outbound SMTP configured (SMTP_OUT_HOST unset); replies to mail stay queued until it is');
 
-    const sent = await sendWithSwaks(port, buildMail({ from: 'zhangwei@example.cn', fromName: '张伟', subject: '订单物流查询延迟', text: '三天没有物流更新了', messageId: '<demo.1@example.cn>' }), {
-      from: 'zhangwei@example.cn',
-      to: 'support@demo.local',
-    });
+    const sent = await sendWithSwaks(
+      port,
+      buildMail({ from: 'zhangwei@example.cn', fromName: '张伟', subject: '订单物流查询延迟', text: '三天没有物流更新了', messageId: '<demo.1@example.cn>' }),
+      {
+        from: 'zhangwei@example.cn',
+        to: 'support@demo.local',
+      },
+    );
     expect(sent, sent.transcript).toMatchObject({ ok: true, code: 250 });
     const ticketId = server.store.findTicketByExternalMessageIds('email', ['<demo.1@example.cn>'])!;
     expect(server.store.getTicketBundle(ticketId)!.ticket.channel).toBe('email');

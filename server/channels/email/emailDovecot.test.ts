@@ -42,7 +42,8 @@ async function withMailbox<T>(user: { address: string; password: string }, use: 
 async function flagsOf(user: { address: string; password: string }): Promise<Map<string, string[]>> {
   return withMailbox(user, async (client) => {
     const flags = new Map<string, string[]>();
-    for (const message of await client.fetchAll('1:*', { envelope: true, flags: true })) flags.set(message.envelope?.messageId ?? '', [...(message.flags ?? [])].sort());
+    for (const message of await client.fetchAll('1:*', { envelope: true, flags: true }))
+      flags.set(message.envelope?.messageId ?? '', [...(message.flags ?? [])].sort());
     return flags;
   });
 }
@@ -60,14 +61,28 @@ function startServer(options: { dataDir?: string } = {}): Promise<TestServer> {
         addresses: [SUPPORT.address],
         maxMailBytes: 1024 * 1024,
         maxAttachmentBytes: 64 * 1024,
-        imap: { host: dovecot.host, port: dovecot.imapPort, secure: false, user: SUPPORT.address, password: SUPPORT.password, mailbox: 'INBOX', reconnectDelayMs: 50 },
+        imap: {
+          host: dovecot.host,
+          port: dovecot.imapPort,
+          secure: false,
+          user: SUPPORT.address,
+          password: SUPPORT.password,
+          mailbox: 'INBOX',
+          reconnectDelayMs: 50,
+        },
         smtpOut: { host: dovecot.host, port: dovecot.lmtpPort, secure: false, lmtp: true, from: SUPPORT.address, fromName: '客服中心' },
       }),
     ],
   });
 }
 
-const waiting = { from: ZHANG.address, fromName: '张伟', subject: '订单物流查询延迟', text: '我的订单E20241108001三天没有物流更新了。', messageId: '<waiting.1@example.cn>' };
+const waiting = {
+  from: ZHANG.address,
+  fromName: '张伟',
+  subject: '订单物流查询延迟',
+  text: '我的订单E20241108001三天没有物流更新了。',
+  messageId: '<waiting.1@example.cn>',
+};
 
 beforeAll(async () => {
   dovecot = await startTestDovecot([SUPPORT, ZHANG]);
@@ -92,7 +107,14 @@ describe('email channel with Dovecot', () => {
 
   it('picks up new mail through IDLE, GBK included, and again after the connection is cut', async () => {
     await vi.waitFor(() => expect(server.logLines.some((line) => line.includes('waiting in IDLE'))).toBe(true), WAIT);
-    await deliver(SUPPORT.address, { from: 'li.na@example.cn', fromName: '李娜', charset: 'gbk', subject: '发票抬头修改', text: '请把发票抬头改为上海某某贸易有限公司。', messageId: '<idle.1@example.cn>' });
+    await deliver(SUPPORT.address, {
+      from: 'li.na@example.cn',
+      fromName: '李娜',
+      charset: 'gbk',
+      subject: '发票抬头修改',
+      text: '请把发票抬头改为上海某某贸易有限公司。',
+      messageId: '<idle.1@example.cn>',
+    });
     await vi.waitFor(() => expect(ticketOf('<idle.1@example.cn>')).not.toBeNull(), WAIT);
     expect(server.store.getTicketBundle(ticketOf('<idle.1@example.cn>')!)!).toMatchObject({
       ticket: { subject: '发票抬头修改' },
@@ -101,20 +123,36 @@ describe('email channel with Dovecot', () => {
 
     dovecot.kick(SUPPORT.address);
     await vi.waitFor(() => expect(server.logLines.some((line) => line.includes('reconnecting in'))).toBe(true), WAIT);
-    await deliver(SUPPORT.address, { from: 'li.na@example.cn', fromName: '李娜', subject: '退货地址', text: '退货寄到哪里？', messageId: '<after-kick.1@example.cn>' });
+    await deliver(SUPPORT.address, {
+      from: 'li.na@example.cn',
+      fromName: '李娜',
+      subject: '退货地址',
+      text: '退货寄到哪里？',
+      messageId: '<after-kick.1@example.cn>',
+    });
     await vi.waitFor(() => expect(ticketOf('<after-kick.1@example.cn>')).not.toBeNull(), WAIT);
   });
 
   it('drops an auto-reply from the mailbox (flagged \\Seen, no ticket)', async () => {
-    await deliver(SUPPORT.address, { from: 'wang@example.cn', subject: '自动回复：我正在休假', text: '11月11日回来', messageId: '<ooo.1@example.cn>', headers: ['Auto-Submitted: auto-replied'] });
+    await deliver(SUPPORT.address, {
+      from: 'wang@example.cn',
+      subject: '自动回复：我正在休假',
+      text: '11月11日回来',
+      messageId: '<ooo.1@example.cn>',
+      headers: ['Auto-Submitted: auto-replied'],
+    });
     await vi.waitFor(async () => expect((await flagsOf(SUPPORT)).get('<ooo.1@example.cn>')).toEqual(['\\Seen']), WAIT);
     expect(ticketOf('<ooo.1@example.cn>')).toBeNull();
-    expect(server.logLines.some((line) => line.includes('dropped automatic mail wang@example.cn <ooo.1@example.cn> (Auto-Submitted: auto-replied)'))).toBe(true);
+    expect(server.logLines.some((line) => line.includes('dropped automatic mail wang@example.cn <ooo.1@example.cn> (Auto-Submitted: auto-replied)'))).toBe(
+      true,
+    );
   });
 
   it('flags malformed mail $OmniDeskRefused and stores nothing', async () => {
     const before = server.store.changeLogBounds().maxSeq;
-    const raw = Buffer.from('From: broken@example.cn\r\nMessage-ID: <broken.1@example.cn>\r\nContent-Type: multipart/mixed; boundary="gone"\r\n\r\nno parts at all\r\n');
+    const raw = Buffer.from(
+      'From: broken@example.cn\r\nMessage-ID: <broken.1@example.cn>\r\nContent-Type: multipart/mixed; boundary="gone"\r\n\r\nno parts at all\r\n',
+    );
     const sent = await sendWithNodemailer(dovecot.lmtpPort, raw, { from: 'broken@example.cn', to: SUPPORT.address }, { lmtp: true });
     expect(sent.ok).toBe(true);
     await vi.waitFor(async () => expect((await flagsOf(SUPPORT)).get('<broken.1@example.cn>')).toEqual([REFUSED_KEYWORD, '\\Seen'].sort()), WAIT);
@@ -136,7 +174,9 @@ describe('email channel with Dovecot', () => {
       ],
     });
     await vi.waitFor(() => expect(ticketOf('<big-attachment.1@example.cn>')).not.toBeNull(), WAIT);
-    const message = server.store.getTicketBundle(ticketOf('<big-attachment.1@example.cn>')!)!.messages.find((stored) => stored.externalMessageId === '<big-attachment.1@example.cn>')!;
+    const message = server.store
+      .getTicketBundle(ticketOf('<big-attachment.1@example.cn>')!)!
+      .messages.find((stored) => stored.externalMessageId === '<big-attachment.1@example.cn>')!;
     expect(message.attachments.map((file) => `${file.fileName}:${file.size}`)).toEqual(['照片.jpg:2000']);
     expect(message.text).toBe('安装视频和照片见附件。\n\n[附件 安装视频.mp4 超过 0.1 MB 未保存 / attachment over the size limit, not stored]');
 
@@ -160,12 +200,22 @@ describe('email channel with Dovecot', () => {
     const result = server.store.applyMutation(
       agent,
       'client-1',
-      { mutationId: randomUUID(), kind: 'reply', ticketId, messageId: replyId, text: '您好，已为您联系快递公司，预计明天送达。', createdAt: server.clock.now() },
+      {
+        mutationId: randomUUID(),
+        kind: 'reply',
+        ticketId,
+        messageId: replyId,
+        text: '您好，已为您联系快递公司，预计明天送达。',
+        createdAt: server.clock.now(),
+      },
       server.clock.now(),
     );
     expect(result.ok).toBe(true);
     const ourMessageId = `<${ticketId}.${replyId}@demo.local>`;
-    await vi.waitFor(() => expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('sent'), WAIT);
+    await vi.waitFor(
+      () => expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('sent'),
+      WAIT,
+    );
     expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)!.externalMessageId).toBe(ourMessageId);
 
     const received = await withMailbox(ZHANG, async (client) => {
@@ -214,8 +264,13 @@ describe('email channel with Dovecot', () => {
       { mutationId: randomUUID(), kind: 'reply', ticketId, messageId: replyId, text: '积分已补发', createdAt: server.clock.now() },
       server.clock.now(),
     );
-    await vi.waitFor(() => expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('failed'), WAIT);
-    expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)!.deliveryError).toMatch(/^邮件服务器拒收 \/ refused by the mail server: 550 .*ghost@example\.cn/);
+    await vi.waitFor(
+      () => expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('failed'),
+      WAIT,
+    );
+    expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)!.deliveryError).toMatch(
+      /^邮件服务器拒收 \/ refused by the mail server: 550 .*ghost@example\.cn/,
+    );
     expect(server.logLines.some((line) => line.includes(`${replyId} on ${ticketId} failed via email after 1 attempt(s)`))).toBe(true);
   });
 
@@ -246,7 +301,14 @@ describe('email sender when the mail server is unreachable', () => {
     try {
       seedTestOrganisation(offline.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['email'] }]);
       const { ticketId } = offline.store.ingestInbound(
-        { channel: 'email', source: 'email', customer: { name: '张伟', email: ZHANG.address }, subject: '订单物流查询延迟', text: '还没到', externalMessageId: '<x@example.cn>' },
+        {
+          channel: 'email',
+          source: 'email',
+          customer: { name: '张伟', email: ZHANG.address },
+          subject: '订单物流查询延迟',
+          text: '还没到',
+          externalMessageId: '<x@example.cn>',
+        },
         { now: offline.clock.now() },
       );
       const replyId = randomUUID();
@@ -256,7 +318,10 @@ describe('email sender when the mail server is unreachable', () => {
         { mutationId: randomUUID(), kind: 'reply', ticketId, messageId: replyId, text: '正在处理', createdAt: offline.clock.now() },
         offline.clock.now(),
       );
-      await vi.waitFor(() => expect(offline.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('failed'), WAIT);
+      await vi.waitFor(
+        () => expect(offline.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('failed'),
+        WAIT,
+      );
       expect(offline.logLines.filter((line) => line.includes(`${replyId} via email attempt`) && line.includes('ECONNREFUSED'))).toHaveLength(3);
       expect(offline.logLines.some((line) => line.includes(`${replyId} on ${ticketId} failed via email after 4 attempt(s)`))).toBe(true);
     } finally {

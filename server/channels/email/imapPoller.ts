@@ -60,7 +60,11 @@ export function createImapPoller(options: ImapPollerOptions): ImapPoller {
       const message = await imap.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
       if (!message || !message.source) continue;
       const receivedAt = internalDate ? new Date(internalDate) : undefined;
-      const result = await intake.receive(message.source, { via: 'imap', oversizeAttachments: 'omit', ...(receivedAt && !Number.isNaN(receivedAt.getTime()) ? { receivedAt } : {}) });
+      const result = await intake.receive(message.source, {
+        via: 'imap',
+        oversizeAttachments: 'omit',
+        ...(receivedAt && !Number.isNaN(receivedAt.getTime()) ? { receivedAt } : {}),
+      });
       await imap.messageFlagsAdd(String(uid), result.kind === 'refused' ? ['\\Seen', REFUSED_KEYWORD] : ['\\Seen'], { uid: true });
     }
   }

@@ -35,7 +35,16 @@ describe('Chinese headers', () => {
     ['Big5', '訂單物流查詢延遲'],
   ])('decodes %s encoded words in Subject and From', async (charset, subject) => {
     const parsed = await parseMail(
-      mail([`From: ${word(charset, charset === 'Big5' ? '張偉' : '张伟')} <zhangwei@example.cn>`, 'To: support@demo.local', `Subject: ${word(charset, subject)}`, 'Message-ID: <c1@example.cn>', ...GBK_BODY], gbkBody('你好，我的订单三天没有物流更新了')),
+      mail(
+        [
+          `From: ${word(charset, charset === 'Big5' ? '張偉' : '张伟')} <zhangwei@example.cn>`,
+          'To: support@demo.local',
+          `Subject: ${word(charset, subject)}`,
+          'Message-ID: <c1@example.cn>',
+          ...GBK_BODY,
+        ],
+        gbkBody('你好，我的订单三天没有物流更新了'),
+      ),
     );
     expect(parsed.subject).toBe(subject);
     expect(parsed.from).toEqual({ name: charset === 'Big5' ? '張偉' : '张伟', address: 'zhangwei@example.cn' });
@@ -52,7 +61,9 @@ describe('Chinese headers', () => {
 
   it('joins a Big5 character split across two encoded words', async () => {
     const bytes = iconv.encode('退貨申請', 'big5');
-    const parsed = await parseMail(mail(['From: chen@example.tw', `Subject: ${encodedWord('Big5', bytes.subarray(0, 5))} ${encodedWord('Big5', bytes.subarray(5))}`]));
+    const parsed = await parseMail(
+      mail(['From: chen@example.tw', `Subject: ${encodedWord('Big5', bytes.subarray(0, 5))} ${encodedWord('Big5', bytes.subarray(5))}`]),
+    );
     expect(parsed.subject).toBe('退貨申請');
   });
 
@@ -73,20 +84,32 @@ describe('Chinese headers', () => {
   });
 
   it('decodes a raw 8-bit GBK subject even when the body is UTF-8 (GB18030 is the fallback)', async () => {
-    const raw = mail([Buffer.concat([Buffer.from('Subject: '), iconv.encode('发票抬头修改', 'gbk')]), 'From: li@example.cn', 'Content-Type: text/plain; charset=utf-8'], '请把抬头改成公司名称');
+    const raw = mail(
+      [Buffer.concat([Buffer.from('Subject: '), iconv.encode('发票抬头修改', 'gbk')]), 'From: li@example.cn', 'Content-Type: text/plain; charset=utf-8'],
+      '请把抬头改成公司名称',
+    );
     expect((await parseMail(raw)).subject).toBe('发票抬头修改');
   });
 
   it('uses the declared body charset for raw 8-bit Big5 headers, and keeps raw UTF-8 headers as they are', async () => {
-    const big5 = mail([Buffer.concat([Buffer.from('Subject: '), iconv.encode('發票問題', 'big5')]), 'From: chen@example.tw', 'Content-Type: text/plain; charset=Big5'], iconv.encode('請協助', 'big5'));
+    const big5 = mail(
+      [Buffer.concat([Buffer.from('Subject: '), iconv.encode('發票問題', 'big5')]), 'From: chen@example.tw', 'Content-Type: text/plain; charset=Big5'],
+      iconv.encode('請協助', 'big5'),
+    );
     expect((await parseMail(big5)).subject).toBe('發票問題');
-    const utf8 = mail([Buffer.concat([Buffer.from('Subject: '), Buffer.from('退款进度查询')]), 'From: wang@example.cn', 'Content-Type: text/plain; charset=GBK'], iconv.encode('你好', 'gbk'));
+    const utf8 = mail(
+      [Buffer.concat([Buffer.from('Subject: '), Buffer.from('退款进度查询')]), 'From: wang@example.cn', 'Content-Type: text/plain; charset=GBK'],
+      iconv.encode('你好', 'gbk'),
+    );
     expect((await parseMail(utf8)).subject).toBe('退款进度查询');
   });
 
   it('decodes a raw 8-bit GBK attachment name inside a MIME part header', async () => {
     const raw = Buffer.concat([
-      mail(['From: zhangwei@example.cn', 'Subject: fapiao', 'Content-Type: multipart/mixed; boundary="p"'], '--p\r\nContent-Type: text/plain; charset=GBK\r\n\r\n'),
+      mail(
+        ['From: zhangwei@example.cn', 'Subject: fapiao', 'Content-Type: multipart/mixed; boundary="p"'],
+        '--p\r\nContent-Type: text/plain; charset=GBK\r\n\r\n',
+      ),
       iconv.encode('见附件', 'gbk'),
       Buffer.from('\r\n--p\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="'),
       iconv.encode('电子发票.pdf', 'gbk'),
@@ -172,7 +195,11 @@ describe('mail that is not mail', () => {
     ['binary noise', Buffer.from([0x00, 0x01, 0xff, 0xfe, 0x0a]), /NUL byte|not a "Name: value" field/],
     ['an empty message', Buffer.alloc(0), /no header fields/],
     ['a multipart without boundary', mail(['From: a@example.cn', 'Content-Type: multipart/mixed'], 'body'), /declares no boundary/],
-    ['a multipart whose boundary never appears', mail(['From: a@example.cn', 'Content-Type: multipart/mixed; boundary="zz"'], 'no parts here'), /never contains its boundary/],
+    [
+      'a multipart whose boundary never appears',
+      mail(['From: a@example.cn', 'Content-Type: multipart/mixed; boundary="zz"'], 'no parts here'),
+      /never contains its boundary/,
+    ],
     ['a mail without a sender address', mail(['Subject: 订单', 'To: support@demo.local'], 'hi'), /no sender address/],
     ['a continuation line first', Buffer.from(' folded: nothing\r\nFrom: a@example.cn\r\n\r\nhi'), /continuation line/],
   ])('refuses %s', async (_name, raw, reason) => {

@@ -188,7 +188,14 @@ function textOf(parsed: ParsedMail): string {
   return parsed.text ?? '';
 }
 
-const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'application/pdf': 'pdf', 'message/rfc822': 'eml', 'text/plain': 'txt' };
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'application/pdf': 'pdf',
+  'message/rfc822': 'eml',
+  'text/plain': 'txt',
+};
 
 /** Parses a raw mail; throws MalformedMailError with the reason when it cannot be read as mail. */
 export async function parseMail(raw: Buffer): Promise<InboundMail> {

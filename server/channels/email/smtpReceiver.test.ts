@@ -52,7 +52,12 @@ describe('SMTP receiver', () => {
     expect(bundle.ticket).toMatchObject({ channel: 'email', subject: '订单物流查询延迟' });
     expect(bundle.customer).toMatchObject({ name: '张伟', email: 'zhangwei@example.cn' });
     expect(bundle.messages).toHaveLength(1);
-    expect(bundle.messages[0]).toMatchObject({ source: 'email', authorName: '张伟', text: '你好，我的订单E20241108001三天没有物流更新了。', externalMessageId: messageId });
+    expect(bundle.messages[0]).toMatchObject({
+      source: 'email',
+      authorName: '张伟',
+      text: '你好，我的订单E20241108001三天没有物流更新了。',
+      externalMessageId: messageId,
+    });
     const kept = server.store.getMessageSource(bundle.messages[0]!.id)!;
     expect(kept.includes(iconv.encode('你好，我的订单', 'gbk').toString('base64').slice(0, 12))).toBe(true);
     expect(kept.toString('latin1')).toContain(`Message-ID: ${messageId}`);
@@ -60,15 +65,23 @@ describe('SMTP receiver', () => {
 
   it('threads a reply by In-Reply-To into the same ticket and shows only the new words', async () => {
     const first = nextId();
-    await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: '退款进度查询', text: '我申请的退款到哪一步了？', messageId: first }), { from: ZHANG.from, to: 'support@demo.local' });
-    const ticketId = ticketOf(first);
-
-    const reply = nextId();
-    const text = '还没有收到退款，请尽快处理。\n\n------------------ 原始邮件 ------------------\n发件人: "张伟"<zhangwei@example.cn>;\n发送时间: 2024年11月8日(星期五) 上午10:00\n\n我申请的退款到哪一步了？';
-    const sent = await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: 'Re: 退款进度查询', text, messageId: reply, inReplyTo: first, references: [first] }), {
+    await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: '退款进度查询', text: '我申请的退款到哪一步了？', messageId: first }), {
       from: ZHANG.from,
       to: 'support@demo.local',
     });
+    const ticketId = ticketOf(first);
+
+    const reply = nextId();
+    const text =
+      '还没有收到退款，请尽快处理。\n\n------------------ 原始邮件 ------------------\n发件人: "张伟"<zhangwei@example.cn>;\n发送时间: 2024年11月8日(星期五) 上午10:00\n\n我申请的退款到哪一步了？';
+    const sent = await sendWithNodemailer(
+      port,
+      buildMail({ ...ZHANG, subject: 'Re: 退款进度查询', text, messageId: reply, inReplyTo: first, references: [first] }),
+      {
+        from: ZHANG.from,
+        to: 'support@demo.local',
+      },
+    );
     expect(sent).toMatchObject({ ok: true, code: 250 });
     expect(ticketOf(reply)).toBe(ticketId);
     const messages = server.store.getTicketBundle(ticketId)!.messages;
@@ -79,25 +92,46 @@ describe('SMTP receiver', () => {
 
   it('threads by References (newest first) and by a [GD…] subject tag from the same customer only', async () => {
     const first = nextId();
-    await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: '发票抬头修改', text: '请把发票抬头改为北京某某科技有限公司', messageId: first }), { from: ZHANG.from, to: 'kefu@demo.local' });
+    await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: '发票抬头修改', text: '请把发票抬头改为北京某某科技有限公司', messageId: first }), {
+      from: ZHANG.from,
+      to: 'kefu@demo.local',
+    });
     const ticketId = ticketOf(first);
 
     const byReferences = nextId();
-    await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: '补充', text: '税号是 91110000XXXXXXXX', messageId: byReferences, inReplyTo: '<unknown@elsewhere.cn>', references: ['<older@elsewhere.cn>', first] }), {
-      from: ZHANG.from,
-      to: 'support@demo.local',
-    });
+    await sendWithNodemailer(
+      port,
+      buildMail({
+        ...ZHANG,
+        subject: '补充',
+        text: '税号是 91110000XXXXXXXX',
+        messageId: byReferences,
+        inReplyTo: '<unknown@elsewhere.cn>',
+        references: ['<older@elsewhere.cn>', first],
+      }),
+      {
+        from: ZHANG.from,
+        to: 'support@demo.local',
+      },
+    );
     expect(ticketOf(byReferences)).toBe(ticketId);
 
     const byTag = nextId();
-    await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: `Re: 发票抬头修改 [${ticketId}]`, text: '地址也要改', messageId: byTag }), { from: ZHANG.from, to: 'support@demo.local' });
+    await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: `Re: 发票抬头修改 [${ticketId}]`, text: '地址也要改', messageId: byTag }), {
+      from: ZHANG.from,
+      to: 'support@demo.local',
+    });
     expect(ticketOf(byTag)).toBe(ticketId);
 
     const stranger = nextId();
-    await sendWithNodemailer(port, buildMail({ from: 'li.na@example.cn', fromName: '李娜', subject: `[${ticketId}] 我也想改发票`, text: '我的发票也要改', messageId: stranger }), {
-      from: 'li.na@example.cn',
-      to: 'support@demo.local',
-    });
+    await sendWithNodemailer(
+      port,
+      buildMail({ from: 'li.na@example.cn', fromName: '李娜', subject: `[${ticketId}] 我也想改发票`, text: '我的发票也要改', messageId: stranger }),
+      {
+        from: 'li.na@example.cn',
+        to: 'support@demo.local',
+      },
+    );
     expect(ticketOf(stranger)).not.toBe(ticketId);
     expect(server.store.getTicketBundle(ticketOf(stranger))!.ticket.subject).toBe('我也想改发票');
   });
@@ -124,7 +158,10 @@ describe('SMTP receiver', () => {
 
   it('drops a bounce sent with the null envelope sender, via swaks', async () => {
     const before = seq();
-    const sent = await sendWithSwaks(port, buildMail({ ...ZHANG, subject: '订单', text: '退回的邮件', messageId: nextId() }), { from: '', to: 'support@demo.local' });
+    const sent = await sendWithSwaks(port, buildMail({ ...ZHANG, subject: '订单', text: '退回的邮件', messageId: nextId() }), {
+      from: '',
+      to: 'support@demo.local',
+    });
     expect(sent, sent.transcript).toMatchObject({ ok: true, code: 250 });
     expect(seq()).toBe(before);
     expect(server.logLines.at(-1)).toContain('null envelope sender');
@@ -144,7 +181,13 @@ describe('SMTP receiver', () => {
 
   it('refuses a 20 MB mail with 552 (swaks streams it; nodemailer too) and stores nothing', async () => {
     const before = seq();
-    const big = buildMail({ ...ZHANG, subject: '大附件', text: '见附件', messageId: nextId(), attachments: [{ fileName: '录像.mp4', contentType: 'video/mp4', data: Buffer.alloc(15 * 1024 * 1024, 7) }] });
+    const big = buildMail({
+      ...ZHANG,
+      subject: '大附件',
+      text: '见附件',
+      messageId: nextId(),
+      attachments: [{ fileName: '录像.mp4', contentType: 'video/mp4', data: Buffer.alloc(15 * 1024 * 1024, 7) }],
+    });
     expect(big.length).toBeGreaterThan(20 * 1024 * 1024);
     const bySwaks = await sendWithSwaks(port, big, { from: ZHANG.from, to: 'support@demo.local' });
     expect(bySwaks.code, bySwaks.transcript.slice(-2000)).toBe(552);
@@ -160,17 +203,24 @@ describe('SMTP receiver', () => {
     const sent = await sendWithSwaks(port, Buffer.from('这不是邮件头\r\n只是一些文字\r\n'), { from: ZHANG.from, to: 'support@demo.local' });
     expect(sent.code, sent.transcript).toBe(554);
     expect(sent.response).toContain('malformed MIME');
-    const multipart = await sendWithNodemailer(port, Buffer.from('From: zhangwei@example.cn\r\nContent-Type: multipart/mixed; boundary="x"\r\n\r\nno parts\r\n'), {
-      from: ZHANG.from,
-      to: 'support@demo.local',
-    });
+    const multipart = await sendWithNodemailer(
+      port,
+      Buffer.from('From: zhangwei@example.cn\r\nContent-Type: multipart/mixed; boundary="x"\r\n\r\nno parts\r\n'),
+      {
+        from: ZHANG.from,
+        to: 'support@demo.local',
+      },
+    );
     expect(multipart).toMatchObject({ ok: false, code: 554 });
     expect(seq()).toBe(before);
     expect(server.logLines.filter((line) => line.includes('refused a mail') && line.includes('malformed MIME'))).toHaveLength(2);
   });
 
   it('refuses recipients that are not ours with 550', async () => {
-    const sent = await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: '你好', text: '你好', messageId: nextId() }), { from: ZHANG.from, to: 'someone@elsewhere.cn' });
+    const sent = await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: '你好', text: '你好', messageId: nextId() }), {
+      from: ZHANG.from,
+      to: 'someone@elsewhere.cn',
+    });
     expect(sent).toMatchObject({ ok: false, code: 550 });
     expect(server.logLines.at(-1)).toContain('refused recipient someone@elsewhere.cn');
   });
@@ -180,7 +230,14 @@ describe('SMTP receiver', () => {
     const photo = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256));
     await sendWithNodemailer(
       port,
-      buildMail({ ...ZHANG, charset: 'gbk', subject: '商品破损', text: '收到的杯子碎了，见照片。', messageId, attachments: [{ fileName: '破损照片.jpg', contentType: 'image/jpeg', data: photo }] }),
+      buildMail({
+        ...ZHANG,
+        charset: 'gbk',
+        subject: '商品破损',
+        text: '收到的杯子碎了，见照片。',
+        messageId,
+        attachments: [{ fileName: '破损照片.jpg', contentType: 'image/jpeg', data: photo }],
+      }),
       { from: ZHANG.from, to: 'support@demo.local' },
     );
     const message = server.store.getTicketBundle(ticketOf(messageId))!.messages.find((stored) => stored.externalMessageId === messageId)!;
@@ -190,7 +247,13 @@ describe('SMTP receiver', () => {
     const before = seq();
     const tooBig = await sendWithNodemailer(
       port,
-      buildMail({ ...ZHANG, subject: '安装视频', text: '见附件', messageId: nextId(), attachments: [{ fileName: '安装.mov', contentType: 'video/quicktime', data: Buffer.alloc(100 * 1024, 1) }] }),
+      buildMail({
+        ...ZHANG,
+        subject: '安装视频',
+        text: '见附件',
+        messageId: nextId(),
+        attachments: [{ fileName: '安装.mov', contentType: 'video/quicktime', data: Buffer.alloc(100 * 1024, 1) }],
+      }),
       { from: ZHANG.from, to: 'support@demo.local' },
     );
     expect(tooBig.ok).toBe(false);

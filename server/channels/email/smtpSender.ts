@@ -51,7 +51,11 @@ function threadHeadersOf(raw: Buffer): { references: string[]; inReplyTo: string
   const text = raw.toString('latin1');
   const end = text.search(/\r?\n\r?\n/);
   const block = (end === -1 ? text : text.slice(0, end)).replace(/\r?\n(?=[ \t])/g, '');
-  const field = (name: string) => block.split(/\r?\n/).filter((line) => line.toLowerCase().startsWith(`${name}:`)).flatMap((line) => messageIdsIn(line));
+  const field = (name: string) =>
+    block
+      .split(/\r?\n/)
+      .filter((line) => line.toLowerCase().startsWith(`${name}:`))
+      .flatMap((line) => messageIdsIn(line));
   return { references: field('references'), inReplyTo: field('in-reply-to') };
 }
 

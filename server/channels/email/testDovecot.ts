@@ -79,7 +79,7 @@ export async function startTestDovecot(users: readonly DovecotUser[]): Promise<T
     users.map((user) => `${user.address}:{PLAIN}${user.password}:${mailUid}:${mailGid}::${path.join(mailRoot, user.address)}::\n`).join(''),
   );
   // Dovecot's login process refuses to run as root; as root everything unprivileged runs as nobody.
-  const serviceUser = isRoot ? (spawnSync('id', ['-nu', '65534'], { encoding: 'utf8' }).stdout.trim() || 'nobody') : me.username;
+  const serviceUser = isRoot ? spawnSync('id', ['-nu', '65534'], { encoding: 'utf8' }).stdout.trim() || 'nobody' : me.username;
   const serviceGroup = groupName(isRoot ? 65534 : me.gid);
   const logFile = path.join(dir, 'dovecot.log');
   fs.writeFileSync(

@@ -50,7 +50,12 @@ export function buildMail(spec: TestMailSpec): Buffer {
     ...(spec.references ? [`References: ${spec.references.join('\r\n ')}`] : []),
     ...(spec.headers ?? []),
   ];
-  const textPart = [`Content-Type: text/plain; charset=${charset === 'gbk' ? 'GBK' : 'utf-8'}`, 'Content-Transfer-Encoding: base64', '', wrap(iconv.encode(spec.text, charset).toString('base64'))];
+  const textPart = [
+    `Content-Type: text/plain; charset=${charset === 'gbk' ? 'GBK' : 'utf-8'}`,
+    'Content-Transfer-Encoding: base64',
+    '',
+    wrap(iconv.encode(spec.text, charset).toString('base64')),
+  ];
   if (!spec.attachments?.length) return Buffer.from([...lines, ...textPart].join('\r\n'));
   const parts = [
     ...lines,
@@ -106,7 +111,18 @@ export async function sendWithSwaks(port: number, raw: Buffer, envelope: { from:
   const file = path.join(dir, 'mail.eml');
   fs.writeFileSync(file, raw);
   try {
-    const args = ['--server', `127.0.0.1:${port}`, '--from', envelope.from === '' ? '<>' : envelope.from, '--to', envelope.to, '--data', `@${file}`, '--timeout', '60'];
+    const args = [
+      '--server',
+      `127.0.0.1:${port}`,
+      '--from',
+      envelope.from === '' ? '<>' : envelope.from,
+      '--to',
+      envelope.to,
+      '--data',
+      `@${file}`,
+      '--timeout',
+      '60',
+    ];
     const transcript = await new Promise<string>((resolve, reject) => {
       const child = spawn('swaks', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       const output: Buffer[] = [];

@@ -33,13 +33,19 @@ export function ticketIdFromSubject(subject: string): string | null {
 
 /** `Re: <subject> [GD…]`, without piling up prefixes or tags from earlier rounds. */
 export function replySubject(ticketSubject: string, ticketId: string): string {
-  const bare = ticketSubject.replace(new RegExp(`\\s*\\[${TICKET_ID}\\]\\s*`, 'g'), ' ').replace(REPLY_PREFIX, '').trim();
+  const bare = ticketSubject
+    .replace(new RegExp(`\\s*\\[${TICKET_ID}\\]\\s*`, 'g'), ' ')
+    .replace(REPLY_PREFIX, '')
+    .trim();
   return `Re: ${bare} [${ticketId}]`;
 }
 
 /** The subject without reply prefixes and our tag: what a ticket opened by this mail is called. */
 export function ticketSubjectOf(subject: string): string {
-  return subject.replace(new RegExp(`\\s*\\[${TICKET_ID}\\]\\s*`, 'g'), ' ').replace(REPLY_PREFIX, '').trim();
+  return subject
+    .replace(new RegExp(`\\s*\\[${TICKET_ID}\\]\\s*`, 'g'), ' ')
+    .replace(REPLY_PREFIX, '')
+    .trim();
 }
 
 export interface ThreadMatch {

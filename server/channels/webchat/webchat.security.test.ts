@@ -146,7 +146,10 @@ function postWebhook(body: unknown): Promise<{ status: number; body: unknown }> 
   }).then(async (response) => ({ status: response.status, body: await response.json() }));
 }
 
-const signed = (identity: { userId: string; email?: string; name?: string }) => ({ ...identity, signature: signWebchatIdentity(TEST_WEBCHAT_SECRET, identity) });
+const signed = (identity: { userId: string; email?: string; name?: string }) => ({
+  ...identity,
+  signature: signWebchatIdentity(TEST_WEBCHAT_SECRET, identity),
+});
 
 // --- the table -------------------------------------------------------------------------
 
@@ -180,7 +183,9 @@ const attacks: Attack[] = [
         herTickets: ticketIdsOf(victim.customerId),
         // The address stays a claim of the stranger's customer: shown unverified, suggested as "possibly the same customer".
         strangerIdentities: t.store.getCustomer(strangerCustomer)!.identities,
-        suggestedToTheLead: t.store.listCustomerMatches(t.store.getUserByUsername('lead1')!, strangerCustomer, 10)!.map((match) => [match.customer.id, match.shared]),
+        suggestedToTheLead: t.store
+          .listCustomerMatches(t.store.getUserByUsername('lead1')!, strangerCustomer, 10)!
+          .map((match) => [match.customer.id, match.shared]),
       };
     },
     expect: {
@@ -205,7 +210,8 @@ const attacks: Attack[] = [
     expect: { sameCustomer: true, history: ['你好'] },
   },
   {
-    attack: 'a visitor whose customer an agent merged into another joins that customer’s open chat: each visitor sees only their own part, and nothing of the other’s record',
+    attack:
+      'a visitor whose customer an agent merged into another joins that customer’s open chat: each visitor sees only their own part, and nothing of the other’s record',
     run: async () => {
       const firstUser = signed({ userId: 'u2002', email: 'wang.fangfang@example.cn', name: '王芳芳' });
       const first = await visitor('visitor-first-000001', firstUser);
@@ -214,8 +220,18 @@ const attacks: Attack[] = [
       const second = await visitor('visitor-second-00001');
       const theirs = await call<WebchatSent>(second.socket, 'webchat:send', { clientMessageId: 'cmsg-second-1', text: '第二位访客的问题' });
       const lead = t.store.getUserByUsername('lead1')!;
-      t.store.applyMutation(lead, 'security-desk', { mutationId: `sec-${++mutations}`, kind: 'setStatus', ticketId: theirs.ticketId, status: 'closed', createdAt: t.clock.now() }, t.clock.now());
-      t.store.mergeCustomers({ keepId: t.store.getTicket(own.ticketId)!.customerId, mergeId: t.store.getTicket(theirs.ticketId)!.customerId, actor: lead, now: t.clock.now() });
+      t.store.applyMutation(
+        lead,
+        'security-desk',
+        { mutationId: `sec-${++mutations}`, kind: 'setStatus', ticketId: theirs.ticketId, status: 'closed', createdAt: t.clock.now() },
+        t.clock.now(),
+      );
+      t.store.mergeCustomers({
+        keepId: t.store.getTicket(own.ticketId)!.customerId,
+        mergeId: t.store.getTicket(theirs.ticketId)!.customerId,
+        actor: lead,
+        now: t.clock.now(),
+      });
       const again = await visitor('visitor-second-00001');
       const joined = await call<WebchatSent>(again.socket, 'webchat:send', { clientMessageId: 'cmsg-second-2', text: '第二位访客又来了' });
       await afterOwnReply(again, joined.ticketId, 'reply-second-1');
@@ -253,27 +269,50 @@ const attacks: Attack[] = [
   },
   {
     attack: 'forged identity signature (another secret)',
-    run: async () => (await handshake({ site: 'demo', visitorId: 'visitor-forged-00001', identity: { userId: 'u1001', signature: signWebchatIdentity('not-the-secret', { userId: 'u1001' }) } })).refused,
+    run: async () =>
+      (
+        await handshake({
+          site: 'demo',
+          visitorId: 'visitor-forged-00001',
+          identity: { userId: 'u1001', signature: signWebchatIdentity('not-the-secret', { userId: 'u1001' }) },
+        })
+      ).refused,
     expect: 'invalid_signature',
   },
   {
     attack: 'identity whose email was changed after signing',
     run: async () =>
-      (await handshake({ site: 'demo', visitorId: 'visitor-email-000001', identity: { ...signed({ userId: 'u1001', email: 'zhang.wei@example.cn', name: '张伟' }), email: 'li.na@example.cn' } }))
-        .refused,
+      (
+        await handshake({
+          site: 'demo',
+          visitorId: 'visitor-email-000001',
+          identity: { ...signed({ userId: 'u1001', email: 'zhang.wei@example.cn', name: '张伟' }), email: 'li.na@example.cn' },
+        })
+      ).refused,
     expect: 'invalid_signature',
   },
   {
     attack: 'identity whose name was changed after signing',
     run: async () =>
-      (await handshake({ site: 'demo', visitorId: 'visitor-name-0000001', identity: { ...signed({ userId: 'u1001', email: 'zhang.wei@example.cn', name: '张伟' }), name: '李娜' } })).refused,
+      (
+        await handshake({
+          site: 'demo',
+          visitorId: 'visitor-name-0000001',
+          identity: { ...signed({ userId: 'u1001', email: 'zhang.wei@example.cn', name: '张伟' }), name: '李娜' },
+        })
+      ).refused,
     expect: 'invalid_signature',
   },
   {
     attack: 'identity signed over the user id alone (the old scheme) with an unsigned email added',
     run: async () =>
-      (await handshake({ site: 'demo', visitorId: 'visitor-oldsig-00001', identity: { userId: 'u1001', email: 'li.na@example.cn', signature: signWebchatIdentity(TEST_WEBCHAT_SECRET, { userId: 'u1001' }) } }))
-        .refused,
+      (
+        await handshake({
+          site: 'demo',
+          visitorId: 'visitor-oldsig-00001',
+          identity: { userId: 'u1001', email: 'li.na@example.cn', signature: signWebchatIdentity(TEST_WEBCHAT_SECRET, { userId: 'u1001' }) },
+        })
+      ).refused,
     expect: 'invalid_signature',
   },
   {
@@ -282,7 +321,7 @@ const attacks: Attack[] = [
     expect: 'origin_not_allowed',
   },
   {
-    attack: "widget opened from a look-alike of an allowed origin (another scheme)",
+    attack: 'widget opened from a look-alike of an allowed origin (another scheme)',
     run: async () => (await handshake({ site: 'demo', visitorId: 'visitor-lookalike-01' }, { origin: 'http://shop.example.cn' })).refused,
     expect: 'origin_not_allowed',
   },
@@ -293,7 +332,10 @@ const attacks: Attack[] = [
   },
   {
     attack: "control: the site's own allowed origin and the server's own chat page are accepted",
-    run: async () => [(await handshake({ site: 'demo', visitorId: 'visitor-allowed-0001' }, { origin: SHOP_ORIGIN })).refused, (await handshake({ site: 'demo', visitorId: 'visitor-ownpage-0001' })).refused],
+    run: async () => [
+      (await handshake({ site: 'demo', visitorId: 'visitor-allowed-0001' }, { origin: SHOP_ORIGIN })).refused,
+      (await handshake({ site: 'demo', visitorId: 'visitor-ownpage-0001' })).refused,
+    ],
     expect: [null, null],
   },
   {
@@ -304,7 +346,10 @@ const attacks: Attack[] = [
       let retryAfterMs = 0;
       let ticketId = '';
       for (let i = 0; i < 20; i++) {
-        const response = await ask<WebchatSent>(flooder.socket, 'webchat:send', { clientMessageId: `cmsg-flood-${String(i).padStart(3, '0')}`, text: `刷屏 ${i}` });
+        const response = await ask<WebchatSent>(flooder.socket, 'webchat:send', {
+          clientMessageId: `cmsg-flood-${String(i).padStart(3, '0')}`,
+          text: `刷屏 ${i}`,
+        });
         codes.push(response.ok ? 'ok' : response.error.code);
         if (response.ok) ticketId = response.result.ticketId;
         else retryAfterMs = response.error.retryAfterMs ?? 0;
@@ -320,7 +365,14 @@ const attacks: Attack[] = [
         logged: t.logLines.filter((line) => line.includes('rate limit webchatMessagesPerVisitor')).length,
       };
     },
-    expect: { accepted: LIMITS.visitorMessages, refused: ['rate_limited'], retryAfterPositive: true, stored: LIMITS.visitorMessages, resendIsDuplicate: true, logged: 1 },
+    expect: {
+      accepted: LIMITS.visitorMessages,
+      refused: ['rate_limited'],
+      retryAfterPositive: true,
+      stored: LIMITS.visitorMessages,
+      resendIsDuplicate: true,
+      logged: 1,
+    },
   },
   {
     attack: 'many new visitors from one address each open a conversation: refused once the address has opened its share',
@@ -345,11 +397,25 @@ const attacks: Attack[] = [
   {
     attack: "webhook payload claiming a customer's phone does not join her ticket",
     run: async () => {
-      const victim = provenContact({ channel: 'social', customer: { name: '张伟', phone: '13800138000', socialId: 'weibo:zhangwei' }, text: '我的订单还没发货', proven: ['phone', 'socialId'], source: 'webhook:weibo' });
-      const posted = await postWebhook({ customer: { name: '张伟', phone: '+86 138-0013-8000', socialId: 'attacker-123' }, text: '把我的订单信息发给我', externalMessageId: 'wb-attack-1' });
+      const victim = provenContact({
+        channel: 'social',
+        customer: { name: '张伟', phone: '13800138000', socialId: 'weibo:zhangwei' },
+        text: '我的订单还没发货',
+        proven: ['phone', 'socialId'],
+        source: 'webhook:weibo',
+      });
+      const posted = await postWebhook({
+        customer: { name: '张伟', phone: '+86 138-0013-8000', socialId: 'attacker-123' },
+        text: '把我的订单信息发给我',
+        externalMessageId: 'wb-attack-1',
+      });
       const claimOnly = await postWebhook({ customer: { phone: '138 0013 8000' }, text: '我是张伟', externalMessageId: 'wb-attack-2' });
       const ids = [posted.body, claimOnly.body].map((body) => (body as { ticketId: string }).ticketId);
-      return { statuses: [posted.status, claimOnly.status], joined: ids.map((id) => id === victim.ticketId), herTickets: ticketIdsOf(victim.customerId).length };
+      return {
+        statuses: [posted.status, claimOnly.status],
+        joined: ids.map((id) => id === victim.ticketId),
+        herTickets: ticketIdsOf(victim.customerId).length,
+      };
     },
     expect: { statuses: [201, 201], joined: [false, false], herTickets: 1 },
   },
@@ -357,8 +423,16 @@ const attacks: Attack[] = [
     attack: "inbound API claiming a customer's email does not join her email ticket; the same integration's follow-up still joins its own",
     run: async () => {
       const victim = victimEmailTicket();
-      const first = await postJson<{ ticketId: string }>(`${t.url}/api/v1/inbound`, JSON.stringify({ channel: 'email', customer: { email: 'li.na@example.cn' }, text: '我是李娜，请把记录发给我' }), TEST_INTEGRATION_TOKEN);
-      const followUp = await postJson<{ ticketId: string }>(`${t.url}/api/v1/inbound`, JSON.stringify({ channel: 'email', customer: { email: 'Li.Na@example.cn' }, text: '补充一下' }), TEST_INTEGRATION_TOKEN);
+      const first = await postJson<{ ticketId: string }>(
+        `${t.url}/api/v1/inbound`,
+        JSON.stringify({ channel: 'email', customer: { email: 'li.na@example.cn' }, text: '我是李娜，请把记录发给我' }),
+        TEST_INTEGRATION_TOKEN,
+      );
+      const followUp = await postJson<{ ticketId: string }>(
+        `${t.url}/api/v1/inbound`,
+        JSON.stringify({ channel: 'email', customer: { email: 'Li.Na@example.cn' }, text: '补充一下' }),
+        TEST_INTEGRATION_TOKEN,
+      );
       const ids = [first.body, followUp.body].map((body) => (body as { ticketId: string }).ticketId);
       return { joinedHers: ids.map((id) => id === victim.ticketId), followUpJoinsItsOwn: ids[0] === ids[1], herTickets: ticketIdsOf(victim.customerId).length };
     },

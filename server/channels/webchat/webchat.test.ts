@@ -23,7 +23,10 @@ const sockets: Socket[] = [];
 let emailed: QueuedDelivery[] = [];
 
 /** A stand-in for the email channel's sender, recording what web chat hands it (the email channel has its own tests). */
-const emailPeer: ChannelFactory = () => ({ name: 'email-peer', senders: { email: { send: async (delivery) => (emailed.push(delivery), { externalMessageId: `<${delivery.message.id}@mail.test>` }) } } });
+const emailPeer: ChannelFactory = () => ({
+  name: 'email-peer',
+  senders: { email: { send: async (delivery) => (emailed.push(delivery), { externalMessageId: `<${delivery.message.id}@mail.test>` }) } },
+});
 
 async function start(withEmail = false): Promise<void> {
   emailed = [];
@@ -205,7 +208,14 @@ describe('visitor identity', () => {
 
   it('a verified visitor is matched to the customer who proved the same email (the signature covers it)', async () => {
     const known = t.store.ingestInbound(
-      { channel: 'email', customer: { name: '张伟', email: 'zhang.wei@example.cn' }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新了', proven: ['email'], source: 'email' },
+      {
+        channel: 'email',
+        customer: { name: '张伟', email: 'zhang.wei@example.cn' },
+        subject: '订单物流查询延迟',
+        text: '我的订单三天没有物流更新了',
+        proven: ['email'],
+        source: 'email',
+      },
       { now: t.clock.now() },
     );
     const signed = { userId: 'u1001', name: '张伟', email: 'Zhang.Wei@example.cn' };
@@ -221,7 +231,9 @@ describe('visitor identity', () => {
   });
 
   it('refuses a bad signature, an unknown site and a malformed handshake, with a log line each and nothing stored', async () => {
-    const forged = await refusedWith(visitorAuth('visitor-forged-0001', { userId: 'u1001', signature: signWebchatIdentity('wrong-secret', { userId: 'u1001' }) }));
+    const forged = await refusedWith(
+      visitorAuth('visitor-forged-0001', { userId: 'u1001', signature: signWebchatIdentity('wrong-secret', { userId: 'u1001' }) }),
+    );
     expect(forged.code).toBe('invalid_signature');
     expect(forged.message).toContain('could not be verified');
     expect(t.logLines.some((line) => line.includes('refused visitor u1001 of site demo') && line.includes('signature does not match'))).toBe(true);
@@ -261,7 +273,13 @@ describe('live chat between a visitor and an agent', () => {
 
     const arrived = nextEvent<WebchatMessage>(socket, 'webchat:message');
     await reply(desk.socket, sent.ticketId, 'reply-live-0001', '您好，请提供一下订单号，我帮您查询。');
-    expect(await arrived).toMatchObject({ id: 'reply-live-0001', ticketId: sent.ticketId, from: 'agent', authorName: '王芳', text: '您好，请提供一下订单号，我帮您查询。' });
+    expect(await arrived).toMatchObject({
+      id: 'reply-live-0001',
+      ticketId: sent.ticketId,
+      from: 'agent',
+      authorName: '王芳',
+      text: '您好，请提供一下订单号，我帮您查询。',
+    });
     await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-live-0001')).toBe('sent'));
 
     await call(socket, 'webchat:read', { ticketId: sent.ticketId, messageId: 'reply-live-0001' });
@@ -326,16 +344,41 @@ describe('live chat between a visitor and an agent', () => {
 
 describe('who counts as available for a new chat', () => {
   it('an agent holding a call-back phone ticket is available; during a live call on their phone they are not', async () => {
-    t.store.createUser({ id: 'agent3', username: 'agent3', password: TEST_PASSWORD, displayName: '刘洋', role: 'agent', channels: ['phone', 'chat'], extension: '8003' });
+    t.store.createUser({
+      id: 'agent3',
+      username: 'agent3',
+      password: TEST_PASSWORD,
+      displayName: '刘洋',
+      role: 'agent',
+      channels: ['phone', 'chat'],
+      extension: '8003',
+    });
     await agent('agent3');
-    const callback = t.store.ingestInbound({ channel: 'phone', customer: { name: '陈晓燕', phone: '15800158003' }, text: '未接来电，请回拨' }, { now: t.clock.now(), router: t.server.routing });
+    const callback = t.store.ingestInbound(
+      { channel: 'phone', customer: { name: '陈晓燕', phone: '15800158003' }, text: '未接来电，请回拨' },
+      { now: t.clock.now(), router: t.server.routing },
+    );
     expect(callback.ticket.assigneeId).toBe('agent3');
     const before = await visitor(visitorAuth('visitor-callback-0001'));
     expect(before.welcome.agentsAvailable).toBe(true);
 
     // The CTI records a call answered on agent3's extension and tells routing.
     const at = t.clock.now();
-    t.store.cti.saveCall({ callId: 'call-live-1', state: 'answered', from: '13900139000', to: '4008001234', agentExtension: '8003', agentId: 'agent3', ticketId: null, messageId: null, startedAt: at, answeredAt: at, endedAt: null, durationSec: null, updatedAt: at });
+    t.store.cti.saveCall({
+      callId: 'call-live-1',
+      state: 'answered',
+      from: '13900139000',
+      to: '4008001234',
+      agentExtension: '8003',
+      agentId: 'agent3',
+      ticketId: null,
+      messageId: null,
+      startedAt: at,
+      answeredAt: at,
+      endedAt: null,
+      durationSec: null,
+      updatedAt: at,
+    });
     t.server.routing.callStateChanged('agent3');
     const during = await visitor(visitorAuth('visitor-oncall-00001'));
     expect(during.welcome.agentsAvailable).toBe(false);

@@ -106,7 +106,10 @@ type UntypedOn = (event: string, listener: (...args: unknown[]) => void) => void
 /** Reads `WEBCHAT_SITES` ("site:secret,site2:secret2"); throws with the reason on a bad entry. */
 export function parseWebchatSites(text: string): Map<string, string> {
   const sites = new Map<string, string>();
-  for (const entry of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const colon = entry.indexOf(':');
     const site = colon < 0 ? entry : entry.slice(0, colon);
     const secret = colon < 0 ? '' : entry.slice(colon + 1);
@@ -136,7 +139,10 @@ export function normaliseOrigin(text: string): string | null {
 export function parseWebchatOrigins(text: string, siteNames: Iterable<string>): Map<string, string[]> {
   const known = new Set(siteNames);
   const origins = new Map<string, string[]>();
-  for (const entry of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const equals = entry.indexOf('=');
     const site = equals < 0 ? entry : entry.slice(0, equals);
     if (!known.has(site)) throw new Error(`WEBCHAT_ORIGINS: "${site}" is not a site of WEBCHAT_SITES ("site=https://origin|https://origin2").`);
@@ -144,7 +150,8 @@ export function parseWebchatOrigins(text: string, siteNames: Iterable<string>): 
     const list: string[] = [];
     for (const given of (equals < 0 ? '' : entry.slice(equals + 1)).split('|').map((s) => s.trim())) {
       const origin = normaliseOrigin(given);
-      if (!origin) throw new Error(`WEBCHAT_ORIGINS: "${given}" (site ${site}) is not an origin like https://shop.example.cn (scheme, host and port, no path).`);
+      if (!origin)
+        throw new Error(`WEBCHAT_ORIGINS: "${given}" (site ${site}) is not an origin like https://shop.example.cn (scheme, host and port, no path).`);
       list.push(origin);
     }
     origins.set(site, list);
@@ -400,7 +407,9 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       const seconds = retryAfterSeconds(verdict.retryAfterMs);
       if (!loggedRefusals.has(logKey)) {
         remember(loggedRefusals, logKey, true, MAX_REMEMBERED_REFUSALS);
-        log(`webchat: rate limit ${limiter.name} (${limiter.rule.points}/${limiter.rule.durationSec} s) refuses ${describeVisitor(data)} from ${data.address}; further refusals are not logged until it passes`);
+        log(
+          `webchat: rate limit ${limiter.name} (${limiter.rule.points}/${limiter.rule.durationSec} s) refuses ${describeVisitor(data)} from ${data.address}; further refusals are not logged until it passes`,
+        );
       }
       throw new WebchatRefusal('rate_limited', `Too many ${what}; try again in ${seconds} s.`, verdict.retryAfterMs);
     }
@@ -477,7 +486,10 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         if (error instanceof WebchatRefusal) {
           // Rate-limit refusals are logged where they are decided (once per flood).
           if (error.code !== 'rate_limited') log(`webchat: refused ${event} from ${describeVisitor(socket.data)}: ${error.message}`);
-          reply({ ok: false, error: { code: error.code, message: error.message, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) } });
+          reply({
+            ok: false,
+            error: { code: error.code, message: error.message, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) },
+          });
           return;
         }
         log(`webchat: ${event} from ${describeVisitor(socket.data)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

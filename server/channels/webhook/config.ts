@@ -10,11 +10,15 @@ export const DEMO_WEBHOOK_SECRETS = 'weibo:demo-webhook-secret';
 /** Parses `name:value,name:value` (split at the first `:`, so values may hold colons, as URLs do). */
 function pairs(variable: string, text: string): Map<string, string> {
   const found = new Map<string, string>();
-  for (const item of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+  for (const item of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')) {
     const colon = item.indexOf(':');
     const name = colon > 0 ? item.slice(0, colon).trim() : '';
     const value = colon > 0 ? item.slice(colon + 1).trim() : '';
-    if (!webhookPlatformSchema.safeParse(name).success || value === '') throw new Error(`${variable}: ${JSON.stringify(item)} is not <platform>:<value> with a platform like weibo.`);
+    if (!webhookPlatformSchema.safeParse(name).success || value === '')
+      throw new Error(`${variable}: ${JSON.stringify(item)} is not <platform>:<value> with a platform like weibo.`);
     if (found.has(name)) throw new Error(`${variable}: platform ${name} appears twice.`);
     found.set(name, value);
   }
@@ -32,6 +36,10 @@ export function webhookOptionsFromEnv(env: NodeJS.ProcessEnv, options: { demo: b
     if (!/^https?:\/\/[^/\s]+/.test(url)) throw new Error(`WEBHOOK_CALLBACKS: the callback of ${name} must be an http(s) URL, got ${url}`);
   }
   if (secrets.size === 0) return null;
-  const platforms: WebhookPlatform[] = [...secrets].map(([name, secret]) => ({ name, secret, ...(callbacks.has(name) ? { callbackUrl: callbacks.get(name)! } : {}) }));
+  const platforms: WebhookPlatform[] = [...secrets].map(([name, secret]) => ({
+    name,
+    secret,
+    ...(callbacks.has(name) ? { callbackUrl: callbacks.get(name)! } : {}),
+  }));
   return { platforms };
 }

@@ -59,7 +59,11 @@ export function createWebhookSender(options: WebhookSenderOptions): ChannelSende
       const body = JSON.stringify(reply);
       const response = await fetch(platform.callbackUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', [WEBHOOK_DELIVERY_HEADER]: message.id, ...signedWebhookHeaders(platform.secret, body, now()) },
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          [WEBHOOK_DELIVERY_HEADER]: message.id,
+          ...signedWebhookHeaders(platform.secret, body, now()),
+        },
         body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });

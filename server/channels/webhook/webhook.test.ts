@@ -34,7 +34,13 @@ async function startCallbackPeer(secret: string, clockNow: () => number): Promis
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const check = verifyWebhookSignature({ secret, timestamp: req.headers['x-omnidesk-timestamp'], signature: req.headers['x-omnidesk-signature'], rawBody: raw, now: clockNow() });
+      const check = verifyWebhookSignature({
+        secret,
+        timestamp: req.headers['x-omnidesk-timestamp'],
+        signature: req.headers['x-omnidesk-signature'],
+        rawBody: raw,
+        now: clockNow(),
+      });
       peer.received.push({ headers: req.headers, body: JSON.parse(raw.toString('utf8')) as WebhookReply, signatureOk: check.ok });
       const status = peer.statuses.shift() ?? 200;
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -58,7 +64,12 @@ afterEach(async () => {
   peer = null;
 });
 
-async function start(platforms: WebhookPlatform[] = [{ name: 'weibo', secret: WEIBO_SECRET }, { name: 'douyin', secret: DOUYIN_SECRET }]): Promise<TestServer> {
+async function start(
+  platforms: WebhookPlatform[] = [
+    { name: 'weibo', secret: WEIBO_SECRET },
+    { name: 'douyin', secret: DOUYIN_SECRET },
+  ],
+): Promise<TestServer> {
   server = await startTestServer({ deliveryRetryDelayMs: 5, channels: [createWebhookChannel({ platforms })] });
   seedTestOrganisation(server.store, [{ username: 'lead_li', displayName: '李主管', role: 'lead', channels: ['social'] }]);
   return server;
@@ -81,7 +92,11 @@ async function post(platform: string, body: string | Buffer, options: PostOption
     ...(options.delivery ? { 'x-omnidesk-delivery': options.delivery } : {}),
     ...options.headers,
   };
-  const response = await fetch(`${server!.url}/channels/webhook/${platform}`, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
+  const response = await fetch(`${server!.url}/channels/webhook/${platform}`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -153,8 +168,18 @@ describe('signed webhook contacts', () => {
     const now = Math.floor(s.clock.now() / 1000);
     const cases: Array<[string, () => ReturnType<typeof post>, number, RegExp]> = [
       ['wrong secret', () => post('weibo', body, { secret: DOUYIN_SECRET }), 401, /signature does not match the body/],
-      ['signature of another body', () => post('weibo', body, { signature: signWebhookBody(WEIBO_SECRET, String(now), body.replace('张伟', '李娜')) }), 401, /does not match/],
-      ['signature without the timestamp', () => post('weibo', body, { signature: `sha256=${signWebhookBody(WEIBO_SECRET, '', body).slice(7)}` }), 401, /does not match/],
+      [
+        'signature of another body',
+        () => post('weibo', body, { signature: signWebhookBody(WEIBO_SECRET, String(now), body.replace('张伟', '李娜')) }),
+        401,
+        /does not match/,
+      ],
+      [
+        'signature without the timestamp',
+        () => post('weibo', body, { signature: `sha256=${signWebhookBody(WEIBO_SECRET, '', body).slice(7)}` }),
+        401,
+        /does not match/,
+      ],
       ['missing signature', () => post('weibo', body, { headers: { 'x-omnidesk-signature': '' } }), 401, /X-OmniDesk-Signature|does not match/],
       ['stale timestamp', () => post('weibo', body, { timestampSec: now - 301 }), 401, /301 s old/],
       ['future timestamp', () => post('weibo', body, { timestampSec: now + 301 }), 401, /301 s in the future/],
@@ -171,7 +196,10 @@ describe('signed webhook contacts', () => {
       const response = await send();
       expect(response.status, name).toBe(status);
       const refusals = s.logLines.slice(before).filter((line) => line.includes('refused POST'));
-      expect(refusals.some((line) => logged.test(line)), `${name}: ${refusals.join(' | ')}`).toBe(true);
+      expect(
+        refusals.some((line) => logged.test(line)),
+        `${name}: ${refusals.join(' | ')}`,
+      ).toBe(true);
     }
     expect(counts()).toEqual({ tickets: 0, messages: 0, customers: 0 });
   });
@@ -186,7 +214,12 @@ describe('replies to webhook platforms', () => {
     const [bundle] = bundles();
     const ticketId = bundle!.ticket.id;
     const reply = (messageId: string, text: string) => {
-      const result = s.store.applyMutation(s.store.getUser('lead_li')!, 'client-1', { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text, createdAt: s.clock.now() }, s.clock.now());
+      const result = s.store.applyMutation(
+        s.store.getUser('lead_li')!,
+        'client-1',
+        { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text, createdAt: s.clock.now() },
+        s.clock.now(),
+      );
       expect(result.ok).toBe(true);
     };
     const messageOf = (id: string) => s.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === id);
@@ -221,7 +254,10 @@ describe('webhook configuration from the environment', () => {
     expect(webhookOptionsFromEnv({}, { demo: false })).toBeNull();
     expect(webhookOptionsFromEnv({}, { demo: true })).toEqual({ platforms: [{ name: 'weibo', secret: 'demo-webhook-secret' }] });
     expect(
-      webhookOptionsFromEnv({ WEBHOOK_SECRETS: 'weibo:s1, douyin:s2:with:colons', WEBHOOK_CALLBACKS: 'douyin:https://open.douyin.example/cb?x=1' }, { demo: false }),
+      webhookOptionsFromEnv(
+        { WEBHOOK_SECRETS: 'weibo:s1, douyin:s2:with:colons', WEBHOOK_CALLBACKS: 'douyin:https://open.douyin.example/cb?x=1' },
+        { demo: false },
+      ),
     ).toEqual({
       platforms: [
         { name: 'weibo', secret: 's1' },
@@ -234,6 +270,14 @@ describe('webhook configuration from the environment', () => {
     expect(() => webhookOptionsFromEnv({ WEBHOOK_SECRETS: 'weibo:a', WEBHOOK_CALLBACKS: 'weibo:ftp://x.example' }, { demo: false })).toThrow(/http\(s\) URL/);
     // The header helper and the check agree with each other (what integrators' code does).
     const headers = signedWebhookHeaders('k', '{}', 1_731_031_200_000);
-    expect(verifyWebhookSignature({ secret: 'k', timestamp: headers['X-OmniDesk-Timestamp'], signature: headers['X-OmniDesk-Signature'], rawBody: Buffer.from('{}'), now: 1_731_031_200_000 }).ok).toBe(true);
+    expect(
+      verifyWebhookSignature({
+        secret: 'k',
+        timestamp: headers['X-OmniDesk-Timestamp'],
+        signature: headers['X-OmniDesk-Signature'],
+        rawBody: Buffer.from('{}'),
+        now: 1_731_031_200_000,
+      }).ok,
+    ).toBe(true);
   });
 });

@@ -7,12 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inboundContactSchema } from '../../../shared/httpApi.js';
-import {
-  WEBHOOK_DELIVERY_HEADER,
-  webhookContactSchema,
-  webhookPlatformSchema,
-  type WebhookContactResponse,
-} from '../../../shared/social.js';
+import { WEBHOOK_DELIVERY_HEADER, webhookContactSchema, webhookPlatformSchema, type WebhookContactResponse } from '../../../shared/social.js';
 import { HttpError, decodeUtf8Body, invalid, readRawBody, sendJson } from '../../http.js';
 import type { ChannelContext, ChannelFactory } from '../channel.js';
 import { verifySignedRequest } from '../signature.js';
@@ -52,7 +47,8 @@ export function createWebhookChannel(options: WebhookChannelOptions): ChannelFac
   return (ctx: ChannelContext) => {
     const platforms = new Map<string, WebhookPlatform>();
     for (const platform of options.platforms) {
-      if (!webhookPlatformSchema.safeParse(platform.name).success) throw new Error(`Webhook platform name ${JSON.stringify(platform.name)} is not like weibo (a-z, 0-9, _ and -).`);
+      if (!webhookPlatformSchema.safeParse(platform.name).success)
+        throw new Error(`Webhook platform name ${JSON.stringify(platform.name)} is not like weibo (a-z, 0-9, _ and -).`);
       if (platform.secret === '') throw new Error(`Webhook platform ${platform.name} has an empty secret.`);
       if (platforms.has(platform.name)) throw new Error(`Webhook platform ${platform.name} is configured twice.`);
       platforms.set(platform.name, platform);
@@ -116,7 +112,8 @@ export function createWebhookChannel(options: WebhookChannelOptions): ChannelFac
                 if (!platforms.has(name)) throw new HttpError(404, 'not_found', `No webhook platform ${name} is configured here.`);
                 await receive(name, req, res);
               } catch (error) {
-                if (error instanceof HttpError) ctx.log(`webhook ${name}: refused POST from ${req.socket.remoteAddress ?? '?'}: ${error.status} ${error.message}`);
+                if (error instanceof HttpError)
+                  ctx.log(`webhook ${name}: refused POST from ${req.socket.remoteAddress ?? '?'}: ${error.status} ${error.message}`);
                 throw error;
               }
             },

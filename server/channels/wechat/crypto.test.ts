@@ -95,7 +95,9 @@ describe('WeChat message crypto against the published WXBizMsgCrypt samples', ()
 describe('WeChat XML parsing', () => {
   it('reads CDATA as is, decodes only predefined entities and character references, keeps MsgId exact', () => {
     expect(
-      parseWechatXml('<xml><Content><![CDATA[你好 &amp; <b>]]></Content><Label>上海 &amp; 杭州 &#20320;&#x597D;</Label><MsgId>6054768590064713728</MsgId><ScanCodeInfo><ScanType>qrcode</ScanType></ScanCodeInfo></xml>'),
+      parseWechatXml(
+        '<xml><Content><![CDATA[你好 &amp; <b>]]></Content><Label>上海 &amp; 杭州 &#20320;&#x597D;</Label><MsgId>6054768590064713728</MsgId><ScanCodeInfo><ScanType>qrcode</ScanType></ScanCodeInfo></xml>',
+      ),
     ).toEqual({ Content: '你好 &amp; <b>', Label: '上海 & 杭州 你好', MsgId: '6054768590064713728' });
   });
 

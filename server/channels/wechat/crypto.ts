@@ -14,7 +14,10 @@ const PAD_BLOCK = 32;
 
 /** sha1 of the parts sorted as strings and joined: the URL `signature` and the `msg_signature`. */
 export function wechatSignature(parts: readonly string[]): string {
-  return crypto.createHash('sha1').update([...parts].sort().join(''), 'utf8').digest('hex');
+  return crypto
+    .createHash('sha1')
+    .update([...parts].sort().join(''), 'utf8')
+    .digest('hex');
 }
 
 /** Compares two hex signatures without revealing where they differ. */

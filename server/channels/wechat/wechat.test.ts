@@ -172,7 +172,12 @@ function onlyBundle(): TicketBundle {
 function reply(ticketId: string, text: string): string {
   const s = server!;
   const messageId = `reply-${Math.random().toString(36).slice(2, 10)}`;
-  const result = s.store.applyMutation(s.store.getUser('lead_li')!, 'client-1', { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text, createdAt: s.clock.now() }, s.clock.now());
+  const result = s.store.applyMutation(
+    s.store.getUser('lead_li')!,
+    'client-1',
+    { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text, createdAt: s.clock.now() },
+    s.clock.now(),
+  );
   expect(result.ok).toBe(true);
   return messageId;
 }
@@ -326,7 +331,10 @@ describe('WeChat bad input is refused, logged and stores nothing', () => {
             encrypt_type: 'aes',
             msg_signature: wechatSignature([ACCOUNT.token, timestamp, '77', otherAppCipher]),
           });
-          const response = await fetch(`${s.url}/channels/wechat/${ACCOUNT.appId}?${query}`, { method: 'POST', body: `<xml><Encrypt><![CDATA[${otherAppCipher}]]></Encrypt></xml>` });
+          const response = await fetch(`${s.url}/channels/wechat/${ACCOUNT.appId}?${query}`, {
+            method: 'POST',
+            body: `<xml><Encrypt><![CDATA[${otherAppCipher}]]></Encrypt></xml>`,
+          });
           return { status: response.status, text: await response.text() };
         },
         400,
@@ -345,7 +353,10 @@ describe('WeChat bad input is refused, logged and stores nothing', () => {
       const response = await send();
       expect(response.status, name).toBe(status);
       const refusals = s.logLines.slice(before).filter((line) => line.includes('refused POST'));
-      expect(refusals.some((line) => logged.test(line)), `${name}: ${refusals.join(' | ')}`).toBe(true);
+      expect(
+        refusals.some((line) => logged.test(line)),
+        `${name}: ${refusals.join(' | ')}`,
+      ).toBe(true);
     }
     expect(counts()).toEqual({ tickets: 0, messages: 0, customers: 0 });
   });
@@ -385,14 +396,24 @@ describe('agent replies go out as customer-service messages', () => {
 describe('WeChat configuration from the environment', () => {
   it('reads one account, gives the demo its account, and names the variable on a mistake', () => {
     expect(wechatOptionsFromEnv({}, { demo: false })).toBeNull();
-    expect(wechatOptionsFromEnv({ WECHAT_API_BASE: 'http://127.0.0.1:9/' }, { demo: true })).toEqual({ accounts: [DEMO_WECHAT_ACCOUNT], apiBase: 'http://127.0.0.1:9' });
+    expect(wechatOptionsFromEnv({ WECHAT_API_BASE: 'http://127.0.0.1:9/' }, { demo: true })).toEqual({
+      accounts: [DEMO_WECHAT_ACCOUNT],
+      apiBase: 'http://127.0.0.1:9',
+    });
     expect(
-      wechatOptionsFromEnv({ WECHAT_APP_ID: ACCOUNT.appId, WECHAT_TOKEN: ACCOUNT.token, WECHAT_AES_KEY: ACCOUNT.encodingAesKey, WECHAT_APP_SECRET: ACCOUNT.appSecret }, { demo: false }),
+      wechatOptionsFromEnv(
+        { WECHAT_APP_ID: ACCOUNT.appId, WECHAT_TOKEN: ACCOUNT.token, WECHAT_AES_KEY: ACCOUNT.encodingAesKey, WECHAT_APP_SECRET: ACCOUNT.appSecret },
+        { demo: false },
+      ),
     ).toEqual({ accounts: [{ appId: ACCOUNT.appId, token: ACCOUNT.token, encodingAesKey: ACCOUNT.encodingAesKey, appSecret: ACCOUNT.appSecret }] });
     expect(() => wechatOptionsFromEnv({ WECHAT_TOKEN: 'abc' }, { demo: false })).toThrow(/without WECHAT_APP_ID/);
     expect(() => wechatOptionsFromEnv({ WECHAT_APP_ID: ACCOUNT.appId }, { demo: false })).toThrow(/WECHAT_TOKEN/);
-    expect(() => wechatOptionsFromEnv({ WECHAT_APP_ID: ACCOUNT.appId, WECHAT_TOKEN: 'abc', WECHAT_AES_KEY: 'short' }, { demo: false })).toThrow(/WECHAT_AES_KEY: .*43/);
-    expect(() => wechatOptionsFromEnv({ WECHAT_APP_ID: ACCOUNT.appId, WECHAT_TOKEN: 'abc', WECHAT_API_BASE: 'api.weixin.qq.com' }, { demo: false })).toThrow(/WECHAT_API_BASE/);
+    expect(() => wechatOptionsFromEnv({ WECHAT_APP_ID: ACCOUNT.appId, WECHAT_TOKEN: 'abc', WECHAT_AES_KEY: 'short' }, { demo: false })).toThrow(
+      /WECHAT_AES_KEY: .*43/,
+    );
+    expect(() => wechatOptionsFromEnv({ WECHAT_APP_ID: ACCOUNT.appId, WECHAT_TOKEN: 'abc', WECHAT_API_BASE: 'api.weixin.qq.com' }, { demo: false })).toThrow(
+      /WECHAT_API_BASE/,
+    );
     expect(decodeEncodingAesKey(DEMO_WECHAT_ACCOUNT.encodingAesKey!)).toHaveLength(32);
   });
 });

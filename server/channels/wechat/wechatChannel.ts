@@ -57,10 +57,7 @@ const QUIET_EVENTS = new Set([
   'subscribe_msg_popup_event',
 ]);
 
-type PushOutcome =
-  | { kind: 'contact'; text: string; externalMessageId: string }
-  | { kind: 'greet' }
-  | { kind: 'ignore'; reason: string };
+type PushOutcome = { kind: 'contact'; text: string; externalMessageId: string } | { kind: 'greet' } | { kind: 'ignore'; reason: string };
 
 /** What a push means for the desk. Exported for the docs' table and its test. */
 export function classifyWechatPush(push: WechatPush): PushOutcome {
@@ -97,7 +94,12 @@ export function classifyWechatPush(push: WechatPush): PushOutcome {
 }
 
 function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -258,7 +260,8 @@ export function createWechatChannel(options: WechatChannelOptions): ChannelFacto
           if (!accounts.has(appId)) throw refused(404, `No WeChat account ${appId} is configured here.`);
           await handle(appId, req, url, res);
         } catch (error) {
-          if (error instanceof HttpError) ctx.log(`wechat ${appId}: refused ${method} from ${req.socket.remoteAddress ?? '?'}: ${error.status} ${error.message}`);
+          if (error instanceof HttpError)
+            ctx.log(`wechat ${appId}: refused ${method} from ${req.socket.remoteAddress ?? '?'}: ${error.status} ${error.message}`);
           throw error;
         }
       };

@@ -13,8 +13,10 @@ describe('cache migration 002-outbox', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'core-m002-'));
     db = new Database(path.join(dir, 'cache.sqlite'));
     migrateCache(db, undefined, 1);
-    db.prepare(`INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
-      VALUES ('GD20240501001', 'CUS20240501001', 'chat', 'consult', '发票开具', 'normal', 'in_progress', 1, 1, 2, '', 1)`).run();
+    db.prepare(
+      `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
+      VALUES ('GD20240501001', 'CUS20240501001', 'chat', 'consult', '发票开具', 'normal', 'in_progress', 1, 1, 2, '', 1)`,
+    ).run();
   });
   afterEach(() => {
     db.close();

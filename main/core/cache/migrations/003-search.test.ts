@@ -24,11 +24,17 @@ describe('cache migration 003-search', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'core-m003-'));
     db = new Database(path.join(dir, 'cache.sqlite'));
     migrateCache(db, undefined, 2);
-    db.prepare("INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at) VALUES ('CUS20240501001', '张伟', '13800138000', 'zhangwei@example.com', NULL, 0, 1)").run();
-    db.prepare(`INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
-      VALUES ('GD20240501001', 'CUS20240501001', 'email', 'consult', '订单物流查询延迟', 'normal', 'unassigned', 1, 1, 2, '', 1)`).run();
-    db.prepare(`INSERT INTO messages (id, ticket_id, direction, channel, author_name, text, delivery_status, created_at)
-      VALUES ('m1', 'GD20240501001', 'inbound', 'email', '张伟', '请帮我查一下包裹的位置', 'received', 1)`).run();
+    db.prepare(
+      "INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at) VALUES ('CUS20240501001', '张伟', '13800138000', 'zhangwei@example.com', NULL, 0, 1)",
+    ).run();
+    db.prepare(
+      `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
+      VALUES ('GD20240501001', 'CUS20240501001', 'email', 'consult', '订单物流查询延迟', 'normal', 'unassigned', 1, 1, 2, '', 1)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO messages (id, ticket_id, direction, channel, author_name, text, delivery_status, created_at)
+      VALUES ('m1', 'GD20240501001', 'inbound', 'email', '张伟', '请帮我查一下包裹的位置', 'received', 1)`,
+    ).run();
   });
   afterEach(() => {
     db.close();
@@ -48,8 +54,10 @@ describe('cache migration 003-search', () => {
   it('keeps the index current through inserts, updates and deletes', () => {
     // Up to the newest triggers (008); 009 drops cached content, which is not what this is about.
     migrateCache(db, undefined, 8);
-    db.prepare(`INSERT INTO messages (id, ticket_id, direction, channel, author_name, text, delivery_status, created_at)
-      VALUES ('m2', 'GD20240501001', 'outbound', 'email', '李娜', '已为您申请退款', 'queued', 2)`).run();
+    db.prepare(
+      `INSERT INTO messages (id, ticket_id, direction, channel, author_name, text, delivery_status, created_at)
+      VALUES ('m2', 'GD20240501001', 'outbound', 'email', '李娜', '已为您申请退款', 'queued', 2)`,
+    ).run();
     expect(ticketsMatching(db, '申请退款')).toEqual(['GD20240501001']);
 
     db.prepare("UPDATE customers SET name = '王芳' WHERE id = 'CUS20240501001'").run();

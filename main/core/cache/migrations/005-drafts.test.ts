@@ -13,7 +13,9 @@ describe('cache migration 005-drafts', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'core-m005-'));
     db = new Database(path.join(dir, 'cache.sqlite'));
     migrateCache(db, undefined, 4);
-    db.prepare("INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, at) VALUES ('GD20240501001', 'm1', 'setStatus', 'forbidden', '工单已被组长改派给张强', 5)").run();
+    db.prepare(
+      "INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, at) VALUES ('GD20240501001', 'm1', 'setStatus', 'forbidden', '工单已被组长改派给张强', 5)",
+    ).run();
   });
   afterEach(() => {
     db.close();

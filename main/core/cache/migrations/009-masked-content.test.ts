@@ -39,11 +39,15 @@ describe('cache migration 009-masked-content', () => {
       `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending)
        VALUES ('m1', 'GD20240501001', 'inbound', 'phone', NULL, 'zhang.wei@example.cn', '卡号6222021234567890123，身份证110101199003077777', NULL, 'received', 1, 0)`,
     ).run();
-    db.prepare("INSERT INTO notes (id, ticket_id, author_id, author_name, text, created_at, pending) VALUES ('n1', 'GD20240501001', 'agent1', '王芳', '备用 13800138000', 2, 0)").run();
+    db.prepare(
+      "INSERT INTO notes (id, ticket_id, author_id, author_name, text, created_at, pending) VALUES ('n1', 'GD20240501001', 'agent1', '王芳', '备用 13800138000', 2, 0)",
+    ).run();
     // The agent's own unsent work.
     db.prepare("INSERT INTO outbox (mutation_id, ticket_id, kind, body, created_at) VALUES ('mu1', 'GD20240501001', 'note', '{\"text\":\"已回电\"}', 3)").run();
     db.prepare("INSERT INTO drafts (id, ticket_id, text, created_at) VALUES ('d1', 'GD20240501001', '您好，退款已提交', 4)").run();
-    db.prepare("INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, at) VALUES ('GD20240501001', 'mu0', 'setStatus', 'forbidden', '工单已被组长改派给张强', 5)").run();
+    db.prepare(
+      "INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, at) VALUES ('GD20240501001', 'mu0', 'setStatus', 'forbidden', '工单已被组长改派给张强', 5)",
+    ).run();
     db.prepare('UPDATE sync_state SET last_seq = 42, bootstrapped = 1 WHERE id = 1').run();
   });
 
@@ -78,7 +82,10 @@ describe('cache migration 009-masked-content', () => {
     expect(CLEAR.filter((value) => bytesBefore.includes(value))).not.toEqual([]);
     migrateCache(db);
     db.close();
-    const bytes = [file, `${file}-wal`, `${file}-journal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
+    const bytes = [file, `${file}-wal`, `${file}-journal`]
+      .filter(existsSync)
+      .map((f) => readFileSync(f).toString('latin1'))
+      .join('');
     for (const value of CLEAR) expect(bytes).not.toContain(value);
     // The agent's own work is still there.
     expect(bytes).toContain(Buffer.from('已回电').toString('latin1'));

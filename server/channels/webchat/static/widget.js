@@ -53,7 +53,7 @@
       errorOther: '无法开始聊天：{message}',
       sendFailed: '发送失败：{message}',
       rateLimited: '发送太频繁，请 {seconds} 秒后再试',
-      rateLimitedResend: '发送太频繁，{seconds} 秒后自动重发'
+      rateLimitedResend: '发送太频繁，{seconds} 秒后自动重发',
     },
     en: {
       title: 'Customer service',
@@ -89,8 +89,8 @@
       errorOther: 'The chat cannot start: {message}',
       sendFailed: 'Not sent: {message}',
       rateLimited: 'Too many messages; try again in {seconds} s',
-      rateLimitedResend: 'Too many messages; sending again in {seconds} s'
-    }
+      rateLimitedResend: 'Too many messages; sending again in {seconds} s',
+    },
   };
 
   var TYPING_REPEAT_MS = 3000;
@@ -165,7 +165,7 @@
     messages: [], // {id, ticketId, clientMessageId, from, authorName, text, createdAt, status}
     agentTyping: null,
     offlineSentTo: null,
-    open: mode === 'page'
+    open: mode === 'page',
   };
   var socket = null;
   var typingSent = false;
@@ -214,7 +214,7 @@
     '.offline input,.offline textarea{border:1px solid #cbd2d9;border-radius:6px;padding:7px 9px;font:inherit}',
     '.offline textarea{resize:vertical;min-height:60px}',
     '.offline button{align-self:flex-end;padding:8px 18px}',
-    '.form-error{color:#b42318;font-size:12px;min-height:16px}'
+    '.form-error{color:#b42318;font-size:12px;min-height:16px}',
   ].join('\n');
 
   function el(tag, className, text) {
@@ -344,7 +344,15 @@
     var on = state.status === 'online' && state.available;
     dot.className = 'dot' + (on ? ' on' : '');
     var status =
-      state.status === 'connecting' ? t('connecting') : state.status === 'reconnecting' ? t('reconnecting') : state.status === 'refused' ? t('notConnected') : state.available ? t('online') : t('offline');
+      state.status === 'connecting'
+        ? t('connecting')
+        : state.status === 'reconnecting'
+          ? t('reconnecting')
+          : state.status === 'refused'
+            ? t('notConnected')
+            : state.available
+              ? t('online')
+              : t('offline');
     if (state.verifiedName && state.status === 'online') status += ' · ' + t('verifiedAs', { name: state.verifiedName });
     statusText.textContent = status;
     if (state.status === 'refused') {
@@ -445,7 +453,7 @@
       authorName: '',
       text: text,
       createdAt: Date.now(),
-      status: 'sending'
+      status: 'sending',
     };
     state.messages.push(message);
     stopTyping();
@@ -625,9 +633,9 @@
           from: 'visitor',
           authorName: name,
           text: text,
-          createdAt: Date.now()
+          createdAt: Date.now(),
         },
-        'sent'
+        'sent',
       );
       state.offlineSentTo = email;
       questionInput.value = '';
