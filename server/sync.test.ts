@@ -324,11 +324,9 @@ describe('push', () => {
     const created = await inbound(chat('张伟', '13800138000', '你好'));
     const agent = await connectAs('agent1');
     const before = t.store.changeLogBounds().maxSeq;
-    const badPush = (await agent.socket
-      .timeout(5000)
-      .emitWithAck('sync:push', {
-        mutations: [{ mutationId: 'x', kind: 'note', ticketId: created.ticketId, noteId: 'n', text: '', createdAt: 1 }],
-      } as never)) as Ack<PushResult>;
+    const badPush = (await agent.socket.timeout(5000).emitWithAck('sync:push', {
+      mutations: [{ mutationId: 'x', kind: 'note', ticketId: created.ticketId, noteId: 'n', text: '', createdAt: 1 }],
+    } as never)) as Ack<PushResult>;
     expect(badPush).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     if (!badPush.ok) expect(badPush.error.message).toMatch(/mutations\.0\.text/);
     const badPull = await agent.socket.timeout(5000).emitWithAck('sync:pull', { since: 'zero' } as never);
