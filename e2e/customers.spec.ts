@@ -248,12 +248,12 @@ test('a CTI call from his number is offered as possibly the same customer and me
   // The call proves the number 张伟's record only claimed: a new caller, offered as possibly the same customer.
   expect(answeredTicket).not.toBe(phoneTicket);
   const suggestion = panel(page).getByRole('region', { name: '可能是同一客户' }).getByRole('listitem').filter({ hasText: '张伟' });
-  await expect(suggestion).toContainText('电话相同 +86 139 1234 8888 · 对方未验证', { timeout: 15_000 });
+  await expect(suggestion).toContainText('电话相同 +86 139 **** 8888 · 对方未验证', { timeout: 15_000 });
   await page.screenshot({ path: test.info().outputPath('call-panel-suggestion-zh.png') });
   await suggestion.getByRole('button', { name: '合并…' }).click();
   const confirmation = page.getByRole('dialog', { name: '确认合并这两位客户？' });
   // The older record (his) is kept; the caller's proven number moves to it.
-  await expect(confirmation.getByRole('region', { name: /^保留: 张伟/ })).toContainText(EMAIL);
+  await expect(confirmation.getByRole('region', { name: /^保留: 张伟/ })).toContainText(MASKED_EMAIL);
   await page.screenshot({ path: test.info().outputPath('merge-suggestion-confirm-zh.png') });
   await confirmation.getByRole('button', { name: '确认合并', exact: true }).click();
   await expect(confirmation).toHaveCount(0);
