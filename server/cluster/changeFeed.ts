@@ -35,6 +35,8 @@ export interface ChangeFeedOptions {
   fromSeq?: number;
   /** Wait before reconnecting after the connection was lost; default 1 s. */
   reconnectMs?: number;
+  /** How long one connection attempt may take; default 5 s. */
+  connectTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -124,7 +126,13 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeed {
 
   async function connect(): Promise<void> {
     if (stopped) return;
-    const fresh = new pg.Client({ connectionString: options.databaseUrl, application_name: 'omnidesk-change-feed', keepAlive: true });
+    const fresh = new pg.Client({
+      connectionString: options.databaseUrl,
+      application_name: 'omnidesk-change-feed',
+      keepAlive: true,
+      // An unreachable database must not hold up the reconnection loop (or stop()) for the OS's TCP timeout.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    });
     fresh.on('notification', (message) => {
       if (message.channel === CHANGE_CHANNEL && message.payload !== undefined) note(Number(message.payload));
     });

@@ -153,6 +153,8 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
       connectionString: options.databaseUrl,
       application_name: `omnidesk-leader:${options.nodeId}`.slice(0, 63),
       keepAlive: true,
+      // An unreachable database must not hold up the retries (or stop()) for the OS's TCP timeout.
+      connectionTimeoutMillis: heartbeatTimeoutMs,
     });
     fresh.on('error', (error) => {
       if (client !== fresh) return;
