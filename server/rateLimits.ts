@@ -6,7 +6,8 @@
  * `RATE_LIMITS="signInFailuresPerUser=5/900,inboundPerToken=600/60"` (points/seconds).
  * See docs/technical/security.md (Rate limits).
  */
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /** A budget: at most `points` per `durationSec` seconds, per key. */
 export interface RateLimitRule {
@@ -66,9 +67,16 @@ export interface RateLimiter {
 
 export type RateLimiters = { readonly [N in RateLimitName]: RateLimiter };
 
-/** Where counters live: this process, or a store shared by every node. */
+/** Where counters live: this process, Redis shared by every node, or another shared store. */
 export type RateLimitBackend =
   | { kind: 'memory' }
+  | {
+      kind: 'redis';
+      /** ioredis client of this node; every node given the same Redis and prefix counts together. */
+      client: Redis;
+      /** Starts every counter key; default `omnidesk:rl:`. */
+      keyPrefix?: string;
+    }
   | {
       kind: 'shared';
       /** Builds a limiter over the shared store (e.g. RateLimiterRedis); `keyPrefix` keeps limits apart. */
@@ -105,13 +113,34 @@ function wrap(name: RateLimitName, rule: RateLimitRule, limiter: RateLimiterAbst
   };
 }
 
+const DEFAULT_KEY_PREFIX = 'omnidesk:rl:';
+
+function limiterOn(backend: RateLimitBackend, options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract {
+  switch (backend.kind) {
+    case 'memory':
+      return new RateLimiterMemory(options);
+    case 'redis':
+      return new RateLimiterRedis({
+        ...options,
+        storeClient: backend.client,
+        // While Redis is unreachable each node counts alone in memory (a user could then get
+        // up to one budget per node) rather than letting everyone through or nobody: better
+        // than either, and sign-in never waits on a reconnecting client.
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory(options),
+      });
+    case 'shared':
+      return backend.create(options);
+  }
+}
+
 export function createRateLimiters(config: RateLimitConfig = DEFAULT_RATE_LIMITS, backend: RateLimitBackend = { kind: 'memory' }): RateLimiters {
   const limiters = {} as Record<RateLimitName, RateLimiter>;
   for (const name of Object.keys(config) as RateLimitName[]) {
     const rule = config[name];
-    const options = { keyPrefix: `omnidesk:rl:${name}`, points: rule.points, duration: rule.durationSec };
-    const limiter = backend.kind === 'memory' ? new RateLimiterMemory(options) : backend.create(options);
-    limiters[name] = wrap(name, rule, limiter);
+    const prefix = backend.kind === 'redis' ? (backend.keyPrefix ?? DEFAULT_KEY_PREFIX) : DEFAULT_KEY_PREFIX;
+    const options = { keyPrefix: `${prefix}${name}`, points: rule.points, duration: rule.durationSec };
+    limiters[name] = wrap(name, rule, limiterOn(backend, options));
   }
   return limiters;
 }
