@@ -108,7 +108,7 @@ export function sleep(ms: number): Promise<void> {
 export async function waitUntil(check: () => boolean, timeoutMs: number, what: string, everyMs = 5): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${String(timeoutMs)} ms waiting for ${what}`);
     await sleep(everyMs);
   }
 }
@@ -175,7 +175,7 @@ export function startBenchChild(script: string, args: readonly string[] = []): B
       (ended
         ? null
         : await new Promise<string | null>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`${script} sent nothing for ${timeoutMs} ms`)), timeoutMs);
+            const timer = setTimeout(() => reject(new Error(`${script} sent nothing for ${String(timeoutMs)} ms`)), timeoutMs);
             waiters.push((received) => {
               clearTimeout(timer);
               resolve(received);

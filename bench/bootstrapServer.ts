@@ -70,7 +70,7 @@ for (let from = 0; from < tickets; from += SEED_CHUNK) {
       }
     }
   });
-  if (to % 20_000 === 0 || to === tickets) process.stderr.write(`[bootstrapServer] seeded ${to}/${tickets} tickets\n`);
+  if (to % 20_000 === 0 || to === tickets) process.stderr.write(`[bootstrapServer] seeded ${String(to)}/${String(tickets)} tickets\n`);
 }
 const ready: SeededBootstrapServer = {
   url: server.url,

@@ -110,7 +110,7 @@ async function runCoreBootstrap(seeded: SeededBootstrapServer, coreDir: string):
     if (connection.status === 'online' && onlineAt === 0) onlineAt = performance.now();
     if (connection.progress && connection.progress.total > 0 && performance.now() - lastProgressLog > 5000) {
       lastProgressLog = performance.now();
-      progress(`bootstrap: ${connection.progress.done}/${connection.progress.total} tickets in the cache`);
+      progress(`bootstrap: ${String(connection.progress.done)}/${String(connection.progress.total)} tickets in the cache`);
     }
   });
   try {
@@ -126,7 +126,7 @@ async function runCoreBootstrap(seeded: SeededBootstrapServer, coreDir: string):
     if (!inbox.ok) throw new Error(`inbox.list failed: ${inbox.error.message}`);
     const counts = (inbox.result as { statusCounts: Record<string, number> }).statusCounts;
     const inboxTotal = Object.values(counts).reduce((sum, n) => sum + n, 0);
-    if (inboxTotal !== seeded.tickets) throw new Error(`the cache holds ${inboxTotal} tickets, the server ${seeded.tickets}`);
+    if (inboxTotal !== seeded.tickets) throw new Error(`the cache holds ${String(inboxTotal)} tickets, the server ${String(seeded.tickets)}`);
     await core.close();
 
     const cache = new Database(userCacheFile(coreDir, user.id), { readonly: true });
@@ -135,7 +135,7 @@ async function runCoreBootstrap(seeded: SeededBootstrapServer, coreDir: string):
     const messages = count('messages');
     const customers = count('customers');
     cache.close();
-    if (messages !== seeded.messages) throw new Error(`the cache holds ${messages} messages, the server ${seeded.messages}`);
+    if (messages !== seeded.messages) throw new Error(`the cache holds ${String(messages)} messages, the server ${String(seeded.messages)}`);
     reportMetric('bootstrap_cache_tickets', inboxTotal);
     reportMetric('bootstrap_cache_customers', customers);
     reportMetric('bootstrap_cache_messages', messages);
@@ -201,10 +201,11 @@ async function profileBootstrap(child: BenchChild, seeded: SeededBootstrapServer
   const encoder = new Encoder();
   let decodeMs = 0;
   acks.forEach((ack, id) => {
-    const [encoded] = encoder.encode({ type: PacketType.ACK, id, nsp: '/', data: [ack] });
+    // socket.io-parser types the frames as any[]; an ACK without binary data is one string.
+    const [encoded] = encoder.encode({ type: PacketType.ACK, id, nsp: '/', data: [ack] }) as [string];
     const decoder = new Decoder();
     const start = performance.now();
-    decoder.add(encoded as string);
+    decoder.add(encoded);
     decodeMs += performance.now() - start;
     decoder.destroy();
   });
@@ -241,7 +242,7 @@ export interface BootstrapServerSetup {
 
 export function startBootstrapServer(): BootstrapServerSetup {
   const tickets = scaled(100_000, 1000);
-  progress(`bootstrap: seeding ${tickets} tickets in a server child process`);
+  progress(`bootstrap: seeding ${String(tickets)} tickets in a server child process`);
   return { child: startBenchChild('bootstrapServer.ts', [String(tickets)]), tickets };
 }
 
@@ -252,12 +253,12 @@ export async function measureBootstrap(setup: BootstrapServerSetup): Promise<voi
     const seeded = await child.next<SeededBootstrapServer>(BOOTSTRAP_TIMEOUT_MS);
     reportMetric('bootstrap_seed_s', seeded.seedMs / 1000);
 
-    progress(`raw floor: ${tickets} ticket rows into a fresh SQLite file, ${BOOTSTRAP_PAGE_SIZE} per transaction`);
+    progress(`raw floor: ${String(tickets)} ticket rows into a fresh SQLite file, ${String(BOOTSTRAP_PAGE_SIZE)} per transaction`);
     const rawRowsPerS = measureRawSqliteInsert(tickets, BOOTSTRAP_PAGE_SIZE);
     reportMetric('raw_sqlite_insert_rows_per_s', rawRowsPerS);
     reportMetric('raw_sqlite_insert_rows_per_s_encrypted', measureRawSqliteInsert(tickets, BOOTSTRAP_PAGE_SIZE, randomBytes(CACHE_KEY_BYTES)));
 
-    progress(`bootstrap: a fresh core signs in as the lead and fills its cache (${seeded.tickets} tickets, ${seeded.messages} messages)`);
+    progress(`bootstrap: a fresh core signs in as the lead and fills its cache (${String(seeded.tickets)} tickets, ${String(seeded.messages)} messages)`);
     const run = await runCoreBootstrap(seeded, coreDir);
     const ticketsPerS = seeded.tickets / (run.totalMs / 1000);
     const ratio = ticketsPerS / rawRowsPerS;
@@ -269,7 +270,9 @@ export async function measureBootstrap(setup: BootstrapServerSetup): Promise<voi
     // Context for the ratio: a ticket is several rows (customer, messages) plus two FTS indexes.
     reportMetric('bootstrap_rows_per_ticket', run.rowsStored / seeded.tickets);
     reportMetric('bootstrap_row_ratio_to_raw_insert', run.rowsStored / (run.totalMs / 1000) / rawRowsPerS);
-    progress(`bootstrap: ${Math.round(ticketsPerS)} tickets/s = ${ratio.toFixed(3)} of the raw insert rate (target ≥ ${BOOTSTRAP_RATIO_TARGET})`);
+    progress(
+      `bootstrap: ${String(Math.round(ticketsPerS))} tickets/s = ${ratio.toFixed(3)} of the raw insert rate (target ≥ ${String(BOOTSTRAP_RATIO_TARGET)})`,
+    );
     await measureStoreEncryptionCost(seeded, run.user, coreDir);
     if (ratio < BOOTSTRAP_RATIO_TARGET || process.env.BENCH_PROFILE === '1') await profileBootstrap(child, seeded, run);
   } finally {

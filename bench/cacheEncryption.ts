@@ -49,7 +49,7 @@ export function measureCacheWrites(
         kind: 'note',
         ticketId: ticketIds[i % ticketIds.length]!,
         noteId: uuidv7(at),
-        text: `离线备注 ${i}：客户来电催促物流，已记录`,
+        text: `离线备注 ${String(i)}：客户来电催促物流，已记录`,
         createdAt: at,
       };
       const start = performance.now();

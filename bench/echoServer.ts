@@ -18,7 +18,7 @@ io.on('connection', (socket) => {
 });
 httpServer.listen(0, '127.0.0.1', () => {
   const { port } = httpServer.address() as AddressInfo;
-  parent.send({ url: `http://127.0.0.1:${port}` });
+  parent.send({ url: `http://127.0.0.1:${String(port)}` });
 });
 parent.onShutdown(async () => {
   const closed = io.close();

@@ -55,9 +55,9 @@ const CONTACTS_PER_S = 200;
  * process for all 1,000 was saturated, so the bench measured its own client.
  */
 function lightAgentProcesses(): number {
-  const processes = Number(process.env.BENCH_LIGHT_PROCESSES ?? '4');
-  if (!Number.isInteger(processes) || processes < 1)
-    throw new Error(`BENCH_LIGHT_PROCESSES must be a whole number ≥ 1, not ${process.env.BENCH_LIGHT_PROCESSES}`);
+  const setting = process.env.BENCH_LIGHT_PROCESSES ?? '4';
+  const processes = Number(setting);
+  if (!Number.isInteger(processes) || processes < 1) throw new Error(`BENCH_LIGHT_PROCESSES must be a whole number ≥ 1, not ${setting}`);
   return processes;
 }
 /** One in four contacts is an e-mail (→ the measured cores); the rest go to the light agents. */
@@ -189,7 +189,7 @@ async function sendContacts(
       result.lastAnswerAt = Math.max(result.lastAnswerAt, after);
       if (status !== 201 || !answer.ticketId) {
         result.failed++;
-        report(`POST answered ${status}: ${JSON.stringify(answer).slice(0, 200)}`);
+        report(`POST answered ${String(status)}: ${JSON.stringify(answer).slice(0, 200)}`);
         return;
       }
       result.answered++;
@@ -209,7 +209,7 @@ async function sendContacts(
   }
   const everyAnswer = Promise.all(inFlight);
   if (await Promise.race([everyAnswer.then(() => true), sleep(graceMs).then(() => false)])) return result;
-  progress(`ingest: ${inFlight.size} contacts still unanswered ${graceMs} ms after the window; giving up on them`);
+  progress(`ingest: ${String(inFlight.size)} contacts still unanswered ${String(graceMs)} ms after the window; giving up on them`);
   abandon.abort();
   await everyAnswer;
   return result;
@@ -219,7 +219,7 @@ async function sendContacts(
 function shareLightAgents(fleet: IngestFleet, processes: number): LightAgentAssignment[][] {
   const shares: LightAgentAssignment[][] = Array.from({ length: processes }, () => []);
   fleet.lightAgents.forEach((agent, index) => {
-    shares[index % processes]!.push({ url: fleet.nodeUrls[index % fleet.nodeUrls.length]!, token: agent.token, clientId: `bench-light-${index}` });
+    shares[index % processes]!.push({ url: fleet.nodeUrls[index % fleet.nodeUrls.length]!, token: agent.token, clientId: `bench-light-${String(index)}` });
   });
   return shares;
 }
@@ -257,7 +257,7 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
 
     const processes = Math.max(1, Math.min(lightAgentProcesses(), fleet.lightAgents.length));
     progress(
-      `ingest: connecting ${fleet.lightAgents.length} light agent sockets from ${processes} child processes to ${nodeCount} server node(s) (setup ${setup.name})`,
+      `ingest: connecting ${String(fleet.lightAgents.length)} light agent sockets from ${String(processes)} child processes to ${String(nodeCount)} server node(s) (setup ${setup.name})`,
     );
     const shares = shareLightAgents(fleet, processes);
     for (const share of shares) {
@@ -267,12 +267,12 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
     }
     const connected = sum((await Promise.all(lightChildren.map((child) => child.next<{ connected: number }>(300_000)))).map((answer) => answer.connected));
 
-    progress(`ingest: ${MEASURED_AGENTS} full workstation cores sign in`);
+    progress(`ingest: ${String(MEASURED_AGENTS)} full workstation cores sign in`);
     const seen: Observations = { postedAt: new Map(), coreSeenAt: new Map(), wireSeenAt: new Map(), rowSeenAt: new Map() };
     const cacheWatchers: Array<{ newRows: Database.Statement<[number], { rid: number; id: string }>; lastRid: number }> = [];
     for (const [index, agent] of fleet.measuredAgents.entries()) {
       const serverUrl = fleet.nodeUrls[index % nodeCount]!;
-      const dataDir = makeBenchDir(`ingest-core${index}`);
+      const dataDir = makeBenchDir(`ingest-core${String(index)}`);
       coreDirs.push(dataDir);
       const core = await createWorkstationCore({ dataDir, serverUrl });
       cores.push(core);
@@ -297,7 +297,7 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
         newRows: cacheReader.prepare<[number], { rid: number; id: string }>('SELECT rid, id FROM tickets WHERE rid > ? ORDER BY rid'),
         lastRid: 0,
       });
-      const probe = await connectSocket(serverUrl, login.token, `bench-probe-${index}`);
+      const probe = await connectSocket(serverUrl, login.token, `bench-probe-${String(index)}`);
       probe.on('sync:changes', (batch: { changes: Change[] }) => {
         const at = performance.now();
         for (const change of batch.changes) {
@@ -319,12 +319,14 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
     }
 
     const warmUpCount = Math.round(warmUpSeconds * CONTACTS_PER_S);
-    progress(`ingest: warm-up, ${warmUpSeconds} s at ${CONTACTS_PER_S} contacts/s`);
+    progress(`ingest: warm-up, ${String(warmUpSeconds)} s at ${String(CONTACTS_PER_S)} contacts/s`);
     await sendContacts(httpAgent, fleet, 0, warmUpCount, WARM_UP_GRACE_MS, null);
     await sleep(500);
 
     const measuredCount = Math.round(seconds * CONTACTS_PER_S);
-    progress(`ingest: measuring, ${seconds} s at ${CONTACTS_PER_S} contacts/s (${connected} light sockets, ${cores.length} cores)`);
+    progress(
+      `ingest: measuring, ${String(seconds)} s at ${String(CONTACTS_PER_S)} contacts/s (${String(connected)} light sockets, ${String(cores.length)} cores)`,
+    );
     await setup.mark();
     await markLightAgents(lightChildren);
     const benchEventLoop = createEventLoopMeter();
@@ -384,7 +386,7 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
     metric('ingest_light_agents_event_loop_utilization', Math.max(...crowdUtilization));
     metric('ingest_bench_event_loop_utilization', benchUtilization);
     metric('ingest_client_elu_max', Math.max(benchUtilization, ...crowdUtilization));
-    metric(`server_cpu_ms_per_contact_${fleet.lightAgents.length}_agents`, server.cpuMs / server.contactsIngested);
+    metric(`server_cpu_ms_per_contact_${String(fleet.lightAgents.length)}_agents`, server.cpuMs / server.contactsIngested);
     metric('ingest_server_cpu_system_share', server.systemCpuMs / server.cpuMs);
     metric('ingest_light_agents_cpu_ms_per_contact', sum(crowd.map((mark) => mark.cpuMs)) / server.contactsIngested);
     metric('ingest_bench_cpu_ms_per_contact', benchCpuMs / server.contactsIngested);
@@ -394,13 +396,13 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
         `light agent processes ${crowdUtilization.map((value) => value.toFixed(2)).join(' ')}, this process ${benchUtilization.toFixed(2)}`,
     );
     progress(
-      `ingest: p99 ${percentile(cacheMs, 99).toFixed(1)} ms from POST to the core's changed event (target ≤ ${INGEST_P99_TARGET_MS} ms; ` +
-        `the core coalesces changed events over ${CHANGED_DEBOUNCE_MS} ms)`,
+      `ingest: p99 ${percentile(cacheMs, 99).toFixed(1)} ms from POST to the core's changed event (target ≤ ${String(INGEST_P99_TARGET_MS)} ms; ` +
+        `the core coalesces changed events over ${String(CHANGED_DEBOUNCE_MS)} ms)`,
     );
 
     // The floor: the same server with nobody connected, at the same rate, so the CPU per
     // contact above can be read as "storing and routing" plus "telling the agents".
-    progress(`ingest: floor, every agent disconnects; then ${floorSeconds} s at ${CONTACTS_PER_S} contacts/s with no agent connected`);
+    progress(`ingest: floor, every agent disconnects; then ${String(floorSeconds)} s at ${String(CONTACTS_PER_S)} contacts/s with no agent connected`);
     await disconnectEveryAgent();
     await sleep(1000);
     await setup.mark();

@@ -56,7 +56,7 @@ function createLightAgents(store: ServerStore, from: number, to: number): void {
       id,
       username: id,
       password: LIGHT_PASSWORD,
-      displayName: `${customerName(index)}${index}`,
+      displayName: `${customerName(index)}${String(index)}`,
       role: 'agent',
       channels: ['phone', 'chat', 'social'],
     });

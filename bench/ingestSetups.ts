@@ -91,6 +91,6 @@ export function startIngestServer(): IngestServerSetup {
   const start = SETUPS[name];
   if (!start) throw new Error(`BENCH_INGEST_SETUP=${name} is not a known setup (known: ${Object.keys(SETUPS).join(', ')})`);
   const lightAgents = scaled(1000, 100);
-  progress(`ingest: setup ${name}: seeding ${lightAgents} light agents and ${MEASURED_AGENTS} e-mail agents (scrypt per user)`);
+  progress(`ingest: setup ${name}: seeding ${String(lightAgents)} light agents and ${String(MEASURED_AGENTS)} e-mail agents (scrypt per user)`);
   return start(lightAgents);
 }

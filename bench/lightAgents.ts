@@ -91,13 +91,13 @@ function connectAgent({ url, token, clientId }: LightAgentAssignment): Promise<W
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         acks.delete(id);
-        reject(new Error(`${event}: no ack within ${ACK_TIMEOUT_MS} ms`));
+        reject(new Error(`${event}: no ack within ${String(ACK_TIMEOUT_MS)} ms`));
       }, ACK_TIMEOUT_MS);
       acks.set(id, (args) => {
         clearTimeout(timer);
         resolve(args[0]);
       });
-      ws.send(`42${id}${JSON.stringify([event, payload])}`);
+      ws.send(`42${String(id)}${JSON.stringify([event, payload])}`);
     });
   }
 

@@ -43,7 +43,7 @@ function sampleNote(i: number) {
     kind: 'note',
     ticketId: 'GD20241108001',
     noteId: `0190a1b2-0000-7000-9000-${String(i).padStart(12, '0')}`,
-    text: `离线备注 ${i}：客户来电催促物流，已记录`,
+    text: `离线备注 ${String(i)}：客户来电催促物流，已记录`,
     createdAt: Date.now(),
   };
 }
@@ -70,8 +70,8 @@ async function measureRawPushFloor(count: number): Promise<Array<[string, number
     const batched = performance.now() - start;
     socket.disconnect();
     return [
-      [`raw_push_${count}_pipelined_ms`, pipelined],
-      [`raw_push_${count}_in_batches_of_${MAX_PUSH_BATCH}_ms`, batched],
+      [`raw_push_${String(count)}_pipelined_ms`, pipelined],
+      [`raw_push_${String(count)}_in_batches_of_${String(MAX_PUSH_BATCH)}_ms`, batched],
     ];
   } finally {
     await echo.stop();
@@ -86,7 +86,7 @@ function measureRawSqliteFloor(file: string, count: number, key: Buffer | null):
     db.pragma('synchronous = FULL');
     db.exec('CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)');
     const insert = db.prepare('INSERT INTO outbox (mutation_id, body) VALUES (?, ?)');
-    const write = db.transaction((i: number) => insert.run(`m-${i}`, JSON.stringify(sampleNote(i))));
+    const write = db.transaction((i: number) => insert.run(`m-${String(i)}`, JSON.stringify(sampleNote(i))));
     const samples: number[] = [];
     for (let i = 0; i < count; i++) {
       const start = performance.now();
@@ -101,7 +101,7 @@ function measureRawSqliteFloor(file: string, count: number, key: Buffer | null):
 
 /** The agent's cache after the run, copied twice (as it is, and decrypted), then the same notes into both. */
 function measureEncryptionCost(dir: string, cacheFile: string, key: Buffer, agent: User, ticketIds: readonly string[], count: number): Array<[string, number]> {
-  progress(`offline: ${count} notes into a plaintext and an encrypted copy of the cache, alternating`);
+  progress(`offline: ${String(count)} notes into a plaintext and an encrypted copy of the cache, alternating`);
   const encryptedFile = path.join(dir, 'copy-encrypted.sqlite');
   const plainFile = path.join(dir, 'copy-plain.sqlite');
   copyFileSync(cacheFile, encryptedFile);
@@ -134,12 +134,12 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       await server.next();
       await waitUntil(core, 'offline', async () => (await connectionOf(core)).status === 'offline', 30_000);
 
-      progress(`offline: writing ${mutations} notes while the server is down`);
+      progress(`offline: writing ${String(mutations)} notes while the server is down`);
       const writes: number[] = [];
       for (let i = 0; i < mutations; i++) {
         const ticketId = info.ticketIds[i % info.ticketIds.length]!;
         const start = performance.now();
-        await call(core, 'ticket.addNote', { ticketId, text: `离线备注 ${i}：客户来电催促物流，已记录` });
+        await call(core, 'ticket.addNote', { ticketId, text: `离线备注 ${String(i)}：客户来电催促物流，已记录` });
         writes.push(performance.now() - start);
       }
       results.push(['local_write_ms_p99', percentile(writes, 99)]);
@@ -161,12 +161,12 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       progress('offline: server back, replaying the outbox');
       server.send({ cmd: 'start' });
       await server.next();
-      await waitUntil(core, 'the outbox drains', async () => drainedAt !== null, 120_000);
+      await waitUntil(core, 'the outbox drains', () => drainedAt !== null, 120_000);
       off();
-      results.push([`offline_replay_${mutations}_mutations_ms`, drainedAt! - reconnectedAt!]);
+      results.push([`offline_replay_${String(mutations)}_mutations_ms`, drainedAt! - reconnectedAt!]);
       server.send({ cmd: 'count' });
       const { notes } = await server.next<{ notes: number }>();
-      if (notes !== mutations) throw new Error(`the server holds ${notes} notes after the replay, expected ${mutations}`);
+      if (notes !== mutations) throw new Error(`the server holds ${String(notes)} notes after the replay, expected ${String(mutations)}`);
     } finally {
       await core.close();
     }

@@ -28,7 +28,7 @@ parent.onCommand(async (command) => {
       const subjects = ['订单物流查询延迟', '退款进度咨询', '发票抬头修改', '会员积分未到账', '商品质量投诉'];
       ticketIds = subjects.map((subject, i) => {
         const { ticketId } = server!.store.ingestInbound(
-          { channel: 'chat', customer: { name: `客户${i + 1}`, phone: `1380013800${i}` }, subject, text: `${subject}，请尽快处理` },
+          { channel: 'chat', customer: { name: `客户${String(i + 1)}`, phone: `1380013800${String(i)}` }, subject, text: `${subject}，请尽快处理` },
           { now: Date.now() },
         );
         server!.store.assignTicket({

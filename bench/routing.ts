@@ -67,9 +67,9 @@ function benchTicket(seq: number, now: number, random: () => number): Ticket {
 function benchAgent(i: number, random: () => number): User {
   const channels = CHANNELS.filter(() => random() < 0.6);
   return {
-    id: `agent${i}`,
+    id: `agent${String(i)}`,
     username: `agent${String(i).padStart(5, '0')}`,
-    displayName: `坐席${i}`,
+    displayName: `坐席${String(i)}`,
     role: 'agent',
     channels: channels.length > 0 ? channels : ['email'],
     groups: GROUPS.filter(() => random() < 0.5),
@@ -94,7 +94,7 @@ function measureEngine(agentCount: number, queued: number, arrivals: number): vo
     tickets.set(ticket.id, ticket);
     engine.admit({ ticket, vipTier: random() < 0.05 ? 2 : 0 }, now);
   }
-  progress(`routing: ${queued} tickets queued; ${agentCount} agents signing in`);
+  progress(`routing: ${String(queued)} tickets queued; ${String(agentCount)} agents signing in`);
 
   // Shift start: every agent signs in, then the drain ticks until the queue stops moving.
   decisions.length = 0;
@@ -171,7 +171,14 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
   try {
     const { store, routing } = server;
     for (let i = 0; i < agentCount; i++) {
-      store.createUser({ id: `agent${i}`, username: `agent${i}`, password: 'bench', displayName: `坐席${i}`, role: 'agent', channels: ['email', 'social'] });
+      store.createUser({
+        id: `agent${String(i)}`,
+        username: `agent${String(i)}`,
+        password: 'bench',
+        displayName: `坐席${String(i)}`,
+        role: 'agent',
+        channels: ['email', 'social'],
+      });
     }
     for (const user of store.listUsers()) routing.connect(user);
     const latencies: number[] = [];
@@ -180,7 +187,12 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
       current += 10;
       const begin = performance.now();
       store.ingestInbound(
-        { channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新' },
+        {
+          channel: 'email',
+          customer: { name: `客户${String(i)}`, email: `c${String(i)}@example.cn` },
+          subject: '订单物流查询延迟',
+          text: '我的订单三天没有物流更新',
+        },
         { now: current, router: routing },
       );
       latencies.push((performance.now() - begin) * 1000);
@@ -191,7 +203,12 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
     for (let i = 0; i < contacts; i++) {
       current += 10;
       store.ingestInbound(
-        { channel: 'email', customer: { name: `散客${i}`, email: `floor${i}@example.cn` }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新' },
+        {
+          channel: 'email',
+          customer: { name: `散客${String(i)}`, email: `floor${String(i)}@example.cn` },
+          subject: '订单物流查询延迟',
+          text: '我的订单三天没有物流更新',
+        },
         { now: current },
       );
     }

@@ -32,15 +32,15 @@ export function firstContact(index: number, channel: Channel): InboundContact {
   const name = customerName(index);
   const customer: InboundContact['customer'] =
     channel === 'phone'
-      ? { name, phone: `1${3 + (index % 7)}${String(index).padStart(9, '0')}` }
+      ? { name, phone: `1${String(3 + (index % 7))}${String(index).padStart(9, '0')}` }
       : channel === 'email'
-        ? { name, email: `customer${index}@example.cn` }
-        : { name, socialId: `${channel}_${index}` };
+        ? { name, email: `customer${String(index)}@example.cn` }
+        : { name, socialId: `${channel}_${String(index)}` };
   return {
     channel,
     customer,
     subject: pick(SUBJECTS, index),
-    text: `${pick(OPENINGS, index)}（客户编号 ${index}）`,
+    text: `${pick(OPENINGS, index)}（客户编号 ${String(index)}）`,
   };
 }
 

@@ -29,7 +29,7 @@ export async function measureSocketRoundTrip(): Promise<SocketRoundTrip> {
     // A payload the size of a small sync ack, so the floor is not an empty frame.
     const payload = { ok: true, result: { upTo: 123456, changes: [], more: false, note: '订单物流查询延迟' } };
     for (let i = 0; i < WARM_UP_ROUND_TRIPS; i++) await connected.timeout(5000).emitWithAck('echo', payload);
-    progress(`socket.io floor: ${roundTrips} sequential round trips`);
+    progress(`socket.io floor: ${String(roundTrips)} sequential round trips`);
     const samples: number[] = [];
     for (let i = 0; i < roundTrips; i++) {
       const start = performance.now();

@@ -199,7 +199,7 @@ test('the mail’s attachment shows with its size and source, and downloads', as
   await expect(page.getByRole('region', { name: mailTicket })).toBeVisible();
 
   const attachment = page.getByRole('list', { name: 'Attachments' }).getByRole('listitem').filter({ hasText: '快递单.pdf' });
-  await expect(attachment).toContainText(`${INVOICE.length} B`);
+  await expect(attachment).toContainText(`${String(INVOICE.length)} B`);
   await expect(page.locator('.timeline-message').filter({ has: attachment }).locator('.message-source')).toHaveText('Email');
   const downloading = page.waitForEvent('download');
   await attachment.getByRole('button', { name: /Download 快递单\.pdf/ }).click();
@@ -227,7 +227,9 @@ test('a CTI call from his number is offered as possibly the same customer and me
   ] as const) {
     const body = JSON.stringify({ callId, event, at: Date.now(), from: '13912348888', to: '4008208820', ...extra });
     const timestamp = Math.floor(Date.now() / 1000);
-    const signature = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+    const signature = `sha256=${createHmac('sha256', secret)
+      .update(`${String(timestamp)}.${body}`)
+      .digest('hex')}`;
     const response = await fetch(`${server.url}/channels/cti/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-omnidesk-timestamp': String(timestamp), 'x-omnidesk-signature': signature },

@@ -71,7 +71,7 @@ function entry(page: Page, text: string) {
   return page.getByRole('listitem').filter({ hasText: text });
 }
 
-const noteText = (n: number) => `离线备注（第 ${n} 条）：客户来电催促物流进度`;
+const noteText = (n: number) => `离线备注（第 ${String(n)} 条）：客户来电催促物流进度`;
 const DRAFT_TEXT = '您好，网络恢复后为您跟进：快递已在派送途中，请保持电话畅通。';
 
 const postInbound = async (body: unknown) => (await postDemoInbound(server.url, body)).ticketId;
@@ -108,7 +108,7 @@ test('an agent keeps working through a server outage and a workstation crash, an
         customer: { name: customer.name, email: customer.email },
         subject: customer.subject,
         text: `你好，${customer.subject}，麻烦帮我看一下。`,
-        externalMessageId: `e2e-offline-${Date.now()}-${i}`,
+        externalMessageId: `e2e-offline-${String(Date.now())}-${String(i)}`,
       }),
     );
   }
@@ -349,5 +349,5 @@ test('with the server down an agent signs in again from the cached session', asy
 /** `YYYY-MM-DDTHH:mm` in local time, what a `datetime-local` input takes. */
 function localInputValue(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return `${String(date.getFullYear())}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }

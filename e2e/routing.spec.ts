@@ -144,6 +144,13 @@ test('everyone signs in; the queued demo chats are taken so the test starts from
 const CHAT_DESKS = ['agent1', 'agent2', 'agent6'] as const;
 const NAMES: Record<string, string> = { agent1: '王芳', agent2: '张强', agent5: '赵磊', agent6: 'Emily Chen', lead1: '李主管' };
 
+/** The display name the routing history shows for a seeded user. */
+function displayNameOf(username: string): string {
+  const name = NAMES[username];
+  if (name === undefined) throw new Error(`no display name known for the seeded user ${username}`);
+  return name;
+}
+
 /** The chat desk whose page shows the offer for this ticket now (waits until one does). */
 async function deskWithOffer(ticketId: string, except: string | null = null): Promise<string> {
   const candidates = CHAT_DESKS.filter((u) => u !== except);
@@ -184,7 +191,7 @@ async function ticketOfMail(from: string, subject: string): Promise<string> {
 test('a VIP contact goes to the senior agent, whose inbox says why', async () => {
   // 李娜 is a VIP customer in the demo organisation; her mail proves her address (a contact that only
   // claims it, e.g. through the inbound API, would not be her). The question is technical (赵磊's group).
-  const subject = `会员中心登录一直报错 ${Date.now()}`;
+  const subject = `会员中心登录一直报错 ${String(Date.now())}`;
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
   await transport.sendMail({
     from: '李娜 <li.na@example.cn>',
@@ -210,7 +217,7 @@ test('a chat offer that is not answered times out and moves on; the next agent a
     customer: { name: '周晓明', phone: '+86 139 2288 7766' },
     subject: '订单物流查询延迟',
     text: '你好，我的订单 #88231 三天没有物流更新了，能帮我查一下吗？',
-    externalMessageId: `e2e-offer-${Date.now()}`,
+    externalMessageId: `e2e-offer-${String(Date.now())}`,
   });
   const first = await deskWithOffer(ticketId);
   const firstPage = desk(first);
@@ -234,11 +241,11 @@ test('a chat offer that is not answered times out and moves on; the next agent a
   // Accepting opens the ticket; its history tells the whole story.
   await expect(nextPage.getByRole('region', { name: ticketId })).toBeVisible();
   const history = nextPage.getByRole('region', { name: 'Routing history' });
-  await expect(history).toContainText(`Offered to ${NAMES[first]}: fewest open tickets with the Chat skill`);
-  await expect(history).toContainText(`${NAMES[first]} did not answer in time`);
-  await expect(history).toContainText(`Offered to ${NAMES[next]}`);
-  await expect(history.getByRole('listitem').filter({ hasText: 'Assigned' })).toContainText(NAMES[next]!);
-  await expect(inboxRow(nextPage, ticketId)).toContainText(`${NAMES[next]} accepted the Chat offer`);
+  await expect(history).toContainText(`Offered to ${displayNameOf(first)}: fewest open tickets with the Chat skill`);
+  await expect(history).toContainText(`${displayNameOf(first)} did not answer in time`);
+  await expect(history).toContainText(`Offered to ${displayNameOf(next)}`);
+  await expect(history.getByRole('listitem').filter({ hasText: 'Assigned' })).toContainText(displayNameOf(next));
+  await expect(inboxRow(nextPage, ticketId)).toContainText(`${displayNameOf(next)} accepted the Chat offer`);
   await expect(inboxRow(firstPage, ticketId)).toHaveCount(0);
 });
 
@@ -262,10 +269,10 @@ test('a lead bulk-reassigns three tickets, which appear in the new agent’s inb
     ticketIds.push(
       await postInbound({
         channel: 'email',
-        customer: { name, email: `bulk${i}-${Date.now()}@example.cn` },
-        subject: `批量转派测试 ${i + 1}：订单发货进度`,
+        customer: { name, email: `bulk${String(i)}-${String(Date.now())}@example.cn` },
+        subject: `批量转派测试 ${String(i + 1)}：订单发货进度`,
         text: '你好，我上周下的订单现在到哪一步了？',
-        externalMessageId: `e2e-bulk-${Date.now()}-${i}`,
+        externalMessageId: `e2e-bulk-${String(Date.now())}-${String(i)}`,
       }),
     );
   }
@@ -353,7 +360,7 @@ test('the routing screens in Chinese', async () => {
     channel: 'chat',
     customer: { name: '陈晨', phone: '+86 137 0013 7001' },
     text: '请问我的订单什么时候发货？',
-    externalMessageId: `e2e-offer-zh-${Date.now()}`,
+    externalMessageId: `e2e-offer-zh-${String(Date.now())}`,
   });
   const page = desk(await deskWithOffer(ticketId));
   await expect(offerCard(page, ticketId)).toContainText('剩余');

@@ -92,7 +92,7 @@ test('an inbound contact appears routed in the agent inbox without a refresh, an
     customer: { name: '周晓明', phone: '+86 139 2288 7766', email: 'zhouxm@example.cn' },
     subject: '订单物流查询延迟',
     text: '你好，我的订单 #88231 三天没有物流更新了，能帮我查一下吗？',
-    externalMessageId: `e2e-${Date.now()}`,
+    externalMessageId: `e2e-${String(Date.now())}`,
   });
   expect(contact.created).toBe(true);
   expect(contact.ticketId).toMatch(/^GD\d{11,}$/);

@@ -43,7 +43,7 @@ export async function findFreePort(): Promise<number> {
 /** `env` adds variables for the server, e.g. `OFFER_TIMEOUT_MS` for a short routing offer timeout. */
 export async function startServerProcess(opts: { dataDir: string; demo?: boolean; port?: number; env?: Record<string, string> }): Promise<RunningProcess> {
   const port = opts.port ?? (await findFreePort());
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${String(port)}`;
   return startChild({
     name: 'server',
     script: 'server/main.ts',
@@ -59,7 +59,7 @@ export async function startServerProcess(opts: { dataDir: string; demo?: boolean
 
 export async function startWorkstationProcess(opts: { serverUrl: string; dataDir: string; port?: number }): Promise<RunningProcess> {
   const port = opts.port ?? (await findFreePort());
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${String(port)}`;
   return startChild({
     name: 'workstation',
     script: 'main/web/main.ts',
@@ -158,19 +158,19 @@ async function waitUntilReady(spec: ChildSpec, child: ChildProcess, printedEnoug
   let lastProblem = 'no answer yet';
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`The ${spec.name} (${spec.script}) exited before it was ready (code ${child.exitCode}, signal ${child.signalCode}).`);
+      throw new Error(`The ${spec.name} (${spec.script}) exited before it was ready (code ${String(child.exitCode)}, signal ${String(child.signalCode)}).`);
     }
     try {
       const response = await fetch(spec.readyUrl, { signal: AbortSignal.timeout(2_000) });
       await response.arrayBuffer();
       if (response.ok && printedEnough()) return;
-      lastProblem = response.ok ? 'no launch link printed yet' : `HTTP ${response.status}`;
+      lastProblem = response.ok ? 'no launch link printed yet' : `HTTP ${String(response.status)}`;
     } catch (error) {
       lastProblem = error instanceof Error ? error.message : String(error);
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-  throw new Error(`The ${spec.name} did not become ready at ${spec.readyUrl} within ${STARTUP_TIMEOUT_MS / 1000} s (${lastProblem}).`);
+  throw new Error(`The ${spec.name} did not become ready at ${spec.readyUrl} within ${String(STARTUP_TIMEOUT_MS / 1000)} s (${lastProblem}).`);
 }
 
 function safeRead(file: string): string {

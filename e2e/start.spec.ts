@@ -51,13 +51,13 @@ function watch(child: ChildProcess): Watched {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`No ${pattern} within ${timeoutMs / 1000} s; output so far:\n${text}`));
+          reject(new Error(`No ${String(pattern)} within ${String(timeoutMs / 1000)} s; output so far:\n${text}`));
         }, timeoutMs);
         void exited.then(() => {
           if (!waiters.has(check)) return;
           waiters.delete(check);
           clearTimeout(timer);
-          reject(new Error(`Exited before printing ${pattern}; output:\n${text}`));
+          reject(new Error(`Exited before printing ${String(pattern)}; output:\n${text}`));
         });
         waiters.add(check);
         check();
@@ -70,7 +70,7 @@ function watch(child: ChildProcess): Watched {
 function childRunning(parentPid: number, script: string): number {
   const lines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(parentPid)], { encoding: 'utf8' }).split('\n');
   const line = lines.find((l) => l.includes(script));
-  if (!line) throw new Error(`No child of ${parentPid} runs ${script}:\n${lines.join('\n')}`);
+  if (!line) throw new Error(`No child of ${String(parentPid)} runs ${script}:\n${lines.join('\n')}`);
   return Number(line.trim().split(/\s+/)[0]);
 }
 
@@ -103,8 +103,8 @@ test('npm start keeps the workstation when the server dies, prints the command t
   const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-start-'));
   const serverPort = await findFreePort();
   const deskPort = await findFreePort();
-  const serverUrl = `http://127.0.0.1:${serverPort}`;
-  const deskUrl = `http://127.0.0.1:${deskPort}`;
+  const serverUrl = `http://127.0.0.1:${String(serverPort)}`;
+  const deskUrl = `http://127.0.0.1:${String(deskPort)}`;
   start = watch(
     spawn(process.execPath, ['scripts/start.mjs', '--browser'], {
       cwd: REPO_ROOT,
@@ -115,7 +115,7 @@ test('npm start keeps the workstation when the server dies, prints the command t
   );
   const launchUrl = (await start.waitFor(/Open the workstation in a browser with this link[^:]*: (\S+)/))[1]!;
   expect(launchUrl).toMatch(new RegExp(`^${deskUrl}/#k=[A-Za-z0-9_-]{43}$`));
-  expect(start.output()).toContain(`restart it with: PORT=${serverPort} DATA_DIR=${root} SMTP_PORT=0 npm run demo:server`);
+  expect(start.output()).toContain(`restart it with: PORT=${String(serverPort)} DATA_DIR=${root} SMTP_PORT=0 npm run demo:server`);
 
   // ---- Without the launch link the page is locked and says what to do. -------------
   const context = await browser.newContext({ locale: 'en-US' });
@@ -145,7 +145,7 @@ test('npm start keeps the workstation when the server dies, prints the command t
   process.kill(childRunning(start.child.pid!, 'server/main.ts'), 'SIGKILL');
   const notice = await start.waitFor(/The server stopped \(signal SIGKILL\)\. The workstation keeps running[^\n]*\n[^\n]*\n {2}([^\n]+)\n/);
   const command = notice[1]!;
-  expect(command).toBe(`PORT=${serverPort} DATA_DIR=${root} SMTP_PORT=0 npm run demo:server`);
+  expect(command).toBe(`PORT=${String(serverPort)} DATA_DIR=${root} SMTP_PORT=0 npm run demo:server`);
   expect(start.child.exitCode).toBeNull();
   expect(await status(`${deskUrl}/`)).toBe(200);
   await expect(page.getByText(/^Offline since \d{2}:\d{2}$/)).toBeVisible({ timeout: 30_000 });

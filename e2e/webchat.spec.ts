@@ -39,7 +39,7 @@ test.beforeAll(async () => {
   server = await startServerProcess({
     dataDir: path.join(root, 'server'),
     demo: true,
-    env: { OFFER_TIMEOUT_MS: '60000', RATE_LIMITS: `webchatMessagesPerVisitor=${VISITOR_MESSAGES}/10` },
+    env: { OFFER_TIMEOUT_MS: '60000', RATE_LIMITS: `webchatMessagesPerVisitor=${String(VISITOR_MESSAGES)}/10` },
   });
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent6') });
 });
@@ -172,17 +172,17 @@ test('a visitor sending too fast is told to wait and the message goes once allow
   const input = chat.getByLabel('消息');
   await expect(input).toBeVisible({ timeout: LIVE_MS });
   for (let i = 1; i <= VISITOR_MESSAGES + 1; i++) {
-    await input.fill(`补充信息 ${i}：订单 DD20241108155`);
+    await input.fill(`补充信息 ${String(i)}：订单 DD20241108155`);
     await input.press('Enter');
-    await expect(chat.getByText(`补充信息 ${i}：订单 DD20241108155`)).toBeVisible();
+    await expect(chat.getByText(`补充信息 ${String(i)}：订单 DD20241108155`)).toBeVisible();
   }
-  const limited = chat.locator('li.msg').filter({ hasText: `补充信息 ${VISITOR_MESSAGES + 1}：` });
+  const limited = chat.locator('li.msg').filter({ hasText: `补充信息 ${String(VISITOR_MESSAGES + 1)}：` });
   await expect(limited).toContainText(/发送太频繁，\d+ 秒后自动重发/, { timeout: LIVE_MS });
   await customerPage.screenshot({ path: test.info().outputPath('widget-rate-limited-zh.png') });
   // Once the window has passed, the widget sends it by itself (under the same id: nothing doubles).
   await expect(limited.locator('.warn')).toHaveCount(0, { timeout: 30_000 });
   await expect(limited).not.toContainText('发送中…', { timeout: LIVE_MS });
-  await expect(chat.getByText(`补充信息 ${VISITOR_MESSAGES + 1}：订单 DD20241108155`)).toHaveCount(1);
+  await expect(chat.getByText(`补充信息 ${String(VISITOR_MESSAGES + 1)}：订单 DD20241108155`)).toHaveCount(1);
 
   // A shop page (another origin: its own port) that is not on the demo site's allowed origins embeds the widget: refused, and said so.
   const shopServer = http.createServer((_req, res) => {
@@ -196,7 +196,7 @@ test('a visitor sending too fast is told to wait and the message goes once allow
   contexts.push(context);
   const shop = await context.newPage();
   try {
-    await shop.goto(`http://127.0.0.1:${(shopServer.address() as AddressInfo).port}/`);
+    await shop.goto(`http://127.0.0.1:${String((shopServer.address() as AddressInfo).port)}/`);
     await expect(widget(shop).getByRole('alert').filter({ hasText: 'This page is not allowed to open this chat' })).toBeVisible({ timeout: LIVE_MS });
   } finally {
     shopServer.close();

@@ -46,6 +46,8 @@ function callFailure(error: RpcErrorShape): RpcErrorShape & { name: string } {
 const api: WorkstationApi = {
   async invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResults[M]> {
     const outcome = (await ipcRenderer.invoke(IPC_INVOKE, method, params)) as Outcome;
+    // A plain object on purpose, not an Error: see callFailure.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
     if (!outcome.ok) throw callFailure(outcome.error);
     return outcome.result as RpcResults[M];
   },

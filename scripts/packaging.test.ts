@@ -35,7 +35,7 @@ beforeAll(() => {
     { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 64 * 1024 * 1024 },
   );
   packageLog = `${result.stdout}\n${result.stderr}`;
-  if (result.status !== 0) throw new Error(`npm run package failed (exit ${result.status}):\n${packageLog.slice(-6000)}`);
+  if (result.status !== 0) throw new Error(`npm run package failed (exit ${String(result.status)}):\n${packageLog.slice(-6000)}`);
   files = new Set(listPackage(asarPath, { isPack: false }).map((file) => file.split(path.sep).join('/')));
 }, 180_000);
 

@@ -90,8 +90,8 @@ export function formatDurationZh(durationSec: number): string {
   const hours = Math.floor(total / 3600);
   const minutes = Math.floor((total % 3600) / 60);
   const seconds = total % 60;
-  if (hours > 0) return `${hours}小时${minutes}分${seconds}秒`;
-  return minutes > 0 ? `${minutes}分${seconds}秒` : `${seconds}秒`;
+  if (hours > 0) return `${String(hours)}小时${String(minutes)}分${String(seconds)}秒`;
+  return minutes > 0 ? `${String(minutes)}分${String(seconds)}秒` : `${String(seconds)}秒`;
 }
 
 /** A call duration as a clock: `3:12`, `0:45`, `1:02:03`. */
@@ -100,7 +100,7 @@ export function formatDurationClock(durationSec: number): string {
   const hours = Math.floor(total / 3600);
   const minutes = Math.floor((total % 3600) / 60);
   const seconds = String(total % 60).padStart(2, '0');
-  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+  return hours > 0 ? `${String(hours)}:${String(minutes).padStart(2, '0')}:${seconds}` : `${String(minutes)}:${seconds}`;
 }
 
 /** Twilio's call statuses, as its status callbacks send them. */

@@ -53,7 +53,7 @@ export function isOpenStatus(status: TicketStatus): boolean {
 const nonBlank = (max: number) =>
   z
     .string()
-    .max(max, { message: `must be at most ${max} characters` })
+    .max(max, { message: `must be at most ${String(max)} characters` })
     .refine((s) => s.trim().length > 0, { message: 'must not be empty' });
 
 export const textSchema = nonBlank(MAX_TEXT_LENGTH);
@@ -228,7 +228,7 @@ export function describeAssignmentReason(reason: AssignmentReason, assigneeName:
   switch (reason.code) {
     case 'least_loaded': {
       const tie = reason.tieBreak === 'idle_longest' ? ', idle longest' : reason.tieBreak === 'username' ? ', first by username' : '';
-      return `Routed to ${assigneeName ?? '?'}: ${reason.channel} skill, fewest open tickets (${reason.openTickets})${tie}`;
+      return `Routed to ${assigneeName ?? '?'}: ${reason.channel} skill, fewest open tickets (${String(reason.openTickets)})${tie}`;
     }
     case 'no_agent_online':
       return `Queued: no agent with the ${reason.channel} skill is online`;
@@ -237,13 +237,13 @@ export function describeAssignmentReason(reason: AssignmentReason, assigneeName:
     case 'assigned_by_lead':
       return assigneeName ? `Assigned to ${assigneeName} by ${reason.byName}` : `Put back in the queue by ${reason.byName}`;
     case 'vip_senior':
-      return `Routed to ${assigneeName ?? '?'}: VIP customer (tier ${reason.vipTier}), senior agent, ${reason.openTickets} open tickets`;
+      return `Routed to ${assigneeName ?? '?'}: VIP customer (tier ${String(reason.vipTier)}), senior agent, ${String(reason.openTickets)} open tickets`;
     case 'urgent_senior':
-      return `Routed to ${assigneeName ?? '?'}: urgent contact, senior agent, ${reason.openTickets} open tickets`;
+      return `Routed to ${assigneeName ?? '?'}: urgent contact, senior agent, ${String(reason.openTickets)} open tickets`;
     case 'returning_customer':
       return `Routed to ${assigneeName ?? '?'}: returning customer, handled them last${reason.previousTicketId ? ` (${reason.previousTicketId})` : ''}`;
     case 'escalated_tier2':
-      return `Routed to ${assigneeName ?? '?'}: escalated to tier 2 by ${reason.escalatedBy}, ${reason.openTickets} open tickets`;
+      return `Routed to ${assigneeName ?? '?'}: escalated to tier 2 by ${reason.escalatedBy}, ${String(reason.openTickets)} open tickets`;
     case 'pinned':
       return `Pinned to ${assigneeName ?? '?'} by ${reason.byName}`;
     case 'offer_accepted':

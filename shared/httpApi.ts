@@ -87,7 +87,7 @@ export type InboundContact = z.infer<typeof inboundContactSchema>;
  */
 export function receivedAtIssue(receivedAt: string, now: number): string | null {
   if (isPlausibleTime(Date.parse(receivedAt), now)) return null;
-  return `must be between 2000-01-01T00:00:00Z and ${MAX_CLOCK_SKEW_MS / 60_000} minutes after the server's time (${new Date(now).toISOString()})`;
+  return `must be between 2000-01-01T00:00:00Z and ${String(MAX_CLOCK_SKEW_MS / 60_000)} minutes after the server's time (${new Date(now).toISOString()})`;
 }
 
 export interface InboundResponse {

@@ -16,7 +16,7 @@ export function dayKey(epochMs: number, utcOffsetMinutes: number = CHINA_UTC_OFF
 }
 
 function formatSequenced(prefix: string, day: string, sequence: number): string {
-  if (!Number.isInteger(sequence) || sequence < 1) throw new RangeError(`sequence must be a positive integer, got ${sequence}`);
+  if (!Number.isInteger(sequence) || sequence < 1) throw new RangeError(`sequence must be a positive integer, got ${String(sequence)}`);
   if (!/^\d{8}$/.test(day)) throw new RangeError(`day must be YYYYMMDD, got ${day}`);
   return `${prefix}${day}${sequence.toString().padStart(3, '0')}`;
 }

@@ -44,5 +44,5 @@ export function formatCountdown(remainingMs: number): string {
   const h = Math.floor(totalSeconds / 3600);
   const m = Math.floor((totalSeconds % 3600) / 60);
   const s = totalSeconds % 60;
-  return `${sign}${h}:${m.toString().padStart(2, '0')}:${s.toString().padStart(2, '0')}`;
+  return `${sign}${String(h)}:${m.toString().padStart(2, '0')}:${s.toString().padStart(2, '0')}`;
 }

@@ -23,7 +23,7 @@ const SUBJECT = '信用卡分期退款争议';
 
 interface Row {
   attack: string;
-  run: () => Promise<unknown>;
+  run: () => unknown;
   expect: unknown;
 }
 
@@ -92,7 +92,7 @@ describe('data at rest: attacks and the refusals expected', () => {
   const rows: Row[] = [
     {
       attack: 'copies the signed-out cache (and its WAL) off the disk and searches it for a ticket subject, its GD id and a customer phone',
-      run: async () => {
+      run: () => {
         const bytes = Buffer.concat([cacheFile, `${cacheFile}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
         return {
           size: bytes.length > 0,
@@ -105,7 +105,7 @@ describe('data at rest: attacks and the refusals expected', () => {
     },
     {
       attack: 'opens the cache with plain SQLite, without a key',
-      run: async () => {
+      run: () => {
         const db = new Database(cacheFile, { readonly: true });
         try {
           return readAttempt(() => db.prepare('SELECT subject FROM tickets').all());
@@ -117,12 +117,12 @@ describe('data at rest: attacks and the refusals expected', () => {
     },
     {
       attack: 'opens the cache with a guessed key',
-      run: async () => readAttempt(() => openCache(cacheFile, randomBytes(CACHE_KEY_BYTES)).close()),
+      run: () => readAttempt(() => openCache(cacheFile, randomBytes(CACHE_KEY_BYTES)).close()),
       expect: 'SQLITE_NOTADB',
     },
     {
       attack: 'looks through workstation.json and the data folder of the signed-out workstation for a session or a sealed key',
-      run: async () => {
+      run: () => {
         const settings = JSON.parse(readFileSync(path.join(signedOutDir, SETTINGS_FILE), 'utf8')) as WorkstationSettings;
         return {
           session: settings.session,
@@ -186,7 +186,7 @@ describe('data at rest: attacks and the refusals expected', () => {
     },
     {
       attack: "another account on the same computer lists or reads the workstation's data folder, cache, settings or key file",
-      run: async () => ({
+      run: () => ({
         dataDir: modeOf(signedOutDir),
         users: modeOf(path.dirname(cacheFile)),
         cache: modeOf(cacheFile),

@@ -24,6 +24,9 @@ import { makePasswordVerifier } from './verifier.js';
 
 const SUBJECT = '增值税专用发票抬头填错需要重开';
 const NEW_PASSWORD = '新密码-2024-秋';
+// vitest types its asymmetric matchers as `any`; each is named for the value it stands in for.
+const SEALED_BY_PASSWORD = expect.stringMatching(/^scrypt\$/) as string;
+const SEALED_BY_DEVICE = expect.stringMatching(/^aesgcm\$/) as string;
 
 function settingsOf(dataDir: string): WorkstationSettings {
   return JSON.parse(readFileSync(path.join(dataDir, SETTINGS_FILE), 'utf8')) as WorkstationSettings;
@@ -48,7 +51,7 @@ describe('the encrypted cache', () => {
   let dataDir: string;
 
   async function newCore(): Promise<WorkstationCore> {
-    const core = await createWorkstationCore({ dataDir, serverUrl: `http://127.0.0.1:${port}`, reconnectDelayMs: 20, reconnectDelayMaxMs: 200 });
+    const core = await createWorkstationCore({ dataDir, serverUrl: `http://127.0.0.1:${String(port)}`, reconnectDelayMs: 20, reconnectDelayMaxMs: 200 });
     cores.push(core);
     return core;
   }
@@ -109,9 +112,7 @@ describe('the encrypted cache', () => {
     const first = await newCore();
     await signInOnline(first);
     expect(modeOf(path.join(dataDir, DEVICE_KEY_FILE))).toBe(0o600);
-    expect(settingsOf(dataDir).cacheKeys).toEqual([
-      { userId: 'agent1', byPassword: expect.stringMatching(/^scrypt\$/), byDevice: expect.stringMatching(/^aesgcm\$/), pendingAtClose: 0 },
-    ]);
+    expect(settingsOf(dataDir).cacheKeys).toEqual([{ userId: 'agent1', byPassword: SEALED_BY_PASSWORD, byDevice: SEALED_BY_DEVICE, pendingAtClose: 0 }]);
     await stopServer();
     await first.close();
 
@@ -143,7 +144,7 @@ describe('the encrypted cache', () => {
     await call(core, 'session.signOut', {});
     const settings = settingsOf(dataDir);
     expect(settings.session).toBeNull();
-    expect(settings.cacheKeys).toEqual([expect.objectContaining({ userId: 'agent1', byDevice: null, byPassword: expect.stringMatching(/^scrypt\$/) })]);
+    expect(settings.cacheKeys).toEqual([expect.objectContaining({ userId: 'agent1', byDevice: null, byPassword: SEALED_BY_PASSWORD })]);
     expect(existsSync(path.join(dataDir, DEVICE_KEY_FILE))).toBe(false);
     expect(cacheBytes(userCacheFile(dataDir, 'agent1')).includes(Buffer.from(SUBJECT))).toBe(false);
 
@@ -173,7 +174,7 @@ describe('the encrypted cache', () => {
     await restartServer();
     changePasswordOnServer('agent1', NEW_PASSWORD);
     const session = await signInOnline(core, NEW_PASSWORD);
-    expect(session.cacheReset).toEqual({ lostChanges: 2, at: expect.any(Number) });
+    expect(session.cacheReset).toEqual({ lostChanges: 2, at: expect.any(Number) as number });
     expect((await call(core, 'session.get', {})).cacheReset).toEqual(session.cacheReset);
     expect((await call(core, 'ticket.get', { ticketId: ticketA })).notes).toEqual([]);
     expect(server!.store.getTicketBundle(ticketA)!.notes).toEqual([]);
@@ -215,7 +216,7 @@ describe('the encrypted cache', () => {
 
   it('encrypts the plaintext cache of a stored session written by the previous version on the first start, keeping its outbox, draft and attention item', async () => {
     // The previous version's files: a plaintext WAL cache (0644, in a 0755 folder) and settings without cache keys.
-    const serverUrl = `http://127.0.0.1:${port}`;
+    const serverUrl = `http://127.0.0.1:${String(port)}`;
     const login = await loginToServer(serverUrl, { username: 'agent1', password: TEST_PASSWORD });
     const file = userCacheFile(dataDir, 'agent1');
     const old = openCache(file, null);
@@ -251,7 +252,7 @@ describe('the encrypted cache', () => {
     expect(cacheBytes(file).includes(Buffer.from(ticketA))).toBe(false);
     expect([modeOf(path.dirname(file)), modeOf(file), modeOf(path.join(dataDir, SETTINGS_FILE))]).toEqual([0o700, 0o600, 0o600]);
     // No password yet: the device seal is the only copy of the key until the next sign-in.
-    expect(settingsOf(dataDir).cacheKeys).toEqual([{ userId: 'agent1', byPassword: null, byDevice: expect.any(String), pendingAtClose: 0 }]);
+    expect(settingsOf(dataDir).cacheKeys).toEqual([{ userId: 'agent1', byPassword: null, byDevice: expect.any(String) as string, pendingAtClose: 0 }]);
     await waitUntil(core, 'the note written before the upgrade is delivered', onlineAndIdle(core));
     expect(server!.store.getTicketBundle(ticketA)!.notes.filter((n) => n.id === noteId)).toHaveLength(1);
     expect((await call(core, 'ticket.get', { ticketId: ticketA })).drafts.map((d) => d.text)).toEqual(['升级前的草稿']);
@@ -263,7 +264,7 @@ describe('the encrypted cache', () => {
     await stopServer();
     await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     expect((await call(core, 'ticket.get', { ticketId: ticketA })).drafts).toHaveLength(1);
-    expect(settingsOf(dataDir).cacheKeys).toEqual([{ userId: 'agent1', byPassword: expect.stringMatching(/^scrypt\$/), byDevice: null, pendingAtClose: 0 }]);
+    expect(settingsOf(dataDir).cacheKeys).toEqual([{ userId: 'agent1', byPassword: SEALED_BY_PASSWORD, byDevice: null, pendingAtClose: 0 }]);
     expect(existsSync(path.join(dataDir, DEVICE_KEY_FILE))).toBe(false);
   });
 });

@@ -45,7 +45,12 @@ describe('outbox replay under a flaky link', () => {
   const ticketIds: string[] = [];
 
   async function startCore(): Promise<WorkstationCore> {
-    return createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: `http://127.0.0.1:${port}`, reconnectDelayMs: 20, reconnectDelayMaxMs: 200 });
+    return createWorkstationCore({
+      dataDir: path.join(root, 'agent1'),
+      serverUrl: `http://127.0.0.1:${String(port)}`,
+      reconnectDelayMs: 20,
+      reconnectDelayMaxMs: 200,
+    });
   }
 
   beforeAll(async () => {
@@ -64,7 +69,7 @@ describe('outbox replay under a flaky link', () => {
     ];
     for (const [i, c] of customers.entries()) {
       // An address gives replies a way to the customer (the ticket rules refuse a reply with none).
-      const customer = { name: c.name, phone: c.phone, email: `c${i}@example.cn` };
+      const customer = { name: c.name, phone: c.phone, email: `c${String(i)}@example.cn` };
       const { ticketId } = server.store.ingestInbound(
         { channel: 'chat', customer, subject: c.subject, text: `${c.subject}，请尽快处理` },
         { now: Date.now() + i },
@@ -90,7 +95,7 @@ describe('outbox replay under a flaky link', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it(`delivers every mutation exactly once over ${ROUNDS} rounds of cuts`, { timeout: 180_000 }, async () => {
+  it(`delivers every mutation exactly once over ${String(ROUNDS)} rounds of cuts`, { timeout: 180_000 }, async () => {
     const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
     const rand = random(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
@@ -104,9 +109,9 @@ describe('outbox replay under a flaky link', () => {
       const ticketId = pick(ticketIds);
       const roll = rand();
       if (roll < 0.45) {
-        noteIds.push((await call(core, 'ticket.addNote', { ticketId, text: `第${round}轮 备注${j}：客户再次来电催促` })).id);
+        noteIds.push((await call(core, 'ticket.addNote', { ticketId, text: `第${String(round)}轮 备注${String(j)}：客户再次来电催促` })).id);
       } else if (roll < 0.6) {
-        const reply = await call(core, 'ticket.reply', { ticketId, text: `第${round}轮 回复${j}：已为您加急处理` });
+        const reply = await call(core, 'ticket.reply', { ticketId, text: `第${String(round)}轮 回复${String(j)}：已为您加急处理` });
         // Offline replies are drafts and never go out by themselves; this test is about the outbox.
         if (reply.kind === 'draft') {
           await call(core, 'draft.discard', { draftId: reply.draft.id });
@@ -135,7 +140,7 @@ describe('outbox replay under a flaky link', () => {
     function cutAfterCommit(nth: number): Promise<void> {
       return new Promise((resolve, reject) => {
         let seen = 0;
-        const timer = setTimeout(() => reject(new Error(`no commit #${nth} within 20 s (seed ${seed})`)), 20_000);
+        const timer = setTimeout(() => reject(new Error(`no commit #${String(nth)} within 20 s (seed ${String(seed)})`)), 20_000);
         const off = server.store.onDidCommitChanges(() => {
           if (++seen < nth) return;
           off();
@@ -163,8 +168,8 @@ describe('outbox replay under a flaky link', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const mode: Mode = round < MODES.length ? MODES[round]! : pick(MODES);
       modesSeen.add(mode);
-      if (process.env.CHAOS_TRACE) process.stderr.write(`round ${round} ${mode} ${new Date().toISOString()}\n`);
-      await waitUntil(core, `round ${round} starts online and idle`, onlineAndIdle(core));
+      if (process.env.CHAOS_TRACE) process.stderr.write(`round ${String(round)} ${mode} ${new Date().toISOString()}\n`);
+      await waitUntil(core, `round ${String(round)} starts online and idle`, onlineAndIdle(core));
       switch (mode) {
         case 'before_send': {
           server.disconnectClients();
@@ -216,21 +221,21 @@ describe('outbox replay under a flaky link', () => {
           break;
         }
       }
-      await waitUntil(core, `round ${round} (${mode}, seed ${seed}) drains the outbox`, onlineAndIdle(core), 30_000);
+      await waitUntil(core, `round ${String(round)} (${mode}, seed ${String(seed)}) drains the outbox`, onlineAndIdle(core), 30_000);
     }
     expect(modesSeen.size).toBe(MODES.length);
 
     const db = new Database(path.join(serverDir, 'server.sqlite'), { readonly: true });
     try {
       const applied = db.prepare('SELECT count(*) FROM applied_mutations WHERE client_id = ?').pluck().get(clientId);
-      expect(applied, `seed ${seed}`).toBe(mutations);
+      expect(applied, `seed ${String(seed)}`).toBe(mutations);
       const refused = db.prepare("SELECT count(*) FROM applied_mutations WHERE client_id = ? AND json_extract(result, '$.ok') = 0").pluck().get(clientId);
-      expect(refused, `seed ${seed}`).toBe(0);
+      expect(refused, `seed ${String(seed)}`).toBe(0);
       const noteRows = db.prepare('SELECT count(*) FROM notes WHERE id = ?').pluck();
       const noteChanges = db.prepare("SELECT count(*) FROM changes WHERE kind = 'note' AND json_extract(body, '$.note.id') = ?").pluck();
       const lost = noteIds.filter((id) => noteRows.get(id) !== 1);
       const duplicated = noteIds.filter((id) => noteChanges.get(id) !== 1);
-      expect({ lost, duplicated }, `seed ${seed}`).toEqual({ lost: [], duplicated: [] });
+      expect({ lost, duplicated }, `seed ${String(seed)}`).toEqual({ lost: [], duplicated: [] });
       const messageRows = db.prepare('SELECT count(*) FROM messages WHERE id = ?').pluck();
       // The reply's own change; this server sends no e-mail, so each reply gets a second change saying why it waits.
       const messageChanges = db
@@ -240,7 +245,7 @@ describe('outbox replay under a flaky link', () => {
         .pluck();
       expect(
         messageIds.filter((id) => messageRows.get(id) !== 1 || messageChanges.get(id) !== 1),
-        `seed ${seed}`,
+        `seed ${String(seed)}`,
       ).toEqual([]);
     } finally {
       db.close();

@@ -225,7 +225,7 @@ describe('workstation core against the real server', () => {
     expect(notSignedIn).toMatchObject({ ok: false, error: { code: 'not_signed_in' } });
     await other.close();
 
-    const deadUrl = `http://127.0.0.1:${await freePort()}`;
+    const deadUrl = `http://127.0.0.1:${String(await freePort())}`;
     const nowhere = await createWorkstationCore({ dataDir: path.join(root, 'nowhere'), serverUrl: deadUrl });
     const unreachable = await nowhere.invoke('session.signIn', { username: 'agent2', password: 'demo' });
     expect(unreachable).toEqual({ ok: false, error: { code: 'server_unreachable', message: `Cannot reach the server at ${deadUrl}` } });

@@ -40,7 +40,7 @@ describe('workstation core with the server away', () => {
   });
 
   it('keeps a reply written while the server is down as a draft, then sends it exactly once when the agent confirms online', async () => {
-    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: `http://127.0.0.1:${port}` });
+    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: `http://127.0.0.1:${String(port)}` });
     await call(core, 'session.signIn', { username: 'agent1', password: 'demo' });
     await waitUntil(core, 'online', onlineAndIdle(core));
     const inbox = await call(core, 'inbox.list', { channel: null, status: 'in_progress', query: '' });

@@ -35,7 +35,7 @@ describe('the core through an outage', () => {
   async function newCore(name = 'agent1'): Promise<WorkstationCore> {
     const core = await createWorkstationCore({
       dataDir: path.join(root, name),
-      serverUrl: `http://127.0.0.1:${port}`,
+      serverUrl: `http://127.0.0.1:${String(port)}`,
       reconnectDelayMs: 20,
       reconnectDelayMaxMs: 200,
     });
@@ -167,7 +167,7 @@ describe('the core through an outage', () => {
     expect(afterSignOut).not.toContain(TEST_PASSWORD);
     expect(JSON.parse(afterSignOut)).toMatchObject({
       session: null,
-      offlineVerifiers: [{ username: 'agent1', user: { id: 'agent1' }, verifier: expect.stringMatching(/^scrypt\$/) }],
+      offlineVerifiers: [{ username: 'agent1', user: { id: 'agent1' }, verifier: expect.stringMatching(/^scrypt\$/) as string }],
     });
 
     await stopServer();
@@ -221,7 +221,7 @@ describe('the core through an outage', () => {
 
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(HERE, 'testing', 'writeNotesUntilKilled.ts'), dataDir, `http://127.0.0.1:${port}`, ticketA],
+      ['--import', 'tsx', path.join(HERE, 'testing', 'writeNotesUntilKilled.ts'), dataDir, `http://127.0.0.1:${String(port)}`, ticketA],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -31,7 +31,7 @@ describe('retries', () => {
   async function newCore(name: string, backoff = { firstMs: 20, maxMs: 200 }): Promise<WorkstationCore> {
     const core = await createWorkstationCore({
       dataDir: path.join(root, name),
-      serverUrl: `http://127.0.0.1:${port}`,
+      serverUrl: `http://127.0.0.1:${String(port)}`,
       reconnectDelayMs: backoff.firstMs,
       reconnectDelayMaxMs: backoff.maxMs,
     });

@@ -134,7 +134,7 @@ describe('signing in too often', () => {
     await signedInOnline(core);
     await call(core, 'session.signOut', {});
     for (let i = 0; i < 2; i++)
-      expect(await core.invoke('session.signIn', { username: 'agent1', password: `typo-${i}` })).toMatchObject({
+      expect(await core.invoke('session.signIn', { username: 'agent1', password: `typo-${String(i)}` })).toMatchObject({
         ok: false,
         error: { code: 'bad_credentials' },
       });

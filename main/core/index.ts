@@ -312,7 +312,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
    */
   function setCacheAside(file: string, userId: string): CacheReset {
     const entry = findCacheKey(settings, userId);
-    const aside = `${file}.unreadable-${now()}`;
+    const aside = `${file}.unreadable-${String(now())}`;
     for (const suffix of ['', '-wal', '-shm', '-journal']) {
       if (existsSync(`${file}${suffix}`)) renameSync(`${file}${suffix}`, `${aside}${suffix}`);
     }
@@ -812,7 +812,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         })),
     'attention.dismiss': ({ id }) => {
       const session = requireSession();
-      if (!session.cache.writer.dismissAttention(id)) throw new RpcError('not_found', `There is no open attention item ${id}.`);
+      if (!session.cache.writer.dismissAttention(id)) throw new RpcError('not_found', `There is no open attention item ${String(id)}.`);
       updateConnection({});
       return { dismissed: true };
     },

@@ -52,11 +52,11 @@ export async function loginToServer(serverUrl: string, credentials: LoginRequest
   if (response.status === 401) throw new RpcError('bad_credentials', 'Wrong username or password');
   if (response.status === 429) {
     const retryAfterMs = retryAfterMsOf(response, body);
-    throw new RpcError('rate_limited', `Too many sign-in attempts; try again in ${Math.ceil(retryAfterMs / 60_000)} min`, { retryAfterMs });
+    throw new RpcError('rate_limited', `Too many sign-in attempts; try again in ${String(Math.ceil(retryAfterMs / 60_000))} min`, { retryAfterMs });
   }
   if (!response.ok) {
     const parsed = errorBodySchema.safeParse(body);
-    const detail = parsed.success ? parsed.data.error.message : `HTTP ${response.status}`;
+    const detail = parsed.success ? parsed.data.error.message : `HTTP ${String(response.status)}`;
     // A gateway answering for a server that is down is the same, for the agent, as no answer.
     const gatewayDown = response.status === 502 || response.status === 503 || response.status === 504;
     throw new RpcError(gatewayDown ? 'server_unreachable' : 'internal', `Sign-in failed: ${detail}`);

@@ -106,7 +106,7 @@ export function loadSettings(dataDir: string, clientId?: string): WorkstationSet
 export function saveSettings(dataDir: string, settings: WorkstationSettings): void {
   makePrivateDir(dataDir);
   const file = path.join(dataDir, SETTINGS_FILE);
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = `${file}.${String(process.pid)}.tmp`;
   writeFileSync(temp, `${JSON.stringify(settings, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
   // A temp file left by a crashed run keeps its old mode through writeFileSync.
   chmodSync(temp, PRIVATE_FILE_MODE);

@@ -147,12 +147,12 @@ function pull(world: World, user: User): void {
 }
 
 function mutationOf(op: Op, ticketId: string, n: number, at: number): Mutation {
-  const base = { mutationId: `m-${n}`, ticketId, createdAt: at };
+  const base = { mutationId: `m-${String(n)}`, ticketId, createdAt: at };
   switch (op.kind) {
     case 'reply':
-      return { ...base, kind: 'reply', messageId: `msg-${n}`, text: `第${n}条回复`, ...(op.via ? { via: op.via } : {}) };
+      return { ...base, kind: 'reply', messageId: `msg-${String(n)}`, text: `第${String(n)}条回复`, ...(op.via ? { via: op.via } : {}) };
     case 'note':
-      return { ...base, kind: 'note', noteId: `note-${n}`, text: `第${n}条备注` };
+      return { ...base, kind: 'note', noteId: `note-${String(n)}`, text: `第${String(n)}条备注` };
     case 'setStatus':
       return { ...base, kind: 'setStatus', status: op.status };
     case 'setPriority':

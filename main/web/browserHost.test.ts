@@ -7,7 +7,7 @@ import { WebSocket } from 'ws';
 import type { RpcResponseEnvelope, SessionState } from '../../shared/rpc.js';
 import type { WorkstationCore } from '../core/api.js';
 import { createWorkstationCore } from '../core/index.js';
-import { resolveStaticPath, startBrowserHost, type BrowserHost } from './browserHost.js';
+import { rawDataToString, resolveStaticPath, startBrowserHost, type BrowserHost } from './browserHost.js';
 
 let root: string;
 let staticDir: string;
@@ -95,11 +95,11 @@ interface Client {
   closed: Promise<{ code: number; reason: string }>;
 }
 
-async function connect(origin = `http://127.0.0.1:${host.port}`): Promise<Client> {
-  const ws = new WebSocket(`ws://127.0.0.1:${host.port}${rpcPath()}`, { origin });
+async function connect(origin = `http://127.0.0.1:${String(host.port)}`): Promise<Client> {
+  const ws = new WebSocket(`ws://127.0.0.1:${String(host.port)}${rpcPath()}`, { origin });
   const responses = new Map<number, (envelope: RpcResponseEnvelope) => void>();
   ws.on('message', (data) => {
-    const envelope = JSON.parse(String(data)) as RpcResponseEnvelope | { type: 'event' };
+    const envelope = JSON.parse(rawDataToString(data)) as RpcResponseEnvelope | { type: 'event' };
     if (envelope.type === 'response') responses.get(envelope.id)?.(envelope);
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
@@ -138,27 +138,27 @@ describe('browser host: who may connect', () => {
   });
 
   test('accepts the upgrade from its own origin on 127.0.0.1 and localhost', async () => {
-    expect(await upgradeStatus({ Origin: `http://127.0.0.1:${host.port}`, Host: `127.0.0.1:${host.port}` })).toBe(101);
-    expect(await upgradeStatus({ Origin: `http://localhost:${host.port}`, Host: `localhost:${host.port}` })).toBe(101);
+    expect(await upgradeStatus({ Origin: `http://127.0.0.1:${String(host.port)}`, Host: `127.0.0.1:${String(host.port)}` })).toBe(101);
+    expect(await upgradeStatus({ Origin: `http://localhost:${String(host.port)}`, Host: `localhost:${String(host.port)}` })).toBe(101);
   });
 
   test('refuses a page from another origin with 403', async () => {
-    expect(await upgradeStatus({ Origin: 'https://evil.example', Host: `127.0.0.1:${host.port}` })).toBe(403);
+    expect(await upgradeStatus({ Origin: 'https://evil.example', Host: `127.0.0.1:${String(host.port)}` })).toBe(403);
     // Same host, different port: another local web app is another origin.
-    expect(await upgradeStatus({ Origin: `http://127.0.0.1:${host.port + 1}`, Host: `127.0.0.1:${host.port}` })).toBe(403);
+    expect(await upgradeStatus({ Origin: `http://127.0.0.1:${String(host.port + 1)}`, Host: `127.0.0.1:${String(host.port)}` })).toBe(403);
   });
 
   test('refuses an upgrade without an Origin header with 403', async () => {
-    expect(await upgradeStatus({ Host: `127.0.0.1:${host.port}` })).toBe(403);
+    expect(await upgradeStatus({ Host: `127.0.0.1:${String(host.port)}` })).toBe(403);
   });
 
   test('refuses a DNS-rebinding request (right origin, foreign Host header) with 403', async () => {
-    expect(await upgradeStatus({ Origin: `http://127.0.0.1:${host.port}`, Host: `evil.example:${host.port}` })).toBe(403);
-    expect((await rawRequest('/', { Host: `evil.example:${host.port}` })).status).toBe(403);
+    expect(await upgradeStatus({ Origin: `http://127.0.0.1:${String(host.port)}`, Host: `evil.example:${String(host.port)}` })).toBe(403);
+    expect((await rawRequest('/', { Host: `evil.example:${String(host.port)}` })).status).toBe(403);
   });
 
   test('a ws client with a foreign origin is refused before it can send anything', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}${rpcPath()}`, { origin: 'http://attacker.test' });
+    const ws = new WebSocket(`ws://127.0.0.1:${String(host.port)}${rpcPath()}`, { origin: 'http://attacker.test' });
     const outcome = await new Promise<string>((resolve) => {
       ws.on('open', () => resolve('opened'));
       ws.on('error', (error) => resolve(error.message));
@@ -239,7 +239,7 @@ describe('browser host: static files', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain(`ws://127.0.0.1:${host.port}`);
+    expect(csp).toContain(`ws://127.0.0.1:${String(host.port)}`);
     expect(csp).toContain("frame-ancestors 'none'");
     expect(await response.text()).toBe(INDEX_HTML);
   });
@@ -259,7 +259,7 @@ describe('browser host: static files', () => {
 
   test('never serves a file outside the static folder', async () => {
     for (const attempt of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%00index.html', '/%E0%A4%A']) {
-      const response = await rawRequest(attempt, { Host: `127.0.0.1:${host.port}` });
+      const response = await rawRequest(attempt, { Host: `127.0.0.1:${String(host.port)}` });
       expect(response.status, attempt).toBe(404);
       expect(response.body).not.toContain('身份证');
     }
@@ -287,11 +287,11 @@ describe('browser host: events from a signed-in core', () => {
     const liveHost = await startBrowserHost({ core: liveCore, port: 0, staticDir });
     try {
       const open = async () => {
-        const ws = new WebSocket(`ws://127.0.0.1:${liveHost.port}${rpcPath(liveHost)}`, { origin: `http://127.0.0.1:${liveHost.port}` });
+        const ws = new WebSocket(`ws://127.0.0.1:${String(liveHost.port)}${rpcPath(liveHost)}`, { origin: `http://127.0.0.1:${String(liveHost.port)}` });
         const events: Array<{ event: string; payload: { status?: string } }> = [];
         const responses: RpcResponseEnvelope[] = [];
         ws.on('message', (data) => {
-          const envelope = JSON.parse(String(data)) as RpcResponseEnvelope | { type: 'event'; event: string; payload: { status?: string } };
+          const envelope = JSON.parse(rawDataToString(data)) as RpcResponseEnvelope | { type: 'event'; event: string; payload: { status?: string } };
           if (envelope.type === 'event') events.push(envelope);
           else responses.push(envelope);
         });

@@ -89,12 +89,12 @@ export function isLoopbackHost(host: string): boolean {
 
 /** The Origin values a page served by this host sends; nothing else may open the socket. */
 export function allowedOrigins(port: number): Set<string> {
-  return new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  return new Set([`http://127.0.0.1:${String(port)}`, `http://localhost:${String(port)}`]);
 }
 
 /** The Host header values a request to this host carries; anything else is DNS rebinding. */
 export function allowedHostHeaders(port: number): Set<string> {
-  return new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  return new Set([`127.0.0.1:${String(port)}`, `localhost:${String(port)}`]);
 }
 
 /** A new per-launch key: 32 random bytes, base64url (43 characters). */
@@ -127,7 +127,7 @@ export function contentSecurityPolicy(port: number): string {
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self' data:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    `connect-src 'self' ws://127.0.0.1:${String(port)} ws://localhost:${String(port)}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -285,7 +285,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       return;
     }
     const { id, method, params } = parsed.data;
-    core
+    // Nothing to await here: each request answers on its own, and the chain cannot reject
+    // (a failed invoke becomes an `internal` error answer, send() writes only to an open socket).
+    void core
       .invoke(method, params)
       .catch((error: unknown) => ({
         ok: false as const,
@@ -342,7 +344,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     return closing;
   }
 
-  const url = `http://${host}:${port}`;
+  const url = `http://${host}:${String(port)}`;
   return { url, launchUrl: `${url}/#${BROWSER_LAUNCH_KEY_PARAM}=${launchKey}`, port, close };
 }
 
@@ -352,11 +354,12 @@ function send(ws: WebSocket, envelope: RpcResponseEnvelope): void {
 
 function recoverRequestId(message: unknown): number | null {
   if (typeof message !== 'object' || message === null || !('id' in message)) return null;
-  const id = (message as { id: unknown }).id;
+  const id = message.id;
   return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : null;
 }
 
-function rawDataToString(data: RawData): string {
+/** A WebSocket message as text, whichever of ws's three buffer shapes it arrived in. */
+export function rawDataToString(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
   return data.toString('utf8');
@@ -371,7 +374,7 @@ function truncateCloseReason(reason: string): string {
 }
 
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.end(`HTTP/1.1 ${String(status)} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 function sendPlain(response: ServerResponse, status: number, text: string): void {

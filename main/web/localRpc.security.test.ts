@@ -16,7 +16,7 @@ import type { RpcResponseEnvelope } from '../../shared/rpc.js';
 import type { WorkstationCore } from '../core/api.js';
 import { createWorkstationCore } from '../core/index.js';
 import { call, onlineAndIdle, waitUntil } from '../core/testing/coreCalls.js';
-import { startBrowserHost, type BrowserHost } from './browserHost.js';
+import { rawDataToString, startBrowserHost, type BrowserHost } from './browserHost.js';
 
 let root: string;
 let server: RunningServer;
@@ -54,7 +54,7 @@ interface Handshake {
   headers?: Record<string, string>;
 }
 
-const own = () => `http://127.0.0.1:${host.port}`;
+const own = () => `http://127.0.0.1:${String(host.port)}`;
 const rpcWith = (presented: string) => `/rpc?k=${encodeURIComponent(presented)}`;
 
 /**
@@ -62,13 +62,13 @@ const rpcWith = (presented: string) => `/rpc?k=${encodeURIComponent(presented)}`
  * Resolves `refused <status>` or `read N inbox rows`.
  */
 function attempt(handshake: Handshake): Promise<string> {
-  const headers: Record<string, string> = { Host: handshake.host ?? `127.0.0.1:${host.port}`, ...handshake.headers };
+  const headers: Record<string, string> = { Host: handshake.host ?? `127.0.0.1:${String(host.port)}`, ...handshake.headers };
   const origin = handshake.origin === undefined ? own() : handshake.origin;
-  const ws = new WebSocket(`ws://127.0.0.1:${host.port}${handshake.path ?? '/rpc'}`, { headers, ...(origin === null ? {} : { origin }) });
+  const ws = new WebSocket(`ws://127.0.0.1:${String(host.port)}${handshake.path ?? '/rpc'}`, { headers, ...(origin === null ? {} : { origin }) });
   return new Promise((resolve) => {
     ws.on('unexpected-response', (_request, response) => {
       response.resume();
-      resolve(`refused ${response.statusCode}`);
+      resolve(`refused ${String(response.statusCode)}`);
       ws.terminate();
     });
     ws.on('error', (error) => resolve(`error ${error.message}`));
@@ -76,7 +76,7 @@ function attempt(handshake: Handshake): Promise<string> {
       ws.send(JSON.stringify({ type: 'request', id: 1, method: 'inbox.list', params: { channel: null, status: null, query: '' } }));
     });
     ws.on('message', (data) => {
-      const envelope = JSON.parse(String(data)) as RpcResponseEnvelope | { type: 'event' };
+      const envelope = JSON.parse(rawDataToString(data)) as RpcResponseEnvelope | { type: 'event' };
       if (envelope.type !== 'response') return;
       resolve(envelope.ok ? `read ${(envelope.result as { rows: unknown[] }).rows.length > 0 ? 'the' : 'an empty'} inbox` : `error ${envelope.error.code}`);
       ws.close();
@@ -87,10 +87,10 @@ function attempt(handshake: Handshake): Promise<string> {
 /** Everything a plain HTTP GET returns (status line, headers and body) as one string. */
 function getEverything(pathname: string, headers: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: host.port, path: pathname, headers: { Host: `127.0.0.1:${host.port}`, ...headers } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: host.port, path: pathname, headers: { Host: `127.0.0.1:${String(host.port)}`, ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve(`${res.statusCode} ${JSON.stringify(res.headers)} ${Buffer.concat(chunks).toString('utf8')}`));
+      res.on('end', () => resolve(`${String(res.statusCode)} ${JSON.stringify(res.headers)} ${Buffer.concat(chunks).toString('utf8')}`));
     });
     req.on('error', reject);
     req.end();
@@ -143,7 +143,7 @@ const rows: AttackRow[] = [
   },
   {
     attack: 'the key, but the Origin of another local port (another local web app)',
-    run: () => attempt({ path: rpcWith(key), origin: `http://127.0.0.1:${host.port + 1}` }),
+    run: () => attempt({ path: rpcWith(key), origin: `http://127.0.0.1:${String(host.port + 1)}` }),
     expect: 'refused 403',
   },
   {
@@ -153,7 +153,7 @@ const rows: AttackRow[] = [
   },
   {
     attack: 'the key, but a DNS-rebinding Host header',
-    run: () => attempt({ path: rpcWith(key), host: `evil.example:${host.port}` }),
+    run: () => attempt({ path: rpcWith(key), host: `evil.example:${String(host.port)}` }),
     expect: 'refused 403',
   },
   {
@@ -176,7 +176,7 @@ const rows: AttackRow[] = [
   },
   {
     attack: '(control) the same page on localhost',
-    run: () => attempt({ path: rpcWith(key), origin: `http://localhost:${host.port}`, host: `localhost:${host.port}` }),
+    run: () => attempt({ path: rpcWith(key), origin: `http://localhost:${String(host.port)}`, host: `localhost:${String(host.port)}` }),
     expect: 'read the inbox',
   },
 ];

@@ -286,9 +286,9 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
       set = new Set();
       listeners.set(event, set);
     }
-    set.add(listener as AnyListener);
+    set.add(listener);
     return () => {
-      listeners.get(event)?.delete(listener as AnyListener);
+      listeners.get(event)?.delete(listener);
     };
   }
 

@@ -141,16 +141,16 @@ export function formatCallDuration(language: 'zh-CN' | 'en', totalSeconds: numbe
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;
   if (language === 'zh-CN') {
-    if (h > 0) return `${h}小时${m}分${s}秒`;
-    return m > 0 ? `${m}分${s}秒` : `${s}秒`;
+    if (h > 0) return `${String(h)}小时${String(m)}分${String(s)}秒`;
+    return m > 0 ? `${String(m)}分${String(s)}秒` : `${String(s)}秒`;
   }
   const pad = (n: number) => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+  return h > 0 ? `${String(h)}:${pad(m)}:${pad(s)}` : `${String(m)}:${pad(s)}`;
 }
 
 /** "850 B", "12 KB", "3.4 MB": one decimal below ten units, none above. */
 export function formatFileSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024) return `${String(bytes)} B`;
   const units = ['KB', 'MB', 'GB'];
   let value = bytes / 1024;
   let unit = 0;
@@ -158,7 +158,7 @@ export function formatFileSize(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+  return `${value < 10 ? value.toFixed(1) : String(Math.round(value))} ${units[unit]!}`;
 }
 
 /** Whether a channel proved this phone, email or social id for the customer (it is among their identities). */
@@ -179,16 +179,16 @@ export function scopedIdentity(identity: { kind: string; value: string }): { int
   if (identity.kind !== 'social') return null;
   const match = /^(api|webhook):([^:]+):(phone|email|social):(.+)$/.exec(identity.value);
   if (!match) return null;
-  return { integration: `${match[1] === 'api' ? 'API' : 'Webhook'} ${match[2]}`, kind: match[3] as 'phone' | 'email' | 'social', value: match[4]! };
+  return { integration: `${match[1] === 'api' ? 'API' : 'Webhook'} ${match[2]!}`, kind: match[3] as 'phone' | 'email' | 'social', value: match[4]! };
 }
 
 /** An E.164 phone as people read it: "+86 138 0013 8000", "+86 10 1234 5678"; anything else as stored. */
 export function displayPhone(phone: string): string {
   // Masked digits (an agent's view, 138****8000) are grouped like the digits they stand for.
   const mobile = /^\+86(1\d{2})([\d*]{4})(\d{4})$/.exec(phone);
-  if (mobile) return `+86 ${mobile[1]} ${mobile[2]} ${mobile[3]}`;
+  if (mobile) return `+86 ${mobile.slice(1).join(' ')}`;
   // Beijing, Shanghai, Tianjin, Chongqing and the 2x cities have two-digit area codes; the rest three.
   const landline = /^\+86((?:10|2\d)|[3-9]\d{2})([\d*]{7,8})$/.exec(phone);
-  if (landline) return `+86 ${landline[1]} ${landline[2]}`;
+  if (landline) return `+86 ${landline.slice(1).join(' ')}`;
   return phone;
 }

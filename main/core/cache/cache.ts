@@ -491,7 +491,7 @@ export function isPlaintextDatabase(file: string): boolean {
 
 /** Sets the cipher and raw key on a freshly opened connection, before anything is read. */
 export function applyCacheKey(db: Database.Database, key: Buffer): void {
-  if (key.length !== CACHE_KEY_BYTES) throw new Error(`A cache key has ${CACHE_KEY_BYTES} bytes, not ${key.length}.`);
+  if (key.length !== CACHE_KEY_BYTES) throw new Error(`A cache key has ${String(CACHE_KEY_BYTES)} bytes, not ${String(key.length)}.`);
   db.pragma(`cipher = '${CACHE_CIPHER}'`);
   db.pragma(`key = "x'${key.toString('hex')}'"`);
 }

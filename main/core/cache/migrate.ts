@@ -18,13 +18,13 @@ export function migrateCache(
   const current = schemaVersion(db);
   const newest = migrations.at(-1)?.version ?? 0;
   if (current > newest) {
-    throw new Error(`The cache was written by a newer version of the app (schema ${current}, this app knows ${newest}).`);
+    throw new Error(`The cache was written by a newer version of the app (schema ${String(current)}, this app knows ${String(newest)}).`);
   }
   for (const migration of migrations) {
     if (migration.version <= current || migration.version > targetVersion) continue;
     db.transaction(() => {
       migration.up(db);
-      db.pragma(`user_version = ${migration.version}`);
+      db.pragma(`user_version = ${String(migration.version)}`);
     })();
     migration.afterCommit?.(db);
   }

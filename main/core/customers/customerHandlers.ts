@@ -56,7 +56,7 @@ export function createCustomerHandlers(options: { serverUrl: string; current(): 
         raw = await socket.timeout(CUSTOMER_REQUEST_TIMEOUT_MS).emitWithAck('customer:merge', params);
       } catch {
         if (!socket.connected) throw new RpcError('offline', 'The connection to the server dropped before it answered; try again when online.');
-        throw new RpcError('server_unreachable', `The server did not answer the merge within ${CUSTOMER_REQUEST_TIMEOUT_MS / 1000} s.`);
+        throw new RpcError('server_unreachable', `The server did not answer the merge within ${String(CUSTOMER_REQUEST_TIMEOUT_MS / 1000)} s.`);
       }
       const parsed = mergeAckSchema.safeParse(raw);
       if (!parsed.success) throw new RpcError('internal', `The server's merge answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
@@ -73,7 +73,7 @@ export function createCustomerHandlers(options: { serverUrl: string; current(): 
         raw = await socket.timeout(CUSTOMER_REQUEST_TIMEOUT_MS).emitWithAck('customer:matches', params);
       } catch {
         if (!socket.connected) throw new RpcError('offline', 'The connection to the server dropped before it answered; try again when online.');
-        throw new RpcError('server_unreachable', `The server did not answer within ${CUSTOMER_REQUEST_TIMEOUT_MS / 1000} s.`);
+        throw new RpcError('server_unreachable', `The server did not answer within ${String(CUSTOMER_REQUEST_TIMEOUT_MS / 1000)} s.`);
       }
       const parsed = matchesAckSchema.safeParse(raw);
       if (!parsed.success) throw new RpcError('internal', `The server's answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
@@ -112,7 +112,7 @@ export function createCustomerHandlers(options: { serverUrl: string; current(): 
       }
       if (!response.ok) {
         await response.body?.cancel();
-        throw new RpcError('internal', `The server answered ${response.status} for attachment ${attachmentId}.`);
+        throw new RpcError('internal', `The server answered ${String(response.status)} for attachment ${attachmentId}.`);
       }
       const declared = Number(response.headers.get('content-length') ?? '0');
       if (declared > MAX_ATTACHMENT_DOWNLOAD_BYTES) {

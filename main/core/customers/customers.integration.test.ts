@@ -165,7 +165,7 @@ describe('one customer across channels, in the workstation', () => {
     expect(new Set([detail.ticket.channel, ...detail.customerTickets.map((ticket) => ticket.channel)])).toEqual(new Set(['phone', 'social', 'email']));
     // The open phone ticket was announced too (its customer changed), so an open panel reloads.
     const announced = () => agent1Changed.slice(changedBefore).flat();
-    await waitUntil(agent1, 'the merge is announced', async () => announced().includes(phoneTicket) && announced().includes(emailTicket));
+    await waitUntil(agent1, 'the merge is announced', () => announced().includes(phoneTicket) && announced().includes(emailTicket));
 
     // The lead sees everything; agent4 sees the email and WeChat tickets, now one customer's.
     await waitUntil(lead, 'the lead sees the merged history', hasHistory(lead, emailTicket, keepId, [phoneTicket, wechatTicket]));

@@ -105,7 +105,7 @@ describe('routing through the workstation core', () => {
       customer: { name: '钱晓东', phone: '+86 150 1234 5678' },
       subject: '订单物流查询延迟',
       text: '你好，我的订单三天没有物流更新了',
-      externalMessageId: `core-routing-${Date.now()}-1`,
+      externalMessageId: `core-routing-${String(Date.now())}-1`,
     });
     await waitUntil(agent, 'the chat is offered', () => (agentLast.offers?.offers ?? []).some((o) => o.ticketId === ticketId));
     const offer = agentLast.offers!.offers.find((o) => o.ticketId === ticketId) as RoutingOffer;
@@ -139,7 +139,7 @@ describe('routing through the workstation core', () => {
       channel: 'chat',
       customer: { name: '宋佳怡', email: 'song.jiayi@example.cn' },
       text: '请问我的订单什么时候发货？',
-      externalMessageId: `core-routing-${Date.now()}-2`,
+      externalMessageId: `core-routing-${String(Date.now())}-2`,
     });
     await waitUntil(agent, 'the second chat is offered', () => (agentLast.offers?.offers ?? []).some((o) => o.ticketId === ticketId));
     expect(await call(agent, 'offer.respond', { ticketId, accept: false })).toEqual({ outcome: 'declined' });
@@ -188,9 +188,9 @@ describe('routing through the workstation core', () => {
       social.push(
         await postInbound(server, {
           channel: 'social',
-          customer: { name, socialId: `wx_core_routing_${Date.now()}_${i}` },
+          customer: { name, socialId: `wx_core_routing_${String(Date.now())}_${String(i)}` },
           text: '公众号留言：门店营业时间？',
-          externalMessageId: `core-routing-${Date.now()}-social-${i}`,
+          externalMessageId: `core-routing-${String(Date.now())}-social-${String(i)}`,
         }),
       );
     }

@@ -256,7 +256,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     for (const item of unreadable) {
       options.onAttention({
         ticketId: item.ticketId,
-        reason: `A change from the server could not be read (seq ${item.seq ?? '?'}): ${item.issue}`,
+        reason: `A change from the server could not be read (seq ${item.seq === null ? '?' : String(item.seq)}): ${item.issue}`,
         refusal: null,
       });
     }
@@ -267,7 +267,8 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     while (live && current(pushEpoch)) {
       const batch = cache.reader.outbox(MAX_PUSH_BATCH);
       if (batch.length === 0) return;
-      const raw = await socket.timeout(PUSH_TIMEOUT_MS).emitWithAck('sync:push', { mutations: batch.map((entry) => entry.mutation) });
+      // Typed `any` by socket.io's timeout overloads; parsePushAck checks it.
+      const raw: unknown = await socket.timeout(PUSH_TIMEOUT_MS).emitWithAck('sync:push', { mutations: batch.map((entry) => entry.mutation) });
       // An ack that arrived is valid even if the socket dropped since; only a closed cache stops us.
       if (stopped) return;
       const { results } = parsePushAck(raw);

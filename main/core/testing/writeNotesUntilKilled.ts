@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const core = await createWorkstationCore({ dataDir, serverUrl });
   process.stdout.write('ready\n');
   for (let i = 0; ; i++) {
-    const note = await call(core, 'ticket.addNote', { ticketId, text: `断电测试备注 ${i}` });
+    const note = await call(core, 'ticket.addNote', { ticketId, text: `断电测试备注 ${String(i)}` });
     process.stdout.write(`${note.id}\n`);
   }
 }

@@ -114,7 +114,7 @@ function CallCard({ call, user }: { call: CtiCall; user: User }) {
         {customer ? (
           <>
             {namedByNumber ? null : <span className="call-customer-name">{customer.name}</span>}
-            {customer.vipTier > 0 ? <span className={`vip-badge vip-${customer.vipTier}`}>VIP {customer.vipTier}</span> : null}
+            {customer.vipTier > 0 ? <span className={`vip-badge vip-${String(customer.vipTier)}`}>VIP {customer.vipTier}</span> : null}
             <span className="muted small">{customer.id}</span>
           </>
         ) : (

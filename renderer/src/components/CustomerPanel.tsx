@@ -159,7 +159,7 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
             clear={(r) => (r.field === 'customerName' ? r.value || null : null)}
           />
         </span>
-        <span className={`vip-badge vip-${customer.vipTier}`}>{customer.vipTier > 0 ? `VIP ${customer.vipTier}` : t('customer.vipNone')}</span>
+        <span className={`vip-badge vip-${String(customer.vipTier)}`}>{customer.vipTier > 0 ? `VIP ${String(customer.vipTier)}` : t('customer.vipNone')}</span>
       </div>
       <dl className="customer-fields">
         <dt>{t('customer.id')}</dt>

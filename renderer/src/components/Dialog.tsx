@@ -7,7 +7,7 @@ interface DialogProps {
   /** The sentence that says what the dialog is about; read out with the title. */
   description?: string;
   /** Escape, the backdrop and any cancel button call this. */
-  onClose(): void;
+  onClose: () => void;
   /** Which element gets focus when the dialog opens (default: the first focusable one). */
   initialFocusSelector?: string;
   className?: string;

@@ -41,8 +41,8 @@ interface InboxRowProps {
   index: number;
   selected: boolean;
   open: boolean;
-  onSelect(index: number): void;
-  onOpen(ticketId: string): void;
+  onSelect: (index: number) => void;
+  onOpen: (ticketId: string) => void;
 }
 
 /** One ticket in the inbox: a focusable option of the listbox. */

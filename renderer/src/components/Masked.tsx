@@ -11,7 +11,7 @@ export function useReveal(request: PiiRevealRequest) {
   const key = piiRevealKey(request);
   return useAppStore(
     useShallow((s) => ({
-      revealed: s.revealed[key] as PiiRevealResult | undefined,
+      revealed: s.revealed[key],
       busy: s.revealing.includes(key),
       error: s.revealError?.key === key ? s.revealError.error : null,
       // Leads receive clear values; only an agent has anything to reveal.

@@ -27,7 +27,7 @@ function OfferCard({ offer }: { offer: RoutingOffer }) {
         <h2 id={`${id}-title`} className="offer-title">
           {t('offer.title', { channel })} · {customer.name}
         </h2>
-        {customer.vipTier > 0 ? <span className={`vip-badge vip-${customer.vipTier}`}>VIP {customer.vipTier}</span> : null}
+        {customer.vipTier > 0 ? <span className={`vip-badge vip-${String(customer.vipTier)}`}>VIP {customer.vipTier}</span> : null}
         <span className="ticket-id offer-ticket">{ticket.id}</span>
       </header>
       <div id={`${id}-body`} className="offer-body">
@@ -38,7 +38,7 @@ function OfferCard({ offer }: { offer: RoutingOffer }) {
       </div>
       <div className="offer-timer" role="timer" aria-live="off">
         <div className="offer-progress" aria-hidden="true">
-          <div className="offer-progress-bar" style={{ width: `${Math.round((remainingMs / total) * 100)}%` }} />
+          <div className="offer-progress-bar" style={{ width: `${String(Math.round((remainingMs / total) * 100))}%` }} />
         </div>
         <span className={`offer-seconds${seconds <= 5 ? ' urgent' : ''}`}>{seconds > 0 ? t('offer.countdown', { seconds }) : t('offer.expired')}</span>
       </div>

@@ -98,7 +98,7 @@ function PrioritySelect({ ticket }: { ticket: Ticket }) {
 function toLocalInputValue(epochMs: number): string {
   const d = new Date(epochMs);
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return `${String(d.getFullYear())}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 /** The inverse of `toLocalInputValue`; null for an empty or unreadable value. */
@@ -218,7 +218,7 @@ function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean })
       <div className="ticket-controls">
         <PrioritySelect ticket={ticket} />
         {/* Keyed by the stored reminder, so the picker shows it again after a change from elsewhere. */}
-        <FollowUpControl key={`${ticket.id}:${ticket.followUpAt ?? ''}`} ticket={ticket} />
+        <FollowUpControl key={`${ticket.id}:${String(ticket.followUpAt)}`} ticket={ticket} />
         <PinSelect ticket={ticket} />
         <EscalateButton key={ticket.id} ticket={ticket} />
       </div>

@@ -66,7 +66,7 @@ function coalesce(task: () => Promise<void>): () => void {
  */
 export interface WakeSignals {
   /** Calls `onWake` at each such moment; returns the unsubscribe function. */
-  subscribe(onWake: () => void): () => void;
+  subscribe: (onWake: () => void) => () => void;
 }
 
 /** The browser's wake signals: `focus` and `online` on the window, `visibilitychange` to visible. */
@@ -97,7 +97,7 @@ export interface StoreOptions {
 export interface InitializedStore {
   store: AppStore;
   /** Stops listening to the core's events. */
-  dispose(): void;
+  dispose: () => void;
 }
 
 /** Creates the store, subscribes it to the core's events and asks the core for the session. */

@@ -21,14 +21,14 @@ export interface CallSlice {
   savingCallNote: string | null;
   /** Why the last note from a card failed; the text stays in the box. */
   callError: { callId: string; error: UiError } | null;
-  loadCalls(): Promise<void>;
-  applyCalls(calls: CtiCall[]): void;
-  dismissCall(callId: string): Promise<void>;
-  setCallNote(callId: string, text: string): void;
+  loadCalls: () => Promise<void>;
+  applyCalls: (calls: CtiCall[]) => void;
+  dismissCall: (callId: string) => Promise<void>;
+  setCallNote: (callId: string, text: string) => void;
   /** Adds the card's note to the call's ticket; true when the core took it. */
-  saveCallNote(callId: string): Promise<boolean>;
+  saveCallNote: (callId: string) => Promise<boolean>;
   /** Opens a ticket from a card (the call's own, or one of the customer's recent ones). */
-  openCallTicket(ticketId: string): Promise<void>;
+  openCallTicket: (ticketId: string) => Promise<void>;
 }
 
 export function createCallSlice(api: WorkstationApi): StateCreator<AppState, [], [], CallSlice> {

@@ -19,11 +19,11 @@ export interface ChatSlice {
   visitorTyping: Record<string, number>;
   /** Ticket id → the newest agent message its visitor has seen. */
   readMarks: Record<string, ChatReadEvent>;
-  loadChatState(): Promise<void>;
-  applyChatTyping(event: ChatTypingEvent): void;
-  applyChatRead(mark: ChatReadEvent): void;
+  loadChatState: () => Promise<void>;
+  applyChatTyping: (event: ChatTypingEvent) => void;
+  applyChatRead: (mark: ChatReadEvent) => void;
   /** The reply draft of a ticket changed: tell its web chat visitor the agent is typing (paced), or stopped. */
-  noteAgentTyping(ticketId: string, hasText: boolean): void;
+  noteAgentTyping: (ticketId: string, hasText: boolean) => void;
 }
 
 /** Whether the visitor of `ticketId` counts as typing at `now`. */

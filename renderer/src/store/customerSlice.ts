@@ -36,20 +36,20 @@ export interface CustomerSlice {
   customerMatches: CustomerMatch[];
   customerMatchesFor: string | null;
   /** Asks the server (online only) for the customers possibly the same as this one. */
-  loadCustomerMatches(customerId: string): Promise<void>;
+  loadCustomerMatches: (customerId: string) => Promise<void>;
   /** Opens the merge confirmation with this suggestion chosen, keeping the older record (the one the agents know); swappable. */
-  mergeWithMatch(match: CustomerMatch): void;
-  openMerge(): void;
-  closeMerge(): void;
-  setMergeQuery(query: string): Promise<void>;
-  chooseMergeCandidate(hit: CustomerSearchHit | null): void;
-  swapMerge(): void;
+  mergeWithMatch: (match: CustomerMatch) => void;
+  openMerge: () => void;
+  closeMerge: () => void;
+  setMergeQuery: (query: string) => Promise<void>;
+  chooseMergeCandidate: (hit: CustomerSearchHit | null) => void;
+  swapMerge: () => void;
   /** Merges as chosen; true when the server did it. */
-  confirmMerge(): Promise<boolean>;
-  dismissMergeNotice(): void;
+  confirmMerge: () => Promise<boolean>;
+  dismissMergeNotice: () => void;
   /** The attachment's bytes for the caller to save; null when it failed (see `attachmentError`). */
-  downloadAttachment(attachment: Attachment): Promise<AttachmentDownload | null>;
-  dismissAttachmentError(): void;
+  downloadAttachment: (attachment: Attachment) => Promise<AttachmentDownload | null>;
+  dismissAttachmentError: () => void;
 }
 
 /** What decides a customer's suggestions: a refetch only when one of these changed. */

@@ -29,14 +29,14 @@ export interface PiiSlice {
   piiAuditLoading: boolean;
   piiAuditError: UiError | null;
   /** Asks the server for one clear value (audited there); true when it came. */
-  reveal(request: PiiRevealRequest): Promise<boolean>;
+  reveal: (request: PiiRevealRequest) => Promise<boolean>;
   /**
    * Forgets revealed values: the open ticket's when the agent leaves it ('ticket'), or those
    * of call cards no longer on screen ('goneCalls').
    */
-  forgetReveals(what: 'ticket' | 'goneCalls'): void;
+  forgetReveals: (what: 'ticket' | 'goneCalls') => void;
   /** Leads: loads who revealed what on the open ticket. */
-  loadPiiAudit(): Promise<void>;
+  loadPiiAudit: () => Promise<void>;
 }
 
 /** The personal data state with nobody signed in. */

@@ -28,7 +28,7 @@ function lossyLink(core: WorkstationCore): { api: WorkstationApi; loseNextAnswer
   return {
     loseNextAnswer: (method) => toLose.add(method),
     api: {
-      on: real.on,
+      on: (event, listener) => real.on(event, listener),
       async invoke(method, params) {
         const result = await real.invoke(method, params);
         if (toLose.delete(method)) {

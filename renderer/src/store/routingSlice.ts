@@ -47,25 +47,25 @@ export interface RoutingSlice {
   bulkSelection: string[];
   reassigning: boolean;
   bulkOutcome: BulkOutcome | null;
-  loadRouting(): Promise<void>;
-  applyPresence(presence: PresenceChanged): void;
-  setPresence(presence: Presence): Promise<boolean>;
-  applyOffers(offers: RoutingOffer[]): void;
-  respondToOffer(ticketId: string, accept: boolean): Promise<boolean>;
-  escalate(reason: string): Promise<boolean>;
-  loadAudit(): Promise<void>;
-  loadAgents(): Promise<void>;
-  applyAgents(agents: AgentStatus[]): void;
-  setAgentPresence(userId: string, presence: Presence): Promise<boolean>;
-  setAgentCapacity(userId: string, channel: Channel, capacity: number): Promise<boolean>;
+  loadRouting: () => Promise<void>;
+  applyPresence: (presence: PresenceChanged) => void;
+  setPresence: (presence: Presence) => Promise<boolean>;
+  applyOffers: (offers: RoutingOffer[]) => void;
+  respondToOffer: (ticketId: string, accept: boolean) => Promise<boolean>;
+  escalate: (reason: string) => Promise<boolean>;
+  loadAudit: () => Promise<void>;
+  loadAgents: () => Promise<void>;
+  applyAgents: (agents: AgentStatus[]) => void;
+  setAgentPresence: (userId: string, presence: Presence) => Promise<boolean>;
+  setAgentCapacity: (userId: string, channel: Channel, capacity: number) => Promise<boolean>;
   /** Whether the agent is offered chats while on a phone call. */
-  setPhoneBlocksChat(userId: string, phoneBlocksChat: boolean): Promise<boolean>;
-  pinTicket(agentId: string | null): Promise<boolean>;
-  setView(view: WorkView): void;
-  toggleBulk(ticketId: string): void;
-  clearBulk(): void;
-  reassignSelected(to: string | null): Promise<boolean>;
-  dismissRoutingError(): void;
+  setPhoneBlocksChat: (userId: string, phoneBlocksChat: boolean) => Promise<boolean>;
+  pinTicket: (agentId: string | null) => Promise<boolean>;
+  setView: (view: WorkView) => void;
+  toggleBulk: (ticketId: string) => void;
+  clearBulk: () => void;
+  reassignSelected: (to: string | null) => Promise<boolean>;
+  dismissRoutingError: () => void;
 }
 
 /** The routing state with nobody signed in. */

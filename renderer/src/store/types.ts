@@ -24,10 +24,10 @@ export interface SessionSlice {
   signInError: UiError | null;
   /** The last sign-in had to set the local cache aside (the password changed on the server); shown until dismissed. */
   cacheReset: CacheReset | null;
-  loadSession(): Promise<void>;
-  signIn(username: string, password: string): Promise<boolean>;
-  signOut(): Promise<void>;
-  dismissCacheReset(): void;
+  loadSession: () => Promise<void>;
+  signIn: (username: string, password: string) => Promise<boolean>;
+  signOut: () => Promise<void>;
+  dismissCacheReset: () => void;
 }
 
 /**
@@ -43,14 +43,14 @@ export interface ConnectionSlice {
   hostLink: HostLink;
   /** A "retry now" is on its way to the core. */
   retryingConnection: boolean;
-  applyConnection(connection: ConnectionState): void;
-  setHostLink(hostLink: HostLink): void;
+  applyConnection: (connection: ConnectionState) => void;
+  setHostLink: (hostLink: HostLink) => void;
   /**
    * Asks the core to reach the server now instead of at the end of its backoff (the agent
    * pressed "retry now", the window got focus back, or the network returned). True when
    * the core started an attempt; does nothing while online or signed out.
    */
-  retryConnection(): Promise<boolean>;
+  retryConnection: () => Promise<boolean>;
 }
 
 export interface InboxFilters {
@@ -69,14 +69,14 @@ export interface InboxSlice {
   selectedIndex: number;
   inboxLoaded: boolean;
   inboxError: UiError | null;
-  loadInbox(): Promise<void>;
-  setChannelFilter(channel: Channel | null): void;
-  setStatusFilter(status: TicketStatus | null): void;
-  setQuery(query: string): void;
-  moveSelection(delta: number): void;
-  selectIndex(index: number): void;
+  loadInbox: () => Promise<void>;
+  setChannelFilter: (channel: Channel | null) => void;
+  setStatusFilter: (status: TicketStatus | null) => void;
+  setQuery: (query: string) => void;
+  moveSelection: (delta: number) => void;
+  selectIndex: (index: number) => void;
   /** Opens the ticket under the keyboard selection. */
-  openSelected(): void;
+  openSelected: () => void;
 }
 
 /** A send the agent may retry: the id it goes with, and what it sends (other text is another action). */
@@ -112,30 +112,30 @@ export interface TicketSlice {
    * succeeded. Sending the same text again reuses its id, so the core does it once.
    */
   retryActions: Record<string, RetryAction>;
-  openTicket(ticketId: string): Promise<void>;
-  closeTicket(): void;
-  reloadTicket(): Promise<void>;
-  setReplyDraft(text: string): void;
+  openTicket: (ticketId: string) => Promise<void>;
+  closeTicket: () => void;
+  reloadTicket: () => Promise<void>;
+  setReplyDraft: (text: string) => void;
   /** Picks the way the open ticket's reply leaves; null = the customer's newest. */
-  setReplyVia(source: string | null): void;
-  setNoteDraft(text: string): void;
+  setReplyVia: (source: string | null) => void;
+  setNoteDraft: (text: string) => void;
   /** Sends the reply, or (offline) keeps it as a draft in the core; true when the core accepted it either way. */
-  sendReply(): Promise<boolean>;
-  addNote(): Promise<boolean>;
-  setStatus(status: TicketStatus): Promise<boolean>;
-  setPriority(priority: Priority): Promise<boolean>;
+  sendReply: () => Promise<boolean>;
+  addNote: () => Promise<boolean>;
+  setStatus: (status: TicketStatus) => Promise<boolean>;
+  setPriority: (priority: Priority) => Promise<boolean>;
   /** `null` clears the reminder. */
-  setFollowUp(followUpAt: number | null): Promise<boolean>;
+  setFollowUp: (followUpAt: number | null) => Promise<boolean>;
   /** Sends a draft written offline; the agent has confirmed it (only possible online). */
-  sendDraft(draftId: string): Promise<boolean>;
-  discardDraft(draftId: string): Promise<boolean>;
-  dismissActionError(): void;
+  sendDraft: (draftId: string) => Promise<boolean>;
+  discardDraft: (draftId: string) => Promise<boolean>;
+  dismissActionError: () => void;
 }
 
 /** The UI language. */
 export interface UiSlice {
   language: Language;
-  setLanguage(language: Language): void;
+  setLanguage: (language: Language) => void;
 }
 
 /**
@@ -147,10 +147,10 @@ export interface AttentionSlice {
   attentionItems: AttentionItem[];
   attentionLoading: boolean;
   attentionError: UiError | null;
-  openAttention(): Promise<void>;
-  closeAttention(): void;
-  loadAttention(): Promise<void>;
-  dismissAttentionItem(id: number): Promise<void>;
+  openAttention: () => Promise<void>;
+  closeAttention: () => void;
+  loadAttention: () => Promise<void>;
+  dismissAttentionItem: (id: number) => Promise<void>;
 }
 
 export type AppState = SessionSlice &
