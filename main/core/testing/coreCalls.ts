@@ -76,7 +76,7 @@ export function workstationApiOver(core: WorkstationCore, toError: (error: RpcEr
     },
     on<E extends RpcEventName>(event: E, listener: (payload: RpcEvents[E]) => void) {
       return core.onEvent((name, payload) => {
-        if ((name as RpcEventName) === event) listener(payload as RpcEvents[E]);
+        if ((name as RpcEventName) === event) listener(payload as unknown as RpcEvents[E]);
       });
     },
   };
