@@ -6,8 +6,8 @@
  * shared/corePort.ts. Every message is parsed on arrival, on both ends: a malformed one gets
  * an error envelope and never takes the other side down.
  *
- * - core process: `runCoreHost(port, settings)` = `remoteKeyProtector` + `createWorkstationCore`
- *   + `serveCoreOverPort`.
+ * - core process: `runCoreHost(port, settings)` (coreHost.ts) = `remoteKeyProtector` +
+ *   `createWorkstationCore` + `serveCoreOverPort`.
  * - main process: `connectCoreOverPort(port, {keyProtector})` → a `WorkstationCore`-shaped
  *   proxy; `superviseCoreProcess` (coreSupervisor.ts) restarts the process when it dies.
  *
@@ -30,7 +30,6 @@ import {
 } from '../../shared/corePort.js';
 import { rpcRequestEnvelopeSchema, type RpcErrorShape, type RpcEventName, type RpcEvents } from '../../shared/rpc.js';
 import type { CoreEventListener, KeyProtector, RpcOutcome, WorkstationCore } from './api.js';
-import { createWorkstationCore } from './index.js';
 
 /**
  * The least a message port must offer. Electron's ports hand listeners a `{data, ports}`
@@ -274,35 +273,27 @@ export interface CoreHostSettings {
   keyProtectorDescription: string;
 }
 
-/** `--data-dir <path> --server <url> --key-protector <description>` (each required). */
+/**
+ * `--data-dir <path> --server <url> [--key-protector <description>]`. Lenient: positionals
+ * (the script path) and switches the runtime adds are ignored, because where Electron puts
+ * a utility process's arguments in `process.argv` is its business.
+ */
 export function readCoreHostArgs(argv: string[]): CoreHostSettings {
   const { values } = parseArgs({
     args: argv,
     options: { 'data-dir': { type: 'string' }, server: { type: 'string' }, 'key-protector': { type: 'string' } },
-    strict: true,
-    allowPositionals: false,
+    strict: false,
+    allowPositionals: true,
   });
-  const dataDir = values['data-dir'];
-  const serverUrl = values.server;
+  const text = (value: string | boolean | undefined): string | null => (typeof value === 'string' && value !== '' ? value : null);
+  const dataDir = text(values['data-dir']);
+  const serverUrl = text(values.server);
   if (!dataDir || !serverUrl) throw new Error('The core host needs --data-dir <path> and --server <url>');
-  return { dataDir, serverUrl, keyProtectorDescription: values['key-protector'] ?? 'the main process' };
+  return { dataDir, serverUrl, keyProtectorDescription: text(values['key-protector']) ?? 'the main process' };
 }
 
 export function coreHostArgs(settings: CoreHostSettings): string[] {
   return ['--data-dir', settings.dataDir, '--server', settings.serverUrl, '--key-protector', settings.keyProtectorDescription];
-}
-
-/**
- * The core process's whole job: create the core (its key protector calling back to main)
- * and serve it on `port`. Resolves once the core is closed; rejects when it could not be
- * created (the caller exits non-zero, and main restarts or gives up).
- */
-export async function runCoreHost(port: PortLike, settings: CoreHostSettings): Promise<void> {
-  const keyProtector = remoteKeyProtector(port, settings.keyProtectorDescription);
-  const core = createWorkstationCore({ dataDir: settings.dataDir, serverUrl: settings.serverUrl, keyProtector });
-  const served = serveCoreOverPort(core, port, { keyProtector });
-  await core;
-  await served.closed;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@
  *   fork(coreHostChild.ts, ['--data-dir', dir, '--server', url, '--key-protector', what],
  *        { execArgv: ['--import', 'tsx'], serialization: 'advanced' })
  */
-import { parentProcessPort, readCoreHostArgs, runCoreHost } from '../portHost.js';
+import { runCoreHost } from '../coreHost.js';
+import { parentProcessPort, readCoreHostArgs } from '../portHost.js';
 
 process.umask(0o077);
 const port = parentProcessPort();
@@ -18,7 +19,7 @@ port.on('close', () => {
   if (coreClosed) process.exit(0);
 });
 try {
-  await runCoreHost(port, readCoreHostArgs(process.argv.slice(2)));
+  await runCoreHost(port, readCoreHostArgs(process.argv.slice(1)));
   coreClosed = true;
   if (portClosed) process.exit(0);
 } catch (error) {
