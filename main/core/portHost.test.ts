@@ -5,41 +5,20 @@
  * flow through the proxy, the key protector's call-backs to this process, malformed
  * messages refused on both ends, and a killed process failing its calls and being restarted.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.js';
 import type { CoreProcessState, RpcEventName, RpcEvents } from '../../shared/rpc.js';
 import type { KeyProtector, WorkstationCore } from './api.js';
 import { keyFileProtector } from './cacheKeys.js';
-import { superviseCoreProcess, type CoreProcessHandle, type SupervisedCore } from './coreSupervisor.js';
-import { childProcessPort, connectCoreOverPort, coreHostArgs, serveCoreOverPort, type PortLike } from './portHost.js';
+import { superviseCoreProcess, type SupervisedCore } from './coreSupervisor.js';
+import { connectCoreOverPort, serveCoreOverPort, type PortLike } from './portHost.js';
 import { call, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const HOST_ENTRY = path.join(HERE, 'testing', 'coreHostChild.ts');
-
-interface ForkedHost extends CoreProcessHandle {
-  child: ChildProcess;
-  stderr(): string;
-}
-
-function forkHost(dataDir: string, serverUrl: string): ForkedHost {
-  const child = fork(HOST_ENTRY, coreHostArgs({ dataDir, serverUrl, keyProtectorDescription: 'the test process' }), {
-    execArgv: ['--import', 'tsx'],
-    serialization: 'advanced',
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, port: childProcessPort(child), exited, kill: () => child.kill('SIGKILL'), stderr: () => stderr };
-}
+import { forkCoreHost, type ForkedCoreHost } from './testing/forkCoreHost.js';
 
 /** The main process's protector, recording what the core process asked of it. */
 function recordingProtector(inner: KeyProtector): KeyProtector & { calls: string[] } {
@@ -88,13 +67,13 @@ function listen(port: PortLike) {
 describe('the workstation core in its own process', () => {
   let root: string;
   let server: RunningServer;
-  const started: ForkedHost[] = [];
+  const started: ForkedCoreHost[] = [];
   const cores: SupervisedCore[] = [];
 
   function supervise(dataDir: string, serverUrl: string, keyProtector: KeyProtector, limits: { maxRestarts?: number } = {}): SupervisedCore {
     const core = superviseCoreProcess({
       start: () => {
-        const host = forkHost(dataDir, serverUrl);
+        const host = forkCoreHost(dataDir, serverUrl);
         started.push(host);
         return host;
       },
@@ -177,7 +156,7 @@ describe('the workstation core in its own process', () => {
   );
 
   it('refuses malformed and unknown messages with an error envelope and keeps answering', { timeout: 60_000 }, async () => {
-    const host = forkHost(path.join(root, 'malformed'), server.url);
+    const host = forkCoreHost(path.join(root, 'malformed'), server.url);
     started.push(host);
     const messages = listen(host.port);
     await messages.until((m) => m.type === 'ready');
