@@ -106,6 +106,8 @@ export function superviseCoreProcess(options: CoreSupervisorOptions): Supervised
     core.ready.then(
       () => {
         if (current !== launched || closing) return;
+        // Running before the waiting calls go on, so they are sent to this process rather than wait again.
+        if (isRestart) setState({ ...state, status: 'running' });
         firstReady?.resolve();
         wakeWaiters();
         if (isRestart) void announceRestarted(core);
@@ -116,8 +118,8 @@ export function superviseCoreProcess(options: CoreSupervisorOptions): Supervised
     );
   }
 
+  /** The new core resumed the stored session by itself; the window reloads what it shows from it. */
   async function announceRestarted(core: PortCore): Promise<void> {
-    setState({ ...state, status: 'running' });
     const outcome = await core.invoke('session.get', {});
     if (outcome.ok) {
       const session = outcome.result as SessionState;

@@ -220,6 +220,30 @@ describe('the workstation core in its own process', () => {
     port1.close();
   });
 
+  it("reads Electron's {data, ports} message events on both ends", async () => {
+    const { port1, port2 } = new MessageChannel();
+    // What MessagePortMain and process.parentPort hand their listeners.
+    const electronStyle = (port: typeof port1): PortLike => ({
+      postMessage: (message) => port.postMessage(message),
+      on: (event: 'message' | 'close', listener: (message?: unknown) => void) =>
+        event === 'message' ? port.on('message', (data: unknown) => listener({ data, ports: [] })) : port.on('close', () => listener()),
+      close: () => port.close(),
+    });
+    const served = serveCoreOverPort(
+      { invoke: (method, params) => Promise.resolve({ ok: true, result: { method, params } }), onEvent: () => () => {}, close: () => Promise.resolve() },
+      electronStyle(port2),
+    );
+    const proxy = connectCoreOverPort(electronStyle(port1), { keyProtector: keyFileProtector(path.join(root, 'unused-keys')), log: () => {} });
+    await proxy.ready;
+    expect(await proxy.invoke('ticket.get', { ticketId: 'GD20241108000001' })).toEqual({
+      ok: true,
+      result: { method: 'ticket.get', params: { ticketId: 'GD20241108000001' } },
+    });
+    await proxy.close();
+    await served.closed;
+    port1.close();
+  });
+
   it('fails the calls a killed process had not answered, restarts it and tells the window, and gives up after the limit', { timeout: 60_000 }, async () => {
     // A server that accepts and never answers: a sign-in stays in flight until the process dies.
     const sockets: Socket[] = [];

@@ -32,17 +32,27 @@ import { rpcRequestEnvelopeSchema, type RpcErrorShape, type RpcEventName, type R
 import type { CoreEventListener, KeyProtector, RpcOutcome, WorkstationCore } from './api.js';
 
 /**
- * The least a message port must offer. Electron's ports hand listeners a `{data, ports}`
- * event, Node's hand them the value itself; `unwrapPortMessage` reads both.
+ * The least a message port must offer; met as they are by Electron's `MessagePortMain` and
+ * `process.parentPort`, worker_threads' `MessagePort`, and the child_process adapters below.
+ * Electron's ports hand listeners a `{data, ports}` event, Node's hand them the value
+ * itself; `unwrapPortMessage` reads both.
  */
 export interface PortLike {
   postMessage(message: unknown): void;
   on(event: 'message', listener: (message: unknown) => void): unknown;
-  /** The other end went away (Electron's MessagePortMain, worker_threads; the child_process adapters map `disconnect`). */
-  on(event: 'close', listener: () => void): unknown;
   /** Electron's ports queue messages until started. */
   start?(): void;
   close?(): void;
+}
+
+/**
+ * Listens for the other end going away: the `close` event of Electron's MessagePortMain and
+ * worker_threads' MessagePort, the child_process adapters' `disconnect`. Not part of
+ * `PortLike` because `process.parentPort` has no such event (Electron ends a utility
+ * process whose parent died); on a port without it the listener is simply never called.
+ */
+export function onPortClose(port: PortLike, listener: () => void): void {
+  (port.on as (event: string, listener: () => void) => unknown).call(port, 'close', listener);
 }
 
 /** A `WorkstationCore` reached over a port. */
@@ -212,8 +222,8 @@ export function serveCoreOverPort(
     }
   }
 
-  /** `asked`: main sent `close` and is told `closed` once the core is; otherwise the port is gone and nobody is told. */
-  function close(asked: boolean): Promise<void> {
+  /** Closes the core once, however many times it is asked (a `close` message, the port closing). */
+  function close(): Promise<void> {
     closing ??= (async () => {
       unsubscribe?.();
       try {
@@ -222,7 +232,6 @@ export function serveCoreOverPort(
         console.error(`[core host] closing the core failed: ${errorMessage(error)}`);
       }
       options.keyProtector?.failAll('the core is closed');
-      if (asked) post(port, { type: 'closed' });
       resolveClosed();
     })();
     return closing;
@@ -246,15 +255,16 @@ export function serveCoreOverPort(
     } else if (type === 'close') {
       const parsed = closeRequestSchema.safeParse(message);
       if (!parsed.success) return refuse(message, `Bad close message: ${describeIssues(parsed.error.issues)}`);
-      void close(true);
+      // Main closes its end on `closed`, which is when the host process ends (coreHost.ts).
+      void close().then(() => post(port, { type: 'closed' }));
     } else {
       refuse(message, `Unknown message: type must be one of ${CORE_PORT_INBOUND_TYPES.join(', ')}, got ${describeValue(type)}`);
     }
   });
   // Main went away without asking (it crashed, or closed its end): still close the cache cleanly.
-  port.on('close', () => {
+  onPortClose(port, () => {
     options.keyProtector?.failAll('the port closed');
-    void close(false);
+    void close();
   });
   port.start?.();
   return { closed };

@@ -7,14 +7,14 @@
  *        { execArgv: ['--import', 'tsx'], serialization: 'advanced' })
  */
 import { runCoreHost } from '../coreHost.js';
-import { parentProcessPort, readCoreHostArgs } from '../portHost.js';
+import { onPortClose, parentProcessPort, readCoreHostArgs } from '../portHost.js';
 
 process.umask(0o077);
 const port = parentProcessPort();
 let portClosed = false;
 let coreClosed = false;
 // After `closed` the parent closes its end; if the parent died, the host closed the core on its own first.
-port.on('close', () => {
+onPortClose(port, () => {
   portClosed = true;
   if (coreClosed) process.exit(0);
 });
