@@ -28,6 +28,7 @@ import { BOOTSTRAP_PAGE_SIZE } from '../main/core/sync/syncClient.js';
 import { makeBenchDir, progress, removeDir, reportMetric, scaled, startBenchChild, waitUntil, type BenchChild } from './benchSupport.js';
 import type { SeededBootstrapServer, ServerPageProfile } from './bootstrapServer.js';
 import { measureBootstrapStore } from './cacheEncryption.js';
+import { measureHostLoopDuringBootstrap } from './coreProcessBootstrap.js';
 
 /** The issue's target: a bootstrap at ≥ 70 % of the raw insert rate. */
 export const BOOTSTRAP_RATIO_TARGET = 0.7;
@@ -274,6 +275,7 @@ export async function measureBootstrap(setup: BootstrapServerSetup): Promise<voi
       `bootstrap: ${String(Math.round(ticketsPerS))} tickets/s = ${ratio.toFixed(3)} of the raw insert rate (target ≥ ${String(BOOTSTRAP_RATIO_TARGET)})`,
     );
     await measureStoreEncryptionCost(seeded, run.user, coreDir);
+    await measureHostLoopDuringBootstrap(seeded);
     if (ratio < BOOTSTRAP_RATIO_TARGET || process.env.BENCH_PROFILE === '1') await profileBootstrap(child, seeded, run);
   } finally {
     await child.stop();

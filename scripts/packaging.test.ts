@@ -44,12 +44,16 @@ afterAll(() => {
 });
 
 describe('the packaged app (electron-builder --linux dir, stub Electron)', () => {
-  test('app.asar holds the manifest, the main process, the preload and the renderer', () => {
+  test('app.asar holds the manifest, the main process, the core process entry, the preload and the renderer', () => {
     expect(existsSync(asarPath), packageLog.slice(-3000)).toBe(true);
     for (const file of [
       '/package.json',
       '/dist/electron/main/electron/main.js',
       '/dist/electron/main/electron/ipc.js',
+      // utilityProcess.fork's entry (main/electron/coreProcess.ts) and the core it runs.
+      '/dist/electron/main/electron/coreHost.js',
+      '/dist/electron/main/core/coreHost.js',
+      '/dist/electron/main/core/index.js',
       '/dist/electron/preload/preload.cjs',
       '/dist/renderer/index.html',
     ]) {

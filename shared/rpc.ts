@@ -339,8 +339,23 @@ export interface RpcEvents {
   chatTyping: ChatTypingEvent;
   /** Web chat: the visitor has seen the agent messages of a ticket up to one. */
   chatRead: ChatReadEvent;
+  /**
+   * Desktop app only: the process the core runs in stopped unexpectedly and is being
+   * restarted, runs again, or failed for good (see docs/technical/hosts.md).
+   */
+  coreProcess: CoreProcessState;
 }
 export type RpcEventName = keyof RpcEvents;
+
+/** Where the desktop app's core process stands after a crash; the window says it in the agent's language. */
+export interface CoreProcessState {
+  /** `restarting`: it stopped and a new one is starting; `running`: it runs again; `failed`: it kept stopping and is not restarted. */
+  status: 'restarting' | 'running' | 'failed';
+  /** Unexpected stops counted towards the limit (see `failed`). */
+  restarts: number;
+  /** The stopped process's exit code, when it had one. */
+  exitCode: number | null;
+}
 
 export const RPC_ERROR_CODES = [
   'invalid_params',
@@ -361,6 +376,8 @@ export const RPC_ERROR_CODES = [
   'no_reply_route',
   /** The server refused for now (too many sign-in attempts); `retryAfterMs` says how long to wait. */
   'rate_limited',
+  /** The desktop app's core process stopped before answering (it is restarted; a `coreProcess` event says how it goes). */
+  'core_unavailable',
   'internal',
 ] as const;
 export type RpcErrorCode = (typeof RPC_ERROR_CODES)[number];
@@ -387,7 +404,8 @@ export interface WorkstationApi {
 
 // ---------------------------------------------------------------------------------------
 // Wire envelopes for transports that carry the contract as messages (the browser host's
-// WebSocket; Electron IPC uses invoke/handle and needs only the event envelope).
+// WebSocket, the desktop app's core process port — shared/corePort.ts; Electron IPC uses
+// invoke/handle and needs only the event envelope).
 
 export const rpcRequestEnvelopeSchema = z.object({
   type: z.literal('request'),
@@ -415,7 +433,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('event'),
-    event: z.enum(['connection', 'changed', 'attention', 'offers', 'presence', 'agents', 'calls', 'chatTyping', 'chatRead']),
+    event: z.enum(['connection', 'changed', 'attention', 'offers', 'presence', 'agents', 'calls', 'chatTyping', 'chatRead', 'coreProcess']),
     payload: z.unknown(),
   }),
 ]);

@@ -1,7 +1,9 @@
 /**
  * The only place main touches raw IPC (lint forbids ipcMain elsewhere): renderer calls on
  * IPC_INVOKE_CHANNEL go to the core after the sender is checked, and core events go to
- * every window on IPC_EVENT_CHANNEL as `{event, payload}`.
+ * every window on IPC_EVENT_CHANNEL as `{event, payload}`. The core is the proxy of the
+ * core process (coreProcess.ts): its calls never reject, and resolve to `core_unavailable`
+ * when that process stops before answering.
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, type RpcEventName } from '../../shared/rpc.js';

@@ -6,7 +6,7 @@
  * the user-data folder (as in browser mode) is used instead, and the log says so.
  */
 import { safeStorage } from 'electron';
-import { keyFileProtector, type KeyProtector } from '../core/index.js';
+import { keyFileProtector, type KeyProtector } from '../core/cacheKeys.js';
 
 /** Call after the app is ready (safeStorage picks its backend then). */
 export async function desktopKeyProtector(userDataDir: string): Promise<KeyProtector> {

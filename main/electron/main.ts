@@ -3,15 +3,17 @@
  *
  *   electron . [--server http://127.0.0.1:4780]     (or OMNIDESK_SERVER_URL)
  *
- * The core keeps its cache in the user-data folder, encrypted; the stored session's cache
- * key is sealed by the OS keychain (keyProtector.ts). Everything the page may do goes
- * through ipc.ts, which checks the sender of every call.
+ * The core runs in a utility process of its own (coreProcess.ts, coreHost.ts), so its work
+ * never blocks the window; it keeps its cache in the user-data folder, encrypted, and the
+ * stored session's cache key is sealed by the OS keychain (keyProtector.ts), which it
+ * reaches by calling back to this process. Everything the page may do goes through ipc.ts,
+ * which checks the sender of every call.
  */
 import { app, BrowserWindow } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkstationCore } from '../core/api.js';
-import { createWorkstationCore } from '../core/index.js';
+import { resolveCoreHostEntry, startCoreProcess } from './coreProcess.js';
 import { registerCoreIpc } from './ipc.js';
 import { desktopKeyProtector } from './keyProtector.js';
 import { createMainWindow, hardenDefaultSession, lockDownContents, type AppPaths } from './window.js';
@@ -71,7 +73,7 @@ function startApp(): void {
 
   app.on('before-quit', (event) => {
     if (quitting || !core) return;
-    // Close the cache cleanly (the outbox must be flushed to disk) before the process ends.
+    // The core process closes its cache cleanly (the outbox must be flushed to disk) before this process ends.
     event.preventDefault();
     quitting = true;
     unregisterIpc?.();
@@ -88,9 +90,15 @@ function startApp(): void {
     .then(async () => {
       hardenDefaultSession();
       const dataDir = app.getPath('userData');
-      const created = await createWorkstationCore({ dataDir, serverUrl, keyProtector: await desktopKeyProtector(dataDir) });
-      core = created;
-      unregisterIpc = registerCoreIpc(created, paths.indexUrl);
+      const started = startCoreProcess({
+        entry: resolveCoreHostEntry(app.getAppPath()),
+        dataDir,
+        serverUrl,
+        keyProtector: await desktopKeyProtector(dataDir),
+      });
+      core = started;
+      unregisterIpc = registerCoreIpc(started, paths.indexUrl);
+      // The window does not wait for the core: its first calls wait inside the proxy until the core process is ready.
       await createMainWindow(paths);
     })
     .catch((error: unknown) => {

@@ -197,6 +197,7 @@ const en = {
   'error.not_found': 'Not found',
   'error.forbidden': 'You are not allowed to do this',
   'error.invalid_transition': 'This status change is not allowed',
+  'error.core_unavailable': 'The workstation service stopped before it answered. Try again; if it keeps happening, restart OmniDesk.',
   'error.internal': 'Something went wrong',
   'error.no_reply_route': 'No written reply can reach this customer',
 } as const;
@@ -375,6 +376,7 @@ const zhCN: Dictionary = {
   'error.not_found': '未找到',
   'error.forbidden': '您没有权限执行此操作',
   'error.invalid_transition': '不允许此状态变更',
+  'error.core_unavailable': '工作台服务在响应前停止了。请重试；如果反复出现，请重新启动 OmniDesk。',
   'error.internal': '出现错误',
   'error.no_reply_route': '没有可以送达此客户的书面回复渠道',
 };

@@ -1,6 +1,7 @@
 /**
  * Strings of the link to the workstation: the screen of a browser-mode page opened without
- * (or with an outdated) launch key, and "retry now" while offline. Spread into i18n.ts.
+ * (or with an outdated) launch key, "retry now" while offline, and the desktop app's core
+ * process stopping. Spread into i18n.ts.
  */
 
 export const connectionEn = {
@@ -13,6 +14,10 @@ export const connectionEn = {
   'launch.why': 'The key keeps other programs on this computer from acting as you.',
   'connection.retryNow': 'Retry now',
   'connection.retryNowTitle': 'Try to reach the server again now instead of waiting',
+  'coreProcess.restarting':
+    'The workstation service stopped unexpectedly and is restarting. Your saved work is kept; an action in progress may need to be done again.',
+  'coreProcess.failed':
+    'The workstation service keeps stopping and was not restarted again. Your saved work is kept on this computer. Quit and restart OmniDesk; if it happens again, contact your administrator.',
 };
 
 export const connectionZhCN: Record<keyof typeof connectionEn, string> = {
@@ -23,4 +28,6 @@ export const connectionZhCN: Record<keyof typeof connectionEn, string> = {
   'launch.why': '该密钥可防止本机上的其他程序冒充您操作。',
   'connection.retryNow': '立即重试',
   'connection.retryNowTitle': '不再等待，立即重新连接服务器',
+  'coreProcess.restarting': '工作台服务意外停止，正在重新启动。已保存的工作不会丢失；正在进行的操作可能需要重做。',
+  'coreProcess.failed': '工作台服务反复停止，已不再自动重启。已保存的工作仍保留在本机。请退出并重新启动 OmniDesk；如仍出现此问题，请联系管理员。',
 };

@@ -75,8 +75,8 @@ export function workstationApiOver(core: WorkstationCore, toError: (error: RpcEr
       return outcome.result as never;
     },
     on<E extends RpcEventName>(event: E, listener: (payload: RpcEvents[E]) => void) {
-      return core.onEvent((name: RpcEventName, payload: unknown) => {
-        if (name === event) listener(payload as RpcEvents[E]);
+      return core.onEvent((name, payload) => {
+        if ((name) === event) listener(payload as unknown as RpcEvents[E]);
       });
     },
   };

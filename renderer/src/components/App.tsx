@@ -2,6 +2,7 @@ import { useAppStore, useT } from '../store/react.js';
 import { AttentionDialog } from './AttentionDialog.js';
 import { CacheResetNotice } from './CacheResetNotice.js';
 import { CallCards } from './CallCards.js';
+import { CoreProcessNotice } from './CoreProcessNotice.js';
 import { Header } from './Header.js';
 import { Inbox } from './Inbox.js';
 import { LaunchLinkNeeded } from './LaunchLinkNeeded.js';
@@ -23,7 +24,10 @@ export function App() {
   return (
     <div className="workstation">
       <Header />
-      <CacheResetNotice />
+      <div className="workstation-notices">
+        <CoreProcessNotice />
+        <CacheResetNotice />
+      </div>
       <RoutingNotice />
       {view === 'team' ? (
         <TeamView />

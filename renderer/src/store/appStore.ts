@@ -172,6 +172,8 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       if (state.user && state.connection.status === 'online' && previous.connection.status !== 'online') void state.loadPiiAudit();
     }),
     api.on('connection', (connection) => store.getState().applyConnection(connection)),
+    // Desktop app: the core's process stopped; after a restart the supervisor re-sends `connection` and a full `changed`.
+    api.on('coreProcess', (state) => store.getState().applyCoreProcess(state)),
     api.on('changed', ({ ticketIds }) => {
       const state = store.getState();
       if (!state.user) return;

@@ -17,6 +17,7 @@ const INITIAL_CONNECTION: ConnectionState = {
 export function createConnectionSlice(api: WorkstationApi): StateCreator<AppState, [], [], ConnectionSlice> {
   return (set, get) => ({
     connection: INITIAL_CONNECTION,
+    coreProcess: null,
     hostLink: 'ok',
     retryingConnection: false,
     applyConnection(connection) {
@@ -27,6 +28,9 @@ export function createConnectionSlice(api: WorkstationApi): StateCreator<AppStat
       if (get().attentionOpen && connection.attentionCount !== previousCount) void get().loadAttention();
       // The core ended the session (e.g. the token expired): back to the sign-in screen.
       if (connection.status === 'signed_out' && get().user) resetSignedOut(set);
+    },
+    applyCoreProcess(state) {
+      set({ coreProcess: state.status === 'running' ? null : state });
     },
     setHostLink(hostLink) {
       set({ hostLink });

@@ -4,7 +4,7 @@
  */
 import type { Channel, Priority, TicketStatus, User } from '../../../shared/domain.js';
 import type { ChannelCounts } from '../../../shared/httpApi.js';
-import type { AttentionItem, CacheReset, ConnectionState, InboxRow, RpcErrorShape, TicketDetail } from '../../../shared/rpc.js';
+import type { AttentionItem, CacheReset, ConnectionState, CoreProcessState, InboxRow, RpcErrorShape, TicketDetail } from '../../../shared/rpc.js';
 import type { Language } from '../i18n.js';
 import type { CallSlice } from './callSlice.js';
 import type { ChatSlice } from './chatSlice.js';
@@ -40,10 +40,13 @@ export type HostLink = 'ok' | 'missing_key' | 'refused';
 /** The core's link to the server, as pushed by the `connection` event, and the page's link to the core. */
 export interface ConnectionSlice {
   connection: ConnectionState;
+  /** Desktop app: the core's process stopped unexpectedly and is restarting, or failed for good; null while it runs. */
+  coreProcess: CoreProcessState | null;
   hostLink: HostLink;
   /** A "retry now" is on its way to the core. */
   retryingConnection: boolean;
   applyConnection: (connection: ConnectionState) => void;
+  applyCoreProcess: (state: CoreProcessState) => void;
   setHostLink: (hostLink: HostLink) => void;
   /**
    * Asks the core to reach the server now instead of at the end of its backoff (the agent
