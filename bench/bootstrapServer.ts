@@ -3,7 +3,9 @@
  * ephemeral port over a temp folder, seeded through the store with `<tickets>` tickets
  * (each with its own customer and one or two messages), all queued so a lead sees them.
  * Answers `{cmd: 'profile'}` with where the server's share of a bootstrap goes: building
- * the pages from SQLite and encoding them the way socket.io does.
+ * the pages from SQLite and encoding them the way socket.io does; `{cmd: 'cpu'}` with the
+ * CPU time this process has used so far (`ServerCpu`), so the parent can take the server's
+ * share of a bootstrap as a difference.
  */
 import { Encoder, PacketType } from 'socket.io-parser';
 import { startServer } from '../server/app.js';
@@ -32,6 +34,11 @@ export interface ServerPageProfile {
   buildMs: number;
   encodeMs: number;
   encodedBytes: number;
+}
+
+/** CPU time (user + system, every thread) the server process has used since it started. */
+export interface ServerCpu {
+  cpuMs: number;
 }
 
 const LEAD_PASSWORD = '组长-bench-密码';
@@ -82,7 +89,13 @@ const ready: SeededBootstrapServer = {
 parent.send(ready);
 
 parent.onCommand((command) => {
-  const { pageSize } = command as { cmd: 'profile'; pageSize: number };
+  const request = command as { cmd: 'profile'; pageSize: number } | { cmd: 'cpu' };
+  if (request.cmd === 'cpu') {
+    const used = process.cpuUsage();
+    parent.send({ cpuMs: (used.user + used.system) / 1000 } satisfies ServerCpu);
+    return;
+  }
+  const { pageSize } = request;
   const encoder = new Encoder();
   const profile: ServerPageProfile = { pages: 0, bundles: 0, buildMs: 0, encodeMs: 0, encodedBytes: 0 };
   let after: string | null = null;

@@ -36,7 +36,8 @@ function recordingProtector(inner: KeyProtector): KeyProtector & { calls: string
 function nextEvent<E extends RpcEventName>(core: WorkstationCore, event: E, check: (payload: RpcEvents[E]) => boolean = () => true): Promise<RpcEvents[E]> {
   return new Promise((resolve) => {
     const off = core.onEvent((name, payload) => {
-      if (name === event && check(payload as unknown as RpcEvents[E])) {
+      const received: RpcEventName = name;
+      if (received === event && check(payload as unknown as RpcEvents[E])) {
         off();
         resolve(payload as unknown as RpcEvents[E]);
       }

@@ -76,7 +76,8 @@ export function workstationApiOver(core: WorkstationCore, toError: (error: RpcEr
     },
     on<E extends RpcEventName>(event: E, listener: (payload: RpcEvents[E]) => void) {
       return core.onEvent((name, payload) => {
-        if ((name) === event) listener(payload as unknown as RpcEvents[E]);
+        const received: RpcEventName = name;
+        if (received === event) listener(payload as unknown as RpcEvents[E]);
       });
     },
   };
