@@ -842,7 +842,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     async stop() {
       stopped = true;
       if (pollTimer) clearInterval(pollTimer);
-      nsp.disconnectSockets(true);
+      // This node's visitors only: with the Redis adapter a plain disconnectSockets reaches every node's.
+      nsp.local.disconnectSockets(true);
     },
   };
 }

@@ -38,7 +38,7 @@ const VISITOR_ROOM = 'webchat:demo:visitor-cluster-000001';
 let redis: TestRedis;
 let a: TestServer;
 let ioA: SyncServer;
-let b: { url: string; io: SyncServer; close(): Promise<void> };
+let b: { url: string; io: SyncServer; channel: Channel; close(): Promise<void> };
 const adapters: RedisAdapterHandle[] = [];
 const sockets: Socket[] = [];
 
@@ -87,6 +87,7 @@ async function startNodeB(): Promise<typeof b> {
   return {
     url,
     io,
+    channel,
     async close() {
       await channel.stop?.();
       stopFanOut();
@@ -280,5 +281,13 @@ describe('web chat with the visitor and the agent on different nodes', () => {
     await vi.waitFor(() => expect(deskOnA.typing.at(-1)).toMatchObject({ ticketId: sent.ticketId, typing: true }), EVENTUALLY);
     onB.socket.disconnect();
     await vi.waitFor(() => expect(deskOnA.typing.at(-1)).toMatchObject({ ticketId: sent.ticketId, typing: false }), EVENTUALLY);
+
+    // Node B's web chat stopping (a node shutting down) disconnects its own visitors, not node A's: a probe B sends
+    // after stopping travels the same stream as any disconnect it sent, so once A's visitor hears it, they would be gone.
+    const backOnA = await visitorOn(a.url);
+    await b.channel.stop?.();
+    await untilHeard(() => probe(b.io.of('/webchat').to(VISITOR_ROOM)), backOnA.socket);
+    expect(backOnA.socket.connected).toBe(true);
+    expect((await call<WebchatWelcome>(backOnA.socket, 'webchat:hello', {})).history).toHaveLength(3);
   });
 });

@@ -143,6 +143,7 @@ export function createWechatSender(options: WechatSenderOptions): ChannelSender 
   /** Fetches under the shared lock, or waits for the node that holds it and takes what it stored. */
   async function refresh(account: WechatAccount, refused: string | null): Promise<StoredToken> {
     const lock = refreshLockKey(account.appId);
+    let waitedMs = 0;
     for (let attempt = 0; ; attempt++) {
       const fresher = await storedToken(account.appId, refused);
       if (fresher) return fresher;
@@ -154,10 +155,11 @@ export function createWechatSender(options: WechatSenderOptions): ChannelSender 
           await sharedState.compareAndDelete(lock, lockOwner);
         }
       }
-      const waitedMs = REFRESH_WAIT_STEPS_MS.slice(0, attempt).reduce((sum, step) => sum + step, 0);
+      // The holder's lock expires after REFRESH_LOCK_MS; waiting longer means something else is wrong: retried later.
       if (waitedMs >= REFRESH_LOCK_MS) throw new WechatApiError(`access token: another server has been refreshing it for ${waitedMs} ms`);
       const stepMs = REFRESH_WAIT_STEPS_MS[Math.min(attempt, REFRESH_WAIT_STEPS_MS.length - 1)]!;
       await new Promise((resolve) => setTimeout(resolve, stepMs));
+      waitedMs += stepMs;
     }
   }
 
