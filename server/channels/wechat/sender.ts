@@ -12,6 +12,7 @@
  * stored a newer one, which must not be thrown away.
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { SharedState } from '../../cluster/sharedState.js';
 import type { QueuedDelivery, ServerStore } from '../../store.js';
 import { PermanentDeliveryError, type ChannelSender } from '../delivery.js';
@@ -52,18 +53,19 @@ export interface WechatSenderOptions {
   sharedState: SharedState;
 }
 
-/** What the shared state holds per account, as JSON. */
-interface StoredToken {
-  token: string;
+/** What the shared state holds per account, as JSON; read back through the schema (another node, another version may have written it). */
+const storedTokenSchema = z.object({
+  token: z.string().min(1),
   /** Refetch from then on (WeChat's expiry minus a margin), by the clock of the node that fetched it. */
-  expiresAt: number;
-}
+  expiresAt: z.number(),
+});
+type StoredToken = z.infer<typeof storedTokenSchema>;
 
 function parseStoredToken(raw: string | null): StoredToken | null {
   if (raw === null) return null;
   try {
-    const value = JSON.parse(raw) as Partial<StoredToken>;
-    return typeof value.token === 'string' && typeof value.expiresAt === 'number' ? { token: value.token, expiresAt: value.expiresAt } : null;
+    const parsed = storedTokenSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
