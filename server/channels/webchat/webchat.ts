@@ -7,7 +7,14 @@
  * limits; a visitor only ever sees their own conversation (their messages and the replies
  * that answered them), never the rest of a ticket. Agent replies reach the widget live
  * through the `webchat` sender; typing and the read watermark pass between the widget and
- * the agents' sockets without being stored. See docs/technical/channels.md (Web chat).
+ * the agents' sockets without being stored in the database. See docs/technical/channels.md (Web chat).
+ *
+ * Several server nodes (issue 10): a visitor and the agents may be connected to different
+ * nodes. Every signal therefore goes to a socket.io room (the visitor's, or the agents' rooms
+ * below), which the Redis adapter carries to every node; whether a visitor is connected is
+ * asked of all nodes (`fetchSockets`); read marks live in the shared state (Redis). What a
+ * reconnecting widget resumes (its conversations, history, current ticket) is read from the
+ * store, so any node serves it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -22,6 +29,7 @@ import { canTakeNewContact } from '../../../shared/routing.js';
 import {
   WEBCHAT_NAMESPACE,
   agentTypingRequestSchema,
+  chatReadEventSchema,
   isReadUpTo,
   webchatIdentityPayload,
   webchatHandshakeSchema,
@@ -49,6 +57,7 @@ import { describeIssues } from '../../sync.js';
 import type { ChannelContact } from '../../store.js';
 import type { Channel, ChannelContext, ChannelFactory } from '../channel.js';
 import { PermanentDeliveryError, type ChannelSender } from '../delivery.js';
+import { createMemorySharedState, type SharedState } from '../../cluster/sharedState.js';
 import { retryAfterSeconds, type RateLimiter } from '../../rateLimits.js';
 import { renderChatPage, renderUnknownSitePage } from './page.js';
 
@@ -68,12 +77,17 @@ export interface WebchatOptions {
   sites: ReadonlyMap<string, WebchatSite>;
   /** How often connected widgets hear whether an agent is available; default 5 s. */
   availabilityPollMs?: number;
+  /**
+   * Where read marks live: default this process's memory (one node); on several nodes the app
+   * passes the Redis one (server/cluster/sharedState.ts), so every node knows every mark.
+   */
+  sharedState?: SharedState;
 }
 
 /** Messages of the newest conversations a reconnecting widget gets back. */
 const HISTORY_TICKETS = 5;
 const HISTORY_MESSAGES = 200;
-/** Bounded memory for read marks and for the rate-limit refusals already logged. */
+/** Bounded memory (or Redis) for read marks, and memory for the rate-limit refusals already logged. */
 const MAX_REMEMBERED_TICKETS = 10_000;
 const MAX_REMEMBERED_REFUSALS = 10_000;
 /** Why a reply could not reach a visitor: shown to the agent on the message (both languages, like the other channels' reasons). */
@@ -82,6 +96,12 @@ const VISITOR_GONE =
 const NO_VISITOR = '此工单中没有网页聊天访客可以接收这条回复 / No web chat visitor on this ticket can receive this reply.';
 /** Both kinds of ticket a visitor can have: live chats, and offline-form messages answered by email. */
 const VISITOR_CHANNELS = ['chat', 'email'] as const;
+/** The shared map of read marks: ticket id → the JSON of its ChatReadEvent. */
+const READ_MARKS_MAP = 'webchat:read-marks';
+/** Rooms of the agents' sockets (the sync namespace) that chat signals are sent to; each rule of canUserSeeTicket has one. */
+const STAFF_ROOM = 'webchat-signals:staff';
+const agentRoom = (userId: string) => `webchat-signals:agent:${userId}`;
+const channelRoom = (channel: string) => `webchat-signals:channel:${channel}`;
 
 interface VisitorData {
   site: string;
@@ -333,25 +353,58 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
   const widgetScript = readWidgetScript();
   let socketIoClient: Buffer | null = null;
   const nsp = ctx.io.of(WEBCHAT_NAMESPACE) as unknown as VisitorNamespace;
-  /** Ticket → the newest agent message its visitor has seen. Ephemeral by design. */
-  const readMarks = new Map<string, ChatReadEvent>();
+  /** Ticket → the newest agent message its visitor has seen. Never in the database: ephemeral by design. */
+  const sharedState = options.sharedState ?? createMemorySharedState(now);
   /** Limiter and key pairs whose refusal is already logged, so a flood leaves one line, not thousands. */
   const loggedRefusals = new Map<string, true>();
   let pollTimer: NodeJS.Timeout | null = null;
   let checkScheduled = false;
   let stopped = false;
 
-  function connected(room: string | null): room is string {
-    return room !== null && (nsp.adapter.rooms.get(room)?.size ?? 0) > 0;
+  /** Whether any tab of the visitor is connected, to any node (the adapter asks them all). */
+  async function connected(room: string | null): Promise<boolean> {
+    return room !== null && (await nsp.in(room).fetchSockets()).length > 0;
   }
 
-  /** Sends an ephemeral chat signal to every signed-in socket that may see the ticket (the same rule as its changes). */
+  /**
+   * Sends an ephemeral chat signal to every signed-in socket that may see the ticket (the same
+   * rule as its changes, canUserSeeTicket): leads and admins; the assignee; or, while nobody
+   * holds it, the agents of its channel. Rooms, so sockets on every node get it.
+   */
   function toAgents(ticket: Ticket, event: 'chat:typing' | 'chat:read', payload: unknown): void {
-    for (const socket of ctx.io.sockets.sockets.values()) {
-      const user = (socket as SyncSocket).data?.user;
-      if (!user || !canUserSeeTicket(user, ticket)) continue;
-      if (event === 'chat:typing') socket.emit('chat:typing', payload as ChatTypingEvent);
-      else socket.emit('chat:read', payload as ChatReadEvent);
+    const to = ctx.io.to([STAFF_ROOM, ticket.assigneeId !== null ? agentRoom(ticket.assigneeId) : channelRoom(ticket.channel)]);
+    if (event === 'chat:typing') to.emit('chat:typing', payload as ChatTypingEvent);
+    else to.emit('chat:read', payload as ChatReadEvent);
+  }
+
+  /** Joins an agents' socket to the rooms `toAgents` sends to (its user is fixed for the socket's life). */
+  function joinSignalRooms(socket: SyncSocket): void {
+    const user = socket.data.user;
+    if (user.role !== 'agent') void socket.join(STAFF_ROOM);
+    else void socket.join([agentRoom(user.id), ...user.channels.map(channelRoom)]);
+  }
+
+  function parseReadMark(raw: string | null): ChatReadEvent | null {
+    if (raw === null) return null;
+    try {
+      const parsed = chatReadEventSchema.safeParse(JSON.parse(raw));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Moves the ticket's read mark forward to `message` (never back); the new mark, or null when
+   * it was already there. Compare-and-set, so two tabs on two nodes cannot move it backwards.
+   */
+  async function advanceReadMark(ticketId: string, message: Message): Promise<ChatReadEvent | null> {
+    for (;;) {
+      const raw = await sharedState.mapGet(READ_MARKS_MAP, ticketId);
+      const previous = parseReadMark(raw);
+      if (previous && isReadUpTo(message, previous)) return null;
+      const mark: ChatReadEvent = { ticketId, messageId: message.id, messageCreatedAt: message.createdAt, at: now() };
+      if (await sharedState.mapCompareAndSet(READ_MARKS_MAP, ticketId, raw, JSON.stringify(mark), MAX_REMEMBERED_TICKETS)) return mark;
     }
   }
 
@@ -657,39 +710,50 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       socket,
       'webchat:read',
       webchatReadSchema,
-      (request) => {
+      async (request) => {
         const bundle = store.getTicketBundle(request.ticketId);
         // Only a reply in this visitor's own conversation (not another visitor's, nor a mail answered on the same ticket).
         const message = bundle ? conversationOf(bundle, data.socialId).find((m) => m.id === request.messageId && m.direction === 'outbound') : undefined;
         if (!bundle || !message) {
           throw new WebchatRefusal('not_found', `No agent message ${request.messageId} in this visitor's conversation ${request.ticketId}.`);
         }
-        const previous = readMarks.get(bundle.ticket.id);
-        if (previous && isReadUpTo(message, previous)) return { ticketId: bundle.ticket.id };
-        const mark: ChatReadEvent = { ticketId: bundle.ticket.id, messageId: message.id, messageCreatedAt: message.createdAt, at: now() };
-        remember(readMarks, bundle.ticket.id, mark, MAX_REMEMBERED_TICKETS);
-        toAgents(bundle.ticket, 'chat:read', mark);
+        const mark = await advanceReadMark(bundle.ticket.id, message);
+        if (mark) toAgents(bundle.ticket, 'chat:read', mark);
         return { ticketId: bundle.ticket.id };
       },
       true,
     );
 
     socket.on('disconnect', () => {
-      // The last tab of this visitor closing ends their typing.
-      if ((nsp.adapter.rooms.get(data.socialId)?.size ?? 0) === 0) setTyping(socket, false);
+      // The last tab of this visitor closing (on any node) ends their typing.
+      if (!data.typing) return;
+      connected(data.socialId).then(
+        (stillThere) => stillThere || setTyping(socket, false),
+        (error: unknown) => {
+          log(`webchat: could not tell whether ${describeVisitor(data)} has other tabs open: ${error instanceof Error ? error.message : String(error)}`);
+          setTyping(socket, false);
+        },
+      );
     });
   });
 
   // --- the agents' side (the sync namespace) --------------------------------------------
   ctx.io.on('connection', (socket) => {
     const user = socket.data.user;
+    joinSignalRooms(socket);
     availabilitySoon();
     socket.on('disconnect', availabilitySoon);
-    // Read marks live in memory only; a (re)connecting agent gets those of the tickets it sees.
-    for (const mark of readMarks.values()) {
-      const ticket = store.getTicket(mark.ticketId);
-      if (ticket && canUserSeeTicket(user, ticket)) socket.emit('chat:read', mark);
-    }
+    // Read marks are not in the database; a (re)connecting agent gets those of the tickets it sees.
+    sharedState.mapEntries(READ_MARKS_MAP).then(
+      (entries) => {
+        for (const [, raw] of entries) {
+          const mark = parseReadMark(raw);
+          const ticket = mark ? store.getTicket(mark.ticketId) : null;
+          if (mark && ticket && canUserSeeTicket(user, ticket) && socket.connected) socket.emit('chat:read', mark);
+        }
+      },
+      (error: unknown) => log(`webchat: read marks for ${user.username} unavailable: ${error instanceof Error ? error.message : String(error)}`),
+    );
     socket.on('chat:typing', (rawRequest: unknown) => {
       const parsed = agentTypingRequestSchema.safeParse(rawRequest);
       if (!parsed.success) {
@@ -704,7 +768,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       }
       // Only the visitor the agent is answering (whoever wrote last) sees them typing.
       const visitor = currentVisitor(bundle);
-      if (connected(visitor)) nsp.to(visitor).emit('webchat:typing', { typing: parsed.data.typing, agentName: user.displayName });
+      if (visitor !== null) nsp.to(visitor).emit('webchat:typing', { typing: parsed.data.typing, agentName: user.displayName });
     });
   });
 
@@ -714,7 +778,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       const { message, ticket, customer } = delivery;
       const bundle = store.getTicketBundle(ticket.id);
       const visitor = bundle ? (addressees(bundle).find((entry) => entry.message.id === message.id)?.visitor ?? null) : null;
-      if (connected(visitor)) {
+      if (visitor !== null && (await connected(visitor))) {
         nsp.to(visitor).emit('webchat:message', toWebchatMessage(message, null));
         return {};
       }
@@ -778,7 +842,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     async stop() {
       stopped = true;
       if (pollTimer) clearInterval(pollTimer);
-      nsp.disconnectSockets(true);
+      // This node's visitors only: with the Redis adapter a plain disconnectSockets reaches every node's.
+      nsp.local.disconnectSockets(true);
     },
   };
 }

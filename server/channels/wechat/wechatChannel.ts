@@ -12,6 +12,7 @@ import { HttpError, decodeUtf8Body, invalid, readRawBody } from '../../http.js';
 import type { ChannelContact } from '../../store.js';
 import type { ChannelContext, ChannelFactory } from '../channel.js';
 import { WechatCryptoError, decodeEncodingAesKey, decryptWechatMessage, encryptWechatMessage, signaturesMatch, wechatSignature } from './crypto.js';
+import { createMemorySharedState, type SharedState } from '../../cluster/sharedState.js';
 import { DEFAULT_WECHAT_API_BASE, createWechatSender } from './sender.js';
 import { WechatXmlError, cdata, parseWechatXml } from './xml.js';
 
@@ -32,6 +33,11 @@ export interface WechatChannelOptions {
   accounts: readonly WechatAccount[];
   /** Where the WeChat API is; default https://api.weixin.qq.com (tests run a loopback peer). */
   apiBase?: string;
+  /**
+   * Where access tokens live: default this process's memory (one node); on several nodes the
+   * app passes the Redis one (server/cluster/sharedState.ts), so all share one token per account.
+   */
+  sharedState?: SharedState;
 }
 
 /** Largest push accepted; WeChat's are a few hundred bytes. */
@@ -278,7 +284,16 @@ export function createWechatChannel(options: WechatChannelOptions): ChannelFacto
           },
         },
       ],
-      senders: { wechat: createWechatSender({ accounts, apiBase: options.apiBase ?? DEFAULT_WECHAT_API_BASE, store: ctx.store, now: ctx.now, log: ctx.log }) },
+      senders: {
+        wechat: createWechatSender({
+          accounts,
+          apiBase: options.apiBase ?? DEFAULT_WECHAT_API_BASE,
+          store: ctx.store,
+          now: ctx.now,
+          log: ctx.log,
+          sharedState: options.sharedState ?? createMemorySharedState(ctx.now),
+        }),
+      },
     };
   };
 }
