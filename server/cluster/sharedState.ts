@@ -89,7 +89,7 @@ export function createMemorySharedState(now: () => number = Date.now): SharedSta
     async mapCompareAndSet(map, field, expected, value, max) {
       let fields = maps.get(map);
       if ((fields?.get(field) ?? null) !== expected) return false;
-      if (!fields) maps.set(map, (fields = new Map()));
+      if (!fields) maps.set(map, (fields = new Map<string, string>()));
       // Re-inserted, so insertion order is write order and the first key is the oldest.
       fields.delete(field);
       fields.set(field, value);
@@ -185,7 +185,8 @@ export function createRedisSharedState(options: RedisSharedStateOptions): Shared
       // One transaction, so a write by another node cannot fall between the two reads.
       const replies = (await client.multi().zrange(orderKey!, 0, -1).hgetall(fieldsKey!).exec()) ?? [];
       const [[orderError, order], [fieldsError, fields]] = replies as [[Error | null, string[]], [Error | null, Record<string, string>]];
-      if (orderError || fieldsError) throw orderError ?? fieldsError;
+      const failure = orderError ?? fieldsError;
+      if (failure) throw failure;
       return order.flatMap((field) => (fields[field] === undefined ? [] : [[field, fields[field]] as [string, string]]));
     },
   };
