@@ -171,15 +171,22 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
   try {
     const { store, routing } = server;
     for (let i = 0; i < agentCount; i++) {
-      store.createUser({ id: `agent${i}`, username: `agent${i}`, password: 'bench', displayName: `坐席${i}`, role: 'agent', channels: ['email', 'social'] });
+      await store.createUser({
+        id: `agent${i}`,
+        username: `agent${i}`,
+        password: 'bench',
+        displayName: `坐席${i}`,
+        role: 'agent',
+        channels: ['email', 'social'],
+      });
     }
-    for (const user of store.listUsers()) routing.connect(user);
+    for (const user of await store.listUsers()) routing.connect(user);
     const latencies: number[] = [];
     const start = performance.now();
     for (let i = 0; i < contacts; i++) {
       current += 10;
       const begin = performance.now();
-      store.ingestInbound(
+      await store.ingestInbound(
         { channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新' },
         { now: current, router: routing },
       );
@@ -190,13 +197,13 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
     const floorStart = performance.now();
     for (let i = 0; i < contacts; i++) {
       current += 10;
-      store.ingestInbound(
+      await store.ingestInbound(
         { channel: 'email', customer: { name: `散客${i}`, email: `floor${i}@example.cn` }, subject: '订单物流查询延迟', text: '我的订单三天没有物流更新' },
         { now: current },
       );
     }
     reportMetric('raw_ingest_without_routing_per_s', contacts / ((performance.now() - floorStart) / 1000));
-    const assigned = store.routing.openTicketsForRouting().filter((t) => t.ticket.assigneeId !== null).length;
+    const assigned = store.inline.routing.openTicketsForRouting().filter((t) => t.ticket.assigneeId !== null).length;
     reportMetric('routing_e2e_decisions_per_s', contacts / seconds);
     reportMetric('routing_e2e_decision_us_p99', percentile(latencies, 99));
     reportMetric('routing_e2e_assigned', assigned);

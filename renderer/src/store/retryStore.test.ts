@@ -71,7 +71,7 @@ async function startOnSamePort(): Promise<TestServer> {
 }
 
 /** The messages on the server with this text: what the customer receives. */
-const onServer = (text: string) => server!.store.getTicketBundle(ticketId)!.messages.filter((m) => m.text === text).length;
+const onServer = async (text: string) => (await server!.store.getTicketBundle(ticketId))!.messages.filter((m) => m.text === text).length;
 
 beforeAll(async () => {
   root = makeTempDir('renderer-retry-');
@@ -132,7 +132,7 @@ describe('the renderer store retrying', () => {
     expect(await store.getState().addNote()).toBe(false);
     expect(await store.getState().addNote()).toBe(true);
     await vi.waitFor(() => expect(store.getState().connection.pendingCount).toBe(0), WAIT);
-    expect(server!.store.getTicketBundle(ticketId)!.notes.filter((n) => n.text === text)).toHaveLength(1);
+    expect((await server!.store.getTicketBundle(ticketId))!.notes.filter((n) => n.text === text)).toHaveLength(1);
   });
 
   it('reaches a server that came back as soon as the window wakes, not after the backoff', async () => {
