@@ -44,6 +44,8 @@ import { MAX_PULL_CHANGES, type BootstrapPage, type Change, type ChangeBody, typ
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { CustomerRefusal, identitiesOf } from './customers.js';
 import { triageContact } from './inbound.js';
+import type { SqlValue } from './db/sql.js';
+import type { SyncSqlExecutor } from './db/syncSql.js';
 import { migrate } from './migrations/index.js';
 import type { RoutingAssignee, RoutingDecision, TicketRouter } from './routing.js';
 import { createRoutingStore, type RoutingStore } from './routingStore.js';
@@ -1839,8 +1841,15 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     });
   }
 
+  // The parts get statements, never the driver's statement objects.
+  const syncSql: SyncSqlExecutor = {
+    all: <Row>(text: string, params: readonly SqlValue[] = []) => sql(text).all(...params) as Row[],
+    get: <Row>(text: string, params: readonly SqlValue[] = []) => sql(text).get(...params) as Row | undefined,
+    run: (text: string, params: readonly SqlValue[] = []) => ({ changes: sql(text).run(...params).changes }),
+  };
+
   const routing = createRoutingStore({
-    sql,
+    sql: syncSql,
     transaction,
     getTicket,
     updateTicket,
@@ -1849,8 +1858,8 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     appendCustomerChange,
   });
 
-  const cti = createCtiCallStore({ sql });
-  const pii = createPiiAuditStore({ sql });
+  const cti = createCtiCallStore({ sql: syncSql });
+  const pii = createPiiAuditStore({ sql: syncSql });
 
   // --- the object ---------------------------------------------------------------------------
   function getUser(id: string): User | null {
