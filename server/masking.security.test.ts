@@ -108,9 +108,9 @@ beforeEach(async () => {
   t = await startTestServer({ channels: [ctiChannel({ secret: CTI_SECRET, twilio: null })] });
   const user = async (id: string, displayName: string, role: 'agent' | 'lead', channels: Array<'phone' | 'chat' | 'email'>, extension: string | null = null) =>
     await t.store.createUser({ id, username: id, password: TEST_PASSWORD, displayName, role, channels, extension });
-  user('lead1', '李主管', 'lead', []);
-  user('agent1', '王芳', 'agent', ['phone', 'chat', 'email'], '8001');
-  user('agent2', '张强', 'agent', ['chat'], '8002');
+  await user('lead1', '李主管', 'lead', []);
+  await user('agent1', '王芳', 'agent', ['phone', 'chat', 'email'], '8001');
+  await user('agent2', '张强', 'agent', ['chat'], '8002');
   await t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
   // The organisation's own record of 张伟 (a call from his number recognises him), as a channel that proves his phone and address would store it.
   emailTicket = (

@@ -115,14 +115,14 @@ describe('the renderer store retrying', () => {
     expect(store.getState().replyDrafts[ticketId]).toBeUndefined();
 
     await vi.waitFor(() => expect(store.getState().connection.pendingCount).toBe(0), WAIT);
-    expect(onServer(text)).toBe(1);
+    expect(await onServer(text)).toBe(1);
     await vi.waitFor(() => expect(store.getState().detail?.messages.filter((m) => m.text === text)).toHaveLength(1), WAIT);
 
     // The same words sent again on purpose, after the first succeeded, are a new reply.
     store.getState().setReplyDraft(text);
     expect(await store.getState().sendReply()).toBe(true);
     await vi.waitFor(() => expect(store.getState().connection.pendingCount).toBe(0), WAIT);
-    expect(onServer(text)).toBe(2);
+    expect(await onServer(text)).toBe(2);
   });
 
   it('adds a note whose answer was lost exactly once', async () => {
