@@ -88,11 +88,11 @@ async function main(): Promise<void> {
   const setupStart = performance.now();
   const file = path.join(dataDir, 'server.sqlite');
   const seeding = openServerStore({ filePath: file });
-  seeding.createIntegrationToken('bench', INTEGRATION_TOKEN);
+  await seeding.createIntegrationToken('bench', INTEGRATION_TOKEN);
   const measuredAgents: SeededIngestServer['measuredAgents'] = [];
   for (let index = 1; index <= measuredCount; index++) {
     const username = `email${String(index).padStart(2, '0')}`;
-    seeding.createUser({
+    await seeding.createUser({
       id: username,
       username,
       password: MEASURED_PASSWORD,
