@@ -61,18 +61,18 @@ parent.onShutdown(async () => {
 
 const { store } = server;
 const seedStart = performance.now();
-const lead = store.createUser({ id: 'lead', username: 'lead', password: LEAD_PASSWORD, displayName: '王组长', role: 'lead', channels: [...CHANNELS] });
+const lead = await store.createUser({ id: 'lead', username: 'lead', password: LEAD_PASSWORD, displayName: '王组长', role: 'lead', channels: [...CHANNELS] });
 let messages = 0;
 for (let from = 0; from < tickets; from += SEED_CHUNK) {
   const to = Math.min(tickets, from + SEED_CHUNK);
-  store.transaction(() => {
+  await store.withTransaction(async () => {
     for (let index = from; index < to; index++) {
       const channel = CHANNELS[index % CHANNELS.length]!;
       const at = SEED_EPOCH + index * CONTACT_SPACING_MS;
-      store.ingestInbound({ ...firstContact(index, channel), proven: CHANNEL_PROOF }, { now: at });
+      await store.ingestInbound({ ...firstContact(index, channel), proven: CHANNEL_PROOF }, { now: at });
       messages++;
       if (index % FOLLOW_UP_EVERY === 0) {
-        store.ingestInbound({ ...followUpContact(index, channel), proven: CHANNEL_PROOF }, { now: at + 1000 });
+        await store.ingestInbound({ ...followUpContact(index, channel), proven: CHANNEL_PROOF }, { now: at + 1000 });
         messages++;
       }
     }
@@ -88,7 +88,7 @@ const ready: SeededBootstrapServer = {
 };
 parent.send(ready);
 
-parent.onCommand((command) => {
+parent.onCommand(async (command) => {
   const request = command as { cmd: 'profile'; pageSize: number } | { cmd: 'cpu' };
   if (request.cmd === 'cpu') {
     const used = process.cpuUsage();
@@ -101,7 +101,7 @@ parent.onCommand((command) => {
   let after: string | null = null;
   for (;;) {
     const buildStart = performance.now();
-    const page: BootstrapPage = store.bootstrapPage(lead, after, pageSize);
+    const page: BootstrapPage = await store.bootstrapPage(lead, after, pageSize);
     const encodeStart = performance.now();
     // Exactly what socket.io does with an ack: a binary scan, then JSON.
     const encoded = encoder.encode({ type: PacketType.ACK, id: profile.pages, nsp: '/', data: [{ ok: true, result: page }] });

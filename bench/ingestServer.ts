@@ -49,10 +49,10 @@ function lightAgentId(index: number): string {
   return `agent${String(index).padStart(4, '0')}`;
 }
 
-function createLightAgents(store: ServerStore, from: number, to: number): void {
+async function createLightAgents(store: ServerStore, from: number, to: number): Promise<void> {
   for (let index = from; index < to; index++) {
     const id = lightAgentId(index);
-    store.createUser({
+    await store.createUser({
       id,
       username: id,
       password: LIGHT_PASSWORD,
@@ -88,11 +88,11 @@ async function main(): Promise<void> {
   const setupStart = performance.now();
   const file = path.join(dataDir, 'server.sqlite');
   const seeding = openServerStore({ filePath: file });
-  seeding.createIntegrationToken('bench', INTEGRATION_TOKEN);
+  await seeding.createIntegrationToken('bench', INTEGRATION_TOKEN);
   const measuredAgents: SeededIngestServer['measuredAgents'] = [];
   for (let index = 1; index <= measuredCount; index++) {
     const username = `email${String(index).padStart(2, '0')}`;
-    seeding.createUser({
+    await seeding.createUser({
       id: username,
       username,
       password: MEASURED_PASSWORD,
@@ -110,9 +110,9 @@ async function main(): Promise<void> {
     const to = Math.min(lightCount, from + share);
     if (from < to) helpers.push(runHelper(file, from, to));
   }
-  createLightAgents(seeding, 0, Math.min(lightCount, share));
+  await createLightAgents(seeding, 0, Math.min(lightCount, share));
   await Promise.all(helpers);
-  seeding.close();
+  await seeding.close();
 
   server = await startServer({
     port: 0,
@@ -126,12 +126,14 @@ async function main(): Promise<void> {
     },
   });
   const { store } = server;
-  const lightAgents = store.transaction(() =>
-    Array.from({ length: lightCount }, (_, index) => {
+  const lightAgents = await store.withTransaction(async () => {
+    const issued: Array<{ userId: string; token: string }> = [];
+    for (let index = 0; index < lightCount; index++) {
       const userId = lightAgentId(index);
-      return { userId, token: store.issueUserToken(userId, Date.now(), TOKEN_TTL_MS).token };
-    }),
-  );
+      issued.push({ userId, token: (await store.issueUserToken(userId, Date.now(), TOKEN_TTL_MS)).token });
+    }
+    return issued;
+  });
   const ready: SeededIngestServer = {
     url: server.url,
     integrationToken: INTEGRATION_TOKEN,
@@ -159,8 +161,8 @@ async function main(): Promise<void> {
 if (process.argv[2] === 'seed-users') {
   const [file, from, to] = process.argv.slice(3);
   const store = openServerStore({ filePath: file! });
-  createLightAgents(store, Number(from), Number(to));
-  store.close();
+  await createLightAgents(store, Number(from), Number(to));
+  await store.close();
 } else {
   await main();
 }

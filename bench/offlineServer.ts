@@ -21,24 +21,25 @@ parent.onCommand(async (command) => {
     server = await startServer({ port, dataDir, log: () => {} });
     if (port === 0) {
       port = server.port;
-      seedTestOrganisation(server.store, [
+      await seedTestOrganisation(server.store, [
         { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
         { username: 'agent1', displayName: '王芳', channels: ['chat', 'phone'] },
       ]);
       const subjects = ['订单物流查询延迟', '退款进度咨询', '发票抬头修改', '会员积分未到账', '商品质量投诉'];
-      ticketIds = subjects.map((subject, i) => {
-        const { ticketId } = server!.store.ingestInbound(
+      ticketIds = [];
+      for (const [i, subject] of subjects.entries()) {
+        const { ticketId } = await server.store.ingestInbound(
           { channel: 'chat', customer: { name: `客户${String(i + 1)}`, phone: `1380013800${String(i)}` }, subject, text: `${subject}，请尽快处理` },
           { now: Date.now() },
         );
-        server!.store.assignTicket({
+        await server.store.assignTicket({
           ticketId,
           assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
           reason: { code: 'assigned_by_lead', byName: '李主管' },
           now: Date.now(),
         });
-        return ticketId;
-      });
+        ticketIds.push(ticketId);
+      }
     }
     parent.send({ url: server.url, port, ticketIds, password: TEST_PASSWORD });
   } else if (cmd === 'stop') {
@@ -46,7 +47,8 @@ parent.onCommand(async (command) => {
     server = null;
     parent.send({ stopped: true });
   } else if (cmd === 'count') {
-    const notes = ticketIds.reduce((sum, id) => sum + (server?.store.getTicketBundle(id)?.notes.length ?? 0), 0);
+    let notes = 0;
+    for (const id of ticketIds) notes += (await server?.store.getTicketBundle(id))?.notes.length ?? 0;
     parent.send({ notes });
   }
 });

@@ -171,7 +171,7 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
   try {
     const { store, routing } = server;
     for (let i = 0; i < agentCount; i++) {
-      store.createUser({
+      await store.createUser({
         id: `agent${String(i)}`,
         username: `agent${String(i)}`,
         password: 'bench',
@@ -180,13 +180,13 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
         channels: ['email', 'social'],
       });
     }
-    for (const user of store.listUsers()) routing.connect(user);
+    for (const user of await store.listUsers()) routing.connect(user);
     const latencies: number[] = [];
     const start = performance.now();
     for (let i = 0; i < contacts; i++) {
       current += 10;
       const begin = performance.now();
-      store.ingestInbound(
+      await store.ingestInbound(
         {
           channel: 'email',
           customer: { name: `客户${String(i)}`, email: `c${String(i)}@example.cn` },
@@ -202,7 +202,7 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
     const floorStart = performance.now();
     for (let i = 0; i < contacts; i++) {
       current += 10;
-      store.ingestInbound(
+      await store.ingestInbound(
         {
           channel: 'email',
           customer: { name: `散客${String(i)}`, email: `floor${String(i)}@example.cn` },
@@ -213,7 +213,7 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
       );
     }
     reportMetric('raw_ingest_without_routing_per_s', contacts / ((performance.now() - floorStart) / 1000));
-    const assigned = store.routing.openTicketsForRouting().filter((t) => t.ticket.assigneeId !== null).length;
+    const assigned = store.inline.routing.openTicketsForRouting().filter((t) => t.ticket.assigneeId !== null).length;
     reportMetric('routing_e2e_decisions_per_s', contacts / seconds);
     reportMetric('routing_e2e_decision_us_p99', percentile(latencies, 99));
     reportMetric('routing_e2e_assigned', assigned);

@@ -89,7 +89,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? defaultLog;
   const host = options.host ?? '127.0.0.1';
   const store = openServerStore({ filePath: path.join(options.dataDir, 'server.sqlite'), log });
-  if (options.demo && seedDemoOrganisation(store, now())) log('seeded the demo organisation');
+  if (options.demo && (await seedDemoOrganisation(store, now()))) log('seeded the demo organisation');
 
   const hub = createLiveHub(now);
   // The fan-out listens first, so a decision the routing service writes from its own
@@ -119,13 +119,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       rateLimits,
       trustProxy: options.trustProxy ?? false,
       sessions,
-      ingest: createGroupCommit(store.transaction, ingest),
+      ingest: createGroupCommit(store.withTransaction, ingest),
     }),
   );
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
   attachSync(io, { store, hub, now, log });
   sessions.attach(io);
-  attachRouting(io, { service: router, roleOf: (userId) => store.getUser(userId)?.role ?? null, now, log });
+  attachRouting(io, { service: router, roleOf: (userId) => store.inline.getUser(userId)?.role ?? null, now, log });
   attachCustomers(io, { store, now, log });
   attachPii(io, { store, now, log });
 
@@ -179,7 +179,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     router.stop();
     stopFanOut();
     await new Promise<void>((resolve) => (httpServer.listening ? httpServer.close(() => resolve()) : resolve()));
-    store.close();
+    await store.close();
     throw error;
   }
   const { port } = httpServer.address() as AddressInfo;
@@ -208,7 +208,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const ioClosed = io.close();
         httpServer.closeAllConnections();
         await ioClosed;
-        store.close();
+        await store.close();
       })();
       return closing;
     },

@@ -40,7 +40,7 @@ beforeEach(async () => {
   const clock = createTestClock();
   scheduler = createManualScheduler(clock);
   t = await startTestServer({ clock, scheduler, tokenTtlMs: HOUR, rateLimits: LIMITS, routing: { autoAccept: true } });
-  seedTestOrganisation(t.store, [
+  await seedTestOrganisation(t.store, [
     { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
     { username: 'agent1', displayName: '王芳', channels: ['chat'] },
   ]);
@@ -203,7 +203,13 @@ const ATTACKS: AttackRow[] = [
       const out = await logout(token);
       const reason = await session.disconnected;
       const again = await logout(token);
-      return { out: out.body, ended: session.ended.map((e) => e.reason), reason, again: again.body, lookup: t.store.lookupToken(token, t.clock.now()).status };
+      return {
+        out: out.body,
+        ended: session.ended.map((e) => e.reason),
+        reason,
+        again: again.body,
+        lookup: (await t.store.lookupToken(token, t.clock.now())).status,
+      };
     },
     expect: { out: { revoked: true }, ended: ['revoked'], reason: 'io server disconnect', again: { revoked: false }, lookup: 'unknown' },
   },
@@ -270,8 +276,8 @@ const ATTACKS: AttackRow[] = [
         body: JSON.stringify({ channel: 'chat', customer: { name: '张伟' }, text: '再来一条' }),
       });
       const body = (await response.json()) as ApiErrorBody;
-      const tickets = t.store.listTickets({ id: 'lead1', role: 'lead', channels: [] }, { limit: 100 }).tickets;
-      const messages = t.store.getTicketBundle(tickets[0]!.id)!.messages.length;
+      const tickets = (await t.store.listTickets({ id: 'lead1', role: 'lead', channels: [] }, { limit: 100 })).tickets;
+      const messages = (await t.store.getTicketBundle(tickets[0]!.id))!.messages.length;
       return { statuses, code: body.error.code, retryAfter: Number(response.headers.get('retry-after')) >= 1, messages };
     },
     // Three stored (one ticket, joined twice), the rest refused before the body was read.

@@ -11,7 +11,7 @@ let t: TestServer | null = null;
 
 async function serverWith(options: { rateLimits?: Partial<RateLimitConfig>; trustProxy?: boolean } = {}): Promise<TestServer> {
   t = await startTestServer({ rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, trustProxy: options.trustProxy ?? false });
-  seedTestOrganisation(t.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+  await seedTestOrganisation(t.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
   return t;
 }
 

@@ -18,7 +18,7 @@ const sockets: ClientSocket[] = [];
 
 beforeEach(async () => {
   t = await startTestServer();
-  seedTestOrganisation(t.store, [
+  await seedTestOrganisation(t.store, [
     { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
     { username: 'agent1', displayName: '王芳', channels: ['phone', 'email'] },
     { username: 'agent3', displayName: '刘洋', channels: ['email'] },
@@ -78,8 +78,8 @@ async function twoZhangWei() {
     subject: '订单物流查询延迟',
     text: '快递三天没动了',
   });
-  const keepId = t.store.getTicket(call.ticketId)!.customerId;
-  const mergeId = t.store.getTicket(mail.ticketId)!.customerId;
+  const keepId = (await t.store.getTicket(call.ticketId))!.customerId;
+  const mergeId = (await t.store.getTicket(mail.ticketId))!.customerId;
   expect(keepId).not.toBe(mergeId);
   return { call, mail, keepId, mergeId };
 }
@@ -116,14 +116,11 @@ describe('customer:merge', () => {
     } finally {
       db0.close();
     }
-    expect(t.store.getTicket(mail.ticketId)!.customerId).toBe(keepId);
-    expect(t.store.getTicket(call.ticketId)!.customerId).toBe(keepId);
-    expect(
-      t.store
-        .listTickets(t.store.getUser('lead1')!, { customer: keepId, limit: 10 })
-        .tickets.map((ticket) => ticket.id)
-        .sort(),
-    ).toEqual([call.ticketId, mail.ticketId].sort());
+    expect((await t.store.getTicket(mail.ticketId))!.customerId).toBe(keepId);
+    expect((await t.store.getTicket(call.ticketId))!.customerId).toBe(keepId);
+    expect((await t.store.listTickets((await t.store.getUser('lead1'))!, { customer: keepId, limit: 10 })).tickets.map((ticket) => ticket.id).sort()).toEqual(
+      [call.ticketId, mail.ticketId].sort(),
+    );
 
     // The socket's live batches arrive before its ack: one batch, customer first, then the moved ticket.
     expect(await liveKinds(lead)).toEqual(['customer', 'ticket']);
@@ -149,7 +146,7 @@ describe('customer:merge', () => {
 
     // The merged customer's address now reaches the kept customer.
     const later = await inbound({ channel: 'email', customer: { email: 'ZhangWei.Home@example.cn' }, text: '请问有进展吗？' });
-    expect(t.store.getTicket(later.ticketId)!.customerId).toBe(keepId);
+    expect((await t.store.getTicket(later.ticketId))!.customerId).toBe(keepId);
     expect(t.logLines.some((line) => line.includes(`customer ${mergeId} merged into ${keepId} by lead1: 1 ticket(s) moved`))).toBe(true);
   });
 
@@ -174,7 +171,7 @@ describe('customer:merge', () => {
       error: { code: 'conflict', message: `Customer ${mergeId} was already merged into ${keepId}.` },
     });
     const third = await inbound({ channel: 'phone', customer: { name: '张伟', phone: '13900139000' }, text: '另一个号码' });
-    const thirdId = t.store.getTicket(third.ticketId)!.customerId;
+    const thirdId = (await t.store.getTicket(third.ticketId))!.customerId;
     expect(await merge(lead.socket, mergeId, thirdId)).toEqual({
       ok: false,
       error: { code: 'conflict', message: `Customer ${mergeId} was already merged into ${keepId}; merge into that customer instead.` },
@@ -185,7 +182,7 @@ describe('customer:merge', () => {
   it('lets an agent merge only customers of tickets they can see', async () => {
     const { call, keepId, mergeId } = await twoZhangWei();
     const social = await inbound({ channel: 'social', customer: { name: '张伟', socialId: 'wechat:gh_demo:oZhangWei' }, text: '公众号留言' });
-    const socialId = t.store.getTicket(social.ticketId)!.customerId;
+    const socialId = (await t.store.getTicket(social.ticketId))!.customerId;
     const agent1 = await liveAs('agent1');
     const agent3 = await liveAs('agent3');
 
@@ -198,6 +195,6 @@ describe('customer:merge', () => {
     expect(await merge(agent1.socket, keepId, socialId)).toMatchObject({ ok: false, error: { code: 'not_found' } });
     const ack = await merge(agent1.socket, keepId, mergeId);
     expect(ack.ok).toBe(true);
-    expect(t.store.getTicket(call.ticketId)!.customerId).toBe(keepId);
+    expect((await t.store.getTicket(call.ticketId))!.customerId).toBe(keepId);
   });
 });

@@ -21,7 +21,7 @@ export interface CustomerSocketDependencies {
 /** Wires the customer requests into the socket server; call after `attachSync` (its middleware authenticates). */
 export function attachCustomers(io: SyncServer, deps: CustomerSocketDependencies): void {
   io.on('connection', (socket) => {
-    socket.on('customer:merge', (raw: unknown, ack: unknown) => {
+    socket.on('customer:merge', async (raw: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
       const reply = ack as (response: Ack<CustomerMergeResult>) => void;
       const fail = (error: ProtocolError) => reply({ ok: false, error });
@@ -38,7 +38,7 @@ export function attachCustomers(io: SyncServer, deps: CustomerSocketDependencies
       }
       const { keepId, mergeId } = parsed.data;
       try {
-        const outcome = deps.store.mergeCustomers({ keepId, mergeId, actor: user, now: deps.now() });
+        const outcome = await deps.store.mergeCustomers({ keepId, mergeId, actor: user, now: deps.now() });
         deps.log(`customer ${mergeId} merged into ${keepId} by ${user.username}: ${outcome.ticketIds.length} ticket(s) moved`);
         reply({ ok: true, result: forRole(user.role, outcome, maskMergeResult) });
       } catch (error) {
@@ -52,7 +52,7 @@ export function attachCustomers(io: SyncServer, deps: CustomerSocketDependencies
       }
     });
 
-    socket.on('customer:matches', (raw: unknown, ack: unknown) => {
+    socket.on('customer:matches', async (raw: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
       const reply = ack as (response: Ack<CustomerMatchesResult>) => void;
       const { user } = socket.data;
@@ -67,7 +67,7 @@ export function attachCustomers(io: SyncServer, deps: CustomerSocketDependencies
         return;
       }
       try {
-        const matches = deps.store.listCustomerMatches(user, parsed.data.customerId, MAX_CUSTOMER_MATCHES);
+        const matches = await deps.store.listCustomerMatches(user, parsed.data.customerId, MAX_CUSTOMER_MATCHES);
         if (matches === null) {
           reply({ ok: false, error: { code: 'not_found', message: `Customer ${parsed.data.customerId} does not exist or is not yours to see.` } });
           return;

@@ -59,7 +59,7 @@ describe('matching customers on the real server', () => {
 
   beforeEach(async () => {
     t = await startTestServer();
-    seedTestOrganisation(t.store, [{ username: 'lead1', displayName: '李主管', role: 'lead', channels: [] }]);
+    await seedTestOrganisation(t.store, [{ username: 'lead1', displayName: '李主管', role: 'lead', channels: [] }]);
   });
 
   afterEach(async () => {
@@ -72,53 +72,53 @@ describe('matching customers on the real server', () => {
     return response.body as InboundResponse;
   }
 
-  function customerOf(ticketId: string) {
-    return t.store.getCustomer(t.store.getTicket(ticketId)!.customerId)!;
+  async function customerOf(ticketId: string) {
+    return (await t.store.getCustomer((await t.store.getTicket(ticketId))!.customerId))!;
   }
 
   it('recognises one Chinese mobile in every format through the same integration, and keeps landlines and foreign numbers apart', async () => {
     const first = await inbound({ channel: 'phone', customer: { name: '张伟', phone: '13800138000' }, text: '订单物流查询延迟' });
-    const customer = customerOf(first.ticketId);
+    const customer = await customerOf(first.ticketId);
     // The integration's phone is its claim: known again as its own scoped identity, shown unverified.
     expect(customer).toMatchObject({ name: '张伟', phone: '+8613800138000', identities: [{ kind: 'social', value: 'api:tests:phone:+8613800138000' }] });
     for (const phone of ['+86 138-0013-8000', '0086 138 0013 8000', '86 13800138000', '138 0013 8000']) {
       const again = await inbound({ channel: 'chat', customer: { phone }, text: `还是我，${phone}` });
-      expect(customerOf(again.ticketId).id, phone).toBe(customer.id);
+      expect((await customerOf(again.ticketId)).id, phone).toBe(customer.id);
     }
 
     const landline = await inbound({ channel: 'phone', customer: { name: '北京办公室', phone: '010-12345678' }, text: '发票开错了' });
-    const landlineCustomer = customerOf(landline.ticketId);
+    const landlineCustomer = await customerOf(landline.ticketId);
     expect(landlineCustomer.phone).toBe('+861012345678');
-    expect(customerOf((await inbound({ channel: 'email', customer: { phone: '+86 10 1234 5678' }, text: '补充发票抬头' })).ticketId).id).toBe(
+    expect((await customerOf((await inbound({ channel: 'email', customer: { phone: '+86 10 1234 5678' }, text: '补充发票抬头' })).ticketId)).id).toBe(
       landlineCustomer.id,
     );
 
     const foreign = await inbound({ channel: 'phone', customer: { name: 'Emily Watson', phone: '+1 (415) 555-0100' }, text: 'Where is my parcel?' });
-    expect(customerOf(foreign.ticketId)).toMatchObject({ phone: '+14155550100' });
-    expect(new Set([customer.id, landlineCustomer.id, customerOf(foreign.ticketId).id]).size).toBe(3);
+    expect(await customerOf(foreign.ticketId)).toMatchObject({ phone: '+14155550100' });
+    expect(new Set([customer.id, landlineCustomer.id, (await customerOf(foreign.ticketId)).id]).size).toBe(3);
   });
 
   it('matches email without regard to case', async () => {
     const first = await inbound({ channel: 'email', customer: { name: '李娜', email: 'Li.Na@Example.CN' }, text: '退款什么时候到账？' });
     const second = await inbound({ channel: 'chat', customer: { email: 'li.na@example.cn' }, text: '我在网页上再问一次' });
-    expect(customerOf(second.ticketId).id).toBe(customerOf(first.ticketId).id);
-    expect(customerOf(first.ticketId)).toMatchObject({
+    expect((await customerOf(second.ticketId)).id).toBe((await customerOf(first.ticketId)).id);
+    expect(await customerOf(first.ticketId)).toMatchObject({
       email: 'li.na@example.cn',
       identities: [{ kind: 'social', value: 'api:tests:email:li.na@example.cn' }],
     });
     // A proven mail from the same address is another matter: the integration only claimed it.
-    const mail = t.store.ingestInbound(
+    const mail = await t.store.ingestInbound(
       { channel: 'email', customer: { email: 'LI.NA@example.cn' }, text: '邮件', proven: ['email'], source: 'email' },
       { now: t.clock.now() },
     );
-    expect(customerOf(mail.ticketId).id).not.toBe(customerOf(first.ticketId).id);
+    expect((await customerOf(mail.ticketId)).id).not.toBe((await customerOf(first.ticketId)).id);
   });
 
   it('recognises 张伟 by what each channel proves; what he only claims is suggested, and one merge joins him up', async () => {
-    const lead = t.store.getUserByUsername('lead1')!;
-    const ingest = (contact: ChannelContact) => t.store.ingestInbound(contact, { now: t.clock.now() });
+    const lead = (await t.store.getUserByUsername('lead1'))!;
+    const ingest = async (contact: ChannelContact) => await t.store.ingestInbound(contact, { now: t.clock.now() });
     // His call proves his number.
-    const call = ingest({
+    const call = await ingest({
       channel: 'phone',
       customer: { name: '张伟', phone: '+86 138-0013-8000' },
       text: '来电：订单物流查询延迟',
@@ -126,7 +126,7 @@ describe('matching customers on the real server', () => {
       source: 'cti',
     });
     // His mail proves his address; the mobile in its signature is only what the mail says.
-    const mail = ingest({
+    const mail = await ingest({
       channel: 'email',
       customer: { name: '张伟', email: 'Zhang.Wei@Example.CN', phone: '138 0013 8000' },
       subject: '订单物流查询延迟',
@@ -136,29 +136,29 @@ describe('matching customers on the real server', () => {
     });
     expect(mail.ticket.customerId).not.toBe(call.ticket.customerId);
     // The agent is offered the caller as possibly the same customer (same phone, claimed by the mail), and merges.
-    expect(t.store.listCustomerMatches(lead, mail.ticket.customerId, 10)!.map((match) => [match.customer.id, match.shared])).toEqual([
+    expect((await t.store.listCustomerMatches(lead, mail.ticket.customerId, 10))!.map((match) => [match.customer.id, match.shared])).toEqual([
       [call.ticket.customerId, [{ kind: 'phone', value: '+8613800138000', oursProven: false, theirsProven: true }]],
     ]);
-    t.store.mergeCustomers({ keepId: call.ticket.customerId, mergeId: mail.ticket.customerId, actor: lead, now: t.clock.now() });
+    await t.store.mergeCustomers({ keepId: call.ticket.customerId, mergeId: mail.ticket.customerId, actor: lead, now: t.clock.now() });
     // WeChat proves the openid; the email bound to it in the payload is a claim, so a third record, suggested by that email.
-    const wechat = ingest({
+    const wechat = await ingest({
       channel: 'social',
       customer: { socialId: 'wechat:gh_demo:oZhangWei', email: 'zhang.wei@example.cn' },
       text: '公众号留言：物流还没更新',
       proven: ['socialId'],
       source: 'wechat:gh_demo',
     });
-    expect(t.store.listCustomerMatches(lead, wechat.ticket.customerId, 10)!.map((match) => match.customer.id)).toEqual([call.ticket.customerId]);
-    t.store.mergeCustomers({ keepId: call.ticket.customerId, mergeId: wechat.ticket.customerId, actor: lead, now: t.clock.now() });
+    expect((await t.store.listCustomerMatches(lead, wechat.ticket.customerId, 10))!.map((match) => match.customer.id)).toEqual([call.ticket.customerId]);
+    await t.store.mergeCustomers({ keepId: call.ticket.customerId, mergeId: wechat.ticket.customerId, actor: lead, now: t.clock.now() });
     // From then on each proven identity alone is enough.
-    const later = ingest({
+    const later = await ingest({
       channel: 'social',
       customer: { socialId: 'wechat:gh_demo:oZhangWei' },
       text: '在吗？',
       proven: ['socialId'],
       source: 'wechat:gh_demo',
     });
-    const nextMail = ingest({
+    const nextMail = await ingest({
       channel: 'email',
       customer: { email: 'zhang.wei@example.cn' },
       text: '还有一个问题',
@@ -167,8 +167,8 @@ describe('matching customers on the real server', () => {
       newConversation: true,
     });
 
-    const customer = customerOf(call.ticketId);
-    expect([mail.ticketId, wechat.ticketId, later.ticketId, nextMail.ticketId].map((id) => customerOf(id).id)).toEqual([
+    const customer = await customerOf(call.ticketId);
+    expect(await Promise.all([mail.ticketId, wechat.ticketId, later.ticketId, nextMail.ticketId].map(async (id) => (await customerOf(id)).id))).toEqual([
       customer.id,
       customer.id,
       customer.id,
@@ -182,19 +182,24 @@ describe('matching customers on the real server', () => {
       { kind: 'social', value: 'wechat:gh_demo:oZhangWei' },
     ]);
     // Nothing is left to suggest: every claim is now his own proven identity.
-    expect(t.store.listCustomerMatches(lead, customer.id, 10)).toEqual([]);
-    const tickets = t.store.listTickets(lead, { customer: customer.id, limit: 10 }).tickets;
+    expect(await t.store.listCustomerMatches(lead, customer.id, 10)).toEqual([]);
+    const tickets = (await t.store.listTickets(lead, { customer: customer.id, limit: 10 })).tickets;
     expect(tickets.map((ticket) => ticket.channel).sort()).toEqual(['email', 'email', 'phone', 'social']);
   });
 
   it('does not move an identity that another customer owns', async () => {
-    const ingest = (contact: ChannelContact) => t.store.ingestInbound(contact, { now: t.clock.now() });
-    const zhang = ingest({ channel: 'phone', customer: { name: '张伟', phone: '13800138000' }, text: '查物流', proven: ['phone'], source: 'cti' });
-    const li = ingest({ channel: 'email', customer: { name: '李娜', email: 'li.na@example.cn' }, text: '查退款', proven: ['email'], source: 'email' });
+    const ingest = async (contact: ChannelContact) => await t.store.ingestInbound(contact, { now: t.clock.now() });
+    const zhang = await ingest({ channel: 'phone', customer: { name: '张伟', phone: '13800138000' }, text: '查物流', proven: ['phone'], source: 'cti' });
+    const li = await ingest({ channel: 'email', customer: { name: '李娜', email: 'li.na@example.cn' }, text: '查退款', proven: ['email'], source: 'email' });
     // A contact proving his phone and her email belongs to the phone's owner; her email stays hers.
-    const mixed = ingest({ channel: 'chat', customer: { phone: '13800138000', email: 'li.na@example.cn' }, text: '帮家人问一下', proven: ['phone', 'email'] });
-    expect(customerOf(mixed.ticketId).id).toBe(customerOf(zhang.ticketId).id);
-    expect(customerOf(zhang.ticketId)).toMatchObject({ email: null, identities: [{ kind: 'phone', value: '+8613800138000' }] });
-    expect(customerOf(li.ticketId).identities).toEqual([{ kind: 'email', value: 'li.na@example.cn' }]);
+    const mixed = await ingest({
+      channel: 'chat',
+      customer: { phone: '13800138000', email: 'li.na@example.cn' },
+      text: '帮家人问一下',
+      proven: ['phone', 'email'],
+    });
+    expect((await customerOf(mixed.ticketId)).id).toBe((await customerOf(zhang.ticketId)).id);
+    expect(await customerOf(zhang.ticketId)).toMatchObject({ email: null, identities: [{ kind: 'phone', value: '+8613800138000' }] });
+    expect((await customerOf(li.ticketId)).identities).toEqual([{ kind: 'email', value: 'li.na@example.cn' }]);
   });
 });

@@ -9,21 +9,21 @@ import { TEST_EPOCH, makeTempDir } from './testHarness.js';
 let dir: string;
 let store: ServerStore;
 
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('demo organisation', () => {
-  it('seeds users, token and tickets through the change log, once', () => {
+  it('seeds users, token and tickets through the change log, once', async () => {
     dir = makeTempDir('server-demo-');
     store = openServerStore({ filePath: path.join(dir, 'server.sqlite') });
-    expect(seedDemoOrganisation(store, TEST_EPOCH)).toBe(true);
-    expect(store.listUsers().map((u) => u.username)).toEqual(DEMO_USERS.map((u) => u.username).sort());
-    expect(store.lookupToken(DEMO_INTEGRATION_TOKEN, TEST_EPOCH)).toMatchObject({ status: 'valid', kind: 'integration' });
+    expect(await seedDemoOrganisation(store, TEST_EPOCH)).toBe(true);
+    expect((await store.listUsers()).map((u) => u.username)).toEqual(DEMO_USERS.map((u) => u.username).sort());
+    expect(await store.lookupToken(DEMO_INTEGRATION_TOKEN, TEST_EPOCH)).toMatchObject({ status: 'valid', kind: 'integration' });
 
-    const lead = store.getUser('lead1')!;
-    const all = store.listTickets(lead, { limit: 100 }).tickets;
+    const lead = (await store.getUser('lead1'))!;
+    const all = (await store.listTickets(lead, { limit: 100 })).tickets;
     expect(all.length).toBeGreaterThanOrEqual(18);
     expect(new Set(all.map((t) => t.channel))).toEqual(new Set(['phone', 'chat', 'social', 'email']));
     const agent1 = all.filter((t) => t.assigneeId === 'agent1');
@@ -38,8 +38,8 @@ describe('demo organisation', () => {
     );
     expect(customersWithTwoChannels.size).toBeGreaterThanOrEqual(2);
 
-    const pulled = store.pullChanges(lead, 0);
-    expect(!pulled.mustRefetch && pulled.changes.length).toBe(store.changeLogBounds().maxSeq);
-    expect(seedDemoOrganisation(store, TEST_EPOCH)).toBe(false);
+    const pulled = await store.pullChanges(lead, 0);
+    expect(!pulled.mustRefetch && pulled.changes.length).toBe((await store.changeLogBounds()).maxSeq);
+    expect(await seedDemoOrganisation(store, TEST_EPOCH)).toBe(false);
   });
 });

@@ -318,13 +318,13 @@ function demoSource(spec: DemoTicket): string {
 }
 
 /** Seeds the demo organisation when the database has no users; returns whether it did. */
-export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
-  if (store.countUsers() > 0) return false;
+export async function seedDemoOrganisation(store: ServerStore, now: number): Promise<boolean> {
+  if ((await store.countUsers()) > 0) return false;
   const users = new Map<string, User>();
-  for (const spec of DEMO_USERS) users.set(spec.username, store.createUser({ ...spec, password: DEMO_PASSWORD }, now));
-  store.createIntegrationToken('demo', DEMO_INTEGRATION_TOKEN, null, now);
+  for (const spec of DEMO_USERS) users.set(spec.username, await store.createUser({ ...spec, password: DEMO_PASSWORD }, now));
+  await store.createIntegrationToken('demo', DEMO_INTEGRATION_TOKEN, null, now);
   for (const [userId, capacity] of Object.entries(DEMO_CAPACITIES)) {
-    store.routing.saveAgentSettings(
+    store.inline.routing.saveAgentSettings(
       userId,
       { presence: 'offline', presenceCause: 'disconnected', presenceSince: now, capacity: { ...DEFAULT_CAPACITY, ...capacity }, phoneBlocksChat: true },
       now,
@@ -333,7 +333,7 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
   const customerIds = new Map<string, string>();
 
   let mutationCounter = 0;
-  store.transaction(() => {
+  await store.withTransaction(async () => {
     for (const spec of [...DEMO_TICKETS].sort((a, b) => b.minutesAgo - a.minutesAgo)) {
       const assignee = spec.assignee ? (users.get(spec.assignee) ?? null) : null;
       const source = demoSource(spec);
@@ -345,7 +345,7 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
         ...(spec.subject ? { subject: spec.subject } : {}),
         proven: SEEDED_PROOF,
       };
-      const { ticketId, ticket } = store.ingestInbound(contact, {
+      const { ticketId, ticket } = await store.ingestInbound(contact, {
         now: now - spec.minutesAgo * MINUTE_MS,
         router: fixedRouter(assignee, spec.channel),
       });
@@ -353,7 +353,7 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
       for (const step of spec.steps ?? []) {
         const at = now - step.minutesAgo * MINUTE_MS;
         if ('customerSays' in step) {
-          store.ingestInbound({ channel: spec.channel, customer: spec.customer, text: step.customerSays, source, proven: SEEDED_PROOF }, { now: at });
+          await store.ingestInbound({ channel: spec.channel, customer: spec.customer, text: step.customerSays, source, proven: SEEDED_PROOF }, { now: at });
           continue;
         }
         const actor = assignee ?? users.get('lead1')!;
@@ -361,18 +361,18 @@ export function seedDemoOrganisation(store: ServerStore, now: number): boolean {
         const base = { mutationId, ticketId, createdAt: at };
         const result =
           'reply' in step
-            ? store.applyMutation(actor, 'demo-seed', { ...base, kind: 'reply', messageId: `demo-msg-${mutationCounter}`, text: step.reply }, at)
+            ? await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'reply', messageId: `demo-msg-${mutationCounter}`, text: step.reply }, at)
             : 'note' in step
-              ? store.applyMutation(actor, 'demo-seed', { ...base, kind: 'note', noteId: `demo-note-${mutationCounter}`, text: step.note }, at)
-              : store.applyMutation(actor, 'demo-seed', { ...base, kind: 'setStatus', status: step.status }, at);
+              ? await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'note', noteId: `demo-note-${mutationCounter}`, text: step.note }, at)
+              : await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'setStatus', status: step.status }, at);
         if (!result.ok) throw new Error(`demo seed step failed on ${ticketId}: ${result.reason}`);
         // The seeded history was delivered long ago; the channels must not send it again now.
-        if ('reply' in step) store.setDeliveryStatus(`demo-msg-${mutationCounter}`, { status: 'sent' }, at);
+        if ('reply' in step) await store.setDeliveryStatus(`demo-msg-${mutationCounter}`, { status: 'sent' }, at);
       }
     }
     for (const [name, vipTier] of Object.entries(DEMO_VIP_CUSTOMERS)) {
       const customerId = customerIds.get(name);
-      if (customerId) store.routing.setCustomerVipTier(customerId, vipTier, now);
+      if (customerId) store.inline.routing.setCustomerVipTier(customerId, vipTier, now);
     }
   });
   return true;

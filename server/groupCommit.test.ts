@@ -12,13 +12,13 @@ afterEach(async () => {
 describe('group commit of inbound contacts', () => {
   it('stores the contacts of one turn in one commit, and a failing one alone rolls back', async () => {
     server = await startTestServer();
-    seedTestOrganisation(server.store, []);
+    await seedTestOrganisation(server.store, []);
     const store = server.store;
     const commits: number[] = [];
     store.onDidCommitChanges((batch) => commits.push(batch.length));
-    const ingest = createGroupCommit(store.transaction, (contact: ChannelContact) => {
+    const ingest = createGroupCommit(store.withTransaction, async (contact: ChannelContact) => {
       if (contact.text === '坏') throw new Error('refused inside the batch');
-      return store.ingestInbound(contact, { now: server!.clock.now() });
+      return await store.ingestInbound(contact, { now: server!.clock.now() });
     });
     const contact = (name: string, text: string): ChannelContact => ({ channel: 'email', customer: { name, email: `${name}@example.cn` }, text });
 
@@ -29,7 +29,7 @@ describe('group commit of inbound contacts', () => {
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(commits).toEqual([2]);
-    const stored = store.listTickets({ id: 'lead', role: 'lead', channels: [] }, { limit: 10 }).tickets.map((t) => t.lastMessagePreview);
+    const stored = (await store.listTickets({ id: 'lead', role: 'lead', channels: [] }, { limit: 10 })).tickets.map((t) => t.lastMessagePreview);
     expect(stored.sort()).toEqual(['申请退款', '订单物流查询延迟']);
 
     // Alone in its turn, a contact commits by itself.

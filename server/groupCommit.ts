@@ -4,25 +4,28 @@
  * commit, and each runs in its own savepoint, so one that fails rolls back alone.
  */
 
-/** Runs `apply` for each input inside `transaction`, batching the inputs of one turn. */
-export function createGroupCommit<I, O>(transaction: <T>(fn: () => T) => T, apply: (input: I) => O): (input: I) => Promise<O> {
+/** Runs `apply` for each input inside `withTransaction`, batching the inputs of one turn. */
+export function createGroupCommit<I, O>(withTransaction: <T>(fn: () => Promise<T>) => Promise<T>, apply: (input: I) => Promise<O>): (input: I) => Promise<O> {
   type Outcome = { ok: true; value: O } | { ok: false; error: unknown };
   let queue: Array<{ input: I; settle: (outcome: Outcome) => void }> = [];
 
-  function flush(): void {
+  async function flush(): Promise<void> {
     const batch = queue;
     queue = [];
     let outcomes: Outcome[];
     try {
-      outcomes = transaction(() =>
-        batch.map(({ input }): Outcome => {
+      outcomes = await withTransaction(async () => {
+        const settled: Outcome[] = [];
+        // One after another: savepoints of one transaction do not interleave.
+        for (const { input } of batch) {
           try {
-            return { ok: true, value: transaction(() => apply(input)) };
+            settled.push({ ok: true, value: await withTransaction(() => apply(input)) });
           } catch (error) {
-            return { ok: false, error };
+            settled.push({ ok: false, error });
           }
-        }),
-      );
+        }
+        return settled;
+      });
     } catch (error) {
       // The commit itself failed: nothing of the batch is stored.
       outcomes = batch.map(() => ({ ok: false, error }));
@@ -32,7 +35,7 @@ export function createGroupCommit<I, O>(transaction: <T>(fn: () => T) => T, appl
 
   return (input) =>
     new Promise<O>((resolve, reject) => {
-      if (queue.length === 0) setImmediate(flush);
+      if (queue.length === 0) setImmediate(() => void flush());
       queue.push({ input, settle: (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error)) });
     });
 }

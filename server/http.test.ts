@@ -8,7 +8,7 @@ let t: TestServer;
 
 beforeEach(async () => {
   t = await startTestServer({ tokenTtlMs: 60 * 60 * 1000 });
-  seedTestOrganisation(t.store, [
+  await seedTestOrganisation(t.store, [
     { username: 'lead1', displayName: '李主管', role: 'lead', channels: ['phone', 'chat', 'social', 'email'] },
     { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
     { username: 'agent3', displayName: '刘洋', channels: ['email'] },
@@ -94,7 +94,7 @@ describe('POST /api/v1/inbound', () => {
     expect(bundle.customer).toMatchObject({ id: 'CUS20241108001', name: '张伟', phone: '+8613800138000' });
     expect(bundle.messages).toHaveLength(1);
     expect(bundle.messages[0]).toMatchObject({ id: created.messageId, direction: 'inbound', text: '我的订单三天没有物流更新了', deliveryStatus: 'received' });
-    expect(t.store.listRoutingAudit(created.ticketId)).toEqual([expect.objectContaining({ decision: 'queued' })]);
+    expect(await t.store.listRoutingAudit(created.ticketId)).toEqual([expect.objectContaining({ decision: 'queued' })]);
   });
 
   it('stores a repeated externalMessageId once and answers with the same ticket and message', async () => {
@@ -105,7 +105,7 @@ describe('POST /api/v1/inbound', () => {
     expect(second.status).toBe(200);
     const a = first.body as InboundResponse;
     expect(second.body).toEqual({ ticketId: a.ticketId, messageId: a.messageId, created: false, duplicate: true });
-    expect(t.store.getTicketBundle(a.ticketId)!.messages).toHaveLength(1);
+    expect((await t.store.getTicketBundle(a.ticketId))!.messages).toHaveLength(1);
   });
 
   it('joins a follow-up to the open ticket of the same customer and channel, matching +86 and lower-case email', async () => {
@@ -113,43 +113,47 @@ describe('POST /api/v1/inbound', () => {
     const follow = await inbound({ channel: 'chat', customer: { phone: '+86 138 0013 8000' }, text: '请问有人吗？' });
     expect(follow.status).toBe(201);
     expect(follow.body).toMatchObject({ ticketId: first.ticketId, created: false, duplicate: false });
-    expect(t.store.getTicketBundle(first.ticketId)!.messages.map((m) => m.text)).toEqual(['你好', '请问有人吗？']);
+    expect((await t.store.getTicketBundle(first.ticketId))!.messages.map((m) => m.text)).toEqual(['你好', '请问有人吗？']);
 
     const otherChannel = (await inbound({ channel: 'email', customer: { phone: '008613800138000', email: 'Zhang.Wei@Example.CN' }, text: '邮件补充说明' }))
       .body as InboundResponse;
     expect(otherChannel.created).toBe(true);
-    const emailTicket = t.store.getTicket(otherChannel.ticketId)!;
-    expect(emailTicket.customerId).toBe(t.store.getTicket(first.ticketId)!.customerId);
-    expect(t.store.getCustomer(emailTicket.customerId)!.email).toBe('zhang.wei@example.cn');
+    const emailTicket = (await t.store.getTicket(otherChannel.ticketId))!;
+    expect(emailTicket.customerId).toBe((await t.store.getTicket(first.ticketId))!.customerId);
+    expect((await t.store.getCustomer(emailTicket.customerId))!.email).toBe('zhang.wei@example.cn');
   });
 
   it('moves an awaiting_customer ticket back to in_progress when the customer answers', async () => {
     const first = (await inbound({ channel: 'chat', customer: zhangWei, text: '发票怎么开？' })).body as InboundResponse;
-    const lead = t.store.getUser('lead1')!;
+    const lead = (await t.store.getUser('lead1'))!;
     expect(
-      t.store.applyMutation(
-        lead,
-        'c1',
-        { mutationId: 'm1', kind: 'setStatus', ticketId: first.ticketId, status: 'in_progress', createdAt: t.clock.now() },
-        t.clock.now(),
+      (
+        await t.store.applyMutation(
+          lead,
+          'c1',
+          { mutationId: 'm1', kind: 'setStatus', ticketId: first.ticketId, status: 'in_progress', createdAt: t.clock.now() },
+          t.clock.now(),
+        )
       ).ok,
     ).toBe(true);
     expect(
-      t.store.applyMutation(
-        lead,
-        'c1',
-        { mutationId: 'm2', kind: 'setStatus', ticketId: first.ticketId, status: 'awaiting_customer', createdAt: t.clock.now() },
-        t.clock.now(),
+      (
+        await t.store.applyMutation(
+          lead,
+          'c1',
+          { mutationId: 'm2', kind: 'setStatus', ticketId: first.ticketId, status: 'awaiting_customer', createdAt: t.clock.now() },
+          t.clock.now(),
+        )
       ).ok,
     ).toBe(true);
     await inbound({ channel: 'chat', customer: zhangWei, text: '抬头是杭州云帆科技有限公司' });
-    expect(t.store.getTicket(first.ticketId)!.status).toBe('in_progress');
+    expect((await t.store.getTicket(first.ticketId))!.status).toBe('in_progress');
   });
 
   it('marks complaints urgent', async () => {
     const created = (await inbound({ channel: 'phone', customer: { name: '刘芳', phone: '13912345678' }, text: '我要投诉！快递丢件了' }))
       .body as InboundResponse;
-    const ticket = t.store.getTicket(created.ticketId)!;
+    const ticket = (await t.store.getTicket(created.ticketId))!;
     expect(ticket).toMatchObject({ priority: 'urgent', type: 'complaint', dueAt: ticket.createdAt + RESOLUTION_SLA_MS.urgent });
   });
 
@@ -185,7 +189,7 @@ describe('POST /api/v1/inbound', () => {
     const kept = await inbound({ channel: 'chat', customer: zhangWei, text: '你好', receivedAt: new Date(anHourAgo).toISOString() });
     expect(kept.status).toBe(201);
     const { ticketId } = kept.body as InboundResponse;
-    expect(t.store.getTicketBundle(ticketId)!.messages[0]!.createdAt).toBe(anHourAgo);
+    expect((await t.store.getTicketBundle(ticketId))!.messages[0]!.createdAt).toBe(anHourAgo);
   });
 
   it('refuses invalid UTF-8, non-JSON and oversized bodies', async () => {
@@ -222,7 +226,7 @@ describe('POST /api/v1/inbound', () => {
       duplex: 'half',
     } as RequestInit);
     expect(streamed.status).toBe(413);
-    expect(t.store.changeLogBounds().maxSeq).toBe(0);
+    expect((await t.store.changeLogBounds()).maxSeq).toBe(0);
   });
 
   it('needs the integration token', async () => {
@@ -234,7 +238,7 @@ describe('POST /api/v1/inbound', () => {
     expect(missing.status).toBe(401);
     const { token } = await login(t.url, 'agent1');
     expect((await inbound(body, token)).status).toBe(403);
-    expect(t.store.changeLogBounds().maxSeq).toBe(0);
+    expect((await t.store.changeLogBounds()).maxSeq).toBe(0);
   });
 });
 

@@ -186,10 +186,14 @@ function unauthorized(message: string): HttpError {
 type ValidToken<K extends 'user' | 'integration'> = Extract<TokenLookup, { status: 'valid'; kind: K }>;
 
 /** The request's bearer token, valid and of `kind`; else the 401/403 that says why. */
-export function requireToken<K extends 'user' | 'integration'>(deps: Pick<HttpDependencies, 'store' | 'now'>, req: IncomingMessage, kind: K): ValidToken<K> {
+export async function requireToken<K extends 'user' | 'integration'>(
+  deps: Pick<HttpDependencies, 'store' | 'now'>,
+  req: IncomingMessage,
+  kind: K,
+): Promise<ValidToken<K>> {
   const token = bearerToken(req);
   if (!token) throw unauthorized('This endpoint needs an Authorization: Bearer token.');
-  const found = deps.store.lookupToken(token, deps.now());
+  const found = await deps.store.lookupToken(token, deps.now());
   if (found.status === 'unknown') throw unauthorized('The bearer token is not valid.');
   if (found.status === 'expired') {
     throw unauthorized(`The bearer token expired at ${new Date(found.expiredAt).toISOString()}; sign in again.`);
@@ -204,8 +208,8 @@ export function requireToken<K extends 'user' | 'integration'>(deps: Pick<HttpDe
   return found as ValidToken<K>;
 }
 
-export function requireUser(deps: Pick<HttpDependencies, 'store' | 'now'>, req: IncomingMessage): User {
-  return requireToken(deps, req, 'user').user;
+export async function requireUser(deps: Pick<HttpDependencies, 'store' | 'now'>, req: IncomingMessage): Promise<User> {
+  return (await requireToken(deps, req, 'user')).user;
 }
 
 /** Drops an IPv4-mapped prefix; an IPv6 address becomes its /64 (one host holds a whole /64, so one budget per /64). */
@@ -293,14 +297,14 @@ async function login(deps: HttpDependencies, req: IncomingMessage, res: ServerRe
     }
     throw rateLimited(`Too many sign-in attempts ${which}.`, verdict.retryAfterMs);
   }
-  const credentials = deps.store.getCredentials(username);
+  const credentials = await deps.store.getCredentials(username);
   const matches = await verifyPassword(password, credentials?.passwordHash ?? DECOY_PASSWORD_HASH);
   if (!credentials || !matches) {
     deps.log(`sign-in failed: user ${loggedName(username)} from ${address}: ${credentials ? 'wrong password' : 'no such user'}`);
     throw unauthorized('Wrong username or password.');
   }
   await deps.rateLimits.signInFailuresPerUser.reset(signInUserKey(username));
-  const issued = deps.store.issueUserToken(credentials.user.id, deps.now(), deps.tokenTtlMs, clientId ?? null);
+  const issued = await deps.store.issueUserToken(credentials.user.id, deps.now(), deps.tokenTtlMs, clientId ?? null);
   const body: LoginResponse = { token: issued.token, expiresAt: issued.expiresAt, user: credentials.user };
   deps.log(`sign-in: ${credentials.user.username} from ${address}${clientId ? ` (client ${clientId})` : ''}`);
   sendJson(res, 200, body);
@@ -310,14 +314,14 @@ async function login(deps: HttpDependencies, req: IncomingMessage, res: ServerRe
  * Sign-out: the token is revoked (RFC 7009's rule: an unknown or already revoked token is
  * answered 200 too, so a retried sign-out is never an error) and its live sockets are ended.
  */
-function logout(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse): void {
+async function logout(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const token = bearerToken(req);
   if (!token) throw unauthorized('Signing out needs the Authorization: Bearer token to revoke.');
-  const found = deps.store.lookupToken(token, deps.now());
+  const found = await deps.store.lookupToken(token, deps.now());
   if (found.status === 'valid' && found.kind === 'integration') {
     throw new HttpError(403, 'forbidden', 'An integration token cannot be signed out; an administrator removes it.');
   }
-  const revoked = deps.store.revokeUserToken(token);
+  const revoked = await deps.store.revokeUserToken(token);
   deps.sessions.endToken(hashToken(token), 'revoked');
   if (revoked)
     deps.log(
@@ -328,7 +332,7 @@ function logout(deps: HttpDependencies, req: IncomingMessage, res: ServerRespons
 }
 
 async function inbound(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const integration = requireToken(deps, req, 'integration');
+  const integration = await requireToken(deps, req, 'integration');
   // Before the body is read: a flooding integration costs a token lookup per request, nothing more.
   const budget = await deps.rateLimits.inboundPerToken.consume(integration.name);
   if (!budget.ok) {
@@ -371,8 +375,8 @@ function singleValuedQuery(url: URL): Record<string, string> {
   return query;
 }
 
-function listTickets(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, url: URL): void {
-  const user = requireUser(deps, req);
+async function listTickets(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const user = await requireUser(deps, req);
   const parsed = ticketListQuerySchema.safeParse(singleValuedQuery(url));
   if (!parsed.success) throw invalid('The ticket list query is not valid.', fieldsOf(parsed.error));
   const { status, channel, customer, limit } = parsed.data;
@@ -381,13 +385,13 @@ function listTickets(deps: HttpDependencies, req: IncomingMessage, res: ServerRe
     cursor = decodeListCursor(parsed.data.cursor) ?? undefined;
     if (!cursor) throw invalid('The ticket list query is not valid.', [{ path: 'cursor', message: 'is not a cursor from a previous page' }]);
   }
-  const page = deps.store.listTickets(user, { status, channel, customer, limit, cursor });
+  const page = await deps.store.listTickets(user, { status, channel, customer, limit, cursor });
   const body: TicketListResponse = { tickets: page.tickets, next: page.next ? encodeListCursor(page.next) : null };
   sendJson(res, 200, forRole(user.role, body, maskTicketList));
 }
 
-function ticketDetail(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, rawId: string): void {
-  const user = requireUser(deps, req);
+async function ticketDetail(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, rawId: string): Promise<void> {
+  const user = await requireUser(deps, req);
   let id: string;
   try {
     id = decodeURIComponent(rawId);
@@ -396,17 +400,17 @@ function ticketDetail(deps: HttpDependencies, req: IncomingMessage, res: ServerR
   }
   const parsed = ticketIdSchema.safeParse(id);
   if (!parsed.success) throw invalid('The ticket id is not valid.', fieldsOf(parsed.error, ['ticketId']));
-  const bundle = deps.store.getTicketBundle(parsed.data);
+  const bundle = await deps.store.getTicketBundle(parsed.data);
   // An invisible ticket answers exactly like a missing one, so ids cannot be probed.
   if (!bundle || !canUserSeeTicket(user, bundle.ticket)) throw new HttpError(404, 'not_found', `No ticket ${parsed.data}.`);
   sendJson(res, 200, forRole(user.role, bundle, maskBundle));
 }
 
 /** The bytes of an attachment, for whoever may see its ticket. */
-function attachment(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, rawId: string): void {
-  const user = requireUser(deps, req);
-  const found = /^[A-Za-z0-9_-]{1,64}$/.test(rawId) ? deps.store.getAttachment(rawId) : null;
-  const ticket = found ? deps.store.getTicket(found.ticketId) : null;
+async function attachment(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, rawId: string): Promise<void> {
+  const user = await requireUser(deps, req);
+  const found = /^[A-Za-z0-9_-]{1,64}$/.test(rawId) ? await deps.store.getAttachment(rawId) : null;
+  const ticket = found ? await deps.store.getTicket(found.ticketId) : null;
   if (!found || !ticket || !canUserSeeTicket(user, ticket)) throw new HttpError(404, 'not_found', `No attachment ${rawId}.`);
   res.writeHead(200, {
     'content-type': found.attachment.contentType,
@@ -433,7 +437,7 @@ const ROUTES: Route[] = [
   {
     pattern: /^\/healthz$/,
     methods: {
-      GET: (deps, _req, res) => sendJson(res, 200, { ok: true, seq: deps.store.changeLogBounds().maxSeq, uptimeMs: deps.now() - deps.startedAt }),
+      GET: async (deps, _req, res) => sendJson(res, 200, { ok: true, seq: (await deps.store.changeLogBounds()).maxSeq, uptimeMs: deps.now() - deps.startedAt }),
     },
   },
   { pattern: /^\/api\/v1\/auth\/login$/, methods: { POST: (deps, req, res) => login(deps, req, res) } },

@@ -35,6 +35,8 @@ export interface LiveHub {
   /** After a complete pull: the socket is live from `cursor` on. */
   markLive(socket: SyncSocket, cursor: number): void;
   markNotLive(socket: SyncSocket): void;
+  /** The newest seq fanned out so far: a pull answered up to less must be read again before its socket goes live. */
+  fannedOutUpTo(): number;
   /** Sends one committed batch to every live socket in its audience. */
   fanOut(batch: readonly CommittedChange[]): void;
 }
@@ -75,6 +77,7 @@ export function createLiveHub(now: () => number): LiveHub {
   // commits per turn, and when idle it adds no delay (flushed right after this turn).
   const pending = new Map<SyncSocket, { after: number; upTo: number; changes: Change[] }>();
   let flushScheduled = false;
+  let fannedOutUpTo = 0;
 
   function flush(): void {
     flushScheduled = false;
@@ -128,10 +131,12 @@ export function createLiveHub(now: () => number): LiveHub {
       pending.delete(socket);
       socket.data.live = false;
     },
+    fannedOutUpTo: () => fannedOutUpTo,
     fanOut(batch) {
       const last = batch[batch.length - 1];
       if (!last) return;
       const upTo = last.change.seq;
+      fannedOutUpTo = Math.max(fannedOutUpTo, upTo);
       const at = now();
       for (const { change, audience } of batch) {
         for (const socket of targetsOf(audience)) {

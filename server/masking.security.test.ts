@@ -106,23 +106,25 @@ async function ring(callId: string, extension: string): Promise<void> {
 
 beforeEach(async () => {
   t = await startTestServer({ channels: [ctiChannel({ secret: CTI_SECRET, twilio: null })] });
-  const user = (id: string, displayName: string, role: 'agent' | 'lead', channels: Array<'phone' | 'chat' | 'email'>, extension: string | null = null) =>
-    t.store.createUser({ id, username: id, password: TEST_PASSWORD, displayName, role, channels, extension });
-  user('lead1', '李主管', 'lead', []);
-  user('agent1', '王芳', 'agent', ['phone', 'chat', 'email'], '8001');
-  user('agent2', '张强', 'agent', ['chat'], '8002');
-  t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
+  const user = async (id: string, displayName: string, role: 'agent' | 'lead', channels: Array<'phone' | 'chat' | 'email'>, extension: string | null = null) =>
+    await t.store.createUser({ id, username: id, password: TEST_PASSWORD, displayName, role, channels, extension });
+  await user('lead1', '李主管', 'lead', []);
+  await user('agent1', '王芳', 'agent', ['phone', 'chat', 'email'], '8001');
+  await user('agent2', '张强', 'agent', ['chat'], '8002');
+  await t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
   // The organisation's own record of 张伟 (a call from his number recognises him), as a channel that proves his phone and address would store it.
-  emailTicket = t.store.ingestInbound(
-    {
-      channel: 'email',
-      customer: { name: '张伟', phone: '+86 138-0013-8000', email: 'zhang.wei@example.cn' },
-      proven: ['phone', 'email'],
-      source: 'email',
-      subject: '请回电 13800138000',
-      text: '身份证110101199003077777，退款到卡号6222 0212 3456 7890 123，邮箱 zhang.wei@example.cn',
-    },
-    { now: t.clock.now() },
+  emailTicket = (
+    await t.store.ingestInbound(
+      {
+        channel: 'email',
+        customer: { name: '张伟', phone: '+86 138-0013-8000', email: 'zhang.wei@example.cn' },
+        proven: ['phone', 'email'],
+        source: 'email',
+        subject: '请回电 13800138000',
+        text: '身份证110101199003077777，退款到卡号6222 0212 3456 7890 123，邮箱 zhang.wei@example.cn',
+      },
+      { now: t.clock.now() },
+    )
   ).ticketId;
 });
 
@@ -228,8 +230,8 @@ const ROWS: AttackRow[] = [
     run: async () => {
       const other = await inbound({ channel: 'email', customer: { name: '张伟', email: 'zw.work@example.cn' }, text: '工作邮箱' });
       const agent = await connectAs('agent1');
-      const keepId = t.store.getTicket(emailTicket)!.customerId;
-      const merged = await ask(agent, 'customer:merge', { keepId, mergeId: t.store.getTicket(other.ticketId)!.customerId });
+      const keepId = (await t.store.getTicket(emailTicket))!.customerId;
+      const merged = await ask(agent, 'customer:merge', { keepId, mergeId: (await t.store.getTicket(other.ticketId))!.customerId });
       return { merged: refusalOf(merged), leaked: leaked(merged) };
     },
     expect: { merged: 'answered', leaked: [] },
@@ -239,7 +241,7 @@ const ROWS: AttackRow[] = [
     run: async () => {
       await inbound({ channel: 'chat', customer: { name: '张伟', phone: '13800138000', email: 'zhang.wei@example.cn' }, text: '我是张伟' });
       const agent = await connectAs('agent1');
-      const answer = resultOf<{ matches: unknown[] }>(await ask(agent, 'customer:matches', { customerId: t.store.getTicket(emailTicket)!.customerId }));
+      const answer = resultOf<{ matches: unknown[] }>(await ask(agent, 'customer:matches', { customerId: (await t.store.getTicket(emailTicket))!.customerId }));
       return { matches: answer.matches.length, leaked: leaked(answer) };
     },
     expect: { matches: 1, leaked: [] },
@@ -280,7 +282,7 @@ const ROWS: AttackRow[] = [
     attack: "an agent reveals the customer's phone with one click: answered clear, audited with who, role, what and when",
     run: async () => {
       const revealed = resultOf<{ value: string }>(await ask(await connectAs('agent1'), 'pii:reveal', { field: 'customerPhone', ticketId: emailTicket }));
-      const customerId = t.store.getTicket(emailTicket)!.customerId;
+      const customerId = (await t.store.getTicket(emailTicket))!.customerId;
       const audit = (await auditOf(emailTicket)).map(({ userId, userName, role, field, ticketId, customerId: customer, at }) => ({
         userId,
         userName,
@@ -318,7 +320,7 @@ const ROWS: AttackRow[] = [
     attack: 'an agent reveals a message of their own ticket: the clear text comes back, audited with the message',
     run: async () => {
       const agent = await connectAs('agent1');
-      const messageId = t.store.getTicketBundle(emailTicket)!.messages[0]!.id;
+      const messageId = (await t.store.getTicketBundle(emailTicket))!.messages[0]!.id;
       const revealed = resultOf<{ message: { text: string } }>(await ask(agent, 'pii:reveal', { field: 'message', ticketId: emailTicket, messageId }));
       return { clear: leaked(revealed.message.text), audited: (await auditOf(emailTicket)).map((e) => [e.field, e.targetId === messageId]) };
     },
@@ -339,7 +341,7 @@ const ROWS: AttackRow[] = [
     run: async () => {
       const agent = await connectAs('agent2');
       const mine = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好' });
-      const foreignMessage = t.store.getTicketBundle(emailTicket)!.messages[0]!.id;
+      const foreignMessage = (await t.store.getTicketBundle(emailTicket))!.messages[0]!.id;
       const answer = await ask(agent, 'pii:reveal', { field: 'message', ticketId: mine.ticketId, messageId: foreignMessage });
       return { answer: refusalOf(answer), leaked: leaked(answer) };
     },

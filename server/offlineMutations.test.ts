@@ -21,18 +21,20 @@ let ticketId: string;
 
 const HOUR = 60 * 60 * 1000;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = makeTempDir('server-offline-mutations-');
   store = openServerStore({ filePath: path.join(dir, 'server.sqlite') });
-  lead = store.createUser({ id: 'lead1', username: 'lead1', password: 'pw', displayName: '李主管', role: 'lead', channels: [] });
-  agent1 = store.createUser({ id: 'agent1', username: 'agent1', password: 'pw', displayName: '王芳', role: 'agent', channels: ['chat'] });
-  agent2 = store.createUser({ id: 'agent2', username: 'agent2', password: 'pw', displayName: '张强', role: 'agent', channels: ['chat'] });
-  outsider = store.createUser({ id: 'agent3', username: 'agent3', password: 'pw', displayName: '刘洋', role: 'agent', channels: ['email'] });
-  ticketId = store.ingestInbound(
-    { channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, subject: '订单物流查询延迟', text: '快递三天没动了' },
-    { now: TEST_EPOCH },
+  lead = await store.createUser({ id: 'lead1', username: 'lead1', password: 'pw', displayName: '李主管', role: 'lead', channels: [] });
+  agent1 = await store.createUser({ id: 'agent1', username: 'agent1', password: 'pw', displayName: '王芳', role: 'agent', channels: ['chat'] });
+  agent2 = await store.createUser({ id: 'agent2', username: 'agent2', password: 'pw', displayName: '张强', role: 'agent', channels: ['chat'] });
+  outsider = await store.createUser({ id: 'agent3', username: 'agent3', password: 'pw', displayName: '刘洋', role: 'agent', channels: ['email'] });
+  ticketId = (
+    await store.ingestInbound(
+      { channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, subject: '订单物流查询延迟', text: '快递三天没动了' },
+      { now: TEST_EPOCH },
+    )
   ).ticketId;
-  store.assignTicket({
+  await store.assignTicket({
     ticketId,
     assignee: { id: agent1.id, username: agent1.username, displayName: agent1.displayName },
     reason: { code: 'assigned_by_lead', byName: lead.displayName },
@@ -40,46 +42,45 @@ beforeEach(() => {
   });
 });
 
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('offline mutations on the server', () => {
-  it('sets priority with a recomputed SLA, last writer wins, and the same value twice is a no-op', () => {
-    const first = store.applyMutation(
+  it('sets priority with a recomputed SLA, last writer wins, and the same value twice is a no-op', async () => {
+    const first = await store.applyMutation(
       agent1,
       'c1',
       { mutationId: 'p-1', kind: 'setPriority', ticketId, priority: 'urgent', createdAt: TEST_EPOCH + 10 },
       TEST_EPOCH + 20,
     );
     expect(first).toMatchObject({ ok: true });
-    expect(store.getTicket(ticketId)).toMatchObject({ priority: 'urgent', dueAt: dueAtFor(TEST_EPOCH, 'urgent') });
+    expect(await store.getTicket(ticketId)).toMatchObject({ priority: 'urgent', dueAt: dueAtFor(TEST_EPOCH, 'urgent') });
     // The lead's later change wins even though the agent's was written earlier.
-    store.applyMutation(lead, 'c2', { mutationId: 'p-2', kind: 'setPriority', ticketId, priority: 'low', createdAt: TEST_EPOCH + 5 }, TEST_EPOCH + 30);
-    expect(store.getTicket(ticketId)).toMatchObject({ priority: 'low', dueAt: dueAtFor(TEST_EPOCH, 'low') });
-    const seqBefore = store.changeLogBounds().maxSeq;
+    await store.applyMutation(lead, 'c2', { mutationId: 'p-2', kind: 'setPriority', ticketId, priority: 'low', createdAt: TEST_EPOCH + 5 }, TEST_EPOCH + 30);
+    expect(await store.getTicket(ticketId)).toMatchObject({ priority: 'low', dueAt: dueAtFor(TEST_EPOCH, 'low') });
+    const seqBefore = (await store.changeLogBounds()).maxSeq;
     expect(
-      store.applyMutation(lead, 'c2', { mutationId: 'p-3', kind: 'setPriority', ticketId, priority: 'low', createdAt: TEST_EPOCH + 40 }, TEST_EPOCH + 40),
+      await store.applyMutation(lead, 'c2', { mutationId: 'p-3', kind: 'setPriority', ticketId, priority: 'low', createdAt: TEST_EPOCH + 40 }, TEST_EPOCH + 40),
     ).toMatchObject({ ok: true });
-    expect(store.changeLogBounds().maxSeq).toBe(seqBefore);
+    expect((await store.changeLogBounds()).maxSeq).toBe(seqBefore);
   });
 
-  it('sets and clears a follow-up reminder for the assignee, and refuses it to a queue agent', () => {
+  it('sets and clears a follow-up reminder for the assignee, and refuses it to a queue agent', async () => {
     const at = TEST_EPOCH + 24 * HOUR;
     expect(
-      store.applyMutation(agent1, 'c1', { mutationId: 'f-1', kind: 'setFollowUp', ticketId, followUpAt: at, createdAt: TEST_EPOCH + 2 }, TEST_EPOCH + 2),
+      await store.applyMutation(agent1, 'c1', { mutationId: 'f-1', kind: 'setFollowUp', ticketId, followUpAt: at, createdAt: TEST_EPOCH + 2 }, TEST_EPOCH + 2),
     ).toMatchObject({ ok: true });
-    expect(store.getTicket(ticketId)!.followUpAt).toBe(at);
-    expect(store.getTicketBundle(ticketId)!.ticket.followUpAt).toBe(at);
-    store.applyMutation(agent1, 'c1', { mutationId: 'f-2', kind: 'setFollowUp', ticketId, followUpAt: null, createdAt: TEST_EPOCH + 3 }, TEST_EPOCH + 3);
-    expect(store.getTicket(ticketId)!.followUpAt).toBeNull();
+    expect((await store.getTicket(ticketId))!.followUpAt).toBe(at);
+    expect((await store.getTicketBundle(ticketId))!.ticket.followUpAt).toBe(at);
+    await store.applyMutation(agent1, 'c1', { mutationId: 'f-2', kind: 'setFollowUp', ticketId, followUpAt: null, createdAt: TEST_EPOCH + 3 }, TEST_EPOCH + 3);
+    expect((await store.getTicket(ticketId))!.followUpAt).toBeNull();
 
-    const queued = store.ingestInbound(
-      { channel: 'chat', customer: { name: '陈晓明', phone: '13900139000' }, text: '发票抬头修改' },
-      { now: TEST_EPOCH + 4 },
+    const queued = (
+      await store.ingestInbound({ channel: 'chat', customer: { name: '陈晓明', phone: '13900139000' }, text: '发票抬头修改' }, { now: TEST_EPOCH + 4 })
     ).ticketId;
-    const refused = store.applyMutation(
+    const refused = await store.applyMutation(
       agent2,
       'c3',
       { mutationId: 'f-3', kind: 'setFollowUp', ticketId: queued, followUpAt: at, createdAt: TEST_EPOCH + 5 },
@@ -88,15 +89,15 @@ describe('offline mutations on the server', () => {
     expect(refused).toMatchObject({ ok: false, code: 'forbidden', ticket: { id: queued, followUpAt: null } });
   });
 
-  it('refuses a former owner’s status change after a reassignment, naming the new assignee, but keeps their note', () => {
+  it('refuses a former owner’s status change after a reassignment, naming the new assignee, but keeps their note', async () => {
     const writtenOffline = TEST_EPOCH + 100;
-    store.assignTicket({
+    await store.assignTicket({
       ticketId,
       assignee: { id: agent2.id, username: agent2.username, displayName: agent2.displayName },
       reason: { code: 'assigned_by_lead', byName: lead.displayName },
       now: TEST_EPOCH + 200,
     });
-    const status = store.applyMutation(
+    const status = await store.applyMutation(
       agent1,
       'c1',
       { mutationId: 's-1', kind: 'setStatus', ticketId, status: 'awaiting_customer', createdAt: writtenOffline },
@@ -110,19 +111,19 @@ describe('offline mutations on the server', () => {
       refusal: { code: 'reassigned', ticketId, channel: 'chat', assigneeName: '张强', meanwhile: true },
       ticket: null,
     });
-    expect(store.getTicket(ticketId)!.status).toBe('in_progress');
+    expect((await store.getTicket(ticketId))!.status).toBe('in_progress');
 
-    const note = store.applyMutation(
+    const note = await store.applyMutation(
       agent1,
       'c1',
       { mutationId: 'n-1', kind: 'note', ticketId, noteId: 'note-1', text: '客户说下午方便接电话', createdAt: writtenOffline },
       TEST_EPOCH + 300,
     );
     expect(note).toMatchObject({ ok: true });
-    expect(store.getTicketBundle(ticketId)!.notes.map((n) => n.text)).toEqual(['客户说下午方便接电话']);
+    expect((await store.getTicketBundle(ticketId))!.notes.map((n) => n.text)).toEqual(['客户说下午方便接电话']);
 
     // Someone who never had the ticket learns nothing about it.
-    const hidden = store.applyMutation(
+    const hidden = await store.applyMutation(
       outsider,
       'c4',
       { mutationId: 'n-2', kind: 'note', ticketId, noteId: 'note-2', text: '偷看', createdAt: TEST_EPOCH + 300 },
@@ -132,12 +133,17 @@ describe('offline mutations on the server', () => {
     expect(!hidden.ok && hidden.reason).not.toContain('张强');
   });
 
-  it('explains a refused transition on a ticket closed in the meantime, and repeats the refusal with today’s ticket', () => {
-    store.applyMutation(lead, 'c2', { mutationId: 'close', kind: 'setStatus', ticketId, status: 'closed', createdAt: TEST_EPOCH + 200 }, TEST_EPOCH + 200);
+  it('explains a refused transition on a ticket closed in the meantime, and repeats the refusal with today’s ticket', async () => {
+    await store.applyMutation(
+      lead,
+      'c2',
+      { mutationId: 'close', kind: 'setStatus', ticketId, status: 'closed', createdAt: TEST_EPOCH + 200 },
+      TEST_EPOCH + 200,
+    );
     const mutation = { mutationId: 's-2', kind: 'setStatus', ticketId, status: 'awaiting_customer', createdAt: TEST_EPOCH + 100 } as const;
-    const refused = store.applyMutation(agent1, 'c1', mutation, TEST_EPOCH + 300);
+    const refused = await store.applyMutation(agent1, 'c1', mutation, TEST_EPOCH + 300);
     expect(refused).toMatchObject({ ok: false, code: 'invalid_transition', ticket: { status: 'closed' } });
     expect(!refused.ok && refused.reason).toMatch(/closed.*awaiting_customer.*while you were offline/);
-    expect(store.applyMutation(agent1, 'c1', mutation, TEST_EPOCH + 400)).toEqual(refused);
+    expect(await store.applyMutation(agent1, 'c1', mutation, TEST_EPOCH + 400)).toEqual(refused);
   });
 });

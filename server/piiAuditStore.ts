@@ -3,7 +3,7 @@
  * reads for a ticket. Opened by `openServerStore` on its connection, like the routing and
  * CTI parts. Plain SQL, as in store.ts.
  */
-import type Database from 'better-sqlite3-multiple-ciphers';
+import type { SyncSqlExecutor } from './db/syncSql.js';
 import type { Role } from '../shared/domain.js';
 import { CUSTOMER_PII_FIELDS, MAX_PII_AUDIT_ENTRIES, type PiiAuditEntry, type PiiField } from '../shared/pii.js';
 
@@ -52,22 +52,24 @@ function entryFromRow(row: RevealRow): PiiAuditEntry {
   };
 }
 
-export function createPiiAuditStore(internals: { sql(text: string): Database.Statement }): PiiAuditStore {
+export function createPiiAuditStore(internals: { sql: SyncSqlExecutor }): PiiAuditStore {
   const { sql } = internals;
   const customerFields = CUSTOMER_PII_FIELDS.map(() => '?').join(', ');
   return {
     recordReveal(record) {
-      const row = sql(
+      const row = sql.get(
         `INSERT INTO pii_reveals (at, user_id, user_name, role, ticket_id, customer_id, field, target_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      ).get(record.at, record.userId, record.userName, record.role, record.ticketId, record.customerId, record.field, record.targetId) as RevealRow;
+        [record.at, record.userId, record.userName, record.role, record.ticketId, record.customerId, record.field, record.targetId],
+      ) as RevealRow;
       return entryFromRow(row);
     },
     revealsOfTicket(ticketId, customerId) {
-      const rows = sql(
+      const rows = sql.all(
         `SELECT * FROM pii_reveals WHERE ticket_id = ? OR (customer_id = ? AND field IN (${customerFields}))
          ORDER BY id DESC LIMIT ?`,
-      ).all(ticketId, customerId, ...CUSTOMER_PII_FIELDS, MAX_PII_AUDIT_ENTRIES) as RevealRow[];
+        [ticketId, customerId, ...CUSTOMER_PII_FIELDS, MAX_PII_AUDIT_ENTRIES],
+      ) as RevealRow[];
       return rows.map(entryFromRow);
     },
   };

@@ -35,9 +35,9 @@ function handle<Request, Result>(
   deps: PiiSocketDependencies,
   event: string,
   schema: z.ZodType<Request>,
-  run: (request: Request) => Result,
+  run: (request: Request) => Promise<Result>,
 ): void {
-  (socket.on as unknown as UntypedOn).call(socket, event, (raw: unknown, ack: unknown) => {
+  (socket.on as unknown as UntypedOn).call(socket, event, async (raw: unknown, ack: unknown) => {
     if (typeof ack !== 'function') return;
     const reply = ack as (response: Ack<Result>) => void;
     const fail = (error: ProtocolError) => reply({ ok: false, error });
@@ -52,7 +52,7 @@ function handle<Request, Result>(
       return;
     }
     try {
-      reply({ ok: true, result: run(parsed.data) });
+      reply({ ok: true, result: await run(parsed.data) });
     } catch (error) {
       if (error instanceof PiiRefusal) {
         deps.log(`${event} by ${socket.data.user.username} refused: ${error.message}`);
@@ -73,19 +73,19 @@ interface Revealed {
 }
 
 /** The clear value, or a refusal; what the user may not see is `not_found`. */
-function revealFor(store: ServerStore, user: User, request: PiiRevealRequest): Revealed {
+async function revealFor(store: ServerStore, user: User, request: PiiRevealRequest): Promise<Revealed> {
   if (request.field === 'call') {
-    const call = store.cti.getCall(request.callId);
+    const call = await store.cti.getCall(request.callId);
     // A call is the agent's whose extension it rang at; leads see every call.
     if (!call || (user.role === 'agent' && call.agentId !== user.id)) throw new PiiRefusal('not_found', `No call ${request.callId}.`);
     return {
       result: { field: 'call', from: call.from, to: call.to },
       ticketId: call.ticketId,
-      customerId: store.findCustomerByPhone(call.from)?.id ?? null,
+      customerId: (await store.findCustomerByPhone(call.from))?.id ?? null,
       targetId: call.callId,
     };
   }
-  const bundle = store.getTicketBundle(request.ticketId);
+  const bundle = await store.getTicketBundle(request.ticketId);
   if (!bundle || !canUserSeeTicket(user, bundle.ticket)) throw new PiiRefusal('not_found', `No ticket ${request.ticketId}.`);
   const { ticket, customer } = bundle;
   const on = { ticketId: ticket.id, customerId: customer.id, targetId: null };
@@ -121,9 +121,9 @@ export function attachPii(io: SyncServer, deps: PiiSocketDependencies): void {
   io.on('connection', (socket) => {
     const { user } = socket.data;
 
-    handle(socket, deps, 'pii:reveal', piiRevealRequestSchema, (request): PiiRevealResult => {
-      const revealed = revealFor(store, user, request);
-      const entry = store.pii.recordReveal({
+    handle(socket, deps, 'pii:reveal', piiRevealRequestSchema, async (request): Promise<PiiRevealResult> => {
+      const revealed = await revealFor(store, user, request);
+      const entry = await store.pii.recordReveal({
         at: deps.now(),
         userId: user.id,
         userName: user.displayName,
@@ -142,11 +142,11 @@ export function attachPii(io: SyncServer, deps: PiiSocketDependencies): void {
       return revealed.result;
     });
 
-    handle(socket, deps, 'pii:audit', piiAuditRequestSchema, ({ ticketId }): PiiAuditResult => {
+    handle(socket, deps, 'pii:audit', piiAuditRequestSchema, async ({ ticketId }): Promise<PiiAuditResult> => {
       if (user.role === 'agent') throw new PiiRefusal('forbidden', 'pii:audit is for leads and admins');
-      const ticket = store.getTicket(ticketId);
+      const ticket = await store.getTicket(ticketId);
       if (!ticket) throw new PiiRefusal('not_found', `No ticket ${ticketId}.`);
-      return { entries: store.pii.revealsOfTicket(ticket.id, ticket.customerId) };
+      return { entries: await store.pii.revealsOfTicket(ticket.id, ticket.customerId) };
     });
   });
 }

@@ -33,10 +33,10 @@ beforeAll(async () => {
     { id: 'agent1', displayName: '王芳', role: 'agent' as const, channels: ['chat' as const, 'phone' as const], extension: '8001' },
     { id: 'agent2', displayName: '张强', role: 'agent' as const, channels: ['chat' as const, 'email' as const], extension: '8002' },
   ];
-  for (const user of users) t.store.createUser({ ...user, username: user.id, password: TEST_PASSWORD });
+  for (const user of users) await t.store.createUser({ ...user, username: user.id, password: TEST_PASSWORD });
   const now = t.clock.now();
-  const open = (channel: 'chat' | 'email', subject: string, assignee: 'agent1' | 'agent2', attachment = false) => {
-    const { ticketId } = t.store.ingestInbound(
+  const open = async (channel: 'chat' | 'email', subject: string, assignee: 'agent1' | 'agent2', attachment = false) => {
+    const { ticketId } = await t.store.ingestInbound(
       {
         channel,
         customer: ZHANG_WEI,
@@ -50,7 +50,7 @@ beforeAll(async () => {
       { now },
     );
     const user = users.find((u) => u.id === assignee)!;
-    t.store.assignTicket({
+    await t.store.assignTicket({
       ticketId,
       assignee: { id: user.id, username: user.id, displayName: user.displayName },
       reason: { code: 'assigned_by_lead', byName: '李主管' },
@@ -58,10 +58,10 @@ beforeAll(async () => {
     });
     return ticketId;
   };
-  mine = open('chat', '物流查询', 'agent1');
-  othersChat = open('chat', '退款申请', 'agent2');
-  othersEmail = open('email', '发票问题', 'agent2', true);
-  othersAttachment = t.store.getTicketBundle(othersEmail)!.messages[0]!.attachments[0]!.id;
+  mine = await open('chat', '物流查询', 'agent1');
+  othersChat = await open('chat', '退款申请', 'agent2');
+  othersEmail = await open('email', '发票问题', 'agent2', true);
+  othersAttachment = (await t.store.getTicketBundle(othersEmail))!.messages[0]!.attachments[0]!.id;
 });
 
 afterAll(async () => {
@@ -98,8 +98,8 @@ function note(mutationId: string, ticketId: string, noteId: string, text: string
   return { mutationId, kind: 'note', ticketId, noteId, text, createdAt: t.clock.now() };
 }
 
-function notesOf(ticketId: string): string[] {
-  return t.store.getTicketBundle(ticketId)!.notes.map((n) => n.id);
+async function notesOf(ticketId: string): Promise<string[]> {
+  return (await t.store.getTicketBundle(ticketId))!.notes.map((n) => n.id);
 }
 
 interface AttackRow {
@@ -157,7 +157,12 @@ const ATTACKS: AttackRow[] = [
       const victim = await socketOf('agent1', 'ws-shared');
       const first = await push(intruder, note('m-shared', othersChat, 'note-agent2', '客户要求退款'));
       const second = await push(victim, note('m-shared', mine, 'note-agent1', '已联系快递'));
-      return { first: first.ok, second: second.ok, mine: notesOf(mine).includes('note-agent1'), theirs: notesOf(othersChat).includes('note-agent2') };
+      return {
+        first: first.ok,
+        second: second.ok,
+        mine: (await notesOf(mine)).includes('note-agent1'),
+        theirs: (await notesOf(othersChat)).includes('note-agent2'),
+      };
     },
     expect: { first: true, second: true, mine: true, theirs: true },
   },
@@ -170,11 +175,11 @@ const ATTACKS: AttackRow[] = [
         await push(socket, { mutationId: 'm-reply', kind: 'reply', ticketId: othersChat, messageId: 'msg-intruder', text: '您好', createdAt: t.clock.now() }),
         await push(socket, note('m-note', othersEmail, 'note-intruder', '看看')),
       ];
-      const ticket = t.store.getTicketBundle(othersChat)!;
+      const ticket = (await t.store.getTicketBundle(othersChat))!;
       return {
         refusals: results.map((r) => (r.ok ? 'applied' : `${r.code}:${r.ticket === null ? 'no ticket' : 'leaked'}`)),
         status: ticket.ticket.status,
-        stored: ticket.messages.some((m) => m.id === 'msg-intruder') || notesOf(othersEmail).includes('note-intruder'),
+        stored: ticket.messages.some((m) => m.id === 'msg-intruder') || (await notesOf(othersEmail)).includes('note-intruder'),
       };
     },
     expect: { refusals: ['not_found:no ticket', 'not_found:no ticket', 'not_found:no ticket'], status: 'in_progress', stored: false },

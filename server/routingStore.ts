@@ -2,9 +2,9 @@
  * The routing part of the data-access layer: agents' presence and capacity, customers' VIP
  * tier, the routing facts of tickets and the audit trail. Opened by `openServerStore` (it
  * shares the store's connection, transactions and change log), so a routing decision, its
- * ticket change and its audit row commit together. Plain SQL, as in store.ts.
+ * ticket change and its audit row commit together. Plain SQL through `SyncSqlExecutor`
+ * (no driver type), as in store.ts.
  */
-import type Database from 'better-sqlite3-multiple-ciphers';
 import { describeAssignmentReason, isOpenStatus, type AssignmentReason, type Ticket, type TicketRouting } from '../shared/domain.js';
 import {
   DEFAULT_CAPACITY,
@@ -16,6 +16,7 @@ import {
   type RoutingDecisionKind,
 } from '../shared/routing.js';
 import type { ChangeBody } from '../shared/sync.js';
+import type { SyncSqlExecutor } from './db/syncSql.js';
 import type { RoutingDecision } from './routing.js';
 
 /** Stored per-agent routing settings. */
@@ -56,7 +57,7 @@ export interface RoutingStore {
 
 /** What the routing store borrows from the main store. */
 export interface RoutingStoreInternals {
-  sql(text: string): Database.Statement;
+  sql: SyncSqlExecutor;
   transaction<T>(fn: () => T): T;
   getTicket(id: string): Ticket | null;
   updateTicket(ticket: Ticket): void;
@@ -92,9 +93,9 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
 
   return {
     loadAgentSettings() {
-      const rows = sql(
+      const rows = sql.all(
         'SELECT user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat FROM agent_settings',
-      ).all() as AgentSettingsRow[];
+      ) as AgentSettingsRow[];
       return new Map(
         rows.map((row) => [
           row.user_id,
@@ -111,29 +112,22 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
 
     saveAgentSettings(userId, settings, now) {
       transaction(() => {
-        sql(
+        sql.run(
           `INSERT INTO agent_settings (user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (user_id) DO UPDATE SET presence = excluded.presence, presence_cause = excluded.presence_cause,
              presence_since = excluded.presence_since, capacity_json = excluded.capacity_json,
              phone_blocks_chat = excluded.phone_blocks_chat, updated_at = excluded.updated_at`,
-        ).run(
-          userId,
-          settings.presence,
-          settings.presenceCause,
-          settings.presenceSince,
-          JSON.stringify(settings.capacity),
-          settings.phoneBlocksChat ? 1 : 0,
-          now,
+          [userId, settings.presence, settings.presenceCause, settings.presenceSince, JSON.stringify(settings.capacity), settings.phoneBlocksChat ? 1 : 0, now],
         );
       });
     },
 
     openTicketsForRouting() {
-      const rows = sql(
+      const rows = sql.all(
         `SELECT t.id AS id, c.vip_tier AS vip_tier FROM tickets t JOIN customers c ON c.id = t.customer_id
          WHERE t.status IN ('unassigned', 'in_progress', 'awaiting_customer') ORDER BY t.id`,
-      ).all() as Array<{ id: string; vip_tier: number }>;
+      ) as Array<{ id: string; vip_tier: number }>;
       const out: Array<{ ticket: Ticket; vipTier: number }> = [];
       for (const row of rows) {
         const ticket = internals.getTicket(row.id);
@@ -143,22 +137,23 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
     },
 
     vipTierOf(customerId) {
-      const row = sql('SELECT vip_tier FROM customers WHERE id = ?').get(customerId) as { vip_tier: number } | undefined;
+      const row = sql.get('SELECT vip_tier FROM customers WHERE id = ?', [customerId]) as { vip_tier: number } | undefined;
       return row?.vip_tier ?? 0;
     },
 
     lastAgentOf(customerId, exceptTicketId) {
-      const row = sql(
+      const row = sql.get(
         `SELECT id, assignee_id, assigned_at FROM tickets
          WHERE customer_id = ? AND id <> ? AND assignee_id IS NOT NULL AND assigned_at IS NOT NULL
          ORDER BY assigned_at DESC, id DESC LIMIT 1`,
-      ).get(customerId, exceptTicketId) as { id: string; assignee_id: string; assigned_at: number } | undefined;
+        [customerId, exceptTicketId],
+      ) as { id: string; assignee_id: string; assigned_at: number } | undefined;
       return row ? { agentId: row.assignee_id, ticketId: row.id, at: row.assigned_at } : null;
     },
 
     setCustomerVipTier(customerId, vipTier, now) {
       transaction(() => {
-        sql('UPDATE customers SET vip_tier = ? WHERE id = ?').run(vipTier, customerId);
+        sql.run('UPDATE customers SET vip_tier = ? WHERE id = ?', [vipTier, customerId]);
         internals.appendCustomerChange?.(customerId, now);
       });
     },
@@ -189,9 +184,10 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
     },
 
     listAudit(ticketId) {
-      const rows = sql(
+      const rows = sql.all(
         'SELECT id, ticket_id, at, decision, assignee_id, assignee_name, actor_name, reason, reason_json FROM routing_audit WHERE ticket_id = ? ORDER BY id',
-      ).all(ticketId) as AuditRow[];
+        [ticketId],
+      ) as AuditRow[];
       return rows.map((row) => {
         const reason = row.reason_json === null ? null : (JSON.parse(row.reason_json) as AssignmentReason);
         const decision = (ROUTING_DECISIONS as readonly string[]).includes(row.decision) ? (row.decision as RoutingDecisionKind) : 'assigned';

@@ -6,6 +6,7 @@
  * interfaces. Every write appends its change-log entries in the same transaction, and the
  * committed changes are handed to listeners (the live fan-out) after the commit.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import Database from 'better-sqlite3-multiple-ciphers';
 import {
   CHANNELS,
@@ -43,10 +44,12 @@ import { MAX_PULL_CHANGES, type BootstrapPage, type Change, type ChangeBody, typ
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { CustomerRefusal, identitiesOf } from './customers.js';
 import { triageContact } from './inbound.js';
+import type { SqlValue } from './db/sql.js';
+import type { SyncSqlExecutor } from './db/syncSql.js';
 import { migrate } from './migrations/index.js';
 import type { RoutingAssignee, RoutingDecision, TicketRouter } from './routing.js';
 import { createRoutingStore, type RoutingStore } from './routingStore.js';
-import { createCtiCallStore, type CtiCallStore } from './channels/cti/callStore.js';
+import { createCtiCallStore, type CtiCallRecord, type CtiCallStore } from './channels/cti/callStore.js';
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
 
 // ---------------------------------------------------------------------------------------
@@ -196,7 +199,7 @@ export type CommittedChangesListener = (changes: CommittedChange[]) => void;
 
 /**
  * What a transaction does once its outcome is known, instead of guessing. Registered inside
- * `transaction(tx => …)` (or, later, an async `withTransaction(async tx => …)`); each hook runs
+ * `withTransaction(async tx => …)` (or the routing engine's `inline.transaction(tx => …)`); each hook runs
  * exactly once, synchronously, and a hook that throws is logged without stopping the others.
  */
 export interface TransactionHooks {
@@ -254,54 +257,62 @@ export interface AssignTicketInput {
   now: number;
 }
 
+/** The bytes of one attachment, with what it belongs to. */
+export interface StoredAttachment {
+  attachment: Attachment;
+  messageId: string;
+  ticketId: string;
+  data: Buffer;
+}
+
 /** Reads. None of them writes, so they are safe outside a transaction. */
 export interface ServerReadable {
-  countUsers(): number;
-  getUser(id: string): User | null;
-  getUserByUsername(username: string): User | null;
-  listUsers(): User[];
-  getCredentials(username: string): UserCredentials | null;
-  lookupToken(token: string, now: number): TokenLookup;
-  getCustomer(id: string): Customer | null;
-  getTicket(id: string): Ticket | null;
-  getTicketBundle(id: string): TicketBundle | null;
+  countUsers(): Promise<number>;
+  getUser(id: string): Promise<User | null>;
+  getUserByUsername(username: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  getCredentials(username: string): Promise<UserCredentials | null>;
+  lookupToken(token: string, now: number): Promise<TokenLookup>;
+  getCustomer(id: string): Promise<Customer | null>;
+  getTicket(id: string): Promise<Ticket | null>;
+  getTicketBundle(id: string): Promise<TicketBundle | null>;
   /** Tickets the viewer may see, newest first (createdAt desc, id desc). */
-  listTickets(viewer: Viewer, filter: TicketListFilter): TicketListPage;
-  changeLogBounds(): ChangeLogBounds;
+  listTickets(viewer: Viewer, filter: TicketListFilter): Promise<TicketListPage>;
+  changeLogBounds(): Promise<ChangeLogBounds>;
   /** The viewer's changes after `since` (≤ MAX_PULL_CHANGES), or must-refetch. */
-  pullChanges(viewer: Viewer, since: number): PullResult;
+  pullChanges(viewer: Viewer, since: number): Promise<PullResult>;
   /** One page of the bundles the viewer may see, ordered by ticket id. */
-  bootstrapPage(viewer: Viewer, after: string | null, limit: number): BootstrapPage;
-  listRoutingAudit(ticketId: string): RoutingAuditEntry[];
+  bootstrapPage(viewer: Viewer, after: string | null, limit: number): Promise<BootstrapPage>;
+  listRoutingAudit(ticketId: string): Promise<RoutingAuditEntry[]>;
   /** The customer a phone number belongs to (normalised and matched as an inbound contact's phone); null when none. */
-  findCustomerByPhone(phone: string): Customer | null;
+  findCustomerByPhone(phone: string): Promise<Customer | null>;
   /** A customer's newest tickets on every channel that the viewer may see (createdAt desc, id desc). */
-  listCustomerTickets(viewer: Viewer, customerId: string, limit: number): Ticket[];
+  listCustomerTickets(viewer: Viewer, customerId: string, limit: number): Promise<Ticket[]>;
   /**
    * Customers possibly the same as this one (sharing a phone, email or social id that at
    * least one side only claimed), among those the viewer may see; null when the customer is
    * unknown, merged away, or not the viewer's to see.
    */
-  listCustomerMatches(viewer: Viewer, customerId: string, limit: number): CustomerMatch[] | null;
+  listCustomerMatches(viewer: Viewer, customerId: string, limit: number): Promise<CustomerMatch[] | null>;
 }
 
 /** Writes. Each runs in a transaction (joining the caller's, if any) with its change-log entries. */
 export interface ServerWritable {
-  createUser(input: NewUser, now?: number): User;
+  createUser(input: NewUser, now?: number): Promise<User>;
   /** A new sign-in token; `clientId` binds it to the workstation that signed in (else its first socket binds it). */
-  issueUserToken(userId: string, now: number, ttlMs: number, clientId?: string | null): IssuedToken;
+  issueUserToken(userId: string, now: number, ttlMs: number, clientId?: string | null): Promise<IssuedToken>;
   /**
    * Ties a user token to the workstation presenting it: the first clientId sticks, and a
    * later one that differs is refused (a copied token used from elsewhere). False when the
    * token is bound to another client, or unknown.
    */
-  bindTokenToClient(token: string, clientId: string): boolean;
+  bindTokenToClient(token: string, clientId: string): Promise<boolean>;
   /** Sign-out: forgets a USER token (its lookups say unknown from now on). False when there was no such user token. */
-  revokeUserToken(token: string): boolean;
+  revokeUserToken(token: string): Promise<boolean>;
   /** Registers a channel integration's bearer token (stored hashed); null expiry = never. */
-  createIntegrationToken(name: string, token: string, expiresAt?: number | null, now?: number): void;
+  createIntegrationToken(name: string, token: string, expiresAt?: number | null, now?: number): Promise<void>;
   /** An inbound contact: dedupe, match the customer, join the open ticket or open a new one, route. */
-  ingestInbound(contact: ChannelContact, options: IngestOptions): IngestOutcome;
+  ingestInbound(contact: ChannelContact, options: IngestOptions): Promise<IngestOutcome>;
   /**
    * Records what the channel did with an outbound message (or, still `queued`, why it has
    * not left yet); the agents see it as a message change. Null when there is no such outbound message.
@@ -310,62 +321,92 @@ export interface ServerWritable {
     messageId: string,
     outcome: { status: 'sent' | 'failed' | 'queued'; externalMessageId?: string; error?: string },
     now: number,
-  ): Message | null;
+  ): Promise<Message | null>;
   /**
    * Outbound messages still waiting for their channel, oldest first (after a restart, too),
    * among those whose source is one of `sources` or `<source>:<anything>`.
    */
-  listQueuedDeliveries(sources: readonly string[], limit: number): QueuedDelivery[];
+  listQueuedDeliveries(sources: readonly string[], limit: number): Promise<QueuedDelivery[]>;
   /** Outbound messages still queued, with no reason recorded yet, that none of `sources` sends (or that have no source). */
-  listUndeliverable(sources: readonly string[], limit: number): QueuedDelivery[];
+  listUndeliverable(sources: readonly string[], limit: number): Promise<QueuedDelivery[]>;
   /** The bytes of one attachment, with its description; null when unknown. */
-  getAttachment(id: string): { attachment: Attachment; messageId: string; ticketId: string; data: Buffer } | null;
+  getAttachment(id: string): Promise<StoredAttachment | null>;
   /** The raw source a channel kept for a message (a mail's MIME); null when none. */
-  getMessageSource(messageId: string): Buffer | null;
+  getMessageSource(messageId: string): Promise<Buffer | null>;
   /** The ticket holding a message with one of these external ids on the channel, trying them in order. */
-  findTicketByExternalMessageIds(channel: Channel, externalIds: readonly string[]): string | null;
+  findTicketByExternalMessageIds(channel: Channel, externalIds: readonly string[]): Promise<string | null>;
   /**
    * Tickets holding a message on one of `channels` whose external id starts with `prefix`,
    * newest such message first (a web chat visitor's conversations: their ids share a prefix).
    */
-  listTicketIdsByExternalIdPrefix(channels: readonly Channel[], prefix: string, limit: number): string[];
+  listTicketIdsByExternalIdPrefix(channels: readonly Channel[], prefix: string, limit: number): Promise<string[]>;
   /**
    * Rewrites the call a call message records (e.g. its duration once the call ended) and the
    * message's text; the agents see it as a message change. Null when there is no such call message.
    */
-  updateCallMessage(messageId: string, call: CallInfo, text: string, now: number): Message | null;
+  updateCallMessage(messageId: string, call: CallInfo, text: string, now: number): Promise<Message | null>;
   /** Applies one client mutation idempotently per (actor, clientId, mutationId). */
-  applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): MutationResult;
+  applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): Promise<MutationResult>;
   /** Assigns (or queues) a ticket, with its audit row; the new viewer gets a bundle. */
-  assignTicket(input: AssignTicketInput): Ticket;
+  assignTicket(input: AssignTicketInput): Promise<Ticket>;
   /**
    * Merges `mergeId` into `keepId` in one transaction: identities and tickets move (the
    * viewers get the kept customer, then each moved ticket), the merged customer points to
    * the kept one, and an audit row records who did it. Throws CustomerRefusal (server/customers.ts).
    */
-  mergeCustomers(input: CustomerMergeInput): CustomerMergeOutcome;
+  mergeCustomers(input: CustomerMergeInput): Promise<CustomerMergeOutcome>;
   /** Forgets changes with seq < `seq`; clients behind that must bootstrap again. Returns the count deleted. */
-  pruneChangesBefore(seq: number): number;
+  pruneChangesBefore(seq: number): Promise<number>;
 }
+
+/**
+ * Synchronous access for the in-process routing engine, which decides INSIDE a transaction
+ * (an inbound contact is routed in the transaction that stores it) and so cannot await.
+ * Embedded SQLite only; calling it while an async transaction is open elsewhere throws
+ * (see docs/technical/storage.md). Everything else uses the async `ServerStore`.
+ */
+export interface InlineStoreAccess {
+  getUser(id: string): User | null;
+  listUsers(): User[];
+  getTicket(id: string): Ticket | null;
+  getTicketBundle(id: string): TicketBundle | null;
+  /** The agent's calls still ringing or in progress (server/channels/cti/callStore.ts). */
+  liveCallsOf(agentId: string, since: number): CtiCallRecord[];
+  /** Presence, capacity, VIP tiers and routing decisions (server/routingStore.ts). */
+  readonly routing: RoutingStore;
+  /** One transaction, or a savepoint inside the open one; same hooks as `withTransaction`. */
+  transaction<T>(fn: (tx: TransactionHooks) => T): T;
+}
+
+/** The CTI calls' repository as the server uses it (server/channels/cti/callStore.ts). */
+export type CtiCalls = Promised<CtiCallStore>;
+/** The personal-data reveal audit as the server uses it (server/piiAuditStore.ts). */
+export type PiiAudit = Promised<PiiAuditStore>;
+
+/** The same methods, answering with promises. */
+export type Promised<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : T[K] };
 
 /** The server store: reads, writes, transactions and commit notifications. */
 export interface ServerStore extends ServerReadable, ServerWritable {
+  readonly dialect: 'sqlite';
   readonly filePath: string;
-  /** Presence, capacity, VIP tiers and routing decisions (server/routingStore.ts). */
-  readonly routing: RoutingStore;
-  /** Phone calls' state and events, agents' extensions (server/channels/cti/callStore.ts). */
-  readonly cti: CtiCallStore;
-  /** Who revealed which masked personal data (server/piiAuditStore.ts). */
-  readonly pii: PiiAuditStore;
+  /** Phone calls' state and events, agents' extensions. */
+  readonly cti: CtiCalls;
+  /** Who revealed which masked personal data. */
+  readonly pii: PiiAudit;
+  /** For the in-process routing engine only (see `InlineStoreAccess`). */
+  readonly inline: InlineStoreAccess;
   /**
-   * Runs `fn` in one transaction; a nested call is a savepoint inside the caller's. Listeners
-   * hear the changes after the outermost commit; `tx` registers what must happen only once the
-   * outcome is known (see `TransactionHooks`).
+   * Runs `fn` in one transaction; called inside one (the same async context), it is a
+   * savepoint there. Store calls made inside `fn` join it; calls from elsewhere wait until it
+   * ends, so `fn` must not await anything but the store (no network, no timers): on SQLite it
+   * holds the only writer. Listeners hear the changes after the outermost commit; `tx`
+   * registers what must happen only once the outcome is known (see `TransactionHooks`).
    */
-  transaction<T>(fn: (tx: TransactionHooks) => T): T;
+  withTransaction<T>(fn: (tx: TransactionHooks) => Promise<T>): Promise<T>;
   /** Called after each outermost commit that appended changes, in commit order (see `TransactionHooks.afterCommit`). */
   onDidCommitChanges(listener: CommittedChangesListener): () => void;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface ServerStoreOptions {
@@ -655,12 +696,25 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   // --- transactions and commit notification ----------------------------------------
   const listeners = new Set<CommittedChangesListener>();
   let pending: CommittedChange[] = [];
-  /** The open transactions, outermost first (better-sqlite3 makes every nested one a SAVEPOINT). */
-  const frames: Array<{ committed: Array<() => void>; rolledBack: Array<() => void> }> = [];
+  interface Frame {
+    committed: Array<() => void>;
+    rolledBack: Array<() => void>;
+    /** Where this unit's changes start in `pending`. */
+    mark: number;
+    open: boolean;
+    hooks: TransactionHooks;
+  }
+  /** The open transactions, outermost first (a nested one is a SAVEPOINT). */
+  const frames: Frame[] = [];
   const runInTransaction = db.transaction((fn: () => unknown) => fn());
   /** Committed outermost transactions waiting for their listeners and after-commit hooks, oldest first. */
   const afterCommits: Array<{ batch: CommittedChange[]; hooks: Array<() => void> }> = [];
   let notifying = false;
+  /** Marks the async context of the open `withTransaction`: store calls made there join it. */
+  const asyncTransaction = new AsyncLocalStorage<true>();
+  /** Settles when the open `withTransaction` ends; null when none is open. */
+  let asyncOpen: Promise<void> | null = null;
+  let savepoints = 0;
 
   function runHooks(hooks: Array<() => void>, what: string): void {
     for (const hook of hooks) {
@@ -672,57 +726,141 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     }
   }
 
-  function transaction<T>(fn: (tx: TransactionHooks) => T): T {
-    const mark = pending.length;
-    const frame = { committed: [] as Array<() => void>, rolledBack: [] as Array<() => void> };
-    let open = true;
-    const hooks: TransactionHooks = {
-      afterCommit(hook) {
-        if (!open) throw new Error('afterCommit: the transaction has already ended');
-        frame.committed.push(hook);
-      },
-      afterRollback(hook) {
-        if (!open) throw new Error('afterRollback: the transaction has already ended');
-        frame.rolledBack.push(hook);
+  function openFrame(): Frame {
+    const frame: Frame = {
+      committed: [],
+      rolledBack: [],
+      mark: pending.length,
+      open: true,
+      hooks: {
+        afterCommit(hook) {
+          if (!frame.open) throw new Error('afterCommit: the transaction has already ended');
+          frame.committed.push(hook);
+        },
+        afterRollback(hook) {
+          if (!frame.open) throw new Error('afterRollback: the transaction has already ended');
+          frame.rolledBack.push(hook);
+        },
       },
     };
     frames.push(frame);
-    let result: T;
-    try {
-      result = runInTransaction(() => fn(hooks)) as T;
-    } catch (error) {
-      // This transaction (a savepoint, or the whole thing) is undone: so is what it decided.
-      open = false;
-      frames.pop();
-      pending.length = mark;
-      runHooks(frame.rolledBack.reverse(), 'after-rollback');
-      throw error;
-    }
-    open = false;
+    return frame;
+  }
+
+  /** This unit (a savepoint, or the whole thing) is undone: so is what it decided. */
+  function frameRolledBack(frame: Frame): void {
+    frame.open = false;
+    frames.pop();
+    pending.length = frame.mark;
+    runHooks(frame.rolledBack.reverse(), 'after-rollback');
+  }
+
+  /** Returns true when this was the outermost unit, whose batch now waits in `afterCommits`. */
+  function frameCommitted(frame: Frame): boolean {
+    frame.open = false;
     frames.pop();
     const parent = frames[frames.length - 1];
     if (parent) {
       // A savepoint that committed still depends on the transaction around it.
       parent.committed.push(...frame.committed);
       parent.rolledBack.push(...frame.rolledBack);
-      return result;
+      return false;
     }
     const batch = pending;
     pending = [];
     afterCommits.push({ batch, hooks: frame.committed });
-    if (!notifying) {
-      // A transaction committed by a listener or hook is announced after this one: clients get changes and events in commit order.
-      notifying = true;
-      try {
-        for (let next = afterCommits.shift(); next; next = afterCommits.shift()) {
-          if (next.batch.length > 0) notifyListeners(next.batch);
-          runHooks(next.hooks, 'after-commit');
-        }
-      } finally {
-        notifying = false;
+    return true;
+  }
+
+  function announceCommitted(): void {
+    if (notifying) return;
+    // A transaction committed by a listener or hook is announced after this one: clients get changes and events in commit order.
+    notifying = true;
+    try {
+      for (let next = afterCommits.shift(); next; next = afterCommits.shift()) {
+        if (next.batch.length > 0) notifyListeners(next.batch);
+        runHooks(next.hooks, 'after-commit');
       }
+    } finally {
+      notifying = false;
     }
+  }
+
+  /** Whether this code would run inside someone else's open async transaction (and must wait or refuse). */
+  function outsideOpenTransaction(): boolean {
+    return asyncOpen !== null && !asyncTransaction.getStore();
+  }
+
+  function transaction<T>(fn: (tx: TransactionHooks) => T): T {
+    if (outsideOpenTransaction()) {
+      throw new Error('inline.transaction was called while an async transaction awaits something other than the store');
+    }
+    const frame = openFrame();
+    let result: T;
+    try {
+      result = runInTransaction(() => fn(frame.hooks)) as T;
+    } catch (error) {
+      frameRolledBack(frame);
+      throw error;
+    }
+    if (frameCommitted(frame)) announceCommitted();
     return result;
+  }
+
+  async function withTransaction<T>(fn: (tx: TransactionHooks) => Promise<T>): Promise<T> {
+    if (asyncTransaction.getStore()) {
+      // Inside the open transaction: a savepoint. Its body must not run concurrently with another's of the same transaction.
+      const name = `async_sp_${++savepoints}`;
+      const frame = openFrame();
+      db.exec(`SAVEPOINT ${name}`);
+      let result: T;
+      try {
+        result = await fn(frame.hooks);
+      } catch (error) {
+        db.exec(`ROLLBACK TO ${name}`);
+        db.exec(`RELEASE ${name}`);
+        frameRolledBack(frame);
+        throw error;
+      }
+      db.exec(`RELEASE ${name}`);
+      frameCommitted(frame);
+      return result;
+    }
+    while (asyncOpen) await asyncOpen;
+    let end!: () => void;
+    asyncOpen = new Promise<void>((resolve) => (end = resolve));
+    const frame = openFrame();
+    let result: T;
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      result = await asyncTransaction.run(true, () => fn(frame.hooks));
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      asyncOpen = null;
+      end();
+      frameRolledBack(frame);
+      throw error;
+    }
+    asyncOpen = null;
+    end();
+    frameCommitted(frame);
+    announceCommitted();
+    return result;
+  }
+
+  /** A store method as callers see it: it waits for an async transaction opened elsewhere, then runs. */
+  function exposed<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
+    return async (...args: A): Promise<R> => {
+      while (outsideOpenTransaction()) await asyncOpen;
+      return fn(...args);
+    };
+  }
+
+  function exposedAll<T extends object>(methods: T): Promised<T> {
+    return Object.fromEntries(
+      Object.entries(methods).map(([name, method]) => [name, typeof method === 'function' ? exposed(method as (...args: unknown[]) => unknown) : method]),
+    ) as Promised<T>;
   }
 
   function notifyListeners(batch: CommittedChange[]): void {
@@ -1703,8 +1841,15 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     });
   }
 
+  // The parts get statements, never the driver's statement objects.
+  const syncSql: SyncSqlExecutor = {
+    all: <Row>(text: string, params: readonly SqlValue[] = []) => sql(text).all(...params) as Row[],
+    get: <Row>(text: string, params: readonly SqlValue[] = []) => sql(text).get(...params) as Row | undefined,
+    run: (text: string, params: readonly SqlValue[] = []) => ({ changes: sql(text).run(...params).changes }),
+  };
+
   const routing = createRoutingStore({
-    sql,
+    sql: syncSql,
     transaction,
     getTicket,
     updateTicket,
@@ -1713,34 +1858,37 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     appendCustomerChange,
   });
 
-  const cti = createCtiCallStore({ sql });
-  const pii = createPiiAuditStore({ sql });
+  const cti = createCtiCallStore({ sql: syncSql });
+  const pii = createPiiAuditStore({ sql: syncSql });
 
   // --- the object ---------------------------------------------------------------------------
-  return {
-    filePath,
+  function getUser(id: string): User | null {
+    const row = getUserRow(id);
+    return row ? userFromRow(row) : null;
+  }
+
+  function listUsers(): User[] {
+    return (sql(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`).all() as UserRow[]).map(userFromRow);
+  }
+
+  const inline: InlineStoreAccess = {
+    getUser,
+    listUsers,
+    getTicket,
+    getTicketBundle,
+    liveCallsOf: cti.liveCallsOf,
     routing,
-    cti,
-    pii,
     transaction,
-    onDidCommitChanges(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    close() {
-      listeners.clear();
-      if (db.open) db.close();
-    },
+  };
+
+  const reads: { [K in keyof ServerReadable]: (...args: Parameters<ServerReadable[K]>) => Awaited<ReturnType<ServerReadable[K]>> } = {
     countUsers: () => (sql('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n,
-    getUser: (id) => {
-      const row = getUserRow(id);
-      return row ? userFromRow(row) : null;
-    },
+    getUser,
     getUserByUsername: (username) => {
       const row = sql(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`).get(username) as UserRow | undefined;
       return row ? userFromRow(row) : null;
     },
-    listUsers: () => (sql(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`).all() as UserRow[]).map(userFromRow),
+    listUsers,
     getCredentials: (username) => {
       const row = sql(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`).get(username) as UserRow | undefined;
       return row ? { user: userFromRow(row), passwordHash: row.password_hash } : null;
@@ -1754,6 +1902,11 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     pullChanges,
     bootstrapPage,
     listRoutingAudit,
+    findCustomerByPhone,
+    listCustomerTickets,
+    listCustomerMatches,
+  };
+  const writes: { [K in keyof ServerWritable]: (...args: Parameters<ServerWritable[K]>) => Awaited<ReturnType<ServerWritable[K]>> } = {
     createUser,
     issueUserToken,
     bindTokenToClient,
@@ -1766,14 +1919,36 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     getAttachment,
     getMessageSource,
     findTicketByExternalMessageIds,
-    findCustomerByPhone,
-    listCustomerTickets,
-    updateCallMessage,
     listTicketIdsByExternalIdPrefix,
+    updateCallMessage,
     applyMutation,
     assignTicket,
     mergeCustomers,
-    listCustomerMatches,
     pruneChangesBefore,
+  };
+
+  let closed: Promise<void> | null = null;
+  return {
+    dialect: 'sqlite',
+    filePath,
+    ...(exposedAll(reads) as ServerReadable),
+    ...(exposedAll(writes) as ServerWritable),
+    cti: exposedAll(cti),
+    pii: exposedAll(pii),
+    inline,
+    withTransaction,
+    onDidCommitChanges(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      closed ??= (async () => {
+        listeners.clear();
+        // The open transaction, if any, ends first.
+        while (asyncOpen) await asyncOpen;
+        if (db.open) db.close();
+      })();
+      return closed;
+    },
   };
 }

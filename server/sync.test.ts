@@ -12,7 +12,7 @@ const sockets: ClientSocket[] = [];
 beforeEach(async () => {
   // Auto-accept: these tests are about the change log and fan-out, not about offers (server/routing/ tests those).
   t = await startTestServer({ tokenTtlMs: 60 * 60 * 1000, routing: { autoAccept: true } });
-  seedTestOrganisation(t.store, [
+  await seedTestOrganisation(t.store, [
     { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
     { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
     { username: 'agent2', displayName: '张强', channels: ['chat'] },
@@ -111,7 +111,7 @@ describe('routing and live fan-out', () => {
     await goLive(a2.socket);
 
     const first = await inbound({ ...chat('张伟', '13800138000', '订单物流查询延迟，三天没更新'), subject: '订单物流查询延迟' });
-    const ticket1 = t.store.getTicket(first.ticketId)!;
+    const ticket1 = (await t.store.getTicket(first.ticketId))!;
     expect(ticket1).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', assigneeName: '王芳' });
     expect(ticket1.assignmentReason).toEqual({ code: 'least_loaded', channel: 'chat', openTickets: 0, tieBreak: 'username' });
     await vi.waitFor(() => expect(a1.batches).toHaveLength(1));
@@ -125,19 +125,24 @@ describe('routing and live fan-out', () => {
 
     t.clock.advance(60_000);
     const second = await inbound(chat('李娜', '13912340002', '申请退款'));
-    expect(t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: 'agent2' });
-    expect(t.store.getTicket(second.ticketId)!.assignmentReason).toEqual({ code: 'least_loaded', channel: 'chat', openTickets: 0, tieBreak: 'none' });
+    expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: 'agent2' });
+    expect((await t.store.getTicket(second.ticketId))!.assignmentReason).toEqual({ code: 'least_loaded', channel: 'chat', openTickets: 0, tieBreak: 'none' });
 
     t.clock.advance(60_000);
     const third = await inbound(chat('陈晓燕', '15800158003', '售后维修进度查询'));
-    expect(t.store.getTicket(third.ticketId)!.assignmentReason).toEqual({ code: 'least_loaded', channel: 'chat', openTickets: 1, tieBreak: 'idle_longest' });
-    expect(t.store.listRoutingAudit(third.ticketId).at(-1)!.reason).toBe('Routed to 王芳: chat skill, fewest open tickets (1), idle longest');
+    expect((await t.store.getTicket(third.ticketId))!.assignmentReason).toEqual({
+      code: 'least_loaded',
+      channel: 'chat',
+      openTickets: 1,
+      tieBreak: 'idle_longest',
+    });
+    expect((await t.store.listRoutingAudit(third.ticketId)).at(-1)!.reason).toBe('Routed to 王芳: chat skill, fewest open tickets (1), idle longest');
 
     await vi.waitFor(() => expect(a1.batches).toHaveLength(2));
     await vi.waitFor(() => expect(a2.batches).toHaveLength(1));
     const seenBy2 = a2.batches.flatMap((b) => b.changes).map((c) => (c.kind === 'bundle' ? c.bundle.ticket.id : c.kind));
     expect(seenBy2).toEqual([second.ticketId]);
-    expect(t.store.listRoutingAudit(third.ticketId)).toEqual([
+    expect(await t.store.listRoutingAudit(third.ticketId)).toEqual([
       expect.objectContaining({ decision: 'assigned', assigneeId: 'agent1', reason: expect.stringContaining('idle longest') }),
     ]);
   });
@@ -146,9 +151,9 @@ describe('routing and live fan-out', () => {
     const a3 = await connectAs('agent3');
     await goLive(a3.socket);
     const queued = await inbound(chat('何静', '13100131008', '你好，我想查一下订单什么时候能到？'));
-    const ticket = t.store.getTicket(queued.ticketId)!;
+    const ticket = (await t.store.getTicket(queued.ticketId))!;
     expect(ticket).toMatchObject({ status: 'unassigned', assigneeId: null, assignmentReason: { code: 'queued', channel: 'chat', cause: 'no_agent_online' } });
-    expect(t.store.listRoutingAudit(queued.ticketId)).toEqual([expect.objectContaining({ decision: 'queued', assigneeId: null })]);
+    expect(await t.store.listRoutingAudit(queued.ticketId)).toEqual([expect.objectContaining({ decision: 'queued', assigneeId: null })]);
 
     const a2 = await connectAs('agent2');
     const pulled = result(await pull(a2.socket, 0));
@@ -188,9 +193,12 @@ describe('routing and live fan-out', () => {
   });
 
   it('pages a long pull with "more" and goes live only at the end', async () => {
-    t.store.transaction(() => {
+    await t.store.withTransaction(async () => {
       for (let i = 0; i < 1005; i++) {
-        t.store.ingestInbound({ channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, text: `第${i}封邮件` }, { now: t.clock.now() });
+        await t.store.ingestInbound(
+          { channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, text: `第${i}封邮件` },
+          { now: t.clock.now() },
+        );
       }
     });
     const lead = await connectAs('lead1');
@@ -209,18 +217,18 @@ describe('routing and live fan-out', () => {
     for (let i = 0; i < 6; i++) await inbound(chat(`客户${i}`, `1380013800${i}`, `消息${i}`));
     const lead = await connectAs('lead1');
     expect(result(await pull(lead.socket, 99))).toEqual({ mustRefetch: true, upTo: 6 });
-    expect(t.store.pruneChangesBefore(4)).toBe(3);
+    expect(await t.store.pruneChangesBefore(4)).toBe(3);
     expect(result(await pull(lead.socket, 2))).toEqual({ mustRefetch: true, upTo: 6 });
     const fromThree = result(await pull(lead.socket, 3));
     expect(fromThree.mustRefetch).toBe(false);
     if (!fromThree.mustRefetch) expect(fromThree.changes.map((c) => c.seq)).toEqual([4, 5, 6]);
-    expect(t.store.pruneChangesBefore(100)).toBe(3);
-    expect(t.store.changeLogBounds()).toEqual({ maxSeq: 6, firstRetainedSeq: 7 });
+    expect(await t.store.pruneChangesBefore(100)).toBe(3);
+    expect(await t.store.changeLogBounds()).toEqual({ maxSeq: 6, firstRetainedSeq: 7 });
     expect(result(await pull(lead.socket, 6))).toMatchObject({ mustRefetch: false, changes: [], upTo: 6 });
     expect(result(await pull(lead.socket, 5))).toEqual({ mustRefetch: true, upTo: 6 });
     const next = await inbound(chat('张伟', '13800138009', '新消息'));
-    expect(t.store.getTicket(next.ticketId)).not.toBeNull();
-    expect(t.store.changeLogBounds().maxSeq).toBe(7);
+    expect(await t.store.getTicket(next.ticketId)).not.toBeNull();
+    expect((await t.store.changeLogBounds()).maxSeq).toBe(7);
   });
 });
 
@@ -240,7 +248,7 @@ describe('bootstrap', () => {
     do {
       const page: BootstrapPage = result(await bootstrap(agent.socket, after, 3));
       expect(page.total).toBe(7);
-      expect(page.seq).toBe(t.store.changeLogBounds().maxSeq);
+      expect(page.seq).toBe((await t.store.changeLogBounds()).maxSeq);
       for (const bundle of page.bundles) {
         expect(bundle.messages.length).toBe(1);
         expect(bundle.customer.id).toBe(bundle.ticket.customerId);
@@ -272,12 +280,12 @@ describe('push', () => {
       createdAt: t.clock.now(),
     };
     const first = result(await push(agent.socket, [note]));
-    const seqAfterFirst = t.store.changeLogBounds().maxSeq;
+    const seqAfterFirst = (await t.store.changeLogBounds()).maxSeq;
     const again = result(await push(agent.socket, [note]));
     expect(again).toEqual(first);
     expect(first.results[0]).toEqual({ mutationId: note.mutationId, ok: true, seq: seqAfterFirst });
-    expect(t.store.changeLogBounds().maxSeq).toBe(seqAfterFirst);
-    expect(t.store.getTicketBundle(created.ticketId)!.notes.map((n) => n.text)).toEqual(['已催顺丰']);
+    expect((await t.store.changeLogBounds()).maxSeq).toBe(seqAfterFirst);
+    expect((await t.store.getTicketBundle(created.ticketId))!.notes.map((n) => n.text)).toEqual(['已催顺丰']);
     await vi.waitFor(() => expect(lead.batches).toHaveLength(1));
     expect(lead.batches[0]!.changes.map((c) => c.kind)).toEqual(['note']);
   });
@@ -286,7 +294,7 @@ describe('push', () => {
     // With an address the reply has a way to the customer (e-mail); this server runs no mail sender, so the message says why it waits.
     const created = await inbound({ ...chat('张伟', '13800138000', '你好'), customer: { name: '张伟', phone: '13800138000', email: 'zhangwei@example.cn' } });
     // Busy: connected but not routed to, so the ticket stays in the queue for them to take.
-    t.store.routing.saveAgentSettings(
+    t.store.inline.routing.saveAgentSettings(
       'agent1',
       { presence: 'busy', presenceCause: 'self', presenceSince: t.clock.now(), capacity: { phone: 1, chat: 3, social: 5, email: 10 }, phoneBlocksChat: true },
       t.clock.now(),
@@ -306,11 +314,11 @@ describe('push', () => {
       ]),
     );
     expect(replied.results[0]).toMatchObject({ ok: true });
-    expect(t.store.getTicket(created.ticketId)).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', firstResponseAt: now });
-    const message = () => t.store.getTicketBundle(created.ticketId)!.messages[1]!;
-    expect(message()).toMatchObject({ id: 'msg-2', direction: 'outbound', channel: 'email', source: 'email', authorName: '王芳' });
-    await vi.waitFor(() =>
-      expect(message()).toMatchObject({ deliveryStatus: 'queued', deliveryError: expect.stringMatching(/^no_sender\(email\): /) as string }),
+    expect(await t.store.getTicket(created.ticketId)).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', firstResponseAt: now });
+    const message = async () => (await t.store.getTicketBundle(created.ticketId))!.messages[1]!;
+    expect(await message()).toMatchObject({ id: 'msg-2', direction: 'outbound', channel: 'email', source: 'email', authorName: '王芳' });
+    await vi.waitFor(async () =>
+      expect(await message()).toMatchObject({ deliveryStatus: 'queued', deliveryError: expect.stringMatching(/^no_sender\(email\): /) as string }),
     );
 
     const other = await connectAs('agent3');
@@ -323,7 +331,7 @@ describe('push', () => {
   it('answers invalid_request to a malformed payload and changes nothing; ignores a request without ack', async () => {
     const created = await inbound(chat('张伟', '13800138000', '你好'));
     const agent = await connectAs('agent1');
-    const before = t.store.changeLogBounds().maxSeq;
+    const before = (await t.store.changeLogBounds()).maxSeq;
     const badPush = (await agent.socket.timeout(5000).emitWithAck('sync:push', {
       mutations: [{ mutationId: 'x', kind: 'note', ticketId: created.ticketId, noteId: 'n', text: '', createdAt: 1 }],
     } as never)) as Ack<PushResult>;
@@ -337,7 +345,7 @@ describe('push', () => {
       mutations: [{ mutationId: 'no-ack', kind: 'note', ticketId: created.ticketId, noteId: 'n-no-ack', text: '没有回执', createdAt: 1 }],
     });
     expect(result(await pull(agent.socket, 0)).upTo).toBe(before);
-    expect(t.store.changeLogBounds().maxSeq).toBe(before);
-    expect(t.store.getTicketBundle(created.ticketId)!.notes).toEqual([]);
+    expect((await t.store.changeLogBounds()).maxSeq).toBe(before);
+    expect((await t.store.getTicketBundle(created.ticketId))!.notes).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import {
   type Ack,
   type BootstrapPage,
   type PullResult,
+  type MutationResult,
   type PushResult,
 } from '../shared/sync.js';
 import { hashToken } from './credentials.js';
@@ -40,9 +41,9 @@ function handle<Request, Result>(
   deps: SyncDependencies,
   event: string,
   schema: z.ZodType<Request>,
-  run: (request: Request) => Result,
+  run: (request: Request) => Promise<Result>,
 ): void {
-  (socket.on as unknown as UntypedOn).call(socket, event, (raw: unknown, ack: unknown) => {
+  (socket.on as unknown as UntypedOn).call(socket, event, async (raw: unknown, ack: unknown) => {
     if (typeof ack !== 'function') return;
     const reply = ack as (response: Ack<Result>) => void;
     if (deps.now() >= socket.data.tokenExpiresAt) {
@@ -57,7 +58,7 @@ function handle<Request, Result>(
     }
     let result: Result;
     try {
-      result = run(parsed.data);
+      result = await run(parsed.data);
     } catch (error) {
       deps.log(`${event} from ${socket.data.user.username} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       reply({ ok: false, error: { code: 'internal', message: 'The server failed to handle this request; it has been logged.' } });
@@ -70,50 +71,60 @@ function handle<Request, Result>(
 export function attachSync(io: SyncServer, deps: SyncDependencies): void {
   const { store, hub } = deps;
 
-  io.use((socket, next) => {
-    const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
-    if (!auth.success) return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
-    const found = store.lookupToken(auth.data.token, deps.now());
-    if (found.status !== 'valid' || found.kind !== 'user') return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
-    // A token works for the workstation it was issued to (or first connected from) only: a copy used elsewhere is refused.
-    if (!store.bindTokenToClient(auth.data.token, auth.data.clientId)) {
-      deps.log(
-        `socket refused: ${found.user.username}'s token came from client ${auth.data.clientId} at ${socket.handshake.address}, not the client it belongs to`,
-      );
-      return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
+  io.use(async (socket, next) => {
+    try {
+      const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
+      if (!auth.success) return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
+      const found = await store.lookupToken(auth.data.token, deps.now());
+      if (found.status !== 'valid' || found.kind !== 'user') return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
+      // A token works for the workstation it was issued to (or first connected from) only: a copy used elsewhere is refused.
+      if (!(await store.bindTokenToClient(auth.data.token, auth.data.clientId))) {
+        deps.log(
+          `socket refused: ${found.user.username}'s token came from client ${auth.data.clientId} at ${socket.handshake.address}, not the client it belongs to`,
+        );
+        return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
+      }
+      socket.data = {
+        user: found.user,
+        clientId: auth.data.clientId,
+        tokenHash: hashToken(auth.data.token),
+        tokenExpiresAt: found.expiresAt,
+        live: false,
+        cursor: 0,
+      };
+      next();
+    } catch (error) {
+      deps.log(`socket handshake failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      next(new Error(UNAUTHORIZED_SOCKET_ERROR));
     }
-    socket.data = {
-      user: found.user,
-      clientId: auth.data.clientId,
-      tokenHash: hashToken(auth.data.token),
-      tokenExpiresAt: found.expiresAt,
-      live: false,
-      cursor: 0,
-    };
-    next();
   });
 
   io.on('connection', (socket) => {
     hub.add(socket);
     socket.on('disconnect', () => hub.remove(socket));
 
-    handle(socket, deps, 'sync:pull', pullRequestSchema, (request): PullResult => {
-      const result = store.pullChanges(socket.data.user, request.since);
-      // Same tick as the read: no commit can slip between the pull and the cursor.
+    handle(socket, deps, 'sync:pull', pullRequestSchema, async (request): Promise<PullResult> => {
+      let result = await store.pullChanges(socket.data.user, request.since);
+      // A commit fanned out between the read and now skipped this (not yet live) socket: read again, so it is in the answer.
+      while (!result.mustRefetch && !result.more && hub.fannedOutUpTo() > result.upTo) result = await store.pullChanges(socket.data.user, request.since);
       if (!result.mustRefetch && !result.more) hub.markLive(socket, result.upTo);
       else hub.markNotLive(socket);
       return forRole(socket.data.user.role, result, maskPullResult);
     });
 
-    handle(socket, deps, 'sync:bootstrap', bootstrapRequestSchema, (request): BootstrapPage =>
-      forRole(socket.data.user.role, store.bootstrapPage(socket.data.user, request.after, request.limit), maskBootstrapPage),
+    handle(socket, deps, 'sync:bootstrap', bootstrapRequestSchema, async (request): Promise<BootstrapPage> =>
+      forRole(socket.data.user.role, await store.bootstrapPage(socket.data.user, request.after, request.limit), maskBootstrapPage),
     );
 
-    handle(socket, deps, 'sync:push', pushRequestSchema, (request): PushResult => {
+    handle(socket, deps, 'sync:push', pushRequestSchema, async (request): Promise<PushResult> => {
       const { user, clientId } = socket.data;
       const now = deps.now();
       // One transaction for the whole push: one fsync, and one live batch per socket.
-      const results = store.transaction(() => request.mutations.map((mutation) => store.applyMutation(user, clientId, mutation, now)));
+      const results = await store.withTransaction(async () => {
+        const applied: MutationResult[] = [];
+        for (const mutation of request.mutations) applied.push(await store.applyMutation(user, clientId, mutation, now));
+        return applied;
+      });
       return forRole(user.role, { results }, maskPushResult);
     });
   });

@@ -81,9 +81,9 @@ export interface TestUserSpec {
 }
 
 /** Creates users (password TEST_PASSWORD) whose ids equal their usernames, plus the integration token. */
-export function seedTestOrganisation(store: ServerStore, users: readonly TestUserSpec[]): void {
+export async function seedTestOrganisation(store: ServerStore, users: readonly TestUserSpec[]): Promise<void> {
   for (const spec of users) {
-    store.createUser({
+    await store.createUser({
       id: spec.username,
       username: spec.username,
       password: TEST_PASSWORD,
@@ -92,7 +92,7 @@ export function seedTestOrganisation(store: ServerStore, users: readonly TestUse
       channels: spec.channels,
     });
   }
-  store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
+  await store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
 }
 
 export async function login(url: string, username: string, password: string = TEST_PASSWORD): Promise<LoginResponse> {

@@ -21,7 +21,7 @@ let n = 0;
 
 beforeAll(async () => {
   t = await startTestServer();
-  seedTestOrganisation(t.store, [
+  await seedTestOrganisation(t.store, [
     { username: 'agent1', displayName: '王芳', channels: ['chat', 'phone', 'email'] },
     { username: 'agent2', displayName: '张强', channels: ['chat'] },
     { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
@@ -29,10 +29,10 @@ beforeAll(async () => {
 });
 afterAll(async () => t.stop());
 
-const user = (id: string): User => t.store.getUser(id)!;
+const user = async (id: string): Promise<User> => (await t.store.getUser(id))!;
 
 /** A fresh ticket for one row: from the HTTP API unless a source is given; owned by `owner`, or queued. */
-function ticketFor(options: { owner?: string; channel?: Channel; source?: string; email?: boolean } = {}): string {
+async function ticketFor(options: { owner?: string; channel?: Channel; source?: string; email?: boolean } = {}): Promise<string> {
   n++;
   const contact: ChannelContact = {
     channel: options.channel ?? 'chat',
@@ -40,10 +40,10 @@ function ticketFor(options: { owner?: string; channel?: Channel; source?: string
     text: '订单三天没有物流更新',
     ...(options.source ? { source: options.source } : {}),
   };
-  const { ticketId } = t.store.ingestInbound(contact, { now: t.clock.now() });
+  const { ticketId } = await t.store.ingestInbound(contact, { now: t.clock.now() });
   if (options.owner) {
-    const owner = user(options.owner);
-    t.store.assignTicket({
+    const owner = await user(options.owner);
+    await t.store.assignTicket({
       ticketId,
       assignee: { id: owner.id, username: owner.username, displayName: owner.displayName },
       reason: { code: 'assigned_by_lead', byName: '李主管' },
@@ -56,20 +56,25 @@ function ticketFor(options: { owner?: string; channel?: Channel; source?: string
 /** A mutation as a row writes it: the id is made here, the time defaults to now. */
 type MutationInput = Mutation extends infer M ? (M extends Mutation ? Omit<M, 'mutationId' | 'createdAt'> & { createdAt?: number } : never) : never;
 
-function push(actor: string, mutation: MutationInput): MutationResult {
+async function push(actor: string, mutation: MutationInput): Promise<MutationResult> {
   n++;
-  return t.store.applyMutation(user(actor), `desk-${actor}`, { createdAt: t.clock.now(), ...mutation, mutationId: `m-${n}` } as Mutation, t.clock.now());
+  return await t.store.applyMutation(
+    await user(actor),
+    `desk-${actor}`,
+    { createdAt: t.clock.now(), ...mutation, mutationId: `m-${n}` } as Mutation,
+    t.clock.now(),
+  );
 }
 
 /** What a workstation decides offline: its own cache, filled from the server, asked before anything is queued. */
-function offline(actor: string, mutation: MutationInput) {
+async function offline(actor: string, mutation: MutationInput) {
   const dir = makeTempDir('rules-offline-');
   const cache = openCache(path.join(dir, `${actor}.sqlite`), null);
   try {
     cache.writer.beginBootstrap();
-    cache.writer.applyBootstrapPage(t.store.bootstrapPage(user(actor), null, 1000), user(actor));
+    cache.writer.applyBootstrapPage(await t.store.bootstrapPage(await user(actor), null, 1000), await user(actor));
     n++;
-    const outcome = cache.writer.recordMutation({ createdAt: t.clock.now(), ...mutation, mutationId: `o-${n}` } as Mutation, user(actor));
+    const outcome = cache.writer.recordMutation({ createdAt: t.clock.now(), ...mutation, mutationId: `o-${n}` } as Mutation, await user(actor));
     return { ...outcome, queued: cache.reader.outboxCount() };
   } finally {
     cache.close();
@@ -88,66 +93,66 @@ interface Row {
 const rows: Row[] = [
   {
     attack: 'an agent closes a queued ticket they never took (online)',
-    run: () => {
-      const ticketId = ticketFor();
-      return { result: summary(push('agent1', { kind: 'setStatus', ticketId, status: 'closed' })), status: t.store.getTicket(ticketId)!.status };
+    run: async () => {
+      const ticketId = await ticketFor();
+      return { result: summary(await push('agent1', { kind: 'setStatus', ticketId, status: 'closed' })), status: (await t.store.getTicket(ticketId))!.status };
     },
     expect: { result: { ok: false, code: 'forbidden', refusal: { code: 'not_owner', action: 'close', assigneeName: null } }, status: 'unassigned' },
   },
   {
     attack: 'an agent closes a queued ticket they never took (offline, refused at once, nothing queued)',
-    run: () => offline('agent1', { kind: 'setStatus', ticketId: ticketFor(), status: 'closed' }),
+    run: async () => offline('agent1', { kind: 'setStatus', ticketId: await ticketFor(), status: 'closed' }),
     expect: { ok: false, refusal: { code: 'not_owner', action: 'close' }, queued: 0 },
   },
   {
     attack: 'an agent completes a ticket that is another agent’s',
-    run: () => summary(push('agent2', { kind: 'setStatus', ticketId: ticketFor({ owner: 'agent1' }), status: 'completed' })),
+    run: async () => summary(await push('agent2', { kind: 'setStatus', ticketId: await ticketFor({ owner: 'agent1' }), status: 'completed' })),
     expect: { ok: false, code: 'not_found', refusal: { code: 'not_found' } },
   },
   {
     attack: 'an agent completes a queued ticket (it must be taken first)',
-    run: () => summary(push('agent1', { kind: 'setStatus', ticketId: ticketFor(), status: 'completed' })),
+    run: async () => summary(await push('agent1', { kind: 'setStatus', ticketId: await ticketFor(), status: 'completed' })),
     expect: { ok: false, code: 'invalid_transition', refusal: { code: 'invalid_transition', from: 'unassigned', to: 'completed' } },
   },
   {
     attack: 'a former owner closes a ticket a lead gave to someone else meanwhile',
-    run: () => {
-      const ticketId = ticketFor({ owner: 'agent1' });
+    run: async () => {
+      const ticketId = await ticketFor({ owner: 'agent1' });
       const writtenOffline = t.clock.now();
       t.clock.advance(1_000);
-      const zhang = user('agent2');
-      t.store.assignTicket({
+      const zhang = await user('agent2');
+      await t.store.assignTicket({
         ticketId,
         assignee: { id: zhang.id, username: zhang.username, displayName: zhang.displayName },
         reason: { code: 'assigned_by_lead', byName: '李主管' },
         now: t.clock.now(),
       });
-      return summary(push('agent1', { kind: 'setStatus', ticketId, status: 'closed', createdAt: writtenOffline }));
+      return summary(await push('agent1', { kind: 'setStatus', ticketId, status: 'closed', createdAt: writtenOffline }));
     },
     expect: { ok: false, code: 'forbidden', refusal: { code: 'reassigned', assigneeName: '张强', meanwhile: true } },
   },
   {
     attack: 'an agent changes the priority of a queued ticket they never took',
-    run: () => summary(push('agent1', { kind: 'setPriority', ticketId: ticketFor(), priority: 'low' })),
+    run: async () => summary(await push('agent1', { kind: 'setPriority', ticketId: await ticketFor(), priority: 'low' })),
     expect: { ok: false, code: 'forbidden', refusal: { code: 'not_owner', action: 'setPriority' } },
   },
   {
     attack: 'an agent changes the priority of another agent’s ticket',
-    run: () => summary(push('agent2', { kind: 'setPriority', ticketId: ticketFor({ owner: 'agent1' }), priority: 'low' })),
+    run: async () => summary(await push('agent2', { kind: 'setPriority', ticketId: await ticketFor({ owner: 'agent1' }), priority: 'low' })),
     expect: { ok: false, code: 'not_found', refusal: { code: 'not_found' } },
   },
   {
     attack: 'a lead closes a queued ticket (allowed: leads may end any work)',
-    run: () => summary(push('lead1', { kind: 'setStatus', ticketId: ticketFor(), status: 'closed' })),
+    run: async () => summary(await push('lead1', { kind: 'setStatus', ticketId: await ticketFor(), status: 'closed' })),
     expect: { ok: true },
   },
   {
     attack: 'a reply on a ticket from the HTTP API, whose customer left no address',
-    run: () => {
-      const ticketId = ticketFor({ owner: 'agent1' });
+    run: async () => {
+      const ticketId = await ticketFor({ owner: 'agent1' });
       return {
-        result: summary(push('agent1', { kind: 'reply', ticketId, messageId: `r-${n}`, text: '您好' })),
-        messages: t.store.getTicketBundle(ticketId)!.messages.length,
+        result: summary(await push('agent1', { kind: 'reply', ticketId, messageId: `r-${n}`, text: '您好' })),
+        messages: (await t.store.getTicketBundle(ticketId))!.messages.length,
       };
     },
     expect: {
@@ -157,17 +162,17 @@ const rows: Row[] = [
   },
   {
     attack: 'a written reply on a phone call (offline too: refused before it is queued)',
-    run: () =>
-      offline('agent1', { kind: 'reply', ticketId: ticketFor({ owner: 'agent1', channel: 'phone', source: 'cti' }), messageId: `r-${n}`, text: '您好' }),
+    run: async () =>
+      offline('agent1', { kind: 'reply', ticketId: await ticketFor({ owner: 'agent1', channel: 'phone', source: 'cti' }), messageId: `r-${n}`, text: '您好' }),
     expect: { ok: false, refusal: { code: 'no_reply_route', routes: [] }, queued: 0 },
   },
   {
     attack: 'a reply forced through a channel the customer never used',
-    run: () =>
+    run: async () =>
       summary(
-        push('agent1', {
+        await push('agent1', {
           kind: 'reply',
-          ticketId: ticketFor({ owner: 'agent1', email: true }),
+          ticketId: await ticketFor({ owner: 'agent1', email: true }),
           messageId: `r-${n}`,
           text: '您好',
           via: 'wechat:wx0123456789abcdef',
@@ -177,10 +182,10 @@ const rows: Row[] = [
   },
   {
     attack: 'a reply reusing the id of a message already stored',
-    run: () => {
-      const ticketId = ticketFor({ owner: 'agent1', email: true });
-      const taken = t.store.getTicketBundle(ticketId)!.messages[0]!.id;
-      return summary(push('agent1', { kind: 'reply', ticketId, messageId: taken, text: '您好' }));
+    run: async () => {
+      const ticketId = await ticketFor({ owner: 'agent1', email: true });
+      const taken = (await t.store.getTicketBundle(ticketId))!.messages[0]!.id;
+      return summary(await push('agent1', { kind: 'reply', ticketId, messageId: taken, text: '您好' }));
     },
     expect: { ok: false, refusal: { code: 'duplicate_id' } },
   },
@@ -198,20 +203,20 @@ const rows: Row[] = [
   },
   {
     attack: 'a channel dates a contact 0001-01-01 (a mail’s Date header): stored at the time it arrived',
-    run: () => {
-      const { messageId, ticketId } = t.store.ingestInbound(
+    run: async () => {
+      const { messageId, ticketId } = await t.store.ingestInbound(
         { channel: 'email', customer: { email: `old${n}@example.cn` }, text: '旧邮件', source: 'email', receivedAt: '0001-01-01T00:00:00Z' },
         { now: t.clock.now() },
       );
-      return t.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)!.createdAt === t.clock.now();
+      return (await t.store.getTicketBundle(ticketId))!.messages.find((m) => m.id === messageId)!.createdAt === t.clock.now();
     },
     expect: true,
   },
   {
     attack: 'a CTI event at epoch 0: the call starts when it was heard of',
-    run: () => {
-      const outcome = handleCallEvent(
-        { store: t.store, ingest: (contact) => t.store.ingestInbound(contact, { now: t.clock.now() }), now: t.clock.now },
+    run: async () => {
+      const outcome = await handleCallEvent(
+        { store: t.store, ingest: async (contact) => await t.store.ingestInbound(contact, { now: t.clock.now() }), now: t.clock.now },
         { callId: `call-${++n}`, event: 'offered', at: 0, from: '13800138000', to: '4008001234' },
         'test',
       );
@@ -221,16 +226,16 @@ const rows: Row[] = [
   },
   {
     attack: 'a mutation dated year 1 (a broken clock): kept, at the server’s time',
-    run: () => {
-      const ticketId = ticketFor({ owner: 'agent1' });
-      const result = push('agent1', { kind: 'note', ticketId, noteId: `note-${n}`, text: '时钟坏了', createdAt: Date.parse('0001-01-01T00:00:00Z') });
-      return { ok: result.ok, at: t.store.getTicketBundle(ticketId)!.notes[0]!.createdAt === t.clock.now() };
+    run: async () => {
+      const ticketId = await ticketFor({ owner: 'agent1' });
+      const result = await push('agent1', { kind: 'note', ticketId, noteId: `note-${n}`, text: '时钟坏了', createdAt: Date.parse('0001-01-01T00:00:00Z') });
+      return { ok: result.ok, at: (await t.store.getTicketBundle(ticketId))!.notes[0]!.createdAt === t.clock.now() };
     },
     expect: { ok: true, at: true },
   },
   {
     attack: 'a follow-up set for 1970',
-    run: () => summary(push('agent1', { kind: 'setFollowUp', ticketId: ticketFor({ owner: 'agent1' }), followUpAt: 42 })),
+    run: async () => summary(await push('agent1', { kind: 'setFollowUp', ticketId: await ticketFor({ owner: 'agent1' }), followUpAt: 42 })),
     expect: { ok: false, code: 'invalid', refusal: { code: 'invalid_date', field: 'followUpAt' } },
   },
 ];

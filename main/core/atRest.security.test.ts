@@ -55,12 +55,14 @@ describe('data at rest: attacks and the refusals expected', () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'at-rest-security-'));
     const server = await startServer({ port: 0, dataDir: path.join(root, 'server'), log: () => {} });
     serverUrl = server.url;
-    seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
-    ticketId = server.store.ingestInbound(
-      { channel: 'chat', customer: { name: '赵敏', phone: '13800138000' }, subject: SUBJECT, text: '上个月的分期手续费退款还没到账' },
-      { now: Date.now() },
+    await seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+    ticketId = (
+      await server.store.ingestInbound(
+        { channel: 'chat', customer: { name: '赵敏', phone: '13800138000' }, subject: SUBJECT, text: '上个月的分期手续费退款还没到账' },
+        { now: Date.now() },
+      )
     ).ticketId;
-    server.store.assignTicket({
+    await server.store.assignTicket({
       ticketId,
       assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
       reason: { code: 'assigned_by_lead', byName: '李主管' },

@@ -86,15 +86,17 @@ describe('the encrypted cache', () => {
     dataDir = path.join(root, 'agent1');
     server = await startServer({ port: 0, dataDir: serverDir, log: () => {} });
     port = server.port;
-    seedTestOrganisation(server.store, [
+    await seedTestOrganisation(server.store, [
       { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
       { username: 'agent1', displayName: '王芳', channels: ['email'] },
     ]);
-    ticketA = server.store.ingestInbound(
-      { channel: 'email', customer: { name: '陈晓明', email: 'chen.xm@example.cn' }, subject: SUBJECT, text: '抬头应为：杭州某某科技有限公司' },
-      { now: Date.now() },
+    ticketA = (
+      await server.store.ingestInbound(
+        { channel: 'email', customer: { name: '陈晓明', email: 'chen.xm@example.cn' }, subject: SUBJECT, text: '抬头应为：杭州某某科技有限公司' },
+        { now: Date.now() },
+      )
     ).ticketId;
-    server.store.assignTicket({
+    await server.store.assignTicket({
       ticketId: ticketA,
       assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
       reason: { code: 'assigned_by_lead', byName: '李主管' },
@@ -177,7 +179,7 @@ describe('the encrypted cache', () => {
     expect(session.cacheReset).toEqual({ lostChanges: 2, at: expect.any(Number) as number });
     expect((await call(core, 'session.get', {})).cacheReset).toEqual(session.cacheReset);
     expect((await call(core, 'ticket.get', { ticketId: ticketA })).notes).toEqual([]);
-    expect(server!.store.getTicketBundle(ticketA)!.notes).toEqual([]);
+    expect((await server!.store.getTicketBundle(ticketA))!.notes).toEqual([]);
 
     // Set aside, never destroyed: the old password still opens it, with both notes in its outbox.
     const aside = readdirSync(path.join(dataDir, 'users')).find((name) => /^agent1\.sqlite\.unreadable-\d+$/.test(name))!;
@@ -209,7 +211,7 @@ describe('the encrypted cache', () => {
 
     const session = await signInOnline(core, NEW_PASSWORD);
     expect(session.cacheReset).toBeNull();
-    expect(restarted.store.getTicketBundle(ticketA)!.notes.filter((n) => n.id === note.id)).toHaveLength(1);
+    expect((await restarted.store.getTicketBundle(ticketA))!.notes.filter((n) => n.id === note.id)).toHaveLength(1);
     expect(await unlockCacheKey(dataDir, 'agent1', NEW_PASSWORD)).not.toBeNull();
     expect(await unlockCacheKey(dataDir, 'agent1', TEST_PASSWORD)).toBeNull();
   });
@@ -221,14 +223,14 @@ describe('the encrypted cache', () => {
     const file = userCacheFile(dataDir, 'agent1');
     const old = openCache(file, null);
     old.writer.beginBootstrap();
-    old.writer.applyBootstrapPage(server!.store.bootstrapPage(login.user, null, 100), login.user);
+    old.writer.applyBootstrapPage(await server!.store.bootstrapPage(login.user, null, 100), login.user);
     const refused = randomUUID();
     old.writer.recordMutation(
       { mutationId: refused, kind: 'note', ticketId: ticketA, noteId: randomUUID(), text: '被拒绝的备注', createdAt: Date.now() },
       login.user,
     );
     old.writer.applyPushResults(
-      [{ mutationId: refused, ok: false, code: 'forbidden', reason: '工单已改派给张强', ticket: server!.store.getTicketBundle(ticketA)!.ticket }],
+      [{ mutationId: refused, ok: false, code: 'forbidden', reason: '工单已改派给张强', ticket: (await server!.store.getTicketBundle(ticketA))!.ticket }],
       login.user,
       Date.now(),
     );
@@ -254,7 +256,7 @@ describe('the encrypted cache', () => {
     // No password yet: the device seal is the only copy of the key until the next sign-in.
     expect(settingsOf(dataDir).cacheKeys).toEqual([{ userId: 'agent1', byPassword: null, byDevice: expect.any(String) as string, pendingAtClose: 0 }]);
     await waitUntil(core, 'the note written before the upgrade is delivered', onlineAndIdle(core));
-    expect(server!.store.getTicketBundle(ticketA)!.notes.filter((n) => n.id === noteId)).toHaveLength(1);
+    expect((await server!.store.getTicketBundle(ticketA))!.notes.filter((n) => n.id === noteId)).toHaveLength(1);
     expect((await call(core, 'ticket.get', { ticketId: ticketA })).drafts.map((d) => d.text)).toEqual(['升级前的草稿']);
     expect((await call(core, 'attention.list', {})).map((a) => a.reason)).toEqual(['工单已改派给张强']);
 

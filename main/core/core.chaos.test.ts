@@ -58,7 +58,7 @@ describe('outbox replay under a flaky link', () => {
     serverDir = path.join(root, 'server');
     server = await startServer({ port: 0, dataDir: serverDir, log: () => {} });
     port = server.port;
-    seedTestOrganisation(server.store, [
+    await seedTestOrganisation(server.store, [
       { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
       { username: 'agent1', displayName: '王芳', channels: ['chat', 'phone'] },
     ]);
@@ -70,11 +70,11 @@ describe('outbox replay under a flaky link', () => {
     for (const [i, c] of customers.entries()) {
       // An address gives replies a way to the customer (the ticket rules refuse a reply with none).
       const customer = { name: c.name, phone: c.phone, email: `c${String(i)}@example.cn` };
-      const { ticketId } = server.store.ingestInbound(
+      const { ticketId } = await server.store.ingestInbound(
         { channel: 'chat', customer, subject: c.subject, text: `${c.subject}，请尽快处理` },
         { now: Date.now() + i },
       );
-      server.store.assignTicket({
+      await server.store.assignTicket({
         ticketId,
         assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
         reason: { code: 'assigned_by_lead', byName: '李主管' },
@@ -255,7 +255,7 @@ describe('outbox replay under a flaky link', () => {
     expect((await connectionOf(core)).pendingCount).toBe(0);
     for (const ticketId of ticketIds) {
       const local = await call(core, 'ticket.get', { ticketId });
-      const remote = server.store.getTicketBundle(ticketId)!;
+      const remote = (await server.store.getTicketBundle(ticketId))!;
       expect({ status: local.ticket.status, priority: local.ticket.priority, dueAt: local.ticket.dueAt }).toEqual({
         status: remote.ticket.status,
         priority: remote.ticket.priority,

@@ -61,7 +61,7 @@ describe('workstation core against the real server', () => {
   beforeAll(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'core-it-'));
     server = await startServer({ port: 0, dataDir: path.join(root, 'server'), demo: true, log: () => {} });
-    agent1 = server.store.getUserByUsername('agent1')!;
+    agent1 = (await server.store.getUserByUsername('agent1'))!;
     agent = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: server.url });
     agentEvents = record(agent);
   });
@@ -79,7 +79,7 @@ describe('workstation core against the real server', () => {
     expect(session.user?.username).toBe('agent1');
     await waitUntil(agent, 'agent1 is online', onlineAndIdle(agent));
 
-    const expected = server.store.bootstrapPage(agent1, null, 5000).bundles.map((b) => b.ticket);
+    const expected = (await server.store.bootstrapPage(agent1, null, 5000)).bundles.map((b) => b.ticket);
     expect(expected.length).toBeGreaterThan(0);
     const inbox = await call(agent, 'inbox.list', { channel: null, status: null, query: '' });
     expect(inbox.rows.map((r) => r.id).sort()).toEqual(expected.map((t) => t.id).sort());
@@ -142,7 +142,7 @@ describe('workstation core against the real server', () => {
     expect(pendingSeen).toBe(true);
     expect((await connectionOf(agent)).pendingCount).toBe(0);
 
-    const onServer = server.store.getTicketBundle(inboundTicketId)!;
+    const onServer = (await server.store.getTicketBundle(inboundTicketId))!;
     expect(onServer.ticket.status).toBe(target);
     expect(onServer.messages.filter((m) => m.id === reply.id)).toHaveLength(1);
     expect(onServer.notes.map((n) => n.id)).toContain(note.id);

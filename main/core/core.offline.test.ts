@@ -71,8 +71,8 @@ describe('workstation core with the server away', () => {
 
     const restarted = await startOnSamePort();
     await waitUntil(core, 'the note is acknowledged', onlineAndIdle(core));
-    expect(restarted.store.getTicketBundle(ticketId)!.notes.filter((n) => n.text === noteText)).toHaveLength(1);
-    expect(restarted.store.getTicketBundle(ticketId)!.messages.filter((m) => m.text === text)).toHaveLength(0);
+    expect((await restarted.store.getTicketBundle(ticketId))!.notes.filter((n) => n.text === noteText)).toHaveLength(1);
+    expect((await restarted.store.getTicketBundle(ticketId))!.messages.filter((m) => m.text === text)).toHaveLength(0);
     expect((await call(core, 'ticket.get', { ticketId })).drafts).toHaveLength(1);
 
     const sent = await call(core, 'draft.send', { draftId: replied.draft.id });
@@ -81,7 +81,7 @@ describe('workstation core with the server away', () => {
     const again = await call(core, 'draft.send', { draftId: replied.draft.id });
     expect(again).toMatchObject({ id: sent.id, text });
     await waitUntil(core, 'the reply is acknowledged', onlineAndIdle(core));
-    const onServer = restarted.store.getTicketBundle(ticketId)!;
+    const onServer = (await restarted.store.getTicketBundle(ticketId))!;
     expect(onServer.messages.filter((m) => m.text === text)).toEqual([expect.objectContaining({ id: sent.id })]);
     const local = await call(core, 'ticket.get', { ticketId });
     expect(local.drafts).toEqual([]);
@@ -114,8 +114,8 @@ describe('workstation core with the server away', () => {
       }),
     });
     expect(posted.status).toBe(201);
-    const { maxSeq } = restarted.store.changeLogBounds();
-    expect(restarted.store.pruneChangesBefore(maxSeq + 1)).toBeGreaterThan(0);
+    const { maxSeq } = await restarted.store.changeLogBounds();
+    expect(await restarted.store.pruneChangesBefore(maxSeq + 1)).toBeGreaterThan(0);
 
     core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: restarted.url });
     const progress: Array<{ done: number; total: number }> = [];
@@ -125,7 +125,7 @@ describe('workstation core with the server away', () => {
     expect((await connectionOf(core)).pendingCount).toBe(1);
     await waitUntil(core, 'the note is acknowledged after the re-bootstrap', onlineAndIdle(core));
     expect(progress.length).toBeGreaterThan(0);
-    const onServer = restarted.store.getTicketBundle(ticketId)!;
+    const onServer = (await restarted.store.getTicketBundle(ticketId))!;
     expect(onServer.notes.filter((n) => n.id === note.id)).toHaveLength(1);
     const local = await call(core, 'ticket.get', { ticketId });
     expect(local.notes.find((n) => n.id === note.id)?.pending).toBe(false);

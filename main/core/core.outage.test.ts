@@ -58,19 +58,19 @@ describe('the core through an outage', () => {
     serverDir = path.join(root, 'server');
     server = await startServer({ port: 0, dataDir: serverDir, log: () => {} });
     port = server.port;
-    seedTestOrganisation(server.store, [
+    await seedTestOrganisation(server.store, [
       { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
       { username: 'agent1', displayName: '王芳', channels: ['chat'] },
       { username: 'agent2', displayName: '张强', channels: ['chat'] },
     ]);
-    const open = (name: string, phone: string, subject: string) => {
+    const open = async (name: string, phone: string, subject: string) => {
       // With an address a reply has a way to the customer (the ticket rules refuse one with none, drafts included).
       const email = `${phone}@example.cn`;
-      const { ticketId } = server!.store.ingestInbound(
+      const { ticketId } = await server!.store.ingestInbound(
         { channel: 'chat', customer: { name, phone, email }, subject, text: `${subject}，麻烦尽快回复` },
         { now: Date.now() },
       );
-      server!.store.assignTicket({
+      await server!.store.assignTicket({
         ticketId,
         assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
         reason: { code: 'assigned_by_lead', byName: '李主管' },
@@ -78,8 +78,8 @@ describe('the core through an outage', () => {
       });
       return ticketId;
     };
-    ticketA = open('张伟', '13800138000', '订单物流查询延迟');
-    ticketB = open('李娜', '13912340002', '退款进度咨询');
+    ticketA = await open('张伟', '13800138000', '订单物流查询延迟');
+    ticketB = await open('李娜', '13912340002', '退款进度咨询');
   });
 
   afterEach(async () => {
@@ -109,22 +109,22 @@ describe('the core through an outage', () => {
 
     // Meanwhile, with this agent still cut off, the lead reassigns one ticket and closes the other.
     const store = openServerStore({ filePath: path.join(serverDir, 'server.sqlite') });
-    const lead = store.getUser('lead1')!;
-    store.assignTicket({
+    const lead = (await store.getUser('lead1'))!;
+    await store.assignTicket({
       ticketId: ticketA,
       assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
       reason: { code: 'assigned_by_lead', byName: lead.displayName },
       now: Date.now(),
     });
     expect(
-      store.applyMutation(
+      await store.applyMutation(
         lead,
         'lead-console',
         { mutationId: 'lead-close-1', kind: 'setStatus', ticketId: ticketB, status: 'closed', createdAt: Date.now() },
         Date.now(),
       ),
     ).toMatchObject({ ok: true });
-    store.close();
+    await store.close();
 
     const restarted = await restartServer();
     await waitUntil(core, 'the outbox is settled', onlineAndIdle(core));
@@ -146,7 +146,7 @@ describe('the core through an outage', () => {
     // Reverted: the reassigned ticket left this agent's view; the closed one shows the server's status.
     expect(await core.invoke('ticket.get', { ticketId: ticketA })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect((await call(core, 'ticket.get', { ticketId: ticketB })).ticket.status).toBe('closed');
-    const onServer = restarted.store.getTicketBundle(ticketA)!;
+    const onServer = (await restarted.store.getTicketBundle(ticketA))!;
     expect(onServer.ticket).toMatchObject({ assigneeId: 'agent2', status: 'in_progress', priority: 'normal' });
     // Notes never conflict: the former owner's note reached the ticket, once.
     expect(onServer.notes.filter((n) => n.id === note.id)).toHaveLength(1);
@@ -196,7 +196,7 @@ describe('the core through an outage', () => {
       const state = await connectionOf(first);
       return state.status === 'online' && state.pendingCount === 0 && !state.offlineSession;
     });
-    const bundle = restarted.store.getTicketBundle(ticketA)!;
+    const bundle = (await restarted.store.getTicketBundle(ticketA))!;
     expect(bundle.notes.filter((n) => n.id === note.id)).toHaveLength(1);
     expect(bundle.ticket.followUpAt).toBe(followUpAt);
     expect(bundle.messages.some((m) => m.text === '您好，地址已为您更正')).toBe(false);
@@ -258,7 +258,7 @@ describe('the core through an outage', () => {
     const restarted = await restartServer();
     const core = await newCore();
     await waitUntil(core, 'the outbox drains', onlineAndIdle(core), 40_000);
-    const serverNotes = restarted.store.getTicketBundle(ticketA)!.notes.map((n) => n.id);
+    const serverNotes = (await restarted.store.getTicketBundle(ticketA))!.notes.map((n) => n.id);
     expect(printed.filter((id) => serverNotes.filter((n) => n === id).length !== 1)).toEqual([]);
   });
 });

@@ -49,8 +49,8 @@ describe('retries', () => {
   }
 
   /** The messages on the server with this text (what the customer would receive). */
-  function serverMessagesWith(ticketId: string, text: string): number {
-    return server!.store.getTicketBundle(ticketId)!.messages.filter((m) => m.text === text).length;
+  async function serverMessagesWith(ticketId: string, text: string): Promise<number> {
+    return (await server!.store.getTicketBundle(ticketId))!.messages.filter((m) => m.text === text).length;
   }
 
   beforeEach(async () => {
@@ -58,13 +58,13 @@ describe('retries', () => {
     serverDir = path.join(root, 'server');
     server = await startServer({ port: 0, dataDir: serverDir, log: () => {} });
     port = server.port;
-    seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
-    const open = (name: string, phone: string, subject: string) => {
-      const { ticketId } = server!.store.ingestInbound(
+    await seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+    const open = async (name: string, phone: string, subject: string) => {
+      const { ticketId } = await server!.store.ingestInbound(
         { channel: 'chat', customer: { name, phone, email: `${phone}@example.cn` }, subject, text: `${subject}，麻烦尽快回复` },
         { now: Date.now() },
       );
-      server!.store.assignTicket({
+      await server!.store.assignTicket({
         ticketId,
         assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
         reason: { code: 'assigned_by_lead', byName: '李主管' },
@@ -72,8 +72,8 @@ describe('retries', () => {
       });
       return ticketId;
     };
-    ticketA = open('张伟', '13800138000', '订单物流查询延迟');
-    ticketB = open('李娜', '13912340002', '退款进度咨询');
+    ticketA = await open('张伟', '13800138000', '订单物流查询延迟');
+    ticketB = await open('李娜', '13912340002', '退款进度咨询');
   });
 
   afterEach(async () => {
@@ -108,15 +108,15 @@ describe('retries', () => {
     expect((await connectionOf(core)).pendingCount).toBe(0);
     expect(await call(core, 'ticket.addNote', { ticketId: ticketA, text: noteText, actionId: noteAction })).toMatchObject({ id: note.id, pending: false });
 
-    expect(serverMessagesWith(ticketA, replyText)).toBe(1);
-    expect(server!.store.getTicketBundle(ticketA)!.notes.filter((n) => n.text === noteText)).toHaveLength(1);
+    expect(await serverMessagesWith(ticketA, replyText)).toBe(1);
+    expect((await server!.store.getTicketBundle(ticketA))!.notes.filter((n) => n.text === noteText)).toHaveLength(1);
     const detail = await call(core, 'ticket.get', { ticketId: ticketA });
     expect(detail.messages.filter((m) => m.text === replyText)).toHaveLength(1);
 
     // An action id belongs to one action: the same id on another ticket is refused, not re-used.
     const misuse = await core.invoke('ticket.reply', { ticketId: ticketB, text: replyText, actionId: replyAction });
     expect(misuse).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
-    expect(serverMessagesWith(ticketB, replyText)).toBe(0);
+    expect(await serverMessagesWith(ticketB, replyText)).toBe(0);
   });
 
   it('an offline reply retried is one draft, and sending that draft twice sends one message', async () => {
@@ -142,7 +142,7 @@ describe('retries', () => {
     expect(await call(core, 'draft.send', { draftId })).toMatchObject({ id: sent.id, pending: false });
     // A late retry of the original reply finds the message its draft became.
     expect(await call(core, 'ticket.reply', { ticketId: ticketB, text, actionId })).toMatchObject({ kind: 'sent', message: { id: sent.id } });
-    expect(serverMessagesWith(ticketB, text)).toBe(1);
+    expect(await serverMessagesWith(ticketB, text)).toBe(1);
   });
 
   it('"retry now" reaches a server that came back without waiting out a ten-minute backoff', async () => {

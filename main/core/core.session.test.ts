@@ -27,7 +27,7 @@ async function startWorld(rateLimits = DEFAULT_RATE_LIMITS): Promise<TestServer>
   clock = createTestClock();
   scheduler = createManualScheduler(clock);
   server = await startTestServer({ clock, scheduler, tokenTtlMs: HOUR, rateLimits });
-  seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+  await seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
   dataDir = path.join(server.dataDir, 'workstation');
   return server;
 }
@@ -60,11 +60,11 @@ describe('signing out', () => {
     const world = await startWorld();
     const core = await newCore(world.url);
     const token = await signedInOnline(core);
-    expect(world.store.lookupToken(token, clock.now()).status).toBe('valid');
+    expect((await world.store.lookupToken(token, clock.now())).status).toBe('valid');
 
     const state = await call(core, 'session.signOut', {});
     expect(state.connection).toMatchObject({ status: 'signed_out', sessionEnded: null });
-    expect(world.store.lookupToken(token, clock.now()).status).toBe('unknown');
+    expect((await world.store.lookupToken(token, clock.now())).status).toBe('unknown');
     expect(settingsOnDisk().pendingLogouts).toEqual([]);
   });
 
@@ -81,10 +81,10 @@ describe('signing out', () => {
 
     // Back (same data, same port): the next sign-in sends the queued revocation.
     server = await startTestServer({ clock, scheduler, tokenTtlMs: HOUR, dataDir: world.dataDir, port });
-    expect(server.store.lookupToken(first, clock.now()).status).toBe('valid');
+    expect((await server.store.lookupToken(first, clock.now())).status).toBe('valid');
     const second = await signedInOnline(core);
-    expect(server.store.lookupToken(first, clock.now()).status).toBe('unknown');
-    expect(server.store.lookupToken(second, clock.now()).status).toBe('valid');
+    expect((await server.store.lookupToken(first, clock.now())).status).toBe('unknown');
+    expect((await server.store.lookupToken(second, clock.now())).status).toBe('valid');
     expect(settingsOnDisk().pendingLogouts).toEqual([]);
 
     // Signed out while down again, then the app closed: the next start sends it.
@@ -95,7 +95,7 @@ describe('signing out', () => {
     server = await startTestServer({ clock, scheduler, tokenTtlMs: HOUR, dataDir: world.dataDir, port });
     const restarted = await newCore(server.url);
     await restarted.close();
-    expect(server.store.lookupToken(second, clock.now()).status).toBe('unknown');
+    expect((await server.store.lookupToken(second, clock.now())).status).toBe('unknown');
     expect(settingsOnDisk().pendingLogouts).toEqual([]);
   });
 });

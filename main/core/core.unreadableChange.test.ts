@@ -38,7 +38,7 @@ describe('a change the workstation cannot read', () => {
   beforeAll(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'core-unreadable-'));
     server = await startServer({ port: 0, dataDir: path.join(root, 'server'), log: () => {} });
-    seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+    await seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
     core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: server.url });
     await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     await waitUntil(core, 'agent1 is online', onlineAndIdle(core));
@@ -55,7 +55,7 @@ describe('a change the workstation cannot read', () => {
     await waitUntil(core, 'the first contact arrives', async () => (await core.invoke('ticket.get', { ticketId: first.ticketId })).ok);
 
     // What an older server logged: the ticket's bundle with a message dated year 1.
-    const bundle = server.store.getTicketBundle(first.ticketId)!;
+    const bundle = (await server.store.getTicketBundle(first.ticketId))!;
     const bad = { kind: 'bundle', bundle: { ...bundle, messages: bundle.messages.map((m) => ({ ...m, createdAt: YEAR_ONE })) } };
     const db = new Database(path.join(root, 'server', 'server.sqlite'));
     const badSeq = db.transaction(() => {
@@ -92,6 +92,6 @@ describe('a change the workstation cannot read', () => {
     // And later changes keep coming.
     const note = await call(core, 'ticket.addNote', { ticketId: second.ticketId, text: '已查询退款单' });
     await waitUntil(core, 'the note is acknowledged', onlineAndIdle(core));
-    expect(server.store.getTicketBundle(second.ticketId)!.notes.map((n) => n.id)).toEqual([note.id]);
+    expect((await server.store.getTicketBundle(second.ticketId))!.notes.map((n) => n.id)).toEqual([note.id]);
   });
 });

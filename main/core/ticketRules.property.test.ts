@@ -81,7 +81,7 @@ interface World {
 const TEMP_ROOT = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
 
 /** Builds the starting world once (users' passwords are hashed slowly on purpose); each run opens a copy of it. */
-function buildTemplate(): { dir: string; ticketIds: string[] } {
+async function buildTemplate(): Promise<{ dir: string; ticketIds: string[] }> {
   const dir = mkdtempSync(path.join(TEMP_ROOT, 'rules-template-'));
   const store = openServerStore({ filePath: path.join(dir, 'server.sqlite'), log: () => {} });
   const users = new Map<string, User>();
@@ -90,11 +90,11 @@ function buildTemplate(): { dir: string; ticketIds: string[] } {
     { id: 'agent2', displayName: '张强', role: 'agent', channels: ['chat', 'email'] },
     { id: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
   ];
-  for (const user of spec) users.set(user.id, store.createUser({ ...user, username: user.id, password: 'x' }, TEST_EPOCH));
+  for (const user of spec) users.set(user.id, await store.createUser({ ...user, username: user.id, password: 'x' }, TEST_EPOCH));
   const ticketIds: string[] = [];
   for (const [i, { contact, owner, offeredTo }] of TICKETS.entries()) {
     const now = TEST_EPOCH + i;
-    const { ticketId } = store.ingestInbound(contact, {
+    const { ticketId } = await store.ingestInbound(contact, {
       now,
       router: {
         route: (ticket) => {
@@ -113,33 +113,34 @@ function buildTemplate(): { dir: string; ticketIds: string[] } {
   for (const user of users.values()) {
     const cache = openCache(path.join(dir, 'users', `${user.id}.sqlite`), null);
     cache.writer.beginBootstrap();
-    cache.writer.applyBootstrapPage(store.bootstrapPage(user, null, 100), user);
+    cache.writer.applyBootstrapPage(await store.bootstrapPage(user, null, 100), user);
     cache.close();
   }
-  store.close();
+  await store.close();
   return { dir, ticketIds };
 }
 
-function openWorld(template: { dir: string; ticketIds: string[] }): World {
+async function openWorld(template: { dir: string; ticketIds: string[] }): Promise<World> {
   const dir = mkdtempSync(path.join(TEMP_ROOT, 'rules-property-'));
   cpSync(template.dir, dir, { recursive: true });
   const store = openServerStore({ filePath: path.join(dir, 'server.sqlite'), log: () => {} });
-  const users = new Map(ACTORS.map((id) => [id, store.getUser(id)!] as const));
+  const users = new Map<string, User>();
+  for (const id of ACTORS) users.set(id, (await store.getUser(id))!);
   const caches = new Map(ACTORS.map((id) => [id, openCache(path.join(dir, 'users', `${id}.sqlite`), null)] as const));
   return { dir, store, users, caches, ticketIds: template.ticketIds, now: TEST_EPOCH + 1_000 };
 }
 
-function closeWorld(world: World): void {
+async function closeWorld(world: World): Promise<void> {
   for (const cache of world.caches.values()) cache.close();
-  world.store.close();
+  await world.store.close();
   rmSync(world.dir, { recursive: true, force: true });
 }
 
 /** Brings a user's cache up to the server's log, as the sync client does with `sync:pull`. */
-function pull(world: World, user: User): void {
+async function pull(world: World, user: User): Promise<void> {
   const cache = world.caches.get(user.id)!;
   for (;;) {
-    const result = world.store.pullChanges(user, cache.reader.syncState().lastSeq);
+    const result = await world.store.pullChanges(user, cache.reader.syncState().lastSeq);
     if (result.mustRefetch) throw new Error('the change log was never pruned here');
     cache.writer.applyChanges(result.changes, result.upTo, user);
     if (!result.more) return;
@@ -164,24 +165,24 @@ function mutationOf(op: Op, ticketId: string, n: number, at: number): Mutation {
 
 describe('the ticket rules on the server and in the core', () => {
   let template: { dir: string; ticketIds: string[] };
-  beforeAll(() => {
-    template = buildTemplate();
+  beforeAll(async () => {
+    template = await buildTemplate();
   });
   afterAll(() => rmSync(template.dir, { recursive: true, force: true }));
 
-  it('reach the same ticket and the same refusals for any sequence of mutations and reassignments', () => {
+  it('reach the same ticket and the same refusals for any sequence of mutations and reassignments', async () => {
     let decided = 0;
     const refusedCodes = new Set<string>();
-    fc.assert(
-      fc.property(fc.array(stepArbitrary, { minLength: 5, maxLength: 30 }), (steps) => {
-        const world = openWorld(template);
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArbitrary, { minLength: 5, maxLength: 30 }), async (steps) => {
+        const world = await openWorld(template);
         try {
           for (const [n, step] of steps.entries()) {
             world.now += 1_000;
             const ticketId = world.ticketIds[step.ticket]!;
             if (step.kind === 'assign') {
               const to = step.to ? world.users.get(step.to)! : null;
-              world.store.assignTicket({
+              await world.store.assignTicket({
                 ticketId,
                 assignee: to ? { id: to.id, username: to.username, displayName: to.displayName } : null,
                 reason: { code: 'assigned_by_lead', byName: '李主管' },
@@ -191,26 +192,26 @@ describe('the ticket rules on the server and in the core', () => {
             }
             const user = world.users.get(ACTORS[step.actor]!)!;
             const cache = world.caches.get(user.id)!;
-            pull(world, user);
+            await pull(world, user);
             // The workstation offers only what its cache holds: a ticket out of sight cannot be acted on.
             if (!cache.reader.ticket(ticketId)) continue;
             const mutation = mutationOf(step.op, ticketId, n, world.now);
             const local = cache.writer.recordMutation(mutation, user);
-            const server = world.store.applyMutation(user, `desk-${user.id}`, mutation, world.now);
+            const server = await world.store.applyMutation(user, `desk-${user.id}`, mutation, world.now);
             decided++;
             if (!local.ok || !server.ok) {
               expect({ step, local: local.ok ? 'accepted' : local.refusal }).toEqual({ step, local: server.ok ? 'accepted' : server.refusal });
               if (!server.ok) refusedCodes.add(server.refusal!.code);
               continue;
             }
-            expect({ step, ticket: local.effect.ticket }).toEqual({ step, ticket: world.store.getTicket(ticketId) });
+            expect({ step, ticket: local.effect.ticket }).toEqual({ step, ticket: await world.store.getTicket(ticketId) });
             // The server's answer clears the pending rows; the next pull brings the same snapshot.
             cache.writer.applyPushResults([server], user, world.now);
-            pull(world, user);
-            expect(cache.reader.ticket(ticketId)).toEqual(world.store.getTicket(ticketId));
+            await pull(world, user);
+            expect(cache.reader.ticket(ticketId)).toEqual(await world.store.getTicket(ticketId));
           }
         } finally {
-          closeWorld(world);
+          await closeWorld(world);
         }
       }),
       { numRuns: Number(process.env.RULES_RUNS ?? 60), seed: Number(process.env.RULES_SEED ?? Date.now() % 2_147_483_647) },

@@ -26,13 +26,13 @@ function peerChannel(sender: ChannelSender): Channel {
 
 async function replyThroughPeer(text: string): Promise<{ ticketId: string; messageId: string }> {
   const s = server!;
-  const { ticketId } = s.store.ingestInbound(
+  const { ticketId } = await s.store.ingestInbound(
     { channel: 'chat', customer: { name: '张伟', socialId: 'peer:zhangwei' }, text: '我的订单三天没有物流更新了', source: 'webhook:site1' },
     { now: s.clock.now() },
   );
-  const agent = s.store.getUser('agent_wang')!;
+  const agent = (await s.store.getUser('agent_wang'))!;
   const messageId = `reply-${text.length}-${Math.random().toString(36).slice(2, 8)}`;
-  const result = s.store.applyMutation(
+  const result = await s.store.applyMutation(
     agent,
     'client-1',
     { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text, createdAt: s.clock.now() },
@@ -53,10 +53,12 @@ describe('outbound delivery through the channel the customer used', () => {
           }),
       ],
     });
-    seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
+    await seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
     const { ticketId, messageId } = await replyThroughPeer('您好，已为您联系快递公司');
-    await vi.waitFor(() => expect(server!.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)?.deliveryStatus).toBe('sent'));
-    const sent = server.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)!;
+    await vi.waitFor(async () =>
+      expect((await server!.store.getTicketBundle(ticketId))!.messages.find((m) => m.id === messageId)?.deliveryStatus).toBe('sent'),
+    );
+    const sent = (await server.store.getTicketBundle(ticketId))!.messages.find((m) => m.id === messageId)!;
     expect(sent).toMatchObject({ source: 'webhook:site1', externalMessageId: 'peer-42', deliveryError: null });
     expect(given).toEqual(['张伟:webhook:site1:您好，已为您联系快递公司']);
   });
@@ -77,18 +79,20 @@ describe('outbound delivery through the channel the customer used', () => {
           }),
       ],
     });
-    seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
+    await seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
     const retried = await replyThroughPeer('稍等，正在查询');
-    await vi.waitFor(() =>
-      expect(server!.store.getTicketBundle(retried.ticketId)!.messages.find((m) => m.id === retried.messageId)?.deliveryStatus).toBe('sent'),
+    await vi.waitFor(async () =>
+      expect((await server!.store.getTicketBundle(retried.ticketId))!.messages.find((m) => m.id === retried.messageId)?.deliveryStatus).toBe('sent'),
     );
     expect(calls).toBe(3);
 
     const bounced = await replyThroughPeer('退回测试');
-    await vi.waitFor(() =>
-      expect(server!.store.getTicketBundle(bounced.ticketId)!.messages.find((m) => m.id === bounced.messageId)?.deliveryStatus).toBe('failed'),
+    await vi.waitFor(async () =>
+      expect((await server!.store.getTicketBundle(bounced.ticketId))!.messages.find((m) => m.id === bounced.messageId)?.deliveryStatus).toBe('failed'),
     );
-    expect(server.store.getTicketBundle(bounced.ticketId)!.messages.find((m) => m.id === bounced.messageId)!.deliveryError).toBe('收件人不存在 (550 5.1.1)');
+    expect((await server.store.getTicketBundle(bounced.ticketId))!.messages.find((m) => m.id === bounced.messageId)!.deliveryError).toBe(
+      '收件人不存在 (550 5.1.1)',
+    );
     expect(server.logLines.some((line) => line.includes('failed via webhook:site1 after 1 attempt(s): 收件人不存在'))).toBe(true);
   });
 });
@@ -98,9 +102,9 @@ describe('the agent picks the way out', () => {
     const sent: string[] = [];
     const recorder = (family: string): ChannelSender => ({ send: async ({ message }) => (sent.push(`${family}:${message.source}:${message.channel}`), {}) });
     server = await startTestServer({ channels: [() => ({ name: 'peers', senders: { webchat: recorder('webchat'), email: recorder('email') } })] });
-    seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
+    await seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
     const s = server;
-    const { ticketId } = s.store.ingestInbound(
+    const { ticketId } = await s.store.ingestInbound(
       {
         channel: 'chat',
         customer: { name: '张伟', email: 'Zhang.Wei@example.cn', socialId: 'webchat:demo:v1' },
@@ -109,18 +113,18 @@ describe('the agent picks the way out', () => {
       },
       { now: s.clock.now() },
     );
-    const agent = s.store.getUser('agent_wang')!;
-    const reply = (messageId: string, via?: string) =>
-      s.store.applyMutation(
+    const agent = (await s.store.getUser('agent_wang'))!;
+    const reply = async (messageId: string, via?: string) =>
+      await s.store.applyMutation(
         agent,
         'client-1',
         { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text: '发票已发送，请查收', createdAt: s.clock.now(), ...(via ? { via } : {}) },
         s.clock.now(),
       );
 
-    expect(reply('r-mail', 'email')).toMatchObject({ ok: true });
-    expect(reply('r-chat')).toMatchObject({ ok: true });
-    const refused = reply('r-wechat', 'wechat:wx0123456789abcdef');
+    expect(await reply('r-mail', 'email')).toMatchObject({ ok: true });
+    expect(await reply('r-chat')).toMatchObject({ ok: true });
+    const refused = await reply('r-wechat', 'wechat:wx0123456789abcdef');
     expect(refused).toMatchObject({
       ok: false,
       code: 'invalid',
@@ -129,7 +133,7 @@ describe('the agent picks the way out', () => {
     expect(!refused.ok && refused.reason).toMatch(/cannot be answered through wechat:wx0123456789abcdef/);
 
     await vi.waitFor(() => expect(sent.sort()).toEqual(['email:email:email', 'webchat:webchat:demo:chat']));
-    expect(s.store.getTicketBundle(ticketId)!.messages.map((m) => m.id)).not.toContain('r-wechat');
+    expect((await s.store.getTicketBundle(ticketId))!.messages.map((m) => m.id)).not.toContain('r-wechat');
   });
 });
 
@@ -138,8 +142,8 @@ describe('a reply nothing can send', () => {
     const dataDir = makeTempDir();
     // An older server accepted these: a reply on an HTTP API ticket, one on a phone call, one by e-mail where no mail is sent.
     const old = openServerStore({ filePath: path.join(dataDir, 'server.sqlite') });
-    const { ticketId } = old.ingestInbound({ channel: 'phone', customer: { name: '刘芳', phone: '13912345678' }, text: '咨询退货' }, { now: TEST_EPOCH });
-    old.close();
+    const { ticketId } = await old.ingestInbound({ channel: 'phone', customer: { name: '刘芳', phone: '13912345678' }, text: '咨询退货' }, { now: TEST_EPOCH });
+    await old.close();
     const db = new Database(path.join(dataDir, 'server.sqlite'));
     const insert = db.prepare(
       `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, source, attachments_json)
@@ -156,18 +160,18 @@ describe('a reply nothing can send', () => {
 
     server = await startTestServer({ dataDir });
     const s = server;
-    const messages = () => new Map(s.store.getTicketBundle(ticketId)!.messages.map((m) => [m.id, m]));
-    await vi.waitFor(() => expect([...messages().values()].filter((m) => m.direction === 'outbound' && m.deliveryError === null)).toEqual([]));
-    expect(messages().get('old-api')).toMatchObject({
+    const messages = async () => new Map((await s.store.getTicketBundle(ticketId))!.messages.map((m) => [m.id, m]));
+    await vi.waitFor(async () => expect([...(await messages()).values()].filter((m) => m.direction === 'outbound' && m.deliveryError === null)).toEqual([]));
+    expect((await messages()).get('old-api')).toMatchObject({
       deliveryStatus: 'failed',
       deliveryError: expect.stringMatching(/^no_route\(api\): no written reply can reach/) as string,
     });
-    expect(messages().get('old-cti')).toMatchObject({ deliveryStatus: 'failed', deliveryError: expect.stringMatching(/^no_route\(cti\): /) as string });
-    expect(messages().get('old-none')).toMatchObject({ deliveryStatus: 'failed', deliveryError: expect.stringMatching(/^no_route\(\): /) as string });
-    expect(messages().get('old-mail')).toMatchObject({
+    expect((await messages()).get('old-cti')).toMatchObject({ deliveryStatus: 'failed', deliveryError: expect.stringMatching(/^no_route\(cti\): /) as string });
+    expect((await messages()).get('old-none')).toMatchObject({ deliveryStatus: 'failed', deliveryError: expect.stringMatching(/^no_route\(\): /) as string });
+    expect((await messages()).get('old-mail')).toMatchObject({
       deliveryStatus: 'queued',
       deliveryError: expect.stringMatching(/^no_sender\(email\): this server runs no sender/) as string,
     });
-    expect(readDeliveryError(messages().get('old-mail')!.deliveryError!)).toEqual({ code: 'no_sender', source: 'email' });
+    expect(readDeliveryError((await messages()).get('old-mail')!.deliveryError!)).toEqual({ code: 'no_sender', source: 'email' });
   });
 });

@@ -55,8 +55,11 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
   const inFlight = new Map<string, Promise<void>>();
   const attempts = new Map<string, number>();
   const waiting = new Map<string, NodeJS.Timeout>();
+  /** Sent or given up since the current drain read the queue: that read may predate their new status. */
+  const finished = new Set<string>();
   let stopped = false;
   let scheduled = false;
+  let draining: Promise<void> | null = null;
 
   async function deliver(delivery: QueuedDelivery): Promise<void> {
     const { message } = delivery;
@@ -64,14 +67,14 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
     try {
       const { externalMessageId } = await sender.send(delivery);
       attempts.delete(message.id);
-      store.setDeliveryStatus(message.id, { status: 'sent', ...(externalMessageId ? { externalMessageId } : {}) }, now());
+      await store.setDeliveryStatus(message.id, { status: 'sent', ...(externalMessageId ? { externalMessageId } : {}) }, now());
       log(`delivery: ${message.id} on ${delivery.ticket.id} sent via ${message.source}`);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const attempt = (attempts.get(message.id) ?? 0) + 1;
       if (error instanceof PermanentDeliveryError || attempt >= maxAttempts) {
         attempts.delete(message.id);
-        store.setDeliveryStatus(message.id, { status: 'failed', error: reason }, now());
+        await store.setDeliveryStatus(message.id, { status: 'failed', error: reason }, now());
         log(`delivery: ${message.id} on ${delivery.ticket.id} failed via ${message.source} after ${attempt} attempt(s): ${reason}`);
         return;
       }
@@ -87,35 +90,49 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
   }
 
   /** Gives every queued reply that no sender here can deliver its reason: failed when it never can, waiting when a channel is missing. */
-  function explainUndeliverable(): void {
+  async function explainUndeliverable(): Promise<void> {
     for (;;) {
-      const stuck = store.listUndeliverable(families, BATCH);
+      const stuck = await store.listUndeliverable(families, BATCH);
       for (const { message, ticket } of stuck) {
         const waits = message.source !== null && carriesWrittenReply(message.source);
         const error = undeliverableError(waits ? 'no_sender' : 'no_route', message.source);
-        store.setDeliveryStatus(message.id, { status: waits ? 'queued' : 'failed', error }, now());
+        await store.setDeliveryStatus(message.id, { status: waits ? 'queued' : 'failed', error }, now());
         log(`delivery: ${message.id} on ${ticket.id} ${waits ? 'waits' : 'cannot be delivered'}: ${error}`);
       }
       if (stuck.length < BATCH) return;
     }
   }
 
-  function drain(): void {
-    scheduled = false;
-    if (stopped) return;
-    explainUndeliverable();
-    for (const delivery of store.listQueuedDeliveries(families, BATCH + inFlight.size + waiting.size)) {
+  async function drainOnce(): Promise<void> {
+    await explainUndeliverable();
+    finished.clear();
+    for (const delivery of await store.listQueuedDeliveries(families, BATCH + inFlight.size + waiting.size)) {
       const id = delivery.message.id;
-      if (inFlight.has(id) || waiting.has(id)) continue;
-      const running = deliver(delivery).finally(() => inFlight.delete(id));
+      if (inFlight.has(id) || waiting.has(id) || finished.has(id)) continue;
+      const running = deliver(delivery).finally(() => {
+        inFlight.delete(id);
+        finished.add(id);
+      });
       inFlight.set(id, running);
     }
   }
 
+  /** One drain at a time; a kick during a drain runs another once it ends. */
   function kick(): void {
-    if (stopped || scheduled) return;
+    if (stopped) return;
     scheduled = true;
-    setImmediate(drain);
+    draining ??= (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (scheduled && !stopped) {
+        scheduled = false;
+        await drainOnce();
+      }
+    })()
+      .catch((error: unknown) => log(`delivery: reading the queue failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`))
+      .finally(() => {
+        draining = null;
+        if (scheduled && !stopped) kick();
+      });
   }
 
   // A reply arrives as a message change, or inside a bundle when it also took the ticket.
@@ -131,6 +148,7 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
       stopListening();
       for (const timer of waiting.values()) clearTimeout(timer);
       waiting.clear();
+      await draining;
       await Promise.allSettled([...inFlight.values()]);
     },
   };

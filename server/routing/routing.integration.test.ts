@@ -50,7 +50,7 @@ beforeEach(async () => {
     agentsPushThrottleMs: 0,
   });
   for (const u of USERS) {
-    t.store.createUser({
+    await t.store.createUser({
       id: u.id,
       username: u.id,
       password: TEST_PASSWORD,
@@ -62,7 +62,7 @@ beforeEach(async () => {
       senior: u.senior ?? false,
     });
   }
-  t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
+  await t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
 });
 
 afterEach(async () => {
@@ -117,15 +117,15 @@ describe('routing through the real server', () => {
       subject: '订单物流查询延迟',
       text: '我的订单三天没有物流更新',
     });
-    expect(t.store.getTicket(first.ticketId)).toMatchObject({
+    expect(await t.store.getTicket(first.ticketId)).toMatchObject({
       status: 'unassigned',
       assignmentReason: { code: 'queued', channel: 'email', cause: 'no_agent_online' },
     });
-    t.store.routing.setCustomerVipTier(t.store.getTicket(first.ticketId)!.customerId, 3, t.clock.now());
+    t.store.inline.routing.setCustomerVipTier((await t.store.getTicket(first.ticketId))!.customerId, 3, t.clock.now());
     // agent1 signs in first and gets the waiting ticket; then the VIP writes again: both agents
     // could take it (and agent1 handled them last), but a VIP goes to a senior agent first.
     await connectAs('agent1');
-    expect(t.store.getTicket(first.ticketId)).toMatchObject({ assigneeId: 'agent1', assignmentReason: { code: 'least_loaded' } });
+    expect(await t.store.getTicket(first.ticketId)).toMatchObject({ assigneeId: 'agent1', assignmentReason: { code: 'least_loaded' } });
     const a5 = await connectAs('agent5');
     // Same customer, now on the phone: agent1 handled them last and has the phone skill too.
     const call = await inbound({ channel: 'phone', customer: { name: '张伟', email: 'zhangwei@example.cn' }, text: '电话催一下订单地址修改' });
@@ -156,7 +156,7 @@ describe('routing through the real server', () => {
     const a2 = await connectAs('agent2');
     await vi.waitFor(() => expect(a1.presence.at(-1)).toMatchObject({ presence: 'available', cause: 'connected' }));
     const chat = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' });
-    expect(t.store.getTicket(chat.ticketId)).toMatchObject({
+    expect(await t.store.getTicket(chat.ticketId)).toMatchObject({
       status: 'unassigned',
       assigneeId: null,
       routing: { offer: { agentId: 'agent1', agentName: '王芳' } },
@@ -207,7 +207,7 @@ describe('routing through the real server', () => {
         (await inbound({ channel: 'email', customer: { name, email: `c${i}@example.cn` }, subject: '修改收货地址', text: '订单地址需要修改' })).ticketId,
       );
     }
-    for (const id of ids) expect(t.store.getTicket(id)!.assigneeId).toBe('agent1');
+    for (const id of ids) expect((await t.store.getTicket(id))!.assigneeId).toBe('agent1');
     const agent = await connectAs('agent2');
     const refused = await ask(agent, 'lead:reassign', { ticketIds: ids, to: 'agent5' }, leadReassignResultSchema);
     expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
@@ -222,8 +222,8 @@ describe('routing through the real server', () => {
     result(await ask(lead, 'lead:setCapacity', { userId: 'agent5', capacity: { email: 2 } }, agentStatusResultSchema));
     const moved = result(await ask(lead, 'lead:reassign', { ticketIds: ids, to: 'agent5' }, leadReassignResultSchema));
     expect(moved.results.map((r) => (r.ok ? r.ticket.assigneeId : r.code))).toEqual(['agent5', 'agent5', 'at_capacity']);
-    expect(t.store.getTicket(ids[0]!)!.assignmentReason).toEqual({ code: 'assigned_by_lead', byName: '李主管' });
-    const audit = t.store.routing.listAudit(ids[0]!);
+    expect((await t.store.getTicket(ids[0]!))!.assignmentReason).toEqual({ code: 'assigned_by_lead', byName: '李主管' });
+    const audit = t.store.inline.routing.listAudit(ids[0]!);
     expect(audit.at(-1)).toMatchObject({ decision: 'assigned', assigneeId: 'agent5', actorName: '李主管', text: 'Assigned to 赵磊 by 李主管' });
 
     const agents = result(await ask(lead, 'lead:agents', {}, agentsResultSchema));
@@ -234,7 +234,7 @@ describe('routing through the real server', () => {
       load: { email: 2 },
       openTickets: 2,
     });
-    expect(t.store.routing.loadAgentSettings().get('agent5')!.capacity.email).toBe(2);
+    expect(t.store.inline.routing.loadAgentSettings().get('agent5')!.capacity.email).toBe(2);
   });
 
   it('escalates to tier 2 with a 30-minute target, and requeues real-time tickets of an agent who stays offline', async () => {
@@ -243,7 +243,7 @@ describe('routing through the real server', () => {
     await vi.waitFor(() => expect(a1.offers).toHaveLength(1));
     result(await ask(a1, 'offer:respond', { ticketId: phone.ticketId, accept: true }, offerResponseResultSchema));
     const mail = await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '订单地址需要修改' });
-    expect(t.store.getTicket(mail.ticketId)!.assigneeId).toBe('agent1');
+    expect((await t.store.getTicket(mail.ticketId))!.assigneeId).toBe('agent1');
 
     const empty = await ask(a1, 'ticket:escalate', { ticketId: mail.ticketId, reason: '  ' }, ticketResultSchema);
     expect(empty).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
@@ -257,7 +257,7 @@ describe('routing through the real server', () => {
     expect(again).toMatchObject({ ok: false, error: { code: 'conflict' } });
 
     await connectAs('agent5');
-    expect(t.store.getTicket(mail.ticketId)).toMatchObject({
+    expect(await t.store.getTicket(mail.ticketId)).toMatchObject({
       assigneeId: 'agent5',
       assignmentReason: { code: 'escalated_tier2', channel: 'email', escalatedBy: '王芳' },
     });
@@ -265,15 +265,15 @@ describe('routing through the real server', () => {
     a1.socket.disconnect();
     await vi.waitFor(() => expect(t.server.routing.agents().find((a) => a.userId === 'agent1')!.connected).toBe(false));
     scheduler.advance(9_000);
-    expect(t.store.getTicket(phone.ticketId)!.assigneeId).toBe('agent1');
+    expect((await t.store.getTicket(phone.ticketId))!.assigneeId).toBe('agent1');
     scheduler.advance(1_000);
-    expect(t.store.getTicket(phone.ticketId)).toMatchObject({
+    expect(await t.store.getTicket(phone.ticketId)).toMatchObject({
       assigneeId: null,
       assignmentReason: { code: 'requeued_agent_offline', channel: 'phone', agentName: '王芳' },
     });
-    expect(t.store.routing.listAudit(phone.ticketId).map((e) => e.decision)).toEqual(['offered', 'assigned', 'requeued', 'offered']);
-    expect(t.store.getTicket(phone.ticketId)!.routing.offer).toMatchObject({ agentId: 'agent5' });
-    expect(t.store.routing.loadAgentSettings().get('agent1')!.presence).toBe('offline');
+    expect(t.store.inline.routing.listAudit(phone.ticketId).map((e) => e.decision)).toEqual(['offered', 'assigned', 'requeued', 'offered']);
+    expect((await t.store.getTicket(phone.ticketId))!.routing.offer).toMatchObject({ agentId: 'agent5' });
+    expect(t.store.inline.routing.loadAgentSettings().get('agent1')!.presence).toBe('offline');
   });
 
   it('keeps capacity and presence across a restart and re-routes offers that were open', async () => {
@@ -288,8 +288,8 @@ describe('routing through the real server', () => {
 
     const again = await startTestServer({ dataDir: t.dataDir, clock: t.clock, scheduler, routing: { disconnectGraceMs: 10_000 } });
     t = again;
-    expect(t.store.getTicket(chat.ticketId)!.routing.offer).toBeNull();
-    expect(t.store.routing.listAudit(chat.ticketId).map((e) => e.decision)).toEqual(['offered', 'offer_timeout']);
+    expect((await t.store.getTicket(chat.ticketId))!.routing.offer).toBeNull();
+    expect(t.store.inline.routing.listAudit(chat.ticketId).map((e) => e.decision)).toEqual(['offered', 'offer_timeout']);
     const status = t.server.routing.agents().find((a) => a.userId === 'agent1')!;
     expect(status).toMatchObject({ capacity: { chat: 1 }, phoneBlocksChat: false, connected: false, presence: 'available' });
     scheduler.advance(10_000);
@@ -302,8 +302,8 @@ describe('routing through the real server', () => {
     const a1 = await connectAs('agent1');
     const routing = t.server.routing;
     // The channel's own step after storing fails for one contact: its savepoint rolls back, the others commit.
-    const ingest = createGroupCommit(t.store.transaction, (contact: ChannelContact) => {
-      const outcome = t.store.ingestInbound(contact, { now: t.clock.now(), router: routing });
+    const ingest = createGroupCommit(t.store.withTransaction, async (contact: ChannelContact) => {
+      const outcome = await t.store.ingestInbound(contact, { now: t.clock.now(), router: routing });
       if (contact.text.includes('撤回')) throw new Error('the channel refused it after storing');
       return outcome;
     });
@@ -316,8 +316,8 @@ describe('routing through the real server', () => {
     const [mail, , chat] = outcomes.map((o) => (o.status === 'fulfilled' ? o.value : null));
     // The rolled-back chat's ticket number was given to the next one: routing must hold that one only.
     expect(chat!.ticketId).toBe('GD20241108002');
-    expect(t.store.getTicket(mail!.ticketId)!.assigneeId).toBe('agent1');
-    expect(t.store.getTicket(chat!.ticketId)!.routing.offer).toMatchObject({ agentId: 'agent1' });
+    expect((await t.store.getTicket(mail!.ticketId))!.assigneeId).toBe('agent1');
+    expect((await t.store.getTicket(chat!.ticketId))!.routing.offer).toMatchObject({ agentId: 'agent1' });
     expect(routing.engine.agentStatus('agent1')).toMatchObject({ load: { email: 1, chat: 1, phone: 0, social: 0 }, openTickets: 1, offers: 1 });
     expect(routing.engine.queuedTicketIds(t.clock.now())).toEqual([chat!.ticketId]);
     expect(routing.footprint()).toMatchObject({ tickets: 2, journal: 0 });
@@ -333,11 +333,11 @@ describe('routing through the real server', () => {
     for (let i = 0; i < 6; i++)
       ids.push((await inbound({ channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, text: '订单地址需要修改' })).ticketId);
     // Five in this drain interval is agent1's pacing limit and their capacity: the sixth waits.
-    expect(t.store.getTicket(ids[5]!)).toMatchObject({ assigneeId: null, assignmentReason: { code: 'queued', cause: 'all_at_capacity' } });
+    expect(await t.store.getTicket(ids[5]!)).toMatchObject({ assigneeId: null, assignmentReason: { code: 'queued', cause: 'all_at_capacity' } });
     result(await ask(lead, 'lead:setCapacity', { userId: 'agent1', capacity: { email: 10 } }, agentStatusResultSchema));
-    expect(t.store.getTicket(ids[5]!)!.assigneeId).toBeNull();
+    expect((await t.store.getTicket(ids[5]!))!.assigneeId).toBeNull();
     // Nothing else happens; the routing timer alone must place it by the next interval.
     scheduler.advance(1_000);
-    expect(t.store.getTicket(ids[5]!)!.assigneeId).toBe('agent1');
+    expect((await t.store.getTicket(ids[5]!))!.assigneeId).toBe('agent1');
   });
 });

@@ -20,8 +20,8 @@ const sockets: ClientSocket[] = [];
 
 beforeEach(async () => {
   t = await startTestServer({ channels: [ctiChannel({ secret: CTI_SECRET, twilio: null })], tokenTtlMs: TOKEN_TTL_MS, agentsPushThrottleMs: 0 });
-  t.store.createUser({ id: 'lead1', username: 'lead1', password: TEST_PASSWORD, displayName: '李主管', role: 'lead', channels: [] });
-  t.store.createUser({
+  await t.store.createUser({ id: 'lead1', username: 'lead1', password: TEST_PASSWORD, displayName: '李主管', role: 'lead', channels: [] });
+  await t.store.createUser({
     id: 'agent1',
     username: 'agent1',
     password: TEST_PASSWORD,
@@ -30,8 +30,8 @@ beforeEach(async () => {
     channels: ['phone', 'chat'],
     extension: '8001',
   });
-  t.store.createUser({ id: 'agent2', username: 'agent2', password: TEST_PASSWORD, displayName: '张强', role: 'agent', channels: ['chat', 'email'] });
-  t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
+  await t.store.createUser({ id: 'agent2', username: 'agent2', password: TEST_PASSWORD, displayName: '张强', role: 'agent', channels: ['chat', 'email'] });
+  await t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
 });
 
 afterEach(async () => {
@@ -92,7 +92,7 @@ const ATTACKS: Array<{ attack: string; run: () => Promise<unknown>; expect: unkn
       await signIn('agent1');
       const ticketId = await chat();
       const answer = await request(await signIn('agent2'), 'offer:respond', { ticketId, accept: true });
-      return { answer, ticket: t.store.getTicket(ticketId) };
+      return { answer, ticket: await t.store.getTicket(ticketId) };
     },
     expect: {
       answer: { ok: true, result: { outcome: 'gone', reason: 'not_offered' } },
@@ -163,7 +163,7 @@ const ATTACKS: Array<{ attack: string; run: () => Promise<unknown>; expect: unkn
       return {
         status: response.status,
         onCall: t.server.routing.agents().find((a) => a.userId === 'agent1')?.onCall,
-        offer: t.store.getTicket(ticketId)?.routing.offer,
+        offer: (await t.store.getTicket(ticketId))?.routing.offer,
       };
     },
     expect: { status: 401, onCall: false, offer: { agentId: 'agent1' } },

@@ -107,7 +107,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   function vipTierOf(customerId: string): number {
     let tier = vipTiers.get(customerId);
     if (tier === undefined) {
-      tier = store.routing.vipTierOf(customerId);
+      tier = store.inline.routing.vipTierOf(customerId);
       vipTiers.set(customerId, tier);
     }
     return tier;
@@ -115,13 +115,13 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
 
   /** Whether a call is ringing or answered on the agent's extension, as the CTI stored it. */
   function liveCallOf(agentId: string): boolean {
-    return store.cti.liveCallsOf(agentId, now() - LIVE_CALL_WINDOW_MS).length > 0;
+    return store.inline.liveCallsOf(agentId, now() - LIVE_CALL_WINDOW_MS).length > 0;
   }
 
   function load(): void {
     const t = now();
-    const settings = store.routing.loadAgentSettings();
-    for (const user of store.listUsers()) {
+    const settings = store.inline.routing.loadAgentSettings();
+    for (const user of store.inline.listUsers()) {
       const stored = settings.get(user.id);
       engine.upsertUser(user, stored ?? defaultAgentSettings(t));
       engine.setOnCall(user.id, liveCallOf(user.id), t);
@@ -132,16 +132,16 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
       }
     }
     const stale: Ticket[] = [];
-    for (const { ticket, vipTier } of store.routing.openTicketsForRouting()) {
+    for (const { ticket, vipTier } of store.inline.routing.openTicketsForRouting()) {
       vipTiers.set(ticket.customerId, vipTier);
       engine.observeTicket({ ticket, vipTier }, t);
       if (ticket.routing.offer) stale.push(ticket);
     }
     // Offers do not survive a restart: the stored ones are cleared and the tickets re-routed.
     if (stale.length > 0) {
-      store.transaction(() => {
+      store.inline.transaction(() => {
         for (const ticket of stale) {
-          store.routing.applyTicketRouting({
+          store.inline.routing.applyTicketRouting({
             ticketId: ticket.id,
             assignee: ticket.assigneeId ? { id: ticket.assigneeId, name: ticket.assigneeName ?? ticket.assigneeId } : null,
             reason: null,
@@ -174,7 +174,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
       switch (effect.kind) {
         case 'offer':
           out.push(() => {
-            const bundle = store.getTicketBundle(effect.ticketId);
+            const bundle = store.inline.getTicketBundle(effect.ticketId);
             if (!bundle || bundle.ticket.routing.offer?.agentId !== effect.agentId) return;
             outlet?.offer(effect.agentId, { ticketId: effect.ticketId, bundle, offeredAt: effect.offeredAt, expiresAt: effect.expiresAt, basis: effect.basis });
           });
@@ -199,7 +199,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   function persistSettings(agentId: string): void {
     const status = engine.agentStatus(agentId);
     if (!status) return;
-    store.routing.saveAgentSettings(
+    store.inline.routing.saveAgentSettings(
       agentId,
       {
         presence: status.presence,
@@ -218,7 +218,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
    * the transaction's outcome decides whether that stays (and the events go out) or is undone.
    */
   function decide<R>(tx: TransactionHooks | null, operate: () => { effects: RoutingEffect[]; result: R }, ownTicketId?: string): R {
-    if (!tx) return store.transaction((own) => decide(own, operate, ownTicketId));
+    if (!tx) return store.inline.transaction((own) => decide(own, operate, ownTicketId));
     const mark = engine.begin();
     tx.afterRollback(() => {
       engine.end(mark, false);
@@ -226,12 +226,12 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     });
     const { effects, result } = operate();
     const at = now();
-    store.transaction(() => {
+    store.inline.transaction(() => {
       for (const effect of effects) {
         if (effect.kind === 'ticket') {
           // The ticket being stored right now is written by the store itself, with this decision.
           if (effect.ticketId === ownTicketId) continue;
-          store.routing.applyTicketRouting({
+          store.inline.routing.applyTicketRouting({
             ticketId: effect.ticketId,
             assignee: effect.assignee,
             reason: effect.reason,
@@ -334,8 +334,8 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   /** Users created or changed since start are read on first mention. */
   function ensureUser(userId: string): void {
     if (engine.agentStatus(userId)) return;
-    const user = store.getUser(userId);
-    if (user) engine.upsertUser(user, store.routing.loadAgentSettings().get(user.id) ?? defaultAgentSettings(now()));
+    const user = store.inline.getUser(userId);
+    if (user) engine.upsertUser(user, store.inline.routing.loadAgentSettings().get(user.id) ?? defaultAgentSettings(now()));
   }
 
   function statusOrThrow(userId: string): AgentStatus {
@@ -345,7 +345,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   }
 
   function requireTicket(ticketId: string): Ticket {
-    const ticket = store.getTicket(ticketId);
+    const ticket = store.inline.getTicket(ticketId);
     if (!ticket) throw new RoutingRefusal('not_found', `No ticket ${ticketId}`);
     return ticket;
   }
@@ -360,7 +360,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     },
 
     route(ticket, tx): RoutingDecision {
-      const input = { ticket, vipTier: vipTierOf(ticket.customerId), lastAgent: store.routing.lastAgentOf(ticket.customerId, ticket.id) };
+      const input = { ticket, vipTier: vipTierOf(ticket.customerId), lastAgent: store.inline.routing.lastAgentOf(ticket.customerId, ticket.id) };
       // Other tickets the same drain placed are written in this transaction too; this one is written by the store.
       const own = decide(
         tx,
@@ -394,7 +394,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
       connections.set(user.id, (connections.get(user.id) ?? 0) + 1);
       decide(null, () => {
         // Users created after start (or changed since) are (re)read on connect.
-        engine.upsertUser(user, store.routing.loadAgentSettings().get(user.id) ?? defaultAgentSettings(now()));
+        engine.upsertUser(user, store.inline.routing.loadAgentSettings().get(user.id) ?? defaultAgentSettings(now()));
         return effectsOnly(engine.connect(user.id, now()));
       });
       if (!lastPresence.has(user.id)) {
@@ -424,7 +424,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
       for (const ticketId of engine.queuedTicketIds(now())) {
         const view = engine.ticketView(ticketId);
         if (view?.offerAgentId !== agentId || !view.routing.offer) continue;
-        const bundle = store.getTicketBundle(ticketId);
+        const bundle = store.inline.getTicketBundle(ticketId);
         if (!bundle) continue;
         const offer = view.routing.offer;
         offers.push({ ticketId, bundle, offeredAt: offer.offeredAt, expiresAt: offer.expiresAt, basis: view.offerBasis ?? 'least_loaded' });
@@ -485,7 +485,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
         if (outcome.ok) return { ticketId: outcome.ticketId, ok: true, ticket: requireTicket(outcome.ticketId) };
         if (outcome.code !== 'not_found') return outcome;
         // The engine holds open tickets only: a closed one is "not open", not "not found".
-        const stored = store.getTicket(outcome.ticketId);
+        const stored = store.inline.getTicket(outcome.ticketId);
         return stored
           ? { ticketId: outcome.ticketId, ok: false, code: 'not_open', message: `Ticket ${outcome.ticketId} is ${stored.status}` }
           : { ...outcome, message: `No ticket ${outcome.ticketId}` };
@@ -505,7 +505,7 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
 
     audit(viewer, ticketId) {
       const ticket = requireTicket(ticketId);
-      const entries = store.routing.listAudit(ticketId);
+      const entries = store.inline.routing.listAudit(ticketId);
       if (!canUserSeeTicket(viewer, ticket) && !entries.some((e) => e.assigneeId === viewer.id)) {
         throw new RoutingRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to see`);
       }

@@ -63,35 +63,41 @@ beforeAll(async () => {
   // Away agents get no routed tickets, so what each one sees follows only from the channels.
   for (const agent of ['agent1', 'agent4']) server.routing.setPresence(agent, 'away', 'lead', '李主管');
   // As the channels store them: the CTI proves the caller's number, WeChat the openid, a mail its From address.
-  phoneTicket = server.store.ingestInbound(
-    { channel: 'phone', customer: { name: '张伟', phone: '13812345678' }, text: '来电：订单物流查询延迟', source: 'cti', proven: ['phone'] },
-    { now: Date.now() },
+  phoneTicket = (
+    await server.store.ingestInbound(
+      { channel: 'phone', customer: { name: '张伟', phone: '13812345678' }, text: '来电：订单物流查询延迟', source: 'cti', proven: ['phone'] },
+      { now: Date.now() },
+    )
   ).ticketId;
   // WeChat: the openid is new; the mobile he bound to the account (written the international way) is only his claim.
-  wechatTicket = server.store.ingestInbound(
-    {
-      channel: 'social',
-      customer: { name: '张伟', socialId: 'wechat:gh_demo:oZhangWei', phone: '+86 138-1234-5678' },
-      text: '公众号留言：物流还没更新',
-      source: 'wechat:gh_demo',
-      proven: ['socialId'],
-    },
-    { now: Date.now() },
+  wechatTicket = (
+    await server.store.ingestInbound(
+      {
+        channel: 'social',
+        customer: { name: '张伟', socialId: 'wechat:gh_demo:oZhangWei', phone: '+86 138-1234-5678' },
+        text: '公众号留言：物流还没更新',
+        source: 'wechat:gh_demo',
+        proven: ['socialId'],
+      },
+      { now: Date.now() },
+    )
   ).ticketId;
-  emailTicket = server.store.ingestInbound(
-    {
-      channel: 'email',
-      customer: { name: '张伟', email: 'ZhangWei.Work@Example.cn' },
-      subject: '订单物流查询延迟',
-      text: '快递三天没动了',
-      source: 'email',
-      proven: ['email'],
-    },
-    { now: Date.now() },
+  emailTicket = (
+    await server.store.ingestInbound(
+      {
+        channel: 'email',
+        customer: { name: '张伟', email: 'ZhangWei.Work@Example.cn' },
+        subject: '订单物流查询延迟',
+        text: '快递三天没动了',
+        source: 'email',
+        proven: ['email'],
+      },
+      { now: Date.now() },
+    )
   ).ticketId;
-  keepId = server.store.getTicket(phoneTicket)!.customerId;
-  mergeId = server.store.getTicket(emailTicket)!.customerId;
-  wechatId = server.store.getTicket(wechatTicket)!.customerId;
+  keepId = (await server.store.getTicket(phoneTicket))!.customerId;
+  mergeId = (await server.store.getTicket(emailTicket))!.customerId;
+  wechatId = (await server.store.getTicket(wechatTicket))!.customerId;
   agent1 = await signedIn('agent1');
   agent1.onEvent((event, payload) => {
     if (event === 'changed') agent1Changed.push((payload as RpcEvents['changed']).ticketIds);
@@ -185,7 +191,7 @@ describe('one customer across channels, in the workstation', () => {
 
   it('downloads an attachment of a visible message, and refuses unknown and oversized ones', async () => {
     const invoice = Buffer.from('%PDF-1.4\n发票：订单 20241108-0042\n', 'utf8');
-    const mail = server.store.ingestInbound(
+    const mail = await server.store.ingestInbound(
       {
         channel: 'email',
         customer: { email: 'zhangwei.work@example.cn' },
@@ -200,7 +206,7 @@ describe('one customer across channels, in the workstation', () => {
       { now: Date.now() },
     );
     expect(mail.ticketId).toBe(emailTicket);
-    const [pdf, video] = server.store.getTicketBundle(emailTicket)!.messages.at(-1)!.attachments;
+    const [pdf, video] = (await server.store.getTicketBundle(emailTicket))!.messages.at(-1)!.attachments;
     await waitUntil(agent1, 'agent1 has the attachments', async () => {
       const detail = await call(agent1, 'ticket.get', { ticketId: emailTicket });
       return detail.messages.some((message) => message.attachments.length === 2);
@@ -219,9 +225,9 @@ describe('one customer across channels, in the workstation', () => {
 
   it('fails merges and downloads with `offline` without the server, while search keeps working', async () => {
     const another = await postInbound({ channel: 'email', customer: { name: '张伟', email: 'zw.third@example.cn' }, text: '第三个邮箱' });
-    const thirdId = server.store.getTicket(another.ticketId)!.customerId;
+    const thirdId = (await server.store.getTicket(another.ticketId))!.customerId;
     await waitUntil(agent1, 'agent1 has the third customer', async () => (await agent1.invoke('ticket.get', { ticketId: another.ticketId })).ok);
-    const pdfId = server.store.getTicketBundle(emailTicket)!.messages.at(-1)!.attachments[0]!.id;
+    const pdfId = (await server.store.getTicketBundle(emailTicket))!.messages.at(-1)!.attachments[0]!.id;
 
     await server.close();
     await waitUntil(agent1, 'agent1 is offline', async () => (await connectionOf(agent1)).status === 'offline');

@@ -22,7 +22,7 @@ let ticketId: string;
 
 beforeAll(async () => {
   server = await startTestServer({ now: Date.now });
-  seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
+  await seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
   const inbound = await postJson<{ ticketId: string }>(
     `${server.url}/api/v1/inbound`,
     JSON.stringify({
@@ -139,7 +139,7 @@ describe('the renderer store on the real core', () => {
 
   it('offers the customer who proved the number this one only claimed, and merges them from that suggestion', async () => {
     // Another chat, whose number the channel proved: the integration's 张伟 only claimed it.
-    const proven = server.store.ingestInbound(
+    const proven = await server.store.ingestInbound(
       { channel: 'chat', customer: { name: '张伟', phone: '138 0013 8000' }, text: '我之前打过电话', proven: ['phone'] },
       { now: Date.now() },
     );

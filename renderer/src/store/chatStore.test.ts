@@ -24,7 +24,7 @@ let visitor: TestVisitor;
 
 beforeAll(async () => {
   server = await startTestServer({ now: Date.now, routing: { autoAccept: true }, channels: [testWebchatChannel()] });
-  seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
+  await seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
   core = await createWorkstationCore({ dataDir: `${server.dataDir}/workstation`, serverUrl: server.url });
   ({ store, dispose } = initStore(apiOver(core)));
   await vi.waitFor(() => expect(store.getState().sessionChecked).toBe(true));

@@ -102,8 +102,8 @@ describe('the renderer store through an outage', () => {
       expect(store.getState().connection).toMatchObject({ status: 'online', pendingCount: 0 });
       expect(store.getState().detail?.pending).toBe(false);
     }, WAIT);
-    expect(restarted.store.getTicketBundle(ticketId)!.ticket.priority).toBe('urgent');
-    expect(restarted.store.getTicketBundle(ticketId)!.messages.filter((m) => m.text === draftText)).toHaveLength(0);
+    expect((await restarted.store.getTicketBundle(ticketId))!.ticket.priority).toBe('urgent');
+    expect((await restarted.store.getTicketBundle(ticketId))!.messages.filter((m) => m.text === draftText)).toHaveLength(0);
 
     const draftId = store.getState().detail!.drafts[0]!.id;
     expect(await store.getState().sendDraft(draftId)).toBe(true);
@@ -112,7 +112,7 @@ describe('the renderer store through an outage', () => {
       expect(store.getState().detail?.messages.filter((m) => m.text === draftText)).toHaveLength(1);
       expect(store.getState().connection.pendingCount).toBe(0);
     }, WAIT);
-    expect(restarted.store.getTicketBundle(ticketId)!.messages.filter((m) => m.text === draftText)).toHaveLength(1);
+    expect((await restarted.store.getTicketBundle(ticketId))!.messages.filter((m) => m.text === draftText)).toHaveLength(1);
   });
 
   it('clears the follow-up reminder and discards a draft', async () => {

@@ -45,9 +45,9 @@ let lead: { core: WorkstationCore; store: AppStore };
 beforeAll(async () => {
   root = makeTempDir('renderer-pii-');
   server = await startTestServer({ now: Date.now });
-  server.store.createUser({ id: 'lead1', username: 'lead1', password: TEST_PASSWORD, displayName: '李主管', role: 'lead', channels: [] });
-  server.store.createUser({ id: 'agent1', username: 'agent1', password: TEST_PASSWORD, displayName: '王芳', role: 'agent', channels: ['email'] });
-  server.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
+  await server.store.createUser({ id: 'lead1', username: 'lead1', password: TEST_PASSWORD, displayName: '李主管', role: 'lead', channels: [] });
+  await server.store.createUser({ id: 'agent1', username: 'agent1', password: TEST_PASSWORD, displayName: '王芳', role: 'agent', channels: ['email'] });
+  await server.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
   ticketId = await inbound({
     channel: 'email',
     customer: { name: '张伟', phone: '13800138000', email: 'zhang.wei@example.cn' },

@@ -71,7 +71,7 @@ async function startOnSamePort(): Promise<TestServer> {
 }
 
 /** The messages on the server with this text: what the customer receives. */
-const onServer = (text: string) => server!.store.getTicketBundle(ticketId)!.messages.filter((m) => m.text === text).length;
+const onServer = async (text: string) => (await server!.store.getTicketBundle(ticketId))!.messages.filter((m) => m.text === text).length;
 
 beforeAll(async () => {
   root = makeTempDir('renderer-retry-');
@@ -115,14 +115,14 @@ describe('the renderer store retrying', () => {
     expect(store.getState().replyDrafts[ticketId]).toBeUndefined();
 
     await vi.waitFor(() => expect(store.getState().connection.pendingCount).toBe(0), WAIT);
-    expect(onServer(text)).toBe(1);
+    expect(await onServer(text)).toBe(1);
     await vi.waitFor(() => expect(store.getState().detail?.messages.filter((m) => m.text === text)).toHaveLength(1), WAIT);
 
     // The same words sent again on purpose, after the first succeeded, are a new reply.
     store.getState().setReplyDraft(text);
     expect(await store.getState().sendReply()).toBe(true);
     await vi.waitFor(() => expect(store.getState().connection.pendingCount).toBe(0), WAIT);
-    expect(onServer(text)).toBe(2);
+    expect(await onServer(text)).toBe(2);
   });
 
   it('adds a note whose answer was lost exactly once', async () => {
@@ -132,7 +132,7 @@ describe('the renderer store retrying', () => {
     expect(await store.getState().addNote()).toBe(false);
     expect(await store.getState().addNote()).toBe(true);
     await vi.waitFor(() => expect(store.getState().connection.pendingCount).toBe(0), WAIT);
-    expect(server!.store.getTicketBundle(ticketId)!.notes.filter((n) => n.text === text)).toHaveLength(1);
+    expect((await server!.store.getTicketBundle(ticketId))!.notes.filter((n) => n.text === text)).toHaveLength(1);
   });
 
   it('reaches a server that came back as soon as the window wakes, not after the backoff', async () => {

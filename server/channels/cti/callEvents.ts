@@ -24,7 +24,7 @@ export const MISSED_CALL_SUBJECT = '未接来电，请回拨 / Missed call — c
 export interface CallEventDependencies {
   store: ServerStore;
   /** Stores and routes an inbound contact (the channel context's ingest). */
-  ingest(contact: ChannelContact): IngestOutcome;
+  ingest(contact: ChannelContact): Promise<IngestOutcome>;
   now: () => number;
 }
 
@@ -66,15 +66,15 @@ function answeringRouter(agent: User, extension: string): TicketRouter {
   return { route: () => ({ assignee: { id: agent.id, username: agent.username, displayName: agent.displayName }, reason }) };
 }
 
-export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, source: string): CallEventOutcome {
+export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, source: string): Promise<CallEventOutcome> {
   const { store } = deps;
-  return store.transaction((): CallEventOutcome => {
+  return store.withTransaction(async (): Promise<CallEventOutcome> => {
     const now = deps.now();
     // The CTI's clock is believed when plausible (its own times give the talk time, a little ahead
     // of ours included); a call "at 0001-01-01" or next year happened when we heard of it.
     const event: CtiEvent = { ...given, at: isPlausibleTime(given.at, now) ? given.at : now };
-    const existing = store.cti.getCall(event.callId);
-    if (!store.cti.recordEvent(event.callId, event.event, event.at, now, source)) {
+    const existing = await store.cti.getCall(event.callId);
+    if (!(await store.cti.recordEvent(event.callId, event.event, event.at, now, source))) {
       // Recorded before, so the call exists (both are written in the same transaction).
       return { call: existing!, duplicate: true, ignored: null, agentIds: [] };
     }
@@ -85,7 +85,7 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
       from: event.from,
       to: event.to,
       agentExtension: extension,
-      agentId: extension ? store.cti.userIdByExtension(extension) : null,
+      agentId: extension ? await store.cti.userIdByExtension(extension) : null,
       ticketId: null,
       messageId: null,
       startedAt: event.at,
@@ -96,15 +96,15 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
     };
     // A call can ring at one extension and be answered at another (a transfer, a hunt group).
     if (extension && extension !== call.agentExtension && (call.state === 'ringing' || call.state === 'answered')) {
-      call = { ...call, agentExtension: extension, agentId: store.cti.userIdByExtension(extension) };
+      call = { ...call, agentExtension: extension, agentId: await store.cti.userIdByExtension(extension) };
     }
     call = { ...call, updatedAt: now };
     let ignored: string | null = null;
 
-    const answer = (at: number): void => {
+    const answer = async (at: number): Promise<void> => {
       call = { ...call, state: 'answered', answeredAt: Math.max(at, call.startedAt) };
-      const agent = call.agentId ? store.getUser(call.agentId) : null;
-      const known = store.findCustomerByPhone(call.from);
+      const agent = call.agentId ? await store.getUser(call.agentId) : null;
+      const known = await store.findCustomerByPhone(call.from);
       const info = callInfoOf(call, 'answered');
       const contact: ChannelContact = {
         channel: 'phone',
@@ -120,10 +120,10 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
       };
       let outcome: IngestOutcome;
       if (agent && call.agentExtension) {
-        outcome = store.ingestInbound(contact, { now, router: answeringRouter(agent, call.agentExtension) });
+        outcome = await store.ingestInbound(contact, { now, router: answeringRouter(agent, call.agentExtension) });
         // A joined ticket that someone else had: the agent on the call takes it over.
         if (outcome.ticket.assigneeId !== agent.id) {
-          store.assignTicket({
+          await store.assignTicket({
             ticketId: outcome.ticketId,
             assignee: { id: agent.id, username: agent.username, displayName: agent.displayName },
             reason: { code: 'call_answered', byName: agent.displayName, extension: call.agentExtension },
@@ -131,25 +131,25 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
           });
         }
       } else {
-        outcome = deps.ingest(contact);
+        outcome = await deps.ingest(contact);
       }
       call = { ...call, ticketId: outcome.ticketId, messageId: outcome.messageId };
     };
 
-    const end = (at: number, durationSec: number | undefined): void => {
+    const end = async (at: number, durationSec: number | undefined): Promise<void> => {
       const answeredAt = call.answeredAt ?? at;
       const duration = durationSec ?? Math.max(0, Math.round((at - answeredAt) / 1000));
       call = { ...call, state: 'ended', endedAt: Math.max(at, answeredAt), durationSec: duration };
       if (call.messageId) {
         const info = callInfoOf(call, 'answered');
-        store.updateCallMessage(call.messageId, info, callMessageText(info), now);
+        await store.updateCallMessage(call.messageId, info, callMessageText(info), now);
       }
     };
 
-    const miss = (at: number): void => {
+    const miss = async (at: number): Promise<void> => {
       call = { ...call, state: 'missed', endedAt: Math.max(at, call.startedAt), durationSec: 0 };
       const info = callInfoOf(call, 'missed');
-      const outcome = deps.ingest({
+      const outcome = await deps.ingest({
         channel: 'phone',
         customer: { phone: call.from },
         subject: MISSED_CALL_SUBJECT,
@@ -171,24 +171,24 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
         if (call.state !== 'ringing') ignored = `the call is already ${call.state}`;
         break;
       case 'answered':
-        if (call.state === 'ringing') answer(event.at);
+        if (call.state === 'ringing') await answer(event.at);
         else ignored = `the call is already ${call.state}`;
         break;
       case 'ended':
-        if (call.state === 'answered') end(event.at, event.durationSec);
+        if (call.state === 'answered') await end(event.at, event.durationSec);
         else if (call.state === 'ringing' && (event.durationSec ?? 0) > 0) {
           // The `answered` event never came, but the CTI measured talk time: it was answered.
-          answer(event.at - event.durationSec! * 1000);
-          end(event.at, event.durationSec);
-        } else if (call.state === 'ringing') miss(event.at);
+          await answer(event.at - event.durationSec! * 1000);
+          await end(event.at, event.durationSec);
+        } else if (call.state === 'ringing') await miss(event.at);
         else ignored = `the call is already ${call.state}`;
         break;
       case 'missed':
-        if (call.state === 'ringing') miss(event.at);
+        if (call.state === 'ringing') await miss(event.at);
         else ignored = `the call is already ${call.state}`;
         break;
     }
-    store.cti.saveCall(call);
+    await store.cti.saveCall(call);
     const agentIds = [...new Set([existing?.agentId ?? null, call.agentId])].filter((id): id is string => id !== null);
     return { call, duplicate: false, ignored, agentIds };
   });

@@ -4,8 +4,8 @@
  * `openServerStore` on its connection, so a call's state, its ticket and its change-log
  * entries commit together (every write joins the caller's transaction). Plain SQL, as in store.ts.
  */
-import type Database from 'better-sqlite3-multiple-ciphers';
 import type { CallState, CtiEventName } from '../../../shared/cti.js';
+import type { SyncSqlExecutor } from '../../db/syncSql.js';
 
 /**
  * A call still ringing or in progress this long after its last event is taken as over (its
@@ -80,22 +80,23 @@ function callFromRow(row: CallRow): CtiCallRecord {
   };
 }
 
-export function createCtiCallStore(deps: { sql: (text: string) => Database.Statement }): CtiCallStore {
+export function createCtiCallStore(deps: { sql: SyncSqlExecutor }): CtiCallStore {
   const { sql } = deps;
   return {
     recordEvent(callId, event, at, receivedAt, source) {
-      const inserted = sql(
+      const inserted = sql.run(
         `INSERT INTO cti_call_events (call_id, event, at, received_at, source) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (call_id, event) DO NOTHING`,
-      ).run(callId, event, at, receivedAt, source);
+        [callId, event, at, receivedAt, source],
+      );
       return inserted.changes === 1;
     },
     getCall(callId) {
-      const row = sql('SELECT * FROM cti_calls WHERE call_id = ?').get(callId) as CallRow | undefined;
+      const row = sql.get('SELECT * FROM cti_calls WHERE call_id = ?', [callId]) as CallRow | undefined;
       return row ? callFromRow(row) : null;
     },
     saveCall(call) {
-      sql(
+      sql.run(
         `INSERT INTO cti_calls (call_id, state, from_number, to_number, agent_extension, agent_id, ticket_id, message_id,
            started_at, answered_at, ended_at, duration_sec, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -103,35 +104,37 @@ export function createCtiCallStore(deps: { sql: (text: string) => Database.State
            agent_extension = excluded.agent_extension, agent_id = excluded.agent_id, ticket_id = excluded.ticket_id,
            message_id = excluded.message_id, started_at = excluded.started_at, answered_at = excluded.answered_at,
            ended_at = excluded.ended_at, duration_sec = excluded.duration_sec, updated_at = excluded.updated_at`,
-      ).run(
-        call.callId,
-        call.state,
-        call.from,
-        call.to,
-        call.agentExtension,
-        call.agentId,
-        call.ticketId,
-        call.messageId,
-        call.startedAt,
-        call.answeredAt,
-        call.endedAt,
-        call.durationSec,
-        call.updatedAt,
+        [
+          call.callId,
+          call.state,
+          call.from,
+          call.to,
+          call.agentExtension,
+          call.agentId,
+          call.ticketId,
+          call.messageId,
+          call.startedAt,
+          call.answeredAt,
+          call.endedAt,
+          call.durationSec,
+          call.updatedAt,
+        ],
       );
     },
     liveCallsOf(agentId, since) {
-      const rows = sql(
+      const rows = sql.all(
         `SELECT * FROM cti_calls WHERE agent_id = ? AND state IN ('ringing', 'answered') AND updated_at >= ?
          ORDER BY updated_at DESC, call_id LIMIT 20`,
-      ).all(agentId, since) as CallRow[];
+        [agentId, since],
+      ) as CallRow[];
       return rows.map(callFromRow);
     },
     userIdByExtension(extension) {
-      const row = sql('SELECT id FROM users WHERE extension = ?').get(extension) as { id: string } | undefined;
+      const row = sql.get('SELECT id FROM users WHERE extension = ?', [extension]) as { id: string } | undefined;
       return row?.id ?? null;
     },
     setExtension(userId, extension) {
-      sql('UPDATE users SET extension = ? WHERE id = ?').run(extension, userId);
+      sql.run('UPDATE users SET extension = ? WHERE id = ?', [extension, userId]);
     },
   };
 }

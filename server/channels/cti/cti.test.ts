@@ -29,8 +29,8 @@ function channels() {
   return [ctiChannel({ secret: SECRET, twilio: { authToken: TWILIO_TOKEN, publicUrl: TWILIO_URL } })];
 }
 
-function seed(server: TestServer): void {
-  server.store.createUser({
+async function seed(server: TestServer): Promise<void> {
+  await server.store.createUser({
     id: 'agent1',
     username: 'agent1',
     password: TEST_PASSWORD,
@@ -39,7 +39,7 @@ function seed(server: TestServer): void {
     channels: ['phone', 'email'],
     extension: '8001',
   });
-  server.store.createUser({
+  await server.store.createUser({
     id: 'agent2',
     username: 'agent2',
     password: TEST_PASSWORD,
@@ -48,12 +48,12 @@ function seed(server: TestServer): void {
     channels: ['phone'],
     extension: '8002',
   });
-  server.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
+  await server.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
 }
 
 beforeEach(async () => {
   t = await startTestServer({ channels: channels(), deliveryRetryDelayMs: 5, agentsPushThrottleMs: 0 });
-  seed(t);
+  await seed(t);
 });
 
 afterEach(async () => {
@@ -126,17 +126,17 @@ async function postTwilio(params: Record<string, string>, options: { signature?:
 }
 
 /** Everything a refused request must leave untouched. */
-function storedState(server: TestServer = t) {
+async function storedState(server: TestServer = t) {
   return {
-    seq: server.store.changeLogBounds().maxSeq,
-    tickets: server.store.listTickets({ id: 'lead', role: 'lead', channels: [] }, { limit: 500 }).tickets.length,
-    call: server.store.cti.getCall('call-zw-1'),
+    seq: (await server.store.changeLogBounds()).maxSeq,
+    tickets: (await server.store.listTickets({ id: 'lead', role: 'lead', channels: [] }, { limit: 500 })).tickets.length,
+    call: await server.store.cti.getCall('call-zw-1'),
   };
 }
 
 /** 张伟 wrote an email before, and his number is known as his (proven, as by an earlier call); he is a VIP. */
 async function seedZhangWei(): Promise<Ticket> {
-  const { ticket } = t.store.ingestInbound(
+  const { ticket } = await t.store.ingestInbound(
     {
       channel: 'email',
       customer: { name: '张伟', phone: '+86 138-0013-8000', email: 'zhang.wei@example.cn' },
@@ -146,7 +146,7 @@ async function seedZhangWei(): Promise<Ticket> {
     },
     { now: t.clock.now() },
   );
-  t.store.routing.setCustomerVipTier(ticket.customerId, 2, t.clock.now());
+  t.store.inline.routing.setCustomerVipTier(ticket.customerId, 2, t.clock.now());
   return ticket;
 }
 
@@ -168,7 +168,7 @@ describe('signed CTI events', () => {
     const answered = await postEvent({ event: 'answered' });
     expect(answered.body).toMatchObject({ state: 'answered', duplicate: false });
     const ticketId = answered.body.ticketId!;
-    const bundle = t.store.getTicketBundle(ticketId)!;
+    const bundle = (await t.store.getTicketBundle(ticketId))!;
     expect(bundle.ticket).toMatchObject({
       channel: 'phone',
       customerId: email.customerId,
@@ -198,7 +198,7 @@ describe('signed CTI events', () => {
     t.clock.advance(192_000);
     const ended = await postEvent({ event: 'ended', at: t.clock.now() });
     expect(ended.body).toMatchObject({ state: 'ended', ticketId });
-    const after = t.store.getTicketBundle(ticketId)!;
+    const after = (await t.store.getTicketBundle(ticketId))!;
     expect(after.messages).toHaveLength(1);
     expect(after.messages[0]).toMatchObject({ text: '通话 3分12秒 / Call 3:12', call: { outcome: 'answered', durationSec: 192, endedAt: t.clock.now() } });
     expect(after.ticket.lastMessagePreview).toBe('通话 3分12秒 / Call 3:12');
@@ -212,16 +212,16 @@ describe('signed CTI events', () => {
   it('ignores a repeated event and stores nothing for it', async () => {
     await postEvent({ event: 'offered' });
     const answered = await postEvent({ event: 'answered' });
-    const before = storedState();
+    const before = await storedState();
     t.clock.advance(1_000);
     const again = await postEvent({ event: 'answered' });
     expect(again).toMatchObject({ status: 200, body: { duplicate: true, state: 'answered', ticketId: answered.body.ticketId } });
-    expect(storedState()).toEqual(before);
+    expect(await storedState()).toEqual(before);
     // Late news for the call's state is noted, and changes nothing else.
     const late = await postEvent({ event: 'ringing' });
     expect(late.body).toMatchObject({ duplicate: false, ignored: 'the call is already answered', state: 'answered' });
-    expect(storedState().tickets).toBe(before.tickets);
-    expect(t.store.getTicketBundle(answered.body.ticketId!)!.messages).toHaveLength(1);
+    expect((await storedState()).tickets).toBe(before.tickets);
+    expect((await t.store.getTicketBundle(answered.body.ticketId!))!.messages).toHaveLength(1);
   });
 
   it('turns a missed call into a callback task queued for the phone agents', async () => {
@@ -230,7 +230,7 @@ describe('signed CTI events', () => {
     t.clock.advance(30_000);
     const missed = await postEvent({ event: 'missed', callId: 'call-missed', from: '139 1234 0002' });
     expect(missed.body).toMatchObject({ state: 'missed' });
-    const bundle = t.store.getTicketBundle(missed.body.ticketId!)!;
+    const bundle = (await t.store.getTicketBundle(missed.body.ticketId!))!;
     expect(bundle.ticket).toMatchObject({ channel: 'phone', subject: MISSED_CALL_SUBJECT, priority: 'normal', followUpAt: t.clock.now() });
     expect(bundle.customer.phone).toBe('+8613912340002');
     expect(bundle.messages[0]).toMatchObject({ source: 'cti', call: { outcome: 'missed', answeredAt: null, durationSec: 0 } });
@@ -242,18 +242,18 @@ describe('signed CTI events', () => {
     await postEvent({ event: 'offered', callId: 'call-hangup', from: '13700137001', agentExtension: null });
     const hungUp = await postEvent({ event: 'ended', callId: 'call-hangup', from: '13700137001', agentExtension: null });
     expect(hungUp.body).toMatchObject({ state: 'missed' });
-    expect(t.store.getTicket(hungUp.body.ticketId!)).toMatchObject({ subject: MISSED_CALL_SUBJECT, status: 'unassigned', assigneeId: null });
+    expect(await t.store.getTicket(hungUp.body.ticketId!)).toMatchObject({ subject: MISSED_CALL_SUBJECT, status: 'unassigned', assigneeId: null });
   });
 
   it('answers a call at an extension nobody has by routing its ticket like any phone contact', async () => {
     await postEvent({ event: 'offered', agentExtension: '8999' });
     const answered = await postEvent({ event: 'answered', agentExtension: '8999' });
-    expect(t.store.getTicket(answered.body.ticketId!)).toMatchObject({ channel: 'phone', assigneeId: null, status: 'unassigned' });
+    expect(await t.store.getTicket(answered.body.ticketId!)).toMatchObject({ channel: 'phone', assigneeId: null, status: 'unassigned' });
     expect(t.logLines.some((line) => line.includes('at extension 8999 (no such agent)'))).toBe(true);
   });
 
   it('refuses bad signatures, stale or missing timestamps and unknown events, logs why and stores nothing', async () => {
-    const before = storedState();
+    const before = await storedState();
     const body = JSON.stringify({ callId: 'call-zw-1', event: 'offered', at: t.clock.now(), from: ZHANG_WEI_PHONE, to: '4008001234', agentExtension: '8001' });
     const ts = Math.floor(t.clock.now() / 1000);
     const cases: Array<{ headers: Record<string, string>; event?: Partial<CtiEventInput> & { event: string }; status: number; log: RegExp }> = [
@@ -297,7 +297,7 @@ describe('signed CTI events', () => {
     const badNumber = await postEvent({ event: 'offered', from: '张伟的手机' });
     expect(badNumber.status).toBe(400);
     expect(t.logLines.at(-1)).toMatch(/from is not a phone number/);
-    expect(storedState()).toEqual(before);
+    expect(await storedState()).toEqual(before);
     expect(before.call).toBeNull();
   });
 
@@ -318,7 +318,7 @@ describe('signed CTI events', () => {
     clock.advance(45_000);
     const ended = await postEvent({ event: 'ended', at: clock.now() });
     expect(ended.body).toMatchObject({ state: 'ended', ticketId: answered.body.ticketId });
-    const messages = restarted.store.getTicketBundle(answered.body.ticketId!)!.messages;
+    const messages = (await restarted.store.getTicketBundle(answered.body.ticketId!))!.messages;
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({ text: '通话 45秒 / Call 0:45', call: { durationSec: 45 } });
   });
@@ -326,8 +326,8 @@ describe('signed CTI events', () => {
   it('refuses a written reply on a phone ticket at once, with the ways that would work, and stores nothing', async () => {
     await postEvent({ event: 'offered' });
     const { body } = await postEvent({ event: 'answered' });
-    const agent = t.store.getUser('agent1')!;
-    const result = t.store.applyMutation(
+    const agent = (await t.store.getUser('agent1'))!;
+    const result = await t.store.applyMutation(
       agent,
       'desk-1',
       { mutationId: 'm1', kind: 'reply', ticketId: body.ticketId!, messageId: 'reply1', text: '您好，我们已为您处理。', createdAt: t.clock.now() },
@@ -337,7 +337,7 @@ describe('signed CTI events', () => {
       ok: false,
       refusal: { code: 'no_reply_route', via: null, routes: [], alternatives: ['add_note', 'call_back', 'add_email'] },
     });
-    expect(t.store.getTicketBundle(body.ticketId!)!.messages.map((m) => m.id)).not.toContain('reply1');
+    expect((await t.store.getTicketBundle(body.ticketId!))!.messages.map((m) => m.id)).not.toContain('reply1');
   });
 });
 
@@ -393,14 +393,17 @@ describe('Twilio status callbacks', () => {
     // Twilio dialled the agent's Twilio Client; the extension travels in the callback URL.
     const answered = await postTwilio({ ...PUBLISHED_VOICE_REQUEST, CallStatus: 'in-progress' }, { query: '?ext=8002' });
     expect(answered.body).toMatchObject({ state: 'answered' });
-    expect(t.store.getTicket(answered.body.ticketId!)).toMatchObject({ assigneeId: 'agent2', assignmentReason: { code: 'call_answered', extension: '8002' } });
+    expect(await t.store.getTicket(answered.body.ticketId!)).toMatchObject({
+      assigneeId: 'agent2',
+      assignmentReason: { code: 'call_answered', extension: '8002' },
+    });
 
     const completed = await postTwilio(
       { ...PUBLISHED_VOICE_REQUEST, CallStatus: 'completed', CallDuration: '75', Timestamp: 'Fri, 08 Nov 2024 02:01:15 +0000' },
       { query: '?ext=8002' },
     );
     expect(completed.body).toMatchObject({ state: 'ended', ticketId: answered.body.ticketId });
-    const message = t.store.getTicketBundle(answered.body.ticketId!)!.messages[0]!;
+    const message = (await t.store.getTicketBundle(answered.body.ticketId!))!.messages[0]!;
     expect(message).toMatchObject({ source: 'cti', text: '通话 1分15秒 / Call 1:15', call: { from: '+14153595711', durationSec: 75 } });
     // Twilio retries callbacks: the repeat changes nothing.
     const retried = await postTwilio({ ...PUBLISHED_VOICE_REQUEST, CallStatus: 'completed', CallDuration: '75' }, { query: '?ext=8002' });
@@ -410,12 +413,12 @@ describe('Twilio status callbacks', () => {
   it('maps busy / no-answer to a missed call', async () => {
     const busy = await postTwilio({ CallSid: 'CA00000000000000000000000000000001', CallStatus: 'no-answer', From: '+8613912340002', To: 'client:8001' });
     expect(busy.body).toMatchObject({ state: 'missed' });
-    expect(t.store.getTicket(busy.body.ticketId!)).toMatchObject({ subject: MISSED_CALL_SUBJECT });
-    expect(t.store.cti.getCall('CA00000000000000000000000000000001')).toMatchObject({ agentExtension: '8001', agentId: 'agent1' });
+    expect(await t.store.getTicket(busy.body.ticketId!)).toMatchObject({ subject: MISSED_CALL_SUBJECT });
+    expect(await t.store.cti.getCall('CA00000000000000000000000000000001')).toMatchObject({ agentExtension: '8001', agentId: 'agent1' });
   });
 
   it('refuses a wrong signature, a signature for another URL and unknown statuses, storing nothing', async () => {
-    const before = { seq: t.store.changeLogBounds().maxSeq, call: t.store.cti.getCall(PUBLISHED_VOICE_REQUEST.CallSid!) };
+    const before = { seq: (await t.store.changeLogBounds()).maxSeq, call: await t.store.cti.getCall(PUBLISHED_VOICE_REQUEST.CallSid!) };
     const wrong = await postTwilio(PUBLISHED_VOICE_REQUEST, { signature: 'oVb2kXoVy8GEfwBDjR8bk/ZZ6eB=' });
     expect(wrong.status).toBe(401);
     expect(t.logLines.at(-1)).toMatch(/^cti: refused a Twilio callback .*signature does not match/);
@@ -429,7 +432,7 @@ describe('Twilio status callbacks', () => {
     const unknownStatus = await postTwilio({ ...PUBLISHED_VOICE_REQUEST, CallStatus: 'on-hold' });
     expect(unknownStatus.status).toBe(400);
     expect(t.logLines.at(-1)).toMatch(/CallStatus/);
-    expect({ seq: t.store.changeLogBounds().maxSeq, call: t.store.cti.getCall(PUBLISHED_VOICE_REQUEST.CallSid!) }).toEqual(before);
+    expect({ seq: (await t.store.changeLogBounds()).maxSeq, call: await t.store.cti.getCall(PUBLISHED_VOICE_REQUEST.CallSid!) }).toEqual(before);
   });
 });
 
@@ -447,7 +450,7 @@ describe('live calls and chats', () => {
     ).then((response) => (response.body as { ticketId: string }).ticketId);
 
   it('gives chats to an agent with an open call-back ticket, none while a call is live on their phone, and tells them why', async () => {
-    t.store.createUser({
+    await t.store.createUser({
       id: 'agent3',
       username: 'agent3',
       password: TEST_PASSWORD,
@@ -476,7 +479,7 @@ describe('live calls and chats', () => {
     await postEvent({ event: 'answered', callId: 'call-live-8003', agentExtension: '8003' });
     expect(t.server.routing.agents().find((a) => a.userId === 'agent3')).toMatchObject({ onCall: true });
     const second = await chat('陈晓燕', '15800158003');
-    expect(t.store.getTicket(second)).toMatchObject({
+    expect(await t.store.getTicket(second)).toMatchObject({
       assigneeId: null,
       routing: { offer: null },
       assignmentReason: { code: 'queued', cause: 'all_at_capacity' },

@@ -65,8 +65,8 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
     const { store, log } = ctx;
 
     /** The pop as `viewer` may see it: the caller's other tickets only where the viewer may see them. */
-    function popOf(call: CtiCallRecord, viewer: Viewer): CtiCall {
-      const customer = store.findCustomerByPhone(call.from);
+    async function popOf(call: CtiCallRecord, viewer: Viewer): Promise<CtiCall> {
+      const customer = await store.findCustomerByPhone(call.from);
       return {
         callId: call.callId,
         state: call.state,
@@ -78,14 +78,14 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
         endedAt: call.endedAt,
         durationSec: call.durationSec,
         customer,
-        recentTickets: customer ? store.listCustomerTickets(viewer, customer.id, MAX_POP_TICKETS) : [],
+        recentTickets: customer ? await store.listCustomerTickets(viewer, customer.id, MAX_POP_TICKETS) : [],
         ticketId: call.ticketId,
         updatedAt: call.updatedAt,
       };
     }
 
-    function process(event: CtiEvent, source: string, res: ServerResponse): void {
-      const outcome: CallEventOutcome = handleCallEvent({ store, ingest: ctx.ingest, now: ctx.now }, event, source);
+    async function process(event: CtiEvent, source: string, res: ServerResponse): Promise<void> {
+      const outcome: CallEventOutcome = await handleCallEvent({ store, ingest: ctx.ingest, now: ctx.now }, event, source);
       const { call } = outcome;
       if (outcome.duplicate) {
         log(`cti: call ${call.callId} ${event.event} again (${source}); already handled, nothing changed`);
@@ -97,8 +97,8 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
             (outcome.ignored ? `; ignored: ${outcome.ignored}` : ''),
         );
         // After the commit: the agent's workstation has the ticket (sync) before the pop names it.
-        const agent = call.agentId && !outcome.ignored ? store.getUser(call.agentId) : null;
-        if (agent) ctx.io.to(userRoom(agent.id)).emit('cti:call', forRole(agent.role, popOf(call, agent), maskCtiCall));
+        const agent = call.agentId && !outcome.ignored ? await store.getUser(call.agentId) : null;
+        if (agent) ctx.io.to(userRoom(agent.id)).emit('cti:call', forRole(agent.role, await popOf(call, agent), maskCtiCall));
         // Routing gives no chats to an agent while a call is live on their extension.
         for (const agentId of outcome.agentIds) ctx.callStateChanged(agentId);
       }
@@ -132,7 +132,7 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
         log(`cti: refused a call event from ${peerOf(req)}: ${fields.map((f) => `${f.path} ${f.message}`).join('; ')}`);
         throw invalid('The call event is not valid.', fields);
       }
-      process(parsed.data, 'cti', res);
+      await process(parsed.data, 'cti', res);
     }
 
     async function onTwilio(req: IncomingMessage, res: ServerResponse, url: URL, twilio: { authToken: string; publicUrl: string | null }): Promise<void> {
@@ -162,7 +162,7 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
         log(`cti: refused a Twilio callback from ${peerOf(req)}: ${fields.map((f) => `${f.path} ${f.message}`).join('; ')}`);
         throw invalid('The Twilio status callback is not a call status this server understands.', fields);
       }
-      process(parsed.data, 'twilio', res);
+      await process(parsed.data, 'twilio', res);
     }
 
     const routes: Channel['routes'] = [
@@ -182,8 +182,12 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
     // An agent who reconnects (or restarts the workstation) mid-call gets the call's card back.
     ctx.io.on('connection', (socket) => {
       const user = socket.data.user;
-      for (const call of store.cti.liveCallsOf(user.id, ctx.now() - LIVE_CALL_WINDOW_MS))
-        socket.emit('cti:call', forRole(user.role, popOf(call, user), maskCtiCall));
+      void (async () => {
+        for (const call of await store.cti.liveCallsOf(user.id, ctx.now() - LIVE_CALL_WINDOW_MS))
+          socket.emit('cti:call', forRole(user.role, await popOf(call, user), maskCtiCall));
+      })().catch((error: unknown) =>
+        log(`cti: the live calls of ${user.username} could not be sent: ${error instanceof Error ? error.message : String(error)}`),
+      );
     });
 
     // No sender: a written reply cannot go by phone, and the ticket rules refuse one (shared/ticketRules.ts).

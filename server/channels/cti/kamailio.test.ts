@@ -109,8 +109,24 @@ beforeEach(async () => {
   workDir = makeTempDir('omnidesk-kamailio-');
   // The hook signs with the real time; the server's clock starts there (the 5-minute window holds).
   t = await startTestServer({ clock: createTestClock(Date.now()), channels: [ctiChannel({ secret: SECRET, twilio: null })] });
-  t.store.createUser({ id: 'agent1', username: 'agent1', password: TEST_PASSWORD, displayName: '王芳', role: 'agent', channels: ['phone'], extension: '8001' });
-  t.store.createUser({ id: 'agent2', username: 'agent2', password: TEST_PASSWORD, displayName: '张强', role: 'agent', channels: ['phone'], extension: '8002' });
+  await t.store.createUser({
+    id: 'agent1',
+    username: 'agent1',
+    password: TEST_PASSWORD,
+    displayName: '王芳',
+    role: 'agent',
+    channels: ['phone'],
+    extension: '8001',
+  });
+  await t.store.createUser({
+    id: 'agent2',
+    username: 'agent2',
+    password: TEST_PASSWORD,
+    displayName: '张强',
+    role: 'agent',
+    channels: ['phone'],
+    extension: '8002',
+  });
 });
 
 afterEach(async () => {
@@ -136,11 +152,11 @@ describe('Kamailio + SIPp posting to the CTI webhook', () => {
     expect(caller.code, caller.output).toBe(0);
     expect((await agentPhone).code).toBe(0);
 
-    const call = onlyCall(t);
+    const call = await onlyCall(t);
     expect(call, kamailio.output()).toMatchObject({ state: 'ended', from: '13800138000', to: '8001', agentExtension: '8001', agentId: 'agent1' });
     expect(call!.durationSec).toBeGreaterThanOrEqual(2);
     expect(call!.durationSec).toBeLessThan(30);
-    const bundle = t.store.getTicketBundle(call!.ticketId!)!;
+    const bundle = (await t.store.getTicketBundle(call!.ticketId!))!;
     expect(bundle.ticket).toMatchObject({ channel: 'phone', assigneeId: 'agent1', assignmentReason: { code: 'call_answered', extension: '8001' } });
     expect(bundle.customer.phone).toBe('+8613800138000');
     expect(bundle.messages).toHaveLength(1);
@@ -158,16 +174,21 @@ describe('Kamailio + SIPp posting to the CTI webhook', () => {
     expect(caller.code, caller.output).toBe(0);
     expect((await agentPhone).code).toBe(0);
 
-    const call = onlyCall(t);
+    const call = await onlyCall(t);
     expect(call, kamailio.output()).toMatchObject({ state: 'missed', from: '13912340002', agentId: 'agent2' });
-    expect(t.store.getTicket(call!.ticketId!)).toMatchObject({ channel: 'phone', subject: MISSED_CALL_SUBJECT, priority: 'normal', followUpAt: t.clock.now() });
+    expect(await t.store.getTicket(call!.ticketId!)).toMatchObject({
+      channel: 'phone',
+      subject: MISSED_CALL_SUBJECT,
+      priority: 'normal',
+      followUpAt: t.clock.now(),
+    });
   });
 });
 
 /** The one call of a test, found through the one phone ticket it made. */
-function onlyCall(server: TestServer) {
-  const { tickets } = server.store.listTickets({ id: 'lead', role: 'lead', channels: [] }, { channel: 'phone', limit: 10 });
+async function onlyCall(server: TestServer) {
+  const { tickets } = await server.store.listTickets({ id: 'lead', role: 'lead', channels: [] }, { channel: 'phone', limit: 10 });
   expect(tickets).toHaveLength(1);
-  const callId = server.store.getTicketBundle(tickets[0]!.id)!.messages[0]?.call?.callId;
-  return callId ? server.store.cti.getCall(callId) : null;
+  const callId = (await server.store.getTicketBundle(tickets[0]!.id))!.messages[0]?.call?.callId;
+  return callId ? await server.store.cti.getCall(callId) : null;
 }

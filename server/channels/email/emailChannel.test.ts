@@ -85,23 +85,23 @@ describe('the demo server', () => {
       },
     );
     expect(sent, sent.transcript).toMatchObject({ ok: true, code: 250 });
-    const ticketId = server.store.findTicketByExternalMessageIds('email', ['<demo.1@example.cn>'])!;
-    expect(server.store.getTicketBundle(ticketId)!.ticket.channel).toBe('email');
+    const ticketId = (await server.store.findTicketByExternalMessageIds('email', ['<demo.1@example.cn>']))!;
+    expect((await server.store.getTicketBundle(ticketId))!.ticket.channel).toBe('email');
 
-    seedTestOrganisation(server.store, [{ username: 'agent_mail', displayName: '赵敏', channels: ['email'] }]);
+    await seedTestOrganisation(server.store, [{ username: 'agent_mail', displayName: '赵敏', channels: ['email'] }]);
     const replyId = randomUUID();
-    const result = server.store.applyMutation(
-      server.store.getUser('agent_mail')!,
+    const result = await server.store.applyMutation(
+      (await server.store.getUser('agent_mail'))!,
       'client-1',
       { mutationId: randomUUID(), kind: 'reply', ticketId, messageId: replyId, text: '已为您催促快递', createdAt: server.clock.now() },
       server.clock.now(),
     );
     expect(result.ok).toBe(true);
     // Nothing can send it: it stays queued, saying why (and leaves as soon as a sender exists after a restart).
-    const reply = () => server!.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)!;
-    await vi.waitFor(() => expect(reply().deliveryError).toMatch(/^no_sender\(email\): /));
-    expect(reply().deliveryStatus).toBe('queued');
-    expect(server.store.listQueuedDeliveries(['email'], 10).map((delivery) => delivery.message.id)).toEqual([replyId]);
+    const reply = async () => (await server!.store.getTicketBundle(ticketId))!.messages.find((message) => message.id === replyId)!;
+    await vi.waitFor(async () => expect((await reply()).deliveryError).toMatch(/^no_sender\(email\): /));
+    expect((await reply()).deliveryStatus).toBe('queued');
+    expect((await server.store.listQueuedDeliveries(['email'], 10)).map((delivery) => delivery.message.id)).toEqual([replyId]);
   });
 
   it('fails to start with a clear reason when the SMTP port is taken', async () => {

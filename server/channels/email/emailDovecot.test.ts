@@ -48,8 +48,8 @@ async function flagsOf(user: { address: string; password: string }): Promise<Map
   });
 }
 
-function ticketOf(messageId: string): string | null {
-  return server.store.findTicketByExternalMessageIds('email', [messageId]);
+async function ticketOf(messageId: string): Promise<string | null> {
+  return await server.store.findTicketByExternalMessageIds('email', [messageId]);
 }
 
 function startServer(options: { dataDir?: string } = {}): Promise<TestServer> {
@@ -89,7 +89,7 @@ beforeAll(async () => {
   // Mail that arrived while the server was down is fetched when it starts.
   await deliver(SUPPORT.address, waiting);
   server = await startServer();
-  seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['email'] }]);
+  await seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['email'] }]);
 });
 afterAll(async () => {
   await server?.stop();
@@ -98,8 +98,8 @@ afterAll(async () => {
 
 describe('email channel with Dovecot', () => {
   it('fetches waiting mail at start and flags it \\Seen once stored', async () => {
-    await vi.waitFor(() => expect(ticketOf(waiting.messageId)).not.toBeNull(), WAIT);
-    const bundle = server.store.getTicketBundle(ticketOf(waiting.messageId)!)!;
+    await vi.waitFor(async () => expect(await ticketOf(waiting.messageId)).not.toBeNull(), WAIT);
+    const bundle = (await server.store.getTicketBundle((await ticketOf(waiting.messageId))!))!;
     expect(bundle.ticket.subject).toBe('订单物流查询延迟');
     expect(bundle.messages[0]).toMatchObject({ source: 'email', text: waiting.text, authorName: '张伟' });
     await vi.waitFor(async () => expect((await flagsOf(SUPPORT)).get(waiting.messageId)).toEqual(['\\Seen']), WAIT);
@@ -115,8 +115,8 @@ describe('email channel with Dovecot', () => {
       text: '请把发票抬头改为上海某某贸易有限公司。',
       messageId: '<idle.1@example.cn>',
     });
-    await vi.waitFor(() => expect(ticketOf('<idle.1@example.cn>')).not.toBeNull(), WAIT);
-    expect(server.store.getTicketBundle(ticketOf('<idle.1@example.cn>')!)!).toMatchObject({
+    await vi.waitFor(async () => expect(await ticketOf('<idle.1@example.cn>')).not.toBeNull(), WAIT);
+    expect((await server.store.getTicketBundle((await ticketOf('<idle.1@example.cn>'))!))!).toMatchObject({
       ticket: { subject: '发票抬头修改' },
       customer: { name: '李娜', email: 'li.na@example.cn' },
     });
@@ -130,7 +130,7 @@ describe('email channel with Dovecot', () => {
       text: '退货寄到哪里？',
       messageId: '<after-kick.1@example.cn>',
     });
-    await vi.waitFor(() => expect(ticketOf('<after-kick.1@example.cn>')).not.toBeNull(), WAIT);
+    await vi.waitFor(async () => expect(await ticketOf('<after-kick.1@example.cn>')).not.toBeNull(), WAIT);
   });
 
   it('drops an auto-reply from the mailbox (flagged \\Seen, no ticket)', async () => {
@@ -142,21 +142,21 @@ describe('email channel with Dovecot', () => {
       headers: ['Auto-Submitted: auto-replied'],
     });
     await vi.waitFor(async () => expect((await flagsOf(SUPPORT)).get('<ooo.1@example.cn>')).toEqual(['\\Seen']), WAIT);
-    expect(ticketOf('<ooo.1@example.cn>')).toBeNull();
+    expect(await ticketOf('<ooo.1@example.cn>')).toBeNull();
     expect(server.logLines.some((line) => line.includes('dropped automatic mail wang@example.cn <ooo.1@example.cn> (Auto-Submitted: auto-replied)'))).toBe(
       true,
     );
   });
 
   it('flags malformed mail $OmniDeskRefused and stores nothing', async () => {
-    const before = server.store.changeLogBounds().maxSeq;
+    const before = (await server.store.changeLogBounds()).maxSeq;
     const raw = Buffer.from(
       'From: broken@example.cn\r\nMessage-ID: <broken.1@example.cn>\r\nContent-Type: multipart/mixed; boundary="gone"\r\n\r\nno parts at all\r\n',
     );
     const sent = await sendWithNodemailer(dovecot.lmtpPort, raw, { from: 'broken@example.cn', to: SUPPORT.address }, { lmtp: true });
     expect(sent.ok).toBe(true);
     await vi.waitFor(async () => expect((await flagsOf(SUPPORT)).get('<broken.1@example.cn>')).toEqual([REFUSED_KEYWORD, '\\Seen'].sort()), WAIT);
-    expect(server.store.changeLogBounds().maxSeq).toBe(before);
+    expect((await server.store.changeLogBounds()).maxSeq).toBe(before);
     expect(server.logLines.some((line) => line.startsWith('email(imap): refused a mail') && line.includes('never contains its boundary'))).toBe(true);
   });
 
@@ -173,14 +173,14 @@ describe('email channel with Dovecot', () => {
         { fileName: '照片.jpg', contentType: 'image/jpeg', data: photo },
       ],
     });
-    await vi.waitFor(() => expect(ticketOf('<big-attachment.1@example.cn>')).not.toBeNull(), WAIT);
-    const message = server.store
-      .getTicketBundle(ticketOf('<big-attachment.1@example.cn>')!)!
-      .messages.find((stored) => stored.externalMessageId === '<big-attachment.1@example.cn>')!;
+    await vi.waitFor(async () => expect(await ticketOf('<big-attachment.1@example.cn>')).not.toBeNull(), WAIT);
+    const message = (await server.store.getTicketBundle((await ticketOf('<big-attachment.1@example.cn>'))!))!.messages.find(
+      (stored) => stored.externalMessageId === '<big-attachment.1@example.cn>',
+    )!;
     expect(message.attachments.map((file) => `${file.fileName}:${file.size}`)).toEqual(['照片.jpg:2000']);
     expect(message.text).toBe('安装视频和照片见附件。\n\n[附件 安装视频.mp4 超过 0.1 MB 未保存 / attachment over the size limit, not stored]');
 
-    const before = server.store.changeLogBounds().maxSeq;
+    const before = (await server.store.changeLogBounds()).maxSeq;
     await deliver(SUPPORT.address, {
       from: 'li.na@example.cn',
       subject: '更大的视频',
@@ -189,15 +189,15 @@ describe('email channel with Dovecot', () => {
       attachments: [{ fileName: '录像.mp4', contentType: 'video/mp4', data: Buffer.alloc(1024 * 1024, 2) }],
     });
     await vi.waitFor(async () => expect((await flagsOf(SUPPORT)).get('<too-big.1@example.cn>')).toEqual([REFUSED_KEYWORD, '\\Seen'].sort()), WAIT);
-    expect(server.store.changeLogBounds().maxSeq).toBe(before);
+    expect((await server.store.changeLogBounds()).maxSeq).toBe(before);
     expect(server.logLines.some((line) => /refused uid \d+ of \d+ bytes \(limit 1048576\)/.test(line))).toBe(true);
   });
 
   it('sends an agent reply into the customer mailbox with our threading headers, and threads the answer back', async () => {
-    const ticketId = ticketOf(waiting.messageId)!;
-    const agent = server.store.getUser('agent_wang')!;
+    const ticketId = (await ticketOf(waiting.messageId))!;
+    const agent = (await server.store.getUser('agent_wang'))!;
     const replyId = randomUUID();
-    const result = server.store.applyMutation(
+    const result = await server.store.applyMutation(
       agent,
       'client-1',
       {
@@ -213,10 +213,10 @@ describe('email channel with Dovecot', () => {
     expect(result.ok).toBe(true);
     const ourMessageId = `<${ticketId}.${replyId}@demo.local>`;
     await vi.waitFor(
-      () => expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('sent'),
+      async () => expect((await server.store.getTicketBundle(ticketId))!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('sent'),
       WAIT,
     );
-    expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)!.externalMessageId).toBe(ourMessageId);
+    expect((await server.store.getTicketBundle(ticketId))!.messages.find((message) => message.id === replyId)!.externalMessageId).toBe(ourMessageId);
 
     const received = await withMailbox(ZHANG, async (client) => {
       const [message] = await client.fetchAll('1:*', { source: true });
@@ -243,8 +243,8 @@ describe('email channel with Dovecot', () => {
       inReplyTo: ourMessageId,
       references: [waiting.messageId, ourMessageId],
     });
-    await vi.waitFor(() => expect(ticketOf('<answer.1@example.cn>')).toBe(ticketId), WAIT);
-    const messages = server.store.getTicketBundle(ticketId)!.messages;
+    await vi.waitFor(async () => expect(await ticketOf('<answer.1@example.cn>')).toBe(ticketId), WAIT);
+    const messages = (await server.store.getTicketBundle(ticketId))!.messages;
     expect(messages.map((message) => `${message.direction}:${message.text}`)).toEqual([
       `inbound:${waiting.text}`,
       'outbound:您好，已为您联系快递公司，预计明天送达。',
@@ -255,20 +255,20 @@ describe('email channel with Dovecot', () => {
 
   it('fails a reply at once when the mail server refuses the recipient (5xx), with its words', async () => {
     await deliver(SUPPORT.address, { from: 'ghost@example.cn', subject: '会员积分', text: '积分没到账', messageId: '<ghost.1@example.cn>' });
-    await vi.waitFor(() => expect(ticketOf('<ghost.1@example.cn>')).not.toBeNull(), WAIT);
-    const ticketId = ticketOf('<ghost.1@example.cn>')!;
+    await vi.waitFor(async () => expect(await ticketOf('<ghost.1@example.cn>')).not.toBeNull(), WAIT);
+    const ticketId = (await ticketOf('<ghost.1@example.cn>'))!;
     const replyId = randomUUID();
-    server.store.applyMutation(
-      server.store.getUser('agent_wang')!,
+    await server.store.applyMutation(
+      (await server.store.getUser('agent_wang'))!,
       'client-1',
       { mutationId: randomUUID(), kind: 'reply', ticketId, messageId: replyId, text: '积分已补发', createdAt: server.clock.now() },
       server.clock.now(),
     );
     await vi.waitFor(
-      () => expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('failed'),
+      async () => expect((await server.store.getTicketBundle(ticketId))!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('failed'),
       WAIT,
     );
-    expect(server.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)!.deliveryError).toMatch(
+    expect((await server.store.getTicketBundle(ticketId))!.messages.find((message) => message.id === replyId)!.deliveryError).toMatch(
       /^邮件服务器拒收 \/ refused by the mail server: 550 .*ghost@example\.cn/,
     );
     expect(server.logLines.some((line) => line.includes(`${replyId} on ${ticketId} failed via email after 1 attempt(s)`))).toBe(true);
@@ -281,7 +281,9 @@ describe('email channel with Dovecot', () => {
     server = await startServer({ dataDir });
     await vi.waitFor(async () => expect([...(await flagsOf(SUPPORT)).values()].every((flags) => flags.includes('\\Seen'))).toBe(true), WAIT);
     expect(server.logLines.filter((line) => line.startsWith('email(imap') && line.includes('duplicate')).length).toBeGreaterThanOrEqual(6);
-    expect(server.store.getTicketBundle(ticketOf(waiting.messageId)!)!.messages.filter((message) => message.direction === 'inbound')).toHaveLength(2);
+    expect(
+      (await server.store.getTicketBundle((await ticketOf(waiting.messageId))!))!.messages.filter((message) => message.direction === 'inbound'),
+    ).toHaveLength(2);
   });
 });
 
@@ -299,8 +301,8 @@ describe('email sender when the mail server is unreachable', () => {
       channels: [emailChannel({ addresses: [SUPPORT.address], smtpOut: { host: '127.0.0.1', port: closedPort, secure: false, from: SUPPORT.address } })],
     });
     try {
-      seedTestOrganisation(offline.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['email'] }]);
-      const { ticketId } = offline.store.ingestInbound(
+      await seedTestOrganisation(offline.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['email'] }]);
+      const { ticketId } = await offline.store.ingestInbound(
         {
           channel: 'email',
           source: 'email',
@@ -312,14 +314,14 @@ describe('email sender when the mail server is unreachable', () => {
         { now: offline.clock.now() },
       );
       const replyId = randomUUID();
-      offline.store.applyMutation(
-        offline.store.getUser('agent_wang')!,
+      await offline.store.applyMutation(
+        (await offline.store.getUser('agent_wang'))!,
         'client-1',
         { mutationId: randomUUID(), kind: 'reply', ticketId, messageId: replyId, text: '正在处理', createdAt: offline.clock.now() },
         offline.clock.now(),
       );
       await vi.waitFor(
-        () => expect(offline.store.getTicketBundle(ticketId)!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('failed'),
+        async () => expect((await offline.store.getTicketBundle(ticketId))!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('failed'),
         WAIT,
       );
       expect(offline.logLines.filter((line) => line.includes(`${replyId} via email attempt`) && line.includes('ECONNREFUSED'))).toHaveLength(3);

@@ -96,7 +96,7 @@ export function createMailIntake(context: ChannelContext, options: MailIntakeOpt
       omitted.push(`[附件 ${attachment.fileName} 超过 ${megabytes(options.maxAttachmentBytes)} 未保存 / attachment over the size limit, not stored]`);
     }
 
-    const thread = findThread(mail, store, options.domain);
+    const thread = await findThread(mail, store, options.domain);
     let text = trimQuotedHistory(mail.text);
     if (omitted.length > 0) text = `${text}\n\n${omitted.join('\n')}`.trim();
     if (text === '') text = attachments.length > 0 ? `[附件 / attachments: ${attachments.map((file) => file.fileName).join(', ')}]` : '[空邮件 / empty mail]';
@@ -116,7 +116,7 @@ export function createMailIntake(context: ChannelContext, options: MailIntakeOpt
       return { kind: 'refused', code: 'invalid', reason };
     }
 
-    const outcome = context.ingest({
+    const outcome = await context.ingest({
       ...checked.data,
       source: 'email',
       // The From address is the mail's sender (the receiving MTA's checks are all there is to go by); a name or signature proves nothing.

@@ -29,14 +29,14 @@ function nextId(): string {
   return `<t${++sequence}.${Date.now()}@example.cn>`;
 }
 
-function ticketOf(messageId: string): string {
-  const ticketId = server.store.findTicketByExternalMessageIds('email', [messageId]);
+async function ticketOf(messageId: string): Promise<string> {
+  const ticketId = await server.store.findTicketByExternalMessageIds('email', [messageId]);
   if (!ticketId) throw new Error(`no ticket holds ${messageId}; log:\n${server.logLines.join('\n')}`);
   return ticketId;
 }
 
-function seq(): number {
-  return server.store.changeLogBounds().maxSeq;
+async function seq(): Promise<number> {
+  return (await server.store.changeLogBounds()).maxSeq;
 }
 
 const ZHANG = { from: 'zhangwei@example.cn', fromName: '张伟' };
@@ -48,7 +48,7 @@ describe('SMTP receiver', () => {
     const sent = await sendWithSwaks(port, raw, { from: ZHANG.from, to: 'support@demo.local' });
     expect(sent, sent.transcript).toMatchObject({ ok: true, code: 250 });
 
-    const bundle = server.store.getTicketBundle(ticketOf(messageId))!;
+    const bundle = (await server.store.getTicketBundle(await ticketOf(messageId)))!;
     expect(bundle.ticket).toMatchObject({ channel: 'email', subject: '订单物流查询延迟' });
     expect(bundle.customer).toMatchObject({ name: '张伟', email: 'zhangwei@example.cn' });
     expect(bundle.messages).toHaveLength(1);
@@ -58,7 +58,7 @@ describe('SMTP receiver', () => {
       text: '你好，我的订单E20241108001三天没有物流更新了。',
       externalMessageId: messageId,
     });
-    const kept = server.store.getMessageSource(bundle.messages[0]!.id)!;
+    const kept = (await server.store.getMessageSource(bundle.messages[0]!.id))!;
     expect(kept.includes(iconv.encode('你好，我的订单', 'gbk').toString('base64').slice(0, 12))).toBe(true);
     expect(kept.toString('latin1')).toContain(`Message-ID: ${messageId}`);
   });
@@ -69,7 +69,7 @@ describe('SMTP receiver', () => {
       from: ZHANG.from,
       to: 'support@demo.local',
     });
-    const ticketId = ticketOf(first);
+    const ticketId = await ticketOf(first);
 
     const reply = nextId();
     const text =
@@ -83,11 +83,11 @@ describe('SMTP receiver', () => {
       },
     );
     expect(sent).toMatchObject({ ok: true, code: 250 });
-    expect(ticketOf(reply)).toBe(ticketId);
-    const messages = server.store.getTicketBundle(ticketId)!.messages;
+    expect(await ticketOf(reply)).toBe(ticketId);
+    const messages = (await server.store.getTicketBundle(ticketId))!.messages;
     expect(messages.map((message) => message.text)).toEqual(['我申请的退款到哪一步了？', '还没有收到退款，请尽快处理。']);
     // The quoted history is only hidden: the kept source still has it.
-    expect((await parseMail(server.store.getMessageSource(messages[1]!.id)!)).text).toContain('------------------ 原始邮件 ------------------');
+    expect((await parseMail((await server.store.getMessageSource(messages[1]!.id))!)).text).toContain('------------------ 原始邮件 ------------------');
   });
 
   it('threads by References (newest first) and by a [GD…] subject tag from the same customer only', async () => {
@@ -96,7 +96,7 @@ describe('SMTP receiver', () => {
       from: ZHANG.from,
       to: 'kefu@demo.local',
     });
-    const ticketId = ticketOf(first);
+    const ticketId = await ticketOf(first);
 
     const byReferences = nextId();
     await sendWithNodemailer(
@@ -114,14 +114,14 @@ describe('SMTP receiver', () => {
         to: 'support@demo.local',
       },
     );
-    expect(ticketOf(byReferences)).toBe(ticketId);
+    expect(await ticketOf(byReferences)).toBe(ticketId);
 
     const byTag = nextId();
     await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: `Re: 发票抬头修改 [${ticketId}]`, text: '地址也要改', messageId: byTag }), {
       from: ZHANG.from,
       to: 'support@demo.local',
     });
-    expect(ticketOf(byTag)).toBe(ticketId);
+    expect(await ticketOf(byTag)).toBe(ticketId);
 
     const stranger = nextId();
     await sendWithNodemailer(
@@ -132,8 +132,8 @@ describe('SMTP receiver', () => {
         to: 'support@demo.local',
       },
     );
-    expect(ticketOf(stranger)).not.toBe(ticketId);
-    expect(server.store.getTicketBundle(ticketOf(stranger))!.ticket.subject).toBe('我也想改发票');
+    expect(await ticketOf(stranger)).not.toBe(ticketId);
+    expect((await server.store.getTicketBundle(await ticketOf(stranger)))!.ticket.subject).toBe('我也想改发票');
   });
 
   it.each([
@@ -148,22 +148,22 @@ describe('SMTP receiver', () => {
     ['our own outbound mail looping back', { headers: ['X-OmniDesk-Ticket: GD20241108001'], messageId: '<GD20241108001.0193a1b2@demo.local>' }],
     ['our own address as sender', { from: 'kefu@demo.local' }],
   ])('accepts and drops an automatic mail (%s): no ticket', async (_name, overrides) => {
-    const before = seq();
+    const before = await seq();
     const spec = { ...ZHANG, subject: '订单物流查询延迟', text: '我现在不在办公室。', messageId: nextId(), ...overrides };
     const sent = await sendWithNodemailer(port, buildMail(spec), { from: spec.from, to: 'support@demo.local' });
     expect(sent).toMatchObject({ ok: true, code: 250 });
-    expect(seq()).toBe(before);
+    expect(await seq()).toBe(before);
     expect(server.logLines.at(-1)).toMatch(/^email\(smtp\): dropped automatic mail .* no ticket$/);
   });
 
   it('drops a bounce sent with the null envelope sender, via swaks', async () => {
-    const before = seq();
+    const before = await seq();
     const sent = await sendWithSwaks(port, buildMail({ ...ZHANG, subject: '订单', text: '退回的邮件', messageId: nextId() }), {
       from: '',
       to: 'support@demo.local',
     });
     expect(sent, sent.transcript).toMatchObject({ ok: true, code: 250 });
-    expect(seq()).toBe(before);
+    expect(await seq()).toBe(before);
     expect(server.logLines.at(-1)).toContain('null envelope sender');
   });
 
@@ -171,16 +171,18 @@ describe('SMTP receiver', () => {
     const messageId = nextId();
     const raw = buildMail({ ...ZHANG, subject: '会员积分', text: '积分没到账', messageId });
     await sendWithNodemailer(port, raw, { from: ZHANG.from, to: 'support@demo.local' });
-    const before = seq();
+    const before = await seq();
     const again = await sendWithSwaks(port, raw, { from: ZHANG.from, to: 'support@demo.local' });
     expect(again, again.transcript).toMatchObject({ ok: true, code: 250 });
-    expect(seq()).toBe(before);
-    expect(server.store.getTicketBundle(ticketOf(messageId))!.messages.filter((message) => message.externalMessageId === messageId)).toHaveLength(1);
+    expect(await seq()).toBe(before);
+    expect((await server.store.getTicketBundle(await ticketOf(messageId)))!.messages.filter((message) => message.externalMessageId === messageId)).toHaveLength(
+      1,
+    );
     expect(server.logLines.at(-1)).toContain(`duplicate zhangwei@example.cn ${messageId}`);
   });
 
   it('refuses a 20 MB mail with 552 (swaks streams it; nodemailer too) and stores nothing', async () => {
-    const before = seq();
+    const before = await seq();
     const big = buildMail({
       ...ZHANG,
       subject: '大附件',
@@ -194,12 +196,12 @@ describe('SMTP receiver', () => {
     expect(bySwaks.response).toMatch(/message exceeds fixed maximum message size|too big/i);
     const byNodemailer = await sendWithNodemailer(port, big, { from: ZHANG.from, to: 'support@demo.local' });
     expect(byNodemailer).toMatchObject({ ok: false, code: 552 });
-    expect(seq()).toBe(before);
+    expect(await seq()).toBe(before);
     expect(server.logLines.some((line) => line.startsWith('email(smtp): refused a mail from zhangwei@example.cn over 10.0 MB (552)'))).toBe(true);
   });
 
   it('refuses malformed MIME with 554 and a log line, storing nothing', async () => {
-    const before = seq();
+    const before = await seq();
     const sent = await sendWithSwaks(port, Buffer.from('这不是邮件头\r\n只是一些文字\r\n'), { from: ZHANG.from, to: 'support@demo.local' });
     expect(sent.code, sent.transcript).toBe(554);
     expect(sent.response).toContain('malformed MIME');
@@ -212,7 +214,7 @@ describe('SMTP receiver', () => {
       },
     );
     expect(multipart).toMatchObject({ ok: false, code: 554 });
-    expect(seq()).toBe(before);
+    expect(await seq()).toBe(before);
     expect(server.logLines.filter((line) => line.includes('refused a mail') && line.includes('malformed MIME'))).toHaveLength(2);
   });
 
@@ -240,11 +242,11 @@ describe('SMTP receiver', () => {
       }),
       { from: ZHANG.from, to: 'support@demo.local' },
     );
-    const message = server.store.getTicketBundle(ticketOf(messageId))!.messages.find((stored) => stored.externalMessageId === messageId)!;
+    const message = (await server.store.getTicketBundle(await ticketOf(messageId)))!.messages.find((stored) => stored.externalMessageId === messageId)!;
     expect(message.attachments).toEqual([{ id: expect.any(String), fileName: '破损照片.jpg', contentType: 'image/jpeg', size: 3000 }]);
-    expect(server.store.getAttachment(message.attachments[0]!.id)!.data.equals(photo)).toBe(true);
+    expect((await server.store.getAttachment(message.attachments[0]!.id))!.data.equals(photo)).toBe(true);
 
-    const before = seq();
+    const before = await seq();
     const tooBig = await sendWithNodemailer(
       port,
       buildMail({
@@ -259,6 +261,6 @@ describe('SMTP receiver', () => {
     expect(tooBig.ok).toBe(false);
     expect(tooBig.code).toBe(552);
     expect(tooBig.response).toContain('the limit per attachment is 0.1 MB');
-    expect(seq()).toBe(before);
+    expect(await seq()).toBe(before);
   });
 });

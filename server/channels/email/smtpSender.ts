@@ -82,8 +82,8 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
   });
 
   /** The customer's newest mail on the ticket, which our reply answers. */
-  function latestCustomerMail(ticketId: string): Message | null {
-    const messages = store.getTicketBundle(ticketId)?.messages ?? [];
+  async function latestCustomerMail(ticketId: string): Promise<Message | null> {
+    const messages = (await store.getTicketBundle(ticketId))?.messages ?? [];
     const inbound = messages.filter((message) => message.direction === 'inbound' && message.channel === 'email' && message.externalMessageId);
     return inbound.reduce<Message | null>((latest, message) => (!latest || message.createdAt >= latest.createdAt ? message : latest), null);
   }
@@ -91,15 +91,16 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
   async function send({ message, ticket, customer }: QueuedDelivery): Promise<{ externalMessageId: string }> {
     const to = customer.email ?? customer.identities.find((identity) => identity.kind === 'email')?.value ?? null;
     if (!to) throw new PermanentDeliveryError('客户没有邮箱地址 / the customer has no email address');
-    const answered = latestCustomerMail(ticket.id);
-    const raw = answered ? store.getMessageSource(answered.id) : null;
+    const answered = await latestCustomerMail(ticket.id);
+    const raw = answered ? await store.getMessageSource(answered.id) : null;
     const earlier = raw ? threadHeadersOf(raw) : { references: [], inReplyTo: [] };
     const references = answered ? [...(earlier.references.length > 0 ? earlier.references : earlier.inReplyTo), answered.externalMessageId!] : [];
     const messageId = outboundMessageId(ticket.id, message.id, domain);
-    const attachments = message.attachments.flatMap((attachment) => {
-      const stored = store.getAttachment(attachment.id);
-      return stored ? [{ filename: attachment.fileName, contentType: attachment.contentType, content: stored.data }] : [];
-    });
+    const attachments: Array<{ filename: string; contentType: string; content: Buffer }> = [];
+    for (const attachment of message.attachments) {
+      const stored = await store.getAttachment(attachment.id);
+      if (stored) attachments.push({ filename: attachment.fileName, contentType: attachment.contentType, content: stored.data });
+    }
     try {
       const info = await transport.sendMail({
         from: config.fromName ? { name: config.fromName, address: config.from } : config.from,

@@ -58,24 +58,24 @@ export interface ThreadMatch {
  * only when the ticket's customer has the sender's address: anyone can type a tag, but
  * only a participant has the Message-IDs.
  */
-export function findThread(mail: InboundMail, store: ServerStore, domain: string): ThreadMatch | null {
-  const byIds = (ids: readonly string[]): string | null => {
+export async function findThread(mail: InboundMail, store: ServerStore, domain: string): Promise<ThreadMatch | null> {
+  const byIds = async (ids: readonly string[]): Promise<string | null> => {
     for (const id of ids) {
       const own = ticketIdFromOwnMessageId(id, domain);
-      if (own && store.getTicket(own)) return own;
-      const stored = store.findTicketByExternalMessageIds('email', [id]);
+      if (own && (await store.getTicket(own))) return own;
+      const stored = await store.findTicketByExternalMessageIds('email', [id]);
       if (stored) return stored;
     }
     return null;
   };
-  const replied = byIds(mail.inReplyTo);
+  const replied = await byIds(mail.inReplyTo);
   if (replied) return { ticketId: replied, via: 'in-reply-to' };
-  const referenced = byIds([...mail.references].reverse());
+  const referenced = await byIds([...mail.references].reverse());
   if (referenced) return { ticketId: referenced, via: 'references' };
   const tagged = ticketIdFromSubject(mail.subject);
   if (tagged) {
-    const ticket = store.getTicket(tagged);
-    const customer = ticket ? store.getCustomer(ticket.customerId) : null;
+    const ticket = await store.getTicket(tagged);
+    const customer = ticket ? await store.getCustomer(ticket.customerId) : null;
     const sender = mail.from.address.toLowerCase();
     const known = customer ? [customer.email, ...customer.identities.filter((identity) => identity.kind === 'email').map((identity) => identity.value)] : [];
     if (known.some((address) => address?.toLowerCase() === sender)) return { ticketId: tagged, via: 'subject' };

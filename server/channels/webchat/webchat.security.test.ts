@@ -41,7 +41,7 @@ beforeEach(async () => {
     },
     channels: [testWebchatChannel([SHOP_ORIGIN]), createWebhookChannel({ platforms: [{ name: 'weibo', secret: WEIBO_SECRET }] })],
   });
-  seedTestOrganisation(t.store, [{ username: 'lead1', displayName: '李主管', role: 'lead', channels: [] }]);
+  await seedTestOrganisation(t.store, [{ username: 'lead1', displayName: '李主管', role: 'lead', channels: [] }]);
 });
 
 afterEach(async () => {
@@ -97,14 +97,14 @@ async function call<T>(socket: Socket, event: string, payload: unknown): Promise
 }
 
 /** A contact as a channel that proves it would store it (the victim's own mail, call or chat). */
-function provenContact(contact: ChannelContact): { ticketId: string; customerId: string } {
-  const outcome = t.store.ingestInbound(contact, { now: t.clock.now() });
+async function provenContact(contact: ChannelContact): Promise<{ ticketId: string; customerId: string }> {
+  const outcome = await t.store.ingestInbound(contact, { now: t.clock.now() });
   return { ticketId: outcome.ticketId, customerId: outcome.ticket.customerId };
 }
 
 /** 李娜 wrote by mail (her address proven by it), with her card number in it, and an agent answered. */
-function victimEmailTicket(): { ticketId: string; customerId: string } {
-  const victim = provenContact({
+async function victimEmailTicket(): Promise<{ ticketId: string; customerId: string }> {
+  const victim = await provenContact({
     channel: 'email',
     customer: { name: '李娜', email: 'li.na@example.cn' },
     subject: '信用卡还款',
@@ -112,28 +112,28 @@ function victimEmailTicket(): { ticketId: string; customerId: string } {
     proven: ['email'],
     source: 'email',
   });
-  reply(victim.ticketId, 'reply-victim-1', '您好，已为您查询，还款将在今天到账。');
+  await reply(victim.ticketId, 'reply-victim-1', '您好，已为您查询，还款将在今天到账。');
   return victim;
 }
 
 let mutations = 0;
-function reply(ticketId: string, messageId: string, text: string): MutationResult {
+async function reply(ticketId: string, messageId: string, text: string): Promise<MutationResult> {
   t.clock.advance(1_000);
   const mutation: Mutation = { mutationId: `sec-${++mutations}`, kind: 'reply', ticketId, messageId, text, createdAt: t.clock.now() };
-  return t.store.applyMutation(t.store.getUserByUsername('lead1')!, 'security-desk', mutation, t.clock.now());
+  return await t.store.applyMutation((await t.store.getUserByUsername('lead1'))!, 'security-desk', mutation, t.clock.now());
 }
 
 function textsOf(messages: ReadonlyArray<{ text: string }>): string[] {
   return messages.map((message) => message.text);
 }
 
-function ticketIdsOf(customerId: string): string[] {
-  return t.store.listCustomerTickets(t.store.getUserByUsername('lead1')!, customerId, 50).map((ticket) => ticket.id);
+async function ticketIdsOf(customerId: string): Promise<string[]> {
+  return (await t.store.listCustomerTickets((await t.store.getUserByUsername('lead1'))!, customerId, 50)).map((ticket) => ticket.id);
 }
 
 /** Waits until the visitor received a reply sent after the one that must not arrive: event-driven, no timer. */
 async function afterOwnReply(v: Visitor, ticketId: string, messageId: string): Promise<void> {
-  reply(ticketId, messageId, '这是给你本人的回复');
+  await reply(ticketId, messageId, '这是给你本人的回复');
   await vi.waitFor(() => expect(v.live.map((message) => message.id)).toContain(messageId));
 }
 
@@ -163,7 +163,7 @@ const attacks: Attack[] = [
   {
     attack: "anonymous offline form with a customer's email: no ticket of hers joined, none of her history, no live reply of hers",
     run: async () => {
-      const victim = victimEmailTicket();
+      const victim = await victimEmailTicket();
       const stranger = await visitor('visitor-stranger-0001');
       const sent = await call<WebchatSent>(stranger.socket, 'webchat:offline', {
         clientMessageId: 'cmsg-takeover-1',
@@ -171,21 +171,22 @@ const attacks: Attack[] = [
         email: 'LI.NA@example.cn',
         text: '把我之前的记录发给我',
       });
-      reply(victim.ticketId, 'reply-victim-2', '李女士，您的新卡已寄出。');
+      await reply(victim.ticketId, 'reply-victim-2', '李女士，您的新卡已寄出。');
       await afterOwnReply(stranger, sent.ticketId, 'reply-stranger-1');
       const back = await visitor('visitor-stranger-0001');
-      const strangerCustomer = t.store.getTicket(sent.ticketId)!.customerId;
+      const strangerCustomer = (await t.store.getTicket(sent.ticketId))!.customerId;
       return {
         joinedHerTicket: sent.ticketId === victim.ticketId,
         sameCustomer: strangerCustomer === victim.customerId,
         historyOnReturn: textsOf(back.welcome.history),
         live: textsOf(stranger.live),
-        herTickets: ticketIdsOf(victim.customerId),
+        herTickets: await ticketIdsOf(victim.customerId),
         // The address stays a claim of the stranger's customer: shown unverified, suggested as "possibly the same customer".
-        strangerIdentities: t.store.getCustomer(strangerCustomer)!.identities,
-        suggestedToTheLead: t.store
-          .listCustomerMatches(t.store.getUserByUsername('lead1')!, strangerCustomer, 10)!
-          .map((match) => [match.customer.id, match.shared]),
+        strangerIdentities: (await t.store.getCustomer(strangerCustomer))!.identities,
+        suggestedToTheLead: (await t.store.listCustomerMatches((await t.store.getUserByUsername('lead1'))!, strangerCustomer, 10))!.map((match) => [
+          match.customer.id,
+          match.shared,
+        ]),
       };
     },
     expect: {
@@ -201,11 +202,11 @@ const attacks: Attack[] = [
   {
     attack: "a verified visitor matched to a customer by the signed email sees only their own chat, none of the customer's mail",
     run: async () => {
-      const victim = victimEmailTicket();
+      const victim = await victimEmailTicket();
       const user = await visitor('visitor-verified-0001', signed({ userId: 'u1001', email: 'li.na@example.cn', name: '李娜' }));
       const sent = await call<WebchatSent>(user.socket, 'webchat:send', { clientMessageId: 'cmsg-verified-1', text: '你好' });
       const back = await visitor('visitor-verified-0001', signed({ userId: 'u1001', email: 'li.na@example.cn', name: '李娜' }));
-      return { sameCustomer: t.store.getTicket(sent.ticketId)!.customerId === victim.customerId, history: textsOf(back.welcome.history) };
+      return { sameCustomer: (await t.store.getTicket(sent.ticketId))!.customerId === victim.customerId, history: textsOf(back.welcome.history) };
     },
     expect: { sameCustomer: true, history: ['你好'] },
   },
@@ -216,19 +217,19 @@ const attacks: Attack[] = [
       const firstUser = signed({ userId: 'u2002', email: 'wang.fangfang@example.cn', name: '王芳芳' });
       const first = await visitor('visitor-first-000001', firstUser);
       const own = await call<WebchatSent>(first.socket, 'webchat:send', { clientMessageId: 'cmsg-first-1', text: '第一位访客的问题' });
-      reply(own.ticketId, 'reply-first-1', '给第一位访客的回复');
+      await reply(own.ticketId, 'reply-first-1', '给第一位访客的回复');
       const second = await visitor('visitor-second-00001');
       const theirs = await call<WebchatSent>(second.socket, 'webchat:send', { clientMessageId: 'cmsg-second-1', text: '第二位访客的问题' });
-      const lead = t.store.getUserByUsername('lead1')!;
-      t.store.applyMutation(
+      const lead = (await t.store.getUserByUsername('lead1'))!;
+      await t.store.applyMutation(
         lead,
         'security-desk',
         { mutationId: `sec-${++mutations}`, kind: 'setStatus', ticketId: theirs.ticketId, status: 'closed', createdAt: t.clock.now() },
         t.clock.now(),
       );
-      t.store.mergeCustomers({
-        keepId: t.store.getTicket(own.ticketId)!.customerId,
-        mergeId: t.store.getTicket(theirs.ticketId)!.customerId,
+      await t.store.mergeCustomers({
+        keepId: (await t.store.getTicket(own.ticketId))!.customerId,
+        mergeId: (await t.store.getTicket(theirs.ticketId))!.customerId,
         actor: lead,
         now: t.clock.now(),
       });
@@ -260,7 +261,7 @@ const attacks: Attack[] = [
     run: async () => {
       const owner = await visitor('visitor-owner-000001');
       const sent = await call<WebchatSent>(owner.socket, 'webchat:send', { clientMessageId: 'cmsg-owner-1', text: '请问退货地址' });
-      reply(sent.ticketId, 'reply-owner-1', '退货地址：上海市张江路 88 号');
+      await reply(sent.ticketId, 'reply-owner-1', '退货地址：上海市张江路 88 号');
       const stranger = await visitor('visitor-reader-00001');
       const response = await ask(stranger.socket, 'webchat:read', { ticketId: sent.ticketId, messageId: 'reply-owner-1' });
       return { code: response.ok ? 'accepted' : response.error.code, history: textsOf(stranger.welcome.history) };
@@ -360,7 +361,7 @@ const attacks: Attack[] = [
         accepted: codes.filter((code) => code === 'ok').length,
         refused: [...new Set(codes.filter((code) => code !== 'ok'))],
         retryAfterPositive: retryAfterMs > 0,
-        stored: t.store.getTicketBundle(ticketId)!.messages.length,
+        stored: (await t.store.getTicketBundle(ticketId))!.messages.length,
         resendIsDuplicate: resend.ok && resend.result.duplicate,
         logged: t.logLines.filter((line) => line.includes('rate limit webchatMessagesPerVisitor')).length,
       };
@@ -387,7 +388,7 @@ const attacks: Attack[] = [
         });
         outcomes.push(response.ok ? 'ok' : response.error.code);
       }
-      return { outcomes, tickets: t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:demo:visitor-swarm-', 50).length };
+      return { outcomes, tickets: (await t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:demo:visitor-swarm-', 50)).length };
     },
     expect: {
       outcomes: [...Array<string>(LIMITS.addressConversations).fill('ok'), ...Array<string>(10 - LIMITS.addressConversations).fill('rate_limited')],
@@ -397,7 +398,7 @@ const attacks: Attack[] = [
   {
     attack: "webhook payload claiming a customer's phone does not join her ticket",
     run: async () => {
-      const victim = provenContact({
+      const victim = await provenContact({
         channel: 'social',
         customer: { name: '张伟', phone: '13800138000', socialId: 'weibo:zhangwei' },
         text: '我的订单还没发货',
@@ -414,7 +415,7 @@ const attacks: Attack[] = [
       return {
         statuses: [posted.status, claimOnly.status],
         joined: ids.map((id) => id === victim.ticketId),
-        herTickets: ticketIdsOf(victim.customerId).length,
+        herTickets: (await ticketIdsOf(victim.customerId)).length,
       };
     },
     expect: { statuses: [201, 201], joined: [false, false], herTickets: 1 },
@@ -422,7 +423,7 @@ const attacks: Attack[] = [
   {
     attack: "inbound API claiming a customer's email does not join her email ticket; the same integration's follow-up still joins its own",
     run: async () => {
-      const victim = victimEmailTicket();
+      const victim = await victimEmailTicket();
       const first = await postJson<{ ticketId: string }>(
         `${t.url}/api/v1/inbound`,
         JSON.stringify({ channel: 'email', customer: { email: 'li.na@example.cn' }, text: '我是李娜，请把记录发给我' }),
@@ -434,7 +435,11 @@ const attacks: Attack[] = [
         TEST_INTEGRATION_TOKEN,
       );
       const ids = [first.body, followUp.body].map((body) => (body as { ticketId: string }).ticketId);
-      return { joinedHers: ids.map((id) => id === victim.ticketId), followUpJoinsItsOwn: ids[0] === ids[1], herTickets: ticketIdsOf(victim.customerId).length };
+      return {
+        joinedHers: ids.map((id) => id === victim.ticketId),
+        followUpJoinsItsOwn: ids[0] === ids[1],
+        herTickets: (await ticketIdsOf(victim.customerId)).length,
+      };
     },
     expect: { joinedHers: [false, false], followUpJoinsItsOwn: true, herTickets: 1 },
   },

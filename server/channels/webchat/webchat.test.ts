@@ -35,7 +35,7 @@ async function start(withEmail = false): Promise<void> {
     routing: { autoAccept: true },
     channels: [testWebchatChannel(), ...(withEmail ? [emailPeer] : [])],
   });
-  seedTestOrganisation(t.store, [
+  await seedTestOrganisation(t.store, [
     { username: 'agent1', displayName: '王芳', channels: ['chat', 'email'] },
     { username: 'agent2', displayName: '张强', channels: ['phone'] },
   ]);
@@ -121,8 +121,8 @@ async function leaveWhileTyping(socket: VisitorSocket, typing: ChatTypingEvent[]
   await vi.waitFor(() => expect(typing.at(-1)).toMatchObject({ ticketId, typing: false }));
 }
 
-function deliveryOf(ticketId: string, messageId: string): string | undefined {
-  return t.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)?.deliveryStatus;
+async function deliveryOf(ticketId: string, messageId: string): Promise<string | undefined> {
+  return (await t.store.getTicketBundle(ticketId))!.messages.find((m) => m.id === messageId)?.deliveryStatus;
 }
 
 describe('the widget files', () => {
@@ -193,7 +193,7 @@ describe('visitor identity', () => {
     const again = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-0001', text: '你好，我想查询订单' });
     expect(again).toEqual({ ...first, duplicate: true });
 
-    const bundle = t.store.getTicketBundle(first.ticketId)!;
+    const bundle = (await t.store.getTicketBundle(first.ticketId))!;
     expect(bundle.ticket.channel).toBe('chat');
     expect(bundle.customer).toMatchObject({ socialId: 'webchat:demo:visitor-abcdef-123456', name: '访客 visito' });
     expect(bundle.messages).toHaveLength(1);
@@ -207,7 +207,7 @@ describe('visitor identity', () => {
   });
 
   it('a verified visitor is matched to the customer who proved the same email (the signature covers it)', async () => {
-    const known = t.store.ingestInbound(
+    const known = await t.store.ingestInbound(
       {
         channel: 'email',
         customer: { name: '张伟', email: 'zhang.wei@example.cn' },
@@ -224,8 +224,8 @@ describe('visitor identity', () => {
     expect(welcome).toMatchObject({ verified: true, name: '张伟', email: 'Zhang.Wei@example.cn' });
 
     const sent = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-verified-1', text: '物流还是没有更新' });
-    const bundle = t.store.getTicketBundle(sent.ticketId)!;
-    expect(bundle.customer.id).toBe(t.store.getTicket(known.ticketId)!.customerId);
+    const bundle = (await t.store.getTicketBundle(sent.ticketId))!;
+    expect(bundle.customer.id).toBe((await t.store.getTicket(known.ticketId))!.customerId);
     expect(bundle.messages[0]!.externalMessageId).toBe('webchat:demo:user:u1001#cmsg-verified-1');
     expect(bundle.customer.identities ?? []).toEqual(expect.arrayContaining([{ kind: 'social', value: 'webchat:demo:user:u1001' }]));
   });
@@ -245,7 +245,7 @@ describe('visitor identity', () => {
     expect(malformed.code).toBe('invalid_request');
     expect(malformed.message).toContain('visitorId');
     expect(t.logLines.filter((line) => line.startsWith('webchat: refused')).length).toBeGreaterThanOrEqual(3);
-    expect(t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:', 10)).toEqual([]);
+    expect(await t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:', 10)).toEqual([]);
   });
 });
 
@@ -255,7 +255,7 @@ describe('live chat between a visitor and an agent', () => {
     const { socket, welcome } = await visitor(visitorAuth('visitor-live-000001'));
     expect(welcome.agentsAvailable).toBe(true);
     const sent = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-live-1', text: '你好，我想查询订单' });
-    expect(t.store.getTicket(sent.ticketId)!.assigneeId).toBe('agent1');
+    expect((await t.store.getTicket(sent.ticketId))!.assigneeId).toBe('agent1');
 
     socket.emit('webchat:typing', { typing: true });
     await vi.waitFor(() => expect(desk.typing).toContainEqual(expect.objectContaining({ ticketId: sent.ticketId, typing: true })));
@@ -280,7 +280,7 @@ describe('live chat between a visitor and an agent', () => {
       authorName: '王芳',
       text: '您好，请提供一下订单号，我帮您查询。',
     });
-    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-live-0001')).toBe('sent'));
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-live-0001')).toBe('sent'));
 
     await call(socket, 'webchat:read', { ticketId: sent.ticketId, messageId: 'reply-live-0001' });
     await vi.waitFor(() => expect(desk.reads).toEqual([expect.objectContaining({ ticketId: sent.ticketId, messageId: 'reply-live-0001' })]));
@@ -299,15 +299,15 @@ describe('live chat between a visitor and an agent', () => {
     await leaveWhileTyping(first.socket, desk.typing, sent.ticketId);
 
     await reply(desk.socket, sent.ticketId, 'reply-away-0001', '退货地址：上海市浦东新区张江路 88 号。');
-    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-away-0001')).toBe('failed'));
-    const undelivered = t.store.getTicketBundle(sent.ticketId)!.messages.find((m) => m.id === 'reply-away-0001')!;
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-away-0001')).toBe('failed'));
+    const undelivered = (await t.store.getTicketBundle(sent.ticketId))!.messages.find((m) => m.id === 'reply-away-0001')!;
     expect(undelivered.deliveryError).toContain('访客已离开聊天，且没有留下邮箱');
     expect(undelivered.deliveryError).toContain('The visitor left the chat and gave no email address');
 
     const back = await visitor(visitorAuth('visitor-returns-0001'));
     // Their widget shows it now: it was delivered after all, and the reason goes.
-    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-away-0001')).toBe('sent'));
-    expect(t.store.getTicketBundle(sent.ticketId)!.messages.find((m) => m.id === 'reply-away-0001')!.deliveryError).toBeNull();
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-away-0001')).toBe('sent'));
+    expect((await t.store.getTicketBundle(sent.ticketId))!.messages.find((m) => m.id === 'reply-away-0001')!.deliveryError).toBeNull();
     expect(back.welcome.history.map((m) => [m.from, m.text, m.clientMessageId])).toEqual([
       ['visitor', '请问退货地址是哪里？', 'cmsg-away-1'],
       ['agent', '退货地址：上海市浦东新区张江路 88 号。', null],
@@ -334,7 +334,7 @@ describe('live chat between a visitor and an agent', () => {
     socket.emit('webchat:typing', { typing: 'yes' });
     await vi.waitFor(() => expect(t.logLines.some((line) => line.includes('refused webchat:typing from webchat:demo:visitor-badinput-01'))).toBe(true));
     expect(t.logLines.filter((line) => line.includes('refused webchat:send from webchat:demo:visitor-badinput-01'))).toHaveLength(3);
-    expect(t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:', 10)).toEqual([]);
+    expect(await t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:', 10)).toEqual([]);
 
     const desk = await agent('agent1');
     desk.socket.emit('chat:typing', { ticketId: 'GD20241108999', typing: true });
@@ -344,7 +344,7 @@ describe('live chat between a visitor and an agent', () => {
 
 describe('who counts as available for a new chat', () => {
   it('an agent holding a call-back phone ticket is available; during a live call on their phone they are not', async () => {
-    t.store.createUser({
+    await t.store.createUser({
       id: 'agent3',
       username: 'agent3',
       password: TEST_PASSWORD,
@@ -354,7 +354,7 @@ describe('who counts as available for a new chat', () => {
       extension: '8003',
     });
     await agent('agent3');
-    const callback = t.store.ingestInbound(
+    const callback = await t.store.ingestInbound(
       { channel: 'phone', customer: { name: '陈晓燕', phone: '15800158003' }, text: '未接来电，请回拨' },
       { now: t.clock.now(), router: t.server.routing },
     );
@@ -364,7 +364,7 @@ describe('who counts as available for a new chat', () => {
 
     // The CTI records a call answered on agent3's extension and tells routing.
     const at = t.clock.now();
-    t.store.cti.saveCall({
+    await t.store.cti.saveCall({
       callId: 'call-live-1',
       state: 'answered',
       from: '13900139000',
@@ -383,7 +383,13 @@ describe('who counts as available for a new chat', () => {
     const during = await visitor(visitorAuth('visitor-oncall-00001'));
     expect(during.welcome.agentsAvailable).toBe(false);
 
-    t.store.cti.saveCall({ ...t.store.cti.getCall('call-live-1')!, state: 'ended', endedAt: at + 60_000, durationSec: 60, updatedAt: at + 60_000 });
+    await t.store.cti.saveCall({
+      ...(await t.store.cti.getCall('call-live-1'))!,
+      state: 'ended',
+      endedAt: at + 60_000,
+      durationSec: 60,
+      updatedAt: at + 60_000,
+    });
     t.server.routing.callStateChanged('agent3');
     const after = await visitor(visitorAuth('visitor-afterwards-01'));
     expect(after.welcome.agentsAvailable).toBe(true);
@@ -400,7 +406,7 @@ describe('nobody available: the offline form, then email', () => {
       email: 'li.na@example.cn',
       text: '我想开具发票，订单号 DD20241102113，请邮件回复。',
     });
-    const bundle = t.store.getTicketBundle(sent.ticketId)!;
+    const bundle = (await t.store.getTicketBundle(sent.ticketId))!;
     expect(bundle.ticket.channel).toBe('email');
     expect(bundle.customer).toMatchObject({ name: '李娜', email: 'li.na@example.cn', socialId: 'webchat:demo:visitor-offline-0001' });
     // The typed address is where to answer, not an identity: only the visitor's own id is.
@@ -429,14 +435,16 @@ describe('nobody available: the offline form, then email', () => {
     // The visitor answers live in the widget: it joins the same conversation.
     const answer = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-emailed-2', text: '抬头：上海某某科技有限公司' });
     expect(answer.ticketId).toBe(sent.ticketId);
-    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-widget-0001')).toBe('sent'));
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-widget-0001')).toBe('sent'));
     expect(emailed).toEqual([]);
 
     await leaveWhileTyping(socket, desk.typing, sent.ticketId);
     await reply(desk.socket, sent.ticketId, 'reply-email-00001', '发票已开具，请查收邮件附件。');
-    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'reply-email-00001')).toBe('sent'));
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-email-00001')).toBe('sent'));
     expect(emailed.map((d) => [d.customer.email, d.message.text])).toEqual([['li.na@example.cn', '发票已开具，请查收邮件附件。']]);
-    expect(t.store.getTicketBundle(sent.ticketId)!.messages.find((m) => m.id === 'reply-email-00001')!.externalMessageId).toBe('<reply-email-00001@mail.test>');
+    expect((await t.store.getTicketBundle(sent.ticketId))!.messages.find((m) => m.id === 'reply-email-00001')!.externalMessageId).toBe(
+      '<reply-email-00001@mail.test>',
+    );
     expect(t.logLines.some((line) => line.includes('continues by email to li.na@example.cn'))).toBe(true);
   });
 });

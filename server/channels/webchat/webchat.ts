@@ -409,24 +409,27 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
   }
 
   /** Someone could take a new chat now: the same test routing applies (an available, connected agent with the chat skill and room for one more chat). */
-  function agentsAvailable(): boolean {
+  async function agentsAvailable(): Promise<boolean> {
     // The routing rule itself (shared/routing.ts): the widget never says "online" while routing would give nobody the chat.
-    return ctx.agents().some((agent) => canTakeNewContact(agent, 'chat') && store.getUser(agent.userId)?.role === 'agent');
+    for (const agent of ctx.agents()) {
+      if (canTakeNewContact(agent, 'chat') && (await store.getUser(agent.userId))?.role === 'agent') return true;
+    }
+    return false;
   }
 
   /** A visitor in an open conversation keeps chatting (it waits in the queue); only a new one gets the offline form. */
-  function availableFor(data: VisitorData, anyone: boolean): boolean {
+  async function availableFor(data: VisitorData, anyone: boolean): Promise<boolean> {
     if (anyone || data.ticketId === null) return anyone;
-    const ticket = store.getTicket(data.ticketId);
+    const ticket = await store.getTicket(data.ticketId);
     return ticket !== null && isOpen(ticket);
   }
 
-  function checkAvailability(): void {
+  async function checkAvailability(): Promise<void> {
     checkScheduled = false;
     if (stopped) return;
-    const anyone = agentsAvailable();
+    const anyone = await agentsAvailable();
     for (const socket of nsp.sockets.values()) {
-      const available = availableFor(socket.data, anyone);
+      const available = await availableFor(socket.data, anyone);
       if (available === socket.data.available) continue;
       socket.data.available = available;
       socket.emit('webchat:availability', { agentsAvailable: available });
@@ -437,7 +440,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     if (checkScheduled || stopped) return;
     checkScheduled = true;
     // After routing has counted the connection or disconnection that triggered this.
-    setImmediate(checkAvailability);
+    setImmediate(() => void checkAvailability().catch((error: unknown) => log(`webchat: availability check failed: ${String(error)}`)));
   }
 
   function describeVisitor(data: VisitorData): string {
@@ -557,14 +560,19 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
   }
 
   /** The visitor's conversations on this site, newest first, as stored. */
-  function visitorBundles(data: VisitorData): TicketBundle[] {
-    const ids = store.listTicketIdsByExternalIdPrefix(VISITOR_CHANNELS, externalIdPrefix(data.socialId), HISTORY_TICKETS);
-    return ids.map((id) => store.getTicketBundle(id)).filter((bundle): bundle is TicketBundle => bundle !== null);
+  async function visitorBundles(data: VisitorData): Promise<TicketBundle[]> {
+    const ids = await store.listTicketIdsByExternalIdPrefix(VISITOR_CHANNELS, externalIdPrefix(data.socialId), HISTORY_TICKETS);
+    const bundles: TicketBundle[] = [];
+    for (const id of ids) {
+      const bundle = await store.getTicketBundle(id);
+      if (bundle) bundles.push(bundle);
+    }
+    return bundles;
   }
 
-  function welcome(socket: VisitorSocket): WebchatWelcome {
+  async function welcome(socket: VisitorSocket): Promise<WebchatWelcome> {
     const data = socket.data;
-    const bundles = visitorBundles(data);
+    const bundles = await visitorBundles(data);
     const prefix = externalIdPrefix(data.socialId);
     const newestOpen = bundles.find((bundle) => isOpen(bundle.ticket));
     data.ticketId = newestOpen?.ticket.id ?? null;
@@ -575,13 +583,13 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     // A reply recorded as not delivered (the visitor had left) reaches them now: it becomes sent.
     for (const message of own) {
       if (message.direction === 'outbound' && message.deliveryStatus === 'failed' && message.source?.split(':', 1)[0] === 'webchat') {
-        store.setDeliveryStatus(message.id, { status: 'sent' }, now());
+        await store.setDeliveryStatus(message.id, { status: 'sent' }, now());
         log(`webchat: reply ${message.id} on ${message.ticketId} reached ${describeVisitor(data)} on their return; now sent`);
       }
     }
     // The name they typed into the offline form (stored as that message's author), never the customer record's.
     const lastGivenName = [...own].reverse().find((message) => message.direction === 'inbound' && message.channel === 'email')?.authorName ?? null;
-    data.available = availableFor(data, agentsAvailable());
+    data.available = await availableFor(data, await agentsAvailable());
     return {
       history: own.map((message) => toWebchatMessage(message, prefix)),
       agentsAvailable: data.available,
@@ -591,9 +599,9 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     };
   }
 
-  function ingest(socket: VisitorSocket, contact: ChannelContact, what: string): WebchatSent {
+  async function ingest(socket: VisitorSocket, contact: ChannelContact, what: string): Promise<WebchatSent> {
     const data = socket.data;
-    const outcome = ctx.ingest(contact);
+    const outcome = await ctx.ingest(contact);
     const { ticket } = outcome;
     if (outcome.duplicate) {
       log(`webchat ${data.site}: repeat of ${contact.externalMessageId} on ${ticket.id} ignored`);
@@ -604,18 +612,18 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         (ticket.assigneeId ? ` (${ticket.assigneeId})` : ticket.routing.offer ? ` (offered to ${ticket.routing.offer.agentId})` : ' (queued)'),
     );
     if (data.ticketId !== ticket.id) {
-      setTyping(socket, false);
+      await setTyping(socket, false);
       data.ticketId = ticket.id;
     }
-    const stored = store.getTicketBundle(ticket.id)?.messages.find((m) => m.id === outcome.messageId);
+    const stored = (await store.getTicketBundle(ticket.id))?.messages.find((m) => m.id === outcome.messageId);
     // The visitor's other tabs show it too; the sending tab already does.
     if (stored) socket.to(data.socialId).emit('webchat:message', toWebchatMessage(stored, externalIdPrefix(data.socialId)));
     return { ticketId: ticket.id, messageId: outcome.messageId, duplicate: false };
   }
 
   /** A resend after a lost ack stores nothing and spends no rate-limit points. */
-  function alreadyStored(channel: 'chat' | 'email', externalMessageId: string): boolean {
-    return store.findTicketByExternalMessageIds(channel, [externalMessageId]) !== null;
+  async function alreadyStored(channel: 'chat' | 'email', externalMessageId: string): Promise<boolean> {
+    return (await store.findTicketByExternalMessageIds(channel, [externalMessageId])) !== null;
   }
 
   /**
@@ -631,12 +639,17 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     };
   }
 
-  function setTyping(socket: VisitorSocket, typing: boolean): void {
+  async function setTyping(socket: VisitorSocket, typing: boolean): Promise<void> {
     const data = socket.data;
     if (data.ticketId === null || data.typing === typing) return;
     data.typing = typing;
-    const ticket = store.getTicket(data.ticketId);
+    const ticket = await store.getTicket(data.ticketId);
     if (ticket) toAgents(ticket, 'chat:typing', { ticketId: ticket.id, typing, at: now() });
+  }
+
+  /** Typing from an event with nobody to answer: a failure is logged. */
+  function setTypingSoon(socket: VisitorSocket, typing: boolean): void {
+    setTyping(socket, typing).catch((error: unknown) => log(`webchat: typing of ${describeVisitor(socket.data)} not passed on: ${String(error)}`));
   }
 
   nsp.on('connection', (socket) => {
@@ -648,16 +661,16 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     handle(socket, 'webchat:send', webchatSendSchema, async (request) => {
       const externalMessageId = `${externalIdPrefix(data.socialId)}${request.clientMessageId}`;
       // The conversation goes on where it is (even an offline-form one an agent now answers live); a closed one is not reopened.
-      const current = data.ticketId ? store.getTicket(data.ticketId) : null;
+      const current = data.ticketId ? await store.getTicket(data.ticketId) : null;
       const continues = current !== null && isOpen(current);
-      if (!alreadyStored('chat', externalMessageId)) {
+      if (!(await alreadyStored('chat', externalMessageId))) {
         await withinLimits(data, [
           { limiter: rateLimits.webchatMessagesPerVisitor, key: data.socialId, what: 'messages from this visitor' },
           { limiter: rateLimits.webchatMessagesPerAddress, key: data.address, what: 'messages from this address' },
           ...(continues ? [] : [{ limiter: rateLimits.webchatConversationsPerAddress, key: data.address, what: 'new conversations from this address' }]),
         ]);
       }
-      const sent = ingest(
+      const sent = await ingest(
         socket,
         {
           channel: 'chat',
@@ -669,13 +682,13 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         },
         'message',
       );
-      setTyping(socket, false);
+      await setTyping(socket, false);
       return sent;
     });
 
     handle(socket, 'webchat:offline', webchatOfflineSchema, async (request) => {
       const externalMessageId = `${externalIdPrefix(data.socialId)}${request.clientMessageId}`;
-      if (!alreadyStored('email', externalMessageId)) {
+      if (!(await alreadyStored('email', externalMessageId))) {
         await withinLimits(data, [
           { limiter: rateLimits.webchatMessagesPerVisitor, key: data.socialId, what: 'messages from this visitor' },
           { limiter: rateLimits.webchatConversationsPerAddress, key: data.address, what: 'new conversations from this address' },
@@ -703,7 +716,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         log(`webchat: refused webchat:typing from ${describeVisitor(data)}: ${describeIssues(parsed.error)}`);
         return;
       }
-      setTyping(socket, parsed.data.typing);
+      setTypingSoon(socket, parsed.data.typing);
     });
 
     handle(
@@ -711,7 +724,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       'webchat:read',
       webchatReadSchema,
       async (request) => {
-        const bundle = store.getTicketBundle(request.ticketId);
+        const bundle = await store.getTicketBundle(request.ticketId);
         // Only a reply in this visitor's own conversation (not another visitor's, nor a mail answered on the same ticket).
         const message = bundle ? conversationOf(bundle, data.socialId).find((m) => m.id === request.messageId && m.direction === 'outbound') : undefined;
         if (!bundle || !message) {
@@ -728,10 +741,12 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       // The last tab of this visitor closing (on any node) ends their typing.
       if (!data.typing) return;
       connected(data.socialId).then(
-        (stillThere) => stillThere || setTyping(socket, false),
+        (stillThere) => {
+          if (!stillThere) setTypingSoon(socket, false);
+        },
         (error: unknown) => {
           log(`webchat: could not tell whether ${describeVisitor(data)} has other tabs open: ${error instanceof Error ? error.message : String(error)}`);
-          setTyping(socket, false);
+          setTypingSoon(socket, false);
         },
       );
     });
@@ -744,24 +759,21 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     availabilitySoon();
     socket.on('disconnect', availabilitySoon);
     // Read marks are not in the database; a (re)connecting agent gets those of the tickets it sees.
-    sharedState.mapEntries(READ_MARKS_MAP).then(
-      (entries) => {
-        for (const [, raw] of entries) {
-          const mark = parseReadMark(raw);
-          const ticket = mark ? store.getTicket(mark.ticketId) : null;
-          if (mark && ticket && canUserSeeTicket(user, ticket) && socket.connected) socket.emit('chat:read', mark);
-        }
-      },
-      (error: unknown) => log(`webchat: read marks for ${user.username} unavailable: ${error instanceof Error ? error.message : String(error)}`),
-    );
-    socket.on('chat:typing', (rawRequest: unknown) => {
+    void (async () => {
+      for (const [, raw] of await sharedState.mapEntries(READ_MARKS_MAP)) {
+        const mark = parseReadMark(raw);
+        const ticket = mark ? await store.getTicket(mark.ticketId) : null;
+        if (mark && ticket && canUserSeeTicket(user, ticket) && socket.connected) socket.emit('chat:read', mark);
+      }
+    })().catch((error: unknown) => log(`webchat: read marks for ${user.username} unavailable: ${error instanceof Error ? error.message : String(error)}`));
+    socket.on('chat:typing', async (rawRequest: unknown) => {
       const parsed = agentTypingRequestSchema.safeParse(rawRequest);
       if (!parsed.success) {
         log(`webchat: refused chat:typing from ${user.username}: ${describeIssues(parsed.error)}`);
         return;
       }
       if (now() >= socket.data.tokenExpiresAt) return;
-      const bundle = store.getTicketBundle(parsed.data.ticketId);
+      const bundle = await store.getTicketBundle(parsed.data.ticketId);
       if (!bundle || !canUserSeeTicket(user, bundle.ticket)) {
         log(`webchat: refused chat:typing from ${user.username}: no ticket ${parsed.data.ticketId} in their view`);
         return;
@@ -776,7 +788,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
   const sender: ChannelSender = {
     async send(delivery) {
       const { message, ticket, customer } = delivery;
-      const bundle = store.getTicketBundle(ticket.id);
+      const bundle = await store.getTicketBundle(ticket.id);
       const visitor = bundle ? (addressees(bundle).find((entry) => entry.message.id === message.id)?.visitor ?? null) : null;
       if (visitor !== null && (await connected(visitor))) {
         nsp.to(visitor).emit('webchat:message', toWebchatMessage(message, null));
@@ -834,7 +846,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       const pollMs = options.availabilityPollMs ?? 5_000;
       // Presence set by hand (available/busy/away) has no hook here; a light poll tells connected widgets.
       pollTimer = setInterval(() => {
-        if (nsp.sockets.size > 0) checkAvailability();
+        if (nsp.sockets.size > 0) availabilitySoon();
       }, pollMs);
       pollTimer.unref();
       log(`webchat: sites ${[...sites.keys()].join(', ')}; widget at ${ctx.publicUrl()}/chat/widget.js`);

@@ -66,7 +66,7 @@ async function startNodeB(): Promise<typeof b> {
   const hub = createLiveHub(now);
   const stopFanOut = a.store.onDidCommitChanges((batch) => hub.fanOut(batch));
   attachSync(io, { store: a.store, hub, now, log });
-  attachRouting(io, { service: a.server.routing, roleOf: (userId) => a.store.getUser(userId)?.role ?? null, now, log });
+  attachRouting(io, { service: a.server.routing, roleOf: (userId) => a.store.inline.getUser(userId)?.role ?? null, now, log });
   let url = '';
   const channel: Channel = await createWebchatChannel({ sites: SITES, sharedState: await sharedState() })({
     store: a.store,
@@ -106,7 +106,7 @@ beforeAll(async () => {
     deliveryRetryDelayMs: 5,
     channels: [redisAdapterOnA, createWebchatChannel({ sites: SITES, sharedState: await sharedState() })],
   });
-  seedTestOrganisation(a.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+  await seedTestOrganisation(a.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
   b = await startNodeB();
 });
 
@@ -204,8 +204,8 @@ function probe(to: { emit: (...args: never[]) => unknown }): void {
   (to.emit as unknown as (event: string) => unknown).call(to, 'test:probe');
 }
 
-function deliveryOf(ticketId: string, messageId: string): string | undefined {
-  return a.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)?.deliveryStatus;
+async function deliveryOf(ticketId: string, messageId: string): Promise<string | undefined> {
+  return (await a.store.getTicketBundle(ticketId))!.messages.find((m) => m.id === messageId)?.deliveryStatus;
 }
 
 describe('web chat with the visitor and the agent on different nodes', () => {
@@ -219,7 +219,7 @@ describe('web chat with the visitor and the agent on different nodes', () => {
     const welcome = await call<WebchatWelcome>(onA.socket, 'webchat:hello', {});
     expect(welcome).toMatchObject({ history: [], agentsAvailable: true });
     const sent = await call<WebchatSent>(onA.socket, 'webchat:send', { clientMessageId: 'cmsg-cluster-1', text: '你好，我的订单 GD20231001001 还没发货' });
-    expect(a.store.getTicket(sent.ticketId)!.assigneeId).toBe('agent1');
+    expect((await a.store.getTicket(sent.ticketId))!.assigneeId).toBe('agent1');
     const pulled = (await deskOnB.socket.timeout(10_000).emitWithAck('sync:pull', { since: 0 })) as Ack<PullResult>;
     expect(pulled.ok && JSON.stringify(pulled.result)).toContain('还没发货');
 
@@ -234,7 +234,7 @@ describe('web chat with the visitor and the agent on different nodes', () => {
     // The agent's reply (pushed on B) reaches the widget on A; the visitor reads it and the agent on B sees the mark.
     await reply(deskOnB, sent.ticketId, 'msg-reply-cluster-1', '您好，已为您催促仓库今天发货。');
     await vi.waitFor(() => expect(onA.messages.map((m) => m.text)).toContain('您好，已为您催促仓库今天发货。'), EVENTUALLY);
-    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'msg-reply-cluster-1')).toBe('sent'), EVENTUALLY);
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'msg-reply-cluster-1')).toBe('sent'), EVENTUALLY);
     await call(onA.socket, 'webchat:read', { ticketId: sent.ticketId, messageId: 'msg-reply-cluster-1' });
     await vi.waitFor(() => expect(deskOnB.reads.at(-1)).toMatchObject({ ticketId: sent.ticketId, messageId: 'msg-reply-cluster-1' }), EVENTUALLY);
 
@@ -259,7 +259,7 @@ describe('web chat with the visitor and the agent on different nodes', () => {
     // A reply delivered by A's dispatcher finds the visitor on B (presence asked of both nodes) and reaches them there.
     await reply(deskOnA, sent.ticketId, 'msg-reply-cluster-2', '快递单号 SF1234567890。');
     await vi.waitFor(() => expect(onB.messages.map((m) => m.text)).toContain('快递单号 SF1234567890。'), EVENTUALLY);
-    await vi.waitFor(() => expect(deliveryOf(sent.ticketId, 'msg-reply-cluster-2')).toBe('sent'), EVENTUALLY);
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'msg-reply-cluster-2')).toBe('sent'), EVENTUALLY);
 
     // Read on B: the agent's windows on both nodes see the mark move; an older read does not move it back.
     await call(onB.socket, 'webchat:read', { ticketId: sent.ticketId, messageId: 'msg-reply-cluster-2' });

@@ -18,13 +18,13 @@ export interface WebhookSenderOptions {
 }
 
 /** The customer's id on the platform and the id of their latest message, from what the platform sent us last on this ticket. */
-function lastInbound(store: ServerStore, delivery: QueuedDelivery, platform: string): { socialId: string | null; inReplyTo: string | null } {
+async function lastInbound(store: ServerStore, delivery: QueuedDelivery, platform: string): Promise<{ socialId: string | null; inReplyTo: string | null }> {
   const source = delivery.message.source;
-  const inbound = store.getTicketBundle(delivery.ticket.id)?.messages.filter((m) => m.direction === 'inbound' && m.source === source) ?? [];
+  const inbound = (await store.getTicketBundle(delivery.ticket.id))?.messages.filter((m) => m.direction === 'inbound' && m.source === source) ?? [];
   const latest = inbound.at(-1);
   const prefix = `webhook:${platform}:`;
   const inReplyTo = latest?.externalMessageId?.startsWith(prefix) ? latest.externalMessageId.slice(prefix.length) : null;
-  const raw = latest ? store.getMessageSource(latest.id) : null;
+  const raw = latest ? await store.getMessageSource(latest.id) : null;
   let socialId: string | null = null;
   try {
     const sent = raw ? (JSON.parse(raw.toString('utf8')) as { customer?: { socialId?: unknown } }) : null;
@@ -45,7 +45,7 @@ export function createWebhookSender(options: WebhookSenderOptions): ChannelSende
       if (!platform) throw new PermanentDeliveryError(`No webhook platform ${name} is configured on this server.`);
       if (!platform.callbackUrl) throw new PermanentDeliveryError(`Webhook platform ${name} has no callback URL, so replies cannot be sent.`);
       const { message, ticket, customer } = delivery;
-      const { socialId, inReplyTo } = lastInbound(store, delivery, name);
+      const { socialId, inReplyTo } = await lastInbound(store, delivery, name);
       const reply: WebhookReply = {
         platform: name,
         messageId: message.id,

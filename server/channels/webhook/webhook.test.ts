@@ -71,7 +71,7 @@ async function start(
   ],
 ): Promise<TestServer> {
   server = await startTestServer({ deliveryRetryDelayMs: 5, channels: [createWebhookChannel({ platforms })] });
-  seedTestOrganisation(server.store, [{ username: 'lead_li', displayName: '李主管', role: 'lead', channels: ['social'] }]);
+  await seedTestOrganisation(server.store, [{ username: 'lead_li', displayName: '李主管', role: 'lead', channels: ['social'] }]);
   return server;
 }
 
@@ -116,9 +116,11 @@ function counts(): { tickets: number; messages: number; customers: number } {
   }
 }
 
-function bundles(): TicketBundle[] {
-  const { tickets } = server!.store.listTickets(server!.store.getUser('lead_li')!, { limit: 10 });
-  return tickets.map((ticket) => server!.store.getTicketBundle(ticket.id)!);
+async function bundles(): Promise<TicketBundle[]> {
+  const { tickets } = await server!.store.listTickets((await server!.store.getUser('lead_li'))!, { limit: 10 });
+  const found: TicketBundle[] = [];
+  for (const ticket of tickets) found.push((await server!.store.getTicketBundle(ticket.id))!);
+  return found;
 }
 
 describe('signed webhook contacts', () => {
@@ -133,12 +135,12 @@ describe('signed webhook contacts', () => {
     const replay = await post('weibo', body, { delivery: 'dlv-001', timestampSec: Math.floor((s.clock.now() - 30_000) / 1000) });
     expect(replay).toEqual({ status: 200, body: { ...first.body, created: false, duplicate: true } });
 
-    const [bundle] = bundles();
+    const [bundle] = await bundles();
     expect(bundle!.ticket).toMatchObject({ channel: 'social', subject: '你好，我的订单怎么还没发货' });
     expect(bundle!.customer).toMatchObject({ name: '张伟', socialId: 'weibo:5830219476' });
     expect(bundle!.messages).toHaveLength(1);
     expect(bundle!.messages[0]).toMatchObject({ source: 'webhook:weibo', externalMessageId: 'webhook:weibo:wb-msg-4988123' });
-    expect(s.store.getMessageSource(bundle!.messages[0]!.id)!.toString('utf8')).toBe(body);
+    expect((await s.store.getMessageSource(bundle!.messages[0]!.id))!.toString('utf8')).toBe(body);
     expect(s.logLines).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^webhook weibo: wb-msg-4988123 \(delivery dlv-001\) opened GD/),
@@ -152,11 +154,7 @@ describe('signed webhook contacts', () => {
     expect((await post('weibo', JSON.stringify(CONTACT))).status).toBe(201);
     const douyin = JSON.stringify({ ...CONTACT, customer: { name: '张伟(抖音)', socialId: '5830219476' }, subject: '物流查询' });
     expect((await post('douyin', douyin, { secret: DOUYIN_SECRET })).status).toBe(201);
-    expect(
-      bundles()
-        .map((b) => [b.customer.socialId, b.messages[0]!.externalMessageId, b.messages[0]!.source])
-        .sort(),
-    ).toEqual([
+    expect((await bundles()).map((b) => [b.customer.socialId, b.messages[0]!.externalMessageId, b.messages[0]!.source]).sort()).toEqual([
       ['douyin:5830219476', 'webhook:douyin:wb-msg-4988123', 'webhook:douyin'],
       ['weibo:5830219476', 'webhook:weibo:wb-msg-4988123', 'webhook:weibo'],
     ]);
@@ -211,22 +209,22 @@ describe('replies to webhook platforms', () => {
     peer = await startCallbackPeer(WEIBO_SECRET, () => clock.now());
     const s = await start([{ name: 'weibo', secret: WEIBO_SECRET, callbackUrl: peer.url }]);
     await post('weibo', JSON.stringify(CONTACT));
-    const [bundle] = bundles();
+    const [bundle] = await bundles();
     const ticketId = bundle!.ticket.id;
-    const reply = (messageId: string, text: string) => {
-      const result = s.store.applyMutation(
-        s.store.getUser('lead_li')!,
+    const reply = async (messageId: string, text: string) => {
+      const result = await s.store.applyMutation(
+        (await s.store.getUser('lead_li'))!,
         'client-1',
         { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text, createdAt: s.clock.now() },
         s.clock.now(),
       );
       expect(result.ok).toBe(true);
     };
-    const messageOf = (id: string) => s.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === id);
+    const messageOf = async (id: string) => (await s.store.getTicketBundle(ticketId))!.messages.find((m) => m.id === id);
 
-    reply('reply-1', '您好，包裹已在派送中，今天送达。');
-    await vi.waitFor(() => expect(messageOf('reply-1')?.deliveryStatus).toBe('sent'));
-    expect(messageOf('reply-1')!.externalMessageId).toBe('wb-reply-1');
+    await reply('reply-1', '您好，包裹已在派送中，今天送达。');
+    await vi.waitFor(async () => expect((await messageOf('reply-1'))?.deliveryStatus).toBe('sent'));
+    expect((await messageOf('reply-1'))!.externalMessageId).toBe('wb-reply-1');
     expect(peer.received).toHaveLength(1);
     const [call] = peer.received;
     expect(call!.signatureOk).toBe(true);
@@ -242,9 +240,9 @@ describe('replies to webhook platforms', () => {
     });
 
     peer.statuses.push(503, 404);
-    reply('reply-2', '请问还有其他问题吗？');
-    await vi.waitFor(() => expect(messageOf('reply-2')?.deliveryStatus).toBe('failed'));
-    expect(messageOf('reply-2')!.deliveryError).toBe('weibo callback answered HTTP 404: {"error":"用户已注销"}');
+    await reply('reply-2', '请问还有其他问题吗？');
+    await vi.waitFor(async () => expect((await messageOf('reply-2'))?.deliveryStatus).toBe('failed'));
+    expect((await messageOf('reply-2'))!.deliveryError).toBe('weibo callback answered HTTP 404: {"error":"用户已注销"}');
     expect(peer.received).toHaveLength(3);
   });
 });

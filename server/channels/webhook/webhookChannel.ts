@@ -88,7 +88,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): ChannelFac
       }
       // The signed platform proves its own user id; the phone and email in its payload are what the user told it (claims),
       // which only this platform's follow-ups recognise again.
-      const stored = ctx.ingest({ ...checked.data, source: `webhook:${name}`, proven: ['socialId'], claimScope: `webhook:${name}`, rawSource: raw });
+      const stored = await ctx.ingest({ ...checked.data, source: `webhook:${name}`, proven: ['socialId'], claimScope: `webhook:${name}`, rawSource: raw });
       const ref = `${externalMessageId.slice(0, 80)}${delivery ? ` (delivery ${delivery.slice(0, 80)})` : ''}`;
       ctx.log(
         stored.duplicate

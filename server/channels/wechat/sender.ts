@@ -97,11 +97,11 @@ function describe(answer: WechatApiAnswer): string {
 }
 
 /** The follower's OpenID: from the newest message they sent through this account on this ticket, else from the customer's own social id. */
-function recipientOpenId(store: ServerStore, delivery: QueuedDelivery, appId: string): string | null {
+async function recipientOpenId(store: ServerStore, delivery: QueuedDelivery, appId: string): Promise<string | null> {
   const source = delivery.message.source;
-  const inbound = store.getTicketBundle(delivery.ticket.id)?.messages.filter((m) => m.direction === 'inbound' && m.source === source) ?? [];
+  const inbound = (await store.getTicketBundle(delivery.ticket.id))?.messages.filter((m) => m.direction === 'inbound' && m.source === source) ?? [];
   for (const message of inbound.reverse()) {
-    const raw = store.getMessageSource(message.id);
+    const raw = await store.getMessageSource(message.id);
     if (!raw) continue;
     try {
       const from = parseWechatXml(raw.toString('utf8')).FromUserName;
@@ -189,7 +189,7 @@ export function createWechatSender(options: WechatSenderOptions): ChannelSender 
       const account = accounts.get(appId);
       if (!account) throw new PermanentDeliveryError(`No WeChat account ${appId} is configured on this server.`);
       if (!account.appSecret) throw new PermanentDeliveryError(`WeChat account ${appId} has no WECHAT_APP_SECRET, so replies cannot be sent.`);
-      const openId = recipientOpenId(store, delivery, appId);
+      const openId = await recipientOpenId(store, delivery, appId);
       if (!openId) throw new PermanentDeliveryError(`No WeChat follower of ${appId} is known for ticket ${delivery.ticket.id}.`);
 
       const used = await accessToken(account);

@@ -103,7 +103,7 @@ afterEach(async () => {
 async function start(accounts: WechatAccount[] = [ACCOUNT]): Promise<TestServer> {
   peer = await startWechatApiPeer();
   server = await startTestServer({ deliveryRetryDelayMs: 5, channels: [createWechatChannel({ accounts, apiBase: peer.url })] });
-  seedTestOrganisation(server.store, [{ username: 'lead_li', displayName: '李主管', role: 'lead', channels: ['social'] }]);
+  await seedTestOrganisation(server.store, [{ username: 'lead_li', displayName: '李主管', role: 'lead', channels: ['social'] }]);
   return server;
 }
 
@@ -162,18 +162,18 @@ function counts(): { tickets: number; messages: number; customers: number } {
   }
 }
 
-function onlyBundle(): TicketBundle {
-  const lead = server!.store.getUser('lead_li')!;
-  const { tickets } = server!.store.listTickets(lead, { limit: 10 });
+async function onlyBundle(): Promise<TicketBundle> {
+  const lead = (await server!.store.getUser('lead_li'))!;
+  const { tickets } = await server!.store.listTickets(lead, { limit: 10 });
   expect(tickets).toHaveLength(1);
-  return server!.store.getTicketBundle(tickets[0]!.id)!;
+  return (await server!.store.getTicketBundle(tickets[0]!.id))!;
 }
 
-function reply(ticketId: string, text: string): string {
+async function reply(ticketId: string, text: string): Promise<string> {
   const s = server!;
   const messageId = `reply-${Math.random().toString(36).slice(2, 10)}`;
-  const result = s.store.applyMutation(
-    s.store.getUser('lead_li')!,
+  const result = await s.store.applyMutation(
+    (await s.store.getUser('lead_li'))!,
     'client-1',
     { mutationId: `m-${messageId}`, kind: 'reply', ticketId, messageId, text, createdAt: s.clock.now() },
     s.clock.now(),
@@ -183,8 +183,8 @@ function reply(ticketId: string, text: string): string {
 }
 
 async function deliveryOf(ticketId: string, messageId: string, status: 'sent' | 'failed') {
-  await vi.waitFor(() => expect(server!.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)?.deliveryStatus).toBe(status));
-  return server!.store.getTicketBundle(ticketId)!.messages.find((m) => m.id === messageId)!;
+  await vi.waitFor(async () => expect((await server!.store.getTicketBundle(ticketId))!.messages.find((m) => m.id === messageId)?.deliveryStatus).toBe(status));
+  return (await server!.store.getTicketBundle(ticketId))!.messages.find((m) => m.id === messageId)!;
 }
 
 describe('WeChat push URL verification', () => {
@@ -217,7 +217,7 @@ describe('WeChat messages become tickets', () => {
     const retry = await push(textXml('你好，我的订单怎么还没发货', '24601234567890123'));
     expect(retry).toEqual({ status: 200, text: 'success' });
 
-    const bundle = onlyBundle();
+    const bundle = await onlyBundle();
     expect(bundle.ticket).toMatchObject({ channel: 'social', subject: '你好，我的订单怎么还没发货' });
     expect(bundle.customer.socialId).toBe(`wechat:${ACCOUNT.appId}:${OPENID}`);
     expect(bundle.messages).toHaveLength(1);
@@ -228,7 +228,7 @@ describe('WeChat messages become tickets', () => {
       externalMessageId: 'wechat:24601234567890123',
       createdAt: 1731031200_000,
     });
-    expect(s.store.getMessageSource(bundle.messages[0]!.id)!.toString('utf8')).toContain('24601234567890123');
+    expect((await s.store.getMessageSource(bundle.messages[0]!.id))!.toString('utf8')).toContain('24601234567890123');
     expect(s.logLines.some((line) => line.includes('repeat of wechat:24601234567890123') && line.includes('nothing stored'))).toBe(true);
   });
 
@@ -247,7 +247,7 @@ describe('WeChat messages become tickets', () => {
     expect((await push(click, { encrypt: true })).text).toBe('success');
     expect((await push(click, { encrypt: true })).text).toBe('success');
 
-    const bundle = onlyBundle();
+    const bundle = await onlyBundle();
     expect(bundle.messages.map((m) => [m.text, m.externalMessageId])).toEqual([
       ['请问退货地址是哪里？', 'wechat:5001'],
       ['[图片] https://mmbiz.qpic.cn/mmbiz_jpg/破损包裹.jpg', 'wechat:5002'],
@@ -268,7 +268,7 @@ describe('WeChat messages become tickets', () => {
     });
     const response = await fetch(`${s.url}/channels/wechat/${PYTHON_SAMPLE.account.appId}?${query}`, { method: 'POST', body: PYTHON_SAMPLE.fromXml });
     expect([response.status, await response.text()]).toEqual([200, 'success']);
-    const bundle = onlyBundle();
+    const bundle = await onlyBundle();
     expect(bundle.customer.socialId).toBe('wechat:wx2c2769f8efd9abc2:oyORnuP8q7ou2gfYjqLzSIWZf0rs');
     expect(bundle.messages[0]).toMatchObject({ text: 'abcdteT', externalMessageId: 'wechat:6054768590064713728', createdAt: 1409735668_000 });
   });
@@ -366,11 +366,11 @@ describe('agent replies go out as customer-service messages', () => {
   it('fetches and caches the access token, refreshes it once on 40001, and fails visibly on other errcodes', async () => {
     await start();
     await push(textXml('你好，我的订单怎么还没发货', '8001'), { encrypt: true });
-    const { ticket } = onlyBundle();
+    const { ticket } = await onlyBundle();
 
-    const first = await deliveryOf(ticket.id, reply(ticket.id, '您好，已为您催促仓库今天发货。'), 'sent');
+    const first = await deliveryOf(ticket.id, await reply(ticket.id, '您好，已为您催促仓库今天发货。'), 'sent');
     expect(first.deliveryError).toBeNull();
-    const second = await deliveryOf(ticket.id, reply(ticket.id, '快递单号稍后发给您。'), 'sent');
+    const second = await deliveryOf(ticket.id, await reply(ticket.id, '快递单号稍后发给您。'), 'sent');
     expect(second.source).toBe(`wechat:${ACCOUNT.appId}`);
     expect(peer!.tokenRequests).toHaveLength(1);
     expect(Object.fromEntries(peer!.tokenRequests[0]!)).toEqual({ grant_type: 'client_credential', appid: ACCOUNT.appId, secret: ACCOUNT.appSecret });
@@ -381,13 +381,13 @@ describe('agent replies go out as customer-service messages', () => {
 
     // The platform revokes the token (another server fetched one): one refresh, one retry.
     peer!.answers.push({ errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
-    await deliveryOf(ticket.id, reply(ticket.id, '顺丰单号 SF1234567890。'), 'sent');
+    await deliveryOf(ticket.id, await reply(ticket.id, '顺丰单号 SF1234567890。'), 'sent');
     expect(peer!.tokenRequests).toHaveLength(2);
     expect(peer!.sent.slice(2).map((call) => call.accessToken)).toEqual(['ACCESS_TOKEN_1', 'ACCESS_TOKEN_2']);
 
     // Outside the 48-hour window WeChat refuses: no retry, the agent sees why.
     peer!.answers.push({ errcode: 45015, errmsg: 'response out of time limit or subscription is canceled' });
-    const late = await deliveryOf(ticket.id, reply(ticket.id, '请问还有其他问题吗？'), 'failed');
+    const late = await deliveryOf(ticket.id, await reply(ticket.id, '请问还有其他问题吗？'), 'failed');
     expect(late.deliveryError).toBe('WeChat refused the message: response out of time limit or subscription is canceled (errcode 45015)');
     expect(peer!.sent).toHaveLength(5);
   });

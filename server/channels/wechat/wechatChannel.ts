@@ -249,7 +249,7 @@ export function createWechatChannel(options: WechatChannelOptions): ChannelFacto
         throw refused(400, `The WeChat message cannot be stored: ${issue.path.join('.')} ${issue.message}.`);
       }
       // The openid comes inside a push signed with the account's token: proven.
-      const stored = ctx.ingest({ ...checked.data, source: `wechat:${appId}`, proven: ['socialId'], rawSource: Buffer.from(xml, 'utf8') });
+      const stored = await ctx.ingest({ ...checked.data, source: `wechat:${appId}`, proven: ['socialId'], rawSource: Buffer.from(xml, 'utf8') });
       ctx.log(
         stored.duplicate
           ? `wechat ${appId}: repeat of ${outcome.externalMessageId} from ${who}; nothing stored`
