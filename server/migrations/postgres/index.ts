@@ -1,0 +1,47 @@
+/**
+ * The PostgreSQL migrations and their runner. Several nodes may start at once: the runner
+ * holds a session advisory lock while it reads what is applied and applies the rest, so
+ * exactly one of them migrates and the others find the schema ready. Each step and its
+ * bookkeeping row commit together.
+ */
+import type { PostgresDatabase } from '../../db/postgres.js';
+import { postgresMigration001Baseline } from './001-baseline.js';
+import type { PostgresMigration } from './migration.js';
+
+export type { PostgresMigration } from './migration.js';
+
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [postgresMigration001Baseline];
+
+/** The advisory lock key of schema migration (any constant; the change log's key differs). */
+export const MIGRATION_LOCK_KEY = 0x0d_e5_c0_01;
+
+/** Applies the missing migrations up to `target` (default: all); returns the versions it applied. */
+export async function migratePostgres(db: PostgresDatabase, target?: number): Promise<number[]> {
+  const client = await db.pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((row) => Number(row.version)));
+      const applied: number[] = [];
+      for (const migration of POSTGRES_MIGRATIONS) {
+        if (done.has(migration.version) || (target !== undefined && migration.version > target)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(migration.sql);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+        applied.push(migration.version);
+      }
+      return applied;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
+}
