@@ -465,7 +465,23 @@ describe('routing engine invariants (property-based)', () => {
           });
         },
       ),
-      { numRuns: 1000 },
+      {
+        numRuns: 1000,
+        examples: [
+          // Found by this test: with pacing holding the agent back, a ticket pinned to them still goes to them
+          // (the lead's override) while an unpinned one ranked ahead waits; that is a pin's decision, not the queue's.
+          [
+            [{ channels: ['chat', 'email'], groups: [], tier: 1, senior: false, english: false }],
+            [
+              { kind: 'burst', channel: 'chat', count: 2, customer: 0 },
+              { kind: 'pin', pick: 856905853, to: 0 },
+              { kind: 'connect', agent: 0 },
+              { kind: 'reassign', picks: [61721163, 0], to: null },
+            ],
+            1,
+          ],
+        ],
+      },
     );
   });
 });

@@ -730,7 +730,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       loadBefore: a.load[t.channel],
       capacity: a.capacity[t.channel],
       at: now,
-      via: respectPacing ? 'drain' : 'pin',
+      // A pinned ticket is the lead's override: it goes to its agent whenever they have room, pacing or not.
+      via: respectPacing && choice.basis !== 'pinned' ? 'drain' : 'pin',
     });
     if (offered) {
       touchTicket(t);
