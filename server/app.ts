@@ -164,7 +164,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     });
     const { port } = httpServer.address() as AddressInfo;
-    url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    url = `http://${host.includes(':') ? `[${host}]` : host}:${String(port)}`;
     for (const channel of channels.values()) await channel.start?.();
     senders = Object.assign({}, ...[...channels.values()].map((channel) => channel.senders ?? {})) as ChannelSenders;
     delivery = createDeliveryDispatcher({

@@ -141,7 +141,7 @@ const ATTACKS: AttackRow[] = [
     attack: 'guessing one user’s password: wrong passwords in a row, then the right one',
     run: async () => {
       const answers: HttpAnswer[] = [];
-      for (let i = 0; i < 8; i++) answers.push(await signIn('agent1', `guess-${i}`));
+      for (let i = 0; i < 8; i++) answers.push(await signIn('agent1', `guess-${String(i)}`));
       const right = await signIn('agent1', TEST_PASSWORD);
       return { statuses: answers.map((a) => a.status), limited: answers.slice(5).every(isRateLimited), rightPasswordWhileBlocked: isRateLimited(right) };
     },
@@ -152,7 +152,7 @@ const ATTACKS: AttackRow[] = [
     attack: 'the same guesses with the username in other cases and widths',
     run: async () => {
       const names = ['agent1', 'AGENT1', 'Agent1', 'ａｇｅｎｔ１', ' agent1', 'aGeNt1'];
-      return (await Promise.all(names.map((name, i) => signIn(name, `guess-${i}`)))).map((a) => a.status).sort();
+      return (await Promise.all(names.map((name, i) => signIn(name, `guess-${String(i)}`)))).map((a) => a.status).sort();
     },
     expect: [401, 401, 401, 401, 401, 429],
   },
@@ -160,7 +160,7 @@ const ATTACKS: AttackRow[] = [
     attack: 'spraying one password over many usernames from one address',
     run: async () => {
       const statuses: number[] = [];
-      for (let i = 0; i < 12; i++) statuses.push((await signIn(`user${i}`, 'Passw0rd!')).status);
+      for (let i = 0; i < 12; i++) statuses.push((await signIn(`user${String(i)}`, 'Passw0rd!')).status);
       const next = await signIn('agent1', TEST_PASSWORD);
       return { statuses: [...new Set(statuses)], next: isRateLimited(next) };
     },
@@ -170,7 +170,7 @@ const ATTACKS: AttackRow[] = [
     attack: 'a forged X-Forwarded-For per request to look like many addresses (no TRUST_PROXY)',
     run: async () => {
       const statuses: number[] = [];
-      for (let i = 0; i < 13; i++) statuses.push((await signIn(`user${i}`, 'Passw0rd!', { 'x-forwarded-for': `203.0.113.${i}` })).status);
+      for (let i = 0; i < 13; i++) statuses.push((await signIn(`user${String(i)}`, 'Passw0rd!', { 'x-forwarded-for': `203.0.113.${String(i)}` })).status);
       return statuses.at(-1);
     },
     expect: 429,
@@ -269,7 +269,7 @@ const ATTACKS: AttackRow[] = [
     attack: 'an integration token flooding /api/v1/inbound',
     run: async () => {
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push(await postChat(`第${i}条`));
+      for (let i = 0; i < 5; i++) statuses.push(await postChat(`第${String(i)}条`));
       const response = await fetch(`${t.url}/api/v1/inbound`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_INTEGRATION_TOKEN}` },

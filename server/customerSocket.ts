@@ -39,7 +39,7 @@ export function attachCustomers(io: SyncServer, deps: CustomerSocketDependencies
       const { keepId, mergeId } = parsed.data;
       try {
         const outcome = await deps.store.mergeCustomers({ keepId, mergeId, actor: user, now: deps.now() });
-        deps.log(`customer ${mergeId} merged into ${keepId} by ${user.username}: ${outcome.ticketIds.length} ticket(s) moved`);
+        deps.log(`customer ${mergeId} merged into ${keepId} by ${user.username}: ${String(outcome.ticketIds.length)} ticket(s) moved`);
         reply({ ok: true, result: forRole(user.role, outcome, maskMergeResult) });
       } catch (error) {
         if (error instanceof CustomerRefusal) {

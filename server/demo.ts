@@ -357,17 +357,17 @@ export async function seedDemoOrganisation(store: ServerStore, now: number): Pro
           continue;
         }
         const actor = assignee ?? users.get('lead1')!;
-        const mutationId = `demo-${++mutationCounter}`;
+        const mutationId = `demo-${String(++mutationCounter)}`;
         const base = { mutationId, ticketId, createdAt: at };
         const result =
           'reply' in step
-            ? await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'reply', messageId: `demo-msg-${mutationCounter}`, text: step.reply }, at)
+            ? await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'reply', messageId: `demo-msg-${String(mutationCounter)}`, text: step.reply }, at)
             : 'note' in step
-              ? await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'note', noteId: `demo-note-${mutationCounter}`, text: step.note }, at)
+              ? await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'note', noteId: `demo-note-${String(mutationCounter)}`, text: step.note }, at)
               : await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'setStatus', status: step.status }, at);
         if (!result.ok) throw new Error(`demo seed step failed on ${ticketId}: ${result.reason}`);
         // The seeded history was delivered long ago; the channels must not send it again now.
-        if ('reply' in step) await store.setDeliveryStatus(`demo-msg-${mutationCounter}`, { status: 'sent' }, at);
+        if ('reply' in step) await store.setDeliveryStatus(`demo-msg-${String(mutationCounter)}`, { status: 'sent' }, at);
       }
     }
     for (const [name, vipTier] of Object.entries(DEMO_VIP_CUSTOMERS)) {

@@ -224,7 +224,7 @@ describe('POST /api/v1/inbound', () => {
       headers: { authorization: `Bearer ${TEST_INTEGRATION_TOKEN}`, 'content-type': 'application/json' },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(streamed.status).toBe(413);
     expect((await t.store.changeLogBounds()).maxSeq).toBe(0);
   });

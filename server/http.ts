@@ -76,7 +76,7 @@ export class HttpError extends Error {
 /** 429 with `Retry-After` (whole seconds) and `retryAfterMs` in the body. */
 export function rateLimited(message: string, retryAfterMs: number): HttpError {
   const seconds = retryAfterSeconds(retryAfterMs);
-  return new HttpError(429, 'rate_limited', `${message} Try again in ${seconds} s.`, undefined, { 'retry-after': String(seconds) }, retryAfterMs);
+  return new HttpError(429, 'rate_limited', `${message} Try again in ${String(seconds)} s.`, undefined, { 'retry-after': String(seconds) }, retryAfterMs);
 }
 
 function fieldsOf(error: z.ZodError, prefix: string[] = []): FieldError[] {
@@ -117,7 +117,8 @@ function sendError(res: ServerResponse, error: HttpError): void {
 export function readRawBody(req: IncomingMessage, limit: number = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
-    const tooLarge = () => new HttpError(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`, undefined, { connection: 'close' });
+    const tooLarge = () =>
+      new HttpError(413, 'payload_too_large', `The request body is larger than ${String(limit)} bytes.`, undefined, { connection: 'close' });
     if (Number.isFinite(declared) && declared > limit) {
       reject(tooLarge());
       return;
@@ -292,7 +293,7 @@ async function login(deps: HttpDependencies, req: IncomingMessage, res: ServerRe
     if (verdict.firstRefusal) {
       deps.log(
         `sign-in refused: too many attempts ${which} (user ${loggedName(username)} from ${address}); ` +
-          `refusing for ${retryAfterSeconds(verdict.retryAfterMs)} s, further refusals not logged`,
+          `refusing for ${String(retryAfterSeconds(verdict.retryAfterMs))} s, further refusals not logged`,
       );
     }
     throw rateLimited(`Too many sign-in attempts ${which}.`, verdict.retryAfterMs);
@@ -338,7 +339,7 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   if (!budget.ok) {
     if (budget.firstRefusal) {
       deps.log(
-        `inbound refused: integration ${integration.name} is over its rate limit for ${retryAfterSeconds(budget.retryAfterMs)} s; further refusals not logged`,
+        `inbound refused: integration ${integration.name} is over its rate limit for ${String(retryAfterSeconds(budget.retryAfterMs))} s; further refusals not logged`,
       );
     }
     throw rateLimited(`Too many inbound contacts for the integration token "${integration.name}".`, budget.retryAfterMs);
@@ -356,7 +357,7 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   if (!outcome.duplicate) {
     deps.log(
       `inbound ${parsed.data.channel}: ${outcome.created ? 'opened' : 'joined'} ${ticket.id}` +
-        (ticket.assigneeId ? ` (${ticket.assignmentReason ?? ticket.assigneeId})` : ' (queued)'),
+        (ticket.assigneeId ? ` (${String(ticket.assignmentReason ?? ticket.assigneeId)})` : ' (queued)'),
     );
   }
   // 201 whenever a message was stored (new ticket or joined one); a repeat stores nothing.
@@ -466,7 +467,7 @@ export function createRequestHandler(deps: HttpDependencies): (req: IncomingMess
           const handler = route.methods[method];
           if (!handler) {
             const allowed = Object.keys(route.methods).join(', ');
-            throw new HttpError(405, 'invalid_request', `${req.method} is not allowed here; use ${allowed}.`, undefined, { allow: allowed });
+            throw new HttpError(405, 'invalid_request', `${String(req.method)} is not allowed here; use ${allowed}.`, undefined, { allow: allowed });
           }
           await handler(deps, req, res, url, match.slice(1));
           return;
@@ -481,7 +482,7 @@ export function createRequestHandler(deps: HttpDependencies): (req: IncomingMess
           sendError(res, error);
           return;
         }
-        deps.log(`HTTP ${req.method} ${req.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        deps.log(`HTTP ${String(req.method)} ${String(req.url)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         sendError(res, new HttpError(500, 'internal', 'The server failed to handle this request; it has been logged.'));
       }
     })();

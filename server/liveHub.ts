@@ -88,7 +88,7 @@ export function createLiveHub(now: () => number): LiveHub {
     for (const [socket, { after, upTo, changes }] of pending) {
       if (!socket.connected) continue;
       const view = piiViewOf(socket.data.user.role);
-      const key = `${view}|${after}|${upTo}|${changes.map((change) => change.seq).join(',')}`;
+      const key = `${view}|${String(after)}|${String(upTo)}|${changes.map((change) => change.seq).join(',')}`;
       let group = groups.get(key);
       if (!group) groups.set(key, (group = { after, upTo, changes, view, socketIds: [], nsp: socket.nsp }));
       group.socketIds.push(socket.id);

@@ -16,18 +16,18 @@ export async function main(): Promise<void> {
   // The database and everything else the server writes are for this OS user only.
   process.umask(0o077);
   const port = process.env.PORT !== undefined && process.env.PORT !== '' ? Number(process.env.PORT) : DEFAULT_SERVER_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got ${String(process.env.PORT)}`);
   const dataDir = process.env.DATA_DIR || './.data/server';
   const demo = process.argv.includes('--demo') || process.env.DEMO === '1';
 
   // A short offer timeout for end-to-end tests of real processes (in-process tests inject `routing` directly).
   const offerTimeoutMs = process.env.OFFER_TIMEOUT_MS ? Number(process.env.OFFER_TIMEOUT_MS) : undefined;
   if (offerTimeoutMs !== undefined && (!Number.isInteger(offerTimeoutMs) || offerTimeoutMs <= 0)) {
-    throw new Error(`OFFER_TIMEOUT_MS must be a positive number of milliseconds, got ${process.env.OFFER_TIMEOUT_MS}`);
+    throw new Error(`OFFER_TIMEOUT_MS must be a positive number of milliseconds, got ${String(process.env.OFFER_TIMEOUT_MS)}`);
   }
   const tokenTtlMs = process.env.TOKEN_TTL_MS ? Number(process.env.TOKEN_TTL_MS) : undefined;
   if (tokenTtlMs !== undefined && (!Number.isInteger(tokenTtlMs) || tokenTtlMs <= 0)) {
-    throw new Error(`TOKEN_TTL_MS must be a positive number of milliseconds, got ${process.env.TOKEN_TTL_MS}`);
+    throw new Error(`TOKEN_TTL_MS must be a positive number of milliseconds, got ${String(process.env.TOKEN_TTL_MS)}`);
   }
   const trustProxy = process.env.TRUST_PROXY ?? '';
   if (!['', '0', '1', 'false', 'true'].includes(trustProxy)) throw new Error(`TRUST_PROXY must be 1 or 0, got ${trustProxy}`);

@@ -52,7 +52,7 @@ const cleanups: Array<() => Promise<void> | void> = [];
 
 async function inbound(contact: InboundContact): Promise<InboundResponse> {
   const response = await postJson<InboundResponse>(`${t.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
-  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${String(response.status)} ${JSON.stringify(response.body)}`);
   return response.body as InboundResponse;
 }
 
@@ -101,7 +101,7 @@ async function ring(callId: string, extension: string): Promise<void> {
     headers: { 'content-type': 'application/json', ...signedWebhookHeaders(CTI_SECRET, body, t.clock.now()) },
     body,
   });
-  if (response.status !== 200) throw new Error(`call event refused: ${response.status}`);
+  if (response.status !== 200) throw new Error(`call event refused: ${String(response.status)}`);
 }
 
 beforeEach(async () => {

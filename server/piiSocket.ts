@@ -137,7 +137,7 @@ export function attachPii(io: SyncServer, deps: PiiSocketDependencies): void {
       deps.log(
         `pii: ${user.displayName} (${user.username}, ${user.role}) revealed ${request.field}` +
           (revealed.targetId ? ` ${revealed.targetId}` : '') +
-          ` of ${revealed.ticketId ?? 'no ticket'}${revealed.customerId ? ` (customer ${revealed.customerId})` : ''}; audit #${entry.id}`,
+          ` of ${revealed.ticketId ?? 'no ticket'}${revealed.customerId ? ` (customer ${revealed.customerId})` : ''}; audit #${String(entry.id)}`,
       );
       return revealed.result;
     });

@@ -185,7 +185,7 @@ describe('transaction hooks', () => {
     const events: string[] = [];
     store.onDidCommitChanges(() => events.push('listener'));
     await store.withTransaction(async (tx) => {
-      tx.afterCommit(() => events.push(`commit: ${storedNow()} stored`));
+      tx.afterCommit(() => events.push(`commit: ${String(storedNow())} stored`));
       tx.afterRollback(() => events.push('rollback'));
       await store.withTransaction(async (inner) => {
         inner.afterCommit(() => events.push('inner commit'));
@@ -202,7 +202,7 @@ describe('transaction hooks', () => {
       store.withTransaction(async (tx) => {
         tx.afterCommit(() => events.push('commit'));
         tx.afterRollback(() => events.push('outer rollback'));
-        await store.withTransaction(async (inner) => inner.afterRollback(() => events.push(`inner rollback: ${storedNow()} stored`)));
+        await store.withTransaction(async (inner) => inner.afterRollback(() => events.push(`inner rollback: ${String(storedNow())} stored`)));
         await store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
         throw new Error('the batch fails');
       }),
@@ -217,7 +217,7 @@ describe('transaction hooks', () => {
       try {
         await store.withTransaction(async (savepoint) => {
           savepoint.afterCommit(() => events.push('savepoint commit'));
-          savepoint.afterRollback(() => events.push(`savepoint rollback: ${storedNow()} stored`));
+          savepoint.afterRollback(() => events.push(`savepoint rollback: ${String(storedNow())} stored`));
           await store.ingestInbound(contact('会被撤回'), { now: TEST_EPOCH });
           throw new Error('this contact fails');
         });

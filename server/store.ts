@@ -810,7 +810,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   async function withTransaction<T>(fn: (tx: TransactionHooks) => Promise<T>): Promise<T> {
     if (asyncTransaction.getStore()) {
       // Inside the open transaction: a savepoint. Its body must not run concurrently with another's of the same transaction.
-      const name = `async_sp_${++savepoints}`;
+      const name = `async_sp_${String(++savepoints)}`;
       const frame = openFrame();
       db.exec(`SAVEPOINT ${name}`);
       let result: T;
@@ -882,7 +882,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     const principals = [...new Set(audience)];
     const insertAudience = sql('INSERT INTO change_audience (seq, principal) VALUES (?, ?)');
     for (const principal of principals) insertAudience.run(seq, principal);
-    pending.push({ change: { seq, ...body } as Change, audience: principals });
+    pending.push({ change: { seq, ...body }, audience: principals });
     return seq;
   }
 
@@ -925,7 +925,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     }
     const more = rows.length > MAX_PULL_CHANGES;
     if (more) rows = rows.slice(0, MAX_PULL_CHANGES);
-    const changes = rows.map((row) => ({ seq: row.seq, ...(JSON.parse(row.body) as ChangeBody) }) as Change);
+    const changes = rows.map((row) => ({ seq: row.seq, ...(JSON.parse(row.body) as ChangeBody) }));
     const upTo = more ? rows[rows.length - 1]!.seq : maxSeq;
     return { mustRefetch: false, changes, upTo, more };
   }

@@ -76,7 +76,7 @@ async function goLive(socket: ClientSocket): Promise<number> {
 
 async function inbound(contact: InboundContact): Promise<InboundResponse> {
   const response = await postJson<InboundResponse>(`${t.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
-  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${String(response.status)} ${JSON.stringify(response.body)}`);
   return response.body as InboundResponse;
 }
 
@@ -196,7 +196,7 @@ describe('routing and live fan-out', () => {
     await t.store.withTransaction(async () => {
       for (let i = 0; i < 1005; i++) {
         await t.store.ingestInbound(
-          { channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, text: `第${i}封邮件` },
+          { channel: 'email', customer: { name: `客户${String(i)}`, email: `c${String(i)}@example.cn` }, text: `第${String(i)}封邮件` },
           { now: t.clock.now() },
         );
       }
@@ -214,7 +214,7 @@ describe('routing and live fan-out', () => {
   });
 
   it('answers mustRefetch beyond the log end and below the retained range', async () => {
-    for (let i = 0; i < 6; i++) await inbound(chat(`客户${i}`, `1380013800${i}`, `消息${i}`));
+    for (let i = 0; i < 6; i++) await inbound(chat(`客户${String(i)}`, `1380013800${String(i)}`, `消息${String(i)}`));
     const lead = await connectAs('lead1');
     expect(result(await pull(lead.socket, 99))).toEqual({ mustRefetch: true, upTo: 6 });
     expect(await t.store.pruneChangesBefore(4)).toBe(3);
@@ -235,7 +235,7 @@ describe('routing and live fan-out', () => {
 describe('bootstrap', () => {
   it('pages the visible bundles by ticket id with the total and the log position', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push((await inbound(chat(`客户${i}`, `1380013800${i}`, `你好 ${i}`))).ticketId);
+    for (let i = 0; i < 7; i++) ids.push((await inbound(chat(`客户${String(i)}`, `1380013800${String(i)}`, `你好 ${String(i)}`))).ticketId);
     await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票' });
     const lead = await connectAs('lead1');
     const agent = await connectAs('agent1');
@@ -339,7 +339,7 @@ describe('push', () => {
     if (!badPush.ok) expect(badPush.error.message).toMatch(/mutations\.0\.text/);
     const badPull = await agent.socket.timeout(5000).emitWithAck('sync:pull', { since: 'zero' } as never);
     expect(badPull).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    const badBootstrap = await agent.socket.timeout(5000).emitWithAck('sync:bootstrap', { after: 'GD1', limit: 10 } as never);
+    const badBootstrap = await agent.socket.timeout(5000).emitWithAck('sync:bootstrap', { after: 'GD1', limit: 10 });
     expect(badBootstrap).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     (agent.socket.emit as (event: string, payload: unknown) => void)('sync:push', {
       mutations: [{ mutationId: 'no-ack', kind: 'note', ticketId: created.ticketId, noteId: 'n-no-ack', text: '没有回执', createdAt: 1 }],

@@ -101,7 +101,7 @@ export async function login(url: string, username: string, password: string = TE
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
   });
-  if (response.status !== 200) throw new Error(`login ${username} failed: ${response.status} ${await response.text()}`);
+  if (response.status !== 200) throw new Error(`login ${username} failed: ${String(response.status)} ${await response.text()}`);
   return (await response.json()) as LoginResponse;
 }
 

@@ -36,7 +36,7 @@ async function ticketFor(options: { owner?: string; channel?: Channel; source?: 
   n++;
   const contact: ChannelContact = {
     channel: options.channel ?? 'chat',
-    customer: { name: `客户${n}`, phone: `1380000${String(n).padStart(4, '0')}`, ...(options.email ? { email: `c${n}@example.cn` } : {}) },
+    customer: { name: `客户${String(n)}`, phone: `1380000${String(n).padStart(4, '0')}`, ...(options.email ? { email: `c${String(n)}@example.cn` } : {}) },
     text: '订单三天没有物流更新',
     ...(options.source ? { source: options.source } : {}),
   };
@@ -61,7 +61,7 @@ async function push(actor: string, mutation: MutationInput): Promise<MutationRes
   return await t.store.applyMutation(
     await user(actor),
     `desk-${actor}`,
-    { createdAt: t.clock.now(), ...mutation, mutationId: `m-${n}` } as Mutation,
+    { createdAt: t.clock.now(), ...mutation, mutationId: `m-${String(n)}` },
     t.clock.now(),
   );
 }
@@ -74,7 +74,7 @@ async function offline(actor: string, mutation: MutationInput) {
     cache.writer.beginBootstrap();
     cache.writer.applyBootstrapPage(await t.store.bootstrapPage(await user(actor), null, 1000), await user(actor));
     n++;
-    const outcome = cache.writer.recordMutation({ createdAt: t.clock.now(), ...mutation, mutationId: `o-${n}` } as Mutation, await user(actor));
+    const outcome = cache.writer.recordMutation({ createdAt: t.clock.now(), ...mutation, mutationId: `o-${String(n)}` }, await user(actor));
     return { ...outcome, queued: cache.reader.outboxCount() };
   } finally {
     cache.close();
@@ -151,7 +151,7 @@ const rows: Row[] = [
     run: async () => {
       const ticketId = await ticketFor({ owner: 'agent1' });
       return {
-        result: summary(await push('agent1', { kind: 'reply', ticketId, messageId: `r-${n}`, text: '您好' })),
+        result: summary(await push('agent1', { kind: 'reply', ticketId, messageId: `r-${String(n)}`, text: '您好' })),
         messages: (await t.store.getTicketBundle(ticketId))!.messages.length,
       };
     },
@@ -163,7 +163,12 @@ const rows: Row[] = [
   {
     attack: 'a written reply on a phone call (offline too: refused before it is queued)',
     run: async () =>
-      offline('agent1', { kind: 'reply', ticketId: await ticketFor({ owner: 'agent1', channel: 'phone', source: 'cti' }), messageId: `r-${n}`, text: '您好' }),
+      offline('agent1', {
+        kind: 'reply',
+        ticketId: await ticketFor({ owner: 'agent1', channel: 'phone', source: 'cti' }),
+        messageId: `r-${String(n)}`,
+        text: '您好',
+      }),
     expect: { ok: false, refusal: { code: 'no_reply_route', routes: [] }, queued: 0 },
   },
   {
@@ -173,7 +178,7 @@ const rows: Row[] = [
         await push('agent1', {
           kind: 'reply',
           ticketId: await ticketFor({ owner: 'agent1', email: true }),
-          messageId: `r-${n}`,
+          messageId: `r-${String(n)}`,
           text: '您好',
           via: 'wechat:wx0123456789abcdef',
         }),
@@ -197,7 +202,7 @@ const rows: Row[] = [
         JSON.stringify({ channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, text: '你好', receivedAt: '0001-01-01T00:00:00Z' }),
         TEST_INTEGRATION_TOKEN,
       );
-      return { status: response.status, fields: (response.body as ApiErrorBody).error.fields?.map((field) => field.path) };
+      return { status: response.status, fields: response.body.error.fields?.map((field) => field.path) };
     },
     expect: { status: 400, fields: ['receivedAt'] },
   },
@@ -205,7 +210,7 @@ const rows: Row[] = [
     attack: 'a channel dates a contact 0001-01-01 (a mail’s Date header): stored at the time it arrived',
     run: async () => {
       const { messageId, ticketId } = await t.store.ingestInbound(
-        { channel: 'email', customer: { email: `old${n}@example.cn` }, text: '旧邮件', source: 'email', receivedAt: '0001-01-01T00:00:00Z' },
+        { channel: 'email', customer: { email: `old${String(n)}@example.cn` }, text: '旧邮件', source: 'email', receivedAt: '0001-01-01T00:00:00Z' },
         { now: t.clock.now() },
       );
       return (await t.store.getTicketBundle(ticketId))!.messages.find((m) => m.id === messageId)!.createdAt === t.clock.now();
@@ -217,7 +222,7 @@ const rows: Row[] = [
     run: async () => {
       const outcome = await handleCallEvent(
         { store: t.store, ingest: async (contact) => await t.store.ingestInbound(contact, { now: t.clock.now() }), now: t.clock.now },
-        { callId: `call-${++n}`, event: 'offered', at: 0, from: '13800138000', to: '4008001234' },
+        { callId: `call-${String(++n)}`, event: 'offered', at: 0, from: '13800138000', to: '4008001234' },
         'test',
       );
       return outcome.call.startedAt === t.clock.now();
@@ -228,7 +233,13 @@ const rows: Row[] = [
     attack: 'a mutation dated year 1 (a broken clock): kept, at the server’s time',
     run: async () => {
       const ticketId = await ticketFor({ owner: 'agent1' });
-      const result = await push('agent1', { kind: 'note', ticketId, noteId: `note-${n}`, text: '时钟坏了', createdAt: Date.parse('0001-01-01T00:00:00Z') });
+      const result = await push('agent1', {
+        kind: 'note',
+        ticketId,
+        noteId: `note-${String(n)}`,
+        text: '时钟坏了',
+        createdAt: Date.parse('0001-01-01T00:00:00Z'),
+      });
       return { ok: result.ok, at: (await t.store.getTicketBundle(ticketId))!.notes[0]!.createdAt === t.clock.now() };
     },
     expect: { ok: true, at: true },

@@ -31,7 +31,7 @@ async function replyThroughPeer(text: string): Promise<{ ticketId: string; messa
     { now: s.clock.now() },
   );
   const agent = (await s.store.getUser('agent_wang'))!;
-  const messageId = `reply-${text.length}-${Math.random().toString(36).slice(2, 8)}`;
+  const messageId = `reply-${String(text.length)}-${Math.random().toString(36).slice(2, 8)}`;
   const result = await s.store.applyMutation(
     agent,
     'client-1',
@@ -49,7 +49,7 @@ describe('outbound delivery through the channel the customer used', () => {
       channels: [
         () =>
           peerChannel({
-            send: async ({ message, customer }) => (given.push(`${customer.name}:${message.source}:${message.text}`), { externalMessageId: 'peer-42' }),
+            send: async ({ message, customer }) => (given.push(`${customer.name}:${String(message.source)}:${message.text}`), { externalMessageId: 'peer-42' }),
           }),
       ],
     });
@@ -100,7 +100,9 @@ describe('outbound delivery through the channel the customer used', () => {
 describe('the agent picks the way out', () => {
   it('answers a web chat customer by email when picked, and refuses a way the customer cannot be reached', async () => {
     const sent: string[] = [];
-    const recorder = (family: string): ChannelSender => ({ send: async ({ message }) => (sent.push(`${family}:${message.source}:${message.channel}`), {}) });
+    const recorder = (family: string): ChannelSender => ({
+      send: async ({ message }) => (sent.push(`${family}:${String(message.source)}:${message.channel}`), {}),
+    });
     server = await startTestServer({ channels: [() => ({ name: 'peers', senders: { webchat: recorder('webchat'), email: recorder('email') } })] });
     await seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
     const s = server;

@@ -68,19 +68,19 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
       const { externalMessageId } = await sender.send(delivery);
       attempts.delete(message.id);
       await store.setDeliveryStatus(message.id, { status: 'sent', ...(externalMessageId ? { externalMessageId } : {}) }, now());
-      log(`delivery: ${message.id} on ${delivery.ticket.id} sent via ${message.source}`);
+      log(`delivery: ${message.id} on ${delivery.ticket.id} sent via ${String(message.source)}`);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const attempt = (attempts.get(message.id) ?? 0) + 1;
       if (error instanceof PermanentDeliveryError || attempt >= maxAttempts) {
         attempts.delete(message.id);
         await store.setDeliveryStatus(message.id, { status: 'failed', error: reason }, now());
-        log(`delivery: ${message.id} on ${delivery.ticket.id} failed via ${message.source} after ${attempt} attempt(s): ${reason}`);
+        log(`delivery: ${message.id} on ${delivery.ticket.id} failed via ${String(message.source)} after ${String(attempt)} attempt(s): ${reason}`);
         return;
       }
       attempts.set(message.id, attempt);
       const delay = retryDelayMs * 2 ** (attempt - 1);
-      log(`delivery: ${message.id} via ${message.source} attempt ${attempt} failed (${reason}); retrying in ${delay} ms`);
+      log(`delivery: ${message.id} via ${String(message.source)} attempt ${String(attempt)} failed (${reason}); retrying in ${String(delay)} ms`);
       if (!stopped)
         waiting.set(
           message.id,

@@ -16,7 +16,7 @@ export const SIGNATURE_MAX_AGE_MS = 5 * 60 * 1000;
 /** The `X-OmniDesk-Signature` value for a body signed at `timestampSec`. */
 export function signWebhookBody(secret: string, timestampSec: number | string, rawBody: Buffer | string): string {
   const hmac = createHmac('sha256', secret);
-  hmac.update(`${timestampSec}.`, 'utf8');
+  hmac.update(`${String(timestampSec)}.`, 'utf8');
   hmac.update(typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody);
   return `sha256=${hmac.digest('hex')}`;
 }
@@ -60,7 +60,10 @@ export function verifyWebhookSignature(input: {
   const maxAgeMs = input.maxAgeMs ?? SIGNATURE_MAX_AGE_MS;
   if (Math.abs(input.now - timestampMs) > maxAgeMs) {
     const ageSec = Math.round((input.now - timestampMs) / 1000);
-    return { ok: false, reason: `the signed timestamp is ${ageSec >= 0 ? `${ageSec} s old` : `${-ageSec} s in the future`} (limit ${maxAgeMs / 1000} s)` };
+    return {
+      ok: false,
+      reason: `the signed timestamp is ${ageSec >= 0 ? `${String(ageSec)} s old` : `${String(-ageSec)} s in the future`} (limit ${String(maxAgeMs / 1000)} s)`,
+    };
   }
   const expected = signWebhookBody(input.secret, timestamp.trim(), input.rawBody);
   if (!constantTimeEqual(signature.trim().toLowerCase(), expected)) return { ok: false, reason: 'the signature does not match the body' };

@@ -111,7 +111,7 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     if (client !== dead) return;
     client = null;
     isListening = false;
-    log(`change feed: connection lost (${why}); reconnecting in ${reconnectMs} ms`);
+    log(`change feed: connection lost (${why}); reconnecting in ${String(reconnectMs)} ms`);
     dead.end().catch(() => undefined);
     scheduleReconnect();
   }

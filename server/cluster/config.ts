@@ -73,7 +73,7 @@ const PROBLEM_OF: Record<ClusterConfigIssue['variable'], ClusterConfigProblem> =
 /** hostname-pid, with anything a node id may not hold replaced. */
 export function defaultNodeId(host: string = hostname(), pid: number = process.pid): string {
   const cleanHost = host.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'node';
-  const suffix = `-${pid}`;
+  const suffix = `-${String(pid)}`;
   return `${cleanHost.slice(0, 48 - suffix.length)}${suffix}`;
 }
 

@@ -95,7 +95,7 @@ describe('leader lease', () => {
       const killedAt = Date.now();
       await vi.waitFor(() => expect(leader.deposed).toEqual(['connection_lost']), EVENTUALLY);
       await vi.waitFor(() => expect(follower.elected).toHaveLength(1), EVENTUALLY);
-      console.log(`leader lease: re-elected ${Date.now() - killedAt} ms after the leader's backend was terminated (retry ${RETRY_MS} ms)`);
+      console.log(`leader lease: re-elected ${String(Date.now() - killedAt)} ms after the leader's backend was terminated (retry ${String(RETRY_MS)} ms)`);
       const secondEpoch = follower.elected[0]!;
       expect(secondEpoch).toBeGreaterThan(firstEpoch);
       expect(follower.lease.epoch()).toBe(secondEpoch);

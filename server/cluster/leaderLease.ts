@@ -64,7 +64,7 @@ export class StaleLeaderEpochError extends Error {
     readonly heldEpoch: number,
     readonly currentEpoch: number | null,
   ) {
-    super(`stale_leader_epoch: held ${heldEpoch}, current ${currentEpoch ?? 'none'}`);
+    super(`stale_leader_epoch: held ${String(heldEpoch)}, current ${String(currentEpoch ?? 'none')}`);
     this.name = 'StaleLeaderEpochError';
   }
 }
@@ -178,7 +178,7 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
       await Promise.race([
         current.query('SELECT 1'),
         new Promise((_, reject) => {
-          timeout = setTimeout(() => reject(new Error(`no answer within ${heartbeatTimeoutMs} ms`)), heartbeatTimeoutMs);
+          timeout = setTimeout(() => reject(new Error(`no answer within ${String(heartbeatTimeoutMs)} ms`)), heartbeatTimeoutMs);
         }),
       ]);
     } finally {

@@ -33,7 +33,7 @@ const shapes: Record<string, () => Promise<Pair>> = {
     return { a: state, b: state, pass: async (ms) => void (clock += ms) };
   },
   redis: async () => {
-    const keyPrefix = `${redis.prefix}${++run}:`;
+    const keyPrefix = `${redis.prefix}${String(++run)}:`;
     const [one, two] = await Promise.all([redis.client(), redis.client()]);
     return {
       a: createRedisSharedState({ client: one, keyPrefix }),

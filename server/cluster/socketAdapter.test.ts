@@ -34,7 +34,7 @@ async function startNode(name: string): Promise<Node> {
     if (typeof room === 'string') void socket.join(room);
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const node = { name, http, io, adapter, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+  const node = { name, http, io, adapter, url: `http://127.0.0.1:${String((http.address() as AddressInfo).port)}` };
   nodes.push(node);
   return node;
 }

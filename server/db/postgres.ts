@@ -47,7 +47,7 @@ const typeParsers = {
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
     return pg.types.getTypeParser(oid, format);
   },
-} as pg.CustomTypesConfig;
+};
 
 const numberedCache = new Map<string, { text: string; name: string }>();
 
@@ -69,12 +69,12 @@ export function numberPlaceholders(text: string): { text: string; name: string }
       quote = char;
       out += char;
     } else if (char === '?') {
-      out += `$${++n}`;
+      out += `$${String(++n)}`;
     } else {
       out += char;
     }
   }
-  cached = { text: out, name: `omnidesk_${numberedCache.size + 1}` };
+  cached = { text: out, name: `omnidesk_${String(numberedCache.size + 1)}` };
   numberedCache.set(text, cached);
   return cached;
 }
@@ -126,7 +126,7 @@ export function openPostgresDatabase(options: PostgresDatabaseOptions): Postgres
       afterRollback: (hook: TransactionHook) => scope.onRollback(hook),
       nested<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
         const run = async (): Promise<T> => {
-          const name = `sp_${++savepoints.n}`;
+          const name = `sp_${String(++savepoints.n)}`;
           const child = new HookScope(report);
           await client.query(`SAVEPOINT ${name}`);
           try {

@@ -87,7 +87,7 @@ for (const make of [sqliteBackend, postgresBackend]) {
         tx.afterCommit(async () => {
           // Committed data is visible from outside by the time the hook runs.
           const row = await db.get<{ n: number }>('SELECT n FROM items WHERE id = ?', ['a']);
-          seen.push(`commit-1:${row?.n}`);
+          seen.push(`commit-1:${String(row?.n)}`);
         });
         tx.afterCommit(() => void seen.push('commit-2'));
         tx.afterRollback(() => void seen.push('rollback'));

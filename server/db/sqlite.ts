@@ -100,7 +100,7 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): SqliteDataba
       afterRollback: (hook: TransactionHook) => scope.onRollback(hook),
       async nested<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
         const release = await nestedTurn();
-        const name = `sp_${++savepoints}`;
+        const name = `sp_${String(++savepoints)}`;
         const child = new HookScope(report);
         writer.exec(`SAVEPOINT ${name}`);
         try {

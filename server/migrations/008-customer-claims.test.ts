@@ -34,7 +34,7 @@ function addInbound(customerId: string, ticketId: string, channel: string, sourc
   db.prepare(
     `INSERT INTO messages (id, ticket_id, direction, channel, author_name, text, delivery_status, created_at, source)
      VALUES (?, ?, 'inbound', ?, '客户', '你好', 'received', ?, ?)`,
-  ).run(`m${++messages}`, ticketId, channel, messages, source);
+  ).run(`m${String(++messages)}`, ticketId, channel, messages, source);
 }
 
 describe('migration 008 customer claims', () => {

@@ -49,7 +49,7 @@ export function migrate(db: Database.Database, targetVersion: number = Number.PO
   const newest = Math.max(0, ...done);
   const known = Math.max(0, ...MIGRATIONS.map((m) => m.version));
   if (newest > known) {
-    throw new Error(`The database is at schema version ${newest}, newer than this server knows (${known}); upgrade the server.`);
+    throw new Error(`The database is at schema version ${String(newest)}, newer than this server knows (${String(known)}); upgrade the server.`);
   }
   const applied: number[] = [];
   for (const migration of MIGRATIONS) {

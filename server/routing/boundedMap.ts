@@ -13,7 +13,7 @@ export interface BoundedMap<K, V> {
 }
 
 export function createBoundedMap<K, V>(limit: number): BoundedMap<K, V> {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`A bounded map needs a limit of at least 1 (got ${limit})`);
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`A bounded map needs a limit of at least 1 (got ${String(limit)})`);
   // A Map iterates in insertion order: deleting before setting makes the key the newest.
   const entries = new Map<K, V>();
   return {

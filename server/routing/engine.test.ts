@@ -12,8 +12,8 @@ const NAMES = ['王芳', '张强', '刘洋', '陈静', '赵磊', '孙丽'];
 
 function agentUser(i: number, spec: { channels: Channel[]; groups: TicketGroup[]; tier: 1 | 2; senior: boolean; english: boolean }): User {
   return {
-    id: `agent${i + 1}`,
-    username: `agent${i + 1}`,
+    id: `agent${String(i + 1)}`,
+    username: `agent${String(i + 1)}`,
     displayName: NAMES[i]!,
     role: 'agent',
     channels: spec.channels,

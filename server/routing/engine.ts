@@ -936,7 +936,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     const kinds = new Map<string, { sample: TicketState; count: number }>();
     for (const t of compact()) {
       if (t.offer) continue;
-      const key = `${t.channel}|${t.routing.requiredTier}|${t.routing.group ?? ''}|${t.routing.language ?? ''}|${t.routing.pinnedAgentId ?? ''}`;
+      const key = `${t.channel}|${String(t.routing.requiredTier)}|${t.routing.group ?? ''}|${t.routing.language ?? ''}|${t.routing.pinnedAgentId ?? ''}`;
       const kind = kinds.get(key);
       if (kind) kind.count++;
       else kinds.set(key, { sample: t, count: 1 });
@@ -1200,7 +1200,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
               ticketId,
               ok: false,
               code: 'at_capacity',
-              message: `${target.user.displayName} is at ${t.channel} capacity (${target.capacity[t.channel]})`,
+              message: `${target.user.displayName} is at ${t.channel} capacity (${String(target.capacity[t.channel])})`,
             });
             continue;
           }

@@ -92,7 +92,7 @@ async function connectAs(username: string): Promise<Client> {
 
 async function inbound(contact: InboundContact): Promise<InboundResponse> {
   const response = await postJson<InboundResponse>(`${t.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
-  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${String(response.status)} ${JSON.stringify(response.body)}`);
   return response.body as InboundResponse;
 }
 
@@ -204,7 +204,8 @@ describe('routing through the real server', () => {
     const ids: string[] = [];
     for (const [i, name] of ['周杰', '罗琳', '黄丽'].entries()) {
       ids.push(
-        (await inbound({ channel: 'email', customer: { name, email: `c${i}@example.cn` }, subject: '修改收货地址', text: '订单地址需要修改' })).ticketId,
+        (await inbound({ channel: 'email', customer: { name, email: `c${String(i)}@example.cn` }, subject: '修改收货地址', text: '订单地址需要修改' }))
+          .ticketId,
       );
     }
     for (const id of ids) expect((await t.store.getTicket(id))!.assigneeId).toBe('agent1');
@@ -331,7 +332,9 @@ describe('routing through the real server', () => {
     result(await ask(lead, 'lead:setCapacity', { userId: 'agent1', capacity: { email: 5 } }, agentStatusResultSchema));
     const ids: string[] = [];
     for (let i = 0; i < 6; i++)
-      ids.push((await inbound({ channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, text: '订单地址需要修改' })).ticketId);
+      ids.push(
+        (await inbound({ channel: 'email', customer: { name: `客户${String(i)}`, email: `c${String(i)}@example.cn` }, text: '订单地址需要修改' })).ticketId,
+      );
     // Five in this drain interval is agent1's pacing limit and their capacity: the sixth waits.
     expect(await t.store.getTicket(ids[5]!)).toMatchObject({ assigneeId: null, assignmentReason: { code: 'queued', cause: 'all_at_capacity' } });
     result(await ask(lead, 'lead:setCapacity', { userId: 'agent1', capacity: { email: 10 } }, agentStatusResultSchema));

@@ -59,7 +59,7 @@ async function startKamailio(port: number, phonePort: number): Promise<{ output:
   const config = fs
     .readFileSync(path.join(KAMAILIO_DIR, 'kamailio.cfg'), 'utf8')
     .replaceAll('LISTEN_PORT', String(port))
-    .replaceAll('AGENT_PHONE', `127.0.0.1:${phonePort}`)
+    .replaceAll('AGENT_PHONE', `127.0.0.1:${String(phonePort)}`)
     .replaceAll('HOOK', `${process.execPath} ${path.join(KAMAILIO_DIR, 'cti-hook.mjs')}`);
   const file = path.join(workDir, 'kamailio.cfg');
   fs.writeFileSync(file, config);
@@ -73,11 +73,11 @@ async function startKamailio(port: number, phonePort: number): Promise<{ output:
     // "Listening on udp: 127.0.0.1 [127.0.0.1]:<port>" goes to stdout, the log to stderr.
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
-      if (output.includes(`[127.0.0.1]:${port}`)) resolve();
+      if (output.includes(`[127.0.0.1]:${String(port)}`)) resolve();
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    void exited.then((exit) => reject(new Error(`kamailio exited (${exit.code}) before it listened:\n${exit.output}`)));
+    void exited.then((exit) => reject(new Error(`kamailio exited (${String(exit.code)}) before it listened:\n${exit.output}`)));
   });
   await ready;
   return { output: () => output };
@@ -148,7 +148,17 @@ describe('Kamailio + SIPp posting to the CTI webhook', () => {
     const [proxyPort, phonePort, callerPort] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
     const kamailio = await startKamailio(proxyPort, phonePort);
     const agentPhone = sipp(['-sn', 'uas', '-p', String(phonePort)]);
-    const caller = await sipp(['-sf', path.join(KAMAILIO_DIR, 'caller.xml'), '-s', '8001', `127.0.0.1:${proxyPort}`, '-p', String(callerPort), '-d', '2000']);
+    const caller = await sipp([
+      '-sf',
+      path.join(KAMAILIO_DIR, 'caller.xml'),
+      '-s',
+      '8001',
+      `127.0.0.1:${String(proxyPort)}`,
+      '-p',
+      String(callerPort),
+      '-d',
+      '2000',
+    ]);
     expect(caller.code, caller.output).toBe(0);
     expect((await agentPhone).code).toBe(0);
 
@@ -170,7 +180,7 @@ describe('Kamailio + SIPp posting to the CTI webhook', () => {
     const [proxyPort, phonePort, callerPort] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
     const kamailio = await startKamailio(proxyPort, phonePort);
     const agentPhone = sipp(['-sf', path.join(KAMAILIO_DIR, 'agent-phone-busy.xml'), '-p', String(phonePort)]);
-    const caller = await sipp(['-sf', path.join(KAMAILIO_DIR, 'caller-busy.xml'), '-s', '8002', `127.0.0.1:${proxyPort}`, '-p', String(callerPort)]);
+    const caller = await sipp(['-sf', path.join(KAMAILIO_DIR, 'caller-busy.xml'), '-s', '8002', `127.0.0.1:${String(proxyPort)}`, '-p', String(callerPort)]);
     expect(caller.code, caller.output).toBe(0);
     expect((await agentPhone).code).toBe(0);
 

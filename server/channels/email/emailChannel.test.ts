@@ -111,7 +111,7 @@ describe('the demo server', () => {
     const dataDir = makeTempDir();
     try {
       await expect(startTestServer({ dataDir, channels: configuredChannels({ SMTP_PORT: String(port) }, { demo: true }) })).rejects.toThrow(
-        `email: the SMTP receiver cannot listen on 127.0.0.1:${port}`,
+        `email: the SMTP receiver cannot listen on 127.0.0.1:${String(port)}`,
       );
     } finally {
       taken.close();

@@ -177,7 +177,7 @@ describe('email channel with Dovecot', () => {
     const message = (await server.store.getTicketBundle((await ticketOf('<big-attachment.1@example.cn>'))!))!.messages.find(
       (stored) => stored.externalMessageId === '<big-attachment.1@example.cn>',
     )!;
-    expect(message.attachments.map((file) => `${file.fileName}:${file.size}`)).toEqual(['照片.jpg:2000']);
+    expect(message.attachments.map((file) => `${file.fileName}:${String(file.size)}`)).toEqual(['照片.jpg:2000']);
     expect(message.text).toBe('安装视频和照片见附件。\n\n[附件 安装视频.mp4 超过 0.1 MB 未保存 / attachment over the size limit, not stored]');
 
     const before = (await server.store.changeLogBounds()).maxSeq;

@@ -38,7 +38,7 @@ export const REFUSED_KEYWORD = '$OmniDeskRefused';
 export function createImapPoller(options: ImapPollerOptions): ImapPoller {
   const { intake, log } = options;
   const firstDelay = options.reconnectDelayMs ?? 1_000;
-  const where = `email(imap ${options.user}@${options.host}:${options.port}/${options.mailbox})`;
+  const where = `email(imap ${options.user}@${options.host}:${String(options.port)}/${options.mailbox})`;
   let client: ImapFlow | null = null;
   let stopped = false;
   let delay = firstDelay;
@@ -53,7 +53,9 @@ export function createImapPoller(options: ImapPollerOptions): ImapPoller {
     for (const { uid, size, internalDate } of sizes) {
       if (stopped) return;
       if ((size ?? 0) > options.maxMailBytes) {
-        log(`${where}: refused uid ${uid} of ${size} bytes (limit ${options.maxMailBytes}); flagged ${REFUSED_KEYWORD}, nothing stored`);
+        log(
+          `${where}: refused uid ${String(uid)} of ${String(size)} bytes (limit ${String(options.maxMailBytes)}); flagged ${REFUSED_KEYWORD}, nothing stored`,
+        );
         await imap.messageFlagsAdd(String(uid), ['\\Seen', REFUSED_KEYWORD], { uid: true });
         continue;
       }
@@ -90,7 +92,7 @@ export function createImapPoller(options: ImapPollerOptions): ImapPoller {
 
   function scheduleReconnect(): void {
     if (stopped || retryTimer) return;
-    log(`${where}: reconnecting in ${delay} ms`);
+    log(`${where}: reconnecting in ${String(delay)} ms`);
     retryTimer = setTimeout(() => {
       retryTimer = null;
       void connect();

@@ -69,7 +69,7 @@ export function createMailIntake(context: ChannelContext, options: MailIntakeOpt
     } catch (error) {
       if (!(error instanceof MalformedMailError)) throw error;
       const reason = `malformed MIME: ${error.message}`;
-      log(`${where}: refused a mail of ${raw.length} bytes from ${arrival.envelopeFrom || 'unknown sender'}: ${reason}`);
+      log(`${where}: refused a mail of ${String(raw.length)} bytes from ${arrival.envelopeFrom || 'unknown sender'}: ${reason}`);
       return { kind: 'refused', code: 'malformed', reason };
     }
     const who = `${mail.from.address} ${mail.messageId}`;
@@ -132,7 +132,7 @@ export function createMailIntake(context: ChannelContext, options: MailIntakeOpt
       return { kind: 'duplicate', outcome, mail };
     }
     const how = outcome.created ? 'new ticket' : thread ? `joined via ${thread.via}` : 'joined';
-    log(`${where}: ${who} → ${outcome.ticketId} (${how}${attachments.length > 0 ? `, ${attachments.length} attachment(s)` : ''})`);
+    log(`${where}: ${who} → ${outcome.ticketId} (${how}${attachments.length > 0 ? `, ${String(attachments.length)} attachment(s)` : ''})`);
     return { kind: 'ingested', outcome, mail };
   }
 

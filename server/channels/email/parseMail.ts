@@ -133,7 +133,7 @@ function scanHeaders(raw: Buffer): HeaderScan {
       out.push(line);
       return;
     }
-    if (content.includes('\0')) throw new MalformedMailError(`header line ${index + 1} contains a NUL byte`);
+    if (content.includes('\0')) throw new MalformedMailError(`header line ${String(index + 1)} contains a NUL byte`);
     const repaired = transcodeHeaderLine(line, charset);
     if (/^[ \t]/.test(content)) {
       if (field === null) {
@@ -143,7 +143,7 @@ function scanHeaders(raw: Buffer): HeaderScan {
       flush();
       field = repaired;
     } else if (topLevel) {
-      throw new MalformedMailError(`line ${index + 1} of the header block is not a "Name: value" field: ${JSON.stringify(content.slice(0, 60))}`);
+      throw new MalformedMailError(`line ${String(index + 1)} of the header block is not a "Name: value" field: ${JSON.stringify(content.slice(0, 60))}`);
     }
     out.push(repaired);
   });
@@ -217,7 +217,7 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     from,
     text: textOf(parsed).replace(/\r\n?/g, '\n'),
     attachments: parsed.attachments.map((attachment, index) => ({
-      fileName: attachment.filename?.trim() || `attachment-${index + 1}.${EXTENSIONS[attachment.contentType] ?? 'bin'}`,
+      fileName: attachment.filename?.trim() || `attachment-${String(index + 1)}.${EXTENSIONS[attachment.contentType] ?? 'bin'}`,
       contentType: attachment.contentType || 'application/octet-stream',
       data: attachment.content,
     })),

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 function nextId(): string {
-  return `<t${++sequence}.${Date.now()}@example.cn>`;
+  return `<t${String(++sequence)}.${String(Date.now())}@example.cn>`;
 }
 
 async function ticketOf(messageId: string): Promise<string> {

@@ -76,7 +76,7 @@ export function createSmtpReceiver(options: SmtpReceiverOptions): SmtpReceiver {
           const raw = await readMail(stream);
           if (raw === null) {
             log(`email(smtp): refused a mail from ${envelopeFrom || '<>'} over ${megabytes(options.maxMailBytes)} (552); nothing stored`);
-            return callback(smtpError(552, `5.3.4 Message too big: the limit is ${options.maxMailBytes} bytes (${megabytes(options.maxMailBytes)})`));
+            return callback(smtpError(552, `5.3.4 Message too big: the limit is ${String(options.maxMailBytes)} bytes (${megabytes(options.maxMailBytes)})`));
           }
           const result = await intake.receive(raw, { via: 'smtp', envelopeFrom, oversizeAttachments: 'refuse' });
           if (result.kind !== 'refused') return callback();
@@ -96,11 +96,13 @@ export function createSmtpReceiver(options: SmtpReceiverOptions): SmtpReceiver {
     start: () =>
       new Promise<void>((resolve, reject) => {
         const refused = (error: Error) =>
-          reject(new Error(`email: the SMTP receiver cannot listen on ${options.host}:${options.port} (${error.message}); set SMTP_PORT to a free port`));
+          reject(
+            new Error(`email: the SMTP receiver cannot listen on ${options.host}:${String(options.port)} (${error.message}); set SMTP_PORT to a free port`),
+          );
         server.server.once('error', refused);
         server.listen(options.port, options.host, () => {
           server.server.off('error', refused);
-          log(`email(smtp): receiving mail for ${[...accepted].join(', ')} on ${options.host}:${(server.server.address() as AddressInfo).port}`);
+          log(`email(smtp): receiving mail for ${[...accepted].join(', ')} on ${options.host}:${String((server.server.address() as AddressInfo).port)}`);
           resolve();
         });
       }),

@@ -76,7 +76,7 @@ export async function startTestDovecot(users: readonly DovecotUser[]): Promise<T
   }
   fs.writeFileSync(
     path.join(dir, 'passwd'),
-    users.map((user) => `${user.address}:{PLAIN}${user.password}:${mailUid}:${mailGid}::${path.join(mailRoot, user.address)}::\n`).join(''),
+    users.map((user) => `${user.address}:{PLAIN}${user.password}:${String(mailUid)}:${String(mailGid)}::${path.join(mailRoot, user.address)}::\n`).join(''),
   );
   // Dovecot's login process refuses to run as root; as root everything unprivileged runs as nobody.
   const serviceUser = isRoot ? spawnSync('id', ['-nu', '65534'], { encoding: 'utf8' }).stdout.trim() || 'nobody' : me.username;
@@ -96,8 +96,8 @@ auth_mechanisms = plain login
 default_internal_user = ${serviceUser}
 default_internal_group = ${serviceGroup}
 default_login_user = ${serviceUser}
-first_valid_uid = ${mailUid}
-first_valid_gid = ${mailGid}
+first_valid_uid = ${String(mailUid)}
+first_valid_gid = ${String(mailGid)}
 mail_location = maildir:~/Maildir
 # Where inotify cannot reach (containers), IDLE falls back to polling; keep that quick.
 mailbox_idle_check_interval = 1 secs
@@ -113,7 +113,7 @@ service imap-login {
   chroot =
   inet_listener imap {
     address = 127.0.0.1
-    port = ${imapPort}
+    port = ${String(imapPort)}
   }
   inet_listener imaps {
     port = 0
@@ -122,7 +122,7 @@ service imap-login {
 service lmtp {
   inet_listener lmtp {
     address = 127.0.0.1
-    port = ${lmtpPort}
+    port = ${String(lmtpPort)}
   }
 }
 `,
@@ -152,14 +152,14 @@ service lmtp {
     if (attempt > 200) {
       const reason = log();
       await stop();
-      throw new Error(`Dovecot did not listen on ${imapPort}/${lmtpPort} within 10 s:\n${reason}`);
+      throw new Error(`Dovecot did not listen on ${String(imapPort)}/${String(lmtpPort)} within 10 s:\n${reason}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const kick = (user: string) => {
     const doveadm = path.join(path.dirname(binary), '..', 'bin', 'doveadm');
     const result = spawnSync(fs.existsSync(doveadm) ? doveadm : 'doveadm', ['-c', path.join(dir, 'dovecot.conf'), 'kick', user], { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`doveadm kick ${user} failed: ${result.stderr || result.error?.message}`);
+    if (result.status !== 0) throw new Error(`doveadm kick ${user} failed: ${String(result.stderr || result.error?.message)}`);
   };
   return { host: '127.0.0.1', imapPort, lmtpPort, log, kick, stop };
 }

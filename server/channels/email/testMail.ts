@@ -113,7 +113,7 @@ export async function sendWithSwaks(port: number, raw: Buffer, envelope: { from:
   try {
     const args = [
       '--server',
-      `127.0.0.1:${port}`,
+      `127.0.0.1:${String(port)}`,
       '--from',
       envelope.from === '' ? '<>' : envelope.from,
       '--to',

@@ -119,7 +119,7 @@ async function victimEmailTicket(): Promise<{ ticketId: string; customerId: stri
 let mutations = 0;
 async function reply(ticketId: string, messageId: string, text: string): Promise<MutationResult> {
   t.clock.advance(1_000);
-  const mutation: Mutation = { mutationId: `sec-${++mutations}`, kind: 'reply', ticketId, messageId, text, createdAt: t.clock.now() };
+  const mutation: Mutation = { mutationId: `sec-${String(++mutations)}`, kind: 'reply', ticketId, messageId, text, createdAt: t.clock.now() };
   return await t.store.applyMutation((await t.store.getUserByUsername('lead1'))!, 'security-desk', mutation, t.clock.now());
 }
 
@@ -224,7 +224,7 @@ const attacks: Attack[] = [
       await t.store.applyMutation(
         lead,
         'security-desk',
-        { mutationId: `sec-${++mutations}`, kind: 'setStatus', ticketId: theirs.ticketId, status: 'closed', createdAt: t.clock.now() },
+        { mutationId: `sec-${String(++mutations)}`, kind: 'setStatus', ticketId: theirs.ticketId, status: 'closed', createdAt: t.clock.now() },
         t.clock.now(),
       );
       await t.store.mergeCustomers({
@@ -349,7 +349,7 @@ const attacks: Attack[] = [
       for (let i = 0; i < 20; i++) {
         const response = await ask<WebchatSent>(flooder.socket, 'webchat:send', {
           clientMessageId: `cmsg-flood-${String(i).padStart(3, '0')}`,
-          text: `刷屏 ${i}`,
+          text: `刷屏 ${String(i)}`,
         });
         codes.push(response.ok ? 'ok' : response.error.code);
         if (response.ok) ticketId = response.result.ticketId;
@@ -383,8 +383,8 @@ const attacks: Attack[] = [
         const v = await visitor(`visitor-swarm-${String(i).padStart(6, '0')}`);
         const response = await ask<WebchatSent>(v.socket, i % 2 === 0 ? 'webchat:send' : 'webchat:offline', {
           clientMessageId: `cmsg-swarm-${String(i).padStart(3, '0')}`,
-          text: `新会话 ${i}`,
-          ...(i % 2 === 0 ? {} : { name: '访客', email: `swarm${i}@example.cn` }),
+          text: `新会话 ${String(i)}`,
+          ...(i % 2 === 0 ? {} : { name: '访客', email: `swarm${String(i)}@example.cn` }),
         });
         outcomes.push(response.ok ? 'ok' : response.error.code);
       }

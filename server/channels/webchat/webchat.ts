@@ -464,10 +464,10 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       if (!loggedRefusals.has(logKey)) {
         remember(loggedRefusals, logKey, true, MAX_REMEMBERED_REFUSALS);
         log(
-          `webchat: rate limit ${limiter.name} (${limiter.rule.points}/${limiter.rule.durationSec} s) refuses ${describeVisitor(data)} from ${data.address}; further refusals are not logged until it passes`,
+          `webchat: rate limit ${limiter.name} (${String(limiter.rule.points)}/${String(limiter.rule.durationSec)} s) refuses ${describeVisitor(data)} from ${data.address}; further refusals are not logged until it passes`,
         );
       }
-      throw new WebchatRefusal('rate_limited', `Too many ${what}; try again in ${seconds} s.`, verdict.retryAfterMs);
+      throw new WebchatRefusal('rate_limited', `Too many ${what}; try again in ${String(seconds)} s.`, verdict.retryAfterMs);
     }
   }
 
@@ -604,7 +604,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     const outcome = await ctx.ingest(contact);
     const { ticket } = outcome;
     if (outcome.duplicate) {
-      log(`webchat ${data.site}: repeat of ${contact.externalMessageId} on ${ticket.id} ignored`);
+      log(`webchat ${data.site}: repeat of ${String(contact.externalMessageId)} on ${ticket.id} ignored`);
       return { ticketId: outcome.ticketId, messageId: outcome.messageId, duplicate: true };
     }
     log(

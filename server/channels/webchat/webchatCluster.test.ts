@@ -82,7 +82,7 @@ async function startNodeB(): Promise<typeof b> {
     rateLimits: createRateLimiters(),
   });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+  url = `http://127.0.0.1:${String((httpServer.address() as AddressInfo).port)}`;
   await channel.start?.();
   return {
     url,
@@ -136,7 +136,7 @@ interface Desk {
 async function agentOn(url: string): Promise<Desk> {
   const { token } = await login(a.url, 'agent1');
   const desk: Desk = {
-    socket: connect(url, { auth: { token, clientId: `desk-${sockets.length}` }, transports: ['websocket'], reconnection: false, forceNew: true }),
+    socket: connect(url, { auth: { token, clientId: `desk-${String(sockets.length)}` }, transports: ['websocket'], reconnection: false, forceNew: true }),
     typing: [],
     reads: [],
   };

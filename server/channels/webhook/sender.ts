@@ -78,7 +78,7 @@ export function createWebhookSender(options: WebhookSenderOptions): ChannelSende
         const parsed = webhookReplyAckSchema.safeParse(ack);
         return parsed.success && parsed.data.externalMessageId ? { externalMessageId: parsed.data.externalMessageId } : {};
       }
-      const reason = `${name} callback answered HTTP ${response.status}${answer.trim() ? `: ${answer.trim().slice(0, 200)}` : ''}`;
+      const reason = `${name} callback answered HTTP ${String(response.status)}${answer.trim() ? `: ${answer.trim().slice(0, 200)}` : ''}`;
       if (response.status === 408 || response.status === 429 || response.status >= 500) throw new Error(reason);
       throw new PermanentDeliveryError(reason);
     },

@@ -44,13 +44,13 @@ async function startCallbackPeer(secret: string, clockNow: () => number): Promis
       peer.received.push({ headers: req.headers, body: JSON.parse(raw.toString('utf8')) as WebhookReply, signatureOk: check.ok });
       const status = peer.statuses.shift() ?? 200;
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status === 200 ? JSON.stringify({ externalMessageId: `wb-reply-${peer.received.length}` }) : JSON.stringify({ error: '用户已注销' }));
+      res.end(status === 200 ? JSON.stringify({ externalMessageId: `wb-reply-${String(peer.received.length)}` }) : JSON.stringify({ error: '用户已注销' }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return Object.assign(peer, {
-    url: `http://127.0.0.1:${port}/omnidesk/reply`,
+    url: `http://127.0.0.1:${String(port)}/omnidesk/reply`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }) as CallbackPeer;
 }

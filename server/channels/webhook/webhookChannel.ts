@@ -113,7 +113,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): ChannelFac
                 await receive(name, req, res);
               } catch (error) {
                 if (error instanceof HttpError)
-                  ctx.log(`webhook ${name}: refused POST from ${req.socket.remoteAddress ?? '?'}: ${error.status} ${error.message}`);
+                  ctx.log(`webhook ${name}: refused POST from ${req.socket.remoteAddress ?? '?'}: ${String(error.status)} ${error.message}`);
                 throw error;
               }
             },

@@ -82,18 +82,18 @@ const refreshLockKey = (appId: string) => `wechat:token-refresh:${appId}`;
 async function callApi(url: string, init: RequestInit = {}): Promise<WechatApiAnswer> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const text = await response.text();
-  if (!response.ok) throw new WechatApiError(`WeChat API answered HTTP ${response.status}`);
+  if (!response.ok) throw new WechatApiError(`WeChat API answered HTTP ${String(response.status)}`);
   try {
     const answer: unknown = JSON.parse(text);
     if (typeof answer !== 'object' || answer === null) throw new Error('not an object');
-    return answer as WechatApiAnswer;
+    return answer;
   } catch {
     throw new WechatApiError('WeChat API answered something that is not JSON');
   }
 }
 
 function describe(answer: WechatApiAnswer): string {
-  return `${answer.errmsg ?? 'no errmsg'} (errcode ${answer.errcode})`;
+  return `${answer.errmsg ?? 'no errmsg'} (errcode ${String(answer.errcode)})`;
 }
 
 /** The follower's OpenID: from the newest message they sent through this account on this ticket, else from the customer's own social id. */
@@ -123,7 +123,7 @@ export function createWechatSender(options: WechatSenderOptions): ChannelSender 
 
   async function fetchToken(account: WechatAccount): Promise<StoredToken> {
     const query = new URLSearchParams({ grant_type: 'client_credential', appid: account.appId, secret: account.appSecret ?? '' });
-    const answer = await callApi(`${apiBase}/cgi-bin/token?${query}`);
+    const answer = await callApi(`${apiBase}/cgi-bin/token?${String(query)}`);
     if (typeof answer.access_token !== 'string' || answer.access_token === '') {
       if (answer.errcode !== undefined && TRANSIENT_ERRCODES.has(answer.errcode)) throw new WechatApiError(`access token: ${describe(answer)}`);
       throw new PermanentDeliveryError(`WeChat refused the access token request: ${describe(answer)}`);
@@ -132,7 +132,7 @@ export function createWechatSender(options: WechatSenderOptions): ChannelSender 
     const usableMs = Math.max(1, lifetimeMs - TOKEN_MARGIN_MS);
     const fetched: StoredToken = { token: answer.access_token, expiresAt: now() + usableMs };
     await sharedState.set(tokenKey(account.appId), encodeToken(fetched), usableMs);
-    log(`wechat ${account.appId}: fetched an access token (valid ${Math.round(lifetimeMs / 1000)} s)`);
+    log(`wechat ${account.appId}: fetched an access token (valid ${String(Math.round(lifetimeMs / 1000))} s)`);
     return fetched;
   }
 
@@ -158,7 +158,7 @@ export function createWechatSender(options: WechatSenderOptions): ChannelSender 
         }
       }
       // The holder's lock expires after REFRESH_LOCK_MS; waiting longer means something else is wrong: retried later.
-      if (waitedMs >= REFRESH_LOCK_MS) throw new WechatApiError(`access token: another server has been refreshing it for ${waitedMs} ms`);
+      if (waitedMs >= REFRESH_LOCK_MS) throw new WechatApiError(`access token: another server has been refreshing it for ${String(waitedMs)} ms`);
       const stepMs = REFRESH_WAIT_STEPS_MS[Math.min(attempt, REFRESH_WAIT_STEPS_MS.length - 1)]!;
       await new Promise((resolve) => setTimeout(resolve, stepMs));
       waitedMs += stepMs;

@@ -62,7 +62,7 @@ async function startWechatApiPeer(): Promise<WechatApiPeer> {
         reply({ errcode: 40125, errmsg: 'invalid appsecret' });
         return;
       }
-      current = `ACCESS_TOKEN_${++issued}`;
+      current = `ACCESS_TOKEN_${String(++issued)}`;
       reply({ access_token: current, expires_in: 7200 });
       return;
     }
@@ -84,7 +84,7 @@ async function startWechatApiPeer(): Promise<WechatApiPeer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return Object.assign(peer, {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${String(port)}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }) as WechatApiPeer;
 }
@@ -144,7 +144,7 @@ async function push(body: string | Buffer, options: PushOptions = {}): Promise<{
     query.set('encrypt_type', 'aes');
     query.set('msg_signature', options.msgSignature ?? wechatSignature([account.token, timestamp, nonce, encrypt]));
   }
-  const response = await fetch(`${server!.url}/channels/wechat/${options.appIdInPath ?? account.appId}?${query}`, {
+  const response = await fetch(`${server!.url}/channels/wechat/${options.appIdInPath ?? account.appId}?${String(query)}`, {
     method: 'POST',
     headers: { 'content-type': 'text/xml' },
     body: typeof payload === 'string' ? payload : new Uint8Array(payload),
@@ -192,7 +192,7 @@ describe('WeChat push URL verification', () => {
     const s = await start();
     const timestamp = String(Math.floor(s.clock.now() / 1000));
     const url = (signature: string, ts = timestamp) =>
-      `${s.url}/channels/wechat/${ACCOUNT.appId}?${new URLSearchParams({ signature, timestamp: ts, nonce: '846958211', echostr: '4075181314397890557' })}`;
+      `${s.url}/channels/wechat/${ACCOUNT.appId}?${String(new URLSearchParams({ signature, timestamp: ts, nonce: '846958211', echostr: '4075181314397890557' }))}`;
 
     const good = await fetch(url(wechatSignature([ACCOUNT.token, timestamp, '846958211'])));
     expect([good.status, await good.text()]).toEqual([200, '4075181314397890557']);
@@ -266,7 +266,7 @@ describe('WeChat messages become tickets', () => {
       encrypt_type: 'aes',
       msg_signature: PYTHON_SAMPLE.msgSignature,
     });
-    const response = await fetch(`${s.url}/channels/wechat/${PYTHON_SAMPLE.account.appId}?${query}`, { method: 'POST', body: PYTHON_SAMPLE.fromXml });
+    const response = await fetch(`${s.url}/channels/wechat/${PYTHON_SAMPLE.account.appId}?${String(query)}`, { method: 'POST', body: PYTHON_SAMPLE.fromXml });
     expect([response.status, await response.text()]).toEqual([200, 'success']);
     const bundle = await onlyBundle();
     expect(bundle.customer.socialId).toBe('wechat:wx2c2769f8efd9abc2:oyORnuP8q7ou2gfYjqLzSIWZf0rs');
@@ -331,7 +331,7 @@ describe('WeChat bad input is refused, logged and stores nothing', () => {
             encrypt_type: 'aes',
             msg_signature: wechatSignature([ACCOUNT.token, timestamp, '77', otherAppCipher]),
           });
-          const response = await fetch(`${s.url}/channels/wechat/${ACCOUNT.appId}?${query}`, {
+          const response = await fetch(`${s.url}/channels/wechat/${ACCOUNT.appId}?${String(query)}`, {
             method: 'POST',
             body: `<xml><Encrypt><![CDATA[${otherAppCipher}]]></Encrypt></xml>`,
           });

@@ -91,7 +91,7 @@ export function classifyWechatPush(push: WechatPush): PushOutcome {
       if (event === 'click') {
         return { kind: 'contact', text: `[菜单点击] ${push.EventKey ?? ''}`.trim(), externalMessageId: `wechat:event:${push.FromUserName}:${push.CreateTime}` };
       }
-      if (QUIET_EVENTS.has(event)) return { kind: 'ignore', reason: `event ${push.Event} needs no ticket` };
+      if (QUIET_EVENTS.has(event)) return { kind: 'ignore', reason: `event ${String(push.Event)} needs no ticket` };
       return { kind: 'ignore', reason: `unknown event ${JSON.stringify(push.Event ?? '')}` };
     }
     default:
@@ -197,14 +197,14 @@ export function createWechatChannel(options: WechatChannelOptions): ChannelFacto
       const createTime = Math.floor(ctx.now() / 1000);
       const xml =
         `<xml><ToUserName>${cdata(push.FromUserName)}</ToUserName><FromUserName>${cdata(push.ToUserName)}</FromUserName>` +
-        `<CreateTime>${createTime}</CreateTime><MsgType>${cdata('text')}</MsgType><Content>${cdata(text)}</Content></xml>`;
+        `<CreateTime>${String(createTime)}</CreateTime><MsgType>${cdata('text')}</MsgType><Content>${cdata(text)}</Content></xml>`;
       if (!encrypted) return xml;
       const encrypt = encryptWechatMessage(xml, aesKeys.get(account.appId)!, account.appId);
       const replyNonce = nonce();
       const signature = wechatSignature([account.token, String(createTime), replyNonce, encrypt]);
       return (
         `<xml><Encrypt>${cdata(encrypt)}</Encrypt><MsgSignature>${cdata(signature)}</MsgSignature>` +
-        `<TimeStamp>${createTime}</TimeStamp><Nonce>${cdata(replyNonce)}</Nonce></xml>`
+        `<TimeStamp>${String(createTime)}</TimeStamp><Nonce>${cdata(replyNonce)}</Nonce></xml>`
       );
     }
 
@@ -267,7 +267,7 @@ export function createWechatChannel(options: WechatChannelOptions): ChannelFacto
           await handle(appId, req, url, res);
         } catch (error) {
           if (error instanceof HttpError)
-            ctx.log(`wechat ${appId}: refused ${method} from ${req.socket.remoteAddress ?? '?'}: ${error.status} ${error.message}`);
+            ctx.log(`wechat ${appId}: refused ${method} from ${req.socket.remoteAddress ?? '?'}: ${String(error.status)} ${error.message}`);
           throw error;
         }
       };

@@ -46,7 +46,7 @@ async function startWechatApiPeer(): Promise<WechatApiPeer> {
     if (req.method === 'GET' && url.pathname === '/cgi-bin/token') {
       peer.tokenRequests++;
       const answer = () => {
-        current = `ACCESS_TOKEN_${++issued}`;
+        current = `ACCESS_TOKEN_${String(++issued)}`;
         reply({ access_token: current, expires_in: 7200 });
       };
       if (released) answer();
@@ -79,7 +79,7 @@ async function startWechatApiPeer(): Promise<WechatApiPeer> {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  peer.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  peer.url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
   return peer;
 }
 
@@ -134,7 +134,7 @@ describe('the WeChat access token on two nodes sharing Redis', () => {
     await Promise.all(first);
     expect(peer.tokenRequests).toBe(1);
     expect(peer.sent).toHaveLength(6);
-    expect(new Set(peer.sent.map((call) => `${call.accessToken} ${call.errcode}`))).toEqual(new Set(['ACCESS_TOKEN_1 0']));
+    expect(new Set(peer.sent.map((call) => `${call.accessToken} ${String(call.errcode)}`))).toEqual(new Set(['ACCESS_TOKEN_1 0']));
 
     // The platform revokes it: node A's next send is refused, A refreshes once and retries; node B then uses A's new token.
     peer.revoke();

@@ -59,7 +59,7 @@ function leafText(value: unknown): string | null {
 export function parseWechatXml(xml: string): Record<string, string> {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new WechatXmlError('The XML declares a DOCTYPE or ENTITY, which WeChat never sends; refused.');
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new WechatXmlError(`The body is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
+  if (valid !== true) throw new WechatXmlError(`The body is not well-formed XML (line ${String(valid.err.line)}: ${valid.err.msg})`);
   let document: unknown;
   try {
     document = parser.parse(xml);
