@@ -27,7 +27,7 @@ const notices: Array<CoreProcessState | null> = [];
 
 beforeAll(async () => {
   server = await startTestServer({ now: Date.now });
-  seedTestOrganisation(server.store, [{ username: 'agent_li', displayName: '李静', channels: ['chat'] }]);
+  await seedTestOrganisation(server.store, [{ username: 'agent_li', displayName: '李静', channels: ['chat'] }]);
   const inbound = await postJson<{ ticketId: string }>(
     `${server.url}/api/v1/inbound`,
     JSON.stringify({ channel: 'chat', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, subject: '退款进度', text: '退款什么时候到账？' }),
