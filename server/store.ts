@@ -46,6 +46,8 @@ import { triageContact } from './inbound.js';
 import { migrate } from './migrations/index.js';
 import type { RoutingAssignee, RoutingDecision, TicketRouter } from './routing.js';
 import { createRoutingStore, type RoutingStore } from './routingStore.js';
+import { createQueueViewStore, type QueueViewStore } from './queueViewStore.js';
+import { offeredAgentSql, principalsOf, syncScopeClause, ticketChangeAudience, viewerPrincipals } from './viewScope.js';
 import { createCtiCallStore, type CtiCallStore } from './channels/cti/callStore.js';
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
 
@@ -357,6 +359,8 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   readonly cti: CtiCallStore;
   /** Who revealed which masked personal data (server/piiAuditStore.ts). */
   readonly pii: PiiAuditStore;
+  /** The agents' queue view: the queue summary and queued-ticket listings (server/queueViewStore.ts). */
+  readonly queue: QueueViewStore;
   /**
    * Runs `fn` in one transaction; a nested call is a savepoint inside the caller's. Listeners
    * hear the changes after the outermost commit; `tx` registers what must happen only once the
@@ -598,17 +602,6 @@ const TICKET_COLUMNS_T = TICKET_COLUMNS.split(', ')
 // ---------------------------------------------------------------------------------------
 // Visibility as SQL (the same rule as canUserSeeTicket)
 
-/** The principal that owns a ticket: its assignee, or its channel's queue while unassigned. */
-export function ticketPrincipal(ticket: Pick<Ticket, 'assigneeId' | 'channel'>): string {
-  return ticket.assigneeId !== null ? `agent:${ticket.assigneeId}` : `queue:${ticket.channel}`;
-}
-
-/** The principals whose changes a viewer receives; null = everything (leads and admins). */
-export function viewerPrincipals(viewer: Viewer): string[] | null {
-  if (viewer.role !== 'agent') return null;
-  return [`agent:${viewer.id}`, ...viewer.channels.map((c) => `queue:${c}`)];
-}
-
 function visibilityClause(viewer: Viewer, alias: string): { sql: string; params: unknown[] } {
   if (viewer.role !== 'agent') return { sql: '1 = 1', params: [] };
   if (viewer.channels.length === 0) return { sql: `${alias}.assignee_id = ?`, params: [viewer.id] };
@@ -753,10 +746,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
    * enters a new principal's view the change is a full bundle, so the new viewer has everything.
    */
   function appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number, knownBundle?: TicketBundle): number {
-    const beforePrincipal = before ? ticketPrincipal(before) : null;
-    const afterPrincipal = ticketPrincipal(after);
-    const audience = beforePrincipal ? [beforePrincipal, afterPrincipal] : [afterPrincipal];
-    const entersNewView = beforePrincipal !== afterPrincipal;
+    const { audience, entersNewView } = ticketChangeAudience(before, after);
     const effective: ChangeBody = entersNewView || body.kind === 'bundle' ? { kind: 'bundle', bundle: knownBundle ?? requireBundle(after.id) } : body;
     return appendChange(effective, audience, now);
   }
@@ -933,11 +923,10 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
   /** Everyone who sees a ticket of this customer. */
   function customerAudience(customerId: string): string[] {
-    const owners = sql('SELECT DISTINCT assignee_id, channel FROM tickets WHERE customer_id = ?').all(customerId) as Array<{
-      assignee_id: string | null;
-      channel: Channel;
-    }>;
-    return owners.map((o) => ticketPrincipal({ assigneeId: o.assignee_id, channel: o.channel }));
+    const owners = sql(`SELECT DISTINCT assignee_id, channel, ${offeredAgentSql('tickets')} AS offered_to FROM tickets WHERE customer_id = ?`).all(
+      customerId,
+    ) as Array<{ assignee_id: string | null; channel: Channel; offered_to: string | null }>;
+    return owners.flatMap((o) => principalsOf(o.assignee_id, o.channel, o.offered_to));
   }
 
   function appendCustomerChange(customerId: string, now: number): void {
@@ -1251,7 +1240,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
   function bootstrapPage(viewer: Viewer, after: string | null, limit: number): BootstrapPage {
     const { maxSeq } = changeLogBounds();
-    const visibility = visibilityClause(viewer, 't');
+    const visibility = syncScopeClause(viewer, 't');
     const total = (sql(`SELECT COUNT(*) AS n FROM tickets t WHERE ${visibility.sql}`).get(...visibility.params) as { n: number }).n;
     const pageFilter = `t.id > ? AND ${visibility.sql}`;
     const pageParams = [after ?? '', ...visibility.params];
@@ -1715,6 +1704,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
   const cti = createCtiCallStore({ sql });
   const pii = createPiiAuditStore({ sql });
+  const queue = createQueueViewStore({ sql, getTicket, getCustomer });
 
   // --- the object ---------------------------------------------------------------------------
   return {
@@ -1722,6 +1712,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     routing,
     cti,
     pii,
+    queue,
     transaction,
     onDidCommitChanges(listener) {
       listeners.add(listener);

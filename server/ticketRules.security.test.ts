@@ -68,6 +68,9 @@ function offline(actor: string, mutation: MutationInput) {
   try {
     cache.writer.beginBootstrap();
     cache.writer.applyBootstrapPage(t.store.bootstrapPage(user(actor), null, 1000), user(actor));
+    // A queued ticket reaches an agent's cache only when they open it from the queue view (ticket:fetch).
+    const opened = t.store.getTicketBundle(mutation.ticketId);
+    if (opened) cache.writer.storeFetchedBundle(opened, user(actor));
     n++;
     const outcome = cache.writer.recordMutation({ createdAt: t.clock.now(), ...mutation, mutationId: `o-${n}` } as Mutation, user(actor));
     return { ...outcome, queued: cache.reader.outboxCount() };
