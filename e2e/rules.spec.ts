@@ -28,10 +28,34 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
+/** Opens the ticket from the agent's inbox when routing gave it to them, else from the queue view (it waits there). */
 async function openTicket(page: Page, ticketId: string): Promise<void> {
-  await page
+  const row = page
     .getByRole('listbox', { name: /^(Tickets|工单)$/ })
     .getByRole('option')
+    .filter({ hasText: ticketId });
+  if (
+    await row.waitFor({ timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    await row.click();
+    await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
+  } else {
+    await openQueued(page, ticketId);
+  }
+}
+
+/** A queued ticket is not in the agent's inbox: it is opened from the queue view, which fetches it. */
+async function openQueued(page: Page, ticketId: string): Promise<void> {
+  await page
+    .getByRole('group', { name: /^(Tickets|工单)$/ })
+    .getByRole('button', { name: /^(Queue|排队)/ })
+    .click();
+  await page
+    .getByRole('list', { name: /^(Waiting tickets|排队中的工单)$/ })
+    .getByRole('button')
     .filter({ hasText: ticketId })
     .click();
   await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
@@ -40,7 +64,7 @@ async function openTicket(page: Page, ticketId: string): Promise<void> {
 test('the composer says at once when no written reply can reach the customer, and what to do instead', async ({ browser }) => {
   const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
-  // agent5 (赵磊) takes phone and e-mail; e-mail is not offered in real time, so the contact is simply routed to them.
+  // agent5 (赵磊) takes phone and e-mail; e-mail is not offered in real time: routed to them, or waiting in their e-mail queue.
   await signIn(page, desk.url, 'agent5');
   const { ticketId } = await postDemoInbound(server.url, {
     channel: 'email',
@@ -98,7 +122,7 @@ test('completing or closing is the owner’s: an agent is not offered to close a
   const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
   await signIn(page, desk.url, 'agent5');
-  // agent5 goes Away so the phone contact stays queued, in their phone queue.
+  // agent5 goes Away so the phone contact stays queued, in their phone queue (summarised above the inbox, listed in the queue view).
   await page.getByLabel('Presence').selectOption('away');
   const { ticketId } = await postDemoInbound(server.url, {
     channel: 'phone',
@@ -106,16 +130,22 @@ test('completing or closing is the owner’s: an agent is not offered to close a
     subject: '来电：安装预约',
     text: '想预约周六上门安装。',
   });
-  await openTicket(page, ticketId);
+  await expect(page.getByRole('region', { name: 'Queues of your channels' })).toContainText('waiting');
+  await openQueued(page, ticketId);
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await page.screenshot({ path: test.info().outputPath('queue-view-zh.png') });
+  await page.getByLabel('语言').selectOption('en');
   const status = page.getByLabel('Status');
   await expect(status).toHaveValue('unassigned');
   await expect(status.locator('option[value="closed"]')).toBeDisabled();
   await expect(status.locator('option[value="closed"]')).toHaveText('Closed (take the ticket first)');
   await expect(status.locator('option[value="in_progress"]')).toBeEnabled();
 
-  // Taking it (working on it) makes the agent the owner; then closing is theirs to do.
+  // Taking it (working on it) makes the agent the owner; then closing is theirs to do, and it is in their inbox.
   await status.selectOption('in_progress');
   await expect(status).toHaveValue('in_progress');
+  await page.getByRole('group', { name: 'Tickets' }).getByRole('button', { name: 'My tickets' }).click();
+  await expect(page.getByRole('listbox', { name: 'Tickets' }).getByRole('option').filter({ hasText: ticketId })).toBeVisible();
   await expect(status.locator('option[value="completed"]')).toBeEnabled();
   await page.getByLabel('Language').selectOption('zh-CN');
   await page.screenshot({ path: test.info().outputPath('status-owner-zh.png') });

@@ -132,7 +132,7 @@ export function Inbox() {
   ) : null;
   if (state.isAgent && state.inboxMode === 'queue') {
     return (
-      <section className="inbox" aria-labelledby={`${searchId}-title`}>
+      <section className="inbox queue-mode" aria-labelledby={`${searchId}-title`}>
         <h2 id={`${searchId}-title`} className="visually-hidden">
           {t('inbox.title')}
         </h2>
@@ -143,7 +143,7 @@ export function Inbox() {
   }
 
   return (
-    <section className="inbox" aria-labelledby={`${searchId}-title`}>
+    <section className={`inbox${state.isAgent ? ' with-queue' : ''}`} aria-labelledby={`${searchId}-title`}>
       <h2 id={`${searchId}-title`} className="visually-hidden">
         {t('inbox.title')}
       </h2>
