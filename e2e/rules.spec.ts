@@ -9,7 +9,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { postDemoInbound, signIn } from './demoApi.js';
+import { openQueued, postDemoInbound, signIn } from './demoApi.js';
 import { startServerProcess, startWorkstationProcess } from './stack.js';
 
 let server: Awaited<ReturnType<typeof startServerProcess>>;
@@ -45,20 +45,6 @@ async function openTicket(page: Page, ticketId: string): Promise<void> {
   } else {
     await openQueued(page, ticketId);
   }
-}
-
-/** A queued ticket is not in the agent's inbox: it is opened from the queue view, which fetches it. */
-async function openQueued(page: Page, ticketId: string): Promise<void> {
-  await page
-    .getByRole('group', { name: /^(Tickets|工单)$/ })
-    .getByRole('button', { name: /^(Queue|排队)/ })
-    .click();
-  await page
-    .getByRole('list', { name: /^(Waiting tickets|排队中的工单)$/ })
-    .getByRole('button')
-    .filter({ hasText: ticketId })
-    .click();
-  await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
 }
 
 test('the composer says at once when no written reply can reach the customer, and what to do instead', async ({ browser }) => {
