@@ -59,6 +59,24 @@ export async function openQueued(page: Page, ticketId: string): Promise<void> {
   await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
 }
 
+/**
+ * Opens a ticket from the agent's inbox when routing gave it to them, else from the queue
+ * view (it waits there: no agent eligible, or at capacity).
+ */
+export async function openFromInboxOrQueue(page: Page, ticketId: string): Promise<void> {
+  const row = page
+    .getByRole('listbox', { name: /^(Tickets|工单)$/ })
+    .getByRole('option')
+    .filter({ hasText: ticketId });
+  const routed = await row.waitFor({ timeout: 5_000 }).then(
+    () => true,
+    () => false,
+  );
+  if (!routed) return openQueued(page, ticketId);
+  await row.click();
+  await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
+}
+
 /** Signs the English workstation page in as a demo user, signing out whoever was signed in. */
 export async function signIn(page: Page, url: string, username: string): Promise<void> {
   await page.goto(url);

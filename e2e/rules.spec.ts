@@ -5,11 +5,11 @@
  * typed; a reply by e-mail on a server that sends no mail says why it waits; completing or
  * closing a queued ticket is not offered to an agent who has not taken it. In English and Chinese.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openQueued, postDemoInbound, signIn } from './demoApi.js';
+import { openFromInboxOrQueue, openQueued, postDemoInbound, signIn } from './demoApi.js';
 import { startServerProcess, startWorkstationProcess } from './stack.js';
 
 let server: Awaited<ReturnType<typeof startServerProcess>>;
@@ -28,25 +28,6 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-/** Opens the ticket from the agent's inbox when routing gave it to them, else from the queue view (it waits there). */
-async function openTicket(page: Page, ticketId: string): Promise<void> {
-  const row = page
-    .getByRole('listbox', { name: /^(Tickets|工单)$/ })
-    .getByRole('option')
-    .filter({ hasText: ticketId });
-  if (
-    await row.waitFor({ timeout: 5_000 }).then(
-      () => true,
-      () => false,
-    )
-  ) {
-    await row.click();
-    await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
-  } else {
-    await openQueued(page, ticketId);
-  }
-}
-
 test('the composer says at once when no written reply can reach the customer, and what to do instead', async ({ browser }) => {
   const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
@@ -58,7 +39,7 @@ test('the composer says at once when no written reply can reach the customer, an
     subject: '接口导入：退货咨询',
     text: '想退货，请电话联系我。',
   });
-  await openTicket(page, ticketId);
+  await openFromInboxOrQueue(page, ticketId);
 
   const notice = page.getByRole('status').filter({ hasText: 'No written reply can reach this customer' });
   await expect(notice).toContainText('add an internal note, or call the customer back, or add the customer’s email address');
@@ -87,7 +68,7 @@ test('a reply by e-mail on a server that sends no mail shows that it waits, and 
     subject: '发票重开',
     text: '请把发票抬头改成公司名称。',
   });
-  await openTicket(page, ticketId);
+  await openFromInboxOrQueue(page, ticketId);
   await page.getByLabel('Reply').fill('您好，发票已按新抬头重开。');
   await page.getByRole('button', { name: 'Send' }).click();
 
