@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_CAPACITY } from '../shared/routing.js';
 import { startServer } from '../server/app.js';
 import { openServerStore, type ServerStore } from '../server/store.js';
 import { connectToParent, createCpuMeter, createEventLoopMeter, makeBenchDir, removeDir } from './benchSupport.js';
@@ -41,6 +42,8 @@ export interface IngestServerMark {
 }
 
 const MEASURED_PASSWORD = '邮件坐席-bench-密码';
+/** The most e-mails one agent may hold (capacitySchema's ceiling). */
+const MEASURED_EMAIL_CAPACITY = 200;
 const LIGHT_PASSWORD = '坐席-bench-密码';
 const INTEGRATION_TOKEN = 'bench-integration-token';
 const TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
@@ -100,6 +103,19 @@ async function main(): Promise<void> {
       role: 'agent',
       channels: ['email'],
     });
+    // An agent is sent the tickets they hold, not their channel's queue: the measured agents take
+    // as many e-mails as the contract allows, so the run's e-mails are routed to them, not queued.
+    seeding.inline.routing.saveAgentSettings(
+      username,
+      {
+        presence: 'offline',
+        presenceCause: 'disconnected',
+        presenceSince: 0,
+        capacity: { ...DEFAULT_CAPACITY, email: MEASURED_EMAIL_CAPACITY },
+        phoneBlocksChat: true,
+      },
+      0,
+    );
     measuredAgents.push({ username, password: MEASURED_PASSWORD });
   }
   const streams = Math.max(2, os.availableParallelism());
@@ -118,6 +134,9 @@ async function main(): Promise<void> {
     port: 0,
     dataDir,
     tokenTtlMs: TOKEN_TTL_MS,
+    // No pacing: it spreads a backlog over agents who arrive later (2 tickets per agent per 5 s),
+    // which would hold most of the measured e-mails in the queue, where agents are not sent them.
+    routing: { perAgentPerTick: Number.MAX_SAFE_INTEGER },
     // One line per contact would swamp the pipe; anything unusual still goes to stderr.
     // The `inbound …` line comes once per stored contact, so it also counts them.
     log: (line) => {

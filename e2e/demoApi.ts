@@ -1,9 +1,11 @@
 /**
  * What the end-to-end specs do against a demo server and a workstation page besides
  * clicking: post an inbound contact with the demo integration token, get a demo user's
- * token, sign a page in.
+ * token, hand tickets to an agent as the lead, sign a page in.
  */
 import { expect, type Page } from '@playwright/test';
+import { randomUUID } from 'node:crypto';
+import { io } from 'socket.io-client';
 import type { InboundResponse } from '../shared/httpApi.js';
 
 /** Posts a contact to `/api/v1/inbound` as the demo integration and expects it stored (201). */
@@ -26,6 +28,53 @@ export async function demoToken(serverUrl: string, username: string): Promise<st
   });
   expect(response.status).toBe(200);
   return ((await response.json()) as { token: string }).token;
+}
+
+/**
+ * lead1 hands the tickets to an agent (`lead:reassign` over the server's socket), as the team
+ * view's bulk reassignment does: an agent is sent what they hold, so this puts them in their inbox.
+ */
+export async function reassignAsLead(serverUrl: string, ticketIds: string[], to: string): Promise<void> {
+  const token = await demoToken(serverUrl, 'lead1');
+  const socket = io(serverUrl, { auth: { token, clientId: randomUUID() }, transports: ['websocket'], reconnection: false, forceNew: true });
+  try {
+    const ack = (await socket.timeout(10_000).emitWithAck('lead:reassign', { ticketIds, to })) as { ok: boolean; result?: { results: Array<{ ok: boolean }> } };
+    expect(ack.ok && ack.result!.results.every((result) => result.ok), JSON.stringify(ack)).toBe(true);
+  } finally {
+    socket.disconnect();
+  }
+}
+
+/** A queued ticket is not in an agent's inbox: it opens from the queue view, which fetches it. */
+export async function openQueued(page: Page, ticketId: string): Promise<void> {
+  await page
+    .getByRole('group', { name: /^(Tickets|工单)$/ })
+    .getByRole('button', { name: /^(Queue|排队)/ })
+    .click();
+  await page
+    .getByRole('list', { name: /^(Waiting tickets|排队中的工单)$/ })
+    .getByRole('button')
+    .filter({ hasText: ticketId })
+    .click();
+  await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
+}
+
+/**
+ * Opens a ticket from the agent's inbox when routing gave it to them, else from the queue
+ * view (it waits there: no agent eligible, or at capacity).
+ */
+export async function openFromInboxOrQueue(page: Page, ticketId: string): Promise<void> {
+  const row = page
+    .getByRole('listbox', { name: /^(Tickets|工单)$/ })
+    .getByRole('option')
+    .filter({ hasText: ticketId });
+  const routed = await row.waitFor({ timeout: 5_000 }).then(
+    () => true,
+    () => false,
+  );
+  if (!routed) return openQueued(page, ticketId);
+  await row.click();
+  await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
 }
 
 /** Signs the English workstation page in as a demo user, signing out whoever was signed in. */

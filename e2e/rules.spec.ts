@@ -5,11 +5,11 @@
  * typed; a reply by e-mail on a server that sends no mail says why it waits; completing or
  * closing a queued ticket is not offered to an agent who has not taken it. In English and Chinese.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { postDemoInbound, signIn } from './demoApi.js';
+import { openFromInboxOrQueue, openQueued, postDemoInbound, signIn } from './demoApi.js';
 import { startServerProcess, startWorkstationProcess } from './stack.js';
 
 let server: Awaited<ReturnType<typeof startServerProcess>>;
@@ -28,19 +28,10 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-async function openTicket(page: Page, ticketId: string): Promise<void> {
-  await page
-    .getByRole('listbox', { name: /^(Tickets|工单)$/ })
-    .getByRole('option')
-    .filter({ hasText: ticketId })
-    .click();
-  await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
-}
-
 test('the composer says at once when no written reply can reach the customer, and what to do instead', async ({ browser }) => {
   const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
-  // agent5 (赵磊) takes phone and e-mail; e-mail is not offered in real time, so the contact is simply routed to them.
+  // agent5 (赵磊) takes phone and e-mail; e-mail is not offered in real time: routed to them, or waiting in their e-mail queue.
   await signIn(page, desk.url, 'agent5');
   const { ticketId } = await postDemoInbound(server.url, {
     channel: 'email',
@@ -48,7 +39,7 @@ test('the composer says at once when no written reply can reach the customer, an
     subject: '接口导入：退货咨询',
     text: '想退货，请电话联系我。',
   });
-  await openTicket(page, ticketId);
+  await openFromInboxOrQueue(page, ticketId);
 
   const notice = page.getByRole('status').filter({ hasText: 'No written reply can reach this customer' });
   await expect(notice).toContainText('add an internal note, or call the customer back, or add the customer’s email address');
@@ -77,7 +68,7 @@ test('a reply by e-mail on a server that sends no mail shows that it waits, and 
     subject: '发票重开',
     text: '请把发票抬头改成公司名称。',
   });
-  await openTicket(page, ticketId);
+  await openFromInboxOrQueue(page, ticketId);
   await page.getByLabel('Reply').fill('您好，发票已按新抬头重开。');
   await page.getByRole('button', { name: 'Send' }).click();
 
@@ -98,7 +89,7 @@ test('completing or closing is the owner’s: an agent is not offered to close a
   const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
   await signIn(page, desk.url, 'agent5');
-  // agent5 goes Away so the phone contact stays queued, in their phone queue.
+  // agent5 goes Away so the phone contact stays queued, in their phone queue (summarised above the inbox, listed in the queue view).
   await page.getByLabel('Presence').selectOption('away');
   const { ticketId } = await postDemoInbound(server.url, {
     channel: 'phone',
@@ -106,16 +97,22 @@ test('completing or closing is the owner’s: an agent is not offered to close a
     subject: '来电：安装预约',
     text: '想预约周六上门安装。',
   });
-  await openTicket(page, ticketId);
+  await expect(page.getByRole('region', { name: 'Queues of your channels' })).toContainText('waiting');
+  await openQueued(page, ticketId);
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await page.screenshot({ path: test.info().outputPath('queue-view-zh.png') });
+  await page.getByLabel('语言').selectOption('en');
   const status = page.getByLabel('Status');
   await expect(status).toHaveValue('unassigned');
   await expect(status.locator('option[value="closed"]')).toBeDisabled();
   await expect(status.locator('option[value="closed"]')).toHaveText('Closed (take the ticket first)');
   await expect(status.locator('option[value="in_progress"]')).toBeEnabled();
 
-  // Taking it (working on it) makes the agent the owner; then closing is theirs to do.
+  // Taking it (working on it) makes the agent the owner; then closing is theirs to do, and it is in their inbox.
   await status.selectOption('in_progress');
   await expect(status).toHaveValue('in_progress');
+  await page.getByRole('group', { name: 'Tickets' }).getByRole('button', { name: 'My tickets' }).click();
+  await expect(page.getByRole('listbox', { name: 'Tickets' }).getByRole('option').filter({ hasText: ticketId })).toBeVisible();
   await expect(status.locator('option[value="completed"]')).toBeEnabled();
   await page.getByLabel('Language').selectOption('zh-CN');
   await page.screenshot({ path: test.info().outputPath('status-owner-zh.png') });

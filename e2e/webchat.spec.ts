@@ -143,11 +143,17 @@ test('the widget speaks English to an English browser: the offline form when the
   await expect(chat.getByText('Thank you, we received your message and will reply to olivia.brown@example.com.')).toBeVisible({ timeout: LIVE_MS });
   await expect(chat.getByText('Where is my parcel? Order DD20241108155.')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('widget-offline-sent-en.png') });
-  // It reached the inbox as an email ticket (the agent sees it in the email queue).
-  await expect(agent.getByRole('listbox').getByRole('option').filter({ hasText: 'Olivia Brown' })).toBeVisible({ timeout: LIVE_MS });
+  // It waits as an email ticket in the busy agent's e-mail queue: summarised above the inbox, listed in the queue view.
+  await expect(agent.getByRole('region', { name: 'Queues of your channels' })).toContainText('Email');
+  await agent
+    .getByRole('group', { name: 'Tickets' })
+    .getByRole('button', { name: /^Queue/ })
+    .click();
+  const waiting = agent.getByRole('list', { name: 'Waiting tickets' }).getByRole('button').filter({ hasText: 'Olivia Brown' });
+  await expect(waiting).toBeVisible({ timeout: LIVE_MS });
 
   // She wrote on the web chat and left an address: the agent may answer either way and picks email.
-  await agent.getByRole('listbox').getByRole('option').filter({ hasText: 'Olivia Brown' }).click();
+  await waiting.click();
   const pane = agent.locator('section.ticket-pane');
   const via = pane.getByLabel('Reply via');
   await expect(via.locator('option')).toHaveText(['via Web chat (as the customer wrote)', 'via Email']);

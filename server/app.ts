@@ -21,6 +21,7 @@ import { attachPii } from './piiSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
 import { createSessionEnds } from './sessions.js';
 import { openServerStore, type ChannelContact, type ServerStore } from './store.js';
+import { startQueueSummary } from './queueSummary.js';
 import { attachSync } from './sync.js';
 
 /** How to start a server. */
@@ -45,6 +46,8 @@ export interface ServerOptions {
   scheduler?: RoutingScheduler;
   /** Pacing of the leads' board pushes; default 500 ms. */
   agentsPushThrottleMs?: number;
+  /** Smallest gap between two queue summaries pushed to agents (server/queueSummary.ts); default 1 s. */
+  queueSummaryIntervalMs?: number;
   /** The real channels to run (email, web chat, WeChat, webhooks, CTI); none by default. */
   channels?: readonly ChannelFactory[];
   /** Delivery retry pacing (first delay, doubled per attempt); default 2 s. */
@@ -123,7 +126,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }),
   );
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
-  attachSync(io, { store, hub, now, log });
+  const queueSummary = startQueueSummary(io, {
+    store,
+    now,
+    log,
+    ...(options.queueSummaryIntervalMs !== undefined ? { intervalMs: options.queueSummaryIntervalMs } : {}),
+  });
+  const stopQueueSummary = store.onDidCommitChanges(() => queueSummary.markDirty());
+  attachSync(io, { store, hub, queueSummary, now, log });
   sessions.attach(io);
   attachRouting(io, { service: router, roleOf: (userId) => store.inline.getUser(userId)?.role ?? null, now, log });
   attachCustomers(io, { store, now, log });
@@ -178,6 +188,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await stopChannels();
     router.stop();
     stopFanOut();
+    stopQueueSummary();
+    queueSummary.stop();
     await new Promise<void>((resolve) => (httpServer.listening ? httpServer.close(() => resolve()) : resolve()));
     await store.close();
     throw error;
@@ -203,6 +215,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await stopChannels();
         router.stop();
         stopFanOut();
+        stopQueueSummary();
+        queueSummary.stop();
         // io.close() disconnects the sockets and closes the HTTP server; in-flight
         // keep-alive connections are cut so closing never waits for their timeout.
         const ioClosed = io.close();

@@ -66,6 +66,17 @@ async function liveKinds(live: { socket: ClientSocket; batches: LiveChanges[] })
   return live.batches.flatMap((batch) => batch.changes.map((change) => change.kind));
 }
 
+/** A lead hands the ticket to the agent. */
+async function giveTo(username: string, ticketId: string): Promise<void> {
+  const agent = (await t.store.getUserByUsername(username))!;
+  await t.store.assignTicket({
+    ticketId,
+    assignee: { id: agent.id, username: agent.username, displayName: agent.displayName },
+    reason: { code: 'assigned_by_lead', byName: '李主管' },
+    now: t.clock.now(),
+  });
+}
+
 function merge(socket: ClientSocket, keepId: string, mergeId: string): Promise<Ack<CustomerMergeResult>> {
   return socket.timeout(5000).emitWithAck('customer:merge', { keepId, mergeId });
 }
@@ -87,6 +98,8 @@ async function twoZhangWei() {
 describe('customer:merge', () => {
   it('moves tickets and identities to the kept customer, audits it, and tells each viewer the customer before the tickets', async () => {
     const { call, mail, keepId, mergeId } = await twoZhangWei();
+    // agent3 holds the email ticket (an agent is sent what they hold, not their channels' queues).
+    await giveTo('agent3', mail.ticketId);
     const lead = await liveAs('lead1');
     const agent3 = await liveAs('agent3');
     const agent4 = await liveAs('agent4');
@@ -127,11 +140,12 @@ describe('customer:merge', () => {
     const [customerChange, ticketChange] = lead.batches[0]!.changes;
     expect(customerChange).toMatchObject({ kind: 'customer', customer: { id: keepId } });
     expect(ticketChange).toMatchObject({ kind: 'ticket', ticket: { id: mail.ticketId, customerId: keepId } });
-    // agent3 sees the queued email ticket: the same; agent4 (social only) sees neither customer.
+    // agent3 holds the email ticket: the same; agent4 (social only) sees neither customer.
     expect(await liveKinds(agent3)).toEqual(['customer', 'ticket']);
     expect(agent3.batches[0]!.changes[1]).toMatchObject({ kind: 'ticket', ticket: { id: mail.ticketId, customerId: keepId } });
     // A later change reaches agent4 only after everything before it, so agent4 getting nothing of the merge is observable.
-    await inbound({ channel: 'social', customer: { name: '罗琳', socialId: 'wx_luolin_88' }, text: '公众号留言' });
+    const social = await inbound({ channel: 'social', customer: { name: '罗琳', socialId: 'wx_luolin_88' }, text: '公众号留言' });
+    await giveTo('agent4', social.ticketId);
     expect(await liveKinds(agent4)).toEqual(['bundle']);
 
     const db = new Database(t.store.filePath, { readonly: true });

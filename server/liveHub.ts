@@ -1,12 +1,14 @@
 /**
- * Who is connected, and the live fan-out. Sockets are indexed by principal (user id, the
- * channel queues of agents, leads) so a committed batch reaches exactly the live sockets
- * in its audience without scanning every socket; each socket gets ONE `sync:changes` per
+ * Who is connected, and the live fan-out. Sockets are indexed by principal (an agent's own
+ * `agent:<id>`, leads) so a committed batch reaches exactly the live sockets in its audience
+ * without scanning every socket. Agents are sent only what they hold or are offered
+ * (server/viewScope.ts): a queued contact costs a socket write to leads and the offered
+ * agent, not to every agent of its channel (they get server/queueSummary.ts instead); each socket gets ONE `sync:changes` per
  * committed transaction, naming the seq it follows (`after`) so a gap is detectable.
  * Agents get each change masked (server/piiMasking.ts), leads and admins clear.
  */
 import type { Server, Socket } from 'socket.io';
-import type { Channel, User } from '../shared/domain.js';
+import type { User } from '../shared/domain.js';
 import { piiViewOf, type PiiView } from '../shared/masking.js';
 import type { Change, ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '../shared/sync.js';
 import { maskChange } from './piiMasking.js';
@@ -57,7 +59,6 @@ function removeFrom<K>(index: Map<K, Set<SyncSocket>>, key: K, socket: SyncSocke
 /** `now` is the server's clock: a socket whose token has expired gets nothing more, even before its timer ends it. */
 export function createLiveHub(now: () => number): LiveHub {
   const byUser = new Map<string, Set<SyncSocket>>();
-  const byQueue = new Map<Channel, Set<SyncSocket>>();
   const leads = new Set<SyncSocket>();
 
   function targetsOf(audience: readonly string[]): Set<SyncSocket> {
@@ -66,7 +67,8 @@ export function createLiveHub(now: () => number): LiveHub {
       const colon = principal.indexOf(':');
       const kind = principal.slice(0, colon);
       const key = principal.slice(colon + 1);
-      const sockets = kind === 'agent' ? byUser.get(key) : kind === 'queue' ? byQueue.get(key as Channel) : undefined;
+      // `queue:<channel>` principals reach leads only (already in `targets`).
+      const sockets = kind === 'agent' ? byUser.get(key) : undefined;
       if (sockets) for (const socket of sockets) targets.add(socket);
     }
     return targets;
@@ -109,14 +111,12 @@ export function createLiveHub(now: () => number): LiveHub {
     add(socket) {
       const { user } = socket.data;
       addTo(byUser, user.id, socket);
-      if (user.role === 'agent') for (const channel of user.channels) addTo(byQueue, channel, socket);
-      else leads.add(socket);
+      if (user.role !== 'agent') leads.add(socket);
     },
     remove(socket) {
       const { user } = socket.data;
       if (!byUser.get(user.id)?.has(socket)) return;
       removeFrom(byUser, user.id, socket);
-      for (const channel of user.channels) removeFrom(byQueue, channel, socket);
       leads.delete(socket);
       pending.delete(socket);
       socket.data.live = false;

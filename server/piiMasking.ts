@@ -9,7 +9,8 @@ import type { CtiCall } from '../shared/cti.js';
 import type { CustomerMatchesResult, CustomerMergeResult } from '../shared/customers.js';
 import type { Role, Ticket } from '../shared/domain.js';
 import type { TicketListResponse } from '../shared/httpApi.js';
-import { maskBundle, maskCustomer, maskIdentities, maskMessage, maskNote, maskPhone, maskTicket, piiViewOf } from '../shared/masking.js';
+import { maskBundle, maskCustomer, maskIdentities, maskMessage, maskNote, maskPhone, maskPiiInText, maskTicket, piiViewOf } from '../shared/masking.js';
+import type { QueueListResult, TicketFetchResult } from '../shared/queue.js';
 import type { OfferResponseResult, RoutingOffer } from '../shared/routing.js';
 import type { BootstrapPage, Change, MutationResult, PullResult, PushResult } from '../shared/sync.js';
 
@@ -81,4 +82,13 @@ export function maskCustomerMatches(result: CustomerMatchesResult): CustomerMatc
 
 export function maskTicketList(list: TicketListResponse): TicketListResponse {
   return { ...list, tickets: list.tickets.map(maskTicket) };
+}
+
+/** A queue listing: each ticket as in a change, the customer's name by the text rules (as `maskCustomer` does). */
+export function maskQueueList(result: QueueListResult): QueueListResult {
+  return { ...result, rows: result.rows.map((row) => ({ ticket: maskTicket(row.ticket), customerName: maskPiiInText(row.customerName) })) };
+}
+
+export function maskTicketFetch(result: TicketFetchResult): TicketFetchResult {
+  return { bundle: maskBundle(result.bundle) };
 }

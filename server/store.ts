@@ -50,6 +50,8 @@ import { migrate } from './migrations/index.js';
 import type { RoutingAssignee, RoutingDecision, TicketRouter } from './routing.js';
 import { createRoutingStore, type RoutingStore } from './routingStore.js';
 import { createCtiCallStore, type CtiCallRecord, type CtiCallStore } from './channels/cti/callStore.js';
+import { createQueueViewStore, type QueueViewStore } from './queueViewStore.js';
+import { offeredAgentSql, principalsOf, syncScopeClause, ticketChangeAudience, viewerPrincipals } from './viewScope.js';
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
 
 // ---------------------------------------------------------------------------------------
@@ -382,6 +384,8 @@ export interface InlineStoreAccess {
 export type CtiCalls = Promised<CtiCallStore>;
 /** The personal-data reveal audit as the server uses it (server/piiAuditStore.ts). */
 export type PiiAudit = Promised<PiiAuditStore>;
+/** The agents' queue view as the server uses it (server/queueViewStore.ts). */
+export type QueueView = Promised<QueueViewStore>;
 
 /** The same methods, answering with promises. */
 export type Promised<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : T[K] };
@@ -396,6 +400,8 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   readonly pii: PiiAudit;
   /** For the in-process routing engine only (see `InlineStoreAccess`). */
   readonly inline: InlineStoreAccess;
+  /** The agents' queue view: the queue summary and queued-ticket listings (server/queueViewStore.ts). */
+  readonly queue: QueueView;
   /**
    * Runs `fn` in one transaction; called inside one (the same async context), it is a
    * savepoint there. Store calls made inside `fn` join it; calls from elsewhere wait until it
@@ -639,17 +645,6 @@ const TICKET_COLUMNS_T = TICKET_COLUMNS.split(', ')
 // ---------------------------------------------------------------------------------------
 // Visibility as SQL (the same rule as canUserSeeTicket)
 
-/** The principal that owns a ticket: its assignee, or its channel's queue while unassigned. */
-export function ticketPrincipal(ticket: Pick<Ticket, 'assigneeId' | 'channel'>): string {
-  return ticket.assigneeId !== null ? `agent:${ticket.assigneeId}` : `queue:${ticket.channel}`;
-}
-
-/** The principals whose changes a viewer receives; null = everything (leads and admins). */
-export function viewerPrincipals(viewer: Viewer): string[] | null {
-  if (viewer.role !== 'agent') return null;
-  return [`agent:${viewer.id}`, ...viewer.channels.map((c) => `queue:${c}`)];
-}
-
 function visibilityClause(viewer: Viewer, alias: string): { sql: string; params: unknown[] } {
   if (viewer.role !== 'agent') return { sql: '1 = 1', params: [] };
   if (viewer.channels.length === 0) return { sql: `${alias}.assignee_id = ?`, params: [viewer.id] };
@@ -891,10 +886,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
    * enters a new principal's view the change is a full bundle, so the new viewer has everything.
    */
   function appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number, knownBundle?: TicketBundle): number {
-    const beforePrincipal = before ? ticketPrincipal(before) : null;
-    const afterPrincipal = ticketPrincipal(after);
-    const audience = beforePrincipal ? [beforePrincipal, afterPrincipal] : [afterPrincipal];
-    const entersNewView = beforePrincipal !== afterPrincipal;
+    const { audience, entersNewView } = ticketChangeAudience(before, after);
     const effective: ChangeBody = entersNewView || body.kind === 'bundle' ? { kind: 'bundle', bundle: knownBundle ?? requireBundle(after.id) } : body;
     return appendChange(effective, audience, now);
   }
@@ -1071,11 +1063,10 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
   /** Everyone who sees a ticket of this customer. */
   function customerAudience(customerId: string): string[] {
-    const owners = sql('SELECT DISTINCT assignee_id, channel FROM tickets WHERE customer_id = ?').all(customerId) as Array<{
-      assignee_id: string | null;
-      channel: Channel;
-    }>;
-    return owners.map((o) => ticketPrincipal({ assigneeId: o.assignee_id, channel: o.channel }));
+    const owners = sql(`SELECT DISTINCT assignee_id, channel, ${offeredAgentSql('tickets')} AS offered_to FROM tickets WHERE customer_id = ?`).all(
+      customerId,
+    ) as Array<{ assignee_id: string | null; channel: Channel; offered_to: string | null }>;
+    return owners.flatMap((o) => principalsOf(o.assignee_id, o.channel, o.offered_to));
   }
 
   function appendCustomerChange(customerId: string, now: number): void {
@@ -1389,7 +1380,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
   function bootstrapPage(viewer: Viewer, after: string | null, limit: number): BootstrapPage {
     const { maxSeq } = changeLogBounds();
-    const visibility = visibilityClause(viewer, 't');
+    const visibility = syncScopeClause(viewer, 't');
     const total = (sql(`SELECT COUNT(*) AS n FROM tickets t WHERE ${visibility.sql}`).get(...visibility.params) as { n: number }).n;
     const pageFilter = `t.id > ? AND ${visibility.sql}`;
     const pageParams = [after ?? '', ...visibility.params];
@@ -1860,6 +1851,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
   const cti = createCtiCallStore({ sql: syncSql });
   const pii = createPiiAuditStore({ sql: syncSql });
+  const queue = createQueueViewStore({ sql: syncSql, getTicket, getCustomer });
 
   // --- the object ---------------------------------------------------------------------------
   function getUser(id: string): User | null {
@@ -1935,6 +1927,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     ...(exposedAll(writes) as ServerWritable),
     cti: exposedAll(cti),
     pii: exposedAll(pii),
+    queue: exposedAll(queue),
     inline,
     withTransaction,
     onDidCommitChanges(listener) {

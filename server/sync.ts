@@ -1,6 +1,7 @@
 /**
  * The socket.io side of the sync protocol: handshake authentication, `sync:pull`,
- * `sync:bootstrap` and `sync:push`, each validated with the zod schemas of shared/sync.ts.
+ * `sync:bootstrap`, `sync:push` and the on-demand reads of the queue view (`queue:list`,
+ * `ticket:fetch`), each validated with the zod schemas of shared/sync.ts.
  * A request without an ack function is ignored; a malformed one is answered with
  * `invalid_request` and changes nothing; an exception is answered with `internal` and logged.
  */
@@ -17,14 +18,18 @@ import {
   type MutationResult,
   type PushResult,
 } from '../shared/sync.js';
+import { canUserSeeTicket } from '../shared/domain.js';
+import { queueListRequestSchema, ticketFetchRequestSchema, type QueueListResult, type TicketFetchResult } from '../shared/queue.js';
 import { hashToken } from './credentials.js';
 import type { LiveHub, SyncServer, SyncSocket } from './liveHub.js';
-import { forRole, maskBootstrapPage, maskPullResult, maskPushResult } from './piiMasking.js';
+import { forRole, maskBootstrapPage, maskPullResult, maskPushResult, maskQueueList, maskTicketFetch } from './piiMasking.js';
+import type { QueueSummaryPublisher } from './queueSummary.js';
 import type { ServerStore } from './store.js';
 
 export interface SyncDependencies {
   store: ServerStore;
   hub: LiveHub;
+  queueSummary: QueueSummaryPublisher;
   now: () => number;
   log: (line: string) => void;
 }
@@ -32,6 +37,16 @@ export interface SyncDependencies {
 /** `path: message` for each zod issue, joined; what a client developer needs to fix the call. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(request)'}: ${issue.message}`).join('; ');
+}
+
+/** A request answered with an error code (and facts in English for the log) instead of a result. */
+export class SyncRefusal extends Error {
+  constructor(
+    readonly code: 'not_found' | 'forbidden',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 type UntypedOn = (event: string, listener: (...args: unknown[]) => void) => void;
@@ -60,6 +75,10 @@ function handle<Request, Result>(
     try {
       result = await run(parsed.data);
     } catch (error) {
+      if (error instanceof SyncRefusal) {
+        reply({ ok: false, error: { code: error.code, message: error.message } });
+        return;
+      }
       deps.log(`${event} from ${socket.data.user.username} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       reply({ ok: false, error: { code: 'internal', message: 'The server failed to handle this request; it has been logged.' } });
       return;
@@ -102,6 +121,7 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
   io.on('connection', (socket) => {
     hub.add(socket);
     socket.on('disconnect', () => hub.remove(socket));
+    deps.queueSummary.greet(socket);
 
     handle(socket, deps, 'sync:pull', pullRequestSchema, async (request): Promise<PullResult> => {
       let result = await store.pullChanges(socket.data.user, request.since);
@@ -126,6 +146,18 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
         return applied;
       });
       return forRole(user.role, { results }, maskPushResult);
+    });
+
+    handle(socket, deps, 'queue:list', queueListRequestSchema, async (request): Promise<QueueListResult> =>
+      forRole(socket.data.user.role, await store.queue.list(socket.data.user, request), maskQueueList),
+    );
+
+    handle(socket, deps, 'ticket:fetch', ticketFetchRequestSchema, async (request): Promise<TicketFetchResult> => {
+      const { user } = socket.data;
+      const bundle = await store.getTicketBundle(request.ticketId);
+      // The same answer for "no such ticket" and "not yours": nothing leaks.
+      if (!bundle || !canUserSeeTicket(user, bundle.ticket)) throw new SyncRefusal('not_found', `No ticket ${request.ticketId}.`);
+      return forRole(user.role, { bundle }, maskTicketFetch);
     });
   });
 }

@@ -73,6 +73,9 @@ async function offline(actor: string, mutation: MutationInput) {
   try {
     cache.writer.beginBootstrap();
     cache.writer.applyBootstrapPage(await t.store.bootstrapPage(await user(actor), null, 1000), await user(actor));
+    // A queued ticket reaches an agent's cache only when they open it from the queue view (ticket:fetch).
+    const opened = await t.store.getTicketBundle(mutation.ticketId);
+    if (opened) cache.writer.storeFetchedBundle(opened, await user(actor));
     n++;
     const outcome = cache.writer.recordMutation({ createdAt: t.clock.now(), ...mutation, mutationId: `o-${String(n)}` }, await user(actor));
     return { ...outcome, queued: cache.reader.outboxCount() };

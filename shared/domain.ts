@@ -455,6 +455,17 @@ export function canUserSeeTicket(user: Pick<User, 'id' | 'role' | 'channels'>, t
   return user.channels.includes(ticket.channel);
 }
 
+/**
+ * Whether the server SENDS a ticket to this user's workstation (its sync scope), narrower than
+ * `canUserSeeTicket`: an agent is sent what they hold and what is being offered to them; queued
+ * tickets of their channels they fetch on demand. Leads and admins are sent everything.
+ */
+export function isInSyncScope(user: Pick<User, 'id' | 'role'>, ticket: Pick<Ticket, 'assigneeId' | 'routing'>): boolean {
+  if (user.role !== 'agent') return true;
+  if (ticket.assigneeId !== null) return ticket.assigneeId === user.id;
+  return ticket.routing.offer?.agentId === user.id;
+}
+
 /** Short preview of a message for inbox rows: first line, whitespace collapsed. */
 export function previewOf(text: string, max = 120): string {
   const firstLine = text.trim().split(/\r?\n/, 1)[0] ?? '';

@@ -33,6 +33,7 @@ import {
   type User,
 } from './domain.js';
 import type { ChannelCounts } from './httpApi.js';
+import { queueListRequestSchema, type QueueListResult, type QueueSummaryEntry } from './queue.js';
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
 import { agentTypingRequestSchema, type ChatReadEvent, type ChatTypingEvent } from './webchat.js';
 import { piiAuditRequestSchema, piiRevealRequestSchema, type PiiAuditEntry, type PiiRevealResult } from './pii.js';
@@ -227,6 +228,16 @@ export const rpcParamSchemas = {
   'lead.pin': leadPinRequestSchema,
   'lead.setPresence': leadSetPresenceRequestSchema,
   'lead.setCapacity': leadSetCapacityRequestSchema,
+  // The queue view (shared/queue.ts): agents are sent what they hold; the queues come as a summary and on demand.
+  /** The queue summary as last heard from the server (the `queueSummary` event's), for a window that opens late. */
+  'queue.summary': emptyParams,
+  /** The queued tickets the user could take, longest waiting first. Needs the server (fails `offline`). */
+  'queue.list': queueListRequestSchema,
+  /**
+   * Fetches one ticket the user may open (a queued one from the queue view) into the cache so it
+   * can be opened and taken; it is dropped again at the next queue refresh unless taken. Needs the server.
+   */
+  'ticket.fetch': z.object({ ticketId: ticketIdSchema }).strict(),
   // One customer across channels.
   /** Customers in this workstation's cache whose name, phone, email or social id contains the query (works offline). */
   'customer.search': z
@@ -301,6 +312,9 @@ export interface RpcResults {
   'lead.pin': Ticket;
   'lead.setPresence': AgentStatus;
   'lead.setCapacity': AgentStatus;
+  'queue.summary': QueueSummaryState;
+  'queue.list': QueueListResult;
+  'ticket.fetch': TicketDetail;
   'customer.search': CustomerSearchHit[];
   'customer.merge': CustomerMergeResult;
   'customer.matches': CustomerMatchesResult;
@@ -344,6 +358,14 @@ export interface RpcEvents {
    * restarted, runs again, or failed for good (see docs/technical/hosts.md).
    */
   coreProcess: CoreProcessState;
+  /** Agents: the queues of their channels changed (throttled by the server). */
+  queueSummary: QueueSummaryState;
+}
+
+/** The queues of the user's channels as last heard; `at` null before the server said anything this session. */
+export interface QueueSummaryState {
+  at: number | null;
+  entries: QueueSummaryEntry[];
 }
 export type RpcEventName = keyof RpcEvents;
 
@@ -433,7 +455,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('event'),
-    event: z.enum(['connection', 'changed', 'attention', 'offers', 'presence', 'agents', 'calls', 'chatTyping', 'chatRead', 'coreProcess']),
+    event: z.enum(['connection', 'changed', 'attention', 'offers', 'presence', 'agents', 'calls', 'chatTyping', 'chatRead', 'coreProcess', 'queueSummary']),
     payload: z.unknown(),
   }),
 ]);

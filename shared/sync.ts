@@ -52,6 +52,7 @@ import type { CustomerMatchesRequest, CustomerMatchesResult, CustomerMergeReques
 import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webchat.js';
 import type { CtiCall } from './cti.js';
 import { ticketRefusalSchema } from './ticketRules.js';
+import type { QueueListRequest, QueueListResult, QueueSummary, TicketFetchRequest, TicketFetchResult } from './queue.js';
 import type { PiiAuditRequest, PiiAuditResult, PiiRevealRequest, PiiRevealResult } from './pii.js';
 
 // ---------------------------------------------------------------------------------------
@@ -316,6 +317,10 @@ export interface ClientToServerEvents {
   'sync:pull': (request: PullRequest, ack: (response: Ack<PullResult>) => void) => void;
   'sync:bootstrap': (request: BootstrapRequest, ack: (response: Ack<BootstrapPage>) => void) => void;
   'sync:push': (request: PushRequest, ack: (response: Ack<PushResult>) => void) => void;
+  /** The queued tickets the caller could take, longest waiting first (shared/queue.ts); masked for agents. */
+  'queue:list': (request: QueueListRequest, ack: (response: Ack<QueueListResult>) => void) => void;
+  /** One ticket's bundle when the caller may open it (queued tickets of an agent's channels included), else `not_found`. */
+  'ticket:fetch': (request: TicketFetchRequest, ack: (response: Ack<TicketFetchResult>) => void) => void;
   // Routing (shared/routing.ts has the schemas; lead:* answer `forbidden` to agents).
   'presence:set': (request: PresenceSetRequest, ack: (response: Ack<PresenceResult>) => void) => void;
   'offer:respond': (request: OfferRespondRequest, ack: (response: Ack<OfferResponseResult>) => void) => void;
@@ -340,6 +345,8 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   'sync:changes': (batch: LiveChanges) => void;
+  /** To agents: their channels' queues (shared/queue.ts), on connect and, throttled, when they change. */
+  'queue:summary': (summary: QueueSummary) => void;
   /** A phone/chat contact offered to this agent (also re-sent for open offers on reconnect). */
   'routing:offer': (offer: RoutingOffer) => void;
   /** An offer this agent had is no longer theirs to accept. */

@@ -61,7 +61,8 @@ describe('a change the workstation cannot read', () => {
     const badSeq = db.transaction(() => {
       const { last_seq: seq } = db.prepare('UPDATE change_log_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq').get() as { last_seq: number };
       db.prepare('INSERT INTO changes (seq, kind, body, created_at) VALUES (?, ?, ?, ?)').run(seq, 'bundle', JSON.stringify(bad), Date.now());
-      db.prepare('INSERT INTO change_audience (seq, principal) VALUES (?, ?)').run(seq, 'queue:chat');
+      // For agent1: an agent is sent what they hold or are offered (the contact was routed to them).
+      db.prepare('INSERT INTO change_audience (seq, principal) VALUES (?, ?)').run(seq, 'agent:agent1');
       return seq;
     })();
     db.close();

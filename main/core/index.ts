@@ -46,6 +46,7 @@ import { createPiiHandlers } from './pii/piiHandlers.js';
 import { startChatSession, type ChatSession } from './chat/chatSession.js';
 import { createRoutingHandlers } from './routing/routingHandlers.js';
 import { startRoutingSession, type RoutingSession } from './routing/routingSession.js';
+import { startQueueSession, type QueueSession } from './queue/queueSession.js';
 import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
 import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
@@ -146,6 +147,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   let active: ActiveSession | null = null;
   /** The routing half of the active session; null while it has no socket (signed out, or signed in offline). */
   let routing: RoutingSession | null = null;
+  /** The queue view's half of the active session (summary, listing, fetch); null while it has no socket. */
+  let queue: QueueSession | null = null;
   /** Phone calls popped on this agent's screen; null without a socket. */
   let calls: CallSession | null = null;
   /** The web chat signals (typing, read marks) of the active session; null while it has no socket. */
@@ -378,6 +381,18 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) notifier.add(ticketIds);
       },
     });
+    queue?.stop();
+    queue = startQueueSession({
+      socket: session.sync.socket,
+      cache: session.cache,
+      user: session.stored.user,
+      emit: (event, payload) => {
+        if (isCurrent()) emit(event, payload);
+      },
+      onChanged: (ticketIds) => {
+        if (isCurrent()) notifier.add(ticketIds);
+      },
+    });
     calls?.stop();
     calls = startCallSession({
       socket: session.sync.socket,
@@ -504,6 +519,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     active = null;
     routing?.stop();
     routing = null;
+    queue?.stop();
+    queue = null;
     if (calls) {
       calls.stop();
       calls = null;
@@ -720,7 +737,25 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       if (session.offline) return { retrying: retryOnlineLoginNow(session, session.offline) };
       return { retrying: session.sync?.retryNow() ?? false };
     },
-    'inbox.list': (params) => requireSession().cache.reader.inbox(params),
+    'inbox.list': (params) => {
+      const session = requireSession();
+      const { user } = session.stored;
+      return session.cache.reader.inbox(params, user.role === 'agent' ? user.id : null);
+    },
+    'queue.summary': () => {
+      requireSession();
+      return queue?.summary() ?? { at: null, entries: [] };
+    },
+    'queue.list': (params) => {
+      requireSession();
+      if (!queue) throw new RpcError('offline', 'The queue needs a connection to the server; the workstation is offline.');
+      return queue.list(params);
+    },
+    'ticket.fetch': ({ ticketId }) => {
+      requireSession();
+      if (!queue) throw new RpcError('offline', 'The queue needs a connection to the server; the workstation is offline.');
+      return queue.fetch(ticketId);
+    },
     'ticket.get': ({ ticketId }) => {
       const detail = requireSession().cache.reader.ticketDetail(ticketId);
       if (!detail) throw new RpcError('not_found', `Ticket ${ticketId} was not found.`);

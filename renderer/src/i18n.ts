@@ -17,6 +17,7 @@ import { connectionEn, connectionZhCN } from './i18nConnection.js';
 import { ctiEn, ctiZhCN } from './i18nCti.js';
 import { customersEn, customersZhCN } from './i18nCustomers.js';
 import { piiEn, piiZhCN } from './i18nPii.js';
+import { queueEn, queueZhCN } from './i18nQueue.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 
@@ -27,6 +28,7 @@ const LANGUAGE_STORAGE_KEY = 'omnidesk.language';
 
 const en = {
   ...routingEn,
+  ...queueEn,
   ...rulesEn,
   ...customersEn,
   ...chatEn,
@@ -207,6 +209,7 @@ type Dictionary = Record<MessageKey, string>;
 
 const zhCN: Dictionary = {
   ...routingZhCN,
+  ...queueZhCN,
   ...rulesZhCN,
   ...customersZhCN,
   ...chatZhCN,

@@ -11,6 +11,7 @@ import './customers.css';
 import './chat.css';
 import './cti.css';
 import './pii.css';
+import './queue.css';
 
 // Electron's preload provides the API. In browser mode the page reaches the workstation
 // over the browser host's WebSocket, which only accepts this launch's key (docs/technical/hosts.md).

@@ -99,8 +99,16 @@ describe('the per-user cache', () => {
             customer('CUS20240501002', '王芳'),
             [inbound('m2', 'GD20240501002', '发票开具')],
           ),
+          // Queued and offered to agent1: an agent is sent what they hold and what they are offered.
           bundle(
-            ticket('GD20240501003', { status: 'unassigned', assigneeId: null, assigneeName: null, subject: '退款申请', lastMessageAt: 1_000 }),
+            ticket('GD20240501003', {
+              status: 'unassigned',
+              assigneeId: null,
+              assigneeName: null,
+              subject: '退款申请',
+              lastMessageAt: 1_000,
+              routing: { ...defaultTicketRouting(), offer: { agentId: 'agent1', agentName: '李娜', offeredAt: 1_000, expiresAt: 31_000 } },
+            }),
             customer('CUS20240501001', '张伟', '13800138000'),
           ),
         ],
@@ -174,6 +182,43 @@ describe('the per-user cache', () => {
     expect(touched).toEqual(['GD20240501001']);
     expect(cache.reader.ticket('GD20240501001')).toBeNull();
     expect(cache.reader.syncState().lastSeq).toBe(11);
+    // An offer that moves on to someone else leaves the agent's sight too, though the ticket stays queued on their channel.
+    const offeredOn = ticket('GD20240501003', {
+      status: 'unassigned',
+      assigneeId: null,
+      assigneeName: null,
+      routing: { ...defaultTicketRouting(), offer: { agentId: 'agent2', agentName: '赵强', offeredAt: 2_000, expiresAt: 32_000 } },
+    });
+    cache.writer.applyChanges([{ seq: 12, kind: 'ticket', ticket: offeredOn }], 12, agent);
+    expect(cache.reader.ticket('GD20240501003')).toBeNull();
+  });
+
+  it('keeps a queued ticket fetched for the queue view out of the inbox, lets the agent take it, and drops it at the next refresh unless taken', () => {
+    const queued = (id: string) =>
+      ticket(id, { channel: 'chat', status: 'unassigned', assigneeId: null, assigneeName: null, subject: `排队 ${id}`, lastMessageAt: 5_000 });
+    // Not theirs to open (another channel): not stored.
+    expect(cache.writer.storeFetchedBundle(bundle({ ...queued('GD20240501008'), channel: 'email' }, customer('CUS20240501008', '赵敏')), agent)).toBe(false);
+    expect(cache.writer.storeFetchedBundle(bundle(queued('GD20240501009'), customer('CUS20240501009', '孙丽')), agent)).toBe(true);
+    expect(cache.writer.storeFetchedBundle(bundle(queued('GD20240501010'), customer('CUS20240501010', '周杰')), agent)).toBe(true);
+    expect(cache.reader.ticketDetail('GD20240501009')?.ticket.status).toBe('unassigned');
+    // The agent's inbox is what they hold or are offered; without a holder every cached ticket is listed (leads).
+    const held = cache.reader.inbox({ channel: null, status: null, query: '' }, 'agent1');
+    expect(held.rows.map((r) => r.id)).toEqual(['GD20240501001', 'GD20240501002', 'GD20240501003']);
+    expect(held.statusCounts.unassigned).toBe(1);
+    expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows).toHaveLength(5);
+
+    // Taking one (in progress) makes it theirs at once, with a change waiting for the server.
+    expect(
+      cache.writer.recordMutation({ mutationId: 'take-9', kind: 'setStatus', ticketId: 'GD20240501009', status: 'in_progress', createdAt: 6_000 }, agent).ok,
+    ).toBe(true);
+    expect(cache.reader.inbox({ channel: null, status: null, query: '' }, 'agent1').rows.map((r) => r.id)).toContain('GD20240501009');
+    // A refresh keeps what is taken and what the listing shows unchanged, drops the rest; leads keep everything.
+    expect(cache.writer.dropFetched({ ...agent, role: 'lead' })).toEqual([]);
+    expect(cache.writer.dropFetched(agent, ['GD20240501010'])).toEqual([]);
+    expect(cache.writer.dropFetched(agent)).toEqual(['GD20240501010']);
+    expect(cache.reader.ticket('GD20240501010')).toBeNull();
+    expect(cache.reader.ticket('GD20240501009')?.assigneeId).toBe('agent1');
+    expect(cache.reader.ticket('GD20240501003')).not.toBeNull();
   });
 
   it('writes a reply optimistically with its outbox row, and refuses an impossible status change without writing', () => {

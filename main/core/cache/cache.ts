@@ -13,6 +13,7 @@ import {
   CHANNELS,
   TICKET_STATUSES,
   canUserSeeTicket,
+  isInSyncScope,
   defaultTicketRouting,
   type AssignmentReason,
   type Channel,
@@ -130,7 +131,11 @@ export interface CacheReader {
   syncState(): SyncState;
   ticket(ticketId: string): Ticket | null;
   ticketDetail(ticketId: string): TicketDetail | null;
-  inbox(filter: InboxFilter): InboxResult;
+  /**
+   * The inbox rows and counts. `heldBy` (an agent's id) leaves out what they neither hold nor
+   * are offered: queued tickets fetched for the queue view are cached, not theirs.
+   */
+  inbox(filter: InboxFilter, heldBy?: string | null): InboxResult;
   outbox(limit: number): OutboxEntry[];
   outboxCount(): number;
   /** Refusals the agent has not dismissed, newest first. */
@@ -182,6 +187,19 @@ export interface CacheWriter {
    * whether anything was written.
    */
   storeOfferedBundle(bundle: TicketBundle, viewer: User): boolean;
+  /**
+   * Stores a bundle fetched on demand (a queued ticket opened from the queue view) when the
+   * viewer may open it, although it is outside what the server sends them: no change will
+   * keep it current, so `dropFetched` removes it at the next queue refresh or catch-up. A
+   * cached ticket at least as new wins (its customer is always refreshed). Returns false when
+   * the viewer may not open it (nothing written).
+   */
+  storeFetchedBundle(bundle: TicketBundle, viewer: User): boolean;
+  /**
+   * Drops cached tickets outside the viewer's sync scope (fetched ones) that have no local
+   * change waiting and are not in `keep`. Returns the dropped ticket ids.
+   */
+  dropFetched(viewer: User, keep?: readonly string[]): string[];
   /** Validates a mutation against the cached ticket, then writes its optimistic rows and the outbox row together. */
   recordMutation(mutation: Mutation, viewer: User): RecordOutcome;
   /** Applies the server's per-mutation acks: clears pending flags, or reverts refused mutations. */
@@ -723,6 +741,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     outboxEntry: db.prepare<[string], { seq: number; body: string }>('SELECT seq, body FROM outbox WHERE mutation_id = ?'),
     outboxCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
     ticketHasOutbox: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE ticket_id = ?'),
+    notHeldTickets: db.prepare<[string], TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.assignee_id IS NULL OR t.assignee_id <> ?`),
     deleteOutbox: db.prepare<[string]>('DELETE FROM outbox WHERE mutation_id = ?'),
 
     insertAttention: db.prepare<[string | null, string | null, string, string, string, string | null, number | null, number]>(
@@ -773,9 +792,12 @@ export function openCache(file: string, key: Buffer | null): Cache {
     stmt.deleteTicket.run(ticketId);
   }
 
-  /** Stores a server ticket snapshot, or drops the ticket when it has left the viewer's sight. Returns whether it is kept. */
+  /**
+   * Stores a server ticket snapshot, or drops the ticket when it has left what the server sends
+   * the viewer (an agent: what they hold or are offered). Returns whether it is kept.
+   */
   function storeTicket(ticket: Ticket, viewer: User): boolean {
-    if (!canUserSeeTicket(viewer, ticket)) {
+    if (!isInSyncScope(viewer, ticket)) {
       deleteTicketEverywhere(ticket.id);
       return false;
     }
@@ -916,11 +938,14 @@ export function openCache(file: string, key: Buffer | null): Cache {
         reach: customerReach(ticketId, stmt.customerInbound.all(ticket.customerId), customerRow ? customer : null),
       };
     },
-    inbox(filter) {
+    inbox(filter, heldBy = null) {
       const search = searchClause(filter.query, stmt.searchLive.get()!.search_live === 1);
+      // An agent's inbox is what they hold or are offered (the queue view lists the rest from the server).
+      const scope = heldBy === null ? [] : ["(t.assignee_id = ? OR (t.assignee_id IS NULL AND json_extract(t.routing, '$.offer.agentId') = ?))"];
+      const scopeParams = heldBy === null ? [] : [heldBy, heldBy];
       const from = 'FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id';
       const where = (conditions: string[]) => {
-        const all = search.sql ? [...conditions, search.sql] : conditions;
+        const all = search.sql ? [...scope, ...conditions, search.sql] : [...scope, ...conditions];
         return all.length > 0 ? `WHERE ${all.join(' AND ')}` : '';
       };
       const channelCond = filter.channel ? ['t.channel = ?'] : [];
@@ -933,18 +958,18 @@ export function openCache(file: string, key: Buffer | null): Cache {
           EXISTS (SELECT 1 FROM drafts d WHERE d.ticket_id = t.id) AS has_draft
         ${from} ${where([...channelCond, ...statusCond])}
         ORDER BY t.last_message_at DESC, t.id DESC LIMIT ?`;
-      const rows = inboxStatement(rowsSql).all(...channelParam, ...statusParam, ...search.params, INBOX_ROW_LIMIT) as Array<
+      const rows = inboxStatement(rowsSql).all(...scopeParams, ...channelParam, ...statusParam, ...search.params, INBOX_ROW_LIMIT) as Array<
         TicketRow & { customer_name: string | null; pending: number; has_draft: number }
       >;
 
       const channelCounts = queryCounts(
         `SELECT t.channel AS k, count(*) AS n ${from} ${where(statusCond)} GROUP BY t.channel`,
-        [...statusParam, ...search.params],
+        [...scopeParams, ...statusParam, ...search.params],
         CHANNELS,
       );
       const statusCounts = queryCounts(
         `SELECT t.status AS k, count(*) AS n ${from} ${where(channelCond)} GROUP BY t.status`,
-        [...channelParam, ...search.params],
+        [...scopeParams, ...channelParam, ...search.params],
         TICKET_STATUSES,
       );
       return {
@@ -1069,6 +1094,30 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }),
     requireRefetch: db.transaction(() => {
       stmt.requireRefetch.run();
+    }),
+    storeFetchedBundle: db.transaction((bundle: TicketBundle, viewer: User) => {
+      if (!canUserSeeTicket(viewer, bundle.ticket)) return false;
+      // The customer as the server has it now (a merge changes them without touching this ticket).
+      stmt.upsertCustomer.run(customerValues(bundle.customer));
+      const cached = readTicket(bundle.ticket.id);
+      if (cached && cached.updatedAt >= bundle.ticket.updatedAt) return true;
+      stmt.upsertTicket.run(ticketValues(bundle.ticket));
+      for (const message of bundle.messages) stmt.upsertMessage.run(messageValues(message));
+      for (const note of bundle.notes) stmt.upsertNote.run(note);
+      rebase([bundle.ticket.id], viewer);
+      return true;
+    }),
+    dropFetched: db.transaction((viewer: User, keep: readonly string[] = []) => {
+      if (viewer.role !== 'agent') return [];
+      const kept = new Set(keep);
+      const dropped: string[] = [];
+      for (const row of stmt.notHeldTickets.all(viewer.id)) {
+        const ticket = ticketFromRow(row);
+        if (kept.has(ticket.id) || isInSyncScope(viewer, ticket) || (stmt.ticketHasOutbox.get(ticket.id)?.n ?? 0) > 0) continue;
+        deleteTicketEverywhere(ticket.id);
+        dropped.push(ticket.id);
+      }
+      return dropped;
     }),
     storeOfferedBundle: db.transaction((bundle: TicketBundle, viewer: User) => {
       const cached = readTicket(bundle.ticket.id);

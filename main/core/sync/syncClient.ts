@@ -222,6 +222,9 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       if (outcome === 'aborted') return;
       if (outcome === 'current') break;
     }
+    // Queued tickets fetched for the queue view got no changes while away: drop them (unless taken).
+    const dropped = cache.writer.dropFetched(user);
+    if (dropped.length > 0) options.onChanged(dropped);
     live = true;
     retryAttempt = 0;
     options.onStatus({ status: 'online', progress: null, lastError: null });

@@ -6,6 +6,7 @@ import { useAppStore, useT } from '../store/react.js';
 import { BulkBar } from './BulkBar.js';
 import { errorText } from './errorText.js';
 import { InboxRow } from './InboxRow.js';
+import { InboxModeTabs, QueueList, QueueSummaryBar } from './QueueView.js';
 
 function isEditable(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -50,6 +51,8 @@ export function Inbox() {
       selectIndex: s.selectIndex,
       openSelected: s.openSelected,
       openTicket: s.openTicket,
+      isAgent: s.user?.role === 'agent',
+      inboxMode: s.inboxMode,
     })),
   );
   const { rows, selectedIndex, moveSelection, openSelected, selectIndex, openTicket } = state;
@@ -120,11 +123,31 @@ export function Inbox() {
 
   const onOpen = useCallback((ticketId: string) => void openTicket(ticketId), [openTicket]);
 
+  // Agents are sent what they hold; their channels' queues are summarised above and listed on demand.
+  const queueHeader = state.isAgent ? (
+    <>
+      <QueueSummaryBar />
+      <InboxModeTabs />
+    </>
+  ) : null;
+  if (state.isAgent && state.inboxMode === 'queue') {
+    return (
+      <section className="inbox queue-mode" aria-labelledby={`${searchId}-title`}>
+        <h2 id={`${searchId}-title`} className="visually-hidden">
+          {t('inbox.title')}
+        </h2>
+        {queueHeader}
+        <QueueList />
+      </section>
+    );
+  }
+
   return (
-    <section className="inbox" aria-labelledby={`${searchId}-title`}>
+    <section className={`inbox${state.isAgent ? ' with-queue' : ''}`} aria-labelledby={`${searchId}-title`}>
       <h2 id={`${searchId}-title`} className="visually-hidden">
         {t('inbox.title')}
       </h2>
+      {queueHeader}
       <ChannelFilter />
       <label htmlFor={searchId} className="visually-hidden">
         {t('inbox.search')}

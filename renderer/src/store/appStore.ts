@@ -12,6 +12,7 @@ import { createConnectionSlice } from './connectionSlice.js';
 import { createCustomerSlice, customerMatchKey } from './customerSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
 import { createPiiSlice } from './piiSlice.js';
+import { createQueueSlice } from './queueSlice.js';
 import { createRoutingSlice } from './routingSlice.js';
 import { createSessionSlice } from './sessionSlice.js';
 import { createTicketSlice } from './ticketSlice.js';
@@ -33,6 +34,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createCustomerSlice(api)(...a),
     ...createCallSlice(api)(...a),
     ...createPiiSlice(api)(...a),
+    ...createQueueSlice(api)(...a),
   }));
 }
 
@@ -152,6 +154,17 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       if (state.user && open && (state.replyDrafts[open] ?? '') !== (previous.replyDrafts[open] ?? '')) {
         state.noteAgentTyping(open, (state.replyDrafts[open] ?? '').trim().length > 0);
       }
+    }),
+    // The queue view: the summary is pushed; the list is fetched when shown, and again on coming back online.
+    api.on('queueSummary', (summary) => {
+      if (store.getState().user) store.getState().applyQueueSummary(summary);
+    }),
+    store.subscribe((state, previous) => {
+      if (state.user && state.user !== previous.user) void state.loadQueueSummary();
+      if (!state.user && previous.user)
+        store.setState({ inboxMode: 'mine', queueRows: [], queueNext: null, queueLoaded: false, queueSummary: { at: null, entries: [] } });
+      const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
+      if (state.user && backOnline && state.inboxMode === 'queue') void state.loadQueue();
     }),
     // Phone: the call cards (screen pops) the core keeps; signing in loads them, signing out clears them.
     api.on('calls', ({ calls }) => {

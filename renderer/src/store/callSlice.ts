@@ -102,6 +102,9 @@ export function createCallSlice(api: WorkstationApi): StateCreator<AppState, [],
 
     async openCallTicket(ticketId) {
       if (get().view !== 'inbox') get().setView('inbox');
+      // A call's ticket may wait in the queue (a missed call's callback task): agents are not sent
+      // those, so it is fetched first; one they hold is already cached and the fetch changes nothing.
+      if (get().user?.role === 'agent' && get().connection.status === 'online') await api.invoke('ticket.fetch', { ticketId }).catch(() => undefined);
       await get().openTicket(ticketId);
     },
   });

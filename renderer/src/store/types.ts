@@ -10,6 +10,7 @@ import type { CallSlice } from './callSlice.js';
 import type { ChatSlice } from './chatSlice.js';
 import type { CustomerSlice } from './customerSlice.js';
 import type { PiiSlice } from './piiSlice.js';
+import type { QueueSlice } from './queueSlice.js';
 import type { RoutingSlice } from './routingSlice.js';
 
 /** A failed call as the UI shows it. */
@@ -166,4 +167,5 @@ export type AppState = SessionSlice &
   ChatSlice &
   CustomerSlice &
   CallSlice &
-  PiiSlice;
+  PiiSlice &
+  QueueSlice;

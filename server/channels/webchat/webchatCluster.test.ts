@@ -21,6 +21,7 @@ import type { ChatReadEvent, ChatTypingEvent, WebchatAck, WebchatMessage, Webcha
 import { createRedisSharedState } from '../../cluster/sharedState.js';
 import { attachRedisAdapter, type RedisAdapterHandle } from '../../cluster/socketAdapter.js';
 import { createLiveHub, type SyncServer } from '../../liveHub.js';
+import { startQueueSummary } from '../../queueSummary.js';
 import { createRateLimiters } from '../../rateLimits.js';
 import { attachRouting } from '../../routing/socket.js';
 import { attachSync } from '../../sync.js';
@@ -65,7 +66,8 @@ async function startNodeB(): Promise<typeof b> {
   const log = (line: string) => a.logLines.push(`[B] ${line}`);
   const hub = createLiveHub(now);
   const stopFanOut = a.store.onDidCommitChanges((batch) => hub.fanOut(batch));
-  attachSync(io, { store: a.store, hub, now, log });
+  const queueSummary = startQueueSummary(io, { store: a.store, now, log });
+  attachSync(io, { store: a.store, hub, queueSummary, now, log });
   attachRouting(io, { service: a.server.routing, roleOf: (userId) => a.store.inline.getUser(userId)?.role ?? null, now, log });
   let url = '';
   const channel: Channel = await createWebchatChannel({ sites: SITES, sharedState: await sharedState() })({
@@ -91,6 +93,7 @@ async function startNodeB(): Promise<typeof b> {
     async close() {
       await channel.stop?.();
       stopFanOut();
+      queueSummary.stop();
       const closed = io.close();
       httpServer.closeAllConnections();
       await closed;

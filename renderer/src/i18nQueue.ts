@@ -1,0 +1,58 @@
+/**
+ * The queue view's strings (the summary of the agent's channels' queues and the list of the
+ * waiting tickets fetched from the server), spread into the dictionaries of i18n.ts.
+ */
+
+export const queueEn = {
+  'queue.tabs': 'Tickets',
+  'queue.mine': 'My tickets',
+  'queue.tab': 'Queue',
+  'queue.summary': 'Queues of your channels',
+  'queue.summaryEmpty': 'No one is waiting',
+  'queue.summaryUnknown': 'Queue figures arrive once connected',
+  'queue.waiting': '{n} waiting',
+  'queue.oldest': 'longest {wait}',
+  'queue.breaching': '{n} at risk',
+  'queue.group.none': 'No group',
+  'queue.group.orders': 'Orders',
+  'queue.group.after_sales': 'After-sales',
+  'queue.group.technical': 'Technical',
+  'queue.group.billing': 'Billing',
+  'queue.list': 'Waiting tickets',
+  'queue.refresh': 'Refresh',
+  'queue.loading': 'Loading the queue…',
+  'queue.empty': 'No waiting tickets on your channels.',
+  'queue.more': 'Show more',
+  'queue.waitedFor': 'waiting {wait}',
+  'queue.offeredTo': 'offered to {name}',
+  'queue.needsServer': 'The queue needs the server. You are offline: your own tickets stay available.',
+  'queue.stale': 'The queue changed since this list was loaded.',
+  'queue.opening': 'Opening…',
+} as const;
+
+export const queueZhCN: Record<keyof typeof queueEn, string> = {
+  'queue.tabs': '工单',
+  'queue.mine': '我的工单',
+  'queue.tab': '排队',
+  'queue.summary': '我的渠道排队情况',
+  'queue.summaryEmpty': '当前无人排队',
+  'queue.summaryUnknown': '连接服务器后显示排队数据',
+  'queue.waiting': '{n} 个排队',
+  'queue.oldest': '最久 {wait}',
+  'queue.breaching': '{n} 个将超时',
+  'queue.group.none': '未分组',
+  'queue.group.orders': '订单',
+  'queue.group.after_sales': '售后',
+  'queue.group.technical': '技术',
+  'queue.group.billing': '账务',
+  'queue.list': '排队中的工单',
+  'queue.refresh': '刷新',
+  'queue.loading': '正在加载排队工单…',
+  'queue.empty': '您的渠道当前没有排队工单。',
+  'queue.more': '显示更多',
+  'queue.waitedFor': '已等待 {wait}',
+  'queue.offeredTo': '正分配给 {name}',
+  'queue.needsServer': '排队列表需要连接服务器。当前离线：您自己的工单仍可处理。',
+  'queue.stale': '自加载以来排队情况已有变化。',
+  'queue.opening': '正在打开…',
+};

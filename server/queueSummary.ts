@@ -1,0 +1,121 @@
+/**
+ * The queue summary agents get instead of every queued contact (shared/queue.ts): per channel
+ * and group, how many wait, since when, how many are at risk. Computed by ONE grouped query
+ * (store.queue.summary) at most once per interval, only after something committed (or every
+ * `recheckMs`, since waiting tickets drift into "at risk" without any change), and sent to a
+ * channel's socket.io room (`queue:<channel>`) only when that channel's figures changed — one
+ * broadcast per channel however many agents listen, which also works over a cluster adapter.
+ * A socket gets its channels' current figures when it connects.
+ */
+import { CHANNELS, type Channel } from '../shared/domain.js';
+import { QUEUE_SUMMARY_INTERVAL_MS, type QueueSummary, type QueueSummaryEntry } from '../shared/queue.js';
+import type { SyncServer, SyncSocket } from './liveHub.js';
+import type { ServerStore } from './store.js';
+
+export interface QueueSummaryOptions {
+  store: Pick<ServerStore, 'queue'>;
+  now: () => number;
+  log: (line: string) => void;
+  /** Smallest gap between two computations (and so between two pushes to a channel); default 1 s. */
+  intervalMs?: number;
+  /** Recompute this often even when nothing committed (SLA risk moves with time); default 15 s. */
+  recheckMs?: number;
+}
+
+export interface QueueSummaryPublisher {
+  /** Something committed: the summary is recomputed within the interval. */
+  markDirty(): void;
+  /** Joins an agent's socket to its channels' rooms and sends it their current figures. */
+  greet(socket: SyncSocket): void;
+  stop(): void;
+}
+
+/** The room of a channel's queue summary. */
+export function queueRoom(channel: Channel): string {
+  return `queue:${channel}`;
+}
+
+export function startQueueSummary(io: SyncServer, options: QueueSummaryOptions): QueueSummaryPublisher {
+  const intervalMs = options.intervalMs ?? QUEUE_SUMMARY_INTERVAL_MS;
+  const recheckMs = options.recheckMs ?? 15_000;
+  let current: { at: number; byChannel: Map<Channel, QueueSummaryEntry[]> } | null = null;
+  const sentJson = new Map<Channel, string>();
+  let lastRunAt = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+
+  async function compute(): Promise<{ at: number; byChannel: Map<Channel, QueueSummaryEntry[]> }> {
+    const at = options.now();
+    const byChannel = new Map<Channel, QueueSummaryEntry[]>(CHANNELS.map((channel) => [channel, []]));
+    for (const entry of await options.store.queue.summary(at)) byChannel.get(entry.channel)?.push(entry);
+    current = { at, byChannel };
+    return current;
+  }
+
+  function reportFailure(error: unknown): void {
+    options.log(`queue summary failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+
+  function run(): void {
+    timer = null;
+    running = true;
+    lastRunAt = Date.now();
+    void compute()
+      .then(publish, reportFailure)
+      .finally(() => {
+        running = false;
+        // Changes committed while the query ran may be missing from it: one more run for them.
+        if (dirtyWhileRunning) {
+          dirtyWhileRunning = false;
+          markDirty();
+        }
+      });
+  }
+
+  function publish({ at, byChannel }: { at: number; byChannel: Map<Channel, QueueSummaryEntry[]> }): void {
+    if (stopped) return;
+    for (const [channel, entries] of byChannel) {
+      const json = JSON.stringify(entries);
+      if (sentJson.get(channel) === json) continue;
+      sentJson.set(channel, json);
+      const summary: QueueSummary = { at, channels: [channel], entries };
+      io.to(queueRoom(channel)).emit('queue:summary', summary);
+    }
+  }
+
+  let running = false;
+  let dirtyWhileRunning = false;
+
+  function markDirty(): void {
+    if (stopped || timer) return;
+    if (running) {
+      dirtyWhileRunning = true;
+      return;
+    }
+    timer = setTimeout(run, Math.max(0, lastRunAt + intervalMs - Date.now()));
+    timer.unref();
+  }
+
+  const recheck = setInterval(markDirty, recheckMs);
+  recheck.unref();
+  markDirty();
+
+  return {
+    markDirty,
+    greet(socket) {
+      const { user } = socket.data;
+      if (user.role !== 'agent' || user.channels.length === 0) return;
+      void socket.join(user.channels.map(queueRoom));
+      const greetWith = ({ at, byChannel }: { at: number; byChannel: Map<Channel, QueueSummaryEntry[]> }) =>
+        socket.emit('queue:summary', { at, channels: [...user.channels], entries: user.channels.flatMap((channel) => byChannel.get(channel) ?? []) });
+      if (current) greetWith(current);
+      else compute().then(greetWith, reportFailure);
+    },
+    stop() {
+      stopped = true;
+      clearInterval(recheck);
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}

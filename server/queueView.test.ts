@@ -1,0 +1,205 @@
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
+import type { QueueSummary } from '../shared/queue.js';
+import type { Ack, Change, ClientToServerEvents, LiveChanges, ServerToClientEvents } from '../shared/sync.js';
+import type { ServerOptions } from './app.js';
+import { TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+let t: TestServer;
+const sockets: ClientSocket[] = [];
+
+async function start(options: Partial<ServerOptions> = {}): Promise<void> {
+  t = await startTestServer({ tokenTtlMs: 60 * 60 * 1000, queueSummaryIntervalMs: 20, ...options });
+  await seedTestOrganisation(t.store, [
+    { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
+    { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
+    { username: 'agent2', displayName: '张强', channels: ['chat'] },
+    { username: 'agent3', displayName: '刘洋', channels: ['email'] },
+  ]);
+}
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+  await t.stop();
+});
+
+interface Connected {
+  socket: ClientSocket;
+  batches: LiveChanges[];
+  summaries: QueueSummary[];
+}
+
+async function connectAs(username: string): Promise<Connected> {
+  const { token } = await login(t.url, username);
+  const socket: ClientSocket = connect(t.url, {
+    auth: { token, clientId: `client-${username}` },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  sockets.push(socket);
+  const batches: LiveChanges[] = [];
+  const summaries: QueueSummary[] = [];
+  socket.on('sync:changes', (batch) => batches.push(batch));
+  socket.on('queue:summary', (summary) => summaries.push(summary));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  const pulled = result(await ask(socket, 'sync:pull', { since: 0 }));
+  if (pulled.mustRefetch || pulled.more) throw new Error('expected a complete pull');
+  return { socket, batches, summaries };
+}
+
+type AckEvent = {
+  [E in keyof ClientToServerEvents]: Parameters<ClientToServerEvents[E]> extends [unknown, (response: never) => void] ? E : never;
+}[keyof ClientToServerEvents];
+type AnswerOf<E extends AckEvent> = Parameters<ClientToServerEvents[E]> extends [unknown, (response: infer R) => void] ? R : never;
+
+/** One acknowledged request, typed by its event. */
+async function ask<E extends AckEvent>(socket: ClientSocket, event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<AnswerOf<E>> {
+  const emitter = socket.timeout(5000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
+  return (await emitter.emitWithAck(event, payload)) as AnswerOf<E>;
+}
+
+function result<T>(ack: Ack<T>): T {
+  if (!ack.ok) throw new Error(`ack failed: ${ack.error.code} ${ack.error.message}`);
+  return ack.result;
+}
+
+async function inbound(contact: InboundContact): Promise<InboundResponse> {
+  const response = await postJson<InboundResponse>(`${t.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
+  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body as InboundResponse;
+}
+
+function ticketIdsOf(batches: readonly LiveChanges[]): string[] {
+  return batches
+    .flatMap((batch) => batch.changes)
+    .map((change: Change) => (change.kind === 'bundle' ? change.bundle.ticket.id : change.kind === 'customer' ? change.customer.id : change.ticket.id));
+}
+
+function chatWaiting(summaries: readonly QueueSummary[]): number | undefined {
+  const last = summaries.filter((summary) => summary.channels.includes('chat')).at(-1);
+  return last ? last.entries.filter((entry) => entry.channel === 'chat').reduce((sum, entry) => sum + entry.waiting, 0) : undefined;
+}
+
+describe('what an agent is sent', () => {
+  it('sends a queued contact to leads only; agents of its channel get the summary and can list and fetch it, masked', async () => {
+    await start({ routing: { autoAccept: true } });
+    const lead = await connectAs('lead1');
+    const agent2 = await connectAs('agent2');
+    const agent3 = await connectAs('agent3');
+    // Busy: agent2 keeps their tickets and gets nothing new, so the contact stays queued.
+    expect(result(await ask(agent2.socket, 'presence:set', { presence: 'busy' }))).toBeTruthy();
+    await vi.waitFor(() => expect(chatWaiting(agent2.summaries)).toBe(0));
+    expect(agent3.summaries.every((summary) => !summary.channels.includes('chat'))).toBe(true);
+
+    const queued = await inbound({ channel: 'chat', customer: { name: '何静', phone: '13100131008' }, text: '我的手机是13100131008，订单什么时候到？' });
+    expect(await t.store.getTicket(queued.ticketId)).toMatchObject({ assigneeId: null, status: 'unassigned' });
+
+    await vi.waitFor(() => expect(ticketIdsOf(lead.batches)).toContain(queued.ticketId));
+    await vi.waitFor(() => expect(chatWaiting(agent2.summaries)).toBe(1));
+    const summary = agent2.summaries.at(-1)!;
+    expect(summary.entries).toEqual([
+      expect.objectContaining({ channel: 'chat', waiting: 1, oldestSince: (await t.store.getTicket(queued.ticketId))!.createdAt, breaching: 0 }),
+    ]);
+    expect(ticketIdsOf(agent2.batches)).toEqual([]);
+    expect(ticketIdsOf(agent3.batches)).toEqual([]);
+    // Nor on a pull or a bootstrap.
+    const pulled = result(await ask(agent2.socket, 'sync:pull', { since: 0 }));
+    expect(pulled.mustRefetch === false && pulled.changes).toEqual([]);
+    expect(result(await ask(agent2.socket, 'sync:bootstrap', { after: null, limit: 100 })).total).toBe(0);
+
+    const listed = result(await ask(agent2.socket, 'queue:list', { limit: 50 }));
+    expect(listed.rows.map((row) => row.ticket.id)).toEqual([queued.ticketId]);
+    expect(listed.rows[0]!.ticket.lastMessagePreview).not.toContain('13100131008');
+    expect(listed.next).toBeNull();
+    const fetched = result(await ask(agent2.socket, 'ticket:fetch', { ticketId: queued.ticketId }));
+    expect(fetched.bundle.ticket.id).toBe(queued.ticketId);
+    expect(JSON.stringify(fetched.bundle)).not.toContain('13100131008');
+    const leadFetched = result(await ask(lead.socket, 'ticket:fetch', { ticketId: queued.ticketId }));
+    expect(leadFetched.bundle.customer.phone).toContain('13100131008');
+
+    // A stranger to the channel: nothing listed, and the same not_found as for a ticket that does not exist.
+    expect(result(await ask(agent3.socket, 'queue:list', { limit: 50 })).rows).toEqual([]);
+    expect(result(await ask(agent3.socket, 'queue:list', { channel: 'chat', limit: 50 })).rows).toEqual([]);
+    const refused = await ask(agent3.socket, 'ticket:fetch', { ticketId: queued.ticketId });
+    expect(refused).toEqual({ ok: false, error: { code: 'not_found', message: `No ticket ${queued.ticketId}.` } });
+    const unknown = await ask(agent3.socket, 'ticket:fetch', { ticketId: 'GD20241108999' });
+    expect(unknown).toEqual({ ok: false, error: { code: 'not_found', message: 'No ticket GD20241108999.' } });
+    expect(await ask(agent2.socket, 'queue:list', { limit: 0 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+
+    // Taking it (a reply) brings it into agent2's view as a bundle, and the queue empties.
+    const take = await ask(agent2.socket, 'sync:push', {
+      mutations: [{ mutationId: 'take-1', kind: 'setStatus', ticketId: queued.ticketId, status: 'in_progress', createdAt: t.clock.now() }],
+    });
+    expect(result(take).results[0]).toMatchObject({ ok: true });
+    await vi.waitFor(() =>
+      expect(agent2.batches.flatMap((b) => b.changes).some((c) => c.kind === 'bundle' && c.bundle.ticket.assigneeId === 'agent2')).toBe(true),
+    );
+    await vi.waitFor(() => expect(chatWaiting(agent2.summaries)).toBe(0));
+  });
+
+  it('pages the queue longest waiting first, by channel and group', async () => {
+    await start({ routing: { autoAccept: true } });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push((await inbound({ channel: 'chat', customer: { name: `客户${i}`, phone: `1380013800${i}` }, text: `你好 ${i}` })).ticketId);
+      t.clock.advance(1000);
+    }
+    const mail = (await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票' })).ticketId;
+    const lead = await connectAs('lead1');
+    const first = result(await ask(lead.socket, 'queue:list', { channel: 'chat', limit: 2 }));
+    expect(first.rows.map((row) => row.ticket.id)).toEqual(ids.slice(0, 2));
+    const second = result(await ask(lead.socket, 'queue:list', { channel: 'chat', limit: 10, after: first.next! }));
+    expect(second.rows.map((row) => row.ticket.id)).toEqual(ids.slice(2));
+    expect(second.next).toBeNull();
+    expect(result(await ask(lead.socket, 'queue:list', { limit: 10 })).rows.map((row) => row.ticket.id)).toEqual([...ids, mail]);
+    const group = (await t.store.getTicket(ids[0]!))!.routing.group;
+    const byGroup = result(await ask(lead.socket, 'queue:list', { channel: 'chat', group, limit: 10 }));
+    expect(byGroup.rows.length).toBeGreaterThan(0);
+    expect(byGroup.rows.every((row) => row.ticket.routing.group === group)).toBe(true);
+    expect(byGroup.rows[0]!.customerName).toBe('客户0');
+    const summary = await t.store.queue.summary(t.clock.now());
+    expect(summary.reduce((sum, entry) => sum + entry.waiting, 0)).toBe(6);
+    expect(summary.filter((entry) => entry.channel === 'email')).toEqual([expect.objectContaining({ waiting: 1, breaching: 0 })]);
+    // Four hours later every one of them is at risk or past due.
+    expect((await t.store.queue.summary(t.clock.now() + 4 * 60 * 60 * 1000)).every((entry) => entry.breaching === entry.waiting)).toBe(true);
+  });
+
+  it('sends an offered ticket to the agent it is offered to only, and tells them when the offer moves on', async () => {
+    await start();
+    const agent1 = await connectAs('agent1');
+    const agent2 = await connectAs('agent2');
+    const offered = await inbound({ channel: 'chat', customer: { name: '何静', phone: '13100131008' }, text: '在吗？' });
+    const offerOf = async () => (await t.store.getTicket(offered.ticketId))!.routing.offer?.agentId ?? null;
+    await vi.waitFor(async () => expect(await offerOf()).not.toBeNull());
+    const first = (await offerOf())!;
+    const [offeredTo, other] = first === 'agent1' ? [agent1, agent2] : [agent2, agent1];
+    await vi.waitFor(() =>
+      expect(offeredTo.batches.flatMap((b) => b.changes).some((c) => c.kind === 'bundle' && c.bundle.ticket.routing.offer?.agentId === first)).toBe(true),
+    );
+    expect(ticketIdsOf(other.batches)).toEqual([]);
+
+    const declined = await ask(offeredTo.socket, 'offer:respond', { ticketId: offered.ticketId, accept: false });
+    expect(result(declined)).toMatchObject({ outcome: 'declined' });
+    await vi.waitFor(async () => expect(await offerOf()).not.toBe(first));
+    // The first agent is told it left their view (a change whose offer is not theirs); the other gets the bundle.
+    await vi.waitFor(() =>
+      expect(
+        offeredTo.batches
+          .flatMap((b) => b.changes)
+          .some((c) => c.kind === 'ticket' && c.ticket.id === offered.ticketId && c.ticket.routing.offer?.agentId !== first),
+      ).toBe(true),
+    );
+    if ((await offerOf()) !== null) {
+      await vi.waitFor(() =>
+        expect(other.batches.flatMap((b) => b.changes).some((c) => c.kind === 'bundle' && c.bundle.ticket.id === offered.ticketId)).toBe(true),
+      );
+    }
+  });
+});
