@@ -72,7 +72,7 @@ function result<T>(ack: Ack<T>): T {
 
 async function inbound(contact: InboundContact): Promise<InboundResponse> {
   const response = await postJson<InboundResponse>(`${t.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
-  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${String(response.status)} ${JSON.stringify(response.body)}`);
   return response.body as InboundResponse;
 }
 
@@ -148,7 +148,9 @@ describe('what an agent is sent', () => {
     await start({ routing: { autoAccept: true } });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      ids.push((await inbound({ channel: 'chat', customer: { name: `客户${i}`, phone: `1380013800${i}` }, text: `你好 ${i}` })).ticketId);
+      ids.push(
+        (await inbound({ channel: 'chat', customer: { name: `客户${String(i)}`, phone: `1380013800${String(i)}` }, text: `你好 ${String(i)}` })).ticketId,
+      );
       t.clock.advance(1000);
     }
     const mail = (await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票' })).ticketId;

@@ -161,7 +161,7 @@ describe('routing and live fan-out', () => {
     // Agents are sent what they hold or are offered, not their channels' queues: coming online
     // drains the queue, and the queued ticket arrives once, as the bundle routed to agent2.
     if (!pulled.mustRefetch)
-      expect(pulled.changes.map((c) => (c.kind === 'bundle' ? `${c.bundle.ticket.id} ${c.bundle.ticket.assigneeId}` : c.kind))).toEqual([
+      expect(pulled.changes.map((c) => (c.kind === 'bundle' ? `${c.bundle.ticket.id} ${String(c.bundle.ticket.assigneeId)}` : c.kind))).toEqual([
         `${queued.ticketId} agent2`,
       ]);
     const nothing = result(await pull(a3.socket, 0));

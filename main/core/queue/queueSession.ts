@@ -78,7 +78,7 @@ export function startQueueSession(options: QueueSessionOptions): QueueSession {
       raw = await emitter.emitWithAck(event, payload);
     } catch {
       if (!socket.connected) throw new RpcError('offline', 'The connection to the server dropped before it answered; try again when online.');
-      throw new RpcError('server_unreachable', `The server did not answer ${event} within ${QUEUE_REQUEST_TIMEOUT_MS / 1000} s.`);
+      throw new RpcError('server_unreachable', `The server did not answer ${event} within ${String(QUEUE_REQUEST_TIMEOUT_MS / 1000)} s.`);
     }
     const parsed = ackSchema(resultSchema).safeParse(raw);
     if (!parsed.success) throw new RpcError('internal', `The server's ${event} answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
