@@ -302,6 +302,22 @@ describe('refusals', () => {
   });
 });
 
+describe('rows PostgreSQL rejects', () => {
+  it('rolls the copy back and names the table', async () => {
+    // SQLite keeps a NUL inside text; PostgreSQL's text cannot hold one.
+    const nulPath = path.join(dir, 'nul.sqlite');
+    fs.copyFileSync(sqlitePath, nulPath);
+    const db = new Database(nulPath);
+    db.prepare("UPDATE notes SET text = '备注' || char(0) || '尾' WHERE id = 'note-1'").run();
+    db.close();
+    const target = await newTarget();
+    await expect(migrateSqliteToPostgres({ sqlitePath: nulPath, postgresUrl: target.url })).rejects.toMatchObject({ table: 'notes', code: '22021' });
+    await withClient(target.url, async (client) => {
+      expect((await client.query('SELECT 1 FROM users')).rowCount).toBe(0);
+    });
+  });
+});
+
 describe('npm run migrate:postgres', () => {
   it('copies with progress and a summary on its output, exit 0, and never prints a password', async () => {
     const target = await newTarget();

@@ -87,6 +87,21 @@ interface TablePlan {
   selfReferences: string[];
 }
 
+/** A table's rows could not be written (a value PostgreSQL rejects, such as a NUL in text): the copy rolled back. */
+export class TableCopyError extends Error {
+  /** The database's error code (SQLSTATE), when there is one. */
+  readonly code: string | undefined;
+
+  constructor(
+    readonly table: string,
+    cause: unknown,
+  ) {
+    super(`${table}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const code = (cause as { code?: unknown } | null)?.code;
+    this.code = typeof code === 'string' ? code : undefined;
+  }
+}
+
 /** Thrown inside the copy's transaction to roll it back with a refusal. */
 class RefusalSignal extends Error {
   constructor(readonly refusal: MigrationRefusal) {
@@ -396,7 +411,8 @@ function isPostgresUrl(value: string): boolean {
  * Copies the SQLite database at `sqlitePath` into the empty PostgreSQL database at
  * `postgresUrl` (see the file comment). Resolves with a summary, or with a refusal when
  * nothing was written to the target's tables (the PostgreSQL migrations may have run).
- * Throws on failures of the databases themselves, after rolling the copy back.
+ * Throws on failures of the databases themselves, and `TableCopyError` for rows PostgreSQL
+ * rejects, after rolling the copy back.
  */
 export async function migrateSqliteToPostgres(options: MigrateSqliteToPostgresOptions): Promise<MigrationOutcome> {
   const onProgress = options.onProgress ?? (() => undefined);
@@ -434,7 +450,13 @@ export async function migrateSqliteToPostgres(options: MigrateSqliteToPostgresOp
       // The baseline seeds the change log's state row; the copied one replaces it.
       await client.query('DELETE FROM change_log_state');
       const tables: TableCopied[] = [];
-      for (const plan of plans) tables.push(await copyTable(sqlite, client, plan, batchSize, onProgress));
+      for (const plan of plans) {
+        try {
+          tables.push(await copyTable(sqlite, client, plan, batchSize, onProgress));
+        } catch (error) {
+          throw new TableCopyError(plan.name, error);
+        }
+      }
       for (const [i, plan] of plans.entries()) {
         const copied = tables[i]!;
         const actual = await checksumTarget(client, plan);
