@@ -421,6 +421,8 @@ export async function migrateSqliteToPostgres(options: MigrateSqliteToPostgresOp
   const sqlite = openSqlite(options.sqlitePath);
   if (!(sqlite instanceof Database)) return { ok: false, refusal: sqlite };
   const client = new pg.Client({ connectionString: options.postgresUrl, types: exactTypes(), application_name: 'omnidesk-migrate' });
+  // A connection lost between queries must fail the next query (and so the copy), not crash the process.
+  client.on('error', () => undefined);
   try {
     const versionRefusal = checkSqliteVersion(sqlite);
     if (versionRefusal) return { ok: false, refusal: versionRefusal };
