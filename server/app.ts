@@ -122,7 +122,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       rateLimits,
       trustProxy: options.trustProxy ?? false,
       sessions,
-      ingest: createGroupCommit(store.withTransaction, ingest),
+      ingest: createGroupCommit((fn) => store.withTransaction(fn), ingest),
     }),
   );
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
@@ -145,7 +145,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let senders: ChannelSenders | null = null;
   const stopChannels = async () => {
     await delivery?.stop();
-    await Promise.allSettled([...channels.values()].map((channel) => channel.stop?.()));
+    // Through an async function each: a stop that throws at once settles as a rejection too, and the others still stop.
+    await Promise.allSettled(
+      [...channels.values()].map(async (channel) => {
+        await channel.stop?.();
+      }),
+    );
   };
   try {
     const context: ChannelContext = {

@@ -176,7 +176,7 @@ describe('customer:merge', () => {
       ok: false,
       error: { code: 'not_found', message: 'Customer CUS20991231999 does not exist or is not yours to see.' },
     });
-    const bad = await lead.socket.timeout(5000).emitWithAck('customer:merge', { keepId, mergeId: '张伟' });
+    const bad: unknown = await lead.socket.timeout(5000).emitWithAck('customer:merge', { keepId, mergeId: '张伟' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
 
     expect((await merge(lead.socket, keepId, mergeId)).ok).toBe(true);

@@ -16,10 +16,13 @@ describe('group commit of inbound contacts', () => {
     const store = server.store;
     const commits: number[] = [];
     store.onDidCommitChanges((batch) => commits.push(batch.length));
-    const ingest = createGroupCommit(store.withTransaction, async (contact: ChannelContact) => {
-      if (contact.text === '坏') throw new Error('refused inside the batch');
-      return await store.ingestInbound(contact, { now: server!.clock.now() });
-    });
+    const ingest = createGroupCommit(
+      (fn) => store.withTransaction(fn),
+      async (contact: ChannelContact) => {
+        if (contact.text === '坏') throw new Error('refused inside the batch');
+        return await store.ingestInbound(contact, { now: server!.clock.now() });
+      },
+    );
     const contact = (name: string, text: string): ChannelContact => ({ channel: 'email', customer: { name, email: `${name}@example.cn` }, text });
 
     const outcomes = await Promise.allSettled([

@@ -33,9 +33,13 @@ export function createGroupCommit<I, O>(withTransaction: <T>(fn: () => Promise<T
     batch.forEach(({ settle }, i) => settle(outcomes[i]!));
   }
 
-  return (input) =>
-    new Promise<O>((resolve, reject) => {
+  return async (input) => {
+    const outcome = await new Promise<Outcome>((settle) => {
       if (queue.length === 0) setImmediate(() => void flush());
-      queue.push({ input, settle: (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error)) });
+      queue.push({ input, settle });
     });
+    // Rethrown as it is, not wrapped: the caller sees exactly what `apply` (or the commit) threw.
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  };
 }

@@ -357,7 +357,7 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   if (!outcome.duplicate) {
     deps.log(
       `inbound ${parsed.data.channel}: ${outcome.created ? 'opened' : 'joined'} ${ticket.id}` +
-        (ticket.assigneeId ? ` (${String(ticket.assignmentReason ?? ticket.assigneeId)})` : ' (queued)'),
+        (ticket.assigneeId ? ` (${ticket.assigneeId}${ticket.assignmentReason ? `: ${ticket.assignmentReason.code}` : ''})` : ' (queued)'),
     );
   }
   // 201 whenever a message was stored (new ticket or joined one); a repeat stores nothing.

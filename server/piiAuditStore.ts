@@ -65,11 +65,11 @@ export function createPiiAuditStore(internals: { sql: SyncSqlExecutor }): PiiAud
       return entryFromRow(row);
     },
     revealsOfTicket(ticketId, customerId) {
-      const rows = sql.all(
+      const rows = sql.all<RevealRow>(
         `SELECT * FROM pii_reveals WHERE ticket_id = ? OR (customer_id = ? AND field IN (${customerFields}))
          ORDER BY id DESC LIMIT ?`,
         [ticketId, customerId, ...CUSTOMER_PII_FIELDS, MAX_PII_AUDIT_ENTRIES],
-      ) as RevealRow[];
+      );
       return rows.map(entryFromRow);
     },
   };

@@ -58,7 +58,7 @@ export interface RoutingStore {
 /** What the routing store borrows from the main store. */
 export interface RoutingStoreInternals {
   sql: SyncSqlExecutor;
-  transaction<T>(fn: () => T): T;
+  transaction: <T>(fn: () => T) => T;
   getTicket(id: string): Ticket | null;
   updateTicket(ticket: Ticket): void;
   appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number): number;
@@ -93,9 +93,7 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
 
   return {
     loadAgentSettings() {
-      const rows = sql.all(
-        'SELECT user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat FROM agent_settings',
-      ) as AgentSettingsRow[];
+      const rows = sql.all<AgentSettingsRow>('SELECT user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat FROM agent_settings');
       return new Map(
         rows.map((row) => [
           row.user_id,
@@ -124,10 +122,10 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
     },
 
     openTicketsForRouting() {
-      const rows = sql.all(
+      const rows = sql.all<{ id: string; vip_tier: number }>(
         `SELECT t.id AS id, c.vip_tier AS vip_tier FROM tickets t JOIN customers c ON c.id = t.customer_id
          WHERE t.status IN ('unassigned', 'in_progress', 'awaiting_customer') ORDER BY t.id`,
-      ) as Array<{ id: string; vip_tier: number }>;
+      );
       const out: Array<{ ticket: Ticket; vipTier: number }> = [];
       for (const row of rows) {
         const ticket = internals.getTicket(row.id);
@@ -137,17 +135,17 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
     },
 
     vipTierOf(customerId) {
-      const row = sql.get('SELECT vip_tier FROM customers WHERE id = ?', [customerId]) as { vip_tier: number } | undefined;
+      const row = sql.get<{ vip_tier: number }>('SELECT vip_tier FROM customers WHERE id = ?', [customerId]);
       return row?.vip_tier ?? 0;
     },
 
     lastAgentOf(customerId, exceptTicketId) {
-      const row = sql.get(
+      const row = sql.get<{ id: string; assignee_id: string; assigned_at: number }>(
         `SELECT id, assignee_id, assigned_at FROM tickets
          WHERE customer_id = ? AND id <> ? AND assignee_id IS NOT NULL AND assigned_at IS NOT NULL
          ORDER BY assigned_at DESC, id DESC LIMIT 1`,
         [customerId, exceptTicketId],
-      ) as { id: string; assignee_id: string; assigned_at: number } | undefined;
+      );
       return row ? { agentId: row.assignee_id, ticketId: row.id, at: row.assigned_at } : null;
     },
 
@@ -184,10 +182,10 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
     },
 
     listAudit(ticketId) {
-      const rows = sql.all(
+      const rows = sql.all<AuditRow>(
         'SELECT id, ticket_id, at, decision, assignee_id, assignee_name, actor_name, reason, reason_json FROM routing_audit WHERE ticket_id = ? ORDER BY id',
         [ticketId],
-      ) as AuditRow[];
+      );
       return rows.map((row) => {
         const reason = row.reason_json === null ? null : (JSON.parse(row.reason_json) as AssignmentReason);
         const decision = (ROUTING_DECISIONS as readonly string[]).includes(row.decision) ? (row.decision as RoutingDecisionKind) : 'assigned';

@@ -202,7 +202,10 @@ describe('transaction hooks', () => {
       store.withTransaction(async (tx) => {
         tx.afterCommit(() => events.push('commit'));
         tx.afterRollback(() => events.push('outer rollback'));
-        await store.withTransaction(async (inner) => inner.afterRollback(() => events.push(`inner rollback: ${String(storedNow())} stored`)));
+        await store.withTransaction((inner) => {
+          inner.afterRollback(() => events.push(`inner rollback: ${String(storedNow())} stored`));
+          return Promise.resolve();
+        });
         await store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
         throw new Error('the batch fails');
       }),
@@ -234,9 +237,10 @@ describe('transaction hooks', () => {
     const events: string[] = [];
     await expect(
       store.withTransaction(async () => {
-        await store.withTransaction(async (savepoint) => {
+        await store.withTransaction((savepoint) => {
           savepoint.afterCommit(() => events.push('savepoint commit'));
           savepoint.afterRollback(() => events.push('savepoint rollback'));
+          return Promise.resolve();
         });
         throw new Error('the outer fails later');
       }),
@@ -248,12 +252,13 @@ describe('transaction hooks', () => {
     const { lines } = await storeWithLog();
     const events: string[] = [];
     let kept: { afterCommit(fn: () => void): void } | null = null;
-    await store.withTransaction(async (tx) => {
+    await store.withTransaction((tx) => {
       kept = tx;
       tx.afterCommit(() => {
         throw new Error('a broken hook');
       });
       tx.afterCommit(() => events.push('second hook'));
+      return Promise.resolve();
     });
     expect(events).toEqual(['second hook']);
     expect(lines.some((line) => line.includes('after-commit hook failed') && line.includes('a broken hook'))).toBe(true);
@@ -263,7 +268,8 @@ describe('transaction hooks', () => {
   it('announces a transaction committed from a listener after the one that caused it (commit order)', async () => {
     const events: string[] = [];
     let reacted = false;
-    let reaction: Promise<void> | null = null;
+    // Starts resolved, not null: TypeScript cannot see the listener assign it and would narrow `await reaction` to `await null`.
+    let reaction: Promise<void> = Promise.resolve();
     store.onDidCommitChanges((batch) => {
       events.push(`listener: seq ${batch.map((c) => c.change.seq).join(',')}`);
       if (reacted) return;

@@ -1868,7 +1868,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     listUsers,
     getTicket,
     getTicketBundle,
-    liveCallsOf: cti.liveCallsOf,
+    liveCallsOf: (agentId, since) => cti.liveCallsOf(agentId, since),
     routing,
     transaction,
   };

@@ -143,7 +143,7 @@ describe('routing and live fan-out', () => {
     const seenBy2 = a2.batches.flatMap((b) => b.changes).map((c) => (c.kind === 'bundle' ? c.bundle.ticket.id : c.kind));
     expect(seenBy2).toEqual([second.ticketId]);
     expect(await t.store.listRoutingAudit(third.ticketId)).toEqual([
-      expect.objectContaining({ decision: 'assigned', assigneeId: 'agent1', reason: expect.stringContaining('idle longest') }),
+      expect.objectContaining({ decision: 'assigned', assigneeId: 'agent1', reason: expect.stringContaining('idle longest') as string }),
     ]);
   });
 
@@ -347,9 +347,9 @@ describe('push', () => {
     } as never)) as Ack<PushResult>;
     expect(badPush).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     if (!badPush.ok) expect(badPush.error.message).toMatch(/mutations\.0\.text/);
-    const badPull = await agent.socket.timeout(5000).emitWithAck('sync:pull', { since: 'zero' } as never);
+    const badPull: unknown = await agent.socket.timeout(5000).emitWithAck('sync:pull', { since: 'zero' } as never);
     expect(badPull).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    const badBootstrap = await agent.socket.timeout(5000).emitWithAck('sync:bootstrap', { after: 'GD1', limit: 10 });
+    const badBootstrap: unknown = await agent.socket.timeout(5000).emitWithAck('sync:bootstrap', { after: 'GD1', limit: 10 });
     expect(badBootstrap).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     (agent.socket.emit as (event: string, payload: unknown) => void)('sync:push', {
       mutations: [{ mutationId: 'no-ack', kind: 'note', ticketId: created.ticketId, noteId: 'n-no-ack', text: '没有回执', createdAt: 1 }],

@@ -89,7 +89,7 @@ const summary = (result: MutationResult) => (result.ok ? { ok: true } : { ok: fa
 
 interface Row {
   attack: string;
-  run: () => Promise<unknown> | unknown;
+  run: () => unknown;
   expect: unknown;
 }
 

@@ -14,7 +14,7 @@ import type { RateLimiters } from '../rateLimits.js';
 export interface ChannelContext {
   store: ServerStore;
   /** Stores an inbound contact and routes it, in one transaction; the agents see it at once. */
-  ingest(contact: ChannelContact): Promise<IngestOutcome>;
+  ingest: (contact: ChannelContact) => Promise<IngestOutcome>;
   io: SyncServer;
   now: () => number;
   log: (line: string) => void;

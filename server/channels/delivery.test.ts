@@ -49,7 +49,10 @@ describe('outbound delivery through the channel the customer used', () => {
       channels: [
         () =>
           peerChannel({
-            send: async ({ message, customer }) => (given.push(`${customer.name}:${String(message.source)}:${message.text}`), { externalMessageId: 'peer-42' }),
+            send: ({ message, customer }) => {
+              given.push(`${customer.name}:${String(message.source)}:${message.text}`);
+              return Promise.resolve({ externalMessageId: 'peer-42' });
+            },
           }),
       ],
     });
@@ -70,11 +73,11 @@ describe('outbound delivery through the channel the customer used', () => {
       channels: [
         () =>
           peerChannel({
-            send: async ({ message }) => {
+            send: ({ message }) => {
               calls++;
-              if (message.text.startsWith('退回')) throw new PermanentDeliveryError('收件人不存在 (550 5.1.1)');
-              if (calls < 3) throw new Error('connection refused');
-              return {};
+              if (message.text.startsWith('退回')) return Promise.reject(new PermanentDeliveryError('收件人不存在 (550 5.1.1)'));
+              if (calls < 3) return Promise.reject(new Error('connection refused'));
+              return Promise.resolve({});
             },
           }),
       ],
@@ -101,7 +104,7 @@ describe('the agent picks the way out', () => {
   it('answers a web chat customer by email when picked, and refuses a way the customer cannot be reached', async () => {
     const sent: string[] = [];
     const recorder = (family: string): ChannelSender => ({
-      send: async ({ message }) => (sent.push(`${family}:${String(message.source)}:${message.channel}`), {}),
+      send: ({ message }) => (sent.push(`${family}:${String(message.source)}:${message.channel}`), Promise.resolve({})),
     });
     server = await startTestServer({ channels: [() => ({ name: 'peers', senders: { webchat: recorder('webchat'), email: recorder('email') } })] });
     await seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);

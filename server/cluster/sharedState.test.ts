@@ -23,14 +23,14 @@ interface Pair {
   a: SharedState;
   b: SharedState;
   /** Lets `ms` pass for expiry. */
-  pass(ms: number): Promise<void>;
+  pass(ms: number): void | Promise<void>;
 }
 
 let run = 0;
-const shapes: Record<string, () => Promise<Pair>> = {
-  memory: async () => {
+const shapes: Record<string, () => Pair | Promise<Pair>> = {
+  memory: () => {
     const state = createMemorySharedState(() => clock);
-    return { a: state, b: state, pass: async (ms) => void (clock += ms) };
+    return { a: state, b: state, pass: (ms) => void (clock += ms) };
   },
   redis: async () => {
     const keyPrefix = `${redis.prefix}${String(++run)}:`;

@@ -30,7 +30,7 @@ async function startNode(name: string): Promise<Node> {
   const io = new Server(http, { serveClient: false });
   const adapter = attachRedisAdapter(io, redis.url, { keyPrefix: redis.prefix, blockTimeInMs: 200, log: () => undefined });
   io.on('connection', (socket) => {
-    const room = socket.handshake.auth.room;
+    const room: unknown = socket.handshake.auth.room;
     if (typeof room === 'string') void socket.join(room);
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

@@ -43,9 +43,10 @@ const NUMERIC_OID = 1700;
 
 /** Type parsers of this pool only (the global pg.types are left alone). */
 const typeParsers = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
+  getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
+    // pg-types declares its parsers' type as any; each is a function of the text value.
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
   },
 };
 

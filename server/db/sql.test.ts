@@ -13,8 +13,8 @@ import { openSqliteDatabase } from './sqlite.js';
 
 interface Backend {
   name: string;
-  open(): Promise<SqlDatabase>;
-  cleanup(): Promise<void>;
+  open(): SqlDatabase | Promise<SqlDatabase>;
+  cleanup(): void | Promise<void>;
 }
 
 const SCHEMA = [
@@ -27,14 +27,14 @@ function sqliteBackend(): Backend {
   const dir = mkdtempSync(path.join(tmpdir(), 'omnidesk-sql-'));
   return {
     name: 'sqlite',
-    async open() {
+    open() {
       return openSqliteDatabase({
         filePath: path.join(dir, 'test.sqlite'),
         // SQLite takes BYTEA as a column type name with BLOB affinity.
         migrate: (db) => db.exec(SCHEMA.join(';\n')),
       });
     },
-    async cleanup() {
+    cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -152,7 +152,7 @@ for (const make of [sqliteBackend, postgresBackend]) {
     });
 
     it('refuses a transaction started inside another one', async () => {
-      await expect(db.withTransaction(async () => db.withTransaction(async () => 1))).rejects.toBeInstanceOf(NestedTransactionError);
+      await expect(db.withTransaction(async () => db.withTransaction(() => Promise.resolve(1)))).rejects.toBeInstanceOf(NestedTransactionError);
     });
 
     it('concurrent read-modify-write transactions never lose an update', async () => {

@@ -46,6 +46,7 @@ function executorOver(connection: Database.Database): Omit<SqlExecutor, 'dialect
   }
   return {
     statement,
+    /* eslint-disable @typescript-eslint/require-await -- better-sqlite3 is synchronous, yet a driver error must reject as on PostgreSQL, not throw at the caller */
     async all<Row>(text: string, params: readonly SqlValue[] = []): Promise<Row[]> {
       return statement(text).all(...params) as Row[];
     },
@@ -55,6 +56,7 @@ function executorOver(connection: Database.Database): Omit<SqlExecutor, 'dialect
     async run(text: string, params: readonly SqlValue[] = []): Promise<SqlRunResult> {
       return { changes: statement(text).run(...params).changes };
     },
+    /* eslint-enable @typescript-eslint/require-await */
   };
 }
 

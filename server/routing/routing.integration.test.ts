@@ -145,7 +145,7 @@ describe('routing through the real server', () => {
         assigneeId: 'agent5',
         assigneeName: '赵磊',
         reason: { code: 'vip_senior', channel: 'phone', vipTier: 3, openTickets: 0 },
-        text: expect.stringContaining('VIP'),
+        text: expect.stringContaining('VIP') as string,
       }),
       expect.objectContaining({ decision: 'assigned', assigneeId: 'agent5', reason: { code: 'vip_senior', channel: 'phone', vipTier: 3, openTickets: 0 } }),
     ]);
@@ -303,11 +303,14 @@ describe('routing through the real server', () => {
     const a1 = await connectAs('agent1');
     const routing = t.server.routing;
     // The channel's own step after storing fails for one contact: its savepoint rolls back, the others commit.
-    const ingest = createGroupCommit(t.store.withTransaction, async (contact: ChannelContact) => {
-      const outcome = await t.store.ingestInbound(contact, { now: t.clock.now(), router: routing });
-      if (contact.text.includes('撤回')) throw new Error('the channel refused it after storing');
-      return outcome;
-    });
+    const ingest = createGroupCommit(
+      (fn) => t.store.withTransaction(fn),
+      async (contact: ChannelContact) => {
+        const outcome = await t.store.ingestInbound(contact, { now: t.clock.now(), router: routing });
+        if (contact.text.includes('撤回')) throw new Error('the channel refused it after storing');
+        return outcome;
+      },
+    );
     const outcomes = await Promise.allSettled([
       ingest({ channel: 'email', customer: { name: '周杰', email: 'zhoujie@example.cn' }, text: '订单地址需要修改' }),
       ingest({ channel: 'chat', customer: { name: '罗琳', phone: '13700137001' }, text: '这条会被撤回' }),

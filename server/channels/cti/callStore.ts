@@ -92,7 +92,7 @@ export function createCtiCallStore(deps: { sql: SyncSqlExecutor }): CtiCallStore
       return inserted.changes === 1;
     },
     getCall(callId) {
-      const row = sql.get('SELECT * FROM cti_calls WHERE call_id = ?', [callId]) as CallRow | undefined;
+      const row = sql.get<CallRow>('SELECT * FROM cti_calls WHERE call_id = ?', [callId]);
       return row ? callFromRow(row) : null;
     },
     saveCall(call) {
@@ -122,15 +122,15 @@ export function createCtiCallStore(deps: { sql: SyncSqlExecutor }): CtiCallStore
       );
     },
     liveCallsOf(agentId, since) {
-      const rows = sql.all(
+      const rows = sql.all<CallRow>(
         `SELECT * FROM cti_calls WHERE agent_id = ? AND state IN ('ringing', 'answered') AND updated_at >= ?
          ORDER BY updated_at DESC, call_id LIMIT 20`,
         [agentId, since],
-      ) as CallRow[];
+      );
       return rows.map(callFromRow);
     },
     userIdByExtension(extension) {
-      const row = sql.get('SELECT id FROM users WHERE extension = ?', [extension]) as { id: string } | undefined;
+      const row = sql.get<{ id: string }>('SELECT id FROM users WHERE extension = ?', [extension]);
       return row?.id ?? null;
     },
     setExtension(userId, extension) {

@@ -10,9 +10,14 @@ import { createHmac } from 'node:crypto';
 import type { CtiEventInput, CtiEventName, TwilioStatusCallback } from '../../../shared/cti.js';
 import { constantTimeEqual } from '../signature.js';
 
+// `instanceof Map` alone narrows to Map<any, any>; the guard keeps the entries typed.
+function isMap(params: ReadonlyMap<string, string> | Record<string, string>): params is ReadonlyMap<string, string> {
+  return params instanceof Map;
+}
+
 /** The `X-Twilio-Signature` for a request to `url` with these POST parameters. */
 export function twilioSignature(authToken: string, url: string, params: ReadonlyMap<string, string> | Record<string, string>): string {
-  const entries = params instanceof Map ? [...params.entries()] : Object.entries(params);
+  const entries = isMap(params) ? [...params.entries()] : Object.entries(params);
   // Sorted by name in code-unit order, as Twilio's own libraries sort.
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const text = url + entries.map(([name, value]) => name + value).join('');

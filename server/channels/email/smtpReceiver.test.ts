@@ -243,7 +243,7 @@ describe('SMTP receiver', () => {
       { from: ZHANG.from, to: 'support@demo.local' },
     );
     const message = (await server.store.getTicketBundle(await ticketOf(messageId)))!.messages.find((stored) => stored.externalMessageId === messageId)!;
-    expect(message.attachments).toEqual([{ id: expect.any(String), fileName: '破损照片.jpg', contentType: 'image/jpeg', size: 3000 }]);
+    expect(message.attachments).toEqual([{ id: expect.any(String) as string, fileName: '破损照片.jpg', contentType: 'image/jpeg', size: 3000 }]);
     expect((await server.store.getAttachment(message.attachments[0]!.id))!.data.equals(photo)).toBe(true);
 
     const before = await seq();

@@ -25,7 +25,7 @@ let emailed: QueuedDelivery[] = [];
 /** A stand-in for the email channel's sender, recording what web chat hands it (the email channel has its own tests). */
 const emailPeer: ChannelFactory = () => ({
   name: 'email-peer',
-  senders: { email: { send: async (delivery) => (emailed.push(delivery), { externalMessageId: `<${delivery.message.id}@mail.test>` }) } },
+  senders: { email: { send: (delivery) => (emailed.push(delivery), Promise.resolve({ externalMessageId: `<${delivery.message.id}@mail.test>` })) } },
 });
 
 async function start(withEmail = false): Promise<void> {

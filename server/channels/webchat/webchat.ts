@@ -842,6 +842,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     name: 'webchat',
     routes,
     senders: { webchat: sender },
+    /* eslint-disable @typescript-eslint/require-await -- nothing to await, yet a throw must reject as Channel promises, so the server's start fails with it and the other channels still stop */
     async start() {
       const pollMs = options.availabilityPollMs ?? 5_000;
       // Presence set by hand (available/busy/away) has no hook here; a light poll tells connected widgets.
@@ -857,5 +858,6 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       // This node's visitors only: with the Redis adapter a plain disconnectSockets reaches every node's.
       nsp.local.disconnectSockets(true);
     },
+    /* eslint-enable @typescript-eslint/require-await */
   };
 }

@@ -52,7 +52,7 @@ async function startCallbackPeer(secret: string, clockNow: () => number): Promis
   return Object.assign(peer, {
     url: `http://127.0.0.1:${String(port)}/omnidesk/reply`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }) as CallbackPeer;
+  });
 }
 
 let server: TestServer | null = null;

@@ -86,7 +86,7 @@ async function startWechatApiPeer(): Promise<WechatApiPeer> {
   return Object.assign(peer, {
     url: `http://127.0.0.1:${String(port)}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }) as WechatApiPeer;
+  });
 }
 
 // ---------------------------------------------------------------------------------------

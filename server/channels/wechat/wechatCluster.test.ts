@@ -96,7 +96,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  store?.close();
+  await store?.close();
   await peer?.close();
   await redis?.cleanup();
 });

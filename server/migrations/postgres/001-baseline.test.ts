@@ -70,7 +70,7 @@ async function postgresTables(): Promise<Map<string, Map<string, ColumnShape>>> 
   const tables = new Map<string, Map<string, ColumnShape>>();
   for (const row of rows) {
     let columns = tables.get(row.table_name);
-    if (!columns) tables.set(row.table_name, (columns = new Map()));
+    if (!columns) tables.set(row.table_name, (columns = new Map<string, ColumnShape>()));
     columns.set(row.column_name, { type: row.data_type, notNull: row.is_nullable === 'NO', primaryKey: row.pk });
   }
   return tables;
