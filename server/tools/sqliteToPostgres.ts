@@ -119,10 +119,19 @@ function quoteIdentifier(name: string): string {
 
 /** A pg client whose BIGINTs come back as their exact decimal text, for the checksum. */
 function exactTypes(): pg.CustomTypesConfig {
+  // pg-types declares its parsers as `any`; they take the value's text.
+  const builtin = pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown;
   return {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === INT8_OID ? (value: string) => value : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+      oid === INT8_OID ? (value: string) => value : builtin(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
   };
+}
+
+/** A text column's value as SQLite returns it (text, or a number SQLite's type affinity left). */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  throw new Error(`a text value of type ${typeof value}`);
 }
 
 /**
@@ -139,7 +148,7 @@ export function encodeValue(hash: Hash, kind: ColumnKind, value: unknown): void 
     hash.update(`i${integerText(value)};`);
     return;
   }
-  const bytes = kind === 'bytes' ? toBytes(value) : Buffer.from(String(value), 'utf8');
+  const bytes = kind === 'bytes' ? toBytes(value) : Buffer.from(textOf(value), 'utf8');
   hash.update(`${kind === 'bytes' ? 'b' : 't'}${String(bytes.length)}:`);
   hash.update(bytes);
 }
@@ -163,7 +172,7 @@ function toPostgresParameter(kind: ColumnKind, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (kind === 'integer') return integerText(value);
   if (kind === 'bytes') return toBytes(value);
-  return typeof value === 'string' ? value : String(value);
+  return textOf(value);
 }
 
 function parameterBytes(value: unknown): number {
@@ -178,7 +187,8 @@ function openSqlite(path: string): Database.Database | MigrationRefusal {
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     return db;
   } catch (error) {
-    return { code: 'sqlite_unreadable', path, sqliteCode: String((error as { code?: unknown }).code ?? 'unknown') };
+    const code = (error as { code?: unknown }).code;
+    return { code: 'sqlite_unreadable', path, sqliteCode: typeof code === 'string' ? code : 'unknown' };
   }
 }
 

@@ -78,7 +78,7 @@ export function InboxModeTabs() {
   );
 }
 
-function QueueRow({ row, opening, open, onOpen }: { row: QueuedTicket; opening: boolean; open: boolean; onOpen(ticketId: string): void }) {
+function QueueRow({ row, opening, open, onOpen }: { row: QueuedTicket; opening: boolean; open: boolean; onOpen: (ticketId: string) => void }) {
   const t = useT();
   const now = useNow();
   const { ticket } = row;

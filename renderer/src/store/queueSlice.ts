@@ -30,12 +30,12 @@ export interface QueueSlice {
   queueListedAt: number | null;
   /** The waiting ticket being fetched to be opened. */
   openingQueued: string | null;
-  setInboxMode(mode: InboxMode): void;
-  applyQueueSummary(summary: QueueSummaryState): void;
-  loadQueueSummary(): Promise<void>;
+  setInboxMode: (mode: InboxMode) => void;
+  applyQueueSummary: (summary: QueueSummaryState) => void;
+  loadQueueSummary: () => Promise<void>;
   /** Loads the first page again, or (`more`) the next one. */
-  loadQueue(more?: boolean): Promise<void>;
-  openQueued(ticketId: string): Promise<void>;
+  loadQueue: (more?: boolean) => Promise<void>;
+  openQueued: (ticketId: string) => Promise<void>;
 }
 
 export function createQueueSlice(api: WorkstationApi): StateCreator<AppState, [], [], QueueSlice> {
