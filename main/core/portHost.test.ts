@@ -118,7 +118,7 @@ describe('the workstation core in its own process', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer demo-token' },
         body: JSON.stringify({
-          channel: 'chat',
+          channel: 'email',
           customer: { name: '李娜', phone: '+86 139 0000 5678', email: 'lina@example.cn' },
           subject: '发票开具',
           text: '请问发票什么时候能开好？',
@@ -126,6 +126,9 @@ describe('the workstation core in its own process', () => {
       });
       expect(response.status).toBe(201);
       const { ticketId } = (await response.json()) as { ticketId: string };
+      // An agent is sent what they hold (the demo gives agent1 a full chat load): the lead gives them this mail.
+      const lead = (await server.store.getUserByUsername('lead1'))!;
+      expect(server.routing.reassign(lead, [ticketId], 'agent1')).toEqual([expect.objectContaining({ ok: true })]);
       await waitUntil(core, 'the inbound ticket reaches the cache', async () => (await core.invoke('ticket.get', { ticketId })).ok);
       const inbox = await call(core, 'inbox.list', { channel: null, status: null, query: '发票' });
       expect(inbox.rows.map((row) => row.id)).toContain(ticketId);
