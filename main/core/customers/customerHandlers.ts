@@ -8,9 +8,9 @@
 import type { z } from 'zod';
 import { customerMatchesResultSchema, customerMergeResultSchema } from '../../../shared/customers.js';
 import { MAX_ATTACHMENT_DOWNLOAD_BYTES, type RpcResults, type rpcParamSchemas } from '../../../shared/rpc.js';
-import { ackSchema } from '../../../shared/sync.js';
 import type { Cache } from '../cache/cache.js';
-import { RpcError, rpcCodeOfProtocolError } from '../errors.js';
+import { askServer } from '../askServer.js';
+import { RpcError } from '../errors.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
 
 export const CUSTOMER_METHODS = ['customer.search', 'customer.merge', 'customer.matches', 'attachment.download'] as const;
@@ -37,9 +37,6 @@ export interface CustomerSessionView {
   online: boolean;
 }
 
-const mergeAckSchema = ackSchema(customerMergeResultSchema);
-const matchesAckSchema = ackSchema(customerMatchesResultSchema);
-
 function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
@@ -51,34 +48,14 @@ export function createCustomerHandlers(options: { serverUrl: string; current(): 
     async 'customer.merge'(params) {
       const { socket, online } = options.current();
       if (!socket || !online || !socket.connected) throw new RpcError('offline', 'You are offline: customers can be merged once the connection is back.');
-      let raw: unknown;
-      try {
-        raw = await socket.timeout(CUSTOMER_REQUEST_TIMEOUT_MS).emitWithAck('customer:merge', params);
-      } catch {
-        if (!socket.connected) throw new RpcError('offline', 'The connection to the server dropped before it answered; try again when online.');
-        throw new RpcError('server_unreachable', `The server did not answer the merge within ${String(CUSTOMER_REQUEST_TIMEOUT_MS / 1000)} s.`);
-      }
-      const parsed = mergeAckSchema.safeParse(raw);
-      if (!parsed.success) throw new RpcError('internal', `The server's merge answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      if (!parsed.data.ok) throw new RpcError(rpcCodeOfProtocolError(parsed.data.error.code), parsed.data.error.message);
-      return parsed.data.result;
+      return await askServer(socket, 'customer:merge', params, customerMergeResultSchema, CUSTOMER_REQUEST_TIMEOUT_MS);
     },
 
     async 'customer.matches'(params) {
       const { socket, online } = options.current();
       if (!socket || !online || !socket.connected)
         throw new RpcError('offline', 'You are offline: possible matches come from the server once the connection is back.');
-      let raw: unknown;
-      try {
-        raw = await socket.timeout(CUSTOMER_REQUEST_TIMEOUT_MS).emitWithAck('customer:matches', params);
-      } catch {
-        if (!socket.connected) throw new RpcError('offline', 'The connection to the server dropped before it answered; try again when online.');
-        throw new RpcError('server_unreachable', `The server did not answer within ${String(CUSTOMER_REQUEST_TIMEOUT_MS / 1000)} s.`);
-      }
-      const parsed = matchesAckSchema.safeParse(raw);
-      if (!parsed.success) throw new RpcError('internal', `The server's answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      if (!parsed.data.ok) throw new RpcError(rpcCodeOfProtocolError(parsed.data.error.code), parsed.data.error.message);
-      return parsed.data.result;
+      return await askServer(socket, 'customer:matches', params, customerMatchesResultSchema, CUSTOMER_REQUEST_TIMEOUT_MS);
     },
 
     async 'attachment.download'({ attachmentId }) {

@@ -8,8 +8,8 @@
 import type { z } from 'zod';
 import { piiAuditResultSchema, piiRevealResultSchema } from '../../../shared/pii.js';
 import type { RpcResults, rpcParamSchemas } from '../../../shared/rpc.js';
-import { ackSchema } from '../../../shared/sync.js';
-import { RpcError, rpcCodeOfProtocolError } from '../errors.js';
+import { askServer } from '../askServer.js';
+import { RpcError } from '../errors.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
 
 export const PII_METHODS = ['pii.reveal', 'pii.audit'] as const;
@@ -27,20 +27,7 @@ export function createPiiHandlers(options: { current(): { socket: WorkstationSoc
   async function request<S extends z.ZodType>(event: 'pii:reveal' | 'pii:audit', payload: unknown, resultSchema: S, what: string): Promise<z.output<S>> {
     const { socket, online } = options.current();
     if (!socket || !online || !socket.connected) throw new RpcError('offline', `You are offline: ${what} once the connection is back.`);
-    // The typed emitWithAck cannot pick an overload through a union of event names; the answer is parsed below anyway.
-    const emitter = socket.timeout(PII_REQUEST_TIMEOUT_MS) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
-    let raw: unknown;
-    try {
-      raw = await emitter.emitWithAck(event, payload);
-    } catch {
-      if (!socket.connected) throw new RpcError('offline', 'The connection to the server dropped before it answered; try again when online.');
-      throw new RpcError('server_unreachable', `The server did not answer within ${String(PII_REQUEST_TIMEOUT_MS / 1000)} s.`);
-    }
-    const parsed = ackSchema(resultSchema).safeParse(raw);
-    if (!parsed.success) throw new RpcError('internal', `The server's ${event} answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    const ack = parsed.data as { ok: true; result: z.output<S> } | { ok: false; error: { code: string; message: string } };
-    if (!ack.ok) throw new RpcError(rpcCodeOfProtocolError(ack.error.code), ack.error.message);
-    return ack.result;
+    return askServer(socket, event, payload, resultSchema, PII_REQUEST_TIMEOUT_MS);
   }
 
   return {

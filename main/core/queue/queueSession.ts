@@ -19,9 +19,9 @@ import {
   type QueueSummaryEntry,
 } from '../../../shared/queue.js';
 import type { QueueSummaryState, RpcEventName, RpcEvents, TicketDetail } from '../../../shared/rpc.js';
-import { ackSchema } from '../../../shared/sync.js';
 import type { Cache } from '../cache/cache.js';
-import { RpcError, rpcCodeOfProtocolError } from '../errors.js';
+import { askServer } from '../askServer.js';
+import { RpcError } from '../errors.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
 
 /** How long a queue request waits for the server's ack. */
@@ -71,20 +71,7 @@ export function startQueueSession(options: QueueSessionOptions): QueueSession {
 
   async function request<S extends z.ZodType>(event: 'queue:list' | 'ticket:fetch', payload: unknown, resultSchema: S): Promise<z.output<S>> {
     if (stopped || !socket.connected) throw new RpcError('offline', 'The queue needs a connection to the server; the workstation is offline.');
-    // The typed emitWithAck cannot pick an overload through a generic event name; the answer is parsed below anyway.
-    const emitter = socket.timeout(QUEUE_REQUEST_TIMEOUT_MS) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
-    let raw: unknown;
-    try {
-      raw = await emitter.emitWithAck(event, payload);
-    } catch {
-      if (!socket.connected) throw new RpcError('offline', 'The connection to the server dropped before it answered; try again when online.');
-      throw new RpcError('server_unreachable', `The server did not answer ${event} within ${String(QUEUE_REQUEST_TIMEOUT_MS / 1000)} s.`);
-    }
-    const parsed = ackSchema(resultSchema).safeParse(raw);
-    if (!parsed.success) throw new RpcError('internal', `The server's ${event} answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    const ack = parsed.data as { ok: true; result: z.output<S> } | { ok: false; error: { code: string; message: string } };
-    if (!ack.ok) throw new RpcError(rpcCodeOfProtocolError(ack.error.code), ack.error.message);
-    return ack.result;
+    return askServer(socket, event, payload, resultSchema, QUEUE_REQUEST_TIMEOUT_MS);
   }
 
   return {

@@ -37,9 +37,10 @@ import {
   type RoutingOffer,
 } from '../../../shared/routing.js';
 import type { RpcEventName, RpcEvents } from '../../../shared/rpc.js';
-import { ackSchema, type ClientToServerEvents } from '../../../shared/sync.js';
+import type { ClientToServerEvents } from '../../../shared/sync.js';
 import type { Cache } from '../cache/cache.js';
-import { RpcError, rpcCodeOfProtocolError } from '../errors.js';
+import { askServer } from '../askServer.js';
+import { RpcError } from '../errors.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
 
 /** How long a routing request waits for the server's ack. */
@@ -162,20 +163,7 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
   /** Sends one routing request and returns the validated result, or throws an RpcError. */
   async function request<S extends z.ZodType>(event: RoutingEvent, payload: unknown, resultSchema: S): Promise<z.output<S>> {
     if (stopped || !socket.connected) throw new RpcError('offline', 'This needs a connection to the server; the workstation is offline.');
-    // The typed emitWithAck cannot pick an overload through a generic event name; the answer is parsed below anyway.
-    const emitter = socket.timeout(ROUTING_REQUEST_TIMEOUT_MS) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
-    let raw: unknown;
-    try {
-      raw = await emitter.emitWithAck(event, payload);
-    } catch {
-      if (!socket.connected) throw new RpcError('offline', 'The connection to the server dropped before it answered; try again when online.');
-      throw new RpcError('server_unreachable', `The server did not answer ${event} within ${String(ROUTING_REQUEST_TIMEOUT_MS / 1000)} s.`);
-    }
-    const parsed = ackSchema(resultSchema).safeParse(raw);
-    if (!parsed.success) throw new RpcError('internal', `The server's ${event} answer is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    const ack = parsed.data as { ok: true; result: z.output<S> } | { ok: false; error: { code: string; message: string } };
-    if (!ack.ok) throw new RpcError(rpcCodeOfProtocolError(ack.error.code), ack.error.message);
-    return ack.result;
+    return askServer(socket, event, payload, resultSchema, ROUTING_REQUEST_TIMEOUT_MS);
   }
 
   return {
