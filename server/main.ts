@@ -4,17 +4,28 @@
  * 20 s a phone/chat offer waits for the agent (end-to-end tests use a short one). RATE_LIMITS overrides
  * the rate limits ("name=points/seconds,…", see server/rateLimits.ts). TOKEN_TTL_MS is how long a
  * sign-in lasts (default 12 h). TRUST_PROXY=1 takes client addresses from X-Forwarded-For (only
- * behind exactly one reverse proxy; see clientAddress in server/http.ts).
+ * behind exactly one reverse proxy; see clientAddress in server/http.ts). DATABASE_URL / REDIS_URL
+ * (several nodes) are refused until the PostgreSQL store exists (docs/technical/deployment.md).
  */
 import { DEFAULT_SERVER_PORT } from '../shared/httpApi.js';
 import { startServer } from './app.js';
 import { configuredChannels } from './channels/index.js';
+import { clusterConfigFromEnv } from './cluster/config.js';
 import { DEMO_INTEGRATION_TOKEN, DEMO_PASSWORD, DEMO_USERS } from './demo.js';
 import { rateLimitsFromEnv } from './rateLimits.js';
 
 export async function main(): Promise<void> {
   // The database and everything else the server writes are for this OS user only.
   process.umask(0o077);
+  // Several nodes need the store on PostgreSQL, which is not built yet (docs/technical/storage.md):
+  // refuse, rather than run one node on SQLite while the operator believes it shares a database.
+  const cluster = clusterConfigFromEnv(process.env);
+  if (cluster.mode !== 'single-sqlite') {
+    throw new Error(
+      `${cluster.mode === 'cluster' ? 'DATABASE_URL and REDIS_URL are' : 'DATABASE_URL is'} set, but this server runs on its embedded SQLite database only for now ` +
+        '(the PostgreSQL store is pending, docs/technical/storage.md). Unset them to run one node; to prepare the move, see npm run migrate:postgres (docs/technical/deployment.md).',
+    );
+  }
   const port = process.env.PORT !== undefined && process.env.PORT !== '' ? Number(process.env.PORT) : DEFAULT_SERVER_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got ${String(process.env.PORT)}`);
   const dataDir = process.env.DATA_DIR || './.data/server';
