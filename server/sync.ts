@@ -51,12 +51,18 @@ export class SyncRefusal extends Error {
 
 type UntypedOn = (event: string, listener: (...args: unknown[]) => void) => void;
 
-function handle<Request, Result>(
+/**
+ * Answers one kind of socket request through its ack: an expired token ends the socket, bad
+ * input is `invalid_request` naming the fields, a SyncRefusal is its code (logged when
+ * `logRefusals`: refusals that are themselves worth an audit line), anything else `internal`.
+ */
+export function handle<Request, Result>(
   socket: SyncSocket,
-  deps: SyncDependencies,
+  deps: { now: () => number; log: (line: string) => void },
   event: string,
   schema: z.ZodType<Request>,
   run: (request: Request) => Promise<Result>,
+  options: { logRefusals?: boolean } = {},
 ): void {
   (socket.on as unknown as UntypedOn).call(socket, event, async (raw: unknown, ack: unknown) => {
     if (typeof ack !== 'function') return;
@@ -76,6 +82,7 @@ function handle<Request, Result>(
       result = await run(parsed.data);
     } catch (error) {
       if (error instanceof SyncRefusal) {
+        if (options.logRefusals) deps.log(`${event} by ${socket.data.user.username} refused: ${error.message}`);
         reply({ ok: false, error: { code: error.code, message: error.message } });
         return;
       }
