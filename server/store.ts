@@ -44,7 +44,7 @@ import { MAX_PULL_CHANGES, type BootstrapPage, type Change, type ChangeBody, typ
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { CustomerRefusal, identitiesOf } from './customers.js';
 import { triageContact } from './inbound.js';
-import type { SqlValue } from './db/sql.js';
+import type { SqlExecutor, SqlValue } from './db/sql.js';
 import type { SyncSqlExecutor } from './db/syncSql.js';
 import { migrate } from './migrations/index.js';
 import type { RoutingAssignee, RoutingDecision, TicketRouter } from './routing.js';
@@ -402,6 +402,8 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   readonly inline: InlineStoreAccess;
   /** The agents' queue view: the queue summary and queued-ticket listings (server/queueViewStore.ts). */
   readonly queue: QueueView;
+  /** Read-only SQL for repositories built on the seam (server/db/sql.ts); writes go through the store. */
+  readonly sql: SqlExecutor;
   /**
    * Runs `fn` in one transaction; called inside one (the same async context), it is a
    * savepoint there. Store calls made inside `fn` join it; calls from elsewhere wait until it
@@ -1928,6 +1930,12 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     cti: exposedAll(cti),
     pii: exposedAll(pii),
     queue: exposedAll(queue),
+    sql: {
+      dialect: 'sqlite',
+      all: exposed(<Row>(text: string, params: readonly SqlValue[] = []) => sql(text).all(...params) as Row[]),
+      get: exposed(<Row>(text: string, params: readonly SqlValue[] = []) => sql(text).get(...params) as Row | undefined),
+      run: () => Promise.reject(new Error('store.sql is read-only: write through the store')),
+    },
     inline,
     withTransaction,
     onDidCommitChanges(listener) {
