@@ -20,7 +20,7 @@ import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
 import { createSessionEnds } from './sessions.js';
-import { openServerStore, type ChannelContact, type ServerStore } from './store.js';
+import { openPostgresServerStore, openServerStore, type ChannelContact, type ServerStore } from './store.js';
 import { startQueueSummary } from './queueSummary.js';
 import { attachSync } from './sync.js';
 
@@ -30,8 +30,10 @@ export interface ServerOptions {
   port: number;
   /** Default '127.0.0.1'. */
   host?: string;
-  /** The SQLite file lives at <dataDir>/server.sqlite (created if missing). */
+  /** The SQLite file lives at <dataDir>/server.sqlite (created if missing), unless `databaseUrl` is given. */
   dataDir: string;
+  /** postgres://… : keep the state in PostgreSQL instead (docs/technical/deployment.md). */
+  databaseUrl?: string;
   /** Seed the demo organisation when the database has no users. */
   demo?: boolean;
   /** Injectable clock; default Date.now. */
@@ -91,7 +93,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const now = options.now ?? Date.now;
   const log = options.log ?? defaultLog;
   const host = options.host ?? '127.0.0.1';
-  const store = openServerStore({ filePath: path.join(options.dataDir, 'server.sqlite'), log });
+  const store = options.databaseUrl
+    ? await openPostgresServerStore({ databaseUrl: options.databaseUrl, log })
+    : openServerStore({ filePath: path.join(options.dataDir, 'server.sqlite'), log });
   if (options.demo && (await seedDemoOrganisation(store, now()))) log('seeded the demo organisation');
 
   const hub = createLiveHub(now);

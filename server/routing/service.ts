@@ -62,7 +62,12 @@ export interface RoutingServiceOptions {
 export interface RoutingService extends TicketRouter {
   readonly engine: RoutingEngine;
   setOutlet(outlet: RoutingOutlet): void;
-  connect(user: User): Promise<void>;
+  /**
+   * A socket of this user connected: `openOffers` hears the offers already waiting for them
+   * (another device's), then presence follows the connection. One tracked operation, begun
+   * at once, so `idle()` after a connection covers it.
+   */
+  connect(user: User, openOffers?: (offers: RoutingOffer[]) => void): Promise<void>;
   disconnect(user: User): Promise<void>;
   presenceOf(userId: string): PresenceChanged | null;
   /** Offers waiting for this agent, with their bundles. */
@@ -409,21 +414,24 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       };
     },
 
-    async connect(user) {
-      if (stopped) return;
+    connect(user, openOffers) {
+      if (stopped) return Promise.resolve();
       connections.set(user.id, (connections.get(user.id) ?? 0) + 1);
-      // Users created after start (or changed since) are (re)read on connect.
-      const settings = (await store.routing.loadAgentSettings()).get(user.id) ?? defaultAgentSettings(now());
-      await track(
-        decide(null, () => {
-          engine.upsertUser(user, settings);
-          return effectsOnly(engine.connect(user.id, now()));
-        }),
+      return track(
+        (async () => {
+          if (openOffers) openOffers(await service.openOffers(user.id));
+          // Users created after start (or changed since) are (re)read on connect.
+          const settings = (await store.routing.loadAgentSettings()).get(user.id) ?? defaultAgentSettings(now());
+          await decide(null, () => {
+            engine.upsertUser(user, settings);
+            return effectsOnly(engine.connect(user.id, now()));
+          });
+          if (!lastPresence.has(user.id)) {
+            const status = engine.agentStatus(user.id);
+            if (status) lastPresence.set(user.id, presenceChange(user.id, status.presence, status.presenceCause, null, status.presenceSince));
+          }
+        })(),
       );
-      if (!lastPresence.has(user.id)) {
-        const status = engine.agentStatus(user.id);
-        if (status) lastPresence.set(user.id, presenceChange(user.id, status.presence, status.presenceCause, null, status.presenceSince));
-      }
     },
 
     async disconnect(user) {

@@ -55,13 +55,16 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
     const log = (what: string) => (error: unknown) =>
       deps.log(`routing ${what} for ${user.username} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     // Offers already open (this user on another device) first; offers the sign-in itself makes reach the room.
-    void (async () => {
-      for (const offer of await service.openOffers(user.id)) socket.emit('routing:offer', forRole(user.role, offer, maskOffer));
-      await service.connect(user);
-      const presence = service.presenceOf(user.id);
-      if (presence) socket.emit('presence:changed', presence);
-      if (user.role !== 'agent') socket.emit('lead:agents', { agents: service.agents(), at: deps.now() });
-    })().catch(log('connect'));
+    service
+      .connect(user, (offers) => {
+        for (const offer of offers) socket.emit('routing:offer', forRole(user.role, offer, maskOffer));
+      })
+      .then(() => {
+        const presence = service.presenceOf(user.id);
+        if (presence) socket.emit('presence:changed', presence);
+        if (user.role !== 'agent') socket.emit('lead:agents', { agents: service.agents(), at: deps.now() });
+      })
+      .catch(log('connect'));
     socket.on('disconnect', () => void service.disconnect(user).catch(log('disconnect')));
 
     /** Leads' requests: an agent is refused before anything is read. */
