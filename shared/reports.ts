@@ -41,6 +41,15 @@ export const reportQuerySchema = reportRequestSchema
   .strict();
 export type ReportQuery = z.infer<typeof reportQuerySchema>;
 
+/** A report as a file (the workstation's Export buttons): the request plus the format and the words' language. */
+export const reportExportRequestSchema = reportRequestSchema
+  .extend({
+    format: z.enum(['csv', 'xlsx'], { message: 'must be one of csv, xlsx' }),
+    lang: z.enum(REPORT_LANGUAGES, { message: `must be one of ${REPORT_LANGUAGES.join(', ')}` }),
+  })
+  .strict();
+export type ReportExportRequest = z.infer<typeof reportExportRequestSchema>;
+
 const count = z.number().int().nonnegative();
 const fraction = z.number().min(0).max(1).nullable();
 const duration = z.number().nonnegative().nullable();
