@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from './domain.js';
-import { computeKpis, groupKpis, localDateOf, parseLocalDate, periodRange, type TicketFacts } from './kpi.js';
+import { EMPTY_TOTALS, computeKpis, groupKpis, kpiRows, localDateOf, parseLocalDate, periodRange, totalsOfTicket, type TicketFacts } from './kpi.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -159,6 +159,27 @@ describe('groupKpis', () => {
       ['orders', 3],
       ['after_sales', 0],
       [null, 1],
+    ]);
+  });
+});
+
+describe('kpiRows over totals a database added up', () => {
+  it('adds the totals of a key that comes twice (an unknown group and none are both "no group")', () => {
+    const a = totalsOfTicket(ticket({ createdAt: T, completedAt: T + HOUR, status: 'completed' }), T + HOUR);
+    const b = totalsOfTicket(ticket({ createdAt: T }), T + 5 * HOUR);
+    const rows = kpiRows(
+      [
+        { key: null, name: null, totals: a },
+        { key: 'orders', name: null, totals: EMPTY_TOTALS },
+        { key: null, name: null, totals: b },
+      ],
+      'group',
+      ['orders'],
+    );
+    // Null: 2 tickets, 1 resolved on time (60 min), 1 open past due → overdue 1 / 2, SLA 1 / 2.
+    expect(rows.map((row) => [row.key, row.kpis.volume, row.kpis.overdueRate, row.kpis.slaCompliance, row.kpis.avgHandlingMs])).toEqual([
+      ['orders', 0, null, null, null],
+      [null, 2, 0.5, 0.5, HOUR],
     ]);
   });
 });

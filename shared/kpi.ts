@@ -63,12 +63,45 @@ export interface Kpis {
   csatResponseRate: number | null;
 }
 
-function ratio(part: number, whole: number): number | null {
-  return whole === 0 ? null : part / whole;
+/**
+ * The counts and sums every KPI is a ratio or mean of. A database can add them up per group
+ * itself (server/reports/), then `kpisFromTotals` does the same arithmetic as for facts.
+ */
+export interface KpiTotals {
+  volume: number;
+  responded: number;
+  /** Sum of (first response − created) over the responded tickets, ms. */
+  firstResponseTotalMs: number;
+  resolved: number;
+  /** Sum of (completed − created) over the resolved tickets, ms. */
+  handlingTotalMs: number;
+  overdue: number;
+  slaMet: number;
+  firstContactResolved: number;
 }
 
-function mean(total: number, count: number): number | null {
-  return count === 0 ? null : total / count;
+export const EMPTY_TOTALS: Readonly<KpiTotals> = {
+  volume: 0,
+  responded: 0,
+  firstResponseTotalMs: 0,
+  resolved: 0,
+  handlingTotalMs: 0,
+  overdue: 0,
+  slaMet: 0,
+  firstContactResolved: 0,
+};
+
+export function addTotals(a: KpiTotals, b: KpiTotals): KpiTotals {
+  return {
+    volume: a.volume + b.volume,
+    responded: a.responded + b.responded,
+    firstResponseTotalMs: a.firstResponseTotalMs + b.firstResponseTotalMs,
+    resolved: a.resolved + b.resolved,
+    handlingTotalMs: a.handlingTotalMs + b.handlingTotalMs,
+    overdue: a.overdue + b.overdue,
+    slaMet: a.slaMet + b.slaMet,
+    firstContactResolved: a.firstContactResolved + b.firstContactResolved,
+  };
 }
 
 /** Whether a ticket missed its due time, judged at `asOf` when it is still open. */
@@ -82,46 +115,49 @@ export function isFirstContactResolution(ticket: TicketFacts): boolean {
   return ticket.firstResponseAt === null ? ticket.inboundMessages <= 1 : ticket.inboundAfterFirstResponse === 0;
 }
 
-/** The KPIs of `tickets`, with overdue judged at `asOf`. */
-export function computeKpis(tickets: readonly TicketFacts[], asOf: number): Kpis {
-  let responded = 0;
-  let firstResponseTotal = 0;
-  let resolved = 0;
-  let handlingTotal = 0;
-  let overdue = 0;
-  let slaMet = 0;
-  let firstContactResolved = 0;
-  for (const ticket of tickets) {
-    if (ticket.firstResponseAt !== null) {
-      responded += 1;
-      firstResponseTotal += ticket.firstResponseAt - ticket.createdAt;
-    }
-    if (ticket.completedAt !== null) {
-      resolved += 1;
-      handlingTotal += ticket.completedAt - ticket.createdAt;
-    }
-    const late = isOverdue(ticket, asOf);
-    if (late) overdue += 1;
-    else if (ticket.completedAt !== null) slaMet += 1;
-    if (isFirstContactResolution(ticket)) firstContactResolved += 1;
-  }
-  const slaJudged = slaMet + overdue;
+/** One ticket's contribution to the totals. */
+export function totalsOfTicket(ticket: TicketFacts, asOf: number): KpiTotals {
+  const overdue = isOverdue(ticket, asOf);
   return {
-    volume: tickets.length,
-    responded,
-    avgFirstResponseMs: mean(firstResponseTotal, responded),
-    resolved,
-    avgHandlingMs: mean(handlingTotal, resolved),
+    volume: 1,
+    responded: ticket.firstResponseAt === null ? 0 : 1,
+    firstResponseTotalMs: ticket.firstResponseAt === null ? 0 : ticket.firstResponseAt - ticket.createdAt,
+    resolved: ticket.completedAt === null ? 0 : 1,
+    handlingTotalMs: ticket.completedAt === null ? 0 : ticket.completedAt - ticket.createdAt,
+    overdue: overdue ? 1 : 0,
+    slaMet: !overdue && ticket.completedAt !== null ? 1 : 0,
+    firstContactResolved: isFirstContactResolution(ticket) ? 1 : 0,
+  };
+}
+
+function ratio(part: number, whole: number): number | null {
+  return whole === 0 ? null : part / whole;
+}
+
+/** The KPIs as ratios and means of the totals. */
+export function kpisFromTotals(totals: KpiTotals): Kpis {
+  const slaJudged = totals.slaMet + totals.overdue;
+  return {
+    volume: totals.volume,
+    responded: totals.responded,
+    avgFirstResponseMs: ratio(totals.firstResponseTotalMs, totals.responded),
+    resolved: totals.resolved,
+    avgHandlingMs: ratio(totals.handlingTotalMs, totals.resolved),
     slaJudged,
-    slaMet,
-    slaCompliance: ratio(slaMet, slaJudged),
-    overdue,
-    overdueRate: ratio(overdue, tickets.length),
-    firstContactResolved,
-    firstContactResolution: ratio(firstContactResolved, resolved),
+    slaMet: totals.slaMet,
+    slaCompliance: ratio(totals.slaMet, slaJudged),
+    overdue: totals.overdue,
+    overdueRate: ratio(totals.overdue, totals.volume),
+    firstContactResolved: totals.firstContactResolved,
+    firstContactResolution: ratio(totals.firstContactResolved, totals.resolved),
     csatAverage: null,
     csatResponseRate: null,
   };
+}
+
+/** The KPIs of `tickets`, with overdue judged at `asOf`. */
+export function computeKpis(tickets: readonly TicketFacts[], asOf: number): Kpis {
+  return kpisFromTotals(tickets.reduce((totals, ticket) => addTotals(totals, totalsOfTicket(ticket, asOf)), EMPTY_TOTALS));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -151,20 +187,25 @@ function keyOf(ticket: TicketFacts, by: ReportDimension): string | null {
   }
 }
 
+/** The totals of one group, with the agent's name for agent rows. */
+export interface GroupTotals {
+  key: string | null;
+  name: string | null;
+  totals: KpiTotals;
+}
+
 /**
- * The rows of a report by `by`: every value of `fixedKeys` in that order (so a channel with
- * no tickets still shows as 0), then any other key met (agents, by name), then the null key
- * (no group / unassigned) when present.
+ * The rows of a report by `by` from per-group totals (a key may come more than once; its
+ * totals are added): every value of `fixedKeys` in that order (so a channel with no tickets
+ * still shows as 0), then any other key met (agents by name, Chinese collation), then the
+ * null key (no group / unassigned) when present.
  */
-export function groupKpis(tickets: readonly TicketFacts[], by: ReportDimension, asOf: number, fixedKeys: readonly string[] = []): KpiRow[] {
-  const buckets = new Map<string | null, TicketFacts[]>(fixedKeys.map((key) => [key, []]));
+export function kpiRows(groups: readonly GroupTotals[], by: ReportDimension, fixedKeys: readonly string[] = []): KpiRow[] {
+  const buckets = new Map<string | null, KpiTotals>(fixedKeys.map((key) => [key, EMPTY_TOTALS]));
   const names = new Map<string, string>();
-  for (const ticket of tickets) {
-    const key = keyOf(ticket, by);
-    const bucket = buckets.get(key);
-    if (bucket) bucket.push(ticket);
-    else buckets.set(key, [ticket]);
-    if (by === 'agent' && key !== null && ticket.assigneeName) names.set(key, ticket.assigneeName);
+  for (const group of groups) {
+    buckets.set(group.key, addTotals(buckets.get(group.key) ?? EMPTY_TOTALS, group.totals));
+    if (by === 'agent' && group.key !== null && group.name) names.set(group.key, group.name);
   }
   const nameOf = (key: string) => names.get(key) ?? key;
   const others = [...buckets.keys()]
@@ -174,8 +215,14 @@ export function groupKpis(tickets: readonly TicketFacts[], by: ReportDimension, 
   return order.map((key) => ({
     key,
     name: by === 'agent' && key !== null ? nameOf(key) : null,
-    kpis: computeKpis(buckets.get(key) ?? [], asOf),
+    kpis: kpisFromTotals(buckets.get(key) ?? EMPTY_TOTALS),
   }));
+}
+
+/** The rows of a report by `by` over ticket facts (see `kpiRows` for the order). */
+export function groupKpis(tickets: readonly TicketFacts[], by: ReportDimension, asOf: number, fixedKeys: readonly string[] = []): KpiRow[] {
+  const groups = tickets.map((ticket) => ({ key: keyOf(ticket, by), name: ticket.assigneeName, totals: totalsOfTicket(ticket, asOf) }));
+  return kpiRows(groups, by, fixedKeys);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportSchema } from '../../shared/reports.js';
+import { REPORT_DIMENSIONS, REPORT_PERIODS, computeKpis, groupKpis, periodRange } from '../../shared/kpi.js';
+import { fixedReportKeys, reportSchema } from '../../shared/reports.js';
 import { openPostgresDatabase } from '../db/postgres.js';
 import type { SqlDatabase } from '../db/sql.js';
 import { openSqliteDatabase } from '../db/sqlite.js';
@@ -280,6 +281,18 @@ for (const make of [sqliteBackend, postgresBackend]) {
       const quiet = await repository.report({ period: 'day', date: '2024-11-20', by: 'agent' }, AS_OF);
       expect(quiet.rows).toEqual([]);
       expect(quiet.total).toMatchObject({ volume: 0, avgFirstResponseMs: null, overdueRate: null, slaCompliance: null });
+    });
+
+    it('adds up in SQL exactly what shared/kpi.ts computes from the facts, for every period and grouping', async () => {
+      const repository = createReportRepository(db);
+      for (const period of REPORT_PERIODS) {
+        const facts = await repository.ticketFacts(periodRange(period, '2024-11-08'));
+        for (const by of REPORT_DIMENSIONS) {
+          const report = await repository.report({ period, date: '2024-11-08', by }, AS_OF);
+          expect(report.total, `${period} by ${by}`).toEqual(computeKpis(facts, AS_OF));
+          expect(report.rows, `${period} by ${by}`).toEqual(groupKpis(facts, by, AS_OF, fixedReportKeys(by)));
+        }
+      }
     });
 
     it('refuses to report over a ticket row no schema allows, rather than guess', async () => {
