@@ -92,16 +92,23 @@ function ReportPickers() {
 /** Export CSV / Export XLSX, with a progress indicator while one runs and what went wrong when it failed. */
 function ReportExport() {
   const t = useT();
-  const { exporting, error, exportReport, hasReport } = useAppStore(
-    useShallow((s) => ({ exporting: s.exportingReport, error: s.reportExportError, exportReport: s.exportReport, hasReport: s.report !== null })),
+  const { exporting, error, exportReport, hasReport, request } = useAppStore(
+    useShallow((s) => ({
+      exporting: s.exportingReport,
+      error: s.reportExportError,
+      exportReport: s.exportReport,
+      hasReport: s.report !== null,
+      request: s.reportRequest,
+    })),
   );
-  const [saved, setSaved] = useState<string | null>(null);
+  // "Saved …" speaks of the report on screen only: another period or grouping hides it.
+  const [saved, setSaved] = useState<{ fileName: string; request: typeof request } | null>(null);
   async function run(format: ReportFileFormat) {
     setSaved(null);
     const download = await exportReport(format);
     if (!download) return;
     saveDownload(download);
-    setSaved(download.fileName);
+    setSaved({ fileName: download.fileName, request });
   }
   return (
     <div className="reports-export" aria-busy={exporting !== null}>
@@ -117,9 +124,9 @@ function ReportExport() {
           {t('reports.exporting', { format: exporting.toUpperCase() })}
         </span>
       ) : null}
-      {!exporting && hasReport && saved ? (
+      {!exporting && hasReport && saved?.request === request ? (
         <span className="muted small" role="status">
-          {t('reports.exported', { fileName: saved })}
+          {t('reports.exported', { fileName: saved.fileName })}
         </span>
       ) : null}
       {error ? (

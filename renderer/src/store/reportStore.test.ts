@@ -94,6 +94,16 @@ describe('reports in the renderer store', () => {
     expect(bytes.subarray(3).toString('utf8')).toMatch(/^统计周期,渠道,工单量,/);
   });
 
+  it('passes the server’s refusal of a bad date on, in its words', async () => {
+    lead.getState().setReportRequest({ date: '2999-01-01' });
+    await vi.waitFor(() => expect(lead.getState().reportError).not.toBeNull(), WAIT);
+    expect(lead.getState().reportError!.code).toBe('invalid_params');
+    expect(lead.getState().reportError!.message).toMatch(/^The report query is not valid\. date must not be after today \(\d{4}-\d{2}-\d{2}, China time\)$/);
+    expect(lead.getState().report).toBeNull();
+    lead.getState().setReportRequest({ date: contactDay });
+    await vi.waitFor(() => expect(lead.getState().report?.total.volume).toBe(2), WAIT);
+  });
+
   it('gives an agent no Reports view, and the server refuses them the data', async () => {
     agent.getState().setView('reports');
     expect(agent.getState().view).toBe('inbox');
