@@ -101,7 +101,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopFanOut = store.onDidCommitChanges((batch) => hub.fanOut(batch));
   const scheduler = options.scheduler ?? createRealScheduler(now);
   const sessions = createSessionEnds({ scheduler, log });
-  const router = createRoutingService({
+  const router = await createRoutingService({
     store,
     now,
     log,
@@ -137,7 +137,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopQueueSummary = store.onDidCommitChanges(() => queueSummary.markDirty());
   attachSync(io, { store, hub, queueSummary, now, log });
   sessions.attach(io);
-  attachRouting(io, { service: router, roleOf: (userId) => store.inline.getUser(userId)?.role ?? null, now, log });
+  attachRouting(io, { service: router, now, log });
   attachCustomers(io, { store, now, log });
   attachPii(io, { store, now, log });
 
@@ -202,7 +202,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   const { port } = httpServer.address() as AddressInfo;
-  log(`server listening on ${url} (data: ${store.filePath})${channels.size > 0 ? `; channels: ${[...channels.keys()].join(', ')}` : ''}`);
+  log(`server listening on ${url} (data: ${store.filePath ?? 'PostgreSQL'})${channels.size > 0 ? `; channels: ${[...channels.keys()].join(', ')}` : ''}`);
 
   let closing: Promise<void> | null = null;
   return {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../shared/domain.js';
 import { openServerStore, type ChannelContact, type CommittedChange, type ServerStore } from './store.js';
@@ -178,8 +179,15 @@ describe('transaction hooks', () => {
     return { store, lines };
   }
 
-  /** Hooks run synchronously, so they count through the routing engine's synchronous access. */
-  const storedNow = () => (store.inline.getTicket('GD20241108001') ? 1 : 0);
+  /** What another connection sees committed right now (hooks are synchronous functions; the store answers with promises). */
+  const storedNow = () => {
+    const peek = new Database(store.filePath!, { readonly: true });
+    try {
+      return peek.prepare("SELECT 1 FROM tickets WHERE id = 'GD20241108001'").get() ? 1 : 0;
+    } finally {
+      peek.close();
+    }
+  };
 
   it('runs after-commit hooks once the outermost transaction has committed, after the change listeners', async () => {
     const events: string[] = [];
@@ -288,17 +296,25 @@ describe('transaction hooks', () => {
     expect(events).toEqual(['listener: seq 1', 'listener done', 'first committed', 'listener: seq 2', 'reaction committed']);
   });
 
-  it('makes calls from outside an open transaction wait for its end, and joins calls made inside it', async () => {
+  it('joins calls made inside an open transaction; calls from outside see committed data only and write after it', async () => {
     const order: string[] = [];
-    const outer = store.withTransaction(async () => {
+    let insideWrote!: () => void;
+    const wrote = new Promise<void>((resolve) => (insideWrote = resolve));
+    // Registered out here, so these run in the caller's context, not the transaction's.
+    const outsideRead = wrote.then(async () => order.push(`outside read: ${(await store.getTicket('GD20241108001')) ? 'found' : 'none'}`));
+    const outsideWrite = wrote.then(async () => {
+      await store.ingestInbound(contact('二', '13800000002'), { now: TEST_EPOCH });
+      order.push('outside wrote');
+    });
+    await store.withTransaction(async () => {
       await store.ingestInbound(contact('一'), { now: TEST_EPOCH });
-      order.push('inside wrote');
-      // Another caller reading now must not see this uncommitted ticket, nor write into this transaction.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      order.push(`inside wrote, inside reads: ${(await store.getTicket('GD20241108001')) ? 'found' : 'none'}`);
+      insideWrote();
+      await outsideRead;
       order.push('inside done');
     });
-    const outside = store.getTicket('GD20241108001').then((ticket) => order.push(`outside read: ${ticket ? 'found' : 'none'}`));
-    await Promise.all([outer, outside]);
-    expect(order).toEqual(['inside wrote', 'inside done', 'outside read: found']);
+    await outsideWrite;
+    expect(order).toEqual(['inside wrote, inside reads: found', 'outside read: none', 'inside done', 'outside wrote']);
+    expect((await store.getTicket('GD20241108002'))?.subject).toBe('二');
   });
 });

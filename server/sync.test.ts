@@ -304,7 +304,7 @@ describe('push', () => {
     // With an address the reply has a way to the customer (e-mail); this server runs no mail sender, so the message says why it waits.
     const created = await inbound({ ...chat('张伟', '13800138000', '你好'), customer: { name: '张伟', phone: '13800138000', email: 'zhangwei@example.cn' } });
     // Busy: connected but not routed to, so the ticket stays in the queue for them to take.
-    t.store.inline.routing.saveAgentSettings(
+    await t.store.routing.saveAgentSettings(
       'agent1',
       { presence: 'busy', presenceCause: 'self', presenceSince: t.clock.now(), capacity: { phone: 1, chat: 3, social: 5, email: 10 }, phoneBlocksChat: true },
       t.clock.now(),

@@ -121,7 +121,7 @@ describe('routing through the real server', () => {
       status: 'unassigned',
       assignmentReason: { code: 'queued', channel: 'email', cause: 'no_agent_online' },
     });
-    t.store.inline.routing.setCustomerVipTier((await t.store.getTicket(first.ticketId))!.customerId, 3, t.clock.now());
+    await t.store.routing.setCustomerVipTier((await t.store.getTicket(first.ticketId))!.customerId, 3, t.clock.now());
     // agent1 signs in first and gets the waiting ticket; then the VIP writes again: both agents
     // could take it (and agent1 handled them last), but a VIP goes to a senior agent first.
     await connectAs('agent1');
@@ -224,7 +224,7 @@ describe('routing through the real server', () => {
     const moved = result(await ask(lead, 'lead:reassign', { ticketIds: ids, to: 'agent5' }, leadReassignResultSchema));
     expect(moved.results.map((r) => (r.ok ? r.ticket.assigneeId : r.code))).toEqual(['agent5', 'agent5', 'at_capacity']);
     expect((await t.store.getTicket(ids[0]!))!.assignmentReason).toEqual({ code: 'assigned_by_lead', byName: '李主管' });
-    const audit = t.store.inline.routing.listAudit(ids[0]!);
+    const audit = await t.store.routing.listAudit(ids[0]!);
     expect(audit.at(-1)).toMatchObject({ decision: 'assigned', assigneeId: 'agent5', actorName: '李主管', text: 'Assigned to 赵磊 by 李主管' });
 
     const agents = result(await ask(lead, 'lead:agents', {}, agentsResultSchema));
@@ -235,7 +235,7 @@ describe('routing through the real server', () => {
       load: { email: 2 },
       openTickets: 2,
     });
-    expect(t.store.inline.routing.loadAgentSettings().get('agent5')!.capacity.email).toBe(2);
+    expect((await t.store.routing.loadAgentSettings()).get('agent5')!.capacity.email).toBe(2);
   });
 
   it('escalates to tier 2 with a 30-minute target, and requeues real-time tickets of an agent who stays offline', async () => {
@@ -268,13 +268,15 @@ describe('routing through the real server', () => {
     scheduler.advance(9_000);
     expect((await t.store.getTicket(phone.ticketId))!.assigneeId).toBe('agent1');
     scheduler.advance(1_000);
+    // The timer's work is a store transaction: it has ended once routing is idle.
+    await t.server.routing.idle();
     expect(await t.store.getTicket(phone.ticketId)).toMatchObject({
       assigneeId: null,
       assignmentReason: { code: 'requeued_agent_offline', channel: 'phone', agentName: '王芳' },
     });
-    expect(t.store.inline.routing.listAudit(phone.ticketId).map((e) => e.decision)).toEqual(['offered', 'assigned', 'requeued', 'offered']);
+    expect((await t.store.routing.listAudit(phone.ticketId)).map((e) => e.decision)).toEqual(['offered', 'assigned', 'requeued', 'offered']);
     expect((await t.store.getTicket(phone.ticketId))!.routing.offer).toMatchObject({ agentId: 'agent5' });
-    expect(t.store.inline.routing.loadAgentSettings().get('agent1')!.presence).toBe('offline');
+    expect((await t.store.routing.loadAgentSettings()).get('agent1')!.presence).toBe('offline');
   });
 
   it('keeps capacity and presence across a restart and re-routes offers that were open', async () => {
@@ -290,10 +292,12 @@ describe('routing through the real server', () => {
     const again = await startTestServer({ dataDir: t.dataDir, clock: t.clock, scheduler, routing: { disconnectGraceMs: 10_000 } });
     t = again;
     expect((await t.store.getTicket(chat.ticketId))!.routing.offer).toBeNull();
-    expect(t.store.inline.routing.listAudit(chat.ticketId).map((e) => e.decision)).toEqual(['offered', 'offer_timeout']);
+    expect((await t.store.routing.listAudit(chat.ticketId)).map((e) => e.decision)).toEqual(['offered', 'offer_timeout']);
     const status = t.server.routing.agents().find((a) => a.userId === 'agent1')!;
     expect(status).toMatchObject({ capacity: { chat: 1 }, phoneBlocksChat: false, connected: false, presence: 'available' });
     scheduler.advance(10_000);
+    // The timer's work is a store transaction: it has ended once routing is idle.
+    await t.server.routing.idle();
     expect(t.server.routing.agents().find((a) => a.userId === 'agent1')!.presence).toBe('offline');
     const back = await connectAs('agent1');
     await vi.waitFor(() => expect(back.offers.map((o) => o.ticketId)).toEqual([chat.ticketId]));
@@ -344,6 +348,8 @@ describe('routing through the real server', () => {
     expect((await t.store.getTicket(ids[5]!))!.assigneeId).toBeNull();
     // Nothing else happens; the routing timer alone must place it by the next interval.
     scheduler.advance(1_000);
+    // The timer's work is a store transaction: it has ended once routing is idle.
+    await t.server.routing.idle();
     expect((await t.store.getTicket(ids[5]!))!.assigneeId).toBe('agent1');
   });
 });
