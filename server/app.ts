@@ -19,6 +19,7 @@ import { attachRouting } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
+import { createReportRepository } from './reports/reportRepository.js';
 import { createSessionEnds } from './sessions.js';
 import { openPostgresServerStore, openServerStore, type ChannelContact, type ServerStore } from './store.js';
 import { startQueueSummary } from './queueSummary.js';
@@ -126,6 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       rateLimits,
       trustProxy: options.trustProxy ?? false,
       sessions,
+      reports: createReportRepository(store.sql),
       ingest: createGroupCommit((fn) => store.withTransaction(fn), ingest),
     }),
   );

@@ -18,6 +18,7 @@ import { ctiEn, ctiZhCN } from './i18nCti.js';
 import { customersEn, customersZhCN } from './i18nCustomers.js';
 import { piiEn, piiZhCN } from './i18nPii.js';
 import { queueEn, queueZhCN } from './i18nQueue.js';
+import { reportsEn, reportsZhCN } from './i18nReports.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 
@@ -34,6 +35,7 @@ const en = {
   ...chatEn,
   ...ctiEn,
   ...piiEn,
+  ...reportsEn,
   ...connectionEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
@@ -215,6 +217,7 @@ const zhCN: Dictionary = {
   ...chatZhCN,
   ...ctiZhCN,
   ...piiZhCN,
+  ...reportsZhCN,
   ...connectionZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',

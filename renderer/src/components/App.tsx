@@ -7,6 +7,7 @@ import { Header } from './Header.js';
 import { Inbox } from './Inbox.js';
 import { LaunchLinkNeeded } from './LaunchLinkNeeded.js';
 import { OfferCards } from './OfferCards.js';
+import { ReportsView } from './ReportsView.js';
 import { RoutingNotice } from './RoutingNotice.js';
 import { SignIn } from './SignIn.js';
 import { TeamView } from './TeamView.js';
@@ -31,6 +32,8 @@ export function App() {
       <RoutingNotice />
       {view === 'team' ? (
         <TeamView />
+      ) : view === 'reports' ? (
+        <ReportsView />
       ) : (
         <main className="workspace">
           <Inbox />
