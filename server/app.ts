@@ -21,6 +21,7 @@ import { attachPii } from './piiSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
 import { createReportRepository } from './reports/reportRepository.js';
 import { createSessionEnds } from './sessions.js';
+import { defaultNodeId } from './cluster/config.js';
 import { openPostgresServerStore, openServerStore, type ChannelContact, type ServerStore } from './store.js';
 import { startQueueSummary } from './queueSummary.js';
 import { attachSync } from './sync.js';
@@ -35,6 +36,8 @@ export interface ServerOptions {
   dataDir: string;
   /** postgres://… : keep the state in PostgreSQL instead (docs/technical/deployment.md). */
   databaseUrl?: string;
+  /** This node's name (claims on queued replies, logs); default hostname-pid. */
+  nodeId?: string;
   /** Seed the demo organisation when the database has no users. */
   demo?: boolean;
   /** Injectable clock; default Date.now. */
@@ -190,6 +193,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     senders = Object.assign({}, ...[...channels.values()].map((channel) => channel.senders ?? {})) as ChannelSenders;
     delivery = createDeliveryDispatcher({
       store,
+      nodeId: options.nodeId ?? defaultNodeId(),
       senders,
       now,
       log,

@@ -62,6 +62,7 @@ export async function main(): Promise<void> {
     host: process.env.HOST || '127.0.0.1',
     dataDir,
     ...(cluster.mode === 'single-postgres' ? { databaseUrl: cluster.databaseUrl } : {}),
+    nodeId: cluster.nodeId,
     demo,
     channels: configuredChannels(process.env, { demo }),
     rateLimits: rateLimitsFromEnv(process.env.RATE_LIMITS),

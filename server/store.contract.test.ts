@@ -5,44 +5,17 @@
  * booleans and bigints coming back) fails here. The last block runs two stores on one
  * PostgreSQL database, as two server nodes would, and races them.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../shared/domain.js';
 import type { Mutation } from '../shared/sync.js';
-import { openPostgresServerStore, openServerStore, type ChannelContact, type CommittedChange, type ServerStore } from './store.js';
-import { TEST_BACKENDS, TEST_EPOCH, makeTempDir, type TestBackend } from './testHarness.js';
-import { createTestDatabase, type TestDatabase } from './testing/postgres.js';
+import { type ChannelContact, type CommittedChange, type ServerStore } from './store.js';
+import { TEST_BACKENDS, TEST_EPOCH } from './testHarness.js';
+import { openStoreOn } from './testing/stores.js';
 
 /** A chat contact whose phone the channel proved (as a call's caller number would be). */
 const contact = (text: string, phone = '13800138000'): ChannelContact => ({ channel: 'chat', customer: { name: '张伟', phone }, text, proven: ['phone'] });
 
 /** Opens a store on the backend; `another()` opens a second store on the same database (a second node). */
-interface OpenedStore {
-  store: ServerStore;
-  another: () => Promise<ServerStore>;
-  cleanup: () => Promise<void>;
-}
-
-async function openOn(backend: TestBackend): Promise<OpenedStore> {
-  if (backend === 'sqlite') {
-    const dir = makeTempDir('server-store-contract-');
-    const filePath = path.join(dir, 'server.sqlite');
-    return {
-      store: openServerStore({ filePath }),
-      another: () => Promise.resolve(openServerStore({ filePath })),
-      cleanup: () => Promise.resolve(fs.rmSync(dir, { recursive: true, force: true })),
-    };
-  }
-  const database: TestDatabase = await createTestDatabase('omnidesk_store');
-  const log = () => undefined;
-  return {
-    store: await openPostgresServerStore({ databaseUrl: database.url, maxConnections: 4, log }),
-    another: () => openPostgresServerStore({ databaseUrl: database.url, maxConnections: 4, log }),
-    cleanup: () => database.drop(),
-  };
-}
-
 for (const backend of TEST_BACKENDS) {
   describe(`the server store on ${backend}`, () => {
     let store: ServerStore;
@@ -51,7 +24,7 @@ for (const backend of TEST_BACKENDS) {
     let agent: User;
 
     beforeEach(async () => {
-      const opened = await openOn(backend);
+      const opened = await openStoreOn(backend);
       store = opened.store;
       cleanup = opened.cleanup;
       lead = await store.createUser({ id: 'lead1', username: 'lead1', password: 'pw', displayName: '李主管', role: 'lead', channels: [] });
@@ -469,7 +442,7 @@ describe('two server nodes on one PostgreSQL database', () => {
   let agents: User[];
 
   beforeEach(async () => {
-    const opened = await openOn('postgres');
+    const opened = await openStoreOn('postgres');
     nodes = [opened.store, await opened.another()];
     cleanup = opened.cleanup;
     agents = [];

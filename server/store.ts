@@ -188,6 +188,13 @@ export interface QueuedDelivery {
 }
 
 /** The HTTP response of an inbound contact plus the ticket as it now stands. */
+/** Who holds a queued reply to send it, until when, as of when. */
+export interface DeliveryClaim {
+  by: string;
+  until: number;
+  now: number;
+}
+
 export interface IngestOutcome extends InboundResponse {
   ticket: Ticket;
 }
@@ -329,6 +336,15 @@ export interface ServerWritable {
    * among those whose source is one of `sources` or `<source>:<anything>`.
    */
   listQueuedDeliveries(sources: readonly string[], limit: number): Promise<QueuedDelivery[]>;
+  /**
+   * Claims up to `limit` queued replies of these sources for `claim.by` until `claim.until`:
+   * replies nobody holds, whose claim ran out, or already this claimant's. Of several nodes
+   * claiming at once each reply goes to one (PostgreSQL: FOR UPDATE SKIP LOCKED). Sending,
+   * failing or re-queueing a reply (`setDeliveryStatus`) clears its claim.
+   */
+  claimQueuedDeliveries(sources: readonly string[], limit: number, claim: DeliveryClaim): Promise<QueuedDelivery[]>;
+  /** Keeps a claimed reply for its claimant until `until` (a retry later); false when the claim is no longer theirs. */
+  renewDeliveryClaim(messageId: string, claim: DeliveryClaim): Promise<boolean>;
   /** Outbound messages still queued, with no reason recorded yet, that none of `sources` sends (or that have no source). */
   listUndeliverable(sources: readonly string[], limit: number): Promise<QueuedDelivery[]>;
   /** The bytes of one attachment, with its description; null when unknown. */
@@ -1611,31 +1627,75 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         externalMessageId: outcome.externalMessageId ?? before.externalMessageId,
         deliveryError: outcome.status === 'sent' ? null : ((outcome.error ?? (outcome.status === 'failed' ? 'delivery failed' : null))?.slice(0, 500) ?? null),
       };
-      await ex().run('UPDATE messages SET delivery_status = ?, external_message_id = ?, delivery_error = ? WHERE id = ?', [
-        after.deliveryStatus,
-        after.externalMessageId,
-        after.deliveryError,
-        messageId,
-      ]);
+      await ex().run(
+        'UPDATE messages SET delivery_status = ?, external_message_id = ?, delivery_error = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ?',
+        [after.deliveryStatus, after.externalMessageId, after.deliveryError, messageId],
+      );
       const ticket = (await getTicket(after.ticketId))!;
       await appendTicketChange(ticket, ticket, { kind: 'message', message: after, ticket }, now);
       return after;
     });
   }
 
-  async function queuedDeliveries(sources: readonly string[], limit: number, among: boolean): Promise<QueuedDelivery[]> {
-    const bySource = sources.length === 0 ? '0 = 1' : sources.map(() => "(source = ? OR source LIKE CAST(? AS TEXT) || ':%')").join(' OR ');
-    const which = among ? `(${bySource})` : `delivery_error IS NULL AND (source IS NULL OR NOT (${bySource}))`;
-    const rows = await ex().all<MessageRow>(
-      `SELECT * FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' AND ${which} ORDER BY created_at, id LIMIT ?`,
-      [...sources.flatMap((source) => [source, source]), limit],
-    );
+  function bySourceSql(sources: readonly string[]): { sql: string; params: SqlValue[] } {
+    if (sources.length === 0) return { sql: '0 = 1', params: [] };
+    return {
+      sql: sources.map(() => "(source = ? OR source LIKE CAST(? AS TEXT) || ':%')").join(' OR '),
+      params: sources.flatMap((source) => [source, source]),
+    };
+  }
+
+  async function deliveriesOf(rows: MessageRow[]): Promise<QueuedDelivery[]> {
     const out: QueuedDelivery[] = [];
     for (const row of rows) {
       const ticket = (await getTicket(row.ticket_id))!;
       out.push({ message: messageFromRow(row), ticket, customer: (await getCustomer(ticket.customerId))! });
     }
     return out;
+  }
+
+  async function queuedDeliveries(sources: readonly string[], limit: number, among: boolean): Promise<QueuedDelivery[]> {
+    const bySource = bySourceSql(sources);
+    const which = among ? `(${bySource.sql})` : `delivery_error IS NULL AND (source IS NULL OR NOT (${bySource.sql}))`;
+    const rows = await ex().all<MessageRow>(
+      `SELECT * FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' AND ${which} ORDER BY created_at, id LIMIT ?`,
+      [...bySource.params, limit],
+    );
+    return deliveriesOf(rows);
+  }
+
+  function claimQueuedDeliveries(sources: readonly string[], limit: number, claim: DeliveryClaim): Promise<QueuedDelivery[]> {
+    if (sources.length === 0) return Promise.resolve([]);
+    return transaction(async () => {
+      const bySource = bySourceSql(sources);
+      // Rows another claimant is deciding on right now are skipped, not waited for: it will take them.
+      const skipLocked = postgres ? ' FOR UPDATE SKIP LOCKED' : '';
+      const ids = await ex().all<{ id: string }>(
+        `SELECT id FROM messages
+         WHERE delivery_status = 'queued' AND direction = 'outbound' AND (${bySource.sql})
+           AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)
+         ORDER BY created_at, id LIMIT ?${skipLocked}`,
+        [...bySource.params, claim.now, claim.by, limit],
+      );
+      const rows: MessageRow[] = [];
+      for (const { id } of ids) {
+        await ex().run('UPDATE messages SET claimed_by = ?, claimed_until = ? WHERE id = ?', [claim.by, claim.until, id]);
+        rows.push((await ex().get<MessageRow>('SELECT * FROM messages WHERE id = ?', [id]))!);
+      }
+      return deliveriesOf(rows);
+    });
+  }
+
+  async function renewDeliveryClaim(messageId: string, claim: DeliveryClaim): Promise<boolean> {
+    const { changes } = await transaction(() =>
+      ex().run("UPDATE messages SET claimed_until = ? WHERE id = ? AND delivery_status = 'queued' AND claimed_by = ? AND claimed_until > ?", [
+        claim.until,
+        messageId,
+        claim.by,
+        claim.now,
+      ]),
+    );
+    return changes === 1;
   }
 
   async function listQueuedDeliveries(sources: readonly string[], limit: number): Promise<QueuedDelivery[]> {
@@ -1861,6 +1921,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     setDeliveryStatus,
     listQueuedDeliveries,
     listUndeliverable,
+    claimQueuedDeliveries,
+    renewDeliveryClaim,
     getAttachment,
     getMessageSource,
     findTicketByExternalMessageIds,

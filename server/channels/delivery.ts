@@ -7,6 +7,12 @@
  * the ticket rules refuse such replies now, older databases hold some) is marked failed;
  * one whose channel this server does not send through (e.g. no outbound SMTP configured)
  * stays queued, with that as the reason it waits, and leaves once a sender exists.
+ *
+ * Several nodes may run a dispatcher on one database: each claims the replies it sends
+ * (`claimQueuedDeliveries`), so a reply is sent by one node; a claim lasts `claimMs` and is
+ * kept across retries, so when its node dies another node sends the reply after that. A node
+ * that dies after the channel accepted a reply but before recording it as sent leaves it to
+ * be sent again: at least once, as every channel here can only offer.
  */
 import { carriesWrittenReply, undeliverableError } from '../../shared/domain.js';
 import type { QueuedDelivery, ServerStore } from '../store.js';
@@ -32,6 +38,10 @@ export interface DeliveryDispatcherOptions {
   maxAttempts?: number;
   /** First retry delay, doubled per attempt; default 2 s. */
   retryDelayMs?: number;
+  /** This node's name on the replies it claims. */
+  nodeId: string;
+  /** How long a claim lasts before another node may take the reply; default 2 min (longer than any one send). */
+  claimMs?: number;
 }
 
 export interface DeliveryDispatcher {
@@ -51,6 +61,8 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
   const { store, senders, now, log } = options;
   const maxAttempts = options.maxAttempts ?? 4;
   const retryDelayMs = options.retryDelayMs ?? 2_000;
+  const claimMs = options.claimMs ?? 120_000;
+  const claimUntil = (from: number) => ({ by: options.nodeId, until: from + claimMs, now: now() });
   const families = Object.keys(senders);
   const inFlight = new Map<string, Promise<void>>();
   const attempts = new Map<string, number>();
@@ -80,6 +92,11 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
       }
       attempts.set(message.id, attempt);
       const delay = retryDelayMs * 2 ** (attempt - 1);
+      // Kept for the retry; if another node took it meanwhile (this claim ran out), it is that node's now.
+      if (!(await store.renewDeliveryClaim(message.id, claimUntil(now() + delay)))) {
+        attempts.delete(message.id);
+        return;
+      }
       log(`delivery: ${message.id} via ${String(message.source)} attempt ${String(attempt)} failed (${reason}); retrying in ${String(delay)} ms`);
       if (!stopped)
         waiting.set(
@@ -106,7 +123,7 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
   async function drainOnce(): Promise<void> {
     await explainUndeliverable();
     finished.clear();
-    for (const delivery of await store.listQueuedDeliveries(families, BATCH + inFlight.size + waiting.size)) {
+    for (const delivery of await store.claimQueuedDeliveries(families, BATCH + inFlight.size + waiting.size, claimUntil(now()))) {
       const id = delivery.message.id;
       if (inFlight.has(id) || waiting.has(id) || finished.has(id)) continue;
       const running = deliver(delivery).finally(() => {

@@ -12,6 +12,7 @@ import { migration007CustomerPhonesE164 } from './007-customer-phones-e164.js';
 import { migration008CustomerClaims } from './008-customer-claims.js';
 import { migration009UserBoundMutations } from './009-user-bound-mutations.js';
 import { migration010PiiReveals } from './010-pii-reveals.js';
+import { migration011DeliveryClaims } from './011-delivery-claims.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration008CustomerClaims,
   migration009UserBoundMutations,
   migration010PiiReveals,
+  migration011DeliveryClaims,
 ];
 
 /** Versions already applied to this database, ascending. */

@@ -12,8 +12,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDatabase } from '../db/postgres.js';
 import { seedDemoOrganisation } from '../demo.js';
-import { migrate } from '../migrations/index.js';
-import { migratePostgres } from '../migrations/postgres/index.js';
+import { MIGRATIONS, migrate } from '../migrations/index.js';
+import { POSTGRES_MIGRATIONS, migratePostgres } from '../migrations/postgres/index.js';
 import { openServerStore } from '../store.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { TEST_EPOCH, makeTempDir } from '../testHarness.js';
@@ -168,7 +168,7 @@ describe('migrateSqliteToPostgres', () => {
     if (!outcome.ok) throw new Error(`refused: ${JSON.stringify(outcome.refusal)}`);
     const tables = sqliteTableNames();
     expect(outcome.summary.tables.map((t) => t.table).sort()).toEqual(tables);
-    expect(outcome.summary.migrationsApplied).toEqual([1]);
+    expect(outcome.summary.migrationsApplied).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
     await withClient(target.url, async (client) => {
       for (const table of tables) {
         const expected = sqliteRows(table);
@@ -238,7 +238,7 @@ describe('refusals', () => {
     old.close();
     expect(await migrateSqliteToPostgres({ sqlitePath: oldPath, postgresUrl: 'postgres://postgres@127.0.0.1:5432/x' })).toEqual({
       ok: false,
-      refusal: { code: 'sqlite_schema_version', found: 9, expected: 10 },
+      refusal: { code: 'sqlite_schema_version', found: 9, expected: MIGRATIONS.at(-1)!.version },
     });
 
     const notDatabase = path.join(dir, 'notes.txt');

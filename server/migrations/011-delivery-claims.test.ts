@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appliedVersions, migrate } from './index.js';
+
+let dir: string;
+let db: Database.Database;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-011-'));
+  db = new Database(path.join(dir, 'server.sqlite'));
+  db.pragma('foreign_keys = ON');
+});
+
+afterEach(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('migration 011 delivery claims', () => {
+  it('adds unclaimed claim columns beside a reply already queued, which stays queued', () => {
+    migrate(db, 10);
+    db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)").run();
+    db.prepare(
+      `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
+       VALUES ('GD20241108001', 'CUS20241108001', 'social', 'consult', '在吗', 'normal', 'in_progress', 1, 1, 2, '在吗', 1)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO messages (id, ticket_id, direction, channel, author_name, text, delivery_status, created_at, source, attachments_json)
+       VALUES ('reply-1', 'GD20241108001', 'outbound', 'social', '王芳', '您好', 'queued', 1, 'webhook:weibo', '[]')`,
+    ).run();
+
+    expect(migrate(db, 11)).toEqual([11]);
+    expect(appliedVersions(db).at(-1)).toBe(11);
+    expect(db.prepare("SELECT delivery_status, claimed_by, claimed_until FROM messages WHERE id = 'reply-1'").get()).toEqual({
+      delivery_status: 'queued',
+      claimed_by: null,
+      claimed_until: null,
+    });
+    db.prepare("UPDATE messages SET claimed_by = 'node-a', claimed_until = 60000 WHERE id = 'reply-1'").run();
+    expect(db.prepare("SELECT claimed_by FROM messages WHERE id = 'reply-1'").pluck().get()).toBe('node-a');
+  });
+});
