@@ -8,6 +8,7 @@ import { Inbox } from './Inbox.js';
 import { LaunchLinkNeeded } from './LaunchLinkNeeded.js';
 import { OfferCards } from './OfferCards.js';
 import { RoutingNotice } from './RoutingNotice.js';
+import { KeyboardShortcuts, WindowTitle } from './Shortcuts.js';
 import { SignIn } from './SignIn.js';
 import { TeamView } from './TeamView.js';
 import { TicketPane } from './TicketPane.js';
@@ -40,6 +41,8 @@ export function App() {
       <CallCards />
       <OfferCards />
       <AttentionDialog />
+      <KeyboardShortcuts />
+      <WindowTitle />
     </div>
   );
 }
