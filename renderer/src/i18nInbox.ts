@@ -8,7 +8,7 @@ export const inboxEn = {
   'inbox.view.mine': 'Mine',
   'inbox.view.unassigned': 'Unassigned',
   'inbox.view.all': 'All',
-  'inbox.openStatuses': 'Open (not completed or closed)',
+  'inbox.openStatuses': 'Open tickets',
   'inbox.priorityFilter': 'Priority filter',
   'inbox.allPriorities': 'All priorities',
   'inbox.slaFilter': 'SLA filter',
@@ -43,6 +43,7 @@ export const inboxEn = {
   'shortcuts.search': 'Search the inbox',
   'shortcuts.help': 'Show this list',
   'shortcuts.firstLast': 'First / last ticket (in the list)',
+  'shortcuts.leaveField': 'Leave the field you are typing in (text stays)',
   'shortcuts.hint': '? for keyboard shortcuts',
   'shortcuts.nothingToTake': 'Only a ticket nobody holds can be taken.',
 } as const;
@@ -52,7 +53,7 @@ export const inboxZhCN: Record<keyof typeof inboxEn, string> = {
   'inbox.view.mine': '我的',
   'inbox.view.unassigned': '待领取',
   'inbox.view.all': '全部',
-  'inbox.openStatuses': '未完成（不含已完成、已关闭）',
+  'inbox.openStatuses': '未完成的工单',
   'inbox.priorityFilter': '优先级筛选',
   'inbox.allPriorities': '全部优先级',
   'inbox.slaFilter': 'SLA 筛选',
@@ -87,6 +88,7 @@ export const inboxZhCN: Record<keyof typeof inboxEn, string> = {
   'shortcuts.search': '搜索收件箱',
   'shortcuts.help': '显示本列表',
   'shortcuts.firstLast': '第一个 / 最后一个工单（列表内）',
+  'shortcuts.leaveField': '离开正在输入的框（内容保留）',
   'shortcuts.hint': '按 ? 查看快捷键',
   'shortcuts.nothingToTake': '只有无人处理的工单可以领取。',
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SHORTCUTS, isTypingTarget, shortcutFor, type KeyPress } from './shortcuts.js';
+import { SHORTCUTS, isTypingTarget, leavesField, shortcutFor, type KeyPress } from './shortcuts.js';
 
 const press = (key: string, mods: Partial<KeyPress> = {}): KeyPress => ({ key, ctrlKey: false, metaKey: false, altKey: false, ...mods });
 const body = { tagName: 'BODY' };
@@ -23,6 +23,14 @@ describe('keyboard shortcuts', () => {
         expect(shortcutFor(press(key), field, false), `${key} in ${field.tagName}`).toBeNull();
       }
     }
+  });
+
+  it('lets Esc leave a field, except inside a dialog (where Esc closes the dialog)', () => {
+    expect(leavesField(press('Escape'), { tagName: 'TEXTAREA' }, false)).toBe(true);
+    expect(leavesField(press('Escape'), { tagName: 'SELECT' }, false)).toBe(true);
+    expect(leavesField(press('Escape'), { tagName: 'TEXTAREA' }, true)).toBe(false);
+    expect(leavesField(press('Escape'), body, false)).toBe(false);
+    expect(leavesField(press('x'), { tagName: 'INPUT' }, false)).toBe(false);
   });
 
   it('never fires while a dialog is open or with a modifier held', () => {

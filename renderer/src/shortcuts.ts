@@ -56,6 +56,11 @@ export interface KeyPress {
   altKey: boolean;
 }
 
+/** Esc in a field (outside a dialog) leaves it, so the single-key shortcuts work again without the mouse. */
+export function leavesField(press: KeyPress, target: KeyTarget | null, dialogOpen: boolean): boolean {
+  return press.key === 'Escape' && !dialogOpen && isTypingTarget(target);
+}
+
 /**
  * The action of a key press, or null when it is not a shortcut here. ↑/↓ and Enter act
  * only where nothing else uses them: on the page itself or in the inbox list (a focused

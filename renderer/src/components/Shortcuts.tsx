@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { useAppStore, useStoreApi, useT } from '../store/react.js';
-import { SHORTCUTS, shortcutFor, type ShortcutAction } from '../shortcuts.js';
+import { SHORTCUTS, leavesField, shortcutFor, type ShortcutAction } from '../shortcuts.js';
 import { Dialog } from './Dialog.js';
 
 function isDialogOpen(): boolean {
@@ -36,6 +36,10 @@ export function KeyboardShortcuts() {
       const keyTarget = target
         ? { tagName: target.tagName, isContentEditable: target.isContentEditable, inList: target.closest('.inbox-list') !== null }
         : null;
+      if (target && leavesField(event, keyTarget, isDialogOpen())) {
+        target.blur();
+        return;
+      }
       const action = shortcutFor(event, keyTarget, isDialogOpen());
       if (!action) return;
       const state = store.getState();
@@ -117,6 +121,12 @@ function ShortcutSheet({ onClose }: { onClose: () => void }) {
               <td>{t(label)}</td>
             </tr>
           ))}
+          <tr>
+            <td>
+              <kbd>Esc</kbd>
+            </td>
+            <td>{t('shortcuts.leaveField')}</td>
+          </tr>
           <tr>
             <td>
               <kbd>Home</kbd> / <kbd>End</kbd>
