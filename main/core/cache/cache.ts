@@ -1029,8 +1029,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
     } satisfies Record<string, Clause | string | null>;
   }
 
-  /** One window of the inbox in its order, and how many tickets match. */
-  function inboxWindow(filter: InboxFilter, viewer: InboxViewer | null = null): InboxWindow {
+  /** One window of the inbox in its order, and how many tickets match (`knownTotal`: already counted, by `inbox`). */
+  function inboxWindow(filter: InboxFilter, viewer: InboxViewer | null = null, knownTotal: number | null = null): InboxWindow {
     const q = inboxQuery(filter, viewer);
     const offset = filter.offset ?? 0;
     const limit = filter.limit ?? INBOX_WINDOW_MAX;
@@ -1039,9 +1039,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
     const windowRids = inboxStatement(`SELECT t.rid ${q.from} ${matching.sql} ORDER BY ${q.order.sql} LIMIT ? OFFSET ?`)
       .pluck()
       .all(...matching.params, ...q.order.params, limit, offset) as number[];
-    const total = inboxStatement(`SELECT count(*) ${q.from} ${matching.sql}`)
-      .pluck()
-      .get(...matching.params) as number;
+    const total =
+      knownTotal ??
+      (inboxStatement(`SELECT count(*) ${q.from} ${matching.sql}`)
+        .pluck()
+        .get(...matching.params) as number);
     if (windowRids.length === 0) return { rows: [], offset, total };
     const position = new Map(windowRids.map((rid, index) => [rid, index]));
     const rows = inboxStatement(`SELECT t.rid, ${TICKET_COLUMNS}, c.name AS customer_name,
@@ -1097,22 +1099,25 @@ export function openCache(file: string, key: Buffer | null): Cache {
         unread: stmt.isUnread.get(ticketId) !== undefined,
       };
     },
-    inboxWindow,
+    inboxWindow: (filter, viewer = null) => inboxWindow(filter, viewer),
     inbox(filter, viewer = null) {
-      const { scope, viewCond, channelCond, statusCond, priorityCond, slaCond, assigneeCond, searchCond, from } = inboxQuery(filter, viewer);
-      // One pass for the total and the per-channel and per-status counts (each ignores its own filter).
+      const { scope, viewCond, statusCond, priorityCond, slaCond, assigneeCond, searchCond, from } = inboxQuery(filter, viewer);
+      // One pass for the per-channel and per-status counts (each ignores its own filter) and the total.
       const common = whereOf([scope, viewCond, priorityCond, slaCond, assigneeCond, searchCond]);
-      const channelOk = channelCond ?? { sql: '1', params: [] };
-      const statusOk = statusCond ?? { sql: '1', params: [] };
-      const sums: Clause[] = [
-        ...CHANNELS.map((channel) => ({ sql: `t.channel = ? AND (${statusOk.sql})`, params: [channel, ...statusOk.params] })),
-        ...TICKET_STATUSES.map((s) => ({ sql: `t.status = ? AND (${channelOk.sql})`, params: [s, ...channelOk.params] })),
-      ];
-      const perKey = inboxStatement(`SELECT ${sums.map((sum) => `coalesce(sum(${sum.sql}), 0)`).join(', ')} ${from} ${common.sql}`)
-        .raw()
-        .get(...sums.flatMap((sum) => sum.params), ...common.params) as number[];
-      const channelCounts = Object.fromEntries(CHANNELS.map((channel, i) => [channel, perKey[i] ?? 0])) as InboxResult['channelCounts'];
-      const statusCounts = Object.fromEntries(TICKET_STATUSES.map((s, i) => [s, perKey[CHANNELS.length + i] ?? 0])) as InboxResult['statusCounts'];
+      const groups = inboxStatement(`SELECT t.channel AS channel, t.status AS status, count(*) AS n ${from} ${common.sql} GROUP BY t.channel, t.status`).all(
+        ...common.params,
+      ) as Array<{ channel: Channel; status: TicketStatus; n: number }>;
+      const status = filter.status ?? null;
+      const statusSelected = (s: TicketStatus) => status === null || (status === 'open' ? isOpenStatus(s) : s === status);
+      const channelSelected = (c: Channel) => filter.channel === null || filter.channel === c;
+      const channelCounts = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as InboxResult['channelCounts'];
+      const statusCounts = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as InboxResult['statusCounts'];
+      let total = 0;
+      for (const group of groups) {
+        if (statusSelected(group.status) && group.channel in channelCounts) channelCounts[group.channel] += group.n;
+        if (channelSelected(group.channel) && group.status in statusCounts) statusCounts[group.status] += group.n;
+        if (statusSelected(group.status) && channelSelected(group.channel)) total += group.n;
+      }
 
       const inScope = whereOf([scope]);
       const views = inboxStatement(
@@ -1129,7 +1134,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
           ORDER BY g.n DESC, g.id LIMIT 200`,
       ).all(...byAssignee.params) as Array<{ id: string; name: string | null; n: number }>;
       return {
-        ...inboxWindow(filter, viewer),
+        ...inboxWindow(filter, viewer, total),
         exists: views.exists_,
         channelCounts,
         statusCounts,
