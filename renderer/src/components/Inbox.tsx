@@ -45,7 +45,7 @@ function ViewTabs() {
   );
 }
 
-/** Status, priority, SLA state, assignee (leads) and the order. Named by title, not by a label: getByLabel('Status') must find only the ticket's status control. */
+/** Status, priority, SLA state, assignee (leads) and the order. Named by title, not by a label or aria-label: getByLabel("Status") / ("Priority") must find only the ticket's controls. */
 function Filters() {
   const t = useT();
   const s = useAppStore(
@@ -67,7 +67,6 @@ function Filters() {
       <select
         className="status-filter"
         title={t('inbox.statusFilter')}
-        aria-label={t('inbox.statusFilter')}
         value={filters.status ?? ''}
         onChange={(e) => {
           const parsed = inboxStatusFilterSchema.safeParse(e.target.value);
@@ -84,7 +83,6 @@ function Filters() {
       </select>
       <select
         title={t('inbox.priorityFilter')}
-        aria-label={t('inbox.priorityFilter')}
         value={filters.priority ?? ''}
         onChange={(e) => {
           const parsed = prioritySchema.safeParse(e.target.value);
@@ -100,7 +98,6 @@ function Filters() {
       </select>
       <select
         title={t('inbox.slaFilter')}
-        aria-label={t('inbox.slaFilter')}
         value={filters.sla ?? ''}
         onChange={(e) => s.setSlaFilter(INBOX_SLA_FILTERS.find((sla) => sla === e.target.value) ?? null)}
       >
@@ -114,7 +111,6 @@ function Filters() {
       {s.isLead ? (
         <select
           title={t('inbox.assigneeFilter')}
-          aria-label={t('inbox.assigneeFilter')}
           value={filters.assigneeId ?? ''}
           onChange={(e) => s.setAssigneeFilter(e.target.value === '' ? null : e.target.value)}
         >
@@ -131,7 +127,6 @@ function Filters() {
       ) : null}
       <select
         title={t('inbox.sort')}
-        aria-label={t('inbox.sort')}
         value={filters.sort}
         onChange={(e) => {
           const sort = INBOX_SORTS.find((option) => option === e.target.value);
