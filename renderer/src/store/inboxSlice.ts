@@ -49,6 +49,10 @@ export const INBOX_SIGNED_OUT = {
   total: 0,
   exists: 0,
   unreadCount: 0,
+  channelCounts: zeroChannelCounts(),
+  statusCounts: zeroStatusCounts(),
+  viewCounts: zeroViewCounts(),
+  assignees: [],
   selectedIndex: -1,
   inboxLoaded: false,
   inboxError: null,
@@ -149,10 +153,6 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
 
     return {
       ...INBOX_SIGNED_OUT,
-      channelCounts: zeroChannelCounts(),
-      statusCounts: zeroStatusCounts(),
-      viewCounts: zeroViewCounts(),
-      assignees: [],
 
       loadInbox: () => loadList(get().rowsOffset),
 
