@@ -227,14 +227,13 @@ function InboxList() {
       >
         {items.map((item) => {
           const row = inboxRowAt({ rows, rowsOffset }, item.index);
-          const style = { transform: `translateY(${String(item.start)}px)` };
           return row ? (
             <InboxRow
               key={row.id}
               row={row}
               index={item.index}
               setSize={total}
-              style={style}
+              top={item.start}
               selected={item.index === selectedIndex}
               open={row.id === state.openTicketId}
               onSelect={selectIndex}
@@ -245,7 +244,7 @@ function InboxList() {
               key={`placeholder-${String(item.index)}`}
               index={item.index}
               setSize={total}
-              style={style}
+              top={item.start}
               selected={item.index === selectedIndex}
             />
           );

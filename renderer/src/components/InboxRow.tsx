@@ -1,4 +1,4 @@
-import { memo, type CSSProperties } from 'react';
+import { memo } from 'react';
 import type { InboxRow as InboxRowData } from '../../../shared/rpc.js';
 import { describeAssignment, formatDateTime, priorityKey, statusKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
@@ -45,8 +45,8 @@ interface InboxRowProps {
   index: number;
   /** How many rows the whole list has. */
   setSize: number;
-  /** Where the virtualised list puts it. */
-  style: CSSProperties;
+  /** Where the virtualised list puts it (px from the list's top): a number, so the memo holds while the list scrolls. */
+  top: number;
   selected: boolean;
   open: boolean;
   onSelect: (index: number) => void;
@@ -54,7 +54,7 @@ interface InboxRowProps {
 }
 
 /** One ticket in the inbox: a focusable option of the listbox. */
-export const InboxRow = memo(function InboxRow({ row, index, setSize, style, selected, open, onSelect, onOpen }: InboxRowProps) {
+export const InboxRow = memo(function InboxRow({ row, index, setSize, top, selected, open, onSelect, onOpen }: InboxRowProps) {
   const t = useT();
   const reason = row.assignmentReason
     ? t('inbox.assignment', { reason: describeAssignment(t, row.assignmentReason, row.assigneeName) })
@@ -70,7 +70,7 @@ export const InboxRow = memo(function InboxRow({ row, index, setSize, style, sel
       tabIndex={selected ? 0 : -1}
       data-ticket-id={row.id}
       data-index={index}
-      style={style}
+      style={{ transform: `translateY(${String(top)}px)` }}
       className={`inbox-row${selected ? ' selected' : ''}${open ? ' open' : ''}${row.unread ? ' unread' : ''} priority-${row.priority}`}
       title={reason}
       onClick={() => {
@@ -111,7 +111,7 @@ export const InboxRow = memo(function InboxRow({ row, index, setSize, style, sel
 });
 
 /** A place in the list whose window is still being fetched: the same size, so scrolling does not jump. */
-export function InboxRowPlaceholder({ index, setSize, style, selected }: { index: number; setSize: number; style: CSSProperties; selected: boolean }) {
+export function InboxRowPlaceholder({ index, setSize, top, selected }: { index: number; setSize: number; top: number; selected: boolean }) {
   const t = useT();
   return (
     <li
@@ -122,7 +122,7 @@ export function InboxRowPlaceholder({ index, setSize, style, selected }: { index
       aria-busy="true"
       tabIndex={selected ? 0 : -1}
       data-index={index}
-      style={style}
+      style={{ transform: `translateY(${String(top)}px)` }}
       className={`inbox-row placeholder${selected ? ' selected' : ''}`}
     >
       <span className="muted">{t('inbox.rowLoading')}</span>
