@@ -41,9 +41,13 @@ export async function measureInboxScroll(): Promise<void> {
 
     progress(`inbox scroll: ${String(SCROLL_STEPS)} steps from the first row to the last`);
     await page.evaluate(() => {
-      const state = globalThis as unknown as { longTasks: number[] };
+      // The page's PerformanceObserver (the bench compiles against Node's types, which know no `longtask`).
+      const state = globalThis as unknown as {
+        longTasks: number[];
+        PerformanceObserver: new (callback: (list: { getEntries(): Array<{ duration: number }> }) => void) => { observe(options: { type: string }): void };
+      };
       state.longTasks = [];
-      new PerformanceObserver((list) => {
+      new state.PerformanceObserver((list) => {
         for (const entry of list.getEntries()) state.longTasks.push(entry.duration);
       }).observe({ type: 'longtask' });
     });

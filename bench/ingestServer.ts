@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     });
     // An agent is sent the tickets they hold, not their channel's queue: the measured agents take
     // as many e-mails as the contract allows, so the run's e-mails are routed to them, not queued.
-    seeding.inline.routing.saveAgentSettings(
+    await seeding.routing.saveAgentSettings(
       username,
       {
         presence: 'offline',

@@ -180,7 +180,7 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
         channels: ['email', 'social'],
       });
     }
-    for (const user of await store.listUsers()) routing.connect(user);
+    for (const user of await store.listUsers()) await routing.connect(user);
     const latencies: number[] = [];
     const start = performance.now();
     for (let i = 0; i < contacts; i++) {
@@ -213,7 +213,7 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
       );
     }
     reportMetric('raw_ingest_without_routing_per_s', contacts / ((performance.now() - floorStart) / 1000));
-    const assigned = store.inline.routing.openTicketsForRouting().filter((t) => t.ticket.assigneeId !== null).length;
+    const assigned = (await store.routing.openTicketsForRouting()).filter((t) => t.ticket.assigneeId !== null).length;
     reportMetric('routing_e2e_decisions_per_s', contacts / seconds);
     reportMetric('routing_e2e_decision_us_p99', percentile(latencies, 99));
     reportMetric('routing_e2e_assigned', assigned);

@@ -27,6 +27,7 @@ export const LAYERS = {
       'pg',
       'ioredis',
       '@socket.io/redis-streams-adapter',
+      'exceljs',
     ],
     node: true,
   },

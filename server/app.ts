@@ -19,8 +19,9 @@ import { attachRouting } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
+import { createReportRepository } from './reports/reportRepository.js';
 import { createSessionEnds } from './sessions.js';
-import { openServerStore, type ChannelContact, type ServerStore } from './store.js';
+import { openPostgresServerStore, openServerStore, type ChannelContact, type ServerStore } from './store.js';
 import { startQueueSummary } from './queueSummary.js';
 import { attachSync } from './sync.js';
 
@@ -30,8 +31,10 @@ export interface ServerOptions {
   port: number;
   /** Default '127.0.0.1'. */
   host?: string;
-  /** The SQLite file lives at <dataDir>/server.sqlite (created if missing). */
+  /** The SQLite file lives at <dataDir>/server.sqlite (created if missing), unless `databaseUrl` is given. */
   dataDir: string;
+  /** postgres://… : keep the state in PostgreSQL instead (docs/technical/deployment.md). */
+  databaseUrl?: string;
   /** Seed the demo organisation when the database has no users. */
   demo?: boolean;
   /** Injectable clock; default Date.now. */
@@ -91,7 +94,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const now = options.now ?? Date.now;
   const log = options.log ?? defaultLog;
   const host = options.host ?? '127.0.0.1';
-  const store = openServerStore({ filePath: path.join(options.dataDir, 'server.sqlite'), log });
+  const store = options.databaseUrl
+    ? await openPostgresServerStore({ databaseUrl: options.databaseUrl, log })
+    : openServerStore({ filePath: path.join(options.dataDir, 'server.sqlite'), log });
   if (options.demo && (await seedDemoOrganisation(store, now()))) log('seeded the demo organisation');
 
   const hub = createLiveHub(now);
@@ -100,7 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopFanOut = store.onDidCommitChanges((batch) => hub.fanOut(batch));
   const scheduler = options.scheduler ?? createRealScheduler(now);
   const sessions = createSessionEnds({ scheduler, log });
-  const router = createRoutingService({
+  const router = await createRoutingService({
     store,
     now,
     log,
@@ -122,6 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       rateLimits,
       trustProxy: options.trustProxy ?? false,
       sessions,
+      reports: createReportRepository(store.sql),
       ingest: createGroupCommit((fn) => store.withTransaction(fn), ingest),
     }),
   );
@@ -135,7 +141,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopQueueSummary = store.onDidCommitChanges(() => queueSummary.markDirty());
   attachSync(io, { store, hub, queueSummary, now, log });
   sessions.attach(io);
-  attachRouting(io, { service: router, roleOf: (userId) => store.inline.getUser(userId)?.role ?? null, now, log });
+  attachRouting(io, { service: router, now, log });
   attachCustomers(io, { store, now, log });
   attachPii(io, { store, now, log });
 
@@ -200,7 +206,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   const { port } = httpServer.address() as AddressInfo;
-  log(`server listening on ${url} (data: ${store.filePath})${channels.size > 0 ? `; channels: ${[...channels.keys()].join(', ')}` : ''}`);
+  log(`server listening on ${url} (data: ${store.filePath ?? 'PostgreSQL'})${channels.size > 0 ? `; channels: ${[...channels.keys()].join(', ')}` : ''}`);
 
   let closing: Promise<void> | null = null;
   return {

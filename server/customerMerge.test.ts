@@ -41,7 +41,7 @@ async function inbound(body: unknown): Promise<InboundResponse> {
 async function liveAs(username: string): Promise<{ socket: ClientSocket; batches: LiveChanges[] }> {
   const { token } = await login(t.url, username);
   // Away: connecting must not route the queued tickets to them (these tests are about merging, not routing).
-  if (username.startsWith('agent')) t.server.routing.setPresence(username, 'away', 'lead', '李主管');
+  if (username.startsWith('agent')) await t.server.routing.setPresence(username, 'away', 'lead', '李主管');
   const socket: ClientSocket = connect(t.url, {
     auth: { token, clientId: `merge-${username}` },
     transports: ['websocket'],
@@ -120,7 +120,7 @@ describe('customer:merge', () => {
       ],
     });
     // The claims moved too: the kept customer is the one suggested for both values now.
-    const db0 = new Database(t.store.filePath, { readonly: true });
+    const db0 = new Database(t.store.filePath!, { readonly: true });
     try {
       expect(db0.prepare('SELECT customer_id, kind, value FROM customer_claims ORDER BY kind').all()).toEqual([
         { customer_id: keepId, kind: 'email', value: 'zhangwei.home@example.cn' },
@@ -148,7 +148,7 @@ describe('customer:merge', () => {
     await giveTo('agent4', social.ticketId);
     expect(await liveKinds(agent4)).toEqual(['bundle']);
 
-    const db = new Database(t.store.filePath, { readonly: true });
+    const db = new Database(t.store.filePath!, { readonly: true });
     try {
       expect(db.prepare('SELECT kept_id, merged_id, by_user_id, by_name, tickets_moved, at FROM customer_merges').all()).toEqual([
         { kept_id: keepId, merged_id: mergeId, by_user_id: 'lead1', by_name: '李主管', tickets_moved: 1, at: t.clock.now() },

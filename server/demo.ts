@@ -296,10 +296,11 @@ const DEMO_VIP_CUSTOMERS: Record<string, number> = { 张伟: 2, 李娜: 1 };
 function fixedRouter(assignee: User | null, channel: Channel): TicketRouter {
   const target: RoutingAssignee | null = assignee ? { id: assignee.id, username: assignee.username, displayName: assignee.displayName } : null;
   return {
-    route: () => ({
-      assignee: target,
-      reason: target ? { code: 'least_loaded', channel, openTickets: 0, tieBreak: 'none' } : { code: 'queued', channel, cause: 'no_agent_online' },
-    }),
+    route: () =>
+      Promise.resolve({
+        assignee: target,
+        reason: target ? { code: 'least_loaded', channel, openTickets: 0, tieBreak: 'none' } : { code: 'queued', channel, cause: 'no_agent_online' },
+      }),
   };
 }
 
@@ -324,7 +325,7 @@ export async function seedDemoOrganisation(store: ServerStore, now: number): Pro
   for (const spec of DEMO_USERS) users.set(spec.username, await store.createUser({ ...spec, password: DEMO_PASSWORD }, now));
   await store.createIntegrationToken('demo', DEMO_INTEGRATION_TOKEN, null, now);
   for (const [userId, capacity] of Object.entries(DEMO_CAPACITIES)) {
-    store.inline.routing.saveAgentSettings(
+    await store.routing.saveAgentSettings(
       userId,
       { presence: 'offline', presenceCause: 'disconnected', presenceSince: now, capacity: { ...DEFAULT_CAPACITY, ...capacity }, phoneBlocksChat: true },
       now,
@@ -372,7 +373,7 @@ export async function seedDemoOrganisation(store: ServerStore, now: number): Pro
     }
     for (const [name, vipTier] of Object.entries(DEMO_VIP_CUSTOMERS)) {
       const customerId = customerIds.get(name);
-      if (customerId) store.inline.routing.setCustomerVipTier(customerId, vipTier, now);
+      if (customerId) await store.routing.setCustomerVipTier(customerId, vipTier, now);
     }
   });
   return true;

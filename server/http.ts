@@ -1,7 +1,7 @@
 /**
  * The HTTP API (node:http, no framework): health, sign-in, inbound contacts from channel
- * integrations, and the ticket list/detail for signed-in users. Shapes are in
- * shared/httpApi.ts; every error is an `ApiErrorBody`.
+ * integrations, the ticket list/detail for signed-in users, and the leads' reports. Shapes
+ * are in shared/httpApi.ts and shared/reports.ts; every error is an `ApiErrorBody`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
@@ -17,10 +17,14 @@ import {
   type LogoutResponse,
   type TicketListResponse,
 } from '../shared/httpApi.js';
+import { localDateOf } from '../shared/kpi.js';
 import { maskBundle } from '../shared/masking.js';
+import { reportFileName, reportQuerySchema } from '../shared/reports.js';
 import { DECOY_PASSWORD_HASH, hashToken, verifyPassword } from './credentials.js';
 import { forRole, maskTicketList } from './piiMasking.js';
 import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
+import { reportCsv, reportXlsx } from './reports/reportFiles.js';
+import type { ReportRepository } from './reports/reportRepository.js';
 import type { SessionEnds } from './sessions.js';
 import type { ChannelContact, IngestOutcome, ServerStore, TicketListCursor, TokenLookup } from './store.js';
 
@@ -41,6 +45,8 @@ export interface HttpDependencies {
   sessions: Pick<SessionEnds, 'endToken'>;
   /** Client addresses come from `X-Forwarded-For` (one trusted reverse proxy in front); see clientAddress. */
   trustProxy: boolean;
+  /** The leads' reports (server/reports/). */
+  reports: ReportRepository;
   /** Routes the channels add (webhooks, the chat widget…); read on every request, so channels may register after start. */
   channelRoutes?: readonly ChannelRoute[];
 }
@@ -364,7 +370,7 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   sendJson(res, outcome.duplicate ? 200 : 201, body);
 }
 
-function singleValuedQuery(url: URL): Record<string, string> {
+function singleValuedQuery(url: URL, what: string): Record<string, string> {
   const query: Record<string, string> = {};
   const repeated: FieldError[] = [];
   for (const key of new Set(url.searchParams.keys())) {
@@ -372,13 +378,13 @@ function singleValuedQuery(url: URL): Record<string, string> {
     if (values.length > 1) repeated.push({ path: key, message: 'must be given at most once' });
     query[key] = values[0]!;
   }
-  if (repeated.length > 0) throw invalid('The ticket list query is not valid.', repeated);
+  if (repeated.length > 0) throw invalid(`The ${what} query is not valid.`, repeated);
   return query;
 }
 
 async function listTickets(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const user = await requireUser(deps, req);
-  const parsed = ticketListQuerySchema.safeParse(singleValuedQuery(url));
+  const parsed = ticketListQuerySchema.safeParse(singleValuedQuery(url, 'ticket list'));
   if (!parsed.success) throw invalid('The ticket list query is not valid.', fieldsOf(parsed.error));
   const { status, channel, customer, limit } = parsed.data;
   let cursor: TicketListCursor | undefined;
@@ -407,21 +413,55 @@ async function ticketDetail(deps: HttpDependencies, req: IncomingMessage, res: S
   sendJson(res, 200, forRole(user.role, bundle, maskBundle));
 }
 
+const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** Sends a file to save: its name survives in every browser in Chinese too (RFC 6266/5987). */
+function sendFile(req: IncomingMessage, res: ServerResponse, body: Buffer, contentType: string, fileName: string, cacheControl = 'no-store'): void {
+  res.writeHead(200, {
+    'content-type': contentType,
+    'content-length': body.length,
+    'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`,
+    'x-content-type-options': 'nosniff',
+    'cache-control': cacheControl,
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * `GET /api/v1/reports`: the KPIs of a day, week or month (China local time) by channel,
+ * type, group or agent, as JSON, CSV or XLSX. Leads and admins only. Overdue is judged at
+ * the server's clock, so a date after today (nothing created yet) is refused.
+ */
+async function reports(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const user = await requireUser(deps, req);
+  if (user.role === 'agent') throw new HttpError(403, 'forbidden', 'Reports are for shift leads and administrators.');
+  const parsed = reportQuerySchema.safeParse(singleValuedQuery(url, 'report'));
+  if (!parsed.success) throw invalid('The report query is not valid.', fieldsOf(parsed.error));
+  const now = deps.now();
+  const today = localDateOf(now);
+  if (parsed.data.date > today) {
+    throw invalid('The report query is not valid.', [{ path: 'date', message: `must not be after today (${today}, China time)` }]);
+  }
+  const { format, lang, ...request } = parsed.data;
+  const report = await deps.reports.report(request, now);
+  if (format === 'json') {
+    sendJson(res, 200, report);
+    return;
+  }
+  if (format === 'csv') {
+    sendFile(req, res, Buffer.from(reportCsv(report, lang), 'utf8'), 'text/csv; charset=utf-8', reportFileName(report, 'csv'));
+    return;
+  }
+  sendFile(req, res, await reportXlsx(report, lang), XLSX_CONTENT_TYPE, reportFileName(report, 'xlsx'));
+}
+
 /** The bytes of an attachment, for whoever may see its ticket. */
 async function attachment(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, rawId: string): Promise<void> {
   const user = await requireUser(deps, req);
   const found = /^[A-Za-z0-9_-]{1,64}$/.test(rawId) ? await deps.store.getAttachment(rawId) : null;
   const ticket = found ? await deps.store.getTicket(found.ticketId) : null;
   if (!found || !ticket || !canUserSeeTicket(user, ticket)) throw new HttpError(404, 'not_found', `No attachment ${rawId}.`);
-  res.writeHead(200, {
-    'content-type': found.attachment.contentType,
-    'content-length': found.data.length,
-    // RFC 6266/5987: a Chinese file name survives in every browser.
-    'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(found.attachment.fileName)}`,
-    'x-content-type-options': 'nosniff',
-    'cache-control': 'private, max-age=3600',
-  });
-  res.end(req.method === 'HEAD' ? undefined : found.data);
+  sendFile(req, res, found.data, found.attachment.contentType, found.attachment.fileName, 'private, max-age=3600');
 }
 
 // ---------------------------------------------------------------------------------------
@@ -447,6 +487,7 @@ const ROUTES: Route[] = [
   { pattern: /^\/api\/v1\/tickets$/, methods: { GET: (deps, req, res, url) => listTickets(deps, req, res, url) } },
   { pattern: /^\/api\/v1\/tickets\/([^/]+)$/, methods: { GET: (deps, req, res, _url, params) => ticketDetail(deps, req, res, params[0]!) } },
   { pattern: /^\/api\/v1\/attachments\/([^/]+)$/, methods: { GET: (deps, req, res, _url, params) => attachment(deps, req, res, params[0]!) } },
+  { pattern: /^\/api\/v1\/reports$/, methods: { GET: (deps, req, res, url) => reports(deps, req, res, url) } },
 ];
 
 function channelRouteAsRoute(route: ChannelRoute): Route {

@@ -1,13 +1,16 @@
 /**
- * The server's command line refuses configuration it cannot honour yet: with DATABASE_URL
- * (several nodes) it would otherwise run on its own SQLite file while the operator believes
- * the nodes share PostgreSQL. Runs the real `server/main.ts` as a process.
+ * The server's command line: one node on PostgreSQL with DATABASE_URL (a second node on the
+ * same database is refused), and configuration it cannot honour yet (REDIS_URL, several
+ * nodes) refused with the reason. Runs the real `server/main.ts` as processes.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from './demo.js';
+import { login } from './testHarness.js';
+import { createTestDatabase } from './testing/postgres.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'server-main-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -22,15 +25,44 @@ function runServer(env: Record<string, string>): { status: number | null; stderr
 }
 
 describe('npm run server', () => {
-  it('refuses DATABASE_URL (and REDIS_URL) with the reason and what to do, never printing the password', () => {
-    const single = runServer({ DATABASE_URL: 'postgres://omnidesk:s3cret-pw@127.0.0.1:5432/omnidesk' });
-    expect(single.status).toBe(1);
-    expect(single.stderr).toContain('DATABASE_URL is set, but this server runs on its embedded SQLite database only for now');
-    expect(single.stderr).toContain('npm run migrate:postgres');
-    const cluster = runServer({ DATABASE_URL: 'postgres://omnidesk:s3cret-pw@127.0.0.1:5432/omnidesk', REDIS_URL: 'redis://127.0.0.1:6379' });
+  it('refuses REDIS_URL (several nodes) with the reason and what to do, never printing the password', () => {
+    const cluster = runServer({ DATABASE_URL: 'postgres://omnidesk:s3cret-pw@127.0.0.1:5432/omnidesk', REDIS_URL: 'redis://:r3dis-pw@127.0.0.1:6379' });
     expect(cluster.status).toBe(1);
-    expect(cluster.stderr).toContain('DATABASE_URL and REDIS_URL are set');
-    expect(single.stderr + cluster.stderr).not.toContain('s3cret-pw');
+    expect(cluster.stderr).toContain('REDIS_URL is set, but several nodes are not supported yet');
+    expect(cluster.stderr).toContain('Unset REDIS_URL to run one node on PostgreSQL');
+    expect(cluster.stderr).not.toContain('s3cret-pw');
+    expect(cluster.stderr).not.toContain('r3dis-pw');
+  });
+
+  it('runs one node on PostgreSQL with the demo organisation, and refuses a second node on the same database', async () => {
+    const database = await createTestDatabase('omnidesk_main');
+    const first = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'main.ts'), '--demo'], {
+      env: { ...process.env, PORT: '0', DATA_DIR: path.join(root, 'pg-a'), DATABASE_URL: database.url, NODE_ID: 'node-a' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString('utf8');
+          const listening = /server listening on (http:\/\/[^ ]+) \(data: PostgreSQL\)/.exec(output);
+          if (listening) resolve(listening[1]!);
+        };
+        first.stdout.on('data', onData);
+        first.stderr.on('data', onData);
+        first.once('exit', (code) => reject(new Error(`the first node exited with ${String(code)}: ${output}`)));
+      });
+      // The demo organisation lives in PostgreSQL: its lead signs in over HTTP.
+      expect((await login(url, 'lead1', DEMO_PASSWORD)).user).toMatchObject({ username: 'lead1', role: 'lead' });
+      const second = runServer({ DATABASE_URL: database.url, NODE_ID: 'node-b' });
+      expect(second.status).toBe(1);
+      expect(second.stderr).toContain('Another OmniDesk node (node-a) is running on this PostgreSQL database');
+    } finally {
+      const exited = new Promise<number | null>((resolve) => first.once('exit', resolve));
+      first.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      await database.drop();
+    }
   });
 
   it('refuses a malformed DATABASE_URL naming the variable', () => {

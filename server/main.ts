@@ -4,27 +4,42 @@
  * 20 s a phone/chat offer waits for the agent (end-to-end tests use a short one). RATE_LIMITS overrides
  * the rate limits ("name=points/seconds,…", see server/rateLimits.ts). TOKEN_TTL_MS is how long a
  * sign-in lasts (default 12 h). TRUST_PROXY=1 takes client addresses from X-Forwarded-For (only
- * behind exactly one reverse proxy; see clientAddress in server/http.ts). DATABASE_URL / REDIS_URL
- * (several nodes) are refused until the PostgreSQL store exists (docs/technical/deployment.md).
+ * behind exactly one reverse proxy; see clientAddress in server/http.ts). DATABASE_URL keeps the state
+ * in PostgreSQL (one node per database; NODE_ID names it); REDIS_URL (several nodes) is refused until
+ * the nodes share their events (docs/technical/deployment.md).
  */
 import { DEFAULT_SERVER_PORT } from '../shared/httpApi.js';
 import { startServer } from './app.js';
 import { configuredChannels } from './channels/index.js';
 import { clusterConfigFromEnv } from './cluster/config.js';
+import type { LeaderLease } from './cluster/leaderLease.js';
+import { claimSingleNode } from './cluster/singleNode.js';
 import { DEMO_INTEGRATION_TOKEN, DEMO_PASSWORD, DEMO_USERS } from './demo.js';
 import { rateLimitsFromEnv } from './rateLimits.js';
 
 export async function main(): Promise<void> {
   // The database and everything else the server writes are for this OS user only.
   process.umask(0o077);
-  // Several nodes need the store on PostgreSQL, which is not built yet (docs/technical/storage.md):
-  // refuse, rather than run one node on SQLite while the operator believes it shares a database.
   const cluster = clusterConfigFromEnv(process.env);
-  if (cluster.mode !== 'single-sqlite') {
+  // Several nodes also share events, rate limits and web chat state through Redis, which is not wired yet
+  // (docs/technical/deployment.md): refuse, rather than run nodes that each route on their own.
+  if (cluster.mode === 'cluster') {
     throw new Error(
-      `${cluster.mode === 'cluster' ? 'DATABASE_URL and REDIS_URL are' : 'DATABASE_URL is'} set, but this server runs on its embedded SQLite database only for now ` +
-        '(the PostgreSQL store is pending, docs/technical/storage.md). Unset them to run one node; to prepare the move, see npm run migrate:postgres (docs/technical/deployment.md).',
+      'REDIS_URL is set, but several nodes are not supported yet (docs/technical/deployment.md). ' +
+        'Unset REDIS_URL to run one node on PostgreSQL (DATABASE_URL), or unset both for the embedded SQLite database.',
     );
+  }
+  let lease: LeaderLease | null = null;
+  if (cluster.mode === 'single-postgres') {
+    lease = await claimSingleNode({
+      databaseUrl: cluster.databaseUrl,
+      nodeId: cluster.nodeId,
+      onLost: (reason) => {
+        // Fail-stop: without the lease another node may start routing on this database.
+        console.error(`${new Date().toISOString()} lost the database lease (${reason}); stopping so that no two nodes route`);
+        process.exit(1);
+      },
+    });
   }
   const port = process.env.PORT !== undefined && process.env.PORT !== '' ? Number(process.env.PORT) : DEFAULT_SERVER_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got ${String(process.env.PORT)}`);
@@ -46,6 +61,7 @@ export async function main(): Promise<void> {
     port,
     host: process.env.HOST || '127.0.0.1',
     dataDir,
+    ...(cluster.mode === 'single-postgres' ? { databaseUrl: cluster.databaseUrl } : {}),
     demo,
     channels: configuredChannels(process.env, { demo }),
     rateLimits: rateLimitsFromEnv(process.env.RATE_LIMITS),
@@ -69,16 +85,19 @@ export async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${new Date().toISOString()} ${signal}: shutting down`);
-    server.close().then(
-      () => {
-        console.log(`${new Date().toISOString()} server stopped`);
-        process.exit(0);
-      },
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
+    server
+      .close()
+      .then(() => lease?.stop())
+      .then(
+        () => {
+          console.log(`${new Date().toISOString()} server stopped`);
+          process.exit(0);
+        },
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

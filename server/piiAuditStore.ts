@@ -3,7 +3,7 @@
  * reads for a ticket. Opened by `openServerStore` on its connection, like the routing and
  * CTI parts. Plain SQL, as in store.ts.
  */
-import type { SyncSqlExecutor } from './db/syncSql.js';
+import type { SqlExecutor } from './db/sql.js';
 import type { Role } from '../shared/domain.js';
 import { CUSTOMER_PII_FIELDS, MAX_PII_AUDIT_ENTRIES, type PiiAuditEntry, type PiiField } from '../shared/pii.js';
 
@@ -21,9 +21,9 @@ export interface PiiRevealRecord {
 
 /** Reveal audit reads and writes (each write joins the caller's transaction, if any). */
 export interface PiiAuditStore {
-  recordReveal(record: PiiRevealRecord): PiiAuditEntry;
+  recordReveal(record: PiiRevealRecord): Promise<PiiAuditEntry>;
   /** Reveals on this ticket, and reveals of its customer's fields through any ticket; newest first, at most MAX_PII_AUDIT_ENTRIES. */
-  revealsOfTicket(ticketId: string, customerId: string): PiiAuditEntry[];
+  revealsOfTicket(ticketId: string, customerId: string): Promise<PiiAuditEntry[]>;
 }
 
 interface RevealRow {
@@ -52,20 +52,20 @@ function entryFromRow(row: RevealRow): PiiAuditEntry {
   };
 }
 
-export function createPiiAuditStore(internals: { sql: SyncSqlExecutor }): PiiAuditStore {
+export function createPiiAuditStore(internals: { sql: () => SqlExecutor }): PiiAuditStore {
   const { sql } = internals;
   const customerFields = CUSTOMER_PII_FIELDS.map(() => '?').join(', ');
   return {
-    recordReveal(record) {
-      const row = sql.get(
+    async recordReveal(record) {
+      const row = (await sql().get<RevealRow>(
         `INSERT INTO pii_reveals (at, user_id, user_name, role, ticket_id, customer_id, field, target_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         [record.at, record.userId, record.userName, record.role, record.ticketId, record.customerId, record.field, record.targetId],
-      ) as RevealRow;
+      ))!;
       return entryFromRow(row);
     },
-    revealsOfTicket(ticketId, customerId) {
-      const rows = sql.all<RevealRow>(
+    async revealsOfTicket(ticketId, customerId) {
+      const rows = await sql().all<RevealRow>(
         `SELECT * FROM pii_reveals WHERE ticket_id = ? OR (customer_id = ? AND field IN (${customerFields}))
          ORDER BY id DESC LIMIT ?`,
         [ticketId, customerId, ...CUSTOMER_PII_FIELDS, MAX_PII_AUDIT_ENTRIES],

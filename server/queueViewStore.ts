@@ -3,43 +3,45 @@
  * ONE grouped query (whoever listens, it is computed once per interval, never per socket) and
  * one page of the queued tickets a viewer could take. `store.queue`.
  */
-import type { SqlValue } from './db/sql.js';
-import type { SyncSqlExecutor } from './db/syncSql.js';
+import { greatestSql, jsonTextSql, type SqlExecutor, type SqlValue } from './db/sql.js';
 import type { Channel, Customer, Ticket, TicketGroup } from '../shared/domain.js';
 import type { QueueListRequest, QueueListResult, QueueSummaryEntry } from '../shared/queue.js';
 import type { Viewer } from './store.js';
 
 export interface QueueViewStore {
   /** Every channel's queues per group as of `now` (channels with an empty queue have no entry). */
-  summary(now: number): QueueSummaryEntry[];
+  summary(now: number): Promise<QueueSummaryEntry[]>;
   /** The queued tickets of the viewer's channels (every channel for leads) matching the request, longest waiting first. */
-  list(viewer: Viewer, request: QueueListRequest): QueueListResult;
+  list(viewer: Viewer, request: QueueListRequest): Promise<QueueListResult>;
 }
 
 /** A ticket waits in its channel's queue while open and held by nobody. */
 const QUEUED = "t.assignee_id IS NULL AND t.status IN ('unassigned', 'in_progress', 'awaiting_customer')";
-/** SQLite's JSON spelling; the PostgreSQL store writes `(t.routing::jsonb ->> 'group')`. */
-const GROUP = "json_extract(t.routing, '$.group')";
 const RISK_FLOOR_MS = 30 * 60 * 1000;
 
 export function createQueueViewStore(internals: {
-  sql: SyncSqlExecutor;
-  getTicket(id: string): Ticket | null;
-  getCustomer(id: string): Customer | null;
+  sql: () => SqlExecutor;
+  getTicket(id: string): Promise<Ticket | null>;
+  getCustomer(id: string): Promise<Customer | null>;
 }): QueueViewStore {
   const { sql } = internals;
+  const group = (executor: SqlExecutor) => jsonTextSql(executor.dialect, 't.routing', ['group']);
   return {
-    summary(now) {
-      // At risk as shared/sla.ts says: the last quarter of the window or the last 30 minutes (MAX(a, b) is GREATEST in PostgreSQL).
-      const rows = sql.all<{ channel: Channel; grp: TicketGroup | null; waiting: number; oldest: number; breaching: number }>(
+    async summary(now) {
+      const executor = sql();
+      const GROUP = group(executor);
+      // At risk as shared/sla.ts says: the last quarter of the window or the last 30 minutes.
+      const rows = await executor.all<{ channel: Channel; grp: TicketGroup | null; waiting: number; oldest: number; breaching: number }>(
         `SELECT t.channel AS channel, ${GROUP} AS grp, COUNT(*) AS waiting, MIN(t.created_at) AS oldest,
-                SUM(CASE WHEN t.due_at - ? <= MAX((t.due_at - t.created_at) / 4.0, ?) THEN 1 ELSE 0 END) AS breaching
+                SUM(CASE WHEN t.due_at - ? <= ${greatestSql(executor.dialect, '(t.due_at - t.created_at) / 4.0', '?')} THEN 1 ELSE 0 END) AS breaching
          FROM tickets t WHERE ${QUEUED} GROUP BY t.channel, grp ORDER BY t.channel, grp`,
         [now, RISK_FLOOR_MS],
       );
       return rows.map((row) => ({ channel: row.channel, group: row.grp, waiting: row.waiting, oldestSince: row.oldest, breaching: row.breaching }));
     },
-    list(viewer, request) {
+    async list(viewer, request) {
+      const executor = sql();
+      const GROUP = group(executor);
       const channels = viewer.role === 'agent' ? viewer.channels.filter((c) => request.channel === undefined || c === request.channel) : null;
       if (channels && channels.length === 0) return { rows: [], next: null };
       const where = [QUEUED];
@@ -60,14 +62,14 @@ export function createQueueViewStore(internals: {
         where.push('(t.created_at > ? OR (t.created_at = ? AND t.id > ?))');
         params.push(request.after.createdAt, request.after.createdAt, request.after.id);
       }
-      const ids = sql.all<{ id: string }>(`SELECT t.id FROM tickets t WHERE ${where.join(' AND ')} ORDER BY t.created_at, t.id LIMIT ?`, [
+      const ids = await executor.all<{ id: string }>(`SELECT t.id FROM tickets t WHERE ${where.join(' AND ')} ORDER BY t.created_at, t.id LIMIT ?`, [
         ...params,
         request.limit + 1,
       ]);
       const rows: QueueListResult['rows'] = [];
       for (const { id } of ids.slice(0, request.limit)) {
-        const ticket = internals.getTicket(id);
-        if (ticket) rows.push({ ticket, customerName: internals.getCustomer(ticket.customerId)?.name ?? '' });
+        const ticket = await internals.getTicket(id);
+        if (ticket) rows.push({ ticket, customerName: (await internals.getCustomer(ticket.customerId))?.name ?? '' });
       }
       const last = rows[rows.length - 1];
       return { rows, next: ids.length > request.limit && last ? { createdAt: last.ticket.createdAt, id: last.ticket.id } : null };

@@ -31,5 +31,5 @@ export interface RoutingDecision {
  * release through `tx` only once that transaction has committed, and undo if it rolls back.
  */
 export interface TicketRouter {
-  route(ticket: Ticket, tx: TransactionHooks): RoutingDecision;
+  route(ticket: Ticket, tx: TransactionHooks): Promise<RoutingDecision>;
 }

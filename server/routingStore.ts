@@ -2,7 +2,7 @@
  * The routing part of the data-access layer: agents' presence and capacity, customers' VIP
  * tier, the routing facts of tickets and the audit trail. Opened by `openServerStore` (it
  * shares the store's connection, transactions and change log), so a routing decision, its
- * ticket change and its audit row commit together. Plain SQL through `SyncSqlExecutor`
+ * ticket change and its audit row commit together. Plain SQL through `SqlExecutor`
  * (no driver type), as in store.ts.
  */
 import { describeAssignmentReason, isOpenStatus, type AssignmentReason, type Ticket, type TicketRouting } from '../shared/domain.js';
@@ -16,7 +16,7 @@ import {
   type RoutingDecisionKind,
 } from '../shared/routing.js';
 import type { ChangeBody } from '../shared/sync.js';
-import type { SyncSqlExecutor } from './db/syncSql.js';
+import type { SqlExecutor } from './db/sql.js';
 import type { RoutingDecision } from './routing.js';
 
 /** Stored per-agent routing settings. */
@@ -41,30 +41,34 @@ export interface TicketRoutingWrite {
 
 /** Routing reads and writes (each write joins the caller's transaction, if any). */
 export interface RoutingStore {
-  loadAgentSettings(): Map<string, StoredAgentSettings>;
-  saveAgentSettings(userId: string, settings: StoredAgentSettings, now: number): void;
+  loadAgentSettings(): Promise<Map<string, StoredAgentSettings>>;
+  saveAgentSettings(userId: string, settings: StoredAgentSettings, now: number): Promise<void>;
   /** Open tickets with their customer's VIP tier, for loading the engine. */
-  openTicketsForRouting(): Array<{ ticket: Ticket; vipTier: number }>;
-  vipTierOf(customerId: string): number;
+  openTicketsForRouting(): Promise<Array<{ ticket: Ticket; vipTier: number }>>;
+  vipTierOf(customerId: string): Promise<number>;
   /** The agent who was last given one of this customer's other tickets (open or closed), for returning-customer routing. */
-  lastAgentOf(customerId: string, exceptTicketId: string): { agentId: string; ticketId: string; at: number } | null;
+  lastAgentOf(customerId: string, exceptTicketId: string): Promise<{ agentId: string; ticketId: string; at: number } | null>;
   /** Sets a customer's VIP tier (0 = none) and logs the customer change. */
-  setCustomerVipTier(customerId: string, vipTier: number, now: number): void;
+  setCustomerVipTier(customerId: string, vipTier: number, now: number): Promise<void>;
   /** Writes one routing decision: the ticket, its change-log entry and its audit row. Null when the ticket is gone or closed. */
-  applyTicketRouting(write: TicketRoutingWrite): Ticket | null;
-  listAudit(ticketId: string): RoutingAuditEntry[];
+  applyTicketRouting(write: TicketRoutingWrite): Promise<Ticket | null>;
+  listAudit(ticketId: string): Promise<RoutingAuditEntry[]>;
 }
 
 /** What the routing store borrows from the main store. */
 export interface RoutingStoreInternals {
-  sql: SyncSqlExecutor;
-  transaction: <T>(fn: () => T) => T;
-  getTicket(id: string): Ticket | null;
-  updateTicket(ticket: Ticket): void;
-  appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number): number;
-  recordRouting(ticket: Ticket, now: number, audit?: RoutingDecision['audit']): void;
+  /** The executor of the moment: the caller's transaction, if any, else the database. */
+  sql: () => SqlExecutor;
+  /** Runs `fn` in the caller's transaction (a savepoint) or a new one. */
+  transaction: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Reads the ticket, locking its row until the transaction ends (PostgreSQL). */
+  getTicketForUpdate(id: string): Promise<Ticket | null>;
+  getTicket(id: string): Promise<Ticket | null>;
+  updateTicket(ticket: Ticket): Promise<void>;
+  appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number): Promise<number>;
+  recordRouting(ticket: Ticket, now: number, audit?: RoutingDecision['audit']): Promise<void>;
   /** Tells the viewers of the customer's tickets about the customer as it now is. */
-  appendCustomerChange?(customerId: string, now: number): void;
+  appendCustomerChange?(customerId: string, now: number): Promise<void>;
 }
 
 interface AgentSettingsRow {
@@ -92,8 +96,10 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
   const { sql, transaction } = internals;
 
   return {
-    loadAgentSettings() {
-      const rows = sql.all<AgentSettingsRow>('SELECT user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat FROM agent_settings');
+    async loadAgentSettings() {
+      const rows = await sql().all<AgentSettingsRow>(
+        'SELECT user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat FROM agent_settings',
+      );
       return new Map(
         rows.map((row) => [
           row.user_id,
@@ -108,9 +114,9 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
       );
     },
 
-    saveAgentSettings(userId, settings, now) {
-      transaction(() => {
-        sql.run(
+    async saveAgentSettings(userId, settings, now) {
+      await transaction(async () => {
+        await sql().run(
           `INSERT INTO agent_settings (user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (user_id) DO UPDATE SET presence = excluded.presence, presence_cause = excluded.presence_cause,
@@ -121,26 +127,26 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
       });
     },
 
-    openTicketsForRouting() {
-      const rows = sql.all<{ id: string; vip_tier: number }>(
+    async openTicketsForRouting() {
+      const rows = await sql().all<{ id: string; vip_tier: number }>(
         `SELECT t.id AS id, c.vip_tier AS vip_tier FROM tickets t JOIN customers c ON c.id = t.customer_id
          WHERE t.status IN ('unassigned', 'in_progress', 'awaiting_customer') ORDER BY t.id`,
       );
       const out: Array<{ ticket: Ticket; vipTier: number }> = [];
       for (const row of rows) {
-        const ticket = internals.getTicket(row.id);
+        const ticket = await internals.getTicket(row.id);
         if (ticket) out.push({ ticket, vipTier: row.vip_tier });
       }
       return out;
     },
 
-    vipTierOf(customerId) {
-      const row = sql.get<{ vip_tier: number }>('SELECT vip_tier FROM customers WHERE id = ?', [customerId]);
+    async vipTierOf(customerId) {
+      const row = await sql().get<{ vip_tier: number }>('SELECT vip_tier FROM customers WHERE id = ?', [customerId]);
       return row?.vip_tier ?? 0;
     },
 
-    lastAgentOf(customerId, exceptTicketId) {
-      const row = sql.get<{ id: string; assignee_id: string; assigned_at: number }>(
+    async lastAgentOf(customerId, exceptTicketId) {
+      const row = await sql().get<{ id: string; assignee_id: string; assigned_at: number }>(
         `SELECT id, assignee_id, assigned_at FROM tickets
          WHERE customer_id = ? AND id <> ? AND assignee_id IS NOT NULL AND assigned_at IS NOT NULL
          ORDER BY assigned_at DESC, id DESC LIMIT 1`,
@@ -149,16 +155,16 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
       return row ? { agentId: row.assignee_id, ticketId: row.id, at: row.assigned_at } : null;
     },
 
-    setCustomerVipTier(customerId, vipTier, now) {
-      transaction(() => {
-        sql.run('UPDATE customers SET vip_tier = ? WHERE id = ?', [vipTier, customerId]);
-        internals.appendCustomerChange?.(customerId, now);
+    async setCustomerVipTier(customerId, vipTier, now) {
+      await transaction(async () => {
+        await sql().run('UPDATE customers SET vip_tier = ? WHERE id = ?', [vipTier, customerId]);
+        await internals.appendCustomerChange?.(customerId, now);
       });
     },
 
     applyTicketRouting(write) {
-      return transaction(() => {
-        const before = internals.getTicket(write.ticketId);
+      return transaction(async () => {
+        const before = await internals.getTicketForUpdate(write.ticketId);
         if (!before || !isOpenStatus(before.status)) return null;
         let after: Ticket = { ...before, routing: write.routing, updatedAt: write.now };
         const assigneeId = write.assignee?.id ?? null;
@@ -174,15 +180,15 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
             : { ...after, assigneeId: null, assigneeName: null, assignedAt: null, status: 'unassigned' };
         }
         if (write.reason) after = { ...after, assignmentReason: write.reason };
-        internals.updateTicket(after);
-        internals.recordRouting(after, write.now, write.audit);
-        internals.appendTicketChange(before, after, { kind: 'ticket', ticket: after }, write.now);
+        await internals.updateTicket(after);
+        await internals.recordRouting(after, write.now, write.audit);
+        await internals.appendTicketChange(before, after, { kind: 'ticket', ticket: after }, write.now);
         return after;
       });
     },
 
-    listAudit(ticketId) {
-      const rows = sql.all<AuditRow>(
+    async listAudit(ticketId) {
+      const rows = await sql().all<AuditRow>(
         'SELECT id, ticket_id, at, decision, assignee_id, assignee_name, actor_name, reason, reason_json FROM routing_audit WHERE ticket_id = ? ORDER BY id',
         [ticketId],
       );

@@ -7,7 +7,6 @@
  * committed changes are handed to listeners (the live fan-out) after the commit.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import Database from 'better-sqlite3-multiple-ciphers';
 import {
   CHANNELS,
   canUserSeeTicket,
@@ -44,12 +43,14 @@ import { MAX_PULL_CHANGES, type BootstrapPage, type Change, type ChangeBody, typ
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { CustomerRefusal, identitiesOf } from './customers.js';
 import { triageContact } from './inbound.js';
-import type { SqlExecutor, SqlValue } from './db/sql.js';
-import type { SyncSqlExecutor } from './db/syncSql.js';
+import type { SqlDatabase, SqlDialect, SqlExecutor, SqlValue, Transaction } from './db/sql.js';
+import { openPostgresDatabase } from './db/postgres.js';
+import { openSqliteDatabase } from './db/sqlite.js';
 import { migrate } from './migrations/index.js';
+import { migratePostgres } from './migrations/postgres/index.js';
 import type { RoutingAssignee, RoutingDecision, TicketRouter } from './routing.js';
 import { createRoutingStore, type RoutingStore } from './routingStore.js';
-import { createCtiCallStore, type CtiCallRecord, type CtiCallStore } from './channels/cti/callStore.js';
+import { createCtiCallStore, type CtiCallStore } from './channels/cti/callStore.js';
 import { createQueueViewStore, type QueueViewStore } from './queueViewStore.js';
 import { offeredAgentSql, principalsOf, syncScopeClause, ticketChangeAudience, viewerPrincipals } from './viewScope.js';
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
@@ -201,8 +202,7 @@ export type CommittedChangesListener = (changes: CommittedChange[]) => void;
 
 /**
  * What a transaction does once its outcome is known, instead of guessing. Registered inside
- * `withTransaction(async tx => …)` (or the routing engine's `inline.transaction(tx => …)`); each hook runs
- * exactly once, synchronously, and a hook that throws is logged without stopping the others.
+ * `withTransaction(async tx => …)`; each hook runs exactly once, and a hook that throws is logged without stopping the others.
  */
 export interface TransactionHooks {
   /**
@@ -212,8 +212,8 @@ export interface TransactionHooks {
    */
   afterCommit(fn: () => void): void;
   /**
-   * Runs when this transaction's work is undone, newest first: right after its savepoint rolls
-   * back (the enclosing transaction goes on without it), or after the outermost rollback.
+   * Runs when this transaction's work is undone: right after its savepoint rolls
+   * back (the enclosing transaction goes on without it), or after the outermost rollback; in the order registered.
    */
   afterRollback(fn: () => void): void;
 }
@@ -361,64 +361,44 @@ export interface ServerWritable {
   pruneChangesBefore(seq: number): Promise<number>;
 }
 
-/**
- * Synchronous access for the in-process routing engine, which decides INSIDE a transaction
- * (an inbound contact is routed in the transaction that stores it) and so cannot await.
- * Embedded SQLite only; calling it while an async transaction is open elsewhere throws
- * (see docs/technical/storage.md). Everything else uses the async `ServerStore`.
- */
-export interface InlineStoreAccess {
-  getUser(id: string): User | null;
-  listUsers(): User[];
-  getTicket(id: string): Ticket | null;
-  getTicketBundle(id: string): TicketBundle | null;
-  /** The agent's calls still ringing or in progress (server/channels/cti/callStore.ts). */
-  liveCallsOf(agentId: string, since: number): CtiCallRecord[];
-  /** Presence, capacity, VIP tiers and routing decisions (server/routingStore.ts). */
-  readonly routing: RoutingStore;
-  /** One transaction, or a savepoint inside the open one; same hooks as `withTransaction`. */
-  transaction<T>(fn: (tx: TransactionHooks) => T): T;
-}
-
-/** The CTI calls' repository as the server uses it (server/channels/cti/callStore.ts). */
-export type CtiCalls = Promised<CtiCallStore>;
-/** The personal-data reveal audit as the server uses it (server/piiAuditStore.ts). */
-export type PiiAudit = Promised<PiiAuditStore>;
-/** The agents' queue view as the server uses it (server/queueViewStore.ts). */
-export type QueueView = Promised<QueueViewStore>;
-
-/** The same methods, answering with promises. */
-export type Promised<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : T[K] };
-
 /** The server store: reads, writes, transactions and commit notifications. */
 export interface ServerStore extends ServerReadable, ServerWritable {
-  readonly dialect: 'sqlite';
-  readonly filePath: string;
-  /** Phone calls' state and events, agents' extensions. */
-  readonly cti: CtiCalls;
-  /** Who revealed which masked personal data. */
-  readonly pii: PiiAudit;
-  /** For the in-process routing engine only (see `InlineStoreAccess`). */
-  readonly inline: InlineStoreAccess;
+  readonly dialect: SqlDialect;
+  /** The SQLite file; null on PostgreSQL. */
+  readonly filePath: string | null;
+  /** Phone calls' state and events, agents' extensions (server/channels/cti/callStore.ts). */
+  readonly cti: CtiCallStore;
+  /** Who revealed which masked personal data (server/piiAuditStore.ts). */
+  readonly pii: PiiAuditStore;
+  /** Presence, capacity, VIP tiers and routing decisions (server/routingStore.ts). */
+  readonly routing: RoutingStore;
   /** The agents' queue view: the queue summary and queued-ticket listings (server/queueViewStore.ts). */
-  readonly queue: QueueView;
+  readonly queue: QueueViewStore;
   /** Read-only SQL for repositories built on the seam (server/db/sql.ts); writes go through the store. */
   readonly sql: SqlExecutor;
   /**
    * Runs `fn` in one transaction; called inside one (the same async context), it is a
-   * savepoint there. Store calls made inside `fn` join it; calls from elsewhere wait until it
-   * ends, so `fn` must not await anything but the store (no network, no timers): on SQLite it
-   * holds the only writer. Listeners hear the changes after the outermost commit; `tx`
-   * registers what must happen only once the outcome is known (see `TransactionHooks`).
+   * savepoint there. Store calls made inside `fn` join it; reads from elsewhere see committed
+   * data only. `fn` should await nothing but the store (no network, no timers): on SQLite it
+   * holds the only writer, on PostgreSQL its row locks. It may run again after a PostgreSQL
+   * serialization failure or deadlock, so its only effects outside the database go through
+   * `tx`. Listeners hear the changes after the outermost commit; `tx` registers what must
+   * happen only once the outcome is known (see `TransactionHooks`).
    */
   withTransaction<T>(fn: (tx: TransactionHooks) => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: waits for the routing engine's turn and holds it until the
+   * transaction has ended and its hooks have run (across nodes a PostgreSQL advisory lock, in
+   * this process a queue). Called again in the same transaction, it already has it.
+   */
+  lockRoutingTurn(): Promise<void>;
   /** Called after each outermost commit that appended changes, in commit order (see `TransactionHooks.afterCommit`). */
   onDidCommitChanges(listener: CommittedChangesListener): () => void;
   close(): Promise<void>;
 }
 
 export interface ServerStoreOptions {
-  /** The SQLite file; its folder is created if missing. */
+  /** The SQLite file; its folder is created if missing (`openPostgresServerStore` opens PostgreSQL instead). */
   filePath: string;
   /** Where listener failures are reported. */
   log?: (line: string) => void;
@@ -613,7 +593,7 @@ function customerFromPrefixedRow(row: PrefixedCustomerRow, identities: CustomerI
   };
 }
 
-function ticketParams(t: Ticket): unknown[] {
+function ticketParams(t: Ticket): SqlValue[] {
   return [
     t.id,
     t.customerId,
@@ -647,7 +627,7 @@ const TICKET_COLUMNS_T = TICKET_COLUMNS.split(', ')
 // ---------------------------------------------------------------------------------------
 // Visibility as SQL (the same rule as canUserSeeTicket)
 
-function visibilityClause(viewer: Viewer, alias: string): { sql: string; params: unknown[] } {
+function visibilityClause(viewer: Viewer, alias: string): { sql: string; params: SqlValue[] } {
   if (viewer.role !== 'agent') return { sql: '1 = 1', params: [] };
   if (viewer.channels.length === 0) return { sql: `${alias}.assignee_id = ?`, params: [viewer.id] };
   const marks = viewer.channels.map(() => '?').join(', ');
@@ -665,200 +645,126 @@ function escapeLike(text: string): string {
 }
 
 // ---------------------------------------------------------------------------------------
-// The SQLite implementation
+// The implementation, on either backend of server/db/
 
+/** Opens the embedded SQLite store (the default): the numbered migrations run first. */
 export function openServerStore(options: ServerStoreOptions): ServerStore {
   const { filePath } = options;
-  const log = options.log ?? ((line: string) => console.error(line));
   // The organisation's tickets and credentials: the folder 0700, the database and its WAL 0600.
   prepareSqliteFile(filePath);
-  const db = new Database(filePath);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  const db = openSqliteDatabase({ filePath, migrate: (writer) => migrate(writer), log: options.log });
+  return createServerStore(db, { ...options, filePath });
+}
 
-  const statements = new Map<string, Database.Statement>();
-  /** Prepared once per distinct SQL text (queries with IN-lists get one per list length). */
-  function sql(text: string): Database.Statement {
-    let statement = statements.get(text);
-    if (!statement) {
-      statement = db.prepare(text);
-      statements.set(text, statement);
-    }
-    return statement;
+export interface PostgresServerStoreOptions {
+  /** postgres://user@host:port/database */
+  databaseUrl: string;
+  /** Connections in the pool; default 10. */
+  maxConnections?: number;
+  log?: (line: string) => void;
+}
+
+/** Opens the store on PostgreSQL (several nodes): the numbered PostgreSQL migrations run first, once however many nodes start together. */
+export async function openPostgresServerStore(options: PostgresServerStoreOptions): Promise<ServerStore> {
+  const db = openPostgresDatabase({ connectionString: options.databaseUrl, maxConnections: options.maxConnections, log: options.log });
+  try {
+    await migratePostgres(db);
+  } catch (error) {
+    await db.close();
+    throw error;
   }
+  return createServerStore(db, { filePath: null, log: options.log });
+}
+
+/** The advisory lock key of the routing engine's turn (PostgreSQL). */
+const ROUTING_TURN_LOCK_KEY = 0x0d_e5_c0_02;
+
+interface TransactionContext {
+  tx: Transaction;
+  /** The changes the outermost transaction appended so far, announced after its commit. */
+  pending: CommittedChange[];
+  /** The outermost transaction's hold on the routing engine's turn (kept across retried attempts). */
+  turn: { release: (() => void) | null };
+}
+
+/** One-at-a-time turns; each turn is released by calling what the promise gives. */
+function createTurns(): () => Promise<() => void> {
+  let tail: Promise<void> = Promise.resolve();
+  return () => {
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    const acquired = tail.then(() => release);
+    tail = tail.then(() => turn);
+    return acquired;
+  };
+}
+
+function createServerStore(db: SqlDatabase, options: { filePath: string | null; log?: (line: string) => void }): ServerStore {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const dialect = db.dialect;
+  const postgres = dialect === 'postgres';
+  /** `SELECT … FOR UPDATE` on PostgreSQL; SQLite's one writer already serialises. */
+  const forUpdate = postgres ? ' FOR UPDATE' : '';
 
   // --- transactions and commit notification ----------------------------------------
   const listeners = new Set<CommittedChangesListener>();
-  let pending: CommittedChange[] = [];
-  interface Frame {
-    committed: Array<() => void>;
-    rolledBack: Array<() => void>;
-    /** Where this unit's changes start in `pending`. */
-    mark: number;
-    open: boolean;
-    hooks: TransactionHooks;
-  }
-  /** The open transactions, outermost first (a nested one is a SAVEPOINT). */
-  const frames: Frame[] = [];
-  const runInTransaction = db.transaction((fn: () => unknown) => fn());
-  /** Committed outermost transactions waiting for their listeners and after-commit hooks, oldest first. */
-  const afterCommits: Array<{ batch: CommittedChange[]; hooks: Array<() => void> }> = [];
-  let notifying = false;
-  /** Marks the async context of the open `withTransaction`: store calls made there join it. */
-  const asyncTransaction = new AsyncLocalStorage<true>();
-  /** Settles when the open `withTransaction` ends; null when none is open. */
-  let asyncOpen: Promise<void> | null = null;
-  let savepoints = 0;
+  /** The transaction of this async context: store calls made in it join it. */
+  const context = new AsyncLocalStorage<TransactionContext>();
 
-  function runHooks(hooks: Array<() => void>, what: string): void {
-    for (const hook of hooks) {
-      try {
-        hook();
-      } catch (error) {
-        log(`${what} hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      }
-    }
+  /** Where a statement goes now: the open transaction of this context, else the database. */
+  function ex(): SqlExecutor {
+    return context.getStore()?.tx ?? db;
   }
 
-  function openFrame(): Frame {
-    const frame: Frame = {
-      committed: [],
-      rolledBack: [],
-      mark: pending.length,
-      open: true,
-      hooks: {
-        afterCommit(hook) {
-          if (!frame.open) throw new Error('afterCommit: the transaction has already ended');
-          frame.committed.push(hook);
-        },
-        afterRollback(hook) {
-          if (!frame.open) throw new Error('afterRollback: the transaction has already ended');
-          frame.rolledBack.push(hook);
-        },
-      },
+  /** The hooks `fn` gets; registering one after its unit has ended is a mistake (it would never run), so it throws. */
+  function hooksOf(tx: Transaction, unit: { ended: boolean }): TransactionHooks {
+    const check = (kind: string) => {
+      if (unit.ended) throw new Error(`${kind}: the transaction has already ended`);
     };
-    frames.push(frame);
-    return frame;
+    return {
+      afterCommit: (hook) => (check('afterCommit'), tx.afterCommit(hook)),
+      afterRollback: (hook) => (check('afterRollback'), tx.afterRollback(hook)),
+    };
   }
 
-  /** This unit (a savepoint, or the whole thing) is undone: so is what it decided. */
-  function frameRolledBack(frame: Frame): void {
-    frame.open = false;
-    frames.pop();
-    pending.length = frame.mark;
-    runHooks(frame.rolledBack.reverse(), 'after-rollback');
-  }
-
-  /** Returns true when this was the outermost unit, whose batch now waits in `afterCommits`. */
-  function frameCommitted(frame: Frame): boolean {
-    frame.open = false;
-    frames.pop();
-    const parent = frames[frames.length - 1];
-    if (parent) {
-      // A savepoint that committed still depends on the transaction around it.
-      parent.committed.push(...frame.committed);
-      parent.rolledBack.push(...frame.rolledBack);
-      return false;
-    }
-    const batch = pending;
-    pending = [];
-    afterCommits.push({ batch, hooks: frame.committed });
-    return true;
-  }
-
-  function announceCommitted(): void {
-    if (notifying) return;
-    // A transaction committed by a listener or hook is announced after this one: clients get changes and events in commit order.
-    notifying = true;
-    try {
-      for (let next = afterCommits.shift(); next; next = afterCommits.shift()) {
-        if (next.batch.length > 0) notifyListeners(next.batch);
-        runHooks(next.hooks, 'after-commit');
+  /** One transaction, or a savepoint inside this context's open one. */
+  async function transaction<T>(fn: (hooks: TransactionHooks) => Promise<T>): Promise<T> {
+    const open = context.getStore();
+    const unit = { ended: false };
+    if (open) {
+      try {
+        const mark = open.pending.length;
+        return await open.tx.nested((tx) => {
+          tx.afterRollback(() => {
+            open.pending.length = Math.min(open.pending.length, mark);
+          });
+          return context.run({ ...open, tx }, () => fn(hooksOf(tx, unit)));
+        });
+      } finally {
+        unit.ended = true;
       }
+    }
+    const turn: TransactionContext['turn'] = { release: null };
+    try {
+      return await db.withTransaction((tx) => {
+        // A retried attempt (PostgreSQL serialization failure) starts with nothing pending.
+        const pending: CommittedChange[] = [];
+        // Registered first: the listeners hear the changes before any other after-commit hook runs.
+        tx.afterCommit(() => {
+          unit.ended = true;
+          if (pending.length > 0) notifyListeners(pending);
+        });
+        tx.afterRollback(() => void (unit.ended = true));
+        return context.run({ tx, pending, turn }, () => fn(hooksOf(tx, unit)));
+      });
     } finally {
-      notifying = false;
+      unit.ended = true;
+      // Only now, every hook having run: the engine has kept or undone this transaction's decisions.
+      turn.release?.();
     }
   }
 
-  /** Whether this code would run inside someone else's open async transaction (and must wait or refuse). */
-  function outsideOpenTransaction(): boolean {
-    return asyncOpen !== null && !asyncTransaction.getStore();
-  }
-
-  function transaction<T>(fn: (tx: TransactionHooks) => T): T {
-    if (outsideOpenTransaction()) {
-      throw new Error('inline.transaction was called while an async transaction awaits something other than the store');
-    }
-    const frame = openFrame();
-    let result: T;
-    try {
-      result = runInTransaction(() => fn(frame.hooks)) as T;
-    } catch (error) {
-      frameRolledBack(frame);
-      throw error;
-    }
-    if (frameCommitted(frame)) announceCommitted();
-    return result;
-  }
-
-  async function withTransaction<T>(fn: (tx: TransactionHooks) => Promise<T>): Promise<T> {
-    if (asyncTransaction.getStore()) {
-      // Inside the open transaction: a savepoint. Its body must not run concurrently with another's of the same transaction.
-      const name = `async_sp_${String(++savepoints)}`;
-      const frame = openFrame();
-      db.exec(`SAVEPOINT ${name}`);
-      let result: T;
-      try {
-        result = await fn(frame.hooks);
-      } catch (error) {
-        db.exec(`ROLLBACK TO ${name}`);
-        db.exec(`RELEASE ${name}`);
-        frameRolledBack(frame);
-        throw error;
-      }
-      db.exec(`RELEASE ${name}`);
-      frameCommitted(frame);
-      return result;
-    }
-    while (asyncOpen) await asyncOpen;
-    let end!: () => void;
-    asyncOpen = new Promise<void>((resolve) => (end = resolve));
-    const frame = openFrame();
-    let result: T;
-    try {
-      db.exec('BEGIN IMMEDIATE');
-      result = await asyncTransaction.run(true, () => fn(frame.hooks));
-      db.exec('COMMIT');
-    } catch (error) {
-      if (db.inTransaction) db.exec('ROLLBACK');
-      asyncOpen = null;
-      end();
-      frameRolledBack(frame);
-      throw error;
-    }
-    asyncOpen = null;
-    end();
-    frameCommitted(frame);
-    announceCommitted();
-    return result;
-  }
-
-  /** A store method as callers see it: it waits for an async transaction opened elsewhere, then runs. */
-  function exposed<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
-    return async (...args: A): Promise<R> => {
-      while (outsideOpenTransaction()) await asyncOpen;
-      return fn(...args);
-    };
-  }
-
-  function exposedAll<T extends object>(methods: T): Promised<T> {
-    return Object.fromEntries(
-      Object.entries(methods).map(([name, method]) => [name, typeof method === 'function' ? exposed(method as (...args: unknown[]) => unknown) : method]),
-    ) as Promised<T>;
-  }
+  const routingTurns = createTurns();
 
   function notifyListeners(batch: CommittedChange[]): void {
     for (const listener of listeners) {
@@ -870,16 +776,26 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     }
   }
 
+  /**
+   * Serialises transactions that decide on the same key (a customer identity, a client's
+   * mutation id) until they end: PostgreSQL transaction-scoped advisory locks, in a fixed
+   * order so two holders never wait for each other. SQLite's one writer already does this.
+   */
+  async function lockKeys(keys: readonly string[]): Promise<void> {
+    if (!postgres) return;
+    for (const key of [...new Set(keys)].sort()) await ex().get('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+  }
+
   // --- change log ----------------------------------------------------------------------
-  function appendChange(body: ChangeBody, audience: Iterable<string>, now: number): number {
-    const { last_seq: seq } = sql('UPDATE change_log_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq').get() as {
-      last_seq: number;
-    };
-    sql('INSERT INTO changes (seq, kind, body, created_at) VALUES (?, ?, ?, ?)').run(seq, body.kind, JSON.stringify(body), now);
+  async function appendChange(body: ChangeBody, audience: Iterable<string>, now: number): Promise<number> {
+    const open = context.getStore();
+    if (!open) throw new Error('appendChange outside a transaction');
+    // The counter row stays locked until commit (PostgreSQL), so seq order is commit order and no reader skips a late seq.
+    const { last_seq: seq } = (await ex().get<{ last_seq: number }>('UPDATE change_log_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq'))!;
+    await ex().run('INSERT INTO changes (seq, kind, body, created_at) VALUES (?, ?, ?, ?)', [seq, body.kind, JSON.stringify(body), now]);
     const principals = [...new Set(audience)];
-    const insertAudience = sql('INSERT INTO change_audience (seq, principal) VALUES (?, ?)');
-    for (const principal of principals) insertAudience.run(seq, principal);
-    pending.push({ change: { seq, ...body }, audience: principals });
+    for (const principal of principals) await ex().run('INSERT INTO change_audience (seq, principal) VALUES (?, ?)', [seq, principal]);
+    open.pending.push({ change: { seq, ...body }, audience: principals });
     return seq;
   }
 
@@ -887,35 +803,33 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
    * Logs a ticket change for everyone who saw it before or sees it after. When the ticket
    * enters a new principal's view the change is a full bundle, so the new viewer has everything.
    */
-  function appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number, knownBundle?: TicketBundle): number {
+  async function appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number, knownBundle?: TicketBundle): Promise<number> {
     const { audience, entersNewView } = ticketChangeAudience(before, after);
-    const effective: ChangeBody = entersNewView || body.kind === 'bundle' ? { kind: 'bundle', bundle: knownBundle ?? requireBundle(after.id) } : body;
+    const effective: ChangeBody = entersNewView || body.kind === 'bundle' ? { kind: 'bundle', bundle: knownBundle ?? (await requireBundle(after.id)) } : body;
     return appendChange(effective, audience, now);
   }
 
-  function changeLogBounds(): ChangeLogBounds {
-    const row = sql('SELECT last_seq, first_retained_seq FROM change_log_state WHERE id = 1').get() as {
-      last_seq: number;
-      first_retained_seq: number;
-    };
+  async function changeLogBounds(): Promise<ChangeLogBounds> {
+    const row = (await ex().get<{ last_seq: number; first_retained_seq: number }>('SELECT last_seq, first_retained_seq FROM change_log_state WHERE id = 1'))!;
     return { maxSeq: row.last_seq, firstRetainedSeq: row.first_retained_seq };
   }
 
-  function pullChanges(viewer: Viewer, since: number): PullResult {
-    const { maxSeq, firstRetainedSeq } = changeLogBounds();
+  async function pullChanges(viewer: Viewer, since: number): Promise<PullResult> {
+    const { maxSeq, firstRetainedSeq } = await changeLogBounds();
     if (since > maxSeq || since < firstRetainedSeq - 1) return { mustRefetch: true, upTo: maxSeq };
     const principals = viewerPrincipals(viewer);
     let rows: Array<{ seq: number; body: string }>;
     if (principals === null) {
-      rows = sql('SELECT seq, body FROM changes WHERE seq > ? ORDER BY seq LIMIT ?').all(since, MAX_PULL_CHANGES + 1) as typeof rows;
+      rows = await ex().all('SELECT seq, body FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?', [since, maxSeq, MAX_PULL_CHANGES + 1]);
     } else {
       const marks = principals.map(() => '?').join(', ');
-      rows = sql(
+      rows = await ex().all(
         `SELECT c.seq, c.body FROM changes c
          JOIN (SELECT DISTINCT a.seq AS seq FROM change_audience a
-               WHERE a.principal IN (${marks}) AND a.seq > ? ORDER BY a.seq LIMIT ?) s ON s.seq = c.seq
+               WHERE a.principal IN (${marks}) AND a.seq > ? AND a.seq <= ? ORDER BY a.seq LIMIT ?) s ON s.seq = c.seq
          ORDER BY c.seq`,
-      ).all(...principals, since, MAX_PULL_CHANGES + 1) as typeof rows;
+        [...principals, since, maxSeq, MAX_PULL_CHANGES + 1],
+      );
     }
     const more = rows.length > MAX_PULL_CHANGES;
     if (more) rows = rows.slice(0, MAX_PULL_CHANGES);
@@ -924,13 +838,15 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     return { mustRefetch: false, changes, upTo, more };
   }
 
-  function pruneChangesBefore(seq: number): number {
-    return transaction(() => {
-      const { maxSeq, firstRetainedSeq } = changeLogBounds();
+  function pruneChangesBefore(seq: number): Promise<number> {
+    return transaction(async () => {
+      // Locks the counter row first, as every append does.
+      await ex().run('UPDATE change_log_state SET first_retained_seq = first_retained_seq WHERE id = 1');
+      const { maxSeq, firstRetainedSeq } = await changeLogBounds();
       const boundary = Math.min(Math.max(Math.floor(seq), firstRetainedSeq), maxSeq + 1);
-      sql('DELETE FROM change_audience WHERE seq < ?').run(boundary);
-      const deleted = sql('DELETE FROM changes WHERE seq < ?').run(boundary).changes;
-      sql('UPDATE change_log_state SET first_retained_seq = ? WHERE id = 1').run(boundary);
+      await ex().run('DELETE FROM change_audience WHERE seq < ?', [boundary]);
+      const deleted = (await ex().run('DELETE FROM changes WHERE seq < ?', [boundary])).changes;
+      await ex().run('UPDATE change_log_state SET first_retained_seq = ? WHERE id = 1', [boundary]);
       return deleted;
     });
   }
@@ -938,11 +854,20 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   // --- users and tokens ------------------------------------------------------------------
   const USER_COLUMNS = 'id, username, display_name, role, channels, groups_json, tier, senior, password_hash, last_assigned_at, languages_json, extension';
 
-  function getUserRow(id: string): UserRow | undefined {
-    return sql(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined;
+  function getUserRow(id: string): Promise<UserRow | undefined> {
+    return ex().get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [id]);
   }
 
-  function createUser(input: NewUser, now: number = Date.now()): User {
+  async function getUser(id: string): Promise<User | null> {
+    const row = await getUserRow(id);
+    return row ? userFromRow(row) : null;
+  }
+
+  async function listUsers(): Promise<User[]> {
+    return (await ex().all<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`)).map(userFromRow);
+  }
+
+  async function createUser(input: NewUser, now: number = Date.now()): Promise<User> {
     const user: User = {
       id: input.id ?? `u_${uuidv7(now).replace(/-/g, '')}`,
       username: input.username,
@@ -956,33 +881,34 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       extension: input.extension ?? null,
     };
     const passwordHash = hashPassword(input.password);
-    transaction(() => {
-      sql(
+    await transaction(async () => {
+      await ex().run(
         `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at, languages_json, extension)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        user.id,
-        user.username,
-        user.displayName,
-        user.role,
-        JSON.stringify(user.channels),
-        JSON.stringify(user.groups),
-        user.tier,
-        user.senior ? 1 : 0,
-        passwordHash,
-        now,
-        JSON.stringify(user.languages),
-        user.extension,
+        [
+          user.id,
+          user.username,
+          user.displayName,
+          user.role,
+          JSON.stringify(user.channels),
+          JSON.stringify(user.groups),
+          user.tier,
+          user.senior ? 1 : 0,
+          passwordHash,
+          now,
+          JSON.stringify(user.languages),
+          user.extension,
+        ],
       );
     });
     return user;
   }
 
-  function issueUserToken(userId: string, now: number, ttlMs: number, clientId: string | null = null): IssuedToken {
+  async function issueUserToken(userId: string, now: number, ttlMs: number, clientId: string | null = null): Promise<IssuedToken> {
     const token = newToken();
     const expiresAt = now + ttlMs;
-    transaction(() => {
-      sql('INSERT INTO tokens (token_hash, kind, user_id, name, created_at, expires_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    await transaction(async () => {
+      await ex().run('INSERT INTO tokens (token_hash, kind, user_id, name, created_at, expires_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?)', [
         hashToken(token),
         'user',
         userId,
@@ -990,73 +916,76 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         now,
         expiresAt,
         clientId,
-      );
+      ]);
     });
     return { token, expiresAt };
   }
 
-  function bindTokenToClient(token: string, clientId: string): boolean {
-    return transaction(() => {
+  function bindTokenToClient(token: string, clientId: string): Promise<boolean> {
+    return transaction(async () => {
       const tokenHash = hashToken(token);
       // One statement decides, so two first handshakes racing cannot both bind.
-      sql("UPDATE tokens SET client_id = ? WHERE token_hash = ? AND kind = 'user' AND client_id IS NULL").run(clientId, tokenHash);
-      const row = sql('SELECT client_id FROM tokens WHERE token_hash = ?').get(tokenHash) as { client_id: string | null } | undefined;
+      await ex().run("UPDATE tokens SET client_id = ? WHERE token_hash = ? AND kind = 'user' AND client_id IS NULL", [clientId, tokenHash]);
+      const row = await ex().get<{ client_id: string | null }>('SELECT client_id FROM tokens WHERE token_hash = ?', [tokenHash]);
       return row?.client_id === clientId;
     });
   }
 
-  function revokeUserToken(token: string): boolean {
-    return transaction(() => sql("DELETE FROM tokens WHERE token_hash = ? AND kind = 'user'").run(hashToken(token)).changes > 0);
+  function revokeUserToken(token: string): Promise<boolean> {
+    return transaction(async () => (await ex().run("DELETE FROM tokens WHERE token_hash = ? AND kind = 'user'", [hashToken(token)])).changes > 0);
   }
 
-  function createIntegrationToken(name: string, token: string, expiresAt: number | null = null, now: number = Date.now()): void {
-    transaction(() => {
-      sql('INSERT INTO tokens (token_hash, kind, user_id, name, created_at, expires_at) VALUES (?, ?, NULL, ?, ?, ?)').run(
+  async function createIntegrationToken(name: string, token: string, expiresAt: number | null = null, now: number = Date.now()): Promise<void> {
+    await transaction(async () => {
+      await ex().run('INSERT INTO tokens (token_hash, kind, user_id, name, created_at, expires_at) VALUES (?, ?, NULL, ?, ?, ?)', [
         hashToken(token),
         'integration',
         name,
         now,
         expiresAt,
-      );
+      ]);
     });
   }
 
-  function lookupToken(token: string, now: number): TokenLookup {
-    const row = sql('SELECT kind, user_id, name, expires_at FROM tokens WHERE token_hash = ?').get(hashToken(token)) as
-      { kind: string; user_id: string | null; name: string; expires_at: number | null } | undefined;
+  async function lookupToken(token: string, now: number): Promise<TokenLookup> {
+    const row = await ex().get<{ kind: string; user_id: string | null; name: string; expires_at: number | null }>(
+      'SELECT kind, user_id, name, expires_at FROM tokens WHERE token_hash = ?',
+      [hashToken(token)],
+    );
     if (!row) return { status: 'unknown' };
     if (row.expires_at !== null && row.expires_at <= now) return { status: 'expired', expiredAt: row.expires_at };
     if (row.kind === 'integration') return { status: 'valid', kind: 'integration', name: row.name, expiresAt: row.expires_at };
-    const userRow = row.user_id === null ? undefined : getUserRow(row.user_id);
+    const userRow = row.user_id === null ? undefined : await getUserRow(row.user_id);
     if (!userRow || row.expires_at === null) return { status: 'unknown' };
     return { status: 'valid', kind: 'user', user: userFromRow(userRow), expiresAt: row.expires_at };
   }
 
   // --- customers -------------------------------------------------------------------------
-  function identitiesOfCustomer(customerId: string): CustomerIdentity[] {
-    return sql(`SELECT kind, value FROM customer_identities WHERE customer_id = ? ORDER BY ${IDENTITY_ORDER}`).all(customerId) as CustomerIdentity[];
+  function identitiesOfCustomer(customerId: string): Promise<CustomerIdentity[]> {
+    return ex().all<CustomerIdentity>(`SELECT kind, value FROM customer_identities WHERE customer_id = ? ORDER BY ${IDENTITY_ORDER}`, [customerId]);
   }
 
-  function getCustomer(id: string): Customer | null {
-    const row = sql('SELECT * FROM customers WHERE id = ?').get(id) as CustomerRow | undefined;
-    return row ? customerFromRow(row, identitiesOfCustomer(id)) : null;
+  async function getCustomer(id: string): Promise<Customer | null> {
+    const row = await ex().get<CustomerRow>('SELECT * FROM customers WHERE id = ?', [id]);
+    return row ? customerFromRow(row, await identitiesOfCustomer(id)) : null;
   }
 
-  function nextSequence(scope: string, day: string): number {
-    const row = sql(
+  async function nextSequence(scope: string, day: string): Promise<number> {
+    const row = await ex().get<{ last_value: number }>(
       `INSERT INTO id_counters (scope, day, last_value) VALUES (?, ?, 1)
        ON CONFLICT (scope, day) DO UPDATE SET last_value = id_counters.last_value + 1
        RETURNING last_value`,
-    ).get(scope, day) as { last_value: number };
-    return row.last_value;
+      [scope, day],
+    );
+    return row!.last_value;
   }
 
   /** The customer an id stands for today: a merged customer resolves to the one it was merged into. */
-  function resolveMerged(customerId: string): string {
+  async function resolveMerged(customerId: string): Promise<string> {
     let id = customerId;
     // Merges never point at a merged customer, so one hop is the rule; the bound only guards bad data.
     for (let hop = 0; hop < 16; hop++) {
-      const row = sql('SELECT merged_into FROM customers WHERE id = ?').get(id) as { merged_into: string | null } | undefined;
+      const row = await ex().get<{ merged_into: string | null }>('SELECT merged_into FROM customers WHERE id = ?', [id]);
       if (!row?.merged_into) return id;
       id = row.merged_into;
     }
@@ -1064,17 +993,18 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   /** Everyone who sees a ticket of this customer. */
-  function customerAudience(customerId: string): string[] {
-    const owners = sql(`SELECT DISTINCT assignee_id, channel, ${offeredAgentSql('tickets')} AS offered_to FROM tickets WHERE customer_id = ?`).all(
-      customerId,
-    ) as Array<{ assignee_id: string | null; channel: Channel; offered_to: string | null }>;
+  async function customerAudience(customerId: string): Promise<string[]> {
+    const owners = await ex().all<{ assignee_id: string | null; channel: Channel; offered_to: string | null }>(
+      `SELECT DISTINCT assignee_id, channel, ${offeredAgentSql(dialect, 'tickets')} AS offered_to FROM tickets WHERE customer_id = ?`,
+      [customerId],
+    );
     return owners.flatMap((o) => principalsOf(o.assignee_id, o.channel, o.offered_to));
   }
 
-  function appendCustomerChange(customerId: string, now: number): void {
-    const customer = getCustomer(customerId);
-    const audience = customerAudience(customerId);
-    if (customer && audience.length > 0) appendChange({ kind: 'customer', customer }, audience, now);
+  async function appendCustomerChange(customerId: string, now: number): Promise<void> {
+    const customer = await getCustomer(customerId);
+    const audience = await customerAudience(customerId);
+    if (customer && audience.length > 0) await appendChange({ kind: 'customer', customer }, audience, now);
   }
 
   /**
@@ -1099,32 +1029,41 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
    * its claims for them and fills primary fields they lacked; or creates the customer.
    * Claims never match: a typed email or phone proves nothing about who is typing.
    */
-  function matchOrCreateCustomer(contact: ChannelContact, now: number): Customer {
+  async function matchOrCreateCustomer(contact: ChannelContact, now: number): Promise<Customer> {
     const given = contact.customer;
     const { proven, claimed, scoped } = identitiesOfContact(contact);
     const keys = [...proven, ...scoped];
     const source = contact.source ?? 'api';
-    const ownerOf = sql('SELECT customer_id FROM customer_identities WHERE kind = ? AND value = ?');
-    const recordIdentity = sql(
-      'INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING',
-    );
-    const recordClaim = sql(
-      'INSERT INTO customer_claims (customer_id, kind, value, source, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_id, kind, value) DO NOTHING',
-    );
+    // Two first contacts of one new customer on two nodes must not create two customers.
+    await lockKeys(keys.map((identity) => `identity:${identity.kind}:${identity.value}`));
+    const ownerOf = (kind: string, value: string) =>
+      ex().get<{ customer_id: string }>('SELECT customer_id FROM customer_identities WHERE kind = ? AND value = ?', [kind, value]);
+    const recordIdentity = (identity: CustomerIdentity, customerId: string) =>
+      ex().run('INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING', [
+        identity.kind,
+        identity.value,
+        customerId,
+        now,
+      ]);
+    const recordClaim = (claim: CustomerIdentity, customerId: string) =>
+      ex().run(
+        'INSERT INTO customer_claims (customer_id, kind, value, source, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_id, kind, value) DO NOTHING',
+        [customerId, claim.kind, claim.value, source, now],
+      );
     let matchedId: string | null = null;
     for (const identity of keys) {
-      const row = ownerOf.get(identity.kind, identity.value) as { customer_id: string } | undefined;
+      const row = await ownerOf(identity.kind, identity.value);
       if (row) {
-        matchedId = resolveMerged(row.customer_id);
+        matchedId = await resolveMerged(row.customer_id);
         break;
       }
     }
     const claimOf = (kind: CustomerIdentity['kind']) => claimed.find((claim) => claim.kind === kind)?.value ?? null;
     if (matchedId === null) {
       const day = dayKey(now);
-      const id = formatCustomerId(day, nextSequence('customer', day));
+      const id = formatCustomerId(day, await nextSequence('customer', day));
       const primary = (kind: CustomerIdentity['kind']) => proven.find((identity) => identity.kind === kind)?.value ?? claimOf(kind);
-      sql('INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      await ex().run('INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
         id,
         given.name ?? given.email ?? given.socialId ?? given.phone ?? '',
         primary('phone'),
@@ -1132,100 +1071,112 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         primary('social'),
         0,
         now,
-      );
-      for (const identity of keys) recordIdentity.run(identity.kind, identity.value, id, now);
-      for (const claim of claimed) recordClaim.run(id, claim.kind, claim.value, source, now);
-      return getCustomer(id)!;
+      ]);
+      for (const identity of keys) await recordIdentity(identity, id);
+      for (const claim of claimed) await recordClaim(claim, id);
+      return (await getCustomer(id))!;
     }
-    const existing = getCustomer(matchedId)!;
+    const existing = (await getCustomer(matchedId))!;
     let recorded = 0;
-    for (const identity of keys) recorded += recordIdentity.run(identity.kind, identity.value, existing.id, now).changes;
-    for (const claim of claimed) recordClaim.run(existing.id, claim.kind, claim.value, source, now);
+    for (const identity of keys) recorded += (await recordIdentity(identity, existing.id)).changes;
+    for (const claim of claimed) await recordClaim(claim, existing.id);
     // A proven identity becomes primary only when it is this customer's (another customer may own the email);
     // a claim may fill an empty primary field: it is where the contact asked to be answered, and agents see it unverified.
-    const own = (kind: CustomerIdentity['kind']) =>
-      proven.find((identity) => identity.kind === kind && (ownerOf.get(kind, identity.value) as { customer_id: string }).customer_id === existing.id)?.value ??
-      claimOf(kind);
-    const phone = existing.phone ?? own('phone');
-    const email = existing.email ?? own('email');
-    const socialId = existing.socialId ?? own('social');
+    const own = async (kind: CustomerIdentity['kind']) => {
+      for (const identity of proven) {
+        if (identity.kind === kind && (await ownerOf(kind, identity.value))?.customer_id === existing.id) return identity.value;
+      }
+      return claimOf(kind);
+    };
+    const phone = existing.phone ?? (await own('phone'));
+    const email = existing.email ?? (await own('email'));
+    const socialId = existing.socialId ?? (await own('social'));
     const filled = phone !== existing.phone || email !== existing.email || socialId !== existing.socialId;
-    if (filled) sql('UPDATE customers SET phone = ?, email = ?, social_id = ? WHERE id = ?').run(phone, email, socialId, existing.id);
+    if (filled) await ex().run('UPDATE customers SET phone = ?, email = ?, social_id = ? WHERE id = ?', [phone, email, socialId, existing.id]);
     if (recorded === 0 && !filled) return existing;
-    appendCustomerChange(existing.id, now);
-    return getCustomer(existing.id)!;
+    await appendCustomerChange(existing.id, now);
+    return (await getCustomer(existing.id))!;
   }
 
   /** Leads see every customer; an agent only the customers of tickets they can see. */
-  function maySeeCustomer(actor: Viewer, customerId: string): boolean {
+  async function maySeeCustomer(actor: Viewer, customerId: string): Promise<boolean> {
     if (actor.role !== 'agent') return true;
     const visibility = visibilityClause(actor, 't');
-    return sql(`SELECT 1 FROM tickets t WHERE t.customer_id = ? AND ${visibility.sql} LIMIT 1`).get(customerId, ...visibility.params) !== undefined;
+    return (await ex().get(`SELECT 1 FROM tickets t WHERE t.customer_id = ? AND ${visibility.sql} LIMIT 1`, [customerId, ...visibility.params])) !== undefined;
   }
 
-  function mergeCustomers(input: CustomerMergeInput): CustomerMergeOutcome {
-    return transaction(() => {
+  function mergeCustomers(input: CustomerMergeInput): Promise<CustomerMergeOutcome> {
+    return transaction(async () => {
       const { keepId, mergeId, actor, now } = input;
       if (keepId === mergeId) throw new CustomerRefusal('invalid_request', `A customer cannot be merged into itself (${keepId}).`);
-      const read = (id: string, role: 'keep' | 'merge') => {
-        const row = sql('SELECT * FROM customers WHERE id = ?').get(id) as (CustomerRow & { merged_into: string | null }) | undefined;
+      const read = async (id: string, role: 'keep' | 'merge') => {
+        const row = await ex().get<CustomerRow & { merged_into: string | null }>(`SELECT * FROM customers WHERE id = ?${forUpdate}`, [id]);
         // A merged customer has no tickets left: whoever sees the one it went into may learn where it went.
         const seenThrough = row?.merged_into ?? id;
-        if (!row || !maySeeCustomer(actor, seenThrough)) throw new CustomerRefusal('not_found', `Customer ${id} does not exist or is not yours to see.`);
+        if (!row || !(await maySeeCustomer(actor, seenThrough)))
+          throw new CustomerRefusal('not_found', `Customer ${id} does not exist or is not yours to see.`);
         if (row.merged_into !== null) {
           const advice = role === 'keep' ? '; merge into that customer instead' : '';
           throw new CustomerRefusal('conflict', `Customer ${id} was already merged into ${row.merged_into}${advice}.`);
         }
         return row;
       };
-      const mergeRow = read(mergeId, 'merge');
-      const keepRow = read(keepId, 'keep');
+      // Both rows locked in id order, whichever side each is, so two merges of the same pair cannot deadlock.
+      const [first, second] = keepId < mergeId ? [keepId, mergeId] : [mergeId, keepId];
+      await ex().all(`SELECT id FROM customers WHERE id IN (?, ?) ORDER BY id${forUpdate}`, [first, second]);
+      const mergeRow = await read(mergeId, 'merge');
+      const keepRow = await read(keepId, 'keep');
       // Everyone who saw either customer hears about the kept one, before the tickets that now point to it.
-      const audience = new Set([...customerAudience(keepId), ...customerAudience(mergeId)]);
-      const moving = (sql(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE customer_id = ? ORDER BY created_at, id`).all(mergeId) as TicketRow[]).map(
-        ticketFromRow,
-      );
+      const audience = new Set([...(await customerAudience(keepId)), ...(await customerAudience(mergeId))]);
+      const moving = (
+        await ex().all<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE customer_id = ? ORDER BY created_at, id${forUpdate}`, [mergeId])
+      ).map(ticketFromRow);
 
-      sql('UPDATE customer_identities SET customer_id = ? WHERE customer_id = ?').run(keepId, mergeId);
+      await ex().run('UPDATE customer_identities SET customer_id = ? WHERE customer_id = ?', [keepId, mergeId]);
       // Claims the kept customer already has stay once; the merged one keeps none.
-      sql('UPDATE OR IGNORE customer_claims SET customer_id = ? WHERE customer_id = ?').run(keepId, mergeId);
-      sql('DELETE FROM customer_claims WHERE customer_id = ?').run(mergeId);
-      sql('UPDATE customers SET name = ?, phone = ?, email = ?, social_id = ?, vip_tier = ? WHERE id = ?').run(
+      await ex().run(
+        `INSERT INTO customer_claims (customer_id, kind, value, source, created_at)
+         SELECT ?, kind, value, source, created_at FROM customer_claims WHERE customer_id = ?
+         ON CONFLICT (customer_id, kind, value) DO NOTHING`,
+        [keepId, mergeId],
+      );
+      await ex().run('DELETE FROM customer_claims WHERE customer_id = ?', [mergeId]);
+      await ex().run('UPDATE customers SET name = ?, phone = ?, email = ?, social_id = ?, vip_tier = ? WHERE id = ?', [
         keepRow.name.length > 0 ? keepRow.name : mergeRow.name,
         keepRow.phone ?? mergeRow.phone,
         keepRow.email ?? mergeRow.email,
         keepRow.social_id ?? mergeRow.social_id,
         Math.max(keepRow.vip_tier, mergeRow.vip_tier),
         keepId,
-      );
-      sql('UPDATE customers SET merged_into = ? WHERE id = ?').run(keepId, mergeId);
-      const customer = getCustomer(keepId)!;
-      if (audience.size > 0) appendChange({ kind: 'customer', customer }, audience, now);
+      ]);
+      await ex().run('UPDATE customers SET merged_into = ? WHERE id = ?', [keepId, mergeId]);
+      const customer = (await getCustomer(keepId))!;
+      if (audience.size > 0) await appendChange({ kind: 'customer', customer }, audience, now);
       for (const before of moving) {
         const after: Ticket = { ...before, customerId: keepId, updatedAt: now };
-        updateTicket(after);
-        appendTicketChange(before, after, { kind: 'ticket', ticket: after }, now);
+        await updateTicket(after);
+        await appendTicketChange(before, after, { kind: 'ticket', ticket: after }, now);
       }
-      sql('INSERT INTO customer_merges (kept_id, merged_id, by_user_id, by_name, tickets_moved, at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      await ex().run('INSERT INTO customer_merges (kept_id, merged_id, by_user_id, by_name, tickets_moved, at) VALUES (?, ?, ?, ?, ?, ?)', [
         keepId,
         mergeId,
         actor.id,
         actor.displayName,
         moving.length,
         now,
-      );
-      return { customer, mergedId: mergeId, ticketIds: moving.map((ticket) => ticket.id), seq: changeLogBounds().maxSeq };
+      ]);
+      return { customer, mergedId: mergeId, ticketIds: moving.map((ticket) => ticket.id), seq: (await changeLogBounds()).maxSeq };
     });
   }
 
-  function listCustomerMatches(viewer: Viewer, customerId: string, limit: number): CustomerMatch[] | null {
-    const row = sql('SELECT merged_into FROM customers WHERE id = ?').get(customerId) as { merged_into: string | null } | undefined;
-    if (!row || row.merged_into !== null || !maySeeCustomer(viewer, customerId)) return null;
+  async function listCustomerMatches(viewer: Viewer, customerId: string, limit: number): Promise<CustomerMatch[] | null> {
+    const row = await ex().get<{ merged_into: string | null }>('SELECT merged_into FROM customers WHERE id = ?', [customerId]);
+    if (!row || row.merged_into !== null || !(await maySeeCustomer(viewer, customerId))) return null;
     // Every customer sharing a value with this one, whichever side proved or only claimed it.
-    const rows = sql(
+    const rows = await ex().all<{ customer_id: string; kind: CustomerIdentity['kind']; value: string; ours_proven: number; theirs_proven: number }>(
       `WITH ours (kind, value, proven) AS (
-         SELECT kind, value, 1 FROM customer_identities WHERE customer_id = @id
-         UNION ALL SELECT kind, value, 0 FROM customer_claims WHERE customer_id = @id
+         SELECT kind, value, 1 FROM customer_identities WHERE customer_id = ?
+         UNION ALL SELECT kind, value, 0 FROM customer_claims WHERE customer_id = ?
        ),
        theirs (customer_id, kind, value, proven) AS (
          SELECT i.customer_id, i.kind, i.value, 1 FROM customer_identities i JOIN ours o ON o.kind = i.kind AND o.value = i.value
@@ -1233,13 +1184,14 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
        )
        SELECT t.customer_id, t.kind, t.value, MAX(o.proven) AS ours_proven, MAX(t.proven) AS theirs_proven
        FROM theirs t JOIN ours o ON o.kind = t.kind AND o.value = t.value
-       WHERE t.customer_id != @id
+       WHERE t.customer_id != ?
        GROUP BY t.customer_id, t.kind, t.value
        ORDER BY t.customer_id, CASE t.kind WHEN 'phone' THEN 0 WHEN 'email' THEN 1 ELSE 2 END, t.value`,
-    ).all({ id: customerId }) as Array<{ customer_id: string; kind: CustomerIdentity['kind']; value: string; ours_proven: number; theirs_proven: number }>;
+      [customerId, customerId, customerId],
+    );
     const byCustomer = new Map<string, SharedIdentity[]>();
     for (const shared of rows) {
-      const other = resolveMerged(shared.customer_id);
+      const other = await resolveMerged(shared.customer_id);
       if (other === customerId) continue;
       let list = byCustomer.get(other);
       if (!list) byCustomer.set(other, (list = []));
@@ -1250,17 +1202,14 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     const matches: CustomerMatch[] = [];
     for (const [otherId, shared] of byCustomer) {
       if (matches.length >= limit) break;
-      if (!maySeeCustomer(viewer, otherId)) continue;
-      const customer = getCustomer(otherId);
+      if (!(await maySeeCustomer(viewer, otherId))) continue;
+      const customer = await getCustomer(otherId);
       if (!customer) continue;
       const visibility = visibilityClause(viewer, 't');
-      const tickets = sql(`SELECT t.channel, t.last_message_at FROM tickets t WHERE t.customer_id = ? AND ${visibility.sql}`).all(
-        otherId,
-        ...visibility.params,
-      ) as Array<{
-        channel: Channel;
-        last_message_at: number;
-      }>;
+      const tickets = await ex().all<{ channel: Channel; last_message_at: number }>(
+        `SELECT t.channel, t.last_message_at FROM tickets t WHERE t.customer_id = ? AND ${visibility.sql}`,
+        [otherId, ...visibility.params],
+      );
       matches.push({
         customer,
         shared,
@@ -1273,81 +1222,89 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   // --- tickets -----------------------------------------------------------------------------
-  function getTicket(id: string): Ticket | null {
-    const row = sql(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE id = ?`).get(id) as TicketRow | undefined;
+  async function getTicket(id: string): Promise<Ticket | null> {
+    const row = await ex().get<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE id = ?`, [id]);
     return row ? ticketFromRow(row) : null;
   }
 
-  function insertTicket(ticket: Ticket): void {
-    sql(
+  /** The ticket, its row locked until the transaction ends (PostgreSQL): for read-decide-write. */
+  async function getTicketForUpdate(id: string): Promise<Ticket | null> {
+    const row = await ex().get<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE id = ?${forUpdate}`, [id]);
+    return row ? ticketFromRow(row) : null;
+  }
+
+  async function insertTicket(ticket: Ticket): Promise<void> {
+    await ex().run(
       `INSERT INTO tickets (${TICKET_COLUMNS}) VALUES (${TICKET_COLUMNS.split(', ')
         .map(() => '?')
         .join(', ')})`,
-    ).run(...ticketParams(ticket));
+      ticketParams(ticket),
+    );
   }
 
-  function updateTicket(ticket: Ticket): void {
+  async function updateTicket(ticket: Ticket): Promise<void> {
     const [id, ...rest] = ticketParams(ticket);
     const assignments = TICKET_COLUMNS.split(', ')
       .slice(1)
       .map((c) => `${c} = ?`)
       .join(', ');
-    sql(`UPDATE tickets SET ${assignments} WHERE id = ?`).run(...rest, id);
+    await ex().run(`UPDATE tickets SET ${assignments} WHERE id = ?`, [...rest, id!]);
   }
 
-  function insertMessage(message: Message): void {
-    sql(
+  async function insertMessage(message: Message): Promise<void> {
+    await ex().run(
       `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at,
          source, attachments_json, call_json, delivery_error)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      message.id,
-      message.ticketId,
-      message.direction,
-      message.channel,
-      message.authorId,
-      message.authorName,
-      message.text,
-      message.externalMessageId,
-      message.deliveryStatus,
-      message.createdAt,
-      message.source,
-      JSON.stringify(message.attachments),
-      message.call === null ? null : JSON.stringify(message.call),
-      message.deliveryError,
+      [
+        message.id,
+        message.ticketId,
+        message.direction,
+        message.channel,
+        message.authorId,
+        message.authorName,
+        message.text,
+        message.externalMessageId,
+        message.deliveryStatus,
+        message.createdAt,
+        message.source,
+        JSON.stringify(message.attachments),
+        message.call === null ? null : JSON.stringify(message.call),
+        message.deliveryError,
+      ],
     );
   }
 
-  function insertNote(note: Note): void {
-    sql('INSERT INTO notes (id, ticket_id, author_id, author_name, text, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+  async function insertNote(note: Note): Promise<void> {
+    await ex().run('INSERT INTO notes (id, ticket_id, author_id, author_name, text, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
       note.id,
       note.ticketId,
       note.authorId,
       note.authorName,
       note.text,
       note.createdAt,
-    );
+    ]);
   }
 
-  function getTicketBundle(id: string): TicketBundle | null {
-    const ticket = getTicket(id);
+  async function getTicketBundle(id: string): Promise<TicketBundle | null> {
+    const ticket = await getTicket(id);
     if (!ticket) return null;
-    const customer = getCustomer(ticket.customerId);
+    const customer = await getCustomer(ticket.customerId);
     if (!customer) return null;
-    const messages = (sql('SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, id').all(id) as MessageRow[]).map(messageFromRow);
-    const notes = (sql('SELECT * FROM notes WHERE ticket_id = ? ORDER BY created_at, id').all(id) as NoteRow[]).map(noteFromRow);
+    const messages = (await ex().all<MessageRow>('SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, id', [id])).map(messageFromRow);
+    const notes = (await ex().all<NoteRow>('SELECT * FROM notes WHERE ticket_id = ? ORDER BY created_at, id', [id])).map(noteFromRow);
     return { ticket, customer, messages, notes };
   }
 
-  function requireBundle(id: string): TicketBundle {
-    const bundle = getTicketBundle(id);
+  async function requireBundle(id: string): Promise<TicketBundle> {
+    const bundle = await getTicketBundle(id);
     if (!bundle) throw new Error(`ticket ${id} vanished inside its own transaction`);
     return bundle;
   }
 
-  function listTickets(viewer: Viewer, filter: TicketListFilter): TicketListPage {
+  async function listTickets(viewer: Viewer, filter: TicketListFilter): Promise<TicketListPage> {
     const where: string[] = [];
-    const params: unknown[] = [];
+    const params: SqlValue[] = [];
     const visibility = visibilityClause(viewer, 't');
     where.push(visibility.sql);
     params.push(...visibility.params);
@@ -1370,27 +1327,28 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       where.push('(t.created_at < ? OR (t.created_at = ? AND t.id < ?))');
       params.push(filter.cursor.createdAt, filter.cursor.createdAt, filter.cursor.id);
     }
-    const rows = sql(`SELECT ${TICKET_COLUMNS_T} FROM tickets t ${join} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`).all(
-      ...params,
-      filter.limit + 1,
-    ) as TicketRow[];
+    const rows = await ex().all<TicketRow>(
+      `SELECT ${TICKET_COLUMNS_T} FROM tickets t ${join} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`,
+      [...params, filter.limit + 1],
+    );
     const hasMore = rows.length > filter.limit;
     const tickets = rows.slice(0, filter.limit).map(ticketFromRow);
     const last = tickets[tickets.length - 1];
     return { tickets, next: hasMore && last ? { createdAt: last.createdAt, id: last.id } : null };
   }
 
-  function bootstrapPage(viewer: Viewer, after: string | null, limit: number): BootstrapPage {
-    const { maxSeq } = changeLogBounds();
-    const visibility = syncScopeClause(viewer, 't');
-    const total = (sql(`SELECT COUNT(*) AS n FROM tickets t WHERE ${visibility.sql}`).get(...visibility.params) as { n: number }).n;
+  async function bootstrapPage(viewer: Viewer, after: string | null, limit: number): Promise<BootstrapPage> {
+    const { maxSeq } = await changeLogBounds();
+    const visibility = syncScopeClause(dialect, viewer, 't');
+    const total = (await ex().get<{ n: number }>(`SELECT COUNT(*) AS n FROM tickets t WHERE ${visibility.sql}`, visibility.params))!.n;
     const pageFilter = `t.id > ? AND ${visibility.sql}`;
     const pageParams = [after ?? '', ...visibility.params];
     // Ticket and customer in one row; messages and notes with one query each for the whole page.
-    const ticketRows = sql(
+    const ticketRows = await ex().all<TicketRow & PrefixedCustomerRow>(
       `SELECT ${TICKET_COLUMNS_T}, ${CUSTOMER_COLUMNS_C} FROM tickets t JOIN customers c ON c.id = t.customer_id
        WHERE ${pageFilter} ORDER BY t.id LIMIT ?`,
-    ).all(...pageParams, limit + 1) as Array<TicketRow & PrefixedCustomerRow>;
+      [...pageParams, limit + 1],
+    );
     const hasMore = ticketRows.length > limit;
     const pageRows = ticketRows.slice(0, limit);
     if (pageRows.length === 0) return { seq: maxSeq, total, bundles: [], next: null };
@@ -1398,23 +1356,24 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     const pageIds = `SELECT t.id FROM tickets t WHERE ${pageFilter} ORDER BY t.id LIMIT ?`;
     const idParams = [...pageParams, limit];
     const messagesByTicket = new Map<string, Message[]>();
-    for (const row of sql(`SELECT * FROM messages WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`).all(...idParams) as MessageRow[]) {
+    for (const row of await ex().all<MessageRow>(`SELECT * FROM messages WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`, idParams)) {
       let list = messagesByTicket.get(row.ticket_id);
       if (!list) messagesByTicket.set(row.ticket_id, (list = []));
       list.push(messageFromRow(row));
     }
     const notesByTicket = new Map<string, Note[]>();
-    for (const row of sql(`SELECT * FROM notes WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`).all(...idParams) as NoteRow[]) {
+    for (const row of await ex().all<NoteRow>(`SELECT * FROM notes WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`, idParams)) {
       let list = notesByTicket.get(row.ticket_id);
       if (!list) notesByTicket.set(row.ticket_id, (list = []));
       list.push(noteFromRow(row));
     }
     const identitiesByCustomer = new Map<string, CustomerIdentity[]>();
-    for (const row of sql(
+    for (const row of await ex().all<CustomerIdentity & { customer_id: string }>(
       `SELECT kind, value, customer_id FROM customer_identities
        WHERE customer_id IN (SELECT t.customer_id FROM tickets t WHERE ${pageFilter} ORDER BY t.id LIMIT ?)
        ORDER BY customer_id, ${IDENTITY_ORDER}`,
-    ).all(...idParams) as Array<CustomerIdentity & { customer_id: string }>) {
+      idParams,
+    )) {
       let list = identitiesByCustomer.get(row.customer_id);
       if (!list) identitiesByCustomer.set(row.customer_id, (list = []));
       list.push({ kind: row.kind, value: row.value });
@@ -1433,23 +1392,26 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
 
   // --- routing -----------------------------------------------------------------------------
   /** Audits where a ticket went and why, in words (the ticket itself keeps the reason as facts). */
-  function recordRouting(ticket: Ticket, now: number, audit?: RoutingDecision['audit']): void {
+  async function recordRouting(ticket: Ticket, now: number, audit?: RoutingDecision['audit']): Promise<void> {
     if (audit === null) return;
     const assigneeId = ticket.assigneeId;
     const facts = audit ? audit.reason : ticket.assignmentReason;
     const agentName = audit ? audit.agentName : ticket.assigneeName;
     const reason = facts ? describeAssignmentReason(facts, agentName) : '';
-    sql('INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, assignee_name, actor_name, reason, reason_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-      ticket.id,
-      now,
-      audit?.decision ?? (assigneeId === null ? 'queued' : 'assigned'),
-      audit ? audit.agentId : assigneeId,
-      agentName,
-      audit?.actorName ?? (facts?.code === 'assigned_by_lead' ? facts.byName : null),
-      reason,
-      facts ? JSON.stringify(facts) : null,
+    await ex().run(
+      'INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, assignee_name, actor_name, reason, reason_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        ticket.id,
+        now,
+        audit?.decision ?? (assigneeId === null ? 'queued' : 'assigned'),
+        audit ? audit.agentId : assigneeId,
+        agentName,
+        audit?.actorName ?? (facts?.code === 'assigned_by_lead' ? facts.byName : null),
+        reason,
+        facts ? JSON.stringify(facts) : null,
+      ],
     );
-    if (assigneeId !== null) sql('UPDATE users SET last_assigned_at = ? WHERE id = ?').run(now, assigneeId);
+    if (assigneeId !== null) await ex().run('UPDATE users SET last_assigned_at = ? WHERE id = ?', [now, assigneeId]);
   }
 
   function withAssignment(ticket: Ticket, decision: RoutingDecision, now: number): Ticket {
@@ -1471,15 +1433,11 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     };
   }
 
-  function listRoutingAudit(ticketId: string): RoutingAuditEntry[] {
-    const rows = sql('SELECT id, ticket_id, at, decision, assignee_id, reason FROM routing_audit WHERE ticket_id = ? ORDER BY id').all(ticketId) as Array<{
-      id: number;
-      ticket_id: string;
-      at: number;
-      decision: string;
-      assignee_id: string | null;
-      reason: string;
-    }>;
+  async function listRoutingAudit(ticketId: string): Promise<RoutingAuditEntry[]> {
+    const rows = await ex().all<{ id: number; ticket_id: string; at: number; decision: string; assignee_id: string | null; reason: string }>(
+      'SELECT id, ticket_id, at, decision, assignee_id, reason FROM routing_audit WHERE ticket_id = ? ORDER BY id',
+      [ticketId],
+    );
     return rows.map((r) => ({
       id: r.id,
       ticketId: r.ticket_id,
@@ -1490,36 +1448,40 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     }));
   }
 
-  function assignTicket(input: AssignTicketInput): Ticket {
-    return transaction(() => {
-      const before = getTicket(input.ticketId);
+  function assignTicket(input: AssignTicketInput): Promise<Ticket> {
+    return transaction(async () => {
+      const before = await getTicketForUpdate(input.ticketId);
       if (!before) throw new Error(`no ticket ${input.ticketId}`);
       let after = withAssignment(before, { assignee: input.assignee, reason: input.reason }, input.now);
       if (!input.assignee && after.status !== 'unassigned' && isOpenStatus(after.status)) after = { ...after, status: 'unassigned' };
       after = { ...after, updatedAt: input.now };
-      updateTicket(after);
-      recordRouting(after, input.now);
-      appendTicketChange(before, after, { kind: 'ticket', ticket: after }, input.now);
+      await updateTicket(after);
+      await recordRouting(after, input.now);
+      await appendTicketChange(before, after, { kind: 'ticket', ticket: after }, input.now);
       return after;
     });
   }
 
   // --- inbound -------------------------------------------------------------------------------
-  function ingestInbound(contact: ChannelContact, options: IngestOptions): IngestOutcome {
-    return transaction((tx) => {
+  function ingestInbound(contact: ChannelContact, options: IngestOptions): Promise<IngestOutcome> {
+    return transaction(async (tx) => {
       const { now, router } = options;
       const externalId = contact.externalMessageId ?? null;
       if (externalId !== null) {
-        const seen = sql('SELECT id, ticket_id FROM messages WHERE channel = ? AND external_message_id = ?').get(contact.channel, externalId) as
-          { id: string; ticket_id: string } | undefined;
+        // The same message delivered to two nodes at once is stored once.
+        await lockKeys([`external:${contact.channel}:${externalId}`]);
+        const seen = await ex().get<{ id: string; ticket_id: string }>('SELECT id, ticket_id FROM messages WHERE channel = ? AND external_message_id = ?', [
+          contact.channel,
+          externalId,
+        ]);
         if (seen) {
-          const ticket = getTicket(seen.ticket_id)!;
+          const ticket = (await getTicket(seen.ticket_id))!;
           return { ticketId: seen.ticket_id, messageId: seen.id, created: false, duplicate: true, ticket };
         }
       }
       // A channel's clock is believed only when plausible (the HTTP API refuses such a date before it gets here).
       const receivedAt = contact.receivedAt ? clampToReceipt(Date.parse(contact.receivedAt), now) : now;
-      const customer = matchOrCreateCustomer(contact, now);
+      const customer = await matchOrCreateCustomer(contact, now);
       const messageId = uuidv7(now);
       const preview = previewOf(contact.text);
       const attachments: Attachment[] = (contact.attachments ?? []).map((file) => ({
@@ -1544,30 +1506,37 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         call: contact.call ?? null,
         deliveryError: null,
       });
-      const storeMessage = (stored: Message): void => {
-        insertMessage(stored);
-        const insertAttachment = sql('INSERT INTO attachments (id, message_id, file_name, content_type, size, data) VALUES (?, ?, ?, ?, ?, ?)');
-        attachments.forEach((attachment, i) =>
-          insertAttachment.run(attachment.id, stored.id, attachment.fileName, attachment.contentType, attachment.size, contact.attachments![i]!.data),
-        );
-        if (contact.rawSource) sql('INSERT INTO message_sources (message_id, raw) VALUES (?, ?)').run(stored.id, contact.rawSource);
+      const storeMessage = async (stored: Message): Promise<void> => {
+        await insertMessage(stored);
+        for (const [i, attachment] of attachments.entries()) {
+          await ex().run('INSERT INTO attachments (id, message_id, file_name, content_type, size, data) VALUES (?, ?, ?, ?, ?, ?)', [
+            attachment.id,
+            stored.id,
+            attachment.fileName,
+            attachment.contentType,
+            attachment.size,
+            contact.attachments![i]!.data,
+          ]);
+        }
+        if (contact.rawSource) await ex().run('INSERT INTO message_sources (message_id, raw) VALUES (?, ?)', [stored.id, contact.rawSource]);
       };
 
-      const threaded = contact.threadTicketId ? getTicket(contact.threadTicketId) : null;
+      const threaded = contact.threadTicketId ? await getTicketForUpdate(contact.threadTicketId) : null;
       const openRow =
         (threaded && threaded.status !== 'closed') || (contact.newConversation && !contact.threadTicketId)
           ? undefined
-          : (sql(
+          : await ex().get<TicketRow>(
               `SELECT ${TICKET_COLUMNS} FROM tickets
                WHERE customer_id = ? AND channel = ? AND status IN ('unassigned', 'in_progress', 'awaiting_customer')
-               ORDER BY created_at DESC, id DESC LIMIT 1`,
-            ).get(customer.id, contact.channel) as TicketRow | undefined);
+               ORDER BY created_at DESC, id DESC LIMIT 1${forUpdate}`,
+              [customer.id, contact.channel],
+            );
       const joinable = threaded && threaded.status !== 'closed' ? threaded : openRow ? ticketFromRow(openRow) : null;
 
       if (joinable) {
         const before = joinable;
         const joined = message(before.id);
-        storeMessage(joined);
+        await storeMessage(joined);
         // The customer answering is what moves a waiting ticket on, and what reopens a completed one.
         const reopened = before.status === 'completed';
         let after: Ticket = {
@@ -1580,12 +1549,12 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
           updatedAt: now,
         };
         if (after.assigneeId === null && router) {
-          const decision = router.route(after, tx);
+          const decision = await router.route(after, tx);
           after = withAssignment(after, decision, now);
-          recordRouting(after, now, decision.audit);
+          await recordRouting(after, now, decision.audit);
         }
-        updateTicket(after);
-        appendTicketChange(before, after, { kind: 'message', message: joined, ticket: after }, now);
+        await updateTicket(after);
+        await appendTicketChange(before, after, { kind: 'message', message: joined, ticket: after }, now);
         return { ticketId: after.id, messageId, created: false, duplicate: false, ticket: after };
       }
 
@@ -1593,7 +1562,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
       const triage = triageContact(contact.subject, contact.text);
       const subject = contact.subject && contact.subject.length > 0 ? contact.subject : previewOf(contact.text, MAX_SUBJECT_LENGTH);
       let ticket: Ticket = {
-        id: formatTicketId(day, nextSequence('ticket', day)),
+        id: formatTicketId(day, await nextSequence('ticket', day)),
         customerId: customer.id,
         channel: contact.channel,
         type: triage.type,
@@ -1614,14 +1583,14 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         followUpAt: contact.followUpAt ?? null,
         routing: { ...defaultTicketRouting(), group: groupForTicket(triage.type, `${subject}\n${contact.text}`), language: detectLanguage(contact.text) },
       };
-      const decision = router ? router.route(ticket, tx) : null;
+      const decision = router ? await router.route(ticket, tx) : null;
       if (decision) ticket = withAssignment(ticket, decision, now);
       const first = message(ticket.id);
-      insertTicket(ticket);
-      storeMessage(first);
-      if (decision) recordRouting(ticket, now, decision.audit);
+      await insertTicket(ticket);
+      await storeMessage(first);
+      if (decision) await recordRouting(ticket, now, decision.audit);
       // A brand-new ticket's bundle is known in full; no need to read it back.
-      appendTicketChange(null, ticket, { kind: 'ticket', ticket }, now, { ticket, customer, messages: [first], notes: [] });
+      await appendTicketChange(null, ticket, { kind: 'ticket', ticket }, now, { ticket, customer, messages: [first], notes: [] });
       return { ticketId: ticket.id, messageId, created: true, duplicate: false, ticket };
     });
   }
@@ -1631,9 +1600,9 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     messageId: string,
     outcome: { status: 'sent' | 'failed' | 'queued'; externalMessageId?: string; error?: string },
     now: number,
-  ): Message | null {
-    return transaction(() => {
-      const row = sql("SELECT * FROM messages WHERE id = ? AND direction = 'outbound'").get(messageId) as MessageRow | undefined;
+  ): Promise<Message | null> {
+    return transaction(async () => {
+      const row = await ex().get<MessageRow>(`SELECT * FROM messages WHERE id = ? AND direction = 'outbound'${forUpdate}`, [messageId]);
       if (!row) return null;
       const before = messageFromRow(row);
       const after: Message = {
@@ -1642,44 +1611,47 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
         externalMessageId: outcome.externalMessageId ?? before.externalMessageId,
         deliveryError: outcome.status === 'sent' ? null : ((outcome.error ?? (outcome.status === 'failed' ? 'delivery failed' : null))?.slice(0, 500) ?? null),
       };
-      sql('UPDATE messages SET delivery_status = ?, external_message_id = ?, delivery_error = ? WHERE id = ?').run(
+      await ex().run('UPDATE messages SET delivery_status = ?, external_message_id = ?, delivery_error = ? WHERE id = ?', [
         after.deliveryStatus,
         after.externalMessageId,
         after.deliveryError,
         messageId,
-      );
-      const ticket = getTicket(after.ticketId)!;
-      appendTicketChange(ticket, ticket, { kind: 'message', message: after, ticket }, now);
+      ]);
+      const ticket = (await getTicket(after.ticketId))!;
+      await appendTicketChange(ticket, ticket, { kind: 'message', message: after, ticket }, now);
       return after;
     });
   }
 
-  function queuedDeliveries(sources: readonly string[], limit: number, among: boolean): QueuedDelivery[] {
-    const bySource = sources.length === 0 ? '0 = 1' : sources.map(() => "(source = ? OR source LIKE ? || ':%')").join(' OR ');
+  async function queuedDeliveries(sources: readonly string[], limit: number, among: boolean): Promise<QueuedDelivery[]> {
+    const bySource = sources.length === 0 ? '0 = 1' : sources.map(() => "(source = ? OR source LIKE CAST(? AS TEXT) || ':%')").join(' OR ');
     const which = among ? `(${bySource})` : `delivery_error IS NULL AND (source IS NULL OR NOT (${bySource}))`;
-    const rows = sql(`SELECT * FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' AND ${which} ORDER BY created_at, id LIMIT ?`).all(
-      ...sources.flatMap((source) => [source, source]),
-      limit,
-    ) as MessageRow[];
-    return rows.map((row) => {
-      const ticket = getTicket(row.ticket_id)!;
-      return { message: messageFromRow(row), ticket, customer: getCustomer(ticket.customerId)! };
-    });
+    const rows = await ex().all<MessageRow>(
+      `SELECT * FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' AND ${which} ORDER BY created_at, id LIMIT ?`,
+      [...sources.flatMap((source) => [source, source]), limit],
+    );
+    const out: QueuedDelivery[] = [];
+    for (const row of rows) {
+      const ticket = (await getTicket(row.ticket_id))!;
+      out.push({ message: messageFromRow(row), ticket, customer: (await getCustomer(ticket.customerId))! });
+    }
+    return out;
   }
 
-  function listQueuedDeliveries(sources: readonly string[], limit: number): QueuedDelivery[] {
+  async function listQueuedDeliveries(sources: readonly string[], limit: number): Promise<QueuedDelivery[]> {
     return sources.length === 0 ? [] : queuedDeliveries(sources, limit, true);
   }
 
-  function listUndeliverable(sources: readonly string[], limit: number): QueuedDelivery[] {
+  function listUndeliverable(sources: readonly string[], limit: number): Promise<QueuedDelivery[]> {
     return queuedDeliveries(sources, limit, false);
   }
 
-  function getAttachment(id: string): { attachment: Attachment; messageId: string; ticketId: string; data: Buffer } | null {
-    const row = sql(
+  async function getAttachment(id: string): Promise<StoredAttachment | null> {
+    const row = await ex().get<{ id: string; message_id: string; file_name: string; content_type: string; size: number; data: Buffer; ticket_id: string }>(
       `SELECT a.id, a.message_id, a.file_name, a.content_type, a.size, a.data, m.ticket_id
        FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = ?`,
-    ).get(id) as { id: string; message_id: string; file_name: string; content_type: string; size: number; data: Buffer; ticket_id: string } | undefined;
+      [id],
+    );
     if (!row) return null;
     return {
       attachment: { id: row.id, fileName: row.file_name, contentType: row.content_type, size: row.size },
@@ -1689,63 +1661,61 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     };
   }
 
-  function getMessageSource(messageId: string): Buffer | null {
-    const row = sql('SELECT raw FROM message_sources WHERE message_id = ?').get(messageId) as { raw: Buffer } | undefined;
+  async function getMessageSource(messageId: string): Promise<Buffer | null> {
+    const row = await ex().get<{ raw: Buffer }>('SELECT raw FROM message_sources WHERE message_id = ?', [messageId]);
     return row?.raw ?? null;
   }
 
-  function findTicketByExternalMessageIds(channel: Channel, externalIds: readonly string[]): string | null {
-    const find = sql('SELECT ticket_id FROM messages WHERE channel = ? AND external_message_id = ?');
+  async function findTicketByExternalMessageIds(channel: Channel, externalIds: readonly string[]): Promise<string | null> {
     for (const externalId of externalIds) {
-      const row = find.get(channel, externalId) as { ticket_id: string } | undefined;
+      const row = await ex().get<{ ticket_id: string }>('SELECT ticket_id FROM messages WHERE channel = ? AND external_message_id = ?', [channel, externalId]);
       if (row) return row.ticket_id;
     }
     return null;
   }
 
-  function listTicketIdsByExternalIdPrefix(channels: readonly Channel[], prefix: string, limit: number): string[] {
+  async function listTicketIdsByExternalIdPrefix(channels: readonly Channel[], prefix: string, limit: number): Promise<string[]> {
     if (channels.length === 0 || prefix.length === 0) return [];
-    // A range on the (channel, external_message_id) index instead of LIKE, which SQLite would scan.
+    // A range on the (channel, external_message_id) index instead of LIKE, which SQLite would scan; in byte order on both backends.
     const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-    const rows = sql(
+    const bytewise = postgres ? ' COLLATE "C"' : '';
+    const rows = await ex().all<{ ticket_id: string }>(
       `SELECT ticket_id, MAX(created_at) AS last FROM messages
-       WHERE channel IN (${channels.map(() => '?').join(', ')}) AND external_message_id >= ? AND external_message_id < ?
+       WHERE channel IN (${channels.map(() => '?').join(', ')}) AND external_message_id${bytewise} >= ? AND external_message_id${bytewise} < ?
        GROUP BY ticket_id ORDER BY last DESC, ticket_id DESC LIMIT ?`,
-    ).all(...channels, prefix, upper, limit) as Array<{ ticket_id: string }>;
+      [...channels, prefix, upper, limit],
+    );
     return rows.map((row) => row.ticket_id);
   }
 
   // --- phone (CTI) ----------------------------------------------------------------------------
-  function findCustomerByPhone(phone: string): Customer | null {
+  async function findCustomerByPhone(phone: string): Promise<Customer | null> {
     const identity = identitiesOf({ phone }).find((candidate) => candidate.kind === 'phone');
     if (!identity) return null;
-    const row = sql("SELECT customer_id FROM customer_identities WHERE kind = 'phone' AND value = ?").get(identity.value) as
-      { customer_id: string } | undefined;
-    return row ? getCustomer(resolveMerged(row.customer_id)) : null;
+    const row = await ex().get<{ customer_id: string }>("SELECT customer_id FROM customer_identities WHERE kind = 'phone' AND value = ?", [identity.value]);
+    return row ? getCustomer(await resolveMerged(row.customer_id)) : null;
   }
 
-  function listCustomerTickets(viewer: Viewer, customerId: string, limit: number): Ticket[] {
+  async function listCustomerTickets(viewer: Viewer, customerId: string, limit: number): Promise<Ticket[]> {
     const visible = visibilityClause(viewer, 't');
-    const rows = sql(`SELECT ${TICKET_COLUMNS_T} FROM tickets t WHERE t.customer_id = ? AND ${visible.sql} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`).all(
-      customerId,
-      ...visible.params,
-      limit,
-    ) as TicketRow[];
+    const rows = await ex().all<TicketRow>(
+      `SELECT ${TICKET_COLUMNS_T} FROM tickets t WHERE t.customer_id = ? AND ${visible.sql} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`,
+      [customerId, ...visible.params, limit],
+    );
     return rows.map(ticketFromRow);
   }
 
-  function updateCallMessage(messageId: string, call: CallInfo, text: string, now: number): Message | null {
-    return transaction(() => {
-      const row = sql('SELECT * FROM messages WHERE id = ? AND call_json IS NOT NULL').get(messageId) as MessageRow | undefined;
+  function updateCallMessage(messageId: string, call: CallInfo, text: string, now: number): Promise<Message | null> {
+    return transaction(async () => {
+      const row = await ex().get<MessageRow>(`SELECT * FROM messages WHERE id = ? AND call_json IS NOT NULL${forUpdate}`, [messageId]);
       if (!row) return null;
       const after: Message = { ...messageFromRow(row), call, text };
-      sql('UPDATE messages SET call_json = ?, text = ? WHERE id = ?').run(JSON.stringify(call), text, messageId);
-      const before = getTicket(after.ticketId)!;
-      const isNewest =
-        (sql('SELECT id FROM messages WHERE ticket_id = ? ORDER BY created_at DESC, id DESC LIMIT 1').get(before.id) as { id: string }).id === messageId;
-      const ticket: Ticket = { ...before, updatedAt: now, ...(isNewest ? { lastMessagePreview: previewOf(text) } : {}) };
-      updateTicket(ticket);
-      appendTicketChange(before, ticket, { kind: 'message', message: after, ticket }, now);
+      await ex().run('UPDATE messages SET call_json = ?, text = ? WHERE id = ?', [JSON.stringify(call), text, messageId]);
+      const before = (await getTicketForUpdate(after.ticketId))!;
+      const newest = await ex().get<{ id: string }>('SELECT id FROM messages WHERE ticket_id = ? ORDER BY created_at DESC, id DESC LIMIT 1', [before.id]);
+      const ticket: Ticket = { ...before, updatedAt: now, ...(newest?.id === messageId ? { lastMessagePreview: previewOf(text) } : {}) };
+      await updateTicket(ticket);
+      await appendTicketChange(before, ticket, { kind: 'message', message: after, ticket }, now);
       return after;
     });
   }
@@ -1759,132 +1729,115 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
   }
 
   /** Whether the ticket was ever assigned to this user (routing keeps every assignment). */
-  function wasAssignedTo(ticketId: string, userId: string): boolean {
-    return sql('SELECT 1 FROM routing_audit WHERE ticket_id = ? AND assignee_id = ? LIMIT 1').get(ticketId, userId) !== undefined;
+  async function wasAssignedTo(ticketId: string, userId: string): Promise<boolean> {
+    return (await ex().get('SELECT 1 FROM routing_audit WHERE ticket_id = ? AND assignee_id = ? LIMIT 1', [ticketId, userId])) !== undefined;
   }
 
   /** How a written reply on this ticket can reach its customer, from their inbound messages on every ticket of theirs. */
-  function reachOf(ticket: Ticket): CustomerReach {
-    const inbound = sql(
-      `SELECT m.ticket_id AS ticketId, m.direction, m.source, m.created_at AS createdAt FROM messages m JOIN tickets t ON t.id = m.ticket_id
+  async function reachOf(ticket: Ticket): Promise<CustomerReach> {
+    const inbound = await ex().all<Pick<Message, 'ticketId' | 'direction' | 'source' | 'createdAt'>>(
+      `SELECT m.ticket_id AS "ticketId", m.direction, m.source, m.created_at AS "createdAt" FROM messages m JOIN tickets t ON t.id = m.ticket_id
        WHERE t.customer_id = ? AND m.direction = 'inbound' AND m.source IS NOT NULL`,
-    ).all(ticket.customerId) as Array<Pick<Message, 'ticketId' | 'direction' | 'source' | 'createdAt'>>;
-    return customerReach(ticket.id, inbound, getCustomer(ticket.customerId));
+      [ticket.customerId],
+    );
+    return customerReach(ticket.id, inbound, await getCustomer(ticket.customerId));
   }
 
-  function applyMutationInside(actor: User, mutation: Mutation, now: number): MutationResult {
-    const before = getTicket(mutation.ticketId);
+  async function applyMutationInside(actor: User, mutation: Mutation, now: number): Promise<MutationResult> {
+    const before = await getTicketForUpdate(mutation.ticketId);
     if (!before) return refuse(mutation, { code: 'not_found', ticketId: mutation.ticketId }, null);
     const visible = canUserSeeTicket(actor, before);
     const decision = decideMutation(before, mutation, actor, now, {
-      wasAssignedToActor: visible || wasAssignedTo(before.id, actor.id),
-      reach: mutation.kind === 'reply' && visible ? reachOf(before) : null,
+      wasAssignedToActor: visible || (await wasAssignedTo(before.id, actor.id)),
+      reach: mutation.kind === 'reply' && visible ? await reachOf(before) : null,
     });
     if (!decision.ok) {
       const hidden = decision.refusal.code === 'not_found' || decision.refusal.code === 'reassigned';
       return refuse(mutation, decision.refusal, hidden ? null : before);
     }
-    if (!decision.changed) return { mutationId: mutation.mutationId, ok: true, seq: changeLogBounds().maxSeq };
+    if (!decision.changed) return { mutationId: mutation.mutationId, ok: true, seq: (await changeLogBounds()).maxSeq };
     const { message, note, ticket: after } = decision;
-    if (message && sql('SELECT 1 FROM messages WHERE id = ?').get(message.id)) {
+    if (message && (await ex().get('SELECT 1 FROM messages WHERE id = ?', [message.id]))) {
       return refuse(mutation, { code: 'duplicate_id', ticketId: before.id, id: message.id }, before);
     }
-    if (note && sql('SELECT 1 FROM notes WHERE id = ?').get(note.id)) {
+    if (note && (await ex().get('SELECT 1 FROM notes WHERE id = ?', [note.id]))) {
       return refuse(mutation, { code: 'duplicate_id', ticketId: before.id, id: note.id }, before);
     }
-    if (message) insertMessage(message);
-    if (note) insertNote(note);
-    updateTicket(after);
-    if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) recordRouting(after, now);
+    if (message) await insertMessage(message);
+    if (note) await insertNote(note);
+    await updateTicket(after);
+    if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) await recordRouting(after, now);
     const body: ChangeBody = message
       ? { kind: 'message', message, ticket: after }
       : note
         ? { kind: 'note', note, ticket: after }
         : { kind: 'ticket', ticket: after };
-    const seq = appendTicketChange(before, after, body, now);
+    const seq = await appendTicketChange(before, after, body, now);
     return { mutationId: mutation.mutationId, ok: true, seq };
   }
 
-  function applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): MutationResult {
-    return transaction(() => {
+  function applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): Promise<MutationResult> {
+    return transaction(async () => {
+      // The same mutation sent again to another node while the first is still running waits for it, then reads its result.
+      await lockKeys([`mutation:${actor.id}:${clientId}:${mutation.mutationId}`]);
       // Keyed by the actor too: another user reusing this clientId and mutationId neither reads nor pre-empts this one.
-      const stored = sql('SELECT result FROM applied_mutations WHERE user_id = ? AND client_id = ? AND mutation_id = ?').get(
+      const stored = await ex().get<{ result: string }>('SELECT result FROM applied_mutations WHERE user_id = ? AND client_id = ? AND mutation_id = ?', [
         actor.id,
         clientId,
         mutation.mutationId,
-      ) as { result: string } | undefined;
+      ]);
       if (stored) {
         const result = JSON.parse(stored.result) as MutationResult;
         // A repeated refusal carries today's ticket, so the client reverts to what is true now.
         if (!result.ok && result.ticket) {
-          const current = getTicket(result.ticket.id);
+          const current = await getTicket(result.ticket.id);
           return { ...result, ticket: current && canUserSeeTicket(actor, current) ? current : null };
         }
         return result;
       }
-      const result = applyMutationInside(actor, mutation, now);
-      sql('INSERT INTO applied_mutations (client_id, mutation_id, user_id, result, created_at) VALUES (?, ?, ?, ?, ?)').run(
+      const result = await applyMutationInside(actor, mutation, now);
+      await ex().run('INSERT INTO applied_mutations (client_id, mutation_id, user_id, result, created_at) VALUES (?, ?, ?, ?, ?)', [
         clientId,
         mutation.mutationId,
         actor.id,
         JSON.stringify(result),
         now,
-      );
+      ]);
       return result;
     });
   }
 
-  // The parts get statements, never the driver's statement objects.
-  const syncSql: SyncSqlExecutor = {
-    all: <Row>(text: string, params: readonly SqlValue[] = []) => sql(text).all(...params) as Row[],
-    get: <Row>(text: string, params: readonly SqlValue[] = []) => sql(text).get(...params) as Row | undefined,
-    run: (text: string, params: readonly SqlValue[] = []) => ({ changes: sql(text).run(...params).changes }),
-  };
-
+  // The parts share this store's executor of the moment, so their writes join its transactions.
   const routing = createRoutingStore({
-    sql: syncSql,
-    transaction,
+    sql: ex,
+    transaction: (fn) => transaction(() => fn()),
+    getTicketForUpdate,
     getTicket,
     updateTicket,
     appendTicketChange,
     recordRouting,
     appendCustomerChange,
   });
-
-  const cti = createCtiCallStore({ sql: syncSql });
-  const pii = createPiiAuditStore({ sql: syncSql });
-  const queue = createQueueViewStore({ sql: syncSql, getTicket, getCustomer });
+  const cti = createCtiCallStore({ sql: ex });
+  const piiAudit = createPiiAuditStore({ sql: ex });
+  // A reveal is recorded in a transaction of its own when none is open (its INSERT … RETURNING is a read on SQLite's reader otherwise).
+  const pii: PiiAuditStore = { ...piiAudit, recordReveal: (record) => transaction(() => piiAudit.recordReveal(record)) };
+  const queue = createQueueViewStore({ sql: ex, getTicket, getCustomer });
 
   // --- the object ---------------------------------------------------------------------------
-  function getUser(id: string): User | null {
-    const row = getUserRow(id);
-    return row ? userFromRow(row) : null;
-  }
-
-  function listUsers(): User[] {
-    return (sql(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`).all() as UserRow[]).map(userFromRow);
-  }
-
-  const inline: InlineStoreAccess = {
+  let closed: Promise<void> | null = null;
+  return {
+    dialect,
+    filePath: options.filePath,
+    countUsers: async () => (await ex().get<{ n: number }>('SELECT COUNT(*) AS n FROM users'))!.n,
     getUser,
-    listUsers,
-    getTicket,
-    getTicketBundle,
-    liveCallsOf: (agentId, since) => cti.liveCallsOf(agentId, since),
-    routing,
-    transaction,
-  };
-
-  const reads: { [K in keyof ServerReadable]: (...args: Parameters<ServerReadable[K]>) => Awaited<ReturnType<ServerReadable[K]>> } = {
-    countUsers: () => (sql('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n,
-    getUser,
-    getUserByUsername: (username) => {
-      const row = sql(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`).get(username) as UserRow | undefined;
+    getUserByUsername: async (username) => {
+      const row = await ex().get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
       return row ? userFromRow(row) : null;
     },
     listUsers,
-    getCredentials: (username) => {
-      const row = sql(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`).get(username) as UserRow | undefined;
+    getCredentials: async (username) => {
+      const row = await ex().get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
       return row ? { user: userFromRow(row), passwordHash: row.password_hash } : null;
     },
     lookupToken,
@@ -1899,8 +1852,6 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     findCustomerByPhone,
     listCustomerTickets,
     listCustomerMatches,
-  };
-  const writes: { [K in keyof ServerWritable]: (...args: Parameters<ServerWritable[K]>) => Awaited<ReturnType<ServerWritable[K]>> } = {
     createUser,
     issueUserToken,
     bindTokenToClient,
@@ -1919,25 +1870,24 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     assignTicket,
     mergeCustomers,
     pruneChangesBefore,
-  };
-
-  let closed: Promise<void> | null = null;
-  return {
-    dialect: 'sqlite',
-    filePath,
-    ...(exposedAll(reads) as ServerReadable),
-    ...(exposedAll(writes) as ServerWritable),
-    cti: exposedAll(cti),
-    pii: exposedAll(pii),
-    queue: exposedAll(queue),
+    cti,
+    pii,
+    queue,
+    routing,
     sql: {
-      dialect: 'sqlite',
-      all: exposed(<Row>(text: string, params: readonly SqlValue[] = []) => sql(text).all(...params) as Row[]),
-      get: exposed(<Row>(text: string, params: readonly SqlValue[] = []) => sql(text).get(...params) as Row | undefined),
+      dialect,
+      all: (text, params) => ex().all(text, params),
+      get: (text, params) => ex().get(text, params),
       run: () => Promise.reject(new Error('store.sql is read-only: write through the store')),
     },
-    inline,
-    withTransaction,
+    withTransaction: transaction,
+    async lockRoutingTurn() {
+      const open = context.getStore();
+      if (!open) throw new Error('lockRoutingTurn outside a transaction');
+      // Across nodes first (a wait PostgreSQL sees, so a deadlock with row locks is one it breaks), then in this process.
+      if (postgres) await ex().get('SELECT pg_advisory_xact_lock(?)', [ROUTING_TURN_LOCK_KEY]);
+      open.turn.release ??= await routingTurns();
+    },
     onDidCommitChanges(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -1945,9 +1895,7 @@ export function openServerStore(options: ServerStoreOptions): ServerStore {
     close() {
       closed ??= (async () => {
         listeners.clear();
-        // The open transaction, if any, ends first.
-        while (asyncOpen) await asyncOpen;
-        if (db.open) db.close();
+        await db.close();
       })();
       return closed;
     },

@@ -2,28 +2,12 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import type { Ack, BootstrapPage, ClientToServerEvents, LiveChanges, Mutation, PullResult, PushResult, ServerToClientEvents } from '../shared/sync.js';
-import { TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 let t: TestServer;
 const sockets: ClientSocket[] = [];
-
-beforeEach(async () => {
-  // Auto-accept: these tests are about the change log and fan-out, not about offers (server/routing/ tests those).
-  t = await startTestServer({ tokenTtlMs: 60 * 60 * 1000, routing: { autoAccept: true } });
-  await seedTestOrganisation(t.store, [
-    { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
-    { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
-    { username: 'agent2', displayName: '张强', channels: ['chat'] },
-    { username: 'agent3', displayName: '刘洋', channels: ['email'] },
-  ]);
-});
-
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.disconnect();
-  await t.stop();
-});
 
 function openSocket(auth: unknown): ClientSocket {
   const socket: ClientSocket = connect(t.url, { auth: auth as Record<string, unknown>, transports: ['websocket'], reconnection: false, forceNew: true });
@@ -40,6 +24,8 @@ async function connectAs(username: string, clientId = `client-${username}`): Pro
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
+  // Signing in routes (this agent may take queued work): what follows sees the outcome.
+  await t.server.routing.idle();
   return { socket, batches };
 }
 
@@ -84,278 +70,320 @@ function chat(name: string, phone: string, text: string): InboundContact {
   return { channel: 'chat', customer: { name, phone }, text };
 }
 
-describe('handshake', () => {
-  it('refuses a missing, wrong, expired or integration token with "unauthorized"', async () => {
-    expect(await connectError({})).toBe('unauthorized');
-    expect(await connectError({ token: 'wrong', clientId: 'c1' })).toBe('unauthorized');
-    expect(await connectError({ token: TEST_INTEGRATION_TOKEN, clientId: 'c1' })).toBe('unauthorized');
-    const { token } = await login(t.url, 'agent1');
-    expect(await connectError({ token, clientId: 'bad id with spaces' })).toBe('unauthorized');
-    t.clock.advance(60 * 60 * 1000);
-    expect(await connectError({ token, clientId: 'c1' })).toBe('unauthorized');
-  });
-
-  it('answers "unauthorized" to a request once the token has expired', async () => {
-    const { socket } = await connectAs('agent1');
-    t.clock.advance(60 * 60 * 1000);
-    const ack = await pull(socket, 0);
-    expect(ack).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-  });
-});
-
-describe('routing and live fan-out', () => {
-  it('routes to the least-loaded online agent with the skill and pushes the bundle to that agent only', async () => {
-    const a1 = await connectAs('agent1');
-    const a2 = await connectAs('agent2');
-    await goLive(a1.socket);
-    await goLive(a2.socket);
-
-    const first = await inbound({ ...chat('张伟', '13800138000', '订单物流查询延迟，三天没更新'), subject: '订单物流查询延迟' });
-    const ticket1 = (await t.store.getTicket(first.ticketId))!;
-    expect(ticket1).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', assigneeName: '王芳' });
-    expect(ticket1.assignmentReason).toEqual({ code: 'least_loaded', channel: 'chat', openTickets: 0, tieBreak: 'username' });
-    await vi.waitFor(() => expect(a1.batches).toHaveLength(1));
-    const change = a1.batches[0]!.changes[0]!;
-    expect(change.kind).toBe('bundle');
-    if (change.kind === 'bundle') {
-      expect(change.bundle.ticket.id).toBe(first.ticketId);
-      expect(change.bundle.customer.name).toBe('张伟');
-      expect(change.bundle.messages[0]!.text).toBe('订单物流查询延迟，三天没更新');
-    }
-
-    t.clock.advance(60_000);
-    const second = await inbound(chat('李娜', '13912340002', '申请退款'));
-    expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: 'agent2' });
-    expect((await t.store.getTicket(second.ticketId))!.assignmentReason).toEqual({ code: 'least_loaded', channel: 'chat', openTickets: 0, tieBreak: 'none' });
-
-    t.clock.advance(60_000);
-    const third = await inbound(chat('陈晓燕', '15800158003', '售后维修进度查询'));
-    expect((await t.store.getTicket(third.ticketId))!.assignmentReason).toEqual({
-      code: 'least_loaded',
-      channel: 'chat',
-      openTickets: 1,
-      tieBreak: 'idle_longest',
-    });
-    expect((await t.store.listRoutingAudit(third.ticketId)).at(-1)!.reason).toBe('Routed to 王芳: chat skill, fewest open tickets (1), idle longest');
-
-    await vi.waitFor(() => expect(a1.batches).toHaveLength(2));
-    await vi.waitFor(() => expect(a2.batches).toHaveLength(1));
-    const seenBy2 = a2.batches.flatMap((b) => b.changes).map((c) => (c.kind === 'bundle' ? c.bundle.ticket.id : c.kind));
-    expect(seenBy2).toEqual([second.ticketId]);
-    expect(await t.store.listRoutingAudit(third.ticketId)).toEqual([
-      expect.objectContaining({ decision: 'assigned', assigneeId: 'agent1', reason: expect.stringContaining('idle longest') as string }),
-    ]);
-  });
-
-  it('leaves the ticket queued when no agent with the skill is online; it reaches an agent once routed to them', async () => {
-    const a3 = await connectAs('agent3');
-    await goLive(a3.socket);
-    const queued = await inbound(chat('何静', '13100131008', '你好，我想查一下订单什么时候能到？'));
-    const ticket = (await t.store.getTicket(queued.ticketId))!;
-    expect(ticket).toMatchObject({ status: 'unassigned', assigneeId: null, assignmentReason: { code: 'queued', channel: 'chat', cause: 'no_agent_online' } });
-    expect(await t.store.listRoutingAudit(queued.ticketId)).toEqual([expect.objectContaining({ decision: 'queued', assigneeId: null })]);
-
-    const a2 = await connectAs('agent2');
-    const pulled = result(await pull(a2.socket, 0));
-    expect(pulled.mustRefetch).toBe(false);
-    // Agents are sent what they hold or are offered, not their channels' queues: coming online
-    // drains the queue, and the queued ticket arrives once, as the bundle routed to agent2.
-    if (!pulled.mustRefetch)
-      expect(pulled.changes.map((c) => (c.kind === 'bundle' ? `${c.bundle.ticket.id} ${String(c.bundle.ticket.assigneeId)}` : c.kind))).toEqual([
-        `${queued.ticketId} agent2`,
+for (const backend of TEST_BACKENDS) {
+  describe(`on ${backend}`, () => {
+    beforeEach(async () => {
+      // Auto-accept: these tests are about the change log and fan-out, not about offers (server/routing/ tests those).
+      t = await startTestServer({
+        backend,
+        tokenTtlMs: 60 * 60 * 1000,
+        routing: { autoAccept: true },
+      });
+      await seedTestOrganisation(t.store, [
+        { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
+        { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
+        { username: 'agent2', displayName: '张强', channels: ['chat'] },
+        { username: 'agent3', displayName: '刘洋', channels: ['email'] },
       ]);
-    const nothing = result(await pull(a3.socket, 0));
-    if (!nothing.mustRefetch) expect(nothing.changes).toEqual([]);
-    expect(a3.batches).toEqual([]);
-  });
+    });
 
-  it('chains live batches with after/upTo from the pull, one batch per transaction', async () => {
-    const lead = await connectAs('lead1');
-    const a3 = await connectAs('agent3');
-    const start = await goLive(lead.socket);
-    await goLive(a3.socket);
-    const one = await inbound(chat('张伟', '13800138000', '第一条'));
-    await inbound(chat('张伟', '13800138000', '第二条'));
-    const mail = await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票抬头填错了' });
-    await vi.waitFor(() => expect(lead.batches).toHaveLength(3));
-    expect(lead.batches[0]!.after).toBe(start);
-    expect(lead.batches[1]!.after).toBe(lead.batches[0]!.upTo);
-    expect(lead.batches[2]!.after).toBe(lead.batches[1]!.upTo);
-    expect(lead.batches[1]!.changes.map((c) => c.kind)).toEqual(['message']);
-    await vi.waitFor(() => expect(a3.batches).toHaveLength(1));
-    expect(a3.batches[0]!.after).toBe(start);
-    const mailChange = a3.batches[0]!.changes[0]!;
-    expect(mailChange.kind === 'bundle' && mailChange.bundle.ticket.id).toBe(mail.ticketId);
+    afterEach(async () => {
+      for (const socket of sockets.splice(0)) socket.disconnect();
+      await t.stop();
+    });
 
-    const replay = result(await pull(lead.socket, start));
-    expect(replay.mustRefetch).toBe(false);
-    if (!replay.mustRefetch) {
-      expect(replay.changes.map((c) => c.seq)).toEqual(lead.batches.flatMap((b) => b.changes.map((c) => c.seq)));
-      expect(replay.upTo).toBe(lead.batches[2]!.upTo);
-      expect(replay.changes[0]!.kind === 'bundle' && replay.changes[0]!.bundle.ticket.id).toBe(one.ticketId);
-    }
-  });
+    describe('handshake', () => {
+      it('refuses a missing, wrong, expired or integration token with "unauthorized"', async () => {
+        expect(await connectError({})).toBe('unauthorized');
+        expect(await connectError({ token: 'wrong', clientId: 'c1' })).toBe('unauthorized');
+        expect(await connectError({ token: TEST_INTEGRATION_TOKEN, clientId: 'c1' })).toBe('unauthorized');
+        const { token } = await login(t.url, 'agent1');
+        expect(await connectError({ token, clientId: 'bad id with spaces' })).toBe('unauthorized');
+        t.clock.advance(60 * 60 * 1000);
+        expect(await connectError({ token, clientId: 'c1' })).toBe('unauthorized');
+      });
 
-  it('pages a long pull with "more" and goes live only at the end', async () => {
-    await t.store.withTransaction(async () => {
-      for (let i = 0; i < 1005; i++) {
-        await t.store.ingestInbound(
-          { channel: 'email', customer: { name: `客户${String(i)}`, email: `c${String(i)}@example.cn` }, text: `第${String(i)}封邮件` },
-          { now: t.clock.now() },
+      it('answers "unauthorized" to a request once the token has expired', async () => {
+        const { socket } = await connectAs('agent1');
+        t.clock.advance(60 * 60 * 1000);
+        const ack = await pull(socket, 0);
+        expect(ack).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+      });
+    });
+
+    describe('routing and live fan-out', () => {
+      it('routes to the least-loaded online agent with the skill and pushes the bundle to that agent only', async () => {
+        const a1 = await connectAs('agent1');
+        const a2 = await connectAs('agent2');
+        await goLive(a1.socket);
+        await goLive(a2.socket);
+
+        const first = await inbound({ ...chat('张伟', '13800138000', '订单物流查询延迟，三天没更新'), subject: '订单物流查询延迟' });
+        const ticket1 = (await t.store.getTicket(first.ticketId))!;
+        expect(ticket1).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', assigneeName: '王芳' });
+        expect(ticket1.assignmentReason).toEqual({ code: 'least_loaded', channel: 'chat', openTickets: 0, tieBreak: 'username' });
+        await vi.waitFor(() => expect(a1.batches).toHaveLength(1));
+        const change = a1.batches[0]!.changes[0]!;
+        expect(change.kind).toBe('bundle');
+        if (change.kind === 'bundle') {
+          expect(change.bundle.ticket.id).toBe(first.ticketId);
+          expect(change.bundle.customer.name).toBe('张伟');
+          expect(change.bundle.messages[0]!.text).toBe('订单物流查询延迟，三天没更新');
+        }
+
+        t.clock.advance(60_000);
+        const second = await inbound(chat('李娜', '13912340002', '申请退款'));
+        expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: 'agent2' });
+        expect((await t.store.getTicket(second.ticketId))!.assignmentReason).toEqual({
+          code: 'least_loaded',
+          channel: 'chat',
+          openTickets: 0,
+          tieBreak: 'none',
+        });
+
+        t.clock.advance(60_000);
+        const third = await inbound(chat('陈晓燕', '15800158003', '售后维修进度查询'));
+        expect((await t.store.getTicket(third.ticketId))!.assignmentReason).toEqual({
+          code: 'least_loaded',
+          channel: 'chat',
+          openTickets: 1,
+          tieBreak: 'idle_longest',
+        });
+        expect((await t.store.listRoutingAudit(third.ticketId)).at(-1)!.reason).toBe('Routed to 王芳: chat skill, fewest open tickets (1), idle longest');
+
+        await vi.waitFor(() => expect(a1.batches).toHaveLength(2));
+        await vi.waitFor(() => expect(a2.batches).toHaveLength(1));
+        const seenBy2 = a2.batches.flatMap((b) => b.changes).map((c) => (c.kind === 'bundle' ? c.bundle.ticket.id : c.kind));
+        expect(seenBy2).toEqual([second.ticketId]);
+        expect(await t.store.listRoutingAudit(third.ticketId)).toEqual([
+          expect.objectContaining({ decision: 'assigned', assigneeId: 'agent1', reason: expect.stringContaining('idle longest') as string }),
+        ]);
+      });
+
+      it('leaves the ticket queued when no agent with the skill is online; it reaches an agent once routed to them', async () => {
+        const a3 = await connectAs('agent3');
+        await goLive(a3.socket);
+        const queued = await inbound(chat('何静', '13100131008', '你好，我想查一下订单什么时候能到？'));
+        const ticket = (await t.store.getTicket(queued.ticketId))!;
+        expect(ticket).toMatchObject({
+          status: 'unassigned',
+          assigneeId: null,
+          assignmentReason: { code: 'queued', channel: 'chat', cause: 'no_agent_online' },
+        });
+        expect(await t.store.listRoutingAudit(queued.ticketId)).toEqual([expect.objectContaining({ decision: 'queued', assigneeId: null })]);
+
+        const a2 = await connectAs('agent2');
+        const pulled = result(await pull(a2.socket, 0));
+        expect(pulled.mustRefetch).toBe(false);
+        // Agents are sent what they hold or are offered, not their channels' queues: coming online
+        // drains the queue, and the queued ticket arrives once, as the bundle routed to agent2.
+        if (!pulled.mustRefetch)
+          expect(pulled.changes.map((c) => (c.kind === 'bundle' ? `${c.bundle.ticket.id} ${String(c.bundle.ticket.assigneeId)}` : c.kind))).toEqual([
+            `${queued.ticketId} agent2`,
+          ]);
+        const nothing = result(await pull(a3.socket, 0));
+        if (!nothing.mustRefetch) expect(nothing.changes).toEqual([]);
+        expect(a3.batches).toEqual([]);
+      });
+
+      it('chains live batches with after/upTo from the pull, one batch per transaction', async () => {
+        const lead = await connectAs('lead1');
+        const a3 = await connectAs('agent3');
+        const start = await goLive(lead.socket);
+        await goLive(a3.socket);
+        const one = await inbound(chat('张伟', '13800138000', '第一条'));
+        await inbound(chat('张伟', '13800138000', '第二条'));
+        const mail = await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票抬头填错了' });
+        await vi.waitFor(() => expect(lead.batches).toHaveLength(3));
+        expect(lead.batches[0]!.after).toBe(start);
+        expect(lead.batches[1]!.after).toBe(lead.batches[0]!.upTo);
+        expect(lead.batches[2]!.after).toBe(lead.batches[1]!.upTo);
+        expect(lead.batches[1]!.changes.map((c) => c.kind)).toEqual(['message']);
+        await vi.waitFor(() => expect(a3.batches).toHaveLength(1));
+        expect(a3.batches[0]!.after).toBe(start);
+        const mailChange = a3.batches[0]!.changes[0]!;
+        expect(mailChange.kind === 'bundle' && mailChange.bundle.ticket.id).toBe(mail.ticketId);
+
+        const replay = result(await pull(lead.socket, start));
+        expect(replay.mustRefetch).toBe(false);
+        if (!replay.mustRefetch) {
+          expect(replay.changes.map((c) => c.seq)).toEqual(lead.batches.flatMap((b) => b.changes.map((c) => c.seq)));
+          expect(replay.upTo).toBe(lead.batches[2]!.upTo);
+          expect(replay.changes[0]!.kind === 'bundle' && replay.changes[0]!.bundle.ticket.id).toBe(one.ticketId);
+        }
+      });
+
+      it('pages a long pull with "more" and goes live only at the end', async () => {
+        await t.store.withTransaction(async () => {
+          for (let i = 0; i < 1005; i++) {
+            await t.store.ingestInbound(
+              { channel: 'email', customer: { name: `客户${String(i)}`, email: `c${String(i)}@example.cn` }, text: `第${String(i)}封邮件` },
+              { now: t.clock.now() },
+            );
+          }
+        });
+        const lead = await connectAs('lead1');
+        const first = result(await pull(lead.socket, 0));
+        expect(first).toMatchObject({ mustRefetch: false, more: true, upTo: 1000 });
+        await inbound(chat('张伟', '13800138000', '你好'));
+        const second = result(await pull(lead.socket, 1000));
+        expect(second).toMatchObject({ mustRefetch: false, more: false, upTo: 1006 });
+        if (!second.mustRefetch) expect(second.changes).toHaveLength(6);
+        expect(lead.batches).toEqual([]);
+        await inbound(chat('李娜', '13912340002', '在吗'));
+        await vi.waitFor(() => expect(lead.batches).toEqual([expect.objectContaining({ after: 1006, upTo: 1007 })]));
+      });
+
+      it('answers mustRefetch beyond the log end and below the retained range', async () => {
+        for (let i = 0; i < 6; i++) await inbound(chat(`客户${String(i)}`, `1380013800${String(i)}`, `消息${String(i)}`));
+        const lead = await connectAs('lead1');
+        expect(result(await pull(lead.socket, 99))).toEqual({ mustRefetch: true, upTo: 6 });
+        expect(await t.store.pruneChangesBefore(4)).toBe(3);
+        expect(result(await pull(lead.socket, 2))).toEqual({ mustRefetch: true, upTo: 6 });
+        const fromThree = result(await pull(lead.socket, 3));
+        expect(fromThree.mustRefetch).toBe(false);
+        if (!fromThree.mustRefetch) expect(fromThree.changes.map((c) => c.seq)).toEqual([4, 5, 6]);
+        expect(await t.store.pruneChangesBefore(100)).toBe(3);
+        expect(await t.store.changeLogBounds()).toEqual({ maxSeq: 6, firstRetainedSeq: 7 });
+        expect(result(await pull(lead.socket, 6))).toMatchObject({ mustRefetch: false, changes: [], upTo: 6 });
+        expect(result(await pull(lead.socket, 5))).toEqual({ mustRefetch: true, upTo: 6 });
+        const next = await inbound(chat('张伟', '13800138009', '新消息'));
+        expect(await t.store.getTicket(next.ticketId)).not.toBeNull();
+        expect((await t.store.changeLogBounds()).maxSeq).toBe(7);
+      });
+    });
+
+    describe('bootstrap', () => {
+      it('pages the bundles in scope by ticket id with the total and the log position; an agent gets only what they hold', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 7; i++) ids.push((await inbound(chat(`客户${String(i)}`, `1380013800${String(i)}`, `你好 ${String(i)}`))).ticketId);
+        ids.push((await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票' })).ticketId);
+        const lead = await connectAs('lead1');
+        const note: Mutation = { mutationId: 'n-1', kind: 'note', ticketId: ids[1]!, noteId: 'note-1', text: '客户是老用户', createdAt: t.clock.now() };
+        result(await push(lead.socket, [note]));
+
+        const seen: string[] = [];
+        let after: string | null = null;
+        let pages = 0;
+        do {
+          const page: BootstrapPage = result(await bootstrap(lead.socket, after, 3));
+          expect(page.total).toBe(8);
+          expect(page.seq).toBe((await t.store.changeLogBounds()).maxSeq);
+          for (const bundle of page.bundles) {
+            expect(bundle.messages.length).toBe(1);
+            expect(bundle.customer.id).toBe(bundle.ticket.customerId);
+          }
+          seen.push(...page.bundles.map((b) => b.ticket.id));
+          after = page.next;
+          pages++;
+        } while (after);
+        expect(pages).toBe(3);
+        expect(seen).toEqual([...ids].sort());
+        const withNote = result(await bootstrap(lead.socket, ids[0]!, 1));
+        expect(withNote.bundles[0]!.notes.map((n) => n.text)).toEqual(['客户是老用户']);
+
+        // agent1 (phone, chat) connecting drains part of the chat queue to them: those, and no queued one, are theirs to bootstrap.
+        const agent = await connectAs('agent1');
+        const page = result(await bootstrap(agent.socket, null, 100));
+        expect(page.bundles.length).toBeGreaterThan(0);
+        expect(page.total).toBe(page.bundles.length);
+        expect(page.bundles.map((b) => b.ticket.assigneeId)).toEqual(page.bundles.map(() => 'agent1'));
+        expect((await Promise.all(ids.map((id) => t.store.getTicket(id)))).some((ticket) => ticket!.assigneeId === null)).toBe(true);
+      });
+    });
+
+    describe('push', () => {
+      it('applies a mutation once: a repeat returns the stored result and adds nothing', async () => {
+        const created = await inbound(chat('张伟', '13800138000', '订单物流查询延迟'));
+        const agent = await connectAs('agent1');
+        const lead = await connectAs('lead1');
+        await goLive(lead.socket);
+        const note: Mutation = {
+          mutationId: '0190f0a1-0000-7000-8000-000000000001',
+          kind: 'note',
+          ticketId: created.ticketId,
+          noteId: 'note-a',
+          text: '已催顺丰',
+          createdAt: t.clock.now(),
+        };
+        const first = result(await push(agent.socket, [note]));
+        const seqAfterFirst = (await t.store.changeLogBounds()).maxSeq;
+        const again = result(await push(agent.socket, [note]));
+        expect(again).toEqual(first);
+        expect(first.results[0]).toEqual({ mutationId: note.mutationId, ok: true, seq: seqAfterFirst });
+        expect((await t.store.changeLogBounds()).maxSeq).toBe(seqAfterFirst);
+        expect((await t.store.getTicketBundle(created.ticketId))!.notes.map((n) => n.text)).toEqual(['已催顺丰']);
+        await vi.waitFor(() => expect(lead.batches).toHaveLength(1));
+        expect(lead.batches[0]!.changes.map((c) => c.kind)).toEqual(['note']);
+      });
+
+      it('takes a queued ticket on reply and refuses an invalid transition with the ticket and a reason', async () => {
+        // With an address the reply has a way to the customer (e-mail); this server runs no mail sender, so the message says why it waits.
+        const created = await inbound({
+          ...chat('张伟', '13800138000', '你好'),
+          customer: { name: '张伟', phone: '13800138000', email: 'zhangwei@example.cn' },
+        });
+        // Busy: connected but not routed to, so the ticket stays in the queue for them to take.
+        await t.store.routing.saveAgentSettings(
+          'agent1',
+          {
+            presence: 'busy',
+            presenceCause: 'self',
+            presenceSince: t.clock.now(),
+            capacity: { phone: 1, chat: 3, social: 5, email: 10 },
+            phoneBlocksChat: true,
+          },
+          t.clock.now(),
         );
-      }
+        const agent = await connectAs('agent1');
+        const now = t.clock.now();
+        const refused = result(
+          await push(agent.socket, [{ mutationId: 'm-1', kind: 'setStatus', ticketId: created.ticketId, status: 'completed', createdAt: now }]),
+        );
+        expect(refused.results[0]).toMatchObject({ ok: false, code: 'invalid_transition', ticket: { id: created.ticketId, status: 'unassigned' } });
+        const first = refused.results[0]!;
+        expect(!first.ok && first.reason).toMatch(/unassigned.*completed/);
+
+        const replied = result(
+          await push(agent.socket, [
+            { mutationId: 'm-2', kind: 'reply', ticketId: created.ticketId, messageId: 'msg-2', text: '您好，请问有什么可以帮您？', createdAt: now },
+          ]),
+        );
+        expect(replied.results[0]).toMatchObject({ ok: true });
+        expect(await t.store.getTicket(created.ticketId)).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', firstResponseAt: now });
+        const message = async () => (await t.store.getTicketBundle(created.ticketId))!.messages[1]!;
+        expect(await message()).toMatchObject({ id: 'msg-2', direction: 'outbound', channel: 'email', source: 'email', authorName: '王芳' });
+        await vi.waitFor(async () =>
+          expect(await message()).toMatchObject({ deliveryStatus: 'queued', deliveryError: expect.stringMatching(/^no_sender\(email\): /) as string }),
+        );
+
+        const other = await connectAs('agent3');
+        const hidden = result(
+          await push(other.socket, [{ mutationId: 'm-3', kind: 'note', ticketId: created.ticketId, noteId: 'n-3', text: '偷看', createdAt: now }]),
+        );
+        expect(hidden.results[0]).toMatchObject({ ok: false, code: 'not_found', ticket: null });
+      });
+
+      it('answers invalid_request to a malformed payload and changes nothing; ignores a request without ack', async () => {
+        const created = await inbound(chat('张伟', '13800138000', '你好'));
+        const agent = await connectAs('agent1');
+        const before = (await t.store.changeLogBounds()).maxSeq;
+        const badPush = (await agent.socket.timeout(5000).emitWithAck('sync:push', {
+          mutations: [{ mutationId: 'x', kind: 'note', ticketId: created.ticketId, noteId: 'n', text: '', createdAt: 1 }],
+        } as never)) as Ack<PushResult>;
+        expect(badPush).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+        if (!badPush.ok) expect(badPush.error.message).toMatch(/mutations\.0\.text/);
+        const badPull: unknown = await agent.socket.timeout(5000).emitWithAck('sync:pull', { since: 'zero' } as never);
+        expect(badPull).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+        const badBootstrap: unknown = await agent.socket.timeout(5000).emitWithAck('sync:bootstrap', { after: 'GD1', limit: 10 });
+        expect(badBootstrap).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+        (agent.socket.emit as (event: string, payload: unknown) => void)('sync:push', {
+          mutations: [{ mutationId: 'no-ack', kind: 'note', ticketId: created.ticketId, noteId: 'n-no-ack', text: '没有回执', createdAt: 1 }],
+        });
+        expect(result(await pull(agent.socket, 0)).upTo).toBe(before);
+        expect((await t.store.changeLogBounds()).maxSeq).toBe(before);
+        expect((await t.store.getTicketBundle(created.ticketId))!.notes).toEqual([]);
+      });
     });
-    const lead = await connectAs('lead1');
-    const first = result(await pull(lead.socket, 0));
-    expect(first).toMatchObject({ mustRefetch: false, more: true, upTo: 1000 });
-    await inbound(chat('张伟', '13800138000', '你好'));
-    const second = result(await pull(lead.socket, 1000));
-    expect(second).toMatchObject({ mustRefetch: false, more: false, upTo: 1006 });
-    if (!second.mustRefetch) expect(second.changes).toHaveLength(6);
-    expect(lead.batches).toEqual([]);
-    await inbound(chat('李娜', '13912340002', '在吗'));
-    await vi.waitFor(() => expect(lead.batches).toEqual([expect.objectContaining({ after: 1006, upTo: 1007 })]));
   });
-
-  it('answers mustRefetch beyond the log end and below the retained range', async () => {
-    for (let i = 0; i < 6; i++) await inbound(chat(`客户${String(i)}`, `1380013800${String(i)}`, `消息${String(i)}`));
-    const lead = await connectAs('lead1');
-    expect(result(await pull(lead.socket, 99))).toEqual({ mustRefetch: true, upTo: 6 });
-    expect(await t.store.pruneChangesBefore(4)).toBe(3);
-    expect(result(await pull(lead.socket, 2))).toEqual({ mustRefetch: true, upTo: 6 });
-    const fromThree = result(await pull(lead.socket, 3));
-    expect(fromThree.mustRefetch).toBe(false);
-    if (!fromThree.mustRefetch) expect(fromThree.changes.map((c) => c.seq)).toEqual([4, 5, 6]);
-    expect(await t.store.pruneChangesBefore(100)).toBe(3);
-    expect(await t.store.changeLogBounds()).toEqual({ maxSeq: 6, firstRetainedSeq: 7 });
-    expect(result(await pull(lead.socket, 6))).toMatchObject({ mustRefetch: false, changes: [], upTo: 6 });
-    expect(result(await pull(lead.socket, 5))).toEqual({ mustRefetch: true, upTo: 6 });
-    const next = await inbound(chat('张伟', '13800138009', '新消息'));
-    expect(await t.store.getTicket(next.ticketId)).not.toBeNull();
-    expect((await t.store.changeLogBounds()).maxSeq).toBe(7);
-  });
-});
-
-describe('bootstrap', () => {
-  it('pages the bundles in scope by ticket id with the total and the log position; an agent gets only what they hold', async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push((await inbound(chat(`客户${String(i)}`, `1380013800${String(i)}`, `你好 ${String(i)}`))).ticketId);
-    ids.push((await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票' })).ticketId);
-    const lead = await connectAs('lead1');
-    const note: Mutation = { mutationId: 'n-1', kind: 'note', ticketId: ids[1]!, noteId: 'note-1', text: '客户是老用户', createdAt: t.clock.now() };
-    result(await push(lead.socket, [note]));
-
-    const seen: string[] = [];
-    let after: string | null = null;
-    let pages = 0;
-    do {
-      const page: BootstrapPage = result(await bootstrap(lead.socket, after, 3));
-      expect(page.total).toBe(8);
-      expect(page.seq).toBe((await t.store.changeLogBounds()).maxSeq);
-      for (const bundle of page.bundles) {
-        expect(bundle.messages.length).toBe(1);
-        expect(bundle.customer.id).toBe(bundle.ticket.customerId);
-      }
-      seen.push(...page.bundles.map((b) => b.ticket.id));
-      after = page.next;
-      pages++;
-    } while (after);
-    expect(pages).toBe(3);
-    expect(seen).toEqual([...ids].sort());
-    const withNote = result(await bootstrap(lead.socket, ids[0]!, 1));
-    expect(withNote.bundles[0]!.notes.map((n) => n.text)).toEqual(['客户是老用户']);
-
-    // agent1 (phone, chat) connecting drains part of the chat queue to them: those, and no queued one, are theirs to bootstrap.
-    const agent = await connectAs('agent1');
-    const page = result(await bootstrap(agent.socket, null, 100));
-    expect(page.bundles.length).toBeGreaterThan(0);
-    expect(page.total).toBe(page.bundles.length);
-    expect(page.bundles.map((b) => b.ticket.assigneeId)).toEqual(page.bundles.map(() => 'agent1'));
-    expect((await Promise.all(ids.map((id) => t.store.getTicket(id)))).some((ticket) => ticket!.assigneeId === null)).toBe(true);
-  });
-});
-
-describe('push', () => {
-  it('applies a mutation once: a repeat returns the stored result and adds nothing', async () => {
-    const created = await inbound(chat('张伟', '13800138000', '订单物流查询延迟'));
-    const agent = await connectAs('agent1');
-    const lead = await connectAs('lead1');
-    await goLive(lead.socket);
-    const note: Mutation = {
-      mutationId: '0190f0a1-0000-7000-8000-000000000001',
-      kind: 'note',
-      ticketId: created.ticketId,
-      noteId: 'note-a',
-      text: '已催顺丰',
-      createdAt: t.clock.now(),
-    };
-    const first = result(await push(agent.socket, [note]));
-    const seqAfterFirst = (await t.store.changeLogBounds()).maxSeq;
-    const again = result(await push(agent.socket, [note]));
-    expect(again).toEqual(first);
-    expect(first.results[0]).toEqual({ mutationId: note.mutationId, ok: true, seq: seqAfterFirst });
-    expect((await t.store.changeLogBounds()).maxSeq).toBe(seqAfterFirst);
-    expect((await t.store.getTicketBundle(created.ticketId))!.notes.map((n) => n.text)).toEqual(['已催顺丰']);
-    await vi.waitFor(() => expect(lead.batches).toHaveLength(1));
-    expect(lead.batches[0]!.changes.map((c) => c.kind)).toEqual(['note']);
-  });
-
-  it('takes a queued ticket on reply and refuses an invalid transition with the ticket and a reason', async () => {
-    // With an address the reply has a way to the customer (e-mail); this server runs no mail sender, so the message says why it waits.
-    const created = await inbound({ ...chat('张伟', '13800138000', '你好'), customer: { name: '张伟', phone: '13800138000', email: 'zhangwei@example.cn' } });
-    // Busy: connected but not routed to, so the ticket stays in the queue for them to take.
-    t.store.inline.routing.saveAgentSettings(
-      'agent1',
-      { presence: 'busy', presenceCause: 'self', presenceSince: t.clock.now(), capacity: { phone: 1, chat: 3, social: 5, email: 10 }, phoneBlocksChat: true },
-      t.clock.now(),
-    );
-    const agent = await connectAs('agent1');
-    const now = t.clock.now();
-    const refused = result(
-      await push(agent.socket, [{ mutationId: 'm-1', kind: 'setStatus', ticketId: created.ticketId, status: 'completed', createdAt: now }]),
-    );
-    expect(refused.results[0]).toMatchObject({ ok: false, code: 'invalid_transition', ticket: { id: created.ticketId, status: 'unassigned' } });
-    const first = refused.results[0]!;
-    expect(!first.ok && first.reason).toMatch(/unassigned.*completed/);
-
-    const replied = result(
-      await push(agent.socket, [
-        { mutationId: 'm-2', kind: 'reply', ticketId: created.ticketId, messageId: 'msg-2', text: '您好，请问有什么可以帮您？', createdAt: now },
-      ]),
-    );
-    expect(replied.results[0]).toMatchObject({ ok: true });
-    expect(await t.store.getTicket(created.ticketId)).toMatchObject({ status: 'in_progress', assigneeId: 'agent1', firstResponseAt: now });
-    const message = async () => (await t.store.getTicketBundle(created.ticketId))!.messages[1]!;
-    expect(await message()).toMatchObject({ id: 'msg-2', direction: 'outbound', channel: 'email', source: 'email', authorName: '王芳' });
-    await vi.waitFor(async () =>
-      expect(await message()).toMatchObject({ deliveryStatus: 'queued', deliveryError: expect.stringMatching(/^no_sender\(email\): /) as string }),
-    );
-
-    const other = await connectAs('agent3');
-    const hidden = result(
-      await push(other.socket, [{ mutationId: 'm-3', kind: 'note', ticketId: created.ticketId, noteId: 'n-3', text: '偷看', createdAt: now }]),
-    );
-    expect(hidden.results[0]).toMatchObject({ ok: false, code: 'not_found', ticket: null });
-  });
-
-  it('answers invalid_request to a malformed payload and changes nothing; ignores a request without ack', async () => {
-    const created = await inbound(chat('张伟', '13800138000', '你好'));
-    const agent = await connectAs('agent1');
-    const before = (await t.store.changeLogBounds()).maxSeq;
-    const badPush = (await agent.socket.timeout(5000).emitWithAck('sync:push', {
-      mutations: [{ mutationId: 'x', kind: 'note', ticketId: created.ticketId, noteId: 'n', text: '', createdAt: 1 }],
-    } as never)) as Ack<PushResult>;
-    expect(badPush).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    if (!badPush.ok) expect(badPush.error.message).toMatch(/mutations\.0\.text/);
-    const badPull: unknown = await agent.socket.timeout(5000).emitWithAck('sync:pull', { since: 'zero' } as never);
-    expect(badPull).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    const badBootstrap: unknown = await agent.socket.timeout(5000).emitWithAck('sync:bootstrap', { after: 'GD1', limit: 10 });
-    expect(badBootstrap).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    (agent.socket.emit as (event: string, payload: unknown) => void)('sync:push', {
-      mutations: [{ mutationId: 'no-ack', kind: 'note', ticketId: created.ticketId, noteId: 'n-no-ack', text: '没有回执', createdAt: 1 }],
-    });
-    expect(result(await pull(agent.socket, 0)).upTo).toBe(before);
-    expect((await t.store.changeLogBounds()).maxSeq).toBe(before);
-    expect((await t.store.getTicketBundle(created.ticketId))!.notes).toEqual([]);
-  });
-});
+}

@@ -12,6 +12,7 @@ import { startServer, type RunningServer, type ServerOptions } from './app.js';
 import type { ChannelFactory } from './channels/channel.js';
 import { createWebchatChannel } from './channels/webchat/webchat.js';
 import type { ServerStore } from './store.js';
+import { createTestDatabase } from './testing/postgres.js';
 
 /** A clock tests move by hand. */
 export interface TestClock {
@@ -48,14 +49,29 @@ export interface TestServer {
   dataDir: string;
   clock: TestClock;
   logLines: string[];
+  /** The PostgreSQL database the server runs on; null on SQLite. */
+  databaseUrl: string | null;
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: Partial<ServerOptions> & { clock?: TestClock } = {}): Promise<TestServer> {
+/** Which database a test server keeps its state in: a SQLite file, or a PostgreSQL database made (and dropped) for it. */
+export type TestBackend = 'sqlite' | 'postgres';
+export const TEST_BACKENDS: readonly TestBackend[] = ['sqlite', 'postgres'];
+
+export async function startTestServer(options: Partial<ServerOptions> & { clock?: TestClock; backend?: TestBackend } = {}): Promise<TestServer> {
+  const { backend, ...serverOptions } = options;
   const dataDir = options.dataDir ?? makeTempDir();
   const clock = options.clock ?? createTestClock();
   const logLines: string[] = [];
-  const server = await startServer({ port: 0, dataDir, now: clock.now, log: (line) => logLines.push(line), ...options });
+  const database = backend === 'postgres' && !options.databaseUrl ? await createTestDatabase() : null;
+  const server = await startServer({
+    port: 0,
+    dataDir,
+    now: clock.now,
+    log: (line) => logLines.push(line),
+    ...(database ? { databaseUrl: database.url } : {}),
+    ...serverOptions,
+  });
   return {
     server,
     store: server.store,
@@ -63,8 +79,10 @@ export async function startTestServer(options: Partial<ServerOptions> & { clock?
     dataDir,
     clock,
     logLines,
+    databaseUrl: database?.url ?? options.databaseUrl ?? null,
     async stop() {
       await server.close();
+      await database?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -8,6 +8,7 @@
  */
 import type { Channel, Ticket } from '../shared/domain.js';
 import type { Viewer } from './store.js';
+import { jsonTextSql, type SqlDialect, type SqlValue } from './db/sql.js';
 
 /**
  * The principals a ticket's changes are logged for: its assignee, the agent it is offered to
@@ -45,19 +46,16 @@ export function viewerPrincipals(viewer: Viewer): string[] | null {
   return [`agent:${viewer.id}`];
 }
 
-/**
- * The offered agent's id read from a ticket row's `routing` JSON. SQLite spelling; the
- * PostgreSQL store writes `(alias.routing::jsonb #>> '{offer,agentId}')`.
- */
-export function offeredAgentSql(alias: string): string {
-  return `json_extract(${alias}.routing, '$.offer.agentId')`;
+/** The offered agent's id read from a ticket row's `routing` JSON. */
+export function offeredAgentSql(dialect: SqlDialect, alias: string): string {
+  return jsonTextSql(dialect, `${alias}.routing`, ['offer', 'agentId']);
 }
 
 /** The sync scope as SQL for a bootstrap: held, or queued and offered to the viewer. */
-export function syncScopeClause(viewer: Viewer, alias: string): { sql: string; params: unknown[] } {
+export function syncScopeClause(dialect: SqlDialect, viewer: Viewer, alias: string): { sql: string; params: SqlValue[] } {
   if (viewer.role !== 'agent') return { sql: '1 = 1', params: [] };
   return {
-    sql: `(${alias}.assignee_id = ? OR (${alias}.assignee_id IS NULL AND ${offeredAgentSql(alias)} = ?))`,
+    sql: `(${alias}.assignee_id = ? OR (${alias}.assignee_id IS NULL AND ${offeredAgentSql(dialect, alias)} = ?))`,
     params: [viewer.id, viewer.id],
   };
 }

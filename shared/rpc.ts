@@ -34,6 +34,7 @@ import {
 } from './domain.js';
 import type { ChannelCounts } from './httpApi.js';
 import { queueListRequestSchema, type QueueListResult, type QueueSummaryEntry } from './queue.js';
+import { reportExportRequestSchema, reportRequestSchema, type Report } from './reports.js';
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
 import { agentTypingRequestSchema, type ChatReadEvent, type ChatTypingEvent } from './webchat.js';
 import { piiAuditRequestSchema, piiRevealRequestSchema, type PiiAuditEntry, type PiiRevealResult } from './pii.js';
@@ -335,13 +336,18 @@ export const rpcParamSchemas = {
   'pii.reveal': piiRevealRequestSchema,
   /** Leads and admins: who revealed what on a ticket, newest first (agents get `forbidden`). */
   'pii.audit': piiAuditRequestSchema,
+  // Reports (shared/reports.ts): leads and admins; the server computes them, so they need it (`offline` otherwise).
+  /** The KPIs of a day, week or month by channel, type, group or agent (agents get `forbidden`). */
+  'report.get': reportRequestSchema,
+  /** The same report as a CSV or XLSX file for the renderer to save. */
+  'report.export': reportExportRequestSchema,
 } as const;
 
 /** Largest attachment `attachment.download` hands to the renderer; bigger ones fail with `too_large`. */
 export const MAX_ATTACHMENT_DOWNLOAD_BYTES = 10 * 1024 * 1024;
 
-/** An attachment's bytes for the renderer to save. */
-export interface AttachmentDownload {
+/** A file's bytes for the renderer to save (an attachment, an exported report). */
+export interface FileDownload {
   fileName: string;
   contentType: string;
   size: number;
@@ -387,13 +393,15 @@ export interface RpcResults {
   'customer.search': CustomerSearchHit[];
   'customer.merge': CustomerMergeResult;
   'customer.matches': CustomerMatchesResult;
-  'attachment.download': AttachmentDownload;
+  'attachment.download': FileDownload;
   'call.list': { calls: CtiCall[] };
   'call.dismiss': { dismissed: boolean };
   'chat.typing': { sent: boolean };
   'chat.state': { typing: ChatTypingEvent[]; reads: ChatReadEvent[] };
   'pii.reveal': PiiRevealResult;
   'pii.audit': PiiAuditEntry[];
+  'report.get': Report;
+  'report.export': FileDownload;
 }
 
 export const RPC_METHODS = Object.keys(rpcParamSchemas) as RpcMethod[];

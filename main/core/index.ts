@@ -43,6 +43,7 @@ import {
 import { RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS, cannotReachMessage, startSyncClient, type SyncClient, type SyncStatusPatch } from './sync/syncClient.js';
 import { createCustomerHandlers } from './customers/customerHandlers.js';
 import { createPiiHandlers } from './pii/piiHandlers.js';
+import { createReportHandlers } from './reports/reportHandlers.js';
 import { startChatSession, type ChatSession } from './chat/chatSession.js';
 import { createRoutingHandlers } from './routing/routingHandlers.js';
 import { startRoutingSession, type RoutingSession } from './routing/routingSession.js';
@@ -668,6 +669,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       current: () => {
         const session = requireSession();
         return { socket: session.sync?.socket ?? null, online: connection.status === 'online' };
+      },
+    }),
+    ...createReportHandlers({
+      serverUrl,
+      current: () => {
+        const session = requireSession();
+        return { token: session.offline ? '' : session.stored.token, online: connection.status === 'online' };
       },
     }),
     'chat.typing': (params) => {

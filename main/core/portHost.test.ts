@@ -128,7 +128,7 @@ describe('the workstation core in its own process', () => {
       const { ticketId } = (await response.json()) as { ticketId: string };
       // An agent is sent what they hold (the demo gives agent1 a full chat load): the lead gives them this mail.
       const lead = (await server.store.getUserByUsername('lead1'))!;
-      expect(server.routing.reassign(lead, [ticketId], 'agent1')).toEqual([expect.objectContaining({ ok: true })]);
+      expect(await server.routing.reassign(lead, [ticketId], 'agent1')).toEqual([expect.objectContaining({ ok: true })]);
       await waitUntil(core, 'the inbound ticket reaches the cache', async () => (await core.invoke('ticket.get', { ticketId })).ok);
       const inbox = await call(core, 'inbox.list', { channel: null, status: null, query: '发票' });
       expect(inbox.rows.map((row) => row.id)).toContain(ticketId);

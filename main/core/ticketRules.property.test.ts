@@ -100,11 +100,11 @@ async function buildTemplate(): Promise<{ dir: string; ticketIds: string[] }> {
         route: (ticket) => {
           const agent = owner ? users.get(owner)! : null;
           const offer = offeredTo ? { agentId: offeredTo, agentName: users.get(offeredTo)!.displayName, offeredAt: now, expiresAt: now + 30_000 } : null;
-          return {
+          return Promise.resolve({
             assignee: agent ? { id: agent.id, username: agent.username, displayName: agent.displayName } : null,
             reason: agent ? { code: 'assigned_by_lead', byName: '李主管' } : { code: 'queued', channel: ticket.channel, cause: 'no_agent_online' },
             routing: { ...ticket.routing, offer },
-          };
+          });
         },
       },
     });

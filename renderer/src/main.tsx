@@ -12,6 +12,7 @@ import './chat.css';
 import './cti.css';
 import './pii.css';
 import './queue.css';
+import './reports.css';
 import './inbox.css';
 
 // Electron's preload provides the API. In browser mode the page reaches the workstation

@@ -23,7 +23,7 @@ export interface ChannelContext {
   /** Every agent's presence, skills and load as routing sees them now (a chat widget offers its offline form when nobody can answer). */
   agents(): AgentStatus[];
   /** A call started or ended on this agent's extension (committed in the store): routing reads the call state again. */
-  callStateChanged(agentId: string): void;
+  callStateChanged(agentId: string): Promise<void>;
   /**
    * The sender registered for a source family, once the server has started (undefined before,
    * or when no channel sends for it): lets one channel hand a reply to another, e.g. web chat

@@ -115,7 +115,7 @@ export function openPostgresDatabase(options: PostgresDatabaseOptions): Postgres
   pool.on('error', (error) => log(`postgres: idle connection failed: ${error.message}`));
   const outside = executorOver(() => pool);
   const inTransaction = new AsyncLocalStorage<true>();
-  const report = (error: unknown) => log(`transaction hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  const report = (error: unknown, kind: string) => log(`${kind} hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 
   function transactionOver(client: pg.PoolClient, scope: HookScope, savepoints: { n: number }): Transaction {
     const inside = executorOver(() => client);

@@ -72,7 +72,7 @@ export class HookScope {
   private readonly commitHooks: TransactionHook[] = [];
   private readonly rollbackHooks: TransactionHook[] = [];
 
-  constructor(private readonly report: (error: unknown) => void) {}
+  constructor(private readonly report: (error: unknown, kind: 'after-commit' | 'after-rollback') => void) {}
 
   onCommit(hook: TransactionHook): void {
     this.commitHooks.push(hook);
@@ -88,13 +88,14 @@ export class HookScope {
     for (const hook of this.rollbackHooks) parent.onRollback(hook);
   }
 
+  /** Commit hooks run in the order registered; rollback hooks newest first, as an undo log unwinds. */
   async settle(committed: boolean): Promise<void> {
-    const hooks = committed ? this.commitHooks : this.rollbackHooks;
+    const hooks = committed ? this.commitHooks : [...this.rollbackHooks].reverse();
     for (const hook of hooks) {
       try {
         await hook();
       } catch (error) {
-        this.report(error);
+        this.report(error, committed ? 'after-commit' : 'after-rollback');
       }
     }
   }
@@ -104,4 +105,14 @@ export class HookScope {
 export function isRetryableTransactionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '40001' || code === '40P01';
+}
+
+/** A field of a TEXT column holding JSON, as text: `json_extract` on SQLite, `#>>` on PostgreSQL. */
+export function jsonTextSql(dialect: SqlDialect, column: string, path: readonly string[]): string {
+  return dialect === 'sqlite' ? `json_extract(${column}, '$.${path.join('.')}')` : `(${column}::jsonb #>> '{${path.join(',')}}')`;
+}
+
+/** The larger of two numbers: SQLite's scalar MAX, PostgreSQL's GREATEST. */
+export function greatestSql(dialect: SqlDialect, a: string, b: string): string {
+  return `${dialect === 'sqlite' ? 'MAX' : 'GREATEST'}(${a}, ${b})`;
 }

@@ -87,7 +87,7 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): SqliteDataba
   const reads = executorOver(reader);
   const inTransaction = new AsyncLocalStorage<true>();
   const nextTurn = createMutex();
-  const report = (error: unknown) => log(`transaction hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  const report = (error: unknown, kind: string) => log(`${kind} hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   let savepoints = 0;
 
   function transactionOver(scope: HookScope): Transaction {

@@ -9,8 +9,12 @@
  * Every engine operation runs inside a store transaction with the engine journaling: the
  * transaction's after-commit hook keeps the engine's changes and sends the events, its
  * after-rollback hook undoes them (a rolled-back contact leaves no trace in routing).
+ * Operations take turns (`store.lockRoutingTurn`): one holds the engine from its decision
+ * until its transaction has ended, so no decision is made on another's uncommitted state and
+ * an undo never takes a later decision with it. What an operation needs from the database it reads
+ * before its turn's synchronous decision; the writes follow inside the same transaction.
  */
-import { canUserSeeTicket, type Ticket, type User } from '../../shared/domain.js';
+import { canUserSeeTicket, type Role, type Ticket, type User } from '../../shared/domain.js';
 import type {
   AgentStatus,
   Capacity,
@@ -23,6 +27,7 @@ import type {
   ReassignOutcome,
 } from '../../shared/routing.js';
 import type { RoutingDecision, TicketRouter } from '../routing.js';
+import { SyncRefusal } from '../sync.js';
 import { LIVE_CALL_WINDOW_MS } from '../channels/cti/callStore.js';
 import type { CommittedChange, ServerStore, TransactionHooks } from '../store.js';
 import { createBoundedMap } from './boundedMap.js';
@@ -31,21 +36,15 @@ import type { RoutingScheduler } from './scheduler.js';
 
 /** Where the service sends live routing events (socket.io rooms in production). */
 export interface RoutingOutlet {
-  offer(agentId: string, offer: RoutingOffer): void;
+  /** `role` is the agent's, to mask what is sent to their room; null (unknown) is masked. */
+  offer(agentId: string, offer: RoutingOffer, role: Role | null): void;
   offerWithdrawn(agentId: string, withdrawn: OfferWithdrawn): void;
   presence(agentId: string, change: PresenceChanged): void;
   agents(agents: AgentStatus[], at: number): void;
 }
 
 /** A refusal the socket layer turns into an error ack. */
-export class RoutingRefusal extends Error {
-  constructor(
-    readonly code: 'forbidden' | 'not_found' | 'conflict' | 'invalid_request',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class RoutingRefusal extends SyncRefusal {}
 
 export interface RoutingServiceOptions {
   store: ServerStore;
@@ -63,33 +62,40 @@ export interface RoutingServiceOptions {
 export interface RoutingService extends TicketRouter {
   readonly engine: RoutingEngine;
   setOutlet(outlet: RoutingOutlet): void;
-  connect(user: User): void;
-  disconnect(user: User): void;
+  /**
+   * A socket of this user connected: `openOffers` hears the offers already waiting for them
+   * (another device's), then presence follows the connection. One tracked operation, begun
+   * at once, so `idle()` after a connection covers it.
+   */
+  connect(user: User, openOffers?: (offers: RoutingOffer[]) => void): Promise<void>;
+  disconnect(user: User): Promise<void>;
   presenceOf(userId: string): PresenceChanged | null;
   /** Offers waiting for this agent, with their bundles. */
-  openOffers(agentId: string): RoutingOffer[];
-  setPresence(userId: string, presence: Presence, cause: PresenceCause, byName: string | null): AgentStatus;
-  setCapacity(userId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined): AgentStatus;
+  openOffers(agentId: string): Promise<RoutingOffer[]>;
+  setPresence(userId: string, presence: Presence, cause: PresenceCause, byName: string | null): Promise<AgentStatus>;
+  setCapacity(userId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined): Promise<AgentStatus>;
   respond(
     agentId: string,
     ticketId: string,
     accept: boolean,
-  ): { outcome: 'accepted'; ticket: Ticket } | { outcome: 'declined' } | { outcome: 'gone'; reason: 'expired' | 'not_offered' };
-  escalate(actor: User, ticketId: string, reason: string): Ticket;
-  reassign(lead: User, ticketIds: readonly string[], to: string | null): ReassignOutcome[];
-  pin(lead: User, ticketId: string, agentId: string | null): Ticket;
-  audit(viewer: User, ticketId: string): RoutingAuditEntry[];
+  ): Promise<{ outcome: 'accepted'; ticket: Ticket } | { outcome: 'declined' } | { outcome: 'gone'; reason: 'expired' | 'not_offered' }>;
+  escalate(actor: User, ticketId: string, reason: string): Promise<Ticket>;
+  reassign(lead: User, ticketIds: readonly string[], to: string | null): Promise<ReassignOutcome[]>;
+  pin(lead: User, ticketId: string, agentId: string | null): Promise<Ticket>;
+  audit(viewer: User, ticketId: string): Promise<RoutingAuditEntry[]>;
   agents(): AgentStatus[];
   /** A call started or ended on this agent's extension: the live-call state is read from the store again. */
-  callStateChanged(agentId: string): void;
+  callStateChanged(agentId: string): Promise<void>;
   /** Entries held in memory (the engine's, and the VIP-tier cache): bounded, however many tickets pass. */
   footprint(): ReturnType<RoutingEngine['footprint']> & { vipTiers: number; presences: number };
   /** Runs due engine work now (the timer does this by itself). */
-  tick(): void;
+  tick(): Promise<void>;
+  /** Settles once every operation started so far has ended (tests, shutdown). */
+  idle(): Promise<void>;
   stop(): void;
 }
 
-export function createRoutingService(options: RoutingServiceOptions): RoutingService {
+export async function createRoutingService(options: RoutingServiceOptions): Promise<RoutingService> {
   const { store, now, scheduler, log } = options;
   const throttleMs = options.agentsPushThrottleMs ?? 500;
   const engine = createRoutingEngine(options.config);
@@ -103,28 +109,37 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   let agentsPushTimer: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
   const connections = new Map<string, number>();
+  /** Operations started and not yet ended (`idle`). */
+  const running = new Set<Promise<unknown>>();
 
-  function vipTierOf(customerId: string): number {
+  function track<T>(operation: Promise<T>): Promise<T> {
+    running.add(operation);
+    const forget = () => running.delete(operation);
+    operation.then(forget, forget);
+    return operation;
+  }
+
+  async function vipTierOf(customerId: string): Promise<number> {
     let tier = vipTiers.get(customerId);
     if (tier === undefined) {
-      tier = store.inline.routing.vipTierOf(customerId);
+      tier = await store.routing.vipTierOf(customerId);
       vipTiers.set(customerId, tier);
     }
     return tier;
   }
 
   /** Whether a call is ringing or answered on the agent's extension, as the CTI stored it. */
-  function liveCallOf(agentId: string): boolean {
-    return store.inline.liveCallsOf(agentId, now() - LIVE_CALL_WINDOW_MS).length > 0;
+  async function liveCallOf(agentId: string): Promise<boolean> {
+    return (await store.cti.liveCallsOf(agentId, now() - LIVE_CALL_WINDOW_MS)).length > 0;
   }
 
-  function load(): void {
+  async function load(): Promise<void> {
     const t = now();
-    const settings = store.inline.routing.loadAgentSettings();
-    for (const user of store.inline.listUsers()) {
+    const settings = await store.routing.loadAgentSettings();
+    for (const user of await store.listUsers()) {
       const stored = settings.get(user.id);
       engine.upsertUser(user, stored ?? defaultAgentSettings(t));
-      engine.setOnCall(user.id, liveCallOf(user.id), t);
+      engine.setOnCall(user.id, await liveCallOf(user.id), t);
       // Nobody is connected at start: a stored presence gets the usual grace period.
       if (stored && stored.presence !== 'offline') {
         engine.connect(user.id, t);
@@ -132,16 +147,16 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
       }
     }
     const stale: Ticket[] = [];
-    for (const { ticket, vipTier } of store.inline.routing.openTicketsForRouting()) {
+    for (const { ticket, vipTier } of await store.routing.openTicketsForRouting()) {
       vipTiers.set(ticket.customerId, vipTier);
       engine.observeTicket({ ticket, vipTier }, t);
       if (ticket.routing.offer) stale.push(ticket);
     }
     // Offers do not survive a restart: the stored ones are cleared and the tickets re-routed.
     if (stale.length > 0) {
-      store.inline.transaction(() => {
+      await store.withTransaction(async () => {
         for (const ticket of stale) {
-          store.inline.routing.applyTicketRouting({
+          await store.routing.applyTicketRouting({
             ticketId: ticket.id,
             assignee: ticket.assigneeId ? { id: ticket.assigneeId, name: ticket.assigneeName ?? ticket.assigneeId } : null,
             reason: null,
@@ -168,15 +183,20 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   }
 
   /** The socket events of a batch of effects, sent once the transaction that decided them has committed. */
-  function announcementsOf(effects: RoutingEffect[]): Array<() => void> {
-    const out: Array<() => void> = [];
+  function announcementsOf(effects: RoutingEffect[]): Array<() => Promise<void> | void> {
+    const out: Array<() => Promise<void> | void> = [];
     for (const effect of effects) {
       switch (effect.kind) {
         case 'offer':
-          out.push(() => {
-            const bundle = store.inline.getTicketBundle(effect.ticketId);
+          out.push(async () => {
+            const bundle = await store.getTicketBundle(effect.ticketId);
             if (!bundle || bundle.ticket.routing.offer?.agentId !== effect.agentId) return;
-            outlet?.offer(effect.agentId, { ticketId: effect.ticketId, bundle, offeredAt: effect.offeredAt, expiresAt: effect.expiresAt, basis: effect.basis });
+            const role = (await store.getUser(effect.agentId))?.role ?? null;
+            outlet?.offer(
+              effect.agentId,
+              { ticketId: effect.ticketId, bundle, offeredAt: effect.offeredAt, expiresAt: effect.expiresAt, basis: effect.basis },
+              role,
+            );
           });
           break;
         case 'withdrawn':
@@ -196,10 +216,10 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     return out;
   }
 
-  function persistSettings(agentId: string): void {
+  async function persistSettings(agentId: string): Promise<void> {
     const status = engine.agentStatus(agentId);
     if (!status) return;
-    store.inline.routing.saveAgentSettings(
+    await store.routing.saveAgentSettings(
       agentId,
       {
         presence: status.presence,
@@ -213,12 +233,14 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
   }
 
   /**
-   * Runs an engine operation and writes its effects in one store transaction: the caller's
-   * (`tx`, routing an inbound contact) or a new one. The engine journals what it changes;
-   * the transaction's outcome decides whether that stays (and the events go out) or is undone.
+   * Runs an engine operation in its turn and writes its effects in one store transaction:
+   * the caller's (`tx`, routing an inbound contact) or a new one. The engine journals what
+   * it changes; the transaction's outcome decides whether that stays (and the events go out)
+   * or is undone, and only then does the next operation get its turn.
    */
-  function decide<R>(tx: TransactionHooks | null, operate: () => { effects: RoutingEffect[]; result: R }, ownTicketId?: string): R {
-    if (!tx) return store.inline.transaction((own) => decide(own, operate, ownTicketId));
+  async function decide<R>(tx: TransactionHooks | null, operate: () => { effects: RoutingEffect[]; result: R }, ownTicketId?: string): Promise<R> {
+    if (!tx) return store.withTransaction((own) => decide(own, operate, ownTicketId));
+    await store.lockRoutingTurn();
     const mark = engine.begin();
     tx.afterRollback(() => {
       engine.end(mark, false);
@@ -226,31 +248,27 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     });
     const { effects, result } = operate();
     const at = now();
-    store.inline.transaction(() => {
-      for (const effect of effects) {
-        if (effect.kind === 'ticket') {
-          // The ticket being stored right now is written by the store itself, with this decision.
-          if (effect.ticketId === ownTicketId) continue;
-          store.inline.routing.applyTicketRouting({
-            ticketId: effect.ticketId,
-            assignee: effect.assignee,
-            reason: effect.reason,
-            routing: effect.routing,
-            audit: effect.audit,
-            now: at,
-          });
-        } else if (effect.kind === 'presence') persistSettings(effect.agentId);
-      }
-    });
+    for (const effect of effects) {
+      if (effect.kind === 'ticket') {
+        // The ticket being stored right now is written by the store itself, with this decision.
+        if (effect.ticketId === ownTicketId) continue;
+        await store.routing.applyTicketRouting({
+          ticketId: effect.ticketId,
+          assignee: effect.assignee,
+          reason: effect.reason,
+          routing: effect.routing,
+          audit: effect.audit,
+          now: at,
+        });
+      } else if (effect.kind === 'presence') await persistSettings(effect.agentId);
+    }
     const announcements = announcementsOf(effects);
     tx.afterCommit(() => {
       engine.end(mark, true);
       for (const announce of announcements) {
-        try {
-          announce();
-        } catch (error) {
-          log(`routing event failed: ${error instanceof Error ? error.message : String(error)}`);
-        }
+        Promise.resolve()
+          .then(announce)
+          .catch((error: unknown) => log(`routing event failed: ${error instanceof Error ? error.message : String(error)}`));
       }
       scheduleAgentsPush();
       scheduleWake();
@@ -300,24 +318,24 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     cancelTimer = scheduler.setTimer(at, () => {
       cancelTimer = null;
       timerAt = null;
-      runTick();
+      void runTick();
     });
   }
 
-  function runTick(): void {
-    if (stopped) return;
-    try {
-      decide(null, () => effectsOnly(engine.tick(now())));
-    } catch (error) {
-      log(`routing tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    }
-    scheduleWake();
+  function runTick(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    return track(
+      decide(null, () => effectsOnly(engine.tick(now())))
+        .catch((error: unknown) => log(`routing tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`))
+        .finally(scheduleWake),
+    );
   }
 
   // Every committed ticket snapshot keeps the engine in step (agents working tickets, completions, priority changes).
   const stopListening = store.onDidCommitChanges((batch: CommittedChange[]) => {
-    decide(null, () => {
-      const effects: RoutingEffect[] = [];
+    if (stopped) return;
+    const observe = async () => {
+      const inputs: Array<{ ticket: Ticket; vipTier: number }> = [];
       for (const { change } of batch) {
         if (change.kind === 'customer') {
           vipTiers.set(change.customer.id, change.customer.vipTier);
@@ -325,17 +343,24 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
         }
         const ticket = change.kind === 'bundle' ? change.bundle.ticket : change.ticket;
         if (change.kind === 'bundle') vipTiers.set(change.bundle.customer.id, change.bundle.customer.vipTier);
-        effects.push(...engine.observeTicket({ ticket, vipTier: vipTierOf(ticket.customerId) }, now()));
+        inputs.push({ ticket, vipTier: await vipTierOf(ticket.customerId) });
       }
-      return effectsOnly(effects);
-    });
+      await decide(null, () => {
+        const effects: RoutingEffect[] = [];
+        for (const input of inputs) effects.push(...engine.observeTicket(input, now()));
+        return effectsOnly(effects);
+      });
+    };
+    void track(
+      observe().catch((error: unknown) => log(`routing could not follow a commit: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)),
+    );
   });
 
   /** Users created or changed since start are read on first mention. */
-  function ensureUser(userId: string): void {
+  async function ensureUser(userId: string): Promise<void> {
     if (engine.agentStatus(userId)) return;
-    const user = store.inline.getUser(userId);
-    if (user) engine.upsertUser(user, store.inline.routing.loadAgentSettings().get(user.id) ?? defaultAgentSettings(now()));
+    const user = await store.getUser(userId);
+    if (user) engine.upsertUser(user, (await store.routing.loadAgentSettings()).get(user.id) ?? defaultAgentSettings(now()));
   }
 
   function statusOrThrow(userId: string): AgentStatus {
@@ -344,13 +369,13 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
     return status;
   }
 
-  function requireTicket(ticketId: string): Ticket {
-    const ticket = store.inline.getTicket(ticketId);
+  async function requireTicket(ticketId: string): Promise<Ticket> {
+    const ticket = await store.getTicket(ticketId);
     if (!ticket) throw new RoutingRefusal('not_found', `No ticket ${ticketId}`);
     return ticket;
   }
 
-  load();
+  await load();
   scheduleWake();
 
   const service: RoutingService = {
@@ -359,10 +384,10 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
       outlet = next;
     },
 
-    route(ticket, tx): RoutingDecision {
-      const input = { ticket, vipTier: vipTierOf(ticket.customerId), lastAgent: store.inline.routing.lastAgentOf(ticket.customerId, ticket.id) };
+    async route(ticket, tx): Promise<RoutingDecision> {
+      const input = { ticket, vipTier: await vipTierOf(ticket.customerId), lastAgent: await store.routing.lastAgentOf(ticket.customerId, ticket.id) };
       // Other tickets the same drain placed are written in this transaction too; this one is written by the store.
-      const own = decide(
+      const own = await decide(
         tx,
         () => {
           const effects = engine.admit(input, now());
@@ -389,27 +414,33 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
       };
     },
 
-    connect(user) {
-      if (stopped) return;
+    connect(user, openOffers) {
+      if (stopped) return Promise.resolve();
       connections.set(user.id, (connections.get(user.id) ?? 0) + 1);
-      decide(null, () => {
-        // Users created after start (or changed since) are (re)read on connect.
-        engine.upsertUser(user, store.inline.routing.loadAgentSettings().get(user.id) ?? defaultAgentSettings(now()));
-        return effectsOnly(engine.connect(user.id, now()));
-      });
-      if (!lastPresence.has(user.id)) {
-        const status = engine.agentStatus(user.id);
-        if (status) lastPresence.set(user.id, presenceChange(user.id, status.presence, status.presenceCause, null, status.presenceSince));
-      }
+      return track(
+        (async () => {
+          if (openOffers) openOffers(await service.openOffers(user.id));
+          // Users created after start (or changed since) are (re)read on connect.
+          const settings = (await store.routing.loadAgentSettings()).get(user.id) ?? defaultAgentSettings(now());
+          await decide(null, () => {
+            engine.upsertUser(user, settings);
+            return effectsOnly(engine.connect(user.id, now()));
+          });
+          if (!lastPresence.has(user.id)) {
+            const status = engine.agentStatus(user.id);
+            if (status) lastPresence.set(user.id, presenceChange(user.id, status.presence, status.presenceCause, null, status.presenceSince));
+          }
+        })(),
+      );
     },
 
-    disconnect(user) {
+    async disconnect(user) {
       // Closing the server disconnects everyone: that is no reason to re-route their work.
       if (stopped) return;
       const live = Math.max(0, (connections.get(user.id) ?? 0) - 1);
       if (live === 0) connections.delete(user.id);
       else connections.set(user.id, live);
-      decide(null, () => effectsOnly(engine.disconnect(user.id, now())));
+      await track(decide(null, () => effectsOnly(engine.disconnect(user.id, now()))));
     },
 
     presenceOf(userId) {
@@ -419,93 +450,102 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
       return status ? presenceChange(userId, status.presence, status.presenceCause, null, status.presenceSince) : null;
     },
 
-    openOffers(agentId) {
+    async openOffers(agentId) {
       const offers: RoutingOffer[] = [];
       for (const ticketId of engine.queuedTicketIds(now())) {
         const view = engine.ticketView(ticketId);
         if (view?.offerAgentId !== agentId || !view.routing.offer) continue;
-        const bundle = store.inline.getTicketBundle(ticketId);
-        if (!bundle) continue;
         const offer = view.routing.offer;
-        offers.push({ ticketId, bundle, offeredAt: offer.offeredAt, expiresAt: offer.expiresAt, basis: view.offerBasis ?? 'least_loaded' });
+        const basis = view.offerBasis ?? 'least_loaded';
+        const bundle = await store.getTicketBundle(ticketId);
+        if (!bundle) continue;
+        offers.push({ ticketId, bundle, offeredAt: offer.offeredAt, expiresAt: offer.expiresAt, basis });
       }
       return offers.sort((a, b) => a.expiresAt - b.expiresAt);
     },
 
-    setPresence(userId, presence, cause, byName) {
-      ensureUser(userId);
+    async setPresence(userId, presence, cause, byName) {
+      await ensureUser(userId);
       statusOrThrow(userId);
-      decide(null, () => {
-        const effects = engine.setPresence(userId, presence, cause, byName, now());
-        persistSettings(userId);
-        return effectsOnly(effects);
-      });
+      await track(decide(null, () => effectsOnly(engine.setPresence(userId, presence, cause, byName, now()))));
+      await persistSettings(userId);
       return statusOrThrow(userId);
     },
 
-    setCapacity(userId, capacity, phoneBlocksChat) {
-      ensureUser(userId);
+    async setCapacity(userId, capacity, phoneBlocksChat) {
+      await ensureUser(userId);
       statusOrThrow(userId);
-      decide(null, () => {
-        const effects = engine.setCapacity(userId, capacity, phoneBlocksChat, now());
-        persistSettings(userId);
-        return effectsOnly(effects);
-      });
+      await track(decide(null, () => effectsOnly(engine.setCapacity(userId, capacity, phoneBlocksChat, now()))));
+      await persistSettings(userId);
       return statusOrThrow(userId);
     },
 
-    respond(agentId, ticketId, accept) {
-      const outcome = decide(null, () => {
-        const result = engine.respond(ticketId, agentId, accept, now());
-        return { effects: result.effects, result: result.outcome };
-      });
-      if (outcome === 'accepted') return { outcome: 'accepted', ticket: requireTicket(ticketId) };
+    async respond(agentId, ticketId, accept) {
+      const outcome = await track(
+        decide(null, () => {
+          const result = engine.respond(ticketId, agentId, accept, now());
+          return { effects: result.effects, result: result.outcome };
+        }),
+      );
+      if (outcome === 'accepted') return { outcome: 'accepted', ticket: await requireTicket(ticketId) };
       if (outcome === 'declined') return { outcome: 'declined' };
       return { outcome: 'gone', reason: outcome };
     },
 
-    escalate(actor, ticketId, reason) {
-      const ticket = requireTicket(ticketId);
+    async escalate(actor, ticketId, reason) {
+      const ticket = await requireTicket(ticketId);
       if (!canUserSeeTicket(actor, ticket)) throw new RoutingRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to see`);
-      decide(null, () => {
-        const result = engine.escalate(ticketId, actor, reason, now());
-        if (!result.ok) throw new RoutingRefusal(result.code, result.message);
-        return effectsOnly(result.effects);
-      });
+      await track(
+        decide(null, () => {
+          const result = engine.escalate(ticketId, actor, reason, now());
+          if (!result.ok) throw new RoutingRefusal(result.code, result.message);
+          return effectsOnly(result.effects);
+        }),
+      );
       return requireTicket(ticketId);
     },
 
-    reassign(lead, ticketIds, to) {
-      if (to !== null) ensureUser(to);
-      const outcomes = decide(null, () => {
-        const result = engine.reassign(ticketIds, to, lead.displayName, now());
-        return { effects: result.effects, result: result.outcomes };
-      });
-      return outcomes.map((outcome): ReassignOutcome => {
-        if (outcome.ok) return { ticketId: outcome.ticketId, ok: true, ticket: requireTicket(outcome.ticketId) };
-        if (outcome.code !== 'not_found') return outcome;
-        // The engine holds open tickets only: a closed one is "not open", not "not found".
-        const stored = store.inline.getTicket(outcome.ticketId);
-        return stored
-          ? { ticketId: outcome.ticketId, ok: false, code: 'not_open', message: `Ticket ${outcome.ticketId} is ${stored.status}` }
-          : { ...outcome, message: `No ticket ${outcome.ticketId}` };
-      });
+    async reassign(lead, ticketIds, to) {
+      if (to !== null) await ensureUser(to);
+      const outcomes = await track(
+        decide(null, () => {
+          const result = engine.reassign(ticketIds, to, lead.displayName, now());
+          return { effects: result.effects, result: result.outcomes };
+        }),
+      );
+      const answers: ReassignOutcome[] = [];
+      for (const outcome of outcomes) {
+        if (outcome.ok) answers.push({ ticketId: outcome.ticketId, ok: true, ticket: await requireTicket(outcome.ticketId) });
+        else if (outcome.code !== 'not_found') answers.push(outcome);
+        else {
+          // The engine holds open tickets only: a closed one is "not open", not "not found".
+          const stored = await store.getTicket(outcome.ticketId);
+          answers.push(
+            stored
+              ? { ticketId: outcome.ticketId, ok: false, code: 'not_open', message: `Ticket ${outcome.ticketId} is ${stored.status}` }
+              : { ...outcome, message: `No ticket ${outcome.ticketId}` },
+          );
+        }
+      }
+      return answers;
     },
 
-    pin(lead, ticketId, agentId) {
-      requireTicket(ticketId);
-      if (agentId !== null) ensureUser(agentId);
-      decide(null, () => {
-        const result = engine.pin(ticketId, agentId, lead.displayName, now());
-        if (!result.ok) throw new RoutingRefusal(result.code === 'not_eligible' ? 'conflict' : 'not_found', result.message);
-        return effectsOnly(result.effects);
-      });
+    async pin(lead, ticketId, agentId) {
+      await requireTicket(ticketId);
+      if (agentId !== null) await ensureUser(agentId);
+      await track(
+        decide(null, () => {
+          const result = engine.pin(ticketId, agentId, lead.displayName, now());
+          if (!result.ok) throw new RoutingRefusal(result.code === 'not_eligible' ? 'conflict' : 'not_found', result.message);
+          return effectsOnly(result.effects);
+        }),
+      );
       return requireTicket(ticketId);
     },
 
-    audit(viewer, ticketId) {
-      const ticket = requireTicket(ticketId);
-      const entries = store.inline.routing.listAudit(ticketId);
+    async audit(viewer, ticketId) {
+      const ticket = await requireTicket(ticketId);
+      const entries = await store.routing.listAudit(ticketId);
       if (!canUserSeeTicket(viewer, ticket) && !entries.some((e) => e.assigneeId === viewer.id)) {
         throw new RoutingRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to see`);
       }
@@ -514,16 +554,20 @@ export function createRoutingService(options: RoutingServiceOptions): RoutingSer
 
     agents: () => engine.agentStatuses(),
 
-    callStateChanged(agentId) {
+    async callStateChanged(agentId) {
       if (stopped) return;
-      ensureUser(agentId);
-      const live = liveCallOf(agentId);
-      decide(null, () => effectsOnly(engine.setOnCall(agentId, live, now())));
+      await ensureUser(agentId);
+      const live = await liveCallOf(agentId);
+      await track(decide(null, () => effectsOnly(engine.setOnCall(agentId, live, now()))));
     },
 
     footprint: () => ({ ...engine.footprint(), vipTiers: vipTiers.size, presences: lastPresence.size }),
 
     tick: runTick,
+
+    async idle() {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
 
     stop() {
       stopped = true;

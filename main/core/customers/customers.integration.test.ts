@@ -61,7 +61,7 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'core-customers-'));
   server = await startServer({ port: 0, dataDir: path.join(root, 'server'), demo: true, log: () => {} });
   // Away agents get no routed tickets: what each one holds is what a lead gives them below.
-  for (const agent of ['agent1', 'agent4']) server.routing.setPresence(agent, 'away', 'lead', '李主管');
+  for (const agent of ['agent1', 'agent4']) await server.routing.setPresence(agent, 'away', 'lead', '李主管');
   // As the channels store them: the CTI proves the caller's number, WeChat the openid, a mail its From address.
   phoneTicket = (
     await server.store.ingestInbound(

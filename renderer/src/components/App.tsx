@@ -7,6 +7,7 @@ import { Header } from './Header.js';
 import { Inbox } from './Inbox.js';
 import { LaunchLinkNeeded } from './LaunchLinkNeeded.js';
 import { OfferCards } from './OfferCards.js';
+import { ReportsView } from './ReportsView.js';
 import { RoutingNotice } from './RoutingNotice.js';
 import { KeyboardShortcuts, WindowTitle } from './Shortcuts.js';
 import { SignIn } from './SignIn.js';
@@ -32,6 +33,8 @@ export function App() {
       <RoutingNotice />
       {view === 'team' ? (
         <TeamView />
+      ) : view === 'reports' ? (
+        <ReportsView />
       ) : (
         <main className="workspace">
           <Inbox />

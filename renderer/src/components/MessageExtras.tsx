@@ -1,9 +1,10 @@
 import type { ReactNode } from 'react';
 import type { Attachment, CallInfo } from '../../../shared/domain.js';
-import type { AttachmentDownload, PendingMessage } from '../../../shared/rpc.js';
+import type { PendingMessage } from '../../../shared/rpc.js';
 import { formatCallDuration, formatFileSize } from '../i18nCustomers.js';
 import { useAppStore, useT } from '../store/react.js';
 import { errorText } from './errorText.js';
+import { saveDownload } from './saveDownload.js';
 import { deliveryReasonText } from './refusalText.js';
 import { sourceText } from './sourceText.js';
 
@@ -56,23 +57,6 @@ export function CallSummary({
       {after}
     </p>
   );
-}
-
-/** Hands the bytes to the browser as a file download. */
-function saveDownload(download: AttachmentDownload): void {
-  const binary = atob(download.base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  const url = URL.createObjectURL(new Blob([bytes], { type: download.contentType || 'application/octet-stream' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = download.fileName;
-  link.rel = 'noopener';
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  // The click has started the download by the time the next task runs.
-  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
 /** The files of a message: name, size and a download button each. */

@@ -2,9 +2,9 @@ import { useShallow } from 'zustand/react/shallow';
 import { isLeadRole, type WorkView } from '../store/routingSlice.js';
 import { useAppStore, useT } from '../store/react.js';
 
-const VIEWS: WorkView[] = ['inbox', 'team'];
+const VIEWS: WorkView[] = ['inbox', 'team', 'reports'];
 
-/** Leads switch between the inbox and the team board (团队); agents only have the inbox. */
+/** Leads switch between the inbox, the team board (团队) and the reports (报表); agents only have the inbox. */
 export function ViewSwitch() {
   const t = useT();
   const { view, setView, isLead } = useAppStore(useShallow((s) => ({ view: s.view, setView: s.setView, isLead: isLeadRole(s.user?.role) })));

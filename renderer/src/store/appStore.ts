@@ -13,6 +13,7 @@ import { createCustomerSlice, customerMatchKey } from './customerSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
 import { createPiiSlice } from './piiSlice.js';
 import { createQueueSlice } from './queueSlice.js';
+import { createReportSlice } from './reportSlice.js';
 import { createRoutingSlice } from './routingSlice.js';
 import { createSessionSlice } from './sessionSlice.js';
 import { createTicketSlice } from './ticketSlice.js';
@@ -35,6 +36,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createCallSlice(api)(...a),
     ...createPiiSlice(api)(...a),
     ...createQueueSlice(api)(...a),
+    ...createReportSlice(api)(...a),
   }));
 }
 

@@ -7,7 +7,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { Attachment, Customer } from '../../../shared/domain.js';
 import type { CustomerMatch, CustomerSearchHit } from '../../../shared/customers.js';
-import type { AttachmentDownload, WorkstationApi } from '../../../shared/rpc.js';
+import type { FileDownload, WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
 
@@ -48,7 +48,7 @@ export interface CustomerSlice {
   confirmMerge: () => Promise<boolean>;
   dismissMergeNotice: () => void;
   /** The attachment's bytes for the caller to save; null when it failed (see `attachmentError`). */
-  downloadAttachment: (attachment: Attachment) => Promise<AttachmentDownload | null>;
+  downloadAttachment: (attachment: Attachment) => Promise<FileDownload | null>;
   dismissAttachmentError: () => void;
 }
 

@@ -31,7 +31,7 @@ beforeAll(async () => {
   server = await startTestServer({ now: Date.now, queueSummaryIntervalMs: 50 });
   await seedTestOrganisation(server.store, [{ username: 'agent_li', displayName: '李娜', channels: ['chat'] }]);
   // Busy: routing gives them nothing new, so what they get is what they take from the queue.
-  server.server.routing.setPresence('agent_li', 'busy', 'lead', '李主管');
+  await server.server.routing.setPresence('agent_li', 'busy', 'lead', '李主管');
   core = await createWorkstationCore({ dataDir: `${server.dataDir}/workstation`, serverUrl: server.url, reconnectDelayMs: 100, reconnectDelayMaxMs: 500 });
   ({ store, dispose } = initStore(
     workstationApiOver(core, (error) => new RpcError(error)),

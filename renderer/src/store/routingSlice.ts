@@ -11,7 +11,7 @@ import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
 
-export type WorkView = 'inbox' | 'team';
+export type WorkView = 'inbox' | 'team' | 'reports';
 
 /** The routing history of one ticket as last loaded. */
 export interface TicketAudit {
@@ -252,9 +252,10 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
       },
 
       setView(view) {
-        if (view === 'team' && !isLeadRole(get().user?.role)) return;
+        if (view !== 'inbox' && !isLeadRole(get().user?.role)) return;
         set({ view });
         if (view === 'team') void get().loadAgents();
+        if (view === 'reports') void get().loadReport();
       },
 
       toggleBulk(ticketId) {

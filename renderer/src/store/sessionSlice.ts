@@ -3,6 +3,7 @@ import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import { INBOX_SIGNED_OUT } from './inboxSlice.js';
 import { PII_SIGNED_OUT } from './piiSlice.js';
+import { reportsSignedOut } from './reportSlice.js';
 import { ROUTING_SIGNED_OUT } from './routingSlice.js';
 import type { AppState, SessionSlice } from './types.js';
 
@@ -75,5 +76,6 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     ...ROUTING_SIGNED_OUT,
     // Revealed personal data never outlives the session.
     ...PII_SIGNED_OUT,
+    ...reportsSignedOut(),
   });
 }

@@ -24,6 +24,7 @@ import type { ChatSlice } from './chatSlice.js';
 import type { CustomerSlice } from './customerSlice.js';
 import type { PiiSlice } from './piiSlice.js';
 import type { QueueSlice } from './queueSlice.js';
+import type { ReportSlice } from './reportSlice.js';
 import type { RoutingSlice } from './routingSlice.js';
 
 /** A failed call as the UI shows it. */
@@ -210,4 +211,5 @@ export type AppState = SessionSlice &
   CustomerSlice &
   CallSlice &
   PiiSlice &
-  QueueSlice;
+  QueueSlice &
+  ReportSlice;

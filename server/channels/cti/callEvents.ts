@@ -63,7 +63,7 @@ function callInfoOf(call: CtiCallRecord, outcome: CallInfo['outcome']): CallInfo
 /** Puts a new (or still queued) ticket with the agent who answered, in the ingest transaction. */
 function answeringRouter(agent: User, extension: string): TicketRouter {
   const reason: AssignmentReason = { code: 'call_answered', byName: agent.displayName, extension };
-  return { route: () => ({ assignee: { id: agent.id, username: agent.username, displayName: agent.displayName }, reason }) };
+  return { route: () => Promise.resolve({ assignee: { id: agent.id, username: agent.username, displayName: agent.displayName }, reason }) };
 }
 
 export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, source: string): Promise<CallEventOutcome> {

@@ -5,7 +5,7 @@
  * entries commit together (every write joins the caller's transaction). Plain SQL, as in store.ts.
  */
 import type { CallState, CtiEventName } from '../../../shared/cti.js';
-import type { SyncSqlExecutor } from '../../db/syncSql.js';
+import type { SqlExecutor } from '../../db/sql.js';
 
 /**
  * A call still ringing or in progress this long after its last event is taken as over (its
@@ -35,15 +35,15 @@ export interface CtiCallRecord {
 /** CTI reads and writes. */
 export interface CtiCallStore {
   /** Notes that this event of this call arrived; false when it already had (a repeat: do nothing). */
-  recordEvent(callId: string, event: CtiEventName, at: number, receivedAt: number, source: string): boolean;
-  getCall(callId: string): CtiCallRecord | null;
+  recordEvent(callId: string, event: CtiEventName, at: number, receivedAt: number, source: string): Promise<boolean>;
+  getCall(callId: string): Promise<CtiCallRecord | null>;
   /** Inserts or replaces the call's row. */
-  saveCall(call: CtiCallRecord): void;
+  saveCall(call: CtiCallRecord): Promise<void>;
   /** The agent's calls still ringing or in progress, heard of since `since`, newest first. */
-  liveCallsOf(agentId: string, since: number): CtiCallRecord[];
+  liveCallsOf(agentId: string, since: number): Promise<CtiCallRecord[]>;
   /** The user whose phone has this extension. */
-  userIdByExtension(extension: string): string | null;
-  setExtension(userId: string, extension: string | null): void;
+  userIdByExtension(extension: string): Promise<string | null>;
+  setExtension(userId: string, extension: string | null): Promise<void>;
 }
 
 interface CallRow {
@@ -80,23 +80,24 @@ function callFromRow(row: CallRow): CtiCallRecord {
   };
 }
 
-export function createCtiCallStore(deps: { sql: SyncSqlExecutor }): CtiCallStore {
+/** `sql()` is the executor of the moment: the caller's transaction, if any, else the database. */
+export function createCtiCallStore(deps: { sql: () => SqlExecutor }): CtiCallStore {
   const { sql } = deps;
   return {
-    recordEvent(callId, event, at, receivedAt, source) {
-      const inserted = sql.run(
+    async recordEvent(callId, event, at, receivedAt, source) {
+      const inserted = await sql().run(
         `INSERT INTO cti_call_events (call_id, event, at, received_at, source) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (call_id, event) DO NOTHING`,
         [callId, event, at, receivedAt, source],
       );
       return inserted.changes === 1;
     },
-    getCall(callId) {
-      const row = sql.get<CallRow>('SELECT * FROM cti_calls WHERE call_id = ?', [callId]);
+    async getCall(callId) {
+      const row = await sql().get<CallRow>('SELECT * FROM cti_calls WHERE call_id = ?', [callId]);
       return row ? callFromRow(row) : null;
     },
-    saveCall(call) {
-      sql.run(
+    async saveCall(call) {
+      await sql().run(
         `INSERT INTO cti_calls (call_id, state, from_number, to_number, agent_extension, agent_id, ticket_id, message_id,
            started_at, answered_at, ended_at, duration_sec, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -121,20 +122,20 @@ export function createCtiCallStore(deps: { sql: SyncSqlExecutor }): CtiCallStore
         ],
       );
     },
-    liveCallsOf(agentId, since) {
-      const rows = sql.all<CallRow>(
+    async liveCallsOf(agentId, since) {
+      const rows = await sql().all<CallRow>(
         `SELECT * FROM cti_calls WHERE agent_id = ? AND state IN ('ringing', 'answered') AND updated_at >= ?
          ORDER BY updated_at DESC, call_id LIMIT 20`,
         [agentId, since],
       );
       return rows.map(callFromRow);
     },
-    userIdByExtension(extension) {
-      const row = sql.get<{ id: string }>('SELECT id FROM users WHERE extension = ?', [extension]);
+    async userIdByExtension(extension) {
+      const row = await sql().get<{ id: string }>('SELECT id FROM users WHERE extension = ?', [extension]);
       return row?.id ?? null;
     },
-    setExtension(userId, extension) {
-      sql.run('UPDATE users SET extension = ? WHERE id = ?', [extension, userId]);
+    async setExtension(userId, extension) {
+      await sql().run('UPDATE users SET extension = ? WHERE id = ?', [extension, userId]);
     },
   };
 }

@@ -146,7 +146,7 @@ async function seedZhangWei(): Promise<Ticket> {
     },
     { now: t.clock.now() },
   );
-  t.store.inline.routing.setCustomerVipTier(ticket.customerId, 2, t.clock.now());
+  await t.store.routing.setCustomerVipTier(ticket.customerId, 2, t.clock.now());
   return ticket;
 }
 

@@ -100,7 +100,7 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
         const agent = call.agentId && !outcome.ignored ? await store.getUser(call.agentId) : null;
         if (agent) ctx.io.to(userRoom(agent.id)).emit('cti:call', forRole(agent.role, await popOf(call, agent), maskCtiCall));
         // Routing gives no chats to an agent while a call is live on their extension.
-        for (const agentId of outcome.agentIds) ctx.callStateChanged(agentId);
+        for (const agentId of outcome.agentIds) await ctx.callStateChanged(agentId);
       }
       const body: CtiEventResponse = {
         callId: call.callId,

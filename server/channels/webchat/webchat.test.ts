@@ -379,7 +379,7 @@ describe('who counts as available for a new chat', () => {
       durationSec: null,
       updatedAt: at,
     });
-    t.server.routing.callStateChanged('agent3');
+    await t.server.routing.callStateChanged('agent3');
     const during = await visitor(visitorAuth('visitor-oncall-00001'));
     expect(during.welcome.agentsAvailable).toBe(false);
 
@@ -390,7 +390,7 @@ describe('who counts as available for a new chat', () => {
       durationSec: 60,
       updatedAt: at + 60_000,
     });
-    t.server.routing.callStateChanged('agent3');
+    await t.server.routing.callStateChanged('agent3');
     const after = await visitor(visitorAuth('visitor-afterwards-01'));
     expect(after.welcome.agentsAvailable).toBe(true);
   });

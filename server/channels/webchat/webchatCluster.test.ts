@@ -68,7 +68,7 @@ async function startNodeB(): Promise<typeof b> {
   const stopFanOut = a.store.onDidCommitChanges((batch) => hub.fanOut(batch));
   const queueSummary = startQueueSummary(io, { store: a.store, now, log });
   attachSync(io, { store: a.store, hub, queueSummary, now, log });
-  attachRouting(io, { service: a.server.routing, roleOf: (userId) => a.store.inline.getUser(userId)?.role ?? null, now, log });
+  attachRouting(io, { service: a.server.routing, now, log });
   let url = '';
   const channel: Channel = await createWebchatChannel({ sites: SITES, sharedState: await sharedState() })({
     store: a.store,
@@ -78,7 +78,7 @@ async function startNodeB(): Promise<typeof b> {
     log,
     publicUrl: () => url,
     agents: () => a.server.routing.agents(),
-    callStateChanged: () => undefined,
+    callStateChanged: () => Promise.resolve(),
     // Replies are delivered by node A's dispatcher (one dispatcher per database here).
     sender: () => undefined,
     rateLimits: createRateLimiters(),

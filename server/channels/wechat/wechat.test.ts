@@ -153,7 +153,7 @@ async function push(body: string | Buffer, options: PushOptions = {}): Promise<{
 }
 
 function counts(): { tickets: number; messages: number; customers: number } {
-  const db = new Database(server!.store.filePath, { readonly: true });
+  const db = new Database(server!.store.filePath!, { readonly: true });
   try {
     const count = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
     return { tickets: count('tickets'), messages: count('messages'), customers: count('customers') };

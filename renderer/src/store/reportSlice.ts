@@ -1,0 +1,79 @@
+/**
+ * The leads' Reports view: which report is shown (period, date, grouping), the report as
+ * last loaded from the server through the core, and the export of the same report as a CSV
+ * or XLSX file. The server computes reports, so offline they fail with `offline` and the
+ * view says the report needs the server. Only the newest load is applied.
+ */
+import type { StateCreator } from 'zustand/vanilla';
+import { localDateOf } from '../../../shared/kpi.js';
+import type { Report, ReportRequest } from '../../../shared/reports.js';
+import type { FileDownload, WorkstationApi } from '../../../shared/rpc.js';
+import { toUiError } from './errors.js';
+import type { AppState, UiError } from './types.js';
+
+export type ReportFileFormat = 'csv' | 'xlsx';
+
+export interface ReportSlice {
+  reportRequest: ReportRequest;
+  report: Report | null;
+  reportLoading: boolean;
+  reportError: UiError | null;
+  /** The export running now; null when none. */
+  exportingReport: ReportFileFormat | null;
+  reportExportError: UiError | null;
+  /** Changes the period, date or grouping and loads that report. */
+  setReportRequest: (patch: Partial<ReportRequest>) => void;
+  loadReport: () => Promise<void>;
+  /** The current report as a file, in the UI's language; null when it failed (see `reportExportError`). */
+  exportReport: (format: ReportFileFormat) => Promise<FileDownload | null>;
+}
+
+/** Today's report by channel: what a lead opening the view wants first. */
+function todaysRequest(): ReportRequest {
+  return { period: 'day', date: localDateOf(Date.now()), by: 'channel' };
+}
+
+/** The reports state with nobody signed in. */
+export function reportsSignedOut(): Pick<ReportSlice, 'reportRequest' | 'report' | 'reportLoading' | 'reportError' | 'exportingReport' | 'reportExportError'> {
+  return { reportRequest: todaysRequest(), report: null, reportLoading: false, reportError: null, exportingReport: null, reportExportError: null };
+}
+
+export function createReportSlice(api: WorkstationApi): StateCreator<AppState, [], [], ReportSlice> {
+  let latestLoad = 0;
+
+  return (set, get) => ({
+    ...reportsSignedOut(),
+
+    setReportRequest(patch) {
+      set({ reportRequest: { ...get().reportRequest, ...patch }, reportExportError: null });
+      void get().loadReport();
+    },
+
+    async loadReport() {
+      if (!get().user) return;
+      const request = ++latestLoad;
+      set({ reportLoading: true, reportError: null });
+      try {
+        const report = await api.invoke('report.get', get().reportRequest);
+        if (request !== latestLoad) return;
+        set({ report, reportLoading: false });
+      } catch (error) {
+        if (request !== latestLoad) return;
+        set({ report: null, reportLoading: false, reportError: toUiError(error) });
+      }
+    },
+
+    async exportReport(format) {
+      if (get().exportingReport) return null;
+      set({ exportingReport: format, reportExportError: null });
+      try {
+        const download = await api.invoke('report.export', { ...get().reportRequest, format, lang: get().language === 'en' ? 'en' : 'zh' });
+        set({ exportingReport: null });
+        return download;
+      } catch (error) {
+        set({ exportingReport: null, reportExportError: toUiError(error) });
+        return null;
+      }
+    },
+  });
+}

@@ -1,0 +1,229 @@
+/**
+ * Reports over the server database (tables `tickets`, `messages`, `users`), through the SQL
+ * seam, so the same code serves SQLite and PostgreSQL. Read-only. A month holds up to a
+ * million tickets, so `report` has the database add up each group's KPI totals (one row per
+ * group comes back) and shared/kpi.ts turns them into KPIs; `ticketFacts` reads the same
+ * tickets one by one for shared/kpi.ts to total itself — the tests hold the two to the same
+ * answers, so the SQL spelling of each definition cannot drift from the TypeScript one.
+ */
+import {
+  CHANNELS,
+  TICKET_GROUPS,
+  TICKET_STATUSES,
+  TICKET_TYPES,
+  type Channel,
+  type TicketGroup,
+  type TicketStatus,
+  type TicketType,
+} from '../../shared/domain.js';
+import {
+  EMPTY_TOTALS,
+  addTotals,
+  kpiRows,
+  kpisFromTotals,
+  periodRange,
+  type GroupTotals,
+  type KpiTotals,
+  type PeriodRange,
+  type ReportDimension,
+  type TicketFacts,
+} from '../../shared/kpi.js';
+import { fixedReportKeys, type Report, type ReportRequest } from '../../shared/reports.js';
+import type { SqlDialect, SqlExecutor } from '../db/sql.js';
+
+export interface ReportRepository {
+  /** The facts of every ticket created in [range.start, range.end), one by one (small periods, and the tests' cross-check). */
+  ticketFacts(range: Pick<PeriodRange, 'start' | 'end'>): Promise<TicketFacts[]>;
+  /** The report of `request`, open tickets judged overdue as of `asOf`. */
+  report(request: ReportRequest, asOf: number): Promise<Report>;
+}
+
+interface FactsRow {
+  channel: string;
+  type: string;
+  ticket_group: string | null;
+  assignee_id: string | null;
+  assignee_name: string | null;
+  status: string;
+  created_at: number;
+  first_response_at: number | null;
+  completed_at: number | null;
+  due_at: number;
+  inbound_messages: number | string;
+  inbound_after_first_response: number | string;
+}
+
+/** The ticket's topic group, read from its `routing` JSON (the one place the two dialects differ). */
+function routingGroupSql(dialect: SqlDialect, alias: string): string {
+  return dialect === 'postgres' ? `(${alias}.routing::jsonb ->> 'group')` : `json_extract(${alias}.routing, '$.group')`;
+}
+
+function factsSql(dialect: SqlDialect): string {
+  return `
+    SELECT t.channel, t.type, ${routingGroupSql(dialect, 't')} AS ticket_group,
+           t.assignee_id, COALESCE(u.display_name, t.assignee_name) AS assignee_name,
+           t.status, t.created_at, t.first_response_at, t.completed_at, t.due_at,
+           (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'inbound') AS inbound_messages,
+           (SELECT COUNT(*) FROM messages m
+             WHERE m.ticket_id = t.id AND m.direction = 'inbound'
+               AND t.first_response_at IS NOT NULL AND m.created_at > t.first_response_at) AS inbound_after_first_response
+      FROM tickets t
+      LEFT JOIN users u ON u.id = t.assignee_id
+     WHERE t.created_at >= ? AND t.created_at < ?`;
+}
+
+/** Each group's key as SQL; `by` only ever selects one of these fixed texts, never reaches the SQL itself. */
+function groupKeySql(dialect: SqlDialect, by: ReportDimension): string {
+  switch (by) {
+    case 'channel':
+      return 't.channel';
+    case 'type':
+      return 't.type';
+    case 'group':
+      return routingGroupSql(dialect, 't');
+    case 'agent':
+      return 't.assignee_id';
+  }
+}
+
+/**
+ * Per group: the totals of shared/kpi.ts, each spelt as in `totalsOfTicket` (overdue judged at
+ * the first parameter, then the period's bounds). The message subqueries run only for resolved
+ * tickets (CASE evaluates lazily on both databases) and seek the `messages_ticket` index. No
+ * join: agents' current names are read apart (a month is up to a million rows; a join per row
+ * costs more than one read of `users`).
+ */
+function totalsSql(dialect: SqlDialect, by: ReportDimension): string {
+  const key = groupKeySql(dialect, by);
+  return `
+    SELECT ${key} AS group_key,
+           ${by === 'agent' ? 'MAX(t.assignee_name)' : 'NULL'} AS group_name,
+           COUNT(*) AS volume,
+           SUM(CASE WHEN t.first_response_at IS NOT NULL THEN 1 ELSE 0 END) AS responded,
+           SUM(CASE WHEN t.first_response_at IS NOT NULL THEN t.first_response_at - t.created_at ELSE 0 END) AS first_response_total,
+           SUM(CASE WHEN t.completed_at IS NOT NULL THEN 1 ELSE 0 END) AS resolved,
+           SUM(CASE WHEN t.completed_at IS NOT NULL THEN t.completed_at - t.created_at ELSE 0 END) AS handling_total,
+           SUM(CASE WHEN (t.completed_at IS NULL AND t.due_at < ?) OR t.completed_at > t.due_at THEN 1 ELSE 0 END) AS overdue,
+           SUM(CASE WHEN t.completed_at IS NOT NULL AND t.completed_at <= t.due_at THEN 1 ELSE 0 END) AS sla_met,
+           SUM(CASE
+                 WHEN t.completed_at IS NULL THEN 0
+                 WHEN t.first_response_at IS NOT NULL THEN
+                   CASE WHEN EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.created_at > t.first_response_at AND m.direction = 'inbound')
+                        THEN 0 ELSE 1 END
+                 WHEN (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'inbound') <= 1 THEN 1
+                 ELSE 0
+               END) AS first_contact_resolved
+      FROM tickets t
+     WHERE t.created_at >= ? AND t.created_at < ?
+     GROUP BY ${key}`;
+}
+
+type Counted = number | string;
+
+interface TotalsRow {
+  group_key: string | null;
+  group_name: string | null;
+  volume: Counted;
+  responded: Counted;
+  first_response_total: Counted;
+  resolved: Counted;
+  handling_total: Counted;
+  overdue: Counted;
+  sla_met: Counted;
+  first_contact_resolved: Counted;
+}
+
+/**
+ * A group's key as the report shows it: an unknown topic group (a hand-edited routing) is "no
+ * group", like none; a channel or type no schema allows stops the report rather than being
+ * shown or guessed into another row.
+ */
+function reportKey(by: ReportDimension, key: string | null): string | null {
+  if (by === 'group') return isOneOf<TicketGroup>(TICKET_GROUPS, key) ? key : null;
+  if ((by === 'channel' && !isOneOf<Channel>(CHANNELS, key)) || (by === 'type' && !isOneOf<TicketType>(TICKET_TYPES, key))) {
+    throw new Error(`A ticket of the period has an unknown ${by} (${String(key)}); the report is not made.`);
+  }
+  return key;
+}
+
+/** PostgreSQL answers SUM and COUNT as NUMERIC / BIGINT text; SQLite as numbers. */
+function totalsOf(row: TotalsRow): KpiTotals {
+  return {
+    volume: Number(row.volume),
+    responded: Number(row.responded),
+    firstResponseTotalMs: Number(row.first_response_total),
+    resolved: Number(row.resolved),
+    handlingTotalMs: Number(row.handling_total),
+    overdue: Number(row.overdue),
+    slaMet: Number(row.sla_met),
+    firstContactResolved: Number(row.first_contact_resolved),
+  };
+}
+
+function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (values as readonly string[]).includes(value);
+}
+
+/** A row as facts; a value no schema allows (a hand-edited database) is reported, never guessed into a KPI. */
+function factsOf(row: FactsRow): TicketFacts {
+  if (!isOneOf<Channel>(CHANNELS, row.channel) || !isOneOf<TicketType>(TICKET_TYPES, row.type) || !isOneOf<TicketStatus>(TICKET_STATUSES, row.status)) {
+    throw new Error(`A ticket row has an unknown channel, type or status (${row.channel}, ${row.type}, ${row.status}); the report is not made.`);
+  }
+  return {
+    channel: row.channel,
+    type: row.type,
+    // Tickets from before routing, or a group routing no longer knows, are "no group".
+    group: isOneOf<TicketGroup>(TICKET_GROUPS, row.ticket_group) ? row.ticket_group : null,
+    assigneeId: row.assignee_id,
+    assigneeName: row.assignee_id === null ? null : row.assignee_name,
+    status: row.status,
+    createdAt: Number(row.created_at),
+    firstResponseAt: row.first_response_at === null ? null : Number(row.first_response_at),
+    completedAt: row.completed_at === null ? null : Number(row.completed_at),
+    dueAt: Number(row.due_at),
+    inboundMessages: Number(row.inbound_messages),
+    inboundAfterFirstResponse: Number(row.inbound_after_first_response),
+  };
+}
+
+export function createReportRepository(sql: SqlExecutor): ReportRepository {
+  const text = factsSql(sql.dialect);
+
+  async function groupTotals(by: ReportDimension, range: Pick<PeriodRange, 'start' | 'end'>, asOf: number): Promise<GroupTotals[]> {
+    const rows = await sql.all<TotalsRow>(totalsSql(sql.dialect, by), [asOf, range.start, range.end]);
+    // An agent's current name; the name written on their tickets when the user is gone.
+    const names =
+      by === 'agent'
+        ? new Map((await sql.all<{ id: string; display_name: string }>('SELECT id, display_name FROM users')).map((u) => [u.id, u.display_name]))
+        : null;
+    return rows.map((row) => ({
+      key: reportKey(by, row.group_key),
+      name: row.group_key === null ? null : (names?.get(row.group_key) ?? row.group_name),
+      totals: totalsOf(row),
+    }));
+  }
+
+  const repository: ReportRepository = {
+    async ticketFacts(range) {
+      const rows = await sql.all<FactsRow>(text, [range.start, range.end]);
+      return rows.map(factsOf);
+    },
+    async report(request, asOf) {
+      const range = periodRange(request.period, request.date);
+      const groups = await groupTotals(request.by, range, asOf);
+      return {
+        period: range.period,
+        by: request.by,
+        timeZone: 'Asia/Shanghai',
+        firstDay: range.firstDay,
+        lastDay: range.lastDay,
+        start: range.start,
+        end: range.end,
+        asOf,
+        rows: kpiRows(groups, request.by, fixedReportKeys(request.by)),
+        total: kpisFromTotals(groups.reduce((total, group) => addTotals(total, group.totals), EMPTY_TOTALS)),
+      };
+    },
+  };
+  return repository;
+}
