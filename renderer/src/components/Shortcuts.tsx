@@ -43,8 +43,8 @@ export function KeyboardShortcuts() {
       const action = shortcutFor(event, keyTarget, isDialogOpen());
       if (!action) return;
       const state = store.getState();
-      // The team board has no inbox or ticket pane: only the sheet.
-      if (state.view === 'team' && action !== 'help') return;
+      // The team board and the reports have no inbox or ticket pane: only the sheet.
+      if (state.view !== 'inbox' && action !== 'help') return;
       event.preventDefault();
       setNotice(null);
       switch (action) {
