@@ -211,7 +211,9 @@ describe('the per-user cache', () => {
     expect(
       cache.writer.recordMutation({ mutationId: 'take-9', kind: 'setStatus', ticketId: 'GD20240501009', status: 'in_progress', createdAt: 6_000 }, agent).ok,
     ).toBe(true);
-    expect(cache.reader.inbox({ channel: null, status: null, query: '' }, { userId: 'agent1', heldOnly: true, now: 1_000 }).rows.map((r) => r.id)).toContain('GD20240501009');
+    expect(cache.reader.inbox({ channel: null, status: null, query: '' }, { userId: 'agent1', heldOnly: true, now: 1_000 }).rows.map((r) => r.id)).toContain(
+      'GD20240501009',
+    );
     // A refresh keeps what is taken and what the listing shows unchanged, drops the rest; leads keep everything.
     expect(cache.writer.dropFetched({ ...agent, role: 'lead' })).toEqual([]);
     expect(cache.writer.dropFetched(agent, ['GD20240501010'])).toEqual([]);
