@@ -9,6 +9,7 @@ import { LaunchLinkNeeded } from './LaunchLinkNeeded.js';
 import { OfferCards } from './OfferCards.js';
 import { ReportsView } from './ReportsView.js';
 import { RoutingNotice } from './RoutingNotice.js';
+import { KeyboardShortcuts, WindowTitle } from './Shortcuts.js';
 import { SignIn } from './SignIn.js';
 import { TeamView } from './TeamView.js';
 import { TicketPane } from './TicketPane.js';
@@ -43,6 +44,8 @@ export function App() {
       <CallCards />
       <OfferCards />
       <AttentionDialog />
+      <KeyboardShortcuts />
+      <WindowTitle />
     </div>
   );
 }
