@@ -400,6 +400,7 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
     metric('ingest_light_agents_cpu_ms_per_contact', sum(crowd.map((mark) => mark.cpuMs)) / server.contactsIngested);
     metric('ingest_bench_cpu_ms_per_contact', benchCpuMs / server.contactsIngested);
     metric('ingest_machine_cpu_busy', machineBusy);
+    if (server.postgresStatements > 0) metric('ingest_server_statements_per_contact', server.postgresStatements / server.contactsIngested);
     progress(
       `ingest: event-loop utilisation: server ${server.nodes.map((node) => node.eventLoopUtilization.toFixed(2)).join(' ')}, ` +
         `light agent processes ${crowdUtilization.map((value) => value.toFixed(2)).join(' ')}, this process ${benchUtilization.toFixed(2)}`,
@@ -420,6 +421,7 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
     metric('raw_server_cpu_ms_per_contact_no_agents', alone.cpuMs / alone.contactsIngested);
     metric('raw_server_cpu_system_share_no_agents', alone.systemCpuMs / alone.cpuMs);
     metric('raw_server_event_loop_utilization_no_agents', alone.eventLoopUtilizationMax);
+    if (alone.postgresStatements > 0) metric('raw_server_statements_per_contact_no_agents', alone.postgresStatements / alone.contactsIngested);
   } finally {
     httpAgent.destroy();
     await disconnectEveryAgent();

@@ -19,6 +19,7 @@ import { DEFAULT_CAPACITY } from '../shared/routing.js';
 import { startServer } from '../server/app.js';
 import { openPostgresServerStore, openServerStore, type ServerStore } from '../server/store.js';
 import { connectToParent, createCpuMeter, createEventLoopMeter, makeBenchDir, removeDir } from './benchSupport.js';
+import { countPostgresStatements } from './postgresStatements.js';
 import { customerName } from './sampleContacts.js';
 
 /** What the parent learns once the server is up. */
@@ -41,6 +42,8 @@ export interface IngestServerMark {
   systemCpuMs: number;
   /** Inbound contacts this process stored (counted from its `inbound …` log lines). */
   contactsIngested: number;
+  /** Statements this process sent to PostgreSQL (0 on SQLite). */
+  postgresStatements: number;
 }
 
 const MEASURED_PASSWORD = '邮件坐席-bench-密码';
@@ -172,7 +175,9 @@ async function main(): Promise<void> {
   parent.send(ready);
   const eventLoopSinceMark = createEventLoopMeter();
   const cpuSinceMark = createCpuMeter();
+  const statements = countPostgresStatements();
   let contactsAtMark = contactsIngested;
+  let statementsAtMark = statements.read();
   parent.onCommand(() => {
     const cpu = cpuSinceMark();
     const mark: IngestServerMark = {
@@ -180,8 +185,10 @@ async function main(): Promise<void> {
       cpuMs: cpu.cpuMs,
       systemCpuMs: cpu.systemMs,
       contactsIngested: contactsIngested - contactsAtMark,
+      postgresStatements: statements.read() - statementsAtMark,
     };
     contactsAtMark = contactsIngested;
+    statementsAtMark = statements.read();
     parent.send(mark);
   });
 }

@@ -37,6 +37,8 @@ export interface IngestServerWindow {
   systemCpuMs: number;
   /** Contacts the nodes stored, summed. */
   contactsIngested: number;
+  /** Statements the nodes sent to PostgreSQL, summed (0 on SQLite). */
+  postgresStatements: number;
   nodes: IngestServerMark[];
 }
 
@@ -83,6 +85,7 @@ function singleNodeSetup(
         cpuMs: node.cpuMs,
         systemCpuMs: node.systemCpuMs,
         contactsIngested: node.contactsIngested,
+        postgresStatements: node.postgresStatements,
         nodes: [node],
       };
     },

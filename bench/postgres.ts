@@ -29,6 +29,7 @@ import { createTestDatabase } from '../server/testing/postgres.js';
 import { makeBenchDir, percentile, progress, removeDir, reportMetric, scaled } from './benchSupport.js';
 import { measureIngestLatency, measuredWindowContacts } from './ingestLatency.js';
 import type { IngestServerSetup } from './ingestSetups.js';
+import { countPostgresStatements } from './postgresStatements.js';
 import { firstContact, followUpContact } from './sampleContacts.js';
 
 /** The server's pool size (server/db/postgres.ts default): the floor may use as many connections as the server does. */
@@ -41,26 +42,6 @@ const FOLLOW_UP_EVERY = 3;
 const SEED_EPOCH = Date.UTC(2024, 10, 8, 2, 0, 0);
 /** Bootstraps and floors alternate this many times; the median of each is reported. */
 const BOOTSTRAP_ROUNDS = 3;
-
-/**
- * Statements sent to PostgreSQL by this process, counted where every one of them passes
- * (pool.query hands its statement to a client's `query`); BEGIN, COMMIT and savepoints count.
- */
-function countPostgresStatements(): { read: () => number; stop: () => void } {
-  const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = prototype.query;
-  let statements = 0;
-  prototype.query = function countedQuery(this: unknown, ...args: unknown[]) {
-    statements++;
-    return original.apply(this, args);
-  };
-  return {
-    read: () => statements,
-    stop: () => {
-      prototype.query = original;
-    },
-  };
-}
 
 /** Rows a bootstrap of everything carries, counted the same way for the page walk and the floor. */
 interface RowCount {
