@@ -187,6 +187,9 @@ async function main(): Promise<void> {
       contactsIngested: contactsIngested - contactsAtMark,
       postgresStatements: statements.read() - statementsAtMark,
     };
+    for (const [text, count] of statements.takeTop(25)) {
+      process.stderr.write(`[ingestServer] ${(count / Math.max(1, mark.contactsIngested)).toFixed(2)} per contact: ${text}\n`);
+    }
     contactsAtMark = contactsIngested;
     statementsAtMark = statements.read();
     parent.send(mark);
