@@ -19,6 +19,7 @@ import { customersEn, customersZhCN } from './i18nCustomers.js';
 import { piiEn, piiZhCN } from './i18nPii.js';
 import { queueEn, queueZhCN } from './i18nQueue.js';
 import { reportsEn, reportsZhCN } from './i18nReports.js';
+import { boardEn, boardZhCN } from './i18nBoard.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 
@@ -36,6 +37,7 @@ const en = {
   ...ctiEn,
   ...piiEn,
   ...reportsEn,
+  ...boardEn,
   ...connectionEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
@@ -218,6 +220,7 @@ const zhCN: Dictionary = {
   ...ctiZhCN,
   ...piiZhCN,
   ...reportsZhCN,
+  ...boardZhCN,
   ...connectionZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',

@@ -8,6 +8,7 @@ import { Inbox } from './Inbox.js';
 import { LaunchLinkNeeded } from './LaunchLinkNeeded.js';
 import { OfferCards } from './OfferCards.js';
 import { ReportsView } from './ReportsView.js';
+import { BoardView } from './BoardView.js';
 import { RoutingNotice } from './RoutingNotice.js';
 import { SignIn } from './SignIn.js';
 import { TeamView } from './TeamView.js';
@@ -32,6 +33,8 @@ export function App() {
       <RoutingNotice />
       {view === 'team' ? (
         <TeamView />
+      ) : view === 'board' ? (
+        <BoardView />
       ) : view === 'reports' ? (
         <ReportsView />
       ) : (

@@ -3,6 +3,7 @@ import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import { PII_SIGNED_OUT } from './piiSlice.js';
 import { reportsSignedOut } from './reportSlice.js';
+import { boardSignedOut } from './boardSlice.js';
 import { ROUTING_SIGNED_OUT } from './routingSlice.js';
 import type { AppState, SessionSlice } from './types.js';
 
@@ -80,5 +81,6 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     // Revealed personal data never outlives the session.
     ...PII_SIGNED_OUT,
     ...reportsSignedOut(),
+    ...boardSignedOut(),
   });
 }
