@@ -64,6 +64,27 @@ test('a lead watches the board while an email arrives: pending goes up without a
   // A second contact, watched in Chinese: the same row moves again, no reload.
   await postDemoInbound(server.url, { channel: 'email', customer: { name: '钱进', email: 'qianjin.board@example.cn' }, text: '账单有误' });
   await expect.poll(() => figure(page, 'email', 'pending'), { timeout: 15_000 }).toBe(pendingBefore + 2);
+  const pendingCell = page.locator('tr[data-channel="email"] td[data-figure="pending"]');
+  await expect(pendingCell).not.toHaveClass(/board-alert/);
+
+  // A backlog: more than 50 emails waiting (nobody is signed in to take them) is flagged in words, not only in colour.
+  const backlog = 51 - (pendingBefore + 2);
+  for (let index = 0; index < backlog; index += 1) {
+    await postDemoInbound(server.url, {
+      channel: 'email',
+      customer: { name: `客户${String(index)}`, email: `backlog${String(index)}@example.cn` },
+      text: '积压测试',
+    });
+  }
+  await expect.poll(() => figure(page, 'email', 'pending'), { timeout: 15_000 }).toBe(51);
+  await expect(pendingCell).toHaveClass(/board-alert/);
+  await expect(pendingCell.getByText('积压')).toBeVisible();
+  await expect(pendingCell).toHaveAttribute('title', '排队超过 50 个');
+  await expect(page.locator('tr[data-channel="chat"] td[data-figure="pending"]')).not.toHaveClass(/board-alert/);
+  await page.screenshot({ path: test.info().outputPath('board-backlog-zh.png') });
+  await page.getByLabel('语言').selectOption('en');
+  await expect(pendingCell.getByText('Backlog')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('board-backlog-en.png') });
 });
 
 test('an agent has no board', async ({ page }) => {
