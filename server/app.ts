@@ -19,7 +19,7 @@ import { attachRouting } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
-import { attachBoard } from './board/boardPublisher.js';
+import { attachBoard, type BoardPublisher } from './board/boardPublisher.js';
 import { createBoardRepository } from './board/boardRepository.js';
 import { createReportRepository } from './reports/reportRepository.js';
 import { createSessionEnds } from './sessions.js';
@@ -78,6 +78,8 @@ export interface RunningServer {
   port: number;
   store: ServerStore;
   routing: RoutingService;
+  /** The leads' channel board: how many times it was computed (once per interval for all leads, none while no lead watches). */
+  board: Pick<BoardPublisher, 'computations'>;
   /** The channels as started, by name. */
   channels: ReadonlyMap<string, Channel>;
   /**
@@ -232,6 +234,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     store,
     routing: router,
+    board,
     channels,
     disconnectClients() {
       const sockets = [...io.sockets.sockets.values()];

@@ -90,6 +90,32 @@ for (const backend of TEST_BACKENDS) {
       expect(agent.boards).toEqual([]);
     });
 
+    it('is computed only while a lead watches, once per interval for all of them, not once per socket', async () => {
+      const server = await start();
+      const computations = () => server.server.board.computations();
+      // Only an agent online: contacts arrive, nothing is computed.
+      const agent = await connectAs(server, 'agent1');
+      for (let index = 0; index < 3; index += 1) {
+        await inbound(server, { channel: 'email', customer: { name: `客户${String(index)}`, email: `c${String(index)}@example.cn` }, text: '你好' });
+      }
+      await boardGet(agent.socket, {});
+      expect(computations()).toBe(0);
+
+      const watchers = [await connectAs(server, 'lead1'), await connectAs(server, 'lead2'), await connectAs(server, 'admin1')];
+      for (const watcher of watchers) await vi.waitFor(() => expect(watcher.boards.length).toBeGreaterThan(0));
+      const before = computations();
+      const contacts = 10;
+      for (let index = 0; index < contacts; index += 1) {
+        await inbound(server, { channel: 'chat', customer: { name: `访客${String(index)}`, phone: `1391234000${String(index)}` }, text: '在吗' });
+      }
+      for (const watcher of watchers)
+        await vi.waitFor(() => expect(watcher.boards.at(-1)?.rows.find((row) => row.channel === 'chat')?.today.volume).toBe(contacts));
+      // At most one computation per commit (usually fewer: commits within an interval share one), whatever the number of watchers.
+      expect(computations() - before).toBeLessThanOrEqual(contacts + 1);
+      expect(computations() - before).toBeGreaterThan(0);
+      expect(agent.boards).toEqual([]);
+    });
+
     it('answers board:get to a lead with the current board and refuses bad input', async () => {
       const server = await start();
       const lead = await connectAs(server, 'lead1');
