@@ -2,7 +2,7 @@
  * The channel board's figures from the server database, through the SQL seam (SQLite and
  * PostgreSQL alike). Read-only. Today's KPIs are the day report by channel
  * (server/reports/reportRepository.ts, shared/kpi.ts): the board adds only what a report
- * does not know, the tickets open on each channel right now, in ONE grouped query.
+ * does not know, the tickets open on each channel right now (two index seeks, no table scan).
  */
 import { CHANNELS, type Channel } from '../../shared/domain.js';
 import { DEFAULT_BACKLOG_THRESHOLD, isBoardChannel, type BoardSnapshot, type LiveChannelCounts } from '../../shared/board.js';
@@ -17,24 +17,38 @@ export interface BoardRepository {
   snapshot(at: number): Promise<BoardSnapshot>;
 }
 
-// Held = an agent's name is on it; pending = nobody's (the queue view's "waiting", server/queueViewStore.ts).
-const LIVE_COUNTS_SQL = `
-  SELECT t.channel AS channel,
-         SUM(CASE WHEN t.assignee_id IS NULL THEN 1 ELSE 0 END) AS pending,
-         SUM(CASE WHEN t.assignee_id IS NOT NULL THEN 1 ELSE 0 END) AS in_progress
-    FROM tickets t
-   WHERE t.status IN ('unassigned', 'in_progress', 'awaiting_customer')
-   GROUP BY t.channel`;
+const OPEN = "('unassigned', 'in_progress', 'awaiting_customer')";
+
+/**
+ * Pending = open and held by nobody (the queue view's "waiting", server/queueViewStore.ts):
+ * one seek of the `tickets_assignee (assignee_id, status)` index at NULL.
+ */
+const PENDING_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM tickets t WHERE t.assignee_id IS NULL AND t.status IN ${OPEN} GROUP BY t.channel`;
+
+/**
+ * In progress = open and held by an agent. `assignee_id` references `users`, so walking the
+ * users and seeking each one's open tickets in `tickets_assignee` counts every held ticket
+ * without scanning the table (CROSS JOIN keeps that order on SQLite; 20,000 open tickets in a
+ * table of 230,000: 8 ms instead of 200 — bench/board.ts).
+ */
+const IN_PROGRESS_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM users u CROSS JOIN tickets t WHERE t.assignee_id = u.id AND t.status IN ${OPEN} GROUP BY t.channel`;
 
 export function createBoardRepository(sql: SqlExecutor, reports: ReportRepository, backlogThreshold = DEFAULT_BACKLOG_THRESHOLD): BoardRepository {
   const repository: BoardRepository = {
     async liveCounts() {
       const counts = new Map<Channel, LiveChannelCounts>(CHANNELS.map((channel) => [channel, { pending: 0, inProgress: 0 }]));
-      const rows = await sql.all<{ channel: string; pending: number | string; in_progress: number | string }>(LIVE_COUNTS_SQL);
-      for (const row of rows) {
-        // A channel no schema allows (a hand-edited row) is not shown rather than guessed into another.
-        if (!isBoardChannel(row.channel)) continue;
-        counts.set(row.channel, { pending: Number(row.pending), inProgress: Number(row.in_progress) });
+      const [pending, inProgress] = await Promise.all([
+        sql.all<{ channel: string; n: number | string }>(PENDING_SQL),
+        sql.all<{ channel: string; n: number | string }>(IN_PROGRESS_SQL),
+      ]);
+      // A channel no schema allows (a hand-edited row) is not shown rather than guessed into another.
+      for (const row of pending) {
+        const channel = counts.get(row.channel as Channel);
+        if (isBoardChannel(row.channel) && channel) channel.pending = Number(row.n);
+      }
+      for (const row of inProgress) {
+        const channel = counts.get(row.channel as Channel);
+        if (isBoardChannel(row.channel) && channel) channel.inProgress = Number(row.n);
       }
       return counts;
     },
