@@ -50,6 +50,15 @@ import { firstContact } from './sampleContacts.js';
 export const INGEST_P99_TARGET_MS = 50;
 
 const CONTACTS_PER_S = 200;
+/** Seconds of the measured window (the warm-up before it and the floor after it are extra). */
+function measuredSeconds(): number {
+  return isQuickRun() ? 2 : 15;
+}
+
+/** Contacts posted in the measured window (3,000; 400 in a quick run): the `postgres` phase's raw insert floor writes as many rows. */
+export function measuredWindowContacts(): number {
+  return Math.round(measuredSeconds() * CONTACTS_PER_S);
+}
 /**
  * Child processes sharing the light agent sockets (`BENCH_LIGHT_PROCESSES` overrides): one
  * process for all 1,000 was saturated, so the bench measured its own client.
@@ -235,7 +244,7 @@ function sum(values: readonly number[]): number {
 
 export async function measureIngestLatency(setup: IngestServerSetup): Promise<void> {
   const metric = (name: string, value: number) => reportMetric(`${setup.metricPrefix}${name}`, value);
-  const seconds = isQuickRun() ? 2 : 15;
+  const seconds = measuredSeconds();
   const warmUpSeconds = isQuickRun() ? 0.5 : 2;
   const floorSeconds = isQuickRun() ? 1 : 5;
   const lightChildren: BenchChild[] = [];
@@ -323,7 +332,7 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
     await sendContacts(httpAgent, fleet, 0, warmUpCount, WARM_UP_GRACE_MS, null);
     await sleep(500);
 
-    const measuredCount = Math.round(seconds * CONTACTS_PER_S);
+    const measuredCount = measuredWindowContacts();
     progress(
       `ingest: measuring, ${String(seconds)} s at ${String(CONTACTS_PER_S)} contacts/s (${String(connected)} light sockets, ${String(cores.length)} cores)`,
     );
@@ -391,6 +400,7 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
     metric('ingest_light_agents_cpu_ms_per_contact', sum(crowd.map((mark) => mark.cpuMs)) / server.contactsIngested);
     metric('ingest_bench_cpu_ms_per_contact', benchCpuMs / server.contactsIngested);
     metric('ingest_machine_cpu_busy', machineBusy);
+    if (server.postgresStatements > 0) metric('ingest_server_statements_per_contact', server.postgresStatements / server.contactsIngested);
     progress(
       `ingest: event-loop utilisation: server ${server.nodes.map((node) => node.eventLoopUtilization.toFixed(2)).join(' ')}, ` +
         `light agent processes ${crowdUtilization.map((value) => value.toFixed(2)).join(' ')}, this process ${benchUtilization.toFixed(2)}`,
@@ -411,6 +421,7 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
     metric('raw_server_cpu_ms_per_contact_no_agents', alone.cpuMs / alone.contactsIngested);
     metric('raw_server_cpu_system_share_no_agents', alone.systemCpuMs / alone.cpuMs);
     metric('raw_server_event_loop_utilization_no_agents', alone.eventLoopUtilizationMax);
+    if (alone.postgresStatements > 0) metric('raw_server_statements_per_contact_no_agents', alone.postgresStatements / alone.contactsIngested);
   } finally {
     httpAgent.destroy();
     await disconnectEveryAgent();

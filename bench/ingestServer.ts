@@ -8,15 +8,18 @@
  * `createUser` hashes every password with scrypt (~40 ms here), so the light agents are
  * created by this process and helper processes in parallel (`seed-users` mode below).
  * Command `{cmd: 'mark'}` → what the server spent since the previous mark (`IngestServerMark`).
- * This is the process of the `sqlite` setup (ingestSetups.ts), one node on SQLite.
+ * This is the process of the `sqlite` setup (ingestSetups.ts), one node on SQLite, and of the
+ * `postgres` setup when a `postgres://` URL follows the counts: the same seeding and server,
+ * state in that database.
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CAPACITY } from '../shared/routing.js';
 import { startServer } from '../server/app.js';
-import { openServerStore, type ServerStore } from '../server/store.js';
+import { openPostgresServerStore, openServerStore, type ServerStore } from '../server/store.js';
 import { connectToParent, createCpuMeter, createEventLoopMeter, makeBenchDir, removeDir } from './benchSupport.js';
+import { countPostgresStatements } from './postgresStatements.js';
 import { customerName } from './sampleContacts.js';
 
 /** What the parent learns once the server is up. */
@@ -39,6 +42,8 @@ export interface IngestServerMark {
   systemCpuMs: number;
   /** Inbound contacts this process stored (counted from its `inbound …` log lines). */
   contactsIngested: number;
+  /** Statements this process sent to PostgreSQL (0 on SQLite). */
+  postgresStatements: number;
 }
 
 const MEASURED_PASSWORD = '邮件坐席-bench-密码';
@@ -47,6 +52,11 @@ const MEASURED_EMAIL_CAPACITY = 200;
 const LIGHT_PASSWORD = '坐席-bench-密码';
 const INTEGRATION_TOKEN = 'bench-integration-token';
 const TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
+
+/** Where the seeding opens the store: a `postgres://` URL, else the SQLite file's path. */
+async function openSeedingStore(target: string): Promise<ServerStore> {
+  return target.startsWith('postgres://') ? openPostgresServerStore({ databaseUrl: target, maxConnections: 2 }) : openServerStore({ filePath: target });
+}
 
 function lightAgentId(index: number): string {
   return `agent${String(index).padStart(4, '0')}`;
@@ -66,9 +76,9 @@ async function createLightAgents(store: ServerStore, from: number, to: number): 
   }
 }
 
-function runHelper(file: string, from: number, to: number): Promise<void> {
+function runHelper(target: string, from: number, to: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const helper = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'seed-users', file, String(from), String(to)], {
+    const helper = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'seed-users', target, String(from), String(to)], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     helper.once('error', reject);
@@ -80,6 +90,7 @@ async function main(): Promise<void> {
   const parent = connectToParent();
   const lightCount = Number(process.argv[2] ?? '1000');
   const measuredCount = Number(process.argv[3] ?? '4');
+  const databaseUrl = process.argv[4];
   const dataDir = makeBenchDir('ingest-server');
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   parent.onShutdown(async () => {
@@ -89,8 +100,8 @@ async function main(): Promise<void> {
 
   let contactsIngested = 0;
   const setupStart = performance.now();
-  const file = path.join(dataDir, 'server.sqlite');
-  const seeding = openServerStore({ filePath: file });
+  const target = databaseUrl ?? path.join(dataDir, 'server.sqlite');
+  const seeding = await openSeedingStore(target);
   await seeding.createIntegrationToken('bench', INTEGRATION_TOKEN);
   const measuredAgents: SeededIngestServer['measuredAgents'] = [];
   for (let index = 1; index <= measuredCount; index++) {
@@ -124,7 +135,7 @@ async function main(): Promise<void> {
   for (let stream = 1; stream < streams; stream++) {
     const from = stream * share;
     const to = Math.min(lightCount, from + share);
-    if (from < to) helpers.push(runHelper(file, from, to));
+    if (from < to) helpers.push(runHelper(target, from, to));
   }
   await createLightAgents(seeding, 0, Math.min(lightCount, share));
   await Promise.all(helpers);
@@ -133,6 +144,7 @@ async function main(): Promise<void> {
   server = await startServer({
     port: 0,
     dataDir,
+    ...(databaseUrl ? { databaseUrl } : {}),
     tokenTtlMs: TOKEN_TTL_MS,
     // No pacing: it spreads a backlog over agents who arrive later (2 tickets per agent per 5 s),
     // which would hold most of the measured e-mails in the queue, where agents are not sent them.
@@ -163,7 +175,9 @@ async function main(): Promise<void> {
   parent.send(ready);
   const eventLoopSinceMark = createEventLoopMeter();
   const cpuSinceMark = createCpuMeter();
+  const statements = countPostgresStatements();
   let contactsAtMark = contactsIngested;
+  let statementsAtMark = statements.read();
   parent.onCommand(() => {
     const cpu = cpuSinceMark();
     const mark: IngestServerMark = {
@@ -171,15 +185,20 @@ async function main(): Promise<void> {
       cpuMs: cpu.cpuMs,
       systemCpuMs: cpu.systemMs,
       contactsIngested: contactsIngested - contactsAtMark,
+      postgresStatements: statements.read() - statementsAtMark,
     };
+    for (const [text, count] of statements.takeTop(25)) {
+      process.stderr.write(`[ingestServer] ${(count / Math.max(1, mark.contactsIngested)).toFixed(2)} per contact: ${text}\n`);
+    }
     contactsAtMark = contactsIngested;
+    statementsAtMark = statements.read();
     parent.send(mark);
   });
 }
 
 if (process.argv[2] === 'seed-users') {
-  const [file, from, to] = process.argv.slice(3);
-  const store = openServerStore({ filePath: file! });
+  const [target, from, to] = process.argv.slice(3);
+  const store = await openSeedingStore(target!);
   await createLightAgents(store, Number(from), Number(to));
   await store.close();
 } else {

@@ -5,13 +5,14 @@
  * the agent sockets over them), the seeded organisation, and one `mark()` that sums what all
  * nodes spent since the previous mark. `BENCH_INGEST_SETUP` picks the setup (default `sqlite`).
  *
- * Today there is one: `sqlite`, one node on SQLite (ingestServer.ts), reporting the issue's
- * names unprefixed. Planned, once the server runs on PostgreSQL: `postgres` (one node on
- * PostgreSQL, figures prefixed `postgres_`) and `cluster` (three nodes on PostgreSQL + Redis,
- * prefixed `cluster_`); each is a new entry in SETUPS that starts its processes and sums their
- * marks, with no change to the measurement.
+ * `sqlite`: one node on SQLite (ingestServer.ts), reporting the issue's names unprefixed.
+ * `postgres`: the same process on a PostgreSQL database of its own (created on the local
+ * server and dropped at `stop()`), figures prefixed `postgres_`; the `postgres` phase runs it.
+ * Planned: `cluster` (three nodes on PostgreSQL + Redis, prefixed `cluster_`), one more entry
+ * in SETUPS that starts its processes and sums their marks, with no change to the measurement.
  */
-import { progress, scaled, startBenchChild } from './benchSupport.js';
+import { createTestDatabase, type TestDatabase } from '../server/testing/postgres.js';
+import { progress, scaled, startBenchChild, type BenchChild } from './benchSupport.js';
 import type { IngestServerMark, SeededIngestServer } from './ingestServer.js';
 
 /** What the measurement needs to know once every node is up. */
@@ -36,6 +37,8 @@ export interface IngestServerWindow {
   systemCpuMs: number;
   /** Contacts the nodes stored, summed. */
   contactsIngested: number;
+  /** Statements the nodes sent to PostgreSQL, summed (0 on SQLite). */
+  postgresStatements: number;
   nodes: IngestServerMark[];
 }
 
@@ -55,18 +58,26 @@ export interface IngestServerSetup {
 
 export const MEASURED_AGENTS = 4;
 
-function startSqliteSingleNode(lightAgents: number): IngestServerSetup {
-  const child = startBenchChild('ingestServer.ts', [String(lightAgents), String(MEASURED_AGENTS)]);
+/** One ingestServer.ts process, started once `started` gives it; `cleanup` runs after it stopped. */
+function singleNodeSetup(
+  name: string,
+  metricPrefix: string,
+  lightAgents: number,
+  started: Promise<BenchChild>,
+  cleanup: () => Promise<void>,
+): IngestServerSetup {
   let fleet: Promise<IngestFleet> | null = null;
+  let stopped: Promise<void> | null = null;
   return {
-    name: 'sqlite',
-    metricPrefix: '',
+    name,
+    metricPrefix,
     lightAgents,
     ready() {
-      fleet ??= child.next<SeededIngestServer>(15 * 60_000).then(({ url, ...seeded }) => ({ ...seeded, nodeUrls: [url] }));
+      fleet ??= started.then((child) => child.next<SeededIngestServer>(15 * 60_000)).then(({ url, ...seeded }) => ({ ...seeded, nodeUrls: [url] }));
       return fleet;
     },
     async mark() {
+      const child = await started;
       child.send({ cmd: 'mark' });
       const node = await child.next<IngestServerMark>(60_000);
       return {
@@ -74,20 +85,44 @@ function startSqliteSingleNode(lightAgents: number): IngestServerSetup {
         cpuMs: node.cpuMs,
         systemCpuMs: node.systemCpuMs,
         contactsIngested: node.contactsIngested,
+        postgresStatements: node.postgresStatements,
         nodes: [node],
       };
     },
-    stop: () => child.stop(),
+    stop() {
+      stopped ??= started
+        .then((child) => child.stop())
+        .catch(() => undefined)
+        .then(cleanup);
+      return stopped;
+    },
   };
+}
+
+function startSqliteSingleNode(lightAgents: number): IngestServerSetup {
+  const child = startBenchChild('ingestServer.ts', [String(lightAgents), String(MEASURED_AGENTS)]);
+  return singleNodeSetup('sqlite', '', lightAgents, Promise.resolve(child), () => Promise.resolve());
+}
+
+/** One node on a PostgreSQL database made for this run (`omnidesk_bench_…`), dropped when the setup stops. */
+export function startPostgresSingleNode(lightAgents: number): IngestServerSetup {
+  const database: Promise<TestDatabase> = createTestDatabase('omnidesk_bench');
+  const child = database.then((created) => startBenchChild('ingestServer.ts', [String(lightAgents), String(MEASURED_AGENTS), created.url]));
+  // A failure is reported by ready(), when the phase gets there, not as an unhandled rejection now.
+  database.catch(() => undefined);
+  child.catch(() => undefined);
+  return singleNodeSetup('postgres', 'postgres_', lightAgents, child, async () => {
+    await database.then((created) => created.drop()).catch((error: unknown) => progress(`ingest: could not drop the bench database: ${String(error)}`));
+  });
 }
 
 const SETUPS: Record<string, (lightAgents: number) => IngestServerSetup> = {
   sqlite: startSqliteSingleNode,
+  postgres: startPostgresSingleNode,
 };
 
-/** Starts the setup named by `BENCH_INGEST_SETUP` early, so its scrypt-heavy seeding overlaps other phases. */
-export function startIngestServer(): IngestServerSetup {
-  const name = process.env.BENCH_INGEST_SETUP ?? 'sqlite';
+/** Starts the setup named by `name` (default `BENCH_INGEST_SETUP`, else sqlite) early, so its scrypt-heavy seeding overlaps other phases. */
+export function startIngestServer(name = process.env.BENCH_INGEST_SETUP ?? 'sqlite'): IngestServerSetup {
   const start = SETUPS[name];
   if (!start) throw new Error(`BENCH_INGEST_SETUP=${name} is not a known setup (known: ${Object.keys(SETUPS).join(', ')})`);
   const lightAgents = scaled(1000, 100);

@@ -2,22 +2,25 @@
  * `npm run bench`: the performance figures of the issue, each printed as `name=value` on
  * stdout beside a raw floor measured in the same run (this machine is shared and noisy, so
  * only the ratio to the floor is comparable between runs). Progress goes to stderr.
- * `BENCH_QUICK=1` scales every count down about ten times; `BENCH_ONLY=rtt,ingest,bootstrap,routing,offline,reports,board`
+ * `BENCH_QUICK=1` scales every count down about ten times; `BENCH_ONLY=rtt,ingest,bootstrap,routing,offline,reports,inbox,inbox_scroll,postgres,board`
  * runs a subset; `BENCH_PROFILE=1` profiles the bootstrap even when it meets its target.
  * Exits 0 when the bench ran (a missed target is reported, not failed), 1 when it could not run.
  * See docs/technical/benchmarks.md.
  */
 import { isQuickRun, progress, reportMetric } from './benchSupport.js';
 import { measureBootstrap, startBootstrapServer, type BootstrapServerSetup } from './bootstrapThroughput.js';
+import { runInboxBench } from './inbox.js';
+import { measureInboxScroll } from './inboxScroll.js';
 import { measureIngestLatency } from './ingestLatency.js';
 import { startIngestServer, type IngestServerSetup } from './ingestSetups.js';
 import { runOfflineBench } from './offline.js';
+import { runPostgresBench } from './postgres.js';
 import { runReportsBench } from './reports.js';
 import { runBoardBench } from './board.js';
 import { runRoutingBench } from './routing.js';
 import { measureSocketRoundTrip } from './socketRoundTrip.js';
 
-const PHASES = ['rtt', 'ingest', 'bootstrap', 'routing', 'offline', 'reports', 'board'] as const;
+const PHASES = ['rtt', 'ingest', 'bootstrap', 'routing', 'offline', 'reports', 'inbox', 'inbox_scroll', 'postgres', 'board'] as const;
 type Phase = (typeof PHASES)[number];
 
 function selectedPhases(): Phase[] {
@@ -37,11 +40,14 @@ export async function runBenchmarks(): Promise<void> {
   // each phase waits for its own server's ready line and stops it when done.
   let ingestServer: IngestServerSetup | null = null;
   let bootstrapServer: BootstrapServerSetup | null = null;
+  let postgresIngestServer: IngestServerSetup | null = null;
   try {
     if (phases.includes('ingest')) ingestServer = startIngestServer();
     if (phases.includes('bootstrap')) bootstrapServer = startBootstrapServer();
+    if (phases.includes('postgres')) postgresIngestServer = startIngestServer('postgres');
     if (bootstrapServer) await bootstrapServer.child.peek(15 * 60_000);
     if (ingestServer) await ingestServer.ready();
+    if (postgresIngestServer) await postgresIngestServer.ready();
     if (phases.includes('rtt')) await measureSocketRoundTrip();
     if (ingestServer) await measureIngestLatency(ingestServer);
     if (bootstrapServer) await measureBootstrap(bootstrapServer);
@@ -49,9 +55,17 @@ export async function runBenchmarks(): Promise<void> {
     await ingestServer?.stop();
     await bootstrapServer?.child.stop();
   }
+  try {
+    // Its ingest server has seeded with the others; it measures once they have stopped.
+    if (postgresIngestServer) await runPostgresBench(postgresIngestServer);
+  } finally {
+    await postgresIngestServer?.stop();
+  }
   if (phases.includes('routing')) await runRoutingBench();
   if (phases.includes('offline')) for (const [name, value] of await runOfflineBench()) reportMetric(name, value);
   if (phases.includes('reports')) for (const [name, value] of await runReportsBench()) reportMetric(name, value);
+  if (phases.includes('inbox')) runInboxBench();
+  if (phases.includes('inbox_scroll')) await measureInboxScroll();
   if (phases.includes('board')) for (const [name, value] of await runBoardBench()) reportMetric(name, value);
   reportMetric('bench_wall_s', (performance.now() - start) / 1000);
 }

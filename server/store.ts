@@ -43,7 +43,7 @@ import { MAX_PULL_CHANGES, type BootstrapPage, type Change, type ChangeBody, typ
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { CustomerRefusal, identitiesOf } from './customers.js';
 import { triageContact } from './inbound.js';
-import type { SqlDatabase, SqlDialect, SqlExecutor, SqlValue, Transaction } from './db/sql.js';
+import { createTurns, type SqlDatabase, type SqlDialect, type SqlExecutor, type SqlValue, type Transaction } from './db/sql.js';
 import { openPostgresDatabase } from './db/postgres.js';
 import { openSqliteDatabase } from './db/sqlite.js';
 import { migrate } from './migrations/index.js';
@@ -701,18 +701,6 @@ interface TransactionContext {
   pending: CommittedChange[];
   /** The outermost transaction's hold on the routing engine's turn (kept across retried attempts). */
   turn: { release: (() => void) | null };
-}
-
-/** One-at-a-time turns; each turn is released by calling what the promise gives. */
-function createTurns(): () => Promise<() => void> {
-  let tail: Promise<void> = Promise.resolve();
-  return () => {
-    let release!: () => void;
-    const turn = new Promise<void>((resolve) => (release = resolve));
-    const acquired = tail.then(() => release);
-    tail = tail.then(() => turn);
-    return acquired;
-  };
 }
 
 function createServerStore(db: SqlDatabase, options: { filePath: string | null; log?: (line: string) => void }): ServerStore {

@@ -97,33 +97,35 @@ export function handle<Request, Result>(
 export function attachSync(io: SyncServer, deps: SyncDependencies): void {
   const { store, hub } = deps;
 
-  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- every path, the catch included, ends in next(): nothing is left to reject
-  io.use(async (socket, next) => {
-    try {
-      const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
-      if (!auth.success) return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
-      const found = await store.lookupToken(auth.data.token, deps.now());
-      if (found.status !== 'valid' || found.kind !== 'user') return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
-      // A token works for the workstation it was issued to (or first connected from) only: a copy used elsewhere is refused.
-      if (!(await store.bindTokenToClient(auth.data.token, auth.data.clientId))) {
-        deps.log(
-          `socket refused: ${found.user.username}'s token came from client ${auth.data.clientId} at ${socket.handshake.address}, not the client it belongs to`,
-        );
-        return next(new Error(UNAUTHORIZED_SOCKET_ERROR));
-      }
-      socket.data = {
-        user: found.user,
-        clientId: auth.data.clientId,
-        tokenHash: hashToken(auth.data.token),
-        tokenExpiresAt: found.expiresAt,
-        live: false,
-        cursor: 0,
-      };
-      next();
-    } catch (error) {
+  /** The handshake: the user the token names, bound to the workstation it came from; an Error refuses the socket. */
+  async function authenticate(socket: SyncSocket): Promise<Error | undefined> {
+    const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
+    if (!auth.success) return new Error(UNAUTHORIZED_SOCKET_ERROR);
+    const found = await store.lookupToken(auth.data.token, deps.now());
+    if (found.status !== 'valid' || found.kind !== 'user') return new Error(UNAUTHORIZED_SOCKET_ERROR);
+    // A token works for the workstation it was issued to (or first connected from) only: a copy used elsewhere is refused.
+    if (!(await store.bindTokenToClient(auth.data.token, auth.data.clientId))) {
+      deps.log(
+        `socket refused: ${found.user.username}'s token came from client ${auth.data.clientId} at ${socket.handshake.address}, not the client it belongs to`,
+      );
+      return new Error(UNAUTHORIZED_SOCKET_ERROR);
+    }
+    socket.data = {
+      user: found.user,
+      clientId: auth.data.clientId,
+      tokenHash: hashToken(auth.data.token),
+      tokenExpiresAt: found.expiresAt,
+      live: false,
+      cursor: 0,
+    };
+    return undefined;
+  }
+
+  io.use((socket, next) => {
+    authenticate(socket).then(next, (error: unknown) => {
       deps.log(`socket handshake failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       next(new Error(UNAUTHORIZED_SOCKET_ERROR));
-    }
+    });
   });
 
   io.on('connection', (socket) => {

@@ -103,6 +103,8 @@ export interface SessionState {
 
 export interface InboxRow extends Ticket {
   customerName: string;
+  /** A customer message arrived after the agent last opened this ticket (kept in the cache across restarts). */
+  unread: boolean;
   /** A local change to this ticket waits for the server. */
   pending: boolean;
   /** A customer reply written offline waits on this ticket for the agent to send it. */
@@ -144,12 +146,58 @@ export interface AttentionItem {
   at: number;
 }
 
-export interface InboxResult {
+/**
+ * Which tickets the inbox lists: the user's own (`mine`), the unassigned ones they could
+ * take (`unassigned`: an agent's offered tickets, every queued one for a lead), or all they may see.
+ */
+export const INBOX_VIEWS = ['mine', 'unassigned', 'all'] as const;
+export type InboxView = (typeof INBOX_VIEWS)[number];
+
+/** Newest activity first; SLA (breached, then at risk, then by due time); priority (urgent first, then newest activity). */
+export const INBOX_SORTS = ['activity', 'sla', 'priority'] as const;
+export type InboxSort = (typeof INBOX_SORTS)[number];
+
+/** The SLA states an open ticket can be in (shared/sla.ts); completed and closed ones are in none. */
+export const INBOX_SLA_FILTERS = ['breached', 'at_risk', 'ok'] as const;
+export type InboxSlaFilter = (typeof INBOX_SLA_FILTERS)[number];
+
+/** `open`: every status that still needs work (the default views leave completed and closed out). */
+export const inboxStatusFilterSchema = z.union([ticketStatusSchema, z.literal('open')]);
+export type InboxStatusFilter = z.infer<typeof inboxStatusFilterSchema>;
+
+/** The most rows one `inbox.list` answers; the renderer asks for the window it shows. */
+export const INBOX_WINDOW_MAX = 500;
+/** No cache holds this many tickets: a larger offset is a caller's bug, refused. */
+export const INBOX_OFFSET_MAX = 10_000_000;
+
+/** Someone holding tickets in the listed scope, for the assignee filter. */
+export interface InboxAssignee {
+  id: string;
+  name: string;
+  count: number;
+}
+
+/** The window asked for: up to `limit` rows from `offset` in the chosen order. */
+export interface InboxWindow {
   rows: InboxRow[];
+  offset: number;
+  /** Tickets matching the view, filters and search (what the list scrolls through). */
+  total: number;
+}
+
+export interface InboxResult extends InboxWindow {
+  /** Tickets the user may see in this cache, whatever the view, filters and search. */
+  exists: number;
   /** Tickets per channel under the current status filter and search (the channel filter is ignored). */
   channelCounts: ChannelCounts;
   /** Tickets per status under the current channel filter and search. */
   statusCounts: Record<TicketStatus, number>;
+  /** Open tickets per view (filters and search ignored). */
+  viewCounts: Record<InboxView, number>;
+  /** Who holds the tickets of the current view (most first), for the assignee filter. */
+  assignees: InboxAssignee[];
+  /** Tickets the user may see with an unread customer message (the window title's count). */
+  unreadCount: number;
 }
 
 export type PendingMessage = Message & { pending: boolean };
@@ -167,9 +215,30 @@ export interface TicketDetail {
   drafts: Draft[];
   /** How a written reply can reach the customer (the ways the core's ticket rules will accept), so the composer can say so before sending. */
   reach: CustomerReach;
+  /** A customer message came after the ticket was last opened; the renderer marks it read (`ticket.markRead`). */
+  unread: boolean;
 }
 
 const emptyParams = z.object({}).strict();
+
+/** What part of the inbox to list, and how (shared by `inbox.list` and `inbox.window`). */
+export const inboxRequestSchema = z
+  .object({
+    channel: channelSchema.nullable(),
+    /** null: every status; `open`: those that still need work. */
+    status: inboxStatusFilterSchema.nullable(),
+    /** Free text: ticket ID, customer, subject or message text. */
+    query: z.string().max(200),
+    view: z.enum(INBOX_VIEWS).default('all'),
+    sort: z.enum(INBOX_SORTS).default('activity'),
+    priority: prioritySchema.nullable().default(null),
+    sla: z.enum(INBOX_SLA_FILTERS).nullable().default(null),
+    /** Only the tickets this user holds. */
+    assigneeId: entityIdSchema.nullable().default(null),
+    offset: z.number().int().min(0).max(INBOX_OFFSET_MAX).default(0),
+    limit: z.number().int().min(1).max(INBOX_WINDOW_MAX).default(INBOX_WINDOW_MAX),
+  })
+  .strict();
 
 /**
  * One user action (pressing Send on a reply, Add on a note), made once by the renderer and
@@ -189,15 +258,13 @@ export const rpcParamSchemas = {
   'session.signOut': emptyParams,
   /** Tries to reach the server now instead of at the end of the reconnect backoff (offline sessions retry their sign-in). */
   'connection.retryNow': emptyParams,
-  'inbox.list': z
-    .object({
-      channel: channelSchema.nullable(),
-      status: ticketStatusSchema.nullable(),
-      /** Free text: ticket ID, customer, subject or message text. */
-      query: z.string().max(200),
-    })
-    .strict(),
+  /** One window of the inbox with every count (views, channels, statuses, assignees, unread). */
+  'inbox.list': inboxRequestSchema,
+  /** The same window without the counts, for scrolling: cheaper over a large cache. */
+  'inbox.window': inboxRequestSchema,
   'ticket.get': z.object({ ticketId: ticketIdSchema }).strict(),
+  /** The agent has seen the ticket's customer messages: its unread marker goes (a change event follows when it had one). */
+  'ticket.markRead': z.object({ ticketId: ticketIdSchema }).strict(),
   'ticket.reply': z.object({ ticketId: ticketIdSchema, text: textSchema, via: messageSourceSchema.optional(), actionId: actionIdSchema.optional() }).strict(),
   'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema, actionId: actionIdSchema.optional() }).strict(),
   'ticket.setStatus': z.object({ ticketId: ticketIdSchema, status: ticketStatusSchema }).strict(),
@@ -300,7 +367,9 @@ export interface RpcResults {
   /** `retrying: false` when there is nothing to retry (online, or signed out). */
   'connection.retryNow': { retrying: boolean };
   'inbox.list': InboxResult;
+  'inbox.window': InboxWindow;
   'ticket.get': TicketDetail;
+  'ticket.markRead': { wasUnread: boolean };
   'ticket.reply': ReplyResult;
   'ticket.addNote': PendingNote;
   'ticket.setStatus': Ticket;

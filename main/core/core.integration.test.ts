@@ -173,6 +173,19 @@ describe('workstation core against the real server', () => {
     const cases: Array<{ method: unknown; params: unknown; code: string; mentions: string }> = [
       { method: 'inbox.list', params: { channel: 'fax', status: null, query: '' }, code: 'invalid_params', mentions: 'channel' },
       { method: 'inbox.list', params: { channel: null, status: null, query: '', extra: 1 }, code: 'invalid_params', mentions: 'extra' },
+      { method: 'inbox.list', params: { channel: null, status: null, query: '', offset: -1 }, code: 'invalid_params', mentions: 'offset' },
+      { method: 'inbox.list', params: { channel: null, status: null, query: '', offset: 1e12 }, code: 'invalid_params', mentions: 'offset' },
+      { method: 'inbox.window', params: { channel: null, status: null, query: '', offset: 1.5 }, code: 'invalid_params', mentions: 'offset' },
+      { method: 'inbox.window', params: { channel: null, status: null, query: '', limit: 0 }, code: 'invalid_params', mentions: 'limit' },
+      { method: 'inbox.window', params: { channel: null, status: null, query: '', limit: 100_000 }, code: 'invalid_params', mentions: 'limit' },
+      { method: 'inbox.list', params: { channel: null, status: 'done', query: '' }, code: 'invalid_params', mentions: 'status' },
+      { method: 'inbox.list', params: { channel: null, status: null, query: '', view: 'everyone' }, code: 'invalid_params', mentions: 'view' },
+      { method: 'inbox.list', params: { channel: null, status: null, query: '', sort: 'random' }, code: 'invalid_params', mentions: 'sort' },
+      { method: 'inbox.list', params: { channel: null, status: null, query: '', sla: 'late' }, code: 'invalid_params', mentions: 'sla' },
+      { method: 'inbox.list', params: { channel: null, status: null, query: '', priority: 'high' }, code: 'invalid_params', mentions: 'priority' },
+      { method: 'inbox.list', params: { channel: null, status: null, query: '', assigneeId: "x' OR 1=1" }, code: 'invalid_params', mentions: 'assigneeId' },
+      { method: 'inbox.window', params: 'offset=0', code: 'invalid_params', mentions: 'inbox.window' },
+      { method: 'ticket.markRead', params: { ticketId: 'GD20990101999' }, code: 'not_found', mentions: 'GD20990101999' },
       { method: 'ticket.reply', params: { ticketId: inboundTicketId, text: '   ' }, code: 'invalid_params', mentions: 'text' },
       { method: 'ticket.reply', params: { ticketId: inboundTicketId, text: '长'.repeat(1_000_000) }, code: 'invalid_params', mentions: 'text' },
       { method: 'ticket.addNote', params: { ticketId: 'not-a-ticket', text: '备注' }, code: 'invalid_params', mentions: 'ticketId' },
@@ -194,8 +207,31 @@ describe('workstation core against the real server', () => {
     expect(await call(agent, 'ticket.get', { ticketId: inboundTicketId })).toEqual(detailBefore);
   });
 
+  it('marks a ticket unread when its customer writes, clears it when opened, and counts it for the window title', async () => {
+    // The ticket came to agent1 with the customer's message: new to them.
+    const first = await call(agent, 'inbox.list', { channel: null, status: null, query: '' });
+    const row = first.rows.find((r) => r.id === inboundTicketId)!;
+    if (row.unread) expect(await call(agent, 'ticket.markRead', { ticketId: inboundTicketId })).toEqual({ wasUnread: true });
+    expect(await call(agent, 'ticket.markRead', { ticketId: inboundTicketId })).toEqual({ wasUnread: false });
+    const before = await call(agent, 'inbox.list', { channel: null, status: null, query: '' });
+    expect(before.rows.find((r) => r.id === inboundTicketId)?.unread).toBe(false);
+
+    await postInbound(server, { channel: 'chat', customer: { name: '张伟', phone: '+86 186 0000 4321' }, text: '还在吗？快递还是没动' });
+    await waitUntil(agent, 'the follow-up marks the ticket unread', async () => {
+      const inbox = await call(agent, 'inbox.list', { channel: null, status: null, query: '' });
+      return inbox.rows.find((r) => r.id === inboundTicketId)?.unread === true && inbox.unreadCount === before.unreadCount + 1;
+    });
+    expect((await call(agent, 'ticket.get', { ticketId: inboundTicketId })).unread).toBe(true);
+    // The window answers the same rows without the counts.
+    const window = await call(agent, 'inbox.window', { channel: null, status: 'open', query: '', sort: 'sla', offset: 0, limit: 2 });
+    const listed = await call(agent, 'inbox.list', { channel: null, status: 'open', query: '', sort: 'sla', offset: 0, limit: 2 });
+    expect(window).toEqual({ rows: listed.rows, offset: 0, total: listed.total });
+  });
+
   it('keeps the session and the cache across a restart of the core', async () => {
     const inboxBefore = await call(agent, 'inbox.list', { channel: null, status: null, query: '' });
+    // The unread marker is in the cache, so it survives the restart (checked by the equality below).
+    expect(inboxBefore.rows.find((r) => r.id === inboundTicketId)?.unread).toBe(true);
     await agent.close();
     agent = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: server.url });
     agentEvents = record(agent);

@@ -760,7 +760,19 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     'inbox.list': (params) => {
       const session = requireSession();
       const { user } = session.stored;
-      return session.cache.reader.inbox(params, user.role === 'agent' ? user.id : null);
+      return session.cache.reader.inbox(params, { userId: user.id, heldOnly: user.role === 'agent', now: now() });
+    },
+    'inbox.window': (params) => {
+      const session = requireSession();
+      const { user } = session.stored;
+      return session.cache.reader.inboxWindow(params, { userId: user.id, heldOnly: user.role === 'agent', now: now() });
+    },
+    'ticket.markRead': ({ ticketId }) => {
+      const session = requireSession();
+      if (!session.cache.reader.ticket(ticketId)) throw new RpcError('not_found', `Ticket ${ticketId} was not found.`);
+      const wasUnread = session.cache.writer.markRead(ticketId);
+      if (wasUnread) notifier.add([ticketId]);
+      return { wasUnread };
     },
     'queue.summary': () => {
       requireSession();

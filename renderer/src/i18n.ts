@@ -16,6 +16,7 @@ import { chatEn, chatZhCN } from './i18nChat.js';
 import { connectionEn, connectionZhCN } from './i18nConnection.js';
 import { ctiEn, ctiZhCN } from './i18nCti.js';
 import { customersEn, customersZhCN } from './i18nCustomers.js';
+import { inboxEn, inboxZhCN } from './i18nInbox.js';
 import { piiEn, piiZhCN } from './i18nPii.js';
 import { queueEn, queueZhCN } from './i18nQueue.js';
 import { reportsEn, reportsZhCN } from './i18nReports.js';
@@ -29,6 +30,7 @@ export type Language = (typeof LANGUAGES)[number];
 const LANGUAGE_STORAGE_KEY = 'omnidesk.language';
 
 const en = {
+  ...inboxEn,
   ...routingEn,
   ...queueEn,
   ...rulesEn,
@@ -92,7 +94,7 @@ const en = {
   'reason.no_agent_online': 'Queued: no {channel} agent is online',
   'reason.taken_from_queue': 'Taken from the {channel} queue by {by}',
   'reason.assigned_by_lead': 'Assigned by {by}',
-  'inbox.keyboardHint': '↑/↓ or j/k to move · Enter to open · / to search',
+  'inbox.keyboardHint': 'j/k or ↑/↓ to move · Enter to open · / to search · ? for all shortcuts',
   'ticket.none': 'Select a ticket in the inbox to open it.',
   'ticket.loading': 'Loading ticket…',
   'ticket.status': 'Status',
@@ -212,6 +214,7 @@ export type MessageKey = keyof typeof en;
 type Dictionary = Record<MessageKey, string>;
 
 const zhCN: Dictionary = {
+  ...inboxZhCN,
   ...routingZhCN,
   ...queueZhCN,
   ...rulesZhCN,
@@ -274,7 +277,7 @@ const zhCN: Dictionary = {
   'reason.no_agent_online': '排队中：暂无在线的{channel}坐席',
   'reason.taken_from_queue': '{by}从{channel}队列领取',
   'reason.assigned_by_lead': '由{by}指派',
-  'inbox.keyboardHint': '↑/↓ 或 j/k 移动 · Enter 打开 · / 搜索',
+  'inbox.keyboardHint': 'j/k 或 ↑/↓ 移动 · Enter 打开 · / 搜索 · ? 全部快捷键',
   'ticket.none': '在左侧收件箱中选择一个工单。',
   'ticket.loading': '正在加载工单…',
   'ticket.status': '状态',

@@ -13,6 +13,7 @@ import './cti.css';
 import './pii.css';
 import './queue.css';
 import './reports.css';
+import './inbox.css';
 import './board.css';
 
 // Electron's preload provides the API. In browser mode the page reaches the workstation

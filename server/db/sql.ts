@@ -116,3 +116,15 @@ export function jsonTextSql(dialect: SqlDialect, column: string, path: readonly 
 export function greatestSql(dialect: SqlDialect, a: string, b: string): string {
   return `${dialect === 'sqlite' ? 'MAX' : 'GREATEST'}(${a}, ${b})`;
 }
+
+/** One-at-a-time turns for an async critical section; each turn is released by calling what the promise gives. */
+export function createTurns(): () => Promise<() => void> {
+  let tail: Promise<void> = Promise.resolve();
+  return () => {
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    const acquired = tail.then(() => release);
+    tail = tail.then(() => turn);
+    return acquired;
+  };
+}

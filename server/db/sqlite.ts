@@ -10,6 +10,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import {
   HookScope,
   NestedTransactionError,
+  createTurns,
   type SqlDatabase,
   type SqlExecutor,
   type SqlRunResult,
@@ -60,18 +61,6 @@ function executorOver(connection: Database.Database): Omit<SqlExecutor, 'dialect
   };
 }
 
-/** One-at-a-time turns for an async critical section. */
-function createMutex(): () => Promise<() => void> {
-  let tail: Promise<void> = Promise.resolve();
-  return () => {
-    let release!: () => void;
-    const turn = new Promise<void>((resolve) => (release = resolve));
-    const acquired = tail.then(() => release);
-    tail = tail.then(() => turn);
-    return acquired;
-  };
-}
-
 export function openSqliteDatabase(options: SqliteDatabaseOptions): SqliteDatabase {
   const log = options.log ?? ((line: string) => console.error(line));
   const writer = new Database(options.filePath);
@@ -86,13 +75,13 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): SqliteDataba
   const writes = executorOver(writer);
   const reads = executorOver(reader);
   const inTransaction = new AsyncLocalStorage<true>();
-  const nextTurn = createMutex();
+  const nextTurn = createTurns();
   const report = (error: unknown, kind: string) => log(`${kind} hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   let savepoints = 0;
 
   function transactionOver(scope: HookScope): Transaction {
     // Savepoints of one transaction must not interleave: each nested unit waits for the previous one.
-    const nestedTurn = createMutex();
+    const nestedTurn = createTurns();
     return {
       dialect: 'sqlite',
       all: writes.all,

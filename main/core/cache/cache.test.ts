@@ -202,7 +202,7 @@ describe('the per-user cache', () => {
     expect(cache.writer.storeFetchedBundle(bundle(queued('GD20240501010'), customer('CUS20240501010', '周杰')), agent)).toBe(true);
     expect(cache.reader.ticketDetail('GD20240501009')?.ticket.status).toBe('unassigned');
     // The agent's inbox is what they hold or are offered; without a holder every cached ticket is listed (leads).
-    const held = cache.reader.inbox({ channel: null, status: null, query: '' }, 'agent1');
+    const held = cache.reader.inbox({ channel: null, status: null, query: '' }, { userId: 'agent1', heldOnly: true, now: 1_000 });
     expect(held.rows.map((r) => r.id)).toEqual(['GD20240501001', 'GD20240501002', 'GD20240501003']);
     expect(held.statusCounts.unassigned).toBe(1);
     expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows).toHaveLength(5);
@@ -211,7 +211,9 @@ describe('the per-user cache', () => {
     expect(
       cache.writer.recordMutation({ mutationId: 'take-9', kind: 'setStatus', ticketId: 'GD20240501009', status: 'in_progress', createdAt: 6_000 }, agent).ok,
     ).toBe(true);
-    expect(cache.reader.inbox({ channel: null, status: null, query: '' }, 'agent1').rows.map((r) => r.id)).toContain('GD20240501009');
+    expect(cache.reader.inbox({ channel: null, status: null, query: '' }, { userId: 'agent1', heldOnly: true, now: 1_000 }).rows.map((r) => r.id)).toContain(
+      'GD20240501009',
+    );
     // A refresh keeps what is taken and what the listing shows unchanged, drops the rest; leads keep everything.
     expect(cache.writer.dropFetched({ ...agent, role: 'lead' })).toEqual([]);
     expect(cache.writer.dropFetched(agent, ['GD20240501010'])).toEqual([]);

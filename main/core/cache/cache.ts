@@ -12,6 +12,7 @@ import path from 'node:path';
 import {
   CHANNELS,
   TICKET_STATUSES,
+  isOpenStatus,
   canUserSeeTicket,
   isInSyncScope,
   defaultTicketRouting,
@@ -19,6 +20,7 @@ import {
   type Channel,
   type Customer,
   type Message,
+  type Priority,
   type Ticket,
   type TicketBundle,
   type TicketRouting,
@@ -27,7 +29,21 @@ import {
 } from '../../../shared/domain.js';
 import type { CustomerSearchHit } from '../../../shared/customers.js';
 import { maskPiiInText, maskPreview, piiViewOf, type PiiView } from '../../../shared/masking.js';
-import type { Draft, InboxResult, InboxRow, PendingMessage, PendingNote, TicketDetail } from '../../../shared/rpc.js';
+import {
+  INBOX_WINDOW_MAX,
+  type Draft,
+  type InboxAssignee,
+  type InboxResult,
+  type InboxRow,
+  type InboxSlaFilter,
+  type InboxSort,
+  type InboxStatusFilter,
+  type InboxView,
+  type InboxWindow,
+  type PendingMessage,
+  type PendingNote,
+  type TicketDetail,
+} from '../../../shared/rpc.js';
 import { mutationSchema, type BootstrapPage, type Change, type Mutation, type MutationResult, type UnreadableChange } from '../../../shared/sync.js';
 import {
   customerReach,
@@ -110,11 +126,30 @@ export interface AttentionEntry {
 /** The code an unreadable change is listed under. */
 export const UNREADABLE_CHANGE_CODE = 'unreadable_change';
 
-/** The inbox filter as the renderer sends it. */
+/** The inbox filter and window as the renderer sends them; what is left out means "any" (view `all`, newest activity first, the first window). */
 export interface InboxFilter {
   channel: Channel | null;
-  status: TicketStatus | null;
+  /** null: any status; `open`: those that still need work. */
+  status: InboxStatusFilter | null;
   query: string;
+  view?: InboxView;
+  sort?: InboxSort;
+  priority?: Priority | null;
+  sla?: InboxSlaFilter | null;
+  assigneeId?: string | null;
+  offset?: number;
+  limit?: number;
+}
+
+/** Whose inbox it is, and the time SLA states are judged at. */
+export interface InboxViewer {
+  userId: string;
+  /**
+   * Only what they hold or are offered (agents): queued tickets fetched for the queue view
+   * are cached, not theirs. Leads and admins see every cached ticket.
+   */
+  heldOnly: boolean;
+  now: number;
 }
 
 /** The result of recording a mutation: the optimistic rows, or why nothing was written (the shared rules' refusal). */
@@ -132,10 +167,13 @@ export interface CacheReader {
   ticket(ticketId: string): Ticket | null;
   ticketDetail(ticketId: string): TicketDetail | null;
   /**
-   * The inbox rows and counts. `heldBy` (an agent's id) leaves out what they neither hold nor
-   * are offered: queued tickets fetched for the queue view are cached, not theirs.
+   * One window of the inbox over every cached ticket the viewer may see, with the counts
+   * (what matches, what exists, per channel, status and view, unread). Without a viewer:
+   * every cached ticket, view `mine` empty, SLA judged now.
    */
-  inbox(filter: InboxFilter, heldBy?: string | null): InboxResult;
+  inbox(filter: InboxFilter, viewer?: InboxViewer | null): InboxResult;
+  /** The window of `inbox` alone, with how many match: what scrolling needs. */
+  inboxWindow(filter: InboxFilter, viewer?: InboxViewer | null): InboxWindow;
   outbox(limit: number): OutboxEntry[];
   outboxCount(): number;
   /** Refusals the agent has not dismissed, newest first. */
@@ -212,6 +250,8 @@ export interface CacheWriter {
   discardDraft(draftId: string): boolean;
   /** Takes a refusal off the needs-attention list (kept in the table); false when unknown or already dismissed. */
   dismissAttention(id: number): boolean;
+  /** The agent has seen the ticket: its unread marker goes. False when it had none. */
+  markRead(ticketId: string): boolean;
 }
 
 /** An open cache file. */
@@ -230,12 +270,58 @@ const PURGE_CONTENT_SQL = `
   DELETE FROM tickets;
   DELETE FROM customers;
   DELETE FROM ticket_fts;
+  DELETE FROM ticket_unread;
   INSERT INTO message_fts (message_fts) VALUES ('delete-all');
   UPDATE sync_state SET last_seq = 0, bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL, search_live = 1 WHERE id = 1;
 `;
 
-/** Rows past this many are not returned by one inbox query (the counts still cover all). */
-export const INBOX_ROW_LIMIT = 2000;
+/** A fragment of a WHERE clause with its positional parameters, in order. */
+interface Clause {
+  sql: string;
+  params: SqlValue[];
+}
+
+const OPEN_STATUS_SQL = `t.status IN (${TICKET_STATUSES.filter(isOpenStatus)
+  .map((status) => `'${status}'`)
+  .join(', ')})`;
+
+/**
+ * shared/sla.ts's `slaCountdown` in SQL, for open tickets: at risk in the last quarter of the
+ * SLA window or the last 30 minutes, whichever is longer. Parameters: now, now.
+ */
+const AT_RISK_SQL = 't.due_at - ? <= max((t.due_at - t.created_at) / 4.0, 1800000)';
+
+function slaClause(sla: InboxSlaFilter, now: number): Clause {
+  switch (sla) {
+    case 'breached':
+      return { sql: `${OPEN_STATUS_SQL} AND t.due_at < ?`, params: [now] };
+    case 'at_risk':
+      return { sql: `${OPEN_STATUS_SQL} AND t.due_at >= ? AND ${AT_RISK_SQL}`, params: [now, now] };
+    case 'ok':
+      return { sql: `${OPEN_STATUS_SQL} AND t.due_at >= ? AND NOT (${AT_RISK_SQL})`, params: [now, now] };
+  }
+}
+
+/** Breached first, then at risk, then the other open tickets, then completed and closed ones, each soonest due first. */
+function orderClause(sort: InboxSort, now: number): Clause {
+  switch (sort) {
+    case 'activity':
+      return { sql: 't.last_message_at DESC, t.id DESC', params: [] };
+    case 'priority':
+      return { sql: "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END, t.last_message_at DESC, t.id DESC", params: [] };
+    case 'sla':
+      return {
+        sql: `CASE WHEN NOT ${OPEN_STATUS_SQL} THEN 3 WHEN t.due_at < ? THEN 0 WHEN ${AT_RISK_SQL} THEN 1 ELSE 2 END, t.due_at, t.id`,
+        params: [now, now],
+      };
+  }
+}
+
+function whereOf(clauses: ReadonlyArray<Clause | null>): Clause {
+  const present = clauses.filter((clause): clause is Clause => clause !== null && clause.sql !== '');
+  if (present.length === 0) return { sql: '', params: [] };
+  return { sql: `WHERE ${present.map((clause) => `(${clause.sql})`).join(' AND ')}`, params: present.flatMap((clause) => clause.params) };
+}
 
 interface TicketRow {
   id: string;
@@ -536,10 +622,6 @@ function termsClause(terms: readonly string[], indexed: boolean): { sql: string;
   return { sql: parts.join(' AND '), params };
 }
 
-function emptyCounts<K extends string>(keys: readonly K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
-}
-
 /** A cache key is 256 random bits (raw: no passphrase stretching on open; see cacheKeys.ts). */
 export const CACHE_KEY_BYTES = 32;
 
@@ -765,6 +847,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
     draft: db.prepare<[string], DraftRow>('SELECT id, ticket_id, text, created_at FROM drafts WHERE id = ?'),
     draftsForTicket: db.prepare<[string], DraftRow>('SELECT id, ticket_id, text, created_at FROM drafts WHERE ticket_id = ? ORDER BY created_at, id'),
     deleteDraft: db.prepare<[string]>('DELETE FROM drafts WHERE id = ?'),
+
+    messageExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM messages WHERE id = ?'),
+    markUnread: db.prepare<[string, number]>('INSERT INTO ticket_unread (ticket_id, since) VALUES (?, ?) ON CONFLICT (ticket_id) DO NOTHING'),
+    isUnread: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM ticket_unread WHERE ticket_id = ?'),
+    deleteUnread: db.prepare<[string]>('DELETE FROM ticket_unread WHERE ticket_id = ?'),
   };
 
   const inboxStatements = new Map<string, Database.Statement>();
@@ -789,7 +876,19 @@ export function openCache(file: string, key: Buffer | null): Cache {
   function deleteTicketEverywhere(ticketId: string): void {
     stmt.deleteTicketMessages.run(ticketId);
     stmt.deleteTicketNotes.run(ticketId);
+    stmt.deleteUnread.run(ticketId);
     stmt.deleteTicket.run(ticketId);
+  }
+
+  /**
+   * Stores a server message; a customer message this cache did not hold yet marks its ticket
+   * unread when `markUnread` (not while a first bootstrap fills an empty cache: nothing there is new to the agent).
+   */
+  function storeMessage(message: Message, markUnread: boolean): void {
+    if (markUnread && message.direction === 'inbound' && stmt.messageExists.get(message.id) === undefined) {
+      stmt.markUnread.run(message.ticketId, message.createdAt);
+    }
+    stmt.upsertMessage.run(messageValues(message));
   }
 
   /**
@@ -805,10 +904,10 @@ export function openCache(file: string, key: Buffer | null): Cache {
     return true;
   }
 
-  function storeBundle(bundle: TicketBundle, viewer: User): void {
+  function storeBundle(bundle: TicketBundle, viewer: User, markUnread: boolean): void {
     stmt.upsertCustomer.run(customerValues(bundle.customer));
     if (!storeTicket(bundle.ticket, viewer)) return;
-    for (const message of bundle.messages) stmt.upsertMessage.run(messageValues(message));
+    for (const message of bundle.messages) storeMessage(message, markUnread);
     for (const note of bundle.notes) stmt.upsertNote.run(note);
   }
 
@@ -816,13 +915,13 @@ export function openCache(file: string, key: Buffer | null): Cache {
   function storeChange(change: Change, viewer: User): string[] {
     switch (change.kind) {
       case 'bundle':
-        storeBundle(change.bundle, viewer);
+        storeBundle(change.bundle, viewer, true);
         return [change.bundle.ticket.id];
       case 'ticket':
         storeTicket(change.ticket, viewer);
         return [change.ticket.id];
       case 'message':
-        if (storeTicket(change.ticket, viewer)) stmt.upsertMessage.run(messageValues(change.message));
+        if (storeTicket(change.ticket, viewer)) storeMessage(change.message, true);
         return [change.ticket.id];
       case 'note':
         if (storeTicket(change.ticket, viewer)) stmt.upsertNote.run(change.note);
@@ -899,12 +998,73 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }
   }
 
-  function queryCounts<K extends string>(sql: string, params: unknown[], keys: readonly K[]): Record<K, number> {
-    const counts = emptyCounts(keys);
-    for (const row of inboxStatement(sql).all(...params) as Array<{ k: K; n: number }>) {
-      if (row.k in counts) counts[row.k] = row.n;
-    }
-    return counts;
+  /** The SQL pieces of an inbox request: who may see what, the view, each filter, the order. */
+  function inboxQuery(filter: InboxFilter, viewer: InboxViewer | null) {
+    const now = viewer?.now ?? Date.now();
+    const view = filter.view ?? 'all';
+    const search = searchClause(filter.query, stmt.searchLive.get()!.search_live === 1);
+    const scope: Clause | null = viewer?.heldOnly
+      ? { sql: "t.assignee_id = ? OR (t.assignee_id IS NULL AND json_extract(t.routing, '$.offer.agentId') = ?)", params: [viewer.userId, viewer.userId] }
+      : null;
+    const viewCond: Clause | null =
+      view === 'mine'
+        ? { sql: 't.assignee_id = ?', params: [viewer?.userId ?? null] }
+        : view === 'unassigned'
+          ? { sql: 't.assignee_id IS NULL', params: [] }
+          : null;
+    const status = filter.status ?? null;
+    const searchCond: Clause | null = search.sql ? search : null;
+    return {
+      scope,
+      viewCond,
+      channelCond: filter.channel ? { sql: 't.channel = ?', params: [filter.channel] } : null,
+      statusCond: status === null ? null : status === 'open' ? { sql: OPEN_STATUS_SQL, params: [] } : { sql: 't.status = ?', params: [status] },
+      priorityCond: filter.priority ? { sql: 't.priority = ?', params: [filter.priority] } : null,
+      slaCond: filter.sla ? slaClause(filter.sla, now) : null,
+      assigneeCond: filter.assigneeId ? { sql: 't.assignee_id = ?', params: [filter.assigneeId] } : null,
+      searchCond,
+      // The customers table is joined only for a search: everything else reads the `tickets_inbox` index alone (migration 011).
+      from: searchCond ? 'FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id' : 'FROM tickets t',
+      order: orderClause(filter.sort ?? 'activity', now),
+    } satisfies Record<string, Clause | string | null>;
+  }
+
+  /** One window of the inbox in its order, and how many tickets match (`knownTotal`: already counted, by `inbox`). */
+  function inboxWindow(filter: InboxFilter, viewer: InboxViewer | null = null, knownTotal: number | null = null): InboxWindow {
+    const q = inboxQuery(filter, viewer);
+    const offset = filter.offset ?? 0;
+    const limit = filter.limit ?? INBOX_WINDOW_MAX;
+    const matching = whereOf([q.scope, q.viewCond, q.channelCond, q.statusCond, q.priorityCond, q.slaCond, q.assigneeCond, q.searchCond]);
+    // The window's keys first (from the index), then its rows, put back in that order.
+    const windowRids = inboxStatement(`SELECT t.rid ${q.from} ${matching.sql} ORDER BY ${q.order.sql} LIMIT ? OFFSET ?`)
+      .pluck()
+      .all(...matching.params, ...q.order.params, limit, offset) as number[];
+    const total =
+      knownTotal ??
+      (inboxStatement(`SELECT count(*) ${q.from} ${matching.sql}`)
+        .pluck()
+        .get(...matching.params) as number);
+    if (windowRids.length === 0) return { rows: [], offset, total };
+    const position = new Map(windowRids.map((rid, index) => [rid, index]));
+    const rows = inboxStatement(`SELECT t.rid, ${TICKET_COLUMNS}, c.name AS customer_name,
+        EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
+        EXISTS (SELECT 1 FROM drafts d WHERE d.ticket_id = t.id) AS has_draft,
+        EXISTS (SELECT 1 FROM ticket_unread u WHERE u.ticket_id = t.id) AS unread
+      FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id WHERE t.rid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(windowRids)) as Array<
+      TicketRow & { rid: number; customer_name: string | null; pending: number; has_draft: number; unread: number }
+    >;
+    rows.sort((a, b) => position.get(a.rid)! - position.get(b.rid)!);
+    return {
+      rows: rows.map((row): InboxRow => ({
+        ...ticketFromRow(row),
+        customerName: row.customer_name ?? '',
+        pending: row.pending === 1,
+        hasDraft: row.has_draft === 1,
+        unread: row.unread === 1,
+      })),
+      offset,
+      total,
+    };
   }
 
   const reader: CacheReader = {
@@ -936,51 +1096,51 @@ export function openCache(file: string, key: Buffer | null): Cache {
         pending: (stmt.ticketHasOutbox.get(ticketId)?.n ?? 0) > 0,
         drafts: stmt.draftsForTicket.all(ticketId).map(draftFromRow),
         reach: customerReach(ticketId, stmt.customerInbound.all(ticket.customerId), customerRow ? customer : null),
+        unread: stmt.isUnread.get(ticketId) !== undefined,
       };
     },
-    inbox(filter, heldBy = null) {
-      const search = searchClause(filter.query, stmt.searchLive.get()!.search_live === 1);
-      // An agent's inbox is what they hold or are offered (the queue view lists the rest from the server).
-      const scope = heldBy === null ? [] : ["(t.assignee_id = ? OR (t.assignee_id IS NULL AND json_extract(t.routing, '$.offer.agentId') = ?))"];
-      const scopeParams = heldBy === null ? [] : [heldBy, heldBy];
-      const from = 'FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id';
-      const where = (conditions: string[]) => {
-        const all = search.sql ? [...scope, ...conditions, search.sql] : [...scope, ...conditions];
-        return all.length > 0 ? `WHERE ${all.join(' AND ')}` : '';
-      };
-      const channelCond = filter.channel ? ['t.channel = ?'] : [];
-      const statusCond = filter.status ? ['t.status = ?'] : [];
-      const channelParam = filter.channel ? [filter.channel] : [];
-      const statusParam = filter.status ? [filter.status] : [];
+    inboxWindow: (filter, viewer = null) => inboxWindow(filter, viewer),
+    inbox(filter, viewer = null) {
+      const { scope, viewCond, statusCond, priorityCond, slaCond, assigneeCond, searchCond, from } = inboxQuery(filter, viewer);
+      // One pass for the per-channel and per-status counts (each ignores its own filter) and the total.
+      const common = whereOf([scope, viewCond, priorityCond, slaCond, assigneeCond, searchCond]);
+      const groups = inboxStatement(`SELECT t.channel AS channel, t.status AS status, count(*) AS n ${from} ${common.sql} GROUP BY t.channel, t.status`).all(
+        ...common.params,
+      ) as Array<{ channel: Channel; status: TicketStatus; n: number }>;
+      const status = filter.status ?? null;
+      const statusSelected = (s: TicketStatus) => status === null || (status === 'open' ? isOpenStatus(s) : s === status);
+      const channelSelected = (c: Channel) => filter.channel === null || filter.channel === c;
+      const channelCounts = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as InboxResult['channelCounts'];
+      const statusCounts = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as InboxResult['statusCounts'];
+      let total = 0;
+      for (const group of groups) {
+        if (statusSelected(group.status) && group.channel in channelCounts) channelCounts[group.channel] += group.n;
+        if (channelSelected(group.channel) && group.status in statusCounts) statusCounts[group.status] += group.n;
+        if (statusSelected(group.status) && channelSelected(group.channel)) total += group.n;
+      }
 
-      const rowsSql = `SELECT ${TICKET_COLUMNS}, c.name AS customer_name,
-          EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
-          EXISTS (SELECT 1 FROM drafts d WHERE d.ticket_id = t.id) AS has_draft
-        ${from} ${where([...channelCond, ...statusCond])}
-        ORDER BY t.last_message_at DESC, t.id DESC LIMIT ?`;
-      const rows = inboxStatement(rowsSql).all(...scopeParams, ...channelParam, ...statusParam, ...search.params, INBOX_ROW_LIMIT) as Array<
-        TicketRow & { customer_name: string | null; pending: number; has_draft: number }
-      >;
-
-      const channelCounts = queryCounts(
-        `SELECT t.channel AS k, count(*) AS n ${from} ${where(statusCond)} GROUP BY t.channel`,
-        [...scopeParams, ...statusParam, ...search.params],
-        CHANNELS,
-      );
-      const statusCounts = queryCounts(
-        `SELECT t.status AS k, count(*) AS n ${from} ${where(channelCond)} GROUP BY t.status`,
-        [...scopeParams, ...channelParam, ...search.params],
-        TICKET_STATUSES,
-      );
+      const inScope = whereOf([scope]);
+      const views = inboxStatement(
+        `SELECT coalesce(sum(${OPEN_STATUS_SQL}), 0) AS all_, coalesce(sum(${OPEN_STATUS_SQL} AND t.assignee_id = ?), 0) AS mine,
+          coalesce(sum(${OPEN_STATUS_SQL} AND t.assignee_id IS NULL), 0) AS unassigned, count(*) AS exists_ FROM tickets t ${inScope.sql}`,
+      ).get(viewer?.userId ?? null, ...inScope.params) as { all_: number; mine: number; unassigned: number; exists_: number };
+      const unreadCount = inboxStatement(`SELECT count(*) FROM ticket_unread u JOIN tickets t ON t.id = u.ticket_id ${inScope.sql}`)
+        .pluck()
+        .get(...inScope.params) as number;
+      const byAssignee = whereOf([scope, viewCond, statusCond, { sql: 't.assignee_id IS NOT NULL', params: [] }]);
+      const assignees = inboxStatement(
+        `SELECT g.id, (SELECT n.assignee_name FROM tickets n WHERE n.assignee_id = g.id LIMIT 1) AS name, g.n
+          FROM (SELECT t.assignee_id AS id, count(*) AS n FROM tickets t ${byAssignee.sql} GROUP BY t.assignee_id) g
+          ORDER BY g.n DESC, g.id LIMIT 200`,
+      ).all(...byAssignee.params) as Array<{ id: string; name: string | null; n: number }>;
       return {
-        rows: rows.map((row): InboxRow => ({
-          ...ticketFromRow(row),
-          customerName: row.customer_name ?? '',
-          pending: row.pending === 1,
-          hasDraft: row.has_draft === 1,
-        })),
+        ...inboxWindow(filter, viewer, total),
+        exists: views.exists_,
         channelCounts,
         statusCounts,
+        viewCounts: { mine: views.mine, unassigned: views.unassigned, all: views.all_ },
+        assignees: assignees.map((row): InboxAssignee => ({ id: row.id, name: row.name ?? row.id, count: row.n })),
+        unreadCount,
       };
     },
     outbox(limit) {
@@ -1064,8 +1224,10 @@ export function openCache(file: string, key: Buffer | null): Cache {
     applyBootstrapPage: db.transaction((page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
       const touched = new Set<string>();
       recordUnreadable(unreadable);
+      // A bootstrap again over a cache that was in sync (a must-refetch) brings what came meanwhile: that is new to the agent.
+      const markUnread = stmt.syncState.get()!.last_seq > 0;
       for (const bundle of page.bundles) {
-        storeBundle(bundle, viewer);
+        storeBundle(bundle, viewer, markUnread);
         touched.add(bundle.ticket.id);
       }
       stmt.bootstrapProgress.run(page.next, page.seq);
@@ -1122,7 +1284,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     storeOfferedBundle: db.transaction((bundle: TicketBundle, viewer: User) => {
       const cached = readTicket(bundle.ticket.id);
       if (cached && cached.updatedAt >= bundle.ticket.updatedAt) return false;
-      storeBundle(bundle, viewer);
+      storeBundle(bundle, viewer, true);
       rebase([bundle.ticket.id], viewer);
       return true;
     }),
@@ -1150,6 +1312,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }),
     discardDraft: db.transaction((draftId: string) => stmt.deleteDraft.run(draftId).changes > 0),
     dismissAttention: db.transaction((id: number) => stmt.dismissAttention.run(id).changes > 0),
+    markRead: db.transaction((ticketId: string) => stmt.deleteUnread.run(ticketId).changes > 0),
     applyPushResults: db.transaction((results: readonly MutationResult[], viewer: User, at: number): PushOutcome => {
       const touched = new Set<string>();
       const attention: PushOutcome['attention'] = [];

@@ -10,6 +10,7 @@ import { OfferCards } from './OfferCards.js';
 import { ReportsView } from './ReportsView.js';
 import { BoardView } from './BoardView.js';
 import { RoutingNotice } from './RoutingNotice.js';
+import { KeyboardShortcuts, WindowTitle } from './Shortcuts.js';
 import { SignIn } from './SignIn.js';
 import { TeamView } from './TeamView.js';
 import { TicketPane } from './TicketPane.js';
@@ -46,6 +47,8 @@ export function App() {
       <CallCards />
       <OfferCards />
       <AttentionDialog />
+      <KeyboardShortcuts />
+      <WindowTitle />
     </div>
   );
 }

@@ -105,6 +105,7 @@ export function Composer({ ticketId }: { ticketId: string }) {
         <LengthHint text={s.reply} />
         <textarea
           id={replyId}
+          data-shortcut="reply"
           rows={3}
           value={s.reply}
           disabled={noRoute}
@@ -140,6 +141,7 @@ export function Composer({ ticketId }: { ticketId: string }) {
         <LengthHint text={s.note} />
         <textarea
           id={noteId}
+          data-shortcut="note"
           rows={2}
           value={s.note}
           placeholder={t('ticket.notePlaceholder')}

@@ -77,7 +77,7 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
 
   return (
     <span className="escalate-control">
-      <button type="button" aria-expanded={open} aria-controls={`${id}-form`} onClick={() => setOpen(!open)}>
+      <button type="button" data-shortcut="escalate" aria-expanded={open} aria-controls={`${id}-form`} onClick={() => setOpen(!open)}>
         {t('escalate.button')}
       </button>
       {open ? (

@@ -1,17 +1,16 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useId, useRef, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { CHANNELS, TICKET_STATUSES, ticketStatusSchema, type Channel } from '../../../shared/domain.js';
-import { channelKey, statusKey } from '../i18n.js';
+import { CHANNELS, PRIORITIES, TICKET_STATUSES, prioritySchema, type Channel } from '../../../shared/domain.js';
+import { INBOX_SLA_FILTERS, INBOX_SORTS, INBOX_VIEWS, inboxStatusFilterSchema } from '../../../shared/rpc.js';
+import { channelKey, priorityKey, statusKey } from '../i18n.js';
+import { inboxRowAt } from '../store/inboxSlice.js';
+import { isLeadRole } from '../store/routingSlice.js';
 import { useAppStore, useT } from '../store/react.js';
 import { BulkBar } from './BulkBar.js';
 import { errorText } from './errorText.js';
-import { InboxRow } from './InboxRow.js';
+import { INBOX_ROW_HEIGHT, InboxRow, InboxRowPlaceholder } from './InboxRow.js';
 import { InboxModeTabs, QueueList, QueueSummaryBar } from './QueueView.js';
-
-function isEditable(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
-}
 
 function ChannelFilter() {
   const t = useT();
@@ -31,97 +30,260 @@ function ChannelFilter() {
   );
 }
 
-export function Inbox() {
+/** Mine / Unassigned (that I could take) / All I may see; the counts are open tickets. */
+function ViewTabs() {
   const t = useT();
-  const searchId = useId();
-  const searchRef = useRef<HTMLInputElement>(null);
-  const listRef = useRef<HTMLUListElement>(null);
+  const { view, counts, setInboxView } = useAppStore(useShallow((s) => ({ view: s.filters.view, counts: s.viewCounts, setInboxView: s.setInboxView })));
+  return (
+    <div role="group" aria-label={t('inbox.views')} className="channel-filter view-tabs">
+      {INBOX_VIEWS.map((option) => (
+        <button key={option} type="button" aria-pressed={view === option} className="channel-tab" onClick={() => setInboxView(option)}>
+          <span>{t(`inbox.view.${option}`)}</span> <span className="count">{counts[option]}</span>
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** Status, priority, SLA state, assignee (leads) and the order. Named by title, not by a label or aria-label: getByLabel("Status") / ("Priority") must find only the ticket's controls. */
+function Filters() {
+  const t = useT();
+  const s = useAppStore(
+    useShallow((state) => ({
+      filters: state.filters,
+      statusCounts: state.statusCounts,
+      assignees: state.assignees,
+      isLead: isLeadRole(state.user?.role),
+      setStatusFilter: state.setStatusFilter,
+      setPriorityFilter: state.setPriorityFilter,
+      setSlaFilter: state.setSlaFilter,
+      setAssigneeFilter: state.setAssigneeFilter,
+      setSort: state.setSort,
+    })),
+  );
+  const { filters } = s;
+  return (
+    <div className="inbox-filters">
+      <select
+        className="status-filter"
+        title={t('inbox.statusFilter')}
+        value={filters.status ?? ''}
+        onChange={(e) => {
+          const parsed = inboxStatusFilterSchema.safeParse(e.target.value);
+          s.setStatusFilter(parsed.success ? parsed.data : null);
+        }}
+      >
+        <option value="open">{t('inbox.openStatuses')}</option>
+        <option value="">{t('inbox.allStatuses')}</option>
+        {TICKET_STATUSES.map((status) => (
+          <option key={status} value={status}>
+            {t(statusKey(status))} ({s.statusCounts[status]})
+          </option>
+        ))}
+      </select>
+      <select
+        title={t('inbox.priorityFilter')}
+        value={filters.priority ?? ''}
+        onChange={(e) => {
+          const parsed = prioritySchema.safeParse(e.target.value);
+          s.setPriorityFilter(parsed.success ? parsed.data : null);
+        }}
+      >
+        <option value="">{t('inbox.allPriorities')}</option>
+        {PRIORITIES.map((priority) => (
+          <option key={priority} value={priority}>
+            {t(priorityKey(priority))}
+          </option>
+        ))}
+      </select>
+      <select
+        title={t('inbox.slaFilter')}
+        value={filters.sla ?? ''}
+        onChange={(e) => s.setSlaFilter(INBOX_SLA_FILTERS.find((sla) => sla === e.target.value) ?? null)}
+      >
+        <option value="">{t('inbox.allSla')}</option>
+        {INBOX_SLA_FILTERS.map((sla) => (
+          <option key={sla} value={sla}>
+            {t(`inbox.sla.${sla}`)}
+          </option>
+        ))}
+      </select>
+      {s.isLead ? (
+        <select
+          title={t('inbox.assigneeFilter')}
+          value={filters.assigneeId ?? ''}
+          onChange={(e) => s.setAssigneeFilter(e.target.value === '' ? null : e.target.value)}
+        >
+          <option value="">{t('inbox.allAssignees')}</option>
+          {filters.assigneeId && !s.assignees.some((a) => a.id === filters.assigneeId) ? (
+            <option value={filters.assigneeId}>{filters.assigneeId}</option>
+          ) : null}
+          {s.assignees.map((assignee) => (
+            <option key={assignee.id} value={assignee.id}>
+              {assignee.name} ({assignee.count})
+            </option>
+          ))}
+        </select>
+      ) : null}
+      <select
+        title={t('inbox.sort')}
+        value={filters.sort}
+        onChange={(e) => {
+          const sort = INBOX_SORTS.find((option) => option === e.target.value);
+          if (sort) s.setSort(sort);
+        }}
+      >
+        {INBOX_SORTS.map((sort) => (
+          <option key={sort} value={sort}>
+            {t(`inbox.sort.${sort}`)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** "显示 120 / 共 100,000": what the view and filters select, of every ticket the user may see here. */
+function InboxCount() {
+  const t = useT();
+  const { total, exists, language } = useAppStore(useShallow((s) => ({ total: s.total, exists: s.exists, language: s.language })));
+  const format = new Intl.NumberFormat(language);
+  return (
+    <p className="inbox-count" aria-live="polite">
+      {t('inbox.shownOfTotal', { shown: format.format(total), exists: format.format(exists) })}
+    </p>
+  );
+}
+
+/**
+ * The list: every matching ticket has a place (the scroll height is the whole list), but
+ * only the rows on screen are rendered, from the window the store holds; rows of a window
+ * not loaded yet show as placeholders while the store fetches it.
+ */
+function InboxList() {
+  const t = useT();
+  const scrollRef = useRef<HTMLDivElement>(null);
   const state = useAppStore(
     useShallow((s) => ({
-      filters: s.filters,
-      statusCounts: s.statusCounts,
       rows: s.rows,
+      rowsOffset: s.rowsOffset,
+      total: s.total,
       selectedIndex: s.selectedIndex,
       openTicketId: s.openTicketId,
-      inboxLoaded: s.inboxLoaded,
-      inboxError: s.inboxError,
-      setStatusFilter: s.setStatusFilter,
-      setQuery: s.setQuery,
       moveSelection: s.moveSelection,
       selectIndex: s.selectIndex,
       openSelected: s.openSelected,
       openTicket: s.openTicket,
+      showRange: s.showRange,
+    })),
+  );
+  const { rows, rowsOffset, total, selectedIndex, selectIndex, showRange, openTicket } = state;
+  // The virtualizer re-renders this component itself on scroll; the compiler leaving it unmemoised is what it needs.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => scrollRef.current, estimateSize: () => INBOX_ROW_HEIGHT, overscan: 6 });
+  const items = virtualizer.getVirtualItems();
+  const firstShown = items[0]?.index ?? 0;
+  const lastShown = items.at(-1)?.index ?? -1;
+
+  useEffect(() => {
+    if (lastShown >= firstShown) showRange(firstShown, lastShown + 1);
+  }, [firstShown, lastShown, rowsOffset, rows.length, total, showRange]);
+
+  // The selection stays on screen; while the list (or nothing) has focus, the selected row takes it, so focus is visible.
+  useEffect(() => {
+    if (selectedIndex < 0) return;
+    virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedIndex, virtualizer]);
+  const selectedLoaded = inboxRowAt({ rows, rowsOffset }, selectedIndex) !== undefined;
+  useEffect(() => {
+    const list = scrollRef.current;
+    if (!list || selectedIndex < 0) return;
+    const active = document.activeElement;
+    if (active !== document.body && active !== null && !list.contains(active)) return;
+    const element = list.querySelector<HTMLElement>(`[data-index="${String(selectedIndex)}"]`);
+    if (element && element !== active) element.focus({ preventScroll: true });
+  }, [selectedIndex, selectedLoaded, firstShown, lastShown]);
+
+  function onListKeyDown(event: KeyboardEvent<HTMLUListElement>) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === 'Home') selectIndex(0);
+    else if (event.key === 'End') selectIndex(total - 1);
+    else if (event.key === 'PageDown') selectIndex(Math.min(total - 1, Math.max(selectedIndex, 0) + 10));
+    else if (event.key === 'PageUp') selectIndex(Math.max(0, selectedIndex - 10));
+    else return;
+    event.preventDefault();
+  }
+
+  const onOpen = useCallback((ticketId: string) => void openTicket(ticketId), [openTicket]);
+
+  return (
+    <div ref={scrollRef} className="inbox-scroller">
+      <ul
+        role="listbox"
+        aria-label={t('inbox.tickets')}
+        className="inbox-list"
+        onKeyDown={onListKeyDown}
+        style={{ height: virtualizer.getTotalSize(), position: 'relative' }}
+      >
+        {items.map((item) => {
+          const row = inboxRowAt({ rows, rowsOffset }, item.index);
+          return row ? (
+            <InboxRow
+              key={row.id}
+              row={row}
+              index={item.index}
+              setSize={total}
+              top={item.start}
+              selected={item.index === selectedIndex}
+              open={row.id === state.openTicketId}
+              onSelect={selectIndex}
+              onOpen={onOpen}
+            />
+          ) : (
+            <InboxRowPlaceholder
+              key={`placeholder-${String(item.index)}`}
+              index={item.index}
+              setSize={total}
+              top={item.start}
+              selected={item.index === selectedIndex}
+            />
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+export function Inbox() {
+  const t = useT();
+  const searchId = useId();
+  const state = useAppStore(
+    useShallow((s) => ({
+      query: s.filters.query,
+      total: s.total,
+      rows: s.rows,
+      selectedIndex: s.selectedIndex,
+      inboxLoaded: s.inboxLoaded,
+      inboxError: s.inboxError,
+      setQuery: s.setQuery,
+      selectIndex: s.selectIndex,
       isAgent: s.user?.role === 'agent',
       inboxMode: s.inboxMode,
     })),
   );
-  const { rows, selectedIndex, moveSelection, openSelected, selectIndex, openTicket } = state;
-
-  // `/` jumps to search from anywhere that is not a text field.
-  useEffect(() => {
-    function onKeyDown(event: globalThis.KeyboardEvent) {
-      if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey || isEditable(event.target)) return;
-      event.preventDefault();
-      searchRef.current?.focus();
-      searchRef.current?.select();
-    }
-    document.addEventListener('keydown', onKeyDown);
-    return () => document.removeEventListener('keydown', onKeyDown);
-  }, []);
-
-  // Keep the selected row in view, and keep keyboard focus on it while the list has focus.
-  const selectedId = rows[selectedIndex]?.id;
-  useEffect(() => {
-    if (!selectedId || !listRef.current) return;
-    const element = document.getElementById(`inbox-row-${selectedId}`);
-    if (!element) return;
-    if (listRef.current.contains(document.activeElement) && document.activeElement !== element) {
-      element.focus({ preventScroll: true });
-    }
-    element.scrollIntoView({ block: 'nearest' });
-  }, [selectedId]);
-
-  function onListKeyDown(event: KeyboardEvent<HTMLUListElement>) {
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
-    switch (event.key) {
-      case 'ArrowDown':
-      case 'j':
-        moveSelection(1);
-        break;
-      case 'ArrowUp':
-      case 'k':
-        moveSelection(-1);
-        break;
-      case 'Home':
-        selectIndex(0);
-        break;
-      case 'End':
-        selectIndex(rows.length - 1);
-        break;
-      case 'Enter':
-        openSelected();
-        break;
-      default:
-        return;
-    }
-    event.preventDefault();
-  }
 
   function onSearchKeyDown(event: KeyboardEvent<HTMLInputElement>) {
     if (event.key === 'ArrowDown' || event.key === 'Enter') {
       event.preventDefault();
-      const target = rows[selectedIndex] ?? rows[0];
-      if (target) {
-        if (selectedIndex < 0) selectIndex(0);
-        document.getElementById(`inbox-row-${target.id}`)?.focus();
-      }
-    } else if (event.key === 'Escape' && state.filters.query !== '') {
+      if (state.total === 0) return;
+      const index = state.selectedIndex < 0 ? 0 : state.selectedIndex;
+      state.selectIndex(index);
+      document.querySelector<HTMLElement>(`.inbox-list [data-index="${String(index)}"]`)?.focus();
+    } else if (event.key === 'Escape' && state.query !== '') {
       event.preventDefault();
       state.setQuery('');
     }
   }
-
-  const onOpen = useCallback((ticketId: string) => void openTicket(ticketId), [openTicket]);
 
   // Agents are sent what they hold; their channels' queues are summarised above and listed on demand.
   const queueHeader = state.isAgent ? (
@@ -148,37 +310,23 @@ export function Inbox() {
         {t('inbox.title')}
       </h2>
       {queueHeader}
+      <ViewTabs />
       <ChannelFilter />
       <label htmlFor={searchId} className="visually-hidden">
         {t('inbox.search')}
       </label>
       <input
-        ref={searchRef}
         id={searchId}
         type="search"
         className="search-input"
+        data-shortcut="search"
         placeholder={t('inbox.searchPlaceholder')}
-        value={state.filters.query}
+        value={state.query}
         onChange={(e) => state.setQuery(e.target.value)}
         onKeyDown={onSearchKeyDown}
       />
-      {/* Named by title, not by a label: getByLabel('Status') must find only the ticket's status control. */}
-      <select
-        className="status-filter"
-        title={t('inbox.statusFilter')}
-        value={state.filters.status ?? ''}
-        onChange={(e) => {
-          const parsed = ticketStatusSchema.safeParse(e.target.value);
-          state.setStatusFilter(parsed.success ? parsed.data : null);
-        }}
-      >
-        <option value="">{t('inbox.allStatuses')}</option>
-        {TICKET_STATUSES.map((status) => (
-          <option key={status} value={status}>
-            {t(statusKey(status))} ({state.statusCounts[status]})
-          </option>
-        ))}
-      </select>
+      <Filters />
+      <InboxCount />
       <div className="inbox-body">
         <BulkBar />
         {state.inboxError ? (
@@ -186,20 +334,8 @@ export function Inbox() {
             {errorText(t, state.inboxError)}
           </p>
         ) : null}
-        <ul ref={listRef} role="listbox" aria-label={t('inbox.tickets')} className="inbox-list" onKeyDown={onListKeyDown}>
-          {rows.map((row, index) => (
-            <InboxRow
-              key={row.id}
-              row={row}
-              index={index}
-              selected={index === selectedIndex}
-              open={row.id === state.openTicketId}
-              onSelect={selectIndex}
-              onOpen={onOpen}
-            />
-          ))}
-        </ul>
-        {rows.length === 0 ? <p className="inbox-empty">{state.inboxLoaded ? t('inbox.empty') : t('inbox.loading')}</p> : null}
+        <InboxList />
+        {state.total === 0 ? <p className="inbox-empty">{state.inboxLoaded ? t('inbox.empty') : t('inbox.loading')}</p> : null}
       </div>
       <p className="keyboard-hint">{t('inbox.keyboardHint')}</p>
     </section>

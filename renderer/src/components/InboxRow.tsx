@@ -36,9 +36,17 @@ function FollowUpMarker({ followUpAt }: { followUpAt: number }) {
   );
 }
 
+/** Every row is this tall (CSS `.inbox-row`), so the list's scroll height is known without rendering it. */
+export const INBOX_ROW_HEIGHT = 78;
+
 interface InboxRowProps {
   row: InboxRowData;
+  /** Its place in the whole list (0-based). */
   index: number;
+  /** How many rows the whole list has. */
+  setSize: number;
+  /** Where the virtualised list puts it (px from the list's top): a number, so the memo holds while the list scrolls. */
+  top: number;
   selected: boolean;
   open: boolean;
   onSelect: (index: number) => void;
@@ -46,7 +54,7 @@ interface InboxRowProps {
 }
 
 /** One ticket in the inbox: a focusable option of the listbox. */
-export const InboxRow = memo(function InboxRow({ row, index, selected, open, onSelect, onOpen }: InboxRowProps) {
+export const InboxRow = memo(function InboxRow({ row, index, setSize, top, selected, open, onSelect, onOpen }: InboxRowProps) {
   const t = useT();
   const reason = row.assignmentReason
     ? t('inbox.assignment', { reason: describeAssignment(t, row.assignmentReason, row.assigneeName) })
@@ -57,9 +65,13 @@ export const InboxRow = memo(function InboxRow({ row, index, selected, open, onS
       role="option"
       aria-selected={selected}
       aria-current={open ? 'true' : undefined}
+      aria-posinset={index + 1}
+      aria-setsize={setSize}
       tabIndex={selected ? 0 : -1}
       data-ticket-id={row.id}
-      className={`inbox-row${selected ? ' selected' : ''}${open ? ' open' : ''} priority-${row.priority}`}
+      data-index={index}
+      style={{ transform: `translateY(${String(top)}px)` }}
+      className={`inbox-row${selected ? ' selected' : ''}${open ? ' open' : ''}${row.unread ? ' unread' : ''} priority-${row.priority}`}
       title={reason}
       onClick={() => {
         onSelect(index);
@@ -68,6 +80,11 @@ export const InboxRow = memo(function InboxRow({ row, index, selected, open, onS
     >
       <div className="row-line row-top">
         <BulkCheckbox ticketId={row.id} />
+        {row.unread ? (
+          <span className="unread-dot" title={t('inbox.unread')}>
+            <span className="visually-hidden">{t('inbox.unread')}</span>
+          </span>
+        ) : null}
         <ChannelIcon channel={row.channel} />
         <span className="ticket-id">{row.id}</span>
         <span className="customer-name">{row.customerName}</span>
@@ -92,3 +109,23 @@ export const InboxRow = memo(function InboxRow({ row, index, selected, open, onS
     </li>
   );
 });
+
+/** A place in the list whose window is still being fetched: the same size, so scrolling does not jump. */
+export function InboxRowPlaceholder({ index, setSize, top, selected }: { index: number; setSize: number; top: number; selected: boolean }) {
+  const t = useT();
+  return (
+    <li
+      role="option"
+      aria-selected={selected}
+      aria-posinset={index + 1}
+      aria-setsize={setSize}
+      aria-busy="true"
+      tabIndex={selected ? 0 : -1}
+      data-index={index}
+      style={{ transform: `translateY(${String(top)}px)` }}
+      className={`inbox-row placeholder${selected ? ' selected' : ''}`}
+    >
+      <span className="muted">{t('inbox.rowLoading')}</span>
+    </li>
+  );
+}

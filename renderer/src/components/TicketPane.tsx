@@ -47,6 +47,7 @@ function StatusSelect({ ticket }: { ticket: Ticket }) {
       <label htmlFor={id}>{t('ticket.status')}</label>
       <select
         id={id}
+        data-shortcut="status"
         value={ticket.status}
         disabled={settingStatus}
         aria-busy={settingStatus}
@@ -75,6 +76,7 @@ function PrioritySelect({ ticket }: { ticket: Ticket }) {
       <label htmlFor={id}>{t('ticket.priority')}</label>
       <select
         id={id}
+        data-shortcut="priority"
         className={`priority-select priority-${ticket.priority}`}
         value={ticket.priority}
         disabled={settingPriority}

@@ -1,9 +1,33 @@
+/**
+ * The inbox over every cached ticket. The core answers windows (`inbox.list` with the
+ * counts, `inbox.window` without them while scrolling); the store keeps one window of rows
+ * (`rows`, starting at `rowsOffset`) and the list's length (`total`), so a virtualised list
+ * can show 100,000 tickets while holding a few hundred. The keyboard selection is an index
+ * into the whole list; moving it past the window loads the window around it.
+ */
 import type { StateCreator } from 'zustand/vanilla';
 import { CHANNELS, TICKET_STATUSES, type TicketStatus } from '../../../shared/domain.js';
 import type { ChannelCounts } from '../../../shared/httpApi.js';
-import type { InboxRow, WorkstationApi } from '../../../shared/rpc.js';
+import type { InboxResult, InboxRow, InboxView, InboxWindow, WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
-import type { AppState, InboxSlice } from './types.js';
+import type { AppState, InboxFilters, InboxSlice } from './types.js';
+
+/** Rows one window asks for: many screens' worth, far below what the core allows. */
+export const INBOX_WINDOW_ROWS = 200;
+/** A window is loaded starting this many rows above what must be shown, so scrolling back a little needs no request. */
+const WINDOW_LEAD_ROWS = 50;
+
+/** Open tickets of every channel, newest activity first: completed and closed ones are out of the default views. */
+export const DEFAULT_INBOX_FILTERS: InboxFilters = {
+  view: 'all',
+  channel: null,
+  status: 'open',
+  priority: null,
+  sla: null,
+  assigneeId: null,
+  sort: 'activity',
+  query: '',
+};
 
 function zeroChannelCounts(): ChannelCounts {
   return Object.fromEntries(CHANNELS.map((c) => [c, 0])) as ChannelCounts;
@@ -13,84 +37,157 @@ function zeroStatusCounts(): Record<TicketStatus, number> {
   return Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as Record<TicketStatus, number>;
 }
 
-/** Keeps the selection on the same ticket when the rows under it change. */
-function followSelection(previous: InboxRow[], previousIndex: number, next: InboxRow[]): number {
-  if (next.length === 0) return -1;
-  const selectedId = previous[previousIndex]?.id;
-  const found = selectedId ? next.findIndex((row) => row.id === selectedId) : -1;
-  if (found >= 0) return found;
-  return Math.min(Math.max(previousIndex, 0), next.length - 1);
+function zeroViewCounts(): Record<InboxView, number> {
+  return { mine: 0, unassigned: 0, all: 0 };
+}
+
+/** The inbox state of nobody signed in. */
+export const INBOX_SIGNED_OUT = {
+  filters: DEFAULT_INBOX_FILTERS,
+  rows: [] as InboxRow[],
+  rowsOffset: 0,
+  total: 0,
+  exists: 0,
+  unreadCount: 0,
+  channelCounts: zeroChannelCounts(),
+  statusCounts: zeroStatusCounts(),
+  viewCounts: zeroViewCounts(),
+  assignees: [],
+  selectedIndex: -1,
+  inboxLoaded: false,
+  inboxError: null,
+} satisfies Partial<AppState>;
+
+/** The row at an index of the whole list, when the loaded window holds it. */
+export function inboxRowAt(state: Pick<AppState, 'rows' | 'rowsOffset'>, index: number): InboxRow | undefined {
+  return index >= state.rowsOffset ? state.rows[index - state.rowsOffset] : undefined;
+}
+
+/** Whether the loaded window holds every row from `start` to `end` (exclusive) that exists. */
+function windowCovers(state: Pick<AppState, 'rows' | 'rowsOffset' | 'total'>, start: number, end: number): boolean {
+  const last = Math.min(end, state.total);
+  return start >= state.rowsOffset && last <= state.rowsOffset + state.rows.length;
+}
+
+/** Keeps the selection on the same ticket when the rows under it change, else on the same place. */
+function followSelection(previous: AppState, answer: InboxWindow): number {
+  if (answer.total === 0) return -1;
+  const selectedId = inboxRowAt(previous, previous.selectedIndex)?.id;
+  const found = selectedId ? answer.rows.findIndex((row) => row.id === selectedId) : -1;
+  if (found >= 0) return answer.offset + found;
+  return Math.min(Math.max(previous.selectedIndex, 0), answer.total - 1);
 }
 
 export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, [], [], InboxSlice> {
-  // Only the answer to the newest request is applied, so fast typing never shows stale rows.
-  let latestRequest = 0;
+  // Only the newest answer's rows are applied (fast typing or scrolling never shows stale rows); counts come with the newest list.
+  let latestRows = 0;
+  let latestList = 0;
 
-  return (set, get) => ({
-    filters: { channel: null, status: null, query: '' },
-    rows: [],
-    channelCounts: zeroChannelCounts(),
-    statusCounts: zeroStatusCounts(),
-    selectedIndex: -1,
-    inboxLoaded: false,
-    inboxError: null,
+  function request(get: () => AppState, offset: number) {
+    const { query, ...rest } = get().filters;
+    return { ...rest, query: query.trim(), offset, limit: INBOX_WINDOW_ROWS };
+  }
 
-    async loadInbox() {
+  return (set, get) => {
+    function applyWindow(answer: InboxWindow): void {
+      set({
+        rows: answer.rows,
+        rowsOffset: answer.offset,
+        total: answer.total,
+        selectedIndex: followSelection(get(), answer),
+        inboxLoaded: true,
+        inboxError: null,
+      });
+    }
+
+    /** Loads the list again from `offset` (default: the window shown), with the counts. */
+    async function loadList(offset: number): Promise<void> {
       if (!get().user) return;
-      const request = ++latestRequest;
-      const { channel, status, query } = get().filters;
+      const rowsRequest = ++latestRows;
+      const listRequest = ++latestList;
+      const hadRows = get().rows.length > 0;
       try {
-        const result = await api.invoke('inbox.list', { channel, status, query: query.trim() });
-        if (request !== latestRequest || !get().user) return;
-        const { rows, selectedIndex } = get();
-        set({
-          rows: result.rows,
-          channelCounts: result.channelCounts,
-          statusCounts: result.statusCounts,
-          selectedIndex: followSelection(rows, selectedIndex, result.rows),
-          inboxLoaded: true,
-          inboxError: null,
-        });
+        const result: InboxResult = await api.invoke('inbox.list', request(get, offset));
+        if (!get().user) return;
+        if (listRequest === latestList) {
+          set({
+            channelCounts: result.channelCounts,
+            statusCounts: result.statusCounts,
+            viewCounts: result.viewCounts,
+            assignees: result.assignees,
+            exists: result.exists,
+            unreadCount: result.unreadCount,
+          });
+        }
+        if (rowsRequest !== latestRows) return;
+        applyWindow(result);
         // Like a mail client: when nothing is open and the inbox fills (sign-in, end of the
         // first sync), the top ticket is shown straight away.
         const first = result.rows[0];
-        if (first && rows.length === 0 && get().openTicketId === null) void get().openTicket(first.id);
+        if (first && result.offset === 0 && !hadRows && get().openTicketId === null) void get().openTicket(first.id);
       } catch (error) {
-        if (request !== latestRequest) return;
+        if (rowsRequest !== latestRows) return;
         set({ inboxError: toUiError(error), inboxLoaded: true });
       }
-    },
+    }
 
-    setChannelFilter(channel) {
-      set({ filters: { ...get().filters, channel } });
-      void get().loadInbox();
-    },
+    /** Loads the window from `offset` without the counts (scrolling). */
+    async function loadWindow(offset: number): Promise<void> {
+      if (!get().user) return;
+      const rowsRequest = ++latestRows;
+      try {
+        const answer = await api.invoke('inbox.window', request(get, offset));
+        if (rowsRequest !== latestRows || !get().user) return;
+        applyWindow(answer);
+      } catch (error) {
+        if (rowsRequest !== latestRows) return;
+        set({ inboxError: toUiError(error), inboxLoaded: true });
+      }
+    }
 
-    setStatusFilter(status) {
-      set({ filters: { ...get().filters, status } });
-      void get().loadInbox();
-    },
+    /** A filter changed: back to the top of the new list. */
+    function refilter(patch: Partial<InboxFilters>): void {
+      set({ filters: { ...get().filters, ...patch }, selectedIndex: -1 });
+      void loadList(0);
+    }
 
-    setQuery(query) {
-      set({ filters: { ...get().filters, query } });
-      void get().loadInbox();
-    },
+    return {
+      ...INBOX_SIGNED_OUT,
 
-    moveSelection(delta) {
-      const { rows, selectedIndex } = get();
-      if (rows.length === 0) return;
-      const from = selectedIndex < 0 ? (delta > 0 ? -1 : rows.length) : selectedIndex;
-      set({ selectedIndex: Math.min(Math.max(from + delta, 0), rows.length - 1) });
-    },
+      loadInbox: () => loadList(get().rowsOffset),
 
-    selectIndex(index) {
-      const { rows } = get();
-      if (index >= 0 && index < rows.length) set({ selectedIndex: index });
-    },
+      showRange(start, end) {
+        const state = get();
+        if (state.total === 0 || windowCovers(state, start, end)) return;
+        void loadWindow(Math.max(0, Math.min(start - WINDOW_LEAD_ROWS, state.total - INBOX_WINDOW_ROWS)));
+      },
 
-    openSelected() {
-      const row = get().rows[get().selectedIndex];
-      if (row) void get().openTicket(row.id);
-    },
-  });
+      setInboxView: (view) => refilter({ view }),
+      setChannelFilter: (channel) => refilter({ channel }),
+      setStatusFilter: (status) => refilter({ status }),
+      setPriorityFilter: (priority) => refilter({ priority }),
+      setSlaFilter: (sla) => refilter({ sla }),
+      setAssigneeFilter: (assigneeId) => refilter({ assigneeId }),
+      setSort: (sort) => refilter({ sort }),
+      setQuery: (query) => refilter({ query }),
+
+      moveSelection(delta) {
+        const { total, selectedIndex } = get();
+        if (total === 0) return;
+        const from = selectedIndex < 0 ? (delta > 0 ? -1 : total) : selectedIndex;
+        get().selectIndex(Math.min(Math.max(from + delta, 0), total - 1));
+      },
+
+      selectIndex(index) {
+        if (index < 0 || index >= get().total) return;
+        set({ selectedIndex: index });
+        get().showRange(index, index + 1);
+      },
+
+      openSelected() {
+        const row = inboxRowAt(get(), get().selectedIndex);
+        if (row) void get().openTicket(row.id);
+      },
+    };
+  };
 }

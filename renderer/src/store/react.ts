@@ -20,6 +20,13 @@ export function useAppStore<T>(selector: (state: AppState) => T): T {
   return useStore(store, selector);
 }
 
+/** The store itself, for event handlers that read the latest state when they run. */
+export function useStoreApi(): AppStore {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useStoreApi must be used inside <StoreProvider>');
+  return store;
+}
+
 /** The translator for the current UI language; components re-render when it changes. */
 export function useT(): Translate {
   const language = useAppStore((s) => s.language);

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
+import { INBOX_SIGNED_OUT } from './inboxSlice.js';
 import { PII_SIGNED_OUT } from './piiSlice.js';
 import { reportsSignedOut } from './reportSlice.js';
 import { boardSignedOut } from './boardSlice.js';
@@ -62,11 +63,7 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     user: null,
     signInError: null,
     cacheReset: null,
-    rows: [],
-    selectedIndex: -1,
-    inboxLoaded: false,
-    inboxError: null,
-    filters: { channel: null, status: null, query: '' },
+    ...INBOX_SIGNED_OUT,
     openTicketId: null,
     detail: null,
     ticketError: null,

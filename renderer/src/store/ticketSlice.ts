@@ -30,6 +30,8 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       const detail = await api.invoke('ticket.get', { ticketId });
       if (request !== latestLoad || get().openTicketId !== ticketId) return;
       set({ detail, ticketLoading: false, ticketError: null });
+      // The agent sees the ticket now: its new customer messages are read (the core's change event refreshes the inbox).
+      if (detail.unread) void api.invoke('ticket.markRead', { ticketId }).catch(() => undefined);
     } catch (error) {
       if (request !== latestLoad || get().openTicketId !== ticketId) return;
       set({ detail: null, ticketLoading: false, ticketError: toUiError(error) });
@@ -104,7 +106,8 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     retryActions: {},
 
     async openTicket(ticketId) {
-      const index = get().rows.findIndex((row) => row.id === ticketId);
+      const found = get().rows.findIndex((row) => row.id === ticketId);
+      const index = found >= 0 ? get().rowsOffset + found : -1;
       const sameTicket = get().openTicketId === ticketId;
       set({
         openTicketId: ticketId,

@@ -4,7 +4,20 @@
  */
 import type { Channel, Priority, TicketStatus, User } from '../../../shared/domain.js';
 import type { ChannelCounts } from '../../../shared/httpApi.js';
-import type { AttentionItem, CacheReset, ConnectionState, CoreProcessState, InboxRow, RpcErrorShape, TicketDetail } from '../../../shared/rpc.js';
+import type {
+  AttentionItem,
+  CacheReset,
+  ConnectionState,
+  CoreProcessState,
+  InboxAssignee,
+  InboxRow,
+  InboxSlaFilter,
+  InboxSort,
+  InboxStatusFilter,
+  InboxView,
+  RpcErrorShape,
+  TicketDetail,
+} from '../../../shared/rpc.js';
 import type { Language } from '../i18n.js';
 import type { CallSlice } from './callSlice.js';
 import type { ChatSlice } from './chatSlice.js';
@@ -60,24 +73,50 @@ export interface ConnectionSlice {
 }
 
 export interface InboxFilters {
+  /** Mine / unassigned (that I could take) / all I may see. */
+  view: InboxView;
   channel: Channel | null;
-  status: TicketStatus | null;
+  /** null: every status; `open` (the default): completed and closed left out. */
+  status: InboxStatusFilter | null;
+  priority: Priority | null;
+  sla: InboxSlaFilter | null;
+  /** Leads: only the tickets one agent holds. */
+  assigneeId: string | null;
+  sort: InboxSort;
   query: string;
 }
 
-/** The one inbox across channels: filters, the rows they select, and the keyboard selection. */
+/** The one inbox across channels: filters, the window of rows they select, the counts, and the keyboard selection. */
 export interface InboxSlice {
   filters: InboxFilters;
+  /** The loaded window of the list; the row at index i of the whole list is `rows[i - rowsOffset]`. */
   rows: InboxRow[];
+  rowsOffset: number;
+  /** Tickets matching the view and filters: the list's length. */
+  total: number;
+  /** Tickets the user may see in the cache, whatever the view and filters. */
+  exists: number;
+  /** Tickets with a customer message the agent has not opened (shown in the window title). */
+  unreadCount: number;
   channelCounts: ChannelCounts;
   statusCounts: Record<TicketStatus, number>;
-  /** Index into `rows` of the keyboard selection; -1 when there are no rows. */
+  viewCounts: Record<InboxView, number>;
+  assignees: InboxAssignee[];
+  /** Index into the whole list of the keyboard selection; -1 when there are no rows. */
   selectedIndex: number;
   inboxLoaded: boolean;
   inboxError: UiError | null;
+  /** Loads the shown window again, with the counts. */
   loadInbox: () => Promise<void>;
+  /** The list shows rows `start` to `end` (exclusive): loads the window around them when it does not hold them. */
+  showRange: (start: number, end: number) => void;
+  setInboxView: (view: InboxView) => void;
   setChannelFilter: (channel: Channel | null) => void;
-  setStatusFilter: (status: TicketStatus | null) => void;
+  setStatusFilter: (status: InboxStatusFilter | null) => void;
+  setPriorityFilter: (priority: Priority | null) => void;
+  setSlaFilter: (sla: InboxSlaFilter | null) => void;
+  setAssigneeFilter: (assigneeId: string | null) => void;
+  setSort: (sort: InboxSort) => void;
   setQuery: (query: string) => void;
   moveSelection: (delta: number) => void;
   selectIndex: (index: number) => void;
@@ -142,6 +181,9 @@ export interface TicketSlice {
 export interface UiSlice {
   language: Language;
   setLanguage: (language: Language) => void;
+  /** The keyboard shortcut sheet (`?`) is open. */
+  shortcutsOpen: boolean;
+  setShortcutsOpen: (open: boolean) => void;
 }
 
 /**

@@ -11,5 +11,10 @@ export function createUiSlice(): StateCreator<AppState, [], [], UiSlice> {
       applyDocumentLanguage(language);
       set({ language });
     },
+
+    shortcutsOpen: false,
+    setShortcutsOpen(open) {
+      set({ shortcutsOpen: open });
+    },
   });
 }

@@ -9,6 +9,7 @@ import { migration007CustomerIdentities } from './007-customer-identities.js';
 import { migration008DeferredSearch } from './008-deferred-search.js';
 import { migration009MaskedContent } from './009-masked-content.js';
 import { migration010AttentionFacts } from './010-attention-facts.js';
+import { migration011InboxUnread } from './011-inbox-unread.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -24,4 +25,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration008DeferredSearch,
   migration009MaskedContent,
   migration010AttentionFacts,
+  migration011InboxUnread,
 ];

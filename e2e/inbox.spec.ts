@@ -1,0 +1,218 @@
+/**
+ * The inbox past 2,000 tickets, by keyboard: a lead's workstation over a server seeded with
+ * 2,500 extra contacts lists every one of them (the count says so), scrolls to the very last
+ * row, filters and sorts in the core, and is driven without the mouse — next/previous,
+ * open, reply, note, take, status, priority, search and the `?` sheet — while keys typed
+ * into the composer stay text. A new customer message shows as unread and in the window
+ * title until the ticket is opened. Screenshots at 1280×800 in English and Chinese.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { postDemoInbound, signIn } from './demoApi.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SEEDED = 2500;
+const SHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
+
+let root: string;
+let server: RunningProcess;
+let desk: RunningProcess;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-inbox-'));
+  const dataDir = path.join(root, 'server');
+  const seeded = spawnSync(process.execPath, ['--import', 'tsx', 'e2e/seedInbox.ts', dataDir, String(SEEDED)], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (seeded.status !== 0) throw new Error(`seeding failed: ${seeded.stderr}`);
+  server = await startServerProcess({ dataDir, demo: true });
+  desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+test.afterAll(async () => {
+  await desk?.stop();
+  await server?.stop();
+});
+
+/** "Showing 2,503 of 2,517" → [2503, 2517]. */
+async function counts(page: Page): Promise<[number, number]> {
+  const text = (await page.locator('.inbox-count').textContent()) ?? '';
+  const numbers = [...text.matchAll(/[\d,]+/g)].map((match) => Number(match[0].replace(/,/g, '')));
+  return [numbers[0] ?? -1, numbers[1] ?? -1];
+}
+
+const list = (page: Page) => page.getByRole('listbox', { name: 'Tickets' });
+const selectedRow = (page: Page) => list(page).locator('[aria-selected="true"]');
+
+test('lists every cached ticket past 2,000, scrolls to the last one, and filters in the core', async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, desk.url, 'lead1');
+  await expect.poll(async () => (await counts(page))[1], { timeout: 60_000 }).toBeGreaterThan(SEEDED);
+  const [shown, exists] = await counts(page);
+  expect(shown).toBeGreaterThan(2000);
+  expect(shown).toBeLessThanOrEqual(exists);
+  // Only what is on screen is rendered.
+  expect(await list(page).getByRole('option').count()).toBeLessThan(60);
+
+  await page.locator('.inbox-scroller').evaluate((element: { scrollTop: number; scrollHeight: number }) => {
+    element.scrollTop = element.scrollHeight;
+  });
+  const last = list(page).locator(`[data-index="${String(shown - 1)}"]`);
+  await expect(last).toHaveAttribute('data-ticket-id', /^GD\d+$/);
+  await expect(last).toBeInViewport();
+  await expect(last).toHaveAttribute('aria-setsize', String(shown));
+
+  await page.getByRole('combobox', { name: 'SLA filter' }).selectOption('breached');
+  await expect.poll(async () => (await counts(page))[0]).toBeLessThan(shown);
+  const [breached] = await counts(page);
+  expect(breached).toBeGreaterThan(0);
+  await page
+    .getByRole('group', { name: 'Channels' })
+    .getByRole('button', { name: /^Email/ })
+    .click();
+  await expect.poll(async () => (await counts(page))[0]).toBeLessThan(breached);
+  await page.getByRole('combobox', { name: 'Sort' }).selectOption('sla');
+  await expect(list(page).locator('[data-index="0"]')).toHaveAttribute('data-ticket-id', /^GD/);
+  await expect(list(page).locator('[data-index="0"] .sla')).toHaveClass(/sla-breached/);
+  await page.getByRole('combobox', { name: 'SLA filter' }).selectOption('');
+  await page.getByRole('group', { name: 'Channels' }).getByRole('button', { name: /^All/ }).click();
+  await page.getByRole('combobox', { name: 'Sort' }).selectOption('activity');
+  await expect.poll(async () => (await counts(page))[0]).toBe(shown);
+});
+
+test('drives the inbox and the ticket pane by keyboard alone; keys typed into the composer stay text', async ({ page }) => {
+  test.setTimeout(90_000);
+  await signIn(page, desk.url, 'lead1');
+  await expect.poll(async () => (await counts(page))[0]).toBeGreaterThan(SEEDED);
+  // An e-mail contact (a written reply can reach it) arrives on top of the list.
+  const { ticketId } = await postDemoInbound(server.url, {
+    channel: 'email',
+    customer: { name: '吴磊', email: 'wulei@example.cn' },
+    subject: '退货地址是哪里',
+    text: '请问退货寄到哪个地址？',
+  });
+  await expect(list(page).locator('[data-index="0"]')).toHaveAttribute('data-ticket-id', ticketId);
+  await page.locator('body').focus();
+
+  // The selection stayed on the ticket it was on, now one further down.
+  const start = Number(await selectedRow(page).getAttribute('data-index'));
+  await page.keyboard.press('j');
+  await expect(selectedRow(page)).toHaveAttribute('data-index', String(start + 1));
+  await expect(selectedRow(page)).toBeFocused();
+  await page.keyboard.press('Home');
+  await expect(selectedRow(page)).toHaveAttribute('data-index', '0');
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  await page.keyboard.press('ArrowDown');
+  await expect(selectedRow(page)).toHaveAttribute('data-index', '3');
+  await page.keyboard.press('k');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('k');
+  await expect(selectedRow(page)).toHaveAttribute('data-index', '0');
+  await expect(selectedRow(page)).toHaveAttribute('data-ticket-id', ticketId);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('region', { name: ticketId })).toBeVisible();
+
+  // r: the reply box; what is typed there is text, not shortcuts.
+  await page.keyboard.press('r');
+  const reply = page.locator('[data-shortcut="reply"]');
+  await expect(reply).toBeFocused();
+  await page.keyboard.type('jkrtsp?/e');
+  await expect(reply).toHaveValue('jkrtsp?/e');
+  await expect(selectedRow(page)).toHaveAttribute('data-index', '0');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await reply.fill('');
+
+  // Esc leaves the field, then n: the note box.
+  await page.keyboard.press('Escape');
+  await expect(reply).not.toBeFocused();
+  await page.keyboard.press('n');
+  await expect(page.locator('[data-shortcut="note"]')).toBeFocused();
+  await page.keyboard.press('Escape');
+
+  // t: take the queued ticket (the lead becomes its assignee, in progress).
+  await page.keyboard.press('t');
+  const pane = page.getByRole('region', { name: ticketId });
+  await expect(pane.getByLabel('Status')).toHaveValue('in_progress');
+  await expect(pane.locator('.ticket-meta')).toContainText('李主管');
+
+  await page.keyboard.press('s');
+  await expect(pane.getByLabel('Status')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('p');
+  await expect(pane.getByLabel('Priority')).toBeFocused();
+  await page.keyboard.press('Escape');
+
+  // e: escalate opens its form with the reason field.
+  await page.keyboard.press('e');
+  await expect(pane.getByRole('button', { name: /Escalate/ }).first()).toHaveAttribute('aria-expanded', 'true');
+  await page.keyboard.press('Escape');
+  await expect(pane.getByRole('button', { name: /Escalate/ }).first()).toHaveAttribute('aria-expanded', 'false');
+
+  // /: search, and Enter from the search box back into the list.
+  await page.keyboard.press('/');
+  const search = page.getByRole('searchbox', { name: 'Search' });
+  await expect(search).toBeFocused();
+  await page.keyboard.type('客户编号 2499');
+  await expect.poll(async () => (await counts(page))[0]).toBeLessThan(10);
+  await page.keyboard.press('Enter');
+  await expect(selectedRow(page)).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('section.ticket-pane')).toContainText('客户编号 2499');
+  await page.keyboard.press('/');
+  await page.keyboard.press('Escape');
+  await expect.poll(async () => (await counts(page))[0]).toBeGreaterThan(SEEDED);
+  await page.keyboard.press('Escape');
+  await expect(search).not.toBeFocused();
+
+  // ?: the sheet; a shortcut does nothing while it is open; Esc closes it.
+  const before = await selectedRow(page).getAttribute('data-index');
+  await page.keyboard.press('?');
+  const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(sheet).toBeVisible();
+  await expect(sheet).toContainText('Take the open ticket');
+  await page.screenshot({ path: path.join(SHOTS, 'inbox-shortcuts-en.png') });
+  await page.keyboard.press('j');
+  await expect(selectedRow(page)).toHaveAttribute('data-index', before ?? '');
+  await page.keyboard.press('Escape');
+  await expect(sheet).toHaveCount(0);
+});
+
+test('marks a new customer message unread, counts it in the window title, and clears it on open', async ({ page }) => {
+  await signIn(page, desk.url, 'lead1');
+  await expect.poll(async () => (await counts(page))[0]).toBeGreaterThan(SEEDED);
+  await expect(page).toHaveTitle('OmniDesk');
+  const posted = await postDemoInbound(server.url, {
+    channel: 'email',
+    customer: { name: '周敏', email: 'zhoumin@example.cn' },
+    subject: '发票抬头写错了',
+    text: '您好，发票抬头写错了，麻烦重开一张',
+  });
+  const row = list(page).locator(`[data-ticket-id="${posted.ticketId}"]`);
+  await expect(row).toHaveClass(/unread/);
+  await expect(row.getByText('New customer message')).toBeAttached();
+  await expect(page).toHaveTitle('(1) OmniDesk: 1 unread');
+  await page.screenshot({ path: path.join(SHOTS, 'inbox-en.png') });
+
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('zh-CN');
+  await expect(page).toHaveTitle('（1 条未读）OmniDesk');
+  await expect(page.locator('.inbox-count')).toContainText('显示');
+  await page.screenshot({ path: path.join(SHOTS, 'inbox-zh-CN.png') });
+  await page.locator('body').focus();
+  await page.keyboard.press('?');
+  await expect(page.getByRole('dialog', { name: '键盘快捷键' })).toBeVisible();
+  await page.screenshot({ path: path.join(SHOTS, 'inbox-shortcuts-zh-CN.png') });
+  await page.keyboard.press('Escape');
+  await page.getByRole('combobox', { name: '语言' }).selectOption('en');
+
+  await row.click();
+  await expect(row).not.toHaveClass(/unread/);
+  await expect(page).toHaveTitle('OmniDesk');
+});

@@ -1,0 +1,158 @@
+/**
+ * The workstation's keyboard: one document-level listener that turns single keys into the
+ * inbox's and the ticket pane's own actions (renderer/src/shortcuts.ts decides when a key
+ * is a shortcut), the `?` sheet that lists them, and the unread count in the window title.
+ */
+import { useEffect, useState } from 'react';
+import { useAppStore, useStoreApi, useT } from '../store/react.js';
+import { SHORTCUTS, leavesField, shortcutFor, type ShortcutAction } from '../shortcuts.js';
+import { Dialog } from './Dialog.js';
+
+function isDialogOpen(): boolean {
+  return document.querySelector('[role="dialog"][aria-modal="true"]') !== null;
+}
+
+/** Focuses (a field) or presses (a button) the ticket pane's control for an action; false when the open ticket has none now. */
+function pressControl(action: ShortcutAction): boolean {
+  const element = document.querySelector<HTMLElement>(`[data-shortcut="${action}"]`);
+  if (!element || (element instanceof HTMLButtonElement && element.disabled)) return false;
+  if (element instanceof HTMLButtonElement) element.click();
+  else element.focus();
+  return true;
+}
+
+/** Listens for the shortcuts while signed in; `?` opens the sheet. */
+export function KeyboardShortcuts() {
+  const store = useStoreApi();
+  const t = useT();
+  const open = useAppStore((s) => s.shortcutsOpen);
+  const setOpen = useAppStore((s) => s.setShortcutsOpen);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  useEffect(() => {
+    function onKeyDown(event: KeyboardEvent) {
+      if (event.defaultPrevented) return;
+      const target = event.target instanceof HTMLElement ? event.target : null;
+      const keyTarget = target
+        ? { tagName: target.tagName, isContentEditable: target.isContentEditable, inList: target.closest('.inbox-list') !== null }
+        : null;
+      if (target && leavesField(event, keyTarget, isDialogOpen())) {
+        target.blur();
+        return;
+      }
+      const action = shortcutFor(event, keyTarget, isDialogOpen());
+      if (!action) return;
+      const state = store.getState();
+      // The team board and the reports have no inbox or ticket pane: only the sheet.
+      if (state.view !== 'inbox' && action !== 'help') return;
+      event.preventDefault();
+      setNotice(null);
+      switch (action) {
+        case 'next':
+          state.moveSelection(1);
+          break;
+        case 'previous':
+          state.moveSelection(-1);
+          break;
+        case 'open':
+          state.openSelected();
+          break;
+        case 'search':
+          document.querySelector<HTMLInputElement>('[data-shortcut="search"]')?.select();
+          document.querySelector<HTMLInputElement>('[data-shortcut="search"]')?.focus();
+          break;
+        case 'help':
+          state.setShortcutsOpen(true);
+          break;
+        case 'take': {
+          // Taking is working on a queued ticket: the status change the rules turn into taking it (shared/ticketRules.ts).
+          const ticket = state.detail?.ticket;
+          if (ticket?.status === 'unassigned') void state.setStatus('in_progress');
+          else if (ticket) setNotice(t('shortcuts.nothingToTake'));
+          break;
+        }
+        case 'reply':
+        case 'note':
+        case 'status':
+        case 'priority':
+        case 'escalate':
+          pressControl(action);
+          break;
+      }
+    }
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, [store, t]);
+
+  return (
+    <>
+      {notice ? (
+        <p role="status" className="shortcut-notice">
+          {notice}
+        </p>
+      ) : null}
+      {open ? <ShortcutSheet onClose={() => setOpen(false)} /> : null}
+    </>
+  );
+}
+
+function ShortcutSheet({ onClose }: { onClose: () => void }) {
+  const t = useT();
+  return (
+    <Dialog title={t('shortcuts.title')} description={t('shortcuts.description')} onClose={onClose} className="shortcut-sheet">
+      <table className="shortcut-table">
+        <thead>
+          <tr>
+            <th scope="col">{t('shortcuts.key')}</th>
+            <th scope="col">{t('shortcuts.action')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {SHORTCUTS.map(({ action, keys, label }) => (
+            <tr key={action}>
+              <td>
+                {keys.map((key, index) => (
+                  <span key={key}>
+                    {index > 0 ? ' / ' : null}
+                    <kbd>{key}</kbd>
+                  </span>
+                ))}
+              </td>
+              <td>{t(label)}</td>
+            </tr>
+          ))}
+          <tr>
+            <td>
+              <kbd>Esc</kbd>
+            </td>
+            <td>{t('shortcuts.leaveField')}</td>
+          </tr>
+          <tr>
+            <td>
+              <kbd>Home</kbd> / <kbd>End</kbd>
+            </td>
+            <td>{t('shortcuts.firstLast')}</td>
+          </tr>
+        </tbody>
+      </table>
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose}>
+          {t('shortcuts.close')}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** "(3) OmniDesk": the unread count in the window title, so it shows on the task bar. */
+export function WindowTitle() {
+  const t = useT();
+  const unread = useAppStore((s) => (s.user ? s.unreadCount : 0));
+  useEffect(() => {
+    document.title = unread > 0 ? t('title.unread', { n: unread }) : t('app.name');
+    return () => {
+      document.title = t('app.name');
+    };
+  }, [unread, t]);
+  return null;
+}

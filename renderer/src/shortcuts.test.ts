@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { SHORTCUTS, isTypingTarget, leavesField, shortcutFor, type KeyPress } from './shortcuts.js';
+
+const press = (key: string, mods: Partial<KeyPress> = {}): KeyPress => ({ key, ctrlKey: false, metaKey: false, altKey: false, ...mods });
+const body = { tagName: 'BODY' };
+const list = { tagName: 'LI', inList: true };
+const button = { tagName: 'BUTTON' };
+
+describe('keyboard shortcuts', () => {
+  it('maps every documented key to its action on the page', () => {
+    for (const { action, keys } of SHORTCUTS) {
+      for (const key of keys) {
+        const typed = key === '↓' ? 'ArrowDown' : key === '↑' ? 'ArrowUp' : key;
+        expect(shortcutFor(press(typed), body, false), key).toBe(action);
+      }
+    }
+  });
+
+  it('never fires while typing in the composer, the search box or a select, whatever the key', () => {
+    for (const field of [{ tagName: 'TEXTAREA' }, { tagName: 'INPUT' }, { tagName: 'select' }, { tagName: 'DIV', isContentEditable: true }]) {
+      expect(isTypingTarget(field)).toBe(true);
+      for (const key of ['j', 'k', 'r', 'n', 't', 's', 'p', 'e', '/', '?', 'Enter', 'ArrowDown']) {
+        expect(shortcutFor(press(key), field, false), `${key} in ${field.tagName}`).toBeNull();
+      }
+    }
+  });
+
+  it('lets Esc leave a field, except inside a dialog (where Esc closes the dialog)', () => {
+    expect(leavesField(press('Escape'), { tagName: 'TEXTAREA' }, false)).toBe(true);
+    expect(leavesField(press('Escape'), { tagName: 'SELECT' }, false)).toBe(true);
+    expect(leavesField(press('Escape'), { tagName: 'TEXTAREA' }, true)).toBe(false);
+    expect(leavesField(press('Escape'), body, false)).toBe(false);
+    expect(leavesField(press('x'), { tagName: 'INPUT' }, false)).toBe(false);
+  });
+
+  it('never fires while a dialog is open or with a modifier held', () => {
+    expect(shortcutFor(press('j'), body, true)).toBeNull();
+    expect(shortcutFor(press('?'), body, true)).toBeNull();
+    expect(shortcutFor(press('r', { ctrlKey: true }), body, false)).toBeNull();
+    expect(shortcutFor(press('r', { metaKey: true }), body, false)).toBeNull();
+    expect(shortcutFor(press('e', { altKey: true }), body, false)).toBeNull();
+  });
+
+  it('leaves Enter and the arrows to a focused button, but takes them in the inbox list', () => {
+    expect(shortcutFor(press('Enter'), button, false)).toBeNull();
+    expect(shortcutFor(press('ArrowDown'), button, false)).toBeNull();
+    expect(shortcutFor(press('j'), button, false)).toBe('next');
+    expect(shortcutFor(press('Enter'), list, false)).toBe('open');
+    expect(shortcutFor(press('ArrowUp'), list, false)).toBe('previous');
+    expect(shortcutFor(press('x'), body, false)).toBeNull();
+    expect(shortcutFor(press('J'), body, false)).toBeNull();
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * The workstation's single-key shortcuts (the agent's hands stay on the keyboard): which key
+ * does what, and when a key is left alone — typing in a field (the composer, search, a
+ * select), a modifier held (the browser's and the system's own shortcuts), or a dialog open.
+ */
+import type { MessageKey } from './i18n.js';
+
+export type ShortcutAction = 'next' | 'previous' | 'open' | 'reply' | 'note' | 'take' | 'status' | 'priority' | 'escalate' | 'search' | 'help';
+
+/** The keys of each action, in the order the sheet lists them. */
+export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly string[]; label: MessageKey }> = [
+  { action: 'next', keys: ['j', '↓'], label: 'shortcuts.next' },
+  { action: 'previous', keys: ['k', '↑'], label: 'shortcuts.previous' },
+  { action: 'open', keys: ['Enter'], label: 'shortcuts.open' },
+  { action: 'reply', keys: ['r'], label: 'shortcuts.reply' },
+  { action: 'note', keys: ['n'], label: 'shortcuts.note' },
+  { action: 'take', keys: ['t'], label: 'shortcuts.take' },
+  { action: 'status', keys: ['s'], label: 'shortcuts.status' },
+  { action: 'priority', keys: ['p'], label: 'shortcuts.priority' },
+  { action: 'escalate', keys: ['e'], label: 'shortcuts.escalate' },
+  { action: 'search', keys: ['/'], label: 'shortcuts.search' },
+  { action: 'help', keys: ['?'], label: 'shortcuts.help' },
+];
+
+const KEY_ACTIONS: Readonly<Record<string, ShortcutAction>> = {
+  j: 'next',
+  k: 'previous',
+  r: 'reply',
+  n: 'note',
+  t: 'take',
+  s: 'status',
+  p: 'priority',
+  e: 'escalate',
+  '/': 'search',
+  '?': 'help',
+};
+
+/** What an element is, as far as shortcuts care (a DOM element in the app; a plain object in tests). */
+export interface KeyTarget {
+  tagName?: string;
+  isContentEditable?: boolean;
+  /** Inside the inbox list, where ↑/↓ and Enter belong to it. */
+  inList?: boolean;
+}
+
+/** Text fields, selects and editable content keep every key they are typed. */
+export function isTypingTarget(target: KeyTarget | null): boolean {
+  if (!target) return false;
+  return target.isContentEditable === true || ['INPUT', 'TEXTAREA', 'SELECT'].includes((target.tagName ?? '').toUpperCase());
+}
+
+export interface KeyPress {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+}
+
+/** Esc in a field (outside a dialog) leaves it, so the single-key shortcuts work again without the mouse. */
+export function leavesField(press: KeyPress, target: KeyTarget | null, dialogOpen: boolean): boolean {
+  return press.key === 'Escape' && !dialogOpen && isTypingTarget(target);
+}
+
+/**
+ * The action of a key press, or null when it is not a shortcut here. ↑/↓ and Enter act
+ * only where nothing else uses them: on the page itself or in the inbox list (a focused
+ * button keeps its Enter, the page its scrolling).
+ */
+export function shortcutFor(press: KeyPress, target: KeyTarget | null, dialogOpen: boolean): ShortcutAction | null {
+  if (dialogOpen || press.ctrlKey || press.metaKey || press.altKey || isTypingTarget(target)) return null;
+  const onPage = target === null || target.tagName === 'BODY' || target.inList === true;
+  if (press.key === 'ArrowDown') return onPage ? 'next' : null;
+  if (press.key === 'ArrowUp') return onPage ? 'previous' : null;
+  if (press.key === 'Enter') return onPage ? 'open' : null;
+  return KEY_ACTIONS[press.key] ?? null;
+}
