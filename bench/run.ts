@@ -2,7 +2,7 @@
  * `npm run bench`: the performance figures of the issue, each printed as `name=value` on
  * stdout beside a raw floor measured in the same run (this machine is shared and noisy, so
  * only the ratio to the floor is comparable between runs). Progress goes to stderr.
- * `BENCH_QUICK=1` scales every count down about ten times; `BENCH_ONLY=rtt,ingest,bootstrap,routing,offline,reports,inbox,inbox_scroll,postgres`
+ * `BENCH_QUICK=1` scales every count down about ten times; `BENCH_ONLY=rtt,ingest,bootstrap,routing,offline,reports,inbox,inbox_scroll,postgres,board`
  * runs a subset; `BENCH_PROFILE=1` profiles the bootstrap even when it meets its target.
  * Exits 0 when the bench ran (a missed target is reported, not failed), 1 when it could not run.
  * See docs/technical/benchmarks.md.
@@ -16,10 +16,11 @@ import { startIngestServer, type IngestServerSetup } from './ingestSetups.js';
 import { runOfflineBench } from './offline.js';
 import { runPostgresBench } from './postgres.js';
 import { runReportsBench } from './reports.js';
+import { runBoardBench } from './board.js';
 import { runRoutingBench } from './routing.js';
 import { measureSocketRoundTrip } from './socketRoundTrip.js';
 
-const PHASES = ['rtt', 'ingest', 'bootstrap', 'routing', 'offline', 'reports', 'inbox', 'inbox_scroll', 'postgres'] as const;
+const PHASES = ['rtt', 'ingest', 'bootstrap', 'routing', 'offline', 'reports', 'inbox', 'inbox_scroll', 'postgres', 'board'] as const;
 type Phase = (typeof PHASES)[number];
 
 function selectedPhases(): Phase[] {
@@ -65,6 +66,7 @@ export async function runBenchmarks(): Promise<void> {
   if (phases.includes('reports')) for (const [name, value] of await runReportsBench()) reportMetric(name, value);
   if (phases.includes('inbox')) runInboxBench();
   if (phases.includes('inbox_scroll')) await measureInboxScroll();
+  if (phases.includes('board')) for (const [name, value] of await runBoardBench()) reportMetric(name, value);
   reportMetric('bench_wall_s', (performance.now() - start) / 1000);
 }
 

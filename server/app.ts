@@ -19,6 +19,8 @@ import { attachRouting } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
+import { attachBoard, type BoardPublisher } from './board/boardPublisher.js';
+import { createBoardRepository } from './board/boardRepository.js';
 import { createReportRepository } from './reports/reportRepository.js';
 import { createSessionEnds } from './sessions.js';
 import { defaultNodeId } from './cluster/config.js';
@@ -54,6 +56,8 @@ export interface ServerOptions {
   agentsPushThrottleMs?: number;
   /** Smallest gap between two queue summaries pushed to agents (server/queueSummary.ts); default 1 s. */
   queueSummaryIntervalMs?: number;
+  /** Smallest gap between two computations of the leads' channel board (server/board/); default 1 s. */
+  boardIntervalMs?: number;
   /** The real channels to run (email, web chat, WeChat, webhooks, CTI); none by default. */
   channels?: readonly ChannelFactory[];
   /** Delivery retry pacing (first delay, doubled per attempt); default 2 s. */
@@ -74,6 +78,8 @@ export interface RunningServer {
   port: number;
   store: ServerStore;
   routing: RoutingService;
+  /** The leads' channel board: how many times it was computed (once per interval for all leads, none while no lead watches). */
+  board: Pick<BoardPublisher, 'computations'>;
   /** The channels as started, by name. */
   channels: ReadonlyMap<string, Channel>;
   /**
@@ -117,6 +123,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.agentsPushThrottleMs !== undefined ? { agentsPushThrottleMs: options.agentsPushThrottleMs } : {}),
   });
   const rateLimits = createRateLimiters(options.rateLimits);
+  const reports = createReportRepository(store.sql);
   const channelRoutes: ChannelRoute[] = [];
   const ingest = (contact: ChannelContact) => store.ingestInbound(contact, { now: now(), router });
   const httpServer = http.createServer(
@@ -130,7 +137,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       rateLimits,
       trustProxy: options.trustProxy ?? false,
       sessions,
-      reports: createReportRepository(store.sql),
+      reports,
       ingest: createGroupCommit((fn) => store.withTransaction(fn), ingest),
     }),
   );
@@ -147,6 +154,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   attachRouting(io, { service: router, now, log });
   attachCustomers(io, { store, now, log });
   attachPii(io, { store, now, log });
+  const board = attachBoard(io, {
+    board: createBoardRepository(store.sql, reports),
+    now,
+    log,
+    ...(options.boardIntervalMs !== undefined ? { intervalMs: options.boardIntervalMs } : {}),
+  });
+  const stopBoard = store.onDidCommitChanges(() => board.markDirty());
 
   let url = '';
   const channels = new Map<string, Channel>();
@@ -205,6 +219,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stopFanOut();
     stopQueueSummary();
     queueSummary.stop();
+    stopBoard();
+    board.stop();
     await new Promise<void>((resolve) => (httpServer.listening ? httpServer.close(() => resolve()) : resolve()));
     await store.close();
     throw error;
@@ -218,6 +234,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     store,
     routing: router,
+    board,
     channels,
     disconnectClients() {
       const sockets = [...io.sockets.sockets.values()];
@@ -232,6 +249,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         stopFanOut();
         stopQueueSummary();
         queueSummary.stop();
+        stopBoard();
+        board.stop();
         // io.close() disconnects the sockets and closes the HTTP server; in-flight
         // keep-alive connections are cut so closing never waits for their timeout.
         const ioClosed = io.close();

@@ -33,6 +33,7 @@ import {
   type User,
 } from './domain.js';
 import type { ChannelCounts } from './httpApi.js';
+import type { BoardSnapshot } from './board.js';
 import { queueListRequestSchema, type QueueListResult, type QueueSummaryEntry } from './queue.js';
 import { reportExportRequestSchema, reportRequestSchema, type Report } from './reports.js';
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
@@ -299,6 +300,8 @@ export const rpcParamSchemas = {
   // The queue view (shared/queue.ts): agents are sent what they hold; the queues come as a summary and on demand.
   /** The queue summary as last heard from the server (the `queueSummary` event's), for a window that opens late. */
   'queue.summary': emptyParams,
+  /** Leads and admins: the channel board as last pushed by the server (the `board` event's), for a window that opens late. */
+  'board.get': emptyParams,
   /** The queued tickets the user could take, longest waiting first. Needs the server (fails `offline`). */
   'queue.list': queueListRequestSchema,
   /**
@@ -388,6 +391,7 @@ export interface RpcResults {
   'lead.setPresence': AgentStatus;
   'lead.setCapacity': AgentStatus;
   'queue.summary': QueueSummaryState;
+  'board.get': { board: BoardSnapshot | null };
   'queue.list': QueueListResult;
   'ticket.fetch': TicketDetail;
   'customer.search': CustomerSearchHit[];
@@ -437,6 +441,8 @@ export interface RpcEvents {
   coreProcess: CoreProcessState;
   /** Agents: the queues of their channels changed (throttled by the server). */
   queueSummary: QueueSummaryState;
+  /** Leads and admins: the live channel board changed (pushed by the server, throttled). */
+  board: { board: BoardSnapshot };
 }
 
 /** The queues of the user's channels as last heard; `at` null before the server said anything this session. */
@@ -532,7 +538,20 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('event'),
-    event: z.enum(['connection', 'changed', 'attention', 'offers', 'presence', 'agents', 'calls', 'chatTyping', 'chatRead', 'coreProcess', 'queueSummary']),
+    event: z.enum([
+      'connection',
+      'changed',
+      'attention',
+      'offers',
+      'presence',
+      'agents',
+      'calls',
+      'chatTyping',
+      'chatRead',
+      'coreProcess',
+      'queueSummary',
+      'board',
+    ]),
     payload: z.unknown(),
   }),
 ]);

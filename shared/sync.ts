@@ -54,6 +54,7 @@ import type { CtiCall } from './cti.js';
 import { ticketRefusalSchema } from './ticketRules.js';
 import type { QueueListRequest, QueueListResult, QueueSummary, TicketFetchRequest, TicketFetchResult } from './queue.js';
 import type { PiiAuditRequest, PiiAuditResult, PiiRevealRequest, PiiRevealResult } from './pii.js';
+import type { BoardGetRequest, BoardGetResult, BoardSnapshot } from './board.js';
 
 // ---------------------------------------------------------------------------------------
 // Changes (server → client). Each carries a full snapshot, never a delta, so replaying a
@@ -341,6 +342,8 @@ export interface ClientToServerEvents {
   'pii:reveal': (request: PiiRevealRequest, ack: (response: Ack<PiiRevealResult>) => void) => void;
   /** Leads and admins: who revealed what on a ticket (agents get `forbidden`). */
   'pii:audit': (request: PiiAuditRequest, ack: (response: Ack<PiiAuditResult>) => void) => void;
+  /** Leads and admins: the live channel board now (shared/board.ts); agents get `forbidden`. */
+  'board:get': (request: BoardGetRequest, ack: (response: Ack<BoardGetResult>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -355,6 +358,8 @@ export interface ServerToClientEvents {
   'presence:changed': (change: PresenceChanged) => void;
   /** To leads and admins: every agent's presence and load, on connect and (throttled) when it changes. */
   'lead:agents': (push: AgentsPush) => void;
+  /** To leads and admins only: the live channel board (shared/board.ts), on connect and (throttled) when its figures change. */
+  'board:snapshot': (board: BoardSnapshot) => void;
   /** Web chat: the visitor of a ticket this user sees is typing, or stopped (ephemeral, shared/webchat.ts). */
   'chat:typing': (event: ChatTypingEvent) => void;
   /** Web chat: the visitor has seen the agent messages up to one (the read watermark; ephemeral). */

@@ -48,6 +48,7 @@ import { startChatSession, type ChatSession } from './chat/chatSession.js';
 import { createRoutingHandlers } from './routing/routingHandlers.js';
 import { startRoutingSession, type RoutingSession } from './routing/routingSession.js';
 import { startQueueSession, type QueueSession } from './queue/queueSession.js';
+import { startBoardSession, type BoardSession } from './board/boardSession.js';
 import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
 import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
@@ -150,6 +151,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   let routing: RoutingSession | null = null;
   /** The queue view's half of the active session (summary, listing, fetch); null while it has no socket. */
   let queue: QueueSession | null = null;
+  /** The leads' channel board as last pushed; null while the session has no socket. */
+  let board: BoardSession | null = null;
   /** Phone calls popped on this agent's screen; null without a socket. */
   let calls: CallSession | null = null;
   /** The web chat signals (typing, read marks) of the active session; null while it has no socket. */
@@ -394,6 +397,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) notifier.add(ticketIds);
       },
     });
+    board?.stop();
+    board = startBoardSession({
+      socket: session.sync.socket,
+      emit: (event, payload) => {
+        if (isCurrent()) emit(event, payload);
+      },
+    });
     calls?.stop();
     calls = startCallSession({
       socket: session.sync.socket,
@@ -522,6 +532,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     routing = null;
     queue?.stop();
     queue = null;
+    board?.stop();
+    board = null;
     if (calls) {
       calls.stop();
       calls = null;
@@ -765,6 +777,10 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     'queue.summary': () => {
       requireSession();
       return queue?.summary() ?? { at: null, entries: [] };
+    },
+    'board.get': () => {
+      requireSession();
+      return { board: board?.current() ?? null };
     },
     'queue.list': (params) => {
       requireSession();

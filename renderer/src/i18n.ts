@@ -20,6 +20,7 @@ import { inboxEn, inboxZhCN } from './i18nInbox.js';
 import { piiEn, piiZhCN } from './i18nPii.js';
 import { queueEn, queueZhCN } from './i18nQueue.js';
 import { reportsEn, reportsZhCN } from './i18nReports.js';
+import { boardEn, boardZhCN } from './i18nBoard.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 
@@ -38,6 +39,7 @@ const en = {
   ...ctiEn,
   ...piiEn,
   ...reportsEn,
+  ...boardEn,
   ...connectionEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
@@ -221,6 +223,7 @@ const zhCN: Dictionary = {
   ...ctiZhCN,
   ...piiZhCN,
   ...reportsZhCN,
+  ...boardZhCN,
   ...connectionZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',

@@ -14,6 +14,7 @@ import './pii.css';
 import './queue.css';
 import './reports.css';
 import './inbox.css';
+import './board.css';
 
 // Electron's preload provides the API. In browser mode the page reaches the workstation
 // over the browser host's WebSocket, which only accepts this launch's key (docs/technical/hosts.md).

@@ -8,6 +8,7 @@ import { Inbox } from './Inbox.js';
 import { LaunchLinkNeeded } from './LaunchLinkNeeded.js';
 import { OfferCards } from './OfferCards.js';
 import { ReportsView } from './ReportsView.js';
+import { BoardView } from './BoardView.js';
 import { RoutingNotice } from './RoutingNotice.js';
 import { KeyboardShortcuts, WindowTitle } from './Shortcuts.js';
 import { SignIn } from './SignIn.js';
@@ -33,6 +34,8 @@ export function App() {
       <RoutingNotice />
       {view === 'team' ? (
         <TeamView />
+      ) : view === 'board' ? (
+        <BoardView />
       ) : view === 'reports' ? (
         <ReportsView />
       ) : (

@@ -14,6 +14,7 @@ import { createInboxSlice } from './inboxSlice.js';
 import { createPiiSlice } from './piiSlice.js';
 import { createQueueSlice } from './queueSlice.js';
 import { createReportSlice } from './reportSlice.js';
+import { createBoardSlice } from './boardSlice.js';
 import { createRoutingSlice } from './routingSlice.js';
 import { createSessionSlice } from './sessionSlice.js';
 import { createTicketSlice } from './ticketSlice.js';
@@ -37,6 +38,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createPiiSlice(api)(...a),
     ...createQueueSlice(api)(...a),
     ...createReportSlice(api)(...a),
+    ...createBoardSlice(api)(...a),
   }));
 }
 
@@ -167,6 +169,13 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
         store.setState({ inboxMode: 'mine', queueRows: [], queueNext: null, queueLoaded: false, queueSummary: { at: null, entries: [] } });
       const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
       if (state.user && backOnline && state.inboxMode === 'queue') void state.loadQueue();
+    }),
+    // Leads' channel board: pushed by the server through the core; signing in loads the last one.
+    api.on('board', ({ board }) => {
+      if (store.getState().user) store.getState().applyBoard(board);
+    }),
+    store.subscribe((state, previous) => {
+      if (state.user && state.user !== previous.user && state.user.role !== 'agent') void state.loadBoard();
     }),
     // Phone: the call cards (screen pops) the core keeps; signing in loads them, signing out clears them.
     api.on('calls', ({ calls }) => {

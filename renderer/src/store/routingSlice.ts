@@ -11,7 +11,7 @@ import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
 
-export type WorkView = 'inbox' | 'team' | 'reports';
+export type WorkView = 'inbox' | 'team' | 'board' | 'reports';
 
 /** The routing history of one ticket as last loaded. */
 export interface TicketAudit {
@@ -256,6 +256,7 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         set({ view });
         if (view === 'team') void get().loadAgents();
         if (view === 'reports') void get().loadReport();
+        if (view === 'board') void get().loadBoard();
       },
 
       toggleBulk(ticketId) {

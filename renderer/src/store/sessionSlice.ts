@@ -4,6 +4,7 @@ import { toUiError } from './errors.js';
 import { INBOX_SIGNED_OUT } from './inboxSlice.js';
 import { PII_SIGNED_OUT } from './piiSlice.js';
 import { reportsSignedOut } from './reportSlice.js';
+import { boardSignedOut } from './boardSlice.js';
 import { ROUTING_SIGNED_OUT } from './routingSlice.js';
 import type { AppState, SessionSlice } from './types.js';
 
@@ -77,5 +78,6 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     // Revealed personal data never outlives the session.
     ...PII_SIGNED_OUT,
     ...reportsSignedOut(),
+    ...boardSignedOut(),
   });
 }

@@ -25,6 +25,7 @@ import type { CustomerSlice } from './customerSlice.js';
 import type { PiiSlice } from './piiSlice.js';
 import type { QueueSlice } from './queueSlice.js';
 import type { ReportSlice } from './reportSlice.js';
+import type { BoardSlice } from './boardSlice.js';
 import type { RoutingSlice } from './routingSlice.js';
 
 /** A failed call as the UI shows it. */
@@ -212,4 +213,5 @@ export type AppState = SessionSlice &
   CallSlice &
   PiiSlice &
   QueueSlice &
-  ReportSlice;
+  ReportSlice &
+  BoardSlice;

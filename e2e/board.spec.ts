@@ -1,0 +1,94 @@
+/**
+ * The lead's channel board end to end: the real server process (demo organisation) and a
+ * workstation process, in Chromium at 1280x800. The lead opens the board; an email arrives
+ * through the real HTTP API and the email row's pending count goes up without a reload,
+ * with today's ticket count; agent1's workstation, open at the same time, has no board.
+ * Screenshots in English and Chinese.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { postDemoInbound, signIn } from './demoApi.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+
+let server: RunningProcess;
+let leadDesk: RunningProcess;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-board-'));
+  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
+  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+});
+
+test.afterAll(async () => {
+  await leadDesk?.stop();
+  await server?.stop();
+});
+
+/** One figure of a channel's row (data-figure names it), as a number. */
+async function figure(page: Page, channel: string, name: string): Promise<number> {
+  const text = await page.locator(`tr[data-channel="${channel}"] td[data-figure="${name}"]`).innerText();
+  return Number(/\d+/.exec(text)?.[0] ?? Number.NaN);
+}
+
+test('a lead watches the board while an email arrives: pending goes up without a reload', async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, leadDesk.url, 'lead1');
+  await page.getByRole('button', { name: 'Board', exact: true }).click();
+  const table = page.getByRole('table', { name: 'Live status of each channel' });
+  await expect(table.getByRole('rowheader')).toHaveText(['Phone', 'Chat', 'Social', 'Email']);
+  await expect(page.getByRole('status').filter({ hasText: 'Live — today' })).toBeVisible();
+  // No satisfaction survey exists yet: never a made-up number.
+  await expect(page.locator('tr[data-channel="email"] td[data-figure="csat"]')).toHaveText('—');
+  const pendingBefore = await figure(page, 'email', 'pending');
+  const volumeBefore = await figure(page, 'email', 'volume');
+  expect(pendingBefore).toBeGreaterThanOrEqual(0);
+
+  await postDemoInbound(server.url, { channel: 'email', customer: { name: '赵敏', email: 'zhaomin.board@example.cn' }, text: '请问发票什么时候开？' });
+  await expect.poll(() => figure(page, 'email', 'pending'), { timeout: 15_000 }).toBe(pendingBefore + 1);
+  await expect.poll(() => figure(page, 'email', 'volume')).toBe(volumeBefore + 1);
+  await page.screenshot({ path: test.info().outputPath('board-en.png') });
+
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await page.getByRole('button', { name: '渠道看板', exact: true }).click();
+  const tableZh = page.getByRole('table', { name: '各渠道实时处理状态' });
+  await expect(tableZh.getByRole('rowheader')).toHaveText(['电话', '在线客服', '社交媒体', '邮件']);
+  await expect(tableZh.getByRole('columnheader', { name: '超时率' })).toBeVisible();
+  await expect(tableZh.getByRole('columnheader', { name: '待处理' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('board-zh.png') });
+
+  // A second contact, watched in Chinese: the same row moves again, no reload.
+  await postDemoInbound(server.url, { channel: 'email', customer: { name: '钱进', email: 'qianjin.board@example.cn' }, text: '账单有误' });
+  await expect.poll(() => figure(page, 'email', 'pending'), { timeout: 15_000 }).toBe(pendingBefore + 2);
+  const pendingCell = page.locator('tr[data-channel="email"] td[data-figure="pending"]');
+  await expect(pendingCell).not.toHaveClass(/board-alert/);
+
+  // A backlog: more than 50 emails waiting (nobody is signed in to take them) is flagged in words, not only in colour.
+  const backlog = 51 - (pendingBefore + 2);
+  for (let index = 0; index < backlog; index += 1) {
+    await postDemoInbound(server.url, {
+      channel: 'email',
+      customer: { name: `客户${String(index)}`, email: `backlog${String(index)}@example.cn` },
+      text: '积压测试',
+    });
+  }
+  await expect.poll(() => figure(page, 'email', 'pending'), { timeout: 15_000 }).toBe(51);
+  await expect(pendingCell).toHaveClass(/board-alert/);
+  await expect(pendingCell.getByText('积压')).toBeVisible();
+  await expect(pendingCell).toHaveAttribute('title', '排队超过 50 个');
+  await expect(page.locator('tr[data-channel="chat"] td[data-figure="pending"]')).not.toHaveClass(/board-alert/);
+  await page.screenshot({ path: test.info().outputPath('board-backlog-zh.png') });
+  await page.getByLabel('语言').selectOption('en');
+  await expect(pendingCell.getByText('Backlog')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('board-backlog-en.png') });
+});
+
+test('an agent has no board', async ({ page }) => {
+  await signIn(page, leadDesk.url, 'agent1');
+  await expect(page.getByRole('button', { name: 'Board', exact: true })).toHaveCount(0);
+  await expect(page.getByRole('table', { name: 'Live status of each channel' })).toHaveCount(0);
+});

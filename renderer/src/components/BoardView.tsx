@@ -1,0 +1,116 @@
+import { useShallow } from 'zustand/react/shallow';
+import { boardRowAlerts } from '../../../shared/board.js';
+import { REPORT_WORDS, formatReportCell, type ReportLanguage } from '../../../shared/reports.js';
+import { formatDateTime } from '../i18n.js';
+import { useAppStore, useT } from '../store/react.js';
+
+/**
+ * The leads' channel board (渠道处理状态跟踪表): one row per channel, live. Every figure is
+ * the server's (pushed through the core); cells a lead must look at are highlighted and say
+ * why in words too, not by colour alone.
+ */
+export function BoardView() {
+  const t = useT();
+  const { board, language } = useAppStore(useShallow((s) => ({ board: s.board, language: s.language })));
+  const lang: ReportLanguage = language === 'en' ? 'en' : 'zh';
+  const words = REPORT_WORDS[lang];
+  return (
+    <main className="board-view reports-view" aria-labelledby="board-title">
+      <div className="reports-toolbar">
+        <h2 id="board-title">{t('board.title')}</h2>
+        {board ? (
+          <span className="muted small" role="status">
+            {t('board.updated', { day: board.day, at: formatDateTime(language, board.at) })}
+          </span>
+        ) : null}
+      </div>
+      {board ? (
+        <>
+          <table className="reports-table board-table" aria-label={t('board.table')}>
+            <thead>
+              <tr>
+                <th scope="col">{t('board.channel')}</th>
+                <th scope="col" className="num">
+                  {t('board.pending')}
+                </th>
+                <th scope="col" className="num">
+                  {t('board.inProgress')}
+                </th>
+                <th scope="col" className="num">
+                  {t('board.completedToday')}
+                </th>
+                <th scope="col" className="num">
+                  {t('board.todayTotal')}
+                </th>
+                <th scope="col" className="num">
+                  {words.column.avgFirstResponseMinutes}
+                </th>
+                <th scope="col" className="num">
+                  {words.column.avgHandlingMinutes}
+                </th>
+                <th scope="col" className="num">
+                  {words.column.overdue}
+                </th>
+                <th scope="col" className="num">
+                  {words.column.overdueRate}
+                </th>
+                <th scope="col" className="num">
+                  {t('board.csatToday')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {board.rows.map((row) => {
+                const alerts = boardRowAlerts(row, board.backlogThreshold);
+                return (
+                  <tr key={row.channel} data-channel={row.channel}>
+                    <th scope="row">{words.channel[row.channel]}</th>
+                    <td
+                      className={`num${alerts.backlog ? ' board-alert' : ''}`}
+                      data-figure="pending"
+                      title={alerts.backlog ? t('board.backlogTitle', { threshold: board.backlogThreshold }) : undefined}
+                    >
+                      {alerts.backlog ? <span className="board-badge">{t('board.backlog')}</span> : null}
+                      {row.pending}
+                    </td>
+                    <td className="num" data-figure="inProgress">
+                      {row.inProgress}
+                    </td>
+                    <td className="num" data-figure="completed">
+                      {row.today.resolved}
+                    </td>
+                    <td className="num" data-figure="volume">
+                      {row.today.volume}
+                    </td>
+                    <td className="num" data-figure="firstResponse">
+                      {formatReportCell(row.today, 'avgFirstResponseMinutes')}
+                    </td>
+                    <td className="num" data-figure="handling">
+                      {formatReportCell(row.today, 'avgHandlingMinutes')}
+                    </td>
+                    <td className="num" data-figure="overdue">
+                      {row.today.overdue}
+                    </td>
+                    <td
+                      className={`num${alerts.overdue ? ' board-alert' : ''}`}
+                      data-figure="overdueRate"
+                      title={alerts.overdue ? t('board.overdueTitle') : undefined}
+                    >
+                      {formatReportCell(row.today, 'overdueRate')}
+                    </td>
+                    <td className="num" data-figure="csat">
+                      {formatReportCell(row.today, 'csatAverage')}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <p className="muted small reports-notes">{t('board.notes', { threshold: board.backlogThreshold })}</p>
+        </>
+      ) : (
+        <p className="muted">{t('board.waiting')}</p>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * The channel board in the renderer store, on REAL cores and the REAL server: a lead's store
+ * gets the board pushed through the core and sees a contact arrive without asking; an
+ * agent's store never gets one, and switching to the board view is refused to them.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createWorkstationCore, type WorkstationCore } from '../../../main/core/index.js';
+import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
+import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, makeTempDir, postJson, startTestServer, type TestServer } from '../../../server/testHarness.js';
+import { RpcError } from '../api.js';
+import { initStore, type AppStore } from './appStore.js';
+
+const WAIT = { timeout: 20_000, interval: 50 };
+
+let server: TestServer;
+let root: string;
+const cores: WorkstationCore[] = [];
+const disposers: Array<() => void> = [];
+
+async function signedInStore(username: string): Promise<AppStore> {
+  const core = await createWorkstationCore({ dataDir: `${root}/${username}`, serverUrl: server.url, reconnectDelayMs: 100, reconnectDelayMaxMs: 500 });
+  cores.push(core);
+  const { store, dispose } = initStore(workstationApiOver(core, (error) => new RpcError(error)));
+  disposers.push(dispose);
+  await vi.waitFor(() => expect(store.getState().sessionChecked).toBe(true));
+  expect(await store.getState().signIn(username, TEST_PASSWORD)).toBe(true);
+  await vi.waitFor(() => expect(store.getState().connection.status).toBe('online'), WAIT);
+  return store;
+}
+
+function pendingOf(store: AppStore, channel: string): number | undefined {
+  return store.getState().board?.rows.find((row) => row.channel === channel)?.pending;
+}
+
+let lead: AppStore;
+let agent: AppStore;
+
+beforeAll(async () => {
+  root = makeTempDir('renderer-board-');
+  server = await startTestServer({ now: Date.now, boardIntervalMs: 50 });
+  await server.store.createUser({ id: 'lead1', username: 'lead1', password: TEST_PASSWORD, displayName: '李主管', role: 'lead', channels: [] });
+  await server.store.createUser({ id: 'agent1', username: 'agent1', password: TEST_PASSWORD, displayName: '王芳', role: 'agent', channels: ['email'] });
+  await server.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
+  lead = await signedInStore('lead1');
+  agent = await signedInStore('agent1');
+});
+
+afterAll(async () => {
+  for (const dispose of disposers) dispose();
+  await Promise.all(cores.map((core) => core.close()));
+  await server.stop();
+});
+
+describe('channel board in the store', () => {
+  it('reaches a lead live, and never an agent', async () => {
+    await vi.waitFor(() => expect(pendingOf(lead, 'email')).toBe(0), WAIT);
+    lead.getState().setView('board');
+    expect(lead.getState().view).toBe('board');
+
+    await postJson(
+      `${server.url}/api/v1/inbound`,
+      JSON.stringify({ channel: 'email', customer: { name: '张伟', email: 'zhang.wei@example.cn' }, text: '发票' }),
+      TEST_INTEGRATION_TOKEN,
+    );
+    // Routing hands the email to the one online email agent at once: in progress, not pending; one of today's tickets.
+    await vi.waitFor(
+      () => expect(lead.getState().board?.rows.find((row) => row.channel === 'email')).toMatchObject({ pending: 0, inProgress: 1, today: { volume: 1 } }),
+      WAIT,
+    );
+
+    // The agent's workstation was online all along: it was sent no board, and cannot open the view.
+    agent.getState().setView('board');
+    expect(agent.getState().view).toBe('inbox');
+    await agent.getState().loadBoard();
+    expect(agent.getState().board).toBeNull();
+  });
+
+  it('forgets the board on sign-out', async () => {
+    await lead.getState().signOut();
+    expect(lead.getState().board).toBeNull();
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * The leads' live channel board (渠道处理状态跟踪表): one row per channel with the live
+ * counts (pending, in progress right now) and today's KPIs (China local day, the same
+ * cohort and arithmetic as the day report of kpi.ts). Computed on the server once per
+ * interval for every lead at once and pushed to the leads' room as `board:snapshot`;
+ * agents are never sent it and `board:get` answers them `forbidden`.
+ */
+import { z } from 'zod';
+import { CHANNELS, channelSchema, type Channel } from './domain.js';
+import { kpisSchema } from './reports.js';
+
+/** Default and smallest gap between two board computations (ms). */
+export const BOARD_INTERVAL_MS = 1000;
+/** A channel's pending count above this is a backlog (the templates' default, 50). */
+export const DEFAULT_BACKLOG_THRESHOLD = 50;
+
+const count = z.number().int().nonnegative();
+
+/** What is open on a channel right now. */
+export interface LiveChannelCounts {
+  /** Open tickets nobody holds: unassigned, queued or offered. */
+  pending: number;
+  /** Open tickets an agent holds (in progress or awaiting the customer). */
+  inProgress: number;
+}
+
+export const boardRowSchema = z.object({
+  channel: channelSchema,
+  pending: count,
+  inProgress: count,
+  /** Today's tickets of the channel (created today, China time): volume, completed (`resolved`), averages, overdue and its rate. */
+  today: kpisSchema,
+});
+export type BoardRow = z.infer<typeof boardRowSchema>;
+
+export const boardSnapshotSchema = z.object({
+  /** When it was computed (server clock); open tickets are judged overdue as of then. */
+  at: z.number().int().nonnegative(),
+  /** The China-local day the `today` figures are of, `YYYY-MM-DD`. */
+  day: z.string().max(10),
+  backlogThreshold: z.number().int().positive(),
+  /** One row per channel, in the order of CHANNELS. */
+  rows: z.array(boardRowSchema).max(CHANNELS.length),
+});
+export type BoardSnapshot = z.infer<typeof boardSnapshotSchema>;
+
+/** `board:get` takes nothing. */
+export const boardGetRequestSchema = z.object({}).strict();
+export type BoardGetRequest = z.infer<typeof boardGetRequestSchema>;
+
+export const boardGetResultSchema = z.object({ board: boardSnapshotSchema });
+export type BoardGetResult = z.infer<typeof boardGetResultSchema>;
+
+/** Whether a row should catch the lead's eye: any overdue ticket today, or a backlog. */
+export function boardRowAlerts(row: BoardRow, backlogThreshold: number): { overdue: boolean; backlog: boolean } {
+  return { overdue: (row.today.overdueRate ?? 0) > 0, backlog: row.pending > backlogThreshold };
+}
+
+export function isBoardChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && (CHANNELS as readonly string[]).includes(value);
+}
