@@ -260,7 +260,9 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
     }
     for (const node of nodes) if (!node.dead) node.process.kill('SIGTERM');
     await Promise.all(
-      nodes.map((node) => (node.process.exitCode !== null || node.process.signalCode !== null ? null : new Promise((r) => node.process.once('exit', r)))),
+      nodes.map((node) =>
+        node.process.exitCode !== null || node.process.signalCode !== null ? Promise.resolve() : new Promise((resolve) => node.process.once('exit', resolve)),
+      ),
     );
     await redis.cleanup();
     await database.drop();
