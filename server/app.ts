@@ -18,6 +18,7 @@ import { createRoutingService, type RoutingService } from './routing/service.js'
 import { attachRouting } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
+import { attachScripts } from './scriptSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
 import { attachBoard, type BoardPublisher } from './board/boardPublisher.js';
 import { createBoardRepository } from './board/boardRepository.js';
@@ -154,6 +155,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   attachRouting(io, { service: router, now, log });
   attachCustomers(io, { store, now, log });
   attachPii(io, { store, now, log });
+  attachScripts(io, { store, rateLimits, now, log });
   const board = attachBoard(io, {
     board: createBoardRepository(store.sql, reports),
     now,

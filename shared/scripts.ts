@@ -196,7 +196,7 @@ export function fillScript(template: string, values: ScriptValues, locale: strin
   for (const name of scriptVariablesOf(template)) {
     const value = values[name];
     const key = name.split('.').join(DOT);
-    if (missing(name)) args[key] = `${MARK_OPEN}${name}${MARK_CLOSE}`;
+    if (value === null || value === undefined || value === '') args[key] = `${MARK_OPEN}${name}${MARK_CLOSE}`;
     else if (typeof value === 'number' && isDateVariable(name)) {
       // `{ticket.createdAt, date, medium}` formats the date itself; a bare `{ticket.createdAt}` gets date and time.
       const formatted = uses.some((use) => use[2] === name && use[3]!.trim() === ',');
