@@ -16,7 +16,7 @@ export const DEMO_TEAM_SCRIPTS: readonly ScriptInput[] = [
     keyword: 'greet',
     body: '您好，{customer.name}，我是客服{agent.name}，很高兴为您服务，请问有什么可以帮您？',
     variants: {
-      phone: { text: '您好，欢迎致电客服中心，我是{agent.id}号客服{agent.name}，请问有什么可以帮您？' },
+      phone: { text: '您好，欢迎致电客服中心，工号{agent.extension}，我是客服{agent.name}，请问有什么可以帮您？' },
       email: {
         subject: '关于您的工单 {ticket.id}',
         body: '尊敬的{customer.name}：\n\n您好！感谢您联系我们，我是客服{agent.name}，已收到您关于“{ticket.subject}”的来信，现为您处理。\n\n祝好\n{agent.name}',

@@ -131,6 +131,7 @@ export const SCRIPT_VARIABLES = [
   'ticket.dueAt',
   'agent.name',
   'agent.id',
+  'agent.extension',
   'org.name',
   'now',
 ] as const;
