@@ -1,7 +1,7 @@
 import { useId, useMemo, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { findPlaceholders, scriptTextFor, type Script } from '../../../shared/scripts.js';
-import { searchScripts } from '../store/scriptSlice.js';
+import { fillScript, findPlaceholders, scriptTextFor, type Script } from '../../../shared/scripts.js';
+import { scriptValuesFor, searchScripts } from '../store/scriptSlice.js';
 import { useAppStore, useT } from '../store/react.js';
 
 /** Most matches the picker lists at once; typing more narrows them. */
@@ -50,12 +50,13 @@ export function useScriptPicker(textareaRef: RefObject<HTMLTextAreaElement | nul
   const listId = useId();
   const [typed, setTyped] = useState<Typed | null>(null);
   const [active, setActive] = useState(0);
-  const { scripts, fetchedAt, language, channel, insertScript } = useAppStore(
+  const { scripts, fetchedAt, language, detail, user, insertScript } = useAppStore(
     useShallow((s) => ({
       scripts: s.scripts,
       fetchedAt: s.scriptsFetchedAt,
       language: s.language,
-      channel: s.detail?.ticket.channel ?? null,
+      detail: s.detail,
+      user: s.user,
       insertScript: s.insertScript,
     })),
   );
@@ -144,7 +145,9 @@ export function useScriptPicker(textareaRef: RefObject<HTMLTextAreaElement | nul
       ) : (
         <ul id={listId} role="listbox" aria-label={t('scripts.pickerLabel', { query: typed.query })}>
           {matches.map((script, index) => {
-            const preview = channel ? scriptTextFor(script, channel).text : script.body;
+            // The preview is what Enter would insert: this ticket's channel variant, filled.
+            const template = detail ? scriptTextFor(script, detail.ticket.channel).text : script.body;
+            const preview = fillScript(template, scriptValuesFor(detail, user, Date.now()), language === 'en' ? 'en' : 'zh-CN').text;
             return (
               <li
                 key={script.id}

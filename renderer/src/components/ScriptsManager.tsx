@@ -163,8 +163,14 @@ export function ScriptsManager() {
   const [editing, setEditing] = useState<Draft | null>(null);
   if (!s.open) return null;
   const writable = tab === 'personal' || s.isLead;
-  const shown = s.scripts.filter((script) => script.scope === tab);
   const language = s.language === 'en' ? 'en' : 'zh';
+  // The UI language's scripts first, then by category and title.
+  const shown = s.scripts
+    .filter((script) => script.scope === tab)
+    .sort(
+      (a, b) =>
+        Number(a.language !== language) - Number(b.language !== language) || a.category.localeCompare(b.category) || a.title.localeCompare(b.title),
+    );
 
   return (
     <Dialog title={t('scripts.managerTitle')} description={t('scripts.managerDescription')} onClose={s.close} className="scripts-manager">
@@ -208,6 +214,11 @@ export function ScriptsManager() {
                   <strong>{script.title}</strong>
                   {script.keyword ? <kbd>/{script.keyword}</kbd> : null}
                   {script.category ? <span className="script-category">{script.category}</span> : null}
+                  <span className="script-variants">
+                    {script.variants.phone ? <span>{t('channel.phone')}</span> : null}
+                    {script.variants.email ? <span>{t('channel.email')}</span> : null}
+                    {script.variants.chat ? <span>{t('channel.chat')}</span> : null}
+                  </span>
                   <span className="muted">{t('scripts.updated', { name: script.updatedByName })}</span>
                 </div>
                 <p className="script-body">{script.body}</p>
