@@ -81,10 +81,9 @@ function replyBox(page: Page, locale: Locale) {
 }
 
 async function selection(page: Page, locale: Locale): Promise<string> {
-  return replyBox(page, locale).evaluate((el) => {
-    const area = el as HTMLTextAreaElement;
-    return area.value.slice(area.selectionStart, area.selectionEnd);
-  });
+  return replyBox(page, locale).evaluate((area: { value: string; selectionStart: number; selectionEnd: number }) =>
+    area.value.slice(area.selectionStart, area.selectionEnd),
+  );
 }
 
 test('an agent types /问候, picks the greeting with the keyboard, and gets it filled (zh-CN)', async ({ browser }) => {

@@ -41,8 +41,7 @@ export const DEMO_TEAM_SCRIPTS: readonly ScriptInput[] = [
       },
       email: {
         subject: '关于您的投诉（工单 {ticket.id}）的处理',
-        body:
-          '尊敬的{customer.name}：\n\n非常抱歉给您带来不便。我们已核实您反映的“{ticket.subject}”。\n处理方案：{solution}\n我们将在24小时内回访，确认问题已解决。\n\n{agent.name}',
+        body: '尊敬的{customer.name}：\n\n非常抱歉给您带来不便。我们已核实您反映的“{ticket.subject}”。\n处理方案：{solution}\n我们将在24小时内回访，确认问题已解决。\n\n{agent.name}',
       },
       chat: { text: '非常抱歉给您带来不便！我先核实一下工单{ticket.id}的情况，马上为您处理。' },
     },
@@ -81,13 +80,13 @@ export const DEMO_TEAM_SCRIPTS: readonly ScriptInput[] = [
     body:
       "{customer.name}, I'm very sorry for the trouble this has caused.\n" +
       'Let me verify: your ticket is {ticket.id}, about "{ticket.subject}", is that right?\n' +
-      "Here is what we will do: {solution}\n" +
+      'Here is what we will do: {solution}\n' +
       "We'll follow up within 24 hours to make sure it is resolved.",
     variants: {
       phone: null,
       email: {
         subject: 'Your complaint (ticket {ticket.id})',
-        body: "Dear {customer.name},\n\nI'm very sorry for the trouble. We have verified \"{ticket.subject}\".\nWhat we will do: {solution}\nWe'll follow up within 24 hours.\n\n{agent.name}",
+        body: 'Dear {customer.name},\n\nI\'m very sorry for the trouble. We have verified "{ticket.subject}".\nWhat we will do: {solution}\nWe\'ll follow up within 24 hours.\n\n{agent.name}',
       },
       chat: { text: "I'm very sorry for the trouble! Let me check ticket {ticket.id} right away." },
     },

@@ -29,7 +29,12 @@ interface Client {
 
 async function connectAs(server: TestServer, username: string): Promise<Client> {
   const { token } = await login(server.url, username);
-  const socket: ClientSocket = connect(server.url, { auth: { token, clientId: `client-${username}` }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: ClientSocket = connect(server.url, {
+    auth: { token, clientId: `client-${username}` },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   sockets.push(socket);
   const changes: ScriptsChanged[] = [];
   socket.on('scripts:changed', (event) => changes.push(event));
@@ -59,7 +64,11 @@ function resultOf<T>(ack: Ack<T>): T {
 for (const backend of TEST_BACKENDS) {
   describe(`scripts sockets on ${backend}`, () => {
     async function start(): Promise<TestServer> {
-      t = await startTestServer({ backend, tokenTtlMs: 60 * 60 * 1000, rateLimits: { ...DEFAULT_RATE_LIMITS, scriptWritesPerUser: { points: 5, durationSec: 60 } } });
+      t = await startTestServer({
+        backend,
+        tokenTtlMs: 60 * 60 * 1000,
+        rateLimits: { ...DEFAULT_RATE_LIMITS, scriptWritesPerUser: { points: 5, durationSec: 60 } },
+      });
       await seedTestOrganisation(t.store, [
         { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
         { username: 'agent1', displayName: '王芳', channels: ['chat'] },

@@ -18,7 +18,11 @@ const greeting: ScriptInput = {
   body: '您好，{customer.name}，我是客服{agent.name}，很高兴为您服务。',
   category: '问候',
   keyword: 'greet',
-  variants: { phone: { text: '您好，欢迎致电，工号{agent.id}为您服务。' }, email: { subject: '关于工单{ticket.id}', body: '尊敬的{customer.name}：' }, chat: null },
+  variants: {
+    phone: { text: '您好，欢迎致电，工号{agent.id}为您服务。' },
+    email: { subject: '关于工单{ticket.id}', body: '尊敬的{customer.name}：' },
+    chat: null,
+  },
 };
 const personal = (title: string): ScriptInput => ({ ...greeting, scope: 'personal', title, keyword: '', variants: NO_VARIANTS });
 

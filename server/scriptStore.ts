@@ -110,10 +110,19 @@ export function createScriptStore(internals: {
         ))!;
         if (Number(n) >= MAX_SCRIPTS_PER_LIBRARY)
           throw new ScriptRefusal('conflict', `The library is full (${String(MAX_SCRIPTS_PER_LIBRARY)} scripts); delete some first.`);
-        const created = await sql().get<ScriptRow>(
-          `INSERT INTO scripts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
-          [randomUUID(), input.scope, ownerId, input.language, input.title, input.body, input.category, input.keyword, variants, now, actor.displayName],
-        );
+        const created = await sql().get<ScriptRow>(`INSERT INTO scripts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`, [
+          randomUUID(),
+          input.scope,
+          ownerId,
+          input.language,
+          input.title,
+          input.body,
+          input.category,
+          input.keyword,
+          variants,
+          now,
+          actor.displayName,
+        ]);
         return scriptFromRow(created!);
       });
     },

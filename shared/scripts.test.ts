@@ -5,11 +5,15 @@ const AT = Date.UTC(2024, 10, 8, 1, 30); // 2024-11-08 09:30 in Beijing
 
 describe('fillScript', () => {
   it('fills dotted variables in Chinese text', () => {
-    const filled = fillScript('您好，{customer.name}，我是客服{agent.name}，您的工单号是{ticket.id}。', {
-      'customer.name': '张伟',
-      'agent.name': '王芳',
-      'ticket.id': 'GD20241108001',
-    }, 'zh-CN');
+    const filled = fillScript(
+      '您好，{customer.name}，我是客服{agent.name}，您的工单号是{ticket.id}。',
+      {
+        'customer.name': '张伟',
+        'agent.name': '王芳',
+        'ticket.id': 'GD20241108001',
+      },
+      'zh-CN',
+    );
     expect(filled).toEqual({ text: '您好，张伟，我是客服王芳，您的工单号是GD20241108001。', placeholders: [] });
   });
 
@@ -24,7 +28,8 @@ describe('fillScript', () => {
   });
 
   it('formats with ICU: plurals, select and dates in Beijing time', () => {
-    const template = 'You have {count, plural, one {# open ticket} other {# open tickets}}; {customer.vipTier, select, gold {gold member} other {member}}; opened {ticket.createdAt, date, medium} at {ticket.createdAt, time, short}.';
+    const template =
+      'You have {count, plural, one {# open ticket} other {# open tickets}}; {customer.vipTier, select, gold {gold member} other {member}}; opened {ticket.createdAt, date, medium} at {ticket.createdAt, time, short}.';
     const en = fillScript(template, { count: 1, 'customer.vipTier': 'gold', 'ticket.createdAt': AT }, 'en');
     expect(en.text).toMatch(/^You have 1 open ticket; gold member; opened Nov 8, 2024 at 9:30\sAM\.$/);
     expect(fillScript(template, { count: 3, 'customer.vipTier': 'none', 'ticket.createdAt': AT }, 'en').text).toContain('3 open tickets; member;');
@@ -78,7 +83,15 @@ describe('scripts', () => {
   });
 
   it('trims input and refuses blank titles, long bodies and spaced keywords', () => {
-    const base = { scope: 'team', language: 'zh', title: ' 问候 ', body: '您好', category: '', keyword: 'greet', variants: { phone: null, email: null, chat: null } };
+    const base = {
+      scope: 'team',
+      language: 'zh',
+      title: ' 问候 ',
+      body: '您好',
+      category: '',
+      keyword: 'greet',
+      variants: { phone: null, email: null, chat: null },
+    };
     expect(scriptInputSchema.parse(base).title).toBe('问候');
     expect(scriptInputSchema.safeParse({ ...base, title: '  ' }).success).toBe(false);
     expect(scriptInputSchema.safeParse({ ...base, body: 'x'.repeat(4001) }).success).toBe(false);

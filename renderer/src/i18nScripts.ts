@@ -10,7 +10,8 @@ export const scriptsEn = {
   'scripts.scope.team': 'Team',
   'scripts.scope.personal': 'Mine',
   'scripts.managerTitle': 'Scripts',
-  'scripts.managerDescription': 'Standard wording with blanks such as {customer.name}, {ticket.id} or {agent.name}, filled in when you insert it with “/” in the reply box.',
+  'scripts.managerDescription':
+    'Standard wording with blanks such as {customer.name}, {ticket.id} or {agent.name}, filled in when you insert it with “/” in the reply box.',
   'scripts.tab.team': 'Team library',
   'scripts.tab.personal': 'My scripts',
   'scripts.teamReadOnly': 'Leads and admins manage the team library.',

@@ -47,7 +47,15 @@ describe('scripts on the workstation', () => {
     await waitUntil(lead, 'the lead has the scripts', async () => (await call(lead, 'scripts.list', {})).fetchedAt !== null);
     expect(await titles(lead)).not.toContain('查询物流（我的）');
 
-    const added: ScriptInput = { scope: 'team', language: 'zh', title: '节假日安排', body: '春节期间客服正常值班。', category: '通知', keyword: 'holiday', variants: NO_VARIANTS };
+    const added: ScriptInput = {
+      scope: 'team',
+      language: 'zh',
+      title: '节假日安排',
+      body: '春节期间客服正常值班。',
+      category: '通知',
+      keyword: 'holiday',
+      variants: NO_VARIANTS,
+    };
     const { script } = await call(lead, 'scripts.save', { script: added });
     expect(script).toMatchObject({ scope: 'team', ownerId: null, updatedByName: '李主管' });
     await waitUntil(agent, 'the agent sees the lead’s script', async () => (await titles(agent)).includes('节假日安排'));

@@ -141,13 +141,15 @@ export function useScriptPicker(textareaRef: RefObject<HTMLTextAreaElement | nul
         <span className="muted">{t('scripts.pickerHint')}</span>
       </div>
       {matches.length === 0 ? (
-        <p className="script-picker-empty muted">{fetchedAt === null && scripts.length === 0 ? t('scripts.notFetched') : t('scripts.noMatch', { query: typed.query })}</p>
+        <p className="script-picker-empty muted">
+          {fetchedAt === null && scripts.length === 0 ? t('scripts.notFetched') : t('scripts.noMatch', { query: typed.query })}
+        </p>
       ) : (
         <ul id={listId} role="listbox" aria-label={t('scripts.pickerLabel', { query: typed.query })}>
           {matches.map((script, index) => {
-            // The preview is what Enter would insert: this ticket's channel variant, filled.
+            // The preview is what Enter would insert: this ticket's channel variant, filled (`{now}` is filled only when inserted).
             const template = detail ? scriptTextFor(script, detail.ticket.channel).text : script.body;
-            const preview = fillScript(template, scriptValuesFor(detail, user, Date.now()), language === 'en' ? 'en' : 'zh-CN').text;
+            const preview = fillScript(template, scriptValuesFor(detail, user, null), language === 'en' ? 'en' : 'zh-CN').text;
             return (
               <li
                 key={script.id}

@@ -1,6 +1,14 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { MAX_SCRIPT_BODY, MAX_SCRIPT_CATEGORY, MAX_SCRIPT_KEYWORD, MAX_SCRIPT_TITLE, type Script, type ScriptInput, type ScriptScope } from '../../../shared/scripts.js';
+import {
+  MAX_SCRIPT_BODY,
+  MAX_SCRIPT_CATEGORY,
+  MAX_SCRIPT_KEYWORD,
+  MAX_SCRIPT_TITLE,
+  type Script,
+  type ScriptInput,
+  type ScriptScope,
+} from '../../../shared/scripts.js';
 import type { Translate } from '../i18n.js';
 import { isLeadRole } from '../store/routingSlice.js';
 import { useAppStore, useT } from '../store/react.js';
@@ -168,8 +176,7 @@ export function ScriptsManager() {
   const shown = s.scripts
     .filter((script) => script.scope === tab)
     .sort(
-      (a, b) =>
-        Number(a.language !== language) - Number(b.language !== language) || a.category.localeCompare(b.category) || a.title.localeCompare(b.title),
+      (a, b) => Number(a.language !== language) - Number(b.language !== language) || a.category.localeCompare(b.category) || a.title.localeCompare(b.title),
     );
 
   return (

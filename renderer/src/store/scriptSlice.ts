@@ -40,7 +40,7 @@ export function scriptsSignedOut(): Pick<ScriptSlice, 'scripts' | 'scriptsFetche
 }
 
 /** What a script's variables are filled with: the ticket, its customer and the agent; unknown ones stay placeholders. */
-export function scriptValuesFor(detail: TicketDetail | null, user: User | null, now: number): ScriptValues {
+export function scriptValuesFor(detail: TicketDetail | null, user: User | null, now: number | null): ScriptValues {
   return {
     'customer.name': detail?.customer.name ?? null,
     'customer.id': detail?.customer.id ?? null,

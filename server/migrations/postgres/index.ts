@@ -12,7 +12,11 @@ import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
 
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [postgresMigration001Baseline, postgresMigration002DeliveryClaims, postgresMigration003Scripts];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  postgresMigration001Baseline,
+  postgresMigration002DeliveryClaims,
+  postgresMigration003Scripts,
+];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */
 export const MIGRATION_LOCK_KEY = 0x0d_e5_c0_01;
