@@ -137,6 +137,7 @@ test('an agent writes a personal script with blanks, inserts it and moves throug
   await manager.getByLabel('标题').fill('回访确认');
   await manager.getByLabel('快捷关键词').fill('huifang');
   await manager.getByLabel('正文（通用）').fill('{customer.name}您好，关于{ticket.subject}，{result}，请问{question}？');
+  await page.screenshot({ path: test.info().outputPath('manage-editor-zh.png') });
   await manager.getByRole('button', { name: '保存' }).click();
   await expect(manager.getByText('回访确认')).toBeVisible();
   await manager.getByRole('button', { name: '关闭' }).click();
