@@ -2,6 +2,8 @@
 
 export const scriptsEn = {
   'scripts.open': 'Scripts',
+  'scripts.shortcutPicker': 'In the reply box, at the start of a word: insert a script (type to search)',
+  'scripts.shortcutBlanks': 'In the reply box: next / previous blank of an inserted script',
   'scripts.openTitle': 'Manage the team library and your own scripts',
   'scripts.pickerLabel': 'Scripts matching “{query}”',
   'scripts.pickerHint': '↑ ↓ choose · Enter insert · Esc close · Tab moves to the next blank',
@@ -46,6 +48,8 @@ export const scriptsEn = {
 
 export const scriptsZhCN: Record<keyof typeof scriptsEn, string> = {
   'scripts.open': '话术库',
+  'scripts.shortcutPicker': '在回复框的词首：插入话术（继续输入以搜索）',
+  'scripts.shortcutBlanks': '在回复框中：跳到插入话术的下一个 / 上一个待填项',
   'scripts.openTitle': '管理团队话术和我的话术',
   'scripts.pickerLabel': '与“{query}”匹配的话术',
   'scripts.pickerHint': '↑ ↓ 选择 · Enter 插入 · Esc 关闭 · Tab 跳到下一个待填项',
