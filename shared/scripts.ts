@@ -120,7 +120,7 @@ export function scriptTextFor(script: Pick<Script, 'body' | 'variants'>, channel
   return { subject: null, text: script.body };
 }
 
-/** The variables a script may use. Unknown ones stay as placeholders, like known ones without a value. */
+/** The variables the workstation fills (the manage screen lists them). Unknown ones stay as placeholders, like known ones without a value. */
 export const SCRIPT_VARIABLES = [
   'customer.name',
   'customer.id',
@@ -135,7 +135,6 @@ export const SCRIPT_VARIABLES = [
   'org.name',
   'now',
 ] as const;
-export type ScriptVariable = (typeof SCRIPT_VARIABLES)[number];
 
 /** Values to fill; null or absent = unknown (the placeholder stays for the agent to fill). Dates are epoch ms. */
 export type ScriptValues = Partial<Record<string, string | number | null>>;

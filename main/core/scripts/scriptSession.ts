@@ -33,8 +33,6 @@ export interface ScriptSessionOptions {
 }
 
 export interface ScriptSession {
-  /** Fetches the libraries into the cache now (one fetch at a time; a call during one waits for the next). */
-  refresh(): Promise<void>;
   save(request: ScriptSaveRequest): Promise<RpcResults['scripts.save']>;
   remove(request: ScriptDeleteRequest): Promise<RpcResults['scripts.delete']>;
   stop(): void;
@@ -58,6 +56,7 @@ export function startScriptSession(options: ScriptSessionOptions): ScriptSession
     options.emit('scripts', cache.reader.scripts());
   }
 
+  /** Fetches the libraries into the cache now (one fetch at a time; a call during one fetches once more after it). */
   function refresh(): Promise<void> {
     if (stopped) return Promise.resolve();
     if (running) {
@@ -99,7 +98,6 @@ export function startScriptSession(options: ScriptSessionOptions): ScriptSession
   if (socket.connected) refreshQuietly();
 
   return {
-    refresh,
     async save(request) {
       requireConnected('scripts can be saved');
       const result = await askServer(socket, 'scripts:save', request, scriptSaveResultSchema, SCRIPT_REQUEST_TIMEOUT_MS);

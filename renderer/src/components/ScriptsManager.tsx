@@ -126,7 +126,7 @@ function ScriptEditor({ initial, onDone }: { initial: Draft; onDone: () => void 
       </div>
       <label htmlFor={`${id}-body`}>{t('scripts.field.body')}</label>
       <textarea {...field('body')} rows={3} required maxLength={MAX_SCRIPT_BODY} />
-      <p className="muted script-variables">{t('scripts.variables')}</p>
+      <p className="muted script-variables">{t('scripts.variables', { list: SCRIPT_VARIABLES.map((name) => `{${name}}`).join(' ') })}</p>
       <label htmlFor={`${id}-phone`}>{t('scripts.field.phone')}</label>
       <textarea {...field('phone')} rows={2} maxLength={MAX_SCRIPT_BODY} />
       <label htmlFor={`${id}-emailSubject`}>{t('scripts.field.emailSubject')}</label>
