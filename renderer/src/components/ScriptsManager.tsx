@@ -5,6 +5,7 @@ import {
   MAX_SCRIPT_CATEGORY,
   MAX_SCRIPT_KEYWORD,
   MAX_SCRIPT_TITLE,
+  SCRIPT_VARIABLES,
   type Script,
   type ScriptInput,
   type ScriptScope,
