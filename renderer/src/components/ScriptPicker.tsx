@@ -34,8 +34,8 @@ export interface ScriptPickerControl {
   /** Call first from the textarea's onKeyDown; true when the key was the picker's (or Tab's to a placeholder). */
   onKeyDown: (event: KeyboardEvent<HTMLTextAreaElement>) => boolean;
   close: () => void;
-  /** ARIA wiring for the textarea. */
-  textareaProps: { 'aria-controls'?: string; 'aria-expanded': boolean; 'aria-activedescendant'?: string; 'aria-autocomplete': 'list' };
+  /** ARIA wiring for the textarea (a textbox may own a list and point at its active option; aria-expanded is not allowed on it). */
+  textareaProps: { 'aria-controls'?: string; 'aria-activedescendant'?: string; 'aria-autocomplete': 'list' };
   element: ReactNode;
 }
 
@@ -180,7 +180,6 @@ export function useScriptPicker(textareaRef: RefObject<HTMLTextAreaElement | nul
     close,
     textareaProps: {
       ...(typed && matches.length > 0 ? { 'aria-controls': listId, 'aria-activedescendant': optionId(current) } : {}),
-      'aria-expanded': typed !== null,
       'aria-autocomplete': 'list',
     },
     element,
