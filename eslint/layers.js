@@ -9,7 +9,7 @@ const NODE_BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `
 
 /** Layer → the layers it may import (itself included) and the packages it may use. */
 export const LAYERS = {
-  shared: { layers: ['shared'], packages: ['zod'], node: false },
+  shared: { layers: ['shared'], packages: ['zod', 'intl-messageformat'], node: false },
   server: {
     layers: ['shared', 'server'],
     packages: [

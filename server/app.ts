@@ -18,6 +18,7 @@ import { createRoutingService, type RoutingService } from './routing/service.js'
 import { attachRouting, routingOutlet } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
+import { attachScripts } from './scriptSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
 import { attachBoard, type BoardPublisher } from './board/boardPublisher.js';
 import { createBoardRepository } from './board/boardRepository.js';
@@ -206,6 +207,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   attachRouting(io, { port: routingPort, store, now, log });
   attachCustomers(io, { store, now, log });
   attachPii(io, { store, now, log });
+  attachScripts(io, { store, rateLimits, now, log });
   const board = attachBoard(io, {
     board: createBoardRepository(store.sql, reports),
     now,

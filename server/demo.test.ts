@@ -38,6 +38,15 @@ describe('demo organisation', () => {
     );
     expect(customersWithTwoChannels.size).toBeGreaterThanOrEqual(2);
 
+    // The scripts: the standard greeting per channel and the complaint script, in Chinese and English; agent1's own too.
+    const scripts = await store.scripts.listFor((await store.getUser('agent1'))!);
+    expect(scripts.filter((s) => s.scope === 'team').map((s) => s.keyword)).toEqual(expect.arrayContaining(['greet', 'sorry', 'hello', 'apology']));
+    const greeting = scripts.find((s) => s.keyword === 'greet')!;
+    expect([greeting.variants.phone, greeting.variants.email, greeting.variants.chat].every((v) => v !== null)).toBe(true);
+    expect(scripts.find((s) => s.keyword === 'sorry')?.body).toMatch(/抱歉[\s\S]*核实[\s\S]*方案[\s\S]*回访/);
+    expect(scripts.filter((s) => s.scope === 'personal').map((s) => s.ownerId)).toEqual(['agent1']);
+    expect((await store.scripts.listFor((await store.getUser('agent2'))!)).some((s) => s.scope === 'personal')).toBe(false);
+
     const pulled = await store.pullChanges(lead, 0);
     expect(!pulled.mustRefetch && pulled.changes.length).toBe((await store.changeLogBounds()).maxSeq);
     expect(await seedDemoOrganisation(store, TEST_EPOCH)).toBe(false);

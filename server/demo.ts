@@ -9,6 +9,7 @@ import type { ChannelContact, NewUser, ServerStore } from './store.js';
 import { DEMO_WECHAT_ACCOUNT } from './channels/wechat/config.js';
 import { DEMO_WEBCHAT_SITE } from './channels/webchat/webchat.js';
 import { DEFAULT_CAPACITY, type Capacity } from '../shared/routing.js';
+import { DEMO_PERSONAL_SCRIPTS, DEMO_TEAM_SCRIPTS } from './demoScripts.js';
 
 export const DEMO_PASSWORD = 'demo';
 export const DEMO_INTEGRATION_TOKEN = 'demo-token';
@@ -324,6 +325,10 @@ export async function seedDemoOrganisation(store: ServerStore, now: number): Pro
   const users = new Map<string, User>();
   for (const spec of DEMO_USERS) users.set(spec.username, await store.createUser({ ...spec, password: DEMO_PASSWORD }, now));
   await store.createIntegrationToken('demo', DEMO_INTEGRATION_TOKEN, null, now);
+  for (const script of DEMO_TEAM_SCRIPTS) await store.scripts.save(users.get('lead1')!, undefined, script, now);
+  for (const [username, scripts] of Object.entries(DEMO_PERSONAL_SCRIPTS)) {
+    for (const script of scripts) await store.scripts.save(users.get(username)!, undefined, script, now);
+  }
   for (const [userId, capacity] of Object.entries(DEMO_CAPACITIES)) {
     await store.routing.saveAgentSettings(
       userId,

@@ -29,6 +29,8 @@ export interface RateLimitConfig {
   webchatConversationsPerAddress: RateLimitRule;
   /** Inbound contacts per integration token. */
   inboundPerToken: RateLimitRule;
+  /** Script writes (save, delete) per user: a person editing never meets it, a runaway client does. */
+  scriptWritesPerUser: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitConfig;
@@ -45,6 +47,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   webchatMessagesPerAddress: { points: 120, durationSec: 60 },
   webchatConversationsPerAddress: { points: 10, durationSec: 10 * 60 },
   inboundPerToken: { points: 6_000, durationSec: 60 },
+  scriptWritesPerUser: { points: 60, durationSec: 60 },
 };
 
 /**

@@ -54,6 +54,7 @@ import { createCtiCallStore, type CtiCallStore } from './channels/cti/callStore.
 import { createQueueViewStore, type QueueViewStore } from './queueViewStore.js';
 import { offeredAgentSql, principalsOf, syncScopeClause, ticketChangeAudience, viewerPrincipals } from './viewScope.js';
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
+import { createScriptStore, type ScriptStore } from './scriptStore.js';
 import { announce } from './cluster/changeFeed.js';
 
 // ---------------------------------------------------------------------------------------
@@ -397,6 +398,8 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   readonly routing: RoutingStore;
   /** The agents' queue view: the queue summary and queued-ticket listings (server/queueViewStore.ts). */
   readonly queue: QueueViewStore;
+  /** The scripts libraries (话术库): team and personal (server/scriptStore.ts). */
+  readonly scripts: ScriptStore;
   /** Read-only SQL for repositories built on the seam (server/db/sql.ts); writes go through the store. */
   readonly sql: SqlExecutor;
   /**
@@ -1946,6 +1949,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   // A reveal is recorded in a transaction of its own when none is open (its INSERT … RETURNING is a read on SQLite's reader otherwise).
   const pii: PiiAuditStore = { ...piiAudit, recordReveal: (record) => transaction(() => piiAudit.recordReveal(record)) };
   const queue = createQueueViewStore({ sql: ex, getTicket, getCustomer });
+  const scripts = createScriptStore({ sql: ex, dialect, transaction: (fn) => transaction(() => fn()) });
 
   // --- the object ---------------------------------------------------------------------------
   let closed: Promise<void> | null = null;
@@ -2000,6 +2004,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     pii,
     queue,
     routing,
+    scripts,
     sql: {
       dialect,
       all: (text, params) => ex().all(text, params),

@@ -34,6 +34,7 @@ import {
 } from './domain.js';
 import type { ChannelCounts } from './httpApi.js';
 import type { BoardSnapshot } from './board.js';
+import { scriptDeleteRequestSchema, scriptSaveRequestSchema, type Script } from './scripts.js';
 import { queueListRequestSchema, type QueueListResult, type QueueSummaryEntry } from './queue.js';
 import { reportExportRequestSchema, reportRequestSchema, type Report } from './reports.js';
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
@@ -302,6 +303,12 @@ export const rpcParamSchemas = {
   'queue.summary': emptyParams,
   /** Leads and admins: the channel board as last pushed by the server (the `board` event's), for a window that opens late. */
   'board.get': emptyParams,
+  // Scripts (话术库, shared/scripts.ts): read from the cache (works offline); writes need the server.
+  /** The cached team library and the user's own personal scripts, and when they were fetched. */
+  'scripts.list': emptyParams,
+  /** Creates (no id) or replaces a script; leads and admins write the team library, everyone their own. Needs the server. */
+  'scripts.save': scriptSaveRequestSchema,
+  'scripts.delete': scriptDeleteRequestSchema,
   /** The queued tickets the user could take, longest waiting first. Needs the server (fails `offline`). */
   'queue.list': queueListRequestSchema,
   /**
@@ -392,6 +399,9 @@ export interface RpcResults {
   'lead.setCapacity': AgentStatus;
   'queue.summary': QueueSummaryState;
   'board.get': { board: BoardSnapshot | null };
+  'scripts.list': ScriptLibrary;
+  'scripts.save': { script: Script };
+  'scripts.delete': { deleted: boolean };
   'queue.list': QueueListResult;
   'ticket.fetch': TicketDetail;
   'customer.search': CustomerSearchHit[];
@@ -443,6 +453,14 @@ export interface RpcEvents {
   queueSummary: QueueSummaryState;
   /** Leads and admins: the live channel board changed (pushed by the server, throttled). */
   board: { board: BoardSnapshot };
+  /** The cached scripts libraries were refreshed from the server (on connect and after any change). */
+  scripts: ScriptLibrary;
+}
+
+/** The scripts the user reads (team and own), as cached; `fetchedAt` null before the first fetch. */
+export interface ScriptLibrary {
+  scripts: Script[];
+  fetchedAt: number | null;
 }
 
 /** The queues of the user's channels as last heard; `at` null before the server said anything this session. */
@@ -551,6 +569,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
       'coreProcess',
       'queueSummary',
       'board',
+      'scripts',
     ]),
     payload: z.unknown(),
   }),

@@ -55,6 +55,15 @@ import { ticketRefusalSchema } from './ticketRules.js';
 import type { QueueListRequest, QueueListResult, QueueSummary, TicketFetchRequest, TicketFetchResult } from './queue.js';
 import type { PiiAuditRequest, PiiAuditResult, PiiRevealRequest, PiiRevealResult } from './pii.js';
 import type { BoardGetRequest, BoardGetResult, BoardSnapshot } from './board.js';
+import type {
+  ScriptDeleteRequest,
+  ScriptDeleteResult,
+  ScriptSaveRequest,
+  ScriptSaveResult,
+  ScriptsChanged,
+  ScriptsListRequest,
+  ScriptsListResult,
+} from './scripts.js';
 
 // ---------------------------------------------------------------------------------------
 // Changes (server → client). Each carries a full snapshot, never a delta, so replaying a
@@ -166,7 +175,7 @@ export type MutationResult = z.infer<typeof mutationResultSchema>;
 
 export const protocolErrorSchema = z.object({
   /** forbidden / not_found / conflict answer routing requests (e.g. an agent calling a lead-only event). */
-  code: z.enum(['invalid_request', 'unauthorized', 'internal', 'forbidden', 'not_found', 'conflict']),
+  code: z.enum(['invalid_request', 'unauthorized', 'internal', 'forbidden', 'not_found', 'conflict', 'rate_limited']),
   message: z.string(),
 });
 export type ProtocolError = z.infer<typeof protocolErrorSchema>;
@@ -344,6 +353,11 @@ export interface ClientToServerEvents {
   'pii:audit': (request: PiiAuditRequest, ack: (response: Ack<PiiAuditResult>) => void) => void;
   /** Leads and admins: the live channel board now (shared/board.ts); agents get `forbidden`. */
   'board:get': (request: BoardGetRequest, ack: (response: Ack<BoardGetResult>) => void) => void;
+  /** The scripts the caller may read: the team library and their own personal one (shared/scripts.ts). */
+  'scripts:list': (request: ScriptsListRequest, ack: (response: Ack<ScriptsListResult>) => void) => void;
+  /** Creates or replaces a script; leads and admins write the team library, each user their own personal one. */
+  'scripts:save': (request: ScriptSaveRequest, ack: (response: Ack<ScriptSaveResult>) => void) => void;
+  'scripts:delete': (request: ScriptDeleteRequest, ack: (response: Ack<ScriptDeleteResult>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -368,6 +382,8 @@ export interface ServerToClientEvents {
   'cti:call': (call: CtiCall) => void;
   /** The session's token expired or was revoked (sign-out): sent just before the server disconnects the socket. */
   'session:ended': (event: SessionEnded) => void;
+  /** A library this user reads changed (the team's, or their personal one): fetch `scripts:list` again. */
+  'scripts:changed': (event: ScriptsChanged) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a single node has no inter-server events yet

@@ -46,6 +46,7 @@ const PROTOCOL_TO_RPC_CODE: Record<string, RpcErrorCode> = {
   forbidden: 'forbidden',
   not_found: 'not_found',
   conflict: 'conflict',
+  rate_limited: 'rate_limited',
   internal: 'internal',
 };
 

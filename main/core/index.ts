@@ -49,6 +49,7 @@ import { createRoutingHandlers } from './routing/routingHandlers.js';
 import { startRoutingSession, type RoutingSession } from './routing/routingSession.js';
 import { startQueueSession, type QueueSession } from './queue/queueSession.js';
 import { startBoardSession, type BoardSession } from './board/boardSession.js';
+import { cachedScripts, startScriptSession, type ScriptSession } from './scripts/scriptSession.js';
 import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
 import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
@@ -153,6 +154,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   let queue: QueueSession | null = null;
   /** The leads' channel board as last pushed; null while the session has no socket. */
   let board: BoardSession | null = null;
+  /** Keeps the cached scripts libraries fresh and writes them; null without a socket (the cache still serves the picker). */
+  let scripts: ScriptSession | null = null;
   /** Phone calls popped on this agent's screen; null without a socket. */
   let calls: CallSession | null = null;
   /** The web chat signals (typing, read marks) of the active session; null while it has no socket. */
@@ -404,6 +407,15 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) emit(event, payload);
       },
     });
+    scripts?.stop();
+    scripts = startScriptSession({
+      socket: session.sync.socket,
+      cache: session.cache,
+      now,
+      emit: (event, payload) => {
+        if (isCurrent()) emit(event, payload);
+      },
+    });
     calls?.stop();
     calls = startCallSession({
       socket: session.sync.socket,
@@ -534,6 +546,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     queue = null;
     board?.stop();
     board = null;
+    scripts?.stop();
+    scripts = null;
     if (calls) {
       calls.stop();
       calls = null;
@@ -781,6 +795,17 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     'board.get': () => {
       requireSession();
       return { board: board?.current() ?? null };
+    },
+    'scripts.list': () => cachedScripts(requireSession().cache),
+    'scripts.save': (params) => {
+      requireSession();
+      if (!scripts) throw new RpcError('offline', 'You are offline: scripts can be saved once the connection is back.');
+      return scripts.save(params);
+    },
+    'scripts.delete': (params) => {
+      requireSession();
+      if (!scripts) throw new RpcError('offline', 'You are offline: scripts can be deleted once the connection is back.');
+      return scripts.remove(params);
     },
     'queue.list': (params) => {
       requireSession();

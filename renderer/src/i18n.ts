@@ -23,6 +23,7 @@ import { reportsEn, reportsZhCN } from './i18nReports.js';
 import { boardEn, boardZhCN } from './i18nBoard.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
+import { scriptsEn, scriptsZhCN } from './i18nScripts.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -40,6 +41,7 @@ const en = {
   ...piiEn,
   ...reportsEn,
   ...boardEn,
+  ...scriptsEn,
   ...connectionEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
@@ -111,7 +113,7 @@ const en = {
   'ticket.agentSide': 'Agent',
   'ticket.internalNote': 'Internal note',
   'ticket.reply': 'Reply',
-  'ticket.replyPlaceholder': 'Write a reply to the customer…  (Ctrl+Enter to send)',
+  'ticket.replyPlaceholder': 'Write a reply to the customer…  (/ for scripts, Ctrl+Enter to send)',
   'ticket.send': 'Send',
   'ticket.sending': 'Sending…',
   'ticket.note': 'Internal note',
@@ -224,6 +226,7 @@ const zhCN: Dictionary = {
   ...piiZhCN,
   ...reportsZhCN,
   ...boardZhCN,
+  ...scriptsZhCN,
   ...connectionZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',
@@ -294,7 +297,7 @@ const zhCN: Dictionary = {
   'ticket.agentSide': '客服',
   'ticket.internalNote': '内部备注',
   'ticket.reply': '回复',
-  'ticket.replyPlaceholder': '回复客户…（Ctrl+Enter 发送）',
+  'ticket.replyPlaceholder': '回复客户…（输入 / 插入话术，Ctrl+Enter 发送）',
   'ticket.send': '发送',
   'ticket.sending': '正在发送…',
   'ticket.note': '内部备注',

@@ -15,6 +15,7 @@ import './queue.css';
 import './reports.css';
 import './inbox.css';
 import './board.css';
+import './scripts.css';
 
 // Electron's preload provides the API. In browser mode the page reaches the workstation
 // over the browser host's WebSocket, which only accepts this launch's key (docs/technical/hosts.md).

@@ -145,7 +145,8 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     try {
       return { ok: true, value: await execute(current, call) };
     } catch (error) {
-      if (error instanceof SyncRefusal) return { ok: false, code: error.code, message: error.message };
+      // Routing never refuses for a rate limit (only script writes do), so that code has no place in its answers.
+      if (error instanceof SyncRefusal && error.code !== 'rate_limited') return { ok: false, code: error.code, message: error.message };
       log(`routing ${call.op} failed on the leader: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return { ok: false, code: 'internal', message: `routing ${call.op} failed on the leader (logged there)` };
     }

@@ -55,6 +55,7 @@ import {
 } from '../../../shared/ticketRules.js';
 import { prepareSqliteFile } from '../privateFiles.js';
 import { migrateCache } from './migrate.js';
+import { createScriptCache, type ScriptCacheReader, type ScriptCacheWriter } from './scriptCache.js';
 import { REBUILD_SEARCH_SQL } from './migrations/008-deferred-search.js';
 
 /** Where the sync client stands, persisted with the data it describes. */
@@ -162,7 +163,7 @@ export interface PushOutcome {
 }
 
 /** Read side of the cache. */
-export interface CacheReader {
+export interface CacheReader extends ScriptCacheReader {
   syncState(): SyncState;
   ticket(ticketId: string): Ticket | null;
   ticketDetail(ticketId: string): TicketDetail | null;
@@ -196,7 +197,7 @@ export interface CacheReader {
 }
 
 /** Write side of the cache; each method is one transaction. */
-export interface CacheWriter {
+export interface CacheWriter extends ScriptCacheWriter {
   /**
    * Makes sure the cached content was fetched in this view of personal data (agents: masked,
    * leads: clear). When it was not — a cache from before masking, or the user's role changed —
@@ -1067,7 +1068,10 @@ export function openCache(file: string, key: Buffer | null): Cache {
     };
   }
 
+  // The scripts libraries live in their own module (scriptCache.ts); the cache hands them out with the rest.
+  const scriptCache = createScriptCache(db);
   const reader: CacheReader = {
+    ...scriptCache.reader,
     syncState() {
       const row = stmt.syncState.get();
       if (!row) throw new Error('The cache has no sync_state row.');
@@ -1210,6 +1214,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
   });
 
   const writer: CacheWriter = {
+    ...scriptCache.writer,
     adoptPiiView(view) {
       const before = stmt.piiView.get()?.pii_view ?? null;
       if (before === view) return false;

@@ -10,6 +10,7 @@ import { OfferCards } from './OfferCards.js';
 import { ReportsView } from './ReportsView.js';
 import { BoardView } from './BoardView.js';
 import { RoutingNotice } from './RoutingNotice.js';
+import { ScriptsManager } from './ScriptsManager.js';
 import { KeyboardShortcuts, WindowTitle } from './Shortcuts.js';
 import { SignIn } from './SignIn.js';
 import { TeamView } from './TeamView.js';
@@ -47,6 +48,7 @@ export function App() {
       <CallCards />
       <OfferCards />
       <AttentionDialog />
+      <ScriptsManager />
       <KeyboardShortcuts />
       <WindowTitle />
     </div>

@@ -1,9 +1,10 @@
-import { useId, useMemo, type KeyboardEvent } from 'react';
+import { useId, useMemo, useRef, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { MAX_TEXT_LENGTH } from '../../../shared/domain.js';
 import { replyAlternatives, type CustomerReach } from '../../../shared/ticketRules.js';
 import { useAppStore, useT } from '../store/react.js';
 import { alternativesText } from './refusalText.js';
+import { useScriptPicker } from './ScriptPicker.js';
 import { sourceText } from './sourceText.js';
 
 /** Shown only near the limit, where it helps; the core refuses longer text. */
@@ -63,6 +64,8 @@ export function Composer({ ticketId }: { ticketId: string }) {
     })),
   );
   const { detail } = s;
+  const replyRef = useRef<HTMLTextAreaElement>(null);
+  const picker = useScriptPicker(replyRef);
   const routes = useMemo(() => orderedRoutes(detail?.reach ?? null), [detail]);
   // Known only once the ticket is loaded; until then nothing is claimed either way.
   const noRoute = detail !== null && routes.length === 0;
@@ -103,7 +106,9 @@ export function Composer({ ticketId }: { ticketId: string }) {
         </div>
         {noRoute && detail ? <NoRouteNotice reach={detail.reach} id={`${replyId}-no-route`} /> : null}
         <LengthHint text={s.reply} />
+        {picker.element}
         <textarea
+          ref={replyRef}
           id={replyId}
           data-shortcut="reply"
           rows={3}
@@ -111,8 +116,14 @@ export function Composer({ ticketId }: { ticketId: string }) {
           disabled={noRoute}
           aria-describedby={noRoute ? `${replyId}-no-route` : undefined}
           placeholder={s.offline ? t('ticket.replyPlaceholderOffline') : t('ticket.replyPlaceholder')}
-          onChange={(e) => s.setReplyDraft(e.target.value)}
+          {...picker.textareaProps}
+          onChange={(e) => {
+            s.setReplyDraft(e.target.value);
+            picker.onInput(e.target);
+          }}
+          onBlur={picker.close}
           onKeyDown={(e) => {
+            if (picker.onKeyDown(e)) return;
             if (isSubmitChord(e) && !noRoute) {
               e.preventDefault();
               void s.sendReply();

@@ -24,8 +24,9 @@ function connectionLabel(t: Translate, language: Language, connection: Connectio
 
 export function Header() {
   const t = useT();
-  const { user, connection, language, signOut, openAttention, retryConnection, retryingConnection } = useAppStore(
+  const { user, connection, language, signOut, openAttention, retryConnection, retryingConnection, openScriptsManager } = useAppStore(
     useShallow((s) => ({
+      openScriptsManager: s.openScriptsManager,
       user: s.user,
       connection: s.connection,
       language: s.language,
@@ -83,6 +84,9 @@ export function Header() {
       </div>
       <div className="header-right">
         <ViewSwitch />
+        <button type="button" className="scripts-open" title={t('scripts.openTitle')} onClick={openScriptsManager}>
+          {t('scripts.open')}
+        </button>
         <PresenceSelect />
         <LanguageSelect />
         {user ? (

@@ -133,6 +133,18 @@ function ShortcutSheet({ onClose }: { onClose: () => void }) {
             </td>
             <td>{t('shortcuts.firstLast')}</td>
           </tr>
+          <tr>
+            <td>
+              <kbd>/</kbd>
+            </td>
+            <td>{t('scripts.shortcutPicker')}</td>
+          </tr>
+          <tr>
+            <td>
+              <kbd>Tab</kbd> / <kbd>Shift+Tab</kbd>
+            </td>
+            <td>{t('scripts.shortcutBlanks')}</td>
+          </tr>
         </tbody>
       </table>
       <div className="dialog-actions">

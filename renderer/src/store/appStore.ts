@@ -15,6 +15,7 @@ import { createPiiSlice } from './piiSlice.js';
 import { createQueueSlice } from './queueSlice.js';
 import { createReportSlice } from './reportSlice.js';
 import { createBoardSlice } from './boardSlice.js';
+import { createScriptSlice } from './scriptSlice.js';
 import { createRoutingSlice } from './routingSlice.js';
 import { createSessionSlice } from './sessionSlice.js';
 import { createTicketSlice } from './ticketSlice.js';
@@ -39,6 +40,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createQueueSlice(api)(...a),
     ...createReportSlice(api)(...a),
     ...createBoardSlice(api)(...a),
+    ...createScriptSlice(api)(...a),
   }));
 }
 
@@ -176,6 +178,13 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
     }),
     store.subscribe((state, previous) => {
       if (state.user && state.user !== previous.user && state.user.role !== 'agent') void state.loadBoard();
+    }),
+    // Scripts (话术库): the core refreshes its cache and says so; signing in loads what is cached (offline too).
+    api.on('scripts', (library) => {
+      if (store.getState().user) store.getState().applyScripts(library);
+    }),
+    store.subscribe((state, previous) => {
+      if (state.user && state.user !== previous.user) void state.loadScripts();
     }),
     // Phone: the call cards (screen pops) the core keeps; signing in loads them, signing out clears them.
     api.on('calls', ({ calls }) => {

@@ -5,6 +5,7 @@ import { INBOX_SIGNED_OUT } from './inboxSlice.js';
 import { PII_SIGNED_OUT } from './piiSlice.js';
 import { reportsSignedOut } from './reportSlice.js';
 import { boardSignedOut } from './boardSlice.js';
+import { scriptsSignedOut } from './scriptSlice.js';
 import { ROUTING_SIGNED_OUT } from './routingSlice.js';
 import type { AppState, SessionSlice } from './types.js';
 
@@ -79,5 +80,6 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     ...PII_SIGNED_OUT,
     ...reportsSignedOut(),
     ...boardSignedOut(),
+    ...scriptsSignedOut(),
   });
 }

@@ -26,6 +26,7 @@ import type { PiiSlice } from './piiSlice.js';
 import type { QueueSlice } from './queueSlice.js';
 import type { ReportSlice } from './reportSlice.js';
 import type { BoardSlice } from './boardSlice.js';
+import type { ScriptSlice } from './scriptSlice.js';
 import type { RoutingSlice } from './routingSlice.js';
 
 /** A failed call as the UI shows it. */
@@ -214,4 +215,5 @@ export type AppState = SessionSlice &
   PiiSlice &
   QueueSlice &
   ReportSlice &
-  BoardSlice;
+  BoardSlice &
+  ScriptSlice;

@@ -1,0 +1,194 @@
+/**
+ * Scripts (话术库) end to end: the real server process (demo organisation with its seeded
+ * team scripts), two real workstation processes (agent1's and lead1's) and Chromium. The
+ * agent types `/问候` in the reply box, picks the standard greeting with the keyboard and gets
+ * it with the customer's and their own names filled in; writes a personal script with blanks
+ * on the manage screen, inserts it and moves through the blanks with Tab; the lead adds a team
+ * script, which the agent's picker offers without a reload. Screenshots at 1280x800 of the
+ * picker and the manage screen in Chinese and English.
+ */
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+
+let server: RunningProcess;
+let agentDesk: RunningProcess;
+let leadDesk: RunningProcess;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-scripts-'));
+  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
+  agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
+  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+});
+
+test.afterAll(async () => {
+  await agentDesk?.stop();
+  await leadDesk?.stop();
+  await server?.stop();
+});
+
+type Locale = 'en-US' | 'zh-CN';
+const words = (locale: Locale) =>
+  locale === 'en-US'
+    ? { username: 'Username', password: 'Password', signIn: 'Sign in', signOut: 'Sign out', presence: 'Presence', reply: 'Reply', scripts: 'Scripts' }
+    : { username: '用户名', password: '密码', signIn: '登录', signOut: '退出', presence: '在线状态', reply: '回复', scripts: '话术库' };
+
+/** Signs the desk in (signing out whoever was), in the page's language; agents go Away so no routing offer covers the page. */
+async function openDesk(browser: Browser, url: string, username: string, locale: Locale): Promise<Page> {
+  const w = words(locale);
+  const context = await browser.newContext({ locale });
+  const page = await context.newPage();
+  await page.goto(url);
+  const signOut = page.getByRole('button', { name: w.signOut, exact: true });
+  await expect(page.getByLabel(w.username).or(signOut)).toBeVisible();
+  if (await signOut.isVisible()) await signOut.click();
+  await page.getByLabel(w.username).fill(username);
+  await page.getByLabel(w.password).fill('demo');
+  await page.getByRole('button', { name: w.signIn }).click();
+  await expect(page.getByLabel(w.username)).toHaveCount(0);
+  if (username.startsWith('agent')) {
+    const presence = page.getByLabel(w.presence, { exact: true });
+    await presence.selectOption('away');
+    await expect
+      .poll(
+        async () => {
+          for (const dismiss of await page.locator('.call-card .call-dismiss').all()) await dismiss.click();
+          return page.getByRole('alertdialog').count();
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(0);
+  }
+  return page;
+}
+
+async function openTicketOf(page: Page, customer: string): Promise<void> {
+  await page
+    .getByRole('listbox', { name: /^(Tickets|工单)$/ })
+    .getByRole('option')
+    .filter({ hasText: customer })
+    .first()
+    .click();
+}
+
+function replyBox(page: Page, locale: Locale) {
+  return page.getByRole('textbox', { name: words(locale).reply, exact: true });
+}
+
+async function selection(page: Page, locale: Locale): Promise<string> {
+  return replyBox(page, locale).evaluate((area: { value: string; selectionStart: number; selectionEnd: number }) =>
+    area.value.slice(area.selectionStart, area.selectionEnd),
+  );
+}
+
+test('an agent types /问候, picks the greeting with the keyboard, and gets it filled (zh-CN)', async ({ browser }) => {
+  const page = await openDesk(browser, agentDesk.url, 'agent1', 'zh-CN');
+  await openTicketOf(page, '陈晓燕');
+  const reply = replyBox(page, 'zh-CN');
+  await reply.click();
+  await reply.fill('');
+  await page.keyboard.type('/问候');
+  const picker = page.getByRole('listbox', { name: '与“问候”匹配的话术' });
+  await expect(picker).toBeVisible();
+  await expect(picker.getByRole('option', { selected: true })).toContainText('标准问候');
+  await page.screenshot({ path: test.info().outputPath('picker-zh.png') });
+
+  await page.keyboard.press('Escape');
+  await expect(picker).toHaveCount(0);
+  await expect(reply).toHaveValue('/问候');
+  await page.keyboard.type('候');
+  await page.keyboard.press('Backspace');
+  await expect(picker).toBeVisible();
+  await page.keyboard.press('Enter');
+  // A chat ticket takes the script's chat line: the customer's and the agent's names filled in.
+  await expect(reply).toHaveValue('您好陈晓燕，我是王芳，请问有什么可以帮您？');
+  await expect(picker).toHaveCount(0);
+
+  // The complaint script on an email ticket: its email body, the ticket's subject filled, the solution left blank and selected.
+  await openTicketOf(page, '赵敏');
+  await reply.click();
+  await reply.fill('');
+  await page.keyboard.type('/投诉');
+  await page.keyboard.press('Enter');
+  await expect(reply).toHaveValue(/^尊敬的赵敏：\n\n非常抱歉给您带来不便。我们已核实您反映的“发票抬头填错了，需要重开”。\n处理方案：\{solution\}/);
+  expect(await selection(page, 'zh-CN')).toBe('{solution}');
+  await page.keyboard.type('今天为您重开发票');
+  await expect(reply).toHaveValue(/处理方案：今天为您重开发票\n/);
+  await reply.fill('');
+});
+
+test('an agent writes a personal script with blanks, inserts it and moves through the blanks with Tab', async ({ browser }) => {
+  const page = await openDesk(browser, agentDesk.url, 'agent1', 'zh-CN');
+  await page.getByRole('button', { name: '话术库' }).click();
+  const manager = page.getByRole('dialog', { name: '话术库' });
+  await expect(manager).toBeVisible();
+  // The team library is read-only for an agent.
+  await expect(manager.getByText('团队话术由主管和管理员维护。')).toBeVisible();
+  await expect(manager.getByRole('button', { name: '编辑' })).toHaveCount(0);
+  await page.screenshot({ path: test.info().outputPath('manage-zh.png') });
+
+  await manager.getByRole('tab', { name: '我的话术' }).click();
+  await manager.getByRole('button', { name: '新建话术' }).click();
+  await manager.getByLabel('标题').fill('回访确认');
+  await manager.getByLabel('快捷关键词').fill('huifang');
+  await manager.getByLabel('正文（通用）').fill('{customer.name}您好，关于{ticket.subject}，{result}，请问{question}？');
+  await page.screenshot({ path: test.info().outputPath('manage-editor-zh.png') });
+  await manager.getByRole('button', { name: '保存' }).click();
+  await expect(manager.getByText('回访确认')).toBeVisible();
+  await manager.getByRole('button', { name: '关闭' }).click();
+
+  await openTicketOf(page, '吴婷');
+  const reply = replyBox(page, 'zh-CN');
+  await reply.click();
+  await reply.fill('');
+  await page.keyboard.type('/huifang');
+  await page.keyboard.press('Enter');
+  await expect(reply).toHaveValue('吴婷您好，关于退款什么时候到账，{result}，请问{question}？');
+  expect(await selection(page, 'zh-CN')).toBe('{result}');
+  await page.keyboard.type('退款已到账');
+  await page.keyboard.press('Tab');
+  expect(await selection(page, 'zh-CN')).toBe('{question}');
+  await page.keyboard.type('还有其他问题吗');
+  await expect(reply).toHaveValue('吴婷您好，关于退款什么时候到账，退款已到账，请问还有其他问题吗？');
+  // No blank left: Tab leaves the field as usual.
+  await page.keyboard.press('Tab');
+  await expect(reply).not.toBeFocused();
+  await reply.fill('');
+});
+
+test('a lead adds a team script and the agent’s picker offers it without a reload (English)', async ({ browser }) => {
+  const agent = await openDesk(browser, agentDesk.url, 'agent1', 'en-US');
+  const lead = await openDesk(browser, leadDesk.url, 'lead1', 'en-US');
+
+  await lead.getByRole('button', { name: 'Scripts', exact: true }).click();
+  const manager = lead.getByRole('dialog', { name: 'Scripts' });
+  await expect(manager.getByRole('button', { name: 'Edit' }).first()).toBeVisible();
+  await manager.getByRole('button', { name: 'New script' }).click();
+  await manager.getByLabel('Title').fill('Holiday hours');
+  await manager.getByLabel('Shortcut keyword').fill('holiday');
+  await manager.getByLabel('Language').selectOption('en');
+  await manager.getByLabel('Text (any channel)').fill('Hi {customer.name}, during the holiday we answer from 9:00 to 18:00. — {agent.name}');
+  await manager.getByLabel('Chat and social: short line (optional)').fill('Hi {customer.name}, holiday hours are 9:00–18:00.');
+  await manager.getByRole('button', { name: 'Save' }).click();
+  await expect(manager.getByText('Holiday hours')).toBeVisible();
+  await lead.screenshot({ path: test.info().outputPath('manage-en.png') });
+
+  await openTicketOf(agent, '陈晓燕');
+  const reply = replyBox(agent, 'en-US');
+  await reply.click();
+  await reply.fill('');
+  await agent.keyboard.type('/holi');
+  const picker = agent.getByRole('listbox', { name: 'Scripts matching “holi”' });
+  await expect(picker.getByRole('option', { selected: true })).toContainText('Holiday hours');
+  await agent.screenshot({ path: test.info().outputPath('picker-en.png') });
+  await agent.keyboard.press('ArrowDown');
+  await agent.keyboard.press('ArrowUp');
+  await agent.keyboard.press('Enter');
+  await expect(reply).toHaveValue('Hi 陈晓燕, holiday hours are 9:00–18:00.');
+  await reply.fill('');
+});
