@@ -158,6 +158,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       now,
       tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
       startedAt: now(),
+      nodeHealth: async () => ({
+        node: nodeId,
+        routingLeader: routing?.leading() != null,
+        redis: cluster ? ((await cluster.redisAnswers()) ? 'ok' : 'unreachable') : null,
+      }),
       log,
       channelRoutes,
       rateLimits,

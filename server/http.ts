@@ -36,6 +36,8 @@ export interface HttpDependencies {
   now: () => number;
   tokenTtlMs: number;
   startedAt: number;
+  /** What `/healthz` says of this node beside the database: its name, whether it routes, whether Redis answers (several nodes). */
+  nodeHealth?: () => Promise<{ node: string; routingLeader: boolean; redis: 'ok' | 'unreachable' | null }>;
   log: (line: string) => void;
   /** Stores an inbound contact and routes it; contacts of one event-loop turn share a commit (groupCommit.ts). */
   ingest(contact: ChannelContact): Promise<IngestOutcome>;
@@ -478,7 +480,18 @@ const ROUTES: Route[] = [
   {
     pattern: /^\/healthz$/,
     methods: {
-      GET: async (deps, _req, res) => sendJson(res, 200, { ok: true, seq: (await deps.store.changeLogBounds()).maxSeq, uptimeMs: deps.now() - deps.startedAt }),
+      GET: async (deps, _req, res) => {
+        const node = (await deps.nodeHealth?.()) ?? null;
+        let seq: number | null = null;
+        try {
+          seq = (await deps.store.changeLogBounds()).maxSeq;
+        } catch (error) {
+          deps.log(`healthz: the database did not answer: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        // A load balancer takes a node out when its database (or, on several nodes, Redis) does not answer.
+        const ok = seq !== null && node?.redis !== 'unreachable';
+        sendJson(res, ok ? 200 : 503, { ok, seq, uptimeMs: deps.now() - deps.startedAt, ...(node ?? {}) });
+      },
     },
   },
   { pattern: /^\/api\/v1\/auth\/login$/, methods: { POST: (deps, req, res) => login(deps, req, res) } },

@@ -16,6 +16,8 @@ export interface ClusterMembership {
   redis: Redis;
   sharedState: SharedState;
   commits: CommitStream;
+  /** Whether Redis answers a PING within a second (health checks). */
+  redisAnswers(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,15 @@ export async function joinCluster(
     redis,
     sharedState: createRedisSharedState({ client: redis, keyPrefix }),
     commits,
+    redisAnswers: () =>
+      new Promise<boolean>((resolve) => {
+        // ioredis queues commands while it reconnects: a health check must not wait for that.
+        const timer = setTimeout(() => resolve(false), 1_000);
+        redis.ping().then(
+          () => (clearTimeout(timer), resolve(true)),
+          () => (clearTimeout(timer), resolve(false)),
+        );
+      }),
     async close() {
       await commits.stop();
       await redis.quit().catch(() => redis.disconnect());

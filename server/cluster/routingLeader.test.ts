@@ -11,7 +11,7 @@ import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
 import { leadReassignResultSchema, offerResponseResultSchema, presenceResultSchema, type PresenceChanged, type RoutingOffer } from '../../shared/routing.js';
 import { ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
 import type { z } from 'zod';
-import { login, postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, type TestServer } from '../testHarness.js';
+import { getJson, login, postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, type TestServer } from '../testHarness.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { createTestRedis, type TestRedis } from '../testing/redis.js';
 import { startLeaderRpc } from './leaderRpc.js';
@@ -94,6 +94,9 @@ describe('routing on a cluster of two nodes', () => {
 
   it('answers requests made on the follower through the leader: presence, an offer accepted, a reassignment', async () => {
     expect(b.server.isRoutingLeader()).toBe(false);
+    // What a load balancer's health check sees of each node.
+    expect((await getJson(`${a.url}/healthz`)).body).toMatchObject({ ok: true, node: 'node-a', routingLeader: true, redis: 'ok' });
+    expect((await getJson(`${b.url}/healthz`)).body).toMatchObject({ ok: true, node: 'node-b', routingLeader: false, redis: 'ok' });
     const agent1 = await connectAs(b, 'agent1');
     await vi.waitFor(() => expect(agent1.presence.at(-1)?.presence).toBe('available'), { timeout: 10_000 });
 
