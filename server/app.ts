@@ -149,7 +149,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.queueSummaryIntervalMs !== undefined ? { intervalMs: options.queueSummaryIntervalMs } : {}),
   });
   const stopQueueSummary = store.onDidCommitChanges(() => queueSummary.markDirty());
-  attachSync(io, { store, hub, queueSummary, now, log });
+  attachSync(io, { store, hub, queueSummary, now, log, mutationContext: { transferTarget: (agentId) => router.transferFacts(agentId) } });
   sessions.attach(io);
   attachRouting(io, { service: router, now, log });
   attachCustomers(io, { store, now, log });

@@ -25,7 +25,9 @@ import type {
   RoutingAuditEntry,
   RoutingOffer,
   ReassignOutcome,
+  TransferCandidate,
 } from '../../shared/routing.js';
+import { isOwnerOrLead, staticTransferFacts, transferRefusalFor, type TransferAgentFacts } from '../../shared/ticketRules.js';
 import type { RoutingDecision, TicketRouter } from '../routing.js';
 import { SyncRefusal } from '../sync.js';
 import { LIVE_CALL_WINDOW_MS } from '../channels/cti/callStore.js';
@@ -83,6 +85,10 @@ export interface RoutingService extends TicketRouter {
   reassign(lead: User, ticketIds: readonly string[], to: string | null): Promise<ReassignOutcome[]>;
   pin(lead: User, ticketId: string, agentId: string | null): Promise<Ticket>;
   audit(viewer: User, ticketId: string): Promise<RoutingAuditEntry[]>;
+  /** A named transfer target as routing sees them now; null = no such user. */
+  transferFacts(agentId: string): Promise<TransferAgentFacts | null>;
+  /** Every agent but the caller, with why they cannot receive this ticket now (the Transfer dialog); the holder or a lead only. */
+  transferTargets(actor: User, ticketId: string): Promise<TransferCandidate[]>;
   agents(): AgentStatus[];
   /** A call started or ended on this agent's extension: the live-call state is read from the store again. */
   callStateChanged(agentId: string): Promise<void>;
@@ -550,6 +556,32 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
         throw new RoutingRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to see`);
       }
       return entries;
+    },
+
+    async transferFacts(agentId) {
+      const user = await store.getUser(agentId);
+      if (!user) return null;
+      await ensureUser(agentId);
+      const status = engine.agentStatus(agentId);
+      return status ? { ...status, role: user.role } : staticTransferFacts(user);
+    },
+
+    async transferTargets(actor, ticketId) {
+      const ticket = await requireTicket(ticketId);
+      // The same answer for "no such ticket" and "not yours to pass on": nothing leaks.
+      if (!canUserSeeTicket(actor, ticket) || !isOwnerOrLead(actor, ticket)) {
+        throw new RoutingRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to transfer`);
+      }
+      return engine
+        .agentStatuses()
+        .filter((agent) => agent.userId !== actor.id)
+        .map((agent) => ({
+          userId: agent.userId,
+          displayName: agent.displayName,
+          presence: agent.presence,
+          refusal: transferRefusalFor(ticket, { ...agent, role: 'agent' }),
+        }))
+        .sort((a, b) => Number(a.refusal !== null) - Number(b.refusal !== null) || a.displayName.localeCompare(b.displayName));
     },
 
     agents: () => engine.agentStatuses(),

@@ -13,6 +13,7 @@ import {
   offerRespondRequestSchema,
   presenceSetRequestSchema,
   routingAuditRequestSchema,
+  transferTargetsRequestSchema,
 } from '../../shared/routing.js';
 import type { User } from '../../shared/domain.js';
 import type { SyncServer } from '../liveHub.js';
@@ -83,6 +84,9 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
       forRole(user.role, { ticket: await service.escalate(user, request.ticketId, request.reason.trim()) }, maskTicketResult),
     );
     handle(socket, deps, 'routing:audit', routingAuditRequestSchema, async (request) => ({ entries: await service.audit(user, request.ticketId) }));
+    handle(socket, deps, 'ticket:transferTargets', transferTargetsRequestSchema, async (request) => ({
+      agents: await service.transferTargets(user, request.ticketId),
+    }));
     handle(
       socket,
       deps,

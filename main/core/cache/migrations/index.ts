@@ -10,6 +10,7 @@ import { migration008DeferredSearch } from './008-deferred-search.js';
 import { migration009MaskedContent } from './009-masked-content.js';
 import { migration010AttentionFacts } from './010-attention-facts.js';
 import { migration011InboxUnread } from './011-inbox-unread.js';
+import { migration012TicketOwnFields } from './012-ticket-own-fields.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -26,4 +27,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration009MaskedContent,
   migration010AttentionFacts,
   migration011InboxUnread,
+  migration012TicketOwnFields,
 ];
