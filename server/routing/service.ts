@@ -572,16 +572,15 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       if (!canUserSeeTicket(actor, ticket) || !isOwnerOrLead(actor, ticket)) {
         throw new RoutingRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to transfer`);
       }
-      return engine
-        .agentStatuses()
-        .filter((agent) => agent.userId !== actor.id)
-        .map((agent) => ({
-          userId: agent.userId,
-          displayName: agent.displayName,
-          presence: agent.presence,
-          refusal: transferRefusalFor(ticket, { ...agent, role: 'agent' }),
-        }))
-        .sort((a, b) => Number(a.refusal !== null) - Number(b.refusal !== null) || a.displayName.localeCompare(b.displayName));
+      // Every agent, signed in since the start or not: one never seen is offline.
+      const candidates: TransferCandidate[] = [];
+      for (const user of await store.listUsers()) {
+        if (user.role !== 'agent' || user.id === actor.id) continue;
+        const status = engine.agentStatus(user.id);
+        const facts: TransferAgentFacts = status ? { ...status, role: user.role } : { ...staticTransferFacts(user), presence: 'offline', connected: false };
+        candidates.push({ userId: user.id, displayName: user.displayName, presence: facts.presence, refusal: transferRefusalFor(ticket, facts) });
+      }
+      return candidates.sort((a, b) => Number(a.refusal !== null) - Number(b.refusal !== null) || a.displayName.localeCompare(b.displayName));
     },
 
     agents: () => engine.agentStatuses(),
