@@ -23,6 +23,7 @@ import { reportsEn, reportsZhCN } from './i18nReports.js';
 import { boardEn, boardZhCN } from './i18nBoard.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
+import { fieldsEn, fieldsZhCN } from './i18nFields.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -34,6 +35,7 @@ const en = {
   ...routingEn,
   ...queueEn,
   ...rulesEn,
+  ...fieldsEn,
   ...customersEn,
   ...chatEn,
   ...ctiEn,
@@ -218,6 +220,7 @@ const zhCN: Dictionary = {
   ...routingZhCN,
   ...queueZhCN,
   ...rulesZhCN,
+  ...fieldsZhCN,
   ...customersZhCN,
   ...chatZhCN,
   ...ctiZhCN,
@@ -486,6 +489,10 @@ export function describeAssignment(t: Translate, reason: AssignmentReason, assig
       return t('reason.requeued_agent_offline', { channel: t(channelKey(reason.channel)), agent: reason.agentName });
     case 'call_answered':
       return t('reason.call_answered', { by: reason.byName, extension: reason.extension });
+    case 'transferred':
+      return reason.group === null
+        ? t('reason.transferred', { assignee: assigneeName ?? '?', by: reason.byName })
+        : t('reason.transferredToGroup', { group: t(`group.${reason.group}`), by: reason.byName });
     default:
       // A reason newer than this build: the shared English sentence says the facts rather than nothing.
       return describeAssignmentReason(reason, assigneeName);

@@ -22,6 +22,7 @@ import type { Language } from '../i18n.js';
 import type { CallSlice } from './callSlice.js';
 import type { ChatSlice } from './chatSlice.js';
 import type { CustomerSlice } from './customerSlice.js';
+import type { FieldsSlice } from './fieldsSlice.js';
 import type { PiiSlice } from './piiSlice.js';
 import type { QueueSlice } from './queueSlice.js';
 import type { ReportSlice } from './reportSlice.js';
@@ -214,4 +215,5 @@ export type AppState = SessionSlice &
   PiiSlice &
   QueueSlice &
   ReportSlice &
-  BoardSlice;
+  BoardSlice &
+  FieldsSlice;
