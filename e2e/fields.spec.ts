@@ -81,9 +81,9 @@ test('an agent sets the type and result, transfers with a note, and the colleagu
   await expect(details.getByRole('list', { name: 'Tags' }).getByRole('listitem')).toHaveText(['加急', '退款']);
   await expect(wang.locator('.ticket-meta')).toContainText('After-sales');
 
-  // Transfer (key x): the colleagues are listed with why some cannot take it; the note is required.
+  // Transfer (key f, forward): the colleagues are listed with why some cannot take it; the note is required.
   await wang.locator('body').click();
-  await wang.keyboard.press('x');
+  await wang.keyboard.press('f');
   const dialog = wang.getByRole('dialog', { name: `Transfer ${ticketId}` });
   await expect(dialog).toBeVisible();
   await dialog.getByLabel('A colleague').check();

@@ -18,7 +18,7 @@ export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly s
   { action: 'status', keys: ['s'], label: 'shortcuts.status' },
   { action: 'priority', keys: ['p'], label: 'shortcuts.priority' },
   { action: 'escalate', keys: ['e'], label: 'shortcuts.escalate' },
-  { action: 'transfer', keys: ['x'], label: 'shortcuts.transfer' },
+  { action: 'transfer', keys: ['f'], label: 'shortcuts.transfer' },
   { action: 'search', keys: ['/'], label: 'shortcuts.search' },
   { action: 'help', keys: ['?'], label: 'shortcuts.help' },
 ];
@@ -32,7 +32,7 @@ const KEY_ACTIONS: Readonly<Record<string, ShortcutAction>> = {
   s: 'status',
   p: 'priority',
   e: 'escalate',
-  x: 'transfer',
+  f: 'transfer',
   '/': 'search',
   '?': 'help',
 };

@@ -188,7 +188,7 @@ export function CompletePrompt({ ticket }: { ticket: Ticket }) {
   );
 }
 
-/** Opens the Transfer dialog (key `x`); the holder and leads may transfer an open ticket. */
+/** Opens the Transfer dialog (key `f`, forward); the holder and leads may transfer an open ticket. */
 export function TransferButton({ ticket }: { ticket: Ticket }) {
   const t = useT();
   const { user, openTransfer } = useAppStore(useShallow((s) => ({ user: s.user, openTransfer: s.openTransfer })));
