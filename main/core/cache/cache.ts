@@ -474,9 +474,7 @@ function ticketValues(ticket: Ticket): SqlValue[] {
 }
 
 /** A ticket as named statement parameters: the structured assignment reason and routing are stored as JSON. */
-function ticketParams(
-  ticket: Ticket,
-): Omit<Ticket, 'assignmentReason' | 'routing' | 'tags' | 'handover'> & {
+function ticketParams(ticket: Ticket): Omit<Ticket, 'assignmentReason' | 'routing' | 'tags' | 'handover'> & {
   assignmentReason: string | null;
   routing: string;
   tags: string;
