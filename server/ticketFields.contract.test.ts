@@ -28,7 +28,7 @@ for (const backend of TEST_BACKENDS) {
     const at = () => TEST_EPOCH + 1_000 + n;
     const apply = (actor: User, body: MutationBody) => {
       n++;
-      return store.applyMutation(actor, `desk-${actor.id}`, { mutationId: `m-${String(n)}`, ticketId, createdAt: at(), ...body } as Mutation, at());
+      return store.applyMutation(actor, `desk-${actor.id}`, { mutationId: `m-${String(n)}`, ticketId, createdAt: at(), ...body }, at());
     };
 
     beforeEach(async () => {
