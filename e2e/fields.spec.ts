@@ -111,6 +111,8 @@ test('an agent sets the type and result, transfers with a note, and the colleagu
   await expect(note).toContainText('退款单号 RF2024');
   await expect(note).toContainText('Transferred to Emily Chen');
   await expect(emily.locator('.ticket-meta')).toContainText('Emily Chen');
+  // The routing history keeps the transfer with its note.
+  await expect(emily.locator('.history-entry.decision-transferred')).toContainText('Transferred to Emily Chen by 王芳: “客户已寄回商品并签收');
   await emily.screenshot({ path: test.info().outputPath('handover-pane-en.png') });
   await setLanguage(emily, 'zh-CN');
   await expect(emily.getByRole('complementary', { name: '王芳 的转办说明' })).toBeVisible();

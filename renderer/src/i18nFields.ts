@@ -67,6 +67,7 @@ export const fieldsEn = {
   'reason.transferred': 'Transferred to {assignee} by {by}',
   'reason.transferredToGroup': 'Transferred to the {group} queue by {by}',
   'decision.transferred': 'Transferred',
+  'history.transferNote': '{what}: “{note}”',
   'change.setFields': 'Ticket details',
   'change.transfer': 'Transfer',
 } as const;
@@ -135,6 +136,7 @@ export const fieldsZhCN: Record<keyof typeof fieldsEn, string> = {
   'reason.transferred': '由{by}转办给{assignee}',
   'reason.transferredToGroup': '由{by}转入{group}队列',
   'decision.transferred': '转办',
+  'history.transferNote': '{what}：“{note}”',
   'change.setFields': '工单信息',
   'change.transfer': '转办',
 };
