@@ -1,6 +1,7 @@
 /** The rules of the ticket's own fields and of transfer (shared/ticketRules.ts), on plain tickets: no I/O. */
 import { describe, expect, it } from 'vitest';
 import { defaultTicketRouting, type Ticket } from './domain.js';
+import { maskTicket } from './masking.js';
 import type { Mutation } from './sync.js';
 import {
   decideMutation,
@@ -191,5 +192,22 @@ describe('transfer', () => {
       'A transfer of GD20241108001 needs a handover note',
       'GD20241108001 cannot be transferred to 张强: they are at capacity on its channel',
     ]);
+  });
+});
+
+describe('masking for agents', () => {
+  it('masks personal data in the result and the hand-over note, as in the subject', () => {
+    const handover = { note: '客户手机 13812345678，请回电', byId: 'agent1', byName: '王芳', at: AT, to: { kind: 'group', group: 'orders' } } as const;
+    const masked = maskTicket(
+      ticket({
+        result: '已致电 13812345678 确认',
+        handover,
+        assignmentReason: { code: 'transferred', byName: '王芳', group: 'orders', note: handover.note },
+      }),
+    );
+    expect(masked.result).not.toContain('13812345678');
+    expect(masked.handover?.note).not.toContain('13812345678');
+    expect(masked.handover?.note).toContain('请回电');
+    expect(masked.assignmentReason?.code === 'transferred' && masked.assignmentReason.note).not.toContain('13812345678');
   });
 });

@@ -968,7 +968,15 @@ export function openCache(file: string, key: Buffer | null): Cache {
    */
   function writeEffect(effect: MutationEffect, viewer: User): void {
     const masked = piiViewOf(viewer.role) === 'masked';
-    const ticket = masked && effect.message ? { ...effect.ticket, lastMessagePreview: maskPreview(effect.ticket.lastMessagePreview) } : effect.ticket;
+    let ticket = masked && effect.message ? { ...effect.ticket, lastMessagePreview: maskPreview(effect.ticket.lastMessagePreview) } : effect.ticket;
+    // What the agent wrote into the result or a hand-over note is kept as the server will send it back (shared/masking.ts maskTicket).
+    if (masked && (ticket.result !== null || ticket.handover !== null)) {
+      ticket = {
+        ...ticket,
+        result: ticket.result === null ? null : maskPiiInText(ticket.result),
+        handover: ticket.handover === null ? null : { ...ticket.handover, note: maskPiiInText(ticket.handover.note) },
+      };
+    }
     stmt.updateTicketState.run(ticketParams(ticket));
     if (effect.message) stmt.insertPendingMessage.run(messageParams(masked ? { ...effect.message, text: maskPiiInText(effect.message.text) } : effect.message));
     if (effect.note) stmt.insertPendingNote.run(masked ? { ...effect.note, text: maskPiiInText(effect.note.text) } : effect.note);
