@@ -119,20 +119,27 @@ for (const backend of TEST_BACKENDS) {
       ok(await ask(zhang, 'sync:pull', { since: 0 }, pullResultSchema));
 
       expect(
-        await push(wang, { kind: 'transfer', ticketId, to: { kind: 'agent', agentId: 'agent2', agentName: '张强' }, note: '客户要改退货地址，身份已核实' }),
+        await push(wang, {
+          kind: 'transfer',
+          ticketId,
+          to: { kind: 'agent', agentId: 'agent2', agentName: '张强' },
+          note: '客户要改退货地址，身份已核实，回电 13812345678',
+        }),
       ).toMatchObject({ ok: true });
       await expect.poll(() => changes.length).toBeGreaterThan(0);
       const received = readChanges(changes, 0).changes.find((change) => change.kind === 'bundle' && change.bundle.ticket.id === ticketId);
-      expect(received?.kind === 'bundle' && received.bundle.ticket).toMatchObject({
-        assigneeId: 'agent2',
-        handover: { note: '客户要改退货地址，身份已核实', byName: '王芳' },
-      });
+      // The note reaches the new holder, its personal data masked as everything an agent receives.
+      const sent = received?.kind === 'bundle' ? received.bundle.ticket : null;
+      expect(sent).toMatchObject({ assigneeId: 'agent2', handover: { byName: '王芳' } });
+      expect(sent?.handover?.note).toContain('客户要改退货地址，身份已核实，回电 138');
+      expect(sent?.handover?.note).not.toContain('13812345678');
       const audit = ok(await ask(zhang, 'routing:audit', { ticketId }, routingAuditResultSchema));
-      expect(audit.entries.at(-1)).toMatchObject({
-        decision: 'transferred',
-        assigneeId: 'agent2',
-        reason: { code: 'transferred', note: '客户要改退货地址，身份已核实' },
-      });
+      const entry = audit.entries.at(-1)!;
+      expect(entry).toMatchObject({ decision: 'transferred', assigneeId: 'agent2', reason: { code: 'transferred' } });
+      expect(JSON.stringify(entry)).toContain('客户要改退货地址');
+      expect(JSON.stringify(entry)).not.toContain('13812345678');
+      // The store keeps it clear (leads see it).
+      expect((await t.store.getTicket(ticketId))!.handover?.note).toContain('13812345678');
       // The former holder can no longer act on it, nor list targets for it.
       expect(await push(wang, { kind: 'setFields', ticketId, result: '已改' })).toMatchObject({
         ok: false,

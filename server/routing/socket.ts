@@ -17,7 +17,7 @@ import {
 } from '../../shared/routing.js';
 import type { User } from '../../shared/domain.js';
 import type { SyncServer } from '../liveHub.js';
-import { forRole, maskOffer, maskOfferResponse, maskTicketResult } from '../piiMasking.js';
+import { forRole, maskOffer, maskOfferResponse, maskRoutingAudit, maskTicketResult } from '../piiMasking.js';
 import type { ServerStore } from '../store.js';
 import { handle, SyncRefusal } from '../sync.js';
 import type { RoutingPort } from './port.js';
@@ -88,9 +88,9 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
     handle(socket, deps, 'ticket:escalate', escalateRequestSchema, async (request) =>
       forRole(user.role, { ticket: await port.escalate(user, request.ticketId, request.reason.trim()) }, maskTicketResult),
     );
-    handle(socket, deps, 'routing:audit', routingAuditRequestSchema, async (request) => ({
-      entries: await readRoutingAudit(deps.store, user, request.ticketId),
-    }));
+    handle(socket, deps, 'routing:audit', routingAuditRequestSchema, async (request) =>
+      forRole(user.role, { entries: await readRoutingAudit(deps.store, user, request.ticketId) }, maskRoutingAudit),
+    );
     handle(socket, deps, 'ticket:transferTargets', transferTargetsRequestSchema, async (request) => ({
       agents: await transferCandidates(deps.store, port.agents(), user, request.ticketId),
     }));
