@@ -53,6 +53,10 @@ function bundleOf(index: number): TicketBundle {
     lastMessagePreview: '您好，我的快递三天没有更新了',
     lastMessageAt: createdAt,
     followUpAt: null,
+    subCategory: null,
+    tags: [],
+    result: null,
+    handover: null,
     routing: defaultTicketRouting(),
   };
   const customer = { id: ticket.customerId, name: `客户${String(index)}`, phone: null, email: null, socialId: null, vipTier: 0, createdAt, identities: [] };

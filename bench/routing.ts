@@ -60,6 +60,10 @@ function benchTicket(seq: number, now: number, random: () => number): Ticket {
     lastMessagePreview: '你好',
     lastMessageAt: now,
     followUpAt: null,
+    subCategory: null,
+    tags: [],
+    result: null,
+    handover: null,
     routing: { ...defaultTicketRouting(), group: random() < 0.3 ? null : GROUPS[Math.floor(random() * GROUPS.length)]!, language: 'zh' },
   };
 }

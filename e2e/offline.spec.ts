@@ -257,6 +257,10 @@ test('a change the server refuses is undone and listed under "needs attention", 
   await expect(agent.getByText(/^Offline since/)).toBeVisible({ timeout: 30_000 });
   await openTicket(agent, ticketId);
   await agent.getByLabel('Status').selectOption('completed');
+  // Completing asks for the result (处理结果) first; both changes wait in the outbox.
+  const prompt = agent.getByRole('dialog', { name: `Complete ${ticketId}` });
+  await prompt.getByLabel('Result').fill('已电话告知客户处理进度');
+  await prompt.getByRole('button', { name: 'Complete' }).click();
   await expect(inboxRow(agent, ticketId).getByText('Pending sync')).toBeVisible();
   // ...and the workstation is shut down before it could send that change.
   await agentDesk.stop();

@@ -136,6 +136,14 @@ test('everyone signs in; the queued demo chats are taken so the test starts from
   await expect(call).toHaveCount(1);
   await call.click();
   await zhang.getByLabel('Status').selectOption('completed');
+  await zhang
+    .getByRole('dialog', { name: /^Complete GD/ })
+    .getByLabel('Result')
+    .fill('已电话解答');
+  await zhang
+    .getByRole('dialog', { name: /^Complete GD/ })
+    .getByRole('button', { name: 'Complete' })
+    .click();
   await expect(zhang.getByLabel('Status')).toHaveValue('completed');
   await zhang.getByRole('combobox', { name: 'Status filter' }).selectOption('');
   await zhang.getByRole('button', { name: /^All\b/ }).click();

@@ -15,6 +15,7 @@ import { createLiveHub, type SyncServer } from './liveHub.js';
 import type { RoutingConfig } from './routing/engine.js';
 import { createRealScheduler, type RoutingScheduler } from './routing/scheduler.js';
 import { createRoutingService, type RoutingService } from './routing/service.js';
+import { transferFactsOf } from './routing/transfer.js';
 import { attachRouting, routingOutlet } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
@@ -207,7 +208,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.queueSummaryIntervalMs !== undefined ? { intervalMs: options.queueSummaryIntervalMs } : {}),
   });
   const stopQueueSummary = commits.onDidCommitChanges(() => queueSummary.markDirty());
-  attachSync(io, { store, hub, queueSummary, now, log });
+  // A transfer's target is decided with what routing knows of them now (presence, load), on any node.
+  const mutationContext = { transferTarget: (agentId: string) => transferFactsOf(store, routingPort.agents(), agentId) };
+  attachSync(io, { store, hub, queueSummary, now, log, mutationContext });
   sessions.attach(io);
   attachRouting(io, { port: routingPort, store, now, log });
   attachCustomers(io, { store, now, log });

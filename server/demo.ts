@@ -69,6 +69,8 @@ type DemoStep =
   | { minutesAgo: number; reply: string }
   | { minutesAgo: number; note: string }
   | { minutesAgo: number; status: TicketStatus }
+  /** The result (处理结果) a ticket needs before it is completed. */
+  | { minutesAgo: number; result: string }
   | { minutesAgo: number; customerSays: string };
 
 interface DemoTicket {
@@ -95,6 +97,7 @@ const DEMO_TICKETS: DemoTicket[] = [
     assignee: 'agent2',
     steps: [
       { minutesAgo: 25 * 60 + 40, note: '电话回复：已为客户补录积分 860 分，预计 1 小时内到账。' },
+      { minutesAgo: 25 * 60 + 1, result: '已补录积分 860 分' },
       { minutesAgo: 25 * 60, status: 'completed' },
     ],
   },
@@ -370,7 +373,9 @@ export async function seedDemoOrganisation(store: ServerStore, now: number): Pro
             ? await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'reply', messageId: `demo-msg-${String(mutationCounter)}`, text: step.reply }, at)
             : 'note' in step
               ? await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'note', noteId: `demo-note-${String(mutationCounter)}`, text: step.note }, at)
-              : await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'setStatus', status: step.status }, at);
+              : 'result' in step
+                ? await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'setFields', result: step.result }, at)
+                : await store.applyMutation(actor, 'demo-seed', { ...base, kind: 'setStatus', status: step.status }, at);
         if (!result.ok) throw new Error(`demo seed step failed on ${ticketId}: ${result.reason}`);
         // The seeded history was delivered long ago; the channels must not send it again now.
         if ('reply' in step) await store.setDeliveryStatus(`demo-msg-${String(mutationCounter)}`, { status: 'sent' }, at);

@@ -11,7 +11,7 @@ import type { Role, Ticket } from '../shared/domain.js';
 import type { TicketListResponse } from '../shared/httpApi.js';
 import { maskBundle, maskCustomer, maskIdentities, maskMessage, maskNote, maskPhone, maskPiiInText, maskTicket, piiViewOf } from '../shared/masking.js';
 import type { QueueListResult, TicketFetchResult } from '../shared/queue.js';
-import type { OfferResponseResult, RoutingOffer } from '../shared/routing.js';
+import type { OfferResponseResult, RoutingAuditResult, RoutingOffer } from '../shared/routing.js';
 import type { BootstrapPage, Change, MutationResult, PullResult, PushResult } from '../shared/sync.js';
 
 /** `value` as a user of `role` may receive it; an unknown role (null) is masked. */
@@ -91,4 +91,15 @@ export function maskQueueList(result: QueueListResult): QueueListResult {
 
 export function maskTicketFetch(result: TicketFetchResult): TicketFetchResult {
   return { bundle: maskBundle(result.bundle) };
+}
+
+/** A transfer's hand-over note in the routing history can quote the customer, as the ticket's copy of it does. */
+export function maskRoutingAudit(result: RoutingAuditResult): RoutingAuditResult {
+  return {
+    entries: result.entries.map((entry) =>
+      entry.reason?.code === 'transferred'
+        ? { ...entry, reason: { ...entry.reason, note: maskPiiInText(entry.reason.note) }, text: maskPiiInText(entry.text) }
+        : entry,
+    ),
+  };
 }

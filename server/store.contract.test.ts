@@ -139,11 +139,14 @@ for (const backend of TEST_BACKENDS) {
       expect(await status('s1', 'in_progress', TEST_EPOCH + 10)).toMatchObject({ ok: true, seq: 2 });
       expect(await store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent1', assignmentReason: { code: 'taken_from_queue' } });
       expect(await status('s2', 'in_progress', TEST_EPOCH + 20)).toEqual({ mutationId: 's2', ok: true, seq: 2 });
-      expect(await status('s3', 'completed', TEST_EPOCH + 30)).toMatchObject({ ok: true, seq: 3 });
+      // Completing needs the result (处理结果) recorded first.
+      const result = { mutationId: 'f1', kind: 'setFields', ticketId, result: '已解答', createdAt: TEST_EPOCH + 25 } as const;
+      expect(await store.applyMutation(agent, 'client-1', result, TEST_EPOCH + 25)).toMatchObject({ ok: true, seq: 3 });
+      expect(await status('s3', 'completed', TEST_EPOCH + 30)).toMatchObject({ ok: true, seq: 4 });
       expect((await store.getTicket(ticketId))!.completedAt).toBe(TEST_EPOCH + 30);
       // The same mutation again answers as the first time and changes nothing.
-      expect(await status('s3', 'completed', TEST_EPOCH + 40)).toMatchObject({ ok: true, seq: 3 });
-      expect((await store.changeLogBounds()).maxSeq).toBe(3);
+      expect(await status('s3', 'completed', TEST_EPOCH + 40)).toMatchObject({ ok: true, seq: 4 });
+      expect((await store.changeLogBounds()).maxSeq).toBe(4);
       expect(await store.applyMutation(lead, 'c', reply(ticketId, messageId, '您好'), TEST_EPOCH)).toMatchObject({ ok: false, code: 'invalid' });
     });
 

@@ -22,6 +22,7 @@ import {
   type Channel,
   type Customer,
   type CustomerIdentity,
+  type Handover,
   type Message,
   type Note,
   type Priority,
@@ -38,7 +39,16 @@ import { detectLanguage, groupForTicket } from '../shared/routing.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import { dayKey, formatCustomerId, formatTicketId } from '../shared/ids.js';
 import { dueAtFor } from '../shared/sla.js';
-import { customerReach, decideMutation, describeRefusal, rejectionCodeOf, type CustomerReach, type TicketRefusal } from '../shared/ticketRules.js';
+import {
+  customerReach,
+  decideMutation,
+  describeRefusal,
+  rejectionCodeOf,
+  staticTransferFacts,
+  type CustomerReach,
+  type TicketRefusal,
+  type TransferAgentFacts,
+} from '../shared/ticketRules.js';
 import { MAX_PULL_CHANGES, type BootstrapPage, type Change, type ChangeBody, type Mutation, type MutationResult, type PullResult } from '../shared/sync.js';
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { CustomerRefusal, identitiesOf } from './customers.js';
@@ -119,6 +129,16 @@ export interface TicketListFilter {
 export interface TicketListPage {
   tickets: Ticket[];
   next: TicketListCursor | null;
+}
+
+/** What the store asks outside itself while deciding a mutation. */
+export interface MutationContext {
+  /**
+   * A named transfer target as routing sees them now (presence, connection, load); null = no
+   * such active agent. Without it (tools, a store without routing) the target's skills are
+   * checked from their user row and they count as available with room.
+   */
+  transferTarget?: (agentId: string) => Promise<TransferAgentFacts | null>;
 }
 
 export interface IngestOptions {
@@ -372,7 +392,7 @@ export interface ServerWritable {
    */
   updateCallMessage(messageId: string, call: CallInfo, text: string, now: number): Promise<Message | null>;
   /** Applies one client mutation idempotently per (actor, clientId, mutationId). */
-  applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): Promise<MutationResult>;
+  applyMutation(actor: User, clientId: string, mutation: Mutation, now: number, context?: MutationContext): Promise<MutationResult>;
   /** Assigns (or queues) a ticket, with its audit row; the new viewer gets a bundle. */
   assignTicket(input: AssignTicketInput): Promise<Ticket>;
   /**
@@ -484,6 +504,10 @@ interface TicketRow {
   last_message_at: number;
   follow_up_at: number | null;
   routing: string | null;
+  sub_category: string | null;
+  tags_json: string;
+  result: string | null;
+  handover_json: string | null;
 }
 
 interface MessageRow {
@@ -565,6 +589,10 @@ function ticketFromRow(row: TicketRow): Ticket {
     followUpAt: row.follow_up_at,
     // NULL for tickets from before routing facts existed.
     routing: row.routing === null ? defaultTicketRouting() : (JSON.parse(row.routing) as TicketRouting),
+    subCategory: row.sub_category,
+    tags: JSON.parse(row.tags_json) as string[],
+    result: row.result,
+    handover: row.handover_json === null ? null : (JSON.parse(row.handover_json) as Handover),
   };
 }
 
@@ -646,11 +674,15 @@ function ticketParams(t: Ticket): SqlValue[] {
     t.lastMessageAt,
     t.followUpAt,
     JSON.stringify(t.routing),
+    t.subCategory,
+    JSON.stringify(t.tags),
+    t.result,
+    t.handover === null ? null : JSON.stringify(t.handover),
   ];
 }
 
 const TICKET_COLUMNS =
-  'id, customer_id, channel, type, subject, priority, status, assignee_id, assignee_name, assignment_reason, created_at, updated_at, assigned_at, first_response_at, due_at, completed_at, last_message_preview, last_message_at, follow_up_at, routing';
+  'id, customer_id, channel, type, subject, priority, status, assignee_id, assignee_name, assignment_reason, created_at, updated_at, assigned_at, first_response_at, due_at, completed_at, last_message_preview, last_message_at, follow_up_at, routing, sub_category, tags_json, result, handover_json';
 const TICKET_COLUMNS_T = TICKET_COLUMNS.split(', ')
   .map((c) => `t.${c}`)
   .join(', ');
@@ -1664,6 +1696,10 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         lastMessageAt: receivedAt,
         followUpAt: contact.followUpAt ?? null,
         routing: { ...defaultTicketRouting(), group: groupForTicket(triage.type, `${subject}\n${contact.text}`), language: detectLanguage(contact.text) },
+        subCategory: null,
+        tags: [],
+        result: null,
+        handover: null,
       };
       const decision = router ? await router.route(ticket, tx, { vipTier: customer.vipTier, newCustomer }) : null;
       if (decision) ticket = withAssignment(ticket, decision, now);
@@ -1869,13 +1905,23 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     return customerReach(ticket.id, inbound, await getCustomer(ticket.customerId));
   }
 
-  async function applyMutationInside(actor: User, mutation: Mutation, now: number): Promise<MutationResult> {
+  /** The named agent a transfer goes to, as the context's routing sees them, else from their user row. */
+  async function transferTargetOf(mutation: Mutation, context: MutationContext | undefined): Promise<TransferAgentFacts | null | undefined> {
+    if (mutation.kind !== 'transfer' || mutation.to.kind !== 'agent') return undefined;
+    if (context?.transferTarget) return context.transferTarget(mutation.to.agentId);
+    const user = await getUser(mutation.to.agentId);
+    return user ? staticTransferFacts(user) : null;
+  }
+
+  async function applyMutationInside(actor: User, mutation: Mutation, now: number, context?: MutationContext): Promise<MutationResult> {
     const before = await getTicketForUpdate(mutation.ticketId);
     if (!before) return refuse(mutation, { code: 'not_found', ticketId: mutation.ticketId }, null);
     const visible = canUserSeeTicket(actor, before);
+    const transferTarget = visible ? await transferTargetOf(mutation, context) : undefined;
     const decision = decideMutation(before, mutation, actor, now, {
       wasAssignedToActor: visible || (await wasAssignedTo(before.id, actor.id)),
       reach: mutation.kind === 'reply' && visible ? await reachOf(before) : null,
+      ...(transferTarget === undefined ? {} : { transferTarget }),
     });
     if (!decision.ok) {
       const hidden = decision.refusal.code === 'not_found' || decision.refusal.code === 'reassigned';
@@ -1892,7 +1938,16 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     if (message) await insertMessage(message);
     if (note) await insertNote(note);
     await updateTicket(after);
-    if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) await recordRouting(after, now);
+    if (mutation.kind === 'transfer' && after.assignmentReason?.code === 'transferred') {
+      // The routing history keeps every transfer, its note included (in the reason's facts).
+      await recordRouting(after, now, {
+        decision: 'transferred',
+        reason: after.assignmentReason,
+        actorName: actor.displayName,
+        agentId: after.assigneeId,
+        agentName: after.assigneeName,
+      });
+    } else if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) await recordRouting(after, now);
     const body: ChangeBody = message
       ? { kind: 'message', message, ticket: after }
       : note
@@ -1902,7 +1957,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     return { mutationId: mutation.mutationId, ok: true, seq };
   }
 
-  function applyMutation(actor: User, clientId: string, mutation: Mutation, now: number): Promise<MutationResult> {
+  function applyMutation(actor: User, clientId: string, mutation: Mutation, now: number, context?: MutationContext): Promise<MutationResult> {
     return transaction(async () => {
       // The same mutation sent again to another node while the first is still running waits for it, then reads its result.
       await lockKeys([`mutation:${actor.id}:${clientId}:${mutation.mutationId}`]);
@@ -1921,7 +1976,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         }
         return result;
       }
-      const result = await applyMutationInside(actor, mutation, now);
+      const result = await applyMutationInside(actor, mutation, now, context);
       await ex().run('INSERT INTO applied_mutations (client_id, mutation_id, user_id, result, created_at) VALUES (?, ?, ?, ?, ?)', [
         clientId,
         mutation.mutationId,

@@ -24,7 +24,7 @@ import { hashToken } from './credentials.js';
 import type { LiveHub, SyncServer, SyncSocket } from './liveHub.js';
 import { forRole, maskBootstrapPage, maskPullResult, maskPushResult, maskQueueList, maskTicketFetch } from './piiMasking.js';
 import type { QueueSummaryPublisher } from './queueSummary.js';
-import type { ServerStore } from './store.js';
+import type { MutationContext, ServerStore } from './store.js';
 
 export interface SyncDependencies {
   store: ServerStore;
@@ -32,6 +32,8 @@ export interface SyncDependencies {
   queueSummary: QueueSummaryPublisher;
   now: () => number;
   log: (line: string) => void;
+  /** What routing knows while a mutation is decided (a transfer's target); absent = the store's own view. */
+  mutationContext?: MutationContext;
 }
 
 /** `path: message` for each zod issue, joined; what a client developer needs to fix the call. */
@@ -152,7 +154,7 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
       // One transaction for the whole push: one fsync, and one live batch per socket.
       const results = await store.withTransaction(async () => {
         const applied: MutationResult[] = [];
-        for (const mutation of request.mutations) applied.push(await store.applyMutation(user, clientId, mutation, now));
+        for (const mutation of request.mutations) applied.push(await store.applyMutation(user, clientId, mutation, now, deps.mutationContext));
         return applied;
       });
       return forRole(user.role, { results }, maskPushResult);

@@ -21,6 +21,14 @@ export const TICKET_TYPES = ['consult', 'complaint', 'suggestion', 'after_sales'
 export const ticketTypeSchema = z.enum(TICKET_TYPES);
 export type TicketType = z.infer<typeof ticketTypeSchema>;
 
+/** The ticket's own fields (issue 12): sub-category, tags and the result (处理结果) the agent records; bounded so a cache row stays small. */
+export const MAX_SUB_CATEGORY_LENGTH = 60;
+export const MAX_TAGS = 10;
+export const MAX_TAG_LENGTH = 30;
+export const MAX_RESULT_LENGTH = 2000;
+/** A handover note (转办说明) says what the next person needs to know, not the whole story. */
+export const MAX_HANDOVER_NOTE_LENGTH = 1000;
+
 export const ROLES = ['agent', 'lead', 'admin'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
@@ -120,6 +128,23 @@ export const TICKET_GROUPS = ['orders', 'after_sales', 'technical', 'billing'] a
 export const ticketGroupSchema = z.enum(TICKET_GROUPS);
 export type TicketGroup = z.infer<typeof ticketGroupSchema>;
 
+/** Where a ticket was transferred (转办): back to a group's queue, or to a named agent. */
+export const transferTargetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('group'), group: ticketGroupSchema }),
+  z.object({ kind: z.literal('agent'), agentId: z.string().min(1).max(64), agentName: z.string().max(100) }),
+]);
+export type TransferTarget = z.infer<typeof transferTargetSchema>;
+
+/** The newest transfer of a ticket: what the receiving side reads first, at the top of the ticket. */
+export const handoverSchema = z.object({
+  note: z.string().max(MAX_HANDOVER_NOTE_LENGTH),
+  byId: z.string().max(64),
+  byName: z.string().max(100),
+  at: z.number().int().nonnegative(),
+  to: transferTargetSchema,
+});
+export type Handover = z.infer<typeof handoverSchema>;
+
 /** Which routing rule picked an agent (carried by `offer_accepted` and by offers). */
 export const routingBasisSchema = z.enum(['least_loaded', 'vip_senior', 'urgent_senior', 'returning_customer', 'escalated_tier2', 'pinned']);
 export type RoutingBasis = z.infer<typeof routingBasisSchema>;
@@ -211,6 +236,13 @@ export const assignmentReasonSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('requeued_agent_offline'), channel: channelSchema, agentName: z.string().max(100) }),
   /** The agent at this phone extension answered the call the ticket records (CTI). */
   z.object({ code: z.literal('call_answered'), byName: z.string().max(100), extension: z.string().max(20) }),
+  /** Transferred (转办) by its holder or a lead, to a named agent (group null) or back to a group's queue, with the handover note. */
+  z.object({
+    code: z.literal('transferred'),
+    byName: z.string().max(100),
+    group: ticketGroupSchema.nullable(),
+    note: z.string().max(MAX_HANDOVER_NOTE_LENGTH),
+  }),
 ]);
 export type AssignmentReason = z.infer<typeof assignmentReasonSchema>;
 
@@ -254,6 +286,10 @@ export function describeAssignmentReason(reason: AssignmentReason, assigneeName:
       return `Back in the ${reason.channel} queue: ${reason.agentName} went offline`;
     case 'call_answered':
       return `${reason.byName} answered the call at extension ${reason.extension}`;
+    case 'transferred':
+      return reason.group === null
+        ? `Transferred to ${assigneeName ?? '?'} by ${reason.byName}: ${reason.note}`
+        : `Transferred to the ${reason.group} group's queue by ${reason.byName}: ${reason.note}`;
   }
 }
 
@@ -282,6 +318,17 @@ export const ticketSchema = z.object({
   followUpAt: epochMsSchema.nullable(),
   /** Routing facts (group, tier, escalation, pin, current offer); absent in old snapshots = defaults. */
   routing: ticketRoutingSchema.default(defaultTicketRouting),
+  /** Sub-category within the type (e.g. 物流 under 售后); absent in old snapshots = none. */
+  subCategory: z.string().max(MAX_SUB_CATEGORY_LENGTH).nullable().default(null),
+  /** Free tags, each unique; absent in old snapshots = none. */
+  tags: z
+    .array(z.string().min(1).max(MAX_TAG_LENGTH))
+    .max(MAX_TAGS)
+    .default(() => []),
+  /** The result (处理结果), required to complete; absent in old snapshots = none recorded. */
+  result: z.string().max(MAX_RESULT_LENGTH).nullable().default(null),
+  /** The newest transfer and its note, shown first to whoever receives the ticket; absent = never transferred. */
+  handover: handoverSchema.nullable().default(null),
 });
 export type Ticket = z.infer<typeof ticketSchema>;
 

@@ -190,6 +190,10 @@ describe('masking structured values', () => {
     lastMessagePreview: '卡号6222 0212 3456 7890 123',
     lastMessageAt: 1,
     followUpAt: null,
+    subCategory: null,
+    tags: [],
+    result: null,
+    handover: null,
     routing: { ...defaultTicketRouting(), escalation: { reason: '客户要求回拨13800138000', byId: 'agent1', byName: '王芳', at: 1, dueAt: 2 } },
   };
 

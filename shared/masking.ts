@@ -303,14 +303,18 @@ export function maskPreview(text: string): string {
     : masked;
 }
 
-/** Subject, inbox preview and an escalation's reason can quote the customer. */
+/** Subject, inbox preview, an escalation's reason, the result and a handover note can quote the customer. */
 export function maskTicket<T extends Ticket>(ticket: T): T {
   const escalation = ticket.routing.escalation;
+  const reason = ticket.assignmentReason;
   return {
     ...ticket,
     subject: maskPreview(ticket.subject),
     lastMessagePreview: maskPreview(ticket.lastMessagePreview),
     routing: escalation ? { ...ticket.routing, escalation: { ...escalation, reason: maskPiiInText(escalation.reason) } } : ticket.routing,
+    result: ticket.result === null ? null : maskPiiInText(ticket.result),
+    handover: ticket.handover === null ? null : { ...ticket.handover, note: maskPiiInText(ticket.handover.note) },
+    assignmentReason: reason?.code === 'transferred' ? { ...reason, note: maskPiiInText(reason.note) } : reason,
   };
 }
 

@@ -209,6 +209,7 @@ export const ROUTING_DECISIONS = [
   'unpinned',
   'requeued',
   'presence',
+  'transferred',
 ] as const;
 export const routingDecisionKindSchema = z.enum(ROUTING_DECISIONS);
 export type RoutingDecisionKind = z.infer<typeof routingDecisionKindSchema>;
@@ -262,6 +263,8 @@ export const leadSetCapacityRequestSchema = z
   .strict();
 export const leadAgentsRequestSchema = z.object({}).strict();
 export const routingAuditRequestSchema = z.object({ ticketId: ticketIdSchema }).strict();
+/** Who a ticket could be transferred to now (the Transfer dialog); answered for the ticket's holder or a lead. */
+export const transferTargetsRequestSchema = z.object({ ticketId: ticketIdSchema }).strict();
 
 export type PresenceSetRequest = z.infer<typeof presenceSetRequestSchema>;
 export type OfferRespondRequest = z.infer<typeof offerRespondRequestSchema>;
@@ -272,6 +275,7 @@ export type LeadSetPresenceRequest = z.infer<typeof leadSetPresenceRequestSchema
 export type LeadSetCapacityRequest = z.infer<typeof leadSetCapacityRequestSchema>;
 export type LeadAgentsRequest = z.infer<typeof leadAgentsRequestSchema>;
 export type RoutingAuditRequest = z.infer<typeof routingAuditRequestSchema>;
+export type TransferTargetsRequest = z.infer<typeof transferTargetsRequestSchema>;
 
 // ---------------------------------------------------------------------------------------
 // Results
@@ -309,6 +313,40 @@ export const agentsResultSchema = z.object({ agents: z.array(agentStatusSchema) 
 export type AgentsResult = z.infer<typeof agentsResultSchema>;
 export const routingAuditResultSchema = z.object({ entries: z.array(routingAuditEntrySchema) });
 export type RoutingAuditResult = z.infer<typeof routingAuditResultSchema>;
+
+/**
+ * Why a named agent cannot receive a transfer (or a transfer cannot happen at all): no such
+ * active agent; they already hold it; they lack the ticket's channel or tier; they escalated
+ * it themselves (a tier-1 agent never takes back what they escalated); offline; no room on
+ * the channel (capacity, or a live call blocking chats); the ticket is no longer open.
+ */
+export const TRANSFER_REFUSALS = [
+  'unknown_agent',
+  'already_holder',
+  'no_channel',
+  'tier',
+  'escalated_by_them',
+  'offline',
+  'at_capacity',
+  'on_call',
+  'not_open',
+] as const;
+export const transferRefusalReasonSchema = z.enum(TRANSFER_REFUSALS);
+export type TransferRefusalReason = (typeof TRANSFER_REFUSALS)[number];
+
+/**
+ * The agents a ticket could go to, each with why not (`refusal`, a shared/ticketRules.ts
+ * TRANSFER_REFUSALS code) when they cannot take it now; groups can always take a transfer.
+ */
+export const transferCandidateSchema = z.object({
+  userId: entityIdSchema,
+  displayName: z.string().max(100),
+  presence: presenceSchema,
+  refusal: transferRefusalReasonSchema.nullable(),
+});
+export type TransferCandidate = z.infer<typeof transferCandidateSchema>;
+export const transferTargetsResultSchema = z.object({ agents: z.array(transferCandidateSchema).max(2000) });
+export type TransferTargetsResult = z.infer<typeof transferTargetsResultSchema>;
 
 /** Every channel at zero: the load of an agent with nothing open. */
 export function emptyLoad(): Capacity {

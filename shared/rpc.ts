@@ -17,14 +17,21 @@ import {
 import {
   EARLIEST_PLAUSIBLE_MS,
   LATEST_EPOCH_MS,
+  MAX_HANDOVER_NOTE_LENGTH,
+  MAX_RESULT_LENGTH,
+  MAX_SUB_CATEGORY_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
   channelSchema,
   customerIdSchema,
   entityIdSchema,
   messageSourceSchema,
   prioritySchema,
   textSchema,
+  ticketGroupSchema,
   ticketIdSchema,
   ticketStatusSchema,
+  ticketTypeSchema,
   type Customer,
   type Message,
   type Note,
@@ -50,6 +57,7 @@ import {
   offerRespondRequestSchema,
   presenceSetRequestSchema,
   routingAuditRequestSchema,
+  transferTargetsRequestSchema,
   type AgentStatus,
   type LeadReassignResult,
   type OfferResponseResult,
@@ -57,6 +65,7 @@ import {
   type PresenceResult,
   type RoutingAuditEntry,
   type RoutingOffer,
+  type TransferTargetsResult,
 } from './routing.js';
 
 export type ConnectionStatus = 'signed_out' | 'connecting' | 'syncing' | 'online' | 'offline';
@@ -276,6 +285,27 @@ export const rpcParamSchemas = {
       followUpAt: z.number().int().min(EARLIEST_PLAUSIBLE_MS, { message: 'is before 2000' }).max(LATEST_EPOCH_MS, { message: 'is after 2200' }).nullable(),
     })
     .strict(),
+  /** The ticket's own fields: each one given is set (through the outbox, so offline too); a new type re-routes a queued ticket. */
+  'ticket.setFields': z
+    .object({
+      ticketId: ticketIdSchema,
+      type: ticketTypeSchema.optional(),
+      subCategory: z.string().max(MAX_SUB_CATEGORY_LENGTH).nullable().optional(),
+      tags: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).optional(),
+      result: z.string().max(MAX_RESULT_LENGTH).nullable().optional(),
+    })
+    .strict(),
+  /** Transfer (转办) with a handover note, through the outbox; a blank note is the rules' `note_required` refusal. */
+  'ticket.transfer': z
+    .object({
+      ticketId: ticketIdSchema,
+      to: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('group'), group: ticketGroupSchema }).strict(),
+        z.object({ kind: z.literal('agent'), agentId: entityIdSchema, agentName: z.string().max(100) }).strict(),
+      ]),
+      note: z.string().max(MAX_HANDOVER_NOTE_LENGTH),
+    })
+    .strict(),
   /**
    * Sends a draft written offline (only when online; the agent confirms first). The draft's
    * id is the action id: sending it again after a lost answer returns the same message.
@@ -293,6 +323,8 @@ export const rpcParamSchemas = {
   'offer.respond': offerRespondRequestSchema,
   'ticket.escalate': escalateRequestSchema,
   'ticket.audit': routingAuditRequestSchema,
+  /** Who the ticket could be transferred to now, with why not for the others (needs the server). */
+  'ticket.transferTargets': transferTargetsRequestSchema,
   'lead.agents': leadAgentsRequestSchema,
   'lead.reassign': leadReassignRequestSchema,
   'lead.pin': leadPinRequestSchema,
@@ -382,6 +414,8 @@ export interface RpcResults {
   'ticket.setStatus': Ticket;
   'ticket.setPriority': Ticket;
   'ticket.setFollowUp': Ticket;
+  'ticket.setFields': Ticket;
+  'ticket.transfer': Ticket;
   'draft.send': PendingMessage;
   'draft.discard': { discarded: true };
   'attention.list': AttentionItem[];
@@ -392,6 +426,7 @@ export interface RpcResults {
   'offer.respond': OfferResponseResult;
   'ticket.escalate': Ticket;
   'ticket.audit': RoutingAuditEntry[];
+  'ticket.transferTargets': TransferTargetsResult;
   'lead.agents': AgentStatus[];
   'lead.reassign': LeadReassignResult;
   'lead.pin': Ticket;

@@ -9,6 +9,11 @@
  */
 import { z } from 'zod';
 import {
+  MAX_HANDOVER_NOTE_LENGTH,
+  MAX_RESULT_LENGTH,
+  MAX_SUB_CATEGORY_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
   customerSchema,
   entityIdSchema,
   messageSchema,
@@ -17,7 +22,9 @@ import {
   ticketBundleSchema,
   ticketIdSchema,
   ticketSchema,
+  ticketGroupSchema,
   ticketStatusSchema,
+  ticketTypeSchema,
   prioritySchema,
   textSchema,
   type Customer,
@@ -47,6 +54,8 @@ import type {
   RoutingAuditResult,
   RoutingOffer,
   TicketResult,
+  TransferTargetsRequest,
+  TransferTargetsResult,
 } from './routing.js';
 import type { CustomerMatchesRequest, CustomerMatchesResult, CustomerMergeRequest, CustomerMergeResult } from './customers.js';
 import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webchat.js';
@@ -133,6 +142,36 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     ticketId: ticketIdSchema,
     /** null clears the reminder. */
     followUpAt: z.number().int().nonnegative().nullable(),
+    createdAt: z.number().int().nonnegative(),
+  }),
+  /** The ticket's own fields (issue 12): each one present is set, the others kept; changing the type re-routes a queued ticket. */
+  z.object({
+    mutationId: mutationIdSchema,
+    kind: z.literal('setFields'),
+    ticketId: ticketIdSchema,
+    type: ticketTypeSchema.optional(),
+    /** null (or blank) clears it. */
+    subCategory: z.string().max(MAX_SUB_CATEGORY_LENGTH).nullable().optional(),
+    /** The whole set; blank and repeated tags are dropped. */
+    tags: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).optional(),
+    /** null (or blank) clears it; completing needs one. */
+    result: z.string().max(MAX_RESULT_LENGTH).nullable().optional(),
+    createdAt: z.number().int().nonnegative(),
+  }),
+  /**
+   * Transfer (转办) to a group's queue or a named agent, with the handover note the receiving side
+   * reads first. A blank note is refused by the rules (`note_required`), not here, so an outbox
+   * entry is always readable and its refusal says why. `agentName` only labels the optimistic copy.
+   */
+  z.object({
+    mutationId: mutationIdSchema,
+    kind: z.literal('transfer'),
+    ticketId: ticketIdSchema,
+    to: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('group'), group: ticketGroupSchema }),
+      z.object({ kind: z.literal('agent'), agentId: entityIdSchema, agentName: z.string().max(100) }),
+    ]),
+    note: z.string().max(MAX_HANDOVER_NOTE_LENGTH),
     createdAt: z.number().int().nonnegative(),
   }),
 ]);
@@ -336,6 +375,8 @@ export interface ClientToServerEvents {
   'offer:respond': (request: OfferRespondRequest, ack: (response: Ack<OfferResponseResult>) => void) => void;
   'ticket:escalate': (request: EscalateRequest, ack: (response: Ack<TicketResult>) => void) => void;
   'routing:audit': (request: RoutingAuditRequest, ack: (response: Ack<RoutingAuditResult>) => void) => void;
+  /** Who the ticket could be transferred to now, and why not for the others (its holder or a lead; else `not_found`). */
+  'ticket:transferTargets': (request: TransferTargetsRequest, ack: (response: Ack<TransferTargetsResult>) => void) => void;
   'lead:agents': (request: LeadAgentsRequest, ack: (response: Ack<AgentsResult>) => void) => void;
   'lead:reassign': (request: LeadReassignRequest, ack: (response: Ack<LeadReassignResult>) => void) => void;
   'lead:pin': (request: LeadPinRequest, ack: (response: Ack<TicketResult>) => void) => void;

@@ -29,6 +29,10 @@ function ticket(overrides: Partial<Ticket> = {}): Ticket {
     lastMessagePreview: '快递三天没动了',
     lastMessageAt: AT - 60_000,
     followUpAt: null,
+    subCategory: null,
+    tags: [],
+    result: null,
+    handover: null,
     routing: { ...defaultTicketRouting(), offer: { agentId: 'agent2', agentName: '张强', offeredAt: AT - 1_000, expiresAt: AT + 29_000 } },
     ...overrides,
   };
@@ -61,7 +65,10 @@ describe('the ticket rules', () => {
       ok: false,
       refusal: { code: 'not_owner', ticketId: 'GD20241108001', action: 'close', assigneeName: null },
     });
-    expect(decideMutation(mine(), status('completed'), wang, AT, byEmail)).toMatchObject({ ok: true, ticket: { status: 'completed', completedAt: AT } });
+    expect(decideMutation(mine({ result: '已解决' }), status('completed'), wang, AT, byEmail)).toMatchObject({
+      ok: true,
+      ticket: { status: 'completed', completedAt: AT },
+    });
     expect(decideMutation(ticket(), status('closed'), lead, AT, byEmail)).toMatchObject({ ok: true, ticket: { status: 'closed', completedAt: AT } });
     // Working on it still takes it.
     expect(decideMutation(ticket(), status('in_progress'), wang, AT, byEmail)).toMatchObject({

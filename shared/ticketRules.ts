@@ -23,11 +23,23 @@ import {
   replyRoutes,
   ticketStatusSchema,
   type Customer,
+  type Handover,
   type Message,
   type Note,
+  type Role,
   type Ticket,
   type User,
+  isOpenStatus,
 } from './domain.js';
+import {
+  DEFAULT_CAPACITY,
+  emptyLoad,
+  groupForTicket,
+  noRoomReason,
+  transferRefusalReasonSchema,
+  type AgentStatus,
+  type TransferRefusalReason,
+} from './routing.js';
 import { dueAtFor } from './sla.js';
 import type { Mutation } from './sync.js';
 
@@ -39,7 +51,7 @@ export const REPLY_ALTERNATIVES = ['add_note', 'call_back', 'add_email'] as cons
 export type ReplyAlternative = (typeof REPLY_ALTERNATIVES)[number];
 
 /** Status changes that end the work, and so need the ticket's owner (or a lead). */
-export const OWNER_ACTIONS = ['complete', 'close', 'setPriority', 'setFollowUp'] as const;
+export const OWNER_ACTIONS = ['complete', 'close', 'setPriority', 'setFollowUp', 'setFields', 'transfer'] as const;
 export type OwnerAction = (typeof OWNER_ACTIONS)[number];
 
 const ticketRefSchema = z.string().max(40);
@@ -79,6 +91,12 @@ export const ticketRefusalSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('duplicate_id'), ticketId: ticketRefSchema, id: entityIdSchema }),
   /** A date is outside what can be true (before 2000, or after 2200). */
   z.object({ code: z.literal('invalid_date'), ticketId: ticketRefSchema, field: z.enum(['followUpAt']) }),
+  /** Completing needs the result (处理结果) recorded first. */
+  z.object({ code: z.literal('result_required'), ticketId: ticketRefSchema }),
+  /** A transfer needs a handover note. */
+  z.object({ code: z.literal('note_required'), ticketId: ticketRefSchema }),
+  /** The transfer cannot go through: `reason`, about the agent named (null for a group, or when unknown). */
+  z.object({ code: z.literal('transfer_refused'), ticketId: ticketRefSchema, reason: transferRefusalReasonSchema, agentName: nameSchema.nullable() }),
 ]);
 export type TicketRefusal = z.infer<typeof ticketRefusalSchema>;
 export type RefusalCode = TicketRefusal['code'];
@@ -121,6 +139,73 @@ export interface MutationFacts {
   wasAssignedToActor: boolean;
   /** Needed for replies only. */
   reach: CustomerReach | null;
+  /**
+   * A transfer to a named agent: that agent as routing sees them now (null: no such active
+   * agent). Absent = not known here (the core, offline): the optimistic copy is made and the
+   * server, which knows, decides.
+   */
+  transferTarget?: TransferAgentFacts | null;
+}
+
+/** The facts about a named agent that decide whether they can receive a transfer (an `AgentStatus` has them, plus the role). */
+export type TransferAgentFacts = Pick<
+  AgentStatus,
+  'userId' | 'displayName' | 'presence' | 'connected' | 'channels' | 'tier' | 'load' | 'capacity' | 'phoneBlocksChat' | 'onCall'
+> & { role: Role };
+
+/**
+ * A user's transfer facts when nothing live is known about them (a store without routing, a
+ * test): their skills as stored, counted as connected, available and with room.
+ */
+export function staticTransferFacts(user: Pick<User, 'id' | 'displayName' | 'role' | 'channels' | 'tier'>): TransferAgentFacts {
+  return {
+    userId: user.id,
+    displayName: user.displayName,
+    role: user.role,
+    channels: [...user.channels],
+    tier: user.tier,
+    presence: 'available',
+    connected: true,
+    load: emptyLoad(),
+    capacity: { ...DEFAULT_CAPACITY },
+    phoneBlocksChat: false,
+    onCall: false,
+  };
+}
+
+/**
+ * Why this agent cannot receive this ticket now, or null when they can: the channel, tier
+ * and room rules routing uses (shared/routing.ts), so the Transfer dialog lists exactly who can.
+ */
+export function transferRefusalFor(
+  ticket: Pick<Ticket, 'assigneeId' | 'channel' | 'status' | 'routing'>,
+  agent: TransferAgentFacts | null,
+): TransferRefusalReason | null {
+  if (!isOpenStatus(ticket.status)) return 'not_open';
+  if (agent === null || agent.role !== 'agent') return 'unknown_agent';
+  if (ticket.assigneeId === agent.userId) return 'already_holder';
+  if (!agent.channels.includes(ticket.channel)) return 'no_channel';
+  if (agent.tier < ticket.routing.requiredTier) return ticket.routing.escalation?.byId === agent.userId ? 'escalated_by_them' : 'tier';
+  if (agent.presence === 'offline' || !agent.connected) return 'offline';
+  return noRoomReason(agent, ticket.channel);
+}
+
+/** Tags as stored: trimmed, blank ones dropped, each once (first spelling kept), at most MAX_TAGS. */
+export function normaliseTags(tags: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const raw of tags) {
+    const tag = raw.trim();
+    if (tag === '' || seen.has(tag.toLowerCase())) continue;
+    seen.add(tag.toLowerCase());
+    out.push(tag);
+  }
+  return out;
+}
+
+function blankToNull(text: string | null | undefined): string | null {
+  const trimmed = text?.trim() ?? '';
+  return trimmed === '' ? null : trimmed;
 }
 
 /** What an accepted mutation does: the ticket after it and the row it adds. `changed` false = nothing to write. */
@@ -244,6 +329,8 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
       if ((to === 'completed' || to === 'closed') && !isOwnerOrLead(actor, ticket)) {
         return refuse({ code: 'not_owner', ticketId: ticket.id, action: to === 'completed' ? 'complete' : 'close', assigneeName: ticket.assigneeName });
       }
+      // A completed ticket says how it ended (处理结果); closing (spam, duplicates) does not need one.
+      if (to === 'completed' && ticket.result === null) return refuse({ code: 'result_required', ticketId: ticket.id });
       let next: Ticket = { ...ticket, status: to };
       if (to === 'completed') next.completedAt = at;
       // Closing ends the work too, so the SLA verdict of a closed ticket stops moving.
@@ -268,7 +355,108 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
       if (ticket.followUpAt === followUpAt) return { ok: true, changed: false, ticket };
       return { ok: true, changed: true, ticket: touched({ ...ticket, followUpAt }) };
     }
+    case 'setFields':
+      return decideSetFields(ticket, mutation, actor, touched);
+    case 'transfer':
+      return decideTransfer(ticket, mutation, actor, when, facts, touched);
   }
+}
+
+/** The ticket's own fields; a new type re-routes a ticket nobody holds yet (its topic group follows the type). */
+function decideSetFields(
+  ticket: Ticket,
+  mutation: Extract<Mutation, { kind: 'setFields' }>,
+  actor: RuleActor,
+  touched: (next: Ticket) => Ticket,
+): MutationDecision {
+  if (!isOwnerOrLead(actor, ticket)) return refuse({ code: 'not_owner', ticketId: ticket.id, action: 'setFields', assigneeName: ticket.assigneeName });
+  const next: Ticket = {
+    ...ticket,
+    type: mutation.type ?? ticket.type,
+    subCategory: mutation.subCategory === undefined ? ticket.subCategory : blankToNull(mutation.subCategory),
+    tags: mutation.tags === undefined ? ticket.tags : normaliseTags(mutation.tags),
+    result: mutation.result === undefined ? ticket.result : blankToNull(mutation.result),
+  };
+  if (next.type !== ticket.type && ticket.assigneeId === null && isOpenStatus(ticket.status)) {
+    next.routing = { ...ticket.routing, group: groupForTicket(next.type, `${ticket.subject} ${ticket.lastMessagePreview}`) };
+  }
+  const same =
+    next.type === ticket.type &&
+    next.subCategory === ticket.subCategory &&
+    next.result === ticket.result &&
+    next.tags.length === ticket.tags.length &&
+    next.tags.every((tag, i) => tag === ticket.tags[i]);
+  // The same values again (e.g. a lead did it meanwhile) is a no-op success.
+  if (same) return { ok: true, changed: false, ticket };
+  return { ok: true, changed: true, ticket: touched(next) };
+}
+
+/**
+ * Transfer (转办): the holder (or a lead) hands the ticket to a named agent who can take it,
+ * or back to a group's queue for routing to offer; the note goes with it and is what the
+ * receiving side reads first. An escalated ticket stays tier 2 wherever it goes.
+ */
+function decideTransfer(
+  ticket: Ticket,
+  mutation: Extract<Mutation, { kind: 'transfer' }>,
+  actor: RuleActor,
+  when: number,
+  facts: MutationFacts,
+  touched: (next: Ticket) => Ticket,
+): MutationDecision {
+  if (!isOwnerOrLead(actor, ticket)) return refuse({ code: 'not_owner', ticketId: ticket.id, action: 'transfer', assigneeName: ticket.assigneeName });
+  const note = mutation.note.trim();
+  if (note === '') return refuse({ code: 'note_required', ticketId: ticket.id });
+  const to = mutation.to;
+  const agentName = to.kind === 'agent' ? (facts.transferTarget?.displayName ?? to.agentName) : null;
+  const refusal: TransferRefusalReason | null = !isOpenStatus(ticket.status)
+    ? 'not_open'
+    : to.kind === 'agent' && facts.transferTarget !== undefined
+      ? transferRefusalFor(ticket, facts.transferTarget)
+      : to.kind === 'agent' && ticket.assigneeId === to.agentId
+        ? 'already_holder'
+        : null;
+  if (refusal !== null) return refuse({ code: 'transfer_refused', ticketId: ticket.id, reason: refusal, agentName });
+  const handover: Handover = {
+    note,
+    byId: actor.id,
+    byName: actor.displayName,
+    at: when,
+    to: to.kind === 'agent' ? { kind: 'agent', agentId: to.agentId, agentName: agentName ?? to.agentName } : { kind: 'group', group: to.group },
+  };
+  // Whoever was pinned or offered it before no longer is: the transfer decides where it goes.
+  const routing = { ...ticket.routing, offer: null, pinnedAgentId: null, pinnedAgentName: null };
+  const reason = { code: 'transferred' as const, byName: actor.displayName, group: to.kind === 'group' ? to.group : null, note };
+  if (to.kind === 'agent') {
+    return {
+      ok: true,
+      changed: true,
+      ticket: touched({
+        ...ticket,
+        assigneeId: to.agentId,
+        assigneeName: agentName ?? to.agentName,
+        assignedAt: when,
+        status: ticket.status === 'unassigned' ? 'in_progress' : ticket.status,
+        assignmentReason: reason,
+        routing,
+        handover,
+      }),
+    };
+  }
+  return {
+    ok: true,
+    changed: true,
+    ticket: touched({
+      ...ticket,
+      assigneeId: null,
+      assigneeName: null,
+      assignedAt: null,
+      status: 'unassigned',
+      assignmentReason: reason,
+      routing: { ...routing, group: to.group },
+      handover,
+    }),
+  };
 }
 
 /** The coarse code older clients read (shared/sync.ts REJECTION_CODES). */
@@ -284,6 +472,9 @@ export function rejectionCodeOf(refusal: TicketRefusal): 'not_found' | 'forbidde
     case 'no_reply_route':
     case 'duplicate_id':
     case 'invalid_date':
+    case 'result_required':
+    case 'note_required':
+    case 'transfer_refused':
       return 'invalid';
   }
 }
@@ -293,6 +484,20 @@ const ACTION_TEXT: Record<OwnerAction, string> = {
   close: 'close',
   setPriority: 'change the priority of',
   setFollowUp: 'set a follow-up on',
+  setFields: 'change the type, tags or result of',
+  transfer: 'transfer',
+};
+
+const TRANSFER_REFUSAL_TEXT: Record<TransferRefusalReason, string> = {
+  unknown_agent: 'there is no such active agent',
+  already_holder: 'they already hold it',
+  no_channel: "they do not serve the ticket's channel",
+  tier: 'it needs a tier-2 agent',
+  escalated_by_them: 'they escalated it themselves',
+  offline: 'they are offline',
+  at_capacity: 'they are at capacity on its channel',
+  on_call: 'they are on a call',
+  not_open: 'the ticket is no longer open',
 };
 
 const ALTERNATIVE_TEXT: Record<ReplyAlternative, string> = {
@@ -329,5 +534,11 @@ export function describeRefusal(refusal: TicketRefusal): string {
       return `Id ${refusal.id} is already used on ${refusal.ticketId}`;
     case 'invalid_date':
       return `The ${refusal.field} of ${refusal.ticketId} is not a date between 2000 and 2200`;
+    case 'result_required':
+      return `Record the result of ${refusal.ticketId} before completing it`;
+    case 'note_required':
+      return `A transfer of ${refusal.ticketId} needs a handover note`;
+    case 'transfer_refused':
+      return `${refusal.ticketId} cannot be transferred${refusal.agentName === null ? '' : ` to ${refusal.agentName}`}: ${TRANSFER_REFUSAL_TEXT[refusal.reason]}`;
   }
 }

@@ -32,6 +32,9 @@ const REFUSAL_RPC_CODES: Record<TicketRefusal['code'], RpcErrorCode> = {
   no_reply_route: 'no_reply_route',
   duplicate_id: 'invalid_params',
   invalid_date: 'invalid_params',
+  result_required: 'invalid_params',
+  note_required: 'invalid_params',
+  transfer_refused: 'conflict',
 };
 
 /** The RPC error for a refusal of the shared ticket rules: the facts ride along, with English for logs. */

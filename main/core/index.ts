@@ -867,6 +867,14 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       const at = now();
       return recordMutation({ mutationId: uuidv7(at), kind: 'setFollowUp', ticketId, followUpAt, createdAt: at }).ticket;
     },
+    'ticket.setFields': ({ ticketId, ...fields }) => {
+      const at = now();
+      return recordMutation({ mutationId: uuidv7(at), kind: 'setFields', ticketId, ...fields, createdAt: at }).ticket;
+    },
+    'ticket.transfer': ({ ticketId, to, note }) => {
+      const at = now();
+      return recordMutation({ mutationId: uuidv7(at), kind: 'transfer', ticketId, to, note, createdAt: at }).ticket;
+    },
     'draft.send': ({ draftId }) => {
       const session = requireSession();
       // The draft's id is the action's: a second send after a lost answer finds the message it became.

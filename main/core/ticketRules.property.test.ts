@@ -1,7 +1,7 @@
 /**
  * The server and the workstation core decide every mutation with the same rules
- * (shared/ticketRules.ts). This property runs random sequences of replies, notes and status,
- * priority and follow-up changes by two agents and a lead, with a lead's reassignments in
+ * (shared/ticketRules.ts). This property runs random sequences of replies, notes, status,
+ * priority, follow-up and field changes and transfers (转办) by two agents and a lead, with a lead's reassignments in
  * between, through the REAL server store (SQLite file) and the REAL core cache (its own
  * SQLite file per user, kept current by the store's pull), and shows both reach the same
  * ticket and refuse the same things with the same facts.
@@ -11,8 +11,9 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRIORITIES, TICKET_STATUSES, type Channel, type User } from '../../shared/domain.js';
+import { PRIORITIES, TICKET_GROUPS, TICKET_STATUSES, TICKET_TYPES, isInSyncScope, type Channel, type User } from '../../shared/domain.js';
 import type { Mutation } from '../../shared/sync.js';
+import { staticTransferFacts } from '../../shared/ticketRules.js';
 import { openServerStore, type ChannelContact, type ServerStore } from '../../server/store.js';
 import { TEST_EPOCH } from '../../server/testHarness.js';
 import { openCache, type Cache } from './cache/cache.js';
@@ -35,13 +36,19 @@ const TICKETS: ReadonlyArray<{ contact: ChannelContact; owner: 'agent1' | 'agent
 const ACTORS = ['agent1', 'agent2', 'lead1'] as const;
 const VIAS = [undefined, 'email', 'webchat:demo', 'cti'] as const;
 const FOLLOW_UPS = [null, TEST_EPOCH + 86_400_000, 42] as const;
+const RESULTS = [undefined, null, '已解决', '   '] as const;
+const TAG_SETS = [undefined, [], ['加急', ' 加急 ', 'VIP']] as const;
+const NOTES = ['客户已核实，请跟进', '  '] as const;
+const TRANSFER_TARGETS = [...TICKET_GROUPS.map((group) => ({ kind: 'group' as const, group })), ...ACTORS.map((id) => ({ kind: 'agent' as const, id }))];
 
 type Op =
   | { kind: 'reply'; via: (typeof VIAS)[number] }
   | { kind: 'note' }
   | { kind: 'setStatus'; status: (typeof TICKET_STATUSES)[number] }
   | { kind: 'setPriority'; priority: (typeof PRIORITIES)[number] }
-  | { kind: 'setFollowUp'; followUpAt: (typeof FOLLOW_UPS)[number] };
+  | { kind: 'setFollowUp'; followUpAt: (typeof FOLLOW_UPS)[number] }
+  | { kind: 'setFields'; type: (typeof TICKET_TYPES)[number] | undefined; result: (typeof RESULTS)[number]; tags: (typeof TAG_SETS)[number] }
+  | { kind: 'transfer'; to: (typeof TRANSFER_TARGETS)[number]; note: (typeof NOTES)[number] };
 
 type Step = { kind: 'mutate'; actor: number; ticket: number; op: Op } | { kind: 'assign'; ticket: number; to: 'agent1' | 'agent2' | null };
 
@@ -51,6 +58,13 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('setStatus' as const), status: fc.constantFrom(...TICKET_STATUSES) }),
   fc.record({ kind: fc.constant('setPriority' as const), priority: fc.constantFrom(...PRIORITIES) }),
   fc.record({ kind: fc.constant('setFollowUp' as const), followUpAt: fc.constantFrom(...FOLLOW_UPS) }),
+  fc.record({
+    kind: fc.constant('setFields' as const),
+    type: fc.constantFrom(undefined, ...TICKET_TYPES),
+    result: fc.constantFrom(...RESULTS),
+    tags: fc.constantFrom(...TAG_SETS),
+  }),
+  fc.record({ kind: fc.constant('transfer' as const), to: fc.constantFrom(...TRANSFER_TARGETS), note: fc.constantFrom(...NOTES) }),
 );
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
@@ -147,7 +161,7 @@ async function pull(world: World, user: User): Promise<void> {
   }
 }
 
-function mutationOf(op: Op, ticketId: string, n: number, at: number): Mutation {
+function mutationOf(op: Op, ticketId: string, n: number, at: number, users: Map<string, User>): Mutation {
   const base = { mutationId: `m-${String(n)}`, ticketId, createdAt: at };
   switch (op.kind) {
     case 'reply':
@@ -160,6 +174,21 @@ function mutationOf(op: Op, ticketId: string, n: number, at: number): Mutation {
       return { ...base, kind: 'setPriority', priority: op.priority };
     case 'setFollowUp':
       return { ...base, kind: 'setFollowUp', followUpAt: op.followUpAt };
+    case 'setFields':
+      return {
+        ...base,
+        kind: 'setFields',
+        ...(op.type ? { type: op.type } : {}),
+        ...(op.result !== undefined ? { result: op.result } : {}),
+        ...(op.tags ? { tags: [...op.tags] } : {}),
+      };
+    case 'transfer':
+      return {
+        ...base,
+        kind: 'transfer',
+        note: op.note,
+        to: op.to.kind === 'group' ? op.to : { kind: 'agent', agentId: op.to.id, agentName: users.get(op.to.id)!.displayName },
+      };
   }
 }
 
@@ -195,8 +224,10 @@ describe('the ticket rules on the server and in the core', () => {
             await pull(world, user);
             // The workstation offers only what its cache holds: a ticket out of sight cannot be acted on.
             if (!cache.reader.ticket(ticketId)) continue;
-            const mutation = mutationOf(step.op, ticketId, n, world.now);
-            const local = cache.writer.recordMutation(mutation, user);
+            const mutation = mutationOf(step.op, ticketId, n, world.now, world.users);
+            // A store without routing knows a transfer target by their user row; the workstation is given the same facts.
+            const target = mutation.kind === 'transfer' && mutation.to.kind === 'agent' ? world.users.get(mutation.to.agentId)! : null;
+            const local = cache.writer.recordMutation(mutation, user, target ? { transferTarget: staticTransferFacts(target) } : {});
             const server = await world.store.applyMutation(user, `desk-${user.id}`, mutation, world.now);
             decided++;
             if (!local.ok || !server.ok) {
@@ -208,7 +239,9 @@ describe('the ticket rules on the server and in the core', () => {
             // The server's answer clears the pending rows; the next pull brings the same snapshot.
             cache.writer.applyPushResults([server], user, world.now);
             await pull(world, user);
-            expect(cache.reader.ticket(ticketId)).toEqual(await world.store.getTicket(ticketId));
+            // A ticket transferred away (to a colleague, or back to a queue) leaves this workstation's scope.
+            const onServer = (await world.store.getTicket(ticketId))!;
+            expect(cache.reader.ticket(ticketId)).toEqual(isInSyncScope(user, onServer) ? onServer : null);
           }
         } finally {
           await closeWorld(world);
@@ -218,6 +251,8 @@ describe('the ticket rules on the server and in the core', () => {
     );
     // The runs did decide things, and met the refusals this property is about.
     expect(decided).toBeGreaterThan(200);
-    expect([...refusedCodes].sort()).toEqual(expect.arrayContaining(['invalid_date', 'invalid_transition', 'no_reply_route', 'not_owner']));
+    expect([...refusedCodes].sort()).toEqual(
+      expect.arrayContaining(['invalid_date', 'invalid_transition', 'no_reply_route', 'not_owner', 'note_required', 'result_required', 'transfer_refused']),
+    );
   });
 });

@@ -24,6 +24,7 @@ import { boardEn, boardZhCN } from './i18nBoard.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 import { scriptsEn, scriptsZhCN } from './i18nScripts.js';
+import { fieldsEn, fieldsZhCN } from './i18nFields.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -35,6 +36,7 @@ const en = {
   ...routingEn,
   ...queueEn,
   ...rulesEn,
+  ...fieldsEn,
   ...customersEn,
   ...chatEn,
   ...ctiEn,
@@ -220,6 +222,7 @@ const zhCN: Dictionary = {
   ...routingZhCN,
   ...queueZhCN,
   ...rulesZhCN,
+  ...fieldsZhCN,
   ...customersZhCN,
   ...chatZhCN,
   ...ctiZhCN,
@@ -489,6 +492,10 @@ export function describeAssignment(t: Translate, reason: AssignmentReason, assig
       return t('reason.requeued_agent_offline', { channel: t(channelKey(reason.channel)), agent: reason.agentName });
     case 'call_answered':
       return t('reason.call_answered', { by: reason.byName, extension: reason.extension });
+    case 'transferred':
+      return reason.group === null
+        ? t('reason.transferred', { assignee: assigneeName ?? '?', by: reason.byName })
+        : t('reason.transferredToGroup', { group: t(`group.${reason.group}`), by: reason.byName });
     default:
       // A reason newer than this build: the shared English sentence says the facts rather than nothing.
       return describeAssignmentReason(reason, assigneeName);

@@ -5,7 +5,7 @@
  */
 import type { MessageKey } from './i18n.js';
 
-export type ShortcutAction = 'next' | 'previous' | 'open' | 'reply' | 'note' | 'take' | 'status' | 'priority' | 'escalate' | 'search' | 'help';
+export type ShortcutAction = 'next' | 'previous' | 'open' | 'reply' | 'note' | 'take' | 'status' | 'priority' | 'escalate' | 'transfer' | 'search' | 'help';
 
 /** The keys of each action, in the order the sheet lists them. */
 export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly string[]; label: MessageKey }> = [
@@ -18,6 +18,7 @@ export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly s
   { action: 'status', keys: ['s'], label: 'shortcuts.status' },
   { action: 'priority', keys: ['p'], label: 'shortcuts.priority' },
   { action: 'escalate', keys: ['e'], label: 'shortcuts.escalate' },
+  { action: 'transfer', keys: ['f'], label: 'shortcuts.transfer' },
   { action: 'search', keys: ['/'], label: 'shortcuts.search' },
   { action: 'help', keys: ['?'], label: 'shortcuts.help' },
 ];
@@ -31,6 +32,7 @@ const KEY_ACTIONS: Readonly<Record<string, ShortcutAction>> = {
   s: 'status',
   p: 'priority',
   e: 'escalate',
+  f: 'transfer',
   '/': 'search',
   '?': 'help',
 };

@@ -14,6 +14,7 @@ import { migration009UserBoundMutations } from './009-user-bound-mutations.js';
 import { migration010PiiReveals } from './010-pii-reveals.js';
 import { migration011DeliveryClaims } from './011-delivery-claims.js';
 import { migration012Scripts } from './012-scripts.js';
+import { migration013TicketFields } from './013-ticket-fields.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration010PiiReveals,
   migration011DeliveryClaims,
   migration012Scripts,
+  migration013TicketFields,
 ];
 
 /** Versions already applied to this database, ascending. */

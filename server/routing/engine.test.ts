@@ -46,6 +46,10 @@ function newTicket(seq: number, now: number, channel: Channel, priority: Priorit
     lastMessagePreview: '你好',
     lastMessageAt: now,
     followUpAt: null,
+    subCategory: null,
+    tags: [],
+    result: null,
+    handover: null,
     routing: { ...defaultTicketRouting(), group, language: english ? 'en' : 'zh' },
   };
 }

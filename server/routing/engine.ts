@@ -288,6 +288,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
   const agents = new Map<string, AgentState>();
   /** Open tickets only: a closed ticket never routes again (a reopened one is observed anew). */
   const tickets = new Map<string, TicketState>();
+  /** Tickets whose skills `sync` just changed (type, group, pin), read by `observeTicket` in the same call. */
+  const regrouped = new Set<string>();
   /** Open, unassigned tickets, kept in rank order (see compareRank). */
   let queue: TicketState[] = [];
   let tombstones = 0;
@@ -885,7 +887,25 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     const { ticket } = input;
     const assigneeChanged = existing.assigneeId !== ticket.assigneeId;
     const statusChanged = existing.status !== ticket.status;
-    const orderChanged = existing.priority !== ticket.priority || existing.dueAt !== ticket.dueAt;
+    // A complaint ranks as urgent (`isUrgent`), so the type is part of the order too.
+    const orderChanged = existing.priority !== ticket.priority || existing.dueAt !== ticket.dueAt || existing.type !== ticket.type;
+    // A new type (and so topic group) or a transfer (group, pin cleared) changes who may take it.
+    const incoming = ticket.routing ?? defaultTicketRouting();
+    const skillsChanged =
+      existing.type !== ticket.type || existing.routing.group !== incoming.group || existing.routing.pinnedAgentId !== incoming.pinnedAgentId;
+    if (skillsChanged) {
+      touchTicket(existing);
+      existing.type = ticket.type;
+      existing.routing = { ...existing.routing, group: incoming.group, pinnedAgentId: incoming.pinnedAgentId, pinnedAgentName: incoming.pinnedAgentName };
+      existing.declined.clear();
+      regrouped.add(existing.id);
+      const stale = ticket.assigneeId === null ? existing.offer : null;
+      const offered = stale ? agents.get(stale.agentId) : undefined;
+      if (stale && !(offered && eligible(offered, existing, now, true))) {
+        clearOffer(existing);
+        effects.push({ kind: 'withdrawn', ticketId: existing.id, agentId: stale.agentId, reason: 'reassigned' });
+      }
+    }
     if (!assigneeChanged && !statusChanged && !orderChanged) {
       if (existing.vipTier !== input.vipTier) {
         touchTicket(existing);
@@ -1026,7 +1046,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       // waiting ticket the engine had not seen (stored without routing) must not wait for another event.
       const freedRoom = before !== undefined && (t === null || wasAssignedTo !== t.assigneeId);
       const newlyWaiting = before === undefined && t !== null && t.assigneeId === null;
-      if (freedRoom || newlyWaiting) drain(now, effects);
+      // A waiting ticket whose skills changed (a new type, a transfer to a group) may now suit someone else.
+      const regroupedWaiting = t !== null && t.assigneeId === null && regrouped.delete(t.id);
+      regrouped.clear();
+      if (freedRoom || newlyWaiting || regroupedWaiting) drain(now, effects);
       return effects;
     },
 

@@ -13,13 +13,15 @@ import {
   offerRespondRequestSchema,
   presenceSetRequestSchema,
   routingAuditRequestSchema,
+  transferTargetsRequestSchema,
 } from '../../shared/routing.js';
 import type { User } from '../../shared/domain.js';
 import type { SyncServer } from '../liveHub.js';
-import { forRole, maskOffer, maskOfferResponse, maskTicketResult } from '../piiMasking.js';
+import { forRole, maskOffer, maskOfferResponse, maskRoutingAudit, maskTicketResult } from '../piiMasking.js';
 import type { ServerStore } from '../store.js';
 import { handle, SyncRefusal } from '../sync.js';
 import type { RoutingPort } from './port.js';
+import { transferCandidates } from './transfer.js';
 import { readRoutingAudit, type RoutingOutlet } from './service.js';
 
 const LEADS_ROOM = 'leads';
@@ -86,8 +88,11 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
     handle(socket, deps, 'ticket:escalate', escalateRequestSchema, async (request) =>
       forRole(user.role, { ticket: await port.escalate(user, request.ticketId, request.reason.trim()) }, maskTicketResult),
     );
-    handle(socket, deps, 'routing:audit', routingAuditRequestSchema, async (request) => ({
-      entries: await readRoutingAudit(deps.store, user, request.ticketId),
+    handle(socket, deps, 'routing:audit', routingAuditRequestSchema, async (request) =>
+      forRole(user.role, { entries: await readRoutingAudit(deps.store, user, request.ticketId) }, maskRoutingAudit),
+    );
+    handle(socket, deps, 'ticket:transferTargets', transferTargetsRequestSchema, async (request) => ({
+      agents: await transferCandidates(deps.store, port.agents(), user, request.ticketId),
     }));
     handle(
       socket,

@@ -47,6 +47,10 @@ function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
     lastMessagePreview: '快递三天没动了',
     lastMessageAt: 1_000,
     followUpAt: null,
+    subCategory: null,
+    tags: [],
+    result: null,
+    handover: null,
     routing: defaultTicketRouting(),
     ...overrides,
   };

@@ -24,6 +24,7 @@ import {
   type Ticket,
   type TicketBundle,
   type TicketRouting,
+  type Handover,
   type TicketStatus,
   type User,
 } from '../../../shared/domain.js';
@@ -50,6 +51,7 @@ import {
   decideMutation,
   ticketRefusalSchema,
   type MutationDecision,
+  type MutationFacts,
   type MutationEffect,
   type TicketRefusal,
 } from '../../../shared/ticketRules.js';
@@ -156,6 +158,9 @@ export interface InboxViewer {
 /** The result of recording a mutation: the optimistic rows, or why nothing was written (the shared rules' refusal). */
 export type RecordOutcome = { ok: true; effect: MutationEffect } | { ok: false; refusal: TicketRefusal };
 
+/** Facts the workstation knows beyond its cache, for the local decision (the server decides with its own). */
+export type MutationHints = Pick<MutationFacts, 'transferTarget'>;
+
 /** What applying push acks changed. */
 export interface PushOutcome {
   ticketIds: string[];
@@ -240,7 +245,8 @@ export interface CacheWriter extends ScriptCacheWriter {
    */
   dropFetched(viewer: User, keep?: readonly string[]): string[];
   /** Validates a mutation against the cached ticket, then writes its optimistic rows and the outbox row together. */
-  recordMutation(mutation: Mutation, viewer: User): RecordOutcome;
+  /** `hints`: what the workstation knows of a transfer's target (the dialog's list); without it the server alone checks the target. */
+  recordMutation(mutation: Mutation, viewer: User, hints?: MutationHints): RecordOutcome;
   /** Applies the server's per-mutation acks: clears pending flags, or reverts refused mutations. */
   applyPushResults(results: readonly MutationResult[], viewer: User, at: number): PushOutcome;
   /** Keeps a reply written offline as a draft; refused when the ticket is not cached or no written reply can reach its customer. */
@@ -345,6 +351,10 @@ interface TicketRow {
   last_message_at: number;
   follow_up_at: number | null;
   routing: string | null;
+  sub_category: string | null;
+  tags_json: string;
+  result: string | null;
+  handover_json: string | null;
 }
 
 interface MessageRow {
@@ -421,6 +431,10 @@ function ticketFromRow(row: TicketRow): Ticket {
     followUpAt: row.follow_up_at,
     // Stored from a validated ticket; NULL (rows from before routing) means the defaults.
     routing: row.routing === null ? defaultTicketRouting() : (JSON.parse(row.routing) as TicketRouting),
+    subCategory: row.sub_category,
+    tags: JSON.parse(row.tags_json) as string[],
+    result: row.result,
+    handover: row.handover_json === null ? null : (JSON.parse(row.handover_json) as Handover),
   };
 }
 
@@ -453,15 +467,26 @@ function ticketValues(ticket: Ticket): SqlValue[] {
     ticket.lastMessageAt,
     ticket.followUpAt,
     JSON.stringify(ticket.routing),
+    ticket.subCategory,
+    JSON.stringify(ticket.tags),
+    ticket.result,
+    ticket.handover === null ? null : JSON.stringify(ticket.handover),
   ];
 }
 
 /** A ticket as named statement parameters: the structured assignment reason and routing are stored as JSON. */
-function ticketParams(ticket: Ticket): Omit<Ticket, 'assignmentReason' | 'routing'> & { assignmentReason: string | null; routing: string } {
+function ticketParams(ticket: Ticket): Omit<Ticket, 'assignmentReason' | 'routing' | 'tags' | 'handover'> & {
+  assignmentReason: string | null;
+  routing: string;
+  tags: string;
+  handover: string | null;
+} {
   return {
     ...ticket,
     assignmentReason: ticket.assignmentReason === null ? null : JSON.stringify(ticket.assignmentReason),
     routing: JSON.stringify(ticket.routing),
+    tags: JSON.stringify(ticket.tags),
+    handover: ticket.handover === null ? null : JSON.stringify(ticket.handover),
   };
 }
 
@@ -551,7 +576,7 @@ function customerValues(customer: Customer): SqlValue[] {
 
 const TICKET_COLUMNS = `t.id, t.customer_id, t.channel, t.type, t.subject, t.priority, t.status, t.assignee_id, t.assignee_name,
   t.assignment_reason, t.created_at, t.updated_at, t.assigned_at, t.first_response_at, t.due_at, t.completed_at,
-  t.last_message_preview, t.last_message_at, t.follow_up_at, t.routing`;
+  t.last_message_preview, t.last_message_at, t.follow_up_at, t.routing, t.sub_category, t.tags_json, t.result, t.handover_json`;
 
 /** A query term of at least this many characters uses the trigram index; shorter ones fall back to LIKE. */
 export const MIN_FTS_TERM_LENGTH = 3;
@@ -749,20 +774,24 @@ export function openCache(file: string, key: Buffer | null): Cache {
     /** Parameters: `ticketValues`. */
     upsertTicket: db.prepare<[SqlValue[]]>(`
       INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, assignee_id, assignee_name, assignment_reason,
-        created_at, updated_at, assigned_at, first_response_at, due_at, completed_at, last_message_preview, last_message_at, follow_up_at, routing, generation)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT generation FROM sync_state WHERE id = 1))
+        created_at, updated_at, assigned_at, first_response_at, due_at, completed_at, last_message_preview, last_message_at, follow_up_at, routing,
+        sub_category, tags_json, result, handover_json, generation)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT generation FROM sync_state WHERE id = 1))
       ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, channel = excluded.channel, type = excluded.type,
         subject = excluded.subject, priority = excluded.priority, status = excluded.status, assignee_id = excluded.assignee_id,
         assignee_name = excluded.assignee_name, assignment_reason = excluded.assignment_reason, created_at = excluded.created_at,
         updated_at = excluded.updated_at, assigned_at = excluded.assigned_at, first_response_at = excluded.first_response_at,
         due_at = excluded.due_at, completed_at = excluded.completed_at, last_message_preview = excluded.last_message_preview,
-        last_message_at = excluded.last_message_at, follow_up_at = excluded.follow_up_at, routing = excluded.routing, generation = excluded.generation`),
+        last_message_at = excluded.last_message_at, follow_up_at = excluded.follow_up_at, routing = excluded.routing,
+        sub_category = excluded.sub_category, tags_json = excluded.tags_json, result = excluded.result, handover_json = excluded.handover_json,
+        generation = excluded.generation`),
     /** A local effect never changes what the search index holds (id, subject, customer), so it leaves the FTS triggers alone. */
     updateTicketState: db.prepare(`
       UPDATE tickets SET channel = @channel, type = @type, priority = @priority, status = @status, assignee_id = @assigneeId,
         assignee_name = @assigneeName, assignment_reason = @assignmentReason, created_at = @createdAt, updated_at = @updatedAt,
         assigned_at = @assignedAt, first_response_at = @firstResponseAt, due_at = @dueAt, completed_at = @completedAt,
-        last_message_preview = @lastMessagePreview, last_message_at = @lastMessageAt, follow_up_at = @followUpAt, routing = @routing
+        last_message_preview = @lastMessagePreview, last_message_at = @lastMessageAt, follow_up_at = @followUpAt, routing = @routing,
+        sub_category = @subCategory, tags_json = @tags, result = @result, handover_json = @handover
       WHERE id = @id`),
     deleteTicket: db.prepare<[string]>('DELETE FROM tickets WHERE id = ?'),
     deleteTicketMessages: db.prepare<[string]>('DELETE FROM messages WHERE ticket_id = ?'),
@@ -940,7 +969,15 @@ export function openCache(file: string, key: Buffer | null): Cache {
    */
   function writeEffect(effect: MutationEffect, viewer: User): void {
     const masked = piiViewOf(viewer.role) === 'masked';
-    const ticket = masked && effect.message ? { ...effect.ticket, lastMessagePreview: maskPreview(effect.ticket.lastMessagePreview) } : effect.ticket;
+    let ticket = masked && effect.message ? { ...effect.ticket, lastMessagePreview: maskPreview(effect.ticket.lastMessagePreview) } : effect.ticket;
+    // What the agent wrote into the result or a hand-over note is kept as the server will send it back (shared/masking.ts maskTicket).
+    if (masked && (ticket.result !== null || ticket.handover !== null)) {
+      ticket = {
+        ...ticket,
+        result: ticket.result === null ? null : maskPiiInText(ticket.result),
+        handover: ticket.handover === null ? null : { ...ticket.handover, note: maskPiiInText(ticket.handover.note) },
+      };
+    }
     stmt.updateTicketState.run(ticketParams(ticket));
     if (effect.message) stmt.insertPendingMessage.run(messageParams(masked ? { ...effect.message, text: maskPiiInText(effect.message.text) } : effect.message));
     if (effect.note) stmt.insertPendingNote.run(masked ? { ...effect.note, text: maskPiiInText(effect.note.text) } : effect.note);
@@ -977,15 +1014,15 @@ export function openCache(file: string, key: Buffer | null): Cache {
    * The shared rules (shared/ticketRules.ts) on the cached ticket, at the mutation's own time.
    * A cached ticket is one the agent had, so a hidden one reads as reassigned, as on the server.
    */
-  function decideLocally(ticket: Ticket, mutation: Mutation, viewer: User): MutationDecision {
+  function decideLocally(ticket: Ticket, mutation: Mutation, viewer: User, hints: MutationHints = {}): MutationDecision {
     const reach = mutation.kind === 'reply' ? customerReach(ticket.id, stmt.customerInbound.all(ticket.customerId), readCustomer(ticket.customerId)) : null;
-    return decideMutation(ticket, mutation, viewer, mutation.createdAt, { wasAssignedToActor: true, reach });
+    return decideMutation(ticket, mutation, viewer, mutation.createdAt, { wasAssignedToActor: true, reach, ...hints });
   }
 
-  function recordMutationInside(mutation: Mutation, viewer: User): RecordOutcome {
+  function recordMutationInside(mutation: Mutation, viewer: User, hints?: MutationHints): RecordOutcome {
     const ticket = readTicket(mutation.ticketId);
     if (!ticket) return { ok: false, refusal: notCached(mutation.ticketId) };
-    const outcome = decideLocally(ticket, mutation, viewer);
+    const outcome = decideLocally(ticket, mutation, viewer, hints);
     if (!outcome.ok) return { ok: false, refusal: outcome.refusal };
     writeEffect(outcome, viewer);
     stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);

@@ -82,6 +82,10 @@ function makeTicket(index: number): Ticket {
     // Activity is not creation order: every seventh ticket had a late reply.
     lastMessageAt: createdAt + (index % 7 === 0 ? 90_000_000 : 0),
     followUpAt: null,
+    subCategory: null,
+    tags: [],
+    result: null,
+    handover: null,
     routing: defaultTicketRouting(),
   };
 }

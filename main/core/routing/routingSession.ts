@@ -19,6 +19,8 @@ import {
   presenceChangedSchema,
   presenceResultSchema,
   routingAuditResultSchema,
+  transferTargetsResultSchema,
+  type TransferTargetsResult,
   routingOfferSchema,
   ticketResultSchema,
   type AgentStatus,
@@ -71,6 +73,7 @@ export interface RoutingSession {
   respondToOffer(request: OfferRespondRequest): Promise<OfferResponseResult>;
   escalate(request: EscalateRequest): Promise<Ticket>;
   audit(ticketId: string): Promise<RoutingAuditEntry[]>;
+  transferTargets(ticketId: string): Promise<TransferTargetsResult>;
   agents(): Promise<AgentStatus[]>;
   reassign(request: LeadReassignRequest): Promise<LeadReassignResult>;
   pin(request: LeadPinRequest): Promise<Ticket>;
@@ -194,6 +197,8 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
     async audit(ticketId) {
       return (await request('routing:audit', { ticketId }, routingAuditResultSchema)).entries;
     },
+
+    transferTargets: (ticketId) => request('ticket:transferTargets', { ticketId }, transferTargetsResultSchema),
 
     async agents() {
       const { agents } = await request('lead:agents', {}, agentsResultSchema);

@@ -12,6 +12,8 @@ const CHANGE_KEYS: Record<string, MessageKey> = {
   setStatus: 'change.setStatus',
   setPriority: 'change.setPriority',
   setFollowUp: 'change.setFollowUp',
+  setFields: 'change.setFields',
+  transfer: 'change.transfer',
   change: 'change.change',
 };
 

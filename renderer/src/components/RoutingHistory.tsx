@@ -25,6 +25,11 @@ export function describeAuditEntry(t: Translate, entry: RoutingAuditEntry): stri
       const offered = t('history.offeredTo', { name });
       return basis?.success && channel ? `${offered}: ${describeRoutingBasis(t, basis.data, channel)}` : offered;
     }
+    case 'transferred':
+      // The history keeps the hand-over note with who passed the ticket on, and where.
+      return entry.reason?.code === 'transferred'
+        ? t('history.transferNote', { what: describeAssignment(t, entry.reason, entry.assigneeName), note: entry.reason.note })
+        : entry.text;
     default:
       return entry.reason ? describeAssignment(t, entry.reason, entry.assigneeName) : entry.text;
   }

@@ -76,6 +76,7 @@ export function KeyboardShortcuts() {
         case 'status':
         case 'priority':
         case 'escalate':
+        case 'transfer':
           pressControl(action);
           break;
       }

@@ -17,6 +17,7 @@ import { PiiAudit } from './PiiAudit.js';
 import { errorText } from './errorText.js';
 import { RoutingHistory } from './RoutingHistory.js';
 import { SlaCountdown } from './SlaCountdown.js';
+import { CompletePrompt, HandoverNote, TicketFieldsEditor, TransferButton, TransferDialog } from './TicketFields.js';
 import { Timeline } from './Timeline.js';
 import { useNow } from './useNow.js';
 
@@ -32,7 +33,9 @@ function endsWork(status: TicketStatus): boolean {
 function StatusSelect({ ticket }: { ticket: Ticket }) {
   const t = useT();
   const id = useId();
-  const { settingStatus, setStatus, user } = useAppStore(useShallow((s) => ({ settingStatus: s.settingStatus, setStatus: s.setStatus, user: s.user })));
+  const { settingStatus, setStatus, requestComplete, user } = useAppStore(
+    useShallow((s) => ({ settingStatus: s.settingStatus, setStatus: s.setStatus, requestComplete: s.requestComplete, user: s.user })),
+  );
   const choices = [ticket.status, ...STATUS_TRANSITIONS[ticket.status]];
   const owns = user !== null && isOwnerOrLead(user, ticket);
   const label = (status: TicketStatus): string => {
@@ -53,7 +56,8 @@ function StatusSelect({ ticket }: { ticket: Ticket }) {
         aria-busy={settingStatus}
         onChange={(e) => {
           const parsed = ticketStatusSchema.safeParse(e.target.value);
-          if (parsed.success) void setStatus(parsed.data);
+          // Completing needs the result (处理结果): asked for first when none is recorded.
+          if (parsed.success) void (parsed.data === 'completed' ? requestComplete() : setStatus(parsed.data));
         }}
       >
         {choices.map((status) => (
@@ -223,6 +227,7 @@ function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean })
         <FollowUpControl key={`${ticket.id}:${String(ticket.followUpAt)}`} ticket={ticket} />
         <PinSelect ticket={ticket} />
         <EscalateButton key={ticket.id} ticket={ticket} />
+        <TransferButton ticket={ticket} />
       </div>
       <EscalationStatus ticket={ticket} />
     </header>
@@ -240,12 +245,28 @@ export function TicketPane() {
       actionError: state.actionError,
       dismissActionError: state.dismissActionError,
       closeTicket: state.closeTicket,
+      completePromptOpen: state.completePromptOpen,
+      transferOpen: state.transferOpen,
+      lastTransfer: state.lastTransfer,
+      dismissLastTransfer: state.dismissLastTransfer,
     })),
   );
 
   if (!s.openTicketId) {
+    const done = s.lastTransfer;
     return (
       <section className="ticket-pane empty">
+        {done ? (
+          <p role="status" className="transfer-done">
+            {t('transfer.done', {
+              ticket: done.ticketId,
+              target: done.to.kind === 'group' ? t('transfer.groupTarget', { group: t(`group.${done.to.group}`) }) : done.to.agentName,
+            })}{' '}
+            <button type="button" className="link-button" onClick={s.dismissLastTransfer}>
+              {t('ticket.dismiss')}
+            </button>
+          </p>
+        ) : null}
         <p className="muted">{t('ticket.none')}</p>
       </section>
     );
@@ -273,6 +294,7 @@ export function TicketPane() {
     <section className="ticket-pane" aria-label={ticket.id}>
       <div className="ticket-main">
         <TicketHeader ticket={ticket} pending={pending} />
+        <HandoverNote ticket={ticket} />
         <Timeline ticketId={ticket.id} messages={messages} notes={notes} />
         <VisitorTyping ticketId={ticket.id} />
         <AttachmentError />
@@ -288,10 +310,14 @@ export function TicketPane() {
         <Composer ticketId={ticket.id} />
       </div>
       <div className="side-column">
+        {/* Keyed by the stored values, so the editor shows them again after a change from elsewhere. */}
+        <TicketFieldsEditor key={`${ticket.id}:${ticket.type}:${ticket.subCategory ?? ''}:${ticket.tags.join(',')}:${ticket.result ?? ''}`} ticket={ticket} />
         <CustomerPanel customer={customer} tickets={customerTickets} currentId={ticket.id} />
         <RoutingHistory />
         <PiiAudit />
       </div>
+      {s.completePromptOpen ? <CompletePrompt ticket={ticket} /> : null}
+      {s.transferOpen ? <TransferDialog key={ticket.id} ticket={ticket} /> : null}
     </section>
   );
 }

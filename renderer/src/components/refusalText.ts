@@ -41,6 +41,16 @@ export function refusalText(t: Translate, refusal: TicketRefusal): string {
       return t('refusal.duplicate_id', { id: refusal.id });
     case 'invalid_date':
       return t('refusal.invalid_date');
+    case 'result_required':
+      return t('refusal.result_required', { ticket: refusal.ticketId });
+    case 'note_required':
+      return t('refusal.note_required');
+    case 'transfer_refused': {
+      const reason = t(`transferRefusal.${refusal.reason}`);
+      return refusal.agentName === null
+        ? t('refusal.transfer_refused', { ticket: refusal.ticketId, reason })
+        : t('refusal.transfer_refusedTo', { ticket: refusal.ticketId, agent: refusal.agentName, reason });
+    }
   }
 }
 

@@ -10,6 +10,7 @@ import { createCallSlice } from './callSlice.js';
 import { createChatSlice } from './chatSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
 import { createCustomerSlice, customerMatchKey } from './customerSlice.js';
+import { createFieldsSlice } from './fieldsSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
 import { createPiiSlice } from './piiSlice.js';
 import { createQueueSlice } from './queueSlice.js';
@@ -41,6 +42,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createReportSlice(api)(...a),
     ...createBoardSlice(api)(...a),
     ...createScriptSlice(api)(...a),
+    ...createFieldsSlice(api)(...a),
   }));
 }
 

@@ -22,6 +22,7 @@ import type { Language } from '../i18n.js';
 import type { CallSlice } from './callSlice.js';
 import type { ChatSlice } from './chatSlice.js';
 import type { CustomerSlice } from './customerSlice.js';
+import type { FieldsSlice } from './fieldsSlice.js';
 import type { PiiSlice } from './piiSlice.js';
 import type { QueueSlice } from './queueSlice.js';
 import type { ReportSlice } from './reportSlice.js';
@@ -216,4 +217,5 @@ export type AppState = SessionSlice &
   QueueSlice &
   ReportSlice &
   BoardSlice &
-  ScriptSlice;
+  ScriptSlice &
+  FieldsSlice;

@@ -8,6 +8,7 @@ import type { PostgresDatabase } from '../../db/postgres.js';
 import { postgresMigration001Baseline } from './001-baseline.js';
 import { postgresMigration002DeliveryClaims } from './002-delivery-claims.js';
 import { postgresMigration003Scripts } from './003-scripts.js';
+import { postgresMigration004TicketFields } from './004-ticket-fields.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -16,6 +17,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration001Baseline,
   postgresMigration002DeliveryClaims,
   postgresMigration003Scripts,
+  postgresMigration004TicketFields,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */

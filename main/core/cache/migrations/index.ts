@@ -11,6 +11,7 @@ import { migration009MaskedContent } from './009-masked-content.js';
 import { migration010AttentionFacts } from './010-attention-facts.js';
 import { migration011InboxUnread } from './011-inbox-unread.js';
 import { migration012Scripts } from './012-scripts.js';
+import { migration013TicketOwnFields } from './013-ticket-own-fields.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -28,4 +29,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration010AttentionFacts,
   migration011InboxUnread,
   migration012Scripts,
+  migration013TicketOwnFields,
 ];

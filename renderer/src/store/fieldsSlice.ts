@@ -1,0 +1,147 @@
+/**
+ * The ticket's own fields (type, sub-category, tags, result), the result prompt that
+ * completing opens when no result is recorded, and Transfer (转办). Every change goes
+ * through the core's outbox (offline too); only the list of colleagues needs the server.
+ */
+import type { StateCreator } from 'zustand/vanilla';
+import type { TicketGroup, TicketType } from '../../../shared/domain.js';
+import type { WorkstationApi } from '../../../shared/rpc.js';
+import type { TransferCandidate } from '../../../shared/routing.js';
+import { toUiError } from './errors.js';
+import type { AppState, UiError } from './types.js';
+
+/** The fields a save sets; absent ones are kept. null (or blank) clears sub-category and result. */
+export interface TicketFieldsPatch {
+  type?: TicketType;
+  subCategory?: string | null;
+  tags?: string[];
+  result?: string | null;
+}
+
+/** Where a transfer goes: a group's queue, or a named colleague (their name labels the copy until the server answers). */
+export type TransferChoice = { kind: 'group'; group: TicketGroup } | { kind: 'agent'; agentId: string; agentName: string };
+
+export interface FieldsSlice {
+  savingFields: boolean;
+  /** Completing was asked for without a result: the prompt for it is open. */
+  completePromptOpen: boolean;
+  transferOpen: boolean;
+  /** Colleagues and why each cannot take the ticket; null until loaded (or when offline). */
+  transferTargets: TransferCandidate[] | null;
+  transferTargetsLoading: boolean;
+  transferTargetsError: UiError | null;
+  transferring: boolean;
+  /** Why the dialog's transfer was refused (shown in the dialog, which stays open). */
+  transferError: UiError | null;
+  /** The transfer just made from this window, said where the ticket was (it may have left the agent's view). */
+  lastTransfer: { ticketId: string; to: TransferChoice } | null;
+  saveFields: (fields: TicketFieldsPatch) => Promise<boolean>;
+  /** Completing: straight through when the ticket has a result, else the prompt opens. */
+  requestComplete: () => Promise<boolean>;
+  closeCompletePrompt: () => void;
+  /** Records the result, then completes (both through the outbox, in that order). */
+  completeWithResult: (result: string) => Promise<boolean>;
+  openTransfer: () => Promise<void>;
+  closeTransfer: () => void;
+  transfer: (to: TransferChoice, note: string) => Promise<boolean>;
+  dismissLastTransfer: () => void;
+}
+
+export function createFieldsSlice(api: WorkstationApi): StateCreator<AppState, [], [], FieldsSlice> {
+  return (set, get) => {
+    /** Shows the ticket as the core now has it (pending until acknowledged), and refreshes the inbox. */
+    async function save(ticketId: string, fields: TicketFieldsPatch): Promise<boolean> {
+      set({ savingFields: true, actionError: null });
+      try {
+        const ticket = await api.invoke('ticket.setFields', { ticketId, ...fields });
+        const current = get().detail;
+        if (current && current.ticket.id === ticket.id) set({ detail: { ...current, ticket, pending: true } });
+        set({ savingFields: false });
+        void get().reloadTicket();
+        void get().loadInbox();
+        return true;
+      } catch (error) {
+        set({ savingFields: false, actionError: toUiError(error) });
+        return false;
+      }
+    }
+
+    return {
+      savingFields: false,
+      completePromptOpen: false,
+      transferOpen: false,
+      transferTargets: null,
+      transferTargetsLoading: false,
+      transferTargetsError: null,
+      transferring: false,
+      transferError: null,
+      lastTransfer: null,
+
+      async saveFields(fields) {
+        const ticketId = get().openTicketId;
+        if (!ticketId || !get().detail || get().savingFields) return false;
+        return save(ticketId, fields);
+      },
+
+      async requestComplete() {
+        const ticket = get().detail?.ticket;
+        if (!ticket) return false;
+        if (ticket.result === null) {
+          set({ completePromptOpen: true });
+          return false;
+        }
+        return get().setStatus('completed');
+      },
+
+      closeCompletePrompt() {
+        set({ completePromptOpen: false });
+      },
+
+      async completeWithResult(result) {
+        const ticketId = get().openTicketId;
+        if (!ticketId || result.trim() === '') return false;
+        if (!(await save(ticketId, { result }))) return false;
+        set({ completePromptOpen: false });
+        return get().setStatus('completed');
+      },
+
+      async openTransfer() {
+        const ticketId = get().openTicketId;
+        if (!ticketId) return;
+        set({ transferOpen: true, transferError: null, transferTargets: null, transferTargetsError: null, transferTargetsLoading: true });
+        try {
+          const { agents } = await api.invoke('ticket.transferTargets', { ticketId });
+          if (get().openTicketId === ticketId) set({ transferTargets: agents, transferTargetsLoading: false });
+        } catch (error) {
+          // Offline the dialog still transfers to a group; it says why colleagues are missing.
+          set({ transferTargetsLoading: false, transferTargetsError: toUiError(error) });
+        }
+      },
+
+      closeTransfer() {
+        set({ transferOpen: false, transferError: null });
+      },
+
+      async transfer(to, note) {
+        const ticketId = get().openTicketId;
+        if (!ticketId || get().transferring) return false;
+        set({ transferring: true, transferError: null });
+        try {
+          await api.invoke('ticket.transfer', { ticketId, to, note });
+          set({ transferring: false, transferOpen: false, lastTransfer: { ticketId, to } });
+          // The ticket has usually left this agent: the pane says where it went instead of showing it.
+          get().closeTicket();
+          void get().loadInbox();
+          return true;
+        } catch (error) {
+          set({ transferring: false, transferError: toUiError(error) });
+          return false;
+        }
+      },
+
+      dismissLastTransfer() {
+        set({ lastTransfer: null });
+      },
+    };
+  };
+}
