@@ -31,7 +31,7 @@ describe('PostgreSQL migration 003 (scripts)', () => {
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('agent1', 'agent1', '王芳', 'agent', '["chat"]', '[]', 1, 0, 'x', 1731024000000)`,
     );
-    expect(await migratePostgres(db)).toEqual([3]);
+    expect(await migratePostgres(db, 3)).toEqual([3]);
 
     await insert('team-1', 'team', null);
     await insert('mine-1', 'personal', 'agent1');
