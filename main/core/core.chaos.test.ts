@@ -119,8 +119,13 @@ describe('outbox replay under a flaky link', () => {
         }
         messageIds.push(reply.message.id);
       } else if (roll < 0.8) {
-        const current = (await call(core, 'ticket.get', { ticketId })).ticket.status;
-        const next: TicketStatus = pick(STATUS_TRANSITIONS[current].filter((s) => s !== 'unassigned'));
+        const { ticket } = await call(core, 'ticket.get', { ticketId });
+        const next: TicketStatus = pick(STATUS_TRANSITIONS[ticket.status].filter((s) => s !== 'unassigned'));
+        // Completing needs a result, recorded first as an agent would: one more outbox mutation.
+        if (next === 'completed' && !ticket.result) {
+          await call(core, 'ticket.setFields', { ticketId, result: `第${String(round)}轮：已加急补发` });
+          mutations++;
+        }
         await call(core, 'ticket.setStatus', { ticketId, status: next });
       } else {
         const current = (await call(core, 'ticket.get', { ticketId })).ticket.priority;
