@@ -13,6 +13,7 @@ import { migration008CustomerClaims } from './008-customer-claims.js';
 import { migration009UserBoundMutations } from './009-user-bound-mutations.js';
 import { migration010PiiReveals } from './010-pii-reveals.js';
 import { migration011DeliveryClaims } from './011-delivery-claims.js';
+import { migration012Alerts } from './012-alerts.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration009UserBoundMutations,
   migration010PiiReveals,
   migration011DeliveryClaims,
+  migration012Alerts,
 ];
 
 /** Versions already applied to this database, ascending. */

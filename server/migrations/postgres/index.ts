@@ -7,11 +7,12 @@
 import type { PostgresDatabase } from '../../db/postgres.js';
 import { postgresMigration001Baseline } from './001-baseline.js';
 import { postgresMigration002DeliveryClaims } from './002-delivery-claims.js';
+import { postgresMigration003Alerts } from './003-alerts.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
 
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [postgresMigration001Baseline, postgresMigration002DeliveryClaims];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [postgresMigration001Baseline, postgresMigration002DeliveryClaims, postgresMigration003Alerts];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */
 export const MIGRATION_LOCK_KEY = 0x0d_e5_c0_01;
