@@ -20,6 +20,8 @@ import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
 import { attachBoard, type BoardPublisher } from './board/boardPublisher.js';
+import { startAlarms, type AlarmOptions } from './alarms/startAlarms.js';
+import type { AlarmService } from './alarms/alarmService.js';
 import { createBoardRepository } from './board/boardRepository.js';
 import { createReportRepository } from './reports/reportRepository.js';
 import { createSessionEnds } from './sessions.js';
@@ -58,6 +60,8 @@ export interface ServerOptions {
   queueSummaryIntervalMs?: number;
   /** Smallest gap between two computations of the leads' channel board (server/board/); default 1 s. */
   boardIntervalMs?: number;
+  /** Alarm evaluation pacing (server/alarms/); defaults there. */
+  alarms?: AlarmOptions;
   /** The real channels to run (email, web chat, WeChat, webhooks, CTI); none by default. */
   channels?: readonly ChannelFactory[];
   /** Delivery retry pacing (first delay, doubled per attempt); default 2 s. */
@@ -80,6 +84,8 @@ export interface RunningServer {
   routing: RoutingService;
   /** The leads' channel board: how many times it was computed (once per interval for all leads, none while no lead watches). */
   board: Pick<BoardPublisher, 'computations'>;
+  /** Alarms and escalation requests (server/alarms/): `evaluate()` runs a pass now. */
+  alarms: AlarmService;
   /** The channels as started, by name. */
   channels: ReadonlyMap<string, Channel>;
   /**
@@ -161,6 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.boardIntervalMs !== undefined ? { intervalMs: options.boardIntervalMs } : {}),
   });
   const stopBoard = store.onDidCommitChanges(() => board.markDirty());
+  const alarms = startAlarms(io, { store, router, reports, now, log, ...options.alarms });
 
   let url = '';
   const channels = new Map<string, Channel>();
@@ -221,6 +228,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     queueSummary.stop();
     stopBoard();
     board.stop();
+    alarms.stop();
     await new Promise<void>((resolve) => (httpServer.listening ? httpServer.close(() => resolve()) : resolve()));
     await store.close();
     throw error;
@@ -235,6 +243,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     routing: router,
     board,
+    alarms: alarms.service,
     channels,
     disconnectClients() {
       const sockets = [...io.sockets.sockets.values()];
@@ -251,6 +260,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         queueSummary.stop();
         stopBoard();
         board.stop();
+        alarms.stop();
         // io.close() disconnects the sockets and closes the HTTP server; in-flight
         // keep-alive connections are cut so closing never waits for their timeout.
         const ioClosed = io.close();

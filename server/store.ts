@@ -54,6 +54,7 @@ import { createCtiCallStore, type CtiCallStore } from './channels/cti/callStore.
 import { createQueueViewStore, type QueueViewStore } from './queueViewStore.js';
 import { offeredAgentSql, principalsOf, syncScopeClause, ticketChangeAudience, viewerPrincipals } from './viewScope.js';
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
+import { createAlertStore, type AlertStore } from './alarms/alertStore.js';
 
 // ---------------------------------------------------------------------------------------
 // Types of the interface
@@ -390,6 +391,8 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   readonly routing: RoutingStore;
   /** The agents' queue view: the queue summary and queued-ticket listings (server/queueViewStore.ts). */
   readonly queue: QueueViewStore;
+  /** Alarms, escalation requests and backlog thresholds (server/alarms/alertStore.ts). */
+  readonly alerts: AlertStore;
   /** Read-only SQL for repositories built on the seam (server/db/sql.ts); writes go through the store. */
   readonly sql: SqlExecutor;
   /**
@@ -1871,6 +1874,16 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   // A reveal is recorded in a transaction of its own when none is open (its INSERT … RETURNING is a read on SQLite's reader otherwise).
   const pii: PiiAuditStore = { ...piiAudit, recordReveal: (record) => transaction(() => piiAudit.recordReveal(record)) };
   const queue = createQueueViewStore({ sql: ex, getTicket, getCustomer });
+  const alertRows = createAlertStore({ sql: ex, forUpdate });
+  // Each write in a transaction of its own when none is open (INSERT … RETURNING must reach SQLite's writer).
+  const alerts: AlertStore = {
+    ...alertRows,
+    raise: (candidate, at) => transaction(() => alertRows.raise(candidate, at)),
+    evaluateBacklog: (channel, pending, at) => transaction(() => alertRows.evaluateBacklog(channel, pending, at)),
+    acknowledge: (id, by, at) => transaction(() => alertRows.acknowledge(id, by, at)),
+    decide: (id, by, outcome, reason, at) => transaction(() => alertRows.decide(id, by, outcome, reason, at)),
+    setThreshold: (channel, threshold, by, at) => transaction(() => alertRows.setThreshold(channel, threshold, by, at)),
+  };
 
   // --- the object ---------------------------------------------------------------------------
   let closed: Promise<void> | null = null;
@@ -1924,6 +1937,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     pii,
     queue,
     routing,
+    alerts,
     sql: {
       dialect,
       all: (text, params) => ex().all(text, params),

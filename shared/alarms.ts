@@ -78,7 +78,7 @@ export const alarmSchema = z.object({
 export type Alarm = z.infer<typeof alarmSchema>;
 
 /** Backlog threshold per channel (a missing channel has the default). */
-export const backlogThresholdsSchema = z.record(channelSchema, z.number().int().positive().max(MAX_BACKLOG_THRESHOLD));
+export const backlogThresholdsSchema = z.partialRecord(channelSchema, z.number().int().positive().max(MAX_BACKLOG_THRESHOLD));
 export type BacklogThresholds = Partial<Record<Channel, number>>;
 
 export function backlogThresholdOf(thresholds: BacklogThresholds, channel: Channel): number {

@@ -55,6 +55,17 @@ import { ticketRefusalSchema } from './ticketRules.js';
 import type { QueueListRequest, QueueListResult, QueueSummary, TicketFetchRequest, TicketFetchResult } from './queue.js';
 import type { PiiAuditRequest, PiiAuditResult, PiiRevealRequest, PiiRevealResult } from './pii.js';
 import type { BoardGetRequest, BoardGetResult, BoardSnapshot } from './board.js';
+import type {
+  Alarm,
+  AlarmAckRequest,
+  AlarmResult,
+  AlarmsListRequest,
+  AlarmsListResult,
+  BacklogThresholdSetRequest,
+  BacklogThresholdsResult,
+  EscalationDecideRequest,
+  EscalationRequestResult,
+} from './alarms.js';
 
 // ---------------------------------------------------------------------------------------
 // Changes (server → client). Each carries a full snapshot, never a delta, so replaying a
@@ -325,7 +336,8 @@ export interface ClientToServerEvents {
   // Routing (shared/routing.ts has the schemas; lead:* answer `forbidden` to agents).
   'presence:set': (request: PresenceSetRequest, ack: (response: Ack<PresenceResult>) => void) => void;
   'offer:respond': (request: OfferRespondRequest, ack: (response: Ack<OfferResponseResult>) => void) => void;
-  'ticket:escalate': (request: EscalateRequest, ack: (response: Ack<TicketResult>) => void) => void;
+  /** Files an escalation request (主管审核, shared/alarms.ts): the ticket goes to tier 2 only when a lead approves. */
+  'ticket:escalate': (request: EscalateRequest, ack: (response: Ack<EscalationRequestResult>) => void) => void;
   'routing:audit': (request: RoutingAuditRequest, ack: (response: Ack<RoutingAuditResult>) => void) => void;
   'lead:agents': (request: LeadAgentsRequest, ack: (response: Ack<AgentsResult>) => void) => void;
   'lead:reassign': (request: LeadReassignRequest, ack: (response: Ack<LeadReassignResult>) => void) => void;
@@ -344,6 +356,14 @@ export interface ClientToServerEvents {
   'pii:audit': (request: PiiAuditRequest, ack: (response: Ack<PiiAuditResult>) => void) => void;
   /** Leads and admins: the live channel board now (shared/board.ts); agents get `forbidden`. */
   'board:get': (request: BoardGetRequest, ack: (response: Ack<BoardGetResult>) => void) => void;
+  /** The alarms this user may see (all for leads; an agent's own SLA alarms and escalation requests) and the backlog thresholds. */
+  'alarms:list': (request: AlarmsListRequest, ack: (response: Ack<AlarmsListResult>) => void) => void;
+  /** Leads and admins: acknowledge an alarm (who and when are kept); agents get `forbidden`. */
+  'alarms:ack': (request: AlarmAckRequest, ack: (response: Ack<AlarmResult>) => void) => void;
+  /** Leads and admins: approve or refuse an escalation request; `conflict` when it was decided already. */
+  'alarms:decide': (request: EscalationDecideRequest, ack: (response: Ack<AlarmResult>) => void) => void;
+  /** Leads and admins: one channel's backlog threshold. */
+  'alarms:setThreshold': (request: BacklogThresholdSetRequest, ack: (response: Ack<BacklogThresholdsResult>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -360,6 +380,10 @@ export interface ServerToClientEvents {
   'lead:agents': (push: AgentsPush) => void;
   /** To leads and admins only: the live channel board (shared/board.ts), on connect and (throttled) when its figures change. */
   'board:snapshot': (board: BoardSnapshot) => void;
+  /** An alarm raised or changed (acknowledged, decided): to leads and admins, and to the agent it concerns. */
+  'alarms:alarm': (alarm: Alarm) => void;
+  /** To leads and admins: the backlog thresholds after a lead changed one. */
+  'alarms:thresholds': (result: BacklogThresholdsResult) => void;
   /** Web chat: the visitor of a ticket this user sees is typing, or stopped (ephemeral, shared/webchat.ts). */
   'chat:typing': (event: ChatTypingEvent) => void;
   /** Web chat: the visitor has seen the agent messages up to one (the read watermark; ephemeral). */

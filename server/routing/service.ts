@@ -79,7 +79,11 @@ export interface RoutingService extends TicketRouter {
     ticketId: string,
     accept: boolean,
   ): Promise<{ outcome: 'accepted'; ticket: Ticket } | { outcome: 'declined' } | { outcome: 'gone'; reason: 'expired' | 'not_offered' }>;
-  escalate(actor: User, ticketId: string, reason: string): Promise<Ticket>;
+  /**
+   * Tier 1 → tier 2 with the 30-minute target. `actor` must see the ticket; the escalation is
+   * recorded as `requester`'s (default the actor): a lead approving an agent's request.
+   */
+  escalate(actor: User, ticketId: string, reason: string, requester?: User): Promise<Ticket>;
   reassign(lead: User, ticketIds: readonly string[], to: string | null): Promise<ReassignOutcome[]>;
   pin(lead: User, ticketId: string, agentId: string | null): Promise<Ticket>;
   audit(viewer: User, ticketId: string): Promise<RoutingAuditEntry[]>;
@@ -492,12 +496,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       return { outcome: 'gone', reason: outcome };
     },
 
-    async escalate(actor, ticketId, reason) {
+    async escalate(actor, ticketId, reason, requester = actor) {
       const ticket = await requireTicket(ticketId);
       if (!canUserSeeTicket(actor, ticket)) throw new RoutingRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to see`);
       await track(
         decide(null, () => {
-          const result = engine.escalate(ticketId, actor, reason, now());
+          const result = engine.escalate(ticketId, requester, reason, now());
           if (!result.ok) throw new RoutingRefusal(result.code, result.message);
           return effectsOnly(result.effects);
         }),

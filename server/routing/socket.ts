@@ -4,7 +4,6 @@
  * live routing events sent to each agent's room (`user:<id>`) and to the leads' room.
  */
 import {
-  escalateRequestSchema,
   leadAgentsRequestSchema,
   leadPinRequestSchema,
   leadReassignRequestSchema,
@@ -16,7 +15,7 @@ import {
 } from '../../shared/routing.js';
 import type { User } from '../../shared/domain.js';
 import type { SyncServer } from '../liveHub.js';
-import { forRole, maskOffer, maskOfferResponse, maskTicketResult } from '../piiMasking.js';
+import { forRole, maskOffer, maskOfferResponse } from '../piiMasking.js';
 import { handle, SyncRefusal } from '../sync.js';
 import type { RoutingService } from './service.js';
 
@@ -78,9 +77,6 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
     });
     handle(socket, deps, 'offer:respond', offerRespondRequestSchema, async (request) =>
       forRole(user.role, await service.respond(user.id, request.ticketId, request.accept), maskOfferResponse),
-    );
-    handle(socket, deps, 'ticket:escalate', escalateRequestSchema, async (request) =>
-      forRole(user.role, { ticket: await service.escalate(user, request.ticketId, request.reason.trim()) }, maskTicketResult),
     );
     handle(socket, deps, 'routing:audit', routingAuditRequestSchema, async (request) => ({ entries: await service.audit(user, request.ticketId) }));
     handle(
