@@ -6,7 +6,10 @@
  * the sockets of every node when an adapter joins them, so the node that raised it pushes once.
  */
 import { alarmAckRequestSchema, alarmsListRequestSchema, backlogThresholdSetRequestSchema, escalationDecideRequestSchema } from '../../shared/alarms.js';
+import type { Alarm } from '../../shared/alarms.js';
+import { maskPiiInText } from '../../shared/masking.js';
 import { escalateRequestSchema } from '../../shared/routing.js';
+import { forRole } from '../piiMasking.js';
 import type { SyncServer } from '../liveHub.js';
 import { userRoom } from '../routing/socket.js';
 import { handle } from '../sync.js';
@@ -21,19 +24,30 @@ export interface AlarmSocketDependencies {
   log: (line: string) => void;
 }
 
+/** What an agent may read of an alarm: the reasons can quote the customer (a phone number), as a ticket's escalation reason can. */
+export function maskAlarm(alarm: Alarm): Alarm {
+  const { facts, decision } = alarm;
+  return {
+    ...alarm,
+    facts: facts.reason === undefined ? facts : { ...facts, reason: maskPiiInText(facts.reason) },
+    decision: decision?.reason ? { ...decision, reason: maskPiiInText(decision.reason) } : decision,
+  };
+}
+
 /** Wires alarms into the socket server; call after `attachSync` (its middleware authenticates). */
 export function attachAlarms(io: SyncServer, deps: AlarmSocketDependencies): void {
   const { service } = deps;
   service.setOutlet((alarm) => {
-    const to = alarm.agentId ? io.to(ALARMS_ROOM).to(userRoom(alarm.agentId)) : io.to(ALARMS_ROOM);
-    to.emit('alarms:alarm', alarm);
+    io.to(ALARMS_ROOM).emit('alarms:alarm', alarm);
+    // The agent concerned gets it masked (a lead among them already had it clear).
+    if (alarm.agentId) io.to(userRoom(alarm.agentId)).except(ALARMS_ROOM).emit('alarms:alarm', maskAlarm(alarm));
   });
 
   io.on('connection', (socket) => {
     const { user } = socket.data;
     if (user.role !== 'agent') void socket.join(ALARMS_ROOM);
     handle(socket, deps, 'alarms:list', alarmsListRequestSchema, async () => ({
-      alarms: await service.list(user),
+      alarms: (await service.list(user)).map((alarm) => forRole(user.role, alarm, maskAlarm)),
       thresholds: await service.thresholds(),
     }));
     handle(socket, deps, 'alarms:ack', alarmAckRequestSchema, async (request) => ({ alarm: await service.acknowledge(user, request.id) }), {
@@ -44,7 +58,9 @@ export function attachAlarms(io: SyncServer, deps: AlarmSocketDependencies): voi
       deps,
       'alarms:decide',
       escalationDecideRequestSchema,
-      async (request) => ({ alarm: await service.decideEscalation(user, request.id, request.approve, request.approve ? null : request.reason.trim()) }),
+      async (request) => ({
+        alarm: forRole(user.role, await service.decideEscalation(user, request.id, request.approve, request.approve ? null : request.reason.trim()), maskAlarm),
+      }),
       { logRefusals: true },
     );
     handle(
@@ -61,7 +77,7 @@ export function attachAlarms(io: SyncServer, deps: AlarmSocketDependencies): voi
     );
     // An escalation is a request to the leads now (主管审核): the ticket changes only when one approves.
     handle(socket, deps, 'ticket:escalate', escalateRequestSchema, async (request) => ({
-      request: await service.requestEscalation(user, request.ticketId, request.reason.trim()),
+      request: forRole(user.role, await service.requestEscalation(user, request.ticketId, request.reason.trim()), maskAlarm),
     }));
   });
 }
