@@ -34,6 +34,7 @@ import {
 } from './domain.js';
 import type { ChannelCounts } from './httpApi.js';
 import type { BoardSnapshot } from './board.js';
+import { alarmAckRequestSchema, backlogThresholdSetRequestSchema, escalationDecideRequestSchema, type Alarm, type BacklogThresholds } from './alarms.js';
 import { queueListRequestSchema, type QueueListResult, type QueueSummaryEntry } from './queue.js';
 import { reportExportRequestSchema, reportRequestSchema, type Report } from './reports.js';
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
@@ -290,6 +291,7 @@ export const rpcParamSchemas = {
   /** The offers waiting for this agent's answer (the `offers` event's list), for a window that opens late. */
   'offer.list': emptyParams,
   'offer.respond': offerRespondRequestSchema,
+  /** Files an escalation request (主管审核) to the leads; the ticket goes to tier 2 when one approves. Needs the server. */
   'ticket.escalate': escalateRequestSchema,
   'ticket.audit': routingAuditRequestSchema,
   'lead.agents': leadAgentsRequestSchema,
@@ -302,6 +304,14 @@ export const rpcParamSchemas = {
   'queue.summary': emptyParams,
   /** Leads and admins: the channel board as last pushed by the server (the `board` event's), for a window that opens late. */
   'board.get': emptyParams,
+  /** The alarms as last heard (the `alarms` event's), for a window that opens late. */
+  'alarms.list': emptyParams,
+  /** Leads and admins: acknowledge an alarm. Needs the server. */
+  'alarms.ack': alarmAckRequestSchema,
+  /** Leads and admins: approve or refuse (with a reason) an escalation request. Needs the server. */
+  'alarms.decide': escalationDecideRequestSchema,
+  /** Leads and admins: one channel's backlog threshold. Needs the server. */
+  'alarms.setThreshold': backlogThresholdSetRequestSchema,
   /** The queued tickets the user could take, longest waiting first. Needs the server (fails `offline`). */
   'queue.list': queueListRequestSchema,
   /**
@@ -383,7 +393,7 @@ export interface RpcResults {
   'presence.set': PresenceResult;
   'offer.list': { offers: RoutingOffer[] };
   'offer.respond': OfferResponseResult;
-  'ticket.escalate': Ticket;
+  'ticket.escalate': Alarm;
   'ticket.audit': RoutingAuditEntry[];
   'lead.agents': AgentStatus[];
   'lead.reassign': LeadReassignResult;
@@ -392,6 +402,10 @@ export interface RpcResults {
   'lead.setCapacity': AgentStatus;
   'queue.summary': QueueSummaryState;
   'board.get': { board: BoardSnapshot | null };
+  'alarms.list': AlarmsState;
+  'alarms.ack': Alarm;
+  'alarms.decide': Alarm;
+  'alarms.setThreshold': { thresholds: BacklogThresholds };
   'queue.list': QueueListResult;
   'ticket.fetch': TicketDetail;
   'customer.search': CustomerSearchHit[];
@@ -443,6 +457,15 @@ export interface RpcEvents {
   queueSummary: QueueSummaryState;
   /** Leads and admins: the live channel board changed (pushed by the server, throttled). */
   board: { board: BoardSnapshot };
+  /** The alarms this user may see changed (raised, acknowledged, decided) or were fetched on connect. */
+  alarms: AlarmsState;
+}
+
+/** The alarms as the core holds them: newest first; `loaded` false until the server's list arrived this session. */
+export interface AlarmsState {
+  alarms: Alarm[];
+  thresholds: BacklogThresholds;
+  loaded: boolean;
 }
 
 /** The queues of the user's channels as last heard; `at` null before the server said anything this session. */
@@ -551,6 +574,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
       'coreProcess',
       'queueSummary',
       'board',
+      'alarms',
     ]),
     payload: z.unknown(),
   }),

@@ -49,6 +49,7 @@ import { createRoutingHandlers } from './routing/routingHandlers.js';
 import { startRoutingSession, type RoutingSession } from './routing/routingSession.js';
 import { startQueueSession, type QueueSession } from './queue/queueSession.js';
 import { startBoardSession, type BoardSession } from './board/boardSession.js';
+import { startAlarmSession, type AlarmSession } from './alarms/alarmSession.js';
 import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
 import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
@@ -153,6 +154,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   let queue: QueueSession | null = null;
   /** The leads' channel board as last pushed; null while the session has no socket. */
   let board: BoardSession | null = null;
+  /** Alarms this user may see (shared/alarms.ts); null while the session has no socket. */
+  let alarms: AlarmSession | null = null;
   /** Phone calls popped on this agent's screen; null without a socket. */
   let calls: CallSession | null = null;
   /** The web chat signals (typing, read marks) of the active session; null while it has no socket. */
@@ -215,6 +218,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   function requireSession(): ActiveSession & { user: User } {
     if (!active) throw new RpcError('not_signed_in', 'Sign in first.');
     return { ...active, user: active.stored.user };
+  }
+
+  /** The alarm session of the signed-in user, or `offline` while it has no socket. */
+  function onlineAlarms(): AlarmSession {
+    requireSession();
+    if (!alarms) throw new RpcError('offline', 'This needs a connection to the server; the workstation is offline.');
+    return alarms;
   }
 
   /** Serialises sign-in and sign-out so two of them never interleave. */
@@ -404,6 +414,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) emit(event, payload);
       },
     });
+    alarms?.stop();
+    alarms = startAlarmSession({
+      socket: session.sync.socket,
+      emit: (event, payload) => {
+        if (isCurrent()) emit(event, payload);
+      },
+    });
     calls?.stop();
     calls = startCallSession({
       socket: session.sync.socket,
@@ -534,6 +551,11 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     queue = null;
     board?.stop();
     board = null;
+    if (alarms) {
+      alarms.stop();
+      alarms = null;
+      emit('alarms', { alarms: [], thresholds: {}, loaded: false });
+    }
     if (calls) {
       calls.stop();
       calls = null;
@@ -782,6 +804,14 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       requireSession();
       return { board: board?.current() ?? null };
     },
+    'alarms.list': () => {
+      requireSession();
+      return alarms?.current() ?? { alarms: [], thresholds: {}, loaded: false };
+    },
+    'alarms.ack': (params) => onlineAlarms().acknowledge(params),
+    'alarms.decide': (params) => onlineAlarms().decide(params),
+    'alarms.setThreshold': async (params) => ({ thresholds: await onlineAlarms().setThreshold(params) }),
+    'ticket.escalate': (params) => onlineAlarms().escalate(params),
     'queue.list': (params) => {
       requireSession();
       if (!queue) throw new RpcError('offline', 'The queue needs a connection to the server; the workstation is offline.');

@@ -150,14 +150,29 @@ describe('routing through the workstation core', () => {
     expect(await call(agent, 'offer.respond', { ticketId, accept: true })).toMatchObject({ outcome: 'gone' });
   });
 
-  it('escalates with a reason and a 30-minute target; a second escalation is a conflict', async () => {
+  it('files an escalation request a lead approves (tier 2, 30-minute target); a second request is a conflict', async () => {
     expect(await failure(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '   ' })).toBe('invalid_params');
-    const ticket = await call(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '客户要求技术专家处理' });
-    const escalation = ticket.routing.escalation;
+    const request = await call(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '客户要求技术专家处理' });
+    expect(request).toMatchObject({ kind: 'escalation_request', ticketId: acceptedTicketId, decision: null });
+    expect(await failure(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '再次升级' })).toBe('conflict');
+    expect(await failure(agent, 'alarms.decide', { id: request.id, approve: true })).toBe('forbidden');
+
+    const leadLast = latest(lead);
+    await signedInOnline(lead, 'lead1');
+    // Fetched on connect: the waiting request is in the lead's list.
+    await waitUntil(lead, 'the request reaches the lead', () => (leadLast.alarms?.alarms ?? []).some((alarm) => alarm.id === request.id));
+    expect((await call(lead, 'alarms.decide', { id: request.id, approve: true })).decision).toMatchObject({ outcome: 'approved' });
+    await waitUntil(agent, "the decision reaches the agent's list", () =>
+      (agentLast.alarms?.alarms ?? []).some((alarm) => alarm.id === request.id && alarm.decision?.outcome === 'approved'),
+    );
+    // Escalated: the ticket went back to the queue for tier 2 (out of this tier-1 agent's view).
+    const escalated = (await server.store.getTicket(acceptedTicketId))!;
+    expect(escalated.routing.requiredTier).toBe(2);
+    const escalation = escalated.routing.escalation;
     expect(escalation).toMatchObject({ reason: '客户要求技术专家处理', byName: 'Emily Chen' });
     expect(escalation!.dueAt - escalation!.at).toBe(30 * 60 * 1000);
-    expect(ticket.routing.requiredTier).toBe(2);
-    expect(await failure(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '再次升级' })).toBe('conflict');
+    expect(await failure(lead, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '再次升级' })).toBe('conflict');
+    await call(lead, 'session.signOut', {});
   });
 
   it('keeps lead methods for leads: an agent is refused', async () => {
