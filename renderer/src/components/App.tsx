@@ -9,6 +9,7 @@ import { LaunchLinkNeeded } from './LaunchLinkNeeded.js';
 import { OfferCards } from './OfferCards.js';
 import { ReportsView } from './ReportsView.js';
 import { BoardView } from './BoardView.js';
+import { AlertsView } from './AlertsView.js';
 import { RoutingNotice } from './RoutingNotice.js';
 import { KeyboardShortcuts, WindowTitle } from './Shortcuts.js';
 import { SignIn } from './SignIn.js';
@@ -38,6 +39,8 @@ export function App() {
         <BoardView />
       ) : view === 'reports' ? (
         <ReportsView />
+      ) : view === 'alerts' ? (
+        <AlertsView />
       ) : (
         <main className="workspace">
           <Inbox />

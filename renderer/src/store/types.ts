@@ -26,6 +26,7 @@ import type { PiiSlice } from './piiSlice.js';
 import type { QueueSlice } from './queueSlice.js';
 import type { ReportSlice } from './reportSlice.js';
 import type { BoardSlice } from './boardSlice.js';
+import type { AlarmSlice } from './alarmSlice.js';
 import type { RoutingSlice } from './routingSlice.js';
 
 /** A failed call as the UI shows it. */
@@ -202,6 +203,7 @@ export interface AttentionSlice {
 }
 
 export type AppState = SessionSlice &
+  AlarmSlice &
   ConnectionSlice &
   InboxSlice &
   TicketSlice &
