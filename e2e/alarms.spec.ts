@@ -53,7 +53,11 @@ test('a lead sees a backlog alarm appear live and acknowledges it', async () => 
   test.setTimeout(90_000);
   // Two social contacts wait (nobody on social is signed in); a threshold of 1 puts the channel over it.
   for (const index of [1, 2]) {
-    await postDemoInbound(server.url, { channel: 'social', customer: { name: `微博用户${String(index)}`, socialId: `weibo-alarm-${String(index)}` }, text: '在吗？' });
+    await postDemoInbound(server.url, {
+      channel: 'social',
+      customer: { name: `微博用户${String(index)}`, socialId: `weibo-alarm-${String(index)}` },
+      text: '在吗？',
+    });
   }
   await lead.getByRole('button', { name: /^Alerts/ }).click();
   await expect(lead.getByRole('heading', { name: 'Alerts' })).toBeVisible();
