@@ -45,7 +45,9 @@ describe('migration 012 alerts', () => {
       backlog_over: 0,
       backlog_crossings: 0,
     });
-    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE status IN ('unassigned', 'in_progress', 'awaiting_customer') AND due_at <= 9").all() as Array<{
+    const plan = db
+      .prepare("EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE status IN ('unassigned', 'in_progress', 'awaiting_customer') AND due_at <= 9")
+      .all() as Array<{
       detail: string;
     }>;
     expect(plan.map((row) => row.detail).join(' ')).toContain('tickets_open_due');
