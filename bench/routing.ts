@@ -180,7 +180,7 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
         channels: ['email', 'social'],
       });
     }
-    for (const user of await store.listUsers()) await routing.connect(user);
+    for (const user of await store.listUsers()) await routing.connect(user, `bench-${user.id}`);
     const latencies: number[] = [];
     const start = performance.now();
     for (let i = 0; i < contacts; i++) {

@@ -15,7 +15,7 @@ import { createLiveHub, type SyncServer } from './liveHub.js';
 import type { RoutingConfig } from './routing/engine.js';
 import { createRealScheduler, type RoutingScheduler } from './routing/scheduler.js';
 import { createRoutingService, type RoutingService } from './routing/service.js';
-import { attachRouting } from './routing/socket.js';
+import { attachRouting, routingOutlet } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
@@ -26,6 +26,13 @@ import { createBoardRepository } from './board/boardRepository.js';
 import { createReportRepository } from './reports/reportRepository.js';
 import { createSessionEnds } from './sessions.js';
 import { defaultNodeId } from './cluster/config.js';
+import { joinCluster } from './cluster/node.js';
+import type { CommitSource } from './cluster/commitStream.js';
+import { createMemorySharedState } from './cluster/sharedState.js';
+import { attachRedisAdapter } from './cluster/socketAdapter.js';
+import { startClusterRouting } from './cluster/routingLeader.js';
+import { localRoutingPort, type RoutingPort } from './routing/port.js';
+import type { TicketRouter } from './routing.js';
 import { openPostgresServerStore, openServerStore, type ChannelContact, type ServerStore } from './store.js';
 import { startQueueSummary } from './queueSummary.js';
 import { attachSync } from './sync.js';
@@ -42,6 +49,12 @@ export interface ServerOptions {
   databaseUrl?: string;
   /** This node's name (claims on queued replies, logs); default hostname-pid. */
   nodeId?: string;
+  /**
+   * One of several nodes on the same PostgreSQL database (`databaseUrl` required) sharing
+   * events, routing requests, rate limits and channel state through Redis
+   * (docs/technical/deployment.md).
+   */
+  cluster?: ClusterNodeOptions;
   /** Seed the demo organisation when the database has no users. */
   demo?: boolean;
   /** Injectable clock; default Date.now. */
@@ -75,13 +88,26 @@ export interface ServerOptions {
   trustProxy?: boolean;
 }
 
+export interface ClusterNodeOptions {
+  redisUrl: string;
+  /** Starts every Redis name this deployment uses; default `omnidesk:`. */
+  keyPrefix?: string;
+  /** How often a follower tries to become the routing leader; default 1 s. */
+  leaseRetryMs?: number;
+  /** How often the routing leader compares its connections with every node's sockets; default 2 s. */
+  reconcileMs?: number;
+}
+
 /** A started server. */
 export interface RunningServer {
   /** e.g. http://127.0.0.1:4780 */
   url: string;
   port: number;
   store: ServerStore;
-  routing: RoutingService;
+  /** This node's routing service; on a cluster node that does not lead routing right now, reading it throws. */
+  readonly routing: RoutingService;
+  /** Whether this node routes (always on one node; the lease holder among several). */
+  isRoutingLeader(): boolean;
   /** The leads' channel board: how many times it was computed (once per interval for all leads, none while no lead watches). */
   board: Pick<BoardPublisher, 'computations'>;
   /** Alarms and escalation requests (server/alarms/): `evaluate()` runs a pass now. */
@@ -115,23 +141,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.demo && (await seedDemoOrganisation(store, now()))) log('seeded the demo organisation');
 
   const hub = createLiveHub(now);
+  const nodeId = options.nodeId ?? defaultNodeId();
+  const cluster = options.cluster ? await joinCluster(options.cluster, options.databaseUrl, store, log) : null;
+  const commits: CommitSource = cluster?.commits ?? store;
   // The fan-out listens first, so a decision the routing service writes from its own
   // commit listener reaches clients after the batch that caused it (seq order).
-  const stopFanOut = store.onDidCommitChanges((batch) => hub.fanOut(batch));
+  const stopFanOut = commits.onDidCommitChanges((batch) => hub.fanOut(batch));
   const scheduler = options.scheduler ?? createRealScheduler(now);
   const sessions = createSessionEnds({ scheduler, log });
-  const router = await createRoutingService({
-    store,
-    now,
-    log,
-    scheduler,
-    ...(options.routing ? { config: options.routing } : {}),
-    ...(options.agentsPushThrottleMs !== undefined ? { agentsPushThrottleMs: options.agentsPushThrottleMs } : {}),
-  });
-  const rateLimits = createRateLimiters(options.rateLimits);
+  const rateLimits = createRateLimiters(
+    options.rateLimits,
+    cluster ? { kind: 'redis', client: cluster.redis, keyPrefix: `${cluster.keyPrefix}rl:` } : undefined,
+  );
   const reports = createReportRepository(store.sql);
   const channelRoutes: ChannelRoute[] = [];
-  const ingest = (contact: ChannelContact) => store.ingestInbound(contact, { now: now(), router });
+  let routing: { port: RoutingPort; router(): TicketRouter | null; leading(): RoutingService | null; stop(): Promise<void> } | null = null;
+  const ingest = (contact: ChannelContact) => store.ingestInbound(contact, { now: now(), router: routing?.router() ?? undefined });
   const httpServer = http.createServer(
     createRequestHandler({
       store,
@@ -148,16 +173,43 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }),
   );
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
+  const adapter = cluster ? attachRedisAdapter(io, cluster.redisUrl, { keyPrefix: cluster.keyPrefix, log }) : null;
+  const routingOptions = {
+    ...(options.routing ? { config: options.routing } : {}),
+    ...(options.agentsPushThrottleMs !== undefined ? { agentsPushThrottleMs: options.agentsPushThrottleMs } : {}),
+  };
+  if (cluster) {
+    routing = await startClusterRouting({
+      io,
+      store,
+      commits,
+      databaseUrl: cluster.databaseUrl,
+      redisUrl: cluster.redisUrl,
+      keyPrefix: cluster.keyPrefix,
+      nodeId,
+      now,
+      log,
+      scheduler,
+      ...routingOptions,
+      ...(options.cluster?.leaseRetryMs !== undefined ? { leaseRetryMs: options.cluster.leaseRetryMs } : {}),
+      ...(options.cluster?.reconcileMs !== undefined ? { reconcileMs: options.cluster.reconcileMs } : {}),
+    });
+  } else {
+    const service = await createRoutingService({ store, now, log, scheduler, ...routingOptions });
+    service.setOutlet(routingOutlet(io));
+    routing = { port: localRoutingPort(service), router: () => service, leading: () => service, stop: () => Promise.resolve(service.stop()) };
+  }
+  const { port: routingPort } = routing;
   const queueSummary = startQueueSummary(io, {
     store,
     now,
     log,
     ...(options.queueSummaryIntervalMs !== undefined ? { intervalMs: options.queueSummaryIntervalMs } : {}),
   });
-  const stopQueueSummary = store.onDidCommitChanges(() => queueSummary.markDirty());
+  const stopQueueSummary = commits.onDidCommitChanges(() => queueSummary.markDirty());
   attachSync(io, { store, hub, queueSummary, now, log });
   sessions.attach(io);
-  attachRouting(io, { service: router, now, log });
+  attachRouting(io, { port: routingPort, store, now, log });
   attachCustomers(io, { store, now, log });
   attachPii(io, { store, now, log });
   const board = attachBoard(io, {
@@ -166,8 +218,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log,
     ...(options.boardIntervalMs !== undefined ? { intervalMs: options.boardIntervalMs } : {}),
   });
-  const stopBoard = store.onDidCommitChanges(() => board.markDirty());
-  const alarms = startAlarms(io, { store, router, reports, now, log, ...options.alarms });
+  const stopBoard = commits.onDidCommitChanges(() => board.markDirty());
+  const alarms = startAlarms(io, { store, commits, router: routingPort, reports, now, log, ...options.alarms });
+
+  /** Everything started above, stopped in reverse (a failed start, and close). */
+  const stopAll = async () => {
+    alarms.stop();
+    await routing?.stop();
+    stopFanOut();
+    stopQueueSummary();
+    queueSummary.stop();
+    stopBoard();
+    board.stop();
+  };
 
   let url = '';
   const channels = new Map<string, Channel>();
@@ -189,11 +252,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       now,
       log,
       publicUrl: () => url,
-      agents: () => router.agents(),
-      callStateChanged: (agentId) => router.callStateChanged(agentId),
+      agents: () => routingPort.agents(),
+      callStateChanged: (agentId) => routingPort.callStateChanged(agentId),
       sender: (family) => senders?.[family],
       ingest,
       rateLimits,
+      sharedState: cluster?.sharedState ?? createMemorySharedState(now),
     };
     for (const factory of options.channels ?? []) {
       const channel = await factory(context);
@@ -214,7 +278,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     senders = Object.assign({}, ...[...channels.values()].map((channel) => channel.senders ?? {})) as ChannelSenders;
     delivery = createDeliveryDispatcher({
       store,
-      nodeId: options.nodeId ?? defaultNodeId(),
+      nodeId,
       senders,
       now,
       log,
@@ -222,26 +286,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   } catch (error) {
     await stopChannels();
-    router.stop();
-    stopFanOut();
-    stopQueueSummary();
-    queueSummary.stop();
-    stopBoard();
-    board.stop();
-    alarms.stop();
+    await stopAll();
     await new Promise<void>((resolve) => (httpServer.listening ? httpServer.close(() => resolve()) : resolve()));
+    await io.close();
+    await adapter?.close();
+    await cluster?.close();
     await store.close();
     throw error;
   }
   const { port } = httpServer.address() as AddressInfo;
-  log(`server listening on ${url} (data: ${store.filePath ?? 'PostgreSQL'})${channels.size > 0 ? `; channels: ${[...channels.keys()].join(', ')}` : ''}`);
+  log(
+    `server listening on ${url} (data: ${store.filePath ?? 'PostgreSQL'}${cluster ? `; cluster node ${nodeId}` : ''})${channels.size > 0 ? `; channels: ${[...channels.keys()].join(', ')}` : ''}`,
+  );
 
   let closing: Promise<void> | null = null;
   return {
     url,
     port,
     store,
-    routing: router,
+    get routing() {
+      const service = routing?.leading();
+      if (!service) throw new Error(`node ${nodeId} does not lead routing right now`);
+      return service;
+    },
+    isRoutingLeader: () => routing?.leading() != null,
     board,
     alarms: alarms.service,
     channels,
@@ -254,18 +322,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close() {
       closing ??= (async () => {
         await stopChannels();
-        router.stop();
-        stopFanOut();
-        stopQueueSummary();
-        queueSummary.stop();
-        stopBoard();
-        board.stop();
-        alarms.stop();
+        await stopAll();
         // io.close() disconnects the sockets and closes the HTTP server; in-flight
         // keep-alive connections are cut so closing never waits for their timeout.
         const ioClosed = io.close();
         httpServer.closeAllConnections();
         await ioClosed;
+        await adapter?.close();
+        await cluster?.close();
         await store.close();
       })();
       return closing;

@@ -1,7 +1,7 @@
 /**
  * The server's command line: one node on PostgreSQL with DATABASE_URL (a second node on the
- * same database is refused), and configuration it cannot honour yet (REDIS_URL, several
- * nodes) refused with the reason. Runs the real `server/main.ts` as processes.
+ * same database is refused). Runs the real `server/main.ts` as processes; several nodes
+ * (REDIS_URL too) are server/cluster/cluster.test.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,15 +25,6 @@ function runServer(env: Record<string, string>): { status: number | null; stderr
 }
 
 describe('npm run server', () => {
-  it('refuses REDIS_URL (several nodes) with the reason and what to do, never printing the password', () => {
-    const cluster = runServer({ DATABASE_URL: 'postgres://omnidesk:s3cret-pw@127.0.0.1:5432/omnidesk', REDIS_URL: 'redis://:r3dis-pw@127.0.0.1:6379' });
-    expect(cluster.status).toBe(1);
-    expect(cluster.stderr).toContain('REDIS_URL is set, but several nodes are not supported yet');
-    expect(cluster.stderr).toContain('Unset REDIS_URL to run one node on PostgreSQL');
-    expect(cluster.stderr).not.toContain('s3cret-pw');
-    expect(cluster.stderr).not.toContain('r3dis-pw');
-  });
-
   it('runs one node on PostgreSQL with the demo organisation, and refuses a second node on the same database', async () => {
     const database = await createTestDatabase('omnidesk_main');
     const first = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'main.ts'), '--demo'], {

@@ -5,8 +5,9 @@
  * the rate limits ("name=points/seconds,…", see server/rateLimits.ts). TOKEN_TTL_MS is how long a
  * sign-in lasts (default 12 h). TRUST_PROXY=1 takes client addresses from X-Forwarded-For (only
  * behind exactly one reverse proxy; see clientAddress in server/http.ts). DATABASE_URL keeps the state
- * in PostgreSQL (one node per database; NODE_ID names it); REDIS_URL (several nodes) is refused until
- * the nodes share their events (docs/technical/deployment.md).
+ * in PostgreSQL (one node per database; NODE_ID names it); with REDIS_URL too, the node is one of
+ * several on that database, sharing events, routing and counters through Redis; REDIS_PREFIX
+ * (default `omnidesk:`) keeps deployments sharing one Redis apart (docs/technical/deployment.md).
  */
 import { DEFAULT_SERVER_PORT } from '../shared/httpApi.js';
 import { startServer } from './app.js';
@@ -21,14 +22,6 @@ export async function main(): Promise<void> {
   // The database and everything else the server writes are for this OS user only.
   process.umask(0o077);
   const cluster = clusterConfigFromEnv(process.env);
-  // Several nodes also share events, rate limits and web chat state through Redis, which is not wired yet
-  // (docs/technical/deployment.md): refuse, rather than run nodes that each route on their own.
-  if (cluster.mode === 'cluster') {
-    throw new Error(
-      'REDIS_URL is set, but several nodes are not supported yet (docs/technical/deployment.md). ' +
-        'Unset REDIS_URL to run one node on PostgreSQL (DATABASE_URL), or unset both for the embedded SQLite database.',
-    );
-  }
   let lease: LeaderLease | null = null;
   if (cluster.mode === 'single-postgres') {
     lease = await claimSingleNode({
@@ -61,7 +54,10 @@ export async function main(): Promise<void> {
     port,
     host: process.env.HOST || '127.0.0.1',
     dataDir,
-    ...(cluster.mode === 'single-postgres' ? { databaseUrl: cluster.databaseUrl } : {}),
+    ...(cluster.mode !== 'single-sqlite' ? { databaseUrl: cluster.databaseUrl } : {}),
+    ...(cluster.mode === 'cluster'
+      ? { cluster: { redisUrl: cluster.redisUrl, ...(process.env.REDIS_PREFIX ? { keyPrefix: process.env.REDIS_PREFIX } : {}) } }
+      : {}),
     nodeId: cluster.nodeId,
     demo,
     channels: configuredChannels(process.env, { demo }),

@@ -55,6 +55,7 @@ import { createQueueViewStore, type QueueViewStore } from './queueViewStore.js';
 import { offeredAgentSql, principalsOf, syncScopeClause, ticketChangeAudience, viewerPrincipals } from './viewScope.js';
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
 import { createAlertStore, type AlertStore } from './alarms/alertStore.js';
+import { announce } from './cluster/changeFeed.js';
 
 // ---------------------------------------------------------------------------------------
 // Types of the interface
@@ -289,6 +290,12 @@ export interface ServerReadable {
   /** Tickets the viewer may see, newest first (createdAt desc, id desc). */
   listTickets(viewer: Viewer, filter: TicketListFilter): Promise<TicketListPage>;
   changeLogBounds(): Promise<ChangeLogBounds>;
+  /**
+   * Committed changes after `seq` (at most `limit`, oldest first) with their audiences: how a
+   * node hears what other nodes committed (server/cluster/commitStream.ts). A seq that was
+   * pruned meanwhile is simply absent.
+   */
+  committedChangesAfter(seq: number, limit: number): Promise<CommittedChange[]>;
   /** The viewer's changes after `since` (≤ MAX_PULL_CHANGES), or must-refetch. */
   pullChanges(viewer: Viewer, since: number): Promise<PullResult>;
   /** One page of the bundles the viewer may see, ordered by ticket id. */
@@ -762,7 +769,13 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
           if (pending.length > 0) notifyListeners(pending);
         });
         tx.afterRollback(() => void (unit.ended = true));
-        return context.run({ tx, pending, turn }, () => fn(hooksOf(tx, unit)));
+        return context.run({ tx, pending, turn }, async () => {
+          const result = await fn(hooksOf(tx, unit));
+          // Every node's live fan-out hears of it on commit (never for a rollback): one NOTIFY per transaction.
+          const last = pending[pending.length - 1];
+          if (postgres && last) await announce(tx, last.change.seq);
+          return result;
+        });
       });
     } finally {
       unit.ended = true;
@@ -843,6 +856,22 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     const changes = rows.map((row) => ({ seq: row.seq, ...(JSON.parse(row.body) as ChangeBody) }));
     const upTo = more ? rows[rows.length - 1]!.seq : maxSeq;
     return { mustRefetch: false, changes, upTo, more };
+  }
+
+  async function committedChangesAfter(seq: number, limit: number): Promise<CommittedChange[]> {
+    const rows = await ex().all<{ seq: number; body: string }>('SELECT seq, body FROM changes WHERE seq > ? ORDER BY seq LIMIT ?', [seq, limit]);
+    if (rows.length === 0) return [];
+    const last = rows[rows.length - 1]!.seq;
+    const audiences = new Map<number, string[]>();
+    for (const row of await ex().all<{ seq: number; principal: string }>('SELECT seq, principal FROM change_audience WHERE seq > ? AND seq <= ?', [
+      seq,
+      last,
+    ])) {
+      let list = audiences.get(row.seq);
+      if (!list) audiences.set(row.seq, (list = []));
+      list.push(row.principal);
+    }
+    return rows.map((row) => ({ change: { seq: row.seq, ...(JSON.parse(row.body) as ChangeBody) }, audience: audiences.get(row.seq) ?? [] }));
   }
 
   function pruneChangesBefore(seq: number): Promise<number> {
@@ -1907,6 +1936,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     getTicketBundle,
     listTickets,
     changeLogBounds,
+    committedChangesAfter,
     pullChanges,
     bootstrapPage,
     listRoutingAudit,

@@ -314,3 +314,55 @@ export type RoutingAuditResult = z.infer<typeof routingAuditResultSchema>;
 export function emptyLoad(): Capacity {
   return Object.fromEntries(CHANNELS.map((c) => [c, 0])) as Capacity;
 }
+
+// ---------------------------------------------------------------------------------------
+// Between server nodes: routing runs on one leader; the other nodes carry their sockets'
+// routing requests to it (server/cluster/routingLeader.ts). Users travel by id: the leader
+// reads them from the database, never trusting a copy.
+
+const connectionIdSchema = z.string().min(1).max(100);
+
+export const routingCallSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('connect'), userId: entityIdSchema, connectionId: connectionIdSchema }),
+  z.object({ op: z.literal('disconnect'), userId: entityIdSchema, connectionId: connectionIdSchema }),
+  z.object({
+    op: z.literal('setPresence'),
+    userId: entityIdSchema,
+    presence: presenceSchema,
+    cause: presenceCauseSchema,
+    byName: z.string().max(100).nullable(),
+  }),
+  z.object({ op: z.literal('setCapacity'), userId: entityIdSchema, capacity: capacitySchema.partial(), phoneBlocksChat: z.boolean().optional() }),
+  z.object({ op: z.literal('respond'), agentId: entityIdSchema, ticketId: ticketIdSchema, accept: z.boolean() }),
+  z.object({ op: z.literal('escalate'), actorId: entityIdSchema, ticketId: ticketIdSchema, reason: z.string().min(1).max(500) }),
+  z.object({
+    op: z.literal('reassign'),
+    leadId: entityIdSchema,
+    ticketIds: z.array(ticketIdSchema).min(1).max(MAX_BULK_REASSIGN),
+    to: entityIdSchema.nullable(),
+  }),
+  z.object({ op: z.literal('pin'), leadId: entityIdSchema, ticketId: ticketIdSchema, agentId: entityIdSchema.nullable() }),
+  z.object({ op: z.literal('callStateChanged'), agentId: entityIdSchema }),
+]);
+export type RoutingCall = z.infer<typeof routingCallSchema>;
+
+/** What the leader answers, per call. */
+export const routingCallResultSchemas = {
+  connect: z.object({ offers: z.array(routingOfferSchema), presence: presenceChangedSchema.nullable() }),
+  disconnect: z.null(),
+  setPresence: agentStatusSchema,
+  setCapacity: agentStatusSchema,
+  respond: offerResponseResultSchema,
+  escalate: ticketSchema,
+  reassign: z.array(reassignOutcomeSchema),
+  pin: ticketSchema,
+  callStateChanged: z.null(),
+} satisfies Record<RoutingCall['op'], z.ZodType>;
+export type RoutingCallResult<Op extends RoutingCall['op']> = z.infer<(typeof routingCallResultSchemas)[Op]>;
+
+/** The leader's answer: the result, or a refusal with its code (the codes of socket refusals). */
+export const routingAnswerSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), code: z.enum(['not_found', 'forbidden', 'conflict', 'invalid_request', 'internal']), message: z.string().max(2000) }),
+]);
+export type RoutingAnswer = z.infer<typeof routingAnswerSchema>;

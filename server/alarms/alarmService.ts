@@ -7,21 +7,22 @@
  * insert per crossing through, and only the node whose insert took pushes the alarm.
  *
  * Escalation approval (主管审核) lives here too: an agent's escalation is a request (an
- * alarm to leads); a lead approves it (the routing service's escalation, as before) or
- * refuses it with a reason; a conditional UPDATE makes the first decision the only one.
+ * alarm to leads); a lead approves it (the routing port's escalation as before, on whichever
+ * node routes) or refuses it with a reason; a conditional UPDATE makes the first decision
+ * the only one.
  */
 import { CHANNELS, canUserSeeTicket, type Channel, type User } from '../../shared/domain.js';
 import type { LiveChannelCounts } from '../../shared/board.js';
 import type { Alarm, AlarmKind, BacklogThresholds } from '../../shared/alarms.js';
 import type { ServerStore } from '../store.js';
-import type { RoutingService } from '../routing/service.js';
+import type { RoutingPort } from '../routing/port.js';
 import { SyncRefusal } from '../sync.js';
 import type { TicketAlarmCandidate } from './alertStore.js';
 
 export interface AlarmServiceOptions {
   store: ServerStore;
-  /** Approves escalations (its `escalate`). */
-  router: Pick<RoutingService, 'escalate'>;
+  /** Carries out approved escalations: this node's routing, or (on a cluster follower) the routing leader's. */
+  router: Pick<RoutingPort, 'escalate'>;
   /** Open tickets per channel now (the board repository's). */
   liveCounts: () => Promise<Map<Channel, LiveChannelCounts>>;
   now: () => number;
@@ -224,8 +225,19 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
         }
         if (!approve) return;
         const requester = request.agentId ? await store.getUser(request.agentId) : null;
-        // The same effect as a direct escalation used to have; a refusal of it (ticket closed meanwhile) undoes the decision too.
-        await options.router.escalate(lead, ticketId, request.facts.reason ?? '', requester ?? lead);
+        // Exactly what a direct escalation did, in the requester's name (the audit and the ticket
+        // say who asked). A refusal of it undoes the decision too: the request stays open.
+        try {
+          await options.router.escalate(requester ?? lead, ticketId, request.facts.reason ?? '');
+        } catch (error) {
+          if (error instanceof SyncRefusal && error.code === 'not_found') {
+            throw new SyncRefusal(
+              'conflict',
+              `${requester?.displayName ?? 'The requester'} no longer holds ${ticketId}; refuse the request or reassign the ticket`,
+            );
+          }
+          throw error;
+        }
       });
       const decided = await requireAlarm(id);
       publish(decided);

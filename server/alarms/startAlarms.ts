@@ -4,7 +4,8 @@
  */
 import type { SyncServer } from '../liveHub.js';
 import type { ReportRepository } from '../reports/reportRepository.js';
-import type { RoutingService } from '../routing/service.js';
+import type { CommitSource } from '../cluster/commitStream.js';
+import type { RoutingPort } from '../routing/port.js';
 import type { ServerStore } from '../store.js';
 import { createBoardRepository } from '../board/boardRepository.js';
 import { attachAlarms } from './alarmSocket.js';
@@ -25,7 +26,16 @@ export interface StartedAlarms {
 
 export function startAlarms(
   io: SyncServer,
-  deps: { store: ServerStore; router: RoutingService; reports: ReportRepository; now: () => number; log: (line: string) => void } & AlarmOptions,
+  deps: {
+    store: ServerStore;
+    /** Every commit of every node (the cluster's commit stream, or the store on one node). */
+    commits: CommitSource;
+    /** Where escalations are carried out: this node's routing, or the routing leader's. */
+    router: Pick<RoutingPort, 'escalate'>;
+    reports: ReportRepository;
+    now: () => number;
+    log: (line: string) => void;
+  } & AlarmOptions,
 ): StartedAlarms {
   const { store, now, log } = deps;
   const counts = createBoardRepository(store.sql, deps.reports);
@@ -39,7 +49,7 @@ export function startAlarms(
     ...(deps.recheckMs !== undefined ? { recheckMs: deps.recheckMs } : {}),
   });
   attachAlarms(io, { service, now, log });
-  const stopListening = store.onDidCommitChanges(() => service.markDirty());
+  const stopListening = deps.commits.onDidCommitChanges(() => service.markDirty());
   // A first pass at start: crossings that happened while the server was down.
   service.markDirty();
   return {

@@ -9,6 +9,7 @@ import type { ChannelContact, IngestOutcome, ServerStore } from '../store.js';
 import type { AgentStatus } from '../../shared/routing.js';
 import type { ChannelSender, ChannelSenders } from './delivery.js';
 import type { RateLimiters } from '../rateLimits.js';
+import type { SharedState } from '../cluster/sharedState.js';
 
 /** What a channel may use of the running server. */
 export interface ChannelContext {
@@ -32,6 +33,8 @@ export interface ChannelContext {
   sender(family: string): ChannelSender | undefined;
   /** The server's rate limits (server/rateLimits.ts), shared with the HTTP API. */
   rateLimits: RateLimiters;
+  /** State every node must see the same (web chat read marks, WeChat tokens): this process's memory on one node, Redis on several. */
+  sharedState: SharedState;
 }
 
 /** One channel as the server runs it. */

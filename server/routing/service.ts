@@ -33,6 +33,7 @@ import type { CommittedChange, ServerStore, TransactionHooks } from '../store.js
 import { createBoundedMap } from './boundedMap.js';
 import { createRoutingEngine, defaultAgentSettings, type RoutingConfig, type RoutingEffect, type RoutingEngine } from './engine.js';
 import type { RoutingScheduler } from './scheduler.js';
+import type { CommitSource } from '../cluster/commitStream.js';
 
 /** Where the service sends live routing events (socket.io rooms in production). */
 export interface RoutingOutlet {
@@ -56,6 +57,19 @@ export interface RoutingServiceOptions {
   agentsPushThrottleMs?: number;
   /** How many customers' VIP tiers are kept in memory (the store has them all); default 10,000. */
   vipTierCacheLimit?: number;
+  /** Where committed changes are heard: the store (one node, the default) or every node's commits (server/cluster/commitStream.ts). */
+  commits?: CommitSource;
+  /**
+   * Other nodes store contacts without routing them (they do not lead): a waiting ticket first
+   * heard on the commit stream is admitted, exactly as if it had been routed where it was stored.
+   */
+  admitsOthersContacts?: boolean;
+  /**
+   * Inside each routing transaction, before it writes: throws when this node may no longer
+   * route (another node leads now; server/cluster/leaderLease.ts `assertEpoch`), so a deposed
+   * leader's decision is rolled back, never written beside the new leader's.
+   */
+  fence?: () => Promise<void>;
 }
 
 /** The routing side of the server. */
@@ -63,12 +77,21 @@ export interface RoutingService extends TicketRouter {
   readonly engine: RoutingEngine;
   setOutlet(outlet: RoutingOutlet): void;
   /**
-   * A socket of this user connected: `openOffers` hears the offers already waiting for them
-   * (another device's), then presence follows the connection. One tracked operation, begun
-   * at once, so `idle()` after a connection covers it.
+   * A socket (`connectionId`, unique among every node's sockets) of this user connected:
+   * `openOffers` hears the offers already waiting for them (another device's), then presence
+   * follows the connection. Idempotent per connection id. One tracked operation, begun at
+   * once, so `idle()` after a connection covers it.
    */
-  connect(user: User, openOffers?: (offers: RoutingOffer[]) => void): Promise<void>;
-  disconnect(user: User): Promise<void>;
+  connect(user: User, connectionId: string, openOffers?: (offers: RoutingOffer[]) => void): Promise<void>;
+  /** That socket closed; a connection id not connected is ignored. */
+  disconnect(user: User, connectionId: string): Promise<void>;
+  /**
+   * Makes the tracked connections exactly `live` (connection id → user): what a new routing
+   * leader learns from every node's sockets, and how the sockets of a node that died without
+   * saying goodbye are let go. A connection that began after `since` (its connect may still be
+   * on its way) is kept.
+   */
+  reconcileConnections(live: ReadonlyMap<string, User>, since: number): Promise<void>;
   presenceOf(userId: string): PresenceChanged | null;
   /** Offers waiting for this agent, with their bundles. */
   openOffers(agentId: string): Promise<RoutingOffer[]>;
@@ -79,11 +102,7 @@ export interface RoutingService extends TicketRouter {
     ticketId: string,
     accept: boolean,
   ): Promise<{ outcome: 'accepted'; ticket: Ticket } | { outcome: 'declined' } | { outcome: 'gone'; reason: 'expired' | 'not_offered' }>;
-  /**
-   * Tier 1 → tier 2 with the 30-minute target. `actor` must see the ticket; the escalation is
-   * recorded as `requester`'s (default the actor): a lead approving an agent's request.
-   */
-  escalate(actor: User, ticketId: string, reason: string, requester?: User): Promise<Ticket>;
+  escalate(actor: User, ticketId: string, reason: string): Promise<Ticket>;
   reassign(lead: User, ticketIds: readonly string[], to: string | null): Promise<ReassignOutcome[]>;
   pin(lead: User, ticketId: string, agentId: string | null): Promise<Ticket>;
   audit(viewer: User, ticketId: string): Promise<RoutingAuditEntry[]>;
@@ -99,6 +118,16 @@ export interface RoutingService extends TicketRouter {
   stop(): void;
 }
 
+/** A ticket's routing history, for whoever may see the ticket or was once given it. Reads the store only: any node answers it. */
+export async function readRoutingAudit(store: ServerStore, viewer: User, ticketId: string): Promise<RoutingAuditEntry[]> {
+  const ticket = await store.getTicket(ticketId);
+  const entries = ticket ? await store.routing.listAudit(ticketId) : [];
+  if (!ticket || (!canUserSeeTicket(viewer, ticket) && !entries.some((e) => e.assigneeId === viewer.id))) {
+    throw new RoutingRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to see`);
+  }
+  return entries;
+}
+
 export async function createRoutingService(options: RoutingServiceOptions): Promise<RoutingService> {
   const { store, now, scheduler, log } = options;
   const throttleMs = options.agentsPushThrottleMs ?? 500;
@@ -112,7 +141,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   let timerAt: number | null = null;
   let agentsPushTimer: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
-  const connections = new Map<string, number>();
+  /** Open connections by user: connection id → when it connected. */
+  const connections = new Map<string, Map<string, number>>();
   /** Operations started and not yet ended (`idle`). */
   const running = new Set<Promise<unknown>>();
 
@@ -245,6 +275,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   async function decide<R>(tx: TransactionHooks | null, operate: () => { effects: RoutingEffect[]; result: R }, ownTicketId?: string): Promise<R> {
     if (!tx) return store.withTransaction((own) => decide(own, operate, ownTicketId));
     await store.lockRoutingTurn();
+    await options.fence?.();
     const mark = engine.begin();
     tx.afterRollback(() => {
       engine.end(mark, false);
@@ -287,8 +318,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   /** Tells agents whose reasons for being passed over changed (the header shows them), throttled with the leads' board. */
   function pushSkips(): void {
     const skips = engine.skips(now());
-    for (const [agentId, live] of connections) {
-      if (live === 0) continue;
+    for (const agentId of connections.keys()) {
       const known = lastPresence.get(agentId);
       const status = engine.agentStatus(agentId);
       if (!known || !status || status.presence !== known.presence) continue;
@@ -336,7 +366,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   }
 
   // Every committed ticket snapshot keeps the engine in step (agents working tickets, completions, priority changes).
-  const stopListening = store.onDidCommitChanges((batch: CommittedChange[]) => {
+  const stopListening = (options.commits ?? store).onDidCommitChanges((batch: CommittedChange[]) => {
     if (stopped) return;
     const observe = async () => {
       const inputs: Array<{ ticket: Ticket; vipTier: number }> = [];
@@ -351,7 +381,15 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       }
       await decide(null, () => {
         const effects: RoutingEffect[] = [];
-        for (const input of inputs) effects.push(...engine.observeTicket(input, now()));
+        for (const input of inputs) {
+          // A waiting ticket another node stored (it does not route) is admitted here, as if routed where it was stored.
+          const admit =
+            options.admitsOthersContacts === true &&
+            engine.ticketView(input.ticket.id) === null &&
+            input.ticket.assigneeId === null &&
+            input.ticket.routing.offer === null;
+          effects.push(...(admit ? engine.admit(input, now()) : engine.observeTicket(input, now())));
+        }
         return effectsOnly(effects);
       });
     };
@@ -418,9 +456,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       };
     },
 
-    connect(user, openOffers) {
+    connect(user, connectionId, openOffers) {
       if (stopped) return Promise.resolve();
-      connections.set(user.id, (connections.get(user.id) ?? 0) + 1);
+      let mine = connections.get(user.id);
+      if (!mine) connections.set(user.id, (mine = new Map<string, number>()));
+      const known = mine.has(connectionId);
+      mine.set(connectionId, mine.get(connectionId) ?? now());
       return track(
         (async () => {
           if (openOffers) openOffers(await service.openOffers(user.id));
@@ -428,7 +469,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
           const settings = (await store.routing.loadAgentSettings()).get(user.id) ?? defaultAgentSettings(now());
           await decide(null, () => {
             engine.upsertUser(user, settings);
-            return effectsOnly(engine.connect(user.id, now()));
+            // Already counted, or closed again before its turn: nothing to count.
+            return effectsOnly(known || !connections.get(user.id)?.has(connectionId) ? [] : engine.connect(user.id, now()));
           });
           if (!lastPresence.has(user.id)) {
             const status = engine.agentStatus(user.id);
@@ -438,13 +480,27 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       );
     },
 
-    async disconnect(user) {
+    async disconnect(user, connectionId) {
       // Closing the server disconnects everyone: that is no reason to re-route their work.
       if (stopped) return;
-      const live = Math.max(0, (connections.get(user.id) ?? 0) - 1);
-      if (live === 0) connections.delete(user.id);
-      else connections.set(user.id, live);
+      const mine = connections.get(user.id);
+      if (!mine?.delete(connectionId)) return;
+      if (mine.size === 0) connections.delete(user.id);
       await track(decide(null, () => effectsOnly(engine.disconnect(user.id, now()))));
+    },
+
+    async reconcileConnections(live, since) {
+      for (const [userId, mine] of [...connections]) {
+        for (const [connectionId, connectedAt] of [...mine]) {
+          if (live.has(connectionId) || connectedAt > since) continue;
+          const user = live.get(connectionId) ?? (await store.getUser(userId));
+          if (user) await service.disconnect(user, connectionId);
+          else mine.delete(connectionId);
+        }
+      }
+      for (const [connectionId, user] of live) {
+        if (!connections.get(user.id)?.has(connectionId)) await service.connect(user, connectionId);
+      }
     },
 
     presenceOf(userId) {
@@ -496,12 +552,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       return { outcome: 'gone', reason: outcome };
     },
 
-    async escalate(actor, ticketId, reason, requester = actor) {
+    async escalate(actor, ticketId, reason) {
       const ticket = await requireTicket(ticketId);
       if (!canUserSeeTicket(actor, ticket)) throw new RoutingRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to see`);
       await track(
         decide(null, () => {
-          const result = engine.escalate(ticketId, requester, reason, now());
+          const result = engine.escalate(ticketId, actor, reason, now());
           if (!result.ok) throw new RoutingRefusal(result.code, result.message);
           return effectsOnly(result.effects);
         }),
@@ -547,14 +603,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       return requireTicket(ticketId);
     },
 
-    async audit(viewer, ticketId) {
-      const ticket = await requireTicket(ticketId);
-      const entries = await store.routing.listAudit(ticketId);
-      if (!canUserSeeTicket(viewer, ticket) && !entries.some((e) => e.assigneeId === viewer.id)) {
-        throw new RoutingRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to see`);
-      }
-      return entries;
-    },
+    audit: (viewer, ticketId) => readRoutingAudit(store, viewer, ticketId),
 
     agents: () => engine.agentStatuses(),
 

@@ -16,8 +16,10 @@ import {
 import type { User } from '../../shared/domain.js';
 import type { SyncServer } from '../liveHub.js';
 import { forRole, maskOffer, maskOfferResponse } from '../piiMasking.js';
+import type { ServerStore } from '../store.js';
 import { handle, SyncRefusal } from '../sync.js';
-import type { RoutingService } from './service.js';
+import type { RoutingPort } from './port.js';
+import { readRoutingAudit, type RoutingOutlet } from './service.js';
 
 const LEADS_ROOM = 'leads';
 
@@ -31,21 +33,25 @@ function isLead(user: User): boolean {
 }
 
 export interface RoutingSocketDependencies {
-  service: RoutingService;
+  port: RoutingPort;
+  store: ServerStore;
   now: () => number;
   log: (line: string) => void;
 }
 
-/** Wires routing into the socket server; call after `attachSync` (its middleware authenticates). */
-export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): void {
-  const { service } = deps;
-
-  service.setOutlet({
+/** Where a routing service sends its live events: the rooms of every node's sockets (through the adapter when there are several). */
+export function routingOutlet(io: SyncServer): RoutingOutlet {
+  return {
     offer: (agentId, offer, role) => io.to(userRoom(agentId)).emit('routing:offer', forRole(role, offer, maskOffer)),
     offerWithdrawn: (agentId, withdrawn) => io.to(userRoom(agentId)).emit('routing:offerWithdrawn', withdrawn),
     presence: (agentId, change) => io.to(userRoom(agentId)).emit('presence:changed', change),
     agents: (agents, at) => io.to(LEADS_ROOM).emit('lead:agents', { agents, at }),
-  });
+  };
+}
+
+/** Wires routing into the socket server; call after `attachSync` (its middleware authenticates). */
+export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): void {
+  const { port } = deps;
 
   io.on('connection', (socket) => {
     const { user } = socket.data;
@@ -54,17 +60,15 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
     const log = (what: string) => (error: unknown) =>
       deps.log(`routing ${what} for ${user.username} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     // Offers already open (this user on another device) first; offers the sign-in itself makes reach the room.
-    service
-      .connect(user, (offers) => {
+    port
+      .connect(user, socket.id)
+      .then(({ offers, presence }) => {
         for (const offer of offers) socket.emit('routing:offer', forRole(user.role, offer, maskOffer));
-      })
-      .then(() => {
-        const presence = service.presenceOf(user.id);
         if (presence) socket.emit('presence:changed', presence);
-        if (user.role !== 'agent') socket.emit('lead:agents', { agents: service.agents(), at: deps.now() });
+        if (user.role !== 'agent') socket.emit('lead:agents', { agents: port.agents(), at: deps.now() });
       })
       .catch(log('connect'));
-    socket.on('disconnect', () => void service.disconnect(user).catch(log('disconnect')));
+    socket.on('disconnect', () => void port.disconnect(user, socket.id).catch(log('disconnect')));
 
     /** Leads' requests: an agent is refused before anything is read. */
     const leadOnly =
@@ -72,47 +76,49 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
       (request: Request): Promise<Result> =>
         isLead(user) ? run(request) : Promise.reject(new SyncRefusal('forbidden', 'this request is for leads and admins'));
     handle(socket, deps, 'presence:set', presenceSetRequestSchema, async (request) => {
-      const status = await service.setPresence(user.id, request.presence, 'self', null);
+      const status = await port.setPresence(user.id, request.presence, 'self', null);
       return { presence: status.presence, cause: status.presenceCause, at: status.presenceSince };
     });
     handle(socket, deps, 'offer:respond', offerRespondRequestSchema, async (request) =>
-      forRole(user.role, await service.respond(user.id, request.ticketId, request.accept), maskOfferResponse),
+      forRole(user.role, await port.respond(user.id, request.ticketId, request.accept), maskOfferResponse),
     );
-    handle(socket, deps, 'routing:audit', routingAuditRequestSchema, async (request) => ({ entries: await service.audit(user, request.ticketId) }));
+    handle(socket, deps, 'routing:audit', routingAuditRequestSchema, async (request) => ({
+      entries: await readRoutingAudit(deps.store, user, request.ticketId),
+    }));
     handle(
       socket,
       deps,
       'lead:agents',
       leadAgentsRequestSchema,
-      leadOnly(() => Promise.resolve({ agents: service.agents() })),
+      leadOnly(() => Promise.resolve({ agents: port.agents() })),
     );
     handle(
       socket,
       deps,
       'lead:reassign',
       leadReassignRequestSchema,
-      leadOnly(async (request) => ({ results: await service.reassign(user, request.ticketIds, request.to) })),
+      leadOnly(async (request) => ({ results: await port.reassign(user, request.ticketIds, request.to) })),
     );
     handle(
       socket,
       deps,
       'lead:pin',
       leadPinRequestSchema,
-      leadOnly(async (request) => ({ ticket: await service.pin(user, request.ticketId, request.agentId) })),
+      leadOnly(async (request) => ({ ticket: await port.pin(user, request.ticketId, request.agentId) })),
     );
     handle(
       socket,
       deps,
       'lead:setPresence',
       leadSetPresenceRequestSchema,
-      leadOnly(async (request) => ({ agent: await service.setPresence(request.userId, request.presence, 'lead', user.displayName) })),
+      leadOnly(async (request) => ({ agent: await port.setPresence(request.userId, request.presence, 'lead', user.displayName) })),
     );
     handle(
       socket,
       deps,
       'lead:setCapacity',
       leadSetCapacityRequestSchema,
-      leadOnly(async (request) => ({ agent: await service.setCapacity(request.userId, request.capacity, request.phoneBlocksChat) })),
+      leadOnly(async (request) => ({ agent: await port.setCapacity(request.userId, request.capacity, request.phoneBlocksChat) })),
     );
   });
 }

@@ -57,7 +57,7 @@ import { describeIssues } from '../../sync.js';
 import type { ChannelContact } from '../../store.js';
 import type { Channel, ChannelContext, ChannelFactory } from '../channel.js';
 import { PermanentDeliveryError, type ChannelSender } from '../delivery.js';
-import { createMemorySharedState, type SharedState } from '../../cluster/sharedState.js';
+import type { SharedState } from '../../cluster/sharedState.js';
 import { retryAfterSeconds, type RateLimiter } from '../../rateLimits.js';
 import { renderChatPage, renderUnknownSitePage } from './page.js';
 
@@ -79,7 +79,7 @@ export interface WebchatOptions {
   availabilityPollMs?: number;
   /**
    * Where read marks live: default this process's memory (one node); on several nodes the app
-   * passes the Redis one (server/cluster/sharedState.ts), so every node knows every mark.
+   * passes the Redis one (server/cluster/sharedState.ts); default the server's (ChannelContext.sharedState), so every node knows every mark.
    */
   sharedState?: SharedState;
 }
@@ -354,7 +354,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
   let socketIoClient: Buffer | null = null;
   const nsp = ctx.io.of(WEBCHAT_NAMESPACE) as unknown as VisitorNamespace;
   /** Ticket → the newest agent message its visitor has seen. Never in the database: ephemeral by design. */
-  const sharedState = options.sharedState ?? createMemorySharedState(now);
+  const sharedState = options.sharedState ?? ctx.sharedState;
   /** Limiter and key pairs whose refusal is already logged, so a flood leaves one line, not thousands. */
   const loggedRefusals = new Map<string, true>();
   let pollTimer: NodeJS.Timeout | null = null;

@@ -23,6 +23,7 @@ import { attachRedisAdapter, type RedisAdapterHandle } from '../../cluster/socke
 import { createLiveHub, type SyncServer } from '../../liveHub.js';
 import { startQueueSummary } from '../../queueSummary.js';
 import { createRateLimiters } from '../../rateLimits.js';
+import { localRoutingPort } from '../../routing/port.js';
 import { attachRouting } from '../../routing/socket.js';
 import { attachSync } from '../../sync.js';
 import { TEST_WEBCHAT_SECRET, TEST_WEBCHAT_SITE, login, seedTestOrganisation, startTestServer, type TestServer } from '../../testHarness.js';
@@ -68,9 +69,10 @@ async function startNodeB(): Promise<typeof b> {
   const stopFanOut = a.store.onDidCommitChanges((batch) => hub.fanOut(batch));
   const queueSummary = startQueueSummary(io, { store: a.store, now, log });
   attachSync(io, { store: a.store, hub, queueSummary, now, log });
-  attachRouting(io, { service: a.server.routing, now, log });
+  attachRouting(io, { port: localRoutingPort(a.server.routing), store: a.store, now, log });
   let url = '';
-  const channel: Channel = await createWebchatChannel({ sites: SITES, sharedState: await sharedState() })({
+  const state = await sharedState();
+  const channel: Channel = await createWebchatChannel({ sites: SITES })({
     store: a.store,
     ingest: (contact) => a.store.ingestInbound(contact, { now: now(), router: a.server.routing }),
     io,
@@ -82,6 +84,7 @@ async function startNodeB(): Promise<typeof b> {
     // Replies are delivered by node A's dispatcher (one dispatcher per database here).
     sender: () => undefined,
     rateLimits: createRateLimiters(),
+    sharedState: state,
   });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${String((httpServer.address() as AddressInfo).port)}`;

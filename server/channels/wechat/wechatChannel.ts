@@ -12,7 +12,7 @@ import { HttpError, decodeUtf8Body, invalid, readRawBody } from '../../http.js';
 import type { ChannelContact } from '../../store.js';
 import type { ChannelContext, ChannelFactory } from '../channel.js';
 import { WechatCryptoError, decodeEncodingAesKey, decryptWechatMessage, encryptWechatMessage, signaturesMatch, wechatSignature } from './crypto.js';
-import { createMemorySharedState, type SharedState } from '../../cluster/sharedState.js';
+import type { SharedState } from '../../cluster/sharedState.js';
 import { DEFAULT_WECHAT_API_BASE, createWechatSender } from './sender.js';
 import { WechatXmlError, cdata, parseWechatXml } from './xml.js';
 
@@ -35,7 +35,7 @@ export interface WechatChannelOptions {
   apiBase?: string;
   /**
    * Where access tokens live: default this process's memory (one node); on several nodes the
-   * app passes the Redis one (server/cluster/sharedState.ts), so all share one token per account.
+   * app passes the Redis one (server/cluster/sharedState.ts); default the server's (ChannelContext.sharedState), so all share one token per account.
    */
   sharedState?: SharedState;
 }
@@ -291,7 +291,7 @@ export function createWechatChannel(options: WechatChannelOptions): ChannelFacto
           store: ctx.store,
           now: ctx.now,
           log: ctx.log,
-          sharedState: options.sharedState ?? createMemorySharedState(ctx.now),
+          sharedState: options.sharedState ?? ctx.sharedState,
         }),
       },
     };

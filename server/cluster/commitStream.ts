@@ -1,0 +1,107 @@
+/**
+ * What every node commits, heard by every node (issue 10). On one node the store's own
+ * after-commit notification is the whole story; with several nodes on one PostgreSQL
+ * database a node must also hear the other nodes' commits. The change feed (changeFeed.ts)
+ * says how far the change log has grown; this stream reads the entries after the last one it
+ * handed out, with their audiences, and hands them to its listeners in seq order: the live
+ * fan-out, the routing leader, the queue summary and the board, exactly as the store's own
+ * notification would have.
+ *
+ * A node's own commits arrive this way too (its NOTIFY reaches itself), so every listener
+ * sees one ordered stream, whichever node wrote.
+ */
+import type { CommittedChange, CommittedChangesListener, ServerStore } from '../store.js';
+import { startChangeFeed, type ChangeFeed } from './changeFeed.js';
+
+/** Who hears committed changes: the store itself (one node) or a commit stream (several). */
+export interface CommitSource {
+  onDidCommitChanges(listener: CommittedChangesListener): () => void;
+}
+
+export interface CommitStream extends CommitSource {
+  /** The newest seq handed to the listeners. */
+  deliveredUpTo(): number;
+  stop(): Promise<void>;
+}
+
+export interface CommitStreamOptions {
+  store: Pick<ServerStore, 'changeLogBounds' | 'committedChangesAfter'>;
+  databaseUrl: string;
+  log: (line: string) => void;
+  /** The safety-net poll of the change log's end (a NOTIFY lost while the feed reconnected); default 1 s. */
+  pollMs?: number;
+  /** Entries read per query; default 500. */
+  batchSize?: number;
+}
+
+export async function startCommitStream(options: CommitStreamOptions): Promise<CommitStream> {
+  const { store, log } = options;
+  const batchSize = options.batchSize ?? 500;
+  const listeners = new Set<CommittedChangesListener>();
+  // Listeners hear what is committed from now on; what came before, clients pull.
+  let delivered = (await store.changeLogBounds()).maxSeq;
+  let target = delivered;
+  let pumping = false;
+  let stopped = false;
+
+  function notify(batch: CommittedChange[]): void {
+    for (const listener of listeners) {
+      try {
+        listener(batch);
+      } catch (error) {
+        log(`change listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
+  }
+
+  // One reader at a time, so batches leave in seq order.
+  async function pump(): Promise<void> {
+    if (pumping) return;
+    pumping = true;
+    let retryMs = 0;
+    try {
+      while (!stopped && delivered < target) {
+        const batch = await store.committedChangesAfter(delivered, batchSize);
+        if (stopped) return;
+        if (batch.length === 0) {
+          // Pruned before this node read it: the clients concerned refetch (their pull says so).
+          delivered = target;
+          break;
+        }
+        delivered = batch[batch.length - 1]!.change.seq;
+        notify(batch);
+      }
+    } catch (error) {
+      retryMs = 500;
+      log(`commit stream: reading the change log failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      pumping = false;
+    }
+    if (!stopped && delivered < target) setTimeout(() => void pump(), retryMs).unref();
+  }
+
+  const feed: ChangeFeed = startChangeFeed({
+    databaseUrl: options.databaseUrl,
+    fromSeq: delivered,
+    pollMs: options.pollMs ?? 1_000,
+    log,
+    readMaxSeq: async () => (await store.changeLogBounds()).maxSeq,
+    onSeq(maxSeq) {
+      target = Math.max(target, maxSeq);
+      void pump();
+    },
+  });
+
+  return {
+    onDidCommitChanges(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    deliveredUpTo: () => delivered,
+    async stop() {
+      stopped = true;
+      listeners.clear();
+      await feed.stop();
+    },
+  };
+}

@@ -1,0 +1,253 @@
+/**
+ * Routing across several nodes (issue 10): one node routes at a time, the leader of the
+ * PostgreSQL lease (leaderLease.ts); every node answers its own sockets' routing requests
+ * through a RoutingPort that runs them in this process while it leads and carries them to the
+ * leader otherwise (leaderRpc.ts).
+ *
+ * On election the new leader rebuilds the engine from the database (createRoutingService:
+ * offers in flight are cleared and their tickets routed again, so an offer is never honoured
+ * by two leaders), learns every node's connected sockets (`fetchSockets` through the socket.io
+ * adapter), and from then on reconciles them every `reconcileMs`: that is also how the agents
+ * of a node that died without saying goodbye go offline. Each routing write checks the fence
+ * (the lease's epoch) in its own transaction, so a deposed leader that has not noticed yet
+ * cannot write beside the new one.
+ *
+ * Tickets stored on a follower are not routed there: the leader hears them on the commit
+ * stream and admits them (server/routing/service.ts).
+ */
+import type { User } from '../../shared/domain.js';
+import {
+  agentsPushSchema,
+  routingCallResultSchemas,
+  type AgentStatus,
+  type RoutingAnswer,
+  type RoutingCall,
+  type RoutingCallResult,
+  type RoutingOffer,
+} from '../../shared/routing.js';
+import type { SyncServer } from '../liveHub.js';
+import type { TicketRouter } from '../routing.js';
+import type { RoutingConfig } from '../routing/engine.js';
+import type { RoutingPort } from '../routing/port.js';
+import type { RoutingScheduler } from '../routing/scheduler.js';
+import { createRoutingService, RoutingRefusal, type RoutingOutlet, type RoutingService } from '../routing/service.js';
+import { routingOutlet } from '../routing/socket.js';
+import type { ServerStore } from '../store.js';
+import { SyncRefusal } from '../sync.js';
+import type { CommitSource } from './commitStream.js';
+import { assertEpoch, startLeaderLease, type LeaderLease } from './leaderLease.js';
+import { startLeaderRpc, type LeaderRpc } from './leaderRpc.js';
+
+export interface ClusterRoutingOptions {
+  io: SyncServer;
+  store: ServerStore;
+  commits: CommitSource;
+  databaseUrl: string;
+  redisUrl: string;
+  keyPrefix: string;
+  nodeId: string;
+  now: () => number;
+  log: (line: string) => void;
+  scheduler: RoutingScheduler;
+  config?: Partial<RoutingConfig>;
+  agentsPushThrottleMs?: number;
+  /** How often a follower tries to become the leader; default 1 s. */
+  leaseRetryMs?: number;
+  /** How often the leader compares its connections with every node's sockets; default 2 s. */
+  reconcileMs?: number;
+}
+
+export interface ClusterRouting {
+  port: RoutingPort;
+  /** This node's routing service while it leads, else null. */
+  leading(): RoutingService | null;
+  /** Routes an inbound contact in its own transaction while this node leads; null on a follower (the leader admits it). */
+  router(): TicketRouter | null;
+  stop(): Promise<void>;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function startClusterRouting(options: ClusterRoutingOptions): Promise<ClusterRouting> {
+  const { io, store, log } = options;
+  const reconcileMs = options.reconcileMs ?? 2_000;
+  const rpc: LeaderRpc = await startLeaderRpc({ redisUrl: options.redisUrl, keyPrefix: options.keyPrefix, log });
+  let service: RoutingService | null = null;
+  let reconcileTimer: ReturnType<typeof setInterval> | null = null;
+  let stopped = false;
+  /** The leader's latest agent statuses, for this node's leads and web chat (pushed by the leader). */
+  let agentsHeard: AgentStatus[] = [];
+  let lastAgentsBroadcast = 0;
+
+  rpc.onBroadcast((raw) => {
+    try {
+      const push = agentsPushSchema.safeParse(JSON.parse(raw));
+      if (push.success) agentsHeard = push.data.agents;
+      else log('cluster routing: a malformed agents push was ignored');
+    } catch {
+      log('cluster routing: an agents push that is not JSON was ignored');
+    }
+  });
+
+  const rooms = routingOutlet(io);
+  function broadcastAgents(agents: AgentStatus[], at: number): void {
+    lastAgentsBroadcast = at;
+    rpc.broadcast(JSON.stringify({ agents, at })).catch((error: unknown) => log(`cluster routing: agents push failed: ${messageOf(error)}`));
+  }
+  const outlet: RoutingOutlet = {
+    ...rooms,
+    agents(agents, at) {
+      rooms.agents(agents, at);
+      broadcastAgents(agents, at);
+    },
+  };
+
+  async function requireUser(userId: string): Promise<User> {
+    const user = await store.getUser(userId);
+    if (!user) throw new RoutingRefusal('not_found', `No user ${userId}`);
+    return user;
+  }
+
+  async function execute(current: RoutingService, call: RoutingCall): Promise<unknown> {
+    switch (call.op) {
+      case 'connect': {
+        const user = await requireUser(call.userId);
+        let offers: RoutingOffer[] = [];
+        await current.connect(user, call.connectionId, (open) => (offers = open));
+        return { offers, presence: current.presenceOf(user.id) };
+      }
+      case 'disconnect': {
+        const user = await store.getUser(call.userId);
+        if (user) await current.disconnect(user, call.connectionId);
+        return null;
+      }
+      case 'setPresence':
+        return current.setPresence(call.userId, call.presence, call.cause, call.byName);
+      case 'setCapacity':
+        return current.setCapacity(call.userId, call.capacity, call.phoneBlocksChat);
+      case 'respond':
+        return current.respond(call.agentId, call.ticketId, call.accept);
+      case 'escalate':
+        return current.escalate(await requireUser(call.actorId), call.ticketId, call.reason);
+      case 'reassign':
+        return current.reassign(await requireUser(call.leadId), call.ticketIds, call.to);
+      case 'pin':
+        return current.pin(await requireUser(call.leadId), call.ticketId, call.agentId);
+      case 'callStateChanged':
+        await current.callStateChanged(call.agentId);
+        return null;
+    }
+  }
+
+  async function perform(current: RoutingService, call: RoutingCall): Promise<RoutingAnswer> {
+    try {
+      return { ok: true, value: await execute(current, call) };
+    } catch (error) {
+      if (error instanceof SyncRefusal) return { ok: false, code: error.code, message: error.message };
+      log(`routing ${call.op} failed on the leader: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return { ok: false, code: 'internal', message: `routing ${call.op} failed on the leader (logged there)` };
+    }
+  }
+
+  /** Runs a call here while leading, else on the leader; the answer is checked against its schema either way. */
+  async function run<Op extends RoutingCall['op']>(call: Extract<RoutingCall, { op: Op }>): Promise<RoutingCallResult<Op>> {
+    const current = service;
+    const answer = current ? await perform(current, call) : await rpc.call(call);
+    if (!answer.ok) throw answer.code === 'internal' ? new Error(answer.message) : new RoutingRefusal(answer.code, answer.message);
+    return routingCallResultSchemas[call.op].parse(answer.value) as RoutingCallResult<Op>;
+  }
+
+  /** Every node's sockets, as the leader's connections. */
+  async function reconcile(): Promise<void> {
+    const current = service;
+    if (!current) return;
+    const since = options.now();
+    const live = new Map<string, User>();
+    for (const socket of await io.fetchSockets()) if (socket.data.user) live.set(socket.id, socket.data.user);
+    if (service !== current) return;
+    await current.reconcileConnections(live, since);
+    // Followers starting after the last change still learn the agents' statuses.
+    if (since - lastAgentsBroadcast >= 10_000) broadcastAgents(current.agents(), since);
+  }
+
+  async function elected(epoch: number): Promise<void> {
+    const next = await createRoutingService({
+      store,
+      now: options.now,
+      log,
+      scheduler: options.scheduler,
+      commits: options.commits,
+      admitsOthersContacts: true,
+      fence: () => assertEpoch(store.sql, epoch),
+      ...(options.config ? { config: options.config } : {}),
+      ...(options.agentsPushThrottleMs !== undefined ? { agentsPushThrottleMs: options.agentsPushThrottleMs } : {}),
+    });
+    if (stopped || lease.epoch() !== epoch) {
+      next.stop();
+      return;
+    }
+    next.setOutlet(outlet);
+    service = next;
+    await rpc.serve((call) => (service ? perform(service, call) : Promise.resolve({ ok: false, code: 'internal', message: 'no longer the leader' })));
+    log(`${options.nodeId} leads routing (epoch ${String(epoch)})`);
+    const tick = () =>
+      reconcile().catch((error: unknown) =>
+        // A node that died is still counted by the adapter until its heartbeat times out: the next round succeeds.
+        log(`routing could not read every node's sockets yet: ${messageOf(error)}`),
+      );
+    await tick();
+    reconcileTimer = setInterval(() => void tick(), reconcileMs);
+    reconcileTimer.unref();
+  }
+
+  function deposed(reason: string): void {
+    const current = service;
+    service = null;
+    if (reconcileTimer) clearInterval(reconcileTimer);
+    reconcileTimer = null;
+    if (!current) return;
+    current.stop();
+    void rpc.serve(null).catch(() => undefined);
+    log(`${options.nodeId} stopped leading routing (${reason})`);
+  }
+
+  const lease: LeaderLease = startLeaderLease({
+    databaseUrl: options.databaseUrl,
+    nodeId: options.nodeId,
+    retryMs: options.leaseRetryMs ?? 1_000,
+    log,
+    onElected: (epoch) => void elected(epoch).catch((error: unknown) => log(`routing leader start failed: ${messageOf(error)}`)),
+    onDeposed: deposed,
+  });
+
+  const port: RoutingPort = {
+    connect: (user, connectionId) => run({ op: 'connect', userId: user.id, connectionId }),
+    disconnect: async (user, connectionId) => {
+      // This node is closing: the leader lets its sockets go when it reconciles.
+      if (!stopped) await run({ op: 'disconnect', userId: user.id, connectionId });
+    },
+    agents: () => service?.agents() ?? agentsHeard,
+    setPresence: (userId, presence, cause, byName) => run({ op: 'setPresence', userId, presence, cause, byName }),
+    setCapacity: (userId, capacity, phoneBlocksChat) =>
+      run({ op: 'setCapacity', userId, capacity, ...(phoneBlocksChat !== undefined ? { phoneBlocksChat } : {}) }),
+    respond: (agentId, ticketId, accept) => run({ op: 'respond', agentId, ticketId, accept }),
+    escalate: (actor, ticketId, reason) => run({ op: 'escalate', actorId: actor.id, ticketId, reason }),
+    reassign: (lead, ticketIds, to) => run({ op: 'reassign', leadId: lead.id, ticketIds: [...ticketIds], to }),
+    pin: (lead, ticketId, agentId) => run({ op: 'pin', leadId: lead.id, ticketId, agentId }),
+    callStateChanged: async (agentId) => void (await run({ op: 'callStateChanged', agentId })),
+  };
+
+  return {
+    port,
+    leading: () => service,
+    router: () => service,
+    async stop() {
+      stopped = true;
+      deposed('stopping');
+      await lease.stop();
+      await rpc.close();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * What the socket layer and the channels ask of routing, wherever routing runs: in this
+ * process (one node, or the routing leader of several) or on another node (a follower
+ * carries the request to the leader, server/cluster/routingLeader.ts). Every request is
+ * asynchronous, so the caller never knows which it is.
+ */
+import type { Ticket, User } from '../../shared/domain.js';
+import type { AgentStatus, Capacity, Presence, PresenceCause, PresenceChanged, ReassignOutcome, RoutingOffer } from '../../shared/routing.js';
+import type { RoutingService } from './service.js';
+
+export type OfferResponse = Awaited<ReturnType<RoutingService['respond']>>;
+
+export interface RoutingPort {
+  /** A socket connected: the offers already waiting for its user, and their presence once the connection counts. */
+  connect(user: User, connectionId: string): Promise<{ offers: RoutingOffer[]; presence: PresenceChanged | null }>;
+  disconnect(user: User, connectionId: string): Promise<void>;
+  /** Every agent's status as last known here (the leader's own, or its latest push). */
+  agents(): AgentStatus[];
+  setPresence(userId: string, presence: Presence, cause: PresenceCause, byName: string | null): Promise<AgentStatus>;
+  setCapacity(userId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined): Promise<AgentStatus>;
+  respond(agentId: string, ticketId: string, accept: boolean): Promise<OfferResponse>;
+  escalate(actor: User, ticketId: string, reason: string): Promise<Ticket>;
+  reassign(lead: User, ticketIds: readonly string[], to: string | null): Promise<ReassignOutcome[]>;
+  pin(lead: User, ticketId: string, agentId: string | null): Promise<Ticket>;
+  callStateChanged(agentId: string): Promise<void>;
+}
+
+/** Routing in this process. */
+export function localRoutingPort(service: RoutingService): RoutingPort {
+  return {
+    async connect(user, connectionId) {
+      let offers: RoutingOffer[] = [];
+      await service.connect(user, connectionId, (open) => (offers = open));
+      return { offers, presence: service.presenceOf(user.id) };
+    },
+    disconnect: (user, connectionId) => service.disconnect(user, connectionId),
+    agents: () => service.agents(),
+    setPresence: (userId, presence, cause, byName) => service.setPresence(userId, presence, cause, byName),
+    setCapacity: (userId, capacity, phoneBlocksChat) => service.setCapacity(userId, capacity, phoneBlocksChat),
+    respond: (agentId, ticketId, accept) => service.respond(agentId, ticketId, accept),
+    escalate: (actor, ticketId, reason) => service.escalate(actor, ticketId, reason),
+    reassign: (lead, ticketIds, to) => service.reassign(lead, ticketIds, to),
+    pin: (lead, ticketId, agentId) => service.pin(lead, ticketId, agentId),
+    callStateChanged: (agentId) => service.callStateChanged(agentId),
+  };
+}
