@@ -7,6 +7,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { alarmSchema, type Alarm } from '../../shared/alarms.js';
+import { boardRowAlerts } from '../../shared/board.js';
 import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../shared/sync.js';
 import { createBoardRepository } from '../board/boardRepository.js';
@@ -95,6 +96,12 @@ for (const backend of TEST_BACKENDS) {
       expect(await alarmsOf(server, 'backlog')).toEqual([
         expect.objectContaining({ subject: 'chat', channel: 'chat', facts: { pending: 3, threshold: 2 }, ackedAt: null }),
       ]);
+
+      // The board flags the channel against the same threshold.
+      const board = await createBoardRepository(server.store.sql, createReportRepository(server.store.sql)).snapshot(server.clock.now());
+      const chatRow = board.rows.find((row) => row.channel === 'chat')!;
+      expect(chatRow).toMatchObject({ pending: 3, backlogThreshold: 2 });
+      expect(boardRowAlerts(chatRow, board.backlogThreshold).backlog).toBe(true);
 
       // Two leads online: a fourth contact (still over) raises nothing new and pushes nothing.
       const lead1 = await connectAs(server, 'lead1');
