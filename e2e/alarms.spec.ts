@@ -102,6 +102,7 @@ test('an agent requests an escalation; the lead approves it and the ticket goes 
   await agent.getByLabel('Escalation reason').fill('需要二线工程师远程诊断');
   await agent.getByRole('button', { name: 'Escalate to tier 2' }).click();
   await expect(agent.getByRole('status').filter({ hasText: 'Escalation requested' })).toBeVisible();
+  await agent.screenshot({ path: test.info().outputPath('agent-requested-en.png') });
 
   const request = alarmRows(lead, 'escalation_request').filter({ hasText: ticketId });
   await expect(request).toContainText('王芳 asks to escalate', { timeout: 15_000 });
