@@ -291,7 +291,7 @@ export const rpcParamSchemas = {
   /** The offers waiting for this agent's answer (the `offers` event's list), for a window that opens late. */
   'offer.list': emptyParams,
   'offer.respond': offerRespondRequestSchema,
-  /** Files an escalation request (主管审核) to the leads; the ticket goes to tier 2 when one approves. Needs the server. */
+  /** Files an escalation request (主管审核) to the leads; the ticket goes to tier 2 when one approves. Offline it waits in the outbox. */
   'ticket.escalate': escalateRequestSchema,
   'ticket.audit': routingAuditRequestSchema,
   'lead.agents': leadAgentsRequestSchema,
@@ -393,7 +393,8 @@ export interface RpcResults {
   'presence.set': PresenceResult;
   'offer.list': { offers: RoutingOffer[] };
   'offer.respond': OfferResponseResult;
-  'ticket.escalate': Alarm;
+  /** The request filed; null when offline: it waits in the outbox and is filed when the connection is back. */
+  'ticket.escalate': Alarm | null;
   'ticket.audit': RoutingAuditEntry[];
   'lead.agents': AgentStatus[];
   'lead.reassign': LeadReassignResult;

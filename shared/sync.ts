@@ -129,6 +129,21 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     priority: prioritySchema,
     createdAt: z.number().int().nonnegative(),
   }),
+  /**
+   * Ask the leads to escalate the ticket to tier 2 (主管审核, shared/alarms.ts). Queued in the
+   * outbox like any write, so a request made offline reaches the leads when the workstation is
+   * back; the ticket itself changes only when a lead approves.
+   */
+  z.object({
+    mutationId: mutationIdSchema,
+    kind: z.literal('requestEscalation'),
+    ticketId: ticketIdSchema,
+    reason: z
+      .string()
+      .max(500)
+      .refine((s) => s.trim().length > 0, { message: 'must not be empty' }),
+    createdAt: z.number().int().nonnegative(),
+  }),
   z.object({
     mutationId: mutationIdSchema,
     kind: z.literal('setFollowUp'),

@@ -811,7 +811,16 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     'alarms.ack': (params) => onlineAlarms().acknowledge(params),
     'alarms.decide': (params) => onlineAlarms().decide(params),
     'alarms.setThreshold': async (params) => ({ thresholds: await onlineAlarms().setThreshold(params) }),
-    'ticket.escalate': (params) => onlineAlarms().escalate(params),
+    'ticket.escalate': (params) => {
+      requireSession();
+      // Offline: the request goes into the outbox and reaches the leads when the connection is back (null = queued).
+      if (!alarms || connection.status !== 'online') {
+        const at = now();
+        recordMutation({ mutationId: uuidv7(at), kind: 'requestEscalation', ticketId: params.ticketId, reason: params.reason.trim(), createdAt: at });
+        return null;
+      }
+      return alarms.escalate(params);
+    },
     'queue.list': (params) => {
       requireSession();
       if (!queue) throw new RpcError('offline', 'The queue needs a connection to the server; the workstation is offline.');

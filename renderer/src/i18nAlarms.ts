@@ -51,6 +51,7 @@ export const alarmsEn = {
   'alerts.notifyEnable': 'Turn on desktop notifications',
   'escalate.requested': 'Escalation requested — waiting for a lead’s approval',
   'escalate.refusedBy': 'Escalation refused by {by}: {reason}',
+  'escalate.queued': 'Escalation request saved offline — it goes to the leads when you are back online',
 } as const;
 
 export const alarmsZhCN: Record<keyof typeof alarmsEn, string> = {
@@ -101,4 +102,5 @@ export const alarmsZhCN: Record<keyof typeof alarmsEn, string> = {
   'alerts.notifyEnable': '开启桌面通知',
   'escalate.requested': '已申请升级 — 等待主管审核',
   'escalate.refusedBy': '{by} 驳回了升级申请：{reason}',
+  'escalate.queued': '升级申请已离线保存 — 恢复联网后发送给主管',
 };

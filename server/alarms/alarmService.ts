@@ -38,6 +38,8 @@ export interface AlarmServiceOptions {
 export interface AlarmService {
   /** Where raised and changed alarms go (the socket layer's pushes). */
   setOutlet(publish: (alarm: Alarm) => void): void;
+  /** Pushes an alarm raised elsewhere on this node (the store, for a request from the outbox). */
+  announce(alarm: Alarm): void;
   /** Something committed: a pass within the interval. */
   markDirty(): void;
   /** One pass now (shared with one already running); the alarms THIS node raised. */
@@ -169,6 +171,7 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
     setOutlet(outlet) {
       publish = outlet;
     },
+    announce: (alarm) => publish(alarm),
     markDirty,
     evaluate,
     passes: () => passes,
@@ -192,23 +195,7 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
       if (!ticket || !canUserSeeTicket(actor, ticket)) throw new SyncRefusal('not_found', `Ticket ${ticketId} does not exist or is not yours to see`);
       if (ticket.status === 'completed' || ticket.status === 'closed') throw new SyncRefusal('conflict', `Ticket ${ticketId} is ${ticket.status}`);
       if (ticket.routing.requiredTier === 2) throw new SyncRefusal('conflict', `Ticket ${ticketId} is already escalated to tier 2`);
-      const request = await store.withTransaction(async () => {
-        if (await store.alerts.pendingEscalation(ticketId)) return null;
-        const crossing = String((await store.alerts.escalationRequestCount(ticketId)) + 1);
-        // Two requests at once (two devices, two nodes) count the same crossing: the unique key keeps one.
-        return store.alerts.raise(
-          {
-            kind: 'escalation_request',
-            subject: ticketId,
-            crossing,
-            ticketId,
-            channel: ticket.channel,
-            agentId: actor.id,
-            facts: { reason, requestedByName: actor.displayName },
-          },
-          now(),
-        );
-      });
+      const request = await store.alerts.fileEscalationRequest(actor, ticket, reason, now());
       if (!request) throw new SyncRefusal('conflict', `Ticket ${ticketId} already has an escalation request waiting for a lead`);
       publish(request);
       return request;

@@ -67,10 +67,11 @@ export interface AlertStore {
   list(viewer: User, limit?: number): Promise<Alarm[]>;
   /** Records who acknowledged it and when; an alarm already acknowledged keeps its first acknowledgement. Null when there is none. */
   acknowledge(id: number, by: User, at: number): Promise<Alarm | null>;
-  /** The escalation request of this ticket waiting for a lead, if any. */
-  pendingEscalation(ticketId: string): Promise<Alarm | null>;
-  /** How many escalation requests this ticket has had (the next one's crossing). */
-  escalationRequestCount(ticketId: string): Promise<number>;
+  /**
+   * Files an escalation request for the ticket in the caller's transaction: null when one is
+   * already waiting (or another request raced this one to the same crossing).
+   */
+  fileEscalationRequest(requester: User, ticket: { id: string; channel: Channel }, reason: string, at: number): Promise<Alarm | null>;
   /** Decides a waiting escalation request (and acknowledges it); false when it was decided already or is not one. */
   decide(id: number, by: User, outcome: 'approved' | 'refused', reason: string | null, at: number): Promise<boolean>;
   /** Every channel's backlog threshold. */
@@ -249,13 +250,22 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
       await sql().run('UPDATE alerts SET acked_by = ?, acked_by_name = ?, acked_at = ? WHERE id = ? AND acked_at IS NULL', [by.id, by.displayName, at, id]);
       return get(id);
     },
-    async pendingEscalation(ticketId) {
-      const row = await sql().get<AlarmRow>("SELECT * FROM alerts WHERE kind = 'escalation_request' AND subject = ? AND decision IS NULL", [ticketId]);
-      return row ? alarmFromRow(row) : null;
-    },
-    async escalationRequestCount(ticketId) {
-      const row = await sql().get<{ n: number | string }>("SELECT COUNT(*) AS n FROM alerts WHERE kind = 'escalation_request' AND subject = ?", [ticketId]);
-      return Number(row?.n ?? 0);
+    async fileEscalationRequest(requester, ticket, reason, at) {
+      if (await sql().get("SELECT 1 FROM alerts WHERE kind = 'escalation_request' AND subject = ? AND decision IS NULL", [ticket.id])) return null;
+      const count = await sql().get<{ n: number | string }>("SELECT COUNT(*) AS n FROM alerts WHERE kind = 'escalation_request' AND subject = ?", [ticket.id]);
+      // Two requests at once (two devices, two nodes) count the same crossing: the unique key keeps one.
+      return raise(
+        {
+          kind: 'escalation_request',
+          subject: ticket.id,
+          crossing: String(Number(count?.n ?? 0) + 1),
+          ticketId: ticket.id,
+          channel: ticket.channel,
+          agentId: requester.id,
+          facts: { reason, requestedByName: requester.displayName },
+        },
+        at,
+      );
     },
     async decide(id, by, outcome, reason, at) {
       const { changes } = await sql().run(

@@ -128,6 +128,40 @@ for (const backend of TEST_BACKENDS) {
       );
     });
 
+    it('files a request pushed through the outbox (made offline) once, however often it is sent', async () => {
+      const { server, agent, ticketId } = await start();
+      const lead1 = await connectAs(server, 'lead1');
+      const mutation = {
+        mutationId: 'offline-escalation-1',
+        kind: 'requestEscalation',
+        ticketId,
+        reason: '离线时申请：需要二线',
+        createdAt: server.clock.now() - 60_000,
+      };
+      const first = ok(await ask<{ results: Array<{ ok: boolean }> }>(agent.socket, 'sync:push', { mutations: [mutation] }));
+      expect(first.results).toEqual([expect.objectContaining({ mutationId: 'offline-escalation-1', ok: true })]);
+      await vi.waitFor(() => expect(lead1.pushed.filter((alarm) => alarm.kind === 'escalation_request')).toHaveLength(1));
+      expect(lead1.pushed[0]).toMatchObject({
+        ticketId,
+        agentId: 'agent1',
+        decision: null,
+        facts: { reason: '离线时申请：需要二线', requestedByName: '王芳' },
+      });
+      // Sent again (the ack was lost), and a second request while one waits: still one request.
+      ok(await ask(agent.socket, 'sync:push', { mutations: [mutation] }));
+      ok(await ask(agent.socket, 'sync:push', { mutations: [{ ...mutation, mutationId: 'offline-escalation-2' }] }));
+      const listed = ok(await ask<{ alarms: Alarm[] }>(lead1.socket, 'alarms:list', {}));
+      expect(listed.alarms.filter((alarm) => alarm.kind === 'escalation_request')).toHaveLength(1);
+      expect((await server.store.getTicket(ticketId))!.routing.requiredTier).toBe(1);
+      // A stranger's pushed request is refused like any write to a ticket they cannot see.
+      const stranger = await connectAs(server, 'agent2');
+      const refused = ok(
+        await ask<{ results: Array<{ ok: boolean }> }>(stranger.socket, 'sync:push', { mutations: [{ ...mutation, mutationId: 'stranger-1' }] }),
+      );
+      expect(refused.results[0]).toMatchObject({ ok: false });
+      expect(ok(await ask<{ alarms: Alarm[] }>(lead1.socket, 'alarms:list', {})).alarms.filter((alarm) => alarm.kind === 'escalation_request')).toHaveLength(1);
+    });
+
     it('refuses agents deciding, strangers requesting, and bad input, with nothing changed', async () => {
       const { server, agent, ticketId } = await start();
       const stranger = await connectAs(server, 'agent2');

@@ -50,12 +50,15 @@ export function startAlarms(
   });
   attachAlarms(io, { service, now, log });
   const stopListening = deps.commits.onDidCommitChanges(() => service.markDirty());
+  // Requests that came through the outbox (sync:push) are raised by the store: pushed from here.
+  const stopRaised = store.alerts.onDidRaise((alarm) => service.announce(alarm));
   // A first pass at start: crossings that happened while the server was down.
   service.markDirty();
   return {
     service,
     stop() {
       stopListening();
+      stopRaised();
       service.stop();
     },
   };

@@ -152,7 +152,7 @@ describe('routing through the workstation core', () => {
 
   it('files an escalation request a lead approves (tier 2, 30-minute target); a second request is a conflict', async () => {
     expect(await failure(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '   ' })).toBe('invalid_params');
-    const request = await call(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '客户要求技术专家处理' });
+    const request = (await call(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '客户要求技术专家处理' }))!;
     expect(request).toMatchObject({ kind: 'escalation_request', ticketId: acceptedTicketId, decision: null });
     expect(await failure(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '再次升级' })).toBe('conflict');
     expect(await failure(agent, 'alarms.decide', { id: request.id, approve: true })).toBe('forbidden');

@@ -64,10 +64,22 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [missing, setMissing] = useState(false);
-  const { escalating, escalate, request } = useAppStore(
-    useShallow((s) => ({ escalating: s.escalating, escalate: s.escalate, request: escalationRequestOf(s.alarms, ticket.id) })),
+  const { escalating, escalate, request, queued } = useAppStore(
+    useShallow((s) => ({
+      escalating: s.escalating,
+      escalate: s.escalate,
+      request: escalationRequestOf(s.alarms, ticket.id),
+      queued: s.queuedEscalations.includes(ticket.id),
+    })),
   );
   if (ticket.routing.escalation || !isOpen(ticket)) return null;
+  if (!request && queued) {
+    return (
+      <span className="escalate-control escalation-pending" role="status">
+        {t('escalate.queued')}
+      </span>
+    );
+  }
   if (request && request.decision === null) {
     return (
       <span className="escalate-control escalation-pending" role="status">

@@ -23,6 +23,8 @@ export interface AlarmSlice {
   alarmError: UiError | null;
   /** Alarms with an action under way (acknowledge, decide). */
   alarmsBusy: number[];
+  /** Tickets whose escalation request was made offline and waits in the outbox. */
+  queuedEscalations: string[];
   applyAlarms: (state: AlarmsState) => void;
   loadAlarms: () => Promise<void>;
   acknowledgeAlarm: (id: number) => Promise<boolean>;
@@ -34,8 +36,8 @@ export interface AlarmSlice {
 }
 
 /** The alarm state with nobody signed in. */
-export function alarmsSignedOut(): Pick<AlarmSlice, 'alarms' | 'thresholds' | 'alarmsLoaded' | 'alarmError' | 'alarmsBusy'> {
-  return { alarms: [], thresholds: {}, alarmsLoaded: false, alarmError: null, alarmsBusy: [] };
+export function alarmsSignedOut(): Pick<AlarmSlice, 'alarms' | 'thresholds' | 'alarmsLoaded' | 'alarmError' | 'alarmsBusy' | 'queuedEscalations'> {
+  return { alarms: [], thresholds: {}, alarmsLoaded: false, alarmError: null, alarmsBusy: [], queuedEscalations: [] };
 }
 
 /** How many alarms want someone's attention: the badge on the Alerts view. */

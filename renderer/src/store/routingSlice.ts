@@ -184,8 +184,10 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         // A request to the leads (主管审核): the ticket changes when one approves; the request shows on the ticket meanwhile.
         const request = await attempt(() => api.invoke('ticket.escalate', { ticketId, reason: reason.trim() }));
         set({ escalating: false });
-        if (!request) return false;
-        if (!get().alarms.some((alarm) => alarm.id === request.id)) set({ alarms: [request, ...get().alarms] });
+        if (request === null && get().routingError) return false;
+        // null: made offline, it waits in the outbox and reaches the leads when the connection is back.
+        if (request === null) set({ queuedEscalations: [...get().queuedEscalations, ticketId] });
+        else if (!get().alarms.some((alarm) => alarm.id === request.id)) set({ alarms: [request, ...get().alarms] });
         return true;
       },
 
