@@ -55,6 +55,7 @@ describe('routing through the workstation core', () => {
   let agentLast: ReturnType<typeof latest>;
   let lead: WorkstationCore;
   let acceptedTicketId: string;
+  let socialTicketIds: string[] = [];
   let serverClosed = false;
 
   beforeAll(async () => {
@@ -210,6 +211,7 @@ describe('routing through the workstation core', () => {
       );
     }
     const ids = social.map((s) => s.ticketId);
+    socialTicketIds = ids;
     await waitUntil(lead, 'the lead has both social tickets', async () => {
       const rows = (await call(lead, 'inbox.list', { channel: 'social', status: null, query: '' })).rows;
       return ids.every((id) => rows.some((r) => r.id === id));
@@ -232,5 +234,10 @@ describe('routing through the workstation core', () => {
     expect(await failure(agent, 'presence.set', { presence: 'busy' })).toBe('offline');
     expect(await failure(agent, 'ticket.audit', { ticketId: acceptedTicketId })).toBe('offline');
     expect((await call(agent, 'presence.get', {})).presence).not.toBeNull();
+    // An escalation request is a write like any other: offline it waits in the outbox (null = queued), not refused.
+    await waitUntil(lead, 'the lead sees the connection drop', async () => (await call(lead, 'session.get', {})).connection.status === 'offline');
+    const pendingBefore = (await call(lead, 'session.get', {})).connection.pendingCount;
+    expect(await call(lead, 'ticket.escalate', { ticketId: socialTicketIds[1]!, reason: '离线申请升级' })).toBeNull();
+    expect((await call(lead, 'session.get', {})).connection.pendingCount).toBe(pendingBefore + 1);
   });
 });
