@@ -136,7 +136,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? defaultLog;
   const host = options.host ?? '127.0.0.1';
   const store = options.databaseUrl
-    ? await openPostgresServerStore({ databaseUrl: options.databaseUrl, log })
+    ? await openPostgresServerStore({ databaseUrl: options.databaseUrl, log, announceCommits: options.cluster !== undefined })
     : openServerStore({ filePath: path.join(options.dataDir, 'server.sqlite'), log });
   if (options.demo && (await seedDemoOrganisation(store, now()))) log('seeded the demo organisation');
 

@@ -18,10 +18,13 @@ describe('group commit of inbound contacts', () => {
     store.onDidCommitChanges((batch) => commits.push(batch.length));
     const ingest = createGroupCommit(
       (fn) => store.withTransaction(fn),
-      async (contact: ChannelContact) => {
-        if (contact.text === '坏') throw new Error('refused inside the batch');
-        return await store.ingestInbound(contact, { now: server!.clock.now() });
-      },
+      // Atomic on its own, as group commit requires: it writes, then fails, in its own transaction.
+      (contact: ChannelContact) =>
+        store.withTransaction(async () => {
+          const outcome = await store.ingestInbound(contact, { now: server!.clock.now() });
+          if (contact.text === '坏') throw new Error('refused inside the batch, after writing');
+          return outcome;
+        }),
     );
     const contact = (name: string, text: string): ChannelContact => ({ channel: 'email', customer: { name, email: `${name}@example.cn` }, text });
 

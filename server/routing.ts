@@ -31,5 +31,9 @@ export interface RoutingDecision {
  * release through `tx` only once that transaction has committed, and undo if it rolls back.
  */
 export interface TicketRouter {
-  route(ticket: Ticket, tx: TransactionHooks): Promise<RoutingDecision>;
+  /**
+   * `customer`, when the caller knows it: the customer's VIP tier, and whether it was created
+   * in this transaction (then it has no earlier ticket, so no last agent to look up).
+   */
+  route(ticket: Ticket, tx: TransactionHooks, customer?: { vipTier: number; newCustomer: boolean }): Promise<RoutingDecision>;
 }

@@ -422,6 +422,11 @@ export interface ServerStore extends ServerReadable, ServerWritable {
    * this process a queue). Called again in the same transaction, it already has it.
    */
   lockRoutingTurn(): Promise<void>;
+  /**
+   * Outside any transaction: runs `fn` (synchronous: an engine step that writes nothing) in the
+   * routing engine's turn in this process, so it sees no other operation's undecided state.
+   */
+  inRoutingTurn<T>(fn: () => T): Promise<T>;
   /** Called after each outermost commit that appended changes, in commit order (see `TransactionHooks.afterCommit`). */
   onDidCommitChanges(listener: CommittedChangesListener): () => void;
   close(): Promise<void>;
@@ -669,6 +674,10 @@ function visibilityClause(viewer: Viewer, alias: string): { sql: string; params:
 
 /** A customer's identities as the panel lists them: phones, then emails, then social ids, each oldest first. */
 const IDENTITY_ORDER = "CASE kind WHEN 'phone' THEN 0 WHEN 'email' THEN 1 ELSE 2 END, created_at, value";
+/** IDENTITY_ORDER's first key, for identities known without reading them back. */
+function identityRank(kind: CustomerIdentity['kind']): number {
+  return kind === 'phone' ? 0 : kind === 'email' ? 1 : 2;
+}
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -692,6 +701,11 @@ export interface PostgresServerStoreOptions {
   /** Connections in the pool; default 10. */
   maxConnections?: number;
   log?: (line: string) => void;
+  /**
+   * Tell every node of each commit that appended to the change log (one NOTIFY per
+   * transaction, server/cluster/changeFeed.ts): only several nodes need it. Default false.
+   */
+  announceCommits?: boolean;
 }
 
 /** Opens the store on PostgreSQL (several nodes): the numbered PostgreSQL migrations run first, once however many nodes start together. */
@@ -703,7 +717,7 @@ export async function openPostgresServerStore(options: PostgresServerStoreOption
     await db.close();
     throw error;
   }
-  return createServerStore(db, { filePath: null, log: options.log });
+  return createServerStore(db, { filePath: null, log: options.log, announceCommits: options.announceCommits ?? false });
 }
 
 /** The advisory lock key of the routing engine's turn (PostgreSQL). */
@@ -717,7 +731,7 @@ interface TransactionContext {
   turn: { release: (() => void) | null };
 }
 
-function createServerStore(db: SqlDatabase, options: { filePath: string | null; log?: (line: string) => void }): ServerStore {
+function createServerStore(db: SqlDatabase, options: { filePath: string | null; log?: (line: string) => void; announceCommits?: boolean }): ServerStore {
   const log = options.log ?? ((line: string) => console.error(line));
   const dialect = db.dialect;
   const postgres = dialect === 'postgres';
@@ -777,7 +791,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
           const result = await fn(hooksOf(tx, unit));
           // Every node's live fan-out hears of it on commit (never for a rollback): one NOTIFY per transaction.
           const last = pending[pending.length - 1];
-          if (postgres && last) await announce(tx, last.change.seq);
+          if (options.announceCommits && last) await announce(tx, last.change.seq);
           return result;
         });
       });
@@ -814,11 +828,26 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   async function appendChange(body: ChangeBody, audience: Iterable<string>, now: number): Promise<number> {
     const open = context.getStore();
     if (!open) throw new Error('appendChange outside a transaction');
-    // The counter row stays locked until commit (PostgreSQL), so seq order is commit order and no reader skips a late seq.
-    const { last_seq: seq } = (await ex().get<{ last_seq: number }>('UPDATE change_log_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq'))!;
-    await ex().run('INSERT INTO changes (seq, kind, body, created_at) VALUES (?, ?, ?, ?)', [seq, body.kind, JSON.stringify(body), now]);
     const principals = [...new Set(audience)];
-    for (const principal of principals) await ex().run('INSERT INTO change_audience (seq, principal) VALUES (?, ?)', [seq, principal]);
+    let seq: number;
+    if (postgres) {
+      // One round trip instead of 2 + one per principal (each statement costs a round trip and a
+      // syscall on both sides). The counter row stays locked until commit, so seq order is commit
+      // order and no reader skips a late seq.
+      seq = Number(
+        (await ex().get<{ seq: number | string }>(
+          `WITH s AS (UPDATE change_log_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq),
+                c AS (INSERT INTO changes (seq, kind, body, created_at) SELECT last_seq, ?, ?, ? FROM s RETURNING seq),
+                a AS (INSERT INTO change_audience (seq, principal) SELECT c.seq, p.principal FROM c, json_array_elements_text(CAST(? AS json)) AS p(principal))
+           SELECT seq FROM c`,
+          [body.kind, JSON.stringify(body), now, JSON.stringify(principals)],
+        ))!.seq,
+      );
+    } else {
+      seq = (await ex().get<{ last_seq: number }>('UPDATE change_log_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq'))!.last_seq;
+      await ex().run('INSERT INTO changes (seq, kind, body, created_at) VALUES (?, ?, ?, ?)', [seq, body.kind, JSON.stringify(body), now]);
+      for (const principal of principals) await ex().run('INSERT INTO change_audience (seq, principal) VALUES (?, ?)', [seq, principal]);
+    }
     open.pending.push({ change: { seq, ...body }, audience: principals });
     return seq;
   }
@@ -1069,7 +1098,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
    * its claims for them and fills primary fields they lacked; or creates the customer.
    * Claims never match: a typed email or phone proves nothing about who is typing.
    */
-  async function matchOrCreateCustomer(contact: ChannelContact, now: number): Promise<Customer> {
+  /** The contact's customer; `created`: made by this call (so no earlier ticket, VIP tier 0). */
+  async function matchOrCreateCustomer(contact: ChannelContact, now: number): Promise<{ customer: Customer; created: boolean }> {
     const given = contact.customer;
     const { proven, claimed, scoped } = identitiesOfContact(contact);
     const keys = [...proven, ...scoped];
@@ -1114,7 +1144,22 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       ]);
       for (const identity of keys) await recordIdentity(identity, id);
       for (const claim of claimed) await recordClaim(claim, id);
-      return (await getCustomer(id))!;
+      // Known in full (nobody else can own these identities: they are locked above); as getCustomer would read it back.
+      const identities = [
+        ...new Map(keys.map((identity) => [`${identity.kind}\u0000${identity.value}`, { kind: identity.kind, value: identity.value }])).values(),
+      ];
+      identities.sort((a, b) => identityRank(a.kind) - identityRank(b.kind) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      const customer: Customer = {
+        id,
+        name: given.name ?? given.email ?? given.socialId ?? given.phone ?? '',
+        phone: primary('phone'),
+        email: primary('email'),
+        socialId: primary('social'),
+        vipTier: 0,
+        createdAt: now,
+        identities,
+      };
+      return { customer, created: true };
     }
     const existing = (await getCustomer(matchedId))!;
     let recorded = 0;
@@ -1133,9 +1178,9 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     const socialId = existing.socialId ?? (await own('social'));
     const filled = phone !== existing.phone || email !== existing.email || socialId !== existing.socialId;
     if (filled) await ex().run('UPDATE customers SET phone = ?, email = ?, social_id = ? WHERE id = ?', [phone, email, socialId, existing.id]);
-    if (recorded === 0 && !filled) return existing;
+    if (recorded === 0 && !filled) return { customer: existing, created: false };
     await appendCustomerChange(existing.id, now);
-    return (await getCustomer(existing.id))!;
+    return { customer: (await getCustomer(existing.id))!, created: false };
   }
 
   /** Leads see every customer; an agent only the customers of tickets they can see. */
@@ -1521,7 +1566,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       }
       // A channel's clock is believed only when plausible (the HTTP API refuses such a date before it gets here).
       const receivedAt = contact.receivedAt ? clampToReceipt(Date.parse(contact.receivedAt), now) : now;
-      const customer = await matchOrCreateCustomer(contact, now);
+      const { customer, created: newCustomer } = await matchOrCreateCustomer(contact, now);
       const messageId = uuidv7(now);
       const preview = previewOf(contact.text);
       const attachments: Attachment[] = (contact.attachments ?? []).map((file) => ({
@@ -1563,7 +1608,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
 
       const threaded = contact.threadTicketId ? await getTicketForUpdate(contact.threadTicketId) : null;
       const openRow =
-        (threaded && threaded.status !== 'closed') || (contact.newConversation && !contact.threadTicketId)
+        // A customer created just now has no ticket to join.
+        (threaded && threaded.status !== 'closed') || (contact.newConversation && !contact.threadTicketId) || newCustomer
           ? undefined
           : await ex().get<TicketRow>(
               `SELECT ${TICKET_COLUMNS} FROM tickets
@@ -1589,7 +1635,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
           updatedAt: now,
         };
         if (after.assigneeId === null && router) {
-          const decision = await router.route(after, tx);
+          const decision = await router.route(after, tx, { vipTier: customer.vipTier, newCustomer });
           after = withAssignment(after, decision, now);
           await recordRouting(after, now, decision.audit);
         }
@@ -1623,7 +1669,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         followUpAt: contact.followUpAt ?? null,
         routing: { ...defaultTicketRouting(), group: groupForTicket(triage.type, `${subject}\n${contact.text}`), language: detectLanguage(contact.text) },
       };
-      const decision = router ? await router.route(ticket, tx) : null;
+      const decision = router ? await router.route(ticket, tx, { vipTier: customer.vipTier, newCustomer }) : null;
       if (decision) ticket = withAssignment(ticket, decision, now);
       const first = message(ticket.id);
       await insertTicket(ticket);
@@ -2007,6 +2053,15 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       // Across nodes first (a wait PostgreSQL sees, so a deadlock with row locks is one it breaks), then in this process.
       if (postgres) await ex().get('SELECT pg_advisory_xact_lock(?)', [ROUTING_TURN_LOCK_KEY]);
       open.turn.release ??= await routingTurns();
+    },
+    async inRoutingTurn(fn) {
+      if (context.getStore()) throw new Error('inRoutingTurn inside a transaction: use lockRoutingTurn');
+      const release = await routingTurns();
+      try {
+        return fn();
+      } finally {
+        release();
+      }
     },
     onDidCommitChanges(listener) {
       listeners.add(listener);

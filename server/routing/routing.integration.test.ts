@@ -328,11 +328,13 @@ for (const backend of TEST_BACKENDS) {
         // The channel's own step after storing fails for one contact: its savepoint rolls back, the others commit.
         const ingest = createGroupCommit(
           (fn) => t.store.withTransaction(fn),
-          async (contact: ChannelContact) => {
-            const outcome = await t.store.ingestInbound(contact, { now: t.clock.now(), router: routing });
-            if (contact.text.includes('撤回')) throw new Error('the channel refused it after storing');
-            return outcome;
-          },
+          // Atomic on its own, as group commit requires.
+          (contact: ChannelContact) =>
+            t.store.withTransaction(async () => {
+              const outcome = await t.store.ingestInbound(contact, { now: t.clock.now(), router: routing });
+              if (contact.text.includes('撤回')) throw new Error('the channel refused it after storing');
+              return outcome;
+            }),
         );
         const outcomes = await Promise.allSettled([
           ingest({ channel: 'email', customer: { name: '周杰', email: 'zhoujie@example.cn' }, text: '订单地址需要修改' }),

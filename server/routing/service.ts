@@ -379,7 +379,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
         if (change.kind === 'bundle') vipTiers.set(change.bundle.customer.id, change.bundle.customer.vipTier);
         inputs.push({ ticket, vipTier: await vipTierOf(ticket.customerId) });
       }
-      await decide(null, () => {
+      const follow = () => {
         const effects: RoutingEffect[] = [];
         for (const input of inputs) {
           // A waiting ticket another node stored (it does not route) is admitted here, as if routed where it was stored.
@@ -390,8 +390,23 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
             input.ticket.routing.offer === null;
           effects.push(...(admit ? engine.admit(input, now()) : engine.observeTicket(input, now())));
         }
-        return effectsOnly(effects);
+        return effects;
+      };
+      // Most commits (a contact routed as it was stored, a reply) change nothing routing must
+      // write: kept without a transaction (three round trips on PostgreSQL). Otherwise undone,
+      // and decided again in a transaction of its own.
+      const settledWithoutWrites = await store.inRoutingTurn(() => {
+        const mark = engine.begin();
+        const effects = follow();
+        engine.end(mark, effects.length === 0);
+        return effects.length === 0;
       });
+      if (settledWithoutWrites) {
+        scheduleAgentsPush();
+        scheduleWake();
+        return;
+      }
+      await decide(null, () => effectsOnly(follow()));
     };
     void track(
       observe().catch((error: unknown) => log(`routing could not follow a commit: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)),
@@ -426,8 +441,13 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       outlet = next;
     },
 
-    async route(ticket, tx): Promise<RoutingDecision> {
-      const input = { ticket, vipTier: await vipTierOf(ticket.customerId), lastAgent: await store.routing.lastAgentOf(ticket.customerId, ticket.id) };
+    async route(ticket, tx, customer): Promise<RoutingDecision> {
+      if (customer) vipTiers.set(ticket.customerId, customer.vipTier);
+      const input = {
+        ticket,
+        vipTier: await vipTierOf(ticket.customerId),
+        lastAgent: customer?.newCustomer ? null : await store.routing.lastAgentOf(ticket.customerId, ticket.id),
+      };
       // Other tickets the same drain placed are written in this transaction too; this one is written by the store.
       const own = await decide(
         tx,
