@@ -328,6 +328,15 @@ test('an agent escalates to tier 2 with a reason; it goes to the tier-2 agent an
   await expect(wang.getByLabel('Escalation reason')).toBeFocused();
   await wang.getByLabel('Escalation reason').fill('客户要求赔偿，超出一线权限');
   await wang.getByRole('button', { name: 'Escalate to tier 2' }).click();
+  await expect(wang.getByRole('status').filter({ hasText: 'Escalation requested' })).toBeVisible();
+
+  // A request to the leads (主管审核): the lead approves it in the Alerts view.
+  const lead = desk('lead1');
+  await lead.getByRole('button', { name: /^Alerts/ }).click();
+  const request = lead.locator('tr[data-alarm="escalation_request"]').filter({ hasText: ticketId });
+  await request.getByRole('button', { name: 'Approve' }).click({ timeout: ROUTED_MS });
+  await expect(request).toContainText('Approved by 李主管');
+  await lead.getByRole('button', { name: 'Inbox', exact: true }).click();
 
   // Routed to the tier-2 agent with the email skill, with the 30-minute target running.
   const zhao = desk('agent5');
@@ -340,7 +349,6 @@ test('an agent escalates to tier 2 with a reason; it goes to the tier-2 agent an
   await expect(zhao.getByRole('region', { name: 'Routing history' })).toContainText('Escalated by 王芳');
 
   // The lead sees it too.
-  const lead = desk('lead1');
   await lead.getByLabel('Search').fill(ticketId);
   await inboxRow(lead, ticketId).click();
   await expect(lead.getByText('Escalated by 王芳: 客户要求赔偿，超出一线权限')).toBeVisible({ timeout: ROUTED_MS });

@@ -22,6 +22,8 @@ import { attachPii } from './piiSocket.js';
 import { attachScripts } from './scriptSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
 import { attachBoard, type BoardPublisher } from './board/boardPublisher.js';
+import { startAlarms, type AlarmOptions } from './alarms/startAlarms.js';
+import type { AlarmService } from './alarms/alarmService.js';
 import { createBoardRepository } from './board/boardRepository.js';
 import { createReportRepository } from './reports/reportRepository.js';
 import { createSessionEnds } from './sessions.js';
@@ -73,6 +75,8 @@ export interface ServerOptions {
   queueSummaryIntervalMs?: number;
   /** Smallest gap between two computations of the leads' channel board (server/board/); default 1 s. */
   boardIntervalMs?: number;
+  /** Alarm evaluation pacing (server/alarms/); defaults there. */
+  alarms?: AlarmOptions;
   /** The real channels to run (email, web chat, WeChat, webhooks, CTI); none by default. */
   channels?: readonly ChannelFactory[];
   /** Delivery retry pacing (first delay, doubled per attempt); default 2 s. */
@@ -108,6 +112,8 @@ export interface RunningServer {
   isRoutingLeader(): boolean;
   /** The leads' channel board: how many times it was computed (once per interval for all leads, none while no lead watches). */
   board: Pick<BoardPublisher, 'computations'>;
+  /** Alarms and escalation requests (server/alarms/): `evaluate()` runs a pass now. */
+  alarms: AlarmService;
   /** The channels as started, by name. */
   channels: ReadonlyMap<string, Channel>;
   /**
@@ -223,9 +229,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.boardIntervalMs !== undefined ? { intervalMs: options.boardIntervalMs } : {}),
   });
   const stopBoard = commits.onDidCommitChanges(() => board.markDirty());
+  const alarms = startAlarms(io, { store, commits, router: routingPort, reports, now, log, ...options.alarms });
 
   /** Everything started above, stopped in reverse (a failed start, and close). */
   const stopAll = async () => {
+    alarms.stop();
     await routing?.stop();
     stopFanOut();
     stopQueueSummary();
@@ -313,6 +321,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     isRoutingLeader: () => routing?.leading() != null,
     board,
+    alarms: alarms.service,
     channels,
     disconnectClients() {
       const sockets = [...io.sockets.sockets.values()];

@@ -65,6 +65,8 @@ import { createQueueViewStore, type QueueViewStore } from './queueViewStore.js';
 import { offeredAgentSql, principalsOf, syncScopeClause, ticketChangeAudience, viewerPrincipals } from './viewScope.js';
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
 import { createScriptStore, type ScriptStore } from './scriptStore.js';
+import { createAlertStore, type AlertStore } from './alarms/alertStore.js';
+import type { Alarm } from '../shared/alarms.js';
 import { announce } from './cluster/changeFeed.js';
 
 // ---------------------------------------------------------------------------------------
@@ -420,6 +422,11 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   readonly queue: QueueViewStore;
   /** The scripts libraries (话术库): team and personal (server/scriptStore.ts). */
   readonly scripts: ScriptStore;
+  /** Alarms, escalation requests and backlog thresholds (server/alarms/alertStore.ts). */
+  readonly alerts: AlertStore & {
+    /** Hears the alarms the store itself raised (an escalation request from the outbox), after their commit. */
+    onDidRaise(listener: (alarm: Alarm) => void): () => void;
+  };
   /** Read-only SQL for repositories built on the seam (server/db/sql.ts); writes go through the store. */
   readonly sql: SqlExecutor;
   /**
@@ -1927,6 +1934,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       const hidden = decision.refusal.code === 'not_found' || decision.refusal.code === 'reassigned';
       return refuse(mutation, decision.refusal, hidden ? null : before);
     }
+    if (mutation.kind === 'requestEscalation') await fileEscalationRequest(actor, before, mutation.reason.trim(), now);
     if (!decision.changed) return { mutationId: mutation.mutationId, ok: true, seq: (await changeLogBounds()).maxSeq };
     const { message, note, ticket: after } = decision;
     if (message && (await ex().get('SELECT 1 FROM messages WHERE id = ?', [message.id]))) {
@@ -2005,6 +2013,37 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   const pii: PiiAuditStore = { ...piiAudit, recordReveal: (record) => transaction(() => piiAudit.recordReveal(record)) };
   const queue = createQueueViewStore({ sql: ex, getTicket, getCustomer });
   const scripts = createScriptStore({ sql: ex, dialect, transaction: (fn) => transaction(() => fn()) });
+  const alertRows = createAlertStore({ sql: ex, forUpdate });
+  const raisedListeners = new Set<(alarm: Alarm) => void>();
+
+  /**
+   * An escalation request that came through the outbox (made offline, perhaps): filed unless
+   * the ticket is closed, already tier 2, or has a request waiting (then the agent's wish is
+   * already with the leads, and the mutation succeeds as a no-op). Announced after the commit.
+   */
+  async function fileEscalationRequest(actor: User, ticket: Ticket, reason: string, now: number): Promise<void> {
+    if (ticket.status === 'completed' || ticket.status === 'closed' || ticket.routing.requiredTier === 2) return;
+    const alarm = await alertRows.fileEscalationRequest(actor, ticket, reason, now);
+    const open = context.getStore();
+    if (!alarm || !open) return;
+    open.tx.afterCommit(() => {
+      for (const listener of raisedListeners) listener(alarm);
+    });
+  }
+  // Each write in a transaction of its own when none is open (INSERT … RETURNING must reach SQLite's writer).
+  const alerts: ServerStore['alerts'] = {
+    ...alertRows,
+    raise: (candidate, at) => transaction(() => alertRows.raise(candidate, at)),
+    evaluateBacklog: (channel, pending, at) => transaction(() => alertRows.evaluateBacklog(channel, pending, at)),
+    acknowledge: (id, by, at) => transaction(() => alertRows.acknowledge(id, by, at)),
+    decide: (id, by, outcome, reason, at) => transaction(() => alertRows.decide(id, by, outcome, reason, at)),
+    setThreshold: (channel, threshold, by, at) => transaction(() => alertRows.setThreshold(channel, threshold, by, at)),
+    fileEscalationRequest: (requester, ticket, reason, at) => transaction(() => alertRows.fileEscalationRequest(requester, ticket, reason, at)),
+    onDidRaise(listener) {
+      raisedListeners.add(listener);
+      return () => raisedListeners.delete(listener);
+    },
+  };
 
   // --- the object ---------------------------------------------------------------------------
   let closed: Promise<void> | null = null;
@@ -2060,6 +2099,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     queue,
     routing,
     scripts,
+    alerts,
     sql: {
       dialect,
       all: (text, params) => ex().all(text, params),

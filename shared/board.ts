@@ -30,6 +30,8 @@ export const boardRowSchema = z.object({
   inProgress: count,
   /** Today's tickets of the channel (created today, China time): volume, completed (`resolved`), averages, overdue and its rate. */
   today: kpisSchema,
+  /** This channel's backlog threshold as leads set it (shared/alarms.ts); absent = the snapshot's `backlogThreshold`. */
+  backlogThreshold: z.number().int().positive().optional(),
 });
 export type BoardRow = z.infer<typeof boardRowSchema>;
 
@@ -51,9 +53,9 @@ export type BoardGetRequest = z.infer<typeof boardGetRequestSchema>;
 export const boardGetResultSchema = z.object({ board: boardSnapshotSchema });
 export type BoardGetResult = z.infer<typeof boardGetResultSchema>;
 
-/** Whether a row should catch the lead's eye: any overdue ticket today, or a backlog. */
+/** Whether a row should catch the lead's eye: any overdue ticket today, or a backlog (over the row's own threshold, else `backlogThreshold`). */
 export function boardRowAlerts(row: BoardRow, backlogThreshold: number): { overdue: boolean; backlog: boolean } {
-  return { overdue: (row.today.overdueRate ?? 0) > 0, backlog: row.pending > backlogThreshold };
+  return { overdue: (row.today.overdueRate ?? 0) > 0, backlog: row.pending > (row.backlogThreshold ?? backlogThreshold) };
 }
 
 export function isBoardChannel(value: unknown): value is Channel {

@@ -42,6 +42,7 @@ import {
 import type { ChannelCounts } from './httpApi.js';
 import type { BoardSnapshot } from './board.js';
 import { scriptDeleteRequestSchema, scriptSaveRequestSchema, type Script } from './scripts.js';
+import { alarmAckRequestSchema, backlogThresholdSetRequestSchema, escalationDecideRequestSchema, type Alarm, type BacklogThresholds } from './alarms.js';
 import { queueListRequestSchema, type QueueListResult, type QueueSummaryEntry } from './queue.js';
 import { reportExportRequestSchema, reportRequestSchema, type Report } from './reports.js';
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
@@ -321,6 +322,7 @@ export const rpcParamSchemas = {
   /** The offers waiting for this agent's answer (the `offers` event's list), for a window that opens late. */
   'offer.list': emptyParams,
   'offer.respond': offerRespondRequestSchema,
+  /** Files an escalation request (主管审核) to the leads; the ticket goes to tier 2 when one approves. Offline it waits in the outbox. */
   'ticket.escalate': escalateRequestSchema,
   'ticket.audit': routingAuditRequestSchema,
   /** Who the ticket could be transferred to now, with why not for the others (needs the server). */
@@ -341,6 +343,14 @@ export const rpcParamSchemas = {
   /** Creates (no id) or replaces a script; leads and admins write the team library, everyone their own. Needs the server. */
   'scripts.save': scriptSaveRequestSchema,
   'scripts.delete': scriptDeleteRequestSchema,
+  /** The alarms as last heard (the `alarms` event's), for a window that opens late. */
+  'alarms.list': emptyParams,
+  /** Leads and admins: acknowledge an alarm. Needs the server. */
+  'alarms.ack': alarmAckRequestSchema,
+  /** Leads and admins: approve or refuse (with a reason) an escalation request. Needs the server. */
+  'alarms.decide': escalationDecideRequestSchema,
+  /** Leads and admins: one channel's backlog threshold. Needs the server. */
+  'alarms.setThreshold': backlogThresholdSetRequestSchema,
   /** The queued tickets the user could take, longest waiting first. Needs the server (fails `offline`). */
   'queue.list': queueListRequestSchema,
   /**
@@ -424,7 +434,8 @@ export interface RpcResults {
   'presence.set': PresenceResult;
   'offer.list': { offers: RoutingOffer[] };
   'offer.respond': OfferResponseResult;
-  'ticket.escalate': Ticket;
+  /** The request filed; null when offline: it waits in the outbox and is filed when the connection is back. */
+  'ticket.escalate': Alarm | null;
   'ticket.audit': RoutingAuditEntry[];
   'ticket.transferTargets': TransferTargetsResult;
   'lead.agents': AgentStatus[];
@@ -437,6 +448,10 @@ export interface RpcResults {
   'scripts.list': ScriptLibrary;
   'scripts.save': { script: Script };
   'scripts.delete': { deleted: boolean };
+  'alarms.list': AlarmsState;
+  'alarms.ack': Alarm;
+  'alarms.decide': Alarm;
+  'alarms.setThreshold': { thresholds: BacklogThresholds };
   'queue.list': QueueListResult;
   'ticket.fetch': TicketDetail;
   'customer.search': CustomerSearchHit[];
@@ -490,12 +505,21 @@ export interface RpcEvents {
   board: { board: BoardSnapshot };
   /** The cached scripts libraries were refreshed from the server (on connect and after any change). */
   scripts: ScriptLibrary;
+  /** The alarms this user may see changed (raised, acknowledged, decided) or were fetched on connect. */
+  alarms: AlarmsState;
 }
 
 /** The scripts the user reads (team and own), as cached; `fetchedAt` null before the first fetch. */
 export interface ScriptLibrary {
   scripts: Script[];
   fetchedAt: number | null;
+}
+
+/** The alarms as the core holds them: newest first; `loaded` false until the server's list arrived this session. */
+export interface AlarmsState {
+  alarms: Alarm[];
+  thresholds: BacklogThresholds;
+  loaded: boolean;
 }
 
 /** The queues of the user's channels as last heard; `at` null before the server said anything this session. */
@@ -605,6 +629,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
       'queueSummary',
       'board',
       'scripts',
+      'alarms',
     ]),
     payload: z.unknown(),
   }),

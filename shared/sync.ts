@@ -73,6 +73,17 @@ import type {
   ScriptsListRequest,
   ScriptsListResult,
 } from './scripts.js';
+import type {
+  Alarm,
+  AlarmAckRequest,
+  AlarmResult,
+  AlarmsListRequest,
+  AlarmsListResult,
+  BacklogThresholdSetRequest,
+  BacklogThresholdsResult,
+  EscalationDecideRequest,
+  EscalationRequestResult,
+} from './alarms.js';
 
 // ---------------------------------------------------------------------------------------
 // Changes (server → client). Each carries a full snapshot, never a delta, so replaying a
@@ -134,6 +145,21 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     kind: z.literal('setPriority'),
     ticketId: ticketIdSchema,
     priority: prioritySchema,
+    createdAt: z.number().int().nonnegative(),
+  }),
+  /**
+   * Ask the leads to escalate the ticket to tier 2 (主管审核, shared/alarms.ts). Queued in the
+   * outbox like any write, so a request made offline reaches the leads when the workstation is
+   * back; the ticket itself changes only when a lead approves.
+   */
+  z.object({
+    mutationId: mutationIdSchema,
+    kind: z.literal('requestEscalation'),
+    ticketId: ticketIdSchema,
+    reason: z
+      .string()
+      .max(500)
+      .refine((s) => s.trim().length > 0, { message: 'must not be empty' }),
     createdAt: z.number().int().nonnegative(),
   }),
   z.object({
@@ -373,7 +399,8 @@ export interface ClientToServerEvents {
   // Routing (shared/routing.ts has the schemas; lead:* answer `forbidden` to agents).
   'presence:set': (request: PresenceSetRequest, ack: (response: Ack<PresenceResult>) => void) => void;
   'offer:respond': (request: OfferRespondRequest, ack: (response: Ack<OfferResponseResult>) => void) => void;
-  'ticket:escalate': (request: EscalateRequest, ack: (response: Ack<TicketResult>) => void) => void;
+  /** Files an escalation request (主管审核, shared/alarms.ts): the ticket goes to tier 2 only when a lead approves. */
+  'ticket:escalate': (request: EscalateRequest, ack: (response: Ack<EscalationRequestResult>) => void) => void;
   'routing:audit': (request: RoutingAuditRequest, ack: (response: Ack<RoutingAuditResult>) => void) => void;
   /** Who the ticket could be transferred to now, and why not for the others (its holder or a lead; else `not_found`). */
   'ticket:transferTargets': (request: TransferTargetsRequest, ack: (response: Ack<TransferTargetsResult>) => void) => void;
@@ -399,6 +426,14 @@ export interface ClientToServerEvents {
   /** Creates or replaces a script; leads and admins write the team library, each user their own personal one. */
   'scripts:save': (request: ScriptSaveRequest, ack: (response: Ack<ScriptSaveResult>) => void) => void;
   'scripts:delete': (request: ScriptDeleteRequest, ack: (response: Ack<ScriptDeleteResult>) => void) => void;
+  /** The alarms this user may see (all for leads; an agent's own SLA alarms and escalation requests) and the backlog thresholds. */
+  'alarms:list': (request: AlarmsListRequest, ack: (response: Ack<AlarmsListResult>) => void) => void;
+  /** Leads and admins: acknowledge an alarm (who and when are kept); agents get `forbidden`. */
+  'alarms:ack': (request: AlarmAckRequest, ack: (response: Ack<AlarmResult>) => void) => void;
+  /** Leads and admins: approve or refuse an escalation request; `conflict` when it was decided already. */
+  'alarms:decide': (request: EscalationDecideRequest, ack: (response: Ack<AlarmResult>) => void) => void;
+  /** Leads and admins: one channel's backlog threshold. */
+  'alarms:setThreshold': (request: BacklogThresholdSetRequest, ack: (response: Ack<BacklogThresholdsResult>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -415,6 +450,10 @@ export interface ServerToClientEvents {
   'lead:agents': (push: AgentsPush) => void;
   /** To leads and admins only: the live channel board (shared/board.ts), on connect and (throttled) when its figures change. */
   'board:snapshot': (board: BoardSnapshot) => void;
+  /** An alarm raised or changed (acknowledged, decided): to leads and admins, and to the agent it concerns. */
+  'alarms:alarm': (alarm: Alarm) => void;
+  /** To leads and admins: the backlog thresholds after a lead changed one. */
+  'alarms:thresholds': (result: BacklogThresholdsResult) => void;
   /** Web chat: the visitor of a ticket this user sees is typing, or stopped (ephemeral, shared/webchat.ts). */
   'chat:typing': (event: ChatTypingEvent) => void;
   /** Web chat: the visitor has seen the agent messages up to one (the read watermark; ephemeral). */

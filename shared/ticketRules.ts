@@ -346,6 +346,9 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
       // The SLA clock runs from creation with the new priority's window.
       return { ok: true, changed: true, ticket: touched({ ...ticket, priority: mutation.priority, dueAt: dueAtFor(ticket.createdAt, mutation.priority) }) };
     }
+    case 'requestEscalation':
+      // Anyone who sees the ticket may ask; the request is the leads' to decide (server/alarms/), the ticket is unchanged.
+      return { ok: true, changed: false, ticket };
     case 'setFollowUp': {
       if (!isOwnerOrLead(actor, ticket)) return refuse({ code: 'not_owner', ticketId: ticket.id, action: 'setFollowUp', assigneeName: ticket.assigneeName });
       const followUpAt = mutation.followUpAt;

@@ -50,6 +50,7 @@ import { startRoutingSession, type RoutingSession } from './routing/routingSessi
 import { startQueueSession, type QueueSession } from './queue/queueSession.js';
 import { startBoardSession, type BoardSession } from './board/boardSession.js';
 import { cachedScripts, startScriptSession, type ScriptSession } from './scripts/scriptSession.js';
+import { startAlarmSession, type AlarmSession } from './alarms/alarmSession.js';
 import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
 import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
@@ -156,6 +157,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   let board: BoardSession | null = null;
   /** Keeps the cached scripts libraries fresh and writes them; null without a socket (the cache still serves the picker). */
   let scripts: ScriptSession | null = null;
+  /** Alarms this user may see (shared/alarms.ts); null while the session has no socket. */
+  let alarms: AlarmSession | null = null;
   /** Phone calls popped on this agent's screen; null without a socket. */
   let calls: CallSession | null = null;
   /** The web chat signals (typing, read marks) of the active session; null while it has no socket. */
@@ -218,6 +221,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   function requireSession(): ActiveSession & { user: User } {
     if (!active) throw new RpcError('not_signed_in', 'Sign in first.');
     return { ...active, user: active.stored.user };
+  }
+
+  /** The alarm session of the signed-in user, or `offline` while it has no socket. */
+  function onlineAlarms(): AlarmSession {
+    requireSession();
+    if (!alarms) throw new RpcError('offline', 'This needs a connection to the server; the workstation is offline.');
+    return alarms;
   }
 
   /** Serialises sign-in and sign-out so two of them never interleave. */
@@ -416,6 +426,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) emit(event, payload);
       },
     });
+    alarms?.stop();
+    alarms = startAlarmSession({
+      socket: session.sync.socket,
+      emit: (event, payload) => {
+        if (isCurrent()) emit(event, payload);
+      },
+    });
     calls?.stop();
     calls = startCallSession({
       socket: session.sync.socket,
@@ -548,6 +565,11 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     board = null;
     scripts?.stop();
     scripts = null;
+    if (alarms) {
+      alarms.stop();
+      alarms = null;
+      emit('alarms', { alarms: [], thresholds: {}, loaded: false });
+    }
     if (calls) {
       calls.stop();
       calls = null;
@@ -806,6 +828,23 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       requireSession();
       if (!scripts) throw new RpcError('offline', 'You are offline: scripts can be deleted once the connection is back.');
       return scripts.remove(params);
+    },
+    'alarms.list': () => {
+      requireSession();
+      return alarms?.current() ?? { alarms: [], thresholds: {}, loaded: false };
+    },
+    'alarms.ack': (params) => onlineAlarms().acknowledge(params),
+    'alarms.decide': (params) => onlineAlarms().decide(params),
+    'alarms.setThreshold': async (params) => ({ thresholds: await onlineAlarms().setThreshold(params) }),
+    'ticket.escalate': (params) => {
+      requireSession();
+      // Offline: the request goes into the outbox and reaches the leads when the connection is back (null = queued).
+      if (!alarms || connection.status !== 'online') {
+        const at = now();
+        recordMutation({ mutationId: uuidv7(at), kind: 'requestEscalation', ticketId: params.ticketId, reason: params.reason.trim(), createdAt: at });
+        return null;
+      }
+      return alarms.escalate(params);
     },
     'queue.list': (params) => {
       requireSession();

@@ -21,6 +21,7 @@ import { piiEn, piiZhCN } from './i18nPii.js';
 import { queueEn, queueZhCN } from './i18nQueue.js';
 import { reportsEn, reportsZhCN } from './i18nReports.js';
 import { boardEn, boardZhCN } from './i18nBoard.js';
+import { alarmsEn, alarmsZhCN } from './i18nAlarms.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 import { scriptsEn, scriptsZhCN } from './i18nScripts.js';
@@ -44,6 +45,7 @@ const en = {
   ...reportsEn,
   ...boardEn,
   ...scriptsEn,
+  ...alarmsEn,
   ...connectionEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
@@ -230,6 +232,7 @@ const zhCN: Dictionary = {
   ...reportsZhCN,
   ...boardZhCN,
   ...scriptsZhCN,
+  ...alarmsZhCN,
   ...connectionZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',

@@ -54,7 +54,13 @@ export function createBoardRepository(sql: SqlExecutor, reports: ReportRepositor
     },
     async snapshot(at) {
       const day = localDateOf(at);
-      const [live, report] = await Promise.all([repository.liveCounts(), reports.report({ period: 'day', date: day, by: 'channel' }, at)]);
+      const [live, report, thresholds] = await Promise.all([
+        repository.liveCounts(),
+        reports.report({ period: 'day', date: day, by: 'channel' }, at),
+        // Each channel's threshold as leads set it (server/alarms/), so the board flags what the alarms fire on.
+        sql.all<{ channel: string; backlog_threshold: number | string }>('SELECT channel, backlog_threshold FROM channel_alarms'),
+      ]);
+      const thresholdOf = new Map(thresholds.map((row) => [row.channel, Number(row.backlog_threshold)]));
       const todayOf = new Map(report.rows.map((row) => [row.key, row.kpis]));
       return {
         at,
@@ -64,7 +70,7 @@ export function createBoardRepository(sql: SqlExecutor, reports: ReportRepositor
           const today = todayOf.get(channel);
           if (!today) throw new Error(`The day report has no row for ${channel}.`);
           const { pending, inProgress } = live.get(channel) ?? { pending: 0, inProgress: 0 };
-          return { channel, pending, inProgress, today };
+          return { channel, pending, inProgress, today, backlogThreshold: thresholdOf.get(channel) ?? backlogThreshold };
         }),
       };
     },

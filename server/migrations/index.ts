@@ -15,6 +15,7 @@ import { migration010PiiReveals } from './010-pii-reveals.js';
 import { migration011DeliveryClaims } from './011-delivery-claims.js';
 import { migration012Scripts } from './012-scripts.js';
 import { migration013TicketFields } from './013-ticket-fields.js';
+import { migration014Alerts } from './014-alerts.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -33,6 +34,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011DeliveryClaims,
   migration012Scripts,
   migration013TicketFields,
+  migration014Alerts,
 ];
 
 /** Versions already applied to this database, ascending. */

@@ -8,12 +8,12 @@ import {
   leadReassignResultSchema,
   offerResponseResultSchema,
   routingAuditResultSchema,
-  ticketResultSchema,
   type OfferWithdrawn,
   type PresenceChanged,
   type RoutingOffer,
 } from '../../shared/routing.js';
 import { ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
+import { alarmResultSchema, escalationRequestResultSchema } from '../../shared/alarms.js';
 import type { z } from 'zod';
 import { createGroupCommit } from '../groupCommit.js';
 import type { ChannelContact } from '../store.js';
@@ -251,15 +251,21 @@ for (const backend of TEST_BACKENDS) {
         const mail = await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '订单地址需要修改' });
         expect((await t.store.getTicket(mail.ticketId))!.assigneeId).toBe('agent1');
 
-        const empty = await ask(a1, 'ticket:escalate', { ticketId: mail.ticketId, reason: '  ' }, ticketResultSchema);
+        const empty = await ask(a1, 'ticket:escalate', { ticketId: mail.ticketId, reason: '  ' }, escalationRequestResultSchema);
         expect(empty).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-        const escalated = result(await ask(a1, 'ticket:escalate', { ticketId: mail.ticketId, reason: '客户要求技术主管处理' }, ticketResultSchema));
-        expect(escalated.ticket.routing).toMatchObject({
+        // A request (主管审核): the ticket stays with the agent until a lead approves it.
+        const requested = result(await ask(a1, 'ticket:escalate', { ticketId: mail.ticketId, reason: '客户要求技术主管处理' }, escalationRequestResultSchema));
+        expect((await t.store.getTicket(mail.ticketId))!.routing.requiredTier).toBe(1);
+        const lead = await connectAs('lead1');
+        t.clock.advance(60_000);
+        result(await ask(lead, 'alarms:decide', { id: requested.request.id, approve: true }, alarmResultSchema));
+        const escalated = (await t.store.getTicket(mail.ticketId))!;
+        expect(escalated.routing).toMatchObject({
           requiredTier: 2,
-          escalation: { reason: '客户要求技术主管处理', byName: '王芳', dueAt: t.clock.now() + 30 * 60_000 },
+          escalation: { reason: '客户要求技术主管处理', byId: 'agent1', byName: '王芳', dueAt: t.clock.now() + 30 * 60_000 },
         });
-        expect(escalated.ticket).toMatchObject({ assigneeId: null, status: 'unassigned' });
-        const again = await ask(a1, 'ticket:escalate', { ticketId: mail.ticketId, reason: '再次升级' }, ticketResultSchema);
+        expect(escalated).toMatchObject({ assigneeId: null, status: 'unassigned' });
+        const again = await ask(a1, 'ticket:escalate', { ticketId: mail.ticketId, reason: '再次升级' }, escalationRequestResultSchema);
         expect(again).toMatchObject({ ok: false, error: { code: 'conflict' } });
 
         await connectAs('agent5');

@@ -4,7 +4,6 @@
  * live routing events sent to each agent's room (`user:<id>`) and to the leads' room.
  */
 import {
-  escalateRequestSchema,
   leadAgentsRequestSchema,
   leadPinRequestSchema,
   leadReassignRequestSchema,
@@ -17,7 +16,7 @@ import {
 } from '../../shared/routing.js';
 import type { User } from '../../shared/domain.js';
 import type { SyncServer } from '../liveHub.js';
-import { forRole, maskOffer, maskOfferResponse, maskRoutingAudit, maskTicketResult } from '../piiMasking.js';
+import { forRole, maskOffer, maskOfferResponse, maskRoutingAudit } from '../piiMasking.js';
 import type { ServerStore } from '../store.js';
 import { handle, SyncRefusal } from '../sync.js';
 import type { RoutingPort } from './port.js';
@@ -84,9 +83,6 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
     });
     handle(socket, deps, 'offer:respond', offerRespondRequestSchema, async (request) =>
       forRole(user.role, await port.respond(user.id, request.ticketId, request.accept), maskOfferResponse),
-    );
-    handle(socket, deps, 'ticket:escalate', escalateRequestSchema, async (request) =>
-      forRole(user.role, { ticket: await port.escalate(user, request.ticketId, request.reason.trim()) }, maskTicketResult),
     );
     handle(socket, deps, 'routing:audit', routingAuditRequestSchema, async (request) =>
       forRole(user.role, { entries: await readRoutingAudit(deps.store, user, request.ticketId) }, maskRoutingAudit),

@@ -14,13 +14,21 @@ export interface PushServer {
   close(): Promise<void>;
 }
 
-export async function startPushServer(): Promise<PushServer> {
+/** `answers`: what the server acks to each request event (the `result` of an ok ack). */
+export async function startPushServer(answers: Record<string, unknown> = {}): Promise<PushServer> {
   const httpServer = http.createServer();
   const io = new Server(httpServer, { serveClient: false });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   const connected = new Promise<(event: string, payload: unknown) => void>((resolve) =>
-    io.on('connection', (socket) => resolve((event, payload) => socket.emit(event, payload))),
+    io.on('connection', (socket) => {
+      for (const [event, result] of Object.entries(answers)) {
+        socket.on(event, (_request: unknown, ack: unknown) => {
+          if (typeof ack === 'function') (ack as (response: unknown) => void)({ ok: true, result });
+        });
+      }
+      resolve((event, payload) => socket.emit(event, payload));
+    }),
   );
   return { url: `http://127.0.0.1:${String(port)}`, connected, close: () => io.close() };
 }

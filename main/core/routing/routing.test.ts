@@ -55,6 +55,7 @@ describe('routing through the workstation core', () => {
   let agentLast: ReturnType<typeof latest>;
   let lead: WorkstationCore;
   let acceptedTicketId: string;
+  let socialTicketIds: string[] = [];
   let serverClosed = false;
 
   beforeAll(async () => {
@@ -150,14 +151,29 @@ describe('routing through the workstation core', () => {
     expect(await call(agent, 'offer.respond', { ticketId, accept: true })).toMatchObject({ outcome: 'gone' });
   });
 
-  it('escalates with a reason and a 30-minute target; a second escalation is a conflict', async () => {
+  it('files an escalation request a lead approves (tier 2, 30-minute target); a second request is a conflict', async () => {
     expect(await failure(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '   ' })).toBe('invalid_params');
-    const ticket = await call(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '客户要求技术专家处理' });
-    const escalation = ticket.routing.escalation;
+    const request = (await call(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '客户要求技术专家处理' }))!;
+    expect(request).toMatchObject({ kind: 'escalation_request', ticketId: acceptedTicketId, decision: null });
+    expect(await failure(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '再次升级' })).toBe('conflict');
+    expect(await failure(agent, 'alarms.decide', { id: request.id, approve: true })).toBe('forbidden');
+
+    const leadLast = latest(lead);
+    await signedInOnline(lead, 'lead1');
+    // Fetched on connect: the waiting request is in the lead's list.
+    await waitUntil(lead, 'the request reaches the lead', () => (leadLast.alarms?.alarms ?? []).some((alarm) => alarm.id === request.id));
+    expect((await call(lead, 'alarms.decide', { id: request.id, approve: true })).decision).toMatchObject({ outcome: 'approved' });
+    await waitUntil(agent, "the decision reaches the agent's list", () =>
+      (agentLast.alarms?.alarms ?? []).some((alarm) => alarm.id === request.id && alarm.decision?.outcome === 'approved'),
+    );
+    // Escalated: the ticket went back to the queue for tier 2 (out of this tier-1 agent's view).
+    const escalated = (await server.store.getTicket(acceptedTicketId))!;
+    expect(escalated.routing.requiredTier).toBe(2);
+    const escalation = escalated.routing.escalation;
     expect(escalation).toMatchObject({ reason: '客户要求技术专家处理', byName: 'Emily Chen' });
     expect(escalation!.dueAt - escalation!.at).toBe(30 * 60 * 1000);
-    expect(ticket.routing.requiredTier).toBe(2);
-    expect(await failure(agent, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '再次升级' })).toBe('conflict');
+    expect(await failure(lead, 'ticket.escalate', { ticketId: acceptedTicketId, reason: '再次升级' })).toBe('conflict');
+    await call(lead, 'session.signOut', {});
   });
 
   it('keeps lead methods for leads: an agent is refused', async () => {
@@ -195,6 +211,7 @@ describe('routing through the workstation core', () => {
       );
     }
     const ids = social.map((s) => s.ticketId);
+    socialTicketIds = ids;
     await waitUntil(lead, 'the lead has both social tickets', async () => {
       const rows = (await call(lead, 'inbox.list', { channel: 'social', status: null, query: '' })).rows;
       return ids.every((id) => rows.some((r) => r.id === id));
@@ -217,5 +234,10 @@ describe('routing through the workstation core', () => {
     expect(await failure(agent, 'presence.set', { presence: 'busy' })).toBe('offline');
     expect(await failure(agent, 'ticket.audit', { ticketId: acceptedTicketId })).toBe('offline');
     expect((await call(agent, 'presence.get', {})).presence).not.toBeNull();
+    // An escalation request is a write like any other: offline it waits in the outbox (null = queued), not refused.
+    await waitUntil(lead, 'the lead sees the connection drop', async () => (await call(lead, 'session.get', {})).connection.status === 'offline');
+    const pendingBefore = (await call(lead, 'session.get', {})).connection.pendingCount;
+    expect(await call(lead, 'ticket.escalate', { ticketId: socialTicketIds[1]!, reason: '离线申请升级' })).toBeNull();
+    expect((await call(lead, 'session.get', {})).connection.pendingCount).toBe(pendingBefore + 1);
   });
 });

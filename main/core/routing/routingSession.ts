@@ -24,7 +24,6 @@ import {
   routingOfferSchema,
   ticketResultSchema,
   type AgentStatus,
-  type EscalateRequest,
   type LeadPinRequest,
   type LeadReassignRequest,
   type LeadReassignResult,
@@ -71,7 +70,6 @@ export interface RoutingSession {
   offers(): RoutingOffer[];
   setPresence(request: PresenceSetRequest): Promise<PresenceResult>;
   respondToOffer(request: OfferRespondRequest): Promise<OfferResponseResult>;
-  escalate(request: EscalateRequest): Promise<Ticket>;
   audit(ticketId: string): Promise<RoutingAuditEntry[]>;
   transferTargets(ticketId: string): Promise<TransferTargetsResult>;
   agents(): Promise<AgentStatus[]>;
@@ -188,10 +186,6 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
       // Whatever the outcome, the offer is no longer this agent's to answer.
       if (dropOffer(params.ticketId)) announceOffers();
       return result;
-    },
-
-    async escalate(params) {
-      return (await request('ticket:escalate', params, ticketResultSchema)).ticket;
     },
 
     async audit(ticketId) {

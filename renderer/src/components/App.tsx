@@ -9,6 +9,7 @@ import { LaunchLinkNeeded } from './LaunchLinkNeeded.js';
 import { OfferCards } from './OfferCards.js';
 import { ReportsView } from './ReportsView.js';
 import { BoardView } from './BoardView.js';
+import { AlertsView } from './AlertsView.js';
 import { RoutingNotice } from './RoutingNotice.js';
 import { ScriptsManager } from './ScriptsManager.js';
 import { KeyboardShortcuts, WindowTitle } from './Shortcuts.js';
@@ -39,6 +40,8 @@ export function App() {
         <BoardView />
       ) : view === 'reports' ? (
         <ReportsView />
+      ) : view === 'alerts' ? (
+        <AlertsView />
       ) : (
         <main className="workspace">
           <Inbox />

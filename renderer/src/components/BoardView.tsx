@@ -68,7 +68,7 @@ export function BoardView() {
                     <td
                       className={`num${alerts.backlog ? ' board-alert' : ''}`}
                       data-figure="pending"
-                      title={alerts.backlog ? t('board.backlogTitle', { threshold: board.backlogThreshold }) : undefined}
+                      title={alerts.backlog ? t('board.backlogTitle', { threshold: row.backlogThreshold ?? board.backlogThreshold }) : undefined}
                     >
                       {alerts.backlog ? <span className="board-badge">{t('board.backlog')}</span> : null}
                       {row.pending}

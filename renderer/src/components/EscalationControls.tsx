@@ -5,6 +5,7 @@ import { formatCountdown } from '../../../shared/sla.js';
 import { formatDateTime } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { isLeadRole } from '../store/routingSlice.js';
+import { escalationRequestOf } from '../store/alarmSlice.js';
 import { useNow } from './useNow.js';
 
 function isOpen(ticket: Ticket): boolean {
@@ -53,15 +54,40 @@ export function EscalationStatus({ ticket }: { ticket: Ticket }) {
   );
 }
 
-/** "Escalate" (升级): a small inline form with a required reason. */
+/**
+ * "Escalate" (升级): a small inline form with a required reason. It files a request to the
+ * leads (主管审核); while one waits the control says so, and a refusal shows who refused and why.
+ */
 export function EscalateButton({ ticket }: { ticket: Ticket }) {
   const t = useT();
   const id = useId();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [missing, setMissing] = useState(false);
-  const { escalating, escalate } = useAppStore(useShallow((s) => ({ escalating: s.escalating, escalate: s.escalate })));
+  const { escalating, escalate, request, queued } = useAppStore(
+    useShallow((s) => ({
+      escalating: s.escalating,
+      escalate: s.escalate,
+      request: escalationRequestOf(s.alarms, ticket.id),
+      queued: s.queuedEscalations.includes(ticket.id),
+    })),
+  );
   if (ticket.routing.escalation || !isOpen(ticket)) return null;
+  if (!request && queued) {
+    return (
+      <span className="escalate-control escalation-pending" role="status">
+        {t('escalate.queued')}
+      </span>
+    );
+  }
+  if (request && request.decision === null) {
+    return (
+      <span className="escalate-control escalation-pending" role="status">
+        {t('escalate.requested')}
+      </span>
+    );
+  }
+  const refusal = request?.decision?.outcome === 'refused' ? request.decision : null;
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
@@ -77,6 +103,11 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
 
   return (
     <span className="escalate-control">
+      {refusal ? (
+        <span className="escalation-refused" role="status">
+          {t('escalate.refusedBy', { by: refusal.byName, reason: refusal.reason ?? '' })}
+        </span>
+      ) : null}
       <button type="button" data-shortcut="escalate" aria-expanded={open} aria-controls={`${id}-form`} onClick={() => setOpen(!open)}>
         {t('escalate.button')}
       </button>

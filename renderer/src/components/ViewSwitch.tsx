@@ -1,19 +1,31 @@
 import { useShallow } from 'zustand/react/shallow';
+import { openAlarmCount } from '../store/alarmSlice.js';
 import { isLeadRole, type WorkView } from '../store/routingSlice.js';
 import { useAppStore, useT } from '../store/react.js';
 
-const VIEWS: WorkView[] = ['inbox', 'team', 'board', 'reports'];
+const LEAD_VIEWS: WorkView[] = ['inbox', 'team', 'board', 'reports', 'alerts'];
+const AGENT_VIEWS: WorkView[] = ['inbox', 'alerts'];
 
-/** Leads switch between the inbox, the team (团队), the channel board (渠道看板) and the reports (报表); agents only have the inbox. */
+/**
+ * Leads switch between the inbox, the team (团队), the channel board (渠道看板), the reports
+ * (报表) and the alerts (告警); agents between their inbox and their own alerts. The Alerts
+ * button carries the count of alarms still wanting attention.
+ */
 export function ViewSwitch() {
   const t = useT();
-  const { view, setView, isLead } = useAppStore(useShallow((s) => ({ view: s.view, setView: s.setView, isLead: isLeadRole(s.user?.role) })));
-  if (!isLead) return null;
+  const { view, setView, isLead, openAlarms } = useAppStore(
+    useShallow((s) => ({ view: s.view, setView: s.setView, isLead: isLeadRole(s.user?.role), openAlarms: openAlarmCount(s.alarms) })),
+  );
   return (
     <nav className="view-switch" aria-label={t('view.switch')}>
-      {VIEWS.map((option) => (
+      {(isLead ? LEAD_VIEWS : AGENT_VIEWS).map((option) => (
         <button key={option} type="button" aria-pressed={view === option} onClick={() => setView(option)}>
           {t(`view.${option}`)}
+          {option === 'alerts' && openAlarms > 0 ? (
+            <span className="alarm-badge" data-count={openAlarms} aria-label={t('view.alertsBadge', { count: openAlarms })}>
+              {openAlarms}
+            </span>
+          ) : null}
         </button>
       ))}
     </nav>

@@ -17,6 +17,8 @@ import { createQueueSlice } from './queueSlice.js';
 import { createReportSlice } from './reportSlice.js';
 import { createBoardSlice } from './boardSlice.js';
 import { createScriptSlice } from './scriptSlice.js';
+import { alarmsSignedOut, createAlarmSlice } from './alarmSlice.js';
+import { browserDesktopNotifier, createAlarmNotifications, type DesktopNotifier } from './alarmNotifications.js';
 import { createRoutingSlice } from './routingSlice.js';
 import { createSessionSlice } from './sessionSlice.js';
 import { createTicketSlice } from './ticketSlice.js';
@@ -43,6 +45,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createBoardSlice(api)(...a),
     ...createScriptSlice(api)(...a),
     ...createFieldsSlice(api)(...a),
+    ...createAlarmSlice(api)(...a),
   }));
 }
 
@@ -102,6 +105,8 @@ export function browserWakeSignals(): WakeSignals | null {
 export interface StoreOptions {
   /** Defaults to the browser's (none outside a browser). */
   wake?: WakeSignals | null;
+  /** Desktop notifications of new alarms; defaults to the browser's Notification API (none outside a browser). */
+  notifier?: DesktopNotifier | null;
 }
 
 export interface InitializedStore {
@@ -117,6 +122,9 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
   const refreshInbox = coalesce(() => store.getState().loadInbox());
   const refreshTicket = coalesce(() => store.getState().reloadTicket());
   const refreshAudit = coalesce(() => store.getState().loadAudit());
+  const notifier = createAlarmNotifications(options.notifier === undefined ? browserDesktopNotifier() : options.notifier, (alarm) =>
+    store.getState().openAlarm(alarm),
+  );
 
   const unsubscribers = [
     // Routing: presence, offers and (for leads) the team board are pushed by the core.
@@ -187,6 +195,16 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
     }),
     store.subscribe((state, previous) => {
       if (state.user && state.user !== previous.user) void state.loadScripts();
+    }),
+    // Alarms: pushed by the server through the core (fetched on every connect); signing in loads them,
+    // signing out forgets them; each alarm raised while the window is open is notified once.
+    api.on('alarms', (state) => {
+      if (store.getState().user) store.getState().applyAlarms(state);
+    }),
+    store.subscribe((state, previous) => {
+      if (state.user && state.user !== previous.user) void state.loadAlarms();
+      if (!state.user && previous.user) store.setState(alarmsSignedOut());
+      if (state.alarms !== previous.alarms) notifier.update(state);
     }),
     // Phone: the call cards (screen pops) the core keeps; signing in loads them, signing out clears them.
     api.on('calls', ({ calls }) => {

@@ -11,7 +11,8 @@ import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
 
-export type WorkView = 'inbox' | 'team' | 'board' | 'reports';
+/** `alerts` is everyone's (an agent sees their own SLA alarms and escalation requests); the others are the leads'. */
+export type WorkView = 'inbox' | 'team' | 'board' | 'reports' | 'alerts';
 
 /** The routing history of one ticket as last loaded. */
 export interface TicketAudit {
@@ -180,10 +181,13 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         const ticketId = get().openTicketId;
         if (!ticketId || reason.trim() === '' || get().escalating) return false;
         set({ escalating: true });
-        const ticket = await attempt(() => api.invoke('ticket.escalate', { ticketId, reason: reason.trim() }));
+        // A request to the leads (主管审核): the ticket changes when one approves; the request shows on the ticket meanwhile.
+        const request = await attempt(() => api.invoke('ticket.escalate', { ticketId, reason: reason.trim() }));
         set({ escalating: false });
-        if (!ticket) return false;
-        showChangedTicket(ticket);
+        if (request === null && get().routingError) return false;
+        // null: made offline, it waits in the outbox and reaches the leads when the connection is back.
+        if (request === null) set({ queuedEscalations: [...get().queuedEscalations, ticketId] });
+        else if (!get().alarms.some((alarm) => alarm.id === request.id)) set({ alarms: [request, ...get().alarms] });
         return true;
       },
 
@@ -252,11 +256,12 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
       },
 
       setView(view) {
-        if (view !== 'inbox' && !isLeadRole(get().user?.role)) return;
+        if (view !== 'inbox' && view !== 'alerts' && !isLeadRole(get().user?.role)) return;
         set({ view });
         if (view === 'team') void get().loadAgents();
         if (view === 'reports') void get().loadReport();
         if (view === 'board') void get().loadBoard();
+        if (view === 'alerts') void get().loadAlarms();
       },
 
       toggleBulk(ticketId) {

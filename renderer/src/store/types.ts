@@ -28,6 +28,7 @@ import type { QueueSlice } from './queueSlice.js';
 import type { ReportSlice } from './reportSlice.js';
 import type { BoardSlice } from './boardSlice.js';
 import type { ScriptSlice } from './scriptSlice.js';
+import type { AlarmSlice } from './alarmSlice.js';
 import type { RoutingSlice } from './routingSlice.js';
 
 /** A failed call as the UI shows it. */
@@ -204,6 +205,7 @@ export interface AttentionSlice {
 }
 
 export type AppState = SessionSlice &
+  AlarmSlice &
   ConnectionSlice &
   InboxSlice &
   TicketSlice &

@@ -9,6 +9,7 @@ import { postgresMigration001Baseline } from './001-baseline.js';
 import { postgresMigration002DeliveryClaims } from './002-delivery-claims.js';
 import { postgresMigration003Scripts } from './003-scripts.js';
 import { postgresMigration004TicketFields } from './004-ticket-fields.js';
+import { postgresMigration005Alerts } from './005-alerts.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -18,6 +19,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration002DeliveryClaims,
   postgresMigration003Scripts,
   postgresMigration004TicketFields,
+  postgresMigration005Alerts,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */

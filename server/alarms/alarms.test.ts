@@ -1,0 +1,268 @@
+/**
+ * Alarms on a real server (both backends), with the test clock injected: backlog once per
+ * crossing and re-armed, SLA warning at 80% and breach, complaints not started within an
+ * hour, tickets unassigned for 10 minutes, two evaluators on one database raising one row,
+ * and who may acknowledge. Pushes are checked over real sockets against the shared schema.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { alarmSchema, type Alarm } from '../../shared/alarms.js';
+import { boardRowAlerts } from '../../shared/board.js';
+import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../shared/sync.js';
+import { createBoardRepository } from '../board/boardRepository.js';
+import { createReportRepository } from '../reports/reportRepository.js';
+import { openPostgresServerStore, type ServerStore } from '../store.js';
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
+import { createAlarmService } from './alarmService.js';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+const MINUTE = 60_000;
+let t: TestServer | null = null;
+const sockets: ClientSocket[] = [];
+const extraStores: ServerStore[] = [];
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+  for (const store of extraStores.splice(0)) await store.close();
+  await t?.stop();
+  t = null;
+});
+
+async function connectAs(server: TestServer, username: string): Promise<{ socket: ClientSocket; pushed: Alarm[] }> {
+  const { token } = await login(server.url, username);
+  const socket: ClientSocket = connect(server.url, {
+    auth: { token, clientId: `client-${username}` },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  sockets.push(socket);
+  const pushed: Alarm[] = [];
+  socket.on('alarms:alarm', (alarm) => pushed.push(alarmSchema.parse(alarm)));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return { socket, pushed };
+}
+
+export async function ask<T>(socket: ClientSocket, event: string, payload: unknown): Promise<Ack<T>> {
+  const emitter = socket.timeout(5000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
+  return (await emitter.emitWithAck(event, payload)) as Ack<T>;
+}
+
+async function inbound(server: TestServer, contact: InboundContact): Promise<InboundResponse> {
+  const response = await postJson<InboundResponse>(`${server.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
+  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${String(response.status)}`);
+  return response.body as InboundResponse;
+}
+
+async function lead(server: TestServer) {
+  return (await server.store.getUser('lead1'))!;
+}
+
+async function alarmsOf(server: TestServer, kind: Alarm['kind']): Promise<Alarm[]> {
+  return (await server.store.alerts.list(await lead(server))).filter((alarm) => alarm.kind === kind);
+}
+
+for (const backend of TEST_BACKENDS) {
+  describe(`alarms on ${backend}`, () => {
+    async function start(): Promise<TestServer> {
+      // Passes run when the test asks (evaluate), not on the real-time timer.
+      t = await startTestServer({ backend, tokenTtlMs: 24 * 60 * MINUTE, alarms: { intervalMs: 60 * MINUTE, recheckMs: 60 * MINUTE } });
+      await seedTestOrganisation(t.store, [
+        { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
+        { username: 'lead2', displayName: '陈主管', role: 'lead', channels: [] },
+        { username: 'admin1', displayName: '管理员', role: 'admin', channels: [] },
+        { username: 'agent1', displayName: '王芳', channels: ['chat', 'email'] },
+        { username: 'agent2', displayName: '刘洋', channels: ['phone'] },
+      ]);
+      return t;
+    }
+
+    it('raises a backlog alarm once per crossing, with several leads online or none, and re-arms when the backlog falls back', async () => {
+      const server = await start();
+      const alarms = server.server.alarms;
+      await alarms.setThreshold(await lead(server), 'chat', 2);
+      const tickets: string[] = [];
+      for (let index = 0; index < 3; index += 1) {
+        tickets.push((await inbound(server, { channel: 'chat', customer: { name: `访客${String(index)}` }, text: '在吗' })).ticketId);
+      }
+      // Nobody connected: the alarm is raised all the same, once however many passes run.
+      await alarms.evaluate();
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'backlog')).toEqual([
+        expect.objectContaining({ subject: 'chat', channel: 'chat', facts: { pending: 3, threshold: 2 }, ackedAt: null }),
+      ]);
+
+      // The board flags the channel against the same threshold.
+      const board = await createBoardRepository(server.store.sql, createReportRepository(server.store.sql)).snapshot(server.clock.now());
+      const chatRow = board.rows.find((row) => row.channel === 'chat')!;
+      expect(chatRow).toMatchObject({ pending: 3, backlogThreshold: 2 });
+      expect(boardRowAlerts(chatRow, board.backlogThreshold).backlog).toBe(true);
+
+      // Two leads online: a fourth contact (still over) raises nothing new and pushes nothing.
+      const lead1 = await connectAs(server, 'lead1');
+      const lead2 = await connectAs(server, 'lead2');
+      await inbound(server, { channel: 'chat', customer: { name: '访客3' }, text: '在吗' });
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'backlog')).toHaveLength(1);
+
+      // Back to the threshold: re-armed; over it again: a second crossing, pushed to each lead once.
+      // Online, so the lead can hand them over.
+      await connectAs(server, 'agent1');
+      const moved = await server.server.routing.reassign(await lead(server), tickets.slice(0, 2), 'agent1');
+      expect(moved.map((outcome) => outcome.ok)).toEqual([true, true]);
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'backlog')).toHaveLength(1);
+      await inbound(server, { channel: 'chat', customer: { name: '访客4' }, text: '在吗' });
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'backlog')).toHaveLength(2);
+      for (const watcher of [lead1, lead2]) {
+        await vi.waitFor(() => expect(watcher.pushed.filter((alarm) => alarm.kind === 'backlog')).toHaveLength(1));
+        expect(watcher.pushed.find((alarm) => alarm.kind === 'backlog')?.facts).toEqual({ pending: 3, threshold: 2 });
+      }
+    });
+
+    it('warns at 80% of the SLA and notifies the breach, to the assignee and the leads', async () => {
+      const server = await start();
+      const alarms = server.server.alarms;
+      const agent1 = await connectAs(server, 'agent1');
+      const { ticketId } = await inbound(server, { channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票开错了' });
+      await vi.waitFor(async () => expect((await server.store.getTicket(ticketId))?.assigneeId).toBe('agent1'));
+      const agent2 = await connectAs(server, 'agent2');
+      const lead1 = await connectAs(server, 'lead1');
+      const ticket = (await server.store.getTicket(ticketId))!;
+      const window = ticket.dueAt - ticket.createdAt;
+
+      server.clock.set(ticket.createdAt + window * 0.8 - 1000);
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'sla_warning')).toEqual([]);
+      server.clock.set(ticket.createdAt + window * 0.8);
+      await alarms.evaluate();
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'sla_warning')).toEqual([
+        expect.objectContaining({ ticketId, agentId: 'agent1', facts: expect.objectContaining({ dueAt: ticket.dueAt }) as unknown }),
+      ]);
+      expect(await alarmsOf(server, 'sla_breach')).toEqual([]);
+
+      server.clock.set(ticket.dueAt);
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'sla_breach')).toEqual([expect.objectContaining({ ticketId, agentId: 'agent1' })]);
+      for (const receiver of [agent1, lead1]) {
+        await vi.waitFor(() => expect(receiver.pushed.map((alarm) => alarm.kind).sort()).toEqual(['sla_breach', 'sla_warning']));
+      }
+      // The assignee's list holds their SLA alarms only; another agent hears and sees nothing.
+      const agentList = await ask<{ alarms: Alarm[] }>(agent1.socket, 'alarms:list', {});
+      expect(agentList.ok && agentList.result.alarms.map((alarm) => alarm.kind).sort()).toEqual(['sla_breach', 'sla_warning']);
+      const strangerList = await ask<{ alarms: Alarm[] }>(agent2.socket, 'alarms:list', {});
+      expect(strangerList.ok && strangerList.result.alarms).toEqual([]);
+      expect(agent2.pushed).toEqual([]);
+    });
+
+    it('alarms a complaint nobody started within an hour, and a ticket unassigned for ten minutes', async () => {
+      const server = await start();
+      const alarms = server.server.alarms;
+      const complaint = await inbound(server, { channel: 'email', customer: { name: '钱进', email: 'qian@example.cn' }, text: '我要投诉你们的快递' });
+      const plain = await inbound(server, { channel: 'email', customer: { name: '孙丽', email: 'sun@example.cn' }, text: '请问怎么退货' });
+      const start0 = server.clock.now();
+
+      server.clock.set(start0 + 10 * MINUTE - 1);
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'unassigned')).toEqual([]);
+      server.clock.set(start0 + 10 * MINUTE);
+      await alarms.evaluate();
+      expect((await alarmsOf(server, 'unassigned')).map((alarm) => alarm.ticketId).sort()).toEqual([complaint.ticketId, plain.ticketId].sort());
+      expect(await alarmsOf(server, 'complaint_unstarted')).toEqual([]);
+
+      server.clock.set(start0 + 60 * MINUTE);
+      await alarms.evaluate();
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'complaint_unstarted')).toEqual([expect.objectContaining({ ticketId: complaint.ticketId, channel: 'email' })]);
+      expect(await alarmsOf(server, 'unassigned')).toHaveLength(2);
+    });
+
+    it('lets leads and admins acknowledge (who and when kept, the first one wins); agents and bad input are refused', async () => {
+      const server = await start();
+      const agent1 = await connectAs(server, 'agent1');
+      const { ticketId } = await inbound(server, { channel: 'email', customer: { name: '郑爽', email: 'zheng@example.cn' }, text: '发票' });
+      await vi.waitFor(async () => expect((await server.store.getTicket(ticketId))?.assigneeId).toBe('agent1'));
+      server.clock.advance(4 * 60 * MINUTE);
+      await server.server.alarms.evaluate();
+      const [breach] = await alarmsOf(server, 'sla_breach');
+      expect(breach).toMatchObject({ ticketId, agentId: 'agent1' });
+      const lead1 = await connectAs(server, 'lead1');
+      const admin = await connectAs(server, 'admin1');
+
+      // The assignee may see their alarm but not acknowledge it: acknowledging is a lead action.
+      expect(await ask(agent1.socket, 'alarms:ack', { id: breach!.id })).toEqual({
+        ok: false,
+        error: { code: 'forbidden', message: expect.any(String) as string },
+      });
+      expect(await ask(lead1.socket, 'alarms:ack', { id: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      expect(await ask(lead1.socket, 'alarms:ack', { id: 999_999 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect((await server.store.alerts.get(breach!.id))?.ackedAt).toBeNull();
+
+      const acked = await ask<{ alarm: Alarm }>(lead1.socket, 'alarms:ack', { id: breach!.id });
+      expect(acked).toEqual({
+        ok: true,
+        result: { alarm: expect.objectContaining({ ackedById: 'lead1', ackedByName: '李主管', ackedAt: server.clock.now() }) as unknown },
+      });
+      server.clock.advance(MINUTE);
+      const again = await ask<{ alarm: Alarm }>(admin.socket, 'alarms:ack', { id: breach!.id });
+      expect(again.ok && again.result.alarm.ackedById).toBe('lead1');
+      // The change reaches the assignee's list live too.
+      await vi.waitFor(() => expect(agent1.pushed.some((alarm) => alarm.id === breach!.id && alarm.ackedById === 'lead1')).toBe(true));
+
+      // Thresholds: leads set them, agents may not, nonsense is refused.
+      expect(await ask(agent1.socket, 'alarms:setThreshold', { channel: 'chat', threshold: 5 })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await ask(lead1.socket, 'alarms:setThreshold', { channel: 'chat', threshold: 0 })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_request' },
+      });
+      expect(await ask(lead1.socket, 'alarms:setThreshold', { channel: 'chat', threshold: 30 })).toEqual({
+        ok: true,
+        result: { thresholds: { phone: 50, chat: 30, social: 50, email: 50 } },
+      });
+    });
+    if (backend === 'postgres') {
+      it('two evaluators on one PostgreSQL database (a second node) raise each alarm in one row, pushed by one of them', async () => {
+        const server = await start();
+        await inbound(server, { channel: 'email', customer: { name: '周杰', email: 'zhou@example.cn' }, text: '我要投诉' });
+        await inbound(server, { channel: 'chat', customer: { name: '吴磊' }, text: '在吗' });
+        await server.server.alarms.setThreshold(await lead(server), 'chat', 0);
+        // SQLite is one node by design (one writer process); a second node means PostgreSQL.
+        const second = await openPostgresServerStore({ databaseUrl: server.databaseUrl!, maxConnections: 4, log: () => undefined });
+        extraStores.push(second);
+        const evaluatorOn = (store: ServerStore) => {
+          const counts = createBoardRepository(store.sql, createReportRepository(store.sql));
+          return createAlarmService({
+            store,
+            router: { escalate: () => Promise.reject(new Error('not in this test')) },
+            liveCounts: () => counts.liveCounts(),
+            now: server.clock.now,
+            log: () => undefined,
+            recheckMs: 60 * MINUTE,
+          });
+        };
+        const nodeA = evaluatorOn(server.store);
+        const nodeB = evaluatorOn(second);
+        server.clock.advance(2 * 60 * MINUTE);
+        try {
+          const [raisedA, raisedB] = await Promise.all([nodeA.evaluate(), nodeB.evaluate()]);
+          const all = await server.store.alerts.list(await lead(server));
+          // backlog (chat), unassigned ×2, complaint, SLA: each (kind, subject) once, and each row reported by exactly one node.
+          const keys = all.map((alarm) => `${alarm.kind}:${alarm.subject}`);
+          expect(new Set(keys).size).toBe(keys.length);
+          expect(keys).toEqual(expect.arrayContaining(['backlog:chat', 'complaint_unstarted:' + all.find((a) => a.kind === 'complaint_unstarted')!.subject]));
+          expect([...raisedA, ...raisedB].map((alarm) => alarm.id).sort()).toEqual(all.map((alarm) => alarm.id).sort());
+        } finally {
+          nodeA.stop();
+          nodeB.stop();
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,297 @@
+/**
+ * The alarms' rows (migration 014): raising an alarm once, the candidates of each pass of the
+ * evaluator, acknowledgement, escalation requests and their decision, and the channels'
+ * backlog thresholds. Opened by the server store on its connection (like the PII audit), so
+ * every write joins the caller's transaction. Plain SQL on both backends, as in store.ts.
+ *
+ * Once-only rests on the database: `INSERT … ON CONFLICT (kind, subject, crossing) DO NOTHING
+ * RETURNING *` gives a row to exactly one of any number of evaluators inserting the same
+ * crossing, and only that one pushes it. Decisions and acknowledgements are conditional
+ * UPDATEs (`WHERE decision IS NULL`), so of two leads (or two nodes) one decides.
+ */
+import type { SqlExecutor } from '../db/sql.js';
+import { CHANNELS, type Channel, type Priority, type User } from '../../shared/domain.js';
+import { DEFAULT_BACKLOG_THRESHOLD } from '../../shared/board.js';
+import { RESOLUTION_SLA_MS } from '../../shared/sla.js';
+import {
+  ALARM_LIST_LIMIT,
+  COMPLAINT_START_MS,
+  UNASSIGNED_ALARM_MS,
+  alarmFactsSchema,
+  type Alarm,
+  type AlarmFacts,
+  type AlarmKind,
+  type BacklogThresholds,
+} from '../../shared/alarms.js';
+
+/** An alarm about to be raised; `crossing` tells this crossing from the next one of the same subject. */
+export interface AlarmCandidate {
+  kind: AlarmKind;
+  subject: string;
+  crossing: string;
+  ticketId: string | null;
+  channel: Channel | null;
+  agentId: string | null;
+  facts: AlarmFacts;
+}
+
+/** An open ticket some ticket alarm is due for. */
+export interface TicketAlarmCandidate {
+  id: string;
+  channel: Channel;
+  priority: Priority;
+  assigneeId: string | null;
+  createdAt: number;
+  dueAt: number;
+}
+
+export interface AlertStore {
+  /** Inserts the alarm unless its (kind, subject, crossing) exists: the new row, or null when another evaluator raised it. */
+  raise(candidate: AlarmCandidate, at: number): Promise<Alarm | null>;
+  /**
+   * One channel's pending count against its threshold, in the caller's transaction with the
+   * channel's row locked: a backlog alarm when it goes over (once per crossing), re-armed when
+   * it is back at or under. Returns the raised alarm, if any.
+   */
+  evaluateBacklog(channel: Channel, pending: number, at: number): Promise<Alarm | null>;
+  /** Open tickets past 80% of their resolution window (not yet due) without a warning for this due time; at most `limit`, soonest due first. */
+  slaWarningsDue(now: number, limit: number): Promise<TicketAlarmCandidate[]>;
+  /** Open tickets past their due time without a breach notice for it. */
+  slaBreachesDue(now: number, limit: number): Promise<TicketAlarmCandidate[]>;
+  /** Open complaints nobody answered within COMPLAINT_START_MS, not alarmed yet. */
+  complaintsUnstarted(now: number, limit: number): Promise<TicketAlarmCandidate[]>;
+  /** Open tickets never assigned, older than UNASSIGNED_ALARM_MS, not alarmed yet. */
+  unassignedTooLong(now: number, limit: number): Promise<TicketAlarmCandidate[]>;
+  get(id: number): Promise<Alarm | null>;
+  /** What a user may see, newest first: every alarm for leads and admins; an agent's own SLA alarms and escalation requests. */
+  list(viewer: User, limit?: number): Promise<Alarm[]>;
+  /** Records who acknowledged it and when; an alarm already acknowledged keeps its first acknowledgement. Null when there is none. */
+  acknowledge(id: number, by: User, at: number): Promise<Alarm | null>;
+  /**
+   * Files an escalation request for the ticket in the caller's transaction: null when one is
+   * already waiting (or another request raced this one to the same crossing).
+   */
+  fileEscalationRequest(requester: User, ticket: { id: string; channel: Channel }, reason: string, at: number): Promise<Alarm | null>;
+  /** Decides a waiting escalation request (and acknowledges it); false when it was decided already or is not one. */
+  decide(id: number, by: User, outcome: 'approved' | 'refused', reason: string | null, at: number): Promise<boolean>;
+  /** Every channel's backlog threshold. */
+  thresholds(): Promise<BacklogThresholds>;
+  setThreshold(channel: Channel, threshold: number, by: User, at: number): Promise<void>;
+}
+
+interface AlarmRow {
+  id: number | string;
+  kind: AlarmKind;
+  subject: string;
+  ticket_id: string | null;
+  channel: Channel | null;
+  agent_id: string | null;
+  raised_at: number | string;
+  facts_json: string;
+  acked_by: string | null;
+  acked_by_name: string | null;
+  acked_at: number | string | null;
+  decision: 'approved' | 'refused' | null;
+  decision_reason: string | null;
+  decided_by: string | null;
+  decided_by_name: string | null;
+  decided_at: number | string | null;
+}
+
+interface CandidateRow {
+  id: string;
+  channel: Channel;
+  priority: Priority;
+  assignee_id: string | null;
+  created_at: number | string;
+  due_at: number | string;
+}
+
+const OPEN = "('unassigned', 'in_progress', 'awaiting_customer')";
+const CANDIDATE_COLUMNS = 't.id, t.channel, t.priority, t.assignee_id, t.created_at, t.due_at';
+/** The longest resolution window: a warning (at 80%) can only be due for tickets due within a fifth of it. */
+const LONGEST_WINDOW_MS = Math.max(...Object.values(RESOLUTION_SLA_MS));
+
+function nullableNumber(value: number | string | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+function alarmFromRow(row: AlarmRow): Alarm {
+  const parsed = alarmFactsSchema.safeParse(JSON.parse(row.facts_json));
+  return {
+    id: Number(row.id),
+    kind: row.kind,
+    subject: row.subject,
+    ticketId: row.ticket_id,
+    channel: row.channel,
+    agentId: row.agent_id,
+    raisedAt: Number(row.raised_at),
+    facts: parsed.success ? parsed.data : {},
+    ackedById: row.acked_by,
+    ackedByName: row.acked_by_name,
+    ackedAt: nullableNumber(row.acked_at),
+    decision:
+      row.decision && row.decided_by && row.decided_at !== null
+        ? {
+            outcome: row.decision,
+            reason: row.decision_reason,
+            byId: row.decided_by,
+            byName: row.decided_by_name ?? '',
+            at: Number(row.decided_at),
+          }
+        : null,
+  };
+}
+
+function candidateFromRow(row: CandidateRow): TicketAlarmCandidate {
+  return {
+    id: row.id,
+    channel: row.channel,
+    priority: row.priority,
+    assigneeId: row.assignee_id,
+    createdAt: Number(row.created_at),
+    dueAt: Number(row.due_at),
+  };
+}
+
+/** Not alarmed yet for this kind (and crossing): the unique index `alerts_once` answers it. */
+function notRaised(kind: AlarmKind, crossing: string): string {
+  return `NOT EXISTS (SELECT 1 FROM alerts a WHERE a.kind = '${kind}' AND a.subject = t.id AND a.crossing = ${crossing})`;
+}
+
+export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate: string }): AlertStore {
+  const { sql, forUpdate } = internals;
+
+  async function get(id: number): Promise<Alarm | null> {
+    const row = await sql().get<AlarmRow>('SELECT * FROM alerts WHERE id = ?', [id]);
+    return row ? alarmFromRow(row) : null;
+  }
+
+  async function raise(candidate: AlarmCandidate, at: number): Promise<Alarm | null> {
+    const row = await sql().get<AlarmRow>(
+      `INSERT INTO alerts (kind, subject, crossing, ticket_id, channel, agent_id, raised_at, facts_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, subject, crossing) DO NOTHING RETURNING *`,
+      [candidate.kind, candidate.subject, candidate.crossing, candidate.ticketId, candidate.channel, candidate.agentId, at, JSON.stringify(candidate.facts)],
+    );
+    return row ? alarmFromRow(row) : null;
+  }
+
+  async function candidates(where: string, params: Array<number | string>, order: string, limit: number): Promise<TicketAlarmCandidate[]> {
+    const rows = await sql().all<CandidateRow>(`SELECT ${CANDIDATE_COLUMNS} FROM tickets t WHERE ${where} ORDER BY ${order} LIMIT ?`, [...params, limit]);
+    return rows.map(candidateFromRow);
+  }
+
+  return {
+    raise,
+    async evaluateBacklog(channel, pending, at) {
+      await sql().run('INSERT INTO channel_alarms (channel, backlog_threshold) VALUES (?, ?) ON CONFLICT (channel) DO NOTHING', [
+        channel,
+        DEFAULT_BACKLOG_THRESHOLD,
+      ]);
+      const state = (await sql().get<{ backlog_threshold: number | string; backlog_over: number | string; backlog_crossings: number | string }>(
+        `SELECT backlog_threshold, backlog_over, backlog_crossings FROM channel_alarms WHERE channel = ?${forUpdate}`,
+        [channel],
+      ))!;
+      const threshold = Number(state.backlog_threshold);
+      const wasOver = Number(state.backlog_over) === 1;
+      const over = pending > threshold;
+      if (over === wasOver) return null;
+      if (!over) {
+        await sql().run('UPDATE channel_alarms SET backlog_over = 0 WHERE channel = ?', [channel]);
+        return null;
+      }
+      const crossing = Number(state.backlog_crossings) + 1;
+      await sql().run('UPDATE channel_alarms SET backlog_over = 1, backlog_crossings = ? WHERE channel = ?', [crossing, channel]);
+      return raise(
+        { kind: 'backlog', subject: channel, crossing: String(crossing), ticketId: null, channel, agentId: null, facts: { pending, threshold } },
+        at,
+      );
+    },
+    slaWarningsDue(now, limit) {
+      // due - window/5 <= now < due, window = due - created; the first bound keeps it a seek of tickets_open_due.
+      return candidates(
+        `t.status IN ${OPEN} AND t.due_at > ? AND t.due_at <= ? AND t.due_at - (t.due_at - t.created_at) / 5 <= ? AND ${notRaised('sla_warning', 'CAST(t.due_at AS TEXT)')}`,
+        [now, now + Math.ceil(LONGEST_WINDOW_MS / 5), now],
+        't.due_at',
+        limit,
+      );
+    },
+    slaBreachesDue(now, limit) {
+      return candidates(`t.status IN ${OPEN} AND t.due_at <= ? AND ${notRaised('sla_breach', 'CAST(t.due_at AS TEXT)')}`, [now], 't.due_at', limit);
+    },
+    complaintsUnstarted(now, limit) {
+      return candidates(
+        `t.status IN ${OPEN} AND t.type = 'complaint' AND t.first_response_at IS NULL AND t.created_at <= ? AND ${notRaised('complaint_unstarted', "'1'")}`,
+        [now - COMPLAINT_START_MS],
+        't.created_at',
+        limit,
+      );
+    },
+    unassignedTooLong(now, limit) {
+      return candidates(
+        `t.assignee_id IS NULL AND t.status IN ${OPEN} AND t.assigned_at IS NULL AND t.created_at <= ? AND ${notRaised('unassigned', "'1'")}`,
+        [now - UNASSIGNED_ALARM_MS],
+        't.created_at',
+        limit,
+      );
+    },
+    get,
+    async list(viewer, limit = ALARM_LIST_LIMIT) {
+      const rows =
+        viewer.role === 'agent'
+          ? await sql().all<AlarmRow>(
+              "SELECT * FROM alerts WHERE agent_id = ? AND kind IN ('sla_warning', 'sla_breach', 'escalation_request') ORDER BY id DESC LIMIT ?",
+              [viewer.id, limit],
+            )
+          : await sql().all<AlarmRow>('SELECT * FROM alerts ORDER BY id DESC LIMIT ?', [limit]);
+      return rows.map(alarmFromRow);
+    },
+    async acknowledge(id, by, at) {
+      await sql().run('UPDATE alerts SET acked_by = ?, acked_by_name = ?, acked_at = ? WHERE id = ? AND acked_at IS NULL', [by.id, by.displayName, at, id]);
+      return get(id);
+    },
+    async fileEscalationRequest(requester, ticket, reason, at) {
+      if (await sql().get("SELECT 1 FROM alerts WHERE kind = 'escalation_request' AND subject = ? AND decision IS NULL", [ticket.id])) return null;
+      const count = await sql().get<{ n: number | string }>("SELECT COUNT(*) AS n FROM alerts WHERE kind = 'escalation_request' AND subject = ?", [ticket.id]);
+      // Two requests at once (two devices, two nodes) count the same crossing: the unique key keeps one.
+      return raise(
+        {
+          kind: 'escalation_request',
+          subject: ticket.id,
+          crossing: String(Number(count?.n ?? 0) + 1),
+          ticketId: ticket.id,
+          channel: ticket.channel,
+          agentId: requester.id,
+          facts: { reason, requestedByName: requester.displayName },
+        },
+        at,
+      );
+    },
+    async decide(id, by, outcome, reason, at) {
+      const { changes } = await sql().run(
+        `UPDATE alerts SET decision = ?, decision_reason = ?, decided_by = ?, decided_by_name = ?, decided_at = ?,
+           acked_by = COALESCE(acked_by, ?), acked_by_name = COALESCE(acked_by_name, ?), acked_at = COALESCE(acked_at, ?)
+         WHERE id = ? AND kind = 'escalation_request' AND decision IS NULL`,
+        [outcome, reason, by.id, by.displayName, at, by.id, by.displayName, at, id],
+      );
+      return changes === 1;
+    },
+    async thresholds() {
+      const rows = await sql().all<{ channel: string; backlog_threshold: number | string }>('SELECT channel, backlog_threshold FROM channel_alarms');
+      // Every channel, the default where no lead set one (and no pass wrote its row yet).
+      const thresholds: BacklogThresholds = Object.fromEntries(CHANNELS.map((channel) => [channel, DEFAULT_BACKLOG_THRESHOLD]));
+      for (const row of rows) {
+        if ((CHANNELS as readonly string[]).includes(row.channel)) thresholds[row.channel as Channel] = Number(row.backlog_threshold);
+      }
+      return thresholds;
+    },
+    async setThreshold(channel, threshold, by, at) {
+      // A new threshold takes effect at the next pass: a backlog already over a lower one stays one crossing.
+      await sql().run(
+        `INSERT INTO channel_alarms (channel, backlog_threshold, updated_by, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (channel) DO UPDATE SET backlog_threshold = excluded.backlog_threshold, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+        [channel, threshold, by.id, at],
+      );
+    },
+  };
+}

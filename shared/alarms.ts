@@ -1,0 +1,131 @@
+/**
+ * Alarms that reach people (告警) and escalation approval (主管审核): the alarm record the
+ * server keeps for every alarm it raises, the socket requests around it, and the thresholds.
+ * Alarms are computed on the server only (server/alarms/), raised ONCE per crossing whatever
+ * the number of nodes or workstations (the database's unique key (kind, subject, crossing)
+ * decides), pushed live to leads (and to the agent concerned by an SLA alarm or an escalation
+ * request) and fetched on connect. See docs/technical/alarms.md.
+ */
+import { z } from 'zod';
+import { channelSchema, entityIdSchema, prioritySchema, ticketIdSchema, type Channel } from './domain.js';
+import { DEFAULT_BACKLOG_THRESHOLD } from './board.js';
+
+/**
+ * backlog: a channel's pending count went over its threshold. sla_warning / sla_breach: an
+ * open ticket reached 80% of its resolution target / passed it. complaint_unstarted: a
+ * complaint (投诉) nobody answered within an hour. unassigned: a ticket nobody took within 10
+ * minutes. escalation_request: an agent asks a lead to escalate a ticket to tier 2.
+ */
+export const ALARM_KINDS = ['backlog', 'sla_warning', 'sla_breach', 'complaint_unstarted', 'unassigned', 'escalation_request'] as const;
+export const alarmKindSchema = z.enum(ALARM_KINDS);
+export type AlarmKind = z.infer<typeof alarmKindSchema>;
+
+/** The share of a ticket's resolution window after which its SLA warning fires. */
+export const SLA_WARNING_FRACTION = 0.8;
+/** A complaint must be started (first reply) within this (ms). */
+export const COMPLAINT_START_MS = 60 * 60 * 1000;
+/** An unassigned ticket older than this alarms (the seeds' assignment target, ms). */
+export const UNASSIGNED_ALARM_MS = 10 * 60 * 1000;
+/** Smallest and largest backlog threshold a lead may set. */
+export const MAX_BACKLOG_THRESHOLD = 100_000;
+
+/** What made the alarm fire: only the fields of its kind are present. */
+export const alarmFactsSchema = z
+  .object({
+    /** backlog: the pending count seen and the threshold it went over. */
+    pending: z.number().int().nonnegative(),
+    threshold: z.number().int().positive(),
+    /** SLA alarms: the target the ticket is measured against. */
+    dueAt: z.number().int().nonnegative(),
+    priority: prioritySchema,
+    /** complaint / unassigned: when the ticket was created. */
+    createdAt: z.number().int().nonnegative(),
+    /** escalation_request: the agent's reason and who asked. */
+    reason: z.string().max(500),
+    requestedByName: z.string().max(100),
+  })
+  .partial();
+export type AlarmFacts = z.infer<typeof alarmFactsSchema>;
+
+/** A lead's answer to an escalation request. */
+export const escalationDecisionSchema = z.object({
+  outcome: z.enum(['approved', 'refused']),
+  /** Why it was refused (required then); null when approved. */
+  reason: z.string().max(500).nullable(),
+  byId: entityIdSchema,
+  byName: z.string().max(100),
+  at: z.number().int().nonnegative(),
+});
+export type EscalationDecision = z.infer<typeof escalationDecisionSchema>;
+
+export const alarmSchema = z.object({
+  id: z.number().int().positive(),
+  kind: alarmKindSchema,
+  /** The channel (backlog) or the ticket id (the others). */
+  subject: z.string().max(64),
+  ticketId: ticketIdSchema.nullable(),
+  channel: channelSchema.nullable(),
+  /** The agent concerned besides the leads: the assignee of an SLA alarm, the requester of an escalation. */
+  agentId: entityIdSchema.nullable(),
+  raisedAt: z.number().int().nonnegative(),
+  facts: alarmFactsSchema,
+  ackedById: entityIdSchema.nullable(),
+  ackedByName: z.string().max(100).nullable(),
+  ackedAt: z.number().int().nonnegative().nullable(),
+  /** escalation_request only: null while it waits for a lead. */
+  decision: escalationDecisionSchema.nullable(),
+});
+export type Alarm = z.infer<typeof alarmSchema>;
+
+/** Backlog threshold per channel (a missing channel has the default). */
+export const backlogThresholdsSchema = z.partialRecord(channelSchema, z.number().int().positive().max(MAX_BACKLOG_THRESHOLD));
+export type BacklogThresholds = Partial<Record<Channel, number>>;
+
+export function backlogThresholdOf(thresholds: BacklogThresholds, channel: Channel): number {
+  return thresholds[channel] ?? DEFAULT_BACKLOG_THRESHOLD;
+}
+
+/** Whether a lead still has to act on the alarm: not acknowledged, or an escalation nobody decided. */
+export function isAlarmOpen(alarm: Alarm): boolean {
+  return alarm.kind === 'escalation_request' ? alarm.decision === null : alarm.ackedAt === null;
+}
+
+/** Most alarms one `alarms:list` answers (newest first). */
+export const ALARM_LIST_LIMIT = 200;
+
+// ---------------------------------------------------------------------------------------
+// Requests (client → server socket events with acks; the RPC methods take the same params)
+
+export const alarmsListRequestSchema = z.object({}).strict();
+export type AlarmsListRequest = z.infer<typeof alarmsListRequestSchema>;
+export const alarmsListResultSchema = z.object({ alarms: z.array(alarmSchema), thresholds: backlogThresholdsSchema });
+export type AlarmsListResult = z.infer<typeof alarmsListResultSchema>;
+
+export const alarmAckRequestSchema = z.object({ id: z.number().int().positive() }).strict();
+export type AlarmAckRequest = z.infer<typeof alarmAckRequestSchema>;
+
+export const alarmResultSchema = z.object({ alarm: alarmSchema });
+export type AlarmResult = z.infer<typeof alarmResultSchema>;
+
+const reasonText = z
+  .string()
+  .max(500)
+  .refine((s) => s.trim().length > 0, { message: 'must not be empty' });
+
+/** A lead approves an escalation request, or refuses it with a reason the agent sees. */
+export const escalationDecideRequestSchema = z.discriminatedUnion('approve', [
+  z.object({ id: z.number().int().positive(), approve: z.literal(true) }).strict(),
+  z.object({ id: z.number().int().positive(), approve: z.literal(false), reason: reasonText }).strict(),
+]);
+export type EscalationDecideRequest = z.infer<typeof escalationDecideRequestSchema>;
+
+export const backlogThresholdSetRequestSchema = z
+  .object({ channel: channelSchema, threshold: z.number().int().positive().max(MAX_BACKLOG_THRESHOLD) })
+  .strict();
+export type BacklogThresholdSetRequest = z.infer<typeof backlogThresholdSetRequestSchema>;
+export const backlogThresholdsResultSchema = z.object({ thresholds: backlogThresholdsSchema });
+export type BacklogThresholdsResult = z.infer<typeof backlogThresholdsResultSchema>;
+
+/** `ticket:escalate` now files a request: the ticket is unchanged until a lead approves. */
+export const escalationRequestResultSchema = z.object({ request: alarmSchema });
+export type EscalationRequestResult = z.infer<typeof escalationRequestResultSchema>;
