@@ -29,7 +29,7 @@ describe('migration 014 alerts', () => {
     ).run();
 
     expect(migrate(db, 14)).toEqual([14]);
-    expect(appliedVersions(db).at(-1)).toBe(12);
+    expect(appliedVersions(db).at(-1)).toBe(14);
     const raise = db.prepare(
       "INSERT INTO alerts (kind, subject, crossing, ticket_id, raised_at, facts_json) VALUES ('sla_warning', 'GD20241108001', '7200001', 'GD20241108001', 5, '{}') ON CONFLICT (kind, subject, crossing) DO NOTHING",
     );
