@@ -192,7 +192,12 @@ describe('migrateSqliteToPostgres', () => {
     const maxAudit = (sqlite.prepare('SELECT max(id) AS id FROM routing_audit').get() as { id: number }).id;
     sqlite.close();
     expect(outcome.summary.changeLogLastSeq).toBe(lastSeq);
-    expect(outcome.summary.identities.map((i) => `${i.table}.${i.column}`).sort()).toEqual(['alerts.id', 'customer_merges.id', 'pii_reveals.id', 'routing_audit.id']);
+    expect(outcome.summary.identities.map((i) => `${i.table}.${i.column}`).sort()).toEqual([
+      'alerts.id',
+      'customer_merges.id',
+      'pii_reveals.id',
+      'routing_audit.id',
+    ]);
     await withClient(target.url, async (client) => {
       const ticket = (await client.query<{ id: string }>('SELECT id FROM tickets LIMIT 1')).rows[0]!.id;
       const inserted = await client.query<{ id: string }>(
