@@ -45,6 +45,8 @@ async function connectAs(server: TestServer, username: string): Promise<{ socket
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
+  // Signing in goes through routing (presence): what follows sees its outcome, however busy the machine.
+  await server.server.routing.idle();
   return { socket, pushed };
 }
 
