@@ -42,7 +42,7 @@ export const LAYERS = {
   },
 };
 
-/** Test harnesses (e2e, bench, scripts, *.test.ts) may reach any layer to start real parts. */
+/** Test harnesses (e2e, bench, scripts, *.test.ts) may reach any layer to start real parts; `testing/` helpers may use these packages. */
 const TEST_PACKAGES = ['vitest', 'fast-check', '@playwright/test', 'socket.io-client', 'nodemailer', 'imapflow'];
 
 export function layerOf(file, root) {
@@ -73,6 +73,8 @@ export const layersPlugin = {
         if (!layer) return {};
         const rules = LAYERS[layer];
         const isTest = /\.test\.tsx?$/.test(file);
+        // A layer's `testing/` folder holds helpers its tests share: test packages, but still the layer's own imports.
+        const isTestHelper = /(^|[\\/])testing[\\/]/.test(path.relative(root, file));
 
         function check(node, source, typeOnly) {
           if (typeof source !== 'string') return;
@@ -90,7 +92,7 @@ export const layersPlugin = {
             if (!rules.node) context.report({ node, message: `Layer "${layer}" runs outside Node and must not import "${source}".` });
             return;
           }
-          const allowed = [...rules.packages, ...(isTest ? TEST_PACKAGES : [])];
+          const allowed = [...rules.packages, ...(isTest || isTestHelper ? TEST_PACKAGES : [])];
           if (!allowed.includes(source) && !allowed.includes(packageName(source))) {
             context.report({ node, message: `Layer "${layer}" must not use package "${source}" (allowed: ${allowed.join(', ')}).` });
           }

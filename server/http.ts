@@ -217,8 +217,15 @@ export async function requireToken<K extends 'user' | 'integration'>(
   return found as ValidToken<K>;
 }
 
-export async function requireUser(deps: Pick<HttpDependencies, 'store' | 'now'>, req: IncomingMessage): Promise<User> {
-  return (await requireToken(deps, req, 'user')).user;
+/** The signed-in user, who has request budget left (`requestsPerUser`, shared with their sockets). */
+export async function requireUser(deps: Pick<HttpDependencies, 'store' | 'now' | 'rateLimits' | 'log'>, req: IncomingMessage): Promise<User> {
+  const { user } = await requireToken(deps, req, 'user');
+  const verdict = await deps.rateLimits.requestsPerUser.consume(user.id);
+  if (!verdict.ok) {
+    if (verdict.firstRefusal) deps.log(`http: ${user.username} is over the request limit`);
+    throw rateLimited('Too many requests.', verdict.retryAfterMs);
+  }
+  return user;
 }
 
 /** Drops an IPv4-mapped prefix; an IPv6 address becomes its /64 (one host holds a whole /64, so one budget per /64). */

@@ -31,6 +31,12 @@ export interface RateLimitConfig {
   inboundPerToken: RateLimitRule;
   /** Script writes (save, delete) per user: a person editing never meets it, a runaway client does. */
   scriptWritesPerUser: RateLimitRule;
+  /**
+   * Requests of a signed-in user, socket events and HTTP API calls together, on every node:
+   * a workstation's own traffic (a 100,000-ticket bootstrap is 100 pages) never meets it; a
+   * script hammering reads (report, board, queue, ticket fetches) is stopped within seconds.
+   */
+  requestsPerUser: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitConfig;
@@ -48,6 +54,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   webchatConversationsPerAddress: { points: 10, durationSec: 10 * 60 },
   inboundPerToken: { points: 6_000, durationSec: 60 },
   scriptWritesPerUser: { points: 60, durationSec: 60 },
+  requestsPerUser: { points: 1_200, durationSec: 60 },
 };
 
 /**

@@ -4,20 +4,17 @@
  * `forbidden`; bad input is `invalid_request`; a lead's change reaches every reader as
  * `scripts:changed`, a personal change only its owner; writes are rate limited per user.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NO_VARIANTS, type Script, type ScriptInput, type ScriptsChanged } from '../shared/scripts.js';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../shared/sync.js';
+import type { Ack } from '../shared/sync.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
-import { TEST_BACKENDS, login, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { TEST_BACKENDS, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
+import { connectTestSocket, disconnectTestSockets, okResult } from './testing/sockets.js';
 
 let t: TestServer | null = null;
-const sockets: ClientSocket[] = [];
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.disconnect();
+  disconnectTestSockets();
   await t?.stop();
   t = null;
 });
@@ -28,22 +25,9 @@ interface Client {
 }
 
 async function connectAs(server: TestServer, username: string): Promise<Client> {
-  const { token } = await login(server.url, username);
-  const socket: ClientSocket = connect(server.url, {
-    auth: { token, clientId: `client-${username}` },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  sockets.push(socket);
   const changes: ScriptsChanged[] = [];
-  socket.on('scripts:changed', (event) => changes.push(event));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const emitter = socket.timeout(5000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
-  return { ask: async <T>(event: string, payload: unknown) => (await emitter.emitWithAck(event, payload)) as Ack<T>, changes };
+  const { ask } = await connectTestSocket(server, username, { listen: (socket) => socket.on('scripts:changed', (event) => changes.push(event)) });
+  return { ask, changes };
 }
 
 const teamScript: ScriptInput = {
@@ -55,11 +39,6 @@ const teamScript: ScriptInput = {
   keyword: 'sorry',
   variants: NO_VARIANTS,
 };
-
-function resultOf<T>(ack: Ack<T>): T {
-  if (!ack.ok) throw new Error(`refused: ${ack.error.code} ${ack.error.message}`);
-  return ack.result;
-}
 
 for (const backend of TEST_BACKENDS) {
   describe(`scripts sockets on ${backend}`, () => {
@@ -83,13 +62,13 @@ for (const backend of TEST_BACKENDS) {
       const agent1 = await connectAs(server, 'agent1');
       const agent2 = await connectAs(server, 'agent2');
 
-      const team = resultOf(await lead.ask<{ script: Script }>('scripts:save', { script: teamScript })).script;
+      const team = okResult(await lead.ask<{ script: Script }>('scripts:save', { script: teamScript })).script;
       for (const reader of [lead, agent1, agent2]) await vi.waitFor(() => expect(reader.changes).toEqual([{ scope: 'team' }]));
 
-      const mine = resultOf(await agent1.ask<{ script: Script }>('scripts:save', { script: { ...teamScript, scope: 'personal', title: '我的道歉' } })).script;
+      const mine = okResult(await agent1.ask<{ script: Script }>('scripts:save', { script: { ...teamScript, scope: 'personal', title: '我的道歉' } })).script;
       await vi.waitFor(() => expect(agent1.changes).toEqual([{ scope: 'team' }, { scope: 'personal' }]));
-      expect(resultOf(await agent1.ask<{ scripts: Script[] }>('scripts:list', {})).scripts.map((s) => s.id)).toEqual([mine.id, team.id]);
-      expect(resultOf(await agent2.ask<{ scripts: Script[] }>('scripts:list', {})).scripts.map((s) => s.id)).toEqual([team.id]);
+      expect(okResult(await agent1.ask<{ scripts: Script[] }>('scripts:list', {})).scripts.map((s) => s.id)).toEqual([mine.id, team.id]);
+      expect(okResult(await agent2.ask<{ scripts: Script[] }>('scripts:list', {})).scripts.map((s) => s.id)).toEqual([team.id]);
 
       // Abuse: an agent writing the team library, another agent's personal script, bad input.
       expect(await agent1.ask('scripts:save', { script: { ...teamScript, title: '冒充主管' } })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
@@ -107,8 +86,8 @@ for (const backend of TEST_BACKENDS) {
       expect(await agent1.ask('scripts:delete', { id: '../etc' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
       // agent2 heard nothing of agent1's personal library, and nothing was lost.
       expect(agent2.changes).toEqual([{ scope: 'team' }]);
-      expect(resultOf(await lead.ask<{ scripts: Script[] }>('scripts:list', {})).scripts).toEqual([team]);
-      expect(resultOf(await agent1.ask<{ scripts: Script[] }>('scripts:list', {})).scripts).toEqual([mine, team]);
+      expect(okResult(await lead.ask<{ scripts: Script[] }>('scripts:list', {})).scripts).toEqual([team]);
+      expect(okResult(await agent1.ask<{ scripts: Script[] }>('scripts:list', {})).scripts).toEqual([mine, team]);
     });
 
     it('limits script writes per user', async () => {
@@ -116,10 +95,10 @@ for (const backend of TEST_BACKENDS) {
       const agent1 = await connectAs(server, 'agent1');
       const agent2 = await connectAs(server, 'agent2');
       const personal = { script: { ...teamScript, scope: 'personal' } };
-      for (let i = 0; i < 5; i++) resultOf(await agent1.ask('scripts:save', personal));
+      for (let i = 0; i < 5; i++) okResult(await agent1.ask('scripts:save', personal));
       expect(await agent1.ask('scripts:save', personal)).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
       expect(await agent2.ask('scripts:save', personal)).toMatchObject({ ok: true });
-      expect(resultOf(await agent1.ask<{ scripts: Script[] }>('scripts:list', {})).scripts).toHaveLength(5);
+      expect(okResult(await agent1.ask<{ scripts: Script[] }>('scripts:list', {})).scripts).toHaveLength(5);
     });
   });
 }

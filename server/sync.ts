@@ -24,6 +24,7 @@ import { hashToken } from './credentials.js';
 import type { LiveHub, SyncServer, SyncSocket } from './liveHub.js';
 import { forRole, maskBootstrapPage, maskPullResult, maskPushResult, maskQueueList, maskTicketFetch } from './piiMasking.js';
 import type { QueueSummaryPublisher } from './queueSummary.js';
+import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
 import type { MutationContext, ServerStore } from './store.js';
 
 export interface SyncDependencies {
@@ -32,6 +33,8 @@ export interface SyncDependencies {
   queueSummary: QueueSummaryPublisher;
   now: () => number;
   log: (line: string) => void;
+  /** `requestsPerUser` budgets every event a signed-in socket sends (server/rateLimits.ts). */
+  rateLimits: RateLimiters;
   /** What routing knows while a mutation is decided (a transfer's target); absent = the store's own view. */
   mutationContext?: MutationContext;
 }
@@ -131,6 +134,31 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
   });
 
   io.on('connection', (socket) => {
+    // Before every handler of every module: an event over the user's budget is answered
+    // `rate_limited` (when it wants an answer) and goes no further.
+    socket.use((packet, next) => {
+      const { user } = socket.data;
+      void deps.rateLimits.requestsPerUser.consume(user.id).then(
+        (verdict) => {
+          if (verdict.ok) {
+            next();
+            return;
+          }
+          if (verdict.firstRefusal) deps.log(`socket: ${user.username} is over the request limit (${String(packet[0])})`);
+          const ack: unknown = packet[packet.length - 1];
+          if (typeof ack === 'function') {
+            const seconds = retryAfterSeconds(verdict.retryAfterMs);
+            const refusal: Ack<never> = { ok: false, error: { code: 'rate_limited', message: `Too many requests; try again in ${String(seconds)} s.` } };
+            (ack as (response: Ack<never>) => void)(refusal);
+          }
+        },
+        // The counters' store failing must not stop the workstations: let the request through.
+        (error: unknown) => {
+          deps.log(`socket: request limit unavailable: ${error instanceof Error ? error.message : String(error)}`);
+          next();
+        },
+      );
+    });
     hub.add(socket);
     socket.on('disconnect', () => hub.remove(socket));
     deps.queueSummary.greet(socket);

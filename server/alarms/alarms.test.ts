@@ -4,55 +4,34 @@
  * hour, tickets unassigned for 10 minutes, two evaluators on one database raising one row,
  * and who may acknowledge. Pushes are checked over real sockets against the shared schema.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { alarmSchema, type Alarm } from '../../shared/alarms.js';
 import { boardRowAlerts } from '../../shared/board.js';
 import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../shared/sync.js';
 import { createBoardRepository } from '../board/boardRepository.js';
 import { createReportRepository } from '../reports/reportRepository.js';
 import { openPostgresServerStore, type ServerStore } from '../store.js';
-import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
+import { askSocket, connectTestSocket, disconnectTestSockets, type TestSocket } from '../testing/sockets.js';
 import { createAlarmService } from './alarmService.js';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const MINUTE = 60_000;
 let t: TestServer | null = null;
-const sockets: ClientSocket[] = [];
 const extraStores: ServerStore[] = [];
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.disconnect();
+  disconnectTestSockets();
   for (const store of extraStores.splice(0)) await store.close();
   await t?.stop();
   t = null;
 });
 
-async function connectAs(server: TestServer, username: string): Promise<{ socket: ClientSocket; pushed: Alarm[] }> {
-  const { token } = await login(server.url, username);
-  const socket: ClientSocket = connect(server.url, {
-    auth: { token, clientId: `client-${username}` },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  sockets.push(socket);
+async function connectAs(server: TestServer, username: string): Promise<{ socket: TestSocket; pushed: Alarm[] }> {
   const pushed: Alarm[] = [];
-  socket.on('alarms:alarm', (alarm) => pushed.push(alarmSchema.parse(alarm)));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
+  const { socket } = await connectTestSocket(server, username, {
+    listen: (socket) => socket.on('alarms:alarm', (alarm) => pushed.push(alarmSchema.parse(alarm))),
   });
-  // Signing in goes through routing (presence): what follows sees its outcome, however busy the machine.
-  await server.server.routing.idle();
   return { socket, pushed };
-}
-
-export async function ask<T>(socket: ClientSocket, event: string, payload: unknown): Promise<Ack<T>> {
-  const emitter = socket.timeout(5000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
-  return (await emitter.emitWithAck(event, payload)) as Ack<T>;
 }
 
 async function inbound(server: TestServer, contact: InboundContact): Promise<InboundResponse> {
@@ -157,9 +136,9 @@ for (const backend of TEST_BACKENDS) {
         await vi.waitFor(() => expect(receiver.pushed.map((alarm) => alarm.kind).sort()).toEqual(['sla_breach', 'sla_warning']));
       }
       // The assignee's list holds their SLA alarms only; another agent hears and sees nothing.
-      const agentList = await ask<{ alarms: Alarm[] }>(agent1.socket, 'alarms:list', {});
+      const agentList = await askSocket<{ alarms: Alarm[] }>(agent1.socket, 'alarms:list', {});
       expect(agentList.ok && agentList.result.alarms.map((alarm) => alarm.kind).sort()).toEqual(['sla_breach', 'sla_warning']);
-      const strangerList = await ask<{ alarms: Alarm[] }>(agent2.socket, 'alarms:list', {});
+      const strangerList = await askSocket<{ alarms: Alarm[] }>(agent2.socket, 'alarms:list', {});
       expect(strangerList.ok && strangerList.result.alarms).toEqual([]);
       expect(agent2.pushed).toEqual([]);
     });
@@ -199,32 +178,35 @@ for (const backend of TEST_BACKENDS) {
       const admin = await connectAs(server, 'admin1');
 
       // The assignee may see their alarm but not acknowledge it: acknowledging is a lead action.
-      expect(await ask(agent1.socket, 'alarms:ack', { id: breach!.id })).toEqual({
+      expect(await askSocket(agent1.socket, 'alarms:ack', { id: breach!.id })).toEqual({
         ok: false,
         error: { code: 'forbidden', message: expect.any(String) as string },
       });
-      expect(await ask(lead1.socket, 'alarms:ack', { id: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-      expect(await ask(lead1.socket, 'alarms:ack', { id: 999_999 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await askSocket(lead1.socket, 'alarms:ack', { id: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      expect(await askSocket(lead1.socket, 'alarms:ack', { id: 999_999 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
       expect((await server.store.alerts.get(breach!.id))?.ackedAt).toBeNull();
 
-      const acked = await ask<{ alarm: Alarm }>(lead1.socket, 'alarms:ack', { id: breach!.id });
+      const acked = await askSocket<{ alarm: Alarm }>(lead1.socket, 'alarms:ack', { id: breach!.id });
       expect(acked).toEqual({
         ok: true,
         result: { alarm: expect.objectContaining({ ackedById: 'lead1', ackedByName: '李主管', ackedAt: server.clock.now() }) as unknown },
       });
       server.clock.advance(MINUTE);
-      const again = await ask<{ alarm: Alarm }>(admin.socket, 'alarms:ack', { id: breach!.id });
+      const again = await askSocket<{ alarm: Alarm }>(admin.socket, 'alarms:ack', { id: breach!.id });
       expect(again.ok && again.result.alarm.ackedById).toBe('lead1');
       // The change reaches the assignee's list live too.
       await vi.waitFor(() => expect(agent1.pushed.some((alarm) => alarm.id === breach!.id && alarm.ackedById === 'lead1')).toBe(true));
 
       // Thresholds: leads set them, agents may not, nonsense is refused.
-      expect(await ask(agent1.socket, 'alarms:setThreshold', { channel: 'chat', threshold: 5 })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-      expect(await ask(lead1.socket, 'alarms:setThreshold', { channel: 'chat', threshold: 0 })).toMatchObject({
+      expect(await askSocket(agent1.socket, 'alarms:setThreshold', { channel: 'chat', threshold: 5 })).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden' },
+      });
+      expect(await askSocket(lead1.socket, 'alarms:setThreshold', { channel: 'chat', threshold: 0 })).toMatchObject({
         ok: false,
         error: { code: 'invalid_request' },
       });
-      expect(await ask(lead1.socket, 'alarms:setThreshold', { channel: 'chat', threshold: 30 })).toEqual({
+      expect(await askSocket(lead1.socket, 'alarms:setThreshold', { channel: 'chat', threshold: 30 })).toEqual({
         ok: true,
         result: { thresholds: { phone: 50, chat: 30, social: 50, email: 50 } },
       });

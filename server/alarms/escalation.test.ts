@@ -4,50 +4,26 @@
  * approves it (tier 2, 30-minute target, as a direct escalation used to do); two leads
  * deciding at once decide once; agents, strangers and bad input are refused.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { alarmSchema, type Alarm } from '../../shared/alarms.js';
 import type { InboundResponse } from '../../shared/httpApi.js';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../shared/sync.js';
-import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
+import { askSocket, connectTestSocket, disconnectTestSockets, okResult, type TestSocket } from '../testing/sockets.js';
 
 let t: TestServer | null = null;
-const sockets: ClientSocket[] = [];
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.disconnect();
+  disconnectTestSockets();
   await t?.stop();
   t = null;
 });
 
-async function connectAs(server: TestServer, username: string): Promise<{ socket: ClientSocket; pushed: Alarm[] }> {
-  const { token } = await login(server.url, username);
-  const socket: ClientSocket = connect(server.url, {
-    auth: { token, clientId: `client-${username}` },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  sockets.push(socket);
+async function connectAs(server: TestServer, username: string): Promise<{ socket: TestSocket; pushed: Alarm[] }> {
   const pushed: Alarm[] = [];
-  socket.on('alarms:alarm', (alarm) => pushed.push(alarmSchema.parse(alarm)));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
+  const { socket } = await connectTestSocket(server, username, {
+    listen: (socket) => socket.on('alarms:alarm', (alarm) => pushed.push(alarmSchema.parse(alarm))),
   });
   return { socket, pushed };
-}
-
-async function ask<T>(socket: ClientSocket, event: string, payload: unknown): Promise<Ack<T>> {
-  const emitter = socket.timeout(5000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
-  return (await emitter.emitWithAck(event, payload)) as Ack<T>;
-}
-
-function ok<T>(answer: Ack<T>): T {
-  if (!answer.ok) throw new Error(`refused: ${answer.error.code} ${answer.error.message}`);
-  return answer.result;
 }
 
 for (const backend of TEST_BACKENDS) {
@@ -75,7 +51,7 @@ for (const backend of TEST_BACKENDS) {
     it('reaches the leads as a request; a refusal with a reason reaches the agent; a new request approved escalates as before', async () => {
       const { server, agent, ticketId } = await start();
       const lead1 = await connectAs(server, 'lead1');
-      const requested = ok(await ask<{ request: Alarm }>(agent.socket, 'ticket:escalate', { ticketId, reason: '需要二线工程师上门' }));
+      const requested = okResult(await askSocket<{ request: Alarm }>(agent.socket, 'ticket:escalate', { ticketId, reason: '需要二线工程师上门' }));
       expect(requested.request).toMatchObject({
         kind: 'escalation_request',
         ticketId,
@@ -86,23 +62,25 @@ for (const backend of TEST_BACKENDS) {
       await vi.waitFor(() => expect(lead1.pushed.map((alarm) => alarm.id)).toContain(requested.request.id));
       // Nothing changed on the ticket yet, and a second request while one waits is a conflict.
       expect((await server.store.getTicket(ticketId))!.routing).toMatchObject({ requiredTier: 1, escalation: null });
-      expect(await ask(agent.socket, 'ticket:escalate', { ticketId, reason: '再催一下' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+      expect(await askSocket(agent.socket, 'ticket:escalate', { ticketId, reason: '再催一下' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
 
-      const refused = ok(await ask<{ alarm: Alarm }>(lead1.socket, 'alarms:decide', { id: requested.request.id, approve: false, reason: '先按一线流程排查' }));
+      const refused = okResult(
+        await askSocket<{ alarm: Alarm }>(lead1.socket, 'alarms:decide', { id: requested.request.id, approve: false, reason: '先按一线流程排查' }),
+      );
       expect(refused.alarm.decision).toEqual({ outcome: 'refused', reason: '先按一线流程排查', byId: 'lead1', byName: '李主管', at: server.clock.now() });
       await vi.waitFor(() => expect(agent.pushed.findLast((alarm) => alarm.id === requested.request.id)?.decision?.reason).toBe('先按一线流程排查'));
       expect((await server.store.getTicket(ticketId))!.routing.requiredTier).toBe(1);
 
-      const second = ok(await ask<{ request: Alarm }>(agent.socket, 'ticket:escalate', { ticketId, reason: '排查无果，仍需二线' }));
+      const second = okResult(await askSocket<{ request: Alarm }>(agent.socket, 'ticket:escalate', { ticketId, reason: '排查无果，仍需二线' }));
       server.clock.advance(5 * 60_000);
-      const approved = ok(await ask<{ alarm: Alarm }>(lead1.socket, 'alarms:decide', { id: second.request.id, approve: true }));
+      const approved = okResult(await askSocket<{ alarm: Alarm }>(lead1.socket, 'alarms:decide', { id: second.request.id, approve: true }));
       expect(approved.alarm).toMatchObject({ decision: { outcome: 'approved', reason: null, byName: '李主管' }, ackedById: 'lead1' });
       expect((await server.store.getTicket(ticketId))!.routing).toMatchObject({
         requiredTier: 2,
         escalation: { reason: '排查无果，仍需二线', byId: 'agent1', byName: '王芳', at: server.clock.now(), dueAt: server.clock.now() + 30 * 60_000 },
       });
       // The agent's own list holds both requests and their outcomes.
-      const listed = ok(await ask<{ alarms: Alarm[] }>(agent.socket, 'alarms:list', {}));
+      const listed = okResult(await askSocket<{ alarms: Alarm[] }>(agent.socket, 'alarms:list', {}));
       expect(listed.alarms.map((alarm) => alarm.decision?.outcome)).toEqual(['approved', 'refused']);
     });
 
@@ -110,10 +88,10 @@ for (const backend of TEST_BACKENDS) {
       const { server, agent, ticketId } = await start();
       const lead1 = await connectAs(server, 'lead1');
       const lead2 = await connectAs(server, 'lead2');
-      const { request } = ok(await ask<{ request: Alarm }>(agent.socket, 'ticket:escalate', { ticketId, reason: '客户要求主管处理' }));
+      const { request } = okResult(await askSocket<{ request: Alarm }>(agent.socket, 'ticket:escalate', { ticketId, reason: '客户要求主管处理' }));
       const answers = await Promise.all([
-        ask<{ alarm: Alarm }>(lead1.socket, 'alarms:decide', { id: request.id, approve: true }),
-        ask<{ alarm: Alarm }>(lead2.socket, 'alarms:decide', { id: request.id, approve: false, reason: '不需要' }),
+        askSocket<{ alarm: Alarm }>(lead1.socket, 'alarms:decide', { id: request.id, approve: true }),
+        askSocket<{ alarm: Alarm }>(lead2.socket, 'alarms:decide', { id: request.id, approve: false, reason: '不需要' }),
       ]);
       expect(answers.filter((answer) => answer.ok)).toHaveLength(1);
       expect(answers.filter((answer) => !answer.ok)).toEqual([
@@ -138,7 +116,7 @@ for (const backend of TEST_BACKENDS) {
         reason: '离线时申请：需要二线',
         createdAt: server.clock.now() - 60_000,
       };
-      const first = ok(await ask<{ results: Array<{ ok: boolean }> }>(agent.socket, 'sync:push', { mutations: [mutation] }));
+      const first = okResult(await askSocket<{ results: Array<{ ok: boolean }> }>(agent.socket, 'sync:push', { mutations: [mutation] }));
       expect(first.results).toEqual([expect.objectContaining({ mutationId: 'offline-escalation-1', ok: true })]);
       await vi.waitFor(() => expect(lead1.pushed.filter((alarm) => alarm.kind === 'escalation_request')).toHaveLength(1));
       expect(lead1.pushed[0]).toMatchObject({
@@ -148,40 +126,45 @@ for (const backend of TEST_BACKENDS) {
         facts: { reason: '离线时申请：需要二线', requestedByName: '王芳' },
       });
       // Sent again (the ack was lost), and a second request while one waits: still one request.
-      ok(await ask(agent.socket, 'sync:push', { mutations: [mutation] }));
-      ok(await ask(agent.socket, 'sync:push', { mutations: [{ ...mutation, mutationId: 'offline-escalation-2' }] }));
-      const listed = ok(await ask<{ alarms: Alarm[] }>(lead1.socket, 'alarms:list', {}));
+      okResult(await askSocket(agent.socket, 'sync:push', { mutations: [mutation] }));
+      okResult(await askSocket(agent.socket, 'sync:push', { mutations: [{ ...mutation, mutationId: 'offline-escalation-2' }] }));
+      const listed = okResult(await askSocket<{ alarms: Alarm[] }>(lead1.socket, 'alarms:list', {}));
       expect(listed.alarms.filter((alarm) => alarm.kind === 'escalation_request')).toHaveLength(1);
       expect((await server.store.getTicket(ticketId))!.routing.requiredTier).toBe(1);
       // A stranger's pushed request is refused like any write to a ticket they cannot see.
       const stranger = await connectAs(server, 'agent2');
-      const refused = ok(
-        await ask<{ results: Array<{ ok: boolean }> }>(stranger.socket, 'sync:push', { mutations: [{ ...mutation, mutationId: 'stranger-1' }] }),
+      const refused = okResult(
+        await askSocket<{ results: Array<{ ok: boolean }> }>(stranger.socket, 'sync:push', { mutations: [{ ...mutation, mutationId: 'stranger-1' }] }),
       );
       expect(refused.results[0]).toMatchObject({ ok: false });
-      expect(ok(await ask<{ alarms: Alarm[] }>(lead1.socket, 'alarms:list', {})).alarms.filter((alarm) => alarm.kind === 'escalation_request')).toHaveLength(1);
+      expect(
+        okResult(await askSocket<{ alarms: Alarm[] }>(lead1.socket, 'alarms:list', {})).alarms.filter((alarm) => alarm.kind === 'escalation_request'),
+      ).toHaveLength(1);
     });
 
     it('refuses agents deciding, strangers requesting, and bad input, with nothing changed', async () => {
       const { server, agent, ticketId } = await start();
       const stranger = await connectAs(server, 'agent2');
-      expect(await ask(stranger.socket, 'ticket:escalate', { ticketId, reason: '看看' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-      expect(await ask(agent.socket, 'ticket:escalate', { ticketId, reason: '   ' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-      const { request } = ok(await ask<{ request: Alarm }>(agent.socket, 'ticket:escalate', { ticketId, reason: '客户要求主管处理' }));
+      expect(await askSocket(stranger.socket, 'ticket:escalate', { ticketId, reason: '看看' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await askSocket(agent.socket, 'ticket:escalate', { ticketId, reason: '   ' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      const { request } = okResult(await askSocket<{ request: Alarm }>(agent.socket, 'ticket:escalate', { ticketId, reason: '客户要求主管处理' }));
       // The requester may not approve their own request, nor may any agent.
-      expect(await ask(agent.socket, 'alarms:decide', { id: request.id, approve: true })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-      expect(await ask(stranger.socket, 'alarms:decide', { id: request.id, approve: false, reason: 'no' })).toMatchObject({
+      expect(await askSocket(agent.socket, 'alarms:decide', { id: request.id, approve: true })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await askSocket(stranger.socket, 'alarms:decide', { id: request.id, approve: false, reason: 'no' })).toMatchObject({
         ok: false,
         error: { code: 'forbidden' },
       });
       const lead1 = await connectAs(server, 'lead1');
       // A refusal needs a reason; an unknown id is not found.
-      expect(await ask(lead1.socket, 'alarms:decide', { id: request.id, approve: false })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-      expect(await ask(lead1.socket, 'alarms:decide', { id: request.id, approve: false, reason: '  ' })).toMatchObject({
+      expect(await askSocket(lead1.socket, 'alarms:decide', { id: request.id, approve: false })).toMatchObject({
         ok: false,
         error: { code: 'invalid_request' },
       });
-      expect(await ask(lead1.socket, 'alarms:decide', { id: 424_242, approve: true })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await askSocket(lead1.socket, 'alarms:decide', { id: request.id, approve: false, reason: '  ' })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_request' },
+      });
+      expect(await askSocket(lead1.socket, 'alarms:decide', { id: 424_242, approve: true })).toMatchObject({ ok: false, error: { code: 'not_found' } });
       expect((await server.store.alerts.get(request.id))!.decision).toBeNull();
       expect((await server.store.getTicket(ticketId))!.routing.requiredTier).toBe(1);
       // The stranger never heard of the request.

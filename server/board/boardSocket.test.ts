@@ -3,46 +3,32 @@
  * when a contact arrives through the HTTP API; agents never get it, and `board:get` answers
  * them `forbidden`. Both backends.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { boardSnapshotSchema, type BoardSnapshot } from '../../shared/board.js';
 import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../shared/sync.js';
-import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import type { Ack } from '../../shared/sync.js';
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
+import { askSocket, connectTestSocket, disconnectTestSockets, type TestSocket } from '../testing/sockets.js';
 
 let t: TestServer | null = null;
-const sockets: ClientSocket[] = [];
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.disconnect();
+  disconnectTestSockets();
   await t?.stop();
   t = null;
 });
 
-async function connectAs(server: TestServer, username: string): Promise<{ socket: ClientSocket; boards: BoardSnapshot[] }> {
-  const { token } = await login(server.url, username);
-  const socket: ClientSocket = connect(server.url, {
-    auth: { token, clientId: `client-${username}` },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  sockets.push(socket);
+async function connectAs(server: TestServer, username: string): Promise<{ socket: TestSocket; boards: BoardSnapshot[] }> {
   const boards: BoardSnapshot[] = [];
   // Every push is checked against the shared schema, as the workstation does.
-  socket.on('board:snapshot', (board) => boards.push(boardSnapshotSchema.parse(board)));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
+  const { socket } = await connectTestSocket(server, username, {
+    listen: (socket) => socket.on('board:snapshot', (board) => boards.push(boardSnapshotSchema.parse(board))),
   });
   return { socket, boards };
 }
 
-async function boardGet(socket: ClientSocket, payload: unknown): Promise<Ack<{ board: BoardSnapshot }>> {
-  const emitter = socket.timeout(5000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
-  return (await emitter.emitWithAck('board:get', payload)) as Ack<{ board: BoardSnapshot }>;
+function boardGet(socket: TestSocket, payload: unknown): Promise<Ack<{ board: BoardSnapshot }>> {
+  return askSocket(socket, 'board:get', payload);
 }
 
 async function inbound(server: TestServer, contact: InboundContact): Promise<InboundResponse> {

@@ -68,7 +68,7 @@ async function startNodeB(): Promise<typeof b> {
   const hub = createLiveHub(now);
   const stopFanOut = a.store.onDidCommitChanges((batch) => hub.fanOut(batch));
   const queueSummary = startQueueSummary(io, { store: a.store, now, log });
-  attachSync(io, { store: a.store, hub, queueSummary, now, log });
+  attachSync(io, { store: a.store, hub, queueSummary, rateLimits: createRateLimiters(), now, log });
   attachRouting(io, { port: localRoutingPort(a.server.routing), store: a.store, now, log });
   let url = '';
   const state = await sharedState();
