@@ -10,6 +10,7 @@
 import { CHANNELS, type Channel } from '../shared/domain.js';
 import { QUEUE_SUMMARY_INTERVAL_MS, type QueueSummary, type QueueSummaryEntry } from '../shared/queue.js';
 import type { SyncServer, SyncSocket } from './liveHub.js';
+import { createPacedJob } from './pacedJob.js';
 import type { ServerStore } from './store.js';
 
 export interface QueueSummaryOptions {
@@ -35,16 +36,18 @@ export function queueRoom(channel: Channel): string {
   return `queue:${channel}`;
 }
 
+/** One computation: when, and each channel's entries. */
+interface QueueFigures {
+  at: number;
+  byChannel: Map<Channel, QueueSummaryEntry[]>;
+}
+
 export function startQueueSummary(io: SyncServer, options: QueueSummaryOptions): QueueSummaryPublisher {
-  const intervalMs = options.intervalMs ?? QUEUE_SUMMARY_INTERVAL_MS;
-  const recheckMs = options.recheckMs ?? 15_000;
-  let current: { at: number; byChannel: Map<Channel, QueueSummaryEntry[]> } | null = null;
+  let current: QueueFigures | null = null;
   const sentJson = new Map<Channel, string>();
-  let lastRunAt = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
 
-  async function compute(): Promise<{ at: number; byChannel: Map<Channel, QueueSummaryEntry[]> }> {
+  async function compute(): Promise<QueueFigures> {
     const at = options.now();
     const byChannel = new Map<Channel, QueueSummaryEntry[]>(CHANNELS.map((channel) => [channel, []]));
     for (const entry of await options.store.queue.summary(at)) byChannel.get(entry.channel)?.push(entry);
@@ -56,23 +59,7 @@ export function startQueueSummary(io: SyncServer, options: QueueSummaryOptions):
     options.log(`queue summary failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
 
-  function run(): void {
-    timer = null;
-    running = true;
-    lastRunAt = Date.now();
-    void compute()
-      .then(publish, reportFailure)
-      .finally(() => {
-        running = false;
-        // Changes committed while the query ran may be missing from it: one more run for them.
-        if (dirtyWhileRunning) {
-          dirtyWhileRunning = false;
-          markDirty();
-        }
-      });
-  }
-
-  function publish({ at, byChannel }: { at: number; byChannel: Map<Channel, QueueSummaryEntry[]> }): void {
+  function publish({ at, byChannel }: QueueFigures): void {
     if (stopped) return;
     for (const [channel, entries] of byChannel) {
       const json = JSON.stringify(entries);
@@ -83,39 +70,29 @@ export function startQueueSummary(io: SyncServer, options: QueueSummaryOptions):
     }
   }
 
-  let running = false;
-  let dirtyWhileRunning = false;
-
-  function markDirty(): void {
-    if (stopped || timer) return;
-    if (running) {
-      dirtyWhileRunning = true;
-      return;
-    }
-    timer = setTimeout(run, Math.max(0, lastRunAt + intervalMs - Date.now()));
-    timer.unref();
-  }
-
-  const recheck = setInterval(markDirty, recheckMs);
-  recheck.unref();
-  markDirty();
+  const job = createPacedJob({
+    run: compute,
+    after: publish,
+    onError: reportFailure,
+    intervalMs: options.intervalMs ?? QUEUE_SUMMARY_INTERVAL_MS,
+    recheckMs: options.recheckMs ?? 15_000,
+  });
+  job.markDirty();
 
   return {
-    markDirty,
+    markDirty: () => job.markDirty(),
     greet(socket) {
       const { user } = socket.data;
       if (user.role !== 'agent' || user.channels.length === 0) return;
       void socket.join(user.channels.map(queueRoom));
-      const greetWith = ({ at, byChannel }: { at: number; byChannel: Map<Channel, QueueSummaryEntry[]> }) =>
+      const greetWith = ({ at, byChannel }: QueueFigures) =>
         socket.emit('queue:summary', { at, channels: [...user.channels], entries: user.channels.flatMap((channel) => byChannel.get(channel) ?? []) });
       if (current) greetWith(current);
-      else compute().then(greetWith, reportFailure);
+      else job.runNow().then(greetWith, reportFailure);
     },
     stop() {
       stopped = true;
-      clearInterval(recheck);
-      if (timer) clearTimeout(timer);
-      timer = null;
+      job.stop();
     },
   };
 }

@@ -16,6 +16,7 @@ import type { LiveChannelCounts } from '../../shared/board.js';
 import type { Alarm, AlarmKind, BacklogThresholds } from '../../shared/alarms.js';
 import type { ServerStore } from '../store.js';
 import type { RoutingPort } from '../routing/port.js';
+import { createPacedJob } from '../pacedJob.js';
 import { SyncRefusal } from '../sync.js';
 import type { TicketAlarmCandidate } from './alertStore.js';
 
@@ -67,16 +68,8 @@ function requireLead(user: User, what: string): void {
 
 export function createAlarmService(options: AlarmServiceOptions): AlarmService {
   const { store, now, log } = options;
-  const intervalMs = options.intervalMs ?? 1000;
-  const recheckMs = options.recheckMs ?? 15_000;
   const batchLimit = options.batchLimit ?? 200;
   let publish: (alarm: Alarm) => void = () => undefined;
-  let running: Promise<Alarm[]> | null = null;
-  let dirtyWhileRunning = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let lastRunAt = 0;
-  let stopped = false;
-  let passes = 0;
 
   function reportFailure(error: unknown): void {
     log(`alarm evaluation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -120,46 +113,17 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
     return { raised, more };
   }
 
-  function evaluate(): Promise<Alarm[]> {
-    if (running) return running;
-    lastRunAt = Date.now();
-    passes += 1;
-    const run = pass().then(({ raised, more }) => {
+  const job = createPacedJob({
+    run: pass,
+    after: ({ raised, more }) => {
       for (const alarm of raised) publish(alarm);
-      if (more) dirtyWhileRunning = true;
-      return raised;
-    });
-    running = run;
-    void run
-      .catch(() => undefined)
-      .finally(() => {
-        running = null;
-        if (dirtyWhileRunning) {
-          dirtyWhileRunning = false;
-          markDirty();
-        }
-      });
-    return run;
-  }
-
-  function markDirty(): void {
-    if (stopped || timer) return;
-    if (running) {
-      dirtyWhileRunning = true;
-      return;
-    }
-    timer = setTimeout(
-      () => {
-        timer = null;
-        evaluate().catch(reportFailure);
-      },
-      Math.max(0, lastRunAt + intervalMs - Date.now()),
-    );
-    timer.unref();
-  }
-
-  const recheck = setInterval(markDirty, recheckMs);
-  recheck.unref();
+      return more;
+    },
+    onError: reportFailure,
+    intervalMs: options.intervalMs ?? 1000,
+    recheckMs: options.recheckMs ?? 15_000,
+  });
+  const markDirty = () => job.markDirty();
 
   async function requireAlarm(id: number): Promise<Alarm> {
     const alarm = await store.alerts.get(id);
@@ -173,8 +137,8 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
     },
     announce: (alarm) => publish(alarm),
     markDirty,
-    evaluate,
-    passes: () => passes,
+    evaluate: async () => (await job.runNow()).raised,
+    passes: () => job.runs(),
     list: (viewer) => store.alerts.list(viewer),
     async acknowledge(lead, id) {
       requireLead(lead, 'acknowledge alarms');
@@ -230,11 +194,6 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
       publish(decided);
       return decided;
     },
-    stop() {
-      stopped = true;
-      clearInterval(recheck);
-      if (timer) clearTimeout(timer);
-      timer = null;
-    },
+    stop: () => job.stop(),
   };
 }

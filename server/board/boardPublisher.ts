@@ -9,6 +9,7 @@
  */
 import { BOARD_INTERVAL_MS, boardGetRequestSchema, type BoardSnapshot } from '../../shared/board.js';
 import type { SyncServer, SyncSocket } from '../liveHub.js';
+import { createPacedJob } from '../pacedJob.js';
 import { handle, SyncRefusal } from '../sync.js';
 import type { BoardRepository } from './boardRepository.js';
 
@@ -39,45 +40,13 @@ function canWatch(socket: SyncSocket): boolean {
 
 /** Wires the board into the socket server; call after `attachSync` (its middleware authenticates). */
 export function attachBoard(io: SyncServer, options: BoardPublisherOptions): BoardPublisher {
-  const intervalMs = options.intervalMs ?? BOARD_INTERVAL_MS;
-  const recheckMs = options.recheckMs ?? 15_000;
   const watchers = new Set<SyncSocket>();
   let current: BoardSnapshot | null = null;
   let sentFigures = '';
-  let lastRunAt = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let running: Promise<BoardSnapshot> | null = null;
-  let dirty = true;
-  let dirtyWhileRunning = false;
   let stopped = false;
-  let computed = 0;
 
   function reportFailure(error: unknown): void {
     options.log(`board failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  }
-
-  /** One computation at a time; callers arriving while it runs share it. */
-  function compute(): Promise<BoardSnapshot> {
-    if (running) return running;
-    lastRunAt = Date.now();
-    dirty = false;
-    computed += 1;
-    const run = options.board.snapshot(options.now()).then((snapshot) => {
-      current = snapshot;
-      return snapshot;
-    });
-    running = run;
-    void run
-      .catch(() => undefined)
-      .finally(() => {
-        running = null;
-        // Changes committed while the queries ran may be missing from them: one more run for them.
-        if (dirtyWhileRunning) {
-          dirtyWhileRunning = false;
-          markDirty();
-        }
-      });
-    return run;
   }
 
   function publish(snapshot: BoardSnapshot): void {
@@ -89,34 +58,23 @@ export function attachBoard(io: SyncServer, options: BoardPublisherOptions): Boa
     io.to(BOARD_ROOM).emit('board:snapshot', snapshot);
   }
 
-  function markDirty(): void {
-    dirty = true;
-    if (stopped || timer || watchers.size === 0) return;
-    if (running) {
-      dirtyWhileRunning = true;
-      return;
-    }
-    timer = setTimeout(
-      () => {
-        timer = null;
-        compute().then(publish, reportFailure);
-      },
-      Math.max(0, lastRunAt + intervalMs - Date.now()),
-    );
-    timer.unref();
-  }
+  const job = createPacedJob({
+    run: () => options.board.snapshot(options.now()),
+    after: (snapshot) => {
+      current = snapshot;
+      publish(snapshot);
+    },
+    onError: reportFailure,
+    intervalMs: options.intervalMs ?? BOARD_INTERVAL_MS,
+    recheckMs: options.recheckMs ?? 15_000,
+    wanted: () => watchers.size > 0,
+  });
 
   /** The board for one lead now: the last one while nothing changed, else a fresh (shared) computation. */
   function currentBoard(): Promise<BoardSnapshot> {
-    if (current && !dirty && !running) return Promise.resolve(current);
-    return compute().then((snapshot) => {
-      publish(snapshot);
-      return snapshot;
-    });
+    if (current && !job.isDirty() && !job.isRunning()) return Promise.resolve(current);
+    return job.runNow();
   }
-
-  const recheck = setInterval(markDirty, recheckMs);
-  recheck.unref();
 
   io.on('connection', (socket) => {
     handle(socket, options, 'board:get', boardGetRequestSchema, async () => {
@@ -127,19 +85,15 @@ export function attachBoard(io: SyncServer, options: BoardPublisherOptions): Boa
     watchers.add(socket);
     void socket.join(BOARD_ROOM);
     socket.on('disconnect', () => watchers.delete(socket));
-    // While nobody watched, nothing was computed: the board may be old.
-    if (watchers.size === 1) dirty = true;
     currentBoard().then((snapshot) => socket.emit('board:snapshot', snapshot), reportFailure);
   });
 
   return {
-    markDirty,
-    computations: () => computed,
+    markDirty: () => job.markDirty(),
+    computations: () => job.runs(),
     stop() {
       stopped = true;
-      clearInterval(recheck);
-      if (timer) clearTimeout(timer);
-      timer = null;
+      job.stop();
     },
   };
 }
