@@ -7,7 +7,8 @@
  * reply arrives live and the agent sees it marked read. Then, in English: the offline form
  * (its address shown to the agent as unverified), a forged identity refused, a visitor
  * sending too fast told to wait (the message goes by itself once allowed), and the widget
- * refused on a site that is not on the allowed origins.
+ * refused on a site that is not on the allowed origins. Visitors arriving while the agent is full
+ * wait in the queue and see their place and the estimated wait.
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
@@ -119,6 +120,41 @@ test('a customer chats on the web and an agent answers on the workstation', asyn
   await input.pressSequentially('3', { delay: 20 });
   await expect(pane.getByRole('status').filter({ hasText: '客户正在输入…' })).toBeVisible({ timeout: LIVE_MS });
   await agent.screenshot({ path: test.info().outputPath('agent-indicators-zh.png') });
+});
+
+test('visitors who arrive while the agent is full wait in the queue and see their place, in Chinese and English', async ({ browser }) => {
+  test.setTimeout(120_000);
+  // Emily (chat capacity 2) holds the first customer's chat; the next visitor's chat is offered
+  // to her, and whoever comes after that waits: the widget says where they are, not "nobody online".
+  async function visitorSays(locale: string, text: string): Promise<Page> {
+    const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/chat/?site=demo`);
+    const input = widget(page).getByLabel(locale === 'zh-CN' ? '消息' : 'Message', { exact: true });
+    await expect(input).toBeVisible({ timeout: LIVE_MS });
+    await input.fill(text);
+    await input.press('Enter');
+    await expect(widget(page).getByText(text)).toBeVisible();
+    return page;
+  }
+  await visitorSays('zh-CN', '请问发票什么时候能开好？');
+  const zh = await visitorSays('zh-CN', '我的退款到账了吗？');
+  const zhPlace = widget(zh).getByRole('status').filter({ hasText: '正在排队' });
+  await expect(zhPlace).toHaveText(/^正在排队：您是第 \d+ 位，(预计等待约 \d+ 分钟|客服空闲后会立即接待您)$/, { timeout: LIVE_MS });
+  await expect(widget(zh).getByText('客服繁忙，请稍候')).toBeVisible();
+  await zh.screenshot({ path: test.info().outputPath('widget-queue-zh.png') });
+
+  const en = await visitorSays('en-US', 'Can I change my delivery address?');
+  const enPlace = widget(en).getByRole('status').filter({ hasText: 'in the queue' });
+  await expect(enPlace).toHaveText(/^You are number \d+ in the queue · (about \d+ min wait|an agent will be with you as soon as one is free)$/, {
+    timeout: LIVE_MS,
+  });
+  // Later arrivals wait behind earlier ones.
+  const position = (text: string | null) => Number(/\d+/.exec(text ?? '')?.[0]);
+  expect(position(await enPlace.textContent())).toBeGreaterThan(position(await zhPlace.textContent()));
+  await expect(widget(en).getByText('All agents are busy')).toBeVisible();
+  await en.screenshot({ path: test.info().outputPath('widget-queue-en.png') });
 });
 
 test('the widget speaks English to an English browser: the offline form when the agent is busy, and a forged identity refused', async ({ browser }) => {

@@ -13,11 +13,19 @@ export interface QueueViewStore {
   summary(now: number): Promise<QueueSummaryEntry[]>;
   /** The queued tickets of the viewer's channels (every channel for leads) matching the request, longest waiting first. */
   list(viewer: Viewer, request: QueueListRequest): Promise<QueueListResult>;
+  /**
+   * A channel's queue in routing's order (server/routing/engine.ts `compareRank`: overdue first,
+   * then priority, SLA due time, age, id), at most `limit` ids, and how many of the channel's
+   * tickets agents took since `servedSince` (the pace a waiting customer is told).
+   */
+  waitingLine(channel: Channel, now: number, servedSince: number, limit: number): Promise<{ ids: string[]; served: number }>;
 }
 
 /** A ticket waits in its channel's queue while open and held by nobody. */
 const QUEUED = "t.assignee_id IS NULL AND t.status IN ('unassigned', 'in_progress', 'awaiting_customer')";
 const RISK_FLOOR_MS = 30 * 60 * 1000;
+/** Tickets older than this are not counted among those taken lately (keeps the count on the created_at index). */
+const SERVED_LOOKBACK_MS = 24 * 60 * 60 * 1000;
 
 export function createQueueViewStore(internals: {
   sql: () => SqlExecutor;
@@ -38,6 +46,22 @@ export function createQueueViewStore(internals: {
         [now, RISK_FLOOR_MS],
       );
       return rows.map((row) => ({ channel: row.channel, group: row.grp, waiting: row.waiting, oldestSince: row.oldest, breaching: row.breaching }));
+    },
+    async waitingLine(channel, now, servedSince, limit) {
+      const executor = sql();
+      const ids = await executor.all<{ id: string }>(
+        `SELECT t.id FROM tickets t WHERE ${QUEUED} AND t.channel = ?
+         ORDER BY CASE WHEN t.due_at <= ? THEN 0 ELSE 1 END,
+                  CASE t.priority WHEN 'urgent' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END,
+                  t.due_at, t.created_at, t.id
+         LIMIT ?`,
+        [channel, now, limit],
+      );
+      const { served } = (await executor.get<{ served: number }>(
+        'SELECT COUNT(*) AS served FROM tickets t WHERE t.created_at >= ? AND t.channel = ? AND t.assigned_at >= ?',
+        [now - SERVED_LOOKBACK_MS, channel, servedSince],
+      ))!;
+      return { ids: ids.map((row) => row.id), served };
     },
     async list(viewer, request) {
       const executor = sql();

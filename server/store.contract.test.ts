@@ -377,6 +377,25 @@ for (const backend of TEST_BACKENDS) {
       expect((await store.queue.list(agent, { limit: 5, after: page.next! })).rows.map((r) => r.ticket.subject)).toEqual(['请问营业时间']);
     });
 
+    it('lines a channel up in routing’s order (overdue first, then priority) and counts the tickets taken lately', async () => {
+      const hour = 60 * 60 * 1000;
+      const older = await store.ingestInbound(contact('请问营业时间', '13800000002'), { now: TEST_EPOCH });
+      const taken = await store.ingestInbound(contact('请问营业时间', '13800000004'), { now: TEST_EPOCH + 2 });
+      const assignee = { id: 'agent1', username: 'agent1', displayName: '王芳' };
+      await store.assignTicket({ ticketId: taken.ticketId, assignee, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: TEST_EPOCH + 3 });
+      const urgent = await store.ingestInbound(contact('请问营业时间', '13800000003'), { now: TEST_EPOCH + 3 * hour });
+      const raise: Mutation = { mutationId: 'm-urgent', kind: 'setPriority', ticketId: urgent.ticketId, priority: 'urgent', createdAt: TEST_EPOCH + 3 * hour };
+      expect(await store.applyMutation(lead, 'desk-lead1', raise, TEST_EPOCH + 3 * hour)).toMatchObject({ ok: true });
+
+      const now = TEST_EPOCH + 3 * hour + 10;
+      expect(await store.queue.waitingLine('chat', now, TEST_EPOCH, 10)).toEqual({ ids: [urgent.ticketId, older.ticketId], served: 1 });
+      expect(await store.queue.waitingLine('chat', now, TEST_EPOCH + 4, 1)).toEqual({ ids: [urgent.ticketId], served: 0 });
+      // Past the normal ticket's due time (the urgent one is not due yet) it goes first: an overdue ticket is never starved.
+      const due = (await store.getTicket(older.ticketId))!.dueAt;
+      expect((await store.queue.waitingLine('chat', due, TEST_EPOCH, 10)).ids).toEqual([older.ticketId, urgent.ticketId]);
+      expect(await store.queue.waitingLine('email', now, TEST_EPOCH, 10)).toEqual({ ids: [], served: 0 });
+    });
+
     it('records CTI events once per call and event, and the calls live on an extension', async () => {
       expect(await store.cti.recordEvent('call-1', 'ringing', TEST_EPOCH, TEST_EPOCH, 'pbx')).toBe(true);
       expect(await store.cti.recordEvent('call-1', 'ringing', TEST_EPOCH, TEST_EPOCH, 'pbx')).toBe(false);

@@ -110,8 +110,9 @@ export interface WebchatWelcome {
   /** The newest messages of this visitor's conversations on this site, oldest first. */
   history: WebchatMessage[];
   /**
-   * An agent could take a new chat now (available, connected, chat skill, room for one more),
-   * or this visitor's conversation is still open; otherwise the widget offers the offline form.
+   * Someone will answer a new chat: an available agent with the chat skill is signed in (with
+   * no room now, the chat waits in the queue and the widget shows `webchat:queue`), or this
+   * visitor's conversation is still open; otherwise the widget offers the offline form.
    */
   agentsAvailable: boolean;
   verified: boolean;
@@ -167,12 +168,39 @@ export interface WebchatClientToServerEvents {
   'webchat:read': (request: WebchatRead, ack?: (response: WebchatAck<{ ticketId: string }>) => void) => void;
 }
 
+/**
+ * A waiting visitor's place in the chat queue, in routing's order (overdue first, then
+ * priority, SLA due time, age) over every queued chat: a chat only one group can answer may
+ * in fact wait longer or shorter. `estimatedWaitMs` is null when no chat left the queue lately.
+ */
+export const webchatQueuePlaceSchema = z
+  .object({
+    position: z.number().int().positive(),
+    estimatedWaitMs: z.number().int().nonnegative().nullable(),
+  })
+  .strict();
+export type WebchatQueuePlace = z.infer<typeof webchatQueuePlaceSchema>;
+
+/** How far back the chats that left the queue are counted for the estimate. */
+export const QUEUE_RATE_WINDOW_MS = 30 * 60 * 1000;
+
+/**
+ * The wait of the `position`-th chat at the pace the queue moved lately: `servedInWindow`
+ * chats taken by agents in the last `windowMs`. Null (not "0 minutes") when nothing moved.
+ */
+export function estimateQueueWait(position: number, servedInWindow: number, windowMs: number = QUEUE_RATE_WINDOW_MS): number | null {
+  if (servedInWindow <= 0) return null;
+  return Math.round((position * windowMs) / servedInWindow);
+}
+
 /** Server → widget events. */
 export interface WebchatServerToClientEvents {
   /** An agent's reply, or the visitor's own message sent from another tab. */
   'webchat:message': (message: WebchatMessage) => void;
   'webchat:typing': (typing: { typing: boolean; agentName: string }) => void;
   'webchat:availability': (availability: { agentsAvailable: boolean }) => void;
+  /** The visitor's conversation waits in the queue at this place; null once an agent has it (or it never waited). */
+  'webchat:queue': (place: WebchatQueuePlace | null) => void;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -8,7 +8,16 @@ import { createHmac } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Ack, ClientToServerEvents, PushResult, ServerToClientEvents } from '../../../shared/sync.js';
-import type { ChatReadEvent, ChatTypingEvent, WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../../../shared/webchat.js';
+import {
+  webchatQueuePlaceSchema,
+  type ChatReadEvent,
+  type ChatTypingEvent,
+  type WebchatAck,
+  type WebchatMessage,
+  type WebchatQueuePlace,
+  type WebchatSent,
+  type WebchatWelcome,
+} from '../../../shared/webchat.js';
 import { TEST_PASSWORD, TEST_WEBCHAT_SECRET, login, seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from '../../testHarness.js';
 import type { QueuedDelivery } from '../../store.js';
 import type { ChannelFactory } from '../channel.js';
@@ -343,7 +352,7 @@ describe('live chat between a visitor and an agent', () => {
 });
 
 describe('who counts as available for a new chat', () => {
-  it('an agent holding a call-back phone ticket is available; during a live call on their phone they are not', async () => {
+  async function agentOnPhoneAndChat(): Promise<void> {
     await t.store.createUser({
       id: 'agent3',
       username: 'agent3',
@@ -354,6 +363,30 @@ describe('who counts as available for a new chat', () => {
       extension: '8003',
     });
     await agent('agent3');
+  }
+
+  /** A call answered on agent3's extension, as the CTI records it; routing is told. */
+  async function callOnAgent3(state: 'answered' | 'ended'): Promise<void> {
+    const at = t.clock.now();
+    const started = {
+      callId: 'call-live-1',
+      from: '13900139000',
+      to: '4008001234',
+      agentExtension: '8003',
+      agentId: 'agent3',
+      ticketId: null,
+      messageId: null,
+    };
+    await t.store.cti.saveCall(
+      state === 'answered'
+        ? { ...started, state, startedAt: at, answeredAt: at, endedAt: null, durationSec: null, updatedAt: at }
+        : { ...(await t.store.cti.getCall('call-live-1'))!, state, endedAt: at + 60_000, durationSec: 60, updatedAt: at + 60_000 },
+    );
+    await t.server.routing.callStateChanged('agent3');
+  }
+
+  it('an agent holding a call-back phone ticket can take a chat at once; during a live call a new chat waits for them', async () => {
+    await agentOnPhoneAndChat();
     const callback = await t.store.ingestInbound(
       { channel: 'phone', customer: { name: '陈晓燕', phone: '15800158003' }, text: '未接来电，请回拨' },
       { now: t.clock.now(), router: t.server.routing },
@@ -362,37 +395,58 @@ describe('who counts as available for a new chat', () => {
     const before = await visitor(visitorAuth('visitor-callback-0001'));
     expect(before.welcome.agentsAvailable).toBe(true);
 
-    // The CTI records a call answered on agent3's extension and tells routing.
-    const at = t.clock.now();
-    await t.store.cti.saveCall({
-      callId: 'call-live-1',
-      state: 'answered',
-      from: '13900139000',
-      to: '4008001234',
-      agentExtension: '8003',
-      agentId: 'agent3',
-      ticketId: null,
-      messageId: null,
-      startedAt: at,
-      answeredAt: at,
-      endedAt: null,
-      durationSec: null,
-      updatedAt: at,
-    });
-    await t.server.routing.callStateChanged('agent3');
+    await callOnAgent3('answered');
+    // Signed in but busy: no offline form; the chat would wait in the queue.
     const during = await visitor(visitorAuth('visitor-oncall-00001'));
-    expect(during.welcome.agentsAvailable).toBe(false);
+    expect(during.welcome.agentsAvailable).toBe(true);
 
-    await t.store.cti.saveCall({
-      ...(await t.store.cti.getCall('call-live-1'))!,
-      state: 'ended',
-      endedAt: at + 60_000,
-      durationSec: 60,
-      updatedAt: at + 60_000,
-    });
-    await t.server.routing.callStateChanged('agent3');
+    await callOnAgent3('ended');
     const after = await visitor(visitorAuth('visitor-afterwards-01'));
     expect(after.welcome.agentsAvailable).toBe(true);
+  });
+
+  /** A visitor whose widget records every place it is told, from before it says hello. */
+  async function waitingVisitor(visitorId: string): Promise<{ socket: VisitorSocket; places: Array<WebchatQueuePlace | null> }> {
+    const socket = openVisitor(visitorAuth(visitorId));
+    const places: Array<WebchatQueuePlace | null> = [];
+    socket.on('webchat:queue', (place) => places.push(place === null ? null : webchatQueuePlaceSchema.parse(place)));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    await call<WebchatWelcome>(socket, 'webchat:hello', {});
+    return { socket, places };
+  }
+
+  it('tells a waiting visitor their place and the wait at the queue’s recent pace, and clears it when an agent takes the chat', async () => {
+    await agentOnPhoneAndChat();
+    const first = await waitingVisitor('visitor-served-00001');
+    const served = await call<WebchatSent>(first.socket, 'webchat:send', { clientMessageId: 'cmsg-served-1', text: '你好，我想查询订单' });
+    expect((await t.store.getTicket(served.ticketId))?.assigneeId).toBe('agent3');
+
+    await callOnAgent3('answered');
+    const second = await waitingVisitor('visitor-waiting-0001');
+    const waited = await call<WebchatSent>(second.socket, 'webchat:send', { clientMessageId: 'cmsg-wait-1', text: '请问退货运费谁承担？' });
+    // One chat left the queue in the last 30 minutes: each place ahead is about 30 minutes.
+    await vi.waitFor(() => expect(second.places).toEqual([{ position: 1, estimatedWaitMs: 30 * 60_000 }]));
+
+    const third = await waitingVisitor('visitor-waiting-0002');
+    await call<WebchatSent>(third.socket, 'webchat:send', { clientMessageId: 'cmsg-wait-2', text: '发票抬头写错了' });
+    await vi.waitFor(() => expect(third.places).toEqual([{ position: 2, estimatedWaitMs: 60 * 60_000 }]));
+
+    // A reconnecting widget (a reload) is told its place afresh; the others are not told theirs again.
+    const reloaded = await waitingVisitor('visitor-waiting-0002');
+    await vi.waitFor(() => expect(reloaded.places).toEqual([{ position: 2, estimatedWaitMs: 60 * 60_000 }]));
+    expect(second.places).toHaveLength(1);
+    expect(first.places).toEqual([]);
+
+    // The call ends: routing gives agent3 the first waiting chat; that widget hears it no longer waits, and the next
+    // moves up, at the new pace (two chats taken in 30 minutes).
+    await callOnAgent3('ended');
+    await vi.waitFor(() => expect(second.places.at(-1)).toBeNull(), { timeout: 15_000 });
+    const movedUp = { position: 1, estimatedWaitMs: 15 * 60_000 };
+    await vi.waitFor(() => expect([third.places.at(-1), reloaded.places.at(-1)]).toEqual([movedUp, movedUp]), { timeout: 15_000 });
+    expect((await t.store.getTicket(waited.ticketId))?.assigneeId).toBe('agent3');
   });
 });
 

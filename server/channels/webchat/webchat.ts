@@ -25,10 +25,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Namespace, Socket } from 'socket.io';
 import type { z } from 'zod';
 import { canUserSeeTicket, type Message, type Ticket, type TicketBundle } from '../../../shared/domain.js';
-import { canTakeNewContact } from '../../../shared/routing.js';
 import {
+  QUEUE_RATE_WINDOW_MS,
   WEBCHAT_NAMESPACE,
   agentTypingRequestSchema,
+  estimateQueueWait,
   chatReadEventSchema,
   isReadUpTo,
   webchatIdentityPayload,
@@ -48,6 +49,7 @@ import {
   type WebchatErrorCode,
   type WebchatIdentity,
   type WebchatMessage,
+  type WebchatQueuePlace,
   type WebchatSent,
   type WebchatWelcome,
 } from '../../../shared/webchat.js';
@@ -89,6 +91,8 @@ const HISTORY_TICKETS = 5;
 const HISTORY_MESSAGES = 200;
 /** Bounded memory (or Redis) for read marks, and memory for the rate-limit refusals already logged. */
 const MAX_REMEMBERED_TICKETS = 10_000;
+/** Places beyond this are not told (the visitor's widget shows no place): one bounded read however long the queue. */
+const MAX_TOLD_QUEUE_PLACES = 1_000;
 const MAX_REMEMBERED_REFUSALS = 10_000;
 /** Why a reply could not reach a visitor: shown to the agent on the message (both languages, like the other channels' reasons). */
 const VISITOR_GONE =
@@ -116,6 +120,8 @@ interface VisitorData {
   typing: boolean;
   /** What this widget was last told about availability. */
   available: boolean | null;
+  /** What this widget was last told about its place in the queue, as JSON (`'null'`: not waiting). */
+  queuePlace: string;
 }
 
 type NoEvents = Record<string, never>;
@@ -408,11 +414,16 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     }
   }
 
-  /** Someone could take a new chat now: the same test routing applies (an available, connected agent with the chat skill and room for one more chat). */
+  /**
+   * Someone will answer a new chat: an available agent with the chat skill is connected. With
+   * room (routing's own rule) they get it now; full, or on a live call, the chat waits in the
+   * queue and the visitor is told their place. Agents set busy or away take nothing new, so
+   * with only those the widget offers its offline form rather than a wait with no end.
+   */
   async function agentsAvailable(): Promise<boolean> {
-    // The routing rule itself (shared/routing.ts): the widget never says "online" while routing would give nobody the chat.
     for (const agent of ctx.agents()) {
-      if (canTakeNewContact(agent, 'chat') && (await store.getUser(agent.userId))?.role === 'agent') return true;
+      const onShift = agent.connected && agent.presence === 'available' && agent.channels.includes('chat');
+      if (onShift && (await store.getUser(agent.userId))?.role === 'agent') return true;
     }
     return false;
   }
@@ -433,6 +444,24 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       if (available === socket.data.available) continue;
       socket.data.available = available;
       socket.emit('webchat:availability', { agentsAvailable: available });
+    }
+    await tellQueuePlaces();
+  }
+
+  /** Each of this node's visitors whose chat waits hears its place when it changed, and `null` once an agent has it. */
+  async function tellQueuePlaces(): Promise<void> {
+    const visitors = [...nsp.sockets.values()].filter((socket) => socket.data.ticketId !== null || socket.data.queuePlace !== 'null');
+    if (visitors.length === 0) return;
+    const at = now();
+    const line = await store.queue.waitingLine('chat', at, at - QUEUE_RATE_WINDOW_MS, MAX_TOLD_QUEUE_PLACES);
+    const positions = new Map(line.ids.map((id, index) => [id, index + 1]));
+    for (const socket of visitors) {
+      const position = socket.data.ticketId === null ? undefined : positions.get(socket.data.ticketId);
+      const place: WebchatQueuePlace | null = position === undefined ? null : { position, estimatedWaitMs: estimateQueueWait(position, line.served) };
+      const told = JSON.stringify(place);
+      if (told === socket.data.queuePlace) continue;
+      socket.data.queuePlace = told;
+      socket.emit('webchat:queue', place);
     }
   }
 
@@ -517,6 +546,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       ticketId: null,
       typing: false,
       available: null,
+      queuePlace: 'null',
     };
     next();
   });
@@ -656,7 +686,11 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     const data = socket.data;
     void socket.join(data.socialId);
 
-    handle(socket, 'webchat:hello', webchatHelloSchema, () => welcome(socket));
+    handle(socket, 'webchat:hello', webchatHelloSchema, async () => {
+      const welcomed = await welcome(socket);
+      availabilitySoon(); // a returning visitor whose chat still waits hears its place
+      return welcomed;
+    });
 
     handle(socket, 'webchat:send', webchatSendSchema, async (request) => {
       const externalMessageId = `${externalIdPrefix(data.socialId)}${request.clientMessageId}`;
@@ -683,6 +717,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         'message',
       );
       await setTyping(socket, false);
+      availabilitySoon(); // a chat nobody could take waits: its place, at once rather than at the next poll
       return sent;
     });
 

@@ -25,6 +25,10 @@
       close: '关闭',
       online: '客服在线',
       offline: '客服暂时不在线',
+      busy: '客服繁忙，请稍候',
+      queuePlace: '正在排队：您是第 {position} 位',
+      queueWait: '预计等待约 {minutes} 分钟',
+      queueWaitUnknown: '客服空闲后会立即接待您',
       connecting: '正在连接…',
       reconnecting: '连接已断开，正在重连…',
       notConnected: '未连接',
@@ -61,6 +65,10 @@
       close: 'Close',
       online: 'Agents online',
       offline: 'No agent online right now',
+      busy: 'All agents are busy',
+      queuePlace: 'You are number {position} in the queue',
+      queueWait: 'about {minutes} min wait',
+      queueWaitUnknown: 'an agent will be with you as soon as one is free',
       connecting: 'Connecting…',
       reconnecting: 'Connection lost, reconnecting…',
       notConnected: 'Not connected',
@@ -164,6 +172,7 @@
     knownEmail: null,
     messages: [], // {id, ticketId, clientMessageId, from, authorName, text, createdAt, status}
     agentTyping: null,
+    queuePlace: null, // {position, estimatedWaitMs} while this visitor's chat waits for an agent
     offlineSentTo: null,
     open: mode === 'page',
   };
@@ -189,10 +198,12 @@
     '.status{font-size:12px;opacity:.9;display:flex;align-items:center;gap:6px}',
     '.dot{width:8px;height:8px;border-radius:50%;background:#b0bec5}',
     '.dot.on{background:#69f0ae}',
+    '.dot.wait{background:#ffca28}',
     '.titles{flex:1;display:flex;flex-direction:column;gap:2px}',
     '.close{border:0;background:transparent;color:#fff;font-size:20px;cursor:pointer;padding:4px 8px}',
     '.banner{padding:10px 16px;background:#fff4e5;color:#7a4100;font-size:13px;border-bottom:1px solid #ffe0b2}',
     '.banner.error{background:#fdecea;color:#8a1c14;border-color:#f5c6cb}',
+    '.queue{padding:8px 16px;background:#e8f1fb;color:#0b4f8a;font-size:13px;border-bottom:1px solid #cfe2f7}',
     '.log{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;background:#f6f8fa;margin:0;list-style:none}',
     '.system{align-self:center;color:#52606d;font-size:13px;background:#e4e7eb;border-radius:12px;padding:6px 12px;text-align:center}',
     '.msg{max-width:80%;display:flex;flex-direction:column;gap:3px}',
@@ -256,6 +267,9 @@
   if (mode === 'embed') header.appendChild(closeButton);
   var banner = el('div', 'banner hidden');
   banner.setAttribute('role', 'alert');
+  // A status, not an alert: the place changes every few seconds and must not interrupt a screen reader.
+  var queueLine = el('div', 'queue hidden');
+  queueLine.setAttribute('role', 'status');
   var log = el('ol', 'log');
   log.setAttribute('role', 'log');
   log.setAttribute('aria-live', 'polite');
@@ -304,6 +318,7 @@
 
   panel.appendChild(header);
   panel.appendChild(banner);
+  panel.appendChild(queueLine);
   panel.appendChild(log);
   panel.appendChild(typingLine);
   panel.appendChild(composer);
@@ -342,7 +357,7 @@
     panel.classList.toggle('hidden', !state.open);
     launcher.setAttribute('aria-expanded', String(state.open));
     var on = state.status === 'online' && state.available;
-    dot.className = 'dot' + (on ? ' on' : '');
+    dot.className = 'dot' + (on ? (state.queuePlace ? ' wait' : ' on') : '');
     var status =
       state.status === 'connecting'
         ? t('connecting')
@@ -350,9 +365,11 @@
           ? t('reconnecting')
           : state.status === 'refused'
             ? t('notConnected')
-            : state.available
-              ? t('online')
-              : t('offline');
+            : !state.available
+              ? t('offline')
+              : state.queuePlace
+                ? t('busy')
+                : t('online');
     if (state.verifiedName && state.status === 'online') status += ' · ' + t('verifiedAs', { name: state.verifiedName });
     statusText.textContent = status;
     if (state.status === 'refused') {
@@ -365,11 +382,19 @@
       banner.className = 'banner hidden';
       banner.textContent = '';
     }
+    var waiting = state.status === 'online' && state.queuePlace;
+    queueLine.classList.toggle('hidden', !waiting);
+    queueLine.textContent = waiting ? queueText(state.queuePlace) : '';
     var showOffline = state.status === 'online' && !state.available && !state.offlineSentTo;
     offline.classList.toggle('hidden', !showOffline);
     composer.classList.toggle('hidden', showOffline || state.status === 'refused' || (!state.available && !!state.offlineSentTo));
     sendButton.disabled = state.status === 'refused';
     typingLine.textContent = state.agentTyping ? (state.agentTyping.name ? t('agentTyping', { name: state.agentTyping.name }) : t('agentTypingNoName')) : '';
+  }
+
+  function queueText(place) {
+    var wait = place.estimatedWaitMs === null ? t('queueWaitUnknown') : t('queueWait', { minutes: Math.max(1, Math.round(place.estimatedWaitMs / 60000)) });
+    return t('queuePlace', { position: place.position }) + (lang === 'zh-CN' ? '，' : ' · ') + wait;
   }
 
   function render() {
@@ -529,6 +554,7 @@
       var welcome = response.result;
       state.status = 'online';
       state.available = welcome.agentsAvailable;
+      state.queuePlace = null; // told again by the server while the chat still waits
       state.verifiedName = welcome.verified ? welcome.name : null;
       state.knownEmail = welcome.email;
       if (welcome.name && !nameInput.value) nameInput.value = welcome.name;
@@ -565,7 +591,10 @@
       renderChrome();
     });
     socket.on('webchat:message', function (message) {
-      if (message.from === 'agent') state.agentTyping = null;
+      if (message.from === 'agent') {
+        state.agentTyping = null;
+        state.queuePlace = null; // an agent is answering: it no longer waits
+      }
       upsert(message, 'sent');
       render();
     });
@@ -574,6 +603,11 @@
     });
     socket.on('webchat:availability', function (event) {
       state.available = !!event.agentsAvailable;
+      renderChrome();
+    });
+    socket.on('webchat:queue', function (place) {
+      var valid = place && place.position >= 1 && (place.estimatedWaitMs === null || place.estimatedWaitMs >= 0);
+      state.queuePlace = valid ? { position: place.position, estimatedWaitMs: place.estimatedWaitMs } : null;
       renderChrome();
     });
   }
