@@ -216,7 +216,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopQueueSummary = commits.onDidCommitChanges(() => queueSummary.markDirty());
   // A transfer's target is decided with what routing knows of them now (presence, load), on any node.
   const mutationContext = { transferTarget: (agentId: string) => transferFactsOf(store, routingPort.agents(), agentId) };
-  attachSync(io, { store, hub, queueSummary, now, log, mutationContext });
+  attachSync(io, { store, hub, queueSummary, now, log, mutationContext, rateLimits });
   sessions.attach(io);
   attachRouting(io, { port: routingPort, store, now, log });
   attachCustomers(io, { store, now, log });

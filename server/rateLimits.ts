@@ -31,6 +31,11 @@ export interface RateLimitConfig {
   inboundPerToken: RateLimitRule;
   /** Script writes (save, delete) per user: a person editing never meets it, a runaway client does. */
   scriptWritesPerUser: RateLimitRule;
+  /**
+   * Tickets created by hand (createTicket mutations) per user, counted when a push carries them:
+   * a full push (200) fits twice, so an outage's backlog goes through; a runaway client waits.
+   */
+  manualTicketsPerUser: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitConfig;
@@ -48,6 +53,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   webchatConversationsPerAddress: { points: 10, durationSec: 10 * 60 },
   inboundPerToken: { points: 6_000, durationSec: 60 },
   scriptWritesPerUser: { points: 60, durationSec: 60 },
+  manualTicketsPerUser: { points: 400, durationSec: 10 * 60 },
 };
 
 /**
