@@ -37,6 +37,11 @@ export interface RateLimitConfig {
    * script hammering reads (report, board, queue, ticket fetches) is stopped within seconds.
    */
   requestsPerUser: RateLimitRule;
+  /**
+   * Tickets created by hand (createTicket mutations) per user, counted when a push carries them:
+   * a full push (200) fits twice, so an outage's backlog goes through; a runaway client waits.
+   */
+  manualTicketsPerUser: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitConfig;
@@ -55,6 +60,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   inboundPerToken: { points: 6_000, durationSec: 60 },
   scriptWritesPerUser: { points: 60, durationSec: 60 },
   requestsPerUser: { points: 1_200, durationSec: 60 },
+  manualTicketsPerUser: { points: 400, durationSec: 10 * 60 },
 };
 
 /**

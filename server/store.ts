@@ -38,9 +38,11 @@ import { prepareSqliteFile } from './privateFiles.js';
 import { detectLanguage, groupForTicket } from '../shared/routing.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import { dayKey, formatCustomerId, formatTicketId } from '../shared/ids.js';
+import { isProvisionalTicketId, type CreateTicketMutation } from '../shared/manualTicket.js';
 import { dueAtFor } from '../shared/sla.js';
 import {
   customerReach,
+  decideCreateTicket,
   decideMutation,
   describeRefusal,
   rejectionCodeOf,
@@ -1965,6 +1967,97 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     return { mutationId: mutation.mutationId, ok: true, seq };
   }
 
+  // --- tickets created by hand (shared/manualTicket.ts) --------------------------------------
+
+  /** The GD ticket a user's provisional id became, if it reached this server. */
+  function draftOf(userId: string, draftId: string): Promise<{ ticket_id: string; customer_id: string } | undefined> {
+    return ex().get<{ ticket_id: string; customer_id: string }>('SELECT ticket_id, customer_id FROM ticket_drafts WHERE user_id = ? AND draft_id = ?', [
+      userId,
+      draftId,
+    ]);
+  }
+
+  /** Whether the creator may put a ticket on this existing customer: one they see now, or one whose ticket they once held. */
+  async function mayUseCustomer(actor: User, customerId: string): Promise<boolean> {
+    if ((await ex().get('SELECT 1 FROM customers WHERE id = ?', [customerId])) === undefined) return false;
+    if (await maySeeCustomer(actor, customerId)) return true;
+    return (
+      (await ex().get('SELECT 1 FROM tickets t JOIN routing_audit r ON r.ticket_id = t.id WHERE t.customer_id = ? AND r.assignee_id = ? LIMIT 1', [
+        customerId,
+        actor.id,
+      ])) !== undefined
+    );
+  }
+
+  /**
+   * Creates a ticket made by hand, once per (user, provisional id): the row in `ticket_drafts`
+   * (its primary key decides between two nodes; the advisory lock makes the second wait and
+   * read it) maps the provisional id to the GD id from then on. A new customer is created from
+   * what the agent typed, as CLAIMS (it matches nobody; agents see it unverified).
+   */
+  async function createTicketInside(actor: User, mutation: CreateTicketMutation, now: number): Promise<MutationResult> {
+    await lockKeys([`ticket-draft:${actor.id}:${mutation.ticketId}`]);
+    const known = await draftOf(actor.id, mutation.ticketId);
+    if (known) {
+      return {
+        mutationId: mutation.mutationId,
+        ok: true,
+        seq: (await changeLogBounds()).maxSeq,
+        created: { ticketId: known.ticket_id, customerId: known.customer_id },
+      };
+    }
+    const existingId = mutation.customer.kind === 'existing' ? await resolveMerged(mutation.customer.customerId) : null;
+    const customerVisible = existingId === null || (await mayUseCustomer(actor, existingId));
+    // Checked before a number is spent: a refused creation takes no GD id.
+    const check = decideCreateTicket(mutation, { ticketId: mutation.ticketId, customerId: existingId ?? mutation.customer.customerId }, actor, now, {
+      customerVisible,
+    });
+    if (!check.ok) return refuse(mutation, check.refusal, null);
+    let customer: Customer;
+    if (mutation.customer.kind === 'new') {
+      const typed = mutation.customer;
+      ({ customer } = await matchOrCreateCustomer(
+        {
+          channel: mutation.channel,
+          customer: { name: typed.name.trim(), phone: typed.phone ?? undefined, email: typed.email ?? undefined },
+          text: mutation.note,
+          source: 'manual',
+        },
+        now,
+      ));
+    } else {
+      customer = (await getCustomer(existingId!))!;
+    }
+    const day = dayKey(now);
+    const decision = decideCreateTicket(mutation, { ticketId: formatTicketId(day, await nextSequence('ticket', day)), customerId: customer.id }, actor, now, {
+      customerVisible,
+    });
+    if (!decision.ok) return refuse(mutation, decision.refusal, null);
+    const { ticket, note } = decision;
+    if (await ex().get('SELECT 1 FROM notes WHERE id = ?', [note.id]))
+      return refuse(mutation, { code: 'duplicate_id', ticketId: mutation.ticketId, id: note.id }, null);
+    await insertTicket(ticket);
+    await insertNote(note);
+    await ex().run('INSERT INTO ticket_drafts (user_id, draft_id, ticket_id, customer_id, created_at) VALUES (?, ?, ?, ?, ?)', [
+      actor.id,
+      mutation.ticketId,
+      ticket.id,
+      customer.id,
+      now,
+    ]);
+    // The routing history starts with who made it (and `wasAssignedTo` knows its creator held it).
+    await recordRouting(ticket, now);
+    const seq = await appendTicketChange(null, ticket, { kind: 'ticket', ticket }, now, { ticket, customer, messages: [], notes: [note] });
+    return { mutationId: mutation.mutationId, ok: true, seq, created: { ticketId: ticket.id, customerId: customer.id } };
+  }
+
+  /** A mutation naming a provisional id, translated to the GD ticket it became; null when this user never created it here. */
+  async function withRealTicketId(actor: User, mutation: Exclude<Mutation, CreateTicketMutation>): Promise<Exclude<Mutation, CreateTicketMutation> | null> {
+    if (!isProvisionalTicketId(mutation.ticketId)) return mutation;
+    const draft = await draftOf(actor.id, mutation.ticketId);
+    return draft ? { ...mutation, ticketId: draft.ticket_id } : null;
+  }
+
   function applyMutation(actor: User, clientId: string, mutation: Mutation, now: number, context?: MutationContext): Promise<MutationResult> {
     return transaction(async () => {
       // The same mutation sent again to another node while the first is still running waits for it, then reads its result.
@@ -1984,7 +2077,14 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         }
         return result;
       }
-      const result = await applyMutationInside(actor, mutation, now, context);
+      let result: MutationResult;
+      if (mutation.kind === 'createTicket') result = await createTicketInside(actor, mutation, now);
+      else {
+        const translated = await withRealTicketId(actor, mutation);
+        result = translated
+          ? await applyMutationInside(actor, translated, now, context)
+          : refuse(mutation, { code: 'not_found', ticketId: mutation.ticketId }, null);
+      }
       await ex().run('INSERT INTO applied_mutations (client_id, mutation_id, user_id, result, created_at) VALUES (?, ?, ?, ?, ?)', [
         clientId,
         mutation.mutationId,

@@ -26,6 +26,7 @@ import { forRole, maskBootstrapPage, maskPullResult, maskPushResult, maskQueueLi
 import type { QueueSummaryPublisher } from './queueSummary.js';
 import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
 import type { MutationContext, ServerStore } from './store.js';
+import type { RateLimiters } from './rateLimits.js';
 
 export interface SyncDependencies {
   store: ServerStore;
@@ -37,6 +38,8 @@ export interface SyncDependencies {
   rateLimits: RateLimiters;
   /** What routing knows while a mutation is decided (a transfer's target); absent = the store's own view. */
   mutationContext?: MutationContext;
+  /** `manualTicketsPerUser` is spent by the tickets a push creates; absent = no limit (tests of other things). */
+  rateLimits?: Pick<RateLimiters, 'manualTicketsPerUser'>;
 }
 
 /** `path: message` for each zod issue, joined; what a client developer needs to fix the call. */
@@ -179,6 +182,15 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
     handle(socket, deps, 'sync:push', pushRequestSchema, async (request): Promise<PushResult> => {
       const { user, clientId } = socket.data;
       const now = deps.now();
+      const creations = request.mutations.filter((mutation) => mutation.kind === 'createTicket').length;
+      if (creations > 0 && deps.rateLimits) {
+        // Refused as a whole, before anything is applied: the outbox keeps every row and sends it again later.
+        const verdict = await deps.rateLimits.manualTicketsPerUser.consume(user.id, creations);
+        if (!verdict.ok) {
+          if (verdict.firstRefusal) deps.log(`sync:push: ${user.username} is over the manual ticket limit`);
+          throw new SyncRefusal('rate_limited', `Too many new tickets; try again in ${String(Math.ceil(verdict.retryAfterMs / 1000))} s.`);
+        }
+      }
       // One transaction for the whole push: one fsync, and one live batch per socket.
       const results = await store.withTransaction(async () => {
         const applied: MutationResult[] = [];

@@ -236,6 +236,8 @@ export const assignmentReasonSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('requeued_agent_offline'), channel: channelSchema, agentName: z.string().max(100) }),
   /** The agent at this phone extension answered the call the ticket records (CTI). */
   z.object({ code: z.literal('call_answered'), byName: z.string().max(100), extension: z.string().max(20) }),
+  /** Created by hand (a walk-in, a care call, a call taken during an outage): held by its creator, or queued when they chose so. */
+  z.object({ code: z.literal('created_by_hand'), byName: z.string().max(100), queued: z.boolean() }),
   /** Transferred (转办) by its holder or a lead, to a named agent (group null) or back to a group's queue, with the handover note. */
   z.object({
     code: z.literal('transferred'),
@@ -286,6 +288,8 @@ export function describeAssignmentReason(reason: AssignmentReason, assigneeName:
       return `Back in the ${reason.channel} queue: ${reason.agentName} went offline`;
     case 'call_answered':
       return `${reason.byName} answered the call at extension ${reason.extension}`;
+    case 'created_by_hand':
+      return reason.queued ? `Created by hand by ${reason.byName} and put in the queue` : `Created by hand by ${reason.byName}, who holds it`;
     case 'transferred':
       return reason.group === null
         ? `Transferred to ${assigneeName ?? '?'} by ${reason.byName}: ${reason.note}`

@@ -28,6 +28,7 @@ import {
   messageSourceSchema,
   prioritySchema,
   textSchema,
+  MAX_SUBJECT_LENGTH,
   ticketGroupSchema,
   ticketIdSchema,
   ticketStatusSchema,
@@ -46,6 +47,7 @@ import { alarmAckRequestSchema, backlogThresholdSetRequestSchema, escalationDeci
 import { queueListRequestSchema, type QueueListResult, type QueueSummaryEntry } from './queue.js';
 import { reportExportRequestSchema, reportRequestSchema, type Report } from './reports.js';
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
+import { MAX_MANUAL_CUSTOMER_NAME, typedPhoneSchema } from './manualTicket.js';
 import { agentTypingRequestSchema, type ChatReadEvent, type ChatTypingEvent } from './webchat.js';
 import { piiAuditRequestSchema, piiRevealRequestSchema, type PiiAuditEntry, type PiiRevealResult } from './pii.js';
 import {
@@ -308,6 +310,35 @@ export const rpcParamSchemas = {
     })
     .strict(),
   /**
+   * A ticket made by hand (a walk-in, a care call, a call taken during an outage), through the
+   * outbox, so offline too: answered with the ticket under its provisional id (待编号) at once;
+   * it gets its GD id when the server has it (`ticket.get` on the old id finds the new one).
+   * `actionId` makes a retried call create once.
+   */
+  'ticket.create': z
+    .object({
+      customer: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('existing'), customerId: customerIdSchema }).strict(),
+        z
+          .object({
+            kind: z.literal('new'),
+            name: z.string().trim().min(1).max(MAX_MANUAL_CUSTOMER_NAME),
+            phone: typedPhoneSchema.nullable(),
+            email: z.email().max(320).nullable(),
+          })
+          .strict()
+          .refine((c) => c.phone !== null || c.email !== null, { message: 'needs a phone or an email', path: ['phone'] }),
+      ]),
+      channel: channelSchema,
+      type: ticketTypeSchema,
+      priority: prioritySchema,
+      subject: z.string().trim().min(1).max(MAX_SUBJECT_LENGTH),
+      note: textSchema,
+      toQueue: z.boolean(),
+      actionId: actionIdSchema.optional(),
+    })
+    .strict(),
+  /**
    * Sends a draft written offline (only when online; the agent confirms first). The draft's
    * id is the action id: sending it again after a lost answer returns the same message.
    */
@@ -426,6 +457,8 @@ export interface RpcResults {
   'ticket.setFollowUp': Ticket;
   'ticket.setFields': Ticket;
   'ticket.transfer': Ticket;
+  /** The ticket as created, under its provisional id until the server numbers it. */
+  'ticket.create': Ticket;
   'draft.send': PendingMessage;
   'draft.discard': { discarded: true };
   'attention.list': AttentionItem[];

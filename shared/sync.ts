@@ -61,6 +61,7 @@ import type { CustomerMatchesRequest, CustomerMatchesResult, CustomerMergeReques
 import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webchat.js';
 import type { CtiCall } from './cti.js';
 import { ticketRefusalSchema } from './ticketRules.js';
+import { createTicketMutationSchema, createdTicketIdsSchema } from './manualTicket.js';
 import type { QueueListRequest, QueueListResult, QueueSummary, TicketFetchRequest, TicketFetchResult } from './queue.js';
 import type { PiiAuditRequest, PiiAuditResult, PiiRevealRequest, PiiRevealResult } from './pii.js';
 import type { BoardGetRequest, BoardGetResult, BoardSnapshot } from './board.js';
@@ -200,6 +201,12 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     note: z.string().max(MAX_HANDOVER_NOTE_LENGTH),
     createdAt: z.number().int().nonnegative(),
   }),
+  /**
+   * A ticket made by hand (shared/manualTicket.ts), under the provisional id the workstation
+   * shows until the ack's `created` names its GD id. Later mutations may name the provisional
+   * id: the server translates it (per user), in the same push or a later one.
+   */
+  createTicketMutationSchema,
 ]);
 export type Mutation = z.infer<typeof mutationSchema>;
 
@@ -216,7 +223,13 @@ export const REJECTION_CODES = ['not_found', 'forbidden', 'invalid_transition', 
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
 export const mutationResultSchema = z.discriminatedUnion('ok', [
-  z.object({ mutationId: mutationIdSchema, ok: z.literal(true), seq: z.number().int().positive() }),
+  z.object({
+    mutationId: mutationIdSchema,
+    ok: z.literal(true),
+    seq: z.number().int().positive(),
+    /** A `createTicket`'s GD id and customer id (also on a repeat answered from the stored result). */
+    created: createdTicketIdsSchema.optional(),
+  }),
   z.object({
     mutationId: mutationIdSchema,
     ok: z.literal(false),

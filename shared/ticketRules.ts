@@ -29,6 +29,7 @@ import {
   type Role,
   type Ticket,
   type User,
+  defaultTicketRouting,
   isOpenStatus,
 } from './domain.js';
 import {
@@ -42,6 +43,7 @@ import {
 } from './routing.js';
 import { dueAtFor } from './sla.js';
 import type { Mutation } from './sync.js';
+import { mayCreateOnChannel, type CreateTicketMutation } from './manualTicket.js';
 
 /** Who acts: the parts of a user the rules look at. */
 export type RuleActor = Pick<User, 'id' | 'role' | 'channels' | 'displayName'>;
@@ -97,6 +99,11 @@ export const ticketRefusalSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('note_required'), ticketId: ticketRefSchema }),
   /** The transfer cannot go through: `reason`, about the agent named (null for a group, or when unknown). */
   z.object({ code: z.literal('transfer_refused'), ticketId: ticketRefSchema, reason: transferRefusalReasonSchema, agentName: nameSchema.nullable() }),
+  /**
+   * A ticket made by hand cannot be created: `channel` — an agent may create on their own
+   * channels and on phone only; `customer` — the chosen customer is unknown or not theirs to see.
+   */
+  z.object({ code: z.literal('create_refused'), ticketId: ticketRefSchema, reason: z.enum(['channel', 'customer']) }),
 ]);
 export type TicketRefusal = z.infer<typeof ticketRefusalSchema>;
 export type RefusalCode = TicketRefusal['code'];
@@ -362,7 +369,66 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
       return decideSetFields(ticket, mutation, actor, touched);
     case 'transfer':
       return decideTransfer(ticket, mutation, actor, when, facts, touched);
+    case 'createTicket':
+      // The ticket is what this mutation made (decideCreateTicket): on it, the creation again changes nothing.
+      return { ok: true, changed: false, ticket };
   }
+}
+
+/** The facts outside the mutation that a creation needs (the server reads them; the core knows them from its cache). */
+export interface CreateTicketFacts {
+  /** The chosen existing customer is one the creator may see (a new customer: true). */
+  customerVisible: boolean;
+}
+
+export type CreateTicketDecision = { ok: true; ticket: Ticket; note: Note } | { ok: false; refusal: TicketRefusal };
+
+/**
+ * A ticket made by hand, under `ids` (provisional in the core, the GD id and real customer id
+ * on the server), by `actor` at `at`. Held by its creator (in progress, first response now: they
+ * are talking to the customer), or queued on its channel for routing to offer when `toQueue`.
+ * The first note is an internal note; its preview is the inbox line, as a message's would be.
+ */
+export function decideCreateTicket(
+  mutation: CreateTicketMutation,
+  ids: { ticketId: string; customerId: string },
+  actor: RuleActor,
+  at: number,
+  facts: CreateTicketFacts,
+): CreateTicketDecision {
+  if (!mayCreateOnChannel(actor, mutation.channel)) return { ok: false, refusal: { code: 'create_refused', ticketId: ids.ticketId, reason: 'channel' } };
+  if (!facts.customerVisible) return { ok: false, refusal: { code: 'create_refused', ticketId: ids.ticketId, reason: 'customer' } };
+  const when = clampToReceipt(mutation.createdAt, at);
+  const subject = mutation.subject.trim();
+  const held = !mutation.toQueue;
+  const ticket: Ticket = {
+    id: ids.ticketId,
+    customerId: ids.customerId,
+    channel: mutation.channel,
+    type: mutation.type,
+    subject,
+    priority: mutation.priority,
+    status: held ? 'in_progress' : 'unassigned',
+    assigneeId: held ? actor.id : null,
+    assigneeName: held ? actor.displayName : null,
+    assignmentReason: { code: 'created_by_hand', byName: actor.displayName, queued: !held },
+    createdAt: when,
+    updatedAt: Math.max(when, at),
+    assignedAt: held ? when : null,
+    firstResponseAt: held ? when : null,
+    dueAt: dueAtFor(when, mutation.priority),
+    completedAt: null,
+    lastMessagePreview: previewOf(mutation.note),
+    lastMessageAt: when,
+    followUpAt: null,
+    routing: { ...defaultTicketRouting(), group: groupForTicket(mutation.type, `${subject}\n${mutation.note}`) },
+    subCategory: null,
+    tags: [],
+    result: null,
+    handover: null,
+  };
+  const note: Note = { id: mutation.noteId, ticketId: ids.ticketId, authorId: actor.id, authorName: actor.displayName, text: mutation.note, createdAt: when };
+  return { ok: true, ticket, note };
 }
 
 /** The ticket's own fields; a new type re-routes a ticket nobody holds yet (its topic group follows the type). */
@@ -479,6 +545,8 @@ export function rejectionCodeOf(refusal: TicketRefusal): 'not_found' | 'forbidde
     case 'note_required':
     case 'transfer_refused':
       return 'invalid';
+    case 'create_refused':
+      return refusal.reason === 'channel' ? 'forbidden' : 'not_found';
   }
 }
 
@@ -543,5 +611,9 @@ export function describeRefusal(refusal: TicketRefusal): string {
       return `A transfer of ${refusal.ticketId} needs a handover note`;
     case 'transfer_refused':
       return `${refusal.ticketId} cannot be transferred${refusal.agentName === null ? '' : ` to ${refusal.agentName}`}: ${TRANSFER_REFUSAL_TEXT[refusal.reason]}`;
+    case 'create_refused':
+      return refusal.reason === 'channel'
+        ? 'The ticket was not created: an agent creates tickets on their own channels or on phone'
+        : 'The ticket was not created: the customer is unknown or not yours to see';
   }
 }

@@ -35,6 +35,7 @@ const REFUSAL_RPC_CODES: Record<TicketRefusal['code'], RpcErrorCode> = {
   result_required: 'invalid_params',
   note_required: 'invalid_params',
   transfer_refused: 'conflict',
+  create_refused: 'forbidden',
 };
 
 /** The RPC error for a refusal of the shared ticket rules: the facts ride along, with English for logs. */

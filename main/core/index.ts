@@ -3,6 +3,7 @@
  * `invoke(method, params)` entry point of shared/rpc.ts. Plain Node (never Electron), so
  * the Electron main process and the browser host run the same core. See docs/technical/core.md.
  */
+import { randomInt } from 'node:crypto';
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -53,6 +54,7 @@ import { cachedScripts, startScriptSession, type ScriptSession } from './scripts
 import { startAlarmSession, type AlarmSession } from './alarms/alarmSession.js';
 import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
+import { provisionalIdsOf, type CreateTicketMutation } from '../../shared/manualTicket.js';
 import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
 
 export type { CoreEventListener, KeyProtector, RpcOutcome, WorkstationCore, WorkstationCoreOptions } from './api.js';
@@ -650,7 +652,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     const session = requireSession();
     const outcome = session.cache.writer.recordMutation(mutation, session.user);
     if (!outcome.ok) throw refusalError(outcome.refusal);
-    afterLocalWrite(session, mutation.ticketId);
+    // The effect names the GD ticket when the call named a pending number it has since got.
+    afterLocalWrite(session, outcome.effect.ticket.id);
     return outcome.effect;
   }
 
@@ -893,6 +896,37 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       const effect = recordMutation({ mutationId: id, kind: 'note', ticketId, noteId: id, text, createdAt: at });
       if (!effect.note) throw new RpcError('internal', 'The note was not stored.');
       return { ...effect.note, pending: true };
+    },
+    'ticket.create': ({ customer, channel, type, priority, subject, note, toQueue, actionId }) => {
+      const session = requireSession();
+      const at = now();
+      const id = actionId ?? uuidv7(at);
+      // A retried action whose answer was lost: the ticket its first call made (by now perhaps numbered).
+      const earlier = session.cache.reader.note(id);
+      if (earlier) {
+        const made = session.cache.reader.ticket(session.cache.reader.currentTicketId(earlier.ticketId));
+        if (made) return made;
+      }
+      refuseRetryOfRefused(session, id);
+      const ids = provisionalIdsOf(at, String(randomInt(0, 1_000_000_000_000)).padStart(12, '0'));
+      const mutation: CreateTicketMutation = {
+        mutationId: id,
+        kind: 'createTicket',
+        ticketId: ids.ticketId,
+        customer: customer.kind === 'existing' ? customer : { ...customer, customerId: ids.customerId },
+        channel,
+        type,
+        priority,
+        subject,
+        noteId: id,
+        note,
+        toQueue,
+        createdAt: at,
+      };
+      const outcome = session.cache.writer.createTicket(mutation, session.user);
+      if (!outcome.ok) throw refusalError(outcome.refusal);
+      afterLocalWrite(session, mutation.ticketId);
+      return outcome.ticket;
     },
     'ticket.setStatus': ({ ticketId, status }) => {
       const at = now();

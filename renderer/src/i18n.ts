@@ -26,6 +26,7 @@ import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 import { scriptsEn, scriptsZhCN } from './i18nScripts.js';
 import { fieldsEn, fieldsZhCN } from './i18nFields.js';
+import { manualEn, manualZhCN } from './i18nManual.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -38,6 +39,7 @@ const en = {
   ...queueEn,
   ...rulesEn,
   ...fieldsEn,
+  ...manualEn,
   ...customersEn,
   ...chatEn,
   ...ctiEn,
@@ -225,6 +227,7 @@ const zhCN: Dictionary = {
   ...queueZhCN,
   ...rulesZhCN,
   ...fieldsZhCN,
+  ...manualZhCN,
   ...customersZhCN,
   ...chatZhCN,
   ...ctiZhCN,
@@ -495,6 +498,8 @@ export function describeAssignment(t: Translate, reason: AssignmentReason, assig
       return t('reason.requeued_agent_offline', { channel: t(channelKey(reason.channel)), agent: reason.agentName });
     case 'call_answered':
       return t('reason.call_answered', { by: reason.byName, extension: reason.extension });
+    case 'created_by_hand':
+      return t(reason.queued ? 'reason.created_by_handQueued' : 'reason.created_by_hand', { by: reason.byName });
     case 'transferred':
       return reason.group === null
         ? t('reason.transferred', { assignee: assigneeName ?? '?', by: reason.byName })

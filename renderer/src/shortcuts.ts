@@ -5,7 +5,8 @@
  */
 import type { MessageKey } from './i18n.js';
 
-export type ShortcutAction = 'next' | 'previous' | 'open' | 'reply' | 'note' | 'take' | 'status' | 'priority' | 'escalate' | 'transfer' | 'search' | 'help';
+export type ShortcutAction =
+  'next' | 'previous' | 'open' | 'reply' | 'note' | 'take' | 'status' | 'priority' | 'escalate' | 'transfer' | 'newTicket' | 'search' | 'help';
 
 /** The keys of each action, in the order the sheet lists them. */
 export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly string[]; label: MessageKey }> = [
@@ -19,6 +20,7 @@ export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly s
   { action: 'priority', keys: ['p'], label: 'shortcuts.priority' },
   { action: 'escalate', keys: ['e'], label: 'shortcuts.escalate' },
   { action: 'transfer', keys: ['f'], label: 'shortcuts.transfer' },
+  { action: 'newTicket', keys: ['c'], label: 'shortcuts.newTicket' },
   { action: 'search', keys: ['/'], label: 'shortcuts.search' },
   { action: 'help', keys: ['?'], label: 'shortcuts.help' },
 ];
@@ -33,6 +35,7 @@ const KEY_ACTIONS: Readonly<Record<string, ShortcutAction>> = {
   p: 'priority',
   e: 'escalate',
   f: 'transfer',
+  c: 'newTicket',
   '/': 'search',
   '?': 'help',
 };

@@ -29,7 +29,8 @@ import {
   type User,
 } from '../../../shared/domain.js';
 import type { CustomerSearchHit } from '../../../shared/customers.js';
-import { maskPiiInText, maskPreview, piiViewOf, type PiiView } from '../../../shared/masking.js';
+import { maskCustomer, maskPiiInText, maskPreview, maskTicket, piiViewOf, type PiiView } from '../../../shared/masking.js';
+import { isProvisionalTicketId, type CreateTicketMutation } from '../../../shared/manualTicket.js';
 import {
   INBOX_WINDOW_MAX,
   type Draft,
@@ -48,6 +49,7 @@ import {
 import { mutationSchema, type BootstrapPage, type Change, type Mutation, type MutationResult, type UnreadableChange } from '../../../shared/sync.js';
 import {
   customerReach,
+  decideCreateTicket,
   decideMutation,
   ticketRefusalSchema,
   type MutationDecision,
@@ -164,6 +166,8 @@ export type MutationHints = Pick<MutationFacts, 'transferTarget'>;
 /** What applying push acks changed. */
 export interface PushOutcome {
   ticketIds: string[];
+  /** Tickets made by hand that the server numbered in these acks: provisional id → GD id. */
+  renamed: Array<{ from: string; to: string }>;
   attention: Array<{ ticketId: string; reason: string; refusal: TicketRefusal | null }>;
 }
 
@@ -199,6 +203,8 @@ export interface CacheReader extends ScriptCacheReader {
   searchCustomers(query: string, excludeId: string | null, limit: number): CustomerSearchHit[];
   /** The description of an attachment on a cached message; null when no cached message has it. */
   attachment(attachmentId: string): Message['attachments'][number] | null;
+  /** The id a ticket goes by now: the GD id a provisional id became (shared/manualTicket.ts), else the id itself. */
+  currentTicketId(ticketId: string): string;
 }
 
 /** Write side of the cache; each method is one transaction. */
@@ -247,7 +253,17 @@ export interface CacheWriter extends ScriptCacheWriter {
   /** Validates a mutation against the cached ticket, then writes its optimistic rows and the outbox row together. */
   /** `hints`: what the workstation knows of a transfer's target (the dialog's list); without it the server alone checks the target. */
   recordMutation(mutation: Mutation, viewer: User, hints?: MutationHints): RecordOutcome;
-  /** Applies the server's per-mutation acks: clears pending flags, or reverts refused mutations. */
+  /**
+   * A ticket made by hand: decided by the shared rules (decideCreateTicket) under its
+   * provisional ids, then the ticket, its first note, a new customer and the outbox row written
+   * together. An existing customer must be in this cache.
+   */
+  createTicket(mutation: CreateTicketMutation, viewer: User): { ok: true; ticket: Ticket } | { ok: false; refusal: TicketRefusal };
+  /**
+   * Applies the server's per-mutation acks: clears pending flags, or reverts refused mutations;
+   * a created ticket is renamed from its provisional id to its GD id (rows, notes, drafts,
+   * queued outbox entries), and `renamed` lists it.
+   */
   applyPushResults(results: readonly MutationResult[], viewer: User, at: number): PushOutcome;
   /** Keeps a reply written offline as a draft; refused when the ticket is not cached or no written reply can reach its customer. */
   saveDraft(draft: Draft, viewer: User): { ok: true } | { ok: false; refusal: TicketRefusal };
@@ -882,6 +898,22 @@ export function openCache(file: string, key: Buffer | null): Cache {
     markUnread: db.prepare<[string, number]>('INSERT INTO ticket_unread (ticket_id, since) VALUES (?, ?) ON CONFLICT (ticket_id) DO NOTHING'),
     isUnread: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM ticket_unread WHERE ticket_id = ?'),
     deleteUnread: db.prepare<[string]>('DELETE FROM ticket_unread WHERE ticket_id = ?'),
+
+    renamedTo: db.prepare<[string], { ticket_id: string }>('SELECT ticket_id FROM ticket_renames WHERE provisional_id = ?'),
+    recordRename: db.prepare<[string, string, number]>(
+      'INSERT INTO ticket_renames (provisional_id, ticket_id, renamed_at) VALUES (?, ?, ?) ON CONFLICT (provisional_id) DO NOTHING',
+    ),
+    renameTicketRow: db.prepare<[string, string]>('UPDATE tickets SET id = ? WHERE id = ?'),
+    renameMessages: db.prepare<[string, string]>('UPDATE messages SET ticket_id = ? WHERE ticket_id = ?'),
+    renameNotes: db.prepare<[string, string]>('UPDATE notes SET ticket_id = ? WHERE ticket_id = ?'),
+    renameDrafts: db.prepare<[string, string]>('UPDATE drafts SET ticket_id = ? WHERE ticket_id = ?'),
+    renameAttention: db.prepare<[string, string]>('UPDATE attention SET ticket_id = ? WHERE ticket_id = ?'),
+    renameUnread: db.prepare<[string, string]>('UPDATE OR IGNORE ticket_unread SET ticket_id = ? WHERE ticket_id = ?'),
+    rewriteOutbox: db.prepare<[string, string, number]>('UPDATE outbox SET ticket_id = ?, body = ? WHERE seq = ?'),
+    renameCustomerRow: db.prepare<[string, string]>('UPDATE customers SET id = ? WHERE id = ?'),
+    deleteCustomer: db.prepare<[string]>('DELETE FROM customers WHERE id = ?'),
+    moveCustomerTickets: db.prepare<[string, string]>('UPDATE tickets SET customer_id = ? WHERE customer_id = ?'),
+    customerInUse: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM tickets WHERE customer_id = ? LIMIT 1'),
   };
 
   const inboxStatements = new Map<string, Database.Statement>();
@@ -1019,7 +1051,9 @@ export function openCache(file: string, key: Buffer | null): Cache {
     return decideMutation(ticket, mutation, viewer, mutation.createdAt, { wasAssignedToActor: true, reach, ...hints });
   }
 
-  function recordMutationInside(mutation: Mutation, viewer: User, hints?: MutationHints): RecordOutcome {
+  function recordMutationInside(given: Mutation, viewer: User, hints?: MutationHints): RecordOutcome {
+    // A pane still showing a ticket's pending number acts on the GD ticket it became.
+    const mutation = given.kind === 'createTicket' ? given : { ...given, ticketId: currentTicketId(given.ticketId) };
     const ticket = readTicket(mutation.ticketId);
     if (!ticket) return { ok: false, refusal: notCached(mutation.ticketId) };
     const outcome = decideLocally(ticket, mutation, viewer, hints);
@@ -1027,6 +1061,40 @@ export function openCache(file: string, key: Buffer | null): Cache {
     writeEffect(outcome, viewer);
     stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
     return { ok: true, effect: outcome };
+  }
+
+  function currentTicketId(ticketId: string): string {
+    return isProvisionalTicketId(ticketId) ? (stmt.renamedTo.get(ticketId)?.ticket_id ?? ticketId) : ticketId;
+  }
+
+  /**
+   * A ticket made by hand got its GD id (and its customer theirs): every row that names the
+   * provisional ids names the real ones from now on, the queued outbox entries included. The
+   * server's copy may already be cached (its change can arrive before the ack): then the
+   * provisional row goes and the notes join the server's row (same ids). A queued ticket the
+   * agent does not hold leaves the cache with nothing pending, like any fetched ticket.
+   */
+  function renameCreated(from: string, to: string, customerFrom: string | null, customerTo: string, viewer: User, at: number): void {
+    if (customerFrom !== null && customerFrom !== customerTo) {
+      if (stmt.customer.get(customerTo)) stmt.deleteCustomer.run(customerFrom);
+      else stmt.renameCustomerRow.run(customerTo, customerFrom);
+      stmt.moveCustomerTickets.run(customerTo, customerFrom);
+    }
+    stmt.renameMessages.run(to, from);
+    stmt.renameNotes.run(to, from);
+    stmt.renameDrafts.run(to, from);
+    stmt.renameAttention.run(to, from);
+    stmt.renameUnread.run(to, from);
+    stmt.deleteUnread.run(from);
+    if (readTicket(to)) stmt.deleteTicket.run(from);
+    else stmt.renameTicketRow.run(to, from);
+    for (const entry of stmt.outboxForTicket.all(from)) {
+      const mutation = parseOutboxBody(entry.body);
+      stmt.rewriteOutbox.run(to, JSON.stringify({ ...mutation, ticketId: to }), entry.seq);
+    }
+    stmt.recordRename.run(from, to, at);
+    const ticket = readTicket(to);
+    if (ticket && !isInSyncScope(viewer, ticket) && (stmt.ticketHasOutbox.get(to)?.n ?? 0) === 0) deleteTicketEverywhere(to);
   }
 
   /** Lists changes this build could not read, so the agent knows a ticket may be out of date. */
@@ -1121,7 +1189,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
       };
     },
     ticket: readTicket,
-    ticketDetail(ticketId) {
+    ticketDetail(requested) {
+      const ticketId = currentTicketId(requested);
       const ticket = readTicket(ticketId);
       if (!ticket) return null;
       const customerRow = stmt.customer.get(ticket.customerId);
@@ -1217,6 +1286,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
       // Stored by messageParams from a validated message.
       return row ? (JSON.parse(row.attachment) as Message['attachments'][number]) : null;
     },
+    currentTicketId,
     searchCustomers(query, excludeId, limit) {
       const trimmed = query.trim();
       if (trimmed.length === 0) return [];
@@ -1355,9 +1425,38 @@ export function openCache(file: string, key: Buffer | null): Cache {
     discardDraft: db.transaction((draftId: string) => stmt.deleteDraft.run(draftId).changes > 0),
     dismissAttention: db.transaction((id: number) => stmt.dismissAttention.run(id).changes > 0),
     markRead: db.transaction((ticketId: string) => stmt.deleteUnread.run(ticketId).changes > 0),
+    createTicket: db.transaction((mutation: CreateTicketMutation, viewer: User): { ok: true; ticket: Ticket } | { ok: false; refusal: TicketRefusal } => {
+      const existing = mutation.customer.kind === 'existing' ? readCustomer(mutation.customer.customerId) : null;
+      const customerId = mutation.customer.customerId;
+      const decision = decideCreateTicket(mutation, { ticketId: mutation.ticketId, customerId }, viewer, mutation.createdAt, {
+        customerVisible: mutation.customer.kind === 'new' || existing !== null,
+      });
+      if (!decision.ok) return decision;
+      const masked = piiViewOf(viewer.role) === 'masked';
+      if (mutation.customer.kind === 'new') {
+        const typed = mutation.customer;
+        const customer: Customer = {
+          id: typed.customerId,
+          name: typed.name.trim(),
+          phone: typed.phone?.trim() ?? null,
+          email: typed.email?.trim() ?? null,
+          socialId: null,
+          vipTier: 0,
+          createdAt: decision.ticket.createdAt,
+          identities: [],
+        };
+        // An agent's cache holds contact details masked, even those they typed (as the server will send them back).
+        stmt.upsertCustomer.run(customerValues(masked ? maskCustomer(customer) : customer));
+      }
+      stmt.upsertTicket.run(ticketValues(masked ? maskTicket(decision.ticket) : decision.ticket));
+      stmt.insertPendingNote.run(masked ? { ...decision.note, text: maskPiiInText(decision.note.text) } : decision.note);
+      stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
+      return { ok: true as const, ticket: decision.ticket };
+    }),
     applyPushResults: db.transaction((results: readonly MutationResult[], viewer: User, at: number): PushOutcome => {
       const touched = new Set<string>();
       const attention: PushOutcome['attention'] = [];
+      const renamed: PushOutcome['renamed'] = [];
       for (const result of results) {
         const entry = stmt.outboxEntry.get(result.mutationId);
         if (!entry) continue;
@@ -1367,11 +1466,26 @@ export function openCache(file: string, key: Buffer | null): Cache {
         if (result.ok) {
           if (mutation.kind === 'reply') stmt.confirmMessage.run(mutation.messageId);
           if (mutation.kind === 'note') stmt.confirmNote.run(mutation.noteId);
+          if (mutation.kind === 'createTicket' && result.created) {
+            stmt.confirmNote.run(mutation.noteId);
+            const customerFrom = mutation.customer.kind === 'new' ? mutation.customer.customerId : null;
+            renameCreated(mutation.ticketId, result.created.ticketId, customerFrom, result.created.customerId, viewer, at);
+            renamed.push({ from: mutation.ticketId, to: result.created.ticketId });
+            touched.delete(mutation.ticketId);
+            touched.add(result.created.ticketId);
+          }
           continue;
         }
         if (mutation.kind === 'reply') stmt.deletePendingMessage.run(mutation.messageId);
         if (mutation.kind === 'note') stmt.deletePendingNote.run(mutation.noteId);
-        if (result.ticket) storeTicket(result.ticket, viewer);
+        if (mutation.kind === 'createTicket') {
+          // Never created: the provisional ticket and a customer made with it go; the refusal says why.
+          stmt.deletePendingNote.run(mutation.noteId);
+          deleteTicketEverywhere(mutation.ticketId);
+          if (mutation.customer.kind === 'new' && stmt.customerInUse.get(mutation.customer.customerId) === undefined) {
+            stmt.deleteCustomer.run(mutation.customer.customerId);
+          }
+        } else if (result.ticket) storeTicket(result.ticket, viewer);
         else deleteTicketEverywhere(mutation.ticketId);
         const refusal = result.refusal ?? null;
         stmt.insertAttention.run(
@@ -1387,7 +1501,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         attention.push({ ticketId: mutation.ticketId, reason: result.reason, refusal });
       }
       rebase(touched, viewer);
-      return { ticketIds: [...touched], attention };
+      return { ticketIds: [...touched, ...renamed.map((rename) => rename.from)], attention, renamed };
     }),
   };
 

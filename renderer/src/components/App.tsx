@@ -12,6 +12,7 @@ import { BoardView } from './BoardView.js';
 import { AlertsView } from './AlertsView.js';
 import { RoutingNotice } from './RoutingNotice.js';
 import { ScriptsManager } from './ScriptsManager.js';
+import { NewTicketDialog } from './NewTicketDialog.js';
 import { KeyboardShortcuts, WindowTitle } from './Shortcuts.js';
 import { SignIn } from './SignIn.js';
 import { TeamView } from './TeamView.js';
@@ -23,6 +24,7 @@ export function App() {
   const signedIn = useAppStore((s) => s.user !== null);
   const view = useAppStore((s) => s.view);
   const hostLink = useAppStore((s) => s.hostLink);
+  const newTicketOpen = useAppStore((s) => s.newTicketOpen);
   if (hostLink !== 'ok') return <LaunchLinkNeeded />;
   if (!sessionChecked) return <p className="splash muted">{t('inbox.loading')}</p>;
   if (!signedIn) return <SignIn />;
@@ -52,6 +54,7 @@ export function App() {
       <OfferCards />
       <AttentionDialog />
       <ScriptsManager />
+      {newTicketOpen ? <NewTicketDialog /> : null}
       <KeyboardShortcuts />
       <WindowTitle />
     </div>

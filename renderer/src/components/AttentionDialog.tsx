@@ -14,6 +14,7 @@ const CHANGE_KEYS: Record<string, MessageKey> = {
   setFollowUp: 'change.setFollowUp',
   setFields: 'change.setFields',
   transfer: 'change.transfer',
+  createTicket: 'change.createTicket',
   change: 'change.change',
 };
 

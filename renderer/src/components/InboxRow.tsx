@@ -5,6 +5,7 @@ import { useAppStore, useT } from '../store/react.js';
 import { BulkCheckbox, RowRoutingBadges } from './BulkCheckbox.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { SlaCountdown } from './SlaCountdown.js';
+import { TicketNumber } from './TicketNumber.js';
 import { useNow } from './useNow.js';
 
 /** The follow-up reminder of a row; turns red once it is due. Ticks with the shared clock. */
@@ -86,7 +87,7 @@ export const InboxRow = memo(function InboxRow({ row, index, setSize, top, selec
           </span>
         ) : null}
         <ChannelIcon channel={row.channel} />
-        <span className="ticket-id">{row.id}</span>
+        <TicketNumber className="ticket-id" id={row.id} />
         <span className="customer-name">{row.customerName}</span>
         <SlaCountdown ticket={row} />
       </div>

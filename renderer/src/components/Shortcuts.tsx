@@ -64,6 +64,9 @@ export function KeyboardShortcuts() {
         case 'help':
           state.setShortcutsOpen(true);
           break;
+        case 'newTicket':
+          state.openNewTicket();
+          break;
         case 'take': {
           // Taking is working on a queued ticket: the status change the rules turn into taking it (shared/ticketRules.ts).
           const ticket = state.detail?.ticket;

@@ -19,6 +19,7 @@ import { RoutingHistory } from './RoutingHistory.js';
 import { SlaCountdown } from './SlaCountdown.js';
 import { CompletePrompt, HandoverNote, TicketFieldsEditor, TransferButton, TransferDialog } from './TicketFields.js';
 import { Timeline } from './Timeline.js';
+import { TicketNumber } from './TicketNumber.js';
 import { useNow } from './useNow.js';
 
 /** Completing or closing ends the work on a ticket. */
@@ -194,7 +195,7 @@ function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean })
     <header className="ticket-header">
       <div className="ticket-title-line">
         <ChannelIcon channel={ticket.channel} />
-        <span className="ticket-id big">{ticket.id}</span>
+        <TicketNumber className="ticket-id big" id={ticket.id} />
         <TicketSubject ticket={ticket} />
         {pending ? <span className="pending-marker">{t('ticket.pending')}</span> : null}
         <StatusSelect ticket={ticket} />

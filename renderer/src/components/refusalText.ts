@@ -51,6 +51,8 @@ export function refusalText(t: Translate, refusal: TicketRefusal): string {
         ? t('refusal.transfer_refused', { ticket: refusal.ticketId, reason })
         : t('refusal.transfer_refusedTo', { ticket: refusal.ticketId, agent: refusal.agentName, reason });
     }
+    case 'create_refused':
+      return t(`refusal.create_refused.${refusal.reason}`);
   }
 }
 

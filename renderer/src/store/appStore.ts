@@ -11,6 +11,7 @@ import { createChatSlice } from './chatSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
 import { createCustomerSlice, customerMatchKey } from './customerSlice.js';
 import { createFieldsSlice } from './fieldsSlice.js';
+import { createManualSlice } from './manualSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
 import { createPiiSlice } from './piiSlice.js';
 import { createQueueSlice } from './queueSlice.js';
@@ -45,6 +46,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createBoardSlice(api)(...a),
     ...createScriptSlice(api)(...a),
     ...createFieldsSlice(api)(...a),
+    ...createManualSlice(api)(...a),
     ...createAlarmSlice(api)(...a),
   }));
 }

@@ -29,7 +29,8 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     try {
       const detail = await api.invoke('ticket.get', { ticketId });
       if (request !== latestLoad || get().openTicketId !== ticketId) return;
-      set({ detail, ticketLoading: false, ticketError: null });
+      // A ticket made by hand got its GD id meanwhile: the pane follows it (the core answers the old id with the new ticket).
+      set({ detail, ticketLoading: false, ticketError: null, ...(detail.ticket.id !== ticketId ? { openTicketId: detail.ticket.id } : {}) });
       // The agent sees the ticket now: its new customer messages are read (the core's change event refreshes the inbox).
       if (detail.unread) void api.invoke('ticket.markRead', { ticketId }).catch(() => undefined);
     } catch (error) {

@@ -23,6 +23,7 @@ import type { CallSlice } from './callSlice.js';
 import type { ChatSlice } from './chatSlice.js';
 import type { CustomerSlice } from './customerSlice.js';
 import type { FieldsSlice } from './fieldsSlice.js';
+import type { ManualSlice } from './manualSlice.js';
 import type { PiiSlice } from './piiSlice.js';
 import type { QueueSlice } from './queueSlice.js';
 import type { ReportSlice } from './reportSlice.js';
@@ -220,4 +221,5 @@ export type AppState = SessionSlice &
   ReportSlice &
   BoardSlice &
   ScriptSlice &
-  FieldsSlice;
+  FieldsSlice &
+  ManualSlice;
