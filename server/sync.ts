@@ -26,7 +26,6 @@ import { forRole, maskBootstrapPage, maskPullResult, maskPushResult, maskQueueLi
 import type { QueueSummaryPublisher } from './queueSummary.js';
 import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
 import type { MutationContext, ServerStore } from './store.js';
-import type { RateLimiters } from './rateLimits.js';
 
 export interface SyncDependencies {
   store: ServerStore;
@@ -34,12 +33,10 @@ export interface SyncDependencies {
   queueSummary: QueueSummaryPublisher;
   now: () => number;
   log: (line: string) => void;
-  /** `requestsPerUser` budgets every event a signed-in socket sends (server/rateLimits.ts). */
+  /** `requestsPerUser` budgets every event a signed-in socket sends; `manualTicketsPerUser` the tickets a push creates (server/rateLimits.ts). */
   rateLimits: RateLimiters;
   /** What routing knows while a mutation is decided (a transfer's target); absent = the store's own view. */
   mutationContext?: MutationContext;
-  /** `manualTicketsPerUser` is spent by the tickets a push creates; absent = no limit (tests of other things). */
-  rateLimits?: Pick<RateLimiters, 'manualTicketsPerUser'>;
 }
 
 /** `path: message` for each zod issue, joined; what a client developer needs to fix the call. */
@@ -183,7 +180,7 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
       const { user, clientId } = socket.data;
       const now = deps.now();
       const creations = request.mutations.filter((mutation) => mutation.kind === 'createTicket').length;
-      if (creations > 0 && deps.rateLimits) {
+      if (creations > 0) {
         // Refused as a whole, before anything is applied: the outbox keeps every row and sends it again later.
         const verdict = await deps.rateLimits.manualTicketsPerUser.consume(user.id, creations);
         if (!verdict.ok) {
