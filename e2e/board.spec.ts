@@ -82,9 +82,18 @@ test('a lead watches the board while an email arrives: pending goes up without a
   await expect(pendingCell).toHaveAttribute('title', '排队超过 50 个');
   await expect(page.locator('tr[data-channel="chat"] td[data-figure="pending"]')).not.toHaveClass(/board-alert/);
   await page.screenshot({ path: test.info().outputPath('board-backlog-zh.png') });
+  // Per queue (channel × group): the email queues together hold the 51, each with its longest wait.
+  const queues = page.getByRole('table', { name: '各队列排队情况' });
+  await expect(queues.getByRole('columnheader', { name: '最长等待' })).toBeVisible();
+  const emailQueues = queues.locator('tr[data-channel="email"] td[data-figure="waiting"]');
+  await expect.poll(async () => (await emailQueues.allInnerTexts()).reduce((sum, text) => sum + Number(text), 0), { timeout: 15_000 }).toBe(51);
+  await expect(queues.locator('tr[data-channel="email"] td[data-figure="longestWait"]').first()).toHaveText(/^\d+:\d{2}(:\d{2})?$/);
+  await page.screenshot({ path: test.info().outputPath('board-queues-zh.png'), fullPage: true });
   await page.getByLabel('语言').selectOption('en');
   await expect(pendingCell.getByText('Backlog')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('board-backlog-en.png') });
+  await expect(page.getByRole('table', { name: 'Queues by group' }).getByRole('columnheader', { name: 'About to breach' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('board-queues-en.png'), fullPage: true });
 });
 
 test('an agent has no board', async ({ page }) => {

@@ -27,6 +27,22 @@ const RISK_FLOOR_MS = 30 * 60 * 1000;
 /** Tickets older than this are not counted among those taken lately (keeps the count on the created_at index). */
 const SERVED_LOOKBACK_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Every channel's queues per group as of `now`, in ONE grouped query: the agents' queue
+ * summary and the leads' board read the same figures. At risk as shared/sla.ts says: the last
+ * quarter of the window or the last 30 minutes.
+ */
+export async function readQueueSummary(executor: SqlExecutor, now: number): Promise<QueueSummaryEntry[]> {
+  const GROUP = jsonTextSql(executor.dialect, 't.routing', ['group']);
+  const rows = await executor.all<{ channel: Channel; grp: TicketGroup | null; waiting: number; oldest: number; breaching: number }>(
+    `SELECT t.channel AS channel, ${GROUP} AS grp, COUNT(*) AS waiting, MIN(t.created_at) AS oldest,
+            SUM(CASE WHEN t.due_at - ? <= ${greatestSql(executor.dialect, '(t.due_at - t.created_at) / 4.0', '?')} THEN 1 ELSE 0 END) AS breaching
+     FROM tickets t WHERE ${QUEUED} GROUP BY t.channel, grp ORDER BY t.channel, grp`,
+    [now, RISK_FLOOR_MS],
+  );
+  return rows.map((row) => ({ channel: row.channel, group: row.grp, waiting: row.waiting, oldestSince: row.oldest, breaching: row.breaching }));
+}
+
 export function createQueueViewStore(internals: {
   sql: () => SqlExecutor;
   getTicket(id: string): Promise<Ticket | null>;
@@ -35,18 +51,7 @@ export function createQueueViewStore(internals: {
   const { sql } = internals;
   const group = (executor: SqlExecutor) => jsonTextSql(executor.dialect, 't.routing', ['group']);
   return {
-    async summary(now) {
-      const executor = sql();
-      const GROUP = group(executor);
-      // At risk as shared/sla.ts says: the last quarter of the window or the last 30 minutes.
-      const rows = await executor.all<{ channel: Channel; grp: TicketGroup | null; waiting: number; oldest: number; breaching: number }>(
-        `SELECT t.channel AS channel, ${GROUP} AS grp, COUNT(*) AS waiting, MIN(t.created_at) AS oldest,
-                SUM(CASE WHEN t.due_at - ? <= ${greatestSql(executor.dialect, '(t.due_at - t.created_at) / 4.0', '?')} THEN 1 ELSE 0 END) AS breaching
-         FROM tickets t WHERE ${QUEUED} GROUP BY t.channel, grp ORDER BY t.channel, grp`,
-        [now, RISK_FLOOR_MS],
-      );
-      return rows.map((row) => ({ channel: row.channel, group: row.grp, waiting: row.waiting, oldestSince: row.oldest, breaching: row.breaching }));
-    },
+    summary: (now) => readQueueSummary(sql(), now),
     async waitingLine(channel, now, servedSince, limit) {
       const executor = sql();
       const ids = await executor.all<{ id: string }>(

@@ -6,7 +6,8 @@
  * agents are never sent it and `board:get` answers them `forbidden`.
  */
 import { z } from 'zod';
-import { CHANNELS, channelSchema, type Channel } from './domain.js';
+import { CHANNELS, TICKET_GROUPS, channelSchema, type Channel } from './domain.js';
+import { queueSummaryEntrySchema } from './queue.js';
 import { kpisSchema } from './reports.js';
 
 /** Default and smallest gap between two board computations (ms). */
@@ -43,6 +44,8 @@ export const boardSnapshotSchema = z.object({
   backlogThreshold: z.number().int().positive(),
   /** One row per channel, in the order of CHANNELS. */
   rows: z.array(boardRowSchema).max(CHANNELS.length),
+  /** Every queue (channel × group) with someone waiting, by channel then group: the same figures agents' queue summaries show. */
+  queues: z.array(queueSummaryEntrySchema).max(CHANNELS.length * (TICKET_GROUPS.length + 1)),
 });
 export type BoardSnapshot = z.infer<typeof boardSnapshotSchema>;
 

@@ -19,6 +19,12 @@ export const boardEn = {
   'board.backlog': 'Backlog',
   'board.backlogTitle': 'More than {threshold} contacts waiting',
   'board.overdueTitle': 'Tickets of today are overdue',
+  'board.queues': 'Queues by group',
+  'board.queuesEmpty': 'Nobody is waiting in any queue.',
+  'board.group': 'Group',
+  'board.queueWaiting': 'Waiting',
+  'board.longestWait': 'Longest wait',
+  'board.atRisk': 'About to breach',
   'board.notes':
     'Pending: open tickets nobody holds (queued or offered). In progress: open tickets an agent holds. Today’s figures are the tickets created today (China time), as in the day report; overdue rate = overdue / today’s tickets. Highlighted: any overdue ticket, or more than {threshold} pending. CSAT shows “—” until satisfaction surveys are collected.',
 };
@@ -38,6 +44,12 @@ export const boardZhCN: Record<keyof typeof boardEn, string> = {
   'board.backlog': '积压',
   'board.backlogTitle': '排队超过 {threshold} 个',
   'board.overdueTitle': '今日有超时工单',
+  'board.queues': '各队列排队情况',
+  'board.queuesEmpty': '当前各队列无人排队。',
+  'board.group': '技能组',
+  'board.queueWaiting': '排队数',
+  'board.longestWait': '最长等待',
+  'board.atRisk': '即将超时',
   'board.notes':
     '待处理：无人接手的未结工单（排队中或正在分配）。处理中：客服手上的未结工单。今日数据为今日（北京时间）新建的工单，与日报表一致；超时率 = 超时数 / 今日工单数。高亮：有超时工单，或待处理超过 {threshold} 个。满意度在回访上线前显示“—”。',
 };

@@ -188,6 +188,10 @@ for (const backend of TEST_BACKENDS) {
       expect(snapshot.backlogThreshold).toBe(50);
       expect(snapshot.rows.map((row) => row.channel)).toEqual(['phone', 'chat', 'social', 'email']);
       const byChannel = new Map(snapshot.rows.map((row) => [row.channel, row]));
+      // Each queue's waiting count is its channel's pending one (no ticket here has a group); the hand-edited fax row is on none.
+      expect(snapshot.queues.map((queue) => [queue.channel, queue.group, queue.waiting])).toEqual(
+        snapshot.rows.filter((row) => row.pending > 0).map((row) => [row.channel, null, row.pending]),
+      );
       // chat: pending C and D, in progress B; today A, B, C: completed A; replies 2 and 10 min → 6; handling A 60; overdue B → 1 of 3.
       expect(figures(byChannel.get('chat'))).toEqual({
         pending: 2,

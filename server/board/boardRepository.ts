@@ -2,12 +2,14 @@
  * The channel board's figures from the server database, through the SQL seam (SQLite and
  * PostgreSQL alike). Read-only. Today's KPIs are the day report by channel
  * (server/reports/reportRepository.ts, shared/kpi.ts): the board adds only what a report
- * does not know, the tickets open on each channel right now (two index seeks, no table scan).
+ * does not know, the tickets open on each channel right now (two index seeks, no table scan),
+ * and each queue (channel × group) as the agents' queue summary counts it.
  */
 import { CHANNELS, type Channel } from '../../shared/domain.js';
 import { DEFAULT_BACKLOG_THRESHOLD, isBoardChannel, type BoardSnapshot, type LiveChannelCounts } from '../../shared/board.js';
 import { localDateOf } from '../../shared/kpi.js';
 import type { SqlExecutor } from '../db/sql.js';
+import { readQueueSummary } from '../queueViewStore.js';
 import type { ReportRepository } from '../reports/reportRepository.js';
 
 export interface BoardRepository {
@@ -54,11 +56,12 @@ export function createBoardRepository(sql: SqlExecutor, reports: ReportRepositor
     },
     async snapshot(at) {
       const day = localDateOf(at);
-      const [live, report, thresholds] = await Promise.all([
+      const [live, report, thresholds, queues] = await Promise.all([
         repository.liveCounts(),
         reports.report({ period: 'day', date: day, by: 'channel' }, at),
         // Each channel's threshold as leads set it (server/alarms/), so the board flags what the alarms fire on.
         sql.all<{ channel: string; backlog_threshold: number | string }>('SELECT channel, backlog_threshold FROM channel_alarms'),
+        readQueueSummary(sql, at),
       ]);
       const thresholdOf = new Map(thresholds.map((row) => [row.channel, Number(row.backlog_threshold)]));
       const todayOf = new Map(report.rows.map((row) => [row.key, row.kpis]));
@@ -72,6 +75,7 @@ export function createBoardRepository(sql: SqlExecutor, reports: ReportRepositor
           const { pending, inProgress } = live.get(channel) ?? { pending: 0, inProgress: 0 };
           return { channel, pending, inProgress, today, backlogThreshold: thresholdOf.get(channel) ?? backlogThreshold };
         }),
+        queues: queues.filter((queue) => isBoardChannel(queue.channel)),
       };
     },
   };

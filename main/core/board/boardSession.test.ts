@@ -28,6 +28,7 @@ function board(at: number, chatPending: number): BoardSnapshot {
       inProgress: 0,
       today: kpisFromTotals(EMPTY_TOTALS),
     })),
+    queues: chatPending > 0 ? [{ channel: 'chat', group: null, waiting: chatPending, oldestSince: at, breaching: 0 }] : [],
   };
 }
 

@@ -1,8 +1,10 @@
 import { useShallow } from 'zustand/react/shallow';
-import { boardRowAlerts } from '../../../shared/board.js';
+import { boardRowAlerts, type BoardSnapshot } from '../../../shared/board.js';
+import { formatCountdown } from '../../../shared/sla.js';
 import { REPORT_WORDS, formatReportCell, type ReportLanguage } from '../../../shared/reports.js';
 import { formatDateTime } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
+import { useNow } from './useNow.js';
 
 /**
  * The leads' channel board (渠道处理状态跟踪表): one row per channel, live. Every figure is
@@ -107,10 +109,61 @@ export function BoardView() {
             </tbody>
           </table>
           <p className="muted small reports-notes">{t('board.notes', { threshold: board.backlogThreshold })}</p>
+          <QueueTable board={board} lang={lang} />
         </>
       ) : (
         <p className="muted">{t('board.waiting')}</p>
       )}
     </main>
+  );
+}
+
+/** Per queue (channel × group): who waits, since when (ticking), how many are about to breach. */
+function QueueTable({ board, lang }: { board: BoardSnapshot; lang: ReportLanguage }) {
+  const t = useT();
+  const now = useNow();
+  const words = REPORT_WORDS[lang];
+  return (
+    <>
+      <h3 id="board-queues-title">{t('board.queues')}</h3>
+      {board.queues.length === 0 ? (
+        <p className="muted">{t('board.queuesEmpty')}</p>
+      ) : (
+        <table className="reports-table board-table board-queues" aria-labelledby="board-queues-title">
+          <thead>
+            <tr>
+              <th scope="col">{t('board.channel')}</th>
+              <th scope="col">{t('board.group')}</th>
+              <th scope="col" className="num">
+                {t('board.queueWaiting')}
+              </th>
+              <th scope="col" className="num">
+                {t('board.longestWait')}
+              </th>
+              <th scope="col" className="num">
+                {t('board.atRisk')}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {board.queues.map((queue) => (
+              <tr key={`${queue.channel}:${queue.group ?? ''}`} data-channel={queue.channel} data-group={queue.group ?? ''}>
+                <th scope="row">{words.channel[queue.channel]}</th>
+                <td>{t(queue.group ? `queue.group.${queue.group}` : 'queue.group.none')}</td>
+                <td className="num" data-figure="waiting">
+                  {queue.waiting}
+                </td>
+                <td className="num" data-figure="longestWait">
+                  {formatCountdown(Math.max(0, now - queue.oldestSince))}
+                </td>
+                <td className={`num${queue.breaching > 0 ? ' board-alert' : ''}`} data-figure="atRisk">
+                  {queue.breaching}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
   );
 }
