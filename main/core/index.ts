@@ -43,6 +43,7 @@ import {
 import { RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS, cannotReachMessage, startSyncClient, type SyncClient, type SyncStatusPatch } from './sync/syncClient.js';
 import { createCustomerHandlers } from './customers/customerHandlers.js';
 import { createPiiHandlers } from './pii/piiHandlers.js';
+import { createAdminHandlers } from './admin/adminHandlers.js';
 import { createReportHandlers } from './reports/reportHandlers.js';
 import { startChatSession, type ChatSession } from './chat/chatSession.js';
 import { createRoutingHandlers } from './routing/routingHandlers.js';
@@ -714,6 +715,12 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       },
     }),
     ...createPiiHandlers({
+      current: () => {
+        const session = requireSession();
+        return { socket: session.sync?.socket ?? null, online: connection.status === 'online' };
+      },
+    }),
+    ...createAdminHandlers({
       current: () => {
         const session = requireSession();
         return { socket: session.sync?.socket ?? null, online: connection.status === 'online' };

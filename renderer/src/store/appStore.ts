@@ -15,6 +15,7 @@ import { createInboxSlice } from './inboxSlice.js';
 import { createPiiSlice } from './piiSlice.js';
 import { createQueueSlice } from './queueSlice.js';
 import { createReportSlice } from './reportSlice.js';
+import { createAdminSlice } from './adminSlice.js';
 import { createBoardSlice } from './boardSlice.js';
 import { createScriptSlice } from './scriptSlice.js';
 import { alarmsSignedOut, createAlarmSlice } from './alarmSlice.js';
@@ -42,6 +43,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createPiiSlice(api)(...a),
     ...createQueueSlice(api)(...a),
     ...createReportSlice(api)(...a),
+    ...createAdminSlice(api)(...a),
     ...createBoardSlice(api)(...a),
     ...createScriptSlice(api)(...a),
     ...createFieldsSlice(api)(...a),

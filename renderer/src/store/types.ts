@@ -26,6 +26,7 @@ import type { FieldsSlice } from './fieldsSlice.js';
 import type { PiiSlice } from './piiSlice.js';
 import type { QueueSlice } from './queueSlice.js';
 import type { ReportSlice } from './reportSlice.js';
+import type { AdminSlice } from './adminSlice.js';
 import type { BoardSlice } from './boardSlice.js';
 import type { ScriptSlice } from './scriptSlice.js';
 import type { AlarmSlice } from './alarmSlice.js';
@@ -218,6 +219,7 @@ export type AppState = SessionSlice &
   PiiSlice &
   QueueSlice &
   ReportSlice &
+  AdminSlice &
   BoardSlice &
   ScriptSlice &
   FieldsSlice;
