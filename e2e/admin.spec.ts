@@ -15,6 +15,7 @@ import { startServerProcess, startWorkstationProcess, type RunningProcess } from
 let server: RunningProcess;
 let adminDesk: RunningProcess;
 let agentDesk: RunningProcess;
+let leadDesk: RunningProcess;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -24,10 +25,12 @@ test.beforeAll(async () => {
   server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
   adminDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'admin1') });
   agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent9') });
+  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
 });
 
 test.afterAll(async () => {
   await agentDesk?.stop();
+  await leadDesk?.stop();
   await adminDesk?.stop();
   await server?.stop();
 });
@@ -50,6 +53,13 @@ test('an admin creates a user who signs in, then deactivates them; deactivating 
   await expect(users.getByRole('row', { name: /lead1/ })).toBeVisible();
   await expect(page.getByText('Defaults (never changed)')).toBeVisible();
 
+  // A lead watches the same view, read-only; the admin's change reaches it without a refresh.
+  const leadPage = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(leadPage, leadDesk.url, 'lead1');
+  await leadPage.getByRole('button', { name: 'Admin', exact: true }).click();
+  await expect(leadPage.getByText('Read-only: only administrators change users and policies.', { exact: false })).toBeVisible();
+  await expect(leadPage.getByRole('button', { name: 'New user' })).toHaveCount(0);
+
   await page.getByRole('button', { name: 'New user' }).click();
   const form = page.getByRole('form', { name: 'Create user' });
   await form.getByLabel('Username').fill('agent9');
@@ -61,6 +71,14 @@ test('an admin creates a user who signs in, then deactivates them; deactivating 
   await expect(outcome).toHaveText('Created agent9.');
   await expect(users.getByRole('row', { name: /agent9/ })).toContainText('Active');
   await page.screenshot({ path: test.info().outputPath('admin-en.png') });
+  await expect(leadPage.getByRole('table').getByRole('row', { name: /agent9/ })).toBeVisible();
+  await leadPage
+    .getByRole('table')
+    .getByRole('row', { name: /agent9/ })
+    .click();
+  await expect(leadPage.getByRole('form', { name: 'Edit 孙丽' }).getByLabel('Display name')).toBeDisabled();
+  await leadPage.screenshot({ path: test.info().outputPath('admin-lead-en.png') });
+  await leadPage.close();
 
   // The new agent signs in on their own workstation with the password the admin gave.
   const agentPage = await browser.newPage({ viewport: { width: 1280, height: 800 } });

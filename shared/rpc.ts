@@ -548,6 +548,8 @@ export interface RpcEvents {
   scripts: ScriptLibrary;
   /** The alarms this user may see changed (raised, acknowledged, decided) or were fetched on connect. */
   alarms: AlarmsState;
+  /** Leads and admins: users or policies changed on the server (shared/admin.ts); the Admin view loads them again. */
+  adminChanged: Record<string, never>;
 }
 
 /** The scripts the user reads (team and own), as cached; `fetchedAt` null before the first fetch. */
@@ -671,6 +673,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
       'board',
       'scripts',
       'alarms',
+      'adminChanged',
     ]),
     payload: z.unknown(),
   }),

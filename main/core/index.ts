@@ -427,6 +427,10 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) emit(event, payload);
       },
     });
+    // Users or policies changed (another admin, or this one on another window): an open Admin view loads them again.
+    session.sync.socket.on('admin:changed', () => {
+      if (isCurrent()) emit('adminChanged', {});
+    });
     alarms?.stop();
     alarms = startAlarmSession({
       socket: session.sync.socket,

@@ -208,6 +208,11 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       if (!state.user && previous.user) store.setState(alarmsSignedOut());
       if (state.alarms !== previous.alarms) notifier.update(state);
     }),
+    // Administration: another admin's change reaches an open Admin view at once.
+    api.on('adminChanged', () => {
+      const state = store.getState();
+      if (state.user && state.view === 'admin' && !state.adminBusy) void state.loadAdmin();
+    }),
     // Phone: the call cards (screen pops) the core keeps; signing in loads them, signing out clears them.
     api.on('calls', ({ calls }) => {
       if (store.getState().user) store.getState().applyCalls(calls);
