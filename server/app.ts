@@ -20,6 +20,7 @@ import { attachRouting, routingOutlet } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
 import { attachScripts } from './scriptSocket.js';
+import { attachAdmin } from './adminSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
 import { attachBoard, type BoardPublisher } from './board/boardPublisher.js';
 import { startAlarms, type AlarmOptions } from './alarms/startAlarms.js';
@@ -222,6 +223,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   attachCustomers(io, { store, now, log });
   attachPii(io, { store, now, log });
   attachScripts(io, { store, rateLimits, now, log });
+  attachAdmin(io, { store, routing: routingPort, sessions, rateLimits, now, log });
   const board = attachBoard(io, {
     board: createBoardRepository(store.sql, reports),
     now,

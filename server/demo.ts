@@ -16,8 +16,9 @@ export const DEMO_INTEGRATION_TOKEN = 'demo-token';
 
 const ALL_CHANNELS: Channel[] = ['phone', 'chat', 'social', 'email'];
 
-/** The demo's users (password `demo`); ids equal usernames so logs read easily. */
+/** The demo's users (password `demo`); ids equal usernames so logs read easily. admin1 manages users and policies (docs/technical/administration.md). */
 export const DEMO_USERS: ReadonlyArray<Omit<NewUser, 'password'> & { id: string; role: Role }> = [
+  { id: 'admin1', username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [], groups: [], tier: 1 },
   {
     id: 'lead1',
     username: 'lead1',

@@ -315,8 +315,10 @@ async function login(deps: HttpDependencies, req: IncomingMessage, res: ServerRe
   }
   const credentials = await deps.store.getCredentials(username);
   const matches = await verifyPassword(password, credentials?.passwordHash ?? DECOY_PASSWORD_HASH);
-  if (!credentials || !matches) {
-    deps.log(`sign-in failed: user ${loggedName(username)} from ${address}: ${credentials ? 'wrong password' : 'no such user'}`);
+  if (!credentials || !matches || !credentials.active) {
+    const why = !credentials ? 'no such user' : !matches ? 'wrong password' : 'deactivated';
+    deps.log(`sign-in failed: user ${loggedName(username)} from ${address}: ${why}`);
+    // The same answer for a deactivated account: a guesser learns nothing about which accounts exist.
     throw unauthorized('Wrong username or password.');
   }
   await deps.rateLimits.signInFailuresPerUser.reset(signInUserKey(username));

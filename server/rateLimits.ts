@@ -42,6 +42,8 @@ export interface RateLimitConfig {
    * a full push (200) fits twice, so an outage's backlog goes through; a runaway client waits.
    */
   manualTicketsPerUser: RateLimitRule;
+  /** Administrative writes (users, policies) per admin: an admin at work never meets it, a runaway client does. */
+  adminWritesPerUser: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitConfig;
@@ -61,6 +63,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   scriptWritesPerUser: { points: 60, durationSec: 60 },
   requestsPerUser: { points: 1_200, durationSec: 60 },
   manualTicketsPerUser: { points: 400, durationSec: 10 * 60 },
+  adminWritesPerUser: { points: 30, durationSec: 60 },
 };
 
 /**

@@ -184,6 +184,61 @@ const ATTACKS: AttackRow[] = [
     },
     expect: { refusals: ['not_found:no ticket', 'not_found:no ticket', 'not_found:no ticket'], status: 'in_progress', stored: false },
   },
+  {
+    attack: 'an agent or a lead makes an administrative change over the socket (users, passwords, capacity, policies)',
+    run: async () => {
+      const skills = { displayName: 'x', role: 'admin', channels: [], groups: [], tier: 1, senior: false, languages: ['zh'], extension: null };
+      const writes: Array<[string, unknown]> = [
+        ['admin:createUser', { username: 'intruder', password: 'intruder-password', ...skills }],
+        ['admin:updateUser', { userId: 'agent1', skills }],
+        ['admin:setActive', { userId: 'agent2', active: false }],
+        ['admin:resetPassword', { userId: 'agent2', password: 'taken-over-123' }],
+        ['admin:setCapacity', { userId: 'agent1', capacity: { phone: 9, chat: 9, social: 9, email: 9 } }],
+        [
+          'admin:setPolicies',
+          {
+            policies: {
+              slaMinutes: { urgent: 1, normal: 1, low: 1 },
+              complaintSlaMinutes: null,
+              firstResponseMinutes: { phone: 1, chat: 1, social: 1, email: 1 },
+              offerTimeoutSeconds: 5,
+            },
+          },
+        ],
+      ];
+      const codes: string[] = [];
+      for (const username of ['agent1', 'lead1']) {
+        const socket = await socketOf(username, `ws-${username}-admin`);
+        for (const [event, request] of writes) {
+          const ack = await (socket.timeout(5000) as unknown as { emitWithAck(e: string, r: unknown): Promise<Ack<unknown>> }).emitWithAck(event, request);
+          codes.push(ack.ok ? `${username} ${event}: applied` : ack.error.code);
+        }
+      }
+      const users = await t.store.admin.listUsers();
+      return {
+        codes: [...new Set(codes)],
+        intruderCreated: users.some((u) => u.username === 'intruder'),
+        agent1Role: users.find((u) => u.id === 'agent1')?.role,
+        agent2Active: users.find((u) => u.id === 'agent2')?.active,
+        policiesSet: (await t.store.admin.getPolicies()).updatedAt !== null,
+        audit: (await t.store.admin.listAudit(undefined)).length,
+      };
+    },
+    expect: { codes: ['forbidden'], intruderCreated: false, agent1Role: 'agent', agent2Active: true, policiesSet: false, audit: 0 },
+  },
+  {
+    attack: 'an agent reads the user directory, the policies or the admin audit',
+    run: async () => {
+      const socket = await socketOf('agent1', 'ws-agent1-admin-read');
+      const codes: string[] = [];
+      for (const event of ['admin:users', 'admin:policies', 'admin:audit']) {
+        const ack = await (socket.timeout(5000) as unknown as { emitWithAck(e: string, r: unknown): Promise<Ack<unknown>> }).emitWithAck(event, {});
+        codes.push(ack.ok ? 'answered' : ack.error.code);
+      }
+      return codes;
+    },
+    expect: ['forbidden', 'forbidden', 'forbidden'],
+  },
 ];
 
 describe('RBAC: attacks and the refusals they get', () => {

@@ -39,7 +39,7 @@ import { detectLanguage, groupForTicket } from '../shared/routing.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import { dayKey, formatCustomerId, formatTicketId } from '../shared/ids.js';
 import { isProvisionalTicketId, type CreateTicketMutation } from '../shared/manualTicket.js';
-import { dueAtFor } from '../shared/sla.js';
+import { policyDueAt } from '../shared/admin.js';
 import {
   customerReach,
   decideCreateTicket,
@@ -68,6 +68,7 @@ import { offeredAgentSql, principalsOf, syncScopeClause, ticketChangeAudience, v
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
 import { createScriptStore, type ScriptStore } from './scriptStore.js';
 import { createAlertStore, type AlertStore } from './alarms/alertStore.js';
+import { createAdminStore, type AdminStore } from './adminStore.js';
 import type { Alarm } from '../shared/alarms.js';
 import { announce } from './cluster/changeFeed.js';
 
@@ -112,6 +113,8 @@ export type TokenLookup =
 export interface UserCredentials {
   user: User;
   passwordHash: string;
+  /** False once an admin deactivated the user: the password is still checked (same cost), then refused. */
+  active: boolean;
 }
 
 /** Position in the newest-first ticket list. */
@@ -429,6 +432,8 @@ export interface ServerStore extends ServerReadable, ServerWritable {
     /** Hears the alarms the store itself raised (an escalation request from the outbox), after their commit. */
     onDidRaise(listener: (alarm: Alarm) => void): () => void;
   };
+  /** Users as administrators manage them, the admin audit and the policies (server/adminStore.ts). */
+  readonly admin: AdminStore;
   /** Read-only SQL for repositories built on the seam (server/db/sql.ts); writes go through the store. */
   readonly sql: SqlExecutor;
   /**
@@ -480,6 +485,8 @@ interface UserRow {
   last_assigned_at: number | null;
   languages_json: string;
   extension: string | null;
+  /** Set while the user is deactivated (migration 016): they cannot sign in and their tokens are refused. */
+  deactivated_at: number | null;
 }
 
 interface CustomerRow {
@@ -958,7 +965,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   }
 
   // --- users and tokens ------------------------------------------------------------------
-  const USER_COLUMNS = 'id, username, display_name, role, channels, groups_json, tier, senior, password_hash, last_assigned_at, languages_json, extension';
+  const USER_COLUMNS =
+    'id, username, display_name, role, channels, groups_json, tier, senior, password_hash, last_assigned_at, languages_json, extension, deactivated_at';
 
   function getUserRow(id: string): Promise<UserRow | undefined> {
     return ex().get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [id]);
@@ -970,7 +978,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   }
 
   async function listUsers(): Promise<User[]> {
-    return (await ex().all<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`)).map(userFromRow);
+    // Deactivated users are nobody's to route to or transfer to; the admin view lists them (server/adminStore.ts).
+    return (await ex().all<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE deactivated_at IS NULL ORDER BY username`)).map(userFromRow);
   }
 
   async function createUser(input: NewUser, now: number = Date.now()): Promise<User> {
@@ -1062,7 +1071,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     if (row.expires_at !== null && row.expires_at <= now) return { status: 'expired', expiredAt: row.expires_at };
     if (row.kind === 'integration') return { status: 'valid', kind: 'integration', name: row.name, expiresAt: row.expires_at };
     const userRow = row.user_id === null ? undefined : await getUserRow(row.user_id);
-    if (!userRow || row.expires_at === null) return { status: 'unknown' };
+    // A deactivated user's tokens are deleted with the deactivation; this covers one issued in the same instant.
+    if (!userRow || row.expires_at === null || userRow.deactivated_at !== null) return { status: 'unknown' };
     return { status: 'valid', kind: 'user', user: userFromRow(userRow), expiresAt: row.expires_at };
   }
 
@@ -1699,7 +1709,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         updatedAt: now,
         assignedAt: null,
         firstResponseAt: null,
-        dueAt: dueAtFor(now, contact.priority ?? triage.priority),
+        // The SLA of the policies as they are now (an admin may have changed them a moment ago, on any node).
+        dueAt: policyDueAt((await admin.getPolicies()).policies, now, contact.priority ?? triage.priority, triage.type),
         completedAt: null,
         lastMessagePreview: preview,
         lastMessageAt: receivedAt,
@@ -2113,6 +2124,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   const pii: PiiAuditStore = { ...piiAudit, recordReveal: (record) => transaction(() => piiAudit.recordReveal(record)) };
   const queue = createQueueViewStore({ sql: ex, getTicket, getCustomer });
   const scripts = createScriptStore({ sql: ex, dialect, transaction: (fn) => transaction(() => fn()) });
+  const admin = createAdminStore({ sql: ex, transaction: (fn) => transaction(() => fn()), forUpdate });
   const alertRows = createAlertStore({ sql: ex, forUpdate });
   const raisedListeners = new Set<(alarm: Alarm) => void>();
 
@@ -2159,7 +2171,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     listUsers,
     getCredentials: async (username) => {
       const row = await ex().get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
-      return row ? { user: userFromRow(row), passwordHash: row.password_hash } : null;
+      return row ? { user: userFromRow(row), passwordHash: row.password_hash, active: row.deactivated_at === null } : null;
     },
     lookupToken,
     getCustomer,
@@ -2199,6 +2211,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     queue,
     routing,
     scripts,
+    admin,
     alerts,
     sql: {
       dialect,

@@ -46,6 +46,19 @@ import { scriptDeleteRequestSchema, scriptSaveRequestSchema, type Script } from 
 import { alarmAckRequestSchema, backlogThresholdSetRequestSchema, escalationDecideRequestSchema, type Alarm, type BacklogThresholds } from './alarms.js';
 import { queueListRequestSchema, type QueueListResult, type QueueSummaryEntry } from './queue.js';
 import { reportExportRequestSchema, reportRequestSchema, type Report } from './reports.js';
+import {
+  adminAuditRequestSchema,
+  adminCreateUserRequestSchema,
+  adminResetPasswordRequestSchema,
+  adminSetActiveRequestSchema,
+  adminSetCapacityRequestSchema,
+  adminUpdateUserRequestSchema,
+  policiesSetRequestSchema,
+  type AdminAuditEntry,
+  type AdminUser,
+  type AdminUserResult,
+  type PoliciesResult,
+} from './admin.js';
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
 import { MAX_MANUAL_CUSTOMER_NAME, typedPhoneSchema } from './manualTicket.js';
 import { agentTypingRequestSchema, type ChatReadEvent, type ChatTypingEvent } from './webchat.js';
@@ -424,6 +437,25 @@ export const rpcParamSchemas = {
   'report.get': reportRequestSchema,
   /** The same report as a CSV or XLSX file for the renderer to save. */
   'report.export': reportExportRequestSchema,
+  // Administration (shared/admin.ts): leads read, admins write; the server keeps users and policies, so these need it (`offline` otherwise).
+  /** Every user with their state and capacity (agents get `forbidden`). */
+  'admin.users': emptyParams,
+  /** The admin audit, newest first; of one user when `userId` is given. */
+  'admin.audit': adminAuditRequestSchema,
+  /** The service policies (SLA, first response, offer timeout) and who set them last. */
+  'admin.policies': emptyParams,
+  /** Admins: creates a user with an initial password; refusals (`username_taken`, …) come back as results. */
+  'admin.createUser': adminCreateUserRequestSchema,
+  /** Admins: a user's name, role and routing skills. */
+  'admin.updateUser': adminUpdateUserRequestSchema,
+  /** Admins: deactivates (tickets back to the queue, sessions ended) or reactivates a user. */
+  'admin.setActive': adminSetActiveRequestSchema,
+  /** Admins: a new password; the user's sessions end. */
+  'admin.resetPassword': adminResetPasswordRequestSchema,
+  /** Admins: capacity per channel. */
+  'admin.setCapacity': adminSetCapacityRequestSchema,
+  /** Admins: the service policies. */
+  'admin.setPolicies': policiesSetRequestSchema,
 } as const;
 
 /** Largest attachment `attachment.download` hands to the renderer; bigger ones fail with `too_large`. */
@@ -499,6 +531,15 @@ export interface RpcResults {
   'pii.audit': PiiAuditEntry[];
   'report.get': Report;
   'report.export': FileDownload;
+  'admin.users': AdminUser[];
+  'admin.audit': AdminAuditEntry[];
+  'admin.policies': PoliciesResult;
+  'admin.createUser': AdminUserResult;
+  'admin.updateUser': AdminUserResult;
+  'admin.setActive': AdminUserResult;
+  'admin.resetPassword': AdminUserResult;
+  'admin.setCapacity': AdminUserResult;
+  'admin.setPolicies': PoliciesResult;
 }
 
 export const RPC_METHODS = Object.keys(rpcParamSchemas) as RpcMethod[];
@@ -540,6 +581,8 @@ export interface RpcEvents {
   scripts: ScriptLibrary;
   /** The alarms this user may see changed (raised, acknowledged, decided) or were fetched on connect. */
   alarms: AlarmsState;
+  /** Leads and admins: users or policies changed on the server (shared/admin.ts); the Admin view loads them again. */
+  adminChanged: Record<string, never>;
 }
 
 /** The scripts the user reads (team and own), as cached; `fetchedAt` null before the first fetch. */
@@ -663,6 +706,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
       'board',
       'scripts',
       'alarms',
+      'adminChanged',
     ]),
     payload: z.unknown(),
   }),

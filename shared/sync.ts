@@ -66,6 +66,18 @@ import type { QueueListRequest, QueueListResult, QueueSummary, TicketFetchReques
 import type { PiiAuditRequest, PiiAuditResult, PiiRevealRequest, PiiRevealResult } from './pii.js';
 import type { BoardGetRequest, BoardGetResult, BoardSnapshot } from './board.js';
 import type {
+  AdminAuditResult,
+  AdminCreateUserRequest,
+  AdminResetPasswordRequest,
+  AdminSetActiveRequest,
+  AdminSetCapacityRequest,
+  AdminUpdateUserRequest,
+  AdminUserResult,
+  AdminUsersResult,
+  PoliciesResult,
+  PoliciesSetRequest,
+} from './admin.js';
+import type {
   ScriptDeleteRequest,
   ScriptDeleteResult,
   ScriptSaveRequest,
@@ -447,6 +459,16 @@ export interface ClientToServerEvents {
   'alarms:decide': (request: EscalationDecideRequest, ack: (response: Ack<AlarmResult>) => void) => void;
   /** Leads and admins: one channel's backlog threshold. */
   'alarms:setThreshold': (request: BacklogThresholdSetRequest, ack: (response: Ack<BacklogThresholdsResult>) => void) => void;
+  // Administration (shared/admin.ts): leads and admins read; only admins write (others get `forbidden`).
+  'admin:users': (request: Record<string, never>, ack: (response: Ack<AdminUsersResult>) => void) => void;
+  'admin:audit': (request: { userId?: string }, ack: (response: Ack<AdminAuditResult>) => void) => void;
+  'admin:policies': (request: Record<string, never>, ack: (response: Ack<PoliciesResult>) => void) => void;
+  'admin:createUser': (request: AdminCreateUserRequest, ack: (response: Ack<AdminUserResult>) => void) => void;
+  'admin:updateUser': (request: AdminUpdateUserRequest, ack: (response: Ack<AdminUserResult>) => void) => void;
+  'admin:setActive': (request: AdminSetActiveRequest, ack: (response: Ack<AdminUserResult>) => void) => void;
+  'admin:resetPassword': (request: AdminResetPasswordRequest, ack: (response: Ack<AdminUserResult>) => void) => void;
+  'admin:setCapacity': (request: AdminSetCapacityRequest, ack: (response: Ack<AdminUserResult>) => void) => void;
+  'admin:setPolicies': (request: PoliciesSetRequest, ack: (response: Ack<PoliciesResult>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -477,6 +499,8 @@ export interface ServerToClientEvents {
   'session:ended': (event: SessionEnded) => void;
   /** A library this user reads changed (the team's, or their personal one): fetch `scripts:list` again. */
   'scripts:changed': (event: ScriptsChanged) => void;
+  /** To leads and admins: users or policies changed; an open admin view fetches them again. */
+  'admin:changed': (event: Record<string, never>) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a single node has no inter-server events yet

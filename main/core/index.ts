@@ -44,6 +44,7 @@ import {
 import { RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS, cannotReachMessage, startSyncClient, type SyncClient, type SyncStatusPatch } from './sync/syncClient.js';
 import { createCustomerHandlers } from './customers/customerHandlers.js';
 import { createPiiHandlers } from './pii/piiHandlers.js';
+import { createAdminHandlers } from './admin/adminHandlers.js';
 import { createReportHandlers } from './reports/reportHandlers.js';
 import { startChatSession, type ChatSession } from './chat/chatSession.js';
 import { createRoutingHandlers } from './routing/routingHandlers.js';
@@ -428,6 +429,10 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) emit(event, payload);
       },
     });
+    // Users or policies changed (another admin, or this one on another window): an open Admin view loads them again.
+    session.sync.socket.on('admin:changed', () => {
+      if (isCurrent()) emit('adminChanged', {});
+    });
     alarms?.stop();
     alarms = startAlarmSession({
       socket: session.sync.socket,
@@ -717,6 +722,12 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       },
     }),
     ...createPiiHandlers({
+      current: () => {
+        const session = requireSession();
+        return { socket: session.sync?.socket ?? null, online: connection.status === 'online' };
+      },
+    }),
+    ...createAdminHandlers({
       current: () => {
         const session = requireSession();
         return { socket: session.sync?.socket ?? null, online: connection.status === 'online' };

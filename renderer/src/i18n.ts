@@ -20,6 +20,7 @@ import { inboxEn, inboxZhCN } from './i18nInbox.js';
 import { piiEn, piiZhCN } from './i18nPii.js';
 import { queueEn, queueZhCN } from './i18nQueue.js';
 import { reportsEn, reportsZhCN } from './i18nReports.js';
+import { adminEn, adminZhCN } from './i18nAdmin.js';
 import { boardEn, boardZhCN } from './i18nBoard.js';
 import { alarmsEn, alarmsZhCN } from './i18nAlarms.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
@@ -45,6 +46,7 @@ const en = {
   ...ctiEn,
   ...piiEn,
   ...reportsEn,
+  ...adminEn,
   ...boardEn,
   ...scriptsEn,
   ...alarmsEn,
@@ -233,6 +235,7 @@ const zhCN: Dictionary = {
   ...ctiZhCN,
   ...piiZhCN,
   ...reportsZhCN,
+  ...adminZhCN,
   ...boardZhCN,
   ...scriptsZhCN,
   ...alarmsZhCN,

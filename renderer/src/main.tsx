@@ -13,6 +13,7 @@ import './cti.css';
 import './pii.css';
 import './queue.css';
 import './reports.css';
+import './admin.css';
 import './inbox.css';
 import './board.css';
 import './scripts.css';

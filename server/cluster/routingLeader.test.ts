@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import { getJson, login, postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, type TestServer } from '../testHarness.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { createTestRedis, type TestRedis } from '../testing/redis.js';
+import { adminUserResultSchema, DEFAULT_POLICIES, policiesResultSchema } from '../../shared/admin.js';
 import { startLeaderRpc } from './leaderRpc.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -80,6 +81,7 @@ describe('routing on a cluster of two nodes', () => {
       { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
       { username: 'agent1', displayName: '王芳', channels: ['chat', 'email'] },
       { username: 'agent2', displayName: '张强', channels: ['chat', 'email'] },
+      { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
     ]);
     await vi.waitFor(() => expect(a.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
     b = await startNode('node-b');
@@ -117,6 +119,28 @@ describe('routing on a cluster of two nodes', () => {
     const away = await ask(agent1, 'presence:set', { presence: 'away' }, presenceResultSchema);
     expect(away).toMatchObject({ ok: true, result: { presence: 'away' } });
     expect(a.server.routing.engine.agentStatus('agent1')?.presence).toBe('away');
+  }, 60_000);
+
+  it('an admin on the follower deactivates an agent connected to the leader: the leader re-queues their tickets, the socket ends, the policies reach the leader', async () => {
+    const agent1 = await connectAs(a, 'agent1');
+    let ended = false;
+    agent1.socket.on('session:ended', () => (ended = true));
+    await vi.waitFor(() => expect(a.server.routing.engine.agentStatus('agent1')?.presence).toBe('available'), { timeout: 10_000 });
+    const mail = await inbound(b, { channel: 'email', customer: { name: '刘洋', email: 'liuyang@example.cn' }, subject: '发票', text: '请重开发票' });
+    await vi.waitFor(async () => expect((await a.store.getTicket(mail.ticketId))?.assigneeId).toBe('agent1'), { timeout: 10_000 });
+    await connectAs(b, 'agent2');
+    await vi.waitFor(() => expect(a.server.routing.engine.agentStatus('agent2')?.presence).toBe('available'), { timeout: 10_000 });
+
+    const admin = await connectAs(b, 'admin1');
+    const answer = await ask(admin, 'admin:setActive', { userId: 'agent1', active: false }, adminUserResultSchema);
+    expect(answer).toMatchObject({ ok: true, result: { ok: true, user: { active: false } } });
+    await vi.waitFor(async () => expect((await a.store.getTicket(mail.ticketId))?.assigneeId).toBe('agent2'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(ended && !agent1.socket.connected).toBe(true), { timeout: 10_000 });
+    expect(a.server.routing.engine.agentStatus('agent1')?.presence).toBe('offline');
+
+    const policies = { ...DEFAULT_POLICIES, offerTimeoutSeconds: 12 };
+    expect(await ask(admin, 'admin:setPolicies', { policies }, policiesResultSchema)).toMatchObject({ ok: true });
+    expect(a.server.routing.engine.config.offerTimeoutMs).toBe(12_000);
   }, 60_000);
 
   it('ignores malformed requests between nodes and refuses a forged one naming nobody', async () => {

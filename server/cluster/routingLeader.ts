@@ -138,6 +138,11 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
       case 'callStateChanged':
         await current.callStateChanged(call.agentId);
         return null;
+      case 'userChanged':
+        return current.userChanged(call.userId, call.byName);
+      case 'policiesChanged':
+        await current.policiesChanged();
+        return null;
     }
   }
 
@@ -238,6 +243,8 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     reassign: (lead, ticketIds, to) => run({ op: 'reassign', leadId: lead.id, ticketIds: [...ticketIds], to }),
     pin: (lead, ticketId, agentId) => run({ op: 'pin', leadId: lead.id, ticketId, agentId }),
     callStateChanged: async (agentId) => void (await run({ op: 'callStateChanged', agentId })),
+    userChanged: (userId, byName) => run({ op: 'userChanged', userId, byName }),
+    policiesChanged: async () => void (await run({ op: 'policiesChanged' })),
   };
 
   return {

@@ -16,6 +16,7 @@ import { migration011DeliveryClaims } from './011-delivery-claims.js';
 import { migration012Scripts } from './012-scripts.js';
 import { migration013TicketFields } from './013-ticket-fields.js';
 import { migration014Alerts } from './014-alerts.js';
+import { migration016Administration } from './016-administration.js';
 import { migration017TicketDrafts } from './017-ticket-drafts.js';
 import type { Migration } from './migration.js';
 
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration012Scripts,
   migration013TicketFields,
   migration014Alerts,
+  migration016Administration,
   migration017TicketDrafts,
 ];
 

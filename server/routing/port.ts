@@ -23,6 +23,15 @@ export interface RoutingPort {
   reassign(lead: User, ticketIds: readonly string[], to: string | null): Promise<ReassignOutcome[]>;
   pin(lead: User, ticketId: string, agentId: string | null): Promise<Ticket>;
   callStateChanged(agentId: string): Promise<void>;
+  /**
+   * An admin changed the user's directory entry (skills, role) or deactivated/reactivated them:
+   * routing reads them from the store again. A deactivated agent goes offline, loses their
+   * offers, and every open ticket they hold goes back to the queue and is routed again.
+   * Null when the user is unknown to routing (never signed in, not an agent).
+   */
+  userChanged(userId: string, byName: string): Promise<AgentStatus | null>;
+  /** An admin changed the policies: routing reads the offer timeout from the store again. */
+  policiesChanged(): Promise<void>;
 }
 
 /** Routing in this process. */
@@ -42,5 +51,7 @@ export function localRoutingPort(service: RoutingService): RoutingPort {
     reassign: (lead, ticketIds, to) => service.reassign(lead, ticketIds, to),
     pin: (lead, ticketId, agentId) => service.pin(lead, ticketId, agentId),
     callStateChanged: (agentId) => service.callStateChanged(agentId),
+    userChanged: (userId, byName) => service.userChanged(userId, byName),
+    policiesChanged: () => service.policiesChanged(),
   };
 }

@@ -14,6 +14,7 @@
  * an undo never takes a later decision with it. What an operation needs from the database it reads
  * before its turn's synchronous decision; the writes follow inside the same transaction.
  */
+import { offerTimeoutMsOf } from '../../shared/admin.js';
 import { canUserSeeTicket, type Role, type Ticket, type User } from '../../shared/domain.js';
 import type {
   AgentStatus,
@@ -109,6 +110,10 @@ export interface RoutingService extends TicketRouter {
   agents(): AgentStatus[];
   /** A call started or ended on this agent's extension: the live-call state is read from the store again. */
   callStateChanged(agentId: string): Promise<void>;
+  /** An admin changed or (de)activated the user: re-read from the store (see RoutingPort.userChanged). */
+  userChanged(userId: string, byName: string): Promise<AgentStatus | null>;
+  /** Reads the stored policies' offer timeout (new offers use it; open ones keep their expiry). */
+  policiesChanged(): Promise<void>;
   /** Entries held in memory (the engine's, and the VIP-tier cache): bounded, however many tickets pass. */
   footprint(): ReturnType<RoutingEngine['footprint']> & { vipTiers: number; presences: number };
   /** Runs due engine work now (the timer does this by itself). */
@@ -167,7 +172,14 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     return (await store.cti.liveCallsOf(agentId, now() - LIVE_CALL_WINDOW_MS)).length > 0;
   }
 
+  /** An admin's stored offer timeout wins over the configured one; without a stored policy the configuration (or the default) stands. */
+  async function applyPolicies(): Promise<void> {
+    const stored = await store.admin.getPolicies();
+    if (stored.updatedAt !== null) engine.config.offerTimeoutMs = offerTimeoutMsOf(stored.policies);
+  }
+
   async function load(): Promise<void> {
+    await applyPolicies();
     const t = now();
     const settings = await store.routing.loadAgentSettings();
     for (const user of await store.listUsers()) {
@@ -633,6 +645,29 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       const live = await liveCallOf(agentId);
       await track(decide(null, () => effectsOnly(engine.setOnCall(agentId, live, now()))));
     },
+
+    async userChanged(userId, byName) {
+      const user = await store.getUser(userId);
+      if (!user) throw new RoutingRefusal('not_found', `No user ${userId}`);
+      const active = await store.admin.isActive(userId);
+      const settings = (await store.routing.loadAgentSettings()).get(userId) ?? defaultAgentSettings(now());
+      // Read before the turn: the tickets they hold go back to the queue in the same decision.
+      const held = active ? [] : await store.admin.openTicketIdsOf(userId);
+      await track(
+        decide(null, () => {
+          // A deactivated user stays known to routing (their tickets name them) but with no channel nothing is theirs to take.
+          engine.upsertUser(active ? user : { ...user, channels: [] }, settings);
+          if (active) return effectsOnly(engine.tick(now()));
+          const effects = engine.setPresence(userId, 'offline', 'lead', byName, now());
+          if (held.length > 0) effects.push(...engine.reassign(held, null, byName, now()).effects);
+          return effectsOnly(effects);
+        }),
+      );
+      if (!active) await persistSettings(userId);
+      return engine.agentStatus(userId);
+    },
+
+    policiesChanged: applyPolicies,
 
     footprint: () => ({ ...engine.footprint(), vipTiers: vipTiers.size, presences: lastPresence.size }),
 

@@ -193,6 +193,7 @@ describe('migrateSqliteToPostgres', () => {
     sqlite.close();
     expect(outcome.summary.changeLogLastSeq).toBe(lastSeq);
     expect(outcome.summary.identities.map((i) => `${i.table}.${i.column}`).sort()).toEqual([
+      'admin_audit.id',
       'alerts.id',
       'customer_merges.id',
       'pii_reveals.id',

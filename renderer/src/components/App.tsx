@@ -10,6 +10,7 @@ import { OfferCards } from './OfferCards.js';
 import { ReportsView } from './ReportsView.js';
 import { BoardView } from './BoardView.js';
 import { AlertsView } from './AlertsView.js';
+import { AdminView } from './AdminView.js';
 import { RoutingNotice } from './RoutingNotice.js';
 import { ScriptsManager } from './ScriptsManager.js';
 import { NewTicketDialog } from './NewTicketDialog.js';
@@ -44,6 +45,8 @@ export function App() {
         <ReportsView />
       ) : view === 'alerts' ? (
         <AlertsView />
+      ) : view === 'admin' ? (
+        <AdminView />
       ) : (
         <main className="workspace">
           <Inbox />

@@ -3,12 +3,12 @@ import { openAlarmCount } from '../store/alarmSlice.js';
 import { isLeadRole, type WorkView } from '../store/routingSlice.js';
 import { useAppStore, useT } from '../store/react.js';
 
-const LEAD_VIEWS: WorkView[] = ['inbox', 'team', 'board', 'reports', 'alerts'];
+const LEAD_VIEWS: WorkView[] = ['inbox', 'team', 'board', 'reports', 'alerts', 'admin'];
 const AGENT_VIEWS: WorkView[] = ['inbox', 'alerts'];
 
 /**
  * Leads switch between the inbox, the team (团队), the channel board (渠道看板), the reports
- * (报表) and the alerts (告警); agents between their inbox and their own alerts. The Alerts
+ * (报表), the alerts (告警) and administration (系统管理: admins write, leads read); agents between their inbox and their own alerts. The Alerts
  * button carries the count of alarms still wanting attention.
  */
 export function ViewSwitch() {

@@ -16,6 +16,7 @@ import { createInboxSlice } from './inboxSlice.js';
 import { createPiiSlice } from './piiSlice.js';
 import { createQueueSlice } from './queueSlice.js';
 import { createReportSlice } from './reportSlice.js';
+import { createAdminSlice } from './adminSlice.js';
 import { createBoardSlice } from './boardSlice.js';
 import { createScriptSlice } from './scriptSlice.js';
 import { alarmsSignedOut, createAlarmSlice } from './alarmSlice.js';
@@ -43,6 +44,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createPiiSlice(api)(...a),
     ...createQueueSlice(api)(...a),
     ...createReportSlice(api)(...a),
+    ...createAdminSlice(api)(...a),
     ...createBoardSlice(api)(...a),
     ...createScriptSlice(api)(...a),
     ...createFieldsSlice(api)(...a),
@@ -207,6 +209,11 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       if (state.user && state.user !== previous.user) void state.loadAlarms();
       if (!state.user && previous.user) store.setState(alarmsSignedOut());
       if (state.alarms !== previous.alarms) notifier.update(state);
+    }),
+    // Administration: another admin's change reaches an open Admin view at once.
+    api.on('adminChanged', () => {
+      const state = store.getState();
+      if (state.user && state.view === 'admin' && !state.adminBusy) void state.loadAdmin();
     }),
     // Phone: the call cards (screen pops) the core keeps; signing in loads them, signing out clears them.
     api.on('calls', ({ calls }) => {

@@ -12,7 +12,7 @@ import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
 
 /** `alerts` is everyone's (an agent sees their own SLA alarms and escalation requests); the others are the leads'. */
-export type WorkView = 'inbox' | 'team' | 'board' | 'reports' | 'alerts';
+export type WorkView = 'inbox' | 'team' | 'board' | 'reports' | 'alerts' | 'admin';
 
 /** The routing history of one ticket as last loaded. */
 export interface TicketAudit {
@@ -262,6 +262,7 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         if (view === 'reports') void get().loadReport();
         if (view === 'board') void get().loadBoard();
         if (view === 'alerts') void get().loadAlarms();
+        if (view === 'admin') void get().loadAdmin();
       },
 
       toggleBulk(ticketId) {

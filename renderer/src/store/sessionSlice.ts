@@ -4,6 +4,7 @@ import { toUiError } from './errors.js';
 import { INBOX_SIGNED_OUT } from './inboxSlice.js';
 import { PII_SIGNED_OUT } from './piiSlice.js';
 import { reportsSignedOut } from './reportSlice.js';
+import { adminSignedOut } from './adminSlice.js';
 import { boardSignedOut } from './boardSlice.js';
 import { scriptsSignedOut } from './scriptSlice.js';
 import { ROUTING_SIGNED_OUT } from './routingSlice.js';
@@ -79,6 +80,7 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     // Revealed personal data never outlives the session.
     ...PII_SIGNED_OUT,
     ...reportsSignedOut(),
+    ...adminSignedOut(),
     ...boardSignedOut(),
     ...scriptsSignedOut(),
   });

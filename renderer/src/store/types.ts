@@ -27,6 +27,7 @@ import type { ManualSlice } from './manualSlice.js';
 import type { PiiSlice } from './piiSlice.js';
 import type { QueueSlice } from './queueSlice.js';
 import type { ReportSlice } from './reportSlice.js';
+import type { AdminSlice } from './adminSlice.js';
 import type { BoardSlice } from './boardSlice.js';
 import type { ScriptSlice } from './scriptSlice.js';
 import type { AlarmSlice } from './alarmSlice.js';
@@ -219,6 +220,7 @@ export type AppState = SessionSlice &
   PiiSlice &
   QueueSlice &
   ReportSlice &
+  AdminSlice &
   BoardSlice &
   ScriptSlice &
   FieldsSlice &

@@ -1,0 +1,166 @@
+/**
+ * The Admin view's state (shared/admin.ts): users, policies and the selected user's history
+ * as last loaded from the server through the core, and the writes an admin makes. A write's
+ * refusal (`last_admin`, …) is kept as its code for the view to say in the UI's language;
+ * after every accepted write the users (or policies) are loaded again. Leads load the same
+ * data read-only; the server refuses their writes anyway.
+ */
+import type { StateCreator } from 'zustand/vanilla';
+import type {
+  AdminAuditEntry,
+  AdminCreateUserRequest,
+  AdminRefusalCode,
+  AdminUser,
+  AdminUserResult,
+  Policies,
+  PoliciesResult,
+  UserSkills,
+} from '../../../shared/admin.js';
+import type { Capacity } from '../../../shared/routing.js';
+import type { WorkstationApi } from '../../../shared/rpc.js';
+import { toUiError } from './errors.js';
+import type { AppState, UiError } from './types.js';
+
+/** What the view says after a write: a success sentence (a message key and its values) or a refusal's code. */
+export type AdminOutcome =
+  | { kind: 'done'; key: 'admin.created' | 'admin.saved' | 'admin.deactivated' | 'admin.reactivated' | 'admin.passwordReset'; name: string }
+  | { kind: 'refused'; refusal: AdminRefusalCode };
+
+export interface AdminSlice {
+  adminUsers: AdminUser[] | null;
+  adminPolicies: PoliciesResult | null;
+  adminAudit: AdminAuditEntry[];
+  /** The user open in the editor; 'new' while creating one; null for none. */
+  adminSelected: string | null;
+  adminLoading: boolean;
+  adminBusy: boolean;
+  adminError: UiError | null;
+  adminOutcome: AdminOutcome | null;
+  loadAdmin: () => Promise<void>;
+  selectAdminUser: (userId: string | null) => void;
+  createAdminUser: (request: AdminCreateUserRequest) => Promise<boolean>;
+  updateAdminUser: (userId: string, skills: UserSkills) => Promise<boolean>;
+  setAdminUserActive: (userId: string, active: boolean) => Promise<boolean>;
+  resetAdminPassword: (userId: string, password: string) => Promise<boolean>;
+  setAdminCapacity: (userId: string, capacity: Capacity) => Promise<boolean>;
+  saveAdminPolicies: (policies: Policies) => Promise<boolean>;
+}
+
+export function adminSignedOut(): Pick<
+  AdminSlice,
+  'adminUsers' | 'adminPolicies' | 'adminAudit' | 'adminSelected' | 'adminLoading' | 'adminBusy' | 'adminError' | 'adminOutcome'
+> {
+  return {
+    adminUsers: null,
+    adminPolicies: null,
+    adminAudit: [],
+    adminSelected: null,
+    adminLoading: false,
+    adminBusy: false,
+    adminError: null,
+    adminOutcome: null,
+  };
+}
+
+export function createAdminSlice(api: WorkstationApi): StateCreator<AppState, [], [], AdminSlice> {
+  let latestAudit = 0;
+
+  return (set, get) => {
+    async function loadAudit(userId: string | null): Promise<void> {
+      const request = ++latestAudit;
+      if (!userId || userId === 'new') {
+        set({ adminAudit: [] });
+        return;
+      }
+      try {
+        const entries = await api.invoke('admin.audit', { userId });
+        if (request === latestAudit) set({ adminAudit: entries });
+      } catch {
+        if (request === latestAudit) set({ adminAudit: [] });
+      }
+    }
+
+    /** Runs one write: a refusal or an error is kept for the view; success reloads what changed. */
+    async function write(run: () => Promise<AdminUserResult>, done: (user: AdminUser) => AdminOutcome): Promise<boolean> {
+      if (get().adminBusy) return false;
+      set({ adminBusy: true, adminError: null, adminOutcome: null });
+      try {
+        const result = await run();
+        if (!result.ok) {
+          set({ adminBusy: false, adminOutcome: { kind: 'refused', refusal: result.refusal } });
+          return false;
+        }
+        set({ adminBusy: false, adminOutcome: done(result.user), adminSelected: result.user.id });
+        await get().loadAdmin();
+        return true;
+      } catch (error) {
+        set({ adminBusy: false, adminError: toUiError(error) });
+        return false;
+      }
+    }
+
+    return {
+      ...adminSignedOut(),
+
+      async loadAdmin() {
+        if (!get().user) return;
+        set({ adminLoading: true, adminError: null });
+        try {
+          const [users, policies] = await Promise.all([api.invoke('admin.users', {}), api.invoke('admin.policies', {})]);
+          set({ adminUsers: users, adminPolicies: policies, adminLoading: false });
+          await loadAudit(get().adminSelected);
+        } catch (error) {
+          set({ adminLoading: false, adminError: toUiError(error) });
+        }
+      },
+
+      selectAdminUser(userId) {
+        set({ adminSelected: userId, adminOutcome: null, adminError: null });
+        void loadAudit(userId);
+      },
+
+      createAdminUser: (request) =>
+        write(
+          () => api.invoke('admin.createUser', request),
+          (user) => ({ kind: 'done', key: 'admin.created', name: user.username }),
+        ),
+
+      updateAdminUser: (userId, skills) =>
+        write(
+          () => api.invoke('admin.updateUser', { userId, skills }),
+          (user) => ({ kind: 'done', key: 'admin.saved', name: user.displayName }),
+        ),
+
+      setAdminUserActive: (userId, active) =>
+        write(
+          () => api.invoke('admin.setActive', { userId, active }),
+          (user) => ({ kind: 'done', key: active ? 'admin.reactivated' : 'admin.deactivated', name: user.displayName }),
+        ),
+
+      resetAdminPassword: (userId, password) =>
+        write(
+          () => api.invoke('admin.resetPassword', { userId, password }),
+          (user) => ({ kind: 'done', key: 'admin.passwordReset', name: user.displayName }),
+        ),
+
+      setAdminCapacity: (userId, capacity) =>
+        write(
+          () => api.invoke('admin.setCapacity', { userId, capacity }),
+          (user) => ({ kind: 'done', key: 'admin.saved', name: user.displayName }),
+        ),
+
+      async saveAdminPolicies(policies) {
+        if (get().adminBusy) return false;
+        set({ adminBusy: true, adminError: null, adminOutcome: null });
+        try {
+          const saved = await api.invoke('admin.setPolicies', { policies });
+          set({ adminBusy: false, adminPolicies: saved, adminOutcome: { kind: 'done', key: 'admin.saved', name: '' } });
+          return true;
+        } catch (error) {
+          set({ adminBusy: false, adminError: toUiError(error) });
+          return false;
+        }
+      },
+    };
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * Administration through the real server (HTTP sign-in, socket.io clients, manual scheduler),
+ * on SQLite and PostgreSQL: an admin creates a user who signs in; deactivating an agent who
+ * holds tickets puts them back in the queue where routing gives them to another agent, ends
+ * the agent's socket and refuses their sign-in and their old token; the refusals an admin can
+ * meet; policies applied to new tickets and the offer timeout without a restart.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { z } from 'zod';
+import { adminAuditResultSchema, adminUserResultSchema, adminUsersResultSchema, DEFAULT_POLICIES, policiesResultSchema } from '../shared/admin.js';
+import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
+import type { RoutingOffer } from '../shared/routing.js';
+import { ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents, type SessionEnded } from '../shared/sync.js';
+import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
+import { createManualScheduler, type ManualScheduler } from './routing/scheduler.js';
+import {
+  TEST_BACKENDS,
+  TEST_INTEGRATION_TOKEN,
+  TEST_PASSWORD,
+  createTestClock,
+  getJson,
+  login,
+  postJson,
+  startTestServer,
+  type TestServer,
+} from './testHarness.js';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+interface Client {
+  socket: ClientSocket;
+  token: string;
+  offers: RoutingOffer[];
+  ended: SessionEnded[];
+  disconnected: boolean;
+}
+
+let t: TestServer;
+let scheduler: ManualScheduler;
+const sockets: ClientSocket[] = [];
+
+async function connectAs(username: string, password: string = TEST_PASSWORD): Promise<Client> {
+  const { token } = await login(t.url, username, password);
+  const socket: ClientSocket = connect(t.url, {
+    auth: { token, clientId: `client-${username}` },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  sockets.push(socket);
+  const client: Client = { socket, token, offers: [], ended: [], disconnected: false };
+  socket.on('routing:offer', (offer) => client.offers.push(offer));
+  socket.on('session:ended', (event) => client.ended.push(event));
+  socket.on('disconnect', () => (client.disconnected = true));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  await t.server.routing.idle();
+  return client;
+}
+
+type UntypedEmitter = { emitWithAck(event: string, request: unknown): Promise<unknown> };
+async function ask<T extends z.ZodType>(client: Client, event: string, request: unknown, schema: T): Promise<Ack<z.infer<T>>> {
+  const raw = await (client.socket.timeout(5000) as unknown as UntypedEmitter).emitWithAck(event, request);
+  return ackSchema(schema).parse(raw) as Ack<z.infer<T>>;
+}
+function result<T>(ack: Ack<T>): T {
+  if (!ack.ok) throw new Error(`ack failed: ${ack.error.code} ${ack.error.message}`);
+  return ack.result;
+}
+
+async function inbound(contact: InboundContact): Promise<InboundResponse> {
+  const response = await postJson<InboundResponse>(`${t.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
+  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${String(response.status)}`);
+  return response.body as InboundResponse;
+}
+
+const SKILLS = { role: 'agent', channels: ['email'], groups: [], tier: 1, senior: false, languages: ['zh'], extension: null } as const;
+
+for (const backend of TEST_BACKENDS) {
+  describe(`administration on ${backend}`, () => {
+    beforeEach(async () => {
+      const clock = createTestClock();
+      scheduler = createManualScheduler(clock);
+      t = await startTestServer({
+        backend,
+        clock,
+        scheduler,
+        routing: { disconnectGraceMs: 10_000, drainIntervalMs: 1_000, perAgentPerTick: 5 },
+        agentsPushThrottleMs: 0,
+      });
+      for (const [id, role, name] of [
+        ['admin1', 'admin', '系统管理员'],
+        ['lead1', 'lead', '李主管'],
+        ['agent1', 'agent', '王芳'],
+        ['agent2', 'agent', '张强'],
+      ] as const) {
+        await t.store.createUser({ id, username: id, password: TEST_PASSWORD, displayName: name, role, channels: role === 'agent' ? ['email'] : [] });
+      }
+      await t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
+    });
+
+    afterEach(async () => {
+      for (const socket of sockets.splice(0)) socket.disconnect();
+      await t.stop();
+    });
+
+    it('deactivating an agent who holds tickets re-queues them to another agent, ends their socket and refuses their sign-in; reactivating lets them back', async () => {
+      const admin = await connectAs('admin1');
+      const agent1 = await connectAs('agent1');
+      const first = await inbound({ channel: 'email', customer: { name: '张伟', email: 'zw@example.cn' }, subject: '订单查询', text: '我的订单到哪了' });
+      const second = await inbound({ channel: 'email', customer: { name: '李娜', email: 'ln@example.cn' }, subject: '订单查询', text: '订单没有更新' });
+      await t.server.routing.idle();
+      expect((await t.store.getTicket(first.ticketId))?.assigneeId).toBe('agent1');
+      expect((await t.store.getTicket(second.ticketId))?.assigneeId).toBe('agent1');
+      await connectAs('agent2');
+
+      const deactivated = result(await ask(admin, 'admin:setActive', { userId: 'agent1', active: false }, adminUserResultSchema));
+      expect(deactivated).toMatchObject({ ok: true, user: { id: 'agent1', active: false } });
+      await t.server.routing.idle();
+      // Back in the queue and routed again, to the only other agent who can take them.
+      expect(await t.store.getTicket(first.ticketId)).toMatchObject({ assigneeId: 'agent2' });
+      expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: 'agent2' });
+      const audit1 = (await t.store.routing.listAudit(first.ticketId)).map((e) => [e.decision, e.actorName, e.assigneeId]);
+      expect(audit1.slice(0, 3)).toEqual([
+        ['assigned', null, 'agent1'],
+        ['queued', '系统管理员', 'agent1'],
+        ['assigned', null, 'agent2'],
+      ]);
+      // Their socket is told why and ended; their token and their password no longer work.
+      await vi.waitFor(() => expect(agent1.disconnected).toBe(true));
+      expect(agent1.ended).toEqual([expect.objectContaining({ reason: 'revoked' })]);
+      expect((await getJson(`${t.url}/api/v1/tickets`, agent1.token)).status).toBe(401);
+      await expect(login(t.url, 'agent1')).rejects.toThrow(/401/);
+      expect(t.logLines.some((line) => line.includes('agent1') && line.includes('deactivated'))).toBe(true);
+      expect((await t.store.routing.loadAgentSettings()).get('agent1')).toMatchObject({ presence: 'offline' });
+
+      result(await ask(admin, 'admin:setActive', { userId: 'agent1', active: true }, adminUserResultSchema));
+      const back = await connectAs('agent1');
+      expect(back.socket.connected).toBe(true);
+      const audit = result(await ask(admin, 'admin:audit', { userId: 'agent1' }, adminAuditResultSchema));
+      expect(audit.entries.map((e) => [e.action, e.actorName])).toEqual([
+        ['user_reactivated', '系统管理员'],
+        ['user_deactivated', '系统管理员'],
+      ]);
+    });
+
+    it('an admin creates a user who signs in and is routed to; an admin cannot deactivate themself nor demote the last admin', async () => {
+      const admin = await connectAs('admin1');
+      const created = result(
+        await ask(admin, 'admin:createUser', { username: 'agent9', password: 'new-password-9', displayName: '新客服', ...SKILLS }, adminUserResultSchema),
+      );
+      expect(created).toMatchObject({ ok: true, user: { username: 'agent9', active: true, channels: ['email'] } });
+      const taken = result(
+        await ask(admin, 'admin:createUser', { username: 'AGENT9', password: 'new-password-9', displayName: 'x', ...SKILLS }, adminUserResultSchema),
+      );
+      expect(taken).toMatchObject({ ok: false, refusal: 'username_taken' });
+      const weak = await ask(admin, 'admin:createUser', { username: 'agent10', password: 'short', displayName: 'x', ...SKILLS }, adminUserResultSchema);
+      expect(weak).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+
+      await connectAs('agent9', 'new-password-9');
+      const ticket = await inbound({ channel: 'email', customer: { name: '张伟', email: 'zw@example.cn' }, subject: '订单', text: '订单查询' });
+      await t.server.routing.idle();
+      expect((await t.store.getTicket(ticket.ticketId))?.assigneeId).toBe(created.ok ? created.user.id : null);
+
+      expect(result(await ask(admin, 'admin:setActive', { userId: 'admin1', active: false }, adminUserResultSchema))).toMatchObject({
+        ok: false,
+        refusal: 'self_deactivation',
+      });
+      expect(
+        result(await ask(admin, 'admin:updateUser', { userId: 'admin1', skills: { ...SKILLS, displayName: 'x', channels: [] } }, adminUserResultSchema)),
+      ).toMatchObject({ ok: false, refusal: 'self_demotion' });
+      // A second admin may not demote the last other one either once only one is left.
+      const other = result(
+        await ask(
+          admin,
+          'admin:createUser',
+          { username: 'admin2', password: 'admin-password-2', displayName: '管理员二', ...SKILLS, role: 'admin' },
+          adminUserResultSchema,
+        ),
+      );
+      const admin2 = await connectAs('admin2', 'admin-password-2');
+      expect(result(await ask(admin2, 'admin:setActive', { userId: 'admin1', active: false }, adminUserResultSchema))).toMatchObject({ ok: true });
+      expect(other.ok).toBe(true);
+      const users = result(await ask(admin2, 'admin:users', {}, adminUsersResultSchema)).users;
+      expect(users.filter((u) => u.role === 'admin' && u.active).map((u) => u.username)).toEqual(['admin2']);
+    });
+
+    it('a changed skill reaches routing at once: an agent given a channel takes the waiting contact', async () => {
+      const admin = await connectAs('admin1');
+      await connectAs('agent1');
+      const chat = await inbound({ channel: 'email', customer: { name: '张伟', email: 'zw@example.cn' }, subject: '订单', text: '订单查询' });
+      await t.server.routing.idle();
+      expect((await t.store.getTicket(chat.ticketId))?.assigneeId).toBe('agent1');
+      // agent1 can no longer take email: their new email goes to the queue until someone can.
+      result(
+        await ask(admin, 'admin:updateUser', { userId: 'agent1', skills: { ...SKILLS, displayName: '王芳', channels: ['phone'] } }, adminUserResultSchema),
+      );
+      const next = await inbound({ channel: 'email', customer: { name: '李娜', email: 'ln@example.cn' }, subject: '订单', text: '订单查询' });
+      await t.server.routing.idle();
+      expect((await t.store.getTicket(next.ticketId))?.assigneeId).toBeNull();
+      result(
+        await ask(
+          admin,
+          'admin:updateUser',
+          { userId: 'agent1', skills: { ...SKILLS, displayName: '王芳', channels: ['phone', 'email'] } },
+          adminUserResultSchema,
+        ),
+      );
+      await t.server.routing.idle();
+      expect((await t.store.getTicket(next.ticketId))?.assigneeId).toBe('agent1');
+    });
+
+    it('policies: leads read them, new tickets get the new SLA, the offer timeout changes without a restart', async () => {
+      const admin = await connectAs('admin1');
+      const lead = await connectAs('lead1');
+      expect(result(await ask(lead, 'admin:policies', {}, policiesResultSchema))).toMatchObject({ policies: DEFAULT_POLICIES, updatedAt: null });
+      const policies = { ...DEFAULT_POLICIES, slaMinutes: { urgent: 60, normal: 180, low: 600 }, complaintSlaMinutes: 30, offerTimeoutSeconds: 10 };
+      expect(await ask(lead, 'admin:setPolicies', { policies }, policiesResultSchema)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      result(await ask(admin, 'admin:setPolicies', { policies }, policiesResultSchema));
+      expect(result(await ask(lead, 'admin:policies', {}, policiesResultSchema))).toMatchObject({ policies, updatedByName: '系统管理员' });
+
+      const normal = await inbound({ channel: 'email', customer: { name: '张伟', email: 'zw@example.cn' }, subject: '订单', text: '订单查询' });
+      const stored = await t.store.getTicket(normal.ticketId);
+      expect(stored!.dueAt - stored!.createdAt).toBe(180 * 60_000);
+      const complaint = await inbound({
+        channel: 'email',
+        customer: { name: '李娜', email: 'ln@example.cn' },
+        subject: '投诉',
+        text: '我要投诉你们的服务太差',
+      });
+      const c = await t.store.getTicket(complaint.ticketId);
+      expect(c!.type).toBe('complaint');
+      expect(c!.dueAt - c!.createdAt).toBe(30 * 60_000);
+      expect(t.server.routing.engine.config.offerTimeoutMs).toBe(10_000);
+    });
+  });
+}
+
+describe('administration writes are rate limited per admin', () => {
+  beforeEach(async () => {
+    const clock = createTestClock();
+    scheduler = createManualScheduler(clock);
+    t = await startTestServer({ clock, scheduler, rateLimits: { ...DEFAULT_RATE_LIMITS, adminWritesPerUser: { points: 2, durationSec: 60 } } });
+    await t.store.createUser({ id: 'admin1', username: 'admin1', password: TEST_PASSWORD, displayName: '系统管理员', role: 'admin', channels: [] });
+  });
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.disconnect();
+    await t.stop();
+  });
+
+  it('refuses the write over the budget (refused writes spend it too) and logs the first refusal once', async () => {
+    const admin = await connectAs('admin1');
+    const create = (username: string) =>
+      ask(admin, 'admin:createUser', { username, password: 'password-123', displayName: 'x', ...SKILLS }, adminUserResultSchema);
+    expect(result(await create('agent8'))).toMatchObject({ ok: true });
+    expect(result(await create('agent8'))).toMatchObject({ ok: false, refusal: 'username_taken' });
+    expect(await create('agent7')).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect(await create('agent6')).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect((await t.store.admin.listUsers()).map((u) => u.username)).toEqual(['admin1', 'agent8']);
+    expect(t.logLines.filter((line) => line.includes('over the admin write limit'))).toHaveLength(1);
+  });
+});

@@ -1,0 +1,330 @@
+/**
+ * Administration's repository (migration 016 / PostgreSQL 007, shared/admin.ts): users as the
+ * admin view lists them, creating and changing them, deactivating (their tokens go in the
+ * same transaction), password resets, the policies document, and the audit row every change
+ * writes in its own transaction (who, what, when, before, after). The rules an admin can
+ * break (deactivating or demoting oneself, leaving no active admin, a taken username or
+ * extension) are decided here, inside the write's transaction, with the active admins' rows
+ * locked on PostgreSQL so two admins demoting each other at once cannot both win.
+ * Plain SQL through the seam, as in store.ts.
+ */
+import type { Channel, Role, User } from '../shared/domain.js';
+import {
+  ADMIN_ACTIONS,
+  ADMIN_AUDIT_LIMIT,
+  DEFAULT_POLICIES,
+  policiesSchema,
+  type AdminAction,
+  type AdminAuditEntry,
+  type AdminRefusalCode,
+  type AdminUser,
+  type AdminUserResult,
+  type Policies,
+  type PoliciesResult,
+  type UserSkills,
+} from '../shared/admin.js';
+import { DEFAULT_CAPACITY, type Capacity } from '../shared/routing.js';
+import { hashPassword, uuidv7 } from './credentials.js';
+import type { SqlExecutor } from './db/sql.js';
+
+export interface AdminStoreInternals {
+  sql: () => SqlExecutor;
+  transaction: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** ' FOR UPDATE' on PostgreSQL, '' on SQLite (one writer already). */
+  forUpdate: string;
+}
+
+/** A write's outcome: the user as now stored, and the token hashes it revoked (their sockets are ended after the commit). */
+export type AdminWrite = { result: AdminUserResult; revokedTokenHashes: string[] };
+
+export interface AdminStore {
+  listUsers(): Promise<AdminUser[]>;
+  getUser(userId: string): Promise<AdminUser | null>;
+  /** Whether the user may sign in and use a token (false for an unknown id). */
+  isActive(userId: string): Promise<boolean>;
+  createUser(actor: User, input: UserSkills & { username: string; password: string }, now: number): Promise<AdminWrite>;
+  updateUser(actor: User, userId: string, skills: UserSkills, now: number): Promise<AdminWrite>;
+  setActive(actor: User, userId: string, active: boolean, now: number): Promise<AdminWrite>;
+  resetPassword(actor: User, userId: string, password: string, now: number): Promise<AdminWrite>;
+  /** Audits a capacity change routing made (the capacity lives in agent_settings, written by routing). */
+  auditCapacity(actor: User, userId: string, before: Capacity, after: Capacity, now: number): Promise<void>;
+  /** Open tickets a user holds (assigned), for putting them back in the queue. */
+  openTicketIdsOf(userId: string): Promise<string[]>;
+  listAudit(userId: string | undefined): Promise<AdminAuditEntry[]>;
+  getPolicies(): Promise<PoliciesResult>;
+  setPolicies(actor: User, policies: Policies, now: number): Promise<PoliciesResult>;
+}
+
+interface AdminUserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  role: string;
+  channels: string;
+  groups_json: string;
+  tier: number;
+  senior: number;
+  languages_json: string;
+  extension: string | null;
+  deactivated_at: number | null;
+  capacity_json: string | null;
+}
+
+interface AuditRow {
+  id: number;
+  at: number;
+  actor_id: string;
+  actor_name: string;
+  action: string;
+  target_id: string | null;
+  target_name: string | null;
+  before_json: string | null;
+  after_json: string | null;
+}
+
+const ADMIN_USER_SELECT = `SELECT u.id, u.username, u.display_name, u.role, u.channels, u.groups_json, u.tier, u.senior, u.languages_json,
+  u.extension, u.deactivated_at, s.capacity_json FROM users u LEFT JOIN agent_settings s ON s.user_id = u.id`;
+
+/** The one policies document's key. */
+const POLICIES_KEY = 'service';
+
+function adminUserOf(row: AdminUserRow): AdminUser {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role as Role,
+    channels: JSON.parse(row.channels) as Channel[],
+    groups: JSON.parse(row.groups_json) as string[],
+    tier: Number(row.tier) === 2 ? 2 : 1,
+    senior: Number(row.senior) === 1,
+    languages: JSON.parse(row.languages_json) as string[],
+    extension: row.extension,
+    active: row.deactivated_at === null,
+    deactivatedAt: row.deactivated_at === null ? null : Number(row.deactivated_at),
+    capacity: { ...DEFAULT_CAPACITY, ...(row.capacity_json ? (JSON.parse(row.capacity_json) as Partial<Capacity>) : {}) },
+  };
+}
+
+/** What the audit keeps of a user: the directory fields, never the password. */
+function auditedUser(user: AdminUser): Record<string, unknown> {
+  const { id: _id, capacity: _capacity, deactivatedAt: _deactivatedAt, ...rest } = user;
+  return rest;
+}
+
+function refused(refusal: AdminRefusalCode, message: string): AdminWrite {
+  return { result: { ok: false, refusal, message }, revokedTokenHashes: [] };
+}
+
+export function createAdminStore(internals: AdminStoreInternals): AdminStore {
+  const { sql, transaction, forUpdate } = internals;
+
+  async function getUser(userId: string): Promise<AdminUser | null> {
+    const row = await sql().get<AdminUserRow>(`${ADMIN_USER_SELECT} WHERE u.id = ?`, [userId]);
+    return row ? adminUserOf(row) : null;
+  }
+
+  async function audit(actor: User, action: AdminAction, target: { id: string; name: string } | null, before: unknown, after: unknown, now: number) {
+    await sql().run(
+      'INSERT INTO admin_audit (at, actor_id, actor_name, action, target_id, target_name, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        now,
+        actor.id,
+        actor.displayName || actor.username,
+        action,
+        target?.id ?? null,
+        target?.name ?? null,
+        before === null ? null : JSON.stringify(before),
+        after === null ? null : JSON.stringify(after),
+      ],
+    );
+  }
+
+  /** The active admins, their rows locked until the transaction ends (PostgreSQL). */
+  async function activeAdminIds(): Promise<string[]> {
+    const rows = await sql().all<{ id: string }>(`SELECT id FROM users WHERE role = 'admin' AND deactivated_at IS NULL ORDER BY id${forUpdate}`);
+    return rows.map((row) => row.id);
+  }
+
+  /** Deletes every user token of the user and says which (their sockets are ended after the commit). */
+  async function revokeTokens(userId: string): Promise<string[]> {
+    const rows = await sql().all<{ token_hash: string }>("SELECT token_hash FROM tokens WHERE user_id = ? AND kind = 'user'", [userId]);
+    await sql().run("DELETE FROM tokens WHERE user_id = ? AND kind = 'user'", [userId]);
+    return rows.map((row) => row.token_hash);
+  }
+
+  async function extensionTaken(extension: string | null, exceptUserId: string | null): Promise<boolean> {
+    if (extension === null) return false;
+    const row = await sql().get<{ id: string }>('SELECT id FROM users WHERE extension = ? AND id <> ?', [extension, exceptUserId ?? '']);
+    return row !== undefined;
+  }
+
+  async function readPolicies(): Promise<PoliciesResult> {
+    const row = await sql().get<{ value_json: string; updated_at: number; updated_by_name: string }>(
+      'SELECT value_json, updated_at, updated_by_name FROM policies WHERE key = ?',
+      [POLICIES_KEY],
+    );
+    if (!row) return { policies: { ...DEFAULT_POLICIES }, updatedAt: null, updatedByName: null };
+    // A document written by a newer server (more fields) or damaged by hand falls back to the defaults field by field.
+    const parsed = policiesSchema.safeParse({ ...DEFAULT_POLICIES, ...(JSON.parse(row.value_json) as object) });
+    return { policies: parsed.success ? parsed.data : { ...DEFAULT_POLICIES }, updatedAt: Number(row.updated_at), updatedByName: row.updated_by_name };
+  }
+
+  return {
+    async listUsers() {
+      return (await sql().all<AdminUserRow>(`${ADMIN_USER_SELECT} ORDER BY u.username`)).map(adminUserOf);
+    },
+
+    getUser,
+
+    async isActive(userId) {
+      const row = await sql().get<{ deactivated_at: number | null }>('SELECT deactivated_at FROM users WHERE id = ?', [userId]);
+      return row !== undefined && row.deactivated_at === null;
+    },
+
+    createUser(actor, input, now) {
+      return transaction(async () => {
+        const taken = await sql().get<{ id: string }>('SELECT id FROM users WHERE lower(username) = lower(?)', [input.username]);
+        if (taken) return refused('username_taken', `The username ${input.username} is taken.`);
+        if (await extensionTaken(input.extension, null)) return refused('extension_taken', `Extension ${String(input.extension)} belongs to another user.`);
+        const id = `u_${uuidv7(now).replace(/-/g, '')}`;
+        await sql().run(
+          `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at, languages_json, extension)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            id,
+            input.username,
+            input.displayName,
+            input.role,
+            JSON.stringify(input.channels),
+            JSON.stringify(input.groups),
+            input.tier,
+            input.senior ? 1 : 0,
+            hashPassword(input.password),
+            now,
+            JSON.stringify(input.languages),
+            input.extension,
+          ],
+        );
+        const user = (await getUser(id))!;
+        await audit(actor, 'user_created', { id, name: user.displayName }, null, auditedUser(user), now);
+        return { result: { ok: true, user }, revokedTokenHashes: [] };
+      });
+    },
+
+    updateUser(actor, userId, skills, now) {
+      return transaction(async () => {
+        const admins = await activeAdminIds();
+        const before = await getUser(userId);
+        if (!before) return refused('not_found', `No user ${userId}.`);
+        if (before.role === 'admin' && skills.role !== 'admin') {
+          if (userId === actor.id) return refused('self_demotion', 'You cannot take away your own admin role.');
+          if (before.active && admins.length <= 1) return refused('last_admin', 'This is the last active admin.');
+        }
+        if (await extensionTaken(skills.extension, userId)) return refused('extension_taken', `Extension ${String(skills.extension)} belongs to another user.`);
+        await sql().run(
+          'UPDATE users SET display_name = ?, role = ?, channels = ?, groups_json = ?, tier = ?, senior = ?, languages_json = ?, extension = ? WHERE id = ?',
+          [
+            skills.displayName,
+            skills.role,
+            JSON.stringify(skills.channels),
+            JSON.stringify(skills.groups),
+            skills.tier,
+            skills.senior ? 1 : 0,
+            JSON.stringify(skills.languages),
+            skills.extension,
+            userId,
+          ],
+        );
+        const after = (await getUser(userId))!;
+        await audit(actor, 'user_updated', { id: userId, name: after.displayName }, auditedUser(before), auditedUser(after), now);
+        return { result: { ok: true, user: after }, revokedTokenHashes: [] };
+      });
+    },
+
+    setActive(actor, userId, active, now) {
+      return transaction(async () => {
+        const admins = await activeAdminIds();
+        const before = await getUser(userId);
+        if (!before) return refused('not_found', `No user ${userId}.`);
+        if (before.active === active) return { result: { ok: true, user: before }, revokedTokenHashes: [] };
+        if (!active) {
+          if (userId === actor.id) return refused('self_deactivation', 'You cannot deactivate yourself.');
+          if (before.role === 'admin' && admins.length <= 1) return refused('last_admin', 'This is the last active admin.');
+        }
+        await sql().run('UPDATE users SET deactivated_at = ? WHERE id = ?', [active ? null : now, userId]);
+        const revokedTokenHashes = active ? [] : await revokeTokens(userId);
+        const after = (await getUser(userId))!;
+        await audit(
+          actor,
+          active ? 'user_reactivated' : 'user_deactivated',
+          { id: userId, name: after.displayName },
+          { active: before.active },
+          { active },
+          now,
+        );
+        return { result: { ok: true, user: after }, revokedTokenHashes };
+      });
+    },
+
+    resetPassword(actor, userId, password, now) {
+      return transaction(async () => {
+        const before = await getUser(userId);
+        if (!before) return refused('not_found', `No user ${userId}.`);
+        await sql().run('UPDATE users SET password_hash = ? WHERE id = ?', [hashPassword(password), userId]);
+        const revokedTokenHashes = await revokeTokens(userId);
+        // Who and when only: the audit never holds a password or its hash.
+        await audit(actor, 'password_reset', { id: userId, name: before.displayName }, null, { sessionsEnded: revokedTokenHashes.length }, now);
+        return { result: { ok: true, user: before }, revokedTokenHashes };
+      });
+    },
+
+    async auditCapacity(actor, userId, before, after, now) {
+      const user = await getUser(userId);
+      await transaction(() => audit(actor, 'capacity_set', { id: userId, name: user?.displayName ?? userId }, before, after, now));
+    },
+
+    async openTicketIdsOf(userId) {
+      const rows = await sql().all<{ id: string }>(
+        "SELECT id FROM tickets WHERE assignee_id = ? AND status IN ('unassigned', 'in_progress', 'awaiting_customer') ORDER BY id",
+        [userId],
+      );
+      return rows.map((row) => row.id);
+    },
+
+    async listAudit(userId) {
+      const rows = await sql().all<AuditRow>(
+        `SELECT id, at, actor_id, actor_name, action, target_id, target_name, before_json, after_json FROM admin_audit
+         ${userId ? 'WHERE target_id = ?' : ''} ORDER BY id DESC LIMIT ${String(ADMIN_AUDIT_LIMIT)}`,
+        userId ? [userId] : [],
+      );
+      return rows.map((row) => ({
+        id: Number(row.id),
+        at: Number(row.at),
+        actorId: row.actor_id,
+        actorName: row.actor_name,
+        action: (ADMIN_ACTIONS as readonly string[]).includes(row.action) ? (row.action as AdminAction) : 'user_updated',
+        targetId: row.target_id,
+        targetName: row.target_name,
+        before: row.before_json === null ? null : (JSON.parse(row.before_json) as unknown),
+        after: row.after_json === null ? null : (JSON.parse(row.after_json) as unknown),
+      }));
+    },
+
+    getPolicies: readPolicies,
+
+    setPolicies(actor, policies, now) {
+      return transaction(async () => {
+        const before = await readPolicies();
+        const name = actor.displayName || actor.username;
+        await sql().run(
+          `INSERT INTO policies (key, value_json, updated_at, updated_by_name) VALUES (?, ?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at, updated_by_name = excluded.updated_by_name`,
+          [POLICIES_KEY, JSON.stringify(policies), now, name],
+        );
+        await audit(actor, 'policies_set', null, before.policies, policies, now);
+        return { policies, updatedAt: now, updatedByName: name };
+      });
+    },
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * Administration (issue 11): users and their routing skills, and the service policies (SLA
+ * targets, first-response targets, the offer timeout). Admins write; leads read, and keep
+ * changing capacity and presence through `lead:*` as before. Refusals an admin can meet are
+ * codes (`AdminRefusalCode`) the UI says in its language. See docs/technical/administration.md.
+ */
+import { z } from 'zod';
+import { CHANNELS, channelSchema, entityIdSchema, roleSchema, ticketGroupSchema, userSchema, type Channel, type Priority } from './domain.js';
+import { DEFAULT_OFFER_TIMEOUT_MS, capacitySchema } from './routing.js';
+
+// ---------------------------------------------------------------------------------------
+// Users
+
+/**
+ * A password an admin sets (a new user's first one, a reset). Sign-in itself accepts 1–200
+ * characters (shared/httpApi.ts) so old passwords keep working; new ones need at least 8,
+ * at most 200, and not the username.
+ */
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 200;
+export const newPasswordSchema = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
+
+/** Letters, digits, dot, dash, underscore: what a username may be (it appears in logs and URLs). */
+export const usernameSchema = z
+  .string()
+  .trim()
+  .min(2)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore only');
+
+const skillsShape = {
+  displayName: z.string().trim().min(1).max(100),
+  role: roleSchema,
+  channels: z.array(channelSchema).max(CHANNELS.length),
+  groups: z.array(ticketGroupSchema).max(10),
+  tier: z.union([z.literal(1), z.literal(2)]),
+  senior: z.boolean(),
+  languages: z
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^[a-z]{2,3}$/, 'a two- or three-letter language code'),
+    )
+    .min(1)
+    .max(20),
+  /** Phone extension (分机号), digits only; null = none. */
+  extension: z
+    .string()
+    .trim()
+    .regex(/^[0-9]{2,8}$/, '2–8 digits')
+    .nullable(),
+};
+
+/** What an admin may set on a user (everything but the username and the password). */
+export const userSkillsSchema = z.object(skillsShape).strict();
+export type UserSkills = z.infer<typeof userSkillsSchema>;
+
+export const adminCreateUserRequestSchema = z
+  .object({ username: usernameSchema, password: newPasswordSchema, ...skillsShape })
+  .strict()
+  .refine((value) => value.password.toLowerCase() !== value.username.toLowerCase(), { path: ['password'], message: 'must not be the username' });
+export type AdminCreateUserRequest = z.infer<typeof adminCreateUserRequestSchema>;
+
+export const adminUpdateUserRequestSchema = z.object({ userId: entityIdSchema, skills: userSkillsSchema }).strict();
+export type AdminUpdateUserRequest = z.infer<typeof adminUpdateUserRequestSchema>;
+
+export const adminSetActiveRequestSchema = z.object({ userId: entityIdSchema, active: z.boolean() }).strict();
+export type AdminSetActiveRequest = z.infer<typeof adminSetActiveRequestSchema>;
+
+export const adminResetPasswordRequestSchema = z.object({ userId: entityIdSchema, password: newPasswordSchema }).strict();
+export type AdminResetPasswordRequest = z.infer<typeof adminResetPasswordRequestSchema>;
+
+/** Capacity per channel: the same request leads already make (`lead:setCapacity`); admins reach it from the user editor. */
+export const adminSetCapacityRequestSchema = z.object({ userId: entityIdSchema, capacity: capacitySchema }).strict();
+export type AdminSetCapacityRequest = z.infer<typeof adminSetCapacityRequestSchema>;
+
+/** A user as the admin view lists them: the directory entry, whether they may sign in, and their capacity. */
+export const adminUserSchema = userSchema.extend({
+  active: z.boolean(),
+  /** When they were deactivated; null while active. */
+  deactivatedAt: z.number().int().nullable(),
+  capacity: capacitySchema,
+});
+export type AdminUser = z.infer<typeof adminUserSchema>;
+
+/** Why an admin's write was refused, said by the UI in its language. */
+export const ADMIN_REFUSAL_CODES = [
+  /** Deactivating or demoting oneself would lock the admin out mid-action. */
+  'self_deactivation',
+  /** Taking away one's own admin role, likewise. */
+  'self_demotion',
+  /** The change would leave no active admin. */
+  'last_admin',
+  'username_taken',
+  'extension_taken',
+  'not_found',
+] as const;
+export const adminRefusalCodeSchema = z.enum(ADMIN_REFUSAL_CODES);
+export type AdminRefusalCode = z.infer<typeof adminRefusalCodeSchema>;
+
+/** A write's answer: the user as it now is, or the refusal's code. */
+export const adminUserResultSchema = z.union([
+  z.object({ ok: z.literal(true), user: adminUserSchema }),
+  z.object({ ok: z.literal(false), refusal: adminRefusalCodeSchema, message: z.string().max(500) }),
+]);
+export type AdminUserResult = z.infer<typeof adminUserResultSchema>;
+
+export const adminUsersResultSchema = z.object({ users: z.array(adminUserSchema).max(10_000) });
+export type AdminUsersResult = z.infer<typeof adminUsersResultSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Audit
+
+export const ADMIN_ACTIONS = [
+  'user_created',
+  'user_updated',
+  'user_deactivated',
+  'user_reactivated',
+  'password_reset',
+  'capacity_set',
+  'policies_set',
+] as const;
+export const adminActionSchema = z.enum(ADMIN_ACTIONS);
+export type AdminAction = z.infer<typeof adminActionSchema>;
+
+/** One administrative change: who, what, when, before and after (passwords never appear). */
+export const adminAuditEntrySchema = z.object({
+  id: z.number().int(),
+  at: z.number().int(),
+  actorId: entityIdSchema,
+  actorName: z.string().max(200),
+  action: adminActionSchema,
+  /** The user changed; null for a policy change. */
+  targetId: entityIdSchema.nullable(),
+  targetName: z.string().max(200).nullable(),
+  before: z.unknown(),
+  after: z.unknown(),
+});
+export type AdminAuditEntry = z.infer<typeof adminAuditEntrySchema>;
+
+export const ADMIN_AUDIT_LIMIT = 200;
+export const adminAuditRequestSchema = z.object({ userId: entityIdSchema.optional() }).strict();
+export const adminAuditResultSchema = z.object({ entries: z.array(adminAuditEntrySchema).max(ADMIN_AUDIT_LIMIT) });
+export type AdminAuditResult = z.infer<typeof adminAuditResultSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Policies
+
+const MINUTE_MS = 60_000;
+
+/** A target in minutes: at least 1 minute, at most 30 days. */
+const targetMinutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(30 * 24 * 60);
+
+export const policiesSchema = z
+  .object({
+    /** Resolution targets per priority, minutes (2 h / 4 h / 24 h by default). */
+    slaMinutes: z.object({ urgent: targetMinutes, normal: targetMinutes, low: targetMinutes }).strict(),
+    /** A complaint's resolution target whatever its priority; null = by priority. */
+    complaintSlaMinutes: targetMinutes.nullable(),
+    /** First-response targets per channel, minutes. */
+    firstResponseMinutes: z.object({ phone: targetMinutes, chat: targetMinutes, social: targetMinutes, email: targetMinutes }).strict(),
+    /** How long an agent has to accept a phone/chat offer, seconds (5–120). */
+    offerTimeoutSeconds: z.number().int().min(5).max(120),
+  })
+  .strict();
+export type Policies = z.infer<typeof policiesSchema>;
+
+/**
+ * The defaults: the templates' SLA (urgent 2 h, normal 4 h, low 24 h), complaints by their
+ * priority (triage makes them urgent), first responses phone 1 min, chat 2 min, social
+ * 30 min, email 4 h, and a 15 s offer: the templates ask phones to be answered within
+ * 10–15 s, so the offer expires at the end of that window rather than past it.
+ */
+export const DEFAULT_POLICIES: Readonly<Policies> = {
+  slaMinutes: { urgent: 120, normal: 240, low: 24 * 60 },
+  complaintSlaMinutes: null,
+  firstResponseMinutes: { phone: 1, chat: 2, social: 30, email: 240 },
+  offerTimeoutSeconds: DEFAULT_OFFER_TIMEOUT_MS / 1000,
+};
+
+export const policiesResultSchema = z.object({
+  policies: policiesSchema,
+  updatedAt: z.number().int().nullable(),
+  updatedByName: z.string().max(200).nullable(),
+});
+export type PoliciesResult = z.infer<typeof policiesResultSchema>;
+
+export const policiesSetRequestSchema = z.object({ policies: policiesSchema }).strict();
+export type PoliciesSetRequest = z.infer<typeof policiesSetRequestSchema>;
+
+/** When a NEW ticket of this priority and type must be resolved, under `policies`. */
+export function policyDueAt(policies: Policies, createdAt: number, priority: Priority, type: string): number {
+  const minutes = type === 'complaint' && policies.complaintSlaMinutes !== null ? policies.complaintSlaMinutes : policies.slaMinutes[priority];
+  return createdAt + minutes * MINUTE_MS;
+}
+
+export function offerTimeoutMsOf(policies: Policies): number {
+  return policies.offerTimeoutSeconds * 1000;
+}
+
+export function firstResponseTargetMs(policies: Policies, channel: Channel): number {
+  return policies.firstResponseMinutes[channel] * MINUTE_MS;
+}
