@@ -1,8 +1,9 @@
 /**
  * Phase 2: from an inbound contact to the agent's cache, under load. The real server runs
- * in its own process(es), started by a swappable setup (ingestSetups.ts; today one node on
- * SQLite), with 1,000 agent sockets connected (light agents spread over several child
- * processes, live after a `sync:pull`, on phone/chat/social, accepting every offer) and
+ * in its own process(es), started by a swappable setup (ingestSetups.ts: one node on
+ * SQLite, one on PostgreSQL, or three on PostgreSQL + Redis), with 1,000 agent sockets
+ * connected (light agents spread over several child processes, live after a `sync:pull`, on
+ * phone/chat/social, accepting every offer) and
  * a few e-mail agents each running the FULL workstation core in this process. Contacts are
  * posted over HTTP at a steady rate (a paced loop, not a burst; a pool of keep-alive
  * connections like a channel gateway's), a quarter of them e-mail, to the nodes in turn.

@@ -11,6 +11,10 @@
  * This is the process of the `sqlite` setup (ingestSetups.ts), one node on SQLite, and of the
  * `postgres` setup when a `postgres://` URL follows the counts: the same seeding and server,
  * state in that database.
+ * The `cluster` setup starts three: node 0 with the counts, the URL and then `<redisUrl>
+ * <redisPrefix> <nodeId>` (it seeds, then runs as a cluster node), nodes 1 and 2 as
+ * `join <databaseUrl> <redisUrl> <redisPrefix> <nodeId>` once node 0 is up (no seeding, so no
+ * race over migrations or users; they answer `{url}` and marks like node 0).
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -18,7 +22,7 @@ import path from 'node:path';
 import { DEFAULT_CAPACITY } from '../shared/routing.js';
 import { startServer } from '../server/app.js';
 import { openPostgresServerStore, openServerStore, type ServerStore } from '../server/store.js';
-import { connectToParent, createCpuMeter, createEventLoopMeter, makeBenchDir, removeDir } from './benchSupport.js';
+import { connectToParent, createCpuMeter, createEventLoopMeter, makeBenchDir, removeDir, type ParentLink } from './benchSupport.js';
 import { countPostgresStatements } from './postgresStatements.js';
 import { customerName } from './sampleContacts.js';
 
@@ -30,6 +34,18 @@ export interface SeededIngestServer {
   measuredAgents: Array<{ username: string; password: string }>;
   /** Seeding users (scrypt) and starting the server. */
   setupMs: number;
+}
+
+/** What a `join` node (cluster nodes 1 and 2) tells the parent once it listens. */
+export interface JoinedIngestNode {
+  url: string;
+}
+
+/** Where a cluster node shares events, routing and counters (server/cluster/node.ts). */
+interface ClusterArguments {
+  redisUrl: string;
+  keyPrefix: string;
+  nodeId: string;
 }
 
 /** One server process's costs between two marks. */
@@ -86,11 +102,68 @@ function runHelper(target: string, from: number, to: number): Promise<void> {
   });
 }
 
+/** Starts the real server on an ephemeral port and answers the parent's marks with what it spent since the previous one. */
+async function startMeasuredServer(
+  parent: ParentLink,
+  dataDir: string,
+  databaseUrl: string | undefined,
+  cluster: ClusterArguments | undefined,
+): Promise<{ server: Awaited<ReturnType<typeof startServer>>; answerMarks(): void }> {
+  let contactsIngested = 0;
+  const server = await startServer({
+    port: 0,
+    dataDir,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(cluster ? { nodeId: cluster.nodeId, cluster: { redisUrl: cluster.redisUrl, keyPrefix: cluster.keyPrefix } } : {}),
+    tokenTtlMs: TOKEN_TTL_MS,
+    // No pacing: it spreads a backlog over agents who arrive later (2 tickets per agent per 5 s),
+    // which would hold most of the measured e-mails in the queue, where agents are not sent them.
+    // On a cluster every node gets it, so whichever node takes the routing lease routes the same way.
+    routing: { perAgentPerTick: Number.MAX_SAFE_INTEGER },
+    // One line per contact would swamp the pipe; anything unusual still goes to stderr.
+    // The `inbound …` line comes once per stored contact, so it also counts them.
+    log: (line) => {
+      if (line.startsWith('inbound ')) contactsIngested++;
+      else if (!line.startsWith('sign-in') && !line.startsWith('server listening'))
+        process.stderr.write(`[server${cluster ? ` ${cluster.nodeId}` : ''}] ${line}\n`);
+    },
+  });
+  return {
+    server,
+    // Called once the parent has its ready answer, so the first mark's window starts there.
+    answerMarks() {
+      const eventLoopSinceMark = createEventLoopMeter();
+      const cpuSinceMark = createCpuMeter();
+      const statements = countPostgresStatements();
+      let contactsAtMark = contactsIngested;
+      let statementsAtMark = statements.read();
+      parent.onCommand(() => {
+        const cpu = cpuSinceMark();
+        const mark: IngestServerMark = {
+          eventLoopUtilization: eventLoopSinceMark(),
+          cpuMs: cpu.cpuMs,
+          systemCpuMs: cpu.systemMs,
+          contactsIngested: contactsIngested - contactsAtMark,
+          postgresStatements: statements.read() - statementsAtMark,
+        };
+        for (const [text, count] of statements.takeTop(25)) {
+          process.stderr.write(`[ingestServer] ${(count / Math.max(1, mark.contactsIngested)).toFixed(2)} per contact: ${text}\n`);
+        }
+        contactsAtMark = contactsIngested;
+        statementsAtMark = statements.read();
+        parent.send(mark);
+      });
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const parent = connectToParent();
   const lightCount = Number(process.argv[2] ?? '1000');
   const measuredCount = Number(process.argv[3] ?? '4');
   const databaseUrl = process.argv[4];
+  const [redisUrl, keyPrefix, nodeId] = process.argv.slice(5);
+  const cluster = redisUrl && keyPrefix && nodeId && databaseUrl ? { redisUrl, keyPrefix, nodeId } : undefined;
   const dataDir = makeBenchDir('ingest-server');
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   parent.onShutdown(async () => {
@@ -98,7 +171,6 @@ async function main(): Promise<void> {
     removeDir(dataDir);
   });
 
-  let contactsIngested = 0;
   const setupStart = performance.now();
   const target = databaseUrl ?? path.join(dataDir, 'server.sqlite');
   const seeding = await openSeedingStore(target);
@@ -141,22 +213,10 @@ async function main(): Promise<void> {
   await Promise.all(helpers);
   await seeding.close();
 
-  server = await startServer({
-    port: 0,
-    dataDir,
-    ...(databaseUrl ? { databaseUrl } : {}),
-    tokenTtlMs: TOKEN_TTL_MS,
-    // No pacing: it spreads a backlog over agents who arrive later (2 tickets per agent per 5 s),
-    // which would hold most of the measured e-mails in the queue, where agents are not sent them.
-    routing: { perAgentPerTick: Number.MAX_SAFE_INTEGER },
-    // One line per contact would swamp the pipe; anything unusual still goes to stderr.
-    // The `inbound …` line comes once per stored contact, so it also counts them.
-    log: (line) => {
-      if (line.startsWith('inbound ')) contactsIngested++;
-      else if (!line.startsWith('sign-in') && !line.startsWith('server listening')) process.stderr.write(`[server] ${line}\n`);
-    },
-  });
+  const started = await startMeasuredServer(parent, dataDir, databaseUrl, cluster);
+  server = started.server;
   const { store } = server;
+  // Tokens live in the database, so on a cluster they are valid on every node.
   const lightAgents = await store.withTransaction(async () => {
     const issued: Array<{ userId: string; token: string }> = [];
     for (let index = 0; index < lightCount; index++) {
@@ -173,27 +233,23 @@ async function main(): Promise<void> {
     setupMs: performance.now() - setupStart,
   };
   parent.send(ready);
-  const eventLoopSinceMark = createEventLoopMeter();
-  const cpuSinceMark = createCpuMeter();
-  const statements = countPostgresStatements();
-  let contactsAtMark = contactsIngested;
-  let statementsAtMark = statements.read();
-  parent.onCommand(() => {
-    const cpu = cpuSinceMark();
-    const mark: IngestServerMark = {
-      eventLoopUtilization: eventLoopSinceMark(),
-      cpuMs: cpu.cpuMs,
-      systemCpuMs: cpu.systemMs,
-      contactsIngested: contactsIngested - contactsAtMark,
-      postgresStatements: statements.read() - statementsAtMark,
-    };
-    for (const [text, count] of statements.takeTop(25)) {
-      process.stderr.write(`[ingestServer] ${(count / Math.max(1, mark.contactsIngested)).toFixed(2)} per contact: ${text}\n`);
-    }
-    contactsAtMark = contactsIngested;
-    statementsAtMark = statements.read();
-    parent.send(mark);
+  started.answerMarks();
+}
+
+/** Cluster nodes 1 and 2: the organisation node 0 seeded, the same database and Redis, no seeding of their own. */
+async function join(databaseUrl: string, cluster: ClusterArguments): Promise<void> {
+  const parent = connectToParent();
+  const dataDir = makeBenchDir(`ingest-${cluster.nodeId}`);
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  parent.onShutdown(async () => {
+    await server?.close();
+    removeDir(dataDir);
   });
+  const started = await startMeasuredServer(parent, dataDir, databaseUrl, cluster);
+  server = started.server;
+  const joined: JoinedIngestNode = { url: server.url };
+  parent.send(joined);
+  started.answerMarks();
 }
 
 if (process.argv[2] === 'seed-users') {
@@ -201,6 +257,10 @@ if (process.argv[2] === 'seed-users') {
   const store = await openSeedingStore(target!);
   await createLightAgents(store, Number(from), Number(to));
   await store.close();
+} else if (process.argv[2] === 'join') {
+  const [databaseUrl, redisUrl, keyPrefix, nodeId] = process.argv.slice(3);
+  if (!databaseUrl || !redisUrl || !keyPrefix || !nodeId) throw new Error('join needs <databaseUrl> <redisUrl> <redisPrefix> <nodeId>');
+  await join(databaseUrl, { redisUrl, keyPrefix, nodeId });
 } else {
   await main();
 }

@@ -33,7 +33,7 @@ import { countPostgresStatements } from './postgresStatements.js';
 import { firstContact, followUpContact } from './sampleContacts.js';
 
 /** The server's pool size (server/db/postgres.ts default): the floor may use as many connections as the server does. */
-const SERVER_POOL_CONNECTIONS = 10;
+export const SERVER_POOL_CONNECTIONS = 10;
 const CHANNEL_PROOF: ChannelContact['proven'] = ['phone', 'email', 'socialId'];
 /** Contacts per seeding transaction. */
 const SEED_CHUNK = 1000;
@@ -50,7 +50,7 @@ interface RowCount {
 }
 
 /** `rows` single-row INSERTs, each its own commit, `connections` at a time through one pool. Rows per second. */
-async function measureRawInsert(databaseUrl: string, rows: number): Promise<number> {
+export async function measureRawInsert(databaseUrl: string, rows: number): Promise<number> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: SERVER_POOL_CONNECTIONS });
   try {
     await pool.query(`CREATE TABLE bench_floor_tickets (

@@ -2,8 +2,11 @@
  * `npm run bench`: the performance figures of the issue, each printed as `name=value` on
  * stdout beside a raw floor measured in the same run (this machine is shared and noisy, so
  * only the ratio to the floor is comparable between runs). Progress goes to stderr.
- * `BENCH_QUICK=1` scales every count down about ten times; `BENCH_ONLY=rtt,ingest,bootstrap,routing,offline,reports,inbox,inbox_scroll,postgres,board`
+ * `BENCH_QUICK=1` scales every count down about ten times; `BENCH_ONLY=rtt,ingest,bootstrap,routing,offline,reports,inbox,inbox_scroll,postgres,cluster,board`
  * runs a subset; `BENCH_PROFILE=1` profiles the bootstrap even when it meets its target.
+ * The default run includes `cluster` (3 nodes on PostgreSQL + Redis) when Redis and PostgreSQL
+ * answer; without them it says so and goes on. Asked for by name (`BENCH_ONLY=cluster`), a
+ * missing Redis is a bench that could not run.
  * Exits 0 when the bench ran (a missed target is reported, not failed), 1 when it could not run.
  * See docs/technical/benchmarks.md.
  */
@@ -12,7 +15,8 @@ import { measureBootstrap, startBootstrapServer, type BootstrapServerSetup } fro
 import { runInboxBench } from './inbox.js';
 import { measureInboxScroll } from './inboxScroll.js';
 import { measureIngestLatency } from './ingestLatency.js';
-import { startIngestServer, type IngestServerSetup } from './ingestSetups.js';
+import { runClusterBench } from './cluster.js';
+import { clusterPrerequisiteMissing, startIngestServer, type IngestServerSetup } from './ingestSetups.js';
 import { runOfflineBench } from './offline.js';
 import { runPostgresBench } from './postgres.js';
 import { runReportsBench } from './reports.js';
@@ -20,7 +24,7 @@ import { runBoardBench } from './board.js';
 import { runRoutingBench } from './routing.js';
 import { measureSocketRoundTrip } from './socketRoundTrip.js';
 
-const PHASES = ['rtt', 'ingest', 'bootstrap', 'routing', 'offline', 'reports', 'inbox', 'inbox_scroll', 'postgres', 'board'] as const;
+const PHASES = ['rtt', 'ingest', 'bootstrap', 'routing', 'offline', 'reports', 'inbox', 'inbox_scroll', 'postgres', 'cluster', 'board'] as const;
 type Phase = (typeof PHASES)[number];
 
 function selectedPhases(): Phase[] {
@@ -32,8 +36,19 @@ function selectedPhases(): Phase[] {
   return PHASES.filter((phase) => wanted.includes(phase));
 }
 
+/** Whether the `cluster` phase runs: always when named in BENCH_ONLY (and fails without Redis), else only when Redis and PostgreSQL answer. */
+async function clusterRuns(phases: readonly Phase[]): Promise<boolean> {
+  if (!phases.includes('cluster')) return false;
+  const missing = await clusterPrerequisiteMissing();
+  if (missing === null) return true;
+  if (process.env.BENCH_ONLY) throw new Error(`the cluster phase needs Redis and PostgreSQL: ${missing}`);
+  progress(`cluster: phase skipped, no cluster_* figures in this run: ${missing}`);
+  return false;
+}
+
 export async function runBenchmarks(): Promise<void> {
   const phases = selectedPhases();
+  const runCluster = await clusterRuns(phases);
   const start = performance.now();
   progress(`benchmarks ${phases.join(', ')}${isQuickRun() ? ' (quick run, counts ÷10)' : ''}`);
   // Both servers seed (scrypt, 100k ingests) at the same time, before anything is measured;
@@ -41,25 +56,41 @@ export async function runBenchmarks(): Promise<void> {
   let ingestServer: IngestServerSetup | null = null;
   let bootstrapServer: BootstrapServerSetup | null = null;
   let postgresIngestServer: IngestServerSetup | null = null;
+  let clusterIngestServer: IngestServerSetup | null = null;
   try {
-    if (phases.includes('ingest')) ingestServer = startIngestServer();
-    if (phases.includes('bootstrap')) bootstrapServer = startBootstrapServer();
-    if (phases.includes('postgres')) postgresIngestServer = startIngestServer('postgres');
-    if (bootstrapServer) await bootstrapServer.child.peek(15 * 60_000);
-    if (ingestServer) await ingestServer.ready();
-    if (postgresIngestServer) await postgresIngestServer.ready();
-    if (phases.includes('rtt')) await measureSocketRoundTrip();
-    if (ingestServer) await measureIngestLatency(ingestServer);
-    if (bootstrapServer) await measureBootstrap(bootstrapServer);
+    try {
+      if (phases.includes('ingest')) ingestServer = startIngestServer();
+      if (phases.includes('bootstrap')) bootstrapServer = startBootstrapServer();
+      if (phases.includes('postgres')) postgresIngestServer = startIngestServer('postgres');
+      if (runCluster) clusterIngestServer = startIngestServer('cluster');
+      if (bootstrapServer) await bootstrapServer.child.peek(15 * 60_000);
+      if (ingestServer) await ingestServer.ready();
+      if (postgresIngestServer) await postgresIngestServer.ready();
+      if (clusterIngestServer) await clusterIngestServer.ready();
+      if (phases.includes('rtt')) await measureSocketRoundTrip();
+      if (ingestServer) await measureIngestLatency(ingestServer);
+      if (bootstrapServer) await measureBootstrap(bootstrapServer);
+    } finally {
+      await ingestServer?.stop();
+      await bootstrapServer?.child.stop();
+    }
+    try {
+      // Its ingest server has seeded with the others; it measures once they have stopped.
+      if (postgresIngestServer) await runPostgresBench(postgresIngestServer);
+    } finally {
+      await postgresIngestServer?.stop();
+    }
+    try {
+      // The same: three nodes seeded with the others, measured alone.
+      if (clusterIngestServer) await runClusterBench(clusterIngestServer);
+    } finally {
+      await clusterIngestServer?.stop();
+    }
   } finally {
-    await ingestServer?.stop();
-    await bootstrapServer?.child.stop();
-  }
-  try {
-    // Its ingest server has seeded with the others; it measures once they have stopped.
-    if (postgresIngestServer) await runPostgresBench(postgresIngestServer);
-  } finally {
+    // After a failure above, the setups that seeded early are still up: stop them (idempotent) so
+    // their databases are dropped and the cluster's Redis keys deleted.
     await postgresIngestServer?.stop();
+    await clusterIngestServer?.stop();
   }
   if (phases.includes('routing')) await runRoutingBench();
   if (phases.includes('offline')) for (const [name, value] of await runOfflineBench()) reportMetric(name, value);
