@@ -31,6 +31,8 @@ export interface RateLimitConfig {
   inboundPerToken: RateLimitRule;
   /** Script writes (save, delete) per user: a person editing never meets it, a runaway client does. */
   scriptWritesPerUser: RateLimitRule;
+  /** Satisfaction survey requests (the rating page, opened or posted, and the widget's rating) per client address: token guessing stops here. */
+  csatPerAddress: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitConfig;
@@ -48,6 +50,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   webchatConversationsPerAddress: { points: 10, durationSec: 10 * 60 },
   inboundPerToken: { points: 6_000, durationSec: 60 },
   scriptWritesPerUser: { points: 60, durationSec: 60 },
+  csatPerAddress: { points: 30, durationSec: 10 * 60 },
 };
 
 /**
