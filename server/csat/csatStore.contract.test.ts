@@ -8,11 +8,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../../shared/domain.js';
 import { CSAT_FOLLOW_UP_MS, CSAT_LINK_PLACEHOLDER, CSAT_LINK_TTL_MS } from '../../shared/csat.js';
-import type { MutationBody } from '../../shared/sync.js';
+import type { Mutation } from '../../shared/sync.js';
 import { hashToken } from '../credentials.js';
 import type { ServerStore } from '../store.js';
 import { TEST_BACKENDS, TEST_EPOCH } from '../testHarness.js';
 import { openStoreOn } from '../testing/stores.js';
+
+type MutationBody = Mutation extends infer M ? (M extends Mutation ? Omit<M, 'mutationId' | 'ticketId' | 'createdAt'> : never) : never;
 
 const good = { attitude: 5, speed: 4, resolution: 5, professionalism: 4, comment: '<script>alert(1)</script> 很好' };
 const bad = { attitude: 2, speed: 1, resolution: 2, professionalism: 3 };
@@ -25,7 +27,7 @@ for (const backend of TEST_BACKENDS) {
     let mutations = 0;
 
     const apply = (ticketId: string, body: MutationBody, now: number) =>
-      store.applyMutation(agent, 'client-1', { mutationId: `m${String(++mutations)}`, ticketId, createdAt: now, ...body } as never, now);
+      store.applyMutation(agent, 'client-1', { mutationId: `m${String(++mutations)}`, ticketId, createdAt: now, ...body } as Mutation, now);
 
     async function completedTicket(source: string, now: number): Promise<string> {
       const { ticketId } = await store.ingestInbound(
@@ -38,8 +40,8 @@ for (const backend of TEST_BACKENDS) {
         reason: { code: 'assigned_by_lead', byName: '李主管' },
         now: now + 1,
       });
-      expect(await apply(ticketId, { kind: 'setFields', result: '已补发' } as MutationBody, now + 2)).toMatchObject({ ok: true });
-      expect(await apply(ticketId, { kind: 'setStatus', status: 'completed' } as MutationBody, now + 3)).toMatchObject({ ok: true });
+      expect(await apply(ticketId, { kind: 'setFields', result: '已补发' }, now + 2)).toMatchObject({ ok: true });
+      expect(await apply(ticketId, { kind: 'setStatus', status: 'completed' }, now + 3)).toMatchObject({ ok: true });
       return ticketId;
     }
 
@@ -76,8 +78,8 @@ for (const backend of TEST_BACKENDS) {
       ).toEqual([invite.id]);
 
       // Reopened by the agent and completed again: still the one survey, no second invitation.
-      expect(await apply(ticketId, { kind: 'setStatus', status: 'in_progress' } as MutationBody, TEST_EPOCH + 10)).toMatchObject({ ok: true });
-      expect(await apply(ticketId, { kind: 'setStatus', status: 'completed' } as MutationBody, TEST_EPOCH + 11)).toMatchObject({ ok: true });
+      expect(await apply(ticketId, { kind: 'setStatus', status: 'in_progress' }, TEST_EPOCH + 10)).toMatchObject({ ok: true });
+      expect(await apply(ticketId, { kind: 'setStatus', status: 'completed' }, TEST_EPOCH + 11)).toMatchObject({ ok: true });
       expect((await store.csat.forTicket(ticketId))!.id).toBe(survey.id);
       expect((await store.getTicketBundle(ticketId))!.messages.filter((m) => m.text.includes(CSAT_LINK_PLACEHOLDER))).toHaveLength(1);
 
