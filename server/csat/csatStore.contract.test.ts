@@ -27,7 +27,7 @@ for (const backend of TEST_BACKENDS) {
     let mutations = 0;
 
     const apply = (ticketId: string, body: MutationBody, now: number) =>
-      store.applyMutation(agent, 'client-1', { mutationId: `m${String(++mutations)}`, ticketId, createdAt: now, ...body } as Mutation, now);
+      store.applyMutation(agent, 'client-1', { mutationId: `m${String(++mutations)}`, ticketId, createdAt: now, ...body }, now);
 
     async function completedTicket(source: string, now: number): Promise<string> {
       const { ticketId } = await store.ingestInbound(
