@@ -48,7 +48,12 @@ export function csatPrepare(store: ServerStore, publicUrl: () => string, now: ()
 }
 
 /** The one answer, for the page and the widget alike: refused when the address is over its budget. */
-export async function answerSurvey(deps: CsatDeps, address: string, token: string, answer: CsatAnswer): Promise<CsatAnswerOutcome> {
+export async function answerSurvey(
+  deps: Pick<CsatDeps, 'store' | 'rateLimits' | 'now' | 'log'>,
+  address: string,
+  token: string,
+  answer: CsatAnswer,
+): Promise<CsatAnswerOutcome> {
   const verdict = await deps.rateLimits.csatPerAddress.consume(address);
   if (!verdict.ok) {
     if (verdict.firstRefusal) deps.log(`csat: too many survey requests from ${address}`);
