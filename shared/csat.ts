@@ -23,9 +23,10 @@ export const CSAT_FOLLOW_UP_MS = 24 * 60 * 60 * 1000;
 export const CSAT_PATH = '/csat/';
 /**
  * Stands for the rating link in the stored invitation: the link's token is minted when the
- * invitation leaves (server/csat/), so neither the database nor the agents ever hold it.
+ * invitation leaves (server/csat/), so neither the database nor the agents ever hold it (an
+ * agent holding it could rate in the customer's place). Readable, as the agents see it in the thread.
  */
-export const CSAT_LINK_PLACEHOLDER = '{{csat_link}}';
+export const CSAT_LINK_PLACEHOLDER = '【评价链接 · rating link】';
 
 /** 32 random bytes, base64url: 256 bits, far more than the 128 the link must not be guessed under. */
 export const csatTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, { message: 'is not a survey token' });
