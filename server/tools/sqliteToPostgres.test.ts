@@ -194,6 +194,7 @@ describe('migrateSqliteToPostgres', () => {
     expect(outcome.summary.changeLogLastSeq).toBe(lastSeq);
     expect(outcome.summary.identities.map((i) => `${i.table}.${i.column}`).sort()).toEqual([
       'alerts.id',
+      'csat_surveys.id',
       'customer_merges.id',
       'pii_reveals.id',
       'routing_audit.id',
