@@ -29,6 +29,8 @@ let agent: Page;
 /** The first customer's chat page (in Chinese), whose conversation stays open across the tests. */
 let customerPage: Page;
 const contexts: BrowserContext[] = [];
+/** The first customer's chat ticket, rated at the end. */
+let chatTicketId = '';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -92,6 +94,7 @@ test('a customer chats on the web and an agent answers on the workstation', asyn
   await offer.getByRole('button', { name: 'Accept' }).click();
   const pane = agent.locator('section.ticket-pane');
   await expect(pane.locator('.timeline').getByText('你好，我想查询订单')).toBeVisible({ timeout: LIVE_MS });
+  chatTicketId = (await pane.getAttribute('aria-label')) ?? '';
 
   // The customer types: the agent sees it.
   await input.pressSequentially('订单号是 DD2024', { delay: 20 });
@@ -244,4 +247,57 @@ test('a visitor sending too fast is told to wait and the message goes once allow
     shopServer.close();
   }
   await shop.screenshot({ path: test.info().outputPath('widget-origin-refused-en.png') });
+});
+
+test('the agent completes the chat, the customer rates it in the widget card, and the agent sees the score', async () => {
+  test.setTimeout(120_000);
+  const chat = widget(customerPage);
+  const pane = agent.locator('section.ticket-pane');
+  // Back to the first customer's chat (the agent is on another ticket now, in English), from the agent's own tickets.
+  await agent
+    .getByRole('group', { name: 'Tickets' })
+    .getByRole('button', { name: /^My tickets/ })
+    .click();
+  await agent.getByRole('listbox', { name: 'Tickets' }).getByRole('option').filter({ hasText: chatTicketId }).click({ timeout: LIVE_MS });
+  await expect(agent.getByRole('region', { name: chatTicketId })).toBeVisible();
+  await agent.getByLabel('Status').selectOption('completed');
+  const prompt = agent.getByRole('dialog', { name: `Complete ${chatTicketId}` });
+  await prompt.getByLabel('Result').fill('已告知订单物流信息。');
+  await prompt.getByRole('button', { name: 'Complete' }).click();
+  await expect(agent.getByLabel('Status')).toHaveValue('completed');
+
+  // The survey invitation reaches the widget live as a rating card (满意度回访).
+  const card = chat.locator('[data-csat="card"]');
+  await expect(card.getByRole('heading', { name: '请为本次服务评分' })).toBeVisible({ timeout: LIVE_MS });
+  await customerPage.screenshot({ path: test.info().outputPath('widget-csat-card-zh.png') });
+
+  // The same visitor in an English page (same browser, so the same visitor id): the card again, in English.
+  const english = await customerPage.context().newPage();
+  await english.goto(`${server.url}/chat/?site=demo&lang=en`);
+  await expect(widget(english).locator('[data-csat="card"]').getByRole('heading', { name: 'Please rate our service' })).toBeVisible({ timeout: LIVE_MS });
+  await english.screenshot({ path: test.info().outputPath('widget-csat-card-en.png') });
+  await english.close();
+
+  // Submitting without every rating is refused in the card; then 5 4 5 4 with a comment holding markup (shown as text).
+  await card.getByRole('button', { name: '提交评价' }).click();
+  await expect(card.getByText('请为每一项选择 1 到 5 分。')).toBeVisible();
+  for (const [dimension, score] of [
+    ['attitude', '5'],
+    ['speed', '4'],
+    ['resolution', '5'],
+    ['professionalism', '4'],
+  ] as const) {
+    await card.locator(`button[data-dimension="${dimension}"]`).filter({ hasText: score }).click();
+  }
+  await card.getByLabel('其他意见（选填）').fill('<b>回复很快</b>，谢谢');
+  await card.getByRole('button', { name: '提交评价' }).click();
+  await expect(card.getByRole('status')).toContainText(/感谢您的评价！反馈编号 FK\d{11}/, { timeout: LIVE_MS });
+  await customerPage.screenshot({ path: test.info().outputPath('widget-csat-thanks-zh.png') });
+
+  // The agent sees the score on the ticket, the comment as text.
+  await expect(pane.getByText(/CSAT FK\d{11}: 4\.50 \/ 5/)).toBeVisible({ timeout: LIVE_MS });
+  await expect(pane.getByText(/<b>回复很快<\/b>，谢谢/)).toBeVisible();
+  await agent.screenshot({ path: test.info().outputPath('agent-csat-score-en.png') });
+  await agent.getByLabel('Language').selectOption('zh-CN');
+  await agent.screenshot({ path: test.info().outputPath('agent-csat-score-zh.png') });
 });

@@ -24,6 +24,7 @@ import { attachAdmin } from './adminSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
 import { attachBoard, type BoardPublisher } from './board/boardPublisher.js';
 import { startAlarms, type AlarmOptions } from './alarms/startAlarms.js';
+import { csatPrepare, csatRoutes } from './csat/csatRoutes.js';
 import type { AlarmService } from './alarms/alarmService.js';
 import { createBoardRepository } from './board/boardRepository.js';
 import { createReportRepository } from './reports/reportRepository.js';
@@ -157,7 +158,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     cluster ? { kind: 'redis', client: cluster.redis, keyPrefix: `${cluster.keyPrefix}rl:` } : undefined,
   );
   const reports = createReportRepository(store.sql);
-  const channelRoutes: ChannelRoute[] = [];
+  // The satisfaction survey's rating page (server/csat/): served by every node, answered once in the database.
+  const channelRoutes: ChannelRoute[] = [...csatRoutes({ store, rateLimits, now, log, trustProxy: options.trustProxy ?? false })];
   let routing: { port: RoutingPort; router(): TicketRouter | null; leading(): RoutingService | null; stop(): Promise<void> } | null = null;
   const ingest = (contact: ChannelContact) => store.ingestInbound(contact, { now: now(), router: routing?.router() ?? undefined });
   const httpServer = http.createServer(
@@ -294,6 +296,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       senders,
       now,
       log,
+      prepare: csatPrepare(store, () => url, now),
       ...(options.deliveryRetryDelayMs !== undefined ? { retryDelayMs: options.deliveryRetryDelayMs } : {}),
     });
   } catch (error) {

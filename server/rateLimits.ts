@@ -44,6 +44,8 @@ export interface RateLimitConfig {
   manualTicketsPerUser: RateLimitRule;
   /** Administrative writes (users, policies) per admin: an admin at work never meets it, a runaway client does. */
   adminWritesPerUser: RateLimitRule;
+  /** Satisfaction survey requests (the rating page, opened or posted, and the widget's rating) per client address: token guessing stops here. */
+  csatPerAddress: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitConfig;
@@ -64,6 +66,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   requestsPerUser: { points: 1_200, durationSec: 60 },
   manualTicketsPerUser: { points: 400, durationSec: 10 * 60 },
   adminWritesPerUser: { points: 30, durationSec: 60 },
+  csatPerAddress: { points: 30, durationSec: 10 * 60 },
 };
 
 /**

@@ -70,6 +70,8 @@ import { createScriptStore, type ScriptStore } from './scriptStore.js';
 import { createAlertStore, type AlertStore } from './alarms/alertStore.js';
 import { createAdminStore, type AdminStore } from './adminStore.js';
 import type { Alarm } from '../shared/alarms.js';
+import type { CsatAnswer } from '../shared/csat.js';
+import { createCsatStore, type CsatAnswerOutcome, type CsatStore } from './csat/csatStore.js';
 import { announce } from './cluster/changeFeed.js';
 
 // ---------------------------------------------------------------------------------------
@@ -434,6 +436,11 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   };
   /** Users as administrators manage them, the admin audit and the policies (server/adminStore.ts). */
   readonly admin: AdminStore;
+  /** Satisfaction surveys (满意度回访, server/csat/csatStore.ts): created on completion, answered once. */
+  readonly csat: Omit<CsatStore, 'onCompleted' | 'deliveryChanged' | 'answer'> & {
+    /** The one answer, in a transaction of its own; a low-score alarm is announced (onDidRaise) after the commit. */
+    answer(token: string, answer: CsatAnswer, now: number): Promise<CsatAnswerOutcome>;
+  };
   /** Read-only SQL for repositories built on the seam (server/db/sql.ts); writes go through the store. */
   readonly sql: SqlExecutor;
   /**
@@ -1753,6 +1760,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         'UPDATE messages SET delivery_status = ?, external_message_id = ?, delivery_error = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ?',
         [after.deliveryStatus, after.externalMessageId, after.deliveryError, messageId],
       );
+      // A survey invitation's delivery is the survey's (sent counts towards the response rate).
+      await csatRows.deliveryChanged(messageId, outcome.status, now);
       const ticket = (await getTicket(after.ticketId))!;
       await appendTicketChange(ticket, ticket, { kind: 'message', message: after, ticket }, now);
       return after;
@@ -1974,7 +1983,9 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       : note
         ? { kind: 'note', note, ticket: after }
         : { kind: 'ticket', ticket: after };
-    const seq = await appendTicketChange(before, after, body, now);
+    let seq = await appendTicketChange(before, after, body, now);
+    // Completed now: the customer is asked, in this same transaction (one survey per ticket).
+    if (after.status === 'completed' && before.status !== 'completed' && (await csatRows.onCompleted(after, now))) seq = (await changeLogBounds()).maxSeq;
     return { mutationId: mutation.mutationId, ok: true, seq };
   }
 
@@ -2157,6 +2168,33 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     },
   };
 
+  const csatRows = createCsatStore({
+    sql: ex,
+    forUpdate,
+    nextSequence,
+    getTicketForUpdate,
+    updateTicket,
+    insertMessage,
+    insertNote,
+    appendTicketChange: (before, after, body, now) => appendTicketChange(before, after, body, now),
+    raiseAlarm: (candidate, at) => alertRows.raise(candidate, at),
+  });
+  const csat: ServerStore['csat'] = {
+    forTicket: (ticketId) => csatRows.forTicket(ticketId),
+    check: (token, now) => csatRows.check(token, now),
+    mintToken: (messageId, now) => transaction(() => csatRows.mintToken(messageId, now)),
+    answer: (token, answer, now) =>
+      transaction(async (tx) => {
+        const outcome = await csatRows.answer(token, answer, now);
+        const alarm = outcome.ok ? outcome.alarm : null;
+        if (alarm)
+          tx.afterCommit(() => {
+            for (const listener of raisedListeners) listener(alarm);
+          });
+        return outcome;
+      }),
+  };
+
   // --- the object ---------------------------------------------------------------------------
   let closed: Promise<void> | null = null;
   return {
@@ -2213,6 +2251,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     scripts,
     admin,
     alerts,
+    csat,
     sql: {
       dialect,
       all: (text, params) => ex().all(text, params),

@@ -15,8 +15,9 @@ import { DEFAULT_BACKLOG_THRESHOLD } from './board.js';
  * open ticket reached 80% of its resolution target / passed it. complaint_unstarted: a
  * complaint (投诉) nobody answered within an hour. unassigned: a ticket nobody took within 10
  * minutes. escalation_request: an agent asks a lead to escalate a ticket to tier 2.
+ * csat_low: a customer rated a completed ticket 2 or less (shared/csat.ts), once per answer.
  */
-export const ALARM_KINDS = ['backlog', 'sla_warning', 'sla_breach', 'complaint_unstarted', 'unassigned', 'escalation_request'] as const;
+export const ALARM_KINDS = ['backlog', 'sla_warning', 'sla_breach', 'complaint_unstarted', 'unassigned', 'escalation_request', 'csat_low'] as const;
 export const alarmKindSchema = z.enum(ALARM_KINDS);
 export type AlarmKind = z.infer<typeof alarmKindSchema>;
 
@@ -43,6 +44,9 @@ export const alarmFactsSchema = z
     /** escalation_request: the agent's reason and who asked. */
     reason: z.string().max(500),
     requestedByName: z.string().max(100),
+    /** csat_low: the feedback id and its score (mean of the four dimensions). */
+    feedbackId: z.string().max(32),
+    score: z.number().min(1).max(5),
   })
   .partial();
 export type AlarmFacts = z.infer<typeof alarmFactsSchema>;

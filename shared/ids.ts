@@ -1,6 +1,6 @@
 /**
  * Business identifiers: tickets `GD` + YYYYMMDD + per-day sequence (≥ 3 digits),
- * customers `CUS` + YYYYMMDD + sequence. The day is the organisation's local day
+ * customers `CUS` + YYYYMMDD + sequence, satisfaction feedback `FK` + YYYYMMDD + sequence. The day is the organisation's local day
  * (China Standard Time by default, which has no daylight saving).
  */
 
@@ -27,6 +27,11 @@ export function formatTicketId(day: string, sequence: number): string {
 
 export function formatCustomerId(day: string, sequence: number): string {
   return formatSequenced('CUS', day, sequence);
+}
+
+/** Satisfaction feedback (满意度回访) ids: `FK` + the China-local day it was answered + sequence, e.g. FK20261204001. */
+export function formatFeedbackId(day: string, sequence: number): string {
+  return formatSequenced('FK', day, sequence);
 }
 
 export interface ParsedTicketId {

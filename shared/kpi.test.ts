@@ -126,6 +126,30 @@ describe('computeKpis', () => {
   });
 });
 
+describe('CSAT arithmetic', () => {
+  /**
+   * Five completed tickets of one day, by hand:
+   *  A sent, answered 5 5 5 5 → 20 points, score 5
+   *  B sent, answered 4 3 4 3 → 14 points, score 3.5
+   *  C sent, answered 2 1 2 1 → 6 points, score 1.5
+   *  D sent, not answered
+   *  E a phone call: never sent (in neither count)
+   * average = (5 + 3.5 + 1.5) / 3 = 10 / 3 = 3.333… (= 40 points / (4 × 3));
+   * response rate = 3 answered / 4 sent = 75%.
+   */
+  it('averages the answers’ scores and divides answered by sent', () => {
+    const done = (csatSent: boolean, csatPoints: number | null) => ticket({ createdAt: T, completedAt: T + HOUR, status: 'completed', csatSent, csatPoints });
+    const kpis = computeKpis([done(true, 20), done(true, 14), done(true, 6), done(true, null), done(false, null)], T + 2 * HOUR);
+    expect(kpis.csatAverage).toBeCloseTo(10 / 3, 12);
+    expect(kpis.csatAverage!.toFixed(2)).toBe('3.33');
+    expect(kpis.csatResponseRate).toBe(0.75);
+    // Tickets without a survey leave both null, not 0.
+    expect(computeKpis([ticket({ createdAt: T })], T).csatAverage).toBeNull();
+    expect(computeKpis([done(true, null)], T).csatResponseRate).toBe(0);
+    expect(computeKpis([done(true, null)], T).csatAverage).toBeNull();
+  });
+});
+
 describe('groupKpis', () => {
   it('keeps every channel in order, with zero rows for quiet ones', () => {
     const rows = groupKpis([...templateDay(), ticket({ channel: 'email', createdAt: T })], 'channel', T + 10 * HOUR, CHANNELS);

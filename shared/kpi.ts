@@ -18,7 +18,12 @@
  *   after the agent's first reply (a reopen by the customer is such a message); with no
  *   written reply, the customer's first contact must be their only one. Rate = those /
  *   resolved.
- * - CSAT average and response rate: null until satisfaction surveys exist; never made up.
+ * - CSAT (满意度, shared/csat.ts), over the period's tickets that have a survey: one answer's
+ *   score is the mean of its four ratings; CSAT average = the mean of the answers' scores
+ *   (= their rating points / (4 × answers), kept in integers so no rounding creeps in);
+ *   response rate = answered surveys / surveys sent (an invitation the channel accepted; a
+ *   survey never sent, e.g. a phone call's, is in neither). Null when nothing was answered /
+ *   sent; never made up.
  */
 import { CHINA_UTC_OFFSET_MINUTES } from './ids.js';
 import type { Channel, TicketGroup, TicketStatus, TicketType } from './domain.js';
@@ -41,6 +46,10 @@ export interface TicketFacts {
   inboundMessages: number;
   /** Customer messages received after the first agent reply (0 without a reply). */
   inboundAfterFirstResponse: number;
+  /** Whether its satisfaction survey was sent, or answered (which proves it arrived); absent = no survey. */
+  csatSent?: boolean;
+  /** The sum of the answer's four ratings (4–20); null or absent = not answered. */
+  csatPoints?: number | null;
 }
 
 /** The KPIs of a set of tickets. Rates are fractions (0.1667), durations milliseconds; null = nothing to measure. */
@@ -58,8 +67,9 @@ export interface Kpis {
   overdueRate: number | null;
   firstContactResolved: number;
   firstContactResolution: number | null;
-  /** Satisfaction does not exist yet: always null. */
+  /** Mean score (1–5) of the answered surveys; null when none was answered. */
   csatAverage: number | null;
+  /** Answered / sent surveys; null when none was sent. */
   csatResponseRate: number | null;
 }
 
@@ -78,6 +88,10 @@ export interface KpiTotals {
   overdue: number;
   slaMet: number;
   firstContactResolved: number;
+  /** Surveys sent, surveys answered, and the answers' rating points (each answer 4–20). */
+  csatSent: number;
+  csatAnswered: number;
+  csatPoints: number;
 }
 
 export const EMPTY_TOTALS: Readonly<KpiTotals> = {
@@ -89,6 +103,9 @@ export const EMPTY_TOTALS: Readonly<KpiTotals> = {
   overdue: 0,
   slaMet: 0,
   firstContactResolved: 0,
+  csatSent: 0,
+  csatAnswered: 0,
+  csatPoints: 0,
 };
 
 export function addTotals(a: KpiTotals, b: KpiTotals): KpiTotals {
@@ -101,6 +118,9 @@ export function addTotals(a: KpiTotals, b: KpiTotals): KpiTotals {
     overdue: a.overdue + b.overdue,
     slaMet: a.slaMet + b.slaMet,
     firstContactResolved: a.firstContactResolved + b.firstContactResolved,
+    csatSent: a.csatSent + b.csatSent,
+    csatAnswered: a.csatAnswered + b.csatAnswered,
+    csatPoints: a.csatPoints + b.csatPoints,
   };
 }
 
@@ -127,6 +147,9 @@ export function totalsOfTicket(ticket: TicketFacts, asOf: number): KpiTotals {
     overdue: overdue ? 1 : 0,
     slaMet: !overdue && ticket.completedAt !== null ? 1 : 0,
     firstContactResolved: isFirstContactResolution(ticket) ? 1 : 0,
+    csatSent: ticket.csatSent ? 1 : 0,
+    csatAnswered: typeof ticket.csatPoints === 'number' ? 1 : 0,
+    csatPoints: typeof ticket.csatPoints === 'number' ? ticket.csatPoints : 0,
   };
 }
 
@@ -150,8 +173,8 @@ export function kpisFromTotals(totals: KpiTotals): Kpis {
     overdueRate: ratio(totals.overdue, totals.volume),
     firstContactResolved: totals.firstContactResolved,
     firstContactResolution: ratio(totals.firstContactResolved, totals.resolved),
-    csatAverage: null,
-    csatResponseRate: null,
+    csatAverage: ratio(totals.csatPoints, 4 * totals.csatAnswered),
+    csatResponseRate: ratio(totals.csatAnswered, totals.csatSent),
   };
 }
 

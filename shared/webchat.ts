@@ -5,6 +5,7 @@
  * renderer. Typing and read marks are never stored. See docs/technical/channels.md (Web chat).
  */
 import { z } from 'zod';
+import type { CsatRefusal, WebchatRate } from './csat.js';
 import { entityIdSchema, textSchema, ticketIdSchema } from './domain.js';
 
 /** The socket.io namespace of the widget, on the server's own port. */
@@ -166,6 +167,8 @@ export interface WebchatClientToServerEvents {
   'webchat:offline': (request: z.input<typeof webchatOfflineSchema>, ack: (response: WebchatAck<WebchatSent>) => void) => void;
   'webchat:typing': (request: WebchatTyping) => void;
   'webchat:read': (request: WebchatRead, ack?: (response: WebchatAck<{ ticketId: string }>) => void) => void;
+  /** The rating card's answer (shared/csat.ts): thanks with the feedback id, or why it was not taken. */
+  'webchat:rate': (request: WebchatRate, ack: (response: WebchatAck<WebchatRated>) => void) => void;
 }
 
 /**
@@ -192,6 +195,8 @@ export function estimateQueueWait(position: number, servedInWindow: number, wind
   if (servedInWindow <= 0) return null;
   return Math.round((position * windowMs) / servedInWindow);
 }
+/** What the widget's rating card shows after an answer: `thanks` (with the feedback id) or a CSAT refusal. */
+export type WebchatRated = { outcome: 'thanks'; feedbackId: string } | { outcome: CsatRefusal };
 
 /** Server → widget events. */
 export interface WebchatServerToClientEvents {

@@ -19,5 +19,7 @@ export function alarmText(language: Language, alarm: Alarm): string {
     due: facts.dueAt !== undefined ? formatDateTime(language, facts.dueAt) : '',
     by: facts.requestedByName ?? '',
     reason: facts.reason ?? '',
+    score: facts.score !== undefined ? facts.score.toFixed(2) : '',
+    feedback: facts.feedbackId ?? '',
   });
 }

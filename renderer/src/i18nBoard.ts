@@ -26,7 +26,7 @@ export const boardEn = {
   'board.longestWait': 'Longest wait',
   'board.atRisk': 'About to breach',
   'board.notes':
-    'Pending: open tickets nobody holds (queued or offered). In progress: open tickets an agent holds. Today’s figures are the tickets created today (China time), as in the day report; overdue rate = overdue / today’s tickets. Highlighted: any overdue ticket, or more than {threshold} pending. CSAT shows “—” until satisfaction surveys are collected.',
+    'Pending: open tickets nobody holds (queued or offered). In progress: open tickets an agent holds. Today’s figures are the tickets created today (China time), as in the day report; overdue rate = overdue / today’s tickets. Highlighted: any overdue ticket, or more than {threshold} pending. CSAT: the mean score (1–5) of the answered surveys of these tickets (each answer the mean of its four ratings); “—” when none was answered.',
 };
 
 export const boardZhCN: Record<keyof typeof boardEn, string> = {
@@ -51,5 +51,5 @@ export const boardZhCN: Record<keyof typeof boardEn, string> = {
   'board.longestWait': '最长等待',
   'board.atRisk': '即将超时',
   'board.notes':
-    '待处理：无人接手的未结工单（排队中或正在分配）。处理中：客服手上的未结工单。今日数据为今日（北京时间）新建的工单，与日报表一致；超时率 = 超时数 / 今日工单数。高亮：有超时工单，或待处理超过 {threshold} 个。满意度在回访上线前显示“—”。',
+    '待处理：无人接手的未结工单（排队中或正在分配）。处理中：客服手上的未结工单。今日数据为今日（北京时间）新建的工单，与日报表一致；超时率 = 超时数 / 今日工单数。高亮：有超时工单，或待处理超过 {threshold} 个。满意度：这些工单已回答的满意度回访的平均分（1–5，每份答卷取四项评分的平均）；无人回答时显示“—”。',
 };

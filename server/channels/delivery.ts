@@ -42,6 +42,11 @@ export interface DeliveryDispatcherOptions {
   nodeId: string;
   /** How long a claim lasts before another node may take the reply; default 2 min (longer than any one send). */
   claimMs?: number;
+  /**
+   * Readies a claimed message just before its sender gets it (the satisfaction survey's link is
+   * minted here, server/csat/); throws PermanentDeliveryError when it must not leave any more.
+   */
+  prepare?: (delivery: QueuedDelivery) => Promise<QueuedDelivery>;
 }
 
 export interface DeliveryDispatcher {
@@ -77,7 +82,7 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
     const { message } = delivery;
     const sender = senders[sourceFamily(message.source)!]!;
     try {
-      const { externalMessageId } = await sender.send(delivery);
+      const { externalMessageId } = await sender.send(options.prepare ? await options.prepare(delivery) : delivery);
       attempts.delete(message.id);
       await store.setDeliveryStatus(message.id, { status: 'sent', ...(externalMessageId ? { externalMessageId } : {}) }, now());
       log(`delivery: ${message.id} on ${delivery.ticket.id} sent via ${String(message.source)}`);

@@ -16,6 +16,7 @@ import { migration011DeliveryClaims } from './011-delivery-claims.js';
 import { migration012Scripts } from './012-scripts.js';
 import { migration013TicketFields } from './013-ticket-fields.js';
 import { migration014Alerts } from './014-alerts.js';
+import { migration015Csat } from './015-csat.js';
 import { migration016Administration } from './016-administration.js';
 import { migration017TicketDrafts } from './017-ticket-drafts.js';
 import type { Migration } from './migration.js';
@@ -37,6 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration012Scripts,
   migration013TicketFields,
   migration014Alerts,
+  migration015Csat,
   migration016Administration,
   migration017TicketDrafts,
 ];

@@ -51,7 +51,15 @@ interface FactsRow {
   due_at: number;
   inbound_messages: number | string;
   inbound_after_first_response: number | string;
+  csat_sent: number | string;
+  csat_points: number | string | null;
 }
+
+/**
+ * A survey counts as sent once its channel accepted the invitation (`sent_at`), or once it
+ * was answered (an answer proves the link arrived, even if the node died before recording the send).
+ */
+const CSAT_SENT_SQL = 'CASE WHEN s.sent_at IS NOT NULL OR s.answered_at IS NOT NULL THEN 1 ELSE 0 END';
 
 /** The ticket's topic group, read from its `routing` JSON (the one place the two dialects differ). */
 function routingGroupSql(dialect: SqlDialect, alias: string): string {
@@ -66,9 +74,12 @@ function factsSql(dialect: SqlDialect): string {
            (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'inbound') AS inbound_messages,
            (SELECT COUNT(*) FROM messages m
              WHERE m.ticket_id = t.id AND m.direction = 'inbound'
-               AND t.first_response_at IS NOT NULL AND m.created_at > t.first_response_at) AS inbound_after_first_response
+               AND t.first_response_at IS NOT NULL AND m.created_at > t.first_response_at) AS inbound_after_first_response,
+           ${CSAT_SENT_SQL} AS csat_sent,
+           CASE WHEN s.answered_at IS NOT NULL THEN s.attitude + s.speed + s.resolution + s.professionalism END AS csat_points
       FROM tickets t
       LEFT JOIN users u ON u.id = t.assignee_id
+      LEFT JOIN csat_surveys s ON s.ticket_id = t.id
      WHERE t.created_at >= ? AND t.created_at < ?`;
 }
 
@@ -112,8 +123,12 @@ function totalsSql(dialect: SqlDialect, by: ReportDimension): string {
                         THEN 0 ELSE 1 END
                  WHEN (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'inbound') <= 1 THEN 1
                  ELSE 0
-               END) AS first_contact_resolved
+               END) AS first_contact_resolved,
+           SUM(${CSAT_SENT_SQL}) AS csat_sent,
+           SUM(CASE WHEN s.answered_at IS NOT NULL THEN 1 ELSE 0 END) AS csat_answered,
+           SUM(CASE WHEN s.answered_at IS NOT NULL THEN s.attitude + s.speed + s.resolution + s.professionalism ELSE 0 END) AS csat_points
       FROM tickets t
+      LEFT JOIN csat_surveys s ON s.ticket_id = t.id
      WHERE t.created_at >= ? AND t.created_at < ?
      GROUP BY ${key}`;
 }
@@ -131,6 +146,9 @@ interface TotalsRow {
   overdue: Counted;
   sla_met: Counted;
   first_contact_resolved: Counted;
+  csat_sent: Counted;
+  csat_answered: Counted;
+  csat_points: Counted;
 }
 
 /**
@@ -157,6 +175,9 @@ function totalsOf(row: TotalsRow): KpiTotals {
     overdue: Number(row.overdue),
     slaMet: Number(row.sla_met),
     firstContactResolved: Number(row.first_contact_resolved),
+    csatSent: Number(row.csat_sent),
+    csatAnswered: Number(row.csat_answered),
+    csatPoints: Number(row.csat_points),
   };
 }
 
@@ -183,6 +204,8 @@ function factsOf(row: FactsRow): TicketFacts {
     dueAt: Number(row.due_at),
     inboundMessages: Number(row.inbound_messages),
     inboundAfterFirstResponse: Number(row.inbound_after_first_response),
+    csatSent: Number(row.csat_sent) === 1,
+    csatPoints: row.csat_points === null ? null : Number(row.csat_points),
   };
 }
 

@@ -195,6 +195,7 @@ describe('migrateSqliteToPostgres', () => {
     expect(outcome.summary.identities.map((i) => `${i.table}.${i.column}`).sort()).toEqual([
       'admin_audit.id',
       'alerts.id',
+      'csat_surveys.id',
       'customer_merges.id',
       'pii_reveals.id',
       'routing_audit.id',

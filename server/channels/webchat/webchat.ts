@@ -62,6 +62,9 @@ import { PermanentDeliveryError, type ChannelSender } from '../delivery.js';
 import type { SharedState } from '../../cluster/sharedState.js';
 import { retryAfterSeconds, type RateLimiter } from '../../rateLimits.js';
 import { renderChatPage, renderUnknownSitePage } from './page.js';
+import { CSAT_LINK_PLACEHOLDER, webchatRateSchema } from '../../../shared/csat.js';
+import type { WebchatRated } from '../../../shared/webchat.js';
+import { answerSurvey, csatLink } from '../../csat/csatRoutes.js';
 
 /** One site that embeds the widget. */
 export interface WebchatSite {
@@ -620,8 +623,19 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     // The name they typed into the offline form (stored as that message's author), never the customer record's.
     const lastGivenName = [...own].reverse().find((message) => message.direction === 'inbound' && message.channel === 'email')?.authorName ?? null;
     data.available = await availableFor(data, await agentsAvailable());
+    // A survey invitation in the history carries no link (its token is never stored): a fresh one
+    // while the survey is open, so a visitor who comes back can still rate; none once it closed.
+    const history: WebchatMessage[] = [];
+    for (const message of own) {
+      const shown = toWebchatMessage(message, prefix);
+      if (message.direction === 'outbound' && message.text.includes(CSAT_LINK_PLACEHOLDER)) {
+        const minted = await store.csat.mintToken(message.id, now());
+        shown.text = message.text.replace(CSAT_LINK_PLACEHOLDER, typeof minted === 'string' ? '' : csatLink(ctx.publicUrl(), minted.token));
+      }
+      history.push(shown);
+    }
     return {
-      history: own.map((message) => toWebchatMessage(message, prefix)),
+      history,
       agentsAvailable: data.available,
       verified: data.identity !== null,
       name: data.identity?.name ?? lastGivenName,
@@ -743,6 +757,13 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         },
         'offline-form message',
       );
+    });
+
+    // The rating card of a completed conversation: the token (from the invitation this visitor
+    // received) names the ticket, so a visitor can rate no other; the address's budget applies.
+    handle(socket, 'webchat:rate', webchatRateSchema, async (request): Promise<WebchatRated> => {
+      const outcome = await answerSurvey({ store, rateLimits, now, log }, data.address, request.token, request.answer);
+      return outcome.ok ? { outcome: 'thanks', feedbackId: outcome.result.feedbackId } : { outcome: outcome.refusal };
     });
 
     (socket.on as unknown as UntypedOn).call(socket, 'webchat:typing', (raw: unknown) => {

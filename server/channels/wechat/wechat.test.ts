@@ -363,6 +363,30 @@ describe('WeChat bad input is refused, logged and stores nothing', () => {
 });
 
 describe('agent replies go out as customer-service messages', () => {
+  it('sends the satisfaction survey (满意度回访) as a message with a link when the ticket is completed', async () => {
+    await start();
+    await push(textXml('发票抬头写错了', '8101'), { encrypt: true });
+    const { ticket } = await onlyBundle();
+    const lead = (await server!.store.getUser('lead_li'))!;
+    await server!.store.assignTicket({
+      ticketId: ticket.id,
+      assignee: { id: lead.id, username: lead.username, displayName: lead.displayName },
+      reason: { code: 'assigned_by_lead', byName: lead.displayName },
+      now: server!.clock.now(),
+    });
+    for (const [i, body] of [{ kind: 'setFields', result: '已重开发票' } as const, { kind: 'setStatus', status: 'completed' } as const].entries()) {
+      const mutation = { mutationId: `csat-${String(i)}`, ticketId: ticket.id, createdAt: server!.clock.now(), ...body };
+      expect(await server!.store.applyMutation(lead, 'client-1', mutation, server!.clock.now())).toMatchObject({ ok: true });
+    }
+    await vi.waitFor(() => expect(peer!.sent.some((call) => /\/csat\/[A-Za-z0-9_-]{43}/.test(call.body.text.content))).toBe(true));
+    const invitation = peer!.sent.find((call) => call.body.text.content.includes('/csat/'))!;
+    expect(invitation.body).toMatchObject({ touser: OPENID, msgtype: 'text' });
+    expect(invitation.body.text.content).toContain(ticket.id);
+    await vi.waitFor(async () =>
+      expect(await server!.store.csat.forTicket(ticket.id)).toMatchObject({ status: 'sent', via: expect.stringMatching(/^wechat:/) as unknown }),
+    );
+  });
+
   it('fetches and caches the access token, refreshes it once on 40001, and fails visibly on other errcodes', async () => {
     await start();
     await push(textXml('你好，我的订单怎么还没发货', '8001'), { encrypt: true });

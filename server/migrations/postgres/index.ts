@@ -10,6 +10,7 @@ import { postgresMigration002DeliveryClaims } from './002-delivery-claims.js';
 import { postgresMigration003Scripts } from './003-scripts.js';
 import { postgresMigration004TicketFields } from './004-ticket-fields.js';
 import { postgresMigration005Alerts } from './005-alerts.js';
+import { postgresMigration006Csat } from './006-csat.js';
 import { postgresMigration007Administration } from './007-administration.js';
 import { postgresMigration008TicketDrafts } from './008-ticket-drafts.js';
 import type { PostgresMigration } from './migration.js';
@@ -22,6 +23,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration003Scripts,
   postgresMigration004TicketFields,
   postgresMigration005Alerts,
+  postgresMigration006Csat,
   postgresMigration007Administration,
   postgresMigration008TicketDrafts,
 ];

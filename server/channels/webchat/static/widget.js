@@ -58,6 +58,19 @@
       sendFailed: '发送失败：{message}',
       rateLimited: '发送太频繁，请 {seconds} 秒后再试',
       rateLimitedResend: '发送太频繁，{seconds} 秒后自动重发',
+      csatTitle: '请为本次服务评分',
+      csat_attitude: '服务态度',
+      csat_speed: '响应速度',
+      csat_resolution: '问题解决',
+      csat_professionalism: '专业程度',
+      csatComment: '其他意见（选填）',
+      csatSubmit: '提交评价',
+      csatIncomplete: '请为每一项选择 1 到 5 分。',
+      csatThanks: '感谢您的评价！反馈编号 {id}',
+      csatAnswered: '这张工单已经评价过了。',
+      csatExpired: '评价已过期（完成后 7 天内有效）。',
+      csatUnknown: '评价链接无效。',
+      csatRateLimited: '尝试次数过多，请稍后再试。',
     },
     en: {
       title: 'Customer service',
@@ -98,6 +111,19 @@
       sendFailed: 'Not sent: {message}',
       rateLimited: 'Too many messages; try again in {seconds} s',
       rateLimitedResend: 'Too many messages; sending again in {seconds} s',
+      csatTitle: 'Please rate our service',
+      csat_attitude: 'Attitude',
+      csat_speed: 'Speed',
+      csat_resolution: 'Resolution',
+      csat_professionalism: 'Professionalism',
+      csatComment: 'Anything else? (optional)',
+      csatSubmit: 'Send rating',
+      csatIncomplete: 'Please choose 1 to 5 for every question.',
+      csatThanks: 'Thank you for your rating! Feedback number {id}',
+      csatAnswered: 'This request has already been rated.',
+      csatExpired: 'The rating has expired (7 days after the request was resolved).',
+      csatUnknown: 'This rating link is not valid.',
+      csatRateLimited: 'Too many tries; please try again later.',
     },
   };
 
@@ -226,6 +252,15 @@
     '.offline textarea{resize:vertical;min-height:60px}',
     '.offline button{align-self:flex-end;padding:8px 18px}',
     '.form-error{color:#b42318;font-size:12px;min-height:16px}',
+    '.csat{align-self:stretch;background:#fff;border:1px solid #d9e2ec;border-radius:12px;padding:12px 14px;display:flex;flex-direction:column;gap:8px}',
+    '.csat h2{font-size:14px;margin:0}',
+    '.csat-row{display:flex;align-items:center;justify-content:space-between;gap:8px;font-size:13px}',
+    '.csat-scale{display:flex;gap:4px}',
+    '.csat-scale button{width:30px;height:30px;border:1px solid #cbd2d9;border-radius:6px;background:#fff;font:inherit;cursor:pointer}',
+    '.csat-scale button[aria-pressed="true"]{background:#1565c0;border-color:#1565c0;color:#fff}',
+    '.csat textarea{border:1px solid #cbd2d9;border-radius:6px;padding:7px 9px;font:inherit;resize:vertical;min-height:48px}',
+    '.csat .primary{align-self:flex-end;padding:8px 18px}',
+    '.csat-done{color:#1f6f43;font-size:13px}',
   ].join('\n');
 
   function el(tag, className, text) {
@@ -331,10 +366,110 @@
     return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
   }
 
+  // --- the rating card (满意度回访) -------------------------------------------------------------
+  var CSAT_LINK = /\/csat\/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
+  var CSAT_DIMENSIONS = ['attitude', 'speed', 'resolution', 'professionalism'];
+  var csatCards = {}; // token → {ratings, comment, outcome, error, busy}
+
+  function csatCard(token) {
+    var card = csatCards[token] || (csatCards[token] = { ratings: {}, comment: '', outcome: null, error: '', busy: false });
+    var item = el('li', 'csat');
+    item.setAttribute('data-csat', 'card');
+    item.appendChild(el('h2', null, t('csatTitle')));
+    if (card.outcome) {
+      var done = el('div', 'csat-done', card.outcome);
+      done.setAttribute('role', 'status');
+      item.appendChild(done);
+      return item;
+    }
+    CSAT_DIMENSIONS.forEach(function (dimension) {
+      var row = el('div', 'csat-row');
+      row.appendChild(el('span', null, t('csat_' + dimension)));
+      var scale = el('div', 'csat-scale');
+      scale.setAttribute('role', 'group');
+      scale.setAttribute('aria-label', t('csat_' + dimension));
+      [1, 2, 3, 4, 5].forEach(function (n) {
+        var button = el('button', null, String(n));
+        button.type = 'button';
+        button.setAttribute('data-dimension', dimension);
+        button.setAttribute('aria-pressed', String(card.ratings[dimension] === n));
+        button.addEventListener('click', function () {
+          card.ratings[dimension] = n;
+          card.error = '';
+          renderMessages();
+        });
+        scale.appendChild(button);
+      });
+      row.appendChild(scale);
+      item.appendChild(row);
+    });
+    var comment = el('textarea');
+    comment.maxLength = 500;
+    comment.value = card.comment;
+    comment.setAttribute('aria-label', t('csatComment'));
+    comment.placeholder = t('csatComment');
+    comment.addEventListener('input', function () {
+      card.comment = comment.value;
+    });
+    item.appendChild(comment);
+    var error = el('div', 'form-error', card.error);
+    item.appendChild(error);
+    var submit = el('button', 'primary', t('csatSubmit'));
+    submit.type = 'button';
+    submit.disabled = card.busy;
+    submit.addEventListener('click', function () {
+      var complete = CSAT_DIMENSIONS.every(function (d) {
+        return card.ratings[d] >= 1;
+      });
+      if (!complete) {
+        card.error = t('csatIncomplete');
+        renderMessages();
+        return;
+      }
+      card.busy = true;
+      var answer = {
+        attitude: card.ratings.attitude,
+        speed: card.ratings.speed,
+        resolution: card.ratings.resolution,
+        professionalism: card.ratings.professionalism,
+      };
+      if (card.comment.trim()) answer.comment = card.comment.trim().slice(0, 500);
+      emitWithAck('webchat:rate', { token: token, answer: answer }, function (response) {
+        card.busy = false;
+        if (response && response.ok) {
+          var outcome = response.result.outcome;
+          card.outcome =
+            outcome === 'thanks'
+              ? t('csatThanks', { id: response.result.feedbackId })
+              : t(
+                  outcome === 'answered'
+                    ? 'csatAnswered'
+                    : outcome === 'expired'
+                      ? 'csatExpired'
+                      : outcome === 'rate_limited'
+                        ? 'csatRateLimited'
+                        : 'csatUnknown',
+                );
+        } else {
+          card.error = (response && response.error && response.error.message) || t('notSent');
+        }
+        renderMessages();
+      });
+      renderMessages();
+    });
+    item.appendChild(submit);
+    return item;
+  }
+
   function renderMessages() {
     while (log.firstChild) log.removeChild(log.firstChild);
     if (state.status !== 'refused') log.appendChild(el('li', 'system', t('welcome')));
     state.messages.forEach(function (message) {
+      var csatToken = message.from === 'agent' ? CSAT_LINK.exec(message.text) : null;
+      if (csatToken) {
+        log.appendChild(csatCard(csatToken[1]));
+        return;
+      }
       var item = el('li', 'msg ' + message.from);
       item.appendChild(el('div', 'bubble', message.text));
       var meta = el('div', 'meta');
