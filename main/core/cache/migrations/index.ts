@@ -12,7 +12,7 @@ import { migration010AttentionFacts } from './010-attention-facts.js';
 import { migration011InboxUnread } from './011-inbox-unread.js';
 import { migration012Scripts } from './012-scripts.js';
 import { migration013TicketOwnFields } from './013-ticket-own-fields.js';
-import { migration016TicketRenames } from './016-ticket-renames.js';
+import { migration014TicketRenames } from './014-ticket-renames.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -31,5 +31,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration011InboxUnread,
   migration012Scripts,
   migration013TicketOwnFields,
-  migration016TicketRenames,
+  migration014TicketRenames,
 ];

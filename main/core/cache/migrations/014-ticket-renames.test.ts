@@ -5,12 +5,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateCache, schemaVersion } from '../migrate.js';
 
-describe('cache migration 016-ticket-renames', () => {
+describe('cache migration 014-ticket-renames', () => {
   let dir: string;
   let db: Database.Database;
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m016-'));
+    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m014-'));
     db = new Database(path.join(dir, 'cache.sqlite'));
     migrateCache(db, undefined, 13);
   });
@@ -20,8 +20,8 @@ describe('cache migration 016-ticket-renames', () => {
   });
 
   it('adds the map of provisional ids to GD ids, one GD id per provisional id', () => {
-    expect(migrateCache(db, undefined, 16)).toBe(16);
-    expect(schemaVersion(db)).toBe(16);
+    expect(migrateCache(db, undefined, 14)).toBe(14);
+    expect(schemaVersion(db)).toBe(14);
     const insert = db.prepare('INSERT INTO ticket_renames (provisional_id, ticket_id, renamed_at) VALUES (?, ?, ?)');
     insert.run('GD00000000001733300000000123456789012', 'GD20241108001', 5);
     expect(() => insert.run('GD00000000001733300000000123456789012', 'GD20241108002', 6)).toThrow(/UNIQUE/);

@@ -5,8 +5,8 @@
  */
 import type { CacheMigration } from './migration.js';
 
-export const migration016TicketRenames: CacheMigration = {
-  version: 16,
+export const migration014TicketRenames: CacheMigration = {
+  version: 14,
   name: 'ticket-renames',
   up(db) {
     db.exec(`
