@@ -219,7 +219,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   attachSync(io, { store, hub, queueSummary, now, log, mutationContext });
   sessions.attach(io);
   attachRouting(io, { port: routingPort, store, now, log });
-  attachCustomers(io, { store, now, log });
+  attachCustomers(io, { store, rateLimits, now, log });
   attachPii(io, { store, now, log });
   attachScripts(io, { store, rateLimits, now, log });
   const board = attachBoard(io, {

@@ -31,6 +31,8 @@ export interface RateLimitConfig {
   inboundPerToken: RateLimitRule;
   /** Script writes (save, delete) per user: a person editing never meets it, a runaway client does. */
   scriptWritesPerUser: RateLimitRule;
+  /** Customer history pages per user: paging through a long history never meets it, a script walking customer ids does. */
+  customerHistoryPerUser: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitConfig;
@@ -48,6 +50,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   webchatConversationsPerAddress: { points: 10, durationSec: 10 * 60 },
   inboundPerToken: { points: 6_000, durationSec: 60 },
   scriptWritesPerUser: { points: 60, durationSec: 60 },
+  customerHistoryPerUser: { points: 120, durationSec: 60 },
 };
 
 /**

@@ -8,8 +8,10 @@
 import { z } from 'zod';
 import type { CtiCall } from './cti.js';
 import {
+  customerHistoryRequestSchema,
   customerMatchesRequestSchema,
   customerMergeRequestSchema,
+  type CustomerHistoryView,
   type CustomerMatchesResult,
   type CustomerMergeResult,
   type CustomerSearchHit,
@@ -371,6 +373,8 @@ export const rpcParamSchemas = {
   'customer.merge': customerMergeRequestSchema,
   /** "Possibly the same customer": others sharing an identity this one or they only claimed. Needs the server (fails `offline`). */
   'customer.matches': customerMatchesRequestSchema,
+  /** The customer's earlier tickets and messages on every channel, read-only, a page at a time; offline from the cache as of when it was fetched. */
+  'customer.history': customerHistoryRequestSchema,
   /** Fetches an attachment's bytes from the server (online only, up to MAX_ATTACHMENT_DOWNLOAD_BYTES). */
   'attachment.download': z.object({ attachmentId: entityIdSchema }).strict(),
   // Phone (CTI).
@@ -457,6 +461,7 @@ export interface RpcResults {
   'customer.search': CustomerSearchHit[];
   'customer.merge': CustomerMergeResult;
   'customer.matches': CustomerMatchesResult;
+  'customer.history': CustomerHistoryView;
   'attachment.download': FileDownload;
   'call.list': { calls: CtiCall[] };
   'call.dismiss': { dismissed: boolean };

@@ -57,7 +57,14 @@ import type {
   TransferTargetsRequest,
   TransferTargetsResult,
 } from './routing.js';
-import type { CustomerMatchesRequest, CustomerMatchesResult, CustomerMergeRequest, CustomerMergeResult } from './customers.js';
+import type {
+  CustomerHistoryPage,
+  CustomerHistoryRequest,
+  CustomerMatchesRequest,
+  CustomerMatchesResult,
+  CustomerMergeRequest,
+  CustomerMergeResult,
+} from './customers.js';
 import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webchat.js';
 import type { CtiCall } from './cti.js';
 import { ticketRefusalSchema } from './ticketRules.js';
@@ -413,6 +420,8 @@ export interface ClientToServerEvents {
   'customer:merge': (request: CustomerMergeRequest, ack: (response: Ack<CustomerMergeResult>) => void) => void;
   /** Customers possibly the same as this one (shared/customers.ts): a shared phone, email or social id that one side only claimed. */
   'customer:matches': (request: CustomerMatchesRequest, ack: (response: Ack<CustomerMatchesResult>) => void) => void;
+  /** One page of the customer's history on every channel (shared/customers.ts): to whoever holds or is offered one of their tickets, and leads; masked for agents; rate limited. */
+  'customer:history': (request: CustomerHistoryRequest, ack: (response: Ack<CustomerHistoryPage>) => void) => void;
   /** Web chat: this agent is typing a reply on a chat ticket (no ack; ephemeral, shared/webchat.ts). */
   'chat:typing': (request: AgentTypingRequest) => void;
   /** The clear value of a masked field the user may see (audited; shared/pii.ts). */

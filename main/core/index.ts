@@ -710,6 +710,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
           socket: session.sync?.socket ?? null,
           token: session.offline ? '' : session.stored.token,
           online: connection.status === 'online',
+          now,
         };
       },
     }),

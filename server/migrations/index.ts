@@ -16,6 +16,7 @@ import { migration011DeliveryClaims } from './011-delivery-claims.js';
 import { migration012Scripts } from './012-scripts.js';
 import { migration013TicketFields } from './013-ticket-fields.js';
 import { migration014Alerts } from './014-alerts.js';
+import { migration018CustomerHistory } from './018-customer-history.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -35,6 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration012Scripts,
   migration013TicketFields,
   migration014Alerts,
+  migration018CustomerHistory,
 ];
 
 /** Versions already applied to this database, ascending. */

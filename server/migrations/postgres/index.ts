@@ -10,6 +10,7 @@ import { postgresMigration002DeliveryClaims } from './002-delivery-claims.js';
 import { postgresMigration003Scripts } from './003-scripts.js';
 import { postgresMigration004TicketFields } from './004-ticket-fields.js';
 import { postgresMigration005Alerts } from './005-alerts.js';
+import { postgresMigration009CustomerHistory } from './009-customer-history.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -20,6 +21,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration003Scripts,
   postgresMigration004TicketFields,
   postgresMigration005Alerts,
+  postgresMigration009CustomerHistory,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */

@@ -12,6 +12,7 @@ import { migration010AttentionFacts } from './010-attention-facts.js';
 import { migration011InboxUnread } from './011-inbox-unread.js';
 import { migration012Scripts } from './012-scripts.js';
 import { migration013TicketOwnFields } from './013-ticket-own-fields.js';
+import { migration017CustomerHistory } from './017-customer-history.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -30,4 +31,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration011InboxUnread,
   migration012Scripts,
   migration013TicketOwnFields,
+  migration017CustomerHistory,
 ];
