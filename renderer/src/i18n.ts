@@ -26,6 +26,7 @@ import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 import { scriptsEn, scriptsZhCN } from './i18nScripts.js';
 import { fieldsEn, fieldsZhCN } from './i18nFields.js';
+import { historyEn, historyZhCN } from './i18nHistory.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -34,6 +35,7 @@ const LANGUAGE_STORAGE_KEY = 'omnidesk.language';
 
 const en = {
   ...inboxEn,
+  ...historyEn,
   ...routingEn,
   ...queueEn,
   ...rulesEn,
@@ -221,6 +223,7 @@ type Dictionary = Record<MessageKey, string>;
 
 const zhCN: Dictionary = {
   ...inboxZhCN,
+  ...historyZhCN,
   ...routingZhCN,
   ...queueZhCN,
   ...rulesZhCN,

@@ -155,6 +155,8 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       const changed = !before || customerMatchKey(customer) !== customerMatchKey(before);
       const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
       if (changed || backOnline) void state.loadCustomerMatches(customer.id);
+      // The whole history: for each customer opened, again on coming back online (newer than the cache), and after a merge.
+      if (!before || before.id !== customer.id || backOnline || state.mergeNotice !== previous.mergeNotice) void state.loadCustomerHistory(customer.id);
     }),
     // Web chat: the visitor typing and how far they have read (ephemeral, never cached).
     api.on('chatTyping', (event) => {

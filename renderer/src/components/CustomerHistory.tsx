@@ -1,0 +1,154 @@
+import { useShallow } from 'zustand/react/shallow';
+import type { CustomerHistoryEntry } from '../../../shared/customers.js';
+import type { Ticket } from '../../../shared/domain.js';
+import { channelKey, errorKey, formatDateTime, statusKey } from '../i18n.js';
+import { useAppStore, useT } from '../store/react.js';
+import { ChannelIcon } from './ChannelIcon.js';
+
+/** One earlier ticket: its facts in the summary, its newest messages inside; read-only unless the user may open it anyway. */
+function HistoryEntry({ entry, currentId }: { entry: CustomerHistoryEntry; currentId: string }) {
+  const t = useT();
+  const s = useAppStore(useShallow((state) => ({ openTicket: state.openTicket, language: state.language })));
+  const { ticket, messages } = entry;
+  const current = ticket.id === currentId;
+  return (
+    <li className={`history-entry${current ? ' history-current' : ''}`} data-ticket-id={ticket.id}>
+      <details>
+        <summary title={ticket.subject}>
+          <ChannelIcon channel={ticket.channel} />
+          <span className="ticket-id">{ticket.id}</span>
+          <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
+          <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
+            {formatDateTime(s.language, ticket.createdAt)}
+          </time>
+          <span className="history-subject">{ticket.subject}</span>
+          <span className="history-who muted small">
+            {t(channelKey(ticket.channel))} · {ticket.assigneeName ? t('history.handledBy', { name: ticket.assigneeName }) : t('history.unassigned')}
+          </span>
+        </summary>
+        <p className="history-messages-title muted small">{t('history.messages', { shown: messages.length, n: entry.messageCount })}</p>
+        {messages.length === 0 ? (
+          <p className="muted small">{t('history.noMessages')}</p>
+        ) : (
+          <ol className="history-messages">
+            {messages.map((message) => (
+              <li key={message.id} className={`history-message history-${message.direction}`}>
+                <span className="history-message-head muted small">
+                  {message.authorName || (message.direction === 'inbound' ? t('history.customer') : '')} ·{' '}
+                  <time dateTime={new Date(message.createdAt).toISOString()}>{formatDateTime(s.language, message.createdAt)}</time>
+                </span>
+                <span className="history-message-text">{message.text}</span>
+              </li>
+            ))}
+          </ol>
+        )}
+      </details>
+      <div className="history-entry-actions">
+        {current ? (
+          <span className="history-badge">{t('history.current')}</span>
+        ) : entry.mayOpen ? (
+          <button
+            type="button"
+            className="link-button history-open"
+            onClick={() => void s.openTicket(ticket.id)}
+            title={t('history.openTitle', { id: ticket.id })}
+          >
+            {t('history.open')}
+          </button>
+        ) : (
+          <span className="history-badge history-read-only" title={t('history.readOnlyTitle')}>
+            {t('history.readOnly')}
+          </span>
+        )}
+      </div>
+    </li>
+  );
+}
+
+/** The tickets this workstation holds of the customer, when the server's history cannot be had (offline, nothing kept). */
+function LocalTickets({ tickets, currentId }: { tickets: Ticket[]; currentId: string }) {
+  const t = useT();
+  const s = useAppStore(useShallow((state) => ({ openTicket: state.openTicket, language: state.language })));
+  const others = tickets.filter((ticket) => ticket.id !== currentId);
+  if (others.length === 0) return <p className="muted small">{t('customer.noHistory')}</p>;
+  return (
+    <ul className="customer-tickets">
+      {others.map((ticket) => (
+        <li key={ticket.id}>
+          <button type="button" className="history-ticket" onClick={() => void s.openTicket(ticket.id)} title={ticket.subject}>
+            <ChannelIcon channel={ticket.channel} />
+            <span className="ticket-id">{ticket.id}</span>
+            <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
+            <span className="history-subject">{ticket.subject}</span>
+            <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
+              {formatDateTime(s.language, ticket.createdAt)}
+            </time>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * The customer's whole history on every channel, other agents' tickets included, read-only
+ * and masked for agents (the server masks it), newest first with "More"; read from the cache
+ * "as of" its fetch when offline.
+ */
+export function CustomerHistory({ customerId, tickets, currentId }: { customerId: string; tickets: Ticket[]; currentId: string }) {
+  const t = useT();
+  const s = useAppStore(
+    useShallow((state) => ({
+      view: state.customerHistoryFor === customerId ? state.customerHistory : null,
+      loading: state.customerHistoryLoading,
+      error: state.customerHistoryFor === customerId ? state.customerHistoryError : null,
+      loadMore: state.loadMoreCustomerHistory,
+      online: state.connection.status === 'online',
+      language: state.language,
+    })),
+  );
+  const view = s.view;
+  return (
+    <section className="customer-history" aria-labelledby="customer-history-title" aria-busy={s.loading}>
+      <h4 id="customer-history-title" className="panel-subtitle">
+        {t('history.title')}
+      </h4>
+      {view && (view.cached || !s.online) ? (
+        <p className="history-as-of small" role="status">
+          {t('history.asOf', { time: formatDateTime(s.language, view.asOf) })}
+        </p>
+      ) : null}
+      {view ? (
+        <>
+          <p className="muted small history-count">{t('history.count', { shown: view.entries.length, total: view.total })}</p>
+          {view.entries.length === 0 ? (
+            <p className="muted small">{t('history.empty')}</p>
+          ) : (
+            <ol className="history-entries">
+              {view.entries.map((entry) => (
+                <HistoryEntry key={entry.ticket.id} entry={entry} currentId={currentId} />
+              ))}
+            </ol>
+          )}
+          {view.next ? (
+            <button type="button" className="history-more" onClick={() => void s.loadMore()} disabled={s.loading} title={t('history.moreTitle')}>
+              {s.loading ? t('history.loading') : t('history.more')}
+            </button>
+          ) : null}
+        </>
+      ) : s.error ? (
+        <>
+          <p className="muted small">{s.error.code === 'offline' ? t('history.unavailable') : t('history.failed', { reason: t(errorKey(s.error.code)) })}</p>
+          <LocalTickets tickets={tickets} currentId={currentId} />
+        </>
+      ) : (
+        <p className="muted small">{t('history.loading')}</p>
+      )}
+      {view && s.error ? (
+        <p className="muted small" role="alert">
+          {t('history.failed', { reason: t(errorKey(s.error.code)) })}
+        </p>
+      ) : null}
+    </section>
+  );
+}
