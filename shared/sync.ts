@@ -66,6 +66,7 @@ import type {
   CustomerMergeResult,
 } from './customers.js';
 import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webchat.js';
+import type { TicketPresenceEvent, TicketPresenceRequest } from './collision.js';
 import type { CtiCall } from './cti.js';
 import { ticketRefusalSchema } from './ticketRules.js';
 import type { QueueListRequest, QueueListResult, QueueSummary, TicketFetchRequest, TicketFetchResult } from './queue.js';
@@ -424,6 +425,8 @@ export interface ClientToServerEvents {
   'customer:history': (request: CustomerHistoryRequest, ack: (response: Ack<CustomerHistoryPage>) => void) => void;
   /** Web chat: this agent is typing a reply on a chat ticket (no ack; ephemeral, shared/webchat.ts). */
   'chat:typing': (request: AgentTypingRequest) => void;
+  /** Collision: the ticket this workstation shows (or none) and whether its user is typing there (no ack; ephemeral, shared/collision.ts). */
+  'ticket:presence': (request: TicketPresenceRequest) => void;
   /** The clear value of a masked field the user may see (audited; shared/pii.ts). */
   'pii:reveal': (request: PiiRevealRequest, ack: (response: Ack<PiiRevealResult>) => void) => void;
   /** Leads and admins: who revealed what on a ticket (agents get `forbidden`). */
@@ -465,6 +468,8 @@ export interface ServerToClientEvents {
   'alarms:thresholds': (result: BacklogThresholdsResult) => void;
   /** Web chat: the visitor of a ticket this user sees is typing, or stopped (ephemeral, shared/webchat.ts). */
   'chat:typing': (event: ChatTypingEvent) => void;
+  /** Collision: everyone viewing a ticket this socket views, and who of them is typing (names only; shared/collision.ts). */
+  'ticket:presence': (event: TicketPresenceEvent) => void;
   /** Web chat: the visitor has seen the agent messages up to one (the read watermark; ephemeral). */
   'chat:read': (event: ChatReadEvent) => void;
   /** The screen pop: a call ringing at (or answered, ended, missed by) this agent's extension; re-sent for live calls on reconnect. */

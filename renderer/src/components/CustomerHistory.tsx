@@ -23,18 +23,19 @@ function HistoryEntry({ entry, currentId }: { entry: CustomerHistoryEntry; curre
           </time>
           <span className="history-subject">{ticket.subject}</span>
           <span className="history-who muted small">
-            {t(channelKey(ticket.channel))} · {ticket.assigneeName ? t('history.handledBy', { name: ticket.assigneeName }) : t('history.unassigned')}
+            {t(channelKey(ticket.channel))} ·{' '}
+            {ticket.assigneeName ? t('customerHistory.handledBy', { name: ticket.assigneeName }) : t('customerHistory.unassigned')}
           </span>
         </summary>
-        <p className="history-messages-title muted small">{t('history.messages', { shown: messages.length, n: entry.messageCount })}</p>
+        <p className="history-messages-title muted small">{t('customerHistory.messages', { shown: messages.length, n: entry.messageCount })}</p>
         {messages.length === 0 ? (
-          <p className="muted small">{t('history.noMessages')}</p>
+          <p className="muted small">{t('customerHistory.noMessages')}</p>
         ) : (
           <ol className="history-messages">
             {messages.map((message) => (
               <li key={message.id} className={`history-message history-${message.direction}`}>
                 <span className="history-message-head muted small">
-                  {message.authorName || (message.direction === 'inbound' ? t('history.customer') : '')} ·{' '}
+                  {message.authorName || (message.direction === 'inbound' ? t('customerHistory.customer') : '')} ·{' '}
                   <time dateTime={new Date(message.createdAt).toISOString()}>{formatDateTime(s.language, message.createdAt)}</time>
                 </span>
                 <span className="history-message-text">{message.text}</span>
@@ -45,19 +46,19 @@ function HistoryEntry({ entry, currentId }: { entry: CustomerHistoryEntry; curre
       </details>
       <div className="history-entry-actions">
         {current ? (
-          <span className="history-badge">{t('history.current')}</span>
+          <span className="history-badge">{t('customerHistory.current')}</span>
         ) : entry.mayOpen ? (
           <button
             type="button"
             className="link-button history-open"
             onClick={() => void s.openTicket(ticket.id)}
-            title={t('history.openTitle', { id: ticket.id })}
+            title={t('customerHistory.openTitle', { id: ticket.id })}
           >
-            {t('history.open')}
+            {t('customerHistory.open')}
           </button>
         ) : (
-          <span className="history-badge history-read-only" title={t('history.readOnlyTitle')}>
-            {t('history.readOnly')}
+          <span className="history-badge history-read-only" title={t('customerHistory.readOnlyTitle')}>
+            {t('customerHistory.readOnly')}
           </span>
         )}
       </div>
@@ -111,18 +112,18 @@ export function CustomerHistory({ customerId, tickets, currentId }: { customerId
   return (
     <section className="customer-history" aria-labelledby="customer-history-title" aria-busy={s.loading}>
       <h4 id="customer-history-title" className="panel-subtitle">
-        {t('history.title')}
+        {t('customerHistory.title')}
       </h4>
       {view && (view.cached || !s.online) ? (
         <p className="history-as-of small" role="status">
-          {t('history.asOf', { time: formatDateTime(s.language, view.asOf) })}
+          {t('customerHistory.asOf', { time: formatDateTime(s.language, view.asOf) })}
         </p>
       ) : null}
       {view ? (
         <>
-          <p className="muted small history-count">{t('history.count', { shown: view.entries.length, total: view.total })}</p>
+          <p className="muted small history-count">{t('customerHistory.count', { shown: view.entries.length, total: view.total })}</p>
           {view.entries.length === 0 ? (
-            <p className="muted small">{t('history.empty')}</p>
+            <p className="muted small">{t('customerHistory.empty')}</p>
           ) : (
             <ol className="history-entries">
               {view.entries.map((entry) => (
@@ -131,22 +132,24 @@ export function CustomerHistory({ customerId, tickets, currentId }: { customerId
             </ol>
           )}
           {view.next ? (
-            <button type="button" className="history-more" onClick={() => void s.loadMore()} disabled={s.loading} title={t('history.moreTitle')}>
-              {s.loading ? t('history.loading') : t('history.more')}
+            <button type="button" className="history-more" onClick={() => void s.loadMore()} disabled={s.loading} title={t('customerHistory.moreTitle')}>
+              {s.loading ? t('customerHistory.loading') : t('customerHistory.more')}
             </button>
           ) : null}
         </>
       ) : s.error ? (
         <>
-          <p className="muted small">{s.error.code === 'offline' ? t('history.unavailable') : t('history.failed', { reason: t(errorKey(s.error.code)) })}</p>
+          <p className="muted small">
+            {s.error.code === 'offline' ? t('customerHistory.unavailable') : t('customerHistory.failed', { reason: t(errorKey(s.error.code)) })}
+          </p>
           <LocalTickets tickets={tickets} currentId={currentId} />
         </>
       ) : (
-        <p className="muted small">{t('history.loading')}</p>
+        <p className="muted small">{t('customerHistory.loading')}</p>
       )}
       {view && s.error ? (
         <p className="muted small" role="alert">
-          {t('history.failed', { reason: t(errorKey(s.error.code)) })}
+          {t('customerHistory.failed', { reason: t(errorKey(s.error.code)) })}
         </p>
       ) : null}
     </section>
