@@ -11,23 +11,43 @@ function HistoryEntry({ entry, currentId }: { entry: CustomerHistoryEntry; curre
   const s = useAppStore(useShallow((state) => ({ openTicket: state.openTicket, language: state.language })));
   const { ticket, messages } = entry;
   const current = ticket.id === currentId;
+  const facts = (
+    <>
+      <ChannelIcon channel={ticket.channel} />
+      <span className="ticket-id">{ticket.id}</span>
+      <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
+      <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
+        {formatDateTime(s.language, ticket.createdAt)}
+      </time>
+      <span className="history-subject">{ticket.subject}</span>
+      <span className="history-who muted small">
+        {t(channelKey(ticket.channel))} ·{' '}
+        {ticket.assigneeName ? t('customerHistory.handledBy', { name: ticket.assigneeName }) : t('customerHistory.unassigned')}
+      </span>
+    </>
+  );
   return (
     <li className={`history-entry${current ? ' history-current' : ''}`} data-ticket-id={ticket.id}>
-      <details>
-        <summary title={ticket.subject}>
-          <ChannelIcon channel={ticket.channel} />
-          <span className="ticket-id">{ticket.id}</span>
-          <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
-          <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
-            {formatDateTime(s.language, ticket.createdAt)}
-          </time>
-          <span className="history-subject">{ticket.subject}</span>
-          <span className="history-who muted small">
-            {t(channelKey(ticket.channel))} ·{' '}
-            {ticket.assigneeName ? t('customerHistory.handledBy', { name: ticket.assigneeName }) : t('customerHistory.unassigned')}
+      {entry.mayOpen && !current ? (
+        // A ticket the user may act on anyway opens like any other; the rest stay read-only.
+        <button
+          type="button"
+          className="history-ticket history-open"
+          onClick={() => void s.openTicket(ticket.id)}
+          title={t('customerHistory.openTitle', { id: ticket.id })}
+        >
+          {facts}
+        </button>
+      ) : (
+        <div className="history-facts">
+          {facts}
+          <span className={`history-badge${current ? '' : ' history-read-only'}`} title={current ? undefined : t('customerHistory.readOnlyTitle')}>
+            {current ? t('customerHistory.current') : t('customerHistory.readOnly')}
           </span>
-        </summary>
-        <p className="history-messages-title muted small">{t('customerHistory.messages', { shown: messages.length, n: entry.messageCount })}</p>
+        </div>
+      )}
+      <details>
+        <summary className="muted small">{t('customerHistory.messages', { shown: messages.length, n: entry.messageCount })}</summary>
         {messages.length === 0 ? (
           <p className="muted small">{t('customerHistory.noMessages')}</p>
         ) : (
@@ -44,24 +64,6 @@ function HistoryEntry({ entry, currentId }: { entry: CustomerHistoryEntry; curre
           </ol>
         )}
       </details>
-      <div className="history-entry-actions">
-        {current ? (
-          <span className="history-badge">{t('customerHistory.current')}</span>
-        ) : entry.mayOpen ? (
-          <button
-            type="button"
-            className="link-button history-open"
-            onClick={() => void s.openTicket(ticket.id)}
-            title={t('customerHistory.openTitle', { id: ticket.id })}
-          >
-            {t('customerHistory.open')}
-          </button>
-        ) : (
-          <span className="history-badge history-read-only" title={t('customerHistory.readOnlyTitle')}>
-            {t('customerHistory.readOnly')}
-          </span>
-        )}
-      </div>
     </li>
   );
 }
