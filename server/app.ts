@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Server } from 'socket.io';
 import type { Channel, ChannelContext, ChannelFactory } from './channels/channel.js';
+import { attachCollision } from './collisionSocket.js';
 import { attachCustomers } from './customerSocket.js';
 import { createDeliveryDispatcher, type ChannelSenders, type DeliveryDispatcher } from './channels/delivery.js';
 import { seedDemoOrganisation } from './demo.js';
@@ -222,10 +223,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   attachSync(io, { store, hub, queueSummary, rateLimits, now, log, mutationContext });
   sessions.attach(io);
   attachRouting(io, { port: routingPort, store, now, log });
-  attachCustomers(io, { store, now, log });
+  attachCustomers(io, { store, rateLimits, now, log });
   attachPii(io, { store, now, log });
   attachScripts(io, { store, rateLimits, now, log });
   attachAdmin(io, { store, routing: routingPort, sessions, rateLimits, now, log });
+  const collision = attachCollision(io, { store, now, log });
   const board = attachBoard(io, {
     board: createBoardRepository(store.sql, reports),
     now,
@@ -238,6 +240,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   /** Everything started above, stopped in reverse (a failed start, and close). */
   const stopAll = async () => {
     alarms.stop();
+    collision.stop();
     await routing?.stop();
     stopFanOut();
     stopQueueSummary();

@@ -25,6 +25,12 @@ export interface SocketData {
   live: boolean;
   /** The seq this socket has been sent everything visible up to. */
   cursor: number;
+  /**
+   * Collision (server/collisionSocket.ts): the ticket this socket shows and until when its user
+   * counts as typing there (0: not typing). Kept on the socket so `fetchSockets` reads it on
+   * every node; absent = viewing nothing.
+   */
+  viewing?: { ticketId: string; typingUntil: number } | null;
 }
 
 export type SyncServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

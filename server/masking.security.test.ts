@@ -218,7 +218,11 @@ const ROWS: AttackRow[] = [
     attack: 'an agent is offered a chat from the customer, and accepts it',
     run: async () => {
       const agent = await connectAs('agent2');
-      const chat = await inbound({ channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, text: '我的身份证110101199003077777，手机13800138000' });
+      // A chat whose number the channel proved: the same 张伟, another channel, another agent.
+      const chat = await t.store.ingestInbound(
+        { channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, proven: ['phone'], text: '我的身份证110101199003077777，手机13800138000' },
+        { now: t.clock.now() },
+      );
       await vi.waitFor(() => expect(agent.offers).toHaveLength(1));
       const accepted = await ask(agent, 'offer:respond', { ticketId: chat.ticketId, accept: true });
       return { accepted: refusalOf(accepted), leaked: leaked([agent.offers, accepted]) };
@@ -245,6 +249,35 @@ const ROWS: AttackRow[] = [
       return { matches: answer.matches.length, leaked: leaked(answer) };
     },
     expect: { matches: 1, leaked: [] },
+  },
+  {
+    attack: "an agent reads the customer's whole history, another agent's ticket on another channel included",
+    run: async () => {
+      // A chat whose number the channel proved: the same 张伟, another channel, another agent.
+      const chat = await t.store.ingestInbound(
+        { channel: 'chat', customer: { name: '张伟', phone: '13800138000' }, proven: ['phone'], text: '我的身份证110101199003077777，手机13800138000' },
+        { now: t.clock.now() },
+      );
+      const held = (await t.store.getTicket(emailTicket))!;
+      await t.store.assignTicket({
+        ticketId: chat.ticketId,
+        assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
+        reason: { code: 'assigned_by_lead', byName: '李主管' },
+        now: t.clock.now(),
+      });
+      if (held.assigneeId !== 'agent1')
+        await t.store.assignTicket({
+          ticketId: emailTicket,
+          assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
+          reason: { code: 'assigned_by_lead', byName: '李主管' },
+          now: t.clock.now(),
+        });
+      const page = resultOf<{ entries: Array<{ ticket: { id: string } }> }>(
+        await ask(await connectAs('agent1'), 'customer:history', { customerId: held.customerId }),
+      );
+      return { othersChat: page.entries.some((entry) => entry.ticket.id === chat.ticketId), leaked: leaked(page) };
+    },
+    expect: { othersChat: true, leaked: [] },
   },
   {
     attack: "an agent's refused change comes back with the ticket",

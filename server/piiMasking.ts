@@ -6,7 +6,7 @@
  * agent is masked, once per recipient role (the live fan-out masks each change once per batch).
  */
 import type { CtiCall } from '../shared/cti.js';
-import type { CustomerMatchesResult, CustomerMergeResult } from '../shared/customers.js';
+import type { CustomerHistoryPage, CustomerMatchesResult, CustomerMergeResult } from '../shared/customers.js';
 import type { Role, Ticket } from '../shared/domain.js';
 import type { TicketListResponse } from '../shared/httpApi.js';
 import { maskBundle, maskCustomer, maskIdentities, maskMessage, maskNote, maskPhone, maskPiiInText, maskTicket, piiViewOf } from '../shared/masking.js';
@@ -101,5 +101,13 @@ export function maskRoutingAudit(result: RoutingAuditResult): RoutingAuditResult
         ? { ...entry, reason: { ...entry.reason, note: maskPiiInText(entry.reason.note) }, text: maskPiiInText(entry.text) }
         : entry,
     ),
+  };
+}
+
+/** A history page: every earlier ticket and its messages as in a change (the same rules as everywhere). */
+export function maskCustomerHistory(page: CustomerHistoryPage): CustomerHistoryPage {
+  return {
+    ...page,
+    entries: page.entries.map((entry) => ({ ...entry, ticket: maskTicket(entry.ticket), messages: entry.messages.map(maskMessage) })),
   };
 }

@@ -46,6 +46,8 @@ export interface RateLimitConfig {
   adminWritesPerUser: RateLimitRule;
   /** Satisfaction survey requests (the rating page, opened or posted, and the widget's rating) per client address: token guessing stops here. */
   csatPerAddress: RateLimitRule;
+  /** Customer history pages per user: paging through a long history never meets it, a script walking customer ids does. */
+  customerHistoryPerUser: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitConfig;
@@ -67,6 +69,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   manualTicketsPerUser: { points: 400, durationSec: 10 * 60 },
   adminWritesPerUser: { points: 30, durationSec: 60 },
   csatPerAddress: { points: 30, durationSec: 10 * 60 },
+  customerHistoryPerUser: { points: 120, durationSec: 60 },
 };
 
 /**

@@ -32,6 +32,8 @@ beforeAll(async () => {
     { id: 'lead1', displayName: '李主管', role: 'lead' as const, channels: [], extension: null },
     { id: 'agent1', displayName: '王芳', role: 'agent' as const, channels: ['chat' as const, 'phone' as const], extension: '8001' },
     { id: 'agent2', displayName: '张强', role: 'agent' as const, channels: ['chat' as const, 'email' as const], extension: '8002' },
+    // Holds none of 张伟's tickets.
+    { id: 'agent3', displayName: '赵敏', role: 'agent' as const, channels: ['chat' as const], extension: '8003' },
   ];
   for (const user of users) await t.store.createUser({ ...user, username: user.id, password: TEST_PASSWORD });
   const now = t.clock.now();
@@ -238,6 +240,51 @@ const ATTACKS: AttackRow[] = [
       return codes;
     },
     expect: ['forbidden', 'forbidden', 'forbidden'],
+  },
+  {
+    attack: 'an agent holding none of the customer’s tickets reads their chats by guessing the customer id (customer history)',
+    run: async () => {
+      const socket = await socketOf('agent3', 'ws-agent3-history');
+      const customerId = (await t.store.getTicket(othersChat))!.customerId;
+      const ask = async (id: string) => {
+        const ack = (await (socket.timeout(5000) as unknown as { emitWithAck(event: string, request: unknown): Promise<unknown> }).emitWithAck(
+          'customer:history',
+          {
+            customerId: id,
+          },
+        )) as Ack<unknown>;
+        return ack.ok ? 'answered' : ack.error.code;
+      };
+      return { real: await ask(customerId), unknown: await ask('CUS20991231001') };
+    },
+    expect: { real: 'not_found', unknown: 'not_found' },
+  },
+  {
+    attack: 'an agent reads the history of a customer whose ticket they hold, and tries to act on another agent’s ticket from it',
+    run: async () => {
+      const socket = await socketOf('agent1', 'ws-agent1-history');
+      const customerId = (await t.store.getTicket(mine))!.customerId;
+      const ack = (await (socket.timeout(5000) as unknown as { emitWithAck(event: string, request: unknown): Promise<unknown> }).emitWithAck(
+        'customer:history',
+        {
+          customerId,
+        },
+      )) as Ack<{ entries: Array<{ ticket: { id: string }; mayOpen: boolean }> }>;
+      if (!ack.ok) throw new Error(ack.error.code);
+      const reply = await push(socket, {
+        mutationId: 'm-history-reply',
+        kind: 'reply',
+        ticketId: othersEmail,
+        messageId: 'msg-history',
+        text: '您好',
+        createdAt: t.clock.now(),
+      });
+      return {
+        read: ack.result.entries.map((entry) => `${entry.ticket.id === mine ? 'own' : 'other'}:${entry.mayOpen ? 'may open' : 'read-only'}`).sort(),
+        reply: reply.ok ? 'applied' : reply.code,
+      };
+    },
+    expect: { read: ['other:read-only', 'other:read-only', 'own:may open'], reply: 'not_found' },
   },
 ];
 

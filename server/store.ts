@@ -33,7 +33,7 @@ import {
   type TicketStatus,
   type User,
 } from '../shared/domain.js';
-import type { CustomerMatch, SharedIdentity } from '../shared/customers.js';
+import type { CustomerHistoryCursor, CustomerHistoryEntry, CustomerHistoryPage, CustomerMatch, SharedIdentity } from '../shared/customers.js';
 import { prepareSqliteFile } from './privateFiles.js';
 import { detectLanguage, groupForTicket } from '../shared/routing.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
@@ -340,6 +340,20 @@ export interface ServerReadable {
    * unknown, merged away, or not the viewer's to see.
    */
   listCustomerMatches(viewer: Viewer, customerId: string, limit: number): Promise<CustomerMatch[] | null>;
+  /**
+   * One page of the customer's whole history, every channel and every agent's tickets
+   * (newest first by creation, then id), each with its newest messages; a merged-away id
+   * reads the customer it went into. Null when the customer is unknown or the viewer neither
+   * holds nor is offered any of their tickets (leads and admins see every customer).
+   */
+  listCustomerHistory(viewer: Viewer, customerId: string, page: CustomerHistoryQuery): Promise<CustomerHistoryPage | null>;
+}
+
+/** Which history page to read (already validated). */
+export interface CustomerHistoryQuery {
+  before: CustomerHistoryCursor | null;
+  limit: number;
+  messagesPerTicket: number;
 }
 
 /** Writes. Each runs in a transaction (joining the caller's, if any) with its change-log entries. */
@@ -1360,6 +1374,53 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     return matches;
   }
 
+  async function listCustomerHistory(viewer: Viewer, customerId: string, page: CustomerHistoryQuery): Promise<CustomerHistoryPage | null> {
+    if (!(await ex().get('SELECT 1 FROM customers WHERE id = ?', [customerId]))) return null;
+    const keptId = await resolveMerged(customerId);
+    // The kept customer and every customer merged into it (their tickets moved, but a ticket made under the old id meanwhile still counts).
+    const ofCustomer = 't.customer_id IN (SELECT id FROM customers WHERE id = ? OR merged_into = ?)';
+    if (viewer.role === 'agent') {
+      // Holding or being offered one of the customer's tickets is what opens their history; seeing a queue is not.
+      const scope = syncScopeClause(dialect, viewer, 't');
+      const mine = await ex().get(`SELECT 1 FROM tickets t WHERE ${ofCustomer} AND ${scope.sql} LIMIT 1`, [keptId, keptId, ...scope.params]);
+      if (!mine) return null;
+    }
+    const total = Number((await ex().get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM tickets t WHERE ${ofCustomer}`, [keptId, keptId]))!.n);
+    const cursor = page.before ? ' AND (t.created_at < ? OR (t.created_at = ? AND t.id < ?))' : '';
+    const cursorParams = page.before ? [page.before.createdAt, page.before.createdAt, page.before.id] : [];
+    const rows = await ex().all<TicketRow>(
+      `SELECT ${TICKET_COLUMNS_T} FROM tickets t WHERE ${ofCustomer}${cursor} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`,
+      [keptId, keptId, ...cursorParams, page.limit + 1],
+    );
+    const tickets = rows.slice(0, page.limit).map(ticketFromRow);
+    const messagesByTicket = new Map<string, { messages: Message[]; count: number }>();
+    if (tickets.length > 0) {
+      // Each ticket's newest messages, and how many it has, in one query for the page.
+      const marks = tickets.map(() => '?').join(', ');
+      const messageRows = await ex().all<MessageRow & { rn: number | string; n: number | string }>(
+        `SELECT * FROM (
+           SELECT m.*, ROW_NUMBER() OVER (PARTITION BY m.ticket_id ORDER BY m.created_at DESC, m.id DESC) AS rn,
+                  COUNT(*) OVER (PARTITION BY m.ticket_id) AS n
+           FROM messages m WHERE m.ticket_id IN (${marks})
+         ) newest WHERE newest.rn <= ? ORDER BY newest.ticket_id, newest.created_at, newest.id`,
+        [...tickets.map((ticket) => ticket.id), page.messagesPerTicket],
+      );
+      for (const row of messageRows) {
+        let entry = messagesByTicket.get(row.ticket_id);
+        if (!entry) messagesByTicket.set(row.ticket_id, (entry = { messages: [], count: Number(row.n) }));
+        entry.messages.push(messageFromRow(row));
+      }
+    }
+    const entries: CustomerHistoryEntry[] = tickets.map((ticket) => ({
+      ticket,
+      messages: messagesByTicket.get(ticket.id)?.messages ?? [],
+      messageCount: messagesByTicket.get(ticket.id)?.count ?? 0,
+      mayOpen: canUserSeeTicket(viewer, ticket),
+    }));
+    const last = tickets.at(-1);
+    return { customerId: keptId, entries, next: rows.length > page.limit && last ? { createdAt: last.createdAt, id: last.id } : null, total };
+  }
+
   // --- tickets -----------------------------------------------------------------------------
   async function getTicket(id: string): Promise<Ticket | null> {
     const row = await ex().get<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE id = ?`, [id]);
@@ -2224,6 +2285,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     findCustomerByPhone,
     listCustomerTickets,
     listCustomerMatches,
+    listCustomerHistory,
     createUser,
     issueUserToken,
     bindTokenToClient,

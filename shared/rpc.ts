@@ -5,11 +5,14 @@
  * mode) hands to the renderer. Both transports derive from these declarations and the
  * core validates every call with the schemas here.
  */
+import { ticketPresenceRequestSchema, type TicketPresenceEvent } from './collision.js';
 import { z } from 'zod';
 import type { CtiCall } from './cti.js';
 import {
+  customerHistoryRequestSchema,
   customerMatchesRequestSchema,
   customerMergeRequestSchema,
+  type CustomerHistoryView,
   type CustomerMatchesResult,
   type CustomerMergeResult,
   type CustomerSearchHit,
@@ -415,6 +418,8 @@ export const rpcParamSchemas = {
   'customer.merge': customerMergeRequestSchema,
   /** "Possibly the same customer": others sharing an identity this one or they only claimed. Needs the server (fails `offline`). */
   'customer.matches': customerMatchesRequestSchema,
+  /** The customer's earlier tickets and messages on every channel, read-only, a page at a time; offline from the cache as of when it was fetched. */
+  'customer.history': customerHistoryRequestSchema,
   /** Fetches an attachment's bytes from the server (online only, up to MAX_ATTACHMENT_DOWNLOAD_BYTES). */
   'attachment.download': z.object({ attachmentId: entityIdSchema }).strict(),
   // Phone (CTI).
@@ -425,6 +430,8 @@ export const rpcParamSchemas = {
   // Web chat (shared/webchat.ts): ephemeral signals, never stored.
   /** Tells the web chat visitor of a ticket that this agent is typing (or stopped); `sent: false` when offline. */
   'chat.typing': agentTypingRequestSchema,
+  /** Collision: the ticket the window shows (or none) and whether the user is typing a reply there (ephemeral; shared/collision.ts). */
+  'ticket.presence': ticketPresenceRequestSchema,
   /** Visitors typing now and the read watermarks heard this session, for a window that opens late. */
   'chat.state': emptyParams,
   // Personal data (shared/pii.ts): online only; the clear value is never written to the cache.
@@ -522,10 +529,13 @@ export interface RpcResults {
   'customer.search': CustomerSearchHit[];
   'customer.merge': CustomerMergeResult;
   'customer.matches': CustomerMatchesResult;
+  'customer.history': CustomerHistoryView;
   'attachment.download': FileDownload;
   'call.list': { calls: CtiCall[] };
   'call.dismiss': { dismissed: boolean };
   'chat.typing': { sent: boolean };
+  /** `roster`: the newest roster of that ticket already known (null until the server says). */
+  'ticket.presence': { sent: boolean; roster: TicketPresenceEvent | null };
   'chat.state': { typing: ChatTypingEvent[]; reads: ChatReadEvent[] };
   'pii.reveal': PiiRevealResult;
   'pii.audit': PiiAuditEntry[];
@@ -566,6 +576,8 @@ export interface RpcEvents {
   calls: { calls: CtiCall[] };
   /** Web chat: the visitor of a ticket started or stopped typing. */
   chatTyping: ChatTypingEvent;
+  /** Collision: who is viewing (or typing on) the ticket shown now; an empty list when the connection dropped. */
+  ticketPresence: TicketPresenceEvent;
   /** Web chat: the visitor has seen the agent messages of a ticket up to one. */
   chatRead: ChatReadEvent;
   /**
@@ -701,6 +713,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
       'calls',
       'chatTyping',
       'chatRead',
+      'ticketPresence',
       'coreProcess',
       'queueSummary',
       'board',

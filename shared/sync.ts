@@ -57,8 +57,16 @@ import type {
   TransferTargetsRequest,
   TransferTargetsResult,
 } from './routing.js';
-import type { CustomerMatchesRequest, CustomerMatchesResult, CustomerMergeRequest, CustomerMergeResult } from './customers.js';
+import type {
+  CustomerHistoryPage,
+  CustomerHistoryRequest,
+  CustomerMatchesRequest,
+  CustomerMatchesResult,
+  CustomerMergeRequest,
+  CustomerMergeResult,
+} from './customers.js';
 import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webchat.js';
+import type { TicketPresenceEvent, TicketPresenceRequest } from './collision.js';
 import type { CtiCall } from './cti.js';
 import { ticketRefusalSchema } from './ticketRules.js';
 import { createTicketMutationSchema, createdTicketIdsSchema } from './manualTicket.js';
@@ -438,8 +446,12 @@ export interface ClientToServerEvents {
   'customer:merge': (request: CustomerMergeRequest, ack: (response: Ack<CustomerMergeResult>) => void) => void;
   /** Customers possibly the same as this one (shared/customers.ts): a shared phone, email or social id that one side only claimed. */
   'customer:matches': (request: CustomerMatchesRequest, ack: (response: Ack<CustomerMatchesResult>) => void) => void;
+  /** One page of the customer's history on every channel (shared/customers.ts): to whoever holds or is offered one of their tickets, and leads; masked for agents; rate limited. */
+  'customer:history': (request: CustomerHistoryRequest, ack: (response: Ack<CustomerHistoryPage>) => void) => void;
   /** Web chat: this agent is typing a reply on a chat ticket (no ack; ephemeral, shared/webchat.ts). */
   'chat:typing': (request: AgentTypingRequest) => void;
+  /** Collision: the ticket this workstation shows (or none) and whether its user is typing there (no ack; ephemeral, shared/collision.ts). */
+  'ticket:presence': (request: TicketPresenceRequest) => void;
   /** The clear value of a masked field the user may see (audited; shared/pii.ts). */
   'pii:reveal': (request: PiiRevealRequest, ack: (response: Ack<PiiRevealResult>) => void) => void;
   /** Leads and admins: who revealed what on a ticket (agents get `forbidden`). */
@@ -491,6 +503,8 @@ export interface ServerToClientEvents {
   'alarms:thresholds': (result: BacklogThresholdsResult) => void;
   /** Web chat: the visitor of a ticket this user sees is typing, or stopped (ephemeral, shared/webchat.ts). */
   'chat:typing': (event: ChatTypingEvent) => void;
+  /** Collision: everyone viewing a ticket this socket views, and who of them is typing (names only; shared/collision.ts). */
+  'ticket:presence': (event: TicketPresenceEvent) => void;
   /** Web chat: the visitor has seen the agent messages up to one (the read watermark; ephemeral). */
   'chat:read': (event: ChatReadEvent) => void;
   /** The screen pop: a call ringing at (or answered, ended, missed by) this agent's extension; re-sent for live calls on reconnect. */

@@ -47,6 +47,7 @@ import { createPiiHandlers } from './pii/piiHandlers.js';
 import { createAdminHandlers } from './admin/adminHandlers.js';
 import { createReportHandlers } from './reports/reportHandlers.js';
 import { startChatSession, type ChatSession } from './chat/chatSession.js';
+import { startCollisionSession, type CollisionSession } from './collision/collisionSession.js';
 import { createRoutingHandlers } from './routing/routingHandlers.js';
 import { startRoutingSession, type RoutingSession } from './routing/routingSession.js';
 import { startQueueSession, type QueueSession } from './queue/queueSession.js';
@@ -166,6 +167,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   let calls: CallSession | null = null;
   /** The web chat signals (typing, read marks) of the active session; null while it has no socket. */
   let chat: ChatSession | null = null;
+  let collision: CollisionSession | null = null;
   let closed = false;
   /**
    * The cache key of a user the server refused the password of (they signed in offline with
@@ -455,6 +457,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) emit(event, payload);
       },
     });
+    collision?.stop();
+    collision = startCollisionSession({
+      socket: session.sync.socket,
+      emit: (event, payload) => {
+        if (isCurrent()) emit(event, payload);
+      },
+    });
   }
 
   /** Seals the open cache's key for the stored session (the next restart resumes with it). */
@@ -584,6 +593,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     }
     chat?.stop();
     chat = null;
+    collision?.stop();
+    collision = null;
     if (session.offline?.timer) clearTimeout(session.offline.timer);
     session.offline = null;
     session.sync?.stop();
@@ -718,6 +729,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
           socket: session.sync?.socket ?? null,
           token: session.offline ? '' : session.stored.token,
           online: connection.status === 'online',
+          now,
         };
       },
     }),
@@ -743,6 +755,12 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     'chat.typing': (params) => {
       requireSession();
       return chat?.setTyping(params) ?? { sent: false };
+    },
+    'ticket.presence': (params) => {
+      requireSession();
+      const sent = collision?.setPresence(params) ?? { sent: false };
+      const roster = collision?.current() ?? null;
+      return { ...sent, roster: roster && roster.ticketId === params.ticketId ? roster : null };
     },
     'chat.state': () => {
       requireSession();

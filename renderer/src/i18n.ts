@@ -28,6 +28,7 @@ import { rulesEn, rulesZhCN } from './i18nRules.js';
 import { scriptsEn, scriptsZhCN } from './i18nScripts.js';
 import { fieldsEn, fieldsZhCN } from './i18nFields.js';
 import { manualEn, manualZhCN } from './i18nManual.js';
+import { historyEn, historyZhCN } from './i18nHistory.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -36,6 +37,7 @@ const LANGUAGE_STORAGE_KEY = 'omnidesk.language';
 
 const en = {
   ...inboxEn,
+  ...historyEn,
   ...routingEn,
   ...queueEn,
   ...rulesEn,
@@ -225,6 +227,7 @@ type Dictionary = Record<MessageKey, string>;
 
 const zhCN: Dictionary = {
   ...inboxZhCN,
+  ...historyZhCN,
   ...routingZhCN,
   ...queueZhCN,
   ...rulesZhCN,

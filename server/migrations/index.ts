@@ -19,6 +19,7 @@ import { migration014Alerts } from './014-alerts.js';
 import { migration015Csat } from './015-csat.js';
 import { migration016Administration } from './016-administration.js';
 import { migration017TicketDrafts } from './017-ticket-drafts.js';
+import { migration018CustomerHistory } from './018-customer-history.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -41,6 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration015Csat,
   migration016Administration,
   migration017TicketDrafts,
+  migration018CustomerHistory,
 ];
 
 /** Versions already applied to this database, ascending. */

@@ -60,6 +60,7 @@ import {
 import { prepareSqliteFile } from '../privateFiles.js';
 import { migrateCache } from './migrate.js';
 import { createScriptCache, type ScriptCacheReader, type ScriptCacheWriter } from './scriptCache.js';
+import { createHistoryCache, type HistoryCacheReader, type HistoryCacheWriter } from './historyCache.js';
 import { REBUILD_SEARCH_SQL } from './migrations/008-deferred-search.js';
 
 /** Where the sync client stands, persisted with the data it describes. */
@@ -172,7 +173,7 @@ export interface PushOutcome {
 }
 
 /** Read side of the cache. */
-export interface CacheReader extends ScriptCacheReader {
+export interface CacheReader extends ScriptCacheReader, HistoryCacheReader {
   syncState(): SyncState;
   ticket(ticketId: string): Ticket | null;
   ticketDetail(ticketId: string): TicketDetail | null;
@@ -208,7 +209,7 @@ export interface CacheReader extends ScriptCacheReader {
 }
 
 /** Write side of the cache; each method is one transaction. */
-export interface CacheWriter extends ScriptCacheWriter {
+export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter {
   /**
    * Makes sure the cached content was fetched in this view of personal data (agents: masked,
    * leads: clear). When it was not — a cache from before masking, or the user's role changed —
@@ -285,7 +286,7 @@ export interface Cache {
   close(): void;
 }
 
-/** Drops every cached customer, ticket, message and note and the sync position; keeps outbox, drafts and attention. */
+/** Drops every cached customer, ticket, message, note and customer history and the sync position; keeps outbox, drafts and attention. */
 const PURGE_CONTENT_SQL = `
   UPDATE sync_state SET search_live = 0 WHERE id = 1;
   DELETE FROM messages;
@@ -295,6 +296,8 @@ const PURGE_CONTENT_SQL = `
   DELETE FROM ticket_fts;
   DELETE FROM ticket_unread;
   INSERT INTO message_fts (message_fts) VALUES ('delete-all');
+  DELETE FROM customer_history;
+  DELETE FROM customer_history_state;
   UPDATE sync_state SET last_seq = 0, bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL, search_live = 1 WHERE id = 1;
 `;
 
@@ -1175,8 +1178,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
 
   // The scripts libraries live in their own module (scriptCache.ts); the cache hands them out with the rest.
   const scriptCache = createScriptCache(db);
+  // So does the customer history kept for offline reading (historyCache.ts).
+  const historyCache = createHistoryCache(db);
   const reader: CacheReader = {
     ...scriptCache.reader,
+    ...historyCache.reader,
     syncState() {
       const row = stmt.syncState.get();
       if (!row) throw new Error('The cache has no sync_state row.');
@@ -1322,6 +1328,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
 
   const writer: CacheWriter = {
     ...scriptCache.writer,
+    ...historyCache.writer,
     adoptPiiView(view) {
       const before = stmt.piiView.get()?.pii_view ?? null;
       if (before === view) return false;

@@ -1,19 +1,20 @@
 /**
  * One customer across channels, on the workstation: finding customers in the local cache
  * (works offline), asking the server which customers are possibly the same one and merging
- * two of them (server requests over the sync socket, online only),
- * and fetching an attachment's bytes for the renderer to save. Params arrive validated with
+ * two of them (server requests over the sync socket, online only), the customer's whole
+ * history (from the server, kept in the cache for the customers of held tickets and read
+ * from there while offline), and fetching an attachment's bytes for the renderer to save. Params arrive validated with
  * the schemas of shared/rpc.ts; every server answer is parsed before it is trusted.
  */
 import type { z } from 'zod';
-import { customerMatchesResultSchema, customerMergeResultSchema } from '../../../shared/customers.js';
+import { customerHistoryPageSchema, customerMatchesResultSchema, customerMergeResultSchema, type CustomerHistoryView } from '../../../shared/customers.js';
 import { MAX_ATTACHMENT_DOWNLOAD_BYTES, type RpcResults, type rpcParamSchemas } from '../../../shared/rpc.js';
 import type { Cache } from '../cache/cache.js';
 import { askServer } from '../askServer.js';
 import { RpcError } from '../errors.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
 
-export const CUSTOMER_METHODS = ['customer.search', 'customer.merge', 'customer.matches', 'attachment.download'] as const;
+export const CUSTOMER_METHODS = ['customer.search', 'customer.merge', 'customer.matches', 'customer.history', 'attachment.download'] as const;
 export type CustomerMethod = (typeof CUSTOMER_METHODS)[number];
 
 export type CustomerHandlers = {
@@ -35,6 +36,8 @@ export interface CustomerSessionView {
   token: string;
   /** Whether the core is online (synced and connected). */
   online: boolean;
+  /** The clock (epoch ms): when a history page was fetched. */
+  now: () => number;
 }
 
 function megabytes(bytes: number): string {
@@ -56,6 +59,27 @@ export function createCustomerHandlers(options: { serverUrl: string; current(): 
       if (!socket || !online || !socket.connected)
         throw new RpcError('offline', 'You are offline: possible matches come from the server once the connection is back.');
       return await askServer(socket, 'customer:matches', params, customerMatchesResultSchema, CUSTOMER_REQUEST_TIMEOUT_MS);
+    },
+
+    async 'customer.history'({ customerId, before, limit }) {
+      const { socket, online, cache, now } = options.current();
+      const cached = (): CustomerHistoryView => {
+        const view = cache.reader.customerHistory(customerId, before, limit);
+        if (!view) throw new RpcError('offline', 'You are offline and this customer’s history was not kept on this workstation.');
+        return view;
+      };
+      if (!socket || !online || !socket.connected) return cached();
+      let page;
+      try {
+        page = await askServer(socket, 'customer:history', { customerId, before, limit }, customerHistoryPageSchema, CUSTOMER_REQUEST_TIMEOUT_MS);
+      } catch (error) {
+        // The connection went while asking: what was kept is better than nothing; a refusal stays a refusal.
+        if (error instanceof RpcError && (error.code === 'offline' || error.code === 'server_unreachable')) return cached();
+        throw error;
+      }
+      const asOf = now();
+      cache.writer.keepCustomerHistory(customerId, { before }, page, asOf);
+      return { ...page, asOf, cached: false };
     },
 
     async 'attachment.download'({ attachmentId }) {

@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { MAX_TEXT_LENGTH } from '../../../shared/domain.js';
 import { replyAlternatives, type CustomerReach } from '../../../shared/ticketRules.js';
 import { useAppStore, useT } from '../store/react.js';
+import { ReplyChangeWarning } from './CollisionBar.js';
 import { alternativesText } from './refusalText.js';
 import { useScriptPicker } from './ScriptPicker.js';
 import { sourceText } from './sourceText.js';
@@ -59,7 +60,7 @@ export function Composer({ ticketId }: { ticketId: string }) {
       // Only this ticket's own detail counts: another ticket's customer has other ways out.
       detail: state.detail?.ticket.id === ticketId ? state.detail : null,
       setNoteDraft: state.setNoteDraft,
-      sendReply: state.sendReply,
+      sendReply: state.sendReplyChecked,
       addNote: state.addNote,
     })),
   );
@@ -72,6 +73,7 @@ export function Composer({ ticketId }: { ticketId: string }) {
 
   return (
     <div className="composer">
+      <ReplyChangeWarning />
       <form
         className={`compose-box reply-box${noRoute ? ' no-route' : ''}`}
         onSubmit={(e) => {

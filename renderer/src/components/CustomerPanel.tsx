@@ -2,10 +2,11 @@ import { useShallow } from 'zustand/react/shallow';
 import type { CustomerMatch, SharedIdentity } from '../../../shared/customers.js';
 import { CHANNELS, type Customer, type CustomerIdentity, type Ticket } from '../../../shared/domain.js';
 import { looksMasked } from '../../../shared/masking.js';
-import { channelKey, formatDateTime, statusKey, type MessageKey } from '../i18n.js';
+import { channelKey, formatDateTime, type MessageKey } from '../i18n.js';
 import { displayPhone, scopedIdentity } from '../i18nCustomers.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
+import { CustomerHistory } from './CustomerHistory.js';
 import { MaskedText, RevealControl, RevealedMark, useReveal } from './Masked.js';
 import { MergeCustomerDialog } from './MergeCustomerDialog.js';
 import { UnverifiedMark } from './UnverifiedMark.js';
@@ -133,8 +134,6 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
   const t = useT();
   const s = useAppStore(
     useShallow((state) => ({
-      openTicket: state.openTicket,
-      language: state.language,
       mergeOpen: state.mergeOpen,
       openMerge: state.openMerge,
       notice: state.mergeNotice,
@@ -143,8 +142,6 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
       matches: state.customerMatchesFor === customer.id ? state.customerMatches : NO_MATCHES,
     })),
   );
-  const openTicket = s.openTicket;
-  const others = tickets.filter((ticket) => ticket.id !== currentId);
   const channels = CHANNELS.filter((channel) => channel === s.current?.channel || tickets.some((ticket) => ticket.channel === channel));
   return (
     <aside className="customer-panel" aria-labelledby="customer-panel-title">
@@ -222,26 +219,7 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
         </p>
       ) : null}
       {s.mergeOpen ? <MergeCustomerDialog customer={customer} channels={channels} /> : null}
-      <h4 className="panel-subtitle">{t('customer.history')}</h4>
-      {others.length === 0 ? (
-        <p className="muted small">{t('customer.noHistory')}</p>
-      ) : (
-        <ul className="customer-tickets">
-          {others.map((ticket) => (
-            <li key={ticket.id}>
-              <button type="button" className="history-ticket" onClick={() => void openTicket(ticket.id)} title={ticket.subject}>
-                <ChannelIcon channel={ticket.channel} />
-                <span className="ticket-id">{ticket.id}</span>
-                <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
-                <span className="history-subject">{ticket.subject}</span>
-                <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
-                  {formatDateTime(s.language, ticket.createdAt)}
-                </time>
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <CustomerHistory customerId={customer.id} tickets={tickets} currentId={currentId} />
     </aside>
   );
 }

@@ -8,6 +8,7 @@ import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { VisitorTyping } from './ChatIndicators.js';
 import { Composer } from './Composer.js';
+import { CollisionBar } from './CollisionBar.js';
 import { CustomerPanel } from './CustomerPanel.js';
 import { DraftList } from './DraftList.js';
 import { EscalateButton, EscalationStatus, PinSelect } from './EscalationControls.js';
@@ -200,6 +201,7 @@ function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean })
         {pending ? <span className="pending-marker">{t('ticket.pending')}</span> : null}
         <StatusSelect ticket={ticket} />
       </div>
+      <CollisionBar ticketId={ticket.id} />
       <div className="ticket-meta">
         <span className="meta-item">
           <span className="meta-label">{t('ticket.channel')}</span>

@@ -8,6 +8,7 @@ import { applyDocumentLanguage } from '../i18n.js';
 import { createAttentionSlice } from './attentionSlice.js';
 import { createCallSlice } from './callSlice.js';
 import { createChatSlice } from './chatSlice.js';
+import { createCollisionSlice } from './collisionSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
 import { createCustomerSlice, customerMatchKey } from './customerSlice.js';
 import { createFieldsSlice } from './fieldsSlice.js';
@@ -39,6 +40,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createAttentionSlice(api)(...a),
     ...createRoutingSlice(api)(...a),
     ...createChatSlice(api)(...a),
+    ...createCollisionSlice(api)(...a),
     ...createCustomerSlice(api)(...a),
     ...createCallSlice(api)(...a),
     ...createPiiSlice(api)(...a),
@@ -159,6 +161,25 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       const changed = !before || customerMatchKey(customer) !== customerMatchKey(before);
       const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
       if (changed || backOnline) void state.loadCustomerMatches(customer.id);
+      // The whole history: for each customer opened, again on coming back online (newer than the cache), and after a merge.
+      if (!before || before.id !== customer.id || backOnline || state.mergeNotice !== previous.mergeNotice) void state.loadCustomerHistory(customer.id);
+    }),
+    // Collision: the server's roster of the open ticket; this window's own presence, typing and the reply's starting point.
+    api.on('ticketPresence', (event) => {
+      if (store.getState().user) store.getState().applyTicketPresence(event);
+    }),
+    store.subscribe((state, previous) => {
+      if (!state.user) return;
+      const open = state.openTicketId;
+      if (open !== previous.openTicketId || state.user !== previous.user) void state.showTicketPresence(open);
+      if (!open) return;
+      const draft = (state.replyDrafts[open] ?? '').trim();
+      const draftBefore = open === previous.openTicketId ? (previous.replyDrafts[open] ?? '').trim() : '';
+      if (draft !== draftBefore) state.noteReplyTyping(open, draft.length > 0);
+      // The reply starts when its first character is typed, or when the ticket opens with a draft already there.
+      const detail = state.detail?.ticket.id === open ? state.detail : null;
+      if (detail && draft.length > 0 && (state.composerBaseline === null || state.composerBaseline.ticketId !== open)) state.markComposerBaseline(detail);
+      if (draft.length === 0 && state.composerBaseline !== null && state.replyChangeWarning === null) store.setState({ composerBaseline: null });
     }),
     // Web chat: the visitor typing and how far they have read (ephemeral, never cached).
     api.on('chatTyping', (event) => {

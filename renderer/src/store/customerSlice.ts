@@ -1,12 +1,13 @@
 /**
  * One customer across channels, in the renderer: the merge dialog's search, choice and
  * confirmation (the merge itself needs the server; the search runs on the local cache),
- * the server's "possibly the same customer" suggestions for the open ticket's customer, and
- * downloading a message's attachment.
+ * the server's "possibly the same customer" suggestions for the open ticket's customer, the
+ * customer's whole history (read-only, paged; from the cache as of its fetch when offline),
+ * and downloading a message's attachment.
  */
 import type { StateCreator } from 'zustand/vanilla';
 import type { Attachment, Customer } from '../../../shared/domain.js';
-import type { CustomerMatch, CustomerSearchHit } from '../../../shared/customers.js';
+import type { CustomerHistoryView, CustomerMatch, CustomerSearchHit } from '../../../shared/customers.js';
 import type { FileDownload, WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
@@ -37,6 +38,15 @@ export interface CustomerSlice {
   customerMatchesFor: string | null;
   /** Asks the server (online only) for the customers possibly the same as this one. */
   loadCustomerMatches: (customerId: string) => Promise<void>;
+  /** The pages of `customerHistoryFor`'s history loaded so far, joined (newest first); null before the first answer. */
+  customerHistory: CustomerHistoryView | null;
+  customerHistoryFor: string | null;
+  customerHistoryLoading: boolean;
+  customerHistoryError: UiError | null;
+  /** Loads the newest page of the customer's history (again), from the server or, offline, the cache. */
+  loadCustomerHistory: (customerId: string) => Promise<void>;
+  /** Appends the next (older) page. */
+  loadMoreCustomerHistory: () => Promise<void>;
   /** Opens the merge confirmation with this suggestion chosen, keeping the older record (the one the agents know); swappable. */
   mergeWithMatch: (match: CustomerMatch) => void;
   openMerge: () => void;
@@ -63,6 +73,7 @@ export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState,
   // Only the newest search's answer is shown, so fast typing never shows stale customers.
   let latestSearch = 0;
   let latestMatches = 0;
+  let latestHistory = 0;
 
   return (set, get) => ({
     mergeOpen: false,
@@ -78,6 +89,42 @@ export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState,
     attachmentError: null,
     customerMatches: [],
     customerMatchesFor: null,
+    customerHistory: null,
+    customerHistoryFor: null,
+    customerHistoryLoading: false,
+    customerHistoryError: null,
+
+    async loadCustomerHistory(customerId) {
+      const request = ++latestHistory;
+      // Another customer's pages never show under this one, even for a moment.
+      if (get().customerHistoryFor !== customerId) set({ customerHistory: null, customerHistoryFor: customerId });
+      set({ customerHistoryLoading: true, customerHistoryError: null });
+      try {
+        const page = await api.invoke('customer.history', { customerId });
+        if (request === latestHistory) set({ customerHistory: page, customerHistoryLoading: false });
+      } catch (error) {
+        if (request === latestHistory) set({ customerHistoryLoading: false, customerHistoryError: toUiError(error) });
+      }
+    },
+
+    async loadMoreCustomerHistory() {
+      const shown = get().customerHistory;
+      const customerId = get().customerHistoryFor;
+      if (!shown?.next || !customerId || get().customerHistoryLoading) return;
+      const request = ++latestHistory;
+      set({ customerHistoryLoading: true, customerHistoryError: null });
+      try {
+        const page = await api.invoke('customer.history', { customerId, before: shown.next });
+        if (request !== latestHistory) return;
+        const known = new Set(shown.entries.map((entry) => entry.ticket.id));
+        set({
+          customerHistory: { ...page, entries: [...shown.entries, ...page.entries.filter((entry) => !known.has(entry.ticket.id))] },
+          customerHistoryLoading: false,
+        });
+      } catch (error) {
+        if (request === latestHistory) set({ customerHistoryLoading: false, customerHistoryError: toUiError(error) });
+      }
+    },
 
     async loadCustomerMatches(customerId) {
       const request = ++latestMatches;

@@ -21,6 +21,7 @@ import type {
 import type { Language } from '../i18n.js';
 import type { CallSlice } from './callSlice.js';
 import type { ChatSlice } from './chatSlice.js';
+import type { CollisionSlice } from './collisionSlice.js';
 import type { CustomerSlice } from './customerSlice.js';
 import type { FieldsSlice } from './fieldsSlice.js';
 import type { ManualSlice } from './manualSlice.js';
@@ -215,6 +216,7 @@ export type AppState = SessionSlice &
   AttentionSlice &
   RoutingSlice &
   ChatSlice &
+  CollisionSlice &
   CustomerSlice &
   CallSlice &
   PiiSlice &

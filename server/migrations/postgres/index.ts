@@ -13,6 +13,7 @@ import { postgresMigration005Alerts } from './005-alerts.js';
 import { postgresMigration006Csat } from './006-csat.js';
 import { postgresMigration007Administration } from './007-administration.js';
 import { postgresMigration008TicketDrafts } from './008-ticket-drafts.js';
+import { postgresMigration009CustomerHistory } from './009-customer-history.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -26,6 +27,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration006Csat,
   postgresMigration007Administration,
   postgresMigration008TicketDrafts,
+  postgresMigration009CustomerHistory,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */

@@ -13,6 +13,7 @@ import { migration011InboxUnread } from './011-inbox-unread.js';
 import { migration012Scripts } from './012-scripts.js';
 import { migration013TicketOwnFields } from './013-ticket-own-fields.js';
 import { migration014TicketRenames } from './014-ticket-renames.js';
+import { migration015CustomerHistory } from './015-customer-history.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -32,4 +33,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration012Scripts,
   migration013TicketOwnFields,
   migration014TicketRenames,
+  migration015CustomerHistory,
 ];

@@ -1,0 +1,159 @@
+import { useShallow } from 'zustand/react/shallow';
+import type { CustomerHistoryEntry } from '../../../shared/customers.js';
+import type { Ticket } from '../../../shared/domain.js';
+import { channelKey, errorKey, formatDateTime, statusKey } from '../i18n.js';
+import { useAppStore, useT } from '../store/react.js';
+import { ChannelIcon } from './ChannelIcon.js';
+
+/** One earlier ticket: its facts in the summary, its newest messages inside; read-only unless the user may open it anyway. */
+function HistoryEntry({ entry, currentId }: { entry: CustomerHistoryEntry; currentId: string }) {
+  const t = useT();
+  const s = useAppStore(useShallow((state) => ({ openTicket: state.openTicket, language: state.language })));
+  const { ticket, messages } = entry;
+  const current = ticket.id === currentId;
+  const facts = (
+    <>
+      <ChannelIcon channel={ticket.channel} />
+      <span className="ticket-id">{ticket.id}</span>
+      <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
+      <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
+        {formatDateTime(s.language, ticket.createdAt)}
+      </time>
+      <span className="history-subject">{ticket.subject}</span>
+      <span className="history-who muted small">
+        {t(channelKey(ticket.channel))} ·{' '}
+        {ticket.assigneeName ? t('customerHistory.handledBy', { name: ticket.assigneeName }) : t('customerHistory.unassigned')}
+      </span>
+    </>
+  );
+  return (
+    <li className={`history-entry${current ? ' history-current' : ''}`} data-ticket-id={ticket.id}>
+      {entry.mayOpen && !current ? (
+        // A ticket the user may act on anyway opens like any other; the rest stay read-only.
+        <button
+          type="button"
+          className="history-ticket history-open"
+          onClick={() => void s.openTicket(ticket.id)}
+          title={t('customerHistory.openTitle', { id: ticket.id })}
+        >
+          {facts}
+        </button>
+      ) : (
+        <div className="history-facts">
+          {facts}
+          <span className={`history-badge${current ? '' : ' history-read-only'}`} title={current ? undefined : t('customerHistory.readOnlyTitle')}>
+            {current ? t('customerHistory.current') : t('customerHistory.readOnly')}
+          </span>
+        </div>
+      )}
+      <details>
+        <summary className="muted small">{t('customerHistory.messages', { shown: messages.length, n: entry.messageCount })}</summary>
+        {messages.length === 0 ? (
+          <p className="muted small">{t('customerHistory.noMessages')}</p>
+        ) : (
+          <ol className="history-messages">
+            {messages.map((message) => (
+              <li key={message.id} className={`history-message history-${message.direction}`}>
+                <span className="history-message-head muted small">
+                  {message.authorName || (message.direction === 'inbound' ? t('customerHistory.customer') : '')} ·{' '}
+                  <time dateTime={new Date(message.createdAt).toISOString()}>{formatDateTime(s.language, message.createdAt)}</time>
+                </span>
+                <span className="history-message-text">{message.text}</span>
+              </li>
+            ))}
+          </ol>
+        )}
+      </details>
+    </li>
+  );
+}
+
+/** The tickets this workstation holds of the customer, when the server's history cannot be had (offline, nothing kept). */
+function LocalTickets({ tickets, currentId }: { tickets: Ticket[]; currentId: string }) {
+  const t = useT();
+  const s = useAppStore(useShallow((state) => ({ openTicket: state.openTicket, language: state.language })));
+  const others = tickets.filter((ticket) => ticket.id !== currentId);
+  if (others.length === 0) return <p className="muted small">{t('customer.noHistory')}</p>;
+  return (
+    <ul className="customer-tickets">
+      {others.map((ticket) => (
+        <li key={ticket.id}>
+          <button type="button" className="history-ticket" onClick={() => void s.openTicket(ticket.id)} title={ticket.subject}>
+            <ChannelIcon channel={ticket.channel} />
+            <span className="ticket-id">{ticket.id}</span>
+            <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
+            <span className="history-subject">{ticket.subject}</span>
+            <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
+              {formatDateTime(s.language, ticket.createdAt)}
+            </time>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * The customer's whole history on every channel, other agents' tickets included, read-only
+ * and masked for agents (the server masks it), newest first with "More"; read from the cache
+ * "as of" its fetch when offline.
+ */
+export function CustomerHistory({ customerId, tickets, currentId }: { customerId: string; tickets: Ticket[]; currentId: string }) {
+  const t = useT();
+  const s = useAppStore(
+    useShallow((state) => ({
+      view: state.customerHistoryFor === customerId ? state.customerHistory : null,
+      loading: state.customerHistoryLoading,
+      error: state.customerHistoryFor === customerId ? state.customerHistoryError : null,
+      loadMore: state.loadMoreCustomerHistory,
+      online: state.connection.status === 'online',
+      language: state.language,
+    })),
+  );
+  const view = s.view;
+  return (
+    <section className="customer-history" aria-labelledby="customer-history-title" aria-busy={s.loading}>
+      <h4 id="customer-history-title" className="panel-subtitle">
+        {t('customerHistory.title')}
+      </h4>
+      {view && (view.cached || !s.online) ? (
+        <p className="history-as-of small" role="status">
+          {t('customerHistory.asOf', { time: formatDateTime(s.language, view.asOf) })}
+        </p>
+      ) : null}
+      {view ? (
+        <>
+          <p className="muted small history-count">{t('customerHistory.count', { shown: view.entries.length, total: view.total })}</p>
+          {view.entries.length === 0 ? (
+            <p className="muted small">{t('customerHistory.empty')}</p>
+          ) : (
+            <ol className="history-entries">
+              {view.entries.map((entry) => (
+                <HistoryEntry key={entry.ticket.id} entry={entry} currentId={currentId} />
+              ))}
+            </ol>
+          )}
+          {view.next ? (
+            <button type="button" className="history-more" onClick={() => void s.loadMore()} disabled={s.loading} title={t('customerHistory.moreTitle')}>
+              {s.loading ? t('customerHistory.loading') : t('customerHistory.more')}
+            </button>
+          ) : null}
+        </>
+      ) : s.error ? (
+        <>
+          <p className="muted small">
+            {s.error.code === 'offline' ? t('customerHistory.unavailable') : t('customerHistory.failed', { reason: t(errorKey(s.error.code)) })}
+          </p>
+          <LocalTickets tickets={tickets} currentId={currentId} />
+        </>
+      ) : (
+        <p className="muted small">{t('customerHistory.loading')}</p>
+      )}
+      {view && s.error ? (
+        <p className="muted small" role="alert">
+          {t('customerHistory.failed', { reason: t(errorKey(s.error.code)) })}
+        </p>
+      ) : null}
+    </section>
+  );
+}
