@@ -187,6 +187,32 @@ for (const backend of TEST_BACKENDS) {
       expect(users.filter((u) => u.role === 'admin' && u.active).map((u) => u.username)).toEqual(['admin2']);
     });
 
+    it('a demoted admin loses the admin role on the sockets already open, not only at the next sign-in', async () => {
+      const admin = await connectAs('admin1');
+      result(
+        await ask(
+          admin,
+          'admin:createUser',
+          { username: 'admin3', password: 'admin-password-3', displayName: '管理员三', ...SKILLS, role: 'admin' },
+          adminUserResultSchema,
+        ),
+      );
+      const demoted = await connectAs('admin3', 'admin-password-3');
+      const admin3 = (await t.store.admin.listUsers()).find((u) => u.username === 'admin3')!;
+      result(await ask(admin, 'admin:updateUser', { userId: admin3.id, skills: { ...SKILLS, displayName: '管理员三', role: 'agent' } }, adminUserResultSchema));
+      await vi.waitFor(() => expect(demoted.ended).toEqual([expect.objectContaining({ reason: 'revoked' })]));
+      await vi.waitFor(() => expect(demoted.disconnected).toBe(true));
+      // Signed in again, they are the agent they now are.
+      const again = await connectAs('admin3', 'admin-password-3');
+      expect(await ask(again, 'admin:users', {}, adminUsersResultSchema)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      // A change of skills alone keeps them signed in (routing learns it at once).
+      result(
+        await ask(admin, 'admin:updateUser', { userId: admin3.id, skills: { ...SKILLS, displayName: '管理员三', channels: ['phone'] } }, adminUserResultSchema),
+      );
+      await t.server.routing.idle();
+      expect(again.ended).toEqual([]);
+    });
+
     it('a changed skill reaches routing at once: an agent given a channel takes the waiting contact', async () => {
       const admin = await connectAs('admin1');
       await connectAs('agent1');
@@ -224,6 +250,12 @@ for (const backend of TEST_BACKENDS) {
       const normal = await inbound({ channel: 'email', customer: { name: '张伟', email: 'zw@example.cn' }, subject: '订单', text: '订单查询' });
       const stored = await t.store.getTicket(normal.ticketId);
       expect(stored!.dueAt - stored!.createdAt).toBe(180 * 60_000);
+      // A lead raising its priority: the policy's urgent target, not the built-in 2 h.
+      const leadUser = (await t.store.getUser('lead1'))!;
+      const raise = { mutationId: 'm-policy-urgent', kind: 'setPriority', ticketId: normal.ticketId, priority: 'urgent', createdAt: t.clock.now() } as const;
+      expect(await t.store.applyMutation(leadUser, 'client-lead1', raise, t.clock.now())).toMatchObject({ ok: true });
+      const raised = await t.store.getTicket(normal.ticketId);
+      expect(raised!.dueAt - raised!.createdAt).toBe(60 * 60_000);
       const complaint = await inbound({
         channel: 'email',
         customer: { name: '李娜', email: 'ln@example.cn' },

@@ -238,7 +238,11 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
         );
         const after = (await getUser(userId))!;
         await audit(actor, 'user_updated', { id: userId, name: after.displayName }, auditedUser(before), auditedUser(after), now);
-        return { result: { ok: true, user: after }, revokedTokenHashes: [] };
+        // A socket keeps the user it signed in as: a new role (what they may see unmasked, what
+        // they may change) applies at once only by ending their sessions. New skills reach routing
+        // at once (userChanged) and the rest of the socket's view at its next sign-in.
+        const rightsChanged = before.role !== after.role;
+        return { result: { ok: true, user: after }, revokedTokenHashes: rightsChanged ? await revokeTokens(userId) : [] };
       });
     },
 

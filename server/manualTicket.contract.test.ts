@@ -5,6 +5,7 @@
  * provisional id reach the GD ticket, and the refusals spend no ticket number.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICIES } from '../shared/admin.js';
 import type { User } from '../shared/domain.js';
 import { provisionalIdsOf, type CreateTicketMutation } from '../shared/manualTicket.js';
 import type { ServerStore } from './store.js';
@@ -56,6 +57,16 @@ for (const backend of TEST_BACKENDS) {
     afterEach(async () => {
       await store.close();
       await cleanup();
+    });
+
+    it('gives the ticket the SLA target of the saved policies, not the built-in table', async () => {
+      const admin = await store.createUser({ id: 'admin1', username: 'admin1', password: 'pw', displayName: '系统管理员', role: 'admin', channels: [] });
+      await store.admin.setPolicies(admin, { ...DEFAULT_POLICIES, slaMinutes: { urgent: 45, normal: 180, low: 600 } }, at());
+      const mutation = creation();
+      const result = await store.applyMutation(wang, 'desk-1', mutation, at());
+      if (!result.ok || !result.created) throw new Error('not created');
+      const ticket = (await store.getTicket(result.created.ticketId))!;
+      expect(ticket.dueAt - ticket.createdAt).toBe(45 * 60_000);
     });
 
     it('creates the ticket held by its creator with a GD id, its first note and a new customer from claims; the creator is sent its bundle', async () => {

@@ -2003,6 +2003,11 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     return user ? staticTransferFacts(user) : null;
   }
 
+  /** A ticket's SLA due time under the saved policies (admin), from its creation, priority and type. */
+  async function dueByPolicy(ticket: Ticket): Promise<number> {
+    return policyDueAt((await admin.getPolicies()).policies, ticket.createdAt, ticket.priority, ticket.type);
+  }
+
   async function applyMutationInside(actor: User, mutation: Mutation, now: number, context?: MutationContext): Promise<MutationResult> {
     const before = await getTicketForUpdate(mutation.ticketId);
     if (!before) return refuse(mutation, { code: 'not_found', ticketId: mutation.ticketId }, null);
@@ -2019,7 +2024,9 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     }
     if (mutation.kind === 'requestEscalation') await fileEscalationRequest(actor, before, mutation.reason.trim(), now);
     if (!decision.changed) return { mutationId: mutation.mutationId, ok: true, seq: (await changeLogBounds()).maxSeq };
-    const { message, note, ticket: after } = decision;
+    const { message, note } = decision;
+    // The rules' SLA table is the built-in one (the offline core has no policies); the server applies the saved policy.
+    const after = mutation.kind === 'setPriority' ? { ...decision.ticket, dueAt: await dueByPolicy(decision.ticket) } : decision.ticket;
     if (message && (await ex().get('SELECT 1 FROM messages WHERE id = ?', [message.id]))) {
       return refuse(mutation, { code: 'duplicate_id', ticketId: before.id, id: message.id }, before);
     }
@@ -2116,7 +2123,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       customerVisible,
     });
     if (!decision.ok) return refuse(mutation, decision.refusal, null);
-    const { ticket, note } = decision;
+    const { note } = decision;
+    const ticket = { ...decision.ticket, dueAt: await dueByPolicy(decision.ticket) };
     if (await ex().get('SELECT 1 FROM notes WHERE id = ?', [note.id]))
       return refuse(mutation, { code: 'duplicate_id', ticketId: mutation.ticketId, id: note.id }, null);
     await insertTicket(ticket);

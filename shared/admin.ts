@@ -199,6 +199,11 @@ export function policyDueAt(policies: Policies, createdAt: number, priority: Pri
   return createdAt + minutes * MINUTE_MS;
 }
 
+/** The longest resolution window a new ticket may get under these policies. */
+export function longestResolutionWindowMs(policies: Policies): number {
+  return Math.max(...Object.values(policies.slaMinutes), policies.complaintSlaMinutes ?? 0) * MINUTE_MS;
+}
+
 export function offerTimeoutMsOf(policies: Policies): number {
   return policies.offerTimeoutSeconds * 1000;
 }

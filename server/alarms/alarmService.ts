@@ -13,6 +13,7 @@
  */
 import { CHANNELS, canUserSeeTicket, type Channel, type User } from '../../shared/domain.js';
 import type { LiveChannelCounts } from '../../shared/board.js';
+import { longestResolutionWindowMs } from '../../shared/admin.js';
 import type { Alarm, AlarmKind, BacklogThresholds } from '../../shared/alarms.js';
 import type { ServerStore } from '../store.js';
 import type { RoutingPort } from '../routing/port.js';
@@ -97,10 +98,12 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
       if (alarm) raised.push(alarm);
     };
     const counts = await options.liveCounts();
+    // Tickets made under a longer saved SLA policy warn at 80% of their own window too.
+    const longestWindowMs = longestResolutionWindowMs((await store.admin.getPolicies()).policies);
     for (const channel of CHANNELS) keep(await store.alerts.evaluateBacklog(channel, counts.get(channel)?.pending ?? 0, at));
     let more = false;
     const kinds: Array<[AlarmKind, (now: number, limit: number) => Promise<TicketAlarmCandidate[]>, (t: TicketAlarmCandidate) => string, boolean]> = [
-      ['sla_warning', (at, limit) => store.alerts.slaWarningsDue(at, limit), (t) => String(t.dueAt), true],
+      ['sla_warning', (at, limit) => store.alerts.slaWarningsDue(at, limit, longestWindowMs), (t) => String(t.dueAt), true],
       ['sla_breach', (at, limit) => store.alerts.slaBreachesDue(at, limit), (t) => String(t.dueAt), true],
       ['complaint_unstarted', (at, limit) => store.alerts.complaintsUnstarted(at, limit), () => '1', false],
       ['unassigned', (at, limit) => store.alerts.unassignedTooLong(at, limit), () => '1', false],

@@ -5,6 +5,7 @@
  * and who may acknowledge. Pushes are checked over real sockets against the shared schema.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_POLICIES } from '../../shared/admin.js';
 import { alarmSchema, type Alarm } from '../../shared/alarms.js';
 import { boardRowAlerts } from '../../shared/board.js';
 import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
@@ -105,6 +106,18 @@ for (const backend of TEST_BACKENDS) {
         await vi.waitFor(() => expect(watcher.pushed.filter((alarm) => alarm.kind === 'backlog')).toHaveLength(1));
         expect(watcher.pushed.find((alarm) => alarm.kind === 'backlog')?.facts).toEqual({ pending: 3, threshold: 2 });
       }
+    });
+
+    it('warns at 80% of a longer SLA an admin set (two days), not only of the built-in windows', async () => {
+      const server = await start();
+      const admin = (await server.store.getUser('admin1'))!;
+      await server.store.admin.setPolicies(admin, { ...DEFAULT_POLICIES, slaMinutes: { urgent: 120, normal: 48 * 60, low: 72 * 60 } }, server.clock.now());
+      const { ticketId } = await inbound(server, { channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '请问保修期多久' });
+      const ticket = (await server.store.getTicket(ticketId))!;
+      expect(ticket.dueAt - ticket.createdAt).toBe(48 * 60 * MINUTE);
+      server.clock.set(ticket.createdAt + 0.8 * 48 * 60 * MINUTE);
+      await server.server.alarms.evaluate();
+      expect(await alarmsOf(server, 'sla_warning')).toEqual([expect.objectContaining({ ticketId })]);
     });
 
     it('warns at 80% of the SLA and notifies the breach, to the assignee and the leads', async () => {

@@ -55,7 +55,8 @@ export interface AlertStore {
    */
   evaluateBacklog(channel: Channel, pending: number, at: number): Promise<Alarm | null>;
   /** Open tickets past 80% of their resolution window (not yet due) without a warning for this due time; at most `limit`, soonest due first. */
-  slaWarningsDue(now: number, limit: number): Promise<TicketAlarmCandidate[]>;
+  /** `longestWindowMs`: the longest resolution window in force (the saved policies'), beside the built-in table's. */
+  slaWarningsDue(now: number, limit: number, longestWindowMs?: number): Promise<TicketAlarmCandidate[]>;
   /** Open tickets past their due time without a breach notice for it. */
   slaBreachesDue(now: number, limit: number): Promise<TicketAlarmCandidate[]>;
   /** Open complaints nobody answered within COMPLAINT_START_MS, not alarmed yet. */
@@ -207,11 +208,12 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
         at,
       );
     },
-    slaWarningsDue(now, limit) {
+    slaWarningsDue(now, limit, longestWindowMs = 0) {
+      const longest = Math.max(LONGEST_WINDOW_MS, longestWindowMs);
       // due - window/5 <= now < due, window = due - created; the first bound keeps it a seek of tickets_open_due.
       return candidates(
         `t.status IN ${OPEN} AND t.due_at > ? AND t.due_at <= ? AND t.due_at - (t.due_at - t.created_at) / 5 <= ? AND ${notRaised('sla_warning', 'CAST(t.due_at AS TEXT)')}`,
-        [now, now + Math.ceil(LONGEST_WINDOW_MS / 5), now],
+        [now, now + Math.ceil(longest / 5), now],
         't.due_at',
         limit,
       );

@@ -21,7 +21,7 @@ afterEach(() => {
 
 describe('migration 016 administration', () => {
   it('keeps existing users active, adds the admin audit (actor must exist) and the policies', () => {
-    migrate(db, 14);
+    migrate(db, 15);
     db.prepare(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('u_admin', 'admin', 'Admin', 'admin', '[]', '[]', 1, 0, 'x', 1)`,

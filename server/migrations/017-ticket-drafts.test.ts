@@ -21,7 +21,7 @@ afterEach(() => {
 
 describe('migration 017 ticket drafts', () => {
   it('maps a user’s provisional id to one GD ticket: a second row for the same draft or the same ticket is refused', () => {
-    migrate(db, 14);
+    migrate(db, 16);
     db.prepare(
       "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES ('agent1', 'agent1', '王芳', 'agent', 'phone', '[]', 1, 0, 'x', 1)",
     ).run();

@@ -21,7 +21,7 @@ afterEach(() => {
 
 describe('migration 018 customer history', () => {
   it('keeps the tickets and lets a history page seek a customer’s tickets by (created_at, id) without sorting', () => {
-    migrate(db, 14);
+    migrate(db, 17);
     db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)").run();
     db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)

@@ -18,8 +18,9 @@ afterAll(async () => {
 });
 
 describe('PostgreSQL migration 007 administration', () => {
-  it('applies after 005, keeps users active and refuses an audit row by an unknown actor', async () => {
+  it('applies after 006, keeps users active and refuses an audit row by an unknown actor', async () => {
     expect(await migratePostgres(db, 5)).toEqual([1, 2, 3, 4, 5]);
+    await migratePostgres(db, 6);
     await db.run(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('u_admin', 'admin', 'Admin', 'admin', '[]', '[]', 1, 0, 'x', 1)`,

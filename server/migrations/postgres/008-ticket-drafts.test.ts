@@ -18,8 +18,9 @@ afterAll(async () => {
 });
 
 describe('PostgreSQL migration 008 ticket drafts', () => {
-  it('applies after 005, and two sessions recording the same draft leave one row', async () => {
+  it('applies after 007, and two sessions recording the same draft leave one row', async () => {
     expect(await migratePostgres(db, 5)).toEqual([1, 2, 3, 4, 5]);
+    await migratePostgres(db, 7);
     expect(await migratePostgres(db, 8)).toEqual([8]);
     await db.run(
       "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES ('agent1', 'agent1', '王芳', 'agent', 'phone', '[]', 1, 0, 'x', 1)",

@@ -18,8 +18,9 @@ afterAll(async () => {
 });
 
 describe('PostgreSQL migration 009 customer history', () => {
-  it('applies after 005 and indexes a customer’s tickets by (created_at, id)', async () => {
+  it('applies after 008 and indexes a customer’s tickets by (created_at, id)', async () => {
     expect(await migratePostgres(db, 5)).toEqual([1, 2, 3, 4, 5]);
+    await migratePostgres(db, 8);
     expect(await migratePostgres(db, 9)).toEqual([9]);
     expect(await db.get("SELECT indexdef FROM pg_indexes WHERE indexname = 'tickets_customer_history'")).toEqual({
       indexdef: 'CREATE INDEX tickets_customer_history ON public.tickets USING btree (customer_id, created_at, id)',
