@@ -220,7 +220,11 @@ export async function requireToken<K extends 'user' | 'integration'>(
 /** The signed-in user, who has request budget left (`requestsPerUser`, shared with their sockets). */
 export async function requireUser(deps: Pick<HttpDependencies, 'store' | 'now' | 'rateLimits' | 'log'>, req: IncomingMessage): Promise<User> {
   const { user } = await requireToken(deps, req, 'user');
-  const verdict = await deps.rateLimits.requestsPerUser.consume(user.id);
+  // As on the sockets: the counters' store failing must not stop the API; let the request through.
+  const verdict = await deps.rateLimits.requestsPerUser.consume(user.id).catch((error: unknown) => {
+    deps.log(`http: request limit unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    return { ok: true } as const;
+  });
   if (!verdict.ok) {
     if (verdict.firstRefusal) deps.log(`http: ${user.username} is over the request limit`);
     throw rateLimited('Too many requests.', verdict.retryAfterMs);
@@ -545,7 +549,9 @@ export function createRequestHandler(deps: HttpDependencies): (req: IncomingMess
           sendError(res, error);
           return;
         }
-        deps.log(`HTTP ${String(req.method)} ${String(req.url)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        // A rating link's token is a credential: never written to the log.
+        const shownUrl = String(req.url).replace(/^(\/csat\/)[^/?#]+/, '$1…');
+        deps.log(`HTTP ${String(req.method)} ${shownUrl} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         sendError(res, new HttpError(500, 'internal', 'The server failed to handle this request; it has been logged.'));
       }
     })();

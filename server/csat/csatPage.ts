@@ -5,6 +5,7 @@
  * too many tries, invalid form. Everything the page shows from outside is escaped.
  */
 import { CSAT_COMMENT_MAX, CSAT_DIMENSIONS, type CsatDimension, type CsatRefusal } from '../../shared/csat.js';
+import { escapeHtml } from '../html.js';
 
 export type CsatPageLanguage = 'zh-CN' | 'en';
 
@@ -46,10 +47,6 @@ const TEXT = {
     stars: (n: number) => `${String(n)}`,
   },
 } as const;
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 /** `?lang=en|zh-CN` wins, then the first language the browser prefers, then Chinese. */
 export function pageLanguage(query: string | null, acceptLanguage: string | undefined): CsatPageLanguage {

@@ -7,8 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CSAT_LINK_PLACEHOLDER, CSAT_PATH, csatAnswerSchema, csatFormSchema, csatTokenSchema, type CsatAnswer } from '../../shared/csat.js';
-import type { ChannelRoute } from '../http.js';
-import { clientAddress } from '../http.js';
+import { clientAddress, type ChannelRoute } from '../http.js';
 import { PermanentDeliveryError } from '../channels/delivery.js';
 import type { QueuedDelivery, ServerStore } from '../store.js';
 import type { RateLimiters } from '../rateLimits.js';

@@ -3,10 +3,7 @@
  * full-page mode. No inline script (the page's CSP allows only the server's own scripts);
  * the widget reads its settings from its script tag's data attributes.
  */
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+import { escapeHtml } from '../../html.js';
 
 /** Query parameters the page hands to the widget (a verified identity for links from a signed-in site, and a language override). */
 const PASSED_PARAMS: ReadonlyArray<[query: string, attribute: string]> = [

@@ -50,6 +50,7 @@ import {
   type WebchatIdentity,
   type WebchatMessage,
   type WebchatQueuePlace,
+  type WebchatRated,
   type WebchatSent,
   type WebchatWelcome,
 } from '../../../shared/webchat.js';
@@ -63,7 +64,6 @@ import type { SharedState } from '../../cluster/sharedState.js';
 import { retryAfterSeconds, type RateLimiter } from '../../rateLimits.js';
 import { renderChatPage, renderUnknownSitePage } from './page.js';
 import { CSAT_LINK_PLACEHOLDER, webchatRateSchema } from '../../../shared/csat.js';
-import type { WebchatRated } from '../../../shared/webchat.js';
 import { answerSurvey, csatLink } from '../../csat/csatRoutes.js';
 
 /** One site that embeds the widget. */
@@ -629,7 +629,9 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     for (const message of own) {
       const shown = toWebchatMessage(message, prefix);
       if (message.direction === 'outbound' && message.text.includes(CSAT_LINK_PLACEHOLDER)) {
-        const minted = await store.csat.mintToken(message.id, now());
+        // Each link is a stored row: a page reloaded in a loop is held to the rating budget of its address.
+        const allowed = (await rateLimits.csatPerAddress.consume(data.address)).ok;
+        const minted = allowed ? await store.csat.mintToken(message.id, now()) : 'rate_limited';
         shown.text = message.text.replace(CSAT_LINK_PLACEHOLDER, typeof minted === 'string' ? '' : csatLink(ctx.publicUrl(), minted.token));
       }
       history.push(shown);
