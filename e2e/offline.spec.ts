@@ -234,7 +234,7 @@ test('an agent keeps working through a server outage and a workstation crash, an
   await expect(entry(agent, DRAFT_TEXT)).toBeVisible();
   await expect.poll(async () => (await serverTicket(first)).messages.filter((m) => m.text === DRAFT_TEXT).length, { timeout: 30_000 }).toBe(1);
   await openTicket(lead, first);
-  await expect(lead.getByText(DRAFT_TEXT)).toBeVisible();
+  await expect(lead.locator('section.ticket-pane .timeline').getByText(DRAFT_TEXT)).toBeVisible();
 
   await agentContext.close();
   await leadContext.close();

@@ -114,8 +114,10 @@ test('an inbound contact appears routed in the agent inbox without a refresh, an
   const leadRow = inboxRow(lead, contact.ticketId);
   await expect(leadRow).toBeVisible();
   await leadRow.click();
-  await expect(lead.getByText('已为您联系快递公司')).toBeVisible();
-  await expect(lead.getByText('已提交物流工单 WL-5521')).toBeVisible();
+  // In the ticket's timeline (the customer panel's history lists the same words).
+  const leadTimeline = lead.locator('section.ticket-pane .timeline');
+  await expect(leadTimeline.getByText('已为您联系快递公司')).toBeVisible();
+  await expect(leadTimeline.getByText('已提交物流工单 WL-5521')).toBeVisible();
   await expect(lead.getByLabel('Status')).toHaveValue('awaiting_customer');
 
   // And the server agrees, exactly once.
