@@ -101,7 +101,7 @@ test('an inbound contact appears routed in the agent inbox without a refresh, an
   // chat capacity with the demo's chats, waiting in the chat queue where agent1 opens it (and replying takes it).
   await openFromInboxOrQueue(agent, contact.ticketId);
   await expect(agent.locator('.customer-panel')).toContainText('周晓明');
-  await expect(agent.getByText('三天没有物流更新了', { exact: false })).toBeVisible();
+  await expect(agent.locator('section.ticket-pane .timeline').getByText('三天没有物流更新了', { exact: false })).toBeVisible();
 
   await agent.getByLabel('Reply', { exact: true }).fill('您好，已为您联系快递公司，今天下午前回复您。');
   await agent.getByRole('button', { name: 'Send' }).click();
