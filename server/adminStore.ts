@@ -8,7 +8,7 @@
  * locked on PostgreSQL so two admins demoting each other at once cannot both win.
  * Plain SQL through the seam, as in store.ts.
  */
-import type { Channel, Role, User } from '../shared/domain.js';
+import type { User } from '../shared/domain.js';
 import {
   ADMIN_ACTIONS,
   ADMIN_AUDIT_LIMIT,
@@ -26,6 +26,7 @@ import {
 import { DEFAULT_CAPACITY, type Capacity } from '../shared/routing.js';
 import { hashPassword, uuidv7 } from './credentials.js';
 import type { SqlExecutor } from './db/sql.js';
+import { insertUserRow, userFromRow, type UserDirectoryRow } from './userRows.js';
 
 export interface AdminStoreInternals {
   sql: () => SqlExecutor;
@@ -55,17 +56,7 @@ export interface AdminStore {
   setPolicies(actor: User, policies: Policies, now: number): Promise<PoliciesResult>;
 }
 
-interface AdminUserRow {
-  id: string;
-  username: string;
-  display_name: string;
-  role: string;
-  channels: string;
-  groups_json: string;
-  tier: number;
-  senior: number;
-  languages_json: string;
-  extension: string | null;
+interface AdminUserRow extends UserDirectoryRow {
   deactivated_at: number | null;
   capacity_json: string | null;
 }
@@ -90,16 +81,7 @@ const POLICIES_KEY = 'service';
 
 function adminUserOf(row: AdminUserRow): AdminUser {
   return {
-    id: row.id,
-    username: row.username,
-    displayName: row.display_name,
-    role: row.role as Role,
-    channels: JSON.parse(row.channels) as Channel[],
-    groups: JSON.parse(row.groups_json) as string[],
-    tier: Number(row.tier) === 2 ? 2 : 1,
-    senior: Number(row.senior) === 1,
-    languages: JSON.parse(row.languages_json) as string[],
-    extension: row.extension,
+    ...userFromRow(row),
     active: row.deactivated_at === null,
     deactivatedAt: row.deactivated_at === null ? null : Number(row.deactivated_at),
     capacity: { ...DEFAULT_CAPACITY, ...(row.capacity_json ? (JSON.parse(row.capacity_json) as Partial<Capacity>) : {}) },
@@ -188,24 +170,8 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
         if (taken) return refused('username_taken', `The username ${input.username} is taken.`);
         if (await extensionTaken(input.extension, null)) return refused('extension_taken', `Extension ${String(input.extension)} belongs to another user.`);
         const id = `u_${uuidv7(now).replace(/-/g, '')}`;
-        await sql().run(
-          `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at, languages_json, extension)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            id,
-            input.username,
-            input.displayName,
-            input.role,
-            JSON.stringify(input.channels),
-            JSON.stringify(input.groups),
-            input.tier,
-            input.senior ? 1 : 0,
-            hashPassword(input.password),
-            now,
-            JSON.stringify(input.languages),
-            input.extension,
-          ],
-        );
+        const { password, ...skills } = input;
+        await insertUserRow(sql(), { id, ...skills }, hashPassword(password), now);
         const user = (await getUser(id))!;
         await audit(actor, 'user_created', { id, name: user.displayName }, null, auditedUser(user), now);
         return { result: { ok: true, user }, revokedTokenHashes: [] };

@@ -56,6 +56,7 @@ import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { CustomerRefusal, identitiesOf } from './customers.js';
 import { triageContact } from './inbound.js';
 import { createTurns, type SqlDatabase, type SqlDialect, type SqlExecutor, type SqlValue, type Transaction } from './db/sql.js';
+import { insertUserRow, userFromRow, type UserDirectoryRow } from './userRows.js';
 import { openPostgresDatabase } from './db/postgres.js';
 import { openSqliteDatabase } from './db/sqlite.js';
 import { migrate } from './migrations/index.js';
@@ -493,19 +494,9 @@ export interface ServerStoreOptions {
 // ---------------------------------------------------------------------------------------
 // Rows
 
-interface UserRow {
-  id: string;
-  username: string;
-  display_name: string;
-  role: string;
-  channels: string;
-  groups_json: string;
-  tier: number;
-  senior: number;
+interface UserRow extends UserDirectoryRow {
   password_hash: string;
   last_assigned_at: number | null;
-  languages_json: string;
-  extension: string | null;
   /** Set while the user is deactivated (migration 016): they cannot sign in and their tokens are refused. */
   deactivated_at: number | null;
 }
@@ -574,21 +565,6 @@ interface NoteRow {
 }
 
 // Rows were written by this module from validated values, so the casts below only restore types.
-function userFromRow(row: UserRow): User {
-  return {
-    id: row.id,
-    username: row.username,
-    displayName: row.display_name,
-    role: row.role as Role,
-    channels: JSON.parse(row.channels) as Channel[],
-    groups: JSON.parse(row.groups_json) as string[],
-    tier: row.tier === 2 ? 2 : 1,
-    senior: row.senior === 1,
-    languages: JSON.parse(row.languages_json) as string[],
-    extension: row.extension,
-  };
-}
-
 function customerFromRow(row: CustomerRow, identities: CustomerIdentity[]): Customer {
   return {
     id: row.id,
@@ -1017,26 +993,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       extension: input.extension ?? null,
     };
     const passwordHash = hashPassword(input.password);
-    await transaction(async () => {
-      await ex().run(
-        `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at, languages_json, extension)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          user.id,
-          user.username,
-          user.displayName,
-          user.role,
-          JSON.stringify(user.channels),
-          JSON.stringify(user.groups),
-          user.tier,
-          user.senior ? 1 : 0,
-          passwordHash,
-          now,
-          JSON.stringify(user.languages),
-          user.extension,
-        ],
-      );
-    });
+    await transaction(() => insertUserRow(ex(), user, passwordHash, now));
     return user;
   }
 
