@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 let server: RunningProcess;
 let adminDesk: RunningProcess;
@@ -28,7 +28,8 @@ test.beforeAll(async () => {
   leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
 });
 
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await agentDesk?.stop();
   await leadDesk?.stop();
   await adminDesk?.stop();

@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postDemoInbound, reassignAsLead, signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 let server: RunningProcess;
 let leadDesk: RunningProcess;
@@ -37,9 +37,8 @@ test.beforeAll(async ({ browser }) => {
   lead = await openPage(browser, leadDesk.url, 'lead1');
 });
 
-test.afterAll(async () => {
-  await lead?.context().close();
-  await agent?.context().close();
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await agentDesk?.stop();
   await leadDesk?.stop();
   await server?.stop();

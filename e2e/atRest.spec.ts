@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hashPassword } from '../server/credentials.js';
 import { signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 const NEW_PASSWORD = '新密码-2024';
 
@@ -25,7 +25,8 @@ test.beforeAll(async () => {
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
 });
 
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await desk?.stop();
   await server?.stop();
 });

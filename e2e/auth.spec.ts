@@ -8,7 +8,7 @@ import { expect, test } from '@playwright/test';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServerProcess, startWorkstationProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, closeContexts } from './stack.js';
 
 let server: Awaited<ReturnType<typeof startServerProcess>>;
 let desk: Awaited<ReturnType<typeof startWorkstationProcess>>;
@@ -27,7 +27,8 @@ test.beforeAll(async () => {
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: deskDir });
 });
 
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await desk?.stop();
   await server?.stop();
 });

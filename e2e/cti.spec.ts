@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postDemoInbound } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 const CTI_SECRET = 'demo-cti-secret';
 const RUN = Date.now().toString(36);
@@ -41,9 +41,8 @@ test.beforeAll(async () => {
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
 });
 
-test.afterAll(async () => {
-  await en?.context().close();
-  await zh?.context().close();
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await desk?.stop();
   await leadDesk?.stop();
   await server?.stop();

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { demoToken, openQueued, postDemoInbound, reassignAsLead } from './demoApi.js';
-import { findFreePort, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { findFreePort, startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 let server: RunningProcess;
 let desk: RunningProcess;
@@ -47,7 +47,8 @@ test.beforeAll(async () => {
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
 });
 
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await desk?.stop();
   await server?.stop();
 });

@@ -6,16 +6,15 @@
  * Emily sees the note first, is asked for the result when completing, and completes it.
  * Screenshots of the pane and the dialogs in English and Chinese.
  */
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postDemoInbound, reassignAsLead } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 let server: RunningProcess;
 const desks = new Map<string, RunningProcess>();
-const contexts: BrowserContext[] = [];
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
@@ -27,15 +26,14 @@ test.beforeAll(async () => {
   }
 });
 
-test.afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   for (const desk of desks.values()) await desk.stop();
   await server?.stop();
 });
 
 async function openDesk(browser: Browser, username: string): Promise<Page> {
   const context = await browser.newContext({ locale: 'en-US' });
-  contexts.push(context);
   const page = await context.newPage();
   await page.goto(desks.get(username)!.url);
   await page.getByLabel('Username').fill(username);

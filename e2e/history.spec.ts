@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postDemoInbound, reassignAsLead, signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 let server: RunningProcess;
 let agentDesk: RunningProcess;
@@ -68,9 +68,8 @@ test.beforeAll(async ({ browser }) => {
   await signIn(lead, leadDesk.url, 'lead1');
 });
 
-test.afterAll(async () => {
-  await agent?.context().close();
-  await lead?.context().close();
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await agentDesk?.stop();
   await leadDesk?.stop();
   await server?.stop();

@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { demoToken } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 let root: string;
 let server: RunningProcess;
@@ -34,8 +34,8 @@ test.beforeAll(async ({ browser }) => {
   await expect(page.getByRole('status').filter({ hasText: 'Online' })).toBeVisible({ timeout: 30_000 });
 });
 
-test.afterAll(async () => {
-  await page?.context().close();
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await desk?.stop();
   await server?.stop();
 });

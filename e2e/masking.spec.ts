@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openFromInboxOrQueue, postDemoInbound } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 let server: RunningProcess;
 let agentDesk: RunningProcess;
@@ -41,7 +41,8 @@ test.beforeAll(async () => {
   ).ticketId;
 });
 
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await agentDesk?.stop();
   await leadDesk?.stop();
   await server?.stop();

@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { demoToken, postDemoInbound, signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 interface ServerTicket {
   ticket: { id: string; status: string; priority: string; followUpAt: number | null };
@@ -35,7 +35,8 @@ test.beforeAll(async () => {
   leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
 });
 
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await agentDesk?.stop();
   await leadDesk?.stop();
   await server?.stop();

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { TicketListResponse } from '../shared/httpApi.js';
 import { localDateOf } from '../shared/kpi.js';
 import { demoToken, signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 let server: RunningProcess;
 let leadDesk: RunningProcess;
@@ -28,7 +28,8 @@ test.beforeAll(async () => {
   leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
 });
 
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await leadDesk?.stop();
   await server?.stop();
 });

@@ -6,13 +6,13 @@
  * the next agent, who accepts it from the offer card; a lead bulk-reassigns three tickets
  * that then appear in the new agent's inbox; the routing history explains each decision.
  */
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { demoToken, postDemoInbound } from './demoApi.js';
-import { findFreePort, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { findFreePort, startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 /** Short enough for a quick test, long enough for a loaded 2-core machine to click Accept. */
 const OFFER_TIMEOUT_MS = 8_000;
@@ -20,7 +20,6 @@ const ROUTED_MS = 20_000;
 
 let server: RunningProcess;
 const desks = new Map<string, RunningProcess>();
-const contexts: BrowserContext[] = [];
 /** One page per signed-in person, kept open so their workstation stays connected and available. */
 const pages = new Map<string, Page>();
 let leadToken = '';
@@ -45,15 +44,14 @@ test.beforeAll(async () => {
   leadToken = await tokenFor('lead1');
 });
 
-test.afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   for (const desk of desks.values()) await desk.stop();
   await server?.stop();
 });
 
 async function openDesk(browser: Browser, username: string, locale = 'en-US'): Promise<Page> {
   const context = await browser.newContext({ locale });
-  contexts.push(context);
   const page = await context.newPage();
   await page.goto(desks.get(username)!.url);
   await page.getByLabel('Username').fill(username);

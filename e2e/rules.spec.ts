@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openFromInboxOrQueue, openQueued, postDemoInbound, signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, closeContexts } from './stack.js';
 
 let server: Awaited<ReturnType<typeof startServerProcess>>;
 let desk: Awaited<ReturnType<typeof startWorkstationProcess>>;
@@ -23,7 +23,8 @@ test.beforeAll(async () => {
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent5') });
 });
 
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await desk?.stop();
   await server?.stop();
 });

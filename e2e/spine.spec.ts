@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { demoToken, openFromInboxOrQueue, postDemoInbound, signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, closeContexts } from './stack.js';
 
 type Running = Awaited<ReturnType<typeof startServerProcess>>;
 
@@ -26,7 +26,8 @@ test.beforeAll(async () => {
   leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
 });
 
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await agentDesk?.stop();
   await leadDesk?.stop();
   await server?.stop();

@@ -5,6 +5,7 @@
  * to start; `stop` kills the child by PID and waits for it to exit. A workstation's `url` is
  * the launch link it prints (with its per-launch key), what a user opens.
  */
+import type { Browser } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -179,4 +180,13 @@ function safeRead(file: string): string {
   } catch {
     return '(no log)';
   }
+}
+
+/**
+ * Closes every browser context a spec file left open. Call it first in each file's
+ * `afterAll`: Playwright traces and screenshots every open page of the worker on every later
+ * test, so a leftover workstation page (with its live timers) slows the rest of the suite.
+ */
+export async function closeContexts(browser: Browser): Promise<void> {
+  await Promise.all(browser.contexts().map((context) => context.close().catch(() => undefined)));
 }

@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from './stack.js';
+import { findFreePort, closeContexts } from './stack.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STARTUP_MS = 120_000;
@@ -87,7 +87,8 @@ async function status(url: string): Promise<number | string> {
 let start: Watched | null = null;
 let restarted: Watched | null = null;
 
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   // Whatever a failed run left: npm start stops its own children; the restarted server's
   // process group is the one this test made for it (as a terminal makes for a command).
   const running = (watched: Watched | null) => watched !== null && watched.child.exitCode === null && watched.child.signalCode === null;

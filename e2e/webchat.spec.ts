@@ -10,13 +10,13 @@
  * refused on a site that is not on the allowed origins. Visitors arriving while the agent is full
  * wait in the queue and see their place and the estimated wait.
  */
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 const LIVE_MS = 20_000;
 /** Messages one visitor may send per 10 s in these tests. */
@@ -28,7 +28,6 @@ let desk: RunningProcess;
 let agent: Page;
 /** The first customer's chat page (in Chinese), whose conversation stays open across the tests. */
 let customerPage: Page;
-const contexts: BrowserContext[] = [];
 /** The first customer's chat ticket, rated at the end. */
 let chatTicketId = '';
 
@@ -47,8 +46,8 @@ test.beforeAll(async () => {
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent6') });
 });
 
-test.afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
   await desk?.stop();
   await server?.stop();
 });
@@ -62,7 +61,6 @@ test('a customer chats on the web and an agent answers on the workstation', asyn
   test.setTimeout(120_000);
   const customerContext = await browser.newContext({ locale: 'zh-CN' });
   const agentContext = await browser.newContext({ locale: 'en-US' });
-  contexts.push(customerContext, agentContext);
   const customer = await customerContext.newPage();
   customerPage = customer;
   agent = await agentContext.newPage();
@@ -131,7 +129,6 @@ test('visitors who arrive while the agent is full wait in the queue and see thei
   // to her, and whoever comes after that waits: the widget says where they are, not "nobody online".
   async function visitorSays(locale: string, text: string): Promise<Page> {
     const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/chat/?site=demo`);
     const input = widget(page).getByLabel(locale === 'zh-CN' ? '消息' : 'Message', { exact: true });
@@ -166,7 +163,6 @@ test('the widget speaks English to an English browser: the offline form when the
   await agent.getByLabel('Presence', { exact: true }).selectOption('busy');
   await expect(agent.getByLabel('Presence', { exact: true })).toHaveValue('busy', { timeout: LIVE_MS });
   const context = await browser.newContext({ locale: 'en-US' });
-  contexts.push(context);
   const page = await context.newPage();
   await page.goto(`${server.url}/chat/?site=demo`);
   const chat = widget(page);
@@ -238,7 +234,6 @@ test('a visitor sending too fast is told to wait and the message goes once allow
   });
   await new Promise<void>((resolve) => shopServer.listen(0, '127.0.0.1', resolve));
   const context = await browser.newContext({ locale: 'en-US' });
-  contexts.push(context);
   const shop = await context.newPage();
   try {
     await shop.goto(`http://127.0.0.1:${String((shopServer.address() as AddressInfo).port)}/`);
