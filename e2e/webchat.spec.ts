@@ -158,6 +158,8 @@ test('visitors who arrive while the agent is full wait in the queue and see thei
 });
 
 test('the widget speaks English to an English browser: the offline form when the agent is busy, and a forged identity refused', async ({ browser }) => {
+  // Three pages and an email reply: on a loaded machine this takes more than the default minute.
+  test.setTimeout(120_000);
   await agent.getByLabel('语言').selectOption('en');
   // The only chat agent goes busy: a new visitor gets the offline form.
   await agent.getByLabel('Presence', { exact: true }).selectOption('busy');
