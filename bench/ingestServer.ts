@@ -194,6 +194,7 @@ async function main(): Promise<void> {
         presence: 'offline',
         presenceCause: 'disconnected',
         presenceSince: 0,
+        awayReason: null,
         capacity: { ...DEFAULT_CAPACITY, email: MEASURED_EMAIL_CAPACITY },
         phoneBlocksChat: true,
       },

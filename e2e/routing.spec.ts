@@ -365,7 +365,17 @@ test('the routing screens in Chinese', async () => {
   const before = await noChatsOnCall.isChecked();
   await noChatsOnCall.click();
   await expect(noChatsOnCall).toBeChecked({ checked: !before });
+  // 王芳 goes to lunch from her own header, saying so: the lead's board shows why she is away, and since when.
+  const wang = desk('agent1');
+  await wang.getByLabel('Language').selectOption('zh-CN');
+  await wang.getByLabel('在线状态', { exact: true }).selectOption({ label: '离开 — 用餐' });
+  await expect(lead.getByLabel('王芳的在线状态')).toHaveValue('away:meal', { timeout: ROUTED_MS });
+  await expect(lead.locator('.team-row', { has: lead.getByLabel('王芳的在线状态') }).locator('.presence-since')).toHaveText(/^已 \d+ 分钟$/);
   await lead.screenshot({ path: test.info().outputPath('team-zh.png') });
+  await wang.screenshot({ path: test.info().outputPath('away-meal-zh.png') });
+  await wang.getByLabel('在线状态', { exact: true }).selectOption('available');
+  await expect(lead.getByLabel('王芳的在线状态')).toHaveValue('available', { timeout: ROUTED_MS });
+  await wang.getByLabel('语言').selectOption('en');
   await lead.getByRole('button', { name: '收件箱' }).click();
   await lead.getByLabel('语言').selectOption('en');
 

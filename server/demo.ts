@@ -336,7 +336,14 @@ export async function seedDemoOrganisation(store: ServerStore, now: number): Pro
   for (const [userId, capacity] of Object.entries(DEMO_CAPACITIES)) {
     await store.routing.saveAgentSettings(
       userId,
-      { presence: 'offline', presenceCause: 'disconnected', presenceSince: now, capacity: { ...DEFAULT_CAPACITY, ...capacity }, phoneBlocksChat: true },
+      {
+        presence: 'offline',
+        presenceCause: 'disconnected',
+        presenceSince: now,
+        awayReason: null,
+        capacity: { ...DEFAULT_CAPACITY, ...capacity },
+        phoneBlocksChat: true,
+      },
       now,
     );
   }

@@ -9,6 +9,8 @@ import { describeAssignmentReason, isOpenStatus, type AssignmentReason, type Tic
 import {
   DEFAULT_CAPACITY,
   ROUTING_DECISIONS,
+  awayReasonSchema,
+  type AwayReason,
   type Capacity,
   type Presence,
   type PresenceCause,
@@ -24,6 +26,7 @@ export interface StoredAgentSettings {
   presence: Presence;
   presenceCause: PresenceCause;
   presenceSince: number;
+  awayReason: AwayReason | null;
   capacity: Capacity;
   phoneBlocksChat: boolean;
 }
@@ -76,6 +79,7 @@ interface AgentSettingsRow {
   presence: string;
   presence_cause: string;
   presence_since: number;
+  away_reason: string | null;
   capacity_json: string;
   phone_blocks_chat: number;
 }
@@ -98,7 +102,7 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
   return {
     async loadAgentSettings() {
       const rows = await sql().all<AgentSettingsRow>(
-        'SELECT user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat FROM agent_settings',
+        'SELECT user_id, presence, presence_cause, presence_since, away_reason, capacity_json, phone_blocks_chat FROM agent_settings',
       );
       return new Map(
         rows.map((row) => [
@@ -107,6 +111,8 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
             presence: row.presence as Presence,
             presenceCause: row.presence_cause as PresenceCause,
             presenceSince: row.presence_since,
+            // A reason this server does not know (written by a newer one) is shown as none.
+            awayReason: awayReasonSchema.safeParse(row.away_reason).data ?? null,
             capacity: { ...DEFAULT_CAPACITY, ...(JSON.parse(row.capacity_json) as Partial<Capacity>) },
             phoneBlocksChat: row.phone_blocks_chat === 1,
           },
@@ -117,12 +123,21 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
     async saveAgentSettings(userId, settings, now) {
       await transaction(async () => {
         await sql().run(
-          `INSERT INTO agent_settings (user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO agent_settings (user_id, presence, presence_cause, presence_since, away_reason, capacity_json, phone_blocks_chat, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (user_id) DO UPDATE SET presence = excluded.presence, presence_cause = excluded.presence_cause,
-             presence_since = excluded.presence_since, capacity_json = excluded.capacity_json,
+             presence_since = excluded.presence_since, away_reason = excluded.away_reason, capacity_json = excluded.capacity_json,
              phone_blocks_chat = excluded.phone_blocks_chat, updated_at = excluded.updated_at`,
-          [userId, settings.presence, settings.presenceCause, settings.presenceSince, JSON.stringify(settings.capacity), settings.phoneBlocksChat ? 1 : 0, now],
+          [
+            userId,
+            settings.presence,
+            settings.presenceCause,
+            settings.presenceSince,
+            settings.awayReason,
+            JSON.stringify(settings.capacity),
+            settings.phoneBlocksChat ? 1 : 0,
+            now,
+          ],
         );
       });
     },

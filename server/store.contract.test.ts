@@ -341,12 +341,13 @@ for (const backend of TEST_BACKENDS) {
         presence: 'available',
         presenceCause: 'self',
         presenceSince: TEST_EPOCH,
+        awayReason: null,
         capacity: { phone: 1, chat: 4, social: 5, email: 10 },
         phoneBlocksChat: false,
       } as const;
       await store.routing.saveAgentSettings('agent1', settings, TEST_EPOCH);
-      await store.routing.saveAgentSettings('agent1', { ...settings, presence: 'away' }, TEST_EPOCH + 1);
-      expect((await store.routing.loadAgentSettings()).get('agent1')).toEqual({ ...settings, presence: 'away' });
+      await store.routing.saveAgentSettings('agent1', { ...settings, presence: 'away', awayReason: 'meal' }, TEST_EPOCH + 1);
+      expect((await store.routing.loadAgentSettings()).get('agent1')).toEqual({ ...settings, presence: 'away', awayReason: 'meal' });
       const a = await store.ingestInbound(contact('一'), { now: TEST_EPOCH });
       await store.routing.setCustomerVipTier(a.ticket.customerId, 2, TEST_EPOCH + 2);
       expect(await store.routing.vipTierOf(a.ticket.customerId)).toBe(2);

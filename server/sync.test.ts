@@ -330,6 +330,7 @@ for (const backend of TEST_BACKENDS) {
             presence: 'busy',
             presenceCause: 'self',
             presenceSince: t.clock.now(),
+            awayReason: null,
             capacity: { phone: 1, chat: 3, social: 5, email: 10 },
             phoneBlocksChat: true,
           },

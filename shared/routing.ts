@@ -32,6 +32,15 @@ export const PRESENCES = ['available', 'busy', 'away', 'offline'] as const;
 export const presenceSchema = z.enum(PRESENCES);
 export type Presence = z.infer<typeof presenceSchema>;
 
+/**
+ * Why an agent is Away (示忙原因), chosen when they set it (or by the lead who does): the
+ * board shows it, and reports can tell a meal break from training. Automatic Away (offer
+ * time-outs, idle) has none: its cause says why.
+ */
+export const AWAY_REASONS = ['break', 'meal', 'training', 'meeting', 'coaching', 'other'] as const;
+export const awayReasonSchema = z.enum(AWAY_REASONS);
+export type AwayReason = z.infer<typeof awayReasonSchema>;
+
 /** Why presence changed, for the agent's banner and the leads' board. */
 export const presenceCauseSchema = z.enum(['self', 'lead', 'connected', 'disconnected', 'offer_timeouts', 'idle']);
 export type PresenceCause = z.infer<typeof presenceCauseSchema>;
@@ -71,6 +80,8 @@ export const agentStatusSchema = z.object({
   presence: presenceSchema,
   presenceCause: presenceCauseSchema,
   presenceSince: z.number().int().nonnegative(),
+  /** While Away by choice: why. */
+  awayReason: awayReasonSchema.nullable().default(null),
   /** At least one authenticated socket is connected right now. */
   connected: z.boolean(),
   capacity: capacitySchema,
@@ -184,6 +195,7 @@ export type OfferWithdrawn = z.infer<typeof offerWithdrawnSchema>;
 export const presenceChangedSchema = z.object({
   presence: presenceSchema,
   cause: presenceCauseSchema,
+  awayReason: awayReasonSchema.nullable().default(null),
   /** The lead who changed it, when cause is 'lead'. */
   byName: z.string().max(100).nullable(),
   at: z.number().int().nonnegative(),
@@ -233,7 +245,16 @@ export type RoutingAuditEntry = z.infer<typeof routingAuditEntrySchema>;
 // ---------------------------------------------------------------------------------------
 // Requests (client → server socket events with acks; the RPC methods take the same params)
 
-export const presenceSetRequestSchema = z.object({ presence: presenceSchema }).strict();
+/** A reason goes with Away only (and is optional there: "Away" alone stays valid for older clients). */
+function reasonOnlyWhenAway(request: { presence: Presence; awayReason?: AwayReason | null | undefined }): boolean {
+  return request.presence === 'away' || request.awayReason == null;
+}
+const AWAY_REASON_ONLY_WHEN_AWAY = { message: 'awayReason is given only with presence "away"', path: ['awayReason'] };
+
+export const presenceSetRequestSchema = z
+  .object({ presence: presenceSchema, awayReason: awayReasonSchema.nullable().optional() })
+  .strict()
+  .refine(reasonOnlyWhenAway, AWAY_REASON_ONLY_WHEN_AWAY);
 export const offerRespondRequestSchema = z.object({ ticketId: ticketIdSchema, accept: z.boolean() }).strict();
 export const escalateRequestSchema = z
   .object({
@@ -257,7 +278,10 @@ export const leadReassignRequestSchema = z
   })
   .strict();
 export const leadPinRequestSchema = z.object({ ticketId: ticketIdSchema, agentId: entityIdSchema.nullable() }).strict();
-export const leadSetPresenceRequestSchema = z.object({ userId: entityIdSchema, presence: presenceSchema }).strict();
+export const leadSetPresenceRequestSchema = z
+  .object({ userId: entityIdSchema, presence: presenceSchema, awayReason: awayReasonSchema.nullable().optional() })
+  .strict()
+  .refine(reasonOnlyWhenAway, AWAY_REASON_ONLY_WHEN_AWAY);
 export const leadSetCapacityRequestSchema = z
   .object({ userId: entityIdSchema, capacity: capacitySchema.partial(), phoneBlocksChat: z.boolean().optional() })
   .strict();
@@ -280,7 +304,12 @@ export type TransferTargetsRequest = z.infer<typeof transferTargetsRequestSchema
 // ---------------------------------------------------------------------------------------
 // Results
 
-export const presenceResultSchema = z.object({ presence: presenceSchema, cause: presenceCauseSchema, at: z.number().int().nonnegative() });
+export const presenceResultSchema = z.object({
+  presence: presenceSchema,
+  cause: presenceCauseSchema,
+  awayReason: awayReasonSchema.nullable().default(null),
+  at: z.number().int().nonnegative(),
+});
 export type PresenceResult = z.infer<typeof presenceResultSchema>;
 
 /** accepted: the ticket is now theirs. declined: it went on to the next agent. gone: the offer had expired or was withdrawn. */
@@ -369,6 +398,7 @@ export const routingCallSchema = z.discriminatedUnion('op', [
     presence: presenceSchema,
     cause: presenceCauseSchema,
     byName: z.string().max(100).nullable(),
+    awayReason: awayReasonSchema.nullable().default(null),
   }),
   z.object({ op: z.literal('setCapacity'), userId: entityIdSchema, capacity: capacitySchema.partial(), phoneBlocksChat: z.boolean().optional() }),
   z.object({ op: z.literal('respond'), agentId: entityIdSchema, ticketId: ticketIdSchema, accept: z.boolean() }),

@@ -124,7 +124,7 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
         return null;
       }
       case 'setPresence':
-        return current.setPresence(call.userId, call.presence, call.cause, call.byName);
+        return current.setPresence(call.userId, call.presence, call.cause, call.byName, call.awayReason);
       case 'setCapacity':
         return current.setCapacity(call.userId, call.capacity, call.phoneBlocksChat);
       case 'respond':
@@ -235,7 +235,7 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
       if (!stopped) await run({ op: 'disconnect', userId: user.id, connectionId });
     },
     agents: () => service?.agents() ?? agentsHeard,
-    setPresence: (userId, presence, cause, byName) => run({ op: 'setPresence', userId, presence, cause, byName }),
+    setPresence: (userId, presence, cause, byName, awayReason) => run({ op: 'setPresence', userId, presence, cause, byName, awayReason: awayReason ?? null }),
     setCapacity: (userId, capacity, phoneBlocksChat) =>
       run({ op: 'setCapacity', userId, capacity, ...(phoneBlocksChat !== undefined ? { phoneBlocksChat } : {}) }),
     respond: (agentId, ticketId, accept) => run({ op: 'respond', agentId, ticketId, accept }),

@@ -625,6 +625,28 @@ describe('routing engine rules', () => {
     expect(engine.skips(T0 + 1).size).toBe(0);
   });
 
+  it('keeps why an agent is Away: a new reason keeps the time Away began, any other presence drops it', () => {
+    const { engine } = setup({ autoAccept: true, idleAwayMs: 60_000 });
+    engine.connect('agent1', T0);
+    const meal = engine.setPresence('agent1', 'away', 'self', null, T0 + 1_000, 'meal');
+    expect(meal.filter((e) => e.kind === 'presence')).toEqual([
+      { kind: 'presence', agentId: 'agent1', presence: 'away', cause: 'self', awayReason: 'meal', byName: null, at: T0 + 1_000 },
+    ]);
+    expect(engine.agentStatus('agent1')).toMatchObject({ presence: 'away', awayReason: 'meal', presenceSince: T0 + 1_000 });
+    // The same choice again changes nothing; another reason is announced but Away still began at T0 + 1 s.
+    expect(engine.setPresence('agent1', 'away', 'self', null, T0 + 2_000, 'meal').filter((e) => e.kind === 'presence')).toEqual([]);
+    const training = engine.setPresence('agent1', 'away', 'lead', '李主管', T0 + 3_000, 'training');
+    expect(training.find((e) => e.kind === 'presence')).toMatchObject({ awayReason: 'training', byName: '李主管', at: T0 + 1_000 });
+    expect(engine.agentStatus('agent1')).toMatchObject({ awayReason: 'training', presenceSince: T0 + 1_000 });
+    // A reason means nothing with Busy: it is dropped, as it is when they come back.
+    engine.setPresence('agent1', 'busy', 'self', null, T0 + 4_000, 'meal');
+    expect(engine.agentStatus('agent1')).toMatchObject({ presence: 'busy', awayReason: null, presenceSince: T0 + 4_000 });
+    engine.setPresence('agent1', 'available', 'self', null, T0 + 5_000);
+    // Away set by the engine itself (idle) has no reason: its cause says why.
+    const idle = engine.tick(T0 + 65_000);
+    expect(idle.find((e) => e.kind === 'presence')).toMatchObject({ presence: 'away', cause: 'idle', awayReason: null });
+  });
+
   it('keeps email but requeues calls when an agent stays offline past the grace period', () => {
     const { engine } = setup({ autoAccept: true, disconnectGraceMs: 60_000 });
     engine.connect('agent1', T0);

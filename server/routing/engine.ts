@@ -35,6 +35,7 @@ import {
   type AgentStatus,
   type Capacity,
   type OfferWithdrawn,
+  type AwayReason,
   type Presence,
   type PresenceCause,
   type ReassignOutcome,
@@ -84,12 +85,20 @@ export interface AgentSettings {
   presence: Presence;
   presenceCause: PresenceCause;
   presenceSince: number;
+  awayReason: AwayReason | null;
   capacity: Capacity;
   phoneBlocksChat: boolean;
 }
 
 export function defaultAgentSettings(now: number): AgentSettings {
-  return { presence: 'offline', presenceCause: 'disconnected', presenceSince: now, capacity: { ...DEFAULT_CAPACITY }, phoneBlocksChat: true };
+  return {
+    presence: 'offline',
+    presenceCause: 'disconnected',
+    presenceSince: now,
+    awayReason: null,
+    capacity: { ...DEFAULT_CAPACITY },
+    phoneBlocksChat: true,
+  };
 }
 
 /** Who last handled a customer (a returning customer goes back to them when they can take it). */
@@ -121,7 +130,7 @@ export type RoutingEffect =
     }
   | { kind: 'offer'; ticketId: string; agentId: string; offeredAt: number; expiresAt: number; basis: RoutingBasis }
   | { kind: 'withdrawn'; ticketId: string; agentId: string; reason: OfferWithdrawn['reason'] }
-  | { kind: 'presence'; agentId: string; presence: Presence; cause: PresenceCause; byName: string | null; at: number };
+  | { kind: 'presence'; agentId: string; presence: Presence; cause: PresenceCause; awayReason: AwayReason | null; byName: string | null; at: number };
 
 interface AgentState {
   user: User;
@@ -131,6 +140,7 @@ interface AgentState {
   presence: Presence;
   presenceCause: PresenceCause;
   presenceSince: number;
+  awayReason: AwayReason | null;
   capacity: Capacity;
   phoneBlocksChat: boolean;
   connections: number;
@@ -215,7 +225,8 @@ export interface RoutingEngine {
   admit(input: RoutableTicket, now: number): RoutingEffect[];
   connect(agentId: string, now: number): RoutingEffect[];
   disconnect(agentId: string, now: number): RoutingEffect[];
-  setPresence(agentId: string, presence: Presence, cause: PresenceCause, byName: string | null, now: number): RoutingEffect[];
+  /** `awayReason` only counts with 'away' (see awayReasonSchema). */
+  setPresence(agentId: string, presence: Presence, cause: PresenceCause, byName: string | null, now: number, awayReason?: AwayReason | null): RoutingEffect[];
   setCapacity(agentId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined, now: number): RoutingEffect[];
   /** The agent answers an offer. */
   respond(
@@ -452,6 +463,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       presence: a.presence,
       presenceCause: a.presenceCause,
       presenceSince: a.presenceSince,
+      awayReason: a.awayReason,
       connected: a.connections > 0,
       capacity: { ...a.capacity },
       phoneBlocksChat: a.phoneBlocksChat,
@@ -519,14 +531,25 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     a.takenThisTick++;
   }
 
-  function presenceEffect(a: AgentState, presence: Presence, cause: PresenceCause, byName: string | null, now: number, effects: RoutingEffect[]): void {
-    if (a.presence === presence && a.presenceCause === cause) return;
+  function presenceEffect(
+    a: AgentState,
+    presence: Presence,
+    cause: PresenceCause,
+    byName: string | null,
+    now: number,
+    effects: RoutingEffect[],
+    awayReason: AwayReason | null = null,
+  ): void {
+    const reason = presence === 'away' ? awayReason : null;
+    if (a.presence === presence && a.presenceCause === cause && a.awayReason === reason) return;
     touchAgent(a);
+    // Still Away for another reason (break → meal) or by another hand: Away began when it began.
+    if (a.presence !== presence) a.presenceSince = now;
     a.presence = presence;
     a.presenceCause = cause;
-    a.presenceSince = now;
+    a.awayReason = reason;
     a.lastActivityAt = now;
-    effects.push({ kind: 'presence', agentId: a.user.id, presence, cause, byName, at: now });
+    effects.push({ kind: 'presence', agentId: a.user.id, presence, cause, awayReason: reason, byName, at: a.presenceSince });
   }
 
   // --- ticket bookkeeping ---------------------------------------------------------------
@@ -1005,6 +1028,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         presence: settings.presence,
         presenceCause: settings.presenceCause,
         presenceSince: settings.presenceSince,
+        awayReason: settings.presence === 'away' ? settings.awayReason : null,
         capacity: { ...settings.capacity },
         phoneBlocksChat: settings.phoneBlocksChat,
         connections: 0,
@@ -1094,13 +1118,13 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       return effects;
     },
 
-    setPresence(agentId, presence, cause, byName, now) {
+    setPresence(agentId, presence, cause, byName, now, awayReason = null) {
       const effects: RoutingEffect[] = [];
       const a = agents.get(agentId);
       if (!a) return effects;
       if (presence === 'offline') goOffline(a, cause, byName, now, effects);
       else {
-        presenceEffect(a, presence, cause, byName, now, effects);
+        presenceEffect(a, presence, cause, byName, now, effects, awayReason);
         if (presence === 'available') {
           touchAgent(a);
           a.consecutiveTimeouts = 0;

@@ -5,7 +5,7 @@
  * asynchronous, so the caller never knows which it is.
  */
 import type { Ticket, User } from '../../shared/domain.js';
-import type { AgentStatus, Capacity, Presence, PresenceCause, PresenceChanged, ReassignOutcome, RoutingOffer } from '../../shared/routing.js';
+import type { AgentStatus, AwayReason, Capacity, Presence, PresenceCause, PresenceChanged, ReassignOutcome, RoutingOffer } from '../../shared/routing.js';
 import type { RoutingService } from './service.js';
 
 export type OfferResponse = Awaited<ReturnType<RoutingService['respond']>>;
@@ -16,7 +16,7 @@ export interface RoutingPort {
   disconnect(user: User, connectionId: string): Promise<void>;
   /** Every agent's status as last known here (the leader's own, or its latest push). */
   agents(): AgentStatus[];
-  setPresence(userId: string, presence: Presence, cause: PresenceCause, byName: string | null): Promise<AgentStatus>;
+  setPresence(userId: string, presence: Presence, cause: PresenceCause, byName: string | null, awayReason?: AwayReason | null): Promise<AgentStatus>;
   setCapacity(userId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined): Promise<AgentStatus>;
   respond(agentId: string, ticketId: string, accept: boolean): Promise<OfferResponse>;
   escalate(actor: User, ticketId: string, reason: string): Promise<Ticket>;
@@ -44,7 +44,7 @@ export function localRoutingPort(service: RoutingService): RoutingPort {
     },
     disconnect: (user, connectionId) => service.disconnect(user, connectionId),
     agents: () => service.agents(),
-    setPresence: (userId, presence, cause, byName) => service.setPresence(userId, presence, cause, byName),
+    setPresence: (userId, presence, cause, byName, awayReason) => service.setPresence(userId, presence, cause, byName, awayReason),
     setCapacity: (userId, capacity, phoneBlocksChat) => service.setCapacity(userId, capacity, phoneBlocksChat),
     respond: (agentId, ticketId, accept) => service.respond(agentId, ticketId, accept),
     escalate: (actor, ticketId, reason) => service.escalate(actor, ticketId, reason),

@@ -7,6 +7,7 @@ import {
   agentsResultSchema,
   leadReassignResultSchema,
   offerResponseResultSchema,
+  presenceResultSchema,
   routingAuditResultSchema,
   type OfferWithdrawn,
   type PresenceChanged,
@@ -320,6 +321,47 @@ for (const backend of TEST_BACKENDS) {
         expect(t.server.routing.agents().find((a) => a.userId === 'agent1')!.presence).toBe('offline');
         const back = await connectAs('agent1');
         await vi.waitFor(() => expect(back.offers.map((o) => o.ticketId)).toEqual([chat.ticketId]));
+      });
+
+      it('says why an agent is Away, to the agent and to the leads, keeps it across a restart, and refuses a reason without Away', async () => {
+        const a1 = await connectAs('agent1');
+        const lead = await connectAs('lead1');
+        const since = t.clock.now();
+        expect(result(await ask(a1, 'presence:set', { presence: 'away', awayReason: 'meal' }, presenceResultSchema))).toEqual({
+          presence: 'away',
+          cause: 'self',
+          awayReason: 'meal',
+          at: since,
+        });
+        await vi.waitFor(() => expect(a1.presence.at(-1)).toMatchObject({ presence: 'away', awayReason: 'meal' }));
+        t.clock.advance(60_000);
+        // The lead moves them to training: still Away since the meal began, now for training, and by whom.
+        result(await ask(lead, 'lead:setPresence', { userId: 'agent1', presence: 'away', awayReason: 'training' }, agentStatusResultSchema));
+        await vi.waitFor(() => expect(a1.presence.at(-1)).toMatchObject({ awayReason: 'training', cause: 'lead', byName: '李主管', at: since }));
+        const board = result(await ask(lead, 'lead:agents', {}, agentsResultSchema)).agents.find((a) => a.userId === 'agent1');
+        expect(board).toMatchObject({ presence: 'away', awayReason: 'training', presenceSince: since });
+        // A reason belongs to Away only; a reason nobody defined is refused too. Neither changes anything.
+        expect(await ask(a1, 'presence:set', { presence: 'busy', awayReason: 'meal' }, presenceResultSchema)).toMatchObject({
+          ok: false,
+          error: { code: 'invalid_request' },
+        });
+        expect(await ask(a1, 'presence:set', { presence: 'away', awayReason: 'nap' }, presenceResultSchema)).toMatchObject({
+          ok: false,
+          error: { code: 'invalid_request' },
+        });
+
+        await t.server.close();
+        for (const socket of sockets.splice(0)) socket.disconnect();
+        const previous = t;
+        const again = await startTestServer({ dataDir: t.dataDir, ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : {}), clock: t.clock, scheduler });
+        t = { ...again, stop: () => again.stop().then(() => previous.stop()) };
+        expect(t.server.routing.agents().find((a) => a.userId === 'agent1')).toMatchObject({ presence: 'away', awayReason: 'training', presenceSince: since });
+        // Back at the desk: the reason goes with the Away it explained.
+        const back = await connectAs('agent1');
+        expect(result(await ask(back, 'presence:set', { presence: 'available' }, presenceResultSchema))).toMatchObject({
+          presence: 'available',
+          awayReason: null,
+        });
       });
 
       it('leaves no trace in routing of a contact whose savepoint rolled back, and routes the committed ones', async () => {

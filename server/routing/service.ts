@@ -18,6 +18,7 @@ import { offerTimeoutMsOf } from '../../shared/admin.js';
 import { canUserSeeTicket, type Role, type Ticket, type User } from '../../shared/domain.js';
 import type {
   AgentStatus,
+  AwayReason,
   Capacity,
   OfferWithdrawn,
   Presence,
@@ -96,7 +97,7 @@ export interface RoutingService extends TicketRouter {
   presenceOf(userId: string): PresenceChanged | null;
   /** Offers waiting for this agent, with their bundles. */
   openOffers(agentId: string): Promise<RoutingOffer[]>;
-  setPresence(userId: string, presence: Presence, cause: PresenceCause, byName: string | null): Promise<AgentStatus>;
+  setPresence(userId: string, presence: Presence, cause: PresenceCause, byName: string | null, awayReason?: AwayReason | null): Promise<AgentStatus>;
   setCapacity(userId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined): Promise<AgentStatus>;
   respond(
     agentId: string,
@@ -222,10 +223,17 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   }
 
   // --- deciding, persisting and announcing -------------------------------------------------
-  function presenceChange(agentId: string, presence: Presence, cause: PresenceCause, byName: string | null, at: number): PresenceChanged {
+  function presenceChange(
+    agentId: string,
+    presence: Presence,
+    cause: PresenceCause,
+    awayReason: AwayReason | null,
+    byName: string | null,
+    at: number,
+  ): PresenceChanged {
     // Skips only concern an available agent; the next board push refreshes them.
     const skipped = presence === 'available' ? (lastPresence.get(agentId)?.skipped ?? []) : [];
-    return { presence, cause, byName, at, skipped };
+    return { presence, cause, awayReason, byName, at, skipped };
   }
 
   /** The socket events of a batch of effects, sent once the transaction that decided them has committed. */
@@ -250,7 +258,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
           break;
         case 'presence':
           out.push(() => {
-            const change = presenceChange(effect.agentId, effect.presence, effect.cause, effect.byName, effect.at);
+            const change = presenceChange(effect.agentId, effect.presence, effect.cause, effect.awayReason, effect.byName, effect.at);
             lastPresence.set(effect.agentId, change);
             outlet?.presence(effect.agentId, change);
           });
@@ -271,6 +279,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
         presence: status.presence,
         presenceCause: status.presenceCause,
         presenceSince: status.presenceSince,
+        awayReason: status.awayReason,
         capacity: status.capacity,
         phoneBlocksChat: status.phoneBlocksChat,
       },
@@ -506,7 +515,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
           });
           if (!lastPresence.has(user.id)) {
             const status = engine.agentStatus(user.id);
-            if (status) lastPresence.set(user.id, presenceChange(user.id, status.presence, status.presenceCause, null, status.presenceSince));
+            if (status) lastPresence.set(user.id, presenceChange(user.id, status.presence, status.presenceCause, status.awayReason, null, status.presenceSince));
           }
         })(),
       );
@@ -539,7 +548,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       const known = lastPresence.get(userId);
       if (known) return known;
       const status = engine.agentStatus(userId);
-      return status ? presenceChange(userId, status.presence, status.presenceCause, null, status.presenceSince) : null;
+      return status ? presenceChange(userId, status.presence, status.presenceCause, status.awayReason, null, status.presenceSince) : null;
     },
 
     async openOffers(agentId) {
@@ -556,10 +565,10 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       return offers.sort((a, b) => a.expiresAt - b.expiresAt);
     },
 
-    async setPresence(userId, presence, cause, byName) {
+    async setPresence(userId, presence, cause, byName, awayReason = null) {
       await ensureUser(userId);
       statusOrThrow(userId);
-      await track(decide(null, () => effectsOnly(engine.setPresence(userId, presence, cause, byName, now()))));
+      await track(decide(null, () => effectsOnly(engine.setPresence(userId, presence, cause, byName, now(), awayReason))));
       await persistSettings(userId);
       return statusOrThrow(userId);
     },

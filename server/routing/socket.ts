@@ -78,8 +78,8 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
       (request: Request): Promise<Result> =>
         isLead(user) ? run(request) : Promise.reject(new SyncRefusal('forbidden', 'this request is for leads and admins'));
     handle(socket, deps, 'presence:set', presenceSetRequestSchema, async (request) => {
-      const status = await port.setPresence(user.id, request.presence, 'self', null);
-      return { presence: status.presence, cause: status.presenceCause, at: status.presenceSince };
+      const status = await port.setPresence(user.id, request.presence, 'self', null, request.awayReason ?? null);
+      return { presence: status.presence, cause: status.presenceCause, awayReason: status.awayReason, at: status.presenceSince };
     });
     handle(socket, deps, 'offer:respond', offerRespondRequestSchema, async (request) =>
       forRole(user.role, await port.respond(user.id, request.ticketId, request.accept), maskOfferResponse),
@@ -116,7 +116,7 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
       deps,
       'lead:setPresence',
       leadSetPresenceRequestSchema,
-      leadOnly(async (request) => ({ agent: await port.setPresence(request.userId, request.presence, 'lead', user.displayName) })),
+      leadOnly(async (request) => ({ agent: await port.setPresence(request.userId, request.presence, 'lead', user.displayName, request.awayReason ?? null) })),
     );
     handle(
       socket,

@@ -176,7 +176,7 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
       // The server also pushes presence:changed; this keeps the answer and the state in step if that push is late.
       // Only an available agent is passed over by routing; the server's next push says for what.
       const skipped = result.presence === 'available' ? (presence?.skipped ?? []) : [];
-      presence = { presence: result.presence, cause: result.cause, byName: null, at: result.at, skipped };
+      presence = { presence: result.presence, cause: result.cause, awayReason: result.awayReason, byName: null, at: result.at, skipped };
       options.emit('presence', presence);
       return result;
     },

@@ -1,7 +1,8 @@
 import { useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { PRESENCES, presenceSchema, type PresenceChanged } from '../../../shared/routing.js';
+import type { PresenceChanged } from '../../../shared/routing.js';
 import type { Translate } from '../i18n.js';
+import { parsePresenceChoice, presenceChoices, presenceChoiceValue, presenceText } from '../presenceChoice.js';
 import { useAppStore, useT } from '../store/react.js';
 
 /** Why presence is what it is, when the agent did not choose it (shown as the control's title). */
@@ -34,10 +35,10 @@ export function PresenceSelect() {
   );
   // Only agents are routed to; a lead's or admin's presence would only ever say "Offline".
   if (!isAgent) return null;
-  const current = presence?.presence ?? '';
+  const current = presence ? presenceChoiceValue(presence) : '';
   const cause = presenceCauseText(t, presence);
   return (
-    <span className={`presence-select presence-${current || 'unknown'}`} title={cause}>
+    <span className={`presence-select presence-${presence?.presence ?? 'unknown'}`} title={cause}>
       <span className="presence-dot" aria-hidden="true" />
       <label htmlFor={id}>{t('presence.label')}</label>
       <select
@@ -47,14 +48,14 @@ export function PresenceSelect() {
         aria-busy={settingPresence}
         aria-describedby={cause ? `${id}-cause` : undefined}
         onChange={(event) => {
-          const parsed = presenceSchema.safeParse(event.target.value);
-          if (parsed.success) void setPresence(parsed.data);
+          const choice = parsePresenceChoice(event.target.value);
+          if (choice) void setPresence(choice.presence, choice.awayReason);
         }}
       >
         {current === '' ? <option value="">{t('presence.unknown')}</option> : null}
-        {PRESENCES.map((value) => (
-          <option key={value} value={value}>
-            {t(`presence.${value}`)}
+        {presenceChoices().map((choice) => (
+          <option key={presenceChoiceValue(choice)} value={presenceChoiceValue(choice)}>
+            {presenceText(t, choice)}
           </option>
         ))}
       </select>

@@ -1,17 +1,21 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { CHANNELS, type Channel } from '../../../shared/domain.js';
-import { PRESENCES, presenceSchema, type AgentStatus } from '../../../shared/routing.js';
+import type { AgentStatus } from '../../../shared/routing.js';
 import { channelKey, type Translate } from '../i18n.js';
+import { parsePresenceChoice, presenceChoices, presenceChoiceValue, presenceText } from '../presenceChoice.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { useNow } from './useNow.js';
 
-function idleText(t: Translate, agent: AgentStatus, now: number): string {
-  if (agent.lastAssignedAt === null) return t('team.never');
-  const minutes = Math.max(0, Math.floor((now - agent.lastAssignedAt) / 60_000));
+function durationText(t: Translate, ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
   if (minutes < 60) return t('team.idleMinutes', { m: minutes });
   return t('team.idleHours', { h: Math.floor(minutes / 60), m: minutes % 60 });
+}
+
+function idleText(t: Translate, agent: AgentStatus, now: number): string {
+  return agent.lastAssignedAt === null ? t('team.never') : durationText(t, now - agent.lastAssignedAt);
 }
 
 /** The capacity of one channel: typed freely, saved on Enter or when the field is left (remounted when the saved value changes). */
@@ -65,18 +69,21 @@ function AgentRow({ agent, now }: { agent: AgentStatus; now: number }) {
         <span className="presence-dot" aria-hidden="true" />
         <select
           aria-label={t('team.presenceOf', { name: agent.displayName })}
-          value={agent.presence}
+          value={presenceChoiceValue(agent)}
           onChange={(e) => {
-            const parsed = presenceSchema.safeParse(e.target.value);
-            if (parsed.success) void setAgentPresence(agent.userId, parsed.data);
+            const choice = parsePresenceChoice(e.target.value);
+            if (choice) void setAgentPresence(agent.userId, choice.presence, choice.awayReason);
           }}
         >
-          {PRESENCES.map((value) => (
-            <option key={value} value={value}>
-              {t(`presence.${value}`)}
+          {presenceChoices().map((choice) => (
+            <option key={presenceChoiceValue(choice)} value={presenceChoiceValue(choice)}>
+              {presenceText(t, choice)}
             </option>
           ))}
         </select>
+        {agent.presence !== 'available' && agent.presence !== 'offline' ? (
+          <span className="presence-since muted small">{t('team.since', { duration: durationText(t, now - agent.presenceSince) })}</span>
+        ) : null}
         {!agent.connected ? <span className="muted small">{t('team.disconnected')}</span> : null}
         {agent.onCall ? <span className="on-call-tag">{t('team.onCall')}</span> : null}
         {agent.offers > 0 ? <span className="offer-count">{t('team.offers', { n: agent.offers })}</span> : null}

@@ -6,7 +6,7 @@
  */
 import type { StateCreator } from 'zustand/vanilla';
 import type { Channel, Ticket } from '../../../shared/domain.js';
-import type { AgentStatus, Presence, PresenceChanged, ReassignOutcome, RoutingAuditEntry, RoutingOffer } from '../../../shared/routing.js';
+import type { AgentStatus, AwayReason, Presence, PresenceChanged, ReassignOutcome, RoutingAuditEntry, RoutingOffer } from '../../../shared/routing.js';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
@@ -50,14 +50,15 @@ export interface RoutingSlice {
   bulkOutcome: BulkOutcome | null;
   loadRouting: () => Promise<void>;
   applyPresence: (presence: PresenceChanged) => void;
-  setPresence: (presence: Presence) => Promise<boolean>;
+  /** `awayReason` only with 'away' (why: a break, a meal, training…). */
+  setPresence: (presence: Presence, awayReason?: AwayReason | null) => Promise<boolean>;
   applyOffers: (offers: RoutingOffer[]) => void;
   respondToOffer: (ticketId: string, accept: boolean) => Promise<boolean>;
   escalate: (reason: string) => Promise<boolean>;
   loadAudit: () => Promise<void>;
   loadAgents: () => Promise<void>;
   applyAgents: (agents: AgentStatus[]) => void;
-  setAgentPresence: (userId: string, presence: Presence) => Promise<boolean>;
+  setAgentPresence: (userId: string, presence: Presence, awayReason?: AwayReason | null) => Promise<boolean>;
   setAgentCapacity: (userId: string, channel: Channel, capacity: number) => Promise<boolean>;
   /** Whether the agent is offered chats while on a phone call. */
   setPhoneBlocksChat: (userId: string, phoneBlocksChat: boolean) => Promise<boolean>;
@@ -142,15 +143,15 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         set({ presence });
       },
 
-      async setPresence(presence) {
+      async setPresence(presence, awayReason = null) {
         if (get().settingPresence) return false;
         set({ settingPresence: true });
-        const result = await attempt(() => api.invoke('presence.set', { presence }));
+        const result = await attempt(() => api.invoke('presence.set', presence === 'away' ? { presence, awayReason } : { presence }));
         set({ settingPresence: false });
         if (!result) return false;
         // The core's presence event carries why routing skips them; until it comes, keep what was known while still available.
         const skipped = result.presence === 'available' ? (get().presence?.skipped ?? []) : [];
-        set({ presence: { presence: result.presence, cause: result.cause, byName: null, at: result.at, skipped } });
+        set({ presence: { presence: result.presence, cause: result.cause, awayReason: result.awayReason, byName: null, at: result.at, skipped } });
         return true;
       },
 
@@ -225,8 +226,8 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         set({ agents, agentsLoaded: true });
       },
 
-      async setAgentPresence(userId, presence) {
-        const agent = await attempt(() => api.invoke('lead.setPresence', { userId, presence }));
+      async setAgentPresence(userId, presence, awayReason = null) {
+        const agent = await attempt(() => api.invoke('lead.setPresence', presence === 'away' ? { userId, presence, awayReason } : { userId, presence }));
         if (!agent) return false;
         set({ agents: replaceAgent(get().agents, agent) });
         return true;
