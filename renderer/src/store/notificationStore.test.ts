@@ -19,6 +19,7 @@ import {
 } from '../../../server/testHarness.js';
 import { RpcError } from '../api.js';
 import { initStore, type AppStore } from './appStore.js';
+import type { DesktopNotification, DesktopNotificationBridge } from '../../../shared/rpc.js';
 import type { NotificationKind } from './notifications.js';
 
 const WAIT = { timeout: 20_000, interval: 50 };
@@ -183,20 +184,52 @@ describe('desktop notifications from the store', () => {
   it("notifies an SLA warning and then the breach on the agent's ticket once each; mute silences the sound only", async () => {
     shown.length = 0;
     played.length = 0;
+    // Moving the server's clock hours on also ends the declined chat's cool-down: it may be offered again (and notified).
+    const alarms = () => shown.filter((s) => s.tag.startsWith('alarm:'));
     const ticket = (await server.store.getTicket(ticketId))!;
     // Past 80% of the resolution window: a warning.
     clock.set(ticket.createdAt + (ticket.dueAt - ticket.createdAt) * 0.85);
-    await vi.waitFor(() => expect(shown.map((s) => s.title)).toEqual(['SLA warning']), WAIT);
-    expect(shown[0]!.tag).toMatch(/^alarm:\d+$/);
-    expect(played).toEqual(['sla']);
+    await vi.waitFor(() => expect(alarms().map((s) => s.title)).toEqual(['SLA warning']), WAIT);
+    expect(played.filter((kind) => kind === 'sla')).toEqual(['sla']);
     await settle();
-    expect(shown).toHaveLength(1);
+    expect(alarms()).toHaveLength(1);
 
     store.getState().setSoundsMuted(true);
     clock.set(ticket.dueAt + MINUTE);
-    await vi.waitFor(() => expect(shown.map((s) => s.title)).toEqual(['SLA warning', 'SLA breached']), WAIT);
-    expect(played).toEqual(['sla']);
-    shown[1]!.click();
+    await vi.waitFor(() => expect(alarms().map((s) => s.title)).toEqual(['SLA warning', 'SLA breached']), WAIT);
+    expect(played.filter((kind) => kind === 'sla')).toEqual(['sla']);
+    alarms()[1]!.click();
     await vi.waitFor(() => expect(store.getState().detail?.ticket.id).toBe(ticketId), WAIT);
+  });
+});
+
+describe('in the desktop app', () => {
+  it("goes through the preload's bridge, and the bridge's click brings the offer card forward", async () => {
+    // The same workstation core, now behind an API that carries the desktop app's bridge, and no notifier given.
+    dispose();
+    const sent: DesktopNotification[] = [];
+    const clickListeners: Array<(tag: string) => void> = [];
+    const bridge: DesktopNotificationBridge = {
+      notify: (notification) => sent.push(notification),
+      onClick: (listener) => {
+        clickListeners.push(listener);
+        return () => undefined;
+      },
+    };
+    ({ store, dispose } = initStore({ ...workstationApiOver(core, (error) => new RpcError(error)), notifications: bridge }, { wake: null, sound: null }));
+    await vi.waitFor(() => expect(store.getState().user?.username).toBe('agent_qian'), WAIT);
+    await vi.waitFor(() => expect(store.getState().alarmsLoaded).toBe(true), WAIT);
+    expect(store.getState().notificationPermission).toBe('desktop');
+
+    const offered = await customerWrites('韩梅', '13622223333', '我的订单能改地址吗？');
+    await vi.waitFor(() => expect(sent.filter((n) => n.tag === `offer:${offered}`).map((n) => n.title)).toEqual(['Incoming Chat: 韩梅']), WAIT);
+    expect(clickListeners).toHaveLength(1);
+    clickListeners[0]!(`offer:${offered}`);
+    expect(store.getState().focusOfferId).toBe(offered);
+    // A click on a tag it never showed (or showed and already answered) does nothing.
+    store.getState().offerFocused();
+    clickListeners[0]!(`offer:${offered}`);
+    clickListeners[0]!('offer:GD20990101001');
+    expect(store.getState().focusOfferId).toBeNull();
   });
 });
