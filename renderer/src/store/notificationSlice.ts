@@ -31,8 +31,6 @@ export interface NotificationSlice {
   setSoundsMuted: (muted: boolean) => void;
   /** Asks the browser's permission; call it from a click or key press. */
   askNotificationPermission: () => Promise<void>;
-  /** The permission may have changed outside the page (site settings): read it again. */
-  refreshNotificationPermission: () => void;
   /** The user's saved preferences (sign-in), or the defaults (null: signed out). */
   adoptNotificationPrefs: (userId: string | null) => void;
   showOffer: (ticketId: string) => void;
@@ -54,6 +52,7 @@ export function createNotificationSlice(api: WorkstationApi): StateCreator<AppSt
       focusOfferId: null,
 
       setNotificationSettingsOpen(open) {
+        // The permission may have changed outside the page (the site settings): read it again at each opening.
         set({ notificationSettingsOpen: open, notificationPermission: notificationPermission(api.notifications) });
       },
       setNotificationShown(kind, on) {
@@ -68,9 +67,6 @@ export function createNotificationSlice(api: WorkstationApi): StateCreator<AppSt
       async askNotificationPermission() {
         const permission = await requestNotificationPermission(api.notifications);
         set({ notificationPermission: permission });
-      },
-      refreshNotificationPermission() {
-        set({ notificationPermission: notificationPermission(api.notifications) });
       },
       adoptNotificationPrefs(userId) {
         set({ notificationPrefs: userId ? loadNotificationPrefs(userId) : DEFAULT_NOTIFICATION_PREFS, notificationSettingsOpen: false, focusOfferId: null });
