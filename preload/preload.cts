@@ -8,8 +8,11 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import electron = require('electron');
 import type {
+  DesktopNotification,
   IPC_EVENT_CHANNEL,
   IPC_INVOKE_CHANNEL,
+  IPC_NOTIFICATION_CLICK_CHANNEL,
+  IPC_NOTIFY_CHANNEL,
   RpcErrorShape,
   RpcEventName,
   RpcEvents,
@@ -24,6 +27,8 @@ const { contextBridge, ipcRenderer } = electron;
 // Must equal the shared constants: their literal types make any drift a compile error.
 const IPC_INVOKE: typeof IPC_INVOKE_CHANNEL = 'workstation:invoke';
 const IPC_EVENT: typeof IPC_EVENT_CHANNEL = 'workstation:event';
+const IPC_NOTIFY: typeof IPC_NOTIFY_CHANNEL = 'workstation:notify';
+const IPC_NOTIFICATION_CLICK: typeof IPC_NOTIFICATION_CLICK_CHANNEL = 'workstation:notification-click';
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: RpcErrorShape };
 
@@ -60,6 +65,22 @@ const api: WorkstationApi = {
     return () => {
       ipcRenderer.removeListener(IPC_EVENT, handler);
     };
+  },
+  // System notifications through Electron's Notification in main (the page's own Notification API is refused there).
+  notifications: {
+    notify(notification: DesktopNotification): void {
+      // Only the three fields cross; main validates them again (the page is not trusted).
+      ipcRenderer.send(IPC_NOTIFY, { title: String(notification.title), body: String(notification.body), tag: String(notification.tag) });
+    },
+    onClick(listener: (tag: string) => void): () => void {
+      const handler = (_event: electron.IpcRendererEvent, tag: unknown): void => {
+        if (typeof tag === 'string') listener(tag);
+      };
+      ipcRenderer.on(IPC_NOTIFICATION_CLICK, handler);
+      return () => {
+        ipcRenderer.removeListener(IPC_NOTIFICATION_CLICK, handler);
+      };
+    },
   },
 };
 

@@ -37,6 +37,7 @@ import {
   ticketStatusSchema,
   ticketTypeSchema,
   type Customer,
+  type Channel,
   type Message,
   type Note,
   type Ticket,
@@ -595,6 +596,45 @@ export interface RpcEvents {
   alarms: AlarmsState;
   /** Leads and admins: users or policies changed on the server (shared/admin.ts); the Admin view loads them again. */
   adminChanged: Record<string, never>;
+  /**
+   * Customer messages the cache stored for the first time, on tickets the user holds (not
+   * during a first bootstrap of an empty cache). The window decides what to notify.
+   */
+  customerMessages: { messages: CustomerMessageArrival[] };
+}
+
+/** A customer's message that just reached a ticket the user holds (masked for agents like everything cached). */
+export interface CustomerMessageArrival {
+  messageId: string;
+  ticketId: string;
+  channel: Channel;
+  /** The customer's name as the message carries it. */
+  authorName: string;
+  /** The start of the text, at most CUSTOMER_MESSAGE_PREVIEW_LENGTH characters. */
+  preview: string;
+  createdAt: number;
+}
+
+/** How much of a new customer message travels with its arrival (a notification shows a line or two). */
+export const CUSTOMER_MESSAGE_PREVIEW_LENGTH = 140;
+
+/** A desktop notification the window asks the desktop app to show (the preload's `notifications.notify`). */
+export const desktopNotificationSchema = z.object({
+  title: z.string().min(1).max(200),
+  body: z.string().max(1000),
+  /** Identifies what it is about (`offer:GD…`); a newer one with the same tag replaces it, a click answers with it. */
+  tag: z.string().min(1).max(200),
+});
+export type DesktopNotification = z.infer<typeof desktopNotificationSchema>;
+
+/**
+ * Desktop app only (the preload's bridge; absent in browser mode, which uses the Web
+ * Notification API): shows a system notification through Electron's `Notification` in main,
+ * and reports clicks on it by tag (the app has already brought its window forward).
+ */
+export interface DesktopNotificationBridge {
+  notify(notification: DesktopNotification): void;
+  onClick(listener: (tag: string) => void): () => void;
 }
 
 /** The scripts the user reads (team and own), as cached; `fetchedAt` null before the first fetch. */
@@ -670,6 +710,8 @@ export interface RpcErrorShape {
 export interface WorkstationApi {
   invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResults[M]>;
   on<E extends RpcEventName>(event: E, listener: (payload: RpcEvents[E]) => void): () => void;
+  /** Desktop app only: system notifications through main (see DesktopNotificationBridge). */
+  notifications?: DesktopNotificationBridge;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -720,6 +762,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
       'scripts',
       'alarms',
       'adminChanged',
+      'customerMessages',
     ]),
     payload: z.unknown(),
   }),
@@ -737,6 +780,10 @@ export interface RpcEventEnvelope {
 /** The IPC channel names Electron uses; the preload and main both import them from here. */
 export const IPC_INVOKE_CHANNEL = 'workstation:invoke';
 export const IPC_EVENT_CHANNEL = 'workstation:event';
+/** Window → main: show a desktop notification (`DesktopNotification`, validated in main). */
+export const IPC_NOTIFY_CHANNEL = 'workstation:notify';
+/** Main → window: a desktop notification was clicked (its tag). */
+export const IPC_NOTIFICATION_CLICK_CHANNEL = 'workstation:notification-click';
 
 /** The path of the browser host's WebSocket endpoint. */
 export const BROWSER_RPC_PATH = '/rpc';

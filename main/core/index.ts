@@ -378,6 +378,9 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       onChanged: (ticketIds) => {
         if (isCurrent()) notifier.add(ticketIds);
       },
+      onCustomerMessages: (messages) => {
+        if (isCurrent()) emit('customerMessages', { messages });
+      },
       onAttention: (item) => {
         if (!isCurrent()) return;
         updateConnection({});

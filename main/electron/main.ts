@@ -14,7 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkstationCore } from '../core/api.js';
 import { resolveCoreHostEntry, startCoreProcess } from './coreProcess.js';
-import { registerCoreIpc } from './ipc.js';
+import { registerCoreIpc, registerNotificationIpc } from './ipc.js';
 import { desktopKeyProtector } from './keyProtector.js';
 import { createMainWindow, hardenDefaultSession, lockDownContents, type AppPaths } from './window.js';
 
@@ -52,6 +52,7 @@ function startApp(): void {
   const serverUrl = readServerUrl(process.argv, process.env);
   let core: WorkstationCore | null = null;
   let unregisterIpc: (() => void) | null = null;
+  let unregisterNotifications: (() => void) | null = null;
   let quitting = false;
 
   app.on('web-contents-created', (_event, contents) => lockDownContents(contents, paths));
@@ -77,6 +78,7 @@ function startApp(): void {
     event.preventDefault();
     quitting = true;
     unregisterIpc?.();
+    unregisterNotifications?.();
     const closing = core;
     core = null;
     void closing
@@ -98,6 +100,7 @@ function startApp(): void {
       });
       core = started;
       unregisterIpc = registerCoreIpc(started, paths.indexUrl);
+      unregisterNotifications = registerNotificationIpc(paths.indexUrl);
       // The window does not wait for the core: its first calls wait inside the proxy until the core process is ready.
       await createMainWindow(paths);
     })

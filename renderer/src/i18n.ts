@@ -23,6 +23,7 @@ import { reportsEn, reportsZhCN } from './i18nReports.js';
 import { adminEn, adminZhCN } from './i18nAdmin.js';
 import { boardEn, boardZhCN } from './i18nBoard.js';
 import { alarmsEn, alarmsZhCN } from './i18nAlarms.js';
+import { notifyEn, notifyZhCN } from './i18nNotify.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 import { scriptsEn, scriptsZhCN } from './i18nScripts.js';
@@ -52,6 +53,7 @@ const en = {
   ...boardEn,
   ...scriptsEn,
   ...alarmsEn,
+  ...notifyEn,
   ...connectionEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
@@ -242,6 +244,7 @@ const zhCN: Dictionary = {
   ...boardZhCN,
   ...scriptsZhCN,
   ...alarmsZhCN,
+  ...notifyZhCN,
   ...connectionZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',

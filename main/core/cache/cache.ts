@@ -32,7 +32,9 @@ import type { CustomerSearchHit } from '../../../shared/customers.js';
 import { maskCustomer, maskPiiInText, maskPreview, maskTicket, piiViewOf, type PiiView } from '../../../shared/masking.js';
 import { isProvisionalTicketId, type CreateTicketMutation } from '../../../shared/manualTicket.js';
 import {
+  CUSTOMER_MESSAGE_PREVIEW_LENGTH,
   INBOX_WINDOW_MAX,
+  type CustomerMessageArrival,
   type Draft,
   type InboxAssignee,
   type InboxResult,
@@ -230,6 +232,12 @@ export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter {
    * Returns the touched ticket ids.
    */
   applyChanges(changes: readonly Change[], upTo: number, viewer: User, unreadable?: readonly UnreadableChange[]): string[];
+  /**
+   * The customer messages the last `applyChanges` / `applyBootstrapPage` stored for the first
+   * time on tickets the viewer holds (none from a first bootstrap of an empty cache), and
+   * forgets them: the window's notifications of new customer messages.
+   */
+  takeCustomerArrivals(): CustomerMessageArrival[];
   /** Forgets the sync position so the next connect bootstraps again; keeps the outbox. */
   requireRefetch(): void;
   /**
@@ -938,6 +946,20 @@ export function openCache(file: string, key: Buffer | null): Cache {
     return row ? ticketFromRow(row) : null;
   }
 
+  /** Filled while changes are stored, taken by the sync client after each batch (takeCustomerArrivals). */
+  let customerArrivals: CustomerMessageArrival[] = [];
+
+  function customerArrivalOf(message: Message): CustomerMessageArrival {
+    return {
+      messageId: message.id,
+      ticketId: message.ticketId,
+      channel: message.channel,
+      authorName: message.authorName,
+      preview: message.text.slice(0, CUSTOMER_MESSAGE_PREVIEW_LENGTH),
+      createdAt: message.createdAt,
+    };
+  }
+
   function deleteTicketEverywhere(ticketId: string): void {
     stmt.deleteTicketMessages.run(ticketId);
     stmt.deleteTicketNotes.run(ticketId);
@@ -949,9 +971,10 @@ export function openCache(file: string, key: Buffer | null): Cache {
    * Stores a server message; a customer message this cache did not hold yet marks its ticket
    * unread when `markUnread` (not while a first bootstrap fills an empty cache: nothing there is new to the agent).
    */
-  function storeMessage(message: Message, markUnread: boolean): void {
+  function storeMessage(message: Message, markUnread: boolean, ticket: Ticket, viewer: User): void {
     if (markUnread && message.direction === 'inbound' && stmt.messageExists.get(message.id) === undefined) {
       stmt.markUnread.run(message.ticketId, message.createdAt);
+      if (ticket.assigneeId === viewer.id) customerArrivals.push(customerArrivalOf(message));
     }
     stmt.upsertMessage.run(messageValues(message));
   }
@@ -972,7 +995,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
   function storeBundle(bundle: TicketBundle, viewer: User, markUnread: boolean): void {
     stmt.upsertCustomer.run(customerValues(bundle.customer));
     if (!storeTicket(bundle.ticket, viewer)) return;
-    for (const message of bundle.messages) storeMessage(message, markUnread);
+    for (const message of bundle.messages) storeMessage(message, markUnread, bundle.ticket, viewer);
     for (const note of bundle.notes) stmt.upsertNote.run(note);
   }
 
@@ -986,7 +1009,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         storeTicket(change.ticket, viewer);
         return [change.ticket.id];
       case 'message':
-        if (storeTicket(change.ticket, viewer)) storeMessage(change.message, true);
+        if (storeTicket(change.ticket, viewer)) storeMessage(change.message, true, change.ticket, viewer);
         return [change.ticket.id];
       case 'note':
         if (storeTicket(change.ticket, viewer)) stmt.upsertNote.run(change.note);
@@ -1342,6 +1365,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }),
     applyBootstrapPage: db.transaction((page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
       const touched = new Set<string>();
+      customerArrivals = [];
       recordUnreadable(unreadable);
       // A bootstrap again over a cache that was in sync (a must-refetch) brings what came meanwhile: that is new to the agent.
       const markUnread = stmt.syncState.get()!.last_seq > 0;
@@ -1365,6 +1389,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }),
     applyChanges: db.transaction((changes: readonly Change[], upTo: number, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
       const touched = new Set<string>();
+      customerArrivals = [];
       recordUnreadable(unreadable);
       for (const change of changes) {
         for (const ticketId of storeChange(change, viewer)) touched.add(ticketId);
@@ -1373,6 +1398,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
       rebase(touched, viewer);
       return [...touched];
     }),
+    takeCustomerArrivals() {
+      const taken = customerArrivals;
+      customerArrivals = [];
+      return taken;
+    },
     requireRefetch: db.transaction(() => {
       stmt.requireRefetch.run();
     }),

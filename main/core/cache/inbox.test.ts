@@ -328,6 +328,31 @@ describe('the unread marker', () => {
     expect(row(held.id)?.unread).toBe(false);
   });
 
+  it('lists new customer messages on held tickets once, for the window to notify (none from the first bootstrap, none of the agent, none of a ticket held by someone else)', () => {
+    expect(cache.writer.takeCustomerArrivals()).toEqual([]);
+    const later = { ...held, lastMessageAt: BASE + 5_000, updatedAt: BASE + 5_000 };
+    const someoneElses = { ...other, assigneeId: 'agent2', assigneeName: '王芳', updatedAt: BASE + 5_000 };
+    cache.writer.applyChanges(
+      [
+        { seq: 6, kind: 'message', ticket: later, message: inboundMessage('m3', held.id, BASE + 5_000) },
+        { seq: 7, kind: 'message', ticket: later, message: inboundMessage('m4', held.id, BASE + 5_500, 'outbound') },
+        { seq: 8, kind: 'message', ticket: someoneElses, message: inboundMessage('m5', other.id, BASE + 5_600) },
+      ],
+      8,
+      agent,
+    );
+    expect(cache.writer.takeCustomerArrivals()).toEqual([
+      { messageId: 'm3', ticketId: held.id, channel: 'chat', authorName: '张伟', preview: '请问到哪了', createdAt: BASE + 5_000 },
+    ]);
+    // Taken: not listed again, and the same message resent is not new.
+    expect(cache.writer.takeCustomerArrivals()).toEqual([]);
+    cache.writer.applyChanges([{ seq: 9, kind: 'message', ticket: later, message: inboundMessage('m3', held.id, BASE + 5_000) }], 9, agent);
+    expect(cache.writer.takeCustomerArrivals()).toEqual([]);
+    // A lead's cache keeps every ticket, but only what the lead holds is theirs to hear of.
+    cache.writer.applyChanges([{ seq: 10, kind: 'message', ticket: later, message: inboundMessage('m6', held.id, BASE + 6_000) }], 10, lead);
+    expect(cache.writer.takeCustomerArrivals()).toEqual([]);
+  });
+
   it('marks what a bootstrap after a must-refetch brings, and forgets the marker of a ticket that leaves', () => {
     cache.writer.requireRefetch();
     cache.writer.beginBootstrap();

@@ -8,7 +8,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { User } from '../../../shared/domain.js';
-import type { ConnectionStatus } from '../../../shared/rpc.js';
+import type { ConnectionStatus, CustomerMessageArrival } from '../../../shared/rpc.js';
 import {
   MAX_PUSH_BATCH,
   UNAUTHORIZED_SOCKET_ERROR,
@@ -53,6 +53,8 @@ export interface SyncClientOptions {
   onStatus(patch: SyncStatusPatch): void;
   /** Tickets changed in the cache; an empty list means "reload everything". */
   onChanged(ticketIds: string[]): void;
+  /** Customer messages new to this cache on tickets the user holds (after each stored batch). */
+  onCustomerMessages?(messages: CustomerMessageArrival[]): void;
   /** A refused local change, or changes from the server that could not be read, were listed as needing attention. */
   onAttention(item: { ticketId: string | null; reason: string; refusal: TicketRefusal | null }): void;
   /**
@@ -184,6 +186,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       if (page.next !== null) nextAnswer = requestPage(page.next);
       const touched = cache.writer.applyBootstrapPage(page, user, page.unreadable);
       reportUnreadable(page.unreadable);
+      reportCustomerArrivals();
       done += page.bundles.length;
       options.onStatus({ progress: { done, total: Math.max(page.total, done) } });
       options.onChanged(touched);
@@ -205,6 +208,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       }
       const touched = cache.writer.applyChanges(result.changes, result.upTo, user, result.unreadable);
       reportUnreadable(result.unreadable);
+      reportCustomerArrivals();
       if (touched.length > 0) options.onChanged(touched);
       if (!result.more) return 'current';
     }
@@ -251,7 +255,13 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     const { changes, unreadable } = readChanges(batch.changes, options.now());
     const touched = cache.writer.applyChanges(changes, batch.upTo, user, unreadable);
     reportUnreadable(unreadable);
+    reportCustomerArrivals();
     if (touched.length > 0) options.onChanged(touched);
+  }
+
+  function reportCustomerArrivals(): void {
+    const arrivals = cache.writer.takeCustomerArrivals();
+    if (arrivals.length > 0) options.onCustomerMessages?.(arrivals);
   }
 
   /** Changes that could not be read were skipped and listed; the agent hears of them, sync goes on. */

@@ -4,7 +4,6 @@ import { MAX_BACKLOG_THRESHOLD, backlogThresholdOf, isAlarmOpen, type Alarm } fr
 import { CHANNELS, type Channel } from '../../../shared/domain.js';
 import { alarmKindText, alarmText } from '../alarmText.js';
 import { formatDateTime, type MessageKey } from '../i18n.js';
-import { notificationPermission, requestNotificationPermission } from '../store/alarmNotifications.js';
 import { useAppStore, useT } from '../store/react.js';
 import { isLeadRole } from '../store/routingSlice.js';
 import { errorText } from './errorText.js';
@@ -231,15 +230,15 @@ function ThresholdEditor() {
   );
 }
 
-/** Browser mode: desktop notifications need the user's permission, asked from a click. */
+/** Browser mode: desktop notifications need the user's permission, asked from a click (also in the header's notification settings). */
 function NotificationToggle() {
   const t = useT();
-  const [permission, setPermission] = useState(notificationPermission());
-  if (permission === 'unsupported') return null;
+  const { permission, ask } = useAppStore(useShallow((s) => ({ permission: s.notificationPermission, ask: s.askNotificationPermission })));
+  if (permission === 'unsupported' || permission === 'desktop') return null;
   if (permission === 'granted') return <span className="muted small">{t('alerts.notifyOn')}</span>;
   if (permission === 'denied') return <span className="muted small">{t('alerts.notifyBlocked')}</span>;
   return (
-    <button type="button" onClick={() => void requestNotificationPermission().then(setPermission)}>
+    <button type="button" onClick={() => void ask()}>
       {t('alerts.notifyEnable')}
     </button>
   );

@@ -3,6 +3,7 @@ import type { ConnectionState } from '../../../shared/rpc.js';
 import { formatClock, type Language, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { LanguageSelect } from './LanguageSelect.js';
+import { NotificationSettings } from './NotificationSettings.js';
 import { PresenceSelect } from './PresenceSelect.js';
 import { RoutingSkips } from './RoutingSkips.js';
 import { ViewSwitch } from './ViewSwitch.js';
@@ -88,6 +89,7 @@ export function Header() {
           {t('scripts.open')}
         </button>
         <PresenceSelect />
+        {user ? <NotificationSettings /> : null}
         <LanguageSelect />
         {user ? (
           <span className="current-user" title={user.username}>

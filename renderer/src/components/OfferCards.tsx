@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { RoutingOffer } from '../../../shared/routing.js';
 import { channelKey, describeRoutingBasis } from '../i18n.js';
@@ -11,9 +11,21 @@ function OfferCard({ offer }: { offer: RoutingOffer }) {
   const t = useT();
   const id = useId();
   const now = useNow();
-  const { responding, respondToOffer } = useAppStore(
-    useShallow((s) => ({ responding: s.respondingOffers.includes(offer.ticketId), respondToOffer: s.respondToOffer })),
+  const { responding, respondToOffer, focusRequested, offerFocused } = useAppStore(
+    useShallow((s) => ({
+      responding: s.respondingOffers.includes(offer.ticketId),
+      respondToOffer: s.respondToOffer,
+      focusRequested: s.focusOfferId === offer.ticketId,
+      offerFocused: s.offerFocused,
+    })),
   );
+  const acceptRef = useRef<HTMLButtonElement>(null);
+  // A click on this offer's desktop notification: the window is in front, Accept takes the focus (Enter accepts).
+  useEffect(() => {
+    if (!focusRequested) return;
+    acceptRef.current?.focus();
+    offerFocused();
+  }, [focusRequested, offerFocused]);
   const { ticket, customer, messages } = offer.bundle;
   const firstMessage = messages.find((m) => m.direction === 'inbound') ?? messages[0];
   const total = Math.max(1, offer.expiresAt - offer.offeredAt);
@@ -43,7 +55,13 @@ function OfferCard({ offer }: { offer: RoutingOffer }) {
         <span className={`offer-seconds${seconds <= 5 ? ' urgent' : ''}`}>{seconds > 0 ? t('offer.countdown', { seconds }) : t('offer.expired')}</span>
       </div>
       <div className="offer-actions">
-        <button type="button" className="primary" disabled={responding || seconds <= 0} onClick={() => void respondToOffer(offer.ticketId, true)}>
+        <button
+          ref={acceptRef}
+          type="button"
+          className="primary"
+          disabled={responding || seconds <= 0}
+          onClick={() => void respondToOffer(offer.ticketId, true)}
+        >
           {t('offer.accept')}
         </button>
         <button type="button" disabled={responding || seconds <= 0} onClick={() => void respondToOffer(offer.ticketId, false)}>

@@ -3,7 +3,7 @@
  * event, subscribed in appStore.ts, fetched from the server on every connect); leads
  * acknowledge, decide escalation requests and set backlog thresholds; an agent sees their
  * own SLA alarms and escalation requests. A desktop notification is shown once per alarm
- * raised while the window is open (see `notifyNewAlarms`). Nothing here decides an alarm:
+ * raised while the window is open (store/notifications.ts). Nothing here decides an alarm:
  * they are the server's (docs/technical/alarms.md).
  */
 import type { StateCreator } from 'zustand/vanilla';

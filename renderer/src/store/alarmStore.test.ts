@@ -9,7 +9,7 @@ import { createWorkstationCore, type WorkstationCore } from '../../../main/core/
 import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
 import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, makeTempDir, postJson, startTestServer, type TestServer } from '../../../server/testHarness.js';
 import { RpcError } from '../api.js';
-import type { DesktopNotifier } from './alarmNotifications.js';
+import type { DesktopNotifier } from './notifications.js';
 import { openAlarmCount } from './alarmSlice.js';
 import { initStore, type AppStore } from './appStore.js';
 
@@ -25,7 +25,7 @@ async function signedInStore(username: string, notifier: DesktopNotifier | null)
   cores.push(core);
   const { store, dispose } = initStore(
     workstationApiOver(core, (error) => new RpcError(error)),
-    { wake: null, notifier },
+    { wake: null, notifier, sound: null },
   );
   disposers.push(dispose);
   await vi.waitFor(() => expect(store.getState().sessionChecked).toBe(true));

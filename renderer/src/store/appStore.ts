@@ -21,7 +21,16 @@ import { createAdminSlice } from './adminSlice.js';
 import { createBoardSlice } from './boardSlice.js';
 import { createScriptSlice } from './scriptSlice.js';
 import { alarmsSignedOut, createAlarmSlice } from './alarmSlice.js';
-import { browserDesktopNotifier, createAlarmNotifications, type DesktopNotifier } from './alarmNotifications.js';
+import { createNotificationSlice } from './notificationSlice.js';
+import {
+  bridgeDesktopNotifier,
+  browserDesktopNotifier,
+  createDesktopNotifications,
+  documentHasFocus,
+  pageSound,
+  type DesktopNotifier,
+  type SoundPlayer,
+} from './notifications.js';
 import { createRoutingSlice } from './routingSlice.js';
 import { createSessionSlice } from './sessionSlice.js';
 import { createTicketSlice } from './ticketSlice.js';
@@ -52,6 +61,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createFieldsSlice(api)(...a),
     ...createManualSlice(api)(...a),
     ...createAlarmSlice(api)(...a),
+    ...createNotificationSlice(api)(...a),
   }));
 }
 
@@ -111,8 +121,15 @@ export function browserWakeSignals(): WakeSignals | null {
 export interface StoreOptions {
   /** Defaults to the browser's (none outside a browser). */
   wake?: WakeSignals | null;
-  /** Desktop notifications of new alarms; defaults to the browser's Notification API (none outside a browser). */
+  /**
+   * Where desktop notifications go (offers, customer messages, SLA, alarms); defaults to the
+   * desktop app's bridge when the API has one, else the browser's Notification API (none outside a browser).
+   */
   notifier?: DesktopNotifier | null;
+  /** Notification sounds; defaults to Web Audio tones (none outside a browser). */
+  sound?: SoundPlayer | null;
+  /** Whether the window has the focus; defaults to `document.hasFocus()`. */
+  isWindowFocused?: () => boolean;
 }
 
 export interface InitializedStore {
@@ -128,9 +145,20 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
   const refreshInbox = coalesce(() => store.getState().loadInbox());
   const refreshTicket = coalesce(() => store.getState().reloadTicket());
   const refreshAudit = coalesce(() => store.getState().loadAudit());
-  const notifier = createAlarmNotifications(options.notifier === undefined ? browserDesktopNotifier() : options.notifier, (alarm) =>
-    store.getState().openAlarm(alarm),
-  );
+  const defaultNotifier = () => (api.notifications ? bridgeDesktopNotifier(api.notifications) : browserDesktopNotifier());
+  const notifications = createDesktopNotifications({
+    notifier: options.notifier === undefined ? defaultNotifier() : options.notifier,
+    sound: options.sound === undefined ? pageSound() : options.sound,
+    isWindowFocused: options.isWindowFocused ?? documentHasFocus,
+    targets: {
+      showOffer: (ticketId) => store.getState().showOffer(ticketId),
+      openTicket: (ticketId) => {
+        store.getState().setView('inbox');
+        void store.getState().openTicket(ticketId);
+      },
+      openAlarm: (alarm) => store.getState().openAlarm(alarm),
+    },
+  });
 
   const unsubscribers = [
     // Routing: presence, offers and (for leads) the team board are pushed by the core.
@@ -229,7 +257,16 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
     store.subscribe((state, previous) => {
       if (state.user && state.user !== previous.user) void state.loadAlarms();
       if (!state.user && previous.user) store.setState(alarmsSignedOut());
-      if (state.alarms !== previous.alarms) notifier.update(state);
+    }),
+    // Desktop notifications (store/notifications.ts): offers and alarms from the store's own
+    // changes, customer messages from the core; preferences are the signed-in user's.
+    store.subscribe((state, previous) => {
+      if (state.user?.id !== previous.user?.id) state.adoptNotificationPrefs(state.user?.id ?? null);
+      notifications.update(store.getState());
+    }),
+    api.on('customerMessages', ({ messages }) => {
+      const state = store.getState();
+      if (state.user) notifications.customerMessages(state, messages);
     }),
     // Administration: another admin's change reaches an open Admin view at once.
     api.on('adminChanged', () => {

@@ -32,6 +32,7 @@ import type { AdminSlice } from './adminSlice.js';
 import type { BoardSlice } from './boardSlice.js';
 import type { ScriptSlice } from './scriptSlice.js';
 import type { AlarmSlice } from './alarmSlice.js';
+import type { NotificationSlice } from './notificationSlice.js';
 import type { RoutingSlice } from './routingSlice.js';
 
 /** A failed call as the UI shows it. */
@@ -209,6 +210,7 @@ export interface AttentionSlice {
 
 export type AppState = SessionSlice &
   AlarmSlice &
+  NotificationSlice &
   ConnectionSlice &
   InboxSlice &
   TicketSlice &

@@ -1,0 +1,200 @@
+/**
+ * Desktop notifications end to end: the real server process (demo organisation), one
+ * workstation process, Chromium at 1280x800 with the notifications permission granted. The
+ * page's `window.Notification` is wrapped before the app loads (addInitScript) to record what
+ * the app creates — the real app code path; the OS popup itself is not observable here. An
+ * offered chat is notified once (a click on the notification puts the focus on the card's
+ * Accept); after accepting, a new message from the customer is not notified while its ticket
+ * is in front of the agent, and is notified once while they work on another ticket. The preferences popover opens from the header by keyboard,
+ * keeps a choice across a reload, and is screenshotted in English and Chinese.
+ */
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { postDemoInbound, signIn } from './demoApi.js';
+import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+
+/** Long enough for a loaded 2-core machine to look at the card and click Accept. */
+const OFFER_TIMEOUT_MS = 45_000;
+const ROUTED_MS = 20_000;
+
+let server: RunningProcess;
+let desk: RunningProcess;
+let context: BrowserContext;
+let page: Page;
+
+interface Recorded {
+  title: string;
+  body: string;
+  tag: string;
+}
+
+/** What the init script keeps in the page (this tsconfig has no DOM types: the page is described here). */
+interface RecordingPage {
+  recordedNotifications?: Array<Recorded & { notification: { onclick: ((event: unknown) => void) | null } }>;
+  document: { hasFocus(): boolean };
+}
+
+/** Runs in the page before the app: records each notification it creates, then lets the real one through. */
+const RECORD_NOTIFICATIONS = `(() => {
+  const Real = window.Notification;
+  const recorded = [];
+  window.recordedNotifications = recorded;
+  class Recording extends Real {
+    constructor(title, options) {
+      super(title, options);
+      recorded.push({ title, body: (options && options.body) || '', tag: (options && options.tag) || '', notification: this });
+    }
+  }
+  Object.defineProperty(window, 'Notification', { value: Recording, configurable: true, writable: true });
+})();`;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async ({ browser }) => {
+  test.setTimeout(120_000);
+  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-notify-'));
+  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true, env: { OFFER_TIMEOUT_MS: String(OFFER_TIMEOUT_MS) } });
+  // agent6 (Emily Chen): chat and email, orders group; the only agent signed in, so chats are offered to them.
+  desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent6') });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  await context.grantPermissions(['notifications']);
+  await context.addInitScript({ content: RECORD_NOTIFICATIONS });
+  page = await context.newPage();
+  await signIn(page, desk.url, 'agent6');
+  await expect(page.getByRole('status').filter({ hasText: 'Online' })).toBeVisible({ timeout: ROUTED_MS });
+  await expect(page.getByLabel('Presence', { exact: true })).toHaveValue('available', { timeout: ROUTED_MS });
+});
+
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
+  await desk?.stop();
+  await server?.stop();
+});
+
+async function recorded(tagPrefix: string): Promise<Recorded[]> {
+  // Runs in the page, where globalThis is its window.
+  return page.evaluate(
+    (prefix) =>
+      ((globalThis as unknown as RecordingPage).recordedNotifications ?? [])
+        .filter((n) => n.tag.startsWith(prefix))
+        .map(({ title, body, tag }) => ({ title, body, tag })),
+    tagPrefix,
+  );
+}
+
+/** The demo leaves chats in the queue, offered to the first chat agent: decline them so the agent has room. */
+async function declineDemoOffers(): Promise<void> {
+  const decline = page.getByRole('alertdialog').getByRole('button', { name: 'Decline' });
+  while ((await decline.count()) > 0) {
+    await decline
+      .first()
+      .click({ timeout: 2_000 })
+      .catch(() => undefined);
+  }
+}
+
+let ticketId = '';
+const customer = { name: '冯晓雨', phone: '+86 137 0000 1212' };
+
+test('an offered chat is notified once, and a click on it puts the focus on Accept', async () => {
+  test.setTimeout(90_000);
+  await declineDemoOffers();
+  ({ ticketId } = await postDemoInbound(server.url, {
+    channel: 'chat',
+    customer,
+    subject: '订单物流查询延迟',
+    text: '你好，我的订单三天没有物流更新了',
+    externalMessageId: 'notify-e2e-1',
+  }));
+  const card = page.getByRole('alertdialog').filter({ hasText: ticketId });
+  await expect(card).toBeVisible({ timeout: ROUTED_MS });
+  await expect
+    .poll(() => recorded(`offer:${ticketId}`), { timeout: ROUTED_MS })
+    .toEqual([
+      {
+        title: 'Incoming Chat: 冯晓雨',
+        body: `你好，我的订单三天没有物流更新了\n${ticketId} — accept it in OmniDesk before the offer runs out`,
+        tag: `offer:${ticketId}`,
+      },
+    ]);
+
+  // The click on the system popup runs the app's onclick.
+  await page.evaluate((tag) => {
+    const entry = ((globalThis as unknown as RecordingPage).recordedNotifications ?? []).find((n) => n.tag === tag)!;
+    entry.notification.onclick?.({ type: 'click' });
+  }, `offer:${ticketId}`);
+  await expect(card.getByRole('button', { name: 'Accept' })).toBeFocused();
+  await card.getByRole('button', { name: 'Accept' }).click();
+  await expect(page.getByRole('region', { name: ticketId })).toBeVisible({ timeout: ROUTED_MS });
+  // Still once: the offer list changed around it (it left) without a second notification.
+  expect(await recorded(`offer:${ticketId}`)).toHaveLength(1);
+});
+
+test("a new customer message on the agent's ticket is notified once while the agent works on another ticket", async () => {
+  test.setTimeout(60_000);
+  // The ticket is open in front of the agent: its message needs no popup.
+  await page.bringToFront();
+  await expect.poll(() => page.evaluate(() => (globalThis as unknown as RecordingPage).document.hasFocus())).toBe(true);
+  await postDemoInbound(server.url, { channel: 'chat', customer, text: '我看到了，谢谢', externalMessageId: 'notify-e2e-2' });
+  await expect(page.getByRole('region', { name: ticketId }).getByText('我看到了，谢谢').first()).toBeVisible({ timeout: ROUTED_MS });
+  expect(await recorded('message:')).toEqual([]);
+
+  // The agent turns to another of their tickets (Playwright gives every page the focus, so another tab would not do).
+  const otherRow = page.getByRole('listbox', { name: 'Tickets' }).getByRole('option').filter({ hasNotText: ticketId }).first();
+  await otherRow.click();
+  await expect(page.getByRole('region', { name: ticketId })).toHaveCount(0);
+  const answer = await postDemoInbound(server.url, { channel: 'chat', customer, text: '还有一个问题：能开专票吗？', externalMessageId: 'notify-e2e-3' });
+  expect(answer.ticketId).toBe(ticketId);
+  await expect
+    .poll(() => recorded('message:'), { timeout: ROUTED_MS })
+    .toEqual([{ title: 'New message from 冯晓雨', body: `${ticketId} · 还有一个问题：能开专票吗？`, tag: `message:${ticketId}` }]);
+});
+
+test('the preferences popover opens from the header by keyboard, keeps a choice across a reload, in English and Chinese', async () => {
+  test.setTimeout(60_000);
+  const bell = page.getByRole('button', { name: 'Notification settings' });
+  await bell.focus();
+  await page.keyboard.press('Enter');
+  const popover = page.getByRole('dialog', { name: 'Notifications' });
+  await expect(popover).toBeVisible();
+  // Offers and SLA ring by default; messages are silent; leads' alarms are not offered to an agent.
+  await expect(popover.getByRole('checkbox', { name: 'Offers to me: play a sound' })).toBeChecked();
+  await expect(popover.getByRole('checkbox', { name: 'Customer messages on my tickets: play a sound' })).not.toBeChecked();
+  await expect(popover.getByRole('checkbox', { name: 'Alarms for leads: show a desktop notification' })).toHaveCount(0);
+  await expect(popover.getByRole('status')).toHaveText('Desktop notifications are allowed.');
+  // Focus starts inside; Space toggles.
+  await expect(popover.getByRole('checkbox', { name: 'Offers to me: show a desktop notification' })).toBeFocused();
+  await popover.getByRole('checkbox', { name: 'Customer messages on my tickets: play a sound' }).focus();
+  await page.keyboard.press('Space');
+  await expect(popover.getByRole('checkbox', { name: 'Customer messages on my tickets: play a sound' })).toBeChecked();
+  await page.screenshot({ path: test.info().outputPath('notification-settings-en.png') });
+  await page.keyboard.press('Escape');
+  await expect(popover).toHaveCount(0);
+  await expect(bell).toBeFocused();
+
+  await page.reload();
+  await expect(page.getByRole('status').filter({ hasText: 'Online' })).toBeVisible({ timeout: ROUTED_MS });
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await page.getByRole('button', { name: '通知设置' }).click();
+  const zhPopover = page.getByRole('dialog', { name: '通知' });
+  await expect(zhPopover.getByRole('checkbox', { name: '我的工单有客户新消息：播放提示音' })).toBeChecked();
+  await expect(zhPopover.getByRole('status')).toHaveText('已允许桌面通知。');
+  await page.screenshot({ path: test.info().outputPath('notification-settings-zh.png') });
+  await page.keyboard.press('Escape');
+  await page.getByLabel('语言').selectOption('en');
+});
+
+test('a browser that has not allowed notifications gets the button that asks, and a clear sentence when it refuses', async ({ browser }) => {
+  test.setTimeout(60_000);
+  const fresh = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })).newPage();
+  await signIn(fresh, desk.url, 'agent6');
+  await fresh.getByRole('button', { name: 'Notification settings' }).click();
+  const popover = fresh.getByRole('dialog', { name: 'Notifications' });
+  await expect(popover.getByRole('status')).toContainText('Your browser has not been allowed to show notifications yet.');
+  // Headless Chromium answers the request itself (there is no prompt to click): denied.
+  await popover.getByRole('button', { name: 'Allow desktop notifications' }).click();
+  await expect(popover.getByRole('status')).toContainText('Your browser blocks notifications for this page.');
+  await fresh.screenshot({ path: test.info().outputPath('notification-settings-denied.png') });
+});

@@ -1,0 +1,43 @@
+/**
+ * The pure parts of store/notifications.ts: saved preferences read leniently, and the desktop
+ * bridge's notifier (fields cut to what main accepts, a click runs the newest action of its tag once).
+ */
+import { describe, expect, it } from 'vitest';
+import type { DesktopNotification } from '../../../shared/rpc.js';
+import { DEFAULT_NOTIFICATION_PREFS, bridgeDesktopNotifier, parseNotificationPrefs } from './notifications.js';
+
+describe('notification preferences', () => {
+  it('keeps what was saved and takes the default for anything missing or malformed', () => {
+    expect(parseNotificationPrefs(null)).toEqual(DEFAULT_NOTIFICATION_PREFS);
+    expect(parseNotificationPrefs('loud')).toEqual(DEFAULT_NOTIFICATION_PREFS);
+    expect(parseNotificationPrefs({ show: { message: false, offer: 'yes' }, sound: { alarm: true, bogus: true }, muted: 1 })).toEqual({
+      show: { ...DEFAULT_NOTIFICATION_PREFS.show, message: false },
+      sound: { ...DEFAULT_NOTIFICATION_PREFS.sound, alarm: true },
+      muted: false,
+    });
+  });
+});
+
+describe('the desktop bridge notifier', () => {
+  it('cuts the fields to what main accepts and runs the newest action of a clicked tag once', () => {
+    const sent: DesktopNotification[] = [];
+    let click: (tag: string) => void = () => undefined;
+    const notifier = bridgeDesktopNotifier({
+      notify: (notification) => sent.push(notification),
+      onClick: (listener) => {
+        click = listener;
+        return () => undefined;
+      },
+    });
+    const ran: string[] = [];
+    notifier.show('标题'.repeat(150), '正文'.repeat(600), 'message:GD20261205001', () => ran.push('first'));
+    notifier.show('新消息', '第二条', 'message:GD20261205001', () => ran.push('second'));
+    expect(sent[0]!.title).toHaveLength(200);
+    expect(sent[0]!.body).toHaveLength(1000);
+    expect(sent[1]).toEqual({ title: '新消息', body: '第二条', tag: 'message:GD20261205001' });
+    click('message:GD20261205001');
+    click('message:GD20261205001');
+    click('offer:GD20261205002');
+    expect(ran).toEqual(['second']);
+  });
+});
