@@ -90,7 +90,7 @@ describe('the Board charts over HTTP', () => {
     // Even a query the schema refuses tells an agent only "not for you".
     expect((await charts(agentToken, '?day=2024-11-01')).status).toBe(403);
     expect((await charts(TEST_INTEGRATION_TOKEN)).status).toBe(403);
-    expect((await charts("not-a-token")).status).toBe(401);
+    expect((await charts('not-a-token')).status).toBe(401);
     expect((await charts(null)).status).toBe(401);
   });
 

@@ -29,14 +29,7 @@ import {
   type TicketFacts,
 } from '../../shared/kpi.js';
 import { fixedReportKeys, type Report, type ReportRequest } from '../../shared/reports.js';
-import {
-  MAX_RESOLUTION_WINDOW_MS,
-  chartRanges,
-  hourlySeries,
-  slaSeries,
-  type BoardCharts,
-  type HourCount,
-} from '../../shared/charts.js';
+import { MAX_RESOLUTION_WINDOW_MS, chartRanges, hourlySeries, slaSeries, type BoardCharts, type HourCount } from '../../shared/charts.js';
 import type { SqlDialect, SqlExecutor } from '../db/sql.js';
 
 export interface ReportRepository {

@@ -209,7 +209,10 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
     }),
     // Leads' channel board: pushed by the server through the core; signing in loads the last one.
     api.on('board', ({ board }) => {
-      if (store.getState().user) store.getState().applyBoard(board);
+      if (!store.getState().user) return;
+      store.getState().applyBoard(board);
+      // The charts ride on the board's pushes, at most once a minute (boardSlice.ts).
+      store.getState().refreshBoardChartsIfDue(Date.now());
     }),
     store.subscribe((state, previous) => {
       if (state.user && state.user !== previous.user && state.user.role !== 'agent') void state.loadBoard();
