@@ -57,7 +57,8 @@ test('a lead reads the charts’ data tables, and contacts posted now show in th
   await signIn(page, leadDesk.url, 'lead1');
   await page.getByRole('button', { name: 'Board', exact: true }).click();
   const charts = page.getByRole('region', { name: 'Trends' });
-  await expect(charts.getByTestId('charts-as-of')).toBeVisible({ timeout: 15_000 });
+  // Right after sign-in the core may still be connecting: the charts then load once it is online (or 10 s later).
+  await expect(charts.getByTestId('charts-as-of')).toBeVisible({ timeout: 30_000 });
   // Each chart is an image described in words, with its numbers one keyboard press away.
   await expect(charts.getByRole('img', { name: /contacts per hour and channel/ })).toBeVisible();
   await expect(charts.getByRole('img', { name: /SLA compliance per day/ })).toBeVisible();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boardChartsSchema, chartRanges, hourlySeries, slaOutcome, slaSeries } from './charts.js';
+import { DEFAULT_POLICIES, policiesSchema } from './admin.js';
+import { MAX_RESOLUTION_WINDOW_MS, boardChartsSchema, chartRanges, hourlySeries, slaOutcome, slaSeries } from './charts.js';
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
@@ -32,6 +33,16 @@ describe('chart ranges (China local time)', () => {
   it('crosses month and year ends', () => {
     expect(chartRanges(Date.UTC(2025, 0, 3, 2))).toMatchObject({ day: '2025-01-03', comparisonDay: '2024-12-27' });
     expect(chartRanges(Date.UTC(2025, 0, 3, 2)).slaDays[0]).toBe('2024-12-21');
+  });
+});
+
+describe('the longest resolution window the SLA query relies on', () => {
+  it('is the longest target the policies accept, so no ticket is due later after its creation', () => {
+    const minutes = MAX_RESOLUTION_WINDOW_MS / 60_000;
+    const longest = { ...DEFAULT_POLICIES, slaMinutes: { ...DEFAULT_POLICIES.slaMinutes, low: minutes }, complaintSlaMinutes: minutes };
+    expect(policiesSchema.safeParse(longest).success).toBe(true);
+    expect(policiesSchema.safeParse({ ...longest, slaMinutes: { ...longest.slaMinutes, low: minutes + 1 } }).success).toBe(false);
+    expect(policiesSchema.safeParse({ ...longest, complaintSlaMinutes: minutes + 1 }).success).toBe(false);
   });
 });
 

@@ -31,6 +31,7 @@ export const boardEn = {
   'charts.refresh': 'Refresh charts',
   'charts.refreshing': 'Refreshing…',
   'charts.loading': 'Loading the charts…',
+  'charts.needsServer': 'The charts are computed by the server, which cannot be reached now; they load again by themselves once it answers.',
   'charts.updated': 'Charts as of {at} China time (refreshed every minute while the board is open)',
   'charts.hourlyTitle': 'Contacts per hour: today ({day}) against {comparisonDay}',
   'charts.hourlyAlt':
@@ -86,6 +87,7 @@ export const boardZhCN: Record<keyof typeof boardEn, string> = {
   'charts.refresh': '刷新图表',
   'charts.refreshing': '正在刷新…',
   'charts.loading': '正在加载图表…',
+  'charts.needsServer': '图表由服务器计算，目前无法连接服务器；连接恢复后会自动重新加载。',
   'charts.updated': '图表数据截至北京时间 {at}（看板打开时每分钟刷新）',
   'charts.hourlyTitle': '每小时接入量：今日（{day}）对比 {comparisonDay}',
   'charts.hourlyAlt': '折线图：各渠道每小时接入量，今日（实线）对比上周同日（虚线）。具体数字见下方数据表。',

@@ -75,7 +75,7 @@ function chinaTime(language: Language, epochMs: number): string {
 }
 
 function chartsErrorText(t: Translate, error: UiError): string {
-  return error.code === 'offline' || error.code === 'server_unreachable' ? t('reports.needsServer') : errorText(t, error);
+  return error.code === 'offline' || error.code === 'server_unreachable' ? t('charts.needsServer') : errorText(t, error);
 }
 
 /** One colour per channel (Okabe–Ito, told apart with colour-blindness too); last week is the same colour, dashed. */
@@ -111,6 +111,8 @@ function HourlyChart({ charts, lang, t }: { charts: Charts; lang: ReportLanguage
   const build = useMemo(() => {
     const hours = Array.from({ length: 24 }, (_, hour) => hour);
     const data: uPlot.AlignedData = [hours, ...charts.hourly.flatMap((series) => [series.today, series.comparison])];
+    // Per uPlot series (the first is the x axis): today filled in its channel's colour, last week hollow.
+    const markerFills = [null, ...charts.hourly.flatMap((series) => [CHANNEL_COLOURS[series.channel], null])];
     return (width: number): { options: uPlot.Options; data: uPlot.AlignedData } => {
       const look = chartLook();
       const count = (_u: uPlot, value: number | null) => (value === null ? '—' : String(value));
@@ -119,7 +121,14 @@ function HourlyChart({ charts, lang, t }: { charts: Charts; lang: ReportLanguage
         options: {
           width,
           height: CHART_HEIGHT,
-          legend: { live: false },
+          // Today's markers are filled, last week's (the dashed lines) hollow and dashed: told apart without colour.
+          legend: {
+            live: false,
+            markers: {
+              dash: (u, index) => (u.series[index]?.dash ? 'dashed' : 'solid'),
+              fill: (_u, index) => markerFills[index] ?? 'transparent',
+            },
+          },
           scales: { x: { time: false, range: [0, 23] }, y: { range: (_u, _min, max) => [0, Math.max(4, max)] } },
           axes: [
             axis(look, t('charts.hour'), { incrs: [1, 2, 3, 4, 6], values: (_u, splits) => splits.map((hour) => t('charts.hourLabel', { hour })) }),

@@ -216,6 +216,9 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
     }),
     store.subscribe((state, previous) => {
       if (state.user && state.user !== previous.user && state.user.role !== 'agent') void state.loadBoard();
+      // Back online with the Board open and its charts not loaded (offline just after sign-in): ask now.
+      const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
+      if (backOnline && state.view === 'board' && state.boardChartsError && state.user?.role !== 'agent') void state.loadBoardCharts();
     }),
     // Scripts (话术库): the core refreshes its cache and says so; signing in loads what is cached (offline too).
     api.on('scripts', (library) => {

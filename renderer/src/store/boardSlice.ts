@@ -16,6 +16,9 @@ import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
 
+/** After a failed ask, the next one is due this much later. */
+export const CHART_RETRY_MS = 10_000;
+
 export interface BoardSlice {
   /** The board as last pushed; null before the first push (or for agents, who get none). */
   board: BoardSnapshot | null;
@@ -71,7 +74,9 @@ export function createBoardSlice(api: WorkstationApi): StateCreator<AppState, []
         set({ boardCharts: charts, boardChartsLoading: false, boardChartsError: null });
       } catch (error) {
         if (request !== latestChartsLoad || get().user !== user) return;
-        set({ boardChartsLoading: false, boardChartsError: toUiError(error) });
+        // A failed ask (offline just after sign-in, the server restarting) is tried again after
+        // CHART_RETRY_MS, not after the full minute; still not on every board push.
+        set({ boardChartsLoading: false, boardChartsError: toUiError(error), boardChartsAskedAt: Date.now() - CHART_REFRESH_MS + CHART_RETRY_MS });
       }
     },
 

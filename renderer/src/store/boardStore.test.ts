@@ -10,6 +10,7 @@ import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, makeTempDir, postJson, startTest
 import { CHART_REFRESH_MS } from '../../../shared/charts.js';
 import { RpcError } from '../api.js';
 import { initStore, type AppStore } from './appStore.js';
+import { CHART_RETRY_MS } from './boardSlice.js';
 
 const WAIT = { timeout: 20_000, interval: 50 };
 
@@ -100,6 +101,10 @@ describe('channel board in the store', () => {
     await agent.getState().loadBoardCharts();
     expect(agent.getState().boardCharts).toBeNull();
     expect(agent.getState().boardChartsError).toMatchObject({ code: 'forbidden' });
+    // A failed ask is due again after CHART_RETRY_MS (offline just after sign-in must not wait a minute).
+    const retryDueAt = agent.getState().boardChartsAskedAt + CHART_REFRESH_MS;
+    expect(retryDueAt).toBeGreaterThan(Date.now());
+    expect(retryDueAt).toBeLessThanOrEqual(Date.now() + CHART_RETRY_MS);
     // And the store never asks on an agent's behalf.
     agent.getState().refreshBoardChartsIfDue(Date.now() + CHART_REFRESH_MS);
     expect(agent.getState().boardChartsLoading).toBe(false);
