@@ -37,7 +37,18 @@ export const LAYERS = {
   preload: { layers: ['shared', 'preload'], packages: ['electron'], node: false, typeOnly: ['shared'] },
   renderer: {
     layers: ['shared', 'renderer'],
-    packages: ['react', 'react/jsx-runtime', 'react-dom', 'react-dom/client', 'zustand', 'zustand/react/shallow', 'zustand/vanilla', '@tanstack/react-virtual'],
+    packages: [
+      'react',
+      'react/jsx-runtime',
+      'react-dom',
+      'react-dom/client',
+      'zustand',
+      'zustand/react/shallow',
+      'zustand/vanilla',
+      '@tanstack/react-virtual',
+      'uplot',
+      'uplot/dist/uPlot.min.css',
+    ],
     node: false,
   },
 };

@@ -20,6 +20,7 @@ import {
 import { localDateOf } from '../shared/kpi.js';
 import { maskBundle } from '../shared/masking.js';
 import { reportFileName, reportQuerySchema } from '../shared/reports.js';
+import { boardChartsQuerySchema } from '../shared/charts.js';
 import { DECOY_PASSWORD_HASH, hashToken, verifyPassword } from './credentials.js';
 import { forRole, maskTicketList } from './piiMasking.js';
 import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
@@ -470,6 +471,19 @@ async function reports(deps: HttpDependencies, req: IncomingMessage, res: Server
   sendFile(req, res, await reportXlsx(report, lang), XLSX_CONTENT_TYPE, reportFileName(report, 'xlsx'));
 }
 
+/**
+ * `GET /api/v1/reports/charts`: the Board's charts (shared/charts.ts) as of the server's clock.
+ * Leads and admins only, like reports; one request costs one point of `requestsPerUser`, and
+ * the workstation asks once a minute while the Board is open.
+ */
+async function boardCharts(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const user = await requireUser(deps, req);
+  if (user.role === 'agent') throw new HttpError(403, 'forbidden', 'Charts are for shift leads and administrators.');
+  const parsed = boardChartsQuerySchema.safeParse(singleValuedQuery(url, 'charts'));
+  if (!parsed.success) throw invalid('The charts query is not valid.', fieldsOf(parsed.error));
+  sendJson(res, 200, await deps.reports.charts(deps.now()));
+}
+
 /** The bytes of an attachment, for whoever may see its ticket. */
 async function attachment(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, rawId: string): Promise<void> {
   const user = await requireUser(deps, req);
@@ -514,6 +528,7 @@ const ROUTES: Route[] = [
   { pattern: /^\/api\/v1\/tickets\/([^/]+)$/, methods: { GET: (deps, req, res, _url, params) => ticketDetail(deps, req, res, params[0]!) } },
   { pattern: /^\/api\/v1\/attachments\/([^/]+)$/, methods: { GET: (deps, req, res, _url, params) => attachment(deps, req, res, params[0]!) } },
   { pattern: /^\/api\/v1\/reports$/, methods: { GET: (deps, req, res, url) => reports(deps, req, res, url) } },
+  { pattern: /^\/api\/v1\/reports\/charts$/, methods: { GET: (deps, req, res, url) => boardCharts(deps, req, res, url) } },
 ];
 
 function channelRouteAsRoute(route: ChannelRoute): Route {

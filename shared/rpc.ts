@@ -50,6 +50,7 @@ import { scriptDeleteRequestSchema, scriptSaveRequestSchema, type Script } from 
 import { alarmAckRequestSchema, backlogThresholdSetRequestSchema, escalationDecideRequestSchema, type Alarm, type BacklogThresholds } from './alarms.js';
 import { queueListRequestSchema, type QueueListResult, type QueueSummaryEntry } from './queue.js';
 import { reportExportRequestSchema, reportRequestSchema, type Report } from './reports.js';
+import type { BoardCharts } from './charts.js';
 import {
   adminAuditRequestSchema,
   adminCreateUserRequestSchema,
@@ -445,6 +446,8 @@ export const rpcParamSchemas = {
   'report.get': reportRequestSchema,
   /** The same report as a CSV or XLSX file for the renderer to save. */
   'report.export': reportExportRequestSchema,
+  /** The Board's charts (shared/charts.ts): contacts per hour today against a week ago, SLA compliance over 14 days. */
+  'report.charts': emptyParams,
   // Administration (shared/admin.ts): leads read, admins write; the server keeps users and policies, so these need it (`offline` otherwise).
   /** Every user with their state and capacity (agents get `forbidden`). */
   'admin.users': emptyParams,
@@ -542,6 +545,7 @@ export interface RpcResults {
   'pii.audit': PiiAuditEntry[];
   'report.get': Report;
   'report.export': FileDownload;
+  'report.charts': BoardCharts;
   'admin.users': AdminUser[];
   'admin.audit': AdminAuditEntry[];
   'admin.policies': PoliciesResult;

@@ -29,6 +29,7 @@ import {
   type TicketFacts,
 } from '../../shared/kpi.js';
 import { fixedReportKeys, type Report, type ReportRequest } from '../../shared/reports.js';
+import { MAX_RESOLUTION_WINDOW_MS, chartRanges, hourlySeries, slaSeries, type BoardCharts, type HourCount } from '../../shared/charts.js';
 import type { SqlDialect, SqlExecutor } from '../db/sql.js';
 
 export interface ReportRepository {
@@ -36,6 +37,8 @@ export interface ReportRepository {
   ticketFacts(range: Pick<PeriodRange, 'start' | 'end'>): Promise<TicketFacts[]>;
   /** The report of `request`, open tickets judged overdue as of `asOf`. */
   report(request: ReportRequest, asOf: number): Promise<Report>;
+  /** The Board's charts as of `asOf` (shared/charts.ts): two statements, each one range of the `tickets_created` index. */
+  charts(asOf: number): Promise<BoardCharts>;
 }
 
 interface FactsRow {
@@ -209,6 +212,82 @@ function factsOf(row: FactsRow): TicketFacts {
   };
 }
 
+/**
+ * Tickets created per channel and China-local hour, today (`which` 0) and on the comparison day
+ * (1): one statement, each half a range seek of `tickets_created (created_at, id)`. The hour is
+ * (created − the day's local midnight) / 1 h, truncated: China has no daylight saving, so it is
+ * the local hour. Parameters: today's midnight, start, end; the comparison day's the same.
+ * GROUP BY by position, so PostgreSQL does not see two different parameters in one expression.
+ */
+const HOURLY_SQL = `
+  SELECT 0 AS which, t.channel AS channel, CAST((t.created_at - ?) / 3600000 AS INTEGER) AS hour, COUNT(*) AS n
+    FROM tickets t WHERE t.created_at >= ? AND t.created_at < ? GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT 1 AS which, t.channel AS channel, CAST((t.created_at - ?) / 3600000 AS INTEGER) AS hour, COUNT(*) AS n
+    FROM tickets t WHERE t.created_at >= ? AND t.created_at < ? GROUP BY 1, 2, 3`;
+
+/**
+ * Tickets DUE per China-local day of the 14, met and missed as shared/charts.ts `slaOutcome`
+ * judges them (open and past due at the first parameter = missed). A ticket is due at most
+ * MAX_RESOLUTION_WINDOW_MS after it was created, so the `created_at` bounds let the database
+ * seek `tickets_created` instead of reading every ticket ever made; `due_at` then picks the days.
+ * Parameters: the first day's midnight, asOf, created-from, created-to, due-from, due-to.
+ */
+const SLA_DAYS_SQL = `
+  SELECT CAST((t.due_at - ?) / 86400000 AS INTEGER) AS day_index,
+         COUNT(*) AS due,
+         SUM(CASE WHEN t.completed_at IS NOT NULL AND t.completed_at <= t.due_at THEN 1 ELSE 0 END) AS met,
+         SUM(CASE WHEN t.completed_at > t.due_at OR (t.completed_at IS NULL AND t.due_at < ?) THEN 1 ELSE 0 END) AS missed
+    FROM tickets t
+   WHERE t.created_at >= ? AND t.created_at < ? AND t.due_at >= ? AND t.due_at < ?
+   GROUP BY 1`;
+
+interface HourRow {
+  which: number | string;
+  channel: string;
+  hour: number | string;
+  n: number | string;
+}
+
+interface SlaDayRow {
+  day_index: number | string;
+  due: Counted;
+  met: Counted;
+  missed: Counted;
+}
+
+/** The charts as of `asOf` from the two statements above. */
+async function readCharts(sql: SqlExecutor, asOf: number): Promise<BoardCharts> {
+  const ranges = chartRanges(asOf);
+  const [hours, days] = await Promise.all([
+    sql.all<HourRow>(HOURLY_SQL, [
+      ranges.today.start,
+      ranges.today.start,
+      ranges.today.end,
+      ranges.comparison.start,
+      ranges.comparison.start,
+      ranges.comparison.end,
+    ]),
+    sql.all<SlaDayRow>(SLA_DAYS_SQL, [ranges.sla.start, asOf, ranges.sla.start - MAX_RESOLUTION_WINDOW_MS, ranges.sla.end, ranges.sla.start, ranges.sla.end]),
+  ]);
+  // A channel no schema allows (a hand-edited row) is left out, as on the board.
+  const counts = (which: number): HourCount[] =>
+    hours
+      .filter((row) => Number(row.which) === which && isOneOf<Channel>(CHANNELS, row.channel))
+      .map((row) => ({ channel: row.channel as Channel, hour: Number(row.hour), contacts: Number(row.n) }));
+  return {
+    timeZone: 'Asia/Shanghai',
+    asOf,
+    day: ranges.day,
+    comparisonDay: ranges.comparisonDay,
+    hourly: hourlySeries(counts(0), counts(1), ranges.hoursBegun),
+    sla: slaSeries(
+      days.map((row) => ({ dayIndex: Number(row.day_index), due: Number(row.due), met: Number(row.met), missed: Number(row.missed) })),
+      ranges.slaDays,
+    ),
+  };
+}
+
 export function createReportRepository(sql: SqlExecutor): ReportRepository {
   const text = factsSql(sql.dialect);
 
@@ -246,6 +325,9 @@ export function createReportRepository(sql: SqlExecutor): ReportRepository {
         rows: kpiRows(groups, request.by, fixedReportKeys(request.by)),
         total: kpisFromTotals(groups.reduce((total, group) => addTotals(total, group.totals), EMPTY_TOTALS)),
       };
+    },
+    charts(asOf) {
+      return readCharts(sql, asOf);
     },
   };
   return repository;

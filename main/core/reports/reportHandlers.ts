@@ -7,10 +7,11 @@
 import type { z } from 'zod';
 import type { ApiErrorBody } from '../../../shared/httpApi.js';
 import { reportFileName, reportSchema } from '../../../shared/reports.js';
+import { boardChartsSchema } from '../../../shared/charts.js';
 import type { RpcResults, rpcParamSchemas } from '../../../shared/rpc.js';
 import { RpcError } from '../errors.js';
 
-export const REPORT_METHODS = ['report.get', 'report.export'] as const;
+export const REPORT_METHODS = ['report.get', 'report.export', 'report.charts'] as const;
 export type ReportMethod = (typeof REPORT_METHODS)[number];
 
 export type ReportHandlers = {
@@ -52,12 +53,12 @@ function attachmentFileName(response: Response): string | null {
 }
 
 export function createReportHandlers(options: { serverUrl: string; current(): ReportSessionView }): ReportHandlers {
-  async function fetchReport(query: Record<string, string>): Promise<{ response: Response; bytes: Buffer }> {
+  async function fetchReport(query: Record<string, string>, path = '/api/v1/reports'): Promise<{ response: Response; bytes: Buffer }> {
     const { token, online } = options.current();
     if (!token || !online) throw new RpcError('offline', 'You are offline: reports are computed by the server and can be loaded once the connection is back.');
     let response: Response;
     try {
-      response = await fetch(`${options.serverUrl}/api/v1/reports?${new URLSearchParams(query).toString()}`, {
+      response = await fetch(`${options.serverUrl}${path}?${new URLSearchParams(query).toString()}`, {
         headers: { authorization: `Bearer ${token}` },
         signal: AbortSignal.timeout(REPORT_REQUEST_TIMEOUT_MS),
       });
@@ -90,6 +91,18 @@ export function createReportHandlers(options: { serverUrl: string; current(): Re
         throw new RpcError('internal', 'The server’s report is not JSON.');
       }
       if (!parsed.success) throw new RpcError('internal', `The server’s report is not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      return parsed.data;
+    },
+
+    async 'report.charts'() {
+      const { bytes } = await fetchReport({}, '/api/v1/reports/charts');
+      let parsed: ReturnType<typeof boardChartsSchema.safeParse>;
+      try {
+        parsed = boardChartsSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+      } catch {
+        throw new RpcError('internal', 'The server’s charts are not JSON.');
+      }
+      if (!parsed.success) throw new RpcError('internal', `The server’s charts are not readable: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
       return parsed.data;
     },
 

@@ -5,6 +5,7 @@ import { REPORT_WORDS, formatReportCell, type ReportLanguage } from '../../../sh
 import { formatDateTime } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { useNow } from './useNow.js';
+import { BoardCharts } from './BoardCharts.js';
 
 /**
  * The leads' channel board (渠道处理状态跟踪表): one row per channel, live. Every figure is
@@ -109,6 +110,7 @@ export function BoardView() {
             </tbody>
           </table>
           <p className="muted small reports-notes">{t('board.notes', { threshold: board.backlogThreshold })}</p>
+          <BoardCharts />
           <QueueTable board={board} lang={lang} />
         </>
       ) : (

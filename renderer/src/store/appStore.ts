@@ -237,10 +237,16 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
     }),
     // Leads' channel board: pushed by the server through the core; signing in loads the last one.
     api.on('board', ({ board }) => {
-      if (store.getState().user) store.getState().applyBoard(board);
+      if (!store.getState().user) return;
+      store.getState().applyBoard(board);
+      // The charts ride on the board's pushes, at most once a minute (boardSlice.ts).
+      store.getState().refreshBoardChartsIfDue(Date.now());
     }),
     store.subscribe((state, previous) => {
       if (state.user && state.user !== previous.user && state.user.role !== 'agent') void state.loadBoard();
+      // Back online with the Board open and its charts not loaded (offline just after sign-in): ask now.
+      const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
+      if (backOnline && state.view === 'board' && state.boardChartsError && state.user?.role !== 'agent') void state.loadBoardCharts();
     }),
     // Scripts (话术库): the core refreshes its cache and says so; signing in loads what is cached (offline too).
     api.on('scripts', (library) => {

@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWorkstationCore, type WorkstationCore } from '../../../main/core/index.js';
 import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
 import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, makeTempDir, postJson, startTestServer, type TestServer } from '../../../server/testHarness.js';
+import { CHART_REFRESH_MS } from '../../../shared/charts.js';
 import { RpcError } from '../api.js';
 import { initStore, type AppStore } from './appStore.js';
+import { CHART_RETRY_MS } from './boardSlice.js';
 
 const WAIT = { timeout: 20_000, interval: 50 };
 
@@ -75,8 +77,42 @@ describe('channel board in the store', () => {
     expect(agent.getState().board).toBeNull();
   });
 
+  it('loads the charts when the Board opens, then again only once a minute has passed', async () => {
+    // Asked for by the view switch above (as the contact there was being posted).
+    await vi.waitFor(() => expect(lead.getState().boardCharts).not.toBeNull(), WAIT);
+    await vi.waitFor(() => expect(lead.getState().boardChartsLoading).toBe(false), WAIT);
+    expect(lead.getState().boardCharts!.sla).toHaveLength(14);
+    const askedAt = lead.getState().boardChartsAskedAt;
+    // A board push within the minute does not ask again.
+    lead.getState().refreshBoardChartsIfDue(askedAt + CHART_REFRESH_MS - 1);
+    expect(lead.getState().boardChartsLoading).toBe(false);
+    expect(lead.getState().boardChartsAskedAt).toBe(askedAt);
+    // A minute later (as this window's clock says), the next push asks.
+    lead.getState().refreshBoardChartsIfDue(askedAt + CHART_REFRESH_MS);
+    expect(lead.getState().boardChartsLoading).toBe(true);
+    await vi.waitFor(() => expect(lead.getState().boardChartsLoading).toBe(false), WAIT);
+    expect(lead.getState().boardChartsError).toBeNull();
+    // Today's hourly counts now hold the email posted above, in one hour of today.
+    const email = lead.getState().boardCharts!.hourly.find((series) => series.channel === 'email')!;
+    expect(email.today.reduce<number>((sum, value) => sum + (value ?? 0), 0)).toBe(1);
+  });
+
+  it('refuses the charts to an agent, who asks for them anyway', async () => {
+    await agent.getState().loadBoardCharts();
+    expect(agent.getState().boardCharts).toBeNull();
+    expect(agent.getState().boardChartsError).toMatchObject({ code: 'forbidden' });
+    // A failed ask is due again after CHART_RETRY_MS (offline just after sign-in must not wait a minute).
+    const retryDueAt = agent.getState().boardChartsAskedAt + CHART_REFRESH_MS;
+    expect(retryDueAt).toBeGreaterThan(Date.now());
+    expect(retryDueAt).toBeLessThanOrEqual(Date.now() + CHART_RETRY_MS);
+    // And the store never asks on an agent's behalf.
+    agent.getState().refreshBoardChartsIfDue(Date.now() + CHART_REFRESH_MS);
+    expect(agent.getState().boardChartsLoading).toBe(false);
+  });
+
   it('forgets the board on sign-out', async () => {
     await lead.getState().signOut();
     expect(lead.getState().board).toBeNull();
+    expect(lead.getState().boardCharts).toBeNull();
   });
 });

@@ -261,7 +261,11 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         set({ view });
         if (view === 'team') void get().loadAgents();
         if (view === 'reports') void get().loadReport();
-        if (view === 'board') void get().loadBoard();
+        if (view === 'board') {
+          void get().loadBoard();
+          // The charts shown at once are the last ones; fresh ones when a minute has passed (boardSlice.ts).
+          get().refreshBoardChartsIfDue(Date.now());
+        }
         if (view === 'alerts') void get().loadAlarms();
         if (view === 'admin') void get().loadAdmin();
       },
