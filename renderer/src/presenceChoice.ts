@@ -34,8 +34,6 @@ export function presenceText(t: Translate, choice: PresenceChoice): string {
 /** Every choice, in the order the select lists them: Away without a reason (set automatically, or by older clients) comes before the reasons. */
 export function presenceChoices(): PresenceChoice[] {
   return PRESENCES.flatMap((presence): PresenceChoice[] =>
-    presence === 'away'
-      ? [{ presence, awayReason: null }, ...AWAY_REASONS.map((awayReason) => ({ presence, awayReason }))]
-      : [{ presence, awayReason: null }],
+    presence === 'away' ? [{ presence, awayReason: null }, ...AWAY_REASONS.map((awayReason) => ({ presence, awayReason }))] : [{ presence, awayReason: null }],
   );
 }

@@ -515,7 +515,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
           });
           if (!lastPresence.has(user.id)) {
             const status = engine.agentStatus(user.id);
-            if (status) lastPresence.set(user.id, presenceChange(user.id, status.presence, status.presenceCause, status.awayReason, null, status.presenceSince));
+            if (status)
+              lastPresence.set(user.id, presenceChange(user.id, status.presence, status.presenceCause, status.awayReason, null, status.presenceSince));
           }
         })(),
       );
