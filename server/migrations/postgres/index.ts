@@ -14,6 +14,7 @@ import { postgresMigration006Csat } from './006-csat.js';
 import { postgresMigration007Administration } from './007-administration.js';
 import { postgresMigration008TicketDrafts } from './008-ticket-drafts.js';
 import { postgresMigration009CustomerHistory } from './009-customer-history.js';
+import { postgresMigration010Knowledge } from './010-knowledge.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -28,6 +29,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration007Administration,
   postgresMigration008TicketDrafts,
   postgresMigration009CustomerHistory,
+  postgresMigration010Knowledge,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */
