@@ -81,9 +81,21 @@ for (const backend of TEST_BACKENDS) {
 
     it('accepts a suggested edit into the article and a suggested new article as published; declines with a reason the author sees', async () => {
       const published = await store.knowledge.save(lead, undefined, returns, TEST_EPOCH);
-      const edit = await store.knowledge.suggest(agent, published.id, { ...returns, body: '签收后七天内可退货，运费由买家承担。' }, '补充运费说明', TEST_EPOCH + 1);
+      const edit = await store.knowledge.suggest(
+        agent,
+        published.id,
+        { ...returns, body: '签收后七天内可退货，运费由买家承担。' },
+        '补充运费说明',
+        TEST_EPOCH + 1,
+      );
       expect(edit).toMatchObject({ articleId: published.id, baseVersion: 1, status: 'pending', authorName: '王芳', note: '补充运费说明' });
-      const fresh = await store.knowledge.suggest(agent, undefined, { title: '发票开具', body: '电子发票在订单完成后开具。', category: '发票', tags: ['发票'] }, '', TEST_EPOCH + 2);
+      const fresh = await store.knowledge.suggest(
+        agent,
+        undefined,
+        { title: '发票开具', body: '电子发票在订单完成后开具。', category: '发票', tags: ['发票'] },
+        '',
+        TEST_EPOCH + 2,
+      );
       const mine = await store.knowledge.suggest(other, published.id, { ...returns, title: '退货' }, '标题太长', TEST_EPOCH + 3);
 
       // Agents see their own suggestions only; leads see all, pending first, newest first.
@@ -93,7 +105,13 @@ for (const backend of TEST_BACKENDS) {
       // Abuse: an agent deciding; deciding twice.
       await expect(store.knowledge.decide(agent, { id: edit.id, decision: 'accept' }, TEST_EPOCH)).rejects.toMatchObject({ code: 'forbidden' });
       const accepted = await store.knowledge.decide(lead, { id: edit.id, decision: 'accept' }, TEST_EPOCH + 4);
-      expect(accepted.article).toMatchObject({ id: published.id, version: 2, body: '签收后七天内可退货，运费由买家承担。', status: 'published', updatedByName: '李主管' });
+      expect(accepted.article).toMatchObject({
+        id: published.id,
+        version: 2,
+        body: '签收后七天内可退货，运费由买家承担。',
+        status: 'published',
+        updatedByName: '李主管',
+      });
       expect(accepted.suggestion).toMatchObject({ status: 'accepted', decidedByName: '李主管', decidedAt: TEST_EPOCH + 4 });
       await expect(store.knowledge.decide(lead, { id: edit.id, decision: 'decline', reason: '晚了' }, TEST_EPOCH)).rejects.toMatchObject({ code: 'conflict' });
 

@@ -26,7 +26,14 @@ const article = (id: string, status = 'published') =>
        VALUES (?, '退货流程', '七天无理由退货', '售后', '["退货"]', ?, 1, 1, 1, 'lead1', '李主管')`,
     )
     .run(id, status);
-const suggestion = (id: string, articleId: string | null, baseVersion: number | null, status = 'pending', reason: string | null = null, decidedAt: number | null = null) =>
+const suggestion = (
+  id: string,
+  articleId: string | null,
+  baseVersion: number | null,
+  status = 'pending',
+  reason: string | null = null,
+  decidedAt: number | null = null,
+) =>
   db
     .prepare(
       `INSERT INTO kb_suggestions (id, article_id, base_version, title, body, category, tags_json, note, author_id, author_name, created_at, status, decline_reason, decided_at)

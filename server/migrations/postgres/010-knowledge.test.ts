@@ -17,7 +17,14 @@ afterAll(async () => {
   await testDatabase?.drop();
 });
 
-const suggestion = (id: string, articleId: string | null, baseVersion: number | null, status = 'pending', reason: string | null = null, decidedAt: number | null = null) =>
+const suggestion = (
+  id: string,
+  articleId: string | null,
+  baseVersion: number | null,
+  status = 'pending',
+  reason: string | null = null,
+  decidedAt: number | null = null,
+) =>
   db.run(
     `INSERT INTO kb_suggestions (id, article_id, base_version, title, body, category, tags_json, note, author_id, author_name, created_at, status, decline_reason, decided_at)
      VALUES (?, ?, ?, '退货流程', '新正文', '售后', '[]', '补充', 'agent1', '王芳', 1731024000000, ?, ?, ?)`,
