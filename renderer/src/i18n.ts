@@ -26,6 +26,7 @@ import { alarmsEn, alarmsZhCN } from './i18nAlarms.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 import { scriptsEn, scriptsZhCN } from './i18nScripts.js';
+import { knowledgeEn, knowledgeZhCN } from './i18nKnowledge.js';
 import { fieldsEn, fieldsZhCN } from './i18nFields.js';
 import { manualEn, manualZhCN } from './i18nManual.js';
 import { historyEn, historyZhCN } from './i18nHistory.js';
@@ -51,6 +52,7 @@ const en = {
   ...adminEn,
   ...boardEn,
   ...scriptsEn,
+  ...knowledgeEn,
   ...alarmsEn,
   ...connectionEn,
   'app.name': 'OmniDesk',
@@ -241,6 +243,7 @@ const zhCN: Dictionary = {
   ...adminZhCN,
   ...boardZhCN,
   ...scriptsZhCN,
+  ...knowledgeZhCN,
   ...alarmsZhCN,
   ...connectionZhCN,
   'app.name': 'OmniDesk 全渠道工作台',

@@ -17,6 +17,7 @@ import './admin.css';
 import './inbox.css';
 import './board.css';
 import './scripts.css';
+import './knowledge.css';
 
 // Electron's preload provides the API. In browser mode the page reaches the workstation
 // over the browser host's WebSocket, which only accepts this launch's key (docs/technical/hosts.md).
