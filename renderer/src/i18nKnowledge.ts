@@ -1,7 +1,7 @@
 /** The knowledge base (知识库) strings: the side panel beside the composer and the manage screen; spread into the dictionaries of i18n.ts. */
 
 export const knowledgeEn = {
-  'kb.toggle': 'Knowledge',
+  'kb.toggle': 'Search knowledge',
   'kb.toggleTitle': 'Search the knowledge base for this ticket (B)',
   'kb.shortcut': 'Open or close the knowledge panel beside the reply',
   'kb.noTicket': 'Open a ticket first: the knowledge panel searches for its words.',
@@ -72,7 +72,7 @@ export const knowledgeEn = {
 } as const;
 
 export const knowledgeZhCN: Record<keyof typeof knowledgeEn, string> = {
-  'kb.toggle': '知识库',
+  'kb.toggle': '查知识库',
   'kb.toggleTitle': '按本工单检索知识库（B）',
   'kb.shortcut': '打开或关闭回复框旁的知识库面板',
   'kb.noTicket': '请先打开一个工单：知识库面板会按工单内容检索。',
