@@ -81,6 +81,13 @@ test('an agent finds the returns article for a 退货 ticket, inserts it and sen
   await row.click();
   await expect(agent.getByRole('region', { name: ticketId })).toBeVisible();
 
+  // The ? sheet lists the panel's key.
+  await agent.keyboard.press('?');
+  const sheet = agent.getByRole('dialog', { name: '键盘快捷键' });
+  await expect(sheet.getByRole('row').filter({ hasText: '打开或关闭回复框旁的知识库面板' })).toContainText('b');
+  await agent.keyboard.press('Escape');
+  await expect(sheet).toHaveCount(0);
+
   // B opens the panel beside the reply, its search filled with the ticket's words; the returns article comes first.
   await row.focus();
   await agent.keyboard.press('b');
@@ -127,6 +134,8 @@ test('an agent finds the returns article for a 退货 ticket, inserts it and sen
   const suggestion = manager.getByRole('listitem', { name: 'Edit of “退货流程”' });
   await expect(suggestion).toContainText('补充运费险的说明');
   await expect(suggestion).toContainText('Waiting for a decision');
+  // The lead reads what changes before deciding: the added line, against the article as it is now.
+  await expect(suggestion.locator('.kb-diff-line.added')).toHaveText(/运费险：已购买运费险的订单/);
   await lead.screenshot({ path: test.info().outputPath('manager-suggestions-en.png') });
   await suggestion.getByRole('button', { name: 'Accept' }).click();
   await expect(suggestion).toContainText('Accepted by 李主管');

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SEARCH_TERMS, articleReference, knowledgeDecideRequestSchema, knowledgeSuggestRequestSchema, searchTermsOf, ticketWordsOf } from './knowledge.js';
+import {
+  MAX_SEARCH_TERMS,
+  articleReference,
+  diffLines,
+  knowledgeDecideRequestSchema,
+  knowledgeSuggestRequestSchema,
+  searchTermsOf,
+  ticketWordsOf,
+} from './knowledge.js';
 
 describe('knowledge base words and terms', () => {
   it('takes the words of a ticket worth searching for: Chinese words joined back from single characters, no fillers or lone characters', () => {
@@ -30,5 +38,16 @@ describe('knowledge base words and terms', () => {
     expect(knowledgeDecideRequestSchema.safeParse({ id: 's1', decision: 'decline', reason: '  ' }).success).toBe(false);
     expect(knowledgeDecideRequestSchema.safeParse({ id: 's1', decision: 'accept', reason: 'x' }).success).toBe(false);
     expect(knowledgeDecideRequestSchema.safeParse({ id: 's1', decision: 'decline', reason: '重复' }).success).toBe(true);
+  });
+
+  it('lists the lines a suggestion keeps, removes and adds', () => {
+    expect(diffLines('一\n二\n三', '一\n二改\n三\n四')).toEqual([
+      { kind: 'same', text: '一' },
+      { kind: 'removed', text: '二' },
+      { kind: 'added', text: '二改' },
+      { kind: 'same', text: '三' },
+      { kind: 'added', text: '四' },
+    ]);
+    expect(diffLines('a', 'a')).toEqual([{ kind: 'same', text: 'a' }]);
   });
 });

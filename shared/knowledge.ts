@@ -270,3 +270,39 @@ export function ticketWordsOf(texts: readonly string[], max = 6): string[] {
 export function articleReference(article: Pick<Article, 'id' | 'title'>, language: 'zh' | 'en'): string {
   return language === 'en' ? `Help article "${article.title}" (No. ${article.id})` : `知识库文章《${article.title}》（编号 ${article.id}）`;
 }
+
+/** One line of a suggested edit against the article's text: kept, removed or added. */
+export interface LineChange {
+  kind: 'same' | 'removed' | 'added';
+  text: string;
+}
+
+/** The lines a suggestion changes (longest common subsequence of lines), for the lead to read before deciding. */
+export function diffLines(before: string, after: string): LineChange[] {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  // lengths[i][j]: the longest common subsequence of a[i..] and b[j..].
+  const lengths = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      lengths[i]![j] = a[i] === b[j] ? lengths[i + 1]![j + 1]! + 1 : Math.max(lengths[i + 1]![j]!, lengths[i]![j + 1]!);
+    }
+  }
+  const changes: LineChange[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      changes.push({ kind: 'same', text: a[i]! });
+      i++;
+      j++;
+    } else if (i < a.length && (j >= b.length || lengths[i + 1]![j]! >= lengths[i]![j + 1]!)) {
+      changes.push({ kind: 'removed', text: a[i]! });
+      i++;
+    } else {
+      changes.push({ kind: 'added', text: b[j]! });
+      j++;
+    }
+  }
+  return changes;
+}

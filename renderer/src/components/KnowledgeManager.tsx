@@ -11,6 +11,7 @@ import {
   MAX_ARTICLE_TITLE,
   MAX_DECLINE_REASON,
   MAX_SUGGESTION_NOTE,
+  diffLines,
   type Article,
   type ArticleStatus,
   type Suggestion,
@@ -124,7 +125,36 @@ function ArticleEditor({ initial, mode, onDone }: { initial: Draft; mode: 'write
   );
 }
 
-function SuggestionItem({ suggestion, titleOf, isLead }: { suggestion: Suggestion; titleOf: (id: string) => string | null; isLead: boolean }) {
+/** What the suggestion changes in the article as it is now (a new article: all of it), line by line. */
+function SuggestedChanges({ suggestion, current }: { suggestion: Suggestion; current: Article | null }) {
+  const t = useT();
+  const titleChanged = current !== null && current.title !== suggestion.content.title;
+  const lines = diffLines(current?.body ?? '', suggestion.content.body).filter((line, index) => current !== null || index > 0 || line.text !== '');
+  return (
+    <div className="kb-diff" aria-label={t('kb.suggestion.changes')}>
+      {titleChanged ? <p className="kb-diff-title">{t('kb.suggestion.newTitle', { title: suggestion.content.title })}</p> : null}
+      {lines.map((line, index) => (
+        <div key={index} className={`kb-diff-line ${line.kind}`}>
+          <span aria-hidden="true">{line.kind === 'added' ? '+' : line.kind === 'removed' ? '−' : ' '}</span>
+          {line.kind === 'same' ? line.text : <span className="visually-hidden-prefix">{t(`kb.suggestion.${line.kind}`)}</span>}
+          {line.kind === 'same' ? null : line.text}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function SuggestionItem({
+  suggestion,
+  current,
+  titleOf,
+  isLead,
+}: {
+  suggestion: Suggestion;
+  current: Article | null;
+  titleOf: (id: string) => string | null;
+  isLead: boolean;
+}) {
   const t = useT();
   const id = useId();
   const [declining, setDeclining] = useState(false);
@@ -147,15 +177,15 @@ function SuggestionItem({ suggestion, titleOf, isLead }: { suggestion: Suggestio
         <span className="muted">{t('kb.suggestion.by', { name: suggestion.authorName, date: formatDateTime(language, suggestion.createdAt) })}</span>
         <span className={`kb-suggestion-status ${suggestion.status}`}>{status}</span>
       </div>
-      {suggestion.note ? (
-        <p className="kb-suggestion-note">
-          {t('kb.suggestion.noteLabel')}：{suggestion.note}
-        </p>
-      ) : null}
-      <details>
-        <summary>{suggestion.content.title}</summary>
-        <div className="kb-body">{suggestion.content.body}</div>
-      </details>
+      {suggestion.note ? <p className="kb-suggestion-note">{t('kb.suggestion.note', { note: suggestion.note })}</p> : null}
+      {suggestion.status === 'pending' ? (
+        <SuggestedChanges suggestion={suggestion} current={current} />
+      ) : (
+        <details>
+          <summary>{t('kb.suggestion.show')}</summary>
+          <div className="kb-body">{suggestion.content.body}</div>
+        </details>
+      )}
       {isLead && suggestion.status === 'pending' ? (
         declining ? (
           <form
@@ -296,7 +326,13 @@ export function KnowledgeManager() {
           {!s.suggestionsError && s.suggestions.length === 0 ? <p className="muted">{t('kb.noSuggestions')}</p> : null}
           <ul>
             {s.suggestions.map((suggestion) => (
-              <SuggestionItem key={suggestion.id} suggestion={suggestion} titleOf={titleOf} isLead={s.isLead} />
+              <SuggestionItem
+                key={suggestion.id}
+                suggestion={suggestion}
+                current={suggestion.articleId === null ? null : (s.articles.find((article) => article.id === suggestion.articleId) ?? null)}
+                titleOf={titleOf}
+                isLead={s.isLead}
+              />
             ))}
           </ul>
         </div>
