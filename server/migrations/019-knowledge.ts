@@ -48,7 +48,7 @@ export const migration019Knowledge: Migration = {
       CREATE INDEX kb_suggestions_by_author ON kb_suggestions (author_id, status);
       CREATE INDEX kb_suggestions_by_status ON kb_suggestions (status, created_at);
       CREATE TABLE kb_audit (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id INTEGER PRIMARY KEY,
         at INTEGER NOT NULL,
         actor_id TEXT NOT NULL,
         actor_name TEXT NOT NULL,

@@ -12,7 +12,7 @@ export const postgresMigration010Knowledge: PostgresMigration = {
       category TEXT NOT NULL,
       tags_json TEXT NOT NULL,
       status TEXT NOT NULL CHECK (status IN ('published', 'draft')),
-      version INTEGER NOT NULL CHECK (version > 0),
+      version BIGINT NOT NULL CHECK (version > 0),
       created_at BIGINT NOT NULL,
       updated_at BIGINT NOT NULL,
       updated_by_id TEXT NOT NULL,
@@ -21,7 +21,7 @@ export const postgresMigration010Knowledge: PostgresMigration = {
     CREATE TABLE kb_suggestions (
       id TEXT PRIMARY KEY,
       article_id TEXT REFERENCES kb_articles (id),
-      base_version INTEGER,
+      base_version BIGINT,
       title TEXT NOT NULL,
       body TEXT NOT NULL,
       category TEXT NOT NULL,
