@@ -886,7 +886,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       const { cache } = requireSession();
       return {
         hits: cache.reader.searchKnowledge(query, { ...(limit !== undefined ? { limit } : {}), includeDrafts: includeDrafts ?? false }),
-        fetchedAt: cache.reader.knowledgeArticles().fetchedAt,
+        fetchedAt: cache.reader.knowledgeFetchedAt(),
       };
     },
     'knowledge.get': ({ id }) => {

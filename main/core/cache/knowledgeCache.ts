@@ -22,6 +22,8 @@ export interface KnowledgeSearchOptions {
 export interface KnowledgeCacheReader {
   /** Every cached article (drafts only in a lead's cache), newest first, and when they were fetched. */
   knowledgeArticles(): { articles: Article[]; fetchedAt: number | null };
+  /** When the articles were last fetched; null before the first fetch. */
+  knowledgeFetchedAt(): number | null;
   knowledgeArticle(id: string): Article | null;
   searchKnowledge(query: string, options?: KnowledgeSearchOptions): KnowledgeHit[];
 }
@@ -47,14 +49,17 @@ function ftsPhrase(term: string): string {
 }
 
 export function createKnowledgeCache(db: Database.Database): { reader: KnowledgeCacheReader; writer: KnowledgeCacheWriter } {
-  const all = db.prepare<[], { rid: number; article_json: string }>('SELECT rid, article_json FROM kb_articles ORDER BY updated_at DESC, id');
+  const all = db.prepare<[], { article_json: string }>('SELECT article_json FROM kb_articles ORDER BY updated_at DESC, id');
+  // Ranking needs only these: articles are parsed for the hits returned, not for every candidate.
+  const outline = db.prepare<[], { rid: number; title: string; status: string }>('SELECT rid, title, status FROM kb_articles ORDER BY updated_at DESC, id');
+  const byRid = db.prepare<[number], { article_json: string }>('SELECT article_json FROM kb_articles WHERE rid = ?');
   const one = db.prepare<[string], { article_json: string }>('SELECT article_json FROM kb_articles WHERE id = ?');
   const fetchedAt = db.prepare<[], { fetched_at: number | null }>('SELECT fetched_at FROM kb_state WHERE id = 1');
   const byTrigram = db.prepare<[string], { rid: number }>('SELECT rowid AS rid FROM kb_fts WHERE kb_fts MATCH ?');
   const byLike = db.prepare<[string], { rid: number }>("SELECT rid FROM kb_articles WHERE search_text LIKE ? ESCAPE '\\'");
   const clear = db.prepare('DELETE FROM kb_articles');
-  const insert = db.prepare<[string, string, number, string, string]>(
-    'INSERT INTO kb_articles (id, status, updated_at, article_json, search_text) VALUES (?, ?, ?, ?, ?)',
+  const insert = db.prepare<[string, string, string, number, string, string]>(
+    'INSERT INTO kb_articles (id, title, status, updated_at, article_json, search_text) VALUES (?, ?, ?, ?, ?, ?)',
   );
   const rebuild = db.prepare("INSERT INTO kb_fts (kb_fts) VALUES ('rebuild')");
   const setFetchedAt = db.prepare<[number]>('UPDATE kb_state SET fetched_at = ? WHERE id = 1');
@@ -80,6 +85,10 @@ export function createKnowledgeCache(db: Database.Database): { reader: Knowledge
         return { articles, fetchedAt: fetchedAt.get()?.fetched_at ?? null };
       },
 
+      knowledgeFetchedAt() {
+        return fetchedAt.get()?.fetched_at ?? null;
+      },
+
       knowledgeArticle(id) {
         const row = one.get(id);
         return row ? parse(row.article_json) : null;
@@ -88,32 +97,34 @@ export function createKnowledgeCache(db: Database.Database): { reader: Knowledge
       searchKnowledge(query, options = {}) {
         const limit = options.limit ?? 20;
         const terms = searchTermsOf(query);
-        const rows = all.all();
-        const order = new Map(rows.map((row, index) => [row.rid, index]));
         const matched = new Map<number, string[]>();
         for (const term of terms) {
           for (const rid of ridsContaining(term)) matched.set(rid, [...(matched.get(rid) ?? []), term]);
         }
-        const candidates = terms.length === 0 ? rows.map((row) => ({ row, terms: [] as string[] })) : [];
-        for (const row of rows) {
-          const found = matched.get(row.rid);
-          if (found) candidates.push({ row, terms: found });
+        const ranked: Array<{ rid: number; terms: string[]; inTitle: number; order: number }> = [];
+        outline.all().forEach((row, order) => {
+          if (row.status !== 'published' && !options.includeDrafts) return;
+          const found = terms.length === 0 ? [] : matched.get(row.rid);
+          if (!found) return;
+          const title = row.title.toLowerCase();
+          ranked.push({ rid: row.rid, terms: found, inTitle: found.filter((term) => title.includes(term)).length, order });
+        });
+        ranked.sort((a, b) => b.terms.length - a.terms.length || b.inTitle - a.inTitle || a.order - b.order);
+        const hits: KnowledgeHit[] = [];
+        for (const entry of ranked) {
+          if (hits.length >= limit) break;
+          const row = byRid.get(entry.rid);
+          const article = row ? parse(row.article_json) : null;
+          if (article) hits.push({ article, matched: entry.terms });
         }
-        const hits: Array<KnowledgeHit & { inTitle: number; order: number }> = [];
-        for (const { row, terms: found } of candidates) {
-          const article = parse(row.article_json);
-          if (!article || (article.status !== 'published' && !options.includeDrafts)) continue;
-          const title = article.title.toLowerCase();
-          hits.push({ article, matched: found, inTitle: found.filter((term) => title.includes(term)).length, order: order.get(row.rid) ?? 0 });
-        }
-        hits.sort((a, b) => b.matched.length - a.matched.length || b.inTitle - a.inTitle || a.order - b.order);
-        return hits.slice(0, limit).map(({ article, matched: found }) => ({ article, matched: found }));
+        return hits;
       },
     },
     writer: {
       replaceKnowledge: db.transaction((articles: readonly Article[], at: number) => {
         clear.run();
-        for (const article of articles) insert.run(article.id, article.status, article.updatedAt, JSON.stringify(article), searchTextOf(article));
+        for (const article of articles)
+          insert.run(article.id, article.title, article.status, article.updatedAt, JSON.stringify(article), searchTextOf(article));
         rebuild.run();
         setFetchedAt.run(at);
       }),

@@ -27,7 +27,9 @@ describe('cache migration 016-knowledge', () => {
     expect(db.prepare('SELECT fetched_at FROM kb_state').all()).toEqual([{ fetched_at: null }]);
     expect(db.prepare('SELECT id FROM drafts').pluck().all()).toEqual(['d1']);
 
-    const insert = db.prepare("INSERT INTO kb_articles (id, status, updated_at, article_json, search_text) VALUES (?, 'published', 1, '{}', ?)");
+    const insert = db.prepare(
+      "INSERT INTO kb_articles (id, title, status, updated_at, article_json, search_text) VALUES (?, '退货流程', 'published', 1, '{}', ?)",
+    );
     insert.run('KB0000000001', '退货流程 签收后七天内可申请无理由退货');
     expect(() => insert.run('KB0000000001', 'again')).toThrow(/UNIQUE/);
     db.exec("INSERT INTO kb_fts (kb_fts) VALUES ('rebuild')");

@@ -17,6 +17,8 @@ export const migration016Knowledge: CacheMigration = {
       CREATE TABLE kb_articles (
         rid INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
+        -- Ranking reads these without parsing any article.
+        title TEXT NOT NULL,
         status TEXT NOT NULL,
         updated_at INTEGER NOT NULL,
         -- The article as the server sent it.
