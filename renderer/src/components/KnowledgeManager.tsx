@@ -290,9 +290,8 @@ export function KnowledgeManager() {
                   <span className={`kb-status ${article.status}`}>{t(`kb.status.${article.status}`)}</span>
                   {article.category ? <span className="kb-category">{article.category}</span> : null}
                   <span className="muted">
-                    {article.id} ·{' '}
-                    {t('kb.meta', {
-                      category: article.category || t('kb.noCategory'),
+                    {t('kb.metaShort', {
+                      id: article.id,
                       version: article.version,
                       name: article.updatedByName,
                       date: formatDateTime(s.language, article.updatedAt),
