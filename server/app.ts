@@ -20,6 +20,7 @@ import { transferFactsOf } from './routing/transfer.js';
 import { attachRouting, routingOutlet } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
 import { attachPii } from './piiSocket.js';
+import { attachKnowledge } from './knowledgeSocket.js';
 import { attachScripts } from './scriptSocket.js';
 import { attachAdmin } from './adminSocket.js';
 import { createRateLimiters, type RateLimitConfig } from './rateLimits.js';
@@ -184,6 +185,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }),
   );
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
+  // Each feature attaches its own `connection` listener (sync, routing, scripts, knowledge, …): more than Node's default warning count of 10, by design.
+  io.of('/').setMaxListeners(32);
   const adapter = cluster ? attachRedisAdapter(io, cluster.redisUrl, { keyPrefix: cluster.keyPrefix, log }) : null;
   const routingOptions = {
     ...(options.routing ? { config: options.routing } : {}),
@@ -226,6 +229,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   attachCustomers(io, { store, rateLimits, now, log });
   attachPii(io, { store, now, log });
   attachScripts(io, { store, rateLimits, now, log });
+  attachKnowledge(io, { store, rateLimits, now, log });
   attachAdmin(io, { store, routing: routingPort, sessions, rateLimits, now, log });
   const collision = attachCollision(io, { store, now, log });
   const board = attachBoard(io, {

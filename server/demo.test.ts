@@ -47,6 +47,12 @@ describe('demo organisation', () => {
     expect(scripts.filter((s) => s.scope === 'personal').map((s) => s.ownerId)).toEqual(['agent1']);
     expect((await store.scripts.listFor((await store.getUser('agent2'))!)).some((s) => s.scope === 'personal')).toBe(false);
 
+    // The knowledge base: returns, invoices and tracking in Chinese, a refund policy in English; the draft only for leads.
+    const articles = await store.knowledge.listFor((await store.getUser('agent1'))!);
+    expect(articles.map((a) => a.title)).toEqual(expect.arrayContaining(['退货流程', '发票开具', '物流查询', 'Refund policy']));
+    expect(articles.every((a) => a.status === 'published')).toBe(true);
+    expect((await store.knowledge.listFor(lead)).filter((a) => a.status === 'draft')).toHaveLength(1);
+
     const pulled = await store.pullChanges(lead, 0);
     expect(!pulled.mustRefetch && pulled.changes.length).toBe((await store.changeLogBounds()).maxSeq);
     expect(await seedDemoOrganisation(store, TEST_EPOCH)).toBe(false);

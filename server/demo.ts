@@ -9,6 +9,7 @@ import type { ChannelContact, NewUser, ServerStore } from './store.js';
 import { DEMO_WECHAT_ACCOUNT } from './channels/wechat/config.js';
 import { DEMO_WEBCHAT_SITE } from './channels/webchat/webchat.js';
 import { DEFAULT_CAPACITY, type Capacity } from '../shared/routing.js';
+import { DEMO_ARTICLES } from './demoKnowledge.js';
 import { DEMO_PERSONAL_SCRIPTS, DEMO_TEAM_SCRIPTS } from './demoScripts.js';
 
 export const DEMO_PASSWORD = 'demo';
@@ -333,6 +334,7 @@ export async function seedDemoOrganisation(store: ServerStore, now: number): Pro
   for (const [username, scripts] of Object.entries(DEMO_PERSONAL_SCRIPTS)) {
     for (const script of scripts) await store.scripts.save(users.get(username)!, undefined, script, now);
   }
+  for (const article of DEMO_ARTICLES) await store.knowledge.save(users.get('lead1')!, undefined, article, now);
   for (const [userId, capacity] of Object.entries(DEMO_CAPACITIES)) {
     await store.routing.saveAgentSettings(
       userId,

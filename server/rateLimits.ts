@@ -31,6 +31,8 @@ export interface RateLimitConfig {
   inboundPerToken: RateLimitRule;
   /** Script writes (save, delete) per user: a person editing never meets it, a runaway client does. */
   scriptWritesPerUser: RateLimitRule;
+  /** Knowledge base writes (save, suggest, decide) per user: a person editing never meets it, a runaway client does. */
+  knowledgeWritesPerUser: RateLimitRule;
   /**
    * Requests of a signed-in user, socket events and HTTP API calls together, on every node:
    * a workstation's own traffic (a 100,000-ticket bootstrap is 100 pages) never meets it; a
@@ -65,6 +67,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   webchatConversationsPerAddress: { points: 10, durationSec: 10 * 60 },
   inboundPerToken: { points: 6_000, durationSec: 60 },
   scriptWritesPerUser: { points: 60, durationSec: 60 },
+  knowledgeWritesPerUser: { points: 60, durationSec: 60 },
   requestsPerUser: { points: 1_200, durationSec: 60 },
   manualTicketsPerUser: { points: 400, durationSec: 10 * 60 },
   adminWritesPerUser: { points: 30, durationSec: 60 },

@@ -67,6 +67,7 @@ import { createCtiCallStore, type CtiCallStore } from './channels/cti/callStore.
 import { createQueueViewStore, type QueueViewStore } from './queueViewStore.js';
 import { offeredAgentSql, principalsOf, syncScopeClause, ticketChangeAudience, viewerPrincipals } from './viewScope.js';
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
+import { createKnowledgeStore, type KnowledgeStore } from './knowledgeStore.js';
 import { createScriptStore, type ScriptStore } from './scriptStore.js';
 import { createAlertStore, type AlertStore } from './alarms/alertStore.js';
 import { createAdminStore, type AdminStore } from './adminStore.js';
@@ -444,6 +445,8 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   readonly queue: QueueViewStore;
   /** The scripts libraries (话术库): team and personal (server/scriptStore.ts). */
   readonly scripts: ScriptStore;
+  /** The knowledge base (知识库): articles, suggestions and their audit (server/knowledgeStore.ts). */
+  readonly knowledge: KnowledgeStore;
   /** Alarms, escalation requests and backlog thresholds (server/alarms/alertStore.ts). */
   readonly alerts: AlertStore & {
     /** Hears the alarms the store itself raised (an escalation request from the outbox), after their commit. */
@@ -2161,6 +2164,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   const pii: PiiAuditStore = { ...piiAudit, recordReveal: (record) => transaction(() => piiAudit.recordReveal(record)) };
   const queue = createQueueViewStore({ sql: ex, getTicket, getCustomer });
   const scripts = createScriptStore({ sql: ex, dialect, transaction: (fn) => transaction(() => fn()) });
+  const knowledge = createKnowledgeStore({ sql: ex, dialect, transaction: (fn) => transaction(() => fn()) });
   const admin = createAdminStore({ sql: ex, transaction: (fn) => transaction(() => fn()), forUpdate });
   const alertRows = createAlertStore({ sql: ex, forUpdate });
   const raisedListeners = new Set<(alarm: Alarm) => void>();
@@ -2276,6 +2280,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     queue,
     routing,
     scripts,
+    knowledge,
     admin,
     alerts,
     csat,

@@ -47,6 +47,17 @@ import {
 import type { ChannelCounts } from './httpApi.js';
 import type { BoardSnapshot } from './board.js';
 import { scriptDeleteRequestSchema, scriptSaveRequestSchema, type Script } from './scripts.js';
+import {
+  articleIdSchema,
+  knowledgeDecideRequestSchema,
+  knowledgeSaveRequestSchema,
+  knowledgeSearchRequestSchema,
+  knowledgeSuggestRequestSchema,
+  type Article,
+  type KnowledgeDecideResult,
+  type KnowledgeHit,
+  type Suggestion,
+} from './knowledge.js';
 import { alarmAckRequestSchema, backlogThresholdSetRequestSchema, escalationDecideRequestSchema, type Alarm, type BacklogThresholds } from './alarms.js';
 import { queueListRequestSchema, type QueueListResult, type QueueSummaryEntry } from './queue.js';
 import { reportExportRequestSchema, reportRequestSchema, type Report } from './reports.js';
@@ -392,6 +403,21 @@ export const rpcParamSchemas = {
   /** Creates (no id) or replaces a script; leads and admins write the team library, everyone their own. Needs the server. */
   'scripts.save': scriptSaveRequestSchema,
   'scripts.delete': scriptDeleteRequestSchema,
+  // Knowledge base (知识库, shared/knowledge.ts): searched and read from the cache (works offline); writes and suggestions need the server.
+  /** The cached articles ranked by how many of the query's terms they contain; drafts only with `includeDrafts` (leads' caches hold them). */
+  'knowledge.search': knowledgeSearchRequestSchema.extend({ includeDrafts: z.boolean().optional() }).strict(),
+  /** One cached article. */
+  'knowledge.get': z.object({ id: articleIdSchema }).strict(),
+  /** Every cached article (the lead's screen), newest first. */
+  'knowledge.list': emptyParams,
+  /** Leads and admins: create or change an article. Needs the server. */
+  'knowledge.save': knowledgeSaveRequestSchema,
+  /** Suggest an edit of an article, or a new one. Needs the server. */
+  'knowledge.suggest': knowledgeSuggestRequestSchema,
+  /** The user's own suggestions (agents) or every one (leads and admins). Needs the server. */
+  'knowledge.suggestions': emptyParams,
+  /** Leads and admins: accept or decline a suggestion. Needs the server. */
+  'knowledge.decide': knowledgeDecideRequestSchema,
   /** The alarms as last heard (the `alarms` event's), for a window that opens late. */
   'alarms.list': emptyParams,
   /** Leads and admins: acknowledge an alarm. Needs the server. */
@@ -524,6 +550,13 @@ export interface RpcResults {
   'scripts.list': ScriptLibrary;
   'scripts.save': { script: Script };
   'scripts.delete': { deleted: boolean };
+  'knowledge.search': { hits: KnowledgeHit[]; fetchedAt: number | null };
+  'knowledge.get': { article: Article };
+  'knowledge.list': { articles: Article[]; fetchedAt: number | null };
+  'knowledge.save': { article: Article };
+  'knowledge.suggest': { suggestion: Suggestion };
+  'knowledge.suggestions': { suggestions: Suggestion[] };
+  'knowledge.decide': KnowledgeDecideResult;
   'alarms.list': AlarmsState;
   'alarms.ack': Alarm;
   'alarms.decide': Alarm;
@@ -596,6 +629,10 @@ export interface RpcEvents {
   board: { board: BoardSnapshot };
   /** The cached scripts libraries were refreshed from the server (on connect and after any change). */
   scripts: ScriptLibrary;
+  /** The cached knowledge base was refreshed from the server (on connect and after any change): search and open articles again. */
+  knowledge: { fetchedAt: number | null; count: number };
+  /** Suggestions this user sees were filed or decided: fetch `knowledge.suggestions` again. */
+  knowledgeSuggestions: Record<string, never>;
   /** The alarms this user may see changed (raised, acknowledged, decided) or were fetched on connect. */
   alarms: AlarmsState;
   /** Leads and admins: users or policies changed on the server (shared/admin.ts); the Admin view loads them again. */
@@ -764,6 +801,8 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
       'queueSummary',
       'board',
       'scripts',
+      'knowledge',
+      'knowledgeSuggestions',
       'alarms',
       'adminChanged',
       'customerMessages',

@@ -86,6 +86,17 @@ import type {
   PoliciesSetRequest,
 } from './admin.js';
 import type {
+  KnowledgeChanged,
+  KnowledgeDecideRequest,
+  KnowledgeDecideResult,
+  KnowledgeListResult,
+  KnowledgeSaveRequest,
+  KnowledgeSuggestRequest,
+  KnowledgeSuggestionsResult,
+  Article,
+  Suggestion,
+} from './knowledge.js';
+import type {
   ScriptDeleteRequest,
   ScriptDeleteResult,
   ScriptSaveRequest,
@@ -463,6 +474,17 @@ export interface ClientToServerEvents {
   /** Creates or replaces a script; leads and admins write the team library, each user their own personal one. */
   'scripts:save': (request: ScriptSaveRequest, ack: (response: Ack<ScriptSaveResult>) => void) => void;
   'scripts:delete': (request: ScriptDeleteRequest, ack: (response: Ack<ScriptDeleteResult>) => void) => void;
+  // Knowledge base (shared/knowledge.ts): agents read published articles and suggest; leads and admins write and decide.
+  /** The articles the caller may read: published ones for agents, every one for leads and admins. */
+  'kb:list': (request: Record<string, never>, ack: (response: Ack<KnowledgeListResult>) => void) => void;
+  /** Leads and admins: create or change an article (agents get `forbidden`). */
+  'kb:save': (request: KnowledgeSaveRequest, ack: (response: Ack<{ article: Article }>) => void) => void;
+  /** Anyone signed in: suggest an edit of a readable article, or a new article. */
+  'kb:suggest': (request: KnowledgeSuggestRequest, ack: (response: Ack<{ suggestion: Suggestion }>) => void) => void;
+  /** The caller's own suggestions (agents), or every suggestion (leads and admins). */
+  'kb:suggestions': (request: Record<string, never>, ack: (response: Ack<KnowledgeSuggestionsResult>) => void) => void;
+  /** Leads and admins: accept or decline (with a reason) a pending suggestion. */
+  'kb:decide': (request: KnowledgeDecideRequest, ack: (response: Ack<KnowledgeDecideResult>) => void) => void;
   /** The alarms this user may see (all for leads; an agent's own SLA alarms and escalation requests) and the backlog thresholds. */
   'alarms:list': (request: AlarmsListRequest, ack: (response: Ack<AlarmsListResult>) => void) => void;
   /** Leads and admins: acknowledge an alarm (who and when are kept); agents get `forbidden`. */
@@ -513,6 +535,8 @@ export interface ServerToClientEvents {
   'session:ended': (event: SessionEnded) => void;
   /** A library this user reads changed (the team's, or their personal one): fetch `scripts:list` again. */
   'scripts:changed': (event: ScriptsChanged) => void;
+  /** The knowledge base changed: `articles` to every signed-in socket; `suggestions` to leads and the suggestion's author. */
+  'kb:changed': (event: KnowledgeChanged) => void;
   /** To leads and admins: users or policies changed; an open admin view fetches them again. */
   'admin:changed': (event: Record<string, never>) => void;
 }

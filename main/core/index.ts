@@ -53,6 +53,7 @@ import { startRoutingSession, type RoutingSession } from './routing/routingSessi
 import { startQueueSession, type QueueSession } from './queue/queueSession.js';
 import { startBoardSession, type BoardSession } from './board/boardSession.js';
 import { cachedScripts, startScriptSession, type ScriptSession } from './scripts/scriptSession.js';
+import { startKnowledgeSession, type KnowledgeSession } from './knowledge/knowledgeSession.js';
 import { startAlarmSession, type AlarmSession } from './alarms/alarmSession.js';
 import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
@@ -161,6 +162,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   let board: BoardSession | null = null;
   /** Keeps the cached scripts libraries fresh and writes them; null without a socket (the cache still serves the picker). */
   let scripts: ScriptSession | null = null;
+  /** Keeps the cached knowledge base fresh and carries suggestions and writes; null without a socket (the cache still serves search). */
+  let knowledge: KnowledgeSession | null = null;
   /** Alarms this user may see (shared/alarms.ts); null while the session has no socket. */
   let alarms: AlarmSession | null = null;
   /** Phone calls popped on this agent's screen; null without a socket. */
@@ -233,6 +236,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     requireSession();
     if (!alarms) throw new RpcError('offline', 'This needs a connection to the server; the workstation is offline.');
     return alarms;
+  }
+
+  /** The knowledge session of the signed-in user, or `offline` while it has no socket (search and reading still work from the cache). */
+  function onlineKnowledge(): KnowledgeSession {
+    requireSession();
+    if (!knowledge) throw new RpcError('offline', 'This needs a connection to the server; the workstation is offline.');
+    return knowledge;
   }
 
   /** Serialises sign-in and sign-out so two of them never interleave. */
@@ -434,6 +444,15 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) emit(event, payload);
       },
     });
+    knowledge?.stop();
+    knowledge = startKnowledgeSession({
+      socket: session.sync.socket,
+      cache: session.cache,
+      now,
+      emit: (event, payload) => {
+        if (isCurrent()) emit(event, payload);
+      },
+    });
     // Users or policies changed (another admin, or this one on another window): an open Admin view loads them again.
     session.sync.socket.on('admin:changed', () => {
       if (isCurrent()) emit('adminChanged', {});
@@ -584,6 +603,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     board = null;
     scripts?.stop();
     scripts = null;
+    knowledge?.stop();
+    knowledge = null;
     if (alarms) {
       alarms.stop();
       alarms = null;
@@ -864,6 +885,23 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       if (!scripts) throw new RpcError('offline', 'You are offline: scripts can be deleted once the connection is back.');
       return scripts.remove(params);
     },
+    'knowledge.search': ({ query, limit, includeDrafts }) => {
+      const { cache } = requireSession();
+      return {
+        hits: cache.reader.searchKnowledge(query, { ...(limit !== undefined ? { limit } : {}), includeDrafts: includeDrafts ?? false }),
+        fetchedAt: cache.reader.knowledgeFetchedAt(),
+      };
+    },
+    'knowledge.get': ({ id }) => {
+      const article = requireSession().cache.reader.knowledgeArticle(id);
+      if (!article) throw new RpcError('not_found', `Article ${id} is not in the knowledge base.`);
+      return { article };
+    },
+    'knowledge.list': () => requireSession().cache.reader.knowledgeArticles(),
+    'knowledge.save': (params) => onlineKnowledge().save(params),
+    'knowledge.suggest': (params) => onlineKnowledge().suggest(params),
+    'knowledge.suggestions': () => onlineKnowledge().suggestions(),
+    'knowledge.decide': (params) => onlineKnowledge().decide(params),
     'alarms.list': () => {
       requireSession();
       return alarms?.current() ?? { alarms: [], thresholds: {}, loaded: false };

@@ -27,6 +27,7 @@ import { notifyEn, notifyZhCN } from './i18nNotify.js';
 import { routingEn, routingZhCN } from './i18nRouting.js';
 import { rulesEn, rulesZhCN } from './i18nRules.js';
 import { scriptsEn, scriptsZhCN } from './i18nScripts.js';
+import { knowledgeEn, knowledgeZhCN } from './i18nKnowledge.js';
 import { fieldsEn, fieldsZhCN } from './i18nFields.js';
 import { manualEn, manualZhCN } from './i18nManual.js';
 import { historyEn, historyZhCN } from './i18nHistory.js';
@@ -52,6 +53,7 @@ const en = {
   ...adminEn,
   ...boardEn,
   ...scriptsEn,
+  ...knowledgeEn,
   ...alarmsEn,
   ...notifyEn,
   ...connectionEn,
@@ -243,6 +245,7 @@ const zhCN: Dictionary = {
   ...adminZhCN,
   ...boardZhCN,
   ...scriptsZhCN,
+  ...knowledgeZhCN,
   ...alarmsZhCN,
   ...notifyZhCN,
   ...connectionZhCN,

@@ -18,6 +18,7 @@ import './inbox.css';
 import './board.css';
 import './scripts.css';
 import './notify.css';
+import './knowledge.css';
 
 // Electron's preload provides the API. In browser mode the page reaches the workstation
 // over the browser host's WebSocket, which only accepts this launch's key (docs/technical/hosts.md).

@@ -6,7 +6,7 @@
 import type { MessageKey } from './i18n.js';
 
 export type ShortcutAction =
-  'next' | 'previous' | 'open' | 'reply' | 'note' | 'take' | 'status' | 'priority' | 'escalate' | 'transfer' | 'newTicket' | 'search' | 'help';
+  'next' | 'previous' | 'open' | 'reply' | 'note' | 'take' | 'status' | 'priority' | 'escalate' | 'transfer' | 'knowledge' | 'newTicket' | 'search' | 'help';
 
 /** The keys of each action, in the order the sheet lists them. */
 export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly string[]; label: MessageKey }> = [
@@ -20,6 +20,7 @@ export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly s
   { action: 'priority', keys: ['p'], label: 'shortcuts.priority' },
   { action: 'escalate', keys: ['e'], label: 'shortcuts.escalate' },
   { action: 'transfer', keys: ['f'], label: 'shortcuts.transfer' },
+  { action: 'knowledge', keys: ['b'], label: 'kb.shortcut' },
   { action: 'newTicket', keys: ['c'], label: 'shortcuts.newTicket' },
   { action: 'search', keys: ['/'], label: 'shortcuts.search' },
   { action: 'help', keys: ['?'], label: 'shortcuts.help' },
@@ -35,6 +36,7 @@ const KEY_ACTIONS: Readonly<Record<string, ShortcutAction>> = {
   p: 'priority',
   e: 'escalate',
   f: 'transfer',
+  b: 'knowledge',
   c: 'newTicket',
   '/': 'search',
   '?': 'help',

@@ -20,6 +20,7 @@ import { migration015Csat } from './015-csat.js';
 import { migration016Administration } from './016-administration.js';
 import { migration017TicketDrafts } from './017-ticket-drafts.js';
 import { migration018CustomerHistory } from './018-customer-history.js';
+import { migration019Knowledge } from './019-knowledge.js';
 import { migration021AwayReasons } from './021-away-reasons.js';
 import type { Migration } from './migration.js';
 
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration016Administration,
   migration017TicketDrafts,
   migration018CustomerHistory,
+  migration019Knowledge,
   migration021AwayReasons,
 ];
 

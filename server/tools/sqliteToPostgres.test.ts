@@ -197,6 +197,7 @@ describe('migrateSqliteToPostgres', () => {
       'alerts.id',
       'csat_surveys.id',
       'customer_merges.id',
+      'kb_audit.id',
       'pii_reveals.id',
       'routing_audit.id',
     ]);

@@ -61,6 +61,7 @@ import {
 } from '../../../shared/ticketRules.js';
 import { prepareSqliteFile } from '../privateFiles.js';
 import { migrateCache } from './migrate.js';
+import { createKnowledgeCache, type KnowledgeCacheReader, type KnowledgeCacheWriter } from './knowledgeCache.js';
 import { createScriptCache, type ScriptCacheReader, type ScriptCacheWriter } from './scriptCache.js';
 import { createHistoryCache, type HistoryCacheReader, type HistoryCacheWriter } from './historyCache.js';
 import { REBUILD_SEARCH_SQL } from './migrations/008-deferred-search.js';
@@ -175,7 +176,7 @@ export interface PushOutcome {
 }
 
 /** Read side of the cache. */
-export interface CacheReader extends ScriptCacheReader, HistoryCacheReader {
+export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, KnowledgeCacheReader {
   syncState(): SyncState;
   ticket(ticketId: string): Ticket | null;
   ticketDetail(ticketId: string): TicketDetail | null;
@@ -211,7 +212,7 @@ export interface CacheReader extends ScriptCacheReader, HistoryCacheReader {
 }
 
 /** Write side of the cache; each method is one transaction. */
-export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter {
+export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, KnowledgeCacheWriter {
   /**
    * Makes sure the cached content was fetched in this view of personal data (agents: masked,
    * leads: clear). When it was not — a cache from before masking, or the user's role changed —
@@ -306,6 +307,10 @@ const PURGE_CONTENT_SQL = `
   INSERT INTO message_fts (message_fts) VALUES ('delete-all');
   DELETE FROM customer_history;
   DELETE FROM customer_history_state;
+  -- A lead's cache holds draft articles an agent may not read: a change of role drops them too.
+  DELETE FROM kb_articles;
+  INSERT INTO kb_fts (kb_fts) VALUES ('rebuild');
+  UPDATE kb_state SET fetched_at = NULL WHERE id = 1;
   UPDATE sync_state SET last_seq = 0, bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL, search_live = 1 WHERE id = 1;
 `;
 
@@ -1203,9 +1208,12 @@ export function openCache(file: string, key: Buffer | null): Cache {
   const scriptCache = createScriptCache(db);
   // So does the customer history kept for offline reading (historyCache.ts).
   const historyCache = createHistoryCache(db);
+  // And the knowledge base with its search (knowledgeCache.ts).
+  const knowledgeCache = createKnowledgeCache(db);
   const reader: CacheReader = {
     ...scriptCache.reader,
     ...historyCache.reader,
+    ...knowledgeCache.reader,
     syncState() {
       const row = stmt.syncState.get();
       if (!row) throw new Error('The cache has no sync_state row.');
@@ -1352,6 +1360,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
   const writer: CacheWriter = {
     ...scriptCache.writer,
     ...historyCache.writer,
+    ...knowledgeCache.writer,
     adoptPiiView(view) {
       const before = stmt.piiView.get()?.pii_view ?? null;
       if (before === view) return false;

@@ -13,6 +13,7 @@ import { AlertsView } from './AlertsView.js';
 import { AdminView } from './AdminView.js';
 import { RoutingNotice } from './RoutingNotice.js';
 import { ScriptsManager } from './ScriptsManager.js';
+import { KnowledgeManager } from './KnowledgeManager.js';
 import { NewTicketDialog } from './NewTicketDialog.js';
 import { KeyboardShortcuts, WindowTitle } from './Shortcuts.js';
 import { SignIn } from './SignIn.js';
@@ -57,6 +58,7 @@ export function App() {
       <OfferCards />
       <AttentionDialog />
       <ScriptsManager />
+      <KnowledgeManager />
       {newTicketOpen ? <NewTicketDialog /> : null}
       <KeyboardShortcuts />
       <WindowTitle />

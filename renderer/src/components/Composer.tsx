@@ -62,6 +62,8 @@ export function Composer({ ticketId }: { ticketId: string }) {
       setNoteDraft: state.setNoteDraft,
       sendReply: state.sendReplyChecked,
       addNote: state.addNote,
+      knowledgeOpen: state.knowledgeOpen,
+      toggleKnowledge: state.toggleKnowledge,
     })),
   );
   const { detail } = s;
@@ -100,6 +102,16 @@ export function Composer({ ticketId }: { ticketId: string }) {
               ))}
             </select>
           ) : null}
+          <button
+            type="button"
+            className={`kb-toggle${s.knowledgeOpen ? ' active' : ''}`}
+            data-shortcut="knowledge"
+            aria-pressed={s.knowledgeOpen}
+            title={t('kb.toggleTitle')}
+            onClick={s.toggleKnowledge}
+          >
+            {t('kb.toggle')}
+          </button>
           {s.offline && !noRoute ? (
             <span id={`${replyId}-hint`} className="offline-hint">
               {t('ticket.offlineHint')}

@@ -25,9 +25,10 @@ function connectionLabel(t: Translate, language: Language, connection: Connectio
 
 export function Header() {
   const t = useT();
-  const { user, connection, language, signOut, openAttention, retryConnection, retryingConnection, openScriptsManager } = useAppStore(
+  const { user, connection, language, signOut, openAttention, retryConnection, retryingConnection, openScriptsManager, openKnowledgeManager } = useAppStore(
     useShallow((s) => ({
       openScriptsManager: s.openScriptsManager,
+      openKnowledgeManager: s.openKnowledgeManager,
       user: s.user,
       connection: s.connection,
       language: s.language,
@@ -87,6 +88,9 @@ export function Header() {
         <ViewSwitch />
         <button type="button" className="scripts-open" title={t('scripts.openTitle')} onClick={openScriptsManager}>
           {t('scripts.open')}
+        </button>
+        <button type="button" className="scripts-open kb-open" title={t('kb.openTitle')} onClick={openKnowledgeManager}>
+          {t('kb.open')}
         </button>
         <PresenceSelect />
         {user ? <NotificationSettings /> : null}

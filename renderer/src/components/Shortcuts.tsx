@@ -67,6 +67,11 @@ export function KeyboardShortcuts() {
         case 'newTicket':
           state.openNewTicket();
           break;
+        case 'knowledge':
+          // Beside an open ticket's reply: the panel opens with the ticket's words and takes the cursor.
+          if (state.detail) state.toggleKnowledge();
+          else setNotice(t('kb.noTicket'));
+          break;
         case 'take': {
           // Taking is working on a queued ticket: the status change the rules turn into taking it (shared/ticketRules.ts).
           const ticket = state.detail?.ticket;

@@ -8,6 +8,7 @@ import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { VisitorTyping } from './ChatIndicators.js';
 import { Composer } from './Composer.js';
+import { KnowledgePanel } from './KnowledgePanel.js';
 import { CollisionBar } from './CollisionBar.js';
 import { CustomerPanel } from './CustomerPanel.js';
 import { DraftList } from './DraftList.js';
@@ -252,6 +253,7 @@ export function TicketPane() {
       transferOpen: state.transferOpen,
       lastTransfer: state.lastTransfer,
       dismissLastTransfer: state.dismissLastTransfer,
+      knowledgeOpen: state.knowledgeOpen,
     })),
   );
 
@@ -294,7 +296,7 @@ export function TicketPane() {
 
   const { ticket, customer, messages, notes, customerTickets, pending, drafts } = s.detail;
   return (
-    <section className="ticket-pane" aria-label={ticket.id}>
+    <section className={`ticket-pane${s.knowledgeOpen ? ' with-knowledge' : ''}`} aria-label={ticket.id}>
       <div className="ticket-main">
         <TicketHeader ticket={ticket} pending={pending} />
         <HandoverNote ticket={ticket} />
@@ -312,13 +314,19 @@ export function TicketPane() {
         <DraftList drafts={drafts ?? []} />
         <Composer ticketId={ticket.id} />
       </div>
-      <div className="side-column">
-        {/* Keyed by the stored values, so the editor shows them again after a change from elsewhere. */}
-        <TicketFieldsEditor key={`${ticket.id}:${ticket.type}:${ticket.subCategory ?? ''}:${ticket.tags.join(',')}:${ticket.result ?? ''}`} ticket={ticket} />
-        <CustomerPanel customer={customer} tickets={customerTickets} currentId={ticket.id} />
-        <RoutingHistory />
-        <PiiAudit />
-      </div>
+      {s.knowledgeOpen ? (
+        <div className="side-column kb-column">
+          <KnowledgePanel />
+        </div>
+      ) : (
+        <div className="side-column">
+          {/* Keyed by the stored values, so the editor shows them again after a change from elsewhere. */}
+          <TicketFieldsEditor key={`${ticket.id}:${ticket.type}:${ticket.subCategory ?? ''}:${ticket.tags.join(',')}:${ticket.result ?? ''}`} ticket={ticket} />
+          <CustomerPanel customer={customer} tickets={customerTickets} currentId={ticket.id} />
+          <RoutingHistory />
+          <PiiAudit />
+        </div>
+      )}
       {s.completePromptOpen ? <CompletePrompt ticket={ticket} /> : null}
       {s.transferOpen ? <TransferDialog key={ticket.id} ticket={ticket} /> : null}
     </section>

@@ -20,6 +20,7 @@ import { createReportSlice } from './reportSlice.js';
 import { createAdminSlice } from './adminSlice.js';
 import { createBoardSlice } from './boardSlice.js';
 import { createScriptSlice } from './scriptSlice.js';
+import { createKnowledgeSlice } from './knowledgeSlice.js';
 import { alarmsSignedOut, createAlarmSlice } from './alarmSlice.js';
 import { createNotificationSlice } from './notificationSlice.js';
 import {
@@ -58,6 +59,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createAdminSlice(api)(...a),
     ...createBoardSlice(api)(...a),
     ...createScriptSlice(api)(...a),
+    ...createKnowledgeSlice(api)(...a),
     ...createFieldsSlice(api)(...a),
     ...createManualSlice(api)(...a),
     ...createAlarmSlice(api)(...a),
@@ -254,6 +256,18 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
     }),
     store.subscribe((state, previous) => {
       if (state.user && state.user !== previous.user) void state.loadScripts();
+    }),
+    // Knowledge base (知识库): the core refreshed its cache (connect, or a change anywhere) — search and read again;
+    // suggestions were filed or decided — reload them; a newly opened ticket fills the open panel's search with its words.
+    api.on('knowledge', ({ fetchedAt }) => {
+      if (store.getState().user) store.getState().onKnowledgeRefreshed(fetchedAt);
+    }),
+    api.on('knowledgeSuggestions', () => {
+      if (store.getState().user && store.getState().knowledgeManagerOpen) void store.getState().loadKnowledgeSuggestions();
+    }),
+    store.subscribe((state, previous) => {
+      const ticketShown = state.detail?.ticket.id ?? null;
+      if (state.user && state.knowledgeOpen && ticketShown !== null && ticketShown !== (previous.detail?.ticket.id ?? null)) state.prefillKnowledge();
     }),
     // Alarms: pushed by the server through the core (fetched on every connect); signing in loads them,
     // signing out forgets them; each alarm raised while the window is open is notified once.

@@ -7,6 +7,7 @@ import { reportsSignedOut } from './reportSlice.js';
 import { adminSignedOut } from './adminSlice.js';
 import { boardSignedOut } from './boardSlice.js';
 import { scriptsSignedOut } from './scriptSlice.js';
+import { knowledgeSignedOut } from './knowledgeSlice.js';
 import { ROUTING_SIGNED_OUT } from './routingSlice.js';
 import type { AppState, SessionSlice } from './types.js';
 
@@ -83,5 +84,6 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     ...adminSignedOut(),
     ...boardSignedOut(),
     ...scriptsSignedOut(),
+    ...knowledgeSignedOut(),
   });
 }

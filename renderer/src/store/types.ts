@@ -31,6 +31,7 @@ import type { ReportSlice } from './reportSlice.js';
 import type { AdminSlice } from './adminSlice.js';
 import type { BoardSlice } from './boardSlice.js';
 import type { ScriptSlice } from './scriptSlice.js';
+import type { KnowledgeSlice } from './knowledgeSlice.js';
 import type { AlarmSlice } from './alarmSlice.js';
 import type { NotificationSlice } from './notificationSlice.js';
 import type { RoutingSlice } from './routingSlice.js';
@@ -227,5 +228,6 @@ export type AppState = SessionSlice &
   AdminSlice &
   BoardSlice &
   ScriptSlice &
+  KnowledgeSlice &
   FieldsSlice &
   ManualSlice;

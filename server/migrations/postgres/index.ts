@@ -14,6 +14,7 @@ import { postgresMigration006Csat } from './006-csat.js';
 import { postgresMigration007Administration } from './007-administration.js';
 import { postgresMigration008TicketDrafts } from './008-ticket-drafts.js';
 import { postgresMigration009CustomerHistory } from './009-customer-history.js';
+import { postgresMigration010Knowledge } from './010-knowledge.js';
 import { postgresMigration012AwayReasons } from './012-away-reasons.js';
 import type { PostgresMigration } from './migration.js';
 
@@ -29,6 +30,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration007Administration,
   postgresMigration008TicketDrafts,
   postgresMigration009CustomerHistory,
+  postgresMigration010Knowledge,
   postgresMigration012AwayReasons,
 ];
 

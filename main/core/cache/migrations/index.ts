@@ -14,6 +14,7 @@ import { migration012Scripts } from './012-scripts.js';
 import { migration013TicketOwnFields } from './013-ticket-own-fields.js';
 import { migration014TicketRenames } from './014-ticket-renames.js';
 import { migration015CustomerHistory } from './015-customer-history.js';
+import { migration016Knowledge } from './016-knowledge.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -34,4 +35,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration013TicketOwnFields,
   migration014TicketRenames,
   migration015CustomerHistory,
+  migration016Knowledge,
 ];

@@ -1,0 +1,179 @@
+/**
+ * Knowledge base (知识库) end to end: the real server process (demo organisation with its seeded
+ * articles), two real workstation processes (agent1's and lead1's) and Chromium. An agent on a
+ * ticket about 退货 opens the knowledge panel with B, finds the returns article among the
+ * ticket's words, inserts its text and sends the reply; suggests an edit; the lead accepts it
+ * on the manage screen, and the agent's open panel shows the new text without a reload.
+ * Screenshots at 1280x800 of the panel and the lead's screen in Chinese and English.
+ */
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { postDemoInbound, reassignAsLead } from './demoApi.js';
+import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+
+let server: RunningProcess;
+let agentDesk: RunningProcess;
+let leadDesk: RunningProcess;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-knowledge-'));
+  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
+  agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
+  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+});
+
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
+  await agentDesk?.stop();
+  await leadDesk?.stop();
+  await server?.stop();
+});
+
+type Locale = 'en-US' | 'zh-CN';
+const words = (locale: Locale) =>
+  locale === 'en-US'
+    ? { username: 'Username', password: 'Password', signIn: 'Sign in', signOut: 'Sign out', presence: 'Presence' }
+    : { username: '用户名', password: '密码', signIn: '登录', signOut: '退出', presence: '在线状态' };
+
+/** Signs the desk in, in the page's language; agents go Away so no routing offer covers the page. */
+async function openDesk(browser: Browser, url: string, username: string, locale: Locale): Promise<Page> {
+  const w = words(locale);
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  const signOut = page.getByRole('button', { name: w.signOut, exact: true });
+  await expect(page.getByLabel(w.username).or(signOut)).toBeVisible();
+  if (await signOut.isVisible()) await signOut.click();
+  await page.getByLabel(w.username).fill(username);
+  await page.getByLabel(w.password).fill('demo');
+  await page.getByRole('button', { name: w.signIn }).click();
+  await expect(page.getByLabel(w.username)).toHaveCount(0);
+  if (username.startsWith('agent')) {
+    await page.getByLabel(w.presence, { exact: true }).selectOption('away');
+    await expect
+      .poll(
+        async () => {
+          for (const dismiss of await page.locator('.call-card .call-dismiss').all()) await dismiss.click();
+          return page.getByRole('alertdialog').count();
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(0);
+  }
+  return page;
+}
+
+test('an agent finds the returns article for a 退货 ticket, inserts it and sends; suggests an edit the lead accepts, seen live', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const agent = await openDesk(browser, agentDesk.url, 'agent1', 'zh-CN');
+  const { ticketId } = await postDemoInbound(server.url, {
+    channel: 'email',
+    subject: '退货申请：衣服尺码不合适',
+    customer: { name: '周婷', email: 'zhouting.kb@example.cn' },
+    text: '我想退货，衣服尺码不合适，请问怎么办理？',
+  });
+  await reassignAsLead(server.url, [ticketId], 'agent1');
+  const row = agent.getByRole('listbox', { name: '工单' }).getByRole('option').filter({ hasText: ticketId });
+  await row.click();
+  await expect(agent.getByRole('region', { name: ticketId })).toBeVisible();
+
+  // The ? sheet lists the panel's key.
+  await agent.keyboard.press('?');
+  const sheet = agent.getByRole('dialog', { name: '键盘快捷键' });
+  await expect(sheet.getByRole('row').filter({ hasText: '打开或关闭回复框旁的知识库面板' })).toContainText('b');
+  await agent.keyboard.press('Escape');
+  await expect(sheet).toHaveCount(0);
+
+  // B opens the panel beside the reply, its search filled with the ticket's words; the returns article comes first.
+  await row.focus();
+  await agent.keyboard.press('b');
+  const panel = agent.getByRole('complementary', { name: '知识库' });
+  await expect(panel).toBeVisible();
+  const search = panel.getByRole('searchbox', { name: '搜索知识库' });
+  await expect(search).toBeFocused();
+  await expect(search).toHaveValue(/退货/);
+  const results = panel.getByRole('list', { name: '文章' }).getByRole('button');
+  await expect(results.first()).toContainText('退货流程');
+  await agent.screenshot({ path: test.info().outputPath('panel-search-zh.png') });
+
+  // Enter opens the best match; Insert text puts its body in the reply, which is sent.
+  await search.press('Enter');
+  await expect(panel.getByRole('heading', { name: '退货流程' })).toBeVisible();
+  await panel.getByRole('button', { name: '插入正文' }).click();
+  const reply = agent.getByRole('textbox', { name: '回复', exact: true });
+  await expect(reply).toHaveValue(/七天无理由退货/);
+  await expect(reply).toBeFocused();
+  await panel.getByRole('button', { name: '插入引用' }).click();
+  await expect(reply).toHaveValue(/知识库文章《退货流程》（编号 KB[0-9A-Z]{10}）$/);
+  await agent.getByRole('button', { name: '发送', exact: true }).click();
+  await expect(agent.locator('section.ticket-pane .timeline').getByText('七天无理由退货', { exact: false })).toBeVisible();
+  await expect(reply).toHaveValue('');
+
+  // Suggest an edit: the leads decide it.
+  await panel.getByRole('button', { name: '建议修改' }).click();
+  const form = panel.getByRole('form', { name: '建议修改《退货流程》' });
+  const body = form.getByLabel('正文');
+  await body.fill(`${await body.inputValue()}\n运费险：已购买运费险的订单，退货运费由保险承担。`);
+  await form.getByLabel('给主管的说明').fill('补充运费险的说明');
+  await agent.screenshot({ path: test.info().outputPath('panel-suggest-zh.png') });
+  await form.getByRole('button', { name: '提交建议' }).click();
+  await expect(panel.getByRole('status')).toContainText('建议已提交');
+  await expect(panel.locator('.kb-body')).not.toContainText('运费险');
+
+  // The lead, in English: the suggestion waits on the manage screen; Accept.
+  const lead = await openDesk(browser, leadDesk.url, 'lead1', 'en-US');
+  await lead.getByRole('button', { name: 'Knowledge', exact: true }).click();
+  const manager = lead.getByRole('dialog', { name: 'Knowledge base' });
+  await expect(manager.getByText('大促期间退货预案（草稿）')).toBeVisible();
+  await lead.screenshot({ path: test.info().outputPath('manager-articles-en.png') });
+  await manager.getByRole('tab', { name: /^Suggestions/ }).click();
+  const suggestion = manager.getByRole('listitem', { name: 'Edit of “退货流程”' });
+  await expect(suggestion).toContainText('补充运费险的说明');
+  await expect(suggestion).toContainText('Waiting for a decision');
+  // The lead reads what changes before deciding: the added line, against the article as it is now.
+  await expect(suggestion.locator('.kb-diff-line.added')).toHaveText(/运费险：已购买运费险的订单/);
+  await lead.screenshot({ path: test.info().outputPath('manager-suggestions-en.png') });
+  await suggestion.getByRole('button', { name: 'Accept' }).click();
+  await expect(suggestion).toContainText('Accepted by 李主管');
+
+  // The agent's open panel shows the accepted text by itself: no reload, no click.
+  await expect(panel.locator('.kb-body')).toContainText('运费险：已购买运费险的订单', { timeout: 15_000 });
+  await expect(panel.getByText(/第 2 版/)).toBeVisible();
+  await agent.screenshot({ path: test.info().outputPath('panel-article-zh.png') });
+
+  // A draft is not in the agent's knowledge base; once the lead publishes it, the agent's results show it by themselves.
+  await panel.getByRole('button', { name: /返回结果/ }).click();
+  await panel.getByRole('searchbox', { name: '搜索知识库' }).fill('大促');
+  await expect(panel.getByText('没有包含这些关键词的文章。')).toBeVisible();
+  await manager.getByRole('tab', { name: 'Articles' }).click();
+  await manager.getByRole('button', { name: 'Edit 大促期间退货预案（草稿）' }).click();
+  await manager.getByLabel('Title').fill('大促期间退货预案');
+  await manager.getByLabel('Status').selectOption('published');
+  await manager.getByRole('button', { name: 'Save' }).click();
+  await expect(manager.getByRole('listitem').filter({ hasText: '大促期间退货预案' })).toContainText('Published');
+  const agentResults = panel.getByRole('list', { name: '文章' }).getByRole('button');
+  await expect(agentResults).toHaveText([/大促期间退货预案/], { timeout: 15_000 });
+  await agentResults.first().click();
+
+  // The same panel and the agent's suggestions in English.
+  await agent.getByLabel('语言').selectOption('en');
+  const panelEn = agent.getByRole('complementary', { name: 'Knowledge base' });
+  await expect(panelEn.getByRole('button', { name: 'Insert text' })).toBeVisible();
+  await agent.screenshot({ path: test.info().outputPath('panel-article-en.png') });
+  await agent.getByRole('button', { name: 'Knowledge', exact: true }).click();
+  const agentManager = agent.getByRole('dialog', { name: 'Knowledge base' });
+  await agentManager.getByRole('tab', { name: 'My suggestions' }).click();
+  await expect(agentManager.getByRole('listitem', { name: 'Edit of “退货流程”' })).toContainText('Accepted by 李主管');
+  await agent.screenshot({ path: test.info().outputPath('my-suggestions-en.png') });
+
+  // The lead's screen in Chinese.
+  await lead.getByLabel('Language').selectOption('zh-CN');
+  const managerZh = lead.getByRole('dialog', { name: '知识库' });
+  await managerZh.getByRole('tab', { name: '文章' }).click();
+  await expect(managerZh.getByRole('button', { name: '新建文章' })).toBeVisible();
+  await lead.screenshot({ path: test.info().outputPath('manager-articles-zh.png') });
+});
