@@ -29,6 +29,6 @@ describe('PostgreSQL migration 012 away reasons', () => {
     );
     expect(await migratePostgres(db, 12)).toEqual([12]);
     expect(await db.all('SELECT user_id, presence, away_reason FROM agent_settings')).toEqual([{ user_id: 'agent1', presence: 'away', away_reason: null }]);
-    expect(await migratePostgres(db)).toEqual([]);
+    expect(await migratePostgres(db, 12)).toEqual([]);
   });
 });
