@@ -22,6 +22,7 @@ import { migration017TicketDrafts } from './017-ticket-drafts.js';
 import { migration018CustomerHistory } from './018-customer-history.js';
 import { migration019Knowledge } from './019-knowledge.js';
 import { migration021AwayReasons } from './021-away-reasons.js';
+import { migration022TicketsDue } from './022-tickets-due.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -47,6 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration018CustomerHistory,
   migration019Knowledge,
   migration021AwayReasons,
+  migration022TicketsDue,
 ];
 
 /** Versions already applied to this database, ascending. */

@@ -29,7 +29,7 @@ import {
   type TicketFacts,
 } from '../../shared/kpi.js';
 import { fixedReportKeys, type Report, type ReportRequest } from '../../shared/reports.js';
-import { MAX_RESOLUTION_WINDOW_MS, chartRanges, hourlySeries, slaSeries, type BoardCharts, type HourCount } from '../../shared/charts.js';
+import { chartRanges, hourlySeries, slaSeries, type BoardCharts, type HourCount } from '../../shared/charts.js';
 import type { SqlDialect, SqlExecutor } from '../db/sql.js';
 
 export interface ReportRepository {
@@ -228,18 +228,17 @@ const HOURLY_SQL = `
 
 /**
  * Tickets DUE per China-local day of the 14, met and missed as shared/charts.ts `slaOutcome`
- * judges them (open and past due at the first parameter = missed). A ticket is due at most
- * MAX_RESOLUTION_WINDOW_MS after it was created, so the `created_at` bounds let the database
- * seek `tickets_created` instead of reading every ticket ever made; `due_at` then picks the days.
- * Parameters: the first day's midnight, asOf, created-from, created-to, due-from, due-to.
+ * judges them (open and past due at the second parameter = missed), read from the
+ * `tickets_due (due_at, completed_at)` index alone (migration 022).
+ * Parameters: the first day's midnight, asOf, due-from, due-to.
  */
-const SLA_DAYS_SQL = `
+export const SLA_DAYS_SQL = `
   SELECT CAST((t.due_at - ?) / 86400000 AS INTEGER) AS day_index,
          COUNT(*) AS due,
          SUM(CASE WHEN t.completed_at IS NOT NULL AND t.completed_at <= t.due_at THEN 1 ELSE 0 END) AS met,
          SUM(CASE WHEN t.completed_at > t.due_at OR (t.completed_at IS NULL AND t.due_at < ?) THEN 1 ELSE 0 END) AS missed
     FROM tickets t
-   WHERE t.created_at >= ? AND t.created_at < ? AND t.due_at >= ? AND t.due_at < ?
+   WHERE t.due_at >= ? AND t.due_at < ?
    GROUP BY 1`;
 
 interface HourRow {
@@ -268,7 +267,7 @@ async function readCharts(sql: SqlExecutor, asOf: number): Promise<BoardCharts> 
       ranges.comparison.start,
       ranges.comparison.end,
     ]),
-    sql.all<SlaDayRow>(SLA_DAYS_SQL, [ranges.sla.start, asOf, ranges.sla.start - MAX_RESOLUTION_WINDOW_MS, ranges.sla.end, ranges.sla.start, ranges.sla.end]),
+    sql.all<SlaDayRow>(SLA_DAYS_SQL, [ranges.sla.start, asOf, ranges.sla.start, ranges.sla.end]),
   ]);
   // A channel no schema allows (a hand-edited row) is left out, as on the board.
   const counts = (which: number): HourCount[] =>
