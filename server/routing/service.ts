@@ -581,6 +581,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       );
       if (outcome === 'accepted') return { outcome: 'accepted', ticket: await requireTicket(ticketId) };
       if (outcome === 'declined') return { outcome: 'declined' };
+      if (accept && outcome === 'not_offered') {
+        // Asked again after an answer that came too late to be confirmed (a slow routing leader): the ticket is
+        // theirs already, and "accepted" is the true answer, not "gone".
+        const ticket = await store.getTicket(ticketId);
+        if (ticket?.assigneeId === agentId && ticket.status !== 'completed' && ticket.status !== 'closed') return { outcome: 'accepted', ticket };
+      }
       return { outcome: 'gone', reason: outcome };
     },
 
