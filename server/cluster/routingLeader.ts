@@ -71,7 +71,7 @@ export interface ClusterRoutingOptions {
   disconnectRetryMs?: readonly number[];
   /**
    * Fault injection for tests: runs on the leader before each call it performs and after it
-   * (before the answer goes back), e.g. a delay, to play a slow leader.
+   * (whatever its outcome, before the answer goes back), e.g. a delay, to play a slow leader.
    */
   leaderCallHook?: (call: RoutingCall, phase: 'before' | 'after') => Promise<void>;
 }
@@ -95,6 +95,15 @@ function messageOf(error: unknown): string {
  */
 const OPS_WITH_DEADLINE: ReadonlySet<RoutingCall['op']> = new Set(['setPresence', 'setCapacity', 'respond', 'escalate', 'reassign', 'pin']);
 
+/** A person's request being performed on the leader: its deadline (this node's wall clock), and how far it got. */
+interface CallAttempt {
+  deadline: number;
+  /** The caller was answered 'expired': the routing turn must not begin. */
+  gaveUp: boolean;
+  /** The routing turn began (past the fence): the answer waits for the outcome. */
+  begun: boolean;
+}
+
 /** The call's deadline passed before its routing turn began: nothing was done. */
 class CallerGaveUp extends Error {
   constructor() {
@@ -115,8 +124,10 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     timeoutMs: callTimeoutMs,
     replyMarginMs,
   });
-  /** The deadline (wall clock, this node's) of the call being performed, read by the fence inside its routing transaction. */
-  const callDeadline = new AsyncLocalStorage<number>();
+  /** The call being performed with a deadline, read by the fence inside its routing transaction. */
+  const callAttempt = new AsyncLocalStorage<CallAttempt>();
+  /** Calls still running after their caller was answered 'expired' (they end at the fence). */
+  const lateWork = new Set<Promise<unknown>>();
   let electing: Promise<void> | null = null;
   let reconciling: Promise<void> | null = null;
   let service: RoutingService | null = null;
@@ -192,13 +203,42 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
   }
 
   /** Performs a call on this node's routing service; 'expired' when its deadline passed before its routing turn began. */
+  /**
+   * Performs a call on this node's routing service. With a deadline (a person's request): at
+   * the deadline, a call that has not begun its routing turn is answered 'expired' at once, so
+   * the caller hears "nothing was done" while it still listens; the fence then refuses the turn
+   * whenever the call gets there (`gaveUp`, set in the same event-loop turn as the answer).
+   */
   async function perform(current: RoutingService, call: RoutingCall, deadline: number | null): Promise<RoutingAnswer | 'expired'> {
-    const applies = deadline !== null && OPS_WITH_DEADLINE.has(call.op);
+    if (deadline === null || !OPS_WITH_DEADLINE.has(call.op)) return performNow(current, call, null);
+    const attempt: CallAttempt = { deadline, gaveUp: false, begun: false };
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(
+        () => {
+          if (attempt.begun) return;
+          attempt.gaveUp = true;
+          resolve('expired');
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+    });
+    const work = performNow(current, call, attempt);
+    // Still tracked after an early answer: shutdown waits for it (service.idle() covers its routing turn).
+    lateWork.add(work);
+    void work.finally(() => lateWork.delete(work));
+    try {
+      return await Promise.race([work, giveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function performNow(current: RoutingService, call: RoutingCall, attempt: CallAttempt | null): Promise<RoutingAnswer | 'expired'> {
     try {
       await options.leaderCallHook?.(call, 'before');
-      if (applies && Date.now() > deadline) return 'expired';
-      const value = applies ? await callDeadline.run(deadline, () => execute(current, call)) : await execute(current, call);
-      await options.leaderCallHook?.(call, 'after');
+      if (attempt && (attempt.gaveUp || Date.now() > attempt.deadline)) return 'expired';
+      const value = attempt ? await callAttempt.run(attempt, () => execute(current, call)) : await execute(current, call);
       return { ok: true, value };
     } catch (error) {
       if (error instanceof CallerGaveUp) return 'expired';
@@ -207,6 +247,8 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
         return { ok: false, code: error.code, message: error.message };
       log(`routing ${call.op} failed on the leader: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return { ok: false, code: 'internal', message: `routing ${call.op} failed on the leader (logged there)` };
+    } finally {
+      await options.leaderCallHook?.(call, 'after');
     }
   }
 
@@ -279,8 +321,11 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
       fence: async () => {
         await assertEpoch(store.sql, epoch);
         // After the routing turn was won (a slow leader waits here): a caller who gave up gets nothing done behind their back.
-        const deadline = callDeadline.getStore();
-        if (deadline !== undefined && Date.now() > deadline) throw new CallerGaveUp();
+        const attempt = callAttempt.getStore();
+        if (attempt && !attempt.begun) {
+          if (attempt.gaveUp || Date.now() > attempt.deadline) throw new CallerGaveUp();
+          attempt.begun = true;
+        }
       },
       ...(options.config ? { config: options.config } : {}),
       ...(options.agentsPushThrottleMs !== undefined ? { agentsPushThrottleMs: options.agentsPushThrottleMs } : {}),
@@ -375,6 +420,7 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
         // the reconciliation round in flight end.
         await rpc.serve(null).catch(() => undefined);
         await rpc.answered();
+        while (lateWork.size > 0) await Promise.allSettled([...lateWork]);
         await electing;
         const current = service;
         deposed('stopping');
