@@ -389,7 +389,16 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
 
   let stopping: Promise<void> | null = null;
   const port: RoutingPort = {
-    connect: (user, connectionId) => run({ op: 'connect', userId: user.id, connectionId }),
+    connect: async (user, connectionId) => {
+      try {
+        return await run({ op: 'connect', userId: user.id, connectionId });
+      } catch (error) {
+        if (!(error instanceof RoutingRefusal && (error.code === 'unavailable' || error.code === 'unconfirmed'))) throw error;
+        // Not lost: the leader's reconciliation counts every node's sockets (and pushes the agent's presence to their room).
+        log(`routing connect of ${user.username} not confirmed by the leader; its reconciliation of sockets counts it`);
+        return { offers: [], presence: null };
+      }
+    },
     disconnect: async (user, connectionId) => {
       // This node is closing: the leader lets its sockets go when it reconciles.
       if (!stopped) await forwardDisconnect(user, connectionId);
