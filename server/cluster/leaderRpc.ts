@@ -49,7 +49,9 @@ export type LeaderUnavailableReason =
   /** The leader reached the call only after its caller's deadline and skipped it: nothing was done. */
   | 'busy'
   /** The leader heard the call but did not answer within the budget: it may or may not have run. */
-  | 'timeout';
+  | 'timeout'
+  /** Redis did not take the request (or this node is closing): it reached no leader, nothing was done. */
+  | 'unreachable';
 
 /** The routing leader could not be asked, or did not answer in time; `mayHaveRun` says whether anything may have happened. */
 export class LeaderUnavailableError extends Error {
@@ -59,7 +61,9 @@ export class LeaderUnavailableError extends Error {
         ? 'No routing leader is available right now (an election is in progress); nothing was done, try again.'
         : why === 'busy'
           ? 'The routing leader was too busy to take this in time; nothing was done, try again.'
-          : 'The routing leader did not answer in time; the request may or may not have been carried out.',
+          : why === 'unreachable'
+            ? 'The routing leader cannot be reached from this server node right now (Redis, or the node is closing); nothing was done, try again.'
+            : 'The routing leader did not answer in time; the request may or may not have been carried out.',
     );
     this.name = 'LeaderUnavailableError';
   }
@@ -207,7 +211,8 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
         (error: unknown) => {
           clearTimeout(timer);
           waiting.delete(id);
-          reject(error instanceof Error ? error : new Error(messageOf(error)));
+          log(`routing rpc: could not send ${call.op}: ${messageOf(error)}`);
+          reject(new LeaderUnavailableError('unreachable'));
         },
       );
     });
@@ -220,6 +225,7 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
     async call(call) {
       const giveUpAt = Date.now() + timeoutMs;
       for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+        if (closed) throw new LeaderUnavailableError('unreachable');
         const outcome = await attempt(call, giveUpAt);
         if (outcome === 'expired') throw new LeaderUnavailableError('busy');
         if (outcome !== 'not_leader') return outcome;

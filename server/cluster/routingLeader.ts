@@ -258,6 +258,8 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
    * `unavailable` (nothing was done) or `unconfirmed` (it may have been done).
    */
   async function run<Op extends RoutingCall['op']>(call: Extract<RoutingCall, { op: Op }>): Promise<RoutingCallResult<Op>> {
+    // Sockets stay up while the node closes (server/app.ts): what they ask meanwhile is refused cleanly, nothing done.
+    if (stopped) throw new RoutingRefusal('unavailable', 'This server node is shutting down; nothing was done. Try again in a moment.');
     const current = service;
     let answer: RoutingAnswer | 'expired';
     try {

@@ -256,8 +256,9 @@ describe('a slow routing leader', () => {
       { username: 'agent2', displayName: '张强', channels: ['chat'] },
     ]);
     await vi.waitFor(() => expect(a.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
-    const b = await startNode('node-b', { reconcileMs: 600_000 });
-    const c = await startNode('node-c', { reconcileMs: 600_000 });
+    // The next leader reconciles as usual (its first read of every node's sockets may time out on a loaded machine).
+    const b = await startNode('node-b');
+    const c = await startNode('node-c');
     const agent1 = await connectAs(b, 'agent1');
     await connectAs(c, 'agent2');
     await vi.waitFor(() => expect([presenceOnLeader('agent1'), presenceOnLeader('agent2')]).toEqual(['available', 'available']), {
@@ -283,8 +284,7 @@ describe('a slow routing leader', () => {
     );
     stuck.release();
     gates.delete('disconnect:before');
-    await vi.waitFor(() => expect(presenceOnLeader('agent1')).toBe('offline'), { timeout: 15_000 });
-    expect(presenceOnLeader('agent2')).toBe('available');
+    await vi.waitFor(() => expect([presenceOnLeader('agent1'), presenceOnLeader('agent2')]).toEqual(['offline', 'available']), { timeout: 15_000 });
   }, 60_000);
 });
 

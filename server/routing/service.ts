@@ -313,9 +313,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     tx.afterCommit(() => {
       engine.end(mark, true);
       for (const announce of announcements) {
-        Promise.resolve()
-          .then(announce)
-          .catch((error: unknown) => log(`routing event failed: ${error instanceof Error ? error.message : String(error)}`));
+        // Tracked: an announcement reads the store (an offer's bundle), so idle() (and shutdown) waits for it.
+        void track(
+          Promise.resolve()
+            .then(announce)
+            .catch((error: unknown) => log(`routing event failed: ${error instanceof Error ? error.message : String(error)}`)),
+        );
       }
       scheduleAgentsPush();
       scheduleWake();
