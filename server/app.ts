@@ -14,6 +14,7 @@ import { seedDemoOrganisation } from './demo.js';
 import { createRequestHandler, type ChannelRoute } from './http.js';
 import { createLiveHub, type SyncServer } from './liveHub.js';
 import type { RoutingConfig } from './routing/engine.js';
+import type { RoutingCall } from '../shared/routing.js';
 import { createRealScheduler, type RoutingScheduler } from './routing/scheduler.js';
 import { createRoutingService, type RoutingService } from './routing/service.js';
 import { transferFactsOf } from './routing/transfer.js';
@@ -102,6 +103,12 @@ export interface ClusterNodeOptions {
   leaseRetryMs?: number;
   /** How often the routing leader compares its connections with every node's sockets; default 2 s. */
   reconcileMs?: number;
+  /** A routing call forwarded to the leader gives up after this long; default 8 s (server/cluster/leaderRpc.ts). */
+  callTimeoutMs?: number;
+  /** Pauses before each further try of a disconnect the leader could not take; default [1 s, 3 s]. */
+  disconnectRetryMs?: readonly number[];
+  /** Fault injection for tests only: runs on the routing leader before and after each routing call it performs. */
+  leaderCallHook?: (call: RoutingCall, phase: 'before' | 'after') => Promise<void>;
 }
 
 /** A started server. */
@@ -207,11 +214,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...routingOptions,
       ...(options.cluster?.leaseRetryMs !== undefined ? { leaseRetryMs: options.cluster.leaseRetryMs } : {}),
       ...(options.cluster?.reconcileMs !== undefined ? { reconcileMs: options.cluster.reconcileMs } : {}),
+      ...(options.cluster?.callTimeoutMs !== undefined ? { callTimeoutMs: options.cluster.callTimeoutMs } : {}),
+      ...(options.cluster?.disconnectRetryMs !== undefined ? { disconnectRetryMs: options.cluster.disconnectRetryMs } : {}),
+      ...(options.cluster?.leaderCallHook !== undefined ? { leaderCallHook: options.cluster.leaderCallHook } : {}),
     });
   } else {
     const service = await createRoutingService({ store, now, log, scheduler, ...routingOptions });
     service.setOutlet(routingOutlet(io));
-    routing = { port: localRoutingPort(service), router: () => service, leading: () => service, stop: () => Promise.resolve(service.stop()) };
+    routing = {
+      port: localRoutingPort(service),
+      router: () => service,
+      leading: () => service,
+      stop: async () => {
+        service.stop();
+        // Operations in flight write through the store: they end before it closes.
+        await service.idle();
+      },
+    };
   }
   const { port: routingPort } = routing;
   const queueSummary = startQueueSummary(io, {
@@ -241,16 +260,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopBoard = commits.onDidCommitChanges(() => board.markDirty());
   const alarms = startAlarms(io, { store, commits, router: routingPort, reports, now, log, ...options.alarms });
 
-  /** Everything started above, stopped in reverse (a failed start, and close). */
+  /**
+   * Everything started above, stopped in reverse (a failed start, and close). Each stop waits
+   * for its work in flight, so nothing reads the database or Redis once close() closes them:
+   * paced jobs, routing (leader work and forwarded calls), and last the commit stream
+   * (cluster.close), whose listeners are gone by then.
+   */
   const stopAll = async () => {
-    alarms.stop();
-    collision.stop();
-    await routing?.stop();
     stopFanOut();
     stopQueueSummary();
-    queueSummary.stop();
     stopBoard();
-    board.stop();
+    collision.stop();
+    await Promise.allSettled([alarms.stop(), queueSummary.stop(), board.stop()]);
+    await routing?.stop();
   };
 
   let url = '';

@@ -90,7 +90,7 @@ describe('a paced job', () => {
     await vi.advanceTimersByTimeAsync(15_000); // the recheck marks it
     expect(calls()).toBe(1);
     await finish();
-    job.stop();
+    await job.stop();
     job.markDirty();
     await vi.advanceTimersByTimeAsync(60_000);
     expect(calls()).toBe(1);

@@ -30,7 +30,8 @@ export interface PacedJob<T> {
   isRunning(): boolean;
   /** How many runs started (tests and benches count them: once per interval, not per caller). */
   runs(): number;
-  stop(): void;
+  /** No more runs; resolves once the run in flight (if any) has ended, so what it reads may close after. */
+  stop(): Promise<void>;
 }
 
 export function createPacedJob<T>(options: PacedJobOptions<T>): PacedJob<T> {
@@ -90,11 +91,12 @@ export function createPacedJob<T>(options: PacedJobOptions<T>): PacedJob<T> {
     isDirty: () => dirty,
     isRunning: () => running !== null,
     runs: () => runs,
-    stop() {
+    async stop() {
       stopped = true;
       clearInterval(recheck);
       if (timer) clearTimeout(timer);
       timer = null;
+      await running?.catch(() => undefined);
     },
   };
 }

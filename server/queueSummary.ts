@@ -28,7 +28,8 @@ export interface QueueSummaryPublisher {
   markDirty(): void;
   /** Joins an agent's socket to its channels' rooms and sends it their current figures. */
   greet(socket: SyncSocket): void;
-  stop(): void;
+  /** Resolves once the computation in flight (if any) has ended. */
+  stop(): Promise<void>;
 }
 
 /** The room of a channel's queue summary. */
@@ -92,7 +93,7 @@ export function startQueueSummary(io: SyncServer, options: QueueSummaryOptions):
     },
     stop() {
       stopped = true;
-      job.stop();
+      return job.stop();
     },
   };
 }

@@ -47,7 +47,7 @@ export function describeIssues(error: z.ZodError): string {
 /** A request answered with an error code (and facts in English for the log) instead of a result. */
 export class SyncRefusal extends Error {
   constructor(
-    readonly code: 'not_found' | 'forbidden' | 'conflict' | 'invalid_request' | 'rate_limited',
+    readonly code: 'not_found' | 'forbidden' | 'conflict' | 'invalid_request' | 'rate_limited' | 'unavailable' | 'unconfirmed',
     message: string,
   ) {
     super(message);

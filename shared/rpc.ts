@@ -727,6 +727,10 @@ export const RPC_ERROR_CODES = [
   'no_reply_route',
   /** The server refused for now (too many sign-in attempts); `retryAfterMs` says how long to wait. */
   'rate_limited',
+  /** Routing is busy or changing hands between server nodes; nothing was done, ask again in a moment. */
+  'routing_busy',
+  /** The server took the request but did not confirm it in time: it may or may not have been done (look, then ask again). */
+  'unconfirmed',
   /** The desktop app's core process stopped before answering (it is restarted; a `coreProcess` event says how it goes). */
   'core_unavailable',
   'internal',

@@ -283,8 +283,14 @@ export type MutationResult = z.infer<typeof mutationResultSchema>;
 // request is answered with `invalid_request` and changes nothing.
 
 export const protocolErrorSchema = z.object({
-  /** forbidden / not_found / conflict answer routing requests (e.g. an agent calling a lead-only event). */
-  code: z.enum(['invalid_request', 'unauthorized', 'internal', 'forbidden', 'not_found', 'conflict', 'rate_limited']),
+  /**
+   * forbidden / not_found / conflict answer routing requests (e.g. an agent calling a lead-only event).
+   * On a server of several nodes, a routing request the routing leader could not take in time:
+   * `unavailable` — nothing was done (no leader during an election, or the leader skipped it
+   * because its caller's deadline had passed), ask again; `unconfirmed` — the leader heard it but
+   * no answer came in time, so it may or may not have been done (docs/technical/routing.md).
+   */
+  code: z.enum(['invalid_request', 'unauthorized', 'internal', 'forbidden', 'not_found', 'conflict', 'rate_limited', 'unavailable', 'unconfirmed']),
   message: z.string(),
 });
 export type ProtocolError = z.infer<typeof protocolErrorSchema>;

@@ -51,6 +51,8 @@ const PROTOCOL_TO_RPC_CODE: Record<string, RpcErrorCode> = {
   not_found: 'not_found',
   conflict: 'conflict',
   rate_limited: 'rate_limited',
+  unavailable: 'routing_busy',
+  unconfirmed: 'unconfirmed',
   internal: 'internal',
 };
 

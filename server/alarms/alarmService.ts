@@ -56,7 +56,8 @@ export interface AlarmService {
   requestEscalation(actor: User, ticketId: string, reason: string): Promise<Alarm>;
   /** A lead's decision; `conflict` when it was decided already (by another lead or node) or the escalation no longer applies. */
   decideEscalation(lead: User, id: number, approve: boolean, reason: string | null): Promise<Alarm>;
-  stop(): void;
+  /** Resolves once the evaluation in flight (if any) has ended. */
+  stop(): Promise<void>;
 }
 
 function isLead(user: User): boolean {

@@ -256,8 +256,8 @@ for (const backend of TEST_BACKENDS) {
           expect(keys).toEqual(expect.arrayContaining(['backlog:chat', 'complaint_unstarted:' + all.find((a) => a.kind === 'complaint_unstarted')!.subject]));
           expect([...raisedA, ...raisedB].map((alarm) => alarm.id).sort()).toEqual(all.map((alarm) => alarm.id).sort());
         } finally {
-          nodeA.stop();
-          nodeB.stop();
+          await nodeA.stop();
+          await nodeB.stop();
         }
       });
     }

@@ -21,7 +21,8 @@ export interface AlarmOptions {
 
 export interface StartedAlarms {
   service: AlarmService;
-  stop(): void;
+  /** Resolves once the evaluation in flight (if any) has ended. */
+  stop(): Promise<void>;
 }
 
 export function startAlarms(
@@ -59,7 +60,7 @@ export function startAlarms(
     stop() {
       stopListening();
       stopRaised();
-      service.stop();
+      return service.stop();
     },
   };
 }

@@ -31,7 +31,8 @@ export interface BoardPublisher {
   markDirty(): void;
   /** How many times the board was computed (the bench and tests count it: once per interval, not per lead). */
   computations(): number;
-  stop(): void;
+  /** Resolves once the computation in flight (if any) has ended. */
+  stop(): Promise<void>;
 }
 
 function canWatch(socket: SyncSocket): boolean {
@@ -93,7 +94,7 @@ export function attachBoard(io: SyncServer, options: BoardPublisherOptions): Boa
     computations: () => job.runs(),
     stop() {
       stopped = true;
-      job.stop();
+      return job.stop();
     },
   };
 }

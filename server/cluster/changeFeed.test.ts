@@ -141,3 +141,30 @@ describe('change feed', () => {
     await vi.waitFor(() => expect(feed.lastSeq()).toBe(silent), EVENTUALLY);
   });
 });
+
+describe('stop', () => {
+  it('waits for the read of the highest seq in flight, so its owner may close the pool after it; a second stop is the same stop', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reads = 0;
+    const { feed, logs } = listen({
+      readMaxSeq: async () => {
+        reads += 1;
+        await gate;
+        return readMaxSeq();
+      },
+    });
+    // The poll after the connection is held at the gate.
+    await vi.waitFor(() => expect(reads).toBe(1), EVENTUALLY);
+    let stopped = false;
+    const stopping = feed.stop();
+    expect(feed.stop()).toBe(stopping);
+    void stopping.then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(reads).toBe(1);
+    expect(logs.filter((line) => line.includes('failed'))).toEqual([]);
+  });
+});

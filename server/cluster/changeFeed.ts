@@ -63,8 +63,9 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeed {
   let isListening = false;
   let stopped = false;
   let reconnectTimer: NodeJS.Timeout | null = null;
-  let pollInFlight = false;
+  let pollInFlight: Promise<void> | null = null;
   let pollAgain = false;
+  let stopping: Promise<void> | null = null;
   let connecting: Promise<void> = Promise.resolve();
 
   function note(seq: number): void {
@@ -85,26 +86,28 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     });
   }
 
-  async function poll(): Promise<void> {
-    if (stopped) return;
+  function poll(): Promise<void> {
+    if (stopped) return Promise.resolve();
     if (pollInFlight) {
       // The read in flight may have started before a reconnect; one more follows it.
       pollAgain = true;
-      return;
+      return pollInFlight;
     }
-    pollInFlight = true;
-    try {
+    const run = (async () => {
       do {
         pollAgain = false;
         try {
           note(Number(await options.readMaxSeq()));
         } catch (error) {
-          log(`change feed: reading the highest seq failed: ${messageOf(error)}`);
+          // A read cut short by stop() is no failure worth a line.
+          if (!stopped) log(`change feed: reading the highest seq failed: ${messageOf(error)}`);
         }
       } while (pollAgain && !stopped);
-    } finally {
-      pollInFlight = false;
-    }
+    })().finally(() => {
+      pollInFlight = null;
+    });
+    pollInFlight = run;
+    return run;
   }
 
   function lost(dead: pg.Client, why: string): void {
@@ -161,16 +164,21 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeed {
   connecting = connect();
 
   return {
-    async stop() {
-      stopped = true;
-      clearInterval(pollTimer);
-      if (reconnectTimer) clearTimeout(reconnectTimer);
-      reconnectTimer = null;
-      await connecting.catch(() => undefined);
-      const last = client;
-      client = null;
-      isListening = false;
-      if (last) await last.end().catch(() => undefined);
+    stop() {
+      // Idempotent; resolves once nothing of the feed reads the database any more (its owner closes the pool next).
+      stopping ??= (async () => {
+        stopped = true;
+        clearInterval(pollTimer);
+        if (reconnectTimer) clearTimeout(reconnectTimer);
+        reconnectTimer = null;
+        await connecting.catch(() => undefined);
+        const last = client;
+        client = null;
+        isListening = false;
+        if (last) await last.end().catch(() => undefined);
+        await pollInFlight;
+      })();
+      return stopping;
     },
     lastSeq: () => reported,
     listening: () => isListening,

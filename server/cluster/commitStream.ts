@@ -41,8 +41,10 @@ export async function startCommitStream(options: CommitStreamOptions): Promise<C
   // Listeners hear what is committed from now on; what came before, clients pull.
   let delivered = (await store.changeLogBounds()).maxSeq;
   let target = delivered;
-  let pumping = false;
+  let pumping: Promise<void> | null = null;
+  let retryTimer: NodeJS.Timeout | null = null;
   let stopped = false;
+  let stopping: Promise<void> | null = null;
 
   function notify(batch: CommittedChange[]): void {
     for (const listener of listeners) {
@@ -54,11 +56,27 @@ export async function startCommitStream(options: CommitStreamOptions): Promise<C
     }
   }
 
-  // One reader at a time, so batches leave in seq order.
-  async function pump(): Promise<void> {
-    if (pumping) return;
-    pumping = true;
-    let retryMs = 0;
+  // One reader at a time, so batches leave in seq order; stop() waits for the one reading.
+  function pump(): Promise<void> {
+    if (pumping) return pumping;
+    if (stopped) return Promise.resolve();
+    const run = readAhead().finally(() => {
+      pumping = null;
+      if (retryDelay !== null && !stopped && delivered < target) {
+        retryTimer = setTimeout(() => {
+          retryTimer = null;
+          void pump();
+        }, retryDelay);
+        retryTimer.unref();
+      }
+    });
+    pumping = run;
+    return run;
+  }
+
+  let retryDelay: number | null = null;
+  async function readAhead(): Promise<void> {
+    retryDelay = null;
     try {
       while (!stopped && delivered < target) {
         const batch = await store.committedChangesAfter(delivered, batchSize);
@@ -72,12 +90,11 @@ export async function startCommitStream(options: CommitStreamOptions): Promise<C
         notify(batch);
       }
     } catch (error) {
-      retryMs = 500;
+      if (stopped) return;
+      retryDelay = 500;
       log(`commit stream: reading the change log failed: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      pumping = false;
     }
-    if (!stopped && delivered < target) setTimeout(() => void pump(), retryMs).unref();
+    if (!stopped && delivered < target && retryDelay === null) retryDelay = 0;
   }
 
   const feed: ChangeFeed = startChangeFeed({
@@ -98,10 +115,17 @@ export async function startCommitStream(options: CommitStreamOptions): Promise<C
       return () => listeners.delete(listener);
     },
     deliveredUpTo: () => delivered,
-    async stop() {
-      stopped = true;
-      listeners.clear();
-      await feed.stop();
+    stop() {
+      // Idempotent; the caller closes the store's pool after this, so nothing may still be reading it.
+      stopping ??= (async () => {
+        stopped = true;
+        listeners.clear();
+        if (retryTimer) clearTimeout(retryTimer);
+        retryTimer = null;
+        await feed.stop();
+        await pumping;
+      })();
+      return stopping;
     },
   };
 }

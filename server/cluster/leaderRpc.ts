@@ -9,44 +9,90 @@
  * A request is delivered at most once: it is retried only when no leader heard it. A leader that
  * dies while handling one leaves its caller with a timeout, never with the request run twice.
  * Every message is validated on arrival.
+ *
+ * Every call has one budget (`timeoutMs`, default 8 s: less than the workstation's 10 s wait for
+ * its ack, so the answer still reaches the agent), election wait included. Each request carries
+ * what is left of it (`budgetMs`, relative, so the nodes' clocks need not agree) minus a margin
+ * for the answer's way back; the leader turns it into a deadline on its own clock when the
+ * request arrives and hands it to its handler, which refuses to START the work after it
+ * ('expired'). So a caller that gave up is not answered by work done behind its back: when it
+ * gives up it knows whether nothing was done (no leader, or the leader skipped it) or the outcome
+ * is unknown (the leader heard it and was still at it) — LeaderUnavailableError.mayHaveRun.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { routingAnswerSchema, routingCallSchema, type RoutingAnswer, type RoutingCall } from '../../shared/routing.js';
 
-const requestSchema = z.object({ id: z.string().uuid(), replyTo: z.string().min(1).max(200), call: routingCallSchema });
+/** Longest budget a request may carry (a forged huge one must not pin a call on the leader forever). */
+const MAX_BUDGET_MS = 60_000;
+
+const requestSchema = z.object({
+  id: z.string().uuid(),
+  replyTo: z.string().min(1).max(200),
+  call: routingCallSchema,
+  /** How long the caller still waits, less the answer's way back; absent from nodes that predate deadlines. */
+  budgetMs: z.number().int().nonnegative().max(MAX_BUDGET_MS).optional(),
+});
 const replySchema = z.object({
   id: z.string().uuid(),
-  /** 'not_leader': this subscriber stopped leading before it could answer; the caller tries again. */
-  answer: z.union([z.literal('not_leader'), routingAnswerSchema]),
+  /**
+   * 'not_leader': this subscriber stopped leading before it could answer; the caller tries again.
+   * 'expired': the leader reached the call after its deadline and did not run it.
+   */
+  answer: z.union([z.literal('not_leader'), z.literal('expired'), routingAnswerSchema]),
 });
 
-/** No node led for the whole wait, or the leader did not answer in time. */
+export type LeaderUnavailableReason =
+  /** No node led for the whole budget (an election): nothing was done. */
+  | 'no_leader'
+  /** The leader reached the call only after its caller's deadline and skipped it: nothing was done. */
+  | 'busy'
+  /** The leader heard the call but did not answer within the budget: it may or may not have run. */
+  | 'timeout'
+  /** Redis did not take the request (or this node is closing): it reached no leader, nothing was done. */
+  | 'unreachable';
+
+/** The routing leader could not be asked, or did not answer in time; `mayHaveRun` says whether anything may have happened. */
 export class LeaderUnavailableError extends Error {
-  constructor(readonly why: 'no_leader' | 'timeout') {
+  constructor(readonly why: LeaderUnavailableReason) {
     super(
-      why === 'no_leader' ? 'No routing leader is available right now (an election is in progress); try again.' : 'The routing leader did not answer in time.',
+      why === 'no_leader'
+        ? 'No routing leader is available right now (an election is in progress); nothing was done, try again.'
+        : why === 'busy'
+          ? 'The routing leader was too busy to take this in time; nothing was done, try again.'
+          : why === 'unreachable'
+            ? 'The routing leader cannot be reached from this server node right now (Redis, or the node is closing); nothing was done, try again.'
+            : 'The routing leader did not answer in time; the request may or may not have been carried out.',
     );
     this.name = 'LeaderUnavailableError';
   }
+
+  get mayHaveRun(): boolean {
+    return this.why === 'timeout';
+  }
 }
+
+/** What the leader's handler answers: the routing answer, or 'expired' when the call's deadline passed before it began. */
+export type LeaderHandler = (call: RoutingCall, deadline: number | null) => Promise<RoutingAnswer | 'expired'>;
 
 export interface LeaderRpcOptions {
   redisUrl: string;
   keyPrefix: string;
   log: (line: string) => void;
-  /** How long a caller waits for a leader to exist (an election); default 10 s. */
-  noLeaderWaitMs?: number;
-  /** How long a caller waits for the leader's answer once it heard the request; default 10 s. */
-  answerTimeoutMs?: number;
+  /** A call's whole budget, election wait included; default 8 s (below the workstation's 10 s ack wait). */
+  timeoutMs?: number;
+  /** The leader must begin a call this long before its caller gives up, so the answer gets back; default 1.5 s. */
+  replyMarginMs?: number;
 }
 
 export interface LeaderRpc {
   /** Sends `call` to the leader and resolves with its answer. */
   call(call: RoutingCall): Promise<RoutingAnswer>;
   /** This node leads: answer requests with `handler` (null: stop answering). */
-  serve(handler: ((call: RoutingCall) => Promise<RoutingAnswer>) | null): Promise<void>;
+  serve(handler: LeaderHandler | null): Promise<void>;
+  /** Settles once every request this node began answering has been answered (shutdown waits for it). */
+  answered(): Promise<void>;
   /** Publishes `message` to every node's `onBroadcast`. */
   broadcast(message: string): Promise<void>;
   onBroadcast(listener: (message: string) => void): void;
@@ -62,8 +108,8 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
   const requestChannel = `${options.keyPrefix}routing:requests`;
   const broadcastChannel = `${options.keyPrefix}routing:broadcast`;
   const replyChannel = `${options.keyPrefix}routing:replies:${randomUUID()}`;
-  const noLeaderWaitMs = options.noLeaderWaitMs ?? 10_000;
-  const answerTimeoutMs = options.answerTimeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? 8_000;
+  const replyMarginMs = Math.min(options.replyMarginMs ?? 1_500, timeoutMs / 2);
 
   const publisher = new Redis(options.redisUrl, { maxRetriesPerRequest: 2 });
   const subscriber = publisher.duplicate();
@@ -79,11 +125,12 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
   interface Waiting {
     expected: number;
     heard: number;
-    settle(answer: RoutingAnswer | 'not_leader'): void;
+    settle(answer: RoutingAnswer | 'not_leader' | 'expired'): void;
     abort(): void;
   }
   const waiting = new Map<string, Waiting>();
-  let handler: ((call: RoutingCall) => Promise<RoutingAnswer>) | null = null;
+  let handler: LeaderHandler | null = null;
+  const answering = new Set<Promise<void>>();
   let broadcastListener: ((message: string) => void) | null = null;
 
   subscriber.on('message', (channel: string, raw: string) => {
@@ -101,17 +148,20 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
     } else if (channel === requestChannel) {
       const request = requestSchema.safeParse(json);
       if (!request.success) return log('routing rpc: a malformed request was ignored');
-      void answer(request.data);
+      const arrivedAt = Date.now();
+      const reply = answer(request.data, request.data.budgetMs === undefined ? null : arrivedAt + request.data.budgetMs);
+      answering.add(reply);
+      void reply.finally(() => answering.delete(reply));
     } else if (channel === broadcastChannel && typeof json === 'string') {
       broadcastListener?.(json);
     }
   });
 
-  async function answer(request: z.infer<typeof requestSchema>): Promise<void> {
+  async function answer(request: z.infer<typeof requestSchema>, deadline: number | null): Promise<void> {
     const serving = handler;
-    let reply: RoutingAnswer | 'not_leader';
+    let reply: RoutingAnswer | 'not_leader' | 'expired';
     try {
-      reply = serving ? await serving(request.call) : 'not_leader';
+      reply = serving ? await serving(request.call, deadline) : 'not_leader';
     } catch (error) {
       reply = { ok: false, code: 'internal', message: messageOf(error).slice(0, 2000) };
     }
@@ -120,15 +170,19 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
     });
   }
 
-  /** One attempt: the answer, 'not_leader' when nobody leading heard it, or a timeout. */
-  async function attempt(call: RoutingCall): Promise<RoutingAnswer | 'not_leader'> {
+  /** One attempt: the answer, 'not_leader' when nobody leading heard it, 'expired' when the leader skipped it, or a timeout at `giveUpAt`. */
+  async function attempt(call: RoutingCall, giveUpAt: number): Promise<RoutingAnswer | 'not_leader' | 'expired'> {
     const id = randomUUID();
+    const budgetMs = Math.max(0, Math.min(MAX_BUDGET_MS, giveUpAt - Date.now() - replyMarginMs));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiting.delete(id);
-        reject(new LeaderUnavailableError('timeout'));
-      }, answerTimeoutMs);
-      const done = (outcome: RoutingAnswer | 'not_leader') => {
+      const timer = setTimeout(
+        () => {
+          waiting.delete(id);
+          reject(new LeaderUnavailableError('timeout'));
+        },
+        Math.max(0, giveUpAt - Date.now()),
+      );
+      const done = (outcome: RoutingAnswer | 'not_leader' | 'expired') => {
         clearTimeout(timer);
         waiting.delete(id);
         resolve(outcome);
@@ -149,7 +203,7 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
         },
       };
       waiting.set(id, entry);
-      publisher.publish(requestChannel, JSON.stringify({ id, replyTo: replyChannel, call })).then(
+      publisher.publish(requestChannel, JSON.stringify({ id, replyTo: replyChannel, call, budgetMs })).then(
         (receivers) => {
           entry.expected = receivers;
           if (receivers === 0 || entry.heard >= receivers) done('not_leader');
@@ -157,21 +211,26 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
         (error: unknown) => {
           clearTimeout(timer);
           waiting.delete(id);
-          reject(error instanceof Error ? error : new Error(messageOf(error)));
+          log(`routing rpc: could not send ${call.op}: ${messageOf(error)}`);
+          reject(new LeaderUnavailableError('unreachable'));
         },
       );
     });
   }
 
   await subscriber.subscribe(replyChannel, broadcastChannel);
+  let closed: Promise<void> | null = null;
 
   return {
     async call(call) {
-      const giveUpAt = Date.now() + noLeaderWaitMs;
+      const giveUpAt = Date.now() + timeoutMs;
       for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
-        const outcome = await attempt(call);
+        if (closed) throw new LeaderUnavailableError('unreachable');
+        const outcome = await attempt(call, giveUpAt);
+        if (outcome === 'expired') throw new LeaderUnavailableError('busy');
         if (outcome !== 'not_leader') return outcome;
-        if (Date.now() + pause > giveUpAt) throw new LeaderUnavailableError('no_leader');
+        // Another try needs time for the leader to begin it and for its answer to come back.
+        if (Date.now() + pause > giveUpAt - replyMarginMs) throw new LeaderUnavailableError('no_leader');
         await new Promise((resolve) => setTimeout(resolve, pause));
       }
     },
@@ -181,6 +240,9 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
       if (next && !was) await subscriber.subscribe(requestChannel);
       if (!next && was) await subscriber.unsubscribe(requestChannel);
     },
+    async answered() {
+      while (answering.size > 0) await Promise.allSettled([...answering]);
+    },
     async broadcast(message) {
       await publisher.publish(broadcastChannel, JSON.stringify(message));
     },
@@ -188,9 +250,15 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
       broadcastListener = listener;
     },
     async close() {
+      if (closed) return closed;
       handler = null;
       for (const entry of [...waiting.values()]) entry.abort();
-      await Promise.allSettled([subscriber.quit(), publisher.quit()]);
+      closed = (async () => {
+        // Requests already being answered still get their answer (their callers are waiting) before the connections go.
+        while (answering.size > 0) await Promise.allSettled([...answering]);
+        await Promise.allSettled([subscriber.quit(), publisher.quit()]);
+      })();
+      return closed;
     },
   };
 }

@@ -37,6 +37,7 @@ export async function joinCluster(
     log(`redis: ${error.message}`);
   });
   const commits = await startCommitStream({ store, databaseUrl, log });
+  let closing: Promise<void> | null = null;
   return {
     databaseUrl,
     redisUrl: options.redisUrl,
@@ -53,9 +54,13 @@ export async function joinCluster(
           () => (clearTimeout(timer), resolve(false)),
         );
       }),
-    async close() {
-      await commits.stop();
-      await redis.quit().catch(() => redis.disconnect());
+    close() {
+      // Idempotent: the commit stream stops (and its last read ends) before Redis goes; the caller closes the pool after.
+      closing ??= (async () => {
+        await commits.stop();
+        await redis.quit().catch(() => redis.disconnect());
+      })();
+      return closing;
     },
   };
 }

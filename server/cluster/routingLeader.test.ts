@@ -162,7 +162,7 @@ describe('routing on a cluster of two nodes', () => {
   }, 30_000);
 
   it('says at once, with a clear error, when no node leads', async () => {
-    const rpc = await startLeaderRpc({ redisUrl: redis.url, keyPrefix: `${redis.prefix}elsewhere:`, log: () => undefined, noLeaderWaitMs: 300 });
+    const rpc = await startLeaderRpc({ redisUrl: redis.url, keyPrefix: `${redis.prefix}elsewhere:`, log: () => undefined, timeoutMs: 300 });
     try {
       await expect(rpc.call({ op: 'callStateChanged', agentId: 'agent1' })).rejects.toThrow('No routing leader is available right now');
     } finally {

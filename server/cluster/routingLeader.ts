@@ -14,7 +14,17 @@
  *
  * Tickets stored on a follower are not routed there: the leader hears them on the commit
  * stream and admits them (server/routing/service.ts).
+ *
+ * A slow leader (docs/technical/routing.md, "When the leader is slow"): a person's request
+ * (accepting an offer, a presence or capacity change, a lead's move) carries its caller's
+ * deadline, and the leader will not begin its routing turn after it (the check sits in the
+ * fence, inside the transaction, after the turn was won), so an agent told "nothing was done"
+ * never gets the ticket behind their back. What only reports a fact (a socket connected or
+ * closed, a call's state, an admin's change) has no deadline: it is true however late it
+ * arrives. A disconnect that could not be forwarded is tried again, and the leader's
+ * reconciliation with every node's sockets lets the agent go in the end anyway.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { User } from '../../shared/domain.js';
 import {
   agentsPushSchema,
@@ -36,7 +46,7 @@ import type { ServerStore } from '../store.js';
 import { SyncRefusal } from '../sync.js';
 import type { CommitSource } from './commitStream.js';
 import { assertEpoch, startLeaderLease, type LeaderLease } from './leaderLease.js';
-import { startLeaderRpc, type LeaderRpc } from './leaderRpc.js';
+import { LeaderUnavailableError, startLeaderRpc, type LeaderRpc } from './leaderRpc.js';
 
 export interface ClusterRoutingOptions {
   io: SyncServer;
@@ -55,6 +65,15 @@ export interface ClusterRoutingOptions {
   leaseRetryMs?: number;
   /** How often the leader compares its connections with every node's sockets; default 2 s. */
   reconcileMs?: number;
+  /** A forwarded call's whole budget (leaderRpc.ts); default 8 s, below the workstation's 10 s wait for its answer. */
+  callTimeoutMs?: number;
+  /** Pauses before each further try of a disconnect the leader could not take; default 1 s, 3 s. */
+  disconnectRetryMs?: readonly number[];
+  /**
+   * Fault injection for tests: runs on the leader before each call it performs and after it
+   * (whatever its outcome, before the answer goes back), e.g. a delay, to play a slow leader.
+   */
+  leaderCallHook?: (call: RoutingCall, phase: 'before' | 'after') => Promise<void>;
 }
 
 export interface ClusterRouting {
@@ -70,10 +89,47 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * A person's request, answered to someone waiting: not begun once they gave up. The others
+ * report facts (connections, call state, directory changes) that must reach routing however late.
+ */
+const OPS_WITH_DEADLINE: ReadonlySet<RoutingCall['op']> = new Set(['setPresence', 'setCapacity', 'respond', 'escalate', 'reassign', 'pin']);
+
+/** A person's request being performed on the leader: its deadline (this node's wall clock), and how far it got. */
+interface CallAttempt {
+  deadline: number;
+  /** The caller was answered 'expired': the routing turn must not begin. */
+  gaveUp: boolean;
+  /** The routing turn began (past the fence): the answer waits for the outcome. */
+  begun: boolean;
+}
+
+/** The call's deadline passed before its routing turn began: nothing was done. */
+class CallerGaveUp extends Error {
+  constructor() {
+    super('the caller had given up before the routing turn began');
+    this.name = 'CallerGaveUp';
+  }
+}
+
 export async function startClusterRouting(options: ClusterRoutingOptions): Promise<ClusterRouting> {
   const { io, store, log } = options;
   const reconcileMs = options.reconcileMs ?? 2_000;
-  const rpc: LeaderRpc = await startLeaderRpc({ redisUrl: options.redisUrl, keyPrefix: options.keyPrefix, log });
+  const callTimeoutMs = options.callTimeoutMs ?? 8_000;
+  const replyMarginMs = Math.min(1_500, callTimeoutMs / 2);
+  const rpc: LeaderRpc = await startLeaderRpc({
+    redisUrl: options.redisUrl,
+    keyPrefix: options.keyPrefix,
+    log,
+    timeoutMs: callTimeoutMs,
+    replyMarginMs,
+  });
+  /** The call being performed with a deadline, read by the fence inside its routing transaction. */
+  const callAttempt = new AsyncLocalStorage<CallAttempt>();
+  /** Calls still running after their caller was answered 'expired' (they end at the fence). */
+  const lateWork = new Set<Promise<unknown>>();
+  let electing: Promise<void> | null = null;
+  let reconciling: Promise<void> | null = null;
   let service: RoutingService | null = null;
   let reconcileTimer: ReturnType<typeof setInterval> | null = null;
   let stopped = false;
@@ -146,23 +202,101 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     }
   }
 
-  async function perform(current: RoutingService, call: RoutingCall): Promise<RoutingAnswer> {
+  /** Performs a call on this node's routing service; 'expired' when its deadline passed before its routing turn began. */
+  /**
+   * Performs a call on this node's routing service. With a deadline (a person's request): at
+   * the deadline, a call that has not begun its routing turn is answered 'expired' at once, so
+   * the caller hears "nothing was done" while it still listens; the fence then refuses the turn
+   * whenever the call gets there (`gaveUp`, set in the same event-loop turn as the answer).
+   */
+  async function perform(current: RoutingService, call: RoutingCall, deadline: number | null): Promise<RoutingAnswer | 'expired'> {
+    if (deadline === null || !OPS_WITH_DEADLINE.has(call.op)) return performNow(current, call, null);
+    const attempt: CallAttempt = { deadline, gaveUp: false, begun: false };
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(
+        () => {
+          if (attempt.begun) return;
+          attempt.gaveUp = true;
+          resolve('expired');
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+    });
+    const work = performNow(current, call, attempt);
+    // Still tracked after an early answer: shutdown waits for it (service.idle() covers its routing turn).
+    lateWork.add(work);
+    void work.finally(() => lateWork.delete(work));
     try {
-      return { ok: true, value: await execute(current, call) };
-    } catch (error) {
-      // Routing never refuses for a rate limit (only script writes do), so that code has no place in its answers.
-      if (error instanceof SyncRefusal && error.code !== 'rate_limited') return { ok: false, code: error.code, message: error.message };
-      log(`routing ${call.op} failed on the leader: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      return { ok: false, code: 'internal', message: `routing ${call.op} failed on the leader (logged there)` };
+      return await Promise.race([work, giveUp]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  /** Runs a call here while leading, else on the leader; the answer is checked against its schema either way. */
+  async function performNow(current: RoutingService, call: RoutingCall, attempt: CallAttempt | null): Promise<RoutingAnswer | 'expired'> {
+    try {
+      await options.leaderCallHook?.(call, 'before');
+      if (attempt && (attempt.gaveUp || Date.now() > attempt.deadline)) return 'expired';
+      const value = attempt ? await callAttempt.run(attempt, () => execute(current, call)) : await execute(current, call);
+      return { ok: true, value };
+    } catch (error) {
+      if (error instanceof CallerGaveUp) return 'expired';
+      // Routing never refuses for a rate limit (only script writes do), nor as unavailable (only this file does, for a caller), so those codes have no place in its answers.
+      if (error instanceof SyncRefusal && error.code !== 'rate_limited' && error.code !== 'unavailable' && error.code !== 'unconfirmed')
+        return { ok: false, code: error.code, message: error.message };
+      log(`routing ${call.op} failed on the leader: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return { ok: false, code: 'internal', message: `routing ${call.op} failed on the leader (logged there)` };
+    } finally {
+      await options.leaderCallHook?.(call, 'after');
+    }
+  }
+
+  /**
+   * Runs a call here while leading, else on the leader; the answer is checked against its schema
+   * either way. A leader that could not take it in time is a refusal the agent can act on:
+   * `unavailable` (nothing was done) or `unconfirmed` (it may have been done).
+   */
   async function run<Op extends RoutingCall['op']>(call: Extract<RoutingCall, { op: Op }>): Promise<RoutingCallResult<Op>> {
+    // Sockets stay up while the node closes (server/app.ts): what they ask meanwhile is refused cleanly, nothing done.
+    if (stopped) throw new RoutingRefusal('unavailable', 'This server node is shutting down; nothing was done. Try again in a moment.');
     const current = service;
-    const answer = current ? await perform(current, call) : await rpc.call(call);
+    let answer: RoutingAnswer | 'expired';
+    try {
+      // The leader's own sockets keep the same promise as a follower's: no turn begun after the caller would have given up.
+      answer = current ? await perform(current, call, Date.now() + callTimeoutMs - replyMarginMs) : await rpc.call(call);
+    } catch (error) {
+      if (!(error instanceof LeaderUnavailableError)) throw error;
+      log(`routing ${call.op} forwarded to the leader: ${error.why}${error.mayHaveRun ? ' (outcome unknown)' : ' (not done)'}`);
+      throw new RoutingRefusal(error.mayHaveRun ? 'unconfirmed' : 'unavailable', error.message);
+    }
+    if (answer === 'expired') throw new RoutingRefusal('unavailable', new LeaderUnavailableError('busy').message);
     if (!answer.ok) throw answer.code === 'internal' ? new Error(answer.message) : new RoutingRefusal(answer.code, answer.message);
     return routingCallResultSchemas[call.op].parse(answer.value) as RoutingCallResult<Op>;
+  }
+
+  /**
+   * A socket closed: routing must hear it, or the agent stays "available" while gone. Tried
+   * again when the leader could not take it (a disconnect is idempotent per connection, so a
+   * try that may have run is safe to repeat); the leader's reconciliation is the last resort.
+   */
+  async function forwardDisconnect(user: User, connectionId: string): Promise<void> {
+    const pauses = options.disconnectRetryMs ?? [1_000, 3_000];
+    for (let attemptNo = 0; ; attemptNo++) {
+      try {
+        await run({ op: 'disconnect', userId: user.id, connectionId });
+        return;
+      } catch (error) {
+        const retryable = error instanceof RoutingRefusal && (error.code === 'unavailable' || error.code === 'unconfirmed');
+        const pause = pauses[attemptNo];
+        if (!retryable || stopped) throw error;
+        if (pause === undefined) {
+          log(`routing disconnect of ${user.username} not confirmed after ${String(attemptNo + 1)} tries; the leader's reconciliation of sockets lets it go`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
   }
 
   /** Every node's sockets, as the leader's connections. */
@@ -186,7 +320,15 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
       scheduler: options.scheduler,
       commits: options.commits,
       admitsOthersContacts: true,
-      fence: () => assertEpoch(store.sql, epoch),
+      fence: async () => {
+        await assertEpoch(store.sql, epoch);
+        // After the routing turn was won (a slow leader waits here): a caller who gave up gets nothing done behind their back.
+        const attempt = callAttempt.getStore();
+        if (attempt && !attempt.begun) {
+          if (attempt.gaveUp || Date.now() > attempt.deadline) throw new CallerGaveUp();
+          attempt.begun = true;
+        }
+      },
       ...(options.config ? { config: options.config } : {}),
       ...(options.agentsPushThrottleMs !== undefined ? { agentsPushThrottleMs: options.agentsPushThrottleMs } : {}),
     });
@@ -196,14 +338,26 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     }
     next.setOutlet(outlet);
     service = next;
-    await rpc.serve((call) => (service ? perform(service, call) : Promise.resolve({ ok: false, code: 'internal', message: 'no longer the leader' })));
+    await rpc.serve((call, deadline) =>
+      service ? perform(service, call, deadline) : Promise.resolve({ ok: false, code: 'internal', message: 'no longer the leader' }),
+    );
     log(`${options.nodeId} leads routing (epoch ${String(epoch)})`);
-    const tick = () =>
-      reconcile().catch((error: unknown) =>
-        // A node that died is still counted by the adapter until its heartbeat times out: the next round succeeds.
-        log(`routing could not read every node's sockets yet: ${messageOf(error)}`),
-      );
+    const tick = (): Promise<void> => {
+      // One round at a time; stop() waits for the one in flight.
+      if (reconciling || stopped) return reconciling ?? Promise.resolve();
+      const round = reconcile()
+        .catch((error: unknown) =>
+          // A node that died is still counted by the adapter until its heartbeat times out: the next round succeeds.
+          log(`routing could not read every node's sockets yet: ${messageOf(error)}`),
+        )
+        .finally(() => {
+          if (reconciling === round) reconciling = null;
+        });
+      reconciling = round;
+      return round;
+    };
     await tick();
+    if (stopped || service !== next) return;
     reconcileTimer = setInterval(() => void tick(), reconcileMs);
     reconcileTimer.unref();
   }
@@ -224,15 +378,32 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     nodeId: options.nodeId,
     retryMs: options.leaseRetryMs ?? 1_000,
     log,
-    onElected: (epoch) => void elected(epoch).catch((error: unknown) => log(`routing leader start failed: ${messageOf(error)}`)),
+    onElected: (epoch) => {
+      const start = elected(epoch)
+        .catch((error: unknown) => log(`routing leader start failed: ${messageOf(error)}`))
+        .finally(() => {
+          if (electing === start) electing = null;
+        });
+      electing = start;
+    },
     onDeposed: deposed,
   });
 
+  let stopping: Promise<void> | null = null;
   const port: RoutingPort = {
-    connect: (user, connectionId) => run({ op: 'connect', userId: user.id, connectionId }),
+    connect: async (user, connectionId) => {
+      try {
+        return await run({ op: 'connect', userId: user.id, connectionId });
+      } catch (error) {
+        if (!(error instanceof RoutingRefusal && (error.code === 'unavailable' || error.code === 'unconfirmed'))) throw error;
+        // Not lost: the leader's reconciliation counts every node's sockets (and pushes the agent's presence to their room).
+        log(`routing connect of ${user.username} not confirmed by the leader; its reconciliation of sockets counts it`);
+        return { offers: [], presence: null };
+      }
+    },
     disconnect: async (user, connectionId) => {
       // This node is closing: the leader lets its sockets go when it reconciles.
-      if (!stopped) await run({ op: 'disconnect', userId: user.id, connectionId });
+      if (!stopped) await forwardDisconnect(user, connectionId);
     },
     agents: () => service?.agents() ?? agentsHeard,
     setPresence: (userId, presence, cause, byName, awayReason) => run({ op: 'setPresence', userId, presence, cause, byName, awayReason: awayReason ?? null }),
@@ -251,11 +422,25 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     port,
     leading: () => service,
     router: () => service,
-    async stop() {
-      stopped = true;
-      deposed('stopping');
-      await lease.stop();
-      await rpc.close();
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        // Leader work ends before the store and Redis close (server/app.ts closes those next):
+        // first no new forwarded calls (their callers retry on the next leader), then the ones
+        // being answered finish, an election half-done settles, and the engine's operations and
+        // the reconciliation round in flight end.
+        await rpc.serve(null).catch(() => undefined);
+        await rpc.answered();
+        while (lateWork.size > 0) await Promise.allSettled([...lateWork]);
+        await electing;
+        const current = service;
+        deposed('stopping');
+        await reconciling;
+        await current?.idle();
+        await lease.stop();
+        await rpc.close();
+      })();
+      return stopping;
     },
   };
 }

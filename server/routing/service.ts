@@ -322,9 +322,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     tx.afterCommit(() => {
       engine.end(mark, true);
       for (const announce of announcements) {
-        Promise.resolve()
-          .then(announce)
-          .catch((error: unknown) => log(`routing event failed: ${error instanceof Error ? error.message : String(error)}`));
+        // Tracked: an announcement reads the store (an offer's bundle), so idle() (and shutdown) waits for it.
+        void track(
+          Promise.resolve()
+            .then(announce)
+            .catch((error: unknown) => log(`routing event failed: ${error instanceof Error ? error.message : String(error)}`)),
+        );
       }
       scheduleAgentsPush();
       scheduleWake();
@@ -591,6 +594,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       );
       if (outcome === 'accepted') return { outcome: 'accepted', ticket: await requireTicket(ticketId) };
       if (outcome === 'declined') return { outcome: 'declined' };
+      if (accept && outcome === 'not_offered') {
+        // Asked again after an answer that came too late to be confirmed (a slow routing leader): the ticket is
+        // theirs already, and "accepted" is the true answer, not "gone".
+        const ticket = await store.getTicket(ticketId);
+        if (ticket?.assigneeId === agentId && ticket.status !== 'completed' && ticket.status !== 'closed') return { outcome: 'accepted', ticket };
+      }
       return { outcome: 'gone', reason: outcome };
     },
 

@@ -161,10 +161,29 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
   socket.on('lead:agents', onAgents);
   socket.on('disconnect', onDisconnect);
 
-  /** Sends one routing request and returns the validated result, or throws an RpcError. */
-  async function request<S extends z.ZodType>(event: RoutingEvent, payload: unknown, resultSchema: S): Promise<z.output<S>> {
+  /**
+   * Sends one routing request and returns the validated result, or throws an RpcError. A
+   * request that changes something and got no answer while the socket stayed up reached the
+   * server, which may have done it: `unconfirmed` says so, where "cannot reach the server"
+   * would be untrue (docs/technical/routing.md, "When the leader is slow").
+   */
+  async function request<S extends z.ZodType>(
+    event: RoutingEvent,
+    payload: unknown,
+    resultSchema: S,
+    options: { changes?: boolean } = {},
+  ): Promise<z.output<S>> {
     if (stopped || !socket.connected) throw new RpcError('offline', 'This needs a connection to the server; the workstation is offline.');
-    return askServer(socket, event, payload, resultSchema, ROUTING_REQUEST_TIMEOUT_MS);
+    try {
+      return await askServer(socket, event, payload, resultSchema, ROUTING_REQUEST_TIMEOUT_MS);
+    } catch (error) {
+      if (options.changes && error instanceof RpcError && error.code === 'server_unreachable' && socket.connected)
+        throw new RpcError(
+          'unconfirmed',
+          `The server did not confirm ${event} within ${String(ROUTING_REQUEST_TIMEOUT_MS / 1000)} s; it may or may not have been done.`,
+        );
+      throw error;
+    }
   }
 
   return {
@@ -172,7 +191,7 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
     offers: sortedOffers,
 
     async setPresence(params) {
-      const result = await request('presence:set', params, presenceResultSchema);
+      const result = await request('presence:set', params, presenceResultSchema, { changes: true });
       // The server also pushes presence:changed; this keeps the answer and the state in step if that push is late.
       // Only an available agent is passed over by routing; the server's next push says for what.
       const skipped = result.presence === 'available' ? (presence?.skipped ?? []) : [];
@@ -182,7 +201,9 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
     },
 
     async respondToOffer(params) {
-      const result = await request('offer:respond', params, offerResponseResultSchema);
+      // A failure keeps the offer (it throws before the drop): `routing_busy` did nothing and `unconfirmed` may
+      // have, and either way answering again is safe while it lasts (an accept that went through answers "accepted").
+      const result = await request('offer:respond', params, offerResponseResultSchema, { changes: true });
       // Whatever the outcome, the offer is no longer this agent's to answer.
       if (dropOffer(params.ticketId)) announceOffers();
       return result;
@@ -199,18 +220,18 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
       return agents;
     },
 
-    reassign: (params) => request('lead:reassign', params, leadReassignResultSchema),
+    reassign: (params) => request('lead:reassign', params, leadReassignResultSchema, { changes: true }),
 
     async pin(params) {
-      return (await request('lead:pin', params, ticketResultSchema)).ticket;
+      return (await request('lead:pin', params, ticketResultSchema, { changes: true })).ticket;
     },
 
     async setAgentPresence(params) {
-      return (await request('lead:setPresence', params, agentStatusResultSchema)).agent;
+      return (await request('lead:setPresence', params, agentStatusResultSchema, { changes: true })).agent;
     },
 
     async setAgentCapacity(params) {
-      return (await request('lead:setCapacity', params, agentStatusResultSchema)).agent;
+      return (await request('lead:setCapacity', params, agentStatusResultSchema, { changes: true })).agent;
     },
 
     stop() {

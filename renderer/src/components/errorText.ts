@@ -3,7 +3,16 @@ import type { UiError } from '../store/types.js';
 import { refusalText } from './refusalText.js';
 
 /** Codes whose own sentence says it all; for the others the core's detail helps the agent. */
-const SELF_EXPLANATORY = new Set<UiError['code']>(['bad_credentials', 'not_signed_in', 'server_unreachable', 'offline', 'rate_limited', 'core_unavailable']);
+const SELF_EXPLANATORY = new Set<UiError['code']>([
+  'bad_credentials',
+  'not_signed_in',
+  'server_unreachable',
+  'offline',
+  'rate_limited',
+  'core_unavailable',
+  'routing_busy',
+  'unconfirmed',
+]);
 
 export function errorText(t: Translate, error: UiError): string {
   // A ticket rule's refusal carries facts: say them in the agent's language instead of the core's English.

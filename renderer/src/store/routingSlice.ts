@@ -164,10 +164,15 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         if (get().respondingOffers.includes(ticketId)) return false;
         set({ respondingOffers: [...get().respondingOffers, ticketId] });
         const result = await attempt(() => api.invoke('offer.respond', { ticketId, accept }));
+        // The server busy or slow to confirm: the offer stays, so the agent can answer again (an accept that did go
+        // through then answers "accepted"); its own expiry still takes it away.
+        const retryable = !result && ['routing_busy', 'unconfirmed', 'server_unreachable'].includes(get().routingError?.code ?? '');
         set({
           respondingOffers: get().respondingOffers.filter((id) => id !== ticketId),
-          offers: get().offers.filter((o) => o.ticketId !== ticketId),
+          ...(retryable ? {} : { offers: get().offers.filter((o) => o.ticketId !== ticketId) }),
         });
+        // An accept that may have gone through: the inbox shows the ticket if it did.
+        if (!result && get().routingError?.code === 'unconfirmed') void get().loadInbox();
         if (!result) return false;
         if (result.outcome === 'gone') {
           set({ routingError: { code: 'conflict', message: '' } });

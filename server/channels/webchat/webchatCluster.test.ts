@@ -96,7 +96,7 @@ async function startNodeB(): Promise<typeof b> {
     async close() {
       await channel.stop?.();
       stopFanOut();
-      queueSummary.stop();
+      await queueSummary.stop();
       const closed = io.close();
       httpServer.closeAllConnections();
       await closed;

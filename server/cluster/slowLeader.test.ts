@@ -1,0 +1,362 @@
+/**
+ * A slow routing leader (issue 10), on real servers in this process sharing one PostgreSQL
+ * database and one Redis. The leader is made slow by a fault-injection hook that holds its
+ * handler before or after a call (`leaderCallHook`); the RPC, the deadlines, the fence, the
+ * routing engine and the store stay real. What a contact-centre user needs:
+ * - an agent accepting through a follower gets the ticket, or a clear answer (`unavailable`:
+ *   nothing was done; `unconfirmed`: it may have been) — and answering again is safe: never a
+ *   ticket assigned twice, never over capacity, never an accept done behind a "not done";
+ * - a disconnect the leader could not take still reaches routing (tried again, or the new
+ *   leader reads the sockets on takeover), so the agent does not stay "available" while gone;
+ * - a node closed while busy logs no error and leaves no unhandled rejection.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { z } from 'zod';
+import { DEFAULT_CAPACITY, offerResponseResultSchema, type PresenceChanged, type RoutingCall, type RoutingOffer } from '../../shared/routing.js';
+import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
+import { ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
+import { login, postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, type TestServer } from '../testHarness.js';
+import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { createTestRedis, type TestRedis } from '../testing/redis.js';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A forwarded call's whole budget in these tests; the leader must begin a person's request within half of it. */
+const CALL_TIMEOUT_MS = 1_500;
+
+let database: TestDatabase;
+let redis: TestRedis;
+const nodes: TestServer[] = [];
+const sockets: ClientSocket[] = [];
+
+/**
+ * The fault injection: per op and phase, a gate the leader's handler waits at. `hold` closes
+ * it; `release` opens it; `reached` says how many calls got there. Every gate is opened after
+ * each test, so no handler is left waiting when the nodes close.
+ */
+interface Gate {
+  open: Promise<void>;
+  release(): void;
+  reached: number;
+}
+const gates = new Map<string, Gate>();
+/** `op:phase` of every call the leader's handler began ('before') and ended ('after'), in order. */
+const events: string[] = [];
+
+function hold(op: RoutingCall['op'], phase: 'before' | 'after'): Gate {
+  let release!: () => void;
+  const gate: Gate = { open: new Promise<void>((resolve) => (release = resolve)), release: () => release(), reached: 0 };
+  gates.set(`${op}:${phase}`, gate);
+  return gate;
+}
+
+async function leaderCallHook(call: RoutingCall, phase: 'before' | 'after'): Promise<void> {
+  events.push(`${call.op}:${phase}`);
+  const gate = gates.get(`${call.op}:${phase}`);
+  if (!gate) return;
+  gate.reached += 1;
+  await gate.open;
+}
+
+async function startNode(nodeId: string, options: { reconcileMs?: number; callTimeoutMs?: number } = {}): Promise<TestServer> {
+  const node = await startTestServer({
+    databaseUrl: database.url,
+    nodeId,
+    now: Date.now,
+    cluster: {
+      redisUrl: redis.url,
+      keyPrefix: redis.prefix,
+      leaseRetryMs: 200,
+      reconcileMs: options.reconcileMs ?? 300,
+      callTimeoutMs: options.callTimeoutMs ?? CALL_TIMEOUT_MS,
+      disconnectRetryMs: [200, 400],
+      leaderCallHook,
+    },
+    routing: { offerTimeoutMs: 60_000, disconnectGraceMs: 0 },
+    agentsPushThrottleMs: 0,
+  });
+  nodes.push(node);
+  return node;
+}
+
+interface Client {
+  socket: ClientSocket;
+  offers: RoutingOffer[];
+  presence: PresenceChanged[];
+}
+
+async function connectAs(node: TestServer, username: string): Promise<Client> {
+  const { token } = await login(node.url, username);
+  const socket: ClientSocket = connect(node.url, {
+    auth: { token, clientId: `client-${username}` },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  sockets.push(socket);
+  const client: Client = { socket, offers: [], presence: [] };
+  socket.on('routing:offer', (offer) => client.offers.push(offer));
+  socket.on('presence:changed', (change) => client.presence.push(change));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return client;
+}
+
+async function ask<T extends z.ZodType>(client: Client, event: string, request: unknown, schema: T): Promise<Ack<z.infer<T>>> {
+  const raw = await (client.socket.timeout(15_000) as unknown as { emitWithAck(e: string, r: unknown): Promise<unknown> }).emitWithAck(event, request);
+  return ackSchema(schema).parse(raw) as Ack<z.infer<T>>;
+}
+
+async function inbound(node: TestServer, contact: InboundContact): Promise<InboundResponse> {
+  const response = await postJson<InboundResponse>(`${node.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
+  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${String(response.status)}`);
+  return response.body as InboundResponse;
+}
+
+function leaderOf(): TestServer {
+  const leaders = nodes.filter((node) => node.server.isRoutingLeader());
+  if (leaders.length !== 1) throw new Error(`expected one leader, found ${String(leaders.length)}`);
+  return leaders[0]!;
+}
+
+/** Whether the agent is connected as far as the leader's engine knows (any presence but offline). */
+function presenceOnLeader(userId: string): string | undefined {
+  return leaderOf().server.routing.engine.agentStatus(userId)?.presence;
+}
+
+async function assignedDecisions(node: TestServer, ticketId: string): Promise<number> {
+  const row = await node.store.sql.get<{ n: number }>("SELECT count(*)::int AS n FROM routing_audit WHERE ticket_id = ? AND decision = 'assigned'", [ticketId]);
+  return row?.n ?? 0;
+}
+
+async function openTicketsOf(node: TestServer, agentId: string, channel: string): Promise<number> {
+  const row = await node.store.sql.get<{ n: number }>(
+    "SELECT count(*)::int AS n FROM tickets WHERE assignee_id = ? AND channel = ? AND status NOT IN ('completed', 'closed')",
+    [agentId, channel],
+  );
+  return row?.n ?? 0;
+}
+
+describe('a slow routing leader', () => {
+  beforeEach(async () => {
+    database = await createTestDatabase('omnidesk_slowleader');
+    redis = await createTestRedis('omnidesk-slowleader');
+  }, 30_000);
+
+  afterEach(async () => {
+    for (const gate of gates.values()) gate.release();
+    gates.clear();
+    events.length = 0;
+    for (const socket of sockets.splice(0)) socket.disconnect();
+    await Promise.allSettled(nodes.splice(0).map((node) => node.stop()));
+    await redis.cleanup();
+    await database.drop();
+  }, 60_000);
+
+  async function twoNodes(): Promise<{ a: TestServer; b: TestServer }> {
+    const a = await startNode('node-a');
+    await seedTestOrganisation(a.store, [
+      { username: 'agent1', displayName: '王芳', channels: ['chat', 'email'] },
+      { username: 'agent2', displayName: '张强', channels: ['chat', 'email'] },
+    ]);
+    await vi.waitFor(() => expect(a.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
+    const b = await startNode('node-b');
+    return { a, b };
+  }
+
+  async function offeredChat(a: TestServer, b: TestServer, agent: Client): Promise<string> {
+    const chat = await inbound(b, { channel: 'chat', customer: { name: '刘洋', phone: '13800138000' }, text: '你好，我的订单还没到' });
+    await vi.waitFor(() => expect(agent.offers.map((offer) => offer.ticketId)).toContain(chat.ticketId), { timeout: 10_000 });
+    expect(a.server.routing.engine.ticketView(chat.ticketId)?.offerAgentId).toBe('agent1');
+    return chat.ticketId;
+  }
+
+  it('an accept the leader reaches after its caller gave up is not done: the agent hears "unavailable" in time and accepts again', async () => {
+    const { a, b } = await twoNodes();
+    const agent1 = await connectAs(b, 'agent1');
+    await vi.waitFor(() => expect(presenceOnLeader('agent1')).toBe('available'), { timeout: 10_000 });
+    const ticketId = await offeredChat(a, b, agent1);
+
+    // The leader takes the accept but is held before its routing turn, past the caller's deadline.
+    const slow = hold('respond', 'before');
+    const refused = await ask(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    expect(slow.reached).toBe(1);
+
+    // The held call then reaches the fence and is refused there: nothing is done behind the agent's back.
+    slow.release();
+    gates.delete('respond:before');
+    await vi.waitFor(() => expect(events).toContain('respond:after'), { timeout: 10_000 });
+    await a.server.routing.idle();
+    expect((await a.store.getTicket(ticketId))?.assigneeId).toBeNull();
+    expect(a.server.routing.engine.ticketView(ticketId)?.offerAgentId).toBe('agent1');
+    expect(await assignedDecisions(a, ticketId)).toBe(0);
+
+    // The offer is still theirs: answering again takes the ticket, once.
+    const accepted = await ask(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
+    expect(accepted).toMatchObject({ ok: true, result: { outcome: 'accepted', ticket: { id: ticketId, assigneeId: 'agent1' } } });
+    expect(await assignedDecisions(a, ticketId)).toBe(1);
+    expect(b.logLines.join('\n')).toContain('routing respond forwarded to the leader: busy (not done)');
+    expect(b.logLines.join('\n')).not.toContain('LeaderUnavailableError');
+  }, 60_000);
+
+  it('an accept done but answered too late is "unconfirmed"; answering again says "accepted", and the ticket is assigned once, within capacity', async () => {
+    const { a, b } = await twoNodes();
+    const agent1 = await connectAs(b, 'agent1');
+    await vi.waitFor(() => expect(presenceOnLeader('agent1')).toBe('available'), { timeout: 10_000 });
+    const ticketId = await offeredChat(a, b, agent1);
+
+    // The routing turn runs and commits; the answer is held until the caller gave up.
+    const late = hold('respond', 'after');
+    const unknown = await ask(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'unconfirmed' } });
+    expect((await a.store.getTicket(ticketId))?.assigneeId).toBe('agent1');
+    late.release();
+    gates.delete('respond:after');
+
+    // The workstation keeps the offer and the agent answers again: the truth, not "gone".
+    const again = await ask(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
+    expect(again).toMatchObject({ ok: true, result: { outcome: 'accepted', ticket: { id: ticketId, assigneeId: 'agent1' } } });
+    expect(await assignedDecisions(a, ticketId)).toBe(1);
+    expect(await openTicketsOf(a, 'agent1', 'chat')).toBeLessThanOrEqual(DEFAULT_CAPACITY.chat);
+
+    // A decline asked again after the accept is no accept of anyone else's: the ticket stays where it is.
+    const decline = await ask(agent1, 'offer:respond', { ticketId, accept: false }, offerResponseResultSchema);
+    expect(decline).toMatchObject({ ok: true, result: { outcome: 'gone' } });
+    expect((await a.store.getTicket(ticketId))?.assigneeId).toBe('agent1');
+    expect(b.logLines.join('\n')).toContain('routing respond forwarded to the leader: timeout (outcome unknown)');
+  }, 60_000);
+
+  it('a disconnect the slow leader does not confirm is tried again, and the agent goes offline', async () => {
+    const a = await startNode('node-a', { reconcileMs: 600_000 });
+    await seedTestOrganisation(a.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+    await vi.waitFor(() => expect(a.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
+    // No reconciliation during the test: only the forwarded disconnect can tell the leader.
+    const b = await startNode('node-b', { reconcileMs: 600_000 });
+    const agent1 = await connectAs(b, 'agent1');
+    await vi.waitFor(() => expect(presenceOnLeader('agent1')).toBe('available'), { timeout: 10_000 });
+
+    // The first disconnect is held on the leader past the follower's budget; the follower tries again.
+    const stuck = hold('disconnect', 'before');
+    agent1.socket.disconnect();
+    await vi.waitFor(() => expect(stuck.reached).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+    expect(presenceOnLeader('agent1')).toBe('available');
+    stuck.release();
+    await vi.waitFor(() => expect(presenceOnLeader('agent1')).toBe('offline'), { timeout: 10_000 });
+    expect(b.logLines.join('\n')).toContain('routing disconnect forwarded to the leader: timeout (outcome unknown)');
+  }, 60_000);
+
+  it('a disconnect while the leader is being replaced still reaches routing: the new leader lets the agent go', async () => {
+    const a = await startNode('node-a', { reconcileMs: 600_000 });
+    await seedTestOrganisation(a.store, [
+      { username: 'agent1', displayName: '王芳', channels: ['chat'] },
+      { username: 'agent2', displayName: '张强', channels: ['chat'] },
+    ]);
+    await vi.waitFor(() => expect(a.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
+    // The next leader reconciles as usual (its first read of every node's sockets may time out on a loaded machine).
+    const b = await startNode('node-b');
+    const c = await startNode('node-c');
+    const agent1 = await connectAs(b, 'agent1');
+    await connectAs(c, 'agent2');
+    await vi.waitFor(() => expect([presenceOnLeader('agent1'), presenceOnLeader('agent2')]).toEqual(['available', 'available']), {
+      timeout: 10_000,
+    });
+
+    // The agent on node b leaves while the leader is stuck; then the leader loses its lease (its
+    // database session is cut) and an election follows. The held disconnect, released after, lands on a deposed leader.
+    const stuck = hold('disconnect', 'before');
+    agent1.socket.disconnect();
+    await vi.waitFor(() => expect(stuck.reached).toBe(1), { timeout: 10_000 });
+    const before = await a.store.sql.get<{ epoch: string }>('SELECT epoch FROM cluster_leader WHERE id = 1');
+    await a.store.sql.get(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'omnidesk-leader:node-a' AND datname = current_database()",
+    );
+    await vi.waitFor(
+      async () => {
+        const now = await a.store.sql.get<{ epoch: string }>('SELECT epoch FROM cluster_leader WHERE id = 1');
+        expect(Number(now?.epoch)).toBeGreaterThan(Number(before?.epoch));
+        expect(nodes.filter((node) => node.server.isRoutingLeader())).toHaveLength(1);
+      },
+      { timeout: 15_000 },
+    );
+    stuck.release();
+    gates.delete('disconnect:before');
+    await vi.waitFor(() => expect([presenceOnLeader('agent1'), presenceOnLeader('agent2')]).toEqual(['offline', 'available']), { timeout: 15_000 });
+  }, 60_000);
+});
+
+describe('closing a busy cluster node', () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  beforeEach(async () => {
+    database = await createTestDatabase('omnidesk_closebusy');
+    redis = await createTestRedis('omnidesk-closebusy');
+    process.on('unhandledRejection', onUnhandled);
+  }, 30_000);
+
+  afterEach(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    for (const socket of sockets.splice(0)) socket.disconnect();
+    await Promise.allSettled(nodes.splice(0).map((node) => node.stop()));
+    await redis.cleanup();
+    await database.drop();
+  }, 60_000);
+
+  it('stops its feeds, jobs and leader work before its pool and Redis close: no error logged, no unhandled rejection, close twice is one close', async () => {
+    // The default budget: this test is about closing, not about a slow leader.
+    const a = await startNode('node-a', { callTimeoutMs: 8_000 });
+    await seedTestOrganisation(
+      a.store,
+      Array.from({ length: 6 }, (_, i) => ({ username: `agent${String(i)}`, displayName: `坐席${String(i)}`, channels: ['chat' as const, 'email' as const] })),
+    );
+    await vi.waitFor(() => expect(a.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
+    const b = await startNode('node-b', { callTimeoutMs: 8_000 });
+    const agents = await Promise.all(Array.from({ length: 6 }, (_, i) => connectAs(i % 2 === 0 ? a : b, `agent${String(i)}`)));
+    // Agents accept what they are offered, through both nodes, while contacts keep coming in on both.
+    for (const agent of agents) {
+      agent.socket.on('routing:offer', (offer) => {
+        agent.socket.emit('offer:respond', { ticketId: offer.ticketId, accept: true }, () => undefined);
+      });
+    }
+    let acknowledged = 0;
+    let writing = true;
+    const writer = async (node: TestServer, lane: number) => {
+      for (let i = 0; writing; i++) {
+        await inbound(node, {
+          channel: i % 3 === 0 ? 'chat' : 'email',
+          customer: { name: `客户${String(lane)}-${String(i)}`, email: `c${String(lane)}-${String(i)}@example.cn` },
+          text: `关闭测试 ${String(lane)}-${String(i)}`,
+        }).then(
+          () => (acknowledged += 1),
+          () => (writing = false),
+        );
+      }
+    };
+    // Three lanes into the leader (they keep the follower's commit stream reading while it closes), one into the follower.
+    const writers = [writer(a, 0), writer(a, 1), writer(a, 2), writer(b, 3)];
+    await vi.waitFor(() => expect(acknowledged).toBeGreaterThanOrEqual(10), { timeout: 30_000 });
+
+    // Both close while busy (the follower first, then the leader with work in flight); a second close is the same close.
+    const logged = { a: a.logLines.length, b: b.logLines.length };
+    const closingB = b.server.close();
+    expect(b.server.close()).toBe(closingB);
+    await closingB;
+    const closingA = a.server.close();
+    await Promise.all([closingA, a.server.close()]);
+    await a.server.close();
+    writing = false;
+    await Promise.all(writers);
+    // Whatever was still scheduled gets its turn to fail, if it would.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const troubled = [...a.logLines.slice(logged.a), ...b.logLines.slice(logged.b)].filter((line) =>
+      /Cannot use a pool|pool (is )?(ended|closed)|Connection is closed|failed|error|Error:/i.test(line),
+    );
+    expect(troubled).toEqual([]);
+    expect(unhandled).toEqual([]);
+  }, 90_000);
+});
