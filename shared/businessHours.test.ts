@@ -49,7 +49,14 @@ describe('business hours in Asia/Shanghai', () => {
   it('treats a lunch break as its own off-hours period and intervals touching at midnight as one opening', () => {
     const split: BusinessHours = {
       ...officeHours,
-      weekly: { ...officeHours.weekly, mon: [{ start: '09:00', end: '12:00' }, { start: '13:00', end: '24:00' }], tue: [{ start: '00:00', end: '02:00' }] },
+      weekly: {
+        ...officeHours.weekly,
+        mon: [
+          { start: '09:00', end: '12:00' },
+          { start: '13:00', end: '24:00' },
+        ],
+        tue: [{ start: '00:00', end: '02:00' }],
+      },
     };
     expect(offHoursPeriodStart(split, shanghai('2026-12-07T12:30:00'))).toBe(shanghai('2026-12-07T12:00:00'));
     expect(isOpenAt(split, shanghai('2026-12-07T23:59:00'))).toBe(true);
@@ -66,7 +73,17 @@ describe('business hours in Asia/Shanghai', () => {
     const bad = (patch: object) => businessHoursSchema.safeParse({ ...officeHours, ...patch }).success;
     expect(bad({})).toBe(true);
     expect(bad({ weekly: { ...officeHours.weekly, mon: [{ start: '18:00', end: '09:00' }] } })).toBe(false);
-    expect(bad({ weekly: { ...officeHours.weekly, mon: [{ start: '09:00', end: '13:00' }, { start: '12:00', end: '18:00' }] } })).toBe(false);
+    expect(
+      bad({
+        weekly: {
+          ...officeHours.weekly,
+          mon: [
+            { start: '09:00', end: '13:00' },
+            { start: '12:00', end: '18:00' },
+          ],
+        },
+      }),
+    ).toBe(false);
     expect(bad({ weekly: { ...officeHours.weekly, mon: [{ start: '9:00', end: '18:00' }] } })).toBe(false);
     expect(bad({ weekly: { ...officeHours.weekly, mon: [{ start: '24:00', end: '24:00' }] } })).toBe(false);
     expect(bad({ holidays: ['2026-02-30'] })).toBe(false);

@@ -62,7 +62,17 @@ export const businessHoursSchema = z
     /** Open around the clock (24 小时服务): no off-hours, no auto-reply; the weekly schedule is kept for when this is turned off. */
     alwaysOpen: z.boolean(),
     /** Open intervals per weekday, Monday first, in Asia/Shanghai time. */
-    weekly: z.object({ mon: dayScheduleSchema, tue: dayScheduleSchema, wed: dayScheduleSchema, thu: dayScheduleSchema, fri: dayScheduleSchema, sat: dayScheduleSchema, sun: dayScheduleSchema }).strict(),
+    weekly: z
+      .object({
+        mon: dayScheduleSchema,
+        tue: dayScheduleSchema,
+        wed: dayScheduleSchema,
+        thu: dayScheduleSchema,
+        fri: dayScheduleSchema,
+        sat: dayScheduleSchema,
+        sun: dayScheduleSchema,
+      })
+      .strict(),
     /** Dates closed all day (public holidays, 节假日), Asia/Shanghai dates. */
     holidays: z
       .array(localDateSchema)
@@ -91,7 +101,12 @@ export function shanghaiDayOf(at: number): { date: string; weekday: Weekday; mid
   const day = new Date(localMidnight);
   // getUTCDay: 0 = Sunday; WEEKDAYS starts on Monday.
   const weekday = WEEKDAYS[(day.getUTCDay() + 6) % 7]!;
-  return { date: day.toISOString().slice(0, 10), weekday, midnight: localMidnight - SHANGHAI_OFFSET_MS, minute: Math.floor((local - localMidnight) / MINUTE_MS) };
+  return {
+    date: day.toISOString().slice(0, 10),
+    weekday,
+    midnight: localMidnight - SHANGHAI_OFFSET_MS,
+    minute: Math.floor((local - localMidnight) / MINUTE_MS),
+  };
 }
 
 /** Whether the channel is open at this instant. */
