@@ -147,7 +147,8 @@ for (const backend of TEST_BACKENDS) {
 
       const refused = await inbound({ channel: 'email', customer: { name: '张伟', email: 'zw@example.cn' }, subject: '订单', text: '订单查询' });
       expect(refused.status).toBe(503);
-      expect((refused.body as ApiErrorBody).error).toMatchObject({ code: 'channel_unavailable', message: expect.stringContaining('switched off') });
+      expect((refused.body as ApiErrorBody).error.code).toBe('channel_unavailable');
+      expect((refused.body as ApiErrorBody).error.message).toContain('switched off');
       expect(t.logLines.some((line) => line.includes('refused: the email channel is switched off'))).toBe(true);
 
       expect(await say(visitor.socket, 'msg-k0002', '有人吗')).toMatchObject({ ok: false, error: { code: 'channel_unavailable' } });
@@ -191,7 +192,7 @@ for (const backend of TEST_BACKENDS) {
       // Every workstation that sees the customer's tickets hears the new tier (an open customer panel reloads).
       const pulled = await t.store.pullChanges((await t.store.getUser('lead1'))!, 0);
       expect(pulled.mustRefetch ? [] : pulled.changes).toContainEqual(
-        expect.objectContaining({ kind: 'customer', customer: expect.objectContaining({ id: customerId, vipTier: 2 }) }),
+        expect.objectContaining({ kind: 'customer', customer: expect.objectContaining({ id: customerId, vipTier: 2 }) as unknown }),
       );
 
       // The waiting ticket is now a VIP's: the senior agent who can take it gets it for that reason.
