@@ -32,6 +32,12 @@ import {
 } from './testHarness.js';
 import { connectTestSocket, disconnectTestSockets, okResult, type TestConnection } from './testing/sockets.js';
 
+/** A widget ack's result; a refusal fails the test with its code. */
+function accepted<T>(answer: WebchatAck<T>): T {
+  if (!answer.ok) throw new Error(`refused: ${answer.error.code} ${answer.error.message}`);
+  return answer.result;
+}
+
 let t: TestServer;
 const visitors: Socket[] = [];
 
@@ -112,7 +118,7 @@ for (const backend of TEST_BACKENDS) {
 
       const visitor = await widget('visitor-offhours-0001');
       expect(visitor.welcome.chatUnavailable).toBe(false);
-      const sent = okResult(await say(visitor.socket, 'msg-c0001', '你好，请问退货怎么办理？'));
+      const sent = accepted(await say(visitor.socket, 'msg-c0001', '你好，请问退货怎么办理？'));
       await vi.waitFor(() => expect(visitor.received.filter((m) => m.from === 'agent')).toHaveLength(1));
       expect(visitor.received[0]).toMatchObject({
         from: 'agent',
@@ -120,7 +126,7 @@ for (const backend of TEST_BACKENDS) {
         text: settings.hours.autoReplyText,
         ticketId: sent.ticketId,
       });
-      okResult(await say(visitor.socket, 'msg-c0002', '还有一个问题'));
+      accepted(await say(visitor.socket, 'msg-c0002', '还有一个问题'));
       const bundle = (await t.store.getTicketBundle(sent.ticketId))!;
       expect(bundle.messages.map((m) => [m.direction, m.authorName, m.deliveryStatus])).toEqual([
         ['inbound', expect.any(String), 'received'],
@@ -140,7 +146,7 @@ for (const backend of TEST_BACKENDS) {
 
     it('switched off: the inbound API answers 503 and stores nothing, the widget hears it is unavailable; switched on, both take contacts again', async () => {
       const visitor = await widget('visitor-switched-0001');
-      const before = okResult(await say(visitor.socket, 'msg-k0001', '在吗'));
+      const before = accepted(await say(visitor.socket, 'msg-k0001', '在吗'));
       const off = { ...defaultChannelSettings(), enabled: false };
       okResult(await admin.ask('admin:setChannel', { channel: 'email', settings: off }));
       okResult(await admin.ask('admin:setChannel', { channel: 'chat', settings: off }));
