@@ -501,7 +501,7 @@
   function renderChrome() {
     panel.classList.toggle('hidden', !state.open);
     launcher.setAttribute('aria-expanded', String(state.open));
-    var on = state.status === 'online' && state.available;
+    var on = state.status === 'online' && state.available && !state.unavailable;
     dot.className = 'dot' + (on ? (state.queuePlace ? ' wait' : ' on') : '');
     var status =
       state.status === 'connecting'
