@@ -16,6 +16,8 @@ import {
   adminSetActiveRequestSchema,
   adminSetCapacityRequestSchema,
   adminUpdateUserRequestSchema,
+  channelSetRequestSchema,
+  customerVipSetRequestSchema,
   policiesSetRequestSchema,
   type AdminUserResult,
 } from '../shared/admin.js';
@@ -71,7 +73,7 @@ export function attachAdmin(io: SyncServer, deps: AdminSocketDependencies): void
 
     /** Admins only, and within the admin's write budget (spent by refused writes too). */
     async function requireWriter(): Promise<void> {
-      if (user.role !== 'admin') throw new SyncRefusal('forbidden', 'Only administrators change users and policies.');
+      if (user.role !== 'admin') throw new SyncRefusal('forbidden', 'Only administrators change users, policies, channels and VIP tiers.');
       const verdict = await deps.rateLimits.adminWritesPerUser.consume(user.id);
       if (!verdict.ok) {
         if (verdict.firstRefusal) deps.log(`admin: ${user.username} is over the admin write limit`);
@@ -178,6 +180,49 @@ export function attachAdmin(io: SyncServer, deps: AdminSocketDependencies): void
         // The offer timeout is the routing leader's to apply; SLA targets are read by each new ticket.
         await routing.policiesChanged();
         changed();
+        return result;
+      },
+      { logRefusals: true },
+    );
+
+    handle(socket, deps, 'admin:channels', emptyRequestSchema, async () => {
+      requireReader();
+      return store.admin.getChannels();
+    });
+
+    handle(
+      socket,
+      deps,
+      'admin:setChannel',
+      channelSetRequestSchema,
+      async ({ channel, settings }) => {
+        await requireWriter();
+        // Every node reads the registry from the database at each contact, so nothing else needs telling.
+        const result = await store.admin.setChannel(user, channel, settings, deps.now());
+        if (result.ok) {
+          deps.log(
+            `admin: ${user.username} changed the ${channel} channel (${settings.enabled ? 'on' : 'OFF'}, ${settings.hours.alwaysOpen ? 'around the clock' : 'business hours'})`,
+          );
+          changed();
+        }
+        return result;
+      },
+      { logRefusals: true },
+    );
+
+    handle(
+      socket,
+      deps,
+      'admin:setCustomerVip',
+      customerVipSetRequestSchema,
+      async ({ customerId, vipTier }) => {
+        await requireWriter();
+        // The store announces the customer (workstations) and their open tickets (routing) in the same transaction.
+        const result = await store.admin.setCustomerVip(user, customerId, vipTier, deps.now());
+        if (result.ok) {
+          deps.log(`admin: ${user.username} set the VIP tier of ${customerId} to ${String(vipTier)}`);
+          changed();
+        }
         return result;
       },
       { logRefusals: true },

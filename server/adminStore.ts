@@ -22,7 +22,15 @@ import {
   type Policies,
   type PoliciesResult,
   type UserSkills,
+  channelSettingsSchema,
+  defaultChannelRegistry,
+  type ChannelRegistry,
+  type ChannelRegistryResult,
+  type ChannelSetResult,
+  type ChannelSettings,
+  type CustomerVipSetResult,
 } from '../shared/admin.js';
+import { CHANNELS, type Channel } from '../shared/domain.js';
 import { DEFAULT_CAPACITY, type Capacity } from '../shared/routing.js';
 import { hashPassword, uuidv7 } from './credentials.js';
 import type { SqlExecutor } from './db/sql.js';
@@ -33,6 +41,11 @@ export interface AdminStoreInternals {
   transaction: <T>(fn: () => Promise<T>) => Promise<T>;
   /** ' FOR UPDATE' on PostgreSQL, '' on SQLite (one writer already). */
   forUpdate: string;
+  /**
+   * Inside the VIP change's transaction: tells the workstations (a `customer` change) and
+   * routing (the customer's open tickets again, so a waiting one is ranked with the new tier).
+   */
+  customerChanged?: (customerId: string, now: number) => Promise<void>;
 }
 
 /** A write's outcome: the user as now stored, and the token hashes it revoked (their sockets are ended after the commit). */
@@ -54,6 +67,14 @@ export interface AdminStore {
   listAudit(userId: string | undefined): Promise<AdminAuditEntry[]>;
   getPolicies(): Promise<PoliciesResult>;
   setPolicies(actor: User, policies: Policies, now: number): Promise<PoliciesResult>;
+  /** The channel registry (owner, hours, auto-reply, volume, customer group, on/off), defaults where never set. */
+  getChannels(): Promise<ChannelRegistryResult>;
+  /** One channel's entry as stored (or its default): what the ingest reads for every contact. */
+  channelSettings(channel: Channel): Promise<ChannelSettings>;
+  /** Replaces one channel's entry; audited with that channel's before and after. */
+  setChannel(actor: User, channel: Channel, settings: ChannelSettings, now: number): Promise<ChannelSetResult>;
+  /** Sets a customer's VIP tier; audited; the workstations and routing hear of it in the same transaction. */
+  setCustomerVip(actor: User, customerId: string, vipTier: number, now: number): Promise<CustomerVipSetResult>;
 }
 
 interface AdminUserRow extends UserDirectoryRow {
@@ -78,6 +99,8 @@ const ADMIN_USER_SELECT = `SELECT u.id, u.username, u.display_name, u.role, u.ch
 
 /** The one policies document's key. */
 const POLICIES_KEY = 'service';
+/** The channel registry's key in the same table: one JSON document, one entry per channel. */
+const CHANNELS_KEY = 'channels';
 
 function adminUserOf(row: AdminUserRow): AdminUser {
   return {
@@ -106,7 +129,7 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
     return row ? adminUserOf(row) : null;
   }
 
-  async function audit(actor: User, action: AdminAction, target: { id: string; name: string } | null, before: unknown, after: unknown, now: number) {
+  async function audit(actor: User, action: AdminAction, target: { id: string | null; name: string } | null, before: unknown, after: unknown, now: number) {
     await sql().run(
       'INSERT INTO admin_audit (at, actor_id, actor_name, action, target_id, target_name, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [
@@ -150,6 +173,45 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
     // A document written by a newer server (more fields) or damaged by hand falls back to the defaults field by field.
     const parsed = policiesSchema.safeParse({ ...DEFAULT_POLICIES, ...(JSON.parse(row.value_json) as object) });
     return { policies: parsed.success ? parsed.data : { ...DEFAULT_POLICIES }, updatedAt: Number(row.updated_at), updatedByName: row.updated_by_name };
+  }
+
+  /** The stored registry, channel by channel: an entry missing or failing the schema (hand-edited, newer server) is that channel's default. */
+  async function readChannels(lock: boolean): Promise<{ registry: ChannelRegistry; updatedAt: number | null; updatedByName: string | null }> {
+    const row = await sql().get<{ value_json: string; updated_at: number; updated_by_name: string }>(
+      `SELECT value_json, updated_at, updated_by_name FROM policies WHERE key = ?${lock ? forUpdate : ''}`,
+      [CHANNELS_KEY],
+    );
+    const registry = defaultChannelRegistry();
+    if (!row) return { registry, updatedAt: null, updatedByName: null };
+    const stored = JSON.parse(row.value_json) as Partial<Record<Channel, unknown>>;
+    for (const channel of CHANNELS) {
+      const parsed = channelSettingsSchema.safeParse(stored[channel]);
+      if (parsed.success) registry[channel] = parsed.data;
+    }
+    return { registry, updatedAt: Number(row.updated_at), updatedByName: row.updated_by_name };
+  }
+
+  async function channelsResult(): Promise<ChannelRegistryResult> {
+    const { registry, updatedAt, updatedByName } = await readChannels(false);
+    const ownerIds = [...new Set(CHANNELS.map((c) => registry[c].ownerId).filter((id): id is string => id !== null))];
+    const names = new Map<string, string>();
+    if (ownerIds.length > 0) {
+      const rows = await sql().all<{ id: string; display_name: string }>(
+        `SELECT id, display_name FROM users WHERE id IN (${ownerIds.map(() => '?').join(', ')})`,
+        ownerIds,
+      );
+      for (const row of rows) names.set(row.id, row.display_name);
+    }
+    const ownerName = (channel: Channel) => {
+      const id = registry[channel].ownerId;
+      return id === null ? null : (names.get(id) ?? null);
+    };
+    return {
+      channels: registry,
+      ownerNames: { phone: ownerName('phone'), chat: ownerName('chat'), social: ownerName('social'), email: ownerName('email') },
+      updatedAt,
+      updatedByName,
+    };
   }
 
   return {
@@ -294,6 +356,70 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
         );
         await audit(actor, 'policies_set', null, before.policies, policies, now);
         return { policies, updatedAt: now, updatedByName: name };
+      });
+    },
+
+    getChannels: channelsResult,
+
+    async channelSettings(channel) {
+      return (await readChannels(false)).registry[channel];
+    },
+
+    async setChannel(actor, channel, settings, now) {
+      const written = await transaction(async (): Promise<ChannelSetResult | null> => {
+        if (settings.ownerId !== null) {
+          const owner = await sql().get<{ id: string }>("SELECT id FROM users WHERE id = ? AND role IN ('lead', 'admin') AND deactivated_at IS NULL", [
+            settings.ownerId,
+          ]);
+          if (!owner) return { ok: false, refusal: 'owner_not_found', message: `No active shift lead or administrator ${settings.ownerId}.` };
+        }
+        const name = actor.displayName || actor.username;
+        // The document exists before it is locked, so two admins changing two channels at once both keep their change.
+        await sql().run('INSERT INTO policies (key, value_json, updated_at, updated_by_name) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING', [
+          CHANNELS_KEY,
+          JSON.stringify(defaultChannelRegistry()),
+          now,
+          name,
+        ]);
+        const { registry } = await readChannels(true);
+        const before = registry[channel];
+        const after: ChannelRegistry = { ...registry, [channel]: settings };
+        await sql().run('UPDATE policies SET value_json = ?, updated_at = ?, updated_by_name = ? WHERE key = ?', [
+          JSON.stringify(after),
+          now,
+          name,
+          CHANNELS_KEY,
+        ]);
+        await audit(actor, 'channel_set', null, { channel, ...before }, { channel, ...settings }, now);
+        return null;
+      });
+      return written ?? { ok: true, registry: await channelsResult() };
+    },
+
+    setCustomerVip(actor, customerId, vipTier, now) {
+      return transaction(async (): Promise<CustomerVipSetResult> => {
+        const row = await sql().get<{ name: string; vip_tier: number; merged_into: string | null }>(
+          `SELECT name, vip_tier, merged_into FROM customers WHERE id = ?${forUpdate}`,
+          [customerId],
+        );
+        if (!row) return { ok: false, refusal: 'not_found', message: `No customer ${customerId}.` };
+        if (row.merged_into !== null)
+          return { ok: false, refusal: 'not_found', message: `Customer ${customerId} was merged into ${row.merged_into}; set the tier there.` };
+        const before = Number(row.vip_tier);
+        if (before !== vipTier) {
+          await sql().run('UPDATE customers SET vip_tier = ? WHERE id = ?', [vipTier, customerId]);
+          // admin_audit.target_id names users; a customer is named in target_name and in before/after.
+          await audit(
+            actor,
+            'customer_vip_set',
+            { id: null, name: `${row.name} (${customerId})` },
+            { customerId, vipTier: before },
+            { customerId, vipTier },
+            now,
+          );
+          await internals.customerChanged?.(customerId, now);
+        }
+        return { ok: true, customerId, vipTier };
       });
     },
   };

@@ -21,6 +21,7 @@ import { localDateOf } from '../shared/kpi.js';
 import { maskBundle } from '../shared/masking.js';
 import { reportFileName, reportQuerySchema } from '../shared/reports.js';
 import { boardChartsQuerySchema } from '../shared/charts.js';
+import { ChannelUnavailableError } from './channelAvailability.js';
 import { DECOY_PASSWORD_HASH, hashToken, verifyPassword } from './credentials.js';
 import { forRole, maskTicketList } from './piiMasking.js';
 import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
@@ -562,6 +563,12 @@ export function createRequestHandler(deps: HttpDependencies): (req: IncomingMess
         }
         if (error instanceof HttpError) {
           sendError(res, error);
+          return;
+        }
+        if (error instanceof ChannelUnavailableError) {
+          // Any channel route (the inbound API, webhooks, WeChat, CTI): the sender may retry later; 503 says exactly that.
+          deps.log(`HTTP ${String(req.method)} ${String(req.url)} refused: the ${error.channel} channel is switched off`);
+          sendError(res, new HttpError(503, 'channel_unavailable', error.message, undefined, { 'retry-after': '300' }));
           return;
         }
         // A rating link's token is a credential: never written to the log.

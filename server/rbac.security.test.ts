@@ -6,6 +6,7 @@
  */
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultChannelSettings } from '../shared/admin.js';
 import type { CtiCall } from '../shared/cti.js';
 import type { TicketListResponse } from '../shared/httpApi.js';
 import type { Ack, ClientToServerEvents, Mutation, PushResult, ServerToClientEvents } from '../shared/sync.js';
@@ -187,7 +188,7 @@ const ATTACKS: AttackRow[] = [
     expect: { refusals: ['not_found:no ticket', 'not_found:no ticket', 'not_found:no ticket'], status: 'in_progress', stored: false },
   },
   {
-    attack: 'an agent or a lead makes an administrative change over the socket (users, passwords, capacity, policies)',
+    attack: 'an agent or a lead makes an administrative change over the socket (users, passwords, capacity, policies, channels, VIP tiers)',
     run: async () => {
       const skills = { displayName: 'x', role: 'admin', channels: [], groups: [], tier: 1, senior: false, languages: ['zh'], extension: null };
       const writes: Array<[string, unknown]> = [
@@ -207,6 +208,8 @@ const ATTACKS: AttackRow[] = [
             },
           },
         ],
+        ['admin:setChannel', { channel: 'chat', settings: { ...defaultChannelSettings(), enabled: false } }],
+        ['admin:setCustomerVip', { customerId: (await t.store.getTicket(othersChat))!.customerId, vipTier: 5 }],
       ];
       const codes: string[] = [];
       for (const username of ['agent1', 'lead1']) {
@@ -223,23 +226,34 @@ const ATTACKS: AttackRow[] = [
         agent1Role: users.find((u) => u.id === 'agent1')?.role,
         agent2Active: users.find((u) => u.id === 'agent2')?.active,
         policiesSet: (await t.store.admin.getPolicies()).updatedAt !== null,
+        channelsSet: (await t.store.admin.getChannels()).updatedAt !== null,
+        vipTier: (await t.store.getCustomer((await t.store.getTicket(othersChat))!.customerId))?.vipTier,
         audit: (await t.store.admin.listAudit(undefined)).length,
       };
     },
-    expect: { codes: ['forbidden'], intruderCreated: false, agent1Role: 'agent', agent2Active: true, policiesSet: false, audit: 0 },
+    expect: {
+      codes: ['forbidden'],
+      intruderCreated: false,
+      agent1Role: 'agent',
+      agent2Active: true,
+      policiesSet: false,
+      channelsSet: false,
+      vipTier: 0,
+      audit: 0,
+    },
   },
   {
-    attack: 'an agent reads the user directory, the policies or the admin audit',
+    attack: 'an agent reads the user directory, the policies, the channel registry or the admin audit',
     run: async () => {
       const socket = await socketOf('agent1', 'ws-agent1-admin-read');
       const codes: string[] = [];
-      for (const event of ['admin:users', 'admin:policies', 'admin:audit']) {
+      for (const event of ['admin:users', 'admin:policies', 'admin:channels', 'admin:audit']) {
         const ack = await (socket.timeout(5000) as unknown as { emitWithAck(e: string, r: unknown): Promise<Ack<unknown>> }).emitWithAck(event, {});
         codes.push(ack.ok ? 'answered' : ack.error.code);
       }
       return codes;
     },
-    expect: ['forbidden', 'forbidden', 'forbidden'],
+    expect: ['forbidden', 'forbidden', 'forbidden', 'forbidden'],
   },
   {
     attack: 'an agent holding none of the customer’s tickets reads their chats by guessing the customer id (customer history)',

@@ -10,6 +10,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   CHANNELS,
   canUserSeeTicket,
+  carriesWrittenReply,
   clampToReceipt,
   defaultTicketRouting,
   describeAssignmentReason,
@@ -39,7 +40,9 @@ import { detectLanguage, groupForTicket } from '../shared/routing.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import { dayKey, formatCustomerId, formatTicketId } from '../shared/ids.js';
 import { isProvisionalTicketId, type CreateTicketMutation } from '../shared/manualTicket.js';
-import { policyDueAt } from '../shared/admin.js';
+import { AUTO_REPLY_AUTHOR_NAME, policyDueAt, type ChannelSettings } from '../shared/admin.js';
+import { offHoursPeriodStart } from '../shared/businessHours.js';
+import { ChannelUnavailableError } from './channelAvailability.js';
 import {
   customerReach,
   decideCreateTicket,
@@ -1623,6 +1626,45 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   }
 
   // --- inbound -------------------------------------------------------------------------------
+  /**
+   * The off-hours auto-reply this contact earns (docs/technical/administration.md): when its
+   * channel is outside its business hours, once per conversation (ticket) per off-hours period,
+   * queued on the customer's own route so the claimed delivery path sends it exactly like an
+   * agent's reply (one node sends it). Decided inside the ingest transaction with the ticket's
+   * row locked (FOR UPDATE on PostgreSQL, one writer on SQLite), so two contacts of the same
+   * conversation arriving on two nodes at once earn one. A call gets none; nor does a source
+   * no written reply can leave through (the HTTP API).
+   */
+  async function offHoursAutoReply(ticket: Ticket, settings: ChannelSettings, contact: ChannelContact, now: number): Promise<Message | null> {
+    const source = contact.source ?? 'api';
+    if (ticket.channel === 'phone' || contact.call || !carriesWrittenReply(source) || settings.hours.autoReplyText === '') return null;
+    const periodStart = offHoursPeriodStart(settings.hours, now);
+    if (periodStart === null) return null;
+    const already = await ex().get<{ one: number }>(
+      `SELECT 1 AS one FROM messages WHERE ticket_id = ? AND direction = 'outbound' AND author_id IS NULL AND author_name = ? AND created_at >= ? LIMIT 1`,
+      [ticket.id, AUTO_REPLY_AUTHOR_NAME, periodStart],
+    );
+    if (already) return null;
+    const message: Message = {
+      id: uuidv7(now),
+      ticketId: ticket.id,
+      direction: 'outbound',
+      channel: ticket.channel,
+      authorId: null,
+      authorName: AUTO_REPLY_AUTHOR_NAME,
+      text: settings.hours.autoReplyText,
+      externalMessageId: null,
+      deliveryStatus: 'queued',
+      createdAt: now,
+      attachments: [],
+      source,
+      call: null,
+      deliveryError: null,
+    };
+    await insertMessage(message);
+    return message;
+  }
+
   function ingestInbound(contact: ChannelContact, options: IngestOptions): Promise<IngestOutcome> {
     return transaction(async (tx) => {
       const { now, router } = options;
@@ -1639,6 +1681,10 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
           return { ticketId: seen.ticket_id, messageId: seen.id, created: false, duplicate: true, ticket };
         }
       }
+      // A channel switched off takes nothing new (a repeat of a stored message is still answered above). A call the
+      // PBX already connected is recorded all the same: it happened, and dropping its record would lose it.
+      const settings = await admin.channelSettings(contact.channel);
+      if (!settings.enabled && !contact.call) throw new ChannelUnavailableError(contact.channel);
       // A channel's clock is believed only when plausible (the HTTP API refuses such a date before it gets here).
       const receivedAt = contact.receivedAt ? clampToReceipt(Date.parse(contact.receivedAt), now) : now;
       const { customer, created: newCustomer } = await matchOrCreateCustomer(contact, now);
@@ -1716,6 +1762,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         }
         await updateTicket(after);
         await appendTicketChange(before, after, { kind: 'message', message: joined, ticket: after }, now);
+        const autoReply = await offHoursAutoReply(after, settings, contact, now);
+        if (autoReply) await appendTicketChange(after, after, { kind: 'message', message: autoReply, ticket: after }, now);
         return { ticketId: after.id, messageId, created: false, duplicate: false, ticket: after };
       }
 
@@ -1757,6 +1805,9 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       if (decision) await recordRouting(ticket, now, decision.audit);
       // A brand-new ticket's bundle is known in full; no need to read it back.
       await appendTicketChange(null, ticket, { kind: 'ticket', ticket }, now, { ticket, customer, messages: [first], notes: [] });
+      // Its own message change after the bundle: the delivery dispatcher wakes on message changes.
+      const autoReply = await offHoursAutoReply(ticket, settings, contact, now);
+      if (autoReply) await appendTicketChange(ticket, ticket, { kind: 'message', message: autoReply, ticket }, now);
       return { ticketId: ticket.id, messageId, created: true, duplicate: false, ticket };
     });
   }
@@ -2165,7 +2216,20 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   const queue = createQueueViewStore({ sql: ex, getTicket, getCustomer });
   const scripts = createScriptStore({ sql: ex, dialect, transaction: (fn) => transaction(() => fn()) });
   const knowledge = createKnowledgeStore({ sql: ex, dialect, transaction: (fn) => transaction(() => fn()) });
-  const admin = createAdminStore({ sql: ex, transaction: (fn) => transaction(() => fn()), forUpdate });
+  const admin = createAdminStore({
+    sql: ex,
+    transaction: (fn) => transaction(() => fn()),
+    forUpdate,
+    async customerChanged(customerId, now) {
+      await appendCustomerChange(customerId, now);
+      // Routing ranks a waiting ticket with the tier it read when the ticket last changed: each open one is announced again.
+      const open = await ex().all<TicketRow>(
+        `SELECT ${TICKET_COLUMNS} FROM tickets WHERE customer_id = ? AND status IN ('unassigned', 'in_progress', 'awaiting_customer') ORDER BY id`,
+        [customerId],
+      );
+      for (const ticket of open.map(ticketFromRow)) await appendTicketChange(ticket, ticket, { kind: 'ticket', ticket }, now);
+    },
+  });
   const alertRows = createAlertStore({ sql: ex, forUpdate });
   const raisedListeners = new Set<(alarm: Alarm) => void>();
 

@@ -5,8 +5,9 @@
  * codes (`AdminRefusalCode`) the UI says in its language. See docs/technical/administration.md.
  */
 import { z } from 'zod';
-import { CHANNELS, channelSchema, entityIdSchema, roleSchema, ticketGroupSchema, userSchema, type Channel, type Priority } from './domain.js';
+import { CHANNELS, channelSchema, customerIdSchema, entityIdSchema, roleSchema, ticketGroupSchema, userSchema, type Channel, type Priority } from './domain.js';
 import { DEFAULT_OFFER_TIMEOUT_MS, capacitySchema } from './routing.js';
+import { DEFAULT_BUSINESS_HOURS, businessHoursSchema } from './businessHours.js';
 
 // ---------------------------------------------------------------------------------------
 // Users
@@ -120,6 +121,10 @@ export const ADMIN_ACTIONS = [
   'password_reset',
   'capacity_set',
   'policies_set',
+  /** A channel's registry entry (owner, hours, auto-reply, volume, customer group, on/off). */
+  'channel_set',
+  /** A customer's VIP tier. */
+  'customer_vip_set',
 ] as const;
 export const adminActionSchema = z.enum(ADMIN_ACTIONS);
 export type AdminAction = z.infer<typeof adminActionSchema>;
@@ -131,7 +136,7 @@ export const adminAuditEntrySchema = z.object({
   actorId: entityIdSchema,
   actorName: z.string().max(200),
   action: adminActionSchema,
-  /** The user changed; null for a policy change. */
+  /** The user changed; null for a policy, channel or customer change (a customer is named in targetName and in before/after). */
   targetId: entityIdSchema.nullable(),
   targetName: z.string().max(200).nullable(),
   before: z.unknown(),
@@ -210,4 +215,82 @@ export function offerTimeoutMsOf(policies: Policies): number {
 
 export function firstResponseTargetMs(policies: Policies, channel: Channel): number {
   return policies.firstResponseMinutes[channel] * MINUTE_MS;
+}
+
+// ---------------------------------------------------------------------------------------
+// Channel registry (渠道信息登记表)
+
+/** Who may name a customer group: free text an operations team uses (e.g. 全部客户, 企业客户, VIP). */
+const customerGroupSchema = z.string().trim().max(100);
+
+/** One channel's registry entry: who owns it, its hours and off-hours auto-reply, the expected volume, its customers, on or off. */
+export const channelSettingsSchema = z
+  .object({
+    /** Switched off: new inbound contacts are refused (HTTP 503 + reason; the chat widget says it is unavailable). Queued work stays. */
+    enabled: z.boolean(),
+    /** The lead or admin responsible (渠道负责人); null = nobody named. */
+    ownerId: entityIdSchema.nullable(),
+    /** Expected contacts per day (日均量), for planning; 0 = not estimated. */
+    expectedDailyVolume: z.number().int().min(0).max(1_000_000),
+    customerGroup: customerGroupSchema,
+    hours: businessHoursSchema,
+  })
+  .strict();
+export type ChannelSettings = z.infer<typeof channelSettingsSchema>;
+
+export const channelRegistrySchema = z
+  .object({ phone: channelSettingsSchema, chat: channelSettingsSchema, social: channelSettingsSchema, email: channelSettingsSchema })
+  .strict();
+export type ChannelRegistry = z.infer<typeof channelRegistrySchema>;
+
+/** Every channel on, open around the clock, nobody named: a server that never set the registry behaves as before it existed. */
+export function defaultChannelSettings(): ChannelSettings {
+  return { enabled: true, ownerId: null, expectedDailyVolume: 0, customerGroup: '', hours: businessHoursSchema.parse(DEFAULT_BUSINESS_HOURS) };
+}
+
+export function defaultChannelRegistry(): ChannelRegistry {
+  return { phone: defaultChannelSettings(), chat: defaultChannelSettings(), social: defaultChannelSettings(), email: defaultChannelSettings() };
+}
+
+export const channelRegistryResultSchema = z.object({
+  channels: channelRegistrySchema,
+  /** Each channel's owner's display name (null when none or no longer a user). */
+  ownerNames: z.object({ phone: z.string().nullable(), chat: z.string().nullable(), social: z.string().nullable(), email: z.string().nullable() }),
+  updatedAt: z.number().int().nullable(),
+  updatedByName: z.string().max(200).nullable(),
+});
+export type ChannelRegistryResult = z.infer<typeof channelRegistryResultSchema>;
+
+export const channelSetRequestSchema = z.object({ channel: channelSchema, settings: channelSettingsSchema }).strict();
+export type ChannelSetRequest = z.infer<typeof channelSetRequestSchema>;
+
+/** A registry write's answer: the registry as now stored, or why not (an owner who is not an active lead or admin). */
+export const channelSetResultSchema = z.union([
+  z.object({ ok: z.literal(true), registry: channelRegistryResultSchema }),
+  z.object({ ok: z.literal(false), refusal: z.enum(['owner_not_found']), message: z.string().max(500) }),
+]);
+export type ChannelSetResult = z.infer<typeof channelSetResultSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Customers' VIP tier
+
+export const VIP_TIER_MAX = 5;
+export const customerVipSetRequestSchema = z.object({ customerId: customerIdSchema, vipTier: z.number().int().min(0).max(VIP_TIER_MAX) }).strict();
+export type CustomerVipSetRequest = z.infer<typeof customerVipSetRequestSchema>;
+
+export const customerVipSetResultSchema = z.union([
+  z.object({ ok: z.literal(true), customerId: customerIdSchema, vipTier: z.number().int().min(0).max(VIP_TIER_MAX) }),
+  z.object({ ok: z.literal(false), refusal: z.enum(['not_found']), message: z.string().max(500) }),
+]);
+export type CustomerVipSetResult = z.infer<typeof customerVipSetResultSchema>;
+
+// ---------------------------------------------------------------------------------------
+// The off-hours auto-reply as a timeline message
+
+/** The author of an off-hours auto-reply (an outbound message no agent wrote); both languages, as the CSAT invitation's. */
+export const AUTO_REPLY_AUTHOR_NAME = '自动回复 / Auto-reply';
+
+/** Whether an outbound message is the server's off-hours auto-reply (the timeline marks it "automatic"). */
+export function isAutomaticReply(message: { direction: string; authorId: string | null; authorName: string }): boolean {
+  return message.direction === 'outbound' && message.authorId === null && message.authorName === AUTO_REPLY_AUTHOR_NAME;
 }

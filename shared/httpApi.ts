@@ -26,7 +26,7 @@ export const DEFAULT_WORKSTATION_PORT = 4781;
  */
 export interface ApiErrorBody {
   error: {
-    code: 'invalid_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'payload_too_large' | 'rate_limited' | 'internal';
+    code: 'invalid_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'payload_too_large' | 'rate_limited' | 'channel_unavailable' | 'internal';
     message: string;
     fields?: Array<{ path: string; message: string }>;
     retryAfterMs?: number;

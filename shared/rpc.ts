@@ -69,10 +69,15 @@ import {
   adminSetActiveRequestSchema,
   adminSetCapacityRequestSchema,
   adminUpdateUserRequestSchema,
+  channelSetRequestSchema,
+  customerVipSetRequestSchema,
   policiesSetRequestSchema,
   type AdminAuditEntry,
   type AdminUser,
   type AdminUserResult,
+  type ChannelRegistryResult,
+  type ChannelSetResult,
+  type CustomerVipSetResult,
   type PoliciesResult,
 } from './admin.js';
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
@@ -493,6 +498,12 @@ export const rpcParamSchemas = {
   'admin.setCapacity': adminSetCapacityRequestSchema,
   /** Admins: the service policies. */
   'admin.setPolicies': policiesSetRequestSchema,
+  /** The channel registry (owner, hours, auto-reply, volume, customer group, on/off); leads and admins. */
+  'admin.channels': emptyParams,
+  /** Admins: one channel's registry entry; `owner_not_found` comes back as a result. */
+  'admin.setChannel': channelSetRequestSchema,
+  /** Admins: a customer's VIP tier. */
+  'admin.setCustomerVip': customerVipSetRequestSchema,
 } as const;
 
 /** Largest attachment `attachment.download` hands to the renderer; bigger ones fail with `too_large`. */
@@ -588,6 +599,9 @@ export interface RpcResults {
   'admin.resetPassword': AdminUserResult;
   'admin.setCapacity': AdminUserResult;
   'admin.setPolicies': PoliciesResult;
+  'admin.channels': ChannelRegistryResult;
+  'admin.setChannel': ChannelSetResult;
+  'admin.setCustomerVip': CustomerVipSetResult;
 }
 
 export const RPC_METHODS = Object.keys(rpcParamSchemas) as RpcMethod[];

@@ -82,6 +82,11 @@ import type {
   AdminUpdateUserRequest,
   AdminUserResult,
   AdminUsersResult,
+  ChannelRegistryResult,
+  ChannelSetRequest,
+  ChannelSetResult,
+  CustomerVipSetRequest,
+  CustomerVipSetResult,
   PoliciesResult,
   PoliciesSetRequest,
 } from './admin.js';
@@ -509,6 +514,12 @@ export interface ClientToServerEvents {
   'admin:resetPassword': (request: AdminResetPasswordRequest, ack: (response: Ack<AdminUserResult>) => void) => void;
   'admin:setCapacity': (request: AdminSetCapacityRequest, ack: (response: Ack<AdminUserResult>) => void) => void;
   'admin:setPolicies': (request: PoliciesSetRequest, ack: (response: Ack<PoliciesResult>) => void) => void;
+  /** The channel registry: owner, business hours and off-hours auto-reply, expected volume, customer group, on/off. */
+  'admin:channels': (request: Record<string, never>, ack: (response: Ack<ChannelRegistryResult>) => void) => void;
+  /** Admins: one channel's registry entry. */
+  'admin:setChannel': (request: ChannelSetRequest, ack: (response: Ack<ChannelSetResult>) => void) => void;
+  /** Admins: a customer's VIP tier (routing prefers senior agents for VIPs). */
+  'admin:setCustomerVip': (request: CustomerVipSetRequest, ack: (response: Ack<CustomerVipSetResult>) => void) => void;
 }
 
 export interface ServerToClientEvents {

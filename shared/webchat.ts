@@ -78,6 +78,8 @@ export const WEBCHAT_ERROR_CODES = [
   'invalid_signature',
   'rate_limited',
   'not_found',
+  /** An administrator switched the chat channel off: nothing was stored; the widget says the chat is unavailable. */
+  'channel_unavailable',
   'internal',
 ] as const;
 export type WebchatErrorCode = (typeof WEBCHAT_ERROR_CODES)[number];
@@ -116,6 +118,8 @@ export interface WebchatWelcome {
    * visitor's conversation is still open; otherwise the widget offers the offline form.
    */
   agentsAvailable: boolean;
+  /** An administrator switched the chat channel off: the widget says so and takes no message (the history stays readable). */
+  chatUnavailable: boolean;
   verified: boolean;
   /**
    * A verified identity's name and email; for an anonymous visitor, the name they last gave
@@ -203,7 +207,7 @@ export interface WebchatServerToClientEvents {
   /** An agent's reply, or the visitor's own message sent from another tab. */
   'webchat:message': (message: WebchatMessage) => void;
   'webchat:typing': (typing: { typing: boolean; agentName: string }) => void;
-  'webchat:availability': (availability: { agentsAvailable: boolean }) => void;
+  'webchat:availability': (availability: { agentsAvailable: boolean; chatUnavailable: boolean }) => void;
   /** The visitor's conversation waits in the queue at this place; null once an agent has it (or it never waited). */
   'webchat:queue': (place: WebchatQueuePlace | null) => void;
 }

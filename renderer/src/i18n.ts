@@ -21,6 +21,7 @@ import { piiEn, piiZhCN } from './i18nPii.js';
 import { queueEn, queueZhCN } from './i18nQueue.js';
 import { reportsEn, reportsZhCN } from './i18nReports.js';
 import { adminEn, adminZhCN } from './i18nAdmin.js';
+import { hoursEn, hoursZhCN } from './i18nHours.js';
 import { boardEn, boardZhCN } from './i18nBoard.js';
 import { alarmsEn, alarmsZhCN } from './i18nAlarms.js';
 import { notifyEn, notifyZhCN } from './i18nNotify.js';
@@ -51,6 +52,7 @@ const en = {
   ...piiEn,
   ...reportsEn,
   ...adminEn,
+  ...hoursEn,
   ...boardEn,
   ...scriptsEn,
   ...knowledgeEn,
@@ -246,6 +248,7 @@ const zhCN: Dictionary = {
   ...piiZhCN,
   ...reportsZhCN,
   ...adminZhCN,
+  ...hoursZhCN,
   ...boardZhCN,
   ...scriptsZhCN,
   ...knowledgeZhCN,

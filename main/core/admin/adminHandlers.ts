@@ -6,7 +6,15 @@
  * as an RpcError, and an admin's refusals (`last_admin`, …) come back as results to localise.
  */
 import type { z } from 'zod';
-import { adminAuditResultSchema, adminUserResultSchema, adminUsersResultSchema, policiesResultSchema } from '../../../shared/admin.js';
+import {
+  adminAuditResultSchema,
+  adminUserResultSchema,
+  adminUsersResultSchema,
+  channelRegistryResultSchema,
+  channelSetResultSchema,
+  customerVipSetResultSchema,
+  policiesResultSchema,
+} from '../../../shared/admin.js';
 import type { RpcResults, rpcParamSchemas } from '../../../shared/rpc.js';
 import { askServer } from '../askServer.js';
 import { RpcError } from '../errors.js';
@@ -22,6 +30,9 @@ export const ADMIN_METHODS = [
   'admin.resetPassword',
   'admin.setCapacity',
   'admin.setPolicies',
+  'admin.channels',
+  'admin.setChannel',
+  'admin.setCustomerVip',
 ] as const;
 export type AdminMethod = (typeof ADMIN_METHODS)[number];
 
@@ -52,5 +63,8 @@ export function createAdminHandlers(options: { current(): { socket: WorkstationS
     'admin.resetPassword': (params) => request('admin:resetPassword', params, adminUserResultSchema),
     'admin.setCapacity': (params) => request('admin:setCapacity', params, adminUserResultSchema),
     'admin.setPolicies': (params) => request('admin:setPolicies', params, policiesResultSchema),
+    'admin.channels': () => request('admin:channels', {}, channelRegistryResultSchema),
+    'admin.setChannel': (params) => request('admin:setChannel', params, channelSetResultSchema),
+    'admin.setCustomerVip': (params) => request('admin:setCustomerVip', params, customerVipSetResultSchema),
   };
 }

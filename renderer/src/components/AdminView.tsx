@@ -17,6 +17,7 @@ import { formatDateTime, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import type { AdminOutcome } from '../store/adminSlice.js';
 import type { UiError } from '../store/types.js';
+import { AdminChangeLog, ChannelRegistrySection, VipTierForm } from './ChannelRegistry.js';
 import { errorText } from './errorText.js';
 
 const PRIORITIES = ['urgent', 'normal', 'low'] as const;
@@ -28,6 +29,8 @@ function adminErrorText(t: Translate, error: UiError): string {
 
 function outcomeText(t: Translate, outcome: AdminOutcome): string {
   if (outcome.kind === 'refused') return t(`admin.refusal.${outcome.refusal}`);
+  if (outcome.key === 'hours.channelSaved')
+    return t(outcome.key, { name: (CHANNELS as readonly string[]).includes(outcome.name) ? t(`channel.${outcome.name as Channel}`) : outcome.name });
   return outcome.key === 'admin.created' ? t(outcome.key, { username: outcome.name }) : t(outcome.key, { name: outcome.name });
 }
 
@@ -473,9 +476,11 @@ function PoliciesForm({ stored, canWrite }: { stored: PoliciesResult; canWrite: 
  */
 export function AdminView() {
   const t = useT();
-  const { users, selected, loading, error, outcome, role, selectAdminUser, loadAdmin } = useAppStore(
+  const { users, channels, changeLog, selected, loading, error, outcome, role, selectAdminUser, loadAdmin } = useAppStore(
     useShallow((s) => ({
       users: s.adminUsers,
+      channels: s.adminChannels,
+      changeLog: s.adminChangeLog,
       selected: s.adminSelected,
       loading: s.adminLoading,
       error: s.adminError,
@@ -529,6 +534,11 @@ export function AdminView() {
           ) : null}
           <PoliciesSection canWrite={canWrite} />
         </div>
+      </div>
+      {channels && users ? <ChannelRegistrySection registry={channels} users={users} canWrite={canWrite} /> : null}
+      <div className="admin-columns">
+        {canWrite ? <VipTierForm /> : null}
+        <AdminChangeLog entries={changeLog} />
       </div>
     </section>
   );

@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { VIP_TIER_MAX } from '../../../shared/admin.js';
 import type { CustomerMatch, SharedIdentity } from '../../../shared/customers.js';
 import { CHANNELS, type Customer, type CustomerIdentity, type Ticket } from '../../../shared/domain.js';
 import { looksMasked } from '../../../shared/masking.js';
@@ -10,6 +12,7 @@ import { CustomerHistory } from './CustomerHistory.js';
 import { MaskedText, RevealControl, RevealedMark, useReveal } from './Masked.js';
 import { MergeCustomerDialog } from './MergeCustomerDialog.js';
 import { UnverifiedMark } from './UnverifiedMark.js';
+import { errorText } from './errorText.js';
 
 const IDENTITY_LABEL: Record<CustomerIdentity['kind'], MessageKey> = {
   phone: 'customer.identityPhone',
@@ -130,6 +133,37 @@ function PossibleMatches({ matches }: { matches: CustomerMatch[] }) {
 const NO_MATCHES: CustomerMatch[] = [];
 
 /** Who the customer is, and everything they have asked on any channel. */
+/** The VIP tier: admins set it here (audited on the server; routing prefers senior agents for VIPs), everyone else reads it. */
+function VipTier({ customer }: { customer: Customer }) {
+  const t = useT();
+  const { isAdmin, busy, error, setVip } = useAppStore(
+    useShallow((s) => ({ isAdmin: s.user?.role === 'admin', busy: s.adminBusy, error: s.adminError, setVip: s.setCustomerVip })),
+  );
+  const [tier, setTier] = useState(customer.vipTier);
+  const [failed, setFailed] = useState(false);
+  if (!isAdmin) return <>{customer.vipTier}</>;
+  return (
+    <span className="customer-vip-edit">
+      <select aria-label={t('hours.vip.tier')} value={tier} disabled={busy} onChange={(e) => setTier(Number(e.target.value))}>
+        {Array.from({ length: VIP_TIER_MAX + 1 }, (_, n) => (
+          <option key={n} value={n}>
+            {n === 0 ? t('customer.vipNone') : `VIP ${String(n)}`}
+          </option>
+        ))}
+      </select>{' '}
+      <button type="button" disabled={busy || tier === customer.vipTier} onClick={() => void setVip(customer.id, tier).then((ok) => setFailed(!ok))}>
+        {t('hours.vip.panelSave')}
+      </button>
+      {failed ? (
+        <span className="admin-error" role="alert">
+          {' '}
+          {error ? errorText(t, error) : t('admin.refusal.customer_not_found')}
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
 export function CustomerPanel({ customer, tickets, currentId }: { customer: Customer; tickets: Ticket[]; currentId: string }) {
   const t = useT();
   const s = useAppStore(
@@ -201,7 +235,9 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
           )}
         </dd>
         <dt>{t('customer.vip')}</dt>
-        <dd>{customer.vipTier}</dd>
+        <dd>
+          <VipTier key={`${customer.id}:${String(customer.vipTier)}`} customer={customer} />
+        </dd>
       </dl>
       <Identities customer={customer} ticketId={currentId} />
       <PossibleMatches matches={s.matches} />

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { isAutomaticReply } from '../../../shared/admin.js';
 import { looksMasked } from '../../../shared/masking.js';
 import type { PendingMessage, PendingNote } from '../../../shared/rpc.js';
 import { formatDateTime } from '../i18n.js';
@@ -56,15 +57,19 @@ function MessageEntry({ ticketId, message }: { ticketId: string; message: Pendin
   const masked =
     !message.pending && [message.text, message.authorName, message.call?.from ?? '', message.call?.to ?? '', message.deliveryError ?? ''].some(looksMasked);
   const inbound = message.direction === 'inbound';
+  // The server's off-hours auto-reply: no agent wrote it, and the timeline says so.
+  const automatic = isAutomaticReply(message);
   // The summary says all a CTI call message's generated text would.
   const textHidden = message.call !== null && message.source === 'cti';
   const control = <RevealControl request={request} masked={masked} />;
   return (
-    <li className={`timeline-message ${inbound ? 'inbound' : 'outbound'}${message.deliveryStatus === 'failed' ? ' message-undelivered' : ''}`}>
+    <li
+      className={`timeline-message ${inbound ? 'inbound' : 'outbound'}${automatic ? ' message-automatic' : ''}${message.deliveryStatus === 'failed' ? ' message-undelivered' : ''}`}
+    >
       <div className="entry-meta">
         <ChannelIcon channel={message.channel} />
         <MessageSource message={message} />
-        <span className="direction">{inbound ? t('ticket.customerSide') : t('ticket.agentSide')}</span>
+        <span className="direction">{inbound ? t('ticket.customerSide') : automatic ? t('ticket.automaticReply') : t('ticket.agentSide')}</span>
         <span className="author">
           <RevealedMark revealed={clear !== null && clear.authorName !== message.authorName}>{shown.authorName}</RevealedMark>
         </span>

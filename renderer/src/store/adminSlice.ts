@@ -12,10 +12,13 @@ import type {
   AdminRefusalCode,
   AdminUser,
   AdminUserResult,
+  ChannelRegistryResult,
+  ChannelSettings,
   Policies,
   PoliciesResult,
   UserSkills,
 } from '../../../shared/admin.js';
+import type { Channel } from '../../../shared/domain.js';
 import type { Capacity } from '../../../shared/routing.js';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
@@ -23,13 +26,21 @@ import type { AppState, UiError } from './types.js';
 
 /** What the view says after a write: a success sentence (a message key and its values) or a refusal's code. */
 export type AdminOutcome =
-  | { kind: 'done'; key: 'admin.created' | 'admin.saved' | 'admin.deactivated' | 'admin.reactivated' | 'admin.passwordReset'; name: string }
-  | { kind: 'refused'; refusal: AdminRefusalCode };
+  | {
+      kind: 'done';
+      key: 'admin.created' | 'admin.saved' | 'admin.deactivated' | 'admin.reactivated' | 'admin.passwordReset' | 'hours.channelSaved' | 'hours.vipSaved';
+      name: string;
+    }
+  | { kind: 'refused'; refusal: AdminRefusalCode | 'owner_not_found' | 'customer_not_found' };
 
 export interface AdminSlice {
   adminUsers: AdminUser[] | null;
   adminPolicies: PoliciesResult | null;
+  /** The channel registry (owner, hours, auto-reply, volume, customer group, on/off). */
+  adminChannels: ChannelRegistryResult | null;
   adminAudit: AdminAuditEntry[];
+  /** Every administrative change, newest first (users, policies, channels, VIP tiers). */
+  adminChangeLog: AdminAuditEntry[];
   /** The user open in the editor; 'new' while creating one; null for none. */
   adminSelected: string | null;
   adminLoading: boolean;
@@ -44,16 +55,29 @@ export interface AdminSlice {
   resetAdminPassword: (userId: string, password: string) => Promise<boolean>;
   setAdminCapacity: (userId: string, capacity: Capacity) => Promise<boolean>;
   saveAdminPolicies: (policies: Policies) => Promise<boolean>;
+  saveAdminChannel: (channel: Channel, settings: ChannelSettings) => Promise<boolean>;
+  setCustomerVip: (customerId: string, vipTier: number) => Promise<boolean>;
 }
 
 export function adminSignedOut(): Pick<
   AdminSlice,
-  'adminUsers' | 'adminPolicies' | 'adminAudit' | 'adminSelected' | 'adminLoading' | 'adminBusy' | 'adminError' | 'adminOutcome'
+  | 'adminUsers'
+  | 'adminPolicies'
+  | 'adminChannels'
+  | 'adminAudit'
+  | 'adminChangeLog'
+  | 'adminSelected'
+  | 'adminLoading'
+  | 'adminBusy'
+  | 'adminError'
+  | 'adminOutcome'
 > {
   return {
     adminUsers: null,
     adminPolicies: null,
+    adminChannels: null,
     adminAudit: [],
+    adminChangeLog: [],
     adminSelected: null,
     adminLoading: false,
     adminBusy: false,
@@ -106,8 +130,13 @@ export function createAdminSlice(api: WorkstationApi): StateCreator<AppState, []
         if (!get().user) return;
         set({ adminLoading: true, adminError: null });
         try {
-          const [users, policies] = await Promise.all([api.invoke('admin.users', {}), api.invoke('admin.policies', {})]);
-          set({ adminUsers: users, adminPolicies: policies, adminLoading: false });
+          const [users, policies, channels, changeLog] = await Promise.all([
+            api.invoke('admin.users', {}),
+            api.invoke('admin.policies', {}),
+            api.invoke('admin.channels', {}),
+            api.invoke('admin.audit', {}),
+          ]);
+          set({ adminUsers: users, adminPolicies: policies, adminChannels: channels, adminChangeLog: changeLog, adminLoading: false });
           await loadAudit(get().adminSelected);
         } catch (error) {
           set({ adminLoading: false, adminError: toUiError(error) });
@@ -148,6 +177,42 @@ export function createAdminSlice(api: WorkstationApi): StateCreator<AppState, []
           () => api.invoke('admin.setCapacity', { userId, capacity }),
           (user) => ({ kind: 'done', key: 'admin.saved', name: user.displayName }),
         ),
+
+      async saveAdminChannel(channel, settings) {
+        if (get().adminBusy) return false;
+        set({ adminBusy: true, adminError: null, adminOutcome: null });
+        try {
+          const result = await api.invoke('admin.setChannel', { channel, settings });
+          if (!result.ok) {
+            set({ adminBusy: false, adminOutcome: { kind: 'refused', refusal: result.refusal } });
+            return false;
+          }
+          set({ adminBusy: false, adminChannels: result.registry, adminOutcome: { kind: 'done', key: 'hours.channelSaved', name: channel } });
+          await get().loadAdmin();
+          return true;
+        } catch (error) {
+          set({ adminBusy: false, adminError: toUiError(error) });
+          return false;
+        }
+      },
+
+      async setCustomerVip(customerId, vipTier) {
+        if (get().adminBusy) return false;
+        set({ adminBusy: true, adminError: null, adminOutcome: null });
+        try {
+          const result = await api.invoke('admin.setCustomerVip', { customerId, vipTier });
+          if (!result.ok) {
+            set({ adminBusy: false, adminOutcome: { kind: 'refused', refusal: 'customer_not_found' } });
+            return false;
+          }
+          set({ adminBusy: false, adminOutcome: { kind: 'done', key: 'hours.vipSaved', name: `${customerId} → VIP ${String(vipTier)}` } });
+          if (get().view === 'admin') await get().loadAdmin();
+          return true;
+        } catch (error) {
+          set({ adminBusy: false, adminError: toUiError(error) });
+          return false;
+        }
+      },
 
       async saveAdminPolicies(policies) {
         if (get().adminBusy) return false;

@@ -469,7 +469,7 @@ describe('nobody available: the offline form, then email', () => {
 
     const availability = nextEvent<{ agentsAvailable: boolean }>(socket, 'webchat:availability');
     await agent('agent1');
-    expect(await availability).toEqual({ agentsAvailable: true });
+    expect(await availability).toEqual({ agentsAvailable: true, chatUnavailable: false });
   });
 
   it('a reply to a visitor who left with an email goes to the email sender; to one who is there, to the widget', async () => {

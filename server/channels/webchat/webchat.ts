@@ -57,7 +57,8 @@ import {
 import type { ChannelRoute } from '../../http.js';
 import type { SyncSocket } from '../../liveHub.js';
 import { describeIssues } from '../../sync.js';
-import type { ChannelContact } from '../../store.js';
+import type { ChannelContact, IngestOutcome } from '../../store.js';
+import { ChannelUnavailableError } from '../../channelAvailability.js';
 import type { Channel, ChannelContext, ChannelFactory } from '../channel.js';
 import { PermanentDeliveryError, type ChannelSender } from '../delivery.js';
 import type { SharedState } from '../../cluster/sharedState.js';
@@ -123,6 +124,8 @@ interface VisitorData {
   typing: boolean;
   /** What this widget was last told about availability. */
   available: boolean | null;
+  /** What this widget was last told about the chat channel being switched off. */
+  unavailable: boolean | null;
   /** What this widget was last told about its place in the queue, as JSON (`'null'`: not waiting). */
   queuePlace: string;
 }
@@ -438,15 +441,22 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     return ticket !== null && isOpen(ticket);
   }
 
+  /** Switched off by an administrator (the channel registry, read from the database: every node sees a change at its next check). */
+  async function chatSwitchedOff(): Promise<boolean> {
+    return !(await store.admin.channelSettings('chat')).enabled;
+  }
+
   async function checkAvailability(): Promise<void> {
     checkScheduled = false;
     if (stopped) return;
     const anyone = await agentsAvailable();
+    const unavailable = await chatSwitchedOff();
     for (const socket of nsp.sockets.values()) {
       const available = await availableFor(socket.data, anyone);
-      if (available === socket.data.available) continue;
+      if (available === socket.data.available && unavailable === socket.data.unavailable) continue;
       socket.data.available = available;
-      socket.emit('webchat:availability', { agentsAvailable: available });
+      socket.data.unavailable = unavailable;
+      socket.emit('webchat:availability', { agentsAvailable: available, chatUnavailable: unavailable });
     }
     await tellQueuePlaces();
   }
@@ -549,6 +559,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       ticketId: null,
       typing: false,
       available: null,
+      unavailable: null,
       queuePlace: 'null',
     };
     next();
@@ -623,6 +634,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     // The name they typed into the offline form (stored as that message's author), never the customer record's.
     const lastGivenName = [...own].reverse().find((message) => message.direction === 'inbound' && message.channel === 'email')?.authorName ?? null;
     data.available = await availableFor(data, await agentsAvailable());
+    data.unavailable = await chatSwitchedOff();
     // A survey invitation in the history carries no link (its token is never stored): a fresh one
     // while the survey is open, so a visitor who comes back can still rate; none once it closed.
     const history: WebchatMessage[] = [];
@@ -639,6 +651,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     return {
       history,
       agentsAvailable: data.available,
+      chatUnavailable: data.unavailable,
       verified: data.identity !== null,
       name: data.identity?.name ?? lastGivenName,
       email: data.identity?.email ?? null,
@@ -647,7 +660,14 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
 
   async function ingest(socket: VisitorSocket, contact: ChannelContact, what: string): Promise<WebchatSent> {
     const data = socket.data;
-    const outcome = await ctx.ingest(contact);
+    let outcome: IngestOutcome;
+    try {
+      outcome = await ctx.ingest(contact);
+    } catch (error) {
+      if (!(error instanceof ChannelUnavailableError)) throw error;
+      if (data.unavailable !== true) availabilitySoon(); // this widget (and the others) hear it at once, not at the next poll
+      throw new WebchatRefusal('channel_unavailable', error.message);
+    }
     const { ticket } = outcome;
     if (outcome.duplicate) {
       log(`webchat ${data.site}: repeat of ${String(contact.externalMessageId)} on ${ticket.id} ignored`);

@@ -25,6 +25,9 @@
       close: '关闭',
       online: '客服在线',
       offline: '客服暂时不在线',
+      unavailable: '在线客服暂停服务',
+      unavailableBanner: '在线客服暂时不可用，请稍后再来，或通过电话、邮件联系我们。',
+      autoReply: '自动回复',
       busy: '客服繁忙，请稍候',
       queuePlace: '正在排队：您是第 {position} 位',
       queueWait: '预计等待约 {minutes} 分钟',
@@ -78,6 +81,9 @@
       close: 'Close',
       online: 'Agents online',
       offline: 'No agent online right now',
+      unavailable: 'Chat unavailable',
+      unavailableBanner: 'This chat is unavailable at the moment. Please come back later, or contact us by phone or email.',
+      autoReply: 'Automatic reply',
       busy: 'All agents are busy',
       queuePlace: 'You are number {position} in the queue',
       queueWait: 'about {minutes} min wait',
@@ -194,6 +200,7 @@
     status: 'connecting', // connecting | online | reconnecting | refused
     refusal: '',
     available: true,
+    unavailable: false, // an administrator switched the chat off: no composer, no offline form, a banner says so
     verifiedName: null,
     knownEmail: null,
     messages: [], // {id, ticketId, clientMessageId, from, authorName, text, createdAt, status}
@@ -368,6 +375,8 @@
 
   // --- the rating card (满意度回访) -------------------------------------------------------------
   var CSAT_LINK = /\/csat\/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
+  /** The author name of the server's off-hours auto-reply (shared/admin.ts AUTO_REPLY_AUTHOR_NAME). */
+  var AUTO_REPLY_AUTHOR = '自动回复 / Auto-reply';
   var CSAT_DIMENSIONS = ['attitude', 'speed', 'resolution', 'professionalism'];
   var csatCards = {}; // token → {ratings, comment, outcome, error, busy}
 
@@ -473,7 +482,8 @@
       var item = el('li', 'msg ' + message.from);
       item.appendChild(el('div', 'bubble', message.text));
       var meta = el('div', 'meta');
-      var who = message.from === 'visitor' ? t('you') : message.authorName;
+      // The server's off-hours auto-reply is signed in both languages; the widget says it in its own.
+      var who = message.from === 'visitor' ? t('you') : message.authorName === AUTO_REPLY_AUTHOR ? t('autoReply') : message.authorName;
       meta.appendChild(document.createTextNode(who + ' · ' + timeOf(message.createdAt)));
       if (message.status === 'sending') meta.appendChild(document.createTextNode(' · ' + t('sending')));
       if (message.status === 'failed') {
@@ -491,7 +501,7 @@
   function renderChrome() {
     panel.classList.toggle('hidden', !state.open);
     launcher.setAttribute('aria-expanded', String(state.open));
-    var on = state.status === 'online' && state.available;
+    var on = state.status === 'online' && state.available && !state.unavailable;
     dot.className = 'dot' + (on ? (state.queuePlace ? ' wait' : ' on') : '');
     var status =
       state.status === 'connecting'
@@ -500,11 +510,13 @@
           ? t('reconnecting')
           : state.status === 'refused'
             ? t('notConnected')
-            : !state.available
-              ? t('offline')
-              : state.queuePlace
-                ? t('busy')
-                : t('online');
+            : state.unavailable
+              ? t('unavailable')
+              : !state.available
+                ? t('offline')
+                : state.queuePlace
+                  ? t('busy')
+                  : t('online');
     if (state.verifiedName && state.status === 'online') status += ' · ' + t('verifiedAs', { name: state.verifiedName });
     statusText.textContent = status;
     if (state.status === 'refused') {
@@ -513,6 +525,9 @@
     } else if (state.status === 'reconnecting') {
       banner.className = 'banner';
       banner.textContent = t('reconnecting');
+    } else if (state.status === 'online' && state.unavailable) {
+      banner.className = 'banner error';
+      banner.textContent = t('unavailableBanner');
     } else {
       banner.className = 'banner hidden';
       banner.textContent = '';
@@ -520,9 +535,10 @@
     var waiting = state.status === 'online' && state.queuePlace;
     queueLine.classList.toggle('hidden', !waiting);
     queueLine.textContent = waiting ? queueText(state.queuePlace) : '';
-    var showOffline = state.status === 'online' && !state.available && !state.offlineSentTo;
+    var switchedOff = state.status === 'online' && state.unavailable;
+    var showOffline = state.status === 'online' && !state.available && !state.offlineSentTo && !switchedOff;
     offline.classList.toggle('hidden', !showOffline);
-    composer.classList.toggle('hidden', showOffline || state.status === 'refused' || (!state.available && !!state.offlineSentTo));
+    composer.classList.toggle('hidden', switchedOff || showOffline || state.status === 'refused' || (!state.available && !!state.offlineSentTo));
     sendButton.disabled = state.status === 'refused';
     typingLine.textContent = state.agentTyping ? (state.agentTyping.name ? t('agentTyping', { name: state.agentTyping.name }) : t('agentTypingNoName')) : '';
   }
@@ -584,6 +600,11 @@
     emitWithAck('webchat:send', { clientMessageId: message.clientMessageId, text: message.text }, function (response, transient) {
       if (response && response.ok) {
         upsert({ id: response.result.messageId, ticketId: response.result.ticketId, clientMessageId: message.clientMessageId }, 'sent');
+      } else if (response && response.error && response.error.code === 'channel_unavailable') {
+        // Switched off: nothing was stored; the message waits here and goes once the chat is on again.
+        message.status = 'failed';
+        message.notice = t('unavailable');
+        state.unavailable = true;
       } else if (response && response.error && response.error.code === 'rate_limited') {
         // Too fast: the server stored nothing; the same message goes again once it may.
         var wait = response.error.retryAfterMs || 1000;
@@ -689,6 +710,7 @@
       var welcome = response.result;
       state.status = 'online';
       state.available = welcome.agentsAvailable;
+      state.unavailable = !!welcome.chatUnavailable;
       state.queuePlace = null; // told again by the server while the chat still waits
       state.verifiedName = welcome.verified ? welcome.name : null;
       state.knownEmail = welcome.email;
@@ -697,8 +719,8 @@
       welcome.history.forEach(function (message) {
         upsert(message, 'sent');
       });
-      // What was typed while offline (or lost with an ack) goes now, under the same ids.
-      pending().forEach(deliver);
+      // What was typed while offline (or lost with an ack) goes now, under the same ids (once the chat is on).
+      if (!state.unavailable) pending().forEach(deliver);
       render();
     });
   }
@@ -737,8 +759,12 @@
       showAgentTyping(!!event.typing, event.agentName);
     });
     socket.on('webchat:availability', function (event) {
+      var wasUnavailable = state.unavailable;
       state.available = !!event.agentsAvailable;
-      renderChrome();
+      state.unavailable = !!event.chatUnavailable;
+      // Switched on again: what the visitor wrote meanwhile goes now, under the same ids.
+      if (wasUnavailable && !state.unavailable) pending().forEach(deliver);
+      render();
     });
     socket.on('webchat:queue', function (place) {
       var valid = place && place.position >= 1 && (place.estimatedWaitMs === null || place.estimatedWaitMs >= 0);
