@@ -4,7 +4,7 @@
  * China time, each ticket due 4 h after it was created), as of 2024-11-30 12:00 Beijing, so
  * the 14 days hold about 470,000 due tickets. Median of 3. Its floor, `raw_sla_days_visit_ms`,
  * visits the due_at and completed_at of every ticket due in the 14 days once (the
- * `tickets_due` index range the SLA statement reads, migration 022), with no grouping.
+ * `tickets_due` index range the SLA statement reads, migration 021), with no grouping.
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';

@@ -21,8 +21,8 @@ import { migration016Administration } from './016-administration.js';
 import { migration017TicketDrafts } from './017-ticket-drafts.js';
 import { migration018CustomerHistory } from './018-customer-history.js';
 import { migration019Knowledge } from './019-knowledge.js';
-import { migration021AwayReasons } from './021-away-reasons.js';
-import { migration022TicketsDue } from './022-tickets-due.js';
+import { migration020AwayReasons } from './020-away-reasons.js';
+import { migration021TicketsDue } from './021-tickets-due.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -47,8 +47,8 @@ export const MIGRATIONS: readonly Migration[] = [
   migration017TicketDrafts,
   migration018CustomerHistory,
   migration019Knowledge,
-  migration021AwayReasons,
-  migration022TicketsDue,
+  migration020AwayReasons,
+  migration021TicketsDue,
 ];
 
 /** Versions already applied to this database, ascending. */

@@ -229,7 +229,7 @@ const HOURLY_SQL = `
 /**
  * Tickets DUE per China-local day of the 14, met and missed as shared/charts.ts `slaOutcome`
  * judges them (open and past due at the second parameter = missed), read from the
- * `tickets_due (due_at, completed_at)` index alone (migration 022).
+ * `tickets_due (due_at, completed_at)` index alone (migration 021).
  * Parameters: the first day's midnight, asOf, due-from, due-to.
  */
 export const SLA_DAYS_SQL = `

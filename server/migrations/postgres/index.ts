@@ -15,8 +15,8 @@ import { postgresMigration007Administration } from './007-administration.js';
 import { postgresMigration008TicketDrafts } from './008-ticket-drafts.js';
 import { postgresMigration009CustomerHistory } from './009-customer-history.js';
 import { postgresMigration010Knowledge } from './010-knowledge.js';
-import { postgresMigration012AwayReasons } from './012-away-reasons.js';
-import { postgresMigration013TicketsDue } from './013-tickets-due.js';
+import { postgresMigration011AwayReasons } from './011-away-reasons.js';
+import { postgresMigration012TicketsDue } from './012-tickets-due.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -32,8 +32,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration008TicketDrafts,
   postgresMigration009CustomerHistory,
   postgresMigration010Knowledge,
-  postgresMigration012AwayReasons,
-  postgresMigration013TicketsDue,
+  postgresMigration011AwayReasons,
+  postgresMigration012TicketsDue,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */

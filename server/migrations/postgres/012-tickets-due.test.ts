@@ -1,4 +1,4 @@
-/** PostgreSQL migration 013 on a real throwaway database: the tickets-by-due-time index exists after it. */
+/** PostgreSQL migration 012 on a real throwaway database: the tickets-by-due-time index exists after it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
@@ -8,7 +8,7 @@ let testDatabase: TestDatabase;
 let db: PostgresDatabase;
 
 beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_013');
+  testDatabase = await createTestDatabase('omnidesk_migration_012');
   db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 4 });
 });
 
@@ -17,13 +17,13 @@ afterAll(async () => {
   await testDatabase?.drop();
 });
 
-describe('PostgreSQL migration 013 tickets by due time', () => {
-  it('applies after 012 and indexes tickets by (due_at, completed_at)', async () => {
-    await migratePostgres(db, 12);
-    expect(await migratePostgres(db, 13)).toEqual([13]);
+describe('PostgreSQL migration 012 tickets by due time', () => {
+  it('applies after 011 and indexes tickets by (due_at, completed_at)', async () => {
+    await migratePostgres(db, 11);
+    expect(await migratePostgres(db, 12)).toEqual([12]);
     expect(await db.get("SELECT indexdef FROM pg_indexes WHERE indexname = 'tickets_due'")).toEqual({
       indexdef: 'CREATE INDEX tickets_due ON public.tickets USING btree (due_at, completed_at)',
     });
-    expect(await migratePostgres(db, 13)).toEqual([]);
+    expect(await migratePostgres(db, 12)).toEqual([]);
   });
 });

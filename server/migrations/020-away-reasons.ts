@@ -5,8 +5,8 @@
  */
 import type { Migration } from './migration.js';
 
-export const migration021AwayReasons: Migration = {
-  version: 21,
+export const migration020AwayReasons: Migration = {
+  version: 20,
   name: 'away-reasons',
   up(db) {
     db.exec('ALTER TABLE agent_settings ADD COLUMN away_reason TEXT');

@@ -7,8 +7,8 @@
  */
 import type { Migration } from './migration.js';
 
-export const migration022TicketsDue: Migration = {
-  version: 22,
+export const migration021TicketsDue: Migration = {
+  version: 21,
   name: 'tickets-due',
   up(db) {
     db.exec('CREATE INDEX tickets_due ON tickets(due_at, completed_at)');

@@ -9,7 +9,7 @@ let dir: string;
 let db: Database.Database;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-021-'));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-020-'));
   db = new Database(path.join(dir, 'server.sqlite'));
   db.pragma('foreign_keys = ON');
 });
@@ -19,9 +19,9 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('migration 021 away reasons', () => {
+describe('migration 020 away reasons', () => {
   it('keeps every agent’s routing settings and adds an empty away reason', () => {
-    migrate(db, 20);
+    migrate(db, 19);
     db.prepare(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('agent1', 'agent1', '王芳', 'agent', '["chat"]', '[]', 1, 0, 'x', 1)`,
@@ -30,8 +30,8 @@ describe('migration 021 away reasons', () => {
       "INSERT INTO agent_settings (user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat, updated_at) VALUES ('agent1', 'away', 'self', 5, '{\"chat\":3}', 1, 5)",
     ).run();
 
-    expect(migrate(db, 21)).toEqual([21]);
-    expect(appliedVersions(db).at(-1)).toBe(21);
+    expect(migrate(db, 20)).toEqual([20]);
+    expect(appliedVersions(db).at(-1)).toBe(20);
     expect(db.prepare('SELECT user_id, presence, presence_since, capacity_json, away_reason FROM agent_settings').all()).toEqual([
       { user_id: 'agent1', presence: 'away', presence_since: 5, capacity_json: '{"chat":3}', away_reason: null },
     ]);

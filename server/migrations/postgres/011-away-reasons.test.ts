@@ -1,4 +1,4 @@
-/** PostgreSQL migration 012 on a real throwaway database: agent settings keep their rows and gain an away reason. */
+/** PostgreSQL migration 011 on a real throwaway database: agent settings keep their rows and gain an away reason. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
@@ -8,7 +8,7 @@ let testDatabase: TestDatabase;
 let db: PostgresDatabase;
 
 beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_012');
+  testDatabase = await createTestDatabase('omnidesk_migration_011');
   db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 4 });
 });
 
@@ -17,9 +17,9 @@ afterAll(async () => {
   await testDatabase?.drop();
 });
 
-describe('PostgreSQL migration 012 away reasons', () => {
-  it('applies after 011 and keeps the agents’ routing settings', async () => {
-    await migratePostgres(db, 11);
+describe('PostgreSQL migration 011 away reasons', () => {
+  it('applies after 010 and keeps the agents’ routing settings', async () => {
+    await migratePostgres(db, 10);
     await db.run(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('agent1', 'agent1', '王芳', 'agent', '["chat"]', '[]', 1, 0, 'x', 1)`,
@@ -27,8 +27,8 @@ describe('PostgreSQL migration 012 away reasons', () => {
     await db.run(
       "INSERT INTO agent_settings (user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat, updated_at) VALUES ('agent1', 'away', 'self', 5, '{}', 1, 5)",
     );
-    expect(await migratePostgres(db, 12)).toEqual([12]);
+    expect(await migratePostgres(db, 11)).toEqual([11]);
     expect(await db.all('SELECT user_id, presence, away_reason FROM agent_settings')).toEqual([{ user_id: 'agent1', presence: 'away', away_reason: null }]);
-    expect(await migratePostgres(db, 12)).toEqual([]);
+    expect(await migratePostgres(db, 11)).toEqual([]);
   });
 });
