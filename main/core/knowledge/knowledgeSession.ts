@@ -21,6 +21,7 @@ import {
 } from '../../../shared/knowledge.js';
 import type { RpcEventName, RpcEvents, RpcResults } from '../../../shared/rpc.js';
 import { askServer } from '../askServer.js';
+import { createCoalescedRefresh } from '../coalescedRefresh.js';
 import type { Cache } from '../cache/cache.js';
 import { RpcError } from '../errors.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
@@ -47,8 +48,6 @@ export interface KnowledgeSession {
 export function startKnowledgeSession(options: KnowledgeSessionOptions): KnowledgeSession {
   const { socket, cache } = options;
   let stopped = false;
-  let running: Promise<void> | null = null;
-  let again = false;
 
   async function fetchOnce(): Promise<void> {
     const { articles } = await askServer(socket, 'kb:list', {}, knowledgeListResultSchema, KNOWLEDGE_REQUEST_TIMEOUT_MS);
@@ -58,26 +57,8 @@ export function startKnowledgeSession(options: KnowledgeSessionOptions): Knowled
     options.emit('knowledge', { fetchedAt: at, count: articles.length });
   }
 
-  /** Fetches the articles into the cache now (one fetch at a time; a call during one fetches once more after it). */
-  function refresh(): Promise<void> {
-    if (stopped) return Promise.resolve();
-    if (running) {
-      // A change heard during a fetch may not be in its answer: fetch once more after it.
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await fetchOnce();
-        } while (again && !stopped);
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  }
+  /** Fetches the articles into the cache now (see createCoalescedRefresh). */
+  const refresh = createCoalescedRefresh(fetchOnce, () => stopped);
 
   function refreshQuietly(): void {
     refresh().catch((error: unknown) => {

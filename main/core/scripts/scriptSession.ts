@@ -17,6 +17,7 @@ import {
 } from '../../../shared/scripts.js';
 import type { RpcEventName, RpcEvents, RpcResults, ScriptLibrary } from '../../../shared/rpc.js';
 import { askServer } from '../askServer.js';
+import { createCoalescedRefresh } from '../coalescedRefresh.js';
 import type { Cache } from '../cache/cache.js';
 import { RpcError } from '../errors.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
@@ -46,8 +47,6 @@ export function cachedScripts(cache: Cache): ScriptLibrary {
 export function startScriptSession(options: ScriptSessionOptions): ScriptSession {
   const { socket, cache } = options;
   let stopped = false;
-  let running: Promise<void> | null = null;
-  let again = false;
 
   async function fetchOnce(): Promise<void> {
     const { scripts } = await askServer(socket, 'scripts:list', {}, scriptsListResultSchema, SCRIPT_REQUEST_TIMEOUT_MS);
@@ -56,26 +55,8 @@ export function startScriptSession(options: ScriptSessionOptions): ScriptSession
     options.emit('scripts', cache.reader.scripts());
   }
 
-  /** Fetches the libraries into the cache now (one fetch at a time; a call during one fetches once more after it). */
-  function refresh(): Promise<void> {
-    if (stopped) return Promise.resolve();
-    if (running) {
-      // A change heard during a fetch may not be in its answer: fetch once more after it.
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await fetchOnce();
-        } while (again && !stopped);
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  }
+  /** Fetches the libraries into the cache now (see createCoalescedRefresh). */
+  const refresh = createCoalescedRefresh(fetchOnce, () => stopped);
 
   function refreshQuietly(): void {
     refresh().catch((error: unknown) => {
