@@ -5,8 +5,9 @@
  * suggestions or all of them; the writes (`kb:save`, `kb:suggest`, `kb:decide`) spend the
  * per-user `knowledgeWritesPerUser` budget first, and the store decides the roles in the
  * write's transaction. After the commit the readers are told `kb:changed` through rooms, so a
- * second node's sockets hear it through the cluster adapter: an article change goes to every
- * signed-in socket, a suggestion change to the leads and admins and to its author.
+ * second node's sockets hear it through the cluster adapter: a change to an article agents can
+ * read (or could until this change) goes to every signed-in socket, a draft's to the leads and
+ * admins only, a suggestion change to the leads and admins and to its author.
  */
 import {
   canEditKnowledge,
@@ -84,8 +85,11 @@ export function attachKnowledge(io: SyncServer, deps: KnowledgeSocketDependencie
       knowledgeSaveRequestSchema,
       async ({ id, expectedVersion, article }) => {
         await spend();
+        const wasPublished = id !== undefined && (await store.knowledge.isPublished(id));
         const saved = await store.knowledge.save(user, id, article, deps.now(), expectedVersion).catch(refused);
-        tell({ articles: true, suggestions: false }, null);
+        // A draft edited while every workstation would fetch the whole list again: only the editors need it.
+        if (wasPublished || saved.status === 'published') tell({ articles: true, suggestions: false }, null);
+        else io.to(EDITORS_ROOM).emit('kb:changed', { articles: true, suggestions: false });
         return { article: saved };
       },
       // A refused write is worth a line: someone writing where they may not.

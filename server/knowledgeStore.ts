@@ -51,6 +51,8 @@ export interface KnowledgeStore {
   listFor(user: User): Promise<Article[]>;
   /** Creates (no id) or changes an article (leads and admins); `expectedVersion` refuses a change over a newer one. */
   save(actor: User, id: string | undefined, input: ArticleInput, now: number, expectedVersion?: number): Promise<Article>;
+  /** Whether agents can read the article now (a change to it must reach them; a draft's does not). */
+  isPublished(id: string): Promise<boolean>;
   /** Files a suggestion: an edit of an article the actor may read, or a new article (no articleId). */
   suggest(actor: User, articleId: string | undefined, content: ArticleContent, note: string, now: number): Promise<Suggestion>;
   /** An agent's own suggestions; every suggestion for leads and admins. Pending first, then newest first. */
@@ -330,6 +332,11 @@ export function createKnowledgeStore(internals: {
         await audit(actor, 'suggestion_accepted', { articleId: article.id, suggestionId: suggestion.id }, null, { version: article.version }, now);
         return { suggestion: suggestionFromRow(accepted!), article };
       });
+    },
+
+    async isPublished(id) {
+      const row = await sql().get<{ status: string }>('SELECT status FROM kb_articles WHERE id = ?', [id]);
+      return row?.status === 'published';
     },
 
     async listAudit(articleId) {

@@ -7,11 +7,13 @@
  * See docs/technical/administration.md.
  */
 import { z } from 'zod';
+import { CHINA_UTC_OFFSET_MINUTES } from './ids.js';
+import { localDateOf, parseLocalDate } from './kpi.js';
 
 /** The only time zone schedules are written in; the UI says so beside the form. */
 export const BUSINESS_TIME_ZONE = 'Asia/Shanghai';
 /** UTC+8, constant (China has observed no daylight saving since 1991). */
-const SHANGHAI_OFFSET_MS = 8 * 60 * 60 * 1000;
+const SHANGHAI_OFFSET_MS = CHINA_UTC_OFFSET_MINUTES * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;
 /** How far back the start of an off-hours period is looked for; a channel never open in that time has one endless period. */
@@ -48,10 +50,7 @@ const dayScheduleSchema = z
 export const localDateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-10-01')
-  .refine((date) => {
-    const parsed = new Date(`${date}T00:00:00Z`);
-    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
-  }, 'not a calendar date');
+  .refine((date) => parseLocalDate(date) !== null, 'not a calendar date');
 
 export const MAX_AUTO_REPLY_LENGTH = 1000;
 
@@ -98,11 +97,10 @@ export const DEFAULT_BUSINESS_HOURS: Readonly<BusinessHours> = {
 export function shanghaiDayOf(at: number): { date: string; weekday: Weekday; midnight: number; minute: number } {
   const local = at + SHANGHAI_OFFSET_MS;
   const localMidnight = Math.floor(local / DAY_MS) * DAY_MS;
-  const day = new Date(localMidnight);
   // getUTCDay: 0 = Sunday; WEEKDAYS starts on Monday.
-  const weekday = WEEKDAYS[(day.getUTCDay() + 6) % 7]!;
+  const weekday = WEEKDAYS[(new Date(localMidnight).getUTCDay() + 6) % 7]!;
   return {
-    date: day.toISOString().slice(0, 10),
+    date: localDateOf(at),
     weekday,
     midnight: localMidnight - SHANGHAI_OFFSET_MS,
     minute: Math.floor((local - localMidnight) / MINUTE_MS),
@@ -126,10 +124,11 @@ export function isOpenAt(hours: BusinessHours, at: number): boolean {
 export function offHoursPeriodStart(hours: BusinessHours, at: number): number | null {
   if (isOpenAt(hours, at)) return null;
   const today = shanghaiDayOf(at);
+  const holidays = new Set(hours.holidays);
   for (let back = 0; back <= LOOKBACK_DAYS; back++) {
     const midnight = today.midnight - back * DAY_MS;
     const day = shanghaiDayOf(midnight);
-    if (hours.holidays.includes(day.date)) continue;
+    if (holidays.has(day.date)) continue;
     const ends = hours.weekly[day.weekday].map((interval) => midnight + minutesOf(interval.end) * MINUTE_MS).filter((end) => end <= at);
     if (ends.length > 0) return Math.max(...ends);
   }

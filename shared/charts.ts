@@ -30,8 +30,8 @@ const DAY_MS = 24 * HOUR_MS;
 
 /**
  * The longest a ticket's due time can lie after its creation: the policies' resolution
- * targets are at most 30 days (shared/admin.ts `targetMinutes`), the built-in ones 24 h. It
- * lets the SLA query seek the `tickets_created` index instead of scanning every ticket.
+ * targets are at most 30 days (shared/admin.ts `targetMinutes`), the built-in ones 24 h. A
+ * ticket due in the chart's 14 days was therefore created at most this long before them.
  */
 export const MAX_RESOLUTION_WINDOW_MS = 30 * DAY_MS;
 

@@ -49,5 +49,14 @@ describe('knowledge base words and terms', () => {
       { kind: 'added', text: '四' },
     ]);
     expect(diffLines('a', 'a')).toEqual([{ kind: 'same', text: 'a' }]);
+    // A suggestion far larger than the article: the shared ends stay, the middle is shown replaced whole (no table of millions of cells).
+    const article = ['标题', ...Array.from({ length: 2000 }, (_, i) => `旧${String(i)}`), '结尾'].join('\n');
+    const huge = ['标题', ...Array.from({ length: 20000 }, (_, i) => `新${String(i)}`), '结尾'].join('\n');
+    const changes = diffLines(article, huge);
+    expect(changes).toHaveLength(1 + 2000 + 20000 + 1);
+    expect(changes[0]).toEqual({ kind: 'same', text: '标题' });
+    expect(changes[1]).toEqual({ kind: 'removed', text: '旧0' });
+    expect(changes[2001]).toEqual({ kind: 'added', text: '新0' });
+    expect(changes.at(-1)).toEqual({ kind: 'same', text: '结尾' });
   });
 });

@@ -277,10 +277,33 @@ export interface LineChange {
   text: string;
 }
 
-/** The lines a suggestion changes (longest common subsequence of lines), for the lead to read before deciding. */
+/** Past this many (old × new) middle lines, the middle is shown replaced whole instead of matched line by line. */
+const MAX_DIFF_CELLS = 1_000_000;
+
+/**
+ * The lines a suggestion changes, for the lead to read before deciding: the lines both share at
+ * the start and end, and between them the longest common subsequence of lines. An agent writes
+ * the suggestion (up to 20,000 lines), so a middle too large to match in bounded memory is shown
+ * as removed and then added: still true, never a frozen window.
+ */
 export function diffLines(before: string, after: string): LineChange[] {
   const a = before.split('\n');
   const b = after.split('\n');
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const same = (lines: string[]): LineChange[] => lines.map((text) => ({ kind: 'same', text }));
+  const oldMiddle = a.slice(head, a.length - tail);
+  const newMiddle = b.slice(head, b.length - tail);
+  const middle =
+    oldMiddle.length * newMiddle.length > MAX_DIFF_CELLS
+      ? [...oldMiddle.map((text): LineChange => ({ kind: 'removed', text })), ...newMiddle.map((text): LineChange => ({ kind: 'added', text }))]
+      : matchLines(oldMiddle, newMiddle);
+  return [...same(a.slice(0, head)), ...middle, ...same(a.slice(a.length - tail))];
+}
+
+function matchLines(a: string[], b: string[]): LineChange[] {
   // lengths[i][j]: the longest common subsequence of a[i..] and b[j..].
   const lengths = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
   for (let i = a.length - 1; i >= 0; i--) {

@@ -69,6 +69,13 @@ export function registerCoreIpc(core: WorkstationCore, indexUrl: string): () => 
  * tells the page the tag; a newer notification with the same tag replaces the shown one.
  * Returns the function that undoes it.
  */
+const MAX_HELD_NOTIFICATIONS = 50;
+
+/** The text as a libnotify body shows it literally. */
+export function escapeNotificationMarkup(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 export function registerNotificationIpc(indexUrl: string): () => void {
   const limit = createNotificationLimit();
   // Held until closed or clicked: a Notification collected by the GC loses its click handler.
@@ -83,7 +90,12 @@ export function registerNotificationIpc(indexUrl: string): () => void {
     const { title, body, tag } = parsed.data;
     const contents = event.sender;
     shown.get(tag)?.close();
-    const notification = new Notification({ title, body, silent: true });
+    shown.delete(tag);
+    // Linux notification daemons read a subset of HTML in the text: a customer's words must stay words (no <img> fetching from their server).
+    const shownText = (text: string) => (process.platform === 'linux' ? escapeNotificationMarkup(text) : text);
+    const notification = new Notification({ title: shownText(title), body: shownText(body), silent: true });
+    // A notification whose close event never comes (some Linux daemons) must not be held for the whole shift.
+    if (shown.size >= MAX_HELD_NOTIFICATIONS) shown.delete(shown.keys().next().value!);
     shown.set(tag, notification);
     notification.on('click', () => {
       shown.delete(tag);

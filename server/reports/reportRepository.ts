@@ -37,7 +37,7 @@ export interface ReportRepository {
   ticketFacts(range: Pick<PeriodRange, 'start' | 'end'>): Promise<TicketFacts[]>;
   /** The report of `request`, open tickets judged overdue as of `asOf`. */
   report(request: ReportRequest, asOf: number): Promise<Report>;
-  /** The Board's charts as of `asOf` (shared/charts.ts): two statements, each one range of the `tickets_created` index. */
+  /** The Board's charts as of `asOf` (shared/charts.ts): two statements, one range of `tickets_created` (hourly) and one of `tickets_due` (SLA). */
   charts(asOf: number): Promise<BoardCharts>;
 }
 

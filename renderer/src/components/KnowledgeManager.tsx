@@ -3,7 +3,7 @@
  * accept or decline the agents' suggestions (a declined one with the reason the agent sees);
  * agents read the published articles, suggest a new one, and follow their own suggestions.
  */
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import {
   MAX_ARTICLE_BODY,
@@ -129,7 +129,12 @@ function ArticleEditor({ initial, mode, onDone }: { initial: Draft; mode: 'write
 function SuggestedChanges({ suggestion, current }: { suggestion: Suggestion; current: Article | null }) {
   const t = useT();
   const titleChanged = current !== null && current.title !== suggestion.content.title;
-  const lines = diffLines(current?.body ?? '', suggestion.content.body).filter((line, index) => current !== null || index > 0 || line.text !== '');
+  const before = current?.body ?? '';
+  const isNew = current === null;
+  const lines = useMemo(
+    () => diffLines(before, suggestion.content.body).filter((line, index) => !isNew || index > 0 || line.text !== ''),
+    [before, isNew, suggestion.content.body],
+  );
   return (
     <div className="kb-diff" aria-label={t('kb.suggestion.changes')}>
       {titleChanged ? <p className="kb-diff-title">{t('kb.suggestion.newTitle', { title: suggestion.content.title })}</p> : null}

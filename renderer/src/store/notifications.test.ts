@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DesktopNotification } from '../../../shared/rpc.js';
-import { DEFAULT_NOTIFICATION_PREFS, bridgeDesktopNotifier, parseNotificationPrefs } from './notifications.js';
+import type { RoutingOffer } from '../../../shared/routing.js';
+import { DEFAULT_NOTIFICATION_PREFS, bridgeDesktopNotifier, createDesktopNotifications, parseNotificationPrefs } from './notifications.js';
+import type { AppState } from './types.js';
 
 describe('notification preferences', () => {
   it('keeps what was saved and takes the default for anything missing or malformed', () => {
@@ -39,5 +41,38 @@ describe('the desktop bridge notifier', () => {
     click('message:GD20261205001');
     click('offer:GD20261205002');
     expect(ran).toEqual(['second']);
+  });
+});
+
+describe('offer notifications', () => {
+  it('rings for an offer made right after sign-in, before the store asked the core for its offers', () => {
+    const shown: string[] = [];
+    const notifications = createDesktopNotifications({
+      notifier: { show: (_title, _body, tag) => shown.push(tag) },
+      sound: null,
+      targets: { showOffer: () => undefined, openTicket: () => undefined, openAlarm: () => undefined },
+      isWindowFocused: () => true,
+    });
+    const offer = {
+      ticketId: 'GD20261205001',
+      offeredAt: 1,
+      expiresAt: 15_001,
+      basis: 'least_loaded',
+      bundle: { ticket: { id: 'GD20261205001', channel: 'chat', subject: '退货' }, customer: { name: '张伟' }, messages: [] },
+    } as unknown as RoutingOffer;
+    const signedIn = {
+      user: { id: 'agent1' },
+      offers: [],
+      connection: { status: 'connecting' },
+      alarmsLoaded: false,
+      alarms: [],
+      language: 'zh-CN',
+      notificationPrefs: DEFAULT_NOTIFICATION_PREFS,
+    } as unknown as AppState;
+    notifications.update(signedIn);
+    // The core's push of the offer reaches the store before its answer to offer.list does.
+    notifications.update({ ...signedIn, offers: [offer] });
+    notifications.update({ ...signedIn, offers: [offer] });
+    expect(shown).toEqual(['offer:GD20261205001']);
   });
 });

@@ -261,11 +261,19 @@ function offerText(language: Language, offer: RoutingOffer): { title: string; bo
   };
 }
 
+/** Enough to recognise a repeat within a shift without growing for the whole of it. */
+const SEEN_LIMIT = 2000;
+
+function remember(seen: Set<string>, key: string): void {
+  if (seen.size >= SEEN_LIMIT) seen.delete(seen.values().next().value!);
+  seen.add(key);
+}
+
 export function createDesktopNotifications(options: DesktopNotificationsOptions): DesktopNotifications {
   const { notifier, sound, targets } = options;
   let userId: string | null = null;
   let seenAlarms: Set<number> | null = null;
-  let seenOffers: Set<string> | null = null;
+  let seenOffers = new Set<string>();
   let lastOffers: AppState['offers'] | null = null;
   let lastAlarms: AppState['alarms'] | null = null;
   const seenMessages = new Set<string>();
@@ -287,7 +295,7 @@ export function createDesktopNotifications(options: DesktopNotificationsOptions)
   function reset(): void {
     userId = null;
     seenAlarms = null;
-    seenOffers = null;
+    seenOffers = new Set();
     lastOffers = null;
     lastAlarms = null;
     seenMessages.clear();
@@ -303,23 +311,23 @@ export function createDesktopNotifications(options: DesktopNotificationsOptions)
       if (state.user.id !== userId) {
         reset();
         userId = state.user.id;
-        // Whatever the core holds when the user signs in is the start of the session.
+        // What the store holds when the user signs in is the start of the session. Offers come
+        // later (the core answers offer.list after sign-in, or pushes one made at once): an offer
+        // waiting for this agent's answer is news either way, so none is taken as a baseline.
         lastOffers = state.offers;
+        seenOffers = new Set(state.offers.map(offerKey));
       }
       if (state.connection.status === 'online') live = true;
 
-      // Offers: the first list after sign-in is the baseline; after it, each new offer once.
+      // Offers: each new one once.
       if (state.offers !== lastOffers) {
         lastOffers = state.offers;
-        if (!seenOffers) seenOffers = new Set(state.offers.map(offerKey));
-        else {
-          for (const offer of state.offers) {
-            const key = offerKey(offer);
-            if (seenOffers.has(key)) continue;
-            seenOffers.add(key);
-            const { title, body } = offerText(state.language, offer);
-            tell(state, 'offer', title, body, `offer:${offer.ticketId}`, () => targets.showOffer(offer.ticketId));
-          }
+        for (const offer of state.offers) {
+          const key = offerKey(offer);
+          if (seenOffers.has(key)) continue;
+          remember(seenOffers, key);
+          const { title, body } = offerText(state.language, offer);
+          tell(state, 'offer', title, body, `offer:${offer.ticketId}`, () => targets.showOffer(offer.ticketId));
         }
       }
 
@@ -350,7 +358,7 @@ export function createDesktopNotifications(options: DesktopNotificationsOptions)
       if (!state.user || state.user.id !== userId) return;
       for (const message of messages) {
         if (seenMessages.has(message.messageId)) continue;
-        seenMessages.add(message.messageId);
+        remember(seenMessages, message.messageId);
         // What arrived while the workstation was closed is the start of this session, like the inbox's unread dots.
         if (!live) continue;
         if (state.openTicketId === message.ticketId && options.isWindowFocused()) continue;

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { defaultChannelSettings, isAutomaticReply } from '../../../shared/admin.js';
 import { seedTestOrganisation, startTestServer, type TestServer } from '../../testHarness.js';
 import { emailChannel } from './emailChannel.js';
 import { REFUSED_KEYWORD } from './imapPoller.js';
@@ -89,7 +90,10 @@ beforeAll(async () => {
   // Mail that arrived while the server was down is fetched when it starts.
   await deliver(SUPPORT.address, waiting);
   server = await startServer();
-  await seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['email'] }]);
+  await seedTestOrganisation(server.store, [
+    { username: 'agent_wang', displayName: '王芳', channels: ['email'] },
+    { username: 'admin_li', displayName: '李管理', channels: [], role: 'admin' },
+  ]);
 });
 afterAll(async () => {
   await server?.stop();
@@ -284,6 +288,49 @@ describe('email channel with Dovecot', () => {
     expect(
       (await server.store.getTicketBundle((await ticketOf(waiting.messageId))!))!.messages.filter((message) => message.direction === 'inbound'),
     ).toHaveLength(2);
+  });
+
+  it('answers mail that comes off-hours once, marked as an automatic reply; switched off, the mail waits unread', async () => {
+    const admin = (await server.store.getUser('admin_li'))!;
+    const open = defaultChannelSettings();
+    const noDay: [] = [];
+    const neverOpen = {
+      ...open,
+      hours: {
+        ...open.hours,
+        alwaysOpen: false,
+        weekly: { mon: noDay, tue: noDay, wed: noDay, thu: noDay, fri: noDay, sat: noDay, sun: noDay },
+        autoReplyText: '您好，现在是非工作时间，我们将在上班后尽快回复您。',
+      },
+    };
+    expect(await server.store.admin.setChannel(admin, 'email', neverOpen, server.clock.now())).toMatchObject({ ok: true });
+    const offHours = { from: ZHANG.address, fromName: '张伟', subject: '发票问题', text: '请问发票怎么开？', messageId: '<offhours.1@example.cn>' };
+    await deliver(SUPPORT.address, offHours);
+    await vi.waitFor(async () => expect(await ticketOf(offHours.messageId)).not.toBeNull(), WAIT);
+    const ticketId = (await ticketOf(offHours.messageId))!;
+    const automatic = async () => (await server.store.getTicketBundle(ticketId))!.messages.filter((message) => isAutomaticReply(message));
+    await vi.waitFor(async () => expect((await automatic()).map((message) => message.deliveryStatus)).toEqual(['sent']), WAIT);
+    const received = await withMailbox(ZHANG, async (client) => {
+      const mails = await Promise.all((await client.fetchAll('1:*', { source: true })).map((message) => parseMail(message.source!)));
+      return mails.filter((mail) => mail.inReplyTo.includes(offHours.messageId));
+    });
+    expect(received).toHaveLength(1);
+    expect(received[0]!.text.trim()).toBe('您好，现在是非工作时间，我们将在上班后尽快回复您。');
+    // RFC 3834: the customer's own out-of-office does not answer it.
+    expect(received[0]!.headers.get('auto-submitted')).toEqual(['auto-replied']);
+
+    // Switched off: the mail stays unread in the mailbox and no ticket is made; back on, the next mail brings it in.
+    expect(await server.store.admin.setChannel(admin, 'email', { ...open, enabled: false }, server.clock.now())).toMatchObject({ ok: true });
+    const whileOff = { ...offHours, subject: '退货', text: '我想退货。', messageId: '<while-off.1@example.cn>' };
+    await deliver(SUPPORT.address, whileOff);
+    await vi.waitFor(() => expect(server.logLines.some((line) => line.includes('the email channel is switched off'))).toBe(true), WAIT);
+    expect((await flagsOf(SUPPORT)).get(whileOff.messageId)).toEqual([]);
+    expect(await ticketOf(whileOff.messageId)).toBeNull();
+    expect(await server.store.admin.setChannel(admin, 'email', open, server.clock.now())).toMatchObject({ ok: true });
+    await deliver(SUPPORT.address, { ...whileOff, text: '还在吗？', messageId: '<while-off.2@example.cn>' });
+    await vi.waitFor(async () => expect(await ticketOf(whileOff.messageId)).not.toBeNull(), WAIT);
+    expect((await flagsOf(SUPPORT)).get(whileOff.messageId)).toEqual(['\\Seen']);
+    expect((await automatic()).length).toBe(1);
   });
 });
 

@@ -5,6 +5,7 @@
  * dedupe drops, never a lost mail. A lost connection is retried with doubling backoff.
  */
 import { ImapFlow } from 'imapflow';
+import { ChannelUnavailableError } from '../../channelAvailability.js';
 import type { MailIntake } from './mailIntake.js';
 
 /** Where the mailbox is. */
@@ -62,11 +63,22 @@ export function createImapPoller(options: ImapPollerOptions): ImapPoller {
       const message = await imap.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
       if (!message || !message.source) continue;
       const receivedAt = internalDate ? new Date(internalDate) : undefined;
-      const result = await intake.receive(message.source, {
-        via: 'imap',
-        oversizeAttachments: 'omit',
-        ...(receivedAt && !Number.isNaN(receivedAt.getTime()) ? { receivedAt } : {}),
-      });
+      let result: Awaited<ReturnType<MailIntake['receive']>>;
+      try {
+        result = await intake.receive(message.source, {
+          via: 'imap',
+          oversizeAttachments: 'omit',
+          ...(receivedAt && !Number.isNaN(receivedAt.getTime()) ? { receivedAt } : {}),
+        });
+      } catch (error) {
+        // Email is switched off: the mail stays unread in the mailbox (nothing lost) and the
+        // connection stays up; the next new mail or reconnect after it is on again takes it.
+        if (error instanceof ChannelUnavailableError) {
+          log(`${where}: the email channel is switched off; uid ${String(uid)} and later mail stay unread`);
+          return;
+        }
+        throw error;
+      }
       await imap.messageFlagsAdd(String(uid), result.kind === 'refused' ? ['\\Seen', REFUSED_KEYWORD] : ['\\Seen'], { uid: true });
     }
   }

@@ -7,6 +7,7 @@
  * words; anything else (connection refused, timeouts, 4xx) is retried by the dispatcher.
  */
 import nodemailer from 'nodemailer';
+import { isAutomaticReply } from '../../../shared/admin.js';
 import type { Message } from '../../../shared/domain.js';
 import type { QueuedDelivery, ServerStore } from '../../store.js';
 import { PermanentDeliveryError, type ChannelSender } from '../delivery.js';
@@ -109,7 +110,10 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
         text: message.text,
         messageId,
         ...(answered ? { inReplyTo: answered.externalMessageId!, references: references.slice(-MAX_REFERENCES) } : {}),
-        headers: { [OWN_MAIL_HEADER]: ticket.id },
+        // An off-hours auto-reply says so (RFC 3834), so the customer's own responders do not answer it.
+        headers: isAutomaticReply(message)
+          ? { [OWN_MAIL_HEADER]: ticket.id, 'Auto-Submitted': 'auto-replied', Precedence: 'auto_reply' }
+          : { [OWN_MAIL_HEADER]: ticket.id },
         attachments,
       });
       if (info.accepted.length === 0 && info.rejected.length > 0) {
