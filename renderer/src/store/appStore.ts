@@ -288,10 +288,15 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       const state = store.getState();
       if (state.user) notifications.customerMessages(state, messages);
     }),
-    // Administration: another admin's change reaches an open Admin view at once.
+    // Administration: another admin's change reaches an open Admin view at once; an Admin view
+    // opened before the connection was up (right after sign-in) loads once it is.
     api.on('adminChanged', () => {
       const state = store.getState();
       if (state.user && state.view === 'admin' && !state.adminBusy) void state.loadAdmin();
+    }),
+    store.subscribe((state, previous) => {
+      const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
+      if (backOnline && state.user && state.view === 'admin' && !state.adminBusy) void state.loadAdmin();
     }),
     // Phone: the call cards (screen pops) the core keeps; signing in loads them, signing out clears them.
     api.on('calls', ({ calls }) => {
