@@ -86,6 +86,11 @@ export function adminSignedOut(): Pick<
   };
 }
 
+/** Back online (appStore's `onBackOnline`): an Admin view opened before the connection was up (right after sign-in) loads now. */
+export function reloadAdminWhenBackOnline(state: AppState): void {
+  if (state.user && state.view === 'admin' && !state.adminBusy) void state.loadAdmin();
+}
+
 export function createAdminSlice(api: WorkstationApi): StateCreator<AppState, [], [], AdminSlice> {
   let latestAudit = 0;
 

@@ -10,15 +10,15 @@ import { createCallSlice } from './callSlice.js';
 import { createChatSlice } from './chatSlice.js';
 import { createCollisionSlice } from './collisionSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
-import { createCustomerSlice, customerMatchKey } from './customerSlice.js';
+import { createCustomerSlice, customerMatchKey, reloadCustomerWhenBackOnline } from './customerSlice.js';
 import { createFieldsSlice } from './fieldsSlice.js';
 import { createManualSlice } from './manualSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
-import { createPiiSlice } from './piiSlice.js';
-import { createQueueSlice } from './queueSlice.js';
+import { createPiiSlice, reloadPiiAuditWhenBackOnline } from './piiSlice.js';
+import { createQueueSlice, reloadQueueWhenBackOnline } from './queueSlice.js';
 import { createReportSlice } from './reportSlice.js';
-import { createAdminSlice } from './adminSlice.js';
-import { createBoardSlice } from './boardSlice.js';
+import { createAdminSlice, reloadAdminWhenBackOnline } from './adminSlice.js';
+import { createBoardSlice, reloadBoardChartsWhenBackOnline } from './boardSlice.js';
 import { createScriptSlice } from './scriptSlice.js';
 import { createKnowledgeSlice } from './knowledgeSlice.js';
 import { alarmsSignedOut, createAlarmSlice } from './alarmSlice.js';
@@ -32,7 +32,7 @@ import {
   type DesktopNotifier,
   type SoundPlayer,
 } from './notifications.js';
-import { createRoutingSlice } from './routingSlice.js';
+import { createRoutingSlice, reloadRoutingWhenBackOnline } from './routingSlice.js';
 import { createSessionSlice } from './sessionSlice.js';
 import { createTicketSlice } from './ticketSlice.js';
 import type { AppState } from './types.js';
@@ -89,6 +89,22 @@ function coalesce(task: () => Promise<void>): () => void {
     if (running) again = true;
     else void run();
   };
+}
+
+/** What one slice asks the server for again when the connection comes back (its own condition inside). */
+export type BackOnlineReload = (state: AppState) => void;
+
+/**
+ * The one "came back online" subscription: when the connection turns `online` from anything
+ * else, each slice's reload runs, in order, with the new state. A connection change arrives
+ * in a `set` of its own (connectionSlice's `applyConnection`), so the slices' other
+ * subscriptions (a customer or user change) never fire in the same update. Returns the unsubscribe function.
+ */
+export function onBackOnline(store: AppStore, reloads: readonly BackOnlineReload[]): () => void {
+  return store.subscribe((state, previous) => {
+    if (state.connection.status !== 'online' || previous.connection.status === 'online') return;
+    for (const reload of reloads) reload(state);
+  });
 }
 
 /**
@@ -177,22 +193,15 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
     store.subscribe((state, previous) => {
       if (state.user && state.user !== previous.user) void state.loadRouting();
       if (state.openTicketId !== previous.openTicketId) void state.loadAudit();
-      // Back online: what needed the server (history, team board) can load now.
-      if (state.user && state.connection.status === 'online' && previous.connection.status !== 'online') {
-        void state.loadAudit();
-        void state.loadAgents();
-      }
     }),
-    // "Possibly the same customer": asked of the server when the open ticket's customer (or what is known of them) changes, and on coming back online.
+    // "Possibly the same customer": asked of the server when the open ticket's customer (or what is known of them) changes (and on coming back online: onBackOnline).
     store.subscribe((state, previous) => {
       const customer = state.detail?.customer;
       if (!state.user || !customer) return;
       const before = previous.detail?.customer;
-      const changed = !before || customerMatchKey(customer) !== customerMatchKey(before);
-      const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
-      if (changed || backOnline) void state.loadCustomerMatches(customer.id);
-      // The whole history: for each customer opened, again on coming back online (newer than the cache), and after a merge.
-      if (!before || before.id !== customer.id || backOnline || state.mergeNotice !== previous.mergeNotice) void state.loadCustomerHistory(customer.id);
+      if (!before || customerMatchKey(customer) !== customerMatchKey(before)) void state.loadCustomerMatches(customer.id);
+      // The whole history: for each customer opened, and after a merge (again on coming back online: onBackOnline).
+      if (!before || before.id !== customer.id || state.mergeNotice !== previous.mergeNotice) void state.loadCustomerHistory(customer.id);
     }),
     // Collision: the server's roster of the open ticket; this window's own presence, typing and the reply's starting point.
     api.on('ticketPresence', (event) => {
@@ -226,7 +235,7 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
         state.noteAgentTyping(open, (state.replyDrafts[open] ?? '').trim().length > 0);
       }
     }),
-    // The queue view: the summary is pushed; the list is fetched when shown, and again on coming back online.
+    // The queue view: the summary is pushed; the list is fetched when shown, and again on coming back online (onBackOnline).
     api.on('queueSummary', (summary) => {
       if (store.getState().user) store.getState().applyQueueSummary(summary);
     }),
@@ -234,8 +243,6 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       if (state.user && state.user !== previous.user) void state.loadQueueSummary();
       if (!state.user && previous.user)
         store.setState({ inboxMode: 'mine', queueRows: [], queueNext: null, queueLoaded: false, queueSummary: { at: null, entries: [] } });
-      const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
-      if (state.user && backOnline && state.inboxMode === 'queue') void state.loadQueue();
     }),
     // Leads' channel board: pushed by the server through the core; signing in loads the last one.
     api.on('board', ({ board }) => {
@@ -246,9 +253,6 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
     }),
     store.subscribe((state, previous) => {
       if (state.user && state.user !== previous.user && state.user.role !== 'agent') void state.loadBoard();
-      // Back online with the Board open and its charts not loaded (offline just after sign-in): ask now.
-      const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
-      if (backOnline && state.view === 'board' && state.boardChartsError && state.user?.role !== 'agent') void state.loadBoardCharts();
     }),
     // Scripts (话术库): the core refreshes its cache and says so; signing in loads what is cached (offline too).
     api.on('scripts', (library) => {
@@ -289,14 +293,10 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       if (state.user) notifications.customerMessages(state, messages);
     }),
     // Administration: another admin's change reaches an open Admin view at once; an Admin view
-    // opened before the connection was up (right after sign-in) loads once it is.
+    // opened before the connection was up (right after sign-in) loads once it is (onBackOnline).
     api.on('adminChanged', () => {
       const state = store.getState();
       if (state.user && state.view === 'admin' && !state.adminBusy) void state.loadAdmin();
-    }),
-    store.subscribe((state, previous) => {
-      const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
-      if (backOnline && state.user && state.view === 'admin' && !state.adminBusy) void state.loadAdmin();
     }),
     // Phone: the call cards (screen pops) the core keeps; signing in loads them, signing out clears them.
     api.on('calls', ({ calls }) => {
@@ -307,15 +307,23 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       if (!state.user && previous.user && state.calls.length > 0) state.applyCalls([]);
     }),
     // Personal data: a revealed value is forgotten when the agent leaves the ticket (or its
-    // call card goes); a lead opening a ticket (or coming back online) loads who revealed what.
+    // call card goes); a lead opening a ticket (or coming back online: onBackOnline) loads who revealed what.
     store.subscribe((state, previous) => {
       if (state.openTicketId !== previous.openTicketId) {
         state.forgetReveals('ticket');
         void state.loadPiiAudit();
       }
       if (state.calls !== previous.calls) state.forgetReveals('goneCalls');
-      if (state.user && state.connection.status === 'online' && previous.connection.status !== 'online') void state.loadPiiAudit();
     }),
+    // Back online: each slice asks again for what needed the server.
+    onBackOnline(store, [
+      reloadRoutingWhenBackOnline,
+      reloadCustomerWhenBackOnline,
+      reloadQueueWhenBackOnline,
+      reloadBoardChartsWhenBackOnline,
+      reloadAdminWhenBackOnline,
+      reloadPiiAuditWhenBackOnline,
+    ]),
     api.on('connection', (connection) => store.getState().applyConnection(connection)),
     // Desktop app: the core's process stopped; after a restart the supervisor re-sends `connection` and a full `changed`.
     api.on('coreProcess', (state) => store.getState().applyCoreProcess(state)),

@@ -40,6 +40,11 @@ export function boardSignedOut(): Pick<BoardSlice, 'board' | 'boardCharts' | 'bo
   return { board: null, boardCharts: null, boardChartsLoading: false, boardChartsError: null, boardChartsAskedAt: 0 };
 }
 
+/** Back online (appStore's `onBackOnline`) with the Board open and its charts not loaded (offline just after sign-in): ask now. */
+export function reloadBoardChartsWhenBackOnline(state: AppState): void {
+  if (state.view === 'board' && state.boardChartsError && state.user?.role !== 'agent') void state.loadBoardCharts();
+}
+
 export function createBoardSlice(api: WorkstationApi): StateCreator<AppState, [], [], BoardSlice> {
   let latestChartsLoad = 0;
 

@@ -69,6 +69,17 @@ export function customerMatchKey(customer: Customer): string {
   );
 }
 
+/**
+ * Back online (appStore's `onBackOnline`): the open ticket's customer is asked about again —
+ * "possibly the same customer" and the whole history (newer than the cache).
+ */
+export function reloadCustomerWhenBackOnline(state: AppState): void {
+  const customer = state.detail?.customer;
+  if (!state.user || !customer) return;
+  void state.loadCustomerMatches(customer.id);
+  void state.loadCustomerHistory(customer.id);
+}
+
 export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState, [], [], CustomerSlice> {
   // Only the newest search's answer is shown, so fast typing never shows stale customers.
   let latestSearch = 0;

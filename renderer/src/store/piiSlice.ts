@@ -49,6 +49,11 @@ export const PII_SIGNED_OUT = {
   piiAuditError: null,
 } satisfies Partial<PiiSlice>;
 
+/** Back online (appStore's `onBackOnline`): who revealed what on the open ticket (leads) loads again. */
+export function reloadPiiAuditWhenBackOnline(state: AppState): void {
+  if (state.user) void state.loadPiiAudit();
+}
+
 export function createPiiSlice(api: WorkstationApi): StateCreator<AppState, [], [], PiiSlice> {
   let latestAudit = 0;
 

@@ -38,6 +38,11 @@ export interface QueueSlice {
   openQueued: (ticketId: string) => Promise<void>;
 }
 
+/** Back online (appStore's `onBackOnline`): the queue view, when shown, fetches its list again. */
+export function reloadQueueWhenBackOnline(state: AppState): void {
+  if (state.user && state.inboxMode === 'queue') void state.loadQueue();
+}
+
 export function createQueueSlice(api: WorkstationApi): StateCreator<AppState, [], [], QueueSlice> {
   // Only the newest listing is applied, so a refresh never shows an older answer.
   let latestList = 0;

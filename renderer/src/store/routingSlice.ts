@@ -93,6 +93,13 @@ function replaceAgent(agents: AgentStatus[], agent: AgentStatus): AgentStatus[] 
   return agents.some((a) => a.userId === agent.userId) ? agents.map((a) => (a.userId === agent.userId ? agent : a)) : [...agents, agent];
 }
 
+/** Back online (appStore's `onBackOnline`): the open ticket's routing history and the team board need the server. */
+export function reloadRoutingWhenBackOnline(state: AppState): void {
+  if (!state.user) return;
+  void state.loadAudit();
+  void state.loadAgents();
+}
+
 export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, [], [], RoutingSlice> {
   let latestAudit = 0;
 
