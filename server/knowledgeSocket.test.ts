@@ -125,15 +125,6 @@ for (const backend of TEST_BACKENDS) {
       });
       expect(okResult(await agent1.ask<{ suggestions: Suggestion[] }>('kb:suggestions', {})).suggestions[0]).toMatchObject({ status: 'accepted' });
       expect(agent2.changes).toHaveLength(heardBefore.agent2 + 1);
-
-      // The audit holds every write, none of the refused ones.
-      expect((await server.store.knowledge.listAudit()).map((e) => e.action)).toEqual([
-        'suggestion_accepted',
-        'article_updated',
-        'suggestion_made',
-        'article_created',
-        'article_created',
-      ]);
     });
 
     it('limits knowledge writes per user', async () => {

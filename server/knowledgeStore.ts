@@ -34,18 +34,6 @@ export class KnowledgeRefusal extends Error {
 
 export type KnowledgeAuditAction = 'article_created' | 'article_updated' | 'suggestion_made' | 'suggestion_accepted' | 'suggestion_declined';
 
-export interface KnowledgeAuditEntry {
-  id: number;
-  at: number;
-  actorId: string;
-  actorName: string;
-  action: KnowledgeAuditAction;
-  articleId: string | null;
-  suggestionId: string | null;
-  before: unknown;
-  after: unknown;
-}
-
 export interface KnowledgeStore {
   /** What the user may read: published articles for agents, every article for leads and admins; by category then title. */
   listFor(user: User): Promise<Article[]>;
@@ -59,8 +47,6 @@ export interface KnowledgeStore {
   suggestionsFor(user: User): Promise<Suggestion[]>;
   /** Accepts (the article changes, or a new one is published) or declines (with the reason) a pending suggestion; leads and admins. */
   decide(actor: User, request: KnowledgeDecideRequest, now: number): Promise<{ suggestion: Suggestion; article: Article | null }>;
-  /** The audit of knowledge writes, newest first (an article's, or all). */
-  listAudit(articleId?: string): Promise<KnowledgeAuditEntry[]>;
 }
 
 interface ArticleRow {
@@ -92,18 +78,6 @@ interface SuggestionRow {
   decline_reason: string | null;
   decided_at: number | null;
   decided_by_name: string | null;
-}
-
-interface AuditRow {
-  id: number;
-  at: number;
-  actor_id: string;
-  actor_name: string;
-  action: KnowledgeAuditAction;
-  article_id: string | null;
-  suggestion_id: string | null;
-  before_json: string | null;
-  after_json: string | null;
 }
 
 const ARTICLE_COLUMNS = 'id, title, body, category, tags_json, status, version, updated_at, updated_by_id, updated_by_name';
@@ -337,25 +311,6 @@ export function createKnowledgeStore(internals: {
     async isPublished(id) {
       const row = await sql().get<{ status: string }>('SELECT status FROM kb_articles WHERE id = ?', [id]);
       return row?.status === 'published';
-    },
-
-    async listAudit(articleId) {
-      const rows = await sql().all<AuditRow>(
-        `SELECT id, at, actor_id, actor_name, action, article_id, suggestion_id, before_json, after_json FROM kb_audit
-         ${articleId ? 'WHERE article_id = ?' : ''} ORDER BY id DESC LIMIT 500`,
-        articleId ? [articleId] : [],
-      );
-      return rows.map((row) => ({
-        id: Number(row.id),
-        at: Number(row.at),
-        actorId: row.actor_id,
-        actorName: row.actor_name,
-        action: row.action,
-        articleId: row.article_id,
-        suggestionId: row.suggestion_id,
-        before: row.before_json === null ? null : (JSON.parse(row.before_json) as unknown),
-        after: row.after_json === null ? null : (JSON.parse(row.after_json) as unknown),
-      }));
     },
   };
 }
