@@ -6,77 +6,34 @@
  * on the manage screen, and the agent's open panel shows the new text without a reload.
  * Screenshots at 1280x800 of the panel and the lead's screen in Chinese and English.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { openDesk, type Locale } from './desk.js';
 import { postDemoInbound, reassignAsLead } from './demoApi.js';
-import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
-let server: RunningProcess;
-let agentDesk: RunningProcess;
-let leadDesk: RunningProcess;
+let stack: DemoStack;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-knowledge-'));
-  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
-  agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
-  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+  stack = await startDemoStack('knowledge');
 });
 
 test.afterAll(async ({ browser }) => {
   await closeContexts(browser);
-  await agentDesk?.stop();
-  await leadDesk?.stop();
-  await server?.stop();
+  await stack?.stop();
 });
-
-type Locale = 'en-US' | 'zh-CN';
-const words = (locale: Locale) =>
-  locale === 'en-US'
-    ? { username: 'Username', password: 'Password', signIn: 'Sign in', signOut: 'Sign out', presence: 'Presence' }
-    : { username: '用户名', password: '密码', signIn: '登录', signOut: '退出', presence: '在线状态' };
-
-/** Signs the desk in, in the page's language; agents go Away so no routing offer covers the page. */
-async function openDesk(browser: Browser, url: string, username: string, locale: Locale): Promise<Page> {
-  const w = words(locale);
-  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(url);
-  const signOut = page.getByRole('button', { name: w.signOut, exact: true });
-  await expect(page.getByLabel(w.username).or(signOut)).toBeVisible();
-  if (await signOut.isVisible()) await signOut.click();
-  await page.getByLabel(w.username).fill(username);
-  await page.getByLabel(w.password).fill('demo');
-  await page.getByRole('button', { name: w.signIn }).click();
-  await expect(page.getByLabel(w.username)).toHaveCount(0);
-  if (username.startsWith('agent')) {
-    await page.getByLabel(w.presence, { exact: true }).selectOption('away');
-    await expect
-      .poll(
-        async () => {
-          for (const dismiss of await page.locator('.call-card .call-dismiss').all()) await dismiss.click();
-          return page.getByRole('alertdialog').count();
-        },
-        { timeout: 15_000 },
-      )
-      .toBe(0);
-  }
-  return page;
-}
 
 test('an agent finds the returns article for a 退货 ticket, inserts it and sends; suggests an edit the lead accepts, seen live', async ({ browser }) => {
   test.setTimeout(120_000);
-  const agent = await openDesk(browser, agentDesk.url, 'agent1', 'zh-CN');
-  const { ticketId } = await postDemoInbound(server.url, {
+  const agent = await openDesk(browser, stack.agentDesk.url, 'agent1', 'zh-CN');
+  const { ticketId } = await postDemoInbound(stack.server.url, {
     channel: 'email',
     subject: '退货申请：衣服尺码不合适',
     customer: { name: '周婷', email: 'zhouting.kb@example.cn' },
     text: '我想退货，衣服尺码不合适，请问怎么办理？',
   });
-  await reassignAsLead(server.url, [ticketId], 'agent1');
+  await reassignAsLead(stack.server.url, [ticketId], 'agent1');
   const row = agent.getByRole('listbox', { name: '工单' }).getByRole('option').filter({ hasText: ticketId });
   await row.click();
   await expect(agent.getByRole('region', { name: ticketId })).toBeVisible();
@@ -125,7 +82,7 @@ test('an agent finds the returns article for a 退货 ticket, inserts it and sen
   await expect(panel.locator('.kb-body')).not.toContainText('运费险');
 
   // The lead, in English: the suggestion waits on the manage screen; Accept.
-  const lead = await openDesk(browser, leadDesk.url, 'lead1', 'en-US');
+  const lead = await openDesk(browser, stack.leadDesk.url, 'lead1', 'en-US');
   await lead.getByRole('button', { name: 'Knowledge', exact: true }).click();
   const manager = lead.getByRole('dialog', { name: 'Knowledge base' });
   await expect(manager.getByText('大促期间退货预案（草稿）')).toBeVisible();

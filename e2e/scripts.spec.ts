@@ -7,66 +7,22 @@
  * script, which the agent's picker offers without a reload. Screenshots at 1280x800 of the
  * picker and the manage screen in Chinese and English.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
+import { expect, test, type Page } from '@playwright/test';
+import { openDesk, type Locale } from './desk.js';
+import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
-let server: RunningProcess;
-let agentDesk: RunningProcess;
-let leadDesk: RunningProcess;
+let stack: DemoStack;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-scripts-'));
-  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
-  agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
-  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+  stack = await startDemoStack('scripts');
 });
 
 test.afterAll(async ({ browser }) => {
   await closeContexts(browser);
-  await agentDesk?.stop();
-  await leadDesk?.stop();
-  await server?.stop();
+  await stack?.stop();
 });
-
-type Locale = 'en-US' | 'zh-CN';
-const words = (locale: Locale) =>
-  locale === 'en-US'
-    ? { username: 'Username', password: 'Password', signIn: 'Sign in', signOut: 'Sign out', presence: 'Presence', reply: 'Reply', scripts: 'Scripts' }
-    : { username: '用户名', password: '密码', signIn: '登录', signOut: '退出', presence: '在线状态', reply: '回复', scripts: '话术库' };
-
-/** Signs the desk in (signing out whoever was), in the page's language; agents go Away so no routing offer covers the page. */
-async function openDesk(browser: Browser, url: string, username: string, locale: Locale): Promise<Page> {
-  const w = words(locale);
-  const context = await browser.newContext({ locale });
-  const page = await context.newPage();
-  await page.goto(url);
-  const signOut = page.getByRole('button', { name: w.signOut, exact: true });
-  await expect(page.getByLabel(w.username).or(signOut)).toBeVisible();
-  if (await signOut.isVisible()) await signOut.click();
-  await page.getByLabel(w.username).fill(username);
-  await page.getByLabel(w.password).fill('demo');
-  await page.getByRole('button', { name: w.signIn }).click();
-  await expect(page.getByLabel(w.username)).toHaveCount(0);
-  if (username.startsWith('agent')) {
-    const presence = page.getByLabel(w.presence, { exact: true });
-    await presence.selectOption('away');
-    await expect
-      .poll(
-        async () => {
-          for (const dismiss of await page.locator('.call-card .call-dismiss').all()) await dismiss.click();
-          return page.getByRole('alertdialog').count();
-        },
-        { timeout: 15_000 },
-      )
-      .toBe(0);
-  }
-  return page;
-}
 
 async function openTicketOf(page: Page, customer: string): Promise<void> {
   await page
@@ -78,7 +34,7 @@ async function openTicketOf(page: Page, customer: string): Promise<void> {
 }
 
 function replyBox(page: Page, locale: Locale) {
-  return page.getByRole('textbox', { name: words(locale).reply, exact: true });
+  return page.getByRole('textbox', { name: locale === 'en-US' ? 'Reply' : '回复', exact: true });
 }
 
 async function selection(page: Page, locale: Locale): Promise<string> {
@@ -88,7 +44,7 @@ async function selection(page: Page, locale: Locale): Promise<string> {
 }
 
 test('an agent types /问候, picks the greeting with the keyboard, and gets it filled (zh-CN)', async ({ browser }) => {
-  const page = await openDesk(browser, agentDesk.url, 'agent1', 'zh-CN');
+  const page = await openDesk(browser, stack.agentDesk.url, 'agent1', 'zh-CN');
   await openTicketOf(page, '陈晓燕');
   const reply = replyBox(page, 'zh-CN');
   await reply.click();
@@ -124,7 +80,7 @@ test('an agent types /问候, picks the greeting with the keyboard, and gets it 
 });
 
 test('an agent writes a personal script with blanks, inserts it and moves through the blanks with Tab', async ({ browser }) => {
-  const page = await openDesk(browser, agentDesk.url, 'agent1', 'zh-CN');
+  const page = await openDesk(browser, stack.agentDesk.url, 'agent1', 'zh-CN');
   await page.getByRole('button', { name: '话术库' }).click();
   const manager = page.getByRole('dialog', { name: '话术库' });
   await expect(manager).toBeVisible();
@@ -163,8 +119,8 @@ test('an agent writes a personal script with blanks, inserts it and moves throug
 });
 
 test('a lead adds a team script and the agent’s picker offers it without a reload (English)', async ({ browser }) => {
-  const agent = await openDesk(browser, agentDesk.url, 'agent1', 'en-US');
-  const lead = await openDesk(browser, leadDesk.url, 'lead1', 'en-US');
+  const agent = await openDesk(browser, stack.agentDesk.url, 'agent1', 'en-US');
+  const lead = await openDesk(browser, stack.leadDesk.url, 'lead1', 'en-US');
 
   await lead.getByRole('button', { name: 'Scripts', exact: true }).click();
   const manager = lead.getByRole('dialog', { name: 'Scripts' });

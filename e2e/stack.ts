@@ -7,7 +7,8 @@
  */
 import type { Browser } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,4 +190,40 @@ function safeRead(file: string): string {
  */
 export async function closeContexts(browser: Browser): Promise<void> {
   await Promise.all(browser.contexts().map((context) => context.close().catch(() => undefined)));
+}
+
+/** The demo server process and two workstation processes (agent1's and lead1's) on it. */
+export interface DemoStack {
+  server: RunningProcess;
+  agentDesk: RunningProcess;
+  leadDesk: RunningProcess;
+  /** Stops the workstations, then the server (after `closeContexts`). */
+  stop(): Promise<void>;
+}
+
+/** Starts a DemoStack in a fresh temporary folder `omnidesk-e2e-<name>-…`. */
+export async function startDemoStack(name: string): Promise<DemoStack> {
+  const root = mkdtempSync(path.join(tmpdir(), `omnidesk-e2e-${name}-`));
+  const server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
+  const started: RunningProcess[] = [];
+  try {
+    started.push(await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') }));
+    started.push(await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') }));
+  } catch (error) {
+    // A spec whose beforeAll failed has no stack to stop: leave no child behind.
+    for (const child of started) await child.stop();
+    await server.stop();
+    throw error;
+  }
+  const [agentDesk, leadDesk] = started as [RunningProcess, RunningProcess];
+  return {
+    server,
+    agentDesk,
+    leadDesk,
+    async stop() {
+      await agentDesk.stop();
+      await leadDesk.stop();
+      await server.stop();
+    },
+  };
 }

@@ -3,73 +3,27 @@
  * Redis): a lead's article published on one node reaches agents connected to the other as
  * `kb:changed`; a decision made on one node reaches the suggestion's author on the other.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Article, KnowledgeChanged, Suggestion } from '../shared/knowledge.js';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../shared/sync.js';
-import { login, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
-import { createTestDatabase, type TestDatabase } from './testing/postgres.js';
-import { createTestRedis, type TestRedis } from './testing/redis.js';
+import type { Article, Suggestion } from '../shared/knowledge.js';
+import { seedTestOrganisation, type TestServer } from './testHarness.js';
+import { connectListeningOnNode, createTestCluster, type TestCluster } from './testing/cluster.js';
+import { LIBRARY_TEAM } from './testing/libraries.js';
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-let database: TestDatabase;
-let redis: TestRedis;
+let cluster: TestCluster;
 let a: TestServer;
 let b: TestServer;
-const sockets: ClientSocket[] = [];
 
-function startNode(nodeId: string): Promise<TestServer> {
-  return startTestServer({
-    databaseUrl: database.url,
-    nodeId,
-    now: Date.now,
-    cluster: { redisUrl: redis.url, keyPrefix: redis.prefix, leaseRetryMs: 200, reconcileMs: 300 },
-  });
-}
-
-interface Client {
-  ask<T>(event: string, payload: unknown): Promise<Ack<T>>;
-  changes: KnowledgeChanged[];
-}
-
-async function connectAs(node: TestServer, username: string): Promise<Client> {
-  const { token } = await login(node.url, username);
-  const socket: ClientSocket = connect(node.url, {
-    auth: { token, clientId: `client-${username}` },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  sockets.push(socket);
-  const changes: KnowledgeChanged[] = [];
-  socket.on('kb:changed', (event) => changes.push(event));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const emitter = socket.timeout(10_000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
-  return { ask: async <T>(event: string, payload: unknown) => (await emitter.emitWithAck(event, payload)) as Ack<T>, changes };
-}
+const connectAs = (node: TestServer, username: string) => connectListeningOnNode(cluster, node, username, 'kb:changed');
 
 describe('knowledge base on a cluster of two nodes', () => {
   beforeEach(async () => {
-    database = await createTestDatabase('omnidesk_kb_cluster');
-    redis = await createTestRedis('omnidesk-kb');
-    a = await startNode('node-a');
-    await seedTestOrganisation(a.store, [
-      { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
-      { username: 'agent1', displayName: '王芳', channels: ['chat'] },
-    ]);
-    b = await startNode('node-b');
+    cluster = await createTestCluster('kb_cluster');
+    a = await cluster.startNode('node-a');
+    await seedTestOrganisation(a.store, LIBRARY_TEAM);
+    b = await cluster.startNode('node-b');
   });
 
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) socket.disconnect();
-    await Promise.allSettled([a.stop(), b.stop()]);
-    await redis.cleanup();
-    await database.drop();
-  });
+  afterEach(() => cluster.stop());
 
   it('tells the readers and the author on the other node', async () => {
     const lead = await connectAs(a, 'lead1');

@@ -6,11 +6,10 @@
  * every change reaching the right readers live as `kb:changed`.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Article, ArticleInput, KnowledgeChanged, Suggestion } from '../shared/knowledge.js';
-import type { Ack } from '../shared/sync.js';
-import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
-import { TEST_BACKENDS, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
-import { connectTestSocket, disconnectTestSockets, okResult } from './testing/sockets.js';
+import type { Article, ArticleInput, Suggestion } from '../shared/knowledge.js';
+import { TEST_BACKENDS, type TestServer } from './testHarness.js';
+import { connectListening, startLibraryServer } from './testing/libraries.js';
+import { disconnectTestSockets, okResult } from './testing/sockets.js';
 
 let t: TestServer | null = null;
 
@@ -20,16 +19,7 @@ afterEach(async () => {
   t = null;
 });
 
-interface Client {
-  ask<T>(event: string, payload: unknown): Promise<Ack<T>>;
-  changes: KnowledgeChanged[];
-}
-
-async function connectAs(server: TestServer, username: string): Promise<Client> {
-  const changes: KnowledgeChanged[] = [];
-  const { ask } = await connectTestSocket(server, username, { listen: (socket) => socket.on('kb:changed', (event) => changes.push(event)) });
-  return { ask, changes };
-}
+const connectAs = (server: TestServer, username: string) => connectListening(server, username, 'kb:changed');
 
 const refund: ArticleInput = {
   title: 'Refund policy',
@@ -43,16 +33,7 @@ const draft: ArticleInput = { title: '内部：大促预案', body: '仅供主�
 for (const backend of TEST_BACKENDS) {
   describe(`knowledge sockets on ${backend}`, () => {
     async function start(writesPerMinute = 60): Promise<TestServer> {
-      t = await startTestServer({
-        backend,
-        tokenTtlMs: 60 * 60 * 1000,
-        rateLimits: { ...DEFAULT_RATE_LIMITS, knowledgeWritesPerUser: { points: writesPerMinute, durationSec: 60 } },
-      });
-      await seedTestOrganisation(t.store, [
-        { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
-        { username: 'agent1', displayName: '王芳', channels: ['chat'] },
-        { username: 'agent2', displayName: '赵磊', channels: ['chat'] },
-      ]);
+      t = await startLibraryServer(backend, { knowledgeWritesPerUser: { points: writesPerMinute, durationSec: 60 } });
       return t;
     }
 

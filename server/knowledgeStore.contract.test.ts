@@ -9,7 +9,7 @@ import type { User } from '../shared/domain.js';
 import { MAX_PENDING_SUGGESTIONS_PER_USER, articleIdSchema, type ArticleInput } from '../shared/knowledge.js';
 import type { ServerStore } from './store.js';
 import { TEST_BACKENDS, TEST_EPOCH } from './testHarness.js';
-import { openStoreOn } from './testing/stores.js';
+import { openStoreWithTeam, type StoreWithTeam } from './testing/libraries.js';
 
 const returns: ArticleInput = {
   title: '退货流程',
@@ -22,25 +22,18 @@ const draft: ArticleInput = { title: '内部：大促退货预案', body: '仅�
 
 for (const backend of TEST_BACKENDS) {
   describe(`knowledge store on ${backend}`, () => {
+    let opened: StoreWithTeam;
     let store: ServerStore;
-    let cleanup: () => Promise<void>;
     let lead: User;
     let agent: User;
     let other: User;
 
     beforeEach(async () => {
-      const opened = await openStoreOn(backend);
-      store = opened.store;
-      cleanup = opened.cleanup;
-      lead = await store.createUser({ id: 'lead1', username: 'lead1', password: 'pw', displayName: '李主管', role: 'lead', channels: [] });
-      agent = await store.createUser({ id: 'agent1', username: 'agent1', password: 'pw', displayName: '王芳', role: 'agent', channels: ['chat'] });
-      other = await store.createUser({ id: 'agent2', username: 'agent2', password: 'pw', displayName: '赵磊', role: 'agent', channels: ['chat'] });
+      opened = await openStoreWithTeam(backend);
+      ({ store, lead, agent, other } = opened);
     });
 
-    afterEach(async () => {
-      await store.close();
-      await cleanup();
-    });
+    afterEach(() => opened.close());
 
     it('keeps articles as written; agents read the published ones, leads every one; each change bumps the version', async () => {
       const published = await store.knowledge.save(lead, undefined, returns, TEST_EPOCH);

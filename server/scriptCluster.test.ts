@@ -4,73 +4,30 @@
  * a personal script reaches only its owner's sockets on both nodes, and the per-user write
  * limit is counted across the nodes (Redis), not once per node.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NO_VARIANTS, type Script, type ScriptInput, type ScriptsChanged } from '../shared/scripts.js';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../shared/sync.js';
+import { NO_VARIANTS, type Script, type ScriptInput } from '../shared/scripts.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
-import { login, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
-import { createTestDatabase, type TestDatabase } from './testing/postgres.js';
-import { createTestRedis, type TestRedis } from './testing/redis.js';
+import { seedTestOrganisation, type TestServer } from './testHarness.js';
+import { connectListeningOnNode, createTestCluster, type TestCluster } from './testing/cluster.js';
+import { LIBRARY_TEAM } from './testing/libraries.js';
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-let database: TestDatabase;
-let redis: TestRedis;
+let cluster: TestCluster;
 let a: TestServer;
 let b: TestServer;
-const sockets: ClientSocket[] = [];
 
-function startNode(nodeId: string): Promise<TestServer> {
-  return startTestServer({
-    databaseUrl: database.url,
-    nodeId,
-    now: Date.now,
-    cluster: { redisUrl: redis.url, keyPrefix: redis.prefix, leaseRetryMs: 200, reconcileMs: 300 },
-    rateLimits: { ...DEFAULT_RATE_LIMITS, scriptWritesPerUser: { points: 3, durationSec: 60 } },
-  });
-}
-
-interface Client {
-  ask<T>(event: string, payload: unknown): Promise<Ack<T>>;
-  changes: ScriptsChanged[];
-}
-
-async function connectAs(node: TestServer, username: string, clientId = `client-${username}`): Promise<Client> {
-  const { token } = await login(node.url, username);
-  const socket: ClientSocket = connect(node.url, { auth: { token, clientId }, transports: ['websocket'], reconnection: false, forceNew: true });
-  sockets.push(socket);
-  const changes: ScriptsChanged[] = [];
-  socket.on('scripts:changed', (event) => changes.push(event));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const emitter = socket.timeout(10_000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown> };
-  return { ask: async <T>(event: string, payload: unknown) => (await emitter.emitWithAck(event, payload)) as Ack<T>, changes };
-}
+const connectAs = (node: TestServer, username: string, clientId?: string) => connectListeningOnNode(cluster, node, username, 'scripts:changed', clientId);
 
 const personal: ScriptInput = { scope: 'personal', language: 'zh', title: '我的', body: '您好', category: '', keyword: '', variants: NO_VARIANTS };
 
 describe('scripts on a cluster of two nodes', () => {
   beforeEach(async () => {
-    database = await createTestDatabase('omnidesk_scripts_cluster');
-    redis = await createTestRedis('omnidesk-scripts');
-    a = await startNode('node-a');
-    await seedTestOrganisation(a.store, [
-      { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
-      { username: 'agent1', displayName: '王芳', channels: ['chat'] },
-      { username: 'agent2', displayName: '赵磊', channels: ['chat'] },
-    ]);
-    b = await startNode('node-b');
+    cluster = await createTestCluster('scripts_cluster', { rateLimits: { ...DEFAULT_RATE_LIMITS, scriptWritesPerUser: { points: 3, durationSec: 60 } } });
+    a = await cluster.startNode('node-a');
+    await seedTestOrganisation(a.store, LIBRARY_TEAM);
+    b = await cluster.startNode('node-b');
   });
 
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) socket.disconnect();
-    await Promise.allSettled([a.stop(), b.stop()]);
-    await redis.cleanup();
-    await database.drop();
-  });
+  afterEach(() => cluster.stop());
 
   it('tells the readers on every node, and limits writes across the nodes', async () => {
     const lead = await connectAs(a, 'lead1');

@@ -5,11 +5,10 @@
  * `scripts:changed`, a personal change only its owner; writes are rate limited per user.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { NO_VARIANTS, type Script, type ScriptInput, type ScriptsChanged } from '../shared/scripts.js';
-import type { Ack } from '../shared/sync.js';
-import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
-import { TEST_BACKENDS, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
-import { connectTestSocket, disconnectTestSockets, okResult } from './testing/sockets.js';
+import { NO_VARIANTS, type Script, type ScriptInput } from '../shared/scripts.js';
+import { TEST_BACKENDS, type TestServer } from './testHarness.js';
+import { connectListening, startLibraryServer } from './testing/libraries.js';
+import { disconnectTestSockets, okResult } from './testing/sockets.js';
 
 let t: TestServer | null = null;
 
@@ -19,16 +18,7 @@ afterEach(async () => {
   t = null;
 });
 
-interface Client {
-  ask<T>(event: string, payload: unknown): Promise<Ack<T>>;
-  changes: ScriptsChanged[];
-}
-
-async function connectAs(server: TestServer, username: string): Promise<Client> {
-  const changes: ScriptsChanged[] = [];
-  const { ask } = await connectTestSocket(server, username, { listen: (socket) => socket.on('scripts:changed', (event) => changes.push(event)) });
-  return { ask, changes };
-}
+const connectAs = (server: TestServer, username: string) => connectListening(server, username, 'scripts:changed');
 
 const teamScript: ScriptInput = {
   scope: 'team',
@@ -43,16 +33,7 @@ const teamScript: ScriptInput = {
 for (const backend of TEST_BACKENDS) {
   describe(`scripts sockets on ${backend}`, () => {
     async function start(): Promise<TestServer> {
-      t = await startTestServer({
-        backend,
-        tokenTtlMs: 60 * 60 * 1000,
-        rateLimits: { ...DEFAULT_RATE_LIMITS, scriptWritesPerUser: { points: 5, durationSec: 60 } },
-      });
-      await seedTestOrganisation(t.store, [
-        { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
-        { username: 'agent1', displayName: '王芳', channels: ['chat'] },
-        { username: 'agent2', displayName: '赵磊', channels: ['chat'] },
-      ]);
+      t = await startLibraryServer(backend, { scriptWritesPerUser: { points: 5, durationSec: 60 } });
       return t;
     }
 

@@ -9,7 +9,7 @@ import type { User } from '../shared/domain.js';
 import { MAX_SCRIPTS_PER_LIBRARY, NO_VARIANTS, type ScriptInput } from '../shared/scripts.js';
 import type { ServerStore } from './store.js';
 import { TEST_BACKENDS, TEST_EPOCH } from './testHarness.js';
-import { openStoreOn } from './testing/stores.js';
+import { openStoreWithTeam, type StoreWithTeam } from './testing/libraries.js';
 
 const greeting: ScriptInput = {
   scope: 'team',
@@ -28,25 +28,18 @@ const personal = (title: string): ScriptInput => ({ ...greeting, scope: 'persona
 
 for (const backend of TEST_BACKENDS) {
   describe(`scripts store on ${backend}`, () => {
+    let opened: StoreWithTeam;
     let store: ServerStore;
-    let cleanup: () => Promise<void>;
     let lead: User;
     let agent: User;
     let other: User;
 
     beforeEach(async () => {
-      const opened = await openStoreOn(backend);
-      store = opened.store;
-      cleanup = opened.cleanup;
-      lead = await store.createUser({ id: 'lead1', username: 'lead1', password: 'pw', displayName: '李主管', role: 'lead', channels: [] });
-      agent = await store.createUser({ id: 'agent1', username: 'agent1', password: 'pw', displayName: '王芳', role: 'agent', channels: ['chat'] });
-      other = await store.createUser({ id: 'agent2', username: 'agent2', password: 'pw', displayName: '赵磊', role: 'agent', channels: ['chat'] });
+      opened = await openStoreWithTeam(backend);
+      ({ store, lead, agent, other } = opened);
     });
 
-    afterEach(async () => {
-      await store.close();
-      await cleanup();
-    });
+    afterEach(() => opened.close());
 
     it('keeps a team script and a personal one as written; each user reads the team library and their own', async () => {
       const team = await store.scripts.save(lead, undefined, greeting, TEST_EPOCH);

@@ -5,78 +5,23 @@
  * ignored or refused; when the leader stops, the other node leads and routes.
  */
 import { Redis } from 'ioredis';
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
-import { leadReassignResultSchema, offerResponseResultSchema, presenceResultSchema, type PresenceChanged, type RoutingOffer } from '../../shared/routing.js';
-import { ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
-import type { z } from 'zod';
-import { getJson, login, postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, type TestServer } from '../testHarness.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { createTestRedis, type TestRedis } from '../testing/redis.js';
+import { leadReassignResultSchema, offerResponseResultSchema, presenceResultSchema } from '../../shared/routing.js';
+import { getJson, seedTestOrganisation, type TestServer } from '../testHarness.js';
+import { askRouting, connectRoutingClient, createTestCluster, postInbound, type TestCluster } from '../testing/cluster.js';
 import { adminUserResultSchema, DEFAULT_POLICIES, policiesResultSchema } from '../../shared/admin.js';
 import { startLeaderRpc } from './leaderRpc.js';
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-let database: TestDatabase;
-let redis: TestRedis;
+let cluster: TestCluster;
 let a: TestServer;
 let b: TestServer;
-const sockets: ClientSocket[] = [];
 
-async function startNode(nodeId: string): Promise<TestServer> {
-  return startTestServer({
-    databaseUrl: database.url,
-    nodeId,
-    now: Date.now,
-    cluster: { redisUrl: redis.url, keyPrefix: redis.prefix, leaseRetryMs: 200, reconcileMs: 300 },
-    routing: { offerTimeoutMs: 20_000 },
-    agentsPushThrottleMs: 0,
-  });
-}
-
-interface Client {
-  socket: ClientSocket;
-  offers: RoutingOffer[];
-  presence: PresenceChanged[];
-}
-
-async function connectAs(node: TestServer, username: string): Promise<Client> {
-  const { token } = await login(node.url, username);
-  const socket: ClientSocket = connect(node.url, {
-    auth: { token, clientId: `client-${username}` },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  sockets.push(socket);
-  const client: Client = { socket, offers: [], presence: [] };
-  socket.on('routing:offer', (offer) => client.offers.push(offer));
-  socket.on('presence:changed', (change) => client.presence.push(change));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return client;
-}
-
-async function ask<T extends z.ZodType>(client: Client, event: string, request: unknown, schema: T): Promise<Ack<z.infer<T>>> {
-  const raw = await (client.socket.timeout(15_000) as unknown as { emitWithAck(e: string, r: unknown): Promise<unknown> }).emitWithAck(event, request);
-  return ackSchema(schema).parse(raw) as Ack<z.infer<T>>;
-}
-
-async function inbound(node: TestServer, contact: InboundContact): Promise<InboundResponse> {
-  const response = await postJson<InboundResponse>(`${node.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
-  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${String(response.status)}`);
-  return response.body as InboundResponse;
-}
+const connectAs = (node: TestServer, username: string) => connectRoutingClient(cluster, node, username);
 
 describe('routing on a cluster of two nodes', () => {
   beforeEach(async () => {
-    database = await createTestDatabase('omnidesk_leader');
-    redis = await createTestRedis('omnidesk-leader');
-    a = await startNode('node-a');
+    cluster = await createTestCluster('leader', { routing: { offerTimeoutMs: 20_000 }, agentsPushThrottleMs: 0 });
+    a = await cluster.startNode('node-a');
     await seedTestOrganisation(a.store, [
       { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
       { username: 'agent1', displayName: '王芳', channels: ['chat', 'email'] },
@@ -84,15 +29,10 @@ describe('routing on a cluster of two nodes', () => {
       { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
     ]);
     await vi.waitFor(() => expect(a.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
-    b = await startNode('node-b');
+    b = await cluster.startNode('node-b');
   }, 30_000);
 
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) socket.disconnect();
-    await Promise.allSettled([a.stop(), b.stop()]);
-    await redis.cleanup();
-    await database.drop();
-  });
+  afterEach(() => cluster.stop());
 
   it('answers requests made on the follower through the leader: presence, an offer accepted, a reassignment', async () => {
     expect(b.server.isRoutingLeader()).toBe(false);
@@ -103,20 +43,20 @@ describe('routing on a cluster of two nodes', () => {
     await vi.waitFor(() => expect(agent1.presence.at(-1)?.presence).toBe('available'), { timeout: 10_000 });
 
     // A chat stored on the follower is admitted by the leader and offered to the agent on the follower.
-    const chat = await inbound(b, { channel: 'chat', customer: { name: '刘洋', phone: '13800138000' }, text: '你好，我的订单还没到' });
+    const chat = await postInbound(b, { channel: 'chat', customer: { name: '刘洋', phone: '13800138000' }, text: '你好，我的订单还没到' });
     await vi.waitFor(() => expect(agent1.offers.map((offer) => offer.ticketId)).toContain(chat.ticketId), { timeout: 10_000 });
-    const accepted = await ask(agent1, 'offer:respond', { ticketId: chat.ticketId, accept: true }, offerResponseResultSchema);
+    const accepted = await askRouting(agent1, 'offer:respond', { ticketId: chat.ticketId, accept: true }, offerResponseResultSchema);
     expect(accepted).toMatchObject({ ok: true, result: { outcome: 'accepted', ticket: { id: chat.ticketId, assigneeId: 'agent1' } } });
 
     // A lead on the follower moves it to an agent connected to the leader.
     await connectAs(a, 'agent2');
     const lead = await connectAs(b, 'lead1');
     await vi.waitFor(() => expect(a.server.routing.engine.agentStatus('agent2')?.presence).toBe('available'), { timeout: 10_000 });
-    const moved = await ask(lead, 'lead:reassign', { ticketIds: [chat.ticketId], to: 'agent2' }, leadReassignResultSchema);
+    const moved = await askRouting(lead, 'lead:reassign', { ticketIds: [chat.ticketId], to: 'agent2' }, leadReassignResultSchema);
     expect(moved).toMatchObject({ ok: true, result: { results: [{ ticketId: chat.ticketId, ok: true, ticket: { assigneeId: 'agent2' } }] } });
 
     // The agent steps away on the follower: the leader knows.
-    const away = await ask(agent1, 'presence:set', { presence: 'away' }, presenceResultSchema);
+    const away = await askRouting(agent1, 'presence:set', { presence: 'away' }, presenceResultSchema);
     expect(away).toMatchObject({ ok: true, result: { presence: 'away' } });
     expect(a.server.routing.engine.agentStatus('agent1')?.presence).toBe('away');
   }, 60_000);
@@ -126,32 +66,32 @@ describe('routing on a cluster of two nodes', () => {
     let ended = false;
     agent1.socket.on('session:ended', () => (ended = true));
     await vi.waitFor(() => expect(a.server.routing.engine.agentStatus('agent1')?.presence).toBe('available'), { timeout: 10_000 });
-    const mail = await inbound(b, { channel: 'email', customer: { name: '刘洋', email: 'liuyang@example.cn' }, subject: '发票', text: '请重开发票' });
+    const mail = await postInbound(b, { channel: 'email', customer: { name: '刘洋', email: 'liuyang@example.cn' }, subject: '发票', text: '请重开发票' });
     await vi.waitFor(async () => expect((await a.store.getTicket(mail.ticketId))?.assigneeId).toBe('agent1'), { timeout: 10_000 });
     await connectAs(b, 'agent2');
     await vi.waitFor(() => expect(a.server.routing.engine.agentStatus('agent2')?.presence).toBe('available'), { timeout: 10_000 });
 
     const admin = await connectAs(b, 'admin1');
-    const answer = await ask(admin, 'admin:setActive', { userId: 'agent1', active: false }, adminUserResultSchema);
+    const answer = await askRouting(admin, 'admin:setActive', { userId: 'agent1', active: false }, adminUserResultSchema);
     expect(answer).toMatchObject({ ok: true, result: { ok: true, user: { active: false } } });
     await vi.waitFor(async () => expect((await a.store.getTicket(mail.ticketId))?.assigneeId).toBe('agent2'), { timeout: 10_000 });
     await vi.waitFor(() => expect(ended && !agent1.socket.connected).toBe(true), { timeout: 10_000 });
     expect(a.server.routing.engine.agentStatus('agent1')?.presence).toBe('offline');
 
     const policies = { ...DEFAULT_POLICIES, offerTimeoutSeconds: 12 };
-    expect(await ask(admin, 'admin:setPolicies', { policies }, policiesResultSchema)).toMatchObject({ ok: true });
+    expect(await askRouting(admin, 'admin:setPolicies', { policies }, policiesResultSchema)).toMatchObject({ ok: true });
     expect(a.server.routing.engine.config.offerTimeoutMs).toBe(12_000);
   }, 60_000);
 
   it('ignores malformed requests between nodes and refuses a forged one naming nobody', async () => {
-    const raw = new Redis(redis.url);
+    const raw = new Redis(cluster.redis.url);
     try {
-      await raw.publish(`${redis.prefix}routing:requests`, 'not json');
-      await raw.publish(`${redis.prefix}routing:requests`, JSON.stringify({ id: 'x', replyTo: 'y', call: { op: 'drop_tables' } }));
+      await raw.publish(`${cluster.redis.prefix}routing:requests`, 'not json');
+      await raw.publish(`${cluster.redis.prefix}routing:requests`, JSON.stringify({ id: 'x', replyTo: 'y', call: { op: 'drop_tables' } }));
     } finally {
       raw.disconnect();
     }
-    const rpc = await startLeaderRpc({ redisUrl: redis.url, keyPrefix: redis.prefix, log: () => undefined });
+    const rpc = await startLeaderRpc({ redisUrl: cluster.redis.url, keyPrefix: cluster.redis.prefix, log: () => undefined });
     try {
       expect(await rpc.call({ op: 'escalate', actorId: 'nobody', ticketId: 'GD20241108001', reason: '伪造' })).toMatchObject({ ok: false, code: 'not_found' });
     } finally {
@@ -162,7 +102,7 @@ describe('routing on a cluster of two nodes', () => {
   }, 30_000);
 
   it('says at once, with a clear error, when no node leads', async () => {
-    const rpc = await startLeaderRpc({ redisUrl: redis.url, keyPrefix: `${redis.prefix}elsewhere:`, log: () => undefined, timeoutMs: 300 });
+    const rpc = await startLeaderRpc({ redisUrl: cluster.redis.url, keyPrefix: `${cluster.redis.prefix}elsewhere:`, log: () => undefined, timeoutMs: 300 });
     try {
       await expect(rpc.call({ op: 'callStateChanged', agentId: 'agent1' })).rejects.toThrow('No routing leader is available right now');
     } finally {
@@ -175,7 +115,7 @@ describe('routing on a cluster of two nodes', () => {
     await vi.waitFor(() => expect(agent1.presence.at(-1)?.presence).toBe('available'), { timeout: 10_000 });
     await a.stop();
     await vi.waitFor(() => expect(b.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
-    const email = await inbound(b, { channel: 'email', customer: { name: '陈静', email: 'chen@example.cn' }, text: '发票抬头写错了' });
+    const email = await postInbound(b, { channel: 'email', customer: { name: '陈静', email: 'chen@example.cn' }, text: '发票抬头写错了' });
     await vi.waitFor(async () => expect((await b.store.getTicket(email.ticketId))?.assigneeId).toBe('agent1'), { timeout: 10_000 });
   }, 60_000);
 });

@@ -10,25 +10,15 @@
  *   leader reads the sockets on takeover), so the agent does not stay "available" while gone;
  * - a node closed while busy logs no error and leaves no unhandled rejection.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { z } from 'zod';
-import { DEFAULT_CAPACITY, offerResponseResultSchema, type PresenceChanged, type RoutingCall, type RoutingOffer } from '../../shared/routing.js';
-import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
-import { ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
-import { login, postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, type TestServer } from '../testHarness.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { createTestRedis, type TestRedis } from '../testing/redis.js';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { DEFAULT_CAPACITY, offerResponseResultSchema, type RoutingCall } from '../../shared/routing.js';
+import { seedTestOrganisation, type TestServer } from '../testHarness.js';
+import { askRouting, connectRoutingClient, createTestCluster, postInbound, type RoutingClient, type TestCluster } from '../testing/cluster.js';
 
 /** A forwarded call's whole budget in these tests; the leader must begin a person's request within half of it. */
 const CALL_TIMEOUT_MS = 1_500;
 
-let database: TestDatabase;
-let redis: TestRedis;
-const nodes: TestServer[] = [];
-const sockets: ClientSocket[] = [];
+let cluster: TestCluster;
 
 /**
  * The fault injection: per op and phase, a gate the leader's handler waits at. `hold` closes
@@ -59,15 +49,9 @@ async function leaderCallHook(call: RoutingCall, phase: 'before' | 'after'): Pro
   await gate.open;
 }
 
-async function startNode(nodeId: string, options: { reconcileMs?: number; callTimeoutMs?: number } = {}): Promise<TestServer> {
-  const node = await startTestServer({
-    databaseUrl: database.url,
-    nodeId,
-    now: Date.now,
+function startNode(nodeId: string, options: { reconcileMs?: number; callTimeoutMs?: number } = {}): Promise<TestServer> {
+  return cluster.startNode(nodeId, {
     cluster: {
-      redisUrl: redis.url,
-      keyPrefix: redis.prefix,
-      leaseRetryMs: 200,
       reconcileMs: options.reconcileMs ?? 300,
       callTimeoutMs: options.callTimeoutMs ?? CALL_TIMEOUT_MS,
       disconnectRetryMs: [200, 400],
@@ -76,48 +60,12 @@ async function startNode(nodeId: string, options: { reconcileMs?: number; callTi
     routing: { offerTimeoutMs: 60_000, disconnectGraceMs: 0 },
     agentsPushThrottleMs: 0,
   });
-  nodes.push(node);
-  return node;
 }
 
-interface Client {
-  socket: ClientSocket;
-  offers: RoutingOffer[];
-  presence: PresenceChanged[];
-}
-
-async function connectAs(node: TestServer, username: string): Promise<Client> {
-  const { token } = await login(node.url, username);
-  const socket: ClientSocket = connect(node.url, {
-    auth: { token, clientId: `client-${username}` },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  sockets.push(socket);
-  const client: Client = { socket, offers: [], presence: [] };
-  socket.on('routing:offer', (offer) => client.offers.push(offer));
-  socket.on('presence:changed', (change) => client.presence.push(change));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return client;
-}
-
-async function ask<T extends z.ZodType>(client: Client, event: string, request: unknown, schema: T): Promise<Ack<z.infer<T>>> {
-  const raw = await (client.socket.timeout(15_000) as unknown as { emitWithAck(e: string, r: unknown): Promise<unknown> }).emitWithAck(event, request);
-  return ackSchema(schema).parse(raw) as Ack<z.infer<T>>;
-}
-
-async function inbound(node: TestServer, contact: InboundContact): Promise<InboundResponse> {
-  const response = await postJson<InboundResponse>(`${node.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
-  if (response.status !== 201 && response.status !== 200) throw new Error(`inbound failed: ${String(response.status)}`);
-  return response.body as InboundResponse;
-}
+const connectAs = (node: TestServer, username: string) => connectRoutingClient(cluster, node, username);
 
 function leaderOf(): TestServer {
-  const leaders = nodes.filter((node) => node.server.isRoutingLeader());
+  const leaders = cluster.nodes.filter((node) => node.server.isRoutingLeader());
   if (leaders.length !== 1) throw new Error(`expected one leader, found ${String(leaders.length)}`);
   return leaders[0]!;
 }
@@ -142,18 +90,14 @@ async function openTicketsOf(node: TestServer, agentId: string, channel: string)
 
 describe('a slow routing leader', () => {
   beforeEach(async () => {
-    database = await createTestDatabase('omnidesk_slowleader');
-    redis = await createTestRedis('omnidesk-slowleader');
+    cluster = await createTestCluster('slowleader');
   }, 30_000);
 
   afterEach(async () => {
     for (const gate of gates.values()) gate.release();
     gates.clear();
     events.length = 0;
-    for (const socket of sockets.splice(0)) socket.disconnect();
-    await Promise.allSettled(nodes.splice(0).map((node) => node.stop()));
-    await redis.cleanup();
-    await database.drop();
+    await cluster.stop();
   }, 60_000);
 
   async function twoNodes(): Promise<{ a: TestServer; b: TestServer }> {
@@ -167,8 +111,8 @@ describe('a slow routing leader', () => {
     return { a, b };
   }
 
-  async function offeredChat(a: TestServer, b: TestServer, agent: Client): Promise<string> {
-    const chat = await inbound(b, { channel: 'chat', customer: { name: '刘洋', phone: '13800138000' }, text: '你好，我的订单还没到' });
+  async function offeredChat(a: TestServer, b: TestServer, agent: RoutingClient): Promise<string> {
+    const chat = await postInbound(b, { channel: 'chat', customer: { name: '刘洋', phone: '13800138000' }, text: '你好，我的订单还没到' });
     await vi.waitFor(() => expect(agent.offers.map((offer) => offer.ticketId)).toContain(chat.ticketId), { timeout: 10_000 });
     expect(a.server.routing.engine.ticketView(chat.ticketId)?.offerAgentId).toBe('agent1');
     return chat.ticketId;
@@ -182,7 +126,7 @@ describe('a slow routing leader', () => {
 
     // The leader takes the accept but is held before its routing turn, past the caller's deadline.
     const slow = hold('respond', 'before');
-    const refused = await ask(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
+    const refused = await askRouting(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
     expect(refused).toMatchObject({ ok: false, error: { code: 'unavailable' } });
     expect(slow.reached).toBe(1);
 
@@ -196,7 +140,7 @@ describe('a slow routing leader', () => {
     expect(await assignedDecisions(a, ticketId)).toBe(0);
 
     // The offer is still theirs: answering again takes the ticket, once.
-    const accepted = await ask(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
+    const accepted = await askRouting(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
     expect(accepted).toMatchObject({ ok: true, result: { outcome: 'accepted', ticket: { id: ticketId, assigneeId: 'agent1' } } });
     expect(await assignedDecisions(a, ticketId)).toBe(1);
     expect(b.logLines.join('\n')).toContain('routing respond forwarded to the leader: busy (not done)');
@@ -211,20 +155,20 @@ describe('a slow routing leader', () => {
 
     // The routing turn runs and commits; the answer is held until the caller gave up.
     const late = hold('respond', 'after');
-    const unknown = await ask(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
+    const unknown = await askRouting(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
     expect(unknown).toMatchObject({ ok: false, error: { code: 'unconfirmed' } });
     expect((await a.store.getTicket(ticketId))?.assigneeId).toBe('agent1');
     late.release();
     gates.delete('respond:after');
 
     // The workstation keeps the offer and the agent answers again: the truth, not "gone".
-    const again = await ask(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
+    const again = await askRouting(agent1, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
     expect(again).toMatchObject({ ok: true, result: { outcome: 'accepted', ticket: { id: ticketId, assigneeId: 'agent1' } } });
     expect(await assignedDecisions(a, ticketId)).toBe(1);
     expect(await openTicketsOf(a, 'agent1', 'chat')).toBeLessThanOrEqual(DEFAULT_CAPACITY.chat);
 
     // A decline asked again after the accept is no accept of anyone else's: the ticket stays where it is.
-    const decline = await ask(agent1, 'offer:respond', { ticketId, accept: false }, offerResponseResultSchema);
+    const decline = await askRouting(agent1, 'offer:respond', { ticketId, accept: false }, offerResponseResultSchema);
     expect(decline).toMatchObject({ ok: true, result: { outcome: 'gone' } });
     expect((await a.store.getTicket(ticketId))?.assigneeId).toBe('agent1');
     expect(b.logLines.join('\n')).toContain('routing respond forwarded to the leader: timeout (outcome unknown)');
@@ -278,7 +222,7 @@ describe('a slow routing leader', () => {
       async () => {
         const now = await a.store.sql.get<{ epoch: string }>('SELECT epoch FROM cluster_leader WHERE id = 1');
         expect(Number(now?.epoch)).toBeGreaterThan(Number(before?.epoch));
-        expect(nodes.filter((node) => node.server.isRoutingLeader())).toHaveLength(1);
+        expect(cluster.nodes.filter((node) => node.server.isRoutingLeader())).toHaveLength(1);
       },
       { timeout: 15_000 },
     );
@@ -293,17 +237,13 @@ describe('closing a busy cluster node', () => {
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
   beforeEach(async () => {
-    database = await createTestDatabase('omnidesk_closebusy');
-    redis = await createTestRedis('omnidesk-closebusy');
+    cluster = await createTestCluster('closebusy');
     process.on('unhandledRejection', onUnhandled);
   }, 30_000);
 
   afterEach(async () => {
     process.off('unhandledRejection', onUnhandled);
-    for (const socket of sockets.splice(0)) socket.disconnect();
-    await Promise.allSettled(nodes.splice(0).map((node) => node.stop()));
-    await redis.cleanup();
-    await database.drop();
+    await cluster.stop();
   }, 60_000);
 
   it('stops its feeds, jobs and leader work before its pool and Redis close: no error logged, no unhandled rejection, close twice is one close', async () => {
@@ -326,7 +266,7 @@ describe('closing a busy cluster node', () => {
     let writing = true;
     const writer = async (node: TestServer, lane: number) => {
       for (let i = 0; writing; i++) {
-        await inbound(node, {
+        await postInbound(node, {
           channel: i % 3 === 0 ? 'chat' : 'email',
           customer: { name: `客户${String(lane)}-${String(i)}`, email: `c${String(lane)}-${String(i)}@example.cn` },
           text: `关闭测试 ${String(lane)}-${String(i)}`,

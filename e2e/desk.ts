@@ -1,0 +1,43 @@
+/**
+ * Signing a workstation page in, as the specs of the libraries (scripts, knowledge base) do:
+ * in the page's language, signing out whoever the core still has (it keeps its session across
+ * page loads, as the desktop app does across restarts).
+ */
+import { expect, type Browser, type Page } from '@playwright/test';
+
+export type Locale = 'en-US' | 'zh-CN';
+
+/** The sign-in screen's and the top bar's words in each language. */
+export function signInWords(locale: Locale) {
+  return locale === 'en-US'
+    ? { username: 'Username', password: 'Password', signIn: 'Sign in', signOut: 'Sign out', presence: 'Presence' }
+    : { username: '用户名', password: '密码', signIn: '登录', signOut: '退出', presence: '在线状态' };
+}
+
+/** Opens `url` in a new 1280x800 context and signs in (demo password); agents go Away so no routing offer covers the page. */
+export async function openDesk(browser: Browser, url: string, username: string, locale: Locale): Promise<Page> {
+  const w = signInWords(locale);
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  const signOut = page.getByRole('button', { name: w.signOut, exact: true });
+  await expect(page.getByLabel(w.username).or(signOut)).toBeVisible();
+  if (await signOut.isVisible()) await signOut.click();
+  await page.getByLabel(w.username).fill(username);
+  await page.getByLabel(w.password).fill('demo');
+  await page.getByRole('button', { name: w.signIn }).click();
+  await expect(page.getByLabel(w.username)).toHaveCount(0);
+  if (username.startsWith('agent')) {
+    await page.getByLabel(w.presence, { exact: true }).selectOption('away');
+    await expect
+      .poll(
+        async () => {
+          for (const dismiss of await page.locator('.call-card .call-dismiss').all()) await dismiss.click();
+          return page.getByRole('alertdialog').count();
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(0);
+  }
+  return page;
+}
