@@ -59,7 +59,12 @@ export async function startServerProcess(opts: { dataDir: string; demo?: boolean
 }
 
 /** `env` adds variables for the workstation, e.g. `WORKSTATION_SEATS` for fewer seats side by side. */
-export async function startWorkstationProcess(opts: { serverUrl: string; dataDir: string; port?: number; env?: Record<string, string> }): Promise<RunningProcess> {
+export async function startWorkstationProcess(opts: {
+  serverUrl: string;
+  dataDir: string;
+  port?: number;
+  env?: Record<string, string>;
+}): Promise<RunningProcess> {
   const port = opts.port ?? (await findFreePort());
   const url = `http://127.0.0.1:${String(port)}`;
   return startChild({

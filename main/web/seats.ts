@@ -94,7 +94,10 @@ export function seatDataDir(dataDir: string, slot: number): string {
 
 const slotRecordSchema = z.object({
   slot: z.number().int().positive(),
-  seatDigest: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  seatDigest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
   lastActiveAt: z.number().int().nonnegative(),
 });
 type SlotRecord = z.infer<typeof slotRecordSchema>;

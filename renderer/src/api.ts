@@ -193,7 +193,9 @@ export function createWebSocketApi(url: string | (() => string), options: WebSoc
    */
   async function hostAnswersHttp(): Promise<boolean> {
     try {
-      const httpUrl = urlNow().replace(/^ws/, 'http').replace(/\/rpc(\?.*)?$/, '/');
+      const httpUrl = urlNow()
+        .replace(/^ws/, 'http')
+        .replace(/\/rpc(\?.*)?$/, '/');
       const response = await fetch(httpUrl, { method: 'HEAD', cache: 'no-store' });
       return response.ok;
     } catch {

@@ -31,7 +31,8 @@ export const connectionZhCN: Record<keyof typeof connectionEn, string> = {
   'launch.example': '链接形如：',
   'launch.why': '该密钥可防止本机上的其他程序冒充您操作。',
   'seats.fullTitle': '工作台的席位已全部占用',
-  'seats.full': '此工作台同时使用的人数已达上限（每个浏览器配置文件占一个席位）。请在无人使用的浏览器配置文件中关闭工作台，或请他人退出并关闭页面，然后重新加载此页面。',
+  'seats.full':
+    '此工作台同时使用的人数已达上限（每个浏览器配置文件占一个席位）。请在无人使用的浏览器配置文件中关闭工作台，或请他人退出并关闭页面，然后重新加载此页面。',
   'seats.fullWhy': '每个浏览器配置文件都有自己的席位，各自登录、各自缓存。',
   'connection.retryNow': '立即重试',
   'connection.retryNowTitle': '不再等待，立即重新连接服务器',
