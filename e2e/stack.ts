@@ -59,14 +59,20 @@ export async function startServerProcess(opts: { dataDir: string; demo?: boolean
   });
 }
 
-export async function startWorkstationProcess(opts: { serverUrl: string; dataDir: string; port?: number }): Promise<RunningProcess> {
+/** `env` adds variables for the workstation, e.g. `WORKSTATION_SEATS` for fewer seats side by side. */
+export async function startWorkstationProcess(opts: {
+  serverUrl: string;
+  dataDir: string;
+  port?: number;
+  env?: Record<string, string>;
+}): Promise<RunningProcess> {
   const port = opts.port ?? (await findFreePort());
   const url = `http://127.0.0.1:${String(port)}`;
   return startChild({
     name: 'workstation',
     script: 'main/web/main.ts',
     args: ['--server', opts.serverUrl, '--port', String(port)],
-    env: { DATA_DIR: opts.dataDir },
+    env: { ...opts.env, DATA_DIR: opts.dataDir },
     dataDir: opts.dataDir,
     url,
     port,

@@ -855,3 +855,22 @@ export const BROWSER_RPC_PATH = '/rpc';
  * (`/rpc?k=…`). See docs/technical/hosts.md.
  */
 export const BROWSER_LAUNCH_KEY_PARAM = 'k';
+
+/**
+ * Browser mode's seats (issue 12): each browser profile gets its own seat, a core with its
+ * own data folder, so several people can sign in side by side from one workstation. The
+ * page presents its seat in the handshake query (`/rpc?k=…&s=…`); the host answers every
+ * connection with the seat it placed the page in (a `seat` envelope, kept by the page in
+ * localStorage, which the tabs of one profile share). See docs/technical/hosts.md.
+ */
+export const BROWSER_SEAT_PARAM = 's';
+/** 16 random bytes, base64url. */
+export const seatIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+/** Host → page, first on every connection: the seat this page is in. */
+export const browserSeatEnvelopeSchema = z.object({ type: z.literal('seat'), seatId: seatIdSchema });
+export type BrowserSeatEnvelope = z.infer<typeof browserSeatEnvelopeSchema>;
+/**
+ * The close code (private range) of a connection the host had no seat for: as many seats
+ * as it runs are in use. The page says so instead of reconnecting.
+ */
+export const BROWSER_SEATS_FULL_CLOSE_CODE = 4009;

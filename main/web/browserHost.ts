@@ -20,16 +20,21 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   BROWSER_LAUNCH_KEY_PARAM,
   BROWSER_RPC_PATH,
+  BROWSER_SEAT_PARAM,
+  BROWSER_SEATS_FULL_CLOSE_CODE,
   rpcRequestEnvelopeSchema,
+  type BrowserSeatEnvelope,
   type RpcEventEnvelope,
   type RpcEventName,
   type RpcResponseEnvelope,
 } from '../../shared/rpc.js';
 import type { WorkstationCore } from '../core/api.js';
+import { singleCoreSeats, type SeatDirectory, type SeatPlacement } from './seats.js';
 
-/** What `startBrowserHost` needs. */
-export interface BrowserHostOptions {
-  core: WorkstationCore;
+/** What `startBrowserHost` needs: one core every page shares, or seats (one core per browser profile, seats.ts). */
+export type BrowserHostOptions = BrowserHostCommonOptions & ({ core: WorkstationCore; seats?: never } | { seats: SeatDirectory; core?: never });
+
+interface BrowserHostCommonOptions {
   /** 0 picks a free port. */
   port: number;
   /** Loopback only: 127.0.0.1 (default) or localhost. */
@@ -82,6 +87,7 @@ const CLOSE_GOING_AWAY = 1001;
 const CLOSE_UNSUPPORTED_DATA = 1003;
 const CLOSE_INVALID_PAYLOAD = 1007;
 const CLOSE_POLICY_VIOLATION = 1008;
+const CLOSE_INTERNAL_ERROR = 1011;
 
 export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.has(host);
@@ -114,9 +120,18 @@ export function isLaunchKey(presented: string | null, launchKey: string): boolea
 
 /** The launch key a handshake request carries in its query (`/rpc?k=…`), or null. */
 export function presentedLaunchKey(requestUrl: string | undefined): string | null {
+  return queryParam(requestUrl, BROWSER_LAUNCH_KEY_PARAM);
+}
+
+/** The seat a handshake request presents (`/rpc?k=…&s=…`), or null; seats.ts checks its form. */
+export function presentedSeat(requestUrl: string | undefined): string | null {
+  return queryParam(requestUrl, BROWSER_SEAT_PARAM);
+}
+
+function queryParam(requestUrl: string | undefined, name: string): string | null {
   const query = (requestUrl ?? '').split('#')[0]!.split('?')[1];
   if (query === undefined) return null;
-  return new URLSearchParams(query).get(BROWSER_LAUNCH_KEY_PARAM);
+  return new URLSearchParams(query).get(name);
 }
 
 export function contentSecurityPolicy(port: number): string {
@@ -157,7 +172,8 @@ export function resolveStaticPath(staticDir: string, requestPath: string): strin
 }
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
-  const { core, staticDir } = options;
+  const { staticDir } = options;
+  const seats: SeatDirectory = options.seats !== undefined ? options.seats : singleCoreSeats(options.core);
   const host = options.host ?? '127.0.0.1';
   if (!isLoopbackHost(host)) {
     throw new Error(
@@ -246,9 +262,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     });
   });
 
-  wss.on('connection', (ws: WebSocket) => {
+  wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
+    // Requests that arrive while the seat's core opens wait for it, in order.
+    const placed = placePage(ws, presentedSeat(request.url));
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      handleMessage(ws, data, isBinary);
+      void placed.then((placement) => {
+        if (placement) handleMessage(ws, placement.core, data, isBinary);
+      });
     });
     ws.on('error', (error) => {
       // e.g. a frame over maxPayload: ws closes the socket with 1009 itself.
@@ -256,7 +276,45 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     });
   });
 
-  function handleMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+  /**
+   * Puts the page in its seat: its calls go to that seat's core only, and only that core's
+   * events reach it. Tells the page its seat first; refuses it with a close code when every
+   * seat is in use.
+   */
+  async function placePage(ws: WebSocket, presented: string | null): Promise<SeatPlacement | null> {
+    let placement: SeatPlacement | null;
+    try {
+      placement = await seats.place(presented);
+    } catch (error) {
+      console.error('[browser host] could not open a seat:', error);
+      ws.close(CLOSE_INTERNAL_ERROR, 'The workstation could not open a seat for this page');
+      return null;
+    }
+    if (!placement) {
+      ws.close(BROWSER_SEATS_FULL_CLOSE_CODE, 'Every seat of this workstation is in use');
+      return null;
+    }
+    if (ws.readyState !== ws.OPEN) {
+      placement.leave();
+      return null;
+    }
+    const seat = placement;
+    const unsubscribe = seat.core.onEvent((event: RpcEventName, payload: unknown) => {
+      const envelope: RpcEventEnvelope = { type: 'event', event, payload };
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(envelope));
+    });
+    ws.once('close', () => {
+      unsubscribe();
+      seat.leave();
+    });
+    if (seat.seatId !== null) {
+      const envelope: BrowserSeatEnvelope = { type: 'seat', seatId: seat.seatId };
+      ws.send(JSON.stringify(envelope));
+    }
+    return seat;
+  }
+
+  function handleMessage(ws: WebSocket, core: WorkstationCore, data: RawData, isBinary: boolean): void {
     if (isBinary) {
       ws.close(CLOSE_UNSUPPORTED_DATA, 'Binary messages are not supported; send JSON text');
       return;
@@ -301,14 +359,6 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       });
   }
 
-  const unsubscribe = core.onEvent((event: RpcEventName, payload: unknown) => {
-    const envelope: RpcEventEnvelope = { type: 'event', event, payload };
-    const text = JSON.stringify(envelope);
-    for (const client of wss.clients) {
-      if (client.readyState === client.OPEN) client.send(text);
-    }
-  });
-
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -318,7 +368,6 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       });
     });
   } catch (error) {
-    unsubscribe();
     wss.close();
     throw error;
   }
@@ -331,7 +380,6 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   let closing: Promise<void> | null = null;
   function close(): Promise<void> {
     closing ??= (async () => {
-      unsubscribe();
       for (const client of wss.clients) client.close(CLOSE_GOING_AWAY, 'Workstation shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       // Clients that do not answer the close handshake promptly are cut off.

@@ -6,6 +6,10 @@
 import {
   BROWSER_LAUNCH_KEY_PARAM,
   BROWSER_RPC_PATH,
+  BROWSER_SEAT_PARAM,
+  BROWSER_SEATS_FULL_CLOSE_CODE,
+  browserSeatEnvelopeSchema,
+  seatIdSchema,
   RPC_ERROR_CODES,
   rpcHostEnvelopeSchema,
   type ConnectionState,
@@ -89,10 +93,37 @@ export function takeLaunchKey(): string | null {
   }
 }
 
-/** The browser host's RPC endpoint for this page, presenting `launchKey` in the handshake. */
-export function browserRpcUrl(launchKey: string): string {
+/**
+ * Where this browser profile keeps its seat (docs/technical/hosts.md, "Seats"): localStorage,
+ * so every tab of the profile sits in the same seat (as the windows of one desktop app would)
+ * and a restart of the workstation on the same address finds it again.
+ */
+const SEAT_STORAGE_KEY = 'omnidesk.seat';
+
+/** The seat this profile holds, or null. */
+export function storedSeat(): string | null {
+  try {
+    const seat = localStorage.getItem(SEAT_STORAGE_KEY);
+    return seatIdSchema.safeParse(seat).success ? seat : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps the seat the host placed this page in. */
+export function keepSeat(seatId: string): void {
+  try {
+    localStorage.setItem(SEAT_STORAGE_KEY, seatId);
+  } catch {
+    // Without storage the next connection is placed again: in the seat of this session only while no page has it open.
+  }
+}
+
+/** The browser host's RPC endpoint for this page, presenting `launchKey` (and this profile's seat, if any) in the handshake. */
+export function browserRpcUrl(launchKey: string, seatId: string | null = null): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}${BROWSER_RPC_PATH}?${BROWSER_LAUNCH_KEY_PARAM}=${encodeURIComponent(launchKey)}`;
+  const seat = seatId === null ? '' : `&${BROWSER_SEAT_PARAM}=${encodeURIComponent(seatId)}`;
+  return `${scheme}://${location.host}${BROWSER_RPC_PATH}?${BROWSER_LAUNCH_KEY_PARAM}=${encodeURIComponent(launchKey)}${seat}`;
 }
 
 /** Answers every call with `forbidden`: the page has no launch key, so it may not reach the core. */
@@ -116,10 +147,13 @@ type AnyListener = (payload: never) => void;
 
 export interface WebSocketApiOptions {
   /**
-   * Called once when the host answers HTTP but refuses the socket: it does not accept this
-   * page's launch key (the workstation restarted with a new one). Reconnecting stops then.
+   * Called once when the host refuses the page and reconnecting stops: 'key' when it answers
+   * HTTP but refuses the socket (the workstation restarted with a new launch key), 'seats_full'
+   * when it closes the socket because every seat is in use.
    */
-  onRefused?: () => void;
+  onRefused?: (reason: 'key' | 'seats_full') => void;
+  /** Told the seat the host placed this page in (browser mode's seats). */
+  onSeat?: (seatId: string) => void;
 }
 
 /**
@@ -128,7 +162,9 @@ export interface WebSocketApiOptions {
  * agent carries the same action id, so the core does it once). After a reconnect the
  * renderer is told to reload everything, since the host may have changed while the link was down.
  */
-export function createWebSocketApi(url: string, options: WebSocketApiOptions = {}): WorkstationApi {
+export function createWebSocketApi(url: string | (() => string), options: WebSocketApiOptions = {}): WorkstationApi {
+  // Read at every connect: the seat in the URL may have changed since the last one.
+  const urlNow = typeof url === 'string' ? () => url : url;
   const pending = new Map<number, PendingCall>();
   const listeners = new Map<RpcEventName, Set<AnyListener>>();
   let nextId = 1;
@@ -157,7 +193,9 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
    */
   async function hostAnswersHttp(): Promise<boolean> {
     try {
-      const httpUrl = url.replace(/^ws/, 'http').replace(/\/rpc(\?.*)?$/, '/');
+      const httpUrl = urlNow()
+        .replace(/^ws/, 'http')
+        .replace(/\/rpc(\?.*)?$/, '/');
       const response = await fetch(httpUrl, { method: 'HEAD', cache: 'no-store' });
       return response.ok;
     } catch {
@@ -172,7 +210,7 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
   }
 
   function connect(): void {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(urlNow());
     let opened = false;
     socket = ws;
     ws.addEventListener('open', () => {
@@ -186,9 +224,10 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
       if (reconnected) void resyncAfterReconnect();
     });
     ws.addEventListener('message', (event) => handleMessage(event.data));
-    ws.addEventListener('close', () => {
+    ws.addEventListener('close', (event) => {
       if (socket !== ws) return;
       socket = null;
+      const seatsFull = event.code === BROWSER_SEATS_FULL_CLOSE_CODE;
       const lost = new RpcError({
         code: 'server_unreachable',
         message: 'The connection to the workstation service closed before it answered.',
@@ -197,6 +236,10 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
       pending.clear();
       if (everOpened && lastConnection && lastConnection.status !== 'offline' && lastConnection.status !== 'signed_out') {
         emit('connection', { ...lastConnection, status: 'offline', since: Date.now(), progress: null });
+      }
+      if (seatsFull) {
+        refuse('seats_full');
+        return;
       }
       if (opened) {
         scheduleReconnect();
@@ -207,13 +250,17 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
           scheduleReconnect();
           return;
         }
-        refused = true;
-        const waiters = openWaiters;
-        openWaiters = [];
-        for (const wake of waiters) wake();
-        options.onRefused?.();
+        refuse('key');
       });
     });
+  }
+
+  function refuse(reason: 'key' | 'seats_full'): void {
+    refused = true;
+    const waiters = openWaiters;
+    openWaiters = [];
+    for (const wake of waiters) wake();
+    options.onRefused?.(reason);
   }
 
   async function resyncAfterReconnect(): Promise<void> {
@@ -233,6 +280,11 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
       message = JSON.parse(data);
     } catch {
       console.error('workstation host sent a message that is not JSON');
+      return;
+    }
+    const seat = browserSeatEnvelopeSchema.safeParse(message);
+    if (seat.success) {
+      options.onSeat?.(seat.data.seatId);
       return;
     }
     const parsed = rpcHostEnvelopeSchema.safeParse(message);

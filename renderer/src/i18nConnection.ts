@@ -12,6 +12,10 @@ export const connectionEn = {
     'The workstation did not accept this page’s launch key. It was probably restarted: every start makes a new key. Open the new link printed in the terminal.',
   'launch.example': 'The link looks like:',
   'launch.why': 'The key keeps other programs on this computer from acting as you.',
+  'seats.fullTitle': 'Every seat of this workstation is taken',
+  'seats.full':
+    'This workstation already runs as many people side by side as it allows (one per browser profile). Close the workstation in a browser profile nobody uses, or have someone sign out and close their page, then reload this page.',
+  'seats.fullWhy': 'Each browser profile gets its own seat, with its own sign-in and cache.',
   'connection.retryNow': 'Retry now',
   'connection.retryNowTitle': 'Try to reach the server again now instead of waiting',
   'coreProcess.restarting':
@@ -26,6 +30,10 @@ export const connectionZhCN: Record<keyof typeof connectionEn, string> = {
   'launch.refused': '工作台未接受此页面的访问密钥，可能已重新启动（每次启动都会生成新密钥）。请打开终端中新打印的链接。',
   'launch.example': '链接形如：',
   'launch.why': '该密钥可防止本机上的其他程序冒充您操作。',
+  'seats.fullTitle': '工作台的席位已全部占用',
+  'seats.full':
+    '此工作台同时使用的人数已达上限（每个浏览器配置文件占一个席位）。请在无人使用的浏览器配置文件中关闭工作台，或请他人退出并关闭页面，然后重新加载此页面。',
+  'seats.fullWhy': '每个浏览器配置文件都有自己的席位，各自登录、各自缓存。',
   'connection.retryNow': '立即重试',
   'connection.retryNowTitle': '不再等待，立即重新连接服务器',
   'coreProcess.restarting': '工作台服务意外停止，正在重新启动。已保存的工作不会丢失；正在进行的操作可能需要重做。',

@@ -59,7 +59,7 @@ export interface SessionSlice {
  * the launch link's key, `refused` when the workstation did not accept it (it restarted
  * with a new key). Electron is always `ok`.
  */
-export type HostLink = 'ok' | 'missing_key' | 'refused';
+export type HostLink = 'ok' | 'missing_key' | 'refused' | 'seats_full';
 
 /** The core's link to the server, as pushed by the `connection` event, and the page's link to the core. */
 export interface ConnectionSlice {
