@@ -10,7 +10,7 @@ import { createCallSlice } from './callSlice.js';
 import { createChatSlice } from './chatSlice.js';
 import { createCollisionSlice } from './collisionSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
-import { createCustomerSlice, customerMatchKey } from './customerSlice.js';
+import { createCustomerSlice, csatNotesOf, customerMatchKey } from './customerSlice.js';
 import { createFieldsSlice } from './fieldsSlice.js';
 import { createManualSlice } from './manualSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
@@ -192,7 +192,10 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       const backOnline = state.connection.status === 'online' && previous.connection.status !== 'online';
       if (changed || backOnline) void state.loadCustomerMatches(customer.id);
       // The whole history: for each customer opened, again on coming back online (newer than the cache), and after a merge.
-      if (!before || before.id !== customer.id || backOnline || state.mergeNotice !== previous.mergeNotice) void state.loadCustomerHistory(customer.id);
+      // And when a satisfaction answer lands on the open ticket (its CSAT note), so the panel shows the new score.
+      const csatAnswered = before?.id === customer.id && csatNotesOf(state.detail) > csatNotesOf(previous.detail);
+      if (!before || before.id !== customer.id || backOnline || state.mergeNotice !== previous.mergeNotice || csatAnswered)
+        void state.loadCustomerHistory(customer.id);
     }),
     // Collision: the server's roster of the open ticket; this window's own presence, typing and the reply's starting point.
     api.on('ticketPresence', (event) => {
