@@ -3,6 +3,7 @@
  * workstation process, in Chromium at 1280x800. The lead opens the board; an email arrives
  * through the real HTTP API and the email row's pending count goes up without a reload,
  * with today's ticket count; agent1's workstation, open at the same time, has no board.
+ * The channel rows, the queues and the charts' titles are on screen without scrolling.
  * Screenshots in English and Chinese.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -30,6 +31,19 @@ test.afterAll(async ({ browser }) => {
   await server?.stop();
 });
 
+/**
+ * Issue 11: at 1280x800, without scrolling, the lead sees every channel row, the queues and at
+ * least the top of both charts (their titles).
+ */
+async function expectKeyNumbersAndChartsAboveTheFold(page: Page, trendsName: string): Promise<void> {
+  await expect(page.locator('tr[data-channel="email"]').first()).toBeInViewport({ ratio: 1 });
+  await expect(page.locator('.board-queues, .board-key-queues p').first()).toBeInViewport();
+  const charts = page.getByRole('region', { name: trendsName });
+  await expect(charts.getByTestId('charts-as-of')).toBeVisible({ timeout: 30_000 });
+  for (const caption of await charts.locator('figcaption').all()) await expect(caption).toBeInViewport({ ratio: 1 });
+  await expect(charts.locator('figcaption')).toHaveCount(2);
+}
+
 /** One figure of a channel's row (data-figure names it), as a number. */
 async function figure(page: Page, channel: string, name: string): Promise<number> {
   const text = await page.locator(`tr[data-channel="${channel}"] td[data-figure="${name}"]`).innerText();
@@ -52,6 +66,7 @@ test('a lead watches the board while an email arrives: pending goes up without a
   await postDemoInbound(server.url, { channel: 'email', customer: { name: '赵敏', email: 'zhaomin.board@example.cn' }, text: '请问发票什么时候开？' });
   await expect.poll(() => figure(page, 'email', 'pending'), { timeout: 15_000 }).toBe(pendingBefore + 1);
   await expect.poll(() => figure(page, 'email', 'volume')).toBe(volumeBefore + 1);
+  await expectKeyNumbersAndChartsAboveTheFold(page, 'Trends');
   await page.screenshot({ path: test.info().outputPath('board-en.png') });
 
   await page.getByLabel('Language').selectOption('zh-CN');
@@ -60,6 +75,7 @@ test('a lead watches the board while an email arrives: pending goes up without a
   await expect(tableZh.getByRole('rowheader')).toHaveText(['电话', '在线客服', '社交媒体', '邮件']);
   await expect(tableZh.getByRole('columnheader', { name: '超时率' })).toBeVisible();
   await expect(tableZh.getByRole('columnheader', { name: '待处理' })).toBeVisible();
+  await expectKeyNumbersAndChartsAboveTheFold(page, '趋势图');
   await page.screenshot({ path: test.info().outputPath('board-zh.png') });
 
   // A second contact, watched in Chinese: the same row moves again, no reload.

@@ -246,7 +246,7 @@ test('a visitor sending too fast is told to wait and the message goes once allow
   await shop.screenshot({ path: test.info().outputPath('widget-origin-refused-en.png') });
 });
 
-test('the agent completes the chat, the customer rates it in the widget card, and the agent sees the score', async () => {
+test('the agent completes the chat, the customer rates it in the widget card, and the agent sees the score on the ticket and in the customer panel', async () => {
   test.setTimeout(120_000);
   const chat = widget(customerPage);
   const pane = agent.locator('section.ticket-pane');
@@ -293,8 +293,15 @@ test('the agent completes the chat, the customer rates it in the widget card, an
 
   // The agent sees the score on the ticket, the comment as text.
   await expect(pane.getByText(/CSAT FK\d{11}: 4\.50 \/ 5/)).toBeVisible({ timeout: LIVE_MS });
-  await expect(pane.getByText(/<b>回复很快<\/b>，谢谢/)).toBeVisible();
+  await expect(pane.locator('.entry-text').getByText(/<b>回复很快<\/b>，谢谢/)).toBeVisible();
+  // And in the customer panel's history (issue 11): the ticket's score, the four ratings, the comment as text.
+  const answer = agent.getByRole('group', { name: `Satisfaction with ${chatTicketId}` });
+  await expect(answer).toContainText('Satisfaction 4.50 / 5', { timeout: LIVE_MS });
+  await expect(answer.locator('li[data-dimension]')).toHaveText(['Attitude 5', 'Speed 4', 'Resolution 5', 'Professionalism 4']);
+  await expect(answer.getByText('<b>回复很快</b>，谢谢')).toBeVisible();
+  await answer.scrollIntoViewIfNeeded();
   await agent.screenshot({ path: test.info().outputPath('agent-csat-score-en.png') });
   await agent.getByLabel('Language').selectOption('zh-CN');
+  await expect(agent.getByRole('group', { name: `${chatTicketId} 的满意度回访` })).toContainText('满意度 4.50 / 5');
   await agent.screenshot({ path: test.info().outputPath('agent-csat-score-zh.png') });
 });

@@ -3,7 +3,8 @@
  * `customer:history`), on SQLite and on PostgreSQL: pages newest first across every channel
  * and every agent, read-only (only the asker's own tickets may be opened), masked for agents
  * and clear for leads, merged customers read as one, a stranger refused like an unknown id,
- * and the request rate limited per user.
+ * satisfaction answers carried with their tickets (comment masked for agents), and the
+ * request rate limited per user.
  */
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +175,72 @@ describe.each(TEST_BACKENDS)('customer history over the socket (%s)', (backend) 
       history(agent, { customerId, before: { createdAt: -1, id: agent1Ticket } }),
     ]);
     expect(answers.map((ack) => (ack.ok ? 'answered' : ack.error.code))).toEqual(['invalid_request', 'invalid_request', 'invalid_request']);
+  });
+
+  it('carries the customer’s satisfaction answers to whoever may read the history: ratings, date and ticket, the comment masked for agents', async () => {
+    // A new email ticket of 张伟's, handled by agent2 and completed: the survey goes out by email and he answers it.
+    // Nobody is online meanwhile, so routing offers it to no one and the lead's assignment stands.
+    for (const socket of sockets.splice(0)) socket.disconnect();
+    t.clock.advance(60_000);
+    const { ticketId } = await t.store.ingestInbound(
+      {
+        channel: 'email',
+        customer: { name: '张伟', phone: '13800138000', email: 'zw.csat@example.cn' },
+        proven: ['phone'],
+        text: '发票开错了',
+        source: 'email',
+        newConversation: true,
+      },
+      { now: t.clock.now() },
+    );
+    await t.store.assignTicket({
+      ticketId,
+      assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: t.clock.now(),
+    });
+    const agent2 = (await t.store.getCredentials('agent2'))!.user;
+    for (const [n, body] of [
+      { kind: 'setFields', result: '已重开发票' },
+      { kind: 'setStatus', status: 'completed' },
+    ].entries()) {
+      const now = t.clock.now() + n + 1;
+      const outcome = await t.store.applyMutation(
+        agent2,
+        'client-agent2',
+        { mutationId: `csat-${String(n)}`, ticketId, createdAt: now, ...body } as never,
+        now,
+      );
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true });
+    }
+    const survey = (await t.store.csat.forTicket(ticketId))!;
+    const minted = await t.store.csat.mintToken(survey.inviteMessageId!, t.clock.now() + 5);
+    if (typeof minted === 'string') throw new Error(`no token: ${minted}`);
+    const answered = await t.store.csat.answer(
+      minted.token,
+      { attitude: 5, speed: 4, resolution: 3, professionalism: 4, comment: '有事打 13800138000' },
+      t.clock.now() + 6,
+    );
+    if (!answered.ok) throw new Error(`not answered: ${answered.refusal}`);
+
+    const entryOf = (page: CustomerHistoryPage) => page.entries.find((entry) => entry.ticket.id === ticketId)!;
+    const leadPage = pageOf(await history(await as('lead1'), { customerId, limit: 5 }));
+    expect(entryOf(leadPage).csat).toEqual({
+      feedbackId: answered.result.feedbackId,
+      ticketId,
+      ratings: { attitude: 5, speed: 4, resolution: 3, professionalism: 4 },
+      score: 4,
+      comment: '有事打 13800138000',
+      answeredAt: t.clock.now() + 6,
+    });
+    // agent1 holds another of his tickets, so reads his history (this ticket read-only), the comment masked.
+    const agentEntry = entryOf(pageOf(await history(await as('agent1'), { customerId, limit: 5 })));
+    expect(agentEntry.mayOpen).toBe(false);
+    expect(agentEntry.csat).toMatchObject({ ratings: { attitude: 5, speed: 4, resolution: 3, professionalism: 4 }, comment: '有事打 138****8000' });
+    // Tickets nobody rated carry none; a stranger gets no history at all, so no answers either.
+    expect(leadPage.entries.filter((entry) => entry.ticket.id !== ticketId).every((entry) => entry.csat === null)).toBe(true);
+    const stranger = await history(await as('agent3'), { customerId });
+    expect(stranger.ok ? 'answered' : stranger.error.code).toBe('not_found');
   });
 });
 

@@ -108,6 +108,12 @@ export function maskRoutingAudit(result: RoutingAuditResult): RoutingAuditResult
 export function maskCustomerHistory(page: CustomerHistoryPage): CustomerHistoryPage {
   return {
     ...page,
-    entries: page.entries.map((entry) => ({ ...entry, ticket: maskTicket(entry.ticket), messages: entry.messages.map(maskMessage) })),
+    entries: page.entries.map((entry) => ({
+      ...entry,
+      ticket: maskTicket(entry.ticket),
+      messages: entry.messages.map(maskMessage),
+      // The comment is the customer's free text: masked for agents exactly like the ticket's CSAT note.
+      csat: entry.csat && entry.csat.comment !== null ? { ...entry.csat, comment: maskPiiInText(entry.csat.comment) } : entry.csat,
+    })),
   };
 }

@@ -1374,11 +1374,14 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         entry.messages.push(messageFromRow(row));
       }
     }
+    // The page's satisfaction answers, one query: whoever may read the history reads them (issue 11).
+    const answers = await csatRows.answersForTickets(tickets.map((ticket) => ticket.id));
     const entries: CustomerHistoryEntry[] = tickets.map((ticket) => ({
       ticket,
       messages: messagesByTicket.get(ticket.id)?.messages ?? [],
       messageCount: messagesByTicket.get(ticket.id)?.count ?? 0,
       mayOpen: canUserSeeTicket(viewer, ticket),
+      csat: answers.get(ticket.id) ?? null,
     }));
     const last = tickets.at(-1);
     return { customerId: keptId, entries, next: rows.length > page.limit && last ? { createdAt: last.createdAt, id: last.id } : null, total };
@@ -2275,6 +2278,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   });
   const csat: ServerStore['csat'] = {
     forTicket: (ticketId) => csatRows.forTicket(ticketId),
+    answersForTickets: (ticketIds) => csatRows.answersForTickets(ticketIds),
     check: (token, now) => csatRows.check(token, now),
     mintToken: (messageId, now) => transaction(() => csatRows.mintToken(messageId, now)),
     answer: (token, answer, now) =>

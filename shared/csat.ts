@@ -7,6 +7,9 @@
  */
 import { z } from 'zod';
 
+/** Author id of the note an answer adds to its ticket (the workstation reloads the customer's history when one arrives). */
+export const CSAT_AUTHOR_ID = 'csat';
+
 /** The four dimensions the templates rate (服务态度, 响应速度, 问题解决, 专业程度). */
 export const CSAT_DIMENSIONS = ['attitude', 'speed', 'resolution', 'professionalism'] as const;
 export type CsatDimension = (typeof CSAT_DIMENSIONS)[number];
@@ -64,16 +67,24 @@ export type WebchatRate = z.infer<typeof webchatRateSchema>;
 export const CSAT_REFUSALS = ['unknown', 'expired', 'answered', 'rate_limited'] as const;
 export type CsatRefusal = (typeof CSAT_REFUSALS)[number];
 
-/** What a survey looks like to an agent or lead (on the ticket, in the customer panel). */
-export interface CsatResult {
-  feedbackId: string;
-  ticketId: string;
-  ratings: Record<CsatDimension, number>;
-  /** Mean of the four ratings. */
-  score: number;
-  comment: string | null;
-  answeredAt: number;
-}
+/**
+ * What an answered survey looks like to an agent or lead (on the ticket, in the customer
+ * panel's history). Validated where it crosses into the workstation (customer history).
+ */
+export const csatResultSchema = z
+  .object({
+    /** FK + China-local answer day + sequence, e.g. FK20261204001. */
+    feedbackId: z.string().regex(/^FK\d{11,}$/),
+    ticketId: z.string().min(1).max(40),
+    ratings: z.object({ attitude: rating, speed: rating, resolution: rating, professionalism: rating }).strict(),
+    /** Mean of the four ratings. */
+    score: z.number().min(1).max(5),
+    /** Plain text; masked (phone numbers, ids, cards) for agents like the ticket's CSAT note. */
+    comment: z.string().max(CSAT_COMMENT_MAX).nullable(),
+    answeredAt: z.number().int().nonnegative(),
+  })
+  .strict();
+export type CsatResult = z.infer<typeof csatResultSchema>;
 
 /** The sum of the four ratings (4–20): what the KPI totals add up, so their means stay exact. */
 export function csatPoints(answer: Pick<CsatAnswer, CsatDimension>): number {

@@ -15,6 +15,7 @@ import {
   type Channel,
   type Customer,
 } from './domain.js';
+import { csatResultSchema } from './csat.js';
 
 /**
  * Merge `mergeId` into `keepId`: its tickets and identities move to the kept customer, and it
@@ -113,6 +114,8 @@ export const customerHistoryEntrySchema = z.object({
   /** Every message of the ticket, counted. */
   messageCount: z.number().int().nonnegative(),
   mayOpen: z.boolean(),
+  /** The customer's satisfaction answer on this ticket (issue 11: the score in the customer panel); null when none (absent in pages cached before = none). */
+  csat: csatResultSchema.nullable().default(null),
 });
 export type CustomerHistoryEntry = z.infer<typeof customerHistoryEntrySchema>;
 

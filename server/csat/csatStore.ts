@@ -11,6 +11,7 @@
  */
 import {
   CSAT_FOLLOW_UP_MS,
+  CSAT_AUTHOR_ID,
   CSAT_LINK_TTL_MS,
   csatInvitationText,
   csatNoteText,
@@ -34,7 +35,7 @@ export const SURVEY_FAMILIES: readonly string[] = ['email', 'webchat', 'wechat']
 /** Why a survey was recorded but not sent (see docs/technical/csat.md). */
 export const NOT_SENT_NO_WRITTEN_CHANNEL = 'no_written_channel';
 /** The author of the invitation and of the answer's note (not a user). */
-export const CSAT_AUTHOR_ID = 'csat';
+export { CSAT_AUTHOR_ID };
 export const CSAT_AUTHOR_NAME = '满意度回访 / CSAT';
 
 export type CsatDeliveryStatus = 'queued' | 'sent' | 'failed' | 'not_sent';
@@ -73,6 +74,8 @@ export interface CsatStore {
   /** The one answer of the survey a token opens (in the caller's transaction). */
   answer(token: string, answer: CsatAnswer, now: number): Promise<CsatAnswerOutcome>;
   forTicket(ticketId: string): Promise<CsatSurvey | null>;
+  /** The answered surveys of these tickets (one query), by ticket id: for the customer panel's history. */
+  answersForTickets(ticketIds: readonly string[]): Promise<Map<string, CsatResult>>;
 }
 
 interface SurveyRow {
@@ -147,6 +150,20 @@ export function createCsatStore(internals: CsatStoreInternals): CsatStore {
     return row ? surveyFromRow(row) : null;
   }
 
+  async function answersForTickets(ticketIds: readonly string[]): Promise<Map<string, CsatResult>> {
+    const answers = new Map<string, CsatResult>();
+    if (ticketIds.length === 0) return answers;
+    const rows = await sql().all<SurveyRow>(
+      `SELECT * FROM csat_surveys WHERE ticket_id IN (${ticketIds.map(() => '?').join(', ')}) AND answered_at IS NOT NULL`,
+      [...ticketIds],
+    );
+    for (const row of rows) {
+      const { result } = surveyFromRow(row);
+      if (result) answers.set(row.ticket_id, result);
+    }
+    return answers;
+  }
+
   async function byToken(token: string, lock: boolean): Promise<SurveyRow | undefined> {
     const found = await sql().get<{ survey_id: number | string }>('SELECT survey_id FROM csat_tokens WHERE token_hash = ?', [hashToken(token)]);
     if (!found) return undefined;
@@ -162,6 +179,7 @@ export function createCsatStore(internals: CsatStoreInternals): CsatStore {
 
   return {
     forTicket,
+    answersForTickets,
     async onCompleted(ticket, now) {
       if (await sql().get('SELECT 1 FROM csat_surveys WHERE ticket_id = ?', [ticket.id])) return null;
       // The customer's newest written contact on this ticket names the channel they used.

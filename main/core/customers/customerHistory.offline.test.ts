@@ -2,8 +2,9 @@
  * The customer's whole history through a real workstation core against the real server
  * (demo organisation): online it comes from the server (another agent's ticket on another
  * channel included) and is kept in the cache because the agent holds one of the customer's
- * tickets; with the server gone the same pages read from the cache, "as of" the fetch; a
- * customer whose tickets the agent does not hold has nothing kept.
+ * tickets (another agent's ticket with its satisfaction answer included); with the server
+ * gone the same pages read from the cache, "as of" the fetch; a customer whose tickets the
+ * agent does not hold has nothing kept.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -52,6 +53,8 @@ describe('customer history on the workstation, online and offline', () => {
           proven: [known.kind === 'social' ? 'socialId' : known.kind],
           subject: '发票抬头',
           text: '请把发票抬头改成公司名，电话 13800138000',
+          // A written channel, so its completion sends a satisfaction survey the customer answers below.
+          source: heldChannel === 'email' ? 'webchat:demo' : 'email',
           newConversation: true,
         },
         { now: Date.now() },
@@ -63,6 +66,29 @@ describe('customer history on the workstation, online and offline', () => {
       reason: { code: 'assigned_by_lead', byName: '陈主管' },
       now: Date.now(),
     });
+    // agent2 completes it and the customer rates it, with a phone number in the comment.
+    const agent2 = (await server.store.getCredentials('agent2'))!.user;
+    for (const [n, body] of [
+      { kind: 'setFields', result: '已改抬头' },
+      { kind: 'setStatus', status: 'completed' },
+    ].entries()) {
+      const outcome = await server.store.applyMutation(
+        agent2,
+        'client-agent2',
+        { mutationId: `csat-${String(n)}`, ticketId: othersTicket, createdAt: Date.now(), ...body } as never,
+        Date.now(),
+      );
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true });
+    }
+    const survey = (await server.store.csat.forTicket(othersTicket))!;
+    const minted = await server.store.csat.mintToken(survey.inviteMessageId!, Date.now());
+    if (typeof minted === 'string') throw new Error(`no survey token: ${minted}`);
+    const answered = await server.store.csat.answer(
+      minted.token,
+      { attitude: 2, speed: 1, resolution: 2, professionalism: 3, comment: '回电 13800138000' },
+      Date.now(),
+    );
+    expect(answered.ok).toBe(true);
   });
 
   afterAll(async () => {
@@ -83,6 +109,13 @@ describe('customer history on the workstation, online and offline', () => {
     // Another agent's ticket: read-only, and masked for an agent like everything else.
     expect(others.mayOpen).toBe(false);
     expect(others.messages[0]!.text).toBe('请把发票抬头改成公司名，电话 138****8000');
+    // Its satisfaction answer comes with it (comment masked for an agent), and is kept for offline like the rest.
+    expect(others.csat).toMatchObject({
+      ticketId: othersTicket,
+      ratings: { attitude: 2, speed: 1, resolution: 2, professionalism: 3 },
+      score: 2,
+      comment: '回电 138****8000',
+    });
     const fetchedAt = clock;
 
     await server!.close();

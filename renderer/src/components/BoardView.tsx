@@ -29,89 +29,97 @@ export function BoardView() {
       </div>
       {board ? (
         <>
-          <table className="reports-table board-table" aria-label={t('board.table')}>
-            <thead>
-              <tr>
-                <th scope="col">{t('board.channel')}</th>
-                <th scope="col" className="num">
-                  {t('board.pending')}
-                </th>
-                <th scope="col" className="num">
-                  {t('board.inProgress')}
-                </th>
-                <th scope="col" className="num">
-                  {t('board.completedToday')}
-                </th>
-                <th scope="col" className="num">
-                  {t('board.todayTotal')}
-                </th>
-                <th scope="col" className="num">
-                  {words.column.avgFirstResponseMinutes}
-                </th>
-                <th scope="col" className="num">
-                  {words.column.avgHandlingMinutes}
-                </th>
-                <th scope="col" className="num">
-                  {words.column.overdue}
-                </th>
-                <th scope="col" className="num">
-                  {words.column.overdueRate}
-                </th>
-                <th scope="col" className="num">
-                  {t('board.csatToday')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {board.rows.map((row) => {
-                const alerts = boardRowAlerts(row, board.backlogThreshold);
-                return (
-                  <tr key={row.channel} data-channel={row.channel}>
-                    <th scope="row">{words.channel[row.channel]}</th>
-                    <td
-                      className={`num${alerts.backlog ? ' board-alert' : ''}`}
-                      data-figure="pending"
-                      title={alerts.backlog ? t('board.backlogTitle', { threshold: row.backlogThreshold ?? board.backlogThreshold }) : undefined}
-                    >
-                      {alerts.backlog ? <span className="board-badge">{t('board.backlog')}</span> : null}
-                      {row.pending}
-                    </td>
-                    <td className="num" data-figure="inProgress">
-                      {row.inProgress}
-                    </td>
-                    <td className="num" data-figure="completed">
-                      {row.today.resolved}
-                    </td>
-                    <td className="num" data-figure="volume">
-                      {row.today.volume}
-                    </td>
-                    <td className="num" data-figure="firstResponse">
-                      {formatReportCell(row.today, 'avgFirstResponseMinutes')}
-                    </td>
-                    <td className="num" data-figure="handling">
-                      {formatReportCell(row.today, 'avgHandlingMinutes')}
-                    </td>
-                    <td className="num" data-figure="overdue">
-                      {row.today.overdue}
-                    </td>
-                    <td
-                      className={`num${alerts.overdue ? ' board-alert' : ''}`}
-                      data-figure="overdueRate"
-                      title={alerts.overdue ? t('board.overdueTitle') : undefined}
-                    >
-                      {formatReportCell(row.today, 'overdueRate')}
-                    </td>
-                    <td className="num" data-figure="csat">
-                      {formatReportCell(row.today, 'csatAverage')}
-                    </td>
+          {/* Key numbers side by side (channels | queues) so the charts start above the fold at 1280×800 (issue 11). */}
+          <div className="board-key">
+            <section className="board-key-channels" aria-labelledby="board-channels-title">
+              <h3 id="board-channels-title">{t('board.table')}</h3>
+              <table className="reports-table board-table" aria-labelledby="board-channels-title">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('board.channel')}</th>
+                    <th scope="col" className="num">
+                      {t('board.pending')}
+                    </th>
+                    <th scope="col" className="num">
+                      {t('board.inProgress')}
+                    </th>
+                    <th scope="col" className="num">
+                      {t('board.completedToday')}
+                    </th>
+                    <th scope="col" className="num">
+                      {t('board.todayTotal')}
+                    </th>
+                    <th scope="col" className="num">
+                      {words.column.avgFirstResponseMinutes}
+                    </th>
+                    <th scope="col" className="num">
+                      {words.column.avgHandlingMinutes}
+                    </th>
+                    <th scope="col" className="num">
+                      {words.column.overdue}
+                    </th>
+                    <th scope="col" className="num">
+                      {words.column.overdueRate}
+                    </th>
+                    <th scope="col" className="num">
+                      {t('board.csatToday')}
+                    </th>
                   </tr>
-                );
-              })}
-            </tbody>
-          </table>
+                </thead>
+                <tbody>
+                  {board.rows.map((row) => {
+                    const alerts = boardRowAlerts(row, board.backlogThreshold);
+                    return (
+                      <tr key={row.channel} data-channel={row.channel}>
+                        <th scope="row">{words.channel[row.channel]}</th>
+                        <td
+                          className={`num${alerts.backlog ? ' board-alert' : ''}`}
+                          data-figure="pending"
+                          title={alerts.backlog ? t('board.backlogTitle', { threshold: row.backlogThreshold ?? board.backlogThreshold }) : undefined}
+                        >
+                          {alerts.backlog ? <span className="board-badge">{t('board.backlog')}</span> : null}
+                          {row.pending}
+                        </td>
+                        <td className="num" data-figure="inProgress">
+                          {row.inProgress}
+                        </td>
+                        <td className="num" data-figure="completed">
+                          {row.today.resolved}
+                        </td>
+                        <td className="num" data-figure="volume">
+                          {row.today.volume}
+                        </td>
+                        <td className="num" data-figure="firstResponse">
+                          {formatReportCell(row.today, 'avgFirstResponseMinutes')}
+                        </td>
+                        <td className="num" data-figure="handling">
+                          {formatReportCell(row.today, 'avgHandlingMinutes')}
+                        </td>
+                        <td className="num" data-figure="overdue">
+                          {row.today.overdue}
+                        </td>
+                        <td
+                          className={`num${alerts.overdue ? ' board-alert' : ''}`}
+                          data-figure="overdueRate"
+                          title={alerts.overdue ? t('board.overdueTitle') : undefined}
+                        >
+                          {formatReportCell(row.today, 'overdueRate')}
+                        </td>
+                        <td className="num" data-figure="csat">
+                          {formatReportCell(row.today, 'csatAverage')}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </section>
+            <section className="board-key-queues" aria-labelledby="board-queues-title">
+              <QueueTable board={board} lang={lang} />
+            </section>
+          </div>
           <p className="muted small reports-notes">{t('board.notes', { threshold: board.backlogThreshold })}</p>
           <BoardCharts />
-          <QueueTable board={board} lang={lang} />
         </>
       ) : (
         <p className="muted">{t('board.waiting')}</p>

@@ -1,9 +1,45 @@
 import { useShallow } from 'zustand/react/shallow';
+import { CSAT_DIMENSIONS, type CsatResult } from '../../../shared/csat.js';
 import type { CustomerHistoryEntry } from '../../../shared/customers.js';
 import type { Ticket } from '../../../shared/domain.js';
 import { channelKey, errorKey, formatDateTime, statusKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
+
+/**
+ * The customer's satisfaction answer on one ticket (issue 11): score, the four ratings, when,
+ * the feedback id and the comment as plain text (masked by the server for agents).
+ */
+function CsatAnswerView({ csat, ticketId }: { csat: CsatResult; ticketId: string }) {
+  const t = useT();
+  const language = useAppStore((state) => state.language);
+  return (
+    <div
+      className={`history-csat${csat.score <= 2 ? ' history-csat-low' : ''}`}
+      role="group"
+      aria-label={t('customerHistory.csatLabel', { id: ticketId })}
+      data-feedback-id={csat.feedbackId}
+    >
+      <span className="history-csat-score">{t('customerHistory.csatScore', { score: csat.score.toFixed(2) })}</span>
+      <span className="muted small">
+        {csat.feedbackId} · {t('customerHistory.csatAnswered', { time: formatDateTime(language, csat.answeredAt) })}
+      </span>
+      <ul className="history-csat-ratings">
+        {CSAT_DIMENSIONS.map((dimension) => (
+          <li key={dimension} data-dimension={dimension}>
+            {t(`customerHistory.csat.${dimension}`)} <strong>{csat.ratings[dimension]}</strong>
+          </li>
+        ))}
+      </ul>
+      {csat.comment ? (
+        <p className="history-csat-comment">
+          <span className="muted">{t('customerHistory.csatComment')}：</span>
+          {csat.comment}
+        </p>
+      ) : null}
+    </div>
+  );
+}
 
 /** One earlier ticket: its facts in the summary, its newest messages inside; read-only unless the user may open it anyway. */
 function HistoryEntry({ entry, currentId }: { entry: CustomerHistoryEntry; currentId: string }) {
@@ -46,6 +82,7 @@ function HistoryEntry({ entry, currentId }: { entry: CustomerHistoryEntry; curre
           </span>
         </div>
       )}
+      {entry.csat ? <CsatAnswerView csat={entry.csat} ticketId={ticket.id} /> : null}
       <details>
         <summary className="muted small">{t('customerHistory.messages', { shown: messages.length, n: entry.messageCount })}</summary>
         {messages.length === 0 ? (

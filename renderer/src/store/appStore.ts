@@ -10,7 +10,7 @@ import { createCallSlice } from './callSlice.js';
 import { createChatSlice } from './chatSlice.js';
 import { createCollisionSlice } from './collisionSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
-import { createCustomerSlice, customerMatchKey, reloadCustomerWhenBackOnline } from './customerSlice.js';
+import { createCustomerSlice, csatNotesOf, customerMatchKey, reloadCustomerWhenBackOnline } from './customerSlice.js';
 import { createFieldsSlice } from './fieldsSlice.js';
 import { createManualSlice } from './manualSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
@@ -200,8 +200,10 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       if (!state.user || !customer) return;
       const before = previous.detail?.customer;
       if (!before || customerMatchKey(customer) !== customerMatchKey(before)) void state.loadCustomerMatches(customer.id);
-      // The whole history: for each customer opened, and after a merge (again on coming back online: onBackOnline).
-      if (!before || before.id !== customer.id || state.mergeNotice !== previous.mergeNotice) void state.loadCustomerHistory(customer.id);
+      // The whole history: for each customer opened, after a merge (again on coming back online: onBackOnline), and when a
+      // satisfaction answer lands on the open ticket (its CSAT note), so the panel shows the new score.
+      const csatAnswered = before?.id === customer.id && csatNotesOf(state.detail) > csatNotesOf(previous.detail);
+      if (!before || before.id !== customer.id || state.mergeNotice !== previous.mergeNotice || csatAnswered) void state.loadCustomerHistory(customer.id);
     }),
     // Collision: the server's roster of the open ticket; this window's own presence, typing and the reply's starting point.
     api.on('ticketPresence', (event) => {

@@ -8,7 +8,8 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { Attachment, Customer } from '../../../shared/domain.js';
 import type { CustomerHistoryView, CustomerMatch, CustomerSearchHit } from '../../../shared/customers.js';
-import type { FileDownload, WorkstationApi } from '../../../shared/rpc.js';
+import { CSAT_AUTHOR_ID } from '../../../shared/csat.js';
+import type { FileDownload, TicketDetail, WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
 
@@ -78,6 +79,11 @@ export function reloadCustomerWhenBackOnline(state: AppState): void {
   if (!state.user || !customer) return;
   void state.loadCustomerMatches(customer.id);
   void state.loadCustomerHistory(customer.id);
+}
+
+/** How many satisfaction answers (their notes) the open ticket shows: one more means the history has a new score to show. */
+export function csatNotesOf(detail: Pick<TicketDetail, 'notes'> | null): number {
+  return detail ? detail.notes.filter((note) => note.authorId === CSAT_AUTHOR_ID).length : 0;
 }
 
 export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState, [], [], CustomerSlice> {
