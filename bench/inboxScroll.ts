@@ -5,6 +5,8 @@
  * and the page's long tasks (> 50 ms, the Long Tasks API) are counted meanwhile. Reports
  * `inbox_scroll_longtasks` (the target is 0), `inbox_scroll_longtask_max_ms` and the time
  * until the last row is shown. Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
+ * `BENCH_TRACE=<file.json>` also records a Chromium performance trace of the scroll (tasks,
+ * JavaScript samples), to see what runs in each long task.
  */
 import { chromium } from '@playwright/test';
 import path from 'node:path';
@@ -51,6 +53,21 @@ export async function measureInboxScroll(): Promise<void> {
         for (const entry of list.getEntries()) state.longTasks.push(entry.duration);
       }).observe({ type: 'longtask' });
     });
+    const tracePath = process.env.BENCH_TRACE;
+    if (tracePath) {
+      await browser.startTracing(page, {
+        path: tracePath,
+        categories: [
+          'toplevel',
+          'devtools.timeline',
+          'disabled-by-default-devtools.timeline',
+          'v8',
+          'v8.execute',
+          'disabled-by-default-v8.cpu_profiler',
+          'blink.user_timing',
+        ],
+      });
+    }
     const start = performance.now();
     // No named functions inside: tsx would wrap them in a helper the page does not have.
     await page.locator('.inbox-scroller').evaluate(async (element: { scrollTop: number; scrollHeight: number; clientHeight: number }, steps: number) => {
@@ -62,9 +79,10 @@ export async function measureInboxScroll(): Promise<void> {
         });
       }
     }, SCROLL_STEPS);
-    await page.locator(`.inbox-list [data-index="${String(tickets - 1)}"][data-ticket-id]`).waitFor({ timeout: 60_000 });
+    await page.locator(`.inbox-list [data-index="${String(tickets - 1)}"][data-ticket-id]`).waitFor({ timeout: 180_000 });
     const lastRowMs = performance.now() - start;
     await page.waitForTimeout(500);
+    if (tracePath) await browser.stopTracing();
     const longTasks = await page.evaluate(() => (globalThis as unknown as { longTasks: number[] }).longTasks);
     reportMetric('inbox_scroll_tickets', tickets);
     reportMetric('inbox_scroll_longtasks', longTasks.length);
