@@ -96,12 +96,28 @@ export interface DesktopNotifier {
   show(title: string, body: string, tag: string, onClick: () => void): void;
 }
 
-/** The browser's Notification API when it exists and the user allowed it, else null (checked at each notification). */
+/**
+ * How long the browser's answer to "may this page notify?" is reused. Chromium answers
+ * `Notification.permission` with a synchronous call to its browser process; a burst of a
+ * lead's alarms (one per ticket crossing an SLA threshold) asked it once per alarm, which
+ * made long tasks on the main thread (issue 12's scroll bench). A change in the browser's
+ * settings is seen within this time.
+ */
+const PERMISSION_REUSE_MS = 1000;
+
+/** The browser's Notification API when it exists and the user allowed it, else null (the permission is checked at most once a second). */
 export function browserDesktopNotifier(): DesktopNotifier | null {
   if (typeof window === 'undefined' || typeof window.Notification === 'undefined') return null;
+  let permission: NotificationPermission = 'default';
+  let checkedAt = -Infinity;
   return {
     show(title, body, tag, onClick) {
-      if (window.Notification.permission !== 'granted') return;
+      const now = Date.now();
+      if (now - checkedAt >= PERMISSION_REUSE_MS || now < checkedAt) {
+        permission = window.Notification.permission;
+        checkedAt = now;
+      }
+      if (permission !== 'granted') return;
       const notification = new window.Notification(title, { body, tag });
       notification.onclick = () => {
         window.focus();
