@@ -54,8 +54,18 @@ export function startAlarmSession(options: AlarmSessionOptions): AlarmSession {
     return { alarms: list, thresholds, loaded };
   }
 
+  // One `alarms` event per burst: the server pushes one alarm per ticket crossing a threshold,
+  // often hundreds read in one go, and each event carries the whole list (up to 200 alarms)
+  // that the window parses and puts in its store. Announced once the pushes read together
+  // are merged (setImmediate: after this turn's I/O callbacks), so no later than before.
+  let announcing: ReturnType<typeof setImmediate> | null = null;
+
   function announce(): void {
-    if (!stopped) options.emit('alarms', snapshot());
+    if (stopped || announcing) return;
+    announcing = setImmediate(() => {
+      announcing = null;
+      if (!stopped) options.emit('alarms', snapshot());
+    });
   }
 
   function merge(alarm: Alarm): void {
@@ -139,6 +149,8 @@ export function startAlarmSession(options: AlarmSessionOptions): AlarmSession {
     stop() {
       if (stopped) return;
       stopped = true;
+      if (announcing) clearImmediate(announcing);
+      announcing = null;
       socket.off('alarms:alarm', onAlarm);
       socket.off('alarms:thresholds', onThresholds);
       socket.off('connect', fetchList);

@@ -82,6 +82,14 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
   // Only the newest answer's rows are applied (fast typing or scrolling never shows stale rows); counts come with the newest list.
   let latestRows = 0;
   let latestList = 0;
+  // At most one `inbox.window` in flight. Scrolling asks for a range every frame, and while a
+  // window is on its way the range is not covered yet, so without this a fast scroll queued a
+  // request per frame in the core (every one read from the cache, sent and parsed here, and
+  // all but the last thrown away): the last row came tens of seconds late, and parsing the
+  // answers was part of the renderer's long tasks. The range asked for meanwhile is kept and
+  // asked for once the answer is in, if that answer does not cover it.
+  let windowInFlight = false;
+  let wantedRange: { start: number; end: number } | null = null;
 
   function request(get: () => AppState, offset: number) {
     const { query, ...rest } = get().filters;
@@ -135,6 +143,7 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
     async function loadWindow(offset: number): Promise<void> {
       if (!get().user) return;
       const rowsRequest = ++latestRows;
+      windowInFlight = true;
       try {
         const answer = await api.invoke('inbox.window', request(get, offset));
         if (rowsRequest !== latestRows || !get().user) return;
@@ -142,11 +151,17 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
       } catch (error) {
         if (rowsRequest !== latestRows) return;
         set({ inboxError: toUiError(error), inboxLoaded: true });
+      } finally {
+        windowInFlight = false;
+        const wanted = wantedRange;
+        wantedRange = null;
+        if (wanted) get().showRange(wanted.start, wanted.end);
       }
     }
 
     /** A filter changed: back to the top of the new list. */
     function refilter(patch: Partial<InboxFilters>): void {
+      wantedRange = null;
       set({ filters: { ...get().filters, ...patch }, selectedIndex: -1 });
       void loadList(0);
     }
@@ -159,6 +174,10 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
       showRange(start, end) {
         const state = get();
         if (state.total === 0 || windowCovers(state, start, end)) return;
+        if (windowInFlight) {
+          wantedRange = { start, end };
+          return;
+        }
         void loadWindow(Math.max(0, Math.min(start - WINDOW_LEAD_ROWS, state.total - INBOX_WINDOW_ROWS)));
       },
 

@@ -8,6 +8,7 @@ import { firstContact, followUpContact } from '../../../bench/sampleContacts.js'
 import { createWorkstationCore, type WorkstationCore } from '../../../main/core/index.js';
 import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
 import { CHANNELS } from '../../../shared/domain.js';
+import type { RpcParams, WorkstationApi } from '../../../shared/rpc.js';
 import { seedTestOrganisation, startTestServer, TEST_PASSWORD, type TestServer } from '../../../server/testHarness.js';
 import { RpcError } from '../api.js';
 import { initStore, type AppStore } from './appStore.js';
@@ -44,8 +45,19 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function apiOver(workstation: WorkstationCore) {
-  return workstationApiOver(workstation, (error) => new RpcError(error));
+/** The offsets of the `inbox.window` calls the store made, in order. */
+const windowOffsets: number[] = [];
+
+/** The real core's API; its window calls are also written down, to see how many a scroll makes. */
+function apiOver(workstation: WorkstationCore): WorkstationApi {
+  const api = workstationApiOver(workstation, (error) => new RpcError(error));
+  return {
+    ...api,
+    invoke(method, params) {
+      if (method === 'inbox.window') windowOffsets.push((params as RpcParams<'inbox.window'>).offset ?? 0);
+      return api.invoke(method, params);
+    },
+  };
 }
 
 describe('the windowed inbox in the store', () => {
@@ -68,6 +80,29 @@ describe('the windowed inbox in the store', () => {
     expect(state.rows.some((row) => top.includes(row.id))).toBe(false);
     // The oldest contact is the last row of the newest-first list.
     expect(inboxRowAt(state, TICKETS - 1)?.subject).toBe(firstContact(0, CHANNELS[0]).subject);
+  });
+
+  it('scrolled fast, asks the core for one window at a time and then for the range shown last', async () => {
+    store.getState().showRange(0, 12);
+    await vi.waitFor(() => expect(inboxRowAt(store.getState(), 0)).toBeDefined());
+    windowOffsets.length = 0;
+    // What a fast scroll does: a new range every frame, long before the first window is in.
+    for (let start = INBOX_WINDOW_ROWS; start <= TICKETS - 12; start += 50) store.getState().showRange(start, start + 12);
+    store.getState().showRange(TICKETS - 12, TICKETS);
+    await vi.waitFor(() => expect(inboxRowAt(store.getState(), TICKETS - 1)).toBeDefined());
+    // The first range past the window (its window starts 50 rows above it), then the last one: 19 ranges, 2 windows.
+    expect(windowOffsets).toEqual([INBOX_WINDOW_ROWS - 50, TICKETS - INBOX_WINDOW_ROWS]);
+    // Abuse: a range asked for while a window is on its way, then a filter change; the old range is not fetched after the new list.
+    windowOffsets.length = 0;
+    store.getState().showRange(0, 12);
+    store.getState().showRange(600, 612);
+    store.getState().setSort('priority');
+    await vi.waitFor(() => expect(store.getState().rowsOffset).toBe(0));
+    // One more round trip to the core: a window still queued would have been asked for by now.
+    await store.getState().loadInbox();
+    expect(windowOffsets).toEqual([0]);
+    store.getState().setSort('activity');
+    await vi.waitFor(() => expect(store.getState().rowsOffset).toBe(0));
   });
 
   it('moves the keyboard selection past the window and opens the ticket under it', async () => {

@@ -2,10 +2,17 @@
  * The pure parts of store/notifications.ts: saved preferences read leniently, and the desktop
  * bridge's notifier (fields cut to what main accepts, a click runs the newest action of its tag once).
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DesktopNotification } from '../../../shared/rpc.js';
 import type { RoutingOffer } from '../../../shared/routing.js';
-import { DEFAULT_NOTIFICATION_PREFS, bridgeDesktopNotifier, createDesktopNotifications, parseNotificationPrefs } from './notifications.js';
+import {
+  DEFAULT_NOTIFICATION_PREFS,
+  bridgeDesktopNotifier,
+  browserDesktopNotifier,
+  createDesktopNotifications,
+  parseNotificationPrefs,
+  requestNotificationPermission,
+} from './notifications.js';
 import type { AppState } from './types.js';
 
 describe('notification preferences', () => {
@@ -41,6 +48,41 @@ describe('the desktop bridge notifier', () => {
     click('message:GD20261205001');
     click('offer:GD20261205002');
     expect(ran).toEqual(['second']);
+  });
+});
+
+describe('the browser notifier', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('asks the browser for its permission once for a burst, and again once the user answered our request', async () => {
+    // The browser's Notification API as Node has none: counts the (in Chromium synchronous) permission reads.
+    const shown: string[] = [];
+    const page = { permission: 'default' as NotificationPermission, reads: 0 };
+    class BrowserNotification {
+      static get permission(): NotificationPermission {
+        page.reads++;
+        return page.permission;
+      }
+      static requestPermission(): Promise<NotificationPermission> {
+        page.permission = 'granted';
+        return Promise.resolve('granted');
+      }
+      onclick: (() => void) | null = null;
+      constructor(title: string) {
+        shown.push(title);
+      }
+    }
+    vi.stubGlobal('window', { Notification: BrowserNotification, focus: () => undefined });
+    const notifier = browserDesktopNotifier()!;
+    for (let alarm = 0; alarm < 200; alarm++) notifier.show(`alarm ${String(alarm)}`, '', `alarm:${String(alarm)}`, () => undefined);
+    expect(shown).toEqual([]);
+    expect(page.reads).toBe(1);
+    // Abuse of the cache: the user allows notifications right after the burst; the next one shows.
+    expect(await requestNotificationPermission(undefined)).toBe('granted');
+    notifier.show('after', '', 'alarm:after', () => undefined);
+    expect(shown).toEqual(['after']);
   });
 });
 

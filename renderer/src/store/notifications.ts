@@ -96,12 +96,31 @@ export interface DesktopNotifier {
   show(title: string, body: string, tag: string, onClick: () => void): void;
 }
 
-/** The browser's Notification API when it exists and the user allowed it, else null (checked at each notification). */
+/**
+ * How long the browser's answer to "may this page notify?" is reused. Chromium answers
+ * `Notification.permission` with a synchronous call to its browser process; a burst of a
+ * lead's alarms (one per ticket crossing an SLA threshold) asked it once per alarm, which
+ * made long tasks on the main thread (issue 12's scroll bench). A change in the browser's
+ * settings is seen within this time; the user's answer to our own request at once.
+ */
+const PERMISSION_REUSE_MS = 1000;
+let knownPermission: { value: NotificationPermission; at: number } | null = null;
+
+function browserPermission(): NotificationPermission {
+  const now = Date.now();
+  if (!knownPermission || now - knownPermission.at >= PERMISSION_REUSE_MS || now < knownPermission.at) {
+    knownPermission = { value: window.Notification.permission, at: now };
+  }
+  return knownPermission.value;
+}
+
+/** The browser's Notification API when it exists and the user allowed it, else null (the permission is read at most once a second). */
 export function browserDesktopNotifier(): DesktopNotifier | null {
   if (typeof window === 'undefined' || typeof window.Notification === 'undefined') return null;
   return {
     show(title, body, tag, onClick) {
-      if (window.Notification.permission !== 'granted') return;
+      const permission = browserPermission();
+      if (permission !== 'granted') return;
       const notification = new window.Notification(title, { body, tag });
       notification.onclick = () => {
         window.focus();
@@ -151,6 +170,8 @@ export async function requestNotificationPermission(bridge: DesktopNotificationB
     return await window.Notification.requestPermission();
   } catch {
     return notificationPermission(bridge);
+  } finally {
+    knownPermission = null;
   }
 }
 
