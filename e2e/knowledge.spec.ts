@@ -6,8 +6,8 @@
  * on the manage screen, and the agent's open panel shows the new text without a reload.
  * Screenshots at 1280x800 of the panel and the lead's screen in Chinese and English.
  */
-import { expect, test, type Page } from '@playwright/test';
-import { openDesk, type Locale } from './desk.js';
+import { expect, test } from '@playwright/test';
+import { openDesk } from './desk.js';
 import { postDemoInbound, reassignAsLead } from './demoApi.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
