@@ -162,7 +162,10 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
       return true;
     }
     // One line per episode, not one per request of a flood.
-    if (!bucket.refusing) log(`routing rpc: a node is over its budget of ${String(budget.burst)} requests (${String(budget.perSecond)}/s); refusing its requests until it slows down`);
+    if (!bucket.refusing)
+      log(
+        `routing rpc: a node is over its budget of ${String(budget.burst)} requests (${String(budget.perSecond)}/s); refusing its requests until it slows down`,
+      );
     bucket.refusing = true;
     return false;
   }

@@ -421,7 +421,9 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
           if (stopped || !connecting.has(connectionId)) return { offers: [], presence: null };
           if (pause === undefined) {
             // Not lost: the leader's reconciliation counts every node's sockets (and pushes the agent's presence to their room).
-            log(`routing connect of ${user.username} not confirmed by the leader after ${String(attemptNo + 1)} tries; its reconciliation of sockets counts it`);
+            log(
+              `routing connect of ${user.username} not confirmed by the leader after ${String(attemptNo + 1)} tries; its reconciliation of sockets counts it`,
+            );
             return { offers: [], presence: null };
           }
           log(`routing connect of ${user.username} not confirmed by the leader (${error.code}); trying again`);
