@@ -111,6 +111,8 @@ interface AgentClient {
   /** Latest assignee seen per ticket. */
   assignees: Map<string, string | null>;
   gaps: number;
+  /** Changes this client got by pulling after a cursor (catching up after a reconnect or a gap), not live. */
+  caughtUp: number;
   reconnects: number;
 }
 
@@ -133,6 +135,7 @@ async function pullAll(client: AgentClient, socket: ClientSocket): Promise<void>
     if (!answer.ok) throw new Error(`pull failed: ${answer.error.message}`);
     const result = answer.result;
     if (result.mustRefetch) throw new Error('the change log was pruned under a live test');
+    if (client.cursor > 0) client.caughtUp += result.changes.length;
     apply(client, result.changes, result.upTo);
     if (!result.more) return;
   }
@@ -169,6 +172,9 @@ interface RunFigures {
   failoverSeconds: number;
   staleClients: number;
   reconnects: number;
+  /** Changes pulled after a cursor (how much the "no missing change" check had to catch up), and live gaps seen. */
+  caughtUp: number;
+  gaps: number;
   /** The dead node's agents: every one must have reconnected to another node. */
   victimAgents: number;
   /** Whether a different node leads after the kill (the leader run: a new epoch). */
@@ -245,7 +251,16 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
         agentIds.slice(from, from + CONNECT_WAVE).map(async (userId, offset) => {
           const i = from + offset;
           const token = tokens[i]!;
-          const client: AgentClient = { userId, node: nodes[i % nodes.length]!, socket: null, cursor: 0, assignees: new Map(), gaps: 0, reconnects: 0 };
+          const client: AgentClient = {
+            userId,
+            node: nodes[i % nodes.length]!,
+            socket: null,
+            cursor: 0,
+            assignees: new Map(),
+            gaps: 0,
+            caughtUp: 0,
+            reconnects: 0,
+          };
           const clientId = `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`;
           await connectClient(client, token, clientId);
           client.socket!.on('disconnect', () => {
@@ -253,7 +268,8 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
             const alive = nodes.filter((n) => !n.dead && n !== client.node);
             client.node = alive[(i + client.reconnects) % alive.length]!;
             client.reconnects += 1;
-            void connectClient(client, token, clientId).catch(() => undefined);
+            // After the workstation's first backoff step (1 s, sync-protocol.md): what changed meanwhile is caught up by pulling.
+            setTimeout(() => void connectClient(client, token, clientId).catch(() => undefined), 1_000);
           });
           clients.push(client);
         }),
@@ -345,6 +361,8 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
         failoverSeconds: firstAfterKill?.at ? (Number(firstAfterKill.at) - killedAt) / 1000 : Number.NaN,
         staleClients: clients.filter((client) => !same(held(client), expected.get(client.userId) ?? new Set())).length,
         reconnects: clients.reduce((sum, client) => sum + client.reconnects, 0),
+        caughtUp: clients.reduce((sum, client) => sum + client.caughtUp, 0),
+        gaps: clients.reduce((sum, client) => sum + client.gaps, 0),
         victimAgents: victimClients.filter((client) => client.reconnects > 0 && client.node !== victim).length,
         leaderAfter: leaderAfter?.node_id ?? null,
         victim: victim.id,
@@ -388,6 +406,8 @@ describe('three nodes on PostgreSQL + Redis, 300 agent sockets', () => {
           `cluster_kill_${kill}_failover_s=${figures.failoverSeconds.toFixed(2)}`,
           `cluster_kill_${kill}_stale_workstations=${String(figures.staleClients)}`,
           `cluster_kill_${kill}_reconnects=${String(figures.reconnects)}`,
+          `cluster_kill_${kill}_caught_up_changes=${String(figures.caughtUp)}`,
+          `cluster_kill_${kill}_live_gaps=${String(figures.gaps)}`,
           `cluster_kill_${kill}_epoch=${String(figures.epochBefore)}->${String(figures.epochAfter)}`,
           ...Object.entries(figures.phases).map(([phase, seconds]) => `cluster_kill_${kill}_${phase}_s=${seconds.toFixed(1)}`),
           `cluster_kill_${kill}_cpu_nodes_s=${figures.cpu.nodes.toFixed(1)}`,
