@@ -107,6 +107,8 @@ export interface ClusterNodeOptions {
   callTimeoutMs?: number;
   /** Pauses before each further try of a disconnect the leader could not take; default [1 s, 3 s]. */
   disconnectRetryMs?: readonly number[];
+  /** Pauses before each further try of a connect the leader did not confirm (its open offers come with the answer); default [1 s, 3 s]. */
+  connectRetryMs?: readonly number[];
   /** Fault injection for tests only: runs on the routing leader before and after each routing call it performs. */
   leaderCallHook?: (call: RoutingCall, phase: 'before' | 'after') => Promise<void>;
 }
@@ -216,6 +218,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.cluster?.reconcileMs !== undefined ? { reconcileMs: options.cluster.reconcileMs } : {}),
       ...(options.cluster?.callTimeoutMs !== undefined ? { callTimeoutMs: options.cluster.callTimeoutMs } : {}),
       ...(options.cluster?.disconnectRetryMs !== undefined ? { disconnectRetryMs: options.cluster.disconnectRetryMs } : {}),
+      ...(options.cluster?.connectRetryMs !== undefined ? { connectRetryMs: options.cluster.connectRetryMs } : {}),
       ...(options.cluster?.leaderCallHook !== undefined ? { leaderCallHook: options.cluster.leaderCallHook } : {}),
     });
   } else {

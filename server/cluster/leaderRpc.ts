@@ -18,6 +18,11 @@
  * ('expired'). So a caller that gave up is not answered by work done behind its back: when it
  * gives up it knows whether nothing was done (no leader, or the leader skipped it) or the outcome
  * is unknown (the leader heard it and was still at it) — LeaderUnavailableError.mayHaveRun.
+ *
+ * Each node has a budget of requests on the leader (a token bucket per reply channel, i.e.
+ * per node: `nodeBudget`), so one follower in trouble (a reconnect storm, a bug looping) cannot
+ * flood the leader and starve the others: a request over budget is answered 'refused' at once
+ * without being run, which its caller reports as "nothing was done" (`unavailable`).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -39,8 +44,9 @@ const replySchema = z.object({
   /**
    * 'not_leader': this subscriber stopped leading before it could answer; the caller tries again.
    * 'expired': the leader reached the call after its deadline and did not run it.
+   * 'refused': the calling node was over its budget on the leader; the call was not run.
    */
-  answer: z.union([z.literal('not_leader'), z.literal('expired'), routingAnswerSchema]),
+  answer: z.union([z.literal('not_leader'), z.literal('expired'), z.literal('refused'), routingAnswerSchema]),
 });
 
 export type LeaderUnavailableReason =
@@ -51,7 +57,9 @@ export type LeaderUnavailableReason =
   /** The leader heard the call but did not answer within the budget: it may or may not have run. */
   | 'timeout'
   /** Redis did not take the request (or this node is closing): it reached no leader, nothing was done. */
-  | 'unreachable';
+  | 'unreachable'
+  /** This node sent the leader more than its budget of requests: this one was not run. */
+  | 'refused';
 
 /** The routing leader could not be asked, or did not answer in time; `mayHaveRun` says whether anything may have happened. */
 export class LeaderUnavailableError extends Error {
@@ -63,7 +71,9 @@ export class LeaderUnavailableError extends Error {
           ? 'The routing leader was too busy to take this in time; nothing was done, try again.'
           : why === 'unreachable'
             ? 'The routing leader cannot be reached from this server node right now (Redis, or the node is closing); nothing was done, try again.'
-            : 'The routing leader did not answer in time; the request may or may not have been carried out.',
+            : why === 'refused'
+              ? 'The routing leader is taking too many requests from this server node right now; nothing was done, try again.'
+              : 'The routing leader did not answer in time; the request may or may not have been carried out.',
     );
     this.name = 'LeaderUnavailableError';
   }
@@ -84,7 +94,26 @@ export interface LeaderRpcOptions {
   timeoutMs?: number;
   /** The leader must begin a call this long before its caller gives up, so the answer gets back; default 1.5 s. */
   replyMarginMs?: number;
+  /** Each node's budget of requests on the leader: a burst, refilled at `perSecond`; default 600 and 300/s. */
+  nodeBudget?: NodeBudget;
+  /** The clock of the budget (tests); default Date.now. */
+  now?: () => number;
 }
+
+export interface NodeBudget {
+  burst: number;
+  perSecond: number;
+}
+
+/**
+ * Generous for a healthy node: a whole shift of a few hundred agents reconnecting to one node
+ * at once (a connect each, then their offers' answers) fits in the burst, and 300/s is more
+ * routing requests than the leader turns in a second at the figures of benchmarks.md.
+ */
+export const DEFAULT_NODE_BUDGET: NodeBudget = { burst: 600, perSecond: 300 };
+
+/** Budgets kept for nodes heard lately; a full bucket (an idle node, or one long gone) is forgotten past this many. */
+const BUDGETS_KEPT = 64;
 
 export interface LeaderRpc {
   /** Sends `call` to the leader and resolves with its answer. */
@@ -110,6 +139,36 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
   const replyChannel = `${options.keyPrefix}routing:replies:${randomUUID()}`;
   const timeoutMs = options.timeoutMs ?? 8_000;
   const replyMarginMs = Math.min(options.replyMarginMs ?? 1_500, timeoutMs / 2);
+  const budget = options.nodeBudget ?? DEFAULT_NODE_BUDGET;
+  const now = options.now ?? Date.now;
+  /** Per calling node (its reply channel): tokens left at `at`, and whether its refusal was logged since it last had one. */
+  const budgets = new Map<string, { tokens: number; at: number; refusing: boolean }>();
+
+  /** Takes one request from the node's budget; false when it has none left. */
+  function withinBudget(node: string): boolean {
+    const at = now();
+    let bucket = budgets.get(node);
+    if (!bucket) {
+      if (budgets.size >= BUDGETS_KEPT) {
+        for (const [key, other] of budgets) if (other.tokens + ((at - other.at) / 1000) * budget.perSecond >= budget.burst) budgets.delete(key);
+      }
+      budgets.set(node, (bucket = { tokens: budget.burst, at, refusing: false }));
+    }
+    bucket.tokens = Math.min(budget.burst, bucket.tokens + ((at - bucket.at) / 1000) * budget.perSecond);
+    bucket.at = at;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      bucket.refusing = false;
+      return true;
+    }
+    // One line per episode, not one per request of a flood.
+    if (!bucket.refusing)
+      log(
+        `routing rpc: a node is over its budget of ${String(budget.burst)} requests (${String(budget.perSecond)}/s); refusing its requests until it slows down`,
+      );
+    bucket.refusing = true;
+    return false;
+  }
 
   const publisher = new Redis(options.redisUrl, { maxRetriesPerRequest: 2 });
   const subscriber = publisher.duplicate();
@@ -125,7 +184,7 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
   interface Waiting {
     expected: number;
     heard: number;
-    settle(answer: RoutingAnswer | 'not_leader' | 'expired'): void;
+    settle(answer: RoutingAnswer | 'not_leader' | 'expired' | 'refused'): void;
     abort(): void;
   }
   const waiting = new Map<string, Waiting>();
@@ -159,9 +218,10 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
 
   async function answer(request: z.infer<typeof requestSchema>, deadline: number | null): Promise<void> {
     const serving = handler;
-    let reply: RoutingAnswer | 'not_leader' | 'expired';
+    let reply: RoutingAnswer | 'not_leader' | 'expired' | 'refused';
     try {
-      reply = serving ? await serving(request.call, deadline) : 'not_leader';
+      // The reply channel is the calling node's own (one per LeaderRpc): its budget.
+      reply = !serving ? 'not_leader' : withinBudget(request.replyTo) ? await serving(request.call, deadline) : 'refused';
     } catch (error) {
       reply = { ok: false, code: 'internal', message: messageOf(error).slice(0, 2000) };
     }
@@ -171,7 +231,7 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
   }
 
   /** One attempt: the answer, 'not_leader' when nobody leading heard it, 'expired' when the leader skipped it, or a timeout at `giveUpAt`. */
-  async function attempt(call: RoutingCall, giveUpAt: number): Promise<RoutingAnswer | 'not_leader' | 'expired'> {
+  async function attempt(call: RoutingCall, giveUpAt: number): Promise<RoutingAnswer | 'not_leader' | 'expired' | 'refused'> {
     const id = randomUUID();
     const budgetMs = Math.max(0, Math.min(MAX_BUDGET_MS, giveUpAt - Date.now() - replyMarginMs));
     return new Promise((resolve, reject) => {
@@ -182,7 +242,7 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
         },
         Math.max(0, giveUpAt - Date.now()),
       );
-      const done = (outcome: RoutingAnswer | 'not_leader' | 'expired') => {
+      const done = (outcome: RoutingAnswer | 'not_leader' | 'expired' | 'refused') => {
         clearTimeout(timer);
         waiting.delete(id);
         resolve(outcome);
@@ -228,6 +288,7 @@ export async function startLeaderRpc(options: LeaderRpcOptions): Promise<LeaderR
         if (closed) throw new LeaderUnavailableError('unreachable');
         const outcome = await attempt(call, giveUpAt);
         if (outcome === 'expired') throw new LeaderUnavailableError('busy');
+        if (outcome === 'refused') throw new LeaderUnavailableError('refused');
         if (outcome !== 'not_leader') return outcome;
         // Another try needs time for the leader to begin it and for its answer to come back.
         if (Date.now() + pause > giveUpAt - replyMarginMs) throw new LeaderUnavailableError('no_leader');

@@ -30,6 +30,7 @@ import {
   agentsPushSchema,
   routingCallResultSchemas,
   type AgentStatus,
+  type PresenceChanged,
   type RoutingAnswer,
   type RoutingCall,
   type RoutingCallResult,
@@ -69,6 +70,13 @@ export interface ClusterRoutingOptions {
   callTimeoutMs?: number;
   /** Pauses before each further try of a disconnect the leader could not take; default 1 s, 3 s. */
   disconnectRetryMs?: readonly number[];
+  /**
+   * Pauses before each further try of a connect the leader did not confirm; default 1 s, 3 s.
+   * The answer to a connect carries the offers already waiting for the agent (another device's,
+   * or the ones made to the socket they had on a node that died): without another try, a
+   * reconnecting agent would not see them until they expired.
+   */
+  connectRetryMs?: readonly number[];
   /**
    * Fault injection for tests: runs on the leader before each call it performs and after it
    * (whatever its outcome, before the answer goes back), e.g. a delay, to play a slow leader.
@@ -133,6 +141,8 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
   let service: RoutingService | null = null;
   let reconcileTimer: ReturnType<typeof setInterval> | null = null;
   let stopped = false;
+  /** This node's sockets whose connect is on its way to routing; a socket that closes meanwhile is dropped, ending its tries. */
+  const connecting = new Set<string>();
   /** The leader's latest agent statuses, for this node's leads and web chat (pushed by the leader). */
   let agentsHeard: AgentStatus[] = [];
   let lastAgentsBroadcast = 0;
@@ -389,19 +399,49 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     onDeposed: deposed,
   });
 
+  /**
+   * A socket connected: routing must count it, and the socket must get the offers already
+   * waiting for its agent, which only the connect's answer carries. A connect the leader did
+   * not confirm (slow, or an election) is tried again: the leader tracks connections by socket
+   * id, so a try that already ran counts nothing twice and answers the open offers again.
+   * Tries end when the socket closes or this node stops; after the last one, the leader's
+   * reconciliation of every node's sockets still counts it (presence), but without its offers.
+   */
+  async function forwardConnect(user: User, connectionId: string): Promise<{ offers: RoutingOffer[]; presence: PresenceChanged | null }> {
+    const pauses = options.connectRetryMs ?? [1_000, 3_000];
+    connecting.add(connectionId);
+    try {
+      for (let attemptNo = 0; ; attemptNo++) {
+        try {
+          return await run({ op: 'connect', userId: user.id, connectionId });
+        } catch (error) {
+          if (!(error instanceof RoutingRefusal && (error.code === 'unavailable' || error.code === 'unconfirmed'))) throw error;
+          const pause = pauses[attemptNo];
+          // The socket closed (its disconnect went on its way) or this node is closing: nobody to answer.
+          if (stopped || !connecting.has(connectionId)) return { offers: [], presence: null };
+          if (pause === undefined) {
+            // Not lost: the leader's reconciliation counts every node's sockets (and pushes the agent's presence to their room).
+            log(
+              `routing connect of ${user.username} not confirmed by the leader after ${String(attemptNo + 1)} tries; its reconciliation of sockets counts it`,
+            );
+            return { offers: [], presence: null };
+          }
+          log(`routing connect of ${user.username} not confirmed by the leader (${error.code}); trying again`);
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          if (stopped || !connecting.has(connectionId)) return { offers: [], presence: null };
+        }
+      }
+    } finally {
+      connecting.delete(connectionId);
+    }
+  }
+
   let stopping: Promise<void> | null = null;
   const port: RoutingPort = {
-    connect: async (user, connectionId) => {
-      try {
-        return await run({ op: 'connect', userId: user.id, connectionId });
-      } catch (error) {
-        if (!(error instanceof RoutingRefusal && (error.code === 'unavailable' || error.code === 'unconfirmed'))) throw error;
-        // Not lost: the leader's reconciliation counts every node's sockets (and pushes the agent's presence to their room).
-        log(`routing connect of ${user.username} not confirmed by the leader; its reconciliation of sockets counts it`);
-        return { offers: [], presence: null };
-      }
-    },
+    connect: forwardConnect,
     disconnect: async (user, connectionId) => {
+      // A connect still being tried for this socket stops: it would count a socket that is gone.
+      connecting.delete(connectionId);
       // This node is closing: the leader lets its sockets go when it reconciles.
       if (!stopped) await forwardDisconnect(user, connectionId);
     },

@@ -55,6 +55,7 @@ function startNode(nodeId: string, options: { reconcileMs?: number; callTimeoutM
       reconcileMs: options.reconcileMs ?? 300,
       callTimeoutMs: options.callTimeoutMs ?? CALL_TIMEOUT_MS,
       disconnectRetryMs: [200, 400],
+      connectRetryMs: [200, 400],
       leaderCallHook,
     },
     routing: { offerTimeoutMs: 60_000, disconnectGraceMs: 0 },
@@ -191,6 +192,62 @@ describe('a slow routing leader', () => {
     stuck.release();
     await vi.waitFor(() => expect(presenceOnLeader('agent1')).toBe('offline'), { timeout: 10_000 });
     expect(b.logLines.join('\n')).toContain('routing disconnect forwarded to the leader: timeout (outcome unknown)');
+  }, 60_000);
+
+  it('a reconnecting agent whose connect the slow leader does not confirm is asked again, and the new socket gets the offer waiting for them', async () => {
+    const { a, b } = await twoNodes();
+    const before = await connectAs(b, 'agent1');
+    await vi.waitFor(() => expect(presenceOnLeader('agent1')).toBe('available'), { timeout: 10_000 });
+    const ticketId = await offeredChat(a, b, before);
+
+    // The workstation comes back on a new socket (the old one not yet let go, as after its node died)
+    // while the leader is held before the forwarded connect, past the follower's budget: "unconfirmed".
+    const slow = hold('connect', 'before');
+    const after = await connectAs(b, 'agent1');
+    await vi.waitFor(() => expect(b.logLines.join('\n')).toContain('routing connect of agent1 not confirmed by the leader (unconfirmed); trying again'), {
+      timeout: 10_000,
+    });
+    expect(after.offers).toEqual([]);
+    slow.release();
+    gates.delete('connect:before');
+
+    // The connect is tried again (idempotent per socket): its answer brings the open offer to the new socket, in time to accept it.
+    await vi.waitFor(() => expect(after.offers.map((offer) => offer.ticketId)).toEqual([ticketId]), { timeout: 10_000 });
+    const accepted = await ask(after, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
+    expect(accepted).toMatchObject({ ok: true, result: { outcome: 'accepted', ticket: { id: ticketId, assigneeId: 'agent1' } } });
+    expect(await assignedDecisions(a, ticketId)).toBe(1);
+    // Counted once however many tries reached the leader: the agent holds one chat, and closing both sockets lets them go.
+    expect(await openTicketsOf(a, 'agent1', 'chat')).toBe(1);
+    before.socket.disconnect();
+    after.socket.disconnect();
+    await vi.waitFor(() => expect(presenceOnLeader('agent1')).toBe('offline'), { timeout: 10_000 });
+  }, 60_000);
+
+  it('a connect that reaches the leader after its socket closed counts nothing, and the follower stops trying it', async () => {
+    const a = await startNode('node-a', { reconcileMs: 600_000 });
+    await seedTestOrganisation(a.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+    await vi.waitFor(() => expect(a.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
+    // No reconciliation during the test: only what the follower forwards can tell the leader.
+    const b = await startNode('node-b', { reconcileMs: 600_000 });
+
+    // Every forwarded connect is held, so the follower tries again; the socket closes meanwhile,
+    // and its disconnect reaches the leader before any of the held connects.
+    const slow = hold('connect', 'before');
+    const agent1 = await connectAs(b, 'agent1');
+    await vi.waitFor(() => expect(b.logLines.join('\n')).toContain('routing connect of agent1 not confirmed by the leader (unconfirmed); trying again'), {
+      timeout: 10_000,
+    });
+    agent1.socket.disconnect();
+    await vi.waitFor(() => expect(events).toContain('disconnect:after'), { timeout: 10_000 });
+    slow.release();
+    gates.delete('connect:before');
+
+    // Every connect that got to the leader ends, and none counted the closed socket.
+    await vi.waitFor(() => expect(events.filter((e) => e === 'connect:after')).toHaveLength(slow.reached), { timeout: 10_000 });
+    await a.server.routing.idle();
+    expect(presenceOnLeader('agent1') ?? 'offline').toBe('offline');
+    // The follower gave up quietly (nobody to answer), without its "after N tries" fallback.
+    expect(b.logLines.join('\n')).not.toContain('routing connect of agent1 not confirmed by the leader after');
   }, 60_000);
 
   it('a disconnect while the leader is being replaced still reaches routing: the new leader lets the agent go', async () => {

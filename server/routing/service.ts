@@ -74,6 +74,9 @@ export interface RoutingServiceOptions {
   fence?: () => Promise<void>;
 }
 
+/** How many closed connection ids a routing service remembers (a few minutes of reconnects of a large contact centre). */
+const CLOSED_CONNECTIONS_KEPT = 10_000;
+
 /** The routing side of the server. */
 export interface RoutingService extends TicketRouter {
   readonly engine: RoutingEngine;
@@ -149,6 +152,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   let stopped = false;
   /** Open connections by user: connection id → when it connected. */
   const connections = new Map<string, Map<string, number>>();
+  /**
+   * Connection ids closed lately (the newest CLOSED_CONNECTIONS_KEPT). A socket id is never
+   * used again, so a connect heard after its socket's disconnect (forwarded from another node
+   * and delayed, or tried again by it) is stale and counts nothing.
+   */
+  const closedConnections = new Set<string>();
   /** Operations started and not yet ended (`idle`). */
   const running = new Set<Promise<unknown>>();
 
@@ -501,7 +510,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     },
 
     connect(user, connectionId, openOffers) {
-      if (stopped) return Promise.resolve();
+      if (stopped || closedConnections.has(connectionId)) return Promise.resolve();
       let mine = connections.get(user.id);
       if (!mine) connections.set(user.id, (mine = new Map<string, number>()));
       const known = mine.has(connectionId);
@@ -528,6 +537,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     async disconnect(user, connectionId) {
       // Closing the server disconnects everyone: that is no reason to re-route their work.
       if (stopped) return;
+      closedConnections.add(connectionId);
+      if (closedConnections.size > CLOSED_CONNECTIONS_KEPT) closedConnections.delete(closedConnections.values().next().value!);
       const mine = connections.get(user.id);
       if (!mine?.delete(connectionId)) return;
       if (mine.size === 0) connections.delete(user.id);

@@ -34,10 +34,14 @@ async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> 
   }
 }
 
-/** Creates an empty database with a random name; `drop()` removes it, disconnecting whoever is still on it. */
-export async function createTestDatabase(prefix = 'omnidesk_test'): Promise<TestDatabase> {
+/**
+ * Creates an empty database with a random name, or a copy of `template` (another test database
+ * nobody is connected to: a seeding done once for several tests); `drop()` removes it,
+ * disconnecting whoever is still on it.
+ */
+export async function createTestDatabase(prefix = 'omnidesk_test', template?: TestDatabase): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await withAdmin((client) => client.query(`CREATE DATABASE ${name}`));
+  await withAdmin((client) => client.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template.name}` : `CREATE DATABASE ${name}`));
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
   return {
