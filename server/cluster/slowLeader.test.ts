@@ -213,7 +213,7 @@ describe('a slow routing leader', () => {
 
     // The connect is tried again (idempotent per socket): its answer brings the open offer to the new socket, in time to accept it.
     await vi.waitFor(() => expect(after.offers.map((offer) => offer.ticketId)).toEqual([ticketId]), { timeout: 10_000 });
-    const accepted = await ask(after, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
+    const accepted = await askRouting(after, 'offer:respond', { ticketId, accept: true }, offerResponseResultSchema);
     expect(accepted).toMatchObject({ ok: true, result: { outcome: 'accepted', ticket: { id: ticketId, assigneeId: 'agent1' } } });
     expect(await assignedDecisions(a, ticketId)).toBe(1);
     // Counted once however many tries reached the leader: the agent holds one chat, and closing both sockets lets them go.
