@@ -20,7 +20,11 @@ describe('reply attachment limits', () => {
   });
 
   it('refuses one file over the per-file limit, naming it', () => {
-    expect(checkAttachment(pdf(ATTACHMENT_LIMITS.maxFileBytes + 1))).toEqual({ code: 'attachment_too_large', fileName: '发票.pdf', limit: ATTACHMENT_LIMITS.maxFileBytes });
+    expect(checkAttachment(pdf(ATTACHMENT_LIMITS.maxFileBytes + 1))).toEqual({
+      code: 'attachment_too_large',
+      fileName: '发票.pdf',
+      limit: ATTACHMENT_LIMITS.maxFileBytes,
+    });
   });
 
   it('refuses files that together pass the per-reply limit', () => {

@@ -25,7 +25,8 @@ export const DENIED_EXTENSIONS: readonly string[] = [
 ]; // prettier-ignore
 
 /** Content types refused whatever the name says (a renamed page is still a page). */
-const DENIED_CONTENT_TYPE = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|application\/(x-)?(ms)?(dos)?-?(executable|msdownload|javascript|x-sh)|text\/javascript|application\/ecmascript|text\/xml|application\/xml)\b/i;
+const DENIED_CONTENT_TYPE =
+  /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|application\/(x-)?(ms)?(dos)?-?(executable|msdownload|javascript|x-sh)|text\/javascript|application\/ecmascript|text\/xml|application\/xml)\b/i;
 
 /** Why a file (or a reply's files) is refused; the renderer and the widget localise each. */
 export const ATTACHMENT_REFUSAL_CODES = [
@@ -70,7 +71,12 @@ export const replyAttachmentsSchema = z.array(replyAttachmentSchema).max(ATTACHM
 /** The extension of a file name, lower case, without the dot; '' for none. */
 export function extensionOf(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
-  return dot <= 0 ? '' : fileName.slice(dot + 1).toLowerCase().trim();
+  return dot <= 0
+    ? ''
+    : fileName
+        .slice(dot + 1)
+        .toLowerCase()
+        .trim();
 }
 
 /** Whether this type of file is refused (by its name or its declared type). */
@@ -104,7 +110,12 @@ export function checkReplyAttachments(files: ReadonlyArray<{ fileName: string; c
 export function servedContentType(contentType: string): string {
   const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
   if (/^image\/(png|jpeg|gif|webp|bmp)$/.test(type)) return type;
-  if (/^(application\/pdf|text\/plain|text\/csv|application\/zip|application\/vnd\.[a-z0-9.+-]+|application\/msword|audio\/[a-z0-9.+-]+|video\/[a-z0-9.+-]+)$/.test(type)) return type;
+  if (
+    /^(application\/pdf|text\/plain|text\/csv|application\/zip|application\/vnd\.[a-z0-9.+-]+|application\/msword|audio\/[a-z0-9.+-]+|video\/[a-z0-9.+-]+)$/.test(
+      type,
+    )
+  )
+    return type;
   return 'application/octet-stream';
 }
 

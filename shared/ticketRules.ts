@@ -306,7 +306,8 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
       }
       const files = mutation.attachments ?? [];
       const fileRefusal = checkReplyAttachments(files);
-      if (fileRefusal) return refuse({ code: 'attachment_refused', ticketId: ticket.id, reason: fileRefusal.code, fileName: fileRefusal.fileName, limit: fileRefusal.limit });
+      if (fileRefusal)
+        return refuse({ code: 'attachment_refused', ticketId: ticket.id, reason: fileRefusal.code, fileName: fileRefusal.fileName, limit: fileRefusal.limit });
       const message: Message = {
         id: mutation.messageId,
         ticketId: ticket.id,

@@ -25,12 +25,10 @@ describe('PostgreSQL migration 013 reply uploads', () => {
       "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES ('agent1', 'agent1', '王芳', 'agent', 'chat', '[]', 1, 0, 'x', 1)",
     );
     const insert = (id: string, user: string, size: number) =>
-      db.run("INSERT INTO reply_uploads (id, user_id, file_name, content_type, size, sha256, data, created_at) VALUES (?, ?, '发票.pdf', 'application/pdf', ?, 'h', ?, 1)", [
-        id,
-        user,
-        size,
-        Buffer.from([0]),
-      ]);
+      db.run(
+        "INSERT INTO reply_uploads (id, user_id, file_name, content_type, size, sha256, data, created_at) VALUES (?, ?, '发票.pdf', 'application/pdf', ?, 'h', ?, 1)",
+        [id, user, size, Buffer.from([0])],
+      );
     await insert('u1', 'agent1', 1);
     expect(await db.get('SELECT id, file_name FROM reply_uploads')).toEqual({ id: 'u1', file_name: '发票.pdf' });
     await expect(insert('u2', 'agent1', 10 * 1024 * 1024 + 1)).rejects.toMatchObject({ code: '23514' });
