@@ -202,9 +202,13 @@ describe('email channel with Dovecot', () => {
     const agent = (await server.store.getUser('agent_wang'))!;
     const replyId = randomUUID();
     const invoice = Buffer.from('%PDF-1.4\n发票 E20241108001\n%%EOF\n', 'utf8');
-    expect(await server.store.putReplyUpload(agent.id, { id: 'upload-invoice', fileName: '发票.pdf', contentType: 'application/pdf', data: invoice }, server.clock.now())).toBe(
-      'stored',
-    );
+    expect(
+      await server.store.putReplyUpload(
+        agent.id,
+        { id: 'upload-invoice', fileName: '发票.pdf', contentType: 'application/pdf', data: invoice },
+        server.clock.now(),
+      ),
+    ).toBe('stored');
     const result = await server.store.applyMutation(
       agent,
       'client-1',
