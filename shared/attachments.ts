@@ -54,7 +54,16 @@ export const attachmentFileNameSchema = z
   .string()
   .min(1)
   .max(255)
-  .refine((name) => !/[\\/\u0000-\u001f\u007f]/.test(name) && name.trim() !== '' && name !== '.' && name !== '..', { message: 'is not a file name' });
+  .refine(
+    (name) =>
+      ![...name].some((char) => char === '/' || char === '\\' || char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f) &&
+      name.trim() !== '' &&
+      name !== '.' &&
+      name !== '..',
+    {
+      message: 'is not a file name',
+    },
+  );
 
 /** What a reply says of a file it sends: the upload's id (the client's, so a retried upload is one file) and what it is. */
 export const replyAttachmentSchema = z.object({

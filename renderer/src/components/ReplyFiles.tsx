@@ -1,9 +1,12 @@
 import { useId, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { ATTACHMENT_LIMITS, formatFileSize } from '../../../shared/attachments.js';
+import { ATTACHMENT_LIMITS, formatFileSize, type ReplyAttachment } from '../../../shared/attachments.js';
 import { useAppStore, useT } from '../store/react.js';
 import { errorText } from './errorText.js';
 import { attachmentRefusalText } from './refusalText.js';
+
+/** One empty list, so the store's selector answers the same value while there are no files (a new [] would re-render forever). */
+const NO_FILES: readonly ReplyAttachment[] = [];
 
 /** The files from a drop or a paste (a pasted screenshot has no name: it gets one). */
 export function filesOf(list: FileList | null | undefined): File[] {
@@ -19,7 +22,7 @@ export function ReplyFiles({ ticketId, disabled }: { ticketId: string; disabled:
   const limitsId = useId();
   const s = useAppStore(
     useShallow((state) => ({
-      files: state.replyFiles[ticketId] ?? [],
+      files: state.replyFiles[ticketId] ?? NO_FILES,
       uploading: state.uploadingFiles,
       attachError: state.attachError,
       attachFiles: state.attachFiles,
@@ -46,7 +49,7 @@ export function ReplyFiles({ ticketId, disabled }: { ticketId: string; disabled:
         }}
       />
       <button type="button" className="attach-button" disabled={disabled} aria-describedby={limitsId} onClick={() => inputRef.current?.click()}>
-        📎 {t('attach.button')}
+        {t('attach.button')}
       </button>
       <span id={limitsId} className="attach-limits">
         {limits}

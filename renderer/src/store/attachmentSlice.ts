@@ -60,7 +60,8 @@ export function createAttachmentSlice(api: WorkstationApi): StateCreator<AppStat
         set({ uploadingFiles: get().uploadingFiles + 1 });
         try {
           const base64 = toBase64(new Uint8Array(await file.arrayBuffer()));
-          const uploaded = await api.invoke('attachment.upload', { ticketId, uploadId: crypto.randomUUID(), ...named[i]!, base64 });
+          const { fileName, contentType } = named[i]!;
+          const uploaded = await api.invoke('attachment.upload', { ticketId, uploadId: crypto.randomUUID(), fileName, contentType, base64 });
           set({ replyFiles: { ...get().replyFiles, [ticketId]: [...(get().replyFiles[ticketId] ?? []), uploaded] } });
         } catch (error) {
           const ui = toUiError(error);
