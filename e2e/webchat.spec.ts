@@ -123,6 +123,35 @@ test('a customer chats on the web and an agent answers on the workstation', asyn
   await agent.screenshot({ path: test.info().outputPath('agent-indicators-zh.png') });
 });
 
+test('the agent attaches a file to the reply; the visitor sees and downloads it; an oversize file is refused in the agent’s language', async () => {
+  test.setTimeout(60_000);
+  const pane = agent.locator('section.ticket-pane');
+  const fileInput = agent.getByTestId('reply-file-input');
+  // The agent's window is in Chinese after the first test: the refusal is said in Chinese, before anything is uploaded.
+  await fileInput.setInputFiles({ name: 'big.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(10 * 1024 * 1024 + 1, 1) });
+  await expect(pane.getByRole('alert').filter({ hasText: 'big.pdf 超过 10.0 MB，未添加。' })).toBeVisible();
+  await fileInput.setInputFiles({ name: '发票.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 发票\n', 'utf8') });
+  const chip = pane.locator('.file-chip').filter({ hasText: '发票.pdf' });
+  await expect(chip).toBeVisible({ timeout: LIVE_MS });
+  await expect(chip.getByRole('button', { name: '移除 发票.pdf' })).toBeVisible();
+  await agent.screenshot({ path: test.info().outputPath('composer-attachments-zh.png') });
+  await agent.getByLabel('语言').selectOption('en');
+  await fileInput.setInputFiles({ name: 'setup.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ') });
+  await expect(pane.getByRole('alert').filter({ hasText: 'setup.exe cannot be sent' })).toBeVisible();
+  await agent.screenshot({ path: test.info().outputPath('composer-attachments-en.png') });
+
+  await agent.getByLabel('Reply').fill('发票请查收');
+  await agent.getByRole('button', { name: 'Send', exact: true }).click();
+  const chat = widget(customerPage);
+  const link = chat.locator('a.file').filter({ hasText: '发票.pdf' });
+  await expect(link).toBeVisible({ timeout: LIVE_MS });
+  await customerPage.screenshot({ path: test.info().outputPath('widget-attachment-zh.png') });
+  const [download] = await Promise.all([customerPage.waitForEvent('download'), link.click()]);
+  expect(download.suggestedFilename()).toBe('发票.pdf');
+  // The agent sees the file on the message in the timeline.
+  await expect(pane.locator('.timeline-message.outbound').filter({ hasText: '发票请查收' }).getByText('发票.pdf')).toBeVisible({ timeout: LIVE_MS });
+});
+
 test('visitors who arrive while the agent is full wait in the queue and see their place, in Chinese and English', async ({ browser }) => {
   test.setTimeout(120_000);
   // Emily (chat capacity 2) holds the first customer's chat; the next visitor's chat is offered

@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { canUserSeeTicket, ticketIdSchema, type User } from '../shared/domain.js';
+import { canUserSeeTicket, entityIdSchema, ticketIdSchema, type User } from '../shared/domain.js';
+import { ATTACHMENT_LIMITS, attachmentFileNameSchema, checkAttachment, servedContentType, type AttachmentRefusal } from '../shared/attachments.js';
 import {
   inboundContactSchema,
   receivedAtIssue,
@@ -16,6 +17,7 @@ import {
   type LoginResponse,
   type LogoutResponse,
   type TicketListResponse,
+  type UploadResponse,
 } from '../shared/httpApi.js';
 import { localDateOf } from '../shared/kpi.js';
 import { maskBundle } from '../shared/masking.js';
@@ -485,13 +487,68 @@ async function boardCharts(deps: HttpDependencies, req: IncomingMessage, res: Se
   sendJson(res, 200, await deps.reports.charts(deps.now()));
 }
 
-/** The bytes of an attachment, for whoever may see its ticket. */
+/** The bytes of an attachment, for whoever may see its ticket; never as a page (servedContentType, nosniff, attachment). */
 async function attachment(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, rawId: string): Promise<void> {
   const user = await requireUser(deps, req);
   const found = /^[A-Za-z0-9_-]{1,64}$/.test(rawId) ? await deps.store.getAttachment(rawId) : null;
   const ticket = found ? await deps.store.getTicket(found.ticketId) : null;
   if (!found || !ticket || !canUserSeeTicket(user, ticket)) throw new HttpError(404, 'not_found', `No attachment ${rawId}.`);
-  sendFile(req, res, found.data, found.attachment.contentType, found.attachment.fileName, 'private, max-age=3600');
+  sendFile(req, res, found.data, servedContentType(found.attachment.contentType), found.attachment.fileName, 'private, max-age=3600');
+}
+
+/** How long an upload waits for the reply that names it. */
+const UNCLAIMED_UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
+
+function refuseAttachment(res: ServerResponse, status: number, refusal: AttachmentRefusal, headers: Record<string, string> = {}): void {
+  const body: ApiErrorBody = { error: { code: 'attachment_refused', message: `The file is refused: ${refusal.code}.`, refusal } };
+  sendJson(res, status, body, headers);
+}
+
+/**
+ * `PUT /api/v1/uploads/:id`: a file for a reply, under the client's id (idempotent: the same
+ * bytes again answer 200). The limits of shared/attachments.ts are checked here again, before
+ * and while reading, whatever the client checked; the reply mutation that names the id sends it.
+ */
+async function upload(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, rawId: string): Promise<void> {
+  const user = await requireUser(deps, req);
+  const id = entityIdSchema.safeParse(rawId);
+  if (!id.success) throw invalid('The upload id is not valid.', fieldsOf(id.error, ['id']));
+  let fileName: string;
+  try {
+    fileName = decodeURIComponent(String(req.headers['x-file-name'] ?? ''));
+  } catch {
+    throw invalid('The file name is not valid.', [{ path: 'X-File-Name', message: 'is not URL-encoded correctly' }]);
+  }
+  const name = attachmentFileNameSchema.safeParse(fileName);
+  if (!name.success) throw invalid('The file name is not valid.', fieldsOf(name.error, ['X-File-Name']));
+  const contentType = String(req.headers['content-type'] ?? 'application/octet-stream').slice(0, 255) || 'application/octet-stream';
+  const declared = Number(req.headers['content-length']);
+  const early = checkAttachment({ fileName: name.data, contentType, size: Number.isFinite(declared) && declared > 0 ? declared : 1 });
+  if (early) {
+    refuseAttachment(res, early.code === 'attachment_too_large' ? 413 : 415, early, { connection: 'close' });
+    return;
+  }
+  let data: Buffer;
+  try {
+    data = await readRawBody(req, ATTACHMENT_LIMITS.maxFileBytes);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 413) {
+      refuseAttachment(res, 413, { code: 'attachment_too_large', fileName: name.data, limit: ATTACHMENT_LIMITS.maxFileBytes }, { connection: 'close' });
+      return;
+    }
+    throw error;
+  }
+  const refusal = checkAttachment({ fileName: name.data, contentType, size: data.length });
+  if (refusal) {
+    refuseAttachment(res, refusal.code === 'attachment_too_large' ? 413 : refusal.code === 'attachment_type_denied' ? 415 : 400, refusal);
+    return;
+  }
+  // Uploads no reply claimed within a day go (a composer closed before sending); any node's upload sweeps them.
+  await deps.store.removeStaleReplyUploads(deps.now() - UNCLAIMED_UPLOAD_TTL_MS);
+  const outcome = await deps.store.putReplyUpload(user.id, { id: id.data, fileName: name.data, contentType, data }, deps.now());
+  if (outcome === 'conflict') throw new HttpError(409, 'conflict', `Upload ${id.data} already holds another file.`);
+  const body: UploadResponse = { attachment: { id: id.data, fileName: name.data, contentType, size: data.length }, created: outcome === 'stored' };
+  sendJson(res, outcome === 'stored' ? 201 : 200, body);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -528,6 +585,7 @@ const ROUTES: Route[] = [
   { pattern: /^\/api\/v1\/tickets$/, methods: { GET: (deps, req, res, url) => listTickets(deps, req, res, url) } },
   { pattern: /^\/api\/v1\/tickets\/([^/]+)$/, methods: { GET: (deps, req, res, _url, params) => ticketDetail(deps, req, res, params[0]!) } },
   { pattern: /^\/api\/v1\/attachments\/([^/]+)$/, methods: { GET: (deps, req, res, _url, params) => attachment(deps, req, res, params[0]!) } },
+  { pattern: /^\/api\/v1\/uploads\/([^/]+)$/, methods: { PUT: (deps, req, res, _url, params) => upload(deps, req, res, params[0]!) } },
   { pattern: /^\/api\/v1\/reports$/, methods: { GET: (deps, req, res, url) => reports(deps, req, res, url) } },
   { pattern: /^\/api\/v1\/reports\/charts$/, methods: { GET: (deps, req, res, url) => boardCharts(deps, req, res, url) } },
 ];

@@ -7,6 +7,8 @@
  * committed changes are handed to listeners (the live fan-out) after the commit.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
+import { checkReplyAttachments } from '../shared/attachments.js';
 import {
   CHANNELS,
   canUserSeeTicket,
@@ -302,6 +304,14 @@ export interface AssignTicketInput {
   now: number;
 }
 
+/** A file uploaded for a reply (checked against shared/attachments.ts before it is stored). */
+export interface ReplyUploadBytes {
+  id: string;
+  fileName: string;
+  contentType: string;
+  data: Buffer;
+}
+
 /** The bytes of one attachment, with what it belongs to. */
 export interface StoredAttachment {
   attachment: Attachment;
@@ -405,6 +415,13 @@ export interface ServerWritable {
   listUndeliverable(sources: readonly string[], limit: number): Promise<QueuedDelivery[]>;
   /** The bytes of one attachment, with its description; null when unknown. */
   getAttachment(id: string): Promise<StoredAttachment | null>;
+  /**
+   * Keeps a file an agent uploads for a reply, under the client's id: the same bytes again
+   * (a retried upload) are `same`; another user's id, or other bytes, or an id already sent, `conflict`.
+   */
+  putReplyUpload(userId: string, upload: ReplyUploadBytes, now: number): Promise<'stored' | 'same' | 'conflict'>;
+  /** Removes uploads no reply claimed, made before `before`; returns how many. */
+  removeStaleReplyUploads(before: number): Promise<number>;
   /** The raw source a channel kept for a message (a mail's MIME); null when none. */
   getMessageSource(messageId: string): Promise<Buffer | null>;
   /** The ticket holding a message with one of these external ids on the channel, trying them in order. */
@@ -1912,6 +1929,57 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     return queuedDeliveries(sources, limit, false);
   }
 
+  function putReplyUpload(userId: string, upload: ReplyUploadBytes, now: number): Promise<'stored' | 'same' | 'conflict'> {
+    const sha256 = createHash('sha256').update(upload.data).digest('hex');
+    return transaction(async () => {
+      await lockKeys([`reply-upload:${upload.id}`]);
+      if (await ex().get('SELECT 1 FROM attachments WHERE id = ?', [upload.id])) return 'conflict';
+      const known = await ex().get<{ user_id: string; sha256: string }>('SELECT user_id, sha256 FROM reply_uploads WHERE id = ?', [upload.id]);
+      if (known) return known.user_id === userId && known.sha256 === sha256 ? 'same' : 'conflict';
+      await ex().run('INSERT INTO reply_uploads (id, user_id, file_name, content_type, size, sha256, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+        upload.id,
+        userId,
+        upload.fileName,
+        upload.contentType,
+        upload.data.length,
+        sha256,
+        upload.data,
+        now,
+      ]);
+      return 'stored';
+    });
+  }
+
+  async function removeStaleReplyUploads(before: number): Promise<number> {
+    const stale = await ex().all<{ id: string }>('SELECT id FROM reply_uploads WHERE created_at < ?', [before]);
+    if (stale.length > 0) await ex().run('DELETE FROM reply_uploads WHERE created_at < ?', [before]);
+    return stale.length;
+  }
+
+  /**
+   * The files a reply names, as uploaded by its author (name, type and size as stored, never
+   * as the client says); a refusal when one is missing or the stored ones break a limit.
+   */
+  async function claimReplyUploads(
+    actor: User,
+    ticketId: string,
+    files: readonly Attachment[],
+  ): Promise<{ ok: true; files: Attachment[] } | { ok: false; refusal: TicketRefusal }> {
+    const stored: Attachment[] = [];
+    for (const file of files) {
+      const row = await ex().get<{ file_name: string; content_type: string; size: number | string }>(
+        'SELECT file_name, content_type, size FROM reply_uploads WHERE id = ? AND user_id = ?',
+        [file.id, actor.id],
+      );
+      if (!row) return { ok: false, refusal: { code: 'attachment_refused', ticketId, reason: 'attachment_unknown', fileName: file.fileName, limit: null } };
+      stored.push({ id: file.id, fileName: row.file_name, contentType: row.content_type, size: Number(row.size) });
+    }
+    const refusal = checkReplyAttachments(stored);
+    if (refusal)
+      return { ok: false, refusal: { code: 'attachment_refused', ticketId, reason: refusal.code, fileName: refusal.fileName, limit: refusal.limit } };
+    return { ok: true, files: stored };
+  }
+
   async function getAttachment(id: string): Promise<StoredAttachment | null> {
     const row = await ex().get<{ id: string; message_id: string; file_name: string; content_type: string; size: number; data: Buffer; ticket_id: string }>(
       `SELECT a.id, a.message_id, a.file_name, a.content_type, a.size, a.data, m.ticket_id
@@ -2047,7 +2115,23 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     if (note && (await ex().get('SELECT 1 FROM notes WHERE id = ?', [note.id]))) {
       return refuse(mutation, { code: 'duplicate_id', ticketId: before.id, id: note.id }, before);
     }
-    if (message) await insertMessage(message);
+    let sent = message;
+    if (message && message.attachments.length > 0) {
+      const claimed = await claimReplyUploads(actor, before.id, message.attachments);
+      if (!claimed.ok) return refuse(mutation, claimed.refusal, before);
+      sent = { ...message, attachments: claimed.files };
+    }
+    if (sent) await insertMessage(sent);
+    if (sent && sent.attachments.length > 0) {
+      // The bytes move from the upload to the message in this transaction: sent once, served by any node.
+      for (const file of sent.attachments) {
+        await ex().run(
+          'INSERT INTO attachments (id, message_id, file_name, content_type, size, data) SELECT id, ?, file_name, content_type, size, data FROM reply_uploads WHERE id = ?',
+          [sent.id, file.id],
+        );
+        await ex().run('DELETE FROM reply_uploads WHERE id = ?', [file.id]);
+      }
+    }
     if (note) await insertNote(note);
     await updateTicket(after);
     if (mutation.kind === 'transfer' && after.assignmentReason?.code === 'transferred') {
@@ -2060,8 +2144,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         agentName: after.assigneeName,
       });
     } else if (after.assigneeId !== before.assigneeId && after.assigneeId !== null) await recordRouting(after, now);
-    const body: ChangeBody = message
-      ? { kind: 'message', message, ticket: after }
+    const body: ChangeBody = sent
+      ? { kind: 'message', message: sent, ticket: after }
       : note
         ? { kind: 'note', note, ticket: after }
         : { kind: 'ticket', ticket: after };
@@ -2335,6 +2419,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     claimQueuedDeliveries,
     renewDeliveryClaim,
     getAttachment,
+    putReplyUpload,
+    removeStaleReplyUploads,
     getMessageSource,
     findTicketByExternalMessageIds,
     listTicketIdsByExternalIdPrefix,

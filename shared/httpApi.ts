@@ -3,6 +3,7 @@
  * response shapes, and the one error body every endpoint uses.
  */
 import { z } from 'zod';
+import type { AttachmentRefusal, ReplyAttachment } from './attachments.js';
 import {
   MAX_CLOCK_SKEW_MS,
   MAX_SUBJECT_LENGTH,
@@ -26,8 +27,20 @@ export const DEFAULT_WORKSTATION_PORT = 4781;
  */
 export interface ApiErrorBody {
   error: {
-    code: 'invalid_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'payload_too_large' | 'rate_limited' | 'channel_unavailable' | 'internal';
+    code:
+      | 'invalid_request'
+      | 'unauthorized'
+      | 'forbidden'
+      | 'not_found'
+      | 'payload_too_large'
+      | 'rate_limited'
+      | 'channel_unavailable'
+      | 'attachment_refused'
+      | 'conflict'
+      | 'internal';
     message: string;
+    /** With `attachment_refused`: which rule of shared/attachments.ts, for the UI to say in its language. */
+    refusal?: AttachmentRefusal;
     fields?: Array<{ path: string; message: string }>;
     retryAfterMs?: number;
   };
@@ -40,6 +53,13 @@ export const loginRequestSchema = z.object({
   clientId: entityIdSchema.optional(),
 });
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+/** `PUT /api/v1/uploads/:id` (a file for a reply; body = the bytes, `X-File-Name` = the name percent-encoded): what the server keeps. */
+export interface UploadResponse {
+  attachment: ReplyAttachment;
+  /** False when these bytes were already uploaded under this id (a retry). */
+  created: boolean;
+}
 
 /** `POST /api/v1/auth/logout`: whether this call revoked the token (false: it was already gone). */
 export interface LogoutResponse {

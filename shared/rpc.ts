@@ -7,6 +7,7 @@
  */
 import { ticketPresenceRequestSchema, type TicketPresenceEvent } from './collision.js';
 import { z } from 'zod';
+import { ATTACHMENT_LIMITS, attachmentFileNameSchema, replyAttachmentsSchema, type ReplyAttachment } from './attachments.js';
 import type { CtiCall } from './cti.js';
 import {
   customerHistoryRequestSchema,
@@ -312,7 +313,16 @@ export const rpcParamSchemas = {
   'ticket.get': z.object({ ticketId: ticketIdSchema }).strict(),
   /** The agent has seen the ticket's customer messages: its unread marker goes (a change event follows when it had one). */
   'ticket.markRead': z.object({ ticketId: ticketIdSchema }).strict(),
-  'ticket.reply': z.object({ ticketId: ticketIdSchema, text: textSchema, via: messageSourceSchema.optional(), actionId: actionIdSchema.optional() }).strict(),
+  'ticket.reply': z
+    .object({
+      ticketId: ticketIdSchema,
+      text: textSchema,
+      via: messageSourceSchema.optional(),
+      actionId: actionIdSchema.optional(),
+      /** Files uploaded first with `attachment.upload` (online only; shared/attachments.ts). */
+      attachments: replyAttachmentsSchema.optional(),
+    })
+    .strict(),
   'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema, actionId: actionIdSchema.optional() }).strict(),
   'ticket.setStatus': z.object({ ticketId: ticketIdSchema, status: ticketStatusSchema }).strict(),
   'ticket.setPriority': z.object({ ticketId: ticketIdSchema, priority: prioritySchema }).strict(),
@@ -455,6 +465,19 @@ export const rpcParamSchemas = {
   'customer.history': customerHistoryRequestSchema,
   /** Fetches an attachment's bytes from the server (online only, up to MAX_ATTACHMENT_DOWNLOAD_BYTES). */
   'attachment.download': z.object({ attachmentId: entityIdSchema }).strict(),
+  /**
+   * Uploads a file for a reply on this ticket (online only), under an id the renderer makes
+   * once per file, so a retry is the same upload; refused with `attachment_refused` facts.
+   */
+  'attachment.upload': z
+    .object({
+      ticketId: ticketIdSchema,
+      uploadId: entityIdSchema,
+      fileName: attachmentFileNameSchema,
+      contentType: z.string().min(1).max(255),
+      base64: z.string().max(Math.ceil((ATTACHMENT_LIMITS.maxFileBytes + 1) / 3) * 4),
+    })
+    .strict(),
   // Phone (CTI).
   /** Phone calls popped on this agent's screen (the `calls` event's list), for a window that opens late. */
   'call.list': emptyParams,
@@ -579,6 +602,7 @@ export interface RpcResults {
   'customer.matches': CustomerMatchesResult;
   'customer.history': CustomerHistoryView;
   'attachment.download': FileDownload;
+  'attachment.upload': ReplyAttachment;
   'call.list': { calls: CtiCall[] };
   'call.dismiss': { dismissed: boolean };
   'chat.typing': { sent: boolean };

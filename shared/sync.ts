@@ -69,6 +69,7 @@ import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webch
 import type { TicketPresenceEvent, TicketPresenceRequest } from './collision.js';
 import type { CtiCall } from './cti.js';
 import { ticketRefusalSchema } from './ticketRules.js';
+import { replyAttachmentsSchema } from './attachments.js';
 import { createTicketMutationSchema, createdTicketIdsSchema } from './manualTicket.js';
 import type { QueueListRequest, QueueListResult, QueueSummary, TicketFetchRequest, TicketFetchResult } from './queue.js';
 import type { PiiAuditRequest, PiiAuditResult, PiiRevealRequest, PiiRevealResult } from './pii.js';
@@ -161,6 +162,8 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     createdAt: z.number().int().nonnegative(),
     /** The source the agent picked to answer through (see `replyRoutes`); absent = the customer's newest. */
     via: messageSourceSchema.optional(),
+    /** Files uploaded before (by their upload ids, shared/attachments.ts); absent = none. */
+    attachments: replyAttachmentsSchema.optional(),
   }),
   z.object({
     mutationId: mutationIdSchema,

@@ -42,6 +42,7 @@ import {
   type TransferRefusalReason,
 } from './routing.js';
 import { dueAtFor } from './sla.js';
+import { ATTACHMENT_LIMITS, attachmentRefusalCodeSchema, checkReplyAttachments, type AttachmentRefusalCode } from './attachments.js';
 import type { Mutation } from './sync.js';
 import { mayCreateOnChannel, type CreateTicketMutation } from './manualTicket.js';
 
@@ -104,6 +105,14 @@ export const ticketRefusalSchema = z.discriminatedUnion('code', [
    * channels and on phone only; `customer` — the chosen customer is unknown or not theirs to see.
    */
   z.object({ code: z.literal('create_refused'), ticketId: ticketRefSchema, reason: z.enum(['channel', 'customer']) }),
+  /** A reply's files break a limit or a rule of shared/attachments.ts (`reason`), about `fileName` (null: the reply's files together). */
+  z.object({
+    code: z.literal('attachment_refused'),
+    ticketId: ticketRefSchema,
+    reason: attachmentRefusalCodeSchema,
+    fileName: z.string().max(255).nullable(),
+    limit: z.number().int().nonnegative().nullable(),
+  }),
 ]);
 export type TicketRefusal = z.infer<typeof ticketRefusalSchema>;
 export type RefusalCode = TicketRefusal['code'];
@@ -295,6 +304,10 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
           alternatives: replyAlternatives(reach),
         });
       }
+      const files = mutation.attachments ?? [];
+      const fileRefusal = checkReplyAttachments(files);
+      if (fileRefusal)
+        return refuse({ code: 'attachment_refused', ticketId: ticket.id, reason: fileRefusal.code, fileName: fileRefusal.fileName, limit: fileRefusal.limit });
       const message: Message = {
         id: mutation.messageId,
         ticketId: ticket.id,
@@ -306,7 +319,7 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
         externalMessageId: null,
         deliveryStatus: 'queued',
         createdAt: when,
-        attachments: [],
+        attachments: files.map((file) => ({ id: file.id, fileName: file.fileName, contentType: file.contentType, size: file.size })),
         source,
         call: null,
         deliveryError: null,
@@ -544,6 +557,7 @@ export function rejectionCodeOf(refusal: TicketRefusal): 'not_found' | 'forbidde
     case 'result_required':
     case 'note_required':
     case 'transfer_refused':
+    case 'attachment_refused':
       return 'invalid';
     case 'create_refused':
       return refusal.reason === 'channel' ? 'forbidden' : 'not_found';
@@ -615,5 +629,17 @@ export function describeRefusal(refusal: TicketRefusal): string {
       return refusal.reason === 'channel'
         ? 'The ticket was not created: an agent creates tickets on their own channels or on phone'
         : 'The ticket was not created: the customer is unknown or not yours to see';
+    case 'attachment_refused':
+      return `The reply on ${refusal.ticketId} was not sent: ${ATTACHMENT_REFUSAL_TEXT[refusal.reason]}${refusal.fileName === null ? '' : ` (${refusal.fileName})`}`;
   }
 }
+
+const ATTACHMENT_REFUSAL_TEXT: Record<AttachmentRefusalCode, string> = {
+  attachment_too_large: `a file is larger than ${String(ATTACHMENT_LIMITS.maxFileBytes / 1024 / 1024)} MB`,
+  attachments_too_large: `the files together are larger than ${String(ATTACHMENT_LIMITS.maxReplyBytes / 1024 / 1024)} MB`,
+  too_many_attachments: `more than ${String(ATTACHMENT_LIMITS.maxFiles)} files`,
+  attachment_type_denied: 'this type of file may not be sent',
+  attachment_empty: 'a file is empty',
+  attachment_unknown: 'a file was not uploaded (upload it again)',
+  attachment_offline: 'files can only be attached while connected',
+};

@@ -106,7 +106,26 @@ export interface WebchatMessage {
   authorName: string;
   text: string;
   createdAt: number;
+  /** Files of the message (an agent's reply with attachments); absent from an older server = none. */
+  attachments?: WebchatAttachment[];
 }
+
+/**
+ * A file the widget shows: a download link, and a thumbnail for raster images. The `url` is
+ * signed for this visitor and this file and expires (`WEBCHAT_FILE_LINK_TTL_MS`); a widget
+ * reconnecting gets fresh ones with its history.
+ */
+export interface WebchatAttachment {
+  id: string;
+  fileName: string;
+  contentType: string;
+  size: number;
+  url: string;
+  thumbnail: boolean;
+}
+
+/** How long a signed file link in the widget stays valid. */
+export const WEBCHAT_FILE_LINK_TTL_MS = 12 * 60 * 60 * 1000;
 
 /** What the widget learns when it (re)connects. */
 export interface WebchatWelcome {

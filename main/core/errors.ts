@@ -36,6 +36,7 @@ const REFUSAL_RPC_CODES: Record<TicketRefusal['code'], RpcErrorCode> = {
   note_required: 'invalid_params',
   transfer_refused: 'conflict',
   create_refused: 'forbidden',
+  attachment_refused: 'invalid_params',
 };
 
 /** The RPC error for a refusal of the shared ticket rules: the facts ride along, with English for logs. */

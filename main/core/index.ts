@@ -934,13 +934,18 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       if (!detail) throw new RpcError('not_found', `Ticket ${ticketId} was not found.`);
       return detail;
     },
-    'ticket.reply': ({ ticketId, text, via, actionId }) => {
+    'ticket.reply': ({ ticketId, text, via, actionId, attachments }) => {
       const session = requireSession();
       const at = now();
       // One id per user action: the mutation's, the message's, or the offline draft's.
       const id = actionId ?? uuidv7(at);
       const earlier = earlierReply(session, id, ticketId);
       if (earlier) return earlier;
+      const files = attachments ?? [];
+      if (connection.status !== 'online' && files.length > 0) {
+        // Files are uploaded online only (docs/technical/channels.md, Attachments); the renderer keeps the text.
+        throw refusalError({ code: 'attachment_refused', ticketId, reason: 'attachment_offline', fileName: null, limit: null });
+      }
       if (connection.status !== 'online') {
         // A customer reply never leaves without the agent seeing the ticket as it is once online.
         const draft = { id, ticketId, text, createdAt: at };
@@ -949,7 +954,16 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         notifier.add([ticketId]);
         return { kind: 'draft', draft };
       }
-      const effect = recordMutation({ mutationId: id, kind: 'reply', ticketId, messageId: id, text, createdAt: at, ...(via ? { via } : {}) });
+      const effect = recordMutation({
+        mutationId: id,
+        kind: 'reply',
+        ticketId,
+        messageId: id,
+        text,
+        createdAt: at,
+        ...(via ? { via } : {}),
+        ...(files.length > 0 ? { attachments: files } : {}),
+      });
       if (!effect.message) throw new RpcError('internal', 'The reply was not stored.');
       return { kind: 'sent', message: { ...effect.message, pending: true } };
     },

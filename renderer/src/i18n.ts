@@ -31,6 +31,7 @@ import { scriptsEn, scriptsZhCN } from './i18nScripts.js';
 import { knowledgeEn, knowledgeZhCN } from './i18nKnowledge.js';
 import { fieldsEn, fieldsZhCN } from './i18nFields.js';
 import { manualEn, manualZhCN } from './i18nManual.js';
+import { attachmentsEn, attachmentsZhCN } from './i18nAttachments.js';
 import { historyEn, historyZhCN } from './i18nHistory.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
@@ -46,6 +47,7 @@ const en = {
   ...rulesEn,
   ...fieldsEn,
   ...manualEn,
+  ...attachmentsEn,
   ...customersEn,
   ...chatEn,
   ...ctiEn,
@@ -242,6 +244,7 @@ const zhCN: Dictionary = {
   ...rulesZhCN,
   ...fieldsZhCN,
   ...manualZhCN,
+  ...attachmentsZhCN,
   ...customersZhCN,
   ...chatZhCN,
   ...ctiZhCN,

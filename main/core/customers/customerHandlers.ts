@@ -11,10 +11,19 @@ import { customerHistoryPageSchema, customerMatchesResultSchema, customerMergeRe
 import { MAX_ATTACHMENT_DOWNLOAD_BYTES, type RpcResults, type rpcParamSchemas } from '../../../shared/rpc.js';
 import type { Cache } from '../cache/cache.js';
 import { askServer } from '../askServer.js';
-import { RpcError } from '../errors.js';
+import { RpcError, refusalError } from '../errors.js';
+import { attachmentRefusalSchema, checkAttachment, replyAttachmentSchema, type AttachmentRefusal } from '../../../shared/attachments.js';
+import type { ApiErrorBody } from '../../../shared/httpApi.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
 
-export const CUSTOMER_METHODS = ['customer.search', 'customer.merge', 'customer.matches', 'customer.history', 'attachment.download'] as const;
+export const CUSTOMER_METHODS = [
+  'customer.search',
+  'customer.merge',
+  'customer.matches',
+  'customer.history',
+  'attachment.download',
+  'attachment.upload',
+] as const;
 export type CustomerMethod = (typeof CUSTOMER_METHODS)[number];
 
 export type CustomerHandlers = {
@@ -80,6 +89,39 @@ export function createCustomerHandlers(options: { serverUrl: string; current(): 
       const asOf = now();
       cache.writer.keepCustomerHistory(customerId, { before }, page, asOf);
       return { ...page, asOf, cached: false };
+    },
+
+    async 'attachment.upload'({ ticketId, uploadId, fileName, contentType, base64 }) {
+      const { token, online } = options.current();
+      const data = Buffer.from(base64, 'base64');
+      const refused = (refusal: AttachmentRefusal) =>
+        refusalError({ code: 'attachment_refused', ticketId, reason: refusal.code, fileName: refusal.fileName, limit: refusal.limit });
+      // The same rules as the server's, so a refusal needs no round trip (the server checks again).
+      const local = checkAttachment({ fileName, contentType, size: data.length });
+      if (local) throw refused(local);
+      if (!token || !online) throw refused({ code: 'attachment_offline', fileName, limit: null });
+      let response: Response;
+      try {
+        response = await fetch(`${options.serverUrl}/api/v1/uploads/${encodeURIComponent(uploadId)}`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'x-file-name': encodeURIComponent(fileName) },
+          body: data,
+          signal: AbortSignal.timeout(ATTACHMENT_DOWNLOAD_TIMEOUT_MS),
+        });
+      } catch (error) {
+        throw new RpcError('server_unreachable', `The file could not be uploaded (${error instanceof Error ? error.message : String(error)}).`);
+      }
+      const body: unknown = await response.json().catch(() => null);
+      if (response.ok) {
+        const parsed = replyAttachmentSchema.safeParse((body as { attachment?: unknown } | null)?.attachment);
+        if (!parsed.success) throw new RpcError('internal', 'The server answered the upload with something unreadable.');
+        return parsed.data;
+      }
+      const refusal = attachmentRefusalSchema.safeParse((body as ApiErrorBody | null)?.error?.refusal);
+      if (refusal.success) throw refused(refusal.data);
+      if (response.status === 401) throw new RpcError('not_signed_in', 'The server did not accept your session; sign in again.');
+      if (response.status === 409) throw new RpcError('conflict', `Upload ${uploadId} already holds another file.`);
+      throw new RpcError('internal', `The server answered ${String(response.status)} for the upload of ${fileName}.`);
     },
 
     async 'attachment.download'({ attachmentId }) {

@@ -237,6 +237,52 @@ describe('one customer across channels, in the workstation', () => {
     expect(await agent1.invoke('attachment.download', { attachmentId: 'no-such-attachment' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
+  it('uploads a file and sends it with a reply through the outbox; a dangerous type is refused before upload, a lost id by the server', async () => {
+    const quote = Buffer.from('%PDF-1.4\n报价单 2024-11-08\n', 'utf8');
+    const uploaded = await call(agent1, 'attachment.upload', {
+      ticketId: emailTicket,
+      uploadId: 'core-upload-0001',
+      fileName: '报价单.pdf',
+      contentType: 'application/pdf',
+      base64: quote.toString('base64'),
+    });
+    expect(uploaded).toEqual({ id: 'core-upload-0001', fileName: '报价单.pdf', contentType: 'application/pdf', size: quote.length });
+    // A retry of the same upload (its answer lost) is the same file.
+    expect(
+      await call(agent1, 'attachment.upload', {
+        ticketId: emailTicket,
+        uploadId: 'core-upload-0001',
+        fileName: '报价单.pdf',
+        contentType: 'application/pdf',
+        base64: quote.toString('base64'),
+      }),
+    ).toEqual(uploaded);
+    expect(
+      await agent1.invoke('attachment.upload', {
+        ticketId: emailTicket,
+        uploadId: 'core-upload-exe',
+        fileName: 'setup.exe',
+        contentType: 'application/octet-stream',
+        base64: 'TVo=',
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_params', refusal: { code: 'attachment_refused', reason: 'attachment_type_denied', fileName: 'setup.exe' } },
+    });
+
+    const sent = await call(agent1, 'ticket.reply', { ticketId: emailTicket, text: '报价单见附件', attachments: [uploaded] });
+    expect(sent).toMatchObject({ kind: 'sent', message: { attachments: [uploaded] } });
+    if (sent.kind !== 'sent') throw new Error('not sent');
+    await waitUntil(
+      agent1,
+      'the server has the reply with its file',
+      async () =>
+        (await server.store.getTicketBundle(emailTicket))?.messages.some((message) => message.id === sent.message.id && message.attachments.length === 1) ??
+        false,
+    );
+    expect((await server.store.getAttachment('core-upload-0001'))?.data.equals(quote)).toBe(true);
+  });
+
   it('fails merges and downloads with `offline` without the server, while search keeps working', async () => {
     const another = await postInbound({ channel: 'email', customer: { name: '张伟', email: 'zw.third@example.cn' }, text: '第三个邮箱' });
     const thirdId = (await server.store.getTicket(another.ticketId))!.customerId;
@@ -248,6 +294,23 @@ describe('one customer across channels, in the workstation', () => {
     await waitUntil(agent1, 'agent1 is offline', async () => (await connectionOf(agent1)).status === 'offline');
     expect(await agent1.invoke('customer.merge', { keepId, mergeId: thirdId })).toMatchObject({ ok: false, error: { code: 'offline' } });
     expect(await agent1.invoke('attachment.download', { attachmentId: pdfId })).toMatchObject({ ok: false, error: { code: 'offline' } });
+    // Files need the server: attaching offline is refused with its own code (the composer keeps the text).
+    expect(
+      await agent1.invoke('attachment.upload', {
+        ticketId: emailTicket,
+        uploadId: 'core-upload-offline',
+        fileName: 'a.pdf',
+        contentType: 'application/pdf',
+        base64: 'JVBERg==',
+      }),
+    ).toMatchObject({ ok: false, error: { refusal: { code: 'attachment_refused', reason: 'attachment_offline' } } });
+    expect(
+      await agent1.invoke('ticket.reply', {
+        ticketId: emailTicket,
+        text: '附件稍后发送',
+        attachments: [{ id: 'core-upload-offline', fileName: 'a.pdf', contentType: 'application/pdf', size: 4 }],
+      }),
+    ).toMatchObject({ ok: false, error: { refusal: { code: 'attachment_refused', reason: 'attachment_offline' } } });
     expect(await agent1.invoke('customer.matches', { customerId: keepId })).toMatchObject({ ok: false, error: { code: 'offline' } });
     expect((await call(agent1, 'customer.search', { query: '张伟', excludeId: keepId })).map((h) => h.customer.id)).toContain(thirdId);
   });

@@ -7,6 +7,7 @@ import { ReplyChangeWarning } from './CollisionBar.js';
 import { alternativesText } from './refusalText.js';
 import { useScriptPicker } from './ScriptPicker.js';
 import { sourceText } from './sourceText.js';
+import { ReplyFiles, filesOf } from './ReplyFiles.js';
 
 /** Shown only near the limit, where it helps; the core refuses longer text. */
 function LengthHint({ text }: { text: string }) {
@@ -64,6 +65,7 @@ export function Composer({ ticketId }: { ticketId: string }) {
       addNote: state.addNote,
       knowledgeOpen: state.knowledgeOpen,
       toggleKnowledge: state.toggleKnowledge,
+      attachFiles: state.attachFiles,
     })),
   );
   const { detail } = s;
@@ -78,6 +80,14 @@ export function Composer({ ticketId }: { ticketId: string }) {
       <ReplyChangeWarning />
       <form
         className={`compose-box reply-box${noRoute ? ' no-route' : ''}`}
+        onDragOver={(e) => {
+          if (!noRoute && e.dataTransfer.types.includes('Files')) e.preventDefault();
+        }}
+        onDrop={(e) => {
+          if (noRoute || e.dataTransfer.files.length === 0) return;
+          e.preventDefault();
+          void s.attachFiles(filesOf(e.dataTransfer.files));
+        }}
         onSubmit={(e) => {
           e.preventDefault();
           void s.sendReply();
@@ -136,6 +146,13 @@ export function Composer({ ticketId }: { ticketId: string }) {
             picker.onInput(e.target);
           }}
           onBlur={picker.close}
+          onPaste={(e) => {
+            // A pasted screenshot becomes an attachment; pasted text stays text.
+            const images = filesOf(e.clipboardData.files).filter((file) => file.type.startsWith('image/'));
+            if (images.length === 0) return;
+            e.preventDefault();
+            void s.attachFiles(images);
+          }}
           onKeyDown={(e) => {
             if (picker.onKeyDown(e)) return;
             if (isSubmitChord(e) && !noRoute) {
@@ -144,6 +161,7 @@ export function Composer({ ticketId }: { ticketId: string }) {
             }
           }}
         />
+        <ReplyFiles ticketId={ticketId} disabled={noRoute} />
         <button
           type="submit"
           className="primary"

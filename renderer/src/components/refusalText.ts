@@ -1,5 +1,6 @@
 import { readDeliveryError, type Message } from '../../../shared/domain.js';
 import type { ReplyAlternative, TicketRefusal } from '../../../shared/ticketRules.js';
+import { formatFileSize, type AttachmentRefusalCode } from '../../../shared/attachments.js';
 import { channelKey, statusKey, type Translate } from '../i18n.js';
 import { sourceText } from './sourceText.js';
 
@@ -53,7 +54,15 @@ export function refusalText(t: Translate, refusal: TicketRefusal): string {
     }
     case 'create_refused':
       return t(`refusal.create_refused.${refusal.reason}`);
+    case 'attachment_refused':
+      return t('refusal.attachment_refused', { ticket: refusal.ticketId, reason: attachmentRefusalText(t, refusal) });
   }
+}
+
+/** Why a file (or a reply's files) is refused, in the agent's language, with the limit it broke. */
+export function attachmentRefusalText(t: Translate, refusal: { reason: AttachmentRefusalCode; fileName: string | null; limit: number | null }): string {
+  const limit = refusal.limit === null ? '' : refusal.reason === 'too_many_attachments' ? String(refusal.limit) : formatFileSize(refusal.limit);
+  return t(`attach.refused.${refusal.reason}`, { name: refusal.fileName ?? '', limit });
 }
 
 /**

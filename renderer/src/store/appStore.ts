@@ -9,6 +9,7 @@ import { createAttentionSlice } from './attentionSlice.js';
 import { createCallSlice } from './callSlice.js';
 import { createChatSlice } from './chatSlice.js';
 import { createCollisionSlice } from './collisionSlice.js';
+import { createAttachmentSlice } from './attachmentSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
 import { createCustomerSlice, csatNotesOf, customerMatchKey, reloadCustomerWhenBackOnline } from './customerSlice.js';
 import { createFieldsSlice } from './fieldsSlice.js';
@@ -51,6 +52,7 @@ export function createAppStore(api: WorkstationApi): AppStore {
     ...createRoutingSlice(api)(...a),
     ...createChatSlice(api)(...a),
     ...createCollisionSlice(api)(...a),
+    ...createAttachmentSlice(api)(...a),
     ...createCustomerSlice(api)(...a),
     ...createCallSlice(api)(...a),
     ...createPiiSlice(api)(...a),

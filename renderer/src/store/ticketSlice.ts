@@ -160,11 +160,20 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       try {
         // Online it goes to the outbox; offline the core keeps it as a draft for the agent
         // to confirm later. Either way the text is safe in the core and leaves the composer.
-        await api.invoke('ticket.reply', { ticketId, text, ...(via ? { via } : {}), actionId: action.actionId });
+        const files = get().replyFiles[ticketId] ?? [];
+        await api.invoke('ticket.reply', {
+          ticketId,
+          text,
+          ...(via ? { via } : {}),
+          actionId: action.actionId,
+          ...(files.length > 0 ? { attachments: files } : {}),
+        });
         const drafts = { ...get().replyDrafts };
         // Only clear what was sent: the agent may have kept typing while it was on its way.
         if (drafts[ticketId] === text) delete drafts[ticketId];
-        set({ replyDrafts: drafts, sendingReply: false, retryActions: without(get().retryActions, key) });
+        const replyFiles = { ...get().replyFiles };
+        delete replyFiles[ticketId];
+        set({ replyDrafts: drafts, replyFiles, sendingReply: false, retryActions: without(get().retryActions, key) });
         void get().reloadTicket();
         return true;
       } catch (error) {

@@ -22,6 +22,7 @@ import type { Language } from '../i18n.js';
 import type { CallSlice } from './callSlice.js';
 import type { ChatSlice } from './chatSlice.js';
 import type { CollisionSlice } from './collisionSlice.js';
+import type { AttachmentSlice } from './attachmentSlice.js';
 import type { CustomerSlice } from './customerSlice.js';
 import type { FieldsSlice } from './fieldsSlice.js';
 import type { ManualSlice } from './manualSlice.js';
@@ -220,6 +221,7 @@ export type AppState = SessionSlice &
   RoutingSlice &
   ChatSlice &
   CollisionSlice &
+  AttachmentSlice &
   CustomerSlice &
   CallSlice &
   PiiSlice &

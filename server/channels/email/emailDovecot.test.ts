@@ -197,10 +197,18 @@ describe('email channel with Dovecot', () => {
     expect(server.logLines.some((line) => /refused uid \d+ of \d+ bytes \(limit 1048576\)/.test(line))).toBe(true);
   });
 
-  it('sends an agent reply into the customer mailbox with our threading headers, and threads the answer back', async () => {
+  it('sends an agent reply with its attachment (a Chinese file name) into the customer mailbox with our threading headers, and threads the answer back', async () => {
     const ticketId = (await ticketOf(waiting.messageId))!;
     const agent = (await server.store.getUser('agent_wang'))!;
     const replyId = randomUUID();
+    const invoice = Buffer.from('%PDF-1.4\n发票 E20241108001\n%%EOF\n', 'utf8');
+    expect(
+      await server.store.putReplyUpload(
+        agent.id,
+        { id: 'upload-invoice', fileName: '发票.pdf', contentType: 'application/pdf', data: invoice },
+        server.clock.now(),
+      ),
+    ).toBe('stored');
     const result = await server.store.applyMutation(
       agent,
       'client-1',
@@ -211,6 +219,7 @@ describe('email channel with Dovecot', () => {
         messageId: replyId,
         text: '您好，已为您联系快递公司，预计明天送达。',
         createdAt: server.clock.now(),
+        attachments: [{ id: 'upload-invoice', fileName: '发票.pdf', contentType: 'application/pdf', size: invoice.length }],
       },
       server.clock.now(),
     );
@@ -222,10 +231,16 @@ describe('email channel with Dovecot', () => {
     );
     expect((await server.store.getTicketBundle(ticketId))!.messages.find((message) => message.id === replyId)!.externalMessageId).toBe(ourMessageId);
 
-    const received = await withMailbox(ZHANG, async (client) => {
+    const source = await withMailbox(ZHANG, async (client) => {
       const [message] = await client.fetchAll('1:*', { source: true });
-      return parseMail(message!.source!);
+      return message!.source!;
     });
+    const received = await parseMail(source);
+    // The customer's mailbox holds the file under its Chinese name (nodemailer encodes it for old and new clients alike).
+    expect(received.attachments.map((file) => ({ fileName: file.fileName, contentType: file.contentType, data: file.data }))).toEqual([
+      { fileName: '发票.pdf', contentType: 'application/pdf', data: invoice },
+    ]);
+    expect(source.toString('latin1')).toMatch(/filename\*0?\*?=utf-8''|filename="=\?UTF-8\?/i);
     expect(received).toMatchObject({
       messageId: ourMessageId,
       inReplyTo: [waiting.messageId],

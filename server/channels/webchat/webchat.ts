@@ -24,7 +24,8 @@ import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Namespace, Socket } from 'socket.io';
 import type { z } from 'zod';
-import { canUserSeeTicket, type Message, type Ticket, type TicketBundle } from '../../../shared/domain.js';
+import { canUserSeeTicket, type Attachment, type Message, type Ticket, type TicketBundle } from '../../../shared/domain.js';
+import { isThumbnailType, servedContentType } from '../../../shared/attachments.js';
 import {
   QUEUE_RATE_WINDOW_MS,
   WEBCHAT_NAMESPACE,
@@ -42,7 +43,9 @@ import {
   webchatTypingSchema,
   type ChatReadEvent,
   type ChatTypingEvent,
+  WEBCHAT_FILE_LINK_TTL_MS,
   type WebchatAck,
+  type WebchatAttachment,
   type WebchatClientToServerEvents,
   type WebchatServerToClientEvents,
   type WebchatError,
@@ -330,9 +333,30 @@ function currentVisitor(bundle: TicketBundle): string | null {
   return null;
 }
 
-function toWebchatMessage(message: Message, prefix: string | null): WebchatMessage {
+/** What a file link signs: the file, the visitor (their room) and when it expires. */
+function fileLinkPayload(attachmentId: string, room: string, expires: number): string {
+  return `webchat-file\n${attachmentId}\n${room}\n${String(expires)}`;
+}
+
+/** The HMAC (keyed by the site's secret, which every node has) of a file link; base64url. */
+export function signFileLink(secret: string, attachmentId: string, room: string, expires: number): string {
+  return createHmac('sha256', secret)
+    .update(fileLinkPayload(attachmentId, room, expires))
+    .digest('base64url');
+}
+
+/** The site of a visitor room `webchat:<site>:…`; null for anything else. */
+function siteOfRoom(room: string): string | null {
+  const match = /^webchat:([^:]+):/.exec(room);
+  return match ? match[1]! : null;
+}
+
+type FileLinker = (attachment: Attachment) => WebchatAttachment;
+
+function toWebchatMessage(message: Message, prefix: string | null, link?: FileLinker): WebchatMessage {
   const own = prefix !== null && message.direction === 'inbound' && message.externalMessageId?.startsWith(prefix);
   return {
+    ...(link && message.attachments.length > 0 ? { attachments: message.attachments.map(link) } : {}),
     id: message.id,
     ticketId: message.ticketId,
     clientMessageId: own ? message.externalMessageId!.slice(prefix.length) : null,
@@ -372,6 +396,63 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
   let pollTimer: NodeJS.Timeout | null = null;
   let checkScheduled = false;
   let stopped = false;
+
+  /** Signed links to a message's files for this visitor (their room), valid for WEBCHAT_FILE_LINK_TTL_MS. */
+  function fileLinks(room: string): FileLinker {
+    const secret = sites.get(siteOfRoom(room) ?? '')?.secret ?? null;
+    const expires = now() + WEBCHAT_FILE_LINK_TTL_MS;
+    return (attachment) => {
+      const query = secret === null ? null : new URLSearchParams({ v: room, e: String(expires), s: signFileLink(secret, attachment.id, room, expires) });
+      return {
+        id: attachment.id,
+        fileName: attachment.fileName,
+        contentType: attachment.contentType,
+        size: attachment.size,
+        thumbnail: isThumbnailType(attachment.contentType),
+        url: query === null ? '' : `${ctx.publicUrl()}/chat/files/${encodeURIComponent(attachment.id)}?${query.toString()}`,
+      };
+    };
+  }
+
+  /**
+   * `GET /chat/files/:id?v=<visitor room>&e=<expiry>&s=<signature>`: a file of the visitor's
+   * own conversation. A link of another visitor, an altered or expired one, or none, is 403; a
+   * file not in that visitor's conversation (another visitor's, an inbound mail's) is 404.
+   * Served as a download (attachment, nosniff), never as a page; any node serves it (database).
+   */
+  async function serveFile(req: IncomingMessage, res: ServerResponse, url: URL, rawId: string): Promise<void> {
+    const room = url.searchParams.get('v') ?? '';
+    const expires = Number(url.searchParams.get('e'));
+    const signature = Buffer.from(url.searchParams.get('s') ?? '', 'utf8');
+    const secret = sites.get(siteOfRoom(room) ?? '')?.secret ?? null;
+    const id = /^[A-Za-z0-9_-]{1,64}$/.test(rawId) ? rawId : null;
+    const expected = secret !== null && id !== null && Number.isSafeInteger(expires) ? Buffer.from(signFileLink(secret, id, room, expires), 'utf8') : null;
+    const plain = (status: number, text: string) => {
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+      res.end(text);
+    };
+    if (expected === null || signature.length !== expected.length || !timingSafeEqual(signature, expected) || expires < now()) {
+      plain(403, 'forbidden');
+      return;
+    }
+    const found = await store.getAttachment(id!);
+    const bundle = found ? await store.getTicketBundle(found.ticketId) : null;
+    const mine = bundle !== null && found !== null && conversationOf(bundle, room).some((message) => message.id === found.messageId);
+    if (!found || !mine) {
+      plain(404, 'not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': servedContentType(found.attachment.contentType),
+      'content-length': found.data.length,
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(found.attachment.fileName)}`,
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; sandbox",
+      'cross-origin-resource-policy': 'cross-origin',
+      'cache-control': 'private, no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : found.data);
+  }
 
   /** Whether any tab of the visitor is connected, to any node (the adapter asks them all). */
   async function connected(room: string | null): Promise<boolean> {
@@ -638,8 +719,9 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     // A survey invitation in the history carries no link (its token is never stored): a fresh one
     // while the survey is open, so a visitor who comes back can still rate; none once it closed.
     const history: WebchatMessage[] = [];
+    const links = fileLinks(data.socialId);
     for (const message of own) {
-      const shown = toWebchatMessage(message, prefix);
+      const shown = toWebchatMessage(message, prefix, links);
       if (message.direction === 'outbound' && message.text.includes(CSAT_LINK_PLACEHOLDER)) {
         // Each link is a stored row: a page reloaded in a loop is held to the rating budget of its address.
         const allowed = (await rateLimits.csatPerAddress.consume(data.address)).ok;
@@ -683,7 +765,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     }
     const stored = (await store.getTicketBundle(ticket.id))?.messages.find((m) => m.id === outcome.messageId);
     // The visitor's other tabs show it too; the sending tab already does.
-    if (stored) socket.to(data.socialId).emit('webchat:message', toWebchatMessage(stored, externalIdPrefix(data.socialId)));
+    if (stored) socket.to(data.socialId).emit('webchat:message', toWebchatMessage(stored, externalIdPrefix(data.socialId), fileLinks(data.socialId)));
     return { ticketId: ticket.id, messageId: outcome.messageId, duplicate: false };
   }
 
@@ -869,7 +951,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       const bundle = await store.getTicketBundle(ticket.id);
       const visitor = bundle ? (addressees(bundle).find((entry) => entry.message.id === message.id)?.visitor ?? null) : null;
       if (visitor !== null && (await connected(visitor))) {
-        nsp.to(visitor).emit('webchat:message', toWebchatMessage(message, null));
+        nsp.to(visitor).emit('webchat:message', toWebchatMessage(message, null, fileLinks(visitor)));
         return {};
       }
       const email = ctx.sender('email');
@@ -885,6 +967,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
 
   // --- the widget's files ------------------------------------------------------------------
   const routes: ChannelRoute[] = [
+    { pattern: /^\/chat\/files\/([^/]+)$/, methods: { GET: (req, res, url, params) => serveFile(req, res, url, params[0]!) } },
     { pattern: /^\/chat\/widget\.js$/, methods: { GET: (req, res) => sendAsset(req, res, widgetScript, 'text/javascript; charset=utf-8') } },
     {
       pattern: /^\/chat\/socket\.io\.min\.js$/,

@@ -20,6 +20,7 @@
 
   var TEXT = {
     'zh-CN': {
+      download: '下载',
       title: '在线客服',
       launcher: '在线咨询',
       close: '关闭',
@@ -76,6 +77,7 @@
       csatRateLimited: '尝试次数过多，请稍后再试。',
     },
     en: {
+      download: 'Download',
       title: 'Customer service',
       launcher: 'Chat with us',
       close: 'Close',
@@ -242,6 +244,11 @@
     '.msg{max-width:80%;display:flex;flex-direction:column;gap:3px}',
     '.msg.visitor{align-self:flex-end;align-items:flex-end}',
     '.msg.agent{align-self:flex-start}',
+    '.file{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:4px;padding:6px 10px;border:1px solid #d9e2ec;border-radius:10px;background:#fff;color:#1565c0;text-decoration:none;max-width:100%}',
+    '.file:focus-visible{outline:2px solid #1565c0;outline-offset:2px}',
+    '.file .thumb{display:block;max-width:180px;max-height:120px;border-radius:6px;flex-basis:100%}',
+    '.file .file-name{font-weight:600;word-break:break-all}',
+    '.file .file-size{color:#5b6b7b;font-size:12px}',
     '.bubble{padding:9px 12px;border-radius:14px;white-space:pre-wrap;word-break:break-word;line-height:1.45}',
     '.visitor .bubble{background:#1565c0;color:#fff;border-bottom-right-radius:4px}',
     '.agent .bubble{background:#fff;border:1px solid #d9e2ec;border-bottom-left-radius:4px}',
@@ -470,6 +477,30 @@
     return item;
   }
 
+  /** A file of an agent's reply: a download link (signed for this visitor by the server), with a thumbnail for raster images. */
+  function fileLink(file) {
+    var link = el('a', 'file');
+    link.href = file.url;
+    link.setAttribute('download', file.fileName);
+    link.setAttribute('rel', 'noopener');
+    link.setAttribute('aria-label', t('download') + ' ' + file.fileName);
+    if (file.thumbnail) {
+      var image = el('img', 'thumb');
+      image.src = file.url;
+      image.alt = file.fileName;
+      link.appendChild(image);
+    }
+    link.appendChild(el('span', 'file-name', file.fileName));
+    link.appendChild(el('span', 'file-size', sizeOf(file.size)));
+    return link;
+  }
+
+  function sizeOf(bytes) {
+    if (bytes < 1024) return bytes + ' B';
+    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + ' KB';
+    return (bytes / (1024 * 1024)).toFixed(1) + ' MB';
+  }
+
   function renderMessages() {
     while (log.firstChild) log.removeChild(log.firstChild);
     if (state.status !== 'refused') log.appendChild(el('li', 'system', t('welcome')));
@@ -481,6 +512,9 @@
       }
       var item = el('li', 'msg ' + message.from);
       item.appendChild(el('div', 'bubble', message.text));
+      (message.attachments || []).forEach(function (file) {
+        item.appendChild(fileLink(file));
+      });
       var meta = el('div', 'meta');
       // The server's off-hours auto-reply is signed in both languages; the widget says it in its own.
       var who = message.from === 'visitor' ? t('you') : message.authorName === AUTO_REPLY_AUTHOR ? t('autoReply') : message.authorName;
