@@ -14,7 +14,7 @@
  * an undo never takes a later decision with it. What an operation needs from the database it reads
  * before its turn's synchronous decision; the writes follow inside the same transaction.
  */
-import { offerTimeoutMsOf } from '../../shared/admin.js';
+import { DEFAULT_POLICIES, offerTimeoutMsOf, wrapUpMsOf } from '../../shared/admin.js';
 import { canUserSeeTicket, type Role, type Ticket, type User } from '../../shared/domain.js';
 import type {
   AgentStatus,
@@ -177,6 +177,9 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   async function applyPolicies(): Promise<void> {
     const stored = await store.admin.getPolicies();
     if (stored.updatedAt !== null) engine.config.offerTimeoutMs = offerTimeoutMsOf(stored.policies);
+    // Wrap-up: the stored policy, else the configured one, else the policies' default (30 s phone, 15 s chat).
+    engine.config.wrapUpMs =
+      stored.updatedAt !== null ? wrapUpMsOf(stored.policies) : (options.config?.wrapUpMs ?? wrapUpMsOf({ ...DEFAULT_POLICIES }));
   }
 
   async function load(): Promise<void> {
@@ -233,7 +236,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   ): PresenceChanged {
     // Skips only concern an available agent; the next board push refreshes them.
     const skipped = presence === 'available' ? (lastPresence.get(agentId)?.skipped ?? []) : [];
-    return { presence, cause, awayReason, byName, at, skipped };
+    const status = engine.agentStatus(agentId);
+    return { presence, cause, awayReason, byName, at, skipped, wrapUpUntil: status?.wrapUpUntil ?? null, wrapUpChannel: status?.wrapUpChannel ?? null };
   }
 
   /** The socket events of a batch of effects, sent once the transaction that decided them has committed. */
@@ -259,6 +263,18 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
         case 'presence':
           out.push(() => {
             const change = presenceChange(effect.agentId, effect.presence, effect.cause, effect.awayReason, effect.byName, effect.at);
+            lastPresence.set(effect.agentId, change);
+            outlet?.presence(effect.agentId, change);
+          });
+          break;
+        case 'wrapUp':
+          // The agent's header counts down (or stops); their presence is as it was.
+          out.push(() => {
+            const known = lastPresence.get(effect.agentId);
+            const status = engine.agentStatus(effect.agentId);
+            if (!status) return;
+            const base = known ?? presenceChange(effect.agentId, status.presence, status.presenceCause, status.awayReason, null, status.presenceSince);
+            const change: PresenceChanged = { ...base, wrapUpUntil: effect.until, wrapUpChannel: effect.channel };
             lastPresence.set(effect.agentId, change);
             outlet?.presence(effect.agentId, change);
           });
