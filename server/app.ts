@@ -296,7 +296,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log,
       publicUrl: () => url,
       agents: () => routingPort.agents(),
-      callStateChanged: (agentId) => routingPort.callStateChanged(agentId),
+      callStateChanged: (agentId, afterTalk) => routingPort.callStateChanged(agentId, afterTalk),
       sender: (family) => senders?.[family],
       ingest,
       rateLimits,

@@ -417,7 +417,7 @@ export const routingCallSchema = z.discriminatedUnion('op', [
     to: entityIdSchema.nullable(),
   }),
   z.object({ op: z.literal('pin'), leadId: entityIdSchema, ticketId: ticketIdSchema, agentId: entityIdSchema.nullable() }),
-  z.object({ op: z.literal('callStateChanged'), agentId: entityIdSchema }),
+  z.object({ op: z.literal('callStateChanged'), agentId: entityIdSchema, afterTalk: z.boolean().optional() }),
   z.object({ op: z.literal('userChanged'), userId: entityIdSchema, byName: z.string().max(200) }),
   z.object({ op: z.literal('policiesChanged') }),
 ]);

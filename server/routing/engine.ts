@@ -267,7 +267,8 @@ export interface RoutingEngine {
   agentStatus(agentId: string): AgentStatus | null;
   agentStatuses(): AgentStatus[];
   /** The CTI's call state: a call is ringing or answered on this agent's extension (true) or not. */
-  setOnCall(agentId: string, onCall: boolean, now: number): RoutingEffect[];
+  /** `wrapUp` (default true): a call that ended after talking starts the phone wrap-up; a missed one (false) does not. */
+  setOnCall(agentId: string, onCall: boolean, now: number, wrapUp?: boolean): RoutingEffect[];
   /** Waiting tickets in queue order (offered ones included). */
   queuedTicketIds(now: number): string[];
   /** An open ticket as the engine sees it; null for a ticket it does not hold (closed ones are dropped). */
@@ -1210,7 +1211,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       return effects;
     },
 
-    setOnCall(agentId, onCall, now) {
+    setOnCall(agentId, onCall, now, wrapUp = true) {
       const effects: RoutingEffect[] = [];
       const a = agents.get(agentId);
       if (!a || a.onCall === onCall) return effects;
@@ -1218,7 +1219,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       a.onCall = onCall;
       // A call that ended starts the phone wrap-up; then (wrap-up over, or none) the agent takes chats again. One that started only stops new chat offers.
       if (!onCall) {
-        startWrapUp(a, 'phone', now, effects);
+        if (wrapUp) startWrapUp(a, 'phone', now, effects);
         drain(now, effects);
       }
       return effects;

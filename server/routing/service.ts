@@ -110,7 +110,8 @@ export interface RoutingService extends TicketRouter {
   audit(viewer: User, ticketId: string): Promise<RoutingAuditEntry[]>;
   agents(): AgentStatus[];
   /** A call started or ended on this agent's extension: the live-call state is read from the store again. */
-  callStateChanged(agentId: string): Promise<void>;
+  /** `afterTalk`: an answered call of theirs just ended, so wrap-up starts when the live state clears. */
+  callStateChanged(agentId: string, afterTalk?: boolean): Promise<void>;
   /** An admin changed or (de)activated the user: re-read from the store (see RoutingPort.userChanged). */
   userChanged(userId: string, byName: string): Promise<AgentStatus | null>;
   /** Reads the stored policies' offer timeout (new offers use it; open ones keep their expiry). */
@@ -674,11 +675,11 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
 
     agents: () => engine.agentStatuses(),
 
-    async callStateChanged(agentId) {
+    async callStateChanged(agentId, afterTalk = false) {
       if (stopped) return;
       await ensureUser(agentId);
       const live = await liveCallOf(agentId);
-      await track(decide(null, () => effectsOnly(engine.setOnCall(agentId, live, now()))));
+      await track(decide(null, () => effectsOnly(engine.setOnCall(agentId, live, now(), afterTalk))));
     },
 
     async userChanged(userId, byName) {
