@@ -69,7 +69,6 @@ export const boardSnapshotSchema = z.object({
 });
 export type BoardSnapshot = z.infer<typeof boardSnapshotSchema>;
 
-
 /** `board:get` takes nothing. */
 export const boardGetRequestSchema = z.object({}).strict();
 export type BoardGetRequest = z.infer<typeof boardGetRequestSchema>;

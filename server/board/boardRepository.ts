@@ -7,7 +7,14 @@
  */
 import { DEFAULT_POLICIES, firstResponseTargetMs, type Policies } from '../../shared/admin.js';
 import { CHANNELS, type Channel } from '../../shared/domain.js';
-import { DEFAULT_BACKLOG_THRESHOLD, MAX_BOARD_AGENTS, isBoardChannel, type BoardAgent, type BoardSnapshot, type LiveChannelCounts } from '../../shared/board.js';
+import {
+  DEFAULT_BACKLOG_THRESHOLD,
+  MAX_BOARD_AGENTS,
+  isBoardChannel,
+  type BoardAgent,
+  type BoardSnapshot,
+  type LiveChannelCounts,
+} from '../../shared/board.js';
 import { localDateOf, periodRange } from '../../shared/kpi.js';
 import type { SqlExecutor } from '../db/sql.js';
 import { readQueueSummary } from '../queueViewStore.js';

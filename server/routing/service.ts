@@ -179,8 +179,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     const stored = await store.admin.getPolicies();
     if (stored.updatedAt !== null) engine.config.offerTimeoutMs = offerTimeoutMsOf(stored.policies);
     // Wrap-up: the stored policy, else the configured one, else the policies' default (30 s phone, 15 s chat).
-    engine.config.wrapUpMs =
-      stored.updatedAt !== null ? wrapUpMsOf(stored.policies) : (options.config?.wrapUpMs ?? wrapUpMsOf({ ...DEFAULT_POLICIES }));
+    engine.config.wrapUpMs = stored.updatedAt !== null ? wrapUpMsOf(stored.policies) : (options.config?.wrapUpMs ?? wrapUpMsOf({ ...DEFAULT_POLICIES }));
   }
 
   async function load(): Promise<void> {

@@ -52,6 +52,8 @@ export interface RoutingSlice {
   applyPresence: (presence: PresenceChanged) => void;
   /** `awayReason` only with 'away' (why: a break, a meal, training…). */
   setPresence: (presence: Presence, awayReason?: AwayReason | null) => Promise<boolean>;
+  /** A lead opens an agent's ticket from the Team view: the inbox shows it. */
+  openTicketFromTeam: (ticketId: string) => void;
   /** Ends this agent's wrap-up now (the Ready button): routing offers them work again. */
   endWrapUp: () => Promise<boolean>;
   applyOffers: (offers: RoutingOffer[]) => void;
@@ -161,6 +163,11 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
             : { wrapUpUntil: before?.wrapUpUntil ?? null, wrapUpChannel: before?.wrapUpChannel ?? null };
         set({ presence: { presence: result.presence, cause: result.cause, awayReason: result.awayReason, byName: null, at: result.at, skipped, ...wrapUp } });
         return true;
+      },
+
+      openTicketFromTeam(ticketId) {
+        get().setView('inbox');
+        void get().openTicket(ticketId);
       },
 
       endWrapUp() {
