@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Server } from 'socket.io';
 import type { Channel, ChannelContext, ChannelFactory } from './channels/channel.js';
-import { attachCollision } from './collisionSocket.js';
+import { attachCollision, viewingByUser } from './collisionSocket.js';
 import { attachCustomers } from './customerSocket.js';
 import { createDeliveryDispatcher, type ChannelSenders, type DeliveryDispatcher } from './channels/delivery.js';
 import { seedDemoOrganisation } from './demo.js';
@@ -253,14 +253,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   attachScripts(io, { store, rateLimits, now, log });
   attachKnowledge(io, { store, rateLimits, now, log });
   attachAdmin(io, { store, routing: routingPort, sessions, rateLimits, now, log });
-  const collision = attachCollision(io, { store, now, log });
   const board = attachBoard(io, {
-    board: createBoardRepository(store.sql, reports),
+    board: createBoardRepository(store.sql, reports, undefined, async () => (await store.admin.getPolicies()).policies),
     now,
     log,
+    viewing: () => viewingByUser(io),
     ...(options.boardIntervalMs !== undefined ? { intervalMs: options.boardIntervalMs } : {}),
   });
   const stopBoard = commits.onDidCommitChanges(() => board.markDirty());
+  // Opening another ticket is no commit: this node's leads see it within the board interval, other nodes' at their next recompute (recheck, 15 s, or any commit).
+  const collision = attachCollision(io, { store, now, log, onViewingChanged: () => board.markDirty() });
   const alarms = startAlarms(io, { store, commits, router: routingPort, reports, now, log, ...options.alarms });
 
   /**
@@ -299,7 +301,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log,
       publicUrl: () => url,
       agents: () => routingPort.agents(),
-      callStateChanged: (agentId) => routingPort.callStateChanged(agentId),
+      callStateChanged: (agentId, afterTalk) => routingPort.callStateChanged(agentId, afterTalk),
       sender: (family) => senders?.[family],
       ingest,
       rateLimits,

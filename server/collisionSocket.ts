@@ -24,11 +24,28 @@ export interface CollisionDependencies {
   store: ServerStore;
   now: () => number;
   log: (line: string) => void;
+  /** A socket began or stopped showing a ticket (the leads' board says what each agent has open). */
+  onViewingChanged?: () => void;
 }
 
 /** The room of a ticket's viewers (on every node, through the adapter). */
 export function ticketViewRoom(ticketId: string): string {
   return `ticket-view:${ticketId}`;
+}
+
+/**
+ * Which ticket each agent has open on a workstation now (user id → ticket id), for the leads'
+ * board: the same `socket.data.viewing` the rosters read, from every node's sockets through
+ * the adapter, so there is no second tracker and a dead node's sockets drop out. An agent on
+ * two devices shows one of them.
+ */
+export async function viewingByUser(io: SyncServer): Promise<Map<string, string>> {
+  const viewing = new Map<string, string>();
+  for (const socket of await io.fetchSockets()) {
+    const { user, viewing: shown } = socket.data;
+    if (user?.role === 'agent' && shown?.ticketId && !viewing.has(user.id)) viewing.set(user.id, shown.ticketId);
+  }
+  return viewing;
 }
 
 /** Wires collision into the socket server; call after `attachSync` (its middleware authenticates). */
@@ -88,6 +105,7 @@ export function attachCollision(io: SyncServer, deps: CollisionDependencies): { 
         if (typing && wasTyping && now - lastTypingAt < TICKET_TYPING_THROTTLE_MS) return;
         if (!typing && !wasTyping) return;
       }
+      if (!before || before.ticketId !== ticketId) deps.onViewingChanged?.();
       if (before && before.ticketId !== ticketId) {
         socket.data.viewing = null;
         await socket.leave(ticketViewRoom(before.ticketId));
@@ -135,7 +153,10 @@ export function attachCollision(io: SyncServer, deps: CollisionDependencies): { 
       const viewing = socket.data.viewing;
       socket.data.viewing = null;
       // The socket has left its rooms by now: the others hear it is gone.
-      if (viewing) announceLater(viewing.ticketId);
+      if (viewing) {
+        announceLater(viewing.ticketId);
+        deps.onViewingChanged?.();
+      }
     });
   });
 

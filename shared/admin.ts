@@ -154,6 +154,15 @@ export type AdminAuditResult = z.infer<typeof adminAuditResultSchema>;
 
 const MINUTE_MS = 60_000;
 
+/**
+ * Wrap-up (话后处理) per channel, seconds: after a call ends or a chat is completed the agent
+ * gets no new offers this long (or until they say they are ready). 0 = none (email, social).
+ */
+export const DEFAULT_WRAP_UP_SECONDS: Readonly<Record<Channel, number>> = { phone: 30, chat: 15, social: 0, email: 0 };
+/** At most 10 minutes: longer is a break, which Away with a reason says better. */
+export const MAX_WRAP_UP_SECONDS = 600;
+const wrapUpSeconds = z.number().int().min(0).max(MAX_WRAP_UP_SECONDS);
+
 /** A target in minutes: at least 1 minute, at most 30 days. */
 const targetMinutes = z
   .number()
@@ -171,6 +180,11 @@ export const policiesSchema = z
     firstResponseMinutes: z.object({ phone: targetMinutes, chat: targetMinutes, social: targetMinutes, email: targetMinutes }).strict(),
     /** How long an agent has to accept a phone/chat offer, seconds (5–120). */
     offerTimeoutSeconds: z.number().int().min(5).max(120),
+    /** Wrap-up after a call / completed contact, seconds per channel (an older client that does not send it keeps the defaults). */
+    wrapUpSeconds: z
+      .object({ phone: wrapUpSeconds, chat: wrapUpSeconds, social: wrapUpSeconds, email: wrapUpSeconds })
+      .strict()
+      .default({ ...DEFAULT_WRAP_UP_SECONDS }),
   })
   .strict();
 export type Policies = z.infer<typeof policiesSchema>;
@@ -186,6 +200,7 @@ export const DEFAULT_POLICIES: Readonly<Policies> = {
   complaintSlaMinutes: null,
   firstResponseMinutes: { phone: 1, chat: 2, social: 30, email: 240 },
   offerTimeoutSeconds: DEFAULT_OFFER_TIMEOUT_MS / 1000,
+  wrapUpSeconds: { ...DEFAULT_WRAP_UP_SECONDS },
 };
 
 export const policiesResultSchema = z.object({
@@ -211,6 +226,12 @@ export function longestResolutionWindowMs(policies: Policies): number {
 
 export function offerTimeoutMsOf(policies: Policies): number {
   return policies.offerTimeoutSeconds * 1000;
+}
+
+/** Wrap-up per channel in ms, as the routing engine takes it. */
+export function wrapUpMsOf(policies: Policies): Record<Channel, number> {
+  const { phone, chat, social, email } = policies.wrapUpSeconds;
+  return { phone: phone * 1000, chat: chat * 1000, social: social * 1000, email: email * 1000 };
 }
 
 export function firstResponseTargetMs(policies: Policies, channel: Channel): number {

@@ -6,7 +6,7 @@
  * agents are never sent it and `board:get` answers them `forbidden`.
  */
 import { z } from 'zod';
-import { CHANNELS, TICKET_GROUPS, channelSchema, type Channel } from './domain.js';
+import { CHANNELS, TICKET_GROUPS, channelSchema, entityIdSchema, ticketIdSchema, type Channel } from './domain.js';
 import { queueSummaryEntrySchema } from './queue.js';
 import { kpisSchema } from './reports.js';
 
@@ -33,8 +33,26 @@ export const boardRowSchema = z.object({
   today: kpisSchema,
   /** This channel's backlog threshold as leads set it (shared/alarms.ts); absent = the snapshot's `backlogThreshold`. */
   backlogThreshold: z.number().int().positive().optional(),
+  /**
+   * First-response misses today (首次响应超时): tickets created today whose first agent reply came
+   * later than the channel's target (policies), plus open ones still unanswered past it.
+   */
+  firstResponseOverdue: count.default(0),
 });
 export type BoardRow = z.infer<typeof boardRowSchema>;
+
+/** Most agents a board names (a larger floor is several teams' boards). */
+export const MAX_BOARD_AGENTS = 2000;
+
+/** What an agent is on now, beside routing's status (the Team view joins them by user id). */
+export const boardAgentSchema = z.object({
+  userId: entityIdSchema,
+  /** Their oldest open ticket (the one waiting longest on them), by creation time; null when they hold none. */
+  oldestOpen: z.object({ ticketId: ticketIdSchema, createdAt: z.number().int().nonnegative() }).nullable(),
+  /** The ticket they have open on a workstation now (the collision roster's `viewing`); null when none. */
+  viewingTicketId: ticketIdSchema.nullable(),
+});
+export type BoardAgent = z.infer<typeof boardAgentSchema>;
 
 export const boardSnapshotSchema = z.object({
   /** When it was computed (server clock); open tickets are judged overdue as of then. */
@@ -46,6 +64,8 @@ export const boardSnapshotSchema = z.object({
   rows: z.array(boardRowSchema).max(CHANNELS.length),
   /** Every queue (channel × group) with someone waiting, by channel then group: the same figures agents' queue summaries show. */
   queues: z.array(queueSummaryEntrySchema).max(CHANNELS.length * (TICKET_GROUPS.length + 1)),
+  /** Per agent who holds an open ticket or has one open on screen: what they are on (an older server sends none). */
+  agents: z.array(boardAgentSchema).max(MAX_BOARD_AGENTS).default([]),
 });
 export type BoardSnapshot = z.infer<typeof boardSnapshotSchema>;
 

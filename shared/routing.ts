@@ -89,6 +89,10 @@ export const agentStatusSchema = z.object({
   phoneBlocksChat: z.boolean(),
   /** A call is ringing or answered on this agent's extension right now (the CTI's call state). */
   onCall: z.boolean().default(false),
+  /** In wrap-up (话后处理) until then: no new offers (see WrapUp in docs/technical/routing.md); null = not in wrap-up. */
+  wrapUpUntil: z.number().int().nonnegative().nullable().default(null),
+  /** The channel whose contact ended (the call, the completed chat) while in wrap-up. */
+  wrapUpChannel: channelSchema.nullable().default(null),
   /** Open assigned tickets plus outstanding offers, per channel. */
   load: capacitySchema,
   /** Open assigned tickets over all channels (offers not included). */
@@ -201,6 +205,9 @@ export const presenceChangedSchema = z.object({
   at: z.number().int().nonnegative(),
   /** While available: the channels on which routing passes this agent over, and why (their header says so). */
   skipped: z.array(routingSkipSchema).max(CHANNELS.length).default([]),
+  /** In wrap-up until then (no new offers; "Ready" or presence Available ends it early); null = not. */
+  wrapUpUntil: z.number().int().nonnegative().nullable().default(null),
+  wrapUpChannel: channelSchema.nullable().default(null),
 });
 export type PresenceChanged = z.infer<typeof presenceChangedSchema>;
 
@@ -410,7 +417,7 @@ export const routingCallSchema = z.discriminatedUnion('op', [
     to: entityIdSchema.nullable(),
   }),
   z.object({ op: z.literal('pin'), leadId: entityIdSchema, ticketId: ticketIdSchema, agentId: entityIdSchema.nullable() }),
-  z.object({ op: z.literal('callStateChanged'), agentId: entityIdSchema }),
+  z.object({ op: z.literal('callStateChanged'), agentId: entityIdSchema, afterTalk: z.boolean().optional() }),
   z.object({ op: z.literal('userChanged'), userId: entityIdSchema, byName: z.string().max(200) }),
   z.object({ op: z.literal('policiesChanged') }),
 ]);

@@ -7,7 +7,7 @@
  * gets the current board when they connect and on `board:get`. Agents never join the room,
  * and `board:get` answers them `forbidden`.
  */
-import { BOARD_INTERVAL_MS, boardGetRequestSchema, type BoardSnapshot } from '../../shared/board.js';
+import { BOARD_INTERVAL_MS, MAX_BOARD_AGENTS, boardGetRequestSchema, type BoardSnapshot } from '../../shared/board.js';
 import type { SyncServer, SyncSocket } from '../liveHub.js';
 import { createPacedJob } from '../pacedJob.js';
 import { handle, SyncRefusal } from '../sync.js';
@@ -24,10 +24,15 @@ export interface BoardPublisherOptions {
   intervalMs?: number;
   /** Recompute this often while leads watch even when nothing committed; default 15 s. */
   recheckMs?: number;
+  /**
+   * Which ticket each user has open on a workstation now (user id → ticket id): the collision
+   * roster (server/collisionSocket.ts), read from every node's sockets. None when not given.
+   */
+  viewing?: () => Promise<Map<string, string>>;
 }
 
 export interface BoardPublisher {
-  /** Something committed: the board is recomputed within the interval, if a lead watches. */
+  /** Something committed (or someone opened another ticket): the board is recomputed within the interval, if a lead watches. */
   markDirty(): void;
   /** How many times the board was computed (the bench and tests count it: once per interval, not per lead). */
   computations(): number;
@@ -53,14 +58,24 @@ export function attachBoard(io: SyncServer, options: BoardPublisherOptions): Boa
   function publish(snapshot: BoardSnapshot): void {
     if (stopped) return;
     // The same figures again (a recheck with nothing new) are not re-sent.
-    const figures = JSON.stringify([snapshot.day, snapshot.rows]);
+    const figures = JSON.stringify([snapshot.day, snapshot.rows, snapshot.agents]);
     if (figures === sentFigures) return;
     sentFigures = figures;
     io.to(BOARD_ROOM).emit('board:snapshot', snapshot);
   }
 
+  /** The snapshot with what each agent has open on screen now joined in (an agent viewing a ticket but holding none gets a row). */
+  async function compute(): Promise<BoardSnapshot> {
+    const [snapshot, viewing] = await Promise.all([options.board.snapshot(options.now()), options.viewing?.() ?? Promise.resolve(new Map<string, string>())]);
+    if (viewing.size === 0) return snapshot;
+    const agents = snapshot.agents.map((agent) => ({ ...agent, viewingTicketId: viewing.get(agent.userId) ?? null }));
+    const listed = new Set(agents.map((agent) => agent.userId));
+    for (const [userId, ticketId] of viewing) if (!listed.has(userId)) agents.push({ userId, oldestOpen: null, viewingTicketId: ticketId });
+    return { ...snapshot, agents: agents.slice(0, MAX_BOARD_AGENTS) };
+  }
+
   const job = createPacedJob({
-    run: () => options.board.snapshot(options.now()),
+    run: compute,
     after: (snapshot) => {
       current = snapshot;
       publish(snapshot);

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICIES } from '../../shared/admin.js';
 import { boardRowAlerts, boardSnapshotSchema, type BoardRow } from '../../shared/board.js';
 import { openPostgresDatabase } from '../db/postgres.js';
 import type { SqlDatabase } from '../db/sql.js';
@@ -266,6 +267,27 @@ for (const backend of TEST_BACKENDS) {
         overdueRate: null,
         csat: null,
       });
+    });
+
+    it('counts first-response misses per channel against the policies’ targets, as worked out by hand', async () => {
+      // Default targets: phone 1 min, chat 2, social 30, email 240. chat A answered in 2 min: on target (not later);
+      // chat B in 10 min: a miss; chat C unanswered for 60 min and open: a miss; chat D is yesterday's. phone E was
+      // handled without a written reply: no miss. email F open and unanswered for 8 h: a miss; G answered in 30 min.
+      const snapshot = await createBoardRepository(db, createReportRepository(db)).snapshot(AT);
+      expect(Object.fromEntries(snapshot.rows.map((row) => [row.channel, row.firstResponseOverdue]))).toEqual({ phone: 0, chat: 2, social: 0, email: 1 });
+      // A stricter chat target (1 min) makes A a miss too; a laxer email target (10 h) clears F.
+      const policies = { ...DEFAULT_POLICIES, firstResponseMinutes: { ...DEFAULT_POLICIES.firstResponseMinutes, chat: 1, email: 600 } };
+      const strict = await createBoardRepository(db, createReportRepository(db), undefined, () => Promise.resolve(policies)).snapshot(AT);
+      expect(Object.fromEntries(strict.rows.map((row) => [row.channel, row.firstResponseOverdue]))).toEqual({ phone: 0, chat: 3, social: 0, email: 0 });
+    });
+
+    it('names each agent’s oldest open ticket (completed and closed ones do not count), and leaves out agents holding none', async () => {
+      const snapshot = boardSnapshotSchema.parse(await createBoardRepository(db, createReportRepository(db)).snapshot(AT));
+      // agent1: B is open (A and the social tickets are completed); agent2: F awaits the customer (E completed, G closed).
+      expect(snapshot.agents).toEqual([
+        { userId: 'agent1', oldestOpen: { ticketId: 'GD20241108002', createdAt: T }, viewingTicketId: null },
+        { userId: 'agent2', oldestOpen: { ticketId: 'GD20241108005', createdAt: T + 2 * HOUR }, viewingTicketId: null },
+      ]);
     });
 
     it('flags overdue rate above 0 and pending above the backlog threshold', async () => {

@@ -5,9 +5,17 @@
  * does not know, the tickets open on each channel right now (two index seeks, no table scan),
  * and each queue (channel × group) as the agents' queue summary counts it.
  */
+import { DEFAULT_POLICIES, firstResponseTargetMs, type Policies } from '../../shared/admin.js';
 import { CHANNELS, type Channel } from '../../shared/domain.js';
-import { DEFAULT_BACKLOG_THRESHOLD, isBoardChannel, type BoardSnapshot, type LiveChannelCounts } from '../../shared/board.js';
-import { localDateOf } from '../../shared/kpi.js';
+import {
+  DEFAULT_BACKLOG_THRESHOLD,
+  MAX_BOARD_AGENTS,
+  isBoardChannel,
+  type BoardAgent,
+  type BoardSnapshot,
+  type LiveChannelCounts,
+} from '../../shared/board.js';
+import { localDateOf, periodRange } from '../../shared/kpi.js';
 import type { SqlExecutor } from '../db/sql.js';
 import { readQueueSummary } from '../queueViewStore.js';
 import type { ReportRepository } from '../reports/reportRepository.js';
@@ -17,6 +25,10 @@ export interface BoardRepository {
   liveCounts(): Promise<Map<Channel, LiveChannelCounts>>;
   /** The board as of `at`: live counts and the KPIs of the China-local day containing `at`. */
   snapshot(at: number): Promise<BoardSnapshot>;
+  /** Each agent's oldest open ticket (agents holding none are left out); `viewingTicketId` is the publisher's to fill. */
+  oldestOpenByAgent(): Promise<BoardAgent[]>;
+  /** First-response misses of the day containing `at`, per channel (see boardRowSchema.firstResponseOverdue). */
+  firstResponseOverdue(at: number): Promise<Map<Channel, number>>;
 }
 
 const OPEN = "('unassigned', 'in_progress', 'awaiting_customer')";
@@ -35,8 +47,51 @@ const PENDING_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM tickets t W
  */
 const IN_PROGRESS_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM users u CROSS JOIN tickets t WHERE t.assignee_id = u.id AND t.status IN ${OPEN} GROUP BY t.channel`;
 
-export function createBoardRepository(sql: SqlExecutor, reports: ReportRepository, backlogThreshold = DEFAULT_BACKLOG_THRESHOLD): BoardRepository {
+/**
+ * Each agent's oldest open ticket: per agent, one seek of `tickets_assignee (assignee_id,
+ * status)` at their open tickets (a handful each) and a sort of those, never a table scan,
+ * so it costs what IN_PROGRESS_SQL costs. No index of its own (no migration).
+ */
+const OLDEST_OPEN_SQL = `SELECT u.id AS agent_id, t.id AS ticket_id, t.created_at AS created_at
+  FROM users u JOIN tickets t ON t.id = (
+    SELECT o.id FROM tickets o WHERE o.assignee_id = u.id AND o.status IN ${OPEN} ORDER BY o.created_at, o.id LIMIT 1)
+  WHERE u.role = 'agent' ORDER BY u.id LIMIT ${String(MAX_BOARD_AGENTS)}`;
+
+/** The channel's first-response target (ms), as a bound parameter per channel (CAST: PostgreSQL must know the type). */
+const TARGET_OF_CHANNEL = `CASE t.channel WHEN 'phone' THEN CAST(? AS BIGINT) WHEN 'chat' THEN CAST(? AS BIGINT) WHEN 'social' THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END`;
+
+/**
+ * First-response misses among the day's tickets (the `tickets_created` range the day report
+ * reads too): answered later than the target, or open and still unanswered past it as of `at`.
+ * A ticket completed without any reply (a call handled on the phone) is no miss.
+ */
+const FIRST_RESPONSE_OVERDUE_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM tickets t
+  WHERE t.created_at >= ? AND t.created_at < ?
+    AND ((t.first_response_at IS NOT NULL AND t.first_response_at - t.created_at > ${TARGET_OF_CHANNEL})
+      OR (t.first_response_at IS NULL AND t.status IN ${OPEN} AND CAST(? AS BIGINT) - t.created_at > ${TARGET_OF_CHANNEL}))
+  GROUP BY t.channel`;
+
+/** `policies`: where the first-response targets come from (the stored policies; the defaults when not given). */
+export function createBoardRepository(
+  sql: SqlExecutor,
+  reports: ReportRepository,
+  backlogThreshold = DEFAULT_BACKLOG_THRESHOLD,
+  policies: () => Promise<Policies> = () => Promise.resolve({ ...DEFAULT_POLICIES }),
+): BoardRepository {
   const repository: BoardRepository = {
+    async oldestOpenByAgent() {
+      const rows = await sql.all<{ agent_id: string; ticket_id: string; created_at: number | string }>(OLDEST_OPEN_SQL);
+      return rows.map((row) => ({ userId: row.agent_id, oldestOpen: { ticketId: row.ticket_id, createdAt: Number(row.created_at) }, viewingTicketId: null }));
+    },
+    async firstResponseOverdue(at) {
+      const { start, end } = periodRange('day', localDateOf(at));
+      const current = await policies();
+      const targets = CHANNELS.map((channel) => firstResponseTargetMs(current, channel));
+      const rows = await sql.all<{ channel: string; n: number | string }>(FIRST_RESPONSE_OVERDUE_SQL, [start, end, ...targets, at, ...targets]);
+      const counts = new Map<Channel, number>(CHANNELS.map((channel) => [channel, 0]));
+      for (const row of rows) if (isBoardChannel(row.channel)) counts.set(row.channel, Number(row.n));
+      return counts;
+    },
     async liveCounts() {
       const counts = new Map<Channel, LiveChannelCounts>(CHANNELS.map((channel) => [channel, { pending: 0, inProgress: 0 }]));
       const [pending, inProgress] = await Promise.all([
@@ -56,12 +111,14 @@ export function createBoardRepository(sql: SqlExecutor, reports: ReportRepositor
     },
     async snapshot(at) {
       const day = localDateOf(at);
-      const [live, report, thresholds, queues] = await Promise.all([
+      const [live, report, thresholds, queues, firstResponse, agents] = await Promise.all([
         repository.liveCounts(),
         reports.report({ period: 'day', date: day, by: 'channel' }, at),
         // Each channel's threshold as leads set it (server/alarms/), so the board flags what the alarms fire on.
         sql.all<{ channel: string; backlog_threshold: number | string }>('SELECT channel, backlog_threshold FROM channel_alarms'),
         readQueueSummary(sql, at),
+        repository.firstResponseOverdue(at),
+        repository.oldestOpenByAgent(),
       ]);
       const thresholdOf = new Map(thresholds.map((row) => [row.channel, Number(row.backlog_threshold)]));
       const todayOf = new Map(report.rows.map((row) => [row.key, row.kpis]));
@@ -73,9 +130,17 @@ export function createBoardRepository(sql: SqlExecutor, reports: ReportRepositor
           const today = todayOf.get(channel);
           if (!today) throw new Error(`The day report has no row for ${channel}.`);
           const { pending, inProgress } = live.get(channel) ?? { pending: 0, inProgress: 0 };
-          return { channel, pending, inProgress, today, backlogThreshold: thresholdOf.get(channel) ?? backlogThreshold };
+          return {
+            channel,
+            pending,
+            inProgress,
+            today,
+            backlogThreshold: thresholdOf.get(channel) ?? backlogThreshold,
+            firstResponseOverdue: firstResponse.get(channel) ?? 0,
+          };
         }),
         queues: queues.filter((queue) => isBoardChannel(queue.channel)),
+        agents,
       };
     },
   };

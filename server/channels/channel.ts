@@ -23,8 +23,11 @@ export interface ChannelContext {
   publicUrl(): string;
   /** Every agent's presence, skills and load as routing sees them now (a chat widget offers its offline form when nobody can answer). */
   agents(): AgentStatus[];
-  /** A call started or ended on this agent's extension (committed in the store): routing reads the call state again. */
-  callStateChanged(agentId: string): Promise<void>;
+  /**
+   * A call started or ended on this agent's extension (committed in the store): routing reads the call state again.
+   * `afterTalk`: a call this agent answered has just ended, so they go into wrap-up (a missed call starts none).
+   */
+  callStateChanged(agentId: string, afterTalk?: boolean): Promise<void>;
   /**
    * The sender registered for a source family, once the server has started (undefined before,
    * or when no channel sends for it): lets one channel hand a reply to another, e.g. web chat

@@ -202,7 +202,7 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
       case 'pin':
         return current.pin(await requireUser(call.leadId), call.ticketId, call.agentId);
       case 'callStateChanged':
-        await current.callStateChanged(call.agentId);
+        await current.callStateChanged(call.agentId, call.afterTalk);
         return null;
       case 'userChanged':
         return current.userChanged(call.userId, call.byName);
@@ -453,7 +453,7 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     escalate: (actor, ticketId, reason) => run({ op: 'escalate', actorId: actor.id, ticketId, reason }),
     reassign: (lead, ticketIds, to) => run({ op: 'reassign', leadId: lead.id, ticketIds: [...ticketIds], to }),
     pin: (lead, ticketId, agentId) => run({ op: 'pin', leadId: lead.id, ticketId, agentId }),
-    callStateChanged: async (agentId) => void (await run({ op: 'callStateChanged', agentId })),
+    callStateChanged: async (agentId, afterTalk) => void (await run({ op: 'callStateChanged', agentId, afterTalk: afterTalk === true })),
     userChanged: (userId, byName) => run({ op: 'userChanged', userId, byName }),
     policiesChanged: async () => void (await run({ op: 'policiesChanged' })),
   };

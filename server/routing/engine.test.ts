@@ -393,6 +393,10 @@ function checkNothingStalls(world: World, perTick: number): void {
   for (const d of world.decisions) {
     if (d.via !== 'lead' && Math.floor(d.at / DRAIN_INTERVAL_MS) === interval) takenThisInterval.set(d.agentId, (takenThisInterval.get(d.agentId) ?? 0) + 1);
   }
+  // A wrap-up ends at its deadline: none outlives it (the engine woke for it).
+  for (const agent of engine.agentStatuses()) {
+    if (agent.wrapUpUntil !== null) expect(agent.wrapUpUntil, `${agent.userId}'s wrap-up outlived its deadline`).toBeGreaterThan(now);
+  }
   for (const ticketId of engine.queuedTicketIds(now)) {
     if (engine.ticketView(ticketId)!.offerAgentId !== null) continue;
     for (const user of world.users) {
@@ -454,7 +458,15 @@ describe('routing engine invariants (property-based)', () => {
         (specs, ops, perTick) => {
           const decisions: DecisionRecord[] = [];
           const engine = createRoutingEngine(
-            { offerTimeoutMs: 20_000, disconnectGraceMs: 60_000, perAgentPerTick: perTick, drainIntervalMs: DRAIN_INTERVAL_MS, recentCustomerLimit: 4 },
+            {
+              offerTimeoutMs: 20_000,
+              disconnectGraceMs: 60_000,
+              perAgentPerTick: perTick,
+              drainIntervalMs: DRAIN_INTERVAL_MS,
+              recentCustomerLimit: 4,
+              // Wrap-up after calls and completed chats/emails, so "nothing stalls" covers its end too.
+              wrapUpMs: { phone: 7_000, chat: 3_000, social: 0, email: 1_000 },
+            },
             { onDecision: (d) => decisions.push(d) },
           );
           const users = specs.map((spec, i) => agentUser(i, spec));
@@ -610,6 +622,54 @@ describe('routing engine rules', () => {
     const ended = engine.setOnCall('agent1', false, T0 + 40);
     expect(assigneeOf(ended, 'GD20241108003')).toBe('agent1');
     expect(engine.skips(T0 + 40).size).toBe(0);
+  });
+
+  it('offers nothing during wrap-up after a call or a completed chat, resumes at its deadline, and ends early on Ready', () => {
+    const { engine } = setup({ autoAccept: true, perAgentPerTick: 10, wrapUpMs: { phone: 30_000, chat: 15_000, social: 0, email: 0 } });
+    engine.connect('agent1', T0);
+    engine.setOnCall('agent1', true, T0 + 10);
+    const ended = engine.setOnCall('agent1', false, T0 + 1_000);
+    expect(ended).toContainEqual({ kind: 'wrapUp', agentId: 'agent1', until: T0 + 31_000, channel: 'phone' });
+    expect(engine.agentStatus('agent1')).toMatchObject({ wrapUpUntil: T0 + 31_000, wrapUpChannel: 'phone', presence: 'available' });
+    // A chat arriving during wrap-up waits, and the engine asks to wake at the deadline (no stall).
+    const during = engine.admit({ ticket: newTicket(1, T0 + 2_000, 'chat', 'normal', 'orders', 0, false), vipTier: 0 }, T0 + 2_000);
+    expect(during.find((e) => e.kind === 'ticket')).toMatchObject({ assignee: null });
+    expect(engine.isEligible('agent1', 'GD20241108001', T0 + 2_000)).toBe(false);
+    expect(engine.nextWakeAt(T0 + 2_000)).toBe(T0 + 31_000);
+    // At the deadline the timer's tick ends it and the waiting chat is placed.
+    const expired = engine.tick(T0 + 31_000);
+    expect(expired).toContainEqual({ kind: 'wrapUp', agentId: 'agent1', until: null, channel: null });
+    expect(assigneeOf(expired, 'GD20241108001')).toBe('agent1');
+
+    // Completing that chat starts the chat wrap-up; saying Ready (available, self) ends it at once.
+    const chat = newTicket(1, T0 + 2_000, 'chat', 'normal', 'orders', 0, false);
+    const done = engine.observeTicket(
+      { ticket: { ...chat, assigneeId: 'agent1', assigneeName: '王芳', status: 'completed', completedAt: T0 + 40_000 }, vipTier: 0 },
+      T0 + 40_000,
+    );
+    expect(done).toContainEqual({ kind: 'wrapUp', agentId: 'agent1', until: T0 + 55_000, channel: 'chat' });
+    const next = engine.admit({ ticket: newTicket(2, T0 + 41_000, 'chat', 'normal', 'orders', 1, false), vipTier: 0 }, T0 + 41_000);
+    expect(next.find((e) => e.kind === 'ticket')).toMatchObject({ assignee: null });
+    const ready = engine.setPresence('agent1', 'available', 'self', null, T0 + 42_000);
+    expect(ready).toContainEqual({ kind: 'wrapUp', agentId: 'agent1', until: null, channel: null });
+    expect(assigneeOf(ready, 'GD20241108002')).toBe('agent1');
+    // Email has no wrap-up by default: completing one starts nothing.
+    expect(engine.agentStatus('agent1')!.wrapUpUntil).toBeNull();
+  });
+
+  it('undoes a rolled-back wrap-up exactly, and a lead setting Busy leaves it running', () => {
+    const { engine } = setup({ wrapUpMs: { phone: 30_000, chat: 15_000, social: 0, email: 0 } });
+    engine.connect('agent1', T0);
+    engine.setOnCall('agent1', true, T0 + 10);
+    const mark = engine.begin();
+    engine.setOnCall('agent1', false, T0 + 20);
+    expect(engine.agentStatus('agent1')!.wrapUpUntil).toBe(T0 + 30_020);
+    engine.end(mark, false);
+    expect(engine.agentStatus('agent1')).toMatchObject({ wrapUpUntil: null, onCall: true });
+    expect(engine.nextWakeAt(T0 + 20)).toBeNull();
+    engine.setOnCall('agent1', false, T0 + 30);
+    engine.setPresence('agent1', 'busy', 'lead', '李主管', T0 + 40);
+    expect(engine.agentStatus('agent1')!.wrapUpUntil).toBe(T0 + 30_030);
   });
 
   it('tells an agent at capacity how many matching contacts wait, and nobody else', () => {

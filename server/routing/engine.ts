@@ -65,6 +65,12 @@ export interface RoutingConfig {
   autoAccept: boolean;
   /** How many customers' last agent (for returning customers) are remembered; the oldest are forgotten first. */
   recentCustomerLimit: number;
+  /**
+   * Wrap-up (话后处理) per channel, ms: after a call ends (phone) or the agent completes a
+   * ticket of the channel (chat, social, email) they get no new work this long. 0 = none.
+   * The engine's default is none; the server applies the policies (shared/admin.ts).
+   */
+  wrapUpMs: Record<Channel, number>;
 }
 
 export const DEFAULT_ROUTING_CONFIG: Readonly<RoutingConfig> = {
@@ -78,6 +84,7 @@ export const DEFAULT_ROUTING_CONFIG: Readonly<RoutingConfig> = {
   idleAwayMs: null,
   autoAccept: false,
   recentCustomerLimit: 10_000,
+  wrapUpMs: { phone: 0, chat: 0, social: 0, email: 0 },
 };
 
 /** Stored per-agent routing settings (presence and capacity survive restarts). */
@@ -130,7 +137,9 @@ export type RoutingEffect =
     }
   | { kind: 'offer'; ticketId: string; agentId: string; offeredAt: number; expiresAt: number; basis: RoutingBasis }
   | { kind: 'withdrawn'; ticketId: string; agentId: string; reason: OfferWithdrawn['reason'] }
-  | { kind: 'presence'; agentId: string; presence: Presence; cause: PresenceCause; awayReason: AwayReason | null; byName: string | null; at: number };
+  | { kind: 'presence'; agentId: string; presence: Presence; cause: PresenceCause; awayReason: AwayReason | null; byName: string | null; at: number }
+  /** Wrap-up began (`until`) or ended (null): not stored (a new leader starts without it), only announced. */
+  | { kind: 'wrapUp'; agentId: string; until: number | null; channel: Channel | null };
 
 interface AgentState {
   user: User;
@@ -155,6 +164,9 @@ interface AgentState {
   takenThisTick: number;
   /** A call is live on their extension (told by the CTI through the server). */
   onCall: boolean;
+  /** In wrap-up until then (no new work); null = not. */
+  wrapUpUntil: number | null;
+  wrapUpChannel: Channel | null;
 }
 
 interface OfferState {
@@ -255,7 +267,8 @@ export interface RoutingEngine {
   agentStatus(agentId: string): AgentStatus | null;
   agentStatuses(): AgentStatus[];
   /** The CTI's call state: a call is ringing or answered on this agent's extension (true) or not. */
-  setOnCall(agentId: string, onCall: boolean, now: number): RoutingEffect[];
+  /** `wrapUp` (default true): a call that ended after talking starts the phone wrap-up; a missed one (false) does not. */
+  setOnCall(agentId: string, onCall: boolean, now: number, wrapUp?: boolean): RoutingEffect[];
   /** Waiting tickets in queue order (offered ones included). */
   queuedTicketIds(now: number): string[];
   /** An open ticket as the engine sees it; null for a ticket it does not hold (closed ones are dropped). */
@@ -311,6 +324,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
   /** The last agent of the customers most recently assigned (bounded; the store knows the rest). */
   const lastAgentByCustomer = createBoundedMap<string, LastAgent>(config.recentCustomerLimit);
   const onDecision = observers.onDecision ?? (() => {});
+  /** Agents in wrap-up, so expiry looks at them only (not at every agent on every drain). */
+  const wrappingUp = new Set<AgentState>();
 
   // --- the journal (undo log) --------------------------------------------------------------
   // While a mark is open, each change first records how to undo it. Agents and tickets are
@@ -361,6 +376,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     queue.sort(compareRank);
     tombstones = 0;
     reindexChannels();
+    wrappingUp.clear();
+    for (const a of agents.values()) if (a.wrapUpUntil !== null) wrappingUp.add(a);
   }
 
   // --- queue order ---------------------------------------------------------------------
@@ -468,6 +485,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       capacity: { ...a.capacity },
       phoneBlocksChat: a.phoneBlocksChat,
       onCall: a.onCall,
+      wrapUpUntil: a.wrapUpUntil,
+      wrapUpChannel: a.wrapUpChannel,
       load: { ...a.load },
       openTickets: a.openTickets,
       offers: a.offers,
@@ -480,8 +499,42 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     };
   }
 
+  /** Takes new work: an available, connected agent not in wrap-up (an expired wrap-up is ended before any drain). */
   function routable(a: AgentState): boolean {
-    return a.user.role === 'agent' && a.presence === 'available' && a.connections > 0;
+    return a.user.role === 'agent' && a.presence === 'available' && a.connections > 0 && a.wrapUpUntil === null;
+  }
+
+  // --- wrap-up (话后处理) -------------------------------------------------------------------
+  /** The contact of `channel` ended for this agent: no new work for the channel's wrap-up time (a longer one running is kept). */
+  function startWrapUp(a: AgentState, channel: Channel, now: number, effects: RoutingEffect[]): void {
+    const ms = config.wrapUpMs[channel];
+    if (a.user.role !== 'agent' || !(ms > 0)) return;
+    const until = now + ms;
+    if (a.wrapUpUntil !== null && a.wrapUpUntil >= until) return;
+    touchAgent(a);
+    a.wrapUpUntil = until;
+    a.wrapUpChannel = channel;
+    wrappingUp.add(a);
+    journal?.push(() => wrappingUp.delete(a));
+    effects.push({ kind: 'wrapUp', agentId: a.user.id, until, channel });
+  }
+
+  /** Ends a wrap-up (deadline reached, or the agent is ready); the caller drains. */
+  function endWrapUp(a: AgentState, effects: RoutingEffect[]): boolean {
+    if (a.wrapUpUntil === null) return false;
+    touchAgent(a);
+    a.wrapUpUntil = null;
+    a.wrapUpChannel = null;
+    wrappingUp.delete(a);
+    journal?.push(() => wrappingUp.add(a));
+    effects.push({ kind: 'wrapUp', agentId: a.user.id, until: null, channel: null });
+    return true;
+  }
+
+  /** Wrap-ups whose deadline has come end before anything is placed, whoever's operation it is. */
+  function endDueWrapUps(now: number, effects: RoutingEffect[]): void {
+    if (wrappingUp.size === 0) return;
+    for (const a of [...wrappingUp]) if (a.wrapUpUntil !== null && a.wrapUpUntil <= now) endWrapUp(a, effects);
   }
 
   /** The shared room rule (shared/routing.ts), so the web chat's "anyone there" agrees with routing. */
@@ -783,6 +836,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
 
   /** Walks the queue in rank order and places what can be placed now. */
   function drain(now: number, effects: RoutingEffect[]): void {
+    endDueWrapUps(now, effects);
     if (now >= nextBandFlipAt) resortQueue(now);
     const snapshot = compact(false);
     if (snapshot.length === tombstones) return;
@@ -1042,6 +1096,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         tickIndex: -1,
         takenThisTick: 0,
         onCall: false,
+        wrapUpUntil: null,
+        wrapUpChannel: null,
       };
       agents.set(user.id, added);
       journal?.push(() => agents.delete(user.id));
@@ -1065,7 +1121,15 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       const effects: RoutingEffect[] = [];
       const before = tickets.get(input.ticket.id);
       const wasAssignedTo = before?.assigneeId ?? null;
+      const wasOpen = before !== undefined && isOpenStatus(before.status);
       const t = sync(input, now, effects);
+      // Its holder completed it (not taken away, not closed by someone else's reassignment):
+      // wrap-up for the channel. A phone ticket's wrap-up follows the CALL's end (setOnCall).
+      const { ticket } = input;
+      if (wasOpen && wasAssignedTo !== null && ticket.status === 'completed' && ticket.assigneeId === wasAssignedTo && ticket.channel !== 'phone') {
+        const holder = agents.get(wasAssignedTo);
+        if (holder) startWrapUp(holder, ticket.channel, now, effects);
+      }
       // A ticket that left someone (done, taken, reassigned) may free room for the queue, and a
       // waiting ticket the engine had not seen (stored without routing) must not wait for another event.
       const freedRoom = before !== undefined && (t === null || wasAssignedTo !== t.assigneeId);
@@ -1128,6 +1192,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         if (presence === 'available') {
           touchAgent(a);
           a.consecutiveTimeouts = 0;
+          // Saying "available" (the agent's Ready, 就绪, or a lead) is saying the wrap-up is done.
+          if (cause === 'self' || cause === 'lead') endWrapUp(a, effects);
         } else withdrawAgentOffers(a, 'agent_unavailable', now, effects);
       }
       drain(now, effects);
@@ -1145,14 +1211,17 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       return effects;
     },
 
-    setOnCall(agentId, onCall, now) {
+    setOnCall(agentId, onCall, now, wrapUp = true) {
       const effects: RoutingEffect[] = [];
       const a = agents.get(agentId);
       if (!a || a.onCall === onCall) return effects;
       touchAgent(a);
       a.onCall = onCall;
-      // A call that ended frees the agent for chats again; one that started only stops new chat offers.
-      if (!onCall) drain(now, effects);
+      // A call that ended starts the phone wrap-up; then (wrap-up over, or none) the agent takes chats again. One that started only stops new chat offers.
+      if (!onCall) {
+        if (wrapUp) startWrapUp(a, 'phone', now, effects);
+        drain(now, effects);
+      }
       return effects;
     },
 
@@ -1385,6 +1454,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         for (const until of t.declined.values()) if (until > now) next = Math.min(next, until);
       }
       let pacedWithRoom = false;
+      // A wrap-up's end is a wake-up of its own: the agent may have room for what waits (no stall).
+      for (const a of wrappingUp) if (a.wrapUpUntil !== null) next = Math.min(next, a.wrapUpUntil);
       for (const a of agents.values()) {
         if (a.disconnectedAt !== null) next = Math.min(next, a.disconnectedAt + config.disconnectGraceMs);
         if (config.idleAwayMs !== null && a.presence === 'available' && a.connections > 0) next = Math.min(next, a.lastActivityAt + config.idleAwayMs);

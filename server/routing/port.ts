@@ -22,7 +22,8 @@ export interface RoutingPort {
   escalate(actor: User, ticketId: string, reason: string): Promise<Ticket>;
   reassign(lead: User, ticketIds: readonly string[], to: string | null): Promise<ReassignOutcome[]>;
   pin(lead: User, ticketId: string, agentId: string | null): Promise<Ticket>;
-  callStateChanged(agentId: string): Promise<void>;
+  /** `afterTalk`: an answered call of theirs just ended (wrap-up starts). */
+  callStateChanged(agentId: string, afterTalk?: boolean): Promise<void>;
   /**
    * An admin changed the user's directory entry (skills, role) or deactivated/reactivated them:
    * routing reads them from the store again. A deactivated agent goes offline, loses their
@@ -50,7 +51,7 @@ export function localRoutingPort(service: RoutingService): RoutingPort {
     escalate: (actor, ticketId, reason) => service.escalate(actor, ticketId, reason),
     reassign: (lead, ticketIds, to) => service.reassign(lead, ticketIds, to),
     pin: (lead, ticketId, agentId) => service.pin(lead, ticketId, agentId),
-    callStateChanged: (agentId) => service.callStateChanged(agentId),
+    callStateChanged: (agentId, afterTalk) => service.callStateChanged(agentId, afterTalk),
     userChanged: (userId, byName) => service.userChanged(userId, byName),
     policiesChanged: () => service.policiesChanged(),
   };

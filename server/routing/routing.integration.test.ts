@@ -396,6 +396,35 @@ for (const backend of TEST_BACKENDS) {
         expect(a1.offers[0]!.bundle.customer.name).toBe('黄丽');
       });
 
+      it('gives an agent no chat during wrap-up after completing one, says so, and offers the waiting chat at the deadline by itself', async () => {
+        const wang = await connectAs('agent2');
+        const first = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' });
+        await vi.waitFor(() => expect(wang.offers.map((o) => o.ticketId)).toEqual([first.ticketId]));
+        result(await ask(wang, 'offer:respond', { ticketId: first.ticketId, accept: true }, offerResponseResultSchema));
+        // The agent completes the chat (result first, as the rules ask): wrap-up begins, 15 s by the default policy.
+        const agent = (await t.store.getUser('agent2'))!;
+        const at = t.clock.now();
+        const fields = { mutationId: 'w1', kind: 'setFields', ticketId: first.ticketId, result: '已解答', createdAt: at } as const;
+        expect(await t.store.applyMutation(agent, 'client-agent2', fields, at)).toMatchObject({ ok: true });
+        const done = { mutationId: 'w2', kind: 'setStatus', ticketId: first.ticketId, status: 'completed', createdAt: at } as const;
+        expect(await t.store.applyMutation(agent, 'client-agent2', done, at)).toMatchObject({ ok: true });
+        await t.server.routing.idle();
+        await vi.waitFor(() => expect(wang.presence.at(-1)).toMatchObject({ presence: 'available', wrapUpUntil: at + 15_000, wrapUpChannel: 'chat' }));
+        expect(t.server.routing.agents().find((a) => a.userId === 'agent2')).toMatchObject({ wrapUpUntil: at + 15_000 });
+        // A chat arriving meanwhile waits (agent1 is not signed in), even though agent2 has room.
+        const second = await inbound({ channel: 'chat', customer: { name: '陈晓燕', phone: '15800158003' }, text: '你好，订单什么时候发货？' });
+        await t.server.routing.idle();
+        expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: null, routing: { offer: null } });
+        scheduler.advance(14_000);
+        await t.server.routing.idle();
+        expect((await t.store.getTicket(second.ticketId))!.routing.offer).toBeNull();
+        // At the deadline the routing timer alone ends it and offers the waiting chat: the queue does not stall.
+        scheduler.advance(1_000);
+        await t.server.routing.idle();
+        expect((await t.store.getTicket(second.ticketId))!.routing.offer).toMatchObject({ agentId: 'agent2' });
+        await vi.waitFor(() => expect(wang.presence.at(-1)).toMatchObject({ wrapUpUntil: null, wrapUpChannel: null }));
+      });
+
       it('places a contact within one drain interval once a lead raises the capacity of an agent held back by pacing', async () => {
         await connectAs('agent1');
         const lead = await connectAs('lead1');

@@ -14,7 +14,7 @@
  * an undo never takes a later decision with it. What an operation needs from the database it reads
  * before its turn's synchronous decision; the writes follow inside the same transaction.
  */
-import { offerTimeoutMsOf } from '../../shared/admin.js';
+import { DEFAULT_POLICIES, offerTimeoutMsOf, wrapUpMsOf } from '../../shared/admin.js';
 import { canUserSeeTicket, type Role, type Ticket, type User } from '../../shared/domain.js';
 import type {
   AgentStatus,
@@ -113,7 +113,8 @@ export interface RoutingService extends TicketRouter {
   audit(viewer: User, ticketId: string): Promise<RoutingAuditEntry[]>;
   agents(): AgentStatus[];
   /** A call started or ended on this agent's extension: the live-call state is read from the store again. */
-  callStateChanged(agentId: string): Promise<void>;
+  /** `afterTalk`: an answered call of theirs just ended, so wrap-up starts when the live state clears. */
+  callStateChanged(agentId: string, afterTalk?: boolean): Promise<void>;
   /** An admin changed or (de)activated the user: re-read from the store (see RoutingPort.userChanged). */
   userChanged(userId: string, byName: string): Promise<AgentStatus | null>;
   /** Reads the stored policies' offer timeout (new offers use it; open ones keep their expiry). */
@@ -186,6 +187,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   async function applyPolicies(): Promise<void> {
     const stored = await store.admin.getPolicies();
     if (stored.updatedAt !== null) engine.config.offerTimeoutMs = offerTimeoutMsOf(stored.policies);
+    // Wrap-up: the stored policy, else the configured one, else the policies' default (30 s phone, 15 s chat).
+    engine.config.wrapUpMs = stored.updatedAt !== null ? wrapUpMsOf(stored.policies) : (options.config?.wrapUpMs ?? wrapUpMsOf({ ...DEFAULT_POLICIES }));
   }
 
   async function load(): Promise<void> {
@@ -242,7 +245,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   ): PresenceChanged {
     // Skips only concern an available agent; the next board push refreshes them.
     const skipped = presence === 'available' ? (lastPresence.get(agentId)?.skipped ?? []) : [];
-    return { presence, cause, awayReason, byName, at, skipped };
+    const status = engine.agentStatus(agentId);
+    return { presence, cause, awayReason, byName, at, skipped, wrapUpUntil: status?.wrapUpUntil ?? null, wrapUpChannel: status?.wrapUpChannel ?? null };
   }
 
   /** The socket events of a batch of effects, sent once the transaction that decided them has committed. */
@@ -268,6 +272,18 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
         case 'presence':
           out.push(() => {
             const change = presenceChange(effect.agentId, effect.presence, effect.cause, effect.awayReason, effect.byName, effect.at);
+            lastPresence.set(effect.agentId, change);
+            outlet?.presence(effect.agentId, change);
+          });
+          break;
+        case 'wrapUp':
+          // The agent's header counts down (or stops); their presence is as it was.
+          out.push(() => {
+            const known = lastPresence.get(effect.agentId);
+            const status = engine.agentStatus(effect.agentId);
+            if (!status) return;
+            const base = known ?? presenceChange(effect.agentId, status.presence, status.presenceCause, status.awayReason, null, status.presenceSince);
+            const change: PresenceChanged = { ...base, wrapUpUntil: effect.until, wrapUpChannel: effect.channel };
             lastPresence.set(effect.agentId, change);
             outlet?.presence(effect.agentId, change);
           });
@@ -669,11 +685,11 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
 
     agents: () => engine.agentStatuses(),
 
-    async callStateChanged(agentId) {
+    async callStateChanged(agentId, afterTalk = false) {
       if (stopped) return;
       await ensureUser(agentId);
       const live = await liveCallOf(agentId);
-      await track(decide(null, () => effectsOnly(engine.setOnCall(agentId, live, now()))));
+      await track(decide(null, () => effectsOnly(engine.setOnCall(agentId, live, now(), afterTalk))));
     },
 
     async userChanged(userId, byName) {

@@ -27,8 +27,10 @@ function board(at: number, chatPending: number): BoardSnapshot {
       pending: channel === 'chat' ? chatPending : 0,
       inProgress: 0,
       today: kpisFromTotals(EMPTY_TOTALS),
+      firstResponseOverdue: 0,
     })),
     queues: chatPending > 0 ? [{ channel: 'chat', group: null, waiting: chatPending, oldestSince: at, breaching: 0 }] : [],
+    agents: [],
   };
 }
 

@@ -195,7 +195,12 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
       // The server also pushes presence:changed; this keeps the answer and the state in step if that push is late.
       // Only an available agent is passed over by routing; the server's next push says for what.
       const skipped = result.presence === 'available' ? (presence?.skipped ?? []) : [];
-      presence = { presence: result.presence, cause: result.cause, awayReason: result.awayReason, byName: null, at: result.at, skipped };
+      // Saying "available" ends a wrap-up on the server (the agent is ready); any other choice leaves it running.
+      const wrapUp =
+        result.presence === 'available'
+          ? { wrapUpUntil: null, wrapUpChannel: null }
+          : { wrapUpUntil: presence?.wrapUpUntil ?? null, wrapUpChannel: presence?.wrapUpChannel ?? null };
+      presence = { presence: result.presence, cause: result.cause, awayReason: result.awayReason, byName: null, at: result.at, skipped, ...wrapUp };
       options.emit('presence', presence);
       return result;
     },

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import {
   MIN_PASSWORD_LENGTH,
+  MAX_WRAP_UP_SECONDS,
   adminCreateUserRequestSchema,
   newPasswordSchema,
   policiesSchema,
@@ -453,6 +454,22 @@ function PoliciesForm({ stored, canWrite }: { stored: PoliciesResult; canWrite: 
             onChange={(e) => setDraft({ ...draft, offerTimeoutSeconds: minutes(e.target.value) })}
           />
         </label>
+        <div className="admin-capacity">
+          <span>{t('admin.policies.wrapUp')}</span>
+          {CHANNELS.map((channel) => (
+            <label key={channel}>
+              {t(`channel.${channel}`)}
+              <input
+                type="number"
+                name={`wrapUp-${channel}`}
+                min={0}
+                max={MAX_WRAP_UP_SECONDS}
+                value={draft.wrapUpSeconds[channel]}
+                onChange={(e) => setDraft({ ...draft, wrapUpSeconds: { ...draft.wrapUpSeconds, [channel]: minutes(e.target.value) } })}
+              />
+            </label>
+          ))}
+        </div>
         <p className="muted">{t('admin.policies.note')}</p>
         {invalid ? (
           <p className="admin-error" role="alert">

@@ -52,6 +52,9 @@ export function BoardView() {
                     <th scope="col" className="num">
                       {words.column.avgFirstResponseMinutes}
                     </th>
+                    <th scope="col" className="num" title={t('board.firstResponseOverdueTitle')}>
+                      {t('board.firstResponseOverdue')}
+                    </th>
                     <th scope="col" className="num">
                       {words.column.avgHandlingMinutes}
                     </th>
@@ -91,6 +94,9 @@ export function BoardView() {
                         </td>
                         <td className="num" data-figure="firstResponse">
                           {formatReportCell(row.today, 'avgFirstResponseMinutes')}
+                        </td>
+                        <td className={`num${row.firstResponseOverdue > 0 ? ' board-alert' : ''}`} data-figure="firstResponseOverdue">
+                          {row.firstResponseOverdue}
                         </td>
                         <td className="num" data-figure="handling">
                           {formatReportCell(row.today, 'avgHandlingMinutes')}

@@ -8,6 +8,7 @@ import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { errorText } from './errorText.js';
 import { MaskedText } from './Masked.js';
+import { WrapUpStatus } from './WrapUp.js';
 
 /** One of the caller's recent tickets: a button when this agent can open it, plain text otherwise. */
 function RecentTicket({ ticket, user, onOpen }: { ticket: Ticket; user: User; onOpen: (ticketId: string) => void }) {
@@ -185,6 +186,8 @@ function CallCard({ call, user }: { call: CtiCall; user: User }) {
       ) : call.state === 'ringing' ? (
         <p className="muted small">{t('callCard.waitingTicket')}</p>
       ) : null}
+      {/* The pop stays after the call with the wrap-up time left (issue 12). */}
+      {call.state === 'ended' ? <WrapUpStatus compact /> : null}
     </section>
   );
 }

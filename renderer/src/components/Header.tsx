@@ -6,6 +6,7 @@ import { LanguageSelect } from './LanguageSelect.js';
 import { NotificationSettings } from './NotificationSettings.js';
 import { PresenceSelect } from './PresenceSelect.js';
 import { RoutingSkips } from './RoutingSkips.js';
+import { WrapUpStatus } from './WrapUp.js';
 import { ViewSwitch } from './ViewSwitch.js';
 
 function connectionLabel(t: Translate, language: Language, connection: ConnectionState): string {
@@ -77,6 +78,7 @@ export function Header() {
             </button>
           ) : null}
         </span>
+        <WrapUpStatus />
         <RoutingSkips />
         {connection.lastError && connection.status !== 'online' ? (
           <span className="connection-error" title={connection.lastError}>

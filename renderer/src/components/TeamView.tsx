@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { CHANNELS, type Channel } from '../../../shared/domain.js';
+import type { BoardAgent } from '../../../shared/board.js';
 import type { AgentStatus } from '../../../shared/routing.js';
 import { channelKey, type Translate } from '../i18n.js';
 import { parsePresenceChoice, presenceChoices, presenceChoiceValue, presenceText } from '../presenceChoice.js';
@@ -12,6 +13,12 @@ function durationText(t: Translate, ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));
   if (minutes < 60) return t('team.idleMinutes', { m: minutes });
   return t('team.idleHours', { h: Math.floor(minutes / 60), m: minutes % 60 });
+}
+
+/** A countdown as m:ss (话后处理 0:12). */
+export function countdownText(ms: number): string {
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  return `${String(Math.floor(seconds / 60))}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
 function idleText(t: Translate, agent: AgentStatus, now: number): string {
@@ -52,9 +59,50 @@ function CapacityInput({ agent, channel }: { agent: AgentStatus; channel: Channe
   );
 }
 
-function AgentRow({ agent, now }: { agent: AgentStatus; now: number }) {
+/** What the agent is on now (the ticket open on their screen) and their oldest open ticket, each a link that opens it. */
+function AgentNow({ agent, facts, now }: { agent: AgentStatus; facts: BoardAgent | undefined; now: number }) {
+  const t = useT();
+  const openFromTeam = useAppStore((s) => s.openTicketFromTeam);
+  const viewing = facts?.viewingTicketId ?? null;
+  const oldest = facts?.oldestOpen ?? null;
+  return (
+    <>
+      <td className="team-now">
+        {viewing ? (
+          <button
+            type="button"
+            className="link-button team-ticket"
+            title={t('team.viewingTitle', { name: agent.displayName })}
+            onClick={() => openFromTeam(viewing)}
+          >
+            {t('team.viewing', { id: viewing })}
+          </button>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+      <td className="team-oldest">
+        {oldest ? (
+          <button
+            type="button"
+            className="link-button team-ticket"
+            title={t('team.oldestTitle', { name: agent.displayName, age: durationText(t, now - oldest.createdAt) })}
+            onClick={() => openFromTeam(oldest.ticketId)}
+          >
+            {t('team.oldestAge', { id: oldest.ticketId, age: durationText(t, now - oldest.createdAt) })}
+          </button>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+    </>
+  );
+}
+
+function AgentRow({ agent, facts, now }: { agent: AgentStatus; facts: BoardAgent | undefined; now: number }) {
   const t = useT();
   const setAgentPresence = useAppStore((s) => s.setAgentPresence);
+  const inWrapUp = agent.wrapUpUntil !== null && agent.wrapUpUntil > now;
   return (
     <tr className={`team-row presence-${agent.presence}`}>
       <th scope="row" className="team-agent">
@@ -86,6 +134,7 @@ function AgentRow({ agent, now }: { agent: AgentStatus; now: number }) {
         ) : null}
         {!agent.connected ? <span className="muted small">{t('team.disconnected')}</span> : null}
         {agent.onCall ? <span className="on-call-tag">{t('team.onCall')}</span> : null}
+        {inWrapUp ? <span className="wrap-up-tag">{t('team.wrapUp', { time: countdownText(agent.wrapUpUntil! - now) })}</span> : null}
         {agent.offers > 0 ? <span className="offer-count">{t('team.offers', { n: agent.offers })}</span> : null}
       </td>
       {CHANNELS.map((channel) => {
@@ -109,6 +158,7 @@ function AgentRow({ agent, now }: { agent: AgentStatus; now: number }) {
           </td>
         );
       })}
+      <AgentNow agent={agent} facts={facts} now={now} />
       <td className="team-idle">{agent.presence === 'available' ? idleText(t, agent, now) : '—'}</td>
     </tr>
   );
@@ -135,8 +185,12 @@ function PhoneBlocksChat({ agent }: { agent: AgentStatus }) {
 export function TeamView() {
   const t = useT();
   const now = useNow();
-  const { agents, agentsLoaded, loadAgents } = useAppStore(useShallow((s) => ({ agents: s.agents, agentsLoaded: s.agentsLoaded, loadAgents: s.loadAgents })));
+  const { agents, agentsLoaded, loadAgents, boardAgents } = useAppStore(
+    useShallow((s) => ({ agents: s.agents, agentsLoaded: s.agentsLoaded, loadAgents: s.loadAgents, boardAgents: s.board?.agents })),
+  );
   const sorted = [...agents].sort((a, b) => a.username.localeCompare(b.username));
+  // What each agent is on (open ticket, oldest open) comes with the board push; routing's status has the rest.
+  const factsOf = new Map((boardAgents ?? []).map((facts) => [facts.userId, facts]));
   return (
     <main className="team-view" aria-labelledby="team-title">
       <div className="team-toolbar">
@@ -159,12 +213,14 @@ export function TeamView() {
                   <span className="muted small"> {t('team.load')}</span>
                 </th>
               ))}
+              <th scope="col">{t('team.now')}</th>
+              <th scope="col">{t('team.oldest')}</th>
               <th scope="col">{t('team.idle')}</th>
             </tr>
           </thead>
           <tbody>
             {sorted.map((agent) => (
-              <AgentRow key={agent.userId} agent={agent} now={now} />
+              <AgentRow key={agent.userId} agent={agent} facts={factsOf.get(agent.userId)} now={now} />
             ))}
           </tbody>
         </table>

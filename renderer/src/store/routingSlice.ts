@@ -52,6 +52,10 @@ export interface RoutingSlice {
   applyPresence: (presence: PresenceChanged) => void;
   /** `awayReason` only with 'away' (why: a break, a meal, training…). */
   setPresence: (presence: Presence, awayReason?: AwayReason | null) => Promise<boolean>;
+  /** A lead opens an agent's ticket from the Team view: the inbox shows it. */
+  openTicketFromTeam: (ticketId: string) => void;
+  /** Ends this agent's wrap-up now (the Ready button): routing offers them work again. */
+  endWrapUp: () => Promise<boolean>;
   applyOffers: (offers: RoutingOffer[]) => void;
   respondToOffer: (ticketId: string, accept: boolean) => Promise<boolean>;
   escalate: (reason: string) => Promise<boolean>;
@@ -158,8 +162,24 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         if (!result) return false;
         // The core's presence event carries why routing skips them; until it comes, keep what was known while still available.
         const skipped = result.presence === 'available' ? (get().presence?.skipped ?? []) : [];
-        set({ presence: { presence: result.presence, cause: result.cause, awayReason: result.awayReason, byName: null, at: result.at, skipped } });
+        // Saying "available" ends a wrap-up on the server (the agent is ready); any other choice leaves it running.
+        const before = get().presence;
+        const wrapUp =
+          result.presence === 'available'
+            ? { wrapUpUntil: null, wrapUpChannel: null }
+            : { wrapUpUntil: before?.wrapUpUntil ?? null, wrapUpChannel: before?.wrapUpChannel ?? null };
+        set({ presence: { presence: result.presence, cause: result.cause, awayReason: result.awayReason, byName: null, at: result.at, skipped, ...wrapUp } });
         return true;
+      },
+
+      openTicketFromTeam(ticketId) {
+        get().setView('inbox');
+        void get().openTicket(ticketId);
+      },
+
+      endWrapUp() {
+        // Ready (就绪): the server ends wrap-up when the agent says they are available.
+        return get().setPresence('available');
       },
 
       applyOffers(offers) {

@@ -488,10 +488,16 @@ describe('live calls and chats', () => {
       expect(liu.presence.at(-1)).toMatchObject({ presence: 'available', skipped: [{ channel: 'chat', reason: 'on_call', load: 1, capacity: 3, waiting: 1 }] }),
     );
 
-    // The call ends after a minute and a half: the waiting chat is offered at once, and the reason is gone.
+    // The call ends after a minute and a half: wrap-up (话后处理, 30 s by the default policy) keeps the chat away
+    // and their header counts it down; saying Ready ends it, and the waiting chat is offered at once.
     t.clock.advance(95_000);
     await postEvent({ event: 'ended', callId: 'call-live-8003', agentExtension: '8003', durationSec: 95 });
+    await vi.waitFor(() => expect(liu.presence.at(-1)).toMatchObject({ wrapUpUntil: t.clock.now() + 30_000, wrapUpChannel: 'phone' }));
+    expect(liu.offers.map((o) => o.ticketId)).not.toContain(second);
+    const ready: unknown = await liu.socket.timeout(5_000).emitWithAck('presence:set', { presence: 'available' });
+    expect(ready).toMatchObject({ ok: true, result: { presence: 'available' } });
     await vi.waitFor(() => expect(liu.offers.map((o) => o.ticketId)).toContain(second));
+    expect(liu.presence.at(-1)).toMatchObject({ wrapUpUntil: null });
     await vi.waitFor(() => expect(liu.presence.at(-1)).toMatchObject({ presence: 'available', skipped: [] }));
     expect(liu.offers.map((o) => o.ticketId)).toEqual([missed.body.ticketId, first, second]);
   });

@@ -100,7 +100,9 @@ export function ctiChannel(options: CtiChannelOptions): ChannelFactory {
         const agent = call.agentId && !outcome.ignored ? await store.getUser(call.agentId) : null;
         if (agent) ctx.io.to(userRoom(agent.id)).emit('cti:call', forRole(agent.role, await popOf(call, agent), maskCtiCall));
         // Routing gives no chats to an agent while a call is live on their extension.
-        for (const agentId of outcome.agentIds) await ctx.callStateChanged(agentId);
+        // A call this agent answered that has just ended puts them in wrap-up (话后处理); a missed one does not.
+        const talkEnded = call.state === 'ended' && call.answeredAt !== null;
+        for (const agentId of outcome.agentIds) await ctx.callStateChanged(agentId, talkEnded && agentId === call.agentId);
       }
       const body: CtiEventResponse = {
         callId: call.callId,
