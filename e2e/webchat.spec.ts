@@ -150,6 +150,8 @@ test('the agent attaches a file to the reply; the visitor sees and downloads it;
   expect(download.suggestedFilename()).toBe('发票.pdf');
   // The agent sees the file on the message in the timeline.
   await expect(pane.locator('.timeline-message.outbound').filter({ hasText: '发票请查收' }).getByText('发票.pdf')).toBeVisible({ timeout: LIVE_MS });
+  // Back to Chinese, as the tests after this one expect the agent's window.
+  await agent.getByLabel('Language').selectOption('zh-CN');
 });
 
 test('visitors who arrive while the agent is full wait in the queue and see their place, in Chinese and English', async ({ browser }) => {
