@@ -7,6 +7,7 @@
  */
 import { ticketPresenceRequestSchema, type TicketPresenceEvent } from './collision.js';
 import { z } from 'zod';
+import { replySubjectSchema } from './replySubject.js';
 import type { CtiCall } from './cti.js';
 import {
   customerHistoryRequestSchema,
@@ -167,6 +168,8 @@ export interface Draft {
   ticketId: string;
   text: string;
   createdAt: number;
+  /** The email subject the agent wrote with it (shared/replySubject.ts); absent = the default. */
+  subject?: string;
 }
 
 /** What a reply became: sent through the outbox (online), or kept as a draft (offline). */
@@ -312,7 +315,16 @@ export const rpcParamSchemas = {
   'ticket.get': z.object({ ticketId: ticketIdSchema }).strict(),
   /** The agent has seen the ticket's customer messages: its unread marker goes (a change event follows when it had one). */
   'ticket.markRead': z.object({ ticketId: ticketIdSchema }).strict(),
-  'ticket.reply': z.object({ ticketId: ticketIdSchema, text: textSchema, via: messageSourceSchema.optional(), actionId: actionIdSchema.optional() }).strict(),
+  'ticket.reply': z
+    .object({
+      ticketId: ticketIdSchema,
+      text: textSchema,
+      via: messageSourceSchema.optional(),
+      /** Email replies only (shared/replySubject.ts): trimmed, 1..200 characters, no CR/LF. */
+      subject: replySubjectSchema.optional(),
+      actionId: actionIdSchema.optional(),
+    })
+    .strict(),
   'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema, actionId: actionIdSchema.optional() }).strict(),
   'ticket.setStatus': z.object({ ticketId: ticketIdSchema, status: ticketStatusSchema }).strict(),
   'ticket.setPriority': z.object({ ticketId: ticketIdSchema, priority: prioritySchema }).strict(),

@@ -69,6 +69,7 @@ import type { AgentTypingRequest, ChatReadEvent, ChatTypingEvent } from './webch
 import type { TicketPresenceEvent, TicketPresenceRequest } from './collision.js';
 import type { CtiCall } from './cti.js';
 import { ticketRefusalSchema } from './ticketRules.js';
+import { replySubjectSchema } from './replySubject.js';
 import { createTicketMutationSchema, createdTicketIdsSchema } from './manualTicket.js';
 import type { QueueListRequest, QueueListResult, QueueSummary, TicketFetchRequest, TicketFetchResult } from './queue.js';
 import type { PiiAuditRequest, PiiAuditResult, PiiRevealRequest, PiiRevealResult } from './pii.js';
@@ -161,6 +162,8 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     createdAt: z.number().int().nonnegative(),
     /** The source the agent picked to answer through (see `replyRoutes`); absent = the customer's newest. */
     via: messageSourceSchema.optional(),
+    /** The email subject the agent wrote (email replies only; shared/replySubject.ts); absent = `Re: <ticket subject> [GD…]`. */
+    subject: replySubjectSchema.optional(),
   }),
   z.object({
     mutationId: mutationIdSchema,

@@ -89,6 +89,8 @@ export const ticketRefusalSchema = z.discriminatedUnion('code', [
     routes: z.array(messageSourceSchema).max(50),
     alternatives: z.array(z.enum(REPLY_ALTERNATIVES)).max(REPLY_ALTERNATIVES.length),
   }),
+  /** A reply carries an email subject but does not leave by email (`via` is the way it would leave). */
+  z.object({ code: z.literal('subject_not_email'), ticketId: ticketRefSchema, via: messageSourceSchema }),
   /** A new message or note id is already taken (a client bug, or a forged id). */
   z.object({ code: z.literal('duplicate_id'), ticketId: ticketRefSchema, id: entityIdSchema }),
   /** A date is outside what can be true (before 2000, or after 2200). */
@@ -295,6 +297,8 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
           alternatives: replyAlternatives(reach),
         });
       }
+      // A subject is an email header: on a chat or social reply it would be silently lost.
+      if (mutation.subject !== undefined && channelOfSource(source) !== 'email') return refuse({ code: 'subject_not_email', ticketId: ticket.id, via: source });
       const message: Message = {
         id: mutation.messageId,
         ticketId: ticket.id,
@@ -310,6 +314,7 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
         source,
         call: null,
         deliveryError: null,
+        ...(mutation.subject !== undefined ? { subject: mutation.subject } : {}),
       };
       let next: Ticket = {
         ...ticket,
@@ -539,6 +544,7 @@ export function rejectionCodeOf(refusal: TicketRefusal): 'not_found' | 'forbidde
     case 'invalid_transition':
       return 'invalid_transition';
     case 'no_reply_route':
+    case 'subject_not_email':
     case 'duplicate_id':
     case 'invalid_date':
     case 'result_required':
@@ -601,6 +607,8 @@ export function describeRefusal(refusal: TicketRefusal): string {
       }
       return `No written reply can reach the customer of ${refusal.ticketId}${refusal.via !== null ? ` through ${refusal.via}` : ''}; ${instead}`;
     }
+    case 'subject_not_email':
+      return `A reply to ${refusal.ticketId} through ${refusal.via} cannot carry an email subject`;
     case 'duplicate_id':
       return `Id ${refusal.id} is already used on ${refusal.ticketId}`;
     case 'invalid_date':

@@ -78,6 +78,11 @@ function MessageEntry({ ticketId, message }: { ticketId: string; message: Pendin
         <ReadMark message={message} />
         {message.pending ? <span className="pending-marker">{t('ticket.pending')}</span> : null}
       </div>
+      {message.direction === 'outbound' && message.channel === 'email' && message.subject ? (
+        <p className="entry-subject">
+          <span className="entry-subject-label">{t('ticket.subject')}</span> {message.subject}
+        </p>
+      ) : null}
       {shown.call ? <CallSummary call={shown.call} direction={message.direction} revealed={clear !== null} after={textHidden ? control : null} /> : null}
       {textHidden ? null : (
         <p className="entry-text">
