@@ -24,7 +24,15 @@ for (const backend of TEST_BACKENDS) {
       return store.applyMutation(
         wang,
         'desk-1',
-        { mutationId: `m-${String(n)}`, kind: 'reply', ticketId, messageId, text: '您好，退款已原路退回。', createdAt: TEST_EPOCH + n, ...(subject ? { subject } : {}) },
+        {
+          mutationId: `m-${String(n)}`,
+          kind: 'reply',
+          ticketId,
+          messageId,
+          text: '您好，退款已原路退回。',
+          createdAt: TEST_EPOCH + n,
+          ...(subject ? { subject } : {}),
+        },
         TEST_EPOCH + n,
       );
     };
@@ -43,7 +51,14 @@ for (const backend of TEST_BACKENDS) {
 
     it('stores the subject of an email reply and reads it back in the bundle and the change log; a reply without one has none', async () => {
       const { ticketId } = await store.ingestInbound(
-        { channel: 'email', source: 'email', customer: { name: '张伟', email: 'zw@example.cn' }, subject: '退款咨询', text: '退款什么时候到？', proven: ['email'] },
+        {
+          channel: 'email',
+          source: 'email',
+          customer: { name: '张伟', email: 'zw@example.cn' },
+          subject: '退款咨询',
+          text: '退款什么时候到？',
+          proven: ['email'],
+        },
         { now: TEST_EPOCH, router: route },
       );
       expect(await reply(ticketId, '0193f4a0-0000-7000-8000-000000000001', '退款进度说明')).toMatchObject({ ok: true });

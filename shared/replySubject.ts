@@ -39,7 +39,10 @@ export const replySubjectSchema = z
 
 /** `Re: <subject> [GD…]`, without piling up prefixes or tags from earlier rounds: what the server sends by default. */
 export function defaultReplySubject(ticketSubject: string, ticketId: string): string {
-  const bare = ticketSubject.replace(/\s*\[GD\d{11,}\]\s*/g, ' ').replace(REPLY_PREFIX, '').trim();
+  const bare = ticketSubject
+    .replace(/\s*\[GD\d{11,}\]\s*/g, ' ')
+    .replace(REPLY_PREFIX, '')
+    .trim();
   return `Re: ${bare} [${ticketId}]`;
 }
 

@@ -111,7 +111,10 @@ describe('the ticket rules', () => {
 
   it('keeps the subject on an email reply, and refuses one on a reply that does not leave by email (issue 12)', () => {
     const withSubject = (via?: string): Mutation => ({ ...(reply(via) as Extract<Mutation, { kind: 'reply' }>), subject: '发票已重开' });
-    expect(decideMutation(mine({ channel: 'email' }), withSubject(), wang, AT, byEmail)).toMatchObject({ ok: true, message: { subject: '发票已重开', source: 'email' } });
+    expect(decideMutation(mine({ channel: 'email' }), withSubject(), wang, AT, byEmail)).toMatchObject({
+      ok: true,
+      message: { subject: '发票已重开', source: 'email' },
+    });
     const byWebchat: MutationFacts = {
       wasAssignedToActor: false,
       reach: customerReach('GD20241108001', [{ ticketId: 'GD20241108001', direction: 'inbound', source: 'webchat', createdAt: AT }], {

@@ -94,7 +94,9 @@ describe('workstation core with the server away', () => {
 
   it('keeps the email subject of a reply written offline (issue 12) through the draft to the server; refuses a subject that would inject a header', async () => {
     const active = core!;
-    const email = (await call(active, 'inbox.list', { channel: 'email', status: null, query: '' })).rows.find((row) => row.subject === '发票抬头填错了，需要重开')!;
+    const email = (await call(active, 'inbox.list', { channel: 'email', status: null, query: '' })).rows.find(
+      (row) => row.subject === '发票抬头填错了，需要重开',
+    )!;
     const injected = await active.invoke('ticket.reply', { ticketId: email.id, text: '您好', subject: '发票已重开\r\nBcc: everyone@example.cn' });
     expect(injected).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
     expect(JSON.stringify(injected)).toContain('subject_control_chars');
@@ -114,7 +116,10 @@ describe('workstation core with the server away', () => {
     expect(sent).toMatchObject({ text, subject: '发票已重开', pending: true });
     await waitUntil(active, 'the reply is acknowledged', onlineAndIdle(active));
     expect((await restarted.store.getTicketBundle(email.id))!.messages.find((m) => m.id === sent.id)).toMatchObject({ text, subject: '发票已重开' });
-    expect((await call(active, 'ticket.get', { ticketId: email.id })).messages.find((m) => m.id === sent.id)).toMatchObject({ subject: '发票已重开', pending: false });
+    expect((await call(active, 'ticket.get', { ticketId: email.id })).messages.find((m) => m.id === sent.id)).toMatchObject({
+      subject: '发票已重开',
+      pending: false,
+    });
   });
 
   it('bootstraps again when the server no longer has its changes, keeping the note written offline', async () => {

@@ -567,7 +567,9 @@ function messageValues(message: Message): SqlValue[] {
   ];
 }
 
-function messageParams(message: Message): Omit<Message, 'attachments' | 'call' | 'subject'> & { attachments: string; call: string | null; subject: string | null } {
+function messageParams(
+  message: Message,
+): Omit<Message, 'attachments' | 'call' | 'subject'> & { attachments: string; call: string | null; subject: string | null } {
   return {
     ...message,
     attachments: JSON.stringify(message.attachments),
@@ -915,7 +917,9 @@ export function openCache(file: string, key: Buffer | null): Cache {
     ),
     dismissAttention: db.prepare<[number]>('UPDATE attention SET dismissed = 1 WHERE id = ? AND dismissed = 0'),
 
-    insertDraft: db.prepare<[string, string, string, number, string | null]>('INSERT INTO drafts (id, ticket_id, text, created_at, subject) VALUES (?, ?, ?, ?, ?)'),
+    insertDraft: db.prepare<[string, string, string, number, string | null]>(
+      'INSERT INTO drafts (id, ticket_id, text, created_at, subject) VALUES (?, ?, ?, ?, ?)',
+    ),
     draft: db.prepare<[string], DraftRow>('SELECT id, ticket_id, text, created_at, subject FROM drafts WHERE id = ?'),
     draftsForTicket: db.prepare<[string], DraftRow>('SELECT id, ticket_id, text, created_at, subject FROM drafts WHERE ticket_id = ? ORDER BY created_at, id'),
     deleteDraft: db.prepare<[string]>('DELETE FROM drafts WHERE id = ?'),

@@ -265,7 +265,15 @@ describe('email channel with Dovecot', () => {
     const result = await server.store.applyMutation(
       agent,
       'client-1',
-      { mutationId: randomUUID(), kind: 'reply', ticketId, messageId: replyId, text: '退款已原路退回。', subject: '退款进度说明', createdAt: server.clock.now() },
+      {
+        mutationId: randomUUID(),
+        kind: 'reply',
+        ticketId,
+        messageId: replyId,
+        text: '退款已原路退回。',
+        subject: '退款进度说明',
+        createdAt: server.clock.now(),
+      },
       server.clock.now(),
     );
     expect(result.ok).toBe(true);

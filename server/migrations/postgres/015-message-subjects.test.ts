@@ -21,9 +21,10 @@ describe('PostgreSQL migration 015 message subjects', () => {
   it('applies after 014 and adds a nullable text subject to messages', async () => {
     await migratePostgres(db, 14);
     expect(await migratePostgres(db, 15)).toEqual([15]);
-    expect(
-      await db.get("SELECT data_type, is_nullable FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'subject'"),
-    ).toEqual({ data_type: 'text', is_nullable: 'YES' });
+    expect(await db.get("SELECT data_type, is_nullable FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'subject'")).toEqual({
+      data_type: 'text',
+      is_nullable: 'YES',
+    });
     expect(await migratePostgres(db, 15)).toEqual([]);
   });
 });
