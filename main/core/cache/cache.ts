@@ -1056,7 +1056,13 @@ export function openCache(file: string, key: Buffer | null): Cache {
       };
     }
     stmt.updateTicketState.run(ticketParams(ticket));
-    if (effect.message) stmt.insertPendingMessage.run(messageParams(masked ? { ...effect.message, text: maskPiiInText(effect.message.text) } : effect.message));
+    if (effect.message) {
+      const { message } = effect;
+      const shown = masked
+        ? { ...message, text: maskPiiInText(message.text), ...(message.subject ? { subject: maskPiiInText(message.subject) } : {}) }
+        : message;
+      stmt.insertPendingMessage.run(messageParams(shown));
+    }
     if (effect.note) stmt.insertPendingNote.run(masked ? { ...effect.note, text: maskPiiInText(effect.note.text) } : effect.note);
   }
 
