@@ -559,7 +559,7 @@ interface MessageRow {
   attachments_json: string;
   call_json: string | null;
   delivery_error: string | null;
-  /** NULL before migration 024 and for every message but an email reply with the agent's own subject. */
+  /** NULL before migration 023 and for every message but an email reply with the agent's own subject. */
   subject: string | null;
 }
 

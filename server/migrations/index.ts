@@ -23,7 +23,7 @@ import { migration018CustomerHistory } from './018-customer-history.js';
 import { migration019Knowledge } from './019-knowledge.js';
 import { migration020AwayReasons } from './020-away-reasons.js';
 import { migration021TicketsDue } from './021-tickets-due.js';
-import { migration024MessageSubjects } from './024-message-subjects.js';
+import { migration023MessageSubjects } from './023-message-subjects.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -50,7 +50,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration019Knowledge,
   migration020AwayReasons,
   migration021TicketsDue,
-  migration024MessageSubjects,
+  migration023MessageSubjects,
 ];
 
 /** Versions already applied to this database, ascending. */

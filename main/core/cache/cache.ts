@@ -405,7 +405,7 @@ interface MessageRow {
   source: string | null;
   call_json: string | null;
   delivery_error: string | null;
-  /** An email reply's own subject (cache migration 018); NULL = the default. */
+  /** An email reply's own subject (cache migration 017); NULL = the default. */
   subject: string | null;
 }
 

@@ -17,7 +17,7 @@ import { postgresMigration009CustomerHistory } from './009-customer-history.js';
 import { postgresMigration010Knowledge } from './010-knowledge.js';
 import { postgresMigration011AwayReasons } from './011-away-reasons.js';
 import { postgresMigration012TicketsDue } from './012-tickets-due.js';
-import { postgresMigration015MessageSubjects } from './015-message-subjects.js';
+import { postgresMigration014MessageSubjects } from './014-message-subjects.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -35,7 +35,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration010Knowledge,
   postgresMigration011AwayReasons,
   postgresMigration012TicketsDue,
-  postgresMigration015MessageSubjects,
+  postgresMigration014MessageSubjects,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */

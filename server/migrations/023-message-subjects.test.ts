@@ -9,7 +9,7 @@ let dir: string;
 let db: Database.Database;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-024-'));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-023-'));
   db = new Database(path.join(dir, 'server.sqlite'));
   db.pragma('foreign_keys = ON');
 });
@@ -19,9 +19,9 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('migration 024 message subjects', () => {
+describe('migration 023 message subjects', () => {
   it('keeps the messages (no subject) and stores an agent-written subject', () => {
-    migrate(db, 23);
+    migrate(db, 22);
     db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)").run();
     db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
@@ -33,12 +33,12 @@ describe('migration 024 message subjects', () => {
     );
     insert.run('m1');
 
-    expect(migrate(db, 24)).toEqual([24]);
-    expect(appliedVersions(db).at(-1)).toBe(24);
+    expect(migrate(db, 23)).toEqual([23]);
+    expect(appliedVersions(db).at(-1)).toBe(23);
     expect(db.prepare('SELECT id, subject FROM messages').all()).toEqual([{ id: 'm1', subject: null }]);
     insert.run('m2');
     db.prepare("UPDATE messages SET subject = '退款进度 [GD20241108001]' WHERE id = 'm2'").run();
     expect(db.prepare("SELECT subject FROM messages WHERE id = 'm2'").pluck().get()).toBe('退款进度 [GD20241108001]');
-    expect(migrate(db, 24)).toEqual([]);
+    expect(migrate(db, 23)).toEqual([]);
   });
 });

@@ -5,8 +5,8 @@
  */
 import type { CacheMigration } from './migration.js';
 
-export const migration018ReplySubjects: CacheMigration = {
-  version: 18,
+export const migration017ReplySubjects: CacheMigration = {
+  version: 17,
   name: 'reply-subjects',
   up(db) {
     db.exec('ALTER TABLE messages ADD COLUMN subject TEXT; ALTER TABLE drafts ADD COLUMN subject TEXT;');

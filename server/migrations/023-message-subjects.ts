@@ -5,8 +5,8 @@
  */
 import type { Migration } from './migration.js';
 
-export const migration024MessageSubjects: Migration = {
-  version: 24,
+export const migration023MessageSubjects: Migration = {
+  version: 23,
   name: 'message-subjects',
   up(db) {
     db.exec('ALTER TABLE messages ADD COLUMN subject TEXT');
