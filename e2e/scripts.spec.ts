@@ -68,12 +68,17 @@ test('an agent types /问候, picks the greeting with the keyboard, and gets it 
 
   // The complaint script on an email ticket: its email body, the ticket's subject filled, the solution left blank and selected.
   await openTicketOf(page, '赵敏');
+  // An email reply has a subject line, the server's default until a script or the agent writes one (issue 12).
+  const subject = page.getByRole('textbox', { name: '主题', exact: true });
+  await expect(subject).toHaveValue(/^Re: 发票抬头填错了，需要重开 \[GD\d+\]$/);
   await reply.click();
   await reply.fill('');
   await page.keyboard.type('/投诉');
   await page.keyboard.press('Enter');
   await expect(reply).toHaveValue(/^尊敬的赵敏：\n\n非常抱歉给您带来不便。我们已核实您反映的“发票抬头填错了，需要重开”。\n处理方案：\{solution\}/);
   expect(await selection(page, 'zh-CN')).toBe('{solution}');
+  await expect(subject).toHaveValue(/^关于您的投诉（工单 GD\d+）的处理$/);
+  await page.screenshot({ path: test.info().outputPath('subject-zh.png') });
   await page.keyboard.type('今天为您重开发票');
   await expect(reply).toHaveValue(/处理方案：今天为您重开发票\n/);
   await reply.fill('');
@@ -147,5 +152,15 @@ test('a lead adds a team script and the agent’s picker offers it without a rel
   await agent.keyboard.press('ArrowUp');
   await agent.keyboard.press('Enter');
   await expect(reply).toHaveValue('Hi 陈晓燕, holiday hours are 9:00–18:00.');
+  await reply.fill('');
+  // A chat reply has no subject line; an email one has, here filled from the English email template.
+  await expect(agent.getByRole('textbox', { name: 'Subject', exact: true })).toHaveCount(0);
+  await openTicketOf(agent, '赵敏');
+  await reply.click();
+  await reply.fill('');
+  await agent.keyboard.type('/hello');
+  await agent.keyboard.press('Enter');
+  await expect(agent.getByRole('textbox', { name: 'Subject', exact: true })).toHaveValue(/^About your request GD\d+$/);
+  await agent.screenshot({ path: test.info().outputPath('subject-en.png') });
   await reply.fill('');
 });

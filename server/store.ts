@@ -576,6 +576,8 @@ interface MessageRow {
   attachments_json: string;
   call_json: string | null;
   delivery_error: string | null;
+  /** NULL before migration 023 and for every message but an email reply with the agent's own subject. */
+  subject: string | null;
 }
 
 interface NoteRow {
@@ -648,6 +650,7 @@ function messageFromRow(row: MessageRow): Message {
     source: row.source,
     call: row.call_json === null ? null : (JSON.parse(row.call_json) as CallInfo),
     deliveryError: row.delivery_error,
+    ...(row.subject !== null ? { subject: row.subject } : {}),
   };
 }
 
@@ -1437,8 +1440,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   async function insertMessage(message: Message): Promise<void> {
     await ex().run(
       `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at,
-         source, attachments_json, call_json, delivery_error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         source, attachments_json, call_json, delivery_error, subject)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         message.id,
         message.ticketId,
@@ -1454,6 +1457,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         JSON.stringify(message.attachments),
         message.call === null ? null : JSON.stringify(message.call),
         message.deliveryError,
+        message.subject ?? null,
       ],
     );
   }

@@ -454,6 +454,8 @@ export const messageSchema = z.object({
   call: callInfoSchema.nullable().default(null),
   /** Why the channel could not deliver an outbound message (`failed`), or why a `queued` one waits; null otherwise. */
   deliveryError: z.string().max(500).nullable().default(null),
+  /** The subject an agent wrote for an email reply (issue 12); absent or null = the default `Re: … [GD…]`. */
+  subject: z.string().max(200).nullable().optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 

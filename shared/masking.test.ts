@@ -241,6 +241,8 @@ describe('masking structured values', () => {
       attachments: [{ ...message.attachments[0]!, fileName: '身份证110***********7777.jpg' }],
       call: { ...message.call!, from: '138****8000' },
     });
+    // An agent-written email subject (issue 12) is free text like the body.
+    expect(maskMessage({ ...message, subject: '回拨13800138000' }).subject).toBe('回拨138****8000');
   });
 
   it('masks a whole bundle', () => {

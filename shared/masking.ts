@@ -327,6 +327,8 @@ export function maskMessage<M extends Message>(message: M): M {
     call: message.call ? { ...message.call, from: maskPhone(message.call.from), to: maskPhone(message.call.to) } : message.call,
     deliveryError: message.deliveryError === null ? null : maskPiiInText(message.deliveryError),
     attachments: message.attachments.map((attachment) => ({ ...attachment, fileName: maskPiiInText(attachment.fileName) })),
+    // An agent-written email subject is free text like the body (issue 12).
+    ...(message.subject ? { subject: maskPiiInText(message.subject) } : {}),
   };
 }
 

@@ -8,6 +8,7 @@
 import { ticketPresenceRequestSchema, type TicketPresenceEvent } from './collision.js';
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS, attachmentFileNameSchema, replyAttachmentsSchema, type ReplyAttachment } from './attachments.js';
+import { replySubjectSchema } from './replySubject.js';
 import type { CtiCall } from './cti.js';
 import {
   customerHistoryRequestSchema,
@@ -168,6 +169,8 @@ export interface Draft {
   ticketId: string;
   text: string;
   createdAt: number;
+  /** The email subject the agent wrote with it (shared/replySubject.ts); absent = the default. */
+  subject?: string;
 }
 
 /** What a reply became: sent through the outbox (online), or kept as a draft (offline). */
@@ -321,6 +324,8 @@ export const rpcParamSchemas = {
       actionId: actionIdSchema.optional(),
       /** Files uploaded first with `attachment.upload` (online only; shared/attachments.ts). */
       attachments: replyAttachmentsSchema.optional(),
+      /** Email replies only (shared/replySubject.ts): trimmed, 1..200 characters, no CR/LF. */
+      subject: replySubjectSchema.optional(),
     })
     .strict(),
   'ticket.addNote': z.object({ ticketId: ticketIdSchema, text: textSchema, actionId: actionIdSchema.optional() }).strict(),

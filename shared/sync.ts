@@ -70,6 +70,7 @@ import type { TicketPresenceEvent, TicketPresenceRequest } from './collision.js'
 import type { CtiCall } from './cti.js';
 import { ticketRefusalSchema } from './ticketRules.js';
 import { replyAttachmentsSchema } from './attachments.js';
+import { replySubjectSchema } from './replySubject.js';
 import { createTicketMutationSchema, createdTicketIdsSchema } from './manualTicket.js';
 import type { QueueListRequest, QueueListResult, QueueSummary, TicketFetchRequest, TicketFetchResult } from './queue.js';
 import type { PiiAuditRequest, PiiAuditResult, PiiRevealRequest, PiiRevealResult } from './pii.js';
@@ -164,6 +165,8 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     via: messageSourceSchema.optional(),
     /** Files uploaded before (by their upload ids, shared/attachments.ts); absent = none. */
     attachments: replyAttachmentsSchema.optional(),
+    /** The email subject the agent wrote (email replies only; shared/replySubject.ts); absent = `Re: <ticket subject> [GD…]`. */
+    subject: replySubjectSchema.optional(),
   }),
   z.object({
     mutationId: mutationIdSchema,

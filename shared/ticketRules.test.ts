@@ -109,6 +109,28 @@ describe('the ticket rules', () => {
     });
   });
 
+  it('keeps the subject on an email reply, and refuses one on a reply that does not leave by email (issue 12)', () => {
+    const withSubject = (via?: string): Mutation => ({ ...(reply(via) as Extract<Mutation, { kind: 'reply' }>), subject: '发票已重开' });
+    expect(decideMutation(mine({ channel: 'email' }), withSubject(), wang, AT, byEmail)).toMatchObject({
+      ok: true,
+      message: { subject: '发票已重开', source: 'email' },
+    });
+    const byWebchat: MutationFacts = {
+      wasAssignedToActor: false,
+      reach: customerReach('GD20241108001', [{ ticketId: 'GD20241108001', direction: 'inbound', source: 'webchat', createdAt: AT }], {
+        phone: null,
+        email: 'zhang.wei@example.cn',
+        identities: [],
+      }),
+    };
+    expect(decideMutation(mine(), withSubject(), wang, AT, byWebchat)).toEqual({
+      ok: false,
+      refusal: { code: 'subject_not_email', ticketId: 'GD20241108001', via: 'webchat' },
+    });
+    // The same customer answered by email instead: the subject goes with it.
+    expect(decideMutation(mine(), withSubject('email'), wang, AT, byWebchat)).toMatchObject({ ok: true, message: { subject: '发票已重开' } });
+  });
+
   it('tells a former owner who has it now, and a stranger nothing', () => {
     const his = mine({ assigneeId: 'agent2', assigneeName: '张强', assignedAt: AT + 10 });
     expect(decideMutation(his, status('awaiting_customer'), wang, AT + 20, { wasAssignedToActor: true, reach: null })).toEqual({

@@ -90,6 +90,8 @@ export const ticketRefusalSchema = z.discriminatedUnion('code', [
     routes: z.array(messageSourceSchema).max(50),
     alternatives: z.array(z.enum(REPLY_ALTERNATIVES)).max(REPLY_ALTERNATIVES.length),
   }),
+  /** A reply carries an email subject but does not leave by email (`via` is the way it would leave). */
+  z.object({ code: z.literal('subject_not_email'), ticketId: ticketRefSchema, via: messageSourceSchema }),
   /** A new message or note id is already taken (a client bug, or a forged id). */
   z.object({ code: z.literal('duplicate_id'), ticketId: ticketRefSchema, id: entityIdSchema }),
   /** A date is outside what can be true (before 2000, or after 2200). */
@@ -308,6 +310,8 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
       const fileRefusal = checkReplyAttachments(files);
       if (fileRefusal)
         return refuse({ code: 'attachment_refused', ticketId: ticket.id, reason: fileRefusal.code, fileName: fileRefusal.fileName, limit: fileRefusal.limit });
+      // A subject is an email header: on a chat or social reply it would be silently lost.
+      if (mutation.subject !== undefined && channelOfSource(source) !== 'email') return refuse({ code: 'subject_not_email', ticketId: ticket.id, via: source });
       const message: Message = {
         id: mutation.messageId,
         ticketId: ticket.id,
@@ -323,6 +327,7 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
         source,
         call: null,
         deliveryError: null,
+        ...(mutation.subject !== undefined ? { subject: mutation.subject } : {}),
       };
       let next: Ticket = {
         ...ticket,
@@ -552,6 +557,7 @@ export function rejectionCodeOf(refusal: TicketRefusal): 'not_found' | 'forbidde
     case 'invalid_transition':
       return 'invalid_transition';
     case 'no_reply_route':
+    case 'subject_not_email':
     case 'duplicate_id':
     case 'invalid_date':
     case 'result_required':
@@ -615,6 +621,8 @@ export function describeRefusal(refusal: TicketRefusal): string {
       }
       return `No written reply can reach the customer of ${refusal.ticketId}${refusal.via !== null ? ` through ${refusal.via}` : ''}; ${instead}`;
     }
+    case 'subject_not_email':
+      return `A reply to ${refusal.ticketId} through ${refusal.via} cannot carry an email subject`;
     case 'duplicate_id':
       return `Id ${refusal.id} is already used on ${refusal.ticketId}`;
     case 'invalid_date':

@@ -92,6 +92,36 @@ describe('workstation core with the server away', () => {
     await waitUntil(core, 'the second reply is acknowledged', onlineAndIdle(core));
   });
 
+  it('keeps the email subject of a reply written offline (issue 12) through the draft to the server; refuses a subject that would inject a header', async () => {
+    const active = core!;
+    const email = (await call(active, 'inbox.list', { channel: 'email', status: null, query: '' })).rows.find(
+      (row) => row.subject === '发票抬头填错了，需要重开',
+    )!;
+    const injected = await active.invoke('ticket.reply', { ticketId: email.id, text: '您好', subject: '发票已重开\r\nBcc: everyone@example.cn' });
+    expect(injected).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
+    expect(JSON.stringify(injected)).toContain('subject_control_chars');
+
+    await server!.close();
+    server = null;
+    await waitUntil(active, 'the core notices the server is gone', async () => (await connectionOf(active)).status === 'offline');
+    const text = '赵女士您好，发票已按新抬头重开，请查收附件。';
+    const replied = await call(active, 'ticket.reply', { ticketId: email.id, text, subject: '  发票已重开  ' });
+    if (replied.kind !== 'draft') throw new Error('a reply written offline must stay a draft');
+    expect(replied.draft.subject).toBe('发票已重开');
+    expect((await call(active, 'ticket.get', { ticketId: email.id })).drafts).toEqual([replied.draft]);
+
+    const restarted = await startOnSamePort();
+    await waitUntil(active, 'back online', onlineAndIdle(active));
+    const sent = await call(active, 'draft.send', { draftId: replied.draft.id });
+    expect(sent).toMatchObject({ text, subject: '发票已重开', pending: true });
+    await waitUntil(active, 'the reply is acknowledged', onlineAndIdle(active));
+    expect((await restarted.store.getTicketBundle(email.id))!.messages.find((m) => m.id === sent.id)).toMatchObject({ text, subject: '发票已重开' });
+    expect((await call(active, 'ticket.get', { ticketId: email.id })).messages.find((m) => m.id === sent.id)).toMatchObject({
+      subject: '发票已重开',
+      pending: false,
+    });
+  });
+
   it('bootstraps again when the server no longer has its changes, keeping the note written offline', async () => {
     const active = core!;
     await server!.close();

@@ -30,6 +30,7 @@ const REFUSAL_RPC_CODES: Record<TicketRefusal['code'], RpcErrorCode> = {
   not_owner: 'forbidden',
   invalid_transition: 'invalid_transition',
   no_reply_route: 'no_reply_route',
+  subject_not_email: 'invalid_params',
   duplicate_id: 'invalid_params',
   invalid_date: 'invalid_params',
   result_required: 'invalid_params',

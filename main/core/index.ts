@@ -15,6 +15,7 @@ import {
   type AttentionItem,
   type CacheReset,
   type ConnectionState,
+  type Draft,
   type RpcEventName,
   type RpcEvents,
   type RpcMethod,
@@ -934,7 +935,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       if (!detail) throw new RpcError('not_found', `Ticket ${ticketId} was not found.`);
       return detail;
     },
-    'ticket.reply': ({ ticketId, text, via, actionId, attachments }) => {
+    'ticket.reply': ({ ticketId, text, via, subject, actionId, attachments }) => {
       const session = requireSession();
       const at = now();
       // One id per user action: the mutation's, the message's, or the offline draft's.
@@ -948,7 +949,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       }
       if (connection.status !== 'online') {
         // A customer reply never leaves without the agent seeing the ticket as it is once online.
-        const draft = { id, ticketId, text, createdAt: at };
+        const draft: Draft = { id, ticketId, text, createdAt: at, ...(subject !== undefined ? { subject } : {}) };
         const saved = session.cache.writer.saveDraft(draft, session.user);
         if (!saved.ok) throw refusalError(saved.refusal);
         notifier.add([ticketId]);
@@ -962,6 +963,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         text,
         createdAt: at,
         ...(via ? { via } : {}),
+        ...(subject !== undefined ? { subject } : {}),
         ...(files.length > 0 ? { attachments: files } : {}),
       });
       if (!effect.message) throw new RpcError('internal', 'The reply was not stored.');
@@ -1042,7 +1044,15 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       const at = now();
       const outcome = session.cache.writer.sendDraft(
         draftId,
-        (draft) => ({ mutationId: draft.id, kind: 'reply', ticketId: draft.ticketId, messageId: draft.id, text: draft.text, createdAt: at }),
+        (draft) => ({
+          mutationId: draft.id,
+          kind: 'reply',
+          ticketId: draft.ticketId,
+          messageId: draft.id,
+          text: draft.text,
+          createdAt: at,
+          ...(draft.subject !== undefined ? { subject: draft.subject } : {}),
+        }),
         session.user,
       );
       if (!outcome) throw new RpcError('not_found', `There is no draft ${draftId}; it may have been sent or discarded already.`);

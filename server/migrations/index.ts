@@ -24,6 +24,7 @@ import { migration019Knowledge } from './019-knowledge.js';
 import { migration020AwayReasons } from './020-away-reasons.js';
 import { migration021TicketsDue } from './021-tickets-due.js';
 import { migration022ReplyUploads } from './022-reply-uploads.js';
+import { migration023MessageSubjects } from './023-message-subjects.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -51,6 +52,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration020AwayReasons,
   migration021TicketsDue,
   migration022ReplyUploads,
+  migration023MessageSubjects,
 ];
 
 /** Versions already applied to this database, ascending. */

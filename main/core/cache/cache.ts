@@ -405,6 +405,8 @@ interface MessageRow {
   source: string | null;
   call_json: string | null;
   delivery_error: string | null;
+  /** An email reply's own subject (cache migration 017); NULL = the default. */
+  subject: string | null;
 }
 
 interface NoteRow {
@@ -422,10 +424,11 @@ interface DraftRow {
   ticket_id: string;
   text: string;
   created_at: number;
+  subject: string | null;
 }
 
 function draftFromRow(row: DraftRow): Draft {
-  return { id: row.id, ticketId: row.ticket_id, text: row.text, createdAt: row.created_at };
+  return { id: row.id, ticketId: row.ticket_id, text: row.text, createdAt: row.created_at, ...(row.subject !== null ? { subject: row.subject } : {}) };
 }
 
 interface CustomerRow {
@@ -538,6 +541,7 @@ function messageFromRow(row: MessageRow): PendingMessage {
     source: row.source,
     call: row.call_json === null ? null : (JSON.parse(row.call_json) as Message['call']),
     deliveryError: row.delivery_error,
+    ...(row.subject !== null ? { subject: row.subject } : {}),
     pending: row.pending === 1,
   };
 }
@@ -559,11 +563,19 @@ function messageValues(message: Message): SqlValue[] {
     message.source,
     message.call === null ? null : JSON.stringify(message.call),
     message.deliveryError,
+    message.subject ?? null,
   ];
 }
 
-function messageParams(message: Message): Omit<Message, 'attachments' | 'call'> & { attachments: string; call: string | null } {
-  return { ...message, attachments: JSON.stringify(message.attachments), call: message.call === null ? null : JSON.stringify(message.call) };
+function messageParams(
+  message: Message,
+): Omit<Message, 'attachments' | 'call' | 'subject'> & { attachments: string; call: string | null; subject: string | null } {
+  return {
+    ...message,
+    attachments: JSON.stringify(message.attachments),
+    call: message.call === null ? null : JSON.stringify(message.call),
+    subject: message.subject ?? null,
+  };
 }
 
 function noteFromRow(row: NoteRow): PendingNote {
@@ -847,18 +859,18 @@ export function openCache(file: string, key: Buffer | null): Cache {
     /** A server snapshot of a message is authoritative: it is no longer pending. Parameters: `messageValues`. */
     upsertMessage: db.prepare<[SqlValue[]]>(`
       INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at,
-        attachments_json, source, call_json, delivery_error, pending)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+        attachments_json, source, call_json, delivery_error, subject, pending)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
       ON CONFLICT (id) DO UPDATE SET ticket_id = excluded.ticket_id, direction = excluded.direction, channel = excluded.channel,
         author_id = excluded.author_id, author_name = excluded.author_name, text = excluded.text,
         external_message_id = excluded.external_message_id, delivery_status = excluded.delivery_status,
         created_at = excluded.created_at, pending = 0, attachments_json = excluded.attachments_json, source = excluded.source,
-        call_json = excluded.call_json, delivery_error = excluded.delivery_error`),
+        call_json = excluded.call_json, delivery_error = excluded.delivery_error, subject = excluded.subject`),
     insertPendingMessage: db.prepare(`
       INSERT OR IGNORE INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending,
-        attachments_json, source, call_json, delivery_error)
+        attachments_json, source, call_json, delivery_error, subject)
       VALUES (@id, @ticketId, @direction, @channel, @authorId, @authorName, @text, @externalMessageId, @deliveryStatus, @createdAt, 1,
-        @attachments, @source, @call, @deliveryError)`),
+        @attachments, @source, @call, @deliveryError, @subject)`),
     messages: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE ticket_id = ? ORDER BY created_at, rid'),
     message: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
     confirmMessage: db.prepare<[string]>('UPDATE messages SET pending = 0 WHERE id = ?'),
@@ -905,9 +917,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
     ),
     dismissAttention: db.prepare<[number]>('UPDATE attention SET dismissed = 1 WHERE id = ? AND dismissed = 0'),
 
-    insertDraft: db.prepare<[string, string, string, number]>('INSERT INTO drafts (id, ticket_id, text, created_at) VALUES (?, ?, ?, ?)'),
-    draft: db.prepare<[string], DraftRow>('SELECT id, ticket_id, text, created_at FROM drafts WHERE id = ?'),
-    draftsForTicket: db.prepare<[string], DraftRow>('SELECT id, ticket_id, text, created_at FROM drafts WHERE ticket_id = ? ORDER BY created_at, id'),
+    insertDraft: db.prepare<[string, string, string, number, string | null]>(
+      'INSERT INTO drafts (id, ticket_id, text, created_at, subject) VALUES (?, ?, ?, ?, ?)',
+    ),
+    draft: db.prepare<[string], DraftRow>('SELECT id, ticket_id, text, created_at, subject FROM drafts WHERE id = ?'),
+    draftsForTicket: db.prepare<[string], DraftRow>('SELECT id, ticket_id, text, created_at, subject FROM drafts WHERE ticket_id = ? ORDER BY created_at, id'),
     deleteDraft: db.prepare<[string]>('DELETE FROM drafts WHERE id = ?'),
 
     messageExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM messages WHERE id = ?'),
@@ -1042,7 +1056,13 @@ export function openCache(file: string, key: Buffer | null): Cache {
       };
     }
     stmt.updateTicketState.run(ticketParams(ticket));
-    if (effect.message) stmt.insertPendingMessage.run(messageParams(masked ? { ...effect.message, text: maskPiiInText(effect.message.text) } : effect.message));
+    if (effect.message) {
+      const { message } = effect;
+      const shown = masked
+        ? { ...message, text: maskPiiInText(message.text), ...(message.subject ? { subject: maskPiiInText(message.subject) } : {}) }
+        : message;
+      stmt.insertPendingMessage.run(messageParams(shown));
+    }
     if (effect.note) stmt.insertPendingNote.run(masked ? { ...effect.note, text: maskPiiInText(effect.note.text) } : effect.note);
   }
 
@@ -1453,11 +1473,19 @@ export function openCache(file: string, key: Buffer | null): Cache {
       // A draft is a reply waiting to be confirmed: one that could never reach the customer is refused now, not when sent.
       const asReply = decideLocally(
         ticket,
-        { mutationId: draft.id, kind: 'reply', ticketId: draft.ticketId, messageId: draft.id, text: draft.text, createdAt: draft.createdAt },
+        {
+          mutationId: draft.id,
+          kind: 'reply',
+          ticketId: draft.ticketId,
+          messageId: draft.id,
+          text: draft.text,
+          createdAt: draft.createdAt,
+          ...(draft.subject !== undefined ? { subject: draft.subject } : {}),
+        },
         viewer,
       );
       if (!asReply.ok && asReply.refusal.code === 'no_reply_route') return { ok: false, refusal: asReply.refusal };
-      stmt.insertDraft.run(draft.id, draft.ticketId, draft.text, draft.createdAt);
+      stmt.insertDraft.run(draft.id, draft.ticketId, draft.text, draft.createdAt, draft.subject ?? null);
       return { ok: true as const };
     }),
     sendDraft: db.transaction((draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome | null => {

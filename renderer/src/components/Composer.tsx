@@ -1,8 +1,10 @@
 import { useId, useMemo, useRef, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { MAX_TEXT_LENGTH } from '../../../shared/domain.js';
+import { defaultReplySubject, MAX_REPLY_SUBJECT_LENGTH, replySubjectError } from '../../../shared/replySubject.js';
 import { replyAlternatives, type CustomerReach } from '../../../shared/ticketRules.js';
 import { useAppStore, useT } from '../store/react.js';
+import { replyGoesByEmail } from '../store/ticketSlice.js';
 import { ReplyChangeWarning } from './CollisionBar.js';
 import { alternativesText } from './refusalText.js';
 import { useScriptPicker } from './ScriptPicker.js';
@@ -58,6 +60,8 @@ export function Composer({ ticketId }: { ticketId: string }) {
       setReplyDraft: state.setReplyDraft,
       via: state.replyVia[ticketId] ?? '',
       setReplyVia: state.setReplyVia,
+      subject: state.replySubjects[ticketId] ?? null,
+      setReplySubject: state.setReplySubject,
       // Only this ticket's own detail counts: another ticket's customer has other ways out.
       detail: state.detail?.ticket.id === ticketId ? state.detail : null,
       setNoteDraft: state.setNoteDraft,
@@ -74,12 +78,17 @@ export function Composer({ ticketId }: { ticketId: string }) {
   const routes = useMemo(() => orderedRoutes(detail?.reach ?? null), [detail]);
   // Known only once the ticket is loaded; until then nothing is claimed either way.
   const noRoute = detail !== null && routes.length === 0;
+  // An email reply has a subject line: the server's default until the agent (or an email script) writes one.
+  const byEmail = !noRoute && replyGoesByEmail(detail, s.via === '' ? undefined : s.via);
+  const defaultSubject = detail ? defaultReplySubject(detail.ticket.subject, detail.ticket.id) : '';
+  const subjectValue = s.subject ?? defaultSubject;
+  const subjectError = subjectValue.trim() === '' ? null : replySubjectError(subjectValue);
 
   return (
     <div className="composer">
       <ReplyChangeWarning />
       <form
-        className={`compose-box reply-box${noRoute ? ' no-route' : ''}`}
+        className={`compose-box reply-box${noRoute ? ' no-route' : ''}${byEmail ? ' with-subject' : ''}`}
         onDragOver={(e) => {
           if (!noRoute && e.dataTransfer.types.includes('Files')) e.preventDefault();
         }}
@@ -130,6 +139,30 @@ export function Composer({ ticketId }: { ticketId: string }) {
         </div>
         {noRoute && detail ? <NoRouteNotice reach={detail.reach} id={`${replyId}-no-route`} /> : null}
         <LengthHint text={s.reply} />
+        {byEmail && detail ? (
+          <div className="reply-subject">
+            <label htmlFor={`${replyId}-subject`} className="reply-subject-label">
+              {t('ticket.subject')}
+            </label>
+            <input
+              id={`${replyId}-subject`}
+              type="text"
+              data-testid="reply-subject"
+              maxLength={MAX_REPLY_SUBJECT_LENGTH}
+              value={subjectValue}
+              placeholder={defaultSubject}
+              title={t('ticket.subjectHint', { subject: defaultSubject, ticket: detail.ticket.id })}
+              aria-invalid={subjectError !== null}
+              aria-describedby={subjectError !== null ? `${replyId}-subject-error` : undefined}
+              onChange={(e) => s.setReplySubject(e.target.value === defaultSubject ? null : e.target.value)}
+            />
+            {subjectError !== null ? (
+              <span id={`${replyId}-subject-error`} className="subject-error" role="alert">
+                {t('ticket.subjectInvalid')}
+              </span>
+            ) : null}
+          </div>
+        ) : null}
         {picker.element}
         <textarea
           ref={replyRef}
@@ -161,11 +194,12 @@ export function Composer({ ticketId }: { ticketId: string }) {
             }
           }}
         />
-        <ReplyFiles ticketId={ticketId} disabled={noRoute} />
+        {/* No written reply can reach this customer: nothing to attach to either. */}
+        {noRoute ? null : <ReplyFiles ticketId={ticketId} />}
         <button
           type="submit"
           className="primary"
-          disabled={s.sendingReply || s.reply.trim() === '' || noRoute}
+          disabled={s.sendingReply || s.reply.trim() === '' || noRoute || (byEmail && subjectError !== null)}
           aria-describedby={noRoute ? `${replyId}-no-route` : s.offline ? `${replyId}-hint` : undefined}
         >
           {s.sendingReply ? t('ticket.sending') : s.offline ? t('ticket.saveDraft') : t('ticket.send')}

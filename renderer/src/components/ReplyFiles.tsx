@@ -16,7 +16,7 @@ export function filesOf(list: FileList | null | undefined): File[] {
 }
 
 /** The reply's attach button, its file chips (name, size, remove) and the limits, said before sending. */
-export function ReplyFiles({ ticketId, disabled }: { ticketId: string; disabled: boolean }) {
+export function ReplyFiles({ ticketId }: { ticketId: string }) {
   const t = useT();
   const inputRef = useRef<HTMLInputElement>(null);
   const limitsId = useId();
@@ -48,7 +48,7 @@ export function ReplyFiles({ ticketId, disabled }: { ticketId: string; disabled:
           e.target.value = '';
         }}
       />
-      <button type="button" className="attach-button" disabled={disabled} aria-describedby={limitsId} onClick={() => inputRef.current?.click()}>
+      <button type="button" className="attach-button" aria-describedby={limitsId} onClick={() => inputRef.current?.click()}>
         {t('attach.button')}
       </button>
       <span id={limitsId} className="attach-limits">

@@ -52,10 +52,11 @@ function MessageEntry({ ticketId, message }: { ticketId: string; message: Pendin
   const { revealed } = useReveal(request);
   const clear = revealed?.field === 'message' ? revealed.message : null;
   const shown: PendingMessage = clear
-    ? { ...message, text: clear.text, authorName: clear.authorName, call: clear.call, deliveryError: clear.deliveryError }
+    ? { ...message, text: clear.text, authorName: clear.authorName, call: clear.call, deliveryError: clear.deliveryError, subject: clear.subject ?? null }
     : message;
   const masked =
-    !message.pending && [message.text, message.authorName, message.call?.from ?? '', message.call?.to ?? '', message.deliveryError ?? ''].some(looksMasked);
+    !message.pending &&
+    [message.text, message.authorName, message.call?.from ?? '', message.call?.to ?? '', message.deliveryError ?? '', message.subject ?? ''].some(looksMasked);
   const inbound = message.direction === 'inbound';
   // The server's off-hours auto-reply: no agent wrote it, and the timeline says so.
   const automatic = isAutomaticReply(message);
@@ -78,6 +79,11 @@ function MessageEntry({ ticketId, message }: { ticketId: string; message: Pendin
         <ReadMark message={message} />
         {message.pending ? <span className="pending-marker">{t('ticket.pending')}</span> : null}
       </div>
+      {message.direction === 'outbound' && message.channel === 'email' && shown.subject ? (
+        <p className="entry-subject">
+          <span className="entry-subject-label">{t('ticket.subject')}</span> <RevealedMark revealed={clear !== null}>{shown.subject}</RevealedMark>
+        </p>
+      ) : null}
       {shown.call ? <CallSummary call={shown.call} direction={message.direction} revealed={clear !== null} after={textHidden ? control : null} /> : null}
       {textHidden ? null : (
         <p className="entry-text">

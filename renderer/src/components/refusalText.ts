@@ -38,6 +38,8 @@ export function refusalText(t: Translate, refusal: TicketRefusal): string {
         });
       }
       return t('refusal.no_reply_route', { alternatives: alternativesText(t, refusal.alternatives) });
+    case 'subject_not_email':
+      return t('refusal.subject_not_email', { via: sourceText(t, refusal.via) ?? refusal.via });
     case 'duplicate_id':
       return t('refusal.duplicate_id', { id: refusal.id });
     case 'invalid_date':

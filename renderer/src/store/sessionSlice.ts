@@ -72,6 +72,7 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     ticketError: null,
     actionError: null,
     replyDrafts: {},
+    replySubjects: {},
     noteDrafts: {},
     retryActions: {},
     attentionOpen: false,

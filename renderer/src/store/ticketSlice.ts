@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { Ticket } from '../../../shared/domain.js';
-import type { WorkstationApi } from '../../../shared/rpc.js';
+import { channelOfSource, type Ticket } from '../../../shared/domain.js';
+import type { TicketDetail, WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, RetryAction, TicketSlice } from './types.js';
 
@@ -9,9 +9,23 @@ import type { AppState, RetryAction, TicketSlice } from './types.js';
  * attempt when the agent retries the same text, else a new one. A send whose answer was
  * lost (the link dropped) may have been done, so the retry must be the same action.
  */
-function actionFor(earlier: RetryAction | undefined, text: string, via?: string): RetryAction {
-  if (earlier && earlier.text === text && earlier.via === via) return earlier;
-  return { actionId: crypto.randomUUID(), text, ...(via ? { via } : {}) };
+function actionFor(earlier: RetryAction | undefined, text: string, via?: string, subject?: string): RetryAction {
+  if (earlier && earlier.text === text && earlier.via === via && earlier.subject === subject) return earlier;
+  return { actionId: crypto.randomUUID(), text, ...(via ? { via } : {}), ...(subject !== undefined ? { subject } : {}) };
+}
+
+/** The way the reply leaves, as the ticket rules pick it: the agent's pick, else the customer's way on this ticket, else the best one. */
+export function replyRouteOf(detail: TicketDetail | null, via: string | undefined): string | null {
+  if (!detail) return null;
+  if (via) return via;
+  const { routes, ticketSource } = detail.reach;
+  return ticketSource !== null && routes.includes(ticketSource) ? ticketSource : (routes[0] ?? null);
+}
+
+/** Whether the reply has a subject line: only a reply that leaves by email (the rules refuse a subject elsewhere). */
+export function replyGoesByEmail(detail: TicketDetail | null, via: string | undefined): boolean {
+  const route = replyRouteOf(detail, via);
+  return route !== null && channelOfSource(route) === 'email';
 }
 
 function without(actions: Record<string, RetryAction>, key: string): Record<string, RetryAction> {
@@ -97,6 +111,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     actionError: null,
     replyDrafts: {},
     replyVia: {},
+    replySubjects: {},
     noteDrafts: {},
     sendingReply: false,
     addingNote: false,
@@ -139,6 +154,15 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       set({ replyVia });
     },
 
+    setReplySubject(subject) {
+      const ticketId = get().openTicketId;
+      if (!ticketId) return;
+      const replySubjects = { ...get().replySubjects };
+      if (subject === null) delete replySubjects[ticketId];
+      else replySubjects[ticketId] = subject;
+      set({ replySubjects });
+    },
+
     setReplyDraft(text) {
       const ticketId = get().openTicketId;
       if (ticketId) set({ replyDrafts: { ...get().replyDrafts, [ticketId]: text } });
@@ -155,7 +179,11 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       if (!ticketId || text.trim() === '' || get().sendingReply) return false;
       const key = `reply:${ticketId}`;
       const via = get().replyVia[ticketId];
-      const action = actionFor(get().retryActions[key], text, via);
+      const written = get().replySubjects[ticketId]?.trim() ?? '';
+      // Blank = the default subject, which the server makes; only an email reply carries one.
+      const detail = get().detail?.ticket.id === ticketId ? get().detail : null;
+      const subject = written !== '' && replyGoesByEmail(detail, via) ? written : undefined;
+      const action = actionFor(get().retryActions[key], text, via, subject);
       set({ sendingReply: true, actionError: null, retryActions: { ...get().retryActions, [key]: action } });
       try {
         // Online it goes to the outbox; offline the core keeps it as a draft for the agent
@@ -165,15 +193,19 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
           ticketId,
           text,
           ...(via ? { via } : {}),
+          ...(subject !== undefined ? { subject } : {}),
           actionId: action.actionId,
           ...(files.length > 0 ? { attachments: files } : {}),
         });
         const drafts = { ...get().replyDrafts };
         // Only clear what was sent: the agent may have kept typing while it was on its way.
-        if (drafts[ticketId] === text) delete drafts[ticketId];
+        const sent = drafts[ticketId] === text;
+        if (sent) delete drafts[ticketId];
+        const subjects = { ...get().replySubjects };
+        if (sent && (subjects[ticketId]?.trim() ?? '') === written) delete subjects[ticketId];
         const replyFiles = { ...get().replyFiles };
         delete replyFiles[ticketId];
-        set({ replyDrafts: drafts, replyFiles, sendingReply: false, retryActions: without(get().retryActions, key) });
+        set({ replyDrafts: drafts, replySubjects: subjects, replyFiles, sendingReply: false, retryActions: without(get().retryActions, key) });
         void get().reloadTicket();
         return true;
       } catch (error) {

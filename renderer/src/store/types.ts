@@ -138,6 +138,7 @@ export interface RetryAction {
   actionId: string;
   text: string;
   via?: string;
+  subject?: string;
 }
 
 /** The open ticket, its drafts and the actions on it. */
@@ -153,6 +154,8 @@ export interface TicketSlice {
   replyDrafts: Record<string, string>;
   /** The way out the agent picked per ticket (a source from `replyRoutes`); absent = the customer's newest. */
   replyVia: Record<string, string>;
+  /** The email subject the agent wrote (or an email script filled) per ticket; absent = the server's default `Re: … [GD…]`. */
+  replySubjects: Record<string, string>;
   noteDrafts: Record<string, string>;
   sendingReply: boolean;
   addingNote: boolean;
@@ -172,6 +175,8 @@ export interface TicketSlice {
   setReplyDraft: (text: string) => void;
   /** Picks the way the open ticket's reply leaves; null = the customer's newest. */
   setReplyVia: (source: string | null) => void;
+  /** The open ticket's email subject; null (or blank) = the default. */
+  setReplySubject: (subject: string | null) => void;
   setNoteDraft: (text: string) => void;
   /** Sends the reply, or (offline) keeps it as a draft in the core; true when the core accepted it either way. */
   sendReply: () => Promise<boolean>;

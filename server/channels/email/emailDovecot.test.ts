@@ -15,6 +15,7 @@ import { emailChannel } from './emailChannel.js';
 import { REFUSED_KEYWORD } from './imapPoller.js';
 import { parseMail } from './parseMail.js';
 import { startTestDovecot, type TestDovecot } from './testDovecot.js';
+import { ticketIdFromSubject } from './threading.js';
 import { buildMail, sendWithNodemailer, type TestMailSpec } from './testMail.js';
 
 const SUPPORT = { address: 'support@demo.local', password: '客服-imap-pw' };
@@ -270,6 +271,38 @@ describe('email channel with Dovecot', () => {
       'inbound:好的，谢谢！',
     ]);
     expect(server.logLines.some((line) => line.includes(`<answer.1@example.cn> → ${ticketId} (joined via in-reply-to)`))).toBe(true);
+  });
+
+  it("sends the agent's own subject (issue 12) with the ticket tag appended, so the answer still threads by subject", async () => {
+    const ticketId = (await ticketOf(waiting.messageId))!;
+    const agent = (await server.store.getUser('agent_wang'))!;
+    const replyId = randomUUID();
+    const result = await server.store.applyMutation(
+      agent,
+      'client-1',
+      {
+        mutationId: randomUUID(),
+        kind: 'reply',
+        ticketId,
+        messageId: replyId,
+        text: '退款已原路退回。',
+        subject: '退款进度说明',
+        createdAt: server.clock.now(),
+      },
+      server.clock.now(),
+    );
+    expect(result.ok).toBe(true);
+    await vi.waitFor(
+      async () => expect((await server.store.getTicketBundle(ticketId))!.messages.find((message) => message.id === replyId)?.deliveryStatus).toBe('sent'),
+      WAIT,
+    );
+    expect((await server.store.getTicketBundle(ticketId))!.messages.find((message) => message.id === replyId)!.subject).toBe('退款进度说明');
+    const received = await withMailbox(ZHANG, async (client) => {
+      const mails = await Promise.all((await client.fetchAll('1:*', { source: true })).map((message) => parseMail(message.source!)));
+      return mails.find((mail) => mail.messageId === `<${ticketId}.${replyId}@demo.local>`)!;
+    });
+    expect(received.subject).toBe(`退款进度说明 [${ticketId}]`);
+    expect(ticketIdFromSubject(received.subject)).toBe(ticketId);
   });
 
   it('fails a reply at once when the mail server refuses the recipient (5xx), with its words', async () => {

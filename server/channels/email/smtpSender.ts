@@ -12,7 +12,7 @@ import type { Message } from '../../../shared/domain.js';
 import type { QueuedDelivery, ServerStore } from '../../store.js';
 import { PermanentDeliveryError, type ChannelSender } from '../delivery.js';
 import { OWN_MAIL_HEADER } from './automaticMail.js';
-import { outboundMessageId, replySubject } from './threading.js';
+import { outboundMessageId, outboundSubject } from './threading.js';
 
 /** Where outbound mail goes. */
 export interface SmtpOutConfig {
@@ -106,7 +106,7 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
       const info = await transport.sendMail({
         from: config.fromName ? { name: config.fromName, address: config.from } : config.from,
         to,
-        subject: replySubject(ticket.subject, ticket.id),
+        subject: outboundSubject(message, ticket),
         text: message.text,
         messageId,
         ...(answered ? { inReplyTo: answered.externalMessageId!, references: references.slice(-MAX_REFERENCES) } : {}),

@@ -4,6 +4,8 @@
  * finds its ticket from In-Reply-To, then References (newest first), then the subject tag.
  * Ids of the customer's own earlier mails are looked up among the stored messages.
  */
+import type { Message, Ticket } from '../../../shared/domain.js';
+import { defaultReplySubject, replySubjectError, subjectWithTicketTag } from '../../../shared/replySubject.js';
 import type { ServerStore } from '../../store.js';
 import type { InboundMail } from './parseMail.js';
 
@@ -31,13 +33,21 @@ export function ticketIdFromSubject(subject: string): string | null {
   return SUBJECT_TAG.exec(subject)?.[1] ?? null;
 }
 
-/** `Re: <subject> [GD…]`, without piling up prefixes or tags from earlier rounds. */
+/** `Re: <subject> [GD…]`, without piling up prefixes or tags from earlier rounds (shared so the composer shows it). */
 export function replySubject(ticketSubject: string, ticketId: string): string {
-  const bare = ticketSubject
-    .replace(new RegExp(`\\s*\\[${TICKET_ID}\\]\\s*`, 'g'), ' ')
-    .replace(REPLY_PREFIX, '')
-    .trim();
-  return `Re: ${bare} [${ticketId}]`;
+  return defaultReplySubject(ticketSubject, ticketId);
+}
+
+/**
+ * The Subject header of an outbound reply: the agent's own subject when the message has one
+ * (with the ticket's `[GD…]` tag appended when it lacks it, so the customer's answer still
+ * threads by subject), else the default. A stored subject that is not a valid header value
+ * (it never should be: the mutation schema refuses it) falls back to the default.
+ */
+export function outboundSubject(message: Pick<Message, 'subject'>, ticket: Pick<Ticket, 'id' | 'subject'>): string {
+  const own = message.subject ?? null;
+  if (own === null || replySubjectError(own) !== null) return replySubject(ticket.subject, ticket.id);
+  return subjectWithTicketTag(own.trim(), ticket.id);
 }
 
 /** The subject without reply prefixes and our tag: what a ticket opened by this mail is called. */

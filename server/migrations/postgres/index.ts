@@ -18,6 +18,7 @@ import { postgresMigration010Knowledge } from './010-knowledge.js';
 import { postgresMigration011AwayReasons } from './011-away-reasons.js';
 import { postgresMigration012TicketsDue } from './012-tickets-due.js';
 import { postgresMigration013ReplyUploads } from './013-reply-uploads.js';
+import { postgresMigration014MessageSubjects } from './014-message-subjects.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -36,6 +37,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration011AwayReasons,
   postgresMigration012TicketsDue,
   postgresMigration013ReplyUploads,
+  postgresMigration014MessageSubjects,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */

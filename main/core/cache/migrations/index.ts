@@ -15,6 +15,7 @@ import { migration013TicketOwnFields } from './013-ticket-own-fields.js';
 import { migration014TicketRenames } from './014-ticket-renames.js';
 import { migration015CustomerHistory } from './015-customer-history.js';
 import { migration016Knowledge } from './016-knowledge.js';
+import { migration017ReplySubjects } from './017-reply-subjects.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -36,4 +37,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration014TicketRenames,
   migration015CustomerHistory,
   migration016Knowledge,
+  migration017ReplySubjects,
 ];
