@@ -44,8 +44,8 @@ beforeAll(async () => {
   await server.store.createUser({ id: 'lead1', username: 'lead1', password: TEST_PASSWORD, displayName: '李主管', role: 'lead', channels: [] });
   await server.store.createUser({ id: 'agent1', username: 'agent1', password: TEST_PASSWORD, displayName: '王芳', role: 'agent', channels: ['email'] });
   await server.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
-  lead = await signedInStore('lead1', { show: (title, body) => shown.push({ title, body }) });
-  agent = await signedInStore('agent1', { show: () => expect.unreachable('the agent is notified of a lead alarm') });
+  lead = await signedInStore('lead1', { canShow: () => true, show: (title, body) => shown.push({ title, body }) });
+  agent = await signedInStore('agent1', { canShow: () => true, show: () => expect.unreachable('the agent is notified of a lead alarm') });
 });
 
 afterAll(async () => {

@@ -72,7 +72,7 @@ beforeAll(async () => {
     workstationApiOver(core, (error) => new RpcError(error)),
     {
       wake: null,
-      notifier: { show: (title, body, tag, click) => shown.push({ title, body, tag, click }) },
+      notifier: { canShow: () => true, show: (title, body, tag, click) => shown.push({ title, body, tag, click }) },
       sound: { play: (kind) => played.push(kind) },
       isWindowFocused: () => focused,
     },

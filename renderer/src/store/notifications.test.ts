@@ -90,7 +90,7 @@ describe('offer notifications', () => {
   it('rings for an offer made right after sign-in, before the store asked the core for its offers', () => {
     const shown: string[] = [];
     const notifications = createDesktopNotifications({
-      notifier: { show: (_title, _body, tag) => shown.push(tag) },
+      notifier: { canShow: () => true, show: (_title, _body, tag) => shown.push(tag) },
       sound: null,
       targets: { showOffer: () => undefined, openTicket: () => undefined, openAlarm: () => undefined },
       isWindowFocused: () => true,
@@ -116,5 +116,41 @@ describe('offer notifications', () => {
     notifications.update({ ...signedIn, offers: [offer] });
     notifications.update({ ...signedIn, offers: [offer] });
     expect(shown).toEqual(['offer:GD20261205001']);
+  });
+});
+
+describe('notifications the page may not show', () => {
+  it('formats no text for them and still plays the sound the user chose', () => {
+    const played: string[] = [];
+    const notifications = createDesktopNotifications({
+      notifier: { canShow: () => false, show: () => expect.unreachable('shown without permission') },
+      sound: { play: (kind) => played.push(kind) },
+      targets: { showOffer: () => undefined, openTicket: () => undefined, openAlarm: () => undefined },
+      isWindowFocused: () => true,
+    });
+    // Reading the bundle's fields is formatting its text: a getter shows whether it was done.
+    let formatted = 0;
+    const bundle = {
+      ticket: { id: 'GD20261205002', channel: 'phone', subject: '咨询' },
+      get customer() {
+        formatted++;
+        return { name: '李娜' };
+      },
+      messages: [],
+    };
+    const offer = { ticketId: 'GD20261205002', offeredAt: 2, expiresAt: 15_002, basis: 'least_loaded', bundle } as unknown as RoutingOffer;
+    const signedIn = {
+      user: { id: 'agent1' },
+      offers: [],
+      connection: { status: 'online' },
+      alarmsLoaded: false,
+      alarms: [],
+      language: 'en',
+      notificationPrefs: DEFAULT_NOTIFICATION_PREFS,
+    } as unknown as AppState;
+    notifications.update(signedIn);
+    notifications.update({ ...signedIn, offers: [offer] });
+    expect(formatted).toBe(0);
+    expect(played).toEqual(['offer']);
   });
 });

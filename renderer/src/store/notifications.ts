@@ -93,6 +93,8 @@ export function saveNotificationPrefs(userId: string, prefs: NotificationPrefs):
 
 /** Where a notification goes; `onClick` brings the window forward and opens what it is about. */
 export interface DesktopNotifier {
+  /** Whether a notification shown now would appear (so its text is worth formatting). */
+  canShow(): boolean;
   show(title: string, body: string, tag: string, onClick: () => void): void;
 }
 
@@ -118,9 +120,9 @@ function browserPermission(): NotificationPermission {
 export function browserDesktopNotifier(): DesktopNotifier | null {
   if (typeof window === 'undefined' || typeof window.Notification === 'undefined') return null;
   return {
+    canShow: () => browserPermission() === 'granted',
     show(title, body, tag, onClick) {
-      const permission = browserPermission();
-      if (permission !== 'granted') return;
+      if (browserPermission() !== 'granted') return;
       const notification = new window.Notification(title, { body, tag });
       notification.onclick = () => {
         window.focus();
@@ -141,6 +143,7 @@ export function bridgeDesktopNotifier(bridge: DesktopNotificationBridge): Deskto
     action?.();
   });
   return {
+    canShow: () => true,
     show(title, body, tag, onClick) {
       actions.delete(tag);
       actions.set(tag, onClick);
@@ -301,10 +304,17 @@ export function createDesktopNotifications(options: DesktopNotificationsOptions)
   /** The first catch-up with the server this session is done: later customer messages are news. */
   let live = false;
 
-  function tell(state: AppState, kind: NotificationKind, title: string, body: string, tag: string, onClick: () => void): void {
+  /**
+   * The text is made only when a notification will show: a lead's burst of alarms in a page
+   * that may not notify formatted hundreds of texts for nothing (long tasks in the scroll bench).
+   */
+  function tell(state: AppState, kind: NotificationKind, text: () => { title: string; body: string }, tag: string, onClick: () => void): void {
     const prefs = state.notificationPrefs;
     if (!prefs.show[kind]) return;
-    notifier?.show(title, body, tag, onClick);
+    if (notifier?.canShow()) {
+      const { title, body } = text();
+      notifier.show(title, body, tag, onClick);
+    }
     if (prefs.sound[kind] && !prefs.muted) sound?.play(kind);
   }
 
@@ -347,8 +357,13 @@ export function createDesktopNotifications(options: DesktopNotificationsOptions)
           const key = offerKey(offer);
           if (seenOffers.has(key)) continue;
           remember(seenOffers, key);
-          const { title, body } = offerText(state.language, offer);
-          tell(state, 'offer', title, body, `offer:${offer.ticketId}`, () => targets.showOffer(offer.ticketId));
+          tell(
+            state,
+            'offer',
+            () => offerText(state.language, offer),
+            `offer:${offer.ticketId}`,
+            () => targets.showOffer(offer.ticketId),
+          );
         }
       }
 
@@ -369,8 +384,12 @@ export function createDesktopNotifications(options: DesktopNotificationsOptions)
         // Their own escalation request is news to the agent only once decided; leads hear it when raised.
         if (alarm.agentId === state.user.id && alarm.kind === 'escalation_request') continue;
         if (!isAlarmOpen(alarm)) continue;
-        tell(state, alarmKindFor(state, alarm), alarmKindText(state.language, alarm), alarmText(state.language, alarm), `alarm:${String(alarm.id)}`, () =>
-          targets.openAlarm(alarm),
+        tell(
+          state,
+          alarmKindFor(state, alarm),
+          () => ({ title: alarmKindText(state.language, alarm), body: alarmText(state.language, alarm) }),
+          `alarm:${String(alarm.id)}`,
+          () => targets.openAlarm(alarm),
         );
       }
     },
@@ -386,8 +405,7 @@ export function createDesktopNotifications(options: DesktopNotificationsOptions)
         tell(
           state,
           'message',
-          translate(state.language, 'notify.message.title', { name: message.authorName }),
-          `${message.ticketId} · ${message.preview}`,
+          () => ({ title: translate(state.language, 'notify.message.title', { name: message.authorName }), body: `${message.ticketId} · ${message.preview}` }),
           `message:${message.ticketId}`,
           () => targets.openTicket(message.ticketId),
         );
