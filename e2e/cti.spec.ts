@@ -132,7 +132,7 @@ test('answered: she writes a note during the call; ended: the call and its durat
   await notes.focus();
   await en.keyboard.type(NOTE);
   await en.keyboard.press('Control+Enter');
-  await expect(enCard.getByRole('status')).toHaveText(`1 note(s) saved to ${callTicket}`);
+  await expect(enCard.getByRole('status')).toHaveText(`1 note saved to ${callTicket}`);
   await expect(notes).toHaveValue('');
   await expect(card(zh, CALL_ID).getByRole('heading', { name: '通话中' })).toBeVisible();
   await enCard.getByRole('button', { name: `Open ticket ${callTicket}` }).click();

@@ -48,6 +48,7 @@ export const LAYERS = {
       '@tanstack/react-virtual',
       'uplot',
       'uplot/dist/uPlot.min.css',
+      'intl-messageformat',
     ],
     node: false,
   },

@@ -2,6 +2,7 @@
  * UI strings in English and Simplified Chinese. The English dictionary defines the keys;
  * the Chinese one must have every key (the type makes a missing one a compile error).
  */
+import { IntlMessageFormat } from 'intl-messageformat';
 import {
   describeAssignmentReason,
   type AssignmentReason,
@@ -439,8 +440,35 @@ const DICTIONARIES: Record<Language, Dictionary> = { en, 'zh-CN': zhCN };
 export type TranslateVars = Record<string, string | number>;
 export type Translate = (key: MessageKey, vars?: TranslateVars) => string;
 
+/** A message with ICU arguments beyond plain `{name}` (plurals, selects, numbers): formatted by intl-messageformat. */
+const ICU_ARGUMENT = /\{\s*\w+\s*,\s*(plural|selectordinal|select|number|date|time)\b/;
+const compiled = new Map<string, IntlMessageFormat>();
+
+function icuMessage(language: Language, key: MessageKey, template: string): IntlMessageFormat {
+  const cacheKey = `${language}\u0000${key}`;
+  let message = compiled.get(cacheKey);
+  if (!message) {
+    message = new IntlMessageFormat(template, language, undefined, { ignoreTag: true });
+    compiled.set(cacheKey, message);
+  }
+  return message;
+}
+
+/**
+ * A message in the user's language. Messages with plurals or selects go through
+ * intl-messageformat (compiled once per language and key); the rest, most of them and some
+ * on every inbox row, are plain `{name}` substitution, which is the same result without
+ * the formatter's cost. A variable the caller did not give stays visible as `{name}`.
+ */
 export function translate(language: Language, key: MessageKey, vars?: TranslateVars): string {
   const template = DICTIONARIES[language][key];
+  if (ICU_ARGUMENT.test(template)) {
+    try {
+      return String(icuMessage(language, key, template).format(vars ?? {}));
+    } catch {
+      return template; // a variable missing from the call: show the message rather than nothing
+    }
+  }
   if (!vars) return template;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }

@@ -18,7 +18,7 @@ export const alarmsEn = {
   'alerts.kind.unassigned': 'Unassigned',
   'alerts.kind.escalation_request': 'Escalation request',
   'alerts.kind.csat_low': 'Low satisfaction',
-  'alerts.text.backlog': '{channel}: {pending} contacts waiting (threshold {threshold})',
+  'alerts.text.backlog': '{channel}: {pending, plural, one {# contact} other {# contacts}} waiting (threshold {threshold})',
   'alerts.text.sla_warning': '{ticket} has used 80% of its resolution time (due {due})',
   'alerts.text.sla_breach': '{ticket} passed its resolution target (due {due})',
   'alerts.text.complaint_unstarted': 'Complaint {ticket} not started within 1 hour',

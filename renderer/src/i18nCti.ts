@@ -22,7 +22,7 @@ export const ctiEn = {
   'callCard.notesPlaceholder': 'What the customer says, what you promised… (Ctrl+Enter saves)',
   'callCard.saveNote': 'Save note',
   'callCard.savingNote': 'Saving…',
-  'callCard.saved': '{n} note(s) saved to {id}',
+  'callCard.saved': '{n, plural, one {# note} other {# notes}} saved to {id}',
   'callCard.waitingTicket': 'Notes can be written once the call is answered.',
   'callCard.dismiss': 'Dismiss the card of the call from {number}',
   'reason.call_answered': '{by} answered the call (ext. {extension})',

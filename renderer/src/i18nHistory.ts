@@ -7,7 +7,7 @@
 
 export const historyEn = {
   'customerHistory.title': 'History on every channel',
-  'customerHistory.count': '{shown} of {total} tickets',
+  'customerHistory.count': '{shown, number} of {total, plural, one {# ticket} other {# tickets}}',
   'customerHistory.more': 'More',
   'customerHistory.moreTitle': 'Show older tickets of this customer',
   'customerHistory.loading': 'Loading history…',
@@ -39,7 +39,7 @@ export const historyEn = {
   'collision.more': '+{n}',
   'collision.changedTitle': 'Ticket changed — send anyway?',
   'collision.changedText': 'Since you started this reply: {what}.',
-  'collision.newMessages': '{n} new message(s) arrived',
+  'collision.newMessages': '{n, plural, one {# new message arrived} other {# new messages arrived}}',
   'collision.reassigned': 'it was reassigned',
   'collision.statusChanged': 'its status changed',
   'collision.sendAnyway': 'Send anyway',

@@ -102,7 +102,7 @@ export const routingEn = {
   'team.idleMinutes': '{m} min',
   'team.idleHours': '{h} h {m} min',
   'team.noSkill': 'no {channel} skill',
-  'team.offers': '{n} offer(s) waiting',
+  'team.offers': '{n, plural, one {# offer waiting} other {# offers waiting}}',
   'team.disconnected': 'not connected',
   'team.senior': 'Senior',
   'team.tier': 'Tier {tier}',
