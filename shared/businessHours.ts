@@ -13,7 +13,7 @@ import { localDateOf, parseLocalDate } from './kpi.js';
 /** The only time zone schedules are written in; the UI says so beside the form. */
 export const BUSINESS_TIME_ZONE = 'Asia/Shanghai';
 /** UTC+8, constant (China has observed no daylight saving since 1991). */
-const SHANGHAI_OFFSET_MS = CHINA_UTC_OFFSET_MINUTES * 60 * 1000;
+export const SHANGHAI_OFFSET_MS = CHINA_UTC_OFFSET_MINUTES * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;
 /** How far back the start of an off-hours period is looked for; a channel never open in that time has one endless period. */

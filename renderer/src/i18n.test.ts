@@ -3,7 +3,7 @@
  * 'note(s)'"), plain substitution elsewhere.
  */
 import { describe, expect, it } from 'vitest';
-import { translate } from './i18n.js';
+import { formatClock, formatDateTime, fromOrgInputValue, toOrgInputValue, translate } from './i18n.js';
 
 describe('translate', () => {
   it('says one note and two notes in English, and counts the same way in Chinese', () => {
@@ -22,5 +22,28 @@ describe('translate', () => {
   it('keeps a missing variable visible instead of failing, in either kind of message', () => {
     expect(translate('en', 'header.pending', {})).toBe('{n} pending');
     expect(translate('en', 'team.offers', {})).toContain('{n, plural');
+  });
+});
+
+describe('times in the organisation time zone', () => {
+  // 06:00 UTC is 14:00 in Asia/Shanghai, whatever zone this computer is in.
+  const at = Date.UTC(2026, 11, 5, 6, 0);
+
+  it('shows the organisation wall clock', () => {
+    expect(formatClock('en', at)).toBe('14:00');
+    expect(formatClock('zh-CN', at)).toBe('14:00');
+  });
+
+  it('reads and writes a follow-up picker value in the organisation zone', () => {
+    expect(toOrgInputValue(at)).toBe('2026-12-05T14:00');
+    expect(fromOrgInputValue('2026-12-05T14:00')).toBe(at);
+    expect(fromOrgInputValue('2026-12-05T14:00:30')).toBe(at + 30_000);
+    // Abuse: nothing, a date alone, garbage and an impossible time are no time.
+    for (const bad of ['', '2026-12-05', 'tomorrow', '2026-13-45T99:99']) expect(fromOrgInputValue(bad)).toBeNull();
+  });
+
+  it('leaves the date out only for today in the organisation zone', () => {
+    expect(formatDateTime('en', Date.now())).toMatch(/^\d{2}:\d{2}$/);
+    expect(formatDateTime('en', at - 3 * 24 * 3600_000)).toBe('12/02, 14:00');
   });
 });

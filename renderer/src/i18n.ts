@@ -12,6 +12,7 @@ import {
   type TicketStatus,
   type TicketType,
 } from '../../shared/domain.js';
+import { BUSINESS_TIME_ZONE, SHANGHAI_OFFSET_MS, shanghaiDayOf } from '../../shared/businessHours.js';
 import type { RpcErrorCode } from '../../shared/rpc.js';
 import { chatEn, chatZhCN } from './i18nChat.js';
 import { connectionEn, connectionZhCN } from './i18nConnection.js';
@@ -572,16 +573,45 @@ export function describeRoutingBasis(t: Translate, basis: RoutingBasis, channel:
   return t(`basis.${basis}`, { channel: t(channelKey(channel)) });
 }
 
-/** Time of day in the UI language, e.g. "10:42". */
-export function formatClock(language: Language, epochMs: number): string {
-  return new Intl.DateTimeFormat(language, { hour: '2-digit', minute: '2-digit', hour12: false }).format(epochMs);
+/**
+ * Times are shown in the organisation's time zone (Asia/Shanghai, the zone of its business
+ * hours, reports and SLA days), whatever the zone of the agent's computer: a follow-up set
+ * for 14:00 is 14:00 for every agent and lead. Formatters are made once per language: a new
+ * `Intl.DateTimeFormat` costs more than the formatting, and timelines and lists show many.
+ */
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
+function orgTimeFormat(language: Language, withDate: boolean): Intl.DateTimeFormat {
+  const key = `${language}|${String(withDate)}`;
+  let format = timeFormats.get(key);
+  if (!format) {
+    const time = { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: BUSINESS_TIME_ZONE } as const;
+    format = new Intl.DateTimeFormat(language, withDate ? { ...time, month: '2-digit', day: '2-digit' } : time);
+    timeFormats.set(key, format);
+  }
+  return format;
 }
 
-/** Date and time, with the date left out when it is today. */
+/** Time of day in the UI language and the organisation's time zone, e.g. "10:42". */
+export function formatClock(language: Language, epochMs: number): string {
+  return orgTimeFormat(language, false).format(epochMs);
+}
+
+/** Date and time in the organisation's time zone, with the date left out when it is today there. */
 export function formatDateTime(language: Language, epochMs: number): string {
-  const sameDay = new Date(epochMs).toDateString() === new Date().toDateString();
-  const options: Intl.DateTimeFormatOptions = sameDay
-    ? { hour: '2-digit', minute: '2-digit', hour12: false }
-    : { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false };
-  return new Intl.DateTimeFormat(language, options).format(epochMs);
+  const sameDay = shanghaiDayOf(epochMs).date === shanghaiDayOf(Date.now()).date;
+  return orgTimeFormat(language, !sameDay).format(epochMs);
+}
+
+/** `YYYY-MM-DDTHH:mm` in the organisation's time zone: the value of a `<input type="datetime-local">`. */
+export function toOrgInputValue(epochMs: number): string {
+  return new Date(epochMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16);
+}
+
+/** The inverse of `toOrgInputValue`; null for an empty or unreadable value. */
+export function fromOrgInputValue(value: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value)) return null;
+  // With "Z" the string is read as UTC; the organisation's wall clock is that minus its offset.
+  const epochMs = new Date(`${value}Z`).getTime() - SHANGHAI_OFFSET_MS;
+  return Number.isFinite(epochMs) && epochMs >= 0 ? epochMs : null;
 }

@@ -5,7 +5,7 @@ import 'uplot/dist/uPlot.min.css';
 import { CHANNELS, type Channel } from '../../../shared/domain.js';
 import type { BoardCharts as Charts } from '../../../shared/charts.js';
 import { REPORT_WORDS, type ReportLanguage } from '../../../shared/reports.js';
-import { type Language, type Translate } from '../i18n.js';
+import { formatClock, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import type { UiError } from '../store/types.js';
 import { errorText } from './errorText.js';
@@ -45,7 +45,7 @@ export function BoardCharts() {
         </button>
         {charts ? (
           <span className="muted small" role="status" data-testid="charts-as-of">
-            {t('charts.updated', { at: chinaTime(language, charts.asOf) })}
+            {t('charts.updated', { at: formatClock(language, charts.asOf) })}
           </span>
         ) : null}
       </div>
@@ -67,11 +67,6 @@ export function BoardCharts() {
       )}
     </section>
   );
-}
-
-/** The charts' hours are China time whatever the computer's zone, so their time is said in China time too. */
-function chinaTime(language: Language, epochMs: number): string {
-  return new Intl.DateTimeFormat(language, { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false }).format(epochMs);
 }
 
 function chartsErrorText(t: Translate, error: UiError): string {

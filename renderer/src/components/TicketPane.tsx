@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { PRIORITIES, STATUS_TRANSITIONS, prioritySchema, ticketStatusSchema, type Ticket, type TicketStatus } from '../../../shared/domain.js';
 import { looksMasked } from '../../../shared/masking.js';
 import { isOwnerOrLead } from '../../../shared/ticketRules.js';
-import { channelKey, formatDateTime, priorityKey, statusKey, typeKey } from '../i18n.js';
+import { channelKey, formatDateTime, fromOrgInputValue, priorityKey, statusKey, toOrgInputValue, typeKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { VisitorTyping } from './ChatIndicators.js';
@@ -103,21 +103,6 @@ function PrioritySelect({ ticket }: { ticket: Ticket }) {
   );
 }
 
-/** `YYYY-MM-DDTHH:mm` in local time, the value format of `<input type="datetime-local">`. */
-function toLocalInputValue(epochMs: number): string {
-  const d = new Date(epochMs);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${String(d.getFullYear())}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-/** The inverse of `toLocalInputValue`; null for an empty or unreadable value. */
-function fromLocalInputValue(value: string): number | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return null;
-  // Without an offset, ECMAScript reads a date-time string as local time, as the input means it.
-  const epochMs = new Date(value).getTime();
-  return Number.isFinite(epochMs) && epochMs >= 0 ? epochMs : null;
-}
-
 /** The follow-up reminder (回访): pick a time and Set it, or Clear it. */
 function FollowUpControl({ ticket }: { ticket: Ticket }) {
   const t = useT();
@@ -126,9 +111,9 @@ function FollowUpControl({ ticket }: { ticket: Ticket }) {
   const { language, settingFollowUp, setFollowUp } = useAppStore(
     useShallow((s) => ({ language: s.language, settingFollowUp: s.settingFollowUp, setFollowUp: s.setFollowUp })),
   );
-  const [value, setValue] = useState(ticket.followUpAt === null ? '' : toLocalInputValue(ticket.followUpAt));
+  const [value, setValue] = useState(ticket.followUpAt === null ? '' : toOrgInputValue(ticket.followUpAt));
   const [invalid, setInvalid] = useState(false);
-  const chosen = fromLocalInputValue(value);
+  const chosen = fromOrgInputValue(value);
   const overdue = ticket.followUpAt !== null && ticket.followUpAt <= now;
   return (
     <span className="field-control follow-up-control">
