@@ -3,6 +3,8 @@
  * 'note(s)'"), plain substitution elsewhere.
  */
 import { describe, expect, it } from 'vitest';
+import { errorText } from './components/errorText.js';
+import type { UiError } from './store/types.js';
 import { formatClock, formatDateTime, fromOrgInputValue, toOrgInputValue, translate } from './i18n.js';
 
 describe('translate', () => {
@@ -45,5 +47,14 @@ describe('times in the organisation time zone', () => {
   it('leaves the date out only for today in the organisation zone', () => {
     expect(formatDateTime('en', Date.now())).toMatch(/^\d{2}:\d{2}$/);
     expect(formatDateTime('en', at - 3 * 24 * 3600_000)).toBe('12/02, 14:00');
+  });
+});
+
+describe('errors in the UI language', () => {
+  const notFound: UiError = { code: 'not_found', message: 'Ticket GD20261205009 was not found.' };
+
+  it('adds the core detail in English and leaves its English out of the Chinese UI', () => {
+    expect(errorText((key, vars) => translate('en', key, vars), notFound)).toBe('Not found: Ticket GD20261205009 was not found.');
+    expect(errorText((key, vars) => translate('zh-CN', key, vars), notFound)).toBe('未找到');
   });
 });

@@ -232,6 +232,7 @@ const en = {
   'error.invalid_transition': 'This status change is not allowed',
   'error.core_unavailable': 'The workstation service stopped before it answered. Try again; if it keeps happening, restart OmniDesk.',
   'error.internal': 'Something went wrong',
+  'error.withDetail': '{headline}: {detail}',
   'error.no_reply_route': 'No written reply can reach this customer',
   'error.routing_busy': 'Routing is busy on the server right now; nothing was changed. Please try again.',
   'error.unconfirmed':
@@ -431,6 +432,8 @@ const zhCN: Dictionary = {
   'error.invalid_transition': '不允许此状态变更',
   'error.core_unavailable': '工作台服务在响应前停止了。请重试；如果反复出现，请重新启动 OmniDesk。',
   'error.internal': '出现错误',
+  // The detail is the core's or server's English prose: the Chinese headline says it without English.
+  'error.withDetail': '{headline}',
   'error.no_reply_route': '没有可以送达此客户的书面回复渠道',
   'error.routing_busy': '服务器的分配服务正忙，此操作未生效，请重试。',
   'error.unconfirmed': '服务器未能及时确认，此操作可能已生效也可能未生效。请先查看工单列表，若没有再重试。',

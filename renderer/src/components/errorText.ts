@@ -21,5 +21,6 @@ export function errorText(t: Translate, error: UiError): string {
   const minutes = Math.max(1, Math.ceil((error.retryAfterMs ?? 60_000) / 60_000));
   const headline = t(errorKey(error.code), { minutes });
   if (SELF_EXPLANATORY.has(error.code) || !error.message) return headline;
-  return `${headline}: ${error.message}`;
+  // The detail is English prose from the core or server: said in an English UI, left out of the Chinese one.
+  return t('error.withDetail', { headline, detail: error.message });
 }
