@@ -121,8 +121,46 @@ function refused(refusal: AdminRefusalCode, message: string): AdminWrite {
   return { result: { ok: false, refusal, message }, revokedTokenHashes: [] };
 }
 
+/**
+ * `parse(raw)` remembered for the last `raw` seen, deeply frozen because every caller shares it.
+ * The policies and the channel registry are read (and were parsed with zod) for every inbound
+ * contact, yet change only when an administrator saves them: the row is still read each time,
+ * so a change made on any node is seen at once, but an unchanged document is not parsed again.
+ */
+function lastParsed<T extends object>(parse: (raw: string) => T): (raw: string) => T {
+  let last: { raw: string; value: T } | null = null;
+  return (raw) => {
+    if (last?.raw !== raw) last = { raw, value: deepFreeze(parse(raw)) };
+    return last.value;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 export function createAdminStore(internals: AdminStoreInternals): AdminStore {
   const { sql, transaction, forUpdate } = internals;
+  // A document written by a newer server (more fields) or damaged by hand falls back to the defaults field by field.
+  const parsedPolicies = lastParsed((raw): Policies => {
+    const parsed = policiesSchema.safeParse({ ...DEFAULT_POLICIES, ...(JSON.parse(raw) as object) });
+    return parsed.success ? parsed.data : { ...DEFAULT_POLICIES };
+  });
+  /** The stored registry, channel by channel: an entry missing or failing the schema (hand-edited, newer server) is that channel's default. */
+  const parsedRegistry = lastParsed((raw): ChannelRegistry => {
+    const registry = defaultChannelRegistry();
+    const stored = JSON.parse(raw) as Partial<Record<Channel, unknown>>;
+    for (const channel of CHANNELS) {
+      const parsed = channelSettingsSchema.safeParse(stored[channel]);
+      if (parsed.success) registry[channel] = parsed.data;
+    }
+    return registry;
+  });
+  const defaultRegistry = deepFreeze(defaultChannelRegistry());
 
   async function getUser(userId: string): Promise<AdminUser | null> {
     const row = await sql().get<AdminUserRow>(`${ADMIN_USER_SELECT} WHERE u.id = ?`, [userId]);
@@ -170,25 +208,17 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
       [POLICIES_KEY],
     );
     if (!row) return { policies: { ...DEFAULT_POLICIES }, updatedAt: null, updatedByName: null };
-    // A document written by a newer server (more fields) or damaged by hand falls back to the defaults field by field.
-    const parsed = policiesSchema.safeParse({ ...DEFAULT_POLICIES, ...(JSON.parse(row.value_json) as object) });
-    return { policies: parsed.success ? parsed.data : { ...DEFAULT_POLICIES }, updatedAt: Number(row.updated_at), updatedByName: row.updated_by_name };
+    return { policies: parsedPolicies(row.value_json), updatedAt: Number(row.updated_at), updatedByName: row.updated_by_name };
   }
 
-  /** The stored registry, channel by channel: an entry missing or failing the schema (hand-edited, newer server) is that channel's default. */
   async function readChannels(lock: boolean): Promise<{ registry: ChannelRegistry; updatedAt: number | null; updatedByName: string | null }> {
     const row = await sql().get<{ value_json: string; updated_at: number; updated_by_name: string }>(
       `SELECT value_json, updated_at, updated_by_name FROM policies WHERE key = ?${lock ? forUpdate : ''}`,
       [CHANNELS_KEY],
     );
-    const registry = defaultChannelRegistry();
-    if (!row) return { registry, updatedAt: null, updatedByName: null };
-    const stored = JSON.parse(row.value_json) as Partial<Record<Channel, unknown>>;
-    for (const channel of CHANNELS) {
-      const parsed = channelSettingsSchema.safeParse(stored[channel]);
-      if (parsed.success) registry[channel] = parsed.data;
-    }
-    return { registry, updatedAt: Number(row.updated_at), updatedByName: row.updated_by_name };
+    // A fresh registry object each time (callers replace entries in it); the entries themselves are shared and frozen.
+    if (!row) return { registry: { ...defaultRegistry }, updatedAt: null, updatedByName: null };
+    return { registry: { ...parsedRegistry(row.value_json) }, updatedAt: Number(row.updated_at), updatedByName: row.updated_by_name };
   }
 
   async function channelsResult(): Promise<ChannelRegistryResult> {

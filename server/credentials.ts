@@ -2,7 +2,7 @@
  * Secrets at rest: passwords hashed with salted scrypt, bearer tokens random and stored
  * only as their SHA-256, so a copy of the database signs nobody in.
  */
-import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const SCRYPT_KEY_LENGTH = 32;
 const SCRYPT_COST = 16_384;
@@ -44,6 +44,20 @@ export function hashToken(token: string): string {
 
 let lastUuidTime = -1;
 let lastUuidCounter = 0;
+/** Random bytes drawn 4 KiB at a time (one CSPRNG call per 256 ids instead of one per id: several ids are made per inbound contact). */
+const uuidRandomPool = Buffer.alloc(4096);
+let uuidRandomOffset = uuidRandomPool.length;
+
+function uuidRandomBytes(): Buffer {
+  if (uuidRandomOffset === uuidRandomPool.length) {
+    randomFillSync(uuidRandomPool);
+    uuidRandomOffset = 0;
+  }
+  // A copy: the pool is refilled later, and the caller writes the time into these bytes.
+  const bytes = Buffer.from(uuidRandomPool.subarray(uuidRandomOffset, uuidRandomOffset + 16));
+  uuidRandomOffset += 16;
+  return bytes;
+}
 
 /**
  * RFC 9562 UUIDv7, monotonic within this process (a 12-bit counter in rand_a, method 1),
@@ -62,7 +76,7 @@ export function uuidv7(now: number = Date.now()): string {
     lastUuidCounter = 0;
   }
   lastUuidTime = time;
-  const bytes = randomBytes(16);
+  const bytes = uuidRandomBytes();
   for (let i = 5; i >= 0; i--) {
     bytes[i] = time % 256;
     time = Math.floor(time / 256);
