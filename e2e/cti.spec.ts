@@ -215,6 +215,8 @@ async function openTeamBoard(browser: Browser, locale: 'en-US' | 'zh-CN'): Promi
 }
 
 test('during a live call she gets no new chats, and the header says why; when it ends they come', async ({ browser }) => {
+  // It starts lead1's workstation and opens the Team view twice: past 60 s on a loaded machine.
+  test.setTimeout(120_000);
   const LIVE_CALL_ID = `e2e-live-${RUN}`;
   await postCall({ callId: LIVE_CALL_ID, event: 'ringing', from: ZHANG_WEI });
   await postCall({ callId: LIVE_CALL_ID, event: 'answered', from: ZHANG_WEI });
