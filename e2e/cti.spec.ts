@@ -215,6 +215,8 @@ async function openTeamBoard(browser: Browser, locale: 'en-US' | 'zh-CN'): Promi
 }
 
 test('during a live call she gets no new chats, and the header says why; when it ends they come', async ({ browser }) => {
+  // It starts lead1's workstation and opens the Team view twice: past 60 s on a loaded machine.
+  test.setTimeout(120_000);
   const LIVE_CALL_ID = `e2e-live-${RUN}`;
   await postCall({ callId: LIVE_CALL_ID, event: 'ringing', from: ZHANG_WEI });
   await postCall({ callId: LIVE_CALL_ID, event: 'answered', from: ZHANG_WEI });
@@ -242,8 +244,9 @@ test('during a live call she gets no new chats, and the header says why; when it
   await expect(enSkip).toHaveCount(0);
   // The call's end starts her wrap-up (话后处理, 30 s for phone by default): no offer until it ends or she says Ready.
   const wrapUp = en.locator('.app-header .wrap-up');
-  await expect(wrapUp).toContainText('Wrap-up');
-  await expect(zh.locator('.app-header .wrap-up')).toContainText('话后处理');
+  // It says which contact it follows: the phone call.
+  await expect(wrapUp).toContainText('Wrap-up · Phone');
+  await expect(zh.locator('.app-header .wrap-up')).toContainText('话后处理 · 电话');
   await expect(en.locator('.offer-card')).toHaveCount(0);
   await en.screenshot({ path: test.info().outputPath('header-wrap-up-en.png') });
   await zh.screenshot({ path: test.info().outputPath('header-wrap-up-zh.png') });

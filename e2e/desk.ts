@@ -26,7 +26,8 @@ export async function openDesk(browser: Browser, url: string, username: string, 
   await page.getByLabel(w.username).fill(username);
   await page.getByLabel(w.password).fill('demo');
   await page.getByRole('button', { name: w.signIn }).click();
-  await expect(page.getByLabel(w.username)).toHaveCount(0);
+  // Signing in starts the core's session (and a lead's board and team fetches): slower than 5 s on a busy machine.
+  await expect(page.getByLabel(w.username)).toHaveCount(0, { timeout: 15_000 });
   if (username.startsWith('agent')) {
     await page.getByLabel(w.presence, { exact: true }).selectOption('away');
     await expect

@@ -16,8 +16,19 @@ import { DEFAULT_BACKLOG_THRESHOLD } from './board.js';
  * complaint (投诉) nobody answered within an hour. unassigned: a ticket nobody took within 10
  * minutes. escalation_request: an agent asks a lead to escalate a ticket to tier 2.
  * csat_low: a customer rated a completed ticket 2 or less (shared/csat.ts), once per answer.
+ * first_response_breach: an open ticket nobody answered within its channel's first-response
+ * target (policies.firstResponseMinutes), once per ticket.
  */
-export const ALARM_KINDS = ['backlog', 'sla_warning', 'sla_breach', 'complaint_unstarted', 'unassigned', 'escalation_request', 'csat_low'] as const;
+export const ALARM_KINDS = [
+  'backlog',
+  'sla_warning',
+  'sla_breach',
+  'complaint_unstarted',
+  'unassigned',
+  'escalation_request',
+  'csat_low',
+  'first_response_breach',
+] as const;
 export const alarmKindSchema = z.enum(ALARM_KINDS);
 export type AlarmKind = z.infer<typeof alarmKindSchema>;
 
@@ -36,8 +47,10 @@ export const alarmFactsSchema = z
     /** backlog: the pending count seen and the threshold it went over. */
     pending: z.number().int().nonnegative(),
     threshold: z.number().int().positive(),
-    /** SLA alarms: the target the ticket is measured against. */
+    /** SLA alarms: the target the ticket is measured against (first_response_breach: when the first reply was due). */
     dueAt: z.number().int().nonnegative(),
+    /** first_response_breach: the channel's first-response target when it fired, minutes. */
+    firstResponseMinutes: z.number().int().positive(),
     priority: prioritySchema,
     /** complaint / unassigned: when the ticket was created. */
     createdAt: z.number().int().nonnegative(),
@@ -92,6 +105,14 @@ export function backlogThresholdOf(thresholds: BacklogThresholds, channel: Chann
 /** Whether a lead still has to act on the alarm: not acknowledged, or an escalation nobody decided. */
 export function isAlarmOpen(alarm: Alarm): boolean {
   return alarm.kind === 'escalation_request' ? alarm.decision === null : alarm.ackedAt === null;
+}
+
+/** The alarms an agent hears about (besides the leads) when they concern the agent's own ticket. */
+export const AGENT_ALARM_KINDS = ['sla_warning', 'sla_breach', 'first_response_breach', 'escalation_request'] as const satisfies readonly AlarmKind[];
+
+/** Whether the alarm is about the agent's own ticket missing a target (the desktop notification kind "SLA warnings on my tickets"). */
+export function isTicketTargetAlarm(alarm: Pick<Alarm, 'kind'>): boolean {
+  return alarm.kind === 'sla_warning' || alarm.kind === 'sla_breach' || alarm.kind === 'first_response_breach';
 }
 
 /** Most alarms one `alarms:list` answers (newest first). */

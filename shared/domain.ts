@@ -155,7 +155,16 @@ export type RoutingBasis = z.infer<typeof routingBasisSchema>;
  * time out; it is pinned to an agent who cannot take it now; shift-start pacing (the drain
  * hands each agent at most a few tickets per tick).
  */
-export const queuedCauseSchema = z.enum(['no_agent_online', 'all_at_capacity', 'offer_declined', 'waiting_for_pinned_agent', 'pacing', 'put_back_by_lead']);
+/** Why a ticket waits. `agents_in_wrap_up`: an eligible agent with room is in wrap-up (话后处理) and takes it when that ends. */
+export const queuedCauseSchema = z.enum([
+  'no_agent_online',
+  'all_at_capacity',
+  'agents_in_wrap_up',
+  'offer_declined',
+  'waiting_for_pinned_agent',
+  'pacing',
+  'put_back_by_lead',
+]);
 export type QueuedCause = z.infer<typeof queuedCauseSchema>;
 
 /** Tier-1 → tier-2 escalation (升级): who, why, when, and the 30-minute target. */
@@ -251,6 +260,7 @@ export type AssignmentReason = z.infer<typeof assignmentReasonSchema>;
 const QUEUED_CAUSE_TEXT: Record<QueuedCause, string> = {
   no_agent_online: 'no eligible agent is online',
   all_at_capacity: 'every eligible agent is at capacity or not available',
+  agents_in_wrap_up: 'the eligible agents are in wrap-up',
   offer_declined: 'every eligible agent declined or missed the offer',
   waiting_for_pinned_agent: 'waiting for the agent it is pinned to',
   pacing: 'spread over the agents signing in',

@@ -319,6 +319,27 @@ export const presenceResultSchema = z.object({
 });
 export type PresenceResult = z.infer<typeof presenceResultSchema>;
 
+/**
+ * The agent's presence right after the server answered their own `presence:set` (the core and
+ * the window both apply it before the server's `presence:changed` push, which may come late).
+ * Saying "available" ends a wrap-up on the server (the agent is ready); any other choice leaves
+ * it running. Only an available agent is passed over by routing: what was known of that is kept
+ * until the push says more.
+ */
+export function presenceAfterOwnChange(result: PresenceResult, before: PresenceChanged | null): PresenceChanged {
+  const available = result.presence === 'available';
+  return {
+    presence: result.presence,
+    cause: result.cause,
+    awayReason: result.awayReason,
+    byName: null,
+    at: result.at,
+    skipped: available ? (before?.skipped ?? []) : [],
+    wrapUpUntil: available ? null : (before?.wrapUpUntil ?? null),
+    wrapUpChannel: available ? null : (before?.wrapUpChannel ?? null),
+  };
+}
+
 /** accepted: the ticket is now theirs. declined: it went on to the next agent. gone: the offer had expired or was withdrawn. */
 export const offerResponseResultSchema = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('accepted'), ticket: ticketSchema }),

@@ -21,5 +21,6 @@ export function alarmText(language: Language, alarm: Alarm): string {
     reason: facts.reason ?? '',
     score: facts.score !== undefined ? facts.score.toFixed(2) : '',
     feedback: facts.feedbackId ?? '',
+    minutes: facts.firstResponseMinutes ?? '',
   });
 }

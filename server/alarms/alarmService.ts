@@ -1,5 +1,5 @@
 /**
- * Alarms on the server (shared/alarms.ts): one evaluator per node raises backlog, SLA,
+ * Alarms on the server (shared/alarms.ts): one evaluator per node raises backlog, SLA, first-response,
  * complaint and unassigned alarms after commits (dirty-marking, as server/board/) and on a
  * timer (SLA crossings happen without any commit), whether or not anyone is connected. Each
  * pass does bounded work (at most `batchLimit` tickets per kind; a full batch asks for
@@ -13,7 +13,7 @@
  */
 import { CHANNELS, canUserSeeTicket, type Channel, type User } from '../../shared/domain.js';
 import type { LiveChannelCounts } from '../../shared/board.js';
-import { longestResolutionWindowMs } from '../../shared/admin.js';
+import { firstResponseTargetMs, longestResolutionWindowMs } from '../../shared/admin.js';
 import type { Alarm, AlarmKind, BacklogThresholds } from '../../shared/alarms.js';
 import type { ServerStore } from '../store.js';
 import type { RoutingPort } from '../routing/port.js';
@@ -99,8 +99,10 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
       if (alarm) raised.push(alarm);
     };
     const counts = await options.liveCounts();
+    const { policies } = await store.admin.getPolicies();
     // Tickets made under a longer saved SLA policy warn at 80% of their own window too.
-    const longestWindowMs = longestResolutionWindowMs((await store.admin.getPolicies()).policies);
+    const longestWindowMs = longestResolutionWindowMs(policies);
+    const firstResponseTargets = Object.fromEntries(CHANNELS.map((channel) => [channel, firstResponseTargetMs(policies, channel)])) as Record<Channel, number>;
     for (const channel of CHANNELS) keep(await store.alerts.evaluateBacklog(channel, counts.get(channel)?.pending ?? 0, at));
     let more = false;
     const kinds: Array<[AlarmKind, (now: number, limit: number) => Promise<TicketAlarmCandidate[]>, (t: TicketAlarmCandidate) => string, boolean]> = [
@@ -113,6 +115,31 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
       const tickets = await due(at, batchLimit);
       if (tickets.length === batchLimit) more = true;
       for (const ticket of tickets) keep(await ticketAlarm(kind, ticket, crossing(ticket), withAssignee));
+    }
+    // A ticket is answered for the first time once: one crossing per ticket, whatever the target does later.
+    const unanswered = await store.alerts.firstResponsesOverdue(at, firstResponseTargets, batchLimit);
+    if (unanswered.length === batchLimit) more = true;
+    for (const ticket of unanswered) {
+      const targetMs = firstResponseTargets[ticket.channel];
+      keep(
+        await store.alerts.raise(
+          {
+            kind: 'first_response_breach',
+            subject: ticket.id,
+            crossing: '1',
+            ticketId: ticket.id,
+            channel: ticket.channel,
+            agentId: ticket.assigneeId,
+            facts: {
+              priority: ticket.priority,
+              createdAt: ticket.createdAt,
+              dueAt: ticket.createdAt + targetMs,
+              firstResponseMinutes: Math.round(targetMs / 60_000),
+            },
+          },
+          at,
+        ),
+      );
     }
     return { raised, more };
   }

@@ -145,12 +145,13 @@ for (const backend of TEST_BACKENDS) {
       server.clock.set(ticket.dueAt);
       await alarms.evaluate();
       expect(await alarmsOf(server, 'sla_breach')).toEqual([expect.objectContaining({ ticketId, agentId: 'agent1' })]);
+      // The email's first-response target (4 h) is its resolution window too: that alarm comes with the breach.
       for (const receiver of [agent1, lead1]) {
-        await vi.waitFor(() => expect(receiver.pushed.map((alarm) => alarm.kind).sort()).toEqual(['sla_breach', 'sla_warning']));
+        await vi.waitFor(() => expect(receiver.pushed.map((alarm) => alarm.kind).sort()).toEqual(['first_response_breach', 'sla_breach', 'sla_warning']));
       }
       // The assignee's list holds their SLA alarms only; another agent hears and sees nothing.
       const agentList = await askSocket<{ alarms: Alarm[] }>(agent1.socket, 'alarms:list', {});
-      expect(agentList.ok && agentList.result.alarms.map((alarm) => alarm.kind).sort()).toEqual(['sla_breach', 'sla_warning']);
+      expect(agentList.ok && agentList.result.alarms.map((alarm) => alarm.kind).sort()).toEqual(['first_response_breach', 'sla_breach', 'sla_warning']);
       const strangerList = await askSocket<{ alarms: Alarm[] }>(agent2.socket, 'alarms:list', {});
       expect(strangerList.ok && strangerList.result.alarms).toEqual([]);
       expect(agent2.pushed).toEqual([]);
@@ -176,6 +177,83 @@ for (const backend of TEST_BACKENDS) {
       await alarms.evaluate();
       expect(await alarmsOf(server, 'complaint_unstarted')).toEqual([expect.objectContaining({ ticketId: complaint.ticketId, channel: 'email' })]);
       expect(await alarmsOf(server, 'unassigned')).toHaveLength(2);
+    });
+
+    it('alarms a first response overdue once per ticket, to the assignee and the leads; not an answered ticket, not again after a restart', async () => {
+      let server = await start();
+      const agent1 = await connectAs(server, 'agent1');
+      const late = await inbound(server, { channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '发票开错了' });
+      const answered = await inbound(server, { channel: 'email', customer: { name: '孙丽', email: 'sun@example.cn' }, text: '请问怎么退货' });
+      await vi.waitFor(async () => {
+        expect((await server.store.getTicket(late.ticketId))?.assigneeId).toBe('agent1');
+        expect((await server.store.getTicket(answered.ticketId))?.assigneeId).toBe('agent1');
+      });
+      const agentUser = (await server.store.getUser('agent1'))!;
+      const reply = {
+        mutationId: 'm-first-reply',
+        kind: 'reply',
+        ticketId: answered.ticketId,
+        messageId: 'msg-first-reply',
+        text: '您好，退货请在订单页申请',
+        createdAt: server.clock.now(),
+      } as const;
+      expect(await server.store.applyMutation(agentUser, 'client-agent1', reply, server.clock.now())).toMatchObject({ ok: true });
+      const lead1 = await connectAs(server, 'lead1');
+      const lead2 = await connectAs(server, 'lead2');
+      const agent2 = await connectAs(server, 'agent2');
+      const ticket = (await server.store.getTicket(late.ticketId))!;
+      const target = DEFAULT_POLICIES.firstResponseMinutes.email * MINUTE;
+
+      server.clock.set(ticket.createdAt + target - 1);
+      await server.server.alarms.evaluate();
+      expect(await alarmsOf(server, 'first_response_breach')).toEqual([]);
+      server.clock.set(ticket.createdAt + target);
+      await server.server.alarms.evaluate();
+      await server.server.alarms.evaluate();
+      expect(await alarmsOf(server, 'first_response_breach')).toEqual([
+        expect.objectContaining({
+          ticketId: late.ticketId,
+          channel: 'email',
+          agentId: 'agent1',
+          facts: expect.objectContaining({ dueAt: ticket.createdAt + target, firstResponseMinutes: DEFAULT_POLICIES.firstResponseMinutes.email }) as unknown,
+        }),
+      ]);
+      for (const receiver of [agent1, lead1, lead2]) {
+        await vi.waitFor(() =>
+          expect(receiver.pushed.filter((alarm) => alarm.kind === 'first_response_breach').map((alarm) => alarm.ticketId)).toEqual([late.ticketId]),
+        );
+      }
+      // The assignee lists it among their own alarms; another agent neither hears nor sees it.
+      const agentList = await askSocket<{ alarms: Alarm[] }>(agent1.socket, 'alarms:list', {});
+      expect(agentList.ok && agentList.result.alarms.filter((alarm) => alarm.kind === 'first_response_breach').map((alarm) => alarm.ticketId)).toEqual([
+        late.ticketId,
+      ]);
+      expect(agent2.pushed).toEqual([]);
+      // Acknowledged like the others.
+      const [breach] = await alarmsOf(server, 'first_response_breach');
+      const acked = await askSocket<{ alarm: Alarm }>(lead1.socket, 'alarms:ack', { id: breach!.id });
+      expect(acked.ok && acked.result.alarm.ackedById).toBe('lead1');
+
+      // Nobody online: a chat nobody took alarms all the same after the chat's target, without an assignee.
+      disconnectTestSockets();
+      const chat = await inbound(server, { channel: 'chat', customer: { name: '访客' }, text: '在吗' });
+      server.clock.advance(DEFAULT_POLICIES.firstResponseMinutes.chat * MINUTE);
+      await server.server.alarms.evaluate();
+      expect((await alarmsOf(server, 'first_response_breach')).map((alarm) => [alarm.ticketId, alarm.agentId])).toEqual([
+        [chat.ticketId, null],
+        [late.ticketId, 'agent1'],
+      ]);
+
+      // A restart on the same database (its first pass looks at everything again) raises nothing twice.
+      const restartWith = { dataDir: server.dataDir, clock: server.clock, ...(server.databaseUrl ? { databaseUrl: server.databaseUrl } : {}) };
+      const keep = server;
+      await keep.server.close();
+      server = await startTestServer({ backend, ...restartWith, tokenTtlMs: 24 * 60 * MINUTE, alarms: { intervalMs: 60 * MINUTE, recheckMs: 60 * MINUTE } });
+      // The afterEach stops the restarted server and removes what the first one made (its data directory, its database).
+      t = { ...server, stop: () => server.server.close().then(() => keep.stop()) };
+      server.clock.advance(MINUTE);
+      expect((await server.server.alarms.evaluate()).filter((alarm) => alarm.kind === 'first_response_breach')).toEqual([]);
+      expect(await alarmsOf(server, 'first_response_breach')).toHaveLength(2);
     });
 
     it('lets leads and admins acknowledge (who and when kept, the first one wins); agents and bad input are refused', async () => {
@@ -253,7 +331,14 @@ for (const backend of TEST_BACKENDS) {
           // backlog (chat), unassigned ×2, complaint, SLA: each (kind, subject) once, and each row reported by exactly one node.
           const keys = all.map((alarm) => `${alarm.kind}:${alarm.subject}`);
           expect(new Set(keys).size).toBe(keys.length);
-          expect(keys).toEqual(expect.arrayContaining(['backlog:chat', 'complaint_unstarted:' + all.find((a) => a.kind === 'complaint_unstarted')!.subject]));
+          expect(keys).toEqual(
+            expect.arrayContaining([
+              'backlog:chat',
+              'complaint_unstarted:' + all.find((a) => a.kind === 'complaint_unstarted')!.subject,
+              // The chat's 2-minute first-response target is long past; the email's 4 hours are not.
+              'first_response_breach:' + all.find((a) => a.kind === 'unassigned' && a.channel === 'chat')!.subject,
+            ]),
+          );
           expect([...raisedA, ...raisedB].map((alarm) => alarm.id).sort()).toEqual(all.map((alarm) => alarm.id).sort());
         } finally {
           await nodeA.stop();

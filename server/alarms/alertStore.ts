@@ -14,6 +14,7 @@ import { CHANNELS, type Channel, type Priority, type User } from '../../shared/d
 import { DEFAULT_BACKLOG_THRESHOLD } from '../../shared/board.js';
 import { RESOLUTION_SLA_MS } from '../../shared/sla.js';
 import {
+  AGENT_ALARM_KINDS,
   ALARM_LIST_LIMIT,
   COMPLAINT_START_MS,
   UNASSIGNED_ALARM_MS,
@@ -63,6 +64,8 @@ export interface AlertStore {
   complaintsUnstarted(now: number, limit: number): Promise<TicketAlarmCandidate[]>;
   /** Open tickets never assigned, older than UNASSIGNED_ALARM_MS, not alarmed yet. */
   unassignedTooLong(now: number, limit: number): Promise<TicketAlarmCandidate[]>;
+  /** Open tickets nobody answered within their channel's first-response target (`targetsMs`, per channel), not alarmed yet; oldest first. */
+  firstResponsesOverdue(now: number, targetsMs: Record<Channel, number>, limit: number): Promise<TicketAlarmCandidate[]>;
   get(id: number): Promise<Alarm | null>;
   /** What a user may see, newest first: every alarm for leads and admins; an agent's own SLA alarms and escalation requests. */
   list(viewer: User, limit?: number): Promise<Alarm[]>;
@@ -110,6 +113,18 @@ interface CandidateRow {
 
 const OPEN = "('unassigned', 'in_progress', 'awaiting_customer')";
 const CANDIDATE_COLUMNS = 't.id, t.channel, t.priority, t.assignee_id, t.created_at, t.due_at';
+/** A ticket's first-response target (ms) by its channel, one bound parameter per channel in CHANNELS order (CAST: PostgreSQL must know the type). */
+const TARGET_OF_CHANNEL = `CASE t.channel ${CHANNELS.slice(0, -1)
+  .map((channel) => `WHEN '${channel}' THEN CAST(? AS BIGINT)`)
+  .join(' ')} ELSE CAST(? AS BIGINT) END`;
+/**
+ * Open tickets without a first response past their channel's target, not alarmed yet. Parameters:
+ * now minus the shortest target (the range of the partial index `tickets_open_unanswered`, migration
+ * 025), now, then each channel's target. The CASE is each channel's own bound.
+ */
+export const FIRST_RESPONSES_OVERDUE_WHERE = `t.created_at <= ? AND t.status IN ${OPEN} AND t.first_response_at IS NULL AND t.created_at <= CAST(? AS BIGINT) - ${TARGET_OF_CHANNEL} AND ${notRaised('first_response_breach', "'1'")}`;
+/** Open complaints nobody answered, created before the parameter, not alarmed yet (the same partial index). */
+export const COMPLAINTS_UNSTARTED_WHERE = `t.status IN ${OPEN} AND t.type = 'complaint' AND t.first_response_at IS NULL AND t.created_at <= ? AND ${notRaised('complaint_unstarted', "'1'")}`;
 /** The longest resolution window: a warning (at 80%) can only be due for tickets due within a fifth of it. */
 const LONGEST_WINDOW_MS = Math.max(...Object.values(RESOLUTION_SLA_MS));
 
@@ -222,12 +237,7 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
       return candidates(`t.status IN ${OPEN} AND t.due_at <= ? AND ${notRaised('sla_breach', 'CAST(t.due_at AS TEXT)')}`, [now], 't.due_at', limit);
     },
     complaintsUnstarted(now, limit) {
-      return candidates(
-        `t.status IN ${OPEN} AND t.type = 'complaint' AND t.first_response_at IS NULL AND t.created_at <= ? AND ${notRaised('complaint_unstarted', "'1'")}`,
-        [now - COMPLAINT_START_MS],
-        't.created_at',
-        limit,
-      );
+      return candidates(COMPLAINTS_UNSTARTED_WHERE, [now - COMPLAINT_START_MS], 't.created_at', limit);
     },
     unassignedTooLong(now, limit) {
       return candidates(
@@ -237,12 +247,16 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
         limit,
       );
     },
+    firstResponsesOverdue(now, targetsMs, limit) {
+      const targets = CHANNELS.map((channel) => targetsMs[channel]);
+      return candidates(FIRST_RESPONSES_OVERDUE_WHERE, [now - Math.min(...targets), now, ...targets], 't.created_at', limit);
+    },
     get,
     async list(viewer, limit = ALARM_LIST_LIMIT) {
       const rows =
         viewer.role === 'agent'
           ? await sql().all<AlarmRow>(
-              "SELECT * FROM alerts WHERE agent_id = ? AND kind IN ('sla_warning', 'sla_breach', 'escalation_request') ORDER BY id DESC LIMIT ?",
+              `SELECT * FROM alerts WHERE agent_id = ? AND kind IN (${AGENT_ALARM_KINDS.map((kind) => `'${kind}'`).join(', ')}) ORDER BY id DESC LIMIT ?`,
               [viewer.id, limit],
             )
           : await sql().all<AlarmRow>('SELECT * FROM alerts ORDER BY id DESC LIMIT ?', [limit]);

@@ -633,7 +633,8 @@ describe('routing engine rules', () => {
     expect(engine.agentStatus('agent1')).toMatchObject({ wrapUpUntil: T0 + 31_000, wrapUpChannel: 'phone', presence: 'available' });
     // A chat arriving during wrap-up waits, and the engine asks to wake at the deadline (no stall).
     const during = engine.admit({ ticket: newTicket(1, T0 + 2_000, 'chat', 'normal', 'orders', 0, false), vipTier: 0 }, T0 + 2_000);
-    expect(during.find((e) => e.kind === 'ticket')).toMatchObject({ assignee: null });
+    // Its queue reason says the agent is in wrap-up, not that everyone is at capacity.
+    expect(during.find((e) => e.kind === 'ticket')).toMatchObject({ assignee: null, reason: { code: 'queued', cause: 'agents_in_wrap_up' } });
     expect(engine.isEligible('agent1', 'GD20241108001', T0 + 2_000)).toBe(false);
     expect(engine.nextWakeAt(T0 + 2_000)).toBe(T0 + 31_000);
     // At the deadline the timer's tick ends it and the waiting chat is placed.
@@ -649,7 +650,7 @@ describe('routing engine rules', () => {
     );
     expect(done).toContainEqual({ kind: 'wrapUp', agentId: 'agent1', until: T0 + 55_000, channel: 'chat' });
     const next = engine.admit({ ticket: newTicket(2, T0 + 41_000, 'chat', 'normal', 'orders', 1, false), vipTier: 0 }, T0 + 41_000);
-    expect(next.find((e) => e.kind === 'ticket')).toMatchObject({ assignee: null });
+    expect(next.find((e) => e.kind === 'ticket')).toMatchObject({ assignee: null, reason: { code: 'queued', cause: 'agents_in_wrap_up' } });
     const ready = engine.setPresence('agent1', 'available', 'self', null, T0 + 42_000);
     expect(ready).toContainEqual({ kind: 'wrapUp', agentId: 'agent1', until: null, channel: null });
     expect(assigneeOf(ready, 'GD20241108002')).toBe('agent1');

@@ -784,6 +784,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     let skilledOnline = false;
     let declinedAll = false;
     let withRoom = false;
+    let wrappingUpWithRoom = false;
     for (const a of agents.values()) {
       if (!(a.user.role === 'agent' && a.connections > 0 && a.presence !== 'offline' && skilled(a, t))) continue;
       skilledOnline = true;
@@ -792,10 +793,14 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         declinedAll = true;
         continue;
       }
-      if (routable(a) && hasRoom(a, t.channel)) withRoom = true;
+      if (!hasRoom(a, t.channel)) continue;
+      if (routable(a)) withRoom = true;
+      // Available but wrapping up: not "at capacity", the contact goes to them when the wrap-up ends.
+      else if (a.presence === 'available' && a.wrapUpUntil !== null) wrappingUpWithRoom = true;
     }
     if (!skilledOnline) return 'no_agent_online';
     if (withRoom) return 'pacing';
+    if (wrappingUpWithRoom) return 'agents_in_wrap_up';
     return declinedAll ? 'offer_declined' : 'all_at_capacity';
   }
 

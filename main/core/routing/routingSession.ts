@@ -16,6 +16,7 @@ import {
   leadReassignResultSchema,
   offerResponseResultSchema,
   offerWithdrawnSchema,
+  presenceAfterOwnChange,
   presenceChangedSchema,
   presenceResultSchema,
   routingAuditResultSchema,
@@ -193,14 +194,7 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
     async setPresence(params) {
       const result = await request('presence:set', params, presenceResultSchema, { changes: true });
       // The server also pushes presence:changed; this keeps the answer and the state in step if that push is late.
-      // Only an available agent is passed over by routing; the server's next push says for what.
-      const skipped = result.presence === 'available' ? (presence?.skipped ?? []) : [];
-      // Saying "available" ends a wrap-up on the server (the agent is ready); any other choice leaves it running.
-      const wrapUp =
-        result.presence === 'available'
-          ? { wrapUpUntil: null, wrapUpChannel: null }
-          : { wrapUpUntil: presence?.wrapUpUntil ?? null, wrapUpChannel: presence?.wrapUpChannel ?? null };
-      presence = { presence: result.presence, cause: result.cause, awayReason: result.awayReason, byName: null, at: result.at, skipped, ...wrapUp };
+      presence = presenceAfterOwnChange(result, presence);
       options.emit('presence', presence);
       return result;
     },

@@ -89,7 +89,9 @@ function AgentNow({ agent, facts, now }: { agent: AgentStatus; facts: BoardAgent
             title={t('team.oldestTitle', { name: agent.displayName, age: durationText(t, now - oldest.createdAt) })}
             onClick={() => openFromTeam(oldest.ticketId)}
           >
-            {t('team.oldestAge', { id: oldest.ticketId, age: durationText(t, now - oldest.createdAt) })}
+            {/* Two unbreakable pieces: a narrow column puts the age under the id, never splits either. */}
+            <span className="team-ticket-piece">{oldest.ticketId}</span>{' '}
+            <span className="team-ticket-piece">{t('team.oldestAge', { age: durationText(t, now - oldest.createdAt) })}</span>
           </button>
         ) : (
           <span className="muted">—</span>
@@ -143,13 +145,16 @@ function AgentRow({ agent, facts, now }: { agent: AgentStatus; facts: BoardAgent
         return (
           <td key={channel} className={`team-load${skilled ? '' : ' no-skill'}${skilled && full ? ' full' : ''}`}>
             {skilled ? (
-              <span className="load-cell">
-                <span className="load-now">{agent.load[channel]}</span>
-                <span aria-hidden="true">/</span>
-                {/* Keyed by the saved value, so a change from elsewhere shows up in the field. */}
-                <CapacityInput key={agent.capacity[channel]} agent={agent} channel={channel} />
+              <>
+                <span className="load-cell">
+                  <span className="load-now">{agent.load[channel]}</span>
+                  <span aria-hidden="true">/</span>
+                  {/* Keyed by the saved value, so a change from elsewhere shows up in the field. */}
+                  <CapacityInput key={agent.capacity[channel]} agent={agent} channel={channel} />
+                </span>
+                {/* On its own line under the load: the row fits a 1280 px window with "On now" and "Oldest open". */}
                 {channel === 'phone' && agent.channels.includes('chat') ? <PhoneBlocksChat agent={agent} /> : null}
-              </span>
+              </>
             ) : (
               <span className="muted" title={t('team.noSkill', { channel: t(channelKey(channel)) })}>
                 —

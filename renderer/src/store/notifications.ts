@@ -17,7 +17,7 @@
  * the Web Audio API (no audio file). What is shown and heard is the user's choice, kept per
  * user in this browser profile (`omnidesk.notifications.<userId>`); see docs/technical/renderer.md.
  */
-import { isAlarmOpen, type Alarm } from '../../../shared/alarms.js';
+import { isAlarmOpen, isTicketTargetAlarm, type Alarm } from '../../../shared/alarms.js';
 import type { CustomerMessageArrival, DesktopNotificationBridge } from '../../../shared/rpc.js';
 import type { RoutingOffer } from '../../../shared/routing.js';
 import { alarmKindText, alarmText } from '../alarmText.js';
@@ -320,7 +320,7 @@ export function createDesktopNotifications(options: DesktopNotificationsOptions)
 
   function alarmKindFor(state: AppState, alarm: Alarm): NotificationKind {
     const mine = alarm.agentId !== null && alarm.agentId === state.user?.id;
-    return mine && (alarm.kind === 'sla_warning' || alarm.kind === 'sla_breach') ? 'sla' : 'alarm';
+    return mine && isTicketTargetAlarm(alarm) ? 'sla' : 'alarm';
   }
 
   function reset(): void {

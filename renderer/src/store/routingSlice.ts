@@ -6,7 +6,16 @@
  */
 import type { StateCreator } from 'zustand/vanilla';
 import type { Channel, Ticket } from '../../../shared/domain.js';
-import type { AgentStatus, AwayReason, Presence, PresenceChanged, ReassignOutcome, RoutingAuditEntry, RoutingOffer } from '../../../shared/routing.js';
+import {
+  presenceAfterOwnChange,
+  type AgentStatus,
+  type AwayReason,
+  type Presence,
+  type PresenceChanged,
+  type ReassignOutcome,
+  type RoutingAuditEntry,
+  type RoutingOffer,
+} from '../../../shared/routing.js';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
@@ -160,15 +169,8 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         const result = await attempt(() => api.invoke('presence.set', presence === 'away' ? { presence, awayReason } : { presence }));
         set({ settingPresence: false });
         if (!result) return false;
-        // The core's presence event carries why routing skips them; until it comes, keep what was known while still available.
-        const skipped = result.presence === 'available' ? (get().presence?.skipped ?? []) : [];
-        // Saying "available" ends a wrap-up on the server (the agent is ready); any other choice leaves it running.
-        const before = get().presence;
-        const wrapUp =
-          result.presence === 'available'
-            ? { wrapUpUntil: null, wrapUpChannel: null }
-            : { wrapUpUntil: before?.wrapUpUntil ?? null, wrapUpChannel: before?.wrapUpChannel ?? null };
-        set({ presence: { presence: result.presence, cause: result.cause, awayReason: result.awayReason, byName: null, at: result.at, skipped, ...wrapUp } });
+        // The core's presence event follows; until it comes, the same rule as the core's (shared/routing.ts).
+        set({ presence: presenceAfterOwnChange(result, get().presence) });
         return true;
       },
 
