@@ -25,7 +25,7 @@ import { migration020AwayReasons } from './020-away-reasons.js';
 import { migration021TicketsDue } from './021-tickets-due.js';
 import { migration022ReplyUploads } from './022-reply-uploads.js';
 import { migration023MessageSubjects } from './023-message-subjects.js';
-import { migration025TicketsUnanswered } from './025-tickets-unanswered.js';
+import { migration024TicketsUnanswered } from './024-tickets-unanswered.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -54,7 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration021TicketsDue,
   migration022ReplyUploads,
   migration023MessageSubjects,
-  migration025TicketsUnanswered,
+  migration024TicketsUnanswered,
 ];
 
 /** Versions already applied to this database, ascending. */

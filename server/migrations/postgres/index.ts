@@ -19,7 +19,7 @@ import { postgresMigration011AwayReasons } from './011-away-reasons.js';
 import { postgresMigration012TicketsDue } from './012-tickets-due.js';
 import { postgresMigration013ReplyUploads } from './013-reply-uploads.js';
 import { postgresMigration014MessageSubjects } from './014-message-subjects.js';
-import { postgresMigration016TicketsUnanswered } from './016-tickets-unanswered.js';
+import { postgresMigration015TicketsUnanswered } from './015-tickets-unanswered.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -39,7 +39,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration012TicketsDue,
   postgresMigration013ReplyUploads,
   postgresMigration014MessageSubjects,
-  postgresMigration016TicketsUnanswered,
+  postgresMigration015TicketsUnanswered,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */

@@ -10,7 +10,7 @@ let dir: string;
 let db: Database.Database;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-025-'));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-024-'));
   db = new Database(path.join(dir, 'server.sqlite'));
   db.pragma('foreign_keys = ON');
 });
@@ -28,9 +28,9 @@ function planOf(where: string, params: number[]): string {
     .join(' | ');
 }
 
-describe('migration 025 open tickets without a first response', () => {
+describe('migration 024 open tickets without a first response', () => {
   it('keeps the tickets, and the alarms find the unanswered ones through the partial index', () => {
-    migrate(db, 24);
+    migrate(db, 23);
     db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)").run();
     const insert = db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at, first_response_at)
@@ -40,8 +40,8 @@ describe('migration 025 open tickets without a first response', () => {
     insert.run('GD20241108002', 'in_progress', 5);
     insert.run('GD20241108003', 'completed', null);
 
-    expect(migrate(db, 25)).toEqual([25]);
-    expect(appliedVersions(db).at(-1)).toBe(25);
+    expect(migrate(db, 24)).toEqual([24]);
+    expect(appliedVersions(db).at(-1)).toBe(24);
     expect(db.prepare('SELECT COUNT(*) AS n FROM tickets').get()).toEqual({ n: 3 });
     const unanswered = db.prepare(
       "SELECT id FROM tickets INDEXED BY tickets_open_unanswered WHERE first_response_at IS NULL AND status IN ('unassigned', 'in_progress', 'awaiting_customer') AND created_at >= 0",
@@ -49,6 +49,6 @@ describe('migration 025 open tickets without a first response', () => {
     expect(unanswered.all()).toEqual([{ id: 'GD20241108001' }]);
     expect(planOf(FIRST_RESPONSES_OVERDUE_WHERE, [0, 0, 1, 2, 3, 4])).toContain('USING INDEX tickets_open_unanswered');
     expect(planOf(COMPLAINTS_UNSTARTED_WHERE, [0])).toContain('USING INDEX tickets_open_unanswered');
-    expect(migrate(db, 25)).toEqual([]);
+    expect(migrate(db, 24)).toEqual([]);
   });
 });

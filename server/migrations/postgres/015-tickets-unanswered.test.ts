@@ -1,4 +1,4 @@
-/** PostgreSQL migration 016 on a real throwaway database: the partial index of open unanswered tickets exists after it. */
+/** PostgreSQL migration 015 on a real throwaway database: the partial index of open unanswered tickets exists after it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
@@ -8,7 +8,7 @@ let testDatabase: TestDatabase;
 let db: PostgresDatabase;
 
 beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_016');
+  testDatabase = await createTestDatabase('omnidesk_migration_015');
   db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 4 });
 });
 
@@ -17,14 +17,14 @@ afterAll(async () => {
   await testDatabase?.drop();
 });
 
-describe('PostgreSQL migration 016 open tickets without a first response', () => {
-  it('applies after 015 and indexes open unanswered tickets by creation time', async () => {
-    await migratePostgres(db, 15);
-    expect(await migratePostgres(db, 16)).toEqual([16]);
+describe('PostgreSQL migration 015 open tickets without a first response', () => {
+  it('applies after 014 and indexes open unanswered tickets by creation time', async () => {
+    await migratePostgres(db, 14);
+    expect(await migratePostgres(db, 15)).toEqual([15]);
     const index = await db.get<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE indexname = 'tickets_open_unanswered'");
     expect(index?.indexdef).toMatch(
       /^CREATE INDEX tickets_open_unanswered ON public\.tickets USING btree \(created_at\) WHERE \(\(first_response_at IS NULL\) AND/,
     );
-    expect(await migratePostgres(db, 16)).toEqual([]);
+    expect(await migratePostgres(db, 15)).toEqual([]);
   });
 });
