@@ -9,7 +9,11 @@
  * - `local_write_ms_p99`: one `ticket.addNote` RPC into the FULL-durability, encrypted cache
  *   while offline (optimistic rows + outbox row, one fsynced transaction). Floor:
  *   `raw_sqlite_full_txn_ms_p99`, one insert + commit with WAL + synchronous=FULL into a
- *   fresh file (`…_encrypted`: the same with the cache's cipher).
+ *   fresh file (`…_encrypted`: the same with the cache's cipher). Target (issue 12):
+ *   `local_write_ratio_to_floor` = `local_write_ms_p99` / `raw_sqlite_full_txn_ms_p99` ≤ 1.5, "a
+ *   note or status change costs one durable transaction and little else".
+ * - `local_status_write_ms_p99`: the same for `ticket.setStatus` (in progress ⇄ awaiting the
+ *   customer), offline again after the replay, and `local_status_write_ratio_to_floor` beside it.
  * - What encryption costs: `local_write_cache_ms_p50/p99_plain` and `…_encrypted`, the same
  *   notes through the cache's writer into a plaintext and an encrypted copy of the agent's
  *   cache, alternating (bench/cacheEncryption.ts).
@@ -24,7 +28,8 @@ import { io } from 'socket.io-client';
 import { CACHE_KEY_BYTES, applyCacheKey, openCache } from '../main/core/cache/cache.js';
 import { createWorkstationCore, unlockCacheKey, userCacheFile } from '../main/core/index.js';
 import { call, connectionOf, waitUntil } from '../main/core/testing/coreCalls.js';
-import type { User } from '../shared/domain.js';
+import type { WorkstationCore } from '../main/core/api.js';
+import type { TicketStatus, User } from '../shared/domain.js';
 import type { ConnectionState } from '../shared/rpc.js';
 import { MAX_PUSH_BATCH } from '../shared/sync.js';
 import { makeBenchDir, percentile, progress, removeDir, reportMetric, scaled, startBenchChild } from './benchSupport.js';
@@ -99,6 +104,25 @@ function measureRawSqliteFloor(file: string, count: number, key: Buffer | null):
   }
 }
 
+/** `count` status changes through the core's RPC while offline, each ticket back and forth between in progress and awaiting the customer; ms per call. */
+async function measureStatusWrites(core: WorkstationCore, ticketIds: readonly string[], count: number): Promise<number[]> {
+  progress(`offline: ${String(count)} status changes while the server is down`);
+  const statuses = new Map<string, TicketStatus>();
+  for (const ticketId of ticketIds) statuses.set(ticketId, (await call(core, 'ticket.get', { ticketId })).ticket.status);
+  const writes: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const ticketId = ticketIds[i % ticketIds.length]!;
+    const status: TicketStatus = statuses.get(ticketId) === 'awaiting_customer' ? 'in_progress' : 'awaiting_customer';
+    const start = performance.now();
+    const ticket = await call(core, 'ticket.setStatus', { ticketId, status });
+    writes.push(performance.now() - start);
+    if (ticket.status !== status) throw new Error(`${ticketId} is ${ticket.status} after a change to ${status}`);
+    statuses.set(ticketId, status);
+  }
+  progress(`offline: local status write p50 ${percentile(writes, 50).toFixed(3)} ms`);
+  return writes;
+}
+
 /** The agent's cache after the run, copied twice (as it is, and decrypted), then the same notes into both. */
 function measureEncryptionCost(dir: string, cacheFile: string, key: Buffer, agent: User, ticketIds: readonly string[], count: number): Array<[string, number]> {
   progress(`offline: ${String(count)} notes into a plaintext and an encrypted copy of the cache, alternating`);
@@ -167,6 +191,18 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       server.send({ cmd: 'count' });
       const { notes } = await server.next<{ notes: number }>();
       if (notes !== mutations) throw new Error(`the server holds ${String(notes)} notes after the replay, expected ${String(mutations)}`);
+
+      server.send({ cmd: 'stop' });
+      await server.next();
+      await waitUntil(core, 'offline', async () => (await connectionOf(core)).status === 'offline', 30_000);
+      const statusWrites = await measureStatusWrites(core, info.ticketIds, mutations);
+      const floor = results.find(([name]) => name === 'raw_sqlite_full_txn_ms_p99')![1];
+      const noteWrites = results.find(([name]) => name === 'local_write_ms_p99')![1];
+      results.push(
+        ['local_write_ratio_to_floor', noteWrites / floor],
+        ['local_status_write_ms_p99', percentile(statusWrites, 99)],
+        ['local_status_write_ratio_to_floor', percentile(statusWrites, 99) / floor],
+      );
     } finally {
       await core.close();
     }
