@@ -20,7 +20,8 @@
  * which the `rtt` phase measures.
  *
  * Figures: `open_ticket_ms_p95` / `_p50` (every call of one open settled), `open_ticket_get_ms_p95`
- * (`ticket.get` alone), `open_ticket_detail_kb` (the JSON size of one detail, what crosses to
+ * (`ticket.get` alone), `open_ticket_cpu_ms_p50/p95` (the CPU time this process spent on one open:
+ * what other processes on a busy machine disturb least, so the figure to compare between runs), `open_ticket_detail_kb` (the JSON size of one detail, what crosses to
  * the renderer), `open_ticket_count`, `open_ticket_cache_tickets`. Floor:
  * `raw_open_ticket_selects_ms_p95`, the bare SELECTs of the ticket's rows (ticket, customer,
  * messages, notes) on their own connection to the same file, no decoding.
@@ -237,8 +238,9 @@ async function invokeTimed<M extends RpcMethod>(core: WorkstationCore, times: Ca
   throw new Error(`${method} failed: ${outcome.error.code} ${outcome.error.message}`);
 }
 
-/** One open as the renderer store does it; returns [whole open ms, ticket.get ms, detail JSON bytes]. */
-async function openOnce(core: WorkstationCore, times: CallTimes, ticketId: string): Promise<[number, number, number]> {
+/** One open as the renderer store does it; returns [whole open ms, ticket.get ms, detail JSON bytes, CPU ms of this process]. */
+async function openOnce(core: WorkstationCore, times: CallTimes, ticketId: string): Promise<[number, number, number, number]> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const besides = [invokeTimed(core, times, 'ticket.audit', { ticketId }), invokeTimed(core, times, 'ticket.presence', { ticketId, typing: false })];
   const detail = await invokeTimed(core, times, 'ticket.get', { ticketId });
@@ -253,7 +255,9 @@ async function openOnce(core: WorkstationCore, times: CallTimes, ticketId: strin
   ];
   if (detail.unread) after.push(invokeTimed(core, times, 'ticket.markRead', { ticketId }));
   await Promise.all([...besides, ...after]);
-  return [performance.now() - start, got, Buffer.byteLength(JSON.stringify(detail))];
+  const elapsed = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return [elapsed, got, Buffer.byteLength(JSON.stringify(detail)), (used.user + used.system) / 1000];
 }
 
 function measureRawFloor(file: string, key: Buffer, ticketIds: readonly string[]): number[] {
@@ -316,6 +320,7 @@ export async function runOpenTicketBench(): Promise<Array<[string, number]>> {
     const core = await createWorkstationCore(options);
     const whole: number[] = [];
     const got: number[] = [];
+    const cpu: number[] = [];
     const times: CallTimes = new Map();
     let detailBytes = 0;
     try {
@@ -326,8 +331,9 @@ export async function runOpenTicketBench(): Promise<Array<[string, number]>> {
       for (let i = 0; i < 5; i++) await call(core, 'ticket.get', { ticketId: ticketIdOf(layout.large[0]! + 1 + i) });
       progress(`open_ticket: opening ${String(layout.large.length)} different tickets`);
       for (const index of layout.large) {
-        const [all, get, bytes] = await openOnce(core, times, ticketIdOf(index));
+        const [all, get, bytes, cpuMs] = await openOnce(core, times, ticketIdOf(index));
         whole.push(all);
+        cpu.push(cpuMs);
         got.push(get);
         detailBytes = bytes;
       }
@@ -343,6 +349,8 @@ export async function runOpenTicketBench(): Promise<Array<[string, number]>> {
       ['open_ticket_ms_p50', percentile(whole, 50)],
       ['open_ticket_ms_p95', percentile(whole, 95)],
       ['open_ticket_get_ms_p95', percentile(got, 95)],
+      ['open_ticket_cpu_ms_p50', percentile(cpu, 50)],
+      ['open_ticket_cpu_ms_p95', percentile(cpu, 95)],
       ['open_ticket_detail_kb', detailBytes / 1024],
       ['raw_open_ticket_selects_ms_p95', percentile(raw, 95)],
     ];
