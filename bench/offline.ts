@@ -14,6 +14,10 @@
  *   note or status change costs one durable transaction and little else".
  * - `local_status_write_ms_p99`: the same for `ticket.setStatus` (in progress ⇄ awaiting the
  *   customer), offline again after the replay, and `local_status_write_ratio_to_floor` beside it.
+ * - `local_write_wal_pages` / `local_status_write_wal_pages`: the pages one note / status change
+ *   puts in the WAL (through the cache's writer, on a copy of the agent's cache), beside
+ *   `raw_sqlite_full_txn_wal_pages`, the floor's: what each commit encrypts, writes and fsyncs,
+ *   and how soon the next checkpoint comes (every 1,000 pages), whatever the machine's load.
  * - What encryption costs: `local_write_cache_ms_p50/p99_plain` and `…_encrypted`, the same
  *   notes through the cache's writer into a plaintext and an encrypted copy of the agent's
  *   cache, alternating (bench/cacheEncryption.ts).
@@ -21,7 +25,7 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { io } from 'socket.io-client';
@@ -31,7 +35,9 @@ import { call, connectionOf, waitUntil } from '../main/core/testing/coreCalls.js
 import type { WorkstationCore } from '../main/core/api.js';
 import type { TicketStatus, User } from '../shared/domain.js';
 import type { ConnectionState } from '../shared/rpc.js';
-import { MAX_PUSH_BATCH } from '../shared/sync.js';
+import { MAX_PUSH_BATCH, type Mutation } from '../shared/sync.js';
+import { describeRefusal } from '../shared/ticketRules.js';
+import { uuidv7 } from '../main/core/uuidv7.js';
 import { makeBenchDir, percentile, progress, removeDir, reportMetric, scaled, startBenchChild } from './benchSupport.js';
 import { decryptedCopy, measureCacheWrites, writeFigures } from './cacheEncryption.js';
 
@@ -83,7 +89,62 @@ async function measureRawPushFloor(count: number): Promise<Array<[string, number
   }
 }
 
-function measureRawSqliteFloor(file: string, count: number, key: Buffer | null): number {
+/**
+ * WAL pages one commit appends (each page it changed, encrypted and written before the
+ * fsync), from the WAL file's growth: the median over `count` writes, taken while the WAL
+ * grows (a fresh file, before its first checkpoint). Independent of the machine's load.
+ */
+function walPagesPerCommit(file: string, count: number, write: (i: number) => void): number {
+  const wal = `${file}-wal`;
+  const frameBytes = 24 + 4096;
+  const pages: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const before = existsSync(wal) ? statSync(wal).size : 0;
+    write(i);
+    const grown = statSync(wal).size - before;
+    if (grown > 0 && before > 0) pages.push(Math.round(grown / frameBytes));
+  }
+  return percentile(pages, 50);
+}
+
+/** WAL pages per note and per status change through the cache's writer, on a fresh copy of the agent's cache. */
+function measureWalPages(dir: string, cacheFile: string, key: Buffer, agent: User, ticketIds: readonly string[]): Array<[string, number]> {
+  const rawFloorWalPages = measureRawSqliteFloor(path.join(dir, 'raw-floor-pages.sqlite'), 0, null).walPages;
+  const file = path.join(dir, 'copy-wal-pages.sqlite');
+  copyFileSync(cacheFile, file);
+  const cache = openCache(file, key);
+  try {
+    const record = (mutation: Mutation) => {
+      const outcome = cache.writer.recordMutation(mutation, agent);
+      if (!outcome.ok) throw new Error(`a bench ${mutation.kind} was refused: ${describeRefusal(outcome.refusal)}`);
+    };
+    const notePages = walPagesPerCommit(file, 20, (i) => {
+      const at = Date.now();
+      record({
+        mutationId: uuidv7(at),
+        kind: 'note',
+        ticketId: ticketIds[i % ticketIds.length]!,
+        noteId: uuidv7(at),
+        text: `离线备注 ${String(i)}`,
+        createdAt: at,
+      });
+    });
+    const statusPages = walPagesPerCommit(file, 20, (i) => {
+      const ticketId = ticketIds[i % ticketIds.length]!;
+      const status: TicketStatus = cache.reader.ticket(ticketId)?.status === 'awaiting_customer' ? 'in_progress' : 'awaiting_customer';
+      record({ mutationId: uuidv7(Date.now()), kind: 'setStatus', ticketId, status, createdAt: Date.now() });
+    });
+    return [
+      ['local_write_wal_pages', notePages],
+      ['local_status_write_wal_pages', statusPages],
+      ['raw_sqlite_full_txn_wal_pages', rawFloorWalPages],
+    ];
+  } finally {
+    cache.close();
+  }
+}
+
+function measureRawSqliteFloor(file: string, count: number, key: Buffer | null): { p99: number; walPages: number } {
   const db = new Database(file);
   try {
     if (key) applyCacheKey(db, key);
@@ -92,13 +153,15 @@ function measureRawSqliteFloor(file: string, count: number, key: Buffer | null):
     db.exec('CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)');
     const insert = db.prepare('INSERT INTO outbox (mutation_id, body) VALUES (?, ?)');
     const write = db.transaction((i: number) => insert.run(`m-${String(i)}`, JSON.stringify(sampleNote(i))));
+    // Counted on the fresh file's first commits (its WAL still growing); they warm up the timed ones.
+    const walPages = walPagesPerCommit(file, 20, (i) => write(count + i));
     const samples: number[] = [];
     for (let i = 0; i < count; i++) {
       const start = performance.now();
       write(i);
       samples.push(performance.now() - start);
     }
-    return percentile(samples, 99);
+    return { p99: percentile(samples, 99), walPages };
   } finally {
     db.close();
   }
@@ -168,10 +231,10 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       }
       results.push(['local_write_ms_p99', percentile(writes, 99)]);
       progress(`offline: local write p50 ${percentile(writes, 50).toFixed(3)} ms`);
-      results.push(['raw_sqlite_full_txn_ms_p99', measureRawSqliteFloor(path.join(dir, 'raw-floor.sqlite'), mutations, null)]);
+      results.push(['raw_sqlite_full_txn_ms_p99', measureRawSqliteFloor(path.join(dir, 'raw-floor.sqlite'), mutations, null).p99]);
       results.push([
         'raw_sqlite_full_txn_ms_p99_encrypted',
-        measureRawSqliteFloor(path.join(dir, 'raw-floor-encrypted.sqlite'), mutations, randomBytes(CACHE_KEY_BYTES)),
+        measureRawSqliteFloor(path.join(dir, 'raw-floor-encrypted.sqlite'), mutations, randomBytes(CACHE_KEY_BYTES)).p99,
       ]);
 
       let reconnectedAt: number | null = null;
@@ -206,6 +269,7 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
     } finally {
       await core.close();
     }
+    results.push(...measureWalPages(dir, userCacheFile(coreDir, agent.id), (await unlockCacheKey(coreDir, agent.id, info.password))!, agent, info.ticketIds));
     results.push(
       ...measureEncryptionCost(
         dir,
