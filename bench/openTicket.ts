@@ -188,18 +188,20 @@ function fillCache(file: string, key: Buffer, agent: User, layout: Layout): void
   const cache = openCache(file, key);
   try {
     const largeOf = new Set(layout.large);
+    // The fill stays at the sync position the sign-in reached: it is not a change the server logged.
     const upTo = cache.reader.syncState().lastSeq;
     const large = layout.large.map((index) => bundleOf(index, largeOf, agent));
     const batches = Math.ceil(layout.tickets / FILL_PAGE);
     for (let batch = 0; batch < batches; batch++) {
       const changes: Change[] = [];
-      if (batch === 0) for (const bundle of large) changes.push({ kind: 'bundle', bundle: { ...bundle, messages: [] } });
+      if (batch === 0) for (const bundle of large) changes.push({ seq: upTo, kind: 'bundle', bundle: { ...bundle, messages: [] } });
       const from = batch * FILL_PAGE;
       for (let index = from; index < Math.min(layout.tickets, from + FILL_PAGE); index++) {
-        if (!largeOf.has(index)) changes.push({ kind: 'bundle', bundle: bundleOf(index, largeOf, agent) });
+        if (!largeOf.has(index)) changes.push({ seq: upTo, kind: 'bundle', bundle: bundleOf(index, largeOf, agent) });
       }
       for (const bundle of large) {
-        for (const message of bundle.messages.filter((_, k) => k % batches === batch)) changes.push({ kind: 'message', ticket: bundle.ticket, message });
+        for (const message of bundle.messages.filter((_, k) => k % batches === batch))
+          changes.push({ seq: upTo, kind: 'message', ticket: bundle.ticket, message });
       }
       cache.writer.applyChanges(changes, upTo, agent);
     }
