@@ -9,7 +9,15 @@
  * - `local_write_ms_p99`: one `ticket.addNote` RPC into the FULL-durability, encrypted cache
  *   while offline (optimistic rows + outbox row, one fsynced transaction). Floor:
  *   `raw_sqlite_full_txn_ms_p99`, one insert + commit with WAL + synchronous=FULL into a
- *   fresh file (`…_encrypted`: the same with the cache's cipher).
+ *   fresh file (`…_encrypted`: the same with the cache's cipher). Target (issue 12):
+ *   `local_write_ratio_to_floor` = `local_write_ms_p99` / `raw_sqlite_full_txn_ms_p99` ≤ 1.5, "a
+ *   note or status change costs one durable transaction and little else".
+ * - `local_status_write_ms_p99`: the same for `ticket.setStatus` (in progress ⇄ awaiting the
+ *   customer), offline again after the replay, and `local_status_write_ratio_to_floor` beside it.
+ * - `local_write_wal_pages` / `local_status_write_wal_pages`: the pages one note / status change
+ *   puts in the WAL (through the cache's writer, on a copy of the agent's cache), beside
+ *   `raw_sqlite_full_txn_wal_pages`, the floor's: what each commit encrypts, writes and fsyncs,
+ *   and how soon the next checkpoint comes (every 1,000 pages), whatever the machine's load.
  * - What encryption costs: `local_write_cache_ms_p50/p99_plain` and `…_encrypted`, the same
  *   notes through the cache's writer into a plaintext and an encrypted copy of the agent's
  *   cache, alternating (bench/cacheEncryption.ts).
@@ -17,16 +25,19 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { io } from 'socket.io-client';
 import { CACHE_KEY_BYTES, applyCacheKey, openCache } from '../main/core/cache/cache.js';
 import { createWorkstationCore, unlockCacheKey, userCacheFile } from '../main/core/index.js';
 import { call, connectionOf, waitUntil } from '../main/core/testing/coreCalls.js';
-import type { User } from '../shared/domain.js';
+import type { WorkstationCore } from '../main/core/api.js';
+import type { TicketStatus, User } from '../shared/domain.js';
 import type { ConnectionState } from '../shared/rpc.js';
-import { MAX_PUSH_BATCH } from '../shared/sync.js';
+import { MAX_PUSH_BATCH, type Mutation } from '../shared/sync.js';
+import { describeRefusal } from '../shared/ticketRules.js';
+import { uuidv7 } from '../main/core/uuidv7.js';
 import { makeBenchDir, percentile, progress, removeDir, reportMetric, scaled, startBenchChild } from './benchSupport.js';
 import { decryptedCopy, measureCacheWrites, writeFigures } from './cacheEncryption.js';
 
@@ -78,7 +89,62 @@ async function measureRawPushFloor(count: number): Promise<Array<[string, number
   }
 }
 
-function measureRawSqliteFloor(file: string, count: number, key: Buffer | null): number {
+/**
+ * WAL pages one commit appends (each page it changed, encrypted and written before the
+ * fsync), from the WAL file's growth: the median over `count` writes, taken while the WAL
+ * grows (a fresh file, before its first checkpoint). Independent of the machine's load.
+ */
+function walPagesPerCommit(file: string, count: number, write: (i: number) => void): number {
+  const wal = `${file}-wal`;
+  const frameBytes = 24 + 4096;
+  const pages: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const before = existsSync(wal) ? statSync(wal).size : 0;
+    write(i);
+    const grown = statSync(wal).size - before;
+    if (grown > 0 && before > 0) pages.push(Math.round(grown / frameBytes));
+  }
+  return percentile(pages, 50);
+}
+
+/** WAL pages per note and per status change through the cache's writer, on a fresh copy of the agent's cache. */
+function measureWalPages(dir: string, cacheFile: string, key: Buffer, agent: User, ticketIds: readonly string[]): Array<[string, number]> {
+  const rawFloorWalPages = measureRawSqliteFloor(path.join(dir, 'raw-floor-pages.sqlite'), 0, null).walPages;
+  const file = path.join(dir, 'copy-wal-pages.sqlite');
+  copyFileSync(cacheFile, file);
+  const cache = openCache(file, key);
+  try {
+    const record = (mutation: Mutation) => {
+      const outcome = cache.writer.recordMutation(mutation, agent);
+      if (!outcome.ok) throw new Error(`a bench ${mutation.kind} was refused: ${describeRefusal(outcome.refusal)}`);
+    };
+    const notePages = walPagesPerCommit(file, 20, (i) => {
+      const at = Date.now();
+      record({
+        mutationId: uuidv7(at),
+        kind: 'note',
+        ticketId: ticketIds[i % ticketIds.length]!,
+        noteId: uuidv7(at),
+        text: `离线备注 ${String(i)}`,
+        createdAt: at,
+      });
+    });
+    const statusPages = walPagesPerCommit(file, 20, (i) => {
+      const ticketId = ticketIds[i % ticketIds.length]!;
+      const status: TicketStatus = cache.reader.ticket(ticketId)?.status === 'awaiting_customer' ? 'in_progress' : 'awaiting_customer';
+      record({ mutationId: uuidv7(Date.now()), kind: 'setStatus', ticketId, status, createdAt: Date.now() });
+    });
+    return [
+      ['local_write_wal_pages', notePages],
+      ['local_status_write_wal_pages', statusPages],
+      ['raw_sqlite_full_txn_wal_pages', rawFloorWalPages],
+    ];
+  } finally {
+    cache.close();
+  }
+}
+
+function measureRawSqliteFloor(file: string, count: number, key: Buffer | null): { p99: number; walPages: number } {
   const db = new Database(file);
   try {
     if (key) applyCacheKey(db, key);
@@ -87,16 +153,37 @@ function measureRawSqliteFloor(file: string, count: number, key: Buffer | null):
     db.exec('CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)');
     const insert = db.prepare('INSERT INTO outbox (mutation_id, body) VALUES (?, ?)');
     const write = db.transaction((i: number) => insert.run(`m-${String(i)}`, JSON.stringify(sampleNote(i))));
+    // Counted on the fresh file's first commits (its WAL still growing); they warm up the timed ones.
+    const walPages = walPagesPerCommit(file, 20, (i) => write(count + i));
     const samples: number[] = [];
     for (let i = 0; i < count; i++) {
       const start = performance.now();
       write(i);
       samples.push(performance.now() - start);
     }
-    return percentile(samples, 99);
+    return { p99: percentile(samples, 99), walPages };
   } finally {
     db.close();
   }
+}
+
+/** `count` status changes through the core's RPC while offline, each ticket back and forth between in progress and awaiting the customer; ms per call. */
+async function measureStatusWrites(core: WorkstationCore, ticketIds: readonly string[], count: number): Promise<number[]> {
+  progress(`offline: ${String(count)} status changes while the server is down`);
+  const statuses = new Map<string, TicketStatus>();
+  for (const ticketId of ticketIds) statuses.set(ticketId, (await call(core, 'ticket.get', { ticketId })).ticket.status);
+  const writes: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const ticketId = ticketIds[i % ticketIds.length]!;
+    const status: TicketStatus = statuses.get(ticketId) === 'awaiting_customer' ? 'in_progress' : 'awaiting_customer';
+    const start = performance.now();
+    const ticket = await call(core, 'ticket.setStatus', { ticketId, status });
+    writes.push(performance.now() - start);
+    if (ticket.status !== status) throw new Error(`${ticketId} is ${ticket.status} after a change to ${status}`);
+    statuses.set(ticketId, status);
+  }
+  progress(`offline: local status write p50 ${percentile(writes, 50).toFixed(3)} ms`);
+  return writes;
 }
 
 /** The agent's cache after the run, copied twice (as it is, and decrypted), then the same notes into both. */
@@ -144,10 +231,10 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       }
       results.push(['local_write_ms_p99', percentile(writes, 99)]);
       progress(`offline: local write p50 ${percentile(writes, 50).toFixed(3)} ms`);
-      results.push(['raw_sqlite_full_txn_ms_p99', measureRawSqliteFloor(path.join(dir, 'raw-floor.sqlite'), mutations, null)]);
+      results.push(['raw_sqlite_full_txn_ms_p99', measureRawSqliteFloor(path.join(dir, 'raw-floor.sqlite'), mutations, null).p99]);
       results.push([
         'raw_sqlite_full_txn_ms_p99_encrypted',
-        measureRawSqliteFloor(path.join(dir, 'raw-floor-encrypted.sqlite'), mutations, randomBytes(CACHE_KEY_BYTES)),
+        measureRawSqliteFloor(path.join(dir, 'raw-floor-encrypted.sqlite'), mutations, randomBytes(CACHE_KEY_BYTES)).p99,
       ]);
 
       let reconnectedAt: number | null = null;
@@ -167,9 +254,22 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       server.send({ cmd: 'count' });
       const { notes } = await server.next<{ notes: number }>();
       if (notes !== mutations) throw new Error(`the server holds ${String(notes)} notes after the replay, expected ${String(mutations)}`);
+
+      server.send({ cmd: 'stop' });
+      await server.next();
+      await waitUntil(core, 'offline', async () => (await connectionOf(core)).status === 'offline', 30_000);
+      const statusWrites = await measureStatusWrites(core, info.ticketIds, mutations);
+      const floor = results.find(([name]) => name === 'raw_sqlite_full_txn_ms_p99')![1];
+      const noteWrites = results.find(([name]) => name === 'local_write_ms_p99')![1];
+      results.push(
+        ['local_write_ratio_to_floor', noteWrites / floor],
+        ['local_status_write_ms_p99', percentile(statusWrites, 99)],
+        ['local_status_write_ratio_to_floor', percentile(statusWrites, 99) / floor],
+      );
     } finally {
       await core.close();
     }
+    results.push(...measureWalPages(dir, userCacheFile(coreDir, agent.id), (await unlockCacheKey(coreDir, agent.id, info.password))!, agent, info.ticketIds));
     results.push(
       ...measureEncryptionCost(
         dir,

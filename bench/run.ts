@@ -2,7 +2,7 @@
  * `npm run bench`: the performance figures of the issue, each printed as `name=value` on
  * stdout beside a raw floor measured in the same run (this machine is shared and noisy, so
  * only the ratio to the floor is comparable between runs). Progress goes to stderr.
- * `BENCH_QUICK=1` scales every count down about ten times; `BENCH_ONLY=rtt,ingest,bootstrap,routing,offline,reports,inbox,inbox_scroll,postgres,cluster,board,charts`
+ * `BENCH_QUICK=1` scales every count down about ten times; `BENCH_ONLY=rtt,ingest,bootstrap,routing,offline,open_ticket,reports,inbox,inbox_scroll,postgres,cluster,board,charts`
  * runs a subset; `BENCH_PROFILE=1` profiles the bootstrap even when it meets its target.
  * The default run includes `cluster` (3 nodes on PostgreSQL + Redis) when Redis and PostgreSQL
  * answer; without them it says so and goes on. Asked for by name (`BENCH_ONLY=cluster`), a
@@ -18,6 +18,7 @@ import { measureIngestLatency } from './ingestLatency.js';
 import { runClusterBench } from './cluster.js';
 import { clusterPrerequisiteMissing, startIngestServer, type IngestServerSetup } from './ingestSetups.js';
 import { runOfflineBench } from './offline.js';
+import { runOpenTicketBench } from './openTicket.js';
 import { runPostgresBench } from './postgres.js';
 import { runReportsBench } from './reports.js';
 import { runBoardBench } from './board.js';
@@ -25,7 +26,21 @@ import { runChartsBench } from './charts.js';
 import { runRoutingBench } from './routing.js';
 import { measureSocketRoundTrip } from './socketRoundTrip.js';
 
-const PHASES = ['rtt', 'ingest', 'bootstrap', 'routing', 'offline', 'reports', 'inbox', 'inbox_scroll', 'postgres', 'cluster', 'board', 'charts'] as const;
+const PHASES = [
+  'rtt',
+  'ingest',
+  'bootstrap',
+  'routing',
+  'offline',
+  'open_ticket',
+  'reports',
+  'inbox',
+  'inbox_scroll',
+  'postgres',
+  'cluster',
+  'board',
+  'charts',
+] as const;
 type Phase = (typeof PHASES)[number];
 
 function selectedPhases(): Phase[] {
@@ -95,6 +110,7 @@ export async function runBenchmarks(): Promise<void> {
   }
   if (phases.includes('routing')) await runRoutingBench();
   if (phases.includes('offline')) for (const [name, value] of await runOfflineBench()) reportMetric(name, value);
+  if (phases.includes('open_ticket')) for (const [name, value] of await runOpenTicketBench()) reportMetric(name, value);
   if (phases.includes('reports')) for (const [name, value] of await runReportsBench()) reportMetric(name, value);
   if (phases.includes('inbox')) runInboxBench();
   if (phases.includes('inbox_scroll')) await measureInboxScroll();

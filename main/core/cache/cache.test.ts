@@ -323,6 +323,82 @@ describe('the per-user cache', () => {
     expect(cache.reader.outboxCount()).toBe(2);
   });
 
+  it('rewrites only the ticket columns a local change alters: a note leaves the inbox columns (and their indexes) alone', () => {
+    // A trigger on the inbox columns tells whether an UPDATE wrote any of them, even with the same value.
+    const probe = new Database(cache.file);
+    applyCacheKey(probe, key);
+    probe.exec(`CREATE TABLE probe_log (what TEXT NOT NULL);
+      CREATE TRIGGER probe_inbox AFTER UPDATE OF last_message_at, status, channel, priority, assignee_id, due_at, created_at ON tickets
+      BEGIN INSERT INTO probe_log (what) VALUES (new.id || ' ' || new.status); END;`);
+    const written = () => probe.prepare('SELECT what FROM probe_log ORDER BY rowid').pluck().all();
+    const before = cache.reader.ticket('GD20240501001')!;
+
+    const note = cache.writer.recordMutation(
+      { mutationId: 'mut-n', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-n', text: '已催', createdAt: 5_000 },
+      agent,
+    );
+    expect(note.ok && note.effect.ticket).toEqual({ ...before, updatedAt: 5_000 });
+    expect(cache.reader.ticket('GD20240501001')).toEqual({ ...before, updatedAt: 5_000 });
+    expect(written()).toEqual([]);
+
+    cache.writer.recordMutation({ mutationId: 'mut-s', kind: 'setStatus', ticketId: 'GD20240501001', status: 'awaiting_customer', createdAt: 6_000 }, agent);
+    expect(cache.reader.ticket('GD20240501001')).toMatchObject({ status: 'awaiting_customer', lastMessageAt: 3_000, priority: 'normal' });
+    expect(written()).toEqual(['GD20240501001 awaiting_customer']);
+    // Already there: queued for the server as before, and nothing in the row changes.
+    const same = cache.writer.recordMutation(
+      { mutationId: 'mut-s2', kind: 'setStatus', ticketId: 'GD20240501001', status: 'awaiting_customer', createdAt: 7_000 },
+      agent,
+    );
+    expect(same.ok).toBe(true);
+    expect(written()).toEqual(['GD20240501001 awaiting_customer']);
+    expect(cache.reader.outboxCount()).toBe(3);
+
+    // A rebase onto a server snapshot writes the pending changes again, column by column as well.
+    cache.writer.applyChanges(
+      [{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { subject: '物流延迟（已催）', updatedAt: 4_000, lastMessageAt: 3_000 }) }],
+      11,
+      agent,
+    );
+    expect(cache.reader.ticket('GD20240501001')).toMatchObject({ subject: '物流延迟（已催）', status: 'awaiting_customer', updatedAt: 6_000 });
+    probe.close();
+  });
+
+  it("reads a ticket's reach from its own messages and the customer's other cached tickets", () => {
+    cache.writer.applyChanges(
+      [
+        {
+          seq: 11,
+          kind: 'message',
+          ticket: ticket('GD20240501003', {
+            status: 'unassigned',
+            assigneeId: null,
+            assigneeName: null,
+            subject: '退款申请',
+            lastMessageAt: 9_000,
+            routing: { ...defaultTicketRouting(), offer: { agentId: 'agent1', agentName: '李娜', offeredAt: 1_000, expiresAt: 31_000 } },
+          }),
+          message: { ...inbound('m3', 'GD20240501003', '退款进度？', 9_000), source: 'webchat:demo', attachments: [] },
+        },
+      ],
+      11,
+      agent,
+    );
+    expect(cache.reader.ticketDetail('GD20240501001')?.reach).toEqual({
+      routes: ['webchat:demo', 'email'],
+      ticketSource: 'email',
+      hasPhone: true,
+      hasEmail: false,
+    });
+    expect(cache.reader.ticketDetail('GD20240501003')?.reach).toEqual({
+      routes: ['webchat:demo', 'email'],
+      ticketSource: 'webchat:demo',
+      hasPhone: true,
+      hasEmail: false,
+    });
+    // The other customer's ticket sees none of these.
+    expect(cache.reader.ticketDetail('GD20240501002')?.reach.routes).toEqual(['email']);
+  });
+
   it('keeps drafts out of the outbox, sends one as a reply in one step, and discards another', () => {
     expect(cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好，包裹已在派送中', createdAt: 5_000 }, agent)).toEqual({ ok: true });
     expect(cache.writer.saveDraft({ id: 'd-2', ticketId: 'GD20240501001', text: '稍后电话联系您', createdAt: 5_001 }, agent)).toEqual({ ok: true });

@@ -525,6 +525,37 @@ function ticketParams(ticket: Ticket): Omit<Ticket, 'assignmentReason' | 'routin
   };
 }
 
+/**
+ * The columns a local effect may change, with their values for `ticket`. A local effect never
+ * changes what the search index holds (id, subject, customer), so it leaves the FTS triggers alone.
+ */
+function ticketStateColumns(ticket: Ticket): Array<[keyof TicketRow, SqlValue]> {
+  const params = ticketParams(ticket);
+  return [
+    ['channel', params.channel],
+    ['type', params.type],
+    ['priority', params.priority],
+    ['status', params.status],
+    ['assignee_id', params.assigneeId],
+    ['assignee_name', params.assigneeName],
+    ['assignment_reason', params.assignmentReason],
+    ['created_at', params.createdAt],
+    ['updated_at', params.updatedAt],
+    ['assigned_at', params.assignedAt],
+    ['first_response_at', params.firstResponseAt],
+    ['due_at', params.dueAt],
+    ['completed_at', params.completedAt],
+    ['last_message_preview', params.lastMessagePreview],
+    ['last_message_at', params.lastMessageAt],
+    ['follow_up_at', params.followUpAt],
+    ['routing', params.routing],
+    ['sub_category', params.subCategory],
+    ['tags_json', params.tags],
+    ['result', params.result],
+    ['handover_json', params.handover],
+  ];
+}
+
 function messageFromRow(row: MessageRow): PendingMessage {
   return {
     id: row.id,
@@ -829,14 +860,6 @@ export function openCache(file: string, key: Buffer | null): Cache {
         last_message_at = excluded.last_message_at, follow_up_at = excluded.follow_up_at, routing = excluded.routing,
         sub_category = excluded.sub_category, tags_json = excluded.tags_json, result = excluded.result, handover_json = excluded.handover_json,
         generation = excluded.generation`),
-    /** A local effect never changes what the search index holds (id, subject, customer), so it leaves the FTS triggers alone. */
-    updateTicketState: db.prepare(`
-      UPDATE tickets SET channel = @channel, type = @type, priority = @priority, status = @status, assignee_id = @assigneeId,
-        assignee_name = @assigneeName, assignment_reason = @assignmentReason, created_at = @createdAt, updated_at = @updatedAt,
-        assigned_at = @assignedAt, first_response_at = @firstResponseAt, due_at = @dueAt, completed_at = @completedAt,
-        last_message_preview = @lastMessagePreview, last_message_at = @lastMessageAt, follow_up_at = @followUpAt, routing = @routing,
-        sub_category = @subCategory, tags_json = @tags, result = @result, handover_json = @handover
-      WHERE id = @id`),
     deleteTicket: db.prepare<[string]>('DELETE FROM tickets WHERE id = ?'),
     deleteTicketMessages: db.prepare<[string]>('DELETE FROM messages WHERE ticket_id = ?'),
     deleteTicketNotes: db.prepare<[string]>('DELETE FROM notes WHERE ticket_id = ?'),
@@ -910,6 +933,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
     customerInbound: db.prepare<[string], { ticketId: string; direction: 'inbound'; source: string; createdAt: number }>(
       `SELECT m.ticket_id AS ticketId, m.direction, m.source, m.created_at AS createdAt FROM messages m JOIN tickets t ON t.id = m.ticket_id
        WHERE t.customer_id = ? AND m.direction = 'inbound' AND m.source IS NOT NULL`,
+    ),
+    /** The same on the customer's other tickets: opening a ticket has its own messages read already. */
+    customerInboundElsewhere: db.prepare<[string, string], { ticketId: string; direction: 'inbound'; source: string; createdAt: number }>(
+      `SELECT m.ticket_id AS ticketId, m.direction, m.source, m.created_at AS createdAt FROM messages m JOIN tickets t ON t.id = m.ticket_id
+       WHERE t.customer_id = ? AND t.id <> ? AND m.direction = 'inbound' AND m.source IS NOT NULL`,
     ),
     attentionCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM attention WHERE dismissed = 0'),
     refusal: db.prepare<[string], AttentionRow>(
@@ -1039,12 +1067,33 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }
   }
 
+  const ticketStateUpdates = new Map<string, Database.Statement>();
+  /**
+   * Writes the columns of the ticket's row whose value changes, and nothing when none does:
+   * every index holding an updated column is rewritten even when its value stays the same, and
+   * each page that touches is one more page to encrypt, write and fsync (a note changes
+   * `updated_at` alone, so the inbox, activity and customer indexes are left as they were).
+   */
+  function updateTicketState(ticket: Ticket, stored: TicketRow | undefined): void {
+    if (!stored) return;
+    const changed = ticketStateColumns(ticket).filter(([column, value]) => stored[column] !== value);
+    if (changed.length === 0) return;
+    const columns = changed.map(([column]) => column);
+    const sql = `UPDATE tickets SET ${columns.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`;
+    let statement = ticketStateUpdates.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      ticketStateUpdates.set(sql, statement);
+    }
+    statement.run(...changed.map(([, value]) => value), ticket.id);
+  }
+
   /**
    * Writes a local decision. For an agent the rows are masked like everything the server sends
    * them (shared/masking.ts): the cache never holds personal data in clear for an agent, not even
    * what they typed themselves; the outbox keeps the mutation as typed until it is acknowledged.
    */
-  function writeEffect(effect: MutationEffect, viewer: User): void {
+  function writeEffect(effect: MutationEffect, viewer: User, stored: TicketRow | undefined): void {
     const masked = piiViewOf(viewer.role) === 'masked';
     let ticket = masked && effect.message ? { ...effect.ticket, lastMessagePreview: maskPreview(effect.ticket.lastMessagePreview) } : effect.ticket;
     // What the agent wrote into the result or a hand-over note is kept as the server will send it back (shared/masking.ts maskTicket).
@@ -1055,7 +1104,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         handover: ticket.handover === null ? null : { ...ticket.handover, note: maskPiiInText(ticket.handover.note) },
       };
     }
-    stmt.updateTicketState.run(ticketParams(ticket));
+    updateTicketState(ticket, stored);
     if (effect.message) {
       const { message } = effect;
       const shown = masked
@@ -1078,7 +1127,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         const outcome = decideLocally(ticket, parseOutboxBody(entry.body), viewer);
         // A mutation that no longer applies locally is left to the server, which will refuse and explain it.
         if (!outcome.ok) continue;
-        writeEffect(outcome, viewer);
+        writeEffect(outcome, viewer, stmt.ticket.get(ticketId));
         ticket = outcome.ticket;
       }
     }
@@ -1105,11 +1154,12 @@ export function openCache(file: string, key: Buffer | null): Cache {
   function recordMutationInside(given: Mutation, viewer: User, hints?: MutationHints): RecordOutcome {
     // A pane still showing a ticket's pending number acts on the GD ticket it became.
     const mutation = given.kind === 'createTicket' ? given : { ...given, ticketId: currentTicketId(given.ticketId) };
-    const ticket = readTicket(mutation.ticketId);
-    if (!ticket) return { ok: false, refusal: notCached(mutation.ticketId) };
-    const outcome = decideLocally(ticket, mutation, viewer, hints);
+    const stored = stmt.ticket.get(mutation.ticketId);
+    if (!stored) return { ok: false, refusal: notCached(mutation.ticketId) };
+    const outcome = decideLocally(ticketFromRow(stored), mutation, viewer, hints);
     if (!outcome.ok) return { ok: false, refusal: outcome.refusal };
-    writeEffect(outcome, viewer);
+    // The row as read is what the effect is compared with: only what changes is written.
+    writeEffect(outcome, viewer, stored);
     stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
     return { ok: true, effect: outcome };
   }
@@ -1254,15 +1304,21 @@ export function openCache(file: string, key: Buffer | null): Cache {
       const customer: Customer = customerRow
         ? customerFromRow(customerRow)
         : { id: ticket.customerId, name: '', phone: null, email: null, socialId: null, vipTier: 0, createdAt: ticket.createdAt, identities: [] };
+      const messages = stmt.messages.all(ticketId).map(messageFromRow);
+      // Reading this ticket's messages a second time for the reach was as long as reading them the first time.
+      const inbound = [
+        ...messages.filter((m) => m.direction === 'inbound' && m.source !== null),
+        ...stmt.customerInboundElsewhere.all(ticket.customerId, ticketId),
+      ];
       return {
         ticket,
         customer,
-        messages: stmt.messages.all(ticketId).map(messageFromRow),
+        messages,
         notes: stmt.notes.all(ticketId).map(noteFromRow),
         customerTickets: stmt.customerTickets.all(ticket.customerId, ticketId).map(ticketFromRow),
         pending: (stmt.ticketHasOutbox.get(ticketId)?.n ?? 0) > 0,
         drafts: stmt.draftsForTicket.all(ticketId).map(draftFromRow),
-        reach: customerReach(ticketId, stmt.customerInbound.all(ticket.customerId), customerRow ? customer : null),
+        reach: customerReach(ticketId, inbound, customerRow ? customer : null),
         unread: stmt.isUnread.get(ticketId) !== undefined,
       };
     },
