@@ -113,7 +113,9 @@ for (const backend of TEST_BACKENDS) {
       const lead = await connectAs(server, 'lead1');
       const agent1 = await connectAs(server, 'agent1');
       const article = okResult(await lead.ask<{ article: Article }>('kb:save', { article: refund })).article;
-      okResult(await lead.ask('kb:save', { id: article.id, expectedVersion: 1, article: { ...refund, body: 'Refunds take 3 days.', tags: ['refund', 'money'] } }));
+      okResult(
+        await lead.ask('kb:save', { id: article.id, expectedVersion: 1, article: { ...refund, body: 'Refunds take 3 days.', tags: ['refund', 'money'] } }),
+      );
 
       expect(okResult(await lead.ask<KnowledgeHistoryResult>('kb:history', { id: article.id })).entries).toMatchObject([
         { action: 'article_updated', version: 2, changed: ['body', 'tags'] },

@@ -118,11 +118,22 @@ for (const backend of TEST_BACKENDS) {
     it('answers a lead the history of an article newest first, with the fields each change touched; refuses agents and unknown articles', async () => {
       const article = await store.knowledge.save(lead, undefined, returns, TEST_EPOCH);
       await store.knowledge.save(lead, article.id, { ...returns, title: '退货流程（新）', tags: ['退货'] }, TEST_EPOCH + 1, 1);
-      const edit = await store.knowledge.suggest(agent, article.id, { ...returns, title: '退货流程（新）', tags: ['退货'], body: '七天无理由退货。' }, '', TEST_EPOCH + 2);
+      const edit = await store.knowledge.suggest(
+        agent,
+        article.id,
+        { ...returns, title: '退货流程（新）', tags: ['退货'], body: '七天无理由退货。' },
+        '',
+        TEST_EPOCH + 2,
+      );
       await store.knowledge.decide(lead, { id: edit.id, decision: 'accept' }, TEST_EPOCH + 3);
       const rejected = await store.knowledge.suggest(other, article.id, { ...returns, category: '物流' }, '', TEST_EPOCH + 4);
       await store.knowledge.decide(lead, { id: rejected.id, decision: 'decline', reason: '分类不对' }, TEST_EPOCH + 5);
-      await store.knowledge.save(lead, article.id, { ...returns, title: '退货流程（新）', tags: ['退货'], body: '七天无理由退货。', status: 'draft' }, TEST_EPOCH + 6);
+      await store.knowledge.save(
+        lead,
+        article.id,
+        { ...returns, title: '退货流程（新）', tags: ['退货'], body: '七天无理由退货。', status: 'draft' },
+        TEST_EPOCH + 6,
+      );
       const elsewhere = await store.knowledge.save(lead, undefined, draft, TEST_EPOCH + 7);
 
       const history = await store.knowledge.history(lead, article.id);
