@@ -4,6 +4,8 @@
  * ticket about 退货 opens the knowledge panel with B, finds the returns article among the
  * ticket's words, inserts its text and sends the reply; suggests an edit; the lead accepts it
  * on the manage screen, and the agent's open panel shows the new text without a reload.
+ * The lead then edits the article and reads its history (修改记录: who did what when, which
+ * fields changed) under it; the agent's panel has none.
  * Screenshots at 1280x800 of the panel and the lead's screen in Chinese and English.
  */
 import { expect, test } from '@playwright/test';
@@ -25,7 +27,7 @@ test.afterAll(async ({ browser }) => {
 });
 
 test('an agent finds the returns article for a 退货 ticket, inserts it and sends; suggests an edit the lead accepts, seen live', async ({ browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   const agent = await openDesk(browser, stack.agentDesk.url, 'agent1', 'zh-CN');
   const { ticketId } = await postDemoInbound(stack.server.url, {
     channel: 'email',
@@ -111,7 +113,8 @@ test('an agent finds the returns article for a 退货 ticket, inserts it and sen
   await manager.getByLabel('Title').fill('大促期间退货预案');
   await manager.getByLabel('Status').selectOption('published');
   await manager.getByRole('button', { name: 'Save' }).click();
-  await expect(manager.getByRole('listitem').filter({ hasText: '大促期间退货预案' })).toContainText('Published');
+  // The form closes once the saved list is read back (a refetch of the cache first): slow when the machine is busy.
+  await expect(manager.getByRole('listitem').filter({ hasText: '大促期间退货预案' })).toContainText('Published', { timeout: 15_000 });
   const agentResults = panel.getByRole('list', { name: '文章' }).getByRole('button');
   await expect(agentResults).toHaveText([/大促期间退货预案/], { timeout: 15_000 });
   await agentResults.first().click();
@@ -133,4 +136,43 @@ test('an agent finds the returns article for a 退货 ticket, inserts it and sen
   await managerZh.getByRole('tab', { name: '文章' }).click();
   await expect(managerZh.getByRole('button', { name: '新建文章' })).toBeVisible();
   await lead.screenshot({ path: test.info().outputPath('manager-articles-zh.png') });
+
+  // The lead edits the returns article, then opens its history from the keyboard: the edit is on top, then the
+  // accepted suggestion (the acceptance, the edit it made, the agent's suggestion), then the seeded creation.
+  const returnsItem = managerZh.getByRole('listitem').filter({ has: lead.getByRole('button', { name: '编辑 退货流程', exact: true }) });
+  await returnsItem.getByRole('button', { name: '编辑 退货流程', exact: true }).click();
+  await managerZh.getByLabel('标签（用空格分隔）').fill('退货 售后 七天无理由 运费险');
+  const editBody = managerZh.getByLabel('正文');
+  await editBody.fill(`${await editBody.inputValue()}\n退货地址以审核通过后页面显示为准。`);
+  await managerZh.getByRole('button', { name: '保存' }).click();
+  await expect(returnsItem).toContainText('第 3 版', { timeout: 15_000 });
+  const history = returnsItem.locator('details.kb-history');
+  await expect(history.locator('.kb-history-list')).toHaveCount(0);
+  await history.locator('summary').focus();
+  await lead.keyboard.press('Enter');
+  const entries = history.getByRole('list', { name: '“退货流程”的修改记录' }).getByRole('listitem');
+  await expect(entries).toHaveText([
+    /李主管 修改了文章 · 第 3 版 · 改动：正文、标签$/,
+    /李主管 采纳了建议 · 第 2 版$/,
+    /李主管 修改了文章（采纳建议） · 第 2 版 · 改动：正文$/,
+    /王芳 提交了修改建议$/,
+    /李主管 创建了文章 · 第 1 版$/,
+  ]);
+  await entries.last().scrollIntoViewIfNeeded();
+  await lead.screenshot({ path: test.info().outputPath('manager-history-zh.png') });
+  await lead.getByLabel('语言').selectOption('en');
+  const historyEn = lead
+    .getByRole('dialog', { name: 'Knowledge base' })
+    .getByRole('listitem')
+    .filter({ has: lead.getByRole('button', { name: 'Edit 退货流程', exact: true }) })
+    .locator('details.kb-history');
+  const entriesEn = historyEn.getByRole('list', { name: 'History of “退货流程”' }).getByRole('listitem');
+  await expect(entriesEn.first()).toHaveText(/李主管 edited the article · version 3 · changed: text, tags$/);
+  await expect(entriesEn.nth(2)).toHaveText(/李主管 edited the article \(from a suggestion\) · version 2 · changed: text$/);
+  await expect(historyEn.locator('summary')).toHaveText('History');
+  await lead.screenshot({ path: test.info().outputPath('manager-history-en.png') });
+
+  // An agent reads the article but not its history.
+  await expect(panelEn.getByRole('button', { name: 'Insert text' })).toBeVisible();
+  await expect(panelEn.locator('.kb-history')).toHaveCount(0);
 });

@@ -6,7 +6,7 @@
  * every change reaching the right readers live as `kb:changed`.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Article, ArticleInput, Suggestion } from '../shared/knowledge.js';
+import type { Article, ArticleInput, KnowledgeHistoryResult, Suggestion } from '../shared/knowledge.js';
 import { TEST_BACKENDS, type TestServer } from './testHarness.js';
 import { connectListening, startLibraryServer } from './testing/libraries.js';
 import { disconnectTestSockets, okResult } from './testing/sockets.js';
@@ -106,6 +106,28 @@ for (const backend of TEST_BACKENDS) {
       });
       expect(okResult(await agent1.ask<{ suggestions: Suggestion[] }>('kb:suggestions', {})).suggestions[0]).toMatchObject({ status: 'accepted' });
       expect(agent2.changes).toHaveLength(heardBefore.agent2 + 1);
+    });
+
+    it('answers kb:history to leads only, newest first with the changed fields', async () => {
+      const server = await start();
+      const lead = await connectAs(server, 'lead1');
+      const agent1 = await connectAs(server, 'agent1');
+      const article = okResult(await lead.ask<{ article: Article }>('kb:save', { article: refund })).article;
+      okResult(
+        await lead.ask('kb:save', { id: article.id, expectedVersion: 1, article: { ...refund, body: 'Refunds take 3 days.', tags: ['refund', 'money'] } }),
+      );
+
+      expect(okResult(await lead.ask<KnowledgeHistoryResult>('kb:history', { id: article.id })).entries).toMatchObject([
+        { action: 'article_updated', version: 2, changed: ['body', 'tags'] },
+        { action: 'article_created', version: 1, changed: [] },
+      ]);
+      const refusals: [typeof lead, unknown, string][] = [
+        [agent1, { id: article.id }, 'forbidden'],
+        [lead, { id: 'KB0000000000' }, 'not_found'],
+        [lead, { id: '../etc' }, 'invalid_request'],
+        [lead, { id: article.id, limit: 5000 }, 'invalid_request'],
+      ];
+      for (const [socket, request, code] of refusals) expect(await socket.ask('kb:history', request)).toMatchObject({ ok: false, error: { code } });
     });
 
     it('limits knowledge writes per user', async () => {

@@ -7,11 +7,13 @@
  * write's transaction. After the commit the readers are told `kb:changed` through rooms, so a
  * second node's sockets hear it through the cluster adapter: a change to an article agents can
  * read (or could until this change) goes to every signed-in socket, a draft's to the leads and
- * admins only, a suggestion change to the leads and admins and to its author.
+ * admins only, a suggestion change to the leads and admins and to its author. `kb:history`
+ * answers leads and admins an article's audit (who did what when, which fields changed).
  */
 import {
   canEditKnowledge,
   knowledgeDecideRequestSchema,
+  knowledgeHistoryRequestSchema,
   knowledgeListRequestSchema,
   knowledgeSaveRequestSchema,
   knowledgeSuggestionsRequestSchema,
@@ -76,6 +78,9 @@ export function attachKnowledge(io: SyncServer, deps: KnowledgeSocketDependencie
     handle(socket, deps, 'kb:list', knowledgeListRequestSchema, async () => ({ articles: await store.knowledge.listFor(user) }));
     handle(socket, deps, 'kb:suggestions', knowledgeSuggestionsRequestSchema, async () => ({
       suggestions: await store.knowledge.suggestionsFor(user),
+    }));
+    handle(socket, deps, 'kb:history', knowledgeHistoryRequestSchema, async ({ id }) => ({
+      entries: await store.knowledge.history(user, id).catch(refused),
     }));
 
     handle(

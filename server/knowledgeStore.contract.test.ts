@@ -2,11 +2,12 @@
  * The knowledge base's contract on both backends (server/knowledgeStore.ts through the public
  * ServerStore): who reads what, who writes, suggestions accepted and declined — and the abuse cases beside the happy path: an agent publishing, an agent
  * reading or suggesting on a draft (answered like an id that does not exist), a decision
- * twice, a stale suggestion over a newer edit, a flood of suggestions — with nothing lost.
+ * twice, a stale suggestion over a newer edit, a flood of suggestions — with nothing lost;
+ * and the history (kb_audit) a lead reads of an article, which an agent may not.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../shared/domain.js';
-import { MAX_PENDING_SUGGESTIONS_PER_USER, articleIdSchema, type ArticleInput } from '../shared/knowledge.js';
+import { MAX_PENDING_SUGGESTIONS_PER_USER, articleIdSchema, knowledgeHistoryEntrySchema, type ArticleInput } from '../shared/knowledge.js';
 import type { ServerStore } from './store.js';
 import { TEST_BACKENDS, TEST_EPOCH } from './testHarness.js';
 import { openStoreWithTeam, type StoreWithTeam } from './testing/libraries.js';
@@ -112,6 +113,52 @@ for (const backend of TEST_BACKENDS) {
       expect(declined).toMatchObject({ article: null, suggestion: { status: 'declined', declineReason: '标题需保留“流程”二字' } });
       expect(await store.knowledge.suggestionsFor(other)).toEqual([declined.suggestion]);
       expect((await store.knowledge.listFor(agent)).map((a) => a.title).sort()).toEqual(['发票开具', '退货流程']);
+    });
+
+    it('answers a lead the history of an article newest first, with the fields each change touched; refuses agents and unknown articles', async () => {
+      const article = await store.knowledge.save(lead, undefined, returns, TEST_EPOCH);
+      await store.knowledge.save(lead, article.id, { ...returns, title: '退货流程（新）', tags: ['退货'] }, TEST_EPOCH + 1, 1);
+      const edit = await store.knowledge.suggest(
+        agent,
+        article.id,
+        { ...returns, title: '退货流程（新）', tags: ['退货'], body: '七天无理由退货。' },
+        '',
+        TEST_EPOCH + 2,
+      );
+      await store.knowledge.decide(lead, { id: edit.id, decision: 'accept' }, TEST_EPOCH + 3);
+      const rejected = await store.knowledge.suggest(other, article.id, { ...returns, category: '物流' }, '', TEST_EPOCH + 4);
+      await store.knowledge.decide(lead, { id: rejected.id, decision: 'decline', reason: '分类不对' }, TEST_EPOCH + 5);
+      await store.knowledge.save(
+        lead,
+        article.id,
+        { ...returns, title: '退货流程（新）', tags: ['退货'], body: '七天无理由退货。', status: 'draft' },
+        TEST_EPOCH + 6,
+      );
+      const elsewhere = await store.knowledge.save(lead, undefined, draft, TEST_EPOCH + 7);
+
+      const history = await store.knowledge.history(lead, article.id);
+      // The acceptance writes the update and the decision in one transaction at the same instant: the audit's order, not the clock, puts them apart.
+      expect(history).toEqual(
+        [
+          { at: TEST_EPOCH + 6, actorName: '李主管', action: 'article_updated', suggestionId: null, version: 4, changed: ['status'] },
+          { at: TEST_EPOCH + 5, actorName: '李主管', action: 'suggestion_declined', suggestionId: rejected.id, version: null, changed: [] },
+          { at: TEST_EPOCH + 4, actorName: other.displayName, action: 'suggestion_made', suggestionId: rejected.id, version: null, changed: [] },
+          { at: TEST_EPOCH + 3, actorName: '李主管', action: 'suggestion_accepted', suggestionId: edit.id, version: 3, changed: [] },
+          { at: TEST_EPOCH + 3, actorName: '李主管', action: 'article_updated', suggestionId: edit.id, version: 3, changed: ['body'] },
+          { at: TEST_EPOCH + 2, actorName: '王芳', action: 'suggestion_made', suggestionId: edit.id, version: null, changed: [] },
+          { at: TEST_EPOCH + 1, actorName: '李主管', action: 'article_updated', suggestionId: null, version: 2, changed: ['title', 'tags'] },
+          { at: TEST_EPOCH, actorName: '李主管', action: 'article_created', suggestionId: null, version: 1, changed: [] },
+        ].map((entry) => knowledgeHistoryEntrySchema.parse(entry)),
+      );
+      expect((await store.knowledge.history(lead, article.id, 2)).map((entry) => entry.at)).toEqual([TEST_EPOCH + 6, TEST_EPOCH + 5]);
+      expect(await store.knowledge.history(lead, elsewhere.id)).toMatchObject([{ action: 'article_created', version: 1 }]);
+
+      const refusals: [User, string, string][] = [
+        [agent, article.id, 'forbidden'],
+        [agent, 'KB0000000000', 'forbidden'],
+        [lead, 'KB0000000000', 'not_found'],
+      ];
+      for (const [reader, id, code] of refusals) await expect(store.knowledge.history(reader, id)).rejects.toMatchObject({ code });
     });
 
     it('refuses suggestions beyond the pending limit per agent, and counts each agent apart', async () => {

@@ -10,13 +10,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { User } from '../shared/domain.js';
 import {
   MAX_ARTICLES,
+  MAX_HISTORY_ENTRIES,
   MAX_PENDING_SUGGESTIONS_PER_USER,
   articleTagsSchema,
   canEditKnowledge,
+  changedArticleFields,
   type Article,
   type ArticleContent,
   type ArticleInput,
+  type KnowledgeAuditAction,
   type KnowledgeDecideRequest,
+  type KnowledgeHistoryEntry,
   type Suggestion,
 } from '../shared/knowledge.js';
 import type { SqlDialect, SqlExecutor } from './db/sql.js';
@@ -32,8 +36,6 @@ export class KnowledgeRefusal extends Error {
   }
 }
 
-export type KnowledgeAuditAction = 'article_created' | 'article_updated' | 'suggestion_made' | 'suggestion_accepted' | 'suggestion_declined';
-
 export interface KnowledgeStore {
   /** What the user may read: published articles for agents, every article for leads and admins; by category then title. */
   listFor(user: User): Promise<Article[]>;
@@ -47,6 +49,8 @@ export interface KnowledgeStore {
   suggestionsFor(user: User): Promise<Suggestion[]>;
   /** Accepts (the article changes, or a new one is published) or declines (with the reason) a pending suggestion; leads and admins. */
   decide(actor: User, request: KnowledgeDecideRequest, now: number): Promise<{ suggestion: Suggestion; article: Article | null }>;
+  /** An article's audit, newest first, at most `limit` entries (leads and admins; `not_found` for an article that does not exist). */
+  history(reader: User, id: string, limit?: number): Promise<KnowledgeHistoryEntry[]>;
 }
 
 interface ArticleRow {
@@ -125,6 +129,37 @@ export function newArticleId(): string {
   let id = 'KB';
   for (const byte of bytes) id += ID_ALPHABET[byte % 32];
   return id;
+}
+
+interface AuditRow {
+  at: number;
+  actor_name: string;
+  action: KnowledgeAuditAction;
+  suggestion_id: string | null;
+  before_json: string | null;
+  after_json: string | null;
+}
+
+function parsedAudit(json: string | null): Record<string, unknown> {
+  if (json === null) return {};
+  const value: unknown = JSON.parse(json);
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+/** A history entry from an audit row: the fields that differ, never the texts (a reader of the history sees the article itself). */
+function historyEntryFromRow(row: AuditRow): KnowledgeHistoryEntry {
+  const before = parsedAudit(row.before_json);
+  const after = parsedAudit(row.after_json);
+  const changesArticle = row.action === 'article_created' || row.action === 'article_updated' || row.action === 'suggestion_accepted';
+  const version = changesArticle && typeof after.version === 'number' ? after.version : null;
+  return {
+    at: Number(row.at),
+    actorName: row.actor_name,
+    action: row.action,
+    suggestionId: row.suggestion_id,
+    version,
+    changed: row.action === 'article_updated' ? changedArticleFields(before, after) : [],
+  };
 }
 
 /** What the audit keeps of an article: its content and status. */
@@ -306,6 +341,18 @@ export function createKnowledgeStore(internals: {
         await audit(actor, 'suggestion_accepted', { articleId: article.id, suggestionId: suggestion.id }, null, { version: article.version }, now);
         return { suggestion: suggestionFromRow(accepted!), article };
       });
+    },
+
+    async history(reader, id, limit = MAX_HISTORY_ENTRIES) {
+      requireEditor(reader, 'read the history of an article');
+      const exists = await sql().get<{ id: string }>('SELECT id FROM kb_articles WHERE id = ?', [id]);
+      if (!exists) throw new KnowledgeRefusal('not_found', `No article ${id}.`);
+      // kb_audit_by_article (article_id, id): the newest rows of one article without a sort; id, not at, orders two rows written in one transaction.
+      const rows = await sql().all<AuditRow>(
+        'SELECT at, actor_name, action, suggestion_id, before_json, after_json FROM kb_audit WHERE article_id = ? ORDER BY id DESC LIMIT ?',
+        [id, Math.min(Math.max(1, Math.trunc(limit)), MAX_HISTORY_ENTRIES)],
+      );
+      return rows.map(historyEntryFromRow);
     },
 
     async isPublished(id) {

@@ -151,6 +151,42 @@ export type KnowledgeDecideRequest = z.infer<typeof knowledgeDecideRequestSchema
 export const knowledgeDecideResultSchema = z.object({ suggestion: suggestionSchema, article: articleSchema.nullable() });
 export type KnowledgeDecideResult = z.infer<typeof knowledgeDecideResultSchema>;
 
+/** How many audit entries `kb:history` answers at most (the newest). */
+export const MAX_HISTORY_ENTRIES = 100;
+
+export const KNOWLEDGE_AUDIT_ACTIONS = ['article_created', 'article_updated', 'suggestion_made', 'suggestion_accepted', 'suggestion_declined'] as const;
+export const knowledgeAuditActionSchema = z.enum(KNOWLEDGE_AUDIT_ACTIONS);
+export type KnowledgeAuditAction = z.infer<typeof knowledgeAuditActionSchema>;
+
+/** The parts of an article a history entry says changed (never the texts themselves: a reader sees the article). */
+export const ARTICLE_FIELDS = ['title', 'body', 'category', 'tags', 'status'] as const;
+export const articleFieldSchema = z.enum(ARTICLE_FIELDS);
+export type ArticleField = z.infer<typeof articleFieldSchema>;
+
+/** One `kb_audit` row as a lead reads it: who did what when, and which fields differ between before and after. */
+export const knowledgeHistoryEntrySchema = z.object({
+  at: z.number().int().nonnegative(),
+  actorName: z.string().max(200),
+  action: knowledgeAuditActionSchema,
+  suggestionId: suggestionIdSchema.nullable(),
+  /** The article's version after the entry (null when it did not change the article: a suggestion made or declined). */
+  version: z.number().int().positive().nullable(),
+  /** An update: the fields whose before and after differ; a suggestion made: the fields it would change then; otherwise empty. */
+  changed: z.array(articleFieldSchema).max(ARTICLE_FIELDS.length),
+});
+export type KnowledgeHistoryEntry = z.infer<typeof knowledgeHistoryEntrySchema>;
+
+/** `kb:history` (leads and admins): an article's audit, newest first, at most MAX_HISTORY_ENTRIES. */
+export const knowledgeHistoryRequestSchema = z.object({ id: articleIdSchema }).strict();
+export type KnowledgeHistoryRequest = z.infer<typeof knowledgeHistoryRequestSchema>;
+export const knowledgeHistoryResultSchema = z.object({ entries: z.array(knowledgeHistoryEntrySchema).max(MAX_HISTORY_ENTRIES) });
+export type KnowledgeHistoryResult = z.infer<typeof knowledgeHistoryResultSchema>;
+
+/** The fields that differ between two audited states of an article (tags compared in order: their order is what readers see). */
+export function changedArticleFields(before: Partial<Record<ArticleField, unknown>>, after: Partial<Record<ArticleField, unknown>>): ArticleField[] {
+  return ARTICLE_FIELDS.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+}
+
 /** Pushed after a change: `articles` — fetch `kb:list` again; `suggestions` — fetch `kb:suggestions` again. */
 export const knowledgeChangedSchema = z.object({ articles: z.boolean(), suggestions: z.boolean() });
 export type KnowledgeChanged = z.infer<typeof knowledgeChangedSchema>;

@@ -52,11 +52,13 @@ import { scriptDeleteRequestSchema, scriptSaveRequestSchema, type Script } from 
 import {
   articleIdSchema,
   knowledgeDecideRequestSchema,
+  knowledgeHistoryRequestSchema,
   knowledgeSaveRequestSchema,
   knowledgeSearchRequestSchema,
   knowledgeSuggestRequestSchema,
   type Article,
   type KnowledgeDecideResult,
+  type KnowledgeHistoryResult,
   type KnowledgeHit,
   type Suggestion,
 } from './knowledge.js';
@@ -438,6 +440,8 @@ export const rpcParamSchemas = {
   'knowledge.suggestions': emptyParams,
   /** Leads and admins: accept or decline a suggestion. Needs the server. */
   'knowledge.decide': knowledgeDecideRequestSchema,
+  /** Leads and admins: an article's audit, newest first (who did what when, which fields changed). Needs the server. */
+  'knowledge.history': knowledgeHistoryRequestSchema,
   /** The alarms as last heard (the `alarms` event's), for a window that opens late. */
   'alarms.list': emptyParams,
   /** Leads and admins: acknowledge an alarm. Needs the server. */
@@ -596,6 +600,7 @@ export interface RpcResults {
   'knowledge.suggest': { suggestion: Suggestion };
   'knowledge.suggestions': { suggestions: Suggestion[] };
   'knowledge.decide': KnowledgeDecideResult;
+  'knowledge.history': KnowledgeHistoryResult;
   'alarms.list': AlarmsState;
   'alarms.ack': Alarm;
   'alarms.decide': Alarm;

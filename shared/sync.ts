@@ -96,6 +96,8 @@ import type {
   KnowledgeChanged,
   KnowledgeDecideRequest,
   KnowledgeDecideResult,
+  KnowledgeHistoryRequest,
+  KnowledgeHistoryResult,
   KnowledgeListResult,
   KnowledgeSaveRequest,
   KnowledgeSuggestRequest,
@@ -502,6 +504,8 @@ export interface ClientToServerEvents {
   'kb:suggestions': (request: Record<string, never>, ack: (response: Ack<KnowledgeSuggestionsResult>) => void) => void;
   /** Leads and admins: accept or decline (with a reason) a pending suggestion. */
   'kb:decide': (request: KnowledgeDecideRequest, ack: (response: Ack<KnowledgeDecideResult>) => void) => void;
+  /** Leads and admins: an article's audit, newest first (agents get `forbidden`, an unknown article `not_found`). */
+  'kb:history': (request: KnowledgeHistoryRequest, ack: (response: Ack<KnowledgeHistoryResult>) => void) => void;
   /** The alarms this user may see (all for leads; an agent's own SLA alarms and escalation requests) and the backlog thresholds. */
   'alarms:list': (request: AlarmsListRequest, ack: (response: Ack<AlarmsListResult>) => void) => void;
   /** Leads and admins: acknowledge an alarm (who and when are kept); agents get `forbidden`. */

@@ -903,6 +903,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     'knowledge.suggest': (params) => onlineKnowledge().suggest(params),
     'knowledge.suggestions': () => onlineKnowledge().suggestions(),
     'knowledge.decide': (params) => onlineKnowledge().decide(params),
+    'knowledge.history': (params) => onlineKnowledge().history(params),
     'alarms.list': () => {
       requireSession();
       return alarms?.current() ?? { alarms: [], thresholds: {}, loaded: false };

@@ -4,7 +4,8 @@
  * cannot match), longer terms through the trigram index and English, ranked by how many of the
  * ticket's words an article holds; an agent's cache never holds drafts; a suggestion accepted
  * by a lead reaches the agent's cache by itself; and with the server down — even after the
- * workstation restarts and signs in offline — search and reading work while writes say `offline`.
+ * workstation restarts and signs in offline — search and reading work while writes say `offline`;
+ * a lead reads an article's history from the server (an agent may not; offline it says so).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -91,6 +92,15 @@ describe('knowledge base on the workstation', () => {
     );
     expect(await titles(agent, '运费险')).toEqual(['退货流程']);
     expect((await call(agent, 'knowledge.suggestions', {})).suggestions[0]).toMatchObject({ id: suggestion.id, status: 'accepted' });
+    // The lead reads who did it in the article's history (the server's audit); the agent may not.
+    expect((await call(lead, 'knowledge.history', { id: returns.id })).entries.slice(0, 3)).toMatchObject([
+      { action: 'suggestion_accepted', actorName: '李主管', suggestionId: suggestion.id, version: 2 },
+      { action: 'article_updated', actorName: '李主管', suggestionId: suggestion.id, version: 2, changed: ['body'] },
+      { action: 'suggestion_made', actorName: '王芳', suggestionId: suggestion.id, version: null },
+    ]);
+    expect(await agent.invoke('knowledge.history', { id: returns.id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await lead.invoke('knowledge.history', { id: 'KB0000000000' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await lead.invoke('knowledge.history', { id: returns.id, limit: 5 })).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
 
     const serverUrl = server!.url;
     await server!.close();
@@ -101,6 +111,8 @@ describe('knowledge base on the workstation', () => {
       ok: false,
       error: { code: 'offline' },
     });
+    await waitUntil(lead, 'the lead is offline', async () => (await connectionOf(lead)).status === 'offline');
+    expect(await lead.invoke('knowledge.history', { id: returns.id })).toMatchObject({ ok: false, error: { code: 'offline' } });
 
     // A restart with the server still down: signed in from the cache, search and reading are there.
     await agent.close();

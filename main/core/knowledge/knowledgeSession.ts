@@ -11,11 +11,13 @@
 import {
   knowledgeChangedSchema,
   knowledgeDecideResultSchema,
+  knowledgeHistoryResultSchema,
   knowledgeListResultSchema,
   knowledgeSaveResultSchema,
   knowledgeSuggestionsResultSchema,
   knowledgeSuggestResultSchema,
   type KnowledgeDecideRequest,
+  type KnowledgeHistoryRequest,
   type KnowledgeSaveRequest,
   type KnowledgeSuggestRequest,
 } from '../../../shared/knowledge.js';
@@ -42,6 +44,7 @@ export interface KnowledgeSession {
   suggest(request: KnowledgeSuggestRequest): Promise<RpcResults['knowledge.suggest']>;
   suggestions(): Promise<RpcResults['knowledge.suggestions']>;
   decide(request: KnowledgeDecideRequest): Promise<RpcResults['knowledge.decide']>;
+  history(request: KnowledgeHistoryRequest): Promise<RpcResults['knowledge.history']>;
   stop(): void;
 }
 
@@ -103,6 +106,11 @@ export function startKnowledgeSession(options: KnowledgeSessionOptions): Knowled
       const result = await askServer(socket, 'kb:decide', request, knowledgeDecideResultSchema, KNOWLEDGE_REQUEST_TIMEOUT_MS);
       if (result.article) await refresh().catch(() => undefined);
       return result;
+    },
+    async history(request) {
+      // The audit is the server's alone: the cache keeps articles, not who changed them.
+      requireConnected('the history can be read');
+      return askServer(socket, 'kb:history', request, knowledgeHistoryResultSchema, KNOWLEDGE_REQUEST_TIMEOUT_MS);
     },
     stop() {
       if (stopped) return;

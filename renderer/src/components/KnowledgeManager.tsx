@@ -2,6 +2,7 @@
  * The knowledge base's manage screen (知识库): leads and admins write and publish articles and
  * accept or decline the agents' suggestions (a declined one with the reason the agent sees);
  * agents read the published articles, suggest a new one, and follow their own suggestions.
+ * Leads and admins open each article's history (ArticleHistory) under it.
  */
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
@@ -19,6 +20,7 @@ import {
 import { formatDateTime } from '../i18n.js';
 import { isLeadRole } from '../store/routingSlice.js';
 import { useAppStore, useT } from '../store/react.js';
+import { ArticleHistory } from './ArticleHistory.js';
 import { Dialog } from './Dialog.js';
 import { knowledgeErrorText } from './KnowledgePanel.js';
 
@@ -315,6 +317,7 @@ export function KnowledgeManager() {
                     </button>
                   </div>
                 ) : null}
+                {s.isLead ? <ArticleHistory article={article} /> : null}
               </li>
             ))}
           </ul>

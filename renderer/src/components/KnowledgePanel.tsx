@@ -2,14 +2,15 @@
  * The knowledge panel beside the composer (知识库): a search over the workstation's cache,
  * filled with the open ticket's words; the results ranked by how many words match; an article
  * to read, insert into the reply (its text, or its title and number) or suggest an edit of.
- * Works offline (the cache); only a suggestion needs the server.
+ * Works offline (the cache); only a suggestion and a lead's view of the article's history need the server.
  */
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { MAX_ARTICLE_BODY, MAX_ARTICLE_TITLE, MAX_SUGGESTION_NOTE, type Article } from '../../../shared/knowledge.js';
+import { MAX_ARTICLE_BODY, MAX_ARTICLE_TITLE, MAX_SUGGESTION_NOTE, canEditKnowledge, type Article } from '../../../shared/knowledge.js';
 import { formatDateTime, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import type { UiError } from '../store/types.js';
+import { ArticleHistory } from './ArticleHistory.js';
 import { errorText } from './errorText.js';
 
 /** The refusals a knowledge request can meet, in the agent's words; anything else as every error is said. */
@@ -73,6 +74,7 @@ function ArticleView({ article }: { article: Article }) {
     useShallow((state) => ({
       language: state.language,
       isAgent: state.user?.role === 'agent',
+      seesHistory: state.user ? canEditKnowledge(state.user) : false,
       closeArticle: state.closeArticle,
       insertArticle: state.insertArticle,
     })),
@@ -120,6 +122,7 @@ function ArticleView({ article }: { article: Article }) {
         ) : null}
       </div>
       {suggesting ? <SuggestForm article={article} onDone={() => setSuggesting(false)} /> : null}
+      {s.seesHistory ? <ArticleHistory article={article} /> : null}
     </article>
   );
 }

@@ -14,11 +14,20 @@ import {
   type Article,
   type ArticleContent,
   type ArticleInput,
+  type KnowledgeHistoryEntry,
   type KnowledgeHit,
   type Suggestion,
 } from '../../../shared/knowledge.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
+
+/** An article's history as the window last asked for it (leads and admins; the server's audit, never cached). */
+export interface ArticleHistoryState {
+  /** Null until the first answer. */
+  entries: KnowledgeHistoryEntry[] | null;
+  error: UiError | null;
+  loading: boolean;
+}
 
 export interface KnowledgeSlice {
   /** The side panel beside the composer is open. */
@@ -41,6 +50,8 @@ export interface KnowledgeSlice {
   knowledgeSuggestions: Suggestion[];
   /** The suggestions could not be loaded (offline): say so rather than show an empty list. */
   knowledgeSuggestionsError: UiError | null;
+  /** Articles' histories by article id, for the History sections a lead opened. */
+  knowledgeHistories: Record<string, ArticleHistoryState>;
 
   toggleKnowledge: () => void;
   closeKnowledge: () => void;
@@ -61,6 +72,8 @@ export interface KnowledgeSlice {
   loadKnowledgeSuggestions: () => Promise<void>;
   saveArticle: (id: string | undefined, expectedVersion: number | undefined, article: ArticleInput) => Promise<boolean>;
   decideSuggestion: (id: string, decision: { decision: 'accept' } | { decision: 'decline'; reason: string }) => Promise<boolean>;
+  /** Asks the server for an article's history (needs the connection: offline is said, not an empty list). */
+  loadArticleHistory: (id: string) => Promise<void>;
   /** The core refreshed its cache: search again, read the open article again, reload the manage screen's list. */
   onKnowledgeRefreshed: (fetchedAt: number | null) => void;
 }
@@ -86,6 +99,7 @@ export function knowledgeSignedOut(): KnowledgeState {
     knowledgeArticles: [],
     knowledgeSuggestions: [],
     knowledgeSuggestionsError: null,
+    knowledgeHistories: {},
   };
 }
 
@@ -99,6 +113,12 @@ export function createKnowledgeSlice(api: WorkstationApi): StateCreator<AppState
   return (set, get) => {
     /** Only the newest search may answer: typing fast starts several. */
     let searchRun = 0;
+    /** Per article, only the newest history request may answer (a save while it is open asks again). */
+    const historyRuns = new Map<string, number>();
+
+    function setHistory(id: string, next: ArticleHistoryState): void {
+      set({ knowledgeHistories: { ...get().knowledgeHistories, [id]: next } });
+    }
 
     return {
       ...knowledgeSignedOut(),
@@ -195,6 +215,19 @@ export function createKnowledgeSlice(api: WorkstationApi): StateCreator<AppState
           set({ knowledgeError: toUiError(error) });
         }
         await get().loadKnowledgeSuggestions();
+      },
+
+      async loadArticleHistory(id) {
+        const run = (historyRuns.get(id) ?? 0) + 1;
+        historyRuns.set(id, run);
+        const previous = get().knowledgeHistories[id];
+        setHistory(id, { entries: previous?.entries ?? null, error: null, loading: true });
+        try {
+          const { entries } = await api.invoke('knowledge.history', { id });
+          if (historyRuns.get(id) === run) setHistory(id, { entries, error: null, loading: false });
+        } catch (error) {
+          if (historyRuns.get(id) === run) setHistory(id, { entries: null, error: toUiError(error), loading: false });
+        }
       },
 
       async loadKnowledgeSuggestions() {
