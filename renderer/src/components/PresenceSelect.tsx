@@ -40,7 +40,10 @@ export function PresenceSelect() {
   return (
     <span className={`presence-select presence-${presence?.presence ?? 'unknown'}`} title={cause}>
       <span className="presence-dot" aria-hidden="true" />
-      <label htmlFor={id}>{t('presence.label')}</label>
+      {/* The coloured dot and the choice say it; the word would crowd the header (a wrap-up, English) past 1280 px. */}
+      <label htmlFor={id} className="visually-hidden">
+        {t('presence.label')}
+      </label>
       <select
         id={id}
         value={current}
