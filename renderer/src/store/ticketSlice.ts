@@ -5,13 +5,24 @@ import { toUiError } from './errors.js';
 import type { AppState, RetryAction, TicketSlice } from './types.js';
 
 /**
- * The action id for sending `text` (through `via`) on a ticket: the one of the earlier
- * attempt when the agent retries the same text, else a new one. A send whose answer was
- * lost (the link dropped) may have been done, so the retry must be the same action.
+ * The action id for sending `what` on a ticket: the one of the earlier attempt when the agent
+ * retries the same send (same text, route, subject and files), else a new one. A send whose
+ * answer was lost (the link dropped) may have been done, so the retry must be the same action;
+ * the same words with other files are another reply, never folded into the first.
  */
-function actionFor(earlier: RetryAction | undefined, text: string, via?: string, subject?: string): RetryAction {
-  if (earlier && earlier.text === text && earlier.via === via && earlier.subject === subject) return earlier;
-  return { actionId: crypto.randomUUID(), text, ...(via ? { via } : {}), ...(subject !== undefined ? { subject } : {}) };
+function actionFor(earlier: RetryAction | undefined, what: Omit<RetryAction, 'actionId'>): RetryAction {
+  if (earlier && isSameSend(earlier, what)) return earlier;
+  return { actionId: crypto.randomUUID(), ...what };
+}
+
+function isSameSend(earlier: RetryAction, what: Omit<RetryAction, 'actionId'>): boolean {
+  return (
+    earlier.text === what.text &&
+    earlier.via === what.via &&
+    earlier.subject === what.subject &&
+    earlier.fileIds.length === what.fileIds.length &&
+    earlier.fileIds.every((id, i) => id === what.fileIds[i])
+  );
 }
 
 /** The way the reply leaves, as the ticket rules pick it: the agent's pick, else the customer's way on this ticket, else the best one. */
@@ -183,12 +194,17 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       // Blank = the default subject, which the server makes; only an email reply carries one.
       const detail = get().detail?.ticket.id === ticketId ? get().detail : null;
       const subject = written !== '' && replyGoesByEmail(detail, via) ? written : undefined;
-      const action = actionFor(get().retryActions[key], text, via, subject);
+      const files = get().replyFiles[ticketId] ?? [];
+      const action = actionFor(get().retryActions[key], {
+        text,
+        ...(via ? { via } : {}),
+        ...(subject !== undefined ? { subject } : {}),
+        fileIds: files.map((file) => file.id),
+      });
       set({ sendingReply: true, actionError: null, retryActions: { ...get().retryActions, [key]: action } });
       try {
         // Online it goes to the outbox; offline the core keeps it as a draft for the agent
         // to confirm later. Either way the text is safe in the core and leaves the composer.
-        const files = get().replyFiles[ticketId] ?? [];
         await api.invoke('ticket.reply', {
           ticketId,
           text,
@@ -203,8 +219,12 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
         if (sent) delete drafts[ticketId];
         const subjects = { ...get().replySubjects };
         if (sent && (subjects[ticketId]?.trim() ?? '') === written) delete subjects[ticketId];
+        // Only the files it sent leave the composer: one attached while it was on its way stays.
+        const sentIds = new Set(action.fileIds);
         const replyFiles = { ...get().replyFiles };
-        delete replyFiles[ticketId];
+        const kept = (replyFiles[ticketId] ?? []).filter((file) => !sentIds.has(file.id));
+        if (kept.length > 0) replyFiles[ticketId] = kept;
+        else delete replyFiles[ticketId];
         set({ replyDrafts: drafts, replySubjects: subjects, replyFiles, sendingReply: false, retryActions: without(get().retryActions, key) });
         void get().reloadTicket();
         return true;
@@ -219,7 +239,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       const text = ticketId ? (get().noteDrafts[ticketId] ?? '') : '';
       if (!ticketId || text.trim() === '' || get().addingNote) return false;
       const key = `note:${ticketId}`;
-      const action = actionFor(get().retryActions[key], text);
+      const action = actionFor(get().retryActions[key], { text, fileIds: [] });
       set({ addingNote: true, actionError: null, retryActions: { ...get().retryActions, [key]: action } });
       try {
         await api.invoke('ticket.addNote', { ticketId, text, actionId: action.actionId });

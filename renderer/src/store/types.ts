@@ -133,12 +133,14 @@ export interface InboxSlice {
   openSelected: () => void;
 }
 
-/** A send the agent may retry: the id it goes with, and what it sends (other text is another action). */
+/** A send the agent may retry: the id it goes with, and what it sends (other text, route, subject or files is another action). */
 export interface RetryAction {
   actionId: string;
   text: string;
   via?: string;
   subject?: string;
+  /** The ids of the uploaded files it sends, in order; empty for a note or a reply without files. */
+  fileIds: string[];
 }
 
 /** The open ticket, its drafts and the actions on it. */
