@@ -47,8 +47,30 @@ function without(actions: Record<string, RetryAction>, key: string): Record<stri
 
 export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [], [], TicketSlice> {
   let latestLoad = 0;
+  // The open ticket when the inbox opened it by itself (the agent chose nothing since); null otherwise.
+  let automaticallyOpened: string | null = null;
 
-  async function load(set: (partial: Partial<AppState>) => void, get: () => AppState, ticketId: string, showLoading: boolean): Promise<void> {
+  /**
+   * Whether a ticket that is gone was one the agent never chose and did not hold: opened by
+   * the inbox by itself and gone before it was read, or shown that way while offered or queued.
+   * After a reload or a restart the inbox is read from the cache before the sync is done, and
+   * an offer the old connection held is withdrawn by the server meanwhile; that is no news to
+   * tell the agent. A ticket they held, or chose to open, still says it is no longer theirs.
+   */
+  function leftUnchosen(get: () => AppState, ticketId: string, automatic: boolean): boolean {
+    if (automatic) return true;
+    if (automaticallyOpened !== ticketId) return false;
+    const shown = get().detail;
+    return shown?.ticket.id === ticketId && shown.ticket.assigneeId !== get().user?.id;
+  }
+
+  async function load(
+    set: (partial: Partial<AppState>) => void,
+    get: () => AppState,
+    ticketId: string,
+    showLoading: boolean,
+    automatic = false,
+  ): Promise<void> {
     const request = ++latestLoad;
     if (showLoading) set({ ticketLoading: true });
     try {
@@ -60,7 +82,13 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       if (detail.unread) void api.invoke('ticket.markRead', { ticketId }).catch(() => undefined);
     } catch (error) {
       if (request !== latestLoad || get().openTicketId !== ticketId) return;
-      set({ detail: null, ticketLoading: false, ticketError: toUiError(error) });
+      const ui = toUiError(error);
+      if (ui.code === 'not_found' && leftUnchosen(get, ticketId, automatic)) {
+        // Nobody chose it and it was not the agent's: no "no longer available to you"; the inbox's top ticket as it is now opens instead.
+        automaticallyOpened = null;
+        set({ openTicketId: null, detail: null, ticketLoading: false, ticketError: null });
+        void get().openTopTicket(ticketId);
+      } else set({ detail: null, ticketLoading: false, ticketError: ui });
     }
   }
 
@@ -132,7 +160,8 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     draftBusyId: null,
     retryActions: {},
 
-    async openTicket(ticketId) {
+    async openTicket(ticketId, options) {
+      automaticallyOpened = options?.automatic === true ? ticketId : null;
       const found = get().rows.findIndex((row) => row.id === ticketId);
       const index = found >= 0 ? get().rowsOffset + found : -1;
       const sameTicket = get().openTicketId === ticketId;
@@ -143,11 +172,12 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
         ...(sameTicket ? {} : { detail: null }),
         ...(index >= 0 ? { selectedIndex: index } : {}),
       });
-      await load(set, get, ticketId, !sameTicket);
+      await load(set, get, ticketId, !sameTicket, options?.automatic === true && !sameTicket);
     },
 
     closeTicket() {
       latestLoad++;
+      automaticallyOpened = null;
       set({ openTicketId: null, detail: null, ticketError: null, actionError: null, ticketLoading: false });
     },
 
