@@ -131,12 +131,12 @@ test('a queued ticket of a new customer opened from the queue view: the history 
   });
   await openQueued(agent, ticketId);
   const history = agent.locator('.customer-history');
-  await expect(history.getByRole('status')).toHaveText('接手此工单后即可查看该客户的全渠道历史。本机上该客户的工单：');
+  await expect(history.locator('.history-not-yours')).toHaveText('接手此工单后即可查看该客户的全渠道历史。本机上该客户的工单：');
   await expect(history).toContainText('没有其他工单。');
   await expect(history).not.toContainText('历史加载失败');
   await agent.screenshot({ path: test.info().outputPath('history-not-yours-zh-CN.png') });
   await agent.getByLabel('语言').selectOption('en');
-  await expect(history.getByRole('status')).toHaveText(
+  await expect(history.locator('.history-not-yours')).toHaveText(
     'This customer’s history on every channel shows once you take this ticket. Tickets of theirs on this workstation:',
   );
   await expect(history).toContainText('No other tickets.');
@@ -147,5 +147,5 @@ test('a queued ticket of a new customer opened from the queue view: the history 
   await agent.locator('body').press('t');
   await expect(history.locator('.history-current')).toContainText('当前工单', { timeout: 20_000 });
   await expect(history).toContainText('已显示 1 / 共 1 个工单');
-  await expect(history.getByRole('status')).toHaveCount(0);
+  await expect(history.locator('.history-not-yours')).toHaveCount(0);
 });

@@ -179,9 +179,7 @@ export function CustomerHistory({ customerId, tickets, currentId }: { customerId
         </>
       ) : s.notYours ? (
         <>
-          <p className="muted small history-not-yours" role="status">
-            {t('customerHistory.notYours')}
-          </p>
+          <p className="muted small history-not-yours">{t('customerHistory.notYours')}</p>
           <LocalTickets tickets={tickets} currentId={currentId} />
         </>
       ) : s.error ? (
