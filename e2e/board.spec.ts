@@ -7,28 +7,21 @@
  * Screenshots in English and Chinese.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { postDemoInbound, signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
+import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
-let server: RunningProcess;
-let leadDesk: RunningProcess;
+let stack: DemoStack;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-board-'));
-  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
-  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+  stack = await startDemoStack('board');
 });
 
 test.afterAll(async ({ browser }) => {
   await closeContexts(browser);
-  await leadDesk?.stop();
-  await server?.stop();
+  await stack?.stop();
 });
 
 /**
@@ -52,7 +45,7 @@ async function figure(page: Page, channel: string, name: string): Promise<number
 
 test('a lead watches the board while an email arrives: pending goes up without a reload', async ({ page }) => {
   test.setTimeout(120_000);
-  await signIn(page, leadDesk.url, 'lead1');
+  await signIn(page, stack.leadDesk.url, 'lead1');
   await page.getByRole('button', { name: 'Board', exact: true }).click();
   const table = page.getByRole('table', { name: 'Live status of each channel' });
   await expect(table.getByRole('rowheader')).toHaveText(['Phone', 'Chat', 'Social', 'Email']);
@@ -63,7 +56,7 @@ test('a lead watches the board while an email arrives: pending goes up without a
   const volumeBefore = await figure(page, 'email', 'volume');
   expect(pendingBefore).toBeGreaterThanOrEqual(0);
 
-  await postDemoInbound(server.url, { channel: 'email', customer: { name: '赵敏', email: 'zhaomin.board@example.cn' }, text: '请问发票什么时候开？' });
+  await postDemoInbound(stack.server.url, { channel: 'email', customer: { name: '赵敏', email: 'zhaomin.board@example.cn' }, text: '请问发票什么时候开？' });
   await expect.poll(() => figure(page, 'email', 'pending'), { timeout: 15_000 }).toBe(pendingBefore + 1);
   await expect.poll(() => figure(page, 'email', 'volume')).toBe(volumeBefore + 1);
   await expectKeyNumbersAndChartsAboveTheFold(page, 'Trends');
@@ -79,7 +72,7 @@ test('a lead watches the board while an email arrives: pending goes up without a
   await page.screenshot({ path: test.info().outputPath('board-zh.png') });
 
   // A second contact, watched in Chinese: the same row moves again, no reload.
-  await postDemoInbound(server.url, { channel: 'email', customer: { name: '钱进', email: 'qianjin.board@example.cn' }, text: '账单有误' });
+  await postDemoInbound(stack.server.url, { channel: 'email', customer: { name: '钱进', email: 'qianjin.board@example.cn' }, text: '账单有误' });
   await expect.poll(() => figure(page, 'email', 'pending'), { timeout: 15_000 }).toBe(pendingBefore + 2);
   const pendingCell = page.locator('tr[data-channel="email"] td[data-figure="pending"]');
   await expect(pendingCell).not.toHaveClass(/board-alert/);
@@ -87,7 +80,7 @@ test('a lead watches the board while an email arrives: pending goes up without a
   // A backlog: more than 50 emails waiting (nobody is signed in to take them) is flagged in words, not only in colour.
   const backlog = 51 - (pendingBefore + 2);
   for (let index = 0; index < backlog; index += 1) {
-    await postDemoInbound(server.url, {
+    await postDemoInbound(stack.server.url, {
       channel: 'email',
       customer: { name: `客户${String(index)}`, email: `backlog${String(index)}@example.cn` },
       text: '积压测试',
@@ -114,7 +107,7 @@ test('a lead watches the board while an email arrives: pending goes up without a
 });
 
 test('an agent has no board', async ({ page }) => {
-  await signIn(page, leadDesk.url, 'agent1');
+  await signIn(page, stack.agentDesk.url, 'agent1');
   await expect(page.getByRole('button', { name: 'Board', exact: true })).toHaveCount(0);
   await expect(page.getByRole('table', { name: 'Live status of each channel' })).toHaveCount(0);
 });

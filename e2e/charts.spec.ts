@@ -7,30 +7,23 @@
  * Screenshots in English and Chinese.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Channel } from '../shared/domain.js';
 import { CHINA_UTC_OFFSET_MINUTES } from '../shared/ids.js';
 import { demoToken, postDemoInbound, signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
+import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
-let server: RunningProcess;
-let leadDesk: RunningProcess;
+let stack: DemoStack;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-charts-'));
-  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
-  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+  stack = await startDemoStack('charts');
 });
 
 test.afterAll(async ({ browser }) => {
   await closeContexts(browser);
-  await leadDesk?.stop();
-  await server?.stop();
+  await stack?.stop();
 });
 
 const CHANNELS_SEEN: Channel[] = ['phone', 'chat', 'social', 'email'];
@@ -54,7 +47,7 @@ function chinaHour(epochMs: number): number {
 test('a lead reads the charts’ data tables, and contacts posted now show in the hour they arrived', async ({ page }) => {
   test.setTimeout(120_000);
   await page.setViewportSize({ width: 1280, height: 800 });
-  await signIn(page, leadDesk.url, 'lead1');
+  await signIn(page, stack.leadDesk.url, 'lead1');
   await page.getByRole('button', { name: 'Board', exact: true }).click();
   const charts = page.getByRole('region', { name: 'Trends' });
   // Right after sign-in the core may still be connecting: the charts then load once it is online (or 10 s later).
@@ -79,15 +72,15 @@ test('a lead reads the charts’ data tables, and contacts posted now show in th
       channel === 'email'
         ? { name: `图表客户${String(index)}`, email: `charts${String(index)}@example.cn` }
         : { name: `图表客户${String(index)}`, phone: `+86 139 1000 ${String(2000 + index)}` };
-    const { ticketId, created } = await postDemoInbound(server.url, { channel, customer, text: '想咨询一下会员积分' });
+    const { ticketId, created } = await postDemoInbound(stack.server.url, { channel, customer, text: '想咨询一下会员积分' });
     expect(created).toBe(true);
     seeded.push({ channel, ticketId });
   }
   // The hour each ticket was created in, China time, as the server recorded it.
-  const token = await demoToken(server.url, 'lead1');
+  const token = await demoToken(stack.server.url, 'lead1');
   const added = new Map<string, number>();
   for (const { channel, ticketId } of seeded) {
-    const response = await fetch(`${server.url}/api/v1/tickets/${encodeURIComponent(ticketId)}`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${stack.server.url}/api/v1/tickets/${encodeURIComponent(ticketId)}`, { headers: { authorization: `Bearer ${token}` } });
     const { ticket } = (await response.json()) as { ticket: { createdAt: number } };
     const key = `${String(chinaHour(ticket.createdAt))}:${channel}`;
     added.set(key, (added.get(key) ?? 0) + 1);

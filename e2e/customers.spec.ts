@@ -8,13 +8,14 @@
  * from his number (proven now) is a new caller whom the panel offers as possibly the same
  * customer, merged with one click. Screenshots at 1280x800 in English and Chinese.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { demoToken, openQueued, postDemoInbound, reassignAsLead } from './demoApi.js';
+import { openDesk } from './desk.js';
 import { findFreePort, startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 let server: RunningProcess;
@@ -54,34 +55,6 @@ test.afterAll(async ({ browser }) => {
 });
 
 const postInbound = (body: unknown) => postDemoInbound(server.url, body);
-
-/** Signs in agent1 and sets them Away, so the demo's queued calls are not offered to them while they work. */
-async function openDesk(browser: Browser, locale: 'en-US' | 'zh-CN'): Promise<Page> {
-  const context = await browser.newContext({ locale, acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto(desk.url);
-  const signedIn = page.locator('.customer-panel, [role="listbox"]').first();
-  await expect(page.getByLabel(locale === 'en-US' ? 'Username' : '用户名').or(signedIn)).toBeVisible();
-  if (await page.getByLabel(locale === 'en-US' ? 'Username' : '用户名').isVisible()) {
-    await page.getByLabel(locale === 'en-US' ? 'Username' : '用户名').fill('agent1');
-    await page.getByLabel(locale === 'en-US' ? 'Password' : '密码').fill('demo');
-    await page.getByRole('button', { name: locale === 'en-US' ? 'Sign in' : '登录' }).click();
-  }
-  const presence = page.getByLabel(locale === 'en-US' ? 'Presence' : '在线状态', { exact: true });
-  await expect(presence).toBeVisible();
-  await presence.selectOption('away');
-  // Away withdraws routing offers; a phone call's screen pop (the CTI's card) is put away by hand.
-  await expect
-    .poll(
-      async () => {
-        for (const dismiss of await page.locator('.call-card .call-dismiss').all()) await dismiss.click();
-        return page.getByRole('alertdialog').count();
-      },
-      { timeout: 15_000 },
-    )
-    .toBe(0);
-  return page;
-}
 
 /** Asks the server (as the lead, over the HTTP API) for 张伟's email tickets: his first mail's, and the one holding the attachment. */
 async function mailTickets(): Promise<{ first: string; withAttachment: string }> {
@@ -138,7 +111,7 @@ function panel(page: Page) {
 }
 
 test('张伟 by phone and by email are merged from the panel, which then shows both tickets', async ({ browser }) => {
-  const page = await openDesk(browser, 'en-US');
+  const page = await openDesk(browser, desk.url, 'agent1', 'en-US');
 
   // The integration only claims his number: the panel says so.
   phoneTicket = (
@@ -197,7 +170,7 @@ test('张伟 by phone and by email are merged from the panel, which then shows b
 });
 
 test('the mail’s attachment shows with its size and source, and downloads', async ({ browser }) => {
-  const page = await openDesk(browser, 'en-US');
+  const page = await openDesk(browser, desk.url, 'agent1', 'en-US');
   // The mail is agent1's (the call only waits in the queue).
   await inboxRow(page, mailTicket).click();
   await expect(page.getByRole('region', { name: mailTicket })).toBeVisible();
@@ -244,7 +217,7 @@ test('a CTI call from his number is offered as possibly the same customer and me
   }
   expect(answeredTicket).not.toBeNull();
 
-  const page = await openDesk(browser, 'zh-CN');
+  const page = await openDesk(browser, desk.url, 'agent1', 'zh-CN');
   await inboxRow(page, answeredTicket!).click();
   const call = page.locator('.message-call');
   await expect(call).toContainText('来电');

@@ -7,43 +7,16 @@
  * agent1 writes makes agent1's send ask first ("ticket changed — send anyway?"), answered
  * from the keyboard. Screenshots at 1280x800 in Chinese and English.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { postDemoInbound, reassignAsLead, signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
+import { expect, test, type Page } from '@playwright/test';
+import { openQueued, postDemoInbound, reassignAsLead } from './demoApi.js';
+import { openDesk } from './desk.js';
+import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
-let server: RunningProcess;
-let agentDesk: RunningProcess;
-let leadDesk: RunningProcess;
+let stack: DemoStack;
 let agent: Page;
 let lead: Page;
 
 test.describe.configure({ mode: 'serial' });
-
-/** agent1 in Chinese, set Away so the demo's queued contacts are not offered while they work. */
-async function openAgentDesk(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(agentDesk.url);
-  await page.getByLabel('用户名').fill('agent1');
-  await page.getByLabel('密码').fill('demo');
-  await page.getByRole('button', { name: '登录' }).click();
-  const presence = page.getByLabel('在线状态', { exact: true });
-  await expect(presence).toBeVisible();
-  await presence.selectOption('away');
-  await expect
-    .poll(
-      async () => {
-        for (const dismiss of await page.locator('.call-card .call-dismiss').all()) await dismiss.click();
-        return page.getByRole('alertdialog').count();
-      },
-      { timeout: 15_000 },
-    )
-    .toBe(0);
-  return page;
-}
 
 function inboxRow(page: Page, ticketId: string) {
   return page.locator(`[role="option"][data-ticket-id="${ticketId}"]`);
@@ -59,20 +32,15 @@ async function leadOpens(ticketId: string): Promise<void> {
 
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(120_000);
-  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-history-'));
-  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
-  agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
-  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
-  agent = await openAgentDesk(browser);
-  lead = await (await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } })).newPage();
-  await signIn(lead, leadDesk.url, 'lead1');
+  stack = await startDemoStack('history');
+  // agent1 in Chinese, Away so the demo's queued contacts are not offered while they work; the lead in English.
+  agent = await openDesk(browser, stack.agentDesk.url, 'agent1', 'zh-CN');
+  lead = await openDesk(browser, stack.leadDesk.url, 'lead1', 'en-US');
 });
 
 test.afterAll(async ({ browser }) => {
   await closeContexts(browser);
-  await agentDesk?.stop();
-  await leadDesk?.stop();
-  await server?.stop();
+  await stack?.stop();
 });
 
 test('the customer panel shows his ticket on another channel, held by another agent, read-only with its messages', async () => {
@@ -106,13 +74,13 @@ test('the customer panel shows his ticket on another channel, held by another ag
 
 test('a second person viewing and typing on the ticket shows live, and a reply on a changed ticket asks first', async () => {
   test.setTimeout(120_000);
-  const { ticketId } = await postDemoInbound(server.url, {
+  const { ticketId } = await postDemoInbound(stack.server.url, {
     channel: 'email',
     customer: { name: '冯磊', email: 'fenglei.history@example.cn' },
     subject: '退款进度',
     text: '上周申请的退款什么时候到账？',
   });
-  await reassignAsLead(server.url, [ticketId], 'agent1');
+  await reassignAsLead(stack.server.url, [ticketId], 'agent1');
   await expect(inboxRow(agent, ticketId)).toBeVisible({ timeout: 20_000 });
   await inboxRow(agent, ticketId).click();
   await expect(agent.getByRole('region', { name: ticketId })).toBeVisible();
@@ -151,4 +119,33 @@ test('a second person viewing and typing on the ticket shows live, and a reply o
   // The lead signing out (their workstation's socket goes) takes them off agent1's screen.
   await lead.getByRole('button', { name: 'Sign out' }).click();
   await expect(agent.locator('.collision-bar')).toHaveCount(0, { timeout: 20_000 });
+});
+
+test('a queued ticket of a new customer opened from the queue view: the history comes with the ticket, never an error', async () => {
+  test.setTimeout(90_000);
+  // agent1 is Away: the chat waits in the queue, where agent1 opens it without holding it.
+  const { ticketId } = await postDemoInbound(stack.server.url, {
+    channel: 'chat',
+    customer: { name: '韩雪', phone: '+86 136 5555 0101' },
+    text: '你好，我想问一下会员怎么续费？',
+  });
+  await openQueued(agent, ticketId);
+  const history = agent.locator('.customer-history');
+  await expect(history.locator('.history-not-yours')).toHaveText('接手此工单后即可查看该客户的全渠道历史。本机上该客户的工单：');
+  await expect(history).toContainText('没有其他工单。');
+  await expect(history).not.toContainText('历史加载失败');
+  await agent.screenshot({ path: test.info().outputPath('history-not-yours-zh-CN.png') });
+  await agent.getByLabel('语言').selectOption('en');
+  await expect(history.locator('.history-not-yours')).toHaveText(
+    'This customer’s history on every channel shows once you take this ticket. Tickets of theirs on this workstation:',
+  );
+  await expect(history).toContainText('No other tickets.');
+  await agent.screenshot({ path: test.info().outputPath('history-not-yours-en.png') });
+  await agent.getByLabel('Language').selectOption('zh-CN');
+
+  // Taken (领取, the T key): the history loads by itself, this ticket in it.
+  await agent.locator('body').press('t');
+  await expect(history.locator('.history-current')).toContainText('当前工单', { timeout: 20_000 });
+  await expect(history).toContainText('已显示 1 / 共 1 个工单');
+  await expect(history.locator('.history-not-yours')).toHaveCount(0);
 });

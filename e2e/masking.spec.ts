@@ -7,15 +7,11 @@
  * clear and reads who viewed what. Screenshots at 1280x800.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { openFromInboxOrQueue, postDemoInbound } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
+import { openDesk, type Locale } from './desk.js';
+import { closeContexts, startDemoStack, type DemoStack, type RunningProcess } from './stack.js';
 
-let server: RunningProcess;
-let agentDesk: RunningProcess;
-let leadDesk: RunningProcess;
+let stack: DemoStack;
 let ticketId: string;
 
 const PHONE = '13712349876';
@@ -27,12 +23,9 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-masking-'));
-  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
-  agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
-  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+  stack = await startDemoStack('masking');
   ticketId = (
-    await postDemoInbound(server.url, {
+    await postDemoInbound(stack.server.url, {
       channel: 'email',
       customer: { name: '孙悦', phone: `+86 ${PHONE}`, email: EMAIL },
       subject: `退款请回电 ${PHONE}`,
@@ -43,45 +36,19 @@ test.beforeAll(async () => {
 
 test.afterAll(async ({ browser }) => {
   await closeContexts(browser);
-  await agentDesk?.stop();
-  await leadDesk?.stop();
-  await server?.stop();
+  await stack?.stop();
 });
 
-/** A window on a desk, signed in as `username` (a second window finds the session open); an agent is set Away so no offer covers the pane. */
-async function openWindow(browser: Browser, desk: RunningProcess, username: string, locale: 'en-US' | 'zh-CN'): Promise<Page> {
-  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(desk.url);
-  const en = locale === 'en-US';
-  const usernameField = page.getByLabel(en ? 'Username' : '用户名');
-  const presence = page.getByLabel(en ? 'Presence' : '在线状态', { exact: true });
-  const signOut = page.getByRole('button', { name: en ? 'Sign out' : '退出' });
-  await expect(usernameField.or(signOut)).toBeVisible();
-  if (await usernameField.isVisible()) {
-    await usernameField.fill(username);
-    await page.getByLabel(en ? 'Password' : '密码').fill('demo');
-    await page.getByRole('button', { name: en ? 'Sign in' : '登录' }).click();
-  }
-  await expect(signOut).toBeVisible();
-  // Leads take no routed work and have no presence to set.
-  if (username !== 'lead1') await presence.selectOption('away');
-  await expect
-    .poll(
-      async () => {
-        for (const dismiss of await page.locator('.call-card .call-dismiss').all()) await dismiss.click();
-        return page.locator('.offer-card, .call-card').count();
-      },
-      { timeout: 15_000 },
-    )
-    .toBe(0);
+/** A window on a desk, signed in as `username` (an agent set Away so no offer covers the pane), showing the ticket. */
+async function openWindow(browser: Browser, desk: RunningProcess, username: string, locale: Locale): Promise<Page> {
+  const page = await openDesk(browser, desk.url, username, locale);
   // An Away agent is routed nothing: the ticket waits in their queue (a lead has it in the inbox).
   await openFromInboxOrQueue(page, ticketId);
   return page;
 }
 
 test('the agent sees the customer masked and reveals the phone and the message with one click each', async ({ browser }) => {
-  const page = await openWindow(browser, agentDesk, 'agent1', 'en-US');
+  const page = await openWindow(browser, stack.agentDesk, 'agent1', 'en-US');
   const pane = page.getByRole('region', { name: ticketId });
   const panel = page.locator('.customer-panel');
   await expect(pane.locator('.ticket-subject')).toHaveText('退款请回电 137****9876');
@@ -105,7 +72,7 @@ test('the agent sees the customer masked and reveals the phone and the message w
 });
 
 test('another window of the same agent, in Chinese, shows everything masked until asked', async ({ browser }) => {
-  const page = await openWindow(browser, agentDesk, 'agent1', 'zh-CN');
+  const page = await openWindow(browser, stack.agentDesk, 'agent1', 'zh-CN');
   const panel = page.locator('.customer-panel');
   await expect(panel).toContainText('+86 137 **** 9876');
   await expect(page.locator('.timeline')).not.toContainText(PHONE);
@@ -118,7 +85,7 @@ test('another window of the same agent, in Chinese, shows everything masked unti
 
 test('the lead sees the customer clear, with no Show controls, and who viewed what', async ({ browser }) => {
   test.setTimeout(120_000);
-  const en = await openWindow(browser, leadDesk, 'lead1', 'en-US');
+  const en = await openWindow(browser, stack.leadDesk, 'lead1', 'en-US');
   const panel = en.locator('.customer-panel');
   await expect(panel).toContainText(`+86 ${PHONE.slice(0, 3)} ${PHONE.slice(3, 7)} ${PHONE.slice(7)}`);
   await expect(panel).toContainText(EMAIL);
@@ -132,7 +99,7 @@ test('the lead sees the customer clear, with no Show controls, and who viewed wh
   ]);
   await en.screenshot({ path: test.info().outputPath('lead-audit-en.png') });
 
-  const zh = await openWindow(browser, leadDesk, 'lead1', 'zh-CN');
+  const zh = await openWindow(browser, stack.leadDesk, 'lead1', 'zh-CN');
   const zhAudit = zh.getByRole('region', { name: '个人信息查看记录' });
   await expect(zhAudit.getByRole('listitem').last()).toContainText('王芳（坐席）查看了电话号码');
   await zh.screenshot({ path: test.info().outputPath('lead-audit-zh.png') });

@@ -8,30 +8,24 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import ExcelJS from 'exceljs';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { TicketListResponse } from '../shared/httpApi.js';
 import { localDateOf } from '../shared/kpi.js';
 import { demoToken, signIn } from './demoApi.js';
-import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
+import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
-let server: RunningProcess;
-let leadDesk: RunningProcess;
+let stack: DemoStack;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-reports-'));
-  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
-  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+  stack = await startDemoStack('reports');
 });
 
 test.afterAll(async ({ browser }) => {
   await closeContexts(browser);
-  await leadDesk?.stop();
-  await server?.stop();
+  await stack?.stop();
 });
 
 /**
@@ -40,8 +34,8 @@ test.afterAll(async ({ browser }) => {
  * the report must agree.
  */
 async function busiestDemoDay(): Promise<{ day: string; volume: number; chat: number; overdue: number; assignee: string | null }> {
-  const token = await demoToken(server.url, 'lead1');
-  const response = await fetch(`${server.url}/api/v1/tickets?limit=500`, { headers: { authorization: `Bearer ${token}` } });
+  const token = await demoToken(stack.server.url, 'lead1');
+  const response = await fetch(`${stack.server.url}/api/v1/tickets?limit=500`, { headers: { authorization: `Bearer ${token}` } });
   const { tickets } = (await response.json()) as TicketListResponse;
   const days = new Map<string, typeof tickets>();
   for (const ticket of tickets) days.set(localDateOf(ticket.createdAt), [...(days.get(localDateOf(ticket.createdAt)) ?? []), ticket]);
@@ -66,7 +60,7 @@ test('a lead reads a day’s KPIs, exports them as CSV and XLSX, and is told whe
   const expected = await busiestDemoDay();
   expect(expected.volume).toBeGreaterThan(0);
 
-  await signIn(page, leadDesk.url, 'lead1');
+  await signIn(page, stack.leadDesk.url, 'lead1');
   await page.getByRole('button', { name: 'Reports', exact: true }).click();
   const table = 'KPIs of the tickets created in the period';
   // It opens on today (China time); the demo's busiest day is today or, just after midnight, yesterday.
@@ -126,7 +120,7 @@ test('a lead reads a day’s KPIs, exports them as CSV and XLSX, and is told whe
   expect(sheet.getRow(sheet.rowCount).getCell(3).value).toBe(expected.volume);
 
   // Without the server there is no report: the view says so instead of showing stale or empty figures.
-  await server.stop();
+  await stack.server.stop();
   await expect(page.getByText(/^离线（自/).first()).toBeVisible({ timeout: 30_000 });
   await page.getByRole('button', { name: '刷新' }).click();
   await expect(page.getByRole('alert')).toHaveText('报表加载失败：报表由服务器计算，当前无法连接服务器。请连接后重试。');

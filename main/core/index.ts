@@ -143,6 +143,11 @@ function sameConnection(a: ConnectionState, b: ConnectionState): boolean {
   );
 }
 
+/** Whether a retried reply names the same files (by upload id), in the same order, as the earlier call did. */
+function sameFiles(earlier: ReadonlyArray<{ id: string }>, retried: ReadonlyArray<{ id: string }>): boolean {
+  return earlier.length === retried.length && earlier.every((file, i) => file.id === retried[i]!.id);
+}
+
 function describeMethod(method: unknown): string {
   return typeof method === 'string' ? `"${method.slice(0, 64)}"` : `of type ${typeof method}`;
 }
@@ -702,6 +707,14 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     return new RpcError('invalid_params', `Action ${actionId} was already used on another ticket; make a new action id for a new action.`);
   }
 
+  /**
+   * A retry is the same send, files included: answering "sent" for other files than the ones
+   * sent would tell the agent that files went which never did.
+   */
+  function usedWithOtherFiles(actionId: string): RpcError {
+    return new RpcError('invalid_params', `Action ${actionId} was already used for a reply with other files; make a new action id for a new reply.`);
+  }
+
   /** A retried action the server already refused stays refused: the agent reads why in "needs attention". */
   function refuseRetryOfRefused(session: ActiveSession, actionId: string): void {
     const refusal = session.cache.reader.refusal(actionId);
@@ -713,15 +726,18 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
    * offline), so a retry whose answer was lost returns it instead of sending it twice;
    * null when this action is new.
    */
-  function earlierReply(session: ActiveSession, actionId: string, ticketId: string): RpcResults['ticket.reply'] | null {
+  function earlierReply(session: ActiveSession, actionId: string, ticketId: string, files: ReadonlyArray<{ id: string }>): RpcResults['ticket.reply'] | null {
     const message = session.cache.reader.message(actionId);
     if (message) {
       if (message.ticketId !== ticketId) throw usedForAnotherTicket(actionId);
+      if (!sameFiles(message.attachments, files)) throw usedWithOtherFiles(actionId);
       return { kind: 'sent', message };
     }
     const draft = session.cache.reader.draft(actionId);
     if (draft) {
       if (draft.ticketId !== ticketId) throw usedForAnotherTicket(actionId);
+      // A draft never holds files (they are uploaded online only).
+      if (files.length > 0) throw usedWithOtherFiles(actionId);
       return { kind: 'draft', draft };
     }
     refuseRetryOfRefused(session, actionId);
@@ -941,9 +957,9 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       const at = now();
       // One id per user action: the mutation's, the message's, or the offline draft's.
       const id = actionId ?? uuidv7(at);
-      const earlier = earlierReply(session, id, ticketId);
-      if (earlier) return earlier;
       const files = attachments ?? [];
+      const earlier = earlierReply(session, id, ticketId, files);
+      if (earlier) return earlier;
       if (connection.status !== 'online' && files.length > 0) {
         // Files are uploaded online only (docs/technical/channels.md, Attachments); the renderer keeps the text.
         throw refusalError({ code: 'attachment_refused', ticketId, reason: 'attachment_offline', fileName: null, limit: null });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { BROWSER_SEATS_FULL_CLOSE_CODE, type RpcMethod, type SessionState } from '../../shared/rpc.js';
+import type { WorkstationCore } from '../core/api.js';
 import { createWorkstationCore } from '../core/index.js';
 import { readSettings } from '../core/settings.js';
 import { rawDataToString, startBrowserHost, type BrowserHost } from './browserHost.js';
@@ -120,13 +121,29 @@ async function whoIs(page: Page): Promise<string | null> {
   return (await page.call<SessionState>('session.get', {})).user?.username ?? null;
 }
 
-function seatsIn(dataDir: string, maxSeats: number, idleCloseMs = 60_000): Seats {
-  return createSeats({
+/** Seats over real cores, and the slots whose core is open now, as the cores themselves saw it (opened, not yet closed). */
+function seatsIn(dataDir: string, maxSeats: number, idleCloseMs = 60_000): { seats: Seats; openSlots: () => number[] } {
+  const open = new Set<number>();
+  const slotOf = (seatDir: string) => (seatDir === dataDir ? 1 : Number(path.basename(seatDir)));
+  const seats = createSeats({
     dataDir,
     maxSeats,
     idleCloseMs,
-    openCore: (seatDir) => createWorkstationCore({ dataDir: seatDir, serverUrl: server.url }),
+    openCore: async (seatDir): Promise<WorkstationCore> => {
+      const core = await createWorkstationCore({ dataDir: seatDir, serverUrl: server.url });
+      const slot = slotOf(seatDir);
+      open.add(slot);
+      return {
+        invoke: (method, params) => core.invoke(method, params),
+        onEvent: (listener) => core.onEvent(listener),
+        close: async () => {
+          await core.close();
+          open.delete(slot);
+        },
+      };
+    },
   });
+  return { seats, openSlots: () => [...open].sort((a, b) => a - b) };
 }
 
 /** Polls what the seats report (no timing asserted: it waits until the state holds). */
@@ -141,7 +158,7 @@ async function until(what: string, check: () => boolean): Promise<void> {
 describe('browser mode seats', () => {
   it('two profiles sign in side by side: calls go to their own core, events reach their own pages only, and a page without a seat never enters an open one', async () => {
     const dataDir = path.join(root, 'desk');
-    const seats = seatsIn(dataDir, 3);
+    const { seats, openSlots } = seatsIn(dataDir, 3);
     const host = await startBrowserHost({ seats, port: 0, staticDir });
     try {
       const agent = await openPage(host, null);
@@ -206,26 +223,26 @@ describe('browser mode seats', () => {
       await seats.close();
     }
     // Shutdown closed every core.
-    expect(seats.liveSlots()).toEqual([]);
+    expect(openSlots()).toEqual([]);
     expect(await seats.place(null)).toBeNull();
   }, 90_000);
 
   it('a seat with no page and nobody signed in closes; a restart resumes the signed-in seats for their pages', async () => {
     const dataDir = path.join(root, 'restart');
-    const seats = seatsIn(dataDir, 4, 300);
+    const { seats, openSlots } = seatsIn(dataDir, 4, 300);
     const host = await startBrowserHost({ seats, port: 0, staticDir });
     let agentSeat: string;
     try {
       const agent = await openPage(host, null);
       const idle = await openPage(host, null);
       await signIn(agent, 'agent1');
-      expect(seats.liveSlots()).toEqual([1, 2]);
+      expect(openSlots()).toEqual([1, 2]);
       agentSeat = agent.seatId!;
       await idle.close();
       // Nobody signed in there and no page: closed after the idle time. The agent's seat stays, page or not.
       await agent.close();
-      await until('the idle seat closed', () => seats.liveSlots().length === 1);
-      expect(seats.liveSlots()).toEqual([1]);
+      await until('the idle seat closed', () => openSlots().length === 1);
+      expect(openSlots()).toEqual([1]);
     } finally {
       await host.close();
       await seats.close();
@@ -233,9 +250,9 @@ describe('browser mode seats', () => {
     expect(existsSync(path.join(dataDir, 'seats.json'))).toBe(true);
 
     // The workstation restarts: the agent's seat resumes its stored session before any page comes.
-    const again = seatsIn(dataDir, 4);
+    const { seats: again, openSlots: openAgain } = seatsIn(dataDir, 4);
     await again.start();
-    expect(again.liveSlots()).toEqual([1]);
+    expect(openAgain()).toEqual([1]);
     const hostAgain = await startBrowserHost({ seats: again, port: 0, staticDir });
     try {
       const agentAgain = await openPage(hostAgain, agentSeat);

@@ -66,8 +66,6 @@ export interface Seats extends SeatDirectory {
   readonly maxSeats: number;
   /** Opens the seats whose folder holds a stored session, so they resume (and sync) as before a restart. */
   start(): Promise<void>;
-  /** The slots whose core is open, ascending. */
-  liveSlots(): number[];
   /** Closes every core; placing afterwards answers null. */
   close(): Promise<void>;
 }
@@ -262,9 +260,6 @@ export function createSeats(options: SeatsOptions): Seats {
           if (readSettings(seatDataDir(dataDir, slot))?.session) await open(slot);
         }
       });
-    },
-    liveSlots() {
-      return [...live.keys()].sort((a, b) => a - b);
     },
     close() {
       closed = true;

@@ -281,6 +281,17 @@ describe('one customer across channels, in the workstation', () => {
         false,
     );
     expect((await server.store.getAttachment('core-upload-0001'))?.data.equals(quote)).toBe(true);
+
+    // Its action id again: with the same file it is the same reply; without it (or with
+    // another) it is refused, never answered "sent" for files that did not go.
+    const retry = { ticketId: emailTicket, text: '报价单见附件', actionId: sent.message.id };
+    expect(await call(agent1, 'ticket.reply', { ...retry, attachments: [uploaded] })).toMatchObject({ kind: 'sent', message: { id: sent.message.id } });
+    expect(await agent1.invoke('ticket.reply', retry)).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
+    expect(await agent1.invoke('ticket.reply', { ...retry, attachments: [{ ...uploaded, id: 'core-upload-0002' }] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_params' },
+    });
+    expect((await server.store.getTicketBundle(emailTicket))?.messages.filter((message) => message.text === '报价单见附件')).toHaveLength(1);
   });
 
   it('fails merges and downloads with `offline` without the server, while search keeps working', async () => {

@@ -142,6 +142,7 @@ export function CustomerHistory({ customerId, tickets, currentId }: { customerId
       view: state.customerHistoryFor === customerId ? state.customerHistory : null,
       loading: state.customerHistoryLoading,
       error: state.customerHistoryFor === customerId ? state.customerHistoryError : null,
+      notYours: state.customerHistoryFor === customerId && state.customerHistoryNotYours,
       loadMore: state.loadMoreCustomerHistory,
       online: state.connection.status === 'online',
       language: state.language,
@@ -175,6 +176,11 @@ export function CustomerHistory({ customerId, tickets, currentId }: { customerId
               {s.loading ? t('customerHistory.loading') : t('customerHistory.more')}
             </button>
           ) : null}
+        </>
+      ) : s.notYours ? (
+        <>
+          <p className="muted small history-not-yours">{t('customerHistory.notYours')}</p>
+          <LocalTickets tickets={tickets} currentId={currentId} />
         </>
       ) : s.error ? (
         <>

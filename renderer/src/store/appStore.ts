@@ -11,7 +11,7 @@ import { createChatSlice } from './chatSlice.js';
 import { createCollisionSlice } from './collisionSlice.js';
 import { createAttachmentSlice } from './attachmentSlice.js';
 import { createConnectionSlice } from './connectionSlice.js';
-import { createCustomerSlice, csatNotesOf, customerMatchKey, reloadCustomerWhenBackOnline } from './customerSlice.js';
+import { createCustomerSlice, csatNotesOf, customerMatchKey, historyAccessChanged, reloadCustomerWhenBackOnline } from './customerSlice.js';
 import { createFieldsSlice } from './fieldsSlice.js';
 import { createManualSlice } from './manualSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
@@ -205,7 +205,10 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       // The whole history: for each customer opened, after a merge (again on coming back online: onBackOnline), and when a
       // satisfaction answer lands on the open ticket (its CSAT note), so the panel shows the new score.
       const csatAnswered = before?.id === customer.id && csatNotesOf(state.detail) > csatNotesOf(previous.detail);
-      if (!before || before.id !== customer.id || state.mergeNotice !== previous.mergeNotice || csatAnswered) void state.loadCustomerHistory(customer.id);
+      // Taking the ticket (or being offered it, or losing it) changes whether the server shows this customer's history to this agent.
+      if (!before || before.id !== customer.id || state.mergeNotice !== previous.mergeNotice || csatAnswered || historyAccessChanged(state, previous)) {
+        void state.loadCustomerHistory(customer.id);
+      }
     }),
     // Collision: the server's roster of the open ticket; this window's own presence, typing and the reply's starting point.
     api.on('ticketPresence', (event) => {

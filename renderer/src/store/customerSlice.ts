@@ -44,6 +44,12 @@ export interface CustomerSlice {
   customerHistoryFor: string | null;
   customerHistoryLoading: boolean;
   customerHistoryError: UiError | null;
+  /**
+   * The server shows a customer's history only to whoever holds or is offered one of their
+   * tickets (leads: always), and this agent holds none: a queued ticket opened from the queue
+   * view, or an offer that ended. Not an error: the panel says the history comes with the ticket.
+   */
+  customerHistoryNotYours: boolean;
   /** Loads the newest page of the customer's history (again), from the server or, offline, the cache. */
   loadCustomerHistory: (customerId: string) => Promise<void>;
   /** Appends the next (older) page. */
@@ -86,6 +92,23 @@ export function csatNotesOf(detail: Pick<TicketDetail, 'notes'> | null): number 
   return detail ? detail.notes.filter((note) => note.authorId === CSAT_AUTHOR_ID).length : 0;
 }
 
+/** Who holds the open ticket or is offered it: what decides whether the server shows its customer's history to an agent. */
+function historyHolderOf(detail: Pick<TicketDetail, 'ticket'> | null): string {
+  return detail ? `${detail.ticket.assigneeId ?? ''}|${detail.ticket.routing.offer?.agentId ?? ''}` : '';
+}
+
+/**
+ * Whether the open ticket (same customer) changed hands so that the server may now answer its
+ * customer's history otherwise: taken, offered, or lost. A ticket taken here is the agent's
+ * locally before the server has it, so a history refused meanwhile is asked again once the
+ * take is acknowledged (the ticket no longer pending).
+ */
+export function historyAccessChanged(state: AppState, previous: AppState): boolean {
+  if (!state.detail || state.detail.customer.id !== previous.detail?.customer.id) return false;
+  if (historyHolderOf(state.detail) !== historyHolderOf(previous.detail)) return true;
+  return state.customerHistoryNotYours && previous.detail.pending && !state.detail.pending;
+}
+
 export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState, [], [], CustomerSlice> {
   // Only the newest search's answer is shown, so fast typing never shows stale customers.
   let latestSearch = 0;
@@ -110,17 +133,23 @@ export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState,
     customerHistoryFor: null,
     customerHistoryLoading: false,
     customerHistoryError: null,
+    customerHistoryNotYours: false,
 
     async loadCustomerHistory(customerId) {
       const request = ++latestHistory;
       // Another customer's pages never show under this one, even for a moment.
-      if (get().customerHistoryFor !== customerId) set({ customerHistory: null, customerHistoryFor: customerId });
+      if (get().customerHistoryFor !== customerId) set({ customerHistory: null, customerHistoryFor: customerId, customerHistoryNotYours: false });
       set({ customerHistoryLoading: true, customerHistoryError: null });
       try {
         const page = await api.invoke('customer.history', { customerId });
-        if (request === latestHistory) set({ customerHistory: page, customerHistoryLoading: false });
+        if (request === latestHistory) set({ customerHistory: page, customerHistoryLoading: false, customerHistoryNotYours: false });
       } catch (error) {
-        if (request === latestHistory) set({ customerHistoryLoading: false, customerHistoryError: toUiError(error) });
+        if (request !== latestHistory) return;
+        const ui = toUiError(error);
+        // The customer of an open ticket exists, so the server's "not found" (it answers unknown and
+        // not-yours alike) means not yours: what this agent may see is the tickets the workstation holds.
+        if (ui.code === 'not_found') set({ customerHistory: null, customerHistoryLoading: false, customerHistoryNotYours: true });
+        else set({ customerHistoryLoading: false, customerHistoryError: ui });
       }
     },
 

@@ -90,6 +90,8 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
   // asked for once the answer is in, if that answer does not cover it.
   let windowInFlight = false;
   let wantedRange: { start: number; end: number } | null = null;
+  // Tickets the inbox opened by itself that were gone soon after (see openTopTicket): not opened by itself again.
+  const vanished = new Set<string>();
 
   function request(get: () => AppState, offset: number) {
     const { query, ...rest } = get().filters;
@@ -108,8 +110,8 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
       });
     }
 
-    /** Loads the list again from `offset` (default: the window shown), with the counts. */
-    async function loadList(offset: number): Promise<void> {
+    /** Loads the list again from `offset` (default: the window shown), with the counts; `reopenTop`: see openTopTicket. */
+    async function loadList(offset: number, reopenTop = false): Promise<void> {
       if (!get().user) return;
       const rowsRequest = ++latestRows;
       const listRequest = ++latestList;
@@ -131,8 +133,8 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
         applyWindow(result);
         // Like a mail client: when nothing is open and the inbox fills (sign-in, end of the
         // first sync), the top ticket is shown straight away.
-        const first = result.rows[0];
-        if (first && result.offset === 0 && !hadRows && get().openTicketId === null) void get().openTicket(first.id);
+        const first = result.rows.find((row) => !vanished.has(row.id));
+        if (first && result.offset === 0 && (!hadRows || reopenTop) && get().openTicketId === null) void get().openTicket(first.id, { automatic: true });
       } catch (error) {
         if (rowsRequest !== latestRows) return;
         set({ inboxError: toUiError(error), inboxLoaded: true });
@@ -170,6 +172,10 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
       ...INBOX_SIGNED_OUT,
 
       loadInbox: () => loadList(get().rowsOffset),
+      openTopTicket(gone) {
+        vanished.add(gone);
+        return loadList(0, true);
+      },
 
       showRange(start, end) {
         const state = get();

@@ -75,10 +75,18 @@ describe('the queue view', () => {
     expect(store.getState().detail?.messages.map((m) => m.text)).toEqual(['我的订单三天没有物流更新了']);
     await store.getState().loadInbox();
     expect(store.getState().rows).toEqual([]);
+    // A new customer, not the agent's yet: the history panel says it comes with the ticket, never "could not be loaded".
+    await vi.waitFor(() => expect(store.getState().customerHistoryNotYours).toBe(true));
+    expect(store.getState().customerHistoryError).toBeNull();
+    expect(store.getState().customerHistory).toBeNull();
 
     expect(await store.getState().setStatus('in_progress')).toBe(true);
     await vi.waitFor(() => expect(store.getState().rows.map((r) => r.id)).toEqual([first]));
     await vi.waitFor(async () => expect((await server.store.getTicket(first))?.assigneeId).toBe('agent_li'));
+    // Taken: the history loads by itself.
+    await vi.waitFor(() => expect(store.getState().customerHistory?.entries.map((entry) => entry.ticket.id)).toEqual([first]));
+    expect(store.getState().customerHistoryNotYours).toBe(false);
+    expect(store.getState().customerHistoryError).toBeNull();
     await vi.waitFor(() => expect(waiting()).toBe(1));
     // The summary moved on since the list was loaded; a refresh lists what still waits.
     expect(store.getState().queueSummary.at).toBeGreaterThan(store.getState().queueListedAt!);

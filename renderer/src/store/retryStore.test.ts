@@ -125,6 +125,41 @@ describe('the renderer store retrying', () => {
     expect(await onServer(text)).toBe(2);
   });
 
+  it("makes a reply's files part of the send: a retry with the same files lands once with them, the same words with other files are a second reply", async () => {
+    /** Uploads one file for the open ticket's reply, as the composer does; its upload id. */
+    const attach = async (name: string, body: string) => {
+      const before = new Set((store.getState().replyFiles[ticketId] ?? []).map((file) => file.id));
+      await store.getState().attachFiles([new File([body], name, { type: 'application/pdf' })]);
+      expect(store.getState().attachError).toBeNull();
+      return store.getState().replyFiles[ticketId]!.find((file) => !before.has(file.id))!.id;
+    };
+    const filesOnServer = async (text: string) =>
+      (await server!.store.getTicketBundle(ticketId))!.messages.filter((m) => m.text === text).map((m) => m.attachments.map((file) => file.id));
+
+    // The same text and the same file, pressed again after a lost answer: one reply, with its file.
+    const retried = '报价单见附件，请查收。';
+    const quote = await attach('报价单.pdf', '%PDF-1.4 quote');
+    store.getState().setReplyDraft(retried);
+    link.loseNextAnswer('ticket.reply');
+    expect(await store.getState().sendReply()).toBe(false);
+    expect(await store.getState().sendReply()).toBe(true);
+    expect(store.getState().replyFiles[ticketId]).toBeUndefined();
+    await vi.waitFor(() => expect(store.getState().connection.pendingCount).toBe(0), WAIT);
+    expect(await filesOnServer(retried)).toEqual([[quote]]);
+
+    // The answer is lost again; the agent swaps the file and sends the same words: another reply, with the other file.
+    const swapped = '合同见附件。';
+    const draftContract = await attach('合同草稿.pdf', '%PDF-1.4 draft');
+    store.getState().setReplyDraft(swapped);
+    link.loseNextAnswer('ticket.reply');
+    expect(await store.getState().sendReply()).toBe(false);
+    store.getState().removeReplyFile(draftContract);
+    const finalContract = await attach('合同定稿.pdf', '%PDF-1.4 final');
+    expect(await store.getState().sendReply()).toBe(true);
+    await vi.waitFor(() => expect(store.getState().connection.pendingCount).toBe(0), WAIT);
+    expect(await filesOnServer(swapped)).toEqual([[draftContract], [finalContract]]);
+  });
+
   it('adds a note whose answer was lost exactly once', async () => {
     const text = '客户来电确认：周五前处理完毕';
     store.getState().setNoteDraft(text);

@@ -5,13 +5,24 @@ import { toUiError } from './errors.js';
 import type { AppState, RetryAction, TicketSlice } from './types.js';
 
 /**
- * The action id for sending `text` (through `via`) on a ticket: the one of the earlier
- * attempt when the agent retries the same text, else a new one. A send whose answer was
- * lost (the link dropped) may have been done, so the retry must be the same action.
+ * The action id for sending `what` on a ticket: the one of the earlier attempt when the agent
+ * retries the same send (same text, route, subject and files), else a new one. A send whose
+ * answer was lost (the link dropped) may have been done, so the retry must be the same action;
+ * the same words with other files are another reply, never folded into the first.
  */
-function actionFor(earlier: RetryAction | undefined, text: string, via?: string, subject?: string): RetryAction {
-  if (earlier && earlier.text === text && earlier.via === via && earlier.subject === subject) return earlier;
-  return { actionId: crypto.randomUUID(), text, ...(via ? { via } : {}), ...(subject !== undefined ? { subject } : {}) };
+function actionFor(earlier: RetryAction | undefined, what: Omit<RetryAction, 'actionId'>): RetryAction {
+  if (earlier && isSameSend(earlier, what)) return earlier;
+  return { actionId: crypto.randomUUID(), ...what };
+}
+
+function isSameSend(earlier: RetryAction, what: Omit<RetryAction, 'actionId'>): boolean {
+  return (
+    earlier.text === what.text &&
+    earlier.via === what.via &&
+    earlier.subject === what.subject &&
+    earlier.fileIds.length === what.fileIds.length &&
+    earlier.fileIds.every((id, i) => id === what.fileIds[i])
+  );
 }
 
 /** The way the reply leaves, as the ticket rules pick it: the agent's pick, else the customer's way on this ticket, else the best one. */
@@ -36,8 +47,30 @@ function without(actions: Record<string, RetryAction>, key: string): Record<stri
 
 export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [], [], TicketSlice> {
   let latestLoad = 0;
+  // The open ticket when the inbox opened it by itself (the agent chose nothing since); null otherwise.
+  let automaticallyOpened: string | null = null;
 
-  async function load(set: (partial: Partial<AppState>) => void, get: () => AppState, ticketId: string, showLoading: boolean): Promise<void> {
+  /**
+   * Whether a ticket that is gone was one the agent never chose and did not hold: opened by
+   * the inbox by itself and gone before it was read, or shown that way while offered or queued.
+   * After a reload or a restart the inbox is read from the cache before the sync is done, and
+   * an offer the old connection held is withdrawn by the server meanwhile; that is no news to
+   * tell the agent. A ticket they held, or chose to open, still says it is no longer theirs.
+   */
+  function leftUnchosen(get: () => AppState, ticketId: string, automatic: boolean): boolean {
+    if (automatic) return true;
+    if (automaticallyOpened !== ticketId) return false;
+    const shown = get().detail;
+    return shown?.ticket.id === ticketId && shown.ticket.assigneeId !== get().user?.id;
+  }
+
+  async function load(
+    set: (partial: Partial<AppState>) => void,
+    get: () => AppState,
+    ticketId: string,
+    showLoading: boolean,
+    automatic = false,
+  ): Promise<void> {
     const request = ++latestLoad;
     if (showLoading) set({ ticketLoading: true });
     try {
@@ -49,7 +82,13 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       if (detail.unread) void api.invoke('ticket.markRead', { ticketId }).catch(() => undefined);
     } catch (error) {
       if (request !== latestLoad || get().openTicketId !== ticketId) return;
-      set({ detail: null, ticketLoading: false, ticketError: toUiError(error) });
+      const ui = toUiError(error);
+      if (ui.code === 'not_found' && leftUnchosen(get, ticketId, automatic)) {
+        // Nobody chose it and it was not the agent's: no "no longer available to you"; the inbox's top ticket as it is now opens instead.
+        automaticallyOpened = null;
+        set({ openTicketId: null, detail: null, ticketLoading: false, ticketError: null });
+        void get().openTopTicket(ticketId);
+      } else set({ detail: null, ticketLoading: false, ticketError: ui });
     }
   }
 
@@ -121,7 +160,8 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     draftBusyId: null,
     retryActions: {},
 
-    async openTicket(ticketId) {
+    async openTicket(ticketId, options) {
+      automaticallyOpened = options?.automatic === true ? ticketId : null;
       const found = get().rows.findIndex((row) => row.id === ticketId);
       const index = found >= 0 ? get().rowsOffset + found : -1;
       const sameTicket = get().openTicketId === ticketId;
@@ -132,11 +172,12 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
         ...(sameTicket ? {} : { detail: null }),
         ...(index >= 0 ? { selectedIndex: index } : {}),
       });
-      await load(set, get, ticketId, !sameTicket);
+      await load(set, get, ticketId, !sameTicket, options?.automatic === true && !sameTicket);
     },
 
     closeTicket() {
       latestLoad++;
+      automaticallyOpened = null;
       set({ openTicketId: null, detail: null, ticketError: null, actionError: null, ticketLoading: false });
     },
 
@@ -183,12 +224,17 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       // Blank = the default subject, which the server makes; only an email reply carries one.
       const detail = get().detail?.ticket.id === ticketId ? get().detail : null;
       const subject = written !== '' && replyGoesByEmail(detail, via) ? written : undefined;
-      const action = actionFor(get().retryActions[key], text, via, subject);
+      const files = get().replyFiles[ticketId] ?? [];
+      const action = actionFor(get().retryActions[key], {
+        text,
+        ...(via ? { via } : {}),
+        ...(subject !== undefined ? { subject } : {}),
+        fileIds: files.map((file) => file.id),
+      });
       set({ sendingReply: true, actionError: null, retryActions: { ...get().retryActions, [key]: action } });
       try {
         // Online it goes to the outbox; offline the core keeps it as a draft for the agent
         // to confirm later. Either way the text is safe in the core and leaves the composer.
-        const files = get().replyFiles[ticketId] ?? [];
         await api.invoke('ticket.reply', {
           ticketId,
           text,
@@ -203,8 +249,12 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
         if (sent) delete drafts[ticketId];
         const subjects = { ...get().replySubjects };
         if (sent && (subjects[ticketId]?.trim() ?? '') === written) delete subjects[ticketId];
+        // Only the files it sent leave the composer: one attached while it was on its way stays.
+        const sentIds = new Set(action.fileIds);
         const replyFiles = { ...get().replyFiles };
-        delete replyFiles[ticketId];
+        const kept = (replyFiles[ticketId] ?? []).filter((file) => !sentIds.has(file.id));
+        if (kept.length > 0) replyFiles[ticketId] = kept;
+        else delete replyFiles[ticketId];
         set({ replyDrafts: drafts, replySubjects: subjects, replyFiles, sendingReply: false, retryActions: without(get().retryActions, key) });
         void get().reloadTicket();
         return true;
@@ -219,7 +269,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       const text = ticketId ? (get().noteDrafts[ticketId] ?? '') : '';
       if (!ticketId || text.trim() === '' || get().addingNote) return false;
       const key = `note:${ticketId}`;
-      const action = actionFor(get().retryActions[key], text);
+      const action = actionFor(get().retryActions[key], { text, fileIds: [] });
       set({ addingNote: true, actionError: null, retryActions: { ...get().retryActions, [key]: action } });
       try {
         await api.invoke('ticket.addNote', { ticketId, text, actionId: action.actionId });

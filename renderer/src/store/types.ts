@@ -117,6 +117,8 @@ export interface InboxSlice {
   inboxError: UiError | null;
   /** Loads the shown window again, with the counts. */
   loadInbox: () => Promise<void>;
+  /** A ticket the inbox opened by itself is gone (ticketSlice): lists again and opens the top ticket, never `gone` again. */
+  openTopTicket: (gone: string) => Promise<void>;
   /** The list shows rows `start` to `end` (exclusive): loads the window around them when it does not hold them. */
   showRange: (start: number, end: number) => void;
   setInboxView: (view: InboxView) => void;
@@ -133,12 +135,14 @@ export interface InboxSlice {
   openSelected: () => void;
 }
 
-/** A send the agent may retry: the id it goes with, and what it sends (other text is another action). */
+/** A send the agent may retry: the id it goes with, and what it sends (other text, route, subject or files is another action). */
 export interface RetryAction {
   actionId: string;
   text: string;
   via?: string;
   subject?: string;
+  /** The ids of the uploaded files it sends, in order; empty for a note or a reply without files. */
+  fileIds: string[];
 }
 
 /** The open ticket, its drafts and the actions on it. */
@@ -169,7 +173,12 @@ export interface TicketSlice {
    * succeeded. Sending the same text again reuses its id, so the core does it once.
    */
   retryActions: Record<string, RetryAction>;
-  openTicket: (ticketId: string) => Promise<void>;
+  /**
+   * Shows a ticket. `automatic`: nobody chose it (the inbox's top ticket as it fills); gone before
+   * it is read, or while it was not the agent's (an offer), it closes quietly and the next top
+   * ticket opens, instead of saying it is no longer available.
+   */
+  openTicket: (ticketId: string, options?: { automatic?: boolean }) => Promise<void>;
   closeTicket: () => void;
   reloadTicket: () => Promise<void>;
   setReplyDraft: (text: string) => void;
