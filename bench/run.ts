@@ -26,7 +26,21 @@ import { runRoutingBench } from './routing.js';
 import { runSearchBench } from './search.js';
 import { measureSocketRoundTrip } from './socketRoundTrip.js';
 
-const PHASES = ['rtt', 'ingest', 'bootstrap', 'routing', 'offline', 'reports', 'inbox', 'inbox_scroll', 'search', 'postgres', 'cluster', 'board', 'charts'] as const;
+const PHASES = [
+  'rtt',
+  'ingest',
+  'bootstrap',
+  'routing',
+  'offline',
+  'reports',
+  'inbox',
+  'inbox_scroll',
+  'search',
+  'postgres',
+  'cluster',
+  'board',
+  'charts',
+] as const;
 type Phase = (typeof PHASES)[number];
 
 function selectedPhases(): Phase[] {

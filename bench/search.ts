@@ -47,24 +47,22 @@ function searchBundle(index: number): TicketBundle {
     REPLIES[index % REPLIES.length]!,
     followUpContact(index, base.ticket.channel).text,
   ];
-  const messages = texts.map(
-    (text, k): Message => ({
-      id: `msg-${String(index)}-${String(k)}`,
-      ticketId: base.ticket.id,
-      direction: k === 1 ? 'outbound' : 'inbound',
-      channel: base.ticket.channel,
-      authorId: k === 1 ? 'agent1' : null,
-      authorName: k === 1 ? '李娜' : customerName(index),
-      text,
-      externalMessageId: null,
-      deliveryStatus: k === 1 ? 'sent' : 'received',
-      createdAt: base.ticket.createdAt + k * 1000,
-      attachments: [],
-      source: null,
-      call: null,
-      deliveryError: null,
-    }),
-  );
+  const messages = texts.map((text, k): Message => ({
+    id: `msg-${String(index)}-${String(k)}`,
+    ticketId: base.ticket.id,
+    direction: k === 1 ? 'outbound' : 'inbound',
+    channel: base.ticket.channel,
+    authorId: k === 1 ? 'agent1' : null,
+    authorName: k === 1 ? '李娜' : customerName(index),
+    text,
+    externalMessageId: null,
+    deliveryStatus: k === 1 ? 'sent' : 'received',
+    createdAt: base.ticket.createdAt + k * 1000,
+    attachments: [],
+    source: null,
+    call: null,
+    deliveryError: null,
+  }));
   return {
     ...base,
     ticket: { ...base.ticket, subject, lastMessagePreview: texts[2]!.slice(0, 60) },
@@ -96,11 +94,13 @@ export function runSearchBench(): void {
     const raw = new Database(file, { readonly: true });
     applyCacheKey(raw, key);
     const hasBigrams = raw.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'ticket_bigrams'").pluck().get() === 1;
-    const trigramFloor = raw.prepare('SELECT (SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH ?) + (SELECT count(*) FROM message_fts WHERE message_fts MATCH ?)');
-    const likeFloor = raw.prepare("SELECT (SELECT count(*) FROM tickets WHERE subject LIKE ? ESCAPE '\\') + (SELECT count(*) FROM messages WHERE text LIKE ? ESCAPE '\\')");
-    const bigramFloor = hasBigrams
-      ? raw.prepare('SELECT count(*) FROM ticket_bigrams WHERE ticket_bigrams MATCH ?')
-      : null;
+    const trigramFloor = raw.prepare(
+      'SELECT (SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH ?) + (SELECT count(*) FROM message_fts WHERE message_fts MATCH ?)',
+    );
+    const likeFloor = raw.prepare(
+      "SELECT (SELECT count(*) FROM tickets WHERE subject LIKE ? ESCAPE '\\') + (SELECT count(*) FROM messages WHERE text LIKE ? ESCAPE '\\')",
+    );
+    const bigramFloor = hasBigrams ? raw.prepare('SELECT count(*) FROM ticket_bigrams WHERE ticket_bigrams MATCH ?') : null;
 
     const viewer = { userId: 'lead1', heldOnly: false, now: Date.UTC(2024, 10, 8, 2, 0, 0) + (tickets / 2) * 60_000 };
     // What the search box sends: the default filters (open tickets, newest activity first), the first window of 200.

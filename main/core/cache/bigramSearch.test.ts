@@ -101,7 +101,9 @@ function messageOf(id: string, ticketId: string, text: string): Message {
 
 function bundleOf(index: number): TicketBundle {
   const ticket = ticketOf(index);
-  const messages = [TEXTS[index % TEXTS.length]!, TEXTS[(index * 5 + 1) % TEXTS.length]!].map((text, k) => messageOf(`m${String(index)}-${String(k)}`, ticket.id, text));
+  const messages = [TEXTS[index % TEXTS.length]!, TEXTS[(index * 5 + 1) % TEXTS.length]!].map((text, k) =>
+    messageOf(`m${String(index)}-${String(k)}`, ticket.id, text),
+  );
   return { ticket, customer: customerOf(index), messages, notes: [] };
 }
 
@@ -167,7 +169,11 @@ describe('the 2-character search index', () => {
       [
         { seq: 2, kind: 'bundle', bundle: { ticket: bySubject, customer: customerOf(100), messages: [], notes: [] } },
         { seq: 3, kind: 'bundle', bundle: { ticket: byName, customer: { ...customerOf(101), name: '鳄鱼先生' }, messages: [], notes: [] } },
-        { seq: 4, kind: 'bundle', bundle: { ticket: byMessage, customer: customerOf(102), messages: [messageOf('m102', byMessage.id, '我想买鳄鱼')], notes: [] } },
+        {
+          seq: 4,
+          kind: 'bundle',
+          bundle: { ticket: byMessage, customer: customerOf(102), messages: [messageOf('m102', byMessage.id, '我想买鳄鱼')], notes: [] },
+        },
       ],
       4,
       lead,
@@ -199,7 +205,10 @@ describe('the 2-character search index', () => {
     const emailTicket = ticketOf(7);
     expect(emailTicket.channel).toBe('email');
     expect(
-      cache.writer.recordMutation({ mutationId: 'r1', kind: 'reply', ticketId: emailTicket.id, messageId: 'm-reply', text: '已为您登记斑马', createdAt: 3_000 }, lead),
+      cache.writer.recordMutation(
+        { mutationId: 'r1', kind: 'reply', ticketId: emailTicket.id, messageId: 'm-reply', text: '已为您登记斑马', createdAt: 3_000 },
+        lead,
+      ),
     ).toMatchObject({ ok: true });
     expect(ids('斑马')).toEqual([emailTicket.id]);
 

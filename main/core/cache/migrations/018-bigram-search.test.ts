@@ -10,7 +10,10 @@ describe('cache migration 018-bigram-search', () => {
   let dir: string;
   let db: Database.Database;
   const matching = (word: string) =>
-    db.prepare('SELECT t.id FROM tickets t WHERE t.rid IN (SELECT rowid FROM ticket_bigrams WHERE ticket_bigrams MATCH ?) ORDER BY t.id').pluck().all(`"${word}"`);
+    db
+      .prepare('SELECT t.id FROM tickets t WHERE t.rid IN (SELECT rowid FROM ticket_bigrams WHERE ticket_bigrams MATCH ?) ORDER BY t.id')
+      .pluck()
+      .all(`"${word}"`);
   const insertMessage = (id: string, ticketId: string, text: string) =>
     db
       .prepare(
