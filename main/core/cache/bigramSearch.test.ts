@@ -221,6 +221,31 @@ describe('the 2-character search index', () => {
     expect(ids('退款').length).toBeGreaterThan(0);
   });
 
+  it('keeps the counts every query shares (views, unread, assignees) right across writes', () => {
+    const viewer = { userId: 'lead1', heldOnly: false, now: 5_000 };
+    const counts = (query: string) => {
+      const { viewCounts, unreadCount, assignees, exists } = cache.reader.inbox({ channel: null, status: null, query }, viewer);
+      return { viewCounts, unreadCount, assignees, exists };
+    };
+    const before = counts('');
+    expect(counts('退款')).toEqual(before);
+    expect(before.viewCounts).toEqual({ mine: 60, unassigned: 0, all: 60 });
+    const first = ticketOf(0);
+    cache.writer.applyChanges(
+      [
+        { seq: 2, kind: 'ticket', ticket: { ...first, assigneeId: null, assigneeName: null, status: 'unassigned' } },
+        { seq: 3, kind: 'message', message: messageOf('m-unread', ticketOf(1).id, '还没到'), ticket: ticketOf(1) },
+      ],
+      3,
+      lead,
+    );
+    const after = counts('退款');
+    expect(after.viewCounts).toEqual({ mine: 59, unassigned: 1, all: 60 });
+    expect(after.unreadCount).toBe(before.unreadCount + 1);
+    expect(after.assignees).toEqual([{ id: 'lead1', name: '王组长', count: 59 }]);
+    expect(counts('')).toEqual(after);
+  });
+
   it('answers every query exactly as the LIKE fallback does', () => {
     const indexed = new Map(QUERIES.map((query) => [query, ids(query)]));
     // A bootstrap switches the indexes off: the same rows are then searched with LIKE.

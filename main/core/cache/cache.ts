@@ -1246,6 +1246,40 @@ export function openCache(file: string, key: Buffer | null): Cache {
     };
   }
 
+  /**
+   * What `inbox` counts whatever the query and the other filters say (the views, the unread
+   * count, who holds the view's tickets): the same for every keystroke in the search box, and
+   * at 100,000 tickets several scans of the inbox index, so it is read again only after a write.
+   * `total_changes()` counts every row this connection (the cache's only writer) has inserted,
+   * updated or deleted, triggers included; a rolled-back write only costs a fresh read.
+   */
+  let lastQueryFreeCounts: { key: string; value: ReturnType<typeof readQueryFreeCounts> } | null = null;
+  const totalChanges = db.prepare('SELECT total_changes()').pluck();
+
+  function queryFreeCounts(scope: Clause | null, viewCond: Clause | null, statusCond: Clause | null, viewer: InboxViewer | null) {
+    const key = JSON.stringify([totalChanges.get(), scope, viewCond, statusCond, viewer?.userId ?? null]);
+    if (lastQueryFreeCounts?.key !== key) lastQueryFreeCounts = { key, value: readQueryFreeCounts(scope, viewCond, statusCond, viewer) };
+    return lastQueryFreeCounts.value;
+  }
+
+  function readQueryFreeCounts(scope: Clause | null, viewCond: Clause | null, statusCond: Clause | null, viewer: InboxViewer | null) {
+    const inScope = whereOf([scope]);
+    const views = inboxStatement(
+      `SELECT coalesce(sum(${OPEN_STATUS_SQL}), 0) AS all_, coalesce(sum(${OPEN_STATUS_SQL} AND t.assignee_id = ?), 0) AS mine,
+        coalesce(sum(${OPEN_STATUS_SQL} AND t.assignee_id IS NULL), 0) AS unassigned, count(*) AS exists_ FROM tickets t ${inScope.sql}`,
+    ).get(viewer?.userId ?? null, ...inScope.params) as { all_: number; mine: number; unassigned: number; exists_: number };
+    const unreadCount = inboxStatement(`SELECT count(*) FROM ticket_unread u JOIN tickets t ON t.id = u.ticket_id ${inScope.sql}`)
+      .pluck()
+      .get(...inScope.params) as number;
+    const byAssignee = whereOf([scope, viewCond, statusCond, { sql: 't.assignee_id IS NOT NULL', params: [] }]);
+    const assignees = inboxStatement(
+      `SELECT g.id, (SELECT n.assignee_name FROM tickets n WHERE n.assignee_id = g.id LIMIT 1) AS name, g.n
+        FROM (SELECT t.assignee_id AS id, count(*) AS n FROM tickets t ${byAssignee.sql} GROUP BY t.assignee_id) g
+        ORDER BY g.n DESC, g.id LIMIT 200`,
+    ).all(...byAssignee.params) as Array<{ id: string; name: string | null; n: number }>;
+    return { views, unreadCount, assignees };
+  }
+
   // The scripts libraries live in their own module (scriptCache.ts); the cache hands them out with the rest.
   const scriptCache = createScriptCache(db);
   // So does the customer history kept for offline reading (historyCache.ts).
@@ -1308,20 +1342,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         if (statusSelected(group.status) && channelSelected(group.channel)) total += group.n;
       }
 
-      const inScope = whereOf([scope]);
-      const views = inboxStatement(
-        `SELECT coalesce(sum(${OPEN_STATUS_SQL}), 0) AS all_, coalesce(sum(${OPEN_STATUS_SQL} AND t.assignee_id = ?), 0) AS mine,
-          coalesce(sum(${OPEN_STATUS_SQL} AND t.assignee_id IS NULL), 0) AS unassigned, count(*) AS exists_ FROM tickets t ${inScope.sql}`,
-      ).get(viewer?.userId ?? null, ...inScope.params) as { all_: number; mine: number; unassigned: number; exists_: number };
-      const unreadCount = inboxStatement(`SELECT count(*) FROM ticket_unread u JOIN tickets t ON t.id = u.ticket_id ${inScope.sql}`)
-        .pluck()
-        .get(...inScope.params) as number;
-      const byAssignee = whereOf([scope, viewCond, statusCond, { sql: 't.assignee_id IS NOT NULL', params: [] }]);
-      const assignees = inboxStatement(
-        `SELECT g.id, (SELECT n.assignee_name FROM tickets n WHERE n.assignee_id = g.id LIMIT 1) AS name, g.n
-          FROM (SELECT t.assignee_id AS id, count(*) AS n FROM tickets t ${byAssignee.sql} GROUP BY t.assignee_id) g
-          ORDER BY g.n DESC, g.id LIMIT 200`,
-      ).all(...byAssignee.params) as Array<{ id: string; name: string | null; n: number }>;
+      const { views, unreadCount, assignees } = queryFreeCounts(scope, viewCond, statusCond, viewer);
       return {
         ...inboxWindow(filter, viewer, total),
         exists: views.exists_,
