@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { openCache, type InboxFilter } from '../main/core/cache/cache.js';
+import { openCache, type Cache, type InboxFilter } from '../main/core/cache/cache.js';
 import { CHANNELS, PRIORITIES, defaultTicketRouting, type Ticket, type TicketBundle, type TicketStatus, type User } from '../shared/domain.js';
 import { RESOLUTION_SLA_MS } from '../shared/sla.js';
 import { makeBenchDir, percentile, progress, removeDir, reportMetric, scaled } from './benchSupport.js';
@@ -15,7 +15,8 @@ import { makeBenchDir, percentile, progress, removeDir, reportMetric, scaled } f
 const STATUSES: TicketStatus[] = ['in_progress', 'unassigned', 'awaiting_customer', 'completed', 'in_progress', 'closed', 'in_progress', 'unassigned'];
 const BASE = Date.UTC(2024, 10, 8, 2, 0, 0);
 
-const lead: User = {
+/** The lead whose cache the inbox benches fill: a lead sees every ticket. */
+export const BENCH_LEAD: User = {
   id: 'lead1',
   username: 'lead1',
   displayName: '王组长',
@@ -28,7 +29,8 @@ const lead: User = {
   extension: null,
 };
 
-function bundleOf(index: number): TicketBundle {
+/** Ticket `index` of the inbox benches (statuses, priorities, channels and assignees in rotation), with its customer and no messages. */
+export function inboxBundle(index: number): TicketBundle {
   const status = STATUSES[index % STATUSES.length]!;
   const priority = PRIORITIES[index % PRIORITIES.length]!;
   const createdAt = BASE + index * 60_000;
@@ -63,18 +65,23 @@ function bundleOf(index: number): TicketBundle {
   return { ticket, customer, messages: [], notes: [] };
 }
 
+/** Fills `cache` with `tickets` bundles through the writer, as a bootstrap does (pages of 5,000; the last one indexes search in bulk). */
+export function fillBenchCache(cache: Cache, tickets: number, bundleOf: (index: number) => TicketBundle): void {
+  cache.writer.beginBootstrap();
+  const pageSize = 5000;
+  for (let from = 0; from < tickets; from += pageSize) {
+    const bundles = Array.from({ length: Math.min(pageSize, tickets - from) }, (_, i) => bundleOf(from + i));
+    cache.writer.applyBootstrapPage({ seq: 1, total: tickets, next: from + pageSize >= tickets ? null : bundles.at(-1)!.ticket.id, bundles }, BENCH_LEAD);
+  }
+}
+
 export function runInboxBench(): void {
   const tickets = scaled(100_000, 1000);
   const dir = makeBenchDir('inbox');
   try {
     const cache = openCache(path.join(dir, 'lead1.sqlite'), randomBytes(32));
     progress(`inbox: filling a cache with ${String(tickets)} tickets`);
-    cache.writer.beginBootstrap();
-    const pageSize = 5000;
-    for (let from = 0; from < tickets; from += pageSize) {
-      const bundles = Array.from({ length: Math.min(pageSize, tickets - from) }, (_, i) => bundleOf(from + i));
-      cache.writer.applyBootstrapPage({ seq: 1, total: tickets, next: from + pageSize >= tickets ? null : bundles.at(-1)!.ticket.id, bundles }, lead);
-    }
+    fillBenchCache(cache, tickets, inboxBundle);
     const viewer = { userId: 'agent3', heldOnly: false, now: BASE + (tickets / 2) * 60_000 };
     const base: InboxFilter = { channel: null, status: 'open', query: '', limit: 200 };
     const rounds = scaled(40, 5);

@@ -2,7 +2,7 @@
  * `npm run bench`: the performance figures of the issue, each printed as `name=value` on
  * stdout beside a raw floor measured in the same run (this machine is shared and noisy, so
  * only the ratio to the floor is comparable between runs). Progress goes to stderr.
- * `BENCH_QUICK=1` scales every count down about ten times; `BENCH_ONLY=rtt,ingest,bootstrap,routing,offline,open_ticket,reports,inbox,inbox_scroll,postgres,cluster,board,charts`
+ * `BENCH_QUICK=1` scales every count down about ten times; `BENCH_ONLY=rtt,ingest,bootstrap,routing,offline,open_ticket,reports,inbox,inbox_scroll,search,postgres,cluster,board,charts`
  * runs a subset; `BENCH_PROFILE=1` profiles the bootstrap even when it meets its target.
  * The default run includes `cluster` (3 nodes on PostgreSQL + Redis) when Redis and PostgreSQL
  * answer; without them it says so and goes on. Asked for by name (`BENCH_ONLY=cluster`), a
@@ -24,6 +24,7 @@ import { runReportsBench } from './reports.js';
 import { runBoardBench } from './board.js';
 import { runChartsBench } from './charts.js';
 import { runRoutingBench } from './routing.js';
+import { runSearchBench } from './search.js';
 import { measureSocketRoundTrip } from './socketRoundTrip.js';
 
 const PHASES = [
@@ -36,6 +37,7 @@ const PHASES = [
   'reports',
   'inbox',
   'inbox_scroll',
+  'search',
   'postgres',
   'cluster',
   'board',
@@ -114,6 +116,7 @@ export async function runBenchmarks(): Promise<void> {
   if (phases.includes('reports')) for (const [name, value] of await runReportsBench()) reportMetric(name, value);
   if (phases.includes('inbox')) runInboxBench();
   if (phases.includes('inbox_scroll')) await measureInboxScroll();
+  if (phases.includes('search')) runSearchBench();
   if (phases.includes('board')) for (const [name, value] of await runBoardBench()) reportMetric(name, value);
   if (phases.includes('charts')) for (const [name, value] of await runChartsBench()) reportMetric(name, value);
   reportMetric('bench_wall_s', (performance.now() - start) / 1000);

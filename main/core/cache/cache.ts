@@ -65,6 +65,8 @@ import { createKnowledgeCache, type KnowledgeCacheReader, type KnowledgeCacheWri
 import { createScriptCache, type ScriptCacheReader, type ScriptCacheWriter } from './scriptCache.js';
 import { createHistoryCache, type HistoryCacheReader, type HistoryCacheWriter } from './historyCache.js';
 import { REBUILD_SEARCH_SQL } from './migrations/008-deferred-search.js';
+import { CLEAR_BIGRAMS_SQL, REBUILD_BIGRAMS_SQL } from './migrations/018-bigram-search.js';
+import { isBigramTerm } from './searchBigrams.js';
 
 /** Where the sync client stands, persisted with the data it describes. */
 export interface SyncState {
@@ -305,6 +307,7 @@ const PURGE_CONTENT_SQL = `
   DELETE FROM ticket_fts;
   DELETE FROM ticket_unread;
   INSERT INTO message_fts (message_fts) VALUES ('delete-all');
+  ${CLEAR_BIGRAMS_SQL}
   DELETE FROM customer_history;
   DELETE FROM customer_history_state;
   -- A lead's cache holds draft articles an agent may not read: a change of role drops them too.
@@ -653,7 +656,7 @@ const TICKET_COLUMNS = `t.id, t.customer_id, t.channel, t.type, t.subject, t.pri
   t.assignment_reason, t.created_at, t.updated_at, t.assigned_at, t.first_response_at, t.due_at, t.completed_at,
   t.last_message_preview, t.last_message_at, t.follow_up_at, t.routing, t.sub_category, t.tags_json, t.result, t.handover_json`;
 
-/** A query term of at least this many characters uses the trigram index; shorter ones fall back to LIKE. */
+/** A query term of at least this many characters uses the trigram index; a 2-character CJK term uses the bigram index (migration 018); others fall back to LIKE. */
 export const MIN_FTS_TERM_LENGTH = 3;
 
 function likePattern(term: string): string {
@@ -680,12 +683,19 @@ function searchForms(term: string): string[] {
   return [...new Set(forms)];
 }
 
+/** The WHERE fragment of a search; `readsCustomers`: it names `c` (the LIKE fallback), so the customers table must be joined. */
+interface SearchClause {
+  sql: string;
+  params: string[];
+  readsCustomers: boolean;
+}
+
 /**
  * Builds the WHERE fragment for the search terms: every term must match somewhere (in one
  * of its forms, see `searchForms`). While a bootstrap has the indexes switched off
  * (`indexed` false) every term uses LIKE: slower, but never missing what is already in the cache.
  */
-function searchClause(query: string, indexed: boolean): { sql: string; params: string[] } {
+function searchClause(query: string, indexed: boolean): SearchClause {
   const terms = query
     .trim()
     .split(/\s+/u)
@@ -695,32 +705,43 @@ function searchClause(query: string, indexed: boolean): { sql: string; params: s
   const joined = terms.join('');
   if (terms.length > 1 && /^[+\d()-]+$/.test(joined) && joined.replace(/\D/g, '').length >= 7) {
     const whole = termsClause([joined], indexed);
-    return { sql: `(${whole.sql} OR ${clause.sql})`, params: [...whole.params, ...clause.params] };
+    return {
+      sql: `(${whole.sql} OR ${clause.sql})`,
+      params: [...whole.params, ...clause.params],
+      readsCustomers: whole.readsCustomers || clause.readsCustomers,
+    };
   }
   return clause;
 }
 
-function termsClause(terms: readonly string[], indexed: boolean): { sql: string; params: string[] } {
+function termsClause(terms: readonly string[], indexed: boolean): SearchClause {
   const parts: string[] = [];
   const params: string[] = [];
+  let readsCustomers = false;
   for (const term of terms) {
     const alternatives: string[] = [];
     for (const form of searchForms(term)) {
       if (indexed && [...form].length >= MIN_FTS_TERM_LENGTH) {
-        alternatives.push(`t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)
-          OR t.id IN (SELECT m.ticket_id FROM message_fts JOIN messages m ON m.rid = message_fts.rowid WHERE message_fts MATCH ?)`);
+        // `+`: filters on the inbox's covering index, as below, rather than a ticket row read per hit.
+        alternatives.push(`+t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)
+          OR +t.id IN (SELECT m.ticket_id FROM message_fts JOIN messages m ON m.rid = message_fts.rowid WHERE message_fts MATCH ?)`);
         params.push(ftsPhrase(form), ftsPhrase(form));
+      } else if (indexed && isBigramTerm(form)) {
+        // `+t.rid`: a filter on the inbox's covering index, not a lookup of each hit's table row (tens of thousands for a common word).
+        alternatives.push('+t.rid IN (SELECT rowid FROM ticket_bigrams WHERE ticket_bigrams MATCH ?)');
+        params.push(ftsPhrase(form));
       } else {
         alternatives.push(`t.id LIKE ? ESCAPE '\\' OR t.subject LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\'
           OR c.phone LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\'
           OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.text LIKE ? ESCAPE '\\')`);
+        readsCustomers = true;
         const pattern = likePattern(form);
         params.push(pattern, pattern, pattern, pattern, pattern, pattern);
       }
     }
     parts.push(`(${alternatives.join(' OR ')})`);
   }
-  return { sql: parts.join(' AND '), params };
+  return { sql: parts.join(' AND '), params, readsCustomers };
 }
 
 /** A cache key is 256 random bits (raw: no passphrase stretching on open; see cacheKeys.ts). */
@@ -1008,10 +1029,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
   }
 
   function deleteTicketEverywhere(ticketId: string): void {
+    // The ticket first: each message deleted after it finds no ticket whose 2-character row to rebuild (migration 018).
+    stmt.deleteTicket.run(ticketId);
     stmt.deleteTicketMessages.run(ticketId);
     stmt.deleteTicketNotes.run(ticketId);
     stmt.deleteUnread.run(ticketId);
-    stmt.deleteTicket.run(ticketId);
   }
 
   /**
@@ -1220,7 +1242,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
           ? { sql: 't.assignee_id IS NULL', params: [] }
           : null;
     const status = filter.status ?? null;
-    const searchCond: Clause | null = search.sql ? search : null;
+    const searchCond: Clause | null = search.sql ? { sql: search.sql, params: search.params } : null;
     return {
       scope,
       viewCond,
@@ -1230,8 +1252,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
       slaCond: filter.sla ? slaClause(filter.sla, now) : null,
       assigneeCond: filter.assigneeId ? { sql: 't.assignee_id = ?', params: [filter.assigneeId] } : null,
       searchCond,
-      // The customers table is joined only for a search: everything else reads the `tickets_inbox` index alone (migration 011).
-      from: searchCond ? 'FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id' : 'FROM tickets t',
+      // The customers table is joined only for a search that scans names with LIKE: everything else reads the `tickets_inbox` index alone (migration 011).
+      from: search.readsCustomers ? 'FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id' : 'FROM tickets t',
       order: orderClause(filter.sort ?? 'activity', now),
     } satisfies Record<string, Clause | string | null>;
   }
@@ -1272,6 +1294,40 @@ export function openCache(file: string, key: Buffer | null): Cache {
       offset,
       total,
     };
+  }
+
+  /**
+   * What `inbox` counts whatever the query and the other filters say (the views, the unread
+   * count, who holds the view's tickets): the same for every keystroke in the search box, and
+   * at 100,000 tickets several scans of the inbox index, so it is read again only after a write.
+   * `total_changes()` counts every row this connection (the cache's only writer) has inserted,
+   * updated or deleted, triggers included; a rolled-back write only costs a fresh read.
+   */
+  let lastQueryFreeCounts: { key: string; value: ReturnType<typeof readQueryFreeCounts> } | null = null;
+  const totalChanges = db.prepare('SELECT total_changes()').pluck();
+
+  function queryFreeCounts(scope: Clause | null, viewCond: Clause | null, statusCond: Clause | null, viewer: InboxViewer | null) {
+    const key = JSON.stringify([totalChanges.get(), scope, viewCond, statusCond, viewer?.userId ?? null]);
+    if (lastQueryFreeCounts?.key !== key) lastQueryFreeCounts = { key, value: readQueryFreeCounts(scope, viewCond, statusCond, viewer) };
+    return lastQueryFreeCounts.value;
+  }
+
+  function readQueryFreeCounts(scope: Clause | null, viewCond: Clause | null, statusCond: Clause | null, viewer: InboxViewer | null) {
+    const inScope = whereOf([scope]);
+    const views = inboxStatement(
+      `SELECT coalesce(sum(${OPEN_STATUS_SQL}), 0) AS all_, coalesce(sum(${OPEN_STATUS_SQL} AND t.assignee_id = ?), 0) AS mine,
+        coalesce(sum(${OPEN_STATUS_SQL} AND t.assignee_id IS NULL), 0) AS unassigned, count(*) AS exists_ FROM tickets t ${inScope.sql}`,
+    ).get(viewer?.userId ?? null, ...inScope.params) as { all_: number; mine: number; unassigned: number; exists_: number };
+    const unreadCount = inboxStatement(`SELECT count(*) FROM ticket_unread u JOIN tickets t ON t.id = u.ticket_id ${inScope.sql}`)
+      .pluck()
+      .get(...inScope.params) as number;
+    const byAssignee = whereOf([scope, viewCond, statusCond, { sql: 't.assignee_id IS NOT NULL', params: [] }]);
+    const assignees = inboxStatement(
+      `SELECT g.id, (SELECT n.assignee_name FROM tickets n WHERE n.assignee_id = g.id LIMIT 1) AS name, g.n
+        FROM (SELECT t.assignee_id AS id, count(*) AS n FROM tickets t ${byAssignee.sql} GROUP BY t.assignee_id) g
+        ORDER BY g.n DESC, g.id LIMIT 200`,
+    ).all(...byAssignee.params) as Array<{ id: string; name: string | null; n: number }>;
+    return { views, unreadCount, assignees };
   }
 
   // The scripts libraries live in their own module (scriptCache.ts); the cache hands them out with the rest.
@@ -1342,20 +1398,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         if (statusSelected(group.status) && channelSelected(group.channel)) total += group.n;
       }
 
-      const inScope = whereOf([scope]);
-      const views = inboxStatement(
-        `SELECT coalesce(sum(${OPEN_STATUS_SQL}), 0) AS all_, coalesce(sum(${OPEN_STATUS_SQL} AND t.assignee_id = ?), 0) AS mine,
-          coalesce(sum(${OPEN_STATUS_SQL} AND t.assignee_id IS NULL), 0) AS unassigned, count(*) AS exists_ FROM tickets t ${inScope.sql}`,
-      ).get(viewer?.userId ?? null, ...inScope.params) as { all_: number; mine: number; unassigned: number; exists_: number };
-      const unreadCount = inboxStatement(`SELECT count(*) FROM ticket_unread u JOIN tickets t ON t.id = u.ticket_id ${inScope.sql}`)
-        .pluck()
-        .get(...inScope.params) as number;
-      const byAssignee = whereOf([scope, viewCond, statusCond, { sql: 't.assignee_id IS NOT NULL', params: [] }]);
-      const assignees = inboxStatement(
-        `SELECT g.id, (SELECT n.assignee_name FROM tickets n WHERE n.assignee_id = g.id LIMIT 1) AS name, g.n
-          FROM (SELECT t.assignee_id AS id, count(*) AS n FROM tickets t ${byAssignee.sql} GROUP BY t.assignee_id) g
-          ORDER BY g.n DESC, g.id LIMIT 200`,
-      ).all(...byAssignee.params) as Array<{ id: string; name: string | null; n: number }>;
+      const { views, unreadCount, assignees } = queryFreeCounts(scope, viewCond, statusCond, viewer);
       return {
         ...inboxWindow(filter, viewer, total),
         exists: views.exists_,
@@ -1467,6 +1510,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         stmt.finishBootstrap.run();
         // Indexed in bulk once, not row by row through the triggers (see migration 008).
         db.exec(REBUILD_SEARCH_SQL);
+        db.exec(REBUILD_BIGRAMS_SQL);
         db.prepare('UPDATE sync_state SET search_live = 1 WHERE id = 1').run();
       }
       rebase(touched, viewer);

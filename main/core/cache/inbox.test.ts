@@ -143,7 +143,8 @@ describe('the inbox over 100,000 cached tickets', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'core-inbox-'));
     cache = openCache(path.join(dir, 'lead1.sqlite'), randomBytes(CACHE_KEY_BYTES));
     seed(cache, tickets, lead);
-  });
+    // 100,000 tickets and their three search indexes built at the end: past the default 30 s on a loaded 2-core machine.
+  }, 180_000);
   afterAll(() => {
     cache.close();
     rmSync(dir, { recursive: true, force: true });

@@ -4,17 +4,23 @@
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { CACHE_MIGRATIONS, type CacheMigration } from './migrations/index.js';
+import { registerSearchFunctions } from './searchBigrams.js';
 
 export function schemaVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-/** Migrates up to `targetVersion` (default: the newest); refuses a database newer than this code. */
+/**
+ * Migrates up to `targetVersion` (default: the newest); refuses a database newer than this code.
+ * Registers the SQL functions the schema's triggers call first: every connection that opens the
+ * cache migrates it, so none can write a row whose trigger finds no function.
+ */
 export function migrateCache(
   db: Database.Database,
   migrations: readonly CacheMigration[] = CACHE_MIGRATIONS,
   targetVersion: number = migrations.at(-1)?.version ?? 0,
 ): number {
+  registerSearchFunctions(db);
   const current = schemaVersion(db);
   const newest = migrations.at(-1)?.version ?? 0;
   if (current > newest) {

@@ -16,6 +16,7 @@ import { migration014TicketRenames } from './014-ticket-renames.js';
 import { migration015CustomerHistory } from './015-customer-history.js';
 import { migration016Knowledge } from './016-knowledge.js';
 import { migration017ReplySubjects } from './017-reply-subjects.js';
+import { migration018BigramSearch } from './018-bigram-search.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -38,4 +39,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration015CustomerHistory,
   migration016Knowledge,
   migration017ReplySubjects,
+  migration018BigramSearch,
 ];

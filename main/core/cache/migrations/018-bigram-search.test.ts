@@ -1,0 +1,90 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrateCache, schemaVersion } from '../migrate.js';
+import { REBUILD_BIGRAMS_SQL } from './018-bigram-search.js';
+
+describe('cache migration 018-bigram-search', () => {
+  let dir: string;
+  let db: Database.Database;
+  const matching = (word: string) =>
+    db
+      .prepare('SELECT t.id FROM tickets t WHERE t.rid IN (SELECT rowid FROM ticket_bigrams WHERE ticket_bigrams MATCH ?) ORDER BY t.id')
+      .pluck()
+      .all(`"${word}"`);
+  const insertMessage = (id: string, ticketId: string, text: string) =>
+    db
+      .prepare(
+        `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending)
+         VALUES (?, ?, 'inbound', 'phone', NULL, '张伟', ?, NULL, 'received', 1, 0)`,
+      )
+      .run(id, ticketId, text);
+  const insertTicket = (id: string, subject: string) =>
+    db
+      .prepare(
+        `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at, generation)
+         VALUES (?, 'CUS20240501001', 'phone', 'consult', ?, 'normal', 'in_progress', 1, 1, 2, '', 1, 0)`,
+      )
+      .run(id, subject);
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m018-'));
+    db = new Database(path.join(dir, 'cache.sqlite'));
+    migrateCache(db, undefined, 17);
+    db.prepare("INSERT INTO customers (id, name, phone, email, vip_tier, created_at) VALUES ('CUS20240501001', '张伟', '138****8000', NULL, 0, 1)").run();
+    insertTicket('GD20240501001', '订单物流查询延迟');
+    insertMessage('m1', 'GD20240501001', '快递三天没动了');
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('indexes what was cached before it ran: subject, customer name and messages', () => {
+    expect(migrateCache(db, undefined, 18)).toBe(18);
+    expect(schemaVersion(db)).toBe(18);
+    expect(matching('物流')).toEqual(['GD20240501001']);
+    expect(matching('张伟')).toEqual(['GD20240501001']);
+    expect(matching('三天')).toEqual(['GD20240501001']);
+    // Pairs never span two fields or a space, and ASCII is left to LIKE.
+    expect(matching('迟张')).toEqual([]);
+    expect(matching('GD')).toEqual([]);
+  });
+
+  it('keeps the index current through inserts, updates and deletes while search is live, and skips them while it is off', () => {
+    migrateCache(db, undefined, 18);
+    insertMessage('m2', 'GD20240501001', '申请退款到原账户');
+    expect(matching('退款')).toEqual(['GD20240501001']);
+    db.prepare("UPDATE messages SET text = '发票重新开具' WHERE id = 'm2'").run();
+    expect(matching('退款')).toEqual([]);
+    expect(matching('开具')).toEqual(['GD20240501001']);
+    db.prepare("UPDATE customers SET name = '王芳' WHERE id = 'CUS20240501001'").run();
+    expect(matching('张伟')).toEqual([]);
+    expect(matching('王芳')).toEqual(['GD20240501001']);
+    db.prepare("UPDATE tickets SET subject = '会员积分' WHERE id = 'GD20240501001'").run();
+    expect(matching('物流')).toEqual([]);
+    expect(matching('积分')).toEqual(['GD20240501001']);
+    db.prepare("DELETE FROM messages WHERE id = 'm2'").run();
+    expect(matching('开具')).toEqual([]);
+    expect(matching('三天')).toEqual(['GD20240501001']);
+    // A message that arrives before its ticket is indexed when the ticket comes.
+    insertMessage('m3', 'GD20240501002', '杯子碎了');
+    expect(matching('杯子')).toEqual([]);
+    insertTicket('GD20240501002', '商品质量问题');
+    expect(matching('杯子')).toEqual(['GD20240501002']);
+    expect(matching('王芳')).toEqual(['GD20240501001', 'GD20240501002']);
+    db.prepare("DELETE FROM tickets WHERE id = 'GD20240501001'").run();
+    expect(matching('积分')).toEqual([]);
+    expect(matching('王芳')).toEqual(['GD20240501002']);
+
+    db.prepare('UPDATE sync_state SET search_live = 0 WHERE id = 1').run();
+    insertMessage('m4', 'GD20240501002', '换货申请');
+    expect(matching('换货')).toEqual([]);
+    db.exec(REBUILD_BIGRAMS_SQL);
+    db.prepare('UPDATE sync_state SET search_live = 1 WHERE id = 1').run();
+    expect(matching('换货')).toEqual(['GD20240501002']);
+    expect(matching('积分')).toEqual([]);
+  });
+});
