@@ -109,7 +109,8 @@ test('an inbound contact appears routed in the agent inbox without a refresh, an
   await agent.getByLabel('Internal note').fill('客户情绪稳定，已提交物流工单 WL-5521');
   await agent.getByRole('button', { name: 'Add note' }).click();
   await agent.getByLabel('Status').selectOption('awaiting_customer');
-  await expect(agent.getByText('已为您联系快递公司')).toBeVisible();
+  // In the timeline: once the reply has taken the ticket, the customer panel's history lists the same words.
+  await expect(agent.locator('section.ticket-pane .timeline').getByText('已为您联系快递公司')).toBeVisible();
 
   // The lead's workstation receives all three changes live.
   const leadRow = inboxRow(lead, contact.ticketId);
