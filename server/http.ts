@@ -166,10 +166,10 @@ export function readRawBody(req: IncomingMessage, limit: number = MAX_BODY_BYTES
   });
 }
 
-/** Strict UTF-8: a body with invalid bytes is refused, never silently repaired. */
 /** Shared: a decoder used without `stream` keeps no state between calls. */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Strict UTF-8: a body with invalid bytes is refused, never silently repaired. */
 export function decodeUtf8Body(raw: Buffer): string {
   try {
     return strictUtf8.decode(raw);

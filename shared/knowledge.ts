@@ -171,7 +171,7 @@ export const knowledgeHistoryEntrySchema = z.object({
   suggestionId: suggestionIdSchema.nullable(),
   /** The article's version after the entry (null when it did not change the article: a suggestion made or declined). */
   version: z.number().int().positive().nullable(),
-  /** An update: the fields whose before and after differ; a suggestion made: the fields it would change then; otherwise empty. */
+  /** An update: the fields whose before and after differ; otherwise empty (what a suggestion would change is on the suggestion). */
   changed: z.array(articleFieldSchema).max(ARTICLE_FIELDS.length),
 });
 export type KnowledgeHistoryEntry = z.infer<typeof knowledgeHistoryEntrySchema>;

@@ -202,6 +202,9 @@ describe('the ticket rules on the server and in the core', () => {
   it('reach the same ticket and the same refusals for any sequence of mutations and reassignments', async () => {
     let decided = 0;
     const refusedCodes = new Set<string>();
+    // A fixed seed by default: the check below that the runs met every refusal must not depend on
+    // chance (a random seed missed result_required once in a while). RULES_SEED explores others.
+    const seed = Number(process.env.RULES_SEED ?? 20_261_205);
     await fc.assert(
       fc.asyncProperty(fc.array(stepArbitrary, { minLength: 5, maxLength: 30 }), async (steps) => {
         const world = await openWorld(template);
@@ -247,11 +250,11 @@ describe('the ticket rules on the server and in the core', () => {
           await closeWorld(world);
         }
       }),
-      { numRuns: Number(process.env.RULES_RUNS ?? 60), seed: Number(process.env.RULES_SEED ?? Date.now() % 2_147_483_647) },
+      { numRuns: Number(process.env.RULES_RUNS ?? 60), seed },
     );
     // The runs did decide things, and met the refusals this property is about.
     expect(decided).toBeGreaterThan(200);
-    expect([...refusedCodes].sort()).toEqual(
+    expect([...refusedCodes].sort(), `refusals met with seed ${String(seed)}`).toEqual(
       expect.arrayContaining(['invalid_date', 'invalid_transition', 'no_reply_route', 'not_owner', 'note_required', 'result_required', 'transfer_refused']),
     );
   });

@@ -120,7 +120,7 @@ const TARGET_OF_CHANNEL = `CASE t.channel ${CHANNELS.slice(0, -1)
 /**
  * Open tickets without a first response past their channel's target, not alarmed yet. Parameters:
  * now minus the shortest target (the range of the partial index `tickets_open_unanswered`, migration
- * 025), now, then each channel's target. The CASE is each channel's own bound.
+ * 024), now, then each channel's target. The CASE is each channel's own bound.
  */
 export const FIRST_RESPONSES_OVERDUE_WHERE = `t.created_at <= ? AND t.status IN ${OPEN} AND t.first_response_at IS NULL AND t.created_at <= CAST(? AS BIGINT) - ${TARGET_OF_CHANNEL} AND ${notRaised('first_response_breach', "'1'")}`;
 /** Open complaints nobody answered, created before the parameter, not alarmed yet (the same partial index). */
