@@ -90,3 +90,24 @@ describe('socket.io over Redis streams', () => {
     expect(inRoom.map((socket) => socket.id)).toEqual([onA.id]);
   });
 });
+
+describe('closing a node while it still asks the others', () => {
+  it('leaves no unhandled rejection when a fetchSockets request is in flight as the publishing client quits', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const node = await startNode('closing');
+      await vi.waitFor(async () => expect(await node.adapter.client.ping()).toBe('PONG'), EVENTUALLY);
+      // The adapter sends a fetchSockets request with a PUBLISH it never awaits; QUIT right behind it flushes it.
+      for (let i = 0; i < 20; i += 1) void node.io.fetchSockets().catch(() => undefined);
+      await node.io.close();
+      await node.adapter.close();
+      nodes.splice(nodes.indexOf(node), 1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(unhandled.map(String)).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+});

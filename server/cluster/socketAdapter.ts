@@ -43,6 +43,7 @@ export function attachRedisAdapter(io: AnyServer, redisUrl: string, options: Red
     log(`socket.io redis adapter: ${error.message}`);
   });
   client.on('ready', () => (lastError = ''));
+  observeUnawaitedCommands(client);
   io.adapter(
     createAdapter(client, {
       streamName: `${prefix}socket.io`,
@@ -57,4 +58,30 @@ export function attachRedisAdapter(io: AnyServer, redisUrl: string, options: Red
       await client.quit().catch(() => client.disconnect());
     },
   };
+}
+
+/**
+ * The adapter sends some commands without ever handling their promise: the PUBLISH of a
+ * `fetchSockets` request and the SUBSCRIBE of its duplicated client. Closing a node flushes
+ * what is still queued with "Connection is closed", which would surface as an unhandled
+ * rejection. Callers that do await these commands still see the rejection.
+ */
+function observeUnawaitedCommands(client: Redis): void {
+  const publish = client.publish.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const subscribe = client.subscribe.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const duplicate = client.duplicate.bind(client);
+  Object.assign(client, {
+    publish: (...args: unknown[]) => observed(publish(...args)),
+    subscribe: (...args: unknown[]) => observed(subscribe(...args)),
+    duplicate: (...args: Parameters<Redis['duplicate']>) => {
+      const copy = duplicate(...args);
+      observeUnawaitedCommands(copy);
+      return copy;
+    },
+  });
+}
+
+function observed<T>(command: Promise<T>): Promise<T> {
+  command.catch(() => undefined);
+  return command;
 }
