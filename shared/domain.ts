@@ -155,11 +155,15 @@ export type RoutingBasis = z.infer<typeof routingBasisSchema>;
  * time out; it is pinned to an agent who cannot take it now; shift-start pacing (the drain
  * hands each agent at most a few tickets per tick).
  */
-/** Why a ticket waits. `agents_in_wrap_up`: an eligible agent with room is in wrap-up (话后处理) and takes it when that ends. */
+/**
+ * Why a ticket waits. `agents_in_wrap_up`: an eligible agent with room is in wrap-up (话后处理) and takes it
+ * when that ends; `agents_on_call`: an eligible agent with room is on a live call, which holds chats back.
+ */
 export const queuedCauseSchema = z.enum([
   'no_agent_online',
   'all_at_capacity',
   'agents_in_wrap_up',
+  'agents_on_call',
   'offer_declined',
   'waiting_for_pinned_agent',
   'pacing',
@@ -261,6 +265,7 @@ const QUEUED_CAUSE_TEXT: Record<QueuedCause, string> = {
   no_agent_online: 'no eligible agent is online',
   all_at_capacity: 'every eligible agent is at capacity or not available',
   agents_in_wrap_up: 'the eligible agents are in wrap-up',
+  agents_on_call: 'the eligible agents are on a call',
   offer_declined: 'every eligible agent declined or missed the offer',
   waiting_for_pinned_agent: 'waiting for the agent it is pinned to',
   pacing: 'spread over the agents signing in',

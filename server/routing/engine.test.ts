@@ -616,12 +616,22 @@ describe('routing engine rules', () => {
     engine.setOnCall('agent1', true, T0 + 20);
     expect(engine.agentStatus('agent1')).toMatchObject({ onCall: true });
     const during = engine.admit({ ticket: newTicket(3, T0 + 30, 'chat', 'normal', 'orders', 2, false), vipTier: 0 }, T0 + 30);
-    expect(during.find((e) => e.kind === 'ticket')).toMatchObject({ assignee: null, reason: { code: 'queued', cause: 'all_at_capacity' } });
+    expect(during.find((e) => e.kind === 'ticket')).toMatchObject({ assignee: null, reason: { code: 'queued', cause: 'agents_on_call' } });
     expect(engine.skips(T0 + 30).get('agent1')).toEqual([{ channel: 'chat', reason: 'on_call', load: 1, capacity: 3, waiting: 1 }]);
 
     const ended = engine.setOnCall('agent1', false, T0 + 40);
     expect(assigneeOf(ended, 'GD20241108003')).toBe('agent1');
     expect(engine.skips(T0 + 40).size).toBe(0);
+  });
+
+  it('says why a chat waits as the agent goes from a live call to wrap-up, without waiting for the tick', () => {
+    const { engine } = setup({ autoAccept: true, perAgentPerTick: 10, wrapUpMs: { phone: 30_000, chat: 0, social: 0, email: 0 } });
+    engine.connect('agent1', T0);
+    engine.setOnCall('agent1', true, T0 + 10);
+    const during = engine.admit({ ticket: newTicket(1, T0 + 20, 'chat', 'normal', 'orders', 0, false), vipTier: 0 }, T0 + 20);
+    expect(during.find((e) => e.kind === 'ticket')).toMatchObject({ reason: { code: 'queued', cause: 'agents_on_call' } });
+    const ended = engine.setOnCall('agent1', false, T0 + 1_000);
+    expect(ended.find((e) => e.kind === 'ticket')).toMatchObject({ assignee: null, reason: { code: 'queued', cause: 'agents_in_wrap_up' } });
   });
 
   it('offers nothing during wrap-up after a call or a completed chat, resumes at its deadline, and ends early on Ready', () => {

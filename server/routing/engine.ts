@@ -204,6 +204,8 @@ interface TicketState {
 }
 
 const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, normal: 1, low: 2 };
+/** Up to this many queued tickets, every waiting ticket's cause is refreshed when agents change (each refresh scans the agents). */
+const REFRESH_CAUSES_UP_TO = 500;
 
 function isUrgent(t: Pick<TicketState, 'priority' | 'type'>): boolean {
   return t.priority === 'urgent' || t.type === 'complaint';
@@ -326,6 +328,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
   const onDecision = observers.onDecision ?? (() => {});
   /** Agents in wrap-up, so expiry looks at them only (not at every agent on every drain). */
   const wrappingUp = new Set<AgentState>();
+  /** A call or a wrap-up changed since the last drain: the waiting tickets' causes may say the wrong thing. */
+  let causesMayHaveLapsed = false;
 
   // --- the journal (undo log) --------------------------------------------------------------
   // While a mark is open, each change first records how to undo it. Agents and tickets are
@@ -515,6 +519,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     a.wrapUpUntil = until;
     a.wrapUpChannel = channel;
     wrappingUp.add(a);
+    causesMayHaveLapsed = true;
     journal?.push(() => wrappingUp.delete(a));
     effects.push({ kind: 'wrapUp', agentId: a.user.id, until, channel });
   }
@@ -778,6 +783,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     let declinedAll = false;
     let withRoom = false;
     let wrappingUpWithRoom = false;
+    let onCallWithRoom = false;
     for (const a of agents.values()) {
       if (!(a.user.role === 'agent' && a.connections > 0 && a.presence !== 'offline' && skilled(a, t))) continue;
       skilledOnline = true;
@@ -786,7 +792,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         declinedAll = true;
         continue;
       }
-      if (!hasRoom(a, t.channel)) continue;
+      const noRoom = noRoomReason(a, t.channel);
+      // A live call holds chats back: the chat goes to them when the call ends, they are not "at capacity".
+      if (noRoom === 'on_call' && a.presence === 'available') onCallWithRoom = true;
+      if (noRoom !== null) continue;
       if (routable(a)) withRoom = true;
       // Available but wrapping up: not "at capacity", the contact goes to them when the wrap-up ends.
       else if (a.presence === 'available' && a.wrapUpUntil !== null) wrappingUpWithRoom = true;
@@ -794,6 +803,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     if (!skilledOnline) return 'no_agent_online';
     if (withRoom) return 'pacing';
     if (wrappingUpWithRoom) return 'agents_in_wrap_up';
+    if (onCallWithRoom) return 'agents_on_call';
     return declinedAll ? 'offer_declined' : 'all_at_capacity';
   }
 
@@ -839,6 +849,12 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     effects.push(ticketEffect(t, 'queued', reason, reason, null, null));
   }
 
+  /** Re-records why each waiting ticket waits (bounded: each one scans the agents). */
+  function refreshQueuedCauses(now: number, effects: RoutingEffect[]): void {
+    causesMayHaveLapsed = false;
+    if (compact().length <= REFRESH_CAUSES_UP_TO) for (const t of queue) if (!t.offer && t.queuedCause !== null) markQueued(t, now, effects);
+  }
+
   /** Walks the queue in rank order and places what can be placed now. */
   function drain(now: number, effects: RoutingEffect[]): void {
     endDueWrapUps(now, effects);
@@ -870,8 +886,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       }
     }
     compact(false);
-    // Recording why a ticket waits costs an agent scan: only paced tickets (whose cause lapses) pay it here; tick refreshes the rest.
-    for (const t of queue) if (t.queued && !t.offer && t.queuedCause === 'pacing') markQueued(t, now, effects);
+    // Recording why a ticket waits costs an agent scan: paced tickets (whose cause lapses) pay it here, and every
+    // waiting ticket after a call or a wrap-up changed what an agent waits on (on a call → in wrap-up); tick refreshes the rest.
+    if (causesMayHaveLapsed) refreshQueuedCauses(now, effects);
+    else for (const t of queue) if (t.queued && !t.offer && t.queuedCause === 'pacing') markQueued(t, now, effects);
   }
 
   /** The channels this agent could take a ticket on right now (routable, not paced, with room). */
@@ -1222,6 +1240,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       if (!a || a.onCall === onCall) return effects;
       touchAgent(a);
       a.onCall = onCall;
+      causesMayHaveLapsed = true;
       // A call that ended starts the phone wrap-up; then (wrap-up over, or none) the agent takes chats again. One that started only stops new chat offers.
       if (!onCall) {
         if (wrapUp) startWrapUp(a, 'phone', now, effects);
@@ -1445,8 +1464,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       }
       drain(now, effects);
       for (const t of timedOut) markQueued(t, now, effects);
-      // Causes change as agents come and go; refreshed for tickets the engine has queued before (bounded, it scans agents).
-      if (compact().length <= 500) for (const t of queue) if (!t.offer && t.queuedCause !== null) markQueued(t, now, effects);
+      // Causes change as agents come and go; refreshed for tickets the engine has queued before.
+      refreshQueuedCauses(now, effects);
       return effects;
     },
 

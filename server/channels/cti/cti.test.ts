@@ -482,7 +482,8 @@ describe('live calls and chats', () => {
     expect(await t.store.getTicket(second)).toMatchObject({
       assigneeId: null,
       routing: { offer: null },
-      assignmentReason: { code: 'queued', cause: 'all_at_capacity' },
+      // Not "at capacity": the chat goes to them when the call ends.
+      assignmentReason: { code: 'queued', cause: 'agents_on_call' },
     });
     await vi.waitFor(() =>
       expect(liu.presence.at(-1)).toMatchObject({ presence: 'available', skipped: [{ channel: 'chat', reason: 'on_call', load: 1, capacity: 3, waiting: 1 }] }),
@@ -494,6 +495,7 @@ describe('live calls and chats', () => {
     await postEvent({ event: 'ended', callId: 'call-live-8003', agentExtension: '8003', durationSec: 95 });
     await vi.waitFor(() => expect(liu.presence.at(-1)).toMatchObject({ wrapUpUntil: t.clock.now() + 30_000, wrapUpChannel: 'phone' }));
     expect(liu.offers.map((o) => o.ticketId)).not.toContain(second);
+    await vi.waitFor(async () => expect(await t.store.getTicket(second)).toMatchObject({ assignmentReason: { code: 'queued', cause: 'agents_in_wrap_up' } }));
     const ready: unknown = await liu.socket.timeout(5_000).emitWithAck('presence:set', { presence: 'available' });
     expect(ready).toMatchObject({ ok: true, result: { presence: 'available' } });
     await vi.waitFor(() => expect(liu.offers.map((o) => o.ticketId)).toContain(second));
