@@ -22,9 +22,13 @@ function isOneOf<T extends string>(values: readonly T[], value: string): value i
   return (values as readonly string[]).includes(value);
 }
 
+function isServerNeeded(error: UiError): boolean {
+  return error.code === 'offline' || error.code === 'server_unreachable';
+}
+
 /** Offline or unreachable: the report is the server's to compute, so say that rather than a generic error. */
 function reportErrorText(t: Translate, error: UiError): string {
-  return error.code === 'offline' || error.code === 'server_unreachable' ? t('reports.needsServer') : errorText(t, error);
+  return isServerNeeded(error) ? t('reports.needsServer') : errorText(t, error);
 }
 
 /** The period, date and grouping pickers; a date is applied once it is a whole calendar date. */
@@ -141,9 +145,17 @@ function ReportExport() {
 /** The leads' Reports view (报表): KPIs of a day, week or month by channel, type, group or agent, and their export. */
 export function ReportsView() {
   const t = useT();
-  const { report, loading, error, language } = useAppStore(
-    useShallow((s) => ({ report: s.report, loading: s.reportLoading, error: s.reportError, language: s.language })),
+  const { report, loading, error, language, connecting } = useAppStore(
+    useShallow((s) => ({
+      report: s.report,
+      loading: s.reportLoading,
+      error: s.reportError,
+      language: s.language,
+      connecting: s.connection.status === 'connecting' || s.connection.status === 'syncing',
+    })),
   );
+  // Right after sign-in the connection is still coming up: the report loads when it is (reloadReportWhenBackOnline).
+  const waitingForConnection = connecting && error !== null && isServerNeeded(error);
   const lang: ReportLanguage = language === 'en' ? 'en' : 'zh';
   const words = REPORT_WORDS[lang];
   return (
@@ -153,7 +165,8 @@ export function ReportsView() {
         <ReportPickers />
         <ReportExport />
       </div>
-      {error ? (
+      {waitingForConnection ? <p className="muted">{t('reports.connecting')}</p> : null}
+      {error && !waitingForConnection ? (
         <p className="reports-error" role="alert">
           {t('reports.failed', { reason: reportErrorText(t, error) })}
         </p>

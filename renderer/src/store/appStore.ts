@@ -17,7 +17,7 @@ import { createManualSlice } from './manualSlice.js';
 import { createInboxSlice } from './inboxSlice.js';
 import { createPiiSlice, reloadPiiAuditWhenBackOnline } from './piiSlice.js';
 import { createQueueSlice, reloadQueueWhenBackOnline } from './queueSlice.js';
-import { createReportSlice } from './reportSlice.js';
+import { createReportSlice, reloadReportWhenBackOnline } from './reportSlice.js';
 import { createAdminSlice, reloadAdminWhenBackOnline } from './adminSlice.js';
 import { createBoardSlice, reloadBoardChartsWhenBackOnline } from './boardSlice.js';
 import { createScriptSlice } from './scriptSlice.js';
@@ -329,6 +329,7 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       reloadQueueWhenBackOnline,
       reloadBoardChartsWhenBackOnline,
       reloadAdminWhenBackOnline,
+      reloadReportWhenBackOnline,
       reloadPiiAuditWhenBackOnline,
     ]),
     api.on('connection', (connection) => store.getState().applyConnection(connection)),

@@ -2,7 +2,8 @@
  * The leads' Reports view: which report is shown (period, date, grouping), the report as
  * last loaded from the server through the core, and the export of the same report as a CSV
  * or XLSX file. The server computes reports, so offline they fail with `offline` and the
- * view says the report needs the server. Only the newest load is applied.
+ * view says the report needs the server; it loads again when the connection is back. Only the
+ * newest load is applied.
  */
 import type { StateCreator } from 'zustand/vanilla';
 import { localDateOf } from '../../../shared/kpi.js';
@@ -36,6 +37,11 @@ function todaysRequest(): ReportRequest {
 /** The reports state with nobody signed in. */
 export function reportsSignedOut(): Pick<ReportSlice, 'reportRequest' | 'report' | 'reportLoading' | 'reportError' | 'exportingReport' | 'reportExportError'> {
   return { reportRequest: todaysRequest(), report: null, reportLoading: false, reportError: null, exportingReport: null, reportExportError: null };
+}
+
+/** Back online (appStore's `onBackOnline`): a Reports view opened before the connection was up, or while it was down, loads now. */
+export function reloadReportWhenBackOnline(state: AppState): void {
+  if (state.user && state.view === 'reports' && (state.reportError || !state.report)) void state.loadReport();
 }
 
 export function createReportSlice(api: WorkstationApi): StateCreator<AppState, [], [], ReportSlice> {

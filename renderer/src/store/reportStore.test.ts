@@ -2,7 +2,7 @@
  * Reports in the renderer store, on REAL cores and the REAL server: the lead opens Reports
  * and reads the day of two contacts, exports it as a Chinese CSV, is refused nothing; an
  * agent cannot open the view and the server refuses them; offline the store says the report
- * needs the server.
+ * needs the server, and a view opened before the connection was up loads once it is.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWorkstationCore, type WorkstationCore } from '../../../main/core/index.js';
@@ -112,6 +112,21 @@ describe('reports in the renderer store', () => {
     expect(agent.getState().reportError).toMatchObject({ code: 'forbidden', message: 'Reports are for shift leads and administrators.' });
     expect(await agent.getState().exportReport('xlsx')).toBeNull();
     expect(agent.getState().reportExportError).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('opened before the connection is up, loads the report once it is', async () => {
+    const core = await createWorkstationCore({ dataDir: `${root}/lead1-early`, serverUrl: server.url, reconnectDelayMs: 100, reconnectDelayMaxMs: 500 });
+    cores.push(core);
+    const { store, dispose } = initStore(workstationApiOver(core, (error) => new RpcError(error)));
+    disposers.push(dispose);
+    await vi.waitFor(() => expect(store.getState().sessionChecked).toBe(true));
+    expect(await store.getState().signIn('lead1', TEST_PASSWORD)).toBe(true);
+    // The lead clicks Reports at once: the core's socket is still connecting, so that first load fails.
+    expect(store.getState().connection.status).not.toBe('online');
+    store.getState().setView('reports');
+    await vi.waitFor(() => expect(store.getState().connection.status).toBe('online'), WAIT);
+    await vi.waitFor(() => expect(store.getState().report?.firstDay).toBe(localDateOf(Date.now())), WAIT);
+    expect(store.getState().reportError).toBeNull();
   });
 
   it('says the report needs the server when it is gone', async () => {
