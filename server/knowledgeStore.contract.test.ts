@@ -153,6 +153,23 @@ for (const backend of TEST_BACKENDS) {
       expect((await store.knowledge.history(lead, article.id, 2)).map((entry) => entry.at)).toEqual([TEST_EPOCH + 6, TEST_EPOCH + 5]);
       expect(await store.knowledge.history(lead, elsewhere.id)).toMatchObject([{ action: 'article_created', version: 1 }]);
 
+      // An article that began as an agent's suggestion: its history starts with that suggestion.
+      const proposal = await store.knowledge.suggest(
+        agent,
+        undefined,
+        { title: '发票抬头修改', body: '在订单详情申请修改。', category: '发票', tags: [] },
+        '',
+        TEST_EPOCH + 8,
+      );
+      const born = (await store.knowledge.decide(lead, { id: proposal.id, decision: 'accept' }, TEST_EPOCH + 9)).article!;
+      expect(await store.knowledge.history(lead, born.id)).toEqual(
+        [
+          { at: TEST_EPOCH + 9, actorName: '李主管', action: 'suggestion_accepted', suggestionId: proposal.id, version: 1, changed: [] },
+          { at: TEST_EPOCH + 9, actorName: '李主管', action: 'article_created', suggestionId: proposal.id, version: 1, changed: [] },
+          { at: TEST_EPOCH + 8, actorName: '王芳', action: 'suggestion_made', suggestionId: proposal.id, version: null, changed: [] },
+        ].map((entry) => knowledgeHistoryEntrySchema.parse(entry)),
+      );
+
       const refusals: [User, string, string][] = [
         [agent, article.id, 'forbidden'],
         [agent, 'KB0000000000', 'forbidden'],

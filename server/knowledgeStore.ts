@@ -347,10 +347,15 @@ export function createKnowledgeStore(internals: {
       requireEditor(reader, 'read the history of an article');
       const exists = await sql().get<{ id: string }>('SELECT id FROM kb_articles WHERE id = ?', [id]);
       if (!exists) throw new KnowledgeRefusal('not_found', `No article ${id}.`);
-      // kb_audit_by_article (article_id, id): the newest rows of one article without a sort; id, not at, orders two rows written in one transaction.
+      // kb_audit_by_article (article_id, id) finds the article's rows; id, not at, orders two rows written in one transaction.
+      // An article that began as a suggestion for a new one also shows that suggestion, logged before the article had an id.
       const rows = await sql().all<AuditRow>(
-        'SELECT at, actor_name, action, suggestion_id, before_json, after_json FROM kb_audit WHERE article_id = ? ORDER BY id DESC LIMIT ?',
-        [id, Math.min(Math.max(1, Math.trunc(limit)), MAX_HISTORY_ENTRIES)],
+        `SELECT id, at, actor_name, action, suggestion_id, before_json, after_json FROM kb_audit WHERE article_id = ?
+         UNION ALL
+         SELECT id, at, actor_name, action, suggestion_id, before_json, after_json FROM kb_audit
+         WHERE article_id IS NULL AND suggestion_id IN (SELECT suggestion_id FROM kb_audit WHERE article_id = ? AND action = 'article_created' AND suggestion_id IS NOT NULL)
+         ORDER BY id DESC LIMIT ?`,
+        [id, id, Math.min(Math.max(1, Math.trunc(limit)), MAX_HISTORY_ENTRIES)],
       );
       return rows.map(historyEntryFromRow);
     },
