@@ -177,5 +177,51 @@ for (const backend of TEST_BACKENDS) {
       // The same upload id again after it was sent is a conflict, not a second file.
       expect((await put(server, 'upload-0001', agent1.token, '发票.pdf', bytes)).status).toBe(409);
     });
+
+    it('refuses a user more unsent files than the quota, counts each user apart, and frees the room when a reply sends them', async () => {
+      t = await startTestServer({ backend, routing: { autoAccept: true }, channels: [testWebchatChannel()] });
+      const server = t;
+      await seedTestOrganisation(server.store, [
+        { username: 'agent1', displayName: '王芳', channels: ['chat'] },
+        { username: 'agent2', displayName: '张强', channels: ['chat'] },
+      ]);
+      const agent1 = await login(server.url, 'agent1');
+      const agent2 = await login(server.url, 'agent2');
+      // A client uploading files no reply ever names (a runaway script, a stuck composer) fills its quota and stops there.
+      const fullFile = Buffer.alloc(ATTACHMENT_LIMITS.maxFileBytes, 7);
+      const fits = Math.floor(ATTACHMENT_LIMITS.maxPendingBytes / fullFile.length);
+      for (let i = 0; i < fits; i++) expect((await put(server, `fill-${String(i)}`, agent1.token, `扫描件${String(i)}.pdf`, fullFile)).status).toBe(201);
+      const over = await put(server, 'fill-over', agent1.token, '扫描件.pdf', fullFile);
+      expect(over.status).toBe(413);
+      expect(((await over.json()) as ApiErrorBody).error).toMatchObject({
+        code: 'attachment_refused',
+        refusal: { code: 'uploads_over_quota', fileName: '扫描件.pdf', limit: ATTACHMENT_LIMITS.maxPendingBytes },
+      });
+      // A retry of a file already stored is not a new one; another agent has their own room.
+      expect((await put(server, 'fill-0', agent1.token, '扫描件0.pdf', fullFile)).status).toBe(200);
+      expect((await put(server, 'other-agent', agent2.token, '发票.pdf', fullFile)).status).toBe(201);
+      expect(Number((await server.store.sql.get<{ n: number | string }>("SELECT count(*) AS n FROM reply_uploads WHERE user_id = 'agent1'"))?.n)).toBe(fits);
+
+      // Sending a reply with one of the files makes room for the next.
+      const desk = await connected<AgentSocket>(
+        connect(server.url, { auth: { token: agent1.token, clientId: 'desk-quota' }, transports: ['websocket'], reconnection: false, forceNew: true }),
+      );
+      const visitor = await connected(
+        connect(`${server.url}/webchat`, {
+          auth: { site: 'demo', visitorId: 'visitor-quota-000001' },
+          transports: ['websocket'],
+          reconnection: false,
+          forceNew: true,
+          extraHeaders: { origin: server.url },
+        }),
+      );
+      await visitorCall<WebchatWelcome>(visitor, 'webchat:hello', {});
+      const sent = await visitorCall<WebchatSent>(visitor, 'webchat:send', { clientMessageId: 'cmsg-quota-1', text: '合同扫描件收到了吗？' });
+      const ack = (await desk.timeout(5_000).emitWithAck('sync:push', {
+        mutations: [reply(sent.ticketId, 'msg-quota', [{ id: 'fill-0', fileName: '扫描件0.pdf', contentType: 'application/pdf', size: fullFile.length }])],
+      })) as Ack<PushResult>;
+      expect(ack).toMatchObject({ ok: true, result: { results: [{ ok: true }] } });
+      expect((await put(server, 'fill-after', agent1.token, '扫描件.pdf', fullFile)).status).toBe(201);
+    });
   });
 }

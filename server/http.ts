@@ -550,6 +550,10 @@ async function upload(deps: HttpDependencies, req: IncomingMessage, res: ServerR
   await deps.store.removeStaleReplyUploads(deps.now() - UNCLAIMED_UPLOAD_TTL_MS);
   const outcome = await deps.store.putReplyUpload(user.id, { id: id.data, fileName: name.data, contentType, data }, deps.now());
   if (outcome === 'conflict') throw new HttpError(409, 'conflict', `Upload ${id.data} already holds another file.`);
+  if (outcome === 'over_quota') {
+    refuseAttachment(res, 413, { code: 'uploads_over_quota', fileName: name.data, limit: ATTACHMENT_LIMITS.maxPendingBytes });
+    return;
+  }
   const body: UploadResponse = { attachment: { id: id.data, fileName: name.data, contentType, size: data.length }, created: outcome === 'stored' };
   sendJson(res, outcome === 'stored' ? 201 : 200, body);
 }

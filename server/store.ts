@@ -8,7 +8,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { checkReplyAttachments } from '../shared/attachments.js';
+import { ATTACHMENT_LIMITS, checkReplyAttachments } from '../shared/attachments.js';
 import {
   CHANNELS,
   canUserSeeTicket,
@@ -417,9 +417,10 @@ export interface ServerWritable {
   getAttachment(id: string): Promise<StoredAttachment | null>;
   /**
    * Keeps a file an agent uploads for a reply, under the client's id: the same bytes again
-   * (a retried upload) are `same`; another user's id, or other bytes, or an id already sent, `conflict`.
+   * (a retried upload) are `same`; another user's id, or other bytes, or an id already sent, `conflict`;
+   * a new file that would take the user's unsent uploads past `ATTACHMENT_LIMITS.maxPendingBytes`, `over_quota`.
    */
-  putReplyUpload(userId: string, upload: ReplyUploadBytes, now: number): Promise<'stored' | 'same' | 'conflict'>;
+  putReplyUpload(userId: string, upload: ReplyUploadBytes, now: number): Promise<'stored' | 'same' | 'conflict' | 'over_quota'>;
   /** Removes uploads no reply claimed, made before `before`; returns how many. */
   removeStaleReplyUploads(before: number): Promise<number>;
   /** The raw source a channel kept for a message (a mail's MIME); null when none. */
@@ -1933,13 +1934,16 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     return queuedDeliveries(sources, limit, false);
   }
 
-  function putReplyUpload(userId: string, upload: ReplyUploadBytes, now: number): Promise<'stored' | 'same' | 'conflict'> {
+  function putReplyUpload(userId: string, upload: ReplyUploadBytes, now: number): Promise<'stored' | 'same' | 'conflict' | 'over_quota'> {
     const sha256 = createHash('sha256').update(upload.data).digest('hex');
     return transaction(async () => {
-      await lockKeys([`reply-upload:${upload.id}`]);
+      // The user's key too: two uploads at once on two nodes must not both fit under the quota.
+      await lockKeys([`reply-upload:${upload.id}`, `reply-upload-quota:${userId}`]);
       if (await ex().get('SELECT 1 FROM attachments WHERE id = ?', [upload.id])) return 'conflict';
       const known = await ex().get<{ user_id: string; sha256: string }>('SELECT user_id, sha256 FROM reply_uploads WHERE id = ?', [upload.id]);
       if (known) return known.user_id === userId && known.sha256 === sha256 ? 'same' : 'conflict';
+      const pending = await ex().get<{ bytes: number | string | null }>('SELECT sum(size) AS bytes FROM reply_uploads WHERE user_id = ?', [userId]);
+      if (Number(pending?.bytes ?? 0) + upload.data.length > ATTACHMENT_LIMITS.maxPendingBytes) return 'over_quota';
       await ex().run('INSERT INTO reply_uploads (id, user_id, file_name, content_type, size, sha256, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
         upload.id,
         userId,

@@ -7,11 +7,16 @@
 import { z } from 'zod';
 import { entityIdSchema } from './domain.js';
 
-/** Per-file, per-reply and count limits; a reply's files are stored in the database, so these also bound its rows. */
+/**
+ * Per-file, per-reply and count limits; a reply's files are stored in the database, so these also bound its rows.
+ * `maxPendingBytes`: what one user may hold uploaded and not yet sent (five full replies' worth), so a runaway
+ * client cannot fill the server's disk with files no reply ever claims.
+ */
 export const ATTACHMENT_LIMITS = {
   maxFileBytes: 10 * 1024 * 1024,
   maxReplyBytes: 20 * 1024 * 1024,
   maxFiles: 10,
+  maxPendingBytes: 100 * 1024 * 1024,
 } as const;
 
 /**
@@ -37,6 +42,7 @@ export const ATTACHMENT_REFUSAL_CODES = [
   'attachment_empty',
   'attachment_unknown',
   'attachment_offline',
+  'uploads_over_quota',
 ] as const;
 export type AttachmentRefusalCode = (typeof ATTACHMENT_REFUSAL_CODES)[number];
 export const attachmentRefusalCodeSchema = z.enum(ATTACHMENT_REFUSAL_CODES);

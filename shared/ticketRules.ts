@@ -650,4 +650,5 @@ const ATTACHMENT_REFUSAL_TEXT: Record<AttachmentRefusalCode, string> = {
   attachment_empty: 'a file is empty',
   attachment_unknown: 'a file was not uploaded (upload it again)',
   attachment_offline: 'files can only be attached while connected',
+  uploads_over_quota: `files uploaded and not yet sent exceed ${String(ATTACHMENT_LIMITS.maxPendingBytes / 1024 / 1024)} MB (send or remove some)`,
 };

@@ -19,6 +19,7 @@ export const attachmentsEn = {
   'attach.refused.attachment_empty': '{name} is empty.',
   'attach.refused.attachment_unknown': 'A file did not reach the server; attach it again.',
   'attach.refused.attachment_offline': 'Files can only be attached while connected. Your reply text is kept.',
+  'attach.refused.uploads_over_quota': 'Files uploaded and not yet sent already reach {limit}. Send those replies first; unsent files are removed after a day.',
   'refusal.attachment_refused': 'The reply on {ticket} was not sent: {reason}',
 } as const;
 
@@ -37,5 +38,6 @@ export const attachmentsZhCN: Record<keyof typeof attachmentsEn, string> = {
   'attach.refused.attachment_empty': '{name} 是空文件。',
   'attach.refused.attachment_unknown': '有文件未上传到服务器，请重新添加。',
   'attach.refused.attachment_offline': '离线时不能添加附件。回复内容已保留。',
+  'attach.refused.uploads_over_quota': '已上传但未发送的附件已达 {limit}。请先发送这些回复；未发送的附件一天后自动删除。',
   'refusal.attachment_refused': '工单 {ticket} 的回复未发送：{reason}',
 };
