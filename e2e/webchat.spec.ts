@@ -123,7 +123,7 @@ test('a customer chats on the web and an agent answers on the workstation', asyn
   await agent.screenshot({ path: test.info().outputPath('agent-indicators-zh.png') });
 });
 
-test('the agent attaches a file to the reply; the visitor sees and downloads it; an oversize file is refused in the agent’s language', async () => {
+test('the agent attaches files to the reply (picked, dropped, a pasted screenshot); the visitor sees and downloads them; an oversize file is refused in the agent’s language', async () => {
   test.setTimeout(60_000);
   const pane = agent.locator('section.ticket-pane');
   const fileInput = agent.getByTestId('reply-file-input');
@@ -138,6 +138,23 @@ test('the agent attaches a file to the reply; the visitor sees and downloads it;
   await agent.getByLabel('语言').selectOption('en');
   await fileInput.setInputFiles({ name: 'setup.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ') });
   await expect(pane.getByRole('alert').filter({ hasText: 'setup.exe cannot be sent' })).toBeVisible();
+  // A file dragged from the desktop onto the composer, and a screenshot pasted into the reply box, are attached too.
+  // In-page code as text: the e2e project has no DOM types.
+  await agent.evaluate(`(() => {
+    const form = document.querySelector('section.ticket-pane form.reply-box');
+    const files = new DataTransfer();
+    files.items.add(new File(['%PDF-1.4 合同'], '合同.pdf', { type: 'application/pdf' }));
+    form.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: files }));
+    form.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: files }));
+  })()`);
+  await expect(pane.locator('.file-chip').filter({ hasText: '合同.pdf' })).toBeVisible({ timeout: LIVE_MS });
+  await agent.getByLabel('Reply').focus();
+  await agent.evaluate(`(() => {
+    const clipboard = new DataTransfer();
+    clipboard.items.add(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])], '截图.png', { type: 'image/png' }));
+    document.activeElement.dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, clipboardData: clipboard }));
+  })()`);
+  await expect(pane.locator('.file-chip').filter({ hasText: '截图.png' })).toBeVisible({ timeout: LIVE_MS });
   await agent.screenshot({ path: test.info().outputPath('composer-attachments-en.png') });
 
   await agent.getByLabel('Reply').fill('发票请查收');
@@ -148,6 +165,8 @@ test('the agent attaches a file to the reply; the visitor sees and downloads it;
   await customerPage.screenshot({ path: test.info().outputPath('widget-attachment-zh.png') });
   const [download] = await Promise.all([customerPage.waitForEvent('download'), link.click()]);
   expect(download.suggestedFilename()).toBe('发票.pdf');
+  await expect(chat.locator('a.file').filter({ hasText: '合同.pdf' })).toBeVisible();
+  await expect(chat.locator('a.file').filter({ hasText: '截图.png' })).toBeVisible();
   // The agent sees the file on the message in the timeline.
   await expect(pane.locator('.timeline-message.outbound').filter({ hasText: '发票请查收' }).getByText('发票.pdf')).toBeVisible({ timeout: LIVE_MS });
   // Back to Chinese, as the tests after this one expect the agent's window.
