@@ -986,6 +986,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     }
     const { ticket } = input;
     const assigneeChanged = existing.assigneeId !== ticket.assigneeId;
+    // Transferred (转办) to a queue: whoever held it passed it on, so routing must not hand it straight back.
+    const passedOnBy = assigneeChanged && ticket.assigneeId === null && ticket.assignmentReason?.code === 'transferred' ? existing.assigneeId : null;
     const statusChanged = existing.status !== ticket.status;
     // A complaint ranks as urgent (`isUrgent`), so the type is part of the order too.
     const orderChanged = existing.priority !== ticket.priority || existing.dueAt !== ticket.dueAt || existing.type !== ticket.type;
@@ -1043,7 +1045,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
           a.lastActivityAt = now;
         }
       }
-    } else enqueue(existing, now);
+    } else {
+      if (passedOnBy !== null) decline(existing, passedOnBy, now + config.declineCooldownMs);
+      enqueue(existing, now);
+    }
     return existing;
   }
 

@@ -76,4 +76,38 @@ describe('a queued ticket whose type or group changes', () => {
     expect(effects).toContainEqual({ kind: 'withdrawn', ticketId: chat.id, agentId: 'agent1', reason: 'reassigned' });
     expect(effects).toContainEqual(expect.objectContaining({ kind: 'offer', ticketId: chat.id, agentId: 'agent2' }));
   });
+
+  it('does not hand a ticket transferred to a queue straight back to whoever passed it on, unless they are the only one after the cool-down', () => {
+    const engine = createRoutingEngine({ autoAccept: true, declineCooldownMs: 60_000 });
+    engine.upsertUser(agent('agent1', '王芳', ['after_sales']), defaultAgentSettings(T0));
+    engine.upsertUser(agent('agent3', '刘洋', ['after_sales']), defaultAgentSettings(T0));
+    engine.connect('agent1', T0);
+    const email = ticket('email', 'after_sales');
+    expect(ticketEffect(engine.admit({ ticket: email, vipTier: 0 }, T0 + 1))).toMatchObject({ assignee: { id: 'agent1' } });
+    // 王芳 passes it to the after-sales queue with a note; 刘洋 comes online meanwhile with more load than her.
+    engine.connect('agent3', T0 + 2);
+    const held = ticket('email', 'after_sales');
+    held.id = 'GD20241108002';
+    held.customerId = 'CUS20241108002';
+    expect(ticketEffect(engine.admit({ ticket: held, vipTier: 0 }, T0 + 3))).toMatchObject({ assignee: { id: 'agent3' } });
+    const passedOn: Ticket = {
+      ...email,
+      status: 'unassigned',
+      assigneeId: null,
+      assigneeName: null,
+      assignmentReason: { code: 'transferred', byName: '王芳', group: 'after_sales', note: '需要售后处理退货' },
+      updatedAt: T0 + 4,
+    };
+    const effects = engine.observeTicket({ ticket: passedOn, vipTier: 0 }, T0 + 4);
+    // Not back to 王芳, though she now holds nothing and last handled this customer.
+    expect(ticketEffect(effects)).toMatchObject({ ticketId: email.id, assignee: { id: 'agent3' } });
+
+    // With 刘洋 gone, a second transfer waits while 王芳 cools down, then goes to her: nobody else can take it.
+    engine.disconnect('agent3', T0 + 5);
+    const again: Ticket = { ...passedOn, assigneeId: 'agent1', assigneeName: '王芳', status: 'in_progress', updatedAt: T0 + 6 };
+    engine.observeTicket({ ticket: again, vipTier: 0 }, T0 + 6);
+    expect(ticketEffect(engine.observeTicket({ ticket: { ...passedOn, updatedAt: T0 + 7 }, vipTier: 0 }, T0 + 7))).toBeUndefined();
+    expect(engine.queuedTicketIds(T0 + 7)).toEqual([email.id]);
+    expect(ticketEffect(engine.tick(T0 + 7 + 60_000))).toMatchObject({ ticketId: email.id, assignee: { id: 'agent1' } });
+  });
 });
