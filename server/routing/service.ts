@@ -346,6 +346,9 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     const announcements = announcementsOf(effects);
     tx.afterCommit(() => {
       engine.end(mark, true);
+      // Stopping: the store closes once idle() has seen the tracked work end, so a decision that commits
+      // after that (a request still in flight) announces nothing; its offer is in the database for the next leader.
+      if (stopped) return;
       for (const announce of announcements) {
         // Tracked: an announcement reads the store (an offer's bundle), so idle() (and shutdown) waits for it.
         void track(
