@@ -80,6 +80,7 @@ import type { Alarm } from '../shared/alarms.js';
 import type { CsatAnswer } from '../shared/csat.js';
 import { createCsatStore, type CsatAnswerOutcome, type CsatStore } from './csat/csatStore.js';
 import { announce } from './cluster/changeFeed.js';
+import { refreshTicketRollup } from './reports/reportRollup.js';
 
 // ---------------------------------------------------------------------------------------
 // Types of the interface
@@ -1426,6 +1427,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         .join(', ')})`,
       ticketParams(ticket),
     );
+    await refreshTicketRollup(ex(), ticket.id);
   }
 
   async function updateTicket(ticket: Ticket): Promise<void> {
@@ -1435,6 +1437,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       .map((c) => `${c} = ?`)
       .join(', ');
     await ex().run(`UPDATE tickets SET ${assignments} WHERE id = ?`, [...rest, id!]);
+    await refreshTicketRollup(ex(), ticket.id);
   }
 
   async function insertMessage(message: Message): Promise<void> {
@@ -1460,6 +1463,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         message.subject ?? null,
       ],
     );
+    // A customer message can end a ticket's first-contact resolution; replies count through the ticket's own columns.
+    if (message.direction === 'inbound') await refreshTicketRollup(ex(), message.ticketId);
   }
 
   async function insertNote(note: Note): Promise<void> {

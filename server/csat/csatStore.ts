@@ -28,6 +28,7 @@ import { dayKey, formatFeedbackId } from '../../shared/ids.js';
 import type { ChangeBody } from '../../shared/sync.js';
 import { hashToken, newToken, uuidv7 } from '../credentials.js';
 import type { SqlExecutor } from '../db/sql.js';
+import { refreshTicketRollup } from '../reports/reportRollup.js';
 import type { AlarmCandidate } from '../alarms/alertStore.js';
 
 /** Source families a survey invitation can be sent through: a written message with a link. */
@@ -226,6 +227,7 @@ export function createCsatStore(internals: CsatStoreInternals): CsatStore {
         if (invite) await sql().run('DELETE FROM messages WHERE id = ?', [invite.id]);
         return null;
       }
+      await refreshTicketRollup(sql(), ticket.id);
       if (invite) await internals.appendTicketChange(ticket, ticket, { kind: 'message', message: invite, ticket }, now);
       return surveyFromRow(row);
     },
@@ -238,10 +240,12 @@ export function createCsatStore(internals: CsatStoreInternals): CsatStore {
       return { token, survey: surveyFromRow(row) };
     },
     async deliveryChanged(messageId, status, now) {
-      await sql().run(
-        `UPDATE csat_surveys SET status = ?, sent_at = CASE WHEN ? = 'sent' THEN COALESCE(sent_at, ?) ELSE sent_at END WHERE invite_message_id = ?`,
+      const surveys = await sql().all<{ ticket_id: string }>(
+        `UPDATE csat_surveys SET status = ?, sent_at = CASE WHEN ? = 'sent' THEN COALESCE(sent_at, ?) ELSE sent_at END WHERE invite_message_id = ? RETURNING ticket_id`,
         [status, status, now, messageId],
       );
+      // A survey counts as sent from its first accepted delivery on (the report's response rate).
+      for (const survey of surveys) await refreshTicketRollup(sql(), survey.ticket_id);
     },
     async check(token, now) {
       const row = await byToken(token, false);
@@ -263,6 +267,8 @@ export function createCsatStore(internals: CsatStoreInternals): CsatStore {
       );
       if (changes !== 1) return { ok: false, refusal: 'answered' };
       const before = (await internals.getTicketForUpdate(survey.ticketId))!;
+      // The answer may arrive days after the ticket's day: the rollup row of that day takes it (after the ticket's lock, the order every ticket write takes them in).
+      await refreshTicketRollup(sql(), survey.ticketId);
       const note: Note = {
         id: uuidv7(now),
         ticketId: before.id,
