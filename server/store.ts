@@ -797,6 +797,8 @@ interface TransactionContext {
   pending: CommittedChange[];
   /** The outermost transaction's hold on the routing engine's turn (kept across retried attempts). */
   turn: { release: (() => void) | null };
+  /** Tickets whose report-rollup contribution may have changed; refreshed once each just before the outermost commit. */
+  rollupPending: Set<string>;
 }
 
 function createServerStore(db: SqlDatabase, options: { filePath: string | null; log?: (line: string) => void; announceCommits?: boolean }): ServerStore {
@@ -814,6 +816,16 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   /** Where a statement goes now: the open transaction of this context, else the database. */
   function ex(): SqlExecutor {
     return context.getStore()?.tx ?? db;
+  }
+
+  /**
+   * A write may have changed what `ticketId` contributes to the reports: its rollup is brought
+   * up to date in this transaction, just before it commits (reports/reportRollup.ts).
+   */
+  async function ticketRollupChanged(ticketId: string): Promise<void> {
+    const open = context.getStore();
+    if (open) open.rollupPending.add(ticketId);
+    else await transaction(() => refreshTicketRollup(ex(), ticketId));
   }
 
   /** The hooks `fn` gets; registering one after its unit has ended is a mistake (it would never run), so it throws. */
@@ -855,8 +867,12 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
           if (pending.length > 0) notifyListeners(pending);
         });
         tx.afterRollback(() => void (unit.ended = true));
-        return context.run({ tx, pending, turn }, async () => {
+        const rollupPending = new Set<string>();
+        return context.run({ tx, pending, turn, rollupPending }, async () => {
           const result = await fn(hooksOf(tx, unit));
+          // Once per ticket however many writes touched it, and the rollup rows (shared on PostgreSQL) locked only for the commit's last moments.
+          // A savepoint that rolled back leaves its tickets here: a refresh reads the ticket as it now is, so it is exact either way.
+          for (const ticketId of rollupPending) await refreshTicketRollup(tx, ticketId);
           // Every node's live fan-out hears of it on commit (never for a rollback): one NOTIFY per transaction.
           const last = pending[pending.length - 1];
           if (options.announceCommits && last) await announce(tx, last.change.seq);
@@ -1427,7 +1443,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         .join(', ')})`,
       ticketParams(ticket),
     );
-    await refreshTicketRollup(ex(), ticket.id);
+    await ticketRollupChanged(ticket.id);
   }
 
   async function updateTicket(ticket: Ticket): Promise<void> {
@@ -1437,7 +1453,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       .map((c) => `${c} = ?`)
       .join(', ');
     await ex().run(`UPDATE tickets SET ${assignments} WHERE id = ?`, [...rest, id!]);
-    await refreshTicketRollup(ex(), ticket.id);
+    await ticketRollupChanged(ticket.id);
   }
 
   async function insertMessage(message: Message): Promise<void> {
@@ -1464,7 +1480,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       ],
     );
     // A customer message can end a ticket's first-contact resolution; replies count through the ticket's own columns.
-    if (message.direction === 'inbound') await refreshTicketRollup(ex(), message.ticketId);
+    if (message.direction === 'inbound') await ticketRollupChanged(message.ticketId);
   }
 
   async function insertNote(note: Note): Promise<void> {
@@ -2366,6 +2382,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     updateTicket,
     insertMessage,
     insertNote,
+    ticketRollupChanged,
     appendTicketChange: (before, after, body, now) => appendTicketChange(before, after, body, now),
     raiseAlarm: (candidate, at) => alertRows.raise(candidate, at),
   });

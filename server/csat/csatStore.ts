@@ -28,7 +28,6 @@ import { dayKey, formatFeedbackId } from '../../shared/ids.js';
 import type { ChangeBody } from '../../shared/sync.js';
 import { hashToken, newToken, uuidv7 } from '../credentials.js';
 import type { SqlExecutor } from '../db/sql.js';
-import { refreshTicketRollup } from '../reports/reportRollup.js';
 import type { AlarmCandidate } from '../alarms/alertStore.js';
 
 /** Source families a survey invitation can be sent through: a written message with a link. */
@@ -139,6 +138,8 @@ export interface CsatStoreInternals {
   updateTicket(ticket: Ticket): Promise<void>;
   insertMessage(message: Message): Promise<void>;
   insertNote(note: Note): Promise<void>;
+  /** The survey's ticket contributes differently to the reports now (its rollup is refreshed before the commit). */
+  ticketRollupChanged(ticketId: string): Promise<void>;
   appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number): Promise<number>;
   raiseAlarm(candidate: AlarmCandidate, at: number): Promise<Alarm | null>;
 }
@@ -227,7 +228,7 @@ export function createCsatStore(internals: CsatStoreInternals): CsatStore {
         if (invite) await sql().run('DELETE FROM messages WHERE id = ?', [invite.id]);
         return null;
       }
-      await refreshTicketRollup(sql(), ticket.id);
+      await internals.ticketRollupChanged(ticket.id);
       if (invite) await internals.appendTicketChange(ticket, ticket, { kind: 'message', message: invite, ticket }, now);
       return surveyFromRow(row);
     },
@@ -245,7 +246,7 @@ export function createCsatStore(internals: CsatStoreInternals): CsatStore {
         [status, status, now, messageId],
       );
       // A survey counts as sent from its first accepted delivery on (the report's response rate).
-      for (const survey of surveys) await refreshTicketRollup(sql(), survey.ticket_id);
+      for (const survey of surveys) await internals.ticketRollupChanged(survey.ticket_id);
     },
     async check(token, now) {
       const row = await byToken(token, false);
@@ -267,8 +268,8 @@ export function createCsatStore(internals: CsatStoreInternals): CsatStore {
       );
       if (changes !== 1) return { ok: false, refusal: 'answered' };
       const before = (await internals.getTicketForUpdate(survey.ticketId))!;
-      // The answer may arrive days after the ticket's day: the rollup row of that day takes it (after the ticket's lock, the order every ticket write takes them in).
-      await refreshTicketRollup(sql(), survey.ticketId);
+      // The answer may arrive days after the ticket's day: the rollup row of that day takes it.
+      await internals.ticketRollupChanged(survey.ticketId);
       const note: Note = {
         id: uuidv7(now),
         ticketId: before.id,

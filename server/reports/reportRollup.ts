@@ -176,16 +176,34 @@ function valueParams(row: Contribution): SqlValue[] {
   return ROLLUP_VALUE_COLUMNS.map((column) => row[column]);
 }
 
+/** The ticket's current contribution beside its stored one (`old_*`, NULL when none): one statement per refresh. */
+function currentAndStoredSql(dialect: SqlDialect): string {
+  const stored = [...ROLLUP_KEY_COLUMNS, ...ROLLUP_VALUE_COLUMNS].map((column) => `o.${column} AS old_${column}`).join(', ');
+  return `SELECT n.*, o.ticket_id AS old_ticket_id, ${stored}
+            FROM (${contributionSelectSql(dialect, 'WHERE t.id = ?')}) n
+            LEFT JOIN report_rollup_tickets o ON o.ticket_id = n.ticket_id`;
+}
+
+const CURRENT_AND_STORED = { sqlite: currentAndStoredSql('sqlite'), postgres: currentAndStoredSql('postgres') };
+
+function storedPart(row: Record<string, string | number | null>): Contribution | null {
+  if (row.old_ticket_id === null || row.old_ticket_id === undefined) return null;
+  const out: Partial<Contribution> = {};
+  for (const column of [...ROLLUP_KEY_COLUMNS, ...ROLLUP_VALUE_COLUMNS]) out[column] = row[`old_${column}`]!;
+  return out as Contribution;
+}
+
 /**
  * Brings the rollup up to date with ticket `ticketId` as it is now in this transaction: its old
  * contribution is taken back and its new one added (nothing written when they are equal). Call
  * it after every write that may change what the ticket contributes, inside that write's transaction.
  */
 export async function refreshTicketRollup(sql: SqlExecutor, ticketId: string): Promise<void> {
-  const beforeRow = await sql.get<Contribution>(SELECT_CONTRIBUTION, [ticketId]);
-  const afterRow = await sql.get<Contribution>(contributionSelectSql(sql.dialect, 'WHERE t.id = ?'), [ticketId]);
+  const row = await sql.get<Record<string, string | number | null>>(CURRENT_AND_STORED[sql.dialect], [ticketId]);
+  // No such ticket (tickets are never deleted; this keeps a vanished one from counting all the same).
+  const beforeRow = row ? storedPart(row) : ((await sql.get<Contribution>(SELECT_CONTRIBUTION, [ticketId])) ?? null);
   const before = beforeRow ? normalised(beforeRow) : null;
-  const after = afterRow ? normalised(afterRow) : null;
+  const after = row ? normalised(row as Contribution) : null;
   if (before && after && sameContribution(before, after)) return;
   if (before) {
     const left = await sql.get<{ volume: number | string }>(SUBTRACT, [...valueParams(before), ...keyParams(before)]);
