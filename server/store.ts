@@ -80,6 +80,7 @@ import type { Alarm } from '../shared/alarms.js';
 import type { CsatAnswer } from '../shared/csat.js';
 import { createCsatStore, type CsatAnswerOutcome, type CsatStore } from './csat/csatStore.js';
 import { announce } from './cluster/changeFeed.js';
+import { refreshTicketRollup } from './reports/reportRollup.js';
 
 // ---------------------------------------------------------------------------------------
 // Types of the interface
@@ -797,6 +798,8 @@ interface TransactionContext {
   pending: CommittedChange[];
   /** The outermost transaction's hold on the routing engine's turn (kept across retried attempts). */
   turn: { release: (() => void) | null };
+  /** Tickets whose report-rollup contribution may have changed; refreshed once each just before the outermost commit. */
+  rollupPending: Set<string>;
 }
 
 function createServerStore(db: SqlDatabase, options: { filePath: string | null; log?: (line: string) => void; announceCommits?: boolean }): ServerStore {
@@ -814,6 +817,16 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   /** Where a statement goes now: the open transaction of this context, else the database. */
   function ex(): SqlExecutor {
     return context.getStore()?.tx ?? db;
+  }
+
+  /**
+   * A write may have changed what `ticketId` contributes to the reports: its rollup is brought
+   * up to date in this transaction, just before it commits (reports/reportRollup.ts).
+   */
+  async function ticketRollupChanged(ticketId: string): Promise<void> {
+    const open = context.getStore();
+    if (open) open.rollupPending.add(ticketId);
+    else await transaction(() => refreshTicketRollup(ex(), ticketId));
   }
 
   /** The hooks `fn` gets; registering one after its unit has ended is a mistake (it would never run), so it throws. */
@@ -855,8 +868,12 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
           if (pending.length > 0) notifyListeners(pending);
         });
         tx.afterRollback(() => void (unit.ended = true));
-        return context.run({ tx, pending, turn }, async () => {
+        const rollupPending = new Set<string>();
+        return context.run({ tx, pending, turn, rollupPending }, async () => {
           const result = await fn(hooksOf(tx, unit));
+          // Once per ticket however many writes touched it, and the rollup rows (shared on PostgreSQL) locked only for the commit's last moments.
+          // A savepoint that rolled back leaves its tickets here: a refresh reads the ticket as it now is, so it is exact either way.
+          for (const ticketId of rollupPending) await refreshTicketRollup(tx, ticketId);
           // Every node's live fan-out hears of it on commit (never for a rollback): one NOTIFY per transaction.
           const last = pending[pending.length - 1];
           if (options.announceCommits && last) await announce(tx, last.change.seq);
@@ -1427,6 +1444,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         .join(', ')})`,
       ticketParams(ticket),
     );
+    await ticketRollupChanged(ticket.id);
   }
 
   async function updateTicket(ticket: Ticket): Promise<void> {
@@ -1436,6 +1454,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       .map((c) => `${c} = ?`)
       .join(', ');
     await ex().run(`UPDATE tickets SET ${assignments} WHERE id = ?`, [...rest, id!]);
+    await ticketRollupChanged(ticket.id);
   }
 
   async function insertMessage(message: Message): Promise<void> {
@@ -1461,6 +1480,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         message.subject ?? null,
       ],
     );
+    // A customer message can end a ticket's first-contact resolution; replies count through the ticket's own columns.
+    if (message.direction === 'inbound') await ticketRollupChanged(message.ticketId);
   }
 
   async function insertNote(note: Note): Promise<void> {
@@ -2365,6 +2386,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     updateTicket,
     insertMessage,
     insertNote,
+    ticketRollupChanged,
     appendTicketChange: (before, after, body, now) => appendTicketChange(before, after, body, now),
     raiseAlarm: (candidate, at) => alertRows.raise(candidate, at),
   });

@@ -15,6 +15,7 @@ import { openSqliteDatabase } from '../db/sqlite.js';
 import { migrate } from '../migrations/index.js';
 import { migratePostgres } from '../migrations/postgres/index.js';
 import { createReportRepository } from '../reports/reportRepository.js';
+import { rebuildReportRollup } from '../reports/reportRollup.js';
 import { TEST_BACKENDS, type TestBackend } from '../testHarness.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { createBoardRepository } from './boardRepository.js';
@@ -151,6 +152,8 @@ async function seed(db: SqlDatabase): Promise<void> {
       ],
     );
   }
+  // Written around the store: the report rollup (which the board's day figures read) is rebuilt as the migration would.
+  await rebuildReportRollup(db);
 }
 
 function figures(row: BoardRow | undefined) {

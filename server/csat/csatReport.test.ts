@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../../shared/domain.js';
-import { computeKpis, localDateOf, periodRange } from '../../shared/kpi.js';
+import { REPORT_DIMENSIONS, computeKpis, localDateOf, periodRange } from '../../shared/kpi.js';
 import type { Mutation } from '../../shared/sync.js';
 import { createBoardRepository } from '../board/boardRepository.js';
 import { createReportRepository } from '../reports/reportRepository.js';
@@ -86,6 +86,11 @@ for (const backend of TEST_BACKENDS) {
       const facts = await reports.ticketFacts(periodRange('day', localDateOf(TEST_EPOCH)));
       const fromFacts = computeKpis(facts, asOf);
       expect([fromFacts.csatAverage, fromFacts.csatResponseRate]).toEqual([report.total.csatAverage, report.total.csatResponseRate]);
+      // The rollup the store kept through completion, sending and the answers gives the per-ticket report.
+      for (const by of REPORT_DIMENSIONS) {
+        const request = { period: 'day' as const, date: localDateOf(TEST_EPOCH), by };
+        expect(await reports.report(request, asOf)).toEqual(await reports.reportFromTickets(request, asOf));
+      }
 
       const board = await createBoardRepository(store.sql, reports).snapshot(asOf);
       expect(board.rows.find((row) => row.channel === 'email')!.today.csatAverage).toBeCloseTo(10 / 3, 12);

@@ -138,6 +138,8 @@ export interface CsatStoreInternals {
   updateTicket(ticket: Ticket): Promise<void>;
   insertMessage(message: Message): Promise<void>;
   insertNote(note: Note): Promise<void>;
+  /** The survey's ticket contributes differently to the reports now (its rollup is refreshed before the commit). */
+  ticketRollupChanged(ticketId: string): Promise<void>;
   appendTicketChange(before: Ticket | null, after: Ticket, body: ChangeBody, now: number): Promise<number>;
   raiseAlarm(candidate: AlarmCandidate, at: number): Promise<Alarm | null>;
 }
@@ -226,6 +228,7 @@ export function createCsatStore(internals: CsatStoreInternals): CsatStore {
         if (invite) await sql().run('DELETE FROM messages WHERE id = ?', [invite.id]);
         return null;
       }
+      await internals.ticketRollupChanged(ticket.id);
       if (invite) await internals.appendTicketChange(ticket, ticket, { kind: 'message', message: invite, ticket }, now);
       return surveyFromRow(row);
     },
@@ -238,10 +241,12 @@ export function createCsatStore(internals: CsatStoreInternals): CsatStore {
       return { token, survey: surveyFromRow(row) };
     },
     async deliveryChanged(messageId, status, now) {
-      await sql().run(
-        `UPDATE csat_surveys SET status = ?, sent_at = CASE WHEN ? = 'sent' THEN COALESCE(sent_at, ?) ELSE sent_at END WHERE invite_message_id = ?`,
+      const surveys = await sql().all<{ ticket_id: string }>(
+        `UPDATE csat_surveys SET status = ?, sent_at = CASE WHEN ? = 'sent' THEN COALESCE(sent_at, ?) ELSE sent_at END WHERE invite_message_id = ? RETURNING ticket_id`,
         [status, status, now, messageId],
       );
+      // A survey counts as sent from its first accepted delivery on (the report's response rate).
+      for (const survey of surveys) await internals.ticketRollupChanged(survey.ticket_id);
     },
     async check(token, now) {
       const row = await byToken(token, false);
@@ -263,6 +268,8 @@ export function createCsatStore(internals: CsatStoreInternals): CsatStore {
       );
       if (changes !== 1) return { ok: false, refusal: 'answered' };
       const before = (await internals.getTicketForUpdate(survey.ticketId))!;
+      // The answer may arrive days after the ticket's day: the rollup row of that day takes it.
+      await internals.ticketRollupChanged(survey.ticketId);
       const note: Note = {
         id: uuidv7(now),
         ticketId: before.id,

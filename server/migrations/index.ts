@@ -26,6 +26,7 @@ import { migration021TicketsDue } from './021-tickets-due.js';
 import { migration022ReplyUploads } from './022-reply-uploads.js';
 import { migration023MessageSubjects } from './023-message-subjects.js';
 import { migration024TicketsUnanswered } from './024-tickets-unanswered.js';
+import { migration025ReportRollup } from './025-report-rollup.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -55,6 +56,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration022ReplyUploads,
   migration023MessageSubjects,
   migration024TicketsUnanswered,
+  migration025ReportRollup,
 ];
 
 /** Versions already applied to this database, ascending. */

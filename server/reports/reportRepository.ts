@@ -1,10 +1,12 @@
 /**
- * Reports over the server database (tables `tickets`, `messages`, `users`), through the SQL
- * seam, so the same code serves SQLite and PostgreSQL. Read-only. A month holds up to a
- * million tickets, so `report` has the database add up each group's KPI totals (one row per
- * group comes back) and shared/kpi.ts turns them into KPIs; `ticketFacts` reads the same
- * tickets one by one for shared/kpi.ts to total itself — the tests hold the two to the same
- * answers, so the SQL spelling of each definition cannot drift from the TypeScript one.
+ * Reports over the server database (tables `tickets`, `messages`, `users`, the report rollup),
+ * through the SQL seam, so the same code serves SQLite and PostgreSQL. Read-only. A month holds
+ * up to a million tickets — more than can be visited in the 2 s a report may take — so `report`
+ * adds up the rollup's per-day partial sums (reportRollup.ts, kept by the store's writes) and
+ * shared/kpi.ts turns them into KPIs. `reportFromTickets` has the database add up the same
+ * totals from the tickets themselves, and `ticketFacts` reads them one by one for shared/kpi.ts
+ * to total itself — the tests hold the three to the same answers, so neither the rollup nor
+ * the SQL spelling of a definition can drift from the TypeScript one.
  */
 import {
   CHANNELS,
@@ -31,12 +33,15 @@ import {
 import { fixedReportKeys, type Report, type ReportRequest } from '../../shared/reports.js';
 import { chartRanges, hourlySeries, slaSeries, type BoardCharts, type HourCount } from '../../shared/charts.js';
 import type { SqlDialect, SqlExecutor } from '../db/sql.js';
+import { DAY_MS, localDayOf } from './reportRollup.js';
 
 export interface ReportRepository {
   /** The facts of every ticket created in [range.start, range.end), one by one (small periods, and the tests' cross-check). */
   ticketFacts(range: Pick<PeriodRange, 'start' | 'end'>): Promise<TicketFacts[]>;
-  /** The report of `request`, open tickets judged overdue as of `asOf`. */
+  /** The report of `request`, open tickets judged overdue as of `asOf`: added up from the rollup (reportRollup.ts). */
   report(request: ReportRequest, asOf: number): Promise<Report>;
+  /** The same report added up from the tickets themselves: the reference the tests hold the rollup to. */
+  reportFromTickets(request: ReportRequest, asOf: number): Promise<Report>;
   /** The Board's charts as of `asOf` (shared/charts.ts): two statements, one range of `tickets_created` (hourly) and one of `tickets_due` (SLA). */
   charts(asOf: number): Promise<BoardCharts>;
 }
@@ -133,6 +138,59 @@ function totalsSql(dialect: SqlDialect, by: ReportDimension): string {
       FROM tickets t
       LEFT JOIN csat_surveys s ON s.ticket_id = t.id
      WHERE t.created_at >= ? AND t.created_at < ?
+     GROUP BY ${key}`;
+}
+
+/** Each group's key over the rollup's columns, as `groupKeySql` reads it from a ticket ('' is the rollup's "none"). */
+function rollupGroupKeySql(by: ReportDimension): string {
+  switch (by) {
+    case 'channel':
+      return 'r.channel';
+    case 'type':
+      return 'r.type';
+    case 'group':
+      return "NULLIF(r.ticket_group, '')";
+    case 'agent':
+      return "NULLIF(r.assignee_id, '')";
+  }
+}
+
+/**
+ * Per group: the same totals as `totalsSql`, added up from the rollup's rows of the period.
+ * Open tickets count as overdue here only when their whole due day ended by `asOf` (first
+ * parameter); those due on the day `asOf` falls in are judged one by one (`OPEN_DUE_TODAY_SQL`).
+ */
+function rollupTotalsSql(by: ReportDimension): string {
+  const key = rollupGroupKeySql(by);
+  return `
+    SELECT ${key} AS group_key,
+           ${by === 'agent' ? "NULLIF(MAX(r.assignee_name), '')" : 'NULL'} AS group_name,
+           SUM(r.volume) AS volume,
+           SUM(r.responded) AS responded,
+           SUM(r.first_response_total) AS first_response_total,
+           SUM(r.resolved) AS resolved,
+           SUM(r.handling_total) AS handling_total,
+           SUM(r.overdue_closed) + SUM(CASE WHEN r.open_due_day + ${String(DAY_MS)} <= ? THEN r.open_tickets ELSE 0 END) AS overdue,
+           SUM(r.sla_met) AS sla_met,
+           SUM(r.first_contact_resolved) AS first_contact_resolved,
+           SUM(r.csat_sent) AS csat_sent,
+           SUM(r.csat_answered) AS csat_answered,
+           SUM(r.csat_points) AS csat_points
+      FROM report_rollup r
+     WHERE r.day >= ? AND r.day < ?
+     GROUP BY ${key}`;
+}
+
+/**
+ * Per group: the period's open tickets due in [the local midnight of asOf, asOf), a range of
+ * `tickets_due (due_at, completed_at)` (at most one day's due tickets).
+ */
+function openDueTodaySql(dialect: SqlDialect, by: ReportDimension): string {
+  const key = groupKeySql(dialect, by);
+  return `
+    SELECT ${key} AS group_key, COUNT(*) AS n
+      FROM tickets t
+     WHERE t.due_at >= ? AND t.due_at < ? AND t.completed_at IS NULL AND t.created_at >= ? AND t.created_at < ?
      GROUP BY ${key}`;
 }
 
@@ -290,13 +348,14 @@ async function readCharts(sql: SqlExecutor, asOf: number): Promise<BoardCharts> 
 export function createReportRepository(sql: SqlExecutor): ReportRepository {
   const text = factsSql(sql.dialect);
 
-  async function groupTotals(by: ReportDimension, range: Pick<PeriodRange, 'start' | 'end'>, asOf: number): Promise<GroupTotals[]> {
-    const rows = await sql.all<TotalsRow>(totalsSql(sql.dialect, by), [asOf, range.start, range.end]);
-    // An agent's current name; the name written on their tickets when the user is gone.
-    const names =
-      by === 'agent'
-        ? new Map((await sql.all<{ id: string; display_name: string }>('SELECT id, display_name FROM users')).map((u) => [u.id, u.display_name]))
-        : null;
+  /** An agent's current name; the name written on their tickets when the user is gone. */
+  async function currentNames(by: ReportDimension): Promise<Map<string, string> | null> {
+    return by === 'agent'
+      ? new Map((await sql.all<{ id: string; display_name: string }>('SELECT id, display_name FROM users')).map((u) => [u.id, u.display_name]))
+      : null;
+  }
+
+  function groupsOf(by: ReportDimension, rows: TotalsRow[], names: Map<string, string> | null): GroupTotals[] {
     return rows.map((row) => ({
       key: reportKey(by, row.group_key),
       name: row.group_key === null ? null : (names?.get(row.group_key) ?? row.group_name),
@@ -304,26 +363,57 @@ export function createReportRepository(sql: SqlExecutor): ReportRepository {
     }));
   }
 
+  async function groupTotalsFromTickets(by: ReportDimension, range: Pick<PeriodRange, 'start' | 'end'>, asOf: number): Promise<GroupTotals[]> {
+    const rows = await sql.all<TotalsRow>(totalsSql(sql.dialect, by), [asOf, range.start, range.end]);
+    return groupsOf(by, rows, await currentNames(by));
+  }
+
+  async function groupTotalsFromRollup(by: ReportDimension, range: Pick<PeriodRange, 'start' | 'end'>, asOf: number): Promise<GroupTotals[]> {
+    const rows = await sql.all<TotalsRow>(rollupTotalsSql(by), [asOf, range.start, range.end]);
+    const today = localDayOf(asOf);
+    const dueToday = await sql.all<{ group_key: string | number | null; n: Counted }>(openDueTodaySql(sql.dialect, by), [today, asOf, range.start, range.end]);
+    // The rollup keeps the key as text; a ticket's JSON group may come back as another type.
+    const textKey = (key: string | number | null): string | null => (key === null ? null : String(key));
+    for (const due of dueToday) {
+      const key = textKey(due.group_key);
+      const row = rows.find((candidate) => textKey(candidate.group_key) === key);
+      if (!row) throw new Error(`The report rollup has no row for open tickets of ${String(key)}; rebuild it (reportRollup.ts).`);
+      row.overdue = Number(row.overdue) + Number(due.n);
+    }
+    return groupsOf(by, rows, await currentNames(by));
+  }
+
+  async function reportOf(
+    request: ReportRequest,
+    asOf: number,
+    totals: (by: ReportDimension, range: Pick<PeriodRange, 'start' | 'end'>, asOf: number) => Promise<GroupTotals[]>,
+  ): Promise<Report> {
+    const range = periodRange(request.period, request.date);
+    const groups = await totals(request.by, range, asOf);
+    return {
+      period: range.period,
+      by: request.by,
+      timeZone: 'Asia/Shanghai',
+      firstDay: range.firstDay,
+      lastDay: range.lastDay,
+      start: range.start,
+      end: range.end,
+      asOf,
+      rows: kpiRows(groups, request.by, fixedReportKeys(request.by)),
+      total: kpisFromTotals(groups.reduce((total, group) => addTotals(total, group.totals), EMPTY_TOTALS)),
+    };
+  }
+
   const repository: ReportRepository = {
     async ticketFacts(range) {
       const rows = await sql.all<FactsRow>(text, [range.start, range.end]);
       return rows.map(factsOf);
     },
-    async report(request, asOf) {
-      const range = periodRange(request.period, request.date);
-      const groups = await groupTotals(request.by, range, asOf);
-      return {
-        period: range.period,
-        by: request.by,
-        timeZone: 'Asia/Shanghai',
-        firstDay: range.firstDay,
-        lastDay: range.lastDay,
-        start: range.start,
-        end: range.end,
-        asOf,
-        rows: kpiRows(groups, request.by, fixedReportKeys(request.by)),
-        total: kpisFromTotals(groups.reduce((total, group) => addTotals(total, group.totals), EMPTY_TOTALS)),
-      };
+    report(request, asOf) {
+      return reportOf(request, asOf, groupTotalsFromRollup);
+    },
+    reportFromTickets(request, asOf) {
+      return reportOf(request, asOf, groupTotalsFromTickets);
     },
     charts(asOf) {
       return readCharts(sql, asOf);

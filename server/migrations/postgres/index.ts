@@ -20,6 +20,7 @@ import { postgresMigration012TicketsDue } from './012-tickets-due.js';
 import { postgresMigration013ReplyUploads } from './013-reply-uploads.js';
 import { postgresMigration014MessageSubjects } from './014-message-subjects.js';
 import { postgresMigration015TicketsUnanswered } from './015-tickets-unanswered.js';
+import { postgresMigration016ReportRollup } from './016-report-rollup.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -40,6 +41,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration013ReplyUploads,
   postgresMigration014MessageSubjects,
   postgresMigration015TicketsUnanswered,
+  postgresMigration016ReportRollup,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */
