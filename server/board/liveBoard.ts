@@ -11,9 +11,16 @@
  * re-read by id before the next snapshot. Re-reading the row, never applying a delta, makes a
  * change heard twice, or heard while loading, harmless.
  *
- * What changes with time and not with writes (overdue, at risk, first-response misses) is
- * judged at the snapshot's `at` over the rows in memory. The SQL recount (boardRepository.ts)
- * stays the definition: the tests hold the two to the same snapshot after random changes.
+ * Every figure is kept as tickets change: counts and totals per channel, and for what changes
+ * with time and not with writes (overdue, at risk, first-response misses, which also depend on
+ * targets leads may change) sorted lists of the times involved, counted at the snapshot's `at`
+ * by binary search. A snapshot thus costs the re-read of what changed, a few binary searches per
+ * channel and queue, and one pass over the agents, whatever the number of open tickets. What
+ * changes without a ticket change (who is an agent, the targets, the backlog thresholds) is read
+ * at each snapshot; a full reload every 10 minutes bounds how long a change the commit stream
+ * could not read (pruned before this node read it) stays uncounted. The SQL recount
+ * (boardRepository.ts) stays the definition: the tests hold the two to the same snapshot after
+ * random changes.
  */
 import { DEFAULT_POLICIES, firstResponseTargetMs, type Policies } from '../../shared/admin.js';
 import { CHANNELS, type Channel } from '../../shared/domain.js';
@@ -25,7 +32,17 @@ import {
   type BoardSnapshot,
   type LiveChannelCounts,
 } from '../../shared/board.js';
-import { EMPTY_TOTALS, isFirstContactResolution, isOverdue, kpiRows, localDateOf, periodRange, type KpiTotals, type TicketFacts } from '../../shared/kpi.js';
+import {
+  EMPTY_TOTALS,
+  isFirstContactResolution,
+  isOverdue,
+  kpiRows,
+  localDateOf,
+  periodRange,
+  type KpiRow,
+  type KpiTotals,
+  type TicketFacts,
+} from '../../shared/kpi.js';
 import type { QueueSummaryEntry } from '../../shared/queue.js';
 import type { Change } from '../../shared/sync.js';
 import type { CommitSource } from '../cluster/commitStream.js';
@@ -128,27 +145,116 @@ function ticketIdOf(change: Change): string | null {
   }
 }
 
-/** Adds one of the day's tickets to its channel's totals, as shared/kpi.ts `totalsOfTicket` counts it (in place: no object per ticket). */
-function addTicketTotals(totals: KpiTotals, ticket: BoardTicket, asOf: number): void {
-  // Only the fields shared/kpi.ts reads; the facts' other fields play no part in the totals.
-  const facts = ticket as unknown as TicketFacts;
-  const overdue = isOverdue(facts, asOf);
-  totals.volume += 1;
+/**
+ * A multiset of numbers kept sorted, for "how many are below x" by binary search: the figures
+ * that change with time alone (overdue, at risk, unanswered too long) are such counts at `at`.
+ * Added values are appended and sorted once when next read, so a load of tens of thousands
+ * costs one sort; a single change after that is one binary search and one splice.
+ */
+interface SortedNumbers {
+  add(value: number): void;
+  remove(value: number): void;
+  /** How many are < x. */
+  countBelow(x: number): number;
+  /** How many are <= x. */
+  countAtMost(x: number): number;
+  size(): number;
+  smallest(): number | undefined;
+}
+
+function createSortedNumbers(): SortedNumbers {
+  const values: number[] = [];
+  let sorted = true;
+  function ordered(): number[] {
+    if (!sorted) {
+      values.sort((a, b) => a - b);
+      sorted = true;
+    }
+    return values;
+  }
+  /** The first index whose value is >= x (strict: > x). */
+  function bound(x: number, strict: boolean): number {
+    const list = ordered();
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (list[middle]! < x || (strict && list[middle] === x)) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+  return {
+    add(value) {
+      if (sorted && values.length > 0 && value < values[values.length - 1]!) sorted = false;
+      values.push(value);
+    },
+    remove(value) {
+      const index = bound(value, false);
+      if (values[index] !== value) throw new Error(`live board: ${String(value)} was never counted`);
+      values.splice(index, 1);
+    },
+    countBelow: (x) => bound(x, false),
+    countAtMost: (x) => bound(x, true),
+    size: () => values.length,
+    smallest: () => ordered()[0],
+  };
+}
+
+/** One channel's figures, kept as its tickets change. */
+interface ChannelFigures {
+  pending: number;
+  inProgress: number;
+  /** The day's tickets' totals, without the overdue of those not completed (that changes with time: `dueOfUncompleted`). */
+  totals: KpiTotals;
+  /** Due times of the day's tickets not completed: overdue at `at` are those due before it. */
+  dueOfUncompleted: SortedNumbers;
+  /** First-response delays of the day's answered tickets: a miss is one longer than the target (which leads may change). */
+  firstResponseDelays: SortedNumbers;
+  /** Creation times of the day's open tickets nobody has answered: a miss once `at` − created exceeds the target. */
+  unansweredOpenCreated: SortedNumbers;
+}
+
+/** One queue (channel × group): the tickets open and held by nobody. */
+interface QueueFigures {
+  channel: string;
+  group: string | null;
+  created: SortedNumbers;
+  /** When each turns "at risk" (server/queueViewStore.ts): due − max(a quarter of its window, 30 min). */
+  atRiskFrom: SortedNumbers;
+}
+
+function createChannelFigures(): ChannelFigures {
+  return {
+    pending: 0,
+    inProgress: 0,
+    totals: { ...EMPTY_TOTALS },
+    dueOfUncompleted: createSortedNumbers(),
+    firstResponseDelays: createSortedNumbers(),
+    unansweredOpenCreated: createSortedNumbers(),
+  };
+}
+
+/** Adds (sign 1) or takes away (−1) one of the day's tickets' totals as shared/kpi.ts `totalsOfTicket` counts them, but the overdue of one not completed. */
+function countTotals(totals: KpiTotals, ticket: BoardTicket, sign: 1 | -1): void {
+  totals.volume += sign;
   if (ticket.firstResponseAt !== null) {
-    totals.responded += 1;
-    totals.firstResponseTotalMs += ticket.firstResponseAt - ticket.createdAt;
+    totals.responded += sign;
+    totals.firstResponseTotalMs += sign * (ticket.firstResponseAt - ticket.createdAt);
   }
   if (ticket.completedAt !== null) {
-    totals.resolved += 1;
-    totals.handlingTotalMs += ticket.completedAt - ticket.createdAt;
-    if (!overdue) totals.slaMet += 1;
+    totals.resolved += sign;
+    totals.handlingTotalMs += sign * (ticket.completedAt - ticket.createdAt);
+    // Completed: judged once and for all (shared/kpi.ts isOverdue; `asOf` plays no part).
+    if (isOverdue(ticket, 0)) totals.overdue += sign;
+    else totals.slaMet += sign;
   }
-  if (overdue) totals.overdue += 1;
-  if (isFirstContactResolution(facts)) totals.firstContactResolved += 1;
-  if (ticket.csatSent) totals.csatSent += 1;
+  // Only the fields shared/kpi.ts reads; the facts' other fields play no part.
+  if (isFirstContactResolution(ticket as unknown as TicketFacts)) totals.firstContactResolved += sign;
+  if (ticket.csatSent) totals.csatSent += sign;
   if (ticket.csatPoints !== null) {
-    totals.csatAnswered += 1;
-    totals.csatPoints += ticket.csatPoints;
+    totals.csatAnswered += sign;
+    totals.csatPoints += sign * ticket.csatPoints;
   }
 }
 
@@ -179,6 +285,12 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
   const reloadEveryMs = options.reloadEveryMs ?? DEFAULT_RELOAD_EVERY_MS;
   const clock = options.clock ?? Date.now;
   const tickets = new Map<string, BoardTicket>();
+  let channels = new Map<string, ChannelFigures>();
+  let queues = new Map<string, QueueFigures>();
+  /** Each agent's open tickets, and their oldest (null: to be found again, the set changed). */
+  let held = new Map<string, { tickets: Set<BoardTicket>; oldest: BoardTicket | null }>();
+  /** The day's tickets on a channel no schema allows (a hand-edited row), by channel: the day report refuses them. */
+  let unknownToday = new Map<string, number>();
   /** Tickets changed since they were last read. */
   const changed = new Set<string>();
   let loaded: { day: string; start: number; end: number; at: number } | null = null;
@@ -193,8 +305,64 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     }
   });
 
-  function keeps(ticket: BoardTicket, day: { start: number; end: number }): boolean {
-    return ticket.open || (ticket.createdAt >= day.start && ticket.createdAt < day.end);
+  function isOfDay(ticket: BoardTicket, day: { start: number; end: number }): boolean {
+    return ticket.createdAt >= day.start && ticket.createdAt < day.end;
+  }
+
+  function queueKey(ticket: BoardTicket): string {
+    return ticket.group === null ? `${ticket.channel}\u0000` : `${ticket.channel}\u0000=${ticket.group}`;
+  }
+
+  /** Adds (1) or takes away (−1) a ticket's part in every figure. */
+  function count(ticket: BoardTicket, day: { start: number; end: number }, sign: 1 | -1): void {
+    const figures = isBoardChannel(ticket.channel) ? channels.get(ticket.channel)! : null;
+    const today = isOfDay(ticket, day);
+    const add = (numbers: SortedNumbers, value: number) => (sign === 1 ? numbers.add(value) : numbers.remove(value));
+    if (ticket.open && figures) {
+      if (ticket.assigneeId === null) figures.pending += sign;
+      else figures.inProgress += sign;
+    }
+    if (today && figures) {
+      countTotals(figures.totals, ticket, sign);
+      if (ticket.completedAt === null) add(figures.dueOfUncompleted, ticket.dueAt);
+      if (ticket.firstResponseAt !== null) add(figures.firstResponseDelays, ticket.firstResponseAt - ticket.createdAt);
+      else if (ticket.open) add(figures.unansweredOpenCreated, ticket.createdAt);
+    } else if (today) {
+      const left = (unknownToday.get(ticket.channel) ?? 0) + sign;
+      if (left === 0) unknownToday.delete(ticket.channel);
+      else unknownToday.set(ticket.channel, left);
+    }
+    if (ticket.open && ticket.assigneeId === null && figures) {
+      const key = queueKey(ticket);
+      let queue = queues.get(key);
+      if (!queue)
+        queues.set(key, (queue = { channel: ticket.channel, group: ticket.group, created: createSortedNumbers(), atRiskFrom: createSortedNumbers() }));
+      add(queue.created, ticket.createdAt);
+      // Exact in binary floating point (integers below 2^53 and quarters), so `at >= this` is the queue view's `due − at <= max(…)`.
+      add(queue.atRiskFrom, ticket.dueAt - Math.max((ticket.dueAt - ticket.createdAt) / 4, RISK_FLOOR_MS));
+      if (queue.created.size() === 0) queues.delete(key);
+    }
+    if (ticket.open && ticket.assigneeId !== null) {
+      let agent = held.get(ticket.assigneeId);
+      if (!agent) held.set(ticket.assigneeId, (agent = { tickets: new Set(), oldest: null }));
+      if (sign === 1) agent.tickets.add(ticket);
+      else agent.tickets.delete(ticket);
+      agent.oldest = null;
+      if (agent.tickets.size === 0) held.delete(ticket.assigneeId);
+    }
+  }
+
+  /** The ticket as now read (null: gone) in place of what was counted of it. */
+  function replace(id: string, ticket: BoardTicket | null, day: { start: number; end: number }): void {
+    const before = tickets.get(id);
+    if (before) {
+      count(before, day, -1);
+      tickets.delete(id);
+    }
+    if (ticket && (ticket.open || isOfDay(ticket, day))) {
+      count(ticket, day, 1);
+      tickets.set(id, ticket);
+    }
   }
 
   async function load(day: string): Promise<void> {
@@ -202,14 +370,21 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     // Whatever commits from here on is re-read after the load, so nothing committed while loading is lost.
     changed.clear();
     const dialect = sql.dialect;
-    const [today, pending, held] = await Promise.all([
+    const [today, pending, heldRows] = await Promise.all([
       sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'tickets t', 't.created_at >= ? AND t.created_at < ?'), [start, end]),
       // The open tickets by the recount's two index seeks (boardRepository.ts): nobody's, then each user's.
       sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'tickets t', `t.assignee_id IS NULL AND t.status IN ${OPEN_STATUSES_SQL}`)),
       sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'users u CROSS JOIN tickets t', `t.assignee_id = u.id AND t.status IN ${OPEN_STATUSES_SQL}`)),
     ]);
     tickets.clear();
-    for (const row of [...today, ...pending, ...held]) tickets.set(row.id, boardTicketOf(row));
+    channels = new Map(CHANNELS.map((channel) => [channel as string, createChannelFigures()]));
+    queues = new Map();
+    held = new Map();
+    unknownToday = new Map();
+    const current = { start, end };
+    // An open ticket of the day comes twice; counted once (a count taken back would sort the lists mid-load).
+    const rows = new Map([...today, ...pending, ...heldRows].map((row) => [row.id, row]));
+    for (const row of rows.values()) replace(row.id, boardTicketOf(row), current);
     loaded = { day, start, end, at: clock() };
     loads += 1;
   }
@@ -219,30 +394,24 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
       const ids = [...changed].slice(0, REFRESH_BATCH);
       for (const id of ids) changed.delete(id);
       const rows = await sql.all<BoardTicketRow>(boardTicketsSql(sql.dialect, 'tickets t', `t.id IN (${ids.map(() => '?').join(', ')})`), ids);
-      const found = new Set<string>();
-      for (const row of rows) {
-        const ticket = boardTicketOf(row);
-        found.add(ticket.id);
-        if (keeps(ticket, day)) tickets.set(ticket.id, ticket);
-        else tickets.delete(ticket.id);
-      }
-      for (const id of ids) if (!found.has(id)) tickets.delete(id);
+      const found = new Map(rows.map((row) => [row.id, boardTicketOf(row)]));
+      for (const id of ids) replace(id, found.get(id) ?? null, day);
       refreshed += ids.length;
     }
   }
 
   /**
-   * Runs `count` over the tickets in memory once they are as the database has them now (for the
-   * day of `at`): one caller at a time, and `count` runs whole (synchronously) inside its turn.
+   * Runs `read` over the figures once they are as the database has them now (for the day of
+   * `at`): one caller at a time, and `read` runs whole (synchronously) inside its turn.
    */
-  async function counted<T>(at: number, count: (day: { start: number; end: number }) => T): Promise<T> {
+  async function counted<T>(at: number, read: (day: { start: number; end: number }) => T): Promise<T> {
     const release = await turn();
     try {
       const day = localDateOf(at);
       if (!loaded || loaded.day !== day || clock() - loaded.at >= reloadEveryMs) await load(day);
       const current = loaded!;
       await refreshChanged(current);
-      return count(current);
+      return read(current);
     } finally {
       release();
     }
@@ -259,78 +428,70 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
   }
 
   function liveCountsNow(): Map<Channel, LiveChannelCounts> {
-    const counts = new Map<Channel, LiveChannelCounts>(CHANNELS.map((channel) => [channel, { pending: 0, inProgress: 0 }]));
-    for (const ticket of tickets.values()) {
-      if (!ticket.open) continue;
-      const channel = counts.get(ticket.channel as Channel);
-      if (!channel || !isBoardChannel(ticket.channel)) continue;
-      if (ticket.assigneeId === null) channel.pending += 1;
-      else channel.inProgress += 1;
-    }
-    return counts;
+    return new Map(
+      CHANNELS.map((channel) => {
+        const figures = channels.get(channel)!;
+        return [channel, { pending: figures.pending, inProgress: figures.inProgress }];
+      }),
+    );
   }
 
   /** Each agent's oldest open ticket (created first, then the smaller id), agents in the order given, those holding none left out. */
   function oldestOpenNow(agents: readonly string[]): BoardAgent[] {
-    const oldest = new Map<string, BoardTicket>();
-    for (const ticket of tickets.values()) {
-      if (!ticket.open || ticket.assigneeId === null) continue;
-      const best = oldest.get(ticket.assigneeId);
-      if (!best || ticket.createdAt < best.createdAt || (ticket.createdAt === best.createdAt && ticket.id < best.id)) oldest.set(ticket.assigneeId, ticket);
-    }
     const result: BoardAgent[] = [];
     for (const id of agents) {
-      const ticket = oldest.get(id);
-      if (!ticket) continue;
-      result.push({ userId: id, oldestOpen: { ticketId: ticket.id, createdAt: ticket.createdAt }, viewingTicketId: null });
+      const agent = held.get(id);
+      if (!agent) continue;
+      if (!agent.oldest) {
+        for (const ticket of agent.tickets) {
+          const best = agent.oldest;
+          if (!best || ticket.createdAt < best.createdAt || (ticket.createdAt === best.createdAt && ticket.id < best.id)) agent.oldest = ticket;
+        }
+      }
+      const oldest = agent.oldest!;
+      result.push({ userId: id, oldestOpen: { ticketId: oldest.id, createdAt: oldest.createdAt }, viewingTicketId: null });
       if (result.length === MAX_BOARD_AGENTS) break;
     }
     return result;
   }
 
   /** First-response misses among the day's tickets: answered later than the target, or open and unanswered past it at `at`. */
-  function firstResponseOverdueNow(at: number, day: { start: number; end: number }, targetOf: Map<string, number>): Map<Channel, number> {
-    const counts = new Map<Channel, number>(CHANNELS.map((channel) => [channel, 0]));
-    for (const ticket of tickets.values()) {
-      if (ticket.createdAt < day.start || ticket.createdAt >= day.end || !isBoardChannel(ticket.channel)) continue;
-      const target = targetOf.get(ticket.channel)!;
-      const missed = ticket.firstResponseAt !== null ? ticket.firstResponseAt - ticket.createdAt > target : ticket.open && at - ticket.createdAt > target;
-      if (missed) counts.set(ticket.channel, counts.get(ticket.channel)! + 1);
-    }
-    return counts;
+  function firstResponseOverdueNow(at: number, targetOf: Map<string, number>): Map<Channel, number> {
+    return new Map(
+      CHANNELS.map((channel) => {
+        const figures = channels.get(channel)!;
+        const target = targetOf.get(channel)!;
+        const late = figures.firstResponseDelays.size() - figures.firstResponseDelays.countAtMost(target);
+        return [channel, late + figures.unansweredOpenCreated.countBelow(at - target)];
+      }),
+    );
   }
 
-  /** The day's totals per channel, and the queues (channel × group) as server/queueViewStore.ts `readQueueSummary` counts them at `at`. */
-  function todayAndQueuesNow(at: number, day: { start: number; end: number }): { totals: Map<string, KpiTotals>; queues: QueueSummaryEntry[] } {
-    const totals = new Map<string, KpiTotals>();
-    const queues = new Map<string, QueueSummaryEntry>();
-    for (const ticket of tickets.values()) {
-      if (ticket.createdAt >= day.start && ticket.createdAt < day.end) {
-        // As the day report: a ticket of the day on a channel no schema allows stops it rather than being guessed into a row.
-        if (!isBoardChannel(ticket.channel)) throw new Error(`A ticket of the period has an unknown channel (${ticket.channel}); the report is not made.`);
-        let channelTotals = totals.get(ticket.channel);
-        if (!channelTotals) totals.set(ticket.channel, (channelTotals = { ...EMPTY_TOTALS }));
-        addTicketTotals(channelTotals, ticket, at);
-      }
-      if (ticket.open && ticket.assigneeId === null) {
-        const key = ticket.group === null ? `${ticket.channel}\u0000` : `${ticket.channel}\u0000=${ticket.group}`;
-        let queue = queues.get(key);
-        if (!queue) {
-          queue = {
-            channel: ticket.channel as Channel,
-            group: ticket.group as QueueSummaryEntry['group'],
-            waiting: 0,
-            oldestSince: ticket.createdAt,
-            breaching: 0,
-          };
-          queues.set(key, queue);
-        }
-        queue.waiting += 1;
-        if (ticket.createdAt < queue.oldestSince) queue.oldestSince = ticket.createdAt;
-        if (ticket.dueAt - at <= Math.max((ticket.dueAt - ticket.createdAt) / 4, RISK_FLOOR_MS)) queue.breaching += 1;
-      }
-    }
-    return { totals, queues: [...queues.values()] };
+  /** The day report's rows by channel at `at`: the kept totals plus the tickets not completed and already past due. */
+  function todayNow(at: number): KpiRow[] {
+    const [unknown] = unknownToday.keys();
+    // As the day report: a ticket of the day on a channel no schema allows stops it rather than being guessed into a row.
+    if (unknown !== undefined) throw new Error(`A ticket of the period has an unknown channel (${unknown}); the report is not made.`);
+    return kpiRows(
+      CHANNELS.map((channel) => {
+        const figures = channels.get(channel)!;
+        const overdue = figures.dueOfUncompleted.countBelow(at);
+        return { key: channel, name: null, totals: { ...figures.totals, overdue: figures.totals.overdue + overdue } };
+      }),
+      'channel',
+      CHANNELS,
+    );
+  }
+
+  /** The queues as server/queueViewStore.ts `readQueueSummary` counts them at `at`. */
+  function queuesNow(at: number): QueueSummaryEntry[] {
+    return [...queues.values()].map((queue) => ({
+      channel: queue.channel as Channel,
+      group: queue.group as QueueSummaryEntry['group'],
+      waiting: queue.created.size(),
+      oldestSince: queue.created.smallest()!,
+      breaching: queue.atRiskFrom.countAtMost(at),
+    }));
   }
 
   const repository: LiveBoardRepository = {
@@ -343,24 +504,17 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     },
     async firstResponseOverdue(at) {
       const targetOf = await targets();
-      return counted(at, (day) => firstResponseOverdueNow(at, day, targetOf));
+      return counted(at, () => firstResponseOverdueNow(at, targetOf));
     },
     async snapshot(at): Promise<BoardSnapshot> {
       const [targetOf, agents] = await Promise.all([targets(), agentIds()]);
-      const parts = await counted(at, (day) => {
-        const { totals, queues } = todayAndQueuesNow(at, day);
-        return {
-          live: liveCountsNow(),
-          today: kpiRows(
-            [...totals].map(([key, groupTotals]) => ({ key, name: null, totals: groupTotals })),
-            'channel',
-            CHANNELS,
-          ),
-          queues,
-          firstResponse: firstResponseOverdueNow(at, day, targetOf),
-          agents: oldestOpenNow(agents),
-        };
-      });
+      const parts = await counted(at, () => ({
+        live: liveCountsNow(),
+        today: todayNow(at),
+        queues: queuesNow(at),
+        firstResponse: firstResponseOverdueNow(at, targetOf),
+        agents: oldestOpenNow(agents),
+      }));
       return assembleBoardSnapshot(sql, { at, day: localDateOf(at), backlogThreshold, ...parts });
     },
     stop() {
