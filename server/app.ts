@@ -254,7 +254,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   attachKnowledge(io, { store, rateLimits, now, log });
   attachAdmin(io, { store, routing: routingPort, sessions, rateLimits, now, log });
   // Kept in memory on this node from every node's commits (liveBoard.ts): a snapshot costs what changed, not the open tickets.
-  const liveBoard = createLiveBoardRepository({ sql: store.sql, commits, policies: async () => (await store.admin.getPolicies()).policies });
+  const liveBoard = createLiveBoardRepository({ sql: store.sql, commits, clock: now, policies: async () => (await store.admin.getPolicies()).policies });
   const board = attachBoard(io, {
     board: liveBoard,
     now,
