@@ -408,10 +408,15 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     const release = await turn();
     try {
       const day = localDateOf(at);
-      if (!loaded || loaded.day !== day || clock() - loaded.at >= reloadEveryMs) await load(day);
-      const current = loaded!;
-      await refreshChanged(current);
-      return read(current);
+      try {
+        if (!loaded || loaded.day !== day || clock() - loaded.at >= reloadEveryMs) await load(day);
+        await refreshChanged(loaded!);
+      } catch (error) {
+        // A load or re-read that failed halfway (the database, or a count found inconsistent) leaves the figures unknown: the next one loads afresh.
+        loaded = null;
+        throw error;
+      }
+      return read(loaded!);
     } finally {
       release();
     }
