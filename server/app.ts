@@ -29,7 +29,7 @@ import { attachBoard, type BoardPublisher } from './board/boardPublisher.js';
 import { startAlarms, type AlarmOptions } from './alarms/startAlarms.js';
 import { csatPrepare, csatRoutes } from './csat/csatRoutes.js';
 import type { AlarmService } from './alarms/alarmService.js';
-import { createBoardRepository } from './board/boardRepository.js';
+import { createLiveBoardRepository } from './board/liveBoard.js';
 import { createReportRepository } from './reports/reportRepository.js';
 import { createSessionEnds } from './sessions.js';
 import { defaultNodeId } from './cluster/config.js';
@@ -253,8 +253,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   attachScripts(io, { store, rateLimits, now, log });
   attachKnowledge(io, { store, rateLimits, now, log });
   attachAdmin(io, { store, routing: routingPort, sessions, rateLimits, now, log });
+  // Kept in memory on this node from every node's commits (liveBoard.ts): a snapshot costs what changed, not the open tickets.
+  const liveBoard = createLiveBoardRepository({ sql: store.sql, commits, clock: now, policies: async () => (await store.admin.getPolicies()).policies });
   const board = attachBoard(io, {
-    board: createBoardRepository(store.sql, reports, undefined, async () => (await store.admin.getPolicies()).policies),
+    board: liveBoard,
     now,
     log,
     viewing: () => viewingByUser(io),
@@ -275,6 +277,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stopFanOut();
     stopQueueSummary();
     stopBoard();
+    liveBoard.stop();
     collision.stop();
     await Promise.allSettled([alarms.stop(), queueSummary.stop(), board.stop()]);
     await routing?.stop();

@@ -18,7 +18,11 @@ import { createReportRepository } from '../reports/reportRepository.js';
 import { rebuildReportRollup } from '../reports/reportRollup.js';
 import { TEST_BACKENDS, type TestBackend } from '../testHarness.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { createBoardRepository } from './boardRepository.js';
+import type { Policies } from '../../shared/admin.js';
+import type { CommitSource } from '../cluster/commitStream.js';
+import type { ReportRepository } from '../reports/reportRepository.js';
+import { createBoardRepository, type BoardRepository } from './boardRepository.js';
+import { createLiveBoardRepository } from './liveBoard.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -172,137 +176,156 @@ function figures(row: BoardRow | undefined) {
   };
 }
 
+/** Nothing commits in these tests (the rows are written before any board is made): the live board only loads. */
+const NOTHING_COMMITS: CommitSource = { onDidCommitChanges: () => () => undefined };
+
+/** The two ways of counting the same board: the SQL recount, and the live board kept in memory (liveBoard.ts). */
+const BOARD_MAKERS: Record<
+  string,
+  (db: SqlDatabase, reports: ReportRepository, backlogThreshold?: number, policies?: () => Promise<Policies>) => BoardRepository
+> = {
+  'SQL recount': (db, reports, backlogThreshold, policies) => createBoardRepository(db, reports, backlogThreshold, policies),
+  'live in memory': (db, _reports, backlogThreshold, policies) =>
+    createLiveBoardRepository({
+      sql: db,
+      commits: NOTHING_COMMITS,
+      ...(backlogThreshold !== undefined ? { backlogThreshold } : {}),
+      ...(policies ? { policies } : {}),
+    }),
+};
+
 for (const backend of TEST_BACKENDS) {
-  describe(`channel board on ${backend}`, () => {
-    let db: SqlDatabase;
-    let cleanup: () => Promise<void>;
-    beforeAll(async () => {
-      ({ db, cleanup } = await openOn(backend));
-      await seed(db);
-    });
-    afterAll(async () => {
-      await cleanup();
-    });
-
-    it('has one row per channel with live counts and today’s KPIs, as worked out by hand', async () => {
-      const board = createBoardRepository(db, createReportRepository(db));
-      const snapshot = boardSnapshotSchema.parse(await board.snapshot(AT));
-      expect(snapshot.day).toBe('2024-11-08');
-      expect(snapshot.at).toBe(AT);
-      expect(snapshot.backlogThreshold).toBe(50);
-      expect(snapshot.rows.map((row) => row.channel)).toEqual(['phone', 'chat', 'social', 'email']);
-      const byChannel = new Map(snapshot.rows.map((row) => [row.channel, row]));
-      // Each queue's waiting count is its channel's pending one (no ticket here has a group); the hand-edited fax row is on none.
-      expect(snapshot.queues.map((queue) => [queue.channel, queue.group, queue.waiting])).toEqual(
-        snapshot.rows.filter((row) => row.pending > 0).map((row) => [row.channel, null, row.pending]),
-      );
-      // chat: pending C and D, in progress B; today A, B, C: completed A; replies 2 and 10 min → 6; handling A 60; overdue B → 1 of 3.
-      expect(figures(byChannel.get('chat'))).toEqual({
-        pending: 2,
-        inProgress: 1,
-        volume: 3,
-        completed: 1,
-        avgFirstResponseMin: 6,
-        avgHandlingMin: 60,
-        overdue: 1,
-        overdueRate: 1 / 3,
-        csat: null,
+  for (const [way, makeBoard] of Object.entries(BOARD_MAKERS))
+    describe(`channel board on ${backend}, ${way}`, () => {
+      let db: SqlDatabase;
+      let cleanup: () => Promise<void>;
+      beforeAll(async () => {
+        ({ db, cleanup } = await openOn(backend));
+        await seed(db);
       });
-      // phone: E only, no written reply → no first-response average; handled in 20 min, on time.
-      expect(figures(byChannel.get('phone'))).toEqual({
-        pending: 0,
-        inProgress: 0,
-        volume: 1,
-        completed: 1,
-        avgFirstResponseMin: null,
-        avgHandlingMin: 20,
-        overdue: 0,
-        overdueRate: 0,
-        csat: null,
+      afterAll(async () => {
+        await cleanup();
       });
-      // email: F in progress (awaiting the customer) and overdue, G closed late; G replied after 30 min, handled in 300 → 2 of 2 overdue.
-      expect(figures(byChannel.get('email'))).toEqual({
-        pending: 0,
-        inProgress: 1,
-        volume: 2,
-        completed: 1,
-        avgFirstResponseMin: 30,
-        avgHandlingMin: 300,
-        overdue: 2,
-        overdueRate: 1,
-        csat: null,
+
+      it('has one row per channel with live counts and today’s KPIs, as worked out by hand', async () => {
+        const board = makeBoard(db, createReportRepository(db));
+        const snapshot = boardSnapshotSchema.parse(await board.snapshot(AT));
+        expect(snapshot.day).toBe('2024-11-08');
+        expect(snapshot.at).toBe(AT);
+        expect(snapshot.backlogThreshold).toBe(50);
+        expect(snapshot.rows.map((row) => row.channel)).toEqual(['phone', 'chat', 'social', 'email']);
+        const byChannel = new Map(snapshot.rows.map((row) => [row.channel, row]));
+        // Each queue's waiting count is its channel's pending one (no ticket here has a group); the hand-edited fax row is on none.
+        expect(snapshot.queues.map((queue) => [queue.channel, queue.group, queue.waiting])).toEqual(
+          snapshot.rows.filter((row) => row.pending > 0).map((row) => [row.channel, null, row.pending]),
+        );
+        // chat: pending C and D, in progress B; today A, B, C: completed A; replies 2 and 10 min → 6; handling A 60; overdue B → 1 of 3.
+        expect(figures(byChannel.get('chat'))).toEqual({
+          pending: 2,
+          inProgress: 1,
+          volume: 3,
+          completed: 1,
+          avgFirstResponseMin: 6,
+          avgHandlingMin: 60,
+          overdue: 1,
+          overdueRate: 1 / 3,
+          csat: null,
+        });
+        // phone: E only, no written reply → no first-response average; handled in 20 min, on time.
+        expect(figures(byChannel.get('phone'))).toEqual({
+          pending: 0,
+          inProgress: 0,
+          volume: 1,
+          completed: 1,
+          avgFirstResponseMin: null,
+          avgHandlingMin: 20,
+          overdue: 0,
+          overdueRate: 0,
+          csat: null,
+        });
+        // email: F in progress (awaiting the customer) and overdue, G closed late; G replied after 30 min, handled in 300 → 2 of 2 overdue.
+        expect(figures(byChannel.get('email'))).toEqual({
+          pending: 0,
+          inProgress: 1,
+          volume: 2,
+          completed: 1,
+          avgFirstResponseMin: 30,
+          avgHandlingMin: 300,
+          overdue: 2,
+          overdueRate: 1,
+          csat: null,
+        });
+        // social: (10 × 30 + 2 × 300) / 12 = 75 min; 2 of 12 overdue → 16.67%.
+        const social = figures(byChannel.get('social'));
+        expect(social).toEqual({
+          pending: 0,
+          inProgress: 0,
+          volume: 12,
+          completed: 12,
+          avgFirstResponseMin: null,
+          avgHandlingMin: 75,
+          overdue: 2,
+          overdueRate: 2 / 12,
+          csat: null,
+        });
+        expect(((social.overdueRate ?? 0) * 100).toFixed(2)).toBe('16.67');
       });
-      // social: (10 × 30 + 2 × 300) / 12 = 75 min; 2 of 12 overdue → 16.67%.
-      const social = figures(byChannel.get('social'));
-      expect(social).toEqual({
-        pending: 0,
-        inProgress: 0,
-        volume: 12,
-        completed: 12,
-        avgFirstResponseMin: null,
-        avgHandlingMin: 75,
-        overdue: 2,
-        overdueRate: 2 / 12,
-        csat: null,
+
+      it('agrees with the day report by channel (the KPI arithmetic is the report’s)', async () => {
+        const reports = createReportRepository(db);
+        const snapshot = await makeBoard(db, reports).snapshot(AT);
+        const report = await reports.report({ period: 'day', date: '2024-11-08', by: 'channel' }, AT);
+        expect(snapshot.rows.map((row) => row.today)).toEqual(report.rows.map((row) => row.kpis));
       });
-      expect(((social.overdueRate ?? 0) * 100).toFixed(2)).toBe('16.67');
-    });
 
-    it('agrees with the day report by channel (the KPI arithmetic is the report’s)', async () => {
-      const reports = createReportRepository(db);
-      const snapshot = await createBoardRepository(db, reports).snapshot(AT);
-      const report = await reports.report({ period: 'day', date: '2024-11-08', by: 'channel' }, AT);
-      expect(snapshot.rows.map((row) => row.today)).toEqual(report.rows.map((row) => row.kpis));
-    });
-
-    it('starts a new day at Beijing midnight: today’s figures empty, what is open still counted', async () => {
-      const snapshot = await createBoardRepository(db, createReportRepository(db)).snapshot(MIDNIGHT + 24 * HOUR);
-      expect(snapshot.day).toBe('2024-11-09');
-      const chat = snapshot.rows.find((row) => row.channel === 'chat');
-      expect(figures(chat)).toEqual({
-        pending: 2,
-        inProgress: 1,
-        volume: 0,
-        completed: 0,
-        avgFirstResponseMin: null,
-        avgHandlingMin: null,
-        overdue: 0,
-        overdueRate: null,
-        csat: null,
+      it('starts a new day at Beijing midnight: today’s figures empty, what is open still counted', async () => {
+        const snapshot = await makeBoard(db, createReportRepository(db)).snapshot(MIDNIGHT + 24 * HOUR);
+        expect(snapshot.day).toBe('2024-11-09');
+        const chat = snapshot.rows.find((row) => row.channel === 'chat');
+        expect(figures(chat)).toEqual({
+          pending: 2,
+          inProgress: 1,
+          volume: 0,
+          completed: 0,
+          avgFirstResponseMin: null,
+          avgHandlingMin: null,
+          overdue: 0,
+          overdueRate: null,
+          csat: null,
+        });
       });
-    });
 
-    it('counts first-response misses per channel against the policies’ targets, as worked out by hand', async () => {
-      // Default targets: phone 1 min, chat 2, social 30, email 240. chat A answered in 2 min: on target (not later);
-      // chat B in 10 min: a miss; chat C unanswered for 60 min and open: a miss; chat D is yesterday's. phone E was
-      // handled without a written reply: no miss. email F open and unanswered for 8 h: a miss; G answered in 30 min.
-      const snapshot = await createBoardRepository(db, createReportRepository(db)).snapshot(AT);
-      expect(Object.fromEntries(snapshot.rows.map((row) => [row.channel, row.firstResponseOverdue]))).toEqual({ phone: 0, chat: 2, social: 0, email: 1 });
-      // A stricter chat target (1 min) makes A a miss too; a laxer email target (10 h) clears F.
-      const policies = { ...DEFAULT_POLICIES, firstResponseMinutes: { ...DEFAULT_POLICIES.firstResponseMinutes, chat: 1, email: 600 } };
-      const strict = await createBoardRepository(db, createReportRepository(db), undefined, () => Promise.resolve(policies)).snapshot(AT);
-      expect(Object.fromEntries(strict.rows.map((row) => [row.channel, row.firstResponseOverdue]))).toEqual({ phone: 0, chat: 3, social: 0, email: 0 });
-    });
+      it('counts first-response misses per channel against the policies’ targets, as worked out by hand', async () => {
+        // Default targets: phone 1 min, chat 2, social 30, email 240. chat A answered in 2 min: on target (not later);
+        // chat B in 10 min: a miss; chat C unanswered for 60 min and open: a miss; chat D is yesterday's. phone E was
+        // handled without a written reply: no miss. email F open and unanswered for 8 h: a miss; G answered in 30 min.
+        const snapshot = await makeBoard(db, createReportRepository(db)).snapshot(AT);
+        expect(Object.fromEntries(snapshot.rows.map((row) => [row.channel, row.firstResponseOverdue]))).toEqual({ phone: 0, chat: 2, social: 0, email: 1 });
+        // A stricter chat target (1 min) makes A a miss too; a laxer email target (10 h) clears F.
+        const policies = { ...DEFAULT_POLICIES, firstResponseMinutes: { ...DEFAULT_POLICIES.firstResponseMinutes, chat: 1, email: 600 } };
+        const strict = await makeBoard(db, createReportRepository(db), undefined, () => Promise.resolve(policies)).snapshot(AT);
+        expect(Object.fromEntries(strict.rows.map((row) => [row.channel, row.firstResponseOverdue]))).toEqual({ phone: 0, chat: 3, social: 0, email: 0 });
+      });
 
-    it('names each agent’s oldest open ticket (completed and closed ones do not count), and leaves out agents holding none', async () => {
-      const snapshot = boardSnapshotSchema.parse(await createBoardRepository(db, createReportRepository(db)).snapshot(AT));
-      // agent1: B is open (A and the social tickets are completed); agent2: F awaits the customer (E completed, G closed).
-      expect(snapshot.agents).toEqual([
-        { userId: 'agent1', oldestOpen: { ticketId: 'GD20241108002', createdAt: T }, viewingTicketId: null },
-        { userId: 'agent2', oldestOpen: { ticketId: 'GD20241108005', createdAt: T + 2 * HOUR }, viewingTicketId: null },
-      ]);
-    });
+      it('names each agent’s oldest open ticket (completed and closed ones do not count), and leaves out agents holding none', async () => {
+        const snapshot = boardSnapshotSchema.parse(await makeBoard(db, createReportRepository(db)).snapshot(AT));
+        // agent1: B is open (A and the social tickets are completed); agent2: F awaits the customer (E completed, G closed).
+        expect(snapshot.agents).toEqual([
+          { userId: 'agent1', oldestOpen: { ticketId: 'GD20241108002', createdAt: T }, viewingTicketId: null },
+          { userId: 'agent2', oldestOpen: { ticketId: 'GD20241108005', createdAt: T + 2 * HOUR }, viewingTicketId: null },
+        ]);
+      });
 
-    it('flags overdue rate above 0 and pending above the backlog threshold', async () => {
-      const board = createBoardRepository(db, createReportRepository(db), 1);
-      const snapshot = await board.snapshot(AT);
-      const alerts = Object.fromEntries(snapshot.rows.map((row) => [row.channel, boardRowAlerts(row, snapshot.backlogThreshold)]));
-      expect(alerts).toEqual({
-        phone: { overdue: false, backlog: false },
-        chat: { overdue: true, backlog: true },
-        social: { overdue: true, backlog: false },
-        email: { overdue: true, backlog: false },
+      it('flags overdue rate above 0 and pending above the backlog threshold', async () => {
+        const board = makeBoard(db, createReportRepository(db), 1);
+        const snapshot = await board.snapshot(AT);
+        const alerts = Object.fromEntries(snapshot.rows.map((row) => [row.channel, boardRowAlerts(row, snapshot.backlogThreshold)]));
+        expect(alerts).toEqual({
+          phone: { overdue: false, backlog: false },
+          chat: { overdue: true, backlog: true },
+          social: { overdue: true, backlog: false },
+          email: { overdue: true, backlog: false },
+        });
       });
     });
-  });
 }

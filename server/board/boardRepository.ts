@@ -15,7 +15,8 @@ import {
   type BoardSnapshot,
   type LiveChannelCounts,
 } from '../../shared/board.js';
-import { localDateOf, periodRange } from '../../shared/kpi.js';
+import { localDateOf, periodRange, type KpiRow } from '../../shared/kpi.js';
+import type { QueueSummaryEntry } from '../../shared/queue.js';
 import type { SqlExecutor } from '../db/sql.js';
 import { readQueueSummary } from '../queueViewStore.js';
 import type { ReportRepository } from '../reports/reportRepository.js';
@@ -31,13 +32,13 @@ export interface BoardRepository {
   firstResponseOverdue(at: number): Promise<Map<Channel, number>>;
 }
 
-const OPEN = "('unassigned', 'in_progress', 'awaiting_customer')";
+export const OPEN_STATUSES_SQL = "('unassigned', 'in_progress', 'awaiting_customer')";
 
 /**
  * Pending = open and held by nobody (the queue view's "waiting", server/queueViewStore.ts):
  * one seek of the `tickets_assignee (assignee_id, status)` index at NULL.
  */
-const PENDING_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM tickets t WHERE t.assignee_id IS NULL AND t.status IN ${OPEN} GROUP BY t.channel`;
+const PENDING_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM tickets t WHERE t.assignee_id IS NULL AND t.status IN ${OPEN_STATUSES_SQL} GROUP BY t.channel`;
 
 /**
  * In progress = open and held by an agent. `assignee_id` references `users`, so walking the
@@ -45,7 +46,7 @@ const PENDING_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM tickets t W
  * without scanning the table (CROSS JOIN keeps that order on SQLite; 20,000 open tickets in a
  * table of 230,000: 8 ms instead of 200 — bench/board.ts).
  */
-const IN_PROGRESS_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM users u CROSS JOIN tickets t WHERE t.assignee_id = u.id AND t.status IN ${OPEN} GROUP BY t.channel`;
+const IN_PROGRESS_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM users u CROSS JOIN tickets t WHERE t.assignee_id = u.id AND t.status IN ${OPEN_STATUSES_SQL} GROUP BY t.channel`;
 
 /**
  * Each agent's oldest open ticket: per agent, one seek of `tickets_assignee (assignee_id,
@@ -54,7 +55,7 @@ const IN_PROGRESS_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM users u
  */
 const OLDEST_OPEN_SQL = `SELECT u.id AS agent_id, t.id AS ticket_id, t.created_at AS created_at
   FROM users u JOIN tickets t ON t.id = (
-    SELECT o.id FROM tickets o WHERE o.assignee_id = u.id AND o.status IN ${OPEN} ORDER BY o.created_at, o.id LIMIT 1)
+    SELECT o.id FROM tickets o WHERE o.assignee_id = u.id AND o.status IN ${OPEN_STATUSES_SQL} ORDER BY o.created_at, o.id LIMIT 1)
   WHERE u.role = 'agent' ORDER BY u.id LIMIT ${String(MAX_BOARD_AGENTS)}`;
 
 /** The channel's first-response target (ms), as a bound parameter per channel (CAST: PostgreSQL must know the type). */
@@ -68,8 +69,62 @@ const TARGET_OF_CHANNEL = `CASE t.channel WHEN 'phone' THEN CAST(? AS BIGINT) WH
 const FIRST_RESPONSE_OVERDUE_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM tickets t
   WHERE t.created_at >= ? AND t.created_at < ?
     AND ((t.first_response_at IS NOT NULL AND t.first_response_at - t.created_at > ${TARGET_OF_CHANNEL})
-      OR (t.first_response_at IS NULL AND t.status IN ${OPEN} AND CAST(? AS BIGINT) - t.created_at > ${TARGET_OF_CHANNEL}))
+      OR (t.first_response_at IS NULL AND t.status IN ${OPEN_STATUSES_SQL} AND CAST(? AS BIGINT) - t.created_at > ${TARGET_OF_CHANNEL}))
   GROUP BY t.channel`;
+
+/** What a board snapshot is made of, however it was counted (a recount here, or the live board, liveBoard.ts). */
+export interface BoardParts {
+  at: number;
+  day: string;
+  backlogThreshold: number;
+  live: Map<Channel, LiveChannelCounts>;
+  /** The day report's rows by channel. */
+  today: readonly KpiRow[];
+  queues: readonly QueueSummaryEntry[];
+  firstResponse: Map<Channel, number>;
+  agents: BoardAgent[];
+}
+
+/**
+ * Queues by channel then group (no group first), compared as code units: the order SQLite's
+ * BINARY collation gives, made explicit so PostgreSQL's collation cannot reorder them and both
+ * ways of counting give the same list.
+ */
+export function compareQueues(a: QueueSummaryEntry, b: QueueSummaryEntry): number {
+  if (a.channel !== b.channel) return a.channel < b.channel ? -1 : 1;
+  if (a.group === b.group) return 0;
+  if (a.group === null) return -1;
+  if (b.group === null) return 1;
+  return a.group < b.group ? -1 : 1;
+}
+
+/** The snapshot from its parts, with each channel's backlog threshold as leads set it. */
+export async function assembleBoardSnapshot(sql: SqlExecutor, parts: BoardParts): Promise<BoardSnapshot> {
+  // Each channel's threshold as leads set it (server/alarms/), so the board flags what the alarms fire on.
+  const thresholds = await sql.all<{ channel: string; backlog_threshold: number | string }>('SELECT channel, backlog_threshold FROM channel_alarms');
+  const thresholdOf = new Map(thresholds.map((row) => [row.channel, Number(row.backlog_threshold)]));
+  const todayOf = new Map(parts.today.map((row) => [row.key, row.kpis]));
+  return {
+    at: parts.at,
+    day: parts.day,
+    backlogThreshold: parts.backlogThreshold,
+    rows: CHANNELS.map((channel) => {
+      const today = todayOf.get(channel);
+      if (!today) throw new Error(`The day report has no row for ${channel}.`);
+      const { pending, inProgress } = parts.live.get(channel) ?? { pending: 0, inProgress: 0 };
+      return {
+        channel,
+        pending,
+        inProgress,
+        today,
+        backlogThreshold: thresholdOf.get(channel) ?? parts.backlogThreshold,
+        firstResponseOverdue: parts.firstResponse.get(channel) ?? 0,
+      };
+    }),
+    queues: parts.queues.filter((queue) => isBoardChannel(queue.channel)).sort(compareQueues),
+    agents: parts.agents,
+  };
+}
 
 /** `policies`: where the first-response targets come from (the stored policies; the defaults when not given). */
 export function createBoardRepository(
@@ -111,37 +166,14 @@ export function createBoardRepository(
     },
     async snapshot(at) {
       const day = localDateOf(at);
-      const [live, report, thresholds, queues, firstResponse, agents] = await Promise.all([
+      const [live, report, queues, firstResponse, agents] = await Promise.all([
         repository.liveCounts(),
         reports.report({ period: 'day', date: day, by: 'channel' }, at),
-        // Each channel's threshold as leads set it (server/alarms/), so the board flags what the alarms fire on.
-        sql.all<{ channel: string; backlog_threshold: number | string }>('SELECT channel, backlog_threshold FROM channel_alarms'),
         readQueueSummary(sql, at),
         repository.firstResponseOverdue(at),
         repository.oldestOpenByAgent(),
       ]);
-      const thresholdOf = new Map(thresholds.map((row) => [row.channel, Number(row.backlog_threshold)]));
-      const todayOf = new Map(report.rows.map((row) => [row.key, row.kpis]));
-      return {
-        at,
-        day,
-        backlogThreshold,
-        rows: CHANNELS.map((channel) => {
-          const today = todayOf.get(channel);
-          if (!today) throw new Error(`The day report has no row for ${channel}.`);
-          const { pending, inProgress } = live.get(channel) ?? { pending: 0, inProgress: 0 };
-          return {
-            channel,
-            pending,
-            inProgress,
-            today,
-            backlogThreshold: thresholdOf.get(channel) ?? backlogThreshold,
-            firstResponseOverdue: firstResponse.get(channel) ?? 0,
-          };
-        }),
-        queues: queues.filter((queue) => isBoardChannel(queue.channel)),
-        agents,
-      };
+      return assembleBoardSnapshot(sql, { at, day, backlogThreshold, live, today: report.rows, queues, firstResponse, agents });
     },
   };
   return repository;

@@ -67,7 +67,7 @@ interface FactsRow {
  * A survey counts as sent once its channel accepted the invitation (`sent_at`), or once it
  * was answered (an answer proves the link arrived, even if the node died before recording the send).
  */
-const CSAT_SENT_SQL = 'CASE WHEN s.sent_at IS NOT NULL OR s.answered_at IS NOT NULL THEN 1 ELSE 0 END';
+export const CSAT_SENT_SQL = 'CASE WHEN s.sent_at IS NOT NULL OR s.answered_at IS NOT NULL THEN 1 ELSE 0 END';
 
 /** The ticket's topic group, read from its `routing` JSON (the one place the two dialects differ). */
 function routingGroupSql(dialect: SqlDialect, alias: string): string {
