@@ -243,6 +243,24 @@ describe('workstation core against the real server', () => {
     expect(agentEvents.connections().some((c) => c.progress !== null)).toBe(false);
   });
 
+  it('keeps a ticket read across a restart of the core once it was opened (the read marker commits without an fsync of its own)', async () => {
+    const before = await call(agent, 'inbox.list', { channel: null, status: null, query: '' });
+    expect(before.rows.find((r) => r.id === inboundTicketId)?.unread).toBe(true);
+    expect(await call(agent, 'ticket.markRead', { ticketId: inboundTicketId })).toEqual({ wasUnread: true });
+    // A durable write after the marker: both must be there after the restart.
+    const note = await call(agent, 'ticket.addNote', { ticketId: inboundTicketId, text: '已读后的备注' });
+    await agent.close();
+    agent = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: server.url });
+    agentEvents = record(agent);
+    const after = await call(agent, 'inbox.list', { channel: null, status: null, query: '' });
+    expect(after.rows.find((r) => r.id === inboundTicketId)?.unread).toBe(false);
+    expect(after.unreadCount).toBe(before.unreadCount - 1);
+    const detail = await call(agent, 'ticket.get', { ticketId: inboundTicketId });
+    expect(detail.unread).toBe(false);
+    expect(detail.notes.map((n) => n.id)).toContain(note.id);
+    await waitUntil(agent, 'agent1 is online again', onlineAndIdle(agent));
+  });
+
   it('signs lead1 out: calls need a session again, the cache file stays', async () => {
     const leadCore = lead!;
     const state = await call(leadCore, 'session.signOut', {});

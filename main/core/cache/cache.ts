@@ -285,7 +285,11 @@ export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, Know
   discardDraft(draftId: string): boolean;
   /** Takes a refusal off the needs-attention list (kept in the table); false when unknown or already dismissed. */
   dismissAttention(id: number): boolean;
-  /** The agent has seen the ticket: its unread marker goes. False when it had none. */
+  /**
+   * The agent has seen the ticket: its unread marker goes. False when it had none. Committed
+   * without an fsync of its own (opening a ticket must not wait for the disk): a power cut
+   * right after may bring the marker back, and the next durable write makes it durable too.
+   */
   markRead(ticketId: string): boolean;
 }
 
@@ -1173,6 +1177,29 @@ export function openCache(file: string, key: Buffer | null): Cache {
     return decideMutation(ticket, mutation, viewer, mutation.createdAt, { wasAssignedToActor: true, reach, ...hints });
   }
 
+  const markReadTransaction = db.transaction((ticketId: string) => stmt.deleteUnread.run(ticketId).changes > 0);
+
+  /**
+   * Commits `write` without an fsync of its own (`synchronous = NORMAL` for it alone, then FULL
+   * again): for local state whose loss in a power cut costs nothing that matters, such as a read
+   * marker (the ticket shows unread again). In WAL mode that commit is appended to the WAL in
+   * order and is made durable by the next FULL commit's fsync of the same file (or a
+   * checkpoint), so it can never be kept while an earlier durable commit is lost, nor make a
+   * later one (a note, a status change, the outbox) less durable: at worst the last
+   * unsynced ones go. The pragma cannot change inside a transaction: a write nested in one
+   * commits with it. Used for the read marker and the kept customer history (both on the way
+   * a ticket opens), never for the outbox or anything the agent wrote.
+   */
+  function withoutOwnSync<T>(write: () => T): T {
+    if (db.inTransaction) return write();
+    db.pragma('synchronous = NORMAL');
+    try {
+      return write();
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
+  }
+
   function recordMutationInside(given: Mutation, viewer: User, hints?: MutationHints): RecordOutcome {
     // A pane still showing a ticket's pending number acts on the GD ticket it became.
     const mutation = given.kind === 'createTicket' ? given : { ...given, ticketId: currentTicketId(given.ticketId) };
@@ -1478,8 +1505,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
 
   const writer: CacheWriter = {
     ...scriptCache.writer,
-    ...historyCache.writer,
     ...knowledgeCache.writer,
+    // A copy of what the server answered, kept for reading offline, fetched as a ticket opens:
+    // a power cut may lose the newest page (the server has it), so the open does not wait for an fsync.
+    keepCustomerHistory: (customerId, request, page, fetchedAt) =>
+      withoutOwnSync(() => historyCache.writer.keepCustomerHistory(customerId, request, page, fetchedAt)),
     adoptPiiView(view) {
       const before = stmt.piiView.get()?.pii_view ?? null;
       if (before === view) return false;
@@ -1598,7 +1628,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }),
     discardDraft: db.transaction((draftId: string) => stmt.deleteDraft.run(draftId).changes > 0),
     dismissAttention: db.transaction((id: number) => stmt.dismissAttention.run(id).changes > 0),
-    markRead: db.transaction((ticketId: string) => stmt.deleteUnread.run(ticketId).changes > 0),
+    markRead: (ticketId: string) => withoutOwnSync(() => markReadTransaction(ticketId)),
     createTicket: db.transaction((mutation: CreateTicketMutation, viewer: User): { ok: true; ticket: Ticket } | { ok: false; refusal: TicketRefusal } => {
       const existing = mutation.customer.kind === 'existing' ? readCustomer(mutation.customer.customerId) : null;
       const customerId = mutation.customer.customerId;

@@ -4,7 +4,7 @@
  * TypeScript (shared/sla.ts for SLA states); and the unread marker across a restart.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -327,6 +327,39 @@ describe('the unread marker', () => {
     // The same message sent again (a resent change) is not new.
     cache.writer.applyChanges([{ seq: 8, kind: 'message', ticket: later, message: inboundMessage('m3', held.id, BASE + 5_000) }], 8, agent);
     expect(row(held.id)?.unread).toBe(false);
+  });
+
+  it('keeps the read marker and a later note in what an app stopped without closing its cache leaves on disk', () => {
+    const later = { ...held, lastMessageAt: BASE + 5_000, updatedAt: BASE + 5_000 };
+    cache.writer.applyChanges([{ seq: 6, kind: 'message', ticket: later, message: inboundMessage('m3', held.id, BASE + 5_000) }], 6, agent);
+    cache.writer.applyChanges(
+      [{ seq: 7, kind: 'message', ticket: { ...other, updatedAt: BASE + 6_000 }, message: inboundMessage('m4', other.id, BASE + 6_000) }],
+      7,
+      agent,
+    );
+    expect(cache.writer.markRead(held.id)).toBe(true);
+    // The marker's commit has no fsync of its own; the note's, durable, comes after it.
+    const note = { mutationId: 'n1', kind: 'note', ticketId: other.id, noteId: 'n1', text: '已读之后写的备注', createdAt: BASE + 7_000 } as const;
+    expect(cache.writer.recordMutation(note, agent).ok).toBe(true);
+    expect(cache.writer.markRead(other.id)).toBe(true);
+
+    // The files as they are while the cache is still open: the database and its WAL (no checkpoint, no close).
+    const copy = path.join(dir, 'copy.sqlite');
+    copyFileSync(file, copy);
+    copyFileSync(`${file}-wal`, `${copy}-wal`);
+    const reopened = openCache(copy, key);
+    try {
+      const rows = reopened.reader.inbox({ channel: null, status: null, query: '' }, viewer()).rows;
+      expect(rows.find((r) => r.id === held.id)?.unread).toBe(false);
+      expect(rows.find((r) => r.id === other.id)?.unread).toBe(false);
+      expect(reopened.reader.note('n1')?.text).toBe(note.text);
+      expect(reopened.reader.outbox(10).map((entry) => entry.mutation.mutationId)).toEqual(['n1']);
+    } finally {
+      reopened.close();
+    }
+    // The cache writes durably again after a marker: one more note commits and reads back.
+    expect(cache.writer.recordMutation({ ...note, mutationId: 'n2', noteId: 'n2' }, agent).ok).toBe(true);
+    expect(cache.reader.note('n2')?.text).toBe(note.text);
   });
 
   it('lists new customer messages on held tickets once, for the window to notify (none from the first bootstrap, none of the agent, none of a ticket held by someone else)', () => {

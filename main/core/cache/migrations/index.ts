@@ -17,6 +17,7 @@ import { migration015CustomerHistory } from './015-customer-history.js';
 import { migration016Knowledge } from './016-knowledge.js';
 import { migration017ReplySubjects } from './017-reply-subjects.js';
 import { migration018BigramSearch } from './018-bigram-search.js';
+import { migration019OutboxRowid } from './019-outbox-rowid.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -40,4 +41,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration016Knowledge,
   migration017ReplySubjects,
   migration018BigramSearch,
+  migration019OutboxRowid,
 ];
