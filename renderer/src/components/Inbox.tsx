@@ -1,12 +1,12 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useId, useRef, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { CHANNELS, PRIORITIES, TICKET_STATUSES, prioritySchema, type Channel } from '../../../shared/domain.js';
 import { INBOX_SLA_FILTERS, INBOX_SORTS, INBOX_VIEWS, inboxStatusFilterSchema } from '../../../shared/rpc.js';
 import { channelKey, priorityKey, statusKey } from '../i18n.js';
 import { inboxRowAt } from '../store/inboxSlice.js';
 import { isLeadRole } from '../store/routingSlice.js';
-import { useAppStore, useT } from '../store/react.js';
+import { useAppStore, useStoreApi, useT } from '../store/react.js';
 import { BulkBar } from './BulkBar.js';
 import { errorText } from './errorText.js';
 import { INBOX_ROW_HEIGHT, InboxRow, InboxRowPlaceholder } from './InboxRow.js';
@@ -149,7 +149,7 @@ function InboxCount() {
   const { total, exists, language, openNewTicket } = useAppStore(
     useShallow((s) => ({ total: s.total, exists: s.exists, language: s.language, openNewTicket: s.openNewTicket })),
   );
-  const format = new Intl.NumberFormat(language);
+  const format = useMemo(() => new Intl.NumberFormat(language), [language]);
   return (
     <div className="inbox-count-row">
       <p className="inbox-count" aria-live="polite">
@@ -161,6 +161,27 @@ function InboxCount() {
       </button>
     </div>
   );
+}
+
+/** Rows rendered above and below the screen. */
+const INBOX_OVERSCAN_ROWS = 2;
+
+/**
+ * How many keys the rendered rows cycle through: a power of two, at least as many as are
+ * rendered, so consecutive places never share one.
+ *
+ * Rows are keyed by their place on screen (index modulo this), not by ticket. Each frame of
+ * a fast scroll shows only rows it did not show before, and keyed by ticket every one of
+ * them was unmounted and created again (about 15 elements each, created, styled and
+ * removed: most of React's share of such a frame); keyed by place, a row keeps its
+ * elements and only their text and attributes change. A row that stays on screen keeps its
+ * place, so its key and memo hold as before. The selected row is keyed by its ticket, so
+ * the element that has focus is never handed to another ticket.
+ */
+function rowSlots(rendered: number): number {
+  let slots = 32;
+  while (slots < rendered) slots *= 2;
+  return slots;
 }
 
 /**
@@ -187,8 +208,16 @@ function InboxList() {
   );
   const { rows, rowsOffset, total, selectedIndex, selectIndex, showRange, openTicket } = state;
   // The virtualizer re-renders this component itself on scroll; the compiler leaving it unmemoised is what it needs.
+  // Two rows beyond each edge, not six: every frame of a fast scroll renders the whole range anew (each row
+  // ~15 elements to fill, style, lay out and paint), so twelve rows off screen were over half a frame's work;
+  // two still cover a key step (↑/↓) before React renders.
   // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => scrollRef.current, estimateSize: () => INBOX_ROW_HEIGHT, overscan: 6 });
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => INBOX_ROW_HEIGHT,
+    overscan: INBOX_OVERSCAN_ROWS,
+  });
   const items = virtualizer.getVirtualItems();
   const firstShown = items[0]?.index ?? 0;
   const lastShown = items.at(-1)?.index ?? -1;
@@ -223,6 +252,7 @@ function InboxList() {
   }
 
   const onOpen = useCallback((ticketId: string) => void openTicket(ticketId), [openTicket]);
+  const slots = rowSlots(items.length);
 
   return (
     <div ref={scrollRef} className="inbox-scroller">
@@ -235,26 +265,22 @@ function InboxList() {
       >
         {items.map((item) => {
           const row = inboxRowAt({ rows, rowsOffset }, item.index);
+          const selected = item.index === selectedIndex;
+          const slotKey = `slot-${String(item.index % slots)}`;
           return row ? (
             <InboxRow
-              key={row.id}
+              key={selected ? `ticket-${row.id}` : slotKey}
               row={row}
               index={item.index}
               setSize={total}
               top={item.start}
-              selected={item.index === selectedIndex}
+              selected={selected}
               open={row.id === state.openTicketId}
               onSelect={selectIndex}
               onOpen={onOpen}
             />
           ) : (
-            <InboxRowPlaceholder
-              key={`placeholder-${String(item.index)}`}
-              index={item.index}
-              setSize={total}
-              top={item.start}
-              selected={item.index === selectedIndex}
-            />
+            <InboxRowPlaceholder key={slotKey} index={item.index} setSize={total} top={item.start} selected={selected} />
           );
         })}
       </ul>
@@ -265,12 +291,12 @@ function InboxList() {
 export function Inbox() {
   const t = useT();
   const searchId = useId();
+  const store = useStoreApi();
+  // Neither the rows nor the selection: a window arriving while scrolling re-rendered the whole header (filters, tabs, counts) with the list.
   const state = useAppStore(
     useShallow((s) => ({
       query: s.filters.query,
       total: s.total,
-      rows: s.rows,
-      selectedIndex: s.selectedIndex,
       inboxLoaded: s.inboxLoaded,
       inboxError: s.inboxError,
       setQuery: s.setQuery,
@@ -284,7 +310,8 @@ export function Inbox() {
     if (event.key === 'ArrowDown' || event.key === 'Enter') {
       event.preventDefault();
       if (state.total === 0) return;
-      const index = state.selectedIndex < 0 ? 0 : state.selectedIndex;
+      const { selectedIndex } = store.getState();
+      const index = selectedIndex < 0 ? 0 : selectedIndex;
       state.selectIndex(index);
       document.querySelector<HTMLElement>(`.inbox-list [data-index="${String(index)}"]`)?.focus();
     } else if (event.key === 'Escape' && state.query !== '') {
