@@ -868,6 +868,15 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
           if (pending.length > 0) notifyListeners(pending);
         });
         tx.afterRollback(() => void (unit.ended = true));
+        // Registered first, so it runs last of the rollback hooks (the engine has undone this attempt's
+        // decisions by then): a retried attempt takes the turn again in order, the database's lock first.
+        // Kept across the retry, it would wait for the database's lock while a transaction holding that
+        // lock waits for this process's turn: a deadlock PostgreSQL cannot see.
+        tx.afterRollback(() => {
+          const release = turn.release;
+          turn.release = null;
+          release?.();
+        });
         const rollupPending = new Set<string>();
         return context.run({ tx, pending, turn, rollupPending }, async () => {
           const result = await fn(hooksOf(tx, unit));
