@@ -220,6 +220,11 @@ export type InboxStatusFilter = z.infer<typeof inboxStatusFilterSchema>;
 
 /** The most rows one `inbox.list` answers; the renderer asks for the window it shows. */
 export const INBOX_WINDOW_MAX = 500;
+/**
+ * Rows the renderer asks `inbox.rows` for when a filter or the search changes: a tall screen of
+ * rows with the virtual list's overscan, so typing waits for no more than is shown first.
+ */
+export const INBOX_FIRST_WINDOW_ROWS = 50;
 /** No cache holds this many tickets: a larger offset is a caller's bug, refused. */
 export const INBOX_OFFSET_MAX = 10_000_000;
 
@@ -238,7 +243,18 @@ export interface InboxWindow {
   total: number;
 }
 
-export interface InboxResult extends InboxWindow {
+/** The first window of a search or filter, with no count: what the list shows first, before `inbox.counts` answers. */
+export interface InboxRows {
+  rows: InboxRow[];
+  offset: number;
+  /** More tickets match after these (how many: `inbox.counts`). */
+  more: boolean;
+}
+
+/** Every count of the inbox for a filter and search. */
+export interface InboxCounts {
+  /** Tickets matching the view, filters and search (what the list scrolls through). */
+  total: number;
   /** Tickets the user may see in this cache, whatever the view, filters and search. */
   exists: number;
   /** Tickets per channel under the current status filter and search (the channel filter is ignored). */
@@ -252,6 +268,8 @@ export interface InboxResult extends InboxWindow {
   /** Tickets the user may see with an unread customer message (the window title's count). */
   unreadCount: number;
 }
+
+export interface InboxResult extends InboxWindow, InboxCounts {}
 
 export type PendingMessage = Message & { pending: boolean };
 export type PendingNote = Note & { pending: boolean };
@@ -315,6 +333,10 @@ export const rpcParamSchemas = {
   'inbox.list': inboxRequestSchema,
   /** The same window without the counts, for scrolling: cheaper over a large cache. */
   'inbox.window': inboxRequestSchema,
+  /** The window alone, not even its total: the first screen of a search, shown before its counts. */
+  'inbox.rows': inboxRequestSchema,
+  /** Every count of `inbox.list` for the filters and search (no rows): asked for once the first screen is shown. */
+  'inbox.counts': inboxRequestSchema.omit({ offset: true, limit: true }),
   'ticket.get': z.object({ ticketId: ticketIdSchema }).strict(),
   /** The agent has seen the ticket's customer messages: its unread marker goes (a change event follows when it had one). */
   'ticket.markRead': z.object({ ticketId: ticketIdSchema }).strict(),
@@ -560,6 +582,8 @@ export interface RpcResults {
   'connection.retryNow': { retrying: boolean };
   'inbox.list': InboxResult;
   'inbox.window': InboxWindow;
+  'inbox.rows': InboxRows;
+  'inbox.counts': InboxCounts;
   'ticket.get': TicketDetail;
   'ticket.markRead': { wasUnread: boolean };
   'ticket.reply': ReplyResult;

@@ -185,6 +185,11 @@ describe('workstation core against the real server', () => {
       { method: 'inbox.list', params: { channel: null, status: null, query: '', priority: 'high' }, code: 'invalid_params', mentions: 'priority' },
       { method: 'inbox.list', params: { channel: null, status: null, query: '', assigneeId: "x' OR 1=1" }, code: 'invalid_params', mentions: 'assigneeId' },
       { method: 'inbox.window', params: 'offset=0', code: 'invalid_params', mentions: 'inbox.window' },
+      { method: 'inbox.rows', params: { channel: null, status: null, query: '', limit: 501 }, code: 'invalid_params', mentions: 'limit' },
+      { method: 'inbox.rows', params: { channel: null, status: null, query: 'x'.repeat(201) }, code: 'invalid_params', mentions: 'query' },
+      // The counts are of the whole list: a window is no part of what they are asked for.
+      { method: 'inbox.counts', params: { channel: null, status: null, query: '', offset: 0 }, code: 'invalid_params', mentions: 'offset' },
+      { method: 'inbox.counts', params: { channel: null, status: 'done', query: '' }, code: 'invalid_params', mentions: 'status' },
       { method: 'ticket.markRead', params: { ticketId: 'GD20990101999' }, code: 'not_found', mentions: 'GD20990101999' },
       { method: 'ticket.reply', params: { ticketId: inboundTicketId, text: '   ' }, code: 'invalid_params', mentions: 'text' },
       { method: 'ticket.reply', params: { ticketId: inboundTicketId, text: '长'.repeat(1_000_000) }, code: 'invalid_params', mentions: 'text' },

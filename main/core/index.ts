@@ -876,6 +876,16 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       const { user } = session.stored;
       return session.cache.reader.inboxWindow(params, { userId: user.id, heldOnly: user.role === 'agent', now: now() });
     },
+    'inbox.rows': (params) => {
+      const session = requireSession();
+      const { user } = session.stored;
+      return session.cache.reader.inboxRows(params, { userId: user.id, heldOnly: user.role === 'agent', now: now() });
+    },
+    'inbox.counts': (params) => {
+      const session = requireSession();
+      const { user } = session.stored;
+      return session.cache.reader.inboxCounts(params, { userId: user.id, heldOnly: user.role === 'agent', now: now() });
+    },
     'ticket.markRead': ({ ticketId }) => {
       const session = requireSession();
       if (!session.cache.reader.ticket(ticketId)) throw new RpcError('not_found', `Ticket ${ticketId} was not found.`);

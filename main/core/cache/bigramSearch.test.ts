@@ -246,6 +246,65 @@ describe('the 2-character search index', () => {
     expect(counts('')).toEqual(after);
   });
 
+  it('gives the same first window and counts as the whole list, whichever way a window is found', () => {
+    const viewer = { userId: 'lead1', heldOnly: false, now: 5_000 };
+    // Some tickets out of the default views and out of the insertion order, so the walk and the sort by activity differ from rowid order.
+    cache.writer.applyChanges(
+      [0, 7, 13, 22, 41].map((index, k) => ({
+        seq: 2 + k,
+        kind: 'ticket' as const,
+        ticket: { ...ticketOf(index), status: k % 2 === 0 ? ('completed' as const) : ('in_progress' as const), lastMessageAt: 90_000 + k },
+      })),
+      6,
+      lead,
+    );
+    const agree = () => {
+      for (const query of [...QUERIES, '']) {
+        for (const status of [null, 'open'] as const) {
+          for (const sort of ['activity', 'sla', 'priority'] as const) {
+            const filter = { channel: null, status, query, sort };
+            const whole = cache.reader.inbox({ ...filter, limit: 500 }, viewer);
+            const { rows, offset, ...counts } = whole;
+            // Windows small and large, at the top and deeper: a few hits start from the hits, many walk the list (windowPlan).
+            for (const [windowOffset, limit] of [
+              [0, 1],
+              [0, 5],
+              [0, 10],
+              [0, 50],
+              [3, 7],
+              [20, 20],
+            ] as const) {
+              const first = cache.reader.inboxRows({ ...filter, offset: windowOffset, limit }, viewer);
+              const expected = rows.slice(windowOffset, windowOffset + limit);
+              expect({ query, status, sort, windowOffset, limit, ids: first.rows.map((row) => row.id) }).toEqual({
+                query,
+                status,
+                sort,
+                windowOffset,
+                limit,
+                ids: expected.map((row) => row.id),
+              });
+              expect(first.rows).toEqual(expected);
+              expect(first.more).toBe(whole.total > windowOffset + limit);
+              expect(cache.reader.inboxWindow({ ...filter, offset: windowOffset, limit }, viewer)).toEqual({
+                rows: expected,
+                offset: windowOffset,
+                total: whole.total,
+              });
+            }
+            expect(offset).toBe(0);
+            expect(cache.reader.inboxCounts(filter, viewer)).toEqual(counts);
+            expect(whole.total).toBe(rows.length);
+          }
+        }
+      }
+    };
+    agree();
+    // While a bootstrap has the indexes off every term is looked for with LIKE: the same agreement.
+    cache.writer.beginBootstrap();
+    agree();
+  });
+
   it('answers every query exactly as the LIKE fallback does', () => {
     const indexed = new Map(QUERIES.map((query) => [query, ids(query)]));
     // A bootstrap switches the indexes off: the same rows are then searched with LIKE.

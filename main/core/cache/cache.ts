@@ -37,7 +37,9 @@ import {
   type CustomerMessageArrival,
   type Draft,
   type InboxAssignee,
+  type InboxCounts,
   type InboxResult,
+  type InboxRows,
   type InboxRow,
   type InboxSlaFilter,
   type InboxSort,
@@ -190,6 +192,10 @@ export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, Know
   inbox(filter: InboxFilter, viewer?: InboxViewer | null): InboxResult;
   /** The window of `inbox` alone, with how many match: what scrolling needs. */
   inboxWindow(filter: InboxFilter, viewer?: InboxViewer | null): InboxWindow;
+  /** The window of `inbox` with no count at all (whether more rows follow): the first screen of a search, before its counts. */
+  inboxRows(filter: InboxFilter, viewer?: InboxViewer | null): InboxRows;
+  /** The counts of `inbox` alone (`total` included): asked for after the first screen of rows. */
+  inboxCounts(filter: InboxFilter, viewer?: InboxViewer | null): InboxCounts;
   outbox(limit: number): OutboxEntry[];
   outboxCount(): number;
   /** Refusals the agent has not dismissed, newest first. */
@@ -660,6 +666,12 @@ const TICKET_COLUMNS = `t.id, t.customer_id, t.channel, t.type, t.subject, t.pri
   t.assignment_reason, t.created_at, t.updated_at, t.assigned_at, t.first_response_at, t.due_at, t.completed_at,
   t.last_message_preview, t.last_message_at, t.follow_up_at, t.routing, t.sub_category, t.tags_json, t.result, t.handover_json`;
 
+/**
+ * How many walked tickets' cost one hit costs when a window starts from the hits (the hit's
+ * table rows read and sorted, against an index entry tested): see `windowPlan`.
+ */
+const HIT_ROW_COST = 4;
+
 /** A query term of at least this many characters uses the trigram index; a 2-character CJK term uses the bigram index (migration 018); others fall back to LIKE. */
 export const MIN_FTS_TERM_LENGTH = 3;
 
@@ -692,60 +704,141 @@ interface SearchClause {
   sql: string;
   params: string[];
   readsCustomers: boolean;
+  /**
+   * At most how many tickets match, from the indexes' own counts (`countLookup` counts one
+   * index lookup's rows); Infinity when a term is looked for with LIKE (no index knows).
+   */
+  hitBound: (countLookup: (lookup: IndexLookup) => number) => number;
 }
+
+/** One MATCH of a search index: its rows are tickets (ticket_fts, ticket_bigrams) or messages (message_fts). */
+export interface IndexLookup {
+  index: 'ticket_fts' | 'message_fts' | 'ticket_bigrams';
+  phrase: string;
+}
+
+/**
+ * How a search joins the inbox's walk of the tickets (each form finds the same tickets):
+ * - `scan`: every matching ticket is visited (the counts). The inbox index is read in full and
+ *   each ticket is tested against the hits, put in a set once; a message hit is turned into
+ *   its ticket's id through the message's row.
+ * - `walk`: the first window of a search with many hits. The inbox index is read in the
+ *   list's order and stops when the window is full, so only the tickets before it are tested;
+ *   a message hit is tested through the ticket's own entries of `messages_by_ticket`, so no
+ *   message row is read (a common word has tens of thousands of hits: their rows were the cost).
+ * - `hits`: a window of a search with few hits: from the hits to their tickets' rows, then sorted,
+ *   instead of walking the whole index to find a handful of tickets.
+ */
+export type SearchPlan = 'scan' | 'walk' | 'hits';
 
 /**
  * Builds the WHERE fragment for the search terms: every term must match somewhere (in one
  * of its forms, see `searchForms`). While a bootstrap has the indexes switched off
  * (`indexed` false) every term uses LIKE: slower, but never missing what is already in the cache.
  */
-function searchClause(query: string, indexed: boolean): SearchClause {
+function searchClause(query: string, indexed: boolean, plan: SearchPlan): SearchClause {
   const terms = query
     .trim()
     .split(/\s+/u)
     .filter((term) => term.length > 0);
-  const clause = termsClause(terms, indexed);
+  const clause = termsClause(terms, indexed, plan);
   // A number typed with spaces ("+86 138 0013 8000") is also looked for as one term, so its masked form is found.
   const joined = terms.join('');
   if (terms.length > 1 && /^[+\d()-]+$/.test(joined) && joined.replace(/\D/g, '').length >= 7) {
-    const whole = termsClause([joined], indexed);
+    const whole = termsClause([joined], indexed, plan);
     return {
       sql: `(${whole.sql} OR ${clause.sql})`,
       params: [...whole.params, ...clause.params],
       readsCustomers: whole.readsCustomers || clause.readsCustomers,
+      hitBound: (countLookup) => whole.hitBound(countLookup) + clause.hitBound(countLookup),
     };
   }
   return clause;
 }
 
-function termsClause(terms: readonly string[], indexed: boolean): SearchClause {
+/** The SQL of one indexed form under a plan, and the index lookups it makes. */
+function indexedForm(form: string, plan: SearchPlan): { sql: string; params: string[]; lookups: IndexLookup[] } | null {
+  const phrase = ftsPhrase(form);
+  if ([...form].length >= MIN_FTS_TERM_LENGTH) {
+    const lookups: IndexLookup[] = [
+      { index: 'ticket_fts', phrase },
+      { index: 'message_fts', phrase },
+    ];
+    switch (plan) {
+      case 'scan':
+        // `+`: filters on the inbox's covering index, as below, rather than a ticket row read per hit.
+        return {
+          sql: `+t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)
+          OR +t.id IN (SELECT m.ticket_id FROM message_fts JOIN messages m ON m.rid = message_fts.rowid WHERE message_fts MATCH ?)`,
+          params: [phrase, phrase],
+          lookups,
+        };
+      case 'walk':
+        // The message hits' rowids are put in a set once; each ticket walked is tested through its entries of `messages_by_ticket` (they hold the rowid).
+        return {
+          sql: `+t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)
+          OR EXISTS (SELECT 1 FROM messages m INDEXED BY messages_by_ticket WHERE m.ticket_id = t.id
+            AND m.rid IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?))`,
+          params: [phrase, phrase],
+          lookups,
+        };
+      case 'hits':
+        return {
+          sql: `t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)
+          OR t.rid IN (SELECT h.rid FROM message_fts JOIN messages m ON m.rid = message_fts.rowid JOIN tickets h ON h.id = m.ticket_id
+            WHERE message_fts MATCH ?)`,
+          params: [phrase, phrase],
+          lookups,
+        };
+    }
+  }
+  if (isBigramTerm(form)) {
+    // `+t.rid`: a filter on the inbox's covering index, not a lookup of each hit's table row (tens of thousands for a common word).
+    return {
+      sql: `${plan === 'hits' ? '' : '+'}t.rid IN (SELECT rowid FROM ticket_bigrams WHERE ticket_bigrams MATCH ?)`,
+      params: [phrase],
+      lookups: [{ index: 'ticket_bigrams', phrase }],
+    };
+  }
+  return null;
+}
+
+function termsClause(terms: readonly string[], indexed: boolean, plan: SearchPlan): SearchClause {
   const parts: string[] = [];
   const params: string[] = [];
   let readsCustomers = false;
+  // Per term, the lookups of its forms; null: a form of it is looked for with LIKE.
+  const termLookups: Array<IndexLookup[] | null> = [];
   for (const term of terms) {
     const alternatives: string[] = [];
+    let lookups: IndexLookup[] | null = [];
     for (const form of searchForms(term)) {
-      if (indexed && [...form].length >= MIN_FTS_TERM_LENGTH) {
-        // `+`: filters on the inbox's covering index, as below, rather than a ticket row read per hit.
-        alternatives.push(`+t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)
-          OR +t.id IN (SELECT m.ticket_id FROM message_fts JOIN messages m ON m.rid = message_fts.rowid WHERE message_fts MATCH ?)`);
-        params.push(ftsPhrase(form), ftsPhrase(form));
-      } else if (indexed && isBigramTerm(form)) {
-        // `+t.rid`: a filter on the inbox's covering index, not a lookup of each hit's table row (tens of thousands for a common word).
-        alternatives.push('+t.rid IN (SELECT rowid FROM ticket_bigrams WHERE ticket_bigrams MATCH ?)');
-        params.push(ftsPhrase(form));
+      const fromIndex = indexed ? indexedForm(form, plan) : null;
+      if (fromIndex) {
+        alternatives.push(fromIndex.sql);
+        params.push(...fromIndex.params);
+        lookups?.push(...fromIndex.lookups);
       } else {
         alternatives.push(`t.id LIKE ? ESCAPE '\\' OR t.subject LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\'
           OR c.phone LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\'
           OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.text LIKE ? ESCAPE '\\')`);
         readsCustomers = true;
+        lookups = null;
         const pattern = likePattern(form);
         params.push(pattern, pattern, pattern, pattern, pattern, pattern);
       }
     }
+    termLookups.push(lookups);
     parts.push(`(${alternatives.join(' OR ')})`);
   }
-  return { sql: parts.join(' AND '), params, readsCustomers };
+  return {
+    sql: parts.join(' AND '),
+    params,
+    readsCustomers,
+    // Every term must match: no more tickets than the term with the fewest index rows (a message hit is at most one ticket).
+    hitBound: (countLookup) =>
+      Math.min(...termLookups.map((lookups) => (lookups === null ? Infinity : lookups.reduce((sum, lookup) => sum + countLookup(lookup), 0)))),
+  };
 }
 
 /** A cache key is 256 random bits (raw: no passphrase stretching on open; see cacheKeys.ts). */
@@ -1254,11 +1347,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }
   }
 
-  /** The SQL pieces of an inbox request: who may see what, the view, each filter, the order. */
-  function inboxQuery(filter: InboxFilter, viewer: InboxViewer | null) {
+  /** The SQL pieces of an inbox request: who may see what, the view, each filter, the order; `plan`: how the search joins (see SearchPlan). */
+  function inboxQuery(filter: InboxFilter, viewer: InboxViewer | null, plan: SearchPlan) {
     const now = viewer?.now ?? Date.now();
     const view = filter.view ?? 'all';
-    const search = searchClause(filter.query, stmt.searchLive.get()!.search_live === 1);
+    const search = searchClause(filter.query, stmt.searchLive.get()!.search_live === 1, plan);
     const scope: Clause | null = viewer?.heldOnly
       ? { sql: "t.assignee_id = ? OR (t.assignee_id IS NULL AND json_extract(t.routing, '$.offer.agentId') = ?)", params: [viewer.userId, viewer.userId] }
       : null;
@@ -1279,47 +1372,115 @@ export function openCache(file: string, key: Buffer | null): Cache {
       slaCond: filter.sla ? slaClause(filter.sla, now) : null,
       assigneeCond: filter.assigneeId ? { sql: 't.assignee_id = ?', params: [filter.assigneeId] } : null,
       searchCond,
+      hitBound: search.hitBound,
       // The customers table is joined only for a search that scans names with LIKE: everything else reads the `tickets_inbox` index alone (migration 011).
       from: search.readsCustomers ? 'FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id' : 'FROM tickets t',
       order: orderClause(filter.sort ?? 'activity', now),
-    } satisfies Record<string, Clause | string | null>;
+    } satisfies Record<string, Clause | string | null | SearchClause['hitBound']>;
   }
 
-  /** One window of the inbox in its order, and how many tickets match (`knownTotal`: already counted, by `inbox`). */
-  function inboxWindow(filter: InboxFilter, viewer: InboxViewer | null = null, knownTotal: number | null = null): InboxWindow {
-    const q = inboxQuery(filter, viewer);
-    const offset = filter.offset ?? 0;
-    const limit = filter.limit ?? INBOX_WINDOW_MAX;
+  const lookupCounts: Record<IndexLookup['index'], Database.Statement> = {
+    ticket_fts: db.prepare('SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH ?').pluck(),
+    message_fts: db.prepare('SELECT count(*) FROM message_fts WHERE message_fts MATCH ?').pluck(),
+    ticket_bigrams: db.prepare('SELECT count(*) FROM ticket_bigrams WHERE ticket_bigrams MATCH ?').pluck(),
+  };
+  // Nearly the number of tickets (rids are never reused while rows are added): what the walk may read, at no cost.
+  const largestTicketRid = db.prepare('SELECT coalesce(max(rid), 0) FROM tickets').pluck();
+
+  /**
+   * Which plan finds a window of a search sooner. Walking the list's order tests about
+   * (offset + limit) × tickets / hits tickets before the window is full; starting from the
+   * hits reads each hit's rows (several times a walked ticket's cost) and sorts them. The
+   * indexes' counts are a bound (a message hit is at most one ticket), read in well under a
+   * millisecond; the walk wins unless the hits are few.
+   */
+  function windowPlan(filter: InboxFilter, viewer: InboxViewer | null, offset: number, limit: number): SearchPlan {
+    if (filter.query.trim() === '') return 'walk';
+    const bound = inboxQuery(filter, viewer, 'walk').hitBound((lookup) => lookupCounts[lookup.index].get(lookup.phrase) as number);
+    if (!Number.isFinite(bound)) return 'walk';
+    const tickets = largestTicketRid.get() as number;
+    return bound * bound * HIT_ROW_COST < (offset + limit) * tickets ? 'hits' : 'walk';
+  }
+
+  /** The rids of a window of the inbox in its order: the first `limit` after `offset`. */
+  function windowRids(filter: InboxFilter, viewer: InboxViewer | null, offset: number, limit: number): number[] {
+    const q = inboxQuery(filter, viewer, windowPlan(filter, viewer, offset, limit));
     const matching = whereOf([q.scope, q.viewCond, q.channelCond, q.statusCond, q.priorityCond, q.slaCond, q.assigneeCond, q.searchCond]);
-    // The window's keys first (from the index), then its rows, put back in that order.
-    const windowRids = inboxStatement(`SELECT t.rid ${q.from} ${matching.sql} ORDER BY ${q.order.sql} LIMIT ? OFFSET ?`)
+    return inboxStatement(`SELECT t.rid ${q.from} ${matching.sql} ORDER BY ${q.order.sql} LIMIT ? OFFSET ?`)
       .pluck()
       .all(...matching.params, ...q.order.params, limit, offset) as number[];
-    const total =
-      knownTotal ??
-      (inboxStatement(`SELECT count(*) ${q.from} ${matching.sql}`)
-        .pluck()
-        .get(...matching.params) as number);
-    if (windowRids.length === 0) return { rows: [], offset, total };
-    const position = new Map(windowRids.map((rid, index) => [rid, index]));
+  }
+
+  /** The rows of these tickets in this order, with what the list marks on each: one statement for the whole window. */
+  function inboxRowsOf(rids: readonly number[]): InboxRow[] {
+    if (rids.length === 0) return [];
+    const position = new Map(rids.map((rid, index) => [rid, index]));
     const rows = inboxStatement(`SELECT t.rid, ${TICKET_COLUMNS}, c.name AS customer_name,
         EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
         EXISTS (SELECT 1 FROM drafts d WHERE d.ticket_id = t.id) AS has_draft,
         EXISTS (SELECT 1 FROM ticket_unread u WHERE u.ticket_id = t.id) AS unread
-      FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id WHERE t.rid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(windowRids)) as Array<
+      FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id WHERE t.rid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(rids)) as Array<
       TicketRow & { rid: number; customer_name: string | null; pending: number; has_draft: number; unread: number }
     >;
     rows.sort((a, b) => position.get(a.rid)! - position.get(b.rid)!);
+    return rows.map((row): InboxRow => ({
+      ...ticketFromRow(row),
+      customerName: row.customer_name ?? '',
+      pending: row.pending === 1,
+      hasDraft: row.has_draft === 1,
+      unread: row.unread === 1,
+    }));
+  }
+
+  /** One window of the inbox in its order, and how many tickets match (counted over every hit). */
+  function inboxWindow(filter: InboxFilter, viewer: InboxViewer | null = null): InboxWindow {
+    const offset = filter.offset ?? 0;
+    const limit = filter.limit ?? INBOX_WINDOW_MAX;
+    const rids = windowRids(filter, viewer, offset, limit);
+    const q = inboxQuery(filter, viewer, 'scan');
+    const matching = whereOf([q.scope, q.viewCond, q.channelCond, q.statusCond, q.priorityCond, q.slaCond, q.assigneeCond, q.searchCond]);
+    const total = inboxStatement(`SELECT count(*) ${q.from} ${matching.sql}`)
+      .pluck()
+      .get(...matching.params) as number;
+    return { rows: inboxRowsOf(rids), offset, total };
+  }
+
+  /** One window without any count: one row more is read to tell whether the list goes on. */
+  function inboxRows(filter: InboxFilter, viewer: InboxViewer | null = null): InboxRows {
+    const offset = filter.offset ?? 0;
+    const limit = filter.limit ?? INBOX_WINDOW_MAX;
+    const rids = windowRids(filter, viewer, offset, limit + 1);
+    return { rows: inboxRowsOf(rids.slice(0, limit)), offset, more: rids.length > limit };
+  }
+
+  /** Every count of the inbox for a filter (the window and its order ignored). */
+  function inboxCounts(filter: InboxFilter, viewer: InboxViewer | null = null): InboxCounts {
+    const { scope, viewCond, statusCond, priorityCond, slaCond, assigneeCond, searchCond, from } = inboxQuery(filter, viewer, 'scan');
+    // One pass for the per-channel and per-status counts (each ignores its own filter) and the total.
+    const common = whereOf([scope, viewCond, priorityCond, slaCond, assigneeCond, searchCond]);
+    const groups = inboxStatement(`SELECT t.channel AS channel, t.status AS status, count(*) AS n ${from} ${common.sql} GROUP BY t.channel, t.status`).all(
+      ...common.params,
+    ) as Array<{ channel: Channel; status: TicketStatus; n: number }>;
+    const status = filter.status ?? null;
+    const statusSelected = (s: TicketStatus) => status === null || (status === 'open' ? isOpenStatus(s) : s === status);
+    const channelSelected = (c: Channel) => filter.channel === null || filter.channel === c;
+    const channelCounts = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as InboxCounts['channelCounts'];
+    const statusCounts = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as InboxCounts['statusCounts'];
+    let total = 0;
+    for (const group of groups) {
+      if (statusSelected(group.status) && group.channel in channelCounts) channelCounts[group.channel] += group.n;
+      if (channelSelected(group.channel) && group.status in statusCounts) statusCounts[group.status] += group.n;
+      if (statusSelected(group.status) && channelSelected(group.channel)) total += group.n;
+    }
+    const { views, unreadCount, assignees } = queryFreeCounts(scope, viewCond, statusCond, viewer);
     return {
-      rows: rows.map((row): InboxRow => ({
-        ...ticketFromRow(row),
-        customerName: row.customer_name ?? '',
-        pending: row.pending === 1,
-        hasDraft: row.has_draft === 1,
-        unread: row.unread === 1,
-      })),
-      offset,
       total,
+      exists: views.exists_,
+      channelCounts,
+      statusCounts,
+      viewCounts: { mine: views.mine, unassigned: views.unassigned, all: views.all_ },
+      assignees: assignees.map((row): InboxAssignee => ({ id: row.id, name: row.name ?? row.id, count: row.n })),
+      unreadCount,
     };
   }
 
@@ -1406,35 +1567,12 @@ export function openCache(file: string, key: Buffer | null): Cache {
       };
     },
     inboxWindow: (filter, viewer = null) => inboxWindow(filter, viewer),
+    inboxRows: (filter, viewer = null) => inboxRows(filter, viewer),
+    inboxCounts: (filter, viewer = null) => inboxCounts(filter, viewer),
     inbox(filter, viewer = null) {
-      const { scope, viewCond, statusCond, priorityCond, slaCond, assigneeCond, searchCond, from } = inboxQuery(filter, viewer);
-      // One pass for the per-channel and per-status counts (each ignores its own filter) and the total.
-      const common = whereOf([scope, viewCond, priorityCond, slaCond, assigneeCond, searchCond]);
-      const groups = inboxStatement(`SELECT t.channel AS channel, t.status AS status, count(*) AS n ${from} ${common.sql} GROUP BY t.channel, t.status`).all(
-        ...common.params,
-      ) as Array<{ channel: Channel; status: TicketStatus; n: number }>;
-      const status = filter.status ?? null;
-      const statusSelected = (s: TicketStatus) => status === null || (status === 'open' ? isOpenStatus(s) : s === status);
-      const channelSelected = (c: Channel) => filter.channel === null || filter.channel === c;
-      const channelCounts = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as InboxResult['channelCounts'];
-      const statusCounts = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as InboxResult['statusCounts'];
-      let total = 0;
-      for (const group of groups) {
-        if (statusSelected(group.status) && group.channel in channelCounts) channelCounts[group.channel] += group.n;
-        if (channelSelected(group.channel) && group.status in statusCounts) statusCounts[group.status] += group.n;
-        if (statusSelected(group.status) && channelSelected(group.channel)) total += group.n;
-      }
-
-      const { views, unreadCount, assignees } = queryFreeCounts(scope, viewCond, statusCond, viewer);
-      return {
-        ...inboxWindow(filter, viewer, total),
-        exists: views.exists_,
-        channelCounts,
-        statusCounts,
-        viewCounts: { mine: views.mine, unassigned: views.unassigned, all: views.all_ },
-        assignees: assignees.map((row): InboxAssignee => ({ id: row.id, name: row.name ?? row.id, count: row.n })),
-        unreadCount,
-      };
+      const offset = filter.offset ?? 0;
+      const rows = inboxRowsOf(windowRids(filter, viewer, offset, filter.limit ?? INBOX_WINDOW_MAX));
+      return { rows, offset, ...inboxCounts(filter, viewer) };
     },
     outbox(limit) {
       return stmt.outbox.all(limit).map((row) => ({ seq: row.seq, mutation: parseOutboxBody(row.body) }));

@@ -146,14 +146,14 @@ function Filters() {
 /** "显示 120 / 共 100,000": what the view and filters select, of every ticket the user may see here. */
 function InboxCount() {
   const t = useT();
-  const { total, exists, language, openNewTicket } = useAppStore(
-    useShallow((s) => ({ total: s.total, exists: s.exists, language: s.language, openNewTicket: s.openNewTicket })),
+  const { total, totalPending, exists, language, openNewTicket } = useAppStore(
+    useShallow((s) => ({ total: s.total, totalPending: s.totalPending, exists: s.exists, language: s.language, openNewTicket: s.openNewTicket })),
   );
   const format = useMemo(() => new Intl.NumberFormat(language), [language]);
   return (
     <div className="inbox-count-row">
       <p className="inbox-count" aria-live="polite">
-        {t('inbox.shownOfTotal', { shown: format.format(total), exists: format.format(exists) })}
+        {t(totalPending ? 'inbox.shownCounting' : 'inbox.shownOfTotal', { shown: format.format(total), exists: format.format(exists) })}
       </p>
       {/* A walk-in or a call taken during an outage (新建工单); also the c key. */}
       <button type="button" className="new-ticket-open" title={`${t('shortcuts.newTicket')} (c)`} onClick={openNewTicket}>

@@ -1,6 +1,7 @@
 /**
  * The inbox over every cached ticket. The core answers windows (`inbox.list` with the
- * counts, `inbox.window` without them while scrolling); the store keeps one window of rows
+ * counts, `inbox.window` without them while scrolling; when a filter or the search changes,
+ * `inbox.rows`, the first screen alone, then `inbox.counts`); the store keeps one window of rows
  * (`rows`, starting at `rowsOffset`) and the list's length (`total`), so a virtualised list
  * can show 100,000 tickets while holding a few hundred. The keyboard selection is an index
  * into the whole list; moving it past the window loads the window around it.
@@ -8,7 +9,15 @@
 import type { StateCreator } from 'zustand/vanilla';
 import { CHANNELS, TICKET_STATUSES, type TicketStatus } from '../../../shared/domain.js';
 import type { ChannelCounts } from '../../../shared/httpApi.js';
-import type { InboxResult, InboxRow, InboxView, InboxWindow, WorkstationApi } from '../../../shared/rpc.js';
+import {
+  INBOX_FIRST_WINDOW_ROWS,
+  type InboxResult,
+  type InboxRow,
+  type InboxView,
+  type InboxWindow,
+  type RpcResults,
+  type WorkstationApi,
+} from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, InboxFilters, InboxSlice } from './types.js';
 
@@ -47,6 +56,7 @@ export const INBOX_SIGNED_OUT = {
   rows: [] as InboxRow[],
   rowsOffset: 0,
   total: 0,
+  totalPending: false,
   exists: 0,
   unreadCount: 0,
   channelCounts: zeroChannelCounts(),
@@ -104,6 +114,7 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
         rows: answer.rows,
         rowsOffset: answer.offset,
         total: answer.total,
+        totalPending: false,
         selectedIndex: followSelection(get(), answer),
         inboxLoaded: true,
         inboxError: null,
@@ -119,25 +130,66 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
       try {
         const result: InboxResult = await api.invoke('inbox.list', request(get, offset));
         if (!get().user) return;
-        if (listRequest === latestList) {
-          set({
-            channelCounts: result.channelCounts,
-            statusCounts: result.statusCounts,
-            viewCounts: result.viewCounts,
-            assignees: result.assignees,
-            exists: result.exists,
-            unreadCount: result.unreadCount,
-          });
-        }
+        if (listRequest === latestList) applyCounts(result);
         if (rowsRequest !== latestRows) return;
         applyWindow(result);
-        // Like a mail client: when nothing is open and the inbox fills (sign-in, end of the
-        // first sync), the top ticket is shown straight away.
-        const first = result.rows.find((row) => !vanished.has(row.id));
-        if (first && result.offset === 0 && (!hadRows || reopenTop) && get().openTicketId === null) void get().openTicket(first.id, { automatic: true });
+        openTopWhenFilled(result, hadRows, reopenTop);
       } catch (error) {
         if (rowsRequest !== latestRows) return;
         set({ inboxError: toUiError(error), inboxLoaded: true });
+      }
+    }
+
+    function applyCounts(counts: Omit<RpcResults['inbox.counts'], 'total'>): void {
+      set({
+        channelCounts: counts.channelCounts,
+        statusCounts: counts.statusCounts,
+        viewCounts: counts.viewCounts,
+        assignees: counts.assignees,
+        exists: counts.exists,
+        unreadCount: counts.unreadCount,
+      });
+    }
+
+    /**
+     * Like a mail client: when nothing is open and the inbox fills (sign-in, end of the first
+     * sync), the top ticket is shown straight away.
+     */
+    function openTopWhenFilled(answer: { rows: InboxRow[]; offset: number }, hadRows: boolean, reopenTop: boolean): void {
+      const first = answer.rows.find((row) => !vanished.has(row.id));
+      if (first && answer.offset === 0 && (!hadRows || reopenTop) && get().openTicketId === null) void get().openTicket(first.id, { automatic: true });
+    }
+
+    /**
+     * A filter or the search changed: the first screen of rows alone (`inbox.rows`), then every
+     * count (`inbox.counts`). Over 100,000 tickets the counts visit every hit of a common word
+     * while the first screen reads a few dozen, and the agent typing waits for the rows; the
+     * counts, the list's length among them, follow a moment later (`totalPending` meanwhile).
+     * The counts are asked for only while the filters are still the newest, so fast typing
+     * never queues the costly part.
+     */
+    async function loadFirstScreen(): Promise<void> {
+      if (!get().user) return;
+      const rowsRequest = ++latestRows;
+      const listRequest = ++latestList;
+      const hadRows = get().rows.length > 0;
+      try {
+        const first = await api.invoke('inbox.rows', { ...request(get, 0), limit: INBOX_FIRST_WINDOW_ROWS });
+        if (listRequest !== latestList || !get().user) return;
+        if (rowsRequest === latestRows) {
+          // Until the counts come, the list is as long as what is shown (exactly, when nothing follows).
+          applyWindow({ rows: first.rows, offset: 0, total: first.rows.length });
+          if (first.more) set({ totalPending: true });
+          openTopWhenFilled(first, hadRows, false);
+        }
+        const { query, ...rest } = get().filters;
+        const { total, ...counts } = await api.invoke('inbox.counts', { ...rest, query: query.trim() });
+        if (listRequest !== latestList || !get().user) return;
+        applyCounts(counts);
+        set({ total, totalPending: false, selectedIndex: Math.min(get().selectedIndex, total - 1) });
+      } catch (error) {
+        if (listRequest !== latestList) return;
+        set({ inboxError: toUiError(error), inboxLoaded: true, totalPending: false });
       }
     }
 
@@ -165,7 +217,7 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
     function refilter(patch: Partial<InboxFilters>): void {
       wantedRange = null;
       set({ filters: { ...get().filters, ...patch }, selectedIndex: -1 });
-      void loadList(0);
+      void loadFirstScreen();
     }
 
     return {

@@ -8,7 +8,7 @@ import { firstContact, followUpContact } from '../../../bench/sampleContacts.js'
 import { createWorkstationCore, type WorkstationCore } from '../../../main/core/index.js';
 import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
 import { CHANNELS } from '../../../shared/domain.js';
-import type { RpcParams, WorkstationApi } from '../../../shared/rpc.js';
+import { INBOX_FIRST_WINDOW_ROWS, type RpcParams, type WorkstationApi } from '../../../shared/rpc.js';
 import { seedTestOrganisation, startTestServer, TEST_PASSWORD, type TestServer } from '../../../server/testHarness.js';
 import { RpcError } from '../api.js';
 import { initStore, type AppStore } from './appStore.js';
@@ -47,6 +47,8 @@ afterAll(async () => {
 
 /** The offsets of the `inbox.window` calls the store made, in order. */
 const windowOffsets: number[] = [];
+/** Every `inbox.*` method the store called, in order. */
+const inboxCalls: string[] = [];
 
 /** The real core's API; its window calls are also written down, to see how many a scroll makes. */
 function apiOver(workstation: WorkstationCore): WorkstationApi {
@@ -55,6 +57,7 @@ function apiOver(workstation: WorkstationCore): WorkstationApi {
     ...api,
     invoke(method, params) {
       if (method === 'inbox.window') windowOffsets.push((params as RpcParams<'inbox.window'>).offset ?? 0);
+      if (method.startsWith('inbox.')) inboxCalls.push(method);
       return api.invoke(method, params);
     },
   };
@@ -144,6 +147,47 @@ describe('the windowed inbox in the store', () => {
     expect(store.getState().total).toBeGreaterThan(0);
     store.getState().setQuery('');
     await vi.waitFor(() => expect(store.getState().total).toBe(TICKETS));
+  });
+
+  it('shows the first screen of a search before its counts, then the rows and counts of the whole list', async () => {
+    // Every state the store goes through: the first screen must be shown while the counts are still on their way.
+    const seen: Array<{ rows: number; total: number; totalPending: boolean }> = [];
+    const unsubscribe = store.subscribe((state) => seen.push({ rows: state.rows.length, total: state.total, totalPending: state.totalPending }));
+    inboxCalls.length = 0;
+    store.getState().setQuery('客户编号');
+    await vi.waitFor(() => expect(inboxCalls).toEqual(['inbox.rows', 'inbox.counts']));
+    await vi.waitFor(() => expect(store.getState().totalPending === false && store.getState().total === TICKETS).toBe(true));
+    unsubscribe();
+    expect(seen).toContainEqual({ rows: INBOX_FIRST_WINDOW_ROWS, total: INBOX_FIRST_WINDOW_ROWS, totalPending: true });
+    const state = store.getState();
+    const whole = await workstationApiOver(core, (error) => new RpcError(error)).invoke('inbox.list', {
+      ...state.filters,
+      offset: 0,
+      limit: INBOX_FIRST_WINDOW_ROWS,
+    });
+    expect(state.rows).toEqual(whole.rows);
+    expect({
+      total: state.total,
+      exists: state.exists,
+      channelCounts: state.channelCounts,
+      statusCounts: state.statusCounts,
+      viewCounts: state.viewCounts,
+      assignees: state.assignees,
+      unreadCount: state.unreadCount,
+    }).toEqual({
+      total: whole.total,
+      exists: whole.exists,
+      channelCounts: whole.channelCounts,
+      statusCounts: whole.statusCounts,
+      viewCounts: whole.viewCounts,
+      assignees: whole.assignees,
+      unreadCount: whole.unreadCount,
+    });
+    // Scrolling past the first screen loads the window there, as for any list.
+    store.getState().showRange(TICKETS - 12, TICKETS);
+    await vi.waitFor(() => expect(inboxRowAt(store.getState(), TICKETS - 1)).toBeDefined());
+    store.getState().setQuery('');
+    await vi.waitFor(() => expect(store.getState().filters.query === '' && !store.getState().totalPending && store.getState().total === TICKETS).toBe(true));
   });
 
   it('counts unread tickets for the window title and clears one when it is opened', async () => {

@@ -103,6 +103,8 @@ export interface InboxSlice {
   rowsOffset: number;
   /** Tickets matching the view and filters: the list's length. */
   total: number;
+  /** More tickets match than `total` says yet: the first screen of a new search is shown, its counts are on their way. */
+  totalPending: boolean;
   /** Tickets the user may see in the cache, whatever the view and filters. */
   exists: number;
   /** Tickets with a customer message the agent has not opened (shown in the window title). */
