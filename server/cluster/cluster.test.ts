@@ -371,9 +371,11 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
           const body = JSON.stringify({ channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, text: `集群测试补充 ${i}` });
           for (let attempt = 0; ; attempt++) {
             const alive = nodes.filter((n) => !n.dead);
-            const response = await postJson<{ ticketId: string }>(`${alive[(k + attempt) % alive.length]!.url}/api/v1/inbound`, body, TEST_INTEGRATION_TOKEN).catch(
-              () => null,
-            );
+            const response = await postJson<{ ticketId: string }>(
+              `${alive[(k + attempt) % alive.length]!.url}/api/v1/inbound`,
+              body,
+              TEST_INTEGRATION_TOKEN,
+            ).catch(() => null);
             if (response?.status === 201) {
               expect(response.body).toMatchObject({ ticketId: row.id, created: false });
               break;
@@ -456,8 +458,7 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
         if (!set) expected.set(row.assignee_id, (set = new Set()));
         set.add(row.id);
       }
-      const held = (client: AgentClient) =>
-        new Set([...client.tickets].filter(([, ticket]) => ticket.assigneeId === client.userId).map(([id]) => id));
+      const held = (client: AgentClient) => new Set([...client.tickets].filter(([, ticket]) => ticket.assigneeId === client.userId).map(([id]) => id));
       const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((id) => b.has(id));
       // What each agent is entitled to, from the change log and the tables: every seq logged for
       // them, and for every ticket they hold its latest snapshot, messages and notes.
