@@ -5,7 +5,7 @@
  * ticket change and its audit row commit together. Plain SQL through `SqlExecutor`
  * (no driver type), as in store.ts.
  */
-import { describeAssignmentReason, isOpenStatus, type AssignmentReason, type Ticket, type TicketRouting } from '../shared/domain.js';
+import { describeAssignmentReason, isOpenStatus, type AssignmentReason, type Channel, type Ticket, type TicketRouting } from '../shared/domain.js';
 import {
   DEFAULT_CAPACITY,
   ROUTING_DECISIONS,
@@ -46,6 +46,13 @@ export interface TicketRoutingWrite {
 export interface RoutingStore {
   loadAgentSettings(): Promise<Map<string, StoredAgentSettings>>;
   saveAgentSettings(userId: string, settings: StoredAgentSettings, now: number): Promise<void>;
+  /**
+   * What started a wrap-up after `since` and has not been ended by the agent since, per agent:
+   * their newest completed chat/social/email ticket still theirs and their newest answered call
+   * that ended, when later than the last write of their settings (saying Ready writes them).
+   * Wrap-up itself is not stored; a new routing leader resumes it from these facts.
+   */
+  wrapUpStartsSince(since: number): Promise<Array<{ agentId: string; channel: Channel; startedAt: number }>>;
   /** Open tickets with their customer's VIP tier, for loading the engine. */
   openTicketsForRouting(): Promise<Array<{ ticket: Ticket; vipTier: number }>>;
   vipTierOf(customerId: string): Promise<number>;
@@ -140,6 +147,24 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
           ],
         );
       });
+    },
+
+    async wrapUpStartsSince(since) {
+      // One pass over the tickets and calls at start (election or restart), not per decision.
+      const rows = await sql().all<{ agent_id: string; channel: Channel; started_at: number | string }>(
+        `SELECT s.agent_id, s.channel, s.started_at FROM (
+           SELECT assignee_id AS agent_id, channel, max(completed_at) AS started_at FROM tickets
+           WHERE status = 'completed' AND completed_at > ? AND assignee_id IS NOT NULL AND channel <> 'phone'
+           GROUP BY assignee_id, channel
+           UNION ALL
+           SELECT agent_id, 'phone' AS channel, max(ended_at) AS started_at FROM cti_calls
+           WHERE state = 'ended' AND answered_at IS NOT NULL AND ended_at > ? AND agent_id IS NOT NULL
+           GROUP BY agent_id
+         ) s LEFT JOIN agent_settings a ON a.user_id = s.agent_id
+         WHERE a.updated_at IS NULL OR s.started_at > a.updated_at`,
+        [since, since],
+      );
+      return rows.map((row) => ({ agentId: row.agent_id, channel: row.channel, startedAt: Number(row.started_at) }));
     },
 
     async openTicketsForRouting() {

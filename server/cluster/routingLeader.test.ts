@@ -2,7 +2,9 @@
  * Routing requests made on a node that does not lead reach the leader and come back (two
  * real servers in this process on one PostgreSQL database and one Redis): presence, a chat
  * offer accepted, a lead's reassignment; a malformed or forged request between nodes is
- * ignored or refused; when the leader stops, the other node leads and routes.
+ * ignored or refused; when the leader stops, the other node leads and routes, and resumes the
+ * wrap-ups the old leader was running (an agent who said Ready is not put back in wrap-up), and
+ * every workstation is told the same.
  */
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -10,6 +12,7 @@ import { leadReassignResultSchema, offerResponseResultSchema, presenceResultSche
 import { getJson, seedTestOrganisation, type TestServer } from '../testHarness.js';
 import { askRouting, connectRoutingClient, createTestCluster, postInbound, type TestCluster } from '../testing/cluster.js';
 import { adminUserResultSchema, DEFAULT_POLICIES, policiesResultSchema } from '../../shared/admin.js';
+import type { Mutation } from '../../shared/sync.js';
 import { startLeaderRpc } from './leaderRpc.js';
 
 let cluster: TestCluster;
@@ -26,6 +29,7 @@ describe('routing on a cluster of two nodes', () => {
       { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
       { username: 'agent1', displayName: '王芳', channels: ['chat', 'email'] },
       { username: 'agent2', displayName: '张强', channels: ['chat', 'email'] },
+      { username: 'agent3', displayName: '刘洋', channels: ['chat'] },
       { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
     ]);
     await vi.waitFor(() => expect(a.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
@@ -117,5 +121,72 @@ describe('routing on a cluster of two nodes', () => {
     await vi.waitFor(() => expect(b.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
     const email = await postInbound(b, { channel: 'email', customer: { name: '陈静', email: 'chen@example.cn' }, text: '发票抬头写错了' });
     await vi.waitFor(async () => expect((await b.store.getTicket(email.ticketId))?.assigneeId).toBe('agent1'), { timeout: 10_000 });
+  }, 60_000);
+
+  it('a new leader resumes the wrap-ups the old one was running, to the same deadline, and tells every workstation', async () => {
+    // Ten minutes of wrap-up after a chat (the longest a policy allows): the failover happens well inside it.
+    const admin = await connectAs(b, 'admin1');
+    const policies = { ...DEFAULT_POLICIES, wrapUpSeconds: { ...DEFAULT_POLICIES.wrapUpSeconds, chat: 600 } };
+    expect(await askRouting(admin, 'admin:setPolicies', { policies }, policiesResultSchema)).toMatchObject({ ok: true });
+    await vi.waitFor(() => expect(a.server.routing.engine.config.wrapUpMs.chat).toBe(600_000), { timeout: 10_000 });
+
+    /** The agent takes a chat and completes it (result first, as the rules ask): their wrap-up begins. */
+    const chatThenComplete = async (agent: Awaited<ReturnType<typeof connectAs>>, userId: string, phone: string) => {
+      await vi.waitFor(() => expect(a.server.routing.engine.agentStatus(userId)?.presence).toBe('available'), { timeout: 10_000 });
+      const chat = await postInbound(b, { channel: 'chat', customer: { name: `客户${phone}`, phone }, text: '你好，订单什么时候发货？' });
+      await vi.waitFor(() => expect(agent.offers.map((offer) => offer.ticketId)).toContain(chat.ticketId), { timeout: 10_000 });
+      expect(await askRouting(agent, 'offer:respond', { ticketId: chat.ticketId, accept: true }, offerResponseResultSchema)).toMatchObject({
+        ok: true,
+        result: { outcome: 'accepted' },
+      });
+      const user = (await b.store.getUser(userId))!;
+      const mutations: Mutation[] = [
+        { mutationId: `${userId}-result`, kind: 'setFields', ticketId: chat.ticketId, result: '已解答', createdAt: Date.now() },
+        { mutationId: `${userId}-done`, kind: 'setStatus', ticketId: chat.ticketId, status: 'completed', createdAt: Date.now() },
+      ];
+      for (const mutation of mutations) expect(await b.store.applyMutation(user, `client-${userId}`, mutation, Date.now())).toMatchObject({ ok: true });
+      await vi.waitFor(() => expect(agent.presence.at(-1)).toMatchObject({ presence: 'available', wrapUpChannel: 'chat' }), { timeout: 10_000 });
+      const completedAt = (await b.store.getTicket(chat.ticketId))!.completedAt!;
+      return { until: agent.presence.at(-1)!.wrapUpUntil!, completedAt };
+    };
+    // agent1 on the node that will die, agent2 on the one that stays: both in wrap-up. agent3 (on
+    // the one that stays) completes a chat too, then says Ready (就绪): their wrap-up is over.
+    const agent1 = await connectAs(a, 'agent1');
+    const wrap1 = await chatThenComplete(agent1, 'agent1', '13800000001');
+    const agent2 = await connectAs(b, 'agent2');
+    const wrap2 = await chatThenComplete(agent2, 'agent2', '13800000002');
+    const agent3 = await connectAs(b, 'agent3');
+    await chatThenComplete(agent3, 'agent3', '13800000003');
+    expect(await askRouting(agent3, 'presence:set', { presence: 'available' }, presenceResultSchema)).toMatchObject({ ok: true });
+    await vi.waitFor(() => expect(agent3.presence.at(-1)).toMatchObject({ wrapUpUntil: null }), { timeout: 10_000 });
+    for (const wrap of [wrap1, wrap2]) expect(wrap.until - wrap.completedAt).toBeGreaterThanOrEqual(600_000);
+    const heardBefore = agent2.presence.length;
+
+    // The leader dies; the other node leads, its engine rebuilt from the database.
+    await a.stop();
+    await vi.waitFor(() => expect(b.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
+    const routing = b.server.routing;
+    // The wrap-ups run on to the deadline they began with (from the completion the leader heard of),
+    // and the agent who said Ready is not put back in wrap-up.
+    expect(routing.engine.agentStatus('agent1')).toMatchObject({ wrapUpUntil: wrap1.completedAt + 600_000, wrapUpChannel: 'chat' });
+    expect(routing.engine.agentStatus('agent2')).toMatchObject({ wrapUpUntil: wrap2.completedAt + 600_000, wrapUpChannel: 'chat' });
+    expect(routing.engine.agentStatus('agent3')).toMatchObject({ wrapUpUntil: null });
+    // What the workstations are told: agent2, still connected, hears the new leader's view of it
+    // (the same wrap-up); agent1, back on a living node, is told its wrap-up on connecting.
+    await vi.waitFor(() => expect(agent2.presence.length).toBeGreaterThan(heardBefore), { timeout: 10_000 });
+    expect(agent2.presence.at(-1)).toMatchObject({ presence: 'available', wrapUpUntil: wrap2.completedAt + 600_000, wrapUpChannel: 'chat' });
+    const agent1Again = await connectAs(b, 'agent1');
+    await vi.waitFor(() => expect(agent1Again.presence.at(-1)).toMatchObject({ wrapUpUntil: wrap1.completedAt + 600_000, wrapUpChannel: 'chat' }), {
+      timeout: 10_000,
+    });
+
+    // A chat arriving now goes to the agent who said Ready, not to the two still in wrap-up.
+    const next = await postInbound(b, { channel: 'chat', customer: { name: '新客户', phone: '13800000009' }, text: '你好，在吗？' });
+    await vi.waitFor(() => expect(agent3.offers.map((offer) => offer.ticketId)).toContain(next.ticketId), { timeout: 10_000 });
+    expect([...agent1Again.offers, ...agent2.offers].map((offer) => offer.ticketId)).not.toContain(next.ticketId);
+    // Ready ends a resumed wrap-up like any other.
+    expect(await askRouting(agent2, 'presence:set', { presence: 'available' }, presenceResultSchema)).toMatchObject({ ok: true });
+    await vi.waitFor(() => expect(agent2.presence.at(-1)).toMatchObject({ wrapUpUntil: null, wrapUpChannel: null }), { timeout: 10_000 });
+    expect(routing.engine.agentStatus('agent2')).toMatchObject({ wrapUpUntil: null });
   }, 60_000);
 });

@@ -309,6 +309,8 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     }
   }
 
+  /** The services (one per election) whose first reconciliation has told the connected agents their presence. */
+  const toldAgents = new WeakSet<RoutingService>();
   /** Every node's sockets, as the leader's connections. */
   async function reconcile(): Promise<void> {
     const current = service;
@@ -318,6 +320,18 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     for (const socket of await io.fetchSockets()) if (socket.data.user) live.set(socket.id, socket.data.user);
     if (service !== current) return;
     await current.reconcileConnections(live, since);
+    if (!toldAgents.has(current)) {
+      // A workstation still connected shows what the previous leader said (a wrap-up counting
+      // down, say): once per election each connected agent hears what this leader holds instead.
+      toldAgents.add(current);
+      const told = new Set<string>();
+      for (const user of live.values()) {
+        if (user.role !== 'agent' || told.has(user.id)) continue;
+        told.add(user.id);
+        const presence = current.presenceOf(user.id);
+        if (presence) outlet.presence(user.id, presence);
+      }
+    }
     // Followers starting after the last change still learn the agents' statuses.
     if (since - lastAgentsBroadcast >= 10_000) broadcastAgents(current.agents(), since);
   }

@@ -271,6 +271,12 @@ export interface RoutingEngine {
   /** The CTI's call state: a call is ringing or answered on this agent's extension (true) or not. */
   /** `wrapUp` (default true): a call that ended after talking starts the phone wrap-up; a missed one (false) does not. */
   setOnCall(agentId: string, onCall: boolean, now: number, wrapUp?: boolean): RoutingEffect[];
+  /**
+   * A wrap-up that began at `startedAt` under another routing leader (or before a restart): it
+   * runs to `startedAt` + the channel's wrap-up time, like the one that began then; nothing when
+   * that has passed (a longer running one is kept).
+   */
+  resumeWrapUp(agentId: string, channel: Channel, startedAt: number, now: number): RoutingEffect[];
   /** Waiting tickets in queue order (offered ones included). */
   queuedTicketIds(now: number): string[];
   /** An open ticket as the engine sees it; null for a ticket it does not hold (closed ones are dropped). */
@@ -510,10 +516,11 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
 
   // --- wrap-up (话后处理) -------------------------------------------------------------------
   /** The contact of `channel` ended for this agent: no new work for the channel's wrap-up time (a longer one running is kept). */
-  function startWrapUp(a: AgentState, channel: Channel, now: number, effects: RoutingEffect[]): void {
+  function startWrapUp(a: AgentState, channel: Channel, startedAt: number, effects: RoutingEffect[], now = startedAt): void {
     const ms = config.wrapUpMs[channel];
     if (a.user.role !== 'agent' || !(ms > 0)) return;
-    const until = now + ms;
+    const until = startedAt + ms;
+    if (until <= now) return;
     if (a.wrapUpUntil !== null && a.wrapUpUntil >= until) return;
     touchAgent(a);
     a.wrapUpUntil = until;
@@ -1236,6 +1243,13 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       a.capacity = { ...a.capacity, ...capacity };
       if (phoneBlocksChat !== undefined) a.phoneBlocksChat = phoneBlocksChat;
       drain(now, effects);
+      return effects;
+    },
+
+    resumeWrapUp(agentId, channel, startedAt, now) {
+      const effects: RoutingEffect[] = [];
+      const a = agents.get(agentId);
+      if (a) startWrapUp(a, channel, startedAt, effects, now);
       return effects;
     },
 

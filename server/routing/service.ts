@@ -205,6 +205,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
         engine.disconnect(user.id, t);
       }
     }
+    // Wrap-up is not stored: a wrap-up still running under the previous leader (or before a
+    // restart) is resumed from what started it, to its deadline then (routing.md, Wrap-up).
+    const longest = Math.max(...Object.values(engine.config.wrapUpMs));
+    if (longest > 0) {
+      for (const start of await store.routing.wrapUpStartsSince(t - longest)) engine.resumeWrapUp(start.agentId, start.channel, start.startedAt, t);
+    }
     const stale: Ticket[] = [];
     for (const { ticket, vipTier } of await store.routing.openTicketsForRouting()) {
       vipTiers.set(ticket.customerId, vipTier);
@@ -341,7 +347,10 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
           audit: effect.audit,
           now: at,
         });
-      } else if (effect.kind === 'presence') await persistSettings(effect.agentId);
+      } else if (effect.kind === 'presence' || (effect.kind === 'wrapUp' && effect.until === null)) {
+        // A wrap-up's end (Ready, or its deadline) writes the settings: their time tells a new leader it is over.
+        await persistSettings(effect.agentId);
+      }
     }
     const announcements = announcementsOf(effects);
     tx.afterCommit(() => {
