@@ -103,6 +103,18 @@ interface AuditRow {
   reason_json: string | null;
 }
 
+/** What started each agent's wrap-up since `?` (twice): their newest completion and newest answered call that ended, unless their settings were written since. */
+export const WRAP_UP_STARTS_SQL = `SELECT s.agent_id, s.channel, s.started_at FROM (
+    SELECT assignee_id AS agent_id, channel, max(completed_at) AS started_at FROM tickets
+    WHERE status = 'completed' AND completed_at > ? AND assignee_id IS NOT NULL AND channel <> 'phone'
+    GROUP BY assignee_id, channel
+    UNION ALL
+    SELECT agent_id, 'phone' AS channel, max(ended_at) AS started_at FROM cti_calls
+    WHERE state = 'ended' AND answered_at IS NOT NULL AND ended_at > ? AND agent_id IS NOT NULL
+    GROUP BY agent_id
+  ) s LEFT JOIN agent_settings a ON a.user_id = s.agent_id
+  WHERE a.updated_at IS NULL OR s.started_at > a.updated_at`;
+
 export function createRoutingStore(internals: RoutingStoreInternals): RoutingStore {
   const { sql, transaction } = internals;
 
@@ -150,20 +162,8 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
     },
 
     async wrapUpStartsSince(since) {
-      // One pass over the tickets and calls at start (election or restart), not per decision.
-      const rows = await sql().all<{ agent_id: string; channel: Channel; started_at: number | string }>(
-        `SELECT s.agent_id, s.channel, s.started_at FROM (
-           SELECT assignee_id AS agent_id, channel, max(completed_at) AS started_at FROM tickets
-           WHERE status = 'completed' AND completed_at > ? AND assignee_id IS NOT NULL AND channel <> 'phone'
-           GROUP BY assignee_id, channel
-           UNION ALL
-           SELECT agent_id, 'phone' AS channel, max(ended_at) AS started_at FROM cti_calls
-           WHERE state = 'ended' AND answered_at IS NOT NULL AND ended_at > ? AND agent_id IS NOT NULL
-           GROUP BY agent_id
-         ) s LEFT JOIN agent_settings a ON a.user_id = s.agent_id
-         WHERE a.updated_at IS NULL OR s.started_at > a.updated_at`,
-        [since, since],
-      );
+      // At start (election or restart), not per decision; migration 026's indexes make it the last minutes' rows, not the tables.
+      const rows = await sql().all<{ agent_id: string; channel: Channel; started_at: number | string }>(WRAP_UP_STARTS_SQL, [since, since]);
       return rows.map((row) => ({ agentId: row.agent_id, channel: row.channel, startedAt: Number(row.started_at) }));
     },
 

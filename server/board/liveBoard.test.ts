@@ -200,6 +200,17 @@ for (const backend of TEST_BACKENDS) {
       expect(snapshot.agents).toEqual([{ userId: 'agent1', oldestOpen: { ticketId: first.ticketId, createdAt: TEST_EPOCH }, viewingTicketId: null }]);
       expect(second.ticketId).not.toBe(first.ticketId);
     });
+
+    it('remembers no change while nothing is loaded (no lead watching), and forgets what it re-read', async () => {
+      const board = liveBoard();
+      await store.ingestInbound({ channel: 'chat', customer: { name: '丙' }, text: '在吗' }, { now: TEST_EPOCH });
+      expect(board.stats()).toMatchObject({ loads: 0, remembered: 0 });
+      await board.snapshot(TEST_EPOCH + MIN);
+      await store.ingestInbound({ channel: 'email', customer: { name: '丁', email: 'ding@example.cn' }, text: '发票' }, { now: TEST_EPOCH + 1 });
+      expect(board.stats().remembered).toBe(1);
+      expect(await board.snapshot(TEST_EPOCH + MIN)).toEqual(await recount.snapshot(TEST_EPOCH + MIN));
+      expect(board.stats()).toMatchObject({ loads: 1, remembered: 0 });
+    });
   });
 }
 

@@ -91,6 +91,11 @@ const OPEN_STATUSES = new Set(['unassigned', 'in_progress', 'awaiting_customer']
 const RISK_FLOOR_MS = 30 * 60 * 1000;
 /** Ids re-read per statement. */
 const REFRESH_BATCH = 200;
+/**
+ * Changed tickets remembered for the next snapshot at most; past it the figures are loaded afresh
+ * instead (snapshots run only while a lead watches, so days of changes could pile up).
+ */
+const MAX_REMEMBERED_CHANGES = 50_000;
 /** A full reload this often even when nothing says so: a change no commit announced is not kept wrong for long. */
 const DEFAULT_RELOAD_EVERY_MS = 60 * 60 * 1000;
 
@@ -275,8 +280,8 @@ export interface LiveBoardOptions {
 export interface LiveBoardRepository extends BoardRepository {
   /** Stops listening to the commits. */
   stop(): void;
-  /** How many tickets the node holds in memory, and how many full loads it made (tests, bench). */
-  stats(): { tickets: number; loads: number; refreshed: number };
+  /** How many tickets the node holds in memory, how many full loads it made, and changed tickets waiting to be re-read (tests, bench). */
+  stats(): { tickets: number; loads: number; refreshed: number; remembered: number };
 }
 
 export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardRepository {
@@ -295,14 +300,23 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
   /** Tickets changed since they were last read. */
   const changed = new Set<string>();
   let loaded: { day: string; start: number; end: number; at: number } | null = null;
+  let loading = false;
+  /** More changes came than are worth re-reading one by one: the next snapshot loads afresh. */
+  let overflowed = false;
   let loads = 0;
   let refreshed = 0;
   const turn = createTurns();
 
   const stopListening = options.commits.onDidCommitChanges((batch) => {
+    // Nothing loaded: the next load reads everything, so there is nothing to remember.
+    if (overflowed || (loaded === null && !loading)) return;
     for (const { change } of batch) {
       const id = ticketIdOf(change);
       if (id !== null) changed.add(id);
+    }
+    if (changed.size > MAX_REMEMBERED_CHANGES) {
+      overflowed = true;
+      changed.clear();
     }
   });
 
@@ -370,13 +384,15 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     const { start, end } = periodRange('day', day);
     // Whatever commits from here on is re-read after the load, so nothing committed while loading is lost.
     changed.clear();
+    overflowed = false;
+    loading = true;
     const dialect = sql.dialect;
     const [today, pending, heldRows] = await Promise.all([
       sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'tickets t', 't.created_at >= ? AND t.created_at < ?'), [start, end]),
       // The open tickets by the recount's two index seeks (boardRepository.ts): nobody's, then each user's.
       sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'tickets t', `t.assignee_id IS NULL AND t.status IN ${OPEN_STATUSES_SQL}`)),
       sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'users u CROSS JOIN tickets t', `t.assignee_id = u.id AND t.status IN ${OPEN_STATUSES_SQL}`)),
-    ]);
+    ]).finally(() => (loading = false));
     tickets.clear();
     channels = new Map(CHANNELS.map((channel) => [channel as string, createChannelFigures()]));
     queues = new Map();
@@ -410,8 +426,13 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     try {
       const day = localDateOf(at);
       try {
-        if (!loaded || loaded.day !== day || clock() - loaded.at >= reloadEveryMs) await load(day);
+        if (!loaded || overflowed || loaded.day !== day || clock() - loaded.at >= reloadEveryMs) await load(day);
         await refreshChanged(loaded!);
+        // A flood of changes during the re-read (not expected): load once more rather than show figures that missed some.
+        if (overflowed) {
+          await load(day);
+          await refreshChanged(loaded!);
+        }
       } catch (error) {
         // A load or re-read that failed halfway (the database, or a count found inconsistent) leaves the figures unknown: the next one loads afresh.
         loaded = null;
@@ -526,7 +547,7 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     stop() {
       stopListening();
     },
-    stats: () => ({ tickets: tickets.size, loads, refreshed }),
+    stats: () => ({ tickets: tickets.size, loads, refreshed, remembered: changed.size }),
   };
   return repository;
 }

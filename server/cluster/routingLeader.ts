@@ -320,6 +320,8 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     for (const socket of await io.fetchSockets()) if (socket.data.user) live.set(socket.id, socket.data.user);
     if (service !== current) return;
     await current.reconcileConnections(live, since);
+    // Leadership may have moved during that wait: a deposed service tells nobody anything.
+    if (service !== current) return;
     if (!toldAgents.has(current)) {
       // A workstation still connected shows what the previous leader said (a wrap-up counting
       // down, say): once per election each connected agent hears what this leader holds instead.

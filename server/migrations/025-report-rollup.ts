@@ -1,5 +1,5 @@
 /**
- * The report rollup (server/reports/reportRollup.ts, docs/technical/reports.md "The rollup"):
+ * The report rollup (server/reports/reportRollup.ts, docs/technical/server.md, Reports, "The rollup"):
  * each ticket's contribution to the report's partial sums and their sums per China-local day ×
  * channel × type × group × agent, filled here from the tickets already stored; the store keeps
  * both current from then on. Numbered 025 (PostgreSQL 016 is its twin).

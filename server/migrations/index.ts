@@ -27,6 +27,7 @@ import { migration022ReplyUploads } from './022-reply-uploads.js';
 import { migration023MessageSubjects } from './023-message-subjects.js';
 import { migration024TicketsUnanswered } from './024-tickets-unanswered.js';
 import { migration025ReportRollup } from './025-report-rollup.js';
+import { migration026WrapUpStarts } from './026-wrap-up-starts.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -57,6 +58,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration023MessageSubjects,
   migration024TicketsUnanswered,
   migration025ReportRollup,
+  migration026WrapUpStarts,
 ];
 
 /** Versions already applied to this database, ascending. */

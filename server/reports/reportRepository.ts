@@ -163,7 +163,7 @@ function rollupGroupKeySql(by: ReportDimension): string {
 function rollupTotalsSql(by: ReportDimension): string {
   const key = rollupGroupKeySql(by);
   return `
-    SELECT ${key} AS group_key,
+    SELECT 0 AS part, ${key} AS group_key,
            ${by === 'agent' ? "NULLIF(MAX(r.assignee_name), '')" : 'NULL'} AS group_name,
            SUM(r.volume) AS volume,
            SUM(r.responded) AS responded,
@@ -187,8 +187,11 @@ function rollupTotalsSql(by: ReportDimension): string {
  */
 function openDueTodaySql(dialect: SqlDialect, by: ReportDimension): string {
   const key = groupKeySql(dialect, by);
+  // The columns of rollupTotalsSql, so the two are one UNION ALL statement: one snapshot of both tables.
   return `
-    SELECT ${key} AS group_key, COUNT(*) AS n
+    SELECT 1 AS part, ${key} AS group_key, NULL AS group_name, 0 AS volume, 0 AS responded, 0 AS first_response_total,
+           0 AS resolved, 0 AS handling_total, COUNT(*) AS overdue, 0 AS sla_met, 0 AS first_contact_resolved,
+           0 AS csat_sent, 0 AS csat_answered, 0 AS csat_points
       FROM tickets t
      WHERE t.due_at >= ? AND t.due_at < ? AND t.completed_at IS NULL AND t.created_at >= ? AND t.created_at < ?
      GROUP BY ${key}`;
@@ -369,16 +372,25 @@ export function createReportRepository(sql: SqlExecutor): ReportRepository {
   }
 
   async function groupTotalsFromRollup(by: ReportDimension, range: Pick<PeriodRange, 'start' | 'end'>, asOf: number): Promise<GroupTotals[]> {
-    const rows = await sql.all<TotalsRow>(rollupTotalsSql(by), [asOf, range.start, range.end]);
-    const today = localDayOf(asOf);
-    const dueToday = await sql.all<{ group_key: string | number | null; n: Counted }>(openDueTodaySql(sql.dialect, by), [today, asOf, range.start, range.end]);
+    // One statement, so the rollup and today's due tickets are read in one snapshot: a ticket regrouped
+    // between two reads would otherwise show up under a key the first read did not have.
+    const both = await sql.all<TotalsRow & { part: number | string }>(`${rollupTotalsSql(by)} UNION ALL ${openDueTodaySql(sql.dialect, by)}`, [
+      asOf,
+      range.start,
+      range.end,
+      localDayOf(asOf),
+      asOf,
+      range.start,
+      range.end,
+    ]);
+    const rows = both.filter((row) => Number(row.part) === 0);
     // The rollup keeps the key as text; a ticket's JSON group may come back as another type.
     const textKey = (key: string | number | null): string | null => (key === null ? null : String(key));
-    for (const due of dueToday) {
+    for (const due of both.filter((row) => Number(row.part) === 1)) {
       const key = textKey(due.group_key);
       const row = rows.find((candidate) => textKey(candidate.group_key) === key);
       if (!row) throw new Error(`The report rollup has no row for open tickets of ${String(key)}; rebuild it (reportRollup.ts).`);
-      row.overdue = Number(row.overdue) + Number(due.n);
+      row.overdue = Number(row.overdue) + Number(due.overdue);
     }
     return groupsOf(by, rows, await currentNames(by));
   }

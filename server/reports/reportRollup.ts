@@ -1,5 +1,5 @@
 /**
- * The report rollup (docs/technical/reports.md, "The rollup"): per China-local day of creation
+ * The report rollup (docs/technical/server.md, Reports, "The rollup"): per China-local day of creation
  * × channel × type × topic group × agent, the partial sums the report's KPIs are made of, so a
  * month report adds up a few thousand rows instead of visiting a million tickets.
  *
@@ -16,7 +16,7 @@
  * added from the rollup and only the day `asOf` falls in is judged ticket by ticket.
  *
  * Changing what a contribution holds means a new migration that rebuilds both tables
- * (`REPORT_ROLLUP_BACKFILL_SQL`), like the one that created them.
+ * (`reportRollupBackfillSql`), like the one that created them.
  */
 import type { SqlDialect, SqlExecutor, SqlValue } from '../db/sql.js';
 

@@ -933,7 +933,9 @@ export function openCache(file: string, key: Buffer | null): Cache {
   const db = new Database(file);
   try {
     if (key) applyCacheKey(db, key);
-    db.pragma('journal_mode = WAL');
+    // withoutOwnSync relies on WAL (NORMAL in a rollback journal could tear the file on a power cut): refuse to run without it.
+    const journal = db.pragma('journal_mode = WAL', { simple: true });
+    if (journal !== 'wal') throw new Error(`The cache needs SQLite's WAL journal, and ${file} got "${String(journal)}".`);
     // The outbox is the only copy of the agent's unsent work: fsync every commit.
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');

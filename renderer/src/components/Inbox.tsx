@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useId, useMemo, useRef, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { CHANNELS, PRIORITIES, TICKET_STATUSES, prioritySchema, type Channel } from '../../../shared/domain.js';
 import { INBOX_SLA_FILTERS, INBOX_SORTS, INBOX_VIEWS, inboxStatusFilterSchema } from '../../../shared/rpc.js';
@@ -232,7 +232,8 @@ function InboxList() {
     virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
   }, [selectedIndex, virtualizer]);
   const selectedLoaded = inboxRowAt({ rows, rowsOffset }, selectedIndex) !== undefined;
-  useEffect(() => {
+  // A layout effect: the selected row is a new element (keyed by its ticket), so focus goes back before the paint, not after it.
+  useLayoutEffect(() => {
     const list = scrollRef.current;
     if (!list || selectedIndex < 0) return;
     const active = document.activeElement;

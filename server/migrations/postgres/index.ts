@@ -21,6 +21,7 @@ import { postgresMigration013ReplyUploads } from './013-reply-uploads.js';
 import { postgresMigration014MessageSubjects } from './014-message-subjects.js';
 import { postgresMigration015TicketsUnanswered } from './015-tickets-unanswered.js';
 import { postgresMigration016ReportRollup } from './016-report-rollup.js';
+import { postgresMigration017WrapUpStarts } from './017-wrap-up-starts.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -42,6 +43,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration014MessageSubjects,
   postgresMigration015TicketsUnanswered,
   postgresMigration016ReportRollup,
+  postgresMigration017WrapUpStarts,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */
