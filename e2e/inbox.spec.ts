@@ -169,6 +169,9 @@ test('drives the inbox and the ticket pane by keyboard alone; keys typed into th
   await expect(selectedRow(page)).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.locator('section.ticket-pane')).toContainText('客户编号 2499');
+  // The rows mark what the search matched, where they show it (the customer's name, the subject).
+  await search.fill('质量问题');
+  await expect(page.locator('.inbox-row mark.search-hit').filter({ hasText: '质量问题' }).first()).toBeVisible();
   await page.keyboard.press('/');
   await page.keyboard.press('Escape');
   await expect.poll(async () => (await counts(page))[0]).toBeGreaterThan(SEEDED);

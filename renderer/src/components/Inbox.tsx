@@ -197,6 +197,7 @@ function InboxList() {
       rows: s.rows,
       rowsOffset: s.rowsOffset,
       total: s.total,
+      query: s.filters.query,
       selectedIndex: s.selectedIndex,
       openTicketId: s.openTicketId,
       moveSelection: s.moveSelection,
@@ -277,6 +278,7 @@ function InboxList() {
               top={item.start}
               selected={selected}
               open={row.id === state.openTicketId}
+              query={state.query}
               onSelect={selectIndex}
               onOpen={onOpen}
             />

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { InboxRow as InboxRowData } from '../../../shared/rpc.js';
 import { describeAssignment, formatDateTime, priorityKey, statusKey } from '../i18n.js';
+import { highlightParts } from '../searchHighlight.js';
 import { useAppStore, useT } from '../store/react.js';
 import { BulkCheckbox, RowRoutingBadges } from './BulkCheckbox.js';
 import { ChannelIcon } from './ChannelIcon.js';
@@ -37,6 +38,23 @@ function FollowUpMarker({ followUpAt }: { followUpAt: number }) {
   );
 }
 
+/** `text` with the search's terms marked (issue 12: the inbox highlights what the search matched). */
+function Highlighted({ text, query }: { text: string; query: string }) {
+  return (
+    <>
+      {highlightParts(text, query).map((part, i) =>
+        part.hit ? (
+          <mark key={i} className="search-hit">
+            {part.text}
+          </mark>
+        ) : (
+          part.text
+        ),
+      )}
+    </>
+  );
+}
+
 /** Every row is this tall (CSS `.inbox-row`), so the list's scroll height is known without rendering it. */
 export const INBOX_ROW_HEIGHT = 78;
 
@@ -50,12 +68,14 @@ interface InboxRowProps {
   top: number;
   selected: boolean;
   open: boolean;
+  /** The search the list shows ('' for none): its terms are marked in the row. */
+  query: string;
   onSelect: (index: number) => void;
   onOpen: (ticketId: string) => void;
 }
 
 /** One ticket in the inbox: a focusable option of the listbox. */
-export const InboxRow = memo(function InboxRow({ row, index, setSize, top, selected, open, onSelect, onOpen }: InboxRowProps) {
+export const InboxRow = memo(function InboxRow({ row, index, setSize, top, selected, open, query, onSelect, onOpen }: InboxRowProps) {
   const t = useT();
   const reason = row.assignmentReason
     ? t('inbox.assignment', { reason: describeAssignment(t, row.assignmentReason, row.assigneeName) })
@@ -88,11 +108,15 @@ export const InboxRow = memo(function InboxRow({ row, index, setSize, top, selec
         ) : null}
         <ChannelIcon channel={row.channel} />
         <TicketNumber className="ticket-id" id={row.id} />
-        <span className="customer-name">{row.customerName}</span>
+        <span className="customer-name">
+          <Highlighted text={row.customerName} query={query} />
+        </span>
         <SlaCountdown ticket={row} />
       </div>
       <div className="row-line row-subject">
-        <span className="subject">{row.subject || row.lastMessagePreview}</span>
+        <span className="subject">
+          <Highlighted text={row.subject || row.lastMessagePreview} query={query} />
+        </span>
         <RowRoutingBadges ticket={row} />
         <span className={`priority-badge priority-${row.priority}`}>{t(priorityKey(row.priority))}</span>
       </div>
