@@ -167,24 +167,6 @@ function InboxCount() {
 const INBOX_OVERSCAN_ROWS = 2;
 
 /**
- * How many keys the rendered rows cycle through: a power of two, at least as many as are
- * rendered, so consecutive places never share one.
- *
- * Rows are keyed by their place on screen (index modulo this), not by ticket. Each frame of
- * a fast scroll shows only rows it did not show before, and keyed by ticket every one of
- * them was unmounted and created again (about 15 elements each, created, styled and
- * removed: most of React's share of such a frame); keyed by place, a row keeps its
- * elements and only their text and attributes change. A row that stays on screen keeps its
- * place, so its key and memo hold as before. The selected row is keyed by its ticket, so
- * the element that has focus is never handed to another ticket.
- */
-function rowSlots(rendered: number): number {
-  let slots = 32;
-  while (slots < rendered) slots *= 2;
-  return slots;
-}
-
-/**
  * The list: every matching ticket has a place (the scroll height is the whole list), but
  * only the rows on screen are rendered, from the window the store holds; rows of a window
  * not loaded yet show as placeholders while the store fetches it.
@@ -233,7 +215,7 @@ function InboxList() {
     virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
   }, [selectedIndex, virtualizer]);
   const selectedLoaded = inboxRowAt({ rows, rowsOffset }, selectedIndex) !== undefined;
-  // A layout effect: the selected row is a new element (keyed by its ticket), so focus goes back before the paint, not after it.
+  // A layout effect: a row that came into view is a new element, so focus goes back before the paint, not after it.
   useLayoutEffect(() => {
     const list = scrollRef.current;
     if (!list || selectedIndex < 0) return;
@@ -254,7 +236,6 @@ function InboxList() {
   }
 
   const onOpen = useCallback((ticketId: string) => void openTicket(ticketId), [openTicket]);
-  const slots = rowSlots(items.length);
 
   return (
     <div ref={scrollRef} className="inbox-scroller">
@@ -268,10 +249,9 @@ function InboxList() {
         {items.map((item) => {
           const row = inboxRowAt({ rows, rowsOffset }, item.index);
           const selected = item.index === selectedIndex;
-          const slotKey = `slot-${String(item.index % slots)}`;
           return row ? (
             <InboxRow
-              key={selected ? `ticket-${row.id}` : slotKey}
+              key={row.id}
               row={row}
               index={item.index}
               setSize={total}
@@ -283,7 +263,7 @@ function InboxList() {
               onOpen={onOpen}
             />
           ) : (
-            <InboxRowPlaceholder key={slotKey} index={item.index} setSize={total} top={item.start} selected={selected} />
+            <InboxRowPlaceholder key={`placeholder-${String(item.index)}`} index={item.index} setSize={total} top={item.start} selected={selected} />
           );
         })}
       </ul>
