@@ -102,6 +102,10 @@ interface AttentionRow {
   at: number;
 }
 
+/** The newest needs-attention row of one refused mutation; cache migration 020's partial index `attention_by_mutation` serves it. */
+export const REFUSAL_SQL =
+  'SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at FROM attention WHERE mutation_id = ? ORDER BY id DESC LIMIT 1';
+
 function attentionFromRow(row: AttentionRow): AttentionEntry {
   return {
     id: row.id,
@@ -1060,9 +1064,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
        WHERE t.customer_id = ? AND t.id <> ? AND m.direction = 'inbound' AND m.source IS NOT NULL`,
     ),
     attentionCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM attention WHERE dismissed = 0'),
-    refusal: db.prepare<[string], AttentionRow>(
-      'SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at FROM attention WHERE mutation_id = ? ORDER BY id DESC LIMIT 1',
-    ),
+    refusal: db.prepare<[string], AttentionRow>(REFUSAL_SQL),
     dismissAttention: db.prepare<[number]>('UPDATE attention SET dismissed = 1 WHERE id = ? AND dismissed = 0'),
 
     insertDraft: db.prepare<[string, string, string, number, string | null]>(
