@@ -748,6 +748,11 @@ function identityRank(kind: CustomerIdentity['kind']): number {
   return kind === 'phone' ? 0 : kind === 'email' ? 1 : 2;
 }
 
+/** The bytes a user's uploads no reply claimed yet hold (the per-user quota): one seek of migration 027's covering index `reply_uploads_user`. */
+export const REPLY_UPLOAD_QUOTA_SQL = 'SELECT sum(size) AS bytes FROM reply_uploads WHERE user_id = ?';
+/** Uploads no reply claimed in time (the sweep): a range of `reply_uploads_created` (migration 022). */
+export const STALE_REPLY_UPLOADS_SQL = 'SELECT id FROM reply_uploads WHERE created_at < ?';
+
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -1972,7 +1977,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       if (await ex().get('SELECT 1 FROM attachments WHERE id = ?', [upload.id])) return 'conflict';
       const known = await ex().get<{ user_id: string; sha256: string }>('SELECT user_id, sha256 FROM reply_uploads WHERE id = ?', [upload.id]);
       if (known) return known.user_id === userId && known.sha256 === sha256 ? 'same' : 'conflict';
-      const pending = await ex().get<{ bytes: number | string | null }>('SELECT sum(size) AS bytes FROM reply_uploads WHERE user_id = ?', [userId]);
+      const pending = await ex().get<{ bytes: number | string | null }>(REPLY_UPLOAD_QUOTA_SQL, [userId]);
       if (Number(pending?.bytes ?? 0) + upload.data.length > ATTACHMENT_LIMITS.maxPendingBytes) return 'over_quota';
       await ex().run('INSERT INTO reply_uploads (id, user_id, file_name, content_type, size, sha256, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
         upload.id,
@@ -1989,7 +1994,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   }
 
   async function removeStaleReplyUploads(before: number): Promise<number> {
-    const stale = await ex().all<{ id: string }>('SELECT id FROM reply_uploads WHERE created_at < ?', [before]);
+    const stale = await ex().all<{ id: string }>(STALE_REPLY_UPLOADS_SQL, [before]);
     if (stale.length > 0) await ex().run('DELETE FROM reply_uploads WHERE created_at < ?', [before]);
     return stale.length;
   }

@@ -28,6 +28,7 @@ import { migration023MessageSubjects } from './023-message-subjects.js';
 import { migration024TicketsUnanswered } from './024-tickets-unanswered.js';
 import { migration025ReportRollup } from './025-report-rollup.js';
 import { migration026WrapUpStarts } from './026-wrap-up-starts.js';
+import { migration027ReplyUploadQuota } from './027-reply-upload-quota.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -59,6 +60,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration024TicketsUnanswered,
   migration025ReportRollup,
   migration026WrapUpStarts,
+  migration027ReplyUploadQuota,
 ];
 
 /** Versions already applied to this database, ascending. */

@@ -22,6 +22,7 @@ import { postgresMigration014MessageSubjects } from './014-message-subjects.js';
 import { postgresMigration015TicketsUnanswered } from './015-tickets-unanswered.js';
 import { postgresMigration016ReportRollup } from './016-report-rollup.js';
 import { postgresMigration017WrapUpStarts } from './017-wrap-up-starts.js';
+import { postgresMigration018ReplyUploadQuota } from './018-reply-upload-quota.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -44,6 +45,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration015TicketsUnanswered,
   postgresMigration016ReportRollup,
   postgresMigration017WrapUpStarts,
+  postgresMigration018ReplyUploadQuota,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */
