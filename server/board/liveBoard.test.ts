@@ -7,10 +7,11 @@
  * next day agree too.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_POLICIES, type Policies } from '../../shared/admin.js';
+import { DEFAULT_POLICIES, type Policies, type UserSkills } from '../../shared/admin.js';
 import type { Channel, User } from '../../shared/domain.js';
 import type { Mutation } from '../../shared/sync.js';
 import { uuidv7 } from '../credentials.js';
+import { openPostgresDatabase } from '../db/postgres.js';
 import { createReportRepository } from '../reports/reportRepository.js';
 import { startCommitStream, type CommitStream } from '../cluster/commitStream.js';
 import { openPostgresServerStore, type ServerStore } from '../store.js';
@@ -21,6 +22,16 @@ import { createBoardRepository, type BoardRepository } from './boardRepository.j
 import { createLiveBoardRepository, type LiveBoardRepository } from './liveBoard.js';
 
 const MIN = 60_000;
+/** What an admin's edit of agent1 sends, but the role. */
+const AGENT1_SKILLS: Omit<UserSkills, 'role'> = {
+  displayName: 'agent1',
+  channels: ['chat'],
+  groups: [],
+  tier: 1,
+  senior: false,
+  languages: ['zh'],
+  extension: null,
+};
 const HOUR = 60 * MIN;
 const CHANNELS_USED: readonly Channel[] = ['phone', 'chat', 'social', 'email'];
 const TEXTS = ['我的订单还没到', '发票开错了', '退款什么时候到账', '账号登录不上', '想咨询一下会员'];
@@ -201,6 +212,39 @@ for (const backend of TEST_BACKENDS) {
       expect(second.ticketId).not.toBe(first.ticketId);
     });
 
+    it('keeps who is an agent, and reads it again on the snapshot after an admin changes a role', async () => {
+      const admin = await store.createUser({ id: 'admin1', username: 'admin1', password: 'pw', displayName: '管理员', role: 'admin', channels: [] });
+      const board = liveBoard();
+      const { ticketId } = await store.ingestInbound({ channel: 'chat', customer: { name: '甲' }, text: '你好' }, { now: TEST_EPOCH });
+      await store.assignTicket({
+        ticketId,
+        assignee: { id: 'agent1', username: 'agent1', displayName: 'agent1' },
+        reason: { code: 'assigned_by_lead', byName: '李主管' },
+        now: TEST_EPOCH + 1,
+      });
+      const at = TEST_EPOCH + MIN;
+      const held = [{ userId: 'agent1', oldestOpen: { ticketId, createdAt: TEST_EPOCH }, viewingTicketId: null }];
+      expect((await board.snapshot(at)).agents).toEqual(held);
+      // Snapshots with no user changed in between (a ticket changed, the audit did not) read no user.
+      await store.ingestInbound({ channel: 'chat', customer: { name: '乙' }, text: '在吗' }, { now: TEST_EPOCH + 2 });
+      expect((await board.snapshot(at)).agents).toEqual(held);
+      expect((await board.snapshot(at + MIN)).agents).toEqual(held);
+      expect(board.stats()).toMatchObject({ loads: 1, agentReads: 1 });
+
+      // agent1 becomes a lead after the board started: the next snapshot leaves them out, as the recount does.
+      expect((await store.admin.updateUser(admin, 'agent1', { ...AGENT1_SKILLS, role: 'lead' }, TEST_EPOCH + 3)).result.ok).toBe(true);
+      const demoted = await board.snapshot(at);
+      expect(demoted.agents).toEqual([]);
+      expect(demoted).toEqual(await recount.snapshot(at));
+      expect(board.stats()).toMatchObject({ loads: 1, agentReads: 2 });
+      // And an agent again.
+      expect((await store.admin.updateUser(admin, 'agent1', { ...AGENT1_SKILLS, role: 'agent' }, TEST_EPOCH + 4)).result.ok).toBe(true);
+      const promoted = await board.snapshot(at);
+      expect(promoted.agents).toEqual(held);
+      expect(promoted).toEqual(await recount.snapshot(at));
+      expect(board.stats()).toMatchObject({ loads: 1, agentReads: 3 });
+    });
+
     it('remembers no change while nothing is loaded (no lead watching), and forgets what it re-read', async () => {
       const board = liveBoard();
       await store.ingestInbound({ channel: 'chat', customer: { name: '丙' }, text: '在吗' }, { now: TEST_EPOCH });
@@ -255,5 +299,62 @@ describe('live channel board on a second node (PostgreSQL, commit stream)', () =
     const snapshot = await board.snapshot(at);
     expect(snapshot).toEqual(await recount.snapshot(at));
     expect(snapshot.rows.find((row) => row.channel === 'chat')).toMatchObject({ pending: 1, inProgress: 1 });
+  });
+
+  it('leaves out an agent the other node made a lead, at its next snapshot (no event reaches this node: the audit in the database says so)', async () => {
+    const admin = await writer.createUser({ id: 'admin1', username: 'admin1', password: 'pw', displayName: '管理员', role: 'admin', channels: [] });
+    await writer.createUser({ id: 'agent1', username: 'agent1', password: 'pw', displayName: 'agent1', role: 'agent', channels: ['chat'] });
+    const { ticketId } = await writer.ingestInbound({ channel: 'chat', customer: { name: '甲' }, text: '你好' }, { now: TEST_EPOCH });
+    await writer.assignTicket({
+      ticketId,
+      assignee: { id: 'agent1', username: 'agent1', displayName: 'agent1' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: TEST_EPOCH + 1,
+    });
+    const at = TEST_EPOCH + HOUR;
+    expect((await board.snapshot(at)).agents).toEqual([{ userId: 'agent1', oldestOpen: { ticketId, createdAt: TEST_EPOCH }, viewingTicketId: null }]);
+    expect((await writer.admin.updateUser(admin, 'agent1', { ...AGENT1_SKILLS, role: 'lead' }, TEST_EPOCH + 2)).result.ok).toBe(true);
+    const snapshot = await board.snapshot(at);
+    expect(snapshot.agents).toEqual([]);
+    expect(snapshot).toEqual(await createBoardRepository(reader.sql, createReportRepository(reader.sql)).snapshot(at));
+    expect(board.stats()).toMatchObject({ loads: 1, agentReads: 2 });
+  });
+
+  it('hears a role change whose audit row committed after a newer one (ids taken in one order, commits in the other)', async () => {
+    await writer.createUser({ id: 'admin1', username: 'admin1', password: 'pw', displayName: '管理员', role: 'admin', channels: [] });
+    await writer.createUser({ id: 'agent1', username: 'agent1', password: 'pw', displayName: 'agent1', role: 'agent', channels: ['chat'] });
+    const { ticketId } = await writer.ingestInbound({ channel: 'chat', customer: { name: '甲' }, text: '你好' }, { now: TEST_EPOCH });
+    await writer.assignTicket({
+      ticketId,
+      assignee: { id: 'agent1', username: 'agent1', displayName: 'agent1' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: TEST_EPOCH + 1,
+    });
+    const at = TEST_EPOCH + HOUR;
+    const held = [{ userId: 'agent1', oldestOpen: { ticketId, createdAt: TEST_EPOCH }, viewingTicketId: null }];
+    expect((await board.snapshot(at)).agents).toEqual(held);
+    // Two admin writes on two nodes, as adminStore.ts makes them: the change and its audit row in one transaction.
+    const nodes = openPostgresDatabase({ connectionString: database.url, maxConnections: 2 });
+    const [first, second] = [await nodes.pool.connect(), await nodes.pool.connect()];
+    try {
+      const audit = "INSERT INTO admin_audit (at, actor_id, actor_name, action, target_id) VALUES (1, 'admin1', '管理员', $1, $2)";
+      await first.query('BEGIN');
+      await first.query("UPDATE users SET role = 'lead' WHERE id = 'agent1'");
+      await first.query(audit, ['user_updated', 'agent1']);
+      await second.query('BEGIN');
+      await second.query(audit, ['policies_set', null]);
+      await second.query('COMMIT');
+      // The newer id is seen first; the demotion is not committed yet.
+      expect((await board.snapshot(at)).agents).toEqual(held);
+      await first.query('COMMIT');
+      const snapshot = await board.snapshot(at);
+      expect(snapshot.agents).toEqual([]);
+      expect(snapshot).toEqual(await createBoardRepository(reader.sql, createReportRepository(reader.sql)).snapshot(at));
+      expect(board.stats()).toMatchObject({ loads: 1, agentReads: 3 });
+    } finally {
+      first.release();
+      second.release();
+      await nodes.close();
+    }
   });
 });

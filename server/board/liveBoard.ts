@@ -16,10 +16,15 @@
  * targets leads may change) sorted lists of the times involved, counted at the snapshot's `at`
  * by binary search. A snapshot thus costs the re-read of what changed, a few binary searches per
  * channel and queue, and one pass over the agents, whatever the number of open tickets. What
- * changes without a ticket change (who is an agent, the targets, the backlog thresholds) is read
- * at each snapshot; a full reload every hour bounds how long a change no commit announced, or
- * one the commit stream could not read (pruned before this node read it), stays uncounted (not
- * more often: on SQLite a load is synchronous SQL, 0.3–2 s of the event loop at 30,000 tickets).
+ * changes without a ticket change: the targets and the backlog thresholds are read at each
+ * snapshot; who is an agent is kept, and read again only when the admin audit has grown (every
+ * admin write of a user commits an `admin_audit` row with it; the commit stream carries ticket
+ * and customer changes only, so the audit, in the database every node reads, is what tells each
+ * node; one indexed count per snapshot instead of 1,000 user rows). A full reload every hour
+ * bounds how long a change no commit announced, or one the commit stream could not read
+ * (pruned before this node read it), stays uncounted, and likewise a user written around the
+ * admin paths (seeding, SQL by hand) (not more often: on SQLite a load is synchronous SQL,
+ * 0.3–2 s of the event loop at 30,000 tickets).
  * The SQL recount (boardRepository.ts) stays the definition: the tests hold the two to the same
  * snapshot after random changes.
  */
@@ -98,6 +103,12 @@ const REFRESH_BATCH = 200;
 const MAX_REMEMBERED_CHANGES = 50_000;
 /** A full reload this often even when nothing says so: a change no commit announced is not kept wrong for long. */
 const DEFAULT_RELOAD_EVERY_MS = 60 * 60 * 1000;
+/**
+ * Audit ids this far below the newest are counted again at each snapshot, not only the newest:
+ * on PostgreSQL two admin writes on two nodes can commit in the other order than they took their
+ * ids, and one that commits after a newer id was seen still changes the count.
+ */
+const AUDIT_RECOUNT_WINDOW = 64;
 
 /** The board's columns of tickets `t` (message counts and the survey as the day report reads them), from `from`, where `where`. */
 function boardTicketsSql(dialect: SqlDialect, from: string, where: string): string {
@@ -280,8 +291,8 @@ export interface LiveBoardOptions {
 export interface LiveBoardRepository extends BoardRepository {
   /** Stops listening to the commits. */
   stop(): void;
-  /** How many tickets the node holds in memory, how many full loads it made, and changed tickets waiting to be re-read (tests, bench). */
-  stats(): { tickets: number; loads: number; refreshed: number; remembered: number };
+  /** How many tickets the node holds in memory, how many full loads it made, changed tickets waiting to be re-read, and reads of who is an agent (tests, bench). */
+  stats(): { tickets: number; loads: number; refreshed: number; remembered: number; agentReads: number };
 }
 
 export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardRepository {
@@ -306,6 +317,10 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
   let loads = 0;
   let refreshed = 0;
   const turn = createTurns();
+  /** Who is an agent as last read, and the admin audit as it stood just before (ids above `floor`: how many, the newest). */
+  let agents: { ids: string[]; floor: number; count: number; newest: number | null; at: number } | null = null;
+  let agentReads = 0;
+  const agentTurn = createTurns();
 
   const stopListening = options.commits.onDidCommitChanges((batch) => {
     // Nothing loaded: the next load reads everything, so there is nothing to remember.
@@ -444,9 +459,37 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     }
   }
 
-  /** Who is an agent, by id in the database's order: roles change without a ticket change (the admin page), so this is read each time. */
+  /** The admin audit's rows above `floor`: how many, and the newest id (one range of its primary key). */
+  async function auditMark(floor: number): Promise<{ count: number; newest: number | null }> {
+    const row = await sql.get<{ n: number | string; newest: number | string | null }>('SELECT COUNT(*) AS n, MAX(id) AS newest FROM admin_audit WHERE id > ?', [
+      floor,
+    ]);
+    return { count: Number(row?.n ?? 0), newest: nullableNumber(row?.newest ?? null) };
+  }
+
+  /**
+   * Who is an agent, by id in the database's order. Roles change without a ticket change (the
+   * admin page), and always with an admin audit row in the same transaction: the list is read
+   * again when the audit grew (on any node), when an hour has passed, or never read yet.
+   */
   async function agentIds(): Promise<string[]> {
-    return (await sql.all<{ id: string }>("SELECT id FROM users WHERE role = 'agent' ORDER BY id")).map((row) => row.id);
+    const release = await agentTurn();
+    try {
+      if (agents && clock() - agents.at < reloadEveryMs) {
+        const mark = await auditMark(agents.floor);
+        if (mark.count === agents.count && mark.newest === agents.newest) return agents.ids;
+      }
+      // The audit before the users: a change committed between the two reads is read again next time, never missed.
+      const newest = nullableNumber((await sql.get<{ newest: number | string | null }>('SELECT MAX(id) AS newest FROM admin_audit'))?.newest ?? null);
+      const floor = Math.max(0, (newest ?? 0) - AUDIT_RECOUNT_WINDOW);
+      const mark = await auditMark(floor);
+      const ids = (await sql.all<{ id: string }>("SELECT id FROM users WHERE role = 'agent' ORDER BY id")).map((row) => row.id);
+      agents = { ids, floor, ...mark, at: clock() };
+      agentReads += 1;
+      return ids;
+    } finally {
+      release();
+    }
   }
 
   async function targets(): Promise<Map<string, number>> {
@@ -547,7 +590,7 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     stop() {
       stopListening();
     },
-    stats: () => ({ tickets: tickets.size, loads, refreshed, remembered: changed.size }),
+    stats: () => ({ tickets: tickets.size, loads, refreshed, remembered: changed.size, agentReads }),
   };
   return repository;
 }
