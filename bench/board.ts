@@ -8,7 +8,9 @@
  * load, whether both ways gave the same snapshot every run, and `board_live_counts_floor_ms_p99`:
  * one bare COUNT over the open tickets. The
  * database also holds 10,000 tickets completed today and 200,000 of the 30 days before
- * (what a busy centre's table looks like); data is written straight into the migrated schema.
+ * (what a busy centre's table looks like) and 10,000 admin audit rows (which the live board
+ * counts the newest of to know whether who is an agent changed); data is written straight into
+ * the migrated schema.
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import path from 'node:path';
@@ -46,6 +48,9 @@ function seedBoardBench(filePath: string, counts: { agents: number; open: number
   );
   db.transaction(() => {
     for (let a = 0; a < counts.agents; a++) user.run(`agent${String(a)}`, `agent${String(a)}`, `坐席${String(a)}`);
+    // Years of admin writes: the live board counts the audit's newest rows at each snapshot to know whether a user changed.
+    const audit = db.prepare(`INSERT INTO admin_audit (at, actor_id, actor_name, action, target_id) VALUES (0, 'agent0', 'admin', 'user_updated', ?)`);
+    for (let i = 0; i < counts.agents * 10; i++) audit.run(`agent${String(i % counts.agents)}`);
     db.prepare(`INSERT INTO customers (id, name, created_at) VALUES ('CUS20241101001', '张伟', 0)`).run();
     let n = 0;
     const add = (createdAt: number, status: string, assignee: string | null, completedAt: number | null) => {
