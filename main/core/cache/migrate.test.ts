@@ -8,6 +8,8 @@ import { CACHE_MIGRATIONS } from './migrations/index.js';
 
 /** The newest schema version (numbers are handed out ahead, so it may run ahead of the count while a branch waits to land). */
 const NEWEST = CACHE_MIGRATIONS.at(-1)!.version;
+/** Migration numbers given to another branch while this one took the next: 020 (this branch has 021). Remove once it lands. */
+const HANDED_OUT: readonly number[] = [20];
 
 describe('migrateCache', () => {
   let dir: string;
@@ -19,8 +21,11 @@ describe('migrateCache', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('numbers the migrations 1, 2, 3… without gaps', () => {
-    expect(CACHE_MIGRATIONS.map((m) => m.version)).toEqual(CACHE_MIGRATIONS.map((_, i) => i + 1));
+  it('numbers the migrations 1, 2, 3… in order, without gaps but the numbers handed out to a branch that has not landed', () => {
+    const versions = CACHE_MIGRATIONS.map((m) => m.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    const numbered = [...new Set([...versions, ...HANDED_OUT])].sort((a, b) => a - b);
+    expect(numbered).toEqual(numbered.map((_, i) => i + 1));
   });
 
   it('runs each migration once, across reopenings of the file', () => {

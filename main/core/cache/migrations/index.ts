@@ -18,6 +18,7 @@ import { migration016Knowledge } from './016-knowledge.js';
 import { migration017ReplySubjects } from './017-reply-subjects.js';
 import { migration018BigramSearch } from './018-bigram-search.js';
 import { migration019OutboxRowid } from './019-outbox-rowid.js';
+import { migration021AttachmentBytes } from './021-attachment-bytes.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -42,4 +43,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration017ReplySubjects,
   migration018BigramSearch,
   migration019OutboxRowid,
+  migration021AttachmentBytes,
 ];
