@@ -93,8 +93,13 @@ export function createAttachmentCache(db: Database.Database): { reader: Attachme
      ORDER BY h.created_at DESC, h.attachment_id LIMIT ?`,
   );
   const heldTicketOf = db.prepare<[string, string], string>(`SELECT h.ticket_id FROM (${HELD_ATTACHMENTS_SQL}) h WHERE h.attachment_id = ? LIMIT 1`).pluck();
+  // Per kept row (few), not per held ticket: a lead's cache holds every ticket, and this runs after every synced change.
   const dropNotHeld = db.prepare<[string], { ticket_id: string }>(
-    `DELETE FROM attachment_bytes WHERE attachment_id NOT IN (SELECT h.attachment_id FROM (${HELD_ATTACHMENTS_SQL}) h WHERE h.attachment_id IS NOT NULL) RETURNING ticket_id`,
+    `DELETE FROM attachment_bytes WHERE NOT EXISTS (
+       SELECT 1 FROM tickets t JOIN messages m ON m.ticket_id = t.id, json_each(m.attachments_json) j
+       WHERE t.id = attachment_bytes.ticket_id AND t.assignee_id = ? AND t.status IN (${OPEN_STATUSES_SQL})
+         AND m.attachments_json <> '[]' AND json_extract(j.value, '$.id') = attachment_bytes.attachment_id
+     ) RETURNING ticket_id`,
   );
   const leastRecentlyUsed = db.prepare<[], { attachment_id: string; ticket_id: string; size: number }>(
     'SELECT attachment_id, ticket_id, size FROM attachment_bytes ORDER BY used_at, attachment_id',
