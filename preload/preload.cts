@@ -45,6 +45,7 @@ function callFailure(error: RpcErrorShape): RpcErrorShape & { name: string } {
     message: error.message,
     ...(error.refusal ? { refusal: error.refusal } : {}),
     ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    ...(error.offlineFile ? { offlineFile: error.offlineFile } : {}),
   };
 }
 

@@ -20,6 +20,25 @@ export const ATTACHMENT_LIMITS = {
 } as const;
 
 /**
+ * Bytes of attachments a workstation keeps by default for the tickets its agent holds, so they
+ * open offline (issue 12; docs/technical/core.md, Attachments offline). Kept inside the
+ * encrypted cache, least recently used dropped first; a file larger than the whole budget is never kept.
+ */
+export const OFFLINE_ATTACHMENT_BUDGET_BYTES = 200 * 1024 * 1024;
+
+/**
+ * Why an attachment cannot be opened offline, riding on the `offline` error of
+ * `attachment.download` so the renderer says it in the agent's language: `not_kept` (not on
+ * this workstation yet: a ticket not held, or not fetched before the connection went),
+ * `over_budget` (larger than what this workstation keeps for offline use, `budgetBytes`).
+ */
+export const offlineFileSchema = z.object({
+  reason: z.enum(['not_kept', 'over_budget']),
+  budgetBytes: z.number().int().nonnegative(),
+});
+export type OfflineFile = z.infer<typeof offlineFileSchema>;
+
+/**
  * Extensions refused outright: programs and scripts a customer could run by opening the
  * file, and markup a browser would render (html, svg, xml) if ever served inline.
  */

@@ -7,7 +7,14 @@
  */
 import { ticketPresenceRequestSchema, type TicketPresenceEvent } from './collision.js';
 import { z } from 'zod';
-import { ATTACHMENT_LIMITS, attachmentFileNameSchema, replyAttachmentsSchema, type ReplyAttachment } from './attachments.js';
+import {
+  ATTACHMENT_LIMITS,
+  attachmentFileNameSchema,
+  offlineFileSchema,
+  replyAttachmentsSchema,
+  type OfflineFile,
+  type ReplyAttachment,
+} from './attachments.js';
 import { replySubjectSchema } from './replySubject.js';
 import type { CtiCall } from './cti.js';
 import {
@@ -288,6 +295,8 @@ export interface TicketDetail {
   reach: CustomerReach;
   /** A customer message came after the ticket was last opened; the renderer marks it read (`ticket.markRead`). */
   unread: boolean;
+  /** The attachments of this ticket whose bytes this workstation keeps: they open offline too. */
+  keptAttachmentIds: string[];
 }
 
 const emptyParams = z.object({}).strict();
@@ -494,7 +503,11 @@ export const rpcParamSchemas = {
   'customer.matches': customerMatchesRequestSchema,
   /** The customer's earlier tickets and messages on every channel, read-only, a page at a time; offline from the cache as of when it was fetched. */
   'customer.history': customerHistoryRequestSchema,
-  /** Fetches an attachment's bytes from the server (online only, up to MAX_ATTACHMENT_DOWNLOAD_BYTES). */
+  /**
+   * An attachment's bytes (up to MAX_ATTACHMENT_DOWNLOAD_BYTES): the ones this workstation keeps
+   * (online or offline), else from the server with the agent's token; offline and not kept fails
+   * `offline` with `offlineFile` saying why.
+   */
   'attachment.download': z.object({ attachmentId: entityIdSchema }).strict(),
   /**
    * Uploads a file for a reply on this ticket (online only), under an id the renderer makes
@@ -818,6 +831,8 @@ export interface RpcErrorShape {
   refusal?: TicketRefusal;
   /** With `rate_limited`: how long until the server accepts another try. */
   retryAfterMs?: number;
+  /** With `offline` from `attachment.download`: why the file is not on this workstation. */
+  offlineFile?: OfflineFile;
 }
 
 /**
@@ -849,6 +864,7 @@ const rpcErrorShapeSchema = z.object({
   message: z.string(),
   refusal: ticketRefusalSchema.optional().catch(undefined),
   retryAfterMs: z.number().int().positive().optional(),
+  offlineFile: offlineFileSchema.optional().catch(undefined),
 });
 
 /** What the host sends back: a response to one request, or a pushed event. */

@@ -27,6 +27,11 @@ export interface WorkstationCoreOptions {
   reconnectDelayMs?: number;
   /** Longest reconnect delay (ms; default 30 s). */
   reconnectDelayMaxMs?: number;
+  /**
+   * Bytes of attachments kept in the cache for the tickets the user holds, so they open offline
+   * (default OFFLINE_ATTACHMENT_BUDGET_BYTES, 200 MB; 0 keeps none). See attachments/attachmentKeeper.ts.
+   */
+  attachmentBudgetBytes?: number;
 }
 
 export type RpcOutcome = { ok: true; result: unknown } | { ok: false; error: RpcErrorShape };

@@ -1,5 +1,6 @@
 /** The one error type core services throw; `invoke` turns it into `{ ok: false, error }`. */
 import type { z } from 'zod';
+import type { OfflineFile } from '../../shared/attachments.js';
 import type { RpcErrorCode, RpcErrorShape } from '../../shared/rpc.js';
 import { describeRefusal, type TicketRefusal } from '../../shared/ticketRules.js';
 
@@ -7,8 +8,8 @@ export class RpcError extends Error {
   constructor(
     readonly code: RpcErrorCode,
     message: string,
-    /** A ticket rule's refusal (for the renderer to say in the agent's language), or the wait of `rate_limited`. */
-    readonly details: { refusal?: TicketRefusal; retryAfterMs?: number } = {},
+    /** A ticket rule's refusal (for the renderer to say in the agent's language), the wait of `rate_limited`, or why a file is not kept offline. */
+    readonly details: { refusal?: TicketRefusal; retryAfterMs?: number; offlineFile?: OfflineFile } = {},
   ) {
     super(message);
     this.name = 'RpcError';
@@ -20,6 +21,7 @@ export class RpcError extends Error {
       message: this.message,
       ...(this.details.refusal ? { refusal: this.details.refusal } : {}),
       ...(this.details.retryAfterMs !== undefined ? { retryAfterMs: this.details.retryAfterMs } : {}),
+      ...(this.details.offlineFile ? { offlineFile: this.details.offlineFile } : {}),
     };
   }
 }

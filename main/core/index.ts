@@ -58,6 +58,8 @@ import { startKnowledgeSession, type KnowledgeSession } from './knowledge/knowle
 import { startAlarmSession, type AlarmSession } from './alarms/alarmSession.js';
 import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
+import { startAttachmentKeeper, type AttachmentKeeper } from './attachments/attachmentKeeper.js';
+import { OFFLINE_ATTACHMENT_BUDGET_BYTES } from '../../shared/attachments.js';
 import { provisionalIdsOf, type CreateTicketMutation } from '../../shared/manualTicket.js';
 import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
 
@@ -177,6 +179,9 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   /** The web chat signals (typing, read marks) of the active session; null while it has no socket. */
   let chat: ChatSession | null = null;
   let collision: CollisionSession | null = null;
+  /** Keeps the bytes of the held tickets' attachments in the cache; null without a token (signed in offline, or signed out). */
+  let attachmentKeeper: AttachmentKeeper | null = null;
+  const attachmentBudgetBytes = Math.max(0, Math.floor(options.attachmentBudgetBytes ?? OFFLINE_ATTACHMENT_BUDGET_BYTES));
   let closed = false;
   /**
    * The cache key of a user the server refused the password of (they signed in offline with
@@ -390,9 +395,14 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         updateConnection(patch);
         // The server is reachable again: sign-outs it missed can reach it now.
         if (patch.status === 'online') void flushLogouts();
+        // Synced: fetch the held tickets' attachments that are not kept yet.
+        if (connection.status === 'online') attachmentKeeper?.kick();
       },
       onChanged: (ticketIds) => {
-        if (isCurrent()) notifier.add(ticketIds);
+        if (!isCurrent()) return;
+        notifier.add(ticketIds);
+        // A ticket taken, released or closed, a message with files: what is kept follows (online only it fetches).
+        attachmentKeeper?.kick();
       },
       onCustomerMessages: (messages) => {
         if (isCurrent()) emit('customerMessages', { messages });
@@ -407,6 +417,19 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       },
       onUnauthorized: (reason) => {
         if (isCurrent()) signOut(reason === 'revoked' ? SESSION_REVOKED_MESSAGE : SESSION_EXPIRED_MESSAGE, reason);
+      },
+    });
+    attachmentKeeper?.stop();
+    attachmentKeeper = startAttachmentKeeper({
+      serverUrl,
+      token: session.stored.token,
+      cache: session.cache,
+      userId: session.stored.user.id,
+      budgetBytes: attachmentBudgetBytes,
+      now,
+      isOnline: () => isCurrent() && connection.status === 'online',
+      onChanged: (ticketIds) => {
+        if (isCurrent()) notifier.add(ticketIds);
       },
     });
     routing?.stop();
@@ -601,6 +624,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     const session = active;
     if (!session) return;
     active = null;
+    attachmentKeeper?.stop();
+    attachmentKeeper = null;
     routing?.stop();
     routing = null;
     queue?.stop();
@@ -771,6 +796,9 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
           token: session.offline ? '' : session.stored.token,
           online: connection.status === 'online',
           now,
+          userId: session.stored.user.id,
+          attachmentBudgetBytes,
+          changed: (ticketIds) => notifier.add(ticketIds),
         };
       },
     }),

@@ -11,12 +11,14 @@
  * --server is absent), DATA_DIR (the cores' caches and settings; default
  * ./.data/workstation), RENDERER_DIR (the built renderer; default dist/renderer),
  * WORKSTATION_SEATS (when --seats is absent: how many people at once; default 8),
- * WORKSTATION_SEAT_IDLE_MS (a seat with no page and nobody signed in closes after this; default 10 min).
+ * WORKSTATION_SEAT_IDLE_MS (a seat with no page and nobody signed in closes after this; default 10 min),
+ * WORKSTATION_ATTACHMENT_BUDGET_BYTES (attachment bytes each seat's cache keeps for offline use; default 200 MB).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { OFFLINE_ATTACHMENT_BUDGET_BYTES } from '../../shared/attachments.js';
 import { createWorkstationCore, keyFileProtector } from '../core/index.js';
 import { startBrowserHost } from './browserHost.js';
 import { createSeats, DEFAULT_MAX_SEATS, DEFAULT_SEAT_IDLE_CLOSE_MS, seatDataDir } from './seats.js';
@@ -32,6 +34,8 @@ export interface BrowserModeSettings {
   staticDir: string;
   maxSeats: number;
   seatIdleCloseMs: number;
+  /** Attachment bytes each core keeps in its cache for the tickets its user holds (core.md, Attachments offline). */
+  attachmentBudgetBytes: number;
 }
 
 /** The most seats one workstation process runs: each is a core with its caches and its own server connection. */
@@ -70,8 +74,14 @@ export function readBrowserModeSettings(argv: string[], env: NodeJS.ProcessEnv):
   if (!Number.isInteger(seatIdleCloseMs) || seatIdleCloseMs < 1_000) {
     throw new Error(`WORKSTATION_SEAT_IDLE_MS must be a whole number of milliseconds, at least 1000, got "${idleText}"`);
   }
+  const budgetText = env.WORKSTATION_ATTACHMENT_BUDGET_BYTES ?? String(OFFLINE_ATTACHMENT_BUDGET_BYTES);
+  const attachmentBudgetBytes = Number(budgetText);
+  if (!Number.isSafeInteger(attachmentBudgetBytes) || attachmentBudgetBytes < 0) {
+    throw new Error(`WORKSTATION_ATTACHMENT_BUDGET_BYTES must be a whole number of bytes (0 keeps none), got "${budgetText}"`);
+  }
   return {
     serverUrl: serverUrl.replace(/\/+$/, ''),
+    attachmentBudgetBytes,
     port,
     maxSeats,
     seatIdleCloseMs,
@@ -89,7 +99,13 @@ export async function runBrowserMode(settings: BrowserModeSettings): Promise<voi
     maxSeats: settings.maxSeats,
     idleCloseMs: settings.seatIdleCloseMs,
     // No OS keychain to reach from here: a stored session's cache key is sealed by a 0600 key file in the seat's folder.
-    openCore: (seatDir) => createWorkstationCore({ dataDir: seatDir, serverUrl: settings.serverUrl, keyProtector: keyFileProtector(seatDir) }),
+    openCore: (seatDir) =>
+      createWorkstationCore({
+        dataDir: seatDir,
+        serverUrl: settings.serverUrl,
+        keyProtector: keyFileProtector(seatDir),
+        attachmentBudgetBytes: settings.attachmentBudgetBytes,
+      }),
     log: (line) => console.log(`[seats] ${line}`),
   });
   let host: Awaited<ReturnType<typeof startBrowserHost>>;

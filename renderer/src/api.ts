@@ -22,6 +22,7 @@ import {
   type WorkstationApi,
 } from '../../shared/rpc.js';
 import { ticketRefusalSchema, type TicketRefusal } from '../../shared/ticketRules.js';
+import { offlineFileSchema, type OfflineFile } from '../../shared/attachments.js';
 
 /** How long a call made while the host link is down waits for it to come back. */
 const RECONNECT_WAIT_MS = 10_000;
@@ -32,26 +33,36 @@ export class RpcError extends Error implements RpcErrorShape {
   readonly code: RpcErrorShape['code'];
   readonly refusal?: TicketRefusal;
   readonly retryAfterMs?: number;
+  readonly offlineFile?: OfflineFile;
   constructor(shape: RpcErrorShape) {
     super(shape.message);
     this.name = 'RpcError';
     this.code = shape.code;
     if (shape.refusal) this.refusal = shape.refusal;
     if (shape.retryAfterMs !== undefined) this.retryAfterMs = shape.retryAfterMs;
+    if (shape.offlineFile) this.offlineFile = shape.offlineFile;
   }
 }
 
 export function toRpcErrorShape(error: unknown): RpcErrorShape {
   if (typeof error === 'object' && error !== null) {
-    const { code, message, refusal, retryAfterMs } = error as { code?: unknown; message?: unknown; refusal?: unknown; retryAfterMs?: unknown };
+    const { code, message, refusal, retryAfterMs, offlineFile } = error as {
+      code?: unknown;
+      message?: unknown;
+      refusal?: unknown;
+      retryAfterMs?: unknown;
+      offlineFile?: unknown;
+    };
     if (typeof code === 'string' && (RPC_ERROR_CODES as readonly string[]).includes(code)) {
       // The refusal came through the preload or the host envelope; read it again rather than trust its shape.
       const facts = ticketRefusalSchema.safeParse(refusal);
+      const notKept = offlineFileSchema.safeParse(offlineFile);
       return {
         code: code as RpcErrorShape['code'],
         message: typeof message === 'string' ? message : '',
         ...(facts.success ? { refusal: facts.data } : {}),
         ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? { retryAfterMs } : {}),
+        ...(notKept.success ? { offlineFile: notKept.data } : {}),
       };
     }
     // Electron's ipcRenderer.invoke rewrites rejections to "Error invoking remote method '…': <message>".

@@ -58,6 +58,12 @@ export const customersEn = {
   'attachment.downloadName': 'Download {name} ({size})',
   'attachment.downloading': 'Downloading…',
   'attachment.failed': 'Could not download {name}: {reason}',
+  'attachment.kept': 'Saved offline',
+  'attachment.keptTitle': 'Saved on this computer: opens offline too',
+  'attachment.notKeptOffline':
+    'You are offline and {name} is not saved on this computer, so it cannot be opened now. It can be downloaded once the connection is back.',
+  'attachment.overBudgetOffline':
+    'You are offline and {name} ({size}) is larger than the {budget} this computer keeps for offline use, so it was not saved here. It can be downloaded once the connection is back.',
   'delivery.failedWarning': 'Not delivered to the customer: {error}',
   'delivery.failedUnknown': 'Not delivered to the customer.',
   'call.inbound': 'Incoming call',
@@ -124,6 +130,10 @@ export const customersZhCN: Record<CustomersMessageKey, string> = {
   'attachment.downloadName': '下载 {name}（{size}）',
   'attachment.downloading': '正在下载…',
   'attachment.failed': '无法下载 {name}：{reason}',
+  'attachment.kept': '已存本机',
+  'attachment.keptTitle': '已保存在本机，离线时也能打开',
+  'attachment.notKeptOffline': '当前离线，{name} 未保存在本机，暂时无法打开。恢复连接后即可下载。',
+  'attachment.overBudgetOffline': '当前离线，{name}（{size}）超过本机为离线使用保留的 {budget}，因此未保存在本机。恢复连接后即可下载。',
   'delivery.failedWarning': '未能送达客户：{error}',
   'delivery.failedUnknown': '未能送达客户。',
   'call.inbound': '来电',

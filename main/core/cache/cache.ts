@@ -66,6 +66,7 @@ import { migrateCache } from './migrate.js';
 import { createKnowledgeCache, type KnowledgeCacheReader, type KnowledgeCacheWriter } from './knowledgeCache.js';
 import { createScriptCache, type ScriptCacheReader, type ScriptCacheWriter } from './scriptCache.js';
 import { createHistoryCache, type HistoryCacheReader, type HistoryCacheWriter } from './historyCache.js';
+import { createAttachmentCache, type AttachmentCacheReader, type AttachmentCacheWriter } from './attachmentCache.js';
 import { REBUILD_SEARCH_SQL } from './migrations/008-deferred-search.js';
 import { CLEAR_BIGRAMS_SQL, REBUILD_BIGRAMS_SQL } from './migrations/018-bigram-search.js';
 import { isBigramTerm } from './searchBigrams.js';
@@ -184,7 +185,7 @@ export interface PushOutcome {
 }
 
 /** Read side of the cache. */
-export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, KnowledgeCacheReader {
+export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, KnowledgeCacheReader, AttachmentCacheReader {
   syncState(): SyncState;
   ticket(ticketId: string): Ticket | null;
   ticketDetail(ticketId: string): TicketDetail | null;
@@ -224,7 +225,7 @@ export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, Know
 }
 
 /** Write side of the cache; each method is one transaction. */
-export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, KnowledgeCacheWriter {
+export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, KnowledgeCacheWriter, AttachmentCacheWriter {
   /**
    * Makes sure the cached content was fetched in this view of personal data (agents: masked,
    * leads: clear). When it was not — a cache from before masking, or the user's role changed —
@@ -324,6 +325,7 @@ const PURGE_CONTENT_SQL = `
   ${CLEAR_BIGRAMS_SQL}
   DELETE FROM customer_history;
   DELETE FROM customer_history_state;
+  DELETE FROM attachment_bytes;
   -- A lead's cache holds draft articles an agent may not read: a change of role drops them too.
   DELETE FROM kb_articles;
   INSERT INTO kb_fts (kb_fts) VALUES ('rebuild');
@@ -1528,9 +1530,12 @@ export function openCache(file: string, key: Buffer | null): Cache {
   const historyCache = createHistoryCache(db);
   // And the knowledge base with its search (knowledgeCache.ts).
   const knowledgeCache = createKnowledgeCache(db);
+  // And the attachment bytes kept for the tickets the user holds (attachmentCache.ts).
+  const attachmentCache = createAttachmentCache(db);
   const reader: CacheReader = {
     ...scriptCache.reader,
     ...historyCache.reader,
+    ...attachmentCache.reader,
     ...knowledgeCache.reader,
     syncState() {
       const row = stmt.syncState.get();
@@ -1568,6 +1573,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         drafts: stmt.draftsForTicket.all(ticketId).map(draftFromRow),
         reach: customerReach(ticketId, inbound, customerRow ? customer : null),
         unread: stmt.isUnread.get(ticketId) !== undefined,
+        keptAttachmentIds: messages.some((m) => m.attachments.length > 0) ? attachmentCache.reader.keptAttachmentIds(ticketId) : [],
       };
     },
     inboxWindow: (filter, viewer = null) => inboxWindow(filter, viewer),
@@ -1652,6 +1658,10 @@ export function openCache(file: string, key: Buffer | null): Cache {
     // a power cut may lose the newest page (the server has it), so the open does not wait for an fsync.
     keepCustomerHistory: (customerId, request, page, fetchedAt) =>
       withoutOwnSync(() => historyCache.writer.keepCustomerHistory(customerId, request, page, fetchedAt)),
+    // Kept attachment bytes are copies of what the server has: like the history, a power cut may lose the newest (it is fetched again).
+    keepAttachmentBytes: (userId, attachment, options) => withoutOwnSync(() => attachmentCache.writer.keepAttachmentBytes(userId, attachment, options)),
+    touchKeptAttachment: (attachmentId, now) => withoutOwnSync(() => attachmentCache.writer.touchKeptAttachment(attachmentId, now)),
+    pruneKeptAttachments: (userId, budgetBytes) => withoutOwnSync(() => attachmentCache.writer.pruneKeptAttachments(userId, budgetBytes)),
     adoptPiiView(view) {
       const before = stmt.piiView.get()?.pii_view ?? null;
       if (before === view) return false;

@@ -3,7 +3,8 @@
  * (works offline), asking the server which customers are possibly the same one and merging
  * two of them (server requests over the sync socket, online only), the customer's whole
  * history (from the server, kept in the cache for the customers of held tickets and read
- * from there while offline), and fetching an attachment's bytes for the renderer to save. Params arrive validated with
+ * from there while offline), and an attachment's bytes for the renderer to save (kept ones from the cache, online or
+ * offline; attachments/attachmentKeeper.ts keeps them). Params arrive validated with
  * the schemas of shared/rpc.ts; every server answer is parsed before it is trusted.
  */
 import type { z } from 'zod';
@@ -12,7 +13,8 @@ import { MAX_ATTACHMENT_DOWNLOAD_BYTES, type RpcResults, type rpcParamSchemas } 
 import type { Cache } from '../cache/cache.js';
 import { askServer } from '../askServer.js';
 import { RpcError, refusalError } from '../errors.js';
-import { attachmentRefusalSchema, checkAttachment, replyAttachmentSchema, type AttachmentRefusal } from '../../../shared/attachments.js';
+import { ATTACHMENT_DOWNLOAD_TIMEOUT_MS, attachmentTooLarge, fetchAttachmentBytes } from '../attachments/fetchAttachment.js';
+import { attachmentRefusalSchema, checkAttachment, formatFileSize, replyAttachmentSchema, type AttachmentRefusal } from '../../../shared/attachments.js';
 import type { ApiErrorBody } from '../../../shared/httpApi.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
 
@@ -30,9 +32,8 @@ export type CustomerHandlers = {
   [M in CustomerMethod]: (params: z.output<(typeof rpcParamSchemas)[M]>) => Promise<RpcResults[M]> | RpcResults[M];
 };
 
-/** How long a merge waits for the server's answer, and a download for the server's bytes. */
+/** How long a merge waits for the server's answer. */
 export const CUSTOMER_REQUEST_TIMEOUT_MS = 10_000;
-export const ATTACHMENT_DOWNLOAD_TIMEOUT_MS = 60_000;
 /** Most customers one search returns. */
 export const CUSTOMER_SEARCH_LIMIT = 20;
 
@@ -45,12 +46,14 @@ export interface CustomerSessionView {
   token: string;
   /** Whether the core is online (synced and connected). */
   online: boolean;
-  /** The clock (epoch ms): when a history page was fetched. */
+  /** The clock (epoch ms): when a history page was fetched, an attachment kept or opened. */
   now: () => number;
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  /** The signed-in user: attachment bytes are kept for the open tickets they hold. */
+  userId: string;
+  /** Bytes of attachments this workstation keeps for offline use. */
+  attachmentBudgetBytes: number;
+  /** Tells the renderer that these tickets' kept files changed (they show which open offline). */
+  changed: (ticketIds: string[]) => void;
 }
 
 export function createCustomerHandlers(options: { serverUrl: string; current(): CustomerSessionView }): CustomerHandlers {
@@ -125,51 +128,40 @@ export function createCustomerHandlers(options: { serverUrl: string; current(): 
     },
 
     async 'attachment.download'({ attachmentId }) {
-      const { cache, token, online } = options.current();
+      const { cache, token, online, now, userId, attachmentBudgetBytes, changed } = options.current();
       // Only attachments of tickets this workstation shows; the server checks the same again.
       const attachment = cache.reader.attachment(attachmentId);
       if (!attachment) throw new RpcError('not_found', `Attachment ${attachmentId} is not on any ticket you can see.`);
-      const tooLarge = (size: number) =>
-        new RpcError(
-          'too_large',
-          `${attachment.fileName} is ${megabytes(size)}; attachments over ${megabytes(MAX_ATTACHMENT_DOWNLOAD_BYTES)} cannot be downloaded here.`,
+      if (attachment.size > MAX_ATTACHMENT_DOWNLOAD_BYTES) throw attachmentTooLarge(attachment.fileName, attachment.size);
+      // Kept on this workstation (the tickets the agent holds): the same bytes online or offline, no round trip.
+      const kept = cache.reader.keptAttachment(attachmentId);
+      if (kept) {
+        cache.writer.touchKeptAttachment(attachmentId, now());
+        return { fileName: attachment.fileName, contentType: kept.contentType, size: kept.data.length, base64: kept.data.toString('base64') };
+      }
+      if (!token || !online) {
+        const overBudget = attachment.size > attachmentBudgetBytes;
+        throw new RpcError(
+          'offline',
+          overBudget
+            ? `You are offline: ${attachment.fileName} (${formatFileSize(attachment.size)}) is larger than the ${formatFileSize(attachmentBudgetBytes)} this workstation keeps for offline use, so it was not kept; it can be downloaded once the connection is back.`
+            : `You are offline and ${attachment.fileName} was not kept on this workstation: it can be downloaded once the connection is back.`,
+          { offlineFile: { reason: overBudget ? 'over_budget' : 'not_kept', budgetBytes: attachmentBudgetBytes } },
         );
-      if (attachment.size > MAX_ATTACHMENT_DOWNLOAD_BYTES) throw tooLarge(attachment.size);
-      if (!token || !online) throw new RpcError('offline', 'You are offline: attachments can be downloaded once the connection is back.');
-      let response: Response;
-      try {
-        response = await fetch(`${options.serverUrl}/api/v1/attachments/${encodeURIComponent(attachmentId)}`, {
-          headers: { authorization: `Bearer ${token}` },
-          signal: AbortSignal.timeout(ATTACHMENT_DOWNLOAD_TIMEOUT_MS),
-        });
-      } catch (error) {
-        throw new RpcError('server_unreachable', `The attachment could not be fetched (${error instanceof Error ? error.message : String(error)}).`);
       }
-      if (response.status === 404) {
-        await response.body?.cancel();
-        throw new RpcError('not_found', `The server has no attachment ${attachmentId} for you.`);
-      }
-      if (response.status === 401) {
-        await response.body?.cancel();
-        throw new RpcError('not_signed_in', 'The server did not accept your session; sign in again.');
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new RpcError('internal', `The server answered ${String(response.status)} for attachment ${attachmentId}.`);
-      }
-      const declared = Number(response.headers.get('content-length') ?? '0');
-      if (declared > MAX_ATTACHMENT_DOWNLOAD_BYTES) {
-        await response.body?.cancel();
-        throw tooLarge(declared);
-      }
-      const bytes = Buffer.from(await response.arrayBuffer());
-      if (bytes.length > MAX_ATTACHMENT_DOWNLOAD_BYTES) throw tooLarge(bytes.length);
-      return {
+      const fetched = await fetchAttachmentBytes(options.serverUrl, token, {
+        id: attachmentId,
         fileName: attachment.fileName,
-        contentType: response.headers.get('content-type') ?? attachment.contentType,
-        size: bytes.length,
-        base64: bytes.toString('base64'),
-      };
+        contentType: attachment.contentType,
+      });
+      // Opened now, so kept for offline (when its ticket is held), making room from the least recently used.
+      const { ticketIds } = cache.writer.keepAttachmentBytes(
+        userId,
+        { attachmentId, contentType: fetched.contentType, data: fetched.data },
+        { budgetBytes: attachmentBudgetBytes, now: now(), makeRoom: true },
+      );
+      if (ticketIds.length > 0) changed(ticketIds);
+      return { fileName: attachment.fileName, contentType: fetched.contentType, size: fetched.data.length, base64: fetched.data.toString('base64') };
     },
   };
 }

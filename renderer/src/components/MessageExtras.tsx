@@ -1,9 +1,11 @@
 import type { ReactNode } from 'react';
 import type { Attachment, CallInfo } from '../../../shared/domain.js';
 import type { PendingMessage } from '../../../shared/rpc.js';
+import type { UiError } from '../store/types.js';
 import { formatCallDuration, formatFileSize } from '../i18nCustomers.js';
 import { useAppStore, useT } from '../store/react.js';
 import { errorText } from './errorText.js';
+import type { Translate } from '../i18n.js';
 import { saveDownload } from './saveDownload.js';
 import { deliveryReasonText } from './refusalText.js';
 import { sourceText } from './sourceText.js';
@@ -64,6 +66,8 @@ export function AttachmentList({ attachments }: { attachments: Attachment[] }) {
   const t = useT();
   const downloadingId = useAppStore((s) => s.downloadingAttachmentId);
   const downloadAttachment = useAppStore((s) => s.downloadAttachment);
+  // Files the workstation keeps for the tickets the agent holds: they open offline too.
+  const kept = useAppStore((s) => s.detail?.keptAttachmentIds);
   if (attachments.length === 0) return null;
   return (
     <ul className="attachment-list" aria-label={t('attachment.list')}>
@@ -85,6 +89,11 @@ export function AttachmentList({ attachments }: { attachments: Attachment[] }) {
               {attachment.fileName}
             </span>
             <span className="attachment-size muted small">{size}</span>
+            {kept?.includes(attachment.id) ? (
+              <span className="attachment-kept" title={t('attachment.keptTitle')}>
+                {t('attachment.kept')}
+              </span>
+            ) : null}
             <button
               type="button"
               className="link-button attachment-download"
@@ -125,6 +134,16 @@ export function DeliveryReason({ message }: { message: PendingMessage }) {
   return null;
 }
 
+/** Why a download failed, in the agent's language: offline, whether the file was not kept or is larger than what is kept. */
+function attachmentFailureText(t: Translate, failure: { fileName: string; size: number; error: UiError }): string {
+  const offlineFile = failure.error.code === 'offline' ? failure.error.offlineFile : undefined;
+  if (offlineFile?.reason === 'over_budget') {
+    return t('attachment.overBudgetOffline', { name: failure.fileName, size: formatFileSize(failure.size), budget: formatFileSize(offlineFile.budgetBytes) });
+  }
+  if (offlineFile) return t('attachment.notKeptOffline', { name: failure.fileName });
+  return t('attachment.failed', { name: failure.fileName, reason: errorText(t, failure.error) });
+}
+
 /** The last attachment download that failed, with a way to dismiss it. */
 export function AttachmentError() {
   const t = useT();
@@ -133,7 +152,7 @@ export function AttachmentError() {
   if (!failure) return null;
   return (
     <div role="alert" className="inline-error action-error">
-      <span>{t('attachment.failed', { name: failure.fileName, reason: errorText(t, failure.error) })}</span>
+      <span>{attachmentFailureText(t, failure)}</span>
       <button type="button" className="link-button" onClick={dismiss}>
         {t('ticket.dismiss')}
       </button>

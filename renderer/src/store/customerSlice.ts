@@ -33,7 +33,8 @@ export interface CustomerSlice {
   mergeError: UiError | null;
   mergeNotice: MergeNotice | null;
   downloadingAttachmentId: string | null;
-  attachmentError: { fileName: string; error: UiError } | null;
+  /** The last download that failed: the file (its size, for the offline message) and why. */
+  attachmentError: { fileName: string; size: number; error: UiError } | null;
   /** Customers possibly the same as `customerMatchesFor` (shared identities one side only claimed); empty offline. */
   customerMatches: CustomerMatch[];
   customerMatchesFor: string | null;
@@ -282,7 +283,7 @@ export function createCustomerSlice(api: WorkstationApi): StateCreator<AppState,
         set({ downloadingAttachmentId: null });
         return download;
       } catch (error) {
-        set({ downloadingAttachmentId: null, attachmentError: { fileName: attachment.fileName, error: toUiError(error) } });
+        set({ downloadingAttachmentId: null, attachmentError: { fileName: attachment.fileName, size: attachment.size, error: toUiError(error) } });
         return null;
       }
     },

@@ -19,6 +19,7 @@ import { migration017ReplySubjects } from './017-reply-subjects.js';
 import { migration018BigramSearch } from './018-bigram-search.js';
 import { migration019OutboxRowid } from './019-outbox-rowid.js';
 import { migration020AttentionByMutation } from './020-attention-by-mutation.js';
+import { migration021AttachmentBytes } from './021-attachment-bytes.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -44,4 +45,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration018BigramSearch,
   migration019OutboxRowid,
   migration020AttentionByMutation,
+  migration021AttachmentBytes,
 ];
