@@ -55,6 +55,8 @@ export interface RoutingStore {
   wrapUpStartsSince(since: number): Promise<Array<{ agentId: string; channel: Channel; startedAt: number }>>;
   /** Open tickets with their customer's VIP tier, for loading the engine. */
   openTicketsForRouting(): Promise<Array<{ ticket: Ticket; vipTier: number }>>;
+  /** Open tickets with nobody assigned, last changed before `changedBefore`: what routing should have waiting. */
+  waitingTicketIds(changedBefore: number): Promise<string[]>;
   vipTierOf(customerId: string): Promise<number>;
   /** The agent who was last given one of this customer's other tickets (open or closed), for returning-customer routing. */
   lastAgentOf(customerId: string, exceptTicketId: string): Promise<{ agentId: string; ticketId: string; at: number } | null>;
@@ -178,6 +180,15 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
         if (ticket) out.push({ ticket, vipTier: row.vip_tier });
       }
       return out;
+    },
+
+    async waitingTicketIds(changedBefore) {
+      // tickets_assignee (assignee_id, status) finds them without reading the assigned ones.
+      const rows = await sql().all<{ id: string }>(
+        `SELECT id FROM tickets WHERE assignee_id IS NULL AND status IN ('unassigned', 'in_progress', 'awaiting_customer') AND updated_at < ? ORDER BY id`,
+        [changedBefore],
+      );
+      return rows.map((row) => row.id);
     },
 
     async vipTierOf(customerId) {

@@ -7,10 +7,16 @@
  * hold exactly what the database says with no missing change, and routing resumed. The
  * figures are printed as `name=value` lines.
  *
+ * The dead node's agents are kept away until their tickets have changed: each customer of a
+ * ticket they hold writes again (a follow-up joins the open ticket) and a lead on a living node
+ * adds a note and lowers the priority of half of them. So their catch-up has something to catch
+ * up, and it is checked against the database: every seq logged for the agent was received, and
+ * every ticket it holds is there with its latest snapshot, every message and every note.
+ *
  * Every agent is a light socket.io client in this process (no workstation core): it pulls,
- * applies live batches by cursor, pulls again after a gap, and keeps the latest assignee of
- * every ticket it heard of; that is all the "stale workstation" check needs, so all 300 are
- * checked. An agent is sent the tickets it holds (not its channel's queue), so the fan-out to
+ * applies live batches by cursor, pulls again after a gap, and keeps the seqs it received and
+ * the latest snapshot, message ids and note ids of every ticket it heard of; that is all the
+ * "stale workstation" and "missing change" checks need, so all 300 are checked. An agent is sent the tickets it holds (not its channel's queue), so the fan-out to
  * this process stays small however many agents there are. Tokens are issued in the database
  * (valid on every node) instead of 300 sign-ins, which would each spend a password hash.
  */
@@ -20,8 +26,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Change, ClientToServerEvents, LiveChanges, PullResult, ServerToClientEvents } from '../../shared/sync.js';
+import type { Change, ClientToServerEvents, LiveChanges, Mutation, PullResult, PushResult, ServerToClientEvents } from '../../shared/sync.js';
 import type { Ack } from '../../shared/sync.js';
+import { uuidv7 } from '../credentials.js';
 import { DEFAULT_CAPACITY } from '../../shared/routing.js';
 import { openPostgresServerStore } from '../store.js';
 import { login, postJson, seedTestOrganisation, TEST_INTEGRATION_TOKEN } from '../testHarness.js';
@@ -108,34 +115,54 @@ interface AgentClient {
   node: Node;
   socket: ClientSocket | null;
   cursor: number;
-  /** Latest assignee seen per ticket. */
-  assignees: Map<string, string | null>;
+  /** Latest snapshot seen per ticket (what "current" is checked on). */
+  tickets: Map<string, { assigneeId: string | null; updatedAt: number }>;
+  /** Message and note ids seen per ticket. */
+  messages: Map<string, Set<string>>;
+  notes: Map<string, Set<string>>;
+  /** Every seq received, live or pulled: compared with the change log's audience rows for this agent. */
+  seqs: Set<number>;
   gaps: number;
   /** Changes this client got by pulling after a cursor (catching up after a reconnect or a gap), not live. */
   caughtUp: number;
+  /** Of those, the ones pulled on a reconnect (what changed while its node was dead). */
+  caughtUpOnReconnect: number;
   reconnects: number;
 }
 
-function ticketOf(change: Change): { id: string; assigneeId: string | null } | null {
+function ticketOf(change: Change): { id: string; assigneeId: string | null; updatedAt: number } | null {
   if (change.kind === 'customer') return null;
   return change.kind === 'bundle' ? change.bundle.ticket : change.ticket;
 }
 
+function idsOf(map: Map<string, Set<string>>, ticketId: string): Set<string> {
+  let ids = map.get(ticketId);
+  if (!ids) map.set(ticketId, (ids = new Set()));
+  return ids;
+}
+
 function apply(client: AgentClient, changes: readonly Change[], upTo: number): void {
   for (const change of changes) {
+    client.seqs.add(change.seq);
     const ticket = ticketOf(change);
-    if (ticket) client.assignees.set(ticket.id, ticket.assigneeId);
+    if (ticket) client.tickets.set(ticket.id, { assigneeId: ticket.assigneeId, updatedAt: ticket.updatedAt });
+    if (change.kind === 'bundle') {
+      for (const message of change.bundle.messages) idsOf(client.messages, message.ticketId).add(message.id);
+      for (const note of change.bundle.notes) idsOf(client.notes, note.ticketId).add(note.id);
+    } else if (change.kind === 'message') idsOf(client.messages, change.message.ticketId).add(change.message.id);
+    else if (change.kind === 'note') idsOf(client.notes, change.note.ticketId).add(change.note.id);
   }
   client.cursor = Math.max(client.cursor, upTo);
 }
 
-async function pullAll(client: AgentClient, socket: ClientSocket): Promise<void> {
+async function pullAll(client: AgentClient, socket: ClientSocket, onReconnect = false): Promise<void> {
   for (;;) {
     const answer = await new Promise<Ack<PullResult>>((resolve) => socket.emit('sync:pull', { since: client.cursor }, resolve));
     if (!answer.ok) throw new Error(`pull failed: ${answer.error.message}`);
     const result = answer.result;
     if (result.mustRefetch) throw new Error('the change log was pruned under a live test');
     if (client.cursor > 0) client.caughtUp += result.changes.length;
+    if (onReconnect) client.caughtUpOnReconnect += result.changes.length;
     apply(client, result.changes, result.upTo);
     if (!result.more) return;
   }
@@ -159,7 +186,7 @@ async function connectClient(client: AgentClient, token: string, clientId: strin
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
-  pulling = pulling.then(() => pullAll(client, socket));
+  pulling = pulling.then(() => pullAll(client, socket, client.reconnects > 0));
   await pulling;
   client.socket = socket;
 }
@@ -171,6 +198,14 @@ interface RunFigures {
   overCapacity: number;
   failoverSeconds: number;
   staleClients: number;
+  /** Changes an agent is entitled to and does not have after catching up: seqs logged for it, stale snapshots, messages, notes. */
+  missing: number;
+  /** Changes made to the dead node's agents' tickets while they were away, how many of those agents they touched, and how many of those pulled something on reconnecting. */
+  changedWhileAway: number;
+  victimsChanged: number;
+  victimsCaughtUp: number;
+  /** Changes the dead node's agents pulled on reconnecting. */
+  caughtUpOnReconnect: number;
   reconnects: number;
   /** Changes pulled after a cursor (how much the "no missing change" check had to catch up), and live gaps seen. */
   caughtUp: number;
@@ -194,6 +229,8 @@ interface Organisation {
   agentIds: string[];
   /** One sign-in token per agent; tokens live in the database, so they are good on every node and in every copy. */
   tokens: string[];
+  /** The shift lead who changes the dead node's agents' tickets while they are away. */
+  leadToken: string;
 }
 
 async function seedOrganisation(): Promise<Organisation> {
@@ -202,13 +239,14 @@ async function seedOrganisation(): Promise<Organisation> {
   try {
     const agentIds = Array.from({ length: AGENTS }, (_, i) => `agent${String(i).padStart(3, '0')}`);
     // 300 password hashes (~50 ms of CPU each): once per file, the runs copy the database.
-    await seedTestOrganisation(
-      seeding,
-      agentIds.map((username) => ({ username, displayName: username, channels: ['email'] })),
-    );
+    await seedTestOrganisation(seeding, [
+      ...agentIds.map((username) => ({ username, displayName: username, channels: ['email' as const] })),
+      { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
+    ]);
     const tokens: string[] = [];
     for (const userId of agentIds) tokens.push((await seeding.issueUserToken(userId, Date.now(), 3_600_000)).token);
-    return { template, agentIds, tokens };
+    const leadToken = (await seeding.issueUserToken('lead1', Date.now(), 3_600_000)).token;
+    return { template, agentIds, tokens, leadToken };
   } finally {
     await seeding.close();
   }
@@ -222,11 +260,13 @@ afterAll(async () => {
 async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
   const seedStart = Date.now();
   organisation ??= seedOrganisation();
-  const { template, agentIds, tokens } = await organisation;
+  const { template, agentIds, tokens, leadToken } = await organisation;
   const database = await createTestDatabase('omnidesk_cluster', template);
   const redis = await createTestRedis('omnidesk-cluster');
   const nodes: Node[] = [];
   const clients: AgentClient[] = [];
+  let lead: ClientSocket | null = null;
+  let letGo: () => void = () => undefined;
   let phaseStart = seedStart;
   const agentsCpuBefore = process.cpuUsage();
   const nodeCpu = new Map<Node, number>();
@@ -245,6 +285,10 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
     await login(nodes[1]!.url, agentIds[0]!);
     endPhase('start');
 
+    // The dead node's sockets come back only once their tickets have changed (set off at the kill).
+    let openTheWay: () => void = () => undefined;
+    const changedWhileAway = new Promise<void>((resolve) => (openTheWay = resolve));
+    letGo = openTheWay;
     // Agents spread over the nodes, as a load balancer would place them, a wave at a time.
     for (let from = 0; from < AGENTS; from += CONNECT_WAVE) {
       await Promise.all(
@@ -256,9 +300,13 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
             node: nodes[i % nodes.length]!,
             socket: null,
             cursor: 0,
-            assignees: new Map(),
+            tickets: new Map(),
+            messages: new Map(),
+            notes: new Map(),
+            seqs: new Set(),
             gaps: 0,
             caughtUp: 0,
+            caughtUpOnReconnect: 0,
             reconnects: 0,
           };
           const clientId = `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`;
@@ -268,8 +316,12 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
             const alive = nodes.filter((n) => !n.dead && n !== client.node);
             client.node = alive[(i + client.reconnects) % alive.length]!;
             client.reconnects += 1;
-            // After the workstation's first backoff step (1 s, sync-protocol.md): what changed meanwhile is caught up by pulling.
-            setTimeout(() => void connectClient(client, token, clientId).catch(() => undefined), 1_000);
+            // After the workstation's first backoff step (1 s, sync-protocol.md), and not before the test has
+            // changed this node's agents' tickets (a longer backoff): what changed meanwhile is caught up by pulling.
+            const backoff = new Promise((resolve) => setTimeout(resolve, 1_000));
+            void Promise.all([backoff, changedWhileAway])
+              .then(() => connectClient(client, token, clientId))
+              .catch(() => undefined);
           });
           clients.push(client);
         }),
@@ -285,6 +337,73 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
       Number((await store.sql.get<{ epoch: string }>('SELECT epoch FROM cluster_leader WHERE id = 1'))?.epoch ?? 0);
     const watcher = await openPostgresServerStore({ databaseUrl: database.url, log: () => undefined });
     const epochBefore = await epochOf(watcher).finally(() => watcher.close());
+    // The shift lead works on a node that stays alive.
+    const leadNode = nodes.find((node) => node !== victim)!;
+    const leadSocket: ClientSocket = connectSocket(leadNode.url, {
+      auth: { token: leadToken, clientId: '0190a000-0000-7000-8000-999999999999' },
+      reconnection: false,
+      transports: ['websocket'],
+    });
+    lead = leadSocket;
+    await new Promise<void>((resolve, reject) => {
+      leadSocket.once('connect', () => resolve());
+      leadSocket.once('connect_error', reject);
+    });
+    /**
+     * While the dead node's agents are away: every customer of a ticket they hold writes again
+     * (through a living node; the follow-up joins the open ticket), and the lead adds a note to
+     * half of those tickets and lowers their priority. Returns the agents whose tickets changed.
+     */
+    const changeWhileAway = async (): Promise<{ agents: Set<string>; changes: number }> => {
+      const victimIds = victimClients.map((client) => client.userId);
+      const reader = await openPostgresServerStore({ databaseUrl: database.url, log: () => undefined });
+      const held = await reader.sql
+        .all<{ id: string; assignee_id: string; text: string }>(
+          `SELECT t.id, t.assignee_id, m.text FROM tickets t JOIN messages m ON m.ticket_id = t.id
+           WHERE t.assignee_id IN (${victimIds.map(() => '?').join(', ')}) AND m.text LIKE '集群测试邮件 %'`,
+          victimIds,
+        )
+        .finally(() => reader.close());
+      let changes = 0;
+      await Promise.all(
+        held.map(async (row, k) => {
+          const i = row.text.split(' ')[1]!;
+          const body = JSON.stringify({ channel: 'email', customer: { name: `客户${i}`, email: `c${i}@example.cn` }, text: `集群测试补充 ${i}` });
+          for (let attempt = 0; ; attempt++) {
+            const alive = nodes.filter((n) => !n.dead);
+            const response = await postJson<{ ticketId: string }>(
+              `${alive[(k + attempt) % alive.length]!.url}/api/v1/inbound`,
+              body,
+              TEST_INTEGRATION_TOKEN,
+            ).catch(() => null);
+            if (response?.status === 201) {
+              expect(response.body).toMatchObject({ ticketId: row.id, created: false });
+              break;
+            }
+            if (attempt === 5) throw new Error(`the follow-up of ${row.id} was refused: ${JSON.stringify(response)}`);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+          changes += 1;
+        }),
+      );
+      const mutations: Mutation[] = held
+        .filter((_, k) => k % 2 === 0)
+        .flatMap((row) => [
+          { mutationId: uuidv7(), kind: 'note' as const, ticketId: row.id, noteId: uuidv7(), text: '客户已补充说明，请优先处理', createdAt: Date.now() },
+          { mutationId: uuidv7(), kind: 'setPriority' as const, ticketId: row.id, priority: 'low' as const, createdAt: Date.now() },
+        ]);
+      if (mutations.length > 0) {
+        // Bounded: a push the lead's node never answers fails the run with the nodes' logs, instead of hanging it.
+        const pushed = await new Promise<Ack<PushResult>>((resolve, reject) =>
+          leadSocket.timeout(30_000).emit('sync:push', { mutations }, (error: Error | null, ack: Ack<PushResult>) => (error ? reject(error) : resolve(ack))),
+        );
+        if (!pushed.ok) throw new Error(`the lead's push failed: ${pushed.error.message}`);
+        expect(pushed.result.results.filter((result) => !result.ok)).toEqual([]);
+        changes += mutations.length;
+      }
+      return { agents: new Set(held.map((row) => row.assignee_id)), changes };
+    };
+    let whileAway: Promise<{ agents: Set<string>; changes: number }> | null = null;
     // Three lanes, one into each node (a lane whose node died moves to a living one), as a mail
     // gateway behind the load balancer would deliver; the victim dies a third of the way through.
     let posted = 0;
@@ -295,6 +414,7 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
           victim.process.kill('SIGKILL');
           victim.dead = true;
           killedAt = Date.now();
+          whileAway = changeWhileAway().finally(openTheWay);
         }
         const alive = nodes.filter((n) => !n.dead);
         const node = nodes[first]!.dead ? alive[i % alive.length]! : nodes[first]!;
@@ -309,6 +429,7 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
       }
     };
     await Promise.all(nodes.map((_, first) => lane(first)));
+    const changedAway = await whileAway!;
     endPhase('stream');
 
     const reader = await openPostgresServerStore({ databaseUrl: database.url, log: () => undefined });
@@ -318,7 +439,16 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
         'every ticket assigned',
         async () => ((await reader.sql.get<{ n: number }>('SELECT count(*)::int AS n FROM tickets WHERE assignee_id IS NULL'))!.n === 0 ? true : undefined),
         60_000,
-      );
+      ).catch(async (error: unknown) => {
+        // What the nodes said and what the database holds, for the failure to be understood.
+        const unassigned = await reader.sql.all('SELECT id, status, created_at, updated_at, assignment_reason, routing FROM tickets WHERE assignee_id IS NULL');
+        const audit = await reader.sql.all(
+          `SELECT ticket_id, decision, at FROM routing_audit WHERE ticket_id IN (SELECT id FROM tickets WHERE assignee_id IS NULL) ORDER BY at`,
+        );
+        console.log(`killed at ${String(killedAt)}; unassigned: ${JSON.stringify(unassigned)}\naudit: ${JSON.stringify(audit)}`);
+        for (const node of nodes) console.log(`--- ${node.id}${node.dead ? ' (killed)' : ''}\n${node.output.join('').slice(-20_000)}`);
+        throw error;
+      });
       const rows = await reader.sql.all<{ text: string; n: number }>(
         "SELECT text, count(*)::int AS n FROM messages WHERE text LIKE '集群测试邮件 %' GROUP BY text",
       );
@@ -327,8 +457,8 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
         "SELECT min(at)::bigint AS at FROM routing_audit WHERE decision = 'assigned' AND at > ?",
         [killedAt],
       );
-      const owners = await reader.sql.all<{ id: string; assignee_id: string }>(
-        "SELECT id, assignee_id FROM tickets WHERE status NOT IN ('completed', 'closed')",
+      const owners = await reader.sql.all<{ id: string; assignee_id: string; updated_at: string | number }>(
+        "SELECT id, assignee_id, updated_at FROM tickets WHERE status NOT IN ('completed', 'closed')",
       );
       const load = new Map<string, number>();
       for (const row of owners) load.set(row.assignee_id, (load.get(row.assignee_id) ?? 0) + 1);
@@ -340,10 +470,39 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
         if (!set) expected.set(row.assignee_id, (set = new Set()));
         set.add(row.id);
       }
-      const held = (client: AgentClient) => new Set([...client.assignees].filter(([, assignee]) => assignee === client.userId).map(([id]) => id));
+      const held = (client: AgentClient) => new Set([...client.tickets].filter(([, ticket]) => ticket.assigneeId === client.userId).map(([id]) => id));
       const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((id) => b.has(id));
+      // What each agent is entitled to, from the change log and the tables: every seq logged for
+      // them, and for every ticket they hold its latest snapshot, messages and notes.
+      const logged = new Map<string, number[]>();
+      for (const row of await reader.sql.all<{ principal: string; seq: string | number }>(
+        "SELECT principal, seq FROM change_audience WHERE principal LIKE 'agent:%'",
+      )) {
+        const userId = row.principal.slice('agent:'.length);
+        logged.set(userId, [...(logged.get(userId) ?? []), Number(row.seq)]);
+      }
+      const updatedAt = new Map(owners.map((row) => [row.id, Number(row.updated_at)]));
+      const idsByTicket = async (table: 'messages' | 'notes') => {
+        const ids = new Map<string, string[]>();
+        for (const row of await reader.sql.all<{ id: string; ticket_id: string }>(
+          `SELECT x.id, x.ticket_id FROM ${table} x JOIN tickets t ON t.id = x.ticket_id WHERE t.status NOT IN ('completed', 'closed')`,
+        ))
+          ids.set(row.ticket_id, [...(ids.get(row.ticket_id) ?? []), row.id]);
+        return ids;
+      };
+      const messages = await idsByTicket('messages');
+      const notes = await idsByTicket('notes');
+      const missingOf = (client: AgentClient): number => {
+        let missing = (logged.get(client.userId) ?? []).filter((seq) => !client.seqs.has(seq)).length;
+        for (const ticketId of expected.get(client.userId) ?? []) {
+          if (client.tickets.get(ticketId)?.updatedAt !== updatedAt.get(ticketId)) missing += 1;
+          missing += (messages.get(ticketId) ?? []).filter((id) => !client.messages.get(ticketId)?.has(id)).length;
+          missing += (notes.get(ticketId) ?? []).filter((id) => !client.notes.get(ticketId)?.has(id)).length;
+        }
+        return missing;
+      };
       await waitFor('every workstation caught up', () =>
-        clients.every((client) => same(held(client), expected.get(client.userId) ?? new Set())) ? true : undefined,
+        clients.every((client) => same(held(client), expected.get(client.userId) ?? new Set()) && missingOf(client) === 0) ? true : undefined,
       ).catch(() => undefined);
       const heldBy = new Map<string, number>();
       for (const client of clients) for (const id of held(client)) heldBy.set(id, (heldBy.get(id) ?? 0) + 1);
@@ -360,6 +519,11 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
         overCapacity: [...load.values()].filter((n) => n > DEFAULT_CAPACITY.email).length,
         failoverSeconds: firstAfterKill?.at ? (Number(firstAfterKill.at) - killedAt) / 1000 : Number.NaN,
         staleClients: clients.filter((client) => !same(held(client), expected.get(client.userId) ?? new Set())).length,
+        missing: clients.reduce((sum, client) => sum + missingOf(client), 0),
+        changedWhileAway: changedAway.changes,
+        victimsChanged: changedAway.agents.size,
+        victimsCaughtUp: victimClients.filter((client) => changedAway.agents.has(client.userId) && client.caughtUpOnReconnect > 0).length,
+        caughtUpOnReconnect: victimClients.reduce((sum, client) => sum + client.caughtUpOnReconnect, 0),
         reconnects: clients.reduce((sum, client) => sum + client.reconnects, 0),
         caughtUp: clients.reduce((sum, client) => sum + client.caughtUp, 0),
         gaps: clients.reduce((sum, client) => sum + client.gaps, 0),
@@ -375,6 +539,8 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
       await reader.close();
     }
   } finally {
+    letGo();
+    lead?.disconnect();
     for (const client of clients) {
       client.socket?.removeAllListeners('disconnect');
       client.socket?.disconnect();
@@ -407,6 +573,9 @@ describe('three nodes on PostgreSQL + Redis, 300 agent sockets', () => {
           `cluster_kill_${kill}_stale_workstations=${String(figures.staleClients)}`,
           `cluster_kill_${kill}_reconnects=${String(figures.reconnects)}`,
           `cluster_kill_${kill}_caught_up_changes=${String(figures.caughtUp)}`,
+          `cluster_kill_${kill}_changed_while_away=${String(figures.changedWhileAway)}`,
+          `cluster_kill_${kill}_caught_up_on_reconnect=${String(figures.caughtUpOnReconnect)}`,
+          `cluster_kill_${kill}_missing_after_catch_up=${String(figures.missing)}`,
           `cluster_kill_${kill}_live_gaps=${String(figures.gaps)}`,
           `cluster_kill_${kill}_epoch=${String(figures.epochBefore)}->${String(figures.epochAfter)}`,
           ...Object.entries(figures.phases).map(([phase, seconds]) => `cluster_kill_${kill}_${phase}_s=${seconds.toFixed(1)}`),
@@ -415,7 +584,11 @@ describe('three nodes on PostgreSQL + Redis, 300 agent sockets', () => {
           `cluster_kill_${kill}_run_s=${((Date.now() - started) / 1000).toFixed(1)}`,
         ].join('\n'),
       );
-      expect(figures).toMatchObject({ lost: 0, duplicated: 0, doubleOwned: 0, overCapacity: 0, staleClients: 0 });
+      expect(figures).toMatchObject({ lost: 0, duplicated: 0, doubleOwned: 0, overCapacity: 0, staleClients: 0, missing: 0 });
+      // The dead node's agents had tickets changed while away, and every one of them caught those changes up on reconnecting.
+      expect(figures.changedWhileAway).toBeGreaterThan(0);
+      expect(figures.victimsCaughtUp).toBe(figures.victimsChanged);
+      expect(figures.caughtUp).toBeGreaterThan(0);
       // Every socket of the dead node (a third of them) reconnected to a living node.
       expect(figures.victimAgents).toBe(AGENTS / 3);
       expect(figures.reconnects).toBeGreaterThanOrEqual(AGENTS / 3);

@@ -15,7 +15,7 @@
  * before its turn's synchronous decision; the writes follow inside the same transaction.
  */
 import { DEFAULT_POLICIES, offerTimeoutMsOf, wrapUpMsOf } from '../../shared/admin.js';
-import { canUserSeeTicket, type Role, type Ticket, type User } from '../../shared/domain.js';
+import { canUserSeeTicket, isOpenStatus, type Role, type Ticket, type User } from '../../shared/domain.js';
 import type {
   AgentStatus,
   AwayReason,
@@ -72,7 +72,15 @@ export interface RoutingServiceOptions {
    * leader's decision is rolled back, never written beside the new leader's.
    */
   fence?: () => Promise<void>;
+  /**
+   * How often the store's waiting tickets are compared with the engine's (the sweep under the
+   * commit stream: a ticket whose commit routing could not follow is routed all the same); default 5 s.
+   */
+  sweepMs?: number;
 }
+
+/** A ticket changed this recently is left to the commit stream, which may still be on its way (the sweep only mends what it missed). */
+const SWEEP_GRACE_MS = 5_000;
 
 /** How many closed connection ids a routing service remembers (a few minutes of reconnects of a large contact centre). */
 const CLOSED_CONNECTIONS_KEPT = 10_000;
@@ -426,6 +434,50 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     );
   }
 
+  /**
+   * Brings the engine in step with committed snapshots. A waiting ticket it has not heard of
+   * (another node stored it, and does not route; or the sweep found it) is admitted, as if
+   * routed where it was stored.
+   */
+  function follow(inputs: ReadonlyArray<{ ticket: Ticket; vipTier: number }>, admitUnheard: boolean): RoutingEffect[] {
+    const effects: RoutingEffect[] = [];
+    for (const input of inputs) {
+      const admit = admitUnheard && engine.ticketView(input.ticket.id) === null && input.ticket.assigneeId === null && input.ticket.routing.offer === null;
+      effects.push(...(admit ? engine.admit(input, now()) : engine.observeTicket(input, now())));
+    }
+    return effects;
+  }
+
+  /**
+   * The safety net under the commit stream: a waiting ticket in the store that the engine does
+   * not see waiting (a commit whose decision failed and was rolled back, so the engine forgot
+   * it) would otherwise wait until something else touched it. Compared in the routing turn with
+   * the store's current snapshot, so a decision committed meanwhile is not undone.
+   */
+  async function sweepUnrouted(): Promise<void> {
+    const waiting = await store.routing.waitingTicketIds(now() - SWEEP_GRACE_MS);
+    // A view with nobody assigned is the engine's own; a missing one or one with an assignee is behind the store.
+    const behind = waiting.filter((id) => engine.ticketView(id)?.assigneeId !== null);
+    if (behind.length === 0 || stopped) return;
+    await store.withTransaction(async (tx) => {
+      await store.lockRoutingTurn();
+      const inputs: Array<{ ticket: Ticket; vipTier: number }> = [];
+      for (const id of behind) {
+        const ticket = await store.getTicket(id);
+        if (!ticket || ticket.assigneeId !== null || !isOpenStatus(ticket.status) || engine.ticketView(id)?.assigneeId === null) continue;
+        inputs.push({ ticket, vipTier: await vipTierOf(ticket.customerId) });
+      }
+      if (inputs.length === 0) return;
+      log(
+        `routing had not followed ${String(inputs.length)} waiting ticket(s) (${inputs
+          .slice(0, 10)
+          .map((input) => input.ticket.id)
+          .join(', ')}${inputs.length > 10 ? ', …' : ''}): routed now`,
+      );
+      await decide(tx, () => effectsOnly(follow(inputs, true)));
+    });
+  }
+
   // Every committed ticket snapshot keeps the engine in step (agents working tickets, completions, priority changes).
   const stopListening = (options.commits ?? store).onDidCommitChanges((batch: CommittedChange[]) => {
     if (stopped) return;
@@ -440,25 +492,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
         if (change.kind === 'bundle') vipTiers.set(change.bundle.customer.id, change.bundle.customer.vipTier);
         inputs.push({ ticket, vipTier: await vipTierOf(ticket.customerId) });
       }
-      const follow = () => {
-        const effects: RoutingEffect[] = [];
-        for (const input of inputs) {
-          // A waiting ticket another node stored (it does not route) is admitted here, as if routed where it was stored.
-          const admit =
-            options.admitsOthersContacts === true &&
-            engine.ticketView(input.ticket.id) === null &&
-            input.ticket.assigneeId === null &&
-            input.ticket.routing.offer === null;
-          effects.push(...(admit ? engine.admit(input, now()) : engine.observeTicket(input, now())));
-        }
-        return effects;
-      };
       // Most commits (a contact routed as it was stored, a reply) change nothing routing must
       // write: kept without a transaction (three round trips on PostgreSQL). Otherwise undone,
       // and decided again in a transaction of its own.
       const settledWithoutWrites = await store.inRoutingTurn(() => {
         const mark = engine.begin();
-        const effects = follow();
+        const effects = follow(inputs, options.admitsOthersContacts === true);
         engine.end(mark, effects.length === 0);
         return effects.length === 0;
       });
@@ -467,9 +506,10 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
         scheduleWake();
         return;
       }
-      await decide(null, () => effectsOnly(follow()));
+      await decide(null, () => effectsOnly(follow(inputs, options.admitsOthersContacts === true)));
     };
     void track(
+      // Undone in the engine; the sweep routes what it left waiting.
       observe().catch((error: unknown) => log(`routing could not follow a commit: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)),
     );
   });
@@ -495,6 +535,14 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
 
   await load();
   scheduleWake();
+  // Started once the engine is loaded: until then every stored ticket is "unheard".
+  const sweepTimer = setInterval(() => {
+    if (stopped) return;
+    void track(
+      sweepUnrouted().catch((error: unknown) => log(`routing sweep failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)),
+    );
+  }, options.sweepMs ?? 5_000);
+  sweepTimer.unref();
 
   const service: RoutingService = {
     engine,
@@ -738,6 +786,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     stop() {
       stopped = true;
       stopListening();
+      clearInterval(sweepTimer);
       cancelTimer?.();
       if (agentsPushTimer) clearTimeout(agentsPushTimer);
     },

@@ -1,0 +1,147 @@
+/**
+ * The sweep under the commit stream (service.ts `sweepUnrouted`): a contact stored by a node
+ * that does not route is admitted by the leader when it hears the commit. If that decision's
+ * transaction fails (here: the fence throws once, as when the leader's database connection
+ * drops), the engine forgets the ticket; without the sweep it would wait, unassigned and with no
+ * routing decision recorded, until something else touched it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openPostgresServerStore, openServerStore, type ServerStore } from '../store.js';
+import { createTestClock, makeTempDir, seedTestOrganisation, TEST_BACKENDS, type TestBackend } from '../testHarness.js';
+import { createTestDatabase } from '../testing/postgres.js';
+import { createManualScheduler } from './scheduler.js';
+import { createRoutingService, type RoutingService } from './service.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function openStore(backend: TestBackend): Promise<ServerStore> {
+  if (backend === 'sqlite') {
+    const dir = makeTempDir();
+    const store = openServerStore({ filePath: path.join(dir, 'server.sqlite') });
+    cleanups.push(async () => {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    return store;
+  }
+  const database = await createTestDatabase('omnidesk_sweep');
+  const store = await openPostgresServerStore({ databaseUrl: database.url });
+  cleanups.push(async () => {
+    await store.close();
+    await database.drop();
+  });
+  return store;
+}
+
+async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
+  it('routes waiting tickets whose commits routing could not follow: a new contact, a transfer to the queue', async () => {
+    const store = await openStore(backend);
+    await seedTestOrganisation(store, [{ username: 'agent1', displayName: '王芳', channels: ['email'] }]);
+    const clock = createTestClock();
+    const logs: string[] = [];
+    let failFence = false;
+    const service: RoutingService = await createRoutingService({
+      store,
+      now: clock.now,
+      scheduler: createManualScheduler(clock),
+      log: (line) => logs.push(line),
+      admitsOthersContacts: true,
+      sweepMs: 20,
+      fence: () => {
+        if (!failFence) return Promise.resolve();
+        failFence = false;
+        return Promise.reject(new Error('the connection to the database dropped'));
+      },
+    });
+    cleanups.unshift(async () => {
+      service.stop();
+      await service.idle();
+    });
+    const agent = (await store.getUser('agent1'))!;
+    await service.connect(agent, 'socket-1');
+    await service.idle();
+
+    // Stored without routing, as a follower stores it; the leader's decision on hearing it fails.
+    failFence = true;
+    const { ticket } = await store.ingestInbound(
+      { channel: 'email', customer: { name: '陈女士', email: 'chen@example.cn' }, text: '订单 GD20241108001 还没有发货' },
+      { now: clock.now() },
+    );
+    await service.idle();
+    expect(logs.some((line) => line.startsWith('routing could not follow a commit'))).toBe(true);
+    const forgotten = (await store.getTicket(ticket.id))!;
+    expect(forgotten.assigneeId).toBeNull();
+    expect(forgotten.assignmentReason).toBeNull();
+
+    // Within the grace period the sweep leaves it to the commit stream, which may still be on its way.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await store.getTicket(ticket.id))!.assigneeId).toBeNull();
+
+    clock.advance(6_000);
+    const routed = await waitUntil('the sweep to route the ticket', async () => {
+      const current = (await store.getTicket(ticket.id))!;
+      return current.assigneeId !== null ? current : undefined;
+    });
+    expect(routed.assigneeId).toBe('agent1');
+    expect(routed.assignmentReason?.code).toBe('least_loaded');
+    expect(logs).toContain(`routing had not followed 1 waiting ticket(s) (${ticket.id}): routed now`);
+
+    // A ticket handed back to the queue (转办) on a node whose commit routing could not follow:
+    // the engine still counts it as agent1's; the sweep sees it waiting and routes it on.
+    const colleague = await store.createUser({
+      id: 'agent2',
+      username: 'agent2',
+      password: 'x-密码-123',
+      displayName: '张强',
+      role: 'agent',
+      channels: ['email'],
+      groups: ['orders'],
+    });
+    await service.connect(colleague, 'socket-2');
+    await service.idle();
+    failFence = true;
+    const transferred = await store.applyMutation(
+      agent,
+      'client-agent1',
+      {
+        mutationId: '0190a000-0000-7000-8000-000000000001',
+        kind: 'transfer',
+        ticketId: ticket.id,
+        to: { kind: 'group', group: 'orders' },
+        note: '客户要改地址，请订单组处理',
+        createdAt: clock.now(),
+      },
+      clock.now(),
+    );
+    expect(transferred.ok).toBe(true);
+    await service.idle();
+    expect(service.engine.ticketView(ticket.id)?.assigneeId).toBe('agent1');
+    clock.advance(6_000);
+    const passedOn = await waitUntil('the sweep to route the transferred ticket', async () => {
+      const current = (await store.getTicket(ticket.id))!;
+      return current.assigneeId !== null ? current : undefined;
+    });
+    // Not handed straight back to the agent who passed it on.
+    expect(passedOn.assigneeId).toBe('agent2');
+
+    // Once the engine holds it, the sweep finds nothing more to do.
+    const lines = logs.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await service.idle();
+    expect(logs.slice(lines).filter((line) => line.startsWith('routing had not followed'))).toEqual([]);
+  });
+});
