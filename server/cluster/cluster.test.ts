@@ -89,6 +89,13 @@ function cpuSecondsOf(pid: number | undefined): number {
   }
 }
 
+/** How many times a line matching `pattern` appears in the nodes' logs; with a number captured, their sum. */
+function countLines(nodes: readonly Node[], pattern: RegExp): number {
+  let total = 0;
+  for (const node of nodes) for (const match of node.output.join('').matchAll(new RegExp(pattern, 'g'))) total += match[1] ? Number(match[1]) : 1;
+  return total;
+}
+
 function leaderOf(nodes: readonly Node[]): Node | undefined {
   // The newest "leads routing" line wins: after a failover another node says it.
   return nodes
@@ -212,6 +219,9 @@ interface RunFigures {
   gaps: number;
   /** The dead node's agents: every one must have reconnected to another node. */
   victimAgents: number;
+  /** Lines of every node's log: commits routing could not follow, and waiting tickets the leader's sweep routed (routing.md). */
+  followFailures: number;
+  swept: number;
   /** Whether a different node leads after the kill (the leader run: a new epoch). */
   leaderAfter: string | null;
   victim: string;
@@ -528,6 +538,8 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
         caughtUp: clients.reduce((sum, client) => sum + client.caughtUp, 0),
         gaps: clients.reduce((sum, client) => sum + client.gaps, 0),
         victimAgents: victimClients.filter((client) => client.reconnects > 0 && client.node !== victim).length,
+        followFailures: countLines(nodes, /routing could not follow a commit/),
+        swept: countLines(nodes, /routing had not followed (\d+) waiting ticket/),
         leaderAfter: leaderAfter?.node_id ?? null,
         victim: victim.id,
         epochBefore,
@@ -577,6 +589,8 @@ describe('three nodes on PostgreSQL + Redis, 300 agent sockets', () => {
           `cluster_kill_${kill}_caught_up_on_reconnect=${String(figures.caughtUpOnReconnect)}`,
           `cluster_kill_${kill}_missing_after_catch_up=${String(figures.missing)}`,
           `cluster_kill_${kill}_live_gaps=${String(figures.gaps)}`,
+          `cluster_kill_${kill}_follow_failures=${String(figures.followFailures)}`,
+          `cluster_kill_${kill}_swept_tickets=${String(figures.swept)}`,
           `cluster_kill_${kill}_epoch=${String(figures.epochBefore)}->${String(figures.epochAfter)}`,
           ...Object.entries(figures.phases).map(([phase, seconds]) => `cluster_kill_${kill}_${phase}_s=${seconds.toFixed(1)}`),
           `cluster_kill_${kill}_cpu_nodes_s=${figures.cpu.nodes.toFixed(1)}`,
