@@ -63,3 +63,25 @@ describe('the routing turn when PostgreSQL retries a transaction', () => {
     expect(order).toEqual(['other', 'retried']);
   });
 });
+
+describe('the hooks of a transaction PostgreSQL runs again', () => {
+  it('take the retried attempt’s hooks: the failed attempt’s rollback hooks, then the retried one’s commit hooks', async () => {
+    // Before the fix the first attempt's rollback marked the whole transaction ended, so the retried
+    // attempt's first hook threw "the transaction has already ended": a routing decision that
+    // PostgreSQL asked to run again failed instead, and the engine forgot it (a waiting ticket).
+    const heard: string[] = [];
+    let attempts = 0;
+    const result = await store.withTransaction(async (tx) => {
+      attempts += 1;
+      const attempt = attempts;
+      await store.lockRoutingTurn();
+      tx.afterCommit(() => heard.push(`commit ${String(attempt)}`));
+      tx.afterRollback(() => heard.push(`rollback ${String(attempt)}`));
+      if (attempt === 1) throw Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001' });
+      return 'decided';
+    });
+    expect(result).toBe('decided');
+    expect(attempts).toBe(2);
+    expect(heard).toEqual(['rollback 1', 'commit 2']);
+  });
+});

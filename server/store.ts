@@ -848,8 +848,8 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   /** One transaction, or a savepoint inside this context's open one. */
   async function transaction<T>(fn: (hooks: TransactionHooks) => Promise<T>): Promise<T> {
     const open = context.getStore();
-    const unit = { ended: false };
     if (open) {
+      const unit = { ended: false };
       try {
         const mark = open.pending.length;
         return await open.tx.nested((tx) => {
@@ -863,16 +863,19 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       }
     }
     const turn: TransactionContext['turn'] = { release: null };
+    /** The attempt running now: a retried one registers its hooks afresh (the rolled-back attempt's have run and ended it). */
+    let unit: { ended: boolean } = { ended: false };
     try {
       return await db.withTransaction((tx) => {
-        // A retried attempt (PostgreSQL serialization failure) starts with nothing pending.
+        // A retried attempt (PostgreSQL serialization failure) starts with nothing pending and hooks of its own.
         const pending: CommittedChange[] = [];
+        const attempt: { ended: boolean } = (unit = { ended: false });
         // Registered first: the listeners hear the changes before any other after-commit hook runs.
         tx.afterCommit(() => {
-          unit.ended = true;
+          attempt.ended = true;
           if (pending.length > 0) notifyListeners(pending);
         });
-        tx.afterRollback(() => void (unit.ended = true));
+        tx.afterRollback(() => void (attempt.ended = true));
         // Registered first, so it runs last of the rollback hooks (the engine has undone this attempt's
         // decisions by then): a retried attempt takes the turn again in order, the database's lock first.
         // Kept across the retry, it would wait for the database's lock while a transaction holding that
@@ -884,7 +887,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
         });
         const rollupPending = new Set<string>();
         return context.run({ tx, pending, turn, rollupPending }, async () => {
-          const result = await fn(hooksOf(tx, unit));
+          const result = await fn(hooksOf(tx, attempt));
           // Once per ticket however many writes touched it, and the rollup rows (shared on PostgreSQL) locked only for the commit's last moments.
           // A savepoint that rolled back leaves its tickets here: a refresh reads the ticket as it now is, so it is exact either way.
           for (const ticketId of rollupPending) await refreshTicketRollup(tx, ticketId);

@@ -96,6 +96,18 @@ function countLines(nodes: readonly Node[], pattern: RegExp): number {
   return total;
 }
 
+/** Each line matching `pattern` in the nodes' logs with the (stack) lines after it, named by node. */
+function linesAround(nodes: readonly Node[], pattern: RegExp, after = 12): string[] {
+  const out: string[] = [];
+  for (const node of nodes) {
+    const lines = node.output.join('').split('\n');
+    lines.forEach((line, i) => {
+      if (pattern.test(line)) out.push(`${node.id}: ${lines.slice(i, i + 1 + (line.includes('could not follow') ? after : 0)).join('\n')}`);
+    });
+  }
+  return out;
+}
+
 function leaderOf(nodes: readonly Node[]): Node | undefined {
   // The newest "leads routing" line wins: after a failover another node says it.
   return nodes
@@ -221,6 +233,8 @@ interface RunFigures {
   victimAgents: number;
   /** Lines of every node's log: commits routing could not follow, and waiting tickets the leader's sweep routed (routing.md). */
   followFailures: number;
+  /** Those lines with the stack that follows each, to be read (printed, never asserted). */
+  followFailureLines: string[];
   swept: number;
   /** Whether a different node leads after the kill (the leader run: a new epoch). */
   leaderAfter: string | null;
@@ -539,6 +553,7 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
         gaps: clients.reduce((sum, client) => sum + client.gaps, 0),
         victimAgents: victimClients.filter((client) => client.reconnects > 0 && client.node !== victim).length,
         followFailures: countLines(nodes, /routing could not follow a commit/),
+        followFailureLines: linesAround(nodes, /routing could not follow a commit|routing had not followed/),
         swept: countLines(nodes, /routing had not followed (\d+) waiting ticket/),
         leaderAfter: leaderAfter?.node_id ?? null,
         victim: victim.id,
@@ -598,6 +613,7 @@ describe('three nodes on PostgreSQL + Redis, 300 agent sockets', () => {
           `cluster_kill_${kill}_run_s=${((Date.now() - started) / 1000).toFixed(1)}`,
         ].join('\n'),
       );
+      if (figures.followFailureLines.length > 0) console.log(figures.followFailureLines.join('\n'));
       expect(figures).toMatchObject({ lost: 0, duplicated: 0, doubleOwned: 0, overCapacity: 0, staleClients: 0, missing: 0 });
       // The dead node's agents had tickets changed while away, and every one of them caught those changes up on reconnecting.
       expect(figures.changedWhileAway).toBeGreaterThan(0);
