@@ -94,6 +94,7 @@ import {
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
 import { MAX_MANUAL_CUSTOMER_NAME, typedPhoneSchema } from './manualTicket.js';
 import { agentTypingRequestSchema, type ChatReadEvent, type ChatTypingEvent } from './webchat.js';
+import type { ConnectionProblem } from './connection.js';
 import { piiAuditRequestSchema, piiRevealRequestSchema, type PiiAuditEntry, type PiiRevealResult } from './pii.js';
 import {
   escalateRequestSchema,
@@ -126,8 +127,11 @@ export interface ConnectionState {
   pendingCount: number;
   /** Bootstrap progress while the cache fills; null otherwise. */
   progress: { done: number; total: number } | null;
-  /** Why the last connection attempt failed, in words for the agent; null when fine. */
-  lastError: string | null;
+  /**
+   * Why the last connection attempt failed or the session ended, as a code and facts the
+   * renderer words in the agent's language (shared/connection.ts); null when fine.
+   */
+  lastError: ConnectionProblem | null;
   /** Refused local changes the agent has not dismissed yet (the "needs attention" list). */
   attentionCount: number;
   /** Signed in from the cached session without the server (password checked locally). */

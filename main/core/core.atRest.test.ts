@@ -16,7 +16,7 @@ import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js
 import type { WorkstationCore } from './api.js';
 import { openCache } from './cache/cache.js';
 import { DEVICE_KEY_FILE, unwrapKeyWithPassword } from './cacheKeys.js';
-import { PASSWORD_REFUSED_MESSAGE, createWorkstationCore, unlockCacheKey, userCacheFile } from './index.js';
+import { createWorkstationCore, unlockCacheKey, userCacheFile } from './index.js';
 import { loginToServer } from './login.js';
 import { SETTINGS_FILE, type WorkstationSettings } from './settings.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
@@ -131,7 +131,10 @@ describe('the encrypted cache', () => {
     const third = await newCore();
     const locked = await call(third, 'session.get', {});
     expect(locked.user).toBeNull();
-    expect(locked.connection.lastError).toMatch(/cannot unlock it by itself; sign in with your password/);
+    expect(locked.connection.lastError).toMatchObject({
+      code: 'cache_unreadable',
+      detail: expect.stringMatching(/cannot unlock it by itself; sign in with your password/) as unknown,
+    });
     await restartServer();
     const session = await signInOnline(third);
     expect(session.cacheReset).toBeNull();
@@ -206,7 +209,7 @@ describe('the encrypted cache', () => {
     await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     const note = await call(core, 'ticket.addNote', { ticketId: ticketA, text: '离线时记录：客户同意更换抬头' });
     const restarted = await restartServer();
-    await waitUntil(core, 'the server refuses the old password', async () => (await connectionOf(core)).lastError === PASSWORD_REFUSED_MESSAGE);
+    await waitUntil(core, 'the server refuses the old password', async () => (await connectionOf(core)).lastError?.code === 'password_refused');
     expect((await call(core, 'session.get', {})).user).toBeNull();
 
     const session = await signInOnline(core, NEW_PASSWORD);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.js';
 import type { ConnectionState } from '../../shared/rpc.js';
 import type { WorkstationCore } from './api.js';
-import { SESSION_EXPIRED_MESSAGE, createWorkstationCore, userCacheFile } from './index.js';
+import { createWorkstationCore, userCacheFile } from './index.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
 
 describe('workstation core with the server away', () => {
@@ -50,6 +50,9 @@ describe('workstation core with the server away', () => {
     server = null;
     const active = core;
     await waitUntil(core, 'the core notices the server is gone', async () => (await connectionOf(active)).status === 'offline');
+    // Why, as a code and the fact: the renderer words it in the agent's language (no English sentence from here).
+    await waitUntil(core, 'the reason is known', async () => (await connectionOf(active)).lastError !== null);
+    expect((await connectionOf(active)).lastError).toEqual({ code: 'server_unreachable', serverUrl: `http://127.0.0.1:${String(port)}` });
 
     const text = '系统恢复后请查收：您的退款已提交，预计三个工作日到账';
     const replied = await call(core, 'ticket.reply', { ticketId, text });
@@ -176,7 +179,7 @@ describe('workstation core with the server away', () => {
       await call(agent, 'ticket.addNote', { ticketId: someTicket, text: '令牌过期前写的备注' });
       await waitUntil(agent, 'signed out', async () => (await call(agent, 'session.get', {})).user === null);
       const state = await call(agent, 'session.get', {});
-      expect(state.connection).toMatchObject({ status: 'signed_out', lastError: SESSION_EXPIRED_MESSAGE });
+      expect(state.connection).toMatchObject({ status: 'signed_out', lastError: { code: 'session_expired' } });
       const settings = JSON.parse(readFileSync(path.join(dataDir, 'workstation.json'), 'utf8')) as { session: unknown };
       expect(settings.session).toBeNull();
       expect(existsSync(userCacheFile(dataDir, session.user!.id))).toBe(true);

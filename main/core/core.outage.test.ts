@@ -183,7 +183,7 @@ describe('the core through an outage', () => {
 
     const session = await call(first, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     expect(session.user?.id).toBe('agent1');
-    expect(session.connection).toMatchObject({ status: 'offline', offlineSession: true });
+    expect(session.connection).toMatchObject({ status: 'offline', offlineSession: true, lastError: { code: 'server_unreachable' } });
     expect((await call(first, 'inbox.list', { channel: null, status: null, query: '物流' })).rows.map((r) => r.id)).toEqual([ticketA]);
     const note = await call(first, 'ticket.addNote', { ticketId: ticketA, text: '离线登录后记录：客户地址已更正' });
     const followUpAt = Date.now() + 24 * 60 * 60 * 1000;

@@ -11,7 +11,7 @@ import { DEFAULT_RATE_LIMITS } from '../../server/rateLimits.js';
 import { createManualScheduler, type ManualScheduler } from '../../server/routing/scheduler.js';
 import { createTestClock, seedTestOrganisation, startTestServer, TEST_PASSWORD, type TestClock, type TestServer } from '../../server/testHarness.js';
 import type { WorkstationCore } from './api.js';
-import { createWorkstationCore, SESSION_EXPIRED_MESSAGE, SESSION_REVOKED_MESSAGE } from './index.js';
+import { createWorkstationCore } from './index.js';
 import { SETTINGS_FILE, type WorkstationSettings } from './settings.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
 
@@ -108,7 +108,7 @@ describe('the server ending the session', () => {
 
     scheduler.advance(HOUR);
     await waitUntil(core, 'signed out', async () => (await connectionOf(core)).status === 'signed_out', 10_000);
-    expect(await connectionOf(core)).toMatchObject({ lastError: SESSION_EXPIRED_MESSAGE, sessionEnded: 'expired' });
+    expect(await connectionOf(core)).toMatchObject({ lastError: { code: 'session_expired' }, sessionEnded: 'expired' });
     expect(settingsOnDisk().session).toBeNull();
   });
 
@@ -119,7 +119,7 @@ describe('the server ending the session', () => {
 
     await fetch(`${world.url}/api/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     await waitUntil(core, 'signed out', async () => (await connectionOf(core)).status === 'signed_out', 10_000);
-    expect(await connectionOf(core)).toMatchObject({ lastError: SESSION_REVOKED_MESSAGE, sessionEnded: 'revoked' });
+    expect(await connectionOf(core)).toMatchObject({ lastError: { code: 'session_revoked' }, sessionEnded: 'revoked' });
 
     // Signing in again clears the reason.
     await signedInOnline(core);

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import type { ConnectionProblem } from '../../shared/connection.js';
 import type { User } from '../../shared/domain.js';
 import { piiViewOf } from '../../shared/masking.js';
 import {
@@ -42,7 +43,7 @@ import {
   verifierKey,
   type StoredSession,
 } from './settings.js';
-import { RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS, cannotReachMessage, startSyncClient, type SyncClient, type SyncStatusPatch } from './sync/syncClient.js';
+import { RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS, startSyncClient, type SyncClient, type SyncStatusPatch } from './sync/syncClient.js';
 import { createCustomerHandlers } from './customers/customerHandlers.js';
 import { createPiiHandlers } from './pii/piiHandlers.js';
 import { createAdminHandlers } from './admin/adminHandlers.js';
@@ -66,9 +67,6 @@ import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
 export type { CoreEventListener, KeyProtector, RpcOutcome, WorkstationCore, WorkstationCoreOptions } from './api.js';
 export { keyFileProtector } from './cacheKeys.js';
 
-export const SESSION_EXPIRED_MESSAGE = 'Your session expired; sign in again';
-export const SESSION_REVOKED_MESSAGE = 'This session was signed out on the server; sign in again';
-export const PASSWORD_REFUSED_MESSAGE = 'The server did not accept your password; sign in again';
 export const WRONG_CREDENTIALS_MESSAGE = 'Wrong username or password';
 
 /** Where a user's cache lives inside the data folder. */
@@ -132,11 +130,16 @@ type RpcHandlers = {
   [M in RpcMethod]: (params: z.output<(typeof rpcParamSchemas)[M]>) => Promise<RpcResults[M]> | RpcResults[M];
 };
 
+/** Problems are objects now (code + facts): equal by content, so a reconnect attempt failing the same way again is no new event. */
+function sameProblem(a: ConnectionProblem | null, b: ConnectionProblem | null): boolean {
+  return a === b || (a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
+}
+
 function sameConnection(a: ConnectionState, b: ConnectionState): boolean {
   return (
     a.status === b.status &&
     a.pendingCount === b.pendingCount &&
-    a.lastError === b.lastError &&
+    sameProblem(a.lastError, b.lastError) &&
     a.attentionCount === b.attentionCount &&
     a.offlineSession === b.offlineSession &&
     a.sessionEnded === b.sessionEnded &&
@@ -416,7 +419,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) updateConnection({});
       },
       onUnauthorized: (reason) => {
-        if (isCurrent()) signOut(reason === 'revoked' ? SESSION_REVOKED_MESSAGE : SESSION_EXPIRED_MESSAGE, reason);
+        if (isCurrent()) signOut({ code: reason === 'revoked' ? 'session_revoked' : 'session_expired' }, reason);
       },
     });
     attachmentKeeper?.stop();
@@ -559,7 +562,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       if (login.user.id !== session.stored.user.id) {
         // The server now maps this username to someone else: never mix two users' caches.
         queueLogout({ user: login.user, token: login.token, expiresAt: login.expiresAt, serverUrl });
-        signOut('Your account changed on the server; sign in again');
+        signOut({ code: 'account_changed' });
         void flushLogouts();
         return;
       }
@@ -582,7 +585,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         saveSettings(dataDir, settings);
         // Their cache (and the work they just did offline) opens with the old password only; keep the key for the new one.
         keyAwaitingNewPassword = { userId: session.stored.user.id, key: session.key };
-        signOut(PASSWORD_REFUSED_MESSAGE);
+        signOut({ code: 'password_refused' });
         return;
       }
       scheduleOnlineLogin(session);
@@ -605,7 +608,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     saveSettings(dataDir, settings);
     const offline: OfflineLogin = { username, password, attempt: 0, timer: null, inFlight: false };
     const session = openSession({ user: entry.user, token: '', expiresAt: 0, serverUrl }, opened, offline);
-    updateConnection({ status: 'offline', progress: null, lastError: cannotReachMessage(serverUrl), sessionEnded: null });
+    updateConnection({ status: 'offline', progress: null, lastError: { code: 'server_unreachable', serverUrl }, sessionEnded: null });
     scheduleOnlineLogin(session);
     return sessionState();
   }
@@ -663,7 +666,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     session.cache.close();
   }
 
-  function signOut(lastError: string | null, sessionEnded: ConnectionState['sessionEnded'] = null): SessionState {
+  function signOut(lastError: ConnectionProblem | null, sessionEnded: ConnectionState['sessionEnded'] = null): SessionState {
     deactivate();
     cacheReset = null;
     settings.session = null;
@@ -1168,13 +1171,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         // An unreadable cache must not stop the app from starting: fall back to the sign-in screen.
         deactivate();
         const reason = error instanceof Error ? error.message : String(error);
-        updateConnection({ status: 'signed_out', lastError: `The local cache could not be opened (${reason})` });
+        updateConnection({ status: 'signed_out', lastError: { code: 'cache_unreadable', detail: reason } });
       }
     } else {
       settings.session = null;
       settleDeviceSeals(null);
       saveSettings(dataDir, settings);
-      updateConnection({ lastError: SESSION_EXPIRED_MESSAGE, sessionEnded: 'expired' });
+      updateConnection({ lastError: { code: 'session_expired' }, sessionEnded: 'expired' });
     }
   }
   // Sign-outs the server missed (it was unreachable, or the app closed first).

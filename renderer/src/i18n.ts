@@ -66,6 +66,8 @@ const en = {
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
   'language.label': 'Language',
+  /** Between the items of a list in running text: "Phone, Chat" / "电话、在线客服". */
+  'list.separator': ', ',
   'signIn.title': 'Sign in to the workstation',
   'signIn.username': 'Username',
   'signIn.password': 'Password',
@@ -240,6 +242,9 @@ const en = {
 } as const;
 
 export type MessageKey = keyof typeof en;
+
+/** Every message key, for tests that check the tables against each other. */
+export const MESSAGE_KEYS = Object.keys(en) as MessageKey[];
 type Dictionary = Record<MessageKey, string>;
 
 const zhCN: Dictionary = {
@@ -267,6 +272,7 @@ const zhCN: Dictionary = {
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',
   'language.label': '语言',
+  'list.separator': '、',
   'signIn.title': '登录客服工作台',
   'signIn.username': '用户名',
   'signIn.password': '密码',

@@ -1,7 +1,7 @@
 /**
  * Strings of the link to the workstation: the screen of a browser-mode page opened without
  * (or with an outdated) launch key, "retry now" while offline, and the desktop app's core
- * process stopping. Spread into i18n.ts.
+ * process stopping, and why the link to the server is down (shared/connection.ts's codes). Spread into i18n.ts.
  */
 
 export const connectionEn = {
@@ -18,6 +18,16 @@ export const connectionEn = {
   'seats.fullWhy': 'Each browser profile gets its own seat, with its own sign-in and cache.',
   'connection.retryNow': 'Retry now',
   'connection.retryNowTitle': 'Try to reach the server again now instead of waiting',
+  'connectionProblem.server_unreachable': 'Cannot reach the server at {server}',
+  'connectionProblem.server_unreachable_short': 'Server unreachable',
+  'connectionProblem.sync_failed': 'Sync failed ({detail}); retrying',
+  'connectionProblem.send_failed': 'Sending local changes failed ({detail}); retrying',
+  'connectionProblem.session_expired': 'Your session expired; sign in again',
+  'connectionProblem.session_revoked': 'This session was signed out on the server; sign in again',
+  'connectionProblem.password_refused': 'The server did not accept your password; sign in again',
+  'connectionProblem.account_changed': 'Your account changed on the server; sign in again',
+  'connectionProblem.cache_unreadable': 'The local cache could not be opened ({detail})',
+  'connectionProblem.unknown': 'The connection to the server has a problem',
   'coreProcess.restarting':
     'The workstation service stopped unexpectedly and is restarting. Your saved work is kept; an action in progress may need to be done again.',
   'coreProcess.failed':
@@ -36,6 +46,16 @@ export const connectionZhCN: Record<keyof typeof connectionEn, string> = {
   'seats.fullWhy': '每个浏览器配置文件都有自己的席位，各自登录、各自缓存。',
   'connection.retryNow': '立即重试',
   'connection.retryNowTitle': '不再等待，立即重新连接服务器',
+  'connectionProblem.server_unreachable': '无法连接服务器 {server}',
+  'connectionProblem.server_unreachable_short': '无法连接服务器',
+  'connectionProblem.sync_failed': '同步失败，正在重试',
+  'connectionProblem.send_failed': '本地更改发送失败，正在重试',
+  'connectionProblem.session_expired': '登录已过期，请重新登录',
+  'connectionProblem.session_revoked': '此会话已在服务器上退出，请重新登录',
+  'connectionProblem.password_refused': '服务器未接受您的密码，请重新登录',
+  'connectionProblem.account_changed': '您的账号在服务器上已变更，请重新登录',
+  'connectionProblem.cache_unreadable': '无法打开本机缓存，请重新登录',
+  'connectionProblem.unknown': '与服务器的连接出现问题',
   'coreProcess.restarting': '工作台服务意外停止，正在重新启动。已保存的工作不会丢失；正在进行的操作可能需要重做。',
   'coreProcess.failed': '工作台服务反复停止，已不再自动重启。已保存的工作仍保留在本机。请退出并重新启动 OmniDesk；如仍出现此问题，请联系管理员。',
 };

@@ -8,6 +8,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { User } from '../../../shared/domain.js';
+import type { ConnectionProblem } from '../../../shared/connection.js';
 import type { ConnectionStatus, CustomerMessageArrival } from '../../../shared/rpc.js';
 import {
   MAX_PUSH_BATCH,
@@ -36,7 +37,8 @@ export const RECONNECT_JITTER = 0.5;
 export interface SyncStatusPatch {
   status?: ConnectionStatus;
   progress?: { done: number; total: number } | null;
-  lastError?: string | null;
+  /** A code and facts, worded by the renderer in the agent's language. */
+  lastError?: ConnectionProblem | null;
 }
 
 /** What the sync client needs from the core around it. */
@@ -85,6 +87,7 @@ export interface SyncClient {
 /** The typed socket.io client socket of one session. */
 export type WorkstationSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** The sign-in's error message (an RpcError with code 'server_unreachable'); the header gets the code and the address instead. */
 export function cannotReachMessage(serverUrl: string): string {
   return `Cannot reach the server at ${serverUrl}`;
 }
@@ -148,7 +151,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     if (!current(taskEpoch) || endsSession(error)) return;
     live = false;
     const reason = error instanceof Error ? error.message : String(error);
-    options.onStatus({ status: 'syncing', lastError: `Sync failed (${reason}); retrying`, progress: null });
+    options.onStatus({ status: 'syncing', lastError: { code: 'sync_failed', detail: reason }, progress: null });
     // Back off like the socket's own reconnection, so a server in trouble is not hammered.
     const delay = Math.min(delayMax, delayMin * 2 ** retryAttempt) * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * Math.random());
     retryAttempt += 1;
@@ -307,7 +310,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
         // Timeout or disconnect: the rows stay in the outbox and go again (the server dedupes).
         if (!current(pushEpoch) || endsSession(error)) return;
         const reason = error instanceof Error ? error.message : String(error);
-        options.onStatus({ lastError: `Sending local changes failed (${reason}); retrying` });
+        options.onStatus({ lastError: { code: 'send_failed', detail: reason } });
         later(5_000, kick);
       })
       .finally(() => {
@@ -337,7 +340,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       options.onUnauthorized('expired');
       return;
     }
-    options.onStatus({ status: 'offline', progress: null, lastError: cannotReachMessage(options.serverUrl) });
+    options.onStatus({ status: 'offline', progress: null, lastError: { code: 'server_unreachable', serverUrl: options.serverUrl } });
     // Errors from the server's middleware stop the manager's reconnection; keep trying ourselves.
     if (!socket.active) later((delayMax / 2) * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * Math.random()), () => socket.connect());
   });

@@ -116,10 +116,12 @@ function UserTable({ users, selected, onSelect }: { users: AdminUser[]; selected
             </td>
             <td>{user.displayName}</td>
             <td>{roleLabel(t, user.role)}</td>
-            <td>{user.channels.length > 0 ? user.channels.map((c) => t(`channel.${c}`)).join('、') : t('admin.none')}</td>
+            <td>{user.channels.length > 0 ? user.channels.map((c) => t(`channel.${c}`)).join(t('list.separator')) : t('admin.none')}</td>
             <td>
               {user.groups.length > 0
-                ? user.groups.map((g) => ((TICKET_GROUPS as readonly string[]).includes(g) ? t(`group.${g as (typeof TICKET_GROUPS)[number]}`) : g)).join('、')
+                ? user.groups
+                    .map((g) => ((TICKET_GROUPS as readonly string[]).includes(g) ? t(`group.${g as (typeof TICKET_GROUPS)[number]}`) : g))
+                    .join(t('list.separator'))
                 : t('admin.none')}
             </td>
             <td>

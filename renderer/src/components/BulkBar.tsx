@@ -61,7 +61,7 @@ export function BulkBar() {
           {outcome.done > 0 ? <span>{t('bulk.done', { n: outcome.done })}</span> : null}
           {outcome.failures.map((failure) => (
             <span key={failure.ticketId} className="bulk-failure">
-              {t('bulk.failed', { id: failure.ticketId, message: failure.message })}
+              {t(`bulk.failure.${failure.code}`, { id: failure.ticketId, agent: outcome.targetName ?? '' })}
             </span>
           ))}
         </div>

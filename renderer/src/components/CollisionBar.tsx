@@ -14,8 +14,8 @@ export function CollisionBar({ ticketId }: { ticketId: string }) {
   const unnamed = Math.max(0, s.presence.count - s.presence.viewers.length);
   return (
     <div className="collision-bar" role="status" aria-label={t('collision.label')}>
-      {typing.length > 0 ? <span className="collision-typing">{t('collision.typing', { names: typing.join('、') })}</span> : null}
-      {viewing.length > 0 ? <span className="collision-viewing">{t('collision.viewing', { names: viewing.join('、') })}</span> : null}
+      {typing.length > 0 ? <span className="collision-typing">{t('collision.typing', { names: typing.join(t('list.separator')) })}</span> : null}
+      {viewing.length > 0 ? <span className="collision-viewing">{t('collision.viewing', { names: viewing.join(t('list.separator')) })}</span> : null}
       {unnamed > 0 ? <span className="collision-more muted">{t('collision.more', { n: unnamed })}</span> : null}
     </div>
   );

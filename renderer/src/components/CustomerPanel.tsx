@@ -99,7 +99,7 @@ function PossibleMatches({ matches }: { matches: CustomerMatch[] }) {
               <div className="possible-match-who">
                 <span className="possible-match-name">{name}</span>
                 <span className="mono small">{match.customer.id}</span>
-                <span className="possible-match-channels" title={match.channels.map((channel) => t(channelKey(channel))).join(', ')}>
+                <span className="possible-match-channels" title={match.channels.map((channel) => t(channelKey(channel))).join(t('list.separator'))}>
                   {match.channels.map((channel) => (
                     <ChannelIcon key={channel} channel={channel} />
                   ))}

@@ -1,5 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { ConnectionState } from '../../../shared/rpc.js';
+import { connectionProblemText } from '../connectionProblemText.js';
 import { formatClock, type Language, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { LanguageSelect } from './LanguageSelect.js';
@@ -40,11 +41,13 @@ export function Header() {
     })),
   );
   const attentionCount = connection.attentionCount ?? 0;
+  const problem = connection.lastError ? connectionProblemText(t, connection.lastError) : null;
+  const problemShort = connection.lastError ? connectionProblemText(t, connection.lastError, 'short') : null;
   return (
     <header className="app-header">
       <div className="brand">{t('app.name')}</div>
       <div className="header-status">
-        <span role="status" className={`connection-badge connection-${connection.status}`} title={connection.lastError ?? undefined}>
+        <span role="status" className={`connection-badge connection-${connection.status}`} title={problem ?? undefined}>
           <span className="dot" aria-hidden="true" />
           {connectionLabel(t, language, connection)}
         </span>
@@ -80,9 +83,9 @@ export function Header() {
         </span>
         <WrapUpStatus />
         <RoutingSkips />
-        {connection.lastError && connection.status !== 'online' ? (
-          <span className="connection-error" title={connection.lastError}>
-            {connection.lastError}
+        {problem && connection.status !== 'online' ? (
+          <span className="connection-error" title={problem}>
+            {problemShort}
           </span>
         ) : null}
       </div>

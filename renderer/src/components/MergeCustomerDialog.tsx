@@ -135,7 +135,7 @@ export function MergeCustomerDialog({ customer, channels }: { customer: Customer
                 <span className="merge-hit-name">{hit.customer.name || hit.customer.id}</span>
                 <span className="mono small">{hit.customer.id}</span>
                 <span className="small">{[hit.customer.phone ? displayPhone(hit.customer.phone) : null, hit.customer.email].filter(Boolean).join(' · ')}</span>
-                <span className="merge-hit-channels" title={hit.channels.map((channel) => t(channelKey(channel))).join(', ')}>
+                <span className="merge-hit-channels" title={hit.channels.map((channel) => t(channelKey(channel))).join(t('list.separator'))}>
                   {hit.channels.map((channel) => (
                     <ChannelIcon key={channel} channel={channel} />
                   ))}

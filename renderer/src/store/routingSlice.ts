@@ -32,7 +32,10 @@ export interface TicketAudit {
 /** The last bulk reassignment's outcome, for the bar under the inbox filters. */
 export interface BulkOutcome {
   done: number;
-  failures: Array<{ ticketId: string; message: string }>;
+  /** Why each failed, by the server's code (worded in the lead's language, never its English message). */
+  failures: Array<{ ticketId: string; code: Extract<ReassignOutcome, { ok: false }>['code'] }>;
+  /** The agent they were reassigned to (the codes' facts); null when sent back to the queue. */
+  targetName: string | null;
 }
 
 export interface RoutingSlice {
@@ -323,11 +326,10 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         const result = await attempt(() => api.invoke('lead.reassign', { ticketIds, to }));
         set({ reassigning: false });
         if (!result) return false;
-        const failures = result.results
-          .filter((r): r is Extract<ReassignOutcome, { ok: false }> => !r.ok)
-          .map((r) => ({ ticketId: r.ticketId, message: r.message }));
+        const failures = result.results.filter((r): r is Extract<ReassignOutcome, { ok: false }> => !r.ok).map((r) => ({ ticketId: r.ticketId, code: r.code }));
+        const targetName = to === null ? null : (get().agents.find((agent) => agent.userId === to)?.displayName ?? to);
         set({
-          bulkOutcome: { done: result.results.length - failures.length, failures },
+          bulkOutcome: { done: result.results.length - failures.length, failures, targetName },
           // Failed tickets stay ticked so the lead can try them elsewhere.
           bulkSelection: failures.map((f) => f.ticketId),
         });

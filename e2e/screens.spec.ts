@@ -1,0 +1,192 @@
+/**
+ * Every main screen as a new user sees it, in Chinese and in English at 1280x800: the
+ * sign-in, the agent's inbox with a ticket, composer and customer panel, the keyboard sheet,
+ * the scripts and knowledge panels, the notification settings, the lead's team, board,
+ * reports, alerts and administration, and the offline state. Each screen is saved as a PNG
+ * for a person to look at (test-results/e2e/…); what a machine can check is asserted: no
+ * English sentence in the Chinese offline header, and a header that fits the window.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openDesk, signInWords, type Locale } from './desk.js';
+import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
+
+let server: RunningProcess;
+let agentDesk: RunningProcess;
+let leadDesk: RunningProcess;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-screens-'));
+  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
+  agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
+  leadDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'lead1') });
+});
+
+test.afterAll(async ({ browser }) => {
+  await closeContexts(browser);
+  await agentDesk?.stop();
+  await leadDesk?.stop();
+  await server?.stop();
+});
+
+const LOCALES: Locale[] = ['zh-CN', 'en-US'];
+const tag = (locale: Locale) => (locale === 'zh-CN' ? 'zh' : 'en');
+
+async function shot(page: Page, name: string, locale: Locale): Promise<void> {
+  await page.screenshot({ path: test.info().outputPath(`${name}-${tag(locale)}.png`) });
+}
+
+/**
+ * The header's controls all lie inside the 1280-wide window (none cut off at the right edge),
+ * and none overlaps the next one.
+ */
+async function expectHeaderFits(page: Page): Promise<void> {
+  const viewport = page.viewportSize()!;
+  const language = page.locator('.app-header .language-select select');
+  const box = await language.boundingBox();
+  expect(box, 'the language selector is laid out').not.toBeNull();
+  expect(box!.x).toBeGreaterThanOrEqual(0);
+  expect(box!.x + box!.width).toBeLessThanOrEqual(viewport.width);
+  const header = (await page.locator('.app-header').boundingBox())!;
+  expect(header.x + header.width).toBeLessThanOrEqual(viewport.width);
+  // Nothing in the header scrolls sideways or spills out of it.
+  const overflow = await page.evaluate(
+    `(() => { const h = document.querySelector('.app-header'); return [h.scrollWidth, h.clientWidth, document.documentElement.scrollWidth, window.innerWidth]; })()`,
+  );
+  const [scrollWidth, clientWidth, pageWidth, innerWidth] = overflow as number[];
+  expect(scrollWidth).toBeLessThanOrEqual(clientWidth!);
+  expect(pageWidth).toBeLessThanOrEqual(innerWidth!);
+}
+
+for (const locale of LOCALES) {
+  test(`the agent's screens in ${locale}`, async ({ browser }) => {
+    const signInContext = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+    const signInPage = await signInContext.newPage();
+    await signInPage.goto(agentDesk.url);
+    const w = signInWords(locale);
+    const signOut = signInPage.getByRole('button', { name: w.signOut, exact: true });
+    await expect(signInPage.getByLabel(w.username).or(signOut)).toBeVisible();
+    if (await signOut.isVisible()) await signOut.click();
+    await expect(signInPage.getByLabel(w.username)).toBeVisible();
+    await shot(signInPage, 'signin', locale);
+    await signInContext.close();
+
+    const page = await openDesk(browser, agentDesk.url, 'agent1', locale);
+    const rows = page.getByRole('listbox', { name: locale === 'en-US' ? 'Tickets' : '工单' }).getByRole('option');
+    await expect(rows.first()).toBeVisible();
+    await shot(page, 'inbox', locale);
+    await expectHeaderFits(page);
+
+    await rows.first().click();
+    const reply = page.getByRole('textbox', { name: locale === 'en-US' ? 'Reply' : '回复', exact: true });
+    await expect(reply).toBeVisible();
+    await reply.fill(locale === 'en-US' ? 'Hello, I am checking your order now.' : '您好，正在为您查询订单，请稍候。');
+    await shot(page, 'ticket-composer', locale);
+
+    await page.locator('body').click({ position: { x: 5, y: 790 } });
+    await page.keyboard.press('?');
+    const sheetTitle = locale === 'en-US' ? 'Keyboard shortcuts' : '键盘快捷键';
+    const sheet = page.getByRole('dialog', { name: sheetTitle });
+    await expect(sheet).toBeVisible();
+    // The whole sheet fits: it used to open scrolled to Close, its title and headings out of view.
+    await expect(sheet.getByRole('heading', { name: sheetTitle })).toBeInViewport({ ratio: 1 });
+    await expect(sheet.getByRole('columnheader').first()).toBeInViewport({ ratio: 1 });
+    await shot(page, 'shortcuts', locale);
+    await page.keyboard.press('Escape');
+
+    await page.locator('body').click({ position: { x: 5, y: 790 } });
+    await page.keyboard.press('b');
+    await expect(page.getByRole('complementary', { name: locale === 'en-US' ? 'Knowledge base' : '知识库' })).toBeVisible();
+    // The narrower ticket pane still shows the follow-up state whole (it was cut: "No reminde").
+    await expect(page.locator('.follow-up-state')).toBeInViewport({ ratio: 1 });
+    await shot(page, 'knowledge-panel', locale);
+    await page.keyboard.press('b');
+
+    await page.getByRole('button', { name: locale === 'en-US' ? 'Scripts' : '话术库', exact: true }).click();
+    await expect(page.getByRole('dialog', { name: locale === 'en-US' ? 'Scripts' : '话术库' })).toBeVisible();
+    await shot(page, 'scripts-manager', locale);
+    await page.keyboard.press('Escape');
+
+    await page.locator('.kb-open').click();
+    await expect(page.getByRole('dialog')).toBeVisible();
+    await shot(page, 'knowledge-manager', locale);
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+
+    await page.locator('.notify-bell').click();
+    await expect(page.locator('.notify-popover')).toBeVisible();
+    await shot(page, 'settings', locale);
+    await page.keyboard.press('Escape');
+
+    await page
+      .getByRole('button', { name: locale === 'en-US' ? 'Alerts' : '告警' })
+      .first()
+      .click();
+    await expect(page.locator('.alerts-table tbody tr').first()).toBeVisible();
+    await shot(page, 'alerts-agent', locale);
+    await page.context().close();
+  });
+
+  test(`the lead's screens in ${locale}`, async ({ browser }) => {
+    const page = await openDesk(browser, leadDesk.url, 'lead1', locale);
+    await expect(page.locator('.view-switch')).toBeVisible();
+    await shot(page, 'lead-inbox', locale);
+    await expectHeaderFits(page);
+    const views = page.locator('.view-switch button');
+    // Each view once it has its data (what the screenshot is for): a table with a row in it.
+    const filled: Record<string, string> = {
+      team: '.team-table tbody tr',
+      board: '.board-table tbody tr',
+      reports: '.reports-table tbody tr',
+      alerts: '.alerts-table tbody tr',
+      admin: '.admin-users tbody tr',
+    };
+    for (const [index, [name, rows]] of Object.entries(filled).entries()) {
+      await views.nth(index + 1).click();
+      await expect(page.locator(rows).first()).toBeVisible({ timeout: 15_000 });
+      if (name === 'board') await expect(page.locator('main .board-charts canvas')).toHaveCount(2, { timeout: 30_000 });
+      await shot(page, `lead-${name}`, locale);
+      await expectHeaderFits(page);
+    }
+    await page.context().close();
+  });
+}
+
+test('offline: the header says why in the page’s language, and fits', async ({ browser }) => {
+  // The agent's header and the lead's (six views: the widest), in each language.
+  const desks = LOCALES.flatMap((locale) => [
+    { locale, who: 'agent', desk: agentDesk, username: 'agent1' },
+    { locale, who: 'lead', desk: leadDesk, username: 'lead1' },
+  ]);
+  const pages: Page[] = [];
+  for (const { locale, desk, username } of desks) pages.push(await openDesk(browser, desk.url, username, locale));
+  await server.stop('SIGKILL');
+  for (const [index, { locale, who }] of desks.entries()) {
+    const page = pages[index]!;
+    await expect(page.locator('.connection-badge').filter({ hasText: locale === 'en-US' ? /Offline/ : /离线/ })).toBeVisible({ timeout: 20_000 });
+    const problem = page.locator('.connection-error');
+    await expect(problem).toBeVisible({ timeout: 20_000 });
+    await shot(page, `offline-${who}`, locale);
+    await expectHeaderFits(page);
+    // The server's address is in the tooltip, the fact in the header.
+    await expect(problem).toHaveAttribute('title', new RegExp(server.url.replace(/[.:/]/g, '\\$&')));
+    if (locale === 'zh-CN') {
+      await expect(problem).toHaveText('无法连接服务器');
+      // No English sentence anywhere in the header or the reason's tooltip. Latin allowed: the
+      // address, the product's name and the language selector's "English" (a language names itself).
+      const header = await page.locator('.app-header').innerText();
+      const tooltip = (await problem.getAttribute('title'))!;
+      for (const text of [header, tooltip]) {
+        const withoutAddresses = text.replace(/https?:\/\/\S+/g, '').replace(/OmniDesk|English/g, '');
+        expect(withoutAddresses, text).not.toMatch(/[A-Za-z]{3,}/);
+      }
+      expect(tooltip).toMatch(/^无法连接服务器 /);
+    } else {
+      await expect(problem).toHaveText('Server unreachable');
+    }
+  }
+});
