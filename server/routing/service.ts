@@ -468,20 +468,30 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
         inputs.push({ ticket, vipTier: await vipTierOf(ticket.customerId) });
       }
       if (inputs.length === 0) return;
-      log(
-        `routing had not followed ${String(inputs.length)} waiting ticket(s) (${inputs
-          .slice(0, 10)
-          .map((input) => input.ticket.id)
-          .join(', ')}${inputs.length > 10 ? ', …' : ''}): routed now`,
-      );
+      // What the engine thought of each (not heard of, or someone's) says which kind of miss it was.
+      const shown = inputs.slice(0, 10).map(({ ticket }) => {
+        const view = engine.ticketView(ticket.id);
+        return `${ticket.id} ${view ? `held by ${String(view.assigneeId)}` : 'not heard of'}`;
+      });
+      log(`routing had not followed ${String(inputs.length)} waiting ticket(s) (${shown.join(', ')}${inputs.length > 10 ? ', …' : ''}): routed now`);
       await decide(tx, () => effectsOnly(follow(inputs, true)));
     });
   }
+
+  /**
+   * Commits heard while the engine loads wait for the load: the engine journals every change
+   * made while a decision is open, so a decision that rolled back in the middle of the load
+   * would undo the load's work done meanwhile (tickets forgotten, as if never heard of).
+   */
+  let loadEnded: () => void = () => undefined;
+  const loaded = new Promise<void>((resolve) => (loadEnded = resolve));
 
   // Every committed ticket snapshot keeps the engine in step (agents working tickets, completions, priority changes).
   const stopListening = (options.commits ?? store).onDidCommitChanges((batch: CommittedChange[]) => {
     if (stopped) return;
     const observe = async () => {
+      await loaded;
+      if (stopped) return;
       const inputs: Array<{ ticket: Ticket; vipTier: number }> = [];
       for (const { change } of batch) {
         if (change.kind === 'customer') {
@@ -533,7 +543,16 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     return ticket;
   }
 
-  await load();
+  try {
+    await load();
+  } catch (error) {
+    // No service comes of it: nothing may keep listening, and what waits for the load ends.
+    stopped = true;
+    stopListening();
+    throw error;
+  } finally {
+    loadEnded();
+  }
   scheduleWake();
   // Started once the engine is loaded: until then every stored ticket is "unheard".
   const sweepTimer = setInterval(() => {

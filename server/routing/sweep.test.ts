@@ -98,7 +98,7 @@ describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
     });
     expect(routed.assigneeId).toBe('agent1');
     expect(routed.assignmentReason?.code).toBe('least_loaded');
-    expect(logs).toContain(`routing had not followed 1 waiting ticket(s) (${ticket.id}): routed now`);
+    expect(logs).toContain(`routing had not followed 1 waiting ticket(s) (${ticket.id} not heard of): routed now`);
 
     // A ticket handed back to the queue (转办) on a node whose commit routing could not follow:
     // the engine still counts it as agent1's; the sweep sees it waiting and routes it on.
@@ -137,6 +137,7 @@ describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
     });
     // Not handed straight back to the agent who passed it on.
     expect(passedOn.assigneeId).toBe('agent2');
+    expect(logs).toContain(`routing had not followed 1 waiting ticket(s) (${ticket.id} held by agent1): routed now`);
 
     // Once the engine holds it, the sweep finds nothing more to do.
     const lines = logs.length;
