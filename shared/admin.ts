@@ -60,7 +60,12 @@ export type UserSkills = z.infer<typeof userSkillsSchema>;
 export const adminCreateUserRequestSchema = z
   .object({ username: usernameSchema, password: newPasswordSchema, ...skillsShape })
   .strict()
-  .refine((value) => value.password.toLowerCase() !== value.username.toLowerCase(), { path: ['password'], message: 'must not be the username' });
+  // params.code: what the workstation words in its language (renderer/src/formIssueText.ts); the message is for logs.
+  .refine((value) => value.password.toLowerCase() !== value.username.toLowerCase(), {
+    path: ['password'],
+    message: 'must not be the username',
+    params: { code: 'password_is_username' },
+  });
 export type AdminCreateUserRequest = z.infer<typeof adminCreateUserRequestSchema>;
 
 export const adminUpdateUserRequestSchema = z.object({ userId: entityIdSchema, skills: userSkillsSchema }).strict();

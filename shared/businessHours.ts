@@ -35,7 +35,12 @@ export function minutesOf(time: string): number {
 export const openIntervalSchema = z
   .object({ start: clockTimeSchema, end: clockTimeSchema })
   .strict()
-  .refine((interval) => minutesOf(interval.start) < minutesOf(interval.end), { message: 'the end must be after the start', path: ['end'] });
+  // params.code on these refinements: what the workstation words in its language (renderer/src/formIssueText.ts); the message is for logs.
+  .refine((interval) => minutesOf(interval.start) < minutesOf(interval.end), {
+    message: 'the end must be after the start',
+    path: ['end'],
+    params: { code: 'end_not_after_start' },
+  });
 export type OpenInterval = z.infer<typeof openIntervalSchema>;
 
 /** One day's open intervals, in order and not overlapping (at most 4: a lunch break or two). */
@@ -44,13 +49,14 @@ const dayScheduleSchema = z
   .max(4)
   .refine((intervals) => intervals.every((interval, i) => i === 0 || minutesOf(intervals[i - 1]!.end) <= minutesOf(interval.start)), {
     message: 'intervals must be in order and must not overlap',
+    params: { code: 'intervals_overlap' },
   });
 
 /** A calendar date "YYYY-MM-DD" that exists (2026-02-30 does not). */
 export const localDateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-10-01')
-  .refine((date) => parseLocalDate(date) !== null, 'not a calendar date');
+  .refine((date) => parseLocalDate(date) !== null, { message: 'not a calendar date', params: { code: 'not_a_calendar_date' } });
 
 export const MAX_AUTO_REPLY_LENGTH = 1000;
 
@@ -76,7 +82,7 @@ export const businessHoursSchema = z
     holidays: z
       .array(localDateSchema)
       .max(366)
-      .refine((dates) => new Set(dates).size === dates.length, 'a date is listed twice'),
+      .refine((dates) => new Set(dates).size === dates.length, { message: 'a date is listed twice', params: { code: 'date_listed_twice' } }),
     /** Sent once per conversation per off-hours period; empty = no auto-reply (the contact still becomes a ticket). */
     autoReplyText: z.string().trim().max(MAX_AUTO_REPLY_LENGTH),
   })

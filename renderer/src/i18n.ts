@@ -35,6 +35,7 @@ import { fieldsEn, fieldsZhCN } from './i18nFields.js';
 import { manualEn, manualZhCN } from './i18nManual.js';
 import { attachmentsEn, attachmentsZhCN } from './i18nAttachments.js';
 import { historyEn, historyZhCN } from './i18nHistory.js';
+import { formIssueEn, formIssueZhCN } from './i18nFormIssue.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -63,6 +64,7 @@ const en = {
   ...alarmsEn,
   ...notifyEn,
   ...connectionEn,
+  ...formIssueEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
   'language.label': 'Language',
@@ -269,6 +271,7 @@ const zhCN: Dictionary = {
   ...alarmsZhCN,
   ...notifyZhCN,
   ...connectionZhCN,
+  ...formIssueZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',
   'language.label': '语言',

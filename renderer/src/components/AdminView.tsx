@@ -20,6 +20,7 @@ import type { AdminOutcome } from '../store/adminSlice.js';
 import type { UiError } from '../store/types.js';
 import { AdminChangeLog, ChannelRegistrySection, VipTierForm } from './ChannelRegistry.js';
 import { errorText } from './errorText.js';
+import { firstFormIssueText } from '../formIssueText.js';
 
 const PRIORITIES = ['urgent', 'normal', 'low'] as const;
 
@@ -33,12 +34,6 @@ function outcomeText(t: Translate, outcome: AdminOutcome): string {
   if (outcome.key === 'hours.channelSaved')
     return t(outcome.key, { name: (CHANNELS as readonly string[]).includes(outcome.name) ? t(`channel.${outcome.name as Channel}`) : outcome.name });
   return outcome.key === 'admin.created' ? t(outcome.key, { username: outcome.name }) : t(outcome.key, { name: outcome.name });
-}
-
-/** The first problem zod found, as "field: message" (the form's fields are named like the schema's). */
-function firstIssue(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }): string {
-  const issue = error.issues[0];
-  return issue ? `${issue.path.map(String).join('.')}: ${issue.message}` : '';
 }
 
 interface SkillsDraft {
@@ -154,7 +149,7 @@ function UserEditor({ user, canWrite }: { user: AdminUser | null; canWrite: bool
     setInvalid('');
     if (creating) {
       const parsed = adminCreateUserRequestSchema.safeParse({ username, password, ...(skillsOf(draft) as object) });
-      if (!parsed.success) return setInvalid(firstIssue(parsed.error));
+      if (!parsed.success) return setInvalid(firstFormIssueText(t, parsed.error));
       if (await createAdminUser(parsed.data)) {
         setUsername('');
         setPassword('');
@@ -162,7 +157,7 @@ function UserEditor({ user, canWrite }: { user: AdminUser | null; canWrite: bool
       return;
     }
     const parsed = userSkillsSchema.safeParse(skillsOf(draft));
-    if (!parsed.success) return setInvalid(firstIssue(parsed.error));
+    if (!parsed.success) return setInvalid(firstFormIssueText(t, parsed.error));
     await updateAdminUser(user.id, parsed.data satisfies UserSkills);
   }
 
@@ -305,7 +300,8 @@ function UserActions({ user }: { user: AdminUser }) {
         onSubmit={(e) => {
           e.preventDefault();
           const parsed = newPasswordSchema.safeParse(password);
-          if (!parsed.success) return setInvalid(firstIssue(parsed.error));
+          // The schema is the bare password: name the field, which its path cannot.
+          if (!parsed.success) return setInvalid(firstFormIssueText(t, parsed.error, ['newPassword']));
           setInvalid('');
           void resetPassword(user.id, parsed.data).then((ok) => ok && setPassword(''));
         }}
@@ -394,7 +390,7 @@ function PoliciesForm({ stored, canWrite }: { stored: PoliciesResult; canWrite: 
       onSubmit={(e) => {
         e.preventDefault();
         const parsed = policiesSchema.safeParse(draft);
-        if (!parsed.success) return setInvalid(firstIssue(parsed.error));
+        if (!parsed.success) return setInvalid(firstFormIssueText(t, parsed.error));
         setInvalid('');
         void save(parsed.data);
       }}

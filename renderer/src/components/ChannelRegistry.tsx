@@ -12,6 +12,7 @@ import { WEEKDAYS, isOpenAt, type OpenInterval, type Weekday } from '../../../sh
 import { CHANNELS, customerIdSchema, type Channel } from '../../../shared/domain.js';
 import { formatDateTime, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
+import { firstFormIssueText } from '../formIssueText.js';
 import { useNow } from './useNow.js';
 
 /** "09:00-12:00, 13:00-18:00" → intervals; null when a part is not "HH:MM-HH:MM" (the schema then checks order and overlap). */
@@ -84,11 +85,8 @@ function settingsOf(t: Translate, draft: ChannelDraft): { settings: ChannelSetti
     },
   });
   if (parsed.success) return { settings: parsed.data };
-  const issue = parsed.error.issues[0];
-  const path = issue?.path.map(String) ?? [];
-  // A day's schedule names the day; anything else its field.
-  const day = WEEKDAYS.find((d) => path.includes(d));
-  return { invalid: day ? t('hours.invalidDay', { day: t(`hours.day.${day}`) }) : `${path.join('.')}: ${issue?.message ?? ''}` };
+  // The field by its label and the problem in words (a day's periods by the day: "工作时间 · 周一：…").
+  return { invalid: firstFormIssueText(t, parsed.error) };
 }
 
 /** One channel's registry entry: on/off, owner, volume, customer group, hours, holidays and the auto-reply; read-only for leads. */
