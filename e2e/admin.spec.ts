@@ -3,7 +3,7 @@
  * processes, in Chromium at 1280x800. The demo admin opens the Admin view, creates an agent
  * with an initial password; that agent signs in on another workstation; the admin deactivates
  * them and their workstation is signed out at once; deactivating oneself is refused with the
- * reason in the UI's language. Screenshots in English and Chinese.
+ * reason in the UI's language, as is a form the schema refuses. Screenshots in English and Chinese.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
@@ -108,5 +108,14 @@ test('an admin creates a user who signs in, then deactivates them; deactivating 
   await expect(outcome).toHaveText('不能停用自己的账号。');
   await users.getByRole('row', { name: /agent9/ }).click();
   await expect(page.getByRole('region', { name: '变更记录' })).toContainText('停用了用户');
+
+  // A form the schema refuses says why in Chinese, by the field's label: not zod's English, not "password: …".
+  await page.getByRole('button', { name: '新建用户' }).click();
+  const zhForm = page.getByRole('form', { name: '创建用户' });
+  await zhForm.getByLabel('用户名').fill('agent10');
+  await zhForm.getByLabel('初始密码（至少 8 位）').fill('short');
+  await zhForm.getByLabel('显示名称').fill('周杰');
+  await zhForm.getByRole('button', { name: '创建用户' }).click();
+  await expect(zhForm.getByRole('alert')).toHaveText('请检查表单：初始密码：至少 8 个字符');
   await page.screenshot({ path: test.info().outputPath('admin-zh.png') });
 });
