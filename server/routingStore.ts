@@ -42,6 +42,9 @@ export interface TicketRoutingWrite {
   now: number;
 }
 
+/** Decisions routing makes on a ticket it believes waiting, unless a lead made them (`actorName`). */
+const ENGINE_PLACEMENTS: ReadonlySet<RoutingDecisionKind> = new Set(['assigned', 'offered', 'queued']);
+
 /** Routing reads and writes (each write joins the caller's transaction, if any). */
 export interface RoutingStore {
   loadAgentSettings(): Promise<Map<string, StoredAgentSettings>>;
@@ -217,6 +220,10 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
       return transaction(async () => {
         const before = await internals.getTicketForUpdate(write.ticketId);
         if (!before || !isOpenStatus(before.status)) return null;
+        // Routing's own placement (a drain, an accepted offer, a queued cause; no lead named) is decided
+        // on the belief that the ticket waits. Taken or given meanwhile (committed, not yet heard by
+        // routing), it is left as it is: routing hears that commit next and follows it.
+        if (before.assigneeId !== null && write.audit.actorName === null && ENGINE_PLACEMENTS.has(write.audit.decision)) return null;
         let after: Ticket = { ...before, routing: write.routing, updatedAt: write.now };
         const assigneeId = write.assignee?.id ?? null;
         if (assigneeId !== before.assigneeId) {

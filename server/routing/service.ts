@@ -485,12 +485,18 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
    */
   let loadEnded: () => void = () => undefined;
   const loaded = new Promise<void>((resolve) => (loadEnded = resolve));
+  /**
+   * Batches are followed one after another, in commit order, starting once the engine is loaded.
+   * Followed side by side, a batch that waited longer (a VIP tier read) could apply a ticket's
+   * older snapshot after a newer one: a ticket a lead had just assigned would look waiting again,
+   * and the next drain would give it to someone else.
+   */
+  let following: Promise<void> = loaded;
 
   // Every committed ticket snapshot keeps the engine in step (agents working tickets, completions, priority changes).
   const stopListening = (options.commits ?? store).onDidCommitChanges((batch: CommittedChange[]) => {
     if (stopped) return;
     const observe = async () => {
-      await loaded;
       if (stopped) return;
       const inputs: Array<{ ticket: Ticket; vipTier: number }> = [];
       for (const { change } of batch) {
@@ -518,10 +524,11 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       }
       await decide(null, () => effectsOnly(follow(inputs, options.admitsOthersContacts === true)));
     };
-    void track(
+    following = following.then(observe).catch((error: unknown) =>
       // Undone in the engine; the sweep routes what it left waiting.
-      observe().catch((error: unknown) => log(`routing could not follow a commit: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)),
+      log(`routing could not follow a commit: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     );
+    void track(following);
   });
 
   /** Users created or changed since start are read on first mention. */

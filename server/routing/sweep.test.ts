@@ -145,4 +145,49 @@ describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
     await service.idle();
     expect(logs.slice(lines).filter((line) => line.startsWith('routing had not followed'))).toEqual([]);
   });
+
+  it('never lets routing’s own placement overwrite an assignment committed before routing heard of it', async () => {
+    const store = await openStore(backend);
+    await seedTestOrganisation(store, [
+      { username: 'agent1', displayName: '王芳', channels: ['email'] },
+      { username: 'agent2', displayName: '张强', channels: ['email'] },
+    ]);
+    const clock = createTestClock();
+    const { ticket } = await store.ingestInbound(
+      { channel: 'email', customer: { name: '陈女士', email: 'chen@example.cn' }, text: '发票开错了' },
+      { now: clock.now() },
+    );
+    // A lead gave it to agent2; routing, not having heard that yet, decides to give it to agent1.
+    await store.assignTicket({
+      ticketId: ticket.id,
+      assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: clock.now(),
+    });
+    const reason = { code: 'least_loaded', channel: 'email', openTickets: 0, tieBreak: 'none' } as const;
+    const stale = await store.withTransaction(() =>
+      store.routing.applyTicketRouting({
+        ticketId: ticket.id,
+        assignee: { id: 'agent1', name: '王芳' },
+        reason,
+        routing: ticket.routing,
+        audit: { decision: 'assigned', reason, actorName: null, agentId: 'agent1', agentName: '王芳' },
+        now: clock.now() + 1,
+      }),
+    );
+    expect(stale).toBeNull();
+    expect((await store.getTicket(ticket.id))!.assigneeId).toBe('agent2');
+    // A lead's move through routing names the lead, and stands.
+    const moved = await store.withTransaction(() =>
+      store.routing.applyTicketRouting({
+        ticketId: ticket.id,
+        assignee: { id: 'agent1', name: '王芳' },
+        reason: { code: 'assigned_by_lead', byName: '李主管' },
+        routing: ticket.routing,
+        audit: { decision: 'assigned', reason: { code: 'assigned_by_lead', byName: '李主管' }, actorName: '李主管', agentId: 'agent1', agentName: '王芳' },
+        now: clock.now() + 2,
+      }),
+    );
+    expect(moved?.assigneeId).toBe('agent1');
+  });
 });
