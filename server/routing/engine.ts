@@ -868,29 +868,28 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     if (now >= nextBandFlipAt) resortQueue(now);
     const snapshot = compact(false);
     if (snapshot.length === tombstones) return;
-    // Long queues: channels with no routable agent with room are skipped without choosing.
-    // openCount[c] = agents that could still take a c ticket now; kept in step per placement.
-    const openLists = snapshot.length > 32 ? openAgentsByChannel(now) : null;
-    const openCount = openLists ? new Map([...openLists].map(([c, list]) => [c, list.length])) : null;
-    let openTotal = openCount ? [...openCount.values()].reduce((x, y) => x + y, 0) : 1;
+    // Long queues: channels with no routable agent with room are skipped without choosing. Whether a
+    // channel has one is found by walking its agents only as far as the first open one (with 1,000
+    // agents mostly free that is the first; a pass over every agent on every drain cost a fifth of a
+    // contact's CPU). No agent opens up during the walk below (a placement only adds load and pacing),
+    // so the agents before a channel's cursor stay closed and each is looked at once per drain.
+    const cursors = snapshot.length > 32 ? new Map<Channel, number>() : null;
+    let closedChannels = 0;
+    const hasOpenAgent = (c: Channel): boolean => {
+      const list = byChannel.get(c);
+      if (!list) return false;
+      const from = cursors!.get(c) ?? 0;
+      let at = from;
+      while (at < list.length && !isOpen(list[at]!, c, now)) at++;
+      if (at === list.length && from < at) closedChannels++;
+      cursors!.set(c, at);
+      return at < list.length;
+    };
     for (const t of snapshot) {
-      if (openTotal === 0) break;
-      if (!t.queued || t.offer || (openCount && (openCount.get(t.channel) ?? 0) === 0)) continue;
-      const a = place(t, now, effects, true, openLists?.get(t.channel));
-      if (openCount && a) {
-        // Only this agent changed: undo the placement for a moment to see what they were open for.
-        a.takenThisTick--;
-        a.load[t.channel]--;
-        const was = openChannelsOf(a, now);
-        a.takenThisTick++;
-        a.load[t.channel]++;
-        const is = openChannelsOf(a, now);
-        for (const c of was) {
-          if (is.includes(c)) continue;
-          openCount.set(c, (openCount.get(c) ?? 1) - 1);
-          openTotal--;
-        }
-      }
+      if (cursors && closedChannels === byChannel.size) break;
+      if (!t.queued || t.offer || (cursors && !hasOpenAgent(t.channel))) continue;
+      // The candidates are the channel's agents: `choose` keeps only the open ones, the same pool in the same order.
+      place(t, now, effects, true);
     }
     compact(false);
     // Recording why a ticket waits costs an agent scan: paced tickets (whose cause lapses) pay it here, and every
@@ -899,25 +898,9 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     else for (const t of queue) if (t.queued && !t.offer && t.queuedCause === 'pacing') markQueued(t, now, effects);
   }
 
-  /** The channels this agent could take a ticket on right now (routable, not paced, with room). */
-  function openChannelsOf(a: AgentState, now: number): Channel[] {
-    if (!routable(a) || paced(a, now)) return [];
-    const channels: Channel[] = [];
-    for (const c of a.channels) if (hasRoom(a, c)) channels.push(c);
-    return channels;
-  }
-
-  /** Agents who could take a ticket now, per channel (a drain chooses among these only). */
-  function openAgentsByChannel(now: number): Map<Channel, AgentState[]> {
-    const lists = new Map<Channel, AgentState[]>();
-    for (const a of agents.values()) {
-      for (const c of openChannelsOf(a, now)) {
-        let list = lists.get(c);
-        if (!list) lists.set(c, (list = []));
-        list.push(a);
-      }
-    }
-    return lists;
+  /** Could take a ticket of this channel right now (routable, not paced, with room; the channel is theirs). */
+  function isOpen(a: AgentState, c: Channel, now: number): boolean {
+    return routable(a) && !paced(a, now) && hasRoom(a, c);
   }
 
   function withdrawAgentOffers(a: AgentState, reason: OfferWithdrawn['reason'], now: number, effects: RoutingEffect[]): void {
