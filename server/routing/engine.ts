@@ -882,26 +882,42 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     if (snapshot.length === tombstones) return;
     // Long queues: channels with no routable agent with room are skipped without choosing. Whether a
     // channel has one is found by walking its agents only as far as the first open one (with 1,000
-    // agents mostly free that is the first; a pass over every agent on every drain cost a fifth of a
-    // contact's CPU). No agent opens up during the walk below (a placement only adds load and pacing),
-    // so the agents before a channel's cursor stay closed and each is looked at once per drain.
-    const cursors = snapshot.length > 32 ? new Map<Channel, number>() : null;
+    // agents mostly free that is the first; listing every open agent of every channel on every drain
+    // cost a fifth of a contact's CPU). No agent opens up during the walk below (a placement only adds
+    // load and pacing), so the agents before a channel's cursor stay closed and each is looked at once
+    // per drain. A channel's second placement in the same drain first lists its open agents, so
+    // many waiting tickets choose among those, not among every agent of the channel.
+    const channels = snapshot.length > 32 ? new Map<Channel, { agents: readonly AgentState[]; at: number; open: boolean; tries: number }>() : null;
     let closedChannels = 0;
-    const hasOpenAgent = (c: Channel): boolean => {
-      const list = byChannel.get(c);
-      if (!list) return false;
-      const from = cursors!.get(c) ?? 0;
-      let at = from;
-      while (at < list.length && !isOpen(list[at]!, c, now)) at++;
-      if (at === list.length && from < at) closedChannels++;
-      cursors!.set(c, at);
-      return at < list.length;
+    const openChannel = (c: Channel) => {
+      let state = channels!.get(c);
+      if (!state) channels!.set(c, (state = { agents: byChannel.get(c) ?? [], at: 0, open: true, tries: 0 }));
+      if (!state.open) return null;
+      const { agents: list } = state;
+      while (state.at < list.length && !isOpen(list[state.at]!, c, now)) state.at++;
+      if (state.at === list.length) {
+        state.open = false;
+        if (byChannel.has(c)) closedChannels++;
+        return null;
+      }
+      return state;
     };
     for (const t of snapshot) {
-      if (cursors && closedChannels === byChannel.size) break;
-      if (!t.queued || t.offer || (cursors && !hasOpenAgent(t.channel))) continue;
-      // The candidates are the channel's agents: `choose` keeps only the open ones, the same pool in the same order.
-      place(t, now, effects, true);
+      if (channels && closedChannels === byChannel.size) break;
+      if (!t.queued || t.offer) continue;
+      if (!channels) {
+        place(t, now, effects, true);
+        continue;
+      }
+      const state = openChannel(t.channel);
+      if (!state) continue;
+      if (++state.tries === 2) {
+        state.agents = state.agents.slice(state.at).filter((a) => isOpen(a, t.channel, now));
+        state.at = 0;
+      }
+      // The candidates (every agent of the channel, or those open when listed) hold every agent
+      // `choose` would keep, in the same order: the same pool, so the same choice.
+      place(t, now, effects, true, state.agents);
     }
     compact(false);
     // Recording why a ticket waits costs an agent scan: paced tickets (whose cause lapses) pay it here, and every
