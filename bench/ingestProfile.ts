@@ -15,6 +15,9 @@
  * `PROFILE_DIRECT=1`: no HTTP; the store and routing alone, through the same group commit,
  * 10 contacts per turn. `PROFILE_STATEMENTS=1`: every SQLite statement counted per contact
  * with the process CPU it took (getrusage around each call, so the total is inflated).
+ * `PROFILE_ONLINE=1` (direct mode): the agents are connected and available and accept every
+ * offer as their batch commits, as the phase's light agents do, so routing places each contact
+ * among `PROFILE_AGENTS` candidates (the phase's 1,000: `PROFILE_AGENTS=1000`).
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -137,11 +140,25 @@ async function main(): Promise<void> {
   const dataDir = makeBenchDir('ingest-profile');
   const seeding = openServerStore({ filePath: path.join(dataDir, 'server.sqlite') });
   await seeding.createIntegrationToken('bench', TOKEN);
-  for (let index = 0; index < agents; index++) {
-    const id = `agent${String(index).padStart(4, '0')}`;
-    await seeding.createUser({ id, username: id, password: 'profile-密码', displayName: id, role: 'agent', channels: ['phone', 'chat', 'social', 'email'] });
-  }
+  const agentIds = Array.from({ length: agents }, (_, index) => `agent${String(index).padStart(4, '0')}`);
+  if (agents > 0)
+    await seeding.createUser({
+      id: agentIds[0],
+      username: agentIds[0]!,
+      password: 'profile-密码',
+      displayName: agentIds[0]!,
+      role: 'agent',
+      channels: ['phone', 'chat', 'social', 'email'],
+    });
   await seeding.close();
+  // The others share the first one's password hash: scrypt for 1,000 users would take a minute of CPU before the run.
+  const raw = new Database(path.join(dataDir, 'server.sqlite'));
+  const copy = raw.prepare(
+    `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at, languages_json, extension)
+     SELECT ?, ?, ?, role, channels, groups_json, tier, senior, password_hash, created_at, languages_json, extension FROM users WHERE id = ?`,
+  );
+  for (const id of agentIds.slice(1)) copy.run(id, id, id, agentIds[0]);
+  raw.close();
   let stored = 0;
   const server = await startServer({
     port: 0,
@@ -152,6 +169,16 @@ async function main(): Promise<void> {
       else if (!line.startsWith('server listening')) process.stderr.write(`[server] ${line}\n`);
     },
   });
+  const online = process.env.PROFILE_ONLINE === '1';
+  if (online) {
+    for (const id of agentIds) {
+      const user = await server.store.getUser(id);
+      if (!user) throw new Error(`no user ${id}`);
+      await server.routing.connect(user, `profile-${id}`);
+      await server.routing.setPresence(id, 'available', 'self', null);
+    }
+  }
+  const accepts: Array<Promise<unknown>> = [];
   const run = (count: number, first: number) =>
     new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'generate', server.url, String(count), String(first)], {
@@ -174,9 +201,17 @@ async function main(): Promise<void> {
     );
     for (let k = 0; k < contacts; k += 10) {
       await Promise.all(
-        Array.from({ length: 10 }, (_, i) => ingest({ ...firstContact(k + i, CHANNEL_MIX[(k + i) % 4]!), claimScope: 'api:bench' }).then(() => stored++)),
+        Array.from({ length: 10 }, (_, i) =>
+          ingest({ ...firstContact(k + i, CHANNEL_MIX[(k + i) % 4]!), claimScope: 'api:bench' }).then(({ ticket }) => {
+            stored++;
+            const offer = ticket.routing.offer;
+            // Like the phase's light agents: every offer is accepted, once its contact is stored.
+            if (online && offer) accepts.push(server.routing.respond(offer.agentId, ticket.id, true));
+          }),
+        ),
       );
     }
+    await Promise.all(accepts);
   } else await run(contacts, 0);
   const spent = cpu();
   process.stderr.write(`profile window (monotonic us, as in a .cpuprofile): ${String(windowStartUs)} ${String(process.hrtime.bigint() / 1000n)}\n`);
