@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openPostgresServerStore, openServerStore, type ServerStore } from '../store.js';
 import { createTestClock, makeTempDir, seedTestOrganisation, TEST_BACKENDS, type TestBackend } from '../testHarness.js';
 import { createTestDatabase } from '../testing/postgres.js';
@@ -36,15 +36,6 @@ async function openStore(backend: TestBackend): Promise<ServerStore> {
     await database.drop();
   });
   return store;
-}
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
@@ -92,10 +83,14 @@ describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
     expect((await store.getTicket(ticket.id))!.assigneeId).toBeNull();
 
     clock.advance(6_000);
-    const routed = await waitUntil('the sweep to route the ticket', async () => {
-      const current = (await store.getTicket(ticket.id))!;
-      return current.assigneeId !== null ? current : undefined;
-    });
+    const routed = await vi.waitFor(
+      async () => {
+        const current = (await store.getTicket(ticket.id))!;
+        if (current.assigneeId === null) throw new Error('waiting for the sweep to route the ticket');
+        return current;
+      },
+      { timeout: 5_000, interval: 25 },
+    );
     expect(routed.assigneeId).toBe('agent1');
     expect(routed.assignmentReason?.code).toBe('least_loaded');
     expect(logs).toContain(`routing had not followed 1 waiting ticket(s) (${ticket.id} not heard of): routed now`);
@@ -131,10 +126,14 @@ describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
     await service.idle();
     expect(service.engine.ticketView(ticket.id)?.assigneeId).toBe('agent1');
     clock.advance(6_000);
-    const passedOn = await waitUntil('the sweep to route the transferred ticket', async () => {
-      const current = (await store.getTicket(ticket.id))!;
-      return current.assigneeId !== null ? current : undefined;
-    });
+    const passedOn = await vi.waitFor(
+      async () => {
+        const current = (await store.getTicket(ticket.id))!;
+        if (current.assigneeId === null) throw new Error('waiting for the sweep to route the transferred ticket');
+        return current;
+      },
+      { timeout: 5_000, interval: 25 },
+    );
     // Not handed straight back to the agent who passed it on.
     expect(passedOn.assigneeId).toBe('agent2');
     expect(logs).toContain(`routing had not followed 1 waiting ticket(s) (${ticket.id} held by agent1): routed now`);
