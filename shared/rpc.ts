@@ -803,6 +803,8 @@ export const RPC_ERROR_CODES = [
   'not_signed_in',
   'bad_credentials',
   'server_unreachable',
+  /** The server took the connection but did not answer in time (busy or stuck): not a network fault. */
+  'server_not_answering',
   'not_found',
   'forbidden',
   'invalid_transition',

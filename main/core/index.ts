@@ -845,7 +845,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         try {
           login = await loginToServer(serverUrl, { ...params, clientId: settings.clientId });
         } catch (error) {
-          if (error instanceof RpcError && error.code === 'server_unreachable') {
+          // Unreachable or silent, the agent can still work from the cache.
+          if (error instanceof RpcError && (error.code === 'server_unreachable' || error.code === 'server_not_answering')) {
             const offline = await signInOffline(params.username, params.password);
             if (offline) {
               notifier.add([]);

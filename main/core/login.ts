@@ -1,7 +1,7 @@
 /**
  * Sign-in and sign-out over the server's HTTP API (`POST /api/v1/auth/login`, `/logout`),
  * with the failures an agent can act on told apart: wrong password, too many attempts
- * (with the wait), server unreachable, anything else.
+ * (with the wait), server unreachable, server not answering in time, anything else.
  */
 import { z } from 'zod';
 import { userSchema } from '../../shared/domain.js';
@@ -31,16 +31,19 @@ function retryAfterMsOf(response: Response, body: unknown): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
 }
 
-export async function loginToServer(serverUrl: string, credentials: LoginRequest): Promise<LoginResponse> {
+export async function loginToServer(serverUrl: string, credentials: LoginRequest, timeoutMs = LOGIN_TIMEOUT_MS): Promise<LoginResponse> {
   let response: Response;
   try {
     response = await fetch(`${serverUrl}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(credentials),
-      signal: AbortSignal.timeout(LOGIN_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
-  } catch {
+  } catch (error) {
+    // A server that takes the connection and stays silent is busy, not out of reach: "check the network" would mislead.
+    if (error instanceof DOMException && error.name === 'TimeoutError')
+      throw new RpcError('server_not_answering', `The server at ${serverUrl} did not answer the sign-in within ${String(timeoutMs / 1000)} s.`);
     throw new RpcError('server_unreachable', cannotReachMessage(serverUrl));
   }
   let body: unknown = null;

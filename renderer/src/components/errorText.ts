@@ -7,6 +7,7 @@ const SELF_EXPLANATORY = new Set<UiError['code']>([
   'bad_credentials',
   'not_signed_in',
   'server_unreachable',
+  'server_not_answering',
   'offline',
   'rate_limited',
   'core_unavailable',
