@@ -331,6 +331,8 @@ export interface ServerReadable {
   lookupToken(token: string, now: number): Promise<TokenLookup>;
   getCustomer(id: string): Promise<Customer | null>;
   getTicket(id: string): Promise<Ticket | null>;
+  /** The tickets of these ids that exist, in no particular order: one query per `TICKETS_BY_ID_BATCH` ids. */
+  getTickets(ids: readonly string[]): Promise<Ticket[]>;
   getTicketBundle(id: string): Promise<TicketBundle | null>;
   /** Tickets the viewer may see, newest first (createdAt desc, id desc). */
   listTickets(viewer: Viewer, filter: TicketListFilter): Promise<TicketListPage>;
@@ -766,6 +768,10 @@ function identityRank(kind: CustomerIdentity['kind']): number {
 export const REPLY_UPLOAD_QUOTA_SQL = 'SELECT sum(size) AS bytes FROM reply_uploads WHERE user_id = ?';
 /** Uploads no reply claimed in time (the sweep): a range of `reply_uploads_created` (migration 022). */
 export const STALE_REPLY_UPLOADS_SQL = 'SELECT id FROM reply_uploads WHERE created_at < ?';
+
+/** Ids per query of `getTickets`, and the lengths its lists are padded to. */
+export const TICKETS_BY_ID_BATCH = 500;
+const TICKETS_BY_ID_SIZES = [8, 64, TICKETS_BY_ID_BATCH] as const;
 
 /** The audiences of a run of seqs (the cluster's commit stream, after every commit): a range of migration 029's `change_audience_seq`. */
 export const COMMITTED_AUDIENCES_SQL = 'SELECT seq, principal FROM change_audience WHERE seq > ? AND seq <= ?';
@@ -1495,6 +1501,19 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   async function getTicket(id: string): Promise<Ticket | null> {
     const row = await ex().get<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE id = ?`, [id]);
     return row ? ticketFromRow(row) : null;
+  }
+
+  async function getTickets(ids: readonly string[]): Promise<Ticket[]> {
+    const found: Ticket[] = [];
+    for (let start = 0; start < ids.length; start += TICKETS_BY_ID_BATCH) {
+      const chunk = ids.slice(start, start + TICKETS_BY_ID_BATCH);
+      // Padded (a repeated id matches once) to one of a few lengths: the statement caches (and PostgreSQL's prepared statements) hold a few texts, not one per length.
+      const size = TICKETS_BY_ID_SIZES.find((n) => n >= chunk.length)!;
+      const params = [...chunk, ...Array<string>(size - chunk.length).fill(chunk[0]!)];
+      const rows = await ex().all<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE id IN (${params.map(() => '?').join(', ')})`, params);
+      for (const row of rows) found.push(ticketFromRow(row));
+    }
+    return found;
   }
 
   /** The ticket, its row locked until the transaction ends (PostgreSQL): for read-decide-write. */
@@ -2492,6 +2511,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     lookupToken,
     getCustomer,
     getTicket,
+    getTickets,
     getTicketBundle,
     listTickets,
     changeLogBounds,
