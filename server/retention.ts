@@ -32,7 +32,7 @@ export interface HistoryRetentionConfig {
   appliedMutationsMs: number;
   /** User tokens expired longer ago than this go; default 7 days. */
   expiredTokensMs: number;
-  /** Time between two runs; default 1 h. The first run comes `firstRunMs` after start (default 1 min). */
+  /** Time between two runs; default 1 h. The first run comes `firstRunMs` after start (default 10 min: after a start-up, not during a test). */
   intervalMs: number;
   firstRunMs: number;
   /** Rows per transaction; default 2000. */
@@ -44,7 +44,7 @@ export const DEFAULT_HISTORY_RETENTION: Readonly<HistoryRetentionConfig> = {
   appliedMutationsMs: 90 * DAY_MS,
   expiredTokensMs: 7 * DAY_MS,
   intervalMs: 60 * 60 * 1000,
-  firstRunMs: 60 * 1000,
+  firstRunMs: 10 * 60 * 1000,
   batch: 2000,
 };
 
