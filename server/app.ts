@@ -42,6 +42,7 @@ import { localRoutingPort, type RoutingPort } from './routing/port.js';
 import type { TicketRouter } from './routing.js';
 import { openPostgresServerStore, openServerStore, type ChannelContact, type ServerStore } from './store.js';
 import { startQueueSummary } from './queueSummary.js';
+import { startHistoryRetention, type HistoryRetention, type HistoryRetentionConfig } from './retention.js';
 import { attachSync } from './sync.js';
 
 /** How to start a server. */
@@ -93,6 +94,8 @@ export interface ServerOptions {
    * entry of `X-Forwarded-For` (which that proxy appends), not the proxy's. Default false.
    */
   trustProxy?: boolean;
+  /** How long the change log, idempotency records and expired tokens are kept, and how often they are pruned; defaults in server/retention.ts. */
+  retention?: Partial<HistoryRetentionConfig>;
 }
 
 export interface ClusterNodeOptions {
@@ -129,6 +132,8 @@ export interface RunningServer {
   alarms: AlarmService;
   /** The channels as started, by name. */
   channels: ReadonlyMap<string, Channel>;
+  /** History retention (server/retention.ts): `runNow()` prunes now instead of at the next hourly run. */
+  retention: Pick<HistoryRetention, 'runNow'>;
   /**
    * Drops every socket.io connection at once (the server keeps running; clients reconnect
    * with their backoff). For operations, and for tests that cut the link at an exact point,
@@ -266,6 +271,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Opening another ticket is no commit: this node's leads see it within the board interval, other nodes' at their next recompute (recheck, 15 s, or any commit).
   const collision = attachCollision(io, { store, now, log, onViewingChanged: () => board.markDirty() });
   const alarms = startAlarms(io, { store, commits, router: routingPort, reports, now, log, ...options.alarms });
+  // The change log, idempotency records and expired tokens kept to their windows (every node may run it: each batch is idempotent).
+  const retention = startHistoryRetention({ store, now, log, ...(options.retention ? { config: options.retention } : {}) });
 
   /**
    * Everything started above, stopped in reverse (a failed start, and close). Each stop waits
@@ -279,7 +286,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stopBoard();
     liveBoard.stop();
     collision.stop();
-    await Promise.allSettled([alarms.stop(), queueSummary.stop(), board.stop()]);
+    await Promise.allSettled([alarms.stop(), queueSummary.stop(), board.stop(), retention.stop()]);
     await routing?.stop();
   };
 
@@ -365,6 +372,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     board,
     alarms: alarms.service,
     channels,
+    retention: { runNow: () => retention.runNow() },
     disconnectClients() {
       const sockets = [...io.sockets.sockets.values()];
       // close = true: the transport goes too, so nothing queued on it (an ack) is delivered.

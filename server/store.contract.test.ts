@@ -318,6 +318,19 @@ for (const backend of TEST_BACKENDS) {
       expect(!kept.mustRefetch && kept.changes.map((c) => c.seq)).toEqual([maxSeq]);
     });
 
+    it('reads tickets by id in batches: the ones that exist, each once, whatever the number of ids', async () => {
+      const ids: string[] = [];
+      for (let n = 0; n < 3; n++)
+        ids.push((await store.ingestInbound(contact(`第${String(n)}条`, `1380000000${String(n)}`), { now: TEST_EPOCH + n })).ticketId);
+      expect(await store.getTickets([])).toEqual([]);
+      expect((await store.getTickets([ids[1]!, 'GD-none'])).map((t) => t.id)).toEqual([ids[1]]);
+      // Past one batch (500), the existing ones spread over both, one given twice.
+      const many = [ids[0]!, ...Array.from({ length: 600 }, (_, n) => `GD-gone-${String(n)}`), ids[1]!, ids[2]!, ids[2]!];
+      const found = await store.getTickets(many);
+      expect(found.map((t) => t.id).sort()).toEqual([...ids].sort());
+      expect(found[0]).toEqual(await store.getTicket(found[0]!.id));
+    });
+
     it('lists tickets by Chinese customer text, with LIKE wildcards taken literally, newest first by cursor', async () => {
       await store.ingestInbound({ channel: 'chat', customer: { name: '张伟', phone: '13800000001' }, text: '一', proven: ['phone'] }, { now: TEST_EPOCH });
       await store.ingestInbound(

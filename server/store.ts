@@ -331,6 +331,8 @@ export interface ServerReadable {
   lookupToken(token: string, now: number): Promise<TokenLookup>;
   getCustomer(id: string): Promise<Customer | null>;
   getTicket(id: string): Promise<Ticket | null>;
+  /** The tickets of these ids that exist, in no particular order: one query per `TICKETS_BY_ID_BATCH` ids. */
+  getTickets(ids: readonly string[]): Promise<Ticket[]>;
   getTicketBundle(id: string): Promise<TicketBundle | null>;
   /** Tickets the viewer may see, newest first (createdAt desc, id desc). */
   listTickets(viewer: Viewer, filter: TicketListFilter): Promise<TicketListPage>;
@@ -450,6 +452,20 @@ export interface ServerWritable {
   mergeCustomers(input: CustomerMergeInput): Promise<CustomerMergeOutcome>;
   /** Forgets changes with seq < `seq`; clients behind that must bootstrap again. Returns the count deleted. */
   pruneChangesBefore(seq: number): Promise<number>;
+  /**
+   * History retention (server/retention.ts), one bounded batch per call, each in its own
+   * transaction. Forgets the oldest change-log entries written before `before`, at most
+   * `limit` (stops at the first one written since); returns how many went.
+   */
+  pruneChangesWrittenBefore(before: number, limit: number): Promise<number>;
+  /**
+   * Forgets the oldest idempotency records (`applied_mutations`) made before `before`: those
+   * made before the (limit+1)-th oldest's time (all when fewer; when the oldest all share that
+   * time, the records of that time); returns how many went, 0 once none is left.
+   */
+  removeAppliedMutationsBefore(before: number, limit: number): Promise<number>;
+  /** Deletes user sign-in tokens that expired before `before` (integration tokens are configuration: kept); returns how many. */
+  removeExpiredUserTokens(before: number): Promise<number>;
 }
 
 /** The server store: reads, writes, transactions and commit notifications. */
@@ -753,6 +769,17 @@ export const REPLY_UPLOAD_QUOTA_SQL = 'SELECT sum(size) AS bytes FROM reply_uplo
 /** Uploads no reply claimed in time (the sweep): a range of `reply_uploads_created` (migration 022). */
 export const STALE_REPLY_UPLOADS_SQL = 'SELECT id FROM reply_uploads WHERE created_at < ?';
 
+/** Ids per query of `getTickets`, and the lengths its lists are padded to. */
+export const TICKETS_BY_ID_BATCH = 500;
+const TICKETS_BY_ID_SIZES = [8, 64, TICKETS_BY_ID_BATCH] as const;
+
+/** The audiences of a run of seqs (the cluster's commit stream, after every commit): a range of migration 029's `change_audience_seq`. */
+export const COMMITTED_AUDIENCES_SQL = 'SELECT seq, principal FROM change_audience WHERE seq > ? AND seq <= ?';
+/** Pruning the log's audiences: the same index, from the front. */
+export const PRUNE_AUDIENCES_SQL = 'DELETE FROM change_audience WHERE seq < ?';
+/** The (n+1)-th oldest idempotency record before a time (one retention batch's end): a range of migration 029's `applied_mutations_created`. */
+export const NTH_OLD_APPLIED_MUTATION_SQL = 'SELECT created_at FROM applied_mutations WHERE created_at < ? ORDER BY created_at LIMIT 1 OFFSET ?';
+
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -998,10 +1025,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     if (rows.length === 0) return [];
     const last = rows[rows.length - 1]!.seq;
     const audiences = new Map<number, string[]>();
-    for (const row of await ex().all<{ seq: number; principal: string }>('SELECT seq, principal FROM change_audience WHERE seq > ? AND seq <= ?', [
-      seq,
-      last,
-    ])) {
+    for (const row of await ex().all<{ seq: number; principal: string }>(COMMITTED_AUDIENCES_SQL, [seq, last])) {
       let list = audiences.get(row.seq);
       if (!list) audiences.set(row.seq, (list = []));
       list.push(row.principal);
@@ -1015,11 +1039,42 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
       await ex().run('UPDATE change_log_state SET first_retained_seq = first_retained_seq WHERE id = 1');
       const { maxSeq, firstRetainedSeq } = await changeLogBounds();
       const boundary = Math.min(Math.max(Math.floor(seq), firstRetainedSeq), maxSeq + 1);
-      await ex().run('DELETE FROM change_audience WHERE seq < ?', [boundary]);
+      await ex().run(PRUNE_AUDIENCES_SQL, [boundary]);
       const deleted = (await ex().run('DELETE FROM changes WHERE seq < ?', [boundary])).changes;
       await ex().run('UPDATE change_log_state SET first_retained_seq = ? WHERE id = 1', [boundary]);
       return deleted;
     });
+  }
+
+  function pruneChangesWrittenBefore(before: number, limit: number): Promise<number> {
+    return transaction(async () => {
+      await ex().run('UPDATE change_log_state SET first_retained_seq = first_retained_seq WHERE id = 1');
+      const { maxSeq, firstRetainedSeq } = await changeLogBounds();
+      // Seqs are handed out in order, so the entries to go are a prefix: read from the front, at most `limit`.
+      const end = Math.min(firstRetainedSeq + limit, maxSeq + 1);
+      const recent = await ex().get<{ seq: number }>('SELECT seq FROM changes WHERE seq >= ? AND seq < ? AND created_at >= ? ORDER BY seq LIMIT 1', [
+        firstRetainedSeq,
+        end,
+        before,
+      ]);
+      return pruneChangesBefore(recent ? Number(recent.seq) : end);
+    });
+  }
+
+  function removeAppliedMutationsBefore(before: number, limit: number): Promise<number> {
+    return transaction(async () => {
+      const nth = await ex().get<{ created_at: number }>(NTH_OLD_APPLIED_MUTATION_SQL, [before, limit]);
+      // Up to (not including) the time of the (limit+1)-th oldest: about `limit` rows, never one written at or after `before`.
+      const upTo = nth ? Number(nth.created_at) : before;
+      const deleted = (await ex().run('DELETE FROM applied_mutations WHERE created_at < ?', [upTo])).changes;
+      // The oldest records all share that time (one push's batch): that time's records go together, so the next call moves on.
+      if (deleted === 0 && nth) return (await ex().run('DELETE FROM applied_mutations WHERE created_at = ?', [upTo])).changes;
+      return deleted;
+    });
+  }
+
+  function removeExpiredUserTokens(before: number): Promise<number> {
+    return transaction(async () => (await ex().run("DELETE FROM tokens WHERE kind = 'user' AND expires_at < ?", [before])).changes);
   }
 
   // --- users and tokens ------------------------------------------------------------------
@@ -1446,6 +1501,19 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   async function getTicket(id: string): Promise<Ticket | null> {
     const row = await ex().get<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE id = ?`, [id]);
     return row ? ticketFromRow(row) : null;
+  }
+
+  async function getTickets(ids: readonly string[]): Promise<Ticket[]> {
+    const found: Ticket[] = [];
+    for (let start = 0; start < ids.length; start += TICKETS_BY_ID_BATCH) {
+      const chunk = ids.slice(start, start + TICKETS_BY_ID_BATCH);
+      // Padded (a repeated id matches once) to one of a few lengths: the statement caches (and PostgreSQL's prepared statements) hold a few texts, not one per length.
+      const size = TICKETS_BY_ID_SIZES.find((n) => n >= chunk.length)!;
+      const params = [...chunk, ...Array<string>(size - chunk.length).fill(chunk[0]!)];
+      const rows = await ex().all<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE id IN (${params.map(() => '?').join(', ')})`, params);
+      for (const row of rows) found.push(ticketFromRow(row));
+    }
+    return found;
   }
 
   /** The ticket, its row locked until the transaction ends (PostgreSQL): for read-decide-write. */
@@ -2443,6 +2511,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     lookupToken,
     getCustomer,
     getTicket,
+    getTickets,
     getTicketBundle,
     listTickets,
     changeLogBounds,
@@ -2476,6 +2545,9 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     assignTicket,
     mergeCustomers,
     pruneChangesBefore,
+    pruneChangesWrittenBefore,
+    removeAppliedMutationsBefore,
+    removeExpiredUserTokens,
     cti,
     pii,
     queue,

@@ -252,6 +252,9 @@ export const chatReadEventSchema = z.object({
 });
 export type ChatReadEvent = z.infer<typeof chatReadEventSchema>;
 
+/** Read marks a workstation keeps (core and renderer alike), newest marked first to stay: every chat of the day reaches a lead. */
+export const MAX_READ_MARKS = 2_000;
+
 /** Core → server: the agent is typing a reply to the visitor (fire and forget). */
 export const agentTypingRequestSchema = z.object({ ticketId: ticketIdSchema, typing: z.boolean() }).strict();
 export type AgentTypingRequest = z.infer<typeof agentTypingRequestSchema>;

@@ -29,6 +29,7 @@ import { migration024TicketsUnanswered } from './024-tickets-unanswered.js';
 import { migration025ReportRollup } from './025-report-rollup.js';
 import { migration026WrapUpStarts } from './026-wrap-up-starts.js';
 import { migration027ReplyUploadQuota } from './027-reply-upload-quota.js';
+import { migration029HistoryRetention } from './029-history-retention.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -61,6 +62,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration025ReportRollup,
   migration026WrapUpStarts,
   migration027ReplyUploadQuota,
+  migration029HistoryRetention,
 ];
 
 /** Versions already applied to this database, ascending. */

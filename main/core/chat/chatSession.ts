@@ -10,6 +10,7 @@ import {
   chatReadEventSchema,
   chatTypingEventSchema,
   isReadUpTo,
+  MAX_READ_MARKS,
   type AgentTypingRequest,
   type ChatReadEvent,
   type ChatTypingEvent,
@@ -36,9 +37,6 @@ export interface ChatSession {
   setTyping(request: AgentTypingRequest): { sent: boolean };
   stop(): void;
 }
-
-/** Read marks kept per session; the oldest go first. */
-const MAX_READ_MARKS = 2_000;
 
 export function startChatSession(options: ChatSessionOptions): ChatSession {
   const { socket, now } = options;

@@ -6,7 +6,7 @@
  */
 import type { StateCreator } from 'zustand/vanilla';
 import type { WorkstationApi } from '../../../shared/rpc.js';
-import { CHAT_TYPING_TTL_MS, type ChatReadEvent, type ChatTypingEvent } from '../../../shared/webchat.js';
+import { CHAT_TYPING_TTL_MS, MAX_READ_MARKS, type ChatReadEvent, type ChatTypingEvent } from '../../../shared/webchat.js';
 import type { AppState } from './types.js';
 
 /** While the agent keeps typing, the visitor is told again this often (their widget forgets after 8 s). */
@@ -24,6 +24,21 @@ export interface ChatSlice {
   applyChatRead: (mark: ChatReadEvent) => void;
   /** The reply draft of a ticket changed: tell its web chat visitor the agent is typing (paced), or stopped. */
   noteAgentTyping: (ticketId: string, hasText: boolean) => void;
+}
+
+/**
+ * The marks with `mark` as the newest (a ticket marked again moves to the end), the oldest
+ * dropped beyond MAX_READ_MARKS as the core drops them: unbounded, a lead's window open for
+ * days kept every chat's mark and copied them all on each new one.
+ */
+export function withReadMark(marks: Readonly<Record<string, ChatReadEvent>>, mark: ChatReadEvent): Record<string, ChatReadEvent> {
+  // Ticket ids are not integer-like, so the keys keep insertion order.
+  const next = { ...marks };
+  delete next[mark.ticketId];
+  next[mark.ticketId] = mark;
+  const keys = Object.keys(next);
+  for (const key of keys.slice(0, Math.max(0, keys.length - MAX_READ_MARKS))) delete next[key];
+  return next;
 }
 
 /** Whether the visitor of `ticketId` counts as typing at `now`. */
@@ -74,7 +89,7 @@ export function createChatSlice(api: WorkstationApi): StateCreator<AppState, [],
     },
 
     applyChatRead(mark) {
-      set({ readMarks: { ...get().readMarks, [mark.ticketId]: mark } });
+      set({ readMarks: withReadMark(get().readMarks, mark) });
     },
 
     noteAgentTyping(ticketId, hasText) {

@@ -919,12 +919,13 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     availabilitySoon();
     socket.on('disconnect', availabilitySoon);
     // Read marks are not in the database; a (re)connecting agent gets those of the tickets it sees.
+    // The marks outlive their chats (the last MAX_REMEMBERED_TICKETS read): their tickets are read in batches, not one query each.
     void (async () => {
-      for (const [, raw] of await sharedState.mapEntries(READ_MARKS_MAP)) {
-        const mark = parseReadMark(raw);
-        const ticket = mark ? await store.getTicket(mark.ticketId) : null;
-        if (mark && ticket && canUserSeeTicket(user, ticket) && socket.connected) socket.emit('chat:read', mark);
-      }
+      const marks = (await sharedState.mapEntries(READ_MARKS_MAP)).map(([, raw]) => parseReadMark(raw)).filter((mark) => mark !== null);
+      const visible = new Set(
+        (await store.getTickets(marks.map((mark) => mark.ticketId))).filter((ticket) => canUserSeeTicket(user, ticket)).map((ticket) => ticket.id),
+      );
+      for (const mark of marks) if (visible.has(mark.ticketId) && socket.connected) socket.emit('chat:read', mark);
     })().catch((error: unknown) => log(`webchat: read marks for ${user.username} unavailable: ${error instanceof Error ? error.message : String(error)}`));
     socket.on('chat:typing', async (rawRequest: unknown) => {
       const parsed = agentTypingRequestSchema.safeParse(rawRequest);

@@ -23,6 +23,7 @@ import { postgresMigration015TicketsUnanswered } from './015-tickets-unanswered.
 import { postgresMigration016ReportRollup } from './016-report-rollup.js';
 import { postgresMigration017WrapUpStarts } from './017-wrap-up-starts.js';
 import { postgresMigration018ReplyUploadQuota } from './018-reply-upload-quota.js';
+import { postgresMigration020HistoryRetention } from './020-history-retention.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -46,6 +47,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration016ReportRollup,
   postgresMigration017WrapUpStarts,
   postgresMigration018ReplyUploadQuota,
+  postgresMigration020HistoryRetention,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */
