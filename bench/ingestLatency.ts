@@ -316,13 +316,20 @@ function emptyTotals(): BoardWindowTotals {
  * (`base`: the lead's last push before the window). Measured from the 201 answer, which the
  * server writes just after the commit, so a few ms short of the commit at most.
  */
-function boardUpdateLatencies(before: readonly BoardPushSeen[], during: readonly BoardPushSeen[], answeredAt: readonly number[]): { latencies: number[]; unseen: number } {
+function boardUpdateLatencies(
+  before: readonly BoardPushSeen[],
+  during: readonly BoardPushSeen[],
+  answeredAt: readonly number[],
+): { latencies: number[]; unseen: number } {
   const answers = [...answeredAt].sort((a, b) => a - b);
   const latencies: number[] = [];
   let unseen = 0;
   const leads = new Set(during.map((push) => push.lead));
   for (const lead of leads) {
-    const base = before.filter((push) => push.lead === lead).sort((a, b) => a.receivedAt - b.receivedAt).at(-1)?.volume;
+    const base = before
+      .filter((push) => push.lead === lead)
+      .sort((a, b) => a.receivedAt - b.receivedAt)
+      .at(-1)?.volume;
     if (base === undefined) continue;
     let shown = 0;
     for (const push of during.filter((seen) => seen.lead === lead).sort((a, b) => a.receivedAt - b.receivedAt)) {
@@ -350,7 +357,11 @@ async function measureBoardWindows(
   // Lead i in light process i mod n, on node i mod (number of nodes), as the agents are.
   const leadShares: LightAgentAssignment[][] = lightChildren.map(() => []);
   fleet.leads.forEach((lead, index) => {
-    leadShares[index % lightChildren.length]!.push({ url: fleet.nodeUrls[index % fleet.nodeUrls.length]!, token: lead.token, clientId: `bench-lead-${String(index)}` });
+    leadShares[index % lightChildren.length]!.push({
+      url: fleet.nodeUrls[index % fleet.nodeUrls.length]!,
+      token: lead.token,
+      clientId: `bench-lead-${String(index)}`,
+    });
   });
   const withLeads = lightChildren.filter((_, index) => leadShares[index]!.length > 0);
   let index = firstIndex;
@@ -451,7 +462,9 @@ async function measureBoardWindows(
   if (process.env.BENCH_CPU_PROF_DIR) {
     // For bench/profileShare.ts: the windows of each kind in node 0's profile clock.
     for (const kind of BOARD_WINDOW_KINDS)
-      progress(`ingest: board windows ${kind}, node 0 profile ranges (us): ${totals[kind].profileRanges.map(([from, to]) => `${String(from)} ${String(to)}`).join(' ')}`);
+      progress(
+        `ingest: board windows ${kind}, node 0 profile ranges (us): ${totals[kind].profileRanges.map(([from, to]) => `${String(from)} ${String(to)}`).join(' ')}`,
+      );
   }
   // The board's share: what the board-only windows add over none, of what the server spends with the leads as workstations subscribe.
   metric(`${leads}_board_share_of_server_cpu`, (cpuPerContact(totals.board) - cpuPerContact(none)) / cpuPerContact(totals.live));
