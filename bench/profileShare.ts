@@ -5,8 +5,10 @@
  *   npx tsx bench/profileShare.ts <file.cpuprofile> server/board/ <from> <to> [<from> <to>…]
  * says what share of the server's busy samples in those windows had a frame of
  * `server/board/` on their stack (the board's computation and its push, whatever they call),
- * and which functions those samples were in (self time). Samples are weighted by the time to
- * the next one; idle samples are left out of the busy time.
+ * and which functions those samples were in (self time). `<folder>#<function>` counts only the
+ * frames of that function in those files (e.g. `server/routing/socket.ts#agents`: the leads'
+ * roster pushes). Samples are weighted by the time to the next one; idle samples are left out
+ * of the busy time.
  */
 import fs from 'node:fs';
 
@@ -27,7 +29,7 @@ const [file, folder, ...bounds] = process.argv.slice(2);
 if (!file || !folder || bounds.length === 0 || bounds.length % 2 !== 0) {
   throw new Error('usage: profileShare.ts <file.cpuprofile> <folder> <fromUs> <toUs> [<fromUs> <toUs>…]');
 }
-const code: string = folder;
+const [code = '', functionName] = folder.split('#');
 const ranges: Array<[number, number]> = [];
 for (let at = 0; at < bounds.length; at += 2) ranges.push([Number(bounds[at]), Number(bounds[at + 1])]);
 
@@ -43,7 +45,8 @@ function inFolder(id: number): boolean {
   if (known !== undefined) return known;
   const node = byId.get(id)!;
   const parent = parentOf.get(id);
-  const answer = node.callFrame.url.includes(code) || (parent !== undefined && inFolder(parent));
+  const matches = node.callFrame.url.includes(code) && (functionName === undefined || node.callFrame.functionName === functionName);
+  const answer = matches || (parent !== undefined && inFolder(parent));
   underFolder.set(id, answer);
   return answer;
 }
