@@ -7,7 +7,12 @@
  * `server/board/` on their stack (the board's computation and its push, whatever they call),
  * and which functions those samples were in (self time). `<folder>#<function>` counts only the
  * frames of that function in those files (e.g. `server/routing/socket.ts#agents`: the leads'
- * roster pushes). Samples are weighted by the time to the next one; idle samples are left out
+ * roster pushes); `<a><<b><<c>` a frame matching `a` called by one matching `b` called by one
+ * matching `c` (`server/routing/socket.ts<server/routing/service.ts#<#listOnTimeout`: the
+ * routing service's throttled `lead:agents` push, an anonymous timer callback, not its
+ * offers). `PROFILE_EXCLUDE=<part>` leaves out the samples with a frame of a file whose
+ * path contains `<part>` on their stack (`server/alarms/`: the alarms' backlog check reads the
+ * board's SQL counts whether or not a lead watches). Samples are weighted by the time to the next one; idle samples are left out
  * of the busy time.
  */
 import fs from 'node:fs';
@@ -29,7 +34,11 @@ const [file, folder, ...bounds] = process.argv.slice(2);
 if (!file || !folder || bounds.length === 0 || bounds.length % 2 !== 0) {
   throw new Error('usage: profileShare.ts <file.cpuprofile> <folder> <fromUs> <toUs> [<fromUs> <toUs>…]');
 }
-const [code = '', functionName] = folder.split('#');
+/** One frame of the chain: part of its file's URL, and its function's name when given (`''` = anonymous). */
+const chain = folder.split('<').map((part) => {
+  const [url = '', functionName] = part.split('#');
+  return { url, functionName };
+});
 const ranges: Array<[number, number]> = [];
 for (let at = 0; at < bounds.length; at += 2) ranges.push([Number(bounds[at]), Number(bounds[at + 1])]);
 
@@ -38,16 +47,38 @@ const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parentOf = new Map<number, number>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
 
+/** Whether this frame and its callers match the chain, the frame matching its first part. */
+function chainStartsAt(id: number): boolean {
+  let at: number | undefined = id;
+  for (const { url, functionName } of chain) {
+    const frame = at === undefined ? undefined : byId.get(at)?.callFrame;
+    if (!frame || !frame.url.includes(url) || (functionName !== undefined && frame.functionName !== functionName)) return false;
+    at = parentOf.get(at!);
+  }
+  return true;
+}
+
 /** Whether a node or one of its callers runs code of `folder` (memoised: stacks share their callers). */
 const underFolder = new Map<number, boolean>();
 function inFolder(id: number): boolean {
   const known = underFolder.get(id);
   if (known !== undefined) return known;
-  const node = byId.get(id)!;
   const parent = parentOf.get(id);
-  const matches = node.callFrame.url.includes(code) && (functionName === undefined || node.callFrame.functionName === functionName);
-  const answer = matches || (parent !== undefined && inFolder(parent));
+  const answer = chainStartsAt(id) || (parent !== undefined && inFolder(parent));
   underFolder.set(id, answer);
+  return answer;
+}
+
+const exclude = process.env.PROFILE_EXCLUDE;
+/** Whether a node or one of its callers runs code of the excluded files (memoised like `inFolder`). */
+const underExcluded = new Map<number, boolean>();
+function excluded(id: number): boolean {
+  if (!exclude) return false;
+  const known = underExcluded.get(id);
+  if (known !== undefined) return known;
+  const parent = parentOf.get(id);
+  const answer = byId.get(id)!.callFrame.url.includes(exclude) || (parent !== undefined && excluded(parent));
+  underExcluded.set(id, answer);
   return answer;
 }
 
@@ -63,7 +94,7 @@ for (let index = 0; index < profile.samples.length; index++) {
   const node = byId.get(profile.samples[index]!)!;
   if (IDLE.has(node.callFrame.functionName)) continue;
   busyUs += weight;
-  if (!inFolder(node.id)) continue;
+  if (!inFolder(node.id) || excluded(node.id)) continue;
   folderUs += weight;
   const where = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/^.*\/(server|shared|node_modules)\//, '$1/')}:${String(node.callFrame.lineNumber + 1)}`;
   selfUs.set(where, (selfUs.get(where) ?? 0) + weight);
