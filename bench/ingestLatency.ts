@@ -44,7 +44,7 @@ import {
   type BenchChild,
 } from './benchSupport.js';
 import { MEASURED_AGENTS, type IngestFleet, type IngestServerSetup } from './ingestSetups.js';
-import type { LightAgentAssignment, LightAgentsMark } from './lightAgents.js';
+import type { BoardPushSeen, LightAgentAssignment, LightAgentsMark } from './lightAgents.js';
 import { firstContact } from './sampleContacts.js';
 
 /** The issue's target for `ingest_to_agent_cache_ms_p99`. */
@@ -121,6 +121,8 @@ interface SendResult {
   startedAt: number;
   lastAnswerAt: number;
   httpMs: number[];
+  /** Epoch ms (`performance.timeOrigin` based) of every 201 answer, in arrival order: each is just after its contact's commit. */
+  answeredAt: number[];
 }
 
 interface Observations {
@@ -177,7 +179,7 @@ async function sendContacts(
   graceMs: number,
   record: Map<string, number> | null,
 ): Promise<SendResult> {
-  const result: SendResult = { sent: 0, answered: 0, failed: 0, unanswered: 0, startedAt: performance.now(), lastAnswerAt: 0, httpMs: [] };
+  const result: SendResult = { sent: 0, answered: 0, failed: 0, unanswered: 0, startedAt: performance.now(), lastAnswerAt: 0, httpMs: [], answeredAt: [] };
   const abandon = new AbortController();
   // Every request in flight listens on this one signal.
   setMaxListeners(0, abandon.signal);
@@ -204,6 +206,7 @@ async function sendContacts(
       }
       result.answered++;
       result.httpMs.push(after - before);
+      result.answeredAt.push(performance.timeOrigin + after);
       if (record && channel === 'email') record.set(answer.ticketId, before);
     })().catch((error: unknown) => {
       if (abandon.signal.aborted) {
@@ -243,7 +246,241 @@ function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
 
-export async function measureIngestLatency(setup: IngestServerSetup): Promise<void> {
+/**
+ * The board windows (issue 11: "the cost of keeping 20 leads' boards live while 200 contacts/s
+ * arrive"), run after the measured window on the same server with every agent still
+ * connected. Each round alternates three windows of contacts at the same rate: `none` (no lead
+ * connected: the board is never computed), `live` (the leads connected as a signed-in lead's
+ * workstation is: the board room, and live on the sync log, so sent every change too) and
+ * `board` (the same lead sockets, board room only: the board's own cost). The round's order
+ * turns by one each round. Lead sockets are opened in the light agent processes before a
+ * window and closed after it, outside the marks.
+ */
+type BoardWindowKind = 'none' | 'live' | 'board';
+const BOARD_WINDOW_KINDS: readonly BoardWindowKind[] = ['none', 'live', 'board'];
+/** Between the leads' connect (the board's first load on the node, the connect snapshot) and the window. */
+const BOARD_SETTLE_MS = 2_000;
+/** After the window's last answer: the board is computed at most once a second, so its last push comes within this. */
+const BOARD_TAIL_MS = 1_500;
+
+interface BoardWindowTotals {
+  windows: number;
+  cpuMs: number;
+  contacts: number;
+  ms: number;
+  elu: number[];
+  lightElu: number[];
+  computations: number;
+  leadBytes: number;
+  boardPushes: number;
+  boardBytes: number;
+  syncBytes: number;
+  leadsDropped: number;
+  updateMs: number[];
+  transitMs: number[];
+  unseen: number;
+  answered: number;
+  sent: number;
+  bytesByEvent: Record<string, number>;
+  /** Per window, node 0's monotonic µs at its start and end marks (to cut a BENCH_CPU_PROF_DIR profile). */
+  profileRanges: Array<[number, number]>;
+}
+
+function emptyTotals(): BoardWindowTotals {
+  return {
+    windows: 0,
+    cpuMs: 0,
+    contacts: 0,
+    ms: 0,
+    elu: [],
+    lightElu: [],
+    computations: 0,
+    leadBytes: 0,
+    boardPushes: 0,
+    boardBytes: 0,
+    syncBytes: 0,
+    leadsDropped: 0,
+    updateMs: [],
+    transitMs: [],
+    unseen: 0,
+    answered: 0,
+    sent: 0,
+    bytesByEvent: {},
+    profileRanges: [],
+  };
+}
+
+/**
+ * Commit → board push received, per lead: the window's answers sorted are its new tickets in
+ * order, so a push whose today's volume is `base + k` is the first to show the first k of them
+ * (`base`: the lead's last push before the window). Measured from the 201 answer, which the
+ * server writes just after the commit, so a few ms short of the commit at most.
+ */
+function boardUpdateLatencies(
+  before: readonly BoardPushSeen[],
+  during: readonly BoardPushSeen[],
+  answeredAt: readonly number[],
+): { latencies: number[]; unseen: number } {
+  const answers = [...answeredAt].sort((a, b) => a - b);
+  const latencies: number[] = [];
+  let unseen = 0;
+  const leads = new Set(during.map((push) => push.lead));
+  for (const lead of leads) {
+    const base = before
+      .filter((push) => push.lead === lead)
+      .sort((a, b) => a.receivedAt - b.receivedAt)
+      .at(-1)?.volume;
+    if (base === undefined) continue;
+    let shown = 0;
+    for (const push of during.filter((seen) => seen.lead === lead).sort((a, b) => a.receivedAt - b.receivedAt)) {
+      const reflected = Math.min(answers.length, push.volume - base);
+      for (; shown < reflected; shown++) latencies.push(push.receivedAt - answers[shown]!);
+    }
+    unseen += answers.length - shown;
+  }
+  return { latencies, unseen };
+}
+
+async function measureBoardWindows(
+  setup: IngestServerSetup,
+  fleet: IngestFleet,
+  lightChildren: readonly BenchChild[],
+  httpAgent: http.Agent,
+  firstIndex: number,
+): Promise<number> {
+  const metric = (name: string, value: number) => reportMetric(`${setup.metricPrefix}${name}`, value);
+  const leadCount = fleet.leads.length;
+  const rounds = isQuickRun() ? 2 : 3;
+  const windowSeconds = isQuickRun() ? 1 : 5;
+  const perWindow = Math.round(windowSeconds * CONTACTS_PER_S);
+  const totals: Record<BoardWindowKind, BoardWindowTotals> = { none: emptyTotals(), live: emptyTotals(), board: emptyTotals() };
+  // Lead i in light process i mod n, on node i mod (number of nodes), as the agents are.
+  const leadShares: LightAgentAssignment[][] = lightChildren.map(() => []);
+  fleet.leads.forEach((lead, index) => {
+    leadShares[index % lightChildren.length]!.push({
+      url: fleet.nodeUrls[index % fleet.nodeUrls.length]!,
+      token: lead.token,
+      clientId: `bench-lead-${String(index)}`,
+    });
+  });
+  const withLeads = lightChildren.filter((_, index) => leadShares[index]!.length > 0);
+  let index = firstIndex;
+  progress(
+    `ingest: board windows, ${String(rounds)} rounds of ${BOARD_WINDOW_KINDS.join(' / ')} (${String(leadCount)} leads), ${String(windowSeconds)} s each at ${String(CONTACTS_PER_S)} contacts/s`,
+  );
+  for (let round = 0; round < rounds; round++) {
+    for (let turn = 0; turn < BOARD_WINDOW_KINDS.length; turn++) {
+      const kind = BOARD_WINDOW_KINDS[(turn + round) % BOARD_WINDOW_KINDS.length]!;
+      if (kind !== 'none') {
+        lightChildren.forEach((child, at) => {
+          if (leadShares[at]!.length > 0) child.send({ cmd: 'leads', leads: leadShares[at], live: kind === 'live' });
+        });
+        await Promise.all(withLeads.map((child) => child.next<{ connected: number }>(120_000)));
+      }
+      await sleep(BOARD_SETTLE_MS);
+      const opening = await setup.mark();
+      const before = (await markLightAgents(lightChildren)).flatMap((mark) => mark.leads.pushes);
+      const startedAt = performance.now();
+      const run = await sendContacts(httpAgent, fleet, index, perWindow, MEASURED_GRACE_MS, null);
+      index += perWindow;
+      await sleep(BOARD_TAIL_MS);
+      const server = await setup.mark();
+      const crowd = await markLightAgents(lightChildren);
+      const ms = performance.now() - startedAt;
+      if (kind !== 'none') {
+        for (const child of withLeads) child.send({ cmd: 'drop-leads' });
+        await Promise.all(withLeads.map((child) => child.next<{ closed: number }>(60_000)));
+      }
+      const during = crowd.flatMap((mark) => mark.leads.pushes);
+      const { latencies, unseen } = boardUpdateLatencies(before, during, run.answeredAt);
+      const total = totals[kind];
+      total.windows++;
+      total.cpuMs += server.cpuMs;
+      total.contacts += server.contactsIngested;
+      total.ms += ms;
+      total.elu.push(server.eventLoopUtilizationMax);
+      total.lightElu.push(...crowd.map((mark) => mark.eventLoopUtilization));
+      total.computations += server.boardComputations;
+      total.leadBytes += sum(crowd.map((mark) => mark.leads.bytes));
+      total.boardPushes += sum(crowd.map((mark) => mark.leads.boardPushes));
+      total.boardBytes += sum(crowd.map((mark) => mark.leads.boardBytes));
+      total.syncBytes += sum(crowd.map((mark) => mark.leads.syncBytes));
+      total.leadsDropped += sum(crowd.map((mark) => mark.leads.dropped));
+      total.updateMs.push(...latencies);
+      total.transitMs.push(...during.map((push) => push.receivedAt - push.at));
+      total.unseen += unseen;
+      total.answered += run.answered;
+      total.sent += run.sent;
+      for (const mark of crowd)
+        for (const [event, bytes] of Object.entries(mark.leads.bytesByEvent)) total.bytesByEvent[event] = (total.bytesByEvent[event] ?? 0) + bytes;
+      total.profileRanges.push([opening.nodes[0]!.monotonicUs, server.nodes[0]!.monotonicUs]);
+      progress(
+        `ingest: board window ${String(round + 1)}.${String(turn + 1)} ${kind}: server ${(server.cpuMs / server.contactsIngested).toFixed(3)} ms CPU/contact, ` +
+          `ELU ${server.eventLoopUtilizationMax.toFixed(2)}, ${String(server.contactsIngested)} contacts, ${String(server.boardComputations)} board computations, ` +
+          `update p50/p99 ${percentile(latencies, 50).toFixed(0)}/${percentile(latencies, 99).toFixed(0)} ms`,
+      );
+    }
+  }
+  const cpuPerContact = (total: BoardWindowTotals) => total.cpuMs / total.contacts;
+  const mean = (values: readonly number[]) => sum(values) / values.length;
+  const none = totals.none;
+  const leads = `board_live_${String(leadCount)}_leads`;
+  metric('board_live_leads', leadCount);
+  metric('board_live_windows_per_kind', rounds);
+  metric('board_live_window_s', windowSeconds);
+  metric('board_live_no_leads_server_cpu_ms_per_contact', cpuPerContact(none));
+  metric('board_live_no_leads_server_event_loop_utilization', mean(none.elu));
+  metric('board_live_no_leads_board_computations', none.computations);
+  for (const [kind, name] of [
+    ['live', leads],
+    ['board', `${leads}_board_only`],
+  ] as const) {
+    const total = totals[kind];
+    const leadSeconds = (leadCount * total.ms) / 1000;
+    metric(`${name}_server_cpu_ms_per_contact`, cpuPerContact(total));
+    metric(`${name}_added_server_cpu_ms_per_contact`, cpuPerContact(total) - cpuPerContact(none));
+    metric(`${name}_server_event_loop_utilization`, mean(total.elu));
+    metric(`${name}_update_ms_p50`, percentile(total.updateMs, 50));
+    metric(`${name}_update_ms_p99`, percentile(total.updateMs, 99));
+    metric(`${name}_updates_measured`, total.updateMs.length);
+    metric(`${name}_updates_unseen`, total.unseen);
+    metric(`${name}_push_transit_ms_p99`, percentile(total.transitMs, 99));
+    metric(`${name}_kb_per_lead_per_s`, total.leadBytes / 1024 / leadSeconds);
+    metric(`${name}_board_kb_per_lead_per_s`, total.boardBytes / 1024 / leadSeconds);
+    metric(`${name}_sync_kb_per_lead_per_s`, total.syncBytes / 1024 / leadSeconds);
+    metric(`${name}_board_pushes_per_lead_per_s`, total.boardPushes / leadSeconds);
+    metric(`${name}_board_computations_per_s`, total.computations / (total.ms / 1000));
+    metric(`${name}_light_processes_elu_max`, Math.max(...total.lightElu));
+    metric(`${name}_dropped`, total.leadsDropped);
+    progress(
+      `ingest: ${name}: KB per lead per s by event: ${Object.entries(total.bytesByEvent)
+        .sort(([, a], [, b]) => b - a)
+        .map(([event, bytes]) => `${event} ${(bytes / 1024 / leadSeconds).toFixed(2)}`)
+        .join(', ')}`,
+    );
+  }
+  if (process.env.BENCH_CPU_PROF_DIR) {
+    // For bench/profileShare.ts: the windows of each kind in node 0's profile clock.
+    for (const kind of BOARD_WINDOW_KINDS)
+      progress(
+        `ingest: board windows ${kind}, node 0 profile ranges (us): ${totals[kind].profileRanges.map(([from, to]) => `${String(from)} ${String(to)}`).join(' ')}`,
+      );
+  }
+  // The board's share: what the board-only windows add over none, of what the server spends with the leads as workstations subscribe.
+  metric(`${leads}_board_share_of_server_cpu`, (cpuPerContact(totals.board) - cpuPerContact(none)) / cpuPerContact(totals.live));
+  metric(`${leads}_share_of_server_cpu`, (cpuPerContact(totals.live) - cpuPerContact(none)) / cpuPerContact(totals.live));
+  const answered = sum(BOARD_WINDOW_KINDS.map((kind) => totals[kind].answered));
+  const sent = sum(BOARD_WINDOW_KINDS.map((kind) => totals[kind].sent));
+  metric('board_live_contacts_answered_share', answered / sent);
+  return index;
+}
+
+export interface IngestLatencyOptions {
+  /** Run the leads' board windows after the measured window (the ingest phase does; postgres and cluster do not). */
+  boardWindows?: boolean;
+}
+
+export async function measureIngestLatency(setup: IngestServerSetup, options: IngestLatencyOptions = {}): Promise<void> {
   const metric = (name: string, value: number) => reportMetric(`${setup.metricPrefix}${name}`, value);
   const seconds = measuredSeconds();
   const warmUpSeconds = isQuickRun() ? 0.5 : 2;
@@ -411,13 +648,16 @@ export async function measureIngestLatency(setup: IngestServerSetup): Promise<vo
         `the core coalesces changed events over ${String(CHANGED_DEBOUNCE_MS)} ms)`,
     );
 
+    let nextIndex = warmUpCount + measuredCount;
+    if (options.boardWindows && fleet.leads.length > 0) nextIndex = await measureBoardWindows(setup, fleet, lightChildren, httpAgent, nextIndex);
+
     // The floor: the same server with nobody connected, at the same rate, so the CPU per
     // contact above can be read as "storing and routing" plus "telling the agents".
     progress(`ingest: floor, every agent disconnects; then ${String(floorSeconds)} s at ${String(CONTACTS_PER_S)} contacts/s with no agent connected`);
     await disconnectEveryAgent();
     await sleep(1000);
     await setup.mark();
-    await sendContacts(httpAgent, fleet, warmUpCount + measuredCount, Math.round(floorSeconds * CONTACTS_PER_S), MEASURED_GRACE_MS, null);
+    await sendContacts(httpAgent, fleet, nextIndex, Math.round(floorSeconds * CONTACTS_PER_S), MEASURED_GRACE_MS, null);
     const alone = await setup.mark();
     metric('raw_server_cpu_ms_per_contact_no_agents', alone.cpuMs / alone.contactsIngested);
     metric('raw_server_cpu_system_share_no_agents', alone.systemCpuMs / alone.cpuMs);

@@ -3,6 +3,7 @@
  * on an ephemeral port over a temp folder, with an organisation seeded through the store:
  * `<light>` agents on phone/chat/social (tokens issued directly, for the bench's light
  * sockets), `<measured>` e-mail agents with a password (they sign in through a full core),
+ * `BOARD_LEADS` leads (tokens issued directly: the leads' board windows of ingestLatency.ts)
  * and an integration token for `POST /api/v1/inbound`.
  *
  * `createUser` hashes every password with scrypt (~40 ms here), so the light agents are
@@ -22,7 +23,7 @@ import path from 'node:path';
 import { DEFAULT_CAPACITY } from '../shared/routing.js';
 import { startServer } from '../server/app.js';
 import { openPostgresServerStore, openServerStore, type ServerStore } from '../server/store.js';
-import { connectToParent, createCpuMeter, createEventLoopMeter, makeBenchDir, removeDir, type ParentLink } from './benchSupport.js';
+import { connectToParent, createCpuMeter, createEventLoopMeter, makeBenchDir, removeDir, scaled, type ParentLink } from './benchSupport.js';
 import { countPostgresStatements } from './postgresStatements.js';
 import { customerName } from './sampleContacts.js';
 
@@ -32,6 +33,8 @@ export interface SeededIngestServer {
   integrationToken: string;
   lightAgents: Array<{ userId: string; token: string }>;
   measuredAgents: Array<{ username: string; password: string }>;
+  /** Leads (role `lead`, every channel's board), tokens valid on every node. */
+  leads: Array<{ userId: string; token: string }>;
   /** Seeding users (scrypt) and starting the server. */
   setupMs: number;
 }
@@ -60,12 +63,20 @@ export interface IngestServerMark {
   contactsIngested: number;
   /** Statements this process sent to PostgreSQL (0 on SQLite). */
   postgresStatements: number;
+  /** Times this node computed the leads' channel board (none while no lead is connected). */
+  boardComputations: number;
+  /** When the mark was taken, in the monotonic microseconds a `.cpuprofile` uses (BENCH_CPU_PROF_DIR): cuts a profile to a window. */
+  monotonicUs: number;
 }
+
+/** The issue's 20 leads watching the board (2 in a quick run). */
+export const BOARD_LEADS = scaled(20, 2);
 
 const MEASURED_PASSWORD = '邮件坐席-bench-密码';
 /** The most e-mails one agent may hold (capacitySchema's ceiling). */
 const MEASURED_EMAIL_CAPACITY = 200;
 const LIGHT_PASSWORD = '坐席-bench-密码';
+const LEAD_PASSWORD = '组长-bench-密码';
 const INTEGRATION_TOKEN = 'bench-integration-token';
 const TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
 
@@ -110,6 +121,8 @@ async function startMeasuredServer(
   cluster: ClusterArguments | undefined,
 ): Promise<{ server: Awaited<ReturnType<typeof startServer>>; answerMarks(): void }> {
   let contactsIngested = 0;
+  // Read through a function: the server is assigned below, before any mark asks.
+  let boardComputations = () => 0;
   const server = await startServer({
     port: 0,
     dataDir,
@@ -128,6 +141,7 @@ async function startMeasuredServer(
         process.stderr.write(`[server${cluster ? ` ${cluster.nodeId}` : ''}] ${line}\n`);
     },
   });
+  boardComputations = () => server.board.computations();
   return {
     server,
     // Called once the parent has its ready answer, so the first mark's window starts there.
@@ -137,6 +151,7 @@ async function startMeasuredServer(
       const statements = countPostgresStatements();
       let contactsAtMark = contactsIngested;
       let statementsAtMark = statements.read();
+      let boardAtMark = boardComputations();
       parent.onCommand(() => {
         const cpu = cpuSinceMark();
         const mark: IngestServerMark = {
@@ -145,12 +160,15 @@ async function startMeasuredServer(
           systemCpuMs: cpu.systemMs,
           contactsIngested: contactsIngested - contactsAtMark,
           postgresStatements: statements.read() - statementsAtMark,
+          boardComputations: boardComputations() - boardAtMark,
+          monotonicUs: Number(process.hrtime.bigint() / 1000n),
         };
         for (const [text, count] of statements.takeTop(25)) {
           process.stderr.write(`[ingestServer] ${(count / Math.max(1, mark.contactsIngested)).toFixed(2)} per contact: ${text}\n`);
         }
         contactsAtMark = contactsIngested;
         statementsAtMark = statements.read();
+        boardAtMark = boardComputations();
         parent.send(mark);
       });
     },
@@ -202,6 +220,10 @@ async function main(): Promise<void> {
     );
     measuredAgents.push({ username, password: MEASURED_PASSWORD });
   }
+  for (let index = 1; index <= BOARD_LEADS; index++) {
+    const id = `lead${String(index).padStart(2, '0')}`;
+    await seeding.createUser({ id, username: id, password: LEAD_PASSWORD, displayName: `组长${customerName(index)}`, role: 'lead', channels: [] });
+  }
   const streams = Math.max(2, os.availableParallelism());
   const share = Math.ceil(lightCount / streams);
   const helpers: Array<Promise<void>> = [];
@@ -226,11 +248,17 @@ async function main(): Promise<void> {
     }
     return issued;
   });
+  const leads: SeededIngestServer['leads'] = [];
+  for (let index = 1; index <= BOARD_LEADS; index++) {
+    const userId = `lead${String(index).padStart(2, '0')}`;
+    leads.push({ userId, token: (await store.issueUserToken(userId, Date.now(), TOKEN_TTL_MS)).token });
+  }
   const ready: SeededIngestServer = {
     url: server.url,
     integrationToken: INTEGRATION_TOKEN,
     lightAgents,
     measuredAgents,
+    leads,
     setupMs: performance.now() - setupStart,
   };
   parent.send(ready);

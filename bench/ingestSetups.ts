@@ -27,6 +27,8 @@ export interface IngestFleet {
   /** Tokens valid on every node. */
   lightAgents: Array<{ userId: string; token: string }>;
   measuredAgents: Array<{ username: string; password: string }>;
+  /** Leads for the board windows (ingestLatency.ts), tokens valid on every node. */
+  leads: Array<{ userId: string; token: string }>;
   /** Seeding users and starting the nodes. */
   setupMs: number;
   /** Index in `nodeUrls` of the node that held the routing lease when every node was up (clusters only). */
@@ -45,6 +47,8 @@ export interface IngestServerWindow {
   contactsIngested: number;
   /** Statements the nodes sent to PostgreSQL, summed (0 on SQLite). */
   postgresStatements: number;
+  /** Leads' board computations, summed over the nodes. */
+  boardComputations: number;
   nodes: IngestServerMark[];
 }
 
@@ -73,6 +77,7 @@ function sumMarks(nodes: IngestServerMark[]): IngestServerWindow {
     systemCpuMs: total((node) => node.systemCpuMs),
     contactsIngested: total((node) => node.contactsIngested),
     postgresStatements: total((node) => node.postgresStatements),
+    boardComputations: total((node) => node.boardComputations),
     nodes,
   };
 }

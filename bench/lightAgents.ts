@@ -13,10 +13,20 @@
  * bottleneck of the whole bench.
  * Commands: `{cmd: 'connect', agents: [{url, token, clientId}]}` → `{connected}`;
  * `{cmd: 'mark'}` → `LightAgentsMark` since the previous mark.
+ *
+ * Leads' sockets for the ingest phase's board windows live here too (not in the bench's own
+ * process, so the clients are not what is measured): `{cmd: 'leads', leads: [...], live}` →
+ * `{connected}`, `{cmd: 'drop-leads'}` → `{closed}`. A lead socket subscribes as the
+ * workstation's does: its handshake puts it in the server's board room (a `board:snapshot` on
+ * connect, then one per change of the figures); with `live` it also goes live the way a signed-in
+ * lead's core does after its bootstrap (`sync:bootstrap` for the log position, then `sync:pull`
+ * from there), so it is sent every change as well. Each `board:snapshot` is parsed (about one
+ * a second per lead) for today's total volume and noted with when it arrived; everything else
+ * a lead receives is only counted, like the agents' batches.
  */
 import { WebSocket, type RawData } from 'ws';
 import { offerResponseResultSchema } from '../shared/routing.js';
-import { ackSchema, pullResultSchema } from '../shared/sync.js';
+import { ackSchema, bootstrapPageSchema, pullResultSchema } from '../shared/sync.js';
 import { connectToParent, createCpuMeter, createEventLoopMeter } from './benchSupport.js';
 
 /** This process's counters between two marks. */
@@ -33,6 +43,35 @@ export interface LightAgentsMark {
   eventLoopUtilization: number;
   /** CPU time of this process (ms). */
   cpuMs: number;
+  /** What the lead sockets of this process received since the previous mark. */
+  leads: LeadsMark;
+}
+
+/** One `board:snapshot` as a lead socket received it. */
+export interface BoardPushSeen {
+  /** Which lead socket (its clientId). */
+  lead: string;
+  /** Epoch ms (`performance.timeOrigin + performance.now()`, comparable across the bench's processes). */
+  receivedAt: number;
+  /** The snapshot's `at` (server clock). */
+  at: number;
+  /** Today's tickets over every channel (the sum of the rows' `today.volume`). */
+  volume: number;
+}
+
+export interface LeadsMark {
+  /** Every frame the lead sockets received (board pushes, change batches, queue summaries…), bytes. */
+  bytes: number;
+  boardPushes: number;
+  boardBytes: number;
+  /** `sync:changes` batches (live leads only) and their bytes. */
+  syncBatches: number;
+  syncBytes: number;
+  /** Lead sockets the server closed while they were meant to be connected. */
+  dropped: number;
+  pushes: BoardPushSeen[];
+  /** Bytes by socket.io event name (`ack`, `other` for the rest): what else a lead is sent. */
+  bytesByEvent: Record<string, number>;
 }
 
 /** One agent socket to open: which node, whose token. */
@@ -45,6 +84,13 @@ export interface LightAgentAssignment {
 interface ConnectCommand {
   cmd: 'connect';
   agents: LightAgentAssignment[];
+}
+
+interface LeadsCommand {
+  cmd: 'leads';
+  leads: LightAgentAssignment[];
+  /** Go live as well (every change), as a signed-in lead's workstation does; else in the board room only. */
+  live: boolean;
 }
 
 const CONNECT_WAVE = 50;
@@ -62,6 +108,7 @@ const IO_ACK = 0x33; // '3'
 const IO_CONNECT_ERROR = 0x34; // '4'
 const SYNC_CHANGES_FRAME = Buffer.from('42["sync:changes",');
 const OFFER_FRAME = Buffer.from('42["routing:offer",');
+const BOARD_FRAME = Buffer.from('42["board:snapshot",');
 
 function startsWith(data: Buffer, prefix: Buffer): boolean {
   return data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
@@ -71,6 +118,21 @@ const parent = connectToParent();
 const sockets: WebSocket[] = [];
 const counters = { batches: 0, bytes: 0, offers: 0, offersAccepted: 0, dropped: 0 };
 let marked = { ...counters };
+const leadSockets: WebSocket[] = [];
+const leadCounters = { bytes: 0, boardPushes: 0, boardBytes: 0, syncBatches: 0, syncBytes: 0, dropped: 0 };
+let leadsMarked = { ...leadCounters };
+let leadPushes: BoardPushSeen[] = [];
+let leadBytesByEvent: Record<string, number> = {};
+const EVENT_FRAME = Buffer.from('42["');
+
+/** A lead frame's socket.io event name (leads get few frames, so reading it is cheap). */
+function eventNameOf(frame: Buffer): string {
+  if (frame[0] === ENGINE_MESSAGE && frame[1] === IO_ACK) return 'ack';
+  if (!startsWith(frame, EVENT_FRAME)) return 'other';
+  const end = frame.indexOf(0x22, EVENT_FRAME.length);
+  return end < 0 ? 'other' : frame.toString('utf8', EVENT_FRAME.length, end);
+}
+let closingLeads = false;
 const eventLoopSinceMark = createEventLoopMeter();
 const cpuSinceMark = createCpuMeter();
 let shuttingDown = false;
@@ -79,8 +141,20 @@ function frameOf(data: RawData): Buffer {
   return Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }
 
-/** Opens one agent socket; resolves once the server accepted its token and its pull made it live. */
-function connectAgent({ url, token, clientId }: LightAgentAssignment): Promise<WebSocket> {
+/** Notes one board push: when it arrived and today's total volume in it. */
+function noteBoardPush(lead: string, frame: Buffer): void {
+  const receivedAt = performance.timeOrigin + performance.now();
+  const [, board] = JSON.parse(frame.toString('utf8', 2)) as [string, { at: number; rows: Array<{ today: { volume: number } }> }];
+  leadCounters.boardPushes++;
+  leadCounters.boardBytes += frame.length;
+  leadPushes.push({ lead, receivedAt, at: board.at, volume: board.rows.reduce((total, row) => total + row.today.volume, 0) });
+}
+
+/**
+ * Opens one socket; resolves once the server accepted its token and (agents, live leads) its
+ * pull made it live. `lead`: null for an agent; else whether the lead goes live.
+ */
+function connectAgent({ url, token, clientId }: LightAgentAssignment, lead: { live: boolean } | null = null): Promise<WebSocket> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false, skipUTF8Validation: true });
   const acks = new Map<number, (args: unknown[]) => void>();
   let nextAckId = 0;
@@ -116,10 +190,27 @@ function connectAgent({ url, token, clientId }: LightAgentAssignment): Promise<W
     );
   }
 
+  /** What a lead's core does once bootstrapped: pull from the bootstrap's log position until nothing more, which makes the socket live. */
+  async function goLiveAsLead(): Promise<void> {
+    const page = ackSchema(bootstrapPageSchema).parse(await emitWithAck('sync:bootstrap', { after: null, limit: 1 }));
+    if (!page.ok) throw new Error(`${clientId}: sync:bootstrap refused: ${page.error.message}`);
+    let since = page.result.seq;
+    for (;;) {
+      const pulled = ackSchema(pullResultSchema).parse(await emitWithAck('sync:pull', { since }));
+      if (!pulled.ok || pulled.result.mustRefetch) throw new Error(`${clientId}: sync:pull did not make the lead live`);
+      if (!pulled.result.more) return;
+      since = pulled.result.upTo;
+    }
+  }
+
   return new Promise((resolve, reject) => {
     ws.on('message', (data, isBinary) => {
       const frame = frameOf(data);
-      counters.bytes += frame.length;
+      if (lead) {
+        leadCounters.bytes += frame.length;
+        const event = eventNameOf(frame);
+        leadBytesByEvent[event] = (leadBytesByEvent[event] ?? 0) + frame.length;
+      } else counters.bytes += frame.length;
       if (isBinary) throw new Error('the server sent a binary frame; the light agents expect text only');
       if (frame[0] === ENGINE_PING) return ws.send('3');
       if (frame[0] === ENGINE_OPEN) return ws.send(`40${JSON.stringify({ token, clientId })}`);
@@ -127,7 +218,13 @@ function connectAgent({ url, token, clientId }: LightAgentAssignment): Promise<W
       if (frame[0] !== ENGINE_MESSAGE) return;
       switch (frame[1]) {
         case IO_EVENT:
-          if (startsWith(frame, SYNC_CHANGES_FRAME)) counters.batches++;
+          if (lead) {
+            if (startsWith(frame, BOARD_FRAME)) noteBoardPush(clientId, frame);
+            else if (startsWith(frame, SYNC_CHANGES_FRAME)) {
+              leadCounters.syncBatches++;
+              leadCounters.syncBytes += frame.length;
+            }
+          } else if (startsWith(frame, SYNC_CHANGES_FRAME)) counters.batches++;
           else if (startsWith(frame, OFFER_FRAME)) acceptOffer(frame);
           return;
         case IO_ACK: {
@@ -141,6 +238,11 @@ function connectAgent({ url, token, clientId }: LightAgentAssignment): Promise<W
         }
         case IO_CONNECT:
           connected = true;
+          if (lead) {
+            if (!lead.live) return resolve(ws);
+            goLiveAsLead().then(() => resolve(ws), reject);
+            return;
+          }
           emitWithAck('sync:pull', { since: 0 })
             .then((answer) => {
               const pulled = ackSchema(pullResultSchema).parse(answer);
@@ -161,17 +263,41 @@ function connectAgent({ url, token, clientId }: LightAgentAssignment): Promise<W
     });
     ws.on('error', reject);
     ws.once('close', () => {
-      if (connected && !shuttingDown) counters.dropped++;
+      if (lead) {
+        if (connected && !shuttingDown && !closingLeads) leadCounters.dropped++;
+      } else if (connected && !shuttingDown) counters.dropped++;
       reject(new Error(`${clientId}: the socket closed before it was live`));
     });
   });
 }
 
 parent.onCommand(async (raw) => {
-  const command = raw as ConnectCommand | { cmd: 'mark' };
+  const command = raw as ConnectCommand | LeadsCommand | { cmd: 'drop-leads' } | { cmd: 'mark' };
+  if (command.cmd === 'leads') {
+    closingLeads = false;
+    leadSockets.push(...(await Promise.all(command.leads.map((assignment) => connectAgent(assignment, { live: command.live })))));
+    parent.send({ connected: leadSockets.length });
+    return;
+  }
+  if (command.cmd === 'drop-leads') {
+    closingLeads = true;
+    const closing = leadSockets.splice(0);
+    await Promise.all(
+      closing.map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            if (socket.readyState === WebSocket.CLOSED) return resolve();
+            socket.once('close', () => resolve());
+            socket.close();
+          }),
+      ),
+    );
+    parent.send({ closed: closing.length });
+    return;
+  }
   if (command.cmd === 'connect') {
     for (let from = 0; from < command.agents.length; from += CONNECT_WAVE) {
-      sockets.push(...(await Promise.all(command.agents.slice(from, from + CONNECT_WAVE).map(connectAgent))));
+      sockets.push(...(await Promise.all(command.agents.slice(from, from + CONNECT_WAVE).map((agent) => connectAgent(agent)))));
     }
     parent.send({ connected: sockets.length });
     return;
@@ -184,12 +310,25 @@ parent.onCommand(async (raw) => {
     dropped: counters.dropped - marked.dropped,
     eventLoopUtilization: eventLoopSinceMark(),
     cpuMs: cpuSinceMark().cpuMs,
+    leads: {
+      bytes: leadCounters.bytes - leadsMarked.bytes,
+      boardPushes: leadCounters.boardPushes - leadsMarked.boardPushes,
+      boardBytes: leadCounters.boardBytes - leadsMarked.boardBytes,
+      syncBatches: leadCounters.syncBatches - leadsMarked.syncBatches,
+      syncBytes: leadCounters.syncBytes - leadsMarked.syncBytes,
+      dropped: leadCounters.dropped - leadsMarked.dropped,
+      pushes: leadPushes,
+      bytesByEvent: leadBytesByEvent,
+    },
   };
   marked = { ...counters };
+  leadsMarked = { ...leadCounters };
+  leadPushes = [];
+  leadBytesByEvent = {};
   parent.send(mark);
 });
 
 parent.onShutdown(() => {
   shuttingDown = true;
-  for (const socket of sockets) socket.close();
+  for (const socket of [...sockets, ...leadSockets]) socket.close();
 });

@@ -86,7 +86,7 @@ export async function runBenchmarks(): Promise<void> {
       if (postgresIngestServer) await postgresIngestServer.ready();
       if (clusterIngestServer) await clusterIngestServer.ready();
       if (phases.includes('rtt')) await measureSocketRoundTrip();
-      if (ingestServer) await measureIngestLatency(ingestServer);
+      if (ingestServer) await measureIngestLatency(ingestServer, { boardWindows: true });
       if (bootstrapServer) await measureBootstrap(bootstrapServer);
     } finally {
       await ingestServer?.stop();
