@@ -123,7 +123,7 @@ for (const backend of TEST_BACKENDS) {
       expect(survivor.sent).toEqual([id]);
     });
 
-    it('takes over a dead node\'s reply when its claim runs out, with no commit to wake it', async () => {
+    it("takes over a dead node's reply when its claim runs out, with no commit to wake it", async () => {
       const [id] = await queueReplies(1);
       expect(
         (await nodes[0]!.claimQueuedDeliveries(['webhook'], 10, { by: 'node-dead', until: clock.now() + 1_500, now: clock.now() })).map((d) => d.message.id),
