@@ -815,13 +815,15 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     const seniorFirst = basis === 'least_loaded' && (t.vipTier > 0 || isUrgent(t));
     const previous = lastAgentByCustomer.get(t.customerId);
     const returningId = previous && previous.ticketId !== t.id ? previous.agentId : null;
-    // Given candidates (a drain's open agents), one pass over them, no pool array: every eligible agent
+    // Given fewer candidates (a drain's open agents), one pass over them, no pool array: every eligible agent
     // is ranked, and the seniors among them separately, each in candidate order, which is what ranking
     // the pool, or the pool's seniors, in order gives.
     const all: Ranking = { best: null, runnerUp: null, returning: null };
     const seniors: Ranking = { best: null, runnerUp: null, returning: null };
     const fits = (a: AgentState) => !(respectPacing && paced(a, now)) && eligible(a, t, now);
-    if (candidates) {
+    // A drain's first placement on a channel passes the channel's whole list: the same pool as none.
+    const whole = candidates === undefined || candidates === byChannel.get(t.channel);
+    if (!whole) {
       for (const a of candidates) {
         if (!fits(a)) continue;
         rank(all, a, returningId);
