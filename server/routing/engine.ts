@@ -206,7 +206,11 @@ interface TicketState {
 const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, normal: 1, low: 2 };
 /** Up to this many queued tickets, every waiting ticket's cause is refreshed when agents change (each refresh scans the agents). */
 const REFRESH_CAUSES_UP_TO = 500;
-/** More agents than this whose load key changed since the last placement: the load order is sorted afresh instead. */
+/**
+ * More agents than this (or than a quarter of all agents) whose load key changed since the last
+ * placement: the load order is sorted afresh instead of moving each (a move is a list search and a
+ * splice per channel, a sort ~log n comparisons per agent; with 1,000 agents they cost the same at ~250).
+ */
 const REORDER_IN_PLACE_UP_TO = 32;
 
 function isUrgent(t: Pick<TicketState, 'priority' | 'type'>): boolean {
@@ -334,8 +338,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
    * front to the first eligible agents instead of ranking every agent of the channel (with 1,000
    * agents that ranking was a sixth of a contact's CPU). Built lazily; an agent whose load key
    * changes (`openTickets`, `lastAssignedAt`, its user) is marked in `reorder` and moved back
-   * into place before the next walk; anything else (an undo, a new agent, the index rebuilt)
-   * drops the order, built again by the next walk.
+   * into place before the next walk (an undo's restored agents too, when it left the channels'
+   * agents as they were); a new agent or a channel change drops the order, built again by the next walk.
    */
   let byLoad: Map<Channel, AgentState[]> | null = null;
   const reorder = new Set<AgentState>();
@@ -362,7 +366,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
   function touchAgent(a: AgentState): void {
     if (!journal) return;
     const saved: AgentState = { ...a, load: { ...a.load }, capacity: { ...a.capacity } };
-    journal.push(() => Object.assign(a, saved));
+    journal.push(() => {
+      Object.assign(a, saved);
+      loadKeyChanged(a);
+    });
   }
 
   function touchTicket(t: TicketState): void {
@@ -482,7 +489,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
 
   // --- agents -----------------------------------------------------------------------
   function reindexChannels(): void {
-    byLoad = null;
+    const before = new Map(byChannel);
     byChannel.clear();
     for (const a of agents.values()) {
       if (a.user.role !== 'agent') continue;
@@ -492,6 +499,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         list.push(a);
       }
     }
+    // The load order survives an undo that left every channel's agents as they were (the usual
+    // one: a followed commit's decisions taken back); the agents it restored are in `reorder`.
+    const same = (a: readonly AgentState[] | undefined, b: readonly AgentState[]) => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+    if (before.size !== byChannel.size || [...byChannel].some(([c, list]) => !same(before.get(c), list))) byLoad = null;
   }
 
   function agentOf(id: string | null): AgentState | undefined {
@@ -762,7 +773,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
 
   /** The channel's agents least loaded first, the order brought up to date. */
   function agentsByLoad(channel: Channel): readonly AgentState[] {
-    if (byLoad && reorder.size > REORDER_IN_PLACE_UP_TO) byLoad = null;
+    if (byLoad && reorder.size > Math.max(REORDER_IN_PLACE_UP_TO, agents.size / 4)) byLoad = null;
     if (!byLoad) {
       reorder.clear();
       byLoad = new Map();
