@@ -414,6 +414,8 @@ export interface ServerWritable {
   claimQueuedDeliveries(sources: readonly string[], limit: number, claim: DeliveryClaim): Promise<QueuedDelivery[]>;
   /** Keeps a claimed reply for its claimant until `until` (a retry later); false when the claim is no longer theirs. */
   renewDeliveryClaim(messageId: string, claim: DeliveryClaim): Promise<boolean>;
+  /** When the first claim another claimant than `by` holds on a queued reply of these sources runs out; null when none is held. */
+  nextForeignClaimEnd(sources: readonly string[], by: string): Promise<number | null>;
   /** Outbound messages still queued, with no reason recorded yet, that none of `sources` sends (or that have no source). */
   listUndeliverable(sources: readonly string[], limit: number): Promise<QueuedDelivery[]>;
   /** The bytes of one attachment, with its description; null when unknown. */
@@ -2032,6 +2034,17 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     return changes === 1;
   }
 
+  async function nextForeignClaimEnd(sources: readonly string[], by: string): Promise<number | null> {
+    if (sources.length === 0) return null;
+    const bySource = bySourceSql(sources);
+    const row = await ex().get<{ until: number | string | null }>(
+      `SELECT MIN(claimed_until) AS until FROM messages
+       WHERE delivery_status = 'queued' AND direction = 'outbound' AND (${bySource.sql}) AND claimed_until IS NOT NULL AND claimed_by <> ?`,
+      [...bySource.params, by],
+    );
+    return row?.until === null || row?.until === undefined ? null : Number(row.until);
+  }
+
   async function listQueuedDeliveries(sources: readonly string[], limit: number): Promise<QueuedDelivery[]> {
     return sources.length === 0 ? [] : queuedDeliveries(sources, limit, true);
   }
@@ -2532,6 +2545,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     setDeliveryStatus,
     listQueuedDeliveries,
     listUndeliverable,
+    nextForeignClaimEnd,
     claimQueuedDeliveries,
     renewDeliveryClaim,
     getAttachment,

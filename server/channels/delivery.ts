@@ -10,11 +10,13 @@
  *
  * Several nodes may run a dispatcher on one database: each claims the replies it sends
  * (`claimQueuedDeliveries`), so a reply is sent by one node; a claim lasts `claimMs` and is
- * kept across retries, so when its node dies another node sends the reply after that. A node
+ * kept across retries, so when its node dies another node sends the reply after that (each
+ * dispatcher sets a timer for the first claim another node holds to run out). A node
  * that dies after the channel accepted a reply but before recording it as sent leaves it to
  * be sent again: at least once, as every channel here can only offer.
  */
-import { carriesWrittenReply, undeliverableError } from '../../shared/domain.js';
+import { carriesWrittenReply, undeliverableError, type Message } from '../../shared/domain.js';
+import type { Change } from '../../shared/sync.js';
 import type { QueuedDelivery, ServerStore } from '../store.js';
 
 /** Thrown by a sender when retrying cannot help (bad address, refused by the platform). */
@@ -57,6 +59,14 @@ export interface DeliveryDispatcher {
 }
 
 const BATCH = 50;
+const TAKEOVER_MIN_WAIT_MS = 1_000;
+
+/** A committed change that carries a reply waiting to leave (every store path that queues one logs it in a message or bundle change). */
+function queuesDelivery(change: Change): boolean {
+  const queued = (message: Message) => message.direction === 'outbound' && message.deliveryStatus === 'queued';
+  if (change.kind === 'message') return queued(change.message);
+  return change.kind === 'bundle' && change.bundle.messages.some(queued);
+}
 
 function sourceFamily(source: string | null): string | null {
   return source === null ? null : source.split(':', 1)[0]!;
@@ -74,6 +84,8 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
   const waiting = new Map<string, NodeJS.Timeout>();
   /** Sent or given up since the current drain read the queue: that read may predate their new status. */
   const finished = new Set<string>();
+  /** Wakes the dispatcher when another node's claim runs out (that node may be dead): commits here need not queue anything meanwhile. */
+  let takeover: NodeJS.Timeout | null = null;
   let stopped = false;
   let scheduled = false;
   let draining: Promise<void> | null = null;
@@ -127,6 +139,8 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
 
   async function drainOnce(): Promise<void> {
     await explainUndeliverable();
+    // Before claiming, so the read does not compete with the sends this drain starts.
+    await watchForeignClaims();
     finished.clear();
     for (const delivery of await store.claimQueuedDeliveries(families, BATCH + inFlight.size + waiting.size, claimUntil(now()))) {
       const id = delivery.message.id;
@@ -137,6 +151,23 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
       });
       inFlight.set(id, running);
     }
+  }
+
+  async function watchForeignClaims(): Promise<void> {
+    const until = families.length === 0 ? null : await store.nextForeignClaimEnd(families, options.nodeId);
+    if (takeover) clearTimeout(takeover);
+    takeover = null;
+    if (until === null || stopped) return;
+    takeover = setTimeout(
+      () => {
+        takeover = null;
+        kick();
+      },
+      // At least a second (a claim that ran out but is not ours yet, e.g. more queued replies than a
+      // drain takes, must not spin), at most a claim's length (a clock far off is asked again).
+      Math.min(claimMs, Math.max(TAKEOVER_MIN_WAIT_MS, until - now())),
+    );
+    takeover.unref?.();
   }
 
   /** One drain at a time; a kick during a drain runs another once it ends. */
@@ -157,9 +188,11 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
       });
   }
 
-  // A reply arrives as a message change, or inside a bundle when it also took the ticket.
+  // A reply arrives as a message change, or inside a bundle when it also took the ticket. Only a
+  // queued outbound message gives the queue something to do: an inbound contact's commit (a new
+  // ticket's bundle, a customer's message) reads nothing, or every ingest batch would read the queue.
   const stopListening = store.onDidCommitChanges((batch) => {
-    if (batch.some(({ change }) => change.kind === 'message' || change.kind === 'bundle')) kick();
+    if (batch.some(({ change }) => queuesDelivery(change))) kick();
   });
   kick();
 
@@ -168,6 +201,7 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
     async stop() {
       stopped = true;
       stopListening();
+      if (takeover) clearTimeout(takeover);
       for (const timer of waiting.values()) clearTimeout(timer);
       waiting.clear();
       await draining;

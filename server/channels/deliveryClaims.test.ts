@@ -123,6 +123,23 @@ for (const backend of TEST_BACKENDS) {
       expect(survivor.sent).toEqual([id]);
     });
 
+    it("takes over a dead node's reply when its claim runs out, with no commit to wake it", async () => {
+      const [id] = await queueReplies(1);
+      expect(
+        (await nodes[0]!.claimQueuedDeliveries(['webhook'], 10, { by: 'node-dead', until: clock.now() + 1_500, now: clock.now() })).map((d) => d.message.id),
+      ).toEqual([id]);
+      expect(await nodes[1]!.nextForeignClaimEnd(['webhook'], 'node-b')).toBe(clock.now() + 1_500);
+      expect(await nodes[1]!.nextForeignClaimEnd(['webhook'], 'node-dead')).toBeNull();
+      const survivor = recordingChannel();
+      dispatch(1, 'node-b', survivor);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(survivor.sent).toEqual([]);
+      // No kick from here on: the dispatcher's own timer for the claim's end takes the reply.
+      clock.advance(1_500);
+      await vi.waitFor(async () => expect(await statusOf(id!)).toEqual({ delivery_status: 'sent', claimed_by: null }), { timeout: 10_000 });
+      expect(survivor.sent).toEqual([id]);
+    });
+
     it('keeps its claim across a retry, so the other node does not send the reply meanwhile', async () => {
       const [id] = await queueReplies(1);
       const flaky = recordingChannel();

@@ -206,6 +206,12 @@ interface TicketState {
 const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, normal: 1, low: 2 };
 /** Up to this many queued tickets, every waiting ticket's cause is refreshed when agents change (each refresh scans the agents). */
 const REFRESH_CAUSES_UP_TO = 500;
+/**
+ * More agents than this (or than a quarter of all agents) whose load key changed since the last
+ * placement: the load order is sorted afresh instead of moving each (a move is a list search and a
+ * splice per channel, a sort ~log n comparisons per agent; with 1,000 agents they cost the same at ~250).
+ */
+const REORDER_IN_PLACE_UP_TO = 32;
 
 function isUrgent(t: Pick<TicketState, 'priority' | 'type'>): boolean {
   return t.priority === 'urgent' || t.type === 'complaint';
@@ -327,6 +333,19 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
   let tombstones = 0;
   /** Agents by channel skill, so choosing scans only those who could take the channel. */
   const byChannel = new Map<Channel, AgentState[]>();
+  /**
+   * The same lists in `compareListed` order (least loaded first), so a placement walks from the
+   * front to the first eligible agents instead of ranking every agent of the channel (with 1,000
+   * agents that ranking was a sixth of a contact's CPU). Built lazily; an agent whose load key
+   * changes (`openTickets`, `lastAssignedAt`, its user) is marked in `reorder` and moved back
+   * into place before the next walk (an undo's restored agents too, when it left the channels'
+   * agents as they were); a new agent or a channel change drops the order, built again by the next walk.
+   */
+  let byLoad: Map<Channel, AgentState[]> | null = null;
+  const reorder = new Set<AgentState>();
+  /** An agent's place in `byChannel`'s lists (creation order): the order the one-pass ranking kept among equals. */
+  const listedAt = new WeakMap<AgentState, number>();
+  let nextListed = 0;
   /** When the next queued ticket turns overdue (may be early, never late); the queue is re-sorted then. */
   let nextBandFlipAt = Number.POSITIVE_INFINITY;
   /** The last agent of the customers most recently assigned (bounded; the store knows the rest). */
@@ -347,7 +366,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
   function touchAgent(a: AgentState): void {
     if (!journal) return;
     const saved: AgentState = { ...a, load: { ...a.load }, capacity: { ...a.capacity } };
-    journal.push(() => Object.assign(a, saved));
+    journal.push(() => {
+      Object.assign(a, saved);
+      loadKeyChanged(a);
+    });
   }
 
   function touchTicket(t: TicketState): void {
@@ -467,6 +489,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
 
   // --- agents -----------------------------------------------------------------------
   function reindexChannels(): void {
+    const before = new Map(byChannel);
     byChannel.clear();
     for (const a of agents.values()) {
       if (a.user.role !== 'agent') continue;
@@ -476,6 +499,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         list.push(a);
       }
     }
+    // The load order survives an undo that left every channel's agents as they were (the usual
+    // one: a followed commit's decisions taken back); the agents it restored are in `reorder`.
+    const same = (a: readonly AgentState[] | undefined, b: readonly AgentState[]) => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+    if (before.size !== byChannel.size || [...byChannel].some(([c, list]) => !same(before.get(c), list))) byLoad = null;
   }
 
   function agentOf(id: string | null): AgentState | undefined {
@@ -624,6 +651,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     touchAgent(a);
     a.load[t.channel] += delta;
     a.openTickets += delta;
+    loadKeyChanged(a);
   }
 
   function routingOf(t: TicketState): TicketRouting {
@@ -693,6 +721,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     if (t.status === 'unassigned') t.status = 'in_progress';
     addLoad(t, +1);
     a.lastAssignedAt = now;
+    loadKeyChanged(a);
     a.lastActivityAt = now;
     rememberLastAgent(t.customerId, { agentId: a.user.id, ticketId: t.id, at: now });
   }
@@ -733,6 +762,51 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     returning: AgentState | null;
   }
 
+  /** `compareLoad`, then the agents' order in `byChannel`: the order in which ranking them one by one picks best and runner-up. */
+  function compareListed(a: AgentState, b: AgentState): number {
+    return compareLoad(a, b) || listedAt.get(a)! - listedAt.get(b)!;
+  }
+
+  function loadKeyChanged(a: AgentState): void {
+    if (byLoad) reorder.add(a);
+  }
+
+  /** The channel's agents least loaded first, the order brought up to date. */
+  function agentsByLoad(channel: Channel): readonly AgentState[] {
+    if (byLoad && reorder.size > Math.max(REORDER_IN_PLACE_UP_TO, agents.size / 4)) byLoad = null;
+    if (!byLoad) {
+      reorder.clear();
+      byLoad = new Map();
+      for (const [c, list] of byChannel) byLoad.set(c, [...list].sort(compareListed));
+    } else if (reorder.size > 0) {
+      // Out first, then back in by binary search: every agent left in the lists has its key unchanged, so they are in order.
+      for (const a of reorder) {
+        for (const c of a.channels) {
+          const list = byLoad.get(c);
+          const at = list ? list.indexOf(a) : -1;
+          if (at >= 0) list!.splice(at, 1);
+        }
+      }
+      for (const a of reorder) {
+        if (a.user.role !== 'agent') continue;
+        for (const c of a.channels) {
+          const list = byLoad.get(c);
+          if (!list) continue;
+          let lo = 0;
+          let hi = list.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (compareListed(list[mid]!, a) < 0) lo = mid + 1;
+            else hi = mid;
+          }
+          list.splice(lo, 0, a);
+        }
+      }
+      reorder.clear();
+    }
+    return byLoad.get(channel) ?? [];
+  }
+
   function rank(r: Ranking, a: AgentState, returningId: string | null): void {
     if (!r.best) r.best = a;
     else if (compareLoad(a, r.best) < 0) {
@@ -752,15 +826,36 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     const seniorFirst = basis === 'least_loaded' && (t.vipTier > 0 || isUrgent(t));
     const previous = lastAgentByCustomer.get(t.customerId);
     const returningId = previous && previous.ticketId !== t.id ? previous.agentId : null;
-    // One pass over the candidates, no pool array (with 1,000 agents this runs over ~750 per contact):
-    // every eligible agent is ranked, and the seniors among them separately, each in candidate order,
-    // which is what ranking the pool, or the pool's seniors, in order gives.
+    // Given fewer candidates (a drain's open agents), one pass over them, no pool array: every eligible agent
+    // is ranked, and the seniors among them separately, each in candidate order, which is what ranking
+    // the pool, or the pool's seniors, in order gives.
     const all: Ranking = { best: null, runnerUp: null, returning: null };
     const seniors: Ranking = { best: null, runnerUp: null, returning: null };
-    for (const a of candidates ?? byChannel.get(t.channel) ?? []) {
-      if ((respectPacing && paced(a, now)) || !eligible(a, t, now)) continue;
-      rank(all, a, returningId);
-      if (seniorFirst && a.user.senior) rank(seniors, a, returningId);
+    const fits = (a: AgentState) => !(respectPacing && paced(a, now)) && eligible(a, t, now);
+    // A drain's first placement on a channel passes the channel's whole list: the same pool as none.
+    const whole = candidates === undefined || candidates === byChannel.get(t.channel);
+    if (!whole) {
+      for (const a of candidates) {
+        if (!fits(a)) continue;
+        rank(all, a, returningId);
+        if (seniorFirst && a.user.senior) rank(seniors, a, returningId);
+      }
+    } else {
+      // Least loaded first: the first two that fit are best and runner-up (of the seniors too, when they
+      // go first), as ranking every agent of the channel would find; the returning agent is looked up.
+      for (const a of agentsByLoad(t.channel)) {
+        const wanted = all.runnerUp === null || (seniorFirst && seniors.runnerUp === null);
+        if (!wanted) break;
+        if ((all.runnerUp !== null && !(seniorFirst && a.user.senior)) || !fits(a)) continue;
+        if (all.runnerUp === null) rank(all, a, null);
+        if (seniorFirst && a.user.senior) rank(seniors, a, null);
+      }
+      const returning = returningId === null ? undefined : agents.get(returningId);
+      // In the channel's list (an agent with the channel) and fitting: eligible implies both.
+      if (returning && fits(returning)) {
+        all.returning = returning;
+        if (seniorFirst && returning.user.senior) seniors.returning = returning;
+      }
     }
     if (!all.best) return null;
     let chosen = all;
@@ -1114,6 +1209,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         const channelsChanged = existing.user.role !== user.role || existing.user.channels.join() !== user.channels.join();
         touchAgent(existing);
         existing.user = user;
+        // The username breaks ties in the load order.
+        loadKeyChanged(existing);
         existing.channels = new Set(user.channels);
         existing.groups = new Set(user.groups);
         existing.languages = new Set(user.languages);
@@ -1146,6 +1243,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         wrapUpChannel: null,
       };
       agents.set(user.id, added);
+      listedAt.set(added, nextListed++);
+      byLoad = null;
       journal?.push(() => agents.delete(user.id));
       if (user.role === 'agent') {
         for (const c of added.channels) {
