@@ -860,6 +860,21 @@ const CACHE_CIPHER = 'chacha20';
 
 const PLAINTEXT_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
+/**
+ * WAL pages after which a commit checkpoints inline (SQLite's `wal_autocheckpoint`). SQLite's
+ * default, 1,000, made the commit that crossed it copy the WAL into the database and fsync it
+ * (2–16 ms against 0.5 for a note): with 5–7 pages per note or status change, one local write
+ * in 140–200 paid it, which is where the write's p99 sat (benchmarks.md, "local_write").
+ * Checkpoints are now taken when the connection is idle (`IDLE_CHECKPOINT_MS`), off every
+ * call; this is only the backstop for writing that never pauses (a bootstrap, a burst of
+ * thousands of writes), and bounds the WAL at about 40 MB.
+ */
+export const WAL_BACKSTOP_PAGES = 10_000;
+/** After a checkpoint the WAL file is cut back to this (SQLite's default leaves it at its largest). */
+const WAL_KEPT_BYTES = 4 * 1024 * 1024;
+/** A checkpoint runs once no write has been made for one such period (checked at its end). */
+export const IDLE_CHECKPOINT_MS = 250;
+
 /** Whether the file is an unencrypted SQLite database (written by a version before encryption). */
 export function isPlaintextDatabase(file: string): boolean {
   let fd: number;
@@ -948,6 +963,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
     // Deleted rows are overwritten, not just unlinked: a ticket that left the user's view, or
     // content dropped because it was cached clear (migration 009), does not linger in free pages.
     db.pragma('secure_delete = ON');
+    db.pragma(`wal_autocheckpoint = ${String(WAL_BACKSTOP_PAGES)}`);
+    db.pragma(`journal_size_limit = ${String(WAL_KEPT_BYTES)}`);
     migrateCache(db);
   } catch (error) {
     db.close();
@@ -1861,12 +1878,50 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }),
   };
 
+  const idleCheckpoints = checkpointWhenIdle(db);
   return {
     file,
     reader,
     writer,
     close() {
+      idleCheckpoints.stop();
       if (db.open) db.close();
     },
   };
+}
+
+/**
+ * Copies the WAL into the database while the connection is idle, so that no local write
+ * pays for it (see `WAL_BACKSTOP_PAGES`). Every `IDLE_CHECKPOINT_MS` the connection's
+ * `total_changes()` (every row any of its statements changed, all writers of the cache
+ * included) is compared with the last look: a period with writes marks the WAL dirty and
+ * waits; the first period without any runs one PASSIVE checkpoint (it never waits for or
+ * blocks a reader) and is done until the next write. The timer does not keep the process alive.
+ */
+function checkpointWhenIdle(db: Database.Database): { stop(): void } {
+  const changes = db.prepare('SELECT total_changes()').pluck();
+  let seen = changes.get() as number;
+  let dirty = false;
+  const timer = setInterval(() => {
+    if (!db.open) return;
+    const now = changes.get() as number;
+    if (now !== seen) {
+      seen = now;
+      dirty = true;
+      return;
+    }
+    // Inside a transaction (an await between statements) there is nothing complete to copy yet.
+    if (!dirty || db.inTransaction) return;
+    dirty = false;
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // A timer must not throw (it would end the process); a failed copy (disk full, a reader
+      // holding the file on Windows) leaves the pages in the WAL, where they are as durable, and
+      // the next write's idle period or the backstop tries again.
+      dirty = true;
+    }
+  }, IDLE_CHECKPOINT_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
