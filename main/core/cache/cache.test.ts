@@ -690,6 +690,18 @@ describe('WAL checkpoints of the cache', () => {
     expect(cache.reader.ticketDetail('GD20240501001')!.notes).toHaveLength(written);
   });
 
+  it('checkpoints between calls while writes go on, once BUSY_CHECKPOINT_ROWS rows were written since the last', () => {
+    const before = databaseBytes();
+    // Three rows a note (the ticket's row, the note, the outbox entry): under the mark.
+    for (let i = 0; i < 300; i++) note();
+    vi.advanceTimersByTime(IDLE_CHECKPOINT_MS);
+    expect(databaseBytes().equals(before)).toBe(true);
+    // Past it, with a write in every period: the next period copies anyway.
+    for (let i = 0; i < 40; i++) note();
+    vi.advanceTimersByTime(IDLE_CHECKPOINT_MS);
+    expect(databaseBytes().equals(before)).toBe(false);
+  });
+
   it('stops looking once the cache is closed', () => {
     note();
     cache.close();

@@ -874,6 +874,11 @@ export const WAL_BACKSTOP_PAGES = 10_000;
 const WAL_KEPT_BYTES = 4 * 1024 * 1024;
 /** A checkpoint runs once no write has been made for one such period (checked at its end). */
 export const IDLE_CHECKPOINT_MS = 250;
+/**
+ * Rows written (`total_changes()`) after which a checkpoint runs at the next period even while
+ * writes go on: about 330 notes (3 rows, 6 pages each), so about SQLite's own 1,000–2,000 pages.
+ */
+export const BUSY_CHECKPOINT_ROWS = 1_000;
 
 /** Whether the file is an unencrypted SQLite database (written by a version before encryption). */
 export function isPlaintextDatabase(file: string): boolean {
@@ -1891,35 +1896,33 @@ export function openCache(file: string, key: Buffer | null): Cache {
 }
 
 /**
- * Copies the WAL into the database while the connection is idle, so that no local write
- * pays for it (see `WAL_BACKSTOP_PAGES`). Every `IDLE_CHECKPOINT_MS` the connection's
- * `total_changes()` (every row any of its statements changed, all writers of the cache
- * included) is compared with the last look: a period with writes marks the WAL dirty and
- * waits; the first period without any runs one PASSIVE checkpoint (it never waits for or
- * blocks a reader) and is done until the next write. The timer does not keep the process alive.
+ * Copies the WAL into the database between calls, so that no local write pays for it (see
+ * `WAL_BACKSTOP_PAGES`). Every `IDLE_CHECKPOINT_MS` the connection's `total_changes()` (every
+ * row any of its statements changed, all writers of the cache included) is compared with the
+ * last look: the first period without writes after some runs one PASSIVE checkpoint (it never
+ * waits for or blocks a reader). While writes go on, one runs anyway once `BUSY_CHECKPOINT_ROWS`
+ * rows were written since the last (a replay, a catch-up): still on the timer, between calls,
+ * and the next burst does not start with a WAL near the backstop. The timer does not keep the
+ * process alive.
  */
 function checkpointWhenIdle(db: Database.Database): { stop(): void } {
   const changes = db.prepare('SELECT total_changes()').pluck();
   let seen = changes.get() as number;
-  let dirty = false;
+  let copiedAt = seen;
   const timer = setInterval(() => {
-    if (!db.open) return;
-    const now = changes.get() as number;
-    if (now !== seen) {
-      seen = now;
-      dirty = true;
-      return;
-    }
     // Inside a transaction (an await between statements) there is nothing complete to copy yet.
-    if (!dirty || db.inTransaction) return;
-    dirty = false;
+    if (!db.open || db.inTransaction) return;
+    const now = changes.get() as number;
+    const writing = now !== seen;
+    seen = now;
+    if (now === copiedAt || (writing && now - copiedAt < BUSY_CHECKPOINT_ROWS)) return;
     try {
       db.pragma('wal_checkpoint(PASSIVE)');
+      copiedAt = now;
     } catch {
       // A timer must not throw (it would end the process); a failed copy (disk full, a reader
       // holding the file on Windows) leaves the pages in the WAL, where they are as durable, and
-      // the next write's idle period or the backstop tries again.
-      dirty = true;
+      // the next period or the backstop tries again.
     }
   }, IDLE_CHECKPOINT_MS);
   timer.unref();
