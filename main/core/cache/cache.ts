@@ -864,9 +864,9 @@ const PLAINTEXT_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
  * WAL pages after which a commit checkpoints inline (SQLite's `wal_autocheckpoint`). SQLite's
  * default, 1,000, made the commit that crossed it copy the WAL into the database and fsync it
  * (2–16 ms against 0.5 for a note): with 5–7 pages per note or status change, one local write
- * in 140–200 paid it, which is where the write's p99 sat (benchmarks.md, "local_write").
- * Checkpoints are now taken when the connection is idle (`IDLE_CHECKPOINT_MS`), off every
- * call; this is only the backstop for writing that never pauses (a bootstrap, a burst of
+ * in 140–200 paid it: the 1 % tail the write's p99 reads (benchmarks.md, "local_write").
+ * Checkpoints are now taken on a timer between calls (`checkpointWhenIdle`), off every call;
+ * this is only the backstop for writing that never pauses (a bootstrap, a burst of
  * thousands of writes), and bounds the WAL at about 40 MB.
  */
 export const WAL_BACKSTOP_PAGES = 10_000;
