@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultTicketRouting, type Customer, type Message, type Ticket, type TicketBundle, type User } from '../../../shared/domain.js';
 import { maskBundle } from '../../../shared/masking.js';
 import type { Mutation } from '../../../shared/sync.js';
-import { CACHE_KEY_BYTES, IDLE_CHECKPOINT_MS, applyCacheKey, openCache, type Cache } from './cache.js';
+import { CACHE_KEY_BYTES, applyCacheKey, openCache, type Cache } from './cache.js';
 
 const agent: User = {
   id: 'agent1',
@@ -629,83 +629,5 @@ describe('the cache at rest', () => {
     const again = openCache(file, key);
     expect(again.reader.outboxCount()).toBe(1);
     again.close();
-  });
-});
-
-describe('WAL checkpoints of the cache', () => {
-  let dir: string;
-  let cache: Cache;
-  let written = 0;
-  const note = () => {
-    written += 1;
-    const outcome = cache.writer.recordMutation(
-      {
-        mutationId: `mut-${String(written)}`,
-        kind: 'note',
-        ticketId: 'GD20240501001',
-        noteId: `note-${String(written)}`,
-        text: '已催',
-        createdAt: 5_000 + written,
-      },
-      agent,
-    );
-    expect(outcome.ok).toBe(true);
-  };
-  /** The database file alone: in WAL mode only a checkpoint writes it. */
-  const databaseBytes = () => readFileSync(cache.file);
-
-  beforeEach(() => {
-    // Only the interval: SQLite's busy waits and everything else keep real time.
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-cache-wal-'));
-    cache = openCache(path.join(dir, 'users', 'agent1.sqlite'), randomBytes(CACHE_KEY_BYTES));
-    cache.writer.beginBootstrap();
-    cache.writer.applyBootstrapPage({ seq: 1, total: 1, next: null, bundles: [bundle(ticket('GD20240501001'), customer('CUS20240501001', '张伟'))] }, agent);
-    // The bootstrap's pages are copied at the first idle period.
-    vi.advanceTimersByTime(2 * IDLE_CHECKPOINT_MS);
-  });
-  afterEach(() => {
-    cache.close();
-    vi.useRealTimers();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('copies no WAL into the database inside a write, even past SQLite default of 1,000 pages, and does once the writes pause', () => {
-    const before = databaseBytes();
-    // About 6–7 pages each: well past 1,000 WAL pages.
-    for (let i = 0; i < 200; i++) note();
-    expect(databaseBytes().equals(before)).toBe(true);
-    // A period with writes waits for the next one.
-    vi.advanceTimersByTime(IDLE_CHECKPOINT_MS);
-    note();
-    vi.advanceTimersByTime(IDLE_CHECKPOINT_MS);
-    expect(databaseBytes().equals(before)).toBe(true);
-    // The first period without a write checkpoints.
-    vi.advanceTimersByTime(IDLE_CHECKPOINT_MS);
-    const after = databaseBytes();
-    expect(after.equals(before)).toBe(false);
-    // Nothing written since: no more copying, and every note is there.
-    vi.advanceTimersByTime(4 * IDLE_CHECKPOINT_MS);
-    expect(databaseBytes().equals(after)).toBe(true);
-    expect(cache.reader.ticketDetail('GD20240501001')!.notes).toHaveLength(written);
-  });
-
-  it('checkpoints between calls while writes go on, once BUSY_CHECKPOINT_ROWS rows were written since the last', () => {
-    const before = databaseBytes();
-    // Three rows a note (the ticket's row, the note, the outbox entry): under the mark.
-    for (let i = 0; i < 300; i++) note();
-    vi.advanceTimersByTime(IDLE_CHECKPOINT_MS);
-    expect(databaseBytes().equals(before)).toBe(true);
-    // Past it, with a write in every period: the next period copies anyway.
-    for (let i = 0; i < 40; i++) note();
-    vi.advanceTimersByTime(IDLE_CHECKPOINT_MS);
-    expect(databaseBytes().equals(before)).toBe(false);
-  });
-
-  it('stops looking once the cache is closed', () => {
-    note();
-    cache.close();
-    expect(() => vi.advanceTimersByTime(4 * IDLE_CHECKPOINT_MS)).not.toThrow();
-    expect(vi.getTimerCount()).toBe(0);
   });
 });

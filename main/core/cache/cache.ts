@@ -860,26 +860,6 @@ const CACHE_CIPHER = 'chacha20';
 
 const PLAINTEXT_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
-/**
- * WAL pages after which a commit checkpoints inline (SQLite's `wal_autocheckpoint`). SQLite's
- * default, 1,000, made the commit that crossed it copy the WAL into the database and fsync it
- * (2–16 ms against 0.5 for a note): with 5–7 pages per note or status change, one local write
- * in 140–200 paid it: the 1 % tail the write's p99 reads (benchmarks.md, "local_write").
- * Checkpoints are now taken on a timer between calls (`checkpointWhenIdle`), off every call;
- * this is only the backstop for writing that never pauses (a bootstrap, a burst of
- * thousands of writes), and bounds the WAL at about 40 MB.
- */
-export const WAL_BACKSTOP_PAGES = 10_000;
-/** After a checkpoint the WAL file is cut back to this (SQLite's default leaves it at its largest). */
-const WAL_KEPT_BYTES = 4 * 1024 * 1024;
-/** A checkpoint runs once no write has been made for one such period (checked at its end). */
-export const IDLE_CHECKPOINT_MS = 250;
-/**
- * Rows written (`total_changes()`) after which a checkpoint runs at the next period even while
- * writes go on: about 330 notes (3 rows, 6 pages each), so about SQLite's own 1,000–2,000 pages.
- */
-export const BUSY_CHECKPOINT_ROWS = 1_000;
-
 /** Whether the file is an unencrypted SQLite database (written by a version before encryption). */
 export function isPlaintextDatabase(file: string): boolean {
   let fd: number;
@@ -968,8 +948,6 @@ export function openCache(file: string, key: Buffer | null): Cache {
     // Deleted rows are overwritten, not just unlinked: a ticket that left the user's view, or
     // content dropped because it was cached clear (migration 009), does not linger in free pages.
     db.pragma('secure_delete = ON');
-    db.pragma(`wal_autocheckpoint = ${String(WAL_BACKSTOP_PAGES)}`);
-    db.pragma(`journal_size_limit = ${String(WAL_KEPT_BYTES)}`);
     migrateCache(db);
   } catch (error) {
     db.close();
@@ -1883,48 +1861,12 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }),
   };
 
-  const idleCheckpoints = checkpointWhenIdle(db);
   return {
     file,
     reader,
     writer,
     close() {
-      idleCheckpoints.stop();
       if (db.open) db.close();
     },
   };
-}
-
-/**
- * Copies the WAL into the database between calls, so that no local write pays for it (see
- * `WAL_BACKSTOP_PAGES`). Every `IDLE_CHECKPOINT_MS` the connection's `total_changes()` (every
- * row any of its statements changed, all writers of the cache included) is compared with the
- * last look: the first period without writes after some runs one PASSIVE checkpoint (it never
- * waits for or blocks a reader). While writes go on, one runs anyway once `BUSY_CHECKPOINT_ROWS`
- * rows were written since the last (a replay, a catch-up): still on the timer, between calls,
- * and the next burst does not start with a WAL near the backstop. The timer does not keep the
- * process alive.
- */
-function checkpointWhenIdle(db: Database.Database): { stop(): void } {
-  const changes = db.prepare('SELECT total_changes()').pluck();
-  let seen = changes.get() as number;
-  let copiedAt = seen;
-  const timer = setInterval(() => {
-    // Inside a transaction (an await between statements) there is nothing complete to copy yet.
-    if (!db.open || db.inTransaction) return;
-    const now = changes.get() as number;
-    const writing = now !== seen;
-    seen = now;
-    if (now === copiedAt || (writing && now - copiedAt < BUSY_CHECKPOINT_ROWS)) return;
-    try {
-      db.pragma('wal_checkpoint(PASSIVE)');
-      copiedAt = now;
-    } catch {
-      // A timer must not throw (it would end the process); a failed copy (disk full, a reader
-      // holding the file on Windows) leaves the pages in the WAL, where they are as durable, and
-      // the next period or the backstop tries again.
-    }
-  }, IDLE_CHECKPOINT_MS);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
 }
