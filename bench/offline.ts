@@ -21,6 +21,11 @@
  *   puts in the WAL (through the cache's writer, on a copy of the agent's cache), beside
  *   `raw_sqlite_full_txn_wal_pages`, the floor's: what each commit encrypts, writes and fsyncs,
  *   and how soon the next checkpoint comes (every 1,000 pages), whatever the machine's load.
+ * - `local_write_cpu_ms_p50` / `local_status_write_cpu_ms_p50` beside `raw_sqlite_full_txn_cpu_ms_p50`:
+ *   the process's CPU time (user + system, every thread) of one call / one floor commit, which
+ *   the machine's load moves less than their wall time; `local_write_inline_checkpoints` /
+ *   `local_status_write_inline_checkpoints`: how many of the measured calls changed the cache's
+ *   database file, i.e. copied the WAL into it (a checkpoint) inside the call.
  * - What encryption costs: `local_write_cache_ms_p50/p99_plain` and `…_encrypted`, the same
  *   notes through the cache's writer into a plaintext and an encrypted copy of the agent's
  *   cache, alternating (bench/cacheEncryption.ts).
@@ -154,7 +159,32 @@ function measureWalPages(dir: string, cacheFile: string, key: Buffer, agent: Use
 interface RawSqliteFloor {
   /** One commit; its milliseconds. */
   commit(): number;
+  /** The process's CPU milliseconds of each commit so far (`process.cpuUsage`: user + system, every thread). */
+  readonly cpuMs: number[];
   close(): void;
+}
+
+/**
+ * What one measured local write cost besides its wall time: the process's CPU milliseconds
+ * (user + system, all threads; the load moves it less than the wall time), and whether the
+ * cache's database file changed during it (in WAL mode only a checkpoint writes that file, so
+ * a change means the write copied the WAL into it and fsynced it inside its own call).
+ */
+interface WriteCosts {
+  cpuMs: number[];
+  checkpoints: number;
+}
+
+async function measureWrite(costs: WriteCosts, cacheFile: string, write: () => Promise<void>): Promise<number> {
+  const written = statSync(cacheFile, { bigint: true }).mtimeNs;
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await write();
+  const spent = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  costs.cpuMs.push((used.user + used.system) / 1000);
+  if (statSync(cacheFile, { bigint: true }).mtimeNs !== written) costs.checkpoints += 1;
+  return spent;
 }
 
 function openRawSqliteFloor(file: string, key: Buffer | null): RawSqliteFloor & { walPages: number } {
@@ -173,12 +203,18 @@ function openRawSqliteFloor(file: string, key: Buffer | null): RawSqliteFloor & 
   // Counted on the fresh file's first commits (its WAL still growing); they warm up the timed ones.
   const walPages = walPagesPerCommit(file, 20, (i) => write(-1 - i));
   let written = 0;
+  const cpuMs: number[] = [];
   return {
     walPages,
+    cpuMs,
     commit() {
+      const cpu = process.cpuUsage();
       const start = performance.now();
       write(written++);
-      return performance.now() - start;
+      const spent = performance.now() - start;
+      const used = process.cpuUsage(cpu);
+      cpuMs.push((used.user + used.system) / 1000);
+      return spent;
     },
     close: () => db.close(),
   };
@@ -220,6 +256,8 @@ async function measureStatusWrites(
   floor: RawSqliteFloor,
   ticketIds: readonly string[],
   count: number,
+  cacheFile: string,
+  costs: WriteCosts,
 ): Promise<{ writes: number[]; floor: number[] }> {
   progress(`offline: ${String(count)} status changes while the server is down`);
   const statuses = new Map<string, TicketStatus>();
@@ -227,10 +265,11 @@ async function measureStatusWrites(
   const samples = await besideFloor(floor, count, async (i) => {
     const ticketId = ticketIds[i % ticketIds.length]!;
     const status: TicketStatus = statuses.get(ticketId) === 'awaiting_customer' ? 'in_progress' : 'awaiting_customer';
-    const start = performance.now();
-    const ticket = await call(core, 'ticket.setStatus', { ticketId, status });
-    const spent = performance.now() - start;
-    if (ticket.status !== status) throw new Error(`${ticketId} is ${ticket.status} after a change to ${status}`);
+    let ticket: { status: TicketStatus } | null = null;
+    const spent = await measureWrite(costs, cacheFile, async () => {
+      ticket = await call(core, 'ticket.setStatus', { ticketId, status });
+    });
+    if (ticket!.status !== status) throw new Error(`${ticketId} is ${ticket!.status} after a change to ${status}`);
     statuses.set(ticketId, status);
     return spent;
   });
@@ -275,12 +314,15 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       await waitUntil(core, 'offline', async () => (await connectionOf(core)).status === 'offline', 30_000);
 
       progress(`offline: writing ${String(mutations)} notes while the server is down, a floor commit beside each`);
+      const cacheFile = userCacheFile(coreDir, agent.id);
+      const noteCosts: WriteCosts = { cpuMs: [], checkpoints: 0 };
       const noteWrites = await besideFloor(floor, mutations, async (i) => {
         const ticketId = info.ticketIds[i % info.ticketIds.length]!;
-        const start = performance.now();
-        await call(core, 'ticket.addNote', { ticketId, text: `离线备注 ${String(i)}：客户来电催促物流，已记录` });
-        return performance.now() - start;
+        return measureWrite(noteCosts, cacheFile, async () => {
+          await call(core, 'ticket.addNote', { ticketId, text: `离线备注 ${String(i)}：客户来电催促物流，已记录` });
+        });
       });
+      const noteFloorCpu = floor.cpuMs.splice(0);
       results.push(['local_write_ms_p99', percentile(noteWrites.writes, 99)]);
       progress(`offline: local write p50 ${percentile(noteWrites.writes, 50).toFixed(3)} ms, floor p50 ${percentile(noteWrites.floor, 50).toFixed(3)} ms`);
       results.push(['raw_sqlite_full_txn_ms_p99', percentile(noteWrites.floor, 99)]);
@@ -310,7 +352,15 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       server.send({ cmd: 'stop' });
       await server.next();
       await waitUntil(core, 'offline', async () => (await connectionOf(core)).status === 'offline', 30_000);
-      const statusWrites = await measureStatusWrites(core, floor, info.ticketIds, mutations);
+      const statusCosts: WriteCosts = { cpuMs: [], checkpoints: 0 };
+      const statusWrites = await measureStatusWrites(core, floor, info.ticketIds, mutations, cacheFile, statusCosts);
+      results.push(
+        ['local_write_cpu_ms_p50', percentile(noteCosts.cpuMs, 50)],
+        ['raw_sqlite_full_txn_cpu_ms_p50', percentile(noteFloorCpu, 50)],
+        ['local_status_write_cpu_ms_p50', percentile(statusCosts.cpuMs, 50)],
+        ['local_write_inline_checkpoints', noteCosts.checkpoints],
+        ['local_status_write_inline_checkpoints', statusCosts.checkpoints],
+      );
       results.push(
         ['local_write_ratio_to_floor', percentile(noteWrites.writes, 99) / percentile(noteWrites.floor, 99)],
         ['local_status_write_ms_p99', percentile(statusWrites.writes, 99)],

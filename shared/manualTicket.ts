@@ -30,16 +30,23 @@ import {
 export const PROVISIONAL_DAY = '00000000';
 const PROVISIONAL_DIGITS = 27;
 
-export const provisionalTicketIdSchema = z.string().regex(/^GD00000000\d{27}$/, { message: 'is not a provisional ticket id' });
-export const provisionalCustomerIdSchema = z.string().regex(/^CUS00000000\d{27}$/, { message: 'is not a provisional customer id' });
+const PROVISIONAL_TICKET_ID = /^GD00000000\d{27}$/;
+const PROVISIONAL_CUSTOMER_ID = /^CUS00000000\d{27}$/;
 
-/** A ticket id the server has not numbered yet (shown as 待编号 / "pending number"). */
+export const provisionalTicketIdSchema = z.string().regex(PROVISIONAL_TICKET_ID, { message: 'is not a provisional ticket id' });
+export const provisionalCustomerIdSchema = z.string().regex(PROVISIONAL_CUSTOMER_ID, { message: 'is not a provisional customer id' });
+
+/**
+ * A ticket id the server has not numbered yet (shown as 待编号 / "pending number"). The
+ * schema's own pattern, tested directly: every local write asks this of a GD id, and a failed
+ * `safeParse` builds an error object each time (~10 µs against 0.1).
+ */
 export function isProvisionalTicketId(id: string): boolean {
-  return provisionalTicketIdSchema.safeParse(id).success;
+  return PROVISIONAL_TICKET_ID.test(id);
 }
 
 export function isProvisionalCustomerId(id: string): boolean {
-  return provisionalCustomerIdSchema.safeParse(id).success;
+  return PROVISIONAL_CUSTOMER_ID.test(id);
 }
 
 /**

@@ -3,10 +3,30 @@
  * Ids made by one process sort in creation order, which keeps the outbox and message
  * ids ordered even when several are made in the same millisecond or the clock steps back.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomFillSync, randomInt } from 'node:crypto';
 
 let lastMs = -1;
 let counter = 0;
+
+/**
+ * Random bytes drawn 4 KiB at a time (as Node's randomUUID does): one `randomBytes(16)` per id
+ * was a call into the CSPRNG and a new Buffer per note or status change, several microseconds
+ * of a local write's budget (benchmarks.md, "local_write"). The bytes are as random either way.
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let pooled = POOL_BYTES;
+
+function randomBlock(): Buffer {
+  if (pooled + 16 > POOL_BYTES) {
+    randomFillSync(pool);
+    pooled = 0;
+  }
+  // A copy: the pool is refilled in place.
+  const block = Buffer.from(pool.subarray(pooled, pooled + 16));
+  pooled += 16;
+  return block;
+}
 
 export function uuidv7(nowMs: number = Date.now()): string {
   let ms = Math.max(Math.floor(nowMs), lastMs);
@@ -22,7 +42,7 @@ export function uuidv7(nowMs: number = Date.now()): string {
   }
   lastMs = ms;
 
-  const bytes = randomBytes(16);
+  const bytes = randomBlock();
   bytes.writeUIntBE(ms, 0, 6);
   bytes[6] = 0x70 | (counter >> 8);
   bytes[7] = counter & 0xff;

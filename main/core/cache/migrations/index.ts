@@ -20,6 +20,7 @@ import { migration018BigramSearch } from './018-bigram-search.js';
 import { migration019OutboxRowid } from './019-outbox-rowid.js';
 import { migration020AttentionByMutation } from './020-attention-by-mutation.js';
 import { migration021AttachmentBytes } from './021-attachment-bytes.js';
+import { migration022NotesWithoutRowid } from './022-notes-without-rowid.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -46,4 +47,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration019OutboxRowid,
   migration020AttentionByMutation,
   migration021AttachmentBytes,
+  migration022NotesWithoutRowid,
 ];
