@@ -301,6 +301,13 @@ export function createWebSocketApi(url: string | (() => string), options: WebSoc
     const parsed = rpcHostEnvelopeSchema.safeParse(message);
     if (!parsed.success) {
       console.error('workstation host sent a message that is not an RPC envelope', parsed.error.issues[0]);
+      // An answer this page cannot read (e.g. a core newer than the page) still ends its call: a call never settled leaves the UI waiting for ever.
+      const id = (message as { type?: unknown; id?: unknown } | null)?.type === 'response' ? (message as { id?: unknown }).id : undefined;
+      const call = typeof id === 'number' ? pending.get(id) : undefined;
+      if (call) {
+        pending.delete(id as number);
+        call.reject(new RpcError({ code: 'internal', message: 'The workstation service sent an answer this window cannot read; reload the window.' }));
+      }
       return;
     }
     const envelope = parsed.data;
