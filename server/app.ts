@@ -270,7 +270,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopBoard = commits.onDidCommitChanges(() => board.markDirty());
   // Opening another ticket is no commit: this node's leads see it within the board interval, other nodes' at their next recompute (recheck, 15 s, or any commit).
   const collision = attachCollision(io, { store, now, log, onViewingChanged: () => board.markDirty() });
-  const alarms = startAlarms(io, { store, commits, router: routingPort, reports, now, log, ...options.alarms });
+  const alarms = startAlarms(io, { store, commits, router: routingPort, now, log, ...options.alarms });
   // The change log, idempotency records and expired tokens kept to their windows (every node may run it: each batch is idempotent).
   const retention = startHistoryRetention({ store, now, log, ...(options.retention ? { config: options.retention } : {}) });
 

@@ -2465,7 +2465,7 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
   const alerts: ServerStore['alerts'] = {
     ...alertRows,
     raise: (candidate, at) => transaction(() => alertRows.raise(candidate, at)),
-    evaluateBacklog: (channel, pending, at) => transaction(() => alertRows.evaluateBacklog(channel, pending, at)),
+    evaluateBacklog: (channel, at) => transaction(() => alertRows.evaluateBacklog(channel, at)),
     acknowledge: (id, by, at) => transaction(() => alertRows.acknowledge(id, by, at)),
     decide: (id, by, outcome, reason, at) => transaction(() => alertRows.decide(id, by, outcome, reason, at)),
     setThreshold: (channel, threshold, by, at) => transaction(() => alertRows.setThreshold(channel, threshold, by, at)),

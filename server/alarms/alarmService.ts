@@ -11,22 +11,19 @@
  * node routes) or refuses it with a reason; a conditional UPDATE makes the first decision
  * the only one.
  */
-import { CHANNELS, canUserSeeTicket, type Channel, type User } from '../../shared/domain.js';
-import type { LiveChannelCounts } from '../../shared/board.js';
+import { CHANNELS, canUserSeeTicket, isOpenStatus, type Channel, type Ticket, type User } from '../../shared/domain.js';
 import { firstResponseTargetMs, longestResolutionWindowMs } from '../../shared/admin.js';
-import type { Alarm, AlarmKind, BacklogThresholds } from '../../shared/alarms.js';
+import { UNASSIGNED_ALARM_MS, type Alarm, type AlarmKind, type BacklogThresholds } from '../../shared/alarms.js';
 import type { ServerStore } from '../store.js';
 import type { RoutingPort } from '../routing/port.js';
 import { createPacedJob } from '../pacedJob.js';
 import { SyncRefusal } from '../sync.js';
-import type { TicketAlarmCandidate } from './alertStore.js';
+import type { AlarmWalkPosition, CandidateBatch, CandidateScope, TicketAlarmCandidate } from './alertStore.js';
 
 export interface AlarmServiceOptions {
   store: ServerStore;
   /** Carries out approved escalations: this node's routing, or (on a cluster follower) the routing leader's. */
   router: Pick<RoutingPort, 'escalate'>;
-  /** Open tickets per channel now (the board repository's). */
-  liveCounts: () => Promise<Map<Channel, LiveChannelCounts>>;
   now: () => number;
   log: (line: string) => void;
   /** Smallest gap between two passes; default 1 s. */
@@ -44,6 +41,11 @@ export interface AlarmService {
   announce(alarm: Alarm): void;
   /** Something committed: a pass within the interval. */
   markDirty(): void;
+  /**
+   * Tickets committed (on any node): those a walk may already have passed are looked at again
+   * by the next pass (a reopened ticket, a due time moved earlier, a type changed to complaint).
+   */
+  noteChangedTickets(tickets: ReadonlyArray<Pick<Ticket, 'id' | 'status' | 'createdAt' | 'dueAt'>>): void;
   /** One pass now (shared with one already running); the alarms THIS node raised. */
   evaluate(): Promise<Alarm[]>;
   /** How many passes ran. */
@@ -60,6 +62,12 @@ export interface AlarmService {
   stop(): Promise<void>;
 }
 
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let from = 0; from < items.length; from += size) out.push(items.slice(from, from + size));
+  return out;
+}
+
 function isLead(user: User): boolean {
   return user.role === 'lead' || user.role === 'admin';
 }
@@ -68,10 +76,30 @@ function requireLead(user: User, what: string): void {
   if (!isLead(user)) throw new SyncRefusal('forbidden', `Only leads and admins may ${what}.`);
 }
 
+/** The ticket kinds whose candidates are walked in key order (a first-response walk per channel). */
+type WalkedKind = 'sla_breach' | 'complaint_unstarted' | 'unassigned' | 'first_response_breach';
+
+/** Changed tickets looked at again by id in one pass, at most; past that many, the walks go back to the earliest of the others instead. */
+const RECHECK_LIMIT = 2000;
+/** Ids per recheck query. */
+const RECHECK_CHUNK = 500;
+
 export function createAlarmService(options: AlarmServiceOptions): AlarmService {
   const { store, now, log } = options;
   const batchLimit = options.batchLimit ?? 200;
   let publish: (alarm: Alarm) => void = () => undefined;
+  /**
+   * How far each walk has got (kind, or `first_response_breach:<channel>`). A pass reads only
+   * what crossed since, so one over 100,000 old tickets does not read them all again each
+   * second; empty (a start, too many changes) means from the beginning. Per node: any node's
+   * walk raises each crossing once (the unique key).
+   */
+  const walkedTo = new Map<string, AlarmWalkPosition>();
+  const recheck = new Set<string>();
+  /** The earliest due and creation times of changed tickets beyond RECHECK_LIMIT (a big commit, seeding): the walks go back there. */
+  let rewind: { dueAt: number; createdAt: number } | null = null;
+  /** The shortest wait after creation before any walk keyed on creation time can take a ticket (the smallest first-response target, the unassigned wait). */
+  let shortestCreatedWaitMs = 0;
 
   function reportFailure(error: unknown): void {
     log(`alarm evaluation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -92,54 +120,99 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
     );
   }
 
+  function firstResponseAlarm(ticket: TicketAlarmCandidate, targetMs: number, at: number) {
+    return store.alerts.raise(
+      {
+        kind: 'first_response_breach',
+        subject: ticket.id,
+        crossing: '1',
+        ticketId: ticket.id,
+        channel: ticket.channel,
+        agentId: ticket.assigneeId,
+        facts: {
+          priority: ticket.priority,
+          createdAt: ticket.createdAt,
+          dueAt: ticket.createdAt + targetMs,
+          firstResponseMinutes: Math.round(targetMs / 60_000),
+        },
+      },
+      at,
+    );
+  }
+
   async function pass(): Promise<{ raised: Alarm[]; more: boolean }> {
     const at = now();
     const raised: Alarm[] = [];
     const keep = (alarm: Alarm | null) => {
       if (alarm) raised.push(alarm);
     };
-    const counts = await options.liveCounts();
+    const inOneTransaction = async (tickets: TicketAlarmCandidate[], raise: (ticket: TicketAlarmCandidate) => Promise<Alarm | null>) => {
+      if (tickets.length === 0) return;
+      const alarms = await store.withTransaction(async () => {
+        const inserted: Array<Alarm | null> = [];
+        for (const ticket of tickets) inserted.push(await raise(ticket));
+        return inserted;
+      });
+      for (const alarm of alarms) keep(alarm);
+    };
     const { policies } = await store.admin.getPolicies();
     // Tickets made under a longer saved SLA policy warn at 80% of their own window too.
     const longestWindowMs = longestResolutionWindowMs(policies);
     const firstResponseTargets = Object.fromEntries(CHANNELS.map((channel) => [channel, firstResponseTargetMs(policies, channel)])) as Record<Channel, number>;
-    for (const channel of CHANNELS) keep(await store.alerts.evaluateBacklog(channel, counts.get(channel)?.pending ?? 0, at));
+    for (const channel of CHANNELS) keep(await store.alerts.evaluateBacklog(channel, at));
     let more = false;
-    const kinds: Array<[AlarmKind, (now: number, limit: number) => Promise<TicketAlarmCandidate[]>, (t: TicketAlarmCandidate) => string, boolean]> = [
-      ['sla_warning', (at, limit) => store.alerts.slaWarningsDue(at, limit, longestWindowMs), (t) => String(t.dueAt), true],
-      ['sla_breach', (at, limit) => store.alerts.slaBreachesDue(at, limit), (t) => String(t.dueAt), true],
-      ['complaint_unstarted', (at, limit) => store.alerts.complaintsUnstarted(at, limit), () => '1', false],
-      ['unassigned', (at, limit) => store.alerts.unassignedTooLong(at, limit), () => '1', false],
-    ];
-    for (const [kind, due, crossing, withAssignee] of kinds) {
-      const tickets = await due(at, batchLimit);
-      if (tickets.length === batchLimit) more = true;
-      for (const ticket of tickets) keep(await ticketAlarm(kind, ticket, crossing(ticket), withAssignee));
-    }
-    // A ticket is answered for the first time once: one crossing per ticket, whatever the target does later.
-    const unanswered = await store.alerts.firstResponsesOverdue(at, firstResponseTargets, batchLimit);
-    if (unanswered.length === batchLimit) more = true;
-    for (const ticket of unanswered) {
-      const targetMs = firstResponseTargets[ticket.channel];
-      keep(
-        await store.alerts.raise(
-          {
-            kind: 'first_response_breach',
-            subject: ticket.id,
-            crossing: '1',
-            ticketId: ticket.id,
-            channel: ticket.channel,
-            agentId: ticket.assigneeId,
-            facts: {
-              priority: ticket.priority,
-              createdAt: ticket.createdAt,
-              dueAt: ticket.createdAt + targetMs,
-              firstResponseMinutes: Math.round(targetMs / 60_000),
-            },
-          },
-          at,
-        ),
+    const warnings = await store.alerts.slaWarningsDue(at, batchLimit, longestWindowMs);
+    if (warnings.length === batchLimit) more = true;
+    await inOneTransaction(warnings, (ticket) => ticketAlarm('sla_warning', ticket, String(ticket.dueAt), true));
+    shortestCreatedWaitMs = Math.min(...Object.values(firstResponseTargets), UNASSIGNED_ALARM_MS);
+
+    const query = (kind: WalkedKind, scope: CandidateScope, channel?: Channel): Promise<CandidateBatch> => {
+      // Every changed ticket is raised at once: the walks will not come back for them.
+      const limit = 'ids' in scope ? scope.ids.length : batchLimit;
+      if (kind === 'sla_breach') return store.alerts.slaBreachesDue(at, limit, scope);
+      if (kind === 'complaint_unstarted') return store.alerts.complaintsUnstarted(at, limit, scope);
+      if (kind === 'unassigned') return store.alerts.unassignedTooLong(at, limit, scope);
+      return store.alerts.firstResponsesOverdue(at, firstResponseTargets, limit, 'ids' in scope ? scope : { after: scope.after, channel: channel! });
+    };
+    // One transaction per batch: on SQLite each insert on its own was a commit (and an fsync) per alarm.
+    const raiseAll = (kind: WalkedKind, tickets: TicketAlarmCandidate[]) =>
+      inOneTransaction(tickets, (ticket) =>
+        kind === 'first_response_breach'
+          ? firstResponseAlarm(ticket, firstResponseTargets[ticket.channel], at)
+          : ticketAlarm(kind, ticket, kind === 'sla_breach' ? String(ticket.dueAt) : '1', kind === 'sla_breach'),
       );
+    const walked: WalkedKind[] = ['sla_breach', 'complaint_unstarted', 'unassigned', 'first_response_breach'];
+    // Changed tickets the walks may have passed; what a failed pass did not look at stays for the next.
+    const changed = [...recheck];
+    recheck.clear();
+    try {
+      for (const ids of chunks(changed, RECHECK_CHUNK)) {
+        for (const kind of walked) await raiseAll(kind, (await query(kind, { ids })).tickets);
+      }
+    } catch (error) {
+      for (const id of changed) recheck.add(id);
+      throw error;
+    }
+    if (rewind) {
+      for (const [name, position] of walkedTo) {
+        const key = name === 'sla_breach' ? rewind.dueAt : rewind.createdAt;
+        if (key <= position.key) walkedTo.set(name, { key: key - 1, id: '' });
+      }
+      rewind = null;
+    }
+    const walks: Array<[string, WalkedKind, Channel | undefined]> = [
+      ['sla_breach', 'sla_breach', undefined],
+      ['complaint_unstarted', 'complaint_unstarted', undefined],
+      ['unassigned', 'unassigned', undefined],
+      // A ticket is answered for the first time once: one crossing per ticket, whatever the target does later.
+      ...CHANNELS.map((channel): [string, WalkedKind, Channel] => [`first_response_breach:${channel}`, 'first_response_breach', channel]),
+    ];
+    for (const [name, kind, channel] of walks) {
+      const batch = await query(kind, { after: walkedTo.get(name) ?? null }, channel);
+      await raiseAll(kind, batch.tickets);
+      // Moved on only once what it found is raised: a pass that failed half-way walks that stretch again.
+      if (batch.walkedTo) walkedTo.set(name, batch.walkedTo);
+      if (batch.tickets.length === batchLimit) more = true;
     }
     return { raised, more };
   }
@@ -168,6 +241,19 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
     },
     announce: (alarm) => publish(alarm),
     markDirty,
+    noteChangedTickets(tickets) {
+      const at = now();
+      for (const ticket of tickets) {
+        // Only a ticket inside some walk's range now can lie behind it (a new ticket's crossings are all ahead).
+        if (!isOpenStatus(ticket.status) || (ticket.dueAt > at && ticket.createdAt > at - shortestCreatedWaitMs)) continue;
+        if (recheck.size < RECHECK_LIMIT) recheck.add(ticket.id);
+        else
+          rewind = {
+            dueAt: Math.min(rewind?.dueAt ?? ticket.dueAt, ticket.dueAt),
+            createdAt: Math.min(rewind?.createdAt ?? ticket.createdAt, ticket.createdAt),
+          };
+      }
+    },
     evaluate: async () => (await job.runNow()).raised,
     passes: () => job.runs(),
     list: (viewer) => store.alerts.list(viewer),

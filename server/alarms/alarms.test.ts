@@ -5,7 +5,8 @@
  * and who may acknowledge. Pushes are checked over real sockets against the shared schema.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_POLICIES } from '../../shared/admin.js';
+import { DEFAULT_POLICIES, firstResponseTargetMs } from '../../shared/admin.js';
+import { CHANNELS, type Channel } from '../../shared/domain.js';
 import { alarmSchema, type Alarm } from '../../shared/alarms.js';
 import { boardRowAlerts } from '../../shared/board.js';
 import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
@@ -15,8 +16,11 @@ import { openPostgresServerStore, type ServerStore } from '../store.js';
 import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
 import { askSocket, connectTestSocket, disconnectTestSockets, type TestSocket } from '../testing/sockets.js';
 import { createAlarmService } from './alarmService.js';
+import type { CandidateScope } from './alertStore.js';
 
 const MINUTE = 60_000;
+/** Every channel's default first-response target, in ms. */
+const DEFAULT_TARGETS = Object.fromEntries(CHANNELS.map((channel) => [channel, firstResponseTargetMs(DEFAULT_POLICIES, channel)])) as Record<Channel, number>;
 let t: TestServer | null = null;
 const extraStores: ServerStore[] = [];
 
@@ -108,6 +112,14 @@ for (const backend of TEST_BACKENDS) {
       }
     });
 
+    it('counts a backlog only one past its threshold each pass, and exactly in the alarm', async () => {
+      const server = await start();
+      await server.server.alarms.setThreshold(await lead(server), 'social', 1);
+      for (let index = 0; index < 4; index += 1) await inbound(server, { channel: 'social', customer: { name: `网友${String(index)}` }, text: '在吗' });
+      await server.server.alarms.evaluate();
+      expect(await alarmsOf(server, 'backlog')).toEqual([expect.objectContaining({ subject: 'social', facts: { pending: 4, threshold: 1 } })]);
+    });
+
     it('warns at 80% of a longer SLA an admin set (two days), not only of the built-in windows', async () => {
       const server = await start();
       const admin = (await server.store.getUser('admin1'))!;
@@ -155,6 +167,59 @@ for (const backend of TEST_BACKENDS) {
       const strangerList = await askSocket<{ alarms: Alarm[] }>(agent2.socket, 'alarms:list', {});
       expect(strangerList.ok && strangerList.result.alarms).toEqual([]);
       expect(agent2.pushed).toEqual([]);
+    });
+
+    it('walks each kind once: a walk does not read again what it passed, and changed tickets are looked up by id', async () => {
+      const server = await start();
+      const ids: string[] = [];
+      for (const [index, name] of ['周一', '周二', '周三'].entries()) {
+        ids.push((await inbound(server, { channel: 'email', customer: { name, email: `walk${String(index)}@example.cn` }, text: '发票开错了' })).ticketId);
+        server.clock.set(server.clock.now() + MINUTE);
+      }
+      const tickets = await Promise.all(ids.map(async (id) => (await server.store.getTicket(id))!));
+      const at = tickets[2]!.dueAt + 24 * 60 * MINUTE;
+      const walks = [
+        { key: 'dueAt', walk: (scope: CandidateScope, limit = 2) => server.store.alerts.slaBreachesDue(at, limit, scope) },
+        { key: 'createdAt', walk: (scope: CandidateScope, limit = 2) => server.store.alerts.unassignedTooLong(at, limit, scope) },
+        {
+          key: 'createdAt',
+          walk: (scope: CandidateScope, limit = 2) =>
+            server.store.alerts.firstResponsesOverdue(at, DEFAULT_TARGETS, limit, 'ids' in scope ? scope : { after: scope.after, channel: 'email' }),
+        },
+      ] as const;
+      for (const { key, walk } of walks) {
+        const first = await walk({ after: null });
+        expect(first.tickets.map((ticket) => ticket.id)).toEqual(ids.slice(0, 2));
+        expect(first.walkedTo).toEqual({ key: tickets[1]![key], id: ids[1] });
+        const second = await walk({ after: first.walkedTo });
+        expect(second.tickets.map((ticket) => ticket.id)).toEqual([ids[2]]);
+        // Short of the limit: everything up to the range's end was looked at.
+        expect(second.walkedTo!.key).toBeGreaterThan(tickets[2]![key]);
+        // Nothing raised yet, and still nothing read again behind the walk; by id, all of them.
+        expect((await walk({ after: second.walkedTo })).tickets).toEqual([]);
+        expect((await walk({ ids: [...ids].reverse() }, ids.length)).tickets.map((ticket) => ticket.id)).toEqual(ids);
+      }
+    });
+
+    it('alarms a ticket whose due time moved behind the walk (made urgent after the walk passed its new due time), once', async () => {
+      const server = await start();
+      const alarms = server.server.alarms;
+      const { ticketId } = await inbound(server, { channel: 'email', customer: { name: '吴昊', email: 'wuhao@example.cn' }, text: '发票开错了' });
+      const ticket = (await server.store.getTicket(ticketId))!;
+      const urgentWindow = DEFAULT_POLICIES.slaMinutes.urgent * MINUTE;
+      expect(ticket.dueAt - ticket.createdAt).toBeGreaterThan(urgentWindow + 30 * MINUTE);
+      server.clock.set(ticket.createdAt + urgentWindow + 30 * MINUTE);
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'sla_breach')).toEqual([]);
+
+      const setUrgent = { mutationId: 'm-urgent', kind: 'setPriority', ticketId, priority: 'urgent', createdAt: server.clock.now() } as const;
+      expect(await server.store.applyMutation(await lead(server), 'client-lead1', setUrgent, server.clock.now())).toMatchObject({ ok: true });
+      expect((await server.store.getTicket(ticketId))!.dueAt).toBe(ticket.createdAt + urgentWindow);
+      await alarms.evaluate();
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'sla_breach')).toEqual([
+        expect.objectContaining({ ticketId, facts: expect.objectContaining({ dueAt: ticket.createdAt + urgentWindow }) as unknown }),
+      ]);
     });
 
     it('alarms a complaint nobody started within an hour, and a ticket unassigned for ten minutes', async () => {
@@ -312,11 +377,9 @@ for (const backend of TEST_BACKENDS) {
         const second = await openPostgresServerStore({ databaseUrl: server.databaseUrl!, maxConnections: 4, log: () => undefined });
         extraStores.push(second);
         const evaluatorOn = (store: ServerStore) => {
-          const counts = createBoardRepository(store.sql, createReportRepository(store.sql));
           return createAlarmService({
             store,
             router: { escalate: () => Promise.reject(new Error('not in this test')) },
-            liveCounts: () => counts.liveCounts(),
             now: server.clock.now,
             log: () => undefined,
             recheckMs: 60 * MINUTE,

@@ -46,26 +46,57 @@ export interface TicketAlarmCandidate {
   dueAt: number;
 }
 
+/**
+ * Where a walk through one kind's candidates, in key order (due time or creation time, then id),
+ * has got to: every ticket at or before this position was looked at. Keys only move forward
+ * into a walk's range as time passes, so what lies behind the position needs looking at again
+ * only when the ticket itself changed (the `ids` scope).
+ */
+export interface AlarmWalkPosition {
+  key: number;
+  id: string;
+}
+
+/** Which tickets a candidate query looks at: the walk's next stretch (after a position; null: from the start), or these tickets only. */
+export type CandidateScope = { after: AlarmWalkPosition | null } | { ids: readonly string[] };
+
+/** Candidates found, and (for a walk) how far it got: past the last candidate when the batch is full, else to the end of the range. */
+export interface CandidateBatch {
+  tickets: TicketAlarmCandidate[];
+  walkedTo: AlarmWalkPosition | null;
+}
+
 export interface AlertStore {
   /** Inserts the alarm unless its (kind, subject, crossing) exists: the new row, or null when another evaluator raised it. */
   raise(candidate: AlarmCandidate, at: number): Promise<Alarm | null>;
   /**
-   * One channel's pending count against its threshold, in the caller's transaction with the
-   * channel's row locked: a backlog alarm when it goes over (once per crossing), re-armed when
-   * it is back at or under. Returns the raised alarm, if any.
+   * One channel's pending tickets (open, held by nobody: the board's `pending`) against its
+   * threshold, in the caller's transaction with the channel's row locked: a backlog alarm when
+   * it goes over (once per crossing), re-armed when it is back at or under. Counts no further
+   * than one past the threshold (a pass each second must not count a backlog of 100,000), and
+   * exactly only for the alarm's facts. Returns the raised alarm, if any.
    */
-  evaluateBacklog(channel: Channel, pending: number, at: number): Promise<Alarm | null>;
+  evaluateBacklog(channel: Channel, at: number): Promise<Alarm | null>;
   /** Open tickets past 80% of their resolution window (not yet due) without a warning for this due time; at most `limit`, soonest due first. */
   /** `longestWindowMs`: the longest resolution window in force (the saved policies'), beside the built-in table's. */
   slaWarningsDue(now: number, limit: number, longestWindowMs?: number): Promise<TicketAlarmCandidate[]>;
-  /** Open tickets past their due time without a breach notice for it. */
-  slaBreachesDue(now: number, limit: number): Promise<TicketAlarmCandidate[]>;
-  /** Open complaints nobody answered within COMPLAINT_START_MS, not alarmed yet. */
-  complaintsUnstarted(now: number, limit: number): Promise<TicketAlarmCandidate[]>;
-  /** Open tickets never assigned, older than UNASSIGNED_ALARM_MS, not alarmed yet. */
-  unassignedTooLong(now: number, limit: number): Promise<TicketAlarmCandidate[]>;
-  /** Open tickets nobody answered within their channel's first-response target (`targetsMs`, per channel), not alarmed yet; oldest first. */
-  firstResponsesOverdue(now: number, targetsMs: Record<Channel, number>, limit: number): Promise<TicketAlarmCandidate[]>;
+  /** Open tickets past their due time without a breach notice for it; soonest due first. */
+  slaBreachesDue(now: number, limit: number, scope: CandidateScope): Promise<CandidateBatch>;
+  /** Open complaints nobody answered within COMPLAINT_START_MS, not alarmed yet; oldest first. */
+  complaintsUnstarted(now: number, limit: number, scope: CandidateScope): Promise<CandidateBatch>;
+  /** Open tickets never assigned, older than UNASSIGNED_ALARM_MS, not alarmed yet; oldest first. */
+  unassignedTooLong(now: number, limit: number, scope: CandidateScope): Promise<CandidateBatch>;
+  /**
+   * Open tickets nobody answered within their channel's first-response target (`targetsMs`, per
+   * channel), not alarmed yet; oldest first. A walk goes one channel at a time (`channel`): with
+   * one target each, a channel's tickets cross in creation order.
+   */
+  firstResponsesOverdue(
+    now: number,
+    targetsMs: Record<Channel, number>,
+    limit: number,
+    scope: { ids: readonly string[] } | { after: AlarmWalkPosition | null; channel: Channel },
+  ): Promise<CandidateBatch>;
   get(id: number): Promise<Alarm | null>;
   /** What a user may see, newest first: every alarm for leads and admins; an agent's own SLA alarms and escalation requests. */
   list(viewer: User, limit?: number): Promise<Alarm[]>;
@@ -112,6 +143,8 @@ interface CandidateRow {
 }
 
 const OPEN = "('unassigned', 'in_progress', 'awaiting_customer')";
+/** A channel's pending tickets (open, held by nobody), as the board counts them: a seek of `tickets_queue (channel, assignee_id)`. */
+const PENDING_OF_CHANNEL = `t.channel = ? AND t.assignee_id IS NULL AND t.status IN ${OPEN}`;
 const CANDIDATE_COLUMNS = 't.id, t.channel, t.priority, t.assignee_id, t.created_at, t.due_at';
 /** A ticket's first-response target (ms) by its channel, one bound parameter per channel in CHANNELS order (CAST: PostgreSQL must know the type). */
 const TARGET_OF_CHANNEL = `CASE t.channel ${CHANNELS.slice(0, -1)
@@ -192,14 +225,41 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
     return row ? alarmFromRow(row) : null;
   }
 
-  async function candidates(where: string, params: Array<number | string>, order: string, limit: number): Promise<TicketAlarmCandidate[]> {
-    const rows = await sql().all<CandidateRow>(`SELECT ${CANDIDATE_COLUMNS} FROM tickets t WHERE ${where} ORDER BY ${order} LIMIT ?`, [...params, limit]);
-    return rows.map(candidateFromRow);
+  /**
+   * The candidates of one kind in `scope`, in (key, id) order. `where` ends with the range's
+   * upper bound on the key (`upper`, a parameter): a walk that comes back short of `limit` looked
+   * at everything up to it, so it goes on after `upper` next time. `indexedBy`: the index a
+   * walk must use on SQLite, whose planner would otherwise read every row another index offers and sort them.
+   */
+  async function candidates(
+    query: { where: string; params: Array<number | string>; key: 'due_at' | 'created_at'; upper: number; indexedBy?: string },
+    limit: number,
+    scope: CandidateScope,
+  ): Promise<CandidateBatch> {
+    const { key } = query;
+    const order = `ORDER BY t.${key}, t.id LIMIT ?`;
+    if ('ids' in scope) {
+      const rows = await sql().all<CandidateRow>(
+        `SELECT ${CANDIDATE_COLUMNS} FROM tickets t WHERE ${query.where} AND t.id IN (${scope.ids.map(() => '?').join(', ')}) ${order}`,
+        [...query.params, ...scope.ids, limit],
+      );
+      return { tickets: rows.map(candidateFromRow), walkedTo: null };
+    }
+    const { after } = scope;
+    const hint = query.indexedBy && sql().dialect === 'sqlite' ? ` INDEXED BY ${query.indexedBy}` : '';
+    const rows = await sql().all<CandidateRow>(
+      `SELECT ${CANDIDATE_COLUMNS} FROM tickets t${hint} WHERE ${query.where}${after ? ` AND t.${key} >= ? AND (t.${key} > ? OR t.id > ?)` : ''} ${order}`,
+      [...query.params, ...(after ? [after.key, after.key, after.id] : []), limit],
+    );
+    const tickets = rows.map(candidateFromRow);
+    const last = tickets.at(-1);
+    const walkedTo = last && tickets.length === limit ? { key: key === 'due_at' ? last.dueAt : last.createdAt, id: last.id } : { key: query.upper + 1, id: '' };
+    return { tickets, walkedTo };
   }
 
   return {
     raise,
-    async evaluateBacklog(channel, pending, at) {
+    async evaluateBacklog(channel, at) {
       await sql().run('INSERT INTO channel_alarms (channel, backlog_threshold) VALUES (?, ?) ON CONFLICT (channel) DO NOTHING', [
         channel,
         DEFAULT_BACKLOG_THRESHOLD,
@@ -210,12 +270,17 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
       ))!;
       const threshold = Number(state.backlog_threshold);
       const wasOver = Number(state.backlog_over) === 1;
-      const over = pending > threshold;
+      const upToOnePast = await sql().get<{ n: number | string }>(
+        `SELECT COUNT(*) AS n FROM (SELECT 1 FROM tickets t WHERE ${PENDING_OF_CHANNEL} LIMIT ?) capped`,
+        [channel, threshold + 1],
+      );
+      const over = Number(upToOnePast?.n ?? 0) > threshold;
       if (over === wasOver) return null;
       if (!over) {
         await sql().run('UPDATE channel_alarms SET backlog_over = 0 WHERE channel = ?', [channel]);
         return null;
       }
+      const pending = Number((await sql().get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM tickets t WHERE ${PENDING_OF_CHANNEL}`, [channel]))?.n ?? 0);
       const crossing = Number(state.backlog_crossings) + 1;
       await sql().run('UPDATE channel_alarms SET backlog_over = 1, backlog_crossings = ? WHERE channel = ?', [crossing, channel]);
       return raise(
@@ -223,33 +288,60 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
         at,
       );
     },
-    slaWarningsDue(now, limit, longestWindowMs = 0) {
+    async slaWarningsDue(now, limit, longestWindowMs = 0) {
       const longest = Math.max(LONGEST_WINDOW_MS, longestWindowMs);
       // due - window/5 <= now < due, window = due - created; the first bound keeps it a seek of tickets_open_due.
+      // Not walked: a warning's time is not in due order, and this range holds only what is due within a fifth of the longest window.
+      const rows = await sql().all<CandidateRow>(
+        `SELECT ${CANDIDATE_COLUMNS} FROM tickets t WHERE t.status IN ${OPEN} AND t.due_at > ? AND t.due_at <= ? AND t.due_at - (t.due_at - t.created_at) / 5 <= ? AND ${notRaised('sla_warning', 'CAST(t.due_at AS TEXT)')} ORDER BY t.due_at LIMIT ?`,
+        [now, now + Math.ceil(longest / 5), now, limit],
+      );
+      return rows.map(candidateFromRow);
+    },
+    slaBreachesDue(now, limit, scope) {
       return candidates(
-        `t.status IN ${OPEN} AND t.due_at > ? AND t.due_at <= ? AND t.due_at - (t.due_at - t.created_at) / 5 <= ? AND ${notRaised('sla_warning', 'CAST(t.due_at AS TEXT)')}`,
-        [now, now + Math.ceil(longest / 5), now],
-        't.due_at',
+        { where: `t.status IN ${OPEN} AND ${notRaised('sla_breach', 'CAST(t.due_at AS TEXT)')} AND t.due_at <= ?`, params: [now], key: 'due_at', upper: now },
         limit,
+        scope,
       );
     },
-    slaBreachesDue(now, limit) {
-      return candidates(`t.status IN ${OPEN} AND t.due_at <= ? AND ${notRaised('sla_breach', 'CAST(t.due_at AS TEXT)')}`, [now], 't.due_at', limit);
+    complaintsUnstarted(now, limit, scope) {
+      const upper = now - COMPLAINT_START_MS;
+      return candidates({ where: COMPLAINTS_UNSTARTED_WHERE, params: [upper], key: 'created_at', upper }, limit, scope);
     },
-    complaintsUnstarted(now, limit) {
-      return candidates(COMPLAINTS_UNSTARTED_WHERE, [now - COMPLAINT_START_MS], 't.created_at', limit);
-    },
-    unassignedTooLong(now, limit) {
+    unassignedTooLong(now, limit, scope) {
+      const upper = now - UNASSIGNED_ALARM_MS;
       return candidates(
-        `t.assignee_id IS NULL AND t.status IN ${OPEN} AND t.assigned_at IS NULL AND t.created_at <= ? AND ${notRaised('unassigned', "'1'")}`,
-        [now - UNASSIGNED_ALARM_MS],
-        't.created_at',
+        {
+          where: `t.assignee_id IS NULL AND t.status IN ${OPEN} AND t.assigned_at IS NULL AND ${notRaised('unassigned', "'1'")} AND t.created_at <= ?`,
+          params: [upper],
+          key: 'created_at',
+          upper,
+          indexedBy: 'tickets_created',
+        },
         limit,
+        scope,
       );
     },
-    firstResponsesOverdue(now, targetsMs, limit) {
-      const targets = CHANNELS.map((channel) => targetsMs[channel]);
-      return candidates(FIRST_RESPONSES_OVERDUE_WHERE, [now - Math.min(...targets), now, ...targets], 't.created_at', limit);
+    firstResponsesOverdue(now, targetsMs, limit, scope) {
+      if ('ids' in scope) {
+        const targets = CHANNELS.map((one) => targetsMs[one]);
+        const upper = now - Math.min(...targets);
+        return candidates({ where: FIRST_RESPONSES_OVERDUE_WHERE, params: [upper, now, ...targets], key: 'created_at', upper }, limit, scope);
+      }
+      const { channel } = scope;
+      const upper = now - targetsMs[channel];
+      return candidates(
+        {
+          where: `t.status IN ${OPEN} AND t.first_response_at IS NULL AND t.channel = ? AND ${notRaised('first_response_breach', "'1'")} AND t.created_at <= ?`,
+          params: [channel, upper],
+          key: 'created_at',
+          upper,
+          indexedBy: 'tickets_open_unanswered',
+        },
+        limit,
+        scope,
+      );
     },
     get,
     async list(viewer, limit = ALARM_LIST_LIMIT) {

@@ -3,11 +3,9 @@
  * pass after every commit. Kept here so the server's wiring needs one line for them.
  */
 import type { SyncServer } from '../liveHub.js';
-import type { ReportRepository } from '../reports/reportRepository.js';
 import type { CommitSource } from '../cluster/commitStream.js';
 import type { RoutingPort } from '../routing/port.js';
 import type { ServerStore } from '../store.js';
-import { createBoardRepository } from '../board/boardRepository.js';
 import { attachAlarms } from './alarmSocket.js';
 import { createAlarmService, type AlarmService } from './alarmService.js';
 
@@ -33,24 +31,26 @@ export function startAlarms(
     commits: CommitSource;
     /** Where escalations are carried out: this node's routing, or the routing leader's. */
     router: Pick<RoutingPort, 'escalate'>;
-    reports: ReportRepository;
     now: () => number;
     log: (line: string) => void;
   } & AlarmOptions,
 ): StartedAlarms {
   const { store, now, log } = deps;
-  const counts = createBoardRepository(store.sql, deps.reports);
   const service = createAlarmService({
     store,
     router: deps.router,
-    liveCounts: () => counts.liveCounts(),
     now,
     log,
     ...(deps.intervalMs !== undefined ? { intervalMs: deps.intervalMs } : {}),
     ...(deps.recheckMs !== undefined ? { recheckMs: deps.recheckMs } : {}),
   });
   attachAlarms(io, { service, now, log });
-  const stopListening = deps.commits.onDidCommitChanges(() => service.markDirty());
+  const stopListening = deps.commits.onDidCommitChanges((batch) => {
+    service.noteChangedTickets(
+      batch.flatMap(({ change }) => (change.kind === 'customer' ? [] : change.kind === 'bundle' ? [change.bundle.ticket] : [change.ticket])),
+    );
+    service.markDirty();
+  });
   // Requests that came through the outbox (sync:push) are raised by the store: pushed from here.
   const stopRaised = store.alerts.onDidRaise((alarm) => service.announce(alarm));
   // A first pass at start: crossings that happened while the server was down.
