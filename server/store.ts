@@ -8,6 +8,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import { ATTACHMENT_LIMITS, checkReplyAttachments } from '../shared/attachments.js';
 import {
   CHANNELS,
@@ -461,13 +462,22 @@ export interface ServerWritable {
    */
   pruneChangesWrittenBefore(before: number, limit: number): Promise<number>;
   /**
-   * Forgets the oldest idempotency records (`applied_mutations`) made before `before`: those
-   * made before the (limit+1)-th oldest's time (all when fewer; when the oldest all share that
-   * time, the records of that time); returns how many went, 0 once none is left.
+   * Forgets the oldest idempotency records (`applied_mutations`) made before `before`, at most
+   * `limit` however many share one time; returns how many went, 0 once none is left.
    */
   removeAppliedMutationsBefore(before: number, limit: number): Promise<number>;
-  /** Deletes user sign-in tokens that expired before `before` (integration tokens are configuration: kept); returns how many. */
-  removeExpiredUserTokens(before: number): Promise<number>;
+  /** Deletes user sign-in tokens that expired before `before`, at most `limit` (integration tokens are configuration: kept); returns how many. */
+  removeExpiredUserTokens(before: number, limit: number): Promise<number>;
+  /** Deletes rating-link tokens (`csat_tokens`) of surveys that expired before `before`, at most `limit`; returns how many. The surveys stay. */
+  removeExpiredCsatTokens(before: number, limit: number): Promise<number>;
+  /** Forgets the provisional ids of hand-made tickets (`ticket_drafts`) mapped before `before`, at most `limit`; returns how many. The tickets stay. */
+  removeTicketDraftsBefore(before: number, limit: number): Promise<number>;
+  /**
+   * Runs `fn` unless `job` is running on another node of this database now: on PostgreSQL a
+   * session advisory try-lock held while `fn` runs (`{ ran: false }` at once when another
+   * holds it); on SQLite (one node) it just runs.
+   */
+  runAlone<T>(job: 'history-retention', fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
 }
 
 /** The server store: reads, writes, transactions and commit notifications. */
@@ -779,8 +789,22 @@ const TICKETS_BY_ID_SIZES = [8, 64, TICKETS_BY_ID_BATCH] as const;
 export const COMMITTED_AUDIENCES_SQL = 'SELECT seq, principal FROM change_audience WHERE seq > ? AND seq <= ?';
 /** Pruning the log's audiences: the same index, from the front. */
 export const PRUNE_AUDIENCES_SQL = 'DELETE FROM change_audience WHERE seq < ?';
-/** The (n+1)-th oldest idempotency record before a time (one retention batch's end): a range of migration 029's `applied_mutations_created`. */
-export const NTH_OLD_APPLIED_MUTATION_SQL = 'SELECT created_at FROM applied_mutations WHERE created_at < ? ORDER BY created_at LIMIT 1 OFFSET ?';
+/** The keys of the oldest idempotency records before a time, one retention batch of them: a range of migration 029's `applied_mutations_created`. */
+export const OLD_APPLIED_MUTATIONS_SQL = 'SELECT user_id, client_id, mutation_id FROM applied_mutations WHERE created_at < ? ORDER BY created_at LIMIT ?';
+/** User sign-in tokens expired before a time, one batch: a range of migration 030's partial index `tokens_user_expiry`. */
+export const EXPIRED_USER_TOKENS_SQL = "SELECT token_hash FROM tokens WHERE kind = 'user' AND expires_at < ? ORDER BY expires_at LIMIT ?";
+/**
+ * Rating-link tokens whose survey expired before a time, one batch. A token is minted only
+ * while its survey is open, so every such token was made before that time: a range of
+ * migration 030's `csat_tokens_created`, the few of still-open surveys skipped by the join.
+ */
+export const EXPIRED_CSAT_TOKENS_SQL =
+  'SELECT t.token_hash FROM csat_tokens t JOIN csat_surveys s ON s.id = t.survey_id WHERE t.created_at < ? AND s.expires_at < ? ORDER BY t.created_at LIMIT ?';
+/** Provisional-id mappings of hand-made tickets made before a time, one batch: a range of migration 030's `ticket_drafts_created`. */
+export const OLD_TICKET_DRAFTS_SQL = 'SELECT user_id, draft_id FROM ticket_drafts WHERE created_at < ? ORDER BY created_at LIMIT ?';
+
+/** The session advisory lock key of the history retention's run (PostgreSQL): one node of a cluster runs it at a time. */
+const HISTORY_RETENTION_LOCK_KEY = 0x0d_e5_c0_03;
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -820,7 +844,7 @@ export async function openPostgresServerStore(options: PostgresServerStoreOption
     await db.close();
     throw error;
   }
-  return createServerStore(db, { filePath: null, log: options.log, announceCommits: options.announceCommits ?? false });
+  return createServerStore(db, { filePath: null, log: options.log, announceCommits: options.announceCommits ?? false, sessionLocks: db.pool });
 }
 
 /** The advisory lock key of the routing engine's turn (PostgreSQL). */
@@ -836,8 +860,18 @@ interface TransactionContext {
   rollupPending: Set<string>;
 }
 
-function createServerStore(db: SqlDatabase, options: { filePath: string | null; log?: (line: string) => void; announceCommits?: boolean }): ServerStore {
+function createServerStore(
+  db: SqlDatabase,
+  options: {
+    filePath: string | null;
+    log?: (line: string) => void;
+    announceCommits?: boolean;
+    /** PostgreSQL's pool, for session advisory locks held across transactions (`runAlone`). */
+    sessionLocks?: Pick<pg.Pool, 'connect'>;
+  },
+): ServerStore {
   const log = options.log ?? ((line: string) => console.error(line));
+  const sessionLocks = options.sessionLocks ?? null;
   const dialect = db.dialect;
   const postgres = dialect === 'postgres';
   /** `SELECT … FOR UPDATE` on PostgreSQL; SQLite's one writer already serialises. */
@@ -1063,20 +1097,52 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     });
   }
 
-  function removeAppliedMutationsBefore(before: number, limit: number): Promise<number> {
-    return transaction(async () => {
-      const nth = await ex().get<{ created_at: number }>(NTH_OLD_APPLIED_MUTATION_SQL, [before, limit]);
-      // Up to (not including) the time of the (limit+1)-th oldest: about `limit` rows, never one written at or after `before`.
-      const upTo = nth ? Number(nth.created_at) : before;
-      const deleted = (await ex().run('DELETE FROM applied_mutations WHERE created_at < ?', [upTo])).changes;
-      // The oldest records all share that time (one push's batch): that time's records go together, so the next call moves on.
-      if (deleted === 0 && nth) return (await ex().run('DELETE FROM applied_mutations WHERE created_at = ?', [upTo])).changes;
-      return deleted;
-    });
+  /** Deletes one batch: the rows whose keys `selectKeys` (a SELECT … LIMIT of key columns) names, so never more than that LIMIT. */
+  function removeSelected(table: string, keyColumns: readonly string[], selectKeys: string, params: readonly SqlValue[]): Promise<number> {
+    const key = keyColumns.length === 1 ? keyColumns[0]! : `(${keyColumns.join(', ')})`;
+    return transaction(async () => (await ex().run(`DELETE FROM ${table} WHERE ${key} IN (${selectKeys})`, params)).changes);
   }
 
-  function removeExpiredUserTokens(before: number): Promise<number> {
-    return transaction(async () => (await ex().run("DELETE FROM tokens WHERE kind = 'user' AND expires_at < ?", [before])).changes);
+  function removeAppliedMutationsBefore(before: number, limit: number): Promise<number> {
+    return removeSelected('applied_mutations', ['user_id', 'client_id', 'mutation_id'], OLD_APPLIED_MUTATIONS_SQL, [before, limit]);
+  }
+
+  function removeExpiredUserTokens(before: number, limit: number): Promise<number> {
+    return removeSelected('tokens', ['token_hash'], EXPIRED_USER_TOKENS_SQL, [before, limit]);
+  }
+
+  function removeExpiredCsatTokens(before: number, limit: number): Promise<number> {
+    return removeSelected('csat_tokens', ['token_hash'], EXPIRED_CSAT_TOKENS_SQL, [before, before, limit]);
+  }
+
+  function removeTicketDraftsBefore(before: number, limit: number): Promise<number> {
+    return removeSelected('ticket_drafts', ['user_id', 'draft_id'], OLD_TICKET_DRAFTS_SQL, [before, limit]);
+  }
+
+  async function runAlone<T>(job: 'history-retention', fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    if (!sessionLocks) return { ran: true, value: await fn() };
+    const key = { 'history-retention': HISTORY_RETENTION_LOCK_KEY }[job];
+    // A session lock on a connection of its own: the job's batches are many short transactions on other connections.
+    const client = await sessionLocks.connect();
+    let held = false;
+    try {
+      held = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [key])).rows[0]!.locked;
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+    if (!held) {
+      client.release();
+      return { ran: false };
+    }
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      let unlocked = true;
+      await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => (unlocked = false));
+      // Not unlocked: the connection is closed instead, and ending its session releases the lock.
+      client.release(unlocked ? undefined : true);
+    }
   }
 
   // --- users and tokens ------------------------------------------------------------------
@@ -2562,6 +2628,9 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     pruneChangesWrittenBefore,
     removeAppliedMutationsBefore,
     removeExpiredUserTokens,
+    removeExpiredCsatTokens,
+    removeTicketDraftsBefore,
+    runAlone,
     cti,
     pii,
     queue,
