@@ -789,19 +789,78 @@ const TICKETS_BY_ID_SIZES = [8, 64, TICKETS_BY_ID_BATCH] as const;
 export const COMMITTED_AUDIENCES_SQL = 'SELECT seq, principal FROM change_audience WHERE seq > ? AND seq <= ?';
 /** Pruning the log's audiences: the same index, from the front. */
 export const PRUNE_AUDIENCES_SQL = 'DELETE FROM change_audience WHERE seq < ?';
-/** The keys of the oldest idempotency records before a time, one retention batch of them: a range of migration 029's `applied_mutations_created`. */
-export const OLD_APPLIED_MUTATIONS_SQL = 'SELECT user_id, client_id, mutation_id FROM applied_mutations WHERE created_at < ? ORDER BY created_at LIMIT ?';
-/** User sign-in tokens expired before a time, one batch: a range of migration 030's partial index `tokens_user_expiry`. */
-export const EXPIRED_USER_TOKENS_SQL = "SELECT token_hash FROM tokens WHERE kind = 'user' AND expires_at < ? ORDER BY expires_at LIMIT ?";
+/** One history-retention batch of a table: its rows oldest first (parameters: the time, then the batch size), named by its key. */
+export interface RetentionBatch {
+  table: string;
+  /** The table's alias in `from` followed by a dot, or '' without one. */
+  alias: string;
+  from: string;
+  where: string;
+  orderBy: string;
+  keys: readonly string[];
+}
+
+/** The oldest idempotency records before a time: a range of migration 029's `applied_mutations_created`. */
+export const APPLIED_MUTATIONS_BATCH: RetentionBatch = {
+  table: 'applied_mutations',
+  alias: '',
+  from: 'applied_mutations',
+  where: 'created_at < ?',
+  orderBy: 'created_at',
+  keys: ['user_id', 'client_id', 'mutation_id'],
+};
+/** User sign-in tokens expired before a time: a range of migration 030's partial index `tokens_user_expiry`. */
+export const EXPIRED_USER_TOKENS_BATCH: RetentionBatch = {
+  table: 'tokens',
+  alias: '',
+  from: 'tokens',
+  where: "kind = 'user' AND expires_at < ?",
+  orderBy: 'expires_at',
+  keys: ['token_hash'],
+};
 /**
- * Rating-link tokens whose survey expired before a time, one batch. A token is minted only
- * while its survey is open, so every such token was made before that time: a range of
+ * Rating-link tokens whose survey expired before a time (the time twice). A token is minted
+ * only while its survey is open, so every such token was made before that time: a range of
  * migration 030's `csat_tokens_created`, the few of still-open surveys skipped by the join.
  */
-export const EXPIRED_CSAT_TOKENS_SQL =
-  'SELECT t.token_hash FROM csat_tokens t JOIN csat_surveys s ON s.id = t.survey_id WHERE t.created_at < ? AND s.expires_at < ? ORDER BY t.created_at LIMIT ?';
-/** Provisional-id mappings of hand-made tickets made before a time, one batch: a range of migration 030's `ticket_drafts_created`. */
-export const OLD_TICKET_DRAFTS_SQL = 'SELECT user_id, draft_id FROM ticket_drafts WHERE created_at < ? ORDER BY created_at LIMIT ?';
+export const EXPIRED_CSAT_TOKENS_BATCH: RetentionBatch = {
+  table: 'csat_tokens',
+  alias: 't.',
+  from: 'csat_tokens t JOIN csat_surveys s ON s.id = t.survey_id',
+  where: 't.created_at < ? AND s.expires_at < ?',
+  orderBy: 't.created_at',
+  keys: ['token_hash'],
+};
+/** Provisional-id mappings of hand-made tickets made before a time: a range of migration 030's `ticket_drafts_created`. */
+export const OLD_TICKET_DRAFTS_BATCH: RetentionBatch = {
+  table: 'ticket_drafts',
+  alias: '',
+  from: 'ticket_drafts',
+  where: 'created_at < ?',
+  orderBy: 'created_at',
+  keys: ['user_id', 'draft_id'],
+};
+
+/** The batch's keys, oldest first, at most the LIMIT parameter. */
+export function retentionBatchSelectSql(batch: RetentionBatch, columns: string = batch.keys.map((key) => `${batch.alias}${key}`).join(', ')): string {
+  return `SELECT ${columns} FROM ${batch.from} WHERE ${batch.where} ORDER BY ${batch.orderBy} LIMIT ?`;
+}
+
+/**
+ * Deletes the batch's rows, never more than its LIMIT. PostgreSQL by their ctids, fetched
+ * once (`ARRAY(…)`): with `key IN (SELECT …)` it hash-joins the batch against a scan of the
+ * whole table. SQLite looks each key up in the primary key.
+ */
+export function retentionBatchDeleteSql(batch: RetentionBatch, dialect: SqlDialect): string {
+  if (dialect === 'postgres') return `DELETE FROM ${batch.table} WHERE ctid = ANY(ARRAY(${retentionBatchSelectSql(batch, `${batch.alias}ctid`)}))`;
+  const key = batch.keys.length === 1 ? batch.keys[0]! : `(${batch.keys.join(', ')})`;
+  return `DELETE FROM ${batch.table} WHERE ${key} IN (${retentionBatchSelectSql(batch)})`;
+}
+
+export const OLD_APPLIED_MUTATIONS_SQL = retentionBatchSelectSql(APPLIED_MUTATIONS_BATCH);
+export const EXPIRED_USER_TOKENS_SQL = retentionBatchSelectSql(EXPIRED_USER_TOKENS_BATCH);
+export const EXPIRED_CSAT_TOKENS_SQL = retentionBatchSelectSql(EXPIRED_CSAT_TOKENS_BATCH);
+export const OLD_TICKET_DRAFTS_SQL = retentionBatchSelectSql(OLD_TICKET_DRAFTS_BATCH);
 
 /** The session advisory lock key of the history retention's run (PostgreSQL): one node of a cluster runs it at a time. */
 const HISTORY_RETENTION_LOCK_KEY = 0x0d_e5_c0_03;
@@ -1097,26 +1156,25 @@ function createServerStore(
     });
   }
 
-  /** Deletes one batch: the rows whose keys `selectKeys` (a SELECT … LIMIT of key columns) names, so never more than that LIMIT. */
-  function removeSelected(table: string, keyColumns: readonly string[], selectKeys: string, params: readonly SqlValue[]): Promise<number> {
-    const key = keyColumns.length === 1 ? keyColumns[0]! : `(${keyColumns.join(', ')})`;
-    return transaction(async () => (await ex().run(`DELETE FROM ${table} WHERE ${key} IN (${selectKeys})`, params)).changes);
+  /** One batch, its own short transaction; how many rows went. */
+  function removeBatch(batch: RetentionBatch, params: readonly SqlValue[]): Promise<number> {
+    return transaction(async () => (await ex().run(retentionBatchDeleteSql(batch, dialect), params)).changes);
   }
 
   function removeAppliedMutationsBefore(before: number, limit: number): Promise<number> {
-    return removeSelected('applied_mutations', ['user_id', 'client_id', 'mutation_id'], OLD_APPLIED_MUTATIONS_SQL, [before, limit]);
+    return removeBatch(APPLIED_MUTATIONS_BATCH, [before, limit]);
   }
 
   function removeExpiredUserTokens(before: number, limit: number): Promise<number> {
-    return removeSelected('tokens', ['token_hash'], EXPIRED_USER_TOKENS_SQL, [before, limit]);
+    return removeBatch(EXPIRED_USER_TOKENS_BATCH, [before, limit]);
   }
 
   function removeExpiredCsatTokens(before: number, limit: number): Promise<number> {
-    return removeSelected('csat_tokens', ['token_hash'], EXPIRED_CSAT_TOKENS_SQL, [before, before, limit]);
+    return removeBatch(EXPIRED_CSAT_TOKENS_BATCH, [before, before, limit]);
   }
 
   function removeTicketDraftsBefore(before: number, limit: number): Promise<number> {
-    return removeSelected('ticket_drafts', ['user_id', 'draft_id'], OLD_TICKET_DRAFTS_SQL, [before, limit]);
+    return removeBatch(OLD_TICKET_DRAFTS_BATCH, [before, limit]);
   }
 
   async function runAlone<T>(job: 'history-retention', fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {

@@ -3,7 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXPIRED_CSAT_TOKENS_SQL, EXPIRED_USER_TOKENS_SQL, OLD_TICKET_DRAFTS_SQL } from '../store.js';
+import {
+  APPLIED_MUTATIONS_BATCH,
+  EXPIRED_CSAT_TOKENS_BATCH,
+  EXPIRED_CSAT_TOKENS_SQL,
+  EXPIRED_USER_TOKENS_BATCH,
+  EXPIRED_USER_TOKENS_SQL,
+  OLD_TICKET_DRAFTS_BATCH,
+  OLD_TICKET_DRAFTS_SQL,
+  retentionBatchDeleteSql,
+} from '../store.js';
 import { appliedVersions, migrate } from './index.js';
 
 let dir: string;
@@ -47,6 +56,21 @@ describe('migration 030 retention more', () => {
       /^SEARCH t USING (COVERING )?INDEX csat_tokens_created \(created_at<\?\) \| SEARCH s USING INTEGER PRIMARY KEY/,
     );
     expect(plan(OLD_TICKET_DRAFTS_SQL, 200, 10)).toMatch(/^SEARCH ticket_drafts USING (COVERING )?INDEX ticket_drafts_created \(created_at<\?\)$/);
+    // Each batch's delete looks its rows up by primary key, from the batch read through the index.
+    for (const [batch, parameters, index] of [
+      [APPLIED_MUTATIONS_BATCH, [200, 10], 'applied_mutations_created'],
+      [EXPIRED_USER_TOKENS_BATCH, [200, 10], 'tokens_user_expiry'],
+      [EXPIRED_CSAT_TOKENS_BATCH, [200, 200, 10], 'csat_tokens_created'],
+      [OLD_TICKET_DRAFTS_BATCH, [200, 10], 'ticket_drafts_created'],
+    ] as const) {
+      const deletion = plan(retentionBatchDeleteSql(batch, 'sqlite'), ...parameters);
+      expect(deletion).toMatch(new RegExp(`^SEARCH ${batch.table} USING (COVERING )?(INDEX sqlite_autoindex_${batch.table}_1|PRIMARY KEY) \\(`));
+      expect(deletion).toContain(`INDEX ${index} (`);
+    }
+    const deleteTokens = db.prepare(retentionBatchDeleteSql(EXPIRED_USER_TOKENS_BATCH, 'sqlite'));
+    expect(deleteTokens.run(10_000, 1).changes).toBe(1);
+    expect(deleteTokens.run(10_000, 5).changes).toBe(1);
+    expect(db.prepare('SELECT token_hash FROM tokens').pluck().all()).toEqual(['i-old']);
     expect(migrate(db, 30)).toEqual([]);
   });
 });

@@ -1,7 +1,16 @@
 /** PostgreSQL migration 021 on a real throwaway database: the retention finds expired user tokens, old rating-link tokens and old provisional ids through indexes after it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { EXPIRED_CSAT_TOKENS_SQL, EXPIRED_USER_TOKENS_SQL, OLD_TICKET_DRAFTS_SQL } from '../../store.js';
+import {
+  APPLIED_MUTATIONS_BATCH,
+  EXPIRED_CSAT_TOKENS_BATCH,
+  EXPIRED_CSAT_TOKENS_SQL,
+  EXPIRED_USER_TOKENS_BATCH,
+  EXPIRED_USER_TOKENS_SQL,
+  OLD_TICKET_DRAFTS_BATCH,
+  OLD_TICKET_DRAFTS_SQL,
+  retentionBatchDeleteSql,
+} from '../../store.js';
 import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
 import { migratePostgres } from './index.js';
 
@@ -72,6 +81,21 @@ describe('PostgreSQL migration 021 retention more', () => {
     // The integration token is older still, but configuration: never among them.
     expect(await db.all(EXPIRED_USER_TOKENS_SQL, [200, 10])).toEqual([{ token_hash: 'u-old' }]);
     expect(Number((await db.get<{ n: string }>('SELECT COUNT(*) AS n FROM tokens'))?.n)).toBe(3);
+    // Each batch's delete goes to its rows by ctid, read once through the index, never joining a scan of the whole table.
+    for (const [batch, parameters, index] of [
+      [APPLIED_MUTATIONS_BATCH, [200, 10], 'applied_mutations_created'],
+      [EXPIRED_USER_TOKENS_BATCH, [200, 10], 'tokens_user_expiry'],
+      [EXPIRED_CSAT_TOKENS_BATCH, [200, 200, 10], 'csat_tokens_created'],
+      [OLD_TICKET_DRAFTS_BATCH, [200, 10], 'ticket_drafts_created'],
+    ] as const) {
+      const deletion = await plan(retentionBatchDeleteSql(batch, 'postgres'), [...parameters]);
+      expect(deletion).toMatch(new RegExp(`Tid Scan on ${batch.table}`));
+      expect(deletion).toMatch(new RegExp(`Index (Only )?Scan using ${index}`));
+      expect(deletion).not.toMatch(/Seq Scan|Hash/);
+    }
+    expect(await db.run(retentionBatchDeleteSql(EXPIRED_USER_TOKENS_BATCH, 'postgres'), [10_000, 1])).toEqual({ changes: 1 });
+    expect(await db.run(retentionBatchDeleteSql(EXPIRED_USER_TOKENS_BATCH, 'postgres'), [10_000, 5])).toEqual({ changes: 1 });
+    expect(await db.all('SELECT token_hash FROM tokens')).toEqual([{ token_hash: 'i-old' }]);
     expect(await migratePostgres(db, 21)).toEqual([]);
   });
 });
