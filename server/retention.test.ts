@@ -109,7 +109,7 @@ for (const backend of TEST_BACKENDS) {
         Array.from({ length: after.maxSeq - old.maxSeq }, (_, i) => old.maxSeq + 1 + i),
       );
 
-      // Idempotency: the six past 90 days went (the five of one instant together), the two recent stay and still answer.
+      // Idempotency: the six past 90 days went (the five of one instant over two batches of 3), the two recent stay and still answer.
       expect(outcome.appliedMutations).toBe(6);
       expect(await count('applied_mutations')).toBe(2);
       expect(await store.applyMutation(lead, 'ws-1', recent, NOW)).toEqual(recentResult);
