@@ -94,7 +94,7 @@ export interface ServerOptions {
    * entry of `X-Forwarded-For` (which that proxy appends), not the proxy's. Default false.
    */
   trustProxy?: boolean;
-  /** How long the change log, idempotency records and expired tokens are kept, and how often they are pruned; defaults in server/retention.ts. */
+  /** How long the change log, idempotency records, expired tokens and rating links are kept, and how often they are pruned; defaults in server/retention.ts, windows from the environment in server/main.ts. */
   retention?: Partial<HistoryRetentionConfig>;
 }
 

@@ -64,4 +64,10 @@ describe('npm run server', () => {
     expect(result.stderr).toContain('DATABASE_URL');
     expect(result.stderr).not.toContain('s3cret-pw');
   });
+
+  it('refuses a retention window that is not a whole number of days, naming the variable, before it opens anything', () => {
+    const result = runServer({ RETENTION_CHANGE_LOG_DAYS: '30d' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('RETENTION_CHANGE_LOG_DAYS: must be a whole number of days from 1 to 3650');
+  });
 });

@@ -8,6 +8,8 @@
  * in PostgreSQL (one node per database; NODE_ID names it); with REDIS_URL too, the node is one of
  * several on that database, sharing events, routing and counters through Redis; REDIS_PREFIX
  * (default `omnidesk:`) keeps deployments sharing one Redis apart (docs/technical/deployment.md).
+ * RETENTION_CHANGE_LOG_DAYS, RETENTION_IDEMPOTENCY_DAYS, RETENTION_EXPIRED_TOKENS_DAYS and
+ * RETENTION_EXPIRED_CSAT_DAYS override how long the history retention keeps each kind (server/retention.ts).
  */
 import { DEFAULT_SERVER_PORT } from '../shared/httpApi.js';
 import { startServer } from './app.js';
@@ -17,11 +19,14 @@ import type { LeaderLease } from './cluster/leaderLease.js';
 import { claimSingleNode } from './cluster/singleNode.js';
 import { DEMO_INTEGRATION_TOKEN, DEMO_PASSWORD, DEMO_USERS } from './demo.js';
 import { rateLimitsFromEnv } from './rateLimits.js';
+import { historyRetentionFromEnv } from './retention.js';
 
 export async function main(): Promise<void> {
   // The database and everything else the server writes are for this OS user only.
   process.umask(0o077);
   const cluster = clusterConfigFromEnv(process.env);
+  // Checked before anything starts, so a typo stops the server instead of pruning by a window nobody chose.
+  const retention = historyRetentionFromEnv(process.env);
   let lease: LeaderLease | null = null;
   if (cluster.mode === 'single-postgres') {
     lease = await claimSingleNode({
@@ -64,6 +69,7 @@ export async function main(): Promise<void> {
     rateLimits: rateLimitsFromEnv(process.env.RATE_LIMITS),
     trustProxy: trustProxy === '1' || trustProxy === 'true',
     ...(tokenTtlMs !== undefined ? { tokenTtlMs } : {}),
+    retention,
     ...(offerTimeoutMs !== undefined ? { routing: { offerTimeoutMs } } : {}),
   });
   if (demo) {

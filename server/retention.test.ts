@@ -1,12 +1,17 @@
 /**
  * History retention (server/retention.ts) on both backends: the change log, the idempotency
- * records and expired sign-in tokens shrink to their windows, in batches, and what is inside
- * the windows stays and still works (a recent pull, a re-sent recent mutation, a valid token).
+ * records, expired sign-in tokens, long-expired rating links and old provisional ticket ids
+ * shrink to their windows, in batches of at most `batch` rows, and what is inside the windows
+ * stays and still works (a recent pull, a re-sent recent mutation, a valid token, a rating
+ * page that says "expired"). On PostgreSQL one node of several runs it at a time. The windows
+ * come from the environment, checked.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CSAT_LINK_TTL_MS } from '../shared/csat.js';
 import type { User } from '../shared/domain.js';
+import { provisionalIdsOf, type CreateTicketMutation } from '../shared/manualTicket.js';
 import type { Mutation } from '../shared/sync.js';
-import { startHistoryRetention, type HistoryRetention } from './retention.js';
+import { historyRetentionFromEnv, RetentionConfigError, startHistoryRetention, type HistoryRetention } from './retention.js';
 import type { ServerStore } from './store.js';
 import { login, seedTestOrganisation, startTestServer, TEST_BACKENDS, TEST_EPOCH } from './testHarness.js';
 import { openStoreOn } from './testing/stores.js';
@@ -18,6 +23,7 @@ const NOW = TEST_EPOCH + 100 * DAY;
 for (const backend of TEST_BACKENDS) {
   describe(`history retention on ${backend}`, () => {
     let store: ServerStore;
+    let another: () => Promise<ServerStore>;
     let cleanup: () => Promise<void>;
     let lead: User;
     let retention: HistoryRetention | null = null;
@@ -25,6 +31,7 @@ for (const backend of TEST_BACKENDS) {
     beforeEach(async () => {
       const opened = await openStoreOn(backend);
       store = opened.store;
+      another = opened.another;
       cleanup = opened.cleanup;
       lead = await store.createUser({ id: 'lead1', username: 'lead1', password: 'pw', displayName: '李主管', role: 'lead', channels: [] });
       await store.createUser({ id: 'agent1', username: 'agent1', password: 'pw', displayName: '王芳', role: 'agent', channels: ['chat'] });
@@ -85,6 +92,7 @@ for (const backend of TEST_BACKENDS) {
 
       retention = startHistoryRetention({ store, now: () => NOW, log: () => undefined, config: { batch: 3, firstRunMs: 3_600_000 } });
       const outcome = await retention.runNow();
+      if (!outcome) throw new Error('skipped');
 
       // The log starts at the first entry written in the window; the old part is gone, audiences with it.
       const after = await store.changeLogBounds();
@@ -101,7 +109,7 @@ for (const backend of TEST_BACKENDS) {
         Array.from({ length: after.maxSeq - old.maxSeq }, (_, i) => old.maxSeq + 1 + i),
       );
 
-      // Idempotency: the six past 90 days went (the five of one instant together), the two recent stay and still answer.
+      // Idempotency: the six past 90 days went (the five of one instant over two batches of 3), the two recent stay and still answer.
       expect(outcome.appliedMutations).toBe(6);
       expect(await count('applied_mutations')).toBe(2);
       expect(await store.applyMutation(lead, 'ws-1', recent, NOW)).toEqual(recentResult);
@@ -115,14 +123,14 @@ for (const backend of TEST_BACKENDS) {
       expect(await store.lookupToken('integration-secret', NOW)).toMatchObject({ status: 'expired' });
 
       // A second run finds nothing more to do.
-      expect(await retention.runNow()).toEqual({ changes: 0, appliedMutations: 0, tokens: 0 });
+      expect(await retention.runNow()).toEqual({ changes: 0, appliedMutations: 0, tokens: 0, csatTokens: 0, ticketDrafts: 0 });
     });
 
     it('prunes the log no further than the newest entry when everything is old, and a later change carries on from there', async () => {
       for (let n = 0; n < 4; n++) await contactAt(n, TEST_EPOCH + n);
       const { maxSeq } = await store.changeLogBounds();
       retention = startHistoryRetention({ store, now: () => NOW, log: () => undefined, config: { batch: 2, firstRunMs: 3_600_000 } });
-      expect((await retention.runNow()).changes).toBe(maxSeq);
+      expect((await retention.runNow())?.changes).toBe(maxSeq);
       expect(await count('changes')).toBe(0);
       expect(await count('change_audience')).toBe(0);
       expect(await store.changeLogBounds()).toEqual({ maxSeq, firstRetainedSeq: maxSeq + 1 });
@@ -132,8 +140,151 @@ for (const backend of TEST_BACKENDS) {
       const next = await store.pullChanges(lead, maxSeq);
       expect(!next.mustRefetch && next.changes[0]!.seq).toBe(maxSeq + 1);
     });
+
+    it('removes at most `batch` rows per call however many share one time: idempotency records and expired tokens', async () => {
+      await contactAt(0, NOW - 100 * DAY);
+      const ticket = (await store.listTickets(lead, { limit: 1 })).tickets[0]!;
+      // One push of five mutations 95 days ago: all at one instant.
+      for (let n = 0; n < 5; n++) await store.applyMutation(lead, 'ws-1', note(ticket.id, `one-push-${String(n)}`, NOW - 95 * DAY), NOW - 95 * DAY);
+      const before = NOW - 90 * DAY;
+      expect(await store.removeAppliedMutationsBefore(before, 3)).toBe(3);
+      expect(await store.removeAppliedMutationsBefore(before, 3)).toBe(2);
+      expect(await store.removeAppliedMutationsBefore(before, 3)).toBe(0);
+
+      // Five sign-ins that expired together 29 days ago, one valid.
+      for (let n = 0; n < 5; n++) await store.issueUserToken('agent1', NOW - 30 * DAY, DAY);
+      await store.issueUserToken('agent1', NOW - 1_000, DAY);
+      const expiredBefore = NOW - 7 * DAY;
+      expect(await store.removeExpiredUserTokens(expiredBefore, 2)).toBe(2);
+      expect(await store.removeExpiredUserTokens(expiredBefore, 2)).toBe(2);
+      expect(await store.removeExpiredUserTokens(expiredBefore, 2)).toBe(1);
+      expect(await store.removeExpiredUserTokens(expiredBefore, 2)).toBe(0);
+      expect(await count('tokens')).toBe(1);
+    });
+
+    it('drops the rating links of surveys expired over 30 days ago and provisional ticket ids past the idempotency window; surveys and tickets stay', async () => {
+      const mailer = await store.createUser({ id: 'agent2', username: 'agent2', password: 'pw', displayName: '张强', role: 'agent', channels: ['email'] });
+      let mutations = 0;
+      const apply = (ticketId: string, body: { kind: 'setStatus'; status: 'completed' } | { kind: 'setFields'; result: string }, at: number) =>
+        store.applyMutation(mailer, 'desk-2', { mutationId: `c${String(++mutations)}`, ticketId, createdAt: at, ...body }, at);
+      /** A ticket completed at `at`, its rating link minted just after: the survey expires CSAT_LINK_TTL_MS later. */
+      async function ratedAt(n: number, at: number): Promise<{ ticketId: string; token: string }> {
+        const { ticketId } = await store.ingestInbound(
+          { channel: 'email', customer: { name: '张伟', email: `zw${String(n)}@example.cn` }, text: '订单没到', source: 'email' },
+          { now: at },
+        );
+        await store.assignTicket({
+          ticketId,
+          assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
+          reason: { code: 'assigned_by_lead', byName: '李主管' },
+          now: at + 1,
+        });
+        // Completing asks for a result first.
+        expect(await apply(ticketId, { kind: 'setFields', result: '已补发' }, at + 2)).toMatchObject({ ok: true });
+        expect(await apply(ticketId, { kind: 'setStatus', status: 'completed' }, at + 2)).toMatchObject({ ok: true });
+        const survey = (await store.csat.forTicket(ticketId))!;
+        const minted = await store.csat.mintToken(survey.inviteMessageId!, at + 3);
+        if (typeof minted === 'string') throw new Error(`no token: ${minted}`);
+        return { ticketId, token: minted.token };
+      }
+      // Expired 53 days ago (past the 30-day grace), 13 days ago (inside it), and still open.
+      const longExpired = await ratedAt(1, NOW - 60 * DAY);
+      const recentlyExpired = await ratedAt(2, NOW - 20 * DAY);
+      const open = await ratedAt(3, NOW - DAY);
+      expect(NOW - 60 * DAY + 2 + CSAT_LINK_TTL_MS).toBeLessThan(NOW - 30 * DAY);
+
+      // Tickets made by hand 95 days ago (past the 90-day idempotency window) and yesterday.
+      const create = (n: number, at: number): CreateTicketMutation => {
+        const ids = provisionalIdsOf(at, String(n).padStart(12, '7'));
+        return {
+          mutationId: `create-${String(n)}`,
+          kind: 'createTicket',
+          ticketId: ids.ticketId,
+          customer: { kind: 'new', customerId: ids.customerId, name: '赵敏', phone: '139 0013 9000', email: null },
+          channel: 'chat',
+          type: 'after_sales',
+          priority: 'normal',
+          subject: '门店来访',
+          noteId: `note-create-${String(n)}`,
+          note: '客户到店反映洗衣机漏水',
+          toQueue: false,
+          createdAt: at,
+        };
+      };
+      const agent = (await store.getUser('agent1'))!;
+      const oldCreation = await store.applyMutation(agent, 'desk-1', create(1, NOW - 95 * DAY), NOW - 95 * DAY);
+      const newCreation = await store.applyMutation(agent, 'desk-1', create(2, NOW - DAY), NOW - DAY);
+      if (!oldCreation.ok || !oldCreation.created || !newCreation.ok || !newCreation.created) throw new Error('not created');
+      expect(await count('csat_tokens')).toBe(3);
+      expect(await count('ticket_drafts')).toBe(2);
+
+      retention = startHistoryRetention({ store, now: () => NOW, log: () => undefined, config: { batch: 1, firstRunMs: 3_600_000 } });
+      const outcome = await retention.runNow();
+      expect(outcome).toMatchObject({ csatTokens: 1, ticketDrafts: 1 });
+
+      // The long-expired link is unknown now; the recently expired one still says so; the open one still rates.
+      expect(await store.csat.check(longExpired.token, NOW)).toEqual({ ok: false, refusal: 'unknown' });
+      expect(await store.csat.check(recentlyExpired.token, NOW)).toEqual({ ok: false, refusal: 'expired' });
+      expect(await store.csat.check(open.token, NOW)).toMatchObject({ ok: true, survey: { ticketId: open.ticketId } });
+      expect(await store.csat.forTicket(longExpired.ticketId)).toMatchObject({ ticketId: longExpired.ticketId });
+      expect(await count('csat_surveys')).toBe(3);
+
+      // The old ticket stays; only its provisional id is forgotten. The recent one still answers a re-sent creation.
+      expect(await store.getTicket(oldCreation.created.ticketId)).toMatchObject({ id: oldCreation.created.ticketId });
+      expect(await store.sql.all('SELECT ticket_id FROM ticket_drafts')).toEqual([{ ticket_id: newCreation.created.ticketId }]);
+      const resent = await store.applyMutation(agent, 'desk-1', { ...create(2, NOW - DAY), mutationId: 'create-2-again' }, NOW);
+      expect(resent).toMatchObject({ ok: true, created: newCreation.created });
+      expect(await retention.runNow()).toEqual({ changes: 0, appliedMutations: 0, tokens: 0, csatTokens: 0, ticketDrafts: 0 });
+    });
+
+    if (backend === 'postgres') {
+      it('runs on one node at a time: a second node on the same database skips while the first runs, and runs once it has ended (failed or not)', async () => {
+        for (let n = 0; n < 3; n++) await contactAt(n, TEST_EPOCH + n);
+        const { maxSeq } = await store.changeLogBounds();
+        const changes = await count('changes');
+        const secondNode = await another();
+        const secondRetention = startHistoryRetention({ store: secondNode, now: () => NOW, log: () => undefined, config: { firstRunMs: 3_600_000 } });
+        try {
+          // This node holds the run: the second skips it and deletes nothing.
+          const held = await store.runAlone('history-retention', async () => {
+            expect(await secondRetention.runNow()).toBeNull();
+            expect(await count('changes')).toBe(changes);
+            return 'held';
+          });
+          expect(held).toEqual({ ran: true, value: 'held' });
+          // A run that failed lets go of it too.
+          await expect(store.runAlone('history-retention', () => Promise.reject(new Error('disk full')))).rejects.toThrow('disk full');
+          expect((await secondRetention.runNow())?.changes).toBe(maxSeq);
+          expect(await count('changes')).toBe(0);
+        } finally {
+          await secondRetention.stop();
+          await secondNode.close();
+        }
+      });
+    }
   });
 }
+
+describe('history retention windows from the environment', () => {
+  it('reads whole days, leaves unset or blank ones at their defaults, and names every bad variable at once', () => {
+    expect(historyRetentionFromEnv({})).toEqual({});
+    expect(historyRetentionFromEnv({ RETENTION_CHANGE_LOG_DAYS: ' ', RETENTION_IDEMPOTENCY_DAYS: '' })).toEqual({});
+    expect(
+      historyRetentionFromEnv({
+        RETENTION_CHANGE_LOG_DAYS: '14',
+        RETENTION_IDEMPOTENCY_DAYS: '180',
+        RETENTION_EXPIRED_TOKENS_DAYS: '1',
+        RETENTION_EXPIRED_CSAT_DAYS: '3650',
+      }),
+    ).toEqual({ changeLogMs: 14 * DAY, appliedMutationsMs: 180 * DAY, expiredTokensMs: DAY, expiredCsatMs: 3650 * DAY });
+    for (const bad of ['0', '-1', '1.5', '30d', 'thirty', '3651', '1e3']) {
+      expect(() => historyRetentionFromEnv({ RETENTION_CHANGE_LOG_DAYS: bad }), bad).toThrow(RetentionConfigError);
+    }
+    expect(() => historyRetentionFromEnv({ RETENTION_CHANGE_LOG_DAYS: '0', RETENTION_EXPIRED_CSAT_DAYS: 'x', RETENTION_IDEMPOTENCY_DAYS: '90' })).toThrow(
+      'RETENTION_CHANGE_LOG_DAYS: must be a whole number of days from 1 to 3650; RETENTION_EXPIRED_CSAT_DAYS: must be a whole number of days from 1 to 3650',
+    );
+  });
+});
 
 describe('history retention in a running server', () => {
   it('runs on the server (here asked at once): a month later the log and the month-old sign-in are gone, and the server says what it removed', async () => {
@@ -149,9 +300,11 @@ describe('history retention in a running server', () => {
       expect(maxSeq).toBeGreaterThan(0);
 
       t.clock.advance(40 * DAY);
-      expect(await t.server.retention.runNow()).toEqual({ changes: maxSeq, appliedMutations: 0, tokens: 1 });
+      expect(await t.server.retention.runNow()).toEqual({ changes: maxSeq, appliedMutations: 0, tokens: 1, csatTokens: 0, ticketDrafts: 0 });
       expect(await t.store.changeLogBounds()).toEqual({ maxSeq, firstRetainedSeq: maxSeq + 1 });
-      expect(t.logLines).toContain(`retention: removed ${String(maxSeq)} change-log entries, 0 idempotency records, 1 expired tokens`);
+      expect(t.logLines).toContain(
+        `retention: removed ${String(maxSeq)} change-log entries, 0 idempotency records, 1 expired tokens, 0 expired rating links, 0 provisional ticket ids`,
+      );
     } finally {
       await t.stop();
     }

@@ -8,6 +8,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import { ATTACHMENT_LIMITS, checkReplyAttachments } from '../shared/attachments.js';
 import {
   CHANNELS,
@@ -461,13 +462,22 @@ export interface ServerWritable {
    */
   pruneChangesWrittenBefore(before: number, limit: number): Promise<number>;
   /**
-   * Forgets the oldest idempotency records (`applied_mutations`) made before `before`: those
-   * made before the (limit+1)-th oldest's time (all when fewer; when the oldest all share that
-   * time, the records of that time); returns how many went, 0 once none is left.
+   * Forgets the oldest idempotency records (`applied_mutations`) made before `before`, at most
+   * `limit` however many share one time; returns how many went, 0 once none is left.
    */
   removeAppliedMutationsBefore(before: number, limit: number): Promise<number>;
-  /** Deletes user sign-in tokens that expired before `before` (integration tokens are configuration: kept); returns how many. */
-  removeExpiredUserTokens(before: number): Promise<number>;
+  /** Deletes user sign-in tokens that expired before `before`, at most `limit` (integration tokens are configuration: kept); returns how many. */
+  removeExpiredUserTokens(before: number, limit: number): Promise<number>;
+  /** Deletes rating-link tokens (`csat_tokens`) of surveys that expired before `before`, at most `limit`; returns how many. The surveys stay. */
+  removeExpiredCsatTokens(before: number, limit: number): Promise<number>;
+  /** Forgets the provisional ids of hand-made tickets (`ticket_drafts`) mapped before `before`, at most `limit`; returns how many. The tickets stay. */
+  removeTicketDraftsBefore(before: number, limit: number): Promise<number>;
+  /**
+   * Runs `fn` unless `job` is running on another node of this database now: on PostgreSQL a
+   * session advisory try-lock held while `fn` runs (`{ ran: false }` at once when another
+   * holds it); on SQLite (one node) it just runs.
+   */
+  runAlone<T>(job: 'history-retention', fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
 }
 
 /** The server store: reads, writes, transactions and commit notifications. */
@@ -779,8 +789,81 @@ const TICKETS_BY_ID_SIZES = [8, 64, TICKETS_BY_ID_BATCH] as const;
 export const COMMITTED_AUDIENCES_SQL = 'SELECT seq, principal FROM change_audience WHERE seq > ? AND seq <= ?';
 /** Pruning the log's audiences: the same index, from the front. */
 export const PRUNE_AUDIENCES_SQL = 'DELETE FROM change_audience WHERE seq < ?';
-/** The (n+1)-th oldest idempotency record before a time (one retention batch's end): a range of migration 029's `applied_mutations_created`. */
-export const NTH_OLD_APPLIED_MUTATION_SQL = 'SELECT created_at FROM applied_mutations WHERE created_at < ? ORDER BY created_at LIMIT 1 OFFSET ?';
+/** One history-retention batch of a table: its rows oldest first (parameters: the time, then the batch size), named by its key. */
+export interface RetentionBatch {
+  table: string;
+  /** The table's alias in `from` followed by a dot, or '' without one. */
+  alias: string;
+  from: string;
+  where: string;
+  orderBy: string;
+  keys: readonly string[];
+}
+
+/** The oldest idempotency records before a time: a range of migration 029's `applied_mutations_created`. */
+export const APPLIED_MUTATIONS_BATCH: RetentionBatch = {
+  table: 'applied_mutations',
+  alias: '',
+  from: 'applied_mutations',
+  where: 'created_at < ?',
+  orderBy: 'created_at',
+  keys: ['user_id', 'client_id', 'mutation_id'],
+};
+/** User sign-in tokens expired before a time: a range of migration 030's partial index `tokens_user_expiry`. */
+export const EXPIRED_USER_TOKENS_BATCH: RetentionBatch = {
+  table: 'tokens',
+  alias: '',
+  from: 'tokens',
+  where: "kind = 'user' AND expires_at < ?",
+  orderBy: 'expires_at',
+  keys: ['token_hash'],
+};
+/**
+ * Rating-link tokens whose survey expired before a time (the time twice). A token is minted
+ * only while its survey is open, so every such token was made before that time: a range of
+ * migration 030's `csat_tokens_created`, the few of still-open surveys skipped by the join.
+ */
+export const EXPIRED_CSAT_TOKENS_BATCH: RetentionBatch = {
+  table: 'csat_tokens',
+  alias: 't.',
+  from: 'csat_tokens t JOIN csat_surveys s ON s.id = t.survey_id',
+  where: 't.created_at < ? AND s.expires_at < ?',
+  orderBy: 't.created_at',
+  keys: ['token_hash'],
+};
+/** Provisional-id mappings of hand-made tickets made before a time: a range of migration 030's `ticket_drafts_created`. */
+export const OLD_TICKET_DRAFTS_BATCH: RetentionBatch = {
+  table: 'ticket_drafts',
+  alias: '',
+  from: 'ticket_drafts',
+  where: 'created_at < ?',
+  orderBy: 'created_at',
+  keys: ['user_id', 'draft_id'],
+};
+
+/** The batch's keys, oldest first, at most the LIMIT parameter. */
+export function retentionBatchSelectSql(batch: RetentionBatch, columns: string = batch.keys.map((key) => `${batch.alias}${key}`).join(', ')): string {
+  return `SELECT ${columns} FROM ${batch.from} WHERE ${batch.where} ORDER BY ${batch.orderBy} LIMIT ?`;
+}
+
+/**
+ * Deletes the batch's rows, never more than its LIMIT. PostgreSQL by their ctids, fetched
+ * once (`ARRAY(…)`): with `key IN (SELECT …)` it hash-joins the batch against a scan of the
+ * whole table. SQLite looks each key up in the primary key.
+ */
+export function retentionBatchDeleteSql(batch: RetentionBatch, dialect: SqlDialect): string {
+  if (dialect === 'postgres') return `DELETE FROM ${batch.table} WHERE ctid = ANY(ARRAY(${retentionBatchSelectSql(batch, `${batch.alias}ctid`)}))`;
+  const key = batch.keys.length === 1 ? batch.keys[0]! : `(${batch.keys.join(', ')})`;
+  return `DELETE FROM ${batch.table} WHERE ${key} IN (${retentionBatchSelectSql(batch)})`;
+}
+
+export const OLD_APPLIED_MUTATIONS_SQL = retentionBatchSelectSql(APPLIED_MUTATIONS_BATCH);
+export const EXPIRED_USER_TOKENS_SQL = retentionBatchSelectSql(EXPIRED_USER_TOKENS_BATCH);
+export const EXPIRED_CSAT_TOKENS_SQL = retentionBatchSelectSql(EXPIRED_CSAT_TOKENS_BATCH);
+export const OLD_TICKET_DRAFTS_SQL = retentionBatchSelectSql(OLD_TICKET_DRAFTS_BATCH);
+
+/** The session advisory lock key of the history retention's run (PostgreSQL): one node of a cluster runs it at a time. */
+const HISTORY_RETENTION_LOCK_KEY = 0x0d_e5_c0_03;
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -820,7 +903,7 @@ export async function openPostgresServerStore(options: PostgresServerStoreOption
     await db.close();
     throw error;
   }
-  return createServerStore(db, { filePath: null, log: options.log, announceCommits: options.announceCommits ?? false });
+  return createServerStore(db, { filePath: null, log: options.log, announceCommits: options.announceCommits ?? false, sessionLocks: db.pool });
 }
 
 /** The advisory lock key of the routing engine's turn (PostgreSQL). */
@@ -836,8 +919,18 @@ interface TransactionContext {
   rollupPending: Set<string>;
 }
 
-function createServerStore(db: SqlDatabase, options: { filePath: string | null; log?: (line: string) => void; announceCommits?: boolean }): ServerStore {
+function createServerStore(
+  db: SqlDatabase,
+  options: {
+    filePath: string | null;
+    log?: (line: string) => void;
+    announceCommits?: boolean;
+    /** PostgreSQL's pool, for session advisory locks held across transactions (`runAlone`). */
+    sessionLocks?: Pick<pg.Pool, 'connect'>;
+  },
+): ServerStore {
   const log = options.log ?? ((line: string) => console.error(line));
+  const sessionLocks = options.sessionLocks ?? null;
   const dialect = db.dialect;
   const postgres = dialect === 'postgres';
   /** `SELECT … FOR UPDATE` on PostgreSQL; SQLite's one writer already serialises. */
@@ -1063,20 +1156,51 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     });
   }
 
-  function removeAppliedMutationsBefore(before: number, limit: number): Promise<number> {
-    return transaction(async () => {
-      const nth = await ex().get<{ created_at: number }>(NTH_OLD_APPLIED_MUTATION_SQL, [before, limit]);
-      // Up to (not including) the time of the (limit+1)-th oldest: about `limit` rows, never one written at or after `before`.
-      const upTo = nth ? Number(nth.created_at) : before;
-      const deleted = (await ex().run('DELETE FROM applied_mutations WHERE created_at < ?', [upTo])).changes;
-      // The oldest records all share that time (one push's batch): that time's records go together, so the next call moves on.
-      if (deleted === 0 && nth) return (await ex().run('DELETE FROM applied_mutations WHERE created_at = ?', [upTo])).changes;
-      return deleted;
-    });
+  /** One batch, its own short transaction; how many rows went. */
+  function removeBatch(batch: RetentionBatch, params: readonly SqlValue[]): Promise<number> {
+    return transaction(async () => (await ex().run(retentionBatchDeleteSql(batch, dialect), params)).changes);
   }
 
-  function removeExpiredUserTokens(before: number): Promise<number> {
-    return transaction(async () => (await ex().run("DELETE FROM tokens WHERE kind = 'user' AND expires_at < ?", [before])).changes);
+  function removeAppliedMutationsBefore(before: number, limit: number): Promise<number> {
+    return removeBatch(APPLIED_MUTATIONS_BATCH, [before, limit]);
+  }
+
+  function removeExpiredUserTokens(before: number, limit: number): Promise<number> {
+    return removeBatch(EXPIRED_USER_TOKENS_BATCH, [before, limit]);
+  }
+
+  function removeExpiredCsatTokens(before: number, limit: number): Promise<number> {
+    return removeBatch(EXPIRED_CSAT_TOKENS_BATCH, [before, before, limit]);
+  }
+
+  function removeTicketDraftsBefore(before: number, limit: number): Promise<number> {
+    return removeBatch(OLD_TICKET_DRAFTS_BATCH, [before, limit]);
+  }
+
+  async function runAlone<T>(job: 'history-retention', fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    if (!sessionLocks) return { ran: true, value: await fn() };
+    const key = { 'history-retention': HISTORY_RETENTION_LOCK_KEY }[job];
+    // A session lock on a connection of its own: the job's batches are many short transactions on other connections.
+    const client = await sessionLocks.connect();
+    let held = false;
+    try {
+      held = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [key])).rows[0]!.locked;
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+    if (!held) {
+      client.release();
+      return { ran: false };
+    }
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      let unlocked = true;
+      await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => (unlocked = false));
+      // Not unlocked: the connection is closed instead, and ending its session releases the lock.
+      client.release(unlocked ? undefined : true);
+    }
   }
 
   // --- users and tokens ------------------------------------------------------------------
@@ -2562,6 +2686,9 @@ function createServerStore(db: SqlDatabase, options: { filePath: string | null; 
     pruneChangesWrittenBefore,
     removeAppliedMutationsBefore,
     removeExpiredUserTokens,
+    removeExpiredCsatTokens,
+    removeTicketDraftsBefore,
+    runAlone,
     cti,
     pii,
     queue,

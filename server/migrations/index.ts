@@ -30,6 +30,7 @@ import { migration025ReportRollup } from './025-report-rollup.js';
 import { migration026WrapUpStarts } from './026-wrap-up-starts.js';
 import { migration027ReplyUploadQuota } from './027-reply-upload-quota.js';
 import { migration029HistoryRetention } from './029-history-retention.js';
+import { migration030RetentionMore } from './030-retention-more.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -63,6 +64,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration026WrapUpStarts,
   migration027ReplyUploadQuota,
   migration029HistoryRetention,
+  migration030RetentionMore,
 ];
 
 /** Versions already applied to this database, ascending. */

@@ -1,7 +1,7 @@
 /** PostgreSQL migration 020 on a real throwaway database: the retention's and the commit stream's reads by seq and by age go through indexes after it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { COMMITTED_AUDIENCES_SQL, NTH_OLD_APPLIED_MUTATION_SQL, PRUNE_AUDIENCES_SQL } from '../../store.js';
+import { COMMITTED_AUDIENCES_SQL, OLD_APPLIED_MUTATIONS_SQL, PRUNE_AUDIENCES_SQL } from '../../store.js';
 import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
 import { migratePostgres } from './index.js';
 
@@ -50,7 +50,7 @@ describe('PostgreSQL migration 020 history retention', () => {
     }
     // Before: the audiences of a few seqs walk the whole primary key (seq is not its first column); the oldest records, the whole table.
     expect(await plan(COMMITTED_AUDIENCES_SQL, [1, 2])).toMatch(/Scan (using|on) change_audience_pkey/);
-    expect(await plan(NTH_OLD_APPLIED_MUTATION_SQL, [250, 1])).toMatch(/Seq Scan on applied_mutations/);
+    expect(await plan(OLD_APPLIED_MUTATIONS_SQL, [250, 1])).toMatch(/Seq Scan on applied_mutations/);
 
     expect(await migratePostgres(db, 20)).toEqual([20]);
     const indexes = await db.all<{ indexname: string; indexdef: string }>(
@@ -64,12 +64,12 @@ describe('PostgreSQL migration 020 history retention', () => {
     await db.run('ANALYZE applied_mutations');
     expect(await plan(COMMITTED_AUDIENCES_SQL, [1, 2])).toMatch(/(Index|Bitmap Index) Scan (using|on) change_audience_seq/);
     expect(await plan(PRUNE_AUDIENCES_SQL, [2])).toMatch(/(Index|Bitmap Index) Scan (using|on) change_audience_seq/);
-    expect(await plan(NTH_OLD_APPLIED_MUTATION_SQL, [250, 1])).toMatch(/Index (Only )?Scan using applied_mutations_created/);
+    expect(await plan(OLD_APPLIED_MUTATIONS_SQL, [250, 1])).toMatch(/Index (Only )?Scan using applied_mutations_created/);
     expect((await db.all<{ principal: string }>(`${COMMITTED_AUDIENCES_SQL} ORDER BY principal`, [1, 2])).map((row) => row.principal)).toEqual([
       'agent:a2',
       'queue:chat',
     ]);
-    expect(await db.get(NTH_OLD_APPLIED_MUTATION_SQL, [250, 1])).toEqual({ created_at: 200 });
+    expect(await db.all(OLD_APPLIED_MUTATIONS_SQL, [250, 1])).toEqual([{ user_id: 'a1', client_id: 'ws', mutation_id: 'm1' }]);
     expect(Number((await db.get<{ n: string }>('SELECT COUNT(*) AS n FROM change_audience'))?.n)).toBe(6);
     expect(await migratePostgres(db, 20)).toEqual([]);
   });

@@ -24,6 +24,7 @@ import { postgresMigration016ReportRollup } from './016-report-rollup.js';
 import { postgresMigration017WrapUpStarts } from './017-wrap-up-starts.js';
 import { postgresMigration018ReplyUploadQuota } from './018-reply-upload-quota.js';
 import { postgresMigration020HistoryRetention } from './020-history-retention.js';
+import { postgresMigration021RetentionMore } from './021-retention-more.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -48,6 +49,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration017WrapUpStarts,
   postgresMigration018ReplyUploadQuota,
   postgresMigration020HistoryRetention,
+  postgresMigration021RetentionMore,
 ];
 
 /** The advisory lock key of schema migration (any constant; the change log's key differs). */
