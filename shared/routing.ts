@@ -211,8 +211,52 @@ export const presenceChangedSchema = z.object({
 });
 export type PresenceChanged = z.infer<typeof presenceChangedSchema>;
 
-export const agentsPushSchema = z.object({ agents: z.array(agentStatusSchema), at: z.number().int().nonnegative() });
+/**
+ * The leads' roster (`lead:agents`). `complete`: `agents` is the whole roster (on connect, after
+ * another lead connected, on a new routing leader); otherwise only the agents whose status
+ * changed since the previous push, and `removed` the ones no longer on it (a user made a lead).
+ * A push without `complete` (an older server) is the whole roster. Every field of a status is
+ * a fact or a timestamp, never a duration, so an agent nothing happened to is never re-sent.
+ */
+export const agentsPushSchema = z.object({
+  agents: z.array(agentStatusSchema),
+  at: z.number().int().nonnegative(),
+  complete: z.boolean().default(true),
+  removed: z.array(entityIdSchema).default([]),
+});
 export type AgentsPush = z.infer<typeof agentsPushSchema>;
+
+/** Whether two JSON-like values (plain objects, arrays, primitives) are the same: comparing statuses costs less than serialising them. */
+function sameJsonValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameJsonValue(item, b[i]));
+  }
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  return aKeys.every((key) => sameJsonValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+}
+
+/** The roster push that takes a lead who holds `previous` to `current`: the changed and new agents, and the ones gone. */
+export function agentsDiff(previous: ReadonlyMap<string, AgentStatus>, current: readonly AgentStatus[], at: number): AgentsPush {
+  const changed = current.filter((agent) => {
+    const known = previous.get(agent.userId);
+    return known === undefined || !sameJsonValue(known, agent);
+  });
+  const present = new Set(current.map((agent) => agent.userId));
+  const removed = [...previous.keys()].filter((userId) => !present.has(userId));
+  return { agents: changed, at, complete: false, removed };
+}
+
+/** A roster with a push applied: a complete push replaces it, a partial one updates and removes agents (a new map; `roster` is left as it was). */
+export function applyAgentsPush(roster: ReadonlyMap<string, AgentStatus>, push: AgentsPush): Map<string, AgentStatus> {
+  const next = push.complete ? new Map<string, AgentStatus>() : new Map(roster);
+  for (const userId of push.removed) next.delete(userId);
+  for (const agent of push.agents) next.set(agent.userId, agent);
+  return next;
+}
 
 // ---------------------------------------------------------------------------------------
 // Audit trail (routing decisions and overrides, newest last)
