@@ -226,24 +226,48 @@ export const agentsPushSchema = z.object({
 });
 export type AgentsPush = z.infer<typeof agentsPushSchema>;
 
-/** Whether two JSON-like values (plain objects, arrays, primitives) are the same: comparing statuses costs less than serialising them. */
-function sameJsonValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => sameJsonValue(item, b[i]));
-  }
-  const aKeys = Object.keys(a);
-  if (aKeys.length !== Object.keys(b).length) return false;
-  return aKeys.every((key) => sameJsonValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+const sameValue = <T>(a: T, b: T): boolean => a === b;
+const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((item, i) => item === b[i]);
+const sameCapacity = (a: Capacity, b: Capacity): boolean => a.phone === b.phone && a.chat === b.chat && a.social === b.social && a.email === b.email;
+
+/** How each field of a status is compared: typed over every key, so a field added to the schema must say how it is compared. */
+const AGENT_STATUS_FIELDS: { [K in keyof AgentStatus]-?: (a: AgentStatus[K], b: AgentStatus[K]) => boolean } = {
+  userId: sameValue,
+  username: sameValue,
+  displayName: sameValue,
+  presence: sameValue,
+  presenceCause: sameValue,
+  presenceSince: sameValue,
+  awayReason: sameValue,
+  connected: sameValue,
+  capacity: sameCapacity,
+  phoneBlocksChat: sameValue,
+  onCall: sameValue,
+  wrapUpUntil: sameValue,
+  wrapUpChannel: sameValue,
+  load: sameCapacity,
+  openTickets: sameValue,
+  offers: sameValue,
+  channels: sameList,
+  groups: sameList,
+  tier: sameValue,
+  senior: sameValue,
+  languages: sameList,
+  lastAssignedAt: sameValue,
+};
+const AGENT_STATUS_COMPARISONS = Object.entries(AGENT_STATUS_FIELDS) as Array<[keyof AgentStatus, (a: unknown, b: unknown) => boolean]>;
+
+/** Whether the two statuses say the same: field by field (a roster of 1,000 is compared every push; serialising it is what the diff saves). */
+export function sameAgentStatus(a: AgentStatus, b: AgentStatus): boolean {
+  for (const [key, same] of AGENT_STATUS_COMPARISONS) if (!same(a[key], b[key])) return false;
+  return true;
 }
 
 /** The roster push that takes a lead who holds `previous` to `current`: the changed and new agents, and the ones gone. */
 export function agentsDiff(previous: ReadonlyMap<string, AgentStatus>, current: readonly AgentStatus[], at: number): AgentsPush {
   const changed = current.filter((agent) => {
     const known = previous.get(agent.userId);
-    return known === undefined || !sameJsonValue(known, agent);
+    return known === undefined || !sameAgentStatus(known, agent);
   });
   const present = new Set(current.map((agent) => agent.userId));
   const removed = [...previous.keys()].filter((userId) => !present.has(userId));
