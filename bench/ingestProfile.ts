@@ -18,6 +18,7 @@
  * `PROFILE_ONLINE=1` (direct mode): the agents are connected and available and accept every
  * offer as their batch commits, as the phase's light agents do, so routing places each contact
  * among `PROFILE_AGENTS` candidates (the phase's 1,000: `PROFILE_AGENTS=1000`).
+ * `PROFILE_LEAD=1`: a lead is connected to routing (no socket), so the leads' roster is pushed.
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -177,6 +178,18 @@ async function main(): Promise<void> {
       await server.routing.connect(user, `profile-${id}`);
       await server.routing.setPresence(id, 'available', 'self', null);
     }
+  }
+  if (process.env.PROFILE_LEAD === '1') {
+    // Routing counts a lead as watching the roster; no socket here, so this is the server's side of the push (build, diff, encode), not its writes.
+    const lead = await server.store.createUser({
+      id: 'profile-lead',
+      username: 'profile-lead',
+      password: 'profile-lead-password',
+      displayName: 'Lead',
+      role: 'lead',
+      channels: [],
+    });
+    await server.routing.connect(lead, 'profile-lead');
   }
   const accepts: Array<Promise<unknown>> = [];
   const run = (count: number, first: number) =>

@@ -211,8 +211,76 @@ export const presenceChangedSchema = z.object({
 });
 export type PresenceChanged = z.infer<typeof presenceChangedSchema>;
 
-export const agentsPushSchema = z.object({ agents: z.array(agentStatusSchema), at: z.number().int().nonnegative() });
+/**
+ * The leads' roster (`lead:agents`). `complete`: `agents` is the whole roster (on connect, after
+ * another lead connected, on a new routing leader); otherwise only the agents whose status
+ * changed since the previous push, and `removed` the ones no longer on it (a user made a lead).
+ * A push without `complete` (an older server) is the whole roster. Every field of a status is
+ * a fact or a timestamp, never a duration, so an agent nothing happened to is never re-sent.
+ */
+export const agentsPushSchema = z.object({
+  agents: z.array(agentStatusSchema),
+  at: z.number().int().nonnegative(),
+  complete: z.boolean().default(true),
+  removed: z.array(entityIdSchema).default([]),
+});
 export type AgentsPush = z.infer<typeof agentsPushSchema>;
+
+const sameValue = <T>(a: T, b: T): boolean => a === b;
+const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((item, i) => item === b[i]);
+const sameCapacity = (a: Capacity, b: Capacity): boolean => a.phone === b.phone && a.chat === b.chat && a.social === b.social && a.email === b.email;
+
+/** How each field of a status is compared: typed over every key, so a field added to the schema must say how it is compared. */
+const AGENT_STATUS_FIELDS: { [K in keyof AgentStatus]-?: (a: AgentStatus[K], b: AgentStatus[K]) => boolean } = {
+  userId: sameValue,
+  username: sameValue,
+  displayName: sameValue,
+  presence: sameValue,
+  presenceCause: sameValue,
+  presenceSince: sameValue,
+  awayReason: sameValue,
+  connected: sameValue,
+  capacity: sameCapacity,
+  phoneBlocksChat: sameValue,
+  onCall: sameValue,
+  wrapUpUntil: sameValue,
+  wrapUpChannel: sameValue,
+  load: sameCapacity,
+  openTickets: sameValue,
+  offers: sameValue,
+  channels: sameList,
+  groups: sameList,
+  tier: sameValue,
+  senior: sameValue,
+  languages: sameList,
+  lastAssignedAt: sameValue,
+};
+const AGENT_STATUS_COMPARISONS = Object.entries(AGENT_STATUS_FIELDS) as Array<[keyof AgentStatus, (a: unknown, b: unknown) => boolean]>;
+
+/** Whether the two statuses say the same: field by field (a roster of 1,000 is compared every push; serialising it is what the diff saves). */
+export function sameAgentStatus(a: AgentStatus, b: AgentStatus): boolean {
+  for (const [key, same] of AGENT_STATUS_COMPARISONS) if (!same(a[key], b[key])) return false;
+  return true;
+}
+
+/** The roster push that takes a lead who holds `previous` to `current`: the changed and new agents, and the ones gone. */
+export function agentsDiff(previous: ReadonlyMap<string, AgentStatus>, current: readonly AgentStatus[], at: number): AgentsPush {
+  const changed = current.filter((agent) => {
+    const known = previous.get(agent.userId);
+    return known === undefined || !sameAgentStatus(known, agent);
+  });
+  const present = new Set(current.map((agent) => agent.userId));
+  const removed = [...previous.keys()].filter((userId) => !present.has(userId));
+  return { agents: changed, at, complete: false, removed };
+}
+
+/** A roster with a push applied: a complete push replaces it, a partial one updates and removes agents (a new map; `roster` is left as it was). */
+export function applyAgentsPush(roster: ReadonlyMap<string, AgentStatus>, push: AgentsPush): Map<string, AgentStatus> {
+  const next = push.complete ? new Map<string, AgentStatus>() : new Map(roster);
+  for (const userId of push.removed) next.delete(userId);
+  for (const agent of push.agents) next.set(agent.userId, agent);
+  return next;
+}
 
 // ---------------------------------------------------------------------------------------
 // Audit trail (routing decisions and overrides, newest last)

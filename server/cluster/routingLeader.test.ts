@@ -8,11 +8,21 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { leadReassignResultSchema, offerResponseResultSchema, presenceResultSchema } from '../../shared/routing.js';
+import {
+  agentsPushSchema,
+  agentsResultSchema,
+  applyAgentsPush,
+  leadReassignResultSchema,
+  offerResponseResultSchema,
+  presenceResultSchema,
+  type AgentsPush,
+  type AgentStatus,
+} from '../../shared/routing.js';
 import { getJson, seedTestOrganisation, type TestServer } from '../testHarness.js';
 import { askRouting, connectRoutingClient, createTestCluster, postInbound, type TestCluster } from '../testing/cluster.js';
 import { adminUserResultSchema, DEFAULT_POLICIES, policiesResultSchema } from '../../shared/admin.js';
-import type { Mutation } from '../../shared/sync.js';
+import { ackSchema, type Mutation } from '../../shared/sync.js';
+import { askSocket } from '../testing/sockets.js';
 import { startLeaderRpc } from './leaderRpc.js';
 
 let cluster: TestCluster;
@@ -104,6 +114,41 @@ describe('routing on a cluster of two nodes', () => {
     expect(a.logLines.join('\n')).toContain('routing rpc: a message on');
     expect(a.logLines.join('\n')).toContain('routing rpc: a malformed request was ignored');
   }, 30_000);
+
+  it("a lead on the follower is sent the leader's roster changes only, and holds (like the follower's own copy) the leader's roster", async () => {
+    const agent1 = await connectAs(a, 'agent1');
+    await connectAs(b, 'agent2');
+    // Changes with no lead anywhere: the follower's copy follows them all the same (web chat and transfers read it).
+    await askRouting(await connectAs(b, 'agent3'), 'presence:set', { presence: 'busy' }, presenceResultSchema);
+    const leaderRoster = () => new Map(a.server.routing.agents().map((agent) => [agent.userId, agent]));
+    let roster = new Map<string, AgentStatus>();
+    const pushes: AgentsPush[] = [];
+    const lead = await cluster.connect(b, 'lead1', {
+      listen: (opened) =>
+        opened.on('lead:agents', (raw) => {
+          const push = agentsPushSchema.parse(raw);
+          pushes.push(push);
+          roster = applyAgentsPush(roster, push);
+        }),
+    });
+    await vi.waitFor(() => expect(roster).toEqual(leaderRoster()), { timeout: 10_000 });
+    const before = pushes.length;
+
+    await askRouting(agent1, 'presence:set', { presence: 'away' }, presenceResultSchema);
+    await vi.waitFor(() => expect(roster.get('agent1')?.presence).toBe('away'), { timeout: 10_000 });
+    const since = pushes.slice(before);
+    expect(since.every((push) => !push.complete)).toBe(true);
+    expect(new Set(since.flatMap((push) => push.agents.map((agent) => agent.userId)))).toEqual(new Set(['agent1']));
+    expect(roster).toEqual(leaderRoster());
+    // The follower answers a lead's request from its own copy, kept by the same changes.
+    await vi.waitFor(
+      async () => {
+        const asked = ackSchema(agentsResultSchema).parse(await askSocket(lead, 'lead:agents', {}, 10_000));
+        expect(asked.ok && new Map(asked.result.agents.map((agent) => [agent.userId, agent]))).toEqual(leaderRoster());
+      },
+      { timeout: 10_000 },
+    );
+  }, 60_000);
 
   it('says at once, with a clear error, when no node leads', async () => {
     const rpc = await startLeaderRpc({ redisUrl: cluster.redis.url, keyPrefix: `${cluster.redis.prefix}elsewhere:`, log: () => undefined, timeoutMs: 300 });

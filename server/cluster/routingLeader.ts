@@ -25,10 +25,14 @@
  * reconciliation with every node's sockets lets the agent go in the end anyway.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { User } from '../../shared/domain.js';
 import {
   agentsPushSchema,
+  applyAgentsPush,
   routingCallResultSchemas,
+  type AgentsPush,
   type AgentStatus,
   type PresenceChanged,
   type RoutingAnswer,
@@ -93,6 +97,12 @@ export interface ClusterRouting {
   stop(): Promise<void>;
 }
 
+/** How often the leader sends the other nodes the whole roster (between two, only what changed). */
+const ROSTER_REFRESH_MS = 10_000;
+
+/** The leader's roster push to the other nodes: `seq` counts the pushes of one node's run as leader (`from`). */
+const rosterBroadcastSchema = z.object({ from: z.string(), seq: z.number().int().positive(), push: agentsPushSchema });
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -143,30 +153,59 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
   let stopped = false;
   /** This node's sockets whose connect is on its way to routing; a socket that closes meanwhile is dropped, ending its tries. */
   const connecting = new Set<string>();
-  /** The leader's latest agent statuses, for this node's leads and web chat (pushed by the leader). */
-  let agentsHeard: AgentStatus[] = [];
-  let lastAgentsBroadcast = 0;
+  /**
+   * The leader's latest agent statuses, for this node's leads and web chat: the leader sends
+   * the changes as they happen and the whole roster every ROSTER_REFRESH_MS. A change heard
+   * out of turn (a push missed while Redis reconnected, a new leader) is not applied: the
+   * roster heard stays as it was until the next complete one.
+   */
+  let agentsHeard = new Map<string, AgentStatus>();
+  let agentsHeardList: AgentStatus[] = [];
+  /** Whose pushes `agentsHeard` follows (a node's run as leader) and the last one applied; null: waiting for a complete push. */
+  let heardFrom: string | null = null;
+  let heardSeq = 0;
+  /** This node's pushes as leader: numbered, so a follower knows when it missed one. */
+  const broadcastFrom = `${options.nodeId}:${randomUUID()}`;
+  let broadcastSeq = 0;
+  let lastCompleteBroadcast = 0;
 
   rpc.onBroadcast((raw) => {
     try {
-      const push = agentsPushSchema.safeParse(JSON.parse(raw));
-      if (push.success) agentsHeard = push.data.agents;
-      else log('cluster routing: a malformed agents push was ignored');
+      const message = rosterBroadcastSchema.safeParse(JSON.parse(raw));
+      if (!message.success) {
+        log('cluster routing: a malformed agents push was ignored');
+        return;
+      }
+      const { from, seq, push } = message.data;
+      if (!push.complete && (from !== heardFrom || seq !== heardSeq + 1)) {
+        // Out of turn: applying it would leave a roster missing what came between; the next complete one mends it.
+        heardFrom = null;
+        return;
+      }
+      agentsHeard = applyAgentsPush(agentsHeard, push);
+      agentsHeardList = [...agentsHeard.values()];
+      heardFrom = from;
+      heardSeq = seq;
     } catch {
       log('cluster routing: an agents push that is not JSON was ignored');
     }
   });
 
   const rooms = routingOutlet(io);
-  function broadcastAgents(agents: AgentStatus[], at: number): void {
-    lastAgentsBroadcast = at;
-    rpc.broadcast(JSON.stringify({ agents, at })).catch((error: unknown) => log(`cluster routing: agents push failed: ${messageOf(error)}`));
+  function broadcastAgents(push: AgentsPush): void {
+    if (push.complete) lastCompleteBroadcast = push.at;
+    broadcastSeq += 1;
+    rpc
+      .broadcast(JSON.stringify({ from: broadcastFrom, seq: broadcastSeq, push }))
+      .catch((error: unknown) => log(`cluster routing: agents push failed: ${messageOf(error)}`));
   }
   const outlet: RoutingOutlet = {
     ...rooms,
-    agents(agents, at) {
-      rooms.agents(agents, at);
-      broadcastAgents(agents, at);
+    // The other nodes' copy serves web chat ("is anyone there") and transfers with or without a lead watching.
+    followsRoster: true,
+    agents(push, watched) {
+      rooms.agents(push, watched);
+      broadcastAgents(push);
     },
   };
 
@@ -334,8 +373,8 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
         if (presence) outlet.presence(user.id, presence);
       }
     }
-    // Followers starting after the last change still learn the agents' statuses.
-    if (since - lastAgentsBroadcast >= 10_000) broadcastAgents(current.agents(), since);
+    // Followers starting (or having missed a change) learn the whole roster again.
+    if (since - lastCompleteBroadcast >= ROSTER_REFRESH_MS) broadcastAgents({ agents: current.agents(), at: since, complete: true, removed: [] });
   }
 
   async function elected(epoch: number): Promise<void> {
@@ -461,7 +500,7 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
       // This node is closing: the leader lets its sockets go when it reconciles.
       if (!stopped) await forwardDisconnect(user, connectionId);
     },
-    agents: () => service?.agents() ?? agentsHeard,
+    agents: () => service?.agents() ?? agentsHeardList,
     setPresence: (userId, presence, cause, byName, awayReason) => run({ op: 'setPresence', userId, presence, cause, byName, awayReason: awayReason ?? null }),
     setCapacity: (userId, capacity, phoneBlocksChat) =>
       run({ op: 'setCapacity', userId, capacity, ...(phoneBlocksChat !== undefined ? { phoneBlocksChat } : {}) }),

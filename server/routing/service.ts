@@ -16,17 +16,19 @@
  */
 import { DEFAULT_POLICIES, offerTimeoutMsOf, wrapUpMsOf } from '../../shared/admin.js';
 import { canUserSeeTicket, isOpenStatus, type Role, type Ticket, type User } from '../../shared/domain.js';
-import type {
-  AgentStatus,
-  AwayReason,
-  Capacity,
-  OfferWithdrawn,
-  Presence,
-  PresenceCause,
-  PresenceChanged,
-  RoutingAuditEntry,
-  RoutingOffer,
-  ReassignOutcome,
+import {
+  agentsDiff,
+  type AgentsPush,
+  type AgentStatus,
+  type AwayReason,
+  type Capacity,
+  type OfferWithdrawn,
+  type Presence,
+  type PresenceCause,
+  type PresenceChanged,
+  type RoutingAuditEntry,
+  type RoutingOffer,
+  type ReassignOutcome,
 } from '../../shared/routing.js';
 import type { RoutingDecision, TicketRouter } from '../routing.js';
 import { SyncRefusal } from '../sync.js';
@@ -43,7 +45,14 @@ export interface RoutingOutlet {
   offer(agentId: string, offer: RoutingOffer, role: Role | null): void;
   offerWithdrawn(agentId: string, withdrawn: OfferWithdrawn): void;
   presence(agentId: string, change: PresenceChanged): void;
-  agents(agents: AgentStatus[], at: number): void;
+  /**
+   * The leads' roster changed: `push` is complete, or holds only what changed since the previous
+   * one. `watched`: a lead or admin is connected (on any node: routing hears every node's
+   * connections); without one this is only called when `followsRoster` asks for it.
+   */
+  agents(push: AgentsPush, watched: boolean): void;
+  /** Every roster change is wanted even with no lead watching (a cluster's other nodes keep a copy for web chat and transfers). */
+  readonly followsRoster?: boolean;
 }
 
 /** A refusal the socket layer turns into an error ack. */
@@ -169,6 +178,13 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   const closedConnections = new Set<string>();
   /** Operations started and not yet ended (`idle`). */
   const running = new Set<Promise<unknown>>();
+  /** Connected users who are leads or admins (their sockets are in the leads' room): the roster is pushed only while one is. */
+  const leadUsers = new Set<string>();
+  /**
+   * The roster as last pushed (what every watching lead holds), the base of the next push's
+   * diff; null: the next push is complete (nobody was watching, or a lead just connected).
+   */
+  let rosterPushed: Map<string, AgentStatus> | null = null;
 
   function track<T>(operation: Promise<T>): Promise<T> {
     running.add(operation);
@@ -399,12 +415,43 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     }
   }
 
+  function leadsWatching(): boolean {
+    for (const userId of leadUsers) if ((connections.get(userId)?.size ?? 0) > 0) return true;
+    return false;
+  }
+
+  /**
+   * The leads' roster: nothing is built while no lead or admin is connected anywhere (and no
+   * other node keeps a copy); otherwise only the agents changed since the previous push, or the
+   * whole roster when there is no previous push to build on.
+   */
+  function pushRoster(): void {
+    if (!outlet) return;
+    const watched = leadsWatching();
+    if (!watched && outlet.followsRoster !== true) {
+      rosterPushed = null;
+      return;
+    }
+    const at = now();
+    const current = engine.agentStatuses();
+    if (!rosterPushed) {
+      rosterPushed = new Map(current.map((agent) => [agent.userId, agent]));
+      outlet.agents({ agents: current, at, complete: true, removed: [] }, watched);
+      return;
+    }
+    const push = agentsDiff(rosterPushed, current, at);
+    if (push.agents.length === 0 && push.removed.length === 0) return;
+    for (const userId of push.removed) rosterPushed.delete(userId);
+    for (const agent of push.agents) rosterPushed.set(agent.userId, agent);
+    outlet.agents(push, watched);
+  }
+
   function scheduleAgentsPush(): void {
     if (agentsPushTimer || !outlet || stopped) return;
     agentsPushTimer = setTimeout(() => {
       agentsPushTimer = null;
       if (stopped) return;
-      outlet?.agents(engine.agentStatuses(), now());
+      pushRoster();
       pushSkips();
     }, throttleMs);
     agentsPushTimer.unref?.();
@@ -617,6 +664,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       if (!mine) connections.set(user.id, (mine = new Map<string, number>()));
       const known = mine.has(connectionId);
       mine.set(connectionId, mine.get(connectionId) ?? now());
+      if (user.role !== 'agent' && !known) {
+        leadUsers.add(user.id);
+        // Everyone watching gets the whole roster next, through the same room as the diffs: on a
+        // cluster the roster this lead's node sent on connect may be older than a diff it got first.
+        rosterPushed = null;
+      }
       return track(
         (async () => {
           if (openOffers) openOffers(await service.openOffers(user.id));
@@ -632,6 +685,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
             if (status)
               lastPresence.set(user.id, presenceChange(user.id, status.presence, status.presenceCause, status.awayReason, null, status.presenceSince));
           }
+          if (user.role !== 'agent') scheduleAgentsPush();
         })(),
       );
     },
@@ -643,7 +697,10 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       if (closedConnections.size > CLOSED_CONNECTIONS_KEPT) closedConnections.delete(closedConnections.values().next().value!);
       const mine = connections.get(user.id);
       if (!mine?.delete(connectionId)) return;
-      if (mine.size === 0) connections.delete(user.id);
+      if (mine.size === 0) {
+        connections.delete(user.id);
+        leadUsers.delete(user.id);
+      }
       await track(decide(null, () => effectsOnly(engine.disconnect(user.id, now()))));
     },
 

@@ -47,7 +47,10 @@ export function routingOutlet(io: SyncServer): RoutingOutlet {
     offer: (agentId, offer, role) => io.to(userRoom(agentId)).emit('routing:offer', forRole(role, offer, maskOffer)),
     offerWithdrawn: (agentId, withdrawn) => io.to(userRoom(agentId)).emit('routing:offerWithdrawn', withdrawn),
     presence: (agentId, change) => io.to(userRoom(agentId)).emit('presence:changed', change),
-    agents: (agents, at) => io.to(LEADS_ROOM).emit('lead:agents', { agents, at }),
+    // Nobody in the leads' room on any node: nothing to serialise (routing knows every node's connections).
+    agents: (push, watched) => {
+      if (watched) io.to(LEADS_ROOM).emit('lead:agents', push);
+    },
   };
 }
 
@@ -67,7 +70,7 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
       .then(({ offers, presence }) => {
         for (const offer of offers) socket.emit('routing:offer', forRole(user.role, offer, maskOffer));
         if (presence) socket.emit('presence:changed', presence);
-        if (user.role !== 'agent') socket.emit('lead:agents', { agents: port.agents(), at: deps.now() });
+        if (user.role !== 'agent') socket.emit('lead:agents', { agents: port.agents(), at: deps.now(), complete: true, removed: [] });
       })
       .catch(log('connect'));
     socket.on('disconnect', () => void port.disconnect(user, socket.id).catch(log('disconnect')));

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../server/app.js';
-import type { RoutingOffer } from '../../../shared/routing.js';
+import type { AgentStatus, RoutingOffer } from '../../../shared/routing.js';
 import type { RpcErrorCode, RpcEventName, RpcEvents, RpcMethod, RpcParams } from '../../../shared/rpc.js';
 import type { WorkstationCore } from '../api.js';
 import { createWorkstationCore } from '../index.js';
@@ -197,6 +197,19 @@ describe('routing through the workstation core', () => {
     await waitUntil(agent, 'agent6 hears the lead set them away', () => agentLast.presence?.presence === 'away' && agentLast.presence.cause === 'lead');
     expect(agentLast.presence?.byName).toBe('李主管');
     await call(lead, 'lead.setPresence', { userId: 'agent6', presence: 'available' });
+    // The server pushes only the agents that changed; the core merges them into the whole roster.
+    const byId = (agents: readonly AgentStatus[]) => JSON.stringify([...agents].sort((x, y) => x.userId.localeCompare(y.userId)));
+    await waitUntil(lead, "the pushed roster is the server's, capacity and presence included", () => {
+      const pushed = leadLast.agents?.agents ?? [];
+      return pushed.find((a) => a.userId === 'agent6')?.capacity.chat === 5 && byId(pushed) === byId(server.routing.agents());
+    });
+    expect(leadLast.agents!.agents.length).toBeGreaterThan(1);
+    // That push went out, so the next one carries agent6 alone: the core still shows everyone.
+    await call(lead, 'lead.setCapacity', { userId: 'agent6', capacity: { chat: 4 } });
+    await waitUntil(lead, 'the next change is merged into the roster', () => {
+      const pushed = leadLast.agents?.agents ?? [];
+      return pushed.find((a) => a.userId === 'agent6')?.capacity.chat === 4 && byId(pushed) === byId(server.routing.agents());
+    });
 
     // Two social tickets wait in the queue (no social agent is signed in); the lead moves both in one call.
     const social = [];

@@ -13,6 +13,7 @@ import {
   agentStatusResultSchema,
   agentsPushSchema,
   agentsResultSchema,
+  applyAgentsPush,
   leadReassignResultSchema,
   offerResponseResultSchema,
   offerWithdrawnSchema,
@@ -89,6 +90,8 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
   const offers = new Map<string, RoutingOffer>();
   const expiryTimers = new Map<string, NodeJS.Timeout>();
   let presence: PresenceChanged | null = null;
+  /** Leads: every agent's status as the server last said (its pushes merged), by user id. */
+  let roster = new Map<string, AgentStatus>();
   let stopped = false;
 
   function sortedOffers(): RoutingOffer[] {
@@ -146,7 +149,9 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
   function onAgents(raw: unknown): void {
     const parsed = agentsPushSchema.safeParse(raw);
     if (stopped || !parsed.success) return;
-    options.emit('agents', { agents: parsed.data.agents });
+    // The server sends the whole roster on connect and then only the agents that changed: the screens get the roster merged.
+    roster = applyAgentsPush(roster, parsed.data);
+    options.emit('agents', { agents: [...roster.values()] });
   }
 
   function onDisconnect(): void {
