@@ -87,6 +87,8 @@ export interface RoutingServiceOptions {
 /** A ticket changed this recently is left to the commit stream, which may still be on its way (the sweep only mends what it missed). */
 const SWEEP_GRACE_MS = 5_000;
 const DEFAULT_SWEEP_PAGE_SIZE = 10_000;
+/** Tickets heard changing that the sweep has yet to compare, at most (the oldest beyond are left to its walk over every ticket). */
+const HEARD_CHANGING_KEPT = 200_000;
 
 /** How many closed connection ids a routing service remembers (a few minutes of reconnects of a large contact centre). */
 const CLOSED_CONNECTIONS_KEPT = 10_000;
@@ -532,6 +534,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       // Moved to the end: the map stays in the order heard, so the sweep stops at the first within the grace.
       heardChanging.delete(ticketId);
       heardChanging.set(ticketId, heardAt);
+      if (heardChanging.size > HEARD_CHANGING_KEPT) heardChanging.delete(heardChanging.keys().next().value!);
     }
     const observe = async () => {
       if (stopped) return;
