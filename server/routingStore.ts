@@ -42,6 +42,11 @@ export interface TicketRoutingWrite {
   now: number;
 }
 
+/** A ticket routing should have waiting: open, nobody assigned, last changed before `?`. */
+const WAITING_SQL = "assignee_id IS NULL AND status IN ('unassigned', 'in_progress', 'awaiting_customer') AND updated_at < ?";
+/** Ticket ids per `waitingTicketIdsAmong` statement. */
+const WAITING_AMONG_CHUNK = 500;
+
 /** Decisions routing makes on a ticket it believes waiting, unless a lead made them (`actorName`). */
 const ENGINE_PLACEMENTS: ReadonlySet<RoutingDecisionKind> = new Set(['assigned', 'offered', 'queued']);
 
@@ -58,8 +63,17 @@ export interface RoutingStore {
   wrapUpStartsSince(since: number): Promise<Array<{ agentId: string; channel: Channel; startedAt: number }>>;
   /** Open tickets with their customer's VIP tier, for loading the engine. */
   openTicketsForRouting(): Promise<Array<{ ticket: Ticket; vipTier: number }>>;
-  /** Open tickets with nobody assigned, last changed before `changedBefore`: what routing should have waiting. */
-  waitingTicketIds(changedBefore: number): Promise<string[]>;
+  /**
+   * Those of `ticketIds` that are open with nobody assigned and were last changed before
+   * `changedBefore`: what routing should have waiting among the tickets it heard change.
+   */
+  waitingTicketIdsAmong(ticketIds: readonly string[], changedBefore: number): Promise<string[]>;
+  /**
+   * The next `limit` tickets by id after `afterId` ('' = from the first), and which of them are
+   * waiting as above: one page of the sweep's walk over every ticket, so each sweep reads a
+   * bounded slice, not every waiting ticket. `last` is the page's last id, null past the end.
+   */
+  waitingTicketIdsPage(afterId: string, limit: number, changedBefore: number): Promise<{ waiting: string[]; last: string | null }>;
   vipTierOf(customerId: string): Promise<number>;
   /** The agent who was last given one of this customer's other tickets (open or closed), for returning-customer routing. */
   lastAgentOf(customerId: string, exceptTicketId: string): Promise<{ agentId: string; ticketId: string; at: number } | null>;
@@ -185,13 +199,32 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
       return out;
     },
 
-    async waitingTicketIds(changedBefore) {
-      // tickets_assignee (assignee_id, status) finds them without reading the assigned ones.
-      const rows = await sql().all<{ id: string }>(
-        `SELECT id FROM tickets WHERE assignee_id IS NULL AND status IN ('unassigned', 'in_progress', 'awaiting_customer') AND updated_at < ? ORDER BY id`,
-        [changedBefore],
+    async waitingTicketIdsAmong(ticketIds, changedBefore) {
+      const waiting: string[] = [];
+      // By primary key, in chunks that stay under every driver's parameter limit. The waiting test is
+      // in the select list, not the WHERE: there SQLite took tickets_assignee and read every waiting
+      // ticket for each chunk (~1 s a sweep at 100,000 waiting).
+      for (let from = 0; from < ticketIds.length; from += WAITING_AMONG_CHUNK) {
+        const chunk = ticketIds.slice(from, from + WAITING_AMONG_CHUNK);
+        const rows = await sql().all<{ id: string; waiting: number | boolean }>(
+          `SELECT id, (${WAITING_SQL}) AS waiting FROM tickets WHERE id IN (${chunk.map(() => '?').join(', ')}) ORDER BY id`,
+          [changedBefore, ...chunk],
+        );
+        for (const row of rows) if (row.waiting === true || row.waiting === 1) waiting.push(row.id);
+      }
+      return waiting;
+    },
+
+    async waitingTicketIdsPage(afterId, limit, changedBefore) {
+      // A range of the primary key: the cost of a page is its size, whatever the table holds.
+      const rows = await sql().all<{ id: string; waiting: number | boolean }>(
+        `SELECT id, (${WAITING_SQL}) AS waiting FROM tickets WHERE id > ? ORDER BY id LIMIT ?`,
+        [changedBefore, afterId, limit],
       );
-      return rows.map((row) => row.id);
+      return {
+        waiting: rows.filter((row) => row.waiting === true || row.waiting === 1).map((row) => row.id),
+        last: rows.length < limit ? null : rows[rows.length - 1]!.id,
+      };
     },
 
     async vipTierOf(customerId) {

@@ -86,10 +86,18 @@ export interface RoutingServiceOptions {
    * commit stream: a ticket whose commit routing could not follow is routed all the same); default 5 s.
    */
   sweepMs?: number;
+  /**
+   * How many tickets (by id) each sweep reads of its walk over every ticket, and at most how many
+   * of the tickets heard changing it compares; default 10,000 (100,000 tickets walked in 50 s).
+   */
+  sweepPageSize?: number;
 }
 
 /** A ticket changed this recently is left to the commit stream, which may still be on its way (the sweep only mends what it missed). */
 const SWEEP_GRACE_MS = 5_000;
+const DEFAULT_SWEEP_PAGE_SIZE = 10_000;
+/** Tickets heard changing that the sweep has yet to compare, at most (the oldest beyond are left to its walk over every ticket). */
+const HEARD_CHANGING_KEPT = 200_000;
 
 /** How many closed connection ids a routing service remembers (a few minutes of reconnects of a large contact centre). */
 const CLOSED_CONNECTIONS_KEPT = 10_000;
@@ -185,6 +193,13 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
    * diff; null: the next push is complete (nobody was watching, or a lead just connected).
    */
   let rosterPushed: Map<string, AgentStatus> | null = null;
+  /**
+   * Tickets heard in commits and not yet compared by the sweep, in the order heard, with when
+   * (`now()`): the sweep looks at those past the grace, not at every waiting ticket.
+   */
+  const heardChanging = new Map<string, number>();
+  /** Where the sweep's walk over every ticket goes on ('' = from the first). */
+  let sweepCursor = '';
 
   function track<T>(operation: Promise<T>): Promise<T> {
     running.add(operation);
@@ -500,11 +515,27 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
    * not see waiting (a commit whose decision failed and was rolled back, so the engine forgot
    * it) would otherwise wait until something else touched it. Compared in the routing turn with
    * the store's current snapshot, so a decision committed meanwhile is not undone.
+   *
+   * Each run costs what changed, not what exists: it compares the tickets heard changing (once
+   * past the grace) and one page of a walk over every ticket by id. The walk catches what no
+   * commit told of (a commit stream that lost a message, a write from outside), within
+   * tickets ÷ page size runs. Reading every waiting ticket each run took ~220 ms of every 5 s at 100,000.
    */
   async function sweepUnrouted(): Promise<void> {
-    const waiting = await store.routing.waitingTicketIds(now() - SWEEP_GRACE_MS);
+    const changedBefore = now() - SWEEP_GRACE_MS;
+    const pageSize = options.sweepPageSize ?? DEFAULT_SWEEP_PAGE_SIZE;
+    const heard: string[] = [];
+    for (const [ticketId, heardAt] of heardChanging) {
+      // After a bulk import, a page's worth per run; the rest waits for the next.
+      if (heardAt >= changedBefore || heard.length === pageSize) break;
+      heard.push(ticketId);
+      heardChanging.delete(ticketId);
+    }
+    const page = await store.routing.waitingTicketIdsPage(sweepCursor, pageSize, changedBefore);
+    sweepCursor = page.last ?? '';
+    const waiting = new Set([...(await store.routing.waitingTicketIdsAmong(heard, changedBefore)), ...page.waiting]);
     // A view with nobody assigned is the engine's own; a missing one or one with an assignee is behind the store.
-    const behind = waiting.filter((id) => engine.ticketView(id)?.assigneeId !== null);
+    const behind = [...waiting].sort().filter((id) => engine.ticketView(id)?.assigneeId !== null);
     if (behind.length === 0 || stopped) return;
     await store.withTransaction(async (tx) => {
       await store.lockRoutingTurn();
@@ -543,6 +574,15 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   // Every committed ticket snapshot keeps the engine in step (agents working tickets, completions, priority changes).
   const stopListening = (options.commits ?? store).onDidCommitChanges((batch: CommittedChange[]) => {
     if (stopped) return;
+    const heardAt = now();
+    for (const { change } of batch) {
+      if (change.kind === 'customer') continue;
+      const ticketId = change.kind === 'bundle' ? change.bundle.ticket.id : change.ticket.id;
+      // Moved to the end: the map stays in the order heard, so the sweep stops at the first within the grace.
+      heardChanging.delete(ticketId);
+      heardChanging.set(ticketId, heardAt);
+      if (heardChanging.size > HEARD_CHANGING_KEPT) heardChanging.delete(heardChanging.keys().next().value!);
+    }
     const observe = async () => {
       if (stopped) return;
       const inputs: Array<{ ticket: Ticket; vipTier: number }> = [];

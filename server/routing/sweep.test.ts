@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openPostgresServerStore, openServerStore, type ServerStore } from '../store.js';
 import { createTestClock, makeTempDir, seedTestOrganisation, TEST_BACKENDS, type TestBackend } from '../testHarness.js';
 import { createTestDatabase } from '../testing/postgres.js';
+import type { CommitSource } from '../cluster/commitStream.js';
 import { createManualScheduler } from './scheduler.js';
 import { createRoutingService, type RoutingService } from './service.js';
 
@@ -143,6 +144,63 @@ describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await service.idle();
     expect(logs.slice(lines).filter((line) => line.startsWith('routing had not followed'))).toEqual([]);
+  });
+
+  it('routes a waiting ticket no commit told of, found by its walk over every ticket a page at a time', async () => {
+    const store = await openStore(backend);
+    const clock = createTestClock();
+    const logs: string[] = [];
+    // The commit stream loses what one contact committed (as a cluster's can lose messages): routing never hears of it.
+    let losing = false;
+    const commits: CommitSource = {
+      onDidCommitChanges: (listener) =>
+        store.onDidCommitChanges((batch) => {
+          if (!losing) listener(batch);
+        }),
+    };
+    const service = await createRoutingService({
+      store,
+      now: clock.now,
+      scheduler: createManualScheduler(clock),
+      log: (line) => logs.push(line),
+      admitsOthersContacts: true,
+      commits,
+      sweepMs: 20,
+      // Two tickets a sweep: the lost one is on the walk's third page.
+      sweepPageSize: 2,
+    });
+    cleanups.unshift(async () => {
+      service.stop();
+      await service.idle();
+    });
+    const contact = (i: number) => ({
+      channel: 'email' as const,
+      customer: { name: `客户${String(i)}`, email: `c${String(i)}@example.cn` },
+      text: `第 ${String(i)} 封邮件`,
+    });
+    const heard: string[] = [];
+    for (let i = 0; i < 4; i++) heard.push((await store.ingestInbound(contact(i), { now: clock.now() })).ticket.id);
+    await service.idle();
+    losing = true;
+    const { ticket: lost } = await store.ingestInbound(contact(4), { now: clock.now() });
+    await service.idle();
+    losing = false;
+    expect(heard.every((id) => service.engine.ticketView(id) !== null)).toBe(true);
+    expect(service.engine.ticketView(lost.id)).toBeNull();
+
+    // Long past the grace: only the walk can find it, nothing more is heard of it. Nobody is
+    // available, so routing queues it (and records why) like the four it heard of.
+    clock.advance(60_000);
+    await vi.waitFor(
+      () => {
+        if (service.engine.ticketView(lost.id) === null) throw new Error('waiting for the walk to reach the lost ticket');
+      },
+      { timeout: 5_000, interval: 25 },
+    );
+    await service.idle();
+    expect((await store.getTicket(lost.id))!.assignmentReason?.code).toBe('queued');
+    expect(logs).toContain(`routing had not followed 1 waiting ticket(s) (${lost.id} not heard of): routed now`);
+    expect(logs.filter((line) => line.startsWith('routing had not followed'))).toHaveLength(1);
   });
 
   it('never lets routing’s own placement overwrite an assignment committed before routing heard of it', async () => {
