@@ -41,7 +41,7 @@ import { startClusterRouting } from './cluster/routingLeader.js';
 import { localRoutingPort, type RoutingPort } from './routing/port.js';
 import type { TicketRouter } from './routing.js';
 import { openPostgresServerStore, openServerStore, type ChannelContact, type ServerStore } from './store.js';
-import { startQueueSummary } from './queueSummary.js';
+import { startQueueSummary, type QueueSummaryPublisher } from './queueSummary.js';
 import { startHistoryRetention, type HistoryRetention, type HistoryRetentionConfig } from './retention.js';
 import { attachSync } from './sync.js';
 
@@ -128,6 +128,8 @@ export interface RunningServer {
   isRoutingLeader(): boolean;
   /** The leads' channel board: how many times it was computed (once per interval for all leads, none while no lead watches). */
   board: Pick<BoardPublisher, 'computations'>;
+  /** The agents' queue summary: how many times it was computed (none while no agent of this node listens). */
+  queueSummary: Pick<QueueSummaryPublisher, 'computations'>;
   /** Alarms and escalation requests (server/alarms/): `evaluate()` runs a pass now. */
   alarms: AlarmService;
   /** The channels as started, by name. */
@@ -370,6 +372,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     isRoutingLeader: () => routing?.leading() != null,
     board,
+    queueSummary,
     alarms: alarms.service,
     channels,
     retention: { runNow: () => retention.runNow() },

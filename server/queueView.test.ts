@@ -144,6 +144,32 @@ describe('what an agent is sent', () => {
     await vi.waitFor(() => expect(chatWaiting(agent2.summaries)).toBe(0));
   });
 
+  it('computes the queue summary only while an agent of this node listens, and greets one with what committed meanwhile', async () => {
+    await start();
+    await connectAs('lead1');
+    await inbound({ channel: 'chat', customer: { name: '何静' }, text: '在吗' });
+    await inbound({ channel: 'chat', customer: { name: '孔亮' }, text: '你好' });
+    // A lead does not get the summary: with no agent listening nothing is computed, however much commits.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(t.server.queueSummary.computations()).toBe(0);
+
+    const agent2 = await connectAs('agent2');
+    await vi.waitFor(() => expect(chatWaiting(agent2.summaries)).toBe(2));
+    const computed = t.server.queueSummary.computations();
+    expect(computed).toBeGreaterThan(0);
+    agent2.socket.disconnect();
+    await vi.waitFor(() => expect(agent2.socket.connected).toBe(false));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const afterLeaving = t.server.queueSummary.computations();
+    await inbound({ channel: 'chat', customer: { name: '苗青' }, text: '请问' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(t.server.queueSummary.computations()).toBe(afterLeaving);
+
+    // Back: the figures include the contact that came while nobody listened.
+    const again = await connectAs('agent2');
+    await vi.waitFor(() => expect(chatWaiting(again.summaries)).toBe(3));
+  });
+
   it('pages the queue longest waiting first, by channel and group', async () => {
     await start({ routing: { autoAccept: true } });
     const ids: string[] = [];
