@@ -228,8 +228,41 @@ async function measureEndToEnd(agentCount: number, contacts: number): Promise<vo
 }
 
 /** Runs both phases, printing `name=value` lines. */
+/**
+ * Tickets stored without routing (a bulk import, another node's contacts) followed one by one,
+ * with the only agent out of room: each is queued and nothing is offered. A drain once walked
+ * the whole queue per ticket (quadratic: 77 s at 100,000), and `nextWakeAt`, asked after every
+ * decision, walked it too (~8 ms each). Floor: the same tickets set into a Map.
+ */
+function measureFollowingUnheard(tickets: number): void {
+  const engine = createRoutingEngine();
+  const random = prng(11);
+  const agent = { ...benchAgent(0, random), channels: CHANNELS };
+  engine.upsertUser(agent, { ...defaultAgentSettings(T0), capacity: { phone: 0, chat: 0, social: 0, email: 0 } });
+  engine.connect(agent.id, T0);
+  const made = Array.from({ length: tickets }, (_, i) => benchTicket(i + 1, T0 + i, random));
+  const followStart = performance.now();
+  let effects = 0;
+  for (const [i, ticket] of made.entries()) effects += engine.observeTicket({ ticket, vipTier: 0 }, T0 + i).length;
+  const followMs = performance.now() - followStart;
+  if (effects !== 0) throw new Error(`following unheard tickets offered ${String(effects)} (the agent has no room)`);
+  const asks = 1_000;
+  const wakeStart = performance.now();
+  for (let i = 0; i < asks; i++) engine.nextWakeAt(T0 + tickets);
+  const wakeUs = ((performance.now() - wakeStart) * 1000) / asks;
+  const floorStart = performance.now();
+  const floor = new Map<string, Ticket>();
+  for (const ticket of made) floor.set(ticket.id, ticket);
+  reportMetric('routing_follow_unheard_tickets', tickets);
+  reportMetric('routing_follow_unheard_ms', followMs);
+  reportMetric('routing_next_wake_us', wakeUs);
+  reportMetric('raw_map_set_unheard_ms', performance.now() - floorStart);
+}
+
 export async function runRoutingBench(): Promise<void> {
   measureEngine(scaled(2_000, 50), scaled(10_000, 200), scaled(5_000, 200));
+  progress('routing: following tickets stored without routing');
+  measureFollowingUnheard(scaled(100_000, 10_000));
   progress('routing: end to end through the SQLite store');
   await measureEndToEnd(scaled(200, 20), scaled(2_000, 100));
 }

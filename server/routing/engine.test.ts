@@ -777,32 +777,23 @@ describe('routing engine memory', () => {
   });
 });
 
-describe('routing engine cost', () => {
-  // A commit that stores 100,000 contacts without routing them (a bulk import, another node's
-  // contacts) is followed ticket by ticket. Each drain used to walk the whole queue for tickets
-  // waiting on pacing: quadratic, 77 s at 100,000 here (linear: about a second).
-  it('follows 100,000 waiting tickets heard one by one, with an agent who has no room, in time linear in their number, and knows when to wake without walking them', () => {
+describe('following tickets stored without routing', () => {
+  // Its cost (a drain once walked the whole queue per ticket: 77 s at 100,000) is measured by
+  // `npm run bench` (routing_follow_unheard_ms, routing_next_wake_us), not timed here.
+  it('queues each ticket heard one by one with an agent who has no room, offers nothing, and wakes at the first SLA band flip', () => {
     const engine = createRoutingEngine();
     const agent = agentUser(0, { channels: ['email'], groups: [], tier: 1, senior: false, english: false });
     engine.upsertUser(agent, { ...defaultAgentSettings(T0), capacity: { ...DEFAULT_CAPACITY, email: 0 } });
     engine.connect(agent.id, T0);
-    const start = performance.now();
     let effects = 0;
-    for (let i = 1; i <= 100_000; i++) {
+    for (let i = 1; i <= 2_000; i++) {
       const ticket = newTicket(i, T0 + i, 'email', 'normal', null, i, false);
       effects += engine.observeTicket({ ticket, vipTier: 0 }, T0 + i).length;
     }
     expect(effects).toBe(0);
-    expect(engine.footprint()).toMatchObject({ tickets: 100_000, queueSlots: 100_000 });
-    // Generous for a busy machine: about a second here, against 77 s before.
-    expect(performance.now() - start).toBeLessThan(10_000);
-
-    // The service asks when to wake after every decision: ~8 ms each with 100,000 waiting, when it walked the queue.
-    const wakeStart = performance.now();
-    // The first waiting ticket's SLA band flip.
+    expect(engine.footprint()).toMatchObject({ tickets: 2_000, queueSlots: 2_000 });
     const wake = engine.nextWakeAt(T0 + 200_000);
     expect(wake).toBe(newTicket(1, T0 + 1, 'email', 'normal', null, 1, false).dueAt);
-    for (let i = 0; i < 1_000; i++) expect(engine.nextWakeAt(T0 + 200_000)).toBe(wake);
-    expect(performance.now() - wakeStart).toBeLessThan(2_000);
-  }, 60_000);
+    expect(engine.nextWakeAt(T0 + 200_000)).toBe(wake);
+  });
 });
