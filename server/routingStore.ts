@@ -18,7 +18,7 @@ import {
   type RoutingDecisionKind,
 } from '../shared/routing.js';
 import type { ChangeBody } from '../shared/sync.js';
-import type { SqlExecutor } from './db/sql.js';
+import { IN_LIST_MAX, inList, type SqlExecutor } from './db/sql.js';
 import type { RoutingDecision } from './routing.js';
 
 /** Stored per-agent routing settings. */
@@ -45,7 +45,7 @@ export interface TicketRoutingWrite {
 /** A ticket routing should have waiting: open, nobody assigned, last changed before `?`. */
 const WAITING_SQL = "assignee_id IS NULL AND status IN ('unassigned', 'in_progress', 'awaiting_customer') AND updated_at < ?";
 /** Ticket ids per `waitingTicketIdsAmong` statement. */
-const WAITING_AMONG_CHUNK = 500;
+const WAITING_AMONG_CHUNK = IN_LIST_MAX;
 
 /** Decisions routing makes on a ticket it believes waiting, unless a lead made them (`actorName`). */
 const ENGINE_PLACEMENTS: ReadonlySet<RoutingDecisionKind> = new Set(['assigned', 'offered', 'queued']);
@@ -205,10 +205,10 @@ export function createRoutingStore(internals: RoutingStoreInternals): RoutingSto
       // in the select list, not the WHERE: there SQLite took tickets_assignee and read every waiting
       // ticket for each chunk (~1 s a sweep at 100,000 waiting).
       for (let from = 0; from < ticketIds.length; from += WAITING_AMONG_CHUNK) {
-        const chunk = ticketIds.slice(from, from + WAITING_AMONG_CHUNK);
+        const list = inList(ticketIds.slice(from, from + WAITING_AMONG_CHUNK));
         const rows = await sql().all<{ id: string; waiting: number | boolean }>(
-          `SELECT id, (${WAITING_SQL}) AS waiting FROM tickets WHERE id IN (${chunk.map(() => '?').join(', ')}) ORDER BY id`,
-          [changedBefore, ...chunk],
+          `SELECT id, (${WAITING_SQL}) AS waiting FROM tickets WHERE id IN ${list.sql} ORDER BY id`,
+          [changedBefore, ...list.params],
         );
         for (const row of rows) if (row.waiting === true || row.waiting === 1) waiting.push(row.id);
       }

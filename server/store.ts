@@ -61,7 +61,7 @@ import { MAX_PULL_CHANGES, type BootstrapPage, type Change, type ChangeBody, typ
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { CustomerRefusal, identitiesOf } from './customers.js';
 import { triageContact } from './inbound.js';
-import { createTurns, type SqlDatabase, type SqlDialect, type SqlExecutor, type SqlValue, type Transaction } from './db/sql.js';
+import { IN_LIST_MAX, createTurns, inList, type SqlDatabase, type SqlDialect, type SqlExecutor, type SqlValue, type Transaction } from './db/sql.js';
 import { insertUserRow, userFromRow, type UserDirectoryRow } from './userRows.js';
 import { openPostgresDatabase } from './db/postgres.js';
 import { openSqliteDatabase } from './db/sqlite.js';
@@ -781,9 +781,8 @@ export const REPLY_UPLOAD_QUOTA_SQL = 'SELECT sum(size) AS bytes FROM reply_uplo
 /** Uploads no reply claimed in time (the sweep): a range of `reply_uploads_created` (migration 022). */
 export const STALE_REPLY_UPLOADS_SQL = 'SELECT id FROM reply_uploads WHERE created_at < ?';
 
-/** Ids per query of `getTickets`, and the lengths its lists are padded to. */
-export const TICKETS_BY_ID_BATCH = 500;
-const TICKETS_BY_ID_SIZES = [8, 64, TICKETS_BY_ID_BATCH] as const;
+/** Ids per query of `getTickets`. */
+export const TICKETS_BY_ID_BATCH = IN_LIST_MAX;
 
 /** The audiences of a run of seqs (the cluster's commit stream, after every commit): a range of migration 029's `change_audience_seq`. */
 export const COMMITTED_AUDIENCES_SQL = 'SELECT seq, principal FROM change_audience WHERE seq > ? AND seq <= ?';
@@ -1632,11 +1631,8 @@ function createServerStore(
   async function getTickets(ids: readonly string[]): Promise<Ticket[]> {
     const found: Ticket[] = [];
     for (let start = 0; start < ids.length; start += TICKETS_BY_ID_BATCH) {
-      const chunk = ids.slice(start, start + TICKETS_BY_ID_BATCH);
-      // Padded (a repeated id matches once) to one of a few lengths: the statement caches (and PostgreSQL's prepared statements) hold a few texts, not one per length.
-      const size = TICKETS_BY_ID_SIZES.find((n) => n >= chunk.length)!;
-      const params = [...chunk, ...Array<string>(size - chunk.length).fill(chunk[0]!)];
-      const rows = await ex().all<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE id IN (${params.map(() => '?').join(', ')})`, params);
+      const list = inList(ids.slice(start, start + TICKETS_BY_ID_BATCH));
+      const rows = await ex().all<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE id IN ${list.sql}`, list.params);
       for (const row of rows) found.push(ticketFromRow(row));
     }
     return found;

@@ -16,6 +16,7 @@ import { firstResponseTargetMs, longestResolutionWindowMs } from '../../shared/a
 import { UNASSIGNED_ALARM_MS, type Alarm, type AlarmKind, type BacklogThresholds } from '../../shared/alarms.js';
 import type { ServerStore } from '../store.js';
 import type { RoutingPort } from '../routing/port.js';
+import { IN_LIST_MAX } from '../db/sql.js';
 import { createPacedJob } from '../pacedJob.js';
 import { SyncRefusal } from '../sync.js';
 import type { AlarmWalkPosition, CandidateBatch, CandidateScope, TicketAlarmCandidate } from './alertStore.js';
@@ -82,7 +83,7 @@ type WalkedKind = 'sla_breach' | 'complaint_unstarted' | 'unassigned' | 'first_r
 /** Changed tickets looked at again by id in one pass, at most; past that many, the walks go back to the earliest of the others instead. */
 const RECHECK_LIMIT = 2000;
 /** Ids per recheck query. */
-const RECHECK_CHUNK = 500;
+const RECHECK_CHUNK = IN_LIST_MAX;
 
 export function createAlarmService(options: AlarmServiceOptions): AlarmService {
   const { store, now, log } = options;

@@ -9,7 +9,7 @@
  * crossing, and only that one pushes it. Decisions and acknowledgements are conditional
  * UPDATEs (`WHERE decision IS NULL`), so of two leads (or two nodes) one decides.
  */
-import type { SqlExecutor } from '../db/sql.js';
+import { inList, type SqlExecutor } from '../db/sql.js';
 import { CHANNELS, type Channel, type Priority, type User } from '../../shared/domain.js';
 import { DEFAULT_BACKLOG_THRESHOLD } from '../../shared/board.js';
 import { RESOLUTION_SLA_MS } from '../../shared/sla.js';
@@ -239,10 +239,12 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
     const { key } = query;
     const order = `ORDER BY t.${key}, t.id LIMIT ?`;
     if ('ids' in scope) {
-      const rows = await sql().all<CandidateRow>(
-        `SELECT ${CANDIDATE_COLUMNS} FROM tickets t WHERE ${query.where} AND t.id IN (${scope.ids.map(() => '?').join(', ')}) ${order}`,
-        [...query.params, ...scope.ids, limit],
-      );
+      const list = inList(scope.ids);
+      const rows = await sql().all<CandidateRow>(`SELECT ${CANDIDATE_COLUMNS} FROM tickets t WHERE ${query.where} AND t.id IN ${list.sql} ${order}`, [
+        ...query.params,
+        ...list.params,
+        limit,
+      ]);
       return { tickets: rows.map(candidateFromRow), walkedTo: null };
     }
     const { after } = scope;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { openPostgresDatabase, numberPlaceholders, type PostgresDatabase } from './postgres.js';
-import { NestedTransactionError, type SqlDatabase } from './sql.js';
+import { IN_LIST_MAX, NestedTransactionError, inList, type SqlDatabase } from './sql.js';
 import { openSqliteDatabase } from './sqlite.js';
 
 interface Backend {
@@ -171,6 +171,23 @@ for (const make of [sqliteBackend, postgresBackend]) {
     });
   });
 }
+
+describe('IN lists', () => {
+  it('pads to three lengths (so a statement cache holds three texts), repeating the first value, and refuses none or too many', () => {
+    const lengths = new Set<number>();
+    for (let n = 1; n <= IN_LIST_MAX; n++) {
+      const values = Array.from({ length: n }, (_, i) => `GD${String(i)}`);
+      const list = inList(values);
+      expect(list.params.slice(0, n)).toEqual(values);
+      expect(new Set(list.params)).toEqual(new Set(values));
+      expect(list.sql).toBe(`(${list.params.map(() => '?').join(', ')})`);
+      lengths.add(list.params.length);
+    }
+    expect([...lengths]).toEqual([8, 64, IN_LIST_MAX]);
+    expect(() => inList([])).toThrow(RangeError);
+    expect(() => inList(Array.from({ length: IN_LIST_MAX + 1 }, (_, i) => i))).toThrow(RangeError);
+  });
+});
 
 describe('PostgreSQL specifics', () => {
   let test: TestDatabase;

@@ -108,6 +108,23 @@ export function isRetryableTransactionError(error: unknown): boolean {
 }
 
 /** A field of a TEXT column holding JSON, as text: `json_extract` on SQLite, `#>>` on PostgreSQL. */
+/** The most values an `IN (…)` list of `inList` holds: under every driver's parameter limit. */
+export const IN_LIST_MAX = 500;
+const IN_LIST_SIZES = [8, 64, IN_LIST_MAX] as const;
+
+/**
+ * `(?, ?, …)` and its values for an `IN` test of 1 to IN_LIST_MAX values, padded (the first
+ * value repeated: a repeated value matches once) to one of three lengths. The statement caches
+ * (better-sqlite3's, by text) and PostgreSQL's prepared statements (one per text and connection)
+ * then hold three texts, not one per length.
+ */
+export function inList<T extends SqlValue>(values: readonly T[]): { sql: string; params: T[] } {
+  const size = IN_LIST_SIZES.find((n) => n >= values.length);
+  if (values.length === 0 || size === undefined) throw new RangeError(`an IN list holds 1 to ${String(IN_LIST_MAX)} values, not ${String(values.length)}`);
+  const params = [...values, ...Array<T>(size - values.length).fill(values[0]!)];
+  return { sql: `(${params.map(() => '?').join(', ')})`, params };
+}
+
 export function jsonTextSql(dialect: SqlDialect, column: string, path: readonly string[]): string {
   return dialect === 'sqlite' ? `json_extract(${column}, '$.${path.join('.')}')` : `(${column}::jsonb #>> '{${path.join(',')}}')`;
 }
