@@ -177,6 +177,7 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
         void store.getState().openTicket(ticketId);
       },
       openAlarm: (alarm) => store.getState().openAlarm(alarm),
+      openAlerts: () => store.getState().setView('alerts'),
     },
   });
 

@@ -3,6 +3,7 @@
  * bridge's notifier (fields cut to what main accepts, a click runs the newest action of its tag once).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Alarm } from '../../../shared/alarms.js';
 import type { DesktopNotification } from '../../../shared/rpc.js';
 import type { RoutingOffer } from '../../../shared/routing.js';
 import {
@@ -92,7 +93,7 @@ describe('offer notifications', () => {
     const notifications = createDesktopNotifications({
       notifier: { canShow: () => true, show: (_title, _body, tag) => shown.push(tag) },
       sound: null,
-      targets: { showOffer: () => undefined, openTicket: () => undefined, openAlarm: () => undefined },
+      targets: { showOffer: () => undefined, openTicket: () => undefined, openAlarm: () => undefined, openAlerts: () => undefined },
       isWindowFocused: () => true,
     });
     const offer = {
@@ -125,7 +126,7 @@ describe('notifications the page may not show', () => {
     const notifications = createDesktopNotifications({
       notifier: { canShow: () => false, show: () => expect.unreachable('shown without permission') },
       sound: { play: (kind) => played.push(kind) },
-      targets: { showOffer: () => undefined, openTicket: () => undefined, openAlarm: () => undefined },
+      targets: { showOffer: () => undefined, openTicket: () => undefined, openAlarm: () => undefined, openAlerts: () => undefined },
       isWindowFocused: () => true,
     });
     // Reading the bundle's fields is formatting its text: a getter shows whether it was done.
@@ -152,5 +153,72 @@ describe('notifications the page may not show', () => {
     notifications.update({ ...signedIn, offers: [offer] });
     expect(formatted).toBe(0);
     expect(played).toEqual(['offer']);
+  });
+});
+
+describe('alarm notifications', () => {
+  function leadAlarm(id: number, kind: Alarm['kind']): Alarm {
+    return {
+      id,
+      kind,
+      subject: `GD20261205${String(id).padStart(3, '0')}`,
+      ticketId: `GD20261205${String(id).padStart(3, '0')}`,
+      channel: 'email',
+      agentId: null,
+      raisedAt: id,
+      facts: { dueAt: 1 },
+      ackedById: null,
+      ackedByName: null,
+      ackedAt: null,
+      decision: null,
+    };
+  }
+
+  it('makes a burst of new alarms one notification saying how many of each kind (one tone), and shows a few one by one', () => {
+    const shown: Array<{ title: string; body: string; tag: string }> = [];
+    const played: string[] = [];
+    const opened: string[] = [];
+    const notifications = createDesktopNotifications({
+      notifier: { canShow: () => true, show: (title, body, tag, onClick) => (shown.push({ title, body, tag }), onClick()) },
+      sound: { play: (kind) => played.push(kind) },
+      targets: {
+        showOffer: () => undefined,
+        openTicket: () => undefined,
+        openAlarm: (alarm) => opened.push(String(alarm.id)),
+        openAlerts: () => opened.push('alerts'),
+      },
+      isWindowFocused: () => true,
+    });
+    const lead = {
+      user: { id: 'lead1' },
+      offers: [],
+      connection: { status: 'online' },
+      alarmsLoaded: true,
+      alarms: [] as Alarm[],
+      language: 'en',
+      notificationPrefs: { ...DEFAULT_NOTIFICATION_PREFS, sound: { ...DEFAULT_NOTIFICATION_PREFS.sound, alarm: true } },
+    } as unknown as AppState;
+    notifications.update(lead);
+    const burst = [...Array.from({ length: 7 }, (_, i) => leadAlarm(i + 1, 'sla_breach')), ...[8, 9, 10].map((id) => leadAlarm(id, 'unassigned'))];
+    notifications.update({ ...lead, alarms: burst });
+    expect(shown).toEqual([{ title: '10 new alarms', body: 'SLA breached: 7 · Unassigned: 3', tag: 'alarms:alarm' }]);
+    expect(played).toEqual(['alarm']);
+    expect(opened).toEqual(['alerts']);
+
+    // A few more: one each, opening their ticket; what was already there is not told again.
+    notifications.update({ ...lead, alarms: [leadAlarm(11, 'sla_breach'), leadAlarm(12, 'unassigned'), ...burst] });
+    expect(shown.slice(1).map((notification) => notification.tag)).toEqual(['alarm:11', 'alarm:12']);
+    expect(opened.slice(1)).toEqual(['11', '12']);
+
+    const zh = createDesktopNotifications({
+      notifier: { canShow: () => true, show: (title, body, tag) => shown.push({ title, body, tag }) },
+      sound: null,
+      targets: { showOffer: () => undefined, openTicket: () => undefined, openAlarm: () => undefined, openAlerts: () => undefined },
+      isWindowFocused: () => true,
+    });
+    const zhLead = { ...lead, language: 'zh-CN' } as AppState;
+    zh.update(zhLead);
+    zh.update({ ...zhLead, alarms: burst });
+    expect(shown.at(-1)).toEqual({ title: '10 条新告警', body: 'SLA 超时：7 · 未分配：3', tag: 'alarms:alarm' });
   });
 });

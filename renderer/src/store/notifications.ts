@@ -254,6 +254,8 @@ export interface NotificationTargets {
   showOffer: (ticketId: string) => void;
   openTicket: (ticketId: string) => void;
   openAlarm: (alarm: Alarm) => void;
+  /** The Alerts view (where a burst of alarms is listed). */
+  openAlerts: () => void;
 }
 
 export interface DesktopNotifications {
@@ -291,6 +293,25 @@ const SEEN_LIMIT = 2000;
 function remember(seen: Set<string>, key: string): void {
   if (seen.size >= SEEN_LIMIT) seen.delete(seen.values().next().value!);
   seen.add(key);
+}
+
+/**
+ * More new alarms of one kind than this in one update make one notification saying how many
+ * (by alarm kind) instead of one each: a backlog crossing its SLA at once raised hundreds in a
+ * second, a desktop flooded and a tone for each.
+ */
+const ALARM_BURST = 3;
+
+function alarmBurstText(language: Language, alarms: readonly Alarm[]): { title: string; body: string } {
+  const byKind = new Map<string, number>();
+  for (const alarm of alarms) {
+    const kind = alarmKindText(language, alarm);
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+  }
+  return {
+    title: translate(language, 'notify.alarmBurst.title', { n: alarms.length }),
+    body: [...byKind].map(([kind, n]) => translate(language, 'notify.alarmBurst.kind', { kind, n })).join(' · '),
+  };
 }
 
 export function createDesktopNotifications(options: DesktopNotificationsOptions): DesktopNotifications {
@@ -378,19 +399,31 @@ export function createDesktopNotifications(options: DesktopNotificationsOptions)
         seenAlarms = new Set(state.alarms.map((alarm) => alarm.id));
         return;
       }
+      const news = new Map<NotificationKind, Alarm[]>();
       for (const alarm of state.alarms) {
         if (seenAlarms.has(alarm.id)) continue;
-        seenAlarms.add(alarm.id);
         // Their own escalation request is news to the agent only once decided; leads hear it when raised.
         if (alarm.agentId === state.user.id && alarm.kind === 'escalation_request') continue;
         if (!isAlarmOpen(alarm)) continue;
-        tell(
-          state,
-          alarmKindFor(state, alarm),
-          () => ({ title: alarmKindText(state.language, alarm), body: alarmText(state.language, alarm) }),
-          `alarm:${String(alarm.id)}`,
-          () => targets.openAlarm(alarm),
-        );
+        const kind = alarmKindFor(state, alarm);
+        news.set(kind, [...(news.get(kind) ?? []), alarm]);
+      }
+      // Bounded by the list (the newest ALARM_LIST_LIMIT): an alarm that left it does not come back.
+      seenAlarms = new Set(state.alarms.map((alarm) => alarm.id));
+      for (const [kind, alarms] of news) {
+        if (alarms.length > ALARM_BURST) {
+          tell(state, kind, () => alarmBurstText(state.language, alarms), `alarms:${kind}`, targets.openAlerts);
+          continue;
+        }
+        for (const alarm of alarms) {
+          tell(
+            state,
+            kind,
+            () => ({ title: alarmKindText(state.language, alarm), body: alarmText(state.language, alarm) }),
+            `alarm:${String(alarm.id)}`,
+            () => targets.openAlarm(alarm),
+          );
+        }
       }
     },
 
