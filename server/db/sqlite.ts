@@ -7,6 +7,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { createBoundedMap } from '../../shared/boundedMap.js';
 import {
   HookScope,
   NestedTransactionError,
@@ -35,8 +36,12 @@ export interface SqliteDatabase extends SqlDatabase {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+/** Prepared statements kept per connection; more distinct texts push out the least recently prepared. */
+const STATEMENTS_KEPT = 500;
+
 function executorOver(connection: Database.Database): Omit<SqlExecutor, 'dialect'> & { statement(text: string): Statement } {
-  const statements = new Map<string, Statement>();
+  // Bounded: a text built per call (an IN list, a filter combination) would otherwise keep a statement for ever.
+  const statements = createBoundedMap<string, Statement>(STATEMENTS_KEPT);
   function statement(text: string): Statement {
     let prepared = statements.get(text);
     if (!prepared) {

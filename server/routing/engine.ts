@@ -42,7 +42,7 @@ import {
   type RoutingDecisionKind,
   type RoutingSkip,
 } from '../../shared/routing.js';
-import { createBoundedMap } from './boundedMap.js';
+import { createBoundedMap } from '../../shared/boundedMap.js';
 
 /** The knobs of the engine; every one has a default (`DEFAULT_ROUTING_CONFIG`). */
 export interface RoutingConfig {

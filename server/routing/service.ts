@@ -34,7 +34,7 @@ import type { RoutingDecision, TicketRouter } from '../routing.js';
 import { SyncRefusal } from '../sync.js';
 import { LIVE_CALL_WINDOW_MS } from '../channels/cti/callStore.js';
 import type { CommittedChange, ServerStore, TransactionHooks } from '../store.js';
-import { createBoundedMap } from './boundedMap.js';
+import { createBoundedMap } from '../../shared/boundedMap.js';
 import { createRoutingEngine, defaultAgentSettings, type RoutingConfig, type RoutingEffect, type RoutingEngine } from './engine.js';
 import type { RoutingScheduler } from './scheduler.js';
 import type { CommitSource } from '../cluster/commitStream.js';

@@ -70,6 +70,7 @@ import { createAttachmentCache, type AttachmentCacheReader, type AttachmentCache
 import { REBUILD_SEARCH_SQL } from './migrations/008-deferred-search.js';
 import { CLEAR_BIGRAMS_SQL, REBUILD_BIGRAMS_SQL } from './migrations/018-bigram-search.js';
 import { isBigramTerm } from './searchBigrams.js';
+import { createBoundedMap } from '../../../shared/boundedMap.js';
 
 /** Where the sync client stands, persisted with the data it describes. */
 export interface SyncState {
@@ -143,6 +144,9 @@ export interface AttentionEntry {
 
 /** The code an unreadable change is listed under. */
 export const UNREADABLE_CHANGE_CODE = 'unreadable_change';
+
+/** Statements built per call (inbox filters, changed-column updates) kept per cache; more push out the least recently prepared. */
+const CACHED_STATEMENTS_KEPT = 200;
 
 /** The inbox filter and window as the renderer sends them; what is left out means "any" (view `all`, newest activity first, the first window). */
 export interface InboxFilter {
@@ -1098,7 +1102,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
     customerInUse: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM tickets WHERE customer_id = ? LIMIT 1'),
   };
 
-  const inboxStatements = new Map<string, Database.Statement>();
+  // Bounded: one text per filter and sort combination the inbox was asked for.
+  const inboxStatements = createBoundedMap<string, Database.Statement>(CACHED_STATEMENTS_KEPT);
   function inboxStatement(sql: string): Database.Statement {
     let statement = inboxStatements.get(sql);
     if (!statement) {
@@ -1192,7 +1197,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }
   }
 
-  const ticketStateUpdates = new Map<string, Database.Statement>();
+  const ticketStateUpdates = createBoundedMap<string, Database.Statement>(CACHED_STATEMENTS_KEPT);
   /**
    * Writes the columns of the ticket's row whose value changes, and nothing when none does:
    * every index holding an updated column is rewritten even when its value stays the same, and

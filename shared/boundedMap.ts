@@ -1,6 +1,7 @@
 /**
  * A Map that keeps only its `limit` most recently written entries: routing remembers recent
- * customers (last agent, VIP tier) without growing with every customer the process has seen.
+ * customers (last agent, VIP tier) without growing with every customer the process has seen,
+ * and the SQLite statement caches (server and workstation) hold a bounded number of texts.
  */
 export interface BoundedMap<K, V> {
   readonly limit: number;
