@@ -81,6 +81,7 @@ import type { Alarm } from '../shared/alarms.js';
 import type { CsatAnswer } from '../shared/csat.js';
 import { createCsatStore, type CsatAnswerOutcome, type CsatStore } from './csat/csatStore.js';
 import { announce } from './cluster/changeFeed.js';
+import { HISTORY_RETENTION_LOCK_KEY, ROUTING_TURN_LOCK_KEY } from './db/lockKeys.js';
 import { refreshTicketRollup } from './reports/reportRollup.js';
 
 // ---------------------------------------------------------------------------------------
@@ -861,9 +862,6 @@ export const EXPIRED_USER_TOKENS_SQL = retentionBatchSelectSql(EXPIRED_USER_TOKE
 export const EXPIRED_CSAT_TOKENS_SQL = retentionBatchSelectSql(EXPIRED_CSAT_TOKENS_BATCH);
 export const OLD_TICKET_DRAFTS_SQL = retentionBatchSelectSql(OLD_TICKET_DRAFTS_BATCH);
 
-/** The session advisory lock key of the history retention's run (PostgreSQL): one node of a cluster runs it at a time. */
-const HISTORY_RETENTION_LOCK_KEY = 0x0d_e5_c0_03;
-
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -904,9 +902,6 @@ export async function openPostgresServerStore(options: PostgresServerStoreOption
   }
   return createServerStore(db, { filePath: null, log: options.log, announceCommits: options.announceCommits ?? false, sessionLocks: db.pool });
 }
-
-/** The advisory lock key of the routing engine's turn (PostgreSQL). */
-const ROUTING_TURN_LOCK_KEY = 0x0d_e5_c0_02;
 
 interface TransactionContext {
   tx: Transaction;

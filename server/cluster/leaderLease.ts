@@ -15,13 +15,10 @@
  * the leader at once; the node then retries as a follower.
  */
 import pg from 'pg';
+import { LEADER_ENSURE_TABLE_LOCK, LEADER_LOCK_NAMESPACE, LEADER_LOCK_ROUTING } from '../db/lockKeys.js';
 import type { SqlExecutor } from '../db/sql.js';
 
-/** The advisory lock's key pair (classid, objid): "omnidesk" cluster namespace, routing leader. */
-export const LEADER_LOCK_NAMESPACE = 0x6f6d6e69; // 'omni'
-export const LEADER_LOCK_ROUTING = 1;
-/** A transaction-scoped lock that serialises `ensureLeaderTable` between nodes starting together. */
-const ENSURE_LOCK = 0;
+export { LEADER_LOCK_NAMESPACE, LEADER_LOCK_ROUTING };
 
 export type LeaderDeposedReason =
   /** The dedicated connection failed or ended: the lock is gone (or will be, with the session). */
@@ -85,7 +82,7 @@ const CREATE_LEADER_TABLE = `CREATE TABLE IF NOT EXISTS cluster_leader (
 export async function ensureLeaderTable(client: Pick<pg.ClientBase, 'query'>): Promise<void> {
   await client.query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LEADER_LOCK_NAMESPACE, ENSURE_LOCK]);
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LEADER_LOCK_NAMESPACE, LEADER_ENSURE_TABLE_LOCK]);
     await client.query(CREATE_LEADER_TABLE);
     await client.query('INSERT INTO cluster_leader (id, epoch) VALUES (1, 0) ON CONFLICT (id) DO NOTHING');
     await client.query('COMMIT');

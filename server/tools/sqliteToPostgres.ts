@@ -12,7 +12,10 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import pg from 'pg';
 import { openPostgresDatabase } from '../db/postgres.js';
 import { MIGRATIONS } from '../migrations/index.js';
+import { COPY_LOCK_KEY } from '../db/lockKeys.js';
 import { POSTGRES_MIGRATIONS, migratePostgres } from '../migrations/postgres/index.js';
+
+export { COPY_LOCK_KEY };
 
 /** Rows per INSERT unless asked otherwise. */
 export const DEFAULT_BATCH_SIZE = 500;
@@ -21,8 +24,6 @@ const BATCH_BYTE_BUDGET = 8 * 1024 * 1024;
 /** Rows fetched per round trip when the copy is read back for verification; fewer when rows carry files. */
 const VERIFY_FETCH_SIZE = 1000;
 const VERIFY_FETCH_SIZE_WITH_BYTES = 16;
-/** Held for the copy's transaction, so two copies into one database cannot interleave. */
-export const COPY_LOCK_KEY = 0x0d_e5_c0_02;
 /** Tables of ours that the copy does not carry over: bookkeeping each side keeps for itself. */
 const NOT_COPIED = new Set(['schema_migrations']);
 /** Tables of ours that exist in PostgreSQL only (server/cluster/leaderLease.ts). */

@@ -4,6 +4,7 @@
  * exactly one of them migrates and the others find the schema ready. Each step and its
  * bookkeeping row commit together.
  */
+import { MIGRATION_LOCK_KEY } from '../../db/lockKeys.js';
 import type { PostgresDatabase } from '../../db/postgres.js';
 import { postgresMigration001Baseline } from './001-baseline.js';
 import { postgresMigration002DeliveryClaims } from './002-delivery-claims.js';
@@ -52,8 +53,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration021RetentionMore,
 ];
 
-/** The advisory lock key of schema migration (any constant; the change log's key differs). */
-export const MIGRATION_LOCK_KEY = 0x0d_e5_c0_01;
+export { MIGRATION_LOCK_KEY };
 
 /** Applies the missing migrations up to `target` (default: all); returns the versions it applied. */
 export async function migratePostgres(db: PostgresDatabase, target?: number): Promise<number[]> {
