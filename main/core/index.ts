@@ -269,6 +269,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   function openSession(stored: StoredSession, opened: OpenedCache, offline: OfflineLogin | null): ActiveSession {
     // What is cached must be what this user may see: masked for an agent (a lead who became one re-fetches).
     opened.cache.writer.adoptPiiView(piiViewOf(stored.user.role));
+    // Bookkeeping that would otherwise only grow (dismissed refusals, old renames): once per sign-in is often enough.
+    opened.cache.writer.pruneBookkeeping(now());
     const session: ActiveSession = { stored, cache: opened.cache, key: opened.key, sync: null, offline };
     active = session;
     return session;

@@ -301,6 +301,14 @@ export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, Know
   /** Takes a refusal off the needs-attention list (kept in the table); false when unknown or already dismissed. */
   dismissAttention(id: number): boolean;
   /**
+   * Drops bookkeeping nobody needs any more, run when a session opens the cache: dismissed
+   * needs-attention rows older than `DISMISSED_ATTENTION_KEPT_MS` (and the oldest beyond
+   * `DISMISSED_ATTENTION_KEPT_MAX`), and renames of provisional ticket ids older than
+   * `TICKET_RENAMES_KEPT_MS` that no outbox entry, draft or attention row still names.
+   * An undismissed row is never dropped. Returns how many rows went.
+   */
+  pruneBookkeeping(now: number): { attention: number; renames: number };
+  /**
    * The agent has seen the ticket: its unread marker goes. False when it had none. Committed
    * without an fsync of its own (opening a ticket must not wait for the disk): a power cut
    * right after may bring the marker back, and the next durable write makes it durable too.
@@ -315,6 +323,20 @@ export interface Cache {
   readonly writer: CacheWriter;
   close(): void;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * A dismissed refusal is only kept so a retried action stays refused (`reader.refusal`) and
+ * for a look back; a retry comes within seconds or minutes, so a month is ample.
+ */
+export const DISMISSED_ATTENTION_KEPT_MS = 30 * DAY_MS;
+/** At most this many dismissed rows stay whatever their age, so a burst of refusals cannot grow the table without end. */
+export const DISMISSED_ATTENTION_KEPT_MAX = 1_000;
+/**
+ * A provisional id's GD id is looked up when a pane still shows the provisional number or
+ * an action made offline is retried (`currentTicketId`); after a month neither happens.
+ */
+export const TICKET_RENAMES_KEPT_MS = 30 * DAY_MS;
 
 /** Drops every cached customer, ticket, message, note and customer history and the sync position; keeps outbox, drafts and attention. */
 const PURGE_CONTENT_SQL = `
@@ -1072,6 +1094,17 @@ export function openCache(file: string, key: Buffer | null): Cache {
     attentionCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM attention WHERE dismissed = 0'),
     refusal: db.prepare<[string], AttentionRow>(REFUSAL_SQL),
     dismissAttention: db.prepare<[number]>('UPDATE attention SET dismissed = 1 WHERE id = ? AND dismissed = 0'),
+    pruneDismissedBefore: db.prepare<[number]>('DELETE FROM attention WHERE dismissed = 1 AND at < ?'),
+    pruneDismissedBeyond: db.prepare<[number]>(
+      'DELETE FROM attention WHERE dismissed = 1 AND id NOT IN (SELECT id FROM attention WHERE dismissed = 1 ORDER BY id DESC LIMIT ?)',
+    ),
+    // The outbox, drafts and attention are renamed with the ticket (renameCreated); a row
+    // written under the provisional id afterwards still needs the rename to find its ticket.
+    pruneRenamesBefore: db.prepare<[number]>(`
+      DELETE FROM ticket_renames WHERE renamed_at < ?
+        AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.ticket_id = ticket_renames.provisional_id)
+        AND NOT EXISTS (SELECT 1 FROM drafts WHERE drafts.ticket_id = ticket_renames.provisional_id)
+        AND NOT EXISTS (SELECT 1 FROM attention WHERE attention.ticket_id = ticket_renames.provisional_id)`),
 
     insertDraft: db.prepare<[string, string, string, number, string | null]>(
       'INSERT INTO drafts (id, ticket_id, text, created_at, subject) VALUES (?, ?, ?, ?, ?)',
@@ -1785,6 +1818,13 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }),
     discardDraft: db.transaction((draftId: string) => stmt.deleteDraft.run(draftId).changes > 0),
     dismissAttention: db.transaction((id: number) => stmt.dismissAttention.run(id).changes > 0),
+    pruneBookkeeping: db.transaction((now: number) => {
+      const attention =
+        stmt.pruneDismissedBefore.run(now - DISMISSED_ATTENTION_KEPT_MS).changes + stmt.pruneDismissedBeyond.run(DISMISSED_ATTENTION_KEPT_MAX).changes;
+      // After the attention rows: one that went may have been the last to name a provisional id.
+      const renames = stmt.pruneRenamesBefore.run(now - TICKET_RENAMES_KEPT_MS).changes;
+      return { attention, renames };
+    }),
     markRead: (ticketId: string) => withoutOwnSync(() => markReadTransaction(ticketId)),
     createTicket: db.transaction((mutation: CreateTicketMutation, viewer: User): { ok: true; ticket: Ticket } | { ok: false; refusal: TicketRefusal } => {
       const existing = mutation.customer.kind === 'existing' ? readCustomer(mutation.customer.customerId) : null;
