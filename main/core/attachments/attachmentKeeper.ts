@@ -7,8 +7,9 @@
  * one held file for another, so two files never push each other out in turn. Each run first
  * drops the bytes of tickets no longer held. A file larger than the budget (or than the
  * workstation hands over at all) is never fetched; one the server does not have for this user
- * is not asked for again in this session.
+ * is not asked for again in this session (the newest KEEPER_SKIPPED_MAX of them are remembered).
  */
+import { createBoundedMap } from '../../../shared/boundedMap.js';
 import { MAX_ATTACHMENT_DOWNLOAD_BYTES } from '../../../shared/rpc.js';
 import type { Cache } from '../cache/cache.js';
 import { RpcError } from '../errors.js';
@@ -16,6 +17,12 @@ import { ATTACHMENT_DOWNLOAD_TIMEOUT_MS, fetchAttachmentBytes } from './fetchAtt
 
 /** How many candidates one pass reads from the cache; a pass that kept files looks again. */
 const KEEPER_BATCH = 32;
+/**
+ * How many skipped attachments the keeper remembers (the newest): a mailbox of many files the
+ * server refuses must not grow the set for the whole session. One pushed out is asked for again
+ * once, then remembered again.
+ */
+export const KEEPER_SKIPPED_MAX = 5_000;
 
 export interface AttachmentKeeper {
   /** Something changed (a sync, the connection came back): prune, then fetch what is missing. Never throws. */
@@ -38,13 +45,15 @@ export interface AttachmentKeeperOptions {
   isOnline: () => boolean;
   /** Tickets whose kept files changed (kept or dropped), for the renderer to show them. */
   onChanged: (ticketIds: string[]) => void;
+  /** How many skipped attachments to remember; default KEEPER_SKIPPED_MAX. */
+  skippedLimit?: number;
 }
 
 export function startAttachmentKeeper(options: AttachmentKeeperOptions): AttachmentKeeper {
   const { cache, userId, budgetBytes } = options;
   const abort = new AbortController();
   /** Attachments not to ask for again in this session: the server has none for this user, or it is too large. */
-  const skipped = new Set<string>();
+  const skipped = createBoundedMap<string, true>(options.skippedLimit ?? KEEPER_SKIPPED_MAX);
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -53,13 +62,13 @@ export function startAttachmentKeeper(options: AttachmentKeeperOptions): Attachm
     const dropped = cache.writer.pruneKeptAttachments(userId, budgetBytes);
     if (dropped.length > 0) options.onChanged(dropped);
     if (!options.isOnline()) return false;
-    const candidates = cache.reader.attachmentsToKeep(userId, KEEPER_BATCH + skipped.size).filter((a) => !skipped.has(a.id));
+    const candidates = cache.reader.attachmentsToKeep(userId, KEEPER_BATCH + skipped.size).filter((a) => skipped.get(a.id) === undefined);
     let room = budgetBytes - cache.reader.keptAttachmentUsage().bytes;
     let keptAny = false;
     for (const attachment of candidates.slice(0, KEEPER_BATCH)) {
       if (stopped || !options.isOnline()) return false;
       if (attachment.size > budgetBytes || attachment.size > MAX_ATTACHMENT_DOWNLOAD_BYTES) {
-        skipped.add(attachment.id);
+        skipped.set(attachment.id, true);
         continue;
       }
       // No room for this one: a smaller one further down may still fit.
@@ -74,7 +83,7 @@ export function startAttachmentKeeper(options: AttachmentKeeperOptions): Attachm
         );
       } catch (error) {
         if (error instanceof RpcError && (error.code === 'not_found' || error.code === 'too_large')) {
-          skipped.add(attachment.id);
+          skipped.set(attachment.id, true);
           continue;
         }
         // Unreachable, signed out, a server error: the next sync or reconnect tries again.
@@ -91,7 +100,7 @@ export function startAttachmentKeeper(options: AttachmentKeeperOptions): Attachm
         keptAny = true;
         room = budgetBytes - cache.reader.keptAttachmentUsage().bytes;
       } else if (outcome === 'over_budget') {
-        skipped.add(attachment.id);
+        skipped.set(attachment.id, true);
       }
     }
     return keptAny && candidates.length > KEEPER_BATCH;
