@@ -1,6 +1,16 @@
 /** The one rule for an agent's own presence change, applied by the core and the window alike before the server's push; and the leads' roster diff and its merge. */
 import { describe, expect, it } from 'vitest';
-import { agentsDiff, agentsPushSchema, agentStatusSchema, applyAgentsPush, presenceAfterOwnChange, type AgentStatus, type PresenceChanged } from './routing.js';
+import {
+  agentsDiff,
+  agentsPushSchema,
+  agentsPushVerdict,
+  agentStatusSchema,
+  applyAgentsPush,
+  epochAfterPush,
+  presenceAfterOwnChange,
+  type AgentStatus,
+  type PresenceChanged,
+} from './routing.js';
 
 const wrappingUp: PresenceChanged = {
   presence: 'available',
@@ -113,5 +123,24 @@ describe('the leads roster diff', () => {
     expect([...applyAgentsPush(merged, { agents: [base], at: 7, complete: true, removed: [] }).keys()]).toEqual(['agent1']);
     // An older server's push has no `complete`: it is the whole roster.
     expect(agentsPushSchema.parse({ agents: [], at: 8 })).toMatchObject({ complete: true, removed: [] });
+  });
+
+  it('stamps a diff with the leader’s epoch, and fences pushes by it', () => {
+    expect(agentsDiff(new Map(), [base], 10, 7)).toEqual({ agents: [base], at: 10, complete: false, removed: [], epoch: 7 });
+    // A deposed leader's late push, complete or not, is older than the roster held: dropped.
+    expect(agentsPushVerdict(8, { complete: false, epoch: 7 })).toBe('stale');
+    expect(agentsPushVerdict(8, { complete: true, epoch: 7 })).toBe('stale');
+    // The same leader's diff applies; a newer leader's diff needs its whole roster first.
+    expect(agentsPushVerdict(8, { complete: false, epoch: 8 })).toBe('apply');
+    expect(agentsPushVerdict(8, { complete: false, epoch: 9 })).toBe('needs_complete');
+    expect(agentsPushVerdict(8, { complete: true, epoch: 9 })).toBe('apply');
+    // Without epochs (one node, an older server) pushes apply as they always did; a diff without one onto an epoch's roster cannot be placed.
+    expect(agentsPushVerdict(null, { complete: false })).toBe('apply');
+    expect(agentsPushVerdict(null, { complete: false, epoch: 3 })).toBe('apply');
+    expect(agentsPushVerdict(8, { complete: false })).toBe('needs_complete');
+    expect(agentsPushVerdict(8, { complete: true })).toBe('apply');
+    expect(epochAfterPush(8, { complete: true, epoch: 9 })).toBe(9);
+    expect(epochAfterPush(8, { complete: true })).toBeNull();
+    expect(epochAfterPush(8, { complete: false, epoch: 8 })).toBe(8);
   });
 });

@@ -223,8 +223,40 @@ export const agentsPushSchema = z.object({
   at: z.number().int().nonnegative(),
   complete: z.boolean().default(true),
   removed: z.array(entityIdSchema).default([]),
+  /**
+   * The routing leader's lease epoch (server/cluster/leaderLease.ts) whose roster this is:
+   * fencing, so a late push of a deposed leader is not applied over its successor's roster.
+   * Absent from a server without a lease (one node) or an older one.
+   */
+  epoch: z.number().int().nonnegative().optional(),
 });
 export type AgentsPush = z.infer<typeof agentsPushSchema>;
+
+/**
+ * What a holder of a roster does with a push, given the epoch of the roster it holds (null:
+ * none known — nothing held yet, or a roster from a server that sends no epoch):
+ * - `apply`: a complete push no older than the roster, or a diff of the same epoch (or one
+ *   from a server without epochs onto a roster without one, as before epochs existed);
+ * - `stale`: from an older epoch than the roster — a leader that lost its lease and had not
+ *   noticed yet; dropped, the roster is kept as it is;
+ * - `needs_complete`: a diff of a newer epoch (or without one onto an epoch's roster) that
+ *   has no roster of its own here to apply to: dropped, the whole roster is needed first.
+ * A diff with an epoch onto a roster of unknown epoch applies (the roster is replaced by the
+ * next complete push anyway); numbering within one leader's run is the holder's own concern.
+ */
+export type AgentsPushVerdict = 'apply' | 'stale' | 'needs_complete';
+
+export function agentsPushVerdict(heardEpoch: number | null, push: Pick<AgentsPush, 'complete' | 'epoch'>): AgentsPushVerdict {
+  if (push.epoch !== undefined && heardEpoch !== null && push.epoch < heardEpoch) return 'stale';
+  if (push.complete) return 'apply';
+  if (heardEpoch === null) return 'apply';
+  return push.epoch === heardEpoch ? 'apply' : 'needs_complete';
+}
+
+/** The epoch a roster has after a push was applied (see `agentsPushVerdict`). */
+export function epochAfterPush(heardEpoch: number | null, push: Pick<AgentsPush, 'complete' | 'epoch'>): number | null {
+  return push.complete ? (push.epoch ?? null) : heardEpoch;
+}
 
 const sameValue = <T>(a: T, b: T): boolean => a === b;
 const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((item, i) => item === b[i]);
@@ -264,14 +296,14 @@ export function sameAgentStatus(a: AgentStatus, b: AgentStatus): boolean {
 }
 
 /** The roster push that takes a lead who holds `previous` to `current`: the changed and new agents, and the ones gone. */
-export function agentsDiff(previous: ReadonlyMap<string, AgentStatus>, current: readonly AgentStatus[], at: number): AgentsPush {
+export function agentsDiff(previous: ReadonlyMap<string, AgentStatus>, current: readonly AgentStatus[], at: number, epoch?: number): AgentsPush {
   const changed = current.filter((agent) => {
     const known = previous.get(agent.userId);
     return known === undefined || !sameAgentStatus(known, agent);
   });
   const present = new Set(current.map((agent) => agent.userId));
   const removed = [...previous.keys()].filter((userId) => !present.has(userId));
-  return { agents: changed, at, complete: false, removed };
+  return { agents: changed, at, complete: false, removed, ...(epoch !== undefined ? { epoch } : {}) };
 }
 
 /** A roster with a push applied: a complete push replaces it, a partial one updates and removes agents (a new map; `roster` is left as it was). */
@@ -434,7 +466,8 @@ export const ticketResultSchema = z.object({ ticket: ticketSchema });
 export type TicketResult = z.infer<typeof ticketResultSchema>;
 export const agentStatusResultSchema = z.object({ agent: agentStatusSchema });
 export type AgentStatusResult = z.infer<typeof agentStatusResultSchema>;
-export const agentsResultSchema = z.object({ agents: z.array(agentStatusSchema) });
+/** `epoch`: as in `agentsPushSchema`, the routing leader's epoch whose roster this is (absent: none known). */
+export const agentsResultSchema = z.object({ agents: z.array(agentStatusSchema), epoch: z.number().int().nonnegative().optional() });
 export type AgentsResult = z.infer<typeof agentsResultSchema>;
 export const routingAuditResultSchema = z.object({ entries: z.array(routingAuditEntrySchema) });
 export type RoutingAuditResult = z.infer<typeof routingAuditResultSchema>;

@@ -150,6 +150,51 @@ describe('routing on a cluster of two nodes', () => {
     );
   }, 60_000);
 
+  it("drops a deposed leader's late roster push on the follower, and goes on following the leader's diffs", async () => {
+    // The lead first: its connect makes the leader send every lead the whole roster, which must come before the stale pushes below.
+    const lead = await cluster.connect(b, 'lead1');
+    const agent1 = await connectAs(a, 'agent1');
+    await connectAs(b, 'agent2');
+    const leaderRoster = () => new Map(a.server.routing.agents().map((agent) => [agent.userId, agent]));
+    /** The follower's copy, as it answers a lead connected to it. */
+    const followerRoster = async () => {
+      const asked = ackSchema(agentsResultSchema).parse(await askSocket(lead, 'lead:agents', {}, 10_000));
+      if (!asked.ok) throw new Error(asked.error.message);
+      return { epoch: asked.result.epoch, agents: new Map(asked.result.agents.map((agent) => [agent.userId, agent])) };
+    };
+    const epoch = a.server.routing.epoch!;
+    expect(epoch).toBeGreaterThan(0);
+    await vi.waitFor(
+      async () => {
+        const heard = await followerRoster();
+        expect([heard.agents.get('agent1')?.connected, heard.agents.get('agent2')?.connected]).toEqual([true, true]);
+        expect(heard).toEqual({ epoch, agents: leaderRoster() });
+      },
+      { timeout: 15_000 },
+    );
+
+    // A leader of an earlier epoch that had not noticed losing its lease: its periodic whole roster and a diff, late.
+    const stale = [...leaderRoster().values()].map((agent) => ({ ...agent, presence: 'busy' as const, presenceSince: 1 }));
+    const rpc = await startLeaderRpc({ redisUrl: cluster.redis.url, keyPrefix: cluster.redis.prefix, log: () => undefined });
+    try {
+      await rpc.broadcast(JSON.stringify({ from: 'deposed-node:run', seq: 41, push: { agents: stale, at: 1, complete: true, removed: [], epoch: epoch - 1 } }));
+      await rpc.broadcast(
+        JSON.stringify({ from: 'deposed-node:run', seq: 42, push: { agents: stale, at: 2, complete: false, removed: [], epoch: epoch - 1 } }),
+      );
+      // Heard after the two above (one channel, in order): once it is logged, they were read.
+      await rpc.broadcast('not a roster');
+    } finally {
+      await rpc.close();
+    }
+    await vi.waitFor(() => expect(b.logLines.join('\n')).toContain('cluster routing: an agents push that is not JSON was ignored'), { timeout: 10_000 });
+    expect(await followerRoster()).toEqual({ epoch, agents: leaderRoster() });
+
+    // The leader's next diff still applies: the stale pushes did not make the follower wait for a whole roster.
+    await askRouting(agent1, 'presence:set', { presence: 'away' }, presenceResultSchema);
+    await vi.waitFor(async () => expect((await followerRoster()).agents.get('agent1')?.presence).toBe('away'), { timeout: 10_000 });
+    expect(await followerRoster()).toEqual({ epoch, agents: leaderRoster() });
+  }, 60_000);
+
   it('says at once, with a clear error, when no node leads', async () => {
     const rpc = await startLeaderRpc({ redisUrl: cluster.redis.url, keyPrefix: `${cluster.redis.prefix}elsewhere:`, log: () => undefined, timeoutMs: 300 });
     try {

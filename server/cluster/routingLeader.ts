@@ -30,7 +30,9 @@ import { z } from 'zod';
 import type { User } from '../../shared/domain.js';
 import {
   agentsPushSchema,
+  agentsPushVerdict,
   applyAgentsPush,
+  epochAfterPush,
   routingCallResultSchemas,
   type AgentsPush,
   type AgentStatus,
@@ -157,13 +159,17 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
    * The leader's latest agent statuses, for this node's leads and web chat: the leader sends
    * the changes as they happen and the whole roster every ROSTER_REFRESH_MS. A change heard
    * out of turn (a push missed while Redis reconnected, a new leader) is not applied: the
-   * roster heard stays as it was until the next complete one.
+   * roster heard stays as it was until the next complete one. A push of an older epoch than
+   * the roster heard (a deposed leader that had not noticed yet) is dropped and changes
+   * nothing, so it cannot stop the new leader's diffs from applying either.
    */
   let agentsHeard = new Map<string, AgentStatus>();
   let agentsHeardList: AgentStatus[] = [];
   /** Whose pushes `agentsHeard` follows (a node's run as leader) and the last one applied; null: waiting for a complete push. */
   let heardFrom: string | null = null;
   let heardSeq = 0;
+  /** The leader epoch of the roster heard (null: none known). */
+  let heardEpoch: number | null = null;
   /** This node's pushes as leader: numbered, so a follower knows when it missed one. */
   const broadcastFrom = `${options.nodeId}:${randomUUID()}`;
   let broadcastSeq = 0;
@@ -177,7 +183,9 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
         return;
       }
       const { from, seq, push } = message.data;
-      if (!push.complete && (from !== heardFrom || seq !== heardSeq + 1)) {
+      const verdict = agentsPushVerdict(heardEpoch, push);
+      if (verdict === 'stale') return;
+      if (verdict === 'needs_complete' || (!push.complete && (from !== heardFrom || seq !== heardSeq + 1))) {
         // Out of turn: applying it would leave a roster missing what came between; the next complete one mends it.
         heardFrom = null;
         return;
@@ -186,6 +194,7 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
       agentsHeardList = [...agentsHeard.values()];
       heardFrom = from;
       heardSeq = seq;
+      heardEpoch = epochAfterPush(heardEpoch, push);
     } catch {
       log('cluster routing: an agents push that is not JSON was ignored');
     }
@@ -374,7 +383,8 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
       }
     }
     // Followers starting (or having missed a change) learn the whole roster again.
-    if (since - lastCompleteBroadcast >= ROSTER_REFRESH_MS) broadcastAgents({ agents: current.agents(), at: since, complete: true, removed: [] });
+    if (since - lastCompleteBroadcast >= ROSTER_REFRESH_MS)
+      broadcastAgents({ agents: current.agents(), at: since, complete: true, removed: [], ...(current.epoch !== null ? { epoch: current.epoch } : {}) });
   }
 
   async function elected(epoch: number): Promise<void> {
@@ -385,6 +395,7 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
       scheduler: options.scheduler,
       commits: options.commits,
       admitsOthersContacts: true,
+      epoch,
       fence: async () => {
         await assertEpoch(store.sql, epoch);
         // After the routing turn was won (a slow leader waits here): a caller who gave up gets nothing done behind their back.
@@ -501,6 +512,7 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
       if (!stopped) await forwardDisconnect(user, connectionId);
     },
     agents: () => service?.agents() ?? agentsHeardList,
+    rosterEpoch: () => (service ? service.epoch : heardEpoch),
     setPresence: (userId, presence, cause, byName, awayReason) => run({ op: 'setPresence', userId, presence, cause, byName, awayReason: awayReason ?? null }),
     setCapacity: (userId, capacity, phoneBlocksChat) =>
       run({ op: 'setCapacity', userId, capacity, ...(phoneBlocksChat !== undefined ? { phoneBlocksChat } : {}) }),

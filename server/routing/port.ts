@@ -16,6 +16,8 @@ export interface RoutingPort {
   disconnect(user: User, connectionId: string): Promise<void>;
   /** Every agent's status as last known here (the leader's own, or its latest push). */
   agents(): AgentStatus[];
+  /** The routing leader's epoch whose roster `agents()` is (shared/routing.ts `agentsPushVerdict`); null when none is known. */
+  rosterEpoch(): number | null;
   setPresence(userId: string, presence: Presence, cause: PresenceCause, byName: string | null, awayReason?: AwayReason | null): Promise<AgentStatus>;
   setCapacity(userId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined): Promise<AgentStatus>;
   respond(agentId: string, ticketId: string, accept: boolean): Promise<OfferResponse>;
@@ -45,6 +47,7 @@ export function localRoutingPort(service: RoutingService): RoutingPort {
     },
     disconnect: (user, connectionId) => service.disconnect(user, connectionId),
     agents: () => service.agents(),
+    rosterEpoch: () => service.epoch,
     setPresence: (userId, presence, cause, byName, awayReason) => service.setPresence(userId, presence, cause, byName, awayReason),
     setCapacity: (userId, capacity, phoneBlocksChat) => service.setCapacity(userId, capacity, phoneBlocksChat),
     respond: (agentId, ticketId, accept) => service.respond(agentId, ticketId, accept),

@@ -82,6 +82,11 @@ export interface RoutingServiceOptions {
    */
   fence?: () => Promise<void>;
   /**
+   * The leader lease's epoch this service routes under (a cluster's leader): stamped on every
+   * roster push so a late push of a deposed leader is told from its successor's. Absent on one node.
+   */
+  epoch?: number;
+  /**
    * How often the store's waiting tickets are compared with the engine's (the sweep under the
    * commit stream: a ticket whose commit routing could not follow is routed all the same); default 5 s.
    */
@@ -137,6 +142,8 @@ export interface RoutingService extends TicketRouter {
   pin(lead: User, ticketId: string, agentId: string | null): Promise<Ticket>;
   audit(viewer: User, ticketId: string): Promise<RoutingAuditEntry[]>;
   agents(): AgentStatus[];
+  /** The lease epoch stamped on this service's roster pushes (`RoutingServiceOptions.epoch`); null on one node. */
+  readonly epoch: number | null;
   /** A call started or ended on this agent's extension: the live-call state is read from the store again. */
   /** `afterTalk`: an answered call of theirs just ended, so wrap-up starts when the live state clears. */
   callStateChanged(agentId: string, afterTalk?: boolean): Promise<void>;
@@ -193,6 +200,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
    * diff; null: the next push is complete (nobody was watching, or a lead just connected).
    */
   let rosterPushed: Map<string, AgentStatus> | null = null;
+  const epochStamp = options.epoch !== undefined ? { epoch: options.epoch } : {};
   /**
    * Tickets heard in commits and not yet compared by the sweep, in the order heard, with when
    * (`now()`): the sweep looks at those past the grace, not at every waiting ticket.
@@ -451,10 +459,10 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     const current = engine.agentStatuses();
     if (!rosterPushed) {
       rosterPushed = new Map(current.map((agent) => [agent.userId, agent]));
-      outlet.agents({ agents: current, at, complete: true, removed: [] }, watched);
+      outlet.agents({ agents: current, at, complete: true, removed: [], ...epochStamp }, watched);
       return;
     }
-    const push = agentsDiff(rosterPushed, current, at);
+    const push = agentsDiff(rosterPushed, current, at, options.epoch);
     if (push.agents.length === 0 && push.removed.length === 0) return;
     for (const userId of push.removed) rosterPushed.delete(userId);
     for (const agent of push.agents) rosterPushed.set(agent.userId, agent);
@@ -867,6 +875,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     audit: (viewer, ticketId) => readRoutingAudit(store, viewer, ticketId),
 
     agents: () => engine.agentStatuses(),
+    epoch: options.epoch ?? null,
 
     async callStateChanged(agentId, afterTalk = false) {
       if (stopped) return;

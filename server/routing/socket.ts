@@ -54,6 +54,12 @@ export function routingOutlet(io: SyncServer): RoutingOutlet {
   };
 }
 
+/** The roster's epoch as the field of a push or an answer: absent when none is known. */
+function rosterEpochOf(port: RoutingPort): { epoch?: number } {
+  const epoch = port.rosterEpoch();
+  return epoch === null ? {} : { epoch };
+}
+
 /** Wires routing into the socket server; call after `attachSync` (its middleware authenticates). */
 export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): void {
   const { port } = deps;
@@ -70,7 +76,7 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
       .then(({ offers, presence }) => {
         for (const offer of offers) socket.emit('routing:offer', forRole(user.role, offer, maskOffer));
         if (presence) socket.emit('presence:changed', presence);
-        if (user.role !== 'agent') socket.emit('lead:agents', { agents: port.agents(), at: deps.now(), complete: true, removed: [] });
+        if (user.role !== 'agent') socket.emit('lead:agents', { agents: port.agents(), at: deps.now(), complete: true, removed: [], ...rosterEpochOf(port) });
       })
       .catch(log('connect'));
     socket.on('disconnect', () => void port.disconnect(user, socket.id).catch(log('disconnect')));
@@ -98,7 +104,7 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
       deps,
       'lead:agents',
       leadAgentsRequestSchema,
-      leadOnly(() => Promise.resolve({ agents: port.agents() })),
+      leadOnly(() => Promise.resolve({ agents: port.agents(), ...rosterEpochOf(port) })),
     );
     handle(
       socket,

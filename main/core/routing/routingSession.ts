@@ -12,8 +12,10 @@ import type { Ticket, User } from '../../../shared/domain.js';
 import {
   agentStatusResultSchema,
   agentsPushSchema,
+  agentsPushVerdict,
   agentsResultSchema,
   applyAgentsPush,
+  epochAfterPush,
   leadReassignResultSchema,
   offerResponseResultSchema,
   offerWithdrawnSchema,
@@ -92,6 +94,10 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
   let presence: PresenceChanged | null = null;
   /** Leads: every agent's status as the server last said (its pushes merged), by user id. */
   let roster = new Map<string, AgentStatus>();
+  /** The routing leader's epoch whose roster `roster` is (null: none known); see `agentsPushVerdict`. */
+  let rosterEpoch: number | null = null;
+  /** The whole roster is being asked for (a newer leader's diff came without it). */
+  let askingRoster = false;
   let stopped = false;
 
   function sortedOffers(): RoutingOffer[] {
@@ -149,12 +155,38 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
   function onAgents(raw: unknown): void {
     const parsed = agentsPushSchema.safeParse(raw);
     if (stopped || !parsed.success) return;
+    const push = parsed.data;
+    const verdict = agentsPushVerdict(rosterEpoch, push);
+    // A deposed leader's late push: the roster its successor sent stays.
+    if (verdict === 'stale') return;
+    if (verdict === 'needs_complete') {
+      askForRoster();
+      return;
+    }
     // The server sends the whole roster on connect and then only the agents that changed: the screens get the roster merged.
-    roster = applyAgentsPush(roster, parsed.data);
+    roster = applyAgentsPush(roster, push);
+    rosterEpoch = epochAfterPush(rosterEpoch, push);
     options.emit('agents', { agents: [...roster.values()] });
   }
 
+  /** A newer leader's diff came before its whole roster: ask for the whole roster (one request at a time). */
+  function askForRoster(): void {
+    if (askingRoster || !socket.connected) return;
+    askingRoster = true;
+    askServer(socket, 'lead:agents', {}, agentsResultSchema, ROUTING_REQUEST_TIMEOUT_MS)
+      .then((result) =>
+        onAgents({ agents: result.agents, at: options.now(), complete: true, removed: [], ...(result.epoch !== undefined ? { epoch: result.epoch } : {}) }),
+      )
+      // Unanswered: the next diff asks again, and the leader sends every lead the whole roster when one connects.
+      .catch(() => undefined)
+      .finally(() => {
+        askingRoster = false;
+      });
+  }
+
   function onDisconnect(): void {
+    // The roster sent on reconnect may come from a node that has not heard the newest leader yet: it applies whatever its epoch.
+    rosterEpoch = null;
     // The server re-sends every open offer after a reconnect; none can be answered meanwhile.
     if (offers.size === 0) return;
     clearOffers();
