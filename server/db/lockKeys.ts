@@ -5,8 +5,8 @@
  *
  * PostgreSQL has two key spaces that never overlap: one bigint (`pg_advisory_lock(key)`)
  * and a pair of int4 (`pg_advisory_lock(classid, objid)`). Named locks hash a string into
- * the bigint space (`hashtextextended(name, 0)`, `store.lockKeys`); the constants below sit
- * in 0x0de5c0xx, a 1 in 2^56 chance per name of meeting one of them.
+ * the bigint space (`hashtextextended(name, 0)`, `store.lockKeys`): a name meets one of the
+ * few constants below only by a 64-bit hash collision.
  *
  * Never change a value already released: nodes of different versions run side by side in
  * a rolling upgrade and must take the same key for the same job.
