@@ -141,6 +141,11 @@ export interface ConnectionState {
    * elsewhere), for the sign-in screen; null after the agent's own sign-out and once signed in.
    */
   sessionEnded: 'expired' | 'revoked' | null;
+  /**
+   * The local search index being built after a bootstrap (tickets indexed of those cached);
+   * search works meanwhile, more slowly. Null when it is complete.
+   */
+  searchIndex: { done: number; total: number } | null;
 }
 
 /**

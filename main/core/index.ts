@@ -60,6 +60,7 @@ import { startAlarmSession, type AlarmSession } from './alarms/alarmSession.js';
 import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
 import { startAttachmentKeeper, type AttachmentKeeper } from './attachments/attachmentKeeper.js';
+import { startSearchWalk, type SearchWalk } from './cache/searchWalk.js';
 import { OFFLINE_ATTACHMENT_BUDGET_BYTES } from '../../shared/attachments.js';
 import { provisionalIdsOf, type CreateTicketMutation } from '../../shared/manualTicket.js';
 import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
@@ -135,6 +136,12 @@ function sameProblem(a: ConnectionProblem | null, b: ConnectionProblem | null): 
   return a === b || (a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
 }
 
+/** The search walk's progress as the header shows it: a chunk that does not move the percentage is not news. */
+function searchPercent(connection: ConnectionState): number | null {
+  const index = connection.searchIndex;
+  return index === null ? null : Math.floor((100 * index.done) / Math.max(index.total, 1));
+}
+
 function sameConnection(a: ConnectionState, b: ConnectionState): boolean {
   return (
     a.status === b.status &&
@@ -144,7 +151,8 @@ function sameConnection(a: ConnectionState, b: ConnectionState): boolean {
     a.offlineSession === b.offlineSession &&
     a.sessionEnded === b.sessionEnded &&
     a.progress?.done === b.progress?.done &&
-    a.progress?.total === b.progress?.total
+    a.progress?.total === b.progress?.total &&
+    searchPercent(a) === searchPercent(b)
   );
 }
 
@@ -184,6 +192,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   let collision: CollisionSession | null = null;
   /** Keeps the bytes of the held tickets' attachments in the cache; null without a token (signed in offline, or signed out). */
   let attachmentKeeper: AttachmentKeeper | null = null;
+  let searchWalk: SearchWalk | null = null;
   const attachmentBudgetBytes = Math.max(0, Math.floor(options.attachmentBudgetBytes ?? OFFLINE_ATTACHMENT_BUDGET_BYTES));
   let closed = false;
   /**
@@ -206,6 +215,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     attentionCount: 0,
     offlineSession: false,
     sessionEnded: null,
+    searchIndex: null,
   };
   /** The revocations being sent (flushLogouts); close() waits for it. */
   let flushing: Promise<void> | null = null;
@@ -222,7 +232,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
 
   const notifier = createChangeNotifier((ticketIds) => emit('changed', { ticketIds }));
 
-  function updateConnection(patch: SyncStatusPatch & { sessionEnded?: ConnectionState['sessionEnded'] }): void {
+  function updateConnection(patch: SyncStatusPatch & Partial<Pick<ConnectionState, 'sessionEnded' | 'searchIndex'>>): void {
     const next: ConnectionState = {
       ...connection,
       ...patch,
@@ -402,6 +412,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (patch.status === 'online') void flushLogouts();
         // Synced: fetch the held tickets' attachments that are not kept yet.
         if (connection.status === 'online') attachmentKeeper?.kick();
+        // A bootstrap that finished left the search indexes to build: after `online` (or offline), not in its way.
+        if (connection.status === 'online' || connection.status === 'offline') searchWalk?.kick();
       },
       onChanged: (ticketIds) => {
         if (!isCurrent()) return;
@@ -424,6 +436,15 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) signOut({ code: reason === 'revoked' ? 'session_revoked' : 'session_expired' }, reason);
       },
     });
+    searchWalk?.stop();
+    searchWalk = startSearchWalk({
+      cache: session.cache,
+      onProgress: (progress) => {
+        if (isCurrent()) updateConnection({ searchIndex: progress });
+      },
+    });
+    // A walk a crash or a sign-out interrupted goes on, online or not.
+    searchWalk.kick();
     attachmentKeeper?.stop();
     attachmentKeeper = startAttachmentKeeper({
       serverUrl,
@@ -631,6 +652,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     active = null;
     attachmentKeeper?.stop();
     attachmentKeeper = null;
+    searchWalk?.stop();
+    searchWalk = null;
     routing?.stop();
     routing = null;
     queue?.stop();

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHANNELS, defaultTicketRouting, type Customer, type Message, type Ticket, type TicketBundle, type User } from '../../../shared/domain.js';
 import { CACHE_KEY_BYTES, openCache, type Cache } from './cache.js';
+import { indexSearchNow } from '../testing/searchIndex.js';
 import { isBigramTerm, searchBigrams } from './searchBigrams.js';
 
 const lead: User = {
@@ -143,6 +144,7 @@ describe('the 2-character search index', () => {
     const bundles = Array.from({ length: 60 }, (_, i) => bundleOf(i));
     cache.writer.applyBootstrapPage({ seq: 1, total: bundles.length, next: 'GD20240501029', bundles: bundles.slice(0, 30) }, lead);
     cache.writer.applyBootstrapPage({ seq: 1, total: bundles.length, next: null, bundles: bundles.slice(30) }, lead);
+    indexSearchNow(cache, 7);
   });
   afterEach(() => {
     cache.close();
@@ -215,6 +217,7 @@ describe('the 2-character search index', () => {
     // A bootstrap again that no longer returns the ticket sweeps it, and its words with it.
     cache.writer.beginBootstrap();
     cache.writer.applyBootstrapPage({ seq: 6, total: 1, next: null, bundles: [bundleOf(1)] }, lead);
+    indexSearchNow(cache);
     expect(ids('老虎')).toEqual([]);
     expect(ids('颈鹿')).toEqual([]);
     expect(ids('斑马')).toEqual([]);
@@ -306,6 +309,7 @@ describe('the 2-character search index', () => {
   });
 
   it('answers every query exactly as the LIKE fallback does', () => {
+    expect(cache.reader.searchIndexProgress()).toBeNull();
     const indexed = new Map(QUERIES.map((query) => [query, ids(query)]));
     // A bootstrap switches the indexes off: the same rows are then searched with LIKE.
     cache.writer.beginBootstrap();

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultTicketRouting, type Customer, type Message, type Ticket, type TicketBundle, type User } from '../../../shared/domain.js';
 import { maskBundle } from '../../../shared/masking.js';
 import type { Mutation } from '../../../shared/sync.js';
+import { indexSearchNow } from '../testing/searchIndex.js';
 import { CACHE_KEY_BYTES, applyCacheKey, openCache, type Cache } from './cache.js';
 
 const agent: User = {
@@ -119,6 +120,7 @@ describe('the per-user cache', () => {
       },
       agent,
     );
+    indexSearchNow(cache);
   });
   afterEach(() => {
     cache.close();
@@ -152,6 +154,7 @@ describe('the per-user cache', () => {
 
   it('searches with LIKE below three characters and with the trigram index from three', () => {
     const names = (query: string) => cache.reader.inbox({ channel: null, status: null, query }).rows.map((r) => r.id);
+    expect(cache.reader.searchIndexProgress()).toBeNull();
     expect(names('张伟')).toEqual(['GD20240501001', 'GD20240501003']);
     expect(names('发票')).toEqual(['GD20240501002']);
     expect(names('快递三天')).toEqual(['GD20240501001']);
@@ -173,6 +176,12 @@ describe('the per-user cache', () => {
       { seq: 20, total: 2, next: null, bundles: [bundle(ticket('GD20240501001'), customer('CUS20240501001', '张伟', '13800138000'))] },
       agent,
     );
+    expect(names('退款到原账户')).toEqual(['GD20240501004']);
+    expect(names('物流查询')).toEqual(['GD20240501001']);
+    // The same answers once the walk after the bootstrap has indexed them.
+    expect(cache.reader.searchIndexProgress()?.done).toBe(0);
+    indexSearchNow(cache);
+    expect(cache.reader.searchIndexProgress()).toBeNull();
     expect(names('退款到原账户')).toEqual(['GD20240501004']);
     expect(names('物流查询')).toEqual(['GD20240501001']);
   });

@@ -67,8 +67,8 @@ import { createKnowledgeCache, type KnowledgeCacheReader, type KnowledgeCacheWri
 import { createScriptCache, type ScriptCacheReader, type ScriptCacheWriter } from './scriptCache.js';
 import { createHistoryCache, type HistoryCacheReader, type HistoryCacheWriter } from './historyCache.js';
 import { createAttachmentCache, type AttachmentCacheReader, type AttachmentCacheWriter } from './attachmentCache.js';
-import { REBUILD_SEARCH_SQL } from './migrations/008-deferred-search.js';
-import { CLEAR_BIGRAMS_SQL, REBUILD_BIGRAMS_SQL } from './migrations/018-bigram-search.js';
+import { CLEAR_BIGRAMS_SQL } from './migrations/018-bigram-search.js';
+import { CLEAR_SEARCH_SQL, INDEX_MESSAGE_RANGE_SQL, INDEX_TICKET_RANGE_SQL, SEARCH_WALK_DONE } from './migrations/023-search-walk.js';
 import { isBigramTerm } from './searchBigrams.js';
 import { createBoundedMap } from '../../../shared/boundedMap.js';
 
@@ -191,6 +191,8 @@ export interface PushOutcome {
 /** Read side of the cache. */
 export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, KnowledgeCacheReader, AttachmentCacheReader {
   syncState(): SyncState;
+  /** How far the search indexes' walk after a bootstrap has come, in tickets; null when search is indexed. */
+  searchIndexProgress(): SearchIndexProgress | null;
   ticket(ticketId: string): Ticket | null;
   ticketDetail(ticketId: string): TicketDetail | null;
   /**
@@ -239,6 +241,12 @@ export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, Know
   adoptPiiView(view: PiiView): boolean;
   /** Starts a bootstrap from the first page in a new generation (the outbox is kept). */
   beginBootstrap(): void;
+  /**
+   * Indexes the next `tickets` tickets (and about as many messages) of the search walk that
+   * follows a bootstrap, in one transaction; null once search is indexed. Does nothing while a
+   * bootstrap runs (its last page starts the walk).
+   */
+  indexSearchChunk(tickets: number): SearchIndexProgress | null;
   /**
    * Stores one bootstrap page; on the last page sweeps what the new snapshot no longer holds.
    * Bundles the client could not read are listed as needing attention. Returns the touched ticket ids.
@@ -338,9 +346,15 @@ export const DISMISSED_ATTENTION_KEPT_MAX = 1_000;
  */
 export const TICKET_RENAMES_KEPT_MS = 30 * DAY_MS;
 
+/** The search walk after a bootstrap (migration 023): tickets indexed of those cached (by rid, so approximate while rows change). */
+export interface SearchIndexProgress {
+  done: number;
+  total: number;
+}
+
 /** Drops every cached customer, ticket, message, note and customer history and the sync position; keeps outbox, drafts and attention. */
 const PURGE_CONTENT_SQL = `
-  UPDATE sync_state SET search_live = 0 WHERE id = 1;
+  UPDATE sync_state SET search_live = 0, search_tickets_upto = 0, search_messages_upto = 0 WHERE id = 1;
   DELETE FROM messages;
   DELETE FROM notes;
   DELETE FROM tickets;
@@ -356,7 +370,8 @@ const PURGE_CONTENT_SQL = `
   DELETE FROM kb_articles;
   INSERT INTO kb_fts (kb_fts) VALUES ('rebuild');
   UPDATE kb_state SET fetched_at = NULL WHERE id = 1;
-  UPDATE sync_state SET last_seq = 0, bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL, search_live = 1 WHERE id = 1;
+  UPDATE sync_state SET last_seq = 0, bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL, search_live = 1,
+    search_tickets_upto = ${SEARCH_WALK_DONE}, search_messages_upto = ${SEARCH_WALK_DONE} WHERE id = 1;
 `;
 
 /** A fragment of a WHERE clause with its positional parameters, in order. */
@@ -985,7 +1000,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
       'SELECT last_seq, bootstrapped, bootstrap_after, bootstrap_seq, generation FROM sync_state WHERE id = 1',
     ),
     beginBootstrap: db.prepare(
-      'UPDATE sync_state SET bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL, generation = generation + 1, search_live = 0 WHERE id = 1',
+      `UPDATE sync_state SET bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL, generation = generation + 1,
+         search_live = 0, search_tickets_upto = 0, search_messages_upto = 0 WHERE id = 1`,
     ),
     bootstrapProgress: db.prepare<[string | null, number]>(
       'UPDATE sync_state SET bootstrap_after = ?, bootstrap_seq = coalesce(bootstrap_seq, ?) WHERE id = 1',
@@ -994,6 +1010,19 @@ export function openCache(file: string, key: Buffer | null): Cache {
     requireRefetch: db.prepare('UPDATE sync_state SET bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL WHERE id = 1'),
     setLastSeq: db.prepare<[number]>('UPDATE sync_state SET last_seq = ? WHERE id = 1'),
     searchLive: db.prepare<[], { search_live: number }>('SELECT search_live FROM sync_state WHERE id = 1'),
+    searchWalk: db.prepare<[], { search_live: number; bootstrapped: number; tickets_upto: number; messages_upto: number }>(
+      'SELECT search_live, bootstrapped, search_tickets_upto AS tickets_upto, search_messages_upto AS messages_upto FROM sync_state WHERE id = 1',
+    ),
+    nthTicketRidAfter: db.prepare<[number, number], { rid: number }>('SELECT rid FROM tickets WHERE rid > ? ORDER BY rid LIMIT 1 OFFSET ?'),
+    lastTicketRid: db.prepare<[], { rid: number | null }>('SELECT max(rid) AS rid FROM tickets'),
+    nthMessageRidAfter: db.prepare<[number, number], { rid: number }>('SELECT rid FROM messages WHERE rid > ? ORDER BY rid LIMIT 1 OFFSET ?'),
+    lastMessageRid: db.prepare<[], { rid: number | null }>('SELECT max(rid) AS rid FROM messages'),
+    indexTicketText: db.prepare<[number, number]>(INDEX_TICKET_RANGE_SQL[0]),
+    indexTicketPairs: db.prepare<[number, number]>(INDEX_TICKET_RANGE_SQL[1]),
+    indexMessages: db.prepare<[number, number]>(INDEX_MESSAGE_RANGE_SQL),
+    setSearchTicketsUpto: db.prepare<[number | bigint]>('UPDATE sync_state SET search_tickets_upto = ? WHERE id = 1'),
+    setSearchMessagesUpto: db.prepare<[number | bigint]>('UPDATE sync_state SET search_messages_upto = ? WHERE id = 1'),
+    searchIndexed: db.prepare('UPDATE sync_state SET search_live = 1 WHERE id = 1'),
     piiView: db.prepare<[], { pii_view: PiiView | null }>('SELECT pii_view FROM sync_state WHERE id = 1'),
     staleTicketIds: db.prepare<[], { id: string }>('SELECT id FROM tickets WHERE generation < (SELECT generation FROM sync_state WHERE id = 1)'),
 
@@ -1327,6 +1356,41 @@ export function openCache(file: string, key: Buffer | null): Cache {
    * commits with it. Used for the read marker and the kept customer history (both on the way
    * a ticket opens), never for the outbox or anything the agent wrote.
    */
+  /** A walk position at or past this has indexed every row (SEARCH_WALK_DONE reads back as a float). */
+  const walkDone = (upto: number) => upto >= Number.MAX_SAFE_INTEGER;
+
+  function searchIndexProgress(): SearchIndexProgress | null {
+    const walk = stmt.searchWalk.get()!;
+    if (walk.search_live === 1 || walk.bootstrapped === 0) return null;
+    const total = stmt.lastTicketRid.get()!.rid ?? 0;
+    return { done: walkDone(walk.tickets_upto) ? total : Math.min(walk.tickets_upto, total), total };
+  }
+
+  /**
+   * Indexes the rows after `upto` up to the `limit`th (one chunk of a walk); when fewer are
+   * left, all of them, and the walk is done: from then on the triggers cover every row.
+   */
+  function walkChunk(
+    upto: number,
+    limit: number,
+    nth: Database.Statement<[number, number], { rid: number }>,
+    last: Database.Statement<[], { rid: number | null }>,
+    index: (after: number, through: number) => void,
+    setUpto: Database.Statement<[number | bigint]>,
+  ): boolean {
+    if (walkDone(upto)) return true;
+    const through = nth.get(upto, limit - 1)?.rid;
+    if (through !== undefined) {
+      index(upto, through);
+      setUpto.run(through);
+      return false;
+    }
+    const lastRid = last.get()!.rid;
+    if (lastRid !== null && lastRid > upto) index(upto, lastRid);
+    setUpto.run(BigInt(SEARCH_WALK_DONE));
+    return true;
+  }
+
   function withoutOwnSync<T>(write: () => T): T {
     if (db.inTransaction) return write();
     db.pragma('synchronous = NORMAL');
@@ -1586,6 +1650,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         generation: row.generation,
       };
     },
+    searchIndexProgress,
     ticket: readTicket,
     ticketDetail(requested) {
       const ticketId = currentTicketId(requested);
@@ -1711,6 +1776,41 @@ export function openCache(file: string, key: Buffer | null): Cache {
     beginBootstrap: db.transaction(() => {
       stmt.beginBootstrap.run();
     }),
+    // The indexes can be rebuilt from the rows: a power cut may lose the newest chunk, never tear it from its position.
+    indexSearchChunk: (tickets) =>
+      withoutOwnSync(() =>
+        db.transaction(() => {
+          const walk = stmt.searchWalk.get()!;
+          if (walk.search_live === 1) return null;
+          if (walk.bootstrapped === 0) return searchIndexProgress();
+          // A walk from nothing (after a bootstrap, or one a crash interrupted) starts from empty indexes.
+          if (walk.tickets_upto === 0 && walk.messages_upto === 0) db.exec(CLEAR_SEARCH_SQL);
+          const ticketsDone = walkChunk(
+            walk.tickets_upto,
+            tickets,
+            stmt.nthTicketRidAfter,
+            stmt.lastTicketRid,
+            (after, through) => {
+              stmt.indexTicketText.run(after, through);
+              stmt.indexTicketPairs.run(after, through);
+            },
+            stmt.setSearchTicketsUpto,
+          );
+          const messagesDone = walkChunk(
+            walk.messages_upto,
+            tickets * 2,
+            stmt.nthMessageRidAfter,
+            stmt.lastMessageRid,
+            (after, through) => {
+              stmt.indexMessages.run(after, through);
+            },
+            stmt.setSearchMessagesUpto,
+          );
+          if (!ticketsDone || !messagesDone) return searchIndexProgress();
+          stmt.searchIndexed.run();
+          return null;
+        })(),
+      ),
     applyBootstrapPage: db.transaction((page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
       const touched = new Set<string>();
       customerArrivals = [];
@@ -1727,11 +1827,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
           deleteTicketEverywhere(id);
           touched.add(id);
         }
+        // Search is indexed afterwards, a chunk at a time (`indexSearchChunk`, migration 023), not in this transaction.
         stmt.finishBootstrap.run();
-        // Indexed in bulk once, not row by row through the triggers (see migration 008).
-        db.exec(REBUILD_SEARCH_SQL);
-        db.exec(REBUILD_BIGRAMS_SQL);
-        db.prepare('UPDATE sync_state SET search_live = 1 WHERE id = 1').run();
       }
       rebase(touched, viewer);
       return [...touched];

@@ -23,6 +23,7 @@ import {
 import type { InboxSlaFilter, InboxSort } from '../../../shared/rpc.js';
 import { RESOLUTION_SLA_MS, slaCountdown } from '../../../shared/sla.js';
 import { CACHE_KEY_BYTES, openCache, type Cache, type InboxFilter } from './cache.js';
+import { indexSearchNow } from '../testing/searchIndex.js';
 
 const lead: User = {
   id: 'lead1',
@@ -100,6 +101,7 @@ function seed(cache: Cache, tickets: readonly Ticket[], viewer: User): void {
     const last = from + pageSize >= tickets.length;
     cache.writer.applyBootstrapPage({ seq: 1, total: tickets.length, next: last ? null : tickets[from + pageSize - 1]!.id, bundles }, viewer);
   }
+  indexSearchNow(cache);
 }
 
 /** The inbox's rules, written plainly: what a view and filter select. */

@@ -68,6 +68,11 @@ export function Header() {
             {t('header.pending', { n: connection.pendingCount })}
           </span>
         ) : null}
+        {connection.searchIndex ? (
+          <span className="search-indexing" title={t('header.searchIndexingTitle')}>
+            {t('header.searchIndexing', { percent: Math.floor((100 * connection.searchIndex.done) / Math.max(connection.searchIndex.total, 1)) })}
+          </span>
+        ) : null}
         {connection.offlineSession ? (
           <span className="offline-session" title={t('header.signedInOfflineTitle')}>
             {t('header.signedInOffline')}

@@ -16,7 +16,17 @@ const unreachableApi: WorkstationApi = {
 };
 
 function connection(status: ConnectionState['status']): ConnectionState {
-  return { status, since: 1, pendingCount: 0, progress: null, lastError: null, attentionCount: 0, offlineSession: false, sessionEnded: null };
+  return {
+    status,
+    since: 1,
+    pendingCount: 0,
+    progress: null,
+    lastError: null,
+    attentionCount: 0,
+    offlineSession: false,
+    sessionEnded: null,
+    searchIndex: null,
+  };
 }
 
 describe('onBackOnline', () => {

@@ -12,6 +12,7 @@ const INITIAL_CONNECTION: ConnectionState = {
   attentionCount: 0,
   offlineSession: false,
   sessionEnded: null,
+  searchIndex: null,
 };
 
 export function createConnectionSlice(api: WorkstationApi): StateCreator<AppState, [], [], ConnectionSlice> {

@@ -21,6 +21,7 @@ import { migration019OutboxRowid } from './019-outbox-rowid.js';
 import { migration020AttentionByMutation } from './020-attention-by-mutation.js';
 import { migration021AttachmentBytes } from './021-attachment-bytes.js';
 import { migration022NotesWithoutRowid } from './022-notes-without-rowid.js';
+import { migration023SearchWalk } from './023-search-walk.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -48,4 +49,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration020AttentionByMutation,
   migration021AttachmentBytes,
   migration022NotesWithoutRowid,
+  migration023SearchWalk,
 ];
