@@ -131,6 +131,8 @@ describe('routing on a cluster of two nodes', () => {
           roster = applyAgentsPush(roster, push);
         }),
     });
+    // Two whole rosters come on connect, in either order: the follower's copy, and the leader's (a lead now watches).
+    await vi.waitFor(() => expect(pushes.filter((push) => push.complete).length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
     await vi.waitFor(() => expect(roster).toEqual(leaderRoster()), { timeout: 10_000 });
     const before = pushes.length;
 
