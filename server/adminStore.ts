@@ -42,6 +42,12 @@ export interface AdminStoreInternals {
   /** ' FOR UPDATE' on PostgreSQL, '' on SQLite (one writer already). */
   forUpdate: string;
   /**
+   * The policies documents this transaction has read, where they cannot change under it but by
+   * its own writes (SQLite: one writer); null where each read must go to the table (outside a
+   * transaction, PostgreSQL).
+   */
+  documents?: () => Map<string, PolicyDocumentRow | undefined> | null;
+  /**
    * Inside the VIP change's transaction: tells the workstations (a `customer` change) and
    * routing (the customer's open tickets again, so a waiting one is ranked with the new tier).
    */
@@ -96,6 +102,14 @@ interface AuditRow {
 
 const ADMIN_USER_SELECT = `SELECT u.id, u.username, u.display_name, u.role, u.channels, u.groups_json, u.tier, u.senior, u.languages_json,
   u.extension, u.deactivated_at, s.capacity_json FROM users u LEFT JOIN agent_settings s ON s.user_id = u.id`;
+
+/** A row of the policies table: one JSON document per key. */
+export interface PolicyDocumentRow {
+  key: string;
+  value_json: string;
+  updated_at: number;
+  updated_by_name: string;
+}
 
 /** The one policies document's key. */
 const POLICIES_KEY = 'service';
@@ -202,20 +216,42 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
     return row !== undefined;
   }
 
+  /**
+   * A policies document as this transaction sees it. An inbound contact reads both (its channel's
+   * settings, then the SLA policies): where the transaction may keep them, one statement reads
+   * both, and a batch of contacts reads them once.
+   */
+  async function readDocument(key: string, lock: boolean): Promise<PolicyDocumentRow | undefined> {
+    const documents = lock ? null : (internals.documents?.() ?? null);
+    if (!documents)
+      return sql().get<PolicyDocumentRow>(`SELECT key, value_json, updated_at, updated_by_name FROM policies WHERE key = ?${lock ? forUpdate : ''}`, [key]);
+    if (!documents.has(key)) {
+      const rows = await sql().all<PolicyDocumentRow>('SELECT key, value_json, updated_at, updated_by_name FROM policies WHERE key IN (?, ?)', [
+        POLICIES_KEY,
+        CHANNELS_KEY,
+      ]);
+      for (const documentKey of [POLICIES_KEY, CHANNELS_KEY])
+        documents.set(
+          documentKey,
+          rows.find((row) => row.key === documentKey),
+        );
+    }
+    return documents.get(key);
+  }
+
+  /** After this transaction writes a document: what it kept is stale. */
+  function documentsWritten(): void {
+    internals.documents?.()?.clear();
+  }
+
   async function readPolicies(): Promise<PoliciesResult> {
-    const row = await sql().get<{ value_json: string; updated_at: number; updated_by_name: string }>(
-      'SELECT value_json, updated_at, updated_by_name FROM policies WHERE key = ?',
-      [POLICIES_KEY],
-    );
+    const row = await readDocument(POLICIES_KEY, false);
     if (!row) return { policies: { ...DEFAULT_POLICIES }, updatedAt: null, updatedByName: null };
     return { policies: parsedPolicies(row.value_json), updatedAt: Number(row.updated_at), updatedByName: row.updated_by_name };
   }
 
   async function readChannels(lock: boolean): Promise<{ registry: ChannelRegistry; updatedAt: number | null; updatedByName: string | null }> {
-    const row = await sql().get<{ value_json: string; updated_at: number; updated_by_name: string }>(
-      `SELECT value_json, updated_at, updated_by_name FROM policies WHERE key = ?${lock ? forUpdate : ''}`,
-      [CHANNELS_KEY],
-    );
+    const row = await readDocument(CHANNELS_KEY, lock);
     // A fresh registry object each time (callers replace entries in it); the entries themselves are shared and frozen.
     if (!row) return { registry: { ...defaultRegistry }, updatedAt: null, updatedByName: null };
     return { registry: { ...parsedRegistry(row.value_json) }, updatedAt: Number(row.updated_at), updatedByName: row.updated_by_name };
@@ -384,6 +420,7 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
            ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at, updated_by_name = excluded.updated_by_name`,
           [POLICIES_KEY, JSON.stringify(policies), now, name],
         );
+        documentsWritten();
         await audit(actor, 'policies_set', null, before.policies, policies, now);
         return { policies, updatedAt: now, updatedByName: name };
       });
@@ -411,6 +448,7 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
           now,
           name,
         ]);
+        documentsWritten();
         const { registry } = await readChannels(true);
         const before = registry[channel];
         const after: ChannelRegistry = { ...registry, [channel]: settings };
@@ -420,6 +458,7 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
           name,
           CHANNELS_KEY,
         ]);
+        documentsWritten();
         await audit(actor, 'channel_set', null, { channel, ...before }, { channel, ...settings }, now);
         return null;
       });

@@ -76,13 +76,13 @@ import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
 import { createKnowledgeStore, type KnowledgeStore } from './knowledgeStore.js';
 import { createScriptStore, type ScriptStore } from './scriptStore.js';
 import { createAlertStore, type AlertStore } from './alarms/alertStore.js';
-import { createAdminStore, type AdminStore } from './adminStore.js';
+import { createAdminStore, type AdminStore, type PolicyDocumentRow } from './adminStore.js';
 import type { Alarm } from '../shared/alarms.js';
 import type { CsatAnswer } from '../shared/csat.js';
 import { createCsatStore, type CsatAnswerOutcome, type CsatStore } from './csat/csatStore.js';
 import { announce } from './cluster/changeFeed.js';
 import { HISTORY_RETENTION_LOCK_KEY, ROUTING_TURN_LOCK_KEY } from './db/lockKeys.js';
-import { refreshTicketRollup } from './reports/reportRollup.js';
+import { addFreshTicketsRollup, refreshTicketRollup } from './reports/reportRollup.js';
 
 // ---------------------------------------------------------------------------------------
 // Types of the interface
@@ -911,7 +911,49 @@ interface TransactionContext {
   turn: { release: (() => void) | null };
   /** Tickets whose report-rollup contribution may have changed; refreshed once each just before the outermost commit. */
   rollupPending: Set<string>;
+  /** What the outermost transaction holds on behalf of all its savepoints (one object, shared). */
+  held: TransactionHeld;
 }
+
+/**
+ * A counter row (an id counter, the change log's seq) this transaction has advanced. Its first
+ * number is taken by a statement that writes the row (and locks it on PostgreSQL) until the
+ * commit, so nobody else can take one: the next numbers are counted here and the row written
+ * once, before the commit, instead of one statement per number.
+ */
+interface HeldCounter {
+  /** The last number handed out. */
+  value: number;
+  /** What the row holds now, in this transaction. */
+  written: number;
+  write: (value: number) => Promise<unknown>;
+}
+
+/** A change-log entry appended but not yet written (SQLite: written together before the commit). */
+interface ChangeRow {
+  seq: number;
+  kind: string;
+  body: string;
+  createdAt: number;
+  principals: string[];
+}
+
+interface TransactionHeld {
+  counters: Map<string, HeldCounter>;
+  /** SQLite: one per `pending` change, same order; the first `changesWritten` are in the tables. */
+  changeRows: ChangeRow[];
+  changesWritten: number;
+  /**
+   * SQLite: the policies documents read in this transaction. Nobody else writes while it is
+   * open (one writer), so they change only by this transaction's own writes, which drop them.
+   */
+  documents: Map<string, PolicyDocumentRow | undefined>;
+  /** Tickets inserted by this transaction: no stored rollup contribution yet, so all are added by two statements before the commit. */
+  freshTickets: Set<string>;
+}
+
+/** Rows per multi-row INSERT of the change log: 4 values each, far under SQLite's 32,766 parameters. */
+const CHANGE_ROWS_PER_INSERT = 200;
 
 function createServerStore(
   db: SqlDatabase,
@@ -967,10 +1009,19 @@ function createServerStore(
     if (open) {
       const unit = { ended: false };
       try {
-        const mark = open.pending.length;
         return await open.tx.nested((tx) => {
+          // Taken when the savepoint starts: a rollback restores what the database restores.
+          const mark = open.pending.length;
+          const held = open.held;
+          // Rows written inside the savepoint, even ones appended before it, are rolled back with it.
+          const changesWritten = held.changesWritten;
+          const counters = new Map([...held.counters].map(([key, counter]) => [key, { ...counter }]));
           tx.afterRollback(() => {
             open.pending.length = Math.min(open.pending.length, mark);
+            held.changeRows.length = Math.min(held.changeRows.length, mark);
+            held.changesWritten = changesWritten;
+            held.counters = counters;
+            held.documents.clear();
           });
           return context.run({ ...open, tx }, () => fn(hooksOf(tx, unit)));
         });
@@ -1002,11 +1053,16 @@ function createServerStore(
           release?.();
         });
         const rollupPending = new Set<string>();
-        return context.run({ tx, pending, turn, rollupPending }, async () => {
+        const held: TransactionHeld = { counters: new Map(), changeRows: [], changesWritten: 0, documents: new Map(), freshTickets: new Set() };
+        return context.run({ tx, pending, turn, rollupPending, held }, async () => {
           const result = await fn(hooksOf(tx, attempt));
+          await writeHeld(held);
           // Once per ticket however many writes touched it, and the rollup rows (shared on PostgreSQL) locked only for the commit's last moments.
-          // A savepoint that rolled back leaves its tickets here: a refresh reads the ticket as it now is, so it is exact either way.
-          for (const ticketId of rollupPending) await refreshTicketRollup(tx, ticketId);
+          // A savepoint that rolled back leaves its tickets here: a refresh reads the ticket as it now is, so it is exact either way
+          // (a fresh ticket whose insert rolled back is simply not found).
+          const fresh = [...held.freshTickets];
+          for (let start = 0; start < fresh.length; start += IN_LIST_MAX) await addFreshTicketsRollup(tx, fresh.slice(start, start + IN_LIST_MAX));
+          for (const ticketId of rollupPending) if (!held.freshTickets.has(ticketId)) await refreshTicketRollup(tx, ticketId);
           // Every node's live fan-out hears of it on commit (never for a rollback): one NOTIFY per transaction.
           const last = pending[pending.length - 1];
           if (options.announceCommits && last) await announce(tx, last.change.seq);
@@ -1042,6 +1098,49 @@ function createServerStore(
     for (const key of [...new Set(keys)].sort()) await ex().get('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
   }
 
+  /**
+   * The next number of a counter row: `take` advances the row by one and answers its value;
+   * once this transaction holds the row, later numbers are counted here and `write` stores the
+   * last one before the commit (`writeHeld`). Outside a transaction, simply `take`.
+   */
+  async function advanceCounter(key: string, take: () => Promise<number>, write: (value: number) => Promise<unknown>): Promise<number> {
+    const held = context.getStore()?.held;
+    const known = held?.counters.get(key);
+    if (known) return ++known.value;
+    const value = await take();
+    held?.counters.set(key, { value, written: value, write });
+    return value;
+  }
+
+  /** Writes what this transaction holds back (counter rows, SQLite's change-log rows): before its commit, and before anything reads those tables in it. */
+  async function writeHeld(held: TransactionHeld): Promise<void> {
+    for (const counter of held.counters.values()) {
+      if (counter.value === counter.written) continue;
+      await counter.write(counter.value);
+      counter.written = counter.value;
+    }
+    const rows = held.changeRows.slice(held.changesWritten);
+    for (let start = 0; start < rows.length; start += CHANGE_ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + CHANGE_ROWS_PER_INSERT);
+      await ex().run(
+        `INSERT INTO changes (seq, kind, body, created_at) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}`,
+        chunk.flatMap((row) => [row.seq, row.kind, row.body, row.createdAt]),
+      );
+      const audience = chunk.flatMap((row) => row.principals.map((principal) => [row.seq, principal]));
+      for (let first = 0; first < audience.length; first += CHANGE_ROWS_PER_INSERT * 2) {
+        const pairs = audience.slice(first, first + CHANGE_ROWS_PER_INSERT * 2);
+        await ex().run(`INSERT INTO change_audience (seq, principal) VALUES ${pairs.map(() => '(?, ?)').join(', ')}`, pairs.flat());
+      }
+    }
+    held.changesWritten = held.changeRows.length;
+  }
+
+  /** Before reading the change log or a counter inside a transaction: what it holds back is written first. */
+  async function writeHeldNow(): Promise<void> {
+    const open = context.getStore();
+    if (open) await writeHeld(open.held);
+  }
+
   // --- change log ----------------------------------------------------------------------
   async function appendChange(body: ChangeBody, audience: Iterable<string>, now: number): Promise<number> {
     const open = context.getStore();
@@ -1062,9 +1161,14 @@ function createServerStore(
         ))!.seq,
       );
     } else {
-      seq = (await ex().get<{ last_seq: number }>('UPDATE change_log_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq'))!.last_seq;
-      await ex().run('INSERT INTO changes (seq, kind, body, created_at) VALUES (?, ?, ?, ?)', [seq, body.kind, JSON.stringify(body), now]);
-      for (const principal of principals) await ex().run('INSERT INTO change_audience (seq, principal) VALUES (?, ?)', [seq, principal]);
+      // One writer: the counter is this transaction's from its first append to its commit, and the rows are written
+      // together before the commit (or before a read of the log inside it): 3 statements per batch, not 3 per change.
+      seq = await advanceCounter(
+        'change_log',
+        async () => (await ex().get<{ last_seq: number }>('UPDATE change_log_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq'))!.last_seq,
+        (value) => ex().run('UPDATE change_log_state SET last_seq = ? WHERE id = 1', [value]),
+      );
+      open.held.changeRows.push({ seq, kind: body.kind, body: JSON.stringify(body), createdAt: now, principals });
     }
     open.pending.push({ change: { seq, ...body }, audience: principals });
     return seq;
@@ -1081,6 +1185,7 @@ function createServerStore(
   }
 
   async function changeLogBounds(): Promise<ChangeLogBounds> {
+    await writeHeldNow();
     const row = (await ex().get<{ last_seq: number; first_retained_seq: number }>('SELECT last_seq, first_retained_seq FROM change_log_state WHERE id = 1'))!;
     return { maxSeq: row.last_seq, firstRetainedSeq: row.first_retained_seq };
   }
@@ -1110,6 +1215,7 @@ function createServerStore(
   }
 
   async function committedChangesAfter(seq: number, limit: number): Promise<CommittedChange[]> {
+    await writeHeldNow();
     const rows = await ex().all<{ seq: number; body: string }>('SELECT seq, body FROM changes WHERE seq > ? ORDER BY seq LIMIT ?', [seq, limit]);
     if (rows.length === 0) return [];
     const last = rows[rows.length - 1]!.seq;
@@ -1300,14 +1406,45 @@ function createServerStore(
     return row ? customerFromRow(row, await identitiesOfCustomer(id)) : null;
   }
 
-  async function nextSequence(scope: string, day: string): Promise<number> {
-    const row = await ex().get<{ last_value: number }>(
-      `INSERT INTO id_counters (scope, day, last_value) VALUES (?, ?, 1)
-       ON CONFLICT (scope, day) DO UPDATE SET last_value = id_counters.last_value + 1
-       RETURNING last_value`,
-      [scope, day],
+  /** The next number of `scope` on `day`; a batch of contacts writes each counter row twice, not once per number. */
+  function nextSequence(scope: string, day: string): Promise<number> {
+    return advanceCounter(
+      `id:${scope}:${day}`,
+      async () =>
+        (await ex().get<{ last_value: number }>(
+          `INSERT INTO id_counters (scope, day, last_value) VALUES (?, ?, 1)
+           ON CONFLICT (scope, day) DO UPDATE SET last_value = id_counters.last_value + 1
+           RETURNING last_value`,
+          [scope, day],
+        ))!.last_value,
+      (value) => ex().run('UPDATE id_counters SET last_value = ? WHERE scope = ? AND day = ?', [value, scope, day]),
     );
-    return row!.last_value;
+  }
+
+  /**
+   * A new customer's number, when a ticket of theirs follows in this transaction: both counter
+   * rows advanced by one statement, the ticket's number held for the `nextSequence('ticket')`
+   * that follows (given back before the commit if none does). Rows taken in one order,
+   * customer then ticket, as the two separate calls take them.
+   */
+  async function nextCustomerAndTicketSequence(day: string): Promise<number> {
+    const held = context.getStore()?.held;
+    const customerKey = `id:customer:${day}`;
+    const ticketKey = `id:ticket:${day}`;
+    if (!held || held.counters.has(customerKey) || held.counters.has(ticketKey)) return nextSequence('customer', day);
+    const rows = await ex().all<{ scope: string; last_value: number | string }>(
+      `INSERT INTO id_counters (scope, day, last_value) VALUES (?, ?, 1), (?, ?, 1)
+       ON CONFLICT (scope, day) DO UPDATE SET last_value = id_counters.last_value + 1
+       RETURNING scope, last_value`,
+      ['customer', day, 'ticket', day],
+    );
+    const taken = (scope: string) => Number(rows.find((row) => row.scope === scope)!.last_value);
+    const write = (scope: string) => (value: number) => ex().run('UPDATE id_counters SET last_value = ? WHERE scope = ? AND day = ?', [value, scope, day]);
+    const customer = taken('customer');
+    const ticket = taken('ticket');
+    held.counters.set(customerKey, { value: customer, written: customer, write: write('customer') });
+    held.counters.set(ticketKey, { value: ticket - 1, written: ticket, write: write('ticket') });
+    return customer;
   }
 
   /** The customer an id stands for today: a merged customer resolves to the one it was merged into. */
@@ -1359,8 +1496,11 @@ function createServerStore(
    * its claims for them and fills primary fields they lacked; or creates the customer.
    * Claims never match: a typed email or phone proves nothing about who is typing.
    */
-  /** The contact's customer; `created`: made by this call (so no earlier ticket, VIP tier 0). */
-  async function matchOrCreateCustomer(contact: ChannelContact, now: number): Promise<{ customer: Customer; created: boolean }> {
+  /**
+   * The contact's customer; `created`: made by this call (so no earlier ticket, VIP tier 0).
+   * `ticketFollows`: a customer made here gets a new ticket in this transaction.
+   */
+  async function matchOrCreateCustomer(contact: ChannelContact, now: number, ticketFollows = false): Promise<{ customer: Customer; created: boolean }> {
     const given = contact.customer;
     const { proven, claimed, scoped } = identitiesOfContact(contact);
     const keys = [...proven, ...scoped];
@@ -1392,7 +1532,7 @@ function createServerStore(
     const claimOf = (kind: CustomerIdentity['kind']) => claimed.find((claim) => claim.kind === kind)?.value ?? null;
     if (matchedId === null) {
       const day = dayKey(now);
-      const id = formatCustomerId(day, await nextSequence('customer', day));
+      const id = formatCustomerId(day, await (ticketFollows ? nextCustomerAndTicketSequence(day) : nextSequence('customer', day)));
       const primary = (kind: CustomerIdentity['kind']) => proven.find((identity) => identity.kind === kind)?.value ?? claimOf(kind);
       await ex().run('INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
         id,
@@ -1646,6 +1786,8 @@ function createServerStore(
         .join(', ')})`,
       ticketParams(ticket),
     );
+    const open = context.getStore();
+    if (open) open.held.freshTickets.add(ticket.id);
     await ticketRollupChanged(ticket.id);
   }
 
@@ -1935,7 +2077,8 @@ function createServerStore(
       if (!settings.enabled && !contact.call) throw new ChannelUnavailableError(contact.channel);
       // A channel's clock is believed only when plausible (the HTTP API refuses such a date before it gets here).
       const receivedAt = contact.receivedAt ? clampToReceipt(Date.parse(contact.receivedAt), now) : now;
-      const { customer, created: newCustomer } = await matchOrCreateCustomer(contact, now);
+      // A new customer writing without a thread always opens a ticket (below: nothing to join).
+      const { customer, created: newCustomer } = await matchOrCreateCustomer(contact, now, !contact.threadTicketId);
       const messageId = uuidv7(now);
       const preview = previewOf(contact.text);
       const attachments: Attachment[] = (contact.attachments ?? []).map((file) => ({
@@ -2549,6 +2692,7 @@ function createServerStore(
     sql: ex,
     transaction: (fn) => transaction(() => fn()),
     forUpdate,
+    documents: () => (postgres ? null : (context.getStore()?.held.documents ?? null)),
     async customerChanged(customerId, now) {
       await appendCustomerChange(customerId, now);
       // Routing ranks a waiting ticket with the tier it read when the ticket last changed: each open one is announced again.

@@ -18,7 +18,7 @@
  * Changing what a contribution holds means a new migration that rebuilds both tables
  * (`reportRollupBackfillSql`), like the one that created them.
  */
-import type { SqlDialect, SqlExecutor, SqlValue } from '../db/sql.js';
+import { inList, type SqlDialect, type SqlExecutor, type SqlValue } from '../db/sql.js';
 
 export const DAY_MS = 86_400_000;
 /** China time is UTC+8 all year (no daylight saving since 1991). */
@@ -216,4 +216,29 @@ export async function refreshTicketRollup(sql: SqlExecutor, ticketId: string): P
   } else if (before) {
     await sql.run('DELETE FROM report_rollup_tickets WHERE ticket_id = ?', [ticketId]);
   }
+}
+
+/**
+ * `refreshTicketRollup` for tickets inserted by this transaction, all at once: none has a
+ * stored contribution yet (only the commit's refresh writes one, and it has not run), so each
+ * one's is stored and their sums added, two statements however many tickets (1 to
+ * IN_LIST_MAX). A ticket whose insert was rolled back is not found and adds nothing.
+ */
+export async function addFreshTicketsRollup(sql: SqlExecutor, ticketIds: readonly string[]): Promise<void> {
+  const list = inList(ticketIds);
+  await sql.run(
+    `INSERT INTO report_rollup_tickets (ticket_id, ${KEY_LIST}, ${VALUE_LIST}) ${contributionSelectSql(sql.dialect, `WHERE t.id IN ${list.sql}`)}`,
+    list.params,
+  );
+  const stored = inList(ticketIds);
+  // WHERE before GROUP BY also keeps SQLite from reading ON CONFLICT as a join's ON.
+  await sql.run(
+    `INSERT INTO report_rollup (${KEY_LIST}, ${VALUE_LIST})
+     SELECT ${KEY_LIST}, ${ROLLUP_VALUE_COLUMNS.map((column) => `SUM(${column})`).join(', ')}
+       FROM report_rollup_tickets
+      WHERE ticket_id IN ${stored.sql}
+      GROUP BY ${KEY_LIST}
+     ON CONFLICT (${KEY_LIST}) DO UPDATE SET ${ROLLUP_VALUE_COLUMNS.map((column) => `${column} = report_rollup.${column} + excluded.${column}`).join(', ')}`,
+    stored.params,
+  );
 }

@@ -28,6 +28,7 @@ import {
   type PresenceChanged,
   type RoutingAuditEntry,
   type RoutingOffer,
+  type RoutingSkip,
   type ReassignOutcome,
 } from '../../shared/routing.js';
 import type { RoutingDecision, TicketRouter } from '../routing.js';
@@ -103,6 +104,19 @@ const SWEEP_GRACE_MS = 5_000;
 const DEFAULT_SWEEP_PAGE_SIZE = 10_000;
 /** Tickets heard changing that the sweep has yet to compare, at most (the oldest beyond are left to its walk over every ticket). */
 const HEARD_CHANGING_KEPT = 200_000;
+
+/** Field by field: `pushSkips` compares every connected agent's list each push, and two JSON texts per agent cost more than the few fields. */
+export function sameSkips(a: readonly RoutingSkip[], b: readonly RoutingSkip[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every(
+    (skip, i) =>
+      skip.channel === b[i]!.channel &&
+      skip.reason === b[i]!.reason &&
+      skip.load === b[i]!.load &&
+      skip.capacity === b[i]!.capacity &&
+      skip.waiting === b[i]!.waiting,
+  );
+}
 
 /** How many closed connection ids a routing service remembers (a few minutes of reconnects of a large contact centre). */
 const CLOSED_CONNECTIONS_KEPT = 10_000;
@@ -431,7 +445,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       const status = engine.agentStatus(agentId);
       if (!known || !status || status.presence !== known.presence) continue;
       const skipped = status.presence === 'available' ? (skips.get(agentId) ?? []) : [];
-      if (JSON.stringify(skipped) === JSON.stringify(known.skipped)) continue;
+      if (sameSkips(skipped, known.skipped)) continue;
       const change: PresenceChanged = { ...known, skipped };
       lastPresence.set(agentId, change);
       outlet?.presence(agentId, change);
