@@ -1036,8 +1036,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         const draft: Draft = { id, ticketId, text, createdAt: at, ...(subject !== undefined ? { subject } : {}) };
         const saved = session.cache.writer.saveDraft(draft, session.user);
         if (!saved.ok) throw refusalError(saved.refusal);
-        notifier.add([ticketId]);
-        return { kind: 'draft', draft };
+        notifier.add([saved.draft.ticketId]);
+        return { kind: 'draft', draft: saved.draft };
       }
       const effect = recordMutation({
         mutationId: id,

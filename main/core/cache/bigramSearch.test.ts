@@ -9,23 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHANNELS, defaultTicketRouting, type Customer, type Message, type Ticket, type TicketBundle, type User } from '../../../shared/domain.js';
+import { type Customer, type Ticket, type TicketBundle } from '../../../shared/domain.js';
+import { heldTicket, inboundMessage, SEARCH_TEST_LEAD } from '../testing/cacheFixtures.js';
 import { CACHE_KEY_BYTES, openCache, type Cache } from './cache.js';
 import { indexSearchNow } from '../testing/searchIndex.js';
 import { isBigramTerm, searchBigrams } from './searchBigrams.js';
 
-const lead: User = {
-  id: 'lead1',
-  username: 'lead1',
-  displayName: '王组长',
-  role: 'lead',
-  channels: [...CHANNELS],
-  groups: [],
-  tier: 2,
-  senior: true,
-  languages: ['zh'],
-  extension: null,
-};
+const lead = SEARCH_TEST_LEAD;
 
 const SUBJECTS = ['订单物流查询延迟', '退款进度咨询', '发票开具申请', 'Refund for order', 'Fwd: 发票抬头修改 / invoice', '会员积分未到账'];
 const NAMES = ['张伟', '王芳', '李秀英', 'Wang Lei', '陈建华', '赵敏'];
@@ -52,53 +42,10 @@ function customerOf(index: number): Customer {
 }
 
 function ticketOf(index: number, overrides: Partial<Ticket> = {}): Ticket {
-  return {
-    id: `GD20240501${String(index).padStart(3, '0')}`,
-    customerId: customerOf(index).id,
-    channel: CHANNELS[index % CHANNELS.length]!,
-    type: 'consult',
-    subject: SUBJECTS[index % SUBJECTS.length]!,
-    priority: 'normal',
-    status: 'in_progress',
-    assigneeId: 'lead1',
-    assigneeName: '王组长',
-    assignmentReason: null,
-    createdAt: 1_000 + index,
-    updatedAt: 1_000 + index,
-    assignedAt: 1_000,
-    firstResponseAt: null,
-    dueAt: 1_000 + 4 * 3_600_000,
-    completedAt: null,
-    lastMessagePreview: '',
-    lastMessageAt: 1_000 + index,
-    followUpAt: null,
-    subCategory: null,
-    tags: [],
-    result: null,
-    handover: null,
-    routing: defaultTicketRouting(),
-    ...overrides,
-  };
+  return heldTicket(index, customerOf(index).id, SUBJECTS[index % SUBJECTS.length]!, overrides);
 }
 
-function messageOf(id: string, ticketId: string, text: string): Message {
-  return {
-    id,
-    ticketId,
-    direction: 'inbound',
-    channel: 'phone',
-    authorId: null,
-    authorName: '客户',
-    text,
-    externalMessageId: null,
-    deliveryStatus: 'received',
-    createdAt: 2_000,
-    attachments: [],
-    source: null,
-    call: null,
-    deliveryError: null,
-  };
-}
+const messageOf = inboundMessage;
 
 function bundleOf(index: number): TicketBundle {
   const ticket = ticketOf(index);

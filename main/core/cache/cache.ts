@@ -301,7 +301,8 @@ export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, Know
    */
   applyPushResults(results: readonly MutationResult[], viewer: User, at: number): PushOutcome;
   /** Keeps a reply written offline as a draft; refused when the ticket is not cached or no written reply can reach its customer. */
-  saveDraft(draft: Draft, viewer: User): { ok: true } | { ok: false; refusal: TicketRefusal };
+  /** Keeps an offline reply; the draft as kept (a provisional ticket id resolved to the GD id it became). */
+  saveDraft(draft: Draft, viewer: User): { ok: true; draft: Draft } | { ok: false; refusal: TicketRefusal };
   /** Turns a draft into a reply mutation (optimistic rows + outbox row) and deletes the draft, in one transaction; null when there is no such draft. */
   sendDraft(draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome | null;
   /** Deletes a draft; false when there was none. */
@@ -1884,7 +1885,9 @@ export function openCache(file: string, key: Buffer | null): Cache {
       return true;
     }),
     recordMutation: db.transaction(recordMutationInside),
-    saveDraft: db.transaction((draft: Draft, viewer: User): { ok: true } | { ok: false; refusal: TicketRefusal } => {
+    saveDraft: db.transaction((given: Draft, viewer: User): { ok: true; draft: Draft } | { ok: false; refusal: TicketRefusal } => {
+      // A pane still showing a ticket's pending number keeps the draft for the GD ticket it became.
+      const draft = { ...given, ticketId: currentTicketId(given.ticketId) };
       const ticket = readTicket(draft.ticketId);
       if (!ticket) return { ok: false, refusal: notCached(draft.ticketId) };
       // A draft is a reply waiting to be confirmed: one that could never reach the customer is refused now, not when sent.
@@ -1903,7 +1906,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
       );
       if (!asReply.ok && asReply.refusal.code === 'no_reply_route') return { ok: false, refusal: asReply.refusal };
       stmt.insertDraft.run(draft.id, draft.ticketId, draft.text, draft.createdAt, draft.subject ?? null);
-      return { ok: true as const };
+      return { ok: true as const, draft };
     }),
     sendDraft: db.transaction((draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome | null => {
       const row = stmt.draft.get(draftId);

@@ -91,6 +91,23 @@ describe('the created-ticket id hand-over in the cache', () => {
         lead,
       ),
     ).toMatchObject({ ok: true, effect: { note: { ticketId: GD } } });
+    // So does a reply saved offline as a draft from a pane still showing the pending number (the customer now has an e-mail to reply to).
+    const withEmail = {
+      id: CUS,
+      name: '赵敏',
+      phone: '+8613900139000',
+      email: 'zhao.min@example.cn',
+      socialId: null,
+      vipTier: 0,
+      createdAt: AT,
+      identities: [],
+    };
+    cache.writer.applyChanges([{ seq: 6, kind: 'customer', customer: withEmail }], 6, lead);
+    expect(cache.writer.saveDraft({ id: 'd-late', ticketId: ids.ticketId, text: '稍后回复', createdAt: AT + 4 }, lead)).toMatchObject({
+      ok: true,
+      draft: { id: 'd-late', ticketId: GD },
+    });
+    expect(cache.reader.ticketDetail(GD)!.drafts.map((draft) => [draft.id, draft.ticketId])).toEqual([['d-late', GD]]);
   }
 
   it('renames the ticket, its customer, its notes and the queued outbox entries when the ack comes first', () => {
