@@ -409,8 +409,14 @@ describe('the per-user cache', () => {
   });
 
   it('keeps drafts out of the outbox, sends one as a reply in one step, and discards another', () => {
-    expect(cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好，包裹已在派送中', createdAt: 5_000 }, agent)).toEqual({ ok: true });
-    expect(cache.writer.saveDraft({ id: 'd-2', ticketId: 'GD20240501001', text: '稍后电话联系您', createdAt: 5_001 }, agent)).toEqual({ ok: true });
+    expect(cache.writer.saveDraft({ id: 'd-1', ticketId: 'GD20240501001', text: '您好，包裹已在派送中', createdAt: 5_000 }, agent)).toMatchObject({
+      ok: true,
+      draft: { id: 'd-1', ticketId: 'GD20240501001' },
+    });
+    expect(cache.writer.saveDraft({ id: 'd-2', ticketId: 'GD20240501001', text: '稍后电话联系您', createdAt: 5_001 }, agent)).toMatchObject({
+      ok: true,
+      draft: { id: 'd-2' },
+    });
     expect(cache.writer.saveDraft({ id: 'd-3', ticketId: 'GD20240501999', text: '不存在的工单', createdAt: 5_002 }, agent)).toMatchObject({
       ok: false,
       refusal: { code: 'not_found' },
@@ -609,7 +615,9 @@ describe('the cache at rest', () => {
       { mutationId: 'mut-note', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-1', text: '客户要求重开发票', createdAt: 5_000 },
       agent,
     );
-    expect(old.writer.saveDraft({ id: 'draft-1', ticketId: 'GD20240501001', text: '您好，发票已重新开具', createdAt: 5_001 }, agent)).toEqual({ ok: true });
+    expect(old.writer.saveDraft({ id: 'draft-1', ticketId: 'GD20240501001', text: '您好，发票已重新开具', createdAt: 5_001 }, agent)).toMatchObject({
+      ok: true,
+    });
     // kill -9: the files as they are on disk while the old version still has them open.
     const file = path.join(dir, 'users', 'agent1.sqlite');
     mkdirSync(path.dirname(file));
