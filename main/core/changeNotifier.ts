@@ -1,6 +1,8 @@
 /**
- * Coalesces `changed` events: ticket ids collected over a short window go out as one event,
- * so a bootstrap or a burst of live changes does not flood the renderer.
+ * Coalesces `changed` events so a bootstrap or a burst of live changes does not flood the
+ * renderer: at most one event per window. A change after a quiet window goes out at once
+ * (on the next turn, with whatever else that turn changed): waiting out a window for an
+ * isolated change only delayed the agent's view of it.
  */
 export const CHANGED_DEBOUNCE_MS = 50;
 
@@ -13,16 +15,29 @@ export interface ChangeNotifier {
   dispose(): void;
 }
 
-export function createChangeNotifier(emit: (ticketIds: string[]) => void, windowMs: number = CHANGED_DEBOUNCE_MS): ChangeNotifier {
+export function createChangeNotifier(
+  emit: (ticketIds: string[]) => void,
+  windowMs: number = CHANGED_DEBOUNCE_MS,
+  now: () => number = () => performance.now(),
+): ChangeNotifier {
   let pending: Set<string> | 'all' | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let soon: NodeJS.Immediate | null = null;
+  let lastEmittedAt = -Infinity;
+
+  function cancel(): void {
+    if (timer) clearTimeout(timer);
+    if (soon) clearImmediate(soon);
+    timer = null;
+    soon = null;
+  }
 
   function flush(): void {
-    if (timer) clearTimeout(timer);
-    timer = null;
+    cancel();
     const batch = pending;
     pending = null;
     if (batch === null) return;
+    lastEmittedAt = now();
     emit(batch === 'all' ? [] : [...batch]);
   }
 
@@ -33,12 +48,14 @@ export function createChangeNotifier(emit: (ticketIds: string[]) => void, window
         pending ??= new Set();
         for (const id of ticketIds) pending.add(id);
       }
-      timer ??= setTimeout(flush, windowMs);
+      if (timer || soon) return;
+      const wait = lastEmittedAt + windowMs - now();
+      if (wait > 0) timer = setTimeout(flush, wait);
+      else soon = setImmediate(flush);
     },
     flush,
     dispose() {
-      if (timer) clearTimeout(timer);
-      timer = null;
+      cancel();
       pending = null;
     },
   };

@@ -61,7 +61,9 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     if (automatic) return true;
     if (automaticallyOpened !== ticketId) return false;
     const shown = get().detail;
-    return shown?.ticket.id === ticketId && shown.ticket.assigneeId !== get().user?.id;
+    // Not shown yet: a change event's refresh overtook the first read, and it is gone just the same.
+    if (shown === null) return true;
+    return shown.ticket.id === ticketId && shown.ticket.assigneeId !== get().user?.id;
   }
 
   async function load(
