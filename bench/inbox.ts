@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { openCache, type Cache, type InboxFilter } from '../main/core/cache/cache.js';
-import { SEARCH_WALK_CHUNK_TICKETS } from '../main/core/cache/searchWalk.js';
+import { indexSearchNow } from '../main/core/testing/searchIndex.js';
 import { CHANNELS, PRIORITIES, defaultTicketRouting, type Ticket, type TicketBundle, type TicketStatus, type User } from '../shared/domain.js';
 import { RESOLUTION_SLA_MS } from '../shared/sla.js';
 import { makeBenchDir, percentile, progress, removeDir, reportMetric, scaled } from './benchSupport.js';
@@ -75,7 +75,7 @@ export function fillBenchCache(cache: Cache, tickets: number, bundleOf: (index: 
     cache.writer.applyBootstrapPage({ seq: 1, total: tickets, next: from + pageSize >= tickets ? null : bundles.at(-1)!.ticket.id, bundles }, BENCH_LEAD);
   }
   // The search indexes are built after the bootstrap, as the core does once it is online (cache migration 023).
-  while (cache.writer.indexSearchChunk(SEARCH_WALK_CHUNK_TICKETS) !== null);
+  indexSearchNow(cache);
 }
 
 export function runInboxBench(): void {

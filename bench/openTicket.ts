@@ -32,8 +32,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { applyCacheKey, openCache } from '../main/core/cache/cache.js';
 import { createWorkstationCore, unlockCacheKey, userCacheFile } from '../main/core/index.js';
-import { SEARCH_WALK_CHUNK_TICKETS } from '../main/core/cache/searchWalk.js';
 import { call, connectionOf, waitUntil } from '../main/core/testing/coreCalls.js';
+import { indexSearchNow } from '../main/core/testing/searchIndex.js';
 import type { WorkstationCore } from '../main/core/api.js';
 import { CUSTOMER_HISTORY_MESSAGES_PER_TICKET, type CustomerHistoryEntry } from '../shared/customers.js';
 import {
@@ -190,7 +190,7 @@ function fillCache(file: string, key: Buffer, agent: User, layout: Layout): void
   try {
     // The sign-in's bootstrap leaves a search walk (cache migration 023) the closed core may not have finished:
     // finished here, the fill's changes are indexed as they come, as live changes are.
-    while (cache.writer.indexSearchChunk(SEARCH_WALK_CHUNK_TICKETS) !== null);
+    indexSearchNow(cache);
     const largeOf = new Set(layout.large);
     // The fill stays at the sync position the sign-in reached: it is not a change the server logged.
     const upTo = cache.reader.syncState().lastSeq;

@@ -27,3 +27,8 @@ export const connectionProblemSchema = z.discriminatedUnion('code', [
 
 export type ConnectionProblem = z.infer<typeof connectionProblemSchema>;
 export type ConnectionProblemCode = ConnectionProblem['code'];
+
+/** The local search index's build as the header shows it, in whole percent (`ConnectionState.searchIndex`). */
+export function searchIndexPercent(index: { done: number; total: number }): number {
+  return Math.floor((100 * index.done) / Math.max(index.total, 1));
+}

@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { ConnectionProblem } from '../../shared/connection.js';
+import { searchIndexPercent, type ConnectionProblem } from '../../shared/connection.js';
 import type { User } from '../../shared/domain.js';
 import { piiViewOf } from '../../shared/masking.js';
 import {
@@ -138,8 +138,7 @@ function sameProblem(a: ConnectionProblem | null, b: ConnectionProblem | null): 
 
 /** The search walk's progress as the header shows it: a chunk that does not move the percentage is not news. */
 function searchPercent(connection: ConnectionState): number | null {
-  const index = connection.searchIndex;
-  return index === null ? null : Math.floor((100 * index.done) / Math.max(index.total, 1));
+  return connection.searchIndex === null ? null : searchIndexPercent(connection.searchIndex);
 }
 
 function sameConnection(a: ConnectionState, b: ConnectionState): boolean {

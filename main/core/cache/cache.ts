@@ -67,7 +67,6 @@ import { createKnowledgeCache, type KnowledgeCacheReader, type KnowledgeCacheWri
 import { createScriptCache, type ScriptCacheReader, type ScriptCacheWriter } from './scriptCache.js';
 import { createHistoryCache, type HistoryCacheReader, type HistoryCacheWriter } from './historyCache.js';
 import { createAttachmentCache, type AttachmentCacheReader, type AttachmentCacheWriter } from './attachmentCache.js';
-import { CLEAR_BIGRAMS_SQL } from './migrations/018-bigram-search.js';
 import { CLEAR_SEARCH_SQL, INDEX_MESSAGE_RANGE_SQL, INDEX_TICKET_RANGE_SQL, SEARCH_WALK_DONE } from './migrations/023-search-walk.js';
 import { isBigramTerm } from './searchBigrams.js';
 import { createBoundedMap } from '../../../shared/boundedMap.js';
@@ -242,7 +241,7 @@ export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, Know
   /** Starts a bootstrap from the first page in a new generation (the outbox is kept). */
   beginBootstrap(): void;
   /**
-   * Indexes the next `tickets` tickets (and about as many messages) of the search walk that
+   * Indexes the next `tickets` tickets (and twice as many messages) of the search walk that
    * follows a bootstrap, in one transaction; null once search is indexed. Does nothing while a
    * bootstrap runs (its last page starts the walk).
    */
@@ -300,8 +299,10 @@ export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, Know
    * queued outbox entries), and `renamed` lists it.
    */
   applyPushResults(results: readonly MutationResult[], viewer: User, at: number): PushOutcome;
-  /** Keeps a reply written offline as a draft; refused when the ticket is not cached or no written reply can reach its customer. */
-  /** Keeps an offline reply; the draft as kept (a provisional ticket id resolved to the GD id it became). */
+  /**
+   * Keeps a reply written offline as a draft, answered as kept (a provisional ticket id resolved to
+   * the GD id it became); refused when the ticket is not cached or no written reply can reach its customer.
+   */
   saveDraft(draft: Draft, viewer: User): { ok: true; draft: Draft } | { ok: false; refusal: TicketRefusal };
   /** Turns a draft into a reply mutation (optimistic rows + outbox row) and deletes the draft, in one transaction; null when there is no such draft. */
   sendDraft(draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome | null;
@@ -355,15 +356,12 @@ export interface SearchIndexProgress {
 
 /** Drops every cached customer, ticket, message, note and customer history and the sync position; keeps outbox, drafts and attention. */
 const PURGE_CONTENT_SQL = `
-  UPDATE sync_state SET search_live = 0, search_tickets_upto = 0, search_messages_upto = 0 WHERE id = 1;
+  ${CLEAR_SEARCH_SQL}
   DELETE FROM messages;
   DELETE FROM notes;
   DELETE FROM tickets;
   DELETE FROM customers;
-  DELETE FROM ticket_fts;
   DELETE FROM ticket_unread;
-  INSERT INTO message_fts (message_fts) VALUES ('delete-all');
-  ${CLEAR_BIGRAMS_SQL}
   DELETE FROM customer_history;
   DELETE FROM customer_history_state;
   DELETE FROM attachment_bytes;
@@ -1346,17 +1344,6 @@ export function openCache(file: string, key: Buffer | null): Cache {
 
   const markReadTransaction = db.transaction((ticketId: string) => stmt.deleteUnread.run(ticketId).changes > 0);
 
-  /**
-   * Commits `write` without an fsync of its own (`synchronous = NORMAL` for it alone, then FULL
-   * again): for local state whose loss in a power cut costs nothing that matters, such as a read
-   * marker (the ticket shows unread again). In WAL mode that commit is appended to the WAL in
-   * order and is made durable by the next FULL commit's fsync of the same file (or a
-   * checkpoint), so it can never be kept while an earlier durable commit is lost, nor make a
-   * later one (a note, a status change, the outbox) less durable: at worst the last
-   * unsynced ones go. The pragma cannot change inside a transaction: a write nested in one
-   * commits with it. Used for the read marker and the kept customer history (both on the way
-   * a ticket opens), never for the outbox or anything the agent wrote.
-   */
   /** A walk position at or past this has indexed every row (SEARCH_WALK_DONE reads back as a float). */
   const walkDone = (upto: number) => upto >= Number.MAX_SAFE_INTEGER;
 
@@ -1392,6 +1379,50 @@ export function openCache(file: string, key: Buffer | null): Cache {
     return true;
   }
 
+  /** One chunk of the search walk (`CacheWriter.indexSearchChunk`). */
+  const indexSearchChunkInside = db.transaction((tickets: number): SearchIndexProgress | null => {
+    const walk = stmt.searchWalk.get()!;
+    if (walk.search_live === 1) return null;
+    if (walk.bootstrapped === 0) return searchIndexProgress();
+    // A walk from nothing (after a bootstrap, or one a crash interrupted) starts from empty indexes.
+    if (walk.tickets_upto === 0 && walk.messages_upto === 0) db.exec(CLEAR_SEARCH_SQL);
+    const ticketsDone = walkChunk(
+      walk.tickets_upto,
+      tickets,
+      stmt.nthTicketRidAfter,
+      stmt.lastTicketRid,
+      (after, through) => {
+        stmt.indexTicketText.run(after, through);
+        stmt.indexTicketPairs.run(after, through);
+      },
+      stmt.setSearchTicketsUpto,
+    );
+    const messagesDone = walkChunk(
+      walk.messages_upto,
+      tickets * 2,
+      stmt.nthMessageRidAfter,
+      stmt.lastMessageRid,
+      (after, through) => {
+        stmt.indexMessages.run(after, through);
+      },
+      stmt.setSearchMessagesUpto,
+    );
+    if (!ticketsDone || !messagesDone) return searchIndexProgress();
+    stmt.searchIndexed.run();
+    return null;
+  });
+
+  /**
+   * Commits `write` without an fsync of its own (`synchronous = NORMAL` for it alone, then FULL
+   * again): for local state whose loss in a power cut costs nothing that matters, such as a read
+   * marker (the ticket shows unread again). In WAL mode that commit is appended to the WAL in
+   * order and is made durable by the next FULL commit's fsync of the same file (or a
+   * checkpoint), so it can never be kept while an earlier durable commit is lost, nor make a
+   * later one (a note, a status change, the outbox) less durable: at worst the last
+   * unsynced ones go. The pragma cannot change inside a transaction: a write nested in one
+   * commits with it. Used for the read marker and the kept customer history (both on the way
+   * a ticket opens), never for the outbox or anything the agent wrote.
+   */
   function withoutOwnSync<T>(write: () => T): T {
     if (db.inTransaction) return write();
     db.pragma('synchronous = NORMAL');
@@ -1778,40 +1809,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
       stmt.beginBootstrap.run();
     }),
     // The indexes can be rebuilt from the rows: a power cut may lose the newest chunk, never tear it from its position.
-    indexSearchChunk: (tickets) =>
-      withoutOwnSync(() =>
-        db.transaction(() => {
-          const walk = stmt.searchWalk.get()!;
-          if (walk.search_live === 1) return null;
-          if (walk.bootstrapped === 0) return searchIndexProgress();
-          // A walk from nothing (after a bootstrap, or one a crash interrupted) starts from empty indexes.
-          if (walk.tickets_upto === 0 && walk.messages_upto === 0) db.exec(CLEAR_SEARCH_SQL);
-          const ticketsDone = walkChunk(
-            walk.tickets_upto,
-            tickets,
-            stmt.nthTicketRidAfter,
-            stmt.lastTicketRid,
-            (after, through) => {
-              stmt.indexTicketText.run(after, through);
-              stmt.indexTicketPairs.run(after, through);
-            },
-            stmt.setSearchTicketsUpto,
-          );
-          const messagesDone = walkChunk(
-            walk.messages_upto,
-            tickets * 2,
-            stmt.nthMessageRidAfter,
-            stmt.lastMessageRid,
-            (after, through) => {
-              stmt.indexMessages.run(after, through);
-            },
-            stmt.setSearchMessagesUpto,
-          );
-          if (!ticketsDone || !messagesDone) return searchIndexProgress();
-          stmt.searchIndexed.run();
-          return null;
-        })(),
-      ),
+    indexSearchChunk: (tickets) => withoutOwnSync(() => indexSearchChunkInside(tickets)),
     applyBootstrapPage: db.transaction((page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
       const touched = new Set<string>();
       customerArrivals = [];

@@ -1,6 +1,7 @@
 import type { Cache } from '../cache/cache.js';
+import { SEARCH_WALK_CHUNK_TICKETS } from '../cache/searchWalk.js';
 
 /** Runs the search walk a bootstrap leaves (cache migration 023) to its end, as the core does after `online`. */
-export function indexSearchNow(cache: Cache, chunkTickets = 1_000): void {
+export function indexSearchNow(cache: Cache, chunkTickets = SEARCH_WALK_CHUNK_TICKETS): void {
   while (cache.writer.indexSearchChunk(chunkTickets) !== null);
 }

@@ -1,5 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { ConnectionState } from '../../../shared/rpc.js';
+import { searchIndexPercent } from '../../../shared/connection.js';
 import { connectionProblemText } from '../connectionProblemText.js';
 import { formatClock, type Language, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
@@ -70,7 +71,7 @@ export function Header() {
         ) : null}
         {connection.searchIndex ? (
           <span className="search-indexing" title={t('header.searchIndexingTitle')}>
-            {t('header.searchIndexing', { percent: Math.floor((100 * connection.searchIndex.done) / Math.max(connection.searchIndex.total, 1)) })}
+            {t('header.searchIndexing', { percent: searchIndexPercent(connection.searchIndex) })}
           </span>
         ) : null}
         {connection.offlineSession ? (

@@ -11,7 +11,7 @@ const TICKET_TEXT = `
   t.id || ' ' || t.subject || ' ' || coalesce(c.name, '') || ' ' || coalesce(c.phone, '') || ' ' || coalesce(c.email, '')`;
 const LIVE = '(SELECT search_live FROM sync_state WHERE id = 1) = 1';
 
-/** Rebuilds both search indexes from the tables (also used at the end of a bootstrap). */
+/** Rebuilds both search indexes from the tables (here; the search walk of migration 023 is checked against it). */
 export const REBUILD_SEARCH_SQL = `
   DELETE FROM ticket_fts;
   INSERT INTO ticket_fts (rowid, text)
