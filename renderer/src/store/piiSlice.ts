@@ -91,7 +91,8 @@ export function createPiiSlice(api: WorkstationApi): StateCreator<AppState, [], 
       }
       const request = ++latestAudit;
       if (get().piiAudit?.ticketId !== ticketId) set({ piiAudit: null });
-      set({ piiAuditLoading: true });
+      // The last failure (say, "offline") is not this load's answer: the panel says loading until it has one.
+      set({ piiAuditLoading: true, piiAuditError: null });
       try {
         const entries = await api.invoke('pii.audit', { ticketId });
         if (request !== latestAudit) return;

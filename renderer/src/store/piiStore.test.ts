@@ -111,4 +111,17 @@ describe('masked personal data in the renderer store', () => {
     expect(agent.store.getState().revealError).toMatchObject({ key: `customerEmail:${ticketId}`, error: { code: 'offline' } });
     expect(agent.store.getState().revealed).toEqual({});
   });
+
+  it("shows the lead's audit loading again, not the last failure, while it reloads", async () => {
+    // Still offline (the test before closed the server): another ticket's audit cannot load.
+    await lead.store.getState().openTicket(otherTicketId);
+    await vi.waitFor(() => expect(lead.store.getState().connection.status).toBe('offline'), WAIT);
+    await lead.store.getState().loadPiiAudit();
+    expect(lead.store.getState().piiAuditError).toMatchObject({ code: 'offline' });
+
+    const reload = lead.store.getState().loadPiiAudit();
+    expect(lead.store.getState()).toMatchObject({ piiAuditLoading: true, piiAuditError: null });
+    await reload;
+    expect(lead.store.getState()).toMatchObject({ piiAuditLoading: false, piiAuditError: { code: 'offline' } });
+  });
 });
