@@ -18,7 +18,7 @@ import { io, type Socket } from 'socket.io-client';
 import { Decoder, Encoder, PacketType } from 'socket.io-parser';
 import type { User } from '../shared/domain.js';
 import type { ConnectionState } from '../shared/rpc.js';
-import type { BootstrapPage } from '../shared/sync.js';
+import { workstationHandshakeAuth, type BootstrapPage } from '../shared/sync.js';
 import { CACHE_KEY_BYTES, applyCacheKey } from '../main/core/cache/cache.js';
 import { migrateCache } from '../main/core/cache/migrate.js';
 import { createWorkstationCore, unlockCacheKey, userCacheFile } from '../main/core/index.js';
@@ -205,7 +205,7 @@ async function runCoreBootstrap(child: BenchChild, seeded: SeededBootstrapServer
 async function fetchAllPages(seeded: SeededBootstrapServer): Promise<{ acks: unknown[]; fetchMs: number }> {
   const login = await loginToServer(seeded.url, seeded.lead);
   const socket: Socket = io(seeded.url, {
-    auth: { token: login.token, clientId: 'bench-bootstrap-profile' },
+    auth: workstationHandshakeAuth(login.token, 'bench-bootstrap-profile'),
     transports: ['websocket'],
     forceNew: true,
     reconnection: false,

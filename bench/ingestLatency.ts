@@ -23,7 +23,7 @@ import http from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 import type { Channel } from '../shared/domain.js';
 import type { ConnectionState } from '../shared/rpc.js';
-import type { Change } from '../shared/sync.js';
+import { workstationHandshakeAuth, type Change } from '../shared/sync.js';
 import { CHANGED_DEBOUNCE_MS } from '../main/core/changeNotifier.js';
 import { applyCacheKey } from '../main/core/cache/cache.js';
 import { createWorkstationCore, unlockCacheKey, userCacheFile, type WorkstationCore } from '../main/core/index.js';
@@ -83,7 +83,7 @@ const WARM_UP_GRACE_MS = 5_000;
 const MEASURED_GRACE_MS = 10_000;
 
 function connectSocket(url: string, token: string, clientId: string): Promise<Socket> {
-  const socket = io(url, { auth: { token, clientId }, transports: ['websocket'], forceNew: true, reconnection: false, timeout: 30_000 });
+  const socket = io(url, { auth: workstationHandshakeAuth(token, clientId), transports: ['websocket'], forceNew: true, reconnection: false, timeout: 30_000 });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => {

@@ -3,7 +3,7 @@
  * starts several, so that no single client process saturates and the bench measures the
  * server, not itself). Each agent is one WebSocket that speaks socket.io's wire protocol
  * (Engine.IO 4 / socket.io 5, text frames) itself instead of through socket.io-client:
- * - the handshake carries the agent's real token (`40{"token","clientId"}`), and a refusal fails the run;
+ * - the handshake carries the agent's real token and the protocol version (`40{"token","clientId","protocol"}`), and a refusal fails the run;
  * - `sync:pull {since: 0}` with an ack makes it live, and the ack is checked with the shared schema;
  * - every `routing:offer` is accepted at once with `offer:respond` and its ack (as a working agent would);
  * - the server's pings are answered, so no socket times out.
@@ -26,7 +26,7 @@
  */
 import { WebSocket, type RawData } from 'ws';
 import { offerResponseResultSchema } from '../shared/routing.js';
-import { ackSchema, bootstrapPageSchema, pullResultSchema } from '../shared/sync.js';
+import { ackSchema, bootstrapPageSchema, pullResultSchema, workstationHandshakeAuth } from '../shared/sync.js';
 import { connectToParent, createCpuMeter, createEventLoopMeter } from './benchSupport.js';
 
 /** This process's counters between two marks. */
@@ -213,7 +213,7 @@ function connectAgent({ url, token, clientId }: LightAgentAssignment, lead: { li
       } else counters.bytes += frame.length;
       if (isBinary) throw new Error('the server sent a binary frame; the light agents expect text only');
       if (frame[0] === ENGINE_PING) return ws.send('3');
-      if (frame[0] === ENGINE_OPEN) return ws.send(`40${JSON.stringify({ token, clientId })}`);
+      if (frame[0] === ENGINE_OPEN) return ws.send(`40${JSON.stringify(workstationHandshakeAuth(token, clientId))}`);
       if (frame[0] === ENGINE_CLOSE) return ws.close();
       if (frame[0] !== ENGINE_MESSAGE) return;
       switch (frame[1]) {

@@ -7,6 +7,7 @@ import { expect, type Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
 import type { InboundResponse } from '../shared/httpApi.js';
+import { workstationHandshakeAuth } from '../shared/sync.js';
 
 /** Posts a contact to `/api/v1/inbound` as the demo integration and expects it stored (201). */
 export async function postDemoInbound(serverUrl: string, body: unknown): Promise<InboundResponse> {
@@ -36,7 +37,7 @@ export async function demoToken(serverUrl: string, username: string): Promise<st
  */
 export async function reassignAsLead(serverUrl: string, ticketIds: string[], to: string): Promise<void> {
   const token = await demoToken(serverUrl, 'lead1');
-  const socket = io(serverUrl, { auth: { token, clientId: randomUUID() }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = io(serverUrl, { auth: workstationHandshakeAuth(token, randomUUID()), transports: ['websocket'], reconnection: false, forceNew: true });
   try {
     const ack = (await socket.timeout(10_000).emitWithAck('lead:reassign', { ticketIds, to })) as { ok: boolean; result?: { results: Array<{ ok: boolean }> } };
     expect(ack.ok && ack.result!.results.every((result) => result.ok), JSON.stringify(ack)).toBe(true);

@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import { adminAuditResultSchema, adminUserResultSchema, adminUsersResultSchema, DEFAULT_POLICIES, policiesResultSchema } from '../shared/admin.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import type { RoutingOffer } from '../shared/routing.js';
-import { ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents, type SessionEnded } from '../shared/sync.js';
+import { workstationHandshakeAuth, ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents, type SessionEnded } from '../shared/sync.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
 import { createManualScheduler, type ManualScheduler } from './routing/scheduler.js';
 import {
@@ -42,7 +42,7 @@ const sockets: ClientSocket[] = [];
 async function connectAs(username: string, password: string = TEST_PASSWORD): Promise<Client> {
   const { token } = await login(t.url, username, password);
   const socket: ClientSocket = connect(t.url, {
-    auth: { token, clientId: `client-${username}` },
+    auth: workstationHandshakeAuth(token, `client-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -94,6 +94,8 @@ export interface ServerOptions {
    * entry of `X-Forwarded-For` (which that proxy appends), not the proxy's. Default false.
    */
   trustProxy?: boolean;
+  /** The oldest sync protocol version a workstation may speak (shared/sync.ts); default MIN_SYNC_PROTOCOL_VERSION. Tests raise it to play an outdated core. */
+  minSyncProtocolVersion?: number;
   /** How long the change log, idempotency records, expired tokens and rating links are kept, and how often they are pruned; defaults in server/retention.ts, windows from the environment in server/main.ts. */
   retention?: Partial<HistoryRetentionConfig>;
 }
@@ -252,7 +254,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopQueueSummary = commits.onDidCommitChanges(() => queueSummary.markDirty());
   // A transfer's target is decided with what routing knows of them now (presence, load), on any node.
   const mutationContext = { transferTarget: (agentId: string) => transferFactsOf(store, routingPort.agents(), agentId) };
-  attachSync(io, { store, hub, queueSummary, rateLimits, now, log, mutationContext });
+  attachSync(io, { store, hub, queueSummary, rateLimits, now, log, mutationContext, minProtocolVersion: options.minSyncProtocolVersion });
   sessions.attach(io);
   attachRouting(io, { port: routingPort, store, now, log });
   attachCustomers(io, { store, rateLimits, now, log });

@@ -7,7 +7,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ATTACHMENT_LIMITS } from '../shared/attachments.js';
 import type { ApiErrorBody, UploadResponse } from '../shared/httpApi.js';
-import type { Ack, ClientToServerEvents, Mutation, PushResult, ServerToClientEvents } from '../shared/sync.js';
+import { workstationHandshakeAuth, type Ack, type ClientToServerEvents, type Mutation, type PushResult, type ServerToClientEvents } from '../shared/sync.js';
 import type { WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../shared/webchat.js';
 import { TEST_BACKENDS, login, seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from './testHarness.js';
 
@@ -61,7 +61,7 @@ for (const backend of TEST_BACKENDS) {
       const agent1 = await login(server.url, 'agent1');
       const agent2 = await login(server.url, 'agent2');
       const desk = await connected<AgentSocket>(
-        connect(server.url, { auth: { token: agent1.token, clientId: 'desk-1' }, transports: ['websocket'], reconnection: false, forceNew: true }),
+        connect(server.url, { auth: workstationHandshakeAuth(agent1.token, 'desk-1'), transports: ['websocket'], reconnection: false, forceNew: true }),
       );
       const openVisitor = (visitorId: string) =>
         connected(
@@ -204,7 +204,7 @@ for (const backend of TEST_BACKENDS) {
 
       // Sending a reply with one of the files makes room for the next.
       const desk = await connected<AgentSocket>(
-        connect(server.url, { auth: { token: agent1.token, clientId: 'desk-quota' }, transports: ['websocket'], reconnection: false, forceNew: true }),
+        connect(server.url, { auth: workstationHandshakeAuth(agent1.token, 'desk-quota'), transports: ['websocket'], reconnection: false, forceNew: true }),
       );
       const visitor = await connected(
         connect(`${server.url}/webchat`, {

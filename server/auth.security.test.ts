@@ -6,7 +6,15 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiErrorBody, LogoutResponse } from '../shared/httpApi.js';
-import type { Ack, ClientToServerEvents, LiveChanges, PullResult, ServerToClientEvents, SessionEnded } from '../shared/sync.js';
+import {
+  workstationHandshakeAuth,
+  type Ack,
+  type ClientToServerEvents,
+  type LiveChanges,
+  type PullResult,
+  type ServerToClientEvents,
+  type SessionEnded,
+} from '../shared/sync.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
 import { createManualScheduler, type ManualScheduler } from './routing/scheduler.js';
 import {
@@ -94,7 +102,12 @@ interface Session {
 }
 
 function openSocket(token: string, clientId: string): ClientSocket {
-  const socket: ClientSocket = connect(t.url, { auth: { token, clientId }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: ClientSocket = connect(t.url, {
+    auth: workstationHandshakeAuth(token, clientId),
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   sockets.push(socket);
   return socket;
 }

@@ -7,7 +7,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TicketPresenceEvent } from '../shared/collision.js';
 import type { Channel } from '../shared/domain.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../shared/sync.js';
+import { workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents } from '../shared/sync.js';
 import { login, startTestServer, TEST_PASSWORD, type TestServer } from './testHarness.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -31,7 +31,7 @@ const sockets: ClientSocket[] = [];
 async function clientOf(username: string): Promise<Client> {
   const { token } = await login(t.url, username);
   const socket: ClientSocket = connect(t.url, {
-    auth: { token, clientId: `client-${username}-${String(sockets.length)}` },
+    auth: workstationHandshakeAuth(token, `client-${username}-${String(sockets.length)}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

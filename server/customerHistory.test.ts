@@ -10,7 +10,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerHistoryPage } from '../shared/customers.js';
 import type { Channel } from '../shared/domain.js';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../shared/sync.js';
+import { workstationHandshakeAuth, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../shared/sync.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
 import { login, startTestServer, TEST_BACKENDS, TEST_PASSWORD, type TestServer } from './testHarness.js';
 
@@ -31,7 +31,7 @@ const TICKETS = 23;
 async function socketOf(t: TestServer, username: string): Promise<ClientSocket> {
   const { token } = await login(t.url, username);
   const socket: ClientSocket = connect(t.url, {
-    auth: { token, clientId: `client-${username}` },
+    auth: workstationHandshakeAuth(token, `client-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -8,7 +8,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CustomerMergeResult } from '../shared/customers.js';
 import type { InboundResponse } from '../shared/httpApi.js';
-import type { Ack, ClientToServerEvents, LiveChanges, PullResult, ServerToClientEvents } from '../shared/sync.js';
+import { workstationHandshakeAuth, type Ack, type ClientToServerEvents, type LiveChanges, type PullResult, type ServerToClientEvents } from '../shared/sync.js';
 import { TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -43,7 +43,7 @@ async function liveAs(username: string): Promise<{ socket: ClientSocket; batches
   // Away: connecting must not route the queued tickets to them (these tests are about merging, not routing).
   if (username.startsWith('agent')) await t.server.routing.setPresence(username, 'away', 'lead', '李主管');
   const socket: ClientSocket = connect(t.url, {
-    auth: { token, clientId: `merge-${username}` },
+    auth: workstationHandshakeAuth(token, `merge-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -6,7 +6,15 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { provisionalIdsOf, type CreateTicketMutation } from '../shared/manualTicket.js';
-import type { Ack, ClientToServerEvents, Mutation, PullResult, PushResult, ServerToClientEvents } from '../shared/sync.js';
+import {
+  workstationHandshakeAuth,
+  type Ack,
+  type ClientToServerEvents,
+  type Mutation,
+  type PullResult,
+  type PushResult,
+  type ServerToClientEvents,
+} from '../shared/sync.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
 import { TEST_BACKENDS, TEST_EPOCH, login, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
 
@@ -24,7 +32,7 @@ afterEach(async () => {
 async function connectAs(server: TestServer, username: string): Promise<ClientSocket> {
   const { token } = await login(server.url, username);
   const socket: ClientSocket = connect(server.url, {
-    auth: { token, clientId: `client-${username}` },
+    auth: workstationHandshakeAuth(token, `client-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

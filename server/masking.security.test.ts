@@ -17,7 +17,7 @@ import type { CtiCall } from '../shared/cti.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import type { PiiAuditEntry } from '../shared/pii.js';
 import type { RoutingOffer } from '../shared/routing.js';
-import type { Ack, ClientToServerEvents, LiveChanges, ServerToClientEvents } from '../shared/sync.js';
+import { workstationHandshakeAuth, type Ack, type ClientToServerEvents, type LiveChanges, type ServerToClientEvents } from '../shared/sync.js';
 import { createWorkstationCore } from '../main/core/index.js';
 import { call as callCore, onlineAndIdle, waitUntil } from '../main/core/testing/coreCalls.js';
 import { signedWebhookHeaders } from './channels/signature.js';
@@ -59,7 +59,7 @@ async function inbound(contact: InboundContact): Promise<InboundResponse> {
 async function connectAs(username: string): Promise<Client> {
   const { token } = await login(t.url, username);
   const socket: ClientSocket = connect(t.url, {
-    auth: { token, clientId: `client-${username}` },
+    auth: workstationHandshakeAuth(token, `client-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -2,7 +2,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import type { QueueSummary } from '../shared/queue.js';
-import type { Ack, Change, ClientToServerEvents, LiveChanges, ServerToClientEvents } from '../shared/sync.js';
+import { workstationHandshakeAuth, type Ack, type Change, type ClientToServerEvents, type LiveChanges, type ServerToClientEvents } from '../shared/sync.js';
 import type { ServerOptions } from './app.js';
 import { TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
 
@@ -35,7 +35,7 @@ interface Connected {
 async function connectAs(username: string): Promise<Connected> {
   const { token } = await login(t.url, username);
   const socket: ClientSocket = connect(t.url, {
-    auth: { token, clientId: `client-${username}` },
+    auth: workstationHandshakeAuth(token, `client-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultChannelSettings } from '../shared/admin.js';
 import type { CtiCall } from '../shared/cti.js';
 import type { TicketListResponse } from '../shared/httpApi.js';
-import type { Ack, ClientToServerEvents, Mutation, PushResult, ServerToClientEvents } from '../shared/sync.js';
+import { workstationHandshakeAuth, type Ack, type ClientToServerEvents, type Mutation, type PushResult, type ServerToClientEvents } from '../shared/sync.js';
 import { ctiChannel } from './channels/cti/ctiChannel.js';
 import { signedWebhookHeaders } from './channels/signature.js';
 import { getJson, login, startTestServer, TEST_PASSWORD, type TestServer } from './testHarness.js';
@@ -78,7 +78,7 @@ async function tokenOf(username: string): Promise<string> {
 
 async function socketOf(username: string, clientId: string): Promise<ClientSocket> {
   const socket: ClientSocket = connect(t.url, {
-    auth: { token: await tokenOf(username), clientId },
+    auth: workstationHandshakeAuth(await tokenOf(username), clientId),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

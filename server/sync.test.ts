@@ -1,7 +1,18 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
-import type { Ack, BootstrapPage, ClientToServerEvents, LiveChanges, Mutation, PullResult, PushResult, ServerToClientEvents } from '../shared/sync.js';
+import {
+  SYNC_PROTOCOL_VERSION,
+  workstationHandshakeAuth,
+  type Ack,
+  type BootstrapPage,
+  type ClientToServerEvents,
+  type LiveChanges,
+  type Mutation,
+  type PullResult,
+  type PushResult,
+  type ServerToClientEvents,
+} from '../shared/sync.js';
 import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -17,7 +28,7 @@ function openSocket(auth: unknown): ClientSocket {
 
 async function connectAs(username: string, clientId = `client-${username}`): Promise<{ socket: ClientSocket; batches: LiveChanges[] }> {
   const { token } = await login(t.url, username);
-  const socket = openSocket({ token, clientId });
+  const socket = openSocket(workstationHandshakeAuth(token, clientId));
   const batches: LiveChanges[] = [];
   socket.on('sync:changes', (batch) => batches.push(batch));
   await new Promise<void>((resolve, reject) => {
@@ -94,13 +105,41 @@ for (const backend of TEST_BACKENDS) {
 
     describe('handshake', () => {
       it('refuses a missing, wrong, expired or integration token with "unauthorized"', async () => {
-        expect(await connectError({})).toBe('unauthorized');
-        expect(await connectError({ token: 'wrong', clientId: 'c1' })).toBe('unauthorized');
-        expect(await connectError({ token: TEST_INTEGRATION_TOKEN, clientId: 'c1' })).toBe('unauthorized');
+        const protocol = SYNC_PROTOCOL_VERSION;
+        expect(await connectError({ protocol })).toBe('unauthorized');
+        expect(await connectError({ token: 'wrong', clientId: 'c1', protocol })).toBe('unauthorized');
+        expect(await connectError({ token: TEST_INTEGRATION_TOKEN, clientId: 'c1', protocol })).toBe('unauthorized');
         const { token } = await login(t.url, 'agent1');
-        expect(await connectError({ token, clientId: 'bad id with spaces' })).toBe('unauthorized');
+        expect(await connectError({ token, clientId: 'bad id with spaces', protocol })).toBe('unauthorized');
+        // A version that is not a number is a malformed handshake, not an outdated one.
+        expect(await connectError({ token, clientId: 'c1', protocol: '2' })).toBe('unauthorized');
         t.clock.advance(60 * 60 * 1000);
-        expect(await connectError({ token, clientId: 'c1' })).toBe('unauthorized');
+        expect(await connectError({ token, clientId: 'c1', protocol })).toBe('unauthorized');
+      });
+
+      it('refuses a core without a protocol version, or an older one, with "client_outdated", whatever its token, and leaves the token usable', async () => {
+        const { token } = await login(t.url, 'agent1');
+        // A core from before versions: its handshake is {token, clientId}. Another client id
+        // too, so a token accepted here would be bound to it and refused to its owner below.
+        expect(await connectError({ token, clientId: 'ws-before-versions' })).toBe('client_outdated');
+        expect(await connectError({ token, clientId: 'ws-before-versions', protocol: 1 })).toBe('client_outdated');
+        // Told before the token is looked at: a wrong one, or none, hears the same.
+        expect(await connectError({ token: 'wrong', clientId: 'c1' })).toBe('client_outdated');
+        expect(await connectError({})).toBe('client_outdated');
+
+        const socket = openSocket(workstationHandshakeAuth(token, 'client-agent1'));
+        await new Promise<void>((resolve, reject) => {
+          socket.once('connect', () => resolve());
+          socket.once('connect_error', reject);
+        });
+        expect(socket.connected).toBe(true);
+        await goLive(socket);
+        // One line per outdated client however often it knocks: the admin learns which workstations to update.
+        expect(t.logLines.filter((line) => line.includes('speaks sync protocol'))).toEqual([
+          expect.stringContaining('client ws-before-versions at'),
+          expect.stringContaining('client c1 at'),
+          expect.stringContaining('client (unreadable id) at'),
+        ]);
       });
 
       it('answers "unauthorized" to a request once the token has expired', async () => {

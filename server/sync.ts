@@ -7,9 +7,12 @@
  */
 import type { z } from 'zod';
 import {
+  MIN_SYNC_PROTOCOL_VERSION,
+  OUTDATED_CLIENT_SOCKET_ERROR,
   UNAUTHORIZED_SOCKET_ERROR,
   bootstrapRequestSchema,
   handshakeAuthSchema,
+  handshakeProtocolSchema,
   pullRequestSchema,
   pushRequestSchema,
   type Ack,
@@ -18,7 +21,7 @@ import {
   type MutationResult,
   type PushResult,
 } from '../shared/sync.js';
-import { canUserSeeTicket } from '../shared/domain.js';
+import { canUserSeeTicket, entityIdSchema } from '../shared/domain.js';
 import { queueListRequestSchema, ticketFetchRequestSchema, type QueueListResult, type TicketFetchResult } from '../shared/queue.js';
 import { hashToken } from './credentials.js';
 import type { LiveHub, SyncServer, SyncSocket } from './liveHub.js';
@@ -37,7 +40,12 @@ export interface SyncDependencies {
   rateLimits: RateLimiters;
   /** What routing knows while a mutation is decided (a transfer's target); absent = the store's own view. */
   mutationContext?: MutationContext;
+  /** The oldest sync protocol version a workstation may speak; default MIN_SYNC_PROTOCOL_VERSION (tests raise it). */
+  minProtocolVersion?: number;
 }
+
+/** Outdated clients already logged; bounded, since the id is unauthenticated when it is noted. */
+const MAX_OUTDATED_CLIENTS_NOTED = 10_000;
 
 /** `path: message` for each zod issue, joined; what a client developer needs to fix the call. */
 export function describeIssues(error: z.ZodError): string {
@@ -102,8 +110,31 @@ export function handle<Request, Result>(
 export function attachSync(io: SyncServer, deps: SyncDependencies): void {
   const { store, hub } = deps;
 
+  const minProtocolVersion = deps.minProtocolVersion ?? MIN_SYNC_PROTOCOL_VERSION;
+  /** An outdated core retries while it runs (the ones from before versions every ~15 s): one log line per client is enough. */
+  const outdatedClientsNoted = new Set<string>();
+
+  function noteOutdated(socket: SyncSocket, protocol: number): void {
+    // Only a well-formed id reaches the log (it is not authenticated yet).
+    const clientId = entityIdSchema.safeParse((socket.handshake.auth as { clientId?: unknown }).clientId);
+    const client = clientId.success ? clientId.data : '(unreadable id)';
+    if (outdatedClientsNoted.has(client)) return;
+    if (outdatedClientsNoted.size >= MAX_OUTDATED_CLIENTS_NOTED) outdatedClientsNoted.clear();
+    outdatedClientsNoted.add(client);
+    deps.log(
+      `socket refused: client ${client} at ${socket.handshake.address} speaks sync protocol ${String(protocol)}, this server needs ${String(minProtocolVersion)} or newer; it was told to update`,
+    );
+  }
+
   /** The handshake: the user the token names, bound to the workstation it came from; an Error refuses the socket. */
   async function authenticate(socket: SyncSocket): Promise<Error | undefined> {
+    // The version first, before the token is even looked up: an outdated core is told so (not
+    // 'unauthorized', which signs it out), and its token is neither accepted nor bound.
+    const version = handshakeProtocolSchema.safeParse(socket.handshake.auth);
+    if (version.success && version.data.protocol < minProtocolVersion) {
+      noteOutdated(socket, version.data.protocol);
+      return new Error(OUTDATED_CLIENT_SOCKET_ERROR);
+    }
     const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
     if (!auth.success) return new Error(UNAUTHORIZED_SOCKET_ERROR);
     const found = await store.lookupToken(auth.data.token, deps.now());

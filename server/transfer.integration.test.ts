@@ -11,6 +11,7 @@ import type { Channel } from '../shared/domain.js';
 import type { InboundResponse } from '../shared/httpApi.js';
 import { routingAuditResultSchema, transferTargetsResultSchema } from '../shared/routing.js';
 import {
+  workstationHandshakeAuth,
   ackSchema,
   pullResultSchema,
   pushResultSchema,
@@ -40,7 +41,7 @@ let n = 0;
 async function connectAs(username: string): Promise<ClientSocket> {
   const { token } = await login(t.url, username);
   const socket: ClientSocket = connect(t.url, {
-    auth: { token, clientId: `client-${username}` },
+    auth: workstationHandshakeAuth(token, `client-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

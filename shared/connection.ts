@@ -13,6 +13,11 @@ export const connectionProblemSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('sync_failed'), detail: z.string() }),
   /** Pushing local changes failed and is retried; `detail` as above. */
   z.object({ code: z.literal('send_failed'), detail: z.string() }),
+  /**
+   * The server refused this workstation's sync protocol as too old: it stays offline on its
+   * cache, keeps its outbox and stops trying until it is updated (shared/sync.ts SYNC_PROTOCOL_VERSION).
+   */
+  z.object({ code: z.literal('client_outdated') }),
   /** The server refused the session's token (it expired). */
   z.object({ code: z.literal('session_expired') }),
   /** The server ended the session (signed out elsewhere). */

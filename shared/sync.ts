@@ -571,15 +571,49 @@ export interface ServerToClientEvents {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a single node has no inter-server events yet
 export interface InterServerEvents {}
 
-/** What the handshake must carry: the bearer token from sign-in and the client's stable id. */
+/**
+ * The version of this protocol the code speaks, sent in every workstation handshake, so a
+ * server can turn away a core that would misread what it sends instead of letting it
+ * show a wrong picture. What each version added:
+ * - 1: everything before versions (its handshake carries no `protocol`);
+ * - 2: the leads' roster (`lead:agents`) as diffs after a complete push (`complete: false`,
+ *   `removed`, `epoch`, shared/routing.ts `agentsPushVerdict`): a version-1 core takes each
+ *   diff for the whole roster.
+ * Raise it with every change an older core would misread, and say here what it added.
+ */
+export const SYNC_PROTOCOL_VERSION = 2;
+
+/** The oldest version the server accepts by default; an older (or unversioned) handshake is refused with OUTDATED_CLIENT_SOCKET_ERROR. */
+export const MIN_SYNC_PROTOCOL_VERSION = 2;
+
+/** What the handshake must carry: the bearer token from sign-in, the client's stable id and the protocol version it speaks. */
 export const handshakeAuthSchema = z.object({
   token: z.string().min(1).max(200),
   clientId: entityIdSchema,
+  protocol: z.number().int().positive(),
 });
 export type HandshakeAuth = z.infer<typeof handshakeAuthSchema>;
 
+/** The version a handshake names, read before the rest of it; none is version 1 (a core from before versions). */
+export const handshakeProtocolSchema = z.object({
+  protocol: z.number().int().positive().default(1),
+});
+
+/** The handshake `auth` of a workstation speaking this code's protocol version (the core, and every test or bench client). */
+export function workstationHandshakeAuth(token: string, clientId: string): HandshakeAuth {
+  return { token, clientId, protocol: SYNC_PROTOCOL_VERSION };
+}
+
 /** The message of the connect_error a socket gets when its token is missing, wrong, expired, revoked or bound to another client. */
 export const UNAUTHORIZED_SOCKET_ERROR = 'unauthorized';
+
+/**
+ * The message of the connect_error a socket gets when its handshake names no protocol version
+ * (a core from before versions) or one older than the server accepts, whatever its token. Not
+ * 'unauthorized': the token stays valid and the core keeps its session, cache and outbox; only
+ * an update lets it connect.
+ */
+export const OUTDATED_CLIENT_SOCKET_ERROR = 'client_outdated';
 
 /** Why the server ended a signed-in socket: its token expired, or it was revoked by signing out. */
 export const sessionEndedSchema = z.object({

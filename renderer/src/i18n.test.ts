@@ -111,6 +111,14 @@ describe('why the workstation is offline, in the UI language', () => {
     expect(say('zh-CN', { code: 'session_expired' })).toBe('登录已过期，请重新登录');
   });
 
+  it('tells a workstation the server refused as outdated to install the update, and that its work is kept', () => {
+    const outdated = { code: 'client_outdated' };
+    expect(say('en', outdated)).toBe('This workstation is too old for the server: install the update. Your work is kept and will be sent after updating.');
+    expect(say('en', outdated, 'short')).toBe('Workstation too old: install the update');
+    expect(say('zh-CN', outdated)).toBe('工作台版本过旧，服务器已拒绝连接：请安装更新。您的工作已保存，更新后会自动发送。');
+    expect(say('zh-CN', outdated, 'short')).toBe('工作台版本过旧：请安装更新');
+  });
+
   it("keeps the core's English detail out of the Chinese sentence", () => {
     const failed = { code: 'sync_failed', detail: 'request timed out' };
     expect(say('en', failed)).toBe('Sync failed (request timed out); retrying');

@@ -26,8 +26,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Change, ClientToServerEvents, LiveChanges, Mutation, PullResult, PushResult, ServerToClientEvents } from '../../shared/sync.js';
-import type { Ack } from '../../shared/sync.js';
+import {
+  workstationHandshakeAuth,
+  type Ack,
+  type Change,
+  type ClientToServerEvents,
+  type LiveChanges,
+  type Mutation,
+  type PullResult,
+  type PushResult,
+  type ServerToClientEvents,
+} from '../../shared/sync.js';
 import { uuidv7 } from '../credentials.js';
 import { DEFAULT_CAPACITY } from '../../shared/routing.js';
 import { openPostgresServerStore } from '../store.js';
@@ -188,7 +197,11 @@ async function pullAll(client: AgentClient, socket: ClientSocket, onReconnect = 
 }
 
 async function connectClient(client: AgentClient, token: string, clientId: string): Promise<void> {
-  const socket: ClientSocket = connectSocket(client.node.url, { auth: { token, clientId }, reconnection: false, transports: ['websocket'] });
+  const socket: ClientSocket = connectSocket(client.node.url, {
+    auth: workstationHandshakeAuth(token, clientId),
+    reconnection: false,
+    transports: ['websocket'],
+  });
   let pulling: Promise<void> = Promise.resolve();
   socket.on('sync:changes', (batch: LiveChanges) => {
     pulling = pulling.then(async () => {
@@ -364,7 +377,7 @@ async function runCluster(kill: 'leader' | 'follower'): Promise<RunFigures> {
     // The shift lead works on a node that stays alive.
     const leadNode = nodes.find((node) => node !== victim)!;
     const leadSocket: ClientSocket = connectSocket(leadNode.url, {
-      auth: { token: leadToken, clientId: '0190a000-0000-7000-8000-999999999999' },
+      auth: workstationHandshakeAuth(leadToken, '0190a000-0000-7000-8000-999999999999'),
       reconnection: false,
       transports: ['websocket'],
     });

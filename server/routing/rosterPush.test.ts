@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { UserSkills } from '../../shared/admin.js';
 import type { Channel } from '../../shared/domain.js';
 import { agentsPushSchema, applyAgentsPush, type AgentsPush, type AgentStatus } from '../../shared/routing.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/sync.js';
+import { workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
 import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, login, postJson, startTestServer, type TestServer } from '../testHarness.js';
 import { createManualScheduler } from './scheduler.js';
 
@@ -36,7 +36,7 @@ const USERS: Array<{ id: string; displayName: string; role?: 'agent' | 'lead'; c
 async function connectAs(username: string, held: ReadonlyMap<string, AgentStatus> = new Map()): Promise<Client> {
   const { token } = await login(t.url, username);
   const socket: ClientSocket = connect(t.url, {
-    auth: { token, clientId: `client-${username}` },
+    auth: workstationHandshakeAuth(token, `client-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

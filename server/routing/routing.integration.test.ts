@@ -13,7 +13,7 @@ import {
   type PresenceChanged,
   type RoutingOffer,
 } from '../../shared/routing.js';
-import { ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
+import { workstationHandshakeAuth, ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
 import { alarmResultSchema, escalationRequestResultSchema } from '../../shared/alarms.js';
 import type { z } from 'zod';
 import { createGroupCommit } from '../groupCommit.js';
@@ -44,7 +44,7 @@ const USERS: Array<{ id: string; displayName: string; role?: 'agent' | 'lead'; c
 async function connectAs(username: string): Promise<Client> {
   const { token } = await login(t.url, username);
   const socket: ClientSocket = connect(t.url, {
-    auth: { token, clientId: `client-${username}` },
+    auth: workstationHandshakeAuth(token, `client-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -5,7 +5,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboundResponse } from '../../shared/httpApi.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/sync.js';
+import { workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
 import { ctiChannel } from '../channels/cti/ctiChannel.js';
 import { signedWebhookHeaders } from '../channels/signature.js';
 import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, login, postJson, startTestServer, type TestServer } from '../testHarness.js';
@@ -42,7 +42,7 @@ afterEach(async () => {
 async function signIn(username: string): Promise<ClientSocket> {
   const { token } = await login(t.url, username);
   const socket: ClientSocket = connect(t.url, {
-    auth: { token, clientId: `client-${username}` },
+    auth: workstationHandshakeAuth(token, `client-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -4,7 +4,7 @@
  * so what a test does next sees its outcome however busy the machine is.
  */
 import { io as connect, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../shared/sync.js';
+import { workstationHandshakeAuth, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
 import { login, type TestServer } from '../testHarness.js';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -43,7 +43,7 @@ export interface SocketOptions {
 export async function openTestSocket(url: string, username: string, options: SocketOptions = {}): Promise<TestSocket> {
   const { token } = await login(url, username);
   const socket: TestSocket = connect(url, {
-    auth: { token, clientId: options.clientId ?? `client-${username}` },
+    auth: workstationHandshakeAuth(token, options.clientId ?? `client-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -12,10 +12,12 @@ import type { ConnectionProblem } from '../../../shared/connection.js';
 import type { ConnectionStatus, CustomerMessageArrival } from '../../../shared/rpc.js';
 import {
   MAX_PUSH_BATCH,
+  OUTDATED_CLIENT_SOCKET_ERROR,
   UNAUTHORIZED_SOCKET_ERROR,
   liveChangesEnvelopeSchema,
   readChanges,
   sessionEndedSchema,
+  workstationHandshakeAuth,
   type ClientToServerEvents,
   type SessionEnded,
   type ServerToClientEvents,
@@ -75,7 +77,7 @@ export interface SyncClient {
   /**
    * Stops waiting out the reconnect (or catch-up) backoff and tries now, from the first
    * delay again: the agent asked, the window got focus back or the network returned.
-   * False when there is nothing to retry (live, or stopped).
+   * False when there is nothing to retry (live, stopped, or refused as outdated: only an update helps).
    */
   retryNow(): boolean;
   /** Disconnects for good; the cache is not touched afterwards. */
@@ -97,7 +99,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   const delayMin = options.reconnectDelayMs ?? RECONNECT_DELAY_MS;
   const delayMax = options.reconnectDelayMaxMs ?? RECONNECT_DELAY_MAX_MS;
   const socket: WorkstationSocket = io(options.serverUrl, {
-    auth: { token: options.token, clientId: options.clientId },
+    auth: workstationHandshakeAuth(options.token, options.clientId),
     autoConnect: false,
     forceNew: true,
     transports: ['websocket'],
@@ -116,6 +118,8 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   let pushing = false;
   let pushRequested = false;
   let retryAttempt = 0;
+  /** The server refused this core's protocol version: no more attempts until an update replaces this code. */
+  let outdated = false;
   let queue: Promise<void> = Promise.resolve();
   const timers = new Set<NodeJS.Timeout>();
   /** A failed catch-up waiting out its backoff; `retryNow` runs it at once. */
@@ -340,6 +344,13 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       options.onUnauthorized('expired');
       return;
     }
+    if (error.message === OUTDATED_CLIENT_SOCKET_ERROR) {
+      // Asking again gets the same answer until this code is updated: no retries, the
+      // session, cache and outbox stay, and the agent is told to install the update.
+      outdated = true;
+      options.onStatus({ status: 'offline', progress: null, lastError: { code: 'client_outdated' } });
+      return;
+    }
     options.onStatus({ status: 'offline', progress: null, lastError: { code: 'server_unreachable', serverUrl: options.serverUrl } });
     // Errors from the server's middleware stop the manager's reconnection; keep trying ourselves.
     if (!socket.active) later((delayMax / 2) * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * Math.random()), () => socket.connect());
@@ -359,7 +370,7 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   socket.connect();
 
   function retryNow(): boolean {
-    if (stopped) return false;
+    if (stopped || outdated) return false;
     if (socket.connected) {
       if (!catchUpRetry) return false;
       const { timer, run } = catchUpRetry;

@@ -52,7 +52,8 @@ export function Header() {
           <span className="dot" aria-hidden="true" />
           {connectionLabel(t, language, connection)}
         </span>
-        {connection.status === 'offline' ? (
+        {/* Retrying cannot help a workstation the server refused as outdated: only the update does. */}
+        {connection.status === 'offline' && connection.lastError?.code !== 'client_outdated' ? (
           <button
             type="button"
             className="retry-now"

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CtiCall, CtiEventInput } from '../../../shared/cti.js';
 import type { Ticket } from '../../../shared/domain.js';
 import { offerResponseResultSchema, type PresenceChanged, type RoutingOffer } from '../../../shared/routing.js';
-import { ackSchema, type ClientToServerEvents, type ServerToClientEvents } from '../../../shared/sync.js';
+import { workstationHandshakeAuth, ackSchema, type ClientToServerEvents, type ServerToClientEvents } from '../../../shared/sync.js';
 import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, login, postJson, startTestServer, type TestServer } from '../../testHarness.js';
 import { signWebhookBody, signedWebhookHeaders } from '../signature.js';
 import { MISSED_CALL_SUBJECT } from './callEvents.js';
@@ -72,7 +72,7 @@ interface Desk {
 async function connectDesk(server: TestServer, username: string): Promise<Desk> {
   const { token } = await login(server.url, username);
   const socket: ClientSocket = connect(server.url, {
-    auth: { token, clientId: `client-${username}` },
+    auth: workstationHandshakeAuth(token, `client-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CtiCall } from '../../../shared/cti.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../../shared/sync.js';
+import { workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents } from '../../../shared/sync.js';
 import { TEST_PASSWORD, createTestClock, login, makeTempDir, startTestServer, type TestServer } from '../../testHarness.js';
 import { MISSED_CALL_SUBJECT } from './callEvents.js';
 import { ctiChannel } from './ctiChannel.js';
@@ -90,7 +90,7 @@ function sipp(args: string[]): Promise<Exit> {
 async function connectAs(username: string): Promise<CtiCall[]> {
   const { token } = await login(t.url, username);
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(t.url, {
-    auth: { token, clientId: `kamailio-${username}` },
+    auth: workstationHandshakeAuth(token, `kamailio-${username}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -7,7 +7,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChatReadEvent } from '../../../shared/webchat.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../../shared/sync.js';
+import { workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents } from '../../../shared/sync.js';
 import { createMemorySharedState, type SharedState } from '../../cluster/sharedState.js';
 import { login, seedTestOrganisation, startTestServer, TEST_WEBCHAT_SECRET, TEST_WEBCHAT_SITE, type TestServer } from '../../testHarness.js';
 import { createWebchatChannel } from './webchat.js';
@@ -45,7 +45,12 @@ async function mark(ticketId: string, messageId: string): Promise<ChatReadEvent>
 
 async function agentReads(username: string): Promise<ChatReadEvent[]> {
   const { token } = await login(t.url, username);
-  const socket: AgentSocket = connect(t.url, { auth: { token, clientId: `desk-${username}` }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: AgentSocket = connect(t.url, {
+    auth: workstationHandshakeAuth(token, `desk-${username}`),
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   sockets.push(socket);
   const reads: ChatReadEvent[] = [];
   socket.on('chat:read', (event) => reads.push(event));

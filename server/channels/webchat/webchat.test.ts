@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Ack, ClientToServerEvents, PushResult, ServerToClientEvents } from '../../../shared/sync.js';
+import { workstationHandshakeAuth, type Ack, type ClientToServerEvents, type PushResult, type ServerToClientEvents } from '../../../shared/sync.js';
 import {
   webchatQueuePlaceSchema,
   type ChatReadEvent,
@@ -98,7 +98,12 @@ async function call<T>(socket: Socket, event: string, payload: unknown): Promise
 
 async function agent(username: string): Promise<{ socket: AgentSocket; typing: ChatTypingEvent[]; reads: ChatReadEvent[] }> {
   const { token } = await login(t.url, username);
-  const socket: AgentSocket = connect(t.url, { auth: { token, clientId: `desk-${username}` }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: AgentSocket = connect(t.url, {
+    auth: workstationHandshakeAuth(token, `desk-${username}`),
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   sockets.push(socket);
   const typing: ChatTypingEvent[] = [];
   const reads: ChatReadEvent[] = [];

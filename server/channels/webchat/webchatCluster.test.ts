@@ -16,7 +16,14 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Ack, ClientToServerEvents, PullResult, PushResult, ServerToClientEvents } from '../../../shared/sync.js';
+import {
+  workstationHandshakeAuth,
+  type Ack,
+  type ClientToServerEvents,
+  type PullResult,
+  type PushResult,
+  type ServerToClientEvents,
+} from '../../../shared/sync.js';
 import type { ChatReadEvent, ChatTypingEvent, WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../../../shared/webchat.js';
 import { createRedisSharedState } from '../../cluster/sharedState.js';
 import { attachRedisAdapter, type RedisAdapterHandle } from '../../cluster/socketAdapter.js';
@@ -142,7 +149,12 @@ interface Desk {
 async function agentOn(url: string): Promise<Desk> {
   const { token } = await login(a.url, 'agent1');
   const desk: Desk = {
-    socket: connect(url, { auth: { token, clientId: `desk-${String(sockets.length)}` }, transports: ['websocket'], reconnection: false, forceNew: true }),
+    socket: connect(url, {
+      auth: workstationHandshakeAuth(token, `desk-${String(sockets.length)}`),
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    }),
     typing: [],
     reads: [],
   };
