@@ -124,14 +124,20 @@ test('an agent requests an escalation; the lead approves it and the ticket goes 
 });
 
 /** The bulk bar's target list with its options shown as a list box, for a screenshot (a native select's popup is not in one). */
+/** What the screenshot changes on the select (the specs have no DOM types). */
+interface ListBoxLike {
+  size: number;
+  style: { maxWidth: string };
+}
+
 async function screenshotTargets(page: Page, name: string): Promise<void> {
   const select = page.locator('.bulk-controls select');
-  await select.evaluate((element: HTMLSelectElement) => {
+  await select.evaluate((element: ListBoxLike) => {
     element.size = 8;
     element.style.maxWidth = 'none';
   });
   await page.screenshot({ path: test.info().outputPath(name) });
-  await select.evaluate((element: HTMLSelectElement) => {
+  await select.evaluate((element: ListBoxLike) => {
     element.size = 0;
     element.style.maxWidth = '';
   });
