@@ -18,6 +18,8 @@ let leadDesk: RunningProcess;
 let agentDesk: RunningProcess;
 let lead: Page;
 let agent: Page;
+/** The ticket 王芳 asked to escalate and the lead approved (tier 2 now, back in the queue). */
+let escalatedTicketId = '';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -118,4 +120,93 @@ test('an agent requests an escalation; the lead approves it and the ticket goes 
   await request.getByRole('button', { name: `Open ${ticketId}` }).click();
   await expect(lead.getByText('Escalated by 王芳: 需要二线工程师远程诊断')).toBeVisible({ timeout: 15_000 });
   await expect(lead.getByText('Tier-2 target')).toBeVisible();
+  escalatedTicketId = ticketId;
+});
+
+/** The bulk bar's target list with its options shown as a list box, for a screenshot (a native select's popup is not in one). */
+/** What the screenshot changes on the select (the specs have no DOM types). */
+interface ListBoxLike {
+  size: number;
+  style: { maxWidth: string };
+}
+
+async function screenshotTargets(page: Page, name: string): Promise<void> {
+  const select = page.locator('.bulk-controls select');
+  await select.evaluate((element: ListBoxLike) => {
+    element.size = 8;
+    element.style.maxWidth = 'none';
+  });
+  await page.screenshot({ path: test.info().outputPath(name) });
+  await select.evaluate((element: ListBoxLike) => {
+    element.size = 0;
+    element.style.maxWidth = '';
+  });
+}
+
+test('the lead filters the escalated tickets, ticks with x, selects all matching, and the target list says who cannot take them and why', async () => {
+  test.setTimeout(90_000);
+  // 王芳 busy: two more mails about the same device wait in the queue (nobody else with email is signed in).
+  await agent.getByLabel('Presence', { exact: true }).selectOption('busy');
+  await expect(agent.getByLabel('Presence', { exact: true })).toHaveValue('busy');
+  const queued: string[] = [];
+  for (const index of [1, 2]) {
+    const { ticketId } = await postDemoInbound(server.url, {
+      channel: 'email',
+      subject: `设备反复死机（第 ${String(index)} 台）`,
+      customer: { name: `周敏${String(index)}`, email: `zhoumin${String(index)}.alarms@example.cn` },
+      text: '设备反复死机',
+    });
+    queued.push(ticketId);
+  }
+  await lead.getByRole('button', { name: 'Inbox', exact: true }).click();
+  const search = lead.getByLabel('Search');
+  await search.fill('设备反复死机');
+  const list = lead.getByRole('listbox', { name: 'Tickets' });
+  const row = (ticketId: string) => list.getByRole('option').filter({ hasText: ticketId });
+  await expect(list.getByRole('option')).toHaveCount(3, { timeout: 15_000 });
+
+  // Escalated: only the approved one.
+  await lead.getByRole('button', { name: 'Escalated', exact: true }).click();
+  await expect(list.getByRole('option')).toHaveCount(1);
+  await expect(row(escalatedTicketId)).toBeVisible();
+
+  // Keyboard only: ↓ from the search box selects the row, x ticks it.
+  await search.focus();
+  await search.press('ArrowDown');
+  await expect(row(escalatedTicketId)).toBeFocused();
+  await lead.keyboard.press('x');
+  await expect(row(escalatedTicketId).getByRole('checkbox', { name: `Select ${escalatedTicketId}` })).toBeChecked();
+  await expect(lead.getByText('1 selected')).toBeVisible();
+  const target = lead.getByLabel('Reassign to');
+  const option = (name: string) => target.locator('option').filter({ hasText: name });
+  await expect(option('王芳')).toHaveText(/^王芳 · Busy — cannot take it: they escalated it themselves$/);
+  await expect(option('王芳')).toBeDisabled();
+  await lead.keyboard.press('x');
+  await expect(lead.getByText('1 selected')).toHaveCount(0);
+
+  // The whole search: tick one, then select all 3 matching; nobody can take them all, each says why.
+  await lead.getByRole('button', { name: 'Escalated', exact: true }).click();
+  await expect(list.getByRole('option')).toHaveCount(3);
+  await row(queued[0]!)
+    .getByRole('checkbox', { name: `Select ${queued[0]!}` })
+    .check();
+  await lead.getByRole('button', { name: 'Select all 3 matching' }).click();
+  await expect(lead.getByText('3 selected')).toBeVisible();
+  await expect(lead.getByText('All 3 matching tickets are selected.')).toBeVisible();
+  await expect(option('王芳')).toHaveText(/^王芳 · Busy — can take 2 of 3; the others: they escalated it themselves$/);
+  await expect(option('王芳')).toBeDisabled();
+  await expect(option('赵磊')).toHaveText(/^赵磊 · .+ — cannot take it: they are offline$/);
+  await expect(target.locator('option:not([disabled])')).toHaveText(['Choose an agent…', 'Back to queue']);
+  await screenshotTargets(lead, 'bulk-targets-en.png');
+
+  // The same in Chinese.
+  await lead.getByLabel('Language').selectOption('zh-CN');
+  await expect(lead.getByRole('button', { name: '已升级', exact: true })).toBeVisible();
+  await expect(lead.getByText('已选择全部 3 个符合条件的工单。')).toBeVisible();
+  const targetZh = lead.getByLabel('转派给');
+  await expect(targetZh.locator('option').filter({ hasText: '王芳' })).toHaveText(/^王芳 · 忙碌 — 可接收 2\/3 个；其余：工单是对方自己升级的$/);
+  await expect(targetZh.locator('option').filter({ hasText: '赵磊' })).toHaveText(/ — 无法接收：对方离线$/);
+  await screenshotTargets(lead, 'bulk-targets-zh.png');
+  await lead.getByLabel('语言').selectOption('en');
+  await lead.getByRole('button', { name: 'Clear selection' }).click();
 });

@@ -373,17 +373,21 @@ export const escalateRequestSchema = z
   })
   .strict();
 export const MAX_BULK_REASSIGN = 100;
+/** The tickets of one bulk action: 1 to MAX_BULK_REASSIGN, each once. */
+const bulkTicketIdsSchema = z
+  .array(ticketIdSchema)
+  .min(1)
+  .max(MAX_BULK_REASSIGN)
+  .refine((ids) => new Set(ids).size === ids.length, { message: 'must not repeat a ticket' });
 export const leadReassignRequestSchema = z
   .object({
-    ticketIds: z
-      .array(ticketIdSchema)
-      .min(1)
-      .max(MAX_BULK_REASSIGN)
-      .refine((ids) => new Set(ids).size === ids.length, { message: 'must not repeat a ticket' }),
+    ticketIds: bulkTicketIdsSchema,
     /** An agent's user id, or null to put the tickets back in the queue. */
     to: entityIdSchema.nullable(),
   })
   .strict();
+/** Who could take these tickets (the bulk bar's target list); answered by the core from its cache and the roster. */
+export const bulkTargetsRequestSchema = z.object({ ticketIds: bulkTicketIdsSchema }).strict();
 export const leadPinRequestSchema = z.object({ ticketId: ticketIdSchema, agentId: entityIdSchema.nullable() }).strict();
 export const leadSetPresenceRequestSchema = z
   .object({ userId: entityIdSchema, presence: presenceSchema, awayReason: awayReasonSchema.nullable().optional() })
@@ -407,6 +411,7 @@ export type LeadSetCapacityRequest = z.infer<typeof leadSetCapacityRequestSchema
 export type LeadAgentsRequest = z.infer<typeof leadAgentsRequestSchema>;
 export type RoutingAuditRequest = z.infer<typeof routingAuditRequestSchema>;
 export type TransferTargetsRequest = z.infer<typeof transferTargetsRequestSchema>;
+export type BulkTargetsRequest = z.infer<typeof bulkTargetsRequestSchema>;
 
 // ---------------------------------------------------------------------------------------
 // Results
@@ -505,6 +510,19 @@ export const transferCandidateSchema = z.object({
 export type TransferCandidate = z.infer<typeof transferCandidateSchema>;
 export const transferTargetsResultSchema = z.object({ agents: z.array(transferCandidateSchema).max(2000) });
 export type TransferTargetsResult = z.infer<typeof transferTargetsResultSchema>;
+
+/**
+ * An agent in the bulk bar's target list: of the `of` ticked tickets they could take
+ * `canTake` now; `refusal` says why not for (most of) the others, null when they can take all.
+ */
+export const bulkTransferCandidateSchema = transferCandidateSchema.extend({
+  canTake: z.number().int().nonnegative(),
+  of: z.number().int().nonnegative(),
+});
+export type BulkTransferCandidate = z.infer<typeof bulkTransferCandidateSchema>;
+export interface BulkTargetsResult {
+  agents: BulkTransferCandidate[];
+}
 
 /** Every channel at zero: the load of an agent with nothing open. */
 export function emptyLoad(): Capacity {

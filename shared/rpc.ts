@@ -107,7 +107,9 @@ import {
   presenceSetRequestSchema,
   routingAuditRequestSchema,
   transferTargetsRequestSchema,
+  bulkTargetsRequestSchema,
   type AgentStatus,
+  type BulkTargetsResult,
   type LeadReassignResult,
   type OfferResponseResult,
   type PresenceChanged,
@@ -287,6 +289,12 @@ export interface InboxCounts {
 
 export interface InboxResult extends InboxWindow, InboxCounts {}
 
+/** The tickets a filter selects, for "select all N matching": the first MAX_BULK_REASSIGN ids in the list's order, and how many match. */
+export interface InboxIds {
+  ids: string[];
+  total: number;
+}
+
 export type PendingMessage = Message & { pending: boolean };
 export type PendingNote = Note & { pending: boolean };
 
@@ -324,6 +332,8 @@ export const inboxRequestSchema = z
     sla: z.enum(INBOX_SLA_FILTERS).nullable().default(null),
     /** Only the tickets this user holds. */
     assigneeId: entityIdSchema.nullable().default(null),
+    /** Only escalated tickets: escalated to tier 2, or with an escalation request waiting for a lead (sent or still in the outbox). */
+    escalated: z.boolean().default(false),
     offset: z.number().int().min(0).max(INBOX_OFFSET_MAX).default(0),
     limit: z.number().int().min(1).max(INBOX_WINDOW_MAX).default(INBOX_WINDOW_MAX),
   })
@@ -355,6 +365,8 @@ export const rpcParamSchemas = {
   'inbox.rows': inboxRequestSchema,
   /** Every count of `inbox.list` for the filters and search (no rows): asked for once the first screen is shown. */
   'inbox.counts': inboxRequestSchema.omit({ offset: true, limit: true }),
+  /** The ids of the tickets the filters and search select, in the list's order, at most MAX_BULK_REASSIGN (the bulk bar's "select all"). */
+  'inbox.ids': inboxRequestSchema.omit({ offset: true, limit: true }),
   'ticket.get': z.object({ ticketId: ticketIdSchema }).strict(),
   /** The agent has seen the ticket's customer messages: its unread marker goes (a change event follows when it had one). */
   'ticket.markRead': z.object({ ticketId: ticketIdSchema }).strict(),
@@ -449,6 +461,8 @@ export const rpcParamSchemas = {
   'ticket.audit': routingAuditRequestSchema,
   /** Who the ticket could be transferred to now, with why not for the others (needs the server). */
   'ticket.transferTargets': transferTargetsRequestSchema,
+  /** Leads: who could take these ticked tickets, and why not: the core judges its cached tickets on the roster the server last pushed. */
+  'lead.bulkTargets': bulkTargetsRequestSchema,
   'lead.agents': leadAgentsRequestSchema,
   'lead.reassign': leadReassignRequestSchema,
   'lead.pin': leadPinRequestSchema,
@@ -606,6 +620,7 @@ export interface RpcResults {
   'inbox.window': InboxWindow;
   'inbox.rows': InboxRows;
   'inbox.counts': InboxCounts;
+  'inbox.ids': InboxIds;
   'ticket.get': TicketDetail;
   'ticket.markRead': { wasUnread: boolean };
   'ticket.reply': ReplyResult;
@@ -629,6 +644,7 @@ export interface RpcResults {
   'ticket.escalate': Alarm | null;
   'ticket.audit': RoutingAuditEntry[];
   'ticket.transferTargets': TransferTargetsResult;
+  'lead.bulkTargets': BulkTargetsResult;
   'lead.agents': AgentStatus[];
   'lead.reassign': LeadReassignResult;
   'lead.pin': Ticket;

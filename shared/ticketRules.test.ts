@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { defaultTicketRouting, type Ticket } from './domain.js';
 import type { Mutation } from './sync.js';
-import { customerReach, decideMutation, describeRefusal, rejectionCodeOf, ticketRefusalSchema, type MutationFacts, type RuleActor } from './ticketRules.js';
+import {
+  bulkTransferCandidates,
+  customerReach,
+  decideMutation,
+  describeRefusal,
+  rejectionCodeOf,
+  staticTransferFacts,
+  ticketRefusalSchema,
+  type MutationFacts,
+  type RuleActor,
+} from './ticketRules.js';
 
 const AT = Date.UTC(2024, 10, 8, 2);
 const wang: RuleActor = { id: 'agent1', role: 'agent', channels: ['chat', 'phone'], displayName: '王芳' };
@@ -185,5 +195,40 @@ describe('the ticket rules', () => {
     expect(describeRefusal(refusal)).toBe('Take GD20241108001 first: only its assignee or a lead may complete it');
     expect(rejectionCodeOf(refusal)).toBe('forbidden');
     expect(ticketRefusalSchema.safeParse({ code: 'from_the_future', ticketId: 'GD20241108001' }).success).toBe(false);
+  });
+});
+
+describe("the bulk bar's target list (bulkTransferCandidates)", () => {
+  const agent = (id: string, displayName: string, channels: Ticket['channel'][], tier: 1 | 2 = 1) =>
+    staticTransferFacts({ id, displayName, role: 'agent', channels, tier });
+  const chat = (id: string, overrides: Partial<Ticket> = {}) => ticket({ id, channel: 'chat', ...overrides });
+
+  it('lists who can take every ticked ticket first, and says of the others how many they could take and why not', () => {
+    const tickets = [chat('GD1'), chat('GD2'), ticket({ id: 'GD3', channel: 'email' })];
+    const candidates = bulkTransferCandidates(tickets, [agent('a2', '张强', ['chat']), agent('a1', '王芳', ['chat', 'email']), agent('a3', '赵磊', ['phone'])]);
+    expect(candidates.map((c) => [c.displayName, c.canTake, c.of, c.refusal])).toEqual([
+      ['王芳', 3, 3, null],
+      ['张强', 2, 3, 'no_channel'],
+      ['赵磊', 0, 3, 'no_channel'],
+    ]);
+  });
+
+  it('counts the tickets already given against the room left, as a reassignment fills it one by one', () => {
+    const base = agent('a1', '王芳', ['chat']);
+    // Chat capacity 3 (the default), 2 held: room for one more.
+    const nearlyFull = { ...base, load: { ...base.load, chat: 2 } };
+    const [candidate] = bulkTransferCandidates([chat('GD1'), chat('GD2'), chat('GD3')], [nearlyFull]);
+    expect(candidate).toMatchObject({ canTake: 1, of: 3, refusal: 'at_capacity' });
+  });
+
+  it('gives the commonest refusal, and the tier rule of an escalated ticket', () => {
+    const escalation = { reason: '赔偿', byId: 'a1', byName: '王芳', at: AT, dueAt: AT + 1_800_000 };
+    const tier2 = { ...defaultTicketRouting(), requiredTier: 2 as const, escalation };
+    const tickets = [chat('GD1', { routing: tier2 }), chat('GD2', { routing: tier2 }), chat('GD3', { status: 'closed' })];
+    const [byThem, tier1, tier2Agent] = [agent('a1', '王芳', ['chat']), agent('a2', '张强', ['chat']), agent('a5', '赵磊', ['chat'], 2)];
+    const result = bulkTransferCandidates(tickets, [byThem, tier1, tier2Agent]);
+    expect(result.find((c) => c.userId === 'a1')).toMatchObject({ canTake: 0, refusal: 'escalated_by_them' });
+    expect(result.find((c) => c.userId === 'a2')).toMatchObject({ canTake: 0, refusal: 'tier' });
+    expect(result[0]).toMatchObject({ userId: 'a5', canTake: 2, of: 3, refusal: 'not_open' });
   });
 });

@@ -37,8 +37,10 @@ import {
   emptyLoad,
   groupForTicket,
   noRoomReason,
+  TRANSFER_REFUSALS,
   transferRefusalReasonSchema,
   type AgentStatus,
+  type BulkTransferCandidate,
   type TransferRefusalReason,
 } from './routing.js';
 import { dueAtFor } from './sla.js';
@@ -206,6 +208,37 @@ export function transferRefusalFor(
   if (agent.tier < ticket.routing.requiredTier) return ticket.routing.escalation?.byId === agent.userId ? 'escalated_by_them' : 'tier';
   if (agent.presence === 'offline' || !agent.connected) return 'offline';
   return noRoomReason(agent, ticket.channel);
+}
+
+/**
+ * Who could take a lead's ticked tickets (the bulk bar's target list): for each agent, how
+ * many of them `transferRefusalFor` lets through, counting the ones already given to them
+ * against their room (a reassignment adds them one by one), and the commonest refusal of the
+ * rest. Those who can take them all come first, then by how many, then by name.
+ */
+export function bulkTransferCandidates(
+  tickets: ReadonlyArray<Pick<Ticket, 'assigneeId' | 'channel' | 'status' | 'routing'>>,
+  agents: readonly TransferAgentFacts[],
+): BulkTransferCandidate[] {
+  const candidates = agents.map((agent): BulkTransferCandidate => {
+    const load = { ...agent.load };
+    const refusals = new Map<TransferRefusalReason, number>();
+    let canTake = 0;
+    for (const ticket of tickets) {
+      const refusal = transferRefusalFor(ticket, { ...agent, load });
+      if (refusal === null) {
+        canTake++;
+        load[ticket.channel] += 1;
+      } else refusals.set(refusal, (refusals.get(refusal) ?? 0) + 1);
+    }
+    // Ties go to the first in TRANSFER_REFUSALS' order, so the answer does not depend on the tickets' order.
+    let refusal: TransferRefusalReason | null = null;
+    for (const reason of TRANSFER_REFUSALS) if ((refusals.get(reason) ?? 0) > (refusal === null ? 0 : refusals.get(refusal)!)) refusal = reason;
+    return { userId: agent.userId, displayName: agent.displayName, presence: agent.presence, canTake, of: tickets.length, refusal };
+  });
+  return candidates.sort(
+    (a, b) => Number(b.canTake === b.of) - Number(a.canTake === a.of) || b.canTake - a.canTake || a.displayName.localeCompare(b.displayName),
+  );
 }
 
 /** Tags as stored: trimmed, blank ones dropped, each once (first spelling kept), at most MAX_TAGS. */

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { searchIndexPercent, type ConnectionProblem } from '../../shared/connection.js';
 import type { User } from '../../shared/domain.js';
 import { piiViewOf } from '../../shared/masking.js';
+import { MAX_BULK_REASSIGN } from '../../shared/routing.js';
 import {
   isRpcMethod,
   rpcParamSchemas,
@@ -25,7 +26,7 @@ import {
 } from '../../shared/rpc.js';
 import type { Mutation } from '../../shared/sync.js';
 import type { CoreEventListener, RpcOutcome, WorkstationCore, WorkstationCoreOptions } from './api.js';
-import { isPlaintextDatabase, isWrongKeyError, openCache, type Cache } from './cache/cache.js';
+import { isPlaintextDatabase, isWrongKeyError, openCache, type Cache, type InboxViewer } from './cache/cache.js';
 import { keyFileProtector, newCacheKey, unwrapKeyWithPassword, wrapKeyWithPassword } from './cacheKeys.js';
 import { createChangeNotifier } from './changeNotifier.js';
 import { RpcError, describeIssues, refusalError } from './errors.js';
@@ -247,6 +248,14 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
 
   function sessionState(): SessionState {
     return { user: active?.stored.user ?? null, serverUrl, connection: { ...connection }, cacheReset };
+  }
+
+  /** Whose inbox it is; the escalation requests waiting for a lead are the alarms last heard (the escalated filter). */
+  function inboxViewer(user: User): InboxViewer {
+    const escalationRequests = (alarms?.current().alarms ?? [])
+      .filter((alarm) => alarm.kind === 'escalation_request' && alarm.decision === null && alarm.ticketId !== null)
+      .map((alarm) => alarm.ticketId!);
+    return { userId: user.id, heldOnly: user.role === 'agent', now: now(), escalationRequests };
   }
 
   function requireSession(): ActiveSession & { user: User } {
@@ -924,23 +933,23 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     },
     'inbox.list': (params) => {
       const session = requireSession();
-      const { user } = session.stored;
-      return session.cache.reader.inbox(params, { userId: user.id, heldOnly: user.role === 'agent', now: now() });
+      return session.cache.reader.inbox(params, inboxViewer(session.stored.user));
     },
     'inbox.window': (params) => {
       const session = requireSession();
-      const { user } = session.stored;
-      return session.cache.reader.inboxWindow(params, { userId: user.id, heldOnly: user.role === 'agent', now: now() });
+      return session.cache.reader.inboxWindow(params, inboxViewer(session.stored.user));
     },
     'inbox.rows': (params) => {
       const session = requireSession();
-      const { user } = session.stored;
-      return session.cache.reader.inboxRows(params, { userId: user.id, heldOnly: user.role === 'agent', now: now() });
+      return session.cache.reader.inboxRows(params, inboxViewer(session.stored.user));
     },
     'inbox.counts': (params) => {
       const session = requireSession();
-      const { user } = session.stored;
-      return session.cache.reader.inboxCounts(params, { userId: user.id, heldOnly: user.role === 'agent', now: now() });
+      return session.cache.reader.inboxCounts(params, inboxViewer(session.stored.user));
+    },
+    'inbox.ids': (params) => {
+      const session = requireSession();
+      return session.cache.reader.inboxIds(params, inboxViewer(session.stored.user), MAX_BULK_REASSIGN);
     },
     'ticket.markRead': ({ ticketId }) => {
       const session = requireSession();

@@ -19,7 +19,7 @@ describe('keyboard shortcuts', () => {
   it('never fires while typing in the composer, the search box or a select, whatever the key', () => {
     for (const field of [{ tagName: 'TEXTAREA' }, { tagName: 'INPUT' }, { tagName: 'select' }, { tagName: 'DIV', isContentEditable: true }]) {
       expect(isTypingTarget(field)).toBe(true);
-      for (const key of ['j', 'k', 'r', 'n', 't', 's', 'p', 'e', 'c', '/', '?', 'Enter', 'ArrowDown']) {
+      for (const key of ['j', 'k', 'r', 'n', 't', 's', 'p', 'e', 'c', 'x', '/', '?', 'Enter', 'ArrowDown']) {
         expect(shortcutFor(press(key), field, false), `${key} in ${field.tagName}`).toBeNull();
       }
     }
@@ -47,7 +47,15 @@ describe('keyboard shortcuts', () => {
     expect(shortcutFor(press('j'), button, false)).toBe('next');
     expect(shortcutFor(press('Enter'), list, false)).toBe('open');
     expect(shortcutFor(press('ArrowUp'), list, false)).toBe('previous');
-    expect(shortcutFor(press('x'), body, false)).toBeNull();
+    expect(shortcutFor(press('X'), body, false)).toBeNull();
     expect(shortcutFor(press('J'), body, false)).toBeNull();
+  });
+
+  it('ticks the selected row with x, on the page and in the list, and lists it in the ? sheet', () => {
+    expect(shortcutFor(press('x'), body, false)).toBe('tick');
+    expect(shortcutFor(press('x'), list, false)).toBe('tick');
+    expect(shortcutFor(press('x'), { tagName: 'INPUT' }, false)).toBeNull();
+    expect(shortcutFor(press('x'), body, true)).toBeNull();
+    expect(SHORTCUTS.find((shortcut) => shortcut.action === 'tick')?.keys).toEqual(['x']);
   });
 });

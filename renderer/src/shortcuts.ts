@@ -6,7 +6,21 @@
 import type { MessageKey } from './i18n.js';
 
 export type ShortcutAction =
-  'next' | 'previous' | 'open' | 'reply' | 'note' | 'take' | 'status' | 'priority' | 'escalate' | 'transfer' | 'knowledge' | 'newTicket' | 'search' | 'help';
+  | 'next'
+  | 'previous'
+  | 'open'
+  | 'reply'
+  | 'note'
+  | 'take'
+  | 'status'
+  | 'priority'
+  | 'escalate'
+  | 'transfer'
+  | 'knowledge'
+  | 'newTicket'
+  | 'search'
+  | 'help'
+  | 'tick';
 
 /** The keys of each action, in the order the sheet lists them. */
 export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly string[]; label: MessageKey }> = [
@@ -22,6 +36,7 @@ export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly s
   { action: 'transfer', keys: ['f'], label: 'shortcuts.transfer' },
   { action: 'knowledge', keys: ['b'], label: 'kb.shortcut' },
   { action: 'newTicket', keys: ['c'], label: 'shortcuts.newTicket' },
+  { action: 'tick', keys: ['x'], label: 'shortcuts.tick' },
   { action: 'search', keys: ['/'], label: 'shortcuts.search' },
   { action: 'help', keys: ['?'], label: 'shortcuts.help' },
 ];
@@ -38,6 +53,7 @@ const KEY_ACTIONS: Readonly<Record<string, ShortcutAction>> = {
   f: 'transfer',
   b: 'knowledge',
   c: 'newTicket',
+  x: 'tick',
   '/': 'search',
   '?': 'help',
 };

@@ -45,6 +45,7 @@ import {
   type InboxSort,
   type InboxStatusFilter,
   type InboxView,
+  type InboxIds,
   type InboxWindow,
   type PendingMessage,
   type PendingNote,
@@ -158,6 +159,8 @@ export interface InboxFilter {
   priority?: Priority | null;
   sla?: InboxSlaFilter | null;
   assigneeId?: string | null;
+  /** Only escalated tickets (see `escalatedClause`). */
+  escalated?: boolean;
   offset?: number;
   limit?: number;
 }
@@ -171,6 +174,11 @@ export interface InboxViewer {
    */
   heldOnly: boolean;
   now: number;
+  /**
+   * Tickets with an escalation request waiting for a lead (the alarms the core last heard):
+   * the request lives on the server beside the ticket, which is unchanged until a lead approves.
+   */
+  escalationRequests?: readonly string[];
 }
 
 /** The result of recording a mutation: the optimistic rows, or why nothing was written (the shared rules' refusal). */
@@ -206,6 +214,8 @@ export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, Know
   inboxRows(filter: InboxFilter, viewer?: InboxViewer | null): InboxRows;
   /** The counts of `inbox` alone (`total` included): asked for after the first screen of rows. */
   inboxCounts(filter: InboxFilter, viewer?: InboxViewer | null): InboxCounts;
+  /** The ids of the first `limit` tickets the filter selects in the list's order, and how many it selects ("select all N matching"). */
+  inboxIds(filter: InboxFilter, viewer: InboxViewer | null, limit: number): InboxIds;
   outbox(limit: number): OutboxEntry[];
   outboxCount(): number;
   /** Refusals the agent has not dismissed, newest first. */
@@ -398,6 +408,20 @@ function slaClause(sla: InboxSlaFilter, now: number): Clause {
     case 'ok':
       return { sql: `${OPEN_STATUS_SQL} AND t.due_at >= ? AND NOT (${AT_RISK_SQL})`, params: [now, now] };
   }
+}
+
+/**
+ * Escalated tickets: escalated to tier 2 (an approved request, or one from before approval
+ * existed, leaves `routing.escalation` and the tier), a request waiting for a lead, or one
+ * made offline and still in the outbox.
+ */
+function escalatedClause(requests: readonly string[]): Clause {
+  return {
+    sql: `(json_extract(t.routing, '$.requiredTier') = 2 OR json_extract(t.routing, '$.escalation') IS NOT NULL
+      OR t.id IN (SELECT value FROM json_each(?))
+      OR EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id AND o.kind = 'requestEscalation'))`,
+    params: [JSON.stringify(requests)],
+  };
 }
 
 /** Breached first, then at risk, then the other open tickets, then completed and closed ones, each soonest due first. */
@@ -1511,6 +1535,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
       priorityCond: filter.priority ? { sql: 't.priority = ?', params: [filter.priority] } : null,
       slaCond: filter.sla ? slaClause(filter.sla, now) : null,
       assigneeCond: filter.assigneeId ? { sql: 't.assignee_id = ?', params: [filter.assigneeId] } : null,
+      escalatedCond: filter.escalated ? escalatedClause(viewer?.escalationRequests ?? []) : null,
       searchCond,
       hitBound: search.hitBound,
       // The customers table is joined only for a search that scans names with LIKE: everything else reads the `tickets_inbox` index alone (migration 011).
@@ -1545,7 +1570,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
   /** The rids of a window of the inbox in its order: the first `limit` after `offset`. */
   function windowRids(filter: InboxFilter, viewer: InboxViewer | null, offset: number, limit: number): number[] {
     const q = inboxQuery(filter, viewer, windowPlan(filter, viewer, offset, limit));
-    const matching = whereOf([q.scope, q.viewCond, q.channelCond, q.statusCond, q.priorityCond, q.slaCond, q.assigneeCond, q.searchCond]);
+    const matching = whereOf([q.scope, q.viewCond, q.channelCond, q.statusCond, q.priorityCond, q.slaCond, q.assigneeCond, q.escalatedCond, q.searchCond]);
     return inboxStatement(`SELECT t.rid ${q.from} ${matching.sql} ORDER BY ${q.order.sql} LIMIT ? OFFSET ?`)
       .pluck()
       .all(...matching.params, ...q.order.params, limit, offset) as number[];
@@ -1578,7 +1603,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     const limit = filter.limit ?? INBOX_WINDOW_MAX;
     const rids = windowRids(filter, viewer, offset, limit);
     const q = inboxQuery(filter, viewer, 'scan');
-    const matching = whereOf([q.scope, q.viewCond, q.channelCond, q.statusCond, q.priorityCond, q.slaCond, q.assigneeCond, q.searchCond]);
+    const matching = whereOf([q.scope, q.viewCond, q.channelCond, q.statusCond, q.priorityCond, q.slaCond, q.assigneeCond, q.escalatedCond, q.searchCond]);
     const total = inboxStatement(`SELECT count(*) ${q.from} ${matching.sql}`)
       .pluck()
       .get(...matching.params) as number;
@@ -1595,9 +1620,9 @@ export function openCache(file: string, key: Buffer | null): Cache {
 
   /** Every count of the inbox for a filter (the window and its order ignored). */
   function inboxCounts(filter: InboxFilter, viewer: InboxViewer | null = null): InboxCounts {
-    const { scope, viewCond, statusCond, priorityCond, slaCond, assigneeCond, searchCond, from } = inboxQuery(filter, viewer, 'scan');
+    const { scope, viewCond, statusCond, priorityCond, slaCond, assigneeCond, escalatedCond, searchCond, from } = inboxQuery(filter, viewer, 'scan');
     // One pass for the per-channel and per-status counts (each ignores its own filter) and the total.
-    const common = whereOf([scope, viewCond, priorityCond, slaCond, assigneeCond, searchCond]);
+    const common = whereOf([scope, viewCond, priorityCond, slaCond, assigneeCond, escalatedCond, searchCond]);
     const groups = inboxStatement(`SELECT t.channel AS channel, t.status AS status, count(*) AS n ${from} ${common.sql} GROUP BY t.channel, t.status`).all(
       ...common.params,
     ) as Array<{ channel: Channel; status: TicketStatus; n: number }>;
@@ -1714,6 +1739,10 @@ export function openCache(file: string, key: Buffer | null): Cache {
     inboxWindow: (filter, viewer = null) => inboxWindow(filter, viewer),
     inboxRows: (filter, viewer = null) => inboxRows(filter, viewer),
     inboxCounts: (filter, viewer = null) => inboxCounts(filter, viewer),
+    inboxIds(filter, viewer, limit) {
+      const { rows, total } = inboxWindow({ ...filter, offset: 0, limit }, viewer);
+      return { ids: rows.map((row) => row.id), total };
+    },
     inbox(filter, viewer = null) {
       const offset = filter.offset ?? 0;
       const rows = inboxRowsOf(windowRids(filter, viewer, offset, filter.limit ?? INBOX_WINDOW_MAX));

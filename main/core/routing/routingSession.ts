@@ -25,6 +25,7 @@ import {
   routingAuditResultSchema,
   transferTargetsResultSchema,
   type TransferTargetsResult,
+  type BulkTargetsResult,
   routingOfferSchema,
   ticketResultSchema,
   type AgentStatus,
@@ -43,6 +44,7 @@ import {
 } from '../../../shared/routing.js';
 import type { RpcEventName, RpcEvents } from '../../../shared/rpc.js';
 import type { ClientToServerEvents } from '../../../shared/sync.js';
+import { bulkTransferCandidates, type TransferAgentFacts } from '../../../shared/ticketRules.js';
 import type { Cache } from '../cache/cache.js';
 import { askServer } from '../askServer.js';
 import { RpcError } from '../errors.js';
@@ -76,6 +78,8 @@ export interface RoutingSession {
   respondToOffer(request: OfferRespondRequest): Promise<OfferResponseResult>;
   audit(ticketId: string): Promise<RoutingAuditEntry[]>;
   transferTargets(ticketId: string): Promise<TransferTargetsResult>;
+  /** Leads: who could take these cached tickets, judged on the roster last pushed (no request: it follows the ticks as they change). */
+  bulkTargets(ticketIds: readonly string[]): BulkTargetsResult;
   agents(): Promise<AgentStatus[]>;
   reassign(request: LeadReassignRequest): Promise<LeadReassignResult>;
   pin(request: LeadPinRequest): Promise<Ticket>;
@@ -250,6 +254,14 @@ export function startRoutingSession(options: RoutingSessionOptions): RoutingSess
     },
 
     transferTargets: (ticketId) => request('ticket:transferTargets', { ticketId }, transferTargetsResultSchema),
+
+    bulkTargets(ticketIds) {
+      if (user.role === 'agent') throw new RpcError('forbidden', 'Only leads reassign tickets in bulk.');
+      const tickets = ticketIds.map((ticketId) => cache.reader.ticket(ticketId)).filter((ticket) => ticket !== null);
+      // The roster holds agents only (the server's routing engine lists no one else).
+      const agents = [...roster.values()].map((status): TransferAgentFacts => ({ ...status, role: 'agent' }));
+      return { agents: bulkTransferCandidates(tickets, agents) };
+    },
 
     async agents() {
       const { agents } = await request('lead:agents', {}, agentsResultSchema);

@@ -1,29 +1,48 @@
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { MAX_BULK_REASSIGN, type BulkTransferCandidate } from '../../../shared/routing.js';
+import type { Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { isLeadRole } from '../store/routingSlice.js';
+import { transferRefusalText } from './TicketFields.js';
 
 /** The select's value for "back to the queue" (user ids never contain a colon). */
 const QUEUE_TARGET = ':queue';
 
-/** Leads: reassign the ticked inbox rows (批量转派) to one agent, or back to the queue. */
+/** An agent in the target list: who can take every ticked ticket is picked; the others say why not (and how many they could take) in the lead's language. */
+function candidateLabel(t: Translate, candidate: BulkTransferCandidate): string {
+  const name = `${candidate.displayName} · ${t(`presence.${candidate.presence}`)}`;
+  if (candidate.canTake === candidate.of || candidate.refusal === null) return name;
+  const reason = t(`transferRefusal.${candidate.refusal}`);
+  return `${name} — ${candidate.canTake === 0 ? transferRefusalText(t, candidate.refusal) : t('bulk.canTakeSome', { n: candidate.canTake, of: candidate.of, reason })}`;
+}
+
+/** Leads: reassign the ticked inbox rows (批量转派) to one agent who can take them all, or back to the queue; or tick every row the filter selects. */
 export function BulkBar() {
   const t = useT();
   const id = useId();
   const [target, setTarget] = useState('');
-  const { isLead, selection, agents, reassigning, outcome, reassignSelected, clearBulk } = useAppStore(
-    useShallow((s) => ({
-      isLead: isLeadRole(s.user?.role),
-      selection: s.bulkSelection,
-      agents: s.agents,
-      reassigning: s.reassigning,
-      outcome: s.bulkOutcome,
-      reassignSelected: s.reassignSelected,
-      clearBulk: s.clearBulk,
+  const s = useAppStore(
+    useShallow((state) => ({
+      isLead: isLeadRole(state.user?.role),
+      selection: state.bulkSelection,
+      matching: state.bulkMatching,
+      targets: state.bulkTargets,
+      total: state.total,
+      reassigning: state.reassigning,
+      outcome: state.bulkOutcome,
+      reassignSelected: state.reassignSelected,
+      selectAllMatching: state.selectAllMatching,
+      clearBulk: state.clearBulk,
     })),
   );
-  if (!isLead || (selection.length === 0 && !outcome)) return null;
-  const candidates = [...agents].filter((a) => a.channels.length > 0).sort((a, b) => a.username.localeCompare(b.username));
+  const { selection, outcome } = s;
+  if (!s.isLead || (selection.length === 0 && !outcome)) return null;
+  const overLimit = selection.length > MAX_BULK_REASSIGN;
+  const pickable = (s.targets ?? []).filter((c) => c.of > 0 && c.canTake === c.of && c.refusal === null);
+  // A target picked earlier that can no longer take them all is not offered as picked.
+  const value = target === QUEUE_TARGET || pickable.some((c) => c.userId === target) ? target : '';
+  const allShown = s.matching !== null || selection.length >= s.total;
   return (
     <div className="bulk-bar">
       {selection.length > 0 ? (
@@ -31,30 +50,47 @@ export function BulkBar() {
           <span className="bulk-count" aria-live="polite">
             {t('bulk.selected', { n: selection.length })}
           </span>
+          {allShown ? null : (
+            <button type="button" className="link-button" onClick={() => void s.selectAllMatching()}>
+              {s.total > MAX_BULK_REASSIGN ? t('bulk.selectFirst', { max: MAX_BULK_REASSIGN, n: s.total }) : t('bulk.selectAll', { n: s.total })}
+            </button>
+          )}
           <label htmlFor={id} className="visually-hidden">
             {t('bulk.target')}
           </label>
-          <select id={id} value={target} onChange={(e) => setTarget(e.target.value)}>
-            <option value="">{t('bulk.chooseTarget')}</option>
+          <select id={id} value={value} onChange={(e) => setTarget(e.target.value)} aria-busy={s.targets === null}>
+            <option value="">{s.targets === null && !overLimit ? t('bulk.targetsLoading') : t('bulk.chooseTarget')}</option>
             <option value={QUEUE_TARGET}>{t('bulk.toQueue')}</option>
-            {candidates.map((agent) => (
-              <option key={agent.userId} value={agent.userId}>
-                {agent.displayName} · {t(`presence.${agent.presence}`)}
+            {(s.targets ?? []).map((candidate) => (
+              <option key={candidate.userId} value={candidate.userId} disabled={!pickable.includes(candidate)}>
+                {candidateLabel(t, candidate)}
               </option>
             ))}
           </select>
           <button
             type="button"
             className="primary"
-            disabled={target === '' || reassigning}
-            onClick={() => void reassignSelected(target === QUEUE_TARGET ? null : target)}
+            disabled={value === '' || s.reassigning || overLimit}
+            onClick={() => void s.reassignSelected(value === QUEUE_TARGET ? null : value)}
           >
             {t('bulk.submit')}
           </button>
-          <button type="button" className="link-button" onClick={clearBulk}>
+          <button type="button" className="link-button" onClick={s.clearBulk}>
             {t('bulk.clear')}
           </button>
         </div>
+      ) : null}
+      {s.matching && selection.length > 0 ? (
+        <p className="bulk-matching" role="status">
+          {s.matching.total > s.matching.selected
+            ? t('bulk.firstSelected', { max: s.matching.selected, n: s.matching.total })
+            : t('bulk.allSelected', { n: s.matching.selected })}
+        </p>
+      ) : null}
+      {overLimit ? (
+        <p className="bulk-matching" role="alert">
+          {t('bulk.overLimit', { max: MAX_BULK_REASSIGN })}
+        </p>
       ) : null}
       {outcome ? (
         <div className="bulk-outcome" role="status">

@@ -15,7 +15,9 @@ export function BulkCheckbox({ ticketId }: { ticketId: string }) {
       className="bulk-checkbox"
       aria-label={t('bulk.select', { id: ticketId })}
       checked={checked}
+      // Out of the tab order: the row is the list's one roving stop, and `x` ticks the selected row (renderer/src/shortcuts.ts).
       tabIndex={-1}
+      aria-keyshortcuts="x"
       onClick={(event) => event.stopPropagation()}
       onKeyDown={(event) => event.stopPropagation()}
       onChange={() => toggleBulk(ticketId)}

@@ -58,6 +58,7 @@ function Filters() {
       setPriorityFilter: state.setPriorityFilter,
       setSlaFilter: state.setSlaFilter,
       setAssigneeFilter: state.setAssigneeFilter,
+      setEscalatedFilter: state.setEscalatedFilter,
       setSort: state.setSort,
     })),
   );
@@ -108,6 +109,15 @@ function Filters() {
           </option>
         ))}
       </select>
+      <button
+        type="button"
+        className="channel-tab escalated-filter"
+        title={t('bulk.escalatedFilterTitle')}
+        aria-pressed={filters.escalated}
+        onClick={() => s.setEscalatedFilter(!filters.escalated)}
+      >
+        {t('bulk.escalatedFilter')}
+      </button>
       {s.isLead ? (
         <select
           title={t('inbox.assigneeFilter')}

@@ -6,6 +6,8 @@
 import { useEffect, useState } from 'react';
 import { useAppStore, useStoreApi, useT } from '../store/react.js';
 import { SHORTCUTS, leavesField, shortcutFor, type ShortcutAction } from '../shortcuts.js';
+import { inboxRowAt } from '../store/inboxSlice.js';
+import { isLeadRole } from '../store/routingSlice.js';
 import { Dialog } from './Dialog.js';
 
 function isDialogOpen(): boolean {
@@ -67,6 +69,12 @@ export function KeyboardShortcuts() {
         case 'newTicket':
           state.openNewTicket();
           break;
+        case 'tick': {
+          // Leads tick the selected row for bulk reassignment; its checkbox stays out of the tab order (the row keeps the list's roving focus).
+          const row = inboxRowAt(state, state.selectedIndex);
+          if (row && isLeadRole(state.user?.role)) state.toggleBulk(row.id);
+          break;
+        }
         case 'knowledge':
           // Beside an open ticket's reply: the panel opens with the ticket's words and takes the cursor.
           if (state.detail) state.toggleKnowledge();

@@ -17,8 +17,9 @@ import {
   type Ticket,
   type TicketGroup,
 } from '../../../shared/domain.js';
+import type { TransferRefusalReason } from '../../../shared/routing.js';
 import { isOwnerOrLead, normaliseTags } from '../../../shared/ticketRules.js';
-import { formatDateTime, typeKey } from '../i18n.js';
+import { formatDateTime, typeKey, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import type { TicketFieldsPatch } from '../store/fieldsSlice.js';
 import { Dialog } from './Dialog.js';
@@ -188,6 +189,11 @@ export function CompletePrompt({ ticket }: { ticket: Ticket }) {
   );
 }
 
+/** Why a colleague cannot take a ticket, in the UI's language: the Transfer dialog's words, also the bulk bar's. */
+export function transferRefusalText(t: Translate, refusal: TransferRefusalReason): string {
+  return t('transfer.agentCannot', { reason: t(`transferRefusal.${refusal}`) });
+}
+
 /** Opens the Transfer dialog (key `f`, forward); the holder and leads may transfer an open ticket. */
 export function TransferButton({ ticket }: { ticket: Ticket }) {
   const t = useT();
@@ -283,9 +289,7 @@ export function TransferDialog({ ticket }: { ticket: Ticket }) {
                       }}
                     />{' '}
                     <span className="transfer-agent-name">{candidate.displayName}</span> <span className="muted">{t(`presence.${candidate.presence}`)}</span>
-                    {candidate.refusal ? (
-                      <span className="transfer-agent-why"> — {t('transfer.agentCannot', { reason: t(`transferRefusal.${candidate.refusal}`) })}</span>
-                    ) : null}
+                    {candidate.refusal ? <span className="transfer-agent-why"> — {transferRefusalText(t, candidate.refusal)}</span> : null}
                   </label>
                 </li>
               ))}

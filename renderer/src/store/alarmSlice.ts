@@ -74,6 +74,8 @@ export function createAlarmSlice(api: WorkstationApi): StateCreator<AppState, []
 
       applyAlarms(state) {
         set({ alarms: state.alarms, thresholds: state.thresholds, alarmsLoaded: state.loaded });
+        // A request filed or decided changes which tickets the escalated filter selects.
+        if (get().filters.escalated) void get().loadInbox();
       },
 
       async loadAlarms() {

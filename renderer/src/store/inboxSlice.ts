@@ -34,6 +34,7 @@ export const DEFAULT_INBOX_FILTERS: InboxFilters = {
   priority: null,
   sla: null,
   assigneeId: null,
+  escalated: false,
   sort: 'activity',
   query: '',
 };
@@ -245,6 +246,7 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
       setPriorityFilter: (priority) => refilter({ priority }),
       setSlaFilter: (sla) => refilter({ sla }),
       setAssigneeFilter: (assigneeId) => refilter({ assigneeId }),
+      setEscalatedFilter: (escalated) => refilter({ escalated }),
       setSort: (sort) => refilter({ sort }),
       setQuery: (query) => refilter({ query }),
 

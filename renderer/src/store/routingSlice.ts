@@ -7,8 +7,10 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { Channel, Ticket } from '../../../shared/domain.js';
 import {
+  MAX_BULK_REASSIGN,
   presenceAfterOwnChange,
   type AgentStatus,
+  type BulkTransferCandidate,
   type AwayReason,
   type Presence,
   type PresenceChanged,
@@ -38,6 +40,12 @@ export interface BulkOutcome {
   targetName: string | null;
 }
 
+/** "Select all N matching": how many the filter selected when the lead asked, and how many of them were ticked (at most MAX_BULK_REASSIGN). */
+export interface BulkMatching {
+  total: number;
+  selected: number;
+}
+
 export interface RoutingSlice {
   /** This user's presence as the server last said; null before it has. */
   presence: PresenceChanged | null;
@@ -60,6 +68,10 @@ export interface RoutingSlice {
   bulkSelection: string[];
   reassigning: boolean;
   bulkOutcome: BulkOutcome | null;
+  /** Set by `selectAllMatching` until the ticks change by hand. */
+  bulkMatching: BulkMatching | null;
+  /** Leads: who could take the ticked tickets (the bulk bar's target list); null until the core answered for this selection. */
+  bulkTargets: BulkTransferCandidate[] | null;
   loadRouting: () => Promise<void>;
   applyPresence: (presence: PresenceChanged) => void;
   /** `awayReason` only with 'away' (why: a break, a meal, training…). */
@@ -82,6 +94,10 @@ export interface RoutingSlice {
   setView: (view: WorkView) => void;
   toggleBulk: (ticketId: string) => void;
   clearBulk: () => void;
+  /** Ticks every ticket the inbox's filters and search select (the first MAX_BULK_REASSIGN in the list's order). */
+  selectAllMatching: () => Promise<boolean>;
+  /** Asks the core again who could take the ticked tickets (after the ticks or the roster changed). */
+  loadBulkTargets: () => Promise<void>;
   reassignSelected: (to: string | null) => Promise<boolean>;
   dismissRoutingError: () => void;
 }
@@ -99,6 +115,8 @@ export const ROUTING_SIGNED_OUT = {
   view: 'inbox',
   bulkSelection: [],
   bulkOutcome: null,
+  bulkMatching: null,
+  bulkTargets: null,
 } satisfies Partial<RoutingSlice>;
 
 export function isLeadRole(role: string | undefined): boolean {
@@ -118,6 +136,7 @@ export function reloadRoutingWhenBackOnline(state: AppState): void {
 
 export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, [], [], RoutingSlice> {
   let latestAudit = 0;
+  let latestBulkTargets = 0;
 
   return (set, get) => {
     /** Runs a routing call; a failure goes to `routingError` and yields null. */
@@ -261,6 +280,8 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
 
       applyAgents(agents) {
         set({ agents, agentsLoaded: true });
+        // Presence and load decide who can take the ticked tickets.
+        if (get().bulkSelection.length > 0) void get().loadBulkTargets();
       },
 
       async setAgentPresence(userId, presence, awayReason = null) {
@@ -312,11 +333,39 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         set({
           bulkSelection: selected.includes(ticketId) ? selected.filter((id) => id !== ticketId) : [...selected, ticketId],
           bulkOutcome: null,
+          bulkMatching: null,
         });
+        void get().loadBulkTargets();
       },
 
       clearBulk() {
-        set({ bulkSelection: [], bulkOutcome: null });
+        latestBulkTargets++;
+        set({ bulkSelection: [], bulkOutcome: null, bulkMatching: null, bulkTargets: null });
+      },
+
+      async selectAllMatching() {
+        const { query, ...filters } = get().filters;
+        const result = await attempt(() => api.invoke('inbox.ids', { ...filters, query: query.trim() }));
+        if (!result) return false;
+        set({ bulkSelection: result.ids, bulkOutcome: null, bulkMatching: { total: result.total, selected: result.ids.length } });
+        void get().loadBulkTargets();
+        return true;
+      },
+
+      async loadBulkTargets() {
+        const ticketIds = get().bulkSelection;
+        const request = ++latestBulkTargets;
+        if (ticketIds.length === 0 || ticketIds.length > MAX_BULK_REASSIGN) {
+          set({ bulkTargets: null });
+          return;
+        }
+        try {
+          const { agents } = await api.invoke('lead.bulkTargets', { ticketIds });
+          if (request === latestBulkTargets) set({ bulkTargets: agents });
+        } catch {
+          // Offline (no roster to judge on): the list shows nobody to pick, as reassigning needs the server anyway.
+          if (request === latestBulkTargets) set({ bulkTargets: [] });
+        }
       },
 
       async reassignSelected(to) {
@@ -332,7 +381,9 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
           bulkOutcome: { done: result.results.length - failures.length, failures, targetName },
           // Failed tickets stay ticked so the lead can try them elsewhere.
           bulkSelection: failures.map((f) => f.ticketId),
+          bulkMatching: null,
         });
+        void get().loadBulkTargets();
         void get().loadInbox();
         void get().reloadTicket();
         void get().loadAudit();

@@ -91,6 +91,8 @@ export interface InboxFilters {
   sla: InboxSlaFilter | null;
   /** Leads: only the tickets one agent holds. */
   assigneeId: string | null;
+  /** Only escalated tickets (to tier 2, or a request waiting for a lead). */
+  escalated: boolean;
   sort: InboxSort;
   query: string;
 }
@@ -129,6 +131,7 @@ export interface InboxSlice {
   setPriorityFilter: (priority: Priority | null) => void;
   setSlaFilter: (sla: InboxSlaFilter | null) => void;
   setAssigneeFilter: (assigneeId: string | null) => void;
+  setEscalatedFilter: (escalated: boolean) => void;
   setSort: (sort: InboxSort) => void;
   setQuery: (query: string) => void;
   moveSelection: (delta: number) => void;
