@@ -6,7 +6,24 @@
 import type { MessageKey } from './i18n.js';
 
 export type ShortcutAction =
-  'next' | 'previous' | 'open' | 'reply' | 'note' | 'take' | 'status' | 'priority' | 'escalate' | 'transfer' | 'knowledge' | 'newTicket' | 'search' | 'help';
+  | 'next'
+  | 'previous'
+  | 'open'
+  | 'reply'
+  | 'note'
+  | 'take'
+  | 'status'
+  | 'priority'
+  | 'escalate'
+  | 'transfer'
+  | 'knowledge'
+  | 'newTicket'
+  | 'callTicket'
+  | 'search'
+  | 'help';
+
+/** Opens the ticket of the phone call on screen (the screen pop); its card shows it on the button it presses. */
+export const CALL_TICKET_KEY = 'o';
 
 /** The keys of each action, in the order the sheet lists them. */
 export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly string[]; label: MessageKey }> = [
@@ -22,6 +39,7 @@ export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly s
   { action: 'transfer', keys: ['f'], label: 'shortcuts.transfer' },
   { action: 'knowledge', keys: ['b'], label: 'kb.shortcut' },
   { action: 'newTicket', keys: ['c'], label: 'shortcuts.newTicket' },
+  { action: 'callTicket', keys: [CALL_TICKET_KEY], label: 'shortcuts.callTicket' },
   { action: 'search', keys: ['/'], label: 'shortcuts.search' },
   { action: 'help', keys: ['?'], label: 'shortcuts.help' },
 ];
@@ -38,6 +56,7 @@ const KEY_ACTIONS: Readonly<Record<string, ShortcutAction>> = {
   f: 'transfer',
   b: 'knowledge',
   c: 'newTicket',
+  [CALL_TICKET_KEY]: 'callTicket',
   '/': 'search',
   '?': 'help',
 };

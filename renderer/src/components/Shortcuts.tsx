@@ -4,6 +4,7 @@
  * is a shortcut), the `?` sheet that lists them, and the unread count in the window title.
  */
 import { useEffect, useState } from 'react';
+import { callCardTarget } from '../store/callSlice.js';
 import { useAppStore, useStoreApi, useT } from '../store/react.js';
 import { SHORTCUTS, leavesField, shortcutFor, type ShortcutAction } from '../shortcuts.js';
 import { Dialog } from './Dialog.js';
@@ -43,8 +44,8 @@ export function KeyboardShortcuts() {
       const action = shortcutFor(event, keyTarget, isDialogOpen());
       if (!action) return;
       const state = store.getState();
-      // The team board and the reports have no inbox or ticket pane: only the sheet.
-      if (state.view !== 'inbox' && action !== 'help') return;
+      // The team board and the reports have no inbox or ticket pane: only the sheet, and a call's ticket (it brings the inbox back).
+      if (state.view !== 'inbox' && action !== 'help' && action !== 'callTicket') return;
       event.preventDefault();
       setNotice(null);
       switch (action) {
@@ -67,6 +68,13 @@ export function KeyboardShortcuts() {
         case 'newTicket':
           state.openNewTicket();
           break;
+        case 'callTicket': {
+          // The card's own main button does the same: the call's ticket, or while it rings the caller's newest.
+          const target = callCardTarget(state.calls, state.user);
+          if (target) void state.openCallTicket(target.ticketId);
+          else setNotice(t(state.calls.length === 0 ? 'callCard.noCall' : 'callCard.nothingToOpen'));
+          break;
+        }
         case 'knowledge':
           // Beside an open ticket's reply: the panel opens with the ticket's words and takes the cursor.
           if (state.detail) state.toggleKnowledge();
