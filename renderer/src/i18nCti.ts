@@ -25,6 +25,10 @@ export const ctiEn = {
   'callCard.saved': '{n, plural, one {# note} other {# notes}} saved to {id}',
   'callCard.waitingTicket': 'Notes can be written once the call is answered.',
   'callCard.dismiss': 'Dismiss the card of the call from {number}',
+  'callCard.keyHint': 'Press {key} to open',
+  'callCard.noCall': 'No phone call on screen.',
+  'callCard.nothingToOpen': 'This caller has no ticket yet: the call gets one when it is answered.',
+  'shortcuts.callTicket': "Open the phone call's ticket (the call card)",
   'reason.call_answered': '{by} answered the call (ext. {extension})',
   'call.inProgress': 'In progress',
 };
@@ -51,6 +55,10 @@ export const ctiZhCN: Record<keyof typeof ctiEn, string> = {
   'callCard.saved': '已保存 {n} 条记录到 {id}',
   'callCard.waitingTicket': '接通后即可记录通话内容。',
   'callCard.dismiss': '关闭来自 {number} 的来电卡片',
+  'callCard.keyHint': '按 {key} 打开',
+  'callCard.noCall': '当前没有来电。',
+  'callCard.nothingToOpen': '该来电尚无工单：接听后自动创建。',
+  'shortcuts.callTicket': '打开来电卡片的工单',
   'reason.call_answered': '{by}接听了来电（分机 {extension}）',
   'call.inProgress': '通话中',
 };

@@ -19,7 +19,7 @@ describe('keyboard shortcuts', () => {
   it('never fires while typing in the composer, the search box or a select, whatever the key', () => {
     for (const field of [{ tagName: 'TEXTAREA' }, { tagName: 'INPUT' }, { tagName: 'select' }, { tagName: 'DIV', isContentEditable: true }]) {
       expect(isTypingTarget(field)).toBe(true);
-      for (const key of ['j', 'k', 'r', 'n', 't', 's', 'p', 'e', 'c', 'x', '/', '?', 'Enter', 'ArrowDown']) {
+      for (const key of ['j', 'k', 'r', 'n', 't', 's', 'p', 'e', 'c', 'x', 'o', '/', '?', 'Enter', 'ArrowDown']) {
         expect(shortcutFor(press(key), field, false), `${key} in ${field.tagName}`).toBeNull();
       }
     }

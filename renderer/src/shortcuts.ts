@@ -18,9 +18,13 @@ export type ShortcutAction =
   | 'transfer'
   | 'knowledge'
   | 'newTicket'
+  | 'callTicket'
   | 'search'
   | 'help'
   | 'tick';
+
+/** Opens the ticket of the phone call on screen (the screen pop); its card shows it on the button it presses. */
+export const CALL_TICKET_KEY = 'o';
 
 /** The keys of each action, in the order the sheet lists them. */
 export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly string[]; label: MessageKey }> = [
@@ -37,6 +41,7 @@ export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly s
   { action: 'knowledge', keys: ['b'], label: 'kb.shortcut' },
   { action: 'newTicket', keys: ['c'], label: 'shortcuts.newTicket' },
   { action: 'tick', keys: ['x'], label: 'shortcuts.tick' },
+  { action: 'callTicket', keys: [CALL_TICKET_KEY], label: 'shortcuts.callTicket' },
   { action: 'search', keys: ['/'], label: 'shortcuts.search' },
   { action: 'help', keys: ['?'], label: 'shortcuts.help' },
 ];
@@ -54,6 +59,7 @@ const KEY_ACTIONS: Readonly<Record<string, ShortcutAction>> = {
   b: 'knowledge',
   c: 'newTicket',
   x: 'tick',
+  [CALL_TICKET_KEY]: 'callTicket',
   '/': 'search',
   '?': 'help',
 };

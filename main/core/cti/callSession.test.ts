@@ -2,7 +2,8 @@
  * Phone calls through the workstation core against the real server (demo organisation with
  * the CTI channel) and a real cache: a signed `offered` event becomes the `calls` event and
  * `call.list`; `answered` names the call's ticket, which is in the cache for the agent's
- * notes; `ended` carries the talk time; a dismissed card goes; signing out clears the list.
+ * notes; `ended` carries the talk time; a dismissed card goes; the card of an answered call
+ * goes by itself once the wrap-up after it is over, a missed call's stays; signing out clears the list.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { startServer, type RunningServer } from '../../../server/app.js';
 import { DEMO_CTI_SECRET, ctiChannel } from '../../../server/channels/cti/ctiChannel.js';
 import { signedWebhookHeaders } from '../../../server/channels/signature.js';
 import type { CtiCall } from '../../../shared/cti.js';
+import type { PresenceChanged } from '../../../shared/routing.js';
 import type { WorkstationCore } from '../api.js';
 import { createWorkstationCore } from '../index.js';
 import { call, waitUntil } from '../testing/coreCalls.js';
@@ -20,6 +22,7 @@ let root: string;
 let server: RunningServer;
 let core: WorkstationCore;
 let latestCalls: CtiCall[] | null = null;
+let latestPresence: PresenceChanged | null = null;
 
 async function postEvent(event: Record<string, unknown>): Promise<{ ticketId: string | null }> {
   const body = JSON.stringify({ callId: 'core-call-1', at: Date.now(), from: '+86 138-0013-8000', to: '4008001234', agentExtension: '8001', ...event });
@@ -44,6 +47,7 @@ beforeAll(async () => {
   core = await createWorkstationCore({ dataDir: path.join(root, 'desk'), serverUrl: server.url });
   core.onEvent((event, payload) => {
     if (event === 'calls') latestCalls = (payload as { calls: CtiCall[] }).calls;
+    if (event === 'presence') latestPresence = payload as PresenceChanged;
   });
   await call(core, 'session.signIn', { username: 'agent1', password: 'demo' });
   await waitUntil(core, 'agent1 is online', async () => (await call(core, 'session.get', {})).connection.status === 'online');
@@ -84,6 +88,30 @@ describe('calls in the workstation core', () => {
     expect(await call(core, 'call.dismiss', { callId: 'core-call-1' })).toEqual({ dismissed: true });
     expect(latestCalls).toEqual([]);
     expect(await call(core, 'call.dismiss', { callId: 'core-call-1' })).toEqual({ dismissed: false });
+  });
+
+  it("takes an answered call's card away once the wrap-up after it is over; a missed call's card stays", async () => {
+    const has = (callId: string) => latestCalls?.some((c) => c.callId === callId) ?? false;
+    await postEvent({ event: 'ringing', callId: 'core-call-missed', from: '13655550123' });
+    await postEvent({ event: 'missed', callId: 'core-call-missed', from: '13655550123' });
+    await waitUntil(core, 'the missed call is on a card', () => latestCalls?.some((c) => c.callId === 'core-call-missed' && c.state === 'missed') ?? false);
+
+    await postEvent({ event: 'offered', callId: 'core-call-3' });
+    await postEvent({ event: 'answered', callId: 'core-call-3' });
+    await postEvent({ event: 'ended', callId: 'core-call-3', durationSec: 40 });
+    await waitUntil(core, 'the call ended', () => latestCalls?.some((c) => c.callId === 'core-call-3' && c.state === 'ended') ?? false);
+    // Its wrap-up (30 s for phone by default) is running: the card stays, counting it down.
+    await waitUntil(core, 'the wrap-up runs', () => latestPresence?.wrapUpUntil != null && latestPresence.wrapUpChannel === 'phone');
+    expect(has('core-call-3')).toBe(true);
+
+    // Ready (就绪) ends the wrap-up on the server; the card goes with it, without a dismiss.
+    await call(core, 'presence.set', { presence: 'available' });
+    await waitUntil(core, 'the ended call leaves', () => !has('core-call-3'));
+    expect(latestPresence?.wrapUpUntil).toBeNull();
+    expect((await call(core, 'call.list', {})).calls.map((c) => c.callId)).not.toContain('core-call-3');
+    // No wrap-up follows a missed call: its card (the callback task) waits for the agent.
+    expect(has('core-call-missed')).toBe(true);
+    expect(await call(core, 'call.dismiss', { callId: 'core-call-missed' })).toEqual({ dismissed: true });
   });
 
   it('drops the cards when the agent signs out', async () => {

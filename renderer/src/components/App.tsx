@@ -36,6 +36,8 @@ export function App() {
       <div className="workstation-notices">
         <CoreProcessNotice />
         <CacheResetNotice />
+        {/* Away from the inbox the call cards sit under the header, pushing the view down. */}
+        {view === 'inbox' ? null : <CallCards />}
       </div>
       <RoutingNotice />
       {view === 'team' ? (
@@ -51,10 +53,13 @@ export function App() {
       ) : (
         <main className="workspace">
           <Inbox />
-          <TicketPane />
+          {/* The call cards dock above the ticket, beside the inbox: they push the ticket down and never cover a row. */}
+          <div className="work-column">
+            <CallCards />
+            <TicketPane />
+          </div>
         </main>
       )}
-      <CallCards />
       <OfferCards />
       <AttentionDialog />
       <ScriptsManager />

@@ -4,14 +4,26 @@ import type { CtiCall } from '../../../shared/cti.js';
 import { canUserSeeTicket, type Ticket, type User } from '../../../shared/domain.js';
 import { formatDateTime, statusKey } from '../i18n.js';
 import { formatCallDuration } from '../i18nCustomers.js';
+import { CALL_TICKET_KEY, isTypingTarget } from '../shortcuts.js';
+import { callCardTarget, cardTicketOf } from '../store/callSlice.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { errorText } from './errorText.js';
 import { MaskedText } from './Masked.js';
 import { WrapUpStatus } from './WrapUp.js';
 
+/** The open-call key on the control it presses; screen readers hear it as the button's `aria-keyshortcuts`. */
+function KeyHint() {
+  const t = useT();
+  return (
+    <kbd className="call-key" aria-hidden="true" title={t('callCard.keyHint', { key: CALL_TICKET_KEY })}>
+      {CALL_TICKET_KEY}
+    </kbd>
+  );
+}
+
 /** One of the caller's recent tickets: a button when this agent can open it, plain text otherwise. */
-function RecentTicket({ ticket, user, onOpen }: { ticket: Ticket; user: User; onOpen: (ticketId: string) => void }) {
+function RecentTicket({ ticket, user, onOpen, byKey }: { ticket: Ticket; user: User; onOpen: (ticketId: string) => void; byKey: boolean }) {
   const t = useT();
   const language = useAppStore((s) => s.language);
   const body = (
@@ -28,8 +40,9 @@ function RecentTicket({ ticket, user, onOpen }: { ticket: Ticket; user: User; on
   if (canUserSeeTicket(user, ticket)) {
     return (
       <li>
-        <button type="button" className="call-recent-ticket" onClick={() => onOpen(ticket.id)}>
+        <button type="button" className="call-recent-ticket" onClick={() => onOpen(ticket.id)} aria-keyshortcuts={byKey ? CALL_TICKET_KEY : undefined}>
           {body}
+          {byKey ? <KeyHint /> : null}
         </button>
       </li>
     );
@@ -44,8 +57,11 @@ function RecentTicket({ ticket, user, onOpen }: { ticket: Ticket; user: User; on
   );
 }
 
-/** The screen pop of one call: caller, customer, their history, and the notes box once answered. */
-function CallCard({ call, user }: { call: CtiCall; user: User }) {
+/**
+ * The screen pop of one call: caller, customer, their history, and the notes box once answered.
+ * `byKey`: the open-call key opens this card's ticket (its hint is shown on that button).
+ */
+function CallCard({ call, user, byKey }: { call: CtiCall; user: User; byKey: boolean }) {
   const t = useT();
   const id = useId();
   const language = useAppStore((s) => s.language);
@@ -75,8 +91,12 @@ function CallCard({ call, user }: { call: CtiCall; user: User }) {
   const namedByNumber = customer !== null && (customer.name.trim() === '' || digits(customer.name).endsWith(digits(call.from)));
   const others = call.recentTickets.filter((ticket) => ticket.id !== call.ticketId);
   const canNote = call.ticketId !== null && call.state !== 'missed' && call.state !== 'ringing';
+  // While it rings the call has no ticket yet: the key opens the caller's newest one this agent may open.
+  const keyTicket = byKey ? cardTicketOf(call, user) : null;
 
   function onKeyDown(event: KeyboardEvent<HTMLElement>): void {
+    // Esc in the notes box leaves the box (the page's rule for every field); elsewhere on the card it dismisses the card.
+    if (event.target instanceof HTMLElement && isTypingTarget(event.target)) return;
     if (event.key === 'Escape') {
       event.stopPropagation();
       void dismissCall(call.callId);
@@ -123,8 +143,14 @@ function CallCard({ call, user }: { call: CtiCall; user: User }) {
         )}
       </div>
       {call.ticketId ? (
-        <button type="button" className="link-button call-open-ticket" onClick={() => void openCallTicket(call.ticketId!)}>
+        <button
+          type="button"
+          className="link-button call-open-ticket"
+          onClick={() => void openCallTicket(call.ticketId!)}
+          aria-keyshortcuts={keyTicket === call.ticketId ? CALL_TICKET_KEY : undefined}
+        >
           {call.state === 'missed' ? t('callCard.callback', { id: call.ticketId }) : t('callCard.openTicket', { id: call.ticketId })}
+          {keyTicket === call.ticketId ? <KeyHint /> : null}
         </button>
       ) : null}
       {customer ? (
@@ -135,7 +161,13 @@ function CallCard({ call, user }: { call: CtiCall; user: User }) {
           ) : (
             <ul className="call-recent-list">
               {others.map((ticket) => (
-                <RecentTicket key={ticket.id} ticket={ticket} user={user} onOpen={(ticketId) => void openCallTicket(ticketId)} />
+                <RecentTicket
+                  key={ticket.id}
+                  ticket={ticket}
+                  user={user}
+                  onOpen={(ticketId) => void openCallTicket(ticketId)}
+                  byKey={keyTicket === ticket.id}
+                />
               ))}
             </ul>
           )}
@@ -184,7 +216,7 @@ function CallCard({ call, user }: { call: CtiCall; user: User }) {
           ) : null}
         </form>
       ) : call.state === 'ringing' ? (
-        <p className="muted small">{t('callCard.waitingTicket')}</p>
+        <p className="muted small call-notes-waiting">{t('callCard.waitingTicket')}</p>
       ) : null}
       {/* The pop stays after the call with the wrap-up time left (issue 12). */}
       {call.state === 'ended' ? <WrapUpStatus compact /> : null}
@@ -193,19 +225,23 @@ function CallCard({ call, user }: { call: CtiCall; user: User }) {
 }
 
 /**
- * The calls on this agent's screen, stacked at the top right (offers live at the bottom
- * right). They never take focus by themselves — the agent may be typing — but every control
- * is in the tab order, Escape inside a card dismisses it, and they are announced when they appear.
+ * The calls on this agent's screen, docked in the page's flow (App.tsx): at the top of the
+ * ticket pane beside the inbox, under the header on the other views — never over the inbox
+ * (cti.css says why). They never take focus by themselves — the agent may be typing — but
+ * every control is in the tab order, `o` opens the call's ticket (Shortcuts.tsx), Escape on a
+ * card dismisses it, and they are announced when they appear. An answered call's card goes
+ * by itself when the wrap-up after it is over (the core decides; an unsaved note keeps it).
  */
 export function CallCards() {
   const t = useT();
   const calls = useAppStore((s) => s.calls);
   const user = useAppStore((s) => s.user);
   if (calls.length === 0 || !user) return null;
+  const target = callCardTarget(calls, user);
   return (
-    <div className="call-stack" role="region" aria-label={t('callCard.stack')}>
+    <div className={`call-stack${calls.length > 1 ? ' call-stack-many' : ''}`} role="region" aria-label={t('callCard.stack')}>
       {calls.map((call) => (
-        <CallCard key={call.callId} call={call} user={user} />
+        <CallCard key={call.callId} call={call} user={user} byKey={target?.callId === call.callId} />
       ))}
     </div>
   );

@@ -4,6 +4,7 @@
  * is a shortcut), the `?` sheet that lists them, and the unread count in the window title.
  */
 import { useEffect, useState } from 'react';
+import { callCardTarget } from '../store/callSlice.js';
 import { useAppStore, useStoreApi, useT } from '../store/react.js';
 import { SHORTCUTS, leavesField, shortcutFor, type ShortcutAction } from '../shortcuts.js';
 import { inboxRowAt } from '../store/inboxSlice.js';
@@ -45,8 +46,8 @@ export function KeyboardShortcuts() {
       const action = shortcutFor(event, keyTarget, isDialogOpen());
       if (!action) return;
       const state = store.getState();
-      // The team board and the reports have no inbox or ticket pane: only the sheet.
-      if (state.view !== 'inbox' && action !== 'help') return;
+      // The team board and the reports have no inbox or ticket pane: only the sheet, and a call's ticket (it brings the inbox back).
+      if (state.view !== 'inbox' && action !== 'help' && action !== 'callTicket') return;
       event.preventDefault();
       setNotice(null);
       switch (action) {
@@ -73,6 +74,13 @@ export function KeyboardShortcuts() {
           // Leads tick the selected row for bulk reassignment; its checkbox stays out of the tab order (the row keeps the list's roving focus).
           const row = inboxRowAt(state, state.selectedIndex);
           if (row && isLeadRole(state.user?.role)) state.toggleBulk(row.id);
+          break;
+        }
+        case 'callTicket': {
+          // The card's own main button does the same: the call's ticket, or while it rings the caller's newest.
+          const target = callCardTarget(state.calls, state.user);
+          if (target) void state.openCallTicket(target.ticketId);
+          else setNotice(t(state.calls.length === 0 ? 'callCard.noCall' : 'callCard.nothingToOpen'));
           break;
         }
         case 'knowledge':
