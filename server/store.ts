@@ -753,6 +753,9 @@ function ticketParams(t: Ticket): SqlValue[] {
 
 const TICKET_COLUMNS =
   'id, customer_id, channel, type, subject, priority, status, assignee_id, assignee_name, assignment_reason, created_at, updated_at, assigned_at, first_response_at, due_at, completed_at, last_message_preview, last_message_at, follow_up_at, routing, sub_category, tags_json, result, handover_json';
+/** `requeued_at` after a ticket write; parameters: the new assignee, the write's time (the ticket's updatedAt). */
+const REQUEUED_AT_ASSIGNMENT =
+  'requeued_at = CASE WHEN CAST(? AS TEXT) IS NOT NULL THEN NULL WHEN assignee_id IS NOT NULL THEN CAST(? AS BIGINT) ELSE requeued_at END';
 const TICKET_COLUMNS_T = TICKET_COLUMNS.split(', ')
   .map((c) => `t.${c}`)
   .join(', ');
@@ -1797,7 +1800,9 @@ function createServerStore(
       .slice(1)
       .map((c) => `${c} = ?`)
       .join(', ');
-    await ex().run(`UPDATE tickets SET ${assignments} WHERE id = ?`, [...rest, id!]);
+    // When an assigned ticket goes back to the queue (this write clears its assignee): its wait for the
+    // unassigned alarm counts from then (alarms.md). SET reads the row as it was before the update.
+    await ex().run(`UPDATE tickets SET ${assignments}, ${REQUEUED_AT_ASSIGNMENT} WHERE id = ?`, [...rest, ticket.assigneeId, ticket.updatedAt, id!]);
     await ticketRollupChanged(ticket.id);
   }
 

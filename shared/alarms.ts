@@ -54,6 +54,8 @@ export const alarmFactsSchema = z
     priority: prioritySchema,
     /** complaint / unassigned: when the ticket was created. */
     createdAt: z.number().int().nonnegative(),
+    /** unassigned, a ticket sent back to the queue: when it went back (its wait counts from there). */
+    requeuedAt: z.number().int().nonnegative(),
     /** escalation_request: the agent's reason and who asked. */
     reason: z.string().max(500),
     requestedByName: z.string().max(100),
@@ -115,15 +117,42 @@ export function isTicketTargetAlarm(alarm: Pick<Alarm, 'kind'>): boolean {
   return alarm.kind === 'sla_warning' || alarm.kind === 'sla_breach' || alarm.kind === 'first_response_breach';
 }
 
-/** Most alarms one `alarms:list` answers (newest first). */
+/** Alarms one `alarms:list` page answers when the request names no limit (newest first). */
 export const ALARM_LIST_LIMIT = 200;
+/** Most alarms one `alarms:list` page may ask for. */
+export const ALARM_PAGE_MAX = 500;
+
+/**
+ * The open alarms the user may see, counted by the server over the whole table (not only what a
+ * client holds): `open` every alarm still open (isAlarmOpen), `escalations` the escalation
+ * requests waiting for a decision among them.
+ */
+export const alarmCountsSchema = z.object({ open: z.number().int().nonnegative(), escalations: z.number().int().nonnegative() });
+export type AlarmCounts = z.infer<typeof alarmCountsSchema>;
 
 // ---------------------------------------------------------------------------------------
 // Requests (client → server socket events with acks; the RPC methods take the same params)
 
-export const alarmsListRequestSchema = z.object({}).strict();
+/**
+ * One page of the alarms the user may see, newest first (keyset on the id): `open` only the open
+ * ones, `kind` only one kind, `before` only alarms older than that id (the previous page's `next`).
+ */
+export const alarmsListRequestSchema = z
+  .object({
+    open: z.boolean().optional(),
+    kind: alarmKindSchema.optional(),
+    before: z.number().int().positive().optional(),
+    limit: z.number().int().positive().max(ALARM_PAGE_MAX).optional(),
+  })
+  .strict();
 export type AlarmsListRequest = z.infer<typeof alarmsListRequestSchema>;
-export const alarmsListResultSchema = z.object({ alarms: z.array(alarmSchema), thresholds: backlogThresholdsSchema });
+export const alarmsListResultSchema = z.object({
+  alarms: z.array(alarmSchema),
+  thresholds: backlogThresholdsSchema,
+  /** The `before` of the next (older) page; null when this page reached the oldest. */
+  next: z.number().int().positive().nullable(),
+  counts: alarmCountsSchema,
+});
 export type AlarmsListResult = z.infer<typeof alarmsListResultSchema>;
 
 export const alarmAckRequestSchema = z.object({ id: z.number().int().positive() }).strict();

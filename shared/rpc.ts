@@ -69,7 +69,14 @@ import {
   type KnowledgeHit,
   type Suggestion,
 } from './knowledge.js';
-import { alarmAckRequestSchema, backlogThresholdSetRequestSchema, escalationDecideRequestSchema, type Alarm, type BacklogThresholds } from './alarms.js';
+import {
+  alarmAckRequestSchema,
+  backlogThresholdSetRequestSchema,
+  escalationDecideRequestSchema,
+  type Alarm,
+  type AlarmCounts,
+  type BacklogThresholds,
+} from './alarms.js';
 import { queueListRequestSchema, type QueueListResult, type QueueSummaryEntry } from './queue.js';
 import { reportExportRequestSchema, reportRequestSchema, type Report } from './reports.js';
 import type { BoardCharts } from './charts.js';
@@ -498,6 +505,8 @@ export const rpcParamSchemas = {
   'knowledge.history': knowledgeHistoryRequestSchema,
   /** The alarms as last heard (the `alarms` event's), for a window that opens late. */
   'alarms.list': emptyParams,
+  /** The next older page of alarms (every one, or the open ones only), added to what the core holds. Needs the server. */
+  'alarms.loadOlder': z.object({ open: z.boolean() }).strict(),
   /** Leads and admins: acknowledge an alarm. Needs the server. */
   'alarms.ack': alarmAckRequestSchema,
   /** Leads and admins: approve or refuse (with a reason) an escalation request. Needs the server. */
@@ -664,6 +673,7 @@ export interface RpcResults {
   'knowledge.decide': KnowledgeDecideResult;
   'knowledge.history': KnowledgeHistoryResult;
   'alarms.list': AlarmsState;
+  'alarms.loadOlder': AlarmsState;
   'alarms.ack': Alarm;
   'alarms.decide': Alarm;
   'alarms.setThreshold': { thresholds: BacklogThresholds };
@@ -794,11 +804,19 @@ export interface ScriptLibrary {
   fetchedAt: number | null;
 }
 
-/** The alarms as the core holds them: newest first; `loaded` false until the server's list arrived this session. */
+/**
+ * The alarms as the core holds them: newest first (every waiting escalation request and open
+ * alarm up to a cap, the newest closed ones, and older pages asked for); `loaded` false until
+ * the server's list arrived this session. `counts`: the server's open counts (null before the
+ * list); `hasOlder` / `hasOlderOpen`: whether `alarms.loadOlder` has more to bring.
+ */
 export interface AlarmsState {
   alarms: Alarm[];
   thresholds: BacklogThresholds;
   loaded: boolean;
+  counts: AlarmCounts | null;
+  hasOlder: boolean;
+  hasOlderOpen: boolean;
 }
 
 /** The queues of the user's channels as last heard; `at` null before the server said anything this session. */

@@ -117,6 +117,7 @@ import type {
 import type {
   Alarm,
   AlarmAckRequest,
+  AlarmCounts,
   AlarmResult,
   AlarmsListRequest,
   AlarmsListResult,
@@ -550,6 +551,8 @@ export interface ServerToClientEvents {
   'alarms:alarm': (alarm: Alarm) => void;
   /** To leads and admins: the backlog thresholds after a lead changed one. */
   'alarms:thresholds': (result: BacklogThresholdsResult) => void;
+  /** The open counts (shared/alarms.ts `AlarmCounts`) after alarms were pushed: to leads and admins, and to each agent concerned (their own). */
+  'alarms:counts': (counts: AlarmCounts) => void;
   /** Web chat: the visitor of a ticket this user sees is typing, or stopped (ephemeral, shared/webchat.ts). */
   'chat:typing': (event: ChatTypingEvent) => void;
   /** Collision: everyone viewing a ticket this socket views, and who of them is typing (names only; shared/collision.ts). */

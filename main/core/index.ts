@@ -57,7 +57,7 @@ import { startQueueSession, type QueueSession } from './queue/queueSession.js';
 import { startBoardSession, type BoardSession } from './board/boardSession.js';
 import { cachedScripts, startScriptSession, type ScriptSession } from './scripts/scriptSession.js';
 import { startKnowledgeSession, type KnowledgeSession } from './knowledge/knowledgeSession.js';
-import { startAlarmSession, type AlarmSession } from './alarms/alarmSession.js';
+import { noAlarms, startAlarmSession, type AlarmSession } from './alarms/alarmSession.js';
 import { startCallSession, type CallSession } from './cti/callSession.js';
 import { uuidv7 } from './uuidv7.js';
 import { startAttachmentKeeper, type AttachmentKeeper } from './attachments/attachmentKeeper.js';
@@ -675,7 +675,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     if (alarms) {
       alarms.stop();
       alarms = null;
-      emit('alarms', { alarms: [], thresholds: {}, loaded: false });
+      emit('alarms', noAlarms());
     }
     if (calls) {
       calls.stop();
@@ -997,8 +997,9 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     'knowledge.history': (params) => onlineKnowledge().history(params),
     'alarms.list': () => {
       requireSession();
-      return alarms?.current() ?? { alarms: [], thresholds: {}, loaded: false };
+      return alarms?.current() ?? noAlarms();
     },
+    'alarms.loadOlder': (params) => onlineAlarms().loadOlder(params),
     'alarms.ack': (params) => onlineAlarms().acknowledge(params),
     'alarms.decide': (params) => onlineAlarms().decide(params),
     'alarms.setThreshold': async (params) => ({ thresholds: await onlineAlarms().setThreshold(params) }),

@@ -11,7 +11,10 @@ export function alarmKindText(language: Language, alarm: Alarm): string {
 
 export function alarmText(language: Language, alarm: Alarm): string {
   const { facts } = alarm;
-  return translate(language, `alerts.text.${alarm.kind}` as MessageKey, {
+  // A ticket back in the queue: its wait counts from when it went back.
+  const key = alarm.kind === 'unassigned' && facts.requeuedAt !== undefined ? 'alerts.text.unassignedRequeued' : `alerts.text.${alarm.kind}`;
+  return translate(language, key as MessageKey, {
+    requeued: facts.requeuedAt !== undefined ? formatDateTime(language, facts.requeuedAt) : '',
     channel: alarm.channel ? translate(language, `channel.${alarm.channel}` as MessageKey) : '',
     pending: facts.pending ?? 0,
     threshold: facts.threshold ?? 0,

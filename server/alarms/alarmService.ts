@@ -13,13 +13,13 @@
  */
 import { CHANNELS, canUserSeeTicket, isOpenStatus, type Channel, type Ticket, type User } from '../../shared/domain.js';
 import { firstResponseTargetMs, longestResolutionWindowMs } from '../../shared/admin.js';
-import { UNASSIGNED_ALARM_MS, type Alarm, type AlarmKind, type BacklogThresholds } from '../../shared/alarms.js';
+import { UNASSIGNED_ALARM_MS, type Alarm, type AlarmCounts, type AlarmKind, type BacklogThresholds } from '../../shared/alarms.js';
 import type { ServerStore } from '../store.js';
 import type { RoutingPort } from '../routing/port.js';
 import { IN_LIST_MAX } from '../db/sql.js';
 import { createPacedJob } from '../pacedJob.js';
 import { SyncRefusal } from '../sync.js';
-import type { AlarmWalkPosition, CandidateBatch, CandidateScope, TicketAlarmCandidate } from './alertStore.js';
+import type { AlarmPage, AlarmWalkPosition, CandidateBatch, CandidateScope, TicketAlarmCandidate } from './alertStore.js';
 
 export interface AlarmServiceOptions {
   store: ServerStore;
@@ -51,7 +51,9 @@ export interface AlarmService {
   evaluate(): Promise<Alarm[]>;
   /** How many passes ran. */
   passes(): number;
-  list(viewer: User): Promise<Alarm[]>;
+  list(viewer: User, page?: AlarmPage): Promise<{ alarms: Alarm[]; next: number | null }>;
+  /** The open alarms the user may see, counted on the server (the badge, whatever a client holds). */
+  counts(viewer: Pick<User, 'id' | 'role'>): Promise<AlarmCounts>;
   acknowledge(lead: User, id: number): Promise<Alarm>;
   thresholds(): Promise<BacklogThresholds>;
   setThreshold(lead: User, channel: Channel, threshold: number): Promise<BacklogThresholds>;
@@ -78,7 +80,7 @@ function requireLead(user: User, what: string): void {
 }
 
 /** The ticket kinds whose candidates are walked in key order (a first-response walk per channel). */
-type WalkedKind = 'sla_breach' | 'complaint_unstarted' | 'unassigned' | 'first_response_breach';
+type WalkedKind = 'sla_breach' | 'complaint_unstarted' | 'unassigned' | 'unassigned_requeued' | 'first_response_breach';
 
 /** Changed tickets looked at again by id in one pass, at most; past that many, the walks go back to the earliest of the others instead. */
 const RECHECK_LIMIT = 2000;
@@ -118,6 +120,23 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
         facts: { priority: ticket.priority, dueAt: ticket.dueAt, createdAt: ticket.createdAt },
       },
       now(),
+    );
+  }
+
+  /** A ticket back in the queue: once per wait, the wait named by when it went back. */
+  function requeuedAlarm(ticket: TicketAlarmCandidate, at: number) {
+    const requeuedAt = ticket.requeuedAt ?? ticket.createdAt;
+    return store.alerts.raise(
+      {
+        kind: 'unassigned',
+        subject: ticket.id,
+        crossing: `requeued:${String(requeuedAt)}`,
+        ticketId: ticket.id,
+        channel: ticket.channel,
+        agentId: null,
+        facts: { priority: ticket.priority, dueAt: ticket.dueAt, createdAt: ticket.createdAt, requeuedAt },
+      },
+      at,
     );
   }
 
@@ -173,6 +192,7 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
       if (kind === 'sla_breach') return store.alerts.slaBreachesDue(at, limit, scope);
       if (kind === 'complaint_unstarted') return store.alerts.complaintsUnstarted(at, limit, scope);
       if (kind === 'unassigned') return store.alerts.unassignedTooLong(at, limit, scope);
+      if (kind === 'unassigned_requeued') return store.alerts.requeuedTooLong(at, limit, scope);
       return store.alerts.firstResponsesOverdue(at, firstResponseTargets, limit, 'ids' in scope ? scope : { after: scope.after, channel: channel! });
     };
     // One transaction per batch: on SQLite each insert on its own was a commit (and an fsync) per alarm.
@@ -180,9 +200,11 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
       inOneTransaction(tickets, (ticket) =>
         kind === 'first_response_breach'
           ? firstResponseAlarm(ticket, firstResponseTargets[ticket.channel], at)
-          : ticketAlarm(kind, ticket, kind === 'sla_breach' ? String(ticket.dueAt) : '1', kind === 'sla_breach'),
+          : kind === 'unassigned_requeued'
+            ? requeuedAlarm(ticket, at)
+            : ticketAlarm(kind, ticket, kind === 'sla_breach' ? String(ticket.dueAt) : '1', kind === 'sla_breach'),
       );
-    const walked: WalkedKind[] = ['sla_breach', 'complaint_unstarted', 'unassigned', 'first_response_breach'];
+    const walked: WalkedKind[] = ['sla_breach', 'complaint_unstarted', 'unassigned', 'unassigned_requeued', 'first_response_breach'];
     // Changed tickets the walks may have passed; what a failed pass did not look at stays for the next.
     const changed = [...recheck];
     recheck.clear();
@@ -205,6 +227,8 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
       ['sla_breach', 'sla_breach', undefined],
       ['complaint_unstarted', 'complaint_unstarted', undefined],
       ['unassigned', 'unassigned', undefined],
+      // Keyed on requeued_at; a rewind takes it back to a creation time, which is earlier still.
+      ['unassigned_requeued', 'unassigned_requeued', undefined],
       // A ticket is answered for the first time once: one crossing per ticket, whatever the target does later.
       ...CHANNELS.map((channel): [string, WalkedKind, Channel] => [`first_response_breach:${channel}`, 'first_response_breach', channel]),
     ];
@@ -257,7 +281,8 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
     },
     evaluate: async () => (await job.runNow()).raised,
     passes: () => job.runs(),
-    list: (viewer) => store.alerts.list(viewer),
+    list: (viewer, page) => store.alerts.list(viewer, page),
+    counts: (viewer) => store.alerts.counts(viewer),
     async acknowledge(lead, id) {
       requireLead(lead, 'acknowledge alarms');
       await requireAlarm(id);

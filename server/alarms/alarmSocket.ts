@@ -37,19 +37,46 @@ export function maskAlarm(alarm: Alarm): Alarm {
 /** Wires alarms into the socket server; call after `attachSync` (its middleware authenticates). */
 export function attachAlarms(io: SyncServer, deps: AlarmSocketDependencies): void {
   const { service } = deps;
+  // The open counts follow the pushes, once per burst (a pass raises up to hundreds): the leads'
+  // (everyone in the room counts the same), and each concerned agent's own.
+  let countsDue: { agents: Set<string> } | null = null;
+  function pushCountsSoon(agentId: string | null): void {
+    if (!countsDue) {
+      const due = (countsDue = { agents: new Set<string>() });
+      setImmediate(() => {
+        countsDue = null;
+        void pushCounts(due.agents).catch((error: unknown) => deps.log(`alarms: the open counts could not be pushed (${String(error)})`));
+      });
+    }
+    if (agentId) countsDue.agents.add(agentId);
+  }
+  async function pushCounts(agents: ReadonlySet<string>): Promise<void> {
+    io.to(ALARMS_ROOM).emit('alarms:counts', await service.counts({ id: '', role: 'lead' }));
+    for (const agentId of agents)
+      io.to(userRoom(agentId))
+        .except(ALARMS_ROOM)
+        .emit('alarms:counts', await service.counts({ id: agentId, role: 'agent' }));
+  }
+
   service.setOutlet((alarm) => {
     io.to(ALARMS_ROOM).emit('alarms:alarm', alarm);
     // The agent concerned gets it masked (a lead among them already had it clear).
     if (alarm.agentId) io.to(userRoom(alarm.agentId)).except(ALARMS_ROOM).emit('alarms:alarm', maskAlarm(alarm));
+    pushCountsSoon(alarm.agentId);
   });
 
   io.on('connection', (socket) => {
     const { user } = socket.data;
     if (user.role !== 'agent') void socket.join(ALARMS_ROOM);
-    handle(socket, deps, 'alarms:list', alarmsListRequestSchema, async () => ({
-      alarms: (await service.list(user)).map((alarm) => forRole(user.role, alarm, maskAlarm)),
-      thresholds: await service.thresholds(),
-    }));
+    handle(socket, deps, 'alarms:list', alarmsListRequestSchema, async (request) => {
+      const page = await service.list(user, request);
+      return {
+        alarms: page.alarms.map((alarm) => forRole(user.role, alarm, maskAlarm)),
+        thresholds: await service.thresholds(),
+        next: page.next,
+        counts: await service.counts(user),
+      };
+    });
     handle(socket, deps, 'alarms:ack', alarmAckRequestSchema, async (request) => ({ alarm: await service.acknowledge(user, request.id) }), {
       logRefusals: true,
     });

@@ -7,14 +7,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_POLICIES, firstResponseTargetMs } from '../../shared/admin.js';
 import { CHANNELS, type Channel } from '../../shared/domain.js';
-import { alarmSchema, type Alarm } from '../../shared/alarms.js';
+import { alarmCountsSchema, alarmSchema, type Alarm, type AlarmCounts } from '../../shared/alarms.js';
 import { boardRowAlerts } from '../../shared/board.js';
 import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
 import { createBoardRepository } from '../board/boardRepository.js';
 import { createReportRepository } from '../reports/reportRepository.js';
 import { openPostgresServerStore, type ServerStore } from '../store.js';
 import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, seedTestOrganisation, startTestServer, type TestServer } from '../testHarness.js';
-import { askSocket, connectTestSocket, disconnectTestSockets, type TestSocket } from '../testing/sockets.js';
+import { askSocket, connectTestSocket, disconnectTestSockets, okResult, type TestSocket } from '../testing/sockets.js';
 import { createAlarmService } from './alarmService.js';
 import type { CandidateScope } from './alertStore.js';
 
@@ -50,7 +50,7 @@ async function lead(server: TestServer) {
 }
 
 async function alarmsOf(server: TestServer, kind: Alarm['kind']): Promise<Alarm[]> {
-  return (await server.store.alerts.list(await lead(server))).filter((alarm) => alarm.kind === kind);
+  return (await server.store.alerts.list(await lead(server))).alarms.filter((alarm) => alarm.kind === kind);
 }
 
 for (const backend of TEST_BACKENDS) {
@@ -321,6 +321,120 @@ for (const backend of TEST_BACKENDS) {
       expect(await alarmsOf(server, 'first_response_breach')).toHaveLength(2);
     });
 
+    it('alarms a ticket sent back to the queue once it has waited ten minutes since, once per wait, re-armed by the next assignment', async () => {
+      const server = await start();
+      const alarms = server.server.alarms;
+      const routing = server.server.routing;
+      const { ticketId } = await inbound(server, { channel: 'email', customer: { name: '冯媛', email: 'feng@example.cn' }, text: '请问怎么退货' });
+      // The first wait: never assigned, 10 minutes → the alarm of old.
+      server.clock.advance(10 * MINUTE);
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'unassigned')).toEqual([expect.objectContaining({ ticketId })]);
+
+      const takeAndRequeue = async () => {
+        await connectAs(server, 'agent1');
+        await vi.waitFor(async () => expect((await server.store.getTicket(ticketId))?.assigneeId).toBe('agent1'));
+        server.clock.advance(5 * MINUTE);
+        // Away, so nobody takes it back at once: it waits in the queue.
+        await routing.setPresence('agent1', 'away', 'self', null);
+        expect(await routing.reassign(await lead(server), [ticketId], null)).toEqual([expect.objectContaining({ ok: true })]);
+        const requeued = (await server.store.getTicket(ticketId))!;
+        expect(requeued.assigneeId).toBeNull();
+        return server.clock.now();
+      };
+
+      const firstRequeue = await takeAndRequeue();
+      server.clock.set(firstRequeue + 10 * MINUTE - 1);
+      await alarms.evaluate();
+      expect(await alarmsOf(server, 'unassigned')).toHaveLength(1);
+      server.clock.set(firstRequeue + 10 * MINUTE);
+      await alarms.evaluate();
+      await alarms.evaluate();
+      server.clock.advance(3 * 60 * MINUTE);
+      await alarms.evaluate();
+      const afterFirst = await alarmsOf(server, 'unassigned');
+      expect(afterFirst).toHaveLength(2);
+      expect(afterFirst[0]).toMatchObject({ ticketId, agentId: null, facts: expect.objectContaining({ requeuedAt: firstRequeue }) as unknown });
+
+      // Assigned again and sent back again: another wait, another alarm.
+      await routing.setPresence('agent1', 'available', 'self', null);
+      const secondRequeue = await takeAndRequeue();
+      expect(secondRequeue).toBeGreaterThan(firstRequeue);
+      server.clock.set(secondRequeue + 10 * MINUTE);
+      await alarms.evaluate();
+      await alarms.evaluate();
+      expect((await alarmsOf(server, 'unassigned')).map((alarm) => alarm.facts.requeuedAt ?? null)).toEqual([secondRequeue, firstRequeue, null]);
+    });
+
+    it('keeps an escalation request reachable behind hundreds of newer alarms: open list, keyset pages without gap or duplicate, and the open counts of the server', async () => {
+      const server = await start();
+      const agent1 = await connectAs(server, 'agent1');
+      const { ticketId } = await inbound(server, { channel: 'email', customer: { name: '韩梅', email: 'han@example.cn' }, text: '主板坏了' });
+      await vi.waitFor(async () => expect((await server.store.getTicket(ticketId))?.assigneeId).toBe('agent1'));
+      const raiseSla = (from: number, count: number) =>
+        server.store.withTransaction(async () => {
+          for (let index = from; index < from + count; index += 1) {
+            await server.store.alerts.raise(
+              {
+                kind: 'sla_breach',
+                subject: `SLA${String(index)}`,
+                crossing: '1',
+                ticketId: null,
+                channel: 'email',
+                agentId: null,
+                facts: { priority: 'normal' },
+              },
+              server.clock.now(),
+            );
+          }
+        });
+      await raiseSla(0, 250);
+      const { request } = okResult(await askSocket<{ request: Alarm }>(agent1.socket, 'ticket:escalate', { ticketId, reason: '需要二线' }));
+      // SLA alarms keep coming after the request: it is far behind the newest 200.
+      await raiseSla(250, 250);
+      const lead1 = await connectAs(server, 'lead1');
+      const counted: AlarmCounts[] = [];
+      lead1.socket.on('alarms:counts', (counts) => counted.push(alarmCountsSchema.parse(counts)));
+
+      type Page = { alarms: Alarm[]; next: number | null; counts: AlarmCounts };
+      const newest = okResult(await askSocket<Page>(lead1.socket, 'alarms:list', {}));
+      expect(newest.alarms).toHaveLength(200);
+      expect(newest.alarms.some((alarm) => alarm.id === request.id)).toBe(false);
+      expect(newest.counts).toEqual({ open: 501, escalations: 1 });
+      const waiting = okResult(await askSocket<Page>(lead1.socket, 'alarms:list', { open: true, kind: 'escalation_request' }));
+      expect(waiting.alarms.map((alarm) => alarm.id)).toEqual([request.id]);
+      expect(waiting.next).toBeNull();
+
+      // One acknowledged: the count follows, pushed to the leads.
+      okResult(await askSocket(lead1.socket, 'alarms:ack', { id: newest.alarms[5]!.id }));
+      await vi.waitFor(() => expect(counted.at(-1)).toEqual({ open: 500, escalations: 1 }));
+
+      // Keyset pages: every alarm once, newest first, down to the oldest.
+      const pageThrough = async (request: Record<string, unknown>, limit: number) => {
+        const ids: number[] = [];
+        let before: number | undefined;
+        for (;;) {
+          const page = okResult(await askSocket<Page>(lead1.socket, 'alarms:list', { ...request, limit, ...(before ? { before } : {}) }));
+          ids.push(...page.alarms.map((alarm) => alarm.id));
+          if (page.next === null) return ids;
+          before = page.next;
+        }
+      };
+      const all = (await server.store.alerts.list(await lead(server), { limit: 1000 })).alarms;
+      expect(all).toHaveLength(501);
+      expect(await pageThrough({}, 200)).toEqual(all.map((alarm) => alarm.id));
+      const open = await pageThrough({ open: true }, 150);
+      expect(open).toEqual(all.filter((alarm) => alarm.id !== newest.alarms[5]!.id).map((alarm) => alarm.id));
+      expect(open).toContain(request.id);
+      expect(await askSocket(lead1.socket, 'alarms:list', { limit: 501 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+
+      // The lead decides it; nothing waits any more. The agent's own list counts their own.
+      okResult(await askSocket(lead1.socket, 'alarms:decide', { id: request.id, approve: false, reason: '先按一线流程处理' }));
+      await vi.waitFor(() => expect(counted.at(-1)).toEqual({ open: 499, escalations: 0 }));
+      const agentList = okResult(await askSocket<Page>(agent1.socket, 'alarms:list', { open: true }));
+      expect(agentList).toMatchObject({ alarms: [], next: null, counts: { open: 0, escalations: 0 } });
+    });
+
     it('lets leads and admins acknowledge (who and when kept, the first one wins); agents and bad input are refused', async () => {
       const server = await start();
       const agent1 = await connectAs(server, 'agent1');
@@ -390,7 +504,7 @@ for (const backend of TEST_BACKENDS) {
         server.clock.advance(2 * 60 * MINUTE);
         try {
           const [raisedA, raisedB] = await Promise.all([nodeA.evaluate(), nodeB.evaluate()]);
-          const all = await server.store.alerts.list(await lead(server));
+          const all = (await server.store.alerts.list(await lead(server))).alarms;
           // backlog (chat), unassigned ×2, complaint, SLA: each (kind, subject) once, and each row reported by exactly one node.
           const keys = all.map((alarm) => `${alarm.kind}:${alarm.subject}`);
           expect(new Set(keys).size).toBe(keys.length);
@@ -406,6 +520,29 @@ for (const backend of TEST_BACKENDS) {
         } finally {
           await nodeA.stop();
           await nodeB.stop();
+        }
+      });
+
+      it("two evaluators on one PostgreSQL database raise a requeued ticket's alarm in one row", async () => {
+        const server = await start();
+        const { ticketId } = await inbound(server, { channel: 'email', customer: { name: '蒋琳', email: 'jiang@example.cn' }, text: '请问怎么退货' });
+        await connectAs(server, 'agent1');
+        await vi.waitFor(async () => expect((await server.store.getTicket(ticketId))?.assigneeId).toBe('agent1'));
+        await server.server.routing.setPresence('agent1', 'away', 'self', null);
+        await server.server.routing.reassign(await lead(server), [ticketId], null);
+        const requeuedAt = server.clock.now();
+        const second = await openPostgresServerStore({ databaseUrl: server.databaseUrl!, maxConnections: 4, log: () => undefined });
+        extraStores.push(second);
+        const evaluators = [server.store, second].map((store) =>
+          createAlarmService({ store, router: { escalate: () => Promise.reject(new Error('not in this test')) }, now: server.clock.now, log: () => undefined }),
+        );
+        server.clock.set(requeuedAt + 10 * MINUTE);
+        try {
+          const raised = (await Promise.all(evaluators.map((evaluator) => evaluator.evaluate()))).flat().filter((alarm) => alarm.kind === 'unassigned');
+          expect(raised).toEqual([expect.objectContaining({ ticketId, facts: expect.objectContaining({ requeuedAt }) as unknown })]);
+          expect(await alarmsOf(server, 'unassigned')).toEqual([expect.objectContaining({ id: raised[0]!.id })]);
+        } finally {
+          for (const evaluator of evaluators) await evaluator.stop();
         }
       });
     }

@@ -10,6 +10,7 @@
  * UPDATEs (`WHERE decision IS NULL`), so of two leads (or two nodes) one decides.
  */
 import { inList, type SqlExecutor } from '../db/sql.js';
+import { ALERT_OPEN_WHERE, ESCALATION_WAITING_WHERE, REQUEUED_WAITING_WHERE } from '../migrations/031-alarm-paging.js';
 import { CHANNELS, type Channel, type Priority, type User } from '../../shared/domain.js';
 import { DEFAULT_BACKLOG_THRESHOLD } from '../../shared/board.js';
 import { RESOLUTION_SLA_MS } from '../../shared/sla.js';
@@ -20,6 +21,7 @@ import {
   UNASSIGNED_ALARM_MS,
   alarmFactsSchema,
   type Alarm,
+  type AlarmCounts,
   type AlarmFacts,
   type AlarmKind,
   type BacklogThresholds,
@@ -44,6 +46,8 @@ export interface TicketAlarmCandidate {
   assigneeId: string | null;
   createdAt: number;
   dueAt: number;
+  /** When it last went back to the queue after being assigned (null: never, or assigned again since). */
+  requeuedAt: number | null;
 }
 
 /**
@@ -64,6 +68,14 @@ export type CandidateScope = { after: AlarmWalkPosition | null } | { ids: readon
 export interface CandidateBatch {
   tickets: TicketAlarmCandidate[];
   walkedTo: AlarmWalkPosition | null;
+}
+
+/** Which alarms a list page holds (shared/alarms.ts `alarmsListRequestSchema`). */
+export interface AlarmPage {
+  open?: boolean;
+  kind?: AlarmKind;
+  before?: number;
+  limit?: number;
 }
 
 export interface AlertStore {
@@ -87,6 +99,11 @@ export interface AlertStore {
   /** Open tickets never assigned, older than UNASSIGNED_ALARM_MS, not alarmed yet; oldest first. */
   unassignedTooLong(now: number, limit: number, scope: CandidateScope): Promise<CandidateBatch>;
   /**
+   * Open tickets sent back to the queue that have waited UNASSIGNED_ALARM_MS since (`requeued_at`),
+   * not alarmed for this wait yet (crossing `requeued:<requeued_at>`); longest waiting first.
+   */
+  requeuedTooLong(now: number, limit: number, scope: CandidateScope): Promise<CandidateBatch>;
+  /**
    * Open tickets nobody answered within their channel's first-response target (`targetsMs`, per
    * channel), not alarmed yet; oldest first. A walk goes one channel at a time (`channel`): with
    * one target each, a channel's tickets cross in creation order.
@@ -98,8 +115,14 @@ export interface AlertStore {
     scope: { ids: readonly string[] } | { after: AlarmWalkPosition | null; channel: Channel },
   ): Promise<CandidateBatch>;
   get(id: number): Promise<Alarm | null>;
-  /** What a user may see, newest first: every alarm for leads and admins; an agent's own SLA alarms and escalation requests. */
-  list(viewer: User, limit?: number): Promise<Alarm[]>;
+  /**
+   * One page of what a user may see, newest first: every alarm for leads and admins; an agent's
+   * own SLA alarms and escalation requests. Keyset on the id (`before`); `next` is the next
+   * page's `before`, null at the oldest.
+   */
+  list(viewer: User, page?: AlarmPage): Promise<{ alarms: Alarm[]; next: number | null }>;
+  /** The open alarms the user may see, counted over the whole table. */
+  counts(viewer: Pick<User, 'id' | 'role'>): Promise<AlarmCounts>;
   /** Records who acknowledged it and when; an alarm already acknowledged keeps its first acknowledgement. Null when there is none. */
   acknowledge(id: number, by: User, at: number): Promise<Alarm | null>;
   /**
@@ -140,12 +163,15 @@ interface CandidateRow {
   assignee_id: string | null;
   created_at: number | string;
   due_at: number | string;
+  requeued_at: number | string | null;
 }
 
 const OPEN = "('unassigned', 'in_progress', 'awaiting_customer')";
 /** A channel's pending tickets (open, held by nobody), as the board counts them: a seek of `tickets_queue (channel, assignee_id)`. */
 const PENDING_OF_CHANNEL = `t.channel = ? AND t.assignee_id IS NULL AND t.status IN ${OPEN}`;
-const CANDIDATE_COLUMNS = 't.id, t.channel, t.priority, t.assignee_id, t.created_at, t.due_at';
+const CANDIDATE_COLUMNS = 't.id, t.channel, t.priority, t.assignee_id, t.created_at, t.due_at, t.requeued_at';
+/** The alarms an agent may see: their own, of the kinds that concern them. */
+const AGENT_ALARMS = `agent_id = ? AND kind IN (${AGENT_ALARM_KINDS.map((kind) => `'${kind}'`).join(', ')})`;
 /** A ticket's first-response target (ms) by its channel, one bound parameter per channel in CHANNELS order (CAST: PostgreSQL must know the type). */
 const TARGET_OF_CHANNEL = `CASE t.channel ${CHANNELS.slice(0, -1)
   .map((channel) => `WHEN '${channel}' THEN CAST(? AS BIGINT)`)
@@ -200,8 +226,12 @@ function candidateFromRow(row: CandidateRow): TicketAlarmCandidate {
     assigneeId: row.assignee_id,
     createdAt: Number(row.created_at),
     dueAt: Number(row.due_at),
+    requeuedAt: nullableNumber(row.requeued_at),
   };
 }
+
+/** The unassigned alarm's crossing for a ticket back in the queue: one per wait (its requeue time); a never-assigned ticket's is '1'. */
+const REQUEUED_CROSSING = "'requeued:' || CAST(t.requeued_at AS TEXT)";
 
 /** Not alarmed yet for this kind (and crossing): the unique index `alerts_once` answers it. */
 function notRaised(kind: AlarmKind, crossing: string): string {
@@ -232,7 +262,7 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
    * walk must use on SQLite, whose planner would otherwise read every row another index offers and sort them.
    */
   async function candidates(
-    query: { where: string; params: Array<number | string>; key: 'due_at' | 'created_at'; upper: number; indexedBy?: string },
+    query: { where: string; params: Array<number | string>; key: 'due_at' | 'created_at' | 'requeued_at'; upper: number; indexedBy?: string },
     limit: number,
     scope: CandidateScope,
   ): Promise<CandidateBatch> {
@@ -255,7 +285,8 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
     );
     const tickets = rows.map(candidateFromRow);
     const last = tickets.at(-1);
-    const walkedTo = last && tickets.length === limit ? { key: key === 'due_at' ? last.dueAt : last.createdAt, id: last.id } : { key: query.upper + 1, id: '' };
+    const keyOf = (ticket: TicketAlarmCandidate) => (key === 'due_at' ? ticket.dueAt : key === 'requeued_at' ? (ticket.requeuedAt ?? 0) : ticket.createdAt);
+    const walkedTo = last && tickets.length === limit ? { key: keyOf(last), id: last.id } : { key: query.upper + 1, id: '' };
     return { tickets, walkedTo };
   }
 
@@ -315,11 +346,27 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
       const upper = now - UNASSIGNED_ALARM_MS;
       return candidates(
         {
-          where: `t.assignee_id IS NULL AND t.status IN ${OPEN} AND t.assigned_at IS NULL AND ${notRaised('unassigned', "'1'")} AND t.created_at <= ?`,
+          // A ticket back in the queue waits from its requeue instead (requeuedTooLong).
+          where: `t.assignee_id IS NULL AND t.status IN ${OPEN} AND t.assigned_at IS NULL AND t.requeued_at IS NULL AND ${notRaised('unassigned', "'1'")} AND t.created_at <= ?`,
           params: [upper],
           key: 'created_at',
           upper,
           indexedBy: 'tickets_created',
+        },
+        limit,
+        scope,
+      );
+    },
+    requeuedTooLong(now, limit, scope) {
+      const upper = now - UNASSIGNED_ALARM_MS;
+      return candidates(
+        {
+          // One crossing per wait: the next requeue has another time, hence another key in alerts_once.
+          where: `${REQUEUED_WAITING_WHERE.replace(/\b(requeued_at|assignee_id|status)\b/g, 't.$1')} AND ${notRaised('unassigned', REQUEUED_CROSSING)} AND t.requeued_at <= ?`,
+          params: [upper],
+          key: 'requeued_at',
+          upper,
+          indexedBy: 'tickets_requeued_waiting',
         },
         limit,
         scope,
@@ -346,15 +393,50 @@ export function createAlertStore(internals: { sql: () => SqlExecutor; forUpdate:
       );
     },
     get,
-    async list(viewer, limit = ALARM_LIST_LIMIT) {
-      const rows =
-        viewer.role === 'agent'
-          ? await sql().all<AlarmRow>(
-              `SELECT * FROM alerts WHERE agent_id = ? AND kind IN (${AGENT_ALARM_KINDS.map((kind) => `'${kind}'`).join(', ')}) ORDER BY id DESC LIMIT ?`,
-              [viewer.id, limit],
-            )
-          : await sql().all<AlarmRow>('SELECT * FROM alerts ORDER BY id DESC LIMIT ?', [limit]);
-      return rows.map(alarmFromRow);
+    async list(viewer, page = {}) {
+      const limit = page.limit ?? ALARM_LIST_LIMIT;
+      const where: string[] = [];
+      const params: Array<string | number> = [];
+      if (viewer.role === 'agent') {
+        where.push(AGENT_ALARMS);
+        params.push(viewer.id);
+      }
+      // The open ones through their partial indexes (031): an undecided escalation request is open whether acknowledged or not.
+      if (page.open && page.kind === 'escalation_request') where.push(ESCALATION_WAITING_WHERE);
+      else if (page.open) where.push(ALERT_OPEN_WHERE);
+      if (page.kind) {
+        where.push('kind = ?');
+        params.push(page.kind);
+      }
+      if (page.before !== undefined) {
+        where.push('id < ?');
+        params.push(page.before);
+      }
+      // SQLite's planner takes alerts_once (kind = ?) and sorts every request ever filed; a lead's waiting ones are their partial index.
+      const hint =
+        page.open && page.kind === 'escalation_request' && viewer.role !== 'agent' && sql().dialect === 'sqlite'
+          ? ' INDEXED BY alerts_escalations_waiting'
+          : '';
+      // One more than asked: whether an older page exists, without counting.
+      const rows = await sql().all<AlarmRow>(`SELECT * FROM alerts${hint}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, [
+        ...params,
+        limit + 1,
+      ]);
+      const alarms = rows.slice(0, limit).map(alarmFromRow);
+      return { alarms, next: rows.length > limit ? alarms.at(-1)!.id : null };
+    },
+    async counts(viewer) {
+      const agent = viewer.role === 'agent';
+      // A lead's counts read the partial indexes (031); an agent's, their own alarms (alerts_agent).
+      const count = async (open: string, index: string) => {
+        const hint = !agent && sql().dialect === 'sqlite' ? ` INDEXED BY ${index}` : '';
+        const row = await sql().get<{ n: number | string }>(
+          `SELECT COUNT(*) AS n FROM alerts${hint} WHERE ${open}${agent ? ` AND ${AGENT_ALARMS}` : ''}`,
+          agent ? [viewer.id] : [],
+        );
+        return Number(row?.n ?? 0);
+      };
+      return { open: await count(ALERT_OPEN_WHERE, 'alerts_open'), escalations: await count(ESCALATION_WAITING_WHERE, 'alerts_escalations_waiting') };
     },
     async acknowledge(id, by, at) {
       await sql().run('UPDATE alerts SET acked_by = ?, acked_by_name = ?, acked_at = ? WHERE id = ? AND acked_at IS NULL', [by.id, by.displayName, at, id]);

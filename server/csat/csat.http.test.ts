@@ -189,7 +189,7 @@ describe('CSAT over email and the rating page', () => {
     const rated = await post(lowLink, { attitude: '2', speed: '1', resolution: '1', professionalism: '2' });
     expect(rated.status).toBe(200);
     const lead = (await server.store.getUser('lead_li'))!;
-    const alarms = (await server.store.alerts.list(lead)).filter((alarm) => alarm.kind === 'csat_low');
+    const alarms = (await server.store.alerts.list(lead)).alarms.filter((alarm) => alarm.kind === 'csat_low');
     expect(alarms).toHaveLength(1);
     expect(alarms[0]).toMatchObject({ ticketId: low, facts: { score: 1.5 } });
     expect((await server.store.getTicket(low))!.followUpAt).toBe(server.clock.now() + 24 * 60 * 60 * 1000);

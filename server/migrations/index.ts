@@ -31,6 +31,7 @@ import { migration026WrapUpStarts } from './026-wrap-up-starts.js';
 import { migration027ReplyUploadQuota } from './027-reply-upload-quota.js';
 import { migration029HistoryRetention } from './029-history-retention.js';
 import { migration030RetentionMore } from './030-retention-more.js';
+import { migration031AlarmPaging } from './031-alarm-paging.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -65,6 +66,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration027ReplyUploadQuota,
   migration029HistoryRetention,
   migration030RetentionMore,
+  migration031AlarmPaging,
 ];
 
 /** Versions already applied to this database, ascending. */

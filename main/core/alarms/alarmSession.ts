@@ -4,17 +4,28 @@
  * it), each `alarms:alarm` push is checked against its schema and merged by id, and the whole
  * list goes to the window as the `alarms` event. Acknowledging, deciding an escalation, the
  * thresholds and the escalation request itself are requests to the server (fail `offline`).
- * See docs/technical/alarms.md.
+ *
+ * What it holds is not only the newest page: every escalation request still waiting and every
+ * open alarm (fetched page by page on connect, up to a cap each), the newest closed ones, and
+ * the older pages the user asked for (`loadOlder`). Trimming drops closed alarms first. The open
+ * counts are the server's (the list's and the `alarms:counts` pushes), so the badge is right
+ * however much of the table is held. See docs/technical/alarms.md.
  */
 import {
   ALARM_LIST_LIMIT,
+  ALARM_PAGE_MAX,
+  alarmCountsSchema,
   alarmResultSchema,
   alarmSchema,
   alarmsListResultSchema,
+  isAlarmOpen,
   backlogThresholdsResultSchema,
   escalationRequestResultSchema,
   type Alarm,
   type AlarmAckRequest,
+  type AlarmCounts,
+  type AlarmsListRequest,
+  type AlarmsListResult,
   type BacklogThresholdSetRequest,
   type BacklogThresholds,
   type EscalationDecideRequest,
@@ -26,6 +37,21 @@ import { RpcError } from '../errors.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Escalation requests waiting for a lead held at most (newest first); each must stay decidable, so the cap is far above any real floor. */
+export const HELD_ESCALATIONS_MAX = 1000;
+/** Other open alarms held at most (newest first); past it the server's count still says how many there are. */
+export const HELD_OPEN_MAX = 1000;
+/** Closed (acknowledged, decided) alarms held at most, however many older pages were loaded. */
+export const HELD_CLOSED_MAX = 2000;
+
+/** Nobody signed in, or no list yet. */
+export function noAlarms(): RpcEvents['alarms'] {
+  return { alarms: [], thresholds: {}, loaded: false, counts: null, hasOlder: false, hasOlderOpen: false };
+}
+
+function isWaitingEscalation(alarm: Alarm): boolean {
+  return alarm.kind === 'escalation_request' && alarm.decision === null;
+}
 
 export interface AlarmSessionOptions {
   socket: WorkstationSocket;
@@ -39,6 +65,8 @@ export interface AlarmSession {
   decide(params: EscalationDecideRequest): Promise<Alarm>;
   setThreshold(params: BacklogThresholdSetRequest): Promise<BacklogThresholds>;
   escalate(params: EscalateRequest): Promise<Alarm>;
+  /** The next older page (of every alarm, or of the open ones only), merged into what is held. */
+  loadOlder(params: { open: boolean }): Promise<RpcEvents['alarms']>;
   stop(): void;
 }
 
@@ -46,12 +74,31 @@ export function startAlarmSession(options: AlarmSessionOptions): AlarmSession {
   const { socket } = options;
   const alarms = new Map<number, Alarm>();
   let thresholds: BacklogThresholds = {};
+  let counts: AlarmCounts | null = null;
   let loaded = false;
   let stopped = false;
+  /** The `before` of the next older page (the server's `next`): of every alarm, and of the open ones; null at the oldest. */
+  let olderAll: number | null = null;
+  let olderOpen: number | null = null;
+  /** Closed alarms kept: the newest page's worth, plus what older pages the user loaded brought. */
+  let closedBudget = ALARM_LIST_LIMIT;
+
+  /** Within the caps: waiting escalation requests, other open alarms and closed ones, each newest first (closed ones are the first to go). */
+  function trim(): void {
+    const byNewest = [...alarms.values()].sort((a, b) => b.id - a.id);
+    const kept = { escalations: 0, open: 0, closed: 0 };
+    for (const alarm of byNewest) {
+      const group = isWaitingEscalation(alarm) ? 'escalations' : isAlarmOpen(alarm) ? 'open' : 'closed';
+      const cap = group === 'escalations' ? HELD_ESCALATIONS_MAX : group === 'open' ? HELD_OPEN_MAX : closedBudget;
+      kept[group] += 1;
+      if (kept[group] > cap) alarms.delete(alarm.id);
+    }
+  }
 
   function snapshot(): RpcEvents['alarms'] {
-    const list = [...alarms.values()].sort((a, b) => b.id - a.id).slice(0, ALARM_LIST_LIMIT);
-    return { alarms: list, thresholds, loaded };
+    trim();
+    const list = [...alarms.values()].sort((a, b) => b.id - a.id);
+    return { alarms: list, thresholds, loaded, counts, hasOlder: olderAll !== null, hasOlderOpen: olderOpen !== null };
   }
 
   // One `alarms` event per burst: the server pushes one alarm per ticket crossing a threshold,
@@ -70,8 +117,6 @@ export function startAlarmSession(options: AlarmSessionOptions): AlarmSession {
 
   function merge(alarm: Alarm): void {
     alarms.set(alarm.id, alarm);
-    // Bounded: the oldest go once the list is longer than the server would send.
-    if (alarms.size > ALARM_LIST_LIMIT) alarms.delete(Math.min(...alarms.keys()));
   }
 
   function onAlarm(raw: unknown): void {
@@ -92,22 +137,70 @@ export function startAlarmSession(options: AlarmSessionOptions): AlarmSession {
     announce();
   }
 
+  function onCounts(raw: unknown): void {
+    const parsed = alarmCountsSchema.safeParse(raw);
+    if (stopped || !parsed.success) return;
+    counts = parsed.data;
+    announce();
+  }
+
+  function page(request: AlarmsListRequest): Promise<AlarmsListResult> {
+    return askServer(socket, 'alarms:list', request, alarmsListResultSchema, REQUEST_TIMEOUT_MS);
+  }
+
+  /** Pages of `request` after the first answer until `held` of them or the oldest; the last answer's `next`. */
+  async function pagesUpTo(request: AlarmsListRequest, into: Alarm[], held: number, next: number | null): Promise<number | null> {
+    let before = next;
+    let found = into.filter((alarm) => (request.kind ? isWaitingEscalation(alarm) : isAlarmOpen(alarm))).length;
+    while (before !== null && found < held && !stopped) {
+      const result = await page({ ...request, before, limit: ALARM_PAGE_MAX });
+      into.push(...result.alarms);
+      found += result.alarms.length;
+      before = result.next;
+    }
+    return before;
+  }
+
+  /**
+   * The newest page, then — when the server counts more open alarms than that page holds — the
+   * waiting escalation requests and the open alarms page by page (each up to its cap): a request
+   * older than the newest 200 stays in the lead's hands.
+   */
+  async function fetchAll(): Promise<void> {
+    const first = await page({ limit: ALARM_LIST_LIMIT });
+    const fetched = [...first.alarms];
+    const openHeld = first.alarms.filter(isAlarmOpen).length;
+    let nextOpen: number | null = null;
+    if (first.counts.escalations > first.alarms.filter(isWaitingEscalation).length) {
+      const escalations: Alarm[] = [];
+      await pagesUpTo({ open: true, kind: 'escalation_request' }, escalations, HELD_ESCALATIONS_MAX, first.alarms.length ? Number.MAX_SAFE_INTEGER : null);
+      fetched.push(...escalations);
+    }
+    if (first.counts.open > openHeld && first.next !== null) {
+      const open = first.alarms.filter(isAlarmOpen);
+      // The open ones after the newest page: the first page held the newest of them already.
+      nextOpen = await pagesUpTo({ open: true }, open, HELD_OPEN_MAX, first.next);
+      fetched.push(...open);
+    }
+    if (stopped) return;
+    alarms.clear();
+    for (const alarm of fetched) merge(alarm);
+    thresholds = first.thresholds;
+    counts = first.counts;
+    olderAll = first.next;
+    olderOpen = nextOpen;
+    closedBudget = ALARM_LIST_LIMIT;
+    loaded = true;
+    announce();
+  }
+
   function fetchList(): void {
-    askServer(socket, 'alarms:list', {}, alarmsListResultSchema, REQUEST_TIMEOUT_MS).then(
-      (result) => {
-        if (stopped) return;
-        alarms.clear();
-        for (const alarm of result.alarms) merge(alarm);
-        thresholds = result.thresholds;
-        loaded = true;
-        announce();
-      },
-      (error: unknown) => options.log?.(`alarms: the list could not be fetched (${error instanceof Error ? error.message : String(error)})`),
-    );
+    fetchAll().catch((error: unknown) => options.log?.(`alarms: the list could not be fetched (${error instanceof Error ? error.message : String(error)})`));
   }
 
   socket.on('alarms:alarm', onAlarm);
   socket.on('alarms:thresholds', onThresholds);
+  socket.on('alarms:counts', onCounts);
   socket.on('connect', fetchList);
   if (socket.connected) fetchList();
 
@@ -146,6 +239,21 @@ export function startAlarmSession(options: AlarmSessionOptions): AlarmSession {
         announce();
         return filed;
       }),
+    loadOlder: ({ open }) =>
+      request(async () => {
+        const before = open ? olderOpen : olderAll;
+        if (before === null) return snapshot();
+        const result = await page({ ...(open ? { open: true } : {}), before, limit: ALARM_LIST_LIMIT });
+        for (const alarm of result.alarms) merge(alarm);
+        // What the user asked for stays: the closed ones of the page widen what is kept.
+        closedBudget = Math.min(HELD_CLOSED_MAX, closedBudget + result.alarms.filter((alarm) => !isAlarmOpen(alarm)).length);
+        if (open) olderOpen = result.next;
+        else olderAll = result.next;
+        counts = result.counts;
+        const state = snapshot();
+        options.emit('alarms', state);
+        return state;
+      }),
     stop() {
       if (stopped) return;
       stopped = true;
@@ -153,6 +261,7 @@ export function startAlarmSession(options: AlarmSessionOptions): AlarmSession {
       announcing = null;
       socket.off('alarms:alarm', onAlarm);
       socket.off('alarms:thresholds', onThresholds);
+      socket.off('alarms:counts', onCounts);
       socket.off('connect', fetchList);
     },
   };

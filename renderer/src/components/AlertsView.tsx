@@ -16,12 +16,24 @@ import { errorText } from './errorText.js';
  */
 export function AlertsView() {
   const t = useT();
-  const { alarms, loaded, isLead, error, dismissError } = useAppStore(
-    useShallow((s) => ({ alarms: s.alarms, loaded: s.alarmsLoaded, isLead: isLeadRole(s.user?.role), error: s.alarmError, dismissError: s.dismissAlarmError })),
+  const { alarms, loaded, isLead, error, dismissError, counts, hasOlder, hasOlderOpen, loadingOlder, loadOlder } = useAppStore(
+    useShallow((s) => ({
+      alarms: s.alarms,
+      loaded: s.alarmsLoaded,
+      isLead: isLeadRole(s.user?.role),
+      error: s.alarmError,
+      dismissError: s.dismissAlarmError,
+      counts: s.alarmCounts,
+      hasOlder: s.alarmsHasOlder,
+      hasOlderOpen: s.alarmsHasOlderOpen,
+      loadingOlder: s.alarmsLoadingOlder,
+      loadOlder: s.loadOlderAlarms,
+    })),
   );
   const language = useAppStore((s) => s.language);
   const [openOnly, setOpenOnly] = useState(false);
   const shown = openOnly ? alarms.filter(isAlarmOpen) : alarms;
+  const more = openOnly ? hasOlderOpen : hasOlder;
   return (
     <main className="alerts-view reports-view" aria-labelledby="alerts-title">
       <div className="reports-toolbar">
@@ -30,6 +42,11 @@ export function AlertsView() {
           <input type="checkbox" checked={openOnly} onChange={(e) => setOpenOnly(e.target.checked)} />
           {t('alerts.open')}
         </label>
+        {counts ? (
+          <span className="muted small" role="status">
+            {t('alerts.openCount', { open: counts.open, escalations: counts.escalations })}
+          </span>
+        ) : null}
         <NotificationToggle />
       </div>
       {error ? (
@@ -61,6 +78,13 @@ export function AlertsView() {
           </tbody>
         </table>
       )}
+      {more ? (
+        <p>
+          <button type="button" disabled={loadingOlder} onClick={() => void loadOlder(openOnly)}>
+            {loadingOlder ? t('alerts.loadingOlder') : t('alerts.loadOlder')}
+          </button>
+        </p>
+      ) : null}
       {isLead ? <ThresholdEditor /> : null}
     </main>
   );
@@ -111,8 +135,8 @@ function AlarmStatus({ alarm, language }: { alarm: Alarm; language: 'en' | 'zh-C
   return <span>{t('alerts.ackedBy', { by: alarm.ackedByName ?? '', at: formatDateTime(language, alarm.ackedAt) })}</span>;
 }
 
-/** Approve, or refuse with a reason the agent will read. */
-function EscalationDecision({ alarm }: { alarm: Alarm }) {
+/** Approve, or refuse with a reason the agent will read (in the Alerts view, and on the ticket's Escalate control for leads). */
+export function EscalationDecision({ alarm }: { alarm: Alarm }) {
   const t = useT();
   const id = useId();
   const { decideEscalation, busy } = useAppStore(useShallow((s) => ({ decideEscalation: s.decideEscalation, busy: s.alarmsBusy.includes(alarm.id) })));

@@ -5,6 +5,7 @@ import { formatCountdown } from '../../../shared/sla.js';
 import { formatDateTime } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { isLeadRole } from '../store/routingSlice.js';
+import { EscalationDecision } from './AlertsView.js';
 import { escalationRequestOf } from '../store/alarmSlice.js';
 import { useNow } from './useNow.js';
 
@@ -64,12 +65,13 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [missing, setMissing] = useState(false);
-  const { escalating, escalate, request, queued } = useAppStore(
+  const { escalating, escalate, request, queued, isLead } = useAppStore(
     useShallow((s) => ({
       escalating: s.escalating,
       escalate: s.escalate,
       request: escalationRequestOf(s.alarms, ticket.id),
       queued: s.queuedEscalations.includes(ticket.id),
+      isLead: isLeadRole(s.user?.role),
     })),
   );
   if (ticket.routing.escalation || !isOpen(ticket)) return null;
@@ -82,8 +84,10 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
   }
   if (request && request.decision === null) {
     return (
-      <span className="escalate-control escalation-pending" role="status">
-        {t('escalate.requested')}
+      <span className="escalate-control escalation-pending">
+        <span role="status">{t('escalate.requested')}</span>
+        {/* A lead decides it here too, not only from the Alerts view (the same action). */}
+        {isLead ? <EscalationDecision alarm={request} /> : null}
       </span>
     );
   }

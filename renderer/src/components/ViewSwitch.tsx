@@ -14,7 +14,7 @@ const AGENT_VIEWS: WorkView[] = ['inbox', 'alerts'];
 export function ViewSwitch() {
   const t = useT();
   const { view, setView, isLead, openAlarms } = useAppStore(
-    useShallow((s) => ({ view: s.view, setView: s.setView, isLead: isLeadRole(s.user?.role), openAlarms: openAlarmCount(s.alarms) })),
+    useShallow((s) => ({ view: s.view, setView: s.setView, isLead: isLeadRole(s.user?.role), openAlarms: openAlarmCount(s.alarms, s.alarmCounts) })),
   );
   return (
     <nav className="view-switch" aria-label={t('view.switch')}>

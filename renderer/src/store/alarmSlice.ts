@@ -7,16 +7,23 @@
  * they are the server's (docs/technical/alarms.md).
  */
 import type { StateCreator } from 'zustand/vanilla';
-import { isAlarmOpen, type Alarm, type BacklogThresholds } from '../../../shared/alarms.js';
+import { isAlarmOpen, type Alarm, type AlarmCounts, type BacklogThresholds } from '../../../shared/alarms.js';
 import type { Channel } from '../../../shared/domain.js';
 import type { AlarmsState, WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
 
 export interface AlarmSlice {
-  /** Newest first, as the server keeps them. */
+  /** Newest first, as the core holds them (every waiting escalation request and open alarm, the newest closed ones, older pages loaded). */
   alarms: Alarm[];
   thresholds: BacklogThresholds;
+  /** The server's open counts (null before its list arrived): the badge, whatever the list holds. */
+  alarmCounts: AlarmCounts | null;
+  /** Whether an older page exists: of every alarm, of the open ones. */
+  alarmsHasOlder: boolean;
+  alarmsHasOlderOpen: boolean;
+  /** A "Load older" under way. */
+  alarmsLoadingOlder: boolean;
   /** False until this session's list arrived from the server. */
   alarmsLoaded: boolean;
   /** Why the last alarm action failed. */
@@ -27,6 +34,8 @@ export interface AlarmSlice {
   queuedEscalations: string[];
   applyAlarms: (state: AlarmsState) => void;
   loadAlarms: () => Promise<void>;
+  /** The next older page (of the open ones only when `open`), added to the list. */
+  loadOlderAlarms: (open: boolean) => Promise<boolean>;
   acknowledgeAlarm: (id: number) => Promise<boolean>;
   decideEscalation: (id: number, approve: boolean, reason?: string) => Promise<boolean>;
   setBacklogThreshold: (channel: Channel, threshold: number) => Promise<boolean>;
@@ -36,13 +45,41 @@ export interface AlarmSlice {
 }
 
 /** The alarm state with nobody signed in. */
-export function alarmsSignedOut(): Pick<AlarmSlice, 'alarms' | 'thresholds' | 'alarmsLoaded' | 'alarmError' | 'alarmsBusy' | 'queuedEscalations'> {
-  return { alarms: [], thresholds: {}, alarmsLoaded: false, alarmError: null, alarmsBusy: [], queuedEscalations: [] };
+export function alarmsSignedOut(): Pick<
+  AlarmSlice,
+  | 'alarms'
+  | 'thresholds'
+  | 'alarmCounts'
+  | 'alarmsHasOlder'
+  | 'alarmsHasOlderOpen'
+  | 'alarmsLoadingOlder'
+  | 'alarmsLoaded'
+  | 'alarmError'
+  | 'alarmsBusy'
+  | 'queuedEscalations'
+> {
+  return {
+    alarms: [],
+    thresholds: {},
+    alarmCounts: null,
+    alarmsHasOlder: false,
+    alarmsHasOlderOpen: false,
+    alarmsLoadingOlder: false,
+    alarmsLoaded: false,
+    alarmError: null,
+    alarmsBusy: [],
+    queuedEscalations: [],
+  };
 }
 
-/** How many alarms want someone's attention: the badge on the Alerts view. */
-export function openAlarmCount(alarms: readonly Alarm[]): number {
-  return alarms.filter(isAlarmOpen).length;
+/** How many alarms want someone's attention: the badge on the Alerts view. The server's count when it sent one (the list may hold only part of them). */
+export function openAlarmCount(alarms: readonly Alarm[], counts: AlarmCounts | null = null): number {
+  return counts ? counts.open : alarms.filter(isAlarmOpen).length;
+}
+
+/** The escalation request of a ticket still waiting for a lead (the ticket pane's approve / refuse). */
+export function waitingEscalationOf(alarms: readonly Alarm[], ticketId: string): Alarm | null {
+  return alarms.find((alarm) => alarm.kind === 'escalation_request' && alarm.ticketId === ticketId && alarm.decision === null) ?? null;
 }
 
 /** The newest escalation request of a ticket (the agent's view of where it stands). */
@@ -73,9 +110,31 @@ export function createAlarmSlice(api: WorkstationApi): StateCreator<AppState, []
       ...alarmsSignedOut(),
 
       applyAlarms(state) {
-        set({ alarms: state.alarms, thresholds: state.thresholds, alarmsLoaded: state.loaded });
+        set({
+          alarms: state.alarms,
+          thresholds: state.thresholds,
+          alarmsLoaded: state.loaded,
+          alarmCounts: state.counts,
+          alarmsHasOlder: state.hasOlder,
+          alarmsHasOlderOpen: state.hasOlderOpen,
+        });
         // A request filed or decided changes which tickets the escalated filter selects.
         if (get().filters.escalated) void get().loadInbox();
+      },
+
+      async loadOlderAlarms(open) {
+        if (get().alarmsLoadingOlder) return false;
+        set({ alarmError: null, alarmsLoadingOlder: true });
+        try {
+          const state = await api.invoke('alarms.loadOlder', { open });
+          if (get().user) get().applyAlarms(state);
+          return true;
+        } catch (error) {
+          set({ alarmError: toUiError(error) });
+          return false;
+        } finally {
+          set({ alarmsLoadingOlder: false });
+        }
       },
 
       async loadAlarms() {

@@ -76,4 +76,32 @@ describe('alarms in the store', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(shown).toHaveLength(1);
   });
+
+  it('loads older alarms on request ("Load older") until the oldest, and shows the server\'s open count on the badge', async () => {
+    const lead1 = (await server.store.getUser('lead1'))!;
+    // 300 acknowledged alarms and one open one behind them: more than the newest page.
+    await server.store.withTransaction(async () => {
+      for (let index = 0; index < 301; index += 1) {
+        const raised = await server.store.alerts.raise(
+          { kind: 'sla_breach', subject: `OLD${String(index)}`, crossing: '1', ticketId: null, channel: 'email', agentId: null, facts: {} },
+          Date.now(),
+        );
+        if (index > 0) await server.store.alerts.acknowledge(raised!.id, lead1, Date.now());
+      }
+    });
+    const total = (await server.store.alerts.list(lead1, { limit: 500 })).alarms.length;
+    const open = (await server.store.alerts.counts(lead1)).open;
+    // A second workstation of the lead, signed in now: it fetches the newest page and every open alarm.
+    const later = await signedInStore('lead1', null);
+    expect(later.getState().alarms.length).toBeLessThan(total);
+    expect(later.getState().alarmsHasOlder).toBe(true);
+    expect(later.getState().alarmCounts).toEqual({ open, escalations: 0 });
+    expect(openAlarmCount(later.getState().alarms, later.getState().alarmCounts)).toBe(open);
+    expect(later.getState().alarms.map((alarm) => alarm.subject)).toContain('OLD0');
+
+    while (later.getState().alarmsHasOlder) expect(await later.getState().loadOlderAlarms(false)).toBe(true);
+    const ids = later.getState().alarms.map((alarm) => alarm.id);
+    expect(ids).toHaveLength(total);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+  });
 });

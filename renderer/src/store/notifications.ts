@@ -400,15 +400,17 @@ export function createDesktopNotifications(options: DesktopNotificationsOptions)
         return;
       }
       const news = new Map<NotificationKind, Alarm[]>();
+      // Older than all that was held: a page the user loaded ("Load older"), or one the core trimmed and fetched again — not news.
+      const floor = seenAlarms.size > 0 ? Math.min(...seenAlarms) : 0;
       for (const alarm of state.alarms) {
-        if (seenAlarms.has(alarm.id)) continue;
+        if (seenAlarms.has(alarm.id) || alarm.id < floor) continue;
         // Their own escalation request is news to the agent only once decided; leads hear it when raised.
         if (alarm.agentId === state.user.id && alarm.kind === 'escalation_request') continue;
         if (!isAlarmOpen(alarm)) continue;
         const kind = alarmKindFor(state, alarm);
         news.set(kind, [...(news.get(kind) ?? []), alarm]);
       }
-      // Bounded by the list (the newest ALARM_LIST_LIMIT): an alarm that left it does not come back.
+      // Bounded by what the core holds (shared/rpc.ts AlarmsState): an alarm that left it and comes back is under the floor.
       seenAlarms = new Set(state.alarms.map((alarm) => alarm.id));
       for (const [kind, alarms] of news) {
         if (alarms.length > ALARM_BURST) {

@@ -26,6 +26,7 @@ import { postgresMigration017WrapUpStarts } from './017-wrap-up-starts.js';
 import { postgresMigration018ReplyUploadQuota } from './018-reply-upload-quota.js';
 import { postgresMigration020HistoryRetention } from './020-history-retention.js';
 import { postgresMigration021RetentionMore } from './021-retention-more.js';
+import { postgresMigration022AlarmPaging } from './022-alarm-paging.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -51,6 +52,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration018ReplyUploadQuota,
   postgresMigration020HistoryRetention,
   postgresMigration021RetentionMore,
+  postgresMigration022AlarmPaging,
 ];
 
 export { MIGRATION_LOCK_KEY };
