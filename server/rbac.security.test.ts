@@ -283,7 +283,7 @@ const ATTACKS: AttackRow[] = [
           return 'refused';
         }
       };
-      return { unclassified: register('lead:somethingNew'), classified: register('lead:agents'), agents: register('ticket:somethingNew') };
+      return Promise.resolve({ unclassified: register('lead:somethingNew'), classified: register('lead:agents'), agents: register('ticket:somethingNew') });
     },
     expect: { unclassified: 'refused', classified: 'registered', agents: 'registered' },
   },

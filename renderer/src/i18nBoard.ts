@@ -21,7 +21,8 @@ export const boardEn = {
   'board.waiting': 'Waiting for the server’s first board…',
   'board.backlog': 'Backlog',
   'board.firstResponseOverdue': 'First response overdue',
-  'board.firstResponseOverdueTitle': 'Today’s tickets first answered later than the channel’s target, or still unanswered past it (targets: Admin → Policies)',
+  'board.firstResponseOverdueTitle':
+    'Tickets created today first answered later than the channel’s target, or still unanswered past it (targets: Admin → Policies)',
   'board.backlogTitle': 'More than {threshold} contacts waiting',
   'board.overdueTitle': 'Tickets of today’s total are overdue',
   'board.queues': 'Queues by group',
@@ -82,7 +83,7 @@ export const boardZhCN: Record<keyof typeof boardEn, string> = {
   'board.waiting': '正在等待服务器的第一份看板…',
   'board.backlog': '积压',
   'board.firstResponseOverdue': '首次响应超时',
-  'board.firstResponseOverdueTitle': '今日工单中首次回复晚于本渠道目标、或超过目标仍未回复的数量（目标见 管理 → 规则）',
+  'board.firstResponseOverdueTitle': '今日新建工单中首次回复晚于本渠道目标、或超过目标仍未回复的数量（目标见 管理 → 规则）',
   'board.backlogTitle': '排队超过 {threshold} 个',
   'board.overdueTitle': '今日总量中有超时工单',
   'board.queues': '各队列排队情况',

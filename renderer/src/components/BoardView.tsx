@@ -114,7 +114,11 @@ export function BoardView() {
                         <td
                           className="num"
                           data-figure="csat"
-                          title={t('board.csatCellTitle', { satisfied: row.day.csatSatisfied, answered: row.day.csatAnswered })}
+                          title={
+                            row.day.csatAnswered > 0
+                              ? t('board.csatCellTitle', { satisfied: row.day.csatSatisfied, answered: row.day.csatAnswered })
+                              : undefined
+                          }
                         >
                           {formatBoardDayCell(row.day, 'csatPercent')}
                         </td>
