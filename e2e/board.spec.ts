@@ -53,12 +53,13 @@ test('a lead watches the board while an email arrives: pending goes up without a
   // No satisfaction survey exists yet: never a made-up number.
   await expect(page.locator('tr[data-channel="email"] td[data-figure="csat"]')).toHaveText('—');
   const pendingBefore = await figure(page, 'email', 'pending');
-  const volumeBefore = await figure(page, 'email', 'volume');
+  // Today's total = pending + in progress + completed today: the new email adds one.
+  const totalBefore = await figure(page, 'email', 'total');
   expect(pendingBefore).toBeGreaterThanOrEqual(0);
 
   await postDemoInbound(stack.server.url, { channel: 'email', customer: { name: '赵敏', email: 'zhaomin.board@example.cn' }, text: '请问发票什么时候开？' });
   await expect.poll(() => figure(page, 'email', 'pending'), { timeout: 15_000 }).toBe(pendingBefore + 1);
-  await expect.poll(() => figure(page, 'email', 'volume')).toBe(volumeBefore + 1);
+  await expect.poll(() => figure(page, 'email', 'total')).toBe(totalBefore + 1);
   await expectKeyNumbersAndChartsAboveTheFold(page, 'Trends');
   await page.screenshot({ path: test.info().outputPath('board-en.png') });
 

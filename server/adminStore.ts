@@ -66,6 +66,19 @@ export interface AdminStore {
   updateUser(actor: User, userId: string, skills: UserSkills, now: number): Promise<AdminWrite>;
   setActive(actor: User, userId: string, active: boolean, now: number): Promise<AdminWrite>;
   resetPassword(actor: User, userId: string, password: string, now: number): Promise<AdminWrite>;
+  /**
+   * Writes one audit row in the caller's transaction when one is open (else its own): for changes
+   * made outside this store that must be audited with their write (a lead's capacity or presence
+   * in routing, a backlog threshold in the alarms).
+   */
+  recordAudit(
+    actor: { id: string; name: string },
+    action: AdminAction,
+    target: { id: string | null; name: string } | null,
+    before: unknown,
+    after: unknown,
+    now: number,
+  ): Promise<void>;
   /** Audits a capacity change routing made (the capacity lives in agent_settings, written by routing). */
   auditCapacity(actor: User, userId: string, before: Capacity, after: Capacity, now: number): Promise<void>;
   /** Open tickets a user holds (assigned), for putting them back in the queue. */
@@ -182,12 +195,23 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
   }
 
   async function audit(actor: User, action: AdminAction, target: { id: string | null; name: string } | null, before: unknown, after: unknown, now: number) {
+    await auditAs({ id: actor.id, name: actor.displayName || actor.username }, action, target, before, after, now);
+  }
+
+  async function auditAs(
+    actor: { id: string; name: string },
+    action: AdminAction,
+    target: { id: string | null; name: string } | null,
+    before: unknown,
+    after: unknown,
+    now: number,
+  ) {
     await sql().run(
       'INSERT INTO admin_audit (at, actor_id, actor_name, action, target_id, target_name, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [
         now,
         actor.id,
-        actor.displayName || actor.username,
+        actor.name,
         action,
         target?.id ?? null,
         target?.name ?? null,
@@ -375,6 +399,10 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
         await audit(actor, 'password_reset', { id: userId, name: before.displayName }, null, { sessionsEnded: revokedTokenHashes.length }, now);
         return { result: { ok: true, user: before }, revokedTokenHashes };
       });
+    },
+
+    async recordAudit(actor, action, target, before, after, now) {
+      await transaction(() => auditAs(actor, action, target, before, after, now));
     },
 
     async auditCapacity(actor, userId, before, after, now) {

@@ -6,12 +6,15 @@
  */
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { defaultChannelSettings } from '../shared/admin.js';
 import type { CtiCall } from '../shared/cti.js';
 import type { TicketListResponse } from '../shared/httpApi.js';
 import { workstationHandshakeAuth, type Ack, type ClientToServerEvents, type Mutation, type PushResult, type ServerToClientEvents } from '../shared/sync.js';
+import { SUPERVISORY_EVENTS } from '../shared/supervision.js';
 import { ctiChannel } from './channels/cti/ctiChannel.js';
 import { signedWebhookHeaders } from './channels/signature.js';
+import { handle } from './sync.js';
 import { getJson, login, startTestServer, TEST_PASSWORD, type TestServer } from './testHarness.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -241,6 +244,48 @@ const ATTACKS: AttackRow[] = [
       vipTier: 0,
       audit: 0,
     },
+  },
+  {
+    // The table test of issue 11: every supervisors' event, from shared/supervision.ts (which the compiler holds to the
+    // event map: a new lead:/admin:/board: event does not build until classified there), and the report routes. The rows
+    // around this one also check that nothing was written or read; routing.security.test.ts checks lead:* on their effects.
+    attack: 'an agent uses any supervisors’ event (every lead:, admin:, board: event and the alarms’ lead actions) or the report routes',
+    run: async () => {
+      const socket = await socketOf('agent1', 'ws-agent1-supervisory');
+      const token = await tokenOf('agent1');
+      const events: Record<string, string> = {};
+      for (const event of Object.keys(SUPERVISORY_EVENTS)) {
+        const ack = await (socket.timeout(5000) as unknown as { emitWithAck(e: string, r: unknown): Promise<Ack<unknown>> }).emitWithAck(event, {});
+        events[event] = ack.ok ? 'answered' : ack.error.code;
+      }
+      const day = new Date(t.clock.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+      const routes: Record<string, number> = {};
+      for (const route of [`/api/v1/reports?period=day&date=${day}&by=channel`, '/api/v1/reports/charts']) {
+        routes[`GET ${route.split('?')[0]!}`] = (await getJson(`${t.url}${route}`, token)).status;
+      }
+      return { events, routes };
+    },
+    expect: {
+      events: Object.fromEntries(Object.keys(SUPERVISORY_EVENTS).map((event) => [event, 'forbidden'])),
+      routes: { 'GET /api/v1/reports': 403, 'GET /api/v1/reports/charts': 403 },
+    },
+  },
+  {
+    attack: 'a supervisors’ event added without being classified (it would be open to agents unless its handler checked)',
+    run: () => {
+      const socket = { on: () => undefined, data: {} } as unknown as Parameters<typeof handle>[0];
+      const deps = { now: () => 0, log: () => undefined };
+      const register = (event: string) => {
+        try {
+          handle(socket, deps, event, z.object({}), () => Promise.resolve(null));
+          return 'registered';
+        } catch {
+          return 'refused';
+        }
+      };
+      return Promise.resolve({ unclassified: register('lead:somethingNew'), classified: register('lead:agents'), agents: register('ticket:somethingNew') });
+    },
+    expect: { unclassified: 'refused', classified: 'registered', agents: 'registered' },
   },
   {
     attack: 'an agent reads the user directory, the policies, the channel registry or the admin audit',

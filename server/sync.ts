@@ -5,6 +5,7 @@
  * A request without an ack function is ignored; a malformed one is answered with
  * `invalid_request` and changes nothing; an exception is answered with `internal` and logged.
  */
+import { isUnclassifiedSupervisoryEvent, supervisoryClassOf } from '../shared/supervision.js';
 import type { z } from 'zod';
 import {
   MIN_SYNC_PROTOCOL_VERSION,
@@ -77,12 +78,21 @@ export function handle<Request, Result>(
   run: (request: Request) => Promise<Result>,
   options: { logRefusals?: boolean } = {},
 ): void {
+  // A supervisors' event nobody classified would be open to agents unless its handler remembered to check.
+  if (isUnclassifiedSupervisoryEvent(event)) throw new Error(`${event} is not classified in shared/supervision.ts SUPERVISORY_EVENTS`);
+  const supervisory = supervisoryClassOf(event) !== null;
   (socket.on as unknown as UntypedOn).call(socket, event, async (raw: unknown, ack: unknown) => {
     if (typeof ack !== 'function') return;
     const reply = ack as (response: Ack<Result>) => void;
     if (deps.now() >= socket.data.tokenExpiresAt) {
       reply({ ok: false, error: { code: 'unauthorized', message: 'The sign-in token has expired; sign in again.' } });
       socket.disconnect(true);
+      return;
+    }
+    // Before the request is even read: an agent learns nothing of a supervisors' event but that it is not theirs (the handler checks again, and admin-only ones check the admin role).
+    if (supervisory && socket.data.user.role === 'agent') {
+      if (options.logRefusals) deps.log(`${event} by ${socket.data.user.username} refused: not a lead or admin`);
+      reply({ ok: false, error: { code: 'forbidden', message: `${event} is for shift leads and administrators.` } });
       return;
     }
     const parsed = schema.safeParse(raw);

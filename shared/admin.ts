@@ -130,6 +130,10 @@ export const ADMIN_ACTIONS = [
   'channel_set',
   /** A customer's VIP tier. */
   'customer_vip_set',
+  /** A channel's backlog threshold (alarms:setThreshold; before and after name the channel). */
+  'backlog_threshold_set',
+  /** An agent's presence set by a lead (lead:setPresence): presence and away reason, before and after. */
+  'presence_set',
 ] as const;
 export const adminActionSchema = z.enum(ADMIN_ACTIONS);
 export type AdminAction = z.infer<typeof adminActionSchema>;
@@ -141,7 +145,7 @@ export const adminAuditEntrySchema = z.object({
   actorId: entityIdSchema,
   actorName: z.string().max(200),
   action: adminActionSchema,
-  /** The user changed; null for a policy, channel or customer change (a customer is named in targetName and in before/after). */
+  /** The user changed; null for a policy, channel, threshold or customer change (a customer is named in targetName, a channel in before/after). */
   targetId: entityIdSchema.nullable(),
   targetName: z.string().max(200).nullable(),
   before: z.unknown(),

@@ -536,6 +536,10 @@ export function emptyLoad(): Capacity {
 
 const connectionIdSchema = z.string().min(1).max(100);
 
+/** Who made a lead's change of an agent's presence or capacity: it is audited (admin_audit) in the change's transaction. */
+export const routingAuditActorSchema = z.object({ id: entityIdSchema, name: z.string().max(200) });
+export type RoutingAuditActor = z.infer<typeof routingAuditActorSchema>;
+
 export const routingCallSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('connect'), userId: entityIdSchema, connectionId: connectionIdSchema }),
   z.object({ op: z.literal('disconnect'), userId: entityIdSchema, connectionId: connectionIdSchema }),
@@ -546,8 +550,15 @@ export const routingCallSchema = z.discriminatedUnion('op', [
     cause: presenceCauseSchema,
     byName: z.string().max(100).nullable(),
     awayReason: awayReasonSchema.nullable().default(null),
+    auditBy: routingAuditActorSchema.nullable().default(null),
   }),
-  z.object({ op: z.literal('setCapacity'), userId: entityIdSchema, capacity: capacitySchema.partial(), phoneBlocksChat: z.boolean().optional() }),
+  z.object({
+    op: z.literal('setCapacity'),
+    userId: entityIdSchema,
+    capacity: capacitySchema.partial(),
+    phoneBlocksChat: z.boolean().optional(),
+    auditBy: routingAuditActorSchema.nullable().default(null),
+  }),
   z.object({ op: z.literal('respond'), agentId: entityIdSchema, ticketId: ticketIdSchema, accept: z.boolean() }),
   z.object({ op: z.literal('escalate'), actorId: entityIdSchema, ticketId: ticketIdSchema, reason: z.string().min(1).max(500) }),
   z.object({

@@ -293,7 +293,20 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
     thresholds: () => store.alerts.thresholds(),
     async setThreshold(lead, channel, threshold) {
       requireLead(lead, 'change backlog thresholds');
-      await store.alerts.setThreshold(channel, threshold, lead, now());
+      const at = now();
+      // Audited with the write, in its transaction: who changed which channel's threshold from what to what.
+      await store.withTransaction(async () => {
+        const before = (await store.alerts.thresholds())[channel];
+        await store.alerts.setThreshold(channel, threshold, lead, at);
+        await store.admin.recordAudit(
+          { id: lead.id, name: lead.displayName || lead.username },
+          'backlog_threshold_set',
+          null,
+          { channel, backlogThreshold: before },
+          { channel, backlogThreshold: threshold },
+          at,
+        );
+      });
       markDirty();
       return store.alerts.thresholds();
     },

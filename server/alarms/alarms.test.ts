@@ -480,6 +480,17 @@ for (const backend of TEST_BACKENDS) {
         ok: true,
         result: { thresholds: { phone: 50, chat: 30, social: 50, email: 50 } },
       });
+      // Audited with the write (who, which channel, before, after); the refused attempts left no entry.
+      const audited = (await server.store.admin.listAudit(undefined)).filter((entry) => entry.action === 'backlog_threshold_set');
+      expect(audited).toEqual([
+        expect.objectContaining({
+          actorId: 'lead1',
+          targetId: null,
+          before: { channel: 'chat', backlogThreshold: 50 },
+          after: { channel: 'chat', backlogThreshold: 30 },
+          at: server.clock.now(),
+        }),
+      ]);
     });
     if (backend === 'postgres') {
       it('two evaluators on one PostgreSQL database (a second node) raise each alarm in one row, pushed by one of them', async () => {

@@ -96,6 +96,16 @@ const TICKETS: TicketSpec[] = [
     assigneeId: 'agent2',
     completedAt: T + HOUR + 20 * MIN,
   },
+  // phone H: yesterday's call at 22:00, due 02:00, completed today at 09:00 → completed today (late), not one of today's created tickets.
+  {
+    id: 'GD20241107002',
+    channel: 'phone',
+    status: 'completed',
+    createdAt: MIDNIGHT - 2 * HOUR,
+    dueAt: MIDNIGHT + 2 * HOUR,
+    assigneeId: 'agent2',
+    completedAt: T,
+  },
   // email F: agent2 waits for the customer; due 15:00, open at 19:00 → in progress, overdue.
   { id: 'GD20241108005', channel: 'email', status: 'awaiting_customer', createdAt: T + 2 * HOUR, dueAt: T + 6 * HOUR, assigneeId: 'agent2' },
   // email G: replied after 30 min, closed after 5 h, due in 4 h → completed late: overdue.
@@ -160,19 +170,21 @@ async function seed(db: SqlDatabase): Promise<void> {
   await rebuildReportRollup(db);
 }
 
+/** The row's cells as the board shows them (BoardView.tsx): the created-today cohort's volume and first response, the rest the day's work. */
 function figures(row: BoardRow | undefined) {
   if (!row) throw new Error('no such row');
-  const { today } = row;
+  const { today, day } = row;
   return {
     pending: row.pending,
     inProgress: row.inProgress,
-    volume: today.volume,
-    completed: today.resolved,
+    createdToday: today.volume,
+    completed: day.completed,
+    total: day.total,
     avgFirstResponseMin: today.avgFirstResponseMs === null ? null : today.avgFirstResponseMs / MIN,
-    avgHandlingMin: today.avgHandlingMs === null ? null : today.avgHandlingMs / MIN,
-    overdue: today.overdue,
-    overdueRate: today.overdueRate,
-    csat: today.csatAverage,
+    avgHandlingMin: day.avgHandlingMs === null ? null : day.avgHandlingMs / MIN,
+    overdue: day.overdue,
+    overdueRate: day.overdueRate,
+    csatPercent: day.csatPercent,
   };
 }
 
@@ -219,54 +231,60 @@ for (const backend of TEST_BACKENDS) {
         expect(snapshot.queues.map((queue) => [queue.channel, queue.group, queue.waiting])).toEqual(
           snapshot.rows.filter((row) => row.pending > 0).map((row) => [row.channel, null, row.pending]),
         );
-        // chat: pending C and D, in progress B; today A, B, C: completed A; replies 2 and 10 min → 6; handling A 60; overdue B → 1 of 3.
+        // chat: pending C and D, in progress B, completed today A → today's total 4; created today A, B, C, replies 2 and
+        // 10 min → 6; handling A 60; overdue B (due 13:00) and D (yesterday's, due 03:00), both still open → 2 of 4.
         expect(figures(byChannel.get('chat'))).toEqual({
           pending: 2,
           inProgress: 1,
-          volume: 3,
+          createdToday: 3,
           completed: 1,
+          total: 4,
           avgFirstResponseMin: 6,
           avgHandlingMin: 60,
-          overdue: 1,
-          overdueRate: 1 / 3,
-          csat: null,
+          overdue: 2,
+          overdueRate: 2 / 4,
+          csatPercent: null,
         });
-        // phone: E only, no written reply → no first-response average; handled in 20 min, on time.
+        // phone: E (created today, no written reply → no first-response average, 20 min, on time) and H (created yesterday
+        // 22:00, completed today 09:00 after its 02:00 due time): completed today 2; handling (20 + 660) / 2 = 340; 1 of 2 overdue.
         expect(figures(byChannel.get('phone'))).toEqual({
           pending: 0,
           inProgress: 0,
-          volume: 1,
-          completed: 1,
+          createdToday: 1,
+          completed: 2,
+          total: 2,
           avgFirstResponseMin: null,
-          avgHandlingMin: 20,
-          overdue: 0,
-          overdueRate: 0,
-          csat: null,
+          avgHandlingMin: 340,
+          overdue: 1,
+          overdueRate: 1 / 2,
+          csatPercent: null,
         });
         // email: F in progress (awaiting the customer) and overdue, G closed late; G replied after 30 min, handled in 300 → 2 of 2 overdue.
         expect(figures(byChannel.get('email'))).toEqual({
           pending: 0,
           inProgress: 1,
-          volume: 2,
+          createdToday: 2,
           completed: 1,
+          total: 2,
           avgFirstResponseMin: 30,
           avgHandlingMin: 300,
           overdue: 2,
           overdueRate: 1,
-          csat: null,
+          csatPercent: null,
         });
-        // social: (10 × 30 + 2 × 300) / 12 = 75 min; 2 of 12 overdue → 16.67%.
+        // social: the templates' example, today's total 12: (10 × 30 + 2 × 300) / 12 = 75 min; 2 of 12 overdue → 16.67%.
         const social = figures(byChannel.get('social'));
         expect(social).toEqual({
           pending: 0,
           inProgress: 0,
-          volume: 12,
+          createdToday: 12,
           completed: 12,
+          total: 12,
           avgFirstResponseMin: null,
           avgHandlingMin: 75,
           overdue: 2,
           overdueRate: 2 / 12,
-          csat: null,
+          csatPercent: null,
         });
         expect(((social.overdueRate ?? 0) * 100).toFixed(2)).toBe('16.67');
       });
@@ -278,21 +296,25 @@ for (const backend of TEST_BACKENDS) {
         expect(snapshot.rows.map((row) => row.today)).toEqual(report.rows.map((row) => row.kpis));
       });
 
-      it('starts a new day at Beijing midnight: today’s figures empty, what is open still counted', async () => {
+      it('starts a new day at Beijing midnight: nothing created or completed yet, what is open still counted (and overdue)', async () => {
         const snapshot = await makeBoard(db, createReportRepository(db)).snapshot(MIDNIGHT + 24 * HOUR);
         expect(snapshot.day).toBe('2024-11-09');
         const chat = snapshot.rows.find((row) => row.channel === 'chat');
+        // B (due 13:00), C (due 22:00) and D (due 03:00) are open and past due at midnight: today's total 3, all overdue.
         expect(figures(chat)).toEqual({
           pending: 2,
           inProgress: 1,
-          volume: 0,
+          createdToday: 0,
           completed: 0,
+          total: 3,
           avgFirstResponseMin: null,
           avgHandlingMin: null,
-          overdue: 0,
-          overdueRate: null,
-          csat: null,
+          overdue: 3,
+          overdueRate: 1,
+          csatPercent: null,
         });
+        // Yesterday's completions are yesterday's: phone has nothing on its hands.
+        expect(figures(snapshot.rows.find((row) => row.channel === 'phone'))).toMatchObject({ completed: 0, total: 0, overdueRate: null });
       });
 
       it('counts first-response misses per channel against the policies’ targets, as worked out by hand', async () => {
@@ -321,7 +343,7 @@ for (const backend of TEST_BACKENDS) {
         const snapshot = await board.snapshot(AT);
         const alerts = Object.fromEntries(snapshot.rows.map((row) => [row.channel, boardRowAlerts(row, snapshot.backlogThreshold)]));
         expect(alerts).toEqual({
-          phone: { overdue: false, backlog: false },
+          phone: { overdue: true, backlog: false },
           chat: { overdue: true, backlog: true },
           social: { overdue: true, backlog: false },
           email: { overdue: true, backlog: false },

@@ -1,17 +1,23 @@
 /**
  * The channel board's figures from the server database, through the SQL seam (SQLite and
- * PostgreSQL alike). Read-only. Today's KPIs are the day report by channel
- * (server/reports/reportRepository.ts, shared/kpi.ts): the board adds only what a report
- * does not know, the tickets open on each channel right now (two index seeks, no table scan),
- * and each queue (channel × group) as the agents' queue summary counts it.
+ * PostgreSQL alike). Read-only. The KPIs of the tickets created today are the day report by
+ * channel (server/reports/reportRepository.ts, shared/kpi.ts); the board adds what a report
+ * does not know: the tickets open on each channel right now and those past due among them (two
+ * index seeks, no table scan), the day's work whatever day the tickets were created (completed
+ * today, CSAT answers received today: shared/board.ts BoardDayTotals), and each queue
+ * (channel × group) as the agents' queue summary counts it.
  */
 import { DEFAULT_POLICIES, firstResponseTargetMs, type Policies } from '../../shared/admin.js';
 import { CHANNELS, type Channel } from '../../shared/domain.js';
 import {
+  CSAT_SATISFIED_MIN_POINTS,
   DEFAULT_BACKLOG_THRESHOLD,
+  EMPTY_BOARD_DAY_TOTALS,
   MAX_BOARD_AGENTS,
+  boardDayOf,
   isBoardChannel,
   type BoardAgent,
+  type BoardDayTotals,
   type BoardSnapshot,
   type LiveChannelCounts,
 } from '../../shared/board.js';
@@ -38,7 +44,8 @@ export const OPEN_STATUSES_SQL = "('unassigned', 'in_progress', 'awaiting_custom
  * Pending = open and held by nobody (the queue view's "waiting", server/queueViewStore.ts):
  * one seek of the `tickets_assignee (assignee_id, status)` index at NULL.
  */
-const PENDING_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM tickets t WHERE t.assignee_id IS NULL AND t.status IN ${OPEN_STATUSES_SQL} GROUP BY t.channel`;
+const PENDING_SQL = `SELECT t.channel AS channel, COUNT(*) AS n, SUM(CASE WHEN t.due_at < ? THEN 1 ELSE 0 END) AS overdue
+  FROM tickets t WHERE t.assignee_id IS NULL AND t.status IN ${OPEN_STATUSES_SQL} GROUP BY t.channel`;
 
 /**
  * In progress = open and held by an agent. `assignee_id` references `users`, so walking the
@@ -46,7 +53,22 @@ const PENDING_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM tickets t W
  * without scanning the table (CROSS JOIN keeps that order on SQLite; 20,000 open tickets in a
  * table of 230,000: 8 ms instead of 200 — bench/board.ts).
  */
-const IN_PROGRESS_SQL = `SELECT t.channel AS channel, COUNT(*) AS n FROM users u CROSS JOIN tickets t WHERE t.assignee_id = u.id AND t.status IN ${OPEN_STATUSES_SQL} GROUP BY t.channel`;
+const IN_PROGRESS_SQL = `SELECT t.channel AS channel, COUNT(*) AS n, SUM(CASE WHEN t.due_at < ? THEN 1 ELSE 0 END) AS overdue
+  FROM users u CROSS JOIN tickets t WHERE t.assignee_id = u.id AND t.status IN ${OPEN_STATUSES_SQL} GROUP BY t.channel`;
+
+/**
+ * The tickets finished in the day, whatever day they were created (a reopen clears the
+ * completion time, shared/ticketRules.ts, so an open ticket never has one in the range).
+ * Completed ones seek the partial `tickets_completed_at` index; closed ones are few.
+ */
+const COMPLETED_IN_DAY_SQL = `SELECT t.channel AS channel, COUNT(*) AS n, SUM(t.completed_at - t.created_at) AS handling,
+       SUM(CASE WHEN t.completed_at > t.due_at THEN 1 ELSE 0 END) AS late
+  FROM tickets t WHERE t.status IN ('completed', 'closed') AND t.completed_at >= ? AND t.completed_at < ? GROUP BY t.channel`;
+
+/** The satisfaction answers received in the day, by the channel of their ticket, and the satisfied among them. */
+const CSAT_ANSWERED_IN_DAY_SQL = `SELECT t.channel AS channel, COUNT(*) AS n,
+       SUM(CASE WHEN s.attitude + s.speed + s.resolution + s.professionalism >= ${String(CSAT_SATISFIED_MIN_POINTS)} THEN 1 ELSE 0 END) AS satisfied
+  FROM csat_surveys s JOIN tickets t ON t.id = s.ticket_id WHERE s.answered_at >= ? AND s.answered_at < ? GROUP BY t.channel`;
 
 /**
  * Each agent's oldest open ticket: per agent, one seek of `tickets_assignee (assignee_id,
@@ -80,6 +102,8 @@ export interface BoardParts {
   live: Map<Channel, LiveChannelCounts>;
   /** The day report's rows by channel. */
   today: readonly KpiRow[];
+  /** Each channel's work of the day (every channel). */
+  dayTotals: Map<Channel, BoardDayTotals>;
   queues: readonly QueueSummaryEntry[];
   firstResponse: Map<Channel, number>;
   agents: BoardAgent[];
@@ -117,6 +141,7 @@ export async function assembleBoardSnapshot(sql: SqlExecutor, parts: BoardParts)
         pending,
         inProgress,
         today,
+        day: boardDayOf(parts.dayTotals.get(channel) ?? EMPTY_BOARD_DAY_TOTALS),
         backlogThreshold: thresholdOf.get(channel) ?? parts.backlogThreshold,
         firstResponseOverdue: parts.firstResponse.get(channel) ?? 0,
       };
@@ -133,6 +158,58 @@ export function createBoardRepository(
   backlogThreshold = DEFAULT_BACKLOG_THRESHOLD,
   policies: () => Promise<Policies> = () => Promise.resolve({ ...DEFAULT_POLICIES }),
 ): BoardRepository {
+  /** Open tickets per channel now, and per channel how many of them are past due at `at`. */
+  async function openCounts(at: number): Promise<{ live: Map<Channel, LiveChannelCounts>; overdue: Map<Channel, number> }> {
+    const live = new Map<Channel, LiveChannelCounts>(CHANNELS.map((channel) => [channel, { pending: 0, inProgress: 0 }]));
+    const overdue = new Map<Channel, number>(CHANNELS.map((channel) => [channel, 0]));
+    type OpenRow = { channel: string; n: number | string; overdue: number | string | null };
+    const [pending, inProgress] = await Promise.all([sql.all<OpenRow>(PENDING_SQL, [at]), sql.all<OpenRow>(IN_PROGRESS_SQL, [at])]);
+    // A channel no schema allows (a hand-edited row) is not shown rather than guessed into another.
+    for (const [rows, field] of [
+      [pending, 'pending'],
+      [inProgress, 'inProgress'],
+    ] as const) {
+      for (const row of rows) {
+        if (!isBoardChannel(row.channel)) continue;
+        live.get(row.channel)![field] = Number(row.n);
+        overdue.set(row.channel, overdue.get(row.channel)! + Number(row.overdue ?? 0));
+      }
+    }
+    return { live, overdue };
+  }
+
+  /** Each channel's work of the day containing `at` (shared/board.ts BoardDayTotals). */
+  async function dayTotals(at: number): Promise<{ live: Map<Channel, LiveChannelCounts>; dayTotals: Map<Channel, BoardDayTotals> }> {
+    const { start, end } = periodRange('day', localDateOf(at));
+    type CompletedRow = { channel: string; n: number | string; handling: number | string | null; late: number | string | null };
+    type AnsweredRow = { channel: string; n: number | string; satisfied: number | string | null };
+    const [open, completed, answered] = await Promise.all([
+      openCounts(at),
+      sql.all<CompletedRow>(COMPLETED_IN_DAY_SQL, [start, end]),
+      sql.all<AnsweredRow>(CSAT_ANSWERED_IN_DAY_SQL, [start, end]),
+    ]);
+    const totals = new Map<Channel, BoardDayTotals>(
+      CHANNELS.map((channel) => {
+        const { pending, inProgress } = open.live.get(channel)!;
+        return [channel, { ...EMPTY_BOARD_DAY_TOTALS, open: pending + inProgress, openOverdue: open.overdue.get(channel)! }];
+      }),
+    );
+    for (const row of completed) {
+      if (!isBoardChannel(row.channel)) continue;
+      const channel = totals.get(row.channel)!;
+      channel.completed = Number(row.n);
+      channel.handlingTotalMs = Number(row.handling ?? 0);
+      channel.completedLate = Number(row.late ?? 0);
+    }
+    for (const row of answered) {
+      if (!isBoardChannel(row.channel)) continue;
+      const channel = totals.get(row.channel)!;
+      channel.csatAnswered = Number(row.n);
+      channel.csatSatisfied = Number(row.satisfied ?? 0);
+    }
+    return { live: open.live, dayTotals: totals };
+  }
+
   const repository: BoardRepository = {
     async oldestOpenByAgent() {
       const rows = await sql.all<{ agent_id: string; ticket_id: string; created_at: number | string }>(OLDEST_OPEN_SQL);
@@ -148,32 +225,18 @@ export function createBoardRepository(
       return counts;
     },
     async liveCounts() {
-      const counts = new Map<Channel, LiveChannelCounts>(CHANNELS.map((channel) => [channel, { pending: 0, inProgress: 0 }]));
-      const [pending, inProgress] = await Promise.all([
-        sql.all<{ channel: string; n: number | string }>(PENDING_SQL),
-        sql.all<{ channel: string; n: number | string }>(IN_PROGRESS_SQL),
-      ]);
-      // A channel no schema allows (a hand-edited row) is not shown rather than guessed into another.
-      for (const row of pending) {
-        const channel = counts.get(row.channel as Channel);
-        if (isBoardChannel(row.channel) && channel) channel.pending = Number(row.n);
-      }
-      for (const row of inProgress) {
-        const channel = counts.get(row.channel as Channel);
-        if (isBoardChannel(row.channel) && channel) channel.inProgress = Number(row.n);
-      }
-      return counts;
+      return (await openCounts(0)).live;
     },
     async snapshot(at) {
       const day = localDateOf(at);
-      const [live, report, queues, firstResponse, agents] = await Promise.all([
-        repository.liveCounts(),
+      const [{ live, dayTotals: totals }, report, queues, firstResponse, agents] = await Promise.all([
+        dayTotals(at),
         reports.report({ period: 'day', date: day, by: 'channel' }, at),
         readQueueSummary(sql, at),
         repository.firstResponseOverdue(at),
         repository.oldestOpenByAgent(),
       ]);
-      return assembleBoardSnapshot(sql, { at, day, backlogThreshold, live, today: report.rows, queues, firstResponse, agents });
+      return assembleBoardSnapshot(sql, { at, day, backlogThreshold, live, today: report.rows, dayTotals: totals, queues, firstResponse, agents });
     },
   };
   return repository;

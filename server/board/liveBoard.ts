@@ -2,8 +2,8 @@
  * The channel board kept live in memory on each node (issue 11), so a snapshot no longer
  * recounts the open tickets and re-adds today's in the database every interval.
  *
- * Each node holds the few facts the board needs of every ticket that is open now or was created
- * on the board's day (a few tens of thousands of small rows at the largest centre), loaded from
+ * Each node holds the few facts the board needs of every ticket that is open now, or was created,
+ * completed or rated on the board's day (a few tens of thousands of small rows at the largest centre), loaded from
  * the database on the first snapshot (so after a restart, and on every node of a cluster) and
  * again when the day changes. Every committed change names its ticket (server/store.ts
  * `appendTicketChange`: ticket, message, note, survey answer and delivery alike), and the commit
@@ -12,7 +12,7 @@
  * change heard twice, or heard while loading, harmless.
  *
  * Every figure is kept as tickets change: counts and totals per channel, and for what changes
- * with time and not with writes (overdue, at risk, first-response misses, which also depend on
+ * with time and not with writes (overdue of the day report's tickets and of every open ticket, at risk, first-response misses, which also depend on
  * targets leads may change) sorted lists of the times involved, counted at the snapshot's `at`
  * by binary search. A snapshot thus costs the re-read of what changed, a few binary searches per
  * channel and queue, and one pass over the agents, whatever the number of open tickets. What
@@ -31,10 +31,13 @@
 import { DEFAULT_POLICIES, firstResponseTargetMs, type Policies } from '../../shared/admin.js';
 import { CHANNELS, type Channel } from '../../shared/domain.js';
 import {
+  CSAT_SATISFIED_MIN_POINTS,
   DEFAULT_BACKLOG_THRESHOLD,
+  EMPTY_BOARD_DAY_TOTALS,
   MAX_BOARD_AGENTS,
   isBoardChannel,
   type BoardAgent,
+  type BoardDayTotals,
   type BoardSnapshot,
   type LiveChannelCounts,
 } from '../../shared/board.js';
@@ -73,6 +76,8 @@ interface BoardTicket {
   inboundAfterFirstResponse: number;
   csatSent: boolean;
   csatPoints: number | null;
+  /** When the customer answered the survey; null when not (yet). */
+  csatAnsweredAt: number | null;
 }
 
 interface BoardTicketRow {
@@ -89,6 +94,7 @@ interface BoardTicketRow {
   inbound_after_first_response: number | string;
   csat_sent: number | string;
   csat_points: number | string | null;
+  csat_answered_at: number | string | null;
 }
 
 const OPEN_STATUSES = new Set(['unassigned', 'in_progress', 'awaiting_customer']);
@@ -120,7 +126,8 @@ function boardTicketsSql(dialect: SqlDialect, from: string, where: string): stri
              WHERE m.ticket_id = t.id AND m.direction = 'inbound'
                AND t.first_response_at IS NOT NULL AND m.created_at > t.first_response_at) AS inbound_after_first_response,
            ${CSAT_SENT_SQL} AS csat_sent,
-           CASE WHEN s.answered_at IS NOT NULL THEN s.attitude + s.speed + s.resolution + s.professionalism END AS csat_points
+           CASE WHEN s.answered_at IS NOT NULL THEN s.attitude + s.speed + s.resolution + s.professionalism END AS csat_points,
+           s.answered_at AS csat_answered_at
       FROM ${from}
       LEFT JOIN csat_surveys s ON s.ticket_id = t.id
      WHERE ${where}`;
@@ -145,6 +152,7 @@ function boardTicketOf(row: BoardTicketRow): BoardTicket {
     inboundAfterFirstResponse: Number(row.inbound_after_first_response),
     csatSent: Number(row.csat_sent) === 1,
     csatPoints: nullableNumber(row.csat_points),
+    csatAnsweredAt: nullableNumber(row.csat_answered_at),
   };
 }
 
@@ -230,6 +238,10 @@ interface ChannelFigures {
   firstResponseDelays: SortedNumbers;
   /** Creation times of the day's open tickets nobody has answered: a miss once `at` − created exceeds the target. */
   unansweredOpenCreated: SortedNumbers;
+  /** The day's work whatever the tickets' creation day (shared/board.ts), but the open ones past due (that changes with time: `dueOfOpen`). */
+  day: Omit<BoardDayTotals, 'openOverdue'>;
+  /** Due times of every open ticket: past due at `at` are those due before it. */
+  dueOfOpen: SortedNumbers;
 }
 
 /** One queue (channel × group): the tickets open and held by nobody. */
@@ -249,6 +261,8 @@ function createChannelFigures(): ChannelFigures {
     dueOfUncompleted: createSortedNumbers(),
     firstResponseDelays: createSortedNumbers(),
     unansweredOpenCreated: createSortedNumbers(),
+    day: { ...EMPTY_BOARD_DAY_TOTALS },
+    dueOfOpen: createSortedNumbers(),
   };
 }
 
@@ -339,6 +353,24 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     return ticket.createdAt >= day.start && ticket.createdAt < day.end;
   }
 
+  function isInDay(time: number | null, day: { start: number; end: number }): time is number {
+    return time !== null && time >= day.start && time < day.end;
+  }
+
+  /** Finished on the day (a reopen clears the completion time, so an open ticket never is). */
+  function isCompletedInDay(ticket: BoardTicket, day: { start: number; end: number }): boolean {
+    return !ticket.open && isInDay(ticket.completedAt, day);
+  }
+
+  function isRatedInDay(ticket: BoardTicket, day: { start: number; end: number }): boolean {
+    return ticket.csatPoints !== null && isInDay(ticket.csatAnsweredAt, day);
+  }
+
+  /** Whether any figure of the board's day counts the ticket. */
+  function isKept(ticket: BoardTicket, day: { start: number; end: number }): boolean {
+    return ticket.open || isOfDay(ticket, day) || isCompletedInDay(ticket, day) || isRatedInDay(ticket, day);
+  }
+
   function queueKey(ticket: BoardTicket): string {
     return ticket.group === null ? `${ticket.channel}\u0000` : `${ticket.channel}\u0000=${ticket.group}`;
   }
@@ -351,6 +383,17 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     if (ticket.open && figures) {
       if (ticket.assigneeId === null) figures.pending += sign;
       else figures.inProgress += sign;
+      figures.day.open += sign;
+      add(figures.dueOfOpen, ticket.dueAt);
+    }
+    if (figures && isCompletedInDay(ticket, day)) {
+      figures.day.completed += sign;
+      figures.day.handlingTotalMs += sign * (ticket.completedAt! - ticket.createdAt);
+      if (ticket.completedAt! > ticket.dueAt) figures.day.completedLate += sign;
+    }
+    if (figures && isRatedInDay(ticket, day)) {
+      figures.day.csatAnswered += sign;
+      if (ticket.csatPoints! >= CSAT_SATISFIED_MIN_POINTS) figures.day.csatSatisfied += sign;
     }
     if (today && figures) {
       countTotals(figures.totals, ticket, sign);
@@ -389,7 +432,7 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
       count(before, day, -1);
       tickets.delete(id);
     }
-    if (ticket && (ticket.open || isOfDay(ticket, day))) {
+    if (ticket && isKept(ticket, day)) {
       count(ticket, day, 1);
       tickets.set(id, ticket);
     }
@@ -402,8 +445,17 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     overflowed = false;
     loading = true;
     const dialect = sql.dialect;
-    const [today, pending, heldRows] = await Promise.all([
+    const [today, completed, rated, pending, heldRows] = await Promise.all([
       sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'tickets t', 't.created_at >= ? AND t.created_at < ?'), [start, end]),
+      // Finished or rated today though created before: completed today and CSAT % count them (boardRepository.ts reads them alike).
+      sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'tickets t', "t.status IN ('completed', 'closed') AND t.completed_at >= ? AND t.completed_at < ?"), [
+        start,
+        end,
+      ]),
+      sql.all<BoardTicketRow>(
+        boardTicketsSql(dialect, 'csat_surveys r CROSS JOIN tickets t', 't.id = r.ticket_id AND r.answered_at >= ? AND r.answered_at < ?'),
+        [start, end],
+      ),
       // The open tickets by the recount's two index seeks (boardRepository.ts): nobody's, then each user's.
       sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'tickets t', `t.assignee_id IS NULL AND t.status IN ${OPEN_STATUSES_SQL}`)),
       sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'users u CROSS JOIN tickets t', `t.assignee_id = u.id AND t.status IN ${OPEN_STATUSES_SQL}`)),
@@ -414,8 +466,8 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     held = new Map();
     unknownToday = new Map();
     const current = { start, end };
-    // An open ticket of the day comes twice; counted once (a count taken back would sort the lists mid-load).
-    const rows = new Map([...today, ...pending, ...heldRows].map((row) => [row.id, row]));
+    // A ticket can come more than once (open and of the day, …); counted once (a count taken back would sort the lists mid-load).
+    const rows = new Map([...today, ...completed, ...rated, ...pending, ...heldRows].map((row) => [row.id, row]));
     for (const row of rows.values()) replace(row.id, boardTicketOf(row), current);
     loaded = { day, start, end, at: clock() };
     loads += 1;
@@ -537,6 +589,16 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     );
   }
 
+  /** Each channel's work of the day at `at`: the kept counts plus the open tickets already past due. */
+  function dayTotalsNow(at: number): Map<Channel, BoardDayTotals> {
+    return new Map(
+      CHANNELS.map((channel) => {
+        const figures = channels.get(channel)!;
+        return [channel, { ...figures.day, openOverdue: figures.dueOfOpen.countBelow(at) }];
+      }),
+    );
+  }
+
   /** The day report's rows by channel at `at`: the kept totals plus the tickets not completed and already past due. */
   function todayNow(at: number): KpiRow[] {
     const [unknown] = unknownToday.keys();
@@ -581,6 +643,7 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
       const parts = await counted(at, () => ({
         live: liveCountsNow(),
         today: todayNow(at),
+        dayTotals: dayTotalsNow(at),
         queues: queuesNow(at),
         firstResponse: firstResponseOverdueNow(at, targetOf),
         agents: oldestOpenNow(agents),

@@ -238,9 +238,9 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
         return null;
       }
       case 'setPresence':
-        return current.setPresence(call.userId, call.presence, call.cause, call.byName, call.awayReason);
+        return current.setPresence(call.userId, call.presence, call.cause, call.byName, call.awayReason, call.auditBy);
       case 'setCapacity':
-        return current.setCapacity(call.userId, call.capacity, call.phoneBlocksChat);
+        return current.setCapacity(call.userId, call.capacity, call.phoneBlocksChat, call.auditBy);
       case 'respond':
         return current.respond(call.agentId, call.ticketId, call.accept);
       case 'escalate':
@@ -513,9 +513,10 @@ export async function startClusterRouting(options: ClusterRoutingOptions): Promi
     },
     agents: () => service?.agents() ?? agentsHeardList,
     rosterEpoch: () => (service ? service.epoch : heardEpoch),
-    setPresence: (userId, presence, cause, byName, awayReason) => run({ op: 'setPresence', userId, presence, cause, byName, awayReason: awayReason ?? null }),
-    setCapacity: (userId, capacity, phoneBlocksChat) =>
-      run({ op: 'setCapacity', userId, capacity, ...(phoneBlocksChat !== undefined ? { phoneBlocksChat } : {}) }),
+    setPresence: (userId, presence, cause, byName, awayReason, auditBy) =>
+      run({ op: 'setPresence', userId, presence, cause, byName, awayReason: awayReason ?? null, auditBy: auditBy ?? null }),
+    setCapacity: (userId, capacity, phoneBlocksChat, auditBy) =>
+      run({ op: 'setCapacity', userId, capacity, ...(phoneBlocksChat !== undefined ? { phoneBlocksChat } : {}), auditBy: auditBy ?? null }),
     respond: (agentId, ticketId, accept) => run({ op: 'respond', agentId, ticketId, accept }),
     escalate: (actor, ticketId, reason) => run({ op: 'escalate', actorId: actor.id, ticketId, reason }),
     reassign: (lead, ticketIds, to) => run({ op: 'reassign', leadId: lead.id, ticketIds: [...ticketIds], to }),

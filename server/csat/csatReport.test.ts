@@ -94,6 +94,8 @@ for (const backend of TEST_BACKENDS) {
 
       const board = await createBoardRepository(store.sql, reports).snapshot(asOf);
       expect(board.rows.find((row) => row.channel === 'email')!.today.csatAverage).toBeCloseTo(10 / 3, 12);
+      // The board's CSAT %: answers received today with an overall score of 4 or more (20 points; 14 and 6 are not) → 1 of 3.
+      expect(board.rows.find((row) => row.channel === 'email')!.day).toMatchObject({ csatAnswered: 3, csatSatisfied: 1, csatPercent: 1 / 3 });
     });
   });
 }

@@ -5,7 +5,17 @@
  * asynchronous, so the caller never knows which it is.
  */
 import type { Ticket, User } from '../../shared/domain.js';
-import type { AgentStatus, AwayReason, Capacity, Presence, PresenceCause, PresenceChanged, ReassignOutcome, RoutingOffer } from '../../shared/routing.js';
+import type {
+  AgentStatus,
+  AwayReason,
+  Capacity,
+  Presence,
+  PresenceCause,
+  PresenceChanged,
+  ReassignOutcome,
+  RoutingAuditActor,
+  RoutingOffer,
+} from '../../shared/routing.js';
 import type { RoutingService } from './service.js';
 
 export type OfferResponse = Awaited<ReturnType<RoutingService['respond']>>;
@@ -18,8 +28,16 @@ export interface RoutingPort {
   agents(): AgentStatus[];
   /** The routing leader's epoch whose roster `agents()` is (shared/routing.ts `agentsPushVerdict`); null when none is known. */
   rosterEpoch(): number | null;
-  setPresence(userId: string, presence: Presence, cause: PresenceCause, byName: string | null, awayReason?: AwayReason | null): Promise<AgentStatus>;
-  setCapacity(userId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined): Promise<AgentStatus>;
+  /** `auditBy`: a lead's change, audited (who, before, after) in the change's transaction. */
+  setPresence(
+    userId: string,
+    presence: Presence,
+    cause: PresenceCause,
+    byName: string | null,
+    awayReason?: AwayReason | null,
+    auditBy?: RoutingAuditActor | null,
+  ): Promise<AgentStatus>;
+  setCapacity(userId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined, auditBy?: RoutingAuditActor | null): Promise<AgentStatus>;
   respond(agentId: string, ticketId: string, accept: boolean): Promise<OfferResponse>;
   escalate(actor: User, ticketId: string, reason: string): Promise<Ticket>;
   reassign(lead: User, ticketIds: readonly string[], to: string | null): Promise<ReassignOutcome[]>;
@@ -48,8 +66,8 @@ export function localRoutingPort(service: RoutingService): RoutingPort {
     disconnect: (user, connectionId) => service.disconnect(user, connectionId),
     agents: () => service.agents(),
     rosterEpoch: () => service.epoch,
-    setPresence: (userId, presence, cause, byName, awayReason) => service.setPresence(userId, presence, cause, byName, awayReason),
-    setCapacity: (userId, capacity, phoneBlocksChat) => service.setCapacity(userId, capacity, phoneBlocksChat),
+    setPresence: (userId, presence, cause, byName, awayReason, auditBy) => service.setPresence(userId, presence, cause, byName, awayReason, auditBy),
+    setCapacity: (userId, capacity, phoneBlocksChat, auditBy) => service.setCapacity(userId, capacity, phoneBlocksChat, auditBy),
     respond: (agentId, ticketId, accept) => service.respond(agentId, ticketId, accept),
     escalate: (actor, ticketId, reason) => service.escalate(actor, ticketId, reason),
     reassign: (lead, ticketIds, to) => service.reassign(lead, ticketIds, to),

@@ -226,7 +226,18 @@ for (const backend of TEST_BACKENDS) {
         expect(offline.results.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['agent_offline', 'agent_offline', 'agent_offline']);
 
         await connectAs('agent5');
+        const { capacity: capacityBefore, phoneBlocksChat } = t.server.routing.agents().find((a) => a.userId === 'agent5')!;
         result(await ask(lead, 'lead:setCapacity', { userId: 'agent5', capacity: { email: 2 } }, agentStatusResultSchema));
+        // Audited with the write: who, and the capacity before and after (the refused reassignments above wrote nothing there).
+        expect(await t.store.admin.listAudit('agent5')).toEqual([
+          expect.objectContaining({
+            action: 'capacity_set',
+            actorId: 'lead1',
+            targetId: 'agent5',
+            before: { capacity: capacityBefore, phoneBlocksChat },
+            after: { capacity: { ...capacityBefore, email: 2 }, phoneBlocksChat },
+          }),
+        ]);
         const moved = result(await ask(lead, 'lead:reassign', { ticketIds: ids, to: 'agent5' }, leadReassignResultSchema));
         expect(moved.results.map((r) => (r.ok ? r.ticket.assigneeId : r.code))).toEqual(['agent5', 'agent5', 'at_capacity']);
         expect((await t.store.getTicket(ids[0]!))!.assignmentReason).toEqual({ code: 'assigned_by_lead', byName: '李主管' });
@@ -338,6 +349,26 @@ for (const backend of TEST_BACKENDS) {
         // The lead moves them to training: still Away since the meal began, now for training, and by whom.
         result(await ask(lead, 'lead:setPresence', { userId: 'agent1', presence: 'away', awayReason: 'training' }, agentStatusResultSchema));
         await vi.waitFor(() => expect(a1.presence.at(-1)).toMatchObject({ awayReason: 'training', cause: 'lead', byName: '李主管', at: since }));
+        // The lead's change is an administrative one, audited (who, before, after); the agent's own was not.
+        expect(
+          (await t.store.admin.listAudit('agent1')).map(({ action, actorId, actorName, targetId, before, after }) => ({
+            action,
+            actorId,
+            actorName,
+            targetId,
+            before,
+            after,
+          })),
+        ).toEqual([
+          {
+            action: 'presence_set',
+            actorId: 'lead1',
+            actorName: '李主管',
+            targetId: 'agent1',
+            before: { presence: 'away', awayReason: 'meal' },
+            after: { presence: 'away', awayReason: 'training' },
+          },
+        ]);
         const board = result(await ask(lead, 'lead:agents', {}, agentsResultSchema)).agents.find((a) => a.userId === 'agent1');
         expect(board).toMatchObject({ presence: 'away', awayReason: 'training', presenceSince: since });
         // A reason belongs to Away only; a reason nobody defined is refused too. Neither changes anything.

@@ -30,6 +30,7 @@ import {
   type RoutingOffer,
   type RoutingSkip,
   type ReassignOutcome,
+  type RoutingAuditActor,
 } from '../../shared/routing.js';
 import type { RoutingDecision, TicketRouter } from '../routing.js';
 import { SyncRefusal } from '../sync.js';
@@ -144,8 +145,16 @@ export interface RoutingService extends TicketRouter {
   presenceOf(userId: string): PresenceChanged | null;
   /** Offers waiting for this agent, with their bundles. */
   openOffers(agentId: string): Promise<RoutingOffer[]>;
-  setPresence(userId: string, presence: Presence, cause: PresenceCause, byName: string | null, awayReason?: AwayReason | null): Promise<AgentStatus>;
-  setCapacity(userId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined): Promise<AgentStatus>;
+  /** `auditBy`: a lead's change, audited (who, before, after) in the change's transaction. */
+  setPresence(
+    userId: string,
+    presence: Presence,
+    cause: PresenceCause,
+    byName: string | null,
+    awayReason?: AwayReason | null,
+    auditBy?: RoutingAuditActor | null,
+  ): Promise<AgentStatus>;
+  setCapacity(userId: string, capacity: Partial<Capacity>, phoneBlocksChat: boolean | undefined, auditBy?: RoutingAuditActor | null): Promise<AgentStatus>;
   respond(
     agentId: string,
     ticketId: string,
@@ -431,6 +440,34 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       scheduleWake();
     });
     return result;
+  }
+
+  /**
+   * An agent's presence or capacity changed and their settings written in one transaction, with
+   * the audit row of a lead's change (who, before, after) in it too: the before is read in the
+   * routing turn, so it is what this change replaced.
+   */
+  async function changeAgentSettings(
+    userId: string,
+    operate: () => RoutingEffect[],
+    audit: { by: RoutingAuditActor; action: 'presence_set' | 'capacity_set'; fields: (status: AgentStatus) => Record<string, unknown> } | null,
+  ): Promise<void> {
+    await ensureUser(userId);
+    statusOrThrow(userId);
+    await track(
+      store.withTransaction(async (tx) => {
+        const seen: { before: AgentStatus | null } = { before: null };
+        await decide(tx, () => {
+          seen.before = statusOrThrow(userId);
+          return effectsOnly(operate());
+        });
+        await persistSettings(userId);
+        if (audit && seen.before) {
+          const after = statusOrThrow(userId);
+          await store.admin.recordAudit(audit.by, audit.action, { id: userId, name: after.displayName }, audit.fields(seen.before), audit.fields(after), now());
+        }
+      }),
+    );
   }
 
   function effectsOnly(effects: RoutingEffect[]): { effects: RoutingEffect[]; result: undefined } {
@@ -801,19 +838,21 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       return offers.sort((a, b) => a.expiresAt - b.expiresAt);
     },
 
-    async setPresence(userId, presence, cause, byName, awayReason = null) {
-      await ensureUser(userId);
-      statusOrThrow(userId);
-      await track(decide(null, () => effectsOnly(engine.setPresence(userId, presence, cause, byName, now(), awayReason))));
-      await persistSettings(userId);
+    async setPresence(userId, presence, cause, byName, awayReason = null, auditBy = null) {
+      await changeAgentSettings(
+        userId,
+        () => engine.setPresence(userId, presence, cause, byName, now(), awayReason),
+        auditBy && { by: auditBy, action: 'presence_set', fields: (status) => ({ presence: status.presence, awayReason: status.awayReason }) },
+      );
       return statusOrThrow(userId);
     },
 
-    async setCapacity(userId, capacity, phoneBlocksChat) {
-      await ensureUser(userId);
-      statusOrThrow(userId);
-      await track(decide(null, () => effectsOnly(engine.setCapacity(userId, capacity, phoneBlocksChat, now()))));
-      await persistSettings(userId);
+    async setCapacity(userId, capacity, phoneBlocksChat, auditBy = null) {
+      await changeAgentSettings(
+        userId,
+        () => engine.setCapacity(userId, capacity, phoneBlocksChat, now()),
+        auditBy && { by: auditBy, action: 'capacity_set', fields: (status) => ({ capacity: { ...status.capacity }, phoneBlocksChat: status.phoneBlocksChat }) },
+      );
       return statusOrThrow(userId);
     },
 

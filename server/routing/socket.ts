@@ -13,6 +13,7 @@ import {
   presenceSetRequestSchema,
   routingAuditRequestSchema,
   transferTargetsRequestSchema,
+  type RoutingAuditActor,
 } from '../../shared/routing.js';
 import type { User } from '../../shared/domain.js';
 import type { SyncServer } from '../liveHub.js';
@@ -28,6 +29,11 @@ const LEADS_ROOM = 'leads';
 /** The socket.io room of one user's sockets (every device they are signed in on). */
 export function userRoom(userId: string): string {
   return `user:${userId}`;
+}
+
+/** The lead as the admin audit names them (their presence and capacity changes of agents are audited). */
+function leadAuditActor(user: User): RoutingAuditActor {
+  return { id: user.id, name: user.displayName || user.username };
 }
 
 function isLead(user: User): boolean {
@@ -125,14 +131,16 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
       deps,
       'lead:setPresence',
       leadSetPresenceRequestSchema,
-      leadOnly(async (request) => ({ agent: await port.setPresence(request.userId, request.presence, 'lead', user.displayName, request.awayReason ?? null) })),
+      leadOnly(async (request) => ({
+        agent: await port.setPresence(request.userId, request.presence, 'lead', user.displayName, request.awayReason ?? null, leadAuditActor(user)),
+      })),
     );
     handle(
       socket,
       deps,
       'lead:setCapacity',
       leadSetCapacityRequestSchema,
-      leadOnly(async (request) => ({ agent: await port.setCapacity(request.userId, request.capacity, request.phoneBlocksChat) })),
+      leadOnly(async (request) => ({ agent: await port.setCapacity(request.userId, request.capacity, request.phoneBlocksChat, leadAuditActor(user)) })),
     );
   });
 }

@@ -6,7 +6,7 @@
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startPushServer } from '../../../server/testing/pushServer.js';
-import type { BoardSnapshot } from '../../../shared/board.js';
+import { EMPTY_BOARD_DAY_TOTALS, boardDayOf, type BoardSnapshot } from '../../../shared/board.js';
 import { EMPTY_TOTALS, kpisFromTotals } from '../../../shared/kpi.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
 import { startBoardSession } from './boardSession.js';
@@ -27,6 +27,7 @@ function board(at: number, chatPending: number): BoardSnapshot {
       pending: channel === 'chat' ? chatPending : 0,
       inProgress: 0,
       today: kpisFromTotals(EMPTY_TOTALS),
+      day: boardDayOf(EMPTY_BOARD_DAY_TOTALS),
       firstResponseOverdue: 0,
     })),
     queues: chatPending > 0 ? [{ channel: 'chat', group: null, waiting: chatPending, oldestSince: at, breaching: 0 }] : [],

@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { boardRowAlerts, type BoardSnapshot } from '../../../shared/board.js';
+import { boardRowAlerts, formatBoardDayCell, type BoardSnapshot } from '../../../shared/board.js';
 import { formatCountdown } from '../../../shared/sla.js';
 import { REPORT_WORDS, formatReportCell, type ReportLanguage } from '../../../shared/reports.js';
 import { formatDateTime } from '../i18n.js';
@@ -46,7 +46,7 @@ export function BoardView() {
                     <th scope="col" className="num">
                       {t('board.completedToday')}
                     </th>
-                    <th scope="col" className="num">
+                    <th scope="col" className="num" title={t('board.todayTotalTitle')}>
                       {t('board.todayTotal')}
                     </th>
                     <th scope="col" className="num">
@@ -64,7 +64,7 @@ export function BoardView() {
                     <th scope="col" className="num">
                       {words.column.overdueRate}
                     </th>
-                    <th scope="col" className="num">
+                    <th scope="col" className="num" title={t('board.csatTitle')}>
                       {t('board.csatToday')}
                     </th>
                   </tr>
@@ -87,10 +87,10 @@ export function BoardView() {
                           {row.inProgress}
                         </td>
                         <td className="num" data-figure="completed">
-                          {row.today.resolved}
+                          {row.day.completed}
                         </td>
-                        <td className="num" data-figure="volume">
-                          {row.today.volume}
+                        <td className="num" data-figure="total">
+                          {row.day.total}
                         </td>
                         <td className="num" data-figure="firstResponse">
                           {formatReportCell(row.today, 'avgFirstResponseMinutes')}
@@ -99,20 +99,28 @@ export function BoardView() {
                           {row.firstResponseOverdue}
                         </td>
                         <td className="num" data-figure="handling">
-                          {formatReportCell(row.today, 'avgHandlingMinutes')}
+                          {formatBoardDayCell(row.day, 'avgHandlingMinutes')}
                         </td>
                         <td className="num" data-figure="overdue">
-                          {row.today.overdue}
+                          {row.day.overdue}
                         </td>
                         <td
                           className={`num${alerts.overdue ? ' board-alert' : ''}`}
                           data-figure="overdueRate"
                           title={alerts.overdue ? t('board.overdueTitle') : undefined}
                         >
-                          {formatReportCell(row.today, 'overdueRate')}
+                          {formatBoardDayCell(row.day, 'overdueRate')}
                         </td>
-                        <td className="num" data-figure="csat">
-                          {formatReportCell(row.today, 'csatAverage')}
+                        <td
+                          className="num"
+                          data-figure="csat"
+                          title={
+                            row.day.csatAnswered > 0
+                              ? t('board.csatCellTitle', { satisfied: row.day.csatSatisfied, answered: row.day.csatAnswered })
+                              : undefined
+                          }
+                        >
+                          {formatBoardDayCell(row.day, 'csatPercent')}
                         </td>
                       </tr>
                     );

@@ -254,7 +254,7 @@ export function VipTierForm() {
   );
 }
 
-/** What changed, said briefly: the fields whose values differ between before and after (a channel's hours, a VIP tier). */
+/** What changed, said briefly: the fields whose values differ between before and after (a channel's hours, a VIP tier, a threshold, a presence, a capacity). */
 function changedFields(entry: AdminAuditEntry): string {
   const before = (entry.before ?? {}) as Record<string, unknown>;
   const after = (entry.after ?? {}) as Record<string, unknown>;
@@ -266,7 +266,16 @@ function changedFields(entry: AdminAuditEntry): string {
   return keys.map((key) => `${key}: ${show(before[key])} → ${show(after[key])}`).join('; ');
 }
 
-/** Every administrative change, newest first, with who, when, what and (for channels and VIP tiers) before → after. */
+/** The changes whose before → after is shown (the others are users' and policies' documents, too long for a line). */
+const DETAILED_ACTIONS: ReadonlySet<AdminAuditEntry['action']> = new Set([
+  'channel_set',
+  'customer_vip_set',
+  'backlog_threshold_set',
+  'presence_set',
+  'capacity_set',
+]);
+
+/** Every administrative change, newest first, with who, when, what and (for channels, VIP tiers, backlog thresholds, presence and capacity) before → after. */
 export function AdminChangeLog({ entries }: { entries: AdminAuditEntry[] }) {
   const t = useT();
   const language = useAppStore((s) => s.language);
@@ -280,7 +289,7 @@ export function AdminChangeLog({ entries }: { entries: AdminAuditEntry[] }) {
           {entries.slice(0, 50).map((entry) => {
             const subject = (entry.after as { channel?: Channel } | null)?.channel;
             const target = subject ? t(`channel.${subject}`) : (entry.targetName ?? '');
-            const detail = entry.action === 'channel_set' || entry.action === 'customer_vip_set' ? changedFields(entry) : '';
+            const detail = DETAILED_ACTIONS.has(entry.action) ? changedFields(entry) : '';
             return (
               <li key={entry.id}>
                 {t('admin.auditLine', { at: formatDateTime(language, entry.at), actor: entry.actorName, action: t(`admin.action.${entry.action}`) })}

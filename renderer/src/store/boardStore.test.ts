@@ -66,7 +66,13 @@ describe('channel board in the store', () => {
     );
     // Routing hands the email to the one online email agent at once: in progress, not pending; one of today's tickets.
     await vi.waitFor(
-      () => expect(lead.getState().board?.rows.find((row) => row.channel === 'email')).toMatchObject({ pending: 0, inProgress: 1, today: { volume: 1 } }),
+      () =>
+        expect(lead.getState().board?.rows.find((row) => row.channel === 'email')).toMatchObject({
+          pending: 0,
+          inProgress: 1,
+          today: { volume: 1 },
+          day: { total: 1 },
+        }),
       WAIT,
     );
 
