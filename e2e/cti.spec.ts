@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import { demoToken, postDemoInbound } from './demoApi.js';
+import { workstationHandshakeAuth } from '../shared/sync.js';
 import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 const CTI_SECRET = 'demo-cti-secret';
@@ -54,7 +55,7 @@ test.beforeAll(async () => {
  */
 async function setPhoneWrapUp(seconds: number): Promise<void> {
   const token = await demoToken(server.url, 'admin1');
-  const socket = io(server.url, { auth: { token, clientId: randomUUID() }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = io(server.url, { auth: workstationHandshakeAuth(token, randomUUID()), transports: ['websocket'], reconnection: false, forceNew: true });
   try {
     const read = (await socket.timeout(10_000).emitWithAck('admin:policies', {})) as {
       ok: boolean;
