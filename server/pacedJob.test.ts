@@ -58,6 +58,24 @@ describe('a paced job', () => {
     await finish();
   });
 
+  it('gives a caller asking for a fresh run one that starts after the run in flight', async () => {
+    const { job, calls, finish } = jobWith();
+    const inFlight = job.runNow();
+    const fresh = job.runFresh();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls()).toBe(1);
+    await finish();
+    expect(await inFlight).toBe(1);
+    expect(calls()).toBe(2);
+    await finish();
+    expect(await fresh).toBe(2);
+    // With nothing in flight it is a run now.
+    const alone = job.runFresh();
+    await vi.advanceTimersByTimeAsync(0);
+    await finish();
+    expect(await alone).toBe(3);
+  });
+
   it('runs again for what was marked while it ran, and when a result asks for more', async () => {
     let more = true;
     const { job, calls, finish } = jobWith({ after: () => more });

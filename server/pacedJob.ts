@@ -25,6 +25,8 @@ export interface PacedJob<T> {
   markDirty(): void;
   /** A run now, or the one already running. */
   runNow(): Promise<T>;
+  /** A run that starts after this call: the one in flight may have read before what the caller just changed, so it is waited out first. */
+  runFresh(): Promise<T>;
   /** Marked dirty since the last run started. */
   isDirty(): boolean;
   isRunning(): boolean;
@@ -48,13 +50,13 @@ export function createPacedJob<T>(options: PacedJobOptions<T>): PacedJob<T> {
     lastRunAt = Date.now();
     dirty = false;
     runs += 1;
-    const run = options.run().then((result) => {
-      if (options.after?.(result) === true) dirtyWhileRunning = true;
-      return result;
-    });
-    running = run;
-    void run
-      .catch(() => undefined)
+    // Cleared before the run's callers resume, so one that asks again (runFresh) starts a new run.
+    const run = options
+      .run()
+      .then((result) => {
+        if (options.after?.(result) === true) dirtyWhileRunning = true;
+        return result;
+      })
       .finally(() => {
         running = null;
         if (dirtyWhileRunning) {
@@ -62,7 +64,13 @@ export function createPacedJob<T>(options: PacedJobOptions<T>): PacedJob<T> {
           markDirty();
         }
       });
+    running = run;
     return run;
+  }
+
+  async function runFresh(): Promise<T> {
+    if (running) await running.catch(() => undefined);
+    return runNow();
   }
 
   function markDirty(): void {
@@ -88,6 +96,7 @@ export function createPacedJob<T>(options: PacedJobOptions<T>): PacedJob<T> {
   return {
     markDirty,
     runNow,
+    runFresh,
     isDirty: () => dirty,
     isRunning: () => running !== null,
     runs: () => runs,

@@ -47,7 +47,7 @@ export interface AlarmService {
    * by the next pass (a reopened ticket, a due time moved earlier, a type changed to complaint).
    */
   noteChangedTickets(tickets: ReadonlyArray<Pick<Ticket, 'id' | 'status' | 'createdAt' | 'dueAt'>>): void;
-  /** One pass now (shared with one already running); the alarms THIS node raised. */
+  /** One pass that starts now (after the one already running, which may have read before the caller's change); the alarms THIS node raised. */
   evaluate(): Promise<Alarm[]>;
   /** How many passes ran. */
   passes(): number;
@@ -279,7 +279,7 @@ export function createAlarmService(options: AlarmServiceOptions): AlarmService {
           };
       }
     },
-    evaluate: async () => (await job.runNow()).raised,
+    evaluate: async () => (await job.runFresh()).raised,
     passes: () => job.runs(),
     list: (viewer, page) => store.alerts.list(viewer, page),
     counts: (viewer) => store.alerts.counts(viewer),
