@@ -16,9 +16,9 @@ import {
 } from './ticketRules.js';
 
 const AT = Date.UTC(2024, 10, 8, 2, 0, 0);
-const wang: RuleActor = { id: 'agent1', role: 'agent', channels: ['chat', 'email'], displayName: '王芳' };
-const zhang: RuleActor = { id: 'agent2', role: 'agent', channels: ['chat'], displayName: '张强' };
-const lead: RuleActor = { id: 'lead1', role: 'lead', channels: [], displayName: '李主管' };
+const wang: RuleActor = { id: 'agent1', role: 'agent', channels: ['chat', 'email'], displayName: '王芳', tier: 1 };
+const zhang: RuleActor = { id: 'agent2', role: 'agent', channels: ['chat'], displayName: '张强', tier: 1 };
+const lead: RuleActor = { id: 'lead1', role: 'lead', channels: [], displayName: '李主管', tier: 1 };
 const facts: MutationFacts = { wasAssignedToActor: true, reach: null };
 
 function ticket(overrides: Partial<Ticket> = {}): Ticket {
