@@ -1,8 +1,10 @@
 /**
- * Who may take a queued ticket, over real sockets on both backends (issue 12). An agent of
- * tier 1 escalates a ticket; once a lead approves, it waits for tier 2 and neither they (by
- * status or by reply, online or decided by their workstation's own cache) nor another tier-1
- * agent can take it, while a tier-2 agent can.
+ * Who may take a queued ticket, and who may classify one, over real sockets on both backends
+ * (issue 12). An agent of tier 1 escalates a ticket; once a lead approves, it waits for tier 2
+ * and neither they (by status or by reply, online or decided by their workstation's own cache)
+ * nor another tier-1 agent can take it, while a tier-2 agent can. An agent who sees a queued
+ * ticket sets its type without taking it and routing gives it to the group the type names; an
+ * agent of another channel is refused, and the result still needs whoever takes the ticket.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -184,6 +186,34 @@ for (const backend of TEST_BACKENDS) {
         assignmentReason: { code: 'taken_from_queue', byName: '赵磊' },
       });
       expect((await t.store.routing.listAudit(ticketId)).at(-1)).toMatchObject({ assigneeId: 'agent5' });
+    });
+
+    it('an agent who sees a queued ticket sets its type without taking it and routing gives it to the group the type names', async () => {
+      // agent1 serves technical, agent2 after-sales: an orders mail waits for neither.
+      const wang = await connectAs('agent1');
+      await connectAs('agent2');
+      const liu = await connectAs('agent3');
+      const ticketId = await inbound({ channel: 'email', customer: { name: '张伟', email: 'zhangwei@example.cn' }, text: '订单地址需要修改' });
+      expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: null, type: 'consult', routing: { group: 'orders' } });
+
+      // Another channel's agent does not see it; the result is for whoever takes it.
+      expect(await push(liu, { kind: 'setFields', ticketId, type: 'after_sales' })).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
+      expect(await push(wang, { kind: 'setFields', ticketId, result: '已改地址' })).toMatchObject({
+        ok: false,
+        code: 'forbidden',
+        refusal: { code: 'not_owner', action: 'setResult', assigneeName: null },
+      });
+      expect((await t.store.getTicket(ticketId))!.result).toBeNull();
+
+      expect(await push(wang, { kind: 'setFields', ticketId, type: 'after_sales', subCategory: '退货', tags: ['地址'] })).toMatchObject({ ok: true });
+      // agent1 did not take it; its new group's agent got it.
+      expect(await t.store.getTicket(ticketId)).toMatchObject({
+        type: 'after_sales',
+        subCategory: '退货',
+        tags: ['地址'],
+        routing: { group: 'after_sales' },
+        assigneeId: 'agent2',
+      });
     });
   });
 }

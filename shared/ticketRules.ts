@@ -56,7 +56,7 @@ export const REPLY_ALTERNATIVES = ['add_note', 'call_back', 'add_email'] as cons
 export type ReplyAlternative = (typeof REPLY_ALTERNATIVES)[number];
 
 /** Status changes that end the work, and so need the ticket's owner (or a lead). */
-export const OWNER_ACTIONS = ['complete', 'close', 'setPriority', 'setFollowUp', 'setFields', 'transfer'] as const;
+export const OWNER_ACTIONS = ['complete', 'close', 'setPriority', 'setFollowUp', 'setFields', 'setResult', 'transfer'] as const;
 export type OwnerAction = (typeof OWNER_ACTIONS)[number];
 
 /**
@@ -266,6 +266,16 @@ function tierRefusalFor(user: Pick<User, 'id' | 'tier'>, ticket: Pick<Ticket, 'r
 export function takeRefusalFor(actor: Pick<RuleActor, 'id' | 'role' | 'tier'>, ticket: Pick<Ticket, 'assigneeId' | 'routing'>): TakeRefusalReason | null {
   if (actor.role !== 'agent' || ticket.assigneeId !== null) return null;
   return tierRefusalFor(actor, ticket);
+}
+
+/**
+ * Whether the actor may set the type, sub-category and tags of this ticket: its holder and leads,
+ * and any agent who sees it while it waits in the queue (a better type re-routes it before anyone
+ * takes it). The result stays the holder's (or a lead's): it says how the work ended.
+ */
+export function mayClassifyTicket(actor: Pick<RuleActor, 'id' | 'role' | 'channels'>, ticket: Pick<Ticket, 'assigneeId' | 'channel' | 'status'>): boolean {
+  if (isOwnerOrLead(actor, ticket)) return true;
+  return ticket.assigneeId === null && isOpenStatus(ticket.status) && canUserSeeTicket(actor, ticket);
 }
 
 /** Tags as stored: trimmed, blank ones dropped, each once (first spelling kept), at most MAX_TAGS. */
@@ -530,7 +540,11 @@ function decideSetFields(
   actor: RuleActor,
   touched: (next: Ticket) => Ticket,
 ): MutationDecision {
-  if (!isOwnerOrLead(actor, ticket)) return refuse({ code: 'not_owner', ticketId: ticket.id, action: 'setFields', assigneeName: ticket.assigneeName });
+  if (!mayClassifyTicket(actor, ticket)) return refuse({ code: 'not_owner', ticketId: ticket.id, action: 'setFields', assigneeName: ticket.assigneeName });
+  // An agent classifying a queued ticket does not take it, and so does not say how it ended.
+  if (mutation.result !== undefined && !isOwnerOrLead(actor, ticket)) {
+    return refuse({ code: 'not_owner', ticketId: ticket.id, action: 'setResult', assigneeName: ticket.assigneeName });
+  }
   const next: Ticket = {
     ...ticket,
     type: mutation.type ?? ticket.type,
@@ -651,6 +665,7 @@ const ACTION_TEXT: Record<OwnerAction, string> = {
   setPriority: 'change the priority of',
   setFollowUp: 'set a follow-up on',
   setFields: 'change the type, tags or result of',
+  setResult: 'record the result of',
   transfer: 'transfer',
 };
 
