@@ -13,7 +13,13 @@ import { decideCreateTicket, decideMutation, describeRefusal, rejectionCodeOf } 
 import { RESOLUTION_SLA_MS } from './sla.js';
 
 const AT = Date.UTC(2024, 10, 8, 2, 0, 0);
-const agent: Pick<User, 'id' | 'role' | 'channels' | 'displayName'> = { id: 'agent1', role: 'agent', channels: ['chat'], displayName: '王芳' };
+const agent: Pick<User, 'id' | 'role' | 'channels' | 'displayName' | 'tier'> = {
+  id: 'agent1',
+  role: 'agent',
+  channels: ['chat'],
+  displayName: '王芳',
+  tier: 1,
+};
 const ids = provisionalIdsOf(AT, '123456789012');
 
 function creation(overrides: Partial<CreateTicketMutation> = {}): CreateTicketMutation {

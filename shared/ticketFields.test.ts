@@ -6,6 +6,7 @@ import type { Mutation } from './sync.js';
 import {
   decideMutation,
   describeRefusal,
+  mayClassifyTicket,
   normaliseTags,
   staticTransferFacts,
   ticketRefusalSchema,
@@ -16,9 +17,9 @@ import {
 } from './ticketRules.js';
 
 const AT = Date.UTC(2024, 10, 8, 2, 0, 0);
-const wang: RuleActor = { id: 'agent1', role: 'agent', channels: ['chat', 'email'], displayName: '王芳' };
-const zhang: RuleActor = { id: 'agent2', role: 'agent', channels: ['chat'], displayName: '张强' };
-const lead: RuleActor = { id: 'lead1', role: 'lead', channels: [], displayName: '李主管' };
+const wang: RuleActor = { id: 'agent1', role: 'agent', channels: ['chat', 'email'], displayName: '王芳', tier: 1 };
+const zhang: RuleActor = { id: 'agent2', role: 'agent', channels: ['chat'], displayName: '张强', tier: 1 };
+const lead: RuleActor = { id: 'lead1', role: 'lead', channels: [], displayName: '李主管', tier: 1 };
 const facts: MutationFacts = { wasAssignedToActor: true, reach: null };
 
 function ticket(overrides: Partial<Ticket> = {}): Ticket {
@@ -102,13 +103,42 @@ describe('the ticket fields', () => {
     expect(decideMutation(queued, setFields({ type: 'suggestion' }), lead, AT, facts)).toMatchObject({ ok: true, ticket: { routing: { group: null } } });
   });
 
-  it('belongs to the holder and leads: another agent, or a queued ticket not taken, is refused', () => {
+  it('belongs to the holder and leads: another agent is refused, and on a queued ticket the result needs it taken first', () => {
     expect(decideMutation(ticket(), setFields({ result: '好' }), zhang, AT, facts)).toMatchObject({ ok: false, refusal: { code: 'reassigned' } });
     const queued = ticket({ status: 'unassigned', assigneeId: null, assigneeName: null });
     expect(decideMutation(queued, setFields({ result: '好' }), wang, AT, facts)).toEqual({
       ok: false,
+      refusal: { code: 'not_owner', ticketId: 'GD20241108001', action: 'setResult', assigneeName: null },
+    });
+    expect(decideMutation(queued, setFields({ type: 'after_sales', result: '好' }), wang, AT, facts)).toMatchObject({
+      ok: false,
+      refusal: { code: 'not_owner', action: 'setResult' },
+    });
+    // A queued ticket that is no longer open is nobody's to classify but a lead's.
+    const closed = ticket({ status: 'closed', assigneeId: null, assigneeName: null, completedAt: AT - 1_000 });
+    expect(decideMutation(closed, setFields({ type: 'after_sales' }), wang, AT, facts)).toEqual({
+      ok: false,
       refusal: { code: 'not_owner', ticketId: 'GD20241108001', action: 'setFields', assigneeName: null },
     });
+  });
+
+  it('lets an agent who sees a queued ticket set its type, sub-category and tags without taking it: a new type re-routes it', () => {
+    const queued = ticket({ status: 'unassigned', assigneeId: null, assigneeName: null, assignedAt: null });
+    const decided = decideMutation(queued, setFields({ type: 'after_sales', subCategory: '退货', tags: ['加急'] }), zhang, AT, facts);
+    expect(decided).toMatchObject({
+      ok: true,
+      changed: true,
+      ticket: { type: 'after_sales', subCategory: '退货', tags: ['加急'], assigneeId: null, status: 'unassigned', routing: { group: 'after_sales' } },
+    });
+    expect(mayClassifyTicket(zhang, queued)).toBe(true);
+    expect(mayClassifyTicket(zhang, ticket())).toBe(false);
+    // An agent of another channel does not see it at all.
+    const byPhone: RuleActor = { ...zhang, id: 'agent3', channels: ['phone'] };
+    expect(decideMutation(queued, setFields({ type: 'after_sales' }), byPhone, AT, { wasAssignedToActor: false, reach: null })).toEqual({
+      ok: false,
+      refusal: { code: 'not_found', ticketId: 'GD20241108001' },
+    });
+    expect(mayClassifyTicket(byPhone, queued)).toBe(false);
   });
 
   it('needs a result to complete, not to close', () => {

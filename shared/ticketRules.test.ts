@@ -8,15 +8,16 @@ import {
   describeRefusal,
   rejectionCodeOf,
   staticTransferFacts,
+  takeRefusalFor,
   ticketRefusalSchema,
   type MutationFacts,
   type RuleActor,
 } from './ticketRules.js';
 
 const AT = Date.UTC(2024, 10, 8, 2);
-const wang: RuleActor = { id: 'agent1', role: 'agent', channels: ['chat', 'phone'], displayName: '王芳' };
-const zhang: RuleActor = { id: 'agent2', role: 'agent', channels: ['chat'], displayName: '张强' };
-const lead: RuleActor = { id: 'lead1', role: 'lead', channels: [], displayName: '李主管' };
+const wang: RuleActor = { id: 'agent1', role: 'agent', channels: ['chat', 'phone'], displayName: '王芳', tier: 1 };
+const zhang: RuleActor = { id: 'agent2', role: 'agent', channels: ['chat'], displayName: '张强', tier: 1 };
+const lead: RuleActor = { id: 'lead1', role: 'lead', channels: [], displayName: '李主管', tier: 1 };
 
 function ticket(overrides: Partial<Ticket> = {}): Ticket {
   return {
@@ -190,11 +191,60 @@ describe('the ticket rules', () => {
     });
   });
 
+  it('lets no tier-1 agent take an escalated ticket, by status or by reply, least of all the one who escalated it; tier 2 and leads may', () => {
+    const escalated = (overrides: Partial<Ticket> = {}) =>
+      ticket({
+        routing: {
+          ...defaultTicketRouting(),
+          requiredTier: 2,
+          escalation: { reason: '客户要求主管处理', byId: 'agent1', byName: '王芳', at: AT - 30_000, dueAt: AT + 1_770_000 },
+        },
+        ...overrides,
+      });
+    const escalatedByThem = { ok: false, refusal: { code: 'take_refused', ticketId: 'GD20241108001', reason: 'escalated_by_them', requiredTier: 2 } };
+    expect(decideMutation(escalated(), status('in_progress'), wang, AT, byEmail)).toEqual(escalatedByThem);
+    expect(decideMutation(escalated(), reply(), wang, AT, byEmail)).toEqual(escalatedByThem);
+    // Reopening a queued ticket that was closed would take it too.
+    expect(decideMutation(escalated({ status: 'closed', completedAt: AT - 1_000 }), status('in_progress'), wang, AT, byEmail)).toEqual(escalatedByThem);
+    expect(decideMutation(escalated(), status('in_progress'), zhang, AT, byEmail)).toEqual({
+      ok: false,
+      refusal: { code: 'take_refused', ticketId: 'GD20241108001', reason: 'tier', requiredTier: 2 },
+    });
+    // What does not take it stays open to them: a note on the queued ticket.
+    expect(
+      decideMutation(
+        escalated(),
+        { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n1', text: '补充：客户下午有空', createdAt: AT },
+        wang,
+        AT,
+        byEmail,
+      ),
+    ).toMatchObject({ ok: true, ticket: { assigneeId: null } });
+    const senior: RuleActor = { ...zhang, id: 'agent5', displayName: '赵磊', tier: 2 };
+    expect(decideMutation(escalated(), status('in_progress'), senior, AT, byEmail)).toMatchObject({ ok: true, ticket: { assigneeId: 'agent5' } });
+    expect(decideMutation(escalated(), reply(), senior, AT, byEmail)).toMatchObject({ ok: true, ticket: { assigneeId: 'agent5', status: 'in_progress' } });
+    // Leads take or assign anything, as before.
+    expect(decideMutation(escalated(), status('in_progress'), lead, AT, byEmail)).toMatchObject({ ok: true, ticket: { assigneeId: 'lead1' } });
+    // A tier-2 ticket the agent already holds is theirs to work on (a lead gave it to them).
+    expect(
+      decideMutation(escalated({ status: 'awaiting_customer', assigneeId: 'agent1', assigneeName: '王芳' }), status('in_progress'), wang, AT, byEmail),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(takeRefusalFor(wang, escalated())).toBe('escalated_by_them');
+    expect(takeRefusalFor(wang, ticket())).toBeNull();
+  });
+
   it('describes every refusal in English for logs, keeps the coarse code for older clients, and reads an unknown code leniently', () => {
     const refusal = { code: 'not_owner', ticketId: 'GD20241108001', action: 'complete', assigneeName: null } as const;
     expect(describeRefusal(refusal)).toBe('Take GD20241108001 first: only its assignee or a lead may complete it');
     expect(rejectionCodeOf(refusal)).toBe('forbidden');
     expect(ticketRefusalSchema.safeParse({ code: 'from_the_future', ticketId: 'GD20241108001' }).success).toBe(false);
+    const takeBack = { code: 'take_refused', ticketId: 'GD20241108001', reason: 'escalated_by_them', requiredTier: 2 } as const;
+    expect(describeRefusal(takeBack)).toBe('You cannot take GD20241108001: you escalated it, so a tier-2 agent handles it now');
+    expect(describeRefusal({ ...takeBack, reason: 'tier' })).toBe('You cannot take GD20241108001: it needs a tier-2 agent');
+    expect(rejectionCodeOf(takeBack)).toBe('forbidden');
+    expect(ticketRefusalSchema.parse(takeBack)).toEqual(takeBack);
   });
 });
 

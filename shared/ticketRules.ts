@@ -48,16 +48,24 @@ import { ATTACHMENT_LIMITS, attachmentRefusalCodeSchema, checkReplyAttachments, 
 import type { Mutation } from './sync.js';
 import { mayCreateOnChannel, type CreateTicketMutation } from './manualTicket.js';
 
-/** Who acts: the parts of a user the rules look at. */
-export type RuleActor = Pick<User, 'id' | 'role' | 'channels' | 'displayName'>;
+/** Who acts: the parts of a user the rules look at (the tier decides who may take an escalated ticket). */
+export type RuleActor = Pick<User, 'id' | 'role' | 'channels' | 'displayName' | 'tier'>;
 
 /** What an agent may do instead of a written reply that cannot reach the customer. */
 export const REPLY_ALTERNATIVES = ['add_note', 'call_back', 'add_email'] as const;
 export type ReplyAlternative = (typeof REPLY_ALTERNATIVES)[number];
 
 /** Status changes that end the work, and so need the ticket's owner (or a lead). */
-export const OWNER_ACTIONS = ['complete', 'close', 'setPriority', 'setFollowUp', 'setFields', 'transfer'] as const;
+export const OWNER_ACTIONS = ['complete', 'close', 'setPriority', 'setFollowUp', 'setFields', 'setResult', 'transfer'] as const;
 export type OwnerAction = (typeof OWNER_ACTIONS)[number];
+
+/**
+ * Why an agent may not take a queued ticket: it needs a higher tier than theirs, and either they
+ * escalated it themselves (`escalated_by_them`: the point of escalating is that someone else
+ * handles it) or not (`tier`). The same facts as a transfer's (TRANSFER_REFUSALS).
+ */
+export const TAKE_REFUSALS = ['escalated_by_them', 'tier'] as const;
+export type TakeRefusalReason = (typeof TAKE_REFUSALS)[number];
 
 const ticketRefSchema = z.string().max(40);
 const nameSchema = z.string().max(100);
@@ -100,6 +108,8 @@ export const ticketRefusalSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('invalid_date'), ticketId: ticketRefSchema, field: z.enum(['followUpAt']) }),
   /** Completing needs the result (处理结果) recorded first. */
   z.object({ code: z.literal('result_required'), ticketId: ticketRefSchema }),
+  /** Taking the queued ticket (status, reply) needs tier `requiredTier`; `reason` says why this agent is not it. */
+  z.object({ code: z.literal('take_refused'), ticketId: ticketRefSchema, reason: z.enum(TAKE_REFUSALS), requiredTier: z.union([z.literal(1), z.literal(2)]) }),
   /** A transfer needs a handover note. */
   z.object({ code: z.literal('note_required'), ticketId: ticketRefSchema }),
   /** The transfer cannot go through: `reason`, about the agent named (null for a group, or when unknown). */
@@ -205,7 +215,8 @@ export function transferRefusalFor(
   if (agent === null || agent.role !== 'agent') return 'unknown_agent';
   if (ticket.assigneeId === agent.userId) return 'already_holder';
   if (!agent.channels.includes(ticket.channel)) return 'no_channel';
-  if (agent.tier < ticket.routing.requiredTier) return ticket.routing.escalation?.byId === agent.userId ? 'escalated_by_them' : 'tier';
+  const tierRefusal = tierRefusalFor({ id: agent.userId, tier: agent.tier }, ticket);
+  if (tierRefusal !== null) return tierRefusal;
   if (agent.presence === 'offline' || !agent.connected) return 'offline';
   return noRoomReason(agent, ticket.channel);
 }
@@ -239,6 +250,32 @@ export function bulkTransferCandidates(
   return candidates.sort(
     (a, b) => Number(b.canTake === b.of) - Number(a.canTake === a.of) || b.canTake - a.canTake || a.displayName.localeCompare(b.displayName),
   );
+}
+
+/** Whether this user's tier is below what the ticket needs, and if so whether they escalated it themselves. */
+function tierRefusalFor(user: Pick<User, 'id' | 'tier'>, ticket: Pick<Ticket, 'routing'>): TakeRefusalReason | null {
+  if (user.tier >= ticket.routing.requiredTier) return null;
+  return ticket.routing.escalation?.byId === user.id ? 'escalated_by_them' : 'tier';
+}
+
+/**
+ * Why this actor may not take this ticket, or null when they may (or it is held: nothing to
+ * take). Leads and admins take or assign anything; an agent needs the ticket's tier, so a tier-1
+ * agent cannot take back a ticket once it is escalated, theirs or anyone's.
+ */
+export function takeRefusalFor(actor: Pick<RuleActor, 'id' | 'role' | 'tier'>, ticket: Pick<Ticket, 'assigneeId' | 'routing'>): TakeRefusalReason | null {
+  if (actor.role !== 'agent' || ticket.assigneeId !== null) return null;
+  return tierRefusalFor(actor, ticket);
+}
+
+/**
+ * Whether the actor may set the type, sub-category and tags of this ticket: its holder and leads,
+ * and any agent who sees it while it waits in the queue (a better type re-routes it before anyone
+ * takes it). The result stays the holder's (or a lead's): it says how the work ended.
+ */
+export function mayClassifyTicket(actor: Pick<RuleActor, 'id' | 'role' | 'channels'>, ticket: Pick<Ticket, 'assigneeId' | 'channel' | 'status'>): boolean {
+  if (isOwnerOrLead(actor, ticket)) return true;
+  return ticket.assigneeId === null && isOpenStatus(ticket.status) && canUserSeeTicket(actor, ticket);
 }
 
 /** Tags as stored: trimmed, blank ones dropped, each once (first spelling kept), at most MAX_TAGS. */
@@ -275,11 +312,14 @@ function refuse(refusal: TicketRefusal): MutationDecision {
 }
 
 /** Fields other than the status (and completing or closing) belong to the assignee, and to leads and admins. */
-export function isOwnerOrLead(actor: RuleActor, ticket: Pick<Ticket, 'assigneeId'>): boolean {
+export function isOwnerOrLead(actor: Pick<RuleActor, 'id' | 'role'>, ticket: Pick<Ticket, 'assigneeId'>): boolean {
   return actor.role !== 'agent' || ticket.assigneeId === actor.id;
 }
 
-/** Working on a queued ticket takes it: the actor becomes its assignee and any routing offer is over. */
+/**
+ * Working on a queued ticket takes it: the actor becomes its assignee and any routing offer is
+ * over. Callers check `refuseTake` first: every way of taking goes through both.
+ */
 function takenBy(actor: RuleActor, ticket: Ticket, at: number): Ticket {
   if (ticket.assigneeId !== null) return ticket;
   return {
@@ -290,6 +330,12 @@ function takenBy(actor: RuleActor, ticket: Ticket, at: number): Ticket {
     assignmentReason: { code: 'taken_from_queue', channel: ticket.channel, byName: actor.displayName },
     routing: { ...ticket.routing, offer: null },
   };
+}
+
+/** The refusal when the actor may not take this queued ticket, or null. */
+function refuseTake(actor: RuleActor, ticket: Ticket): MutationDecision | null {
+  const reason = takeRefusalFor(actor, ticket);
+  return reason === null ? null : refuse({ code: 'take_refused', ticketId: ticket.id, reason, requiredTier: ticket.routing.requiredTier });
 }
 
 /** What an agent can do instead of a written reply to this customer (the composer says it before they write). */
@@ -328,6 +374,9 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
   const touched = (next: Ticket): Ticket => ({ ...next, updatedAt: Math.max(ticket.updatedAt, at) });
   switch (mutation.kind) {
     case 'reply': {
+      // Answering a queued ticket takes it (below), so it needs what taking needs.
+      const takeRefusal = ticket.status === 'unassigned' ? refuseTake(actor, ticket) : null;
+      if (takeRefusal) return takeRefusal;
       const reach = facts.reach ?? { routes: [], ticketSource: null, hasPhone: false, hasEmail: false };
       const source = replySourceOf(mutation, reach);
       if (source === null) {
@@ -389,6 +438,8 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
       }
       // A completed ticket says how it ended (处理结果); closing (spam, duplicates) does not need one.
       if (to === 'completed' && ticket.result === null) return refuse({ code: 'result_required', ticketId: ticket.id });
+      const takeRefusal = to === 'in_progress' ? refuseTake(actor, ticket) : null;
+      if (takeRefusal) return takeRefusal;
       let next: Ticket = { ...ticket, status: to };
       if (to === 'completed') next.completedAt = at;
       // Closing ends the work too, so the SLA verdict of a closed ticket stops moving.
@@ -489,7 +540,11 @@ function decideSetFields(
   actor: RuleActor,
   touched: (next: Ticket) => Ticket,
 ): MutationDecision {
-  if (!isOwnerOrLead(actor, ticket)) return refuse({ code: 'not_owner', ticketId: ticket.id, action: 'setFields', assigneeName: ticket.assigneeName });
+  if (!mayClassifyTicket(actor, ticket)) return refuse({ code: 'not_owner', ticketId: ticket.id, action: 'setFields', assigneeName: ticket.assigneeName });
+  // An agent classifying a queued ticket does not take it, and so does not say how it ended.
+  if (mutation.result !== undefined && !isOwnerOrLead(actor, ticket)) {
+    return refuse({ code: 'not_owner', ticketId: ticket.id, action: 'setResult', assigneeName: ticket.assigneeName });
+  }
   const next: Ticket = {
     ...ticket,
     type: mutation.type ?? ticket.type,
@@ -586,6 +641,7 @@ export function rejectionCodeOf(refusal: TicketRefusal): 'not_found' | 'forbidde
       return 'not_found';
     case 'reassigned':
     case 'not_owner':
+    case 'take_refused':
       return 'forbidden';
     case 'invalid_transition':
       return 'invalid_transition';
@@ -609,7 +665,13 @@ const ACTION_TEXT: Record<OwnerAction, string> = {
   setPriority: 'change the priority of',
   setFollowUp: 'set a follow-up on',
   setFields: 'change the type, tags or result of',
+  setResult: 'record the result of',
   transfer: 'transfer',
+};
+
+const TAKE_REFUSAL_TEXT: Record<TakeRefusalReason, (tier: string) => string> = {
+  escalated_by_them: (tier) => `you escalated it, so a tier-${tier} agent handles it now`,
+  tier: (tier) => `it needs a tier-${tier} agent`,
 };
 
 const TRANSFER_REFUSAL_TEXT: Record<TransferRefusalReason, string> = {
@@ -666,6 +728,8 @@ export function describeRefusal(refusal: TicketRefusal): string {
       return `A transfer of ${refusal.ticketId} needs a handover note`;
     case 'transfer_refused':
       return `${refusal.ticketId} cannot be transferred${refusal.agentName === null ? '' : ` to ${refusal.agentName}`}: ${TRANSFER_REFUSAL_TEXT[refusal.reason]}`;
+    case 'take_refused':
+      return `You cannot take ${refusal.ticketId}: ${TAKE_REFUSAL_TEXT[refusal.reason](String(refusal.requiredTier))}`;
     case 'create_refused':
       return refusal.reason === 'channel'
         ? 'The ticket was not created: an agent creates tickets on their own channels or on phone'

@@ -30,6 +30,7 @@ const REFUSAL_RPC_CODES: Record<TicketRefusal['code'], RpcErrorCode> = {
   not_found: 'not_found',
   reassigned: 'forbidden',
   not_owner: 'forbidden',
+  take_refused: 'forbidden',
   invalid_transition: 'invalid_transition',
   no_reply_route: 'no_reply_route',
   subject_not_email: 'invalid_params',

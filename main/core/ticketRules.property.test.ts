@@ -1,10 +1,11 @@
 /**
  * The server and the workstation core decide every mutation with the same rules
  * (shared/ticketRules.ts). This property runs random sequences of replies, notes, status,
- * priority, follow-up and field changes and transfers (转办) by two agents and a lead, with a lead's reassignments in
- * between, through the REAL server store (SQLite file) and the REAL core cache (its own
- * SQLite file per user, kept current by the store's pull), and shows both reach the same
- * ticket and refuse the same things with the same facts.
+ * priority, follow-up and field changes and transfers (转办) by two agents (tier 1 and tier 2)
+ * and a lead, with a lead's reassignments in between, through the REAL server store (SQLite
+ * file) and the REAL core cache (its own SQLite file per user, kept current by the store's
+ * pull; a queued ticket opened from the queue view as `ticket:fetch` brings it), and shows both
+ * reach the same ticket and refuse the same things with the same facts.
  */
 import fc from 'fast-check';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,8 +19,11 @@ import { openServerStore, type ChannelContact, type ServerStore } from '../../se
 import { TEST_EPOCH } from '../../server/testHarness.js';
 import { openCache, type Cache } from './cache/cache.js';
 
-/** The tickets every run starts from: reachable by e-mail or web chat, or by nothing written at all; queued, offered, owned. */
-const TICKETS: ReadonlyArray<{ contact: ChannelContact; owner: 'agent1' | 'agent2' | null; offeredTo: 'agent2' | null }> = [
+/**
+ * The tickets every run starts from: reachable by e-mail or web chat, or by nothing written at all; queued, offered, owned,
+ * and one escalated by agent1 (tier 1) that waits for tier 2.
+ */
+const TICKETS: ReadonlyArray<{ contact: ChannelContact; owner: 'agent1' | 'agent2' | null; offeredTo: 'agent2' | null; escalatedBy?: 'agent1' }> = [
   {
     contact: { channel: 'chat', customer: { name: '张伟', email: 'zhangwei@example.cn' }, text: '订单三天没物流', source: 'webchat:demo' },
     owner: null,
@@ -32,6 +36,12 @@ const TICKETS: ReadonlyArray<{ contact: ChannelContact; owner: 'agent1' | 'agent
     offeredTo: null,
   },
   { contact: { channel: 'phone', customer: { name: '刘芳', phone: '13812345678' }, text: '来电咨询退货', source: 'cti' }, owner: null, offeredTo: null },
+  {
+    contact: { channel: 'email', customer: { name: '陈静', email: 'chenjing@example.cn' }, text: '设备故障，需要工程师', source: 'email' },
+    owner: null,
+    offeredTo: null,
+    escalatedBy: 'agent1',
+  },
 ];
 const ACTORS = ['agent1', 'agent2', 'lead1'] as const;
 const VIAS = [undefined, 'email', 'webchat:demo', 'cti'] as const;
@@ -99,14 +109,14 @@ async function buildTemplate(): Promise<{ dir: string; ticketIds: string[] }> {
   const dir = mkdtempSync(path.join(TEMP_ROOT, 'rules-template-'));
   const store = openServerStore({ filePath: path.join(dir, 'server.sqlite'), log: () => {} });
   const users = new Map<string, User>();
-  const spec: Array<{ id: string; displayName: string; role: User['role']; channels: Channel[] }> = [
-    { id: 'agent1', displayName: '王芳', role: 'agent', channels: ['chat', 'phone', 'email'] },
-    { id: 'agent2', displayName: '张强', role: 'agent', channels: ['chat', 'email'] },
-    { id: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
+  const spec: Array<{ id: string; displayName: string; role: User['role']; channels: Channel[]; tier: User['tier'] }> = [
+    { id: 'agent1', displayName: '王芳', role: 'agent', channels: ['chat', 'phone', 'email'], tier: 1 },
+    { id: 'agent2', displayName: '张强', role: 'agent', channels: ['chat', 'email'], tier: 2 },
+    { id: 'lead1', displayName: '李主管', role: 'lead', channels: [], tier: 1 },
   ];
   for (const user of spec) users.set(user.id, await store.createUser({ ...user, username: user.id, password: 'x' }, TEST_EPOCH));
   const ticketIds: string[] = [];
-  for (const [i, { contact, owner, offeredTo }] of TICKETS.entries()) {
+  for (const [i, { contact, owner, offeredTo, escalatedBy }] of TICKETS.entries()) {
     const now = TEST_EPOCH + i;
     const { ticketId } = await store.ingestInbound(contact, {
       now,
@@ -114,10 +124,12 @@ async function buildTemplate(): Promise<{ dir: string; ticketIds: string[] }> {
         route: (ticket) => {
           const agent = owner ? users.get(owner)! : null;
           const offer = offeredTo ? { agentId: offeredTo, agentName: users.get(offeredTo)!.displayName, offeredAt: now, expiresAt: now + 30_000 } : null;
+          const by = escalatedBy ? users.get(escalatedBy)! : null;
+          const escalation = by ? { reason: '需要二线', byId: by.id, byName: by.displayName, at: now, dueAt: now + 30 * 60_000 } : null;
           return Promise.resolve({
             assignee: agent ? { id: agent.id, username: agent.username, displayName: agent.displayName } : null,
             reason: agent ? { code: 'assigned_by_lead', byName: '李主管' } : { code: 'queued', channel: ticket.channel, cause: 'no_agent_online' },
-            routing: { ...ticket.routing, offer },
+            routing: { ...ticket.routing, offer, ...(escalation ? { requiredTier: 2 as const, escalation } : {}) },
           });
         },
       },
@@ -225,6 +237,11 @@ describe('the ticket rules on the server and in the core', () => {
             const user = world.users.get(ACTORS[step.actor]!)!;
             const cache = world.caches.get(user.id)!;
             await pull(world, user);
+            // A queued ticket of their channels the agent opens from the queue view (ticket:fetch), fresh;
+            // one opened before and gone stale is dropped first, as a queue refresh does.
+            cache.writer.dropFetched(user);
+            const opened = await world.store.getTicketBundle(ticketId);
+            if (opened && !cache.reader.ticket(ticketId)) cache.writer.storeFetchedBundle(opened, user);
             // The workstation offers only what its cache holds: a ticket out of sight cannot be acted on.
             if (!cache.reader.ticket(ticketId)) continue;
             const mutation = mutationOf(step.op, ticketId, n, world.now, world.users);
@@ -242,6 +259,7 @@ describe('the ticket rules on the server and in the core', () => {
             // The server's answer clears the pending rows; the next pull brings the same snapshot.
             cache.writer.applyPushResults([server], user, world.now);
             await pull(world, user);
+            cache.writer.dropFetched(user);
             // A ticket transferred away (to a colleague, or back to a queue) leaves this workstation's scope.
             const onServer = (await world.store.getTicket(ticketId))!;
             expect(cache.reader.ticket(ticketId)).toEqual(isInSyncScope(user, onServer) ? onServer : null);
@@ -255,7 +273,16 @@ describe('the ticket rules on the server and in the core', () => {
     // The runs did decide things, and met the refusals this property is about.
     expect(decided).toBeGreaterThan(200);
     expect([...refusedCodes].sort(), `refusals met with seed ${String(seed)}`).toEqual(
-      expect.arrayContaining(['invalid_date', 'invalid_transition', 'no_reply_route', 'not_owner', 'note_required', 'result_required', 'transfer_refused']),
+      expect.arrayContaining([
+        'invalid_date',
+        'invalid_transition',
+        'no_reply_route',
+        'not_owner',
+        'note_required',
+        'result_required',
+        'take_refused',
+        'transfer_refused',
+      ]),
     );
   });
 });

@@ -18,7 +18,7 @@ import {
   type TicketGroup,
 } from '../../../shared/domain.js';
 import type { TransferRefusalReason } from '../../../shared/routing.js';
-import { isOwnerOrLead, normaliseTags } from '../../../shared/ticketRules.js';
+import { isOwnerOrLead, mayClassifyTicket, normaliseTags } from '../../../shared/ticketRules.js';
 import { formatDateTime, typeKey, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import type { TicketFieldsPatch } from '../store/fieldsSlice.js';
@@ -50,7 +50,11 @@ export function HandoverNote({ ticket }: { ticket: Ticket }) {
   );
 }
 
-/** The details editor; only what changed is sent, so a masked result is never written back over the real one. */
+/**
+ * The details editor; only what changed is sent, so a masked result is never written back over
+ * the real one. On a queued ticket an agent may set the type, sub-category and tags (a new type
+ * re-routes it) but not the result, which is for whoever takes it.
+ */
 export function TicketFieldsEditor({ ticket }: { ticket: Ticket }) {
   const t = useT();
   const id = useId();
@@ -59,7 +63,8 @@ export function TicketFieldsEditor({ ticket }: { ticket: Ticket }) {
   const [subCategory, setSubCategory] = useState(ticket.subCategory ?? '');
   const [tags, setTags] = useState(ticket.tags.join(', '));
   const [result, setResult] = useState(ticket.result ?? '');
-  const editable = user !== null && isOwnerOrLead(user, ticket);
+  const editable = user !== null && mayClassifyTicket(user, ticket);
+  const resultEditable = user !== null && isOwnerOrLead(user, ticket);
 
   const patch: TicketFieldsPatch = {};
   if (type !== ticket.type) patch.type = type;
@@ -119,7 +124,7 @@ export function TicketFieldsEditor({ ticket }: { ticket: Ticket }) {
         rows={3}
         value={result}
         maxLength={MAX_RESULT_LENGTH}
-        disabled={!editable}
+        disabled={!resultEditable}
         placeholder={t('fields.resultPlaceholder')}
         onChange={(e) => setResult(e.target.value)}
       />

@@ -24,6 +24,8 @@ export function refusalText(t: Translate, refusal: TicketRefusal): string {
         ? t('refusal.notOwnerQueued', { ticket: refusal.ticketId, action })
         : t('refusal.notOwner', { ticket: refusal.ticketId, assignee: refusal.assigneeName, action });
     }
+    case 'take_refused':
+      return t(`refusal.take_refused.${refusal.reason}`, { ticket: refusal.ticketId });
     case 'invalid_transition':
       return t(refusal.changedMeanwhile ? 'refusal.invalid_transitionMeanwhile' : 'refusal.invalid_transition', {
         ticket: refusal.ticketId,
