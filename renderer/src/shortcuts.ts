@@ -6,7 +6,21 @@
 import type { MessageKey } from './i18n.js';
 
 export type ShortcutAction =
-  'next' | 'previous' | 'open' | 'reply' | 'note' | 'take' | 'status' | 'priority' | 'escalate' | 'transfer' | 'knowledge' | 'newTicket' | 'search' | 'help';
+  | 'next'
+  | 'previous'
+  | 'open'
+  | 'reply'
+  | 'note'
+  | 'take'
+  | 'status'
+  | 'priority'
+  | 'escalate'
+  | 'transfer'
+  | 'knowledge'
+  | 'newTicket'
+  | 'acceptOffer'
+  | 'search'
+  | 'help';
 
 /** The keys of each action, in the order the sheet lists them. */
 export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly string[]; label: MessageKey }> = [
@@ -22,6 +36,7 @@ export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly s
   { action: 'transfer', keys: ['f'], label: 'shortcuts.transfer' },
   { action: 'knowledge', keys: ['b'], label: 'kb.shortcut' },
   { action: 'newTicket', keys: ['c'], label: 'shortcuts.newTicket' },
+  { action: 'acceptOffer', keys: ['a'], label: 'shortcuts.acceptOffer' },
   { action: 'search', keys: ['/'], label: 'shortcuts.search' },
   { action: 'help', keys: ['?'], label: 'shortcuts.help' },
 ];
@@ -38,6 +53,7 @@ const KEY_ACTIONS: Readonly<Record<string, ShortcutAction>> = {
   f: 'transfer',
   b: 'knowledge',
   c: 'newTicket',
+  a: 'acceptOffer',
   '/': 'search',
   '?': 'help',
 };
@@ -61,6 +77,8 @@ export interface KeyPress {
   ctrlKey: boolean;
   metaKey: boolean;
   altKey: boolean;
+  /** Absent = not held (single-key shortcuts do not look at it: `?` is typed with Shift). */
+  shiftKey?: boolean;
 }
 
 /** Esc in a field (outside a dialog) leaves it, so the single-key shortcuts work again without the mouse. */
@@ -80,4 +98,17 @@ export function shortcutFor(press: KeyPress, target: KeyTarget | null, dialogOpe
   if (press.key === 'ArrowUp') return onPage ? 'previous' : null;
   if (press.key === 'Enter') return onPage ? 'open' : null;
   return KEY_ACTIONS[press.key] ?? null;
+}
+
+/** What a chord typed in the reply box does: Ctrl/Cmd+Enter sends, with Shift it sends and sets "awaiting customer". */
+export type ComposerChord = 'send' | 'sendAwaiting';
+
+/**
+ * The reply box's chords. Ctrl/Cmd+Shift+Enter is free in the browser and in Electron's menus
+ * (nothing of ours binds Shift with Enter); Alt is left to the system. While an input method is
+ * composing (Chinese pinyin), Enter confirms the characters and is never a chord.
+ */
+export function composerChord(press: KeyPress & { isComposing?: boolean }): ComposerChord | null {
+  if (press.key !== 'Enter' || press.isComposing === true || press.altKey || !(press.ctrlKey || press.metaKey)) return null;
+  return press.shiftKey === true ? 'sendAwaiting' : 'send';
 }
