@@ -89,3 +89,16 @@ export async function signIn(page: Page, url: string, username: string): Promise
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByLabel('Username')).toHaveCount(0);
 }
+
+/**
+ * A reply on a ticket the agent does not hold asks first ("This ticket is not yours"; one opened
+ * from the queue by `openFromInboxOrQueue` is such a ticket): answers "Reply and take it" when
+ * asked, and waits until the reply `sentText` shows in the open ticket's timeline.
+ */
+export async function replyTakingIfQueued(page: Page, sentText: string): Promise<void> {
+  const question = page.getByRole('dialog', { name: 'This ticket is not yours' });
+  const sent = page.locator('section.ticket-pane .timeline').getByText(sentText, { exact: false });
+  await expect(question.or(sent).first()).toBeVisible({ timeout: 20_000 });
+  if (await question.isVisible()) await question.getByRole('button', { name: 'Reply and take it' }).click();
+  await expect(sent.first()).toBeVisible({ timeout: 20_000 });
+}

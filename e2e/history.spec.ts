@@ -100,6 +100,8 @@ test('a second person viewing and typing on the ticket shows live, and a reply o
   // The lead's reply lands while agent1 is still writing theirs.
   await leadReply.fill('冯先生您好，退款将在三个工作日内到账。');
   await leadReply.press('Control+Enter');
+  // The ticket is agent1's: the lead is asked first, and the reply leaves with "Reply anyway" (it stays agent1's).
+  await lead.getByRole('dialog', { name: 'This ticket is not yours' }).getByRole('button', { name: 'Reply anyway' }).click();
   await expect(agent.locator('.timeline')).toContainText('退款将在三个工作日内到账', { timeout: 20_000 });
 
   await reply.focus();

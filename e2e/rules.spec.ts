@@ -9,7 +9,7 @@ import { expect, test } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openFromInboxOrQueue, openQueued, postDemoInbound, signIn } from './demoApi.js';
+import { openFromInboxOrQueue, openQueued, postDemoInbound, replyTakingIfQueued, signIn } from './demoApi.js';
 import { startServerProcess, startWorkstationProcess, closeContexts } from './stack.js';
 
 let server: Awaited<ReturnType<typeof startServerProcess>>;
@@ -72,6 +72,7 @@ test('a reply by e-mail on a server that sends no mail shows that it waits, and 
   await openFromInboxOrQueue(page, ticketId);
   await page.getByLabel('Reply').fill('您好，发票已按新抬头重开。');
   await page.getByRole('button', { name: 'Send' }).click();
+  await replyTakingIfQueued(page, '发票已按新抬头重开');
 
   const reply = page.getByRole('listitem').filter({ hasText: '发票已按新抬头重开' });
   await expect(reply.getByText('Queued', { exact: true })).toBeVisible();

@@ -8,7 +8,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { demoToken, openFromInboxOrQueue, postDemoInbound, signIn } from './demoApi.js';
+import { demoToken, openFromInboxOrQueue, postDemoInbound, replyTakingIfQueued, signIn } from './demoApi.js';
 import { startServerProcess, startWorkstationProcess, closeContexts } from './stack.js';
 
 type Running = Awaited<ReturnType<typeof startServerProcess>>;
@@ -106,6 +106,7 @@ test('an inbound contact appears routed in the agent inbox without a refresh, an
 
   await agent.getByLabel('Reply', { exact: true }).fill('您好，已为您联系快递公司，今天下午前回复您。');
   await agent.getByRole('button', { name: 'Send' }).click();
+  await replyTakingIfQueued(agent, '已为您联系快递公司');
   await agent.getByLabel('Internal note').fill('客户情绪稳定，已提交物流工单 WL-5521');
   await agent.getByRole('button', { name: 'Add note' }).click();
   await agent.getByLabel('Status').selectOption('awaiting_customer');

@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
+import { replyTakingIfQueued } from './demoApi.js';
 
 const LIVE_MS = 20_000;
 /** Messages one visitor may send per 10 s in these tests. */
@@ -247,6 +248,8 @@ test('the widget speaks English to an English browser: the offline form when the
   await via.selectOption('email');
   await pane.getByLabel('Reply', { exact: true }).fill('Your parcel left our warehouse today; the tracking number follows by email.');
   await pane.getByRole('button', { name: 'Send', exact: true }).click();
+  // Opened from the queue, the ticket is nobody's yet: the reply asks first and takes it.
+  await replyTakingIfQueued(agent, 'Your parcel left our warehouse today');
   await expect(pane.locator('.timeline').getByLabel('Goes out by Email')).toBeVisible({ timeout: LIVE_MS });
   // She typed that address; nothing proved it is hers.
   await expect(agent.locator('.customer-panel .customer-fields').getByText('Unverified', { exact: true })).toBeVisible();

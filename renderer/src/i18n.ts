@@ -36,6 +36,7 @@ import { manualEn, manualZhCN } from './i18nManual.js';
 import { attachmentsEn, attachmentsZhCN } from './i18nAttachments.js';
 import { historyEn, historyZhCN } from './i18nHistory.js';
 import { formIssueEn, formIssueZhCN } from './i18nFormIssue.js';
+import { actionsEn, actionsZhCN } from './i18nActions.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -65,6 +66,7 @@ const en = {
   ...notifyEn,
   ...connectionEn,
   ...formIssueEn,
+  ...actionsEn,
   'app.name': 'OmniDesk',
   'app.tagline': 'Omnichannel agent workstation',
   'language.label': 'Language',
@@ -275,6 +277,7 @@ const zhCN: Dictionary = {
   ...notifyZhCN,
   ...connectionZhCN,
   ...formIssueZhCN,
+  ...actionsZhCN,
   'app.name': 'OmniDesk 全渠道工作台',
   'app.tagline': '全渠道客服工作台',
   'language.label': '语言',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SHORTCUTS, isTypingTarget, leavesField, shortcutFor, type KeyPress } from './shortcuts.js';
+import { SHORTCUTS, composerChord, isTypingTarget, leavesField, shortcutFor, type KeyPress } from './shortcuts.js';
 
 const press = (key: string, mods: Partial<KeyPress> = {}): KeyPress => ({ key, ctrlKey: false, metaKey: false, altKey: false, ...mods });
 const body = { tagName: 'BODY' };
@@ -19,7 +19,7 @@ describe('keyboard shortcuts', () => {
   it('never fires while typing in the composer, the search box or a select, whatever the key', () => {
     for (const field of [{ tagName: 'TEXTAREA' }, { tagName: 'INPUT' }, { tagName: 'select' }, { tagName: 'DIV', isContentEditable: true }]) {
       expect(isTypingTarget(field)).toBe(true);
-      for (const key of ['j', 'k', 'r', 'n', 't', 's', 'p', 'e', 'c', 'x', 'o', '/', '?', 'Enter', 'ArrowDown']) {
+      for (const key of ['j', 'k', 'r', 'n', 't', 's', 'p', 'e', 'c', 'x', 'o', 'a', '/', '?', 'Enter', 'ArrowDown']) {
         expect(shortcutFor(press(key), field, false), `${key} in ${field.tagName}`).toBeNull();
       }
     }
@@ -57,5 +57,29 @@ describe('keyboard shortcuts', () => {
     expect(shortcutFor(press('x'), { tagName: 'INPUT' }, false)).toBeNull();
     expect(shortcutFor(press('x'), body, true)).toBeNull();
     expect(SHORTCUTS.find((shortcut) => shortcut.action === 'tick')?.keys).toEqual(['x']);
+  });
+
+  it('accepts the newest offer with a, listed in the sheet, never inside a field or a dialog', () => {
+    expect(shortcutFor(press('a'), body, false)).toBe('acceptOffer');
+    expect(shortcutFor(press('a'), button, false)).toBe('acceptOffer');
+    expect(SHORTCUTS.find((shortcut) => shortcut.action === 'acceptOffer')?.keys).toEqual(['a']);
+    expect(shortcutFor(press('a'), { tagName: 'TEXTAREA' }, false)).toBeNull();
+    expect(shortcutFor(press('a'), body, true)).toBeNull();
+    expect(shortcutFor(press('a', { ctrlKey: true }), body, false)).toBeNull();
+    // Every single key means one action only.
+    const keys = SHORTCUTS.flatMap((shortcut) => shortcut.keys);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('in the reply box, Ctrl/Cmd+Enter sends and Ctrl/Cmd+Shift+Enter sends and sets "awaiting customer"; never while an input method composes', () => {
+    expect(composerChord(press('Enter', { ctrlKey: true }))).toBe('send');
+    expect(composerChord(press('Enter', { metaKey: true }))).toBe('send');
+    expect(composerChord(press('Enter', { ctrlKey: true, shiftKey: true }))).toBe('sendAwaiting');
+    expect(composerChord(press('Enter', { metaKey: true, shiftKey: true }))).toBe('sendAwaiting');
+    expect(composerChord({ ...press('Enter', { ctrlKey: true, shiftKey: true }), isComposing: true })).toBeNull();
+    expect(composerChord(press('Enter'))).toBeNull();
+    expect(composerChord(press('Enter', { shiftKey: true }))).toBeNull();
+    expect(composerChord(press('Enter', { ctrlKey: true, altKey: true }))).toBeNull();
+    expect(composerChord(press('s', { ctrlKey: true, shiftKey: true }))).toBeNull();
   });
 });

@@ -19,6 +19,7 @@ export type ShortcutAction =
   | 'knowledge'
   | 'newTicket'
   | 'callTicket'
+  | 'acceptOffer'
   | 'search'
   | 'help'
   | 'tick';
@@ -42,6 +43,7 @@ export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly s
   { action: 'newTicket', keys: ['c'], label: 'shortcuts.newTicket' },
   { action: 'tick', keys: ['x'], label: 'shortcuts.tick' },
   { action: 'callTicket', keys: [CALL_TICKET_KEY], label: 'shortcuts.callTicket' },
+  { action: 'acceptOffer', keys: ['a'], label: 'shortcuts.acceptOffer' },
   { action: 'search', keys: ['/'], label: 'shortcuts.search' },
   { action: 'help', keys: ['?'], label: 'shortcuts.help' },
 ];
@@ -60,6 +62,7 @@ const KEY_ACTIONS: Readonly<Record<string, ShortcutAction>> = {
   c: 'newTicket',
   x: 'tick',
   [CALL_TICKET_KEY]: 'callTicket',
+  a: 'acceptOffer',
   '/': 'search',
   '?': 'help',
 };
@@ -83,6 +86,8 @@ export interface KeyPress {
   ctrlKey: boolean;
   metaKey: boolean;
   altKey: boolean;
+  /** Absent = not held (single-key shortcuts do not look at it: `?` is typed with Shift). */
+  shiftKey?: boolean;
 }
 
 /** Esc in a field (outside a dialog) leaves it, so the single-key shortcuts work again without the mouse. */
@@ -102,4 +107,17 @@ export function shortcutFor(press: KeyPress, target: KeyTarget | null, dialogOpe
   if (press.key === 'ArrowUp') return onPage ? 'previous' : null;
   if (press.key === 'Enter') return onPage ? 'open' : null;
   return KEY_ACTIONS[press.key] ?? null;
+}
+
+/** What a chord typed in the reply box does: Ctrl/Cmd+Enter sends, with Shift it sends and sets "awaiting customer". */
+export type ComposerChord = 'send' | 'sendAwaiting';
+
+/**
+ * The reply box's chords. Ctrl/Cmd+Shift+Enter is free in the browser and in Electron's menus
+ * (nothing of ours binds Shift with Enter); Alt is left to the system. While an input method is
+ * composing (Chinese pinyin), Enter confirms the characters and is never a chord.
+ */
+export function composerChord(press: KeyPress & { isComposing?: boolean }): ComposerChord | null {
+  if (press.key !== 'Enter' || press.isComposing === true || press.altKey || !(press.ctrlKey || press.metaKey)) return null;
+  return press.shiftKey === true ? 'sendAwaiting' : 'send';
 }

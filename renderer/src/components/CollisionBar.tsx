@@ -21,38 +21,53 @@ export function CollisionBar({ ticketId }: { ticketId: string }) {
   );
 }
 
-/** "客户有新消息 / ticket changed — send anyway?": asked before a reply leaves on a ticket that changed since it was started. */
+/**
+ * The one question before a reply leaves (collisionSlice.ts), about what applies: the ticket
+ * changed since the reply was started ("客户有新消息 / ticket changed — send anyway?"), and/or it
+ * is not the user's — waiting in the queue (the reply takes it) or held by someone else (it
+ * stays theirs). Cancel sends nothing.
+ */
 export function ReplyChangeWarning() {
   const t = useT();
   const s = useAppStore(
     useShallow((state) => ({
       change: state.replyChangeWarning,
+      notYours: state.replyNotYours,
       confirm: state.confirmReplyDespiteChange,
       dismiss: state.dismissReplyChangeWarning,
     })),
   );
-  if (!s.change) return null;
-  const what = [
-    s.change.newMessages > 0 ? t('collision.newMessages', { n: s.change.newMessages }) : null,
-    s.change.reassigned ? t('collision.reassigned') : null,
-    s.change.statusChanged ? t('collision.statusChanged') : null,
-  ]
-    .filter((part): part is string => part !== null)
-    .join(t('collision.listSeparator'));
+  if (!s.change && !s.notYours) return null;
+  const what = s.change
+    ? [
+        s.change.newMessages > 0 ? t('collision.newMessages', { n: s.change.newMessages }) : null,
+        s.change.reassigned ? t('collision.reassigned') : null,
+        s.change.statusChanged ? t('collision.statusChanged') : null,
+      ]
+        .filter((part): part is string => part !== null)
+        .join(t('collision.listSeparator'))
+    : '';
+  const notYoursText = s.notYours
+    ? s.notYours.assigneeName === null
+      ? t('notYours.queued', { ticket: s.notYours.ticketId })
+      : t('notYours.held', { ticket: s.notYours.ticketId, assignee: s.notYours.assigneeName })
+    : null;
+  const description = [s.change ? t('collision.changedText', { what }) : null, notYoursText].filter((part): part is string => part !== null).join(' ');
+  const confirmLabel = !s.notYours ? t('collision.sendAnyway') : s.notYours.assigneeName === null ? t('notYours.replyAndTake') : t('notYours.replyAnyway');
   return (
     <Dialog
-      title={t('collision.changedTitle')}
-      description={t('collision.changedText', { what })}
+      title={s.change ? t('collision.changedTitle') : t('notYours.title')}
+      description={description}
       onClose={s.dismiss}
       initialFocusSelector=".collision-review"
       className="collision-dialog"
     >
       <div className="dialog-actions">
         <button type="button" className="collision-review" onClick={s.dismiss}>
-          {t('collision.review')}
+          {s.change ? t('collision.review') : t('notYours.cancel')}
         </button>
         <button type="button" className="primary collision-send" onClick={() => void s.confirm()}>
-          {t('collision.sendAnyway')}
+          {confirmLabel}
         </button>
       </div>
     </Dialog>

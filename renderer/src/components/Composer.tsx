@@ -1,15 +1,22 @@
-import { useId, useMemo, useRef, type KeyboardEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { MAX_TEXT_LENGTH } from '../../../shared/domain.js';
 import { defaultReplySubject, MAX_REPLY_SUBJECT_LENGTH, replySubjectError } from '../../../shared/replySubject.js';
 import { replyAlternatives, type CustomerReach } from '../../../shared/ticketRules.js';
+import type { Translate } from '../i18n.js';
+import { statusKey } from '../i18n.js';
+import { composerChord } from '../shortcuts.js';
 import { useAppStore, useT } from '../store/react.js';
+import { statusAfterReplyRefusal, STATUSES_AFTER_REPLY, type StatusAfterReply } from '../store/ticketPredictions.js';
 import { replyGoesByEmail } from '../store/ticketSlice.js';
+import type { UiError } from '../store/types.js';
 import { ReplyChangeWarning } from './CollisionBar.js';
-import { alternativesText } from './refusalText.js';
+import { errorText } from './errorText.js';
+import { alternativesText, refusalText } from './refusalText.js';
 import { useScriptPicker } from './ScriptPicker.js';
 import { sourceText } from './sourceText.js';
 import { ReplyFiles, filesOf } from './ReplyFiles.js';
+import { useNow } from './useNow.js';
 
 /** Shown only near the limit, where it helps; the core refuses longer text. */
 function LengthHint({ text }: { text: string }) {
@@ -21,8 +28,152 @@ function LengthHint({ text }: { text: string }) {
   );
 }
 
+function chordOf(event: KeyboardEvent<HTMLTextAreaElement>) {
+  const { key, ctrlKey, metaKey, altKey, shiftKey } = event;
+  return composerChord({ key, ctrlKey, metaKey, altKey, shiftKey, isComposing: event.nativeEvent.isComposing });
+}
+
 function isSubmitChord(event: KeyboardEvent<HTMLTextAreaElement>): boolean {
-  return event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.nativeEvent.isComposing;
+  return chordOf(event) !== null;
+}
+
+/** Each "send and set status" choice and why it cannot be picked now (null: it can), as the ticket rules say. */
+type SendChoices = ReadonlyArray<{ status: StatusAfterReply; blocked: string | null }>;
+
+function sendChoiceLabel(t: Translate, status: StatusAfterReply): string {
+  return status === 'completed' ? t('sendAnd.complete') : t('sendAnd.setStatus', { status: t(statusKey(status)) });
+}
+
+/**
+ * Beside Send: "send and set 'awaiting customer'" and "send and complete", one step each (the
+ * reply, then the status, through the outbox). A menu button; a choice that cannot be picked
+ * stays in the menu, disabled, with the reason under it (the result missing, offline, ...).
+ */
+function SendMenu({
+  choices,
+  disabled,
+  onPick,
+  open,
+  onOpenChange,
+  focusStatus,
+}: {
+  choices: SendChoices;
+  disabled: boolean;
+  onPick: (status: StatusAfterReply) => void;
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  /** The choice that takes the focus when the menu opens (a chord whose choice cannot be picked: its reason is read); else the first. */
+  focusStatus: StatusAfterReply | null;
+}) {
+  const t = useT();
+  const id = useId();
+  const toggleRef = useRef<HTMLButtonElement>(null);
+  const menuRef = useRef<HTMLDivElement>(null);
+  const items = () => [...(menuRef.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+  // Opening moves the focus in, so arrows and Enter work at once.
+  useEffect(() => {
+    if (!open) return;
+    const list = [...(menuRef.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+    (list.find((item) => item.dataset.status === focusStatus) ?? list[0])?.focus();
+  }, [open, focusStatus]);
+  const setOpen = onOpenChange;
+  const close = (refocus: boolean) => {
+    setOpen(false);
+    if (refocus) toggleRef.current?.focus();
+  };
+  return (
+    <span
+      className="send-menu"
+      onBlur={(e) => {
+        // Focus left the menu and its button (a click elsewhere, Tab): it closes.
+        if (open && !e.currentTarget.contains(e.relatedTarget)) setOpen(false);
+      }}
+    >
+      <button
+        ref={toggleRef}
+        type="button"
+        className="primary send-menu-toggle"
+        aria-label={t('sendAnd.more')}
+        title={t('sendAnd.more')}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls={open ? `${id}-menu` : undefined}
+        disabled={disabled}
+        onClick={() => setOpen(!open)}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+            e.preventDefault();
+            setOpen(true);
+          }
+        }}
+      >
+        ▾
+      </button>
+      {open ? (
+        <div
+          ref={menuRef}
+          id={`${id}-menu`}
+          role="menu"
+          aria-label={t('sendAnd.more')}
+          className="send-menu-list"
+          onKeyDown={(e) => {
+            const list = items();
+            const at = list.findIndex((item) => item === document.activeElement);
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              e.stopPropagation();
+              close(true);
+            } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+              e.preventDefault();
+              const step = e.key === 'ArrowDown' ? 1 : -1;
+              list[(at + step + list.length) % list.length]?.focus();
+            } else if (e.key === 'Tab') {
+              setOpen(false);
+            }
+          }}
+        >
+          {choices.map(({ status, blocked }) => (
+            <button
+              key={status}
+              type="button"
+              role="menuitem"
+              className="send-menu-item"
+              data-status={status}
+              aria-disabled={blocked !== null}
+              aria-describedby={blocked !== null ? `${id}-${status}-why` : undefined}
+              onClick={() => {
+                if (blocked !== null) return;
+                close(true);
+                onPick(status);
+              }}
+            >
+              <span className="send-menu-label">{sendChoiceLabel(t, status)}</span>
+              {status === 'awaiting_customer' ? <kbd className="send-menu-keys">Ctrl+Shift+Enter</kbd> : null}
+              {blocked !== null ? (
+                <span id={`${id}-${status}-why`} className="send-menu-why">
+                  {blocked}
+                </span>
+              ) : null}
+            </button>
+          ))}
+        </div>
+      ) : null}
+    </span>
+  );
+}
+
+/** "The reply went, the status did not": said until dismissed, so the agent sets it by hand. */
+function StatusAfterReplyProblem({ problem, onDismiss }: { problem: { status: StatusAfterReply; error: UiError | null }; onDismiss: () => void }) {
+  const t = useT();
+  const status = t(statusKey(problem.status));
+  return (
+    <div role="alert" className="inline-error status-after-reply">
+      <span>{problem.error ? t('sendAnd.statusRefused', { status, reason: errorText(t, problem.error) }) : t('sendAnd.keptAsDraft', { status })}</span>
+      <button type="button" className="link-button" onClick={onDismiss}>
+        {t('ticket.dismiss')}
+      </button>
+    </div>
+  );
 }
 
 /** The ways a reply can leave, the default one first (the customer's way on this ticket when it is one), as the ticket rules pick. */
@@ -66,6 +217,9 @@ export function Composer({ ticketId }: { ticketId: string }) {
       detail: state.detail?.ticket.id === ticketId ? state.detail : null,
       setNoteDraft: state.setNoteDraft,
       sendReply: state.sendReplyChecked,
+      user: state.user,
+      statusAfterReplyProblem: state.statusAfterReplyProblem?.ticketId === ticketId ? state.statusAfterReplyProblem : null,
+      dismissStatusAfterReplyProblem: state.dismissStatusAfterReplyProblem,
       addNote: state.addNote,
       knowledgeOpen: state.knowledgeOpen,
       toggleKnowledge: state.toggleKnowledge,
@@ -83,6 +237,26 @@ export function Composer({ ticketId }: { ticketId: string }) {
   const defaultSubject = detail ? defaultReplySubject(detail.ticket.subject, detail.ticket.id) : '';
   const subjectValue = s.subject ?? defaultSubject;
   const subjectError = subjectValue.trim() === '' ? null : replySubjectError(subjectValue);
+  const now = useNow();
+  const sendDisabled = s.sendingReply || s.reply.trim() === '' || noRoute || (byEmail && subjectError !== null);
+  const user = s.user;
+  // Offline the reply becomes a draft the agent confirms later: a status set now would claim an answer not yet given.
+  const sendChoices: SendChoices = STATUSES_AFTER_REPLY.map((status) => {
+    if (s.offline) return { status, blocked: t('sendAnd.offline') };
+    const refusal = user && detail ? statusAfterReplyRefusal(user, detail, status, now) : null;
+    if (refusal === 'unchanged') return { status, blocked: t('sendAnd.unchanged', { status: t(statusKey(status)) }) };
+    return { status, blocked: refusal ? refusalText(t, refusal) : null };
+  });
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [menuFocus, setMenuFocus] = useState<StatusAfterReply | null>(null);
+  const sendAndSet = (status: StatusAfterReply) => {
+    if (sendChoices.find((choice) => choice.status === status)?.blocked === null) {
+      void s.sendReply(status);
+      return;
+    }
+    setMenuFocus(status);
+    setMenuOpen(true);
+  };
 
   return (
     <div className="composer">
@@ -188,23 +362,42 @@ export function Composer({ ticketId }: { ticketId: string }) {
           }}
           onKeyDown={(e) => {
             if (picker.onKeyDown(e)) return;
-            if (isSubmitChord(e) && !noRoute) {
+            const chord = chordOf(e);
+            if (chord && !noRoute) {
               e.preventDefault();
-              void s.sendReply();
+              if (chord === 'send') void s.sendReply();
+              // A choice that cannot be picked now sends nothing; the menu opens on it and says why.
+              else if (!sendDisabled) sendAndSet('awaiting_customer');
             }
           }}
         />
         {/* No written reply can reach this customer: nothing to attach to either. */}
         {noRoute ? null : <ReplyFiles ticketId={ticketId} />}
-        <button
-          type="submit"
-          className="primary"
-          disabled={s.sendingReply || s.reply.trim() === '' || noRoute || (byEmail && subjectError !== null)}
-          aria-describedby={noRoute ? `${replyId}-no-route` : s.offline ? `${replyId}-hint` : undefined}
-        >
-          {s.sendingReply ? t('ticket.sending') : s.offline ? t('ticket.saveDraft') : t('ticket.send')}
-        </button>
+        <span className="send-group">
+          <button
+            type="submit"
+            className="primary send-button"
+            disabled={sendDisabled}
+            aria-describedby={noRoute ? `${replyId}-no-route` : s.offline ? `${replyId}-hint` : undefined}
+          >
+            {s.sendingReply ? t('ticket.sending') : s.offline ? t('ticket.saveDraft') : t('ticket.send')}
+          </button>
+          {noRoute ? null : (
+            <SendMenu
+              choices={sendChoices}
+              disabled={sendDisabled}
+              onPick={sendAndSet}
+              open={menuOpen}
+              onOpenChange={(open) => {
+                setMenuOpen(open);
+                if (!open) setMenuFocus(null);
+              }}
+              focusStatus={menuFocus}
+            />
+          )}
+        </span>
       </form>
+      {s.statusAfterReplyProblem ? <StatusAfterReplyProblem problem={s.statusAfterReplyProblem} onDismiss={s.dismissStatusAfterReplyProblem} /> : null}
       <form
         className="compose-box note-box"
         onSubmit={(e) => {

@@ -6,8 +6,8 @@ import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { useNow } from './useNow.js';
 
-/** One offered phone/chat contact: who, what they wrote, why this agent, and the time left. */
-function OfferCard({ offer }: { offer: RoutingOffer }) {
+/** One offered phone/chat contact: who, what they wrote, why this agent, and the time left. `newest`: its Accept is the `a` key's. */
+function OfferCard({ offer, newest }: { offer: RoutingOffer; newest: boolean }) {
   const t = useT();
   const id = useId();
   const now = useNow();
@@ -59,6 +59,8 @@ function OfferCard({ offer }: { offer: RoutingOffer }) {
           ref={acceptRef}
           type="button"
           className="primary"
+          data-shortcut={newest ? 'acceptOffer' : undefined}
+          aria-keyshortcuts={newest ? 'A' : undefined}
           disabled={responding || seconds <= 0}
           onClick={() => void respondToOffer(offer.ticketId, true)}
         >
@@ -80,10 +82,12 @@ function OfferCard({ offer }: { offer: RoutingOffer }) {
 export function OfferCards() {
   const offers = useAppStore((s) => s.offers);
   if (offers.length === 0) return null;
+  // The one the agent has just been told about: the `a` key accepts it, whatever order the stack shows.
+  const newest = offers.reduce((latest, offer) => (offer.offeredAt > latest.offeredAt ? offer : latest));
   return (
     <div className="offer-stack">
       {offers.map((offer) => (
-        <OfferCard key={offer.ticketId} offer={offer} />
+        <OfferCard key={offer.ticketId} offer={offer} newest={offer.ticketId === newest.ticketId} />
       ))}
     </div>
   );

@@ -24,6 +24,11 @@ function pressControl(action: ShortcutAction): boolean {
   return true;
 }
 
+/** Why an action's control cannot be pressed now, as the control itself says it (`data-disabled-reason`); null when it does not say. */
+function disabledReason(action: ShortcutAction): string | null {
+  return document.querySelector<HTMLElement>(`[data-shortcut="${action}"]`)?.dataset.disabledReason ?? null;
+}
+
 /** Listens for the shortcuts while signed in; `?` opens the sheet. */
 export function KeyboardShortcuts() {
   const store = useStoreApi();
@@ -46,8 +51,8 @@ export function KeyboardShortcuts() {
       const action = shortcutFor(event, keyTarget, isDialogOpen());
       if (!action) return;
       const state = store.getState();
-      // The team board and the reports have no inbox or ticket pane: only the sheet, and a call's ticket (it brings the inbox back).
-      if (state.view !== 'inbox' && action !== 'help' && action !== 'callTicket') return;
+      // The team board and the reports have no inbox or ticket pane: only the sheet, the offers (they show over every view) and a call's ticket (it brings the inbox back).
+      if (state.view !== 'inbox' && action !== 'help' && action !== 'acceptOffer' && action !== 'callTicket') return;
       event.preventDefault();
       setNotice(null);
       switch (action) {
@@ -88,13 +93,14 @@ export function KeyboardShortcuts() {
           if (state.detail) state.toggleKnowledge();
           else setNotice(t('kb.noTicket'));
           break;
-        case 'take': {
-          // Taking is working on a queued ticket: the status change the rules turn into taking it (shared/ticketRules.ts).
-          const ticket = state.detail?.ticket;
-          if (ticket?.status === 'unassigned') void state.setStatus('in_progress');
-          else if (ticket) setNotice(t('shortcuts.nothingToTake'));
+        case 'take':
+          // The Take button's own press (the same action, and its reason when it cannot be taken); a held ticket has no button.
+          if (state.detail && !pressControl('take')) setNotice(disabledReason('take') ?? t('shortcuts.nothingToTake'));
           break;
-        }
+        case 'acceptOffer':
+          // The newest offer's Accept (OfferCards marks it), as if clicked: not while it is being answered or has run out.
+          if (!pressControl('acceptOffer')) setNotice(t('shortcuts.noOffer'));
+          break;
         case 'reply':
         case 'note':
         case 'status':
@@ -157,6 +163,18 @@ function ShortcutSheet({ onClose }: { onClose: () => void }) {
               <kbd>Home</kbd> / <kbd>End</kbd>
             </td>
             <td>{t('shortcuts.firstLast')}</td>
+          </tr>
+          <tr>
+            <td>
+              <kbd>Ctrl+Enter</kbd>
+            </td>
+            <td>{t('shortcuts.sendReply')}</td>
+          </tr>
+          <tr>
+            <td>
+              <kbd>Ctrl+Shift+Enter</kbd>
+            </td>
+            <td>{t('shortcuts.sendAwaiting')}</td>
           </tr>
           <tr>
             <td>

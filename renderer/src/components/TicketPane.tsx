@@ -3,8 +3,9 @@ import { useShallow } from 'zustand/react/shallow';
 import { PRIORITIES, STATUS_TRANSITIONS, prioritySchema, ticketStatusSchema, type Ticket, type TicketStatus } from '../../../shared/domain.js';
 import { looksMasked } from '../../../shared/masking.js';
 import { isOwnerOrLead } from '../../../shared/ticketRules.js';
-import { channelKey, formatDateTime, fromOrgInputValue, priorityKey, statusKey, toOrgInputValue, typeKey } from '../i18n.js';
+import { channelKey, formatDateTime, fromOrgInputValue, priorityKey, statusKey, toOrgInputValue, typeKey, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
+import { isQueued, takeBlock, type TakeBlock } from '../store/ticketPredictions.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { VisitorTyping } from './ChatIndicators.js';
 import { Composer } from './Composer.js';
@@ -17,6 +18,7 @@ import { AttachmentError } from './MessageExtras.js';
 import { RevealControl, RevealedMark, useReveal } from './Masked.js';
 import { PiiAudit } from './PiiAudit.js';
 import { errorText } from './errorText.js';
+import { refusalText } from './refusalText.js';
 import { RoutingHistory } from './RoutingHistory.js';
 import { SlaCountdown } from './SlaCountdown.js';
 import { CompletePrompt, HandoverNote, TicketFieldsEditor, TransferButton, TransferDialog } from './TicketFields.js';
@@ -69,6 +71,49 @@ function StatusSelect({ ticket }: { ticket: Ticket }) {
           </option>
         ))}
       </select>
+    </span>
+  );
+}
+
+function takeBlockText(t: Translate, block: TakeBlock): string {
+  return block.kind === 'not_queued'
+    ? t('take.notQueued', { status: t(statusKey(block.status)) })
+    : t('take.refused', { reason: refusalText(t, block.refusal) });
+}
+
+/**
+ * Take (领取): shown on a ticket nobody holds, pressed by the `t` key too. It asks the ticket
+ * rules first, so it is disabled (saying why) exactly when the core would refuse the take.
+ * Works offline like every change: the ticket is the agent's at once, pending until the server has it.
+ */
+function TakeButton({ ticket }: { ticket: Ticket }) {
+  const t = useT();
+  const reasonId = useId();
+  const now = useNow();
+  const { user, settingStatus, takeTicket } = useAppStore(useShallow((s) => ({ user: s.user, settingStatus: s.settingStatus, takeTicket: s.takeTicket })));
+  if (!user || !isQueued(ticket)) return null;
+  const block = takeBlock(user, ticket, now);
+  const reason = block ? takeBlockText(t, block) : null;
+  return (
+    <span className="take-control">
+      <button
+        type="button"
+        className="primary take-button"
+        data-shortcut="take"
+        data-disabled-reason={reason ?? undefined}
+        aria-keyshortcuts="T"
+        title={reason ?? t('take.title')}
+        disabled={block !== null || settingStatus}
+        aria-describedby={reason ? reasonId : undefined}
+        onClick={() => void takeTicket()}
+      >
+        {settingStatus ? t('take.taking') : t('take.button')}
+      </button>
+      {reason ? (
+        <span id={reasonId} className="take-reason muted">
+          {reason}
+        </span>
+      ) : null}
     </span>
   );
 }
@@ -185,6 +230,7 @@ function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean })
         <TicketNumber className="ticket-id big" id={ticket.id} />
         <TicketSubject ticket={ticket} />
         {pending ? <span className="pending-marker">{t('ticket.pending')}</span> : null}
+        <TakeButton ticket={ticket} />
         <StatusSelect ticket={ticket} />
       </div>
       <CollisionBar ticketId={ticket.id} />

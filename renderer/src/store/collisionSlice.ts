@@ -3,11 +3,14 @@
  * core pushes the server's roster as `ticketPresence`), this window's own presence and typing
  * (paced to TICKET_TYPING_THROTTLE_MS), and the warning before a reply goes out on a ticket
  * that changed since the agent started writing it (a new customer message, another agent's
- * message, a new assignee or status): "客户有新消息 / ticket changed — send anyway?".
+ * message, a new assignee or status): "客户有新消息 / ticket changed — send anyway?". The same
+ * question asks first when the ticket is not the user's (in the queue, where the reply takes
+ * it, or held by someone else): one question before a reply leaves, whatever it is about.
  */
 import type { StateCreator } from 'zustand/vanilla';
 import { TICKET_TYPING_THROTTLE_MS, type TicketPresenceEvent } from '../../../shared/collision.js';
 import type { TicketDetail, WorkstationApi } from '../../../shared/rpc.js';
+import { notYoursOf, type NotYours, type StatusAfterReply } from './ticketPredictions.js';
 import type { AppState } from './types.js';
 
 /** What the ticket looked like when the agent started the reply. */
@@ -31,6 +34,10 @@ export interface CollisionSlice {
   composerBaseline: ComposerBaseline | null;
   /** Set while the "ticket changed — send anyway?" question is open. */
   replyChangeWarning: TicketChange | null;
+  /** Set while the "this ticket is not yours — reply (and take it)?" question is open (with the change question or alone). */
+  replyNotYours: NotYours | null;
+  /** The status the reply waiting for an answer sets after it ("send and set status"); null for a plain send. */
+  replyThenStatus: StatusAfterReply | null;
   applyTicketPresence: (event: TicketPresenceEvent) => void;
   /** Tells the core which ticket this window shows now (or none); forgets the old roster. */
   showTicketPresence: (ticketId: string | null) => Promise<void>;
@@ -38,8 +45,11 @@ export interface CollisionSlice {
   noteReplyTyping: (ticketId: string, typing: boolean) => void;
   /** Remembers the ticket as it is now as the one the reply was started on. */
   markComposerBaseline: (detail: TicketDetail) => void;
-  /** Sends the reply, unless the ticket changed since the reply was started: then asks first. */
-  sendReplyChecked: () => Promise<boolean>;
+  /**
+   * Sends the reply (then sets `thenStatus`, if given), unless the ticket changed since the reply
+   * was started or is not the user's: then asks first, and nothing leaves until the answer.
+   */
+  sendReplyChecked: (thenStatus?: StatusAfterReply) => Promise<boolean>;
   confirmReplyDespiteChange: () => Promise<boolean>;
   dismissReplyChangeWarning: () => void;
 }
@@ -71,6 +81,8 @@ export function createCollisionSlice(api: WorkstationApi): StateCreator<AppState
     ticketPresence: null,
     composerBaseline: null,
     replyChangeWarning: null,
+    replyNotYours: null,
+    replyThenStatus: null,
 
     applyTicketPresence(event) {
       if (event.ticketId !== get().openTicketId) return;
@@ -80,7 +92,7 @@ export function createCollisionSlice(api: WorkstationApi): StateCreator<AppState
     async showTicketPresence(ticketId) {
       typingShown = false;
       typingSentAt = 0;
-      set({ ticketPresence: null, composerBaseline: null, replyChangeWarning: null });
+      set({ ticketPresence: null, composerBaseline: null, replyChangeWarning: null, replyNotYours: null, replyThenStatus: null });
       try {
         const { roster } = await api.invoke('ticket.presence', { ticketId, typing: false });
         if (roster && roster.ticketId === get().openTicketId) set({ ticketPresence: roster });
@@ -103,27 +115,38 @@ export function createCollisionSlice(api: WorkstationApi): StateCreator<AppState
       set({ composerBaseline: baselineOf(detail) });
     },
 
-    async sendReplyChecked() {
-      const { composerBaseline, detail, user } = get();
-      const change = composerBaseline && detail ? changeSince(composerBaseline, detail, user?.id ?? null) : null;
-      if (change) {
-        set({ replyChangeWarning: change });
+    async sendReplyChecked(thenStatus) {
+      const { composerBaseline, detail, user, openTicketId } = get();
+      // Nothing to send: the question would be about nothing (sendReply does nothing either).
+      if (!openTicketId || (get().replyDrafts[openTicketId] ?? '').trim() === '' || get().sendingReply) return false;
+      const shown = detail?.ticket.id === openTicketId ? detail : null;
+      const change = composerBaseline && shown ? changeSince(composerBaseline, shown, user?.id ?? null) : null;
+      const notYours = user && shown ? notYoursOf(user, shown.ticket) : null;
+      if (change || notYours) {
+        set({ replyChangeWarning: change, replyNotYours: notYours, replyThenStatus: thenStatus ?? null });
         return false;
       }
+      set({ replyThenStatus: thenStatus ?? null });
       return get().confirmReplyDespiteChange();
     },
 
     async confirmReplyDespiteChange() {
-      set({ replyChangeWarning: null });
-      const sent = await get().sendReply();
+      const thenStatus = get().replyThenStatus ?? undefined;
+      set({ replyChangeWarning: null, replyNotYours: null, replyThenStatus: null });
+      const sent = await get().sendReply(thenStatus);
       if (sent) set({ composerBaseline: null });
       return sent;
     },
 
     dismissReplyChangeWarning() {
-      // Reviewed: what the agent has now seen is the new starting point.
+      // Reviewed: what the agent has now seen is the new starting point. Nothing was sent.
       const detail = get().detail;
-      set({ replyChangeWarning: null, composerBaseline: detail ? baselineOf(detail) : get().composerBaseline });
+      set({
+        replyChangeWarning: null,
+        replyNotYours: null,
+        replyThenStatus: null,
+        composerBaseline: detail ? baselineOf(detail) : get().composerBaseline,
+      });
     },
   });
 }

@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import { channelOfSource, type Ticket } from '../../../shared/domain.js';
 import type { TicketDetail, WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
+import { isQueued, takeBlock, type StatusAfterReply } from './ticketPredictions.js';
 import type { AppState, RetryAction, TicketSlice } from './types.js';
 
 /**
@@ -123,6 +124,36 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     }
   }
 
+  /**
+   * The status of "send and set status", right after its reply was queued in the outbox (the two
+   * leave back to back, in that order). A refusal now is said beside the composer as "the reply
+   * went, the status did not"; one from the server later lands in "needs attention" like any
+   * refused change. A reply kept as a draft (the link was down) sets nothing: the customer has
+   * not been answered yet, so "awaiting customer" or "completed" would not be true.
+   */
+  async function setStatusAfterReply(
+    set: (partial: Partial<AppState>) => void,
+    get: () => AppState,
+    ticketId: string,
+    status: StatusAfterReply,
+    keptAsDraft: boolean,
+  ): Promise<void> {
+    if (keptAsDraft) {
+      set({ statusAfterReplyProblem: { ticketId, status, error: null } });
+      return;
+    }
+    set({ settingStatus: true });
+    try {
+      const ticket = await api.invoke('ticket.setStatus', { ticketId, status });
+      const current = get().detail;
+      if (current && current.ticket.id === ticket.id) set({ detail: { ...current, ticket, pending: true } });
+      set({ settingStatus: false });
+      void get().loadInbox();
+    } catch (error) {
+      set({ settingStatus: false, statusAfterReplyProblem: { ticketId, status, error: toUiError(error) } });
+    }
+  }
+
   /** Sends or discards an offline draft, then shows the ticket and inbox as the core now has them. */
   async function settleDraft(
     set: (partial: Partial<AppState>) => void,
@@ -161,6 +192,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     settingFollowUp: false,
     draftBusyId: null,
     retryActions: {},
+    statusAfterReplyProblem: null,
 
     async openTicket(ticketId, options) {
       automaticallyOpened = options?.automatic === true ? ticketId : null;
@@ -216,10 +248,11 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       if (ticketId) set({ noteDrafts: { ...get().noteDrafts, [ticketId]: text } });
     },
 
-    async sendReply() {
+    async sendReply(thenStatus) {
       const ticketId = get().openTicketId;
       const text = ticketId ? (get().replyDrafts[ticketId] ?? '') : '';
       if (!ticketId || text.trim() === '' || get().sendingReply) return false;
+      if (thenStatus) set({ statusAfterReplyProblem: null });
       const key = `reply:${ticketId}`;
       const via = get().replyVia[ticketId];
       const written = get().replySubjects[ticketId]?.trim() ?? '';
@@ -237,7 +270,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       try {
         // Online it goes to the outbox; offline the core keeps it as a draft for the agent
         // to confirm later. Either way the text is safe in the core and leaves the composer.
-        await api.invoke('ticket.reply', {
+        const result = await api.invoke('ticket.reply', {
           ticketId,
           text,
           ...(via ? { via } : {}),
@@ -258,6 +291,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
         if (kept.length > 0) replyFiles[ticketId] = kept;
         else delete replyFiles[ticketId];
         set({ replyDrafts: drafts, replySubjects: subjects, replyFiles, sendingReply: false, retryActions: without(get().retryActions, key) });
+        if (thenStatus) await setStatusAfterReply(set, get, ticketId, thenStatus, result.kind === 'draft');
         void get().reloadTicket();
         return true;
       } catch (error) {
@@ -284,6 +318,17 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
         set({ addingNote: false, actionError: toUiError(error) });
         return false;
       }
+    },
+
+    async takeTicket() {
+      const { user, detail, openTicketId } = get();
+      const ticket = detail?.ticket;
+      if (!user || !ticket || ticket.id !== openTicketId || !isQueued(ticket) || takeBlock(user, ticket, Date.now()) !== null) return false;
+      return changeTicket(set, get, 'settingStatus', (ticketId) => api.invoke('ticket.setStatus', { ticketId, status: 'in_progress' }));
+    },
+
+    dismissStatusAfterReplyProblem() {
+      set({ statusAfterReplyProblem: null });
     },
 
     async setStatus(status) {

@@ -34,6 +34,7 @@ import type { BoardSlice } from './boardSlice.js';
 import type { ScriptSlice } from './scriptSlice.js';
 import type { KnowledgeSlice } from './knowledgeSlice.js';
 import type { AlarmSlice } from './alarmSlice.js';
+import type { StatusAfterReply } from './ticketPredictions.js';
 import type { NotificationSlice } from './notificationSlice.js';
 import type { RoutingSlice } from './routingSlice.js';
 
@@ -179,6 +180,11 @@ export interface TicketSlice {
    */
   retryActions: Record<string, RetryAction>;
   /**
+   * "Send and set status": the reply went (or was kept as a draft: `error` null) but the status
+   * was not set, and why; shown beside the composer until dismissed or the next such send.
+   */
+  statusAfterReplyProblem: { ticketId: string; status: StatusAfterReply; error: UiError | null } | null;
+  /**
    * Shows a ticket. `automatic`: nobody chose it (the inbox's top ticket as it fills); gone before
    * it is read, or while it was not the agent's (an offer), it closes quietly and the next top
    * ticket opens, instead of saying it is no longer available.
@@ -192,8 +198,14 @@ export interface TicketSlice {
   /** The open ticket's email subject; null (or blank) = the default. */
   setReplySubject: (subject: string | null) => void;
   setNoteDraft: (text: string) => void;
-  /** Sends the reply, or (offline) keeps it as a draft in the core; true when the core accepted it either way. */
-  sendReply: () => Promise<boolean>;
+  /**
+   * Sends the reply, or (offline) keeps it as a draft in the core; true when the core accepted it
+   * either way. `thenStatus`: the status change queued right after the reply ("send and set status").
+   */
+  sendReply: (thenStatus?: StatusAfterReply) => Promise<boolean>;
+  /** Takes the open queued ticket (领取): the same status change as the `t` key; false when the rules would refuse it. */
+  takeTicket: () => Promise<boolean>;
+  dismissStatusAfterReplyProblem: () => void;
   addNote: () => Promise<boolean>;
   setStatus: (status: TicketStatus) => Promise<boolean>;
   setPriority: (priority: Priority) => Promise<boolean>;

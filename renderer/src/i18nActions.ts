@@ -1,0 +1,55 @@
+/**
+ * The agent's one-step actions: the Take (领取) button, "send and set status" beside Send,
+ * the question before replying on a ticket the user does not hold, and the offer key.
+ * Spread into the dictionaries of i18n.ts like the routing ones.
+ */
+
+export const actionsEn = {
+  'take.button': 'Take',
+  'take.title': 'Take this ticket: it becomes yours (key t)',
+  'take.taking': 'Taking…',
+  'take.notQueued': 'This ticket is “{status}”: only a ticket waiting in the queue can be taken.',
+  'take.refused': 'Cannot take it: {reason}',
+  'notYours.title': 'This ticket is not yours',
+  'notYours.queued': 'Nobody holds {ticket}: it is waiting in the queue. Replying takes it, and it becomes yours.',
+  'notYours.held': '{assignee} holds {ticket}. Your reply goes to the customer; the ticket stays with {assignee}.',
+  'notYours.replyAndTake': 'Reply and take it',
+  'notYours.replyAnyway': 'Reply anyway',
+  'notYours.cancel': 'Cancel',
+  'sendAnd.more': 'Also mark the ticket',
+  'sendAnd.setStatus': 'Send and set “{status}”',
+  'sendAnd.complete': 'Send and complete',
+  'sendAnd.offline': 'Offline the reply is kept as a draft: set the status once it has been sent.',
+  'sendAnd.unchanged': 'The ticket is already “{status}”.',
+  'sendAnd.statusRefused': 'The reply was sent, but the status was not set to “{status}”: {reason}',
+  'sendAnd.keptAsDraft': 'The reply was kept as a draft (offline), so the status was not set to “{status}”: set it once the reply has been sent.',
+  'shortcuts.acceptOffer': 'Accept the newest offer',
+  'shortcuts.noOffer': 'No offer to accept.',
+  'shortcuts.sendReply': 'Send the reply (in the reply box)',
+  'shortcuts.sendAwaiting': 'Send the reply and set “Awaiting customer” (in the reply box)',
+} as const;
+
+export const actionsZhCN: Record<keyof typeof actionsEn, string> = {
+  'take.button': '领取',
+  'take.title': '领取此工单，由你处理（快捷键 t）',
+  'take.taking': '正在领取…',
+  'take.notQueued': '此工单状态为“{status}”：只有排队中的工单可以领取。',
+  'take.refused': '无法领取：{reason}',
+  'notYours.title': '这不是你的工单',
+  'notYours.queued': '工单 {ticket} 无人处理，正在排队。回复即领取，工单将由你处理。',
+  'notYours.held': '工单 {ticket} 由{assignee}处理。你的回复会发给客户，工单仍由{assignee}处理。',
+  'notYours.replyAndTake': '回复并领取',
+  'notYours.replyAnyway': '仍然回复',
+  'notYours.cancel': '取消',
+  'sendAnd.more': '同时标记工单',
+  'sendAnd.setStatus': '发送并设为“{status}”',
+  'sendAnd.complete': '发送并完成',
+  'sendAnd.offline': '离线时回复会存为草稿：回复发出后再设置状态。',
+  'sendAnd.unchanged': '工单已是“{status}”。',
+  'sendAnd.statusRefused': '回复已发送，但状态未改为“{status}”：{reason}',
+  'sendAnd.keptAsDraft': '回复已存为草稿（离线），因此状态未改为“{status}”：回复发出后再设置。',
+  'shortcuts.acceptOffer': '接受最新的接入邀请',
+  'shortcuts.noOffer': '没有可接受的接入邀请。',
+  'shortcuts.sendReply': '发送回复（在回复框内）',
+  'shortcuts.sendAwaiting': '发送回复并设为“待反馈”（在回复框内）',
+};
