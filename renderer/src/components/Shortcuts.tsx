@@ -3,7 +3,7 @@
  * inbox's and the ticket pane's own actions (renderer/src/shortcuts.ts decides when a key
  * is a shortcut), the `?` sheet that lists them, and the unread count in the window title.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { callCardTarget } from '../store/callSlice.js';
 import { useAppStore, useStoreApi, useT } from '../store/react.js';
 import { SHORTCUTS, leavesField, shortcutFor, type ShortcutAction } from '../shortcuts.js';
@@ -129,67 +129,46 @@ export function KeyboardShortcuts() {
 
 function ShortcutSheet({ onClose }: { onClose: () => void }) {
   const t = useT();
+  const keysOf = (keys: readonly string[]) =>
+    keys.map((key, index) => (
+      <span key={key}>
+        {index > 0 ? ' / ' : null}
+        <kbd>{key}</kbd>
+      </span>
+    ));
+  const rows: Array<{ id: string; keys: ReactNode; label: string }> = [
+    ...SHORTCUTS.map(({ action, keys, label }) => ({ id: action, keys: keysOf(keys), label: t(label) })),
+    { id: 'leaveField', keys: keysOf(['Esc']), label: t('shortcuts.leaveField') },
+    { id: 'firstLast', keys: keysOf(['Home', 'End']), label: t('shortcuts.firstLast') },
+    { id: 'sendReply', keys: keysOf(['Ctrl+Enter']), label: t('shortcuts.sendReply') },
+    { id: 'sendAwaiting', keys: keysOf(['Ctrl+Shift+Enter']), label: t('shortcuts.sendAwaiting') },
+    { id: 'scriptPicker', keys: keysOf(['/']), label: t('scripts.shortcutPicker') },
+    { id: 'scriptBlanks', keys: keysOf(['Tab', 'Shift+Tab']), label: t('scripts.shortcutBlanks') },
+  ];
+  // Two tables side by side: the whole sheet, title included, fits a 1280x800 window.
+  const half = Math.ceil(rows.length / 2);
   return (
     <Dialog title={t('shortcuts.title')} description={t('shortcuts.description')} onClose={onClose} className="shortcut-sheet">
-      <table className="shortcut-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('shortcuts.key')}</th>
-            <th scope="col">{t('shortcuts.action')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {SHORTCUTS.map(({ action, keys, label }) => (
-            <tr key={action}>
-              <td>
-                {keys.map((key, index) => (
-                  <span key={key}>
-                    {index > 0 ? ' / ' : null}
-                    <kbd>{key}</kbd>
-                  </span>
-                ))}
-              </td>
-              <td>{t(label)}</td>
-            </tr>
-          ))}
-          <tr>
-            <td>
-              <kbd>Esc</kbd>
-            </td>
-            <td>{t('shortcuts.leaveField')}</td>
-          </tr>
-          <tr>
-            <td>
-              <kbd>Home</kbd> / <kbd>End</kbd>
-            </td>
-            <td>{t('shortcuts.firstLast')}</td>
-          </tr>
-          <tr>
-            <td>
-              <kbd>Ctrl+Enter</kbd>
-            </td>
-            <td>{t('shortcuts.sendReply')}</td>
-          </tr>
-          <tr>
-            <td>
-              <kbd>Ctrl+Shift+Enter</kbd>
-            </td>
-            <td>{t('shortcuts.sendAwaiting')}</td>
-          </tr>
-          <tr>
-            <td>
-              <kbd>/</kbd>
-            </td>
-            <td>{t('scripts.shortcutPicker')}</td>
-          </tr>
-          <tr>
-            <td>
-              <kbd>Tab</kbd> / <kbd>Shift+Tab</kbd>
-            </td>
-            <td>{t('scripts.shortcutBlanks')}</td>
-          </tr>
-        </tbody>
-      </table>
+      <div className="shortcut-columns">
+        {[rows.slice(0, half), rows.slice(half)].map((column, index) => (
+          <table key={index} className="shortcut-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('shortcuts.key')}</th>
+                <th scope="col">{t('shortcuts.action')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {column.map((row) => (
+                <tr key={row.id}>
+                  <td>{row.keys}</td>
+                  <td>{row.label}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
+      </div>
       <div className="dialog-actions">
         <button type="button" onClick={onClose}>
           {t('shortcuts.close')}
