@@ -207,10 +207,13 @@ export interface DemoStack {
   stop(): Promise<void>;
 }
 
-/** Starts a DemoStack in a fresh temporary folder `omnidesk-e2e-<name>-…`. */
-export async function startDemoStack(name: string): Promise<DemoStack> {
+/**
+ * Starts a DemoStack in a fresh temporary folder `omnidesk-e2e-<name>-…`; `serverEnv` as in
+ * startServerProcess (e.g. a long `OFFER_TIMEOUT_MS` where an agent accepts offers by hand).
+ */
+export async function startDemoStack(name: string, serverEnv?: Record<string, string>): Promise<DemoStack> {
   const root = mkdtempSync(path.join(tmpdir(), `omnidesk-e2e-${name}-`));
-  const server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
+  const server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true, env: serverEnv });
   const started: RunningProcess[] = [];
   try {
     started.push(await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') }));
