@@ -8,22 +8,13 @@
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { alarmResultSchema, escalationRequestResultSchema } from '../shared/alarms.js';
 import type { Channel } from '../shared/domain.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import { agentStatusResultSchema } from '../shared/routing.js';
-import {
-  ackSchema,
-  pushResultSchema,
-  workstationHandshakeAuth,
-  type Ack,
-  type ClientToServerEvents,
-  type Mutation,
-  type ServerToClientEvents,
-} from '../shared/sync.js';
+import { ackSchema, pushResultSchema, type Ack, type Mutation } from '../shared/sync.js';
 import { openCache } from '../main/core/cache/cache.js';
 import { createManualScheduler } from './routing/scheduler.js';
 import {
@@ -31,15 +22,12 @@ import {
   TEST_INTEGRATION_TOKEN,
   TEST_PASSWORD,
   createTestClock,
-  login,
   makeTempDir,
   postJson,
   startTestServer,
   type TestServer,
 } from './testHarness.js';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type UntypedEmitter = { emitWithAck(event: string, request: unknown): Promise<unknown> };
+import { askSocket, connectTestSocket, disconnectTestSockets, okResult, type TestSocket } from './testing/sockets.js';
 
 const USERS: Array<{ id: string; displayName: string; role?: 'agent' | 'lead'; channels: Channel[]; groups?: string[]; tier?: 1 | 2 }> = [
   { id: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
@@ -50,43 +38,23 @@ const USERS: Array<{ id: string; displayName: string; role?: 'agent' | 'lead'; c
 ];
 
 let t: TestServer;
-const sockets: ClientSocket[] = [];
 let n = 0;
 
-async function connectAs(username: string): Promise<ClientSocket> {
-  const { token } = await login(t.url, username);
-  const socket: ClientSocket = connect(t.url, {
-    auth: workstationHandshakeAuth(token, `client-${username}`),
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  // Signing in routes (this agent may take queued work): what follows sees the outcome.
-  await t.server.routing.idle();
-  return socket;
+/** Signing in routes (this agent may take queued work): the helper waits for it, so what follows sees the outcome. */
+async function connectAs(username: string): Promise<TestSocket> {
+  return (await connectTestSocket(t, username)).socket;
 }
 
-async function ask<T extends z.ZodType>(socket: ClientSocket, event: string, request: unknown, schema: T): Promise<Ack<z.infer<T>>> {
-  const raw = await (socket.timeout(5000) as unknown as UntypedEmitter).emitWithAck(event, request);
-  return ackSchema(schema).parse(raw) as Ack<z.infer<T>>;
-}
-
-function ok<T>(ack: Ack<T>): T {
-  if (!ack.ok) throw new Error(`ack failed: ${ack.error.code} ${ack.error.message}`);
-  return ack.result;
+async function ask<T extends z.ZodType>(socket: TestSocket, event: string, request: unknown, schema: T): Promise<Ack<z.infer<T>>> {
+  return ackSchema(schema).parse(await askSocket(socket, event, request)) as Ack<z.infer<T>>;
 }
 
 /** A mutation without its id and time, kind by kind (Omit over the union would merge the kinds). */
 type MutationBody = Mutation extends infer M ? (M extends Mutation ? Omit<M, 'mutationId' | 'createdAt'> : never) : never;
 
-async function push(socket: ClientSocket, mutation: MutationBody) {
+async function push(socket: TestSocket, mutation: MutationBody) {
   n++;
-  const { results } = ok(
+  const { results } = okResult(
     await ask(socket, 'sync:push', { mutations: [{ mutationId: `t-${String(n)}`, createdAt: t.clock.now(), ...mutation }] }, pushResultSchema),
   );
   await t.server.routing.idle();
@@ -138,7 +106,7 @@ for (const backend of TEST_BACKENDS) {
     });
 
     afterEach(async () => {
-      for (const socket of sockets.splice(0)) socket.disconnect();
+      disconnectTestSockets();
       await t.stop();
     });
 
@@ -148,8 +116,8 @@ for (const backend of TEST_BACKENDS) {
       const ticketId = await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '设备故障，无法开机' });
       expect((await t.store.getTicket(ticketId))!.assigneeId).toBe('agent1');
       const lead = await connectAs('lead1');
-      const requested = ok(await ask(wang, 'ticket:escalate', { ticketId, reason: '需要二线工程师' }, escalationRequestResultSchema));
-      ok(await ask(lead, 'alarms:decide', { id: requested.request.id, approve: true }, alarmResultSchema));
+      const requested = okResult(await ask(wang, 'ticket:escalate', { ticketId, reason: '需要二线工程师' }, escalationRequestResultSchema));
+      okResult(await ask(lead, 'alarms:decide', { id: requested.request.id, approve: true }, alarmResultSchema));
       await t.server.routing.idle();
       // Nobody of tier 2 is signed in: it waits in the queue, escalated by agent1.
       expect(await t.store.getTicket(ticketId)).toMatchObject({
@@ -176,7 +144,7 @@ for (const backend of TEST_BACKENDS) {
       expect((await t.store.getTicketBundle(ticketId))!.messages.map((message) => message.id)).not.toContain('reply-take-back');
 
       // A tier-2 agent with no room routing would use (email capacity 0) takes it by hand.
-      ok(await ask(lead, 'lead:setCapacity', { userId: 'agent5', capacity: { email: 0 } }, agentStatusResultSchema));
+      okResult(await ask(lead, 'lead:setCapacity', { userId: 'agent5', capacity: { email: 0 } }, agentStatusResultSchema));
       const zhao = await connectAs('agent5');
       expect((await t.store.getTicket(ticketId))!.assigneeId).toBeNull();
       expect(await push(zhao, { kind: 'setStatus', ticketId, status: 'in_progress' })).toMatchObject({ ok: true });

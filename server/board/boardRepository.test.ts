@@ -119,6 +119,18 @@ const TICKETS: TicketSpec[] = [
     firstResponseAt: T + 30 * MIN,
     completedAt: T + 5 * HOUR,
   },
+  // email I: yesterday's mail at 20:00, due 00:00, completed today at 09:00 and closed since → completed today once (late),
+  // found only by its completion time (not one of today's created tickets).
+  {
+    id: 'GD20241107003',
+    channel: 'email',
+    status: 'closed',
+    createdAt: MIDNIGHT - 4 * HOUR,
+    dueAt: MIDNIGHT,
+    assigneeId: 'agent2',
+    firstResponseAt: MIDNIGHT - 3 * HOUR,
+    completedAt: T,
+  },
   // social: the templates' example — 12 tickets today, 10 done in 30 min, 2 done in 5 h against 4 h → 2 of 12 overdue (16.67%).
   ...Array.from({ length: 12 }, (_, index): TicketSpec => {
     const late = index >= 10;
@@ -259,16 +271,17 @@ for (const backend of TEST_BACKENDS) {
           overdueRate: 1 / 2,
           csatPercent: null,
         });
-        // email: F in progress (awaiting the customer) and overdue, G closed late; G replied after 30 min, handled in 300 → 2 of 2 overdue.
+        // email: F in progress (awaiting the customer) and overdue, G closed late, yesterday's I closed late (once); G replied
+        // after 30 min (I's reply was yesterday's), handled in 300, I in 780 → (300 + 780) / 2 = 540; 3 of 3 overdue.
         expect(figures(byChannel.get('email'))).toEqual({
           pending: 0,
           inProgress: 1,
           createdToday: 2,
-          completed: 1,
-          total: 2,
+          completed: 2,
+          total: 3,
           avgFirstResponseMin: 30,
-          avgHandlingMin: 300,
-          overdue: 2,
+          avgHandlingMin: 540,
+          overdue: 3,
           overdueRate: 1,
           csatPercent: null,
         });
@@ -331,7 +344,7 @@ for (const backend of TEST_BACKENDS) {
 
       it('names each agent’s oldest open ticket (completed and closed ones do not count), and leaves out agents holding none', async () => {
         const snapshot = boardSnapshotSchema.parse(await makeBoard(db, createReportRepository(db)).snapshot(AT));
-        // agent1: B is open (A and the social tickets are completed); agent2: F awaits the customer (E completed, G closed).
+        // agent1: B is open (A and the social tickets are completed); agent2: F awaits the customer (E completed, G and I closed).
         expect(snapshot.agents).toEqual([
           { userId: 'agent1', oldestOpen: { ticketId: 'GD20241108002', createdAt: T }, viewingTicketId: null },
           { userId: 'agent2', oldestOpen: { ticketId: 'GD20241108005', createdAt: T + 2 * HOUR }, viewingTicketId: null },

@@ -57,7 +57,7 @@ import type { Change } from '../../shared/sync.js';
 import type { CommitSource } from '../cluster/commitStream.js';
 import { createTurns, jsonTextSql, type SqlDialect, type SqlExecutor } from '../db/sql.js';
 import { CSAT_SENT_SQL } from '../reports/reportRepository.js';
-import { assembleBoardSnapshot, OPEN_STATUSES_SQL, type BoardRepository } from './boardRepository.js';
+import { assembleBoardSnapshot, FINISHED_IN_RANGE_WHERE, OPEN_STATUSES_SQL, type BoardRepository } from './boardRepository.js';
 
 /** What the board needs of one ticket. */
 interface BoardTicket {
@@ -448,10 +448,7 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     const [today, completed, rated, pending, heldRows] = await Promise.all([
       sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'tickets t', 't.created_at >= ? AND t.created_at < ?'), [start, end]),
       // Finished or rated today though created before: completed today and CSAT % count them (boardRepository.ts reads them alike).
-      sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'tickets t', "t.status IN ('completed', 'closed') AND t.completed_at >= ? AND t.completed_at < ?"), [
-        start,
-        end,
-      ]),
+      sql.all<BoardTicketRow>(boardTicketsSql(dialect, 'tickets t', FINISHED_IN_RANGE_WHERE), [start, end]),
       sql.all<BoardTicketRow>(
         boardTicketsSql(dialect, 'csat_surveys r CROSS JOIN tickets t', 't.id = r.ticket_id AND r.answered_at >= ? AND r.answered_at < ?'),
         [start, end],

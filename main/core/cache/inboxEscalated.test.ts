@@ -8,23 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS, defaultTicketRouting, type Customer, type Ticket, type TicketBundle, type User } from '../../../shared/domain.js';
+import { CHANNELS, defaultTicketRouting, type Customer, type Ticket, type TicketBundle } from '../../../shared/domain.js';
 import { MAX_BULK_REASSIGN } from '../../../shared/routing.js';
 import { RESOLUTION_SLA_MS } from '../../../shared/sla.js';
+import { SEARCH_TEST_LEAD } from '../testing/cacheFixtures.js';
 import { CACHE_KEY_BYTES, openCache, type Cache, type InboxFilter, type InboxViewer } from './cache.js';
 
-const lead: User = {
-  id: 'lead1',
-  username: 'lead1',
-  displayName: '王组长',
-  role: 'lead',
-  channels: [...CHANNELS],
-  groups: [],
-  tier: 2,
-  senior: true,
-  languages: ['zh'],
-  extension: null,
-};
+/** A lead of tier 2 who sees every channel (the escalated tickets are theirs to see). */
+const lead = SEARCH_TEST_LEAD;
 
 const TICKETS = 300;
 const BASE = Date.UTC(2024, 10, 8, 2, 0, 0);

@@ -1,6 +1,6 @@
 /**
- * Rows for the cache's search tests: a lead who sees every channel, tickets numbered
- * GD20240501NNN held by that lead, and inbound phone messages.
+ * Rows for the cache's tests (search, the lead's ticket list): a lead who sees every channel,
+ * tickets numbered GD20240501NNN held by that lead, and inbound phone messages.
  */
 import { CHANNELS, defaultTicketRouting, type Message, type Ticket, type User } from '../../../shared/domain.js';
 
