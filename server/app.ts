@@ -289,8 +289,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stopQueueSummary();
     stopBoard();
     liveBoard.stop();
-    collision.stop();
-    await Promise.allSettled([alarms.stop(), queueSummary.stop(), board.stop(), retention.stop()]);
+    await Promise.allSettled([collision.stop(), alarms.stop(), queueSummary.stop(), board.stop(), retention.stop()]);
     await routing?.stop();
   };
 

@@ -7,6 +7,13 @@
  * (`canUserSeeTicket`) joins, and each roster goes only to the room's sockets whose user still
  * may (one who lost the ticket is taken out of the room). Typing is renewed at most every
  * TICKET_TYPING_THROTTLE_MS per socket and lapses after TICKET_TYPING_TTL_MS.
+ *
+ * A node that dies (SIGKILL, power, a lost network) runs no disconnect handler: nobody
+ * announces that its sockets are gone. So every node sweeps the rosters of the tickets its own
+ * sockets view every PRESENCE_SWEEP_MS and re-sends a roster to each of its sockets whose last
+ * one differs. The adapter asks only the nodes subscribed in Redis (PUBSUB NUMSUB), and a dead
+ * process's Redis connections close with it, so the next sweep no longer finds its sockets
+ * (docs/technical/server.md, Collision).
  */
 import { canUserSeeTicket } from '../shared/domain.js';
 import {
@@ -18,6 +25,7 @@ import {
   type TicketViewer,
 } from '../shared/collision.js';
 import type { SyncServer, SyncSocket } from './liveHub.js';
+import { createPacedJob } from './pacedJob.js';
 import type { ServerStore } from './store.js';
 
 export interface CollisionDependencies {
@@ -26,7 +34,12 @@ export interface CollisionDependencies {
   log: (line: string) => void;
   /** A socket began or stopped showing a ticket (the leads' board says what each agent has open). */
   onViewingChanged?: () => void;
+  /** How often this node re-reads its viewers' rosters; default PRESENCE_SWEEP_MS. */
+  sweepMs?: number;
 }
+
+/** Each node re-reads the rosters its sockets show this often: what bounds how long a dead node's viewers stay listed. */
+export const PRESENCE_SWEEP_MS = 5_000;
 
 /** The room of a ticket's viewers (on every node, through the adapter). */
 export function ticketViewRoom(ticketId: string): string {
@@ -49,11 +62,18 @@ export async function viewingByUser(io: SyncServer): Promise<Map<string, string>
 }
 
 /** Wires collision into the socket server; call after `attachSync` (its middleware authenticates). */
-export function attachCollision(io: SyncServer, deps: CollisionDependencies): { stop(): void } {
+export function attachCollision(io: SyncServer, deps: CollisionDependencies): { stop(): Promise<void> } {
   const lapseTimers = new Set<NodeJS.Timeout>();
+  /** Per socket of this node: the last roster sent to it (from any node), as `rosterKey`. */
+  const lastSent = new Map<string, string>();
+  let stopped = false;
 
-  /** Tells every socket viewing the ticket (whose user may see it) who is there now. */
-  async function announce(ticketId: string): Promise<void> {
+  /**
+   * Tells every socket viewing the ticket (whose user may see it) who is there now; with
+   * `onlyTo`, only those of this node's sockets (a sweep's repair: other nodes repair theirs).
+   */
+  async function announce(ticketId: string, onlyTo?: ReadonlySet<string>): Promise<void> {
+    if (stopped) return;
     const ticket = await deps.store.getTicket(ticketId);
     const sockets = await io.in(ticketViewRoom(ticketId)).fetchSockets();
     if (!ticket) return;
@@ -75,14 +95,68 @@ export function attachCollision(io: SyncServer, deps: CollisionDependencies): { 
     }
     const viewers = [...byUser.values()];
     const event: TicketPresenceEvent = { ticketId, viewers: viewers.slice(0, MAX_TICKET_VIEWERS), count: viewers.length };
-    for (const socket of allowed) socket.emit('ticket:presence', event);
+    const key = rosterKey(ticketId, event.viewers, event.count);
+    for (const socket of allowed) {
+      // A repair skips the sockets an announcement reached since the sweep read: no twice-told roster.
+      if (onlyTo && (!onlyTo.has(socket.id) || lastSent.get(socket.id) === key)) continue;
+      socket.emit('ticket:presence', event);
+    }
   }
+
+  /**
+   * Re-reads the rosters of the tickets this node's sockets view and re-announces, to this
+   * node's sockets only, each one whose last roster no longer matches: what no disconnect
+   * handler announced (a dead node's sockets), or an announcement lost on the way.
+   */
+  async function sweep(): Promise<void> {
+    const rooms = localTicketRooms();
+    if (rooms.length === 0 || stopped) return;
+    const sockets = await io.in(rooms).fetchSockets();
+    const now = deps.now();
+    const byTicket = new Map<string, TicketViewer[]>();
+    for (const { data } of sockets) {
+      const { user, viewing } = data;
+      if (!user || !viewing?.ticketId) continue;
+      const viewers = byTicket.get(viewing.ticketId) ?? [];
+      viewers.push({ userId: user.id, name: user.displayName, typing: viewing.typingUntil > now });
+      byTicket.set(viewing.ticketId, viewers);
+    }
+    const stale = new Map<string, Set<string>>();
+    for (const socket of io.sockets.sockets.values()) {
+      const ticketId = socket.data.viewing?.ticketId;
+      // Only those in the room: one taken out (lost the ticket) is told nothing more.
+      if (!ticketId || !socket.rooms.has(ticketViewRoom(ticketId))) continue;
+      // Sent a roster other than the one read now (or none yet): this socket is re-told.
+      if (lastSent.get(socket.id) === rosterKey(ticketId, mergeViewers(byTicket.get(ticketId) ?? []))) continue;
+      const ids = stale.get(ticketId) ?? new Set<string>();
+      ids.add(socket.id);
+      stale.set(ticketId, ids);
+    }
+    for (const [ticketId, ids] of stale) await announce(ticketId, ids);
+  }
+
+  function localTicketRooms(): string[] {
+    const prefix = ticketViewRoom('');
+    return [...io.sockets.adapter.rooms.keys()].filter((room) => room.startsWith(prefix));
+  }
+
+  const sweeper = createPacedJob({
+    run: sweep,
+    onError: (error) => deps.log(`ticket:presence sweep failed: ${error instanceof Error ? error.message : String(error)}`),
+    intervalMs: deps.sweepMs ?? PRESENCE_SWEEP_MS,
+    recheckMs: deps.sweepMs ?? PRESENCE_SWEEP_MS,
+    wanted: () => !stopped && localTicketRooms().length > 0,
+  });
 
   function announceLater(ticketId: string): void {
     announce(ticketId).catch((error: unknown) => deps.log(`ticket:presence for ${ticketId} failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   io.on('connection', (socket: SyncSocket) => {
+    // Whatever node sent it: the sweep compares against what this socket was last told.
+    socket.onAnyOutgoing((event: string, payload: TicketPresenceEvent) => {
+      if (event === 'ticket:presence') lastSent.set(socket.id, rosterKey(payload.ticketId, payload.viewers, payload.count));
+    });
     let lastTypingAt = 0;
     let lapse: NodeJS.Timeout | null = null;
     const clearLapse = () => {
@@ -150,6 +224,7 @@ export function attachCollision(io: SyncServer, deps: CollisionDependencies): { 
 
     socket.on('disconnect', () => {
       clearLapse();
+      lastSent.delete(socket.id);
       const viewing = socket.data.viewing;
       socket.data.viewing = null;
       // The socket has left its rooms by now: the others hear it is gone.
@@ -161,9 +236,28 @@ export function attachCollision(io: SyncServer, deps: CollisionDependencies): { 
   });
 
   return {
-    stop() {
+    async stop() {
+      stopped = true;
       for (const timer of lapseTimers) clearTimeout(timer);
       lapseTimers.clear();
+      await sweeper.stop();
     },
   };
+}
+
+/** One viewer per user, typing if any of their sockets types: what `announce` names. */
+function mergeViewers(viewers: readonly TicketViewer[]): TicketViewer[] {
+  const byUser = new Map<string, TicketViewer>();
+  for (const viewer of viewers) byUser.set(viewer.userId, { ...viewer, typing: viewer.typing || (byUser.get(viewer.userId)?.typing ?? false) });
+  return [...byUser.values()];
+}
+
+/**
+ * A roster as a comparable string: the same viewers in any order give the same key. Beyond
+ * MAX_TICKET_VIEWERS the list sent is cut, so only the count is compared.
+ */
+function rosterKey(ticketId: string, viewers: readonly TicketViewer[], count = viewers.length): string {
+  if (count > MAX_TICKET_VIEWERS) return `${ticketId}|${String(count)}`;
+  const names = viewers.map((viewer) => `${viewer.userId}${viewer.typing ? '+' : ''}`).sort();
+  return `${ticketId}|${String(count)}|${names.join(',')}`;
 }

@@ -4,6 +4,10 @@
  * settings, sockets to any node, and one `stop()` that closes sockets, nodes, Redis keys and
  * the database in that order.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { z } from 'zod';
 import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
 import type { PresenceChanged, RoutingOffer } from '../../shared/routing.js';
@@ -15,6 +19,15 @@ import { createTestRedis, type TestRedis } from './redis.js';
 import type { ListeningClient } from './libraries.js';
 import { askSocket, openTestSocket, recordPushes, type SocketOptions, type TestSocket } from './sockets.js';
 
+/** A node in its own process (`server/main.ts`), so a test can SIGKILL it: nothing of it runs on. */
+export interface SpawnedNode {
+  id: string;
+  url: string;
+  process: ChildProcess;
+  /** Everything it printed so far (stdout and stderr). */
+  output: string[];
+}
+
 /** What a node adds to (or changes in) the cluster's settings; `cluster` merges into the shared Redis settings. */
 export type TestNodeOptions = Omit<Partial<ServerOptions>, 'cluster'> & { cluster?: Omit<ClusterNodeOptions, 'redisUrl' | 'keyPrefix'> };
 
@@ -25,8 +38,10 @@ export interface TestCluster {
   nodes: TestServer[];
   /** Starts a node on the shared database and Redis: the cluster's defaults, then `options`. */
   startNode(nodeId: string, options?: TestNodeOptions): Promise<TestServer>;
+  /** Starts a node in a child process on the shared database and Redis (its defaults: `npm run server`'s); `stop()` kills it if still alive. */
+  spawnNode(nodeId: string): Promise<SpawnedNode>;
   /** A signed-in socket on `node` (see `openTestSocket`); closed by `stop()`. */
-  connect(node: TestServer, username: string, options?: SocketOptions): Promise<TestSocket>;
+  connect(node: Pick<TestServer, 'url'>, username: string, options?: SocketOptions): Promise<TestSocket>;
   /** Closes the sockets, stops the nodes (a node already stopped is fine), deletes the Redis keys and drops the database. */
   stop(): Promise<void>;
 }
@@ -40,6 +55,8 @@ export async function createTestCluster(name: string, defaults: TestNodeOptions 
   const redis = await createTestRedis(`omnidesk-${name}`);
   const nodes: TestServer[] = [];
   const sockets: TestSocket[] = [];
+  const spawned: SpawnedNode[] = [];
+  let dataRoot: string | null = null;
   return {
     database,
     redis,
@@ -56,6 +73,35 @@ export async function createTestCluster(name: string, defaults: TestNodeOptions 
       nodes.push(node);
       return node;
     },
+    async spawnNode(nodeId) {
+      dataRoot ??= mkdtempSync(path.join(os.tmpdir(), 'omnidesk-cluster-'));
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '..', 'main.ts')], {
+        env: {
+          ...process.env,
+          PORT: '0',
+          DATA_DIR: path.join(dataRoot, nodeId),
+          DATABASE_URL: database.url,
+          REDIS_URL: redis.url,
+          REDIS_PREFIX: redis.prefix,
+          NODE_ID: nodeId,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const output: string[] = [];
+      const node: SpawnedNode = { id: nodeId, url: '', process: child, output };
+      spawned.push(node);
+      node.url = await new Promise<string>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+          output.push(chunk.toString('utf8'));
+          const listening = /server listening on (http:\/\/[^ ]+) /.exec(output.join(''));
+          if (listening) resolve(listening[1]!);
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.once('exit', (code) => reject(new Error(`node ${nodeId} exited with ${String(code)}: ${output.join('')}`)));
+      });
+      return node;
+    },
     async connect(node, username, options = {}) {
       const socket = await openTestSocket(node.url, username, options);
       sockets.push(socket);
@@ -64,6 +110,15 @@ export async function createTestCluster(name: string, defaults: TestNodeOptions 
     async stop() {
       for (const socket of sockets.splice(0)) socket.disconnect();
       await Promise.allSettled(nodes.splice(0).map((node) => node.stop()));
+      await Promise.allSettled(
+        spawned.splice(0).map(({ process: child }) => {
+          if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGKILL');
+          return exited;
+        }),
+      );
+      if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
       await redis.cleanup();
       await database.drop();
     },
