@@ -3,7 +3,8 @@
  * agent1's real workstation process, Chromium on the real renderer. Online, the `c` key opens
  * the dialog, a new customer is typed in and the ticket opens with its GD number. With the
  * server killed, the ticket opens at once with a pending number (待编号) in the pane and the
- * inbox row; when the server is back on the same data, it gets its GD number, once.
+ * inbox row; when the server is back on the same data, it gets its GD number, once. The
+ * offline flow runs twice, in English and in Chinese, each typed and checked in its language.
  * Screenshots of the dialog and the pending and numbered ticket in Chinese and English.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -84,38 +85,73 @@ test('online: the c key opens New ticket; a walk-in with a new customer opens wi
   expect(await serverTicketsWithSubject('门店来访：洗衣机漏水')).toEqual([await paneNumber().textContent()]);
 });
 
-test('offline: the ticket shows at once with a pending number, and gets its GD number once the server is back', async () => {
-  test.setTimeout(120_000);
-  await setLanguage('en');
-  await server.stop('SIGKILL');
-  await expect(page.getByText(/^Offline since/)).toBeVisible({ timeout: 30_000 });
+/** The offline run's words and ticket in each language: the whole flow is typed and checked in that language. */
+const OFFLINE_RUNS = [
+  {
+    language: 'en',
+    online: 'Online',
+    offlineSince: /^Offline since/,
+    open: 'New ticket',
+    offlineHint: /^Offline: the ticket is kept here with a pending number/,
+    customerSearch: 'Search customers by name, phone or email',
+    customerPicked: 'Customer: 赵敏',
+    subject: 'Subject',
+    note: 'First note',
+    create: 'Create ticket',
+    pendingNumber: 'Pending number',
+    tickets: 'Tickets',
+    ticket: { subject: 'Outage call: refund not received', note: 'Called during the outage; refund of order 8812 not received' },
+  },
+  {
+    language: 'zh-CN',
+    online: '在线',
+    offlineSince: /^离线（自/,
+    open: '新建工单',
+    offlineHint: /^当前离线：工单先保存在本机（待编号）/,
+    customerSearch: '按姓名、电话或邮箱搜索客户',
+    customerPicked: '客户：赵敏',
+    subject: '主题',
+    note: '首条备注',
+    create: '创建工单',
+    pendingNumber: '待编号',
+    tickets: '工单',
+    ticket: { subject: '断网期间来电：退款未到账', note: '断网期间客户来电，订单 8813 的退款仍未到账' },
+  },
+] as const;
 
-  await page.getByRole('button', { name: 'New ticket' }).click();
-  const dialog = page.getByRole('dialog', { name: 'New ticket' });
-  await expect(dialog.getByText(/Offline: the ticket is kept here with a pending number/)).toBeVisible();
-  // A customer from the cache: the one just created online (the demo has another 赵敏, by email; the masked phone tells them apart).
-  await dialog.getByRole('textbox', { name: 'Search customers by name, phone or email' }).fill('赵敏');
-  await dialog.getByRole('listitem').filter({ hasText: '9000' }).getByRole('button', { name: '赵敏' }).click();
-  await expect(dialog.getByText('Customer: 赵敏')).toBeVisible();
-  await dialog.getByLabel('Subject').fill('Outage call: refund not received');
-  await dialog.getByLabel('First note').fill('Called during the outage; refund of order 8812 not received');
-  await page.screenshot({ path: test.info().outputPath('new-ticket-dialog-offline-en.png') });
-  await dialog.getByRole('button', { name: 'Create ticket' }).click();
-  await expect(dialog).toBeHidden();
+for (const run of OFFLINE_RUNS) {
+  test(`offline (${run.language}): the ticket shows at once with a pending number, and gets its GD number once the server is back`, async () => {
+    test.setTimeout(120_000);
+    await setLanguage(run.language);
+    // The previous test may have just restarted the server: start from a connected workstation.
+    await expect(page.getByRole('status').filter({ hasText: run.online })).toBeVisible({ timeout: 30_000 });
+    await server.stop('SIGKILL');
+    await expect(page.getByText(run.offlineSince)).toBeVisible({ timeout: 30_000 });
 
-  await expect(paneNumber()).toHaveText('Pending number');
-  const row = page.getByRole('listbox', { name: 'Tickets' }).getByRole('option').filter({ hasText: 'Outage call: refund not received' });
-  await expect(row.locator('.ticket-id')).toHaveText('Pending number');
-  await page.screenshot({ path: test.info().outputPath('pending-number-en.png') });
-  await setLanguage('zh-CN');
-  await expect(paneNumber()).toHaveText('待编号');
-  await page.screenshot({ path: test.info().outputPath('pending-number-zh.png') });
-  await setLanguage('en');
+    await page.getByRole('button', { name: run.open }).click();
+    const dialog = page.getByRole('dialog', { name: run.open });
+    await expect(dialog.getByText(run.offlineHint)).toBeVisible();
+    // A customer from the cache: the one created online (the demo has another 赵敏, by email; the masked phone tells them apart).
+    await dialog.getByRole('textbox', { name: run.customerSearch }).fill('赵敏');
+    await dialog.getByRole('listitem').filter({ hasText: '9000' }).getByRole('button', { name: '赵敏' }).click();
+    await expect(dialog.getByText(run.customerPicked)).toBeVisible();
+    await dialog.getByLabel(run.subject).fill(run.ticket.subject);
+    await dialog.getByLabel(run.note).fill(run.ticket.note);
+    await page.screenshot({ path: test.info().outputPath(`new-ticket-dialog-offline-${run.language}.png`) });
+    await dialog.getByRole('button', { name: run.create }).click();
+    await expect(dialog).toBeHidden();
 
-  server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true, port: server.port });
-  await expect(paneNumber()).toHaveText(/^GD\d{11,}$/, { timeout: 60_000 });
-  await expect(row.locator('.ticket-id')).toHaveText(/^GD\d{11,}$/);
-  await expect(page.getByRole('listbox', { name: 'Tickets' }).locator('.pending-number')).toHaveCount(0);
-  await page.screenshot({ path: test.info().outputPath('numbered-en.png') });
-  expect(await serverTicketsWithSubject('Outage call: refund not received')).toEqual([await paneNumber().textContent()]);
-});
+    await expect(paneNumber()).toHaveText(run.pendingNumber);
+    const list = page.getByRole('listbox', { name: run.tickets });
+    const row = list.getByRole('option').filter({ hasText: run.ticket.subject });
+    await expect(row.locator('.ticket-id')).toHaveText(run.pendingNumber);
+    await page.screenshot({ path: test.info().outputPath(`pending-number-${run.language}.png`) });
+
+    server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true, port: server.port });
+    await expect(paneNumber()).toHaveText(/^GD\d{11,}$/, { timeout: 60_000 });
+    await expect(row.locator('.ticket-id')).toHaveText(/^GD\d{11,}$/);
+    await expect(list.locator('.pending-number')).toHaveCount(0);
+    await page.screenshot({ path: test.info().outputPath(`numbered-${run.language}.png`) });
+    expect(await serverTicketsWithSubject(run.ticket.subject)).toEqual([await paneNumber().textContent()]);
+  });
+}
