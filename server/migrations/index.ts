@@ -32,6 +32,7 @@ import { migration027ReplyUploadQuota } from './027-reply-upload-quota.js';
 import { migration029HistoryRetention } from './029-history-retention.js';
 import { migration030RetentionMore } from './030-retention-more.js';
 import { migration031AlarmPaging } from './031-alarm-paging.js';
+import { migration033ReportCredentials } from './033-report-credentials.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -67,6 +68,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration029HistoryRetention,
   migration030RetentionMore,
   migration031AlarmPaging,
+  migration033ReportCredentials,
 ];
 
 /** Versions already applied to this database, ascending. */

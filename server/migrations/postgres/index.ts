@@ -27,6 +27,7 @@ import { postgresMigration018ReplyUploadQuota } from './018-reply-upload-quota.j
 import { postgresMigration020HistoryRetention } from './020-history-retention.js';
 import { postgresMigration021RetentionMore } from './021-retention-more.js';
 import { postgresMigration022AlarmPaging } from './022-alarm-paging.js';
+import { postgresMigration024ReportCredentials } from './024-report-credentials.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -53,6 +54,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration020HistoryRetention,
   postgresMigration021RetentionMore,
   postgresMigration022AlarmPaging,
+  postgresMigration024ReportCredentials,
 ];
 
 export { MIGRATION_LOCK_KEY };
