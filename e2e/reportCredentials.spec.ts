@@ -84,7 +84,10 @@ test('an admin creates a report credential, sees its secret once, another system
   await page.screenshot({ path: test.info().outputPath('report-credentials-zh.png') });
   await zhSection.getByRole('button', { name: '完成，我已复制' }).click();
   page.once('dialog', (dialog) => void dialog.accept());
-  await zhSection.getByRole('row', { name: /BI 数据仓库/ }).getByRole('button', { name: '吊销' }).click();
+  await zhSection
+    .getByRole('row', { name: /BI 数据仓库/ })
+    .getByRole('button', { name: '吊销' })
+    .click();
   await expect(zhSection.getByRole('status')).toHaveText('已吊销“BI 数据仓库”。');
   await expect(zhSection.getByRole('row', { name: /BI 数据仓库/ })).toHaveCount(0);
   expect((await charts(secret)).status).toBe(401);

@@ -35,7 +35,7 @@ for (const backend of TEST_BACKENDS) {
       if (!created.ok) throw new Error(created.message);
       expect(created.secret.startsWith(REPORT_CREDENTIAL_PREFIX)).toBe(true);
       expect(created.credential).toEqual({
-        id: expect.stringMatching(/^rc_[0-9a-f]{32}$/),
+        id: expect.stringMatching(/^rc_[0-9a-f]{32}$/) as string,
         name: 'BI 数据仓库',
         createdById: 'admin1',
         createdByName: '管理员一',

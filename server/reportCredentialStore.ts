@@ -80,10 +80,14 @@ export function createReportCredentialStore(internals: ReportCredentialStoreInte
         const id = `rc_${uuidv7(now).replace(/-/g, '')}`;
         const secret = `${REPORT_CREDENTIAL_PREFIX}${newToken()}`;
         const actorName = actor.displayName || actor.username;
-        await sql().run(
-          'INSERT INTO report_credentials (id, name, secret_hash, created_by_id, created_by_name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-          [id, name, hashToken(secret), actor.id, actorName, now],
-        );
+        await sql().run('INSERT INTO report_credentials (id, name, secret_hash, created_by_id, created_by_name, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+          id,
+          name,
+          hashToken(secret),
+          actor.id,
+          actorName,
+          now,
+        ]);
         // admin_audit.target_id names users; the credential is named in target_name and in after.
         await recordAudit({ id: actor.id, name: actorName }, 'report_credential_created', { id: null, name }, null, { id, name, scope: 'reports:read' }, now);
         const credential: ReportCredential = { id, name, createdById: actor.id, createdByName: actorName, createdAt: now, lastUsedAt: null };

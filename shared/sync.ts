@@ -622,7 +622,8 @@ export function workstationHandshakeAuth(token: string, clientId: string): Hands
 export const UNAUTHORIZED_SOCKET_ERROR = 'unauthorized';
 
 /** The connect_error of a socket opened with a report-reader credential: it reads the HTTP reports only, never a socket. */
-export const REPORT_CREDENTIAL_SOCKET_ERROR = 'report_credential_not_allowed: a report-reader credential reads GET /api/v1/reports and /api/v1/reports/charts only';
+export const REPORT_CREDENTIAL_SOCKET_ERROR =
+  'report_credential_not_allowed: a report-reader credential reads GET /api/v1/reports and /api/v1/reports/charts only';
 
 /**
  * The message of the connect_error a socket gets when its handshake names no protocol version

@@ -9,26 +9,28 @@
  */
 import type { Migration } from './migration.js';
 
-/** Both backends' statements: integers are BIGINT on PostgreSQL, which SQLite reads as INTEGER. */
-export const REPORT_CREDENTIAL_STATEMENTS = [
-  `CREATE TABLE report_credentials (
+/** Both backends' statements; epoch-ms columns are INTEGER on SQLite and BIGINT on PostgreSQL (the baseline's mapping). */
+export function reportCredentialStatements(integer: 'INTEGER' | 'BIGINT'): string[] {
+  return [
+    `CREATE TABLE report_credentials (
      id TEXT PRIMARY KEY,
      name TEXT NOT NULL,
      secret_hash TEXT NOT NULL UNIQUE,
      created_by_id TEXT NOT NULL,
      created_by_name TEXT NOT NULL,
-     created_at BIGINT NOT NULL,
-     last_used_at BIGINT,
-     revoked_at BIGINT
+     created_at ${integer} NOT NULL,
+     last_used_at ${integer},
+     revoked_at ${integer}
    )`,
-  // One live credential per name: the list and the audit tell them apart by it.
-  'CREATE UNIQUE INDEX report_credentials_live_name ON report_credentials(name) WHERE revoked_at IS NULL',
-] as const;
+    // One live credential per name: the list and the audit tell them apart by it.
+    'CREATE UNIQUE INDEX report_credentials_live_name ON report_credentials(name) WHERE revoked_at IS NULL',
+  ];
+}
 
 export const migration033ReportCredentials: Migration = {
   version: 33,
   name: 'report-credentials',
   up(db) {
-    for (const statement of REPORT_CREDENTIAL_STATEMENTS) db.exec(statement);
+    for (const statement of reportCredentialStatements('INTEGER')) db.exec(statement);
   },
 };

@@ -24,10 +24,11 @@ describe('PostgreSQL migration 024 report credentials', () => {
 
     expect(await migratePostgres(db, 24)).toEqual([24]);
     const insert = (id: string, name: string, hash: string) =>
-      db.run(
-        "INSERT INTO report_credentials (id, name, secret_hash, created_by_id, created_by_name, created_at) VALUES (?, ?, ?, 'admin1', '管理员', 1)",
-        [id, name, hash],
-      );
+      db.run("INSERT INTO report_credentials (id, name, secret_hash, created_by_id, created_by_name, created_at) VALUES (?, ?, ?, 'admin1', '管理员', 1)", [
+        id,
+        name,
+        hash,
+      ]);
     await insert('rc1', 'BI 数据仓库', 'hash1');
     await expect(insert('rc2', 'BI 数据仓库', 'hash2')).rejects.toThrow(/unique|duplicate/i);
     await expect(insert('rc2', 'Other', 'hash1')).rejects.toThrow(/unique|duplicate/i);
