@@ -76,7 +76,7 @@ export const adminEn = {
   'admin.action.report_credential_revoked': 'revoked the report credential',
   'reportCred.title': 'Report credentials for other systems',
   'reportCred.note':
-    'A report credential lets another system (BI, a data warehouse) read GET /api/v1/reports and /api/v1/reports/charts with Authorization: Bearer <secret>. It reads nothing else and never expires; revoke it when the system no longer needs it.',
+    'A report credential lets another system (BI, a data warehouse) read {reports} and {charts} with the header {header}. It reads nothing else and never expires; revoke it when the system no longer needs it.',
   'reportCred.readOnly': 'Read-only: only administrators create and revoke report credentials.',
   'reportCred.name': 'Name (which system uses it)',
   'reportCred.create': 'Create credential',
@@ -185,7 +185,7 @@ export const adminZhCN: Record<keyof typeof adminEn, string> = {
   'admin.action.report_credential_revoked': '吊销了报表凭证',
   'reportCred.title': '供其他系统使用的报表凭证',
   'reportCred.note':
-    '报表凭证供其他系统（BI、数据仓库）以 Authorization: Bearer <密钥> 读取 GET /api/v1/reports 与 /api/v1/reports/charts。它不能读取其他任何数据，也不会过期；系统不再需要时请吊销。',
+    '报表凭证供其他系统（如商业智能工具、数据仓库）以请求头 {header} 读取 {reports} 与 {charts}。它不能读取其他任何数据，也不会过期；系统不再需要时请吊销。',
   'reportCred.readOnly': '只读：仅系统管理员可创建和吊销报表凭证。',
   'reportCred.name': '名称（由哪个系统使用）',
   'reportCred.create': '创建凭证',

@@ -42,7 +42,9 @@ export function ReportCredentialsSection({ canWrite }: { canWrite: boolean }) {
   return (
     <section className="admin-report-credentials" aria-label={t('reportCred.title')}>
       <h3>{t('reportCred.title')}</h3>
-      <p className="muted">{t('reportCred.note')}</p>
+      <p className="muted">
+        {t('reportCred.note', { reports: 'GET /api/v1/reports', charts: 'GET /api/v1/reports/charts', header: 'Authorization: Bearer <secret>' })}
+      </p>
       {canWrite ? null : <p className="muted">{t('reportCred.readOnly')}</p>}
       {s.secret ? (
         <div className="report-secret" role="status">
