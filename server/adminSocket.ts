@@ -19,6 +19,8 @@ import {
   channelSetRequestSchema,
   customerVipSetRequestSchema,
   policiesSetRequestSchema,
+  reportCredentialCreateRequestSchema,
+  reportCredentialRevokeRequestSchema,
   type AdminUserResult,
 } from '../shared/admin.js';
 import type { User } from '../shared/domain.js';
@@ -73,7 +75,7 @@ export function attachAdmin(io: SyncServer, deps: AdminSocketDependencies): void
 
     /** Admins only, and within the admin's write budget (spent by refused writes too). */
     async function requireWriter(): Promise<void> {
-      if (user.role !== 'admin') throw new SyncRefusal('forbidden', 'Only administrators change users, policies, channels and VIP tiers.');
+      if (user.role !== 'admin') throw new SyncRefusal('forbidden', 'Only administrators change users, policies, channels, VIP tiers and report credentials.');
       const verdict = await deps.rateLimits.adminWritesPerUser.consume(user.id);
       if (!verdict.ok) {
         if (verdict.firstRefusal) deps.log(`admin: ${user.username} is over the admin write limit`);
@@ -221,6 +223,47 @@ export function attachAdmin(io: SyncServer, deps: AdminSocketDependencies): void
         const result = await store.admin.setCustomerVip(user, customerId, vipTier, deps.now());
         if (result.ok) {
           deps.log(`admin: ${user.username} set the VIP tier of ${customerId} to ${String(vipTier)}`);
+          changed();
+        }
+        return result;
+      },
+      { logRefusals: true },
+    );
+
+    handle(socket, deps, 'admin:reportCredentials', emptyRequestSchema, async () => {
+      requireReader();
+      return { credentials: await store.reportCredentials.list() };
+    });
+
+    handle(
+      socket,
+      deps,
+      'admin:createReportCredential',
+      reportCredentialCreateRequestSchema,
+      async ({ name }) => {
+        await requireWriter();
+        const result = await store.reportCredentials.create(user, name, deps.now());
+        if (result.ok) {
+          // The name only: the secret is in the answer to this admin and nowhere else.
+          deps.log(`admin: ${user.username} created report credential ${JSON.stringify(name)} (${result.credential.id})`);
+          changed();
+        }
+        return result;
+      },
+      { logRefusals: true },
+    );
+
+    handle(
+      socket,
+      deps,
+      'admin:revokeReportCredential',
+      reportCredentialRevokeRequestSchema,
+      async ({ id }) => {
+        await requireWriter();
+        // The row is what every node reads on every report request: nothing else needs telling.
+        const result = await store.reportCredentials.revoke(user, id, deps.now());
+        if (result.ok) {
+          deps.log(`admin: ${user.username} revoked report credential ${id}`);
           changed();
         }
         return result;

@@ -33,9 +33,16 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** A hash to verify against when the username is unknown, so both paths take the same time. */
 export const DECOY_PASSWORD_HASH = hashPassword('decoy-password-never-valid');
 
+/** Report-reader secrets start with this (shared/admin.ts REPORT_CREDENTIAL_PREFIX); no other token may. */
+const REPORT_SECRET_PREFIX = 'odr_';
+
 /** 32 random bytes, base64url: the bearer token handed to a client once. */
 export function newToken(): string {
-  return randomBytes(32).toString('base64url');
+  // One token in 16.7 million would begin like a report-reader secret and be refused as one everywhere: draw again.
+  for (;;) {
+    const token = randomBytes(32).toString('base64url');
+    if (!token.startsWith(REPORT_SECRET_PREFIX)) return token;
+  }
 }
 
 export function hashToken(token: string): string {

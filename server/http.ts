@@ -22,6 +22,7 @@ import {
 import { localDateOf } from '../shared/kpi.js';
 import { maskBundle } from '../shared/masking.js';
 import { reportFileName, reportQuerySchema } from '../shared/reports.js';
+import { REPORT_CREDENTIAL_PREFIX } from '../shared/admin.js';
 import { boardChartsQuerySchema } from '../shared/charts.js';
 import { ChannelUnavailableError } from './channelAvailability.js';
 import { DECOY_PASSWORD_HASH, hashToken, verifyPassword } from './credentials.js';
@@ -199,6 +200,15 @@ function unauthorized(message: string): HttpError {
   return new HttpError(401, 'unauthorized', message, undefined, { 'www-authenticate': 'Bearer' });
 }
 
+/** What every endpoint but the reports says to a report-reader credential (recognised by its prefix, valid or not). */
+export const REPORT_CREDENTIAL_SCOPE_MESSAGE =
+  'A report-reader credential reads GET /api/v1/reports and GET /api/v1/reports/charts only; this endpoint needs a signed-in user or an integration token.';
+
+/** 403 for a report-reader credential, before any lookup: it never names a user or an integration. */
+function refuseReportCredential(token: string): void {
+  if (token.startsWith(REPORT_CREDENTIAL_PREFIX)) throw new HttpError(403, 'forbidden', REPORT_CREDENTIAL_SCOPE_MESSAGE);
+}
+
 type ValidToken<K extends 'user' | 'integration'> = Extract<TokenLookup, { status: 'valid'; kind: K }>;
 
 /** The request's bearer token, valid and of `kind`; else the 401/403 that says why. */
@@ -209,6 +219,7 @@ export async function requireToken<K extends 'user' | 'integration'>(
 ): Promise<ValidToken<K>> {
   const token = bearerToken(req);
   if (!token) throw unauthorized('This endpoint needs an Authorization: Bearer token.');
+  refuseReportCredential(token);
   const found = await deps.store.lookupToken(token, deps.now());
   if (found.status === 'unknown') throw unauthorized('The bearer token is not valid.');
   if (found.status === 'expired') {
@@ -227,16 +238,42 @@ export async function requireToken<K extends 'user' | 'integration'>(
 /** The signed-in user, who has request budget left (`requestsPerUser`, shared with their sockets). */
 export async function requireUser(deps: Pick<HttpDependencies, 'store' | 'now' | 'rateLimits' | 'log'>, req: IncomingMessage): Promise<User> {
   const { user } = await requireToken(deps, req, 'user');
+  await spendRequestBudget(deps, user.id, user.username);
+  return user;
+}
+
+/** One point of `requestsPerUser` under `key`; 429 when spent. */
+async function spendRequestBudget(deps: Pick<HttpDependencies, 'rateLimits' | 'log'>, key: string, who: string): Promise<void> {
   // As on the sockets: the counters' store failing must not stop the API; let the request through.
-  const verdict = await deps.rateLimits.requestsPerUser.consume(user.id).catch((error: unknown) => {
+  const verdict = await deps.rateLimits.requestsPerUser.consume(key).catch((error: unknown) => {
     deps.log(`http: request limit unavailable: ${error instanceof Error ? error.message : String(error)}`);
     return { ok: true } as const;
   });
   if (!verdict.ok) {
-    if (verdict.firstRefusal) deps.log(`http: ${user.username} is over the request limit`);
+    if (verdict.firstRefusal) deps.log(`http: ${who} is over the request limit`);
     throw rateLimited('Too many requests.', verdict.retryAfterMs);
   }
-  return user;
+}
+
+/** Who may read the reports: a signed-in lead or admin, or a report-reader credential (an admin made it for another system). */
+type ReportReaderIdentity = { kind: 'user'; user: User } | { kind: 'credential'; id: string; name: string };
+
+/**
+ * The reports' gate. A report-reader credential is looked up in the database on every request
+ * (a revocation on any node refuses it at once) and has a request budget of its own, the same
+ * size as a user's; anything else goes through requireUser, and an agent is refused `forbidden`.
+ */
+async function requireReportReader(deps: HttpDependencies, req: IncomingMessage, what: string): Promise<ReportReaderIdentity> {
+  const token = bearerToken(req);
+  if (token?.startsWith(REPORT_CREDENTIAL_PREFIX)) {
+    const reader = await deps.store.reportCredentials.authenticate(token, deps.now());
+    if (!reader) throw unauthorized('The report credential is not valid or was revoked.');
+    await spendRequestBudget(deps, `report-credential:${reader.id}`, `report credential ${JSON.stringify(reader.name)}`);
+    return { kind: 'credential', ...reader };
+  }
+  const user = await requireUser(deps, req);
+  if (user.role === 'agent') throw new HttpError(403, 'forbidden', `${what} are for shift leads and administrators.`);
+  return { kind: 'user', user };
 }
 
 /** Drops an IPv4-mapped prefix; an IPv6 address becomes its /64 (one host holds a whole /64, so one budget per /64). */
@@ -346,6 +383,7 @@ async function login(deps: HttpDependencies, req: IncomingMessage, res: ServerRe
 async function logout(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const token = bearerToken(req);
   if (!token) throw unauthorized('Signing out needs the Authorization: Bearer token to revoke.');
+  refuseReportCredential(token);
   const found = await deps.store.lookupToken(token, deps.now());
   if (found.status === 'valid' && found.kind === 'integration') {
     throw new HttpError(403, 'forbidden', 'An integration token cannot be signed out; an administrator removes it.');
@@ -451,12 +489,11 @@ function sendFile(req: IncomingMessage, res: ServerResponse, body: Buffer, conte
 
 /**
  * `GET /api/v1/reports`: the KPIs of a day, week or month (China local time) by channel,
- * type, group or agent, as JSON, CSV or XLSX. Leads and admins only. Overdue is judged at
+ * type, group or agent, as JSON, CSV or XLSX. Leads and admins, and report-reader credentials. Overdue is judged at
  * the server's clock, so a date after today (nothing created yet) is refused.
  */
 async function reports(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const user = await requireUser(deps, req);
-  if (user.role === 'agent') throw new HttpError(403, 'forbidden', 'Reports are for shift leads and administrators.');
+  await requireReportReader(deps, req, 'Reports');
   const parsed = reportQuerySchema.safeParse(singleValuedQuery(url, 'report'));
   if (!parsed.success) throw invalid('The report query is not valid.', fieldsOf(parsed.error));
   const now = deps.now();
@@ -479,12 +516,11 @@ async function reports(deps: HttpDependencies, req: IncomingMessage, res: Server
 
 /**
  * `GET /api/v1/reports/charts`: the Board's charts (shared/charts.ts) as of the server's clock.
- * Leads and admins only, like reports; one request costs one point of `requestsPerUser`, and
+ * Leads and admins, and report-reader credentials, like reports; one request costs one point of `requestsPerUser`, and
  * the workstation asks once a minute while the Board is open.
  */
 async function boardCharts(deps: HttpDependencies, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const user = await requireUser(deps, req);
-  if (user.role === 'agent') throw new HttpError(403, 'forbidden', 'Charts are for shift leads and administrators.');
+  await requireReportReader(deps, req, 'Charts');
   const parsed = boardChartsQuerySchema.safeParse(singleValuedQuery(url, 'charts'));
   if (!parsed.success) throw invalid('The charts query is not valid.', fieldsOf(parsed.error));
   sendJson(res, 200, await deps.reports.charts(deps.now()));

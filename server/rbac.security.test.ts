@@ -213,6 +213,8 @@ const ATTACKS: AttackRow[] = [
         ],
         ['admin:setChannel', { channel: 'chat', settings: { ...defaultChannelSettings(), enabled: false } }],
         ['admin:setCustomerVip', { customerId: (await t.store.getTicket(othersChat))!.customerId, vipTier: 5 }],
+        ['admin:createReportCredential', { name: 'exfiltration' }],
+        ['admin:revokeReportCredential', { id: 'rc_anything' }],
       ];
       const codes: string[] = [];
       for (const username of ['agent1', 'lead1']) {
@@ -232,6 +234,7 @@ const ATTACKS: AttackRow[] = [
         channelsSet: (await t.store.admin.getChannels()).updatedAt !== null,
         vipTier: (await t.store.getCustomer((await t.store.getTicket(othersChat))!.customerId))?.vipTier,
         audit: (await t.store.admin.listAudit(undefined)).length,
+        reportCredentials: (await t.store.reportCredentials.list()).length,
       };
     },
     expect: {
@@ -243,6 +246,7 @@ const ATTACKS: AttackRow[] = [
       channelsSet: false,
       vipTier: 0,
       audit: 0,
+      reportCredentials: 0,
     },
   },
   {
@@ -292,13 +296,13 @@ const ATTACKS: AttackRow[] = [
     run: async () => {
       const socket = await socketOf('agent1', 'ws-agent1-admin-read');
       const codes: string[] = [];
-      for (const event of ['admin:users', 'admin:policies', 'admin:channels', 'admin:audit']) {
+      for (const event of ['admin:users', 'admin:policies', 'admin:channels', 'admin:audit', 'admin:reportCredentials']) {
         const ack = await (socket.timeout(5000) as unknown as { emitWithAck(e: string, r: unknown): Promise<Ack<unknown>> }).emitWithAck(event, {});
         codes.push(ack.ok ? 'answered' : ack.error.code);
       }
       return codes;
     },
-    expect: ['forbidden', 'forbidden', 'forbidden', 'forbidden'],
+    expect: ['forbidden', 'forbidden', 'forbidden', 'forbidden', 'forbidden'],
   },
   {
     attack: 'an agent holding none of the customer’s tickets reads their chats by guessing the customer id (customer history)',

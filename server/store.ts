@@ -77,6 +77,7 @@ import { createKnowledgeStore, type KnowledgeStore } from './knowledgeStore.js';
 import { createScriptStore, type ScriptStore } from './scriptStore.js';
 import { createAlertStore, type AlertStore } from './alarms/alertStore.js';
 import { createAdminStore, type AdminStore, type PolicyDocumentRow } from './adminStore.js';
+import { createReportCredentialStore, type ReportCredentialStore } from './reportCredentialStore.js';
 import type { Alarm } from '../shared/alarms.js';
 import type { CsatAnswer } from '../shared/csat.js';
 import { createCsatStore, type CsatAnswerOutcome, type CsatStore } from './csat/csatStore.js';
@@ -505,6 +506,8 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   };
   /** Users as administrators manage them, the admin audit and the policies (server/adminStore.ts). */
   readonly admin: AdminStore;
+  /** Report-reader credentials for other systems (server/reportCredentialStore.ts). */
+  readonly reportCredentials: ReportCredentialStore;
   /** Satisfaction surveys (满意度回访, server/csat/csatStore.ts): created on completion, answered once. */
   readonly csat: Omit<CsatStore, 'onCompleted' | 'deliveryChanged' | 'answer'> & {
     /** The one answer, in a transaction of its own; a low-score alarm is announced (onDidRaise) after the commit. */
@@ -2708,6 +2711,11 @@ function createServerStore(
       for (const ticket of open.map(ticketFromRow)) await appendTicketChange(ticket, ticket, { kind: 'ticket', ticket }, now);
     },
   });
+  const reportCredentials = createReportCredentialStore({
+    sql: ex,
+    transaction: (fn) => transaction(() => fn()),
+    recordAudit: (...args) => admin.recordAudit(...args),
+  });
   const alertRows = createAlertStore({ sql: ex, forUpdate });
   const raisedListeners = new Set<(alarm: Alarm) => void>();
 
@@ -2836,6 +2844,7 @@ function createServerStore(
     scripts,
     knowledge,
     admin,
+    reportCredentials,
     alerts,
     csat,
     sql: {

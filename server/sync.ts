@@ -11,6 +11,7 @@ import {
   MIN_SYNC_PROTOCOL_VERSION,
   OUTDATED_CLIENT_SOCKET_ERROR,
   UNAUTHORIZED_SOCKET_ERROR,
+  REPORT_CREDENTIAL_SOCKET_ERROR,
   bootstrapRequestSchema,
   handshakeAuthSchema,
   handshakeProtocolSchema,
@@ -22,6 +23,7 @@ import {
   type MutationResult,
   type PushResult,
 } from '../shared/sync.js';
+import { REPORT_CREDENTIAL_PREFIX } from '../shared/admin.js';
 import { canUserSeeTicket, entityIdSchema } from '../shared/domain.js';
 import { queueListRequestSchema, ticketFetchRequestSchema, type QueueListResult, type TicketFetchResult } from '../shared/queue.js';
 import { hashToken } from './credentials.js';
@@ -138,6 +140,9 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
 
   /** The handshake: the user the token names, bound to the workstation it came from; an Error refuses the socket. */
   async function authenticate(socket: SyncSocket): Promise<Error | undefined> {
+    // A report-reader credential (another system's) is told what it is for, whatever else it sent.
+    const rawToken: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (typeof rawToken === 'string' && rawToken.startsWith(REPORT_CREDENTIAL_PREFIX)) return new Error(REPORT_CREDENTIAL_SOCKET_ERROR);
     // The version first, before the token is even looked up: an outdated core is told so (not
     // 'unauthorized', which signs it out), and its token is neither accepted nor bound.
     const version = handshakeProtocolSchema.safeParse(socket.handshake.auth);

@@ -134,6 +134,10 @@ export const ADMIN_ACTIONS = [
   'backlog_threshold_set',
   /** An agent's presence set by a lead (lead:setPresence): presence and away reason, before and after. */
   'presence_set',
+  /** A report-reader credential made (after: its name, never the secret). */
+  'report_credential_created',
+  /** A report-reader credential revoked (before and after: its name and revocation time). */
+  'report_credential_revoked',
 ] as const;
 export const adminActionSchema = z.enum(ADMIN_ACTIONS);
 export type AdminAction = z.infer<typeof adminActionSchema>;
@@ -300,6 +304,56 @@ export const channelSetResultSchema = z.union([
   z.object({ ok: z.literal(false), refusal: z.enum(['owner_not_found']), message: z.string().max(500) }),
 ]);
 export type ChannelSetResult = z.infer<typeof channelSetResultSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Report-reader credentials
+
+/**
+ * Every report-reader secret starts with this, so any endpoint and the socket handshake can say
+ * at once, without a lookup, that such a credential reads reports only (as `ghp_` marks a GitHub token).
+ */
+export const REPORT_CREDENTIAL_PREFIX = 'odr_';
+
+export const reportCredentialNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(80)
+  .regex(/^[^\p{Cc}]+$/u, { message: 'must not hold control characters' });
+
+/** A credential as listed: never its secret, nor its hash. */
+export const reportCredentialSchema = z.object({
+  id: entityIdSchema,
+  name: z.string().max(200),
+  createdById: entityIdSchema,
+  createdByName: z.string().max(200),
+  createdAt: z.number().int(),
+  /** The last request it made (to the minute: a busy puller does not write on every request); null if never used. */
+  lastUsedAt: z.number().int().nullable(),
+});
+export type ReportCredential = z.infer<typeof reportCredentialSchema>;
+
+export const reportCredentialsResultSchema = z.object({ credentials: z.array(reportCredentialSchema).max(1_000) });
+export type ReportCredentialsResult = z.infer<typeof reportCredentialsResultSchema>;
+
+export const reportCredentialCreateRequestSchema = z.object({ name: reportCredentialNameSchema }).strict();
+export type ReportCredentialCreateRequest = z.infer<typeof reportCredentialCreateRequestSchema>;
+
+/** The secret travels in this answer only: the server keeps its SHA-256 and cannot show it again. */
+export const reportCredentialCreateResultSchema = z.union([
+  z.object({ ok: z.literal(true), credential: reportCredentialSchema, secret: z.string().startsWith(REPORT_CREDENTIAL_PREFIX).max(200) }),
+  z.object({ ok: z.literal(false), refusal: z.enum(['name_taken']), message: z.string().max(500) }),
+]);
+export type ReportCredentialCreateResult = z.infer<typeof reportCredentialCreateResultSchema>;
+
+export const reportCredentialRevokeRequestSchema = z.object({ id: entityIdSchema }).strict();
+export type ReportCredentialRevokeRequest = z.infer<typeof reportCredentialRevokeRequestSchema>;
+
+export const reportCredentialRevokeResultSchema = z.union([
+  z.object({ ok: z.literal(true), id: entityIdSchema }),
+  z.object({ ok: z.literal(false), refusal: z.enum(['not_found']), message: z.string().max(500) }),
+]);
+export type ReportCredentialRevokeResult = z.infer<typeof reportCredentialRevokeResultSchema>;
 
 // ---------------------------------------------------------------------------------------
 // Customers' VIP tier

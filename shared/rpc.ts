@@ -90,6 +90,11 @@ import {
   channelSetRequestSchema,
   customerVipSetRequestSchema,
   policiesSetRequestSchema,
+  reportCredentialCreateRequestSchema,
+  reportCredentialRevokeRequestSchema,
+  type ReportCredential,
+  type ReportCredentialCreateResult,
+  type ReportCredentialRevokeResult,
   type AdminAuditEntry,
   type AdminUser,
   type AdminUserResult,
@@ -603,6 +608,12 @@ export const rpcParamSchemas = {
   'admin.setChannel': channelSetRequestSchema,
   /** Admins: a customer's VIP tier. */
   'admin.setCustomerVip': customerVipSetRequestSchema,
+  /** The live report-reader credentials (name, who made it, when, last used; never the secret); leads and admins. */
+  'admin.reportCredentials': emptyParams,
+  /** Admins: a report-reader credential; the result holds its secret, shown once. */
+  'admin.createReportCredential': reportCredentialCreateRequestSchema,
+  /** Admins: revoke a report-reader credential. */
+  'admin.revokeReportCredential': reportCredentialRevokeRequestSchema,
 } as const;
 
 /** Largest attachment `attachment.download` hands to the renderer; bigger ones fail with `too_large`. */
@@ -708,6 +719,9 @@ export interface RpcResults {
   'admin.channels': ChannelRegistryResult;
   'admin.setChannel': ChannelSetResult;
   'admin.setCustomerVip': CustomerVipSetResult;
+  'admin.reportCredentials': ReportCredential[];
+  'admin.createReportCredential': ReportCredentialCreateResult;
+  'admin.revokeReportCredential': ReportCredentialRevokeResult;
 }
 
 export const RPC_METHODS = Object.keys(rpcParamSchemas) as RpcMethod[];

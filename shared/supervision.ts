@@ -37,6 +37,9 @@ export const SUPERVISORY_EVENTS = {
   'admin:setPolicies': 'admin',
   'admin:setChannel': 'admin',
   'admin:setCustomerVip': 'admin',
+  'admin:reportCredentials': 'supervisor',
+  'admin:createReportCredential': 'admin',
+  'admin:revokeReportCredential': 'admin',
 } as const satisfies Record<SupervisoryEvent, 'supervisor' | 'admin'>;
 
 /** Prefixes whose events must be in SUPERVISORY_EVENTS (the server checks at registration). */

@@ -91,6 +91,11 @@ import type {
   CustomerVipSetResult,
   PoliciesResult,
   PoliciesSetRequest,
+  ReportCredentialCreateRequest,
+  ReportCredentialCreateResult,
+  ReportCredentialRevokeRequest,
+  ReportCredentialRevokeResult,
+  ReportCredentialsResult,
 } from './admin.js';
 import type {
   KnowledgeChanged,
@@ -531,6 +536,12 @@ export interface ClientToServerEvents {
   'admin:setChannel': (request: ChannelSetRequest, ack: (response: Ack<ChannelSetResult>) => void) => void;
   /** Admins: a customer's VIP tier (routing prefers senior agents for VIPs). */
   'admin:setCustomerVip': (request: CustomerVipSetRequest, ack: (response: Ack<CustomerVipSetResult>) => void) => void;
+  /** Leads and admins: the live report-reader credentials (never their secrets). */
+  'admin:reportCredentials': (request: Record<string, never>, ack: (response: Ack<ReportCredentialsResult>) => void) => void;
+  /** Admins: a report-reader credential for another system; the answer carries its secret, once. */
+  'admin:createReportCredential': (request: ReportCredentialCreateRequest, ack: (response: Ack<ReportCredentialCreateResult>) => void) => void;
+  /** Admins: revoke a report-reader credential; its next request is refused on every node. */
+  'admin:revokeReportCredential': (request: ReportCredentialRevokeRequest, ack: (response: Ack<ReportCredentialRevokeResult>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -609,6 +620,10 @@ export function workstationHandshakeAuth(token: string, clientId: string): Hands
 
 /** The message of the connect_error a socket gets when its token is missing, wrong, expired, revoked or bound to another client. */
 export const UNAUTHORIZED_SOCKET_ERROR = 'unauthorized';
+
+/** The connect_error of a socket opened with a report-reader credential: it reads the HTTP reports only, never a socket. */
+export const REPORT_CREDENTIAL_SOCKET_ERROR =
+  'report_credential_not_allowed: a report-reader credential reads GET /api/v1/reports and /api/v1/reports/charts only';
 
 /**
  * The message of the connect_error a socket gets when its handshake names no protocol version

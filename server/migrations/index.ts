@@ -33,6 +33,7 @@ import { migration029HistoryRetention } from './029-history-retention.js';
 import { migration030RetentionMore } from './030-retention-more.js';
 import { migration031AlarmPaging } from './031-alarm-paging.js';
 import { migration032FinishedTickets } from './032-finished-tickets.js';
+import { migration033ReportCredentials } from './033-report-credentials.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -69,6 +70,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration030RetentionMore,
   migration031AlarmPaging,
   migration032FinishedTickets,
+  migration033ReportCredentials,
 ];
 
 /** Versions already applied to this database, ascending. */

@@ -14,6 +14,9 @@ import {
   channelSetResultSchema,
   customerVipSetResultSchema,
   policiesResultSchema,
+  reportCredentialCreateResultSchema,
+  reportCredentialRevokeResultSchema,
+  reportCredentialsResultSchema,
 } from '../../../shared/admin.js';
 import type { RpcResults, rpcParamSchemas } from '../../../shared/rpc.js';
 import { askServer } from '../askServer.js';
@@ -33,6 +36,9 @@ export const ADMIN_METHODS = [
   'admin.channels',
   'admin.setChannel',
   'admin.setCustomerVip',
+  'admin.reportCredentials',
+  'admin.createReportCredential',
+  'admin.revokeReportCredential',
 ] as const;
 export type AdminMethod = (typeof ADMIN_METHODS)[number];
 
@@ -66,5 +72,9 @@ export function createAdminHandlers(options: { current(): { socket: WorkstationS
     'admin.channels': () => request('admin:channels', {}, channelRegistryResultSchema),
     'admin.setChannel': (params) => request('admin:setChannel', params, channelSetResultSchema),
     'admin.setCustomerVip': (params) => request('admin:setCustomerVip', params, customerVipSetResultSchema),
+    'admin.reportCredentials': async () => (await request('admin:reportCredentials', {}, reportCredentialsResultSchema)).credentials,
+    // The secret passes through once, to the renderer that shows it; the core keeps nothing.
+    'admin.createReportCredential': (params) => request('admin:createReportCredential', params, reportCredentialCreateResultSchema),
+    'admin.revokeReportCredential': (params) => request('admin:revokeReportCredential', params, reportCredentialRevokeResultSchema),
   };
 }

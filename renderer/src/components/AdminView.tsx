@@ -19,6 +19,7 @@ import { useAppStore, useT } from '../store/react.js';
 import type { AdminOutcome } from '../store/adminSlice.js';
 import type { UiError } from '../store/types.js';
 import { AdminChangeLog, ChannelRegistrySection, VipTierForm } from './ChannelRegistry.js';
+import { ReportCredentialsSection } from './ReportCredentials.js';
 import { errorText } from './errorText.js';
 import { firstFormIssueText } from '../formIssueText.js';
 
@@ -555,6 +556,7 @@ export function AdminView() {
         {canWrite ? <VipTierForm /> : null}
         <AdminChangeLog entries={changeLog} />
       </div>
+      <ReportCredentialsSection canWrite={canWrite} />
     </section>
   );
 }

@@ -16,6 +16,7 @@ import type {
   ChannelSettings,
   Policies,
   PoliciesResult,
+  ReportCredential,
   UserSkills,
 } from '../../../shared/admin.js';
 import type { Channel } from '../../../shared/domain.js';
@@ -32,6 +33,15 @@ export type AdminOutcome =
       name: string;
     }
   | { kind: 'refused'; refusal: AdminRefusalCode | 'owner_not_found' | 'customer_not_found' };
+
+/** A report credential just created: its secret, held in memory only until the admin dismisses it. */
+export interface NewReportSecret {
+  name: string;
+  secret: string;
+}
+
+/** What the report-credential section says after a write. */
+export type ReportCredentialOutcome = { kind: 'revoked'; name: string } | { kind: 'refused'; refusal: 'name_taken' | 'not_found' };
 
 export interface AdminSlice {
   adminUsers: AdminUser[] | null;
@@ -57,6 +67,14 @@ export interface AdminSlice {
   saveAdminPolicies: (policies: Policies) => Promise<boolean>;
   saveAdminChannel: (channel: Channel, settings: ChannelSettings) => Promise<boolean>;
   setCustomerVip: (customerId: string, vipTier: number) => Promise<boolean>;
+  /** The live report-reader credentials (never a secret). */
+  adminReportCredentials: ReportCredential[] | null;
+  /** The secret of the credential just created, shown once; null once dismissed. */
+  adminNewReportSecret: NewReportSecret | null;
+  adminReportCredentialOutcome: ReportCredentialOutcome | null;
+  createReportCredential: (name: string) => Promise<boolean>;
+  revokeReportCredential: (id: string) => Promise<boolean>;
+  dismissReportSecret: () => void;
 }
 
 export function adminSignedOut(): Pick<
@@ -71,6 +89,9 @@ export function adminSignedOut(): Pick<
   | 'adminBusy'
   | 'adminError'
   | 'adminOutcome'
+  | 'adminReportCredentials'
+  | 'adminNewReportSecret'
+  | 'adminReportCredentialOutcome'
 > {
   return {
     adminUsers: null,
@@ -83,6 +104,9 @@ export function adminSignedOut(): Pick<
     adminBusy: false,
     adminError: null,
     adminOutcome: null,
+    adminReportCredentials: null,
+    adminNewReportSecret: null,
+    adminReportCredentialOutcome: null,
   };
 }
 
@@ -135,13 +159,21 @@ export function createAdminSlice(api: WorkstationApi): StateCreator<AppState, []
         if (!get().user) return;
         set({ adminLoading: true, adminError: null });
         try {
-          const [users, policies, channels, changeLog] = await Promise.all([
+          const [users, policies, channels, changeLog, reportCredentials] = await Promise.all([
             api.invoke('admin.users', {}),
             api.invoke('admin.policies', {}),
             api.invoke('admin.channels', {}),
             api.invoke('admin.audit', {}),
+            api.invoke('admin.reportCredentials', {}),
           ]);
-          set({ adminUsers: users, adminPolicies: policies, adminChannels: channels, adminChangeLog: changeLog, adminLoading: false });
+          set({
+            adminUsers: users,
+            adminPolicies: policies,
+            adminChannels: channels,
+            adminChangeLog: changeLog,
+            adminReportCredentials: reportCredentials,
+            adminLoading: false,
+          });
           await loadAudit(get().adminSelected);
         } catch (error) {
           set({ adminLoading: false, adminError: toUiError(error) });
@@ -217,6 +249,43 @@ export function createAdminSlice(api: WorkstationApi): StateCreator<AppState, []
           set({ adminBusy: false, adminError: toUiError(error) });
           return false;
         }
+      },
+
+      async createReportCredential(name) {
+        if (get().adminBusy) return false;
+        set({ adminBusy: true, adminError: null, adminReportCredentialOutcome: null, adminNewReportSecret: null });
+        try {
+          const result = await api.invoke('admin.createReportCredential', { name });
+          if (!result.ok) {
+            set({ adminBusy: false, adminReportCredentialOutcome: { kind: 'refused', refusal: result.refusal } });
+            return false;
+          }
+          set({ adminBusy: false, adminNewReportSecret: { name: result.credential.name, secret: result.secret } });
+          await get().loadAdmin();
+          return true;
+        } catch (error) {
+          set({ adminBusy: false, adminError: toUiError(error) });
+          return false;
+        }
+      },
+
+      async revokeReportCredential(id) {
+        if (get().adminBusy) return false;
+        const name = get().adminReportCredentials?.find((c) => c.id === id)?.name ?? id;
+        set({ adminBusy: true, adminError: null, adminReportCredentialOutcome: null });
+        try {
+          const result = await api.invoke('admin.revokeReportCredential', { id });
+          set({ adminBusy: false, adminReportCredentialOutcome: result.ok ? { kind: 'revoked', name } : { kind: 'refused', refusal: result.refusal } });
+          await get().loadAdmin();
+          return result.ok;
+        } catch (error) {
+          set({ adminBusy: false, adminError: toUiError(error) });
+          return false;
+        }
+      },
+
+      dismissReportSecret() {
+        set({ adminNewReportSecret: null });
       },
 
       async saveAdminPolicies(policies) {

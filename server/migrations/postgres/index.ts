@@ -28,6 +28,7 @@ import { postgresMigration020HistoryRetention } from './020-history-retention.js
 import { postgresMigration021RetentionMore } from './021-retention-more.js';
 import { postgresMigration022AlarmPaging } from './022-alarm-paging.js';
 import { postgresMigration023FinishedTickets } from './023-finished-tickets.js';
+import { postgresMigration024ReportCredentials } from './024-report-credentials.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -55,6 +56,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration021RetentionMore,
   postgresMigration022AlarmPaging,
   postgresMigration023FinishedTickets,
+  postgresMigration024ReportCredentials,
 ];
 
 export { MIGRATION_LOCK_KEY };
