@@ -29,8 +29,8 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
     test.setTimeout(120_000);
     const en = locale === 'en-US';
     const w = en
-      ? { search: 'Search', empty: 'No tickets match.', matches: 'Matches in the queue: 1. Show them', results: 'Waiting tickets matching the search' }
-      : { search: '搜索', empty: '没有符合条件的工单。', matches: '排队中有 1 个工单匹配：查看', results: '符合搜索条件的排队工单' };
+      ? { search: 'Search', empty: 'No tickets match.', matches: 'Matches in the queue: 1. Show them', results: 'Waiting tickets that match' }
+      : { search: '搜索', empty: '没有符合条件的工单。', matches: '排队中有 1 个工单匹配：查看', results: '符合条件的排队工单' };
     // A word of each run's own, so the English run does not find the Chinese run's mail.
     const word = en ? '海豚' : '鲸鱼';
     const page = await openDesk(browser, stack.agentDesk.url, 'agent1', locale);

@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../shared/domain.js';
+import { queueListResultSchema } from '../shared/queue.js';
 import type { Mutation } from '../shared/sync.js';
 import { type ChannelContact, type CommittedChange, type ServerStore } from './store.js';
 import { TEST_BACKENDS, TEST_EPOCH } from './testHarness.js';
@@ -429,6 +430,12 @@ for (const backend of TEST_BACKENDS) {
       // The agent reads the phone number masked, so searching for it finds nothing; a lead reads it clear.
       expect(await found(agent, '13912345678')).toEqual([]);
       expect(await found(lead, '13912345678')).toEqual([a.ticketId]);
+      // An excerpt is cut by characters (an emoji is one), and fits the schema the workstation checks.
+      const emoji = await store.ingestInbound(contact('你好', '13800000009'), { now: TEST_EPOCH + 5 });
+      await store.ingestInbound(contact(`${'😀'.repeat(100)}鲸鱼${'😀'.repeat(100)}`, '13800000009'), { now: TEST_EPOCH + 6 });
+      const withEmoji = await store.queue.list(agent, { limit: 50, query: '鲸鱼' });
+      expect(withEmoji.rows.map((row) => [row.ticket.id, Array.from(row.excerpt ?? '').length])).toEqual([[emoji.ticketId, 82]]);
+      expect(queueListResultSchema.safeParse(withEmoji).success).toBe(true);
       // Paging goes on through a search.
       const first = await store.queue.list(lead, { limit: 1, query: '退款' });
       expect(first.rows.map((row) => row.ticket.id)).toEqual([a.ticketId]);

@@ -47,7 +47,14 @@ export const MAX_QUEUE_QUERY_TERMS = 5;
 
 /** A search's terms as the inbox search splits them (white space), at most `MAX_QUEUE_QUERY_TERMS`, duplicates once. */
 export function queueQueryTerms(query: string): string[] {
-  return [...new Set(query.trim().split(/\s+/u).filter((term) => term.length > 0))].slice(0, MAX_QUEUE_QUERY_TERMS);
+  return [
+    ...new Set(
+      query
+        .trim()
+        .split(/\s+/u)
+        .filter((term) => term.length > 0),
+    ),
+  ].slice(0, MAX_QUEUE_QUERY_TERMS);
 }
 
 /**
@@ -70,8 +77,15 @@ export type QueueListRequest = z.infer<typeof queueListRequestSchema>;
 /** Longest excerpt of a matching message a search row carries. */
 export const QUEUE_EXCERPT_LENGTH = 80;
 
-/** `excerpt`: with a search, the text around the first hit in a message when the row's own fields do not show every term. */
-export const queuedTicketSchema = z.object({ ticket: ticketSchema, customerName: z.string(), excerpt: z.string().max(QUEUE_EXCERPT_LENGTH + 2).optional() });
+/** `excerpt`: with a search, the text around the first hit in a message when the row's own fields do not show every term: `QUEUE_EXCERPT_LENGTH` characters and "…" where cut, bounded with room for masking to rewrite. */
+export const queuedTicketSchema = z.object({
+  ticket: ticketSchema,
+  customerName: z.string(),
+  excerpt: z
+    .string()
+    .max(QUEUE_EXCERPT_LENGTH * 2)
+    .optional(),
+});
 export type QueuedTicket = z.infer<typeof queuedTicketSchema>;
 
 export const queueListResultSchema = z.object({ rows: z.array(queuedTicketSchema), next: queueCursorSchema.nullable() });

@@ -33,7 +33,7 @@ export const queueEn = {
   'queue.searchNone': 'No waiting ticket in the queue matches.',
   'queue.searchNeedsServer': 'Searching the queue needs the server: you are offline, so only your own tickets were searched.',
   'queue.searchEmpty': 'No waiting ticket on your channels matches the search.',
-  'queue.searchLabel': 'Waiting tickets matching the search',
+  'queue.searchLabel': 'Waiting tickets that match',
 } as const;
 
 export const queueZhCN: Record<keyof typeof queueEn, string> = {
@@ -66,5 +66,5 @@ export const queueZhCN: Record<keyof typeof queueEn, string> = {
   'queue.searchNone': '排队中没有匹配的工单。',
   'queue.searchNeedsServer': '搜索排队工单需要连接服务器：当前离线，只搜索了您自己的工单。',
   'queue.searchEmpty': '您的渠道中没有符合搜索条件的排队工单。',
-  'queue.searchLabel': '符合搜索条件的排队工单',
+  'queue.searchLabel': '符合条件的排队工单',
 };

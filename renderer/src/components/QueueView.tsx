@@ -3,6 +3,7 @@ import type { Channel } from '../../../shared/domain.js';
 import type { QueueSummaryEntry, QueuedTicket } from '../../../shared/queue.js';
 import { formatCountdown } from '../../../shared/sla.js';
 import { channelKey, type MessageKey } from '../i18n.js';
+import { queueSearchOf } from '../store/queueSlice.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { errorText } from './errorText.js';
@@ -207,7 +208,7 @@ export function QueueSearchHint() {
     useShallow((s) => ({
       online: s.connection.status === 'online',
       searching: s.filters.query.trim() !== '',
-      answered: s.queueLoaded && !s.queueLoading && s.queueError === null && s.queueQuery === s.filters.query.trim(),
+      answered: s.queueLoaded && !s.queueLoading && s.queueError === null && s.queueQuery === queueSearchOf(s.filters.query),
       count: s.queueRows.length,
       more: s.queueNext !== null,
       setMode: s.setInboxMode,

@@ -40,6 +40,11 @@ export interface QueueSlice {
   openQueued: (ticketId: string) => Promise<void>;
 }
 
+/** The search a queue listing sends for the inbox's search text ('' = none), within the server's bound. */
+export function queueSearchOf(query: string): string {
+  return query.trim().slice(0, MAX_QUEUE_QUERY_LENGTH);
+}
+
 /** Whether the agent's queue is listed or searched now: the queue view is shown, or a search is typed (it reaches the queue too). */
 export function queueWanted(state: Pick<AppState, 'user' | 'inboxMode' | 'filters'>): boolean {
   return state.user?.role === 'agent' && (state.inboxMode === 'queue' || state.filters.query.trim() !== '');
@@ -89,7 +94,7 @@ export function createQueueSlice(api: WorkstationApi): StateCreator<AppState, []
       const request = ++latestList;
       const after = more ? get().queueNext : null;
       // The inbox's search reaches the queue too: the server searches the queued tickets the agent could take.
-      const query = more ? get().queueQuery : get().filters.query.trim().slice(0, MAX_QUEUE_QUERY_LENGTH);
+      const query = more ? get().queueQuery : queueSearchOf(get().filters.query);
       set({ queueLoading: true, queueError: null });
       try {
         const result = await api.invoke('queue.list', { limit: QUEUE_PAGE_SIZE, ...(after ? { after } : {}), ...(query ? { query } : {}) });
