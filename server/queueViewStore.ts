@@ -111,7 +111,13 @@ export function createQueueViewStore(internals: {
         request.limit + 1,
       ]);
       const scanned = ids.slice(0, request.limit);
-      const texts = terms.length > 0 ? await messageTexts(executor, scanned.map((row) => row.id)) : new Map<string, string[]>();
+      const texts =
+        terms.length > 0
+          ? await messageTexts(
+              executor,
+              scanned.map((row) => row.id),
+            )
+          : new Map<string, string[]>();
       const masked = piiViewOf(viewer.role) === 'masked';
       const rows: QueueListResult['rows'] = [];
       let last: Ticket | null = null;

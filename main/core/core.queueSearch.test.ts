@@ -39,7 +39,10 @@ describe('searching the queue from the workstation', () => {
       { channel: 'chat', customer: { name: '鲁智深', phone: '13755550123' }, text: '你好', proven: ['phone'] },
       { now: Date.now() },
     );
-    await server!.store.ingestInbound({ channel: 'chat', customer: { name: '鲁智深', phone: '13755550123' }, text: '我买的鲸鱼玩具坏了', proven: ['phone'] }, { now: Date.now() });
+    await server!.store.ingestInbound(
+      { channel: 'chat', customer: { name: '鲁智深', phone: '13755550123' }, text: '我买的鲸鱼玩具坏了', proven: ['phone'] },
+      { now: Date.now() },
+    );
     expect(await server!.store.getTicket(ticketId)).toMatchObject({ assigneeId: null, routing: { offer: null } });
 
     expect((await call(active, 'inbox.list', { channel: null, status: 'open', query: '鲸鱼' })).rows).toEqual([]);
