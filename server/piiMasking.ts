@@ -86,7 +86,14 @@ export function maskTicketList(list: TicketListResponse): TicketListResponse {
 
 /** A queue listing: each ticket as in a change, the customer's name by the text rules (as `maskCustomer` does). */
 export function maskQueueList(result: QueueListResult): QueueListResult {
-  return { ...result, rows: result.rows.map((row) => ({ ticket: maskTicket(row.ticket), customerName: maskPiiInText(row.customerName) })) };
+  return {
+    ...result,
+    rows: result.rows.map((row) => ({
+      ticket: maskTicket(row.ticket),
+      customerName: maskPiiInText(row.customerName),
+      ...(row.excerpt === undefined ? {} : { excerpt: maskPiiInText(row.excerpt) }),
+    })),
+  };
 }
 
 export function maskTicketFetch(result: TicketFetchResult): TicketFetchResult {

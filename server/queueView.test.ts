@@ -144,6 +144,40 @@ describe('what an agent is sent', () => {
     await vi.waitFor(() => expect(chatWaiting(agent2.summaries)).toBe(0));
   });
 
+  it('searches only the queued tickets the caller could take, as they read them (issue 12)', async () => {
+    await start({ routing: { autoAccept: true } });
+    const lead = await connectAs('lead1');
+    const agent2 = await connectAs('agent2');
+    const agent3 = await connectAs('agent3');
+    // Busy: routing gives them nothing, so every contact waits.
+    for (const agent of [agent2, agent3]) expect(result(await ask(agent.socket, 'presence:set', { presence: 'busy' }))).toBeTruthy();
+    const chat = await inbound({ channel: 'chat', customer: { name: '何静', phone: '13100131008' }, text: '你好' });
+    await inbound({ channel: 'chat', customer: { name: '何静', phone: '13100131008' }, text: '我要退款，手机13100131008' });
+    const mail = await inbound({ channel: 'email', customer: { name: '赵敏', email: 'zhaomin@example.cn' }, text: '退款什么时候到' });
+    const held = await inbound({ channel: 'chat', customer: { name: '孔亮', phone: '13100131009' }, text: '退款申请' });
+    const assignee = { id: 'agent1', username: 'agent1', displayName: '王芳' };
+    await t.store.assignTicket({ ticketId: held.ticketId, assignee, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: t.clock.now() });
+    const search = async (who: Connected, request: { query: string; channel?: 'chat' | 'email' }) =>
+      result(await ask(who.socket, 'queue:list', { limit: 50, ...request })).rows.map((row) => row.ticket.id);
+
+    expect(await search(agent2, { query: '退款' })).toEqual([chat.ticketId]);
+    expect(await search(agent3, { query: '退款' })).toEqual([mail.ticketId]);
+    expect(await search(lead, { query: '退款' })).toEqual([chat.ticketId, mail.ticketId]);
+    // Asking for another channel, or for a ticket someone holds by its id, finds nothing.
+    expect(await search(agent2, { query: '退款', channel: 'email' })).toEqual([]);
+    expect(await search(agent3, { query: chat.ticketId })).toEqual([]);
+    expect(await search(agent2, { query: held.ticketId })).toEqual([]);
+    expect(await search(agent2, { query: '孔亮' })).toEqual([]);
+    // The phone number an agent reads masked is no search key for them; the excerpt they get is masked too.
+    expect(await search(agent2, { query: '13100131008' })).toEqual([]);
+    const row = result(await ask(agent2.socket, 'queue:list', { limit: 50, query: '退款' })).rows[0]!;
+    expect(row.excerpt).toContain('退款');
+    expect(JSON.stringify(row)).not.toContain('13100131008');
+    expect(await search(lead, { query: '13100131008' })).toEqual([chat.ticketId]);
+    // Bounded: a longer search text is refused.
+    expect(await ask(agent2.socket, 'queue:list', { limit: 50, query: '退'.repeat(101) })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+  });
+
   it('computes the queue summary only while an agent of this node listens, and greets one with what committed meanwhile', async () => {
     await start();
     await connectAs('lead1');

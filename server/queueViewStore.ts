@@ -5,7 +5,8 @@
  */
 import { greatestSql, jsonTextSql, type SqlExecutor, type SqlValue } from './db/sql.js';
 import type { Channel, Customer, Ticket, TicketGroup } from '../shared/domain.js';
-import type { QueueListRequest, QueueListResult, QueueSummaryEntry } from '../shared/queue.js';
+import { maskPiiInText, maskPreview, piiViewOf } from '../shared/masking.js';
+import { QUEUE_EXCERPT_LENGTH, queueQueryTerms, type QueueListRequest, type QueueListResult, type QueueSummaryEntry } from '../shared/queue.js';
 import type { Viewer } from './store.js';
 
 export interface QueueViewStore {
@@ -23,6 +24,8 @@ export interface QueueViewStore {
 
 /** A ticket waits in its channel's queue while open and held by nobody. */
 const QUEUED = "t.assignee_id IS NULL AND t.status IN ('unassigned', 'in_progress', 'awaiting_customer')";
+/** Characters of a message shown before its first hit in a search row's excerpt. */
+const EXCERPT_LEAD = 20;
 const RISK_FLOOR_MS = 30 * 60 * 1000;
 /** Tickets older than this are not counted among those taken lately (keeps the count on the created_at index). */
 const SERVED_LOOKBACK_MS = 24 * 60 * 60 * 1000;
@@ -87,6 +90,18 @@ export function createQueueViewStore(internals: {
         where.push(`${GROUP} = ?`);
         params.push(request.group);
       }
+      const terms = request.query === undefined ? [] : queueQueryTerms(request.query);
+      // PostgreSQL's LIKE is case-sensitive; SQLite's already folds ASCII case.
+      const LIKE = executor.dialect === 'postgres' ? 'ILIKE' : 'LIKE';
+      for (const term of terms) {
+        const like = `%${escapeLike(term)}%`;
+        where.push(
+          `(t.id ${LIKE} ? ESCAPE '\\' OR t.subject ${LIKE} ? ESCAPE '\\'
+            OR EXISTS (SELECT 1 FROM customers c WHERE c.id = t.customer_id AND c.name ${LIKE} ? ESCAPE '\\')
+            OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.text ${LIKE} ? ESCAPE '\\'))`,
+        );
+        params.push(like, like, like, like);
+      }
       if (request.after) {
         where.push('(t.created_at > ? OR (t.created_at = ? AND t.id > ?))');
         params.push(request.after.createdAt, request.after.createdAt, request.after.id);
@@ -95,13 +110,84 @@ export function createQueueViewStore(internals: {
         ...params,
         request.limit + 1,
       ]);
+      const scanned = ids.slice(0, request.limit);
+      const texts =
+        terms.length > 0
+          ? await messageTexts(
+              executor,
+              scanned.map((row) => row.id),
+            )
+          : new Map<string, string[]>();
+      const masked = piiViewOf(viewer.role) === 'masked';
       const rows: QueueListResult['rows'] = [];
-      for (const { id } of ids.slice(0, request.limit)) {
+      let last: Ticket | null = null;
+      for (const { id } of scanned) {
         const ticket = await internals.getTicket(id);
-        if (ticket) rows.push({ ticket, customerName: (await internals.getCustomer(ticket.customerId))?.name ?? '' });
+        if (!ticket) continue;
+        last = ticket;
+        const customerName = (await internals.getCustomer(ticket.customerId))?.name ?? '';
+        if (terms.length === 0) {
+          rows.push({ ticket, customerName });
+          continue;
+        }
+        const found = searchHit(terms, ticket, customerName, texts.get(id) ?? [], masked);
+        if (found) rows.push({ ticket, customerName, ...(found.excerpt === undefined ? {} : { excerpt: found.excerpt }) });
       }
-      const last = rows[rows.length - 1];
-      return { rows, next: ids.length > request.limit && last ? { createdAt: last.ticket.createdAt, id: last.ticket.id } : null };
+      // Paged on from the last row read, kept or not: a row the agent's masked view drops must not stop the paging.
+      return { rows, next: ids.length > request.limit && last ? { createdAt: last.createdAt, id: last.id } : null };
     },
   };
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The messages' texts of each ticket, oldest first, in one read. */
+async function messageTexts(executor: SqlExecutor, ticketIds: readonly string[]): Promise<Map<string, string[]>> {
+  const byTicket = new Map<string, string[]>();
+  if (ticketIds.length === 0) return byTicket;
+  const rows = await executor.all<{ ticketId: string; text: string }>(
+    `SELECT m.ticket_id AS "ticketId", m.text AS text FROM messages m WHERE m.ticket_id IN (${ticketIds.map(() => '?').join(', ')}) ORDER BY m.ticket_id, m.created_at, m.id`,
+    [...ticketIds],
+  );
+  for (const row of rows) byTicket.set(row.ticketId, [...(byTicket.get(row.ticketId) ?? []), row.text]);
+  return byTicket;
+}
+
+/**
+ * Whether every term is in the ticket as the viewer reads it — masked for agents, so a search
+ * for a phone number or an e-mail address cannot tell an agent which queued ticket holds it —
+ * and, when the row's own fields do not show every term, the text around the first message hit.
+ */
+function searchHit(
+  terms: readonly string[],
+  ticket: Ticket,
+  customerName: string,
+  texts: readonly string[],
+  masked: boolean,
+): { excerpt: string | undefined } | null {
+  const shown = (text: string) => (masked ? maskPiiInText(text) : text);
+  const fields = [ticket.id, masked ? maskPreview(ticket.subject) : ticket.subject, shown(customerName)].map((text) => text.toLocaleLowerCase());
+  const bodies = texts.map(shown);
+  const lowerBodies = bodies.map((text) => text.toLocaleLowerCase());
+  let excerpt: string | undefined;
+  for (const term of terms) {
+    const lower = term.toLocaleLowerCase();
+    if (fields.some((field) => field.includes(lower))) continue;
+    const index = lowerBodies.findIndex((body) => body.includes(lower));
+    if (index < 0) return null;
+    excerpt ??= excerptAround(bodies[index]!, lowerBodies[index]!.indexOf(lower));
+  }
+  return { excerpt };
+}
+
+/** At most `QUEUE_EXCERPT_LENGTH` characters of `text` from a little before `at`, "…" where it was cut. */
+function excerptAround(text: string, at: number): string {
+  const flat = text.replace(/\s+/gu, ' ');
+  const chars = Array.from(flat.slice(0, at));
+  const start = Math.max(0, chars.length - EXCERPT_LEAD);
+  const all = Array.from(flat);
+  const piece = all.slice(start, start + QUEUE_EXCERPT_LENGTH).join('');
+  return `${start > 0 ? '…' : ''}${piece}${start + QUEUE_EXCERPT_LENGTH < all.length ? '…' : ''}`;
 }

@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../shared/domain.js';
+import { queueListResultSchema } from '../shared/queue.js';
 import type { Mutation } from '../shared/sync.js';
 import { type ChannelContact, type CommittedChange, type ServerStore } from './store.js';
 import { TEST_BACKENDS, TEST_EPOCH } from './testHarness.js';
@@ -389,6 +390,56 @@ for (const backend of TEST_BACKENDS) {
       const page = await store.queue.list(agent, { limit: 1 });
       expect(page.rows.map((r) => [r.ticket.subject, r.customerName])).toEqual([['我要投诉，快递员态度很差', '张伟']]);
       expect((await store.queue.list(agent, { limit: 5, after: page.next! })).rows.map((r) => r.ticket.subject)).toEqual(['请问营业时间']);
+    });
+
+    it('searches the queued tickets the viewer could take by id, subject, customer name and message text (issue 12)', async () => {
+      const hour = 60 * 60 * 1000;
+      const a = await store.ingestInbound(contact('请问营业时间', '13800000001'), { now: TEST_EPOCH });
+      // The same customer writes again: the open ticket gets the message, its subject stays.
+      await store.ingestInbound(contact('另外我的退款还没到账，电话13912345678', '13800000001'), { now: TEST_EPOCH + 1 });
+      const b = await store.ingestInbound(
+        { channel: 'chat', customer: { name: '100%满意', phone: '13800000002' }, text: 'My iPhone is broken', proven: ['phone'] },
+        { now: TEST_EPOCH + 2 },
+      );
+      // Not the agent's to take: another channel, and a ticket someone holds.
+      const mail = await store.ingestInbound(
+        { channel: 'email', customer: { name: '赵六', email: 'zl@example.com' }, text: '退款什么时候到', proven: ['email'] },
+        { now: TEST_EPOCH + 3 },
+      );
+      const held = await store.ingestInbound(contact('退款申请', '13800000003'), { now: TEST_EPOCH + 4 });
+      const assignee = { id: 'lead1', username: 'lead1', displayName: '李主管' };
+      await store.assignTicket({ ticketId: held.ticketId, assignee, reason: { code: 'assigned_by_lead', byName: '李主管' }, now: TEST_EPOCH + hour });
+      const found = async (viewer: User, query: string) => (await store.queue.list(viewer, { limit: 50, query })).rows.map((row) => row.ticket.id);
+
+      // Two Chinese characters only in a later message: found, with the text around the hit as the agent reads it (masked).
+      const refund = await store.queue.list(agent, { limit: 50, query: '退款' });
+      expect(refund.rows.map((row) => [row.ticket.id, row.ticket.subject, row.excerpt])).toEqual([
+        [a.ticketId, '请问营业时间', '另外我的退款还没到账，电话139****5678'],
+      ]);
+      expect(await found(lead, '退款')).toEqual([a.ticketId, mail.ticketId]);
+      // Every term must match, each anywhere; ids and ASCII case-insensitively.
+      expect(await found(agent, '营业 退款')).toEqual([a.ticketId]);
+      expect(await found(agent, '营业 发票')).toEqual([]);
+      expect(await found(agent, b.ticketId.toLowerCase())).toEqual([b.ticketId]);
+      expect(await found(agent, 'IPHONE')).toEqual([b.ticketId]);
+      expect((await store.queue.list(agent, { limit: 50, query: 'iphone' })).rows[0]).not.toHaveProperty('excerpt');
+      // LIKE's wildcards are taken literally.
+      expect(await found(agent, '0%满')).toEqual([b.ticketId]);
+      expect(await found(agent, '%')).toEqual([b.ticketId]);
+      expect(await found(agent, '_')).toEqual([]);
+      // The agent reads the phone number masked, so searching for it finds nothing; a lead reads it clear.
+      expect(await found(agent, '13912345678')).toEqual([]);
+      expect(await found(lead, '13912345678')).toEqual([a.ticketId]);
+      // An excerpt is cut by characters (an emoji is one), and fits the schema the workstation checks.
+      const emoji = await store.ingestInbound(contact('你好', '13800000009'), { now: TEST_EPOCH + 5 });
+      await store.ingestInbound(contact(`${'😀'.repeat(100)}鲸鱼${'😀'.repeat(100)}`, '13800000009'), { now: TEST_EPOCH + 6 });
+      const withEmoji = await store.queue.list(agent, { limit: 50, query: '鲸鱼' });
+      expect(withEmoji.rows.map((row) => [row.ticket.id, Array.from(row.excerpt ?? '').length])).toEqual([[emoji.ticketId, 82]]);
+      expect(queueListResultSchema.safeParse(withEmoji).success).toBe(true);
+      // Paging goes on through a search.
+      const first = await store.queue.list(lead, { limit: 1, query: '退款' });
+      expect(first.rows.map((row) => row.ticket.id)).toEqual([a.ticketId]);
+      expect((await store.queue.list(lead, { limit: 5, query: '退款', after: first.next! })).rows.map((row) => row.ticket.id)).toEqual([mail.ticketId]);
     });
 
     it('lines a channel up in routing’s order (overdue first, then priority) and counts the tickets taken lately', async () => {

@@ -41,9 +41,27 @@ export const MAX_QUEUE_LIST = 200;
 export const queueCursorSchema = z.object({ createdAt: z.number().int().nonnegative(), id: ticketIdSchema }).strict();
 export type QueueCursor = z.infer<typeof queueCursorSchema>;
 
+/** Longest search text one `queue:list` takes, and most terms of it searched (each a LIKE over four columns). */
+export const MAX_QUEUE_QUERY_LENGTH = 100;
+export const MAX_QUEUE_QUERY_TERMS = 5;
+
+/** A search's terms as the inbox search splits them (white space), at most `MAX_QUEUE_QUERY_TERMS`, duplicates once. */
+export function queueQueryTerms(query: string): string[] {
+  return [
+    ...new Set(
+      query
+        .trim()
+        .split(/\s+/u)
+        .filter((term) => term.length > 0),
+    ),
+  ].slice(0, MAX_QUEUE_QUERY_TERMS);
+}
+
 /**
  * The queued tickets the caller could take, longest waiting first: of one channel or all of
- * theirs, of one group (null = tickets with no group) or all; `after` pages on.
+ * theirs, of one group (null = tickets with no group) or all; `after` pages on. `query`
+ * (issue 12) keeps those where every term is in the ticket id, subject, customer name or a
+ * message's text, as the caller would read them (masked for agents).
  */
 export const queueListRequestSchema = z
   .object({
@@ -51,11 +69,23 @@ export const queueListRequestSchema = z
     group: ticketGroupSchema.nullable().optional(),
     limit: z.number().int().min(1).max(MAX_QUEUE_LIST),
     after: queueCursorSchema.optional(),
+    query: z.string().max(MAX_QUEUE_QUERY_LENGTH).optional(),
   })
   .strict();
 export type QueueListRequest = z.infer<typeof queueListRequestSchema>;
 
-export const queuedTicketSchema = z.object({ ticket: ticketSchema, customerName: z.string() });
+/** Longest excerpt of a matching message a search row carries. */
+export const QUEUE_EXCERPT_LENGTH = 80;
+
+/** `excerpt`: with a search, the text around the first hit in a message when the row's own fields do not show every term: `QUEUE_EXCERPT_LENGTH` characters and "…" where cut, bounded with room for masking to rewrite. */
+export const queuedTicketSchema = z.object({
+  ticket: ticketSchema,
+  customerName: z.string(),
+  excerpt: z
+    .string()
+    .max(QUEUE_EXCERPT_LENGTH * 2)
+    .optional(),
+});
 export type QueuedTicket = z.infer<typeof queuedTicketSchema>;
 
 export const queueListResultSchema = z.object({ rows: z.array(queuedTicketSchema), next: queueCursorSchema.nullable() });

@@ -28,6 +28,12 @@ export const queueEn = {
   'queue.needsServer': 'The queue needs the server. You are offline: your own tickets stay available.',
   'queue.stale': 'The queue changed since this list was loaded.',
   'queue.opening': 'Opening…',
+  'queue.searchMatches': 'Matches in the queue: {n}. Show them',
+  'queue.searchMatchesMore': 'Matches in the queue: more than {n}. Show them',
+  'queue.searchNone': 'No waiting ticket in the queue matches.',
+  'queue.searchNeedsServer': 'Searching the queue needs the server: you are offline, so only your own tickets were searched.',
+  'queue.searchEmpty': 'No waiting ticket on your channels matches the search.',
+  'queue.searchLabel': 'Waiting tickets that match',
 } as const;
 
 export const queueZhCN: Record<keyof typeof queueEn, string> = {
@@ -55,4 +61,10 @@ export const queueZhCN: Record<keyof typeof queueEn, string> = {
   'queue.needsServer': '排队列表需要连接服务器。当前离线：您自己的工单仍可处理。',
   'queue.stale': '自加载以来排队情况已有变化。',
   'queue.opening': '正在打开…',
+  'queue.searchMatches': '排队中有 {n} 个工单匹配：查看',
+  'queue.searchMatchesMore': '排队中有超过 {n} 个工单匹配：查看',
+  'queue.searchNone': '排队中没有匹配的工单。',
+  'queue.searchNeedsServer': '搜索排队工单需要连接服务器：当前离线，只搜索了您自己的工单。',
+  'queue.searchEmpty': '您的渠道中没有符合搜索条件的排队工单。',
+  'queue.searchLabel': '符合条件的排队工单',
 };

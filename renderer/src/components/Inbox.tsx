@@ -5,12 +5,13 @@ import { CHANNELS, PRIORITIES, TICKET_STATUSES, prioritySchema, type Channel } f
 import { INBOX_SLA_FILTERS, INBOX_SORTS, INBOX_VIEWS, inboxStatusFilterSchema } from '../../../shared/rpc.js';
 import { channelKey, priorityKey, statusKey } from '../i18n.js';
 import { inboxRowAt } from '../store/inboxSlice.js';
+import { queueWanted } from '../store/queueSlice.js';
 import { isLeadRole } from '../store/routingSlice.js';
 import { useAppStore, useStoreApi, useT } from '../store/react.js';
 import { BulkBar } from './BulkBar.js';
 import { errorText } from './errorText.js';
 import { INBOX_ROW_HEIGHT, InboxRow, InboxRowPlaceholder } from './InboxRow.js';
-import { InboxModeTabs, QueueList, QueueSummaryBar } from './QueueView.js';
+import { InboxModeTabs, QueueList, QueueSearchHint, QueueSummaryBar } from './QueueView.js';
 
 function ChannelFilter() {
   const t = useT();
@@ -173,6 +174,9 @@ function InboxCount() {
   );
 }
 
+/** How long after the last keystroke an agent's search also asks the server for the queue's matches. */
+const QUEUE_SEARCH_DELAY_MS = 300;
+
 /** Rows rendered above and below the screen. */
 const INBOX_OVERSCAN_ROWS = 2;
 
@@ -296,11 +300,23 @@ export function Inbox() {
       selectIndex: s.selectIndex,
       isAgent: s.user?.role === 'agent',
       inboxMode: s.inboxMode,
+      online: s.connection.status === 'online',
+      loadQueue: s.loadQueue,
     })),
   );
 
+  // An agent's search reaches the queue too (issue 12): the server searches the waiting tickets of their
+  // channels, a moment after the typing stops (each search is a server read, unlike the cache's).
+  const { query, online, loadQueue } = state;
+  useEffect(() => {
+    if (!online || !queueWanted(store.getState())) return;
+    const timer = setTimeout(() => void loadQueue(), QUEUE_SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [query, online, loadQueue, store]);
+
   function onSearchKeyDown(event: KeyboardEvent<HTMLInputElement>) {
-    if (event.key === 'ArrowDown' || event.key === 'Enter') {
+    // The queue view's list is not the inbox's listbox: there the arrow keys are the browser's.
+    if ((event.key === 'ArrowDown' || event.key === 'Enter') && state.inboxMode !== 'queue') {
       event.preventDefault();
       if (state.total === 0) return;
       const { selectedIndex } = store.getState();
@@ -312,6 +328,24 @@ export function Inbox() {
       state.setQuery('');
     }
   }
+
+  const searchBox = (
+    <>
+      <label htmlFor={searchId} className="visually-hidden">
+        {t('inbox.search')}
+      </label>
+      <input
+        id={searchId}
+        type="search"
+        className="search-input"
+        data-shortcut="search"
+        placeholder={t('inbox.searchPlaceholder')}
+        value={state.query}
+        onChange={(e) => state.setQuery(e.target.value)}
+        onKeyDown={onSearchKeyDown}
+      />
+    </>
+  );
 
   // Agents are sent what they hold; their channels' queues are summarised above and listed on demand.
   const queueHeader = state.isAgent ? (
@@ -327,6 +361,7 @@ export function Inbox() {
           {t('inbox.title')}
         </h2>
         {queueHeader}
+        {searchBox}
         <QueueList />
       </section>
     );
@@ -340,21 +375,10 @@ export function Inbox() {
       {queueHeader}
       <ViewTabs />
       <ChannelFilter />
-      <label htmlFor={searchId} className="visually-hidden">
-        {t('inbox.search')}
-      </label>
-      <input
-        id={searchId}
-        type="search"
-        className="search-input"
-        data-shortcut="search"
-        placeholder={t('inbox.searchPlaceholder')}
-        value={state.query}
-        onChange={(e) => state.setQuery(e.target.value)}
-        onKeyDown={onSearchKeyDown}
-      />
+      {searchBox}
       <Filters />
       <InboxCount />
+      {state.isAgent ? <QueueSearchHint /> : null}
       <div className="inbox-body">
         <BulkBar />
         {state.inboxError ? (

@@ -39,7 +39,7 @@ function FollowUpMarker({ followUpAt }: { followUpAt: number }) {
 }
 
 /** `text` with the search's terms marked (issue 12: the inbox highlights what the search matched). */
-function Highlighted({ text, query }: { text: string; query: string }) {
+export function Highlighted({ text, query }: { text: string; query: string }) {
   return (
     <>
       {highlightParts(text, query).map((part, i) =>

@@ -3,9 +3,11 @@ import type { Channel } from '../../../shared/domain.js';
 import type { QueueSummaryEntry, QueuedTicket } from '../../../shared/queue.js';
 import { formatCountdown } from '../../../shared/sla.js';
 import { channelKey, type MessageKey } from '../i18n.js';
+import { queueSearchOf } from '../store/queueSlice.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { errorText } from './errorText.js';
+import { Highlighted } from './InboxRow.js';
 import { SlaCountdown } from './SlaCountdown.js';
 import { useNow } from './useNow.js';
 
@@ -78,7 +80,19 @@ export function InboxModeTabs() {
   );
 }
 
-function QueueRow({ row, opening, open, onOpen }: { row: QueuedTicket; opening: boolean; open: boolean; onOpen: (ticketId: string) => void }) {
+function QueueRow({
+  row,
+  query,
+  opening,
+  open,
+  onOpen,
+}: {
+  row: QueuedTicket;
+  query: string;
+  opening: boolean;
+  open: boolean;
+  onOpen: (ticketId: string) => void;
+}) {
   const t = useT();
   const now = useNow();
   const { ticket } = row;
@@ -87,13 +101,27 @@ function QueueRow({ row, opening, open, onOpen }: { row: QueuedTicket; opening: 
       <button type="button" className="queue-open" onClick={() => onOpen(ticket.id)} disabled={opening}>
         <span className="row-line row-top">
           <ChannelIcon channel={ticket.channel} />
-          <span className="ticket-id">{ticket.id}</span>
-          <span className="customer-name">{row.customerName}</span>
+          <span className="ticket-id">
+            <Highlighted text={ticket.id} query={query} />
+          </span>
+          <span className="customer-name">
+            <Highlighted text={row.customerName} query={query} />
+          </span>
           <SlaCountdown ticket={ticket} />
         </span>
         <span className="row-line row-subject">
-          <span className="subject">{ticket.subject || ticket.lastMessagePreview}</span>
+          <span className="subject">
+            <Highlighted text={ticket.subject || ticket.lastMessagePreview} query={query} />
+          </span>
         </span>
+        {/* A search hit in a message the row does not otherwise show: the text around it, marked like the rest. */}
+        {row.excerpt ? (
+          <span className="row-line">
+            <span className="queue-excerpt">
+              <Highlighted text={row.excerpt} query={query} />
+            </span>
+          </span>
+        ) : null}
         <span className="row-line row-bottom">
           <span className="queue-group">{t(groupKey(ticket.routing.group))}</span>
           <span>{t('queue.waitedFor', { wait: formatCountdown(Math.max(0, now - ticket.createdAt)) })}</span>
@@ -118,6 +146,7 @@ export function QueueList() {
       error: s.queueError,
       stale: s.queueListedAt !== null && s.queueSummary.at !== null && s.queueSummary.at > s.queueListedAt,
       opening: s.openingQueued,
+      query: s.queueQuery,
       openTicketId: s.openTicketId,
       loadQueue: s.loadQueue,
       openQueued: s.openQueued,
@@ -133,7 +162,7 @@ export function QueueList() {
   return (
     <div className="queue-view">
       <div className="queue-toolbar">
-        <h3>{t('queue.list')}</h3>
+        <h3>{t(state.query ? 'queue.searchLabel' : 'queue.list')}</h3>
         {state.stale ? <span className="queue-stale">{t('queue.stale')}</span> : null}
         <button type="button" onClick={() => void state.loadQueue()} disabled={state.loading}>
           {t('queue.refresh')}
@@ -144,23 +173,65 @@ export function QueueList() {
           {errorText(t, state.error)}
         </p>
       ) : null}
-      <ul className="inbox-list queue-list" aria-label={t('queue.list')}>
+      <ul className="inbox-list queue-list" aria-label={t(state.query ? 'queue.searchLabel' : 'queue.list')}>
         {state.rows.map((row) => (
           <QueueRow
             key={row.ticket.id}
             row={row}
+            query={state.query}
             opening={state.opening === row.ticket.id}
             open={state.openTicketId === row.ticket.id}
             onOpen={(ticketId) => void state.openQueued(ticketId)}
           />
         ))}
       </ul>
-      {state.rows.length === 0 ? <p className="inbox-empty">{state.loaded && !state.loading ? t('queue.empty') : t('queue.loading')}</p> : null}
+      {state.rows.length === 0 ? (
+        <p className="inbox-empty">{state.loaded && !state.loading ? t(state.query ? 'queue.searchEmpty' : 'queue.empty') : t('queue.loading')}</p>
+      ) : null}
       {state.next ? (
         <button type="button" className="queue-more" onClick={() => void state.loadQueue(true)} disabled={state.loading}>
           {t('queue.more')}
         </button>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * Under the agent's own tickets while a search is typed (issue 12): how many waiting tickets of
+ * their channels match on the server, a button to the queue view that lists them; offline, that
+ * the queue was not searched.
+ */
+export function QueueSearchHint() {
+  const t = useT();
+  const state = useAppStore(
+    useShallow((s) => ({
+      online: s.connection.status === 'online',
+      searching: s.filters.query.trim() !== '',
+      answered: s.queueLoaded && !s.queueLoading && s.queueError === null && s.queueQuery === queueSearchOf(s.filters.query),
+      count: s.queueRows.length,
+      more: s.queueNext !== null,
+      setMode: s.setInboxMode,
+    })),
+  );
+  if (!state.searching) return null;
+  if (!state.online) {
+    return (
+      <p role="status" className="queue-search-hint muted">
+        {t('queue.searchNeedsServer')}
+      </p>
+    );
+  }
+  if (!state.answered) return null;
+  return (
+    <p role="status" className="queue-search-hint">
+      {state.count === 0 ? (
+        <span className="muted">{t('queue.searchNone')}</span>
+      ) : (
+        <button type="button" className="link-button" onClick={() => state.setMode('queue')}>
+          {t(state.more ? 'queue.searchMatchesMore' : 'queue.searchMatches', { n: state.count })}
+        </button>
+      )}
+    </p>
   );
 }

@@ -6,7 +6,7 @@
  * it then works like on any cached ticket. Offline the list is not available.
  */
 import type { StateCreator } from 'zustand/vanilla';
-import type { QueueCursor, QueuedTicket } from '../../../shared/queue.js';
+import { MAX_QUEUE_QUERY_LENGTH, type QueueCursor, type QueuedTicket } from '../../../shared/queue.js';
 import type { QueueSummaryState, WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
@@ -28,6 +28,8 @@ export interface QueueSlice {
   queueError: UiError | null;
   /** The summary's time when the list was loaded: a newer summary means the list may be out of date. */
   queueListedAt: number | null;
+  /** The search the rows answer ('' = none): the rows mark its terms (issue 12). */
+  queueQuery: string;
   /** The waiting ticket being fetched to be opened. */
   openingQueued: string | null;
   setInboxMode: (mode: InboxMode) => void;
@@ -38,9 +40,19 @@ export interface QueueSlice {
   openQueued: (ticketId: string) => Promise<void>;
 }
 
-/** Back online (appStore's `onBackOnline`): the queue view, when shown, fetches its list again. */
+/** The search a queue listing sends for the inbox's search text ('' = none), within the server's bound. */
+export function queueSearchOf(query: string): string {
+  return query.trim().slice(0, MAX_QUEUE_QUERY_LENGTH);
+}
+
+/** Whether the agent's queue is listed or searched now: the queue view is shown, or a search is typed (it reaches the queue too). */
+export function queueWanted(state: Pick<AppState, 'user' | 'inboxMode' | 'filters'>): boolean {
+  return state.user?.role === 'agent' && (state.inboxMode === 'queue' || state.filters.query.trim() !== '');
+}
+
+/** Back online (appStore's `onBackOnline`): the queue view, or a search's queued matches, are fetched again. */
 export function reloadQueueWhenBackOnline(state: AppState): void {
-  if (state.user && state.inboxMode === 'queue') void state.loadQueue();
+  if (queueWanted(state)) void state.loadQueue();
 }
 
 export function createQueueSlice(api: WorkstationApi): StateCreator<AppState, [], [], QueueSlice> {
@@ -56,6 +68,7 @@ export function createQueueSlice(api: WorkstationApi): StateCreator<AppState, []
     queueLoaded: false,
     queueError: null,
     queueListedAt: null,
+    queueQuery: '',
     openingQueued: null,
 
     setInboxMode(mode) {
@@ -80,20 +93,23 @@ export function createQueueSlice(api: WorkstationApi): StateCreator<AppState, []
       if (!get().user) return;
       const request = ++latestList;
       const after = more ? get().queueNext : null;
+      // The inbox's search reaches the queue too: the server searches the queued tickets the agent could take.
+      const query = more ? get().queueQuery : queueSearchOf(get().filters.query);
       set({ queueLoading: true, queueError: null });
       try {
-        const result = await api.invoke('queue.list', { limit: QUEUE_PAGE_SIZE, ...(after ? { after } : {}) });
+        const result = await api.invoke('queue.list', { limit: QUEUE_PAGE_SIZE, ...(after ? { after } : {}), ...(query ? { query } : {}) });
         if (request !== latestList || !get().user) return;
         set({
           queueRows: after ? [...get().queueRows, ...result.rows] : result.rows,
           queueNext: result.next,
           queueLoading: false,
           queueLoaded: true,
+          queueQuery: query,
           queueListedAt: after ? get().queueListedAt : get().queueSummary.at,
         });
       } catch (error) {
         if (request !== latestList) return;
-        set({ queueLoading: false, queueLoaded: true, queueError: toUiError(error), ...(after ? {} : { queueRows: [], queueNext: null }) });
+        set({ queueLoading: false, queueLoaded: true, queueError: toUiError(error), ...(after ? {} : { queueRows: [], queueNext: null, queueQuery: query }) });
       }
     },
 

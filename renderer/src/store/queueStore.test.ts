@@ -99,6 +99,22 @@ describe('the queue view', () => {
     expect(store.getState().queueError?.code).toBe('not_found');
   });
 
+  it('an agent’s search reaches the queue: the server lists the waiting tickets that match (issue 12)', async () => {
+    store.getState().setInboxMode('mine');
+    store.getState().setQuery('物流');
+    await store.getState().loadQueue();
+    // The one with 物流 was taken: nothing waiting matches.
+    expect(store.getState().queueRows).toEqual([]);
+    expect(store.getState().queueQuery).toBe('物流');
+    store.getState().setQuery(' 发票 ');
+    await store.getState().loadQueue();
+    expect(store.getState().queueRows.map((row) => row.ticket.id)).toEqual([second]);
+    expect(store.getState().queueQuery).toBe('发票');
+    store.getState().setQuery('');
+    await store.getState().loadQueue();
+    expect(store.getState().queueQuery).toBe('');
+  });
+
   it('offline: keeps the tickets the agent holds and says the queue needs the server', async () => {
     await store.getState().openQueued(second);
     expect(store.getState().detail?.ticket.id).toBe(second);
