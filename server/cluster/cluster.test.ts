@@ -20,7 +20,6 @@
  * this process stays small however many agents there are. Tokens are issued in the database
  * (valid on every node) instead of 300 sign-ins, which would each spend a password hash.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +42,7 @@ import { openPostgresServerStore } from '../store.js';
 import { login, postJson, seedTestOrganisation, TEST_INTEGRATION_TOKEN } from '../testHarness.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { createTestRedis } from '../testing/redis.js';
+import { spawnServerNode, type SpawnedNode } from '../testing/cluster.js';
 
 const AGENTS = 300;
 const CONTACTS = 300;
@@ -51,39 +51,12 @@ const CONNECT_WAVE = 50;
 const root = mkdtempSync(path.join(os.tmpdir(), 'omnidesk-cluster-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface Node {
-  id: string;
-  url: string;
-  process: ChildProcess;
-  output: string[];
+interface Node extends SpawnedNode {
   dead: boolean;
 }
 
 async function startNode(id: string, database: TestDatabase, redis: { url: string; prefix: string }): Promise<Node> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '..', 'main.ts')], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      DATA_DIR: path.join(root, id),
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: redis.prefix,
-      NODE_ID: id,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      const listening = /server listening on (http:\/\/[^ ]+) /.exec(output.join(''));
-      if (listening) resolve(listening[1]!);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`node ${id} exited with ${String(code)}: ${output.join('')}`)));
-  });
-  return { id, url, process: child, output, dead: false };
+  return { ...(await spawnServerNode(id, path.join(root, id), database.url, redis)), dead: false };
 }
 
 /** CPU seconds a process has used so far (Linux /proc; 0 elsewhere): the run's cost, independent of how loaded the machine is. */

@@ -28,6 +28,29 @@ export interface SpawnedNode {
   output: string[];
 }
 
+/**
+ * `server/main.ts` in a child process on `databaseUrl` and `redis`, as `npm run server` runs it;
+ * resolves once it listens, rejects with its output if it exits first.
+ */
+export async function spawnServerNode(nodeId: string, dataDir: string, databaseUrl: string, redis: { url: string; prefix: string }): Promise<SpawnedNode> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '..', 'main.ts')], {
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, NODE_ID: nodeId },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString('utf8'));
+      const listening = /server listening on (http:\/\/[^ ]+) /.exec(output.join(''));
+      if (listening) resolve(listening[1]!);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`node ${nodeId} exited with ${String(code)}: ${output.join('')}`)));
+  });
+  return { id: nodeId, url, process: child, output };
+}
+
 /** What a node adds to (or changes in) the cluster's settings; `cluster` merges into the shared Redis settings. */
 export type TestNodeOptions = Omit<Partial<ServerOptions>, 'cluster'> & { cluster?: Omit<ClusterNodeOptions, 'redisUrl' | 'keyPrefix'> };
 
@@ -75,31 +98,8 @@ export async function createTestCluster(name: string, defaults: TestNodeOptions 
     },
     async spawnNode(nodeId) {
       dataRoot ??= mkdtempSync(path.join(os.tmpdir(), 'omnidesk-cluster-'));
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '..', 'main.ts')], {
-        env: {
-          ...process.env,
-          PORT: '0',
-          DATA_DIR: path.join(dataRoot, nodeId),
-          DATABASE_URL: database.url,
-          REDIS_URL: redis.url,
-          REDIS_PREFIX: redis.prefix,
-          NODE_ID: nodeId,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const output: string[] = [];
-      const node: SpawnedNode = { id: nodeId, url: '', process: child, output };
+      const node = await spawnServerNode(nodeId, path.join(dataRoot, nodeId), database.url, redis);
       spawned.push(node);
-      node.url = await new Promise<string>((resolve, reject) => {
-        const onData = (chunk: Buffer) => {
-          output.push(chunk.toString('utf8'));
-          const listening = /server listening on (http:\/\/[^ ]+) /.exec(output.join(''));
-          if (listening) resolve(listening[1]!);
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.once('exit', (code) => reject(new Error(`node ${nodeId} exited with ${String(code)}: ${output.join('')}`)));
-      });
       return node;
     },
     async connect(node, username, options = {}) {
