@@ -11,6 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postDemoInbound, reassignAsLead, signIn } from './demoApi.js';
+import { clickNotification, recordedNotifications, recordNotifications } from './notificationRecorder.js';
 import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 let server: RunningProcess;
@@ -24,7 +25,9 @@ let escalatedTicketId = '';
 test.describe.configure({ mode: 'serial' });
 
 async function openPage(browser: Browser, url: string, username: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await recordNotifications(context);
+  const page = await context.newPage();
   await signIn(page, url, username);
   return page;
 }
@@ -74,10 +77,21 @@ test('a lead sees a backlog alarm appear live and acknowledges it', async () => 
   await expect(backlog).toContainText('Not acknowledged');
   await expect(lead.locator('.alarm-badge')).toBeVisible();
   await lead.screenshot({ path: test.info().outputPath('alerts-en.png') });
+  // The desktop notification (the browser's, in browser mode): once for the crossing, and a click opens Social's tickets.
+  const backlogNotified = async () => (await recordedNotifications(lead, 'alarm:')).filter((n) => n.title === 'Backlog');
+  await expect.poll(async () => (await backlogNotified()).length).toBe(1);
+  const [notified] = await backlogNotified();
+  expect(notified!.body).toContain('Social');
+  await clickNotification(lead, notified!.tag);
+  await expect(lead.getByRole('group', { name: 'Channels' }).getByRole('button', { name: /Social/ })).toHaveAttribute('aria-pressed', 'true');
+  await expect(lead.locator('.inbox-row').first()).toContainText('微博用户');
+  await lead.getByRole('group', { name: 'Channels' }).getByRole('button', { name: /^All/ }).click();
+  await lead.getByRole('button', { name: /^Alerts/ }).click();
 
   await backlog.getByRole('button', { name: 'Acknowledge' }).click();
   await expect(backlog).toContainText('Acknowledged by 李主管');
   await expect(backlog.getByRole('button', { name: 'Acknowledge' })).toHaveCount(0);
+  expect(await backlogNotified()).toHaveLength(1);
 
   // The same list in Chinese.
   await lead.getByLabel('Language').selectOption('zh-CN');

@@ -1,8 +1,8 @@
 /**
  * Desktop notifications end to end: the real server process (demo organisation), one
  * workstation process, Chromium at 1280x800 with the notifications permission granted. The
- * page's `window.Notification` is wrapped before the app loads (addInitScript) to record what
- * the app creates — the real app code path; the OS popup itself is not observable here. An
+ * page's `window.Notification` is recorded (e2e/notificationRecorder.ts): the real app code
+ * path; the OS popup itself is not observable here. An
  * offered chat is notified once (a click on the notification puts the focus on the card's
  * Accept); after accepting, a new message from the customer is not notified while its ticket
  * is in front of the agent, and is notified once while they work on another ticket. The preferences popover opens from the header by keyboard,
@@ -13,6 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postDemoInbound, signIn } from './demoApi.js';
+import { clickNotification, recordedNotifications, recordNotifications, type RecordedNotification, type RecordingPage } from './notificationRecorder.js';
 import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 /** Long enough for a loaded 2-core machine to look at the card and click Accept. */
@@ -24,32 +25,6 @@ let desk: RunningProcess;
 let context: BrowserContext;
 let page: Page;
 
-interface Recorded {
-  title: string;
-  body: string;
-  tag: string;
-}
-
-/** What the init script keeps in the page (this tsconfig has no DOM types: the page is described here). */
-interface RecordingPage {
-  recordedNotifications?: Array<Recorded & { notification: { onclick: ((event: unknown) => void) | null } }>;
-  document: { hasFocus(): boolean };
-}
-
-/** Runs in the page before the app: records each notification it creates, then lets the real one through. */
-const RECORD_NOTIFICATIONS = `(() => {
-  const Real = window.Notification;
-  const recorded = [];
-  window.recordedNotifications = recorded;
-  class Recording extends Real {
-    constructor(title, options) {
-      super(title, options);
-      recorded.push({ title, body: (options && options.body) || '', tag: (options && options.tag) || '', notification: this });
-    }
-  }
-  Object.defineProperty(window, 'Notification', { value: Recording, configurable: true, writable: true });
-})();`;
-
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async ({ browser }) => {
@@ -59,8 +34,7 @@ test.beforeAll(async ({ browser }) => {
   // agent6 (Emily Chen): chat and email, orders group; the only agent signed in, so chats are offered to them.
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent6') });
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
-  await context.grantPermissions(['notifications']);
-  await context.addInitScript({ content: RECORD_NOTIFICATIONS });
+  await recordNotifications(context);
   page = await context.newPage();
   await signIn(page, desk.url, 'agent6');
   await expect(page.getByRole('status').filter({ hasText: 'Online' })).toBeVisible({ timeout: ROUTED_MS });
@@ -73,15 +47,8 @@ test.afterAll(async ({ browser }) => {
   await server?.stop();
 });
 
-async function recorded(tagPrefix: string): Promise<Recorded[]> {
-  // Runs in the page, where globalThis is its window.
-  return page.evaluate(
-    (prefix) =>
-      ((globalThis as unknown as RecordingPage).recordedNotifications ?? [])
-        .filter((n) => n.tag.startsWith(prefix))
-        .map(({ title, body, tag }) => ({ title, body, tag })),
-    tagPrefix,
-  );
+function recorded(tagPrefix: string): Promise<RecordedNotification[]> {
+  return recordedNotifications(page, tagPrefix);
 }
 
 /** The demo leaves chats in the queue, offered to the first chat agent: decline them so the agent has room. */
@@ -121,10 +88,7 @@ test('an offered chat is notified once, and a click on it puts the focus on Acce
     ]);
 
   // The click on the system popup runs the app's onclick.
-  await page.evaluate((tag) => {
-    const entry = ((globalThis as unknown as RecordingPage).recordedNotifications ?? []).find((n) => n.tag === tag)!;
-    entry.notification.onclick?.({ type: 'click' });
-  }, `offer:${ticketId}`);
+  await clickNotification(page, `offer:${ticketId}`);
   await expect(card.getByRole('button', { name: 'Accept' })).toBeFocused();
   await card.getByRole('button', { name: 'Accept' }).click();
   await expect(page.getByRole('region', { name: ticketId })).toBeVisible({ timeout: ROUTED_MS });
