@@ -53,27 +53,29 @@ function alarmRows(page: Page, kind: string) {
   return page.locator(`tr[data-alarm="${kind}"]`);
 }
 
-test('a lead sees a backlog alarm appear live and acknowledges it', async () => {
+test('a lead sees a backlog alarm appear live when contacts arrive past the threshold, and acknowledges it', async () => {
   test.setTimeout(90_000);
-  // Two social contacts wait (nobody on social is signed in); a threshold of 1 puts the channel over it.
-  for (const index of [1, 2]) {
-    await postDemoInbound(server.url, {
+  // Social waits with nobody on social signed in. A threshold of 5 with three waiting (the demo's one and two more) raises
+  // nothing; the four contacts after it cross it.
+  const socialContact = (index: number) =>
+    postDemoInbound(server.url, {
       channel: 'social',
       customer: { name: `微博用户${String(index)}`, socialId: `weibo-alarm-${String(index)}` },
       text: '在吗？',
     });
-  }
+  for (const index of [1, 2]) await socialContact(index);
   await lead.getByRole('button', { name: /^Alerts/ }).click();
   await expect(lead.getByRole('heading', { name: 'Alerts' })).toBeVisible();
-  await expect(alarmRows(lead, 'backlog')).toHaveCount(0);
-
-  await lead.getByLabel('Threshold for Social').fill('1');
+  await lead.getByLabel('Threshold for Social').fill('5');
   await lead.getByLabel('Threshold for Social').press('Enter');
   await expect(lead.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
-  // Raised by the server's evaluator and pushed: no reload, no click.
   const backlog = alarmRows(lead, 'backlog').filter({ hasText: 'Social' });
+  await expect(backlog).toHaveCount(0);
+
+  for (const index of [3, 4, 5, 6]) await socialContact(index);
+  // Raised by the server's evaluator and pushed: no reload, no click.
   await expect(backlog).toHaveCount(1, { timeout: 15_000 });
-  await expect(backlog).toContainText('contacts waiting (threshold 1)');
+  await expect(backlog).toContainText('contacts waiting (threshold 5)');
   await expect(backlog).toContainText('Not acknowledged');
   await expect(lead.locator('.alarm-badge')).toBeVisible();
   await lead.screenshot({ path: test.info().outputPath('alerts-en.png') });
@@ -135,6 +137,45 @@ test('an agent requests an escalation; the lead approves it and the ticket goes 
   await expect(lead.getByText('Escalated by 王芳: 需要二线工程师远程诊断')).toBeVisible({ timeout: 15_000 });
   await expect(lead.getByText('Tier-2 target')).toBeVisible();
   escalatedTicketId = ticketId;
+});
+
+test('the lead refuses an escalation with a reason, and the agent reads who refused it and why, in English and Chinese', async () => {
+  test.setTimeout(90_000);
+  const { ticketId } = await postDemoInbound(server.url, {
+    channel: 'email',
+    subject: '发票抬头填错',
+    customer: { name: '钱进', email: 'qianjin.alarms@example.cn' },
+    text: '发票抬头填错了，能重开吗',
+  });
+  await reassignAsLead(server.url, [ticketId], 'agent1');
+  await agent.getByRole('button', { name: 'Inbox', exact: true }).click();
+  await agent.getByRole('listbox', { name: 'Tickets' }).getByRole('option').filter({ hasText: ticketId }).click();
+  await agent.getByRole('button', { name: 'Escalate', exact: true }).click();
+  // Without a reason the form says so in the UI's language (not the browser's own bubble).
+  await agent.getByRole('button', { name: 'Escalate to tier 2' }).click();
+  await expect(agent.getByRole('alert').filter({ hasText: 'Enter a reason.' })).toBeVisible();
+  await agent.getByLabel('Escalation reason').fill('客户要求二线处理');
+  await agent.getByRole('button', { name: 'Escalate to tier 2' }).click();
+  await expect(agent.getByRole('status').filter({ hasText: 'Escalation requested' })).toBeVisible();
+
+  await lead.getByRole('button', { name: /^Alerts/ }).click();
+  const request = alarmRows(lead, 'escalation_request').filter({ hasText: ticketId });
+  await expect(request).toContainText('Waiting for a lead', { timeout: 15_000 });
+  await request.getByRole('button', { name: 'Refuse', exact: true }).click();
+  // A refusal needs a reason: the agent must learn what to do instead.
+  await request.getByRole('button', { name: 'Refuse escalation' }).click();
+  await expect(request.getByText('Say why, so the agent knows what to do.')).toBeVisible();
+  await request.getByLabel('Reason for refusing').fill('一线可处理：按发票重开流程操作');
+  await request.getByRole('button', { name: 'Refuse escalation' }).click();
+  await expect(request).toContainText('Refused by 李主管: 一线可处理：按发票重开流程操作');
+
+  // The agent reads it on the ticket, live; the ticket stays theirs, at tier 1.
+  await expect(agent.getByText('Escalation refused by 李主管: 一线可处理：按发票重开流程操作')).toBeVisible({ timeout: 15_000 });
+  await agent.screenshot({ path: test.info().outputPath('agent-refused-en.png') });
+  await agent.getByLabel('Language').selectOption('zh-CN');
+  await expect(agent.getByText('李主管 驳回了升级申请：一线可处理：按发票重开流程操作')).toBeVisible();
+  await agent.screenshot({ path: test.info().outputPath('agent-refused-zh.png') });
+  await agent.getByLabel('语言').selectOption('en');
 });
 
 /** The bulk bar's target list with its options shown as a list box, for a screenshot (a native select's popup is not in one). */

@@ -192,13 +192,14 @@ test('visitors who arrive while the agent is full wait in the queue and see thei
   await visitorSays('zh-CN', '请问发票什么时候能开好？');
   const zh = await visitorSays('zh-CN', '我的退款到账了吗？');
   const zhPlace = widget(zh).getByRole('status').filter({ hasText: '正在排队' });
-  await expect(zhPlace).toHaveText(/^正在排队：您是第 \d+ 位，(预计等待约 \d+ 分钟|客服空闲后会立即接待您)$/, { timeout: LIVE_MS });
+  // An estimate, not the fallback: the first test's chat was taken minutes ago, so the queue has a pace.
+  await expect(zhPlace).toHaveText(/^正在排队：您是第 \d+ 位，预计等待约 \d+ 分钟$/, { timeout: LIVE_MS });
   await expect(widget(zh).getByText('客服繁忙，请稍候')).toBeVisible();
   await zh.screenshot({ path: test.info().outputPath('widget-queue-zh.png') });
 
   const en = await visitorSays('en-US', 'Can I change my delivery address?');
   const enPlace = widget(en).getByRole('status').filter({ hasText: 'in the queue' });
-  await expect(enPlace).toHaveText(/^You are number \d+ in the queue · (about \d+ min wait|an agent will be with you as soon as one is free)$/, {
+  await expect(enPlace).toHaveText(/^You are number \d+ in the queue · about \d+ min wait$/, {
     timeout: LIVE_MS,
   });
   // Later arrivals wait behind earlier ones.

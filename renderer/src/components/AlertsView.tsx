@@ -166,7 +166,8 @@ export function EscalationDecision({ alarm }: { alarm: Alarm }) {
     );
   }
   return (
-    <form className="alarm-refuse-form" aria-label={t('alerts.refuse')} onSubmit={onRefuse}>
+    // noValidate: an empty reason gets this form's own sentence, in the UI's language, not the browser's bubble.
+    <form className="alarm-refuse-form" aria-label={t('alerts.refuse')} onSubmit={onRefuse} noValidate>
       <label htmlFor={`${id}-reason`}>{t('alerts.refuseReason')}</label>
       <textarea
         id={`${id}-reason`}

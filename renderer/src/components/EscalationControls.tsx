@@ -116,7 +116,8 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
         {t('escalate.button')}
       </button>
       {open ? (
-        <form id={`${id}-form`} className="escalate-form" aria-label={t('escalate.title')} onSubmit={(e) => void onSubmit(e)}>
+        // noValidate: an empty reason gets this form's own sentence, in the UI's language, not the browser's bubble.
+        <form id={`${id}-form`} className="escalate-form" aria-label={t('escalate.title')} onSubmit={(e) => void onSubmit(e)} noValidate>
           <label htmlFor={`${id}-reason`}>{t('escalate.reason')}</label>
           <textarea
             id={`${id}-reason`}
