@@ -99,11 +99,16 @@ test('a lead watches the board while an email arrives: pending goes up without a
   const emailQueues = queues.locator('tr[data-channel="email"] td[data-figure="waiting"]');
   await expect.poll(async () => (await emailQueues.allInnerTexts()).reduce((sum, text) => sum + Number(text), 0), { timeout: 15_000 }).toBe(51);
   await expect(queues.locator('tr[data-channel="email"] td[data-figure="longestWait"]').first()).toHaveText(/^\d+:\d{2}(:\d{2})?$/);
+  // About to breach (at risk, not yet past due) and breached are two columns, each a count per queue.
+  await expect(queues.getByRole('columnheader', { name: '即将超时' })).toBeVisible();
+  await expect(queues.getByRole('columnheader', { name: '已超时' })).toBeVisible();
+  for (const name of ['atRisk', 'breached']) await expect(queues.locator(`tr[data-channel="email"] td[data-figure="${name}"]`).first()).toHaveText(/^\d+$/);
   await page.screenshot({ path: test.info().outputPath('board-queues-zh.png'), fullPage: true });
   await page.getByLabel('语言').selectOption('en');
   await expect(pendingCell.getByText('Backlog')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('board-backlog-en.png') });
   await expect(page.getByRole('table', { name: 'Queues by group' }).getByRole('columnheader', { name: 'About to breach' })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Queues by group' }).getByRole('columnheader', { name: 'Breached', exact: true })).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('board-queues-en.png'), fullPage: true });
 });
 

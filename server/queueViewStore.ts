@@ -33,17 +33,26 @@ const SERVED_LOOKBACK_MS = 24 * 60 * 60 * 1000;
 /**
  * Every channel's queues per group as of `now`, in ONE grouped query: the agents' queue
  * summary and the leads' board read the same figures. At risk as shared/sla.ts says: the last
- * quarter of the window or the last 30 minutes.
+ * quarter of the window or the last 30 minutes; breached (a subset of those) as shared/sla.ts too:
+ * due strictly before `now`.
  */
 export async function readQueueSummary(executor: SqlExecutor, now: number): Promise<QueueSummaryEntry[]> {
   const GROUP = jsonTextSql(executor.dialect, 't.routing', ['group']);
-  const rows = await executor.all<{ channel: Channel; grp: TicketGroup | null; waiting: number; oldest: number; breaching: number }>(
+  const rows = await executor.all<{ channel: Channel; grp: TicketGroup | null; waiting: number; oldest: number; breaching: number; breached: number }>(
     `SELECT t.channel AS channel, ${GROUP} AS grp, COUNT(*) AS waiting, MIN(t.created_at) AS oldest,
-            SUM(CASE WHEN t.due_at - ? <= ${greatestSql(executor.dialect, '(t.due_at - t.created_at) / 4.0', '?')} THEN 1 ELSE 0 END) AS breaching
+            SUM(CASE WHEN t.due_at - ? <= ${greatestSql(executor.dialect, '(t.due_at - t.created_at) / 4.0', '?')} THEN 1 ELSE 0 END) AS breaching,
+            SUM(CASE WHEN t.due_at < ? THEN 1 ELSE 0 END) AS breached
      FROM tickets t WHERE ${QUEUED} GROUP BY t.channel, grp ORDER BY t.channel, grp`,
-    [now, RISK_FLOOR_MS],
+    [now, RISK_FLOOR_MS, now],
   );
-  return rows.map((row) => ({ channel: row.channel, group: row.grp, waiting: row.waiting, oldestSince: row.oldest, breaching: row.breaching }));
+  return rows.map((row) => ({
+    channel: row.channel,
+    group: row.grp,
+    waiting: row.waiting,
+    oldestSince: row.oldest,
+    breaching: row.breaching,
+    breached: row.breached,
+  }));
 }
 
 export function createQueueViewStore(internals: {

@@ -392,6 +392,24 @@ for (const backend of TEST_BACKENDS) {
       expect((await store.queue.list(agent, { limit: 5, after: page.next! })).rows.map((r) => r.ticket.subject)).toEqual(['请问营业时间']);
     });
 
+    it('counts among the queued tickets at risk those already breached apart (issue 11: about to breach vs breached)', async () => {
+      const first = await store.ingestInbound(contact('请问营业时间', '13800000001'), { now: TEST_EPOCH });
+      const second = await store.ingestInbound(contact('请问营业时间', '13800000002'), { now: TEST_EPOCH + 10 * 60 * 1000 });
+      const dueFirst = (await store.getTicket(first.ticketId))!.dueAt;
+      const dueSecond = (await store.getTicket(second.ticketId))!.dueAt;
+      expect(dueFirst).toBeLessThan(dueSecond - 1);
+      // One millisecond before the second is due: the first is past due, the second at risk only.
+      const now = dueSecond - 1;
+      // A third, just in: neither at risk nor breached.
+      await store.ingestInbound(contact('请问营业时间', '13800000003'), { now: now - 1 });
+      const summary = await store.queue.summary(now);
+      const total = (figure: (entry: (typeof summary)[number]) => number) => summary.reduce((sum, entry) => sum + figure(entry), 0);
+      expect([total((e) => e.waiting), total((e) => e.breaching), total((e) => e.breached)]).toEqual([3, 2, 1]);
+      // Exactly at its due time a ticket is not yet breached (shared/sla.ts: remaining < 0).
+      const atDue = await store.queue.summary(dueFirst);
+      expect(atDue.reduce((sum, entry) => sum + entry.breached, 0)).toBe(0);
+    });
+
     it('searches the queued tickets the viewer could take by id, subject, customer name and message text (issue 12)', async () => {
       const hour = 60 * 60 * 1000;
       const a = await store.ingestInbound(contact('请问营业时间', '13800000001'), { now: TEST_EPOCH });

@@ -20,6 +20,11 @@ export const queueSummaryEntrySchema = z.object({
   oldestSince: z.number().int().nonnegative(),
   /** How many are at risk of breaching their SLA, or have breached it (shared/sla.ts). */
   breaching: z.number().int().nonnegative(),
+  /**
+   * Of `breaching`, those already past their due time (shared/sla.ts "breached"); the rest are
+   * at risk only. Defaults to 0 so a summary from a server older than this field still parses.
+   */
+  breached: z.number().int().nonnegative().default(0),
 });
 export type QueueSummaryEntry = z.infer<typeof queueSummaryEntrySchema>;
 

@@ -31,6 +31,7 @@ export const boardEn = {
   'board.queueWaiting': 'Waiting',
   'board.longestWait': 'Longest wait',
   'board.atRisk': 'About to breach',
+  'board.breached': 'Breached',
   'board.notes':
     'Pending: open tickets nobody holds (queued or offered). In progress: open tickets an agent holds. Completed today: tickets finished today (China time), whatever day they were created. Today’s total = pending + in progress + completed today. Overdue: of those, the open ones past their due time now and the ones finished after it; overdue rate = overdue / today’s total. Average handling time: over the tickets completed today; average first response: over the tickets created today, as in the day report. Highlighted: any overdue ticket, or more than {threshold} pending. CSAT %: satisfied answers / answers received today, satisfied = overall score (the mean of the four 1–5 ratings) 4 or more; the reports give the mean score; “—” when nobody answered today.',
   'charts.title': 'Trends',
@@ -92,6 +93,7 @@ export const boardZhCN: Record<keyof typeof boardEn, string> = {
   'board.queueWaiting': '排队数',
   'board.longestWait': '最长等待',
   'board.atRisk': '即将超时',
+  'board.breached': '已超时',
   'board.notes':
     '待处理：无人接手的未结工单（排队中或正在分配）。处理中：客服手上的未结工单。今日已完成：今天（北京时间）完成的工单，无论哪天创建。今日总量 = 待处理 + 处理中 + 今日已完成。超时数：其中已过期限仍未结的，以及过期限才完成的；超时率 = 超时数 / 今日总量。平均处理时长按今日完成的工单计；平均首次响应时长按今日新建的工单计，与日报表一致。高亮：有超时工单，或待处理超过 {threshold} 个。满意率：满意答卷数 / 今日收到的答卷数，满意 = 总体评分（四项 1–5 分评分的平均）不低于 4 分；报表给出平均分；今日无人回答时显示“—”。',
   'charts.title': '趋势图',

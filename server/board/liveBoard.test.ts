@@ -178,6 +178,7 @@ for (const backend of TEST_BACKENDS) {
       expect(sum((row) => row.today.csatResponseRate ?? 0)).toBeGreaterThan(0);
       expect(sum((row) => row.day.completed) * sum((row) => row.day.overdue) * sum((row) => row.day.csatAnswered)).toBeGreaterThan(0);
       expect(end.queues.some((queue) => queue.group !== null && queue.breaching > 0)).toBe(true);
+      expect(end.queues.some((queue) => queue.breached > 0)).toBe(true);
       const stats = board.stats();
       expect(stats.loads).toBe(1);
       expect(stats.refreshed).toBeGreaterThan(0);

@@ -251,6 +251,8 @@ interface QueueFigures {
   created: SortedNumbers;
   /** When each turns "at risk" (server/queueViewStore.ts): due − max(a quarter of its window, 30 min). */
   atRiskFrom: SortedNumbers;
+  /** Due times: breached at `at` are those due before it (shared/sla.ts). */
+  due: SortedNumbers;
 }
 
 function createChannelFigures(): ChannelFigures {
@@ -409,10 +411,20 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
       const key = queueKey(ticket);
       let queue = queues.get(key);
       if (!queue)
-        queues.set(key, (queue = { channel: ticket.channel, group: ticket.group, created: createSortedNumbers(), atRiskFrom: createSortedNumbers() }));
+        queues.set(
+          key,
+          (queue = {
+            channel: ticket.channel,
+            group: ticket.group,
+            created: createSortedNumbers(),
+            atRiskFrom: createSortedNumbers(),
+            due: createSortedNumbers(),
+          }),
+        );
       add(queue.created, ticket.createdAt);
       // Exact in binary floating point (integers below 2^53 and quarters), so `at >= this` is the queue view's `due − at <= max(…)`.
       add(queue.atRiskFrom, ticket.dueAt - Math.max((ticket.dueAt - ticket.createdAt) / 4, RISK_FLOOR_MS));
+      add(queue.due, ticket.dueAt);
       if (queue.created.size() === 0) queues.delete(key);
     }
     if (ticket.open && ticket.assigneeId !== null) {
@@ -620,6 +632,7 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
       waiting: queue.created.size(),
       oldestSince: queue.created.smallest()!,
       breaching: queue.atRiskFrom.countAtMost(at),
+      breached: queue.due.countBelow(at),
     }));
   }
 

@@ -30,7 +30,7 @@ function board(at: number, chatPending: number): BoardSnapshot {
       day: boardDayOf(EMPTY_BOARD_DAY_TOTALS),
       firstResponseOverdue: 0,
     })),
-    queues: chatPending > 0 ? [{ channel: 'chat', group: null, waiting: chatPending, oldestSince: at, breaching: 0 }] : [],
+    queues: chatPending > 0 ? [{ channel: 'chat', group: null, waiting: chatPending, oldestSince: at, breaching: 0, breached: 0 }] : [],
     agents: [],
   };
 }

@@ -15,15 +15,19 @@ function groupKey(group: QueueSummaryEntry['group']): MessageKey {
   return group === null ? 'queue.group.none' : `queue.group.${group}`;
 }
 
-/** Waiting counts per channel, summed over its groups; the oldest wait and the at-risk count with them. */
+/** Waiting counts per channel, summed over its groups; the oldest wait and the at-risk and breached counts with them. */
 function perChannel(
   entries: readonly QueueSummaryEntry[],
-): Array<{ channel: Channel; waiting: number; oldestSince: number; breaching: number; groups: QueueSummaryEntry[] }> {
-  const byChannel = new Map<Channel, { channel: Channel; waiting: number; oldestSince: number; breaching: number; groups: QueueSummaryEntry[] }>();
+): Array<{ channel: Channel; waiting: number; oldestSince: number; breaching: number; breached: number; groups: QueueSummaryEntry[] }> {
+  const byChannel = new Map<
+    Channel,
+    { channel: Channel; waiting: number; oldestSince: number; breaching: number; breached: number; groups: QueueSummaryEntry[] }
+  >();
   for (const entry of entries) {
-    const sum = byChannel.get(entry.channel) ?? { channel: entry.channel, waiting: 0, oldestSince: entry.oldestSince, breaching: 0, groups: [] };
+    const sum = byChannel.get(entry.channel) ?? { channel: entry.channel, waiting: 0, oldestSince: entry.oldestSince, breaching: 0, breached: 0, groups: [] };
     sum.waiting += entry.waiting;
     sum.breaching += entry.breaching;
+    sum.breached += entry.breached;
     sum.oldestSince = Math.min(sum.oldestSince, entry.oldestSince);
     sum.groups.push(entry);
     byChannel.set(entry.channel, sum);
@@ -54,7 +58,9 @@ export function QueueSummaryBar() {
             <span>{t(channelKey(sum.channel))}</span>
             <strong>{t('queue.waiting', { n: sum.waiting })}</strong>
             <span className="muted">{t('queue.oldest', { wait: formatCountdown(Math.max(0, now - sum.oldestSince)) })}</span>
-            {sum.breaching > 0 ? <span className="queue-risk">{t('queue.breaching', { n: sum.breaching })}</span> : null}
+            {/* `breaching` includes the breached (shared/queue.ts): "at risk" is the rest, as the SLA states say. */}
+            {sum.breaching - sum.breached > 0 ? <span className="queue-risk">{t('queue.breaching', { n: sum.breaching - sum.breached })}</span> : null}
+            {sum.breached > 0 ? <span className="queue-risk">{t('queue.breached', { n: sum.breached })}</span> : null}
           </span>
         ))
       )}
