@@ -21,7 +21,7 @@ afterEach(() => {
 
 describe('migration 033 report credentials', () => {
   it('adds report_credentials: one secret hash per row, one live credential per name, a revoked name free again', () => {
-    migrate(db, 31);
+    migrate(db, 32);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'report_credentials'").all()).toEqual([]);
 
     expect(migrate(db, 33)).toEqual([33]);

@@ -18,8 +18,8 @@ afterAll(async () => {
 });
 
 describe('PostgreSQL migration 024 report credentials', () => {
-  it('applies after 022: one secret hash per row, one live credential per name', async () => {
-    await migratePostgres(db, 22);
+  it('applies after 023: one secret hash per row, one live credential per name', async () => {
+    await migratePostgres(db, 23);
     expect(await db.get("SELECT to_regclass('report_credentials') AS t")).toEqual({ t: null });
 
     expect(await migratePostgres(db, 24)).toEqual([24]);
