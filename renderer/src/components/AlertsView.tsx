@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { MAX_BACKLOG_THRESHOLD, backlogThresholdOf, isAlarmOpen, type Alarm } from '../../../shared/alarms.js';
 import { CHANNELS, type Channel } from '../../../shared/domain.js';
@@ -143,11 +143,14 @@ export function EscalationDecision({ alarm }: { alarm: Alarm }) {
   const [refusing, setRefusing] = useState(false);
   const [reason, setReason] = useState('');
   const [missing, setMissing] = useState(false);
+  // The form does not let the browser validate (its bubble speaks the browser's language): it says why and puts the cursor back itself.
+  const reasonField = useRef<HTMLTextAreaElement>(null);
 
   function onRefuse(event: FormEvent) {
     event.preventDefault();
     if (reason.trim() === '') {
       setMissing(true);
+      reasonField.current?.focus();
       return;
     }
     void decideEscalation(alarm.id, false, reason);
@@ -170,6 +173,7 @@ export function EscalationDecision({ alarm }: { alarm: Alarm }) {
     <form className="alarm-refuse-form" aria-label={t('alerts.refuse')} onSubmit={onRefuse} noValidate>
       <label htmlFor={`${id}-reason`}>{t('alerts.refuseReason')}</label>
       <textarea
+        ref={reasonField}
         id={`${id}-reason`}
         rows={2}
         maxLength={500}

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Ticket } from '../../../shared/domain.js';
 import { formatCountdown } from '../../../shared/sla.js';
@@ -65,6 +65,8 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [missing, setMissing] = useState(false);
+  // The form does not let the browser validate (its bubble speaks the browser's language): it says why and puts the cursor back itself.
+  const reasonField = useRef<HTMLTextAreaElement>(null);
   const { escalating, escalate, request, queued, isLead } = useAppStore(
     useShallow((s) => ({
       escalating: s.escalating,
@@ -97,6 +99,7 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
     event.preventDefault();
     if (reason.trim() === '') {
       setMissing(true);
+      reasonField.current?.focus();
       return;
     }
     if (await escalate(reason)) {
@@ -120,6 +123,7 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
         <form id={`${id}-form`} className="escalate-form" aria-label={t('escalate.title')} onSubmit={(e) => void onSubmit(e)} noValidate>
           <label htmlFor={`${id}-reason`}>{t('escalate.reason')}</label>
           <textarea
+            ref={reasonField}
             id={`${id}-reason`}
             required
             aria-required="true"
