@@ -271,7 +271,7 @@ for (const backend of TEST_BACKENDS) {
         expect(lead.batches).toEqual([]);
         await inbound(chat('李娜', '13912340002', '在吗'));
         await vi.waitFor(() => expect(lead.batches).toEqual([expect.objectContaining({ after: 1006, upTo: 1007 })]));
-      });
+      }, 120_000); // 1,005 ingests before the pulls: on a loaded CI machine they alone took 39 s
 
       it('answers mustRefetch beyond the log end and below the retained range', async () => {
         for (let i = 0; i < 6; i++) await inbound(chat(`客户${String(i)}`, `1380013800${String(i)}`, `消息${String(i)}`));
