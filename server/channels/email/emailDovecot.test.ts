@@ -12,8 +12,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultChannelSettings, isAutomaticReply } from '../../../shared/admin.js';
 import { seedTestOrganisation, startTestServer, type TestServer } from '../../testHarness.js';
 import { emailChannel } from './emailChannel.js';
+import { PermanentDeliveryError } from '../delivery.js';
 import { REFUSED_KEYWORD } from './imapPoller.js';
 import { parseMail } from './parseMail.js';
+import { createEmailSender } from './smtpSender.js';
 import { startTestDovecot, type TestDovecot } from './testDovecot.js';
 import { ticketIdFromSubject } from './threading.js';
 import { buildMail, sendWithNodemailer, type TestMailSpec } from './testMail.js';
@@ -324,6 +326,33 @@ describe('email channel with Dovecot', () => {
       /^邮件服务器拒收 \/ refused by the mail server: 550 .*ghost@example\.cn/,
     );
     expect(server.logLines.some((line) => line.includes(`${replyId} on ${ticketId} failed via email after 1 attempt(s)`))).toBe(true);
+  });
+
+  it('refuses to send a reply whose attachment bytes are gone, instead of mailing it without the file', async () => {
+    await vi.waitFor(async () => expect(await ticketOf(waiting.messageId)).not.toBeNull(), WAIT);
+    const bundle = (await server.store.getTicketBundle((await ticketOf(waiting.messageId))!))!;
+    const reply = {
+      ...bundle.messages[0]!,
+      direction: 'outbound' as const,
+      deliveryStatus: 'queued' as const,
+      text: '保修卡见附件。',
+      externalMessageId: null,
+    };
+    const mailsBefore = await withMailbox(ZHANG, async (client) => (await client.fetchAll('1:*', { uid: true })).length);
+    const sender = createEmailSender({
+      config: { host: dovecot.host, port: dovecot.lmtpPort, secure: false, lmtp: true, from: SUPPORT.address },
+      store: server.store,
+      domain: 'demo.local',
+    });
+    try {
+      const gone = { id: 'upload-never-stored', fileName: '保修卡.pdf', contentType: 'application/pdf', size: 10 };
+      const sending = sender.send({ message: { ...reply, id: randomUUID(), attachments: [gone] }, ticket: bundle.ticket, customer: bundle.customer });
+      await expect(sending).rejects.toBeInstanceOf(PermanentDeliveryError);
+      await expect(sending).rejects.toThrow('attachment 保修卡.pdf is missing on the server');
+    } finally {
+      sender.close();
+    }
+    expect(await withMailbox(ZHANG, async (client) => (await client.fetchAll('1:*', { uid: true })).length)).toBe(mailsBefore);
   });
 
   it('after a restart, mail flagged unseen again is a duplicate: dropped, flagged \\Seen again', async () => {

@@ -100,7 +100,9 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
     const attachments: Array<{ filename: string; contentType: string; content: Buffer }> = [];
     for (const attachment of message.attachments) {
       const stored = await store.getAttachment(attachment.id);
-      if (stored) attachments.push({ filename: attachment.fileName, contentType: attachment.contentType, content: stored.data });
+      // Without its bytes the mail would leave without the file while the timeline shows it as sent with it.
+      if (!stored) throw new PermanentDeliveryError(`附件 ${attachment.fileName} 已不在服务器上 / attachment ${attachment.fileName} is missing on the server`);
+      attachments.push({ filename: attachment.fileName, contentType: attachment.contentType, content: stored.data });
     }
     try {
       const info = await transport.sendMail({
