@@ -32,6 +32,12 @@ describe('reply attachment limits', () => {
     expect(checkReplyAttachments(three)).toEqual({ code: 'attachments_too_large', fileName: null, limit: ATTACHMENT_LIMITS.maxReplyBytes });
   });
 
+  it('keeps a full reply mailable: its files base64-encoded in 76-character lines stay under the 25 MB providers accept', () => {
+    const base64Bytes = Math.ceil(ATTACHMENT_LIMITS.maxReplyBytes / 3) * 4;
+    const withLineBreaks = base64Bytes + Math.ceil(base64Bytes / 76) * 2;
+    expect(withLineBreaks).toBeLessThan(25 * 1024 * 1024);
+  });
+
   it('refuses more files than the count limit', () => {
     const eleven = Array.from({ length: ATTACHMENT_LIMITS.maxFiles + 1 }, (_, i) => pdf(10, `${String(i)}.pdf`));
     expect(checkReplyAttachments(eleven)?.code).toBe('too_many_attachments');
