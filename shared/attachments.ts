@@ -15,7 +15,7 @@ import { entityIdSchema } from './domain.js';
 export const ATTACHMENT_LIMITS = {
   maxFileBytes: 10 * 1024 * 1024,
   // A mail carries its files base64-encoded (4/3 the size, plus line breaks): 15 MB of files is about
-  // 20.5 MB on the wire, under the 25 MB most mail providers accept; 20 MB came to 27 MB and bounced.
+  // 20.5 MB on the wire, under the 25 MB most mail providers accept; 20 MB came to 27 MB, over it.
   maxReplyBytes: 15 * 1024 * 1024,
   maxFiles: 10,
   maxPendingBytes: 100 * 1024 * 1024,
