@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import { appliedVersions, migrate } from './index.js';
-import { useMigrationTestDatabase } from './testing.js';
+import { useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
 let db: Database.Database;
 useMigrationTestDatabase((opened) => (db = opened));

@@ -4,7 +4,7 @@ import { REPORT_DIMENSIONS } from '../../shared/kpi.js';
 import { openSqliteDatabase } from '../db/sqlite.js';
 import { createReportRepository } from '../reports/reportRepository.js';
 import { migrate } from './index.js';
-import { applyMigration, migrateToBefore, useMigrationTestDatabase } from './testing.js';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
 const HOUR = 3_600_000;
 /** 2024-11-08 09:00 in Beijing. */

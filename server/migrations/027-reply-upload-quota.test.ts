@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import { REPLY_UPLOAD_QUOTA_SQL, STALE_REPLY_UPLOADS_SQL } from '../store.js';
 import { migrate } from './index.js';
-import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from './testing.js';
+import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
 let db: Database.Database;
 useMigrationTestDatabase((opened) => (db = opened));

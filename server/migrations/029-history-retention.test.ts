@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import { COMMITTED_AUDIENCES_SQL, OLD_APPLIED_MUTATIONS_SQL, PRUNE_AUDIENCES_SQL } from '../store.js';
 import { migrate } from './index.js';
-import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from './testing.js';
+import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
 let db: Database.Database;
 useMigrationTestDatabase((opened) => (db = opened));

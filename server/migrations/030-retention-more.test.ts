@@ -11,7 +11,7 @@ import {
   retentionBatchDeleteSql,
 } from '../store.js';
 import { migrate } from './index.js';
-import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from './testing.js';
+import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
 let db: Database.Database;
 useMigrationTestDatabase((opened) => (db = opened));

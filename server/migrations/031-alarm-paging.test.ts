@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import { ALERT_OPEN_WHERE, ESCALATION_WAITING_WHERE, REQUEUED_WAITING_WHERE } from './031-alarm-paging.js';
 import { migrate } from './index.js';
-import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from './testing.js';
+import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
 let db: Database.Database;
 useMigrationTestDatabase((opened) => (db = opened));

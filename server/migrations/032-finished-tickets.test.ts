@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import { COMPLETED_IN_DAY_SQL } from '../board/boardRepository.js';
 import { migrate } from './index.js';
-import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from './testing.js';
+import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
 let db: Database.Database;
 useMigrationTestDatabase((opened) => (db = opened));

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import { migrate } from './index.js';
-import { applyMigration, migrateToBefore, useMigrationTestDatabase } from './testing.js';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
 let db: Database.Database;
 useMigrationTestDatabase((opened) => (db = opened));

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../../db/postgres.js';
 import { migrate } from '../index.js';
 import { MIGRATION_LOCK_KEY, POSTGRES_MIGRATIONS, migratePostgres } from './index.js';
-import { usePostgresMigrationDatabase } from './testing.js';
+import { usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 interface ColumnShape {
   type: string;

@@ -1,7 +1,7 @@
 /** PostgreSQL migration 003 (scripts) on a real throwaway database: from step 2 to 3, with the rules SQLite's 012 keeps. */
 import { describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../../db/postgres.js';
-import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from './testing.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 let db: PostgresDatabase;
 usePostgresMigrationDatabase('omnidesk_migration_003', (opened) => (db = opened));

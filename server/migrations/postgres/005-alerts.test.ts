@@ -1,7 +1,7 @@
 /** PostgreSQL migration 005 on a real throwaway database: one alarm per (kind, subject, crossing), even from two sessions at once. */
 import { describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../../db/postgres.js';
-import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from './testing.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 let db: PostgresDatabase;
 usePostgresMigrationDatabase('omnidesk_migration_005', (opened) => (db = opened));

@@ -1,7 +1,7 @@
 /** PostgreSQL migration 007 on a real throwaway database: deactivated users, the admin audit, the policies. */
 import { describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../../db/postgres.js';
-import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from './testing.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 let db: PostgresDatabase;
 usePostgresMigrationDatabase('omnidesk_migration_007', (opened) => (db = opened));

@@ -1,7 +1,7 @@
 /** PostgreSQL migration 008 on a real throwaway database: one GD ticket per (user, draft), even when two sessions record it at once. */
 import { describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../../db/postgres.js';
-import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from './testing.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 let db: PostgresDatabase;
 usePostgresMigrationDatabase('omnidesk_migration_008', (opened) => (db = opened));

@@ -1,7 +1,7 @@
 /** PostgreSQL migration 010 (knowledge) on a real throwaway database: from step 9 to 10, with the rules SQLite's 019 keeps. */
 import { describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../../db/postgres.js';
-import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from './testing.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 let db: PostgresDatabase;
 usePostgresMigrationDatabase('omnidesk_migration_010', (opened) => (db = opened));

@@ -1,7 +1,7 @@
 /** PostgreSQL migration 013 on a real throwaway database: reply uploads, bounded by the per-file limit. */
 import { describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../../db/postgres.js';
-import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from './testing.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 let db: PostgresDatabase;
 usePostgresMigrationDatabase('omnidesk_migration_013', (opened) => (db = opened));

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../../db/postgres.js';
 import { migratePostgres } from './index.js';
-import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from './testing.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 let db: PostgresDatabase;
 usePostgresMigrationDatabase('omnidesk_migration_014', (opened) => (db = opened));

@@ -4,7 +4,7 @@ import { REPORT_DIMENSIONS } from '../../../shared/kpi.js';
 import type { PostgresDatabase } from '../../db/postgres.js';
 import { createReportRepository } from '../../reports/reportRepository.js';
 import { migratePostgres } from './index.js';
-import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from './testing.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 const HOUR = 3_600_000;
 /** 2024-11-08 09:00 in Beijing. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../../db/postgres.js';
 import { REPLY_UPLOAD_QUOTA_SQL, STALE_REPLY_UPLOADS_SQL } from '../../store.js';
 import { migratePostgres } from './index.js';
-import { applyPostgresMigration, migratePostgresToBefore, postgresQueryPlan, usePostgresMigrationDatabase } from './testing.js';
+import { applyPostgresMigration, migratePostgresToBefore, postgresQueryPlan, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 let db: PostgresDatabase;
 usePostgresMigrationDatabase('omnidesk_migration_018', (opened) => (db = opened));

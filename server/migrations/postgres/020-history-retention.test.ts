@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../../db/postgres.js';
 import { COMMITTED_AUDIENCES_SQL, OLD_APPLIED_MUTATIONS_SQL, PRUNE_AUDIENCES_SQL } from '../../store.js';
 import { migratePostgres } from './index.js';
-import { applyPostgresMigration, migratePostgresToBefore, postgresQueryPlan, usePostgresMigrationDatabase } from './testing.js';
+import { applyPostgresMigration, migratePostgresToBefore, postgresQueryPlan, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 let db: PostgresDatabase;
 usePostgresMigrationDatabase('omnidesk_migration_020', (opened) => (db = opened));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { COMPLETED_IN_DAY_SQL } from '../../board/boardRepository.js';
 import type { PostgresDatabase } from '../../db/postgres.js';
 import { migratePostgres } from './index.js';
-import { applyPostgresMigration, migratePostgresToBefore, postgresQueryPlan, usePostgresMigrationDatabase } from './testing.js';
+import { applyPostgresMigration, migratePostgresToBefore, postgresQueryPlan, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 let db: PostgresDatabase;
 usePostgresMigrationDatabase('omnidesk_migration_023', (opened) => (db = opened));

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import { migrateCache, schemaVersion } from '../migrate.js';
-import { useCacheMigrationTestDatabase } from './testing.js';
+import { useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 001-tickets', () => {
   let db: Database.Database;

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { migrateCache } from '../migrate.js';
-import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from './testing.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 /** What a cache written before masking held in clear. */
 const CLEAR = ['13800138000', 'zhang.wei@example.cn', '110101199003077777', '6222021234567890123'];

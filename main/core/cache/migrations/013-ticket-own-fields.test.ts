@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from './testing.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 013-ticket-own-fields', () => {
   let db: Database.Database;

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { migrateCache } from '../migrate.js';
 import { REBUILD_BIGRAMS_SQL } from './018-bigram-search.js';
-import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from './testing.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 018-bigram-search', () => {
   let db: Database.Database;

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { migrateCache } from '../migrate.js';
-import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from './testing.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 019-outbox-rowid', () => {
   let db: Database.Database;

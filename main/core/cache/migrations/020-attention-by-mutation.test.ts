@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { REFUSAL_SQL } from '../cache.js';
 import { migrateCache } from '../migrate.js';
-import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from './testing.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 020-attention-by-mutation', () => {
   let db: Database.Database;

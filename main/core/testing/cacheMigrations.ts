@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, expect } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
-import { CACHE_MIGRATIONS } from './index.js';
+import { migrateCache, schemaVersion } from '../cache/migrate.js';
+import { CACHE_MIGRATIONS } from '../cache/migrations/index.js';
 
 /** The test's cache file, and a way to open it again (data that must survive a restart); `onOpen` hears of each connection. */
 export interface CacheMigrationTestDatabase {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, expect } from 'vitest';
-import { MIGRATIONS, appliedVersions, migrate } from './index.js';
+import { MIGRATIONS, appliedVersions, migrate } from '../migrations/index.js';
 
 /** The test's database file, and a way to open it again (for data that must survive a restart); `onOpen` hears of the new connection. */
 export interface MigrationTestDatabase {

@@ -6,9 +6,9 @@
  * test still sees its own step applied alone.
  */
 import { afterAll, beforeAll, expect } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
-import { POSTGRES_MIGRATIONS, migratePostgres } from './index.js';
+import { openPostgresDatabase, type PostgresDatabase } from '../db/postgres.js';
+import { POSTGRES_MIGRATIONS, migratePostgres } from '../migrations/postgres/index.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
 
 /**
  * Creates a database named after `name` for the calling file and drops it when its tests are
