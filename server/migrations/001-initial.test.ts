@@ -1,23 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, appliedVersions, migrate } from './index.js';
+import { useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-001-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 function tableNames(): string[] {
   return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);

@@ -1,27 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-002-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 002 routing audit', () => {
   it('adds the audit table and back-fills last assignment times from existing tickets', () => {
-    migrate(db, 1);
+    migrateToBefore(db, 2);
     db.prepare(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES (?, ?, ?, 'agent', '["chat"]', '[]', 1, 0, 'x', 1)`,
@@ -38,8 +24,7 @@ describe('migration 002 routing audit', () => {
     insertTicket.run('GD20241108001', 1000);
     insertTicket.run('GD20241108002', 5000);
 
-    expect(migrate(db, 2)).toEqual([2]);
-    expect(appliedVersions(db)).toEqual([1, 2]);
+    applyMigration(db, 2);
     const times = db.prepare('SELECT id, last_assigned_at FROM users ORDER BY id').all();
     expect(times).toEqual([
       { id: 'agent1', last_assigned_at: 5000 },

@@ -1,27 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { migrate } from './index.js';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-004-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 004 routing engine', () => {
   it('keeps the old audit rows, adds agent settings, languages and ticket routing facts', () => {
-    migrate(db, 3);
+    migrateToBefore(db, 4);
     db.prepare(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('agent1', 'agent1', '王芳', 'agent', '["chat"]', '[]', 1, 0, 'x', 1)`,
@@ -35,8 +22,7 @@ describe('migration 004 routing engine', () => {
       "INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, reason) VALUES ('GD20241108001', 5, 'assigned', 'agent1', 'Routed to 王芳: chat skill')",
     ).run();
 
-    expect(migrate(db, 4)).toEqual([4]);
-    expect(appliedVersions(db)).toEqual([1, 2, 3, 4]);
+    applyMigration(db, 4);
     expect(db.prepare('SELECT ticket_id, decision, assignee_id, reason, reason_json FROM routing_audit').all()).toEqual([
       { ticket_id: 'GD20241108001', decision: 'assigned', assignee_id: 'agent1', reason: 'Routed to 王芳: chat skill', reason_json: null },
     ]);

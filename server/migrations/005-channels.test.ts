@@ -1,27 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-005-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 005 channels', () => {
   it('keeps existing messages readable and copies every customer identifier into the identities', () => {
-    migrate(db, 4);
+    migrateToBefore(db, 5);
     db.prepare(
       "INSERT INTO customers (id, name, phone, email, social_id, created_at) VALUES ('CUS20241108001', '张伟', '13800138000', 'zhang.wei@example.cn', NULL, 1)",
     ).run();
@@ -35,8 +21,7 @@ describe('migration 005 channels', () => {
        VALUES ('m1', 'GD20241108001', 'inbound', 'email', NULL, '张伟', '快递三天没动了', NULL, 'received', 1)`,
     ).run();
 
-    expect(migrate(db, 5)).toEqual([5]);
-    expect(appliedVersions(db)).toEqual([1, 2, 3, 4, 5]);
+    applyMigration(db, 5);
     expect(db.prepare('SELECT text, source, attachments_json, call_json, delivery_error FROM messages').all()).toEqual([
       { text: '快递三天没动了', source: null, attachments_json: '[]', call_json: null, delivery_error: null },
     ]);

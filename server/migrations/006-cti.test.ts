@@ -1,23 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-006-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 function addUser(id: string, displayName: string): void {
   db.prepare(
@@ -28,12 +14,11 @@ function addUser(id: string, displayName: string): void {
 
 describe('migration 006 cti', () => {
   it('gives existing users no extension, keeps extensions unique, and stores calls and their events once each', () => {
-    migrate(db, 5);
+    migrateToBefore(db, 6);
     addUser('agent1', '王芳');
     addUser('agent2', '张强');
 
-    expect(migrate(db, 6)).toEqual([6]);
-    expect(appliedVersions(db)).toEqual([1, 2, 3, 4, 5, 6]);
+    applyMigration(db, 6);
     expect(db.prepare('SELECT id, extension FROM users ORDER BY id').all()).toEqual([
       { id: 'agent1', extension: null },
       { id: 'agent2', extension: null },

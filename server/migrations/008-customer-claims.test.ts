@@ -1,23 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { migrate } from './index.js';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-008-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 function addCustomer(id: string, name: string, email: string | null, identities: Array<[kind: string, value: string]>): void {
   db.prepare('INSERT INTO customers (id, name, email, created_at) VALUES (?, ?, ?, 1)').run(id, name, email);
@@ -39,7 +26,7 @@ function addInbound(customerId: string, ticketId: string, channel: string, sourc
 
 describe('migration 008 customer claims', () => {
   it('moves the web chat addresses nothing proved to the claims, and keeps every proven identity', () => {
-    migrate(db, 7);
+    migrateToBefore(db, 8);
     // A visitor who typed an address into the offline form: only a claim.
     addCustomer('CUS20241108001', '李娜', 'li.na@example.cn', [
       ['email', 'li.na@example.cn'],
@@ -57,8 +44,7 @@ describe('migration 008 customer claims', () => {
     addCustomer('CUS20241108003', '黄丽', 'huangli@example.com', [['email', 'huangli@example.com']]);
     addInbound('CUS20241108003', 'GD20241108004', 'email', 'api');
 
-    expect(migrate(db, 8)).toEqual([8]);
-    expect(appliedVersions(db).at(-1)).toBe(8);
+    applyMigration(db, 8);
 
     expect(db.prepare('SELECT customer_id, kind, value, source FROM customer_claims').all()).toEqual([
       { customer_id: 'CUS20241108001', kind: 'email', value: 'li.na@example.cn', source: 'webchat:demo' },

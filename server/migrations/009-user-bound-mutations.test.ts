@@ -1,23 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-009-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 function addUser(id: string): void {
   db.prepare(
@@ -37,7 +23,7 @@ function recordMutation(userId: string, clientId: string, mutationId: string, re
 
 describe('migration 009 user-bound mutations', () => {
   it('keeps every applied mutation, keys them by user as well, and gives tokens a client id', () => {
-    migrate(db, 8);
+    migrateToBefore(db, 9);
     addUser('agent1');
     addUser('agent2');
     recordMutation('agent1', 'ws-1', 'm-1', '{"mutationId":"m-1","ok":true,"seq":3}');
@@ -46,8 +32,7 @@ describe('migration 009 user-bound mutations', () => {
     expect(() => recordMutation('agent2', 'ws-1', 'm-1', '{}')).toThrow(/UNIQUE/);
     db.prepare("INSERT INTO tokens (token_hash, kind, user_id, name, created_at, expires_at) VALUES ('h1', 'user', 'agent1', 'sign-in', 1, 100)").run();
 
-    expect(migrate(db, 9)).toEqual([9]);
-    expect(appliedVersions(db).at(-1)).toBe(9);
+    applyMigration(db, 9);
 
     expect(db.prepare('SELECT user_id, client_id, mutation_id, result FROM applied_mutations ORDER BY mutation_id').all()).toEqual([
       { user_id: 'agent1', client_id: 'ws-1', mutation_id: 'm-1', result: '{"mutationId":"m-1","ok":true,"seq":3}' },

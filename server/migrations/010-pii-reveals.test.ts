@@ -1,27 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-010-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 010 pii reveals', () => {
   it('adds the reveal audit next to the existing data, tied to real users, tickets and customers', () => {
-    migrate(db, 9);
+    migrateToBefore(db, 10);
     db.prepare(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('agent1', 'agent1', '王芳', 'agent', '["chat"]', '[]', 1, 0, 'x', 1)`,
@@ -32,8 +18,7 @@ describe('migration 010 pii reveals', () => {
        VALUES ('GD20241108001', 'CUS20241108001', 'chat', 'consult', '退款', 'normal', 'unassigned', 1, 1, 2, '退款', 1)`,
     ).run();
 
-    expect(migrate(db, 10)).toEqual([10]);
-    expect(appliedVersions(db).at(-1)).toBe(10);
+    applyMigration(db, 10);
     expect(db.prepare('SELECT phone FROM customers').pluck().get()).toBe('+8613800138000');
 
     const insert = db.prepare(

@@ -1,27 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-011-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 011 delivery claims', () => {
   it('adds unclaimed claim columns beside a reply already queued, which stays queued', () => {
-    migrate(db, 10);
+    migrateToBefore(db, 11);
     db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)").run();
     db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
@@ -32,8 +18,7 @@ describe('migration 011 delivery claims', () => {
        VALUES ('reply-1', 'GD20241108001', 'outbound', 'social', '王芳', '您好', 'queued', 1, 'webhook:weibo', '[]')`,
     ).run();
 
-    expect(migrate(db, 11)).toEqual([11]);
-    expect(appliedVersions(db).at(-1)).toBe(11);
+    applyMigration(db, 11);
     expect(db.prepare("SELECT delivery_status, claimed_by, claimed_until FROM messages WHERE id = 'reply-1'").get()).toEqual({
       delivery_status: 'queued',
       claimed_by: null,

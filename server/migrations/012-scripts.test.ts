@@ -1,23 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-012-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 const insert = (id: string, scope: string, ownerId: string | null) =>
   db
@@ -29,13 +15,12 @@ const insert = (id: string, scope: string, ownerId: string | null) =>
 
 describe('migration 012 scripts', () => {
   it('adds the libraries beside existing users: a team script has no owner, a personal one has one and goes with its user', () => {
-    migrate(db, 11);
+    migrateToBefore(db, 12);
     db.prepare(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('agent1', 'agent1', '王芳', 'agent', '["chat"]', '[]', 1, 0, 'x', 1)`,
     ).run();
-    expect(migrate(db, 12)).toEqual([12]);
-    expect(appliedVersions(db).at(-1)).toBe(12);
+    applyMigration(db, 12);
 
     insert('team-1', 'team', null);
     insert('mine-1', 'personal', 'agent1');

@@ -1,35 +1,20 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-013-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 013 ticket fields', () => {
   it('gives an existing ticket no sub-category, no tags, no result and no handover, and keeps what it had', () => {
-    migrate(db, 12);
+    migrateToBefore(db, 13);
     db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)").run();
     db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
        VALUES ('GD20241108001', 'CUS20241108001', 'chat', 'complaint', '快递丢了', 'urgent', 'in_progress', 1, 1, 2, '快递丢了', 1)`,
     ).run();
 
-    expect(migrate(db, 13)).toEqual([13]);
-    expect(appliedVersions(db).at(-1)).toBe(13);
+    applyMigration(db, 13);
     expect(db.prepare("SELECT type, subject, sub_category, tags_json, result, handover_json FROM tickets WHERE id = 'GD20241108001'").get()).toEqual({
       type: 'complaint',
       subject: '快递丢了',

@@ -1,35 +1,20 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-014-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 014 alerts', () => {
   it('adds the alerts table whose (kind, subject, crossing) is unique, the channels’ backlog state, and an index of open tickets by due time', () => {
-    migrate(db, 13);
+    migrateToBefore(db, 14);
     db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)").run();
     db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
        VALUES ('GD20241108001', 'CUS20241108001', 'chat', 'complaint', '投诉', 'urgent', 'unassigned', 1, 1, 7200001, '投诉', 1)`,
     ).run();
 
-    expect(migrate(db, 14)).toEqual([14]);
-    expect(appliedVersions(db).at(-1)).toBe(14);
+    applyMigration(db, 14);
     const raise = db.prepare(
       "INSERT INTO alerts (kind, subject, crossing, ticket_id, raised_at, facts_json) VALUES ('sla_warning', 'GD20241108001', '7200001', 'GD20241108001', 5, '{}') ON CONFLICT (kind, subject, crossing) DO NOTHING",
     );
@@ -45,11 +30,8 @@ describe('migration 014 alerts', () => {
       backlog_over: 0,
       backlog_crossings: 0,
     });
-    const plan = db
-      .prepare("EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE status IN ('unassigned', 'in_progress', 'awaiting_customer') AND due_at <= 9")
-      .all() as Array<{
-      detail: string;
-    }>;
-    expect(plan.map((row) => row.detail).join(' ')).toContain('tickets_open_due');
+    expect(queryPlan(db, "SELECT id FROM tickets WHERE status IN ('unassigned', 'in_progress', 'awaiting_customer') AND due_at <= 9")).toContain(
+      'tickets_open_due',
+    );
   });
 });

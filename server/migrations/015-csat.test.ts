@@ -1,35 +1,20 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-015-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 015 csat', () => {
   it('adds one survey per ticket, ratings 1–5, unique feedback ids and hashed tokens', () => {
-    migrate(db, 14);
+    migrateToBefore(db, 15);
     db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20261204001', '张伟', 1)").run();
     db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
        VALUES ('GD20261204001', 'CUS20261204001', 'email', 'inquiry', '咨询', 'normal', 'completed', 1, 1, 7200001, '咨询', 1)`,
     ).run();
 
-    expect(migrate(db, 15)).toEqual([15]);
-    expect(appliedVersions(db).at(-1)).toBe(15);
+    applyMigration(db, 15);
     const create = db.prepare(
       "INSERT INTO csat_surveys (ticket_id, channel, status, created_at, expires_at) VALUES ('GD20261204001', 'email', 'queued', 5, 10) ON CONFLICT (ticket_id) DO NOTHING",
     );

@@ -1,34 +1,19 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-016-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 016 administration', () => {
   it('keeps existing users active, adds the admin audit (actor must exist) and the policies', () => {
-    migrate(db, 15);
+    migrateToBefore(db, 16);
     db.prepare(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('u_admin', 'admin', 'Admin', 'admin', '[]', '[]', 1, 0, 'x', 1)`,
     ).run();
 
-    expect(migrate(db, 16)).toEqual([16]);
-    expect(appliedVersions(db).at(-1)).toBe(16);
+    applyMigration(db, 16);
     expect(db.prepare("SELECT deactivated_at FROM users WHERE id = 'u_admin'").get()).toEqual({ deactivated_at: null });
     db.prepare(
       "INSERT INTO admin_audit (at, actor_id, actor_name, action, target_id, after_json) VALUES (5, 'u_admin', 'Admin', 'user_created', 'u_admin', '{}')",

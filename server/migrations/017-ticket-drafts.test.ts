@@ -1,27 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-017-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 017 ticket drafts', () => {
   it('maps a user’s provisional id to one GD ticket: a second row for the same draft or the same ticket is refused', () => {
-    migrate(db, 16);
+    migrateToBefore(db, 17);
     db.prepare(
       "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES ('agent1', 'agent1', '王芳', 'agent', 'phone', '[]', 1, 0, 'x', 1)",
     ).run();
@@ -33,8 +19,7 @@ describe('migration 017 ticket drafts', () => {
       ).run(id);
     }
 
-    expect(migrate(db, 17)).toEqual([17]);
-    expect(appliedVersions(db).at(-1)).toBe(17);
+    applyMigration(db, 17);
     const draft = 'GD00000000001733300000000123456789012';
     const insert = db.prepare("INSERT INTO ticket_drafts (user_id, draft_id, ticket_id, customer_id, created_at) VALUES ('agent1', ?, ?, 'CUS20241108001', 5)");
     insert.run(draft, 'GD20241108001');

@@ -1,23 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-019-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 const article = (id: string, status = 'published') =>
   db
@@ -43,13 +29,12 @@ const suggestion = (
 
 describe('migration 019 knowledge', () => {
   it('adds articles, suggestions and their audit beside existing users, with their checks', () => {
-    migrate(db, 18);
+    migrateToBefore(db, 19);
     db.prepare(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('agent1', 'agent1', '王芳', 'agent', '["chat"]', '[]', 1, 0, 'x', 1)`,
     ).run();
-    expect(migrate(db, 19)).toEqual([19]);
-    expect(appliedVersions(db).at(-1)).toBe(19);
+    applyMigration(db, 19);
 
     article('KB0000000001');
     expect(() => article('KB0000000002', 'archived')).toThrow(/CHECK/);

@@ -1,27 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-020-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 020 away reasons', () => {
   it('keeps every agent’s routing settings and adds an empty away reason', () => {
-    migrate(db, 19);
+    migrateToBefore(db, 20);
     db.prepare(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('agent1', 'agent1', '王芳', 'agent', '["chat"]', '[]', 1, 0, 'x', 1)`,
@@ -30,8 +16,7 @@ describe('migration 020 away reasons', () => {
       "INSERT INTO agent_settings (user_id, presence, presence_cause, presence_since, capacity_json, phone_blocks_chat, updated_at) VALUES ('agent1', 'away', 'self', 5, '{\"chat\":3}', 1, 5)",
     ).run();
 
-    expect(migrate(db, 20)).toEqual([20]);
-    expect(appliedVersions(db).at(-1)).toBe(20);
+    applyMigration(db, 20);
     expect(db.prepare('SELECT user_id, presence, presence_since, capacity_json, away_reason FROM agent_settings').all()).toEqual([
       { user_id: 'agent1', presence: 'away', presence_since: 5, capacity_json: '{"chat":3}', away_reason: null },
     ]);

@@ -1,32 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-022-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 022 reply uploads', () => {
   it('applies after 021, keeps a user upload, and refuses rows beyond the per-file limit or of no user', () => {
-    migrate(db, 21);
+    migrateToBefore(db, 22);
     db.prepare(
       "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES ('agent1', 'agent1', '王芳', 'agent', 'chat', '[]', 1, 0, 'x', 1)",
     ).run();
-    expect(migrate(db, 22)).toEqual([22]);
-    expect(appliedVersions(db).at(-1)).toBe(22);
+    applyMigration(db, 22);
     const insert = db.prepare(
       "INSERT INTO reply_uploads (id, user_id, file_name, content_type, size, sha256, data, created_at) VALUES (?, ?, '发票.pdf', 'application/pdf', ?, 'h', x'00', 1)",
     );

@@ -1,27 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { migrate } from './index.js';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-023-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 023 message subjects', () => {
   it('keeps the messages (no subject) and stores an agent-written subject', () => {
-    migrate(db, 22);
+    migrateToBefore(db, 23);
     db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)").run();
     db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
@@ -33,8 +20,7 @@ describe('migration 023 message subjects', () => {
     );
     insert.run('m1');
 
-    expect(migrate(db, 23)).toEqual([23]);
-    expect(appliedVersions(db).at(-1)).toBe(23);
+    applyMigration(db, 23);
     expect(db.prepare('SELECT id, subject FROM messages').all()).toEqual([{ id: 'm1', subject: null }]);
     insert.run('m2');
     db.prepare("UPDATE messages SET subject = '退款进度 [GD20241108001]' WHERE id = 'm2'").run();

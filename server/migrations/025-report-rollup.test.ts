@@ -1,34 +1,21 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
 import { REPORT_DIMENSIONS } from '../../shared/kpi.js';
 import { openSqliteDatabase } from '../db/sqlite.js';
 import { createReportRepository } from '../reports/reportRepository.js';
-import { appliedVersions, migrate } from './index.js';
+import { migrate } from './index.js';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
 const HOUR = 3_600_000;
 /** 2024-11-08 09:00 in Beijing. */
 const T = Date.UTC(2024, 10, 8, 1);
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-025-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const database = useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 025 report rollup', () => {
   it('fills the rollup from the tickets already stored, so the reports read from it equal the per-ticket ones', async () => {
-    migrate(db, 24);
+    migrateToBefore(db, 25);
     db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)").run();
     db.prepare(
       "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES ('agent1', 'agent1', '王芳', 'agent', '[]', '[]', 1, 0, 'x', 0)",
@@ -60,8 +47,7 @@ describe('migration 025 report rollup', () => {
        VALUES ('GD20241108001', 'chat', 'sent', ?, ?, ?, 5, 4, 5, 4, ?)`,
     ).run(T + HOUR, T + HOUR, T + 100 * HOUR, T + 50 * HOUR);
 
-    expect(migrate(db, 25)).toEqual([25]);
-    expect(appliedVersions(db).at(-1)).toBe(25);
+    applyMigration(db, 25);
     expect(db.prepare('SELECT COUNT(*) AS n FROM report_rollup_tickets').get()).toEqual({ n: 4 });
     expect(db.prepare('SELECT SUM(volume) AS volume, SUM(open_tickets) AS open, SUM(csat_points) AS points FROM report_rollup').get()).toEqual({
       volume: 4,
@@ -70,7 +56,7 @@ describe('migration 025 report rollup', () => {
     });
     db.close();
 
-    const sql = openSqliteDatabase({ filePath: path.join(dir, 'server.sqlite') });
+    const sql = openSqliteDatabase({ filePath: database.filePath });
     try {
       const reports = createReportRepository(sql);
       for (const by of REPORT_DIMENSIONS) {
@@ -89,7 +75,7 @@ describe('migration 025 report rollup', () => {
     } finally {
       await sql.close();
     }
-    db = new Database(path.join(dir, 'server.sqlite'));
+    database.reopen();
     expect(migrate(db, 25)).toEqual([]);
   });
 });

@@ -1,28 +1,15 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
 import { WRAP_UP_STARTS_SQL } from '../routingStore.js';
-import { appliedVersions, migrate } from './index.js';
+import { migrate } from './index.js';
+import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-026-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 026 what started a wrap-up', () => {
   it('keeps the tickets, and the read of recent completions and calls goes through the two partial indexes', () => {
-    migrate(db, 25);
+    migrateToBefore(db, 26);
     db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)").run();
     db.prepare(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
@@ -36,11 +23,10 @@ describe('migration 026 what started a wrap-up', () => {
     insert.run('GD20241108002', 'completed', 900);
     insert.run('GD20241108003', 'in_progress', null);
 
-    expect(migrate(db, 26)).toEqual([26]);
-    expect(appliedVersions(db).at(-1)).toBe(26);
+    applyMigration(db, 26);
     expect(db.prepare('SELECT COUNT(*) AS n FROM tickets').get()).toEqual({ n: 3 });
     expect(db.prepare(WRAP_UP_STARTS_SQL).all(600, 600)).toEqual([{ agent_id: 'agent1', channel: 'chat', started_at: 900 }]);
-    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${WRAP_UP_STARTS_SQL}`).all(600, 600) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
+    const plan = queryPlan(db, WRAP_UP_STARTS_SQL, 600, 600);
     expect(plan).toContain('USING INDEX tickets_completed_at');
     expect(plan).toContain('USING INDEX cti_calls_answered_ended');
     expect(migrate(db, 26)).toEqual([]);

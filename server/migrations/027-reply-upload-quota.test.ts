@@ -1,32 +1,15 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
 import { REPLY_UPLOAD_QUOTA_SQL, STALE_REPLY_UPLOADS_SQL } from '../store.js';
-import { appliedVersions, migrate } from './index.js';
+import { migrate } from './index.js';
+import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-027-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function plan(sql: string, parameter: string | number): string {
-  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(parameter) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
-}
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 027 the per-user upload quota', () => {
   it('keeps the uploads, reads the quota from the covering index, and the stale sweep keeps using reply_uploads_created', () => {
-    migrate(db, 26);
+    migrateToBefore(db, 27);
     const user = db.prepare(
       "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES (?, ?, '王芳', 'agent', 'chat', '[]', 1, 0, 'x', 1)",
     );
@@ -39,10 +22,9 @@ describe('migration 027 the per-user upload quota', () => {
     insert.run('u2', 'agent1', 250, 5_000);
     insert.run('u3', 'agent2', 7, 2_000);
     // Before: the quota reads every upload row.
-    expect(plan(REPLY_UPLOAD_QUOTA_SQL, 'agent1')).toMatch(/^SCAN reply_uploads$/);
+    expect(queryPlan(db, REPLY_UPLOAD_QUOTA_SQL, 'agent1')).toMatch(/^SCAN reply_uploads$/);
 
-    expect(migrate(db, 27)).toEqual([27]);
-    expect(appliedVersions(db).at(-1)).toBe(27);
+    applyMigration(db, 27);
     expect(db.prepare('SELECT id, user_id, size, created_at FROM reply_uploads ORDER BY id').all()).toEqual([
       { id: 'u1', user_id: 'agent1', size: 100, created_at: 1_000 },
       { id: 'u2', user_id: 'agent1', size: 250, created_at: 5_000 },
@@ -52,10 +34,10 @@ describe('migration 027 the per-user upload quota', () => {
       db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reply_uploads' AND sql IS NOT NULL ORDER BY name").pluck().all(),
     ).toEqual(['reply_uploads_created', 'reply_uploads_user']);
 
-    expect(plan(REPLY_UPLOAD_QUOTA_SQL, 'agent1')).toBe('SEARCH reply_uploads USING COVERING INDEX reply_uploads_user (user_id=?)');
+    expect(queryPlan(db, REPLY_UPLOAD_QUOTA_SQL, 'agent1')).toBe('SEARCH reply_uploads USING COVERING INDEX reply_uploads_user (user_id=?)');
     expect(db.prepare(REPLY_UPLOAD_QUOTA_SQL).get('agent1')).toEqual({ bytes: 350 });
     expect(db.prepare(REPLY_UPLOAD_QUOTA_SQL).get('nobody')).toEqual({ bytes: null });
-    expect(plan(STALE_REPLY_UPLOADS_SQL, 3_000)).toBe('SEARCH reply_uploads USING INDEX reply_uploads_created (created_at<?)');
+    expect(queryPlan(db, STALE_REPLY_UPLOADS_SQL, 3_000)).toBe('SEARCH reply_uploads USING INDEX reply_uploads_created (created_at<?)');
     expect(db.prepare(STALE_REPLY_UPLOADS_SQL).pluck().all(3_000)).toEqual(['u1', 'u3']);
     expect(migrate(db, 27)).toEqual([]);
   });

@@ -1,32 +1,15 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
 import { COMMITTED_AUDIENCES_SQL, OLD_APPLIED_MUTATIONS_SQL, PRUNE_AUDIENCES_SQL } from '../store.js';
-import { appliedVersions, migrate } from './index.js';
+import { migrate } from './index.js';
+import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-029-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function plan(sql: string, ...parameters: number[]): string {
-  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
-}
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 029 history retention', () => {
   it('keeps the rows, and reads audiences by seq and idempotency records by age through indexes instead of scanning them all', () => {
-    migrate(db, 27);
+    migrateToBefore(db, 29);
     const change = db.prepare("INSERT INTO changes (seq, kind, body, created_at) VALUES (?, 'ticket', '{}', ?)");
     const audience = db.prepare('INSERT INTO change_audience (seq, principal) VALUES (?, ?)');
     for (let seq = 1; seq <= 3; seq++) {
@@ -39,22 +22,23 @@ describe('migration 029 history retention', () => {
     record.run('m2', 200);
     record.run('m3', 300);
     // Before: every audience row ever written is read for a few new seqs, and every record for the oldest.
-    expect(plan(COMMITTED_AUDIENCES_SQL, 1, 2)).toMatch(/^SCAN change_audience/);
-    expect(plan(PRUNE_AUDIENCES_SQL, 2)).toMatch(/^SCAN change_audience/);
-    expect(plan(OLD_APPLIED_MUTATIONS_SQL, 250, 1)).toMatch(/^SCAN applied_mutations/);
+    expect(queryPlan(db, COMMITTED_AUDIENCES_SQL, 1, 2)).toMatch(/^SCAN change_audience/);
+    expect(queryPlan(db, PRUNE_AUDIENCES_SQL, 2)).toMatch(/^SCAN change_audience/);
+    expect(queryPlan(db, OLD_APPLIED_MUTATIONS_SQL, 250, 1)).toMatch(/^SCAN applied_mutations/);
 
-    expect(migrate(db, 29)).toEqual([29]);
-    expect(appliedVersions(db).at(-1)).toBe(29);
+    applyMigration(db, 29);
     expect(db.prepare('SELECT COUNT(*) FROM change_audience').pluck().get()).toBe(6);
     expect(db.prepare('SELECT mutation_id FROM applied_mutations ORDER BY mutation_id').pluck().all()).toEqual(['m1', 'm2', 'm3']);
 
-    expect(plan(COMMITTED_AUDIENCES_SQL, 1, 2)).toMatch(/^SEARCH change_audience USING (COVERING )?INDEX change_audience_seq \(seq>\? AND seq<\?\)$/);
+    expect(queryPlan(db, COMMITTED_AUDIENCES_SQL, 1, 2)).toMatch(/^SEARCH change_audience USING (COVERING )?INDEX change_audience_seq \(seq>\? AND seq<\?\)$/);
     expect((db.prepare(COMMITTED_AUDIENCES_SQL).all(1, 2) as Array<{ principal: string }>).sort((a, b) => a.principal.localeCompare(b.principal))).toEqual([
       { seq: 2, principal: 'agent:a2' },
       { seq: 2, principal: 'queue:chat' },
     ]);
-    expect(plan(PRUNE_AUDIENCES_SQL, 2)).toMatch(/^SEARCH change_audience USING (COVERING )?INDEX change_audience_seq \(seq<\?\)$/);
-    expect(plan(OLD_APPLIED_MUTATIONS_SQL, 250, 1)).toMatch(/^SEARCH applied_mutations USING (COVERING )?INDEX applied_mutations_created \(created_at<\?\)$/);
+    expect(queryPlan(db, PRUNE_AUDIENCES_SQL, 2)).toMatch(/^SEARCH change_audience USING (COVERING )?INDEX change_audience_seq \(seq<\?\)$/);
+    expect(queryPlan(db, OLD_APPLIED_MUTATIONS_SQL, 250, 1)).toMatch(
+      /^SEARCH applied_mutations USING (COVERING )?INDEX applied_mutations_created \(created_at<\?\)$/,
+    );
     expect(db.prepare(OLD_APPLIED_MUTATIONS_SQL).all(250, 1)).toEqual([{ user_id: 'a1', client_id: 'ws', mutation_id: 'm1' }]);
     expect(migrate(db, 29)).toEqual([]);
   });

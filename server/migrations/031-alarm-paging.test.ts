@@ -1,32 +1,15 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
 import { ALERT_OPEN_WHERE, ESCALATION_WAITING_WHERE, REQUEUED_WAITING_WHERE } from './031-alarm-paging.js';
-import { appliedVersions, migrate } from './index.js';
+import { migrate } from './index.js';
+import { applyMigration, migrateToBefore, queryPlan, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-031-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function plan(sql: string, ...parameters: number[]): string {
-  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
-}
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 031 alarm paging', () => {
   it('pages open alarms and waiting escalation requests through partial indexes, and dates the tickets already back in the queue', () => {
-    migrate(db, 30);
+    migrateToBefore(db, 31);
     db.prepare("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)").run();
     db.prepare(
       "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES ('agent1', 'agent1', '王芳', 'agent', 'email', '[]', 1, 0, 'x', 1)",
@@ -48,24 +31,28 @@ describe('migration 031 alarm paging', () => {
     alert.run('escalation_request', 'c', 5, null); // acknowledged, not decided: still open
     alert.run('escalation_request', 'd', 5, 'approved');
     // Before: the open ones are found by reading every alarm ever raised.
-    expect(plan(`SELECT id FROM alerts WHERE ${ALERT_OPEN_WHERE} ORDER BY id DESC LIMIT ?`, 10)).toMatch(/^SCAN alerts$/);
+    expect(queryPlan(db, `SELECT id FROM alerts WHERE ${ALERT_OPEN_WHERE} ORDER BY id DESC LIMIT ?`, 10)).toMatch(/^SCAN alerts$/);
 
-    expect(migrate(db, 31)).toEqual([31]);
-    expect(appliedVersions(db).at(-1)).toBe(31);
+    applyMigration(db, 31);
     expect(db.prepare('SELECT id, requeued_at FROM tickets ORDER BY id').all()).toEqual([
       { id: 'GD20241108001', requeued_at: 700 },
       { id: 'GD20241108002', requeued_at: null },
       { id: 'GD20241108003', requeued_at: null },
     ]);
     expect(db.prepare(`SELECT subject FROM alerts WHERE ${ALERT_OPEN_WHERE} ORDER BY id DESC`).pluck().all()).toEqual(['c', 'a']);
-    expect(plan(`SELECT id FROM alerts WHERE ${ALERT_OPEN_WHERE} AND id < ? ORDER BY id DESC LIMIT ?`, 100, 10)).toMatch(
+    expect(queryPlan(db, `SELECT id FROM alerts WHERE ${ALERT_OPEN_WHERE} AND id < ? ORDER BY id DESC LIMIT ?`, 100, 10)).toMatch(
       /^SEARCH alerts USING (COVERING )?INDEX alerts_open \((id|rowid)<\?\)$/,
     );
-    expect(plan(`SELECT COUNT(*) FROM alerts WHERE ${ALERT_OPEN_WHERE}`)).toMatch(/USING (COVERING )?INDEX alerts_open/);
+    expect(queryPlan(db, `SELECT COUNT(*) FROM alerts WHERE ${ALERT_OPEN_WHERE}`)).toMatch(/USING (COVERING )?INDEX alerts_open/);
     expect(db.prepare(`SELECT subject FROM alerts WHERE ${ESCALATION_WAITING_WHERE}`).pluck().all()).toEqual(['c']);
     // SQLite's planner would take alerts_once (kind = ?) and sort: the store names the index (alertStore.ts).
     expect(
-      plan(`SELECT id FROM alerts INDEXED BY alerts_escalations_waiting WHERE ${ESCALATION_WAITING_WHERE} AND id < ? ORDER BY id DESC LIMIT ?`, 100, 10),
+      queryPlan(
+        db,
+        `SELECT id FROM alerts INDEXED BY alerts_escalations_waiting WHERE ${ESCALATION_WAITING_WHERE} AND id < ? ORDER BY id DESC LIMIT ?`,
+        100,
+        10,
+      ),
     ).toMatch(/^SEARCH alerts USING (COVERING )?INDEX alerts_escalations_waiting \((id|rowid)<\?\)$/);
     expect(
       db

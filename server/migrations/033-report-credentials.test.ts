@@ -1,31 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedVersions, migrate } from './index.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { migrate } from './index.js';
+import { applyMigration, migrateToBefore, useMigrationTestDatabase } from '../testing/sqliteMigrations.js';
 
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-033-'));
-  db = new Database(path.join(dir, 'server.sqlite'));
-  db.pragma('foreign_keys = ON');
-});
-
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useMigrationTestDatabase((opened) => (db = opened));
 
 describe('migration 033 report credentials', () => {
   it('adds report_credentials: one secret hash per row, one live credential per name, a revoked name free again', () => {
-    migrate(db, 32);
+    migrateToBefore(db, 33);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'report_credentials'").all()).toEqual([]);
 
-    expect(migrate(db, 33)).toEqual([33]);
-    expect(appliedVersions(db).at(-1)).toBe(33);
+    applyMigration(db, 33);
     const insert = db.prepare(
       "INSERT INTO report_credentials (id, name, secret_hash, created_by_id, created_by_name, created_at) VALUES (?, ?, ?, 'admin1', '管理员', 1)",
     );

@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
+import type { PostgresDatabase } from '../../db/postgres.js';
 import { migrate } from '../index.js';
 import { MIGRATION_LOCK_KEY, POSTGRES_MIGRATIONS, migratePostgres } from './index.js';
+import { usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 interface ColumnShape {
   type: string;
@@ -22,24 +22,20 @@ interface ColumnShape {
 /** SQLite's declared type as PostgreSQL spells it here. */
 const TYPE_MAPPING: Record<string, string> = { TEXT: 'text', INTEGER: 'bigint', BLOB: 'bytea' };
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
+usePostgresMigrationDatabase('omnidesk_migration', (opened) => (db = opened));
 let sqliteDir: string;
 let sqlite: Database.Database;
 
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 4 });
+beforeAll(() => {
   sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-baseline-'));
   sqlite = new Database(path.join(sqliteDir, 'server.sqlite'));
   migrate(sqlite);
 });
 
-afterAll(async () => {
+afterAll(() => {
   sqlite?.close();
   if (sqliteDir) fs.rmSync(sqliteDir, { recursive: true, force: true });
-  await db?.close();
-  await testDatabase?.drop();
 });
 
 function sqliteTables(): Map<string, Map<string, ColumnShape>> {

@@ -1,21 +1,10 @@
 /** PostgreSQL migration 003 (scripts) on a real throwaway database: from step 2 to 3, with the rules SQLite's 012 keeps. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
-import { migratePostgres } from './index.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_003');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 2 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
+usePostgresMigrationDatabase('omnidesk_migration_003', (opened) => (db = opened));
 
 const insert = (id: string, scope: string, ownerId: string | null) =>
   db.run(
@@ -26,12 +15,12 @@ const insert = (id: string, scope: string, ownerId: string | null) =>
 
 describe('PostgreSQL migration 003 (scripts)', () => {
   it('adds the libraries beside existing users, with their checks and the owner foreign key', async () => {
-    expect(await migratePostgres(db, 2)).toEqual([1, 2]);
+    await migratePostgresToBefore(db, 3);
     await db.run(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('agent1', 'agent1', '王芳', 'agent', '["chat"]', '[]', 1, 0, 'x', 1731024000000)`,
     );
-    expect(await migratePostgres(db, 3)).toEqual([3]);
+    await applyPostgresMigration(db, 3);
 
     await insert('team-1', 'team', null);
     await insert('mine-1', 'personal', 'agent1');

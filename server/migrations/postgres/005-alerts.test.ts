@@ -1,26 +1,15 @@
 /** PostgreSQL migration 005 on a real throwaway database: one alarm per (kind, subject, crossing), even from two sessions at once. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
-import { migratePostgres } from './index.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_005');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 4 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
+usePostgresMigrationDatabase('omnidesk_migration_005', (opened) => (db = opened));
 
 describe('PostgreSQL migration 005 alerts', () => {
   it('applies after 002, and two sessions raising the same crossing at once leave one row', async () => {
-    expect(await migratePostgres(db, 4)).toEqual([1, 2, 3, 4]);
-    expect(await migratePostgres(db, 5)).toEqual([5]);
+    await migratePostgresToBefore(db, 5);
+    await applyPostgresMigration(db, 5);
     const raise = () =>
       db.withTransaction((tx) =>
         tx.get<{ id: string }>(

@@ -1,26 +1,15 @@
 /** PostgreSQL migration 006 on a real throwaway database: one survey per ticket, even from two sessions at once. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
-import { migratePostgres } from './index.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_006');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 4 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
+usePostgresMigrationDatabase('omnidesk_migration_006', (opened) => (db = opened));
 
 describe('PostgreSQL migration 006 csat', () => {
   it('applies after 005, and two sessions creating the same ticket’s survey at once leave one row', async () => {
-    expect(await migratePostgres(db, 5)).toEqual([1, 2, 3, 4, 5]);
-    expect(await migratePostgres(db, 6)).toEqual([6]);
+    await migratePostgresToBefore(db, 6);
+    await applyPostgresMigration(db, 6);
     await db.run("INSERT INTO customers (id, name, created_at) VALUES ('CUS20261204001', '张伟', 1)");
     await db.run(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)

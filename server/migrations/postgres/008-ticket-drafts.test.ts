@@ -1,27 +1,15 @@
 /** PostgreSQL migration 008 on a real throwaway database: one GD ticket per (user, draft), even when two sessions record it at once. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
-import { migratePostgres } from './index.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_008');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 4 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
+usePostgresMigrationDatabase('omnidesk_migration_008', (opened) => (db = opened));
 
 describe('PostgreSQL migration 008 ticket drafts', () => {
   it('applies after 007, and two sessions recording the same draft leave one row', async () => {
-    expect(await migratePostgres(db, 5)).toEqual([1, 2, 3, 4, 5]);
-    await migratePostgres(db, 7);
-    expect(await migratePostgres(db, 8)).toEqual([8]);
+    await migratePostgresToBefore(db, 8);
+    await applyPostgresMigration(db, 8);
     await db.run(
       "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES ('agent1', 'agent1', '王芳', 'agent', 'phone', '[]', 1, 0, 'x', 1)",
     );

@@ -1,21 +1,10 @@
 /** PostgreSQL migration 010 (knowledge) on a real throwaway database: from step 9 to 10, with the rules SQLite's 019 keeps. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
-import { migratePostgres } from './index.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_010');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 2 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
+usePostgresMigrationDatabase('omnidesk_migration_010', (opened) => (db = opened));
 
 const suggestion = (
   id: string,
@@ -33,12 +22,12 @@ const suggestion = (
 
 describe('PostgreSQL migration 010 (knowledge)', () => {
   it('adds articles, suggestions and their audit beside existing users, with their checks', async () => {
-    await migratePostgres(db, 9);
+    await migratePostgresToBefore(db, 10);
     await db.run(
       `INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at)
        VALUES ('agent1', 'agent1', '王芳', 'agent', '["chat"]', '[]', 1, 0, 'x', 1731024000000)`,
     );
-    expect(await migratePostgres(db, 10)).toEqual([10]);
+    await applyPostgresMigration(db, 10);
 
     await db.run(
       `INSERT INTO kb_articles (id, title, body, category, tags_json, status, version, created_at, updated_at, updated_by_id, updated_by_name)

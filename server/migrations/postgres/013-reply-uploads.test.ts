@@ -1,26 +1,15 @@
 /** PostgreSQL migration 013 on a real throwaway database: reply uploads, bounded by the per-file limit. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
-import { migratePostgres } from './index.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_013');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 2 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
+usePostgresMigrationDatabase('omnidesk_migration_013', (opened) => (db = opened));
 
 describe('PostgreSQL migration 013 reply uploads', () => {
   it('applies after 012 and refuses rows beyond the per-file limit or of no user', async () => {
-    await migratePostgres(db, 12);
-    expect(await migratePostgres(db, 13)).toEqual([13]);
+    await migratePostgresToBefore(db, 13);
+    await applyPostgresMigration(db, 13);
     await db.run(
       "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES ('agent1', 'agent1', '王芳', 'agent', 'chat', '[]', 1, 0, 'x', 1)",
     );

@@ -1,31 +1,21 @@
 /** PostgreSQL migration 016 on a real throwaway database: the report rollup is filled from the tickets already stored and reports read from it equal the per-ticket ones. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPORT_DIMENSIONS } from '../../../shared/kpi.js';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
+import type { PostgresDatabase } from '../../db/postgres.js';
 import { createReportRepository } from '../../reports/reportRepository.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
 import { migratePostgres } from './index.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
 const HOUR = 3_600_000;
 /** 2024-11-08 09:00 in Beijing. */
 const T = Date.UTC(2024, 10, 8, 1);
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_016');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 4 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
+usePostgresMigrationDatabase('omnidesk_migration_016', (opened) => (db = opened));
 
 describe('PostgreSQL migration 016 report rollup', () => {
   it('applies after 015 and fills the rollup from the stored tickets', async () => {
-    await migratePostgres(db, 15);
+    await migratePostgresToBefore(db, 16);
     await db.run("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)");
     await db.run(
       "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES ('agent1', 'agent1', '王芳', 'agent', '[]', '[]', 1, 0, 'x', 0)",
@@ -60,7 +50,7 @@ describe('PostgreSQL migration 016 report rollup', () => {
       [T + HOUR, T + HOUR, T + 100 * HOUR, T + 50 * HOUR],
     );
 
-    expect(await migratePostgres(db, 16)).toEqual([16]);
+    await applyPostgresMigration(db, 16);
     const sums = await db.get<Record<string, string>>('SELECT SUM(volume) AS volume, SUM(open_tickets) AS open, SUM(csat_points) AS points FROM report_rollup');
     expect([sums!.volume, sums!.open, sums!.points].map(Number)).toEqual([4, 2, 18]);
     const reports = createReportRepository(db);

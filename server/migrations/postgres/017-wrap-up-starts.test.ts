@@ -1,26 +1,16 @@
 /** PostgreSQL migration 017 on a real throwaway database: the two partial indexes of what starts a wrap-up exist after it. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
 import { migratePostgres } from './index.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_017');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 4 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
+usePostgresMigrationDatabase('omnidesk_migration_017', (opened) => (db = opened));
 
 describe('PostgreSQL migration 017 what started a wrap-up', () => {
   it('applies after 016 and indexes completed tickets and answered calls that ended by their time', async () => {
-    await migratePostgres(db, 16);
-    expect(await migratePostgres(db, 17)).toEqual([17]);
+    await migratePostgresToBefore(db, 17);
+    await applyPostgresMigration(db, 17);
     const indexes = await db.all<{ indexname: string; indexdef: string }>(
       "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN ('tickets_completed_at', 'cti_calls_answered_ended') ORDER BY indexname",
     );

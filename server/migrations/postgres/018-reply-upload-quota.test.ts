@@ -1,40 +1,16 @@
 /** PostgreSQL migration 018 on a real throwaway database: the quota's index exists after it, and the planner reads the quota and the stale sweep through indexes. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
 import { REPLY_UPLOAD_QUOTA_SQL, STALE_REPLY_UPLOADS_SQL } from '../../store.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
 import { migratePostgres } from './index.js';
+import { applyPostgresMigration, migratePostgresToBefore, postgresQueryPlan, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_018');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 2 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
-
-/** The plan of `sql` with its one parameter, sequential scans priced out (a few rows would else be scanned whatever the indexes). */
-async function plan(sql: string, parameter: string | number): Promise<string> {
-  const client = await db.pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SET LOCAL enable_seqscan = off');
-    const rows = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql.replace('?', '$1')}`, [parameter])).rows;
-    await client.query('ROLLBACK');
-    return rows.map((row) => row['QUERY PLAN']).join('\n');
-  } finally {
-    client.release();
-  }
-}
+usePostgresMigrationDatabase('omnidesk_migration_018', (opened) => (db = opened));
 
 describe('PostgreSQL migration 018 the per-user upload quota', () => {
   it('applies after 017, keeps the uploads, and the quota and the stale sweep are read through indexes', async () => {
-    await migratePostgres(db, 17);
+    await migratePostgresToBefore(db, 18);
     for (const id of ['agent1', 'agent2']) {
       await db.run(
         "INSERT INTO users (id, username, display_name, role, channels, groups_json, tier, senior, password_hash, created_at) VALUES (?, ?, '王芳', 'agent', 'chat', '[]', 1, 0, 'x', 1)",
@@ -50,9 +26,9 @@ describe('PostgreSQL migration 018 the per-user upload quota', () => {
     await insert('u2', 'agent1', 250, 5_000);
     await insert('u3', 'agent2', 7, 2_000);
     // Before: nothing but a sequential scan can answer the quota.
-    expect(await plan(REPLY_UPLOAD_QUOTA_SQL, 'agent1')).toMatch(/Seq Scan on reply_uploads/);
+    expect(await postgresQueryPlan(db, REPLY_UPLOAD_QUOTA_SQL, ['agent1'])).toMatch(/Seq Scan on reply_uploads/);
 
-    expect(await migratePostgres(db, 18)).toEqual([18]);
+    await applyPostgresMigration(db, 18);
     const indexes = await db.all<{ indexname: string; indexdef: string }>(
       "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reply_uploads' AND indexname IN ('reply_uploads_user', 'reply_uploads_created') ORDER BY indexname",
     );
@@ -61,8 +37,8 @@ describe('PostgreSQL migration 018 the per-user upload quota', () => {
       { indexname: 'reply_uploads_user', indexdef: 'CREATE INDEX reply_uploads_user ON public.reply_uploads USING btree (user_id, size)' },
     ]);
     await db.run('ANALYZE reply_uploads');
-    expect(await plan(REPLY_UPLOAD_QUOTA_SQL, 'agent1')).toMatch(/Index (Only )?Scan using reply_uploads_user on reply_uploads/);
-    expect(await plan(STALE_REPLY_UPLOADS_SQL, 3_000)).toMatch(/(Index|Bitmap Index) Scan (using|on) reply_uploads_created/);
+    expect(await postgresQueryPlan(db, REPLY_UPLOAD_QUOTA_SQL, ['agent1'])).toMatch(/Index (Only )?Scan using reply_uploads_user on reply_uploads/);
+    expect(await postgresQueryPlan(db, STALE_REPLY_UPLOADS_SQL, [3_000])).toMatch(/(Index|Bitmap Index) Scan (using|on) reply_uploads_created/);
     expect(await db.get(REPLY_UPLOAD_QUOTA_SQL, ['agent1'])).toEqual({ bytes: 350 });
     expect((await db.all<{ id: string }>(`${STALE_REPLY_UPLOADS_SQL} ORDER BY id`, [3_000])).map((row) => row.id)).toEqual(['u1', 'u3']);
     expect(await migratePostgres(db, 18)).toEqual([]);

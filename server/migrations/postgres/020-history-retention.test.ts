@@ -1,42 +1,16 @@
 /** PostgreSQL migration 020 on a real throwaway database: the retention's and the commit stream's reads by seq and by age go through indexes after it. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
 import { COMMITTED_AUDIENCES_SQL, OLD_APPLIED_MUTATIONS_SQL, PRUNE_AUDIENCES_SQL } from '../../store.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
 import { migratePostgres } from './index.js';
+import { applyPostgresMigration, migratePostgresToBefore, postgresQueryPlan, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_020');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 2 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
-
-/** The plan of `sql` with its parameters, sequential scans priced out (a few rows would else be scanned whatever the indexes). */
-async function plan(sql: string, parameters: number[]): Promise<string> {
-  let n = 0;
-  const numbered = sql.replace(/\?/g, () => `$${String(++n)}`);
-  const client = await db.pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SET LOCAL enable_seqscan = off');
-    const rows = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${numbered}`, parameters)).rows;
-    await client.query('ROLLBACK');
-    return rows.map((row) => row['QUERY PLAN']).join('\n');
-  } finally {
-    client.release();
-  }
-}
+usePostgresMigrationDatabase('omnidesk_migration_020', (opened) => (db = opened));
 
 describe('PostgreSQL migration 020 history retention', () => {
   it('applies after 018, keeps the rows, and audiences by seq and idempotency records by age are read through indexes', async () => {
-    await migratePostgres(db, 18);
+    await migratePostgresToBefore(db, 20);
     for (let seq = 1; seq <= 3; seq++) {
       await db.run("INSERT INTO changes (seq, kind, body, created_at) VALUES (?, 'ticket', '{}', ?)", [seq, seq * 10]);
       await db.run('INSERT INTO change_audience (seq, principal) VALUES (?, ?), (?, ?)', [seq, 'queue:chat', seq, `agent:a${String(seq)}`]);
@@ -49,10 +23,10 @@ describe('PostgreSQL migration 020 history retention', () => {
       await db.run("INSERT INTO applied_mutations (user_id, client_id, mutation_id, result, created_at) VALUES ('a1', 'ws', ?, '{}', ?)", [id, at]);
     }
     // Before: the audiences of a few seqs walk the whole primary key (seq is not its first column); the oldest records, the whole table.
-    expect(await plan(COMMITTED_AUDIENCES_SQL, [1, 2])).toMatch(/Scan (using|on) change_audience_pkey/);
-    expect(await plan(OLD_APPLIED_MUTATIONS_SQL, [250, 1])).toMatch(/Seq Scan on applied_mutations/);
+    expect(await postgresQueryPlan(db, COMMITTED_AUDIENCES_SQL, [1, 2])).toMatch(/Scan (using|on) change_audience_pkey/);
+    expect(await postgresQueryPlan(db, OLD_APPLIED_MUTATIONS_SQL, [250, 1])).toMatch(/Seq Scan on applied_mutations/);
 
-    expect(await migratePostgres(db, 20)).toEqual([20]);
+    await applyPostgresMigration(db, 20);
     const indexes = await db.all<{ indexname: string; indexdef: string }>(
       "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN ('change_audience_seq', 'applied_mutations_created') ORDER BY indexname",
     );
@@ -62,9 +36,9 @@ describe('PostgreSQL migration 020 history retention', () => {
     ]);
     await db.run('ANALYZE change_audience');
     await db.run('ANALYZE applied_mutations');
-    expect(await plan(COMMITTED_AUDIENCES_SQL, [1, 2])).toMatch(/(Index|Bitmap Index) Scan (using|on) change_audience_seq/);
-    expect(await plan(PRUNE_AUDIENCES_SQL, [2])).toMatch(/(Index|Bitmap Index) Scan (using|on) change_audience_seq/);
-    expect(await plan(OLD_APPLIED_MUTATIONS_SQL, [250, 1])).toMatch(/Index (Only )?Scan using applied_mutations_created/);
+    expect(await postgresQueryPlan(db, COMMITTED_AUDIENCES_SQL, [1, 2])).toMatch(/(Index|Bitmap Index) Scan (using|on) change_audience_seq/);
+    expect(await postgresQueryPlan(db, PRUNE_AUDIENCES_SQL, [2])).toMatch(/(Index|Bitmap Index) Scan (using|on) change_audience_seq/);
+    expect(await postgresQueryPlan(db, OLD_APPLIED_MUTATIONS_SQL, [250, 1])).toMatch(/Index (Only )?Scan using applied_mutations_created/);
     expect((await db.all<{ principal: string }>(`${COMMITTED_AUDIENCES_SQL} ORDER BY principal`, [1, 2])).map((row) => row.principal)).toEqual([
       'agent:a2',
       'queue:chat',

@@ -1,6 +1,6 @@
 /** PostgreSQL migration 021 on a real throwaway database: the retention finds expired user tokens, old rating-link tokens and old provisional ids through indexes after it. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
 import {
   APPLIED_MUTATIONS_BATCH,
   EXPIRED_CSAT_TOKENS_BATCH,
@@ -11,41 +11,15 @@ import {
   OLD_TICKET_DRAFTS_SQL,
   retentionBatchDeleteSql,
 } from '../../store.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
 import { migratePostgres } from './index.js';
+import { applyPostgresMigration, migratePostgresToBefore, postgresQueryPlan, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_021');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 2 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
-
-/** The plan of `sql` with its parameters, sequential scans priced out (a few rows would else be scanned whatever the indexes). */
-async function plan(sql: string, parameters: number[]): Promise<string> {
-  let n = 0;
-  const numbered = sql.replace(/\?/g, () => `$${String(++n)}`);
-  const client = await db.pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SET LOCAL enable_seqscan = off');
-    const rows = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${numbered}`, parameters)).rows;
-    await client.query('ROLLBACK');
-    return rows.map((row) => row['QUERY PLAN']).join('\n');
-  } finally {
-    client.release();
-  }
-}
+usePostgresMigrationDatabase('omnidesk_migration_021', (opened) => (db = opened));
 
 describe('PostgreSQL migration 021 retention more', () => {
   it('applies after 020, keeps the rows, and expired user tokens, rating-link tokens and provisional ids are found by age through indexes', async () => {
-    await migratePostgres(db, 20);
+    await migratePostgresToBefore(db, 21);
     for (const [hash, kind, expiresAt] of [
       ['u-old', 'user', 100],
       ['u-new', 'user', 300],
@@ -58,11 +32,11 @@ describe('PostgreSQL migration 021 retention more', () => {
       ]);
     }
     // Before: nothing orders these tables by age.
-    expect(await plan(EXPIRED_USER_TOKENS_SQL, [200, 10])).not.toMatch(/tokens_user_expiry/);
-    expect(await plan(EXPIRED_CSAT_TOKENS_SQL, [200, 200, 10])).not.toMatch(/csat_tokens_created/);
-    expect(await plan(OLD_TICKET_DRAFTS_SQL, [200, 10])).not.toMatch(/ticket_drafts_created/);
+    expect(await postgresQueryPlan(db, EXPIRED_USER_TOKENS_SQL, [200, 10])).not.toMatch(/tokens_user_expiry/);
+    expect(await postgresQueryPlan(db, EXPIRED_CSAT_TOKENS_SQL, [200, 200, 10])).not.toMatch(/csat_tokens_created/);
+    expect(await postgresQueryPlan(db, OLD_TICKET_DRAFTS_SQL, [200, 10])).not.toMatch(/ticket_drafts_created/);
 
-    expect(await migratePostgres(db, 21)).toEqual([21]);
+    await applyPostgresMigration(db, 21);
     const indexes = await db.all<{ indexname: string; indexdef: string }>(
       "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN ('tokens_user_expiry', 'csat_tokens_created', 'ticket_drafts_created') ORDER BY indexname",
     );
@@ -75,9 +49,9 @@ describe('PostgreSQL migration 021 retention more', () => {
       },
     ]);
     for (const table of ['tokens', 'csat_tokens', 'ticket_drafts']) await db.run(`ANALYZE ${table}`);
-    expect(await plan(EXPIRED_USER_TOKENS_SQL, [200, 10])).toMatch(/Index (Only )?Scan using tokens_user_expiry/);
-    expect(await plan(EXPIRED_CSAT_TOKENS_SQL, [200, 200, 10])).toMatch(/Index (Only )?Scan using csat_tokens_created/);
-    expect(await plan(OLD_TICKET_DRAFTS_SQL, [200, 10])).toMatch(/Index (Only )?Scan using ticket_drafts_created/);
+    expect(await postgresQueryPlan(db, EXPIRED_USER_TOKENS_SQL, [200, 10])).toMatch(/Index (Only )?Scan using tokens_user_expiry/);
+    expect(await postgresQueryPlan(db, EXPIRED_CSAT_TOKENS_SQL, [200, 200, 10])).toMatch(/Index (Only )?Scan using csat_tokens_created/);
+    expect(await postgresQueryPlan(db, OLD_TICKET_DRAFTS_SQL, [200, 10])).toMatch(/Index (Only )?Scan using ticket_drafts_created/);
     // The integration token is older still, but configuration: never among them.
     expect(await db.all(EXPIRED_USER_TOKENS_SQL, [200, 10])).toEqual([{ token_hash: 'u-old' }]);
     expect(Number((await db.get<{ n: string }>('SELECT COUNT(*) AS n FROM tokens'))?.n)).toBe(3);
@@ -88,7 +62,7 @@ describe('PostgreSQL migration 021 retention more', () => {
       [EXPIRED_CSAT_TOKENS_BATCH, [200, 200, 10], 'csat_tokens_created'],
       [OLD_TICKET_DRAFTS_BATCH, [200, 10], 'ticket_drafts_created'],
     ] as const) {
-      const deletion = await plan(retentionBatchDeleteSql(batch, 'postgres'), [...parameters]);
+      const deletion = await postgresQueryPlan(db, retentionBatchDeleteSql(batch, 'postgres'), [...parameters]);
       expect(deletion).toMatch(new RegExp(`Tid Scan on ${batch.table}`));
       expect(deletion).toMatch(new RegExp(`Index (Only )?Scan using ${index}`));
       expect(deletion).not.toMatch(/Seq Scan|Hash/);

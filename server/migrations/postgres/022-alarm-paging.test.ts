@@ -1,25 +1,15 @@
 /** PostgreSQL migration 022 on a real throwaway database: tickets.requeued_at (dated from the routing audit), and the partial indexes of open alarms, waiting escalation requests and requeued tickets. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
 import { migratePostgres } from './index.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_022');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 4 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
+usePostgresMigrationDatabase('omnidesk_migration_022', (opened) => (db = opened));
 
 describe('PostgreSQL migration 022 alarm paging', () => {
   it('applies after 021: requeued tickets dated, open alarms and waiting requests indexed by id', async () => {
-    await migratePostgres(db, 21);
+    await migratePostgresToBefore(db, 22);
     await db.run("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)");
     await db.run(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
@@ -28,7 +18,7 @@ describe('PostgreSQL migration 022 alarm paging', () => {
     await db.run("INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, reason) VALUES ('GD20241108001', 500, 'assigned', 'agent1', 'x')");
     await db.run("INSERT INTO routing_audit (ticket_id, at, decision, assignee_id, reason) VALUES ('GD20241108001', 700, 'queued', NULL, 'x')");
 
-    expect(await migratePostgres(db, 22)).toEqual([22]);
+    await applyPostgresMigration(db, 22);
     expect(Number((await db.get<{ requeued_at: number | string }>('SELECT requeued_at FROM tickets'))?.requeued_at)).toBe(700);
     const indexes = await db.all<{ indexname: string; indexdef: string }>(
       "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN ('alerts_open', 'alerts_escalations_waiting', 'tickets_requeued_waiting') ORDER BY indexname",

@@ -1,40 +1,16 @@
 /** PostgreSQL migration 023 on a real throwaway database: the index of completed and closed tickets exists after it, and the board's day count reads through it. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { COMPLETED_IN_DAY_SQL } from '../../board/boardRepository.js';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
+import type { PostgresDatabase } from '../../db/postgres.js';
 import { migratePostgres } from './index.js';
+import { applyPostgresMigration, migratePostgresToBefore, postgresQueryPlan, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_023');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 2 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
-
-/** The plan of `sql` with its two parameters, sequential scans priced out (a few rows would else be scanned whatever the indexes). */
-async function plan(sql: string, from: number, to: number): Promise<string> {
-  const client = await db.pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SET LOCAL enable_seqscan = off');
-    const rows = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql.replace('?', '$1').replace('?', '$2')}`, [from, to])).rows;
-    await client.query('ROLLBACK');
-    return rows.map((row) => row['QUERY PLAN']).join('\n');
-  } finally {
-    client.release();
-  }
-}
+usePostgresMigrationDatabase('omnidesk_migration_023', (opened) => (db = opened));
 
 describe('PostgreSQL migration 023 finished tickets', () => {
   it("applies after 022 and indexes completed and closed tickets by completion time, which the board's day count reads", async () => {
-    await migratePostgres(db, 22);
+    await migratePostgresToBefore(db, 23);
     await db.run("INSERT INTO customers (id, name, created_at) VALUES ('CUS20241108001', '张伟', 1)");
     for (const [id, status, completedAt] of [
       ['GD20241108001', 'completed', 500],
@@ -48,15 +24,15 @@ describe('PostgreSQL migration 023 finished tickets', () => {
         [id, status, completedAt],
       );
     }
-    expect(await plan(COMPLETED_IN_DAY_SQL, 0, 1_000)).not.toMatch(/tickets_finished_at/);
+    expect(await postgresQueryPlan(db, COMPLETED_IN_DAY_SQL, [0, 1_000])).not.toMatch(/tickets_finished_at/);
 
-    expect(await migratePostgres(db, 23)).toEqual([23]);
+    await applyPostgresMigration(db, 23);
     const index = await db.get<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE indexname = 'tickets_finished_at'");
     expect(index?.indexdef).toMatch(
       /^CREATE INDEX tickets_finished_at ON public\.tickets USING btree \(completed_at\) WHERE \(status = ANY \(ARRAY\['completed'/,
     );
     await db.run('ANALYZE tickets');
-    expect(await plan(COMPLETED_IN_DAY_SQL, 0, 1_000)).toMatch(/(Index|Bitmap Index) Scan (using|on) tickets_finished_at/);
+    expect(await postgresQueryPlan(db, COMPLETED_IN_DAY_SQL, [0, 1_000])).toMatch(/(Index|Bitmap Index) Scan (using|on) tickets_finished_at/);
     const rows = await db.all<{ channel: string; n: number | string; handling: number | string; late: number | string }>(COMPLETED_IN_DAY_SQL, [0, 1_000]);
     expect(rows.map((row) => [row.channel, Number(row.n), Number(row.handling), Number(row.late)])).toEqual([['chat', 2, 499 + 899, 1]]);
     expect(await migratePostgres(db, 23)).toEqual([]);

@@ -1,28 +1,18 @@
 /** PostgreSQL migration 024 on a real throwaway database: report_credentials, its secret hashes unique and one live credential per name. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresDatabase, type PostgresDatabase } from '../../db/postgres.js';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../../db/postgres.js';
 import { migratePostgres } from './index.js';
+import { applyPostgresMigration, migratePostgresToBefore, usePostgresMigrationDatabase } from '../../testing/postgresMigrations.js';
 
-let testDatabase: TestDatabase;
 let db: PostgresDatabase;
-
-beforeAll(async () => {
-  testDatabase = await createTestDatabase('omnidesk_migration_024');
-  db = openPostgresDatabase({ connectionString: testDatabase.url, maxConnections: 4 });
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDatabase?.drop();
-});
+usePostgresMigrationDatabase('omnidesk_migration_024', (opened) => (db = opened));
 
 describe('PostgreSQL migration 024 report credentials', () => {
   it('applies after 023: one secret hash per row, one live credential per name', async () => {
-    await migratePostgres(db, 23);
+    await migratePostgresToBefore(db, 24);
     expect(await db.get("SELECT to_regclass('report_credentials') AS t")).toEqual({ t: null });
 
-    expect(await migratePostgres(db, 24)).toEqual([24]);
+    await applyPostgresMigration(db, 24);
     const insert = (id: string, name: string, hash: string) =>
       db.run("INSERT INTO report_credentials (id, name, secret_hash, created_by_id, created_by_name, created_at) VALUES (?, ?, ?, 'admin1', '管理员', 1)", [
         id,

@@ -1,22 +1,11 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
 import { migrateCache, schemaVersion } from '../migrate.js';
+import { useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 001-tickets', () => {
-  let dir: string;
   let db: Database.Database;
-
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m001-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-  });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   it('creates the domain tables on an empty file and records version 1', () => {
     expect(schemaVersion(db)).toBe(0);

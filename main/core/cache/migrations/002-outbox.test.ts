@@ -1,31 +1,22 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { migrateCache } from '../migrate.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 002-outbox', () => {
-  let dir: string;
   let db: Database.Database;
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m002-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 1);
+    migrateCacheToBefore(db, 2);
     db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at)
       VALUES ('GD20240501001', 'CUS20240501001', 'chat', 'consult', '发票开具', 'normal', 'in_progress', 1, 1, 2, '', 1)`,
     ).run();
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('adds the outbox, attention and sync state without touching cached tickets', () => {
-    expect(migrateCache(db, undefined, 2)).toBe(2);
-    expect(schemaVersion(db)).toBe(2);
+    applyCacheMigration(db, 2);
     expect(db.prepare('SELECT subject FROM tickets').pluck().all()).toEqual(['发票开具']);
     expect(db.prepare('SELECT last_seq, bootstrapped, bootstrap_after, bootstrap_seq, generation FROM sync_state').all()).toEqual([
       { last_seq: 0, bootstrapped: 0, bootstrap_after: null, bootstrap_seq: null, generation: 0 },

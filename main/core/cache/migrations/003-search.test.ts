@@ -1,9 +1,7 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { migrateCache } from '../migrate.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 function ticketsMatching(db: Database.Database, phrase: string): string[] {
   return db
@@ -17,13 +15,11 @@ function ticketsMatching(db: Database.Database, phrase: string): string[] {
 }
 
 describe('cache migration 003-search', () => {
-  let dir: string;
   let db: Database.Database;
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m003-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 2);
+    migrateCacheToBefore(db, 3);
     db.prepare(
       "INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at) VALUES ('CUS20240501001', '张伟', '13800138000', 'zhangwei@example.com', NULL, 0, 1)",
     ).run();
@@ -36,13 +32,9 @@ describe('cache migration 003-search', () => {
       VALUES ('m1', 'GD20240501001', 'inbound', 'email', '张伟', '请帮我查一下包裹的位置', 'received', 1)`,
     ).run();
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('indexes the rows that existed before it ran', () => {
-    expect(migrateCache(db, undefined, 3)).toBe(3);
+    applyCacheMigration(db, 3);
     expect(ticketsMatching(db, '物流查询')).toEqual(['GD20240501001']);
     expect(ticketsMatching(db, '包裹的位置')).toEqual(['GD20240501001']);
     expect(ticketsMatching(db, '138001')).toEqual(['GD20240501001']);

@@ -1,30 +1,21 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { migrateCache } from '../migrate.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 005-drafts', () => {
-  let dir: string;
   let db: Database.Database;
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m005-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 4);
+    migrateCacheToBefore(db, 5);
     db.prepare(
       "INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, at) VALUES ('GD20240501001', 'm1', 'setStatus', 'forbidden', '工单已被组长改派给张强', 5)",
     ).run();
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('keeps existing attention rows as not dismissed and adds the drafts table', () => {
-    expect(migrateCache(db, undefined, 5)).toBe(5);
-    expect(schemaVersion(db)).toBe(5);
+    applyCacheMigration(db, 5);
     expect(db.prepare('SELECT reason, dismissed FROM attention').all()).toEqual([{ reason: '工单已被组长改派给张强', dismissed: 0 }]);
     db.prepare("INSERT INTO drafts (id, ticket_id, text, created_at) VALUES ('d1', 'GD20240501001', '您好，退款已提交', 10)").run();
     expect(db.prepare('SELECT text FROM drafts WHERE ticket_id = ?').pluck().all('GD20240501001')).toEqual(['您好，退款已提交']);

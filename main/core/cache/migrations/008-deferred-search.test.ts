@@ -1,35 +1,25 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { REBUILD_SEARCH_SQL } from './008-deferred-search.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 008-deferred-search', () => {
-  let dir: string;
   let db: Database.Database;
   const matches = (term: string) => db.prepare('SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH ?').pluck().get(`"${term}"`);
   const messageMatches = (term: string) => db.prepare('SELECT count(*) FROM message_fts WHERE message_fts MATCH ?').pluck().get(`"${term}"`);
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m008-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 7);
+    migrateCacheToBefore(db, 8);
     db.prepare("INSERT INTO customers (id, name, phone, email, vip_tier, created_at) VALUES ('CUS20240501001', '张伟', '13800138000', NULL, 0, 1)").run();
     db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at, generation)
        VALUES ('GD20240501001', 'CUS20240501001', 'phone', 'consult', '订单物流查询延迟', 'normal', 'in_progress', 1, 1, 2, '', 1, 0)`,
     ).run();
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('keeps the existing index, indexes rows while search is live and skips them while it is off', () => {
-    expect(migrateCache(db, undefined, 8)).toBe(8);
-    expect(schemaVersion(db)).toBe(8);
+    applyCacheMigration(db, 8);
     expect(matches('物流查询')).toBe(1);
     db.prepare(
       `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending)

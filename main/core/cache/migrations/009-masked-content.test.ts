@@ -1,31 +1,25 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { existsSync, readFileSync } from 'node:fs';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { migrateCache } from '../migrate.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 /** What a cache written before masking held in clear. */
 const CLEAR = ['13800138000', 'zhang.wei@example.cn', '110101199003077777', '6222021234567890123'];
 
 describe('cache migration 009-masked-content', () => {
-  let dir: string;
-  let file: string;
   let db: Database.Database;
-
-  function open(): Database.Database {
-    const opened = new Database(file);
-    // As openCache opens it.
-    opened.pragma('journal_mode = WAL');
-    opened.pragma('secure_delete = ON');
-    return opened;
-  }
+  const cache = useCacheMigrationTestDatabase(
+    (opened) => (db = opened),
+    (opened) => {
+      // As openCache opens it.
+      opened.pragma('journal_mode = WAL');
+      opened.pragma('secure_delete = ON');
+    },
+  );
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m009-'));
-    file = path.join(dir, 'cache.sqlite');
-    db = open();
-    migrateCache(db, undefined, 8);
+    migrateCacheToBefore(db, 9);
     db.prepare(
       "INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at, identities_json) VALUES ('CUS20240501001', '张伟', '13800138000', 'zhang.wei@example.cn', NULL, 0, 1, ?)",
     ).run(JSON.stringify([{ kind: 'phone', value: '+8613800138000' }]));
@@ -51,14 +45,8 @@ describe('cache migration 009-masked-content', () => {
     db.prepare('UPDATE sync_state SET last_seq = 42, bootstrapped = 1 WHERE id = 1').run();
   });
 
-  afterEach(() => {
-    if (db.open) db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it('drops the cached content and the sync position, keeps outbox, drafts and attention', () => {
-    expect(migrateCache(db, undefined, 9)).toBe(9);
-    expect(schemaVersion(db)).toBe(9);
+    applyCacheMigration(db, 9);
     for (const table of ['customers', 'tickets', 'messages', 'notes']) expect(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get()).toBe(0);
     expect(db.prepare('SELECT mutation_id FROM outbox').pluck().all()).toEqual(['mu1']);
     expect(db.prepare('SELECT text FROM drafts').pluck().all()).toEqual(['您好，退款已提交']);
@@ -77,6 +65,7 @@ describe('cache migration 009-masked-content', () => {
   });
 
   it('leaves no clear number or address anywhere in the files', () => {
+    const file = cache.filePath;
     const bytesBefore = readFileSync(file).toString('latin1') + (existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`).toString('latin1') : '');
     // The test is worth something only if the clear values were on disk before.
     expect(CLEAR.filter((value) => bytesBefore.includes(value))).not.toEqual([]);

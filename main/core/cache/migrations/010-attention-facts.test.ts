@@ -1,18 +1,14 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { migrateCache } from '../migrate.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 010-attention-facts', () => {
-  let dir: string;
   let db: Database.Database;
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m010-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 8);
+    migrateCacheToBefore(db, 10);
     db.prepare(
       "INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, at, dismissed) VALUES ('GD20240501001', 'm1', 'setStatus', 'forbidden', '工单已被组长改派给张强', 5, 1)",
     ).run();
@@ -20,14 +16,9 @@ describe('cache migration 010-attention-facts', () => {
       "INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, at) VALUES ('GD20240501002', 'm2', 'reply', 'invalid', 'no route', 6)",
     ).run();
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('keeps every existing row readable, without facts, dismissed ones dismissed', () => {
-    expect(migrateCache(db, undefined, 10)).toBe(10);
-    expect(schemaVersion(db)).toBe(10);
+    applyCacheMigration(db, 10);
     expect(
       db.prepare('SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at, dismissed FROM attention ORDER BY id').all(),
     ).toEqual([

@@ -1,31 +1,22 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { migrateCache } from '../migrate.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 011-inbox-unread', () => {
-  let dir: string;
   let db: Database.Database;
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m011-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 10);
+    migrateCacheToBefore(db, 11);
     db.prepare(
       `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, assignee_id, created_at, updated_at, due_at, last_message_preview, last_message_at)
        VALUES ('GD20240501001', 'CUS20240501001', 'chat', 'consult', '发票', 'urgent', 'in_progress', 'agent1', 1, 1, 7200001, '您好', 5)`,
     ).run();
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('keeps every ticket, starts with nothing unread, and lists the inbox from one covering index', () => {
-    expect(migrateCache(db, undefined, 11)).toBe(11);
-    expect(schemaVersion(db)).toBe(11);
+    applyCacheMigration(db, 11);
     expect(db.prepare('SELECT id, status FROM tickets').all()).toEqual([{ id: 'GD20240501001', status: 'in_progress' }]);
     expect(db.prepare('SELECT count(*) FROM ticket_unread').pluck().get()).toBe(0);
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tickets'").pluck().all();

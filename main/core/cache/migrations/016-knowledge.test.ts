@@ -1,28 +1,18 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 016-knowledge', () => {
-  let dir: string;
   let db: Database.Database;
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m016-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 15);
+    migrateCacheToBefore(db, 16);
     db.prepare("INSERT INTO drafts (id, ticket_id, text, created_at) VALUES ('d1', 'GD20240501001', '草稿', 1)").run();
-  });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('adds an empty knowledge cache, never fetched, with a trigram index over the article text; keeps what was cached', () => {
-    expect(migrateCache(db, undefined, 16)).toBe(16);
-    expect(schemaVersion(db)).toBe(16);
+    applyCacheMigration(db, 16);
     expect(db.prepare('SELECT count(*) FROM kb_articles').pluck().get()).toBe(0);
     expect(db.prepare('SELECT fetched_at FROM kb_state').all()).toEqual([{ fetched_at: null }]);
     expect(db.prepare('SELECT id FROM drafts').pluck().all()).toEqual(['d1']);

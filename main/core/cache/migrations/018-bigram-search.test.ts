@@ -1,13 +1,10 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { migrateCache } from '../migrate.js';
 import { REBUILD_BIGRAMS_SQL } from './018-bigram-search.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 018-bigram-search', () => {
-  let dir: string;
   let db: Database.Database;
   const matching = (word: string) =>
     db
@@ -28,23 +25,17 @@ describe('cache migration 018-bigram-search', () => {
          VALUES (?, 'CUS20240501001', 'phone', 'consult', ?, 'normal', 'in_progress', 1, 1, 2, '', 1, 0)`,
       )
       .run(id, subject);
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m018-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 17);
+    migrateCacheToBefore(db, 18);
     db.prepare("INSERT INTO customers (id, name, phone, email, vip_tier, created_at) VALUES ('CUS20240501001', '张伟', '138****8000', NULL, 0, 1)").run();
     insertTicket('GD20240501001', '订单物流查询延迟');
     insertMessage('m1', 'GD20240501001', '快递三天没动了');
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('indexes what was cached before it ran: subject, customer name and messages', () => {
-    expect(migrateCache(db, undefined, 18)).toBe(18);
-    expect(schemaVersion(db)).toBe(18);
+    applyCacheMigration(db, 18);
     expect(matching('物流')).toEqual(['GD20240501001']);
     expect(matching('张伟')).toEqual(['GD20240501001']);
     expect(matching('三天')).toEqual(['GD20240501001']);

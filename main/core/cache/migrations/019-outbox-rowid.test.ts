@@ -1,12 +1,9 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { migrateCache } from '../migrate.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 019-outbox-rowid', () => {
-  let dir: string;
   let db: Database.Database;
   const append = (mutationId: string, ticketId = 'GD20240501001') =>
     Number(
@@ -14,26 +11,20 @@ describe('cache migration 019-outbox-rowid', () => {
         .prepare("INSERT INTO outbox (mutation_id, ticket_id, kind, body, created_at) VALUES (?, ?, 'note', ?, 1)")
         .run(mutationId, ticketId, JSON.stringify({ mutationId })).lastInsertRowid,
     );
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m019-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 18);
+    migrateCacheToBefore(db, 19);
     append('m1');
     append('m2', 'GD20240501002');
     append('m3');
     // An acknowledged entry leaves a gap, as in a cache that has been pushing.
     db.prepare("DELETE FROM outbox WHERE mutation_id = 'm2'").run();
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('keeps every queued row with its seq, order and indexes, and no longer keeps a sequence for the outbox', () => {
     const before = db.prepare('SELECT * FROM outbox ORDER BY seq').all();
-    expect(migrateCache(db, undefined, 19)).toBe(19);
-    expect(schemaVersion(db)).toBe(19);
+    applyCacheMigration(db, 19);
     expect(db.prepare('SELECT * FROM outbox ORDER BY seq').all()).toEqual(before);
     expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'outbox'").pluck().get()).not.toMatch(/AUTOINCREMENT/i);
     expect(db.prepare("SELECT count(*) FROM sqlite_sequence WHERE name = 'outbox'").pluck().get()).toBe(0);

@@ -1,13 +1,10 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { REFUSAL_SQL } from '../cache.js';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import { migrateCache } from '../migrate.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 020-attention-by-mutation', () => {
-  let dir: string;
   let db: Database.Database;
   /** Attention rows as a cache at 019 holds them. */
   const insert = (ticketId: string | null, mutationId: string | null, code: string, dismissed = 0) =>
@@ -22,20 +19,15 @@ describe('cache migration 020-attention-by-mutation', () => {
       .all('m1')
       .map((step) => step.detail)
       .join(' | ');
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m020-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 19);
+    migrateCacheToBefore(db, 20);
     // Refusals (one mutation refused twice), a dismissed one, an unreadable change of no mutation.
     insert('GD20240501001', 'm1', 'forbidden');
     insert('GD20240501002', 'm2', 'not_found', 1);
     insert(null, null, 'unreadable_change');
     insert('GD20240501001', 'm1', 'conflict');
-  });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps every attention row, and the refusal lookup by mutation id seeks the partial index instead of scanning', () => {
@@ -44,8 +36,7 @@ describe('cache migration 020-attention-by-mutation', () => {
     expect(plan()).not.toContain('attention_by_mutation');
     expect(plan()).toMatch(/SCAN attention/);
 
-    expect(migrateCache(db, undefined, 20)).toBe(20);
-    expect(schemaVersion(db)).toBe(20);
+    applyCacheMigration(db, 20);
     expect(db.prepare('SELECT * FROM attention ORDER BY id').all()).toEqual(before);
     expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'attention_by_mutation'").pluck().get()).toMatch(/WHERE mutation_id IS NOT NULL$/);
 

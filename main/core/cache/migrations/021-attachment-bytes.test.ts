@@ -1,29 +1,20 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { migrateCache } from '../migrate.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 021-attachment-bytes', () => {
-  let dir: string;
   let db: Database.Database;
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m021-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 19);
+    migrateCacheToBefore(db, 21);
     db.prepare("INSERT INTO outbox (mutation_id, ticket_id, kind, body, created_at) VALUES ('m1', 'GD20240501001', 'note', '{}', 1)").run();
-  });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('adds an empty table for kept attachment bytes, with its indexes, and leaves the rest as it was', () => {
     const outbox = db.prepare('SELECT * FROM outbox').all();
-    expect(migrateCache(db, undefined, 21)).toBe(21);
-    expect(schemaVersion(db)).toBe(21);
+    applyCacheMigration(db, 21);
     expect(db.prepare('SELECT * FROM outbox').all()).toEqual(outbox);
     expect(db.prepare('SELECT count(*) FROM attachment_bytes').pluck().get()).toBe(0);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'attachment_bytes' ORDER BY name").pluck().all()).toEqual([

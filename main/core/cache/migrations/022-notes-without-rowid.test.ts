@@ -1,36 +1,27 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { migrateCache } from '../migrate.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 022-notes-without-rowid', () => {
-  let dir: string;
   let db: Database.Database;
   const insert = (id: string, ticketId: string, createdAt: number, pending = 0) =>
     db
       .prepare("INSERT INTO notes (id, ticket_id, author_id, author_name, text, created_at, pending) VALUES (?, ?, 'agent1', '王芳', ?, ?, ?)")
       .run(id, ticketId, `备注 ${id}`, createdAt, pending);
   const notesOf = (ticketId: string) => db.prepare('SELECT * FROM notes WHERE ticket_id = ? ORDER BY created_at, id').all(ticketId);
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m022-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 21);
+    migrateCacheToBefore(db, 22);
     insert('n2', 'GD20240501001', 2_000);
     insert('n1', 'GD20240501001', 1_000, 1);
     insert('n3', 'GD20240501002', 1_500);
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('keeps every note with its columns, and keys the table by id with no separate id index', () => {
     const before = { first: notesOf('GD20240501001'), second: notesOf('GD20240501002') };
-    expect(migrateCache(db, undefined, 22)).toBe(22);
-    expect(schemaVersion(db)).toBe(22);
+    applyCacheMigration(db, 22);
     expect({ first: notesOf('GD20240501001'), second: notesOf('GD20240501002') }).toEqual(before);
     expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'notes'").pluck().get()).toMatch(/WITHOUT ROWID/i);
     // The primary key is the table itself: no index of its own beside notes_by_ticket.

@@ -1,12 +1,9 @@
-import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateCache, schemaVersion } from '../migrate.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { migrateCache } from '../migrate.js';
+import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
 
 describe('cache migration 023-search-walk', () => {
-  let dir: string;
   let db: Database.Database;
   /** Tickets found by each index: the 2-character one, the ticket one and the message one. */
   const matching = (word: string) => ({
@@ -38,24 +35,18 @@ describe('cache migration 023-search-walk', () => {
          VALUES (?, 'CUS20240501001', 'phone', 'consult', ?, 'normal', 'in_progress', 1, 1, 2, '', 1, 0)`,
       )
       .run(id, subject);
+  useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'core-m023-'));
-    db = new Database(path.join(dir, 'cache.sqlite'));
-    migrateCache(db, undefined, 22);
+    migrateCacheToBefore(db, 23);
     db.prepare("INSERT INTO customers (id, name, phone, email, vip_tier, created_at) VALUES ('CUS20240501001', '张伟', '138****8000', NULL, 0, 1)").run();
     insertTicket('GD20240501001', '订单物流查询延迟');
     insertMessage('m1', 'GD20240501001', '快递三天没动了');
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('leaves live indexes as they were, covering every row, and its triggers keep them current', () => {
     expect(matching('物流查询')).toEqual({ pairs: ['GD20240501001'], tickets: ['GD20240501001'], messages: [] });
-    expect(migrateCache(db, undefined, 23)).toBe(23);
-    expect(schemaVersion(db)).toBe(23);
+    applyCacheMigration(db, 23);
     expect(walk()).toEqual({ search_live: 1n, tickets: 9223372036854775807n, messages: 9223372036854775807n });
     expect(matching('物流查询')).toEqual({ pairs: ['GD20240501001'], tickets: ['GD20240501001'], messages: [] });
     expect(matching('快递三天')).toEqual({ pairs: ['GD20240501001'], tickets: [], messages: ['GD20240501001'] });
