@@ -29,7 +29,8 @@ try {
 const passed = report.numPassedTests ?? 0;
 const failed = report.numFailedTests ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-const failedFiles = report.numFailedTestSuites ?? 0;
+// numFailedTestSuites counts describe blocks too (one failed test in two nested describes made it 3): count files.
+const failedFiles = (report.testResults ?? []).filter((file) => file.status === 'failed').length;
 const total = report.numTotalTests ?? passed + failed + skipped;
 
 const problems = [];
