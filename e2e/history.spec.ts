@@ -9,7 +9,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { openQueued, postDemoInbound, reassignAsLead } from './demoApi.js';
-import { openDesk } from './desk.js';
+import { fitsItsBox, openDesk } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
 let stack: DemoStack;
@@ -126,7 +126,7 @@ test('a second person viewing and typing on the ticket shows live, and a reply o
   const identity = lead.locator('.customer-identities li').filter({ hasText: 'fenglei.history@example.cn' });
   await expect(identity.locator('.identity-kind')).toHaveText('Email via API demo');
   // Squeezed, the label's box shrank and its text ran on under the value: the text must fit its own box.
-  expect(await identity.locator('.identity-kind').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+  expect(await fitsItsBox(identity.locator('.identity-kind'))).toBe(true);
 
   // The lead's reply lands while agent1 is still writing theirs.
   await leadReply.fill('冯先生您好，退款将在三个工作日内到账。');
