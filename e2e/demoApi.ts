@@ -6,6 +6,8 @@
 import { expect, type Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
+import type { PoliciesResult } from '../shared/admin.js';
+import type { Priority } from '../shared/domain.js';
 import type { InboundResponse } from '../shared/httpApi.js';
 import { workstationHandshakeAuth } from '../shared/sync.js';
 
@@ -44,6 +46,25 @@ export async function reassignAsLead(serverUrl: string, ticketIds: string[], to:
   } finally {
     socket.disconnect();
   }
+}
+
+/** Asks the server over its socket as a demo user (`event` with `payload`), expects an ok ack and returns its result. */
+async function askAs<T>(serverUrl: string, username: string, event: string, payload: unknown): Promise<T> {
+  const token = await demoToken(serverUrl, username);
+  const socket = io(serverUrl, { auth: workstationHandshakeAuth(token, randomUUID()), transports: ['websocket'], reconnection: false, forceNew: true });
+  try {
+    const ack = (await socket.timeout(10_000).emitWithAck(event, payload)) as { ok: boolean; result?: T };
+    expect(ack.ok, JSON.stringify(ack)).toBe(true);
+    return ack.result!;
+  } finally {
+    socket.disconnect();
+  }
+}
+
+/** admin1 sets the resolution target of one priority (minutes), the admin screen's policies otherwise unchanged. */
+export async function setSlaMinutesAsAdmin(serverUrl: string, priority: Priority, minutes: number): Promise<void> {
+  const { policies } = await askAs<PoliciesResult>(serverUrl, 'admin1', 'admin:policies', {});
+  await askAs(serverUrl, 'admin1', 'admin:setPolicies', { policies: { ...policies, slaMinutes: { ...policies.slaMinutes, [priority]: minutes } } });
 }
 
 /** A queued ticket is not in an agent's inbox: it opens from the queue view, which fetches it. */

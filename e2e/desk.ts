@@ -3,7 +3,7 @@
  * in the page's language, signing out whoever the core still has (it keeps its session across
  * page loads, as the desktop app does across restarts).
  */
-import { expect, type Browser, type Page } from '@playwright/test';
+import { expect, type Browser, type Locator, type Page } from '@playwright/test';
 
 export type Locale = 'en-US' | 'zh-CN';
 
@@ -41,4 +41,20 @@ export async function openDesk(browser: Browser, url: string, username: string, 
       .toBe(0);
   }
   return page;
+}
+
+/** An element's content size against its box (this tsconfig has no DOM types: the page's element is described here). */
+interface ElementExtent {
+  scrollWidth: number;
+  clientWidth: number;
+  scrollHeight: number;
+  clientHeight: number;
+}
+
+/** Whether the content of `locator`'s element fits its own box: nothing cut off, nothing running out of it over its neighbours. */
+export async function fitsItsBox(locator: Locator): Promise<boolean> {
+  return locator.evaluate((element) => {
+    const extent = element as unknown as ElementExtent;
+    return extent.scrollWidth <= extent.clientWidth && extent.scrollHeight <= extent.clientHeight;
+  });
 }

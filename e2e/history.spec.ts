@@ -9,7 +9,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { openQueued, postDemoInbound, reassignAsLead } from './demoApi.js';
-import { openDesk } from './desk.js';
+import { fitsItsBox, openDesk } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
 let stack: DemoStack;
@@ -72,6 +72,27 @@ test('the customer panel shows his ticket on another channel, held by another ag
   await lead.screenshot({ path: test.info().outputPath('history-panel-en.png') });
 });
 
+test("the same read-only history in English on the agent's screen", async () => {
+  test.setTimeout(30_000);
+  // The ticket of the test before, 张伟's phone ticket, with his chat ticket (agent2's) opened in the panel.
+  await agent.getByLabel('语言').selectOption('en');
+  const history = agent.locator('.customer-history');
+  await expect(history.getByRole('heading', { name: 'History on every channel' })).toBeVisible();
+  const chat = history.locator('.history-entry').filter({ hasText: '更改收货地址' });
+  await expect(chat).toContainText('Read-only');
+  await expect(chat).toContainText('Chat');
+  await expect(chat).toContainText('改到公司');
+  await expect(chat.locator('.history-open')).toHaveCount(0);
+  await expect(history.locator('.history-current')).toContainText('This ticket');
+  await expect(history).toContainText(/\d+ of \d+ tickets?/);
+  // A new user reads English only: no Chinese interface words left in the panel's own labels.
+  await expect(history.locator('.history-current')).not.toContainText('当前工单');
+  await expect(chat).not.toContainText('只读');
+  await agent.screenshot({ path: test.info().outputPath('history-panel-agent-en.png') });
+  await agent.getByLabel('Language').selectOption('zh-CN');
+  await expect(history.getByRole('heading', { name: '全渠道历史' })).toBeVisible();
+});
+
 test('a second person viewing and typing on the ticket shows live, and a reply on a changed ticket asks first', async () => {
   test.setTimeout(120_000);
   const { ticketId } = await postDemoInbound(stack.server.url, {
@@ -90,12 +111,22 @@ test('a second person viewing and typing on the ticket shows live, and a reply o
   await leadOpens(ticketId);
   await expect(agent.locator('.collision-bar')).toContainText('李主管 正在查看', { timeout: 20_000 });
   await expect(lead.locator('.collision-bar')).toContainText(/typing a reply|viewing/);
+  // agent1 types on: the lead reads it in English.
+  await reply.press('End');
+  await reply.pressSequentially('请');
+  await expect(lead.locator('.collision-bar')).toContainText('王芳 typing a reply', { timeout: 20_000 });
+  await reply.press('Backspace');
 
   const leadReply = lead.locator('textarea[data-shortcut="reply"]');
   await leadReply.fill('冯先生您好，');
   await expect(agent.locator('.collision-bar')).toContainText('李主管 正在输入回复', { timeout: 20_000 });
   await agent.screenshot({ path: test.info().outputPath('collision-typing-zh-CN.png') });
   await lead.screenshot({ path: test.info().outputPath('collision-viewing-en.png') });
+  // The lead reads the address the customer wrote from in clear beside its label, not under it (they overlapped at 1280x800).
+  const identity = lead.locator('.customer-identities li').filter({ hasText: 'fenglei.history@example.cn' });
+  await expect(identity.locator('.identity-kind')).toHaveText('Email via API demo');
+  // Squeezed, the label's box shrank and its text ran on under the value: the text must fit its own box.
+  expect(await fitsItsBox(identity.locator('.identity-kind'))).toBe(true);
 
   // The lead's reply lands while agent1 is still writing theirs.
   await leadReply.fill('冯先生您好，退款将在三个工作日内到账。');

@@ -9,8 +9,8 @@
  * Screenshots at 1280x800 of the panel and the lead's screen in Chinese and English.
  */
 import { expect, test } from '@playwright/test';
-import { openDesk } from './desk.js';
-import { postDemoInbound, reassignAsLead } from './demoApi.js';
+import { fitsItsBox, openDesk } from './desk.js';
+import { demoToken, postDemoInbound, reassignAsLead } from './demoApi.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
 let stack: DemoStack;
@@ -58,6 +58,9 @@ test('an agent finds the returns article for a 退货 ticket, inserts it and sen
   const results = panel.getByRole('list', { name: '文章' }).getByRole('button');
   await expect(results.first()).toContainText('退货流程');
   await agent.screenshot({ path: test.info().outputPath('panel-search-zh.png') });
+  // One two-character word alone (a trigram index matches nothing under three characters) still finds it.
+  await search.fill('退货');
+  await expect(results.first()).toContainText('退货流程');
 
   // Enter opens the best match; Insert text puts its body in the reply, which is sent.
   await search.press('Enter');
@@ -175,4 +178,62 @@ test('an agent finds the returns article for a 退货 ticket, inserts it and sen
   // An agent reads the article but not its history.
   await expect(panelEn.getByRole('button', { name: 'Insert text' })).toBeVisible();
   await expect(panelEn.locator('.kb-history')).toHaveCount(0);
+});
+
+test('in English, an agent finds the refund article, inserts its reference; the customer gets its title and number, which the search finds again', async ({
+  browser,
+}) => {
+  test.setTimeout(60_000);
+  const agent = await openDesk(browser, stack.agentDesk.url, 'agent1', 'en-US');
+  const { ticketId } = await postDemoInbound(stack.server.url, {
+    channel: 'email',
+    subject: 'Refund for a faulty kettle',
+    customer: { name: 'Grace Miller', email: 'grace.miller.kb@example.com' },
+    text: 'My kettle arrived faulty. How do I get a refund?',
+  });
+  await reassignAsLead(stack.server.url, [ticketId], 'agent1');
+  await agent.getByRole('listbox', { name: 'Tickets' }).getByRole('option').filter({ hasText: ticketId }).click();
+  await expect(agent.getByRole('region', { name: ticketId })).toBeVisible();
+
+  await agent.locator('body').press('b');
+  const panel = agent.getByRole('complementary', { name: 'Knowledge base' });
+  const search = panel.getByRole('searchbox', { name: 'Search the knowledge base' });
+  await expect(search).toHaveValue(/refund/i);
+  const results = panel.getByRole('list', { name: 'Articles' }).getByRole('button');
+  await expect(results.first()).toContainText('Refund policy');
+  await expect(panel.getByText('Filled with the ticket’s words; change them to search for something else.')).toBeVisible();
+  // With the panel beside it at 1280x800, the ticket's subject is still read whole (it was cut to "Refund for a fa…").
+  const subject = agent.getByRole('region', { name: ticketId }).locator('.ticket-subject');
+  await expect(subject).toHaveText('Refund for a faulty kettle');
+  expect(await fitsItsBox(subject)).toBe(true);
+  await agent.screenshot({ path: test.info().outputPath('panel-search-en.png') });
+  await search.press('Enter');
+  await expect(panel.getByRole('heading', { name: 'Refund policy' })).toBeVisible();
+
+  // The knowledge base is internal (docs/technical/knowledge.md, "Insert link"): the reference is the title and number, no URL.
+  await panel.getByRole('button', { name: 'Insert reference' }).click();
+  const reply = agent.getByRole('textbox', { name: 'Reply', exact: true });
+  await expect(reply).toHaveValue(/^Help article "Refund policy" \(No\. KB[0-9A-Z]{10}\)$/);
+  const reference = await reply.inputValue();
+  const articleNumber = /KB[0-9A-Z]{10}/.exec(reference)![0];
+  await agent.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(agent.locator('section.ticket-pane .timeline').getByText(reference)).toBeVisible();
+
+  // What the server sends the customer is that sentence.
+  const token = await demoToken(stack.server.url, 'agent1');
+  await expect
+    .poll(async () => {
+      const response = await fetch(`${stack.server.url}/api/v1/tickets/${ticketId}`, { headers: { authorization: `Bearer ${token}` } });
+      const bundle = (await response.json()) as { messages: Array<{ direction: string; text: string }> };
+      return bundle.messages.filter((m) => m.direction === 'outbound').map((m) => m.text);
+    })
+    .toEqual([reference]);
+
+  // The customer quoting the number back: the agent's search finds the article by it.
+  await panel.getByRole('button', { name: /Back to the results/ }).click();
+  await search.fill(articleNumber);
+  await expect(results).toHaveText([/Refund policy/]);
+  // The agent's own words are not "the ticket's words" any more.
+  await expect(panel.locator('.kb-hint')).toHaveCount(0);
+  await agent.screenshot({ path: test.info().outputPath('panel-number-search-en.png') });
 });

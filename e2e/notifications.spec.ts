@@ -12,7 +12,8 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { postDemoInbound, signIn } from './demoApi.js';
+import { DEFAULT_POLICIES } from '../shared/admin.js';
+import { postDemoInbound, setSlaMinutesAsAdmin, signIn } from './demoApi.js';
 import { clickNotification, recordedNotifications, recordNotifications, type RecordedNotification, type RecordingPage } from './notificationRecorder.js';
 import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
@@ -114,6 +115,83 @@ test("a new customer message on the agent's ticket is notified once while the ag
   await expect
     .poll(() => recorded('message:'), { timeout: ROUTED_MS })
     .toEqual([{ title: 'New message from 冯晓雨', body: `${ticketId} · 还有一个问题：能开专票吗？`, tag: `message:${ticketId}` }]);
+});
+
+test('the a key accepts the newest offer, in Chinese, and never while the agent types in a field', async () => {
+  test.setTimeout(60_000);
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await declineDemoOffers();
+  const offered = await postDemoInbound(server.url, {
+    channel: 'chat',
+    customer: { name: '邵可欣', phone: '+86 137 0000 3434' },
+    text: '你好，优惠券用不了',
+    externalMessageId: 'notify-e2e-key-a',
+  });
+  const card = page.getByRole('alertdialog').filter({ hasText: offered.ticketId });
+  await expect(card).toBeVisible({ timeout: ROUTED_MS });
+  const accept = card.getByRole('button', { name: '接受' });
+  await expect(accept).toHaveAttribute('aria-keyshortcuts', 'A');
+
+  // Typed in the inbox search, `a` is a letter of the query: the offer stays.
+  const search = page.locator('[data-shortcut="search"]');
+  await search.focus();
+  await page.keyboard.press('a');
+  await expect(search).toHaveValue('a');
+  await expect(card).toBeVisible();
+  await search.fill('');
+  await page.screenshot({ path: test.info().outputPath('offer-card-zh.png') });
+
+  // Esc leaves the field; `a` on the page accepts: the ticket opens and the card leaves.
+  await page.keyboard.press('Escape');
+  await expect(search).not.toBeFocused();
+  await page.keyboard.press('a');
+  await expect(page.getByRole('region', { name: offered.ticketId })).toBeVisible({ timeout: ROUTED_MS });
+  await expect(card).toHaveCount(0);
+
+  // With no offer left, the key says so instead of doing nothing.
+  await page.keyboard.press('a');
+  await expect(page.getByRole('status').filter({ hasText: '没有可接受的接入邀请。' })).toBeVisible();
+  await page.getByLabel('语言').selectOption('en');
+});
+
+test("an SLA warning on the agent's ticket is notified once, and a click on it opens the ticket", async () => {
+  test.setTimeout(60_000);
+  // The server's clock is not ours to move, and a ticket is dated by the server's receipt. The demo seeded Emily
+  // Watson's email (agent6's, normal: 4 h) 95 minutes before the server started. An admin sets urgent to 110 minutes and
+  // the agent makes the ticket urgent: its target, counted from its creation, is then at 86% or more (for the next
+  // 15 minutes), past the 80% warning and before the breach, and the server's evaluator (every second) raises it.
+  const row = page.getByRole('listbox', { name: 'Tickets' }).getByRole('option').filter({ hasText: 'Order #88231 not delivered' });
+  await row.click();
+  const slaTicketId = (await row.getAttribute('data-ticket-id'))!;
+  const pane = page.getByRole('region', { name: slaTicketId });
+  await expect(pane).toBeVisible();
+  const priority = page.locator('[data-shortcut="priority"]');
+  await expect(priority).toHaveValue('normal');
+  const slaWarnings = async () => (await recorded('alarm:')).filter((n) => n.body.includes(slaTicketId));
+  expect(await slaWarnings()).toEqual([]);
+  await setSlaMinutesAsAdmin(server.url, 'urgent', 110);
+
+  // P puts the cursor on the priority; urgent.
+  await page.locator('body').press('p');
+  await expect(priority).toBeFocused();
+  await priority.selectOption('urgent');
+  await expect.poll(slaWarnings, { timeout: ROUTED_MS }).toEqual([
+    {
+      title: 'SLA warning',
+      body: expect.stringMatching(new RegExp(`^${slaTicketId} has used 80% of its resolution time \\(due .+\\)$`)) as unknown as string,
+      tag: expect.stringMatching(/^alarm:\d+$/) as unknown as string,
+    },
+  ]);
+
+  // Elsewhere, the click on the notification brings the ticket back.
+  await page.getByRole('listbox', { name: 'Tickets' }).getByRole('option').filter({ hasNotText: slaTicketId }).first().click();
+  await expect(pane).toHaveCount(0);
+  const [warning] = await slaWarnings();
+  await clickNotification(page, warning!.tag);
+  await expect(pane).toBeVisible();
+  // Still once: the evaluator has run again since, and the alarm list changed.
+  expect(await slaWarnings()).toHaveLength(1);
+  await setSlaMinutesAsAdmin(server.url, 'urgent', DEFAULT_POLICIES.slaMinutes.urgent);
 });
 
 test('the preferences popover opens from the header by keyboard, keeps a choice across a reload, in English and Chinese', async () => {

@@ -4,11 +4,12 @@
  * to read, insert into the reply (its text, or its title and number) or suggest an edit of.
  * Works offline (the cache); only a suggestion and a lead's view of the article's history need the server.
  */
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { MAX_ARTICLE_BODY, MAX_ARTICLE_TITLE, MAX_SUGGESTION_NOTE, canEditKnowledge, type Article } from '../../../shared/knowledge.js';
 import { formatDateTime, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
+import { knowledgeQueryFor } from '../store/knowledgeSlice.js';
 import type { UiError } from '../store/types.js';
 import { ArticleHistory } from './ArticleHistory.js';
 import { errorText } from './errorText.js';
@@ -146,6 +147,9 @@ export function KnowledgePanel() {
     })),
   );
 
+  const detail = useAppStore((state) => state.detail);
+  const ticketWords = useMemo(() => (detail ? knowledgeQueryFor(detail) : null), [detail]);
+
   // Opening the panel (button or B) puts the cursor in its search box.
   useEffect(() => {
     searchRef.current?.focus();
@@ -194,7 +198,9 @@ export function KnowledgePanel() {
         <ArticleView key={s.article.id} article={s.article} />
       ) : (
         <>
-          <p className="muted kb-hint">{s.fetchedAt === null ? t('kb.notFetched') : t('kb.fromTicket')}</p>
+          {/* "Filled with the ticket's words" only while they are: once the agent types their own (an article number a customer quoted), it would be untrue. */}
+          {s.fetchedAt === null ? <p className="muted kb-hint">{t('kb.notFetched')}</p> : null}
+          {s.fetchedAt !== null && ticketWords !== null && s.query === ticketWords ? <p className="muted kb-hint">{t('kb.fromTicket')}</p> : null}
           {s.fetchedAt !== null && s.hits.length === 0 ? <p className="muted">{t('kb.noMatch')}</p> : null}
           <ul className="kb-results" aria-label={t('kb.results')}>
             {s.hits.map(({ article, matched }) => (
