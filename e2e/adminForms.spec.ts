@@ -79,11 +79,11 @@ test('policies typed with the keyboard are saved, survive a reload and are in th
   const log = admin.getByRole('region', { name: 'Recent administrative changes' });
   const entry = log.getByRole('listitem').filter({ hasText: 'changed the policies' });
   await expect(entry).toContainText('系统管理员 changed the policies');
-  await expect(entry).toContainText('slaMinutes.urgent: 120 → 90');
-  await expect(entry).toContainText('slaMinutes.normal: 240 → 180');
-  await expect(entry).toContainText('complaintSlaMinutes: null → 60');
-  await expect(entry).toContainText('firstResponseMinutes.chat: 2 → 3');
-  await expect(entry).toContainText('offerTimeoutSeconds: 15 → 12');
+  await expect(entry).toContainText('Resolution target (min) · Urgent: 120 → 90');
+  await expect(entry).toContainText('Resolution target (min) · Normal: 240 → 180');
+  await expect(entry).toContainText('Complaint target (min): — → 60');
+  await expect(entry).toContainText('First response (min) · Chat: 2 → 3');
+  await expect(entry).toContainText('Offer timeout (s): 15 → 12');
   await shoot(admin, 'policies-en.png', reloaded);
 });
 
@@ -142,15 +142,15 @@ test("an admin resets agent2's password (the new one signs in, the old is refuse
   // The user's own history and the change log: who, what, before and after.
   const history = admin.getByRole('region', { name: 'History' });
   await expect(history.getByRole('listitem').filter({ hasText: 'reset the password' })).toContainText('系统管理员');
-  const changed = history.getByRole('listitem').filter({ hasText: 'changed' }).filter({ hasText: 'extension' });
-  await expect(changed).toContainText('extension: "8002" → "8012"');
-  await expect(changed).toContainText('channels: ["phone","chat"] → ["phone","chat","email"]');
-  await expect(changed).toContainText('tier: 1 → 2');
-  await expect(changed).toContainText('senior: false → true');
-  await expect(changed).toContainText('languages: ["zh"] → ["zh","en"]');
+  const changed = history.getByRole('listitem').filter({ hasText: 'changed' }).filter({ hasText: 'Extension' });
+  await expect(changed).toContainText('Extension: 8002 → 8012');
+  await expect(changed).toContainText('Channels: Phone, Chat → Phone, Chat, Email');
+  await expect(changed).toContainText('Tier: 1 → 2');
+  await expect(changed).toContainText('Senior: no → yes');
+  await expect(changed).toContainText('Languages: zh → zh, en');
   const log = admin.getByRole('region', { name: 'Recent administrative changes' });
   await expect(log.getByRole('listitem').filter({ hasText: 'set the capacity' }).first()).toContainText('· 张强');
-  await expect(log.getByRole('listitem').filter({ hasText: 'set the capacity' }).first()).toContainText('chat: 3 → 4');
+  await expect(log.getByRole('listitem').filter({ hasText: 'set the capacity' }).first()).toContainText('Chat: 3 → 4');
   await shoot(admin, 'users-en.png', editor);
 });
 
@@ -178,7 +178,7 @@ test('the lead sees the Admin view read-only and changes capacity from the Team 
   await lead.getByRole('button', { name: 'Refresh' }).click();
   const entry = lead.getByRole('region', { name: 'Recent administrative changes' }).getByRole('listitem').filter({ hasText: '李主管 set the capacity' });
   await expect(entry).toContainText('· 刘洋');
-  await expect(entry).toContainText('capacity.social');
+  await expect(entry).toContainText(/Capacity · Social: \d+ → 5/);
   await shoot(lead, 'lead-changes-en.png', entry);
 });
 
@@ -234,12 +234,45 @@ test('in Chinese: a VIP tier set by the admin shows in the agent\'s customer pan
   const log = admin.getByRole('region', { name: '最近的管理变更' });
   const vipEntry = log.getByRole('listitem').filter({ hasText: '设置了 VIP 等级' });
   await expect(vipEntry).toContainText('系统管理员 设置了 VIP 等级');
-  await expect(vipEntry).toContainText('0 → 3');
+  await expect(vipEntry).toContainText('VIP 等级：0 → 3');
   const channelEntry = log.getByRole('listitem').filter({ hasText: '修改了渠道 · 社交媒体' });
   await expect(channelEntry).toContainText('系统管理员');
-  await expect(channelEntry).toContainText('true → false');
-  await expect(channelEntry).toContainText('800');
-  await expect(channelEntry).toContainText('"企业客户"');
+  await expect(channelEntry).toContainText('启用：是 → 否');
+  await expect(channelEntry).toContainText('负责人：— → 李主管');
+  await expect(channelEntry).toContainText('预计日均量：0 → 800');
+  await expect(channelEntry).toContainText('客户群体：— → 企业客户');
+  await expect(channelEntry).toContainText('工作时间 · 周一：09:00-18:00 → 09:00-12:00, 13:00-18:00');
   await shoot(admin, 'channels-zh.png', saved);
   await shoot(admin, 'changes-zh.png', log);
+});
+
+test('each admin section in the other language: users, policies and the lead in Chinese; channels, VIP and the change log in English', async ({ browser }) => {
+  // The admin page is in Chinese since the previous test.
+  await admin.getByRole('table').getByRole('button', { name: 'agent2', exact: true }).click();
+  const editor = admin.getByRole('form', { name: '编辑 张强' });
+  await expect(editor.getByLabel('分机号（数字，可不填）')).toHaveValue('8012');
+  await expect(admin.getByRole('region', { name: '变更记录' }).getByRole('listitem').filter({ hasText: '修改了用户' })).toContainText(
+    '渠道：电话、在线客服 → 电话、在线客服、邮件',
+  );
+  await shoot(admin, 'users-zh.png', editor);
+  const policies = admin.getByRole('form', { name: '服务策略' });
+  await expect(policies.getByRole('group', { name: '各渠道首次响应时限（分钟）' }).getByLabel('在线客服')).toHaveValue('3');
+  await shoot(admin, 'policies-zh.png', policies);
+  const log = admin.getByRole('region', { name: '最近的管理变更' });
+  await expect(log.getByRole('listitem').filter({ hasText: '修改了策略' })).toContainText('分配应答时限（秒）：15 → 12');
+
+  const lead = await openDesk(browser, stack.leadDesk.url, 'lead1', 'zh-CN');
+  await lead.getByRole('button', { name: '系统管理', exact: true }).click();
+  await expect(lead.getByText('只读：仅系统管理员可修改用户与策略。', { exact: false })).toBeVisible();
+  await expect(lead.getByRole('button', { name: '保存策略' })).toHaveCount(0);
+  await shoot(lead, 'lead-admin-zh.png');
+
+  await admin.getByLabel('语言', { exact: true }).selectOption('en');
+  const social = admin.getByRole('form', { name: 'Social', exact: true });
+  await expect(social.locator('.admin-channel-state')).toHaveText('Switched off');
+  await shoot(admin, 'channels-en.png', social);
+  await shoot(admin, 'vip-en.png', admin.getByRole('form', { name: 'Customer VIP tier' }));
+  const changes = admin.getByRole('region', { name: 'Recent administrative changes' });
+  await expect(changes.getByRole('listitem').filter({ hasText: 'changed a channel · Social' })).toContainText('Owner: — → 李主管');
+  await shoot(admin, 'changes-en.png', changes);
 });

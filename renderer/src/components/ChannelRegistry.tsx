@@ -258,7 +258,13 @@ export function VipTierForm() {
 /** The fields a change changed, before → after, under its line; nothing when none differ. */
 export function AuditDetail({ before, after }: { before: unknown; after: unknown }) {
   const t = useT();
-  const detail = auditChangeText(before, after);
+  const { users, language } = useAppStore(useShallow((s) => ({ users: s.adminUsers, language: s.language })));
+  const detail = auditChangeText(
+    t,
+    { userName: (id) => users?.find((user) => user.id === id)?.displayName, dateTime: (ms) => formatDateTime(language, ms) },
+    before,
+    after,
+  );
   if (detail === '') return null;
   return (
     <div className="admin-change-detail" title={`${t('hours.changes.before')} → ${t('hours.changes.after')}`}>
