@@ -48,6 +48,28 @@ async function retype(field: Locator, value: string): Promise<void> {
   await field.pressSequentially(value);
 }
 
+/**
+ * The Latin words (and numbers) of an element's text that the browser split across two lines:
+ * each one's range has client rects on different lines. Chinese text may break anywhere.
+ */
+async function wordsBrokenAcrossLines(element: Locator): Promise<string[]> {
+  return element.evaluate((root) => {
+    const broken: string[] = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent ?? '';
+      for (const match of text.matchAll(/[A-Za-z0-9:]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const tops = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+        if (tops.size > 1) broken.push(match[0]);
+      }
+    }
+    return broken;
+  });
+}
+
 async function shoot(page: Page, name: string, section?: Locator): Promise<void> {
   if (section) await section.scrollIntoViewIfNeeded();
   await page.screenshot({ path: test.info().outputPath(name) });
@@ -275,4 +297,6 @@ test('each admin section in the other language: users, policies and the lead in 
   const changes = admin.getByRole('region', { name: 'Recent administrative changes' });
   await expect(changes.getByRole('listitem').filter({ hasText: 'changed a channel · Social' })).toContainText('Owner: — → 李主管');
   await shoot(admin, 'changes-en.png', changes);
+  // The detail lines wrap between words, not inside them ("Customer grou|p", "80|12").
+  for (const detail of await changes.locator('.admin-change-detail').all()) expect(await wordsBrokenAcrossLines(detail)).toEqual([]);
 });
