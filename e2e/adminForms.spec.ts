@@ -48,26 +48,41 @@ async function retype(field: Locator, value: string): Promise<void> {
   await field.pressSequentially(value);
 }
 
+/** The bits of the DOM the check below uses (the e2e code is compiled without the DOM library). */
+interface TextLike {
+  textContent: string | null;
+}
+interface RangeLike {
+  setStart(node: TextLike, offset: number): void;
+  setEnd(node: TextLike, offset: number): void;
+  getClientRects(): ArrayLike<{ top: number }>;
+}
+interface ElementLike {
+  ownerDocument: { createRange(): RangeLike; createTreeWalker(root: ElementLike, whatToShow: number): { nextNode(): TextLike | null } };
+}
+/** NodeFilter.SHOW_TEXT */
+const SHOW_TEXT = 4;
+
 /**
  * The Latin words (and numbers) of an element's text that the browser split across two lines:
  * each one's range has client rects on different lines. Chinese text may break anywhere.
  */
 async function wordsBrokenAcrossLines(element: Locator): Promise<string[]> {
-  return element.evaluate((root) => {
+  return element.evaluate((root: ElementLike, showText: number) => {
     const broken: string[] = [];
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const walker = root.ownerDocument.createTreeWalker(root, showText);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const text = node.textContent ?? '';
       for (const match of text.matchAll(/[A-Za-z0-9:]+/g)) {
-        const range = document.createRange();
+        const range = root.ownerDocument.createRange();
         range.setStart(node, match.index);
         range.setEnd(node, match.index + match[0].length);
-        const tops = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+        const tops = new Set(Array.from(range.getClientRects(), (rect) => Math.round(rect.top)));
         if (tops.size > 1) broken.push(match[0]);
       }
     }
     return broken;
-  });
+  }, SHOW_TEXT);
 }
 
 async function shoot(page: Page, name: string, section?: Locator): Promise<void> {
@@ -204,7 +219,9 @@ test('the lead sees the Admin view read-only and changes capacity from the Team 
   await shoot(lead, 'lead-changes-en.png', entry);
 });
 
-test('in Chinese: a VIP tier set by the admin shows in the agent\'s customer panel; the social channel\'s registry is saved and switching it off refuses contacts', async ({ browser }) => {
+test("in Chinese: a VIP tier set by the admin shows in the agent's customer panel; the social channel's registry is saved and switching it off refuses contacts", async ({
+  browser,
+}) => {
   const run = Date.now().toString(36);
   const { ticketId } = await postDemoInbound(stack.server.url, {
     channel: 'email',

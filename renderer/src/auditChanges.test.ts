@@ -23,7 +23,9 @@ describe('auditChanges', () => {
 describe('auditChangeText', () => {
   it('says a policy change by its fields in the UI language, not the whole document nor its keys', () => {
     const after = { ...DEFAULT_POLICIES, slaMinutes: { ...DEFAULT_POLICIES.slaMinutes, urgent: 90 }, complaintSlaMinutes: 60 };
-    expect(auditChangeText(translator('en'), wording, DEFAULT_POLICIES, after)).toBe('Resolution target (min) · Urgent: 120 → 90; Complaint target (min): — → 60');
+    expect(auditChangeText(translator('en'), wording, DEFAULT_POLICIES, after)).toBe(
+      'Resolution target (min) · Urgent: 120 → 90; Complaint target (min): — → 60',
+    );
     expect(auditChangeText(translator('zh-CN'), wording, DEFAULT_POLICIES, after)).toBe('解决时限（分钟） · 紧急：120 → 90；投诉解决时限（分钟）：— → 60');
   });
 
@@ -52,6 +54,8 @@ describe('auditChangeText', () => {
         },
       },
     };
-    expect(auditChangeText(translator('zh-CN'), wording, before, after)).toBe('启用：是 → 否；负责人：— → 李主管；工作时间 · 周一：09:00-18:00 → 09:00-12:00, 13:00-18:00');
+    expect(auditChangeText(translator('zh-CN'), wording, before, after)).toBe(
+      '启用：是 → 否；负责人：— → 李主管；工作时间 · 周一：09:00-18:00 → 09:00-12:00, 13:00-18:00',
+    );
   });
 });

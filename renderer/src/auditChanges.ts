@@ -47,7 +47,11 @@ const WEEKDAY_CODES: readonly string[] = WEEKDAYS;
 const ROLE_CODES: readonly string[] = ROLES;
 const PRESENCE_CODES: readonly string[] = PRESENCES;
 const AWAY_REASON_CODES: readonly string[] = AWAY_REASONS;
-const FIELD_NAMES: ReadonlySet<string> = new Set(Object.keys(auditEn).filter((key) => key.startsWith('audit.field.')).map((key) => key.slice('audit.field.'.length)));
+const FIELD_NAMES: ReadonlySet<string> = new Set(
+  Object.keys(auditEn)
+    .filter((key) => key.startsWith('audit.field.'))
+    .map((key) => key.slice('audit.field.'.length)),
+);
 
 /** How the log says names and times it does not hold in its own words. */
 export interface AuditWording {
