@@ -1,10 +1,10 @@
 /**
  * The Admin view's forms driven as an administrator would, end to end: the real demo server
  * process, three workstation processes (agent1's, lead1's, admin1's) and Chromium at 1280x800.
- * In English: the policies (typed with the keyboard) survive a reload; agent2's password is
- * reset and they sign in with the new one only; their skills and capacity are changed; lead1
- * sees all of it read-only and changes capacity from the Team view as the Admin view tells
- * them. In Chinese: a customer's VIP tier reaches the agent's customer panel; the social
+ * In English: the policies (typed with the keyboard) survive a reload, and a backlog threshold
+ * is set in the Alerts view; agent2's password is reset and they sign in with the new one only;
+ * their skills and capacity are changed; lead1 sees all of it read-only and changes capacity
+ * and presence from the Team view as the Admin view tells them. In Chinese: a customer's VIP tier reaches the agent's customer panel; the social
  * channel's registry entry (owner, volume, customer group, hours) is saved and the channel
  * switched off, after which the inbound API refuses a contact on it. Every change is in the
  * change log with who, what, before and after. Each admin section is also photographed in the
@@ -122,6 +122,16 @@ test('policies typed with the keyboard are saved, survive a reload and are in th
   await expect(entry).toContainText('First response (min) · Chat: 2 → 3');
   await expect(entry).toContainText('Offer timeout (s): 15 → 12');
   await shoot(admin, 'policies-en.png', reloaded);
+
+  // Backlog thresholds are set in the Alerts view, as the policies' note says; the change log has them too.
+  await admin.getByRole('button', { name: /^Alerts/ }).click();
+  await retype(admin.getByLabel('Threshold for Social'), '25');
+  await admin.keyboard.press('Enter');
+  await expect(admin.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
+  await admin.getByRole('button', { name: 'Admin', exact: true }).click();
+  const threshold = log.getByRole('listitem').filter({ hasText: 'set the backlog threshold · Social' });
+  await expect(threshold).toContainText('系统管理员');
+  await expect(threshold).toContainText(/Backlog threshold: \d+ → 25/);
 });
 
 /** Signs a page in with a password (not the demo one); waits for the sign-in screen to leave or an alert to say why not. */
@@ -191,7 +201,7 @@ test("an admin resets agent2's password (the new one signs in, the old is refuse
   await shoot(admin, 'users-en.png', editor);
 });
 
-test('the lead sees the Admin view read-only and changes capacity from the Team view, which the change log shows', async ({ browser }) => {
+test('the lead sees the Admin view read-only and changes capacity and presence from the Team view, which the change log shows', async ({ browser }) => {
   const lead = await openDesk(browser, stack.leadDesk.url, 'lead1', 'en-US');
   await lead.getByRole('button', { name: 'Admin', exact: true }).click();
   await expect(lead.getByText('Read-only: only administrators change users and policies. Capacity and presence are changed from the Team view.')).toBeVisible();
@@ -211,8 +221,13 @@ test('the lead sees the Admin view read-only and changes capacity from the Team 
   await lead.getByRole('button', { name: 'Team', exact: true }).click();
   await retype(lead.getByLabel('Social capacity of 刘洋'), '5');
   await lead.keyboard.press('Enter');
+  await lead.getByLabel('Presence of 刘洋').selectOption('away:meeting');
   await lead.getByRole('button', { name: 'Admin', exact: true }).click();
   await lead.getByRole('button', { name: 'Refresh' }).click();
+  const presence = lead.getByRole('region', { name: 'Recent administrative changes' }).getByRole('listitem').filter({ hasText: '李主管 set the presence' });
+  await expect(presence).toContainText('· 刘洋');
+  await expect(presence).toContainText('→ Away');
+  await expect(presence).toContainText('Away reason: — → Meeting');
   const entry = lead.getByRole('region', { name: 'Recent administrative changes' }).getByRole('listitem').filter({ hasText: '李主管 set the capacity' });
   await expect(entry).toContainText('· 刘洋');
   await expect(entry).toContainText(/Capacity · Social: \d+ → 5/);
