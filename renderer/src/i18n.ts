@@ -24,6 +24,7 @@ import { queueEn, queueZhCN } from './i18nQueue.js';
 import { reportsEn, reportsZhCN } from './i18nReports.js';
 import { adminEn, adminZhCN } from './i18nAdmin.js';
 import { hoursEn, hoursZhCN } from './i18nHours.js';
+import { auditEn, auditZhCN } from './i18nAudit.js';
 import { boardEn, boardZhCN } from './i18nBoard.js';
 import { alarmsEn, alarmsZhCN } from './i18nAlarms.js';
 import { notifyEn, notifyZhCN } from './i18nNotify.js';
@@ -59,6 +60,7 @@ const en = {
   ...reportsEn,
   ...adminEn,
   ...hoursEn,
+  ...auditEn,
   ...boardEn,
   ...scriptsEn,
   ...knowledgeEn,
@@ -270,6 +272,7 @@ const zhCN: Dictionary = {
   ...reportsZhCN,
   ...adminZhCN,
   ...hoursZhCN,
+  ...auditZhCN,
   ...boardZhCN,
   ...scriptsZhCN,
   ...knowledgeZhCN,

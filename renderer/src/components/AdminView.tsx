@@ -18,7 +18,7 @@ import { formatDateTime, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import type { AdminOutcome } from '../store/adminSlice.js';
 import type { UiError } from '../store/types.js';
-import { AdminChangeLog, ChannelRegistrySection, VipTierForm } from './ChannelRegistry.js';
+import { AdminChangeLog, AuditDetail, ChannelRegistrySection, VipTierForm } from './ChannelRegistry.js';
 import { ReportCredentialsSection } from './ReportCredentials.js';
 import { errorText } from './errorText.js';
 import { firstFormIssueText } from '../formIssueText.js';
@@ -317,6 +317,7 @@ function UserActions({ user }: { user: AdminUser }) {
       </form>
       <form
         className="admin-capacity"
+        aria-label={t('admin.form.capacity')}
         onSubmit={(e) => {
           e.preventDefault();
           void setCapacity(user.id, capacity);
@@ -361,6 +362,7 @@ function AuditList() {
           {entries.map((entry) => (
             <li key={entry.id}>
               {t('admin.auditLine', { at: formatDateTime(language, entry.at), actor: entry.actorName, action: t(`admin.action.${entry.action}`) })}
+              <AuditDetail before={entry.before} after={entry.after} />
             </li>
           ))}
         </ul>
@@ -403,7 +405,7 @@ function PoliciesForm({ stored, canWrite }: { stored: PoliciesResult; canWrite: 
           : t('admin.policies.defaults')}
       </p>
       <fieldset disabled={!canWrite || busy}>
-        <div className="admin-capacity">
+        <div className="admin-capacity" role="group" aria-label={t('admin.policies.sla')}>
           <span>{t('admin.policies.sla')}</span>
           {PRIORITIES.map((priority) => (
             <label key={priority}>
@@ -428,7 +430,7 @@ function PoliciesForm({ stored, canWrite }: { stored: PoliciesResult; canWrite: 
             onChange={(e) => setDraft({ ...draft, complaintSlaMinutes: e.target.value === '' ? null : minutes(e.target.value) })}
           />
         </label>
-        <div className="admin-capacity">
+        <div className="admin-capacity" role="group" aria-label={t('admin.policies.firstResponse')}>
           <span>{t('admin.policies.firstResponse')}</span>
           {CHANNELS.map((channel) => (
             <label key={channel}>
@@ -453,7 +455,7 @@ function PoliciesForm({ stored, canWrite }: { stored: PoliciesResult; canWrite: 
             onChange={(e) => setDraft({ ...draft, offerTimeoutSeconds: minutes(e.target.value) })}
           />
         </label>
-        <div className="admin-capacity">
+        <div className="admin-capacity" role="group" aria-label={t('admin.policies.wrapUp')}>
           <span>{t('admin.policies.wrapUp')}</span>
           {CHANNELS.map((channel) => (
             <label key={channel}>

@@ -13,6 +13,7 @@ import { CHANNELS, customerIdSchema, type Channel } from '../../../shared/domain
 import { formatDateTime, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { firstFormIssueText } from '../formIssueText.js';
+import { auditChangeText } from '../auditChanges.js';
 import { useNow } from './useNow.js';
 
 /** "09:00-12:00, 13:00-18:00" → intervals; null when a part is not "HH:MM-HH:MM" (the schema then checks order and overlap). */
@@ -254,28 +255,25 @@ export function VipTierForm() {
   );
 }
 
-/** What changed, said briefly: the fields whose values differ between before and after (a channel's hours, a VIP tier, a threshold, a presence, a capacity). */
-function changedFields(entry: AdminAuditEntry): string {
-  const before = (entry.before ?? {}) as Record<string, unknown>;
-  const after = (entry.after ?? {}) as Record<string, unknown>;
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
-  const show = (value: unknown) => {
-    const text = JSON.stringify(value) ?? '—';
-    return text.length > 120 ? `${text.slice(0, 117)}…` : text;
-  };
-  return keys.map((key) => `${key}: ${show(before[key])} → ${show(after[key])}`).join('; ');
+/** The fields a change changed, before → after, under its line; nothing when none differ. */
+export function AuditDetail({ before, after }: { before: unknown; after: unknown }) {
+  const t = useT();
+  const { users, language } = useAppStore(useShallow((s) => ({ users: s.adminUsers, language: s.language })));
+  const detail = auditChangeText(
+    t,
+    { userName: (id) => users?.find((user) => user.id === id)?.displayName, dateTime: (ms) => formatDateTime(language, ms) },
+    before,
+    after,
+  );
+  if (detail === '') return null;
+  return (
+    <div className="admin-change-detail" title={`${t('hours.changes.before')} → ${t('hours.changes.after')}`}>
+      {detail}
+    </div>
+  );
 }
 
-/** The changes whose before → after is shown (the others are users' and policies' documents, too long for a line). */
-const DETAILED_ACTIONS: ReadonlySet<AdminAuditEntry['action']> = new Set([
-  'channel_set',
-  'customer_vip_set',
-  'backlog_threshold_set',
-  'presence_set',
-  'capacity_set',
-]);
-
-/** Every administrative change, newest first, with who, when, what and (for channels, VIP tiers, backlog thresholds, presence and capacity) before → after. */
+/** Every administrative change, newest first, with who, when, what and the fields it changed, before → after (users' and policies' changes too, which the audit must show). */
 export function AdminChangeLog({ entries }: { entries: AdminAuditEntry[] }) {
   const t = useT();
   const language = useAppStore((s) => s.language);
@@ -289,16 +287,11 @@ export function AdminChangeLog({ entries }: { entries: AdminAuditEntry[] }) {
           {entries.slice(0, 50).map((entry) => {
             const subject = (entry.after as { channel?: Channel } | null)?.channel;
             const target = subject ? t(`channel.${subject}`) : (entry.targetName ?? '');
-            const detail = DETAILED_ACTIONS.has(entry.action) ? changedFields(entry) : '';
             return (
               <li key={entry.id}>
                 {t('admin.auditLine', { at: formatDateTime(language, entry.at), actor: entry.actorName, action: t(`admin.action.${entry.action}`) })}
                 {target ? ` · ${target}` : ''}
-                {detail ? (
-                  <div className="admin-change-detail" title={`${t('hours.changes.before')} → ${t('hours.changes.after')}`}>
-                    {detail}
-                  </div>
-                ) : null}
+                <AuditDetail before={entry.before} after={entry.after} />
               </li>
             );
           })}
