@@ -60,7 +60,7 @@ export const DEMO_USERS: ReadonlyArray<Omit<NewUser, 'password'> & { id: string;
     displayName: 'Emily Chen',
     role: 'agent',
     channels: ['chat', 'email'],
-    groups: ['orders', 'english'],
+    groups: ['orders'], // English-speaking customers reach her by `languages`, not by a group (groups are the ticket topics)
     tier: 1,
     languages: ['en', 'zh'],
     extension: '8006',
