@@ -131,6 +131,9 @@ test('the a key accepts the newest offer, in Chinese, and never while the agent 
   await expect(card).toBeVisible({ timeout: ROUTED_MS });
   const accept = card.getByRole('button', { name: '接受' });
   await expect(accept).toHaveAttribute('aria-keyshortcuts', 'A');
+  // Seen on the button too (hidden from screen readers, which hear aria-keyshortcuts instead).
+  await expect(accept.locator('kbd')).toHaveText('A');
+  await expect(accept).toHaveAccessibleName('接受');
 
   // Typed in the inbox search, `a` is a letter of the query: the offer stays.
   const search = page.locator('[data-shortcut="search"]');

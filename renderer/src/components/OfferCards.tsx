@@ -65,6 +65,11 @@ function OfferCard({ offer, newest }: { offer: RoutingOffer; newest: boolean }) 
           onClick={() => void respondToOffer(offer.ticketId, true)}
         >
           {t('offer.accept')}
+          {newest ? (
+            <kbd className="key-hint" aria-hidden="true">
+              A
+            </kbd>
+          ) : null}
         </button>
         <button type="button" disabled={responding || seconds <= 0} onClick={() => void respondToOffer(offer.ticketId, false)}>
           {t('offer.decline')}
