@@ -5,9 +5,13 @@
  * who can take it and says why the others cannot, in English and in Chinese; 王芳 finds it in
  * her inbox with the lead's note, and the lead finds it under her name in the assignee filter.
  * Then 王芳 signs out between the lead opening the dialog and confirming: the server refuses,
- * and the lead reads why in the UI's language.
+ * and the lead reads why in the UI's language. Last, the lead exports a report while the server
+ * is held (its process stopped with SIGSTOP, as a server busy with a long export is): the
+ * progress shows in the status region, both export buttons wait, and the file parses back.
  */
 import { expect, test, type Page } from '@playwright/test';
+import ExcelJS from 'exceljs';
+import { readFileSync } from 'node:fs';
 import { postDemoInbound } from './demoApi.js';
 import { openDesk } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
@@ -154,4 +158,55 @@ test('王芳 signs out between the lead opening the dialog and confirming: the s
   // The same refusal in English.
   await lead.getByLabel('语言').selectOption('en');
   await expect(lead.getByRole('alert').filter({ hasText: `${ticketId} cannot be transferred to 王芳: they are offline.` })).toBeVisible();
+});
+
+test('a long export shows its progress in the status region, with both export buttons waiting, and the file parses back', async () => {
+  test.setTimeout(120_000);
+  await lead.getByRole('button', { name: 'Reports', exact: true }).click();
+  const table = lead.getByRole('table', { name: /^KPIs of the tickets/ });
+  await expect(table).toBeVisible({ timeout: 20_000 });
+  const exportArea = lead.locator('.reports-export');
+  // The live region is there, silent, before the export: so what is said in it later is announced.
+  const status = exportArea.getByRole('status');
+  await expect(status).toHaveCount(1);
+  await expect(status).toHaveText('');
+
+  // The server holds the answer (its process stopped) for as long as the test needs to look: no race with a fast export.
+  const download = lead.waitForEvent('download', { timeout: 60_000 });
+  process.kill(stack.server.pid, 'SIGSTOP');
+  try {
+    await exportArea.getByRole('button', { name: 'Export XLSX' }).click();
+    await expect(status).toHaveText('Exporting XLSX…');
+    await expect(status.getByRole('progressbar', { name: 'Exporting XLSX…' })).toBeVisible();
+    await expect(exportArea.getByRole('button', { name: 'Export XLSX' })).toBeDisabled();
+    await expect(exportArea.getByRole('button', { name: 'Export CSV' })).toBeDisabled();
+    await expect(exportArea).toHaveAttribute('aria-busy', 'true');
+    await lead.screenshot({ path: test.info().outputPath('export-progress-en.png') });
+  } finally {
+    process.kill(stack.server.pid, 'SIGCONT');
+  }
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.readFile(await (await download).path());
+  const sheet = workbook.worksheets[0]!;
+  expect(sheet.getRow(1).getCell(2).value).toBe('Channel');
+  expect(sheet.getRow(sheet.rowCount).getCell(2).value).toBe('Total');
+  await expect(status).toContainText(/^Saved report-day-.+\.xlsx\.$/);
+  await expect(exportArea.getByRole('button', { name: 'Export CSV' })).toBeEnabled();
+
+  // In Chinese: the same, for CSV (UTF-8 with BOM, Chinese header).
+  await lead.getByLabel('Language').selectOption('zh-CN');
+  const csvDownload = lead.waitForEvent('download', { timeout: 60_000 });
+  process.kill(stack.server.pid, 'SIGSTOP');
+  try {
+    await exportArea.getByRole('button', { name: '导出 CSV' }).click();
+    await expect(status).toHaveText('正在导出 CSV…');
+    await expect(exportArea.getByRole('button', { name: '导出 XLSX' })).toBeDisabled();
+    await lead.screenshot({ path: test.info().outputPath('export-progress-zh.png') });
+  } finally {
+    process.kill(stack.server.pid, 'SIGCONT');
+  }
+  const csvBytes = readFileSync(await (await csvDownload).path());
+  expect([...csvBytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  expect(csvBytes.subarray(3).toString('utf8').split('\r\n')[0]!.split(',').slice(0, 3)).toEqual(['统计周期', '渠道', '工单量']);
+  await expect(status).toContainText('已保存');
 });
