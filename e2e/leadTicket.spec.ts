@@ -83,6 +83,10 @@ test('the lead reassigns one ticket from the ticket: only who can take it is off
     await expect(colleague(lead, title, name).getByRole('radio')).toBeDisabled();
   }
   await expect(dialog.getByRole('radio', { disabled: false })).toHaveCount(3);
+  // Behind the dialog, at 1280x800: the customer panel's "Email via API demo" label stays beside the address, not under it.
+  const identityKind = pane.locator('.customer-identities .identity-kind').filter({ hasText: 'Email via API demo' });
+  await expect(identityKind).toBeVisible();
+  expect(await identityKind.evaluate((label) => label.scrollWidth <= label.clientWidth)).toBe(true);
   await lead.screenshot({ path: test.info().outputPath('transfer-targets-en.png') });
 
   // The same list in Chinese: the dialog again after switching the language.
@@ -118,7 +122,7 @@ test('the lead reassigns one ticket from the ticket: only who can take it is off
   const assigneeFilter = lead.getByTitle('处理人筛选');
   const wangOption = assigneeFilter.locator('option').filter({ hasText: /^王芳 \(\d+\)$/ });
   await expect(wangOption).toHaveCount(1);
-  await assigneeFilter.selectOption((await wangOption.getAttribute('value'))!);
+  await assigneeFilter.selectOption({ label: (await wangOption.innerText()).trim() });
   await expect(leadRow).toBeVisible();
   await lead.getByLabel('搜索').fill('');
   await expect(lead.getByRole('listbox', { name: '工单' }).getByRole('option').filter({ hasNotText: '王芳' })).toHaveCount(0);
