@@ -127,6 +127,14 @@ test('the lead reassigns one ticket from the ticket: only who can take it is off
   await lead.getByLabel('搜索').fill('');
   await expect(lead.getByRole('listbox', { name: '工单' }).getByRole('option').filter({ hasNotText: '王芳' })).toHaveCount(0);
   await assigneeFilter.selectOption('');
+
+  // At risk (not covered by the other specs; breached is, in inbox.spec.ts): only tickets whose countdown shows at risk are left.
+  const rows = lead.getByRole('listbox', { name: '工单' }).getByRole('option');
+  await lead.getByTitle('SLA 筛选').selectOption({ label: '即将超时' });
+  await expect(rows.first().locator('.sla')).toHaveClass(/\bsla-at_risk\b/, { timeout: 15_000 });
+  await expect(rows.locator('.sla:not(.sla-at_risk)')).toHaveCount(0);
+  await lead.screenshot({ path: test.info().outputPath('at-risk-zh.png') });
+  await lead.getByTitle('SLA 筛选').selectOption('');
 });
 
 test('王芳 signs out between the lead opening the dialog and confirming: the server refuses, and the lead reads why in Chinese', async () => {
