@@ -86,7 +86,7 @@ test('the lead reassigns one ticket from the ticket: only who can take it is off
   // Behind the dialog, at 1280x800: the customer panel's "Email via API demo" label stays beside the address, not under it.
   const identityKind = pane.locator('.customer-identities .identity-kind').filter({ hasText: 'Email via API demo' });
   await expect(identityKind).toBeVisible();
-  expect(await identityKind.evaluate((label) => label.scrollWidth <= label.clientWidth)).toBe(true);
+  expect(await identityKind.evaluate((label: { scrollWidth: number; clientWidth: number }) => label.scrollWidth <= label.clientWidth)).toBe(true);
   await lead.screenshot({ path: test.info().outputPath('transfer-targets-en.png') });
 
   // The same list in Chinese: the dialog again after switching the language.
