@@ -122,17 +122,18 @@ function ReportExport() {
       <button type="button" onClick={() => void run('xlsx')} disabled={exporting !== null || !hasReport}>
         {t('reports.exportXlsx')}
       </button>
-      {exporting ? (
-        <span className="reports-progress" role="status">
-          <progress aria-label={t('reports.exporting', { format: exporting.toUpperCase() })} />
-          {t('reports.exporting', { format: exporting.toUpperCase() })}
-        </span>
-      ) : null}
-      {!exporting && hasReport && saved?.request === request ? (
-        <span className="muted small" role="status">
-          {t('reports.exported', { fileName: saved.fileName })}
-        </span>
-      ) : null}
+      {/* One live region, there before anything is said in it: a screen reader announces what changes inside a region it already
+          knows, and may miss a region inserted together with its text. */}
+      <span className="reports-progress" role="status" aria-live="polite">
+        {exporting ? (
+          <>
+            <progress aria-label={t('reports.exporting', { format: exporting.toUpperCase() })} />
+            {t('reports.exporting', { format: exporting.toUpperCase() })}
+          </>
+        ) : hasReport && saved?.request === request ? (
+          <span className="muted small">{t('reports.exported', { fileName: saved.fileName })}</span>
+        ) : null}
+      </span>
       {error ? (
         <span className="reports-error" role="alert">
           {t('reports.exportFailed', { reason: reportErrorText(t, error) })}

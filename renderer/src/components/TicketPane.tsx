@@ -292,7 +292,14 @@ export function TicketPane() {
     const done = s.lastTransfer;
     return (
       <section className="ticket-pane empty">
-        {done ? (
+        {done?.refusal ? (
+          <p role="alert" className="transfer-done transfer-refused">
+            {refusalText(t, done.refusal)}{' '}
+            <button type="button" className="link-button" onClick={s.dismissLastTransfer}>
+              {t('ticket.dismiss')}
+            </button>
+          </p>
+        ) : done ? (
           <p role="status" className="transfer-done">
             {t('transfer.done', {
               ticket: done.ticketId,

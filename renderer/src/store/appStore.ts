@@ -346,9 +346,10 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       if (ticketIds.length === 0 || ticketIds.some((id) => related.has(id))) refreshTicket();
       if (ticketIds.length === 0 || ticketIds.includes(open)) refreshAudit();
     }),
-    api.on('attention', ({ ticketId }) => {
+    api.on('attention', ({ ticketId, refusal }) => {
       const state = store.getState();
       if (!state.user) return;
+      state.noteTransferRefused(ticketId, refusal);
       // The core keeps the refusal in its list (the count arrives with the connection
       // state) and has reverted the change; show the list's new item and the reverted state.
       if (state.attentionOpen) void state.loadAttention();

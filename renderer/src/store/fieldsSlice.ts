@@ -7,6 +7,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { TicketGroup, TicketType } from '../../../shared/domain.js';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import type { TransferCandidate } from '../../../shared/routing.js';
+import type { TicketRefusal } from '../../../shared/ticketRules.js';
 import { toUiError } from './errors.js';
 import type { AppState, UiError } from './types.js';
 
@@ -33,8 +34,11 @@ export interface FieldsSlice {
   transferring: boolean;
   /** Why the dialog's transfer was refused (shown in the dialog, which stays open). */
   transferError: UiError | null;
-  /** The transfer just made from this window, said where the ticket was (it may have left the agent's view). */
-  lastTransfer: { ticketId: string; to: TransferChoice } | null;
+  /**
+   * The transfer just made from this window, said where the ticket was (it may have left the
+   * agent's view); `refusal` once the server refused it (the core has undone it meanwhile).
+   */
+  lastTransfer: { ticketId: string; to: TransferChoice; refusal?: TicketRefusal } | null;
   saveFields: (fields: TicketFieldsPatch) => Promise<boolean>;
   /** Completing: straight through when the ticket has a result, else the prompt opens. */
   requestComplete: () => Promise<boolean>;
@@ -45,6 +49,11 @@ export interface FieldsSlice {
   closeTransfer: () => void;
   transfer: (to: TransferChoice, note: string) => Promise<boolean>;
   dismissLastTransfer: () => void;
+  /**
+   * The server refused a change (the core's `attention` event): when it is the transfer just
+   * made here, the pane must stop saying it went through and say why not instead.
+   */
+  noteTransferRefused: (ticketId: string | null, refusal: TicketRefusal | null) => void;
 }
 
 export function createFieldsSlice(api: WorkstationApi): StateCreator<AppState, [], [], FieldsSlice> {
@@ -141,6 +150,12 @@ export function createFieldsSlice(api: WorkstationApi): StateCreator<AppState, [
 
       dismissLastTransfer() {
         set({ lastTransfer: null });
+      },
+
+      noteTransferRefused(ticketId, refusal) {
+        const last = get().lastTransfer;
+        if (!last || ticketId !== last.ticketId || refusal?.code !== 'transfer_refused') return;
+        set({ lastTransfer: { ...last, refusal } });
       },
     };
   };

@@ -1,0 +1,68 @@
+/**
+ * A transfer the server refuses, in the renderer store, on a REAL core and the REAL server:
+ * the core records the transfer at once (it cannot know who is online) and the pane says
+ * where the ticket went; when the server refuses (the colleague is offline) the core undoes
+ * it, and the store's notice must turn into the refusal's facts, not keep saying "transferred".
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createWorkstationCore, type WorkstationCore } from '../../../main/core/index.js';
+import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
+import { postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, type TestServer } from '../../../server/testHarness.js';
+import { RpcError } from '../api.js';
+import { initStore, type AppStore } from './appStore.js';
+
+const WAIT = { timeout: 20_000, interval: 50 };
+
+let server: TestServer;
+let core: WorkstationCore | null = null;
+let dispose: (() => void) | null = null;
+let lead: AppStore;
+
+beforeAll(async () => {
+  server = await startTestServer({ now: Date.now });
+  // 李娜 serves mail but never signs in: the server counts her offline.
+  await seedTestOrganisation(server.store, [
+    { username: 'agent_li', displayName: '李娜', channels: ['email'] },
+    { username: 'lead1', displayName: '李主管', channels: [], role: 'lead' },
+  ]);
+  core = await createWorkstationCore({ dataDir: `${server.dataDir}/lead1`, serverUrl: server.url, reconnectDelayMs: 100, reconnectDelayMaxMs: 500 });
+  const started = initStore(
+    workstationApiOver(core, (error) => new RpcError(error)),
+    { wake: null },
+  );
+  lead = started.store;
+  dispose = started.dispose;
+  await vi.waitFor(() => expect(lead.getState().sessionChecked).toBe(true));
+  expect(await lead.getState().signIn('lead1', TEST_PASSWORD)).toBe(true);
+  await vi.waitFor(() => expect(lead.getState().connection.status).toBe('online'), WAIT);
+});
+
+afterAll(async () => {
+  dispose?.();
+  await core?.close();
+  await server?.stop();
+});
+
+describe('a transfer the server refuses', () => {
+  it('turns "transferred to 李娜" into the refusal once the server says she is offline', async () => {
+    const response = await postJson<{ ticketId: string }>(
+      `${server.url}/api/v1/inbound`,
+      JSON.stringify({ channel: 'email', customer: { name: '王芳', email: 'wang.fang@example.cn' }, subject: '发票开错了', text: '发票开错了' }),
+      TEST_INTEGRATION_TOKEN,
+    );
+    const ticketId = (response.body as { ticketId: string }).ticketId;
+    await vi.waitFor(async () => {
+      await lead.getState().openTicket(ticketId);
+      expect(lead.getState().detail?.ticket.id).toBe(ticketId);
+    }, WAIT);
+
+    expect(await lead.getState().transfer({ kind: 'agent', agentId: 'agent_li', agentName: '李娜' }, '客户要求重开发票')).toBe(true);
+    expect(lead.getState().lastTransfer).toMatchObject({ ticketId, to: { kind: 'agent', agentId: 'agent_li' } });
+
+    await vi.waitFor(
+      () => expect(lead.getState().lastTransfer?.refusal).toMatchObject({ code: 'transfer_refused', reason: 'offline', agentName: '李娜' }),
+      WAIT,
+    );
+    expect((await server.store.getTicketBundle(ticketId))!.ticket.assigneeId).toBeNull();
+  });
+});
