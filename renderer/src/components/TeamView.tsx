@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { CHANNELS, type Channel } from '../../../shared/domain.js';
 import type { BoardAgent } from '../../../shared/board.js';
 import type { AgentStatus } from '../../../shared/routing.js';
+import { countdownText } from '../countdownText.js';
 import { channelKey, type Translate } from '../i18n.js';
 import { parsePresenceChoice, presenceChoices, presenceChoiceValue, presenceText } from '../presenceChoice.js';
 import { useAppStore, useT } from '../store/react.js';
@@ -13,12 +14,6 @@ function durationText(t: Translate, ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));
   if (minutes < 60) return t('team.idleMinutes', { m: minutes });
   return t('team.idleHours', { h: Math.floor(minutes / 60), m: minutes % 60 });
-}
-
-/** A countdown as m:ss (话后处理 0:12). */
-export function countdownText(ms: number): string {
-  const seconds = Math.max(0, Math.ceil(ms / 1000));
-  return `${String(Math.floor(seconds / 60))}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
 function idleText(t: Translate, agent: AgentStatus, now: number): string {

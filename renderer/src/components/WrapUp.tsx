@@ -1,7 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
+import { countdownText } from '../countdownText.js';
 import { channelKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
-import { countdownText } from './TeamView.js';
 import { useNow } from './useNow.js';
 
 /**
