@@ -5,9 +5,15 @@
  * the lead's row for her shows it as open now; she completes it and the oldest open ticket moves
  * on while she still has it on screen; she opens another and the row follows. Screenshots of
  * the lead's Team view in English and Chinese.
+ *
+ * Then the rest of her row, with Emily Chen (chat + email) signed in on the same desk: the
+ * count of offers waiting for her answer goes up as chats are offered and down as she accepts
+ * one and declines the other; her idle time reads "never assigned" until she takes work and
+ * restarts when she does; completing a chat puts the wrap-up tag (话后处理) on her row, and
+ * her Ready takes it off. Offers and idle time in English, the wrap-up in Chinese.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { openFromInboxOrQueue } from './demoApi.js';
+import { openFromInboxOrQueue, postDemoInbound } from './demoApi.js';
 import { openDesk } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
@@ -17,7 +23,8 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  stack = await startDemoStack('team-now');
+  // A long offer timeout: offers wait on the agent's answer here, never on the clock.
+  stack = await startDemoStack('team-now', { OFFER_TIMEOUT_MS: '120000' });
 });
 
 test.afterAll(async ({ browser }) => {
@@ -78,4 +85,80 @@ test('a lead sees the ticket an agent has open and her oldest open ticket, follo
   await expect(now).toHaveText(`Open: ${second!}`);
   await expect(oldest).toContainText(`${second!} · `);
   await lead.screenshot({ path: test.info().outputPath('team-now-followed-en.png') });
+});
+
+/** The chat offer on the agent's screen that shows `text`. */
+function offerCard(agent: Page, text: string): Locator {
+  return agent.getByRole('alertdialog').filter({ hasText: text });
+}
+
+test("a lead sees an agent's offers waiting, her idle time and her wrap-up change live", async ({ browser }) => {
+  test.setTimeout(120_000);
+  // Emily Chen signs in on the desk 王芳 used: the first test's windows go first.
+  await closeContexts(browser);
+  const agent = await openDesk(browser, stack.agentDesk.url, 'agent6', 'en-US');
+  const lead = await openDesk(browser, stack.leadDesk.url, 'lead1', 'en-US');
+  await lead.getByRole('button', { name: 'Team', exact: true }).click();
+  const row = lead.locator('.team-row').filter({ hasText: 'Emily Chen' });
+  const offers = row.locator('.offer-count');
+  const wrapUp = row.locator('.wrap-up-tag');
+  const idle = row.locator('.team-idle');
+
+  // Away (openDesk): no idle time (she is not taking work), nothing offered.
+  await expect(row.getByLabel('Presence of Emily Chen')).toHaveValue(/^away/);
+  await expect(idle).toHaveText('—');
+  await expect(offers).toHaveCount(0);
+
+  // A customer writes about an order (the orders group, hers) while she is away: it waits.
+  const ours = '你好，我昨天下的订单还没有发货，能帮我看看吗？';
+  await postDemoInbound(stack.server.url, {
+    channel: 'chat',
+    customer: { name: '周小川', phone: '+86 135 0000 2611' },
+    subject: '订单未发货',
+    text: ours,
+    externalMessageId: 'team-now-offers-1',
+  });
+
+  // She is ready: the demo's waiting order chat (何静's) and ours are offered to her (chat
+  // capacity 2). The lead sees both waiting and her idle time as never assigned: an offer is not work yet.
+  await agent.getByLabel('Presence', { exact: true }).selectOption('available');
+  await expect(offerCard(agent, ours)).toBeVisible({ timeout: 20_000 });
+  await expect(agent.getByRole('alertdialog'), 'the demo leaves one order chat waiting besides ours').toHaveCount(2);
+  await expect(offers).toHaveText('2 offers waiting');
+  await expect(idle).toHaveText('never assigned');
+  await lead.screenshot({ path: test.info().outputPath('team-offers-en.png') });
+
+  // She accepts ours: one offer left, and her idle time starts again from the assignment.
+  await offerCard(agent, ours).getByRole('button', { name: 'Accept' }).click();
+  await expect(agent.locator('section.ticket-pane .timeline').getByText(ours)).toBeVisible({ timeout: 20_000 });
+  const ticketId = (await agent.locator('section.ticket-pane').getAttribute('aria-label')) ?? '';
+  expect(ticketId).toMatch(/^GD\d+$/);
+  await expect(offers).toHaveText('1 offer waiting');
+  await expect(idle).toHaveText(/^\d+ min$/);
+
+  // She declines the other: nothing waits for her answer any more.
+  await agent.getByRole('alertdialog').getByRole('button', { name: 'Decline' }).click();
+  await expect(agent.getByRole('alertdialog')).toHaveCount(0);
+  await expect(offers).toHaveCount(0);
+  await expect(idle).toHaveText(/^\d+ min$/);
+
+  // In Chinese: she completes the chat, and the lead sees her wrap-up (话后处理) with its countdown.
+  await lead.getByLabel('Language').selectOption('zh-CN');
+  await expect(lead.getByRole('columnheader', { name: '空闲时长' })).toBeVisible();
+  await agent.getByLabel('Status').selectOption('completed');
+  const prompt = agent.getByRole('dialog', { name: `Complete ${ticketId}` });
+  await prompt.getByLabel('Result').fill('已查询，订单今天发货');
+  await prompt.getByRole('button', { name: 'Complete' }).click();
+  await expect(prompt).toHaveCount(0);
+  // A chat wrap-up is 15 s (the default policy): its countdown never reads more.
+  await expect(wrapUp).toHaveText(/^话后处理 0:(0\d|1[0-5])$/);
+  await expect(idle).toHaveText(/^\d+ 分钟$/);
+  await expect(offers).toHaveCount(0);
+  await lead.screenshot({ path: test.info().outputPath('team-wrap-up-zh.png') });
+
+  // She says she is ready: the tag leaves her row (the 15 s would end it anyway), her idle time stays.
+  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
+  await expect(wrapUp).toHaveCount(0);
+  await expect(row.getByLabel('Emily Chen的在线状态')).toHaveValue('available');
+  await expect(idle).toHaveText(/^\d+ 分钟$/);
 });
