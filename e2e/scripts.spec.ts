@@ -9,7 +9,7 @@
  * picker and the manage screen in Chinese and English.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { openDesk, type Locale } from './desk.js';
+import { fitsItsBox, openDesk, type Locale } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
 let stack: DemoStack;
@@ -54,6 +54,7 @@ test('an agent types /问候, picks the greeting with the keyboard, and gets it 
   const picker = page.getByRole('listbox', { name: '与“问候”匹配的话术' });
   await expect(picker).toBeVisible();
   await expect(picker.getByRole('option', { selected: true })).toContainText('标准问候');
+  expect(await fitsItsBox(page.locator('.script-picker-head'))).toBe(true);
   await page.screenshot({ path: test.info().outputPath('picker-zh.png') });
 
   await page.keyboard.press('Escape');
@@ -149,6 +150,10 @@ test('the same in English: a personal English script with blanks, picked with /,
   const option = picker.getByRole('option', { selected: true });
   await expect(option).toContainText('Follow-up call');
   await expect(option.locator('.script-scope')).toHaveText('Mine');
+  // The English hint is the longer one: it must show whole, not cut off at the picker's edge.
+  const head = page.locator('.script-picker-head');
+  await expect(head).toContainText('Tab moves to the next blank');
+  expect(await fitsItsBox(head)).toBe(true);
   // The preview is what Enter inserts: the names filled, the blanks left for the agent.
   await expect(option.locator('.script-preview')).toHaveText('Hi 吴婷, about "退款什么时候到账": {result}. Could you tell me {question}?');
   await page.screenshot({ path: test.info().outputPath('picker-blanks-en.png') });
