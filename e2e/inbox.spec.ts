@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { postDemoInbound, signIn } from './demoApi.js';
+import { fitsItsBox } from './desk.js';
 import type { SeedManifest } from './seedInbox.js';
 import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
@@ -54,9 +55,13 @@ test.afterAll(async ({ browser }) => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-/** "Showing 2,503 of 2,517" → [2503, 2517]. */
+/**
+ * "Showing 2,503 of 2,517" → [2503, 2517]; NaN while the core is still counting ("Showing 50+ of …"),
+ * so a poll waits for the settled count instead of taking the first window's (a filter read as 50 matches, not 9,762).
+ */
 async function counts(page: Page): Promise<[number, number]> {
   const text = (await page.locator('.inbox-count').textContent()) ?? '';
+  if (text.includes('+')) return [Number.NaN, Number.NaN];
   const numbers = [...text.matchAll(/[\d,]+/g)].map((match) => Number(match[0].replace(/,/g, '')));
   return [numbers[0] ?? -1, numbers[1] ?? -1];
 }
@@ -74,6 +79,13 @@ async function scrollToIndex(page: Page, index: number, size: number): Promise<v
     },
     [index, size] as const,
   );
+}
+
+/** Every channel chip shows its whole label and count (past 10,000 tickets the counts cut the chips off at 1280x800). */
+async function expectChannelChipsFit(page: Page): Promise<void> {
+  const chips = page.getByRole('group', { name: /^(Channels|渠道)$/ }).getByRole('button');
+  await expect(chips).toHaveCount(5);
+  for (const chip of await chips.all()) expect(await fitsItsBox(chip), (await chip.textContent()) ?? '').toBe(true);
 }
 
 /** The row at `index` (0-based) shows this seeded ticket: its number, customer and subject, in view. */
@@ -99,6 +111,7 @@ test('lists every cached ticket past 10,000, scrolls to the 10,000th and the las
   expect(shown).toBeGreaterThanOrEqual(TARGET_ROW);
   // Only what is on screen is rendered.
   expect(await list(page).getByRole('option').count()).toBeLessThan(60);
+  await expectChannelChipsFit(page);
 
   // Newest first: the demo's open tickets and the newest seeded ones, then the seeded ones older than
   // anything of the demo's (its oldest activity is a day back; these are days older), newest first.
@@ -141,6 +154,7 @@ test('the same 10,000-row inbox in Chinese: the count line, the 10,000th row in 
   const format = new Intl.NumberFormat('zh-CN');
   await expect(page.locator('.inbox-count')).toHaveText(`显示 ${format.format(open)} / 共 ${format.format(all)}`);
   await expect(page.getByRole('listbox', { name: '工单' })).toBeVisible();
+  await expectChannelChipsFit(page);
 
   const target = manifest.openBefore + SEEDED - TARGET_ROW;
   await scrollToIndex(page, TARGET_ROW - 1, open);
