@@ -5,11 +5,13 @@
  * it read-only with its messages. On an email ticket of agent1's, the lead opening it shows
  * "李主管 正在查看" on agent1's screen and typing shows too; the lead's reply arriving while
  * agent1 writes makes agent1's send ask first ("ticket changed — send anyway?"), answered
- * from the keyboard. Screenshots at 1280x800 in Chinese and English.
+ * from the keyboard. Then the same pages switch language (agent1 to English, the lead to
+ * Chinese) and the same collision is read the other way round. Screenshots at 1280x800 in
+ * Chinese and English.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { openQueued, postDemoInbound, reassignAsLead } from './demoApi.js';
-import { fitsItsBox, openDesk } from './desk.js';
+import { fitsItsBox, openDesk, type Locale } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
 let stack: DemoStack;
@@ -28,6 +30,67 @@ async function leadOpens(ticketId: string): Promise<void> {
   await expect(inboxRow(lead, ticketId)).toBeVisible({ timeout: 20_000 });
   await inboxRow(lead, ticketId).click();
   await expect(lead.getByRole('region', { name: ticketId })).toBeVisible();
+}
+
+/** What collision says on screen, in each language (i18nHistory.ts, i18nActions.ts). */
+function collisionWords(locale: Locale) {
+  return locale === 'en-US'
+    ? {
+        viewing: (name: string) => `${name} viewing`,
+        typing: (name: string) => `${name} typing a reply`,
+        changedTitle: 'Ticket changed — send anyway?',
+        oneNewMessage: '1 new message arrived',
+        review: 'Read them first',
+        sendAnyway: 'Send anyway',
+        notYoursTitle: 'This ticket is not yours',
+        replyAnyway: 'Reply anyway',
+        language: 'Language',
+        signOut: 'Sign out',
+      }
+    : {
+        viewing: (name: string) => `${name} 正在查看`,
+        typing: (name: string) => `${name} 正在输入回复`,
+        changedTitle: '客户有新消息 / 工单已变化 — 仍要发送？',
+        oneNewMessage: '新到 1 条消息',
+        review: '先看新消息',
+        sendAnyway: '仍然发送',
+        notYoursTitle: '这不是你的工单',
+        replyAnyway: '仍然回复',
+        language: '语言',
+        signOut: '退出',
+      };
+}
+
+/** The lead replies on agent1's ticket: asked first (it is not theirs), the reply leaves with "Reply anyway" and the ticket stays agent1's. */
+async function leadRepliesOnAgentsTicket(locale: Locale, text: string): Promise<void> {
+  const words = collisionWords(locale);
+  const leadReply = lead.locator('textarea[data-shortcut="reply"]');
+  await leadReply.fill(text);
+  await leadReply.press('Control+Enter');
+  await lead.getByRole('dialog', { name: words.notYoursTitle }).getByRole('button', { name: words.replyAnyway }).click();
+  await expect(agent.locator('.timeline')).toContainText(text, { timeout: 20_000 });
+}
+
+/**
+ * agent1 sends the reply they started before the lead's landed: asked first, the question says
+ * one new message arrived, "read them first" has the focus, and Tab, Enter send anyway.
+ */
+async function agentSendsOnChangedTicket(locale: Locale, text: string, screenshot: string): Promise<void> {
+  const words = collisionWords(locale);
+  const reply = agent.locator('textarea[data-shortcut="reply"]');
+  await reply.focus();
+  await agent.keyboard.press('Control+Enter');
+  const warning = agent.getByRole('dialog', { name: words.changedTitle });
+  await expect(warning).toBeVisible();
+  await expect(warning).toContainText(words.oneNewMessage);
+  await expect(warning.getByRole('button', { name: words.review })).toBeFocused();
+  await agent.screenshot({ path: test.info().outputPath(screenshot) });
+  await agent.keyboard.press('Tab');
+  await expect(warning.getByRole('button', { name: words.sendAnyway })).toBeFocused();
+  await agent.keyboard.press('Enter');
+  await expect(warning).toHaveCount(0);
+  await expect(reply).toHaveValue('');
+  await expect(agent.locator('.timeline')).toContainText(text);
 }
 
 test.beforeAll(async ({ browser }) => {
@@ -108,18 +171,20 @@ test('a second person viewing and typing on the ticket shows live, and a reply o
   const reply = agent.locator('textarea[data-shortcut="reply"]');
   await reply.fill('您好，退款已提交，');
 
+  const chinese = collisionWords('zh-CN');
+  const english = collisionWords('en-US');
   await leadOpens(ticketId);
-  await expect(agent.locator('.collision-bar')).toContainText('李主管 正在查看', { timeout: 20_000 });
+  await expect(agent.locator('.collision-bar')).toContainText(chinese.viewing('李主管'), { timeout: 20_000 });
   await expect(lead.locator('.collision-bar')).toContainText(/typing a reply|viewing/);
   // agent1 types on: the lead reads it in English.
   await reply.press('End');
   await reply.pressSequentially('请');
-  await expect(lead.locator('.collision-bar')).toContainText('王芳 typing a reply', { timeout: 20_000 });
+  await expect(lead.locator('.collision-bar')).toContainText(english.typing('王芳'), { timeout: 20_000 });
   await reply.press('Backspace');
 
   const leadReply = lead.locator('textarea[data-shortcut="reply"]');
   await leadReply.fill('冯先生您好，');
-  await expect(agent.locator('.collision-bar')).toContainText('李主管 正在输入回复', { timeout: 20_000 });
+  await expect(agent.locator('.collision-bar')).toContainText(chinese.typing('李主管'), { timeout: 20_000 });
   await agent.screenshot({ path: test.info().outputPath('collision-typing-zh-CN.png') });
   await lead.screenshot({ path: test.info().outputPath('collision-viewing-en.png') });
   // The lead reads the address the customer wrote from in clear beside its label, not under it (they overlapped at 1280x800).
@@ -129,29 +194,37 @@ test('a second person viewing and typing on the ticket shows live, and a reply o
   expect(await fitsItsBox(identity.locator('.identity-kind'))).toBe(true);
 
   // The lead's reply lands while agent1 is still writing theirs.
-  await leadReply.fill('冯先生您好，退款将在三个工作日内到账。');
-  await leadReply.press('Control+Enter');
-  // The ticket is agent1's: the lead is asked first, and the reply leaves with "Reply anyway" (it stays agent1's).
-  await lead.getByRole('dialog', { name: 'This ticket is not yours' }).getByRole('button', { name: 'Reply anyway' }).click();
-  await expect(agent.locator('.timeline')).toContainText('退款将在三个工作日内到账', { timeout: 20_000 });
+  await leadRepliesOnAgentsTicket('en-US', '冯先生您好，退款将在三个工作日内到账。');
+  await agentSendsOnChangedTicket('zh-CN', '您好，退款已提交，', 'collision-warning-zh-CN.png');
+});
 
-  await reply.focus();
-  await agent.keyboard.press('Control+Enter');
-  const warning = agent.getByRole('dialog', { name: '客户有新消息 / 工单已变化 — 仍要发送？' });
-  await expect(warning).toBeVisible();
-  await expect(warning).toContainText('新到 1 条消息');
-  await expect(warning.getByRole('button', { name: '先看新消息' })).toBeFocused();
-  await agent.screenshot({ path: test.info().outputPath('collision-warning-zh-CN.png') });
-  await agent.keyboard.press('Tab');
-  await expect(warning.getByRole('button', { name: '仍然发送' })).toBeFocused();
-  await agent.keyboard.press('Enter');
-  await expect(warning).toHaveCount(0);
-  await expect(reply).toHaveValue('');
-  await expect(agent.locator('.timeline')).toContainText('您好，退款已提交，');
+test('collision in the other languages: agent1 reads it in English, the lead in Chinese', async () => {
+  test.setTimeout(60_000);
+  // The ticket of the test before, both still on it: each page switches its language, nothing is set up again.
+  const ticketId = (await agent.locator('.ticket-pane').getAttribute('aria-label'))!;
+  await expect(lead.getByRole('region', { name: ticketId })).toBeVisible();
+  const english = collisionWords('en-US');
+  const chinese = collisionWords('zh-CN');
+  await agent.getByLabel(chinese.language, { exact: true }).selectOption('en');
+  await lead.getByLabel(english.language, { exact: true }).selectOption('zh-CN');
+  await expect(agent.locator('.collision-bar')).toHaveText(english.viewing('李主管'), { timeout: 20_000 });
+  await expect(lead.locator('.collision-bar')).toHaveText(chinese.viewing('王芳'));
+
+  const reply = agent.locator('textarea[data-shortcut="reply"]');
+  await reply.fill('The refund is on its way.');
+  await expect(lead.locator('.collision-bar')).toHaveText(chinese.typing('王芳'), { timeout: 20_000 });
+  await lead.locator('textarea[data-shortcut="reply"]').fill('冯先生，');
+  await expect(agent.locator('.collision-bar')).toHaveText(english.typing('李主管'), { timeout: 20_000 });
+  await agent.screenshot({ path: test.info().outputPath('collision-typing-en.png') });
+  await lead.screenshot({ path: test.info().outputPath('collision-typing-lead-zh-CN.png') });
+
+  await leadRepliesOnAgentsTicket('zh-CN', '冯先生，款项已原路退回。');
+  await agentSendsOnChangedTicket('en-US', 'The refund is on its way.', 'collision-warning-en.png');
 
   // The lead signing out (their workstation's socket goes) takes them off agent1's screen.
-  await lead.getByRole('button', { name: 'Sign out' }).click();
+  await lead.getByRole('button', { name: chinese.signOut, exact: true }).click();
   await expect(agent.locator('.collision-bar')).toHaveCount(0, { timeout: 20_000 });
+  await agent.getByLabel(english.language, { exact: true }).selectOption('zh-CN');
 });
 
 test('a queued ticket of a new customer opened from the queue view: the history comes with the ticket, never an error', async () => {

@@ -4,7 +4,8 @@
  * 10,000th row and to the very last, each showing the ticket the seeding put there, filters and sorts in the core, and is driven without the mouse — next/previous,
  * open, reply, note, take, status, priority, search and the `?` sheet — while keys typed
  * into the composer stay text. A new customer message shows as unread and in the window
- * title until the ticket is opened. Screenshots at 1280×800 in English and Chinese.
+ * title until the ticket is opened. The same inbox in Chinese (the count line, the 10,000th
+ * row), on the same stack. Screenshots at 1280×800 in English and Chinese.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { postDemoInbound, signIn } from './demoApi.js';
+import { fitsItsBox } from './desk.js';
 import type { SeedManifest } from './seedInbox.js';
 import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
@@ -53,14 +55,19 @@ test.afterAll(async ({ browser }) => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-/** "Showing 2,503 of 2,517" → [2503, 2517]. */
+/**
+ * "Showing 2,503 of 2,517" → [2503, 2517]; NaN while the core is still counting ("Showing 50+ of …"),
+ * so a poll waits for the settled count instead of taking the first window's (a filter read as 50 matches, not 9,762).
+ */
 async function counts(page: Page): Promise<[number, number]> {
   const text = (await page.locator('.inbox-count').textContent()) ?? '';
+  if (text.includes('+')) return [Number.NaN, Number.NaN];
   const numbers = [...text.matchAll(/[\d,]+/g)].map((match) => Number(match[0].replace(/,/g, '')));
   return [numbers[0] ?? -1, numbers[1] ?? -1];
 }
 
-const list = (page: Page) => page.getByRole('listbox', { name: 'Tickets' });
+/** The inbox's list, named in either language. */
+const list = (page: Page) => page.getByRole('listbox', { name: /^(Tickets|工单)$/ });
 const selectedRow = (page: Page) => list(page).locator('[aria-selected="true"]');
 
 /** Scrolls the inbox of `size` rows so that the row at `index` (0-based) is at the top of the list (or the list at its end). */
@@ -72,6 +79,13 @@ async function scrollToIndex(page: Page, index: number, size: number): Promise<v
     },
     [index, size] as const,
   );
+}
+
+/** Every channel chip shows its whole label and count (past 10,000 tickets the counts cut the chips off at 1280x800). */
+async function expectChannelChipsFit(page: Page): Promise<void> {
+  const chips = page.getByRole('group', { name: /^(Channels|渠道)$/ }).getByRole('button');
+  await expect(chips).toHaveCount(5);
+  for (const chip of await chips.all()) expect(await fitsItsBox(chip), (await chip.textContent()) ?? '').toBe(true);
 }
 
 /** The row at `index` (0-based) shows this seeded ticket: its number, customer and subject, in view. */
@@ -97,6 +111,7 @@ test('lists every cached ticket past 10,000, scrolls to the 10,000th and the las
   expect(shown).toBeGreaterThanOrEqual(TARGET_ROW);
   // Only what is on screen is rendered.
   expect(await list(page).getByRole('option').count()).toBeLessThan(60);
+  await expectChannelChipsFit(page);
 
   // Newest first: the demo's open tickets and the newest seeded ones, then the seeded ones older than
   // anything of the demo's (its oldest activity is a day back; these are days older), newest first.
@@ -126,6 +141,29 @@ test('lists every cached ticket past 10,000, scrolls to the 10,000th and the las
   await page.getByRole('group', { name: 'Channels' }).getByRole('button', { name: /^All/ }).click();
   await page.getByRole('combobox', { name: 'Sort' }).selectOption('activity');
   await expect.poll(async () => (await counts(page))[0], { timeout: 30_000 }).toBe(shown);
+});
+
+test('the same 10,000-row inbox in Chinese: the count line, the 10,000th row in its place', async ({ page }) => {
+  test.setTimeout(90_000);
+  // The stack of the test before, its cache already filled: only the page's language changes.
+  await signIn(page, desk.url, 'lead1');
+  const open = manifest.openBefore + SEEDED;
+  const all = manifest.visibleBefore + SEEDED;
+  await expect.poll(async () => (await counts(page))[0], { timeout: 60_000 }).toBe(open);
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('zh-CN');
+  const format = new Intl.NumberFormat('zh-CN');
+  await expect(page.locator('.inbox-count')).toHaveText(`显示 ${format.format(open)} / 共 ${format.format(all)}`);
+  await expect(page.getByRole('listbox', { name: '工单' })).toBeVisible();
+  await expectChannelChipsFit(page);
+
+  const target = manifest.openBefore + SEEDED - TARGET_ROW;
+  await scrollToIndex(page, TARGET_ROW - 1, open);
+  await expectSeededRow(page, TARGET_ROW - 1, manifest.seeded[target]!, open);
+  // The row's own words are Chinese too: a seeded contact waits in the queue.
+  const row = list(page).locator(`[data-index="${String(TARGET_ROW - 1)}"]`);
+  await expect(row.locator('.status-label')).toHaveText('待分配');
+  await expect(row.locator('.assignment-reason')).toHaveText('排队中');
+  await page.screenshot({ path: path.join(SHOTS, 'inbox-10000th-zh-CN.png') });
 });
 
 test('drives the inbox and the ticket pane by keyboard alone; keys typed into the composer stay text', async ({ page }) => {

@@ -3,12 +3,13 @@
  * team scripts), two real workstation processes (agent1's and lead1's) and Chromium. The
  * agent types `/问候` in the reply box, picks the standard greeting with the keyboard and gets
  * it with the customer's and their own names filled in; writes a personal script with blanks
- * on the manage screen, inserts it and moves through the blanks with Tab; the lead adds a team
+ * on the manage screen, inserts it and moves through the blanks with Tab, and the same with an
+ * English script in English (Shift+Tab back too); the lead adds a team
  * script, which the agent's picker offers without a reload. Screenshots at 1280x800 of the
  * picker and the manage screen in Chinese and English.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { openDesk, type Locale } from './desk.js';
+import { fitsItsBox, openDesk, type Locale } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
 let stack: DemoStack;
@@ -53,6 +54,7 @@ test('an agent types /问候, picks the greeting with the keyboard, and gets it 
   const picker = page.getByRole('listbox', { name: '与“问候”匹配的话术' });
   await expect(picker).toBeVisible();
   await expect(picker.getByRole('option', { selected: true })).toContainText('标准问候');
+  expect(await fitsItsBox(page.locator('.script-picker-head'))).toBe(true);
   await page.screenshot({ path: test.info().outputPath('picker-zh.png') });
 
   await page.keyboard.press('Escape');
@@ -117,6 +119,57 @@ test('an agent writes a personal script with blanks, inserts it and moves throug
   expect(await selection(page, 'zh-CN')).toBe('{question}');
   await page.keyboard.type('还有其他问题吗');
   await expect(reply).toHaveValue('吴婷您好，关于退款什么时候到账，退款已到账，请问还有其他问题吗？');
+  // No blank left: Tab leaves the field as usual.
+  await page.keyboard.press('Tab');
+  await expect(reply).not.toBeFocused();
+  await reply.fill('');
+});
+
+test('the same in English: a personal English script with blanks, picked with /, Tab and Shift+Tab move through its blanks', async ({ browser }) => {
+  const page = await openDesk(browser, stack.agentDesk.url, 'agent1', 'en-US');
+  await page.getByRole('button', { name: 'Scripts', exact: true }).click();
+  const manager = page.getByRole('dialog', { name: 'Scripts' });
+  await expect(manager.getByText('Leads and admins manage the team library.')).toBeVisible();
+  await manager.getByRole('tab', { name: 'My scripts' }).click();
+  await manager.getByRole('button', { name: 'New script' }).click();
+  await manager.getByLabel('Title').fill('Follow-up call');
+  await manager.getByLabel('Shortcut keyword').fill('followup');
+  await manager.getByLabel('Language').selectOption('en');
+  await manager.getByLabel('Text (any channel)').fill('Hi {customer.name}, about "{ticket.subject}": {result}. Could you tell me {question}?');
+  await page.screenshot({ path: test.info().outputPath('manage-editor-en.png') });
+  await manager.getByRole('button', { name: 'Save' }).click();
+  await expect(manager.getByText('Follow-up call')).toBeVisible();
+  await manager.getByRole('button', { name: 'Close' }).click();
+
+  await openTicketOf(page, '吴婷');
+  const reply = replyBox(page, 'en-US');
+  await reply.click();
+  await reply.fill('');
+  await page.keyboard.type('/followup');
+  const picker = page.getByRole('listbox', { name: 'Scripts matching “followup”' });
+  const option = picker.getByRole('option', { selected: true });
+  await expect(option).toContainText('Follow-up call');
+  await expect(option.locator('.script-scope')).toHaveText('Mine');
+  // The English hint is the longer one: it must show whole, not cut off at the picker's edge.
+  const head = page.locator('.script-picker-head');
+  await expect(head).toContainText('Tab moves to the next blank');
+  expect(await fitsItsBox(head)).toBe(true);
+  // The preview is what Enter inserts: the names filled, the blanks left for the agent.
+  await expect(option.locator('.script-preview')).toHaveText('Hi 吴婷, about "退款什么时候到账": {result}. Could you tell me {question}?');
+  await page.screenshot({ path: test.info().outputPath('picker-blanks-en.png') });
+  await page.keyboard.press('Enter');
+  await expect(reply).toHaveValue('Hi 吴婷, about "退款什么时候到账": {result}. Could you tell me {question}?');
+  expect(await selection(page, 'en-US')).toBe('{result}');
+  await page.keyboard.press('Tab');
+  expect(await selection(page, 'en-US')).toBe('{question}');
+  // Shift+Tab goes back to the blank before.
+  await page.keyboard.press('Shift+Tab');
+  expect(await selection(page, 'en-US')).toBe('{result}');
+  await page.keyboard.type('the refund left us today');
+  await page.keyboard.press('Tab');
+  expect(await selection(page, 'en-US')).toBe('{question}');
+  await page.keyboard.type('whether it has arrived');
+  await expect(reply).toHaveValue('Hi 吴婷, about "退款什么时候到账": the refund left us today. Could you tell me whether it has arrived?');
   // No blank left: Tab leaves the field as usual.
   await page.keyboard.press('Tab');
   await expect(reply).not.toBeFocused();
