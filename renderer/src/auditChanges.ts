@@ -6,12 +6,10 @@
  * · 紧急: 120 → 90", "Channels: Phone, Chat → Phone, Chat, Email"), not by its stored key.
  */
 import { WEEKDAYS, type Weekday } from '../../shared/businessHours.js';
-import { CHANNELS, ROLES, TICKET_GROUPS, type Channel, type Role } from '../../shared/domain.js';
+import { CHANNELS, PRIORITIES, ROLES, TICKET_GROUPS, type Channel, type Priority, type Role } from '../../shared/domain.js';
 import { AWAY_REASONS, PRESENCES, type AwayReason, type Presence } from '../../shared/routing.js';
 import type { MessageKey, Translate } from './i18n.js';
 import { auditEn } from './i18nAudit.js';
-
-const PRIORITIES = ['urgent', 'normal', 'low'] as const;
 
 export interface AuditChange {
   field: string;
@@ -65,7 +63,7 @@ function segmentText(t: Translate, segment: string): string | null {
   if (segment === 'weekly') return null;
   if (FIELD_NAMES.has(segment)) return t(`audit.field.${segment}` as MessageKey);
   if (CHANNEL_CODES.includes(segment)) return t(`channel.${segment as Channel}`);
-  if (PRIORITY_CODES.includes(segment)) return t(`admin.policies.priority.${segment as (typeof PRIORITIES)[number]}`);
+  if (PRIORITY_CODES.includes(segment)) return t(`admin.policies.priority.${segment as Priority}`);
   if (WEEKDAY_CODES.includes(segment)) return t(`hours.day.${segment as Weekday}`);
   return segment;
 }
