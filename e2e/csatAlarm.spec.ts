@@ -12,11 +12,9 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { CSAT_LOW_SCORE } from '../shared/csat.js';
-import { acceptOffer, completeOpenTicket, rateInWidget, signInAvailableAgent, visitorWrites, type VisitorLocale } from './chatVisit.js';
+import { acceptOffer, CHAT_LIVE_MS, completeOpenTicket, rateInWidget, signInAvailableAgent, visitorWrites, type VisitorLocale } from './chatVisit.js';
 import { openDesk } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
-
-const LIVE_MS = 20_000;
 
 let stack: DemoStack;
 
@@ -78,7 +76,7 @@ test('customers rate chats low; the lead sees each low answer alarm live, opens 
     const score = visit.ratings.reduce((sum, rating) => sum + rating, 0) / visit.ratings.length;
     rated.push({ ticketId, feedbackId, score, low: score <= CSAT_LOW_SCORE });
     // Each answer's alarm, raised in the answer's transaction and pushed: on the open list without a click.
-    if (score <= CSAT_LOW_SCORE) await expect(csatRows(lead).filter({ hasText: ticketId })).toHaveCount(1, { timeout: LIVE_MS });
+    if (score <= CSAT_LOW_SCORE) await expect(csatRows(lead).filter({ hasText: ticketId })).toHaveCount(1, { timeout: CHAT_LIVE_MS });
   }
   const low = rated.filter((answer) => answer.low);
   expect(low).toHaveLength(2);
@@ -101,7 +99,7 @@ test('customers rate chats low; the lead sees each low answer alarm live, opens 
   const firstRow = csatRows(lead).filter({ hasText: first.ticketId });
   await firstRow.getByRole('button', { name: `Open ${first.ticketId}` }).click();
   const pane = lead.getByRole('region', { name: first.ticketId });
-  await expect(pane).toBeVisible({ timeout: LIVE_MS });
+  await expect(pane).toBeVisible({ timeout: CHAT_LIVE_MS });
   await expect(pane.getByText(`满意度回访 / CSAT ${first.feedbackId}: ${first.score.toFixed(2)} / 5`)).toBeVisible();
   await expect(pane.getByLabel('Follow-up reminder')).toHaveValue(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
   await lead.screenshot({ path: test.info().outputPath('csat-ticket-en.png') });
@@ -127,7 +125,7 @@ test('customers rate chats low; the lead sees each low answer alarm live, opens 
   // The board's chat CSAT %: none of today's answers is satisfied (overall 4 or more).
   await lead.getByRole('button', { name: '渠道看板', exact: true }).click();
   const csatCell = lead.locator('tr[data-channel="chat"] td[data-figure="csat"]');
-  await expect(csatCell).toHaveText('0.00%', { timeout: LIVE_MS });
+  await expect(csatCell).toHaveText('0.00%', { timeout: CHAT_LIVE_MS });
   await expect(csatCell).toHaveAttribute('title', `今日收到 ${String(rated.length)} 份答卷，其中 0 份总体评分不低于 4 分`);
   await lead.getByLabel('语言').selectOption('en');
 });
