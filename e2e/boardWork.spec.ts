@@ -8,11 +8,10 @@
  * CSAT % with its "n of m" title); the handling time, which depends on the clock, must appear
  * and lie between 0 and the minutes the test took. Screenshots in English and Chinese.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import { acceptOffer, CHAT_LIVE_MS, completeOpenTicket, rateInWidget, signInAvailableAgent, visitorWrites } from './chatVisit.js';
 import { openDesk } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
-
-const LIVE_MS = 20_000;
 
 let stack: DemoStack;
 
@@ -52,73 +51,6 @@ async function chatRow(board: Page): Promise<ChatRow> {
   };
 }
 
-/** agent6 signs in and stays available (openDesk would set an agent away, and then nobody takes chats). */
-async function signInAvailableAgent(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
-  const agent = await context.newPage();
-  await agent.goto(stack.agentDesk.url);
-  await agent.getByLabel('Username').fill('agent6');
-  await agent.getByLabel('Password').fill('demo');
-  await agent.getByRole('button', { name: 'Sign in' }).click();
-  await expect(agent.getByLabel('Presence', { exact: true })).toHaveValue('available', { timeout: LIVE_MS });
-  return agent;
-}
-
-/** The widget lives in a shadow root; Playwright's locators pierce it. */
-function widget(page: Page) {
-  return page.locator('#omnidesk-chat');
-}
-
-/** A visitor opens the chat page in `locale` and writes `text`; returns the page. */
-async function visitorWrites(browser: Browser, locale: 'zh-CN' | 'en-US', text: string): Promise<Page> {
-  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${stack.server.url}/chat/?site=demo`);
-  const input = widget(page).getByLabel(locale === 'zh-CN' ? '消息' : 'Message', { exact: true });
-  await expect(input).toBeVisible({ timeout: LIVE_MS });
-  await input.fill(text);
-  await input.press('Enter');
-  await expect(widget(page).getByText(text)).toBeVisible();
-  return page;
-}
-
-/** The agent accepts the offer of the chat that starts with `text` and gets its ticket id. */
-async function acceptOffer(agent: Page, text: string): Promise<string> {
-  const offer = agent.getByRole('alertdialog').filter({ hasText: text });
-  await expect(offer).toBeVisible({ timeout: LIVE_MS });
-  await offer.getByRole('button', { name: 'Accept' }).click();
-  const pane = agent.locator('section.ticket-pane');
-  await expect(pane.locator('.timeline').getByText(text)).toBeVisible({ timeout: LIVE_MS });
-  const ticketId = (await pane.getAttribute('aria-label')) ?? '';
-  expect(ticketId).toMatch(/^GD\d+/);
-  return ticketId;
-}
-
-/** The agent completes the open ticket with a result, as in the ticket pane. */
-async function complete(agent: Page, ticketId: string, result: string): Promise<void> {
-  await expect(agent.getByRole('region', { name: ticketId })).toBeVisible();
-  await agent.getByLabel('Status').selectOption('completed');
-  const prompt = agent.getByRole('dialog', { name: `Complete ${ticketId}` });
-  await prompt.getByLabel('Result').fill(result);
-  await prompt.getByRole('button', { name: 'Complete' }).click();
-  await expect(agent.getByLabel('Status')).toHaveValue('completed');
-}
-
-/** The customer rates in the widget's card (Chinese or English words), four ratings in the card's order. */
-async function rate(customer: Page, locale: 'zh-CN' | 'en-US', ratings: [number, number, number, number]): Promise<void> {
-  const card = widget(customer).locator('[data-csat="card"]');
-  await expect(card.getByRole('heading', { name: locale === 'zh-CN' ? '请为本次服务评分' : 'Please rate our service' })).toBeVisible({ timeout: LIVE_MS });
-  const dimensions = ['attitude', 'speed', 'resolution', 'professionalism'] as const;
-  for (const [index, dimension] of dimensions.entries()) {
-    await card
-      .locator(`button[data-dimension="${dimension}"]`)
-      .filter({ hasText: String(ratings[index]) })
-      .click();
-  }
-  await card.getByRole('button', { name: locale === 'zh-CN' ? '提交评价' : 'Send rating' }).click();
-  await expect(card.getByRole('status')).toContainText(locale === 'zh-CN' ? /反馈编号 FK\d{11}/ : /Feedback number FK\d{11}/, { timeout: LIVE_MS });
-}
-
 test('a lead watches the chat row while chats arrive, are completed and rated: exact counts, handling time and CSAT %', async ({ browser }) => {
   test.setTimeout(240_000);
   const board = await openDesk(browser, stack.leadDesk.url, 'lead1', 'en-US');
@@ -127,7 +59,7 @@ test('a lead watches the chat row while chats arrive, are completed and rated: e
   const csatCell = board.locator('tr[data-channel="chat"] td[data-figure="csat"]');
   const handlingCell = board.locator('tr[data-channel="chat"] td[data-figure="handling"]');
 
-  const agent = await signInAvailableAgent(browser);
+  const agent = await signInAvailableAgent(browser, stack.agentDesk.url, 'agent6');
   // The demo has no chat completed or rated today: handling and CSAT are "—", never a made-up number.
   await expect(handlingCell).toHaveText('—');
   await expect(csatCell).toHaveText('—');
@@ -137,22 +69,22 @@ test('a lead watches the chat row while chats arrive, are completed and rated: e
   const started = Date.now();
 
   // A visitor writes: one more pending, one more in today's total.
-  const first = await visitorWrites(browser, 'zh-CN', '你好，我想查询订单');
-  await expect.poll(() => chatRow(board), { timeout: LIVE_MS }).toEqual({ ...before, pending: before.pending + 1, total: before.total + 1 });
+  const first = await visitorWrites(browser, stack.server.url, 'zh-CN', '你好，我想查询订单');
+  await expect.poll(() => chatRow(board), { timeout: CHAT_LIVE_MS }).toEqual({ ...before, pending: before.pending + 1, total: before.total + 1 });
 
   // Emily accepts: pending back, one more in progress.
   const firstTicket = await acceptOffer(agent, '你好，我想查询订单');
-  await expect.poll(() => chatRow(board), { timeout: LIVE_MS }).toEqual({ ...before, inProgress: before.inProgress + 1, total: before.total + 1 });
+  await expect.poll(() => chatRow(board), { timeout: CHAT_LIVE_MS }).toEqual({ ...before, inProgress: before.inProgress + 1, total: before.total + 1 });
 
   // She completes it: in progress back, completed today +1, the total unchanged, and a handling time appears.
-  await complete(agent, firstTicket, '已告知订单物流信息。');
+  await completeOpenTicket(agent, firstTicket, '已告知订单物流信息。');
   await expect
     .poll(
       async () => {
         const { handling, ...counts } = await chatRow(board);
         return { ...counts, handlingShown: /^\d+\.\d$/.test(handling) };
       },
-      { timeout: LIVE_MS },
+      { timeout: CHAT_LIVE_MS },
     )
     .toEqual({
       pending: before.pending,
@@ -169,26 +101,26 @@ test('a lead watches the chat row while chats arrive, are completed and rated: e
   await board.screenshot({ path: test.info().outputPath('board-completed-en.png') });
 
   // The visitor rates 5 4 5 4 (overall 4.5, satisfied): 1 of 1 → 100.00%.
-  await rate(first, 'zh-CN', [5, 4, 5, 4]);
-  await expect(csatCell).toHaveText('100.00%', { timeout: LIVE_MS });
+  await rateInWidget(first, 'zh-CN', [5, 4, 5, 4]);
+  await expect(csatCell).toHaveText('100.00%', { timeout: CHAT_LIVE_MS });
   await expect(csatCell).toHaveAttribute('title', '1 of 1 answers received today rated 4 or more overall');
   // Only the chat row: no other channel had an answer.
   await expect(board.locator('tr[data-channel="email"] td[data-figure="csat"]')).toHaveText('—');
   await board.screenshot({ path: test.info().outputPath('board-csat-en.png') });
 
   // A second visitor (English), accepted and completed, rates 4 4 4 3: overall 3.75, just under 4 — not satisfied: 1 of 2 → 50.00%.
-  const second = await visitorWrites(browser, 'en-US', 'Can I change my delivery address?');
+  const second = await visitorWrites(browser, stack.server.url, 'en-US', 'Can I change my delivery address?');
   await expect
-    .poll(() => chatRow(board), { timeout: LIVE_MS })
+    .poll(() => chatRow(board), { timeout: CHAT_LIVE_MS })
     .toMatchObject({
       pending: before.pending + 1,
       completed: before.completed + 1,
       total: before.total + 2,
     });
   const secondTicket = await acceptOffer(agent, 'Can I change my delivery address?');
-  await complete(agent, secondTicket, 'Address changed.');
+  await completeOpenTicket(agent, secondTicket, 'Address changed.');
   await expect
-    .poll(() => chatRow(board), { timeout: LIVE_MS })
+    .poll(() => chatRow(board), { timeout: CHAT_LIVE_MS })
     .toMatchObject({
       pending: before.pending,
       inProgress: before.inProgress,
@@ -196,8 +128,8 @@ test('a lead watches the chat row while chats arrive, are completed and rated: e
       total: before.total + 2,
       csat: '100.00%',
     });
-  await rate(second, 'en-US', [4, 4, 4, 3]);
-  await expect(csatCell).toHaveText('50.00%', { timeout: LIVE_MS });
+  await rateInWidget(second, 'en-US', [4, 4, 4, 3]);
+  await expect(csatCell).toHaveText('50.00%', { timeout: CHAT_LIVE_MS });
   await expect(csatCell).toHaveAttribute('title', '1 of 2 answers received today rated 4 or more overall');
   await expect(handlingCell).toHaveText(/^\d+\.\d$/);
   await board.screenshot({ path: test.info().outputPath('board-csat-2-en.png') });

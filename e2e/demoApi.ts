@@ -6,8 +6,10 @@
 import { expect, type Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
-import type { PoliciesResult } from '../shared/admin.js';
-import type { Priority } from '../shared/domain.js';
+import type { Policies, PoliciesResult } from '../shared/admin.js';
+import type { BoardGetResult, BoardSnapshot } from '../shared/board.js';
+import type { Priority, Ticket } from '../shared/domain.js';
+import type { TicketFetchResult } from '../shared/queue.js';
 import type { InboundResponse } from '../shared/httpApi.js';
 import { workstationHandshakeAuth } from '../shared/sync.js';
 
@@ -63,8 +65,24 @@ async function askAs<T>(serverUrl: string, username: string, event: string, payl
 
 /** admin1 sets the resolution target of one priority (minutes), the admin screen's policies otherwise unchanged. */
 export async function setSlaMinutesAsAdmin(serverUrl: string, priority: Priority, minutes: number): Promise<void> {
+  await changePoliciesAsAdmin(serverUrl, (policies) => ({ ...policies, slaMinutes: { ...policies.slaMinutes, [priority]: minutes } }));
+}
+
+/** admin1 changes the policies (Admin → Policies) with `change`, and returns what they were before. */
+export async function changePoliciesAsAdmin(serverUrl: string, change: (policies: Policies) => Policies): Promise<Policies> {
   const { policies } = await askAs<PoliciesResult>(serverUrl, 'admin1', 'admin:policies', {});
-  await askAs(serverUrl, 'admin1', 'admin:setPolicies', { policies: { ...policies, slaMinutes: { ...policies.slaMinutes, [priority]: minutes } } });
+  await askAs(serverUrl, 'admin1', 'admin:setPolicies', { policies: change(policies) });
+  return policies;
+}
+
+/** The ticket as the server holds it now (lead1's `ticket:fetch`): its timestamps are what the board counts from. */
+export async function fetchTicketAsLead(serverUrl: string, ticketId: string): Promise<Ticket> {
+  return (await askAs<TicketFetchResult>(serverUrl, 'lead1', 'ticket:fetch', { ticketId })).bundle.ticket;
+}
+
+/** The board as lead1's `board:get` answers it now. */
+export async function boardAsLead(serverUrl: string): Promise<BoardSnapshot> {
+  return (await askAs<BoardGetResult>(serverUrl, 'lead1', 'board:get', {})).board;
 }
 
 /** A queued ticket is not in an agent's inbox: it opens from the queue view, which fetches it. */
