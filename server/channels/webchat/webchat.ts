@@ -16,7 +16,7 @@
  * reconnecting widget resumes (its conversations, history, current ticket) is read from the
  * store, so any node serves it.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -290,6 +290,20 @@ function sendHtml(req: IncomingMessage, res: ServerResponse, status: number, htm
 }
 
 /** The visitor's messages carry `<socialId>#<clientMessageId>` as their external id: dedupe, and how their conversations are found again. */
+/**
+ * An anonymous visitor's social id (and room): `webchat:<site>:v-<SHA-256 of the visitor id>`,
+ * never the id itself. The visitor id is the visitor's bearer secret, while the social id is
+ * what every agent who sees the ticket is shown (the customer record, message ids) and what
+ * the log names: whoever reads it must not be able to connect as the visitor with it.
+ */
+export function anonymousVisitorSocialId(site: string, visitorId: string): string {
+  return `webchat:${site}:v-${visitorDigest(visitorId)}`;
+}
+
+function visitorDigest(visitorId: string): string {
+  return createHash('sha256').update(visitorId, 'utf8').digest('base64url');
+}
+
 function externalIdPrefix(socialId: string): string {
   return `${socialId}#`;
 }
@@ -634,9 +648,9 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     socket.data = {
       site,
       address,
-      socialId: identity ? `webchat:${site}:user:${identity.userId}` : `webchat:${site}:${visitorId}`,
+      socialId: identity ? `webchat:${site}:user:${identity.userId}` : anonymousVisitorSocialId(site, visitorId),
       identity: identity ?? null,
-      anonymousName: `访客 ${visitorId.slice(0, 6)}`,
+      anonymousName: `访客 ${visitorDigest(visitorId).slice(0, 6)}`,
       ticketId: null,
       typing: false,
       available: null,
