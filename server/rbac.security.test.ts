@@ -352,7 +352,16 @@ const ATTACKS: AttackRow[] = [
   {
     attack: 'an agent an admin took a channel from keeps reading and taking its tickets on the socket already open',
     run: async () => {
-      const skills = { displayName: '孙丽', role: 'agent', channels: ['chat', 'social'], groups: [], tier: 1, senior: false, languages: ['zh'], extension: null };
+      const skills = {
+        displayName: '孙丽',
+        role: 'agent',
+        channels: ['chat', 'social'],
+        groups: [],
+        tier: 1,
+        senior: false,
+        languages: ['zh'],
+        extension: null,
+      };
       await t.store.createUser({ id: 'admin1', username: 'admin1', password: TEST_PASSWORD, displayName: '系统管理员', role: 'admin', channels: [] });
       await t.store.createUser({ id: 'agent4', username: 'agent4', password: TEST_PASSWORD, displayName: '孙丽', role: 'agent', channels: ['chat', 'social'] });
       const agent = await socketOf('agent4', 'ws-agent4');

@@ -1907,8 +1907,11 @@ function createServerStore(
         : scanned.filter(
             (row) =>
               row.customer_id === filter.customer ||
-              [maskPiiInText(row.customer_name ?? ''), row.customer_phone ? maskPhone(row.customer_phone) : '', row.customer_email ? maskEmail(row.customer_email) : '']
-                .some((value) => value.toLocaleLowerCase().includes(term)),
+              [
+                maskPiiInText(row.customer_name ?? ''),
+                row.customer_phone ? maskPhone(row.customer_phone) : '',
+                row.customer_email ? maskEmail(row.customer_email) : '',
+              ].some((value) => value.toLocaleLowerCase().includes(term)),
           );
     const last = scanned.at(-1);
     return { tickets: shown.map(ticketFromRow), next: hasMore && last ? { createdAt: last.created_at, id: last.id } : null };
