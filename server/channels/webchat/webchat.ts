@@ -289,7 +289,6 @@ function sendHtml(req: IncomingMessage, res: ServerResponse, status: number, htm
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/** The visitor's messages carry `<socialId>#<clientMessageId>` as their external id: dedupe, and how their conversations are found again. */
 /**
  * An anonymous visitor's social id (and room): `webchat:<site>:v-<SHA-256 of the visitor id>`,
  * never the id itself. The visitor id is the visitor's bearer secret, while the social id is
@@ -304,6 +303,7 @@ function visitorDigest(visitorId: string): string {
   return createHash('sha256').update(visitorId, 'utf8').digest('base64url');
 }
 
+/** The visitor's messages carry `<socialId>#<clientMessageId>` as their external id: dedupe, and how their conversations are found again. */
 function externalIdPrefix(socialId: string): string {
   return `${socialId}#`;
 }
