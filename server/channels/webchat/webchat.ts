@@ -118,7 +118,7 @@ interface VisitorData {
   site: string;
   /** The client's address (socket.io's handshake address): the key of the per-address rate limits. */
   address: string;
-  /** `webchat:<site>:<visitorId>` or `webchat:<site>:user:<userId>`: the customer's social id and the visitor's room. */
+  /** `webchat:<site>:v-<digest of the visitor id>` (anonymousVisitorSocialId) or `webchat:<site>:user:<userId>`: the customer's social id and the visitor's room. */
   socialId: string;
   identity: WebchatIdentity | null;
   anonymousName: string;
