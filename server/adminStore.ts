@@ -356,9 +356,9 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
         );
         const after = (await getUser(userId))!;
         await audit(actor, 'user_updated', { id: userId, name: after.displayName }, auditedUser(before), auditedUser(after), now);
-        // A socket keeps the user it signed in as: a new role (what they may see unmasked, what
-        // they may change) applies at once only by ending their sessions. New skills reach routing
-        // at once (userChanged) and the rest of the socket's view at its next sign-in.
+        // A socket keeps the role it signed in as (its rooms, what it is sent unmasked): a new role
+        // applies at once only by ending their sessions. New skills reach routing at once
+        // (userChanged) and their open sockets with the next request (server/sync.ts, followUserChanges).
         const rightsChanged = before.role !== after.role;
         return { result: { ok: true, user: after }, revokedTokenHashes: rightsChanged ? await revokeTokens(userId) : [] };
       });

@@ -20,6 +20,7 @@ import {
 } from '../shared/admin.js';
 import type { ApiErrorBody, InboundContact, InboundResponse } from '../shared/httpApi.js';
 import type { WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../shared/webchat.js';
+import { anonymousVisitorSocialId } from './channels/webchat/webchat.js';
 import {
   TEST_BACKENDS,
   TEST_INTEGRATION_TOKEN,
@@ -163,7 +164,7 @@ for (const backend of TEST_BACKENDS) {
       expect(late.welcome.chatUnavailable).toBe(true);
       // Nothing already there is lost: the conversation before the switch is still open and whole.
       expect((await t.store.getTicketBundle(before.ticketId))!.messages).toHaveLength(1);
-      expect(await t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:demo:visitor-switched-0002#', 5)).toEqual([]);
+      expect(await t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], `${anonymousVisitorSocialId('demo', 'visitor-switched-0002')}#`, 5)).toEqual([]);
 
       okResult(await admin.ask('admin:setChannel', { channel: 'email', settings: defaultChannelSettings() }));
       okResult(await admin.ask('admin:setChannel', { channel: 'chat', settings: defaultChannelSettings() }));

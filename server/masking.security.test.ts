@@ -14,7 +14,7 @@ import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CtiCall } from '../shared/cti.js';
-import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
+import type { InboundContact, InboundResponse, TicketListResponse } from '../shared/httpApi.js';
 import type { PiiAuditEntry } from '../shared/pii.js';
 import type { RoutingOffer } from '../shared/routing.js';
 import { workstationHandshakeAuth, type Ack, type ClientToServerEvents, type LiveChanges, type ServerToClientEvents } from '../shared/sync.js';
@@ -181,6 +181,35 @@ const ROWS: AttackRow[] = [
       return { status: [list.status, detail.status], leaked: leaked([list.body, detail.body]) };
     },
     expect: { status: [200, 200], leaked: [] },
+  },
+  {
+    attack: 'an agent probes the hidden digits of the phone and the hidden part of the address through the ticket list’s customer filter',
+    run: async () => {
+      const found = async (username: string, customer: string) => {
+        const { token } = await login(t.url, username);
+        const list = await getJson<TicketListResponse>(`${t.url}/api/v1/tickets?customer=${encodeURIComponent(customer)}`, token);
+        return (list.body as TicketListResponse).tickets.some((ticket) => ticket.id === emailTicket);
+      };
+      const agent: Record<string, boolean> = {};
+      // Hidden (138****8000, z***@example.cn): each answer would tell a digit or a letter without a reveal, unaudited.
+      for (const probe of ['0013', '13800138000', 'zhang', 'zhang.wei@example.cn']) agent[`hidden ${probe}`] = await found('agent1', probe);
+      // What the agent is shown still finds the ticket.
+      for (const probe of ['张伟', '8000', 'example.cn', '138']) agent[`shown ${probe}`] = await found('agent1', probe);
+      return { agent, lead: await found('lead1', '0013') };
+    },
+    expect: {
+      agent: {
+        'hidden 0013': false,
+        'hidden 13800138000': false,
+        'hidden zhang': false,
+        'hidden zhang.wei@example.cn': false,
+        'shown 张伟': true,
+        'shown 8000': true,
+        'shown example.cn': true,
+        'shown 138': true,
+      },
+      lead: true,
+    },
   },
   {
     attack: "an agent's phone pops a call from the customer",

@@ -349,6 +349,48 @@ const ATTACKS: AttackRow[] = [
     },
     expect: { read: ['other:read-only', 'other:read-only', 'own:may open'], reply: 'not_found' },
   },
+  {
+    attack: 'an agent an admin took a channel from keeps reading and taking its tickets on the socket already open',
+    run: async () => {
+      const skills = {
+        displayName: '孙丽',
+        role: 'agent',
+        channels: ['chat', 'social'],
+        groups: [],
+        tier: 1,
+        senior: false,
+        languages: ['zh'],
+        extension: null,
+      };
+      await t.store.createUser({ id: 'admin1', username: 'admin1', password: TEST_PASSWORD, displayName: '系统管理员', role: 'admin', channels: [] });
+      await t.store.createUser({ id: 'agent4', username: 'agent4', password: TEST_PASSWORD, displayName: '孙丽', role: 'agent', channels: ['chat', 'social'] });
+      const agent = await socketOf('agent4', 'ws-agent4');
+      let ended = false;
+      agent.on('session:ended', () => (ended = true));
+      const admin = await socketOf('admin1', 'ws-admin1');
+      const emit = (socket: ClientSocket, event: string, request: unknown) =>
+        (socket.timeout(5000) as unknown as { emitWithAck(e: string, r: unknown): Promise<Ack<unknown>> }).emitWithAck(event, request);
+      const update = await emit(admin, 'admin:updateUser', { userId: 'agent4', skills: { ...skills, channels: ['chat'] } });
+      if (!update.ok) throw new Error(update.error.code);
+      // Nobody has the social channel now: the message waits in its queue.
+      const { ticketId: queued } = await t.store.ingestInbound(
+        { channel: 'social', customer: { name: '刘洋', socialId: 'weibo:liuyang' }, subject: '合同', text: '合同副本，手机13912345678', newConversation: true },
+        { now: t.clock.now() },
+      );
+      const fetched = await emit(agent, 'ticket:fetch', { ticketId: queued });
+      const listed = (await emit(agent, 'queue:list', { channel: 'social', limit: 50 })) as Ack<{ rows: Array<{ ticket: { id: string } }> }>;
+      const take = await push(agent, { mutationId: 'm-agent4-take', kind: 'setStatus', ticketId: queued, status: 'in_progress', createdAt: t.clock.now() });
+      return {
+        fetch: fetched.ok ? 'answered' : fetched.error.code,
+        queue: listed.ok ? listed.result.rows.map((row) => (row.ticket.id === queued ? 'the social ticket' : row.ticket.id)) : listed.error.code,
+        take: take.ok ? 'applied' : take.code,
+        assignee: (await t.store.getTicket(queued))!.assigneeId,
+        // A change of skills keeps the agent signed in (server/admin.integration.test.ts): the socket must follow it.
+        signedOut: ended,
+      };
+    },
+    expect: { fetch: 'not_found', queue: [], take: 'not_found', assignee: null, signedOut: false },
+  },
 ];
 
 describe('RBAC: attacks and the refusals they get', () => {

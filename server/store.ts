@@ -38,6 +38,7 @@ import {
   type User,
 } from '../shared/domain.js';
 import type { CustomerHistoryCursor, CustomerHistoryEntry, CustomerHistoryPage, CustomerMatch, SharedIdentity } from '../shared/customers.js';
+import { maskEmail, maskPhone, maskPiiInText, piiViewOf } from '../shared/masking.js';
 import { prepareSqliteFile } from './privateFiles.js';
 import { detectLanguage, groupForTicket } from '../shared/routing.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
@@ -1878,8 +1879,10 @@ function createServerStore(
       params.push(filter.channel);
     }
     let join = '';
+    let customerColumns = '';
     if (filter.customer) {
       join = 'JOIN customers c ON c.id = t.customer_id';
+      customerColumns = ', c.name AS customer_name, c.phone AS customer_phone, c.email AS customer_email';
       const like = `%${escapeLike(filter.customer)}%`;
       where.push("(c.id = ? OR c.name LIKE ? ESCAPE '\\' OR c.phone LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\')");
       params.push(filter.customer, like, like, like);
@@ -1888,14 +1891,30 @@ function createServerStore(
       where.push('(t.created_at < ? OR (t.created_at = ? AND t.id < ?))');
       params.push(filter.cursor.createdAt, filter.cursor.createdAt, filter.cursor.id);
     }
-    const rows = await ex().all<TicketRow>(
-      `SELECT ${TICKET_COLUMNS_T} FROM tickets t ${join} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`,
+    const rows = await ex().all<TicketRow & { customer_name?: string; customer_phone?: string | null; customer_email?: string | null }>(
+      `SELECT ${TICKET_COLUMNS_T}${customerColumns} FROM tickets t ${join} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`,
       [...params, filter.limit + 1],
     );
     const hasMore = rows.length > filter.limit;
-    const tickets = rows.slice(0, filter.limit).map(ticketFromRow);
-    const last = tickets[tickets.length - 1];
-    return { tickets, next: hasMore && last ? { createdAt: last.createdAt, id: last.id } : null };
+    const scanned = rows.slice(0, filter.limit);
+    // An agent sees the customer masked (138****8000, z***@example.cn): matching the clear values
+    // would tell them, one probe at a time, the digits and letters a reveal shows only audited.
+    // So only what they are shown matches; the page goes on from the last row read, kept or not.
+    const term = filter.customer?.toLocaleLowerCase();
+    const shown =
+      term === undefined || piiViewOf(viewer.role) !== 'masked'
+        ? scanned
+        : scanned.filter(
+            (row) =>
+              row.customer_id === filter.customer ||
+              [
+                maskPiiInText(row.customer_name ?? ''),
+                row.customer_phone ? maskPhone(row.customer_phone) : '',
+                row.customer_email ? maskEmail(row.customer_email) : '',
+              ].some((value) => value.toLocaleLowerCase().includes(term)),
+          );
+    const last = scanned.at(-1);
+    return { tickets: shown.map(ticketFromRow), next: hasMore && last ? { createdAt: last.created_at, id: last.id } : null };
   }
 
   async function bootstrapPage(viewer: Viewer, after: string | null, limit: number): Promise<BootstrapPage> {

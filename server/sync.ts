@@ -24,7 +24,7 @@ import {
   type PushResult,
 } from '../shared/sync.js';
 import { REPORT_CREDENTIAL_PREFIX } from '../shared/admin.js';
-import { canUserSeeTicket, entityIdSchema } from '../shared/domain.js';
+import { canUserSeeTicket, entityIdSchema, type User } from '../shared/domain.js';
 import { queueListRequestSchema, ticketFetchRequestSchema, type QueueListResult, type TicketFetchResult } from '../shared/queue.js';
 import { hashToken } from './credentials.js';
 import type { LiveHub, SyncServer, SyncSocket } from './liveHub.js';
@@ -172,6 +172,28 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
     return undefined;
   }
 
+  /**
+   * Before each event: the socket's user as stored now, so an admin's change of skills (a
+   * channel or the tier taken away) holds on sockets already open, as it does on the HTTP API,
+   * which reads the user with every request. Updated in place: every module's handlers hold
+   * this object. False when the user is gone or has another role: their tokens were revoked
+   * with that change and the socket is being ended (server/adminStore.ts).
+   */
+  async function followUserChanges(socket: SyncSocket): Promise<boolean> {
+    const { user } = socket.data;
+    let stored: User | null;
+    try {
+      stored = await store.getUser(user.id);
+    } catch (error) {
+      // As when the request limit is unavailable: the handler meets the database itself.
+      deps.log(`socket: ${user.username} could not be read again: ${error instanceof Error ? error.message : String(error)}`);
+      return true;
+    }
+    if (stored === null || stored.role !== user.role) return false;
+    Object.assign(user, stored);
+    return true;
+  }
+
   io.use((socket, next) => {
     authenticate(socket).then(next, (error: unknown) => {
       deps.log(`socket handshake failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -181,27 +203,34 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
 
   io.on('connection', (socket) => {
     // Before every handler of every module: an event over the user's budget is answered
-    // `rate_limited` (when it wants an answer) and goes no further.
+    // `rate_limited` (when it wants an answer) and goes no further; one within it is handled
+    // for the user as stored now (followUserChanges).
     socket.use((packet, next) => {
       const { user } = socket.data;
+      const ack: unknown = packet[packet.length - 1];
+      const answer = (refusal: Ack<never>) => {
+        if (typeof ack === 'function') (ack as (response: Ack<never>) => void)(refusal);
+      };
+      const proceed = async () => {
+        if (await followUserChanges(socket)) {
+          next();
+          return;
+        }
+        answer({ ok: false, error: { code: 'unauthorized', message: 'This session was signed out; sign in again.' } });
+        socket.disconnect(true);
+      };
       void deps.rateLimits.requestsPerUser.consume(user.id).then(
         (verdict) => {
-          if (verdict.ok) {
-            next();
-            return;
-          }
+          if (verdict.ok) return proceed();
           if (verdict.firstRefusal) deps.log(`socket: ${user.username} is over the request limit (${String(packet[0])})`);
-          const ack: unknown = packet[packet.length - 1];
-          if (typeof ack === 'function') {
-            const seconds = retryAfterSeconds(verdict.retryAfterMs);
-            const refusal: Ack<never> = { ok: false, error: { code: 'rate_limited', message: `Too many requests; try again in ${String(seconds)} s.` } };
-            (ack as (response: Ack<never>) => void)(refusal);
-          }
+          const seconds = retryAfterSeconds(verdict.retryAfterMs);
+          answer({ ok: false, error: { code: 'rate_limited', message: `Too many requests; try again in ${String(seconds)} s.` } });
+          return undefined;
         },
         // The counters' store failing must not stop the workstations: let the request through.
         (error: unknown) => {
           deps.log(`socket: request limit unavailable: ${error instanceof Error ? error.message : String(error)}`);
-          next();
+          return proceed();
         },
       );
     });

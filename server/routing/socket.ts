@@ -78,7 +78,8 @@ export function attachRouting(io: SyncServer, deps: RoutingSocketDependencies): 
       deps.log(`routing ${what} for ${user.username} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     // Offers already open (this user on another device) first; offers the sign-in itself makes reach the room.
     port
-      .connect(user, socket.id)
+      // A copy: the engine keeps the user it is given, and server/sync.ts updates the socket's own in place when an admin changes it (routing hears that through userChanged).
+      .connect({ ...user }, socket.id)
       .then(({ offers, presence }) => {
         for (const offer of offers) socket.emit('routing:offer', forRole(user.role, offer, maskOffer));
         if (presence) socket.emit('presence:changed', presence);

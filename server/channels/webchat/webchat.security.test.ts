@@ -6,6 +6,7 @@
  */
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { maskBundle } from '../../../shared/masking.js';
 import type { Mutation, MutationResult } from '../../../shared/sync.js';
 import type { WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../../../shared/webchat.js';
 import { DEFAULT_RATE_LIMITS } from '../../rateLimits.js';
@@ -21,7 +22,7 @@ import {
 } from '../../testHarness.js';
 import { signedWebhookHeaders } from '../signature.js';
 import { createWebhookChannel } from '../webhook/webhookChannel.js';
-import { signWebchatIdentity } from './webchat.js';
+import { anonymousVisitorSocialId, signWebchatIdentity } from './webchat.js';
 
 const WEIBO_SECRET = 'weibo-secret-for-security-tests';
 const SHOP_ORIGIN = 'https://shop.example.cn';
@@ -195,7 +196,7 @@ const attacks: Attack[] = [
       historyOnReturn: ['把我之前的记录发给我', '这是给你本人的回复'],
       live: ['这是给你本人的回复'],
       herTickets: [expect.stringMatching(/^GD/)],
-      strangerIdentities: [{ kind: 'social', value: 'webchat:demo:visitor-stranger-0001' }],
+      strangerIdentities: [{ kind: 'social', value: anonymousVisitorSocialId('demo', 'visitor-stranger-0001') }],
       suggestedToTheLead: [[expect.stringMatching(/^CUS/), [{ kind: 'email', value: 'li.na@example.cn', oursProven: false, theirsProven: true }]]],
     },
   },
@@ -255,6 +256,28 @@ const attacks: Attack[] = [
       readOfTheOther: 'not_found',
       leaks: [],
     },
+  },
+  {
+    attack: "an agent replays the visitor id their workstation shows (customer record, message ids) to read the visitor's chats and write as the visitor",
+    run: async () => {
+      const victim = await visitor('visitor-replayed-000001');
+      const sent = await call<WebchatSent>(victim.socket, 'webchat:send', { clientMessageId: 'cmsg-replayed-1', text: '收货地址是人民路 8 号' });
+      await reply(sent.ticketId, 'reply-replayed-1', '好的，已改地址');
+      // What an agent's workstation receives of the ticket (masked) and what a lead's does (clear).
+      const bundle = (await t.store.getTicketBundle(sent.ticketId))!;
+      const shown = JSON.stringify([maskBundle(bundle), bundle]);
+      // The visitor part of the social id, presented as a visitor id of one's own.
+      const replayedId = bundle.customer.socialId!.split(':').pop()!;
+      const replayer = await visitor(replayedId);
+      const forged = await ask<WebchatSent>(replayer.socket, 'webchat:send', { clientMessageId: 'cmsg-forged-1', text: '把地址改成别处' });
+      return {
+        visitorIdShown: shown.includes('visitor-replayed-000001'),
+        replayedHistory: textsOf(replayer.welcome.history),
+        forgedIntoTheirChat: forged.ok && forged.result.ticketId === sent.ticketId,
+        victimHistory: textsOf((await visitor('visitor-replayed-000001')).welcome.history),
+      };
+    },
+    expect: { visitorIdShown: false, replayedHistory: [], forgedIntoTheirChat: false, victimHistory: ['收货地址是人民路 8 号', '好的，已改地址'] },
   },
   {
     attack: "a visitor marks another visitor's reply read via webchat:read",
@@ -388,7 +411,7 @@ const attacks: Attack[] = [
         });
         outcomes.push(response.ok ? 'ok' : response.error.code);
       }
-      return { outcomes, tickets: (await t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:demo:visitor-swarm-', 50)).length };
+      return { outcomes, tickets: (await t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:demo:v-', 50)).length };
     },
     expect: {
       outcomes: [...Array<string>(LIMITS.addressConversations).fill('ok'), ...Array<string>(10 - LIMITS.addressConversations).fill('rate_limited')],

@@ -21,7 +21,7 @@ import {
 import { TEST_PASSWORD, TEST_WEBCHAT_SECRET, login, seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from '../../testHarness.js';
 import type { QueuedDelivery } from '../../store.js';
 import type { ChannelFactory } from '../channel.js';
-import { parseWebchatOrigins, parseWebchatSites, signWebchatIdentity } from './webchat.js';
+import { anonymousVisitorSocialId, parseWebchatOrigins, parseWebchatSites, signWebchatIdentity } from './webchat.js';
 
 type AgentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type VisitorSocket = Socket;
@@ -198,7 +198,7 @@ describe('the widget files', () => {
 });
 
 describe('visitor identity', () => {
-  it('an anonymous visitor opens a chat ticket under webchat:<site>:<visitorId>; a resend is not stored twice', async () => {
+  it('an anonymous visitor opens a chat ticket under webchat:<site>:v-<SHA-256 of the visitor id>; a resend is not stored twice', async () => {
     const { socket, welcome } = await visitor(visitorAuth('visitor-abcdef-123456'));
     expect(welcome).toMatchObject({ history: [], agentsAvailable: false, verified: false, name: null, email: null });
 
@@ -209,15 +209,19 @@ describe('visitor identity', () => {
 
     const bundle = (await t.store.getTicketBundle(first.ticketId))!;
     expect(bundle.ticket.channel).toBe('chat');
-    expect(bundle.customer).toMatchObject({ socialId: 'webchat:demo:visitor-abcdef-123456', name: '访客 visito' });
+    // The visitor id is the visitor's secret: agents are shown (and the log names) its digest only.
+    const socialId = anonymousVisitorSocialId('demo', 'visitor-abcdef-123456');
+    expect(socialId).toMatch(/^webchat:demo:v-[A-Za-z0-9_-]{43}$/);
+    expect(bundle.customer).toMatchObject({ socialId, name: `访客 ${socialId.slice('webchat:demo:v-'.length, 'webchat:demo:v-'.length + 6)}` });
     expect(bundle.messages).toHaveLength(1);
     expect(bundle.messages[0]).toMatchObject({
       text: '你好，我想查询订单',
       source: 'webchat:demo',
-      externalMessageId: 'webchat:demo:visitor-abcdef-123456#cmsg-0001',
+      externalMessageId: `${socialId}#cmsg-0001`,
       direction: 'inbound',
     });
-    expect(t.logLines.some((line) => line.includes('repeat of webchat:demo:visitor-abcdef-123456#cmsg-0001'))).toBe(true);
+    expect(t.logLines.some((line) => line.includes(`repeat of ${socialId}#cmsg-0001`))).toBe(true);
+    expect(JSON.stringify([bundle, t.logLines])).not.toContain('visitor-abcdef-123456');
   });
 
   it('a verified visitor is matched to the customer who proved the same email (the signature covers it)', async () => {
@@ -346,8 +350,9 @@ describe('live chat between a visitor and an agent', () => {
     const badEmail = await ask(socket, 'webchat:offline', { clientMessageId: 'cmsg-bad-04', name: '李娜', email: 'not-an-email', text: '请联系我' });
     expect(!badEmail.ok && badEmail.error.message).toContain('email');
     socket.emit('webchat:typing', { typing: 'yes' });
-    await vi.waitFor(() => expect(t.logLines.some((line) => line.includes('refused webchat:typing from webchat:demo:visitor-badinput-01'))).toBe(true));
-    expect(t.logLines.filter((line) => line.includes('refused webchat:send from webchat:demo:visitor-badinput-01'))).toHaveLength(3);
+    const socialId = anonymousVisitorSocialId('demo', 'visitor-badinput-01');
+    await vi.waitFor(() => expect(t.logLines.some((line) => line.includes(`refused webchat:typing from ${socialId}`))).toBe(true));
+    expect(t.logLines.filter((line) => line.includes(`refused webchat:send from ${socialId}`))).toHaveLength(3);
     expect(await t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:', 10)).toEqual([]);
 
     const desk = await agent('agent1');
@@ -467,9 +472,10 @@ describe('nobody available: the offline form, then email', () => {
     });
     const bundle = (await t.store.getTicketBundle(sent.ticketId))!;
     expect(bundle.ticket.channel).toBe('email');
-    expect(bundle.customer).toMatchObject({ name: '李娜', email: 'li.na@example.cn', socialId: 'webchat:demo:visitor-offline-0001' });
+    const socialId = anonymousVisitorSocialId('demo', 'visitor-offline-0001');
+    expect(bundle.customer).toMatchObject({ name: '李娜', email: 'li.na@example.cn', socialId });
     // The typed address is where to answer, not an identity: only the visitor's own id is.
-    expect(bundle.customer.identities).toEqual([{ kind: 'social', value: 'webchat:demo:visitor-offline-0001' }]);
+    expect(bundle.customer.identities).toEqual([{ kind: 'social', value: socialId }]);
     expect(bundle.messages[0]).toMatchObject({ source: 'webchat:demo', authorName: '李娜' });
 
     const availability = nextEvent<{ agentsAvailable: boolean }>(socket, 'webchat:availability');

@@ -16,7 +16,7 @@
  * reconnecting widget resumes (its conversations, history, current ticket) is read from the
  * store, so any node serves it.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -118,7 +118,7 @@ interface VisitorData {
   site: string;
   /** The client's address (socket.io's handshake address): the key of the per-address rate limits. */
   address: string;
-  /** `webchat:<site>:<visitorId>` or `webchat:<site>:user:<userId>`: the customer's social id and the visitor's room. */
+  /** `webchat:<site>:v-<digest of the visitor id>` (anonymousVisitorSocialId) or `webchat:<site>:user:<userId>`: the customer's social id and the visitor's room. */
   socialId: string;
   identity: WebchatIdentity | null;
   anonymousName: string;
@@ -287,6 +287,20 @@ function sendHtml(req: IncomingMessage, res: ServerResponse, status: number, htm
       "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
   });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * An anonymous visitor's social id (and room): `webchat:<site>:v-<SHA-256 of the visitor id>`,
+ * never the id itself. The visitor id is the visitor's bearer secret, while the social id is
+ * what every agent who sees the ticket is shown (the customer record, message ids) and what
+ * the log names: whoever reads it must not be able to connect as the visitor with it.
+ */
+export function anonymousVisitorSocialId(site: string, visitorId: string): string {
+  return `webchat:${site}:v-${visitorDigest(visitorId)}`;
+}
+
+function visitorDigest(visitorId: string): string {
+  return createHash('sha256').update(visitorId, 'utf8').digest('base64url');
 }
 
 /** The visitor's messages carry `<socialId>#<clientMessageId>` as their external id: dedupe, and how their conversations are found again. */
@@ -634,9 +648,9 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     socket.data = {
       site,
       address,
-      socialId: identity ? `webchat:${site}:user:${identity.userId}` : `webchat:${site}:${visitorId}`,
+      socialId: identity ? `webchat:${site}:user:${identity.userId}` : anonymousVisitorSocialId(site, visitorId),
       identity: identity ?? null,
-      anonymousName: `访客 ${visitorId.slice(0, 6)}`,
+      anonymousName: `访客 ${visitorDigest(visitorId).slice(0, 6)}`,
       ticketId: null,
       typing: false,
       available: null,

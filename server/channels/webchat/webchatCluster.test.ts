@@ -36,13 +36,13 @@ import { attachSync } from '../../sync.js';
 import { TEST_WEBCHAT_SECRET, TEST_WEBCHAT_SITE, login, seedTestOrganisation, startTestServer, type TestServer } from '../../testHarness.js';
 import { createTestRedis, type TestRedis } from '../../testing/redis.js';
 import type { Channel, ChannelFactory } from '../channel.js';
-import { createWebchatChannel, type WebchatOptions } from './webchat.js';
+import { anonymousVisitorSocialId, createWebchatChannel, type WebchatOptions } from './webchat.js';
 
 type AgentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const EVENTUALLY = { timeout: 20_000, interval: 50 };
 const SITES: WebchatOptions['sites'] = new Map([[TEST_WEBCHAT_SITE, { secret: TEST_WEBCHAT_SECRET, allowedOrigins: [] }]]);
-const VISITOR_ROOM = 'webchat:demo:visitor-cluster-000001';
+const VISITOR_ROOM = anonymousVisitorSocialId('demo', 'visitor-cluster-000001');
 
 let redis: TestRedis;
 let a: TestServer;
