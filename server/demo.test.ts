@@ -37,6 +37,10 @@ describe('demo organisation', () => {
       all.filter((a) => all.some((b) => b.customerId === a.customerId && b.channel !== a.channel)).map((t) => t.customerId),
     );
     expect(customersWithTwoChannels.size).toBeGreaterThanOrEqual(2);
+    // A phone ticket an agent holds is a call they answered: answered at once, not a first-response miss on the board.
+    const heldCalls = all.filter((t) => t.channel === 'phone' && t.assigneeId !== null);
+    expect(heldCalls.length).toBeGreaterThanOrEqual(3);
+    expect(heldCalls.every((t) => t.firstResponseAt === t.createdAt)).toBe(true);
 
     // The scripts: the standard greeting per channel and the complaint script, in Chinese and English; agent1's own too.
     const scripts = await store.scripts.listFor((await store.getUser('agent1'))!);

@@ -363,6 +363,8 @@ export async function seedDemoOrganisation(store: ServerStore, now: number): Pro
         source,
         ...(spec.subject ? { subject: spec.subject } : {}),
         proven: SEEDED_PROOF,
+        // A phone ticket with an agent is a call that agent answered: its first response (or the board counts a miss).
+        ...(spec.channel === 'phone' && assignee ? { firstResponseAt: now - spec.minutesAgo * MINUTE_MS } : {}),
       };
       const { ticketId, ticket } = await store.ingestInbound(contact, {
         now: now - spec.minutesAgo * MINUTE_MS,

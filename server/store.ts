@@ -218,6 +218,12 @@ export interface ChannelContact extends InboundContact {
   priority?: Priority;
   /** A follow-up reminder due at this time (a callback task); on a joined ticket an earlier one is kept. */
   followUpAt?: number;
+  /**
+   * The contact is itself the team's first response: a call an agent answered (the phone's
+   * first-response target is "answered within 15 s", and a call has no written reply to count).
+   * Set on a ticket that has none yet, never before its creation nor after now.
+   */
+  firstResponseAt?: number;
 }
 
 /** A customer field a channel can prove (see `ChannelContact.proven`). */
@@ -2168,6 +2174,8 @@ function createServerStore(
           ...before,
           status: before.status === 'awaiting_customer' || reopened ? 'in_progress' : before.status,
           completedAt: reopened ? null : before.completedAt,
+          firstResponseAt:
+            before.firstResponseAt ?? (contact.firstResponseAt === undefined ? null : Math.min(now, Math.max(before.createdAt, contact.firstResponseAt))),
           followUpAt: contact.followUpAt === undefined ? before.followUpAt : Math.min(before.followUpAt ?? contact.followUpAt, contact.followUpAt),
           lastMessagePreview: preview,
           lastMessageAt: Math.max(before.lastMessageAt, receivedAt),
@@ -2202,7 +2210,8 @@ function createServerStore(
         createdAt: now,
         updatedAt: now,
         assignedAt: null,
-        firstResponseAt: null,
+        // Created now by the contact: an answered call is answered at once.
+        firstResponseAt: contact.firstResponseAt === undefined ? null : now,
         // The SLA of the policies as they are now (an admin may have changed them a moment ago, on any node).
         dueAt: policyDueAt((await admin.getPolicies()).policies, now, contact.priority ?? triage.priority, triage.type),
         completedAt: null,

@@ -120,7 +120,8 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
       };
       let outcome: IngestOutcome;
       if (agent && call.agentExtension) {
-        outcome = await store.ingestInbound(contact, { now, router: answeringRouter(agent, call.agentExtension) });
+        // An agent of ours took the call: that is the ticket's first response.
+        outcome = await store.ingestInbound({ ...contact, firstResponseAt: call.answeredAt! }, { now, router: answeringRouter(agent, call.agentExtension) });
         // A joined ticket that someone else had: the agent on the call takes it over.
         if (outcome.ticket.assigneeId !== agent.id) {
           await store.assignTicket({

@@ -245,10 +245,27 @@ describe('signed CTI events', () => {
     expect(await t.store.getTicket(hungUp.body.ticketId!)).toMatchObject({ subject: MISSED_CALL_SUBJECT, status: 'unassigned', assigneeId: null });
   });
 
+  it("counts an agent's answer as the ticket's first response: at once on a new ticket, at the answer on a callback task it joins", async () => {
+    await postEvent({ event: 'offered' });
+    const answered = await postEvent({ event: 'answered' });
+    // The phone's first-response target is "answered within 15 s": without this every call read as a miss on the board.
+    expect(await t.store.getTicket(answered.body.ticketId!)).toMatchObject({ firstResponseAt: t.clock.now(), createdAt: t.clock.now() });
+
+    const missed = await postEvent({ event: 'missed', callId: 'call-missed-2', from: '139 1234 0003', agentExtension: null });
+    expect(await t.store.getTicket(missed.body.ticketId!)).toMatchObject({ firstResponseAt: null });
+    t.clock.advance(10 * 60_000);
+    // The customer calls again and agent1 answers: the callback task is joined, and answered now.
+    await postEvent({ event: 'offered', callId: 'call-back-2', from: '139 1234 0003' });
+    const callback = await postEvent({ event: 'answered', callId: 'call-back-2', from: '139 1234 0003' });
+    expect(callback.body.ticketId).toBe(missed.body.ticketId);
+    expect(await t.store.getTicket(missed.body.ticketId!)).toMatchObject({ firstResponseAt: t.clock.now(), assigneeId: 'agent1' });
+  });
+
   it('answers a call at an extension nobody has by routing its ticket like any phone contact', async () => {
     await postEvent({ event: 'offered', agentExtension: '8999' });
     const answered = await postEvent({ event: 'answered', agentExtension: '8999' });
-    expect(await t.store.getTicket(answered.body.ticketId!)).toMatchObject({ channel: 'phone', assigneeId: null, status: 'unassigned' });
+    // Nobody of the team is known to have spoken to the caller: no first response yet.
+    expect(await t.store.getTicket(answered.body.ticketId!)).toMatchObject({ channel: 'phone', assigneeId: null, status: 'unassigned', firstResponseAt: null });
     expect(t.logLines.some((line) => line.includes('at extension 8999 (no such agent)'))).toBe(true);
   });
 
