@@ -18,7 +18,8 @@ import { formatDateTime, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import type { AdminOutcome } from '../store/adminSlice.js';
 import type { UiError } from '../store/types.js';
-import { AdminChangeLog, AuditDetail, ChannelRegistrySection, VipTierForm } from './ChannelRegistry.js';
+import { AdminChangeLog, ChannelRegistrySection, VipTierForm } from './ChannelRegistry.js';
+import { AuditLine } from './AuditLine.js';
 import { ReportCredentialsSection } from './ReportCredentials.js';
 import { errorText } from './errorText.js';
 import { firstFormIssueText } from '../formIssueText.js';
@@ -351,7 +352,7 @@ function UserActions({ user }: { user: AdminUser }) {
 
 function AuditList() {
   const t = useT();
-  const { entries, language } = useAppStore(useShallow((s) => ({ entries: s.adminAudit, language: s.language })));
+  const entries = useAppStore((s) => s.adminAudit);
   return (
     <section className="admin-audit" aria-label={t('admin.audit')}>
       <h4>{t('admin.audit')}</h4>
@@ -360,10 +361,7 @@ function AuditList() {
       ) : (
         <ul>
           {entries.map((entry) => (
-            <li key={entry.id}>
-              {t('admin.auditLine', { at: formatDateTime(language, entry.at), actor: entry.actorName, action: t(`admin.action.${entry.action}`) })}
-              <AuditDetail before={entry.before} after={entry.after} />
-            </li>
+            <AuditLine key={entry.id} entry={entry} />
           ))}
         </ul>
       )}
