@@ -14,6 +14,7 @@ import type { Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { firstFormIssueText } from '../formIssueText.js';
 import { useNow } from './useNow.js';
+import { AdminInvalid } from './AdminInvalid.js';
 import { AuditLine } from './AuditLine.js';
 
 /** "09:00-12:00, 13:00-18:00" → intervals; null when a part is not "HH:MM-HH:MM" (the schema then checks order and overlap). */
@@ -178,11 +179,7 @@ function ChannelForm({ channel, stored, owners, canWrite }: { channel: Channel; 
             />
           </label>
         </fieldset>
-        {invalid ? (
-          <p className="admin-error" role="alert">
-            {t('admin.invalid', { reason: invalid })}
-          </p>
-        ) : null}
+        <AdminInvalid reason={invalid} />
         {canWrite ? (
           <button type="submit" className="primary">
             {t('hours.save', { channel: name })}
