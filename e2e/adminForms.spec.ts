@@ -25,7 +25,7 @@ test.describe.configure({ mode: 'serial' });
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(120_000);
   stack = await startDemoStack('admin-forms', { OFFER_TIMEOUT_MS: '60000' });
-  adminDesk = await startWorkstationProcess({ serverUrl: stack.server.url, dataDir: path.join(path.dirname(path.dirname(stack.agentDesk.logFile)), 'admin1') });
+  adminDesk = await startWorkstationProcess({ serverUrl: stack.server.url, dataDir: path.join(stack.root, 'admin1') });
   admin = await openAdmin(browser, 'en-US');
 });
 

@@ -165,6 +165,7 @@ test('the lead refuses an escalation with a reason, and the agent reads who refu
   // A refusal needs a reason: the agent must learn what to do instead.
   await request.getByRole('button', { name: 'Refuse escalation' }).click();
   await expect(request.getByText('Say why, so the agent knows what to do.')).toBeVisible();
+  await expect(request.getByLabel('Reason for refusing')).toBeFocused();
   await request.getByLabel('Reason for refusing').fill('一线可处理：按发票重开流程操作');
   await request.getByRole('button', { name: 'Refuse escalation' }).click();
   await expect(request).toContainText('Refused by 李主管: 一线可处理：按发票重开流程操作');

@@ -200,6 +200,8 @@ export async function closeContexts(browser: Browser): Promise<void> {
 
 /** The demo server process and two workstation processes (agent1's and lead1's) on it. */
 export interface DemoStack {
+  /** The stack's temporary folder; each process has its data in a sub-folder named for it (`server`, `agent1`, `lead1`), and a spec's further workstations go beside them. */
+  root: string;
   server: RunningProcess;
   agentDesk: RunningProcess;
   leadDesk: RunningProcess;
@@ -226,6 +228,7 @@ export async function startDemoStack(name: string, serverEnv?: Record<string, st
   }
   const [agentDesk, leadDesk] = started as [RunningProcess, RunningProcess];
   return {
+    root,
     server,
     agentDesk,
     leadDesk,

@@ -3,17 +3,10 @@
  * SQLite file and a real PostgreSQL database, with the same hand-made tickets; every expected
  * count is worked out by hand beside its ticket.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RESOLUTION_WINDOW_MS, boardChartsSchema } from '../../shared/charts.js';
-import { openPostgresDatabase } from '../db/postgres.js';
 import type { SqlDatabase } from '../db/sql.js';
-import { openSqliteDatabase } from '../db/sqlite.js';
-import { migrate } from '../migrations/index.js';
-import { migratePostgres } from '../migrations/postgres/index.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { migratedBackends } from '../testing/migratedDatabases.js';
 import { createReportRepository } from './reportRepository.js';
 
 const MIN = 60_000;
@@ -27,37 +20,6 @@ const AS_OF = MIDNIGHT + 13 * HOUR + 30 * MIN;
 const WEEK_AGO = MIDNIGHT - 7 * DAY;
 /** 2024-10-26 00:00 in Beijing, the first of the 14 days. */
 const FIRST_DAY = MIDNIGHT - 13 * DAY;
-
-interface Backend {
-  name: string;
-  open(): Promise<SqlDatabase>;
-  cleanup(): Promise<void>;
-}
-
-function sqliteBackend(): Backend {
-  const dir = mkdtempSync(path.join(tmpdir(), 'omnidesk-charts-'));
-  return {
-    name: 'SQLite',
-    open: () => Promise.resolve(openSqliteDatabase({ filePath: path.join(dir, 'server.sqlite'), migrate: (db) => migrate(db) })),
-    cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
-  };
-}
-
-function postgresBackend(): Backend {
-  let test: TestDatabase | null = null;
-  return {
-    name: 'PostgreSQL',
-    async open() {
-      test = await createTestDatabase('omnidesk_charts');
-      const db = openPostgresDatabase({ connectionString: test.url, maxConnections: 2 });
-      await migratePostgres(db);
-      return db;
-    },
-    async cleanup() {
-      await test?.drop();
-    },
-  };
-}
 
 interface TicketSpec {
   channel: string;
@@ -127,8 +89,7 @@ function hours(counts: Record<number, number>, begun?: number): Array<number | n
   return Array.from({ length: 24 }, (_, hour) => (begun !== undefined && hour >= begun ? null : (counts[hour] ?? 0)));
 }
 
-for (const make of [sqliteBackend, postgresBackend]) {
-  const backend = make();
+for (const backend of migratedBackends('charts')) {
   describe(`board charts on ${backend.name}`, () => {
     let db: SqlDatabase;
     beforeAll(async () => {

@@ -3,18 +3,11 @@
  * the numbered migrations) and a real PostgreSQL database (schema by its baseline), made and
  * dropped by this file. The expected KPIs are worked out by hand beside each case.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_DIMENSIONS, REPORT_PERIODS, computeKpis, groupKpis, periodRange } from '../../shared/kpi.js';
 import { fixedReportKeys, reportSchema } from '../../shared/reports.js';
-import { openPostgresDatabase } from '../db/postgres.js';
 import type { SqlDatabase } from '../db/sql.js';
-import { openSqliteDatabase } from '../db/sqlite.js';
-import { migrate } from '../migrations/index.js';
-import { migratePostgres } from '../migrations/postgres/index.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { migratedBackends } from '../testing/migratedDatabases.js';
 import { createReportRepository } from './reportRepository.js';
 import { refreshTicketRollup } from './reportRollup.js';
 
@@ -25,37 +18,6 @@ const T = Date.UTC(2024, 10, 8, 1);
 /** 2024-11-08 00:00 in Beijing. */
 const MIDNIGHT = Date.UTC(2024, 10, 7, 16);
 const AS_OF = T + 10 * HOUR;
-
-interface Backend {
-  name: string;
-  open(): Promise<SqlDatabase>;
-  cleanup(): Promise<void>;
-}
-
-function sqliteBackend(): Backend {
-  const dir = mkdtempSync(path.join(tmpdir(), 'omnidesk-reports-'));
-  return {
-    name: 'SQLite',
-    open: () => Promise.resolve(openSqliteDatabase({ filePath: path.join(dir, 'server.sqlite'), migrate: (db) => migrate(db) })),
-    cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
-  };
-}
-
-function postgresBackend(): Backend {
-  let test: TestDatabase | null = null;
-  return {
-    name: 'PostgreSQL',
-    async open() {
-      test = await createTestDatabase('omnidesk_reports');
-      const db = openPostgresDatabase({ connectionString: test.url, maxConnections: 2 });
-      await migratePostgres(db);
-      return db;
-    },
-    async cleanup() {
-      await test?.drop();
-    },
-  };
-}
 
 interface TicketSpec {
   id: string;
@@ -195,8 +157,7 @@ async function seed(db: SqlDatabase): Promise<void> {
   }
 }
 
-for (const make of [sqliteBackend, postgresBackend]) {
-  const backend = make();
+for (const backend of migratedBackends('reports')) {
   describe(`reports on ${backend.name}`, () => {
     let db: SqlDatabase;
     beforeAll(async () => {

@@ -8,17 +8,10 @@
  * a spread of report moments (mid-day, midnight, before and after the due times) must give the
  * same report both ways, and the maintained tables must equal a rebuild from scratch.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_DIMENSIONS, REPORT_PERIODS } from '../../shared/kpi.js';
-import { openPostgresDatabase } from '../db/postgres.js';
 import type { SqlDatabase, SqlValue } from '../db/sql.js';
-import { openSqliteDatabase } from '../db/sqlite.js';
-import { migrate } from '../migrations/index.js';
-import { migratePostgres } from '../migrations/postgres/index.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { migratedBackends } from '../testing/migratedDatabases.js';
 import { createReportRepository } from './reportRepository.js';
 import { ROLLUP_KEY_COLUMNS, ROLLUP_VALUE_COLUMNS, rebuildReportRollup, refreshTicketRollup } from './reportRollup.js';
 
@@ -44,37 +37,6 @@ function randomFrom(seed: number): () => number {
   };
 }
 
-interface Backend {
-  name: string;
-  open(): Promise<SqlDatabase>;
-  cleanup(): Promise<void>;
-}
-
-function sqliteBackend(): Backend {
-  const dir = mkdtempSync(path.join(tmpdir(), 'omnidesk-rollup-'));
-  return {
-    name: 'SQLite',
-    open: () => Promise.resolve(openSqliteDatabase({ filePath: path.join(dir, 'server.sqlite'), migrate: (db) => migrate(db) })),
-    cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
-  };
-}
-
-function postgresBackend(): Backend {
-  let test: TestDatabase | null = null;
-  return {
-    name: 'PostgreSQL',
-    async open() {
-      test = await createTestDatabase('omnidesk_rollup');
-      const db = openPostgresDatabase({ connectionString: test.url, maxConnections: 2 });
-      await migratePostgres(db);
-      return db;
-    },
-    async cleanup() {
-      await test?.drop();
-    },
-  };
-}
-
 function routingOf(group: string | null | undefined): string | null {
   if (group === undefined) return null;
   return JSON.stringify({ group, language: 'zh', requiredTier: 1, escalation: null, pinnedAgentId: null, pinnedAgentName: null, offer: null });
@@ -88,8 +50,7 @@ async function rollupRows(db: SqlDatabase): Promise<string[]> {
   return rows.map((row) => [...ROLLUP_KEY_COLUMNS, ...ROLLUP_VALUE_COLUMNS].map((column) => String(row[column])).join('|')).sort();
 }
 
-for (const make of [sqliteBackend, postgresBackend]) {
-  const backend = make();
+for (const backend of migratedBackends('rollup')) {
   describe(`the report rollup on ${backend.name}`, () => {
     let db: SqlDatabase;
     beforeAll(async () => {

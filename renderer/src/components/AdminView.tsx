@@ -12,18 +12,18 @@ import {
   type PoliciesResult,
   type UserSkills,
 } from '../../../shared/admin.js';
-import { CHANNELS, ROLES, TICKET_GROUPS, type Channel, type Role } from '../../../shared/domain.js';
+import { CHANNELS, PRIORITIES, ROLES, TICKET_GROUPS, type Channel, type Role } from '../../../shared/domain.js';
 import type { Capacity } from '../../../shared/routing.js';
 import { formatDateTime, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import type { AdminOutcome } from '../store/adminSlice.js';
 import type { UiError } from '../store/types.js';
-import { AdminChangeLog, AuditDetail, ChannelRegistrySection, VipTierForm } from './ChannelRegistry.js';
+import { AdminChangeLog, ChannelRegistrySection, VipTierForm } from './ChannelRegistry.js';
+import { AuditLine } from './AuditLine.js';
+import { AdminInvalid } from './AdminInvalid.js';
 import { ReportCredentialsSection } from './ReportCredentials.js';
 import { errorText } from './errorText.js';
 import { firstFormIssueText } from '../formIssueText.js';
-
-const PRIORITIES = ['urgent', 'normal', 'low'] as const;
 
 /** Offline or unreachable: users and policies are the server's, so say that rather than a generic error. */
 function adminErrorText(t: Translate, error: UiError): string {
@@ -83,6 +83,33 @@ function toggle<T>(list: readonly T[], value: T, on: boolean): T[] {
 
 function roleLabel(t: Translate, role: Role): string {
   return t(`admin.role.${role}`);
+}
+
+/** A labelled group of checkboxes, one an option, for a skill list (channels, groups) of the user editor. */
+function CheckGroup<T extends string>({
+  label,
+  options,
+  optionLabel,
+  checked,
+  onToggle,
+}: {
+  label: string;
+  options: readonly T[];
+  optionLabel: (option: T) => string;
+  checked: readonly string[];
+  onToggle: (option: T, on: boolean) => void;
+}) {
+  return (
+    <div className="admin-checks" role="group" aria-label={label}>
+      <span>{label}</span>
+      {options.map((option) => (
+        <label key={option}>
+          <input type="checkbox" checked={checked.includes(option)} onChange={(e) => onToggle(option, e.target.checked)} />
+          {optionLabel(option)}
+        </label>
+      ))}
+    </div>
+  );
 }
 
 /** The user list: one row per user, deactivated ones greyed; a row opens the editor. */
@@ -196,32 +223,20 @@ function UserEditor({ user, canWrite }: { user: AdminUser | null; canWrite: bool
             ))}
           </select>
         </label>
-        <div className="admin-checks" role="group" aria-label={t('admin.form.channels')}>
-          <span>{t('admin.form.channels')}</span>
-          {CHANNELS.map((channel) => (
-            <label key={channel}>
-              <input
-                type="checkbox"
-                checked={draft.channels.includes(channel)}
-                onChange={(e) => setDraft({ ...draft, channels: toggle(draft.channels, channel, e.target.checked) })}
-              />
-              {t(`channel.${channel}`)}
-            </label>
-          ))}
-        </div>
-        <div className="admin-checks" role="group" aria-label={t('admin.form.groups')}>
-          <span>{t('admin.form.groups')}</span>
-          {TICKET_GROUPS.map((group) => (
-            <label key={group}>
-              <input
-                type="checkbox"
-                checked={draft.groups.includes(group)}
-                onChange={(e) => setDraft({ ...draft, groups: toggle(draft.groups, group, e.target.checked) })}
-              />
-              {t(`group.${group}`)}
-            </label>
-          ))}
-        </div>
+        <CheckGroup
+          label={t('admin.form.channels')}
+          options={CHANNELS}
+          optionLabel={(channel) => t(`channel.${channel}`)}
+          checked={draft.channels}
+          onToggle={(channel, on) => setDraft({ ...draft, channels: toggle(draft.channels, channel, on) })}
+        />
+        <CheckGroup
+          label={t('admin.form.groups')}
+          options={TICKET_GROUPS}
+          optionLabel={(group) => t(`group.${group}`)}
+          checked={draft.groups}
+          onToggle={(group, on) => setDraft({ ...draft, groups: toggle(draft.groups, group, on) })}
+        />
         <div className="admin-row">
           <label>
             {t('admin.form.tier')}
@@ -245,11 +260,7 @@ function UserEditor({ user, canWrite }: { user: AdminUser | null; canWrite: bool
             <input name="extension" inputMode="numeric" value={draft.extension} onChange={(e) => setDraft({ ...draft, extension: e.target.value })} />
           </label>
         </div>
-        {invalid ? (
-          <p className="admin-error" role="alert">
-            {t('admin.invalid', { reason: invalid })}
-          </p>
-        ) : null}
+        <AdminInvalid reason={invalid} />
         {canWrite ? (
           <div className="admin-actions">
             <button type="submit" className="primary">
@@ -340,18 +351,14 @@ function UserActions({ user }: { user: AdminUser }) {
           {t('admin.form.saveCapacity')}
         </button>
       </form>
-      {invalid ? (
-        <p className="admin-error" role="alert">
-          {t('admin.invalid', { reason: invalid })}
-        </p>
-      ) : null}
+      <AdminInvalid reason={invalid} />
     </div>
   );
 }
 
 function AuditList() {
   const t = useT();
-  const { entries, language } = useAppStore(useShallow((s) => ({ entries: s.adminAudit, language: s.language })));
+  const entries = useAppStore((s) => s.adminAudit);
   return (
     <section className="admin-audit" aria-label={t('admin.audit')}>
       <h4>{t('admin.audit')}</h4>
@@ -360,10 +367,7 @@ function AuditList() {
       ) : (
         <ul>
           {entries.map((entry) => (
-            <li key={entry.id}>
-              {t('admin.auditLine', { at: formatDateTime(language, entry.at), actor: entry.actorName, action: t(`admin.action.${entry.action}`) })}
-              <AuditDetail before={entry.before} after={entry.after} />
-            </li>
+            <AuditLine key={entry.id} entry={entry} />
           ))}
         </ul>
       )}
@@ -472,11 +476,7 @@ function PoliciesForm({ stored, canWrite }: { stored: PoliciesResult; canWrite: 
           ))}
         </div>
         <p className="muted">{t('admin.policies.note')}</p>
-        {invalid ? (
-          <p className="admin-error" role="alert">
-            {t('admin.invalid', { reason: invalid })}
-          </p>
-        ) : null}
+        <AdminInvalid reason={invalid} />
         {canWrite ? (
           <button type="submit" className="primary">
             {t('admin.policies.save')}

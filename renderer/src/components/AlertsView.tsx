@@ -7,6 +7,7 @@ import { formatDateTime, type MessageKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { isLeadRole } from '../store/routingSlice.js';
 import { errorText } from './errorText.js';
+import { useRequiredText } from './useRequiredText.js';
 
 /**
  * Alerts (告警): every alarm the server raised that this user may see, newest first, with
@@ -141,19 +142,12 @@ export function EscalationDecision({ alarm }: { alarm: Alarm }) {
   const id = useId();
   const { decideEscalation, busy } = useAppStore(useShallow((s) => ({ decideEscalation: s.decideEscalation, busy: s.alarmsBusy.includes(alarm.id) })));
   const [refusing, setRefusing] = useState(false);
-  const [reason, setReason] = useState('');
-  const [missing, setMissing] = useState(false);
-  // The form does not let the browser validate (its bubble speaks the browser's language): it says why and puts the cursor back itself.
   const reasonField = useRef<HTMLTextAreaElement>(null);
+  const reason = useRequiredText(reasonField);
 
   function onRefuse(event: FormEvent) {
     event.preventDefault();
-    if (reason.trim() === '') {
-      setMissing(true);
-      reasonField.current?.focus();
-      return;
-    }
-    void decideEscalation(alarm.id, false, reason);
+    if (reason.check()) void decideEscalation(alarm.id, false, reason.value);
   }
 
   if (!refusing) {
@@ -179,17 +173,14 @@ export function EscalationDecision({ alarm }: { alarm: Alarm }) {
         maxLength={500}
         autoFocus
         required
-        aria-invalid={missing}
-        value={reason}
-        onChange={(e) => {
-          setReason(e.target.value);
-          if (e.target.value.trim() !== '') setMissing(false);
-        }}
+        aria-invalid={reason.missing}
+        value={reason.value}
+        onChange={reason.onChange}
         onKeyDown={(e) => {
           if (e.key === 'Escape') setRefusing(false);
         }}
       />
-      {missing ? (
+      {reason.missing ? (
         <p role="alert" className="form-error">
           {t('alerts.refuseRequired')}
         </p>

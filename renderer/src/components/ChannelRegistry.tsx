@@ -10,11 +10,12 @@ import {
 } from '../../../shared/admin.js';
 import { WEEKDAYS, isOpenAt, type OpenInterval, type Weekday } from '../../../shared/businessHours.js';
 import { CHANNELS, customerIdSchema, type Channel } from '../../../shared/domain.js';
-import { formatDateTime, type Translate } from '../i18n.js';
+import type { Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { firstFormIssueText } from '../formIssueText.js';
-import { auditChangeText } from '../auditChanges.js';
 import { useNow } from './useNow.js';
+import { AdminInvalid } from './AdminInvalid.js';
+import { AuditLine } from './AuditLine.js';
 
 /** "09:00-12:00, 13:00-18:00" → intervals; null when a part is not "HH:MM-HH:MM" (the schema then checks order and overlap). */
 function intervalsOf(text: string): OpenInterval[] | null {
@@ -178,11 +179,7 @@ function ChannelForm({ channel, stored, owners, canWrite }: { channel: Channel; 
             />
           </label>
         </fieldset>
-        {invalid ? (
-          <p className="admin-error" role="alert">
-            {t('admin.invalid', { reason: invalid })}
-          </p>
-        ) : null}
+        <AdminInvalid reason={invalid} />
         {canWrite ? (
           <button type="submit" className="primary">
             {t('hours.save', { channel: name })}
@@ -255,28 +252,9 @@ export function VipTierForm() {
   );
 }
 
-/** The fields a change changed, before → after, under its line; nothing when none differ. */
-export function AuditDetail({ before, after }: { before: unknown; after: unknown }) {
-  const t = useT();
-  const { users, language } = useAppStore(useShallow((s) => ({ users: s.adminUsers, language: s.language })));
-  const detail = auditChangeText(
-    t,
-    { userName: (id) => users?.find((user) => user.id === id)?.displayName, dateTime: (ms) => formatDateTime(language, ms) },
-    before,
-    after,
-  );
-  if (detail === '') return null;
-  return (
-    <div className="admin-change-detail" title={`${t('hours.changes.before')} → ${t('hours.changes.after')}`}>
-      {detail}
-    </div>
-  );
-}
-
 /** Every administrative change, newest first, with who, when, what and the fields it changed, before → after (users' and policies' changes too, which the audit must show). */
 export function AdminChangeLog({ entries }: { entries: AdminAuditEntry[] }) {
   const t = useT();
-  const language = useAppStore((s) => s.language);
   return (
     <section className="admin-audit admin-changes" aria-label={t('hours.changes')}>
       <h3>{t('hours.changes')}</h3>
@@ -287,13 +265,7 @@ export function AdminChangeLog({ entries }: { entries: AdminAuditEntry[] }) {
           {entries.slice(0, 50).map((entry) => {
             const subject = (entry.after as { channel?: Channel } | null)?.channel;
             const target = subject ? t(`channel.${subject}`) : (entry.targetName ?? '');
-            return (
-              <li key={entry.id}>
-                {t('admin.auditLine', { at: formatDateTime(language, entry.at), actor: entry.actorName, action: t(`admin.action.${entry.action}`) })}
-                {target ? ` · ${target}` : ''}
-                <AuditDetail before={entry.before} after={entry.after} />
-              </li>
-            );
+            return <AuditLine key={entry.id} entry={entry} target={target} />;
           })}
         </ul>
       )}

@@ -8,6 +8,7 @@ import { isLeadRole } from '../store/routingSlice.js';
 import { EscalationDecision } from './AlertsView.js';
 import { escalationRequestOf } from '../store/alarmSlice.js';
 import { useNow } from './useNow.js';
+import { useRequiredText } from './useRequiredText.js';
 
 function isOpen(ticket: Ticket): boolean {
   return ticket.status !== 'completed' && ticket.status !== 'closed';
@@ -63,10 +64,8 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
   const t = useT();
   const id = useId();
   const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
-  const [missing, setMissing] = useState(false);
-  // The form does not let the browser validate (its bubble speaks the browser's language): it says why and puts the cursor back itself.
   const reasonField = useRef<HTMLTextAreaElement>(null);
+  const reason = useRequiredText(reasonField);
   const { escalating, escalate, request, queued, isLead } = useAppStore(
     useShallow((s) => ({
       escalating: s.escalating,
@@ -97,14 +96,10 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    if (reason.trim() === '') {
-      setMissing(true);
-      reasonField.current?.focus();
-      return;
-    }
-    if (await escalate(reason)) {
+    if (!reason.check()) return;
+    if (await escalate(reason.value)) {
       setOpen(false);
-      setReason('');
+      reason.setValue('');
     }
   }
 
@@ -127,21 +122,18 @@ export function EscalateButton({ ticket }: { ticket: Ticket }) {
             id={`${id}-reason`}
             required
             aria-required="true"
-            aria-invalid={missing}
+            aria-invalid={reason.missing}
             maxLength={500}
             rows={3}
             autoFocus
             placeholder={t('escalate.reasonPlaceholder')}
-            value={reason}
-            onChange={(e) => {
-              setReason(e.target.value);
-              if (e.target.value.trim() !== '') setMissing(false);
-            }}
+            value={reason.value}
+            onChange={reason.onChange}
             onKeyDown={(e) => {
               if (e.key === 'Escape') setOpen(false);
             }}
           />
-          {missing ? (
+          {reason.missing ? (
             <p role="alert" className="form-error">
               {t('escalate.required')}
             </p>

@@ -3,35 +3,18 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { migrateCache } from '../migrate.js';
 import { REBUILD_BIGRAMS_SQL } from './018-bigram-search.js';
 import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
+import { insertSearchMessage, insertSearchTicket, seedSearchRows, ticketsWithBigram } from '../../testing/searchMigrationRows.js';
 
 describe('cache migration 018-bigram-search', () => {
   let db: Database.Database;
-  const matching = (word: string) =>
-    db
-      .prepare('SELECT t.id FROM tickets t WHERE t.rid IN (SELECT rowid FROM ticket_bigrams WHERE ticket_bigrams MATCH ?) ORDER BY t.id')
-      .pluck()
-      .all(`"${word}"`);
-  const insertMessage = (id: string, ticketId: string, text: string) =>
-    db
-      .prepare(
-        `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending)
-         VALUES (?, ?, 'inbound', 'phone', NULL, '张伟', ?, NULL, 'received', 1, 0)`,
-      )
-      .run(id, ticketId, text);
-  const insertTicket = (id: string, subject: string) =>
-    db
-      .prepare(
-        `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at, generation)
-         VALUES (?, 'CUS20240501001', 'phone', 'consult', ?, 'normal', 'in_progress', 1, 1, 2, '', 1, 0)`,
-      )
-      .run(id, subject);
+  const matching = (word: string) => ticketsWithBigram(db, word);
+  const insertMessage = (id: string, ticketId: string, text: string) => insertSearchMessage(db, id, ticketId, text);
+  const insertTicket = (id: string, subject: string) => insertSearchTicket(db, id, subject);
   useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
     migrateCacheToBefore(db, 18);
-    db.prepare("INSERT INTO customers (id, name, phone, email, vip_tier, created_at) VALUES ('CUS20240501001', '张伟', '138****8000', NULL, 0, 1)").run();
-    insertTicket('GD20240501001', '订单物流查询延迟');
-    insertMessage('m1', 'GD20240501001', '快递三天没动了');
+    seedSearchRows(db);
   });
 
   it('indexes what was cached before it ran: subject, customer name and messages', () => {

@@ -2,15 +2,13 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { migrateCache } from '../migrate.js';
 import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
+import { insertSearchMessage, insertSearchTicket, seedSearchRows, ticketsWithBigram } from '../../testing/searchMigrationRows.js';
 
 describe('cache migration 023-search-walk', () => {
   let db: Database.Database;
   /** Tickets found by each index: the 2-character one, the ticket one and the message one. */
   const matching = (word: string) => ({
-    pairs: db
-      .prepare('SELECT t.id FROM tickets t WHERE t.rid IN (SELECT rowid FROM ticket_bigrams WHERE ticket_bigrams MATCH ?) ORDER BY t.id')
-      .pluck()
-      .all(`"${word.slice(0, 2)}"`),
+    pairs: ticketsWithBigram(db, word.slice(0, 2)),
     tickets: db
       .prepare('SELECT t.id FROM tickets t WHERE t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?) ORDER BY t.id')
       .pluck()
@@ -21,27 +19,13 @@ describe('cache migration 023-search-walk', () => {
       .all(`"${word}"`),
   });
   const walk = () => db.prepare('SELECT search_live, search_tickets_upto AS tickets, search_messages_upto AS messages FROM sync_state').safeIntegers().get();
-  const insertMessage = (id: string, ticketId: string, text: string) =>
-    db
-      .prepare(
-        `INSERT INTO messages (id, ticket_id, direction, channel, author_id, author_name, text, external_message_id, delivery_status, created_at, pending)
-         VALUES (?, ?, 'inbound', 'phone', NULL, '张伟', ?, NULL, 'received', 1, 0)`,
-      )
-      .run(id, ticketId, text);
-  const insertTicket = (id: string, subject: string) =>
-    db
-      .prepare(
-        `INSERT INTO tickets (id, customer_id, channel, type, subject, priority, status, created_at, updated_at, due_at, last_message_preview, last_message_at, generation)
-         VALUES (?, 'CUS20240501001', 'phone', 'consult', ?, 'normal', 'in_progress', 1, 1, 2, '', 1, 0)`,
-      )
-      .run(id, subject);
+  const insertMessage = (id: string, ticketId: string, text: string) => insertSearchMessage(db, id, ticketId, text);
+  const insertTicket = (id: string, subject: string) => insertSearchTicket(db, id, subject);
   useCacheMigrationTestDatabase((opened) => (db = opened));
 
   beforeEach(() => {
     migrateCacheToBefore(db, 23);
-    db.prepare("INSERT INTO customers (id, name, phone, email, vip_tier, created_at) VALUES ('CUS20240501001', '张伟', '138****8000', NULL, 0, 1)").run();
-    insertTicket('GD20240501001', '订单物流查询延迟');
-    insertMessage('m1', 'GD20240501001', '快递三天没动了');
+    seedSearchRows(db);
   });
 
   it('leaves live indexes as they were, covering every row, and its triggers keep them current', () => {
