@@ -495,7 +495,26 @@ export function translate(language: Language, key: MessageKey, vars?: TranslateV
     }
   }
   if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+  return template.replace(/\{(\w+)\}/g, (whole, name: string, at: number) => {
+    if (!(name in vars)) return whole;
+    const value = vars[name];
+    if (language !== 'zh-CN' || typeof value !== 'string') return String(value);
+    return spacedBetweenScripts(template[at - 1] ?? '', value, template[at + whole.length] ?? '');
+  });
+}
+
+const HAN = /[\u3400-\u9fff\uf900-\ufaff]/;
+const LATIN_OR_DIGIT = /[A-Za-z0-9]/;
+
+/**
+ * A value put between Chinese characters, with a space on the side where Latin letters or digits
+ * meet a Han character ("已推送给 Emily Chen", "Emily Chen 的在线状态"; 王芳 stays tight):
+ * mixed-script spacing, so a Latin name does not run into the sentence.
+ */
+export function spacedBetweenScripts(before: string, value: string, after: string): string {
+  const lead = HAN.test(before) && LATIN_OR_DIGIT.test(value.charAt(0)) ? ' ' : '';
+  const trail = HAN.test(after) && LATIN_OR_DIGIT.test(value.charAt(value.length - 1)) ? ' ' : '';
+  return lead + value + trail;
 }
 
 export function isLanguage(value: unknown): value is Language {
