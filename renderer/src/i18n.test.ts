@@ -55,7 +55,8 @@ describe('times in the organisation time zone', () => {
   });
 
   it('reads and writes a follow-up picker value in the organisation zone', () => {
-    expect(toOrgInputValue(at)).toBe('2026-12-05T14:00');
+    expect(toOrgInputValue(at)).toBe('2026-12-05 14:00');
+    expect(fromOrgInputValue('2026-12-05 14:00')).toBe(at);
     expect(fromOrgInputValue('2026-12-05T14:00')).toBe(at);
     expect(fromOrgInputValue('2026-12-05T14:00:30')).toBe(at + 30_000);
     // Abuse: nothing, a date alone, garbage and an impossible time are no time.

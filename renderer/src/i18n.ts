@@ -646,15 +646,19 @@ export function formatDateTime(language: Language, epochMs: number): string {
   return orgTimeFormat(language, !sameDay).format(epochMs);
 }
 
-/** `YYYY-MM-DDTHH:mm` in the organisation's time zone: the value of a `<input type="datetime-local">`. */
+/**
+ * `YYYY-MM-DD HH:mm` in the organisation's time zone: the follow-up field's text. A text field, not
+ * `datetime-local`, which Chromium writes in the browser's locale whatever the UI language.
+ */
 export function toOrgInputValue(epochMs: number): string {
-  return new Date(epochMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16);
+  return new Date(epochMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
 }
 
-/** The inverse of `toOrgInputValue`; null for an empty or unreadable value. */
+/** The inverse of `toOrgInputValue` (a "T" between date and time is read too); null for an empty or unreadable value. */
 export function fromOrgInputValue(value: string): number | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value)) return null;
+  const text = value.trim();
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(text)) return null;
   // With "Z" the string is read as UTC; the organisation's wall clock is that minus its offset.
-  const epochMs = new Date(`${value}Z`).getTime() - SHANGHAI_OFFSET_MS;
+  const epochMs = new Date(`${text.replace(' ', 'T')}Z`).getTime() - SHANGHAI_OFFSET_MS;
   return Number.isFinite(epochMs) && epochMs >= 0 ? epochMs : null;
 }

@@ -164,9 +164,17 @@ function FollowUpControl({ ticket }: { ticket: Ticket }) {
   return (
     <span className="field-control follow-up-control">
       <label htmlFor={id}>{t('ticket.followUp')}</label>
+      {/* Text with its format shown, not datetime-local: that is written in the browser's locale, whatever the UI language. */}
       <input
         id={id}
-        type="datetime-local"
+        type="text"
+        className="follow-up-input"
+        inputMode="numeric"
+        autoComplete="off"
+        spellCheck={false}
+        maxLength={16}
+        placeholder="YYYY-MM-DD HH:mm"
+        title="YYYY-MM-DD HH:mm"
         value={value}
         aria-invalid={invalid || undefined}
         onChange={(e) => {
