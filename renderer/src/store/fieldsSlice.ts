@@ -64,9 +64,9 @@ export interface FieldsSlice {
   settleTransfer: () => void;
 }
 
-/** Whether the ticket, as the core has it, is where the transfer sent it. */
+/** Whether the ticket, as the core has it, is where the transfer sent it (a group's queue may have routed it on to someone meanwhile). */
 function isWhereSent(ticket: Ticket, to: TransferChoice): boolean {
-  return to.kind === 'agent' ? ticket.assigneeId === to.agentId : ticket.assigneeId === null && ticket.routing.group === to.group;
+  return to.kind === 'agent' ? ticket.assigneeId === to.agentId : ticket.routing.group === to.group;
 }
 
 export function createFieldsSlice(api: WorkstationApi): StateCreator<AppState, [], [], FieldsSlice> {
