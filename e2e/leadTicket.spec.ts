@@ -159,9 +159,12 @@ test('王芳 signs out between the lead opening the dialog and confirming: the s
   await dialogZh.getByRole('button', { name: '转办', exact: true }).click();
   await expect(dialogZh).toHaveCount(0);
 
-  // The server refuses (she is offline now) and the core undoes the transfer: the pane says so, in Chinese, instead of "transferred".
-  const refused = lead.getByRole('alert').filter({ hasText: `工单 ${ticketId} 无法转给 王芳：对方离线。` });
+  // The server refuses (she is offline now) and the core undoes the transfer: the pane, which stayed
+  // open while the server had not answered, says so in place, in Chinese, instead of "transferred".
+  const refused = pane.getByRole('alert').filter({ hasText: `工单 ${ticketId} 无法转给 王芳：对方离线。` });
   await expect(refused).toBeVisible({ timeout: 20_000 });
+  await expect(pane).not.toHaveAttribute('aria-busy', 'true');
+  await expect(pane.getByRole('button', { name: '转办…' })).toBeEnabled();
   await expect(lead.getByText(`工单 ${ticketId} 已转给王芳。`)).toHaveCount(0);
   const row = lead.getByRole('listbox', { name: '工单' }).getByRole('option').filter({ hasText: ticketId });
   await expect(row).toContainText('待分配');

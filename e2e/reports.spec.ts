@@ -64,8 +64,14 @@ test('a lead reads a day’s KPIs, exports them as CSV and XLSX, and is told whe
   await page.getByRole('button', { name: 'Reports', exact: true }).click();
   const table = 'KPIs of the tickets created in the period';
   // It opens on today (China time); the demo's busiest day is today or, just after midnight, yesterday.
-  await expect(page.getByLabel('Date')).toHaveValue(localDateOf(Date.now()));
-  await page.getByLabel('Date').fill(expected.day);
+  // The date is a text field with its format in the label: a date field would be written in the
+  // browser's locale (年/月/日 on a Chinese system) whatever the UI language.
+  const date = page.getByRole('textbox', { name: 'Date (YYYY-MM-DD)' });
+  await expect(date).toHaveValue(localDateOf(Date.now()));
+  await date.fill('2026-02-30');
+  await expect(date).toHaveAttribute('aria-invalid', 'true');
+  await date.fill(expected.day);
+  await expect(date).not.toHaveAttribute('aria-invalid');
   await expect(page.getByText(`Tickets created ${expected.day} – ${expected.day} (China time)`, { exact: false })).toBeVisible();
   const total = kpiCells(page, table, 'Total');
   await expect(total.nth(0)).toHaveText(String(expected.volume));
@@ -85,6 +91,7 @@ test('a lead reads a day’s KPIs, exports them as CSV and XLSX, and is told whe
   // In Chinese the screen and the files say the words of the templates.
   await page.getByLabel('Language').selectOption('zh-CN');
   const tableZh = '本周期新建工单的 KPI';
+  await expect(page.getByRole('textbox', { name: '日期（YYYY-MM-DD）' })).toHaveValue(expected.day);
   await expect(page.getByRole('table', { name: tableZh }).getByRole('columnheader', { name: '超时率' })).toBeVisible();
   await expect(kpiCells(page, tableZh, '合计').nth(0)).toHaveText(String(expected.volume));
   await page.screenshot({ path: test.info().outputPath('reports-zh.png') });

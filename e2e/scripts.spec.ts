@@ -102,6 +102,8 @@ test('an agent writes a personal script with blanks, inserts it and moves throug
   await manager.getByLabel('快捷关键词').fill('huifang');
   await manager.getByLabel('正文（通用）').fill('{customer.name}您好，关于{ticket.subject}，{result}，请问{question}？');
   await page.screenshot({ path: test.info().outputPath('manage-editor-zh.png') });
+  await expect(manager.getByRole('button', { name: '关闭' })).toBeInViewport({ ratio: 1 });
+  await expect(manager.getByRole('button', { name: '保存' })).toBeInViewport({ ratio: 1 });
   await manager.getByRole('button', { name: '保存' }).click();
   await expect(manager.getByText('回访确认')).toBeVisible();
   await manager.getByRole('button', { name: '关闭' }).click();
@@ -189,6 +191,10 @@ test('a lead adds a team script and the agent’s picker offers it without a rel
   await manager.getByLabel('Language').selectOption('en');
   await manager.getByLabel('Text (any channel)').fill('Hi {customer.name}, during the holiday we answer from 9:00 to 18:00. — {agent.name}');
   await manager.getByLabel('Chat and social: short line (optional)').fill('Hi {customer.name}, holiday hours are 9:00–18:00.');
+  await lead.screenshot({ path: test.info().outputPath('manage-team-editor-en.png') });
+  // The whole editor shows at 1280x800, down to the dialog's Close: nothing cut off.
+  await expect(manager.getByRole('button', { name: 'Close' })).toBeInViewport({ ratio: 1 });
+  await expect(manager.getByRole('button', { name: 'Save' })).toBeInViewport({ ratio: 1 });
   await manager.getByRole('button', { name: 'Save' }).click();
   await expect(manager.getByText('Holiday hours')).toBeVisible();
   await lead.screenshot({ path: test.info().outputPath('manage-en.png') });

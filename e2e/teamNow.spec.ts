@@ -103,6 +103,8 @@ test("a lead sees an agent's offers waiting, her idle time and her wrap-up chang
   const offers = row.locator('.offer-count');
   const wrapUp = row.locator('.wrap-up-tag');
   const idle = row.locator('.team-idle');
+  // Her chat cell (the second channel column): tickets held against her capacity, offers not counted.
+  const chatLoad = row.locator('.team-load').nth(1);
 
   // Away (openDesk): no idle time (she is not taking work), nothing offered.
   await expect(row.getByLabel('Presence of Emily Chen')).toHaveValue(/^away/);
@@ -126,6 +128,10 @@ test("a lead sees an agent's offers waiting, her idle time and her wrap-up chang
   await expect(agent.getByRole('alertdialog'), 'the demo leaves one order chat waiting besides ours').toHaveCount(2);
   await expect(offers).toHaveText('2 offers waiting');
   await expect(idle).toHaveText('never assigned');
+  // Two offers and no ticket held: 0 of 2, not a full (red) cell.
+  await expect(chatLoad.locator('.load-now')).toHaveText('0');
+  await expect(chatLoad.getByLabel('Chat capacity of Emily Chen')).toHaveValue('2');
+  await expect(chatLoad).not.toHaveClass(/\bfull\b/);
   await lead.screenshot({ path: test.info().outputPath('team-offers-en.png') });
 
   // She accepts ours: one offer left, and her idle time starts again from the assignment.
@@ -135,6 +141,10 @@ test("a lead sees an agent's offers waiting, her idle time and her wrap-up chang
   expect(ticketId).toMatch(/^GD\d+$/);
   await expect(offers).toHaveText('1 offer waiting');
   await expect(idle).toHaveText(/^\d+ min$/);
+  // One ticket and one offer: 1 of 2 held (it read a full 2/2 when offers counted as tickets).
+  await expect(chatLoad.locator('.load-now')).toHaveText('1');
+  await expect(chatLoad).not.toHaveClass(/\bfull\b/);
+  await lead.screenshot({ path: test.info().outputPath('team-one-offer-en.png') });
 
   // She declines the other: nothing waits for her answer any more.
   await agent.getByRole('alertdialog').getByRole('button', { name: 'Decline' }).click();
@@ -151,14 +161,19 @@ test("a lead sees an agent's offers waiting, her idle time and her wrap-up chang
   await prompt.getByRole('button', { name: 'Complete' }).click();
   await expect(prompt).toHaveCount(0);
   // A chat wrap-up is 15 s (the default policy): its countdown never reads more.
-  await expect(wrapUp).toHaveText(/^话后处理 0:(0\d|1[0-5])$/);
+  // The tag says which contact she is wrapping up: the chat.
+  await expect(wrapUp).toHaveText(/^话后处理 · 在线客服 0:(0\d|1[0-5])$/);
   await expect(idle).toHaveText(/^\d+ 分钟$/);
   await expect(offers).toHaveCount(0);
   await lead.screenshot({ path: test.info().outputPath('team-wrap-up-zh.png') });
+  await lead.getByLabel('语言').selectOption('en');
+  await expect(wrapUp).toHaveText(/^Wrap-up · Chat 0:(0\d|1[0-5])$/);
+  await lead.screenshot({ path: test.info().outputPath('team-wrap-up-en.png') });
+  await lead.getByLabel('Language').selectOption('zh-CN');
 
   // She says she is ready: the tag leaves her row (the 15 s would end it anyway), her idle time stays.
   await agent.getByRole('button', { name: 'Ready', exact: true }).click();
   await expect(wrapUp).toHaveCount(0);
-  await expect(row.getByLabel('Emily Chen的在线状态')).toHaveValue('available');
+  await expect(row.getByLabel('Emily Chen 的在线状态')).toHaveValue('available');
   await expect(idle).toHaveText(/^\d+ 分钟$/);
 });

@@ -99,6 +99,8 @@ export const agentStatusSchema = z.object({
   openTickets: z.number().int().nonnegative(),
   /** Offers waiting for this agent's answer. */
   offers: z.number().int().nonnegative(),
+  /** The offers waiting, per channel (so the Team view shows tickets held apart from offers; `load` counts both). */
+  offered: capacitySchema.default({ phone: 0, chat: 0, social: 0, email: 0 }),
   channels: z.array(channelSchema),
   groups: z.array(z.string().max(64)),
   tier: z.union([z.literal(1), z.literal(2)]),
@@ -280,6 +282,7 @@ const AGENT_STATUS_FIELDS: { [K in keyof AgentStatus]-?: (a: AgentStatus[K], b: 
   load: sameCapacity,
   openTickets: sameValue,
   offers: sameValue,
+  offered: sameCapacity,
   channels: sameList,
   groups: sameList,
   tier: sameValue,

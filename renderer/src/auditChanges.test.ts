@@ -29,6 +29,14 @@ describe('auditChangeText', () => {
     expect(auditChangeText(translator('zh-CN'), wording, DEFAULT_POLICIES, after)).toBe('解决时限（分钟） · 紧急：120 → 90；投诉解决时限（分钟）：— → 60');
   });
 
+  it('says how many sessions a password reset signed out, and nothing when there were none', () => {
+    expect(auditChangeText(translator('en'), wording, null, { sessionsEnded: 2 })).toBe('2 sessions signed out');
+    expect(auditChangeText(translator('en'), wording, null, { sessionsEnded: 1 })).toBe('1 session signed out');
+    expect(auditChangeText(translator('zh-CN'), wording, null, { sessionsEnded: 2 })).toBe('已结束 2 个登录会话');
+    expect(auditChangeText(translator('en'), wording, null, { sessionsEnded: 0 })).toBe('');
+    expect(auditChangeText(translator('zh-CN'), wording, null, { sessionsEnded: 0 })).toBe('');
+  });
+
   it("names a user's channels, groups, role and flags rather than their codes", () => {
     const before = { username: 'agent2', role: 'agent', channels: ['phone', 'chat'], groups: ['orders'], senior: false, extension: '8002' };
     const after = { username: 'agent2', role: 'lead', channels: ['phone', 'chat', 'email'], groups: ['orders', 'billing'], senior: true, extension: null };

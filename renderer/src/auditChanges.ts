@@ -114,12 +114,18 @@ function valueText(t: Translate, wording: AuditWording, field: string, value: un
 /** "Field · sub-field: before → after; …" in the UI's language, for the change log's detail line; "" when nothing differs. */
 export function auditChangeText(t: Translate, wording: AuditWording, before: unknown, after: unknown): string {
   return auditChanges(before, after)
-    .map((change) =>
-      t('audit.change', {
+    .map((change) => {
+      // A password reset records how many sessions it ended: a count of what happened, not a field
+      // that changed ("— → 0" read as a change); none ended says nothing.
+      if (change.field === 'sessionsEnded') {
+        return typeof change.after === 'number' && change.after > 0 ? t('audit.sessionsEnded', { n: change.after }) : '';
+      }
+      return t('audit.change', {
         field: fieldText(t, change.field),
         before: valueText(t, wording, change.field, change.before),
         after: valueText(t, wording, change.field, change.after),
-      }),
-    )
+      });
+    })
+    .filter((text) => text !== '')
     .join(t('audit.joiner'));
 }

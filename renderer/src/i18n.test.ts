@@ -28,6 +28,23 @@ describe('translate', () => {
   });
 });
 
+describe('Chinese copy', () => {
+  it('puts a space where a Latin name meets Chinese text, and none around a Chinese name', () => {
+    expect(translate('zh-CN', 'history.offeredTo', { name: 'Emily Chen' })).toBe('已推送给 Emily Chen');
+    expect(translate('zh-CN', 'history.offeredTo', { name: '王芳' })).toBe('已推送给王芳');
+    expect(translate('zh-CN', 'team.presenceOf', { name: 'Emily Chen' })).toBe('Emily Chen 的在线状态');
+    expect(translate('zh-CN', 'team.capacityOf', { name: 'Emily Chen', channel: '在线客服' })).toBe('Emily Chen 的在线客服接待上限');
+    // Already spaced, or next to punctuation: nothing added; English untouched.
+    expect(translate('zh-CN', 'team.viewing', { id: 'GD20261205001' })).toBe('正在查看 GD20261205001');
+    expect(translate('en', 'history.offeredTo', { name: 'Emily Chen' })).toBe('Offered to Emily Chen');
+  });
+
+  it('addresses the user as 您, never 你', () => {
+    const tu = MESSAGE_KEYS.filter((key) => translate('zh-CN', key).includes('你'));
+    expect(tu).toEqual([]);
+  });
+});
+
 describe('times in the organisation time zone', () => {
   // 06:00 UTC is 14:00 in Asia/Shanghai, whatever zone this computer is in.
   const at = Date.UTC(2026, 11, 5, 6, 0);
@@ -38,7 +55,8 @@ describe('times in the organisation time zone', () => {
   });
 
   it('reads and writes a follow-up picker value in the organisation zone', () => {
-    expect(toOrgInputValue(at)).toBe('2026-12-05T14:00');
+    expect(toOrgInputValue(at)).toBe('2026-12-05 14:00');
+    expect(fromOrgInputValue('2026-12-05 14:00')).toBe(at);
     expect(fromOrgInputValue('2026-12-05T14:00')).toBe(at);
     expect(fromOrgInputValue('2026-12-05T14:00:30')).toBe(at + 30_000);
     // Abuse: nothing, a date alone, garbage and an impossible time are no time.

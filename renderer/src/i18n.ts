@@ -495,7 +495,26 @@ export function translate(language: Language, key: MessageKey, vars?: TranslateV
     }
   }
   if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+  return template.replace(/\{(\w+)\}/g, (whole, name: string, at: number) => {
+    if (!(name in vars)) return whole;
+    const value = vars[name];
+    if (language !== 'zh-CN' || typeof value !== 'string') return String(value);
+    return spacedBetweenScripts(template[at - 1] ?? '', value, template[at + whole.length] ?? '');
+  });
+}
+
+const HAN = /[\u3400-\u9fff\uf900-\ufaff]/;
+const LATIN_OR_DIGIT = /[A-Za-z0-9]/;
+
+/**
+ * A value put between Chinese characters, with a space on the side where Latin letters or digits
+ * meet a Han character ("已推送给 Emily Chen", "Emily Chen 的在线状态"; 王芳 stays tight):
+ * mixed-script spacing, so a Latin name does not run into the sentence.
+ */
+export function spacedBetweenScripts(before: string, value: string, after: string): string {
+  const lead = HAN.test(before) && LATIN_OR_DIGIT.test(value.charAt(0)) ? ' ' : '';
+  const trail = HAN.test(after) && LATIN_OR_DIGIT.test(value.charAt(value.length - 1)) ? ' ' : '';
+  return lead + value + trail;
 }
 
 export function isLanguage(value: unknown): value is Language {
@@ -627,15 +646,19 @@ export function formatDateTime(language: Language, epochMs: number): string {
   return orgTimeFormat(language, !sameDay).format(epochMs);
 }
 
-/** `YYYY-MM-DDTHH:mm` in the organisation's time zone: the value of a `<input type="datetime-local">`. */
+/**
+ * `YYYY-MM-DD HH:mm` in the organisation's time zone: the follow-up field's text. A text field, not
+ * `datetime-local`, which Chromium writes in the browser's locale whatever the UI language.
+ */
 export function toOrgInputValue(epochMs: number): string {
-  return new Date(epochMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16);
+  return new Date(epochMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
 }
 
-/** The inverse of `toOrgInputValue`; null for an empty or unreadable value. */
+/** The inverse of `toOrgInputValue` (a "T" between date and time is read too); null for an empty or unreadable value. */
 export function fromOrgInputValue(value: string): number | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value)) return null;
+  const text = value.trim();
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(text)) return null;
   // With "Z" the string is read as UTC; the organisation's wall clock is that minus its offset.
-  const epochMs = new Date(`${value}Z`).getTime() - SHANGHAI_OFFSET_MS;
+  const epochMs = new Date(`${text.replace(' ', 'T')}Z`).getTime() - SHANGHAI_OFFSET_MS;
   return Number.isFinite(epochMs) && epochMs >= 0 ? epochMs : null;
 }

@@ -31,13 +31,13 @@ export const actionsEn = {
 
 export const actionsZhCN: Record<keyof typeof actionsEn, string> = {
   'take.button': '领取',
-  'take.title': '领取此工单，由你处理（快捷键 t）',
+  'take.title': '领取此工单，由您处理（快捷键 t）',
   'take.taking': '正在领取…',
   'take.notQueued': '此工单状态为“{status}”：只有排队中的工单可以领取。',
   'take.refused': '无法领取：{reason}',
-  'notYours.title': '这不是你的工单',
-  'notYours.queued': '工单 {ticket} 无人处理，正在排队。回复即领取，工单将由你处理。',
-  'notYours.held': '工单 {ticket} 由{assignee}处理。你的回复会发给客户，工单仍由{assignee}处理。',
+  'notYours.title': '这不是您的工单',
+  'notYours.queued': '工单 {ticket} 无人处理，正在排队。回复即领取，工单将由您处理。',
+  'notYours.held': '工单 {ticket} 由{assignee}处理。您的回复会发给客户，工单仍由{assignee}处理。',
   'notYours.replyAndTake': '回复并领取',
   'notYours.replyAnyway': '仍然回复',
   'notYours.cancel': '取消',

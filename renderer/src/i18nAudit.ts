@@ -39,7 +39,7 @@ export const auditEn = {
   'audit.field.backlogThreshold': 'Backlog threshold',
   'audit.field.presence': 'Presence',
   'audit.field.awayReason': 'Away reason',
-  'audit.field.sessionsEnded': 'Sessions ended',
+  'audit.sessionsEnded': '{n, plural, one {# session signed out} other {# sessions signed out}}',
   'audit.field.name': 'Name',
   'audit.field.revokedAt': 'Revoked',
 };
@@ -79,7 +79,7 @@ export const auditZhCN: Record<keyof typeof auditEn, string> = {
   'audit.field.backlogThreshold': '积压阈值',
   'audit.field.presence': '在线状态',
   'audit.field.awayReason': '离开原因',
-  'audit.field.sessionsEnded': '结束的会话数',
+  'audit.sessionsEnded': '已结束 {n} 个登录会话',
   'audit.field.name': '名称',
   'audit.field.revokedAt': '吊销时间',
 };

@@ -312,6 +312,7 @@ function checkInvariants(world: World, decisionsBefore: number): void {
 
   // Every open ticket is assigned or queued, and never both; one owner at most. Closed tickets are forgotten.
   const load = new Map<string, Record<Channel, number>>();
+  const offered = new Map<string, Record<Channel, number>>();
   for (const ticket of world.tickets.values()) {
     const view = engine.ticketView(ticket.id);
     if (!isOpenStatus(ticket.status)) {
@@ -327,6 +328,11 @@ function checkInvariants(world: World, decisionsBefore: number): void {
       const perChannel = load.get(holder) ?? { phone: 0, chat: 0, social: 0, email: 0 };
       perChannel[ticket.channel]++;
       load.set(holder, perChannel);
+    }
+    if (view!.offerAgentId) {
+      const perChannel = offered.get(view!.offerAgentId) ?? { phone: 0, chat: 0, social: 0, email: 0 };
+      perChannel[ticket.channel]++;
+      offered.set(view!.offerAgentId, perChannel);
     }
     // An offer is held by an available, connected agent with the skills.
     if (view!.offerAgentId) {
@@ -346,6 +352,8 @@ function checkInvariants(world: World, decisionsBefore: number): void {
   for (const [id, agent] of statuses) {
     const counted = load.get(id) ?? { phone: 0, chat: 0, social: 0, email: 0 };
     expect(agent.load).toEqual(counted);
+    // The offers among it, per channel (the Team view shows tickets held as load less these).
+    expect(agent.offered).toEqual(offered.get(id) ?? { phone: 0, chat: 0, social: 0, email: 0 });
     if (!world.capacityLowered && !world.manualTake) {
       for (const channel of CHANNELS) expect(agent.load[channel]).toBeLessThanOrEqual(agent.capacity[channel]);
     }

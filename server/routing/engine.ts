@@ -158,6 +158,8 @@ interface AgentState {
   load: Capacity;
   openTickets: number;
   offers: number;
+  /** `offers` per channel. */
+  offered: Capacity;
   lastAssignedAt: number | null;
   consecutiveTimeouts: number;
   tickIndex: number;
@@ -378,7 +380,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
 
   function touchAgent(a: AgentState): void {
     if (!journal) return;
-    const saved: AgentState = { ...a, load: { ...a.load }, capacity: { ...a.capacity } };
+    const saved: AgentState = { ...a, load: { ...a.load }, offered: { ...a.offered }, capacity: { ...a.capacity } };
     journal.push(() => {
       Object.assign(a, saved);
       loadKeyChanged(a);
@@ -548,6 +550,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       load: { ...a.load },
       openTickets: a.openTickets,
       offers: a.offers,
+      offered: { ...a.offered },
       channels: [...a.user.channels],
       groups: [...a.user.groups],
       tier: a.user.tier,
@@ -717,6 +720,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       touchAgent(a);
       a.load[t.channel]--;
       a.offers--;
+      a.offered[t.channel]--;
     }
     return offer;
   }
@@ -969,6 +973,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       timed.add(t);
       a.load[t.channel]++;
       a.offers++;
+      a.offered[t.channel]++;
       effects.push(ticketEffect(t, 'offered', null, choice.reason, null, a.user.id));
       effects.push({ kind: 'offer', ticketId: t.id, agentId: a.user.id, offeredAt: now, expiresAt: t.offer.expiresAt, basis: choice.basis });
     } else {
@@ -1270,6 +1275,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         load: emptyLoad(),
         openTickets: 0,
         offers: 0,
+        offered: emptyLoad(),
         lastAssignedAt: null,
         consecutiveTimeouts: 0,
         tickIndex: -1,

@@ -420,7 +420,12 @@ for (const backend of TEST_BACKENDS) {
         expect(chat!.ticketId).toBe('GD20241108002');
         expect((await t.store.getTicket(mail!.ticketId))!.assigneeId).toBe('agent1');
         expect((await t.store.getTicket(chat!.ticketId))!.routing.offer).toMatchObject({ agentId: 'agent1' });
-        expect(routing.engine.agentStatus('agent1')).toMatchObject({ load: { email: 1, chat: 1, phone: 0, social: 0 }, openTickets: 1, offers: 1 });
+        expect(routing.engine.agentStatus('agent1')).toMatchObject({
+          load: { email: 1, chat: 1, phone: 0, social: 0 },
+          openTickets: 1,
+          offers: 1,
+          offered: { chat: 1, email: 0, phone: 0, social: 0 },
+        });
         expect(routing.engine.queuedTicketIds(t.clock.now())).toEqual([chat!.ticketId]);
         expect(routing.footprint()).toMatchObject({ tickets: 2, journal: 0 });
         await vi.waitFor(() => expect(a1.offers).toHaveLength(1));

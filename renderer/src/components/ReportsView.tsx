@@ -40,6 +40,7 @@ function ReportPickers() {
     useShallow((s) => ({ request: s.reportRequest, setReportRequest: s.setReportRequest, loadReport: s.loadReport, loading: s.reportLoading })),
   );
   const [date, setDate] = useState(request.date);
+  const usable = (value: string) => parseLocalDate(value) !== null && value >= EARLIEST_REPORT_DATE && value <= today;
   return (
     <div className="reports-pickers">
       <label>
@@ -59,15 +60,22 @@ function ReportPickers() {
       </label>
       <label>
         {t('reports.date')}
+        {/* A text field with its format in the label, not type="date": Chromium writes a date field in the
+            browser's locale (年/月/日 in an English UI on a Chinese system), whatever the UI language. */}
         <input
-          type="date"
+          type="text"
+          className="reports-date"
+          inputMode="numeric"
+          autoComplete="off"
+          spellCheck={false}
+          maxLength={10}
+          placeholder="YYYY-MM-DD"
           value={date}
-          min={EARLIEST_REPORT_DATE}
-          max={today}
           required
+          aria-invalid={!usable(date) || undefined}
           onChange={(e) => {
             setDate(e.target.value);
-            if (parseLocalDate(e.target.value) && e.target.value >= EARLIEST_REPORT_DATE && e.target.value <= today) setReportRequest({ date: e.target.value });
+            if (usable(e.target.value)) setReportRequest({ date: e.target.value });
           }}
         />
       </label>

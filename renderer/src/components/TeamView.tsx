@@ -131,18 +131,26 @@ function AgentRow({ agent, facts, now }: { agent: AgentStatus; facts: BoardAgent
         ) : null}
         {!agent.connected ? <span className="muted small">{t('team.disconnected')}</span> : null}
         {agent.onCall ? <span className="on-call-tag">{t('team.onCall')}</span> : null}
-        {inWrapUp ? <span className="wrap-up-tag">{t('team.wrapUp', { time: countdownText(agent.wrapUpUntil! - now) })}</span> : null}
+        {inWrapUp ? (
+          <span className="wrap-up-tag">
+            {agent.wrapUpChannel
+              ? t('team.wrapUpOn', { channel: t(channelKey(agent.wrapUpChannel)), time: countdownText(agent.wrapUpUntil! - now) })
+              : t('team.wrapUp', { time: countdownText(agent.wrapUpUntil! - now) })}
+          </span>
+        ) : null}
         {agent.offers > 0 ? <span className="offer-count">{t('team.offers', { n: agent.offers })}</span> : null}
       </td>
       {CHANNELS.map((channel) => {
         const skilled = agent.channels.includes(channel);
-        const full = agent.load[channel] >= agent.capacity[channel];
+        // Tickets held only: the load also counts offers waiting, which the presence cell shows on their own.
+        const held = Math.max(0, agent.load[channel] - agent.offered[channel]);
+        const full = held >= agent.capacity[channel];
         return (
           <td key={channel} className={`team-load${skilled ? '' : ' no-skill'}${skilled && full ? ' full' : ''}`}>
             {skilled ? (
               <>
                 <span className="load-cell">
-                  <span className="load-now">{agent.load[channel]}</span>
+                  <span className="load-now">{held}</span>
                   <span aria-hidden="true">/</span>
                   {/* Keyed by the saved value, so a change from elsewhere shows up in the field. */}
                   <CapacityInput key={agent.capacity[channel]} agent={agent} channel={channel} />

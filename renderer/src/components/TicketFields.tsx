@@ -202,10 +202,13 @@ export function transferRefusalText(t: Translate, refusal: TransferRefusalReason
 /** Opens the Transfer dialog (key `f`, forward); the holder and leads may transfer an open ticket. */
 export function TransferButton({ ticket }: { ticket: Ticket }) {
   const t = useT();
-  const { user, openTransfer } = useAppStore(useShallow((s) => ({ user: s.user, openTransfer: s.openTransfer })));
+  const { user, openTransfer, awaiting } = useAppStore(
+    useShallow((s) => ({ user: s.user, openTransfer: s.openTransfer, awaiting: s.lastTransfer?.ticketId === ticket.id && s.lastTransfer.awaiting })),
+  );
   if (!isOpenStatus(ticket.status) || user === null || !isOwnerOrLead(user, ticket)) return null;
   return (
-    <button type="button" data-shortcut="transfer" aria-haspopup="dialog" onClick={() => void openTransfer()}>
+    // Not a second transfer while the server has yet to answer the first.
+    <button type="button" data-shortcut="transfer" aria-haspopup="dialog" disabled={awaiting} onClick={() => void openTransfer()}>
       {t('transfer.open')}
     </button>
   );

@@ -5,6 +5,7 @@ import { looksMasked } from '../../../shared/masking.js';
 import { isOwnerOrLead } from '../../../shared/ticketRules.js';
 import { channelKey, formatDateTime, fromOrgInputValue, priorityKey, statusKey, toOrgInputValue, typeKey, type Translate } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
+import type { AppState } from '../store/types.js';
 import { isQueued, takeBlock, type TakeBlock } from '../store/ticketPredictions.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { VisitorTyping } from './ChatIndicators.js';
@@ -163,9 +164,17 @@ function FollowUpControl({ ticket }: { ticket: Ticket }) {
   return (
     <span className="field-control follow-up-control">
       <label htmlFor={id}>{t('ticket.followUp')}</label>
+      {/* Text with its format shown, not datetime-local: that is written in the browser's locale, whatever the UI language. */}
       <input
         id={id}
-        type="datetime-local"
+        type="text"
+        className="follow-up-input"
+        inputMode="numeric"
+        autoComplete="off"
+        spellCheck={false}
+        maxLength={16}
+        placeholder="YYYY-MM-DD HH:mm"
+        title="YYYY-MM-DD HH:mm"
         value={value}
         aria-invalid={invalid || undefined}
         onChange={(e) => {
@@ -269,6 +278,49 @@ function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean })
   );
 }
 
+/**
+ * Where the transfer made from this window stands: waiting for the server (the pane stays open
+ * and busy meanwhile), refused (said in place, the ticket back as it was), or done.
+ */
+function TransferNotice({ transfer, dismiss, inPane }: { transfer: NonNullable<AppState['lastTransfer']>; dismiss: () => void; inPane: boolean }) {
+  const t = useT();
+  const target = transfer.to.kind === 'group' ? t('transfer.groupTarget', { group: t(`group.${transfer.to.group}`) }) : transfer.to.agentName;
+  if (transfer.refusal) {
+    return (
+      <p role="alert" className="transfer-done transfer-refused">
+        {refusalText(t, transfer.refusal)}{' '}
+        <button type="button" className="link-button" onClick={dismiss}>
+          {t('ticket.dismiss')}
+        </button>
+      </p>
+    );
+  }
+  if (transfer.awaiting) {
+    // In its own pane it settles by itself; with the pane closed meanwhile, the notice is the user's to dismiss.
+    return (
+      <p role="status" className="transfer-done transfer-awaiting">
+        {t('transfer.awaiting', { ticket: transfer.ticketId, target })}
+        {inPane ? null : (
+          <>
+            {' '}
+            <button type="button" className="link-button" onClick={dismiss}>
+              {t('ticket.dismiss')}
+            </button>
+          </>
+        )}
+      </p>
+    );
+  }
+  return (
+    <p role="status" className="transfer-done">
+      {t('transfer.done', { ticket: transfer.ticketId, target })}{' '}
+      <button type="button" className="link-button" onClick={dismiss}>
+        {t('ticket.dismiss')}
+      </button>
+    </p>
+  );
+}
+
 export function TicketPane() {
   const t = useT();
   const s = useAppStore(
@@ -289,27 +341,9 @@ export function TicketPane() {
   );
 
   if (!s.openTicketId) {
-    const done = s.lastTransfer;
     return (
       <section className="ticket-pane empty">
-        {done?.refusal ? (
-          <p role="alert" className="transfer-done transfer-refused">
-            {refusalText(t, done.refusal)}{' '}
-            <button type="button" className="link-button" onClick={s.dismissLastTransfer}>
-              {t('ticket.dismiss')}
-            </button>
-          </p>
-        ) : done ? (
-          <p role="status" className="transfer-done">
-            {t('transfer.done', {
-              ticket: done.ticketId,
-              target: done.to.kind === 'group' ? t('transfer.groupTarget', { group: t(`group.${done.to.group}`) }) : done.to.agentName,
-            })}{' '}
-            <button type="button" className="link-button" onClick={s.dismissLastTransfer}>
-              {t('ticket.dismiss')}
-            </button>
-          </p>
-        ) : null}
+        {s.lastTransfer ? <TransferNotice transfer={s.lastTransfer} dismiss={s.dismissLastTransfer} inPane={false} /> : null}
         <p className="muted">{t('ticket.none')}</p>
       </section>
     );
@@ -333,9 +367,11 @@ export function TicketPane() {
   }
 
   const { ticket, customer, messages, notes, customerTickets, pending, drafts } = s.detail;
+  const transfer = s.lastTransfer?.ticketId === ticket.id ? s.lastTransfer : null;
   return (
-    <section className={`ticket-pane${s.knowledgeOpen ? ' with-knowledge' : ''}`} aria-label={ticket.id}>
+    <section className={`ticket-pane${s.knowledgeOpen ? ' with-knowledge' : ''}`} aria-label={ticket.id} aria-busy={transfer?.awaiting === true || undefined}>
       <div className="ticket-main">
+        {transfer ? <TransferNotice transfer={transfer} dismiss={s.dismissLastTransfer} inPane /> : null}
         <TicketHeader ticket={ticket} pending={pending} />
         <HandoverNote ticket={ticket} />
         <Timeline ticketId={ticket.id} messages={messages} notes={notes} />

@@ -182,6 +182,10 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
   });
 
   const unsubscribers = [
+    // A transfer awaiting the server settles when the ticket, as loaded after a change, shows the server has it.
+    store.subscribe((state, previous) => {
+      if (state.lastTransfer?.awaiting && (state.detail !== previous.detail || state.ticketError !== previous.ticketError)) state.settleTransfer();
+    }),
     // Routing: presence, offers and (for leads) the team board are pushed by the core.
     api.on('presence', (presence) => {
       if (store.getState().user) store.getState().applyPresence(presence);

@@ -4,7 +4,7 @@
  * through the core's outbox (offline too); only the list of colleagues needs the server.
  */
 import type { StateCreator } from 'zustand/vanilla';
-import type { TicketGroup, TicketType } from '../../../shared/domain.js';
+import type { Ticket, TicketGroup, TicketType } from '../../../shared/domain.js';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import type { TransferCandidate } from '../../../shared/routing.js';
 import type { TicketRefusal } from '../../../shared/ticketRules.js';
@@ -36,9 +36,11 @@ export interface FieldsSlice {
   transferError: UiError | null;
   /**
    * The transfer just made from this window, said where the ticket was (it may have left the
-   * agent's view); `refusal` once the server refused it (the core has undone it meanwhile).
+   * agent's view). `awaiting` until the server has it: the core records a transfer at once but
+   * the server may still refuse it, so the pane stays open (busy) until then; `refusal` once the
+   * server refused it (the core has undone it meanwhile), said in the pane that stays open.
    */
-  lastTransfer: { ticketId: string; to: TransferChoice; refusal?: TicketRefusal } | null;
+  lastTransfer: { ticketId: string; to: TransferChoice; awaiting: boolean; refusal?: TicketRefusal } | null;
   saveFields: (fields: TicketFieldsPatch) => Promise<boolean>;
   /** Completing: straight through when the ticket has a result, else the prompt opens. */
   requestComplete: () => Promise<boolean>;
@@ -54,6 +56,17 @@ export interface FieldsSlice {
    * made here, the pane must stop saying it went through and say why not instead.
    */
   noteTransferRefused: (ticketId: string | null, refusal: TicketRefusal | null) => void;
+  /**
+   * Looks at the open ticket as the core now has it: once the server holds the awaited transfer
+   * (no change pending, and the ticket is where it was sent, or gone from this user's view) the
+   * pane closes and says where it went.
+   */
+  settleTransfer: () => void;
+}
+
+/** Whether the ticket, as the core has it, is where the transfer sent it (a group's queue may have routed it on to someone meanwhile). */
+function isWhereSent(ticket: Ticket, to: TransferChoice): boolean {
+  return to.kind === 'agent' ? ticket.assigneeId === to.agentId : ticket.routing.group === to.group;
 }
 
 export function createFieldsSlice(api: WorkstationApi): StateCreator<AppState, [], [], FieldsSlice> {
@@ -137,9 +150,10 @@ export function createFieldsSlice(api: WorkstationApi): StateCreator<AppState, [
         set({ transferring: true, transferError: null });
         try {
           await api.invoke('ticket.transfer', { ticketId, to, note });
-          set({ transferring: false, transferOpen: false, lastTransfer: { ticketId, to } });
-          // The ticket has usually left this agent: the pane says where it went instead of showing it.
-          get().closeTicket();
+          // The core has it, the server not yet (it may refuse): the pane stays, busy, until
+          // settleTransfer sees the server's answer; the ticket shows as the core now has it.
+          set({ transferring: false, transferOpen: false, lastTransfer: { ticketId, to, awaiting: true } });
+          void get().reloadTicket();
           void get().loadInbox();
           return true;
         } catch (error) {
@@ -155,7 +169,19 @@ export function createFieldsSlice(api: WorkstationApi): StateCreator<AppState, [
       noteTransferRefused(ticketId, refusal) {
         const last = get().lastTransfer;
         if (!last || ticketId !== last.ticketId || refusal?.code !== 'transfer_refused') return;
-        set({ lastTransfer: { ...last, refusal } });
+        set({ lastTransfer: { ...last, awaiting: false, refusal } });
+      },
+
+      settleTransfer() {
+        const last = get().lastTransfer;
+        if (!last?.awaiting || get().openTicketId !== last.ticketId) return;
+        const { detail, ticketError } = get();
+        const gone = ticketError?.code === 'not_found';
+        const held = detail !== null && detail.ticket.id === last.ticketId && !detail.pending && isWhereSent(detail.ticket, last.to);
+        if (!gone && !held) return;
+        set({ lastTransfer: { ...last, awaiting: false } });
+        // The ticket has usually left this agent: the pane says where it went instead of showing it.
+        get().closeTicket();
       },
     };
   };

@@ -57,12 +57,40 @@ describe('a transfer the server refuses', () => {
     }, WAIT);
 
     expect(await lead.getState().transfer({ kind: 'agent', agentId: 'agent_li', agentName: '李娜' }, '客户要求重开发票')).toBe(true);
-    expect(lead.getState().lastTransfer).toMatchObject({ ticketId, to: { kind: 'agent', agentId: 'agent_li' } });
+    // The server has not answered: the pane stays open, waiting.
+    expect(lead.getState().lastTransfer).toMatchObject({ ticketId, to: { kind: 'agent', agentId: 'agent_li' }, awaiting: true });
+    expect(lead.getState().openTicketId).toBe(ticketId);
 
     await vi.waitFor(
       () => expect(lead.getState().lastTransfer?.refusal).toMatchObject({ code: 'transfer_refused', reason: 'offline', agentName: '李娜' }),
       WAIT,
     );
     expect((await server.store.getTicketBundle(ticketId))!.ticket.assigneeId).toBeNull();
+    // Refused: the pane is still open on the ticket, which is back as it was, and says why.
+    expect(lead.getState().lastTransfer?.awaiting).toBe(false);
+    expect(lead.getState().openTicketId).toBe(ticketId);
+    await vi.waitFor(() => expect(lead.getState().detail).toMatchObject({ ticket: { id: ticketId, assigneeId: null }, pending: false }), WAIT);
+    expect(lead.getState().openTicketId).toBe(ticketId);
+  });
+
+  it('closes the pane once the server has the transfer, and only then says where the ticket went', async () => {
+    const response = await postJson<{ ticketId: string }>(
+      `${server.url}/api/v1/inbound`,
+      JSON.stringify({ channel: 'email', customer: { name: '赵敏', email: 'zhao.min@example.cn' }, subject: '退款进度', text: '退款什么时候到账？' }),
+      TEST_INTEGRATION_TOKEN,
+    );
+    const ticketId = (response.body as { ticketId: string }).ticketId;
+    await vi.waitFor(async () => {
+      await lead.getState().openTicket(ticketId);
+      expect(lead.getState().detail?.ticket.id).toBe(ticketId);
+    }, WAIT);
+
+    expect(await lead.getState().transfer({ kind: 'group', group: 'billing' }, '退款问题，请财务组跟进')).toBe(true);
+    expect(lead.getState().lastTransfer).toMatchObject({ ticketId, awaiting: true });
+    expect(lead.getState().openTicketId).toBe(ticketId);
+
+    await vi.waitFor(() => expect(lead.getState().openTicketId).toBeNull(), WAIT);
+    expect(lead.getState().lastTransfer).toEqual({ ticketId, to: { kind: 'group', group: 'billing' }, awaiting: false });
+    expect((await server.store.getTicketBundle(ticketId))!.ticket.routing.group).toBe('billing');
   });
 });
