@@ -76,7 +76,7 @@ export function zoneOffsetMs(timeZone: string, at: number): number {
   const probe = quarter * QUARTER_MS;
   const parts: Record<string, number> = {};
   for (const part of partsFormat(timeZone).formatToParts(probe)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second);
   // Years before 100 are read by Date.UTC as 19xx; no instant this product handles is that old.
   const offset = wall - probe;
   if (offsetCache.size >= OFFSET_CACHE_LIMIT) offsetCache.clear();
