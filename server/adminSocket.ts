@@ -8,6 +8,8 @@
  * - a deactivated user's or reset password's sockets are ended (`session:ended`, on every node
  *   through the token rooms), their tokens having been deleted in the same transaction;
  * - the leads' and admins' sockets are told `admin:changed`, so an open admin view fetches again.
+ * Every signed-in socket (agents too) is told the organisation's time zone (`org:settings`) when
+ * it connects and, on every node, whenever an admin saves the policies.
  */
 import {
   adminAuditRequestSchema,
@@ -24,6 +26,7 @@ import {
   type AdminUserResult,
 } from '../shared/admin.js';
 import type { User } from '../shared/domain.js';
+import type { OrgSettings } from '../shared/timeZone.js';
 import { z } from 'zod';
 import type { AdminWrite } from './adminStore.js';
 import type { SyncServer } from './liveHub.js';
@@ -65,9 +68,18 @@ export function attachAdmin(io: SyncServer, deps: AdminSocketDependencies): void
     return result;
   }
 
+  /** The organisation's settings every workstation shows times in, from the stored policies. */
+  async function orgSettings(): Promise<OrgSettings> {
+    return { timeZone: (await store.admin.getPolicies()).policies.timeZone };
+  }
+
   io.on('connection', (socket) => {
     const { user } = socket.data;
     if (user.role !== 'agent') void socket.join(ADMIN_READERS_ROOM);
+    orgSettings().then(
+      (settings) => socket.emit('org:settings', settings),
+      (error: unknown) => deps.log(`admin: could not read the organisation's settings for ${user.username}: ${String(error)}`),
+    );
 
     function requireReader(): void {
       if (user.role === 'agent') throw new SyncRefusal('forbidden', 'Administration is for shift leads and administrators.');
@@ -182,6 +194,8 @@ export function attachAdmin(io: SyncServer, deps: AdminSocketDependencies): void
         // The offer timeout is the routing leader's to apply; SLA targets are read by each new ticket.
         await routing.policiesChanged();
         changed();
+        // Every socket on every node (the adapter carries it): agents' workstations show times in the new zone.
+        io.emit('org:settings', { timeZone: result.policies.timeZone });
         return result;
       },
       { logRefusals: true },

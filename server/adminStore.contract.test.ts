@@ -2,10 +2,11 @@
  * The administration repository's contract on both backends (server/adminStore.ts through the
  * public ServerStore): deactivation revokes tokens and hides the user from routing's list and
  * from sign-in, two admins deactivating each other at once leave one admin, the audit keeps
- * who/what/before/after but never a password, the policies fall back to the defaults.
+ * who/what/before/after but never a password, the policies fall back to the defaults (the
+ * organisation time zone too: Asia/Shanghai for a document written before it existed).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICIES, type UserSkills } from '../shared/admin.js';
+import { DEFAULT_POLICIES, type Policies, type UserSkills } from '../shared/admin.js';
 import type { User } from '../shared/domain.js';
 import type { ServerStore } from './store.js';
 import { TEST_BACKENDS, TEST_EPOCH } from './testHarness.js';
@@ -91,6 +92,19 @@ for (const backend of TEST_BACKENDS) {
       await store.admin.setPolicies(admin1, policies, TEST_EPOCH);
       expect(await store.admin.getPolicies()).toEqual({ policies, updatedAt: TEST_EPOCH, updatedByName: '管理员一' });
       expect((await store.admin.listAudit(undefined))[0]).toMatchObject({ action: 'policies_set', targetId: null, after: policies });
+    });
+
+    it('policies: the organisation time zone is Asia/Shanghai for a document from before it, then stored and audited before → after', async () => {
+      // A document as an older server wrote it: no timeZone field (store.sql is read-only; setPolicies stores what it is given).
+      const { timeZone: _none, ...older } = { ...DEFAULT_POLICIES, offerTimeoutSeconds: 20 };
+      await store.admin.setPolicies(admin1, older as Policies, TEST_EPOCH);
+      expect((await store.admin.getPolicies()).policies).toEqual({ ...DEFAULT_POLICIES, offerTimeoutSeconds: 20, timeZone: 'Asia/Shanghai' });
+
+      const berlin = { ...DEFAULT_POLICIES, offerTimeoutSeconds: 20, timeZone: 'Europe/Berlin' };
+      await store.admin.setPolicies(admin2, berlin, TEST_EPOCH + 1000);
+      expect(await store.admin.getPolicies()).toEqual({ policies: berlin, updatedAt: TEST_EPOCH + 1000, updatedByName: '管理员二' });
+      const [entry] = await store.admin.listAudit(undefined);
+      expect(entry).toMatchObject({ action: 'policies_set', actorId: 'admin2', before: { timeZone: 'Asia/Shanghai' }, after: { timeZone: 'Europe/Berlin' } });
     });
   });
 }

@@ -5,7 +5,8 @@
  * the auto-reply once, in the widget, recorded on the ticket; a switched-off channel answers
  * 503 on the inbound API and the widget hears it is unavailable, and takes contacts again
  * once switched on; VIP tiers reach routing; leads read and never write, agents neither;
- * malformed schedules and unknown customers are refused; every change is audited.
+ * malformed schedules and unknown customers are refused; every change is audited; the hours
+ * are read in the organisation's time zone, which every workstation is told.
  */
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -17,7 +18,9 @@ import {
   type ChannelSetResult,
   type ChannelSettings,
   type CustomerVipSetResult,
+  type PoliciesResult,
 } from '../shared/admin.js';
+import type { OrgSettings } from '../shared/timeZone.js';
 import type { ApiErrorBody, InboundContact, InboundResponse } from '../shared/httpApi.js';
 import type { WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../shared/webchat.js';
 import { anonymousVisitorSocialId } from './channels/webchat/webchat.js';
@@ -31,7 +34,7 @@ import {
   testWebchatChannel,
   type TestServer,
 } from './testHarness.js';
-import { connectTestSocket, disconnectTestSockets, okResult, type TestConnection } from './testing/sockets.js';
+import { connectTestSocket, disconnectTestSockets, okResult, recordPushes, type TestConnection } from './testing/sockets.js';
 
 /** A widget ack's result; a refusal fails the test with its code. */
 function accepted<T>(answer: WebchatAck<T>): T {
@@ -143,6 +146,34 @@ for (const backend of TEST_BACKENDS) {
         before: { channel: 'chat', enabled: true },
         after: { channel: 'chat', ...settings },
       });
+    });
+
+    it("the organisation's time zone decides off-hours, and every workstation is told it on connect and when an admin changes it", async () => {
+      const pushed: OrgSettings[] = [];
+      await connectTestSocket(t, 'agent1', { listen: recordPushes('org:settings', pushed) });
+      await vi.waitFor(() => expect(pushed).toEqual([{ timeZone: 'Asia/Shanghai' }]));
+      // Mon–Fri 9–18. TEST_EPOCH is Friday 10:00 in Shanghai (open) and Thursday 21:00 in New York (closed).
+      const officeHours = { ...defaultChannelSettings(), hours: { ...defaultChannelSettings().hours, alwaysOpen: false } };
+      okResult(await admin.ask('admin:setChannel', { channel: 'chat', settings: officeHours }));
+      const shanghai = await widget('visitor-zone-0001');
+      const open = accepted(await say(shanghai.socket, 'msg-z0001', '你好'));
+      // Decided in the ingest transaction: open in Shanghai, so the ticket holds the visitor's message alone.
+      expect((await t.store.getTicketBundle(open.ticketId))!.messages.map((m) => m.direction)).toEqual(['inbound']);
+
+      const { policies } = okResult(await admin.ask<PoliciesResult>('admin:policies', {}));
+      expect(await admin.ask('admin:setPolicies', { policies: { ...policies, timeZone: 'Mars/Olympus' } })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_request' },
+      });
+      okResult(await admin.ask('admin:setPolicies', { policies: { ...policies, timeZone: 'America/New_York' } }));
+      await vi.waitFor(() => expect(pushed.at(-1)).toEqual({ timeZone: 'America/New_York' }));
+
+      const newYork = await widget('visitor-zone-0002');
+      const sent = accepted(await say(newYork.socket, 'msg-z0002', '你好'));
+      await vi.waitFor(() => expect(newYork.received.filter((m) => m.from === 'agent')).toHaveLength(1));
+      expect(newYork.received[0]).toMatchObject({ authorName: AUTO_REPLY_AUTHOR_NAME, ticketId: sent.ticketId });
+      // The first visitor wrote while it was open in Shanghai: no auto-reply.
+      expect(shanghai.received.filter((m) => m.authorName === AUTO_REPLY_AUTHOR_NAME)).toEqual([]);
     });
 
     it('switched off: the inbound API answers 503 and stores nothing, the widget hears it is unavailable; switched on, both take contacts again', async () => {

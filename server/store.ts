@@ -2061,7 +2061,9 @@ function createServerStore(
   async function offHoursAutoReply(ticket: Ticket, settings: ChannelSettings, contact: ChannelContact, now: number): Promise<Message | null> {
     const source = contact.source ?? 'api';
     if (ticket.channel === 'phone' || contact.call || !carriesWrittenReply(source) || settings.hours.autoReplyText === '') return null;
-    const periodStart = offHoursPeriodStart(settings.hours, now);
+    if (settings.hours.alwaysOpen) return null;
+    // The hours are read in the organisation's zone as it is now (an admin may have changed it a moment ago, on any node).
+    const periodStart = offHoursPeriodStart(settings.hours, now, (await admin.getPolicies()).policies.timeZone);
     if (periodStart === null) return null;
     const already = await ex().get<{ one: number }>(
       `SELECT 1 AS one FROM messages WHERE ticket_id = ? AND direction = 'outbound' AND author_id IS NULL AND author_name = ? AND created_at >= ? LIMIT 1`,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CHANNELS, channelSchema, customerIdSchema, entityIdSchema, roleSchema, ticketGroupSchema, userSchema, type Channel, type Priority } from './domain.js';
 import { DEFAULT_OFFER_TIMEOUT_MS, capacitySchema } from './routing.js';
 import { DEFAULT_BUSINESS_HOURS, businessHoursSchema } from './businessHours.js';
+import { DEFAULT_ORG_TIME_ZONE, timeZoneSchema } from './timeZone.js';
 
 // ---------------------------------------------------------------------------------------
 // Users
@@ -198,6 +199,11 @@ export const policiesSchema = z
       .object({ phone: wrapUpSeconds, chat: wrapUpSeconds, social: wrapUpSeconds, email: wrapUpSeconds })
       .strict()
       .default({ ...DEFAULT_WRAP_UP_SECONDS }),
+    /**
+     * The organisation's time zone (IANA name): business hours, holidays and the times every
+     * workstation shows are read in it. An older client that does not send it saves the default.
+     */
+    timeZone: timeZoneSchema.default(DEFAULT_ORG_TIME_ZONE),
   })
   .strict();
 export type Policies = z.infer<typeof policiesSchema>;
@@ -214,6 +220,7 @@ export const DEFAULT_POLICIES: Readonly<Policies> = {
   firstResponseMinutes: { phone: 1, chat: 2, social: 30, email: 240 },
   offerTimeoutSeconds: DEFAULT_OFFER_TIMEOUT_MS / 1000,
   wrapUpSeconds: { ...DEFAULT_WRAP_UP_SECONDS },
+  timeZone: DEFAULT_ORG_TIME_ZONE,
 };
 
 export const policiesResultSchema = z.object({

@@ -1,19 +1,15 @@
 /**
- * Business hours of a channel (issue 11): a weekly schedule in China local time
- * (Asia/Shanghai), holiday dates closed, and the auto-reply a customer gets when they write
- * off-hours. Pure arithmetic, shared by the server (who decides the auto-reply) and the
- * workstation (who shows "open now"). Asia/Shanghai has been UTC+8 with no daylight saving
- * since 1991, so local time is a fixed offset and needs no time-zone database.
- * See docs/technical/administration.md.
+ * Business hours of a channel (issue 11): a weekly schedule in the organisation's time zone
+ * (policies `timeZone`, default Asia/Shanghai; shared/timeZone.ts), holiday dates closed, and
+ * the auto-reply a customer gets when they write off-hours. Pure arithmetic, shared by the
+ * server (who decides the auto-reply) and the workstation (who shows "open now"). Intervals
+ * are wall-clock times: 09:00 is 09:00 on the office clock on both sides of a daylight-saving
+ * jump. See docs/technical/administration.md.
  */
 import { z } from 'zod';
-import { CHINA_UTC_OFFSET_MINUTES } from './ids.js';
-import { localDateOf, parseLocalDate } from './kpi.js';
+import { parseLocalDate } from './kpi.js';
+import { DEFAULT_ORG_TIME_ZONE, instantOfWallClock, wallClockOf } from './timeZone.js';
 
-/** The only time zone schedules are written in; the UI says so beside the form. */
-export const BUSINESS_TIME_ZONE = 'Asia/Shanghai';
-/** UTC+8, constant (China has observed no daylight saving since 1991). */
-export const SHANGHAI_OFFSET_MS = CHINA_UTC_OFFSET_MINUTES * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;
 /** How far back the start of an off-hours period is looked for; a channel never open in that time has one endless period. */
@@ -66,7 +62,7 @@ export const businessHoursSchema = z
   .object({
     /** Open around the clock (24 小时服务): no off-hours, no auto-reply; the weekly schedule is kept for when this is turned off. */
     alwaysOpen: z.boolean(),
-    /** Open intervals per weekday, Monday first, in Asia/Shanghai time. */
+    /** Open intervals per weekday, Monday first, in the organisation's time zone. */
     weekly: z
       .object({
         mon: dayScheduleSchema,
@@ -78,7 +74,7 @@ export const businessHoursSchema = z
         sun: dayScheduleSchema,
       })
       .strict(),
-    /** Dates closed all day (public holidays, 节假日), Asia/Shanghai dates. */
+    /** Dates closed all day (public holidays, 节假日), dates in the organisation's time zone. */
     holidays: z
       .array(localDateSchema)
       .max(366)
@@ -99,24 +95,28 @@ export const DEFAULT_BUSINESS_HOURS: Readonly<BusinessHours> = {
   autoReplyText: DEFAULT_AUTO_REPLY_TEXT,
 };
 
-/** The local (Asia/Shanghai) calendar day of an instant: its date, weekday and the instant of its midnight. */
-export function shanghaiDayOf(at: number): { date: string; weekday: Weekday; midnight: number; minute: number } {
-  const local = at + SHANGHAI_OFFSET_MS;
-  const localMidnight = Math.floor(local / DAY_MS) * DAY_MS;
-  // getUTCDay: 0 = Sunday; WEEKDAYS starts on Monday.
-  const weekday = WEEKDAYS[(new Date(localMidnight).getUTCDay() + 6) % 7]!;
+/** The calendar day of an instant in a zone: its date, weekday, the instant of its midnight and the wall-clock minute of the day. */
+export function localDayOf(at: number, timeZone: string): { date: string; weekday: Weekday; midnight: number; minute: number } {
+  const wall = wallClockOf(timeZone, at);
+  const wallMidnight = Math.floor(wall / DAY_MS) * DAY_MS;
   return {
-    date: localDateOf(at),
-    weekday,
-    midnight: localMidnight - SHANGHAI_OFFSET_MS,
-    minute: Math.floor((local - localMidnight) / MINUTE_MS),
+    date: new Date(wallMidnight).toISOString().slice(0, 10),
+    // getUTCDay: 0 = Sunday; WEEKDAYS starts on Monday.
+    weekday: WEEKDAYS[(new Date(wallMidnight).getUTCDay() + 6) % 7]!,
+    midnight: instantOfWallClock(timeZone, wallMidnight),
+    minute: Math.floor((wall - wallMidnight) / MINUTE_MS),
   };
 }
 
-/** Whether the channel is open at this instant. */
-export function isOpenAt(hours: BusinessHours, at: number): boolean {
+/** The calendar day of an instant in Asia/Shanghai (the default zone). */
+export function shanghaiDayOf(at: number): { date: string; weekday: Weekday; midnight: number; minute: number } {
+  return localDayOf(at, DEFAULT_ORG_TIME_ZONE);
+}
+
+/** Whether the channel is open at this instant, its hours read in `timeZone` (the organisation's). */
+export function isOpenAt(hours: BusinessHours, at: number, timeZone: string = DEFAULT_ORG_TIME_ZONE): boolean {
   if (hours.alwaysOpen) return true;
-  const day = shanghaiDayOf(at);
+  const day = localDayOf(at, timeZone);
   if (hours.holidays.includes(day.date)) return false;
   return hours.weekly[day.weekday].some((interval) => minutesOf(interval.start) <= day.minute && day.minute < minutesOf(interval.end));
 }
@@ -125,17 +125,21 @@ export function isOpenAt(hours: BusinessHours, at: number): boolean {
  * The instant the off-hours period containing `at` began: the end of the latest open
  * interval at or before `at`. One auto-reply per conversation per such period. A channel
  * open at `at` has none (null); one not open in the last 400 days has one endless period
- * (0). Open intervals that touch across midnight (…–24:00, 00:00–…) are one opening.
+ * (0). Open intervals that touch across midnight (…–24:00, 00:00–…) are one opening. Days
+ * are stepped on the wall clock, so a 23- or 25-hour day of a daylight-saving zone is one day.
  */
-export function offHoursPeriodStart(hours: BusinessHours, at: number): number | null {
-  if (isOpenAt(hours, at)) return null;
-  const today = shanghaiDayOf(at);
+export function offHoursPeriodStart(hours: BusinessHours, at: number, timeZone: string = DEFAULT_ORG_TIME_ZONE): number | null {
+  if (isOpenAt(hours, at, timeZone)) return null;
+  const wall = wallClockOf(timeZone, at);
+  const todayWallMidnight = Math.floor(wall / DAY_MS) * DAY_MS;
   const holidays = new Set(hours.holidays);
   for (let back = 0; back <= LOOKBACK_DAYS; back++) {
-    const midnight = today.midnight - back * DAY_MS;
-    const day = shanghaiDayOf(midnight);
-    if (holidays.has(day.date)) continue;
-    const ends = hours.weekly[day.weekday].map((interval) => midnight + minutesOf(interval.end) * MINUTE_MS).filter((end) => end <= at);
+    const wallMidnight = todayWallMidnight - back * DAY_MS;
+    if (holidays.has(new Date(wallMidnight).toISOString().slice(0, 10))) continue;
+    const weekday = WEEKDAYS[(new Date(wallMidnight).getUTCDay() + 6) % 7]!;
+    const ends = hours.weekly[weekday]
+      .map((interval) => instantOfWallClock(timeZone, wallMidnight + minutesOf(interval.end) * MINUTE_MS))
+      .filter((end) => end <= at);
     if (ends.length > 0) return Math.max(...ends);
   }
   return 0;

@@ -107,6 +107,7 @@ import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './t
 import { MAX_MANUAL_CUSTOMER_NAME, typedPhoneSchema } from './manualTicket.js';
 import { agentTypingRequestSchema, type ChatReadEvent, type ChatTypingEvent } from './webchat.js';
 import type { ConnectionProblem } from './connection.js';
+import type { OrgSettings } from './timeZone.js';
 import { piiAuditRequestSchema, piiRevealRequestSchema, type PiiAuditEntry, type PiiRevealResult } from './pii.js';
 import {
   escalateRequestSchema,
@@ -180,6 +181,8 @@ export interface SessionState {
   connection: ConnectionState;
   /** Set after a sign-in that had to set the local cache aside; null otherwise. */
   cacheReset: CacheReset | null;
+  /** The organisation's time zone (IANA) as last heard from this server, else the default Asia/Shanghai. */
+  timeZone: string;
 }
 
 export interface InboxRow extends Ticket {
@@ -771,6 +774,8 @@ export interface RpcEvents {
   alarms: AlarmsState;
   /** Leads and admins: users or policies changed on the server (shared/admin.ts); the Admin view loads them again. */
   adminChanged: Record<string, never>;
+  /** The organisation's time zone changed (an admin saved it, or this server's differs from the one remembered): times are shown in it. */
+  organisation: OrgSettings;
   /**
    * Customer messages the cache stored for the first time, on tickets the user holds (not
    * during a first bootstrap of an empty cache). The window decides what to notify.
@@ -956,6 +961,7 @@ export const rpcHostEnvelopeSchema = z.discriminatedUnion('type', [
       'knowledgeSuggestions',
       'alarms',
       'adminChanged',
+      'organisation',
       'customerMessages',
     ]),
     payload: z.unknown(),

@@ -12,6 +12,7 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { z } from 'zod';
 import { entityIdSchema, type Channel } from './domain.js';
+import { DEFAULT_ORG_TIME_ZONE } from './timeZone.js';
 
 export const SCRIPT_SCOPES = ['team', 'personal'] as const;
 export const scriptScopeSchema = z.enum(SCRIPT_SCOPES);
@@ -177,8 +178,8 @@ export function findPlaceholders(text: string): ScriptPlaceholder[] {
   return [...text.matchAll(PLACEHOLDER)].map((match) => ({ name: match[1]!, start: match.index, end: match.index + match[0].length }));
 }
 
-/** Dates are formatted in the organisation's time zone (China Standard Time by default). */
-export const DEFAULT_SCRIPT_TIME_ZONE = 'Asia/Shanghai';
+/** Dates are formatted in the organisation's time zone (the policies' `timeZone`; Asia/Shanghai by default). */
+export const DEFAULT_SCRIPT_TIME_ZONE = DEFAULT_ORG_TIME_ZONE;
 
 /**
  * Fills a template's variables with ICU MessageFormat (`{ticket.createdAt, date, medium}`,

@@ -75,6 +75,7 @@ import { createTicketMutationSchema, createdTicketIdsSchema } from './manualTick
 import type { QueueListRequest, QueueListResult, QueueSummary, TicketFetchRequest, TicketFetchResult } from './queue.js';
 import type { PiiAuditRequest, PiiAuditResult, PiiRevealRequest, PiiRevealResult } from './pii.js';
 import type { BoardGetRequest, BoardGetResult, BoardSnapshot } from './board.js';
+import type { OrgSettings } from './timeZone.js';
 import type {
   AdminAuditResult,
   AdminCreateUserRequest,
@@ -580,6 +581,8 @@ export interface ServerToClientEvents {
   'kb:changed': (event: KnowledgeChanged) => void;
   /** To leads and admins: users or policies changed; an open admin view fetches them again. */
   'admin:changed': (event: Record<string, never>) => void;
+  /** To every signed-in socket: the organisation's time zone, on connect and whenever an admin saves the policies (shared/timeZone.ts). */
+  'org:settings': (settings: OrgSettings) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a single node has no inter-server events yet

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { searchIndexPercent, type ConnectionProblem } from '../../shared/connection.js';
 import type { User } from '../../shared/domain.js';
 import { piiViewOf } from '../../shared/masking.js';
+import { orgSettingsSchema } from '../../shared/timeZone.js';
 import { MAX_BULK_REASSIGN } from '../../shared/routing.js';
 import {
   isRpcMethod,
@@ -37,6 +38,7 @@ import {
   findCacheKey,
   findOfflineVerifier,
   loadSettings,
+  orgTimeZoneOf,
   putCacheKey,
   readSettings,
   putOfflineVerifier,
@@ -257,7 +259,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   function sessionState(): SessionState {
     // A caller asking right after a write sees its counts, not the state before it.
     runAfterWrites();
-    return { user: active?.stored.user ?? null, serverUrl, connection: { ...connection }, cacheReset };
+    return { user: active?.stored.user ?? null, serverUrl, connection: { ...connection }, cacheReset, timeZone: orgTimeZoneOf(settings, serverUrl) };
   }
 
   /** Whose inbox it is; the escalation requests waiting for a lead are the alarms last heard (the escalated filter). */
@@ -529,6 +531,15 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     // Users or policies changed (another admin, or this one on another window): an open Admin view loads them again.
     session.sync.socket.on('admin:changed', () => {
       if (isCurrent()) emit('adminChanged', {});
+    });
+    // The organisation's time zone, on connect and after an admin changed it: remembered per server for offline starts.
+    session.sync.socket.on('org:settings', (pushed: unknown) => {
+      const parsed = orgSettingsSchema.safeParse(pushed);
+      if (!parsed.success || !isCurrent()) return;
+      if (settings.orgTimeZones[serverUrl] === parsed.data.timeZone) return;
+      settings.orgTimeZones = { ...settings.orgTimeZones, [serverUrl]: parsed.data.timeZone };
+      saveSettings(dataDir, settings);
+      emit('organisation', { timeZone: parsed.data.timeZone });
     });
     alarms?.stop();
     alarms = startAlarmSession({

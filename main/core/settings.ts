@@ -11,6 +11,7 @@ import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { entityIdSchema, userSchema } from '../../shared/domain.js';
+import { DEFAULT_ORG_TIME_ZONE, isKnownTimeZone } from '../../shared/timeZone.js';
 import { makePrivateDir, PRIVATE_FILE_MODE } from './privateFiles.js';
 
 const storedSessionSchema = z.object({
@@ -67,6 +68,9 @@ const settingsSchema = z.object({
   pendingLogouts: z.array(pendingLogoutSchema).default([]),
   // Absent in files written before the caches were encrypted (their caches are encrypted on first open).
   cacheKeys: z.array(cacheKeyEntrySchema).default([]),
+  // The organisation's time zone per server as last pushed (`org:settings`), so an offline start shows times in it.
+  // Absent in older files; never allowed to make the whole file unreadable (that would cost the client id).
+  orgTimeZones: z.record(z.string(), z.string()).default({}).catch({}),
 });
 /** Everything in workstation.json. */
 export type WorkstationSettings = z.infer<typeof settingsSchema>;
@@ -97,6 +101,7 @@ export function loadSettings(dataDir: string, clientId?: string): WorkstationSet
     offlineVerifiers: stored?.offlineVerifiers ?? [],
     pendingLogouts: stored?.pendingLogouts ?? [],
     cacheKeys: stored?.cacheKeys ?? [],
+    orgTimeZones: stored?.orgTimeZones ?? {},
   };
   if (!stored || stored.clientId !== settings.clientId) saveSettings(dataDir, settings);
   return settings;
@@ -111,6 +116,12 @@ export function saveSettings(dataDir: string, settings: WorkstationSettings): vo
   // A temp file left by a crashed run keeps its old mode through writeFileSync.
   chmodSync(temp, PRIVATE_FILE_MODE);
   renameSync(temp, file);
+}
+
+/** The organisation's time zone of this server as last heard, or the default (never heard, or a name this runtime does not know). */
+export function orgTimeZoneOf(settings: WorkstationSettings, serverUrl: string): string {
+  const stored = settings.orgTimeZones[serverUrl];
+  return stored !== undefined && isKnownTimeZone(stored) ? stored : DEFAULT_ORG_TIME_ZONE;
 }
 
 /** The key a verifier is stored under: the username as the server knows it (trimmed, like the sign-in form). */

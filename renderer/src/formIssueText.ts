@@ -55,6 +55,7 @@ const TOP_FIELDS: Readonly<Record<string, MessageKey>> = {
   // The policies (policiesSchema).
   complaintSlaMinutes: 'admin.policies.complaint',
   offerTimeoutSeconds: 'admin.policies.offerTimeout',
+  timeZone: 'admin.policies.timeZone',
   // A channel's registry entry (channelSettingsSchema).
   enabled: 'hours.enabled',
   ownerId: 'hours.owner',
@@ -81,6 +82,7 @@ const CUSTOM_CODES: Readonly<Record<string, MessageKey>> = {
   intervals_overlap: 'formIssue.custom.intervals_overlap',
   not_a_calendar_date: 'formIssue.custom.not_a_calendar_date',
   date_listed_twice: 'formIssue.custom.date_listed_twice',
+  unknown_time_zone: 'formIssue.custom.unknown_time_zone',
 };
 
 const PRIORITIES = ['urgent', 'normal', 'low'] as const;

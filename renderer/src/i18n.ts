@@ -12,7 +12,8 @@ import {
   type TicketStatus,
   type TicketType,
 } from '../../shared/domain.js';
-import { BUSINESS_TIME_ZONE, SHANGHAI_OFFSET_MS, shanghaiDayOf } from '../../shared/businessHours.js';
+import { localDayOf } from '../../shared/businessHours.js';
+import { DEFAULT_ORG_TIME_ZONE, instantOfWallClock, isKnownTimeZone, wallClockOf } from '../../shared/timeZone.js';
 import type { RpcErrorCode } from '../../shared/rpc.js';
 import { chatEn, chatZhCN } from './i18nChat.js';
 import { connectionEn, connectionZhCN } from './i18nConnection.js';
@@ -617,18 +618,31 @@ export function describeRoutingBasis(t: Translate, basis: RoutingBasis, channel:
 }
 
 /**
- * Times are shown in the organisation's time zone (Asia/Shanghai, the zone of its business
- * hours, reports and SLA days), whatever the zone of the agent's computer: a follow-up set
- * for 14:00 is 14:00 for every agent and lead. Formatters are made once per language: a new
- * `Intl.DateTimeFormat` costs more than the formatting, and timelines and lists show many.
+ * Times are shown in the organisation's time zone (policies `timeZone`, default Asia/Shanghai:
+ * the zone of its business hours), whatever the zone of the agent's computer: a follow-up set
+ * for 14:00 is 14:00 for every agent and lead. The store sets the zone (`setOrgTimeZone`) from
+ * the core's session and its `organisation` event, before it re-renders with it. Formatters
+ * are made once per language and zone: a new `Intl.DateTimeFormat` costs more than the
+ * formatting, and timelines and lists show many.
  */
+let orgTimeZone = DEFAULT_ORG_TIME_ZONE;
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 
+/** The zone times are shown in from now on; an unknown name (never validated here) keeps the current one. */
+export function setOrgTimeZone(timeZone: string): void {
+  if (timeZone !== orgTimeZone && isKnownTimeZone(timeZone)) orgTimeZone = timeZone;
+}
+
+/** The zone times are shown in. */
+export function currentOrgTimeZone(): string {
+  return orgTimeZone;
+}
+
 function orgTimeFormat(language: Language, withDate: boolean): Intl.DateTimeFormat {
-  const key = `${language}|${String(withDate)}`;
+  const key = `${language}|${String(withDate)}|${orgTimeZone}`;
   let format = timeFormats.get(key);
   if (!format) {
-    const time = { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: BUSINESS_TIME_ZONE } as const;
+    const time = { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: orgTimeZone } as const;
     format = new Intl.DateTimeFormat(language, withDate ? { ...time, month: '2-digit', day: '2-digit' } : time);
     timeFormats.set(key, format);
   }
@@ -642,7 +656,7 @@ export function formatClock(language: Language, epochMs: number): string {
 
 /** Date and time in the organisation's time zone, with the date left out when it is today there. */
 export function formatDateTime(language: Language, epochMs: number): string {
-  const sameDay = shanghaiDayOf(epochMs).date === shanghaiDayOf(Date.now()).date;
+  const sameDay = localDayOf(epochMs, orgTimeZone).date === localDayOf(Date.now(), orgTimeZone).date;
   return orgTimeFormat(language, !sameDay).format(epochMs);
 }
 
@@ -651,14 +665,16 @@ export function formatDateTime(language: Language, epochMs: number): string {
  * `datetime-local`, which Chromium writes in the browser's locale whatever the UI language.
  */
 export function toOrgInputValue(epochMs: number): string {
-  return new Date(epochMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+  return new Date(wallClockOf(orgTimeZone, epochMs)).toISOString().slice(0, 16).replace('T', ' ');
 }
 
 /** The inverse of `toOrgInputValue` (a "T" between date and time is read too); null for an empty or unreadable value. */
 export function fromOrgInputValue(value: string): number | null {
   const text = value.trim();
   if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(text)) return null;
-  // With "Z" the string is read as UTC; the organisation's wall clock is that minus its offset.
-  const epochMs = new Date(`${text.replace(' ', 'T')}Z`).getTime() - SHANGHAI_OFFSET_MS;
-  return Number.isFinite(epochMs) && epochMs >= 0 ? epochMs : null;
+  // With "Z" the string is read as UTC: the organisation's wall clock on a UTC time line.
+  const wall = new Date(`${text.replace(' ', 'T')}Z`).getTime();
+  if (!Number.isFinite(wall)) return null;
+  const epochMs = instantOfWallClock(orgTimeZone, wall);
+  return epochMs >= 0 ? epochMs : null;
 }

@@ -110,6 +110,7 @@ export const adminEn = {
   'admin.policies.defaults': 'Defaults (never changed)',
   'admin.policies.note': 'SLA targets apply to tickets created from now on; the offer timeout to new offers. Backlog thresholds are set in the Alerts view.',
   'admin.policies.save': 'Save policies',
+  'admin.policies.timeZone': 'Organisation time zone (IANA name, e.g. Asia/Shanghai): business hours, holidays and every time shown',
 };
 
 export const adminZhCN: Record<keyof typeof adminEn, string> = {
@@ -219,4 +220,5 @@ export const adminZhCN: Record<keyof typeof adminEn, string> = {
   'admin.policies.defaults': '默认值（从未修改）',
   'admin.policies.note': '解决时限对此后新建的工单生效，应答时限对新的分配生效。积压告警阈值在“告警”中设置。',
   'admin.policies.save': '保存策略',
+  'admin.policies.timeZone': '机构时区（标准时区名，如 Asia/Shanghai）：工作时间、节假日和所有显示的时间均按此时区',
 };

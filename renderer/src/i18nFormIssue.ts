@@ -41,6 +41,7 @@ export const formIssueEn = {
   'formIssue.custom.intervals_overlap': 'periods must be in order and must not overlap',
   'formIssue.custom.not_a_calendar_date': 'is not a date on the calendar',
   'formIssue.custom.date_listed_twice': 'lists a date twice',
+  'formIssue.custom.unknown_time_zone': 'is not a time zone this system knows: write an IANA name such as Asia/Shanghai or Europe/Berlin',
 };
 
 export const formIssueZhCN: Record<keyof typeof formIssueEn, string> = {
@@ -81,4 +82,5 @@ export const formIssueZhCN: Record<keyof typeof formIssueEn, string> = {
   'formIssue.custom.intervals_overlap': '各时段须按先后顺序排列，且不能重叠',
   'formIssue.custom.not_a_calendar_date': '不是日历上存在的日期',
   'formIssue.custom.date_listed_twice': '有重复的日期',
+  'formIssue.custom.unknown_time_zone': '不是系统认识的时区：请填写标准时区名，例如 Asia/Shanghai',
 };

@@ -12,7 +12,7 @@ export const hoursEn = {
   'hours.vipSaved': 'VIP tier saved: {name}.',
   'hours.channels': 'Channels',
   'hours.channels.note':
-    'Hours are China time (Asia/Shanghai, UTC+8). Off-hours, contacts still become tickets and the customer gets the auto-reply once per conversation per off-hours period (phone calls get none).',
+    'Hours are in the organisation’s time zone ({zone}; set under Policies). Off-hours, contacts still become tickets and the customer gets the auto-reply once per conversation per off-hours period (phone calls get none).',
   'hours.enabled': 'On: takes new contacts',
   'hours.offNote':
     'Switched off: new contacts are refused (API and webhooks get HTTP 503, the chat widget says it is unavailable). Tickets already in the queue stay.',
@@ -58,7 +58,7 @@ export const hoursZhCN: Record<keyof typeof hoursEn, string> = {
   'hours.vipSaved': '已设置 VIP 等级：{name}。',
   'hours.channels': '渠道登记',
   'hours.channels.note':
-    '时间均为北京时间（Asia/Shanghai，UTC+8）。非工作时间的咨询照常生成工单，客户在每个非工作时段的同一会话中只收到一次自动回复（电话渠道不回复）。',
+    '时间均按机构时区（{zone}，在“服务策略”中设置）。非工作时间的咨询照常生成工单，客户在每个非工作时段的同一会话中只收到一次自动回复（电话渠道不回复）。',
   'hours.enabled': '启用：接收新咨询',
   'hours.offNote': '已停用：新咨询将被拒绝（API 与 Webhook 返回 HTTP 503，在线客服窗口显示暂停服务）。已在队列中的工单不受影响。',
   'hours.owner': '负责人',

@@ -475,6 +475,17 @@ function PoliciesForm({ stored, canWrite }: { stored: PoliciesResult; canWrite: 
             </label>
           ))}
         </div>
+        <label>
+          {t('admin.policies.timeZone')}
+          <input
+            type="text"
+            name="timeZone"
+            spellCheck={false}
+            autoComplete="off"
+            value={draft.timeZone}
+            onChange={(e) => setDraft({ ...draft, timeZone: e.target.value })}
+          />
+        </label>
         <p className="muted">{t('admin.policies.note')}</p>
         <AdminInvalid reason={invalid} />
         {canWrite ? (

@@ -94,12 +94,12 @@ function settingsOf(t: Translate, draft: ChannelDraft): { settings: ChannelSetti
 /** One channel's registry entry: on/off, owner, volume, customer group, hours, holidays and the auto-reply; read-only for leads. */
 function ChannelForm({ channel, stored, owners, canWrite }: { channel: Channel; stored: ChannelSettings; owners: AdminUser[]; canWrite: boolean }) {
   const t = useT();
-  const { busy, save } = useAppStore(useShallow((s) => ({ busy: s.adminBusy, save: s.saveAdminChannel })));
+  const { busy, save, timeZone } = useAppStore(useShallow((s) => ({ busy: s.adminBusy, save: s.saveAdminChannel, timeZone: s.orgTimeZone })));
   const now = useNow();
   const [draft, setDraft] = useState<ChannelDraft>(() => draftOf(stored));
   const [invalid, setInvalid] = useState('');
   const name = t(`channel.${channel}`);
-  const state = !stored.enabled ? 'off' : isOpenAt(stored.hours, now) ? 'open' : 'closed';
+  const state = !stored.enabled ? 'off' : isOpenAt(stored.hours, now, timeZone) ? 'open' : 'closed';
   const id = (field: string) => `channel-${channel}-${field}`;
 
   return (
@@ -193,11 +193,12 @@ function ChannelForm({ channel, stored, owners, canWrite }: { channel: Channel; 
 /** The channel registry (渠道信息登记表): one form per channel, remounted whenever the registry was saved again. */
 export function ChannelRegistrySection({ registry, users, canWrite }: { registry: ChannelRegistryResult; users: AdminUser[]; canWrite: boolean }) {
   const t = useT();
+  const timeZone = useAppStore((s) => s.orgTimeZone);
   const owners = users.filter((user) => user.active && user.role !== 'agent');
   return (
     <section className="admin-channels" aria-label={t('hours.channels')}>
       <h3>{t('hours.channels')}</h3>
-      <p className="muted">{t('hours.channels.note')}</p>
+      <p className="muted">{t('hours.channels.note', { zone: timeZone })}</p>
       {CHANNELS.map((channel) => (
         <ChannelForm
           key={`${channel}:${JSON.stringify(registry.channels[channel])}`}

@@ -50,11 +50,12 @@ export function useScriptPicker(textareaRef: RefObject<HTMLTextAreaElement | nul
   const listId = useId();
   const [typed, setTyped] = useState<Typed | null>(null);
   const [active, setActive] = useState(0);
-  const { scripts, fetchedAt, language, detail, user, insertScript } = useAppStore(
+  const { scripts, fetchedAt, language, orgTimeZone, detail, user, insertScript } = useAppStore(
     useShallow((s) => ({
       scripts: s.scripts,
       fetchedAt: s.scriptsFetchedAt,
       language: s.language,
+      orgTimeZone: s.orgTimeZone,
       detail: s.detail,
       user: s.user,
       insertScript: s.insertScript,
@@ -149,7 +150,7 @@ export function useScriptPicker(textareaRef: RefObject<HTMLTextAreaElement | nul
           {matches.map((script, index) => {
             // The preview is what Enter would insert: this ticket's channel variant, filled (`{now}` is filled only when inserted).
             const template = detail ? scriptTextFor(script, detail.ticket.channel).text : script.body;
-            const preview = fillScript(template, scriptValuesFor(detail, user, null), language === 'en' ? 'en' : 'zh-CN').text;
+            const preview = fillScript(template, scriptValuesFor(detail, user, null), language === 'en' ? 'en' : 'zh-CN', orgTimeZone).text;
             return (
               <li
                 key={script.id}

@@ -310,6 +310,10 @@ export function initStore(api: WorkstationApi, options: StoreOptions = {}): Init
       const state = store.getState();
       if (state.user && state.view === 'admin' && !state.adminBusy) void state.loadAdmin();
     }),
+    // The organisation's time zone: every time shown is in it, so a change re-renders with it at once.
+    api.on('organisation', ({ timeZone }) => {
+      store.getState().applyOrgTimeZone(timeZone);
+    }),
     // Phone: the call cards (screen pops) the core keeps; signing in loads them, signing out clears them.
     api.on('calls', ({ calls }) => {
       if (store.getState().user) store.getState().applyCalls(calls);

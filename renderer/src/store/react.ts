@@ -27,8 +27,14 @@ export function useStoreApi(): AppStore {
   return store;
 }
 
-/** The translator for the current UI language; components re-render when it changes. */
+/**
+ * The translator for the current UI language; components re-render when it changes, and when
+ * the organisation's time zone does (the time formatters of i18n.ts read it, and nearly every
+ * component that shows a time translates too).
+ */
 export function useT(): Translate {
   const language = useAppStore((s) => s.language);
-  return useCallback((key: MessageKey, vars?: TranslateVars) => translate(language, key, vars), [language]);
+  const timeZone = useAppStore((s) => s.orgTimeZone);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the zone is not used here, but a new translator makes its users render again
+  return useCallback((key: MessageKey, vars?: TranslateVars) => translate(language, key, vars), [language, timeZone]);
 }

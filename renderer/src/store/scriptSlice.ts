@@ -103,13 +103,13 @@ export function createScriptSlice(api: WorkstationApi, now: () => number = Date.
     },
 
     insertScript(script, from, to) {
-      const { detail, openTicketId, user, language } = get();
+      const { detail, openTicketId, user, language, orgTimeZone } = get();
       if (!detail || !openTicketId || detail.ticket.id !== openTicketId) return null;
       const { text: template, subject } = scriptTextFor(script, detail.ticket.channel);
       const values = scriptValuesFor(detail, user, now());
-      const filled = fillScript(template, values, language === 'en' ? 'en' : 'zh-CN');
+      const filled = fillScript(template, values, language === 'en' ? 'en' : 'zh-CN', orgTimeZone);
       // An email template brings its subject, its variables filled like the body's (issue 12).
-      if (subject !== null) get().setReplySubject(fillScript(subject, values, language === 'en' ? 'en' : 'zh-CN').text);
+      if (subject !== null) get().setReplySubject(fillScript(subject, values, language === 'en' ? 'en' : 'zh-CN', orgTimeZone).text);
       const draft = get().replyDrafts[openTicketId] ?? '';
       const start = Math.max(0, Math.min(from, draft.length));
       const end = Math.max(start, Math.min(to, draft.length));

@@ -1,5 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { WorkstationApi } from '../../../shared/rpc.js';
+import { DEFAULT_ORG_TIME_ZONE } from '../../../shared/timeZone.js';
+import { currentOrgTimeZone, setOrgTimeZone } from '../i18n.js';
 import { toUiError } from './errors.js';
 import { INBOX_SIGNED_OUT } from './inboxSlice.js';
 import { PII_SIGNED_OUT } from './piiSlice.js';
@@ -18,10 +20,18 @@ export function createSessionSlice(api: WorkstationApi): StateCreator<AppState, 
     signingIn: false,
     signInError: null,
     cacheReset: null,
+    orgTimeZone: DEFAULT_ORG_TIME_ZONE,
+
+    applyOrgTimeZone(timeZone) {
+      // The formatters first, so the render this set causes shows the new zone.
+      setOrgTimeZone(timeZone);
+      if (currentOrgTimeZone() !== get().orgTimeZone) set({ orgTimeZone: currentOrgTimeZone() });
+    },
 
     async loadSession() {
       try {
         const session = await api.invoke('session.get', {});
+        get().applyOrgTimeZone(session.timeZone);
         set({ user: session.user, sessionChecked: true, cacheReset: session.cacheReset });
         get().applyConnection(session.connection);
         if (session.user) void get().loadInbox();
@@ -35,6 +45,7 @@ export function createSessionSlice(api: WorkstationApi): StateCreator<AppState, 
       set({ signingIn: true, signInError: null });
       try {
         const session = await api.invoke('session.signIn', { username, password });
+        get().applyOrgTimeZone(session.timeZone);
         set({ user: session.user, signingIn: false, sessionChecked: true, cacheReset: session.cacheReset });
         get().applyConnection(session.connection);
         void get().loadInbox();

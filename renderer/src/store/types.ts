@@ -50,6 +50,9 @@ export interface SessionSlice {
   signInError: UiError | null;
   /** The last sign-in had to set the local cache aside (the password changed on the server); shown until dismissed. */
   cacheReset: CacheReset | null;
+  /** The organisation's time zone (IANA) every date and time is shown in (i18n.ts formatters; the core's session and `organisation` event). */
+  orgTimeZone: string;
+  applyOrgTimeZone: (timeZone: string) => void;
   loadSession: () => Promise<void>;
   signIn: (username: string, password: string) => Promise<boolean>;
   signOut: () => Promise<void>;
