@@ -219,14 +219,6 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     sessionEnded: null,
     searchIndex: null,
   };
-  /**
-   * What a local write leaves for after its answer, once per burst: the connection state's two
-   * counts (each a count over its table, the outbox's growing with every queued write) and the
-   * push (online, it reads and parses the next outbox batch and sends it). Neither is part of
-   * what the call promises: the write and its outbox row are committed (fsynced) before it
-   * answers, and the push sends whatever is queued when it runs, each row once per mutation id.
-   */
-  let afterWrites: { cache: Cache; immediate: NodeJS.Immediate } | null = null;
   /** The revocations being sent (flushLogouts); close() waits for it. */
   let flushing: Promise<void> | null = null;
 
@@ -257,8 +249,6 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   }
 
   function sessionState(): SessionState {
-    // A caller asking right after a write sees its counts, not the state before it.
-    runAfterWrites();
     return { user: active?.stored.user ?? null, serverUrl, connection: { ...connection }, cacheReset, timeZone: orgTimeZoneOf(settings, serverUrl) };
   }
 
@@ -770,21 +760,10 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     return flushing;
   }
 
-  function runAfterWrites(): void {
-    const pending = afterWrites;
-    if (!pending) return;
-    afterWrites = null;
-    clearImmediate(pending.immediate);
-    // Signed out or closed meanwhile: deactivating already refreshed the state and stopped that session's sync.
-    if (closed || active?.cache !== pending.cache) return;
-    updateConnection({});
-    // The sync of now (a reconnect may have replaced the one of the write's time).
-    active.sync?.kick();
-  }
-
   function afterLocalWrite(session: ActiveSession, ticketId: string): void {
     notifier.add([ticketId]);
-    afterWrites ??= { cache: session.cache, immediate: setImmediate(runAfterWrites) };
+    updateConnection({});
+    session.sync?.kick();
   }
 
   function recordMutation(mutation: Mutation) {
@@ -1097,16 +1076,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     'ticket.addNote': ({ ticketId, text, actionId }) => {
       const session = requireSession();
       const at = now();
-      // Only a given action id can be a retry: one made here is new, so nothing is looked up for it.
-      if (actionId !== undefined) {
-        const earlier = session.cache.reader.note(actionId);
-        if (earlier) {
-          if (earlier.ticketId !== ticketId) throw usedForAnotherTicket(actionId);
-          return earlier;
-        }
-        refuseRetryOfRefused(session, actionId);
-      }
       const id = actionId ?? uuidv7(at);
+      const earlier = session.cache.reader.note(id);
+      if (earlier) {
+        if (earlier.ticketId !== ticketId) throw usedForAnotherTicket(id);
+        return earlier;
+      }
+      refuseRetryOfRefused(session, id);
       const effect = recordMutation({ mutationId: id, kind: 'note', ticketId, noteId: id, text, createdAt: at });
       if (!effect.note) throw new RpcError('internal', 'The note was not stored.');
       return { ...effect.note, pending: true };
@@ -1265,7 +1241,6 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       if (closed) return;
       await sessionLock;
       closed = true;
-      runAfterWrites();
       deactivate();
       await flushing;
       notifier.dispose();
