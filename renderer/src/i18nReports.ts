@@ -31,7 +31,7 @@ export const reportsEn = {
   'reports.needsServer': 'Reports are computed by the server, and it cannot be reached now. Connect and try again.',
   'reports.empty': 'No tickets were created in this period.',
   'reports.notes':
-    'First response: the first written reply. Handling time: from creation to completion. Overdue: completed after the due time, or still open past it; overdue rate = overdue / tickets. SLA compliance: on time / tickets already judged. First-contact resolution: completed without the customer writing again after the first reply. CSAT: the mean score (1–5) of the answered surveys of these tickets (each answer the mean of its four ratings); “—” when none was answered; response rate = answered / sent surveys.',
+    'First response: the first written reply, or an agent answering the call (phone). Handling time: from creation to completion. Overdue: completed after the due time, or still open past it; overdue rate = overdue / tickets. SLA compliance: on time / tickets already judged. First-contact resolution: completed without the customer writing again after the first reply. CSAT: the mean score (1–5) of the answered surveys of these tickets (each answer the mean of its four ratings); “—” when none was answered; response rate = answered / sent surveys.',
 };
 
 export const reportsZhCN: Record<keyof typeof reportsEn, string> = {
@@ -61,5 +61,5 @@ export const reportsZhCN: Record<keyof typeof reportsEn, string> = {
   'reports.needsServer': '报表由服务器计算，当前无法连接服务器。请连接后重试。',
   'reports.empty': '此周期内没有新建工单。',
   'reports.notes':
-    '首次响应：第一条书面回复。处理时长：从创建到完成。超时：完成时间晚于截止时间，或截止后仍未完成；超时率 = 超时数 / 工单量。SLA 达成率：按时完成数 / 已可判定的工单数。首次解决：完成且客户在首次回复后未再来信。满意度：这些工单已回答的满意度回访的平均分（1–5，每份答卷取四项评分的平均）；无人回答时显示“—”；回访率 = 已回答 / 已发送的回访。',
+    '首次响应：第一条书面回复，电话为坐席接听来电。处理时长：从创建到完成。超时：完成时间晚于截止时间，或截止后仍未完成；超时率 = 超时数 / 工单量。SLA 达成率：按时完成数 / 已可判定的工单数。首次解决：完成且客户在首次回复后未再来信。满意度：这些工单已回答的满意度回访的平均分（1–5，每份答卷取四项评分的平均）；无人回答时显示“—”；回访率 = 已回答 / 已发送的回访。',
 };
