@@ -54,7 +54,7 @@ function collisionWords(locale: Locale) {
         oneNewMessage: '新到 1 条消息',
         review: '先看新消息',
         sendAnyway: '仍然发送',
-        notYoursTitle: '这不是你的工单',
+        notYoursTitle: '这不是您的工单',
         replyAnyway: '仍然回复',
         language: '语言',
         signOut: '退出',
