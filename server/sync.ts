@@ -205,13 +205,29 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
     // Before every handler of every module: an event over the user's budget is answered
     // `rate_limited` (when it wants an answer) and goes no further; one within it is handled
     // for the user as stored now (followUserChanges).
+    // One packet at a time per socket: the checks wait on the counters and the database (a round
+    // trip each on a cluster), and a socket's events must reach their handlers in the order sent
+    // (a stranger's refused signal, then an allowed one; typing on, then off).
+    let admitted: Promise<void> = Promise.resolve();
     socket.use((packet, next) => {
       const { user } = socket.data;
       const ack: unknown = packet[packet.length - 1];
       const answer = (refusal: Ack<never>) => {
         if (typeof ack === 'function') (ack as (response: Ack<never>) => void)(refusal);
       };
-      const proceed = async () => {
+      const admit = async (): Promise<void> => {
+        try {
+          const verdict = await deps.rateLimits.requestsPerUser.consume(user.id);
+          if (!verdict.ok) {
+            if (verdict.firstRefusal) deps.log(`socket: ${user.username} is over the request limit (${String(packet[0])})`);
+            const seconds = retryAfterSeconds(verdict.retryAfterMs);
+            answer({ ok: false, error: { code: 'rate_limited', message: `Too many requests; try again in ${String(seconds)} s.` } });
+            return;
+          }
+        } catch (error) {
+          // The counters' store failing must not stop the workstations: let the request through.
+          deps.log(`socket: request limit unavailable: ${error instanceof Error ? error.message : String(error)}`);
+        }
         if (await followUserChanges(socket)) {
           next();
           return;
@@ -219,20 +235,9 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
         answer({ ok: false, error: { code: 'unauthorized', message: 'This session was signed out; sign in again.' } });
         socket.disconnect(true);
       };
-      void deps.rateLimits.requestsPerUser.consume(user.id).then(
-        (verdict) => {
-          if (verdict.ok) return proceed();
-          if (verdict.firstRefusal) deps.log(`socket: ${user.username} is over the request limit (${String(packet[0])})`);
-          const seconds = retryAfterSeconds(verdict.retryAfterMs);
-          answer({ ok: false, error: { code: 'rate_limited', message: `Too many requests; try again in ${String(seconds)} s.` } });
-          return undefined;
-        },
-        // The counters' store failing must not stop the workstations: let the request through.
-        (error: unknown) => {
-          deps.log(`socket: request limit unavailable: ${error instanceof Error ? error.message : String(error)}`);
-          return proceed();
-        },
-      );
+      admitted = admitted.then(admit).catch((error: unknown) => {
+        deps.log(`socket: ${user.username}'s event could not be admitted: ${error instanceof Error ? error.message : String(error)}`);
+      });
     });
     hub.add(socket);
     socket.on('disconnect', () => hub.remove(socket));
