@@ -170,7 +170,10 @@ describe('SMTP receiver', () => {
       madeUpMessage: await forged({ inReplyTo: `<${ticketId}.x@demo.local>` }, '地址改成上海'),
       uuidOfAnotherTicket: await forged({ inReplyTo: `<${ticketId}.${randomUUID()}@demo.local>` }, '地址改成广州'),
       // The id of the customer's own message on the ticket (agents see it; we never sent a mail with it).
-      inboundMessageId: await forged({ inReplyTo: `<${ticketId}.${(await server.store.getTicketBundle(ticketId))!.messages[0]!.id}@demo.local>` }, '地址改成深圳'),
+      inboundMessageId: await forged(
+        { inReplyTo: `<${ticketId}.${(await server.store.getTicketBundle(ticketId))!.messages[0]!.id}@demo.local>` },
+        '地址改成深圳',
+      ),
       inReferences: await forged({ references: [`<${ticketId}.0193a1b2@demo.local>`] }, '地址改成杭州'),
     }).toEqual({
       madeUpMessage: 'a ticket of its own',

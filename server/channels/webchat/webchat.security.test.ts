@@ -466,6 +466,61 @@ const attacks: Attack[] = [
     },
     expect: { joinedHers: [false, false], followUpJoinsItsOwn: true, herTickets: 1 },
   },
+  {
+    attack:
+      "an integration posts a contact whose externalMessageId starts with a visitor's social id (shown to agents): the visitor's next message must not land in the integration's ticket, nor may a channel's id be taken or probed",
+    run: async () => {
+      const victim = await visitor('visitor-hijacked-000001');
+      const own = await call<WebchatSent>(victim.socket, 'webchat:send', { clientMessageId: 'cmsg-hijack-1', text: '我的订单号是 E20241108001' });
+      const socialId = (await t.store.getTicketBundle(own.ticketId))!.customer.socialId!;
+      await reply(own.ticketId, 'reply-hijack-1', '已收到');
+      const lead = (await t.store.getUserByUsername('lead1'))!;
+      await t.store.applyMutation(
+        lead,
+        'security-desk',
+        { mutationId: `sec-${String(++mutations)}`, kind: 'setStatus', ticketId: own.ticketId, status: 'closed', createdAt: t.clock.now() },
+        t.clock.now(),
+      );
+      t.clock.advance(1_000);
+      const planted = await postJson<{ ticketId: string }>(
+        `${t.url}/api/v1/inbound`,
+        JSON.stringify({ channel: 'chat', customer: { email: 'mallory@evil.example' }, text: '占位', externalMessageId: `${socialId}#planted-0001` }),
+        TEST_INTEGRATION_TOKEN,
+      );
+      // The visitor's own message id, and a Weibo message's stored id: a repeat would answer with their ticket, or drop the real one later.
+      const probe = await postJson<{ ticketId: string; duplicate: boolean }>(
+        `${t.url}/api/v1/inbound`,
+        JSON.stringify({ channel: 'chat', customer: { email: 'mallory@evil.example' }, text: '探测', externalMessageId: `${socialId}#cmsg-hijack-1` }),
+        TEST_INTEGRATION_TOKEN,
+      );
+      const preempted = await postJson(
+        `${t.url}/api/v1/inbound`,
+        JSON.stringify({ channel: 'social', customer: { email: 'mallory@evil.example' }, text: '抢占', externalMessageId: 'webhook:weibo:wb-future-1' }),
+        TEST_INTEGRATION_TOKEN,
+      );
+      const real = await postWebhook({ customer: { name: '张伟', socialId: 'zhangwei' }, text: '微博上的真实消息', externalMessageId: 'wb-future-1' });
+      // Any other way an id with their prefix is stored (a channel of the future): their widget still continues only a chat of theirs.
+      t.clock.advance(1_000);
+      const stored = await provenContact({
+        channel: 'chat',
+        customer: { email: 'mallory@evil.example' },
+        text: '另一个占位',
+        externalMessageId: `${socialId}#planted-0002`,
+        proven: [],
+        source: 'api',
+      });
+      const back = await visitor('visitor-hijacked-000001');
+      const next = await call<WebchatSent>(back.socket, 'webchat:send', { clientMessageId: 'cmsg-hijack-2', text: '还有一个问题' });
+      const plantedTicket = (planted.body as { ticketId: string }).ticketId;
+      return {
+        statuses: [planted.status, probe.status, preempted.status, real.status],
+        nextInThePlantedTicket: next.ticketId === plantedTicket || next.ticketId === stored.ticketId,
+        probeAnsweredWithTheirTicket: (probe.body as { ticketId: string }).ticketId === own.ticketId,
+        realWeiboMessageStored: (real.body as { duplicate: boolean }).duplicate === false,
+      };
+    },
+    expect: { statuses: [201, 201, 201, 201], nextInThePlantedTicket: false, probeAnsweredWithTheirTicket: false, realWeiboMessageStored: true },
+  },
 ];
 
 describe('web chat and claimed identities under attack', () => {

@@ -713,7 +713,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     const data = socket.data;
     const bundles = await visitorBundles(data);
     const prefix = externalIdPrefix(data.socialId);
-    const newestOpen = bundles.find((bundle) => isOpen(bundle.ticket));
+    // A ticket found by the id prefix alone is not theirs to continue: only one holding a message they wrote.
+    const newestOpen = bundles.find((bundle) => isOpen(bundle.ticket) && conversationOf(bundle, data.socialId).length > 0);
     data.ticketId = newestOpen?.ticket.id ?? null;
     const own = bundles
       .flatMap((bundle) => conversationOf(bundle, data.socialId))
