@@ -439,7 +439,7 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
 }
 
 /** The stored external id of a contact posted to the inbound API: `api:<integration>:<its id>`, like its claims. */
-export function inboundExternalMessageId(integration: string, externalMessageId: string): string {
+function inboundExternalMessageId(integration: string, externalMessageId: string): string {
   return `api:${integration}:${externalMessageId}`;
 }
 
