@@ -417,7 +417,15 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   if (dateIssue) throw invalid('The inbound contact is not valid.', [{ path: 'receivedAt', message: dateIssue }]);
   // The integration vouches for nothing it cannot know: its phone, email and social id are claims, and only its own
   // follow-ups recognise them again (docs/technical/channels.md, One customer across channels).
-  const outcome = await deps.ingest({ ...parsed.data, claimScope: `api:${integration.name}` });
+  // Its message id is scoped the same way: stored raw, it shared one namespace with every channel's own ids (a web chat
+  // visitor's `<socialId>#…`, `webhook:<platform>:…`, `cti:…`, mail Message-IDs), so an integration could take a real
+  // message's id before it arrived (dropped as a repeat), learn which ticket holds one, or pull a visitor's chat into its ticket.
+  const { externalMessageId, ...contact } = parsed.data;
+  const outcome = await deps.ingest({
+    ...contact,
+    ...(externalMessageId !== undefined ? { externalMessageId: inboundExternalMessageId(integration.name, externalMessageId) } : {}),
+    claimScope: `api:${integration.name}`,
+  });
   const { ticket, ...response } = outcome;
   const body: InboundResponse = response;
   if (!outcome.duplicate) {
@@ -428,6 +436,11 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   }
   // 201 whenever a message was stored (new ticket or joined one); a repeat stores nothing.
   sendJson(res, outcome.duplicate ? 200 : 201, body);
+}
+
+/** The stored external id of a contact posted to the inbound API: `api:<integration>:<its id>`, like its claims. */
+function inboundExternalMessageId(integration: string, externalMessageId: string): string {
+  return `api:${integration}:${externalMessageId}`;
 }
 
 function singleValuedQuery(url: URL, what: string): Record<string, string> {

@@ -4,9 +4,10 @@
  * machine mail and duplicates are dropped, and oversized or malformed mail is refused
  * with the right SMTP code and nothing stored.
  */
+import { randomUUID } from 'node:crypto';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../testHarness.js';
+import { seedTestOrganisation, startTestServer, type TestServer } from '../../testHarness.js';
 import { emailChannel, type EmailChannel } from './emailChannel.js';
 import { parseMail } from './parseMail.js';
 import { buildMail, sendWithNodemailer, sendWithSwaks } from './testMail.js';
@@ -134,6 +135,60 @@ describe('SMTP receiver', () => {
     );
     expect(await ticketOf(stranger)).not.toBe(ticketId);
     expect((await server.store.getTicketBundle(await ticketOf(stranger)))!.ticket.subject).toBe('我也想改发票');
+  });
+
+  // Ticket ids are a date and a counter, and our domain is in every mail we send: a stranger can
+  // type `<GD….anything@demo.local>`. Only the message id after the dot is a participant's secret.
+  it('threads by one of our Message-IDs only when it names a reply we sent on that ticket; a forged one opens its own ticket', async () => {
+    const first = nextId();
+    await sendWithNodemailer(port, buildMail({ ...ZHANG, subject: '收货地址', text: '我的地址是北京市朝阳区某某路1号', messageId: first }), {
+      from: ZHANG.from,
+      to: 'support@demo.local',
+    });
+    const ticketId = await ticketOf(first);
+    await seedTestOrganisation(server.store, [{ username: 'agent_thread', displayName: '赵敏', channels: ['email'] }]);
+    const replyId = randomUUID();
+    const replied = await server.store.applyMutation(
+      (await server.store.getUserByUsername('agent_thread'))!,
+      'client-thread',
+      { mutationId: randomUUID(), kind: 'reply', ticketId, messageId: replyId, text: '已收到您的地址', createdAt: server.clock.now() },
+      server.clock.now(),
+    );
+    expect(replied.ok).toBe(true);
+
+    const forged = async (header: { inReplyTo?: string; references?: string[] }, text: string) => {
+      const messageId = nextId();
+      const sent = await sendWithNodemailer(
+        port,
+        buildMail({ from: 'mallory@evil.example', fromName: '张伟', subject: 'Re: 收货地址', text, messageId, ...header }),
+        { from: 'mallory@evil.example', to: 'support@demo.local' },
+      );
+      expect(sent).toMatchObject({ ok: true, code: 250 });
+      return (await ticketOf(messageId)) === ticketId ? 'joined the customer’s ticket' : 'a ticket of its own';
+    };
+    expect({
+      madeUpMessage: await forged({ inReplyTo: `<${ticketId}.x@demo.local>` }, '地址改成上海'),
+      uuidOfAnotherTicket: await forged({ inReplyTo: `<${ticketId}.${randomUUID()}@demo.local>` }, '地址改成广州'),
+      // The id of the customer's own message on the ticket (agents see it; we never sent a mail with it).
+      inboundMessageId: await forged(
+        { inReplyTo: `<${ticketId}.${(await server.store.getTicketBundle(ticketId))!.messages[0]!.id}@demo.local>` },
+        '地址改成深圳',
+      ),
+      inReferences: await forged({ references: [`<${ticketId}.0193a1b2@demo.local>`] }, '地址改成杭州'),
+    }).toEqual({
+      madeUpMessage: 'a ticket of its own',
+      uuidOfAnotherTicket: 'a ticket of its own',
+      inboundMessageId: 'a ticket of its own',
+      inReferences: 'a ticket of its own',
+    });
+    // The customer answering our real reply still threads.
+    const answer = nextId();
+    await sendWithNodemailer(
+      port,
+      buildMail({ ...ZHANG, subject: 'Re: 收货地址', text: '谢谢', messageId: answer, inReplyTo: `<${ticketId}.${replyId}@demo.local>` }),
+      { from: ZHANG.from, to: 'support@demo.local' },
+    );
+    expect(await ticketOf(answer)).toBe(ticketId);
   });
 
   it.each([

@@ -18,10 +18,15 @@ export function outboundMessageId(ticketId: string, messageId: string, domain: s
   return `<${ticketId}.${messageId}@${domain}>`;
 }
 
+/** The ticket id and message id inside one of our own Message-IDs; null for anybody else's. */
+export function ownMessageIdParts(messageId: string, domain: string): { ticketId: string; messageId: string } | null {
+  const match = new RegExp(`^<(${TICKET_ID})\\.([^@<>]+)@([^<>]+)>$`).exec(messageId.trim());
+  return match && match[3]!.toLowerCase() === domain.toLowerCase() ? { ticketId: match[1]!, messageId: match[2]! } : null;
+}
+
 /** The ticket id inside one of our own Message-IDs; null for anybody else's. */
 export function ticketIdFromOwnMessageId(messageId: string, domain: string): string | null {
-  const match = new RegExp(`^<(${TICKET_ID})\\.[^@<>]+@([^<>]+)>$`).exec(messageId.trim());
-  return match && match[2]!.toLowerCase() === domain.toLowerCase() ? match[1]! : null;
+  return ownMessageIdParts(messageId, domain)?.ticketId ?? null;
 }
 
 /** True when a Message-ID was made by us (our domain). */
@@ -71,8 +76,12 @@ export interface ThreadMatch {
 export async function findThread(mail: InboundMail, store: ServerStore, domain: string): Promise<ThreadMatch | null> {
   const byIds = async (ids: readonly string[]): Promise<string | null> => {
     for (const id of ids) {
-      const own = ticketIdFromOwnMessageId(id, domain);
-      if (own && (await store.getTicket(own))) return own;
+      // Ticket ids are a date and a counter and our domain is public, so `<GD….x@domain>` is easy to type: it
+      // counts only when it names a reply we sent on that ticket (its message id, a UUID, is what a participant holds).
+      const own = ownMessageIdParts(id, domain);
+      if (own && (await store.getTicketBundle(own.ticketId))?.messages.some((m) => m.id === own.messageId && m.direction === 'outbound')) {
+        return own.ticketId;
+      }
       const stored = await store.findTicketByExternalMessageIds('email', [id]);
       if (stored) return stored;
     }

@@ -7,13 +7,14 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { maskBundle } from '../../../shared/masking.js';
-import type { Mutation, MutationResult } from '../../../shared/sync.js';
-import type { WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../../../shared/webchat.js';
+import { workstationHandshakeAuth, type Mutation, type MutationResult } from '../../../shared/sync.js';
+import type { ChatReadEvent, ChatTypingEvent, WebchatAck, WebchatMessage, WebchatSent, WebchatWelcome } from '../../../shared/webchat.js';
 import { DEFAULT_RATE_LIMITS } from '../../rateLimits.js';
 import type { ChannelContact } from '../../store.js';
 import {
   TEST_INTEGRATION_TOKEN,
   TEST_WEBCHAT_SECRET,
+  login,
   postJson,
   seedTestOrganisation,
   startTestServer,
@@ -22,7 +23,7 @@ import {
 } from '../../testHarness.js';
 import { signedWebhookHeaders } from '../signature.js';
 import { createWebhookChannel } from '../webhook/webhookChannel.js';
-import { anonymousVisitorSocialId, signWebchatIdentity } from './webchat.js';
+import { WEBCHAT_TYPING_STARTS_PER_WINDOW, anonymousVisitorSocialId, signWebchatIdentity } from './webchat.js';
 
 const WEIBO_SECRET = 'weibo-secret-for-security-tests';
 const SHOP_ORIGIN = 'https://shop.example.cn';
@@ -465,6 +466,95 @@ const attacks: Attack[] = [
       };
     },
     expect: { joinedHers: [false, false], followUpJoinsItsOwn: true, herTickets: 1 },
+  },
+  {
+    attack:
+      "an integration posts a contact whose externalMessageId starts with a visitor's social id (shown to agents): the visitor's next message must not land in the integration's ticket, nor may a channel's id be taken or probed",
+    run: async () => {
+      const victim = await visitor('visitor-hijacked-000001');
+      const own = await call<WebchatSent>(victim.socket, 'webchat:send', { clientMessageId: 'cmsg-hijack-1', text: '我的订单号是 E20241108001' });
+      const socialId = (await t.store.getTicketBundle(own.ticketId))!.customer.socialId!;
+      await reply(own.ticketId, 'reply-hijack-1', '已收到');
+      const lead = (await t.store.getUserByUsername('lead1'))!;
+      await t.store.applyMutation(
+        lead,
+        'security-desk',
+        { mutationId: `sec-${String(++mutations)}`, kind: 'setStatus', ticketId: own.ticketId, status: 'closed', createdAt: t.clock.now() },
+        t.clock.now(),
+      );
+      t.clock.advance(1_000);
+      const planted = await postJson<{ ticketId: string }>(
+        `${t.url}/api/v1/inbound`,
+        JSON.stringify({ channel: 'chat', customer: { email: 'mallory@evil.example' }, text: '占位', externalMessageId: `${socialId}#planted-0001` }),
+        TEST_INTEGRATION_TOKEN,
+      );
+      // The visitor's own message id, and a Weibo message's stored id: a repeat would answer with their ticket, or drop the real one later.
+      const probe = await postJson<{ ticketId: string; duplicate: boolean }>(
+        `${t.url}/api/v1/inbound`,
+        JSON.stringify({ channel: 'chat', customer: { email: 'mallory@evil.example' }, text: '探测', externalMessageId: `${socialId}#cmsg-hijack-1` }),
+        TEST_INTEGRATION_TOKEN,
+      );
+      const preempted = await postJson(
+        `${t.url}/api/v1/inbound`,
+        JSON.stringify({ channel: 'social', customer: { email: 'mallory@evil.example' }, text: '抢占', externalMessageId: 'webhook:weibo:wb-future-1' }),
+        TEST_INTEGRATION_TOKEN,
+      );
+      const real = await postWebhook({ customer: { name: '张伟', socialId: 'zhangwei' }, text: '微博上的真实消息', externalMessageId: 'wb-future-1' });
+      // Any other way an id with their prefix is stored (a channel of the future): their widget still continues only a chat of theirs.
+      t.clock.advance(1_000);
+      const stored = await provenContact({
+        channel: 'chat',
+        customer: { email: 'mallory@evil.example' },
+        text: '另一个占位',
+        externalMessageId: `${socialId}#planted-0002`,
+        proven: [],
+        source: 'api',
+      });
+      const back = await visitor('visitor-hijacked-000001');
+      const next = await call<WebchatSent>(back.socket, 'webchat:send', { clientMessageId: 'cmsg-hijack-2', text: '还有一个问题' });
+      const plantedTicket = (planted.body as { ticketId: string }).ticketId;
+      return {
+        statuses: [planted.status, probe.status, preempted.status, real.status],
+        nextInThePlantedTicket: next.ticketId === plantedTicket || next.ticketId === stored.ticketId,
+        probeAnsweredWithTheirTicket: (probe.body as { ticketId: string }).ticketId === own.ticketId,
+        realWeiboMessageStored: (real.body as { duplicate: boolean }).duplicate === false,
+      };
+    },
+    expect: { statuses: [201, 201, 201, 201], nextInThePlantedTicket: false, probeAnsweredWithTheirTicket: false, realWeiboMessageStored: true },
+  },
+  {
+    attack:
+      "a visitor's script toggles typing as fast as it can (each start a database read and a signal to every agent who sees the chat) and sends malformed typing (each a log line)",
+    run: async () => {
+      const { token } = await login(t.url, 'lead1');
+      const desk = connect(t.url, { auth: workstationHandshakeAuth(token, 'desk-lead1'), transports: ['websocket'], reconnection: false, forceNew: true });
+      sockets.push(desk);
+      const typing: ChatTypingEvent[] = [];
+      const reads: ChatReadEvent[] = [];
+      desk.on('chat:typing', (event: ChatTypingEvent) => typing.push(event));
+      desk.on('chat:read', (event: ChatReadEvent) => reads.push(event));
+      await new Promise<void>((resolve, reject) => {
+        desk.once('connect', () => resolve());
+        desk.once('connect_error', reject);
+      });
+      const flooder = await visitor('visitor-typist-000001');
+      const sent = await call<WebchatSent>(flooder.socket, 'webchat:send', { clientMessageId: 'cmsg-typist-1', text: '在吗' });
+      await reply(sent.ticketId, 'reply-typist-1', '在的');
+      await vi.waitFor(() => expect(flooder.live.map((message) => message.id)).toContain('reply-typist-1'));
+      for (let i = 0; i < 200; i++) flooder.socket.emit('webchat:typing', { typing: i % 2 === 0 });
+      for (let i = 0; i < 50; i++) flooder.socket.emit('webchat:typing', { typing: 'yes' });
+      // Sent after the flood and answered after it: by the time its read mark reaches the agent, every typing signal has too.
+      await call(flooder.socket, 'webchat:read', { ticketId: sent.ticketId, messageId: 'reply-typist-1' });
+      await vi.waitFor(() => expect(reads.map((mark) => mark.messageId)).toContain('reply-typist-1'));
+      const starts = typing.filter((event) => event.ticketId === sent.ticketId && event.typing).length;
+      return {
+        startsAtMostTheBudget: starts <= WEBCHAT_TYPING_STARTS_PER_WINDOW,
+        someStartsPassed: starts > 0,
+        endsFollowStarts: typing.filter((event) => event.ticketId === sent.ticketId && !event.typing).length === starts,
+        loggedBadTyping: t.logLines.filter((line) => line.includes('refused webchat:typing')).length,
+      };
+    },
+    expect: { startsAtMostTheBudget: true, someStartsPassed: true, endsFollowStarts: true, loggedBadTyping: 1 },
   },
 ];
 

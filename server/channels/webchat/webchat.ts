@@ -101,6 +101,13 @@ const MAX_REMEMBERED_TICKETS = 10_000;
 /** Places beyond this are not told (the visitor's widget shows no place): one bounded read however long the queue. */
 const MAX_TOLD_QUEUE_PLACES = 1_000;
 const MAX_REMEMBERED_REFUSALS = 10_000;
+/**
+ * Typing starts a visitor's connection may pass on per window: each is a database read and a
+ * signal to every agent who sees the chat. The widget starts at most once per message typed, so
+ * a person never meets this; a script toggling as fast as it can is held to it.
+ */
+export const WEBCHAT_TYPING_STARTS_PER_WINDOW = 10;
+const TYPING_WINDOW_MS = 10_000;
 /** Why a reply could not reach a visitor: shown to the agent on the message (both languages, like the other channels' reasons). */
 const VISITOR_GONE =
   '访客已离开聊天，且没有留下邮箱；访客回到聊天时会看到这条回复 / The visitor left the chat and gave no email address; they will see this reply if they come back to the chat.';
@@ -713,7 +720,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     const data = socket.data;
     const bundles = await visitorBundles(data);
     const prefix = externalIdPrefix(data.socialId);
-    const newestOpen = bundles.find((bundle) => isOpen(bundle.ticket));
+    // A ticket found by the id prefix alone is not theirs to continue: only one holding a message they wrote.
+    const newestOpen = bundles.find((bundle) => isOpen(bundle.ticket) && conversationOf(bundle, data.socialId).length > 0);
     data.ticketId = newestOpen?.ticket.id ?? null;
     const own = bundles
       .flatMap((bundle) => conversationOf(bundle, data.socialId))
@@ -884,11 +892,27 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       return outcome.ok ? { outcome: 'thanks', feedbackId: outcome.result.feedbackId } : { outcome: outcome.refusal };
     });
 
+    // Typing is fire-and-forget and had no budget: a script toggling it reached every agent at wire speed, and a
+    // malformed one wrote a log line each. Starts are counted per window (an end only follows a start it let through).
+    let typingWindowStart = Number.NEGATIVE_INFINITY;
+    let typingStarts = 0;
+    let badTypingLogged = false;
     (socket.on as unknown as UntypedOn).call(socket, 'webchat:typing', (raw: unknown) => {
       const parsed = webchatTypingSchema.safeParse(raw);
       if (!parsed.success) {
-        log(`webchat: refused webchat:typing from ${describeVisitor(data)}: ${describeIssues(parsed.error)}`);
+        if (!badTypingLogged) {
+          badTypingLogged = true;
+          log(`webchat: refused webchat:typing from ${describeVisitor(data)}: ${describeIssues(parsed.error)}; further ones on this connection are not logged`);
+        }
         return;
+      }
+      if (parsed.data.typing && !data.typing) {
+        const at = now();
+        if (at - typingWindowStart >= TYPING_WINDOW_MS) {
+          typingWindowStart = at;
+          typingStarts = 0;
+        }
+        if (++typingStarts > WEBCHAT_TYPING_STARTS_PER_WINDOW) return;
       }
       setTypingSoon(socket, parsed.data.typing);
     });
