@@ -66,8 +66,6 @@ import { prepareSqliteFile } from '../privateFiles.js';
 import { migrateCache } from './migrate.js';
 import { CACHE_CIPHER, applyCacheKey } from './cipher.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerOptions } from './checkpointer.js';
-
-export { CACHE_KEY_BYTES, applyCacheKey } from './cipher.js';
 import { createKnowledgeCache, type KnowledgeCacheReader, type KnowledgeCacheWriter } from './knowledgeCache.js';
 import { createScriptCache, type ScriptCacheReader, type ScriptCacheWriter } from './scriptCache.js';
 import { createHistoryCache, type HistoryCacheReader, type HistoryCacheWriter } from './historyCache.js';
@@ -75,6 +73,8 @@ import { createAttachmentCache, type AttachmentCacheReader, type AttachmentCache
 import { CLEAR_SEARCH_SQL, INDEX_MESSAGE_RANGE_SQL, INDEX_TICKET_RANGE_SQL, SEARCH_WALK_DONE } from './migrations/023-search-walk.js';
 import { isBigramTerm } from './searchBigrams.js';
 import { createBoundedMap } from '../../../shared/boundedMap.js';
+
+export { CACHE_KEY_BYTES, applyCacheKey } from './cipher.js';
 
 /** Where the sync client stands, persisted with the data it describes. */
 export interface SyncState {

@@ -65,7 +65,7 @@ export function startCheckpointer(file: string, key: Buffer | null, options: Che
   const data: CheckpointWorkerData = {
     file,
     key: key ? new Uint8Array(key) : null,
-    control: control.buffer as SharedArrayBuffer,
+    control: control.buffer,
     pendingFrames: options.pendingFrames ?? DEFAULTS.pendingFrames,
     activePollMs: options.activePollMs ?? DEFAULTS.activePollMs,
     idlePollMs: options.idlePollMs ?? DEFAULTS.idlePollMs,
