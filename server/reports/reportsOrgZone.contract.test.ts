@@ -74,7 +74,9 @@ async function seed(db: SqlDatabase): Promise<void> {
 
 /** The volume per channel of a report by channel. */
 function volumes(report: { rows: Array<{ key: string | null; kpis: { volume: number } }> }): Record<string, number> {
-  return Object.fromEntries(report.rows.map((row) => [row.key, row.kpis.volume]));
+  const out: Record<string, number> = {};
+  for (const row of report.rows) out[String(row.key)] = row.kpis.volume;
+  return out;
 }
 
 for (const backend of migratedBackends('orgzone')) {
