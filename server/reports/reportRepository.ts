@@ -31,10 +31,13 @@ import {
   type TicketFacts,
 } from '../../shared/kpi.js';
 import { fixedReportKeys, type Report, type ReportRequest } from '../../shared/reports.js';
-import { SLA_CHART_DAYS, chartRanges, hourlySeries, slaSeries, type BoardCharts, type HourCount, type HourSegment } from '../../shared/charts.js';
+import { chartRanges, hourlySeries, slaSeries, type BoardCharts, type HourCount, type HourSegment } from '../../shared/charts.js';
 import { DEFAULT_ORG_TIME_ZONE } from '../../shared/timeZone.js';
 import type { SqlDialect, SqlExecutor } from '../db/sql.js';
 import { DAY_MS, ROLLUP_TIME_ZONE, localDayOf } from './reportRollup.js';
+
+/** An hour of the charts' stretches, when no jump makes one longer or shorter. */
+const HOUR_MS = 3_600_000;
 
 export interface ReportRepository {
   /** The facts of every ticket created in [range.start, range.end), one by one (small periods, and the tests' cross-check). */
@@ -279,49 +282,60 @@ function factsOf(row: FactsRow): TicketFacts {
   };
 }
 
-/** `CASE` of `column` over consecutive [start, end) stretches, one `?` per stretch's end: the stretch's index, NULL past the last. */
-function stretchIndexSql(column: string, stretches: number): string {
-  return `CASE ${Array.from({ length: stretches }, (_, index) => `WHEN ${column} < ? THEN ${String(index)}`).join(' ')} END`;
+/**
+ * The index of the stretch of `column` among consecutive stretches starting at `start`, in SQL,
+ * with its parameters. Stretches all `width` long (every day of a zone without daylight saving,
+ * the default Asia/Shanghai among them) are found by arithmetic, as before zones were read;
+ * otherwise (a 23- or 25-hour day, a wall-clock hour repeated or skipped) by a CASE over their
+ * ends. NULL past the last.
+ */
+function stretchIndex(column: string, start: number, ends: readonly number[], width: number): { sql: string; params: number[] } {
+  if (ends.every((end, index) => end === start + (index + 1) * width)) return { sql: `CAST((${column} - ?) / ${String(width)} AS INTEGER)`, params: [start] };
+  return { sql: `CASE ${ends.map((_, index) => `WHEN ${column} < ? THEN ${String(index)}`).join(' ')} END`, params: [...ends] };
 }
-
-const hourlySqlTexts = new Map<string, string>();
 
 /**
  * Tickets created per channel and local hour stretch (shared/charts.ts `HourSegment`), today
  * (`which` 0) and on the comparison day (1): one statement, each half a range seek of
- * `tickets_created (created_at, id)`. The stretch is found by a CASE over their ends, so a
- * 23- or 25-hour day of a zone with daylight saving is read on its wall clock; the caller maps
- * stretches to hours. Parameters per half: each stretch's end, then start and end of the day.
- * GROUP BY by position, so PostgreSQL does not see the parameters of the CASE twice.
+ * `tickets_created (created_at, id)`; the caller maps stretches to hours.
+ * GROUP BY by position, so PostgreSQL does not see the stretch's parameters twice.
  */
-function hourlySql(todayStretches: number, comparisonStretches: number): string {
-  const key = `${String(todayStretches)}/${String(comparisonStretches)}`;
-  let text = hourlySqlTexts.get(key);
-  if (!text) {
-    const half = (which: number, stretches: number) =>
-      `SELECT ${String(which)} AS which, t.channel AS channel, ${stretchIndexSql('t.created_at', stretches)} AS stretch, COUNT(*) AS n
-         FROM tickets t WHERE t.created_at >= ? AND t.created_at < ? GROUP BY 1, 2, 3`;
-    text = `${half(0, todayStretches)} UNION ALL ${half(1, comparisonStretches)}`;
-    hourlySqlTexts.set(key, text);
-  }
-  return text;
+function hourlyQuery(halves: ReadonlyArray<{ start: number; end: number; segments: readonly HourSegment[] }>): { sql: string; params: number[] } {
+  const parts = halves.map(({ start, end, segments }, which) => {
+    const stretch = stretchIndex(
+      't.created_at',
+      start,
+      segments.map((segment) => segment.end),
+      HOUR_MS,
+    );
+    return {
+      sql: `SELECT ${String(which)} AS which, t.channel AS channel, ${stretch.sql} AS stretch, COUNT(*) AS n
+              FROM tickets t WHERE t.created_at >= ? AND t.created_at < ? GROUP BY 1, 2, 3`,
+      params: [...stretch.params, start, end],
+    };
+  });
+  return { sql: parts.map((part) => part.sql).join(' UNION ALL '), params: parts.flatMap((part) => part.params) };
 }
 
 /**
  * Tickets DUE per local day of the 14, met and missed as shared/charts.ts `slaOutcome`
  * judges them (open and past due at asOf = missed), read from the
- * `tickets_due (due_at, completed_at)` index alone (migration 021). The day is found by a
- * CASE over the 14 days' ends (a day may be 23 or 25 hours long).
- * Parameters: the 14 days' ends, asOf, due-from, due-to.
+ * `tickets_due (due_at, completed_at)` index alone (migration 021).
+ * Parameters: the day index's (see `stretchIndex`), asOf, due-from, due-to.
  */
-export const SLA_DAYS_SQL = `
-  SELECT ${stretchIndexSql('t.due_at', SLA_CHART_DAYS)} AS day_index,
+function slaDaysSql(dayIndex: string): string {
+  return `
+  SELECT ${dayIndex} AS day_index,
          COUNT(*) AS due,
          SUM(CASE WHEN t.completed_at IS NOT NULL AND t.completed_at <= t.due_at THEN 1 ELSE 0 END) AS met,
          SUM(CASE WHEN t.completed_at > t.due_at OR (t.completed_at IS NULL AND t.due_at < ?) THEN 1 ELSE 0 END) AS missed
     FROM tickets t
    WHERE t.due_at >= ? AND t.due_at < ?
    GROUP BY 1`;
+}
+
+/** `slaDaysSql` for 14 days of 24 hours. Parameters: the first day's midnight, asOf, due-from, due-to. */
+export const SLA_DAYS_SQL = slaDaysSql(`CAST((t.due_at - ?) / ${String(DAY_MS)} AS INTEGER)`);
 
 interface HourRow {
   which: number | string;
@@ -340,17 +354,14 @@ interface SlaDayRow {
 /** The charts as of `asOf` in `timeZone` from the two statements above. */
 async function readCharts(sql: SqlExecutor, asOf: number, timeZone: string): Promise<BoardCharts> {
   const ranges = chartRanges(asOf, timeZone);
-  const ends = (segments: readonly HourSegment[]) => segments.map((segment) => segment.end);
+  const hourly = hourlyQuery([
+    { ...ranges.today, segments: ranges.todayHours },
+    { ...ranges.comparison, segments: ranges.comparisonHours },
+  ]);
+  const dayIndex = stretchIndex('t.due_at', ranges.sla.start, ranges.slaDayEnds, DAY_MS);
   const [hours, days] = await Promise.all([
-    sql.all<HourRow>(hourlySql(ranges.todayHours.length, ranges.comparisonHours.length), [
-      ...ends(ranges.todayHours),
-      ranges.today.start,
-      ranges.today.end,
-      ...ends(ranges.comparisonHours),
-      ranges.comparison.start,
-      ranges.comparison.end,
-    ]),
-    sql.all<SlaDayRow>(SLA_DAYS_SQL, [...ranges.slaDayEnds, asOf, ranges.sla.start, ranges.sla.end]),
+    sql.all<HourRow>(hourly.sql, hourly.params),
+    sql.all<SlaDayRow>(dayIndex.params.length === 1 ? SLA_DAYS_SQL : slaDaysSql(dayIndex.sql), [...dayIndex.params, asOf, ranges.sla.start, ranges.sla.end]),
   ]);
   // A channel no schema allows (a hand-edited row) is left out, as on the board.
   const counts = (which: number, segments: readonly HourSegment[]): HourCount[] =>
