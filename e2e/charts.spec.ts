@@ -8,7 +8,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import type { Channel } from '../shared/domain.js';
-import { CHINA_UTC_OFFSET_MINUTES } from '../shared/ids.js';
+import { DEFAULT_ORG_TIME_ZONE, wallClockOf } from '../shared/timeZone.js';
 import { demoToken, postDemoInbound, signIn } from './demoApi.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
@@ -41,7 +41,7 @@ async function hourlyTable(page: Page): Promise<Map<string, number | null>> {
 
 /** The China-local hour of an instant. */
 function chinaHour(epochMs: number): number {
-  return new Date(epochMs + CHINA_UTC_OFFSET_MINUTES * 60_000).getUTCHours();
+  return new Date(wallClockOf(DEFAULT_ORG_TIME_ZONE, epochMs)).getUTCHours();
 }
 
 test('a lead reads the charts’ data tables, and contacts posted now show in the hour they arrived', async ({ page }) => {

@@ -103,3 +103,62 @@ test('an unknown zone is refused in the Admin view; a new zone changes the ticke
   await expect(policiesZh.getByRole('alert')).toHaveText('请检查表单：机构时区：不是系统认识的时区：请填写标准时区名，例如 Asia/Shanghai');
   await shoot(admin, 'org-time-zone-refused-zh.png', zoneZh);
 });
+
+/** The calendar day of an instant in a zone, `YYYY-MM-DD` (en-CA writes dates that way). */
+function dayIn(timeZone: string, epochMs: number): string {
+  return new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone }).format(epochMs);
+}
+
+test('after an admin changes the zone, the Reports view and the Board read the new zone’s day and name it, in English and Chinese', async ({ browser }) => {
+  test.setTimeout(180_000);
+  // A zone whose today is not Shanghai's at this moment: Kiritimati (UTC+14) from 10:00 to 16:00 UTC, Pago Pago (UTC−11) otherwise.
+  const now = Date.now();
+  const zone = ['Pacific/Kiritimati', 'Pacific/Pago_Pago'].find((candidate) => dayIn(candidate, now) !== dayIn('Asia/Shanghai', now))!;
+  const admin = await openDesk(browser, adminDesk.url, 'admin1', 'en-US');
+  await admin.getByRole('button', { name: 'Admin', exact: true }).click();
+  const policies = admin.getByRole('form', { name: 'Policies' });
+  const zoneField = policies.getByLabel(/^Organisation time zone/);
+  await retype(zoneField, 'Asia/Shanghai');
+  await policies.getByRole('button', { name: 'Save policies' }).click();
+  await expect(admin.locator('.admin-view [role=status]')).toHaveText('Saved.');
+
+  // In Shanghai the Reports view opens on Shanghai's today, said to be China time.
+  await admin.getByRole('button', { name: 'Reports', exact: true }).click();
+  const date = admin.getByRole('textbox', { name: 'Date (YYYY-MM-DD)' });
+  const shanghaiDay = dayIn('Asia/Shanghai', Date.now());
+  await expect(date).toHaveValue(shanghaiDay);
+  await expect(admin.getByText(`Tickets created ${shanghaiDay} – ${shanghaiDay} (China time)`, { exact: false })).toBeVisible();
+
+  await admin.getByRole('button', { name: 'Admin', exact: true }).click();
+  await retype(zoneField, zone);
+  await policies.getByRole('button', { name: 'Save policies' }).click();
+  await expect(admin.locator('.admin-view [role=status]')).toHaveText('Saved.');
+
+  // The request for today follows the zone: the new zone's today, its range and its name.
+  await admin.getByRole('button', { name: 'Reports', exact: true }).click();
+  const zoneDay = dayIn(zone, Date.now());
+  expect(zoneDay).not.toBe(shanghaiDay);
+  await expect(date).toHaveValue(zoneDay);
+  await expect(admin.getByText(`Tickets created ${zoneDay} – ${zoneDay} (${zone} time)`, { exact: false })).toBeVisible();
+  await admin.screenshot({ path: test.info().outputPath('org-zone-reports-en.png') });
+
+  await admin.getByRole('button', { name: 'Board', exact: true }).click();
+  await expect(admin.getByText(`Live — today ${zoneDay} (${zone} time)`, { exact: false })).toBeVisible({ timeout: 20_000 });
+  await expect(admin.getByText(`(${zone} time)`, { exact: false }).first()).toBeVisible();
+  await admin.screenshot({ path: test.info().outputPath('org-zone-board-en.png') });
+
+  await admin.getByLabel('Language', { exact: true }).selectOption('zh-CN');
+  await expect(admin.getByText(new RegExp(`实时 — 今日 ${zoneDay}（${zone} ?时间）`))).toBeVisible();
+  await admin.screenshot({ path: test.info().outputPath('org-zone-board-zh.png') });
+  await admin.getByRole('button', { name: '报表', exact: true }).click();
+  await expect(admin.getByRole('textbox', { name: '日期（YYYY-MM-DD）' })).toHaveValue(zoneDay);
+  await expect(admin.getByText(new RegExp(`${zoneDay} 至 ${zoneDay} 新建的工单（${zone} ?时间）`))).toBeVisible();
+  await admin.screenshot({ path: test.info().outputPath('org-zone-reports-zh.png') });
+
+  // Back to the default, for whatever runs next on this server.
+  await admin.getByRole('button', { name: '系统管理', exact: true }).click();
+  const zoneZh = admin.getByRole('form', { name: '服务策略' }).getByLabel(/^机构时区/);
+  await retype(zoneZh, 'Asia/Shanghai');
+  await admin.getByRole('form', { name: '服务策略' }).getByRole('button', { name: '保存策略' }).click();
+  await expect(zoneZh).toHaveValue('Asia/Shanghai');
+});

@@ -501,7 +501,8 @@ function sendFile(req: IncomingMessage, res: ServerResponse, body: Buffer, conte
 }
 
 /**
- * `GET /api/v1/reports`: the KPIs of a day, week or month (China local time) by channel,
+ * `GET /api/v1/reports`: the KPIs of a day, week or month (in the organisation's time zone as
+ * the policies say at the moment of the request) by channel,
  * type, group or agent, as JSON, CSV or XLSX. Leads and admins, and report-reader credentials. Overdue is judged at
  * the server's clock, so a date after today (nothing created yet) is refused.
  */
@@ -510,12 +511,13 @@ async function reports(deps: HttpDependencies, req: IncomingMessage, res: Server
   const parsed = reportQuerySchema.safeParse(singleValuedQuery(url, 'report'));
   if (!parsed.success) throw invalid('The report query is not valid.', fieldsOf(parsed.error));
   const now = deps.now();
-  const today = localDateOf(now);
+  const timeZone = await orgTimeZone(deps);
+  const today = localDateOf(now, timeZone);
   if (parsed.data.date > today) {
-    throw invalid('The report query is not valid.', [{ path: 'date', message: `must not be after today (${today}, China time)` }]);
+    throw invalid('The report query is not valid.', [{ path: 'date', message: `must not be after today (${today}, ${timeZone})` }]);
   }
   const { format, lang, ...request } = parsed.data;
-  const report = await deps.reports.report(request, now);
+  const report = await deps.reports.report(request, now, timeZone);
   if (format === 'json') {
     sendJson(res, 200, report);
     return;
@@ -528,7 +530,7 @@ async function reports(deps: HttpDependencies, req: IncomingMessage, res: Server
 }
 
 /**
- * `GET /api/v1/reports/charts`: the Board's charts (shared/charts.ts) as of the server's clock.
+ * `GET /api/v1/reports/charts`: the Board's charts (shared/charts.ts) as of the server's clock, in the organisation's time zone.
  * Leads and admins, and report-reader credentials, like reports; one request costs one point of `requestsPerUser`, and
  * the workstation asks once a minute while the Board is open.
  */
@@ -536,7 +538,12 @@ async function boardCharts(deps: HttpDependencies, req: IncomingMessage, res: Se
   await requireReportReader(deps, req, 'Charts');
   const parsed = boardChartsQuerySchema.safeParse(singleValuedQuery(url, 'charts'));
   if (!parsed.success) throw invalid('The charts query is not valid.', fieldsOf(parsed.error));
-  sendJson(res, 200, await deps.reports.charts(deps.now()));
+  sendJson(res, 200, await deps.reports.charts(deps.now(), await orgTimeZone(deps)));
+}
+
+/** The organisation's time zone now: read from the policies on every request, so a change an admin made on any node counts at once. */
+async function orgTimeZone(deps: HttpDependencies): Promise<string> {
+  return (await deps.store.admin.getPolicies()).policies.timeZone;
 }
 
 /** The bytes of an attachment, for whoever may see its ticket; never as a page (servedContentType, nosniff, attachment). */

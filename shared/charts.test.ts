@@ -36,6 +36,29 @@ describe('chart ranges (China local time)', () => {
   });
 });
 
+describe('chart ranges in another organisation time zone', () => {
+  it('reads the wall-clock hours of a 25-hour autumn day: hour 2 passes twice and is one hour of the chart', () => {
+    // Berlin, Sunday 2025-10-26: midnight is 22:00 UTC the day before; 03:00 CEST becomes 02:00 CET at 01:00 UTC.
+    const ranges = chartRanges(Date.UTC(2025, 9, 26, 12), 'Europe/Berlin');
+    expect(ranges).toMatchObject({ timeZone: 'Europe/Berlin', day: '2025-10-26', comparisonDay: '2025-10-19', hoursBegun: 14 });
+    expect(ranges.today).toEqual({ start: Date.UTC(2025, 9, 25, 22), end: Date.UTC(2025, 9, 26, 23) });
+    expect(ranges.todayHours.map((segment) => segment.hour)).toEqual(Array.from({ length: 24 }, (_, hour) => hour));
+    expect(ranges.todayHours[2]).toEqual({ start: Date.UTC(2025, 9, 26, 0), end: Date.UTC(2025, 9, 26, 2), hour: 2 });
+    // The comparison day (a week before, summer time) is 24 ordinary hours.
+    expect(ranges.comparisonHours.every((segment) => segment.end - segment.start === HOUR)).toBe(true);
+    expect(ranges.slaDayEnds.at(-1)).toBe(ranges.today.end);
+  });
+
+  it('leaves out the hour a spring day skips, and ends each of the 14 days at its local midnight', () => {
+    const ranges = chartRanges(Date.UTC(2025, 2, 30, 20), 'Europe/Berlin');
+    expect(ranges.todayHours.map((segment) => segment.hour)).toEqual([0, 1, ...Array.from({ length: 21 }, (_, index) => index + 3)]);
+    expect(ranges.hoursBegun).toBe(23);
+    // The days before 30 March end at 23:00 UTC (CET), the last one at 22:00 UTC (CEST).
+    expect(ranges.slaDayEnds.slice(-2)).toEqual([Date.UTC(2025, 2, 29, 23), Date.UTC(2025, 2, 30, 22)]);
+    expect(ranges.sla.start).toBe(Date.UTC(2025, 2, 16, 23));
+  });
+});
+
 describe('the longest resolution window the SLA query relies on', () => {
   it('is the longest target the policies accept, so no ticket is due later after its creation', () => {
     const minutes = MAX_RESOLUTION_WINDOW_MS / 60_000;

@@ -6,7 +6,10 @@ describe('ticket and customer ids', () => {
     // 2023-09-30 16:30 UTC is already 2023-10-01 00:30 in Beijing.
     expect(dayKey(Date.UTC(2023, 8, 30, 16, 30))).toBe('20231001');
     expect(dayKey(Date.UTC(2023, 8, 30, 15, 59))).toBe('20230930');
-    expect(dayKey(Date.UTC(2023, 8, 30, 15, 59), 0)).toBe('20230930');
+    expect(dayKey(Date.UTC(2023, 8, 30, 15, 59), 'UTC')).toBe('20230930');
+    // 22:30 UTC is already the next day in Shanghai, still the same one in Berlin (UTC+1 in November).
+    expect(dayKey(Date.UTC(2024, 10, 7, 22, 30), 'Europe/Berlin')).toBe('20241107');
+    expect(dayKey(Date.UTC(2024, 10, 7, 22, 30), 'Asia/Shanghai')).toBe('20241108');
   });
 
   it('pads the per-day sequence to at least three digits and grows past 999', () => {

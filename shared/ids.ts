@@ -1,14 +1,13 @@
 /**
  * Business identifiers: tickets `GD` + YYYYMMDD + per-day sequence (≥ 3 digits),
- * customers `CUS` + YYYYMMDD + sequence, satisfaction feedback `FK` + YYYYMMDD + sequence. The day is the organisation's local day
- * (China Standard Time by default, which has no daylight saving).
+ * customers `CUS` + YYYYMMDD + sequence, satisfaction feedback `FK` + YYYYMMDD + sequence. The day is the local day
+ * of the organisation's time zone (policies `timeZone`; Asia/Shanghai by default, which has no daylight saving).
  */
+import { DEFAULT_ORG_TIME_ZONE, wallClockOf } from './timeZone.js';
 
-export const CHINA_UTC_OFFSET_MINUTES = 8 * 60;
-
-/** The organisation-local calendar day of an instant, as `YYYYMMDD`. */
-export function dayKey(epochMs: number, utcOffsetMinutes: number = CHINA_UTC_OFFSET_MINUTES): string {
-  const local = new Date(epochMs + utcOffsetMinutes * 60_000);
+/** The calendar day of an instant in `timeZone` (the organisation's), as `YYYYMMDD`. */
+export function dayKey(epochMs: number, timeZone: string = DEFAULT_ORG_TIME_ZONE): string {
+  const local = new Date(wallClockOf(timeZone, epochMs));
   const y = local.getUTCFullYear().toString().padStart(4, '0');
   const m = (local.getUTCMonth() + 1).toString().padStart(2, '0');
   const d = local.getUTCDate().toString().padStart(2, '0');

@@ -243,3 +243,39 @@ describe('periods in China local time', () => {
     expect(parseLocalDate('2024-02-29')).toEqual({ year: 2024, month: 2, day: 29 });
   });
 });
+
+describe('periods in another organisation time zone', () => {
+  it('reads the same instant as different days in Berlin and Shanghai', () => {
+    // 2024-11-07 23:30 UTC: 00:30 on the 8th in Berlin (UTC+1), 07:30 on the 8th in Shanghai; 22:30 UTC is still the 7th in Berlin.
+    expect(localDateOf(Date.UTC(2024, 10, 7, 22, 30), 'Europe/Berlin')).toBe('2024-11-07');
+    expect(localDateOf(Date.UTC(2024, 10, 7, 22, 30), 'Asia/Shanghai')).toBe('2024-11-08');
+    expect(periodRange('day', '2024-11-08', 'Europe/Berlin')).toMatchObject({ start: Date.UTC(2024, 10, 7, 23), end: Date.UTC(2024, 10, 8, 23) });
+  });
+
+  it('makes a day of 23 hours in spring and 25 in autumn, and weeks and months end on local midnights', () => {
+    // Berlin 2025: 02:00 CET → 03:00 CEST on Sunday 30 March; 03:00 CEST → 02:00 CET on Sunday 26 October.
+    const spring = periodRange('day', '2025-03-30', 'Europe/Berlin');
+    expect(spring).toMatchObject({ start: Date.UTC(2025, 2, 29, 23), end: Date.UTC(2025, 2, 30, 22), firstDay: '2025-03-30', lastDay: '2025-03-30' });
+    expect(spring.end - spring.start).toBe(23 * HOUR);
+    const autumn = periodRange('day', '2025-10-26', 'Europe/Berlin');
+    expect(autumn.end - autumn.start).toBe(25 * HOUR);
+    expect(periodRange('week', '2025-03-26', 'Europe/Berlin')).toMatchObject({
+      start: Date.UTC(2025, 2, 23, 23),
+      end: Date.UTC(2025, 2, 30, 22),
+      lastDay: '2025-03-30',
+    });
+    expect(periodRange('month', '2025-03-05', 'Europe/Berlin')).toMatchObject({
+      start: Date.UTC(2025, 1, 28, 23),
+      end: Date.UTC(2025, 2, 31, 22),
+      lastDay: '2025-03-31',
+    });
+  });
+
+  it('starts a day whose midnight the zone skips at the moment after the jump', () => {
+    // Santiago 2024: 00:00 −04 → 01:00 −03 on Sunday 8 September; that day starts at 01:00 −03 (04:00 UTC).
+    const day = periodRange('day', '2024-09-08', 'America/Santiago');
+    expect(day.start).toBe(Date.UTC(2024, 8, 8, 4));
+    expect(periodRange('day', '2024-09-07', 'America/Santiago').end).toBe(day.start);
+    expect(localDateOf(day.start - 1, 'America/Santiago')).toBe('2024-09-07');
+  });
+});

@@ -25,7 +25,7 @@
  *   survey never sent, e.g. a phone call's, is in neither). Null when nothing was answered /
  *   sent; never made up.
  */
-import { CHINA_UTC_OFFSET_MINUTES } from './ids.js';
+import { DEFAULT_ORG_TIME_ZONE, instantOfWallClock, wallClockOf } from './timeZone.js';
 import type { Channel, TicketGroup, TicketStatus, TicketType } from './domain.js';
 
 /** What the KPIs need to know about one ticket. Times are epoch ms. */
@@ -249,7 +249,7 @@ export function groupKpis(tickets: readonly TicketFacts[], by: ReportDimension, 
 }
 
 // ---------------------------------------------------------------------------------------
-// Periods in China local time
+// Periods in the organisation's time zone (policies `timeZone`, default Asia/Shanghai)
 
 export const REPORT_PERIODS = ['day', 'week', 'month'] as const;
 export type ReportPeriod = (typeof REPORT_PERIODS)[number];
@@ -265,7 +265,6 @@ export interface PeriodRange {
   lastDay: string;
 }
 
-const OFFSET_MS = CHINA_UTC_OFFSET_MINUTES * 60_000;
 const DAY_MS = 24 * 60 * 60_000;
 
 /** `YYYY-MM-DD` as year, month (1–12), day; null when it is not a real calendar date. */
@@ -278,35 +277,40 @@ export function parseLocalDate(text: string): { year: number; month: number; day
   return { year, month, day };
 }
 
-/** The China-local calendar day of an instant, `YYYY-MM-DD`. */
-export function localDateOf(epochMs: number): string {
-  return new Date(epochMs + OFFSET_MS).toISOString().slice(0, 10);
+/** The calendar day of an instant in `timeZone` (the organisation's), `YYYY-MM-DD`. */
+export function localDateOf(epochMs: number, timeZone: string = DEFAULT_ORG_TIME_ZONE): string {
+  return new Date(wallClockOf(timeZone, epochMs)).toISOString().slice(0, 10);
 }
 
-/** The day, Monday-to-Sunday week or month (China local time) that contains the local date `date` (`YYYY-MM-DD`). */
-export function periodRange(period: ReportPeriod, date: string): PeriodRange {
+/**
+ * The day, Monday-to-Sunday week or month of `timeZone` that contains the local date `date`
+ * (`YYYY-MM-DD`). Bounds are the zone's local midnights, so a day with a daylight-saving jump
+ * is 23 or 25 hours long; a midnight the zone skips starts the day at the moment after the jump.
+ */
+export function periodRange(period: ReportPeriod, date: string, timeZone: string = DEFAULT_ORG_TIME_ZONE): PeriodRange {
   const parsed = parseLocalDate(date);
   if (!parsed) throw new RangeError(`${date} is not a date like 2024-11-08`);
-  // Local midnight of `date`, as the UTC instant it is.
-  const dayStart = Date.UTC(parsed.year, parsed.month - 1, parsed.day) - OFFSET_MS;
-  let start: number;
-  let end: number;
+  // Wall-clock midnights (ms on a UTC time line), turned into instants at the end.
+  const wallDay = Date.UTC(parsed.year, parsed.month - 1, parsed.day);
+  let wallStart: number;
+  let wallEnd: number;
   switch (period) {
     case 'day':
-      start = dayStart;
-      end = dayStart + DAY_MS;
+      wallStart = wallDay;
+      wallEnd = wallDay + DAY_MS;
       break;
     case 'week': {
-      const weekday = new Date(Date.UTC(parsed.year, parsed.month - 1, parsed.day)).getUTCDay();
-      const daysSinceMonday = (weekday + 6) % 7;
-      start = dayStart - daysSinceMonday * DAY_MS;
-      end = start + 7 * DAY_MS;
+      const daysSinceMonday = (new Date(wallDay).getUTCDay() + 6) % 7;
+      wallStart = wallDay - daysSinceMonday * DAY_MS;
+      wallEnd = wallStart + 7 * DAY_MS;
       break;
     }
     case 'month':
-      start = Date.UTC(parsed.year, parsed.month - 1, 1) - OFFSET_MS;
-      end = Date.UTC(parsed.year, parsed.month, 1) - OFFSET_MS;
+      wallStart = Date.UTC(parsed.year, parsed.month - 1, 1);
+      wallEnd = Date.UTC(parsed.year, parsed.month, 1);
       break;
   }
-  return { period, start, end, firstDay: localDateOf(start), lastDay: localDateOf(end - 1) };
+  const start = instantOfWallClock(timeZone, wallStart);
+  const end = instantOfWallClock(timeZone, wallEnd);
+  return { period, start, end, firstDay: localDateOf(start, timeZone), lastDay: localDateOf(end - 1, timeZone) };
 }

@@ -5,6 +5,7 @@
  * is in kpi.ts.
  */
 import { z } from 'zod';
+import { timeZoneSchema } from './timeZone.js';
 import { CHANNELS, TICKET_GROUPS, TICKET_TYPES, type Channel, type TicketGroup, type TicketType } from './domain.js';
 import { REPORT_DIMENSIONS, REPORT_PERIODS, parseLocalDate, type KpiRow, type Kpis, type ReportDimension } from './kpi.js';
 
@@ -81,8 +82,8 @@ export const kpiRowSchema = z.object({
 export const reportSchema = z.object({
   period: z.enum(REPORT_PERIODS),
   by: z.enum(REPORT_DIMENSIONS),
-  /** Always Asia/Shanghai (UTC+8, no daylight saving). */
-  timeZone: z.literal('Asia/Shanghai'),
+  /** The organisation's time zone when the report was asked for (IANA name): the period's days are its. */
+  timeZone: timeZoneSchema,
   firstDay: z.string().max(10),
   lastDay: z.string().max(10),
   start: z.number().int(),

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { errorText } from './components/errorText.js';
 import { connectionProblemText } from './connectionProblemText.js';
 import type { UiError } from './store/types.js';
-import { MESSAGE_KEYS, formatClock, formatDateTime, fromOrgInputValue, toOrgInputValue, translate, type Language } from './i18n.js';
+import { MESSAGE_KEYS, formatClock, formatDateTime, fromOrgInputValue, toOrgInputValue, translate, zoneName, type Language } from './i18n.js';
 
 describe('translate', () => {
   it('says one note and two notes in English, and counts the same way in Chinese', () => {
@@ -66,6 +66,19 @@ describe('times in the organisation time zone', () => {
   it('leaves the date out only for today in the organisation zone', () => {
     expect(formatDateTime('en', Date.now())).toMatch(/^\d{2}:\d{2}$/);
     expect(formatDateTime('en', at - 3 * 24 * 3600_000)).toBe('12/02, 14:00');
+  });
+});
+
+describe('the zone the reports and the board name', () => {
+  it('says China time for the default zone and the IANA name for any other, in both languages', () => {
+    const en = (key: Parameters<typeof translate>[1], vars?: Parameters<typeof translate>[2]) => translate('en', key, vars);
+    const zh = (key: Parameters<typeof translate>[1], vars?: Parameters<typeof translate>[2]) => translate('zh-CN', key, vars);
+    expect([zoneName(en, 'Asia/Shanghai'), zoneName(zh, 'Asia/Shanghai')]).toEqual(['China time', '北京时间']);
+    expect(zoneName(en, 'Europe/Berlin')).toBe('Europe/Berlin time');
+    expect(zoneName(zh, 'Europe/Berlin')).toMatch(/^Europe\/Berlin ?时间$/);
+    expect(translate('en', 'reports.range', { first: '2025-10-26', last: '2025-10-26', asOf: '10:00', zone: zoneName(en, 'Europe/Berlin') })).toBe(
+      'Tickets created 2025-10-26 – 2025-10-26 (Europe/Berlin time); overdue as of 10:00',
+    );
   });
 });
 

@@ -249,6 +249,9 @@ const en = {
   'error.routing_busy': 'Routing is busy on the server right now; nothing was changed. Please try again.',
   'error.unconfirmed':
     'The server did not confirm this in time, so it may or may not have taken effect. Check your ticket list; if it is not there, try again.',
+  // The organisation's time zone as the reports and the board name it (`zoneName`).
+  'zone.default': 'China time',
+  'zone.named': '{zone} time',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -459,6 +462,8 @@ const zhCN: Dictionary = {
   'error.no_reply_route': '没有可以送达此客户的书面回复渠道',
   'error.routing_busy': '服务器的分配服务正忙，此操作未生效，请重试。',
   'error.unconfirmed': '服务器未能及时确认，此操作可能已生效也可能未生效。请先查看工单列表，若没有再重试。',
+  'zone.default': '北京时间',
+  'zone.named': '{zone}时间',
 };
 
 const DICTIONARIES: Record<Language, Dictionary> = { en, 'zh-CN': zhCN };
@@ -647,6 +652,15 @@ function orgTimeFormat(language: Language, withDate: boolean): Intl.DateTimeForm
     timeFormats.set(key, format);
   }
   return format;
+}
+
+/**
+ * The organisation's time zone as a label says it ("China time" / 北京时间 for the default
+ * Asia/Shanghai, else its IANA name: "Europe/Berlin time"): the reports and the board name
+ * the zone their days and hours are in.
+ */
+export function zoneName(t: Translate, timeZone: string): string {
+  return timeZone === DEFAULT_ORG_TIME_ZONE ? t('zone.default') : t('zone.named', { zone: timeZone });
 }
 
 /** Time of day in the UI language and the organisation's time zone, e.g. "10:42". */

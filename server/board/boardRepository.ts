@@ -191,8 +191,8 @@ export function createBoardRepository(
   }
 
   /** Each channel's work of the day containing `at` (shared/board.ts BoardDayTotals). */
-  async function dayTotals(at: number): Promise<{ live: Map<Channel, LiveChannelCounts>; dayTotals: Map<Channel, BoardDayTotals> }> {
-    const { start, end } = periodRange('day', localDateOf(at));
+  async function dayTotals(at: number, timeZone: string): Promise<{ live: Map<Channel, LiveChannelCounts>; dayTotals: Map<Channel, BoardDayTotals> }> {
+    const { start, end } = periodRange('day', localDateOf(at, timeZone), timeZone);
     type CompletedRow = { channel: string; n: number | string; handling: number | string | null; late: number | string | null };
     type AnsweredRow = { channel: string; n: number | string; satisfied: number | string | null };
     const [open, completed, answered] = await Promise.all([
@@ -228,8 +228,8 @@ export function createBoardRepository(
       return rows.map((row) => ({ userId: row.agent_id, oldestOpen: { ticketId: row.ticket_id, createdAt: Number(row.created_at) }, viewingTicketId: null }));
     },
     async firstResponseOverdue(at) {
-      const { start, end } = periodRange('day', localDateOf(at));
       const current = await policies();
+      const { start, end } = periodRange('day', localDateOf(at, current.timeZone), current.timeZone);
       const targets = CHANNELS.map((channel) => firstResponseTargetMs(current, channel));
       const rows = await sql.all<{ channel: string; n: number | string }>(FIRST_RESPONSE_OVERDUE_SQL, [start, end, ...targets, at, ...targets]);
       const counts = new Map<Channel, number>(CHANNELS.map((channel) => [channel, 0]));
@@ -240,10 +240,12 @@ export function createBoardRepository(
       return (await openCounts(0)).live;
     },
     async snapshot(at) {
-      const day = localDateOf(at);
+      // Today is the organisation's, as the policies say now (the reports read it alike).
+      const { timeZone } = await policies();
+      const day = localDateOf(at, timeZone);
       const [{ live, dayTotals: totals }, report, queues, firstResponse, agents] = await Promise.all([
-        dayTotals(at),
-        reports.report({ period: 'day', date: day, by: 'channel' }, at),
+        dayTotals(at, timeZone),
+        reports.report({ period: 'day', date: day, by: 'channel' }, at, timeZone),
         readQueueSummary(sql, at),
         repository.firstResponseOverdue(at),
         repository.oldestOpenByAgent(),

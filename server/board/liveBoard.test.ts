@@ -193,6 +193,29 @@ for (const backend of TEST_BACKENDS) {
       expect(board.stats().loads).toBe(2);
     });
 
+    it('counts today in the organisation’s time zone, and loads the new zone’s day when an admin changes it', async () => {
+      // TEST_EPOCH is 02:00 UTC on 2024-11-08. 21:00 UTC the evening before is 22:00 on 11-07 in Berlin, 05:00 on 11-08 in Shanghai;
+      // 23:00 UTC is Berlin's midnight (11-08) and 07:00 in Shanghai.
+      for (const at of [TEST_EPOCH - 5 * HOUR, TEST_EPOCH - 3 * HOUR]) {
+        await store.ingestInbound({ channel: 'chat', customer: { name: '张伟', email: `c${String(at)}@example.cn` }, text: '我的订单还没到' }, { now: at });
+      }
+      const board = liveBoard();
+      const volume = (snapshot: Awaited<ReturnType<typeof board.snapshot>>) => snapshot.rows.find((row) => row.channel === 'chat')!.today.volume;
+      const shanghai = await board.snapshot(TEST_EPOCH);
+      expect(shanghai).toEqual(await recount.snapshot(TEST_EPOCH));
+      expect(volume(shanghai)).toBe(2);
+      policies = { ...policies, timeZone: 'Europe/Berlin' };
+      const berlin = await board.snapshot(TEST_EPOCH);
+      expect(berlin).toEqual(await recount.snapshot(TEST_EPOCH));
+      expect(berlin.day).toBe('2024-11-08');
+      expect(volume(berlin)).toBe(1);
+      expect(board.stats().loads).toBe(2);
+      // An hour before Berlin's midnight it is still 11-07 there, with the one ticket of that evening.
+      const evening = await board.snapshot(TEST_EPOCH - 4 * HOUR);
+      expect(evening).toEqual(await recount.snapshot(TEST_EPOCH - 4 * HOUR));
+      expect([evening.day, volume(evening)]).toEqual(['2024-11-07', 1]);
+    });
+
     it('hears every change before the next snapshot, including ones made while it loads', async () => {
       const board = liveBoard();
       const first = await store.ingestInbound({ channel: 'chat', customer: { name: '甲' }, text: '你好' }, { now: TEST_EPOCH });

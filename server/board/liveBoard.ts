@@ -326,7 +326,8 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
   let unknownToday = new Map<string, number>();
   /** Tickets changed since they were last read. */
   const changed = new Set<string>();
-  let loaded: { day: string; start: number; end: number; at: number } | null = null;
+  /** The day loaded: a local date of `timeZone` (the organisation's when it was read) and its bounds. */
+  let loaded: { day: string; timeZone: string; start: number; end: number; at: number } | null = null;
   let loading = false;
   /** More changes came than are worth re-reading one by one: the next snapshot loads afresh. */
   let overflowed = false;
@@ -450,8 +451,8 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     }
   }
 
-  async function load(day: string): Promise<void> {
-    const { start, end } = periodRange('day', day);
+  async function load(day: string, timeZone: string): Promise<void> {
+    const { start, end } = periodRange('day', day, timeZone);
     // Whatever commits from here on is re-read after the load, so nothing committed while loading is lost.
     changed.clear();
     overflowed = false;
@@ -478,7 +479,7 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     // A ticket can come more than once (open and of the day, …); counted once (a count taken back would sort the lists mid-load).
     const rows = new Map([...today, ...completed, ...rated, ...pending, ...heldRows].map((row) => [row.id, row]));
     for (const row of rows.values()) replace(row.id, boardTicketOf(row), current);
-    loaded = { day, start, end, at: clock() };
+    loaded = { day, timeZone, start, end, at: clock() };
     loads += 1;
   }
 
@@ -495,18 +496,21 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
 
   /**
    * Runs `read` over the figures once they are as the database has them now (for the day of
-   * `at`): one caller at a time, and `read` runs whole (synchronously) inside its turn.
+   * `at` in `timeZone`, the organisation's; the zone last loaded when not given, so the counts
+   * that need no day do not read the policies): one caller at a time, and `read` runs whole
+   * (synchronously) inside its turn. A zone change loads the new zone's day afresh.
    */
-  async function counted<T>(at: number, read: (day: { start: number; end: number }) => T): Promise<T> {
+  async function counted<T>(at: number, read: (day: { start: number; end: number }) => T, timeZone?: string): Promise<T> {
     const release = await turn();
     try {
-      const day = localDateOf(at);
+      const zone = timeZone ?? loaded?.timeZone ?? (await policies()).timeZone;
+      const day = localDateOf(at, zone);
       try {
-        if (!loaded || overflowed || loaded.day !== day || clock() - loaded.at >= reloadEveryMs) await load(day);
+        if (!loaded || overflowed || loaded.day !== day || loaded.timeZone !== zone || clock() - loaded.at >= reloadEveryMs) await load(day, zone);
         await refreshChanged(loaded!);
         // A flood of changes during the re-read (not expected): load once more rather than show figures that missed some.
         if (overflowed) {
-          await load(day);
+          await load(day, zone);
           await refreshChanged(loaded!);
         }
       } catch (error) {
@@ -553,9 +557,10 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
     }
   }
 
-  async function targets(): Promise<Map<string, number>> {
+  /** The first-response targets and the organisation's time zone, from one read of the policies. */
+  async function targets(): Promise<{ targetOf: Map<string, number>; timeZone: string }> {
     const current = await policies();
-    return new Map(CHANNELS.map((channel) => [channel as string, firstResponseTargetMs(current, channel)]));
+    return { targetOf: new Map(CHANNELS.map((channel) => [channel as string, firstResponseTargetMs(current, channel)])), timeZone: current.timeZone };
   }
 
   function liveCountsNow(): Map<Channel, LiveChannelCounts> {
@@ -645,20 +650,24 @@ export function createLiveBoardRepository(options: LiveBoardOptions): LiveBoardR
       return counted(clock(), () => oldestOpenNow(agents));
     },
     async firstResponseOverdue(at) {
-      const targetOf = await targets();
-      return counted(at, () => firstResponseOverdueNow(at, targetOf));
+      const { targetOf, timeZone } = await targets();
+      return counted(at, () => firstResponseOverdueNow(at, targetOf), timeZone);
     },
     async snapshot(at): Promise<BoardSnapshot> {
-      const [targetOf, agents] = await Promise.all([targets(), agentIds()]);
-      const parts = await counted(at, () => ({
-        live: liveCountsNow(),
-        today: todayNow(at),
-        dayTotals: dayTotalsNow(at),
-        queues: queuesNow(at),
-        firstResponse: firstResponseOverdueNow(at, targetOf),
-        agents: oldestOpenNow(agents),
-      }));
-      return assembleBoardSnapshot(sql, { at, day: localDateOf(at), backlogThreshold, ...parts });
+      const [{ targetOf, timeZone }, agents] = await Promise.all([targets(), agentIds()]);
+      const parts = await counted(
+        at,
+        () => ({
+          live: liveCountsNow(),
+          today: todayNow(at),
+          dayTotals: dayTotalsNow(at),
+          queues: queuesNow(at),
+          firstResponse: firstResponseOverdueNow(at, targetOf),
+          agents: oldestOpenNow(agents),
+        }),
+        timeZone,
+      );
+      return assembleBoardSnapshot(sql, { at, day: localDateOf(at, timeZone), backlogThreshold, ...parts });
     },
     stop() {
       stopListening();

@@ -31,19 +31,28 @@ import {
   type TicketFacts,
 } from '../../shared/kpi.js';
 import { fixedReportKeys, type Report, type ReportRequest } from '../../shared/reports.js';
-import { chartRanges, hourlySeries, slaSeries, type BoardCharts, type HourCount } from '../../shared/charts.js';
+import { chartRanges, hourlySeries, slaSeries, type BoardCharts, type HourCount, type HourSegment } from '../../shared/charts.js';
+import { DEFAULT_ORG_TIME_ZONE } from '../../shared/timeZone.js';
 import type { SqlDialect, SqlExecutor } from '../db/sql.js';
-import { DAY_MS, localDayOf } from './reportRollup.js';
+import { DAY_MS, ROLLUP_TIME_ZONE, localDayOf } from './reportRollup.js';
+
+/** An hour of the charts' stretches, when no jump makes one longer or shorter. */
+const HOUR_MS = 3_600_000;
 
 export interface ReportRepository {
   /** The facts of every ticket created in [range.start, range.end), one by one (small periods, and the tests' cross-check). */
   ticketFacts(range: Pick<PeriodRange, 'start' | 'end'>): Promise<TicketFacts[]>;
-  /** The report of `request`, open tickets judged overdue as of `asOf`: added up from the rollup (reportRollup.ts). */
-  report(request: ReportRequest, asOf: number): Promise<Report>;
+  /**
+   * The report of `request` in `timeZone` (the organisation's, read by the caller at query time),
+   * open tickets judged overdue as of `asOf`: added up from the rollup (reportRollup.ts) when
+   * the zone is the rollup's, else from the tickets themselves (the rollup's rows are days of
+   * ROLLUP_TIME_ZONE, and a day of another zone is not a sum of those).
+   */
+  report(request: ReportRequest, asOf: number, timeZone?: string): Promise<Report>;
   /** The same report added up from the tickets themselves: the reference the tests hold the rollup to. */
-  reportFromTickets(request: ReportRequest, asOf: number): Promise<Report>;
-  /** The Board's charts as of `asOf` (shared/charts.ts): two statements, one range of `tickets_created` (hourly) and one of `tickets_due` (SLA). */
-  charts(asOf: number): Promise<BoardCharts>;
+  reportFromTickets(request: ReportRequest, asOf: number, timeZone?: string): Promise<Report>;
+  /** The Board's charts as of `asOf` in `timeZone` (shared/charts.ts): two statements, one range of `tickets_created` (hourly) and one of `tickets_due` (SLA). */
+  charts(asOf: number, timeZone?: string): Promise<BoardCharts>;
 }
 
 interface FactsRow {
@@ -274,38 +283,64 @@ function factsOf(row: FactsRow): TicketFacts {
 }
 
 /**
- * Tickets created per channel and China-local hour, today (`which` 0) and on the comparison day
- * (1): one statement, each half a range seek of `tickets_created (created_at, id)`. The hour is
- * (created − the day's local midnight) / 1 h, truncated: China has no daylight saving, so it is
- * the local hour. Parameters: today's midnight, start, end; the comparison day's the same.
- * GROUP BY by position, so PostgreSQL does not see two different parameters in one expression.
+ * The index of the stretch of `column` among consecutive stretches starting at `start`, in SQL,
+ * with its parameters. Stretches all `width` long (every day of a zone without daylight saving,
+ * the default Asia/Shanghai among them) are found by arithmetic, as before zones were read;
+ * otherwise (a 23- or 25-hour day, a wall-clock hour repeated or skipped) by a CASE over their
+ * ends. NULL past the last.
  */
-const HOURLY_SQL = `
-  SELECT 0 AS which, t.channel AS channel, CAST((t.created_at - ?) / 3600000 AS INTEGER) AS hour, COUNT(*) AS n
-    FROM tickets t WHERE t.created_at >= ? AND t.created_at < ? GROUP BY 1, 2, 3
-  UNION ALL
-  SELECT 1 AS which, t.channel AS channel, CAST((t.created_at - ?) / 3600000 AS INTEGER) AS hour, COUNT(*) AS n
-    FROM tickets t WHERE t.created_at >= ? AND t.created_at < ? GROUP BY 1, 2, 3`;
+function stretchIndex(column: string, start: number, ends: readonly number[], width: number): { sql: string; params: number[] } {
+  if (ends.every((end, index) => end === start + (index + 1) * width)) return { sql: `CAST((${column} - ?) / ${String(width)} AS INTEGER)`, params: [start] };
+  return { sql: `CASE ${ends.map((_, index) => `WHEN ${column} < ? THEN ${String(index)}`).join(' ')} END`, params: [...ends] };
+}
 
 /**
- * Tickets DUE per China-local day of the 14, met and missed as shared/charts.ts `slaOutcome`
- * judges them (open and past due at the second parameter = missed), read from the
- * `tickets_due (due_at, completed_at)` index alone (migration 021).
- * Parameters: the first day's midnight, asOf, due-from, due-to.
+ * Tickets created per channel and local hour stretch (shared/charts.ts `HourSegment`), today
+ * (`which` 0) and on the comparison day (1): one statement, each half a range seek of
+ * `tickets_created (created_at, id)`; the caller maps stretches to hours.
+ * GROUP BY by position, so PostgreSQL does not see the stretch's parameters twice.
  */
-export const SLA_DAYS_SQL = `
-  SELECT CAST((t.due_at - ?) / 86400000 AS INTEGER) AS day_index,
+function hourlyQuery(halves: ReadonlyArray<{ start: number; end: number; segments: readonly HourSegment[] }>): { sql: string; params: number[] } {
+  const parts = halves.map(({ start, end, segments }, which) => {
+    const stretch = stretchIndex(
+      't.created_at',
+      start,
+      segments.map((segment) => segment.end),
+      HOUR_MS,
+    );
+    return {
+      sql: `SELECT ${String(which)} AS which, t.channel AS channel, ${stretch.sql} AS stretch, COUNT(*) AS n
+              FROM tickets t WHERE t.created_at >= ? AND t.created_at < ? GROUP BY 1, 2, 3`,
+      params: [...stretch.params, start, end],
+    };
+  });
+  return { sql: parts.map((part) => part.sql).join(' UNION ALL '), params: parts.flatMap((part) => part.params) };
+}
+
+/**
+ * Tickets DUE per local day of the 14, met and missed as shared/charts.ts `slaOutcome`
+ * judges them (open and past due at asOf = missed), read from the
+ * `tickets_due (due_at, completed_at)` index alone (migration 021).
+ * Parameters: the day index's (see `stretchIndex`), asOf, due-from, due-to.
+ */
+function slaDaysSql(dayIndex: string): string {
+  return `
+  SELECT ${dayIndex} AS day_index,
          COUNT(*) AS due,
          SUM(CASE WHEN t.completed_at IS NOT NULL AND t.completed_at <= t.due_at THEN 1 ELSE 0 END) AS met,
          SUM(CASE WHEN t.completed_at > t.due_at OR (t.completed_at IS NULL AND t.due_at < ?) THEN 1 ELSE 0 END) AS missed
     FROM tickets t
    WHERE t.due_at >= ? AND t.due_at < ?
    GROUP BY 1`;
+}
+
+/** `slaDaysSql` for 14 days of 24 hours. Parameters: the first day's midnight, asOf, due-from, due-to. */
+export const SLA_DAYS_SQL = slaDaysSql(`CAST((t.due_at - ?) / ${String(DAY_MS)} AS INTEGER)`);
 
 interface HourRow {
   which: number | string;
   channel: string;
-  hour: number | string;
+  stretch: number | string | null;
   n: number | string;
 }
 
@@ -316,31 +351,29 @@ interface SlaDayRow {
   missed: Counted;
 }
 
-/** The charts as of `asOf` from the two statements above. */
-async function readCharts(sql: SqlExecutor, asOf: number): Promise<BoardCharts> {
-  const ranges = chartRanges(asOf);
+/** The charts as of `asOf` in `timeZone` from the two statements above. */
+async function readCharts(sql: SqlExecutor, asOf: number, timeZone: string): Promise<BoardCharts> {
+  const ranges = chartRanges(asOf, timeZone);
+  const hourly = hourlyQuery([
+    { ...ranges.today, segments: ranges.todayHours },
+    { ...ranges.comparison, segments: ranges.comparisonHours },
+  ]);
+  const dayIndex = stretchIndex('t.due_at', ranges.sla.start, ranges.slaDayEnds, DAY_MS);
   const [hours, days] = await Promise.all([
-    sql.all<HourRow>(HOURLY_SQL, [
-      ranges.today.start,
-      ranges.today.start,
-      ranges.today.end,
-      ranges.comparison.start,
-      ranges.comparison.start,
-      ranges.comparison.end,
-    ]),
-    sql.all<SlaDayRow>(SLA_DAYS_SQL, [ranges.sla.start, asOf, ranges.sla.start, ranges.sla.end]),
+    sql.all<HourRow>(hourly.sql, hourly.params),
+    sql.all<SlaDayRow>(dayIndex.params.length === 1 ? SLA_DAYS_SQL : slaDaysSql(dayIndex.sql), [...dayIndex.params, asOf, ranges.sla.start, ranges.sla.end]),
   ]);
   // A channel no schema allows (a hand-edited row) is left out, as on the board.
-  const counts = (which: number): HourCount[] =>
+  const counts = (which: number, segments: readonly HourSegment[]): HourCount[] =>
     hours
-      .filter((row) => Number(row.which) === which && isOneOf<Channel>(CHANNELS, row.channel))
-      .map((row) => ({ channel: row.channel as Channel, hour: Number(row.hour), contacts: Number(row.n) }));
+      .filter((row) => Number(row.which) === which && row.stretch !== null && isOneOf<Channel>(CHANNELS, row.channel))
+      .map((row) => ({ channel: row.channel as Channel, hour: segments[Number(row.stretch)]!.hour, contacts: Number(row.n) }));
   return {
-    timeZone: 'Asia/Shanghai',
+    timeZone,
     asOf,
     day: ranges.day,
     comparisonDay: ranges.comparisonDay,
-    hourly: hourlySeries(counts(0), counts(1), ranges.hoursBegun),
+    hourly: hourlySeries(counts(0, ranges.todayHours), counts(1, ranges.comparisonHours), ranges.hoursBegun),
     sla: slaSeries(
       days.map((row) => ({ dayIndex: Number(row.day_index), due: Number(row.due), met: Number(row.met), missed: Number(row.missed) })),
       ranges.slaDays,
@@ -398,14 +431,15 @@ export function createReportRepository(sql: SqlExecutor): ReportRepository {
   async function reportOf(
     request: ReportRequest,
     asOf: number,
+    timeZone: string,
     totals: (by: ReportDimension, range: Pick<PeriodRange, 'start' | 'end'>, asOf: number) => Promise<GroupTotals[]>,
   ): Promise<Report> {
-    const range = periodRange(request.period, request.date);
+    const range = periodRange(request.period, request.date, timeZone);
     const groups = await totals(request.by, range, asOf);
     return {
       period: range.period,
       by: request.by,
-      timeZone: 'Asia/Shanghai',
+      timeZone,
       firstDay: range.firstDay,
       lastDay: range.lastDay,
       start: range.start,
@@ -421,14 +455,15 @@ export function createReportRepository(sql: SqlExecutor): ReportRepository {
       const rows = await sql.all<FactsRow>(text, [range.start, range.end]);
       return rows.map(factsOf);
     },
-    report(request, asOf) {
-      return reportOf(request, asOf, groupTotalsFromRollup);
+    // Without a zone (tests, the bench): the default, Asia/Shanghai.
+    report(request, asOf, timeZone = DEFAULT_ORG_TIME_ZONE) {
+      return reportOf(request, asOf, timeZone, timeZone === ROLLUP_TIME_ZONE ? groupTotalsFromRollup : groupTotalsFromTickets);
     },
-    reportFromTickets(request, asOf) {
-      return reportOf(request, asOf, groupTotalsFromTickets);
+    reportFromTickets(request, asOf, timeZone = DEFAULT_ORG_TIME_ZONE) {
+      return reportOf(request, asOf, timeZone, groupTotalsFromTickets);
     },
-    charts(asOf) {
-      return readCharts(sql, asOf);
+    charts(asOf, timeZone = DEFAULT_ORG_TIME_ZONE) {
+      return readCharts(sql, asOf, timeZone);
     },
   };
   return repository;

@@ -21,7 +21,12 @@
 import { inList, type SqlDialect, type SqlExecutor, type SqlValue } from '../db/sql.js';
 
 export const DAY_MS = 86_400_000;
-/** China time is UTC+8 all year (no daylight saving since 1991). */
+/**
+ * The zone whose days key the rollup: China time, UTC+8 all year (no daylight saving since
+ * 1991). A report in another zone (the organisation's policies `timeZone`) is added up from
+ * the tickets instead (reportRepository.ts); rebuilding the rollup in that zone is not built.
+ */
+export const ROLLUP_TIME_ZONE = 'Asia/Shanghai';
 const CHINA_OFFSET_MS = 28_800_000;
 
 /** Marks a closed ticket's `open_due_day`: 0 is never a China-local midnight (those are ≡ −8 h modulo a day). */

@@ -74,8 +74,8 @@ describe('bad queries', () => {
     ['period=day&date=08%2F11%2F2024', 'date', 'must be a calendar date like 2024-11-08'],
     ["period=day&date=2024-11-08'%20OR%20'1'%3D'1", 'date', 'must be a date like 2024-11-08'],
     ['period=day&date=1999-12-31', 'date', 'must not be before 2000-01-01'],
-    ['period=day&date=2024-11-09', 'date', 'must not be after today (2024-11-08, China time)'],
-    ['period=month&date=2999-01-01', 'date', 'must not be after today (2024-11-08, China time)'],
+    ['period=day&date=2024-11-09', 'date', 'must not be after today (2024-11-08, Asia/Shanghai)'],
+    ['period=month&date=2999-01-01', 'date', 'must not be after today (2024-11-08, Asia/Shanghai)'],
     ['period=day&date=2024-11-08&by=channel%3B%20DROP%20TABLE%20tickets', 'by', 'must be one of channel, type, group, agent'],
     ['period=day&date=2024-11-08&by=assignee_id', 'by', 'must be one of channel, type, group, agent'],
     ['period=day&date=2024-11-08&format=pdf', 'format', 'must be one of json, csv, xlsx'],
@@ -174,5 +174,30 @@ describe('the three formats', () => {
     expect(total.getCell(8).value).toBeCloseTo(1 / 18, 12);
     expect(total.getCell(8).numFmt).toBe('0.00%');
     expect(total.getCell(10).value).toBe('—');
+  });
+});
+
+describe('the organisation’s time zone, read at the moment of each request', () => {
+  it('reports and charts the days of the zone an admin set, and the refusal names it', async () => {
+    const admin = (await t.store.getUserByUsername('admin1'))!;
+    const { policies } = await t.store.admin.getPolicies();
+    // The demo clock is 2024-11-08 10:00 in Beijing, 02:00 UTC: 21:00 on 11-07 in New York (UTC−5).
+    await t.store.admin.setPolicies(admin, { ...policies, timeZone: 'America/New_York' }, t.clock.now());
+    try {
+      const { status, error } = await refusal('period=day&date=2024-11-08');
+      expect(status).toBe(400);
+      expect(error.fields).toContainEqual({ path: 'date', message: 'must not be after today (2024-11-07, America/New_York)' });
+      const report = reportSchema.parse(await (await fetchReport('period=day&date=2024-11-07&by=channel')).json());
+      // 2024-11-07 00:00 EST is 05:00 UTC.
+      expect(report).toMatchObject({ timeZone: 'America/New_York', start: Date.UTC(2024, 10, 7, 5), end: Date.UTC(2024, 10, 8, 5) });
+      const charts = (await (await fetch(`${t.url}/api/v1/reports/charts`, { headers: { authorization: `Bearer ${leadToken}` } })).json()) as {
+        timeZone: string;
+        day: string;
+      };
+      expect(charts).toMatchObject({ timeZone: 'America/New_York', day: '2024-11-07' });
+    } finally {
+      await t.store.admin.setPolicies(admin, policies, t.clock.now());
+    }
+    expect(reportSchema.parse(await (await fetchReport('period=day&date=2024-11-08')).json()).timeZone).toBe('Asia/Shanghai');
   });
 });

@@ -5,7 +5,7 @@ import 'uplot/dist/uPlot.min.css';
 import { CHANNELS, type Channel } from '../../../shared/domain.js';
 import type { BoardCharts as Charts } from '../../../shared/charts.js';
 import { REPORT_WORDS, type ReportLanguage } from '../../../shared/reports.js';
-import { formatClock, type Translate } from '../i18n.js';
+import { formatClock, type Translate, zoneName } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import type { UiError } from '../store/types.js';
 import { errorText } from './errorText.js';
@@ -45,7 +45,7 @@ export function BoardCharts() {
         </button>
         {charts ? (
           <span className="muted small" role="status" data-testid="charts-as-of">
-            {t('charts.updated', { at: formatClock(language, charts.asOf) })}
+            {t('charts.updated', { at: formatClock(language, charts.asOf), zone: zoneName(t, charts.timeZone) })}
           </span>
         ) : null}
       </div>
@@ -60,7 +60,7 @@ export function BoardCharts() {
             <HourlyChart charts={charts} lang={lang} t={t} />
             <SlaChart charts={charts} t={t} />
           </div>
-          <p className="muted small reports-notes">{t('charts.notes')}</p>
+          <p className="muted small reports-notes">{t('charts.notes', { zone: zoneName(t, charts.timeZone) })}</p>
         </>
       ) : error ? null : (
         <p className="muted">{t('charts.loading')}</p>
@@ -126,11 +126,14 @@ function HourlyChart({ charts, lang, t }: { charts: Charts; lang: ReportLanguage
           },
           scales: { x: { time: false, range: [0, 23] }, y: { range: (_u, _min, max) => [0, Math.max(4, max)] } },
           axes: [
-            axis(look, t('charts.hour'), { incrs: [1, 2, 3, 4, 6], values: (_u, splits) => splits.map((hour) => t('charts.hourLabel', { hour })) }),
+            axis(look, t('charts.hour', { zone: zoneName(t, charts.timeZone) }), {
+              incrs: [1, 2, 3, 4, 6],
+              values: (_u, splits) => splits.map((hour) => t('charts.hourLabel', { hour })),
+            }),
             axis(look, t('charts.contacts'), { incrs: INTEGER_STEPS, values: (_u, splits) => splits.map((value) => String(value)), size: 48 }),
           ],
           series: [
-            { label: t('charts.hour'), value: (_u, hour) => (hour === null ? '—' : t('charts.hourLabel', { hour })) },
+            { label: t('charts.hour', { zone: zoneName(t, charts.timeZone) }), value: (_u, hour) => (hour === null ? '—' : t('charts.hourLabel', { hour })) },
             ...charts.hourly.flatMap((series): uPlot.Series[] => [
               { label: t('charts.seriesToday', { channel: words.channel[series.channel] }), stroke: CHANNEL_COLOURS[series.channel], width: 2, value: count },
               {
@@ -170,7 +173,7 @@ function HourlyTable({ charts, lang, t }: { charts: Charts; lang: ReportLanguage
       <thead>
         <tr>
           <th scope="col" rowSpan={2}>
-            {t('charts.hour')}
+            {t('charts.hour', { zone: zoneName(t, charts.timeZone) })}
           </th>
           {channels.map((channel) => (
             <th key={channel} scope="colgroup" colSpan={2}>
@@ -247,11 +250,14 @@ function SlaChart({ charts, t }: { charts: Charts; t: Translate }) {
           legend: { live: false },
           scales: { x: { time: false, range: [-0.5, days.length - 0.5] }, y: { range: [0, 100] } },
           axes: [
-            axis(look, t('charts.day'), { incrs: [1, 2], values: (_u, splits) => splits.map((index) => days[index]?.slice(5) ?? '') }),
+            axis(look, t('charts.day', { zone: zoneName(t, charts.timeZone) }), {
+              incrs: [1, 2],
+              values: (_u, splits) => splits.map((index) => days[index]?.slice(5) ?? ''),
+            }),
             axis(look, t('charts.compliance'), { incrs: [10, 20, 25, 50], values: (_u, splits) => splits.map((value) => `${String(value)}%`), size: 52 }),
           ],
           series: [
-            { label: t('charts.day'), value: (_u, index) => (index === null ? '—' : (days[index] ?? '—')) },
+            { label: t('charts.day', { zone: zoneName(t, charts.timeZone) }), value: (_u, index) => (index === null ? '—' : (days[index] ?? '—')) },
             {
               label: t('charts.compliance'),
               stroke: SLA_COLOUR,
@@ -276,7 +282,7 @@ function SlaChart({ charts, t }: { charts: Charts; t: Translate }) {
         <table className="reports-table board-chart-table" aria-label={t('charts.slaTable')} data-chart="sla">
           <thead>
             <tr>
-              <th scope="col">{t('charts.day')}</th>
+              <th scope="col">{t('charts.day', { zone: zoneName(t, charts.timeZone) })}</th>
               <th scope="col" className="num">
                 {t('charts.due')}
               </th>

@@ -2,7 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { boardRowAlerts, formatBoardDayCell, type BoardSnapshot } from '../../../shared/board.js';
 import { formatCountdown } from '../../../shared/sla.js';
 import { REPORT_WORDS, formatReportCell, type ReportLanguage } from '../../../shared/reports.js';
-import { formatDateTime } from '../i18n.js';
+import { formatDateTime, zoneName } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { useNow } from './useNow.js';
 import { BoardCharts } from './BoardCharts.js';
@@ -14,7 +14,7 @@ import { BoardCharts } from './BoardCharts.js';
  */
 export function BoardView() {
   const t = useT();
-  const { board, language } = useAppStore(useShallow((s) => ({ board: s.board, language: s.language })));
+  const { board, language, timeZone } = useAppStore(useShallow((s) => ({ board: s.board, language: s.language, timeZone: s.orgTimeZone })));
   const lang: ReportLanguage = language === 'en' ? 'en' : 'zh';
   const words = REPORT_WORDS[lang];
   return (
@@ -23,7 +23,7 @@ export function BoardView() {
         <h2 id="board-title">{t('board.title')}</h2>
         {board ? (
           <span className="muted small" role="status">
-            {t('board.updated', { day: board.day, at: formatDateTime(language, board.at) })}
+            {t('board.updated', { day: board.day, at: formatDateTime(language, board.at), zone: zoneName(t, timeZone) })}
           </span>
         ) : null}
       </div>
@@ -132,7 +132,7 @@ export function BoardView() {
               <QueueTable board={board} lang={lang} />
             </section>
           </div>
-          <p className="muted small reports-notes">{t('board.notes', { threshold: board.backlogThreshold })}</p>
+          <p className="muted small reports-notes">{t('board.notes', { threshold: board.backlogThreshold, zone: zoneName(t, timeZone) })}</p>
           <BoardCharts />
         </>
       ) : (

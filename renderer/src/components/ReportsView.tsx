@@ -10,7 +10,7 @@ import {
   reportRowLabel,
   type ReportLanguage,
 } from '../../../shared/reports.js';
-import { formatDateTime, type Translate } from '../i18n.js';
+import { formatDateTime, type Translate, zoneName } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import type { ReportFileFormat } from '../store/reportSlice.js';
 import type { UiError } from '../store/types.js';
@@ -34,8 +34,9 @@ function reportErrorText(t: Translate, error: UiError): string {
 /** The period, date and grouping pickers; a date is applied once it is a whole calendar date. */
 function ReportPickers() {
   const t = useT();
-  // Dates are China dates (the server's day boundaries), whatever the computer's time zone.
-  const today = localDateOf(useNow());
+  // Dates are the organisation's (the server's day boundaries), whatever the computer's time zone.
+  const timeZone = useAppStore((s) => s.orgTimeZone);
+  const today = localDateOf(useNow(), timeZone);
   const { request, setReportRequest, loadReport, loading } = useAppStore(
     useShallow((s) => ({ request: s.reportRequest, setReportRequest: s.setReportRequest, loadReport: s.loadReport, loading: s.reportLoading })),
   );
@@ -184,7 +185,12 @@ export function ReportsView() {
       {report ? (
         <>
           <p className="muted small reports-range">
-            {t('reports.range', { first: report.firstDay, last: report.lastDay, asOf: formatDateTime(language, report.asOf) })}
+            {t('reports.range', {
+              first: report.firstDay,
+              last: report.lastDay,
+              asOf: formatDateTime(language, report.asOf),
+              zone: zoneName(t, report.timeZone),
+            })}
           </p>
           <table className="reports-table" aria-label={t('reports.table')} aria-busy={loading}>
             <thead>

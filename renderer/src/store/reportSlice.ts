@@ -7,6 +7,7 @@
  */
 import type { StateCreator } from 'zustand/vanilla';
 import { localDateOf } from '../../../shared/kpi.js';
+import { currentOrgTimeZone } from '../i18n.js';
 import type { Report, ReportRequest } from '../../../shared/reports.js';
 import type { FileDownload, WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
@@ -25,13 +26,19 @@ export interface ReportSlice {
   /** Changes the period, date or grouping and loads that report. */
   setReportRequest: (patch: Partial<ReportRequest>) => void;
   loadReport: () => Promise<void>;
+  /**
+   * The organisation's time zone changed from `before`: a request for today in the old zone asks
+   * for today in the new one (the old zone's today may be the new zone's tomorrow, which the
+   * server refuses), and a report on screen is asked again, since its days were the old zone's.
+   */
+  followOrgTimeZone: (before: string) => void;
   /** The current report as a file, in the UI's language; null when it failed (see `reportExportError`). */
   exportReport: (format: ReportFileFormat) => Promise<FileDownload | null>;
 }
 
-/** Today's report by channel: what a lead opening the view wants first. */
+/** Today's report by channel, today in the organisation's time zone: what a lead opening the view wants first. */
 function todaysRequest(): ReportRequest {
-  return { period: 'day', date: localDateOf(Date.now()), by: 'channel' };
+  return { period: 'day', date: localDateOf(Date.now(), currentOrgTimeZone()), by: 'channel' };
 }
 
 /** The reports state with nobody signed in. */
@@ -49,6 +56,13 @@ export function createReportSlice(api: WorkstationApi): StateCreator<AppState, [
 
   return (set, get) => ({
     ...reportsSignedOut(),
+
+    followOrgTimeZone(before) {
+      const now = Date.now();
+      const { reportRequest, user, view, report } = get();
+      if (reportRequest.date === localDateOf(now, before)) set({ reportRequest: { ...reportRequest, date: localDateOf(now, currentOrgTimeZone()) } });
+      if (user && view === 'reports' && report) void get().loadReport();
+    },
 
     setReportRequest(patch) {
       set({ reportRequest: { ...get().reportRequest, ...patch }, reportExportError: null });

@@ -98,7 +98,9 @@ describe('reports in the renderer store', () => {
     lead.getState().setReportRequest({ date: '2999-01-01' });
     await vi.waitFor(() => expect(lead.getState().reportError).not.toBeNull(), WAIT);
     expect(lead.getState().reportError!.code).toBe('invalid_params');
-    expect(lead.getState().reportError!.message).toMatch(/^The report query is not valid\. date must not be after today \(\d{4}-\d{2}-\d{2}, China time\)$/);
+    expect(lead.getState().reportError!.message).toMatch(
+      /^The report query is not valid\. date must not be after today \(\d{4}-\d{2}-\d{2}, Asia\/Shanghai\)$/,
+    );
     expect(lead.getState().report).toBeNull();
     lead.getState().setReportRequest({ date: contactDay });
     await vi.waitFor(() => expect(lead.getState().report?.total.volume).toBe(2), WAIT);

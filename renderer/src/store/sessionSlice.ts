@@ -24,8 +24,11 @@ export function createSessionSlice(api: WorkstationApi): StateCreator<AppState, 
 
     applyOrgTimeZone(timeZone) {
       // The formatters first, so the render this set causes shows the new zone.
+      const before = get().orgTimeZone;
       setOrgTimeZone(timeZone);
-      if (currentOrgTimeZone() !== get().orgTimeZone) set({ orgTimeZone: currentOrgTimeZone() });
+      if (currentOrgTimeZone() === before) return;
+      set({ orgTimeZone: currentOrgTimeZone() });
+      get().followOrgTimeZone(before);
     },
 
     async loadSession() {
