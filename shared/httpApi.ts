@@ -37,6 +37,7 @@ export interface ApiErrorBody {
       | 'channel_unavailable'
       | 'attachment_refused'
       | 'conflict'
+      | 'reserved_external_id'
       | 'internal';
     message: string;
     /** With `attachment_refused`: which rule of shared/attachments.ts, for the UI to say in its language. */
@@ -100,6 +101,13 @@ export const inboundContactSchema = z
     path: ['customer'],
   });
 export type InboundContact = z.infer<typeof inboundContactSchema>;
+
+/**
+ * The form of the server's own web chat message ids (`webchat:<site>:<visitor>#<client id>`):
+ * an integration's contact with one would pass for a visitor's message (their dedupe, their
+ * conversation's history), so `POST /api/v1/inbound` refuses it (`reserved_external_id`).
+ */
+export const WEBCHAT_EXTERNAL_ID_PREFIX = 'webchat:';
 
 /**
  * Why an inbound contact's `receivedAt` cannot be stored, or null when it can: it must lie
