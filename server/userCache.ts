@@ -35,16 +35,26 @@ export function createUserCache(options: { read: (userId: string) => Promise<Use
   /** Counts the changes heard: a read that overlapped one may predate the change, so it is used once, not kept. */
   let changesHeard = 0;
   let reads = 0;
+  /** Reads in flight, shared by the sockets of one user (all of a node's sockets ask at once after a reconnect of the feed). */
+  const reading = new Map<string, { heard: number; read: Promise<User | null> }>();
   return {
     async get(userId) {
       const copy = copies.get(userId);
       if (copy && options.now() - copy.readAt < ttlMs) return copy.user;
+      const pending = reading.get(userId);
+      if (pending && pending.heard === changesHeard) return pending.read;
       const heardBefore = changesHeard;
       const readAt = options.now();
       reads += 1;
-      const user = await options.read(userId);
-      if (changesHeard === heardBefore) copies.set(userId, { user, readAt });
-      return user;
+      const read = options.read(userId);
+      reading.set(userId, { heard: heardBefore, read });
+      try {
+        const user = await read;
+        if (changesHeard === heardBefore) copies.set(userId, { user, readAt });
+        return user;
+      } finally {
+        if (reading.get(userId)?.read === read) reading.delete(userId);
+      }
     },
     invalidate(userId) {
       changesHeard += 1;
