@@ -130,9 +130,21 @@ export function handle<Request, Result>(
   });
 }
 
-/** Whether two readings of a user differ in nothing a socket acts on. */
-function sameSkills(a: User, b: User): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Whether two readings of a user are the same, field by field (the socket's copy and the node's): no listener need hear of it. */
+function sameUser(a: User, b: User): boolean {
+  const sameList = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((item, index) => item === y[index]);
+  return (
+    a.id === b.id &&
+    a.username === b.username &&
+    a.displayName === b.displayName &&
+    a.role === b.role &&
+    a.tier === b.tier &&
+    a.senior === b.senior &&
+    a.extension === b.extension &&
+    sameList(a.channels, b.channels) &&
+    sameList(a.groups, b.groups) &&
+    sameList(a.languages, b.languages)
+  );
 }
 
 export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserChanges {
@@ -209,9 +221,10 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
       return true;
     }
     if (stored === null || stored.role !== user.role) return false;
-    if (sameSkills(user, stored)) return true;
-    const before = { ...user };
+    // Copied whatever it is; only a difference is worth telling the other modules (their rooms).
+    const before = sameUser(user, stored) ? null : { ...user };
     Object.assign(user, stored);
+    if (!before) return true;
     for (const listener of socketUserListeners) {
       try {
         listener(socket, before);
