@@ -110,7 +110,7 @@ describe('POST /api/v1/inbound', () => {
   });
 
   it('refuses an externalMessageId of the web chat form (the server’s own ids) with reserved_external_id, storing nothing; other ids are the integration’s', async () => {
-    // A visitor's message as web chat stores it: the integration must not pass for them (or make their resend a "duplicate").
+    // A visitor's message id as web chat stores it: not the integration's to send (told so, not stored under its scope).
     const visitorId = 'webchat:demo:v-Vh1pJ8Q2C2Lr0m6aQk3lC5mYl1rJc0l9mB0Xn4xQJzE#cmsg-0001';
     for (const externalMessageId of [visitorId, '  webchat:demo:user:u1#c-1']) {
       const refused = await inbound({ channel: 'chat', customer: zhangWei, text: '你好', externalMessageId });

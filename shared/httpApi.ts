@@ -104,8 +104,9 @@ export type InboundContact = z.infer<typeof inboundContactSchema>;
 
 /**
  * The form of the server's own web chat message ids (`webchat:<site>:<visitor>#<client id>`):
- * an integration's contact with one would pass for a visitor's message (their dedupe, their
- * conversation's history), so `POST /api/v1/inbound` refuses it (`reserved_external_id`).
+ * an integration that sends one is mistaken about whose id it holds (its own ids are stored
+ * under `api:<integration>:`, so it could not meet a visitor's anyway), and is told so with a
+ * code it can act on: `POST /api/v1/inbound` refuses it (`reserved_external_id`).
  */
 export const WEBCHAT_EXTERNAL_ID_PREFIX = 'webchat:';
 
