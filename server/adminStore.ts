@@ -52,6 +52,12 @@ export interface AdminStoreInternals {
    * routing (the customer's open tickets again, so a waiting one is ranked with the new tier).
    */
   customerChanged?: (customerId: string, now: number) => Promise<void>;
+  /**
+   * Inside the transaction that changed a user's directory entry or (de)activated them: every
+   * node drops its copy of the user on commit (server/userCache.ts), so their open sockets act
+   * for the user as now stored.
+   */
+  userChanged?: (userId: string) => Promise<void>;
 }
 
 /** A write's outcome: the user as now stored, and the token hashes it revoked (their sockets are ended after the commit). */
@@ -355,10 +361,11 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
           ],
         );
         const after = (await getUser(userId))!;
+        await internals.userChanged?.(userId);
         await audit(actor, 'user_updated', { id: userId, name: after.displayName }, auditedUser(before), auditedUser(after), now);
         // A socket keeps the role it signed in as (its rooms, what it is sent unmasked): a new role
         // applies at once only by ending their sessions. New skills reach routing at once
-        // (userChanged) and their open sockets with the next request (server/sync.ts, followUserChanges).
+        // (RoutingPort.userChanged) and their open sockets on every node on commit (internals.userChanged).
         const rightsChanged = before.role !== after.role;
         return { result: { ok: true, user: after }, revokedTokenHashes: rightsChanged ? await revokeTokens(userId) : [] };
       });
@@ -376,6 +383,7 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
         }
         await sql().run('UPDATE users SET deactivated_at = ? WHERE id = ?', [active ? null : now, userId]);
         const revokedTokenHashes = active ? [] : await revokeTokens(userId);
+        await internals.userChanged?.(userId);
         const after = (await getUser(userId))!;
         await audit(
           actor,

@@ -44,6 +44,7 @@ import { openPostgresServerStore, openServerStore, type ChannelContact, type Ser
 import { startQueueSummary, type QueueSummaryPublisher } from './queueSummary.js';
 import { startHistoryRetention, type HistoryRetention, type HistoryRetentionConfig } from './retention.js';
 import { attachSync } from './sync.js';
+import { createUserCache, type UserChangeSource } from './userCache.js';
 
 /** How to start a server. */
 export interface ServerOptions {
@@ -96,6 +97,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** The oldest sync protocol version a workstation may speak (shared/sync.ts); default MIN_SYNC_PROTOCOL_VERSION. Tests raise it to play an outdated core. */
   minSyncProtocolVersion?: number;
+  /** How long this node uses its copy of a user without word of a change (server/userCache.ts); default USER_CACHE_TTL_MS. Tests raise it so only the notification can refresh it. */
+  userCacheTtlMs?: number;
   /** How long the change log, idempotency records, expired tokens and rating links are kept, and how often they are pruned; defaults in server/retention.ts, windows from the environment in server/main.ts. */
   retention?: Partial<HistoryRetentionConfig>;
 }
@@ -254,7 +257,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopQueueSummary = commits.onDidCommitChanges(() => queueSummary.markDirty());
   // A transfer's target is decided with what routing knows of them now (presence, load), on any node.
   const mutationContext = { transferTarget: (agentId: string) => transferFactsOf(store, routingPort.agents(), agentId) };
-  attachSync(io, { store, hub, queueSummary, rateLimits, now, log, mutationContext, minProtocolVersion: options.minSyncProtocolVersion });
+  // On several nodes the commit stream hears every node's user changes (this node's too); on one, the store its own.
+  const userChanges: UserChangeSource = cluster?.commits ?? store;
+  const users = createUserCache({
+    read: (userId) => store.getUser(userId),
+    now,
+    ...(options.userCacheTtlMs !== undefined ? { ttlMs: options.userCacheTtlMs } : {}),
+  });
+  const socketUsers = attachSync(io, {
+    store,
+    hub,
+    queueSummary,
+    rateLimits,
+    now,
+    log,
+    mutationContext,
+    minProtocolVersion: options.minSyncProtocolVersion,
+    users,
+    userChanges,
+  });
+  socketUsers.onSocketUserChanged((socket, before) => queueSummary.followUser(socket, before));
   sessions.attach(io);
   attachRouting(io, { port: routingPort, store, now, log });
   attachCustomers(io, { store, rateLimits, now, log });
@@ -319,6 +341,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ingest,
       rateLimits,
       sharedState: cluster?.sharedState ?? createMemorySharedState(now),
+      onSocketUserChanged: (listener) => socketUsers.onSocketUserChanged(listener),
     };
     for (const factory of options.channels ?? []) {
       const channel = await factory(context);

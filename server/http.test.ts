@@ -109,6 +109,21 @@ describe('POST /api/v1/inbound', () => {
     expect((await t.store.getTicketBundle(a.ticketId))!.messages).toHaveLength(1);
   });
 
+  it('refuses an externalMessageId of the web chat form (the server’s own ids) with reserved_external_id, storing nothing; other ids are the integration’s', async () => {
+    // A visitor's message id as web chat stores it: not the integration's to send (told so, not stored under its scope).
+    const visitorId = 'webchat:demo:v-Vh1pJ8Q2C2Lr0m6aQk3lC5mYl1rJc0l9mB0Xn4xQJzE#cmsg-0001';
+    for (const externalMessageId of [visitorId, '  webchat:demo:user:u1#c-1']) {
+      const refused = await inbound({ channel: 'chat', customer: zhangWei, text: '你好', externalMessageId });
+      expect(refused.status, externalMessageId).toBe(400);
+      expect((refused.body as ApiErrorBody).error.code).toBe('reserved_external_id');
+      expect(fieldPaths(refused.body)).toEqual(['externalMessageId']);
+    }
+    expect((await getJson<{ seq: number }>(`${t.url}/healthz`)).body).toMatchObject({ seq: 0 });
+    // Only the prefix `webchat:` is reserved: the word elsewhere is an id like any other.
+    for (const externalMessageId of ['crm-webchat:1', 'webchat-2'])
+      expect((await inbound({ channel: 'chat', customer: zhangWei, text: '你好', externalMessageId })).status).toBe(201);
+  });
+
   it('joins a follow-up to the open ticket of the same customer and channel, matching +86 and lower-case email', async () => {
     const first = (await inbound({ channel: 'chat', customer: zhangWei, text: '你好' })).body as InboundResponse;
     const follow = await inbound({ channel: 'chat', customer: { phone: '+86 138 0013 8000' }, text: '请问有人吗？' });

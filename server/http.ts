@@ -10,6 +10,7 @@ import { ATTACHMENT_LIMITS, attachmentFileNameSchema, checkAttachment, servedCon
 import {
   inboundContactSchema,
   receivedAtIssue,
+  WEBCHAT_EXTERNAL_ID_PREFIX,
   loginRequestSchema,
   ticketListQuerySchema,
   type ApiErrorBody,
@@ -415,6 +416,14 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   // A caller's date is refused rather than guessed at: they can fix it, and every workstation must be able to read what is stored.
   const dateIssue = parsed.data.receivedAt === undefined ? null : receivedAtIssue(parsed.data.receivedAt, deps.now());
   if (dateIssue) throw invalid('The inbound contact is not valid.', [{ path: 'receivedAt', message: dateIssue }]);
+  if (parsed.data.externalMessageId?.startsWith(WEBCHAT_EXTERNAL_ID_PREFIX)) {
+    throw new HttpError(
+      400,
+      'reserved_external_id',
+      `An externalMessageId starting with "${WEBCHAT_EXTERNAL_ID_PREFIX}" is the server's own web chat id; use an id of your own system.`,
+      [{ path: 'externalMessageId', message: `must not start with "${WEBCHAT_EXTERNAL_ID_PREFIX}"` }],
+    );
+  }
   // The integration vouches for nothing it cannot know: its phone, email and social id are claims, and only its own
   // follow-ups recognise them again (docs/technical/channels.md, One customer across channels).
   // Its message id is scoped the same way: stored raw, it shared one namespace with every channel's own ids (a web chat

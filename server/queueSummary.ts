@@ -10,7 +10,7 @@
  * and a node serving only leads (or nobody) recomputed it after every commit. Each node serves
  * its own sockets (the pushes of several nodes carry the same figures, from one database).
  */
-import { CHANNELS, type Channel } from '../shared/domain.js';
+import { CHANNELS, type Channel, type User } from '../shared/domain.js';
 import { QUEUE_SUMMARY_INTERVAL_MS, type QueueSummary, type QueueSummaryEntry } from '../shared/queue.js';
 import type { SyncServer, SyncSocket } from './liveHub.js';
 import { createPacedJob } from './pacedJob.js';
@@ -31,6 +31,8 @@ export interface QueueSummaryPublisher {
   markDirty(): void;
   /** Joins an agent's socket to its channels' rooms and sends it their current figures (computed now if something committed since). */
   greet(socket: SyncSocket): void;
+  /** An admin changed the socket's user (`before`: as it had them): out of the rooms of channels taken away, into the new ones. */
+  followUser(socket: SyncSocket, before: User): void;
   /** How many times the summary was computed. */
   computations(): number;
   /** Resolves once the computation in flight (if any) has ended. */
@@ -87,19 +89,29 @@ export function startQueueSummary(io: SyncServer, options: QueueSummaryOptions):
     wanted: () => listeners.size > 0,
   });
 
+  function greet(socket: SyncSocket): void {
+    const { user } = socket.data;
+    if (user.role !== 'agent' || user.channels.length === 0) return;
+    void socket.join(user.channels.map(queueRoom));
+    listeners.add(socket);
+    socket.on('disconnect', () => listeners.delete(socket));
+    const greetWith = ({ at, byChannel }: QueueFigures) =>
+      socket.emit('queue:summary', { at, channels: [...user.channels], entries: user.channels.flatMap((channel) => byChannel.get(channel) ?? []) });
+    // Figures computed before a commit nobody listened to are stale: computed again (shared with any other greeting).
+    if (current && !job.isDirty() && !job.isRunning()) greetWith(current);
+    else job.runNow().then(greetWith, reportFailure);
+  }
+
   return {
     markDirty: () => job.markDirty(),
-    greet(socket) {
+    greet,
+    followUser(socket, before) {
       const { user } = socket.data;
+      // A channel taken away: its summary no longer reaches this socket; one given: greeted with it.
+      for (const channel of before.channels) if (!user.channels.includes(channel)) void socket.leave(queueRoom(channel));
       if (user.role !== 'agent' || user.channels.length === 0) return;
-      void socket.join(user.channels.map(queueRoom));
-      listeners.add(socket);
-      socket.on('disconnect', () => listeners.delete(socket));
-      const greetWith = ({ at, byChannel }: QueueFigures) =>
-        socket.emit('queue:summary', { at, channels: [...user.channels], entries: user.channels.flatMap((channel) => byChannel.get(channel) ?? []) });
-      // Figures computed before a commit nobody listened to are stale: computed again (shared with any other greeting).
-      if (current && !job.isDirty() && !job.isRunning()) greetWith(current);
-      else job.runNow().then(greetWith, reportFailure);
+      if (listeners.has(socket)) void socket.join(user.channels.map(queueRoom));
+      else greet(socket);
     },
     computations: () => job.runs(),
     stop() {

@@ -82,7 +82,7 @@ import { createReportCredentialStore, type ReportCredentialStore } from './repor
 import type { Alarm } from '../shared/alarms.js';
 import type { CsatAnswer } from '../shared/csat.js';
 import { createCsatStore, type CsatAnswerOutcome, type CsatStore } from './csat/csatStore.js';
-import { announce } from './cluster/changeFeed.js';
+import { announce, announceUserChanged } from './cluster/changeFeed.js';
 import { HISTORY_RETENTION_LOCK_KEY, ROUTING_TURN_LOCK_KEY } from './db/lockKeys.js';
 import { addFreshTicketsRollup, refreshTicketRollup } from './reports/reportRollup.js';
 
@@ -545,6 +545,8 @@ export interface ServerStore extends ServerReadable, ServerWritable {
   inRoutingTurn<T>(fn: () => T): Promise<T>;
   /** Called after each outermost commit that appended changes, in commit order (see `TransactionHooks.afterCommit`). */
   onDidCommitChanges(listener: CommittedChangesListener): () => void;
+  /** Called after each commit that changed a user's directory entry or active flag, with their id (this process's writes; a cluster hears every node's through server/cluster/commitStream.ts). */
+  onDidChangeUser(listener: (userId: string | null) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -987,6 +989,7 @@ function createServerStore(
 
   // --- transactions and commit notification ----------------------------------------
   const listeners = new Set<CommittedChangesListener>();
+  const userListeners = new Set<(userId: string | null) => void>();
   /** The transaction of this async context: store calls made in it join it. */
   const context = new AsyncLocalStorage<TransactionContext>();
 
@@ -2731,6 +2734,21 @@ function createServerStore(
     transaction: (fn) => transaction(() => fn()),
     forUpdate,
     documents: () => (postgres ? null : (context.getStore()?.held.documents ?? null)),
+    async userChanged(userId) {
+      const open = context.getStore();
+      if (!open) throw new Error("userChanged belongs inside the change's transaction");
+      open.tx.afterCommit(() => {
+        for (const listener of userListeners) {
+          try {
+            listener(userId);
+          } catch (error) {
+            log(`user change listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          }
+        }
+      });
+      // The other nodes hear it on commit (and this one again: harmless, it only drops a copy).
+      if (options.announceCommits) await announceUserChanged(ex(), userId);
+    },
     async customerChanged(customerId, now) {
       await appendCustomerChange(customerId, now);
       // Routing ranks a waiting ticket with the tier it read when the ticket last changed: each open one is announced again.
@@ -2904,9 +2922,14 @@ function createServerStore(
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onDidChangeUser(listener) {
+      userListeners.add(listener);
+      return () => userListeners.delete(listener);
+    },
     close() {
       closed ??= (async () => {
         listeners.clear();
+        userListeners.clear();
         await db.close();
       })();
       return closed;

@@ -32,6 +32,7 @@ import { forRole, maskBootstrapPage, maskPullResult, maskPushResult, maskQueueLi
 import type { QueueSummaryPublisher } from './queueSummary.js';
 import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
 import type { MutationContext, ServerStore } from './store.js';
+import type { UserCache, UserChangeSource } from './userCache.js';
 
 export interface SyncDependencies {
   store: ServerStore;
@@ -45,6 +46,16 @@ export interface SyncDependencies {
   mutationContext?: MutationContext;
   /** The oldest sync protocol version a workstation may speak; default MIN_SYNC_PROTOCOL_VERSION (tests raise it). */
   minProtocolVersion?: number;
+  /** This node's copy of the users (server/userCache.ts), read before every event instead of the store. */
+  users: UserCache;
+  /** Where this node hears a user changed, on whichever node (the store on one node, the commit stream on several). */
+  userChanges: UserChangeSource;
+}
+
+/** What the other modules hear of a socket whose user an admin changed (its rooms follow the new skills). */
+export interface SocketUserChanges {
+  /** `before`: the user as the socket had them; `socket.data.user` is the new one by then. */
+  onSocketUserChanged(listener: (socket: SyncSocket, before: User) => void): () => void;
 }
 
 /** Outdated clients already logged; bounded, since the id is unauthenticated when it is noted. */
@@ -119,7 +130,24 @@ export function handle<Request, Result>(
   });
 }
 
-export function attachSync(io: SyncServer, deps: SyncDependencies): void {
+/** Whether two readings of a user are the same, field by field (the socket's copy and the node's): no listener need hear of it. */
+function sameUser(a: User, b: User): boolean {
+  const sameList = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((item, index) => item === y[index]);
+  return (
+    a.id === b.id &&
+    a.username === b.username &&
+    a.displayName === b.displayName &&
+    a.role === b.role &&
+    a.tier === b.tier &&
+    a.senior === b.senior &&
+    a.extension === b.extension &&
+    sameList(a.channels, b.channels) &&
+    sameList(a.groups, b.groups) &&
+    sameList(a.languages, b.languages)
+  );
+}
+
+export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserChanges {
   const { store, hub } = deps;
 
   const minProtocolVersion = deps.minProtocolVersion ?? MIN_SYNC_PROTOCOL_VERSION;
@@ -172,27 +200,51 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
     return undefined;
   }
 
+  const socketUserListeners = new Set<(socket: SyncSocket, before: User) => void>();
+
   /**
-   * Before each event: the socket's user as stored now, so an admin's change of skills (a
-   * channel or the tier taken away) holds on sockets already open, as it does on the HTTP API,
-   * which reads the user with every request. Updated in place: every module's handlers hold
-   * this object. False when the user is gone or has another role: their tokens were revoked
-   * with that change and the socket is being ended (server/adminStore.ts).
+   * Before each event: the socket's user as stored now (this node's copy, dropped on every node
+   * when an admin changes them), so an admin's change of skills (a channel or the tier taken
+   * away) holds on sockets already open, as it does on the HTTP API, which reads the user with
+   * every request. Updated in place: every module's handlers hold this object. False when the
+   * user is gone or has another role: their tokens were revoked with that change and the socket
+   * is being ended (server/adminStore.ts).
    */
   async function followUserChanges(socket: SyncSocket): Promise<boolean> {
     const { user } = socket.data;
     let stored: User | null;
     try {
-      stored = await store.getUser(user.id);
+      stored = await deps.users.get(user.id);
     } catch (error) {
       // As when the request limit is unavailable: the handler meets the database itself.
       deps.log(`socket: ${user.username} could not be read again: ${error instanceof Error ? error.message : String(error)}`);
       return true;
     }
     if (stored === null || stored.role !== user.role) return false;
+    // Copied whatever it is; only a difference is worth telling the other modules (their rooms).
+    const before = sameUser(user, stored) ? null : { ...user };
     Object.assign(user, stored);
+    if (!before) return true;
+    for (const listener of socketUserListeners) {
+      try {
+        listener(socket, before);
+      } catch (error) {
+        deps.log(`socket: a listener of ${user.username}'s change failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
     return true;
   }
+
+  // A change heard (on whichever node it was made): the copy goes, and this node's sockets of
+  // the user follow it now, not at their next event, so what they are sent unasked (signals to
+  // a channel's room) stops too.
+  deps.userChanges.onDidChangeUser((userId) => {
+    deps.users.invalidate(userId);
+    for (const socket of io.sockets.sockets.values()) {
+      if (!socket.data.user || (userId !== null && socket.data.user.id !== userId)) continue;
+      void followUserChanges(socket);
+    }
+  });
 
   io.use((socket, next) => {
     authenticate(socket).then(next, (error: unknown) => {
@@ -289,4 +341,10 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): void {
       return forRole(user.role, { bundle }, maskTicketFetch);
     });
   });
+  return {
+    onSocketUserChanged(listener) {
+      socketUserListeners.add(listener);
+      return () => socketUserListeners.delete(listener);
+    },
+  };
 }

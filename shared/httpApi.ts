@@ -37,6 +37,7 @@ export interface ApiErrorBody {
       | 'channel_unavailable'
       | 'attachment_refused'
       | 'conflict'
+      | 'reserved_external_id'
       | 'internal';
     message: string;
     /** With `attachment_refused`: which rule of shared/attachments.ts, for the UI to say in its language. */
@@ -100,6 +101,14 @@ export const inboundContactSchema = z
     path: ['customer'],
   });
 export type InboundContact = z.infer<typeof inboundContactSchema>;
+
+/**
+ * The form of the server's own web chat message ids (`webchat:<site>:<visitor>#<client id>`):
+ * an integration that sends one is mistaken about whose id it holds (its own ids are stored
+ * under `api:<integration>:`, so it could not meet a visitor's anyway), and is told so with a
+ * code it can act on: `POST /api/v1/inbound` refuses it (`reserved_external_id`).
+ */
+export const WEBCHAT_EXTERNAL_ID_PREFIX = 'webchat:';
 
 /**
  * Why an inbound contact's `receivedAt` cannot be stored, or null when it can: it must lie

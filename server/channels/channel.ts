@@ -4,7 +4,8 @@
  * the senders for its outbound replies and its own start/stop (listeners, pollers).
  */
 import type { ChannelRoute } from '../http.js';
-import type { SyncServer } from '../liveHub.js';
+import type { SyncServer, SyncSocket } from '../liveHub.js';
+import type { User } from '../../shared/domain.js';
 import type { ChannelContact, IngestOutcome, ServerStore } from '../store.js';
 import type { AgentStatus } from '../../shared/routing.js';
 import type { ChannelSender, ChannelSenders } from './delivery.js';
@@ -38,6 +39,8 @@ export interface ChannelContext {
   rateLimits: RateLimiters;
   /** State every node must see the same (web chat read marks, WeChat tokens): this process's memory on one node, Redis on several. */
   sharedState: SharedState;
+  /** An admin changed the user of one of this node's sockets (server/sync.ts): rooms joined for the old skills are left. */
+  onSocketUserChanged(listener: (socket: SyncSocket, before: User) => void): () => void;
 }
 
 /** One channel as the server runs it. */

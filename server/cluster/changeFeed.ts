@@ -14,6 +14,8 @@ import pg from 'pg';
 import type { SqlExecutor } from '../db/sql.js';
 
 export const CHANGE_CHANNEL = 'omnidesk_changes';
+/** A user's directory entry or active flag changed (server/userCache.ts): the payload is their id. */
+export const USER_CHANNEL = 'omnidesk_users';
 
 /**
  * Inside the writer's transaction, after its change-log rows are written: tells every
@@ -21,6 +23,11 @@ export const CHANGE_CHANNEL = 'omnidesk_changes';
  */
 export async function announce(tx: SqlExecutor, seq: number): Promise<void> {
   await tx.run(`SELECT pg_notify('${CHANGE_CHANNEL}', ?)`, [String(seq)]);
+}
+
+/** Inside the writer's transaction: tells every node, on commit, that this user changed. */
+export async function announceUserChanged(tx: SqlExecutor, userId: string): Promise<void> {
+  await tx.run(`SELECT pg_notify('${USER_CHANNEL}', ?)`, [userId]);
 }
 
 export interface ChangeFeedOptions {
@@ -38,6 +45,11 @@ export interface ChangeFeedOptions {
   /** How long one connection attempt may take; default 5 s. */
   connectTimeoutMs?: number;
   log?: (line: string) => void;
+  /**
+   * A user changed (USER_CHANNEL), or null: notifications may have been lost (the connection
+   * was lost, or is back after a loss or at start), so any user may have changed.
+   */
+  onUserChanged?(userId: string | null): void;
 }
 
 export interface ChangeFeed {
@@ -110,10 +122,19 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     return run;
   }
 
+  function userChanged(userId: string | null): void {
+    try {
+      options.onUserChanged?.(userId);
+    } catch (error) {
+      log(`change feed: onUserChanged failed: ${messageOf(error)}`);
+    }
+  }
+
   function lost(dead: pg.Client, why: string): void {
     if (client !== dead) return;
     client = null;
     isListening = false;
+    userChanged(null);
     log(`change feed: connection lost (${why}); reconnecting in ${String(reconnectMs)} ms`);
     dead.end().catch(() => undefined);
     scheduleReconnect();
@@ -138,6 +159,7 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     });
     fresh.on('notification', (message) => {
       if (message.channel === CHANGE_CHANNEL && message.payload !== undefined) note(Number(message.payload));
+      if (message.channel === USER_CHANNEL && message.payload !== undefined) userChanged(message.payload);
     });
     // Kept for the client's whole life: a late error of a dropped client must not crash the process.
     fresh.on('error', (error) => lost(fresh, error.message));
@@ -146,6 +168,7 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     try {
       await fresh.connect();
       await fresh.query(`LISTEN ${CHANGE_CHANNEL}`);
+      if (options.onUserChanged) await fresh.query(`LISTEN ${USER_CHANNEL}`);
     } catch (error) {
       lost(fresh, messageOf(error));
       return;
@@ -156,6 +179,8 @@ export function startChangeFeed(options: ChangeFeedOptions): ChangeFeed {
       return;
     }
     isListening = true;
+    // A user changed while nobody listened was announced to no one either.
+    userChanged(null);
     // Whatever was committed while nobody listened was announced to no one: ask the database.
     await poll();
   }

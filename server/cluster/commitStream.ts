@@ -11,6 +11,7 @@
  * sees one ordered stream, whichever node wrote.
  */
 import type { CommittedChange, CommittedChangesListener, ServerStore } from '../store.js';
+import type { UserChangeSource } from '../userCache.js';
 import { startChangeFeed, type ChangeFeed } from './changeFeed.js';
 
 /** Who hears committed changes: the store itself (one node) or a commit stream (several). */
@@ -18,7 +19,8 @@ export interface CommitSource {
   onDidCommitChanges(listener: CommittedChangesListener): () => void;
 }
 
-export interface CommitStream extends CommitSource {
+/** Also every node's user changes (server/userCache.ts), through the same LISTEN connection. */
+export interface CommitStream extends CommitSource, UserChangeSource {
   /** The newest seq handed to the listeners. */
   deliveredUpTo(): number;
   stop(): Promise<void>;
@@ -38,6 +40,7 @@ export async function startCommitStream(options: CommitStreamOptions): Promise<C
   const { store, log } = options;
   const batchSize = options.batchSize ?? 500;
   const listeners = new Set<CommittedChangesListener>();
+  const userListeners = new Set<(userId: string | null) => void>();
   // Listeners hear what is committed from now on; what came before, clients pull.
   let delivered = (await store.changeLogBounds()).maxSeq;
   let target = delivered;
@@ -103,6 +106,9 @@ export async function startCommitStream(options: CommitStreamOptions): Promise<C
     pollMs: options.pollMs ?? 1_000,
     log,
     readMaxSeq: async () => (await store.changeLogBounds()).maxSeq,
+    onUserChanged(userId) {
+      for (const listener of userListeners) listener(userId);
+    },
     onSeq(maxSeq) {
       target = Math.max(target, maxSeq);
       void pump();
@@ -114,12 +120,17 @@ export async function startCommitStream(options: CommitStreamOptions): Promise<C
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onDidChangeUser(listener) {
+      userListeners.add(listener);
+      return () => userListeners.delete(listener);
+    },
     deliveredUpTo: () => delivered,
     stop() {
       // Idempotent; the caller closes the store's pool after this, so nothing may still be reading it.
       stopping ??= (async () => {
         stopped = true;
         listeners.clear();
+        userListeners.clear();
         if (retryTimer) clearTimeout(retryTimer);
         retryTimer = null;
         await feed.stop();

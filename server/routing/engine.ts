@@ -12,6 +12,7 @@
  * `end()` every change is journaled, so the server can undo what a rolled-back transaction decided.
  */
 import {
+  CHANNELS,
   defaultTicketRouting,
   isOpenStatus,
   type AssignmentReason,
@@ -157,8 +158,7 @@ interface AgentState {
   lastActivityAt: number;
   load: Capacity;
   openTickets: number;
-  offers: number;
-  /** `offers` per channel. */
+  /** Open offers per channel (their total: offerCount). */
   offered: Capacity;
   lastAssignedAt: number | null;
   consecutiveTimeouts: number;
@@ -214,6 +214,13 @@ const REFRESH_CAUSES_UP_TO = 500;
  * splice per channel, a sort ~log n comparisons per agent; with 1,000 agents they cost the same at ~250).
  */
 const REORDER_IN_PLACE_UP_TO = 32;
+
+/** An agent's open offers, all channels: derived, so it cannot drift from the per-channel counts (nor need undoing apart). */
+function offerCount(a: Pick<AgentState, 'offered'>): number {
+  let count = 0;
+  for (const channel of CHANNELS) count += a.offered[channel];
+  return count;
+}
 
 function isUrgent(t: Pick<TicketState, 'priority' | 'type'>): boolean {
   return t.priority === 'urgent' || t.type === 'complaint';
@@ -549,7 +556,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       wrapUpChannel: a.wrapUpChannel,
       load: { ...a.load },
       openTickets: a.openTickets,
-      offers: a.offers,
+      offers: offerCount(a),
       offered: { ...a.offered },
       channels: [...a.user.channels],
       groups: [...a.user.groups],
@@ -719,7 +726,6 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     if (a) {
       touchAgent(a);
       a.load[t.channel]--;
-      a.offers--;
       a.offered[t.channel]--;
     }
     return offer;
@@ -972,7 +978,6 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       t.offer = { agentId: a.user.id, offeredAt: now, expiresAt: now + config.offerTimeoutMs, basis: choice.basis, reason: choice.reason };
       timed.add(t);
       a.load[t.channel]++;
-      a.offers++;
       a.offered[t.channel]++;
       effects.push(ticketEffect(t, 'offered', null, choice.reason, null, a.user.id));
       effects.push({ kind: 'offer', ticketId: t.id, agentId: a.user.id, offeredAt: now, expiresAt: t.offer.expiresAt, basis: choice.basis });
@@ -1068,7 +1073,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
   }
 
   function withdrawAgentOffers(a: AgentState, reason: OfferWithdrawn['reason'], now: number, effects: RoutingEffect[]): void {
-    if (a.offers === 0) return;
+    if (offerCount(a) === 0) return;
     for (const t of compact()) {
       if (t.offer?.agentId !== a.user.id) continue;
       clearOffer(t);
@@ -1274,7 +1279,6 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         lastActivityAt: settings.presenceSince,
         load: emptyLoad(),
         openTickets: 0,
-        offers: 0,
         offered: emptyLoad(),
         lastAssignedAt: null,
         consecutiveTimeouts: 0,
@@ -1629,7 +1633,7 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
           a.disconnectedAt = null;
           if (a.presence !== 'offline' || a.presenceCause !== 'disconnected') goOffline(a, 'disconnected', null, now, effects);
         }
-        if (config.idleAwayMs !== null && a.presence === 'available' && a.offers === 0 && now - a.lastActivityAt >= config.idleAwayMs) {
+        if (config.idleAwayMs !== null && a.presence === 'available' && offerCount(a) === 0 && now - a.lastActivityAt >= config.idleAwayMs) {
           presenceEffect(a, 'away', 'idle', null, now, effects);
         }
       }

@@ -43,18 +43,24 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** An email from `customer` through the inbound API, open in the lead's pane once their core has it; its ticket id. */
+async function openInboundEmail(customer: { name: string; email: string }, subject: string, text: string): Promise<string> {
+  const response = await postJson<{ ticketId: string }>(
+    `${server.url}/api/v1/inbound`,
+    JSON.stringify({ channel: 'email', customer, subject, text }),
+    TEST_INTEGRATION_TOKEN,
+  );
+  const ticketId = (response.body as { ticketId: string }).ticketId;
+  await vi.waitFor(async () => {
+    await lead.getState().openTicket(ticketId);
+    expect(lead.getState().detail?.ticket.id).toBe(ticketId);
+  }, WAIT);
+  return ticketId;
+}
+
 describe('a transfer the server refuses', () => {
   it('turns "transferred to 李娜" into the refusal once the server says she is offline', async () => {
-    const response = await postJson<{ ticketId: string }>(
-      `${server.url}/api/v1/inbound`,
-      JSON.stringify({ channel: 'email', customer: { name: '王芳', email: 'wang.fang@example.cn' }, subject: '发票开错了', text: '发票开错了' }),
-      TEST_INTEGRATION_TOKEN,
-    );
-    const ticketId = (response.body as { ticketId: string }).ticketId;
-    await vi.waitFor(async () => {
-      await lead.getState().openTicket(ticketId);
-      expect(lead.getState().detail?.ticket.id).toBe(ticketId);
-    }, WAIT);
+    const ticketId = await openInboundEmail({ name: '王芳', email: 'wang.fang@example.cn' }, '发票开错了', '发票开错了');
 
     expect(await lead.getState().transfer({ kind: 'agent', agentId: 'agent_li', agentName: '李娜' }, '客户要求重开发票')).toBe(true);
     // The server has not answered: the pane stays open, waiting.
@@ -74,16 +80,7 @@ describe('a transfer the server refuses', () => {
   });
 
   it('closes the pane once the server has the transfer, and only then says where the ticket went', async () => {
-    const response = await postJson<{ ticketId: string }>(
-      `${server.url}/api/v1/inbound`,
-      JSON.stringify({ channel: 'email', customer: { name: '赵敏', email: 'zhao.min@example.cn' }, subject: '退款进度', text: '退款什么时候到账？' }),
-      TEST_INTEGRATION_TOKEN,
-    );
-    const ticketId = (response.body as { ticketId: string }).ticketId;
-    await vi.waitFor(async () => {
-      await lead.getState().openTicket(ticketId);
-      expect(lead.getState().detail?.ticket.id).toBe(ticketId);
-    }, WAIT);
+    const ticketId = await openInboundEmail({ name: '赵敏', email: 'zhao.min@example.cn' }, '退款进度', '退款什么时候到账？');
 
     expect(await lead.getState().transfer({ kind: 'group', group: 'billing' }, '退款问题，请财务组跟进')).toBe(true);
     expect(lead.getState().lastTransfer).toMatchObject({ ticketId, awaiting: true });

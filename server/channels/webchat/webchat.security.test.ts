@@ -520,7 +520,8 @@ const attacks: Attack[] = [
         realWeiboMessageStored: (real.body as { duplicate: boolean }).duplicate === false,
       };
     },
-    expect: { statuses: [201, 201, 201, 201], nextInThePlantedTicket: false, probeAnsweredWithTheirTicket: false, realWeiboMessageStored: true },
+    // The web chat form is refused outright (reserved_external_id, nothing stored); another channel's form is stored under the integration's scope.
+    expect: { statuses: [400, 400, 201, 201], nextInThePlantedTicket: false, probeAnsweredWithTheirTicket: false, realWeiboMessageStored: true },
   },
   {
     attack:

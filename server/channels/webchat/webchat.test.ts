@@ -338,6 +338,34 @@ describe('live chat between a visitor and an agent', () => {
     expect(desk.reads).toEqual([]);
   });
 
+  it('an agent whose chat channel an admin took away hears no more of its queued chats, on the socket already open', async () => {
+    await t.store.createUser({ id: 'admin1', username: 'admin1', password: TEST_PASSWORD, displayName: '系统管理员', role: 'admin', channels: [] });
+    await t.store.createUser({ id: 'agent3', username: 'agent3', password: TEST_PASSWORD, displayName: '赵敏', role: 'agent', channels: ['chat', 'email'] });
+    const desk = await agent('agent3');
+    // Away: the chat below waits in the queue, where its signals go to every chat agent.
+    await t.server.routing.setPresence('agent3', 'away', 'self', null);
+    const admin = await agent('admin1');
+    const { socket } = await visitor(visitorAuth('visitor-queued-0001'));
+    const sent = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-queued-1', text: '有人在吗？' });
+    expect((await t.store.getTicket(sent.ticketId))!.assigneeId).toBeNull();
+    socket.emit('webchat:typing', { typing: true });
+    await vi.waitFor(() => expect(desk.typing).toEqual([expect.objectContaining({ ticketId: sent.ticketId, typing: true })]));
+
+    const update = (await admin.socket.timeout(5_000).emitWithAck('admin:updateUser', {
+      userId: 'agent3',
+      skills: { displayName: '赵敏', role: 'agent', channels: ['email'], groups: [], tier: 1, senior: false, languages: ['zh'], extension: null },
+    })) as Ack<unknown>;
+    expect(update.ok).toBe(true);
+    // The agent's socket sends nothing meanwhile: the change alone must take it out of the chat's signals.
+    socket.emit('webchat:typing', { typing: false });
+    await vi.waitFor(() => expect(admin.typing.at(-1)).toMatchObject({ ticketId: sent.ticketId, typing: false }));
+    // The same emission wrote to every socket of its rooms: whatever the agent's socket was sent precedes this answer.
+    const listed = (await desk.socket.timeout(5_000).emitWithAck('queue:list', { channel: 'email', limit: 10 })) as Ack<unknown>;
+    expect(listed.ok).toBe(true);
+    expect(desk.typing).toEqual([expect.objectContaining({ ticketId: sent.ticketId, typing: true })]);
+    expect(desk.socket.connected).toBe(true);
+  });
+
   it('bad input is refused with a clear error and a log line, and stores nothing', async () => {
     const { socket } = await visitor(visitorAuth('visitor-badinput-01'));
     const empty = await ask(socket, 'webchat:send', { clientMessageId: 'cmsg-bad-01', text: '   ' });

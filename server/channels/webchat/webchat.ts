@@ -491,7 +491,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     else to.emit('chat:read', payload as ChatReadEvent);
   }
 
-  /** Joins an agents' socket to the rooms `toAgents` sends to (its user is fixed for the socket's life). */
+  /** Joins an agents' socket to the rooms `toAgents` sends to (its role is fixed for the socket's life; its channels follow an admin's change). */
   function joinSignalRooms(socket: SyncSocket): void {
     const user = socket.data.user;
     if (user.role !== 'agent') void socket.join(STAFF_ROOM);
@@ -951,6 +951,13 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
   });
 
   // --- the agents' side (the sync namespace) --------------------------------------------
+  // A channel an admin took away: its unassigned chats' signals stop reaching the agent's open sockets at once.
+  ctx.onSocketUserChanged((socket, before) => {
+    const { user } = socket.data;
+    if (user.role !== 'agent') return;
+    for (const channel of before.channels) if (!user.channels.includes(channel)) void socket.leave(channelRoom(channel));
+    void socket.join(user.channels.map(channelRoom));
+  });
   ctx.io.on('connection', (socket) => {
     const user = socket.data.user;
     joinSignalRooms(socket);

@@ -33,6 +33,7 @@ import { createRateLimiters } from '../../rateLimits.js';
 import { localRoutingPort } from '../../routing/port.js';
 import { attachRouting } from '../../routing/socket.js';
 import { attachSync } from '../../sync.js';
+import { createUserCache } from '../../userCache.js';
 import { TEST_WEBCHAT_SECRET, TEST_WEBCHAT_SITE, login, seedTestOrganisation, startTestServer, type TestServer } from '../../testHarness.js';
 import { createTestRedis, type TestRedis } from '../../testing/redis.js';
 import type { Channel, ChannelFactory } from '../channel.js';
@@ -75,7 +76,8 @@ async function startNodeB(): Promise<typeof b> {
   const hub = createLiveHub(now);
   const stopFanOut = a.store.onDidCommitChanges((batch) => hub.fanOut(batch));
   const queueSummary = startQueueSummary(io, { store: a.store, now, log });
-  attachSync(io, { store: a.store, hub, queueSummary, rateLimits: createRateLimiters(), now, log });
+  const users = createUserCache({ read: (userId) => a.store.getUser(userId), now });
+  const socketUsers = attachSync(io, { store: a.store, hub, queueSummary, rateLimits: createRateLimiters(), now, log, users, userChanges: a.store });
   attachRouting(io, { port: localRoutingPort(a.server.routing), store: a.store, now, log });
   let url = '';
   const state = await sharedState();
@@ -92,6 +94,7 @@ async function startNodeB(): Promise<typeof b> {
     sender: () => undefined,
     rateLimits: createRateLimiters(),
     sharedState: state,
+    onSocketUserChanged: (listener) => socketUsers.onSocketUserChanged(listener),
   });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${String((httpServer.address() as AddressInfo).port)}`;
