@@ -1457,6 +1457,29 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }
   }
 
+  const applyBootstrapPageInside = db.transaction((page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
+    const touched = new Set<string>();
+    customerArrivals = [];
+    recordUnreadable(unreadable);
+    // A bootstrap again over a cache that was in sync (a must-refetch) brings what came meanwhile: that is new to the agent.
+    const markUnread = stmt.syncState.get()!.last_seq > 0;
+    for (const bundle of page.bundles) {
+      storeBundle(bundle, viewer, markUnread);
+      touched.add(bundle.ticket.id);
+    }
+    stmt.bootstrapProgress.run(page.next, page.seq);
+    if (page.next === null) {
+      for (const { id } of stmt.staleTicketIds.all()) {
+        deleteTicketEverywhere(id);
+        touched.add(id);
+      }
+      // Search is indexed afterwards, a chunk at a time (`indexSearchChunk`, migration 023), not in this transaction.
+      stmt.finishBootstrap.run();
+    }
+    rebase(touched, viewer);
+    return [...touched];
+  });
+
   function recordMutationInside(given: Mutation, viewer: User, hints?: MutationHints): RecordOutcome {
     // A pane still showing a ticket's pending number acts on the GD ticket it became.
     const mutation = given.kind === 'createTicket' ? given : { ...given, ticketId: currentTicketId(given.ticketId) };
@@ -1839,28 +1862,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }),
     // The indexes can be rebuilt from the rows: a power cut may lose the newest chunk, never tear it from its position.
     indexSearchChunk: (tickets) => withoutOwnSync(() => indexSearchChunkInside(tickets)),
-    applyBootstrapPage: db.transaction((page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
-      const touched = new Set<string>();
-      customerArrivals = [];
-      recordUnreadable(unreadable);
-      // A bootstrap again over a cache that was in sync (a must-refetch) brings what came meanwhile: that is new to the agent.
-      const markUnread = stmt.syncState.get()!.last_seq > 0;
-      for (const bundle of page.bundles) {
-        storeBundle(bundle, viewer, markUnread);
-        touched.add(bundle.ticket.id);
-      }
-      stmt.bootstrapProgress.run(page.next, page.seq);
-      if (page.next === null) {
-        for (const { id } of stmt.staleTicketIds.all()) {
-          deleteTicketEverywhere(id);
-          touched.add(id);
-        }
-        // Search is indexed afterwards, a chunk at a time (`indexSearchChunk`, migration 023), not in this transaction.
-        stmt.finishBootstrap.run();
-      }
-      rebase(touched, viewer);
-      return [...touched];
-    }),
+    // A page lost in a power cut is fetched again: its rows and the resume point (`bootstrapProgress`) commit together.
+    applyBootstrapPage: (page, viewer, unreadable) => withoutOwnSync(() => applyBootstrapPageInside(page, viewer, unreadable)),
     applyChanges: db.transaction((changes: readonly Change[], upTo: number, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
       const touched = new Set<string>();
       customerArrivals = [];
