@@ -1445,7 +1445,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
    * later one (a note, a status change, the outbox) less durable: at worst the last
    * unsynced ones go. The pragma cannot change inside a transaction: a write nested in one
    * commits with it. Used for the read marker and the kept customer history (both on the way
-   * a ticket opens), never for the outbox or anything the agent wrote.
+   * a ticket opens), the search walk's chunks and the bootstrap pages (both rebuilt or fetched
+   * again when lost), never for the outbox or anything the agent wrote.
    */
   function withoutOwnSync<T>(write: () => T): T {
     if (db.inTransaction) return write();
