@@ -311,6 +311,10 @@ for (const backend of TEST_BACKENDS) {
       expect(page.bundles.map((b) => [b.ticket.id, b.messages.length, b.customer.identities.length])).toEqual([[ids[0], 1, 1]]);
       expect((await store.bootstrapPage(agent, page.next, 10)).bundles.map((b) => b.ticket.id)).toEqual([ids[3]]);
       expect((await store.bootstrapPage(lead, null, 10)).total).toBe(5);
+      // The page reads its rows as arrays: each bundle is what the ticket's own read gives, field for field.
+      const leadPage = await store.bootstrapPage(lead, null, 10);
+      expect(leadPage.bundles).toHaveLength(5);
+      for (const bundle of leadPage.bundles) expect(bundle).toEqual(await store.getTicketBundle(bundle.ticket.id));
 
       const { maxSeq } = await store.changeLogBounds();
       expect(await store.pruneChangesBefore(maxSeq)).toBe(maxSeq - 1);

@@ -95,6 +95,10 @@ function executorOver(client: () => Queryable): Omit<SqlExecutor, 'dialect'> {
     async all<Row>(text: string, params: readonly SqlValue[] = []): Promise<Row[]> {
       return (await query<Row>(text, params)).rows;
     },
+    async allArrays(text: string, params: readonly SqlValue[] = []): Promise<unknown[][]> {
+      const { text: numbered, name } = numberPlaceholders(text);
+      return (await client().query<unknown[]>({ name, text: numbered, values: params.map(toPgValue), rowMode: 'array' })).rows;
+    },
     async get<Row>(text: string, params: readonly SqlValue[] = []): Promise<Row | undefined> {
       return (await query<Row>(text, params)).rows[0];
     },

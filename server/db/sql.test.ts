@@ -80,6 +80,26 @@ for (const make of [sqliteBackend, postgresBackend]) {
       expect(await db.get<{ q: string }>("SELECT '?' AS q")).toEqual({ q: '?' });
     });
 
+    it('reads rows as arrays in the select order with the same values as objects, and the same statement still gives objects after', async () => {
+      const when = Date.UTC(2026, 11, 6, 15, 0);
+      await db.run('INSERT INTO items (id, n, data) VALUES (?, ?, ?)', ['工单-arrays-2', when + 1, null]);
+      await db.run('INSERT INTO items (id, n, data) VALUES (?, ?, ?)', ['工单-arrays-1', when, Buffer.from('字节')]);
+      const text = "SELECT data, id, n FROM items WHERE id LIKE '工单-arrays-%' ORDER BY id";
+      expect(await db.allArrays(text)).toEqual([
+        [Buffer.from('字节'), '工单-arrays-1', when],
+        [null, '工单-arrays-2', when + 1],
+      ]);
+      expect(await db.all(text)).toEqual([
+        { data: Buffer.from('字节'), id: '工单-arrays-1', n: when },
+        { data: null, id: '工单-arrays-2', n: when + 1 },
+      ]);
+      // Inside a transaction too, and with parameters; none matching is an empty list.
+      await db.withTransaction(async (tx) => {
+        expect(await tx.allArrays('SELECT n FROM items WHERE id = ?', ['工单-arrays-2'])).toEqual([[when + 1]]);
+        expect(await tx.allArrays('SELECT n FROM items WHERE id = ?', ['none'])).toEqual([]);
+      });
+    });
+
     it('commits a transaction as a whole and runs its after-commit hooks after the commit, in order', async () => {
       const seen: string[] = [];
       await db.withTransaction(async (tx) => {

@@ -56,6 +56,15 @@ function executorOver(connection: Database.Database): Omit<SqlExecutor, 'dialect
     async all<Row>(text: string, params: readonly SqlValue[] = []): Promise<Row[]> {
       return statement(text).all(...params) as Row[];
     },
+    async allArrays(text: string, params: readonly SqlValue[] = []): Promise<unknown[][]> {
+      // The prepared statement is shared with `all`: raw mode only for this synchronous call.
+      const prepared = statement(text);
+      try {
+        return prepared.raw(true).all(...params) as unknown[][];
+      } finally {
+        prepared.raw(false);
+      }
+    },
     async get<Row>(text: string, params: readonly SqlValue[] = []): Promise<Row | undefined> {
       return statement(text).get(...params) as Row | undefined;
     },
@@ -90,6 +99,7 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): SqliteDataba
     return {
       dialect: 'sqlite',
       all: writes.all,
+      allArrays: writes.allArrays,
       get: writes.get,
       run: writes.run,
       afterCommit: (hook: TransactionHook) => scope.onCommit(hook),
@@ -122,6 +132,7 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): SqliteDataba
     filePath: options.filePath,
     writer,
     all: reads.all,
+    allArrays: reads.allArrays,
     get: reads.get,
     // A write outside a transaction is a transaction of its own: on the shared writer connection it would otherwise join whichever transaction is open.
     run: (text, params) => database.withTransaction((tx) => tx.run(text, params)),

@@ -1441,7 +1441,8 @@ export function openCache(file: string, key: Buffer | null, options: { checkpoin
    * later one (a note, a status change, the outbox) less durable: at worst the last
    * unsynced ones go. The pragma cannot change inside a transaction: a write nested in one
    * commits with it. Used for the read marker and the kept customer history (both on the way
-   * a ticket opens), never for the outbox or anything the agent wrote.
+   * a ticket opens), the search walk's chunks and the bootstrap pages (both rebuilt or fetched
+   * again when lost), never for the outbox or anything the agent wrote.
    */
   function withoutOwnSync<T>(write: () => T): T {
     if (db.inTransaction) return write();
@@ -1452,6 +1453,29 @@ export function openCache(file: string, key: Buffer | null, options: { checkpoin
       db.pragma('synchronous = FULL');
     }
   }
+
+  const applyBootstrapPageInside = db.transaction((page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
+    const touched = new Set<string>();
+    customerArrivals = [];
+    recordUnreadable(unreadable);
+    // A bootstrap again over a cache that was in sync (a must-refetch) brings what came meanwhile: that is new to the agent.
+    const markUnread = stmt.syncState.get()!.last_seq > 0;
+    for (const bundle of page.bundles) {
+      storeBundle(bundle, viewer, markUnread);
+      touched.add(bundle.ticket.id);
+    }
+    stmt.bootstrapProgress.run(page.next, page.seq);
+    if (page.next === null) {
+      for (const { id } of stmt.staleTicketIds.all()) {
+        deleteTicketEverywhere(id);
+        touched.add(id);
+      }
+      // Search is indexed afterwards, a chunk at a time (`indexSearchChunk`, migration 023), not in this transaction.
+      stmt.finishBootstrap.run();
+    }
+    rebase(touched, viewer);
+    return [...touched];
+  });
 
   function recordMutationInside(given: Mutation, viewer: User, hints?: MutationHints): RecordOutcome {
     // A pane still showing a ticket's pending number acts on the GD ticket it became.
@@ -1835,28 +1859,8 @@ export function openCache(file: string, key: Buffer | null, options: { checkpoin
     }),
     // The indexes can be rebuilt from the rows: a power cut may lose the newest chunk, never tear it from its position.
     indexSearchChunk: (tickets) => withoutOwnSync(() => indexSearchChunkInside(tickets)),
-    applyBootstrapPage: db.transaction((page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
-      const touched = new Set<string>();
-      customerArrivals = [];
-      recordUnreadable(unreadable);
-      // A bootstrap again over a cache that was in sync (a must-refetch) brings what came meanwhile: that is new to the agent.
-      const markUnread = stmt.syncState.get()!.last_seq > 0;
-      for (const bundle of page.bundles) {
-        storeBundle(bundle, viewer, markUnread);
-        touched.add(bundle.ticket.id);
-      }
-      stmt.bootstrapProgress.run(page.next, page.seq);
-      if (page.next === null) {
-        for (const { id } of stmt.staleTicketIds.all()) {
-          deleteTicketEverywhere(id);
-          touched.add(id);
-        }
-        // Search is indexed afterwards, a chunk at a time (`indexSearchChunk`, migration 023), not in this transaction.
-        stmt.finishBootstrap.run();
-      }
-      rebase(touched, viewer);
-      return [...touched];
-    }),
+    // A page lost in a power cut is fetched again: its rows and the resume point (`bootstrapProgress`) commit together.
+    applyBootstrapPage: (page, viewer, unreadable) => withoutOwnSync(() => applyBootstrapPageInside(page, viewer, unreadable)),
     applyChanges: db.transaction((changes: readonly Change[], upTo: number, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
       const touched = new Set<string>();
       customerArrivals = [];
