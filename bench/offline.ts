@@ -11,10 +11,7 @@
  *   `raw_sqlite_full_txn_ms_p99`, one insert + commit with WAL + synchronous=FULL into a
  *   fresh file, one such commit beside each note (alternately before and after it), so both
  *   p99s are taken over the same seconds of a machine whose load changes (`…_encrypted`: the
- *   same floor with the cache's cipher, measured on its own afterwards;
- *   `raw_sqlite_full_txn_ms_p99_encrypted_beside_notes` / `…_cpu_ms_p50_encrypted_beside_notes`:
- *   that encrypted floor beside each note as well, and `local_write_ratio_to_encrypted_floor`
- *   over it, since the cache is encrypted and the issue's floor is not). Target (issue 12):
+ *   same floor with the cache's cipher, measured on its own afterwards). Target (issue 12):
  *   `local_write_ratio_to_floor` = `local_write_ms_p99` / `raw_sqlite_full_txn_ms_p99` ≤ 1.5, "a
  *   note or status change costs one durable transaction and little else".
  * - `local_status_write_ms_p99`: the same for `ticket.setStatus` (in progress ⇄ awaiting the
@@ -28,8 +25,7 @@
  *   the process's CPU time (user + system, every thread) of one call / one floor commit, which
  *   the machine's load moves less than their wall time; `local_write_inline_checkpoints` /
  *   `local_status_write_inline_checkpoints`: how many of the measured calls changed the cache's
- *   database file, i.e. copied the WAL into it (a checkpoint) inside the call, while the
- *   cache's checkpoint worker (main/core/cache/checkpointer.ts) ran none.
+ *   database file, i.e. copied the WAL into it (a checkpoint) inside the call.
  * - What encryption costs: `local_write_cache_ms_p50/p99_plain` and `…_encrypted`, the same
  *   notes through the cache's writer into a plaintext and an encrypted copy of the agent's
  *   cache, alternating (bench/cacheEncryption.ts).
@@ -42,7 +38,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { io } from 'socket.io-client';
 import { CACHE_KEY_BYTES, applyCacheKey, openCache } from '../main/core/cache/cache.js';
-import { checkpointerOf } from '../main/core/cache/checkpointer.js';
 import { createWorkstationCore, unlockCacheKey, userCacheFile } from '../main/core/index.js';
 import { call, connectionOf, waitUntil } from '../main/core/testing/coreCalls.js';
 import type { WorkstationCore } from '../main/core/api.js';
@@ -181,9 +176,6 @@ interface WriteCosts {
 }
 
 async function measureWrite(costs: WriteCosts, cacheFile: string, write: () => Promise<void>): Promise<number> {
-  // The checkpoint worker writes the file too, on its own thread: a change while it ran one is not the call's.
-  const worker = checkpointerOf(cacheFile);
-  const activity = worker?.activity() ?? 0;
   const written = statSync(cacheFile, { bigint: true }).mtimeNs;
   const cpu = process.cpuUsage();
   const start = performance.now();
@@ -191,8 +183,7 @@ async function measureWrite(costs: WriteCosts, cacheFile: string, write: () => P
   const spent = performance.now() - start;
   const used = process.cpuUsage(cpu);
   costs.cpuMs.push((used.user + used.system) / 1000);
-  const workerCheckpointed = activity % 2 === 1 || (worker?.activity() ?? 0) !== activity;
-  if (statSync(cacheFile, { bigint: true }).mtimeNs !== written && !workerCheckpointed) costs.checkpoints += 1;
+  if (statSync(cacheFile, { bigint: true }).mtimeNs !== written) costs.checkpoints += 1;
   return spent;
 }
 
@@ -234,21 +225,12 @@ function openRawSqliteFloor(file: string, key: Buffer | null): RawSqliteFloor & 
  * one): the ratio's two p99s come from the same seconds, so a load that changes from one second
  * to the next falls on both, not on whichever was measured while it lasted.
  */
-async function besideFloor(
-  floor: RawSqliteFloor,
-  count: number,
-  write: (i: number) => Promise<number>,
-  encryptedFloor?: RawSqliteFloor,
-): Promise<{ writes: number[]; floor: number[]; encryptedFloor: number[] }> {
-  const samples = { writes: [] as number[], floor: [] as number[], encryptedFloor: [] as number[] };
-  const floors = () => {
-    samples.floor.push(floor.commit());
-    if (encryptedFloor) samples.encryptedFloor.push(encryptedFloor.commit());
-  };
+async function besideFloor(floor: RawSqliteFloor, count: number, write: (i: number) => Promise<number>): Promise<{ writes: number[]; floor: number[] }> {
+  const samples = { writes: [] as number[], floor: [] as number[] };
   for (let i = 0; i < count; i++) {
-    if (i % 2 === 1) floors();
+    if (i % 2 === 1) samples.floor.push(floor.commit());
     samples.writes.push(await write(i));
-    if (i % 2 === 0) floors();
+    if (i % 2 === 0) samples.floor.push(floor.commit());
   }
   return samples;
 }
@@ -322,8 +304,6 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
     const coreDir = path.join(dir, 'agent1');
     const core = await createWorkstationCore({ dataDir: coreDir, serverUrl: info.url, reconnectDelayMs: 50, reconnectDelayMaxMs: 500 });
     const floor = openRawSqliteFloor(path.join(dir, 'raw-floor.sqlite'), null);
-    // The same one-row commit into a file with the cache's cipher, also beside each note: the cache is encrypted, the issue's floor is not.
-    const encryptedFloor = openRawSqliteFloor(path.join(dir, 'raw-floor-encrypted-beside.sqlite'), randomBytes(CACHE_KEY_BYTES));
     let agent: User;
     try {
       agent = (await call(core, 'session.signIn', { username: 'agent1', password: info.password })).user!;
@@ -336,25 +316,16 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       progress(`offline: writing ${String(mutations)} notes while the server is down, a floor commit beside each`);
       const cacheFile = userCacheFile(coreDir, agent.id);
       const noteCosts: WriteCosts = { cpuMs: [], checkpoints: 0 };
-      const noteWrites = await besideFloor(
-        floor,
-        mutations,
-        async (i) => {
-          const ticketId = info.ticketIds[i % info.ticketIds.length]!;
-          return measureWrite(noteCosts, cacheFile, async () => {
-            await call(core, 'ticket.addNote', { ticketId, text: `离线备注 ${String(i)}：客户来电催促物流，已记录` });
-          });
-        },
-        encryptedFloor,
-      );
+      const noteWrites = await besideFloor(floor, mutations, async (i) => {
+        const ticketId = info.ticketIds[i % info.ticketIds.length]!;
+        return measureWrite(noteCosts, cacheFile, async () => {
+          await call(core, 'ticket.addNote', { ticketId, text: `离线备注 ${String(i)}：客户来电催促物流，已记录` });
+        });
+      });
       const noteFloorCpu = floor.cpuMs.splice(0);
-      const encryptedFloorCpu = encryptedFloor.cpuMs.splice(0);
       results.push(['local_write_ms_p99', percentile(noteWrites.writes, 99)]);
       progress(`offline: local write p50 ${percentile(noteWrites.writes, 50).toFixed(3)} ms, floor p50 ${percentile(noteWrites.floor, 50).toFixed(3)} ms`);
       results.push(['raw_sqlite_full_txn_ms_p99', percentile(noteWrites.floor, 99)]);
-      results.push(['raw_sqlite_full_txn_ms_p99_encrypted_beside_notes', percentile(noteWrites.encryptedFloor, 99)]);
-      results.push(['raw_sqlite_full_txn_cpu_ms_p50_encrypted_beside_notes', percentile(encryptedFloorCpu, 50)]);
-      results.push(['local_write_ratio_to_encrypted_floor', percentile(noteWrites.writes, 99) / percentile(noteWrites.encryptedFloor, 99)]);
       results.push([
         'raw_sqlite_full_txn_ms_p99_encrypted',
         measureRawSqliteFloor(path.join(dir, 'raw-floor-encrypted.sqlite'), mutations, randomBytes(CACHE_KEY_BYTES)).p99,
@@ -398,7 +369,6 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       );
     } finally {
       floor.close();
-      encryptedFloor.close();
       await core.close();
     }
     results.push(...measureWalPages(dir, userCacheFile(coreDir, agent.id), (await unlockCacheKey(coreDir, agent.id, info.password))!, agent, info.ticketIds));

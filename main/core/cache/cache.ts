@@ -64,8 +64,6 @@ import {
 } from '../../../shared/ticketRules.js';
 import { prepareSqliteFile } from '../privateFiles.js';
 import { migrateCache } from './migrate.js';
-import { CACHE_CIPHER, applyCacheKey } from './cipher.js';
-import { startCheckpointer, type Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { createKnowledgeCache, type KnowledgeCacheReader, type KnowledgeCacheWriter } from './knowledgeCache.js';
 import { createScriptCache, type ScriptCacheReader, type ScriptCacheWriter } from './scriptCache.js';
 import { createHistoryCache, type HistoryCacheReader, type HistoryCacheWriter } from './historyCache.js';
@@ -73,8 +71,6 @@ import { createAttachmentCache, type AttachmentCacheReader, type AttachmentCache
 import { CLEAR_SEARCH_SQL, INDEX_MESSAGE_RANGE_SQL, INDEX_TICKET_RANGE_SQL, SEARCH_WALK_DONE } from './migrations/023-search-walk.js';
 import { isBigramTerm } from './searchBigrams.js';
 import { createBoundedMap } from '../../../shared/boundedMap.js';
-
-export { CACHE_KEY_BYTES, applyCacheKey } from './cipher.js';
 
 /** Where the sync client stands, persisted with the data it describes. */
 export interface SyncState {
@@ -345,8 +341,6 @@ export interface Cache {
   readonly file: string;
   readonly reader: CacheReader;
   readonly writer: CacheWriter;
-  /** The WAL checkpoint worker; null if it could not be started (the writer then checkpoints alone). */
-  readonly checkpointer: Checkpointer | null;
   close(): void;
 }
 
@@ -917,6 +911,17 @@ function termsClause(terms: readonly string[], indexed: boolean, plan: SearchPla
   };
 }
 
+/** A cache key is 256 random bits (raw: no passphrase stretching on open; see cacheKeys.ts). */
+export const CACHE_KEY_BYTES = 32;
+
+/**
+ * ChaCha20-Poly1305 per page (SQLite3 Multiple Ciphers' default, sqleet's format): a changed
+ * page fails its tag and is refused. Chosen over the SQLCipher format (AES-256-CBC +
+ * HMAC-SHA512) because it costs the local write less (benchmarks.md, Cache encryption); the
+ * SQLite3 Multiple Ciphers shell opens a cache with its key when one must be recovered.
+ */
+const CACHE_CIPHER = 'chacha20';
+
 const PLAINTEXT_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /** Whether the file is an unencrypted SQLite database (written by a version before encryption). */
@@ -933,6 +938,13 @@ export function isPlaintextDatabase(file: string): boolean {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Sets the cipher and raw key on a freshly opened connection, before anything is read. */
+export function applyCacheKey(db: Database.Database, key: Buffer): void {
+  if (key.length !== CACHE_KEY_BYTES) throw new Error(`A cache key has ${String(CACHE_KEY_BYTES)} bytes, not ${String(key.length)}.`);
+  db.pragma(`cipher = '${CACHE_CIPHER}'`);
+  db.pragma(`key = "x'${key.toString('hex')}'"`);
 }
 
 /** SQLite's answer to a wrong key (or a file that is no database at all). */
@@ -985,7 +997,7 @@ function encryptPlaintextCache(file: string, key: Buffer): void {
  * written without encryption is encrypted first. A wrong key throws (see `isWrongKeyError`).
  * `key: null` opens it unencrypted: only the benchmarks do that, to measure what encryption costs.
  */
-export function openCache(file: string, key: Buffer | null, options: { checkpointer?: CheckpointerOptions } = {}): Cache {
+export function openCache(file: string, key: Buffer | null): Cache {
   prepareSqliteFile(file);
   if (key && isPlaintextDatabase(file)) encryptPlaintextCache(file, key);
   const db = new Database(file);
@@ -1004,14 +1016,6 @@ export function openCache(file: string, key: Buffer | null, options: { checkpoin
   } catch (error) {
     db.close();
     throw error;
-  }
-  // WAL checkpoints on a second connection, off the agent's calls (checkpointer.ts); SQLite's
-  // auto-checkpoint on this connection (1,000 pages) stays as the backstop should it fail.
-  let checkpointer: Checkpointer | null = null;
-  try {
-    checkpointer = startCheckpointer(file, key, options.checkpointer);
-  } catch (error) {
-    console.warn(`cache checkpoint worker not started (the writer checkpoints alone): ${error instanceof Error ? error.message : String(error)}`);
   }
 
   const stmt = {
@@ -2037,10 +2041,7 @@ export function openCache(file: string, key: Buffer | null, options: { checkpoin
     file,
     reader,
     writer,
-    checkpointer,
     close() {
-      // First, so that this connection is the last and leaves the database whole (WAL copied and removed).
-      checkpointer?.close();
       if (db.open) db.close();
     },
   };
