@@ -1580,7 +1580,7 @@ function createServerStore(
     }
     const claimOf = (kind: CustomerIdentity['kind']) => claimed.find((claim) => claim.kind === kind)?.value ?? null;
     if (matchedId === null) {
-      const day = dayKey(now);
+      const day = await orgDayKey(now);
       const id = formatCustomerId(day, await (ticketFollows ? nextCustomerAndTicketSequence(day) : nextSequence('customer', day)));
       const primary = (kind: CustomerIdentity['kind']) => proven.find((identity) => identity.kind === kind)?.value ?? claimOf(kind);
       await ex().run('INSERT INTO customers (id, name, phone, email, social_id, vip_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
@@ -2237,7 +2237,7 @@ function createServerStore(
         return { ticketId: after.id, messageId, created: false, duplicate: false, ticket: after };
       }
 
-      const day = dayKey(now);
+      const day = await orgDayKey(now);
       const triage = triageContact(contact.subject, contact.text);
       const subject = contact.subject && contact.subject.length > 0 ? contact.subject : previewOf(contact.text, MAX_SUBJECT_LENGTH);
       let ticket: Ticket = {
@@ -2550,6 +2550,11 @@ function createServerStore(
     return user ? staticTransferFacts(user) : null;
   }
 
+  /** The day part of a new id (GD/CUS + YYYYMMDD): the organisation's day at `now`, in the zone the policies name in this transaction. */
+  async function orgDayKey(now: number): Promise<string> {
+    return dayKey(now, (await admin.getPolicies()).policies.timeZone);
+  }
+
   /** A ticket's SLA due time under the saved policies (admin), from its creation, priority and type. */
   async function dueByPolicy(ticket: Ticket): Promise<number> {
     return policyDueAt((await admin.getPolicies()).policies, ticket.createdAt, ticket.priority, ticket.type);
@@ -2681,7 +2686,7 @@ function createServerStore(
     } else {
       customer = (await getCustomer(existingId!))!;
     }
-    const day = dayKey(now);
+    const day = await orgDayKey(now);
     const decision = decideCreateTicket(mutation, { ticketId: formatTicketId(day, await nextSequence('ticket', day)), customerId: customer.id }, actor, now, {
       customerVisible,
     });
