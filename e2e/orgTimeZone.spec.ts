@@ -31,7 +31,7 @@ test.afterAll(async ({ browser }) => {
 
 /** A time of today as the workstation shows it in a zone ("21:07"), computed here with the same options. */
 function clockIn(timeZone: string, epochMs: number): string {
-  return new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone }).format(epochMs);
+  return new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(epochMs);
 }
 
 async function retype(field: Locator, value: string): Promise<void> {

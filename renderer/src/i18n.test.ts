@@ -54,6 +54,14 @@ describe('times in the organisation time zone', () => {
     expect(formatClock('zh-CN', at)).toBe('14:00');
   });
 
+  it('shows the first hour after midnight as 00, not 24', () => {
+    // 16:20 UTC is 00:20 the next day in Asia/Shanghai; `hour12: false` gave "24:20" in English on Node's ICU.
+    const afterMidnight = Date.UTC(2026, 11, 6, 16, 20);
+    expect(formatClock('en', afterMidnight)).toBe('00:20');
+    expect(formatClock('zh-CN', afterMidnight)).toBe('00:20');
+    expect(formatDateTime('en', afterMidnight)).toMatch(/00:20$/);
+  });
+
   it('reads and writes a follow-up picker value in the organisation zone', () => {
     expect(toOrgInputValue(at)).toBe('2026-12-05 14:00');
     expect(fromOrgInputValue('2026-12-05 14:00')).toBe(at);

@@ -647,7 +647,7 @@ function orgTimeFormat(language: Language, withDate: boolean): Intl.DateTimeForm
   const key = `${language}|${String(withDate)}|${orgTimeZone}`;
   let format = timeFormats.get(key);
   if (!format) {
-    const time = { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: orgTimeZone } as const;
+    const time = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: orgTimeZone } as const;
     format = new Intl.DateTimeFormat(language, withDate ? { ...time, month: '2-digit', day: '2-digit' } : time);
     timeFormats.set(key, format);
   }
