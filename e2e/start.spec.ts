@@ -166,9 +166,16 @@ test('npm start keeps the workstation when the server dies, prints the command t
   restarted = watch(spawn('sh', ['-c', command], { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
   await restarted.waitFor(/Demo server at http:\/\/127\.0\.0\.1:\d+/);
   expect(await status(`${serverUrl}/chat/?site=demo`)).toBe(200);
-  // The agent comes back to the page (or presses "Retry now"): Online, without waiting out the backoff.
-  if (await retry.isVisible()) await retry.click().catch(() => undefined);
-  await expect(page.getByText('Online', { exact: true })).toBeVisible({ timeout: 30_000 });
+  // The agent presses "Retry now" whenever it shows (between two attempts of the backoff, which
+  // by now waits up to 45 s): Online, without waiting the backoff out. One look at the button
+  // could fall on an attempt in flight ("Connecting", no button) and then wait out the backoff.
+  const online = page.getByText('Online', { exact: true });
+  await expect(async () => {
+    if (await retry.isVisible()) await retry.click({ timeout: 1_000 }).catch(() => undefined);
+    const badge = page.locator('.connection-badge');
+    const shown = `${(await badge.textContent()) ?? ''} (${(await badge.getAttribute('title')) ?? 'no problem named'})`;
+    await expect(online, `the connection badge reads ${shown}`).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 60_000 });
   await expect(retry).toHaveCount(0);
 
   // ---- Ctrl-C of npm start stops what it still runs. ---------------------------------
