@@ -480,6 +480,9 @@ export interface IngestLatencyOptions {
   boardWindows?: boolean;
 }
 
+/** How long the server is watched with no contact arriving. */
+const IDLE_WINDOW_MS = 5_000;
+
 export async function measureIngestLatency(setup: IngestServerSetup, options: IngestLatencyOptions = {}): Promise<void> {
   const metric = (name: string, value: number) => reportMetric(`${setup.metricPrefix}${name}`, value);
   const seconds = measuredSeconds();
@@ -569,6 +572,12 @@ export async function measureIngestLatency(setup: IngestServerSetup, options: In
     progress(`ingest: warm-up, ${String(warmUpSeconds)} s at ${String(CONTACTS_PER_S)} contacts/s`);
     await sendContacts(httpAgent, fleet, 0, warmUpCount, WARM_UP_GRACE_MS, null);
     await sleep(500);
+    // What the server spends with everyone connected and no contact arriving: timers, pushes
+    // and sockets' upkeep, a cost per second that the figure per contact below includes.
+    await setup.mark();
+    await sleep(IDLE_WINDOW_MS);
+    const idle = await setup.mark();
+    metric(`server_idle_cpu_ms_per_s_${String(fleet.lightAgents.length)}_agents`, idle.cpuMs / (IDLE_WINDOW_MS / 1000));
 
     const measuredCount = measuredWindowContacts();
     progress(
@@ -657,6 +666,9 @@ export async function measureIngestLatency(setup: IngestServerSetup, options: In
     await disconnectEveryAgent();
     await sleep(1000);
     await setup.mark();
+    await sleep(IDLE_WINDOW_MS);
+    const idleAlone = await setup.mark();
+    metric('raw_server_idle_cpu_ms_per_s_no_agents', idleAlone.cpuMs / (IDLE_WINDOW_MS / 1000));
     await sendContacts(httpAgent, fleet, nextIndex, Math.round(floorSeconds * CONTACTS_PER_S), MEASURED_GRACE_MS, null);
     const alone = await setup.mark();
     metric('raw_server_cpu_ms_per_contact_no_agents', alone.cpuMs / alone.contactsIngested);

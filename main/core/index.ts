@@ -30,6 +30,7 @@ import type { CoreEventListener, RpcOutcome, WorkstationCore, WorkstationCoreOpt
 import { isPlaintextDatabase, isWrongKeyError, openCache, type Cache, type InboxViewer } from './cache/cache.js';
 import { keyFileProtector, newCacheKey, unwrapKeyWithPassword, wrapKeyWithPassword } from './cacheKeys.js';
 import { createChangeNotifier } from './changeNotifier.js';
+import { createWalCheckpointer } from './walCheckpointer.js';
 import { RpcError, describeIssues, refusalError } from './errors.js';
 import { loginToServer, logoutFromServer } from './login.js';
 import { PRIVATE_FILE_MODE } from './privateFiles.js';
@@ -232,7 +233,16 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     }
   }
 
-  const notifier = createChangeNotifier((ticketIds) => emit('changed', { ticketIds }));
+  const checkpointer = createWalCheckpointer(() => active?.cache ?? null);
+  const changeNotifier = createChangeNotifier((ticketIds) => emit('changed', { ticketIds }));
+  // Every write to the cache announces its tickets here: the WAL is looked at after each.
+  const notifier: typeof changeNotifier = {
+    ...changeNotifier,
+    add(ticketIds) {
+      changeNotifier.add(ticketIds);
+      checkpointer.afterWrite();
+    },
+  };
 
   function updateConnection(patch: SyncStatusPatch & Partial<Pick<ConnectionState, 'sessionEnded' | 'searchIndex'>>): void {
     const next: ConnectionState = {
@@ -701,6 +711,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     session.offline = null;
     session.sync?.stop();
     notifier.dispose();
+    checkpointer.stop();
     // What would be lost if this cache could never be opened again (see setCacheAside).
     const entry = findCacheKey(settings, session.stored.user.id);
     if (entry) {

@@ -127,6 +127,24 @@ describe('the per-user cache', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('counts the WAL frames a checkpoint would copy, and copies them', () => {
+    for (let i = 0; i < 5; i++) {
+      const note: Mutation = {
+        mutationId: `wal-${String(i)}`,
+        kind: 'note',
+        ticketId: 'GD20240501001',
+        noteId: `wal-${String(i)}`,
+        text: '回访记录',
+        createdAt: 7_000 + i,
+      };
+      expect(cache.writer.recordMutation(note, agent).ok).toBe(true);
+    }
+    const uncopied = cache.walFramesUncopied();
+    // Each commit appends at least the pages it changed (note, outbox, their indexes, the ticket row).
+    expect(uncopied).toBeGreaterThanOrEqual(5 * 4);
+    cache.checkpoint();
+    expect(cache.walFramesUncopied()).toBe(0);
+  });
   it('keeps the file in WAL mode and records the bootstrap position', () => {
     const probe = new Database(cache.file, { readonly: true });
     applyCacheKey(probe, key);

@@ -8,6 +8,7 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import { closeSync, copyFileSync, fsyncSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { endianness } from 'node:os';
 import path from 'node:path';
 import {
   CHANNELS,
@@ -341,6 +342,17 @@ export interface Cache {
   readonly file: string;
   readonly reader: CacheReader;
   readonly writer: CacheWriter;
+  /**
+   * WAL frames not yet copied into the database file (the `-shm` index's last frame less the
+   * checkpoint's backfill), 0 when it cannot be read: what the next checkpoint would copy.
+   */
+  walFramesUncopied(): number;
+  /**
+   * Copies the WAL into the database without waiting for readers (PASSIVE). The core runs it
+   * between calls (`walCheckpointer.ts`), so the commit that crosses SQLite's own threshold
+   * (1,000 pages, kept as the backstop) rarely has one to do inside the agent's write.
+   */
+  checkpoint(): void;
   close(): void;
 }
 
@@ -2037,11 +2049,31 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }),
   };
 
+  // The wal-index header (sqlite's wal.c): mxFrame at byte 16 of the first copy of WalIndexHdr,
+  // nBackfill at byte 96 (WalCkptInfo), in the machine's byte order.
+  const shmHeader = Buffer.alloc(100);
+  const readShmWord = endianness() === 'LE' ? (at: number) => shmHeader.readUInt32LE(at) : (at: number) => shmHeader.readUInt32BE(at);
+  let shmFd: number | null = null;
+
   return {
     file,
     reader,
     writer,
+    walFramesUncopied() {
+      try {
+        shmFd ??= openSync(`${file}-shm`, 'r');
+        if (readSync(shmFd, shmHeader, 0, shmHeader.length, 0) < shmHeader.length) return 0;
+        return Math.max(0, readShmWord(16) - readShmWord(96));
+      } catch {
+        return 0;
+      }
+    },
+    checkpoint() {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    },
     close() {
+      if (shmFd !== null) closeSync(shmFd);
+      shmFd = null;
       if (db.open) db.close();
     },
   };
