@@ -119,6 +119,21 @@ export function sameSkips(a: readonly RoutingSkip[], b: readonly RoutingSkip[]):
   );
 }
 
+/**
+ * The same skips whatever the number waiting: a change of that count alone is pushed at most this
+ * often. Every contact that arrives or is taken changes it for every agent at capacity on its
+ * channel, which with 1,000 agents was a `presence:changed` to each of them every push (500 ms).
+ */
+export const SKIPS_WAITING_ONLY_PUSH_MS = 5_000;
+
+/** Whether two skip lists differ in the number waiting alone. */
+export function sameSkipsBesideWaiting(a: readonly RoutingSkip[], b: readonly RoutingSkip[]): boolean {
+  return sameSkips(
+    a,
+    b.map((skip, i) => (a[i] ? { ...skip, waiting: a[i].waiting } : skip)),
+  );
+}
+
 /** How many closed connection ids a routing service remembers (a few minutes of reconnects of a large contact centre). */
 const CLOSED_CONNECTIONS_KEPT = 10_000;
 
@@ -202,6 +217,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   const vipTiers = createBoundedMap<string, number>(options.vipTierCacheLimit ?? 10_000);
   /** What each user was last told of their presence (and why routing skips them): one entry per user. */
   const lastPresence = new Map<string, PresenceChanged>();
+  /** When each user's skips were last pushed by `pushSkips` (one entry per user, like lastPresence). */
+  const skipsPushedAt = new Map<string, number>();
   let cancelTimer: (() => void) | null = null;
   let timerAt: number | null = null;
   let agentsPushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -476,15 +493,18 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
 
   /** Tells agents whose reasons for being passed over changed (the header shows them), throttled with the leads' board. */
   function pushSkips(): void {
-    const skips = engine.skips(now());
+    const at = now();
+    const skips = engine.skips(at);
     for (const agentId of connections.keys()) {
       const known = lastPresence.get(agentId);
       const status = engine.agentStatus(agentId);
       if (!known || !status || status.presence !== known.presence) continue;
       const skipped = status.presence === 'available' ? (skips.get(agentId) ?? []) : [];
       if (sameSkips(skipped, known.skipped)) continue;
+      if (sameSkipsBesideWaiting(skipped, known.skipped) && at - (skipsPushedAt.get(agentId) ?? -Infinity) < SKIPS_WAITING_ONLY_PUSH_MS) continue;
       const change: PresenceChanged = { ...known, skipped };
       lastPresence.set(agentId, change);
+      skipsPushedAt.set(agentId, at);
       outlet?.presence(agentId, change);
     }
   }

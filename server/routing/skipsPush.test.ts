@@ -1,0 +1,93 @@
+/**
+ * Why routing passes an agent over (`presence:changed`'s `skipped`) through the real server and
+ * a real socket.io client: a new reason, load or capacity is pushed at once; a change in the
+ * number waiting alone at most every SKIPS_WAITING_ONLY_PUSH_MS, since every contact that
+ * arrives changes it for every agent at capacity on its channel.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_CAPACITY, type PresenceChanged } from '../../shared/routing.js';
+import { workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
+import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, login, postJson, startTestServer, type TestServer } from '../testHarness.js';
+import { createManualScheduler } from './scheduler.js';
+import { SKIPS_WAITING_ONLY_PUSH_MS } from './service.js';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+let t: TestServer;
+let socket: ClientSocket | null = null;
+
+async function inboundEmail(index: number): Promise<void> {
+  const contact = { channel: 'email', customer: { name: `客户${String(index)}`, email: `c${String(index)}@example.cn` }, subject: '订单', text: '订单问题' };
+  expect((await postJson(`${t.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN)).status).toBe(201);
+  await t.server.routing.idle();
+}
+
+describe('the skips pushed to an agent at capacity', () => {
+  beforeEach(async () => {
+    const clock = createTestClock();
+    t = await startTestServer({ backend: 'sqlite', clock, scheduler: createManualScheduler(clock), agentsPushThrottleMs: 0 });
+    await t.store.createUser({
+      id: 'agent1',
+      username: 'agent1',
+      password: TEST_PASSWORD,
+      displayName: '王芳',
+      role: 'agent',
+      channels: ['email'],
+      groups: [],
+    });
+    await t.store.routing.saveAgentSettings(
+      'agent1',
+      {
+        presence: 'offline',
+        presenceCause: 'disconnected',
+        presenceSince: 0,
+        awayReason: null,
+        capacity: { ...DEFAULT_CAPACITY, email: 1 },
+        phoneBlocksChat: true,
+      },
+      0,
+    );
+    await t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
+  });
+
+  afterEach(async () => {
+    socket?.disconnect();
+    socket = null;
+    await t.stop();
+  });
+
+  it('pushes a new reason at once and a new number waiting at most every few seconds', async () => {
+    const { token } = await login(t.url, 'agent1');
+    socket = connect(t.url, { auth: workstationHandshakeAuth(token, 'client-agent1'), transports: ['websocket'], reconnection: false, forceNew: true });
+    const presence: PresenceChanged[] = [];
+    socket.on('presence:changed', (change) => presence.push(change));
+    await new Promise<void>((resolve, reject) => {
+      socket!.once('connect', () => resolve());
+      socket!.once('connect_error', reject);
+    });
+    await t.server.routing.idle();
+    const waitingPushed = () => presence.filter((change) => change.skipped.length > 0).map((change) => change.skipped.map((skip) => skip.waiting));
+
+    // The first e-mail fills agent1's one e-mail slot; the second waits: agent1 is told why at once.
+    await inboundEmail(1);
+    await inboundEmail(2);
+    await vi.waitFor(() => expect(presence.at(-1)?.skipped).toEqual([{ channel: 'email', reason: 'at_capacity', load: 1, capacity: 1, waiting: 1 }]));
+
+    // More arrive within the interval: the count alone changes, nothing is pushed. Once the
+    // interval has passed, the next change brings the count as it is (pushes arrive in order,
+    // so a push of 2 or 3 waiting would be listed before it).
+    await inboundEmail(3);
+    await inboundEmail(4);
+    // The push these scheduled (a 0 ms timer, scheduled first) runs before this one, inside the interval.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    t.clock.advance(SKIPS_WAITING_ONLY_PUSH_MS);
+    await inboundEmail(5);
+    await vi.waitFor(() => expect(waitingPushed()).toEqual([[1], [4]]));
+
+    // A second slot takes a waiting e-mail: load and capacity are new facts, pushed at once, inside the interval.
+    await t.server.routing.setCapacity('agent1', { email: 2 }, undefined);
+    await t.server.routing.idle();
+    await vi.waitFor(() => expect(presence.at(-1)?.skipped).toEqual([{ channel: 'email', reason: 'at_capacity', load: 2, capacity: 2, waiting: 3 }]));
+  });
+});
