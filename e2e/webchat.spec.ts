@@ -11,6 +11,7 @@
  * wait in the queue and see their place and the estimated wait.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -52,6 +53,19 @@ test.afterAll(async ({ browser }) => {
   await desk?.stop();
   await server?.stop();
 });
+
+/** Unix seconds `seconds` from now (a signed identity's exp). */
+function expIn(seconds: number): number {
+  return Math.floor(Date.now() / 1000) + seconds;
+}
+
+/** The demo site's chat page for its user u1001 (张伟), signed with the demo secret as docs/technical/channels.md shows. */
+function signedChatLink(exp: number): string {
+  const signature = createHmac('sha256', 'demo-chat-secret')
+    .update(`u1001\n\n${String(exp)}\n张伟`, 'utf8')
+    .digest('hex');
+  return `${server.url}/chat/?site=demo&userId=u1001&name=${encodeURIComponent('张伟')}&exp=${String(exp)}&signature=${signature}`;
+}
 
 /** The widget lives in a shadow root; Playwright's locators pierce it. */
 function widget(page: Page) {
@@ -257,9 +271,24 @@ test('the widget speaks English to an English browser: the offline form when the
   await agent.screenshot({ path: test.info().outputPath('agent-reply-via-en.png') });
 
   const forged = await context.newPage();
-  await forged.goto(`${server.url}/chat/?site=demo&userId=u1001&name=${encodeURIComponent('张伟')}&signature=${'0'.repeat(64)}`);
+  await forged.goto(`${server.url}/chat/?site=demo&userId=u1001&name=${encodeURIComponent('张伟')}&exp=${String(expIn(300))}&signature=${'0'.repeat(64)}`);
   await expect(widget(forged).getByRole('alert').filter({ hasText: 'We could not verify your identity' })).toBeVisible({ timeout: LIVE_MS });
   await forged.screenshot({ path: test.info().outputPath('widget-refused-en.png') });
+
+  // A link the demo site signed for its user: valid for minutes, as a site's backend signs one for each page it serves.
+  const signedIn = await context.newPage();
+  await signedIn.goto(signedChatLink(expIn(300)));
+  await expect(widget(signedIn).getByText('Signed in as 张伟')).toBeVisible({ timeout: LIVE_MS });
+  await signedIn.close();
+  // The same kind of link once its exp has passed (kept, shared or planted in someone else's browser) opens nothing.
+  for (const lang of ['en', 'zh-CN']) {
+    const replayed = await context.newPage();
+    await replayed.goto(`${signedChatLink(expIn(-60))}&lang=${lang}`);
+    const text = lang === 'en' ? 'Your sign-in for this chat has expired' : '登录凭证已过期';
+    await expect(widget(replayed).getByRole('alert').filter({ hasText: text })).toBeVisible({ timeout: LIVE_MS });
+    await replayed.screenshot({ path: test.info().outputPath(`widget-identity-expired-${lang}.png`) });
+    await replayed.close();
+  }
 });
 
 test('a visitor sending too fast is told to wait and the message goes once allowed; a page on another site cannot open the chat', async ({ browser }) => {

@@ -11,6 +11,7 @@ import { queueListResultSchema } from '../shared/queue.js';
 import type { Mutation } from '../shared/sync.js';
 import { type ChannelContact, type CommittedChange, type ServerStore } from './store.js';
 import { TEST_BACKENDS, TEST_EPOCH } from './testHarness.js';
+import { createUserCache } from './userCache.js';
 import { openStoreOn } from './testing/stores.js';
 
 /** A chat contact whose phone the channel proved (as a call's caller number would be). */
@@ -507,6 +508,31 @@ for (const backend of TEST_BACKENDS) {
       expect((await store.cti.liveCallsOf('agent1', TEST_EPOCH)).map((c) => c.callId)).toEqual(['call-1']);
       await store.cti.setExtension('agent1', '8001');
       expect(await store.cti.userIdByExtension('8001')).toBe('agent1');
+    });
+
+    it('announces a changed extension as a user change, so a node’s copy of the user and its sockets follow it', async () => {
+      // This node's copy of the users, kept an hour: only the change's notice can refresh it (as server/sync.ts wires it).
+      const users = createUserCache({ read: (id) => store.getUser(id), now: () => TEST_EPOCH, ttlMs: 60 * 60 * 1000 });
+      const heard: Array<string | null> = [];
+      const stop = store.onDidChangeUser((userId) => {
+        heard.push(userId);
+        users.invalidate(userId);
+      });
+      try {
+        expect((await users.get('agent1'))!.extension).toBeNull();
+        await store.cti.setExtension('agent1', '8009');
+        expect(heard).toEqual(['agent1']);
+        expect((await users.get('agent1'))!.extension).toBe('8009');
+        // Inside a caller's transaction it is heard on commit, not before.
+        await store.withTransaction(async () => {
+          await store.cti.setExtension('agent1', null);
+          expect(heard).toEqual(['agent1']);
+        });
+        expect(heard).toEqual(['agent1', 'agent1']);
+        expect((await users.get('agent1'))!.extension).toBeNull();
+      } finally {
+        stop();
+      }
     });
 
     it('records who revealed personal data, outside or inside a transaction', async () => {

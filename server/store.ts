@@ -2766,7 +2766,23 @@ function createServerStore(
     recordRouting,
     appendCustomerChange,
   });
-  const cti = createCtiCallStore({ sql: ex });
+  /** Inside the transaction that changed a user (an admin's edit, an extension): every node drops its copy of them on commit. */
+  async function userChanged(userId: string): Promise<void> {
+    const open = context.getStore();
+    if (!open) throw new Error("userChanged belongs inside the change's transaction");
+    open.tx.afterCommit(() => {
+      for (const listener of userListeners) {
+        try {
+          listener(userId);
+        } catch (error) {
+          log(`user change listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        }
+      }
+    });
+    // The other nodes hear it on commit (and this one again: harmless, it only drops a copy).
+    if (options.announceCommits) await announceUserChanged(ex(), userId);
+  }
+  const cti = createCtiCallStore({ sql: ex, transaction: (fn) => transaction(() => fn()), userChanged });
   const piiAudit = createPiiAuditStore({ sql: ex });
   // A reveal is recorded in a transaction of its own when none is open (its INSERT … RETURNING is a read on SQLite's reader otherwise).
   const pii: PiiAuditStore = { ...piiAudit, recordReveal: (record) => transaction(() => piiAudit.recordReveal(record)) };
@@ -2778,21 +2794,7 @@ function createServerStore(
     transaction: (fn) => transaction(() => fn()),
     forUpdate,
     documents: () => (postgres ? null : (context.getStore()?.held.documents ?? null)),
-    async userChanged(userId) {
-      const open = context.getStore();
-      if (!open) throw new Error("userChanged belongs inside the change's transaction");
-      open.tx.afterCommit(() => {
-        for (const listener of userListeners) {
-          try {
-            listener(userId);
-          } catch (error) {
-            log(`user change listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-          }
-        }
-      });
-      // The other nodes hear it on commit (and this one again: harmless, it only drops a copy).
-      if (options.announceCommits) await announceUserChanged(ex(), userId);
-    },
+    userChanged,
     async customerChanged(customerId, now) {
       await appendCustomerChange(customerId, now);
       // Routing ranks a waiting ticket with the tier it read when the ticket last changed: each open one is announced again.

@@ -166,6 +166,12 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
     );
   }
 
+  const socketUserListeners = new Set<(socket: SyncSocket, before: User) => void>();
+  /** User changes this node has heard (any user): a handshake compares it before and after it read the user. */
+  let userChangesHeard = 0;
+  /** The count each socket's handshake settled on; one heard between the handshake and the connection is followed then. */
+  const handshakeHeard = new WeakMap<SyncSocket, number>();
+
   /** The handshake: the user the token names, bound to the workstation it came from; an Error refuses the socket. */
   async function authenticate(socket: SyncSocket): Promise<Error | undefined> {
     // A report-reader credential (another system's) is told what it is for, whatever else it sent.
@@ -180,6 +186,7 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
     }
     const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
     if (!auth.success) return new Error(UNAUTHORIZED_SOCKET_ERROR);
+    const heardAtLookup = userChangesHeard;
     const found = await store.lookupToken(auth.data.token, deps.now());
     if (found.status !== 'valid' || found.kind !== 'user') return new Error(UNAUTHORIZED_SOCKET_ERROR);
     // A token works for the workstation it was issued to (or first connected from) only: a copy used elsewhere is refused.
@@ -189,8 +196,21 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
       );
       return new Error(UNAUTHORIZED_SOCKET_ERROR);
     }
+    // A change of this user committed since the token was looked up (this node heard of it, but
+    // the socket is in no list the notice reaches yet): read the user again until no change is
+    // heard meanwhile, so the socket joins the rooms of the user as now stored.
+    let user = found.user;
+    let heard = heardAtLookup;
+    while (heard !== userChangesHeard) {
+      heard = userChangesHeard;
+      const stored = await deps.users.get(user.id);
+      // Gone or another role: its tokens were revoked with that change (server/adminStore.ts).
+      if (stored === null || stored.role !== user.role) return new Error(UNAUTHORIZED_SOCKET_ERROR);
+      user = { ...stored };
+    }
+    handshakeHeard.set(socket, heard);
     socket.data = {
-      user: found.user,
+      user,
       clientId: auth.data.clientId,
       tokenHash: hashToken(auth.data.token),
       tokenExpiresAt: found.expiresAt,
@@ -199,8 +219,6 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
     };
     return undefined;
   }
-
-  const socketUserListeners = new Set<(socket: SyncSocket, before: User) => void>();
 
   /**
    * Before each event: the socket's user as stored now (this node's copy, dropped on every node
@@ -239,6 +257,7 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
   // the user follow it now, not at their next event, so what they are sent unasked (signals to
   // a channel's room) stops too.
   deps.userChanges.onDidChangeUser((userId) => {
+    userChangesHeard += 1;
     deps.users.invalidate(userId);
     for (const socket of io.sockets.sockets.values()) {
       if (!socket.data.user || (userId !== null && socket.data.user.id !== userId)) continue;
@@ -291,6 +310,10 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
         deps.log(`socket: ${user.username}'s event could not be admitted: ${error instanceof Error ? error.message : String(error)}`);
       });
     });
+    // A change heard after the handshake settled, before the socket was listed (socket.io connects
+    // it on the next tick): followed now, as for the sockets listed when it was heard; the rooms
+    // the modules join below with the old user are left by their listeners.
+    if (handshakeHeard.get(socket) !== userChangesHeard) void followUserChanges(socket);
     hub.add(socket);
     socket.on('disconnect', () => hub.remove(socket));
     deps.queueSummary.greet(socket);

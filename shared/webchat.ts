@@ -33,27 +33,49 @@ const signedNameSchema = z
   .refine((s) => s.trim() === s && s.length > 0, { message: 'must not be empty or start or end with blanks' });
 
 /**
+ * How long a signed identity may be valid: its `exp` is at most this far ahead of the server's
+ * clock (plus WEBCHAT_IDENTITY_CLOCK_SKEW_MS for clocks apart). A signature that never expired
+ * could be replayed forever, and planted in a victim's browser (a link to the chat page with
+ * someone else's identity: login CSRF); a short-lived one only while it is fresh.
+ */
+export const WEBCHAT_IDENTITY_MAX_LIFETIME_MS = 10 * 60 * 1000;
+/** How far the site's clock may run ahead of the server's when it sets `exp`. */
+export const WEBCHAT_IDENTITY_CLOCK_SKEW_MS = 60 * 1000;
+
+/**
  * A visitor the site vouches for: `signature` is the hex HMAC-SHA256, keyed with the site's
- * secret, of `webchatIdentityPayload(identity)` — the user id, email and name together —
- * computed by the site's backend (the secret never reaches the browser).
+ * secret, of `webchatIdentityPayload(identity)` — the user id, email, expiry and name together —
+ * computed by the site's backend (the secret never reaches the browser). `exp`: when the
+ * signature stops being accepted, Unix time in seconds, at most 10 minutes ahead.
  */
 export const webchatIdentitySchema = z
   .object({
     userId: siteUserIdSchema,
     name: signedNameSchema.optional(),
     email: visitorEmailSchema.optional(),
+    exp: z.number({ message: 'is required: the expiry (Unix seconds) the site signed' }).int().min(1).max(99_999_999_999),
     signature: z.string().regex(/^[0-9a-fA-F]{64}$/, { message: 'is not a hex HMAC-SHA256' }),
   })
   .strict();
 export type WebchatIdentity = z.infer<typeof webchatIdentitySchema>;
 
+/** What a site signs: the identity without its signature. */
+export interface WebchatIdentityClaims {
+  userId: string;
+  email?: string | undefined;
+  name?: string | undefined;
+  /** Unix time in seconds. */
+  exp: number;
+}
+
 /**
- * The one canonical text a site signs: `userId + "\n" + (email ?? "") + "\n" + (name ?? "")`,
- * as UTF-8. Unambiguous because neither a user id nor an email can contain a line break, and
- * the name comes last. Changing any of the three after signing breaks the signature.
+ * The one canonical text a site signs:
+ * `userId + "\n" + (email ?? "") + "\n" + exp + "\n" + (name ?? "")`, as UTF-8, `exp` in decimal.
+ * Unambiguous because neither a user id, an email nor a number can contain a line break, and
+ * the name comes last. Changing any of the four after signing breaks the signature.
  */
-export function webchatIdentityPayload(identity: { userId: string; email?: string | undefined; name?: string | undefined }): string {
-  return `${identity.userId}\n${identity.email ?? ''}\n${identity.name ?? ''}`;
+export function webchatIdentityPayload(identity: WebchatIdentityClaims): string {
+  return `${identity.userId}\n${identity.email ?? ''}\n${String(identity.exp)}\n${identity.name ?? ''}`;
 }
 
 /** The handshake `auth` of a widget connection. */
@@ -76,6 +98,10 @@ export const WEBCHAT_ERROR_CODES = [
   'unknown_site',
   'origin_not_allowed',
   'invalid_signature',
+  /** The signed identity's `exp` has passed: the site must sign a fresh one (a link or page with an old one is a replay). */
+  'identity_expired',
+  /** The signed identity's `exp` is more than WEBCHAT_IDENTITY_MAX_LIFETIME_MS ahead: refused, so no signature lives long. */
+  'identity_expiry_too_far',
   'rate_limited',
   'not_found',
   /** An administrator switched the chat channel off: nothing was stored; the widget says the chat is unavailable. */

@@ -43,6 +43,11 @@ export interface CtiCallStore {
   liveCallsOf(agentId: string, since: number): Promise<CtiCallRecord[]>;
   /** The user whose phone has this extension. */
   userIdByExtension(extension: string): Promise<string | null>;
+  /**
+   * Gives the user this phone extension (null: none), in a transaction that announces the user
+   * change (as an admin's edit does, server/adminStore.ts `userChanged`): every node drops its
+   * copy of the user on commit and their open sockets follow it.
+   */
   setExtension(userId: string, extension: string | null): Promise<void>;
 }
 
@@ -81,7 +86,13 @@ function callFromRow(row: CallRow): CtiCallRecord {
 }
 
 /** `sql()` is the executor of the moment: the caller's transaction, if any, else the database. */
-export function createCtiCallStore(deps: { sql: () => SqlExecutor }): CtiCallStore {
+export function createCtiCallStore(deps: {
+  sql: () => SqlExecutor;
+  /** Runs `fn` in a transaction (joining the caller's when one is open). */
+  transaction: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Inside the transaction that changed the user: announces the change on commit (server/store.ts, as for admin edits). */
+  userChanged: (userId: string) => Promise<void>;
+}): CtiCallStore {
   const { sql } = deps;
   return {
     async recordEvent(callId, event, at, receivedAt, source) {
@@ -135,7 +146,10 @@ export function createCtiCallStore(deps: { sql: () => SqlExecutor }): CtiCallSto
       return row?.id ?? null;
     },
     async setExtension(userId, extension) {
-      await sql().run('UPDATE users SET extension = ? WHERE id = ?', [extension, userId]);
+      await deps.transaction(async () => {
+        await sql().run('UPDATE users SET extension = ? WHERE id = ?', [extension, userId]);
+        await deps.userChanged(userId);
+      });
     },
   };
 }

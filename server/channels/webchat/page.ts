@@ -10,6 +10,7 @@ const PASSED_PARAMS: ReadonlyArray<[query: string, attribute: string]> = [
   ['userId', 'data-user-id'],
   ['name', 'data-user-name'],
   ['email', 'data-user-email'],
+  ['exp', 'data-expires'],
   ['signature', 'data-signature'],
   ['lang', 'data-lang'],
 ];

@@ -4,6 +4,7 @@
  * `/webchat`, real HTTP for the webhook and the inbound API, the real store). Add a row for
  * each new way in. The rate limits are made small here so a flood is short.
  */
+import { createHmac } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { maskBundle } from '../../../shared/masking.js';
@@ -77,7 +78,7 @@ interface Visitor {
   live: WebchatMessage[];
 }
 
-async function visitor(visitorId: string, identity?: Record<string, string>): Promise<Visitor> {
+async function visitor(visitorId: string, identity?: Record<string, unknown>): Promise<Visitor> {
   const { socket, refused } = await handshake({ site: 'demo', visitorId, ...(identity ? { identity } : {}) });
   if (refused) throw new Error(`visitor ${visitorId} refused: ${refused}`);
   const live: WebchatMessage[] = [];
@@ -148,10 +149,13 @@ function postWebhook(body: unknown): Promise<{ status: number; body: unknown }> 
   }).then(async (response) => ({ status: response.status, body: await response.json() }));
 }
 
-const signed = (identity: { userId: string; email?: string; name?: string }) => ({
-  ...identity,
-  signature: signWebchatIdentity(TEST_WEBCHAT_SECRET, identity),
-});
+/** The server clock's Unix seconds plus `seconds` (a site's fresh `exp` is a few minutes ahead). */
+const expIn = (seconds: number) => Math.floor(t.clock.now() / 1000) + seconds;
+
+const signed = (identity: { userId: string; email?: string; name?: string; exp?: number }) => {
+  const claims = { exp: expIn(300), ...identity };
+  return { ...claims, signature: signWebchatIdentity(TEST_WEBCHAT_SECRET, claims) };
+};
 
 // --- the table -------------------------------------------------------------------------
 
@@ -299,7 +303,7 @@ const attacks: Attack[] = [
         await handshake({
           site: 'demo',
           visitorId: 'visitor-forged-00001',
-          identity: { userId: 'u1001', signature: signWebchatIdentity('not-the-secret', { userId: 'u1001' }) },
+          identity: { userId: 'u1001', exp: expIn(300), signature: signWebchatIdentity('not-the-secret', { userId: 'u1001', exp: expIn(300) }) },
         })
       ).refused,
     expect: 'invalid_signature',
@@ -335,10 +339,51 @@ const attacks: Attack[] = [
         await handshake({
           site: 'demo',
           visitorId: 'visitor-oldsig-00001',
-          identity: { userId: 'u1001', email: 'li.na@example.cn', signature: signWebchatIdentity(TEST_WEBCHAT_SECRET, { userId: 'u1001' }) },
+          identity: { ...signed({ userId: 'u1001' }), email: 'li.na@example.cn' },
         })
       ).refused,
     expect: 'invalid_signature',
+  },
+  {
+    attack: 'identity signed without an expiry (the scheme before exp: a captured link would log in forever)',
+    run: async () =>
+      (
+        await handshake({
+          site: 'demo',
+          visitorId: 'visitor-noexp-000001',
+          identity: {
+            userId: 'u1001',
+            email: 'zhang.wei@example.cn',
+            name: '张伟',
+            signature: createHmac('sha256', TEST_WEBCHAT_SECRET).update('u1001\nzhang.wei@example.cn\n张伟', 'utf8').digest('hex'),
+          },
+        })
+      ).refused,
+    expect: 'invalid_request',
+  },
+  {
+    attack: 'identity replayed after its exp (an old link, or one planted in a victim’s browser)',
+    run: async () =>
+      (
+        await handshake({
+          site: 'demo',
+          visitorId: 'visitor-expired-0001',
+          identity: signed({ userId: 'u1001', email: 'zhang.wei@example.cn', exp: expIn(-1) }),
+        })
+      ).refused,
+    expect: 'identity_expired',
+  },
+  {
+    attack: 'identity signed to last a day (a long-lived link to replay)',
+    run: async () =>
+      (
+        await handshake({
+          site: 'demo',
+          visitorId: 'visitor-longexp-0001',
+          identity: signed({ userId: 'u1001', email: 'zhang.wei@example.cn', exp: expIn(86_400) }),
+        })
+      ).refused,
+    expect: 'identity_expiry_too_far',
   },
   {
     attack: 'widget opened from a foreign Origin',

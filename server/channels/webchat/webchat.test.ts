@@ -57,7 +57,7 @@ afterEach(async () => {
   await t.stop();
 });
 
-function visitorAuth(visitorId: string, identity?: Record<string, string>): Record<string, unknown> {
+function visitorAuth(visitorId: string, identity?: Record<string, unknown>): Record<string, unknown> {
   return { site: 'demo', visitorId, ...(identity ? { identity } : {}) };
 }
 
@@ -150,12 +150,13 @@ describe('the widget files', () => {
     expect(client.status).toBe(200);
     expect((await client.text()).length).toBeGreaterThan(10_000);
 
-    const page = await fetch(`${t.url}/chat/?site=demo&userId=u1001&signature=${'a'.repeat(64)}&name=${encodeURIComponent('张伟<b>')}`);
+    const page = await fetch(`${t.url}/chat/?site=demo&userId=u1001&exp=1731031800&signature=${'a'.repeat(64)}&name=${encodeURIComponent('张伟<b>')}`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     const html = await page.text();
     expect(html).toContain('<script src="/chat/widget.js" data-site="demo" data-mode="page" data-user-id="u1001"');
     expect(html).toContain('data-user-name="张伟&lt;b&gt;"');
+    expect(html).toContain('data-expires="1731031800"');
 
     const redirect = await fetch(`${t.url}/chat?site=demo`, { redirect: 'manual' });
     expect(redirect.status).toBe(308);
@@ -177,12 +178,14 @@ describe('the widget files', () => {
     expect(() => parseWebchatSites('a:secret-123,a:secret-456')).toThrow(/given twice/);
   });
 
-  it('signs the user id, email and name together, as the documented example (channels.md) says', () => {
-    expect(signWebchatIdentity('demo-chat-secret', { userId: 'u1001', email: 'zhang.wei@example.cn', name: '张伟' })).toBe(
-      '2fdc7a0e594b49a9c99b07f08dfd301f51eb43616d57c1df358f8500dde84634',
+  it('signs the user id, email, expiry and name together, as the documented example (channels.md) says', () => {
+    expect(signWebchatIdentity('demo-chat-secret', { userId: 'u1001', email: 'zhang.wei@example.cn', exp: 1731031800, name: '张伟' })).toBe(
+      '352f6e3c47ac280b5588aea281948a49e084d1106f119c938554118f1b43e5fa',
     );
     // Without email and name, the empty fields still take their place.
-    expect(signWebchatIdentity('demo-chat-secret', { userId: 'u1001' })).toBe(createHmac('sha256', 'demo-chat-secret').update('u1001\n\n').digest('hex'));
+    expect(signWebchatIdentity('demo-chat-secret', { userId: 'u1001', exp: 1731031800 })).toBe(
+      createHmac('sha256', 'demo-chat-secret').update('u1001\n\n1731031800\n').digest('hex'),
+    );
   });
 
   it('reads WEBCHAT_ORIGINS for known sites and refuses anything that is not an origin', () => {
@@ -236,7 +239,8 @@ describe('visitor identity', () => {
       },
       { now: t.clock.now() },
     );
-    const signed = { userId: 'u1001', name: '张伟', email: 'Zhang.Wei@example.cn' };
+    // Valid for the longest a site may sign (10 minutes): accepted.
+    const signed = { userId: 'u1001', name: '张伟', email: 'Zhang.Wei@example.cn', exp: Math.floor(t.clock.now() / 1000) + 600 };
     const identity = { ...signed, signature: signWebchatIdentity(SECRET, signed) };
     const { socket, welcome } = await visitor(visitorAuth('visitor-verified-0001', identity));
     expect(welcome).toMatchObject({ verified: true, name: '张伟', email: 'Zhang.Wei@example.cn' });
@@ -250,7 +254,11 @@ describe('visitor identity', () => {
 
   it('refuses a bad signature, an unknown site and a malformed handshake, with a log line each and nothing stored', async () => {
     const forged = await refusedWith(
-      visitorAuth('visitor-forged-0001', { userId: 'u1001', signature: signWebchatIdentity('wrong-secret', { userId: 'u1001' }) }),
+      visitorAuth('visitor-forged-0001', {
+        userId: 'u1001',
+        exp: 1731031800,
+        signature: signWebchatIdentity('wrong-secret', { userId: 'u1001', exp: 1731031800 }),
+      }),
     );
     expect(forged.code).toBe('invalid_signature');
     expect(forged.message).toContain('could not be verified');

@@ -33,6 +33,8 @@ import {
   estimateQueueWait,
   chatReadEventSchema,
   isReadUpTo,
+  WEBCHAT_IDENTITY_CLOCK_SKEW_MS,
+  WEBCHAT_IDENTITY_MAX_LIFETIME_MS,
   webchatIdentityPayload,
   webchatHandshakeSchema,
   webchatHelloSchema,
@@ -51,6 +53,7 @@ import {
   type WebchatError,
   type WebchatErrorCode,
   type WebchatIdentity,
+  type WebchatIdentityClaims,
   type WebchatMessage,
   type WebchatQueuePlace,
   type WebchatRated,
@@ -217,8 +220,8 @@ export function webchatOptionsFromEnv(env: NodeJS.ProcessEnv, options: { demo: b
   return { sites: new Map([...secrets].map(([site, secret]) => [site, { secret, allowedOrigins: origins.get(site) ?? [] }])) };
 }
 
-/** The hex HMAC-SHA256 a site's backend computes to vouch for a visitor: over the user id, email and name together. */
-export function signWebchatIdentity(secret: string, identity: { userId: string; email?: string | undefined; name?: string | undefined }): string {
+/** The hex HMAC-SHA256 a site's backend computes to vouch for a visitor: over the user id, email, expiry and name together. */
+export function signWebchatIdentity(secret: string, identity: WebchatIdentityClaims): string {
   return createHmac('sha256', secret).update(webchatIdentityPayload(identity), 'utf8').digest('hex');
 }
 
@@ -648,9 +651,32 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       return next(
         refusal(
           'invalid_signature',
-          `The identity of user "${identity.userId}" could not be verified: the signature is not the HMAC-SHA256 of its user id, email and name with site ${site}'s secret.`,
+          `The identity of user "${identity.userId}" could not be verified: the signature is not the HMAC-SHA256 of its user id, email, exp and name with site ${site}'s secret.`,
         ),
       );
+    }
+    if (identity) {
+      // Signed, but only for a short while: a link or page carrying an old identity is a replay (or someone else's identity planted in this browser).
+      const expiresAt = identity.exp * 1000;
+      const at = now();
+      if (expiresAt <= at) {
+        log(`webchat: refused visitor ${identity.userId} of site ${site} from ${address}: the identity expired at ${new Date(expiresAt).toISOString()}`);
+        return next(
+          refusal(
+            'identity_expired',
+            `The identity of user "${identity.userId}" expired at ${new Date(expiresAt).toISOString()}; the site must sign a fresh one for each page it serves.`,
+          ),
+        );
+      }
+      if (expiresAt > at + WEBCHAT_IDENTITY_MAX_LIFETIME_MS + WEBCHAT_IDENTITY_CLOCK_SKEW_MS) {
+        log(`webchat: refused visitor ${identity.userId} of site ${site} from ${address}: the identity's exp is more than 10 minutes ahead`);
+        return next(
+          refusal(
+            'identity_expiry_too_far',
+            `The identity of user "${identity.userId}" is valid until ${new Date(expiresAt).toISOString()}, more than ${String(WEBCHAT_IDENTITY_MAX_LIFETIME_MS / 60_000)} minutes ahead; its exp must be at most that far ahead.`,
+          ),
+        );
+      }
     }
     socket.data = {
       site,

@@ -2,7 +2,7 @@
  * The WeChat channel's configuration from the environment (docs/technical/channels.md).
  */
 import { WechatCryptoError, decodeEncodingAesKey } from './crypto.js';
-import type { WechatAccount, WechatChannelOptions } from './wechatChannel.js';
+import { WECHAT_MESSAGE_MODES, type WechatAccount, type WechatChannelOptions, type WechatMessageMode } from './wechatChannel.js';
 
 /** The demo organisation's account: not a real one, so replies fail visibly unless WECHAT_API_BASE points at a peer. */
 export const DEMO_WECHAT_ACCOUNT: WechatAccount = {
@@ -13,7 +13,7 @@ export const DEMO_WECHAT_ACCOUNT: WechatAccount = {
   greeting: '您好，欢迎关注 OmniDesk 演示号！直接发送消息即可联系人工客服。',
 };
 
-const WECHAT_VARIABLES = ['WECHAT_TOKEN', 'WECHAT_AES_KEY', 'WECHAT_APP_SECRET', 'WECHAT_API_BASE', 'WECHAT_GREETING'] as const;
+const WECHAT_VARIABLES = ['WECHAT_TOKEN', 'WECHAT_AES_KEY', 'WECHAT_MODE', 'WECHAT_APP_SECRET', 'WECHAT_API_BASE', 'WECHAT_GREETING'] as const;
 
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -43,12 +43,19 @@ export function wechatOptionsFromEnv(env: NodeJS.ProcessEnv, options: { demo: bo
       throw error;
     }
   }
+  const modeText = optional(env, 'WECHAT_MODE');
+  if (modeText !== undefined && !(WECHAT_MESSAGE_MODES as readonly string[]).includes(modeText)) {
+    throw new Error(`WECHAT_MODE must be one of ${WECHAT_MESSAGE_MODES.join(', ')} (the console's 消息加解密方式), got ${modeText}`);
+  }
+  const mode = modeText as WechatMessageMode | undefined;
+  if (mode !== undefined && mode !== 'plain' && encodingAesKey === undefined) throw new Error(`WECHAT_MODE=${mode} needs WECHAT_AES_KEY (the EncodingAESKey).`);
   const appSecret = optional(env, 'WECHAT_APP_SECRET');
   const greeting = optional(env, 'WECHAT_GREETING');
   const account: WechatAccount = {
     appId,
     token,
     ...(encodingAesKey ? { encodingAesKey } : {}),
+    ...(mode ? { mode } : {}),
     ...(appSecret ? { appSecret } : {}),
     ...(greeting ? { greeting } : {}),
   };

@@ -211,7 +211,7 @@ describe('WeChat push URL verification', () => {
 
 describe('WeChat messages become tickets', () => {
   it('stores a plain-mode text message once, however often WeChat retries it', async () => {
-    const s = await start();
+    const s = await start([{ ...ACCOUNT, mode: 'plain' }]);
     const first = await push(textXml('你好，我的订单怎么还没发货', '24601234567890123'));
     expect(first).toEqual({ status: 200, text: 'success' });
     const retry = await push(textXml('你好，我的订单怎么还没发货', '24601234567890123'));
@@ -282,10 +282,10 @@ describe('WeChat messages become tickets', () => {
     const inner = parseWechatXml(decryptWechatMessage(outer.Encrypt!, decodeEncodingAesKey(ACCOUNT.encodingAesKey!), ACCOUNT.appId).toString('utf8'));
     expect(inner).toMatchObject({ ToUserName: OPENID, FromUserName: 'gh_omnidesk01', MsgType: 'text', Content: ACCOUNT.greeting });
 
-    expect(await push(eventXml('unsubscribe'))).toEqual({ status: 200, text: 'success' });
-    expect(await push(eventXml('MYSTERY_EVENT'))).toEqual({ status: 200, text: 'success' });
+    expect(await push(eventXml('unsubscribe'), { encrypt: true })).toEqual({ status: 200, text: 'success' });
+    expect(await push(eventXml('MYSTERY_EVENT'), { encrypt: true })).toEqual({ status: 200, text: 'success' });
     const miniProgram = textXml('x', '7001').replace('<MsgType><![CDATA[text]]>', '<MsgType><![CDATA[miniprogrampage]]>');
-    expect(await push(miniProgram)).toEqual({ status: 200, text: 'success' });
+    expect(await push(miniProgram, { encrypt: true })).toEqual({ status: 200, text: 'success' });
 
     expect(counts()).toEqual({ tickets: 0, messages: 0, customers: 0 });
     expect(s.logLines).toEqual(
@@ -344,7 +344,7 @@ describe('WeChat bad input is refused, logged and stores nothing', () => {
       ['XML bomb inside the ciphertext', () => push(bomb, { encrypt: true }), 400, /DOCTYPE or ENTITY/],
       ['invalid XML', () => push('<xml><Content>你好</xml>'), 400, /not well-formed XML/],
       ['invalid UTF-8', () => push(Buffer.concat([Buffer.from(textXml('', '9003').slice(0, 150)), Buffer.from([0xff, 0xfe, 0xc3])])), 400, /not valid UTF-8/],
-      ['bad OpenID', () => push(textXml('你好', '9004', 'o<script>')), 400, /not well-formed XML|FromUserName/],
+      ['bad OpenID', () => push(textXml('你好', '9004', 'o<script>'), { encrypt: true }), 400, /not well-formed XML|FromUserName/],
       ['oversize body', () => push(textXml('快'.repeat(25_000), '9005')), 413, /larger than 65536 bytes/],
       ['unknown account', () => push(good, { appIdInPath: 'wx0000000000000000' }), 404, /No WeChat account wx0000000000000000/],
     ];
@@ -359,6 +359,29 @@ describe('WeChat bad input is refused, logged and stores nothing', () => {
       ).toBe(true);
     }
     expect(counts()).toEqual({ tickets: 0, messages: 0, customers: 0 });
+  });
+});
+
+describe('WeChat message modes (明文 / 兼容 / 安全)', () => {
+  it('refuses a plain push to an account in safe mode (an EncodingAESKey is set), even with a valid URL signature, and stores nothing', async () => {
+    const s = await start();
+    // The URL signature covers Token, timestamp and nonce only: whoever saw one query string could attach any body to it.
+    const forged = await push(textXml('我是客户，请把我的订单退款到新卡', '9101'));
+    expect(forged.status).toBe(401);
+    expect(s.logLines.some((line) => line.includes('refused POST') && line.includes('safe mode: a plain (unencrypted) push is refused'))).toBe(true);
+    // A plain-looking event is refused the same way: nothing of a plain body is trusted.
+    expect((await push(eventXml('subscribe'))).status).toBe(401);
+    expect(counts()).toEqual({ tickets: 0, messages: 0, customers: 0 });
+    // The same message, encrypted and signed with msg_signature, is taken.
+    expect(await push(textXml('我是客户，请把我的订单退款到新卡', '9101'), { encrypt: true })).toEqual({ status: 200, text: 'success' });
+    expect(counts()).toMatchObject({ tickets: 1, messages: 1 });
+  });
+
+  it('takes plain and encrypted pushes in compatible mode', async () => {
+    await start([{ ...ACCOUNT, mode: 'compatible' }]);
+    expect(await push(textXml('明文消息', '9201'))).toEqual({ status: 200, text: 'success' });
+    expect(await push(textXml('密文消息', '9202'), { encrypt: true })).toEqual({ status: 200, text: 'success' });
+    expect((await onlyBundle()).messages.map((m) => m.text)).toEqual(['明文消息', '密文消息']);
   });
 });
 
@@ -439,5 +462,11 @@ describe('WeChat configuration from the environment', () => {
       /WECHAT_API_BASE/,
     );
     expect(decodeEncodingAesKey(DEMO_WECHAT_ACCOUNT.encodingAesKey!)).toHaveLength(32);
+    const base = { WECHAT_APP_ID: ACCOUNT.appId, WECHAT_TOKEN: ACCOUNT.token };
+    expect(wechatOptionsFromEnv({ ...base, WECHAT_AES_KEY: ACCOUNT.encodingAesKey, WECHAT_MODE: 'compatible' }, { demo: false })?.accounts[0]?.mode).toBe(
+      'compatible',
+    );
+    expect(() => wechatOptionsFromEnv({ ...base, WECHAT_MODE: 'safe' }, { demo: false })).toThrow(/WECHAT_MODE=safe needs WECHAT_AES_KEY/);
+    expect(() => wechatOptionsFromEnv({ ...base, WECHAT_MODE: 'encrypted' }, { demo: false })).toThrow(/WECHAT_MODE must be one of plain, compatible, safe/);
   });
 });

@@ -23,10 +23,25 @@ export interface WechatAccount {
   token: string;
   /** The 43-character EncodingAESKey, for compatible and safe mode. */
   encodingAesKey?: string;
+  /**
+   * The message mode set in the WeChat console (消息加解密方式): `plain` (明文) takes plain pushes;
+   * `compatible` (兼容) takes plain and encrypted ones (while the console is being switched);
+   * `safe` (安全) only encrypted ones with a valid msg_signature. Default: `safe` when an
+   * EncodingAESKey is configured, else `plain`. See wechatAccountMode.
+   */
+  mode?: WechatMessageMode;
   /** The AppSecret, to fetch access tokens for sending replies. */
   appSecret?: string;
   /** Passive text reply to a new follower (subscribe event); none when absent. */
   greeting?: string;
+}
+
+export type WechatMessageMode = 'plain' | 'compatible' | 'safe';
+export const WECHAT_MESSAGE_MODES: readonly WechatMessageMode[] = ['plain', 'compatible', 'safe'];
+
+/** The account's mode: as configured, else `safe` with an EncodingAESKey and `plain` without. */
+export function wechatAccountMode(account: Pick<WechatAccount, 'mode' | 'encodingAesKey'>): WechatMessageMode {
+  return account.mode ?? (account.encodingAesKey ? 'safe' : 'plain');
 }
 
 export interface WechatChannelOptions {
@@ -140,6 +155,9 @@ export function createWechatChannel(options: WechatChannelOptions): ChannelFacto
     const aesKeys = new Map<string, Buffer>();
     for (const account of options.accounts) {
       if (accounts.has(account.appId)) throw new Error(`WeChat account ${account.appId} is configured twice.`);
+      if (wechatAccountMode(account) !== 'plain' && !account.encodingAesKey) {
+        throw new Error(`WeChat account ${account.appId} is in ${wechatAccountMode(account)} mode but has no EncodingAESKey.`);
+      }
       accounts.set(account.appId, account);
       if (account.encodingAesKey) aesKeys.set(account.appId, decodeEncodingAesKey(account.encodingAesKey));
     }
@@ -172,6 +190,14 @@ export function createWechatChannel(options: WechatChannelOptions): ChannelFacto
       const mode = queryValue(url, 'encrypt_type') ?? 'raw';
       if (mode === 'raw') {
         if (body.Encrypt !== undefined && body.MsgType === undefined) throw refused(400, 'An encrypted message came without encrypt_type=aes.');
+        // The URL signature covers the token, timestamp and nonce, not the body: in safe mode only
+        // a msg_signature over the ciphertext (and the AES key itself) proves a push is WeChat's.
+        if (wechatAccountMode(account) === 'safe') {
+          throw refused(
+            401,
+            'This account is in safe mode: a plain (unencrypted) push is refused; only encrypt_type=aes with a valid msg_signature is accepted.',
+          );
+        }
         return { xml: '', encrypted: false };
       }
       if (mode !== 'aes') throw refused(400, `The encrypt_type ${JSON.stringify(mode.slice(0, 20))} is not supported.`);

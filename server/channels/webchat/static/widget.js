@@ -4,10 +4,11 @@
  *
  * Embed on a site:
  *   <script src="https://<server>/chat/widget.js" data-site="demo" async></script>
- * Signed-in visitors (the site's backend signs the user id, email and name together:
- *   signature = hex HMAC-SHA256(secret, userId + "\n" + (email || "") + "\n" + (name || ""))):
- *   data-user-id="u123" data-user-name="张伟" data-user-email="zhang.wei@example.cn" data-signature="…"
- *   (or window.OmniDeskChat = { site, identity: { userId, name, email, signature } } before the script)
+ * Signed-in visitors (the site's backend signs the user id, email, expiry and name together,
+ * freshly for each page it serves; exp = Unix seconds, at most 10 minutes ahead:
+ *   signature = hex HMAC-SHA256(secret, userId + "\n" + (email || "") + "\n" + exp + "\n" + (name || ""))):
+ *   data-user-id="u123" data-user-name="张伟" data-user-email="zhang.wei@example.cn" data-expires="<exp>" data-signature="…"
+ *   (or window.OmniDeskChat = { site, identity: { userId, name, email, exp, signature } } before the script)
  * The page's origin must be on the site's allowed list (WEBCHAT_ORIGINS) or be the server's own.
  * data-mode="page" fills the whole page (the server's /chat/ page uses it); data-lang="en" or
  * "zh-CN" overrides the browser language.
@@ -56,6 +57,7 @@
       thanks: '已收到您的留言，我们会尽快回复到 {email}。',
       verifiedAs: '已验证身份：{name}',
       errorSignature: '身份验证失败，无法开始聊天。请刷新页面重试，或联系网站管理员。',
+      errorExpired: '登录凭证已过期，无法开始聊天。请刷新页面后重试。',
       errorSite: '此网站未开通在线客服。',
       errorOrigin: '此网站未获准使用在线客服。请联系网站管理员。',
       errorOther: '无法开始聊天：{message}',
@@ -113,6 +115,7 @@
       thanks: 'Thank you, we received your message and will reply to {email}.',
       verifiedAs: 'Signed in as {name}',
       errorSignature: 'We could not verify your identity, so the chat cannot start. Reload the page, or contact the site.',
+      errorExpired: 'Your sign-in for this chat has expired, so the chat cannot start. Reload the page to try again.',
       errorSite: 'Web chat is not set up for this site.',
       errorOrigin: 'This page is not allowed to open this chat. Please contact the site.',
       errorOther: 'The chat cannot start: {message}',
@@ -189,7 +192,9 @@
     var userId = data.userId || given.userId;
     var signature = data.signature || given.signature;
     if (!userId || !signature) return undefined;
-    var result = { userId: userId, signature: signature };
+    var exp = data.expires || given.exp;
+    // A number for the server (a data attribute is text); a missing or malformed one is refused there with the reason.
+    var result = { userId: userId, signature: signature, exp: /^\d{1,11}$/.test(String(exp)) ? Number(exp) : exp };
     var name = data.userName || given.name;
     var email = data.userEmail || given.email;
     if (name) result.name = name;
@@ -732,7 +737,8 @@
   // --- connection ------------------------------------------------------------------------------
   function refusalText(error) {
     var code = error && error.data && error.data.code;
-    if (code === 'invalid_signature') return t('errorSignature');
+    if (code === 'invalid_signature' || code === 'identity_expiry_too_far') return t('errorSignature');
+    if (code === 'identity_expired') return t('errorExpired');
     if (code === 'unknown_site') return t('errorSite');
     if (code === 'origin_not_allowed') return t('errorOrigin');
     return t('errorOther', { message: (error && error.data && error.data.message) || (error && error.message) || '?' });

@@ -1,0 +1,73 @@
+/**
+ * A user change that commits while the user's socket is mid-handshake (after the handshake read
+ * the user, before the socket joined its rooms) holds on that socket (server/sync.ts): it must
+ * not join the rooms of a channel the admin just took away. The interleaving is made exact by
+ * running the admin's real change (over the admin's own socket) inside the store's
+ * `bindTokenToClient`, which the handshake calls after reading the user: the real store
+ * method runs right after.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { QueueSummary } from '../shared/queue.js';
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
+import { askSocket, openTestSocket, type TestSocket } from './testing/sockets.js';
+
+const SKILLS = { displayName: '王芳', role: 'agent', channels: ['phone', 'chat'], groups: [], tier: 1, senior: false, languages: ['zh'], extension: null };
+
+let t: TestServer | null = null;
+const sockets: TestSocket[] = [];
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+  await t?.stop();
+  t = null;
+});
+
+async function inbound(channel: 'chat' | 'phone', phone: string): Promise<void> {
+  const contact = { channel, customer: { name: '张伟', phone }, text: `${channel} 来电/来信：订单什么时候到？` };
+  const response = await postJson(`${t!.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
+  expect([200, 201]).toContain(response.status);
+}
+
+function waitingOf(summary: QueueSummary, channel: 'chat' | 'phone'): number {
+  return summary.entries.filter((entry) => entry.channel === channel).reduce((sum, entry) => sum + entry.waiting, 0);
+}
+
+for (const backend of TEST_BACKENDS) {
+  describe(`a socket connecting while an admin changes its user (${backend})`, () => {
+    it('does not keep the rooms of a channel taken away between the handshake’s read of the user and the join', async () => {
+      const server = await startTestServer({ backend, tokenTtlMs: 60 * 60 * 1000, queueSummaryIntervalMs: 20 });
+      t = server;
+      await seedTestOrganisation(server.store, [
+        { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
+        { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
+      ]);
+      const admin = await openTestSocket(server.url, 'admin1');
+      sockets.push(admin);
+
+      // The agent's handshake has read the user (with chat) when the admin's change commits.
+      const bind = server.store.bindTokenToClient.bind(server.store);
+      let changedDuringHandshake = false;
+      server.store.bindTokenToClient = async (token, clientId) => {
+        if (clientId === 'client-agent1' && !changedDuringHandshake) {
+          changedDuringHandshake = true;
+          const update = await askSocket(admin, 'admin:updateUser', { userId: 'agent1', skills: { ...SKILLS, channels: ['phone'] } });
+          expect(update.ok).toBe(true);
+        }
+        return bind(token, clientId);
+      };
+
+      const summaries: QueueSummary[] = [];
+      // The agent's socket sends nothing after it connects: only the server can correct it.
+      const agent = await openTestSocket(server.url, 'agent1', { listen: (socket) => socket.on('queue:summary', (summary) => summaries.push(summary)) });
+      sockets.push(agent);
+      expect(changedDuringHandshake).toBe(true);
+
+      // A chat contact, then a phone contact: the phone figures reaching the socket come after any chat figures sent to it.
+      await inbound('chat', '13100131008');
+      await inbound('phone', '13100131009');
+      await vi.waitFor(() => expect(summaries.some((summary) => waitingOf(summary, 'phone') > 0)).toBe(true), { timeout: 10_000 });
+      // Neither greeted with chat's figures nor in chat's room (which got the waiting chat).
+      expect(summaries.filter((summary) => summary.channels.includes('chat'))).toEqual([]);
+    }, 60_000);
+  });
+}
