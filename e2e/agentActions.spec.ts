@@ -192,8 +192,19 @@ test('a tier-1 agent who escalated a ticket cannot take it back: Take and the t 
   await expect(page.locator('.shortcut-notice')).toHaveText(why);
   await expect(pane(page, ticketId).locator('.ticket-meta')).not.toContainText('王芳');
   await page.screenshot({ path: test.info().outputPath('take-back-refused-en.png') });
+  // The notice goes with the next click or key: it sat over the note box until another shortcut, and stayed English in a Chinese window.
+  await page.locator('[data-shortcut="note"]').click();
+  await expect(page.locator('.shortcut-notice')).toHaveCount(0);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('t');
+  await expect(page.locator('.shortcut-notice')).toHaveText(why);
+  await page.keyboard.press('j');
+  await expect(page.locator('.shortcut-notice')).toHaveCount(0);
+  await page.keyboard.press('t');
+  await expect(page.locator('.shortcut-notice')).toHaveText(why);
 
   await page.getByLabel('Language').selectOption('zh-CN');
+  await expect(page.locator('.shortcut-notice')).toHaveCount(0);
   await expect(pane(page, ticketId).locator('.take-reason')).toHaveText(`无法领取：工单 ${ticketId} 是您升级的，改由二线坐席处理，您不能再领取。`);
   await expectHeaderFits(page, ticketId);
   await page.screenshot({ path: test.info().outputPath('take-back-refused-zh.png') });
