@@ -161,7 +161,7 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
   });
 }
 
-test('a tier-1 agent who escalated a ticket cannot take it back: Take and the t key say why, in English and Chinese', async ({ browser }) => {
+test('a tier-1 agent who escalated a ticket cannot take it back: Take, the t key and Send say why, in English and Chinese', async ({ browser }) => {
   test.setTimeout(120_000);
   const page = await openDesk(browser, stack.agentDesk.url, 'agent1', 'en-US');
   const ticketId = await queuedMail('郑强', 'zhengqiang@example.cn', '路由器无法联网');
@@ -202,6 +202,17 @@ test('a tier-1 agent who escalated a ticket cannot take it back: Take and the t 
   await expect(page.locator('.shortcut-notice')).toHaveCount(0);
   await page.keyboard.press('t');
   await expect(page.locator('.shortcut-notice')).toHaveText(why);
+
+  // Replying would take it back too: Send says the rules' reason at once, instead of asking "reply and take it?"; the text stays.
+  const reply = pane(page, ticketId).getByRole('textbox', { name: 'Reply', exact: true });
+  await reply.fill('您好，我继续为您处理');
+  await pane(page, ticketId).getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(
+    pane(page, ticketId).getByText(`You escalated ${ticketId}: a tier-2 agent handles it from here, so you cannot take it back.`, { exact: true }),
+  ).toBeVisible();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(reply).toHaveValue('您好，我继续为您处理');
+  await expect(pane(page, ticketId).locator('.timeline')).not.toContainText('您好，我继续为您处理');
 
   await page.getByLabel('Language').selectOption('zh-CN');
   await expect(page.locator('.shortcut-notice')).toHaveCount(0);
