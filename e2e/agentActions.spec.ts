@@ -9,7 +9,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { openQueued, postDemoInbound } from './demoApi.js';
-import { openDesk, type Locale } from './desk.js';
+import { fitsItsBox, openDesk, type Locale } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
 let stack: DemoStack;
@@ -69,6 +69,19 @@ async function queuedMail(name: string, email: string, text: string): Promise<st
 
 function pane(page: Page, ticketId: string) {
   return page.getByRole('region', { name: ticketId });
+}
+
+/** The ticket header with a Take that cannot be pressed: the subject, the button's word and the reason each fit their box. */
+async function expectHeaderFits(page: Page, ticketId: string): Promise<void> {
+  const header = pane(page, ticketId).locator('.ticket-header');
+  for (const part of [header.locator('.ticket-subject'), header.locator('.take-button'), header.locator('.take-reason')]) {
+    await expect(part).toBeVisible();
+    expect(await fitsItsBox(part), await part.evaluate((element) => (element as unknown as { outerHTML: string }).outerHTML)).toBe(true);
+  }
+  const button = await header.locator('.take-button').boundingBox();
+  const status = await header.getByRole('combobox').first().boundingBox();
+  // One line: the button no taller than the status select beside it.
+  expect(button!.height).toBeLessThanOrEqual(status!.height + 2);
 }
 
 for (const locale of ['zh-CN', 'en-US'] as const) {
@@ -147,3 +160,63 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
     await expect(firstReply).toHaveValue('');
   });
 }
+
+test('a tier-1 agent who escalated a ticket cannot take it back: Take, the t key and Send say why, in English and Chinese', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const page = await openDesk(browser, stack.agentDesk.url, 'agent1', 'en-US');
+  const ticketId = await queuedMail('郑强', 'zhengqiang@example.cn', '路由器无法联网');
+  await openQueued(page, ticketId);
+  await pane(page, ticketId).getByRole('button', { name: 'Take', exact: true }).click();
+  await expect(pane(page, ticketId).locator('.ticket-meta')).toContainText('王芳');
+
+  // 王芳 escalates it with a reason; the lead approves; no tier-2 agent is signed in, so it waits in the queue.
+  await pane(page, ticketId).getByRole('button', { name: 'Escalate', exact: true }).click();
+  await pane(page, ticketId).getByLabel('Escalation reason').fill('需要二线工程师远程诊断');
+  await pane(page, ticketId).getByRole('button', { name: 'Escalate to tier 2' }).click();
+  const lead = await openDesk(browser, stack.leadDesk.url, 'lead1', 'en-US');
+  await lead.getByRole('button', { name: /^Alerts/ }).click();
+  const request = lead.locator('tr[data-alarm="escalation_request"]').filter({ hasText: ticketId });
+  await request.getByRole('button', { name: 'Approve' }).click({ timeout: 30_000 });
+  await expect(request).toContainText('Approved by 李主管');
+
+  // Back in the queue, escalated: the Take button is disabled and says why; the t key says the same and takes nothing.
+  await openQueued(page, ticketId);
+  const take = pane(page, ticketId).getByRole('button', { name: 'Take', exact: true });
+  const why = `Cannot take it: You escalated ${ticketId}: a tier-2 agent handles it from here, so you cannot take it back.`;
+  await expect(take).toBeDisabled({ timeout: 30_000 });
+  await expect(pane(page, ticketId).locator('.take-reason')).toHaveText(why);
+  // The reason is read whole, and leaves the subject and the button their room (it squeezed the subject to nothing and broke 领取 over two lines).
+  await expectHeaderFits(page, ticketId);
+  await page.locator('body').focus();
+  await page.keyboard.press('t');
+  await expect(page.locator('.shortcut-notice')).toHaveText(why);
+  await expect(pane(page, ticketId).locator('.ticket-meta')).not.toContainText('王芳');
+  await page.screenshot({ path: test.info().outputPath('take-back-refused-en.png') });
+  // The notice goes with the next click or key: it sat over the note box until another shortcut, and stayed English in a Chinese window.
+  await page.locator('[data-shortcut="note"]').click();
+  await expect(page.locator('.shortcut-notice')).toHaveCount(0);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('t');
+  await expect(page.locator('.shortcut-notice')).toHaveText(why);
+  await page.keyboard.press('j');
+  await expect(page.locator('.shortcut-notice')).toHaveCount(0);
+  await page.keyboard.press('t');
+  await expect(page.locator('.shortcut-notice')).toHaveText(why);
+
+  // Replying would take it back too: Send says the rules' reason at once, instead of asking "reply and take it?"; the text stays.
+  const reply = pane(page, ticketId).getByRole('textbox', { name: 'Reply', exact: true });
+  await reply.fill('您好，我继续为您处理');
+  await pane(page, ticketId).getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(
+    pane(page, ticketId).getByText(`You escalated ${ticketId}: a tier-2 agent handles it from here, so you cannot take it back.`, { exact: true }),
+  ).toBeVisible();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(reply).toHaveValue('您好，我继续为您处理');
+  await expect(pane(page, ticketId).locator('.timeline')).not.toContainText('您好，我继续为您处理');
+
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await expect(page.locator('.shortcut-notice')).toHaveCount(0);
+  await expect(pane(page, ticketId).locator('.take-reason')).toHaveText(`无法领取：工单 ${ticketId} 是您升级的，改由二线坐席处理，您不能再领取。`);
+  await expectHeaderFits(page, ticketId);
+  await page.screenshot({ path: test.info().outputPath('take-back-refused-zh.png') });
+});

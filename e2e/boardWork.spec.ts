@@ -103,7 +103,7 @@ test('a lead watches the chat row while chats arrive, are completed and rated: e
   // The visitor rates 5 4 5 4 (overall 4.5, satisfied): 1 of 1 → 100.00%.
   await rateInWidget(first, 'zh-CN', [5, 4, 5, 4]);
   await expect(csatCell).toHaveText('100.00%', { timeout: CHAT_LIVE_MS });
-  await expect(csatCell).toHaveAttribute('title', '1 of 1 answers received today rated 4 or more overall');
+  await expect(csatCell).toHaveAttribute('title', '1 of 1 answer received today rated 4 or more overall');
   // Only the chat row: no other channel had an answer.
   await expect(board.locator('tr[data-channel="email"] td[data-figure="csat"]')).toHaveText('—');
   await board.screenshot({ path: test.info().outputPath('board-csat-en.png') });

@@ -17,6 +17,15 @@ describe('translate', () => {
     expect(translate('en', 'team.offers', { n: 3 })).toBe('3 offers waiting');
   });
 
+  it("counts the board's hover titles with plurals: one answer, one contact (a lead may set a backlog threshold of 1)", () => {
+    expect(translate('en', 'board.csatCellTitle', { satisfied: 1, answered: 1 })).toBe('1 of 1 answer received today rated 4 or more overall');
+    expect(translate('en', 'board.csatCellTitle', { satisfied: 0, answered: 3 })).toBe('0 of 3 answers received today rated 4 or more overall');
+    expect(translate('en', 'board.backlogTitle', { threshold: 1 })).toBe('More than 1 contact waiting');
+    expect(translate('en', 'board.backlogTitle', { threshold: 20 })).toBe('More than 20 contacts waiting');
+    expect(translate('zh-CN', 'board.backlogTitle', { threshold: 1 })).toBe('排队超过 1 个');
+    expect(translate('zh-CN', 'board.csatCellTitle', { satisfied: 1, answered: 1 })).toBe('今日收到 1 份答卷，其中 1 份总体评分不低于 4 分');
+  });
+
   it('groups the digits of a large count by the language', () => {
     expect(translate('en', 'customerHistory.count', { shown: 1000, total: 12345 })).toBe('1,000 of 12,345 tickets');
     expect(translate('en', 'customerHistory.count', { shown: 1, total: 1 })).toBe('1 of 1 ticket');

@@ -3,7 +3,7 @@
  * inbox's and the ticket pane's own actions (renderer/src/shortcuts.ts decides when a key
  * is a shortcut), the `?` sheet that lists them, and the unread count in the window title.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { callCardTarget } from '../store/callSlice.js';
 import { useAppStore, useStoreApi, useT } from '../store/react.js';
 import { SHORTCUTS, leavesField, shortcutFor, type ShortcutAction } from '../shortcuts.js';
@@ -35,10 +35,23 @@ export function KeyboardShortcuts() {
   const t = useT();
   const open = useAppStore((s) => s.shortcutsOpen);
   const setOpen = useAppStore((s) => s.setShortcutsOpen);
-  const [notice, setNotice] = useState<string | null>(null);
+  const language = useAppStore((s) => s.language);
+  // A notice answers one key press: it goes with the next key, click or language (it sat over the
+  // note box until another shortcut, and stayed in the language it was said in).
+  const [said, setSaid] = useState<{ text: string; language: string } | null>(null);
+  const notice = said !== null && said.language === language ? said.text : null;
+  const setNotice = useCallback((text: string | null) => setSaid(text === null ? null : { text, language: store.getState().language }), [store]);
+  useEffect(() => {
+    if (notice === null) return;
+    const dismiss = () => setNotice(null);
+    document.addEventListener('pointerdown', dismiss, true);
+    return () => document.removeEventListener('pointerdown', dismiss, true);
+  }, [notice, setNotice]);
 
   useEffect(() => {
     function onKeyDown(event: KeyboardEvent) {
+      // Any key ends the last notice; a shortcut below may say a new one.
+      setNotice(null);
       if (event.defaultPrevented) return;
       const target = event.target instanceof HTMLElement ? event.target : null;
       const keyTarget = target
@@ -54,7 +67,6 @@ export function KeyboardShortcuts() {
       // The team board and the reports have no inbox or ticket pane: only the sheet, the offers (they show over every view) and a call's ticket (it brings the inbox back).
       if (state.view !== 'inbox' && action !== 'help' && action !== 'acceptOffer' && action !== 'callTicket') return;
       event.preventDefault();
-      setNotice(null);
       switch (action) {
         case 'next':
           state.moveSelection(1);
@@ -113,7 +125,7 @@ export function KeyboardShortcuts() {
     }
     document.addEventListener('keydown', onKeyDown);
     return () => document.removeEventListener('keydown', onKeyDown);
-  }, [store, t]);
+  }, [store, t, setNotice]);
 
   return (
     <>

@@ -82,40 +82,61 @@ function takeBlockText(t: Translate, block: TakeBlock): string {
     : t('take.refused', { reason: refusalText(t, block.refusal) });
 }
 
+/** Why the open ticket cannot be taken now, in the user's language; null when it can be, or is not queued (no Take at all). */
+function useTakeReason(ticket: Ticket): { shown: boolean; reason: string | null } {
+  const t = useT();
+  const now = useNow();
+  const user = useAppStore((s) => s.user);
+  if (!user || !isQueued(ticket)) return { shown: false, reason: null };
+  const block = takeBlock(user, ticket, now);
+  return { shown: true, reason: block ? takeBlockText(t, block) : null };
+}
+
+/** The id of the line under the title that says why Take cannot be pressed (the button is described by it). */
+function takeReasonId(ticketId: string): string {
+  return `take-reason-${ticketId}`;
+}
+
 /**
  * Take (领取): shown on a ticket nobody holds, pressed by the `t` key too. It asks the ticket
- * rules first, so it is disabled (saying why) exactly when the core would refuse the take.
- * Works offline like every change: the ticket is the agent's at once, pending until the server has it.
+ * rules first, so it is disabled (saying why, in TakeReason under the title) exactly when the
+ * core would refuse the take. Works offline like every change: the ticket is the agent's at
+ * once, pending until the server has it.
  */
 function TakeButton({ ticket }: { ticket: Ticket }) {
   const t = useT();
-  const reasonId = useId();
-  const now = useNow();
-  const { user, settingStatus, takeTicket } = useAppStore(useShallow((s) => ({ user: s.user, settingStatus: s.settingStatus, takeTicket: s.takeTicket })));
-  if (!user || !isQueued(ticket)) return null;
-  const block = takeBlock(user, ticket, now);
-  const reason = block ? takeBlockText(t, block) : null;
+  const { shown, reason } = useTakeReason(ticket);
+  const { settingStatus, takeTicket } = useAppStore(useShallow((s) => ({ settingStatus: s.settingStatus, takeTicket: s.takeTicket })));
+  if (!shown) return null;
   return (
-    <span className="take-control">
-      <button
-        type="button"
-        className="primary take-button"
-        data-shortcut="take"
-        data-disabled-reason={reason ?? undefined}
-        aria-keyshortcuts="T"
-        title={reason ?? t('take.title')}
-        disabled={block !== null || settingStatus}
-        aria-describedby={reason ? reasonId : undefined}
-        onClick={() => void takeTicket()}
-      >
-        {settingStatus ? t('take.taking') : t('take.button')}
-      </button>
-      {reason ? (
-        <span id={reasonId} className="take-reason muted">
-          {reason}
-        </span>
-      ) : null}
-    </span>
+    <button
+      type="button"
+      className="primary take-button"
+      data-shortcut="take"
+      data-disabled-reason={reason ?? undefined}
+      aria-keyshortcuts="T"
+      title={reason ?? t('take.title')}
+      disabled={reason !== null || settingStatus}
+      aria-describedby={reason ? takeReasonId(ticket.id) : undefined}
+      onClick={() => void takeTicket()}
+    >
+      {settingStatus ? t('take.taking') : t('take.button')}
+    </button>
+  );
+}
+
+/**
+ * Why Take is disabled, on a line of its own under the title: beside the button a long reason
+ * ("You escalated GD…: a tier-2 agent handles it from here…") squeezed the subject to nothing
+ * and broke 领取 over two lines, and was cut to a few words.
+ */
+function TakeReason({ ticket }: { ticket: Ticket }) {
+  const { reason } = useTakeReason(ticket);
+  if (!reason) return null;
+  return (
+    <p id={takeReasonId(ticket.id)} className="take-reason muted">
+      {reason}
+    </p>
   );
 }
 
@@ -242,6 +263,7 @@ function TicketHeader({ ticket, pending }: { ticket: Ticket; pending: boolean })
         <TakeButton ticket={ticket} />
         <StatusSelect ticket={ticket} />
       </div>
+      <TakeReason ticket={ticket} />
       <CollisionBar ticketId={ticket.id} />
       <div className="ticket-meta">
         <span className="meta-item">

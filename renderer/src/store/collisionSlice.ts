@@ -10,7 +10,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import { TICKET_TYPING_THROTTLE_MS, type TicketPresenceEvent } from '../../../shared/collision.js';
 import type { TicketDetail, WorkstationApi } from '../../../shared/rpc.js';
-import { notYoursOf, type NotYours, type StatusAfterReply } from './ticketPredictions.js';
+import { notYoursOf, replyRefused, type NotYours, type StatusAfterReply } from './ticketPredictions.js';
 import type { AppState } from './types.js';
 
 /** What the ticket looked like when the agent started the reply. */
@@ -121,7 +121,8 @@ export function createCollisionSlice(api: WorkstationApi): StateCreator<AppState
       if (!openTicketId || (get().replyDrafts[openTicketId] ?? '').trim() === '' || get().sendingReply) return false;
       const shown = detail?.ticket.id === openTicketId ? detail : null;
       const change = composerBaseline && shown ? changeSince(composerBaseline, shown, user?.id ?? null) : null;
-      const notYours = user && shown ? notYoursOf(user, shown.ticket) : null;
+      // A reply the rules refuse anyway (the core says why at once) is not asked about.
+      const notYours = user && shown && !replyRefused(user, shown, Date.now()) ? notYoursOf(user, shown.ticket) : null;
       if (change || notYours) {
         set({ replyChangeWarning: change, replyNotYours: notYours, replyThenStatus: thenStatus ?? null });
         return false;

@@ -68,6 +68,24 @@ export function statusAfterReplyRefusal(user: User, detail: TicketDetail, status
   return decision.ok ? null : decision.refusal;
 }
 
+/**
+ * Whether the rules refuse the user's reply on this ticket outright (e.g. a tier-1 agent's reply
+ * on a queued ticket they escalated: replying would take it back). Such a reply is not asked
+ * about ("reply and take it" would promise what the rules refuse): sent, the core refuses it at
+ * once with its reason and the text stays in the box.
+ */
+export function replyRefused(user: User, detail: TicketDetail, now: number): boolean {
+  const facts = { wasAssignedToActor: detail.ticket.assigneeId === user.id, reach: detail.reach };
+  const reply = decideMutation(
+    detail.ticket,
+    { mutationId: PREDICTION_ID, kind: 'reply', ticketId: detail.ticket.id, messageId: PREDICTION_ID, text: '…', createdAt: now },
+    user,
+    now,
+    facts,
+  );
+  return !reply.ok;
+}
+
 /** The ticket is not the user's: a reply on it asks first (agents and leads alike); null when they hold it. */
 export function notYoursOf(user: User, ticket: Pick<Ticket, 'id' | 'assigneeId' | 'assigneeName'>): NotYours | null {
   if (ticket.assigneeId === user.id) return null;
