@@ -295,9 +295,10 @@ test('a change the server refuses is undone and listed under "needs attention", 
   const zhList = agent.getByRole('dialog', { name: '需处理' });
   await expect(zhList).toBeVisible();
   // The refusal arrives as facts and is said in the agent's language, not the server's English.
-  await expect(zhList.getByRole('row').filter({ hasText: ticketId }).getByRole('cell').nth(2)).toContainText(
-    '不能从“已关闭”改为“已完成”：您离线期间工单已被更改',
-  );
+  const zhReason = zhList.getByRole('row').filter({ hasText: ticketId }).getByRole('cell').nth(2);
+  await expect(zhReason).toContainText('不能从“已关闭”改为“已完成”：您离线期间工单已被更改');
+  // Its hover text too (the whole reason where the cell cuts it short).
+  await expect(zhReason).toHaveAttribute('title', /不能从“已关闭”改为“已完成”/);
   await agent.screenshot({ path: test.info().outputPath('attention-zh.png') });
   await agent.getByLabel('语言').selectOption('en');
 

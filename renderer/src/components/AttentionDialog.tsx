@@ -92,7 +92,7 @@ export function AttentionDialog() {
                   )}
                 </td>
                 <td className="attention-change">{describeChange(t, item)}</td>
-                <td className="attention-reason" title={item.reason}>
+                <td className="attention-reason" title={describeReason(t, item)}>
                   {describeReason(t, item)}
                 </td>
                 <td className="attention-time">
