@@ -219,6 +219,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   const lastPresence = new Map<string, PresenceChanged>();
   /** When each user's skips were last pushed by `pushSkips` (one entry per user, like lastPresence). */
   const skipsPushedAt = new Map<string, number>();
+  /** A count `pushSkips` held back is pushed when its interval ends, whatever happens meanwhile. */
+  let cancelSkipsRecheck: (() => void) | null = null;
   let cancelTimer: (() => void) | null = null;
   let timerAt: number | null = null;
   let agentsPushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -495,17 +497,29 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   function pushSkips(): void {
     const at = now();
     const skips = engine.skips(at);
+    let recheckAt = Infinity;
     for (const agentId of connections.keys()) {
       const known = lastPresence.get(agentId);
       const status = engine.agentStatus(agentId);
       if (!known || !status || status.presence !== known.presence) continue;
       const skipped = status.presence === 'available' ? (skips.get(agentId) ?? []) : [];
       if (sameSkips(skipped, known.skipped)) continue;
-      if (sameSkipsBesideWaiting(skipped, known.skipped) && at - (skipsPushedAt.get(agentId) ?? -Infinity) < SKIPS_WAITING_ONLY_PUSH_MS) continue;
+      const due = (skipsPushedAt.get(agentId) ?? -Infinity) + SKIPS_WAITING_ONLY_PUSH_MS;
+      if (at < due && sameSkipsBesideWaiting(skipped, known.skipped)) {
+        recheckAt = Math.min(recheckAt, due);
+        continue;
+      }
       const change: PresenceChanged = { ...known, skipped };
       lastPresence.set(agentId, change);
       skipsPushedAt.set(agentId, at);
       outlet?.presence(agentId, change);
+    }
+    // A queue that stops changing must not leave an agent reading the count held back.
+    if (recheckAt !== Infinity && !cancelSkipsRecheck && !stopped) {
+      cancelSkipsRecheck = scheduler.setTimer(recheckAt, () => {
+        cancelSkipsRecheck = null;
+        if (!stopped) pushSkips();
+      });
     }
   }
 
@@ -993,6 +1007,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       stopListening();
       clearInterval(sweepTimer);
       cancelTimer?.();
+      cancelSkipsRecheck?.();
       if (agentsPushTimer) clearTimeout(agentsPushTimer);
     },
   };
