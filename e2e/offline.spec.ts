@@ -116,9 +116,11 @@ test('an agent keeps working through a server outage and a workstation crash, an
     );
   }
   const [first, second, third] = tickets as [string, string, string];
-  // Whatever routing did with them, agent1 works all three (taking any still queued).
+  // Whatever routing did with them, agent1 works all three (taking any still queued). Routing's
+  // pacing gives an agent 2 new tickets per 5 s drain tick: the third arrives at the next tick,
+  // up to 5 s later (CI failed once waiting the default 5 s for it).
   for (const ticketId of tickets) {
-    await expect(inboxRow(agent, ticketId)).toBeVisible();
+    await expect(inboxRow(agent, ticketId)).toBeVisible({ timeout: 20_000 });
     await openTicket(agent, ticketId);
     if ((await agent.getByLabel('Status').inputValue()) === 'unassigned') await agent.getByLabel('Status').selectOption('in_progress');
     await expect(agent.getByLabel('Status')).toHaveValue('in_progress');
