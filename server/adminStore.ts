@@ -403,6 +403,9 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
         if (!before) return refused('not_found', `No user ${userId}.`);
         await sql().run('UPDATE users SET password_hash = ? WHERE id = ?', [hashPassword(password), userId]);
         const revokedTokenHashes = await revokeTokens(userId);
+        // Heard on every node on commit, as a deactivation is: a socket still in its handshake
+        // with one of the tokens just revoked looks it up again and is refused (server/sync.ts).
+        await internals.userChanged?.(userId);
         // Who and when only: the audit never holds a password or its hash.
         await audit(actor, 'password_reset', { id: userId, name: before.displayName }, null, { sessionsEnded: revokedTokenHashes.length }, now);
         return { result: { ok: true, user: before }, revokedTokenHashes };

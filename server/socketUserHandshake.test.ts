@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { QueueSummary } from '../shared/queue.js';
+import { UNAUTHORIZED_SOCKET_ERROR } from '../shared/sync.js';
 import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
 import { askSocket, openTestSocket, type TestSocket } from './testing/sockets.js';
 
@@ -68,6 +69,79 @@ for (const backend of TEST_BACKENDS) {
       await vi.waitFor(() => expect(summaries.some((summary) => waitingOf(summary, 'phone') > 0)).toBe(true), { timeout: 10_000 });
       // Neither greeted with chat's figures nor in chat's room (which got the waiting chat).
       expect(summaries.filter((summary) => summary.channels.includes('chat'))).toEqual([]);
+    }, 60_000);
+
+    it('refuses the socket of a user deactivated between the handshake’s read of the token and the join', async () => {
+      const server = await startTestServer({ backend, tokenTtlMs: 60 * 60 * 1000 });
+      t = server;
+      await seedTestOrganisation(server.store, [
+        { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
+        { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
+      ]);
+      const admin = await openTestSocket(server.url, 'admin1');
+      sockets.push(admin);
+
+      // The agent's handshake has found the token valid and bound it when the deactivation
+      // commits (its tokens deleted, their sockets ended through the token's room, which this one
+      // is not in yet): the real store method runs first, the admin's change right after it.
+      const bind = server.store.bindTokenToClient.bind(server.store);
+      let deactivatedDuringHandshake = false;
+      server.store.bindTokenToClient = async (token, clientId) => {
+        const bound = await bind(token, clientId);
+        if (clientId === 'client-agent1' && !deactivatedDuringHandshake) {
+          deactivatedDuringHandshake = true;
+          const deactivate = await askSocket(admin, 'admin:setActive', { userId: 'agent1', active: false });
+          expect(deactivate.ok).toBe(true);
+        }
+        return bound;
+      };
+
+      const refused = await openTestSocket(server.url, 'agent1').then(
+        (socket) => {
+          sockets.push(socket);
+          return null;
+        },
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      expect(deactivatedDuringHandshake).toBe(true);
+      // A deactivated user's socket would otherwise live on until its token's expiry, an hour here.
+      expect(refused).toBe(UNAUTHORIZED_SOCKET_ERROR);
+    }, 60_000);
+
+    it('refuses the socket of a user whose password an admin reset between the handshake’s read of the token and the join', async () => {
+      const server = await startTestServer({ backend, tokenTtlMs: 60 * 60 * 1000 });
+      t = server;
+      await seedTestOrganisation(server.store, [
+        { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
+        { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
+      ]);
+      const admin = await openTestSocket(server.url, 'admin1');
+      sockets.push(admin);
+
+      // The agent's handshake has found the token valid and bound it when the reset commits (its
+      // tokens deleted, their sockets ended through the token's room, which this one is not in yet).
+      const bind = server.store.bindTokenToClient.bind(server.store);
+      let resetDuringHandshake = false;
+      server.store.bindTokenToClient = async (token, clientId) => {
+        const bound = await bind(token, clientId);
+        if (clientId === 'client-agent1' && !resetDuringHandshake) {
+          resetDuringHandshake = true;
+          const reset = await askSocket(admin, 'admin:resetPassword', { userId: 'agent1', password: 'N3w-passw0rd-for-agent1' });
+          expect(reset.ok).toBe(true);
+        }
+        return bound;
+      };
+
+      const refused = await openTestSocket(server.url, 'agent1').then(
+        (socket) => {
+          sockets.push(socket);
+          return null;
+        },
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      expect(resetDuringHandshake).toBe(true);
+      // A session the reset ended would otherwise live on until its token's expiry, an hour here.
+      expect(refused).toBe(UNAUTHORIZED_SOCKET_ERROR);
     }, 60_000);
   });
 }

@@ -197,16 +197,21 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
       return new Error(UNAUTHORIZED_SOCKET_ERROR);
     }
     // A change of this user committed since the token was looked up (this node heard of it, but
-    // the socket is in no list the notice reaches yet): read the user again until no change is
-    // heard meanwhile, so the socket joins the rooms of the user as now stored.
+    // the socket is in no list the notice reaches yet, nor in its token's room): look the token
+    // up again until no change is heard meanwhile, so the socket joins the rooms of the user as
+    // now stored. The token, not only the user: a deactivation or a change of role deletes the
+    // user's tokens in its transaction (server/adminStore.ts) and ends their sockets through the
+    // token's room, which this one joins only once connected; a deactivated user is still a row.
     let user = found.user;
     let heard = heardAtLookup;
     while (heard !== userChangesHeard) {
       heard = userChangesHeard;
-      const stored = await deps.users.get(user.id);
-      // Gone or another role: its tokens were revoked with that change (server/adminStore.ts).
-      if (stored === null || stored.role !== user.role) return new Error(UNAUTHORIZED_SOCKET_ERROR);
-      user = { ...stored };
+      const again = await store.lookupToken(auth.data.token, deps.now());
+      if (again.status !== 'valid' || again.kind !== 'user' || again.user.id !== user.id || again.user.role !== user.role) {
+        deps.log(`socket refused: ${user.username}'s token was revoked or their account changed while the socket connected`);
+        return new Error(UNAUTHORIZED_SOCKET_ERROR);
+      }
+      user = again.user;
     }
     handshakeHeard.set(socket, heard);
     socket.data = {

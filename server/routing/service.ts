@@ -221,6 +221,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   const skipsPushedAt = new Map<string, number>();
   /** A count `pushSkips` held back is pushed when its interval ends, whatever happens meanwhile. */
   let cancelSkipsRecheck: (() => void) | null = null;
+  /** When that timer fires: a count held back later whose interval ends sooner moves it earlier. */
+  let skipsRecheckAt: number | null = null;
   let cancelTimer: (() => void) | null = null;
   let timerAt: number | null = null;
   let agentsPushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -514,10 +516,15 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       skipsPushedAt.set(agentId, at);
       outlet?.presence(agentId, change);
     }
-    // A queue that stops changing must not leave an agent reading the count held back.
-    if (recheckAt !== Infinity && !cancelSkipsRecheck && !stopped) {
+    // A queue that stops changing must not leave an agent reading the count held back: the timer
+    // is set for the first interval to end, and set again when a count held back now (another
+    // agent's, last pushed earlier) ends before the one it waits for.
+    if (recheckAt !== Infinity && !stopped && (skipsRecheckAt === null || recheckAt < skipsRecheckAt)) {
+      cancelSkipsRecheck?.();
+      skipsRecheckAt = recheckAt;
       cancelSkipsRecheck = scheduler.setTimer(recheckAt, () => {
         cancelSkipsRecheck = null;
+        skipsRecheckAt = null;
         if (!stopped) pushSkips();
       });
     }

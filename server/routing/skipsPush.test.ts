@@ -17,11 +17,46 @@ type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 let t: TestServer;
 let scheduler: ManualScheduler;
 let socket: ClientSocket | null = null;
+const others: ClientSocket[] = [];
 
 async function inboundEmail(index: number): Promise<void> {
   const contact = { channel: 'email', customer: { name: `客户${String(index)}`, email: `c${String(index)}@example.cn` }, subject: '订单', text: '订单问题' };
   expect((await postJson(`${t.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN)).status).toBe(201);
   await t.server.routing.idle();
+}
+
+async function inboundChat(index: number): Promise<void> {
+  const contact = { channel: 'chat', customer: { name: `访客${String(index)}`, phone: `1310013${String(1000 + index)}` }, text: '在吗？' };
+  expect((await postJson(`${t.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN)).status).toBe(201);
+  await t.server.routing.idle();
+}
+
+/** Signs `username` in over a real socket and lists the numbers waiting in each `presence:changed` that has skips. */
+async function connectAgent(username: string): Promise<() => number[][]> {
+  const { token } = await login(t.url, username);
+  const agent: ClientSocket = connect(t.url, {
+    auth: workstationHandshakeAuth(token, `client-${username}`),
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  others.push(agent);
+  const presence: PresenceChanged[] = [];
+  agent.on('presence:changed', (change) => presence.push(change));
+  await new Promise<void>((resolve, reject) => {
+    agent.once('connect', () => resolve());
+    agent.once('connect_error', reject);
+  });
+  await t.server.routing.idle();
+  return () => presence.filter((change) => change.skipped.length > 0).map((change) => change.skipped.map((skip) => skip.waiting));
+}
+
+/**
+ * One more turn for the skips push the last contact scheduled: with agentsPushThrottleMs 0 it is
+ * a 0 ms timer set before routing.idle() resolved, and timers of one duration run in the order set.
+ */
+function afterSkipsPush(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 describe('the skips pushed to an agent at capacity', () => {
@@ -56,6 +91,7 @@ describe('the skips pushed to an agent at capacity', () => {
   afterEach(async () => {
     socket?.disconnect();
     socket = null;
+    for (const other of others.splice(0)) other.disconnect();
     await t.stop();
   });
 
@@ -96,5 +132,47 @@ describe('the skips pushed to an agent at capacity', () => {
     await t.server.routing.setCapacity('agent1', { email: 2 }, undefined);
     await t.server.routing.idle();
     await vi.waitFor(() => expect(presence.at(-1)?.skipped).toEqual([{ channel: 'email', reason: 'at_capacity', load: 2, capacity: 2, waiting: 3 }]));
+  });
+
+  it('pushes a count held back when its own interval ends, though another agent’s count held back before it waits longer', async () => {
+    await t.store.createUser({ id: 'agent2', username: 'agent2', password: TEST_PASSWORD, displayName: '张强', role: 'agent', channels: ['chat'], groups: [] });
+    await t.store.routing.saveAgentSettings(
+      'agent2',
+      {
+        presence: 'offline',
+        presenceCause: 'disconnected',
+        presenceSince: 0,
+        awayReason: null,
+        capacity: { ...DEFAULT_CAPACITY, chat: 1 },
+        phoneBlocksChat: true,
+      },
+      0,
+    );
+    const emailWaiting = await connectAgent('agent1');
+    const chatWaiting = await connectAgent('agent2');
+
+    // agent2's chat count is pushed first (its interval ends at 5 s), agent1's e-mail count 3 s later (ends at 8 s).
+    await inboundChat(1);
+    await inboundChat(2);
+    await vi.waitFor(() => expect(chatWaiting()).toEqual([[1]]));
+    scheduler.advance(3_000);
+    await inboundEmail(1);
+    await inboundEmail(2);
+    await vi.waitFor(() => expect(emailWaiting()).toEqual([[1]]));
+
+    // agent1's count is held back first (a recheck for 8 s), then agent2's (due at 5 s).
+    await inboundEmail(3);
+    await afterSkipsPush();
+    await inboundChat(3);
+    await afterSkipsPush();
+    expect({ email: emailWaiting(), chat: chatWaiting() }).toEqual({ email: [[1]], chat: [[1]] });
+
+    // Nothing else happens: at 5 s agent2 gets its count, agent1 still waits for its own interval.
+    scheduler.advance(SKIPS_WAITING_ONLY_PUSH_MS - 3_000);
+    await vi.waitFor(() => expect(chatWaiting()).toEqual([[1], [2]]));
+    expect(emailWaiting()).toEqual([[1]]);
+    scheduler.advance(3_000);
+    await vi.waitFor(() => expect(emailWaiting()).toEqual([[1], [2]]));
+    expect(chatWaiting()).toEqual([[1], [2]]);
   });
 });

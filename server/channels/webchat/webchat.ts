@@ -3,7 +3,7 @@
  * `/chat/?site=…`), talking over the socket.io namespace `/webchat` on the server's own
  * port, from pages on the site's allowed origins. Visitors are anonymous (a random id the
  * browser keeps: the only thing they prove) or verified by the site (an HMAC over its user
- * id, email and name). Their messages are ingested and routed like any contact, within rate
+ * id, email, expiry and name, the expiry at most 10 minutes ahead). Their messages are ingested and routed like any contact, within rate
  * limits; a visitor only ever sees their own conversation (their messages and the replies
  * that answered them), never the rest of a ticket. Agent replies reach the widget live
  * through the `webchat` sender; typing and the read watermark pass between the widget and
