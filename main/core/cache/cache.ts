@@ -2060,6 +2060,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     reader,
     writer,
     walFramesUncopied() {
+      if (!db.open) return 0;
       try {
         shmFd ??= openSync(`${file}-shm`, 'r');
         if (readSync(shmFd, shmHeader, 0, shmHeader.length, 0) < shmHeader.length) return 0;
