@@ -33,6 +33,42 @@ function waitingOf(summary: QueueSummary, channel: 'chat' | 'phone'): number {
   return summary.entries.filter((entry) => entry.channel === channel).reduce((sum, entry) => sum + entry.waiting, 0);
 }
 
+/**
+ * agent1 connects while an admin's change (`event` over the admin's socket) commits right after
+ * the handshake found the token valid and bound it (its tokens deleted, their sockets ended through
+ * the token's room, which this one is not in yet): the real store method runs first, the change
+ * right after it. The connection error, or null when the socket was accepted.
+ */
+async function joinWithChangeAfterBind(backend: (typeof TEST_BACKENDS)[number], event: string, request: unknown): Promise<string | null> {
+  const server = await startTestServer({ backend, tokenTtlMs: 60 * 60 * 1000 });
+  t = server;
+  await seedTestOrganisation(server.store, [
+    { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
+    { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
+  ]);
+  const admin = await openTestSocket(server.url, 'admin1');
+  sockets.push(admin);
+  const bind = server.store.bindTokenToClient.bind(server.store);
+  let changedDuringHandshake = false;
+  server.store.bindTokenToClient = async (token, clientId) => {
+    const bound = await bind(token, clientId);
+    if (clientId === 'client-agent1' && !changedDuringHandshake) {
+      changedDuringHandshake = true;
+      expect((await askSocket(admin, event, request)).ok).toBe(true);
+    }
+    return bound;
+  };
+  const refused = await openTestSocket(server.url, 'agent1').then(
+    (socket) => {
+      sockets.push(socket);
+      return null;
+    },
+    (error: unknown) => (error instanceof Error ? error.message : String(error)),
+  );
+  expect(changedDuringHandshake).toBe(true);
+  return refused;
+}
+
 for (const backend of TEST_BACKENDS) {
   describe(`a socket connecting while an admin changes its user (${backend})`, () => {
     it('does not keep the rooms of a channel taken away between the handshake’s read of the user and the join', async () => {
@@ -72,76 +108,15 @@ for (const backend of TEST_BACKENDS) {
     }, 60_000);
 
     it('refuses the socket of a user deactivated between the handshake’s read of the token and the join', async () => {
-      const server = await startTestServer({ backend, tokenTtlMs: 60 * 60 * 1000 });
-      t = server;
-      await seedTestOrganisation(server.store, [
-        { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
-        { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
-      ]);
-      const admin = await openTestSocket(server.url, 'admin1');
-      sockets.push(admin);
-
-      // The agent's handshake has found the token valid and bound it when the deactivation
-      // commits (its tokens deleted, their sockets ended through the token's room, which this one
-      // is not in yet): the real store method runs first, the admin's change right after it.
-      const bind = server.store.bindTokenToClient.bind(server.store);
-      let deactivatedDuringHandshake = false;
-      server.store.bindTokenToClient = async (token, clientId) => {
-        const bound = await bind(token, clientId);
-        if (clientId === 'client-agent1' && !deactivatedDuringHandshake) {
-          deactivatedDuringHandshake = true;
-          const deactivate = await askSocket(admin, 'admin:setActive', { userId: 'agent1', active: false });
-          expect(deactivate.ok).toBe(true);
-        }
-        return bound;
-      };
-
-      const refused = await openTestSocket(server.url, 'agent1').then(
-        (socket) => {
-          sockets.push(socket);
-          return null;
-        },
-        (error: unknown) => (error instanceof Error ? error.message : String(error)),
-      );
-      expect(deactivatedDuringHandshake).toBe(true);
       // A deactivated user's socket would otherwise live on until its token's expiry, an hour here.
-      expect(refused).toBe(UNAUTHORIZED_SOCKET_ERROR);
+      expect(await joinWithChangeAfterBind(backend, 'admin:setActive', { userId: 'agent1', active: false })).toBe(UNAUTHORIZED_SOCKET_ERROR);
     }, 60_000);
 
     it('refuses the socket of a user whose password an admin reset between the handshake’s read of the token and the join', async () => {
-      const server = await startTestServer({ backend, tokenTtlMs: 60 * 60 * 1000 });
-      t = server;
-      await seedTestOrganisation(server.store, [
-        { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
-        { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
-      ]);
-      const admin = await openTestSocket(server.url, 'admin1');
-      sockets.push(admin);
-
-      // The agent's handshake has found the token valid and bound it when the reset commits (its
-      // tokens deleted, their sockets ended through the token's room, which this one is not in yet).
-      const bind = server.store.bindTokenToClient.bind(server.store);
-      let resetDuringHandshake = false;
-      server.store.bindTokenToClient = async (token, clientId) => {
-        const bound = await bind(token, clientId);
-        if (clientId === 'client-agent1' && !resetDuringHandshake) {
-          resetDuringHandshake = true;
-          const reset = await askSocket(admin, 'admin:resetPassword', { userId: 'agent1', password: 'N3w-passw0rd-for-agent1' });
-          expect(reset.ok).toBe(true);
-        }
-        return bound;
-      };
-
-      const refused = await openTestSocket(server.url, 'agent1').then(
-        (socket) => {
-          sockets.push(socket);
-          return null;
-        },
-        (error: unknown) => (error instanceof Error ? error.message : String(error)),
-      );
-      expect(resetDuringHandshake).toBe(true);
       // A session the reset ended would otherwise live on until its token's expiry, an hour here.
-      expect(refused).toBe(UNAUTHORIZED_SOCKET_ERROR);
+      expect(await joinWithChangeAfterBind(backend, 'admin:resetPassword', { userId: 'agent1', password: 'N3w-passw0rd-for-agent1' })).toBe(
+        UNAUTHORIZED_SOCKET_ERROR,
+      );
     }, 60_000);
   });
 }

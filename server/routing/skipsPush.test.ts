@@ -4,20 +4,16 @@
  * number waiting alone at most every SKIPS_WAITING_ONLY_PUSH_MS, since every contact that
  * arrives changes it for every agent at capacity on its channel.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CAPACITY, type PresenceChanged } from '../../shared/routing.js';
-import { workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
-import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, login, postJson, startTestServer, type TestServer } from '../testHarness.js';
+import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, postJson, startTestServer, type TestServer } from '../testHarness.js';
+import { openTestSocket, type TestSocket } from '../testing/sockets.js';
 import { createManualScheduler, type ManualScheduler } from './scheduler.js';
 import { SKIPS_WAITING_ONLY_PUSH_MS } from './service.js';
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
 let t: TestServer;
 let scheduler: ManualScheduler;
-let socket: ClientSocket | null = null;
-const others: ClientSocket[] = [];
+const sockets: TestSocket[] = [];
 
 async function inboundEmail(index: number): Promise<void> {
   const contact = { channel: 'email', customer: { name: `客户${String(index)}`, email: `c${String(index)}@example.cn` }, subject: '订单', text: '订单问题' };
@@ -31,24 +27,17 @@ async function inboundChat(index: number): Promise<void> {
   await t.server.routing.idle();
 }
 
-/** Signs `username` in over a real socket and lists the numbers waiting in each `presence:changed` that has skips. */
-async function connectAgent(username: string): Promise<() => number[][]> {
-  const { token } = await login(t.url, username);
-  const agent: ClientSocket = connect(t.url, {
-    auth: workstationHandshakeAuth(token, `client-${username}`),
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  others.push(agent);
+/** Signs `username` in over a real socket; every `presence:changed` it is sent, in order. */
+async function connectAgent(username: string): Promise<PresenceChanged[]> {
   const presence: PresenceChanged[] = [];
-  agent.on('presence:changed', (change) => presence.push(change));
-  await new Promise<void>((resolve, reject) => {
-    agent.once('connect', () => resolve());
-    agent.once('connect_error', reject);
-  });
+  sockets.push(await openTestSocket(t.url, username, { listen: (socket) => socket.on('presence:changed', (change) => presence.push(change)) }));
   await t.server.routing.idle();
-  return () => presence.filter((change) => change.skipped.length > 0).map((change) => change.skipped.map((skip) => skip.waiting));
+  return presence;
+}
+
+/** The numbers waiting in each of those pushes that had skips. */
+function waitingPushed(presence: readonly PresenceChanged[]): number[][] {
+  return presence.filter((change) => change.skipped.length > 0).map((change) => change.skipped.map((skip) => skip.waiting));
 }
 
 /**
@@ -89,23 +78,12 @@ describe('the skips pushed to an agent at capacity', () => {
   });
 
   afterEach(async () => {
-    socket?.disconnect();
-    socket = null;
-    for (const other of others.splice(0)) other.disconnect();
+    for (const socket of sockets.splice(0)) socket.disconnect();
     await t.stop();
   });
 
   it('pushes a new reason at once and a new number waiting at most every few seconds', async () => {
-    const { token } = await login(t.url, 'agent1');
-    socket = connect(t.url, { auth: workstationHandshakeAuth(token, 'client-agent1'), transports: ['websocket'], reconnection: false, forceNew: true });
-    const presence: PresenceChanged[] = [];
-    socket.on('presence:changed', (change) => presence.push(change));
-    await new Promise<void>((resolve, reject) => {
-      socket!.once('connect', () => resolve());
-      socket!.once('connect_error', reject);
-    });
-    await t.server.routing.idle();
-    const waitingPushed = () => presence.filter((change) => change.skipped.length > 0).map((change) => change.skipped.map((skip) => skip.waiting));
+    const presence = await connectAgent('agent1');
 
     // The first e-mail fills agent1's one e-mail slot; the second waits: agent1 is told why at once.
     await inboundEmail(1);
@@ -117,16 +95,16 @@ describe('the skips pushed to an agent at capacity', () => {
     // so a push of 2 or 3 waiting would be listed before it).
     await inboundEmail(3);
     await inboundEmail(4);
-    // The push these scheduled (a 0 ms timer, scheduled first) runs before this one, inside the interval.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The push these scheduled runs inside the interval.
+    await afterSkipsPush();
     // Nothing else happens: when the interval ends, the count held back is pushed all the same.
     scheduler.advance(SKIPS_WAITING_ONLY_PUSH_MS);
-    await vi.waitFor(() => expect(waitingPushed()).toEqual([[1], [3]]));
+    await vi.waitFor(() => expect(waitingPushed(presence)).toEqual([[1], [3]]));
     // The next count alone waits for the interval again.
     await inboundEmail(5);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await afterSkipsPush();
     scheduler.advance(SKIPS_WAITING_ONLY_PUSH_MS);
-    await vi.waitFor(() => expect(waitingPushed()).toEqual([[1], [3], [4]]));
+    await vi.waitFor(() => expect(waitingPushed(presence)).toEqual([[1], [3], [4]]));
 
     // A second slot takes a waiting e-mail: load and capacity are new facts, pushed at once, inside the interval.
     await t.server.routing.setCapacity('agent1', { email: 2 }, undefined);
@@ -148,8 +126,10 @@ describe('the skips pushed to an agent at capacity', () => {
       },
       0,
     );
-    const emailWaiting = await connectAgent('agent1');
-    const chatWaiting = await connectAgent('agent2');
+    const agent1 = await connectAgent('agent1');
+    const agent2 = await connectAgent('agent2');
+    const emailWaiting = () => waitingPushed(agent1);
+    const chatWaiting = () => waitingPushed(agent2);
 
     // agent2's chat count is pushed first (its interval ends at 5 s), agent1's e-mail count 3 s later (ends at 8 s).
     await inboundChat(1);

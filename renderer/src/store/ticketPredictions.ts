@@ -53,14 +53,8 @@ export function takeBlock(user: User, ticket: Ticket, now: number): TakeBlock | 
  * leaves it): null when it goes through; `unchanged` when the ticket already has it.
  */
 export function statusAfterReplyRefusal(user: User, detail: TicketDetail, status: StatusAfterReply, now: number): TicketRefusal | 'unchanged' | null {
-  const facts = { wasAssignedToActor: detail.ticket.assigneeId === user.id, reach: detail.reach };
-  const reply = decideMutation(
-    detail.ticket,
-    { mutationId: PREDICTION_ID, kind: 'reply', ticketId: detail.ticket.id, messageId: PREDICTION_ID, text: '…', createdAt: now },
-    user,
-    now,
-    facts,
-  );
+  const facts = replyFacts(user, detail);
+  const reply = predictReply(user, detail, now);
   // A reply the rules refuse is said by the composer itself (no route, files); the status is not asked then.
   const after = reply.ok ? reply.ticket : detail.ticket;
   if (after.status === status) return 'unchanged';
@@ -75,15 +69,22 @@ export function statusAfterReplyRefusal(user: User, detail: TicketDetail, status
  * once with its reason and the text stays in the box.
  */
 export function replyRefused(user: User, detail: TicketDetail, now: number): boolean {
-  const facts = { wasAssignedToActor: detail.ticket.assigneeId === user.id, reach: detail.reach };
-  const reply = decideMutation(
+  return !predictReply(user, detail, now).ok;
+}
+
+function replyFacts(user: User, detail: TicketDetail) {
+  return { wasAssignedToActor: detail.ticket.assigneeId === user.id, reach: detail.reach };
+}
+
+/** What the rules decide of a reply by this user on the ticket as the pane shows it. */
+function predictReply(user: User, detail: TicketDetail, now: number) {
+  return decideMutation(
     detail.ticket,
     { mutationId: PREDICTION_ID, kind: 'reply', ticketId: detail.ticket.id, messageId: PREDICTION_ID, text: '…', createdAt: now },
     user,
     now,
-    facts,
+    replyFacts(user, detail),
   );
-  return !reply.ok;
 }
 
 /** The ticket is not the user's: a reply on it asks first (agents and leads alike); null when they hold it. */
