@@ -317,11 +317,37 @@ describe('the per-user cache', () => {
     expect(cache.reader.attention()).toMatchObject([{ ticketId: 'GD20240501002', mutationId: 'mut-2', code: 'forbidden' }]);
   });
 
+  it('keeps the outbox count true through a write that rolls back, acks and a reopen', () => {
+    const note = (mutationId: string, noteId: string) =>
+      cache.writer.recordMutation({ mutationId, kind: 'note', ticketId: 'GD20240501001', noteId, text: '客户要求加急', createdAt: 5_000 }, agent);
+    note('mut-1', 'note-1');
+    note('mut-2', 'note-2');
+    expect(cache.reader.outboxCount()).toBe(2);
+    // The same mutation id again: its outbox row is refused, so its note rolls back with it.
+    expect(() => note('mut-2', 'note-3')).toThrow(/UNIQUE/);
+    expect(cache.reader.outboxCount()).toBe(2);
+    expect(cache.reader.ticketDetail('GD20240501001')?.notes.map((n) => n.id)).toEqual(['note-1', 'note-2']);
+    cache.writer.applyPushResults(
+      [
+        { mutationId: 'mut-1', ok: true, seq: 12 },
+        { mutationId: 'mut-unknown', ok: true, seq: 13 },
+      ],
+      agent,
+      6_000,
+    );
+    expect(cache.reader.outboxCount()).toBe(1);
+    note('mut-4', 'note-4');
+    expect(cache.reader.outboxCount()).toBe(2);
+  });
+
   it('sweeps tickets a re-bootstrap no longer returns but keeps the outbox', () => {
     cache.writer.recordMutation({ mutationId: 'mut-1', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-1', text: '离线备注', createdAt: 5_000 }, agent);
     cache.writer.requireRefetch();
     cache.writer.beginBootstrap();
-    cache.writer.applyBootstrapPage({ seq: 50, total: 1, next: null, bundles: [bundle(ticket('GD20240501001'), customer('CUS20240501001', '张伟'))] }, agent);
+    cache.writer.applyBootstrapPage(
+      { seq: 50, total: 1, next: null, bundles: [bundle(ticket('GD20240501001'), { ...customer('CUS20240501001', '张伟'), email: 'z***@example.cn' })] },
+      agent,
+    );
     expect(cache.reader.inbox({ channel: null, status: null, query: '' }).rows.map((r) => r.id)).toEqual(['GD20240501001']);
     expect(cache.reader.syncState()).toMatchObject({ bootstrapped: true, lastSeq: 50 });
     expect(cache.reader.outboxCount()).toBe(1);
@@ -661,6 +687,75 @@ describe('the cache at rest', () => {
     const withoutKey = new Database(file, { readonly: true });
     expect(() => withoutKey.prepare('SELECT count(*) FROM tickets').get()).toThrow(/not a database/);
     withoutKey.close();
+    const again = openCache(file, key);
+    expect(again.reader.outboxCount()).toBe(1);
+    again.close();
+  });
+  /** Whether `cipher` with `key` reads the file, as SQLite3 Multiple Ciphers' shell would try it. */
+  function readsWith(file: string, key: Buffer, cipher: string): boolean {
+    const db = new Database(file, { readonly: true });
+    try {
+      applyCacheKey(db, key, cipher);
+      db.prepare('SELECT count(*) FROM sqlite_schema').get();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      db.close();
+    }
+  }
+
+  it('re-encrypts a ChaCha20 cache left by the previous version (killed, WAL not checkpointed) with AEGIS, keeping its outbox, draft and the WAL-only edit', () => {
+    const key = randomBytes(CACHE_KEY_BYTES);
+    const file = path.join(dir, 'users', 'agent1.sqlite');
+    mkdirSync(path.dirname(file));
+    const written = openCache(file, null);
+    written.writer.beginBootstrap();
+    written.writer.applyBootstrapPage(
+      { seq: 3, total: 1, next: null, bundles: [bundle(ticket('GD20240501001'), { ...customer('CUS20240501001', '张伟'), email: 'z***@example.cn' })] },
+      agent,
+    );
+    written.writer.recordMutation(
+      { mutationId: 'mut-note', kind: 'note', ticketId: 'GD20240501001', noteId: 'note-1', text: '客户要求重开发票', createdAt: 5_000 },
+      agent,
+    );
+    expect(written.writer.saveDraft({ id: 'draft-1', ticketId: 'GD20240501001', text: '您好，发票已重新开具', createdAt: 5_001 }, agent)).toMatchObject({
+      ok: true,
+    });
+    written.close();
+    // The previous version's file: ChaCha20 with this key, in WAL mode, killed with an edit only in its WAL.
+    const previous = new Database(file);
+    previous.pragma('journal_mode = DELETE');
+    previous.pragma("cipher = 'chacha20'");
+    previous.pragma(`rekey = "x'${key.toString('hex')}'"`);
+    previous.pragma('journal_mode = WAL');
+    previous.pragma('wal_autocheckpoint = 0');
+    previous.prepare("UPDATE notes SET text = '客户要求重开发票（已核实）' WHERE id = 'note-1'").run();
+    const killed = path.join(dir, 'killed.sqlite');
+    for (const suffix of ['', '-wal', '-shm']) copyFileSync(`${file}${suffix}`, `${killed}${suffix}`);
+    previous.close();
+    for (const suffix of ['', '-wal', '-shm']) copyFileSync(`${killed}${suffix}`, `${file}${suffix}`);
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    expect(readsWith(file, key, 'chacha20')).toBe(true);
+
+    // Another key opens nothing and changes nothing.
+    const before = readFileSync(file);
+    expect(() => openCache(file, randomBytes(CACHE_KEY_BYTES))).toThrow(/not a database/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+
+    const upgraded = openCache(file, key);
+    try {
+      expect(upgraded.reader.outbox(10).map((e) => e.mutation.mutationId)).toEqual(['mut-note']);
+      expect(upgraded.reader.draft('draft-1')).toMatchObject({ text: '您好，发票已重新开具' });
+      expect(upgraded.reader.ticketDetail('GD20240501001')!.notes).toEqual([
+        expect.objectContaining({ id: 'note-1', text: '客户要求重开发票（已核实）', pending: true }),
+      ]);
+    } finally {
+      upgraded.close();
+    }
+    expect(readsWith(file, key, 'chacha20')).toBe(false);
+    expect(readsWith(file, key, 'aegis')).toBe(true);
+    expect(readdirSync(path.dirname(file)).filter((name) => name.includes('encrypting'))).toEqual([]);
     const again = openCache(file, key);
     expect(again.reader.outboxCount()).toBe(1);
     again.close();

@@ -3,11 +3,11 @@
  * SQL. Callers see two typed halves, Signal Desktop style: a `CacheReader` for queries and
  * a `CacheWriter` whose every method is one transaction. better-sqlite3 is synchronous,
  * so a transaction can never interleave with another piece of the core. The file is
- * encrypted (ChaCha20-Poly1305, through better-sqlite3-multiple-ciphers) with the user's
+ * encrypted (AEGIS-256, through better-sqlite3-multiple-ciphers) with the user's
  * cache key; see docs/technical/core.md (Cache encryption).
  */
 import Database from 'better-sqlite3-multiple-ciphers';
-import { closeSync, copyFileSync, fsyncSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import {
@@ -927,12 +927,16 @@ function termsClause(terms: readonly string[], indexed: boolean, plan: SearchPla
 export const CACHE_KEY_BYTES = 32;
 
 /**
- * ChaCha20-Poly1305 per page (SQLite3 Multiple Ciphers' default, sqleet's format): a changed
- * page fails its tag and is refused. Chosen over the SQLCipher format (AES-256-CBC +
- * HMAC-SHA512) because it costs the local write less (benchmarks.md, Cache encryption); the
- * SQLite3 Multiple Ciphers shell opens a cache with its key when one must be recovered.
+ * AEGIS-256 per page (SQLite3 Multiple Ciphers' `aegis`, its default variant): authenticated
+ * like ChaCha20-Poly1305, so a changed page fails its tag and is refused, and run on the CPU's
+ * AES instructions, so a local write's pages cost about a tenth of what ChaCha20 took
+ * (benchmarks.md, "The cache's cipher"). The SQLite3 Multiple Ciphers shell opens a cache with
+ * its key when one must be recovered (`PRAGMA cipher = 'aegis'` first).
  */
-const CACHE_CIPHER = 'chacha20';
+const CACHE_CIPHER = 'aegis';
+
+/** Ciphers of caches written by earlier versions: such a cache is re-encrypted with `CACHE_CIPHER` when it is opened. */
+const EARLIER_CACHE_CIPHERS = ['chacha20'] as const;
 
 const PLAINTEXT_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
@@ -953,9 +957,9 @@ export function isPlaintextDatabase(file: string): boolean {
 }
 
 /** Sets the cipher and raw key on a freshly opened connection, before anything is read. */
-export function applyCacheKey(db: Database.Database, key: Buffer): void {
+export function applyCacheKey(db: Database.Database, key: Buffer, cipher: string = CACHE_CIPHER): void {
   if (key.length !== CACHE_KEY_BYTES) throw new Error(`A cache key has ${String(CACHE_KEY_BYTES)} bytes, not ${String(key.length)}.`);
-  db.pragma(`cipher = '${CACHE_CIPHER}'`);
+  db.pragma(`cipher = '${cipher}'`);
   db.pragma(`key = "x'${key.toString('hex')}'"`);
 }
 
@@ -964,19 +968,36 @@ export function isWrongKeyError(error: unknown): boolean {
   return error instanceof Database.SqliteError && error.code === 'SQLITE_NOTADB';
 }
 
-/**
- * Encrypts a cache written by a version without encryption. The copy is encrypted and then
- * renamed over the original, so a crash at any point leaves either the whole plaintext
- * cache (encrypted again on the next open) or the whole encrypted one: the outbox, drafts
- * and attention items are never half-converted. SQLite cannot rekey in WAL mode, so the
- * original is checkpointed into one file first.
- */
-function encryptPlaintextCache(file: string, key: Buffer): void {
-  const plain = new Database(file);
+/** Whether `key` with `cipher` reads the file (a wrong key, a wrong cipher or no database at all do not). */
+function opensWith(file: string, key: Buffer, cipher: string): boolean {
+  const db = new Database(file);
   try {
-    plain.pragma('journal_mode = DELETE');
+    applyCacheKey(db, key, cipher);
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    return true;
+  } catch (error) {
+    if (isWrongKeyError(error)) return false;
+    throw error;
   } finally {
-    plain.close();
+    db.close();
+  }
+}
+
+/**
+ * Re-encrypts, with `CACHE_CIPHER` and `key`, a cache written in the clear (`from: null`, a
+ * version before encryption) or with an earlier cipher. The copy is re-encrypted and then
+ * renamed over the original, so a crash at any point leaves either the whole original (done
+ * again on the next open) or the whole new file: the outbox, drafts and attention items are
+ * never half-converted. SQLite cannot rekey in WAL mode, so the original is checkpointed into
+ * one file first.
+ */
+function reencryptCache(file: string, key: Buffer, from: { cipher: string } | null): void {
+  const original = new Database(file);
+  try {
+    if (from) applyCacheKey(original, key, from.cipher);
+    original.pragma('journal_mode = DELETE');
+  } finally {
+    original.close();
   }
   const temp = `${file}.encrypting`;
   rmSync(temp, { force: true });
@@ -984,6 +1005,7 @@ function encryptPlaintextCache(file: string, key: Buffer): void {
   copyFileSync(file, temp);
   const copy = new Database(temp);
   try {
+    if (from) applyCacheKey(copy, key, from.cipher);
     copy.pragma(`cipher = '${CACHE_CIPHER}'`);
     copy.pragma(`rekey = "x'${key.toString('hex')}'"`);
   } finally {
@@ -1004,14 +1026,22 @@ function encryptPlaintextCache(file: string, key: Buffer): void {
   }
 }
 
+/** A cache this key opens only with an earlier cipher is re-encrypted with `CACHE_CIPHER`; a new, current or unreadable file is left as it is. */
+function reencryptIfEarlierCipher(file: string, key: Buffer): void {
+  if (!existsSync(file) || statSync(file).size === 0 || opensWith(file, key, CACHE_CIPHER)) return;
+  const earlier = EARLIER_CACHE_CIPHERS.find((cipher) => opensWith(file, key, cipher));
+  if (earlier) reencryptCache(file, key, { cipher: earlier });
+}
+
 /**
  * Opens (creating and migrating if needed) the cache file, encrypted with `key`; a cache
- * written without encryption is encrypted first. A wrong key throws (see `isWrongKeyError`).
+ * written without encryption, or with an earlier cipher, is re-encrypted first. A wrong key throws (see `isWrongKeyError`).
  * `key: null` opens it unencrypted: only the benchmarks do that, to measure what encryption costs.
  */
 export function openCache(file: string, key: Buffer | null): Cache {
   prepareSqliteFile(file);
-  if (key && isPlaintextDatabase(file)) encryptPlaintextCache(file, key);
+  if (key && isPlaintextDatabase(file)) reencryptCache(file, key, null);
+  else if (key) reencryptIfEarlierCipher(file, key);
   const db = new Database(file);
   try {
     if (key) applyCacheKey(db, key);
@@ -1345,7 +1375,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
   /** Re-applies the still-pending mutations of each ticket on top of the server's snapshot. */
   function rebase(ticketIds: Iterable<string>, viewer: User): void {
     // Usually nothing is pending: one count spares a lookup per ticket (1,000 per bootstrap page).
-    if (stmt.outboxCount.get()!.n === 0) return;
+    if (outboxCount() === 0) return;
     for (const ticketId of ticketIds) {
       if ((stmt.ticketHasOutbox.get(ticketId)?.n ?? 0) === 0) continue;
       let ticket = readTicket(ticketId);
@@ -1493,6 +1523,42 @@ export function openCache(file: string, key: Buffer | null): Cache {
     return [...touched];
   });
 
+  /**
+   * The outbox's row count, kept by the two statements that add and delete its rows: counting
+   * the table on every local write (the connection state shows it) cost more the longer an
+   * outage queued work. null: count again (at open, and after a rollback of a transaction that
+   * may have changed the outbox).
+   */
+  let outboxRows: number | null = null;
+
+  function outboxCount(): number {
+    outboxRows ??= stmt.outboxCount.get()!.n;
+    return outboxRows;
+  }
+
+  function appendOutbox(mutation: Mutation): void {
+    stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
+    if (outboxRows !== null) outboxRows += 1;
+  }
+
+  function deleteOutbox(mutationId: string): void {
+    const { changes } = stmt.deleteOutbox.run(mutationId);
+    if (outboxRows !== null) outboxRows -= changes;
+  }
+
+  /** A writer transaction that may add or delete outbox rows: when it rolls back, the kept count is dropped and counted again. */
+  function outboxTransaction<Args extends unknown[], Result>(fn: (...args: Args) => Result): (...args: Args) => Result {
+    const inTransaction = db.transaction(fn);
+    return (...args) => {
+      try {
+        return inTransaction(...args);
+      } catch (error) {
+        outboxRows = null;
+        throw error;
+      }
+    };
+  }
+
   function recordMutationInside(given: Mutation, viewer: User, hints?: MutationHints): RecordOutcome {
     // A pane still showing a ticket's pending number acts on the GD ticket it became.
     const mutation = given.kind === 'createTicket' ? given : { ...given, ticketId: currentTicketId(given.ticketId) };
@@ -1502,7 +1568,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     if (!outcome.ok) return { ok: false, refusal: outcome.refusal };
     // The row as read is what the effect is compared with: only what changes is written.
     writeEffect(outcome, viewer, stored);
-    stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
+    appendOutbox(mutation);
     return { ok: true, effect: outcome };
   }
 
@@ -1787,9 +1853,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     outbox(limit) {
       return stmt.outbox.all(limit).map((row) => ({ seq: row.seq, mutation: parseOutboxBody(row.body) }));
     },
-    outboxCount() {
-      return stmt.outboxCount.get()?.n ?? 0;
-    },
+    outboxCount,
     attention() {
       return stmt.attention.all().map(attentionFromRow);
     },
@@ -1927,7 +1991,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
       rebase([bundle.ticket.id], viewer);
       return true;
     }),
-    recordMutation: db.transaction(recordMutationInside),
+    recordMutation: outboxTransaction(recordMutationInside),
     saveDraft: db.transaction((given: Draft, viewer: User): { ok: true; draft: Draft } | { ok: false; refusal: TicketRefusal } => {
       // A pane still showing a ticket's pending number keeps the draft for the GD ticket it became.
       const draft = { ...given, ticketId: currentTicketId(given.ticketId) };
@@ -1951,7 +2015,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
       stmt.insertDraft.run(draft.id, draft.ticketId, draft.text, draft.createdAt, draft.subject ?? null);
       return { ok: true as const, draft };
     }),
-    sendDraft: db.transaction((draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome | null => {
+    sendDraft: outboxTransaction((draftId: string, toMutation: (draft: Draft) => Mutation, viewer: User): RecordOutcome | null => {
       const row = stmt.draft.get(draftId);
       if (!row) return null;
       const outcome = recordMutationInside(toMutation(draftFromRow(row)), viewer);
@@ -1969,7 +2033,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
       return { attention, renames };
     }),
     markRead: (ticketId: string) => withoutOwnSync(() => markReadTransaction(ticketId)),
-    createTicket: db.transaction((mutation: CreateTicketMutation, viewer: User): { ok: true; ticket: Ticket } | { ok: false; refusal: TicketRefusal } => {
+    createTicket: outboxTransaction((mutation: CreateTicketMutation, viewer: User): { ok: true; ticket: Ticket } | { ok: false; refusal: TicketRefusal } => {
       const existing = mutation.customer.kind === 'existing' ? readCustomer(mutation.customer.customerId) : null;
       const customerId = mutation.customer.customerId;
       const decision = decideCreateTicket(mutation, { ticketId: mutation.ticketId, customerId }, viewer, mutation.createdAt, {
@@ -1994,10 +2058,10 @@ export function openCache(file: string, key: Buffer | null): Cache {
       }
       stmt.upsertTicket.run(ticketValues(masked ? maskTicket(decision.ticket) : decision.ticket));
       stmt.insertPendingNote.run(masked ? { ...decision.note, text: maskPiiInText(decision.note.text) } : decision.note);
-      stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
+      appendOutbox(mutation);
       return { ok: true as const, ticket: decision.ticket };
     }),
-    applyPushResults: db.transaction((results: readonly MutationResult[], viewer: User, at: number): PushOutcome => {
+    applyPushResults: outboxTransaction((results: readonly MutationResult[], viewer: User, at: number): PushOutcome => {
       const touched = new Set<string>();
       const attention: PushOutcome['attention'] = [];
       const renamed: PushOutcome['renamed'] = [];
@@ -2005,7 +2069,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         const entry = stmt.outboxEntry.get(result.mutationId);
         if (!entry) continue;
         const mutation = parseOutboxBody(entry.body);
-        stmt.deleteOutbox.run(mutation.mutationId);
+        deleteOutbox(mutation.mutationId);
         touched.add(mutation.ticketId);
         if (result.ok) {
           if (mutation.kind === 'reply') stmt.confirmMessage.run(mutation.messageId);
