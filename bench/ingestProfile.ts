@@ -13,7 +13,8 @@
  * process's CPU during the window, every thread, per contact stored) and, on stderr, the
  * window in the monotonic microseconds a `.cpuprofile` uses, to cut the profile to it.
  * `PROFILE_DIRECT=1`: no HTTP; the store and routing alone, through the same group commit,
- * 10 contacts per turn. `PROFILE_STATEMENTS=1`: every SQLite statement counted per contact
+ * 10 contacts per turn (`PROFILE_PER_TURN` sets how many; 1 is what the HTTP runs' contacts get
+ * at 200/s, one commit each). `PROFILE_STATEMENTS=1`: every SQLite statement counted per contact
  * with the process CPU it took (getrusage around each call, so the total is inflated).
  * `PROFILE_ONLINE=1` (direct mode): the agents are connected and available and accept every
  * offer as their batch commits, as the phase's light agents do, so routing places each contact
@@ -207,14 +208,15 @@ async function main(): Promise<void> {
   const windowStartUs = process.hrtime.bigint() / 1000n;
   const cpu = createCpuMeter();
   if (process.env.PROFILE_DIRECT === '1') {
-    // The store and routing alone, no HTTP: batches of 10 contacts share a group commit, as at 200/s.
+    // The store and routing alone, no HTTP: batches of `perTurn` contacts share a group commit.
     const ingest = createGroupCommit(
       (fn) => server.store.withTransaction(fn),
       (contact: ChannelContact) => server.store.ingestInbound(contact, { now: Date.now(), router: server.routing }),
     );
-    for (let k = 0; k < contacts; k += 10) {
+    const perTurn = Number(process.env.PROFILE_PER_TURN ?? '10');
+    for (let k = 0; k < contacts; k += perTurn) {
       await Promise.all(
-        Array.from({ length: 10 }, (_, i) =>
+        Array.from({ length: perTurn }, (_, i) =>
           ingest({ ...firstContact(k + i, CHANNEL_MIX[(k + i) % 4]!), claimScope: 'api:bench' }).then(({ ticket }) => {
             stored++;
             const offer = ticket.routing.offer;

@@ -101,6 +101,8 @@ export interface ServerOptions {
   userCacheTtlMs?: number;
   /** How long the change log, idempotency records, expired tokens and rating links are kept, and how often they are pruned; defaults in server/retention.ts, windows from the environment in server/main.ts. */
   retention?: Partial<HistoryRetentionConfig>;
+  /** Tests: runs once a socket's handshake accepted it, before it is connected (server/sync.ts), to act in that window. */
+  afterSocketHandshake?: (userId: string) => Promise<void>;
 }
 
 export interface ClusterNodeOptions {
@@ -275,6 +277,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     minProtocolVersion: options.minSyncProtocolVersion,
     users,
     userChanges,
+    sessions,
+    ...(options.afterSocketHandshake ? { afterHandshake: options.afterSocketHandshake } : {}),
   });
   socketUsers.onSocketUserChanged((socket, before) => queueSummary.followUser(socket, before));
   sessions.attach(io);

@@ -26,6 +26,8 @@ export interface SessionEnds {
   attach(io: SyncServer): void;
   /** Tells every socket of the token why, then disconnects them (sign-out). */
   endToken(tokenHash: string, reason: SessionEnded['reason']): void;
+  /** The same for one socket (one whose token was revoked before it joined the token's room). */
+  endSocket(socket: SyncSocket, reason: SessionEnded['reason']): void;
 }
 
 export interface SessionEndsDependencies {
@@ -61,5 +63,6 @@ export function createSessionEnds(deps: SessionEndsDependencies): SessionEnds {
       sockets.emit('session:ended', { reason, message: MESSAGES[reason] });
       sockets.disconnectSockets();
     },
+    endSocket: end,
   };
 }

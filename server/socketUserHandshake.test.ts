@@ -4,7 +4,8 @@
  * not join the rooms of a channel the admin just took away. The interleaving is made exact by
  * running the admin's real change (over the admin's own socket) inside the store's
  * `bindTokenToClient`, which the handshake calls after reading the user: the real store
- * method runs right after.
+ * method runs right after. A change after the handshake settled, in the tick before socket.io
+ * connects the socket, is run from the server's `afterSocketHandshake`.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { QueueSummary } from '../shared/queue.js';
@@ -69,6 +70,39 @@ async function joinWithChangeAfterBind(backend: (typeof TEST_BACKENDS)[number], 
   return refused;
 }
 
+/**
+ * agent1 connects while an admin's change (`event` over the admin's socket) commits after the
+ * handshake accepted the socket, before socket.io connected it (so before it joined its token's
+ * room): what agent1's socket is told, once it is disconnected.
+ */
+async function endedAfterChangeBeforeConnection(backend: (typeof TEST_BACKENDS)[number], event: string, request: unknown): Promise<unknown[]> {
+  let admin: TestSocket | null = null;
+  let changedBeforeConnection = false;
+  const server = await startTestServer({
+    backend,
+    tokenTtlMs: 60 * 60 * 1000,
+    afterSocketHandshake: async (userId) => {
+      if (userId !== 'agent1' || changedBeforeConnection) return;
+      changedBeforeConnection = true;
+      expect((await askSocket(admin!, event, request)).ok).toBe(true);
+    },
+  });
+  t = server;
+  await seedTestOrganisation(server.store, [
+    { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
+    { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
+  ]);
+  admin = await openTestSocket(server.url, 'admin1');
+  sockets.push(admin);
+  const told: unknown[] = [];
+  const agent = await openTestSocket(server.url, 'agent1', { listen: (socket) => socket.on('session:ended', (ended) => told.push(ended)) });
+  sockets.push(agent);
+  expect(changedBeforeConnection).toBe(true);
+  // Before the fix the socket lived on, until its token's expiry an hour later.
+  await vi.waitFor(() => expect(agent.connected).toBe(false), { timeout: 10_000 });
+  return told;
+}
+
 for (const backend of TEST_BACKENDS) {
   describe(`a socket connecting while an admin changes its user (${backend})`, () => {
     it('does not keep the rooms of a channel taken away between the handshake’s read of the user and the join', async () => {
@@ -117,6 +151,18 @@ for (const backend of TEST_BACKENDS) {
       expect(await joinWithChangeAfterBind(backend, 'admin:resetPassword', { userId: 'agent1', password: 'N3w-passw0rd-for-agent1' })).toBe(
         UNAUTHORIZED_SOCKET_ERROR,
       );
+    }, 60_000);
+
+    it('ends the socket of a user deactivated after the handshake accepted it, before it was connected', async () => {
+      expect(await endedAfterChangeBeforeConnection(backend, 'admin:setActive', { userId: 'agent1', active: false })).toEqual([
+        expect.objectContaining({ reason: 'revoked' }),
+      ]);
+    }, 60_000);
+
+    it('ends the socket of a user whose password was reset after the handshake accepted it, before it was connected', async () => {
+      expect(await endedAfterChangeBeforeConnection(backend, 'admin:resetPassword', { userId: 'agent1', password: 'N3w-passw0rd-for-agent1' })).toEqual([
+        expect.objectContaining({ reason: 'revoked' }),
+      ]);
     }, 60_000);
   });
 }

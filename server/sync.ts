@@ -28,6 +28,7 @@ import { canUserSeeTicket, entityIdSchema, type User } from '../shared/domain.js
 import { queueListRequestSchema, ticketFetchRequestSchema, type QueueListResult, type TicketFetchResult } from '../shared/queue.js';
 import { hashToken } from './credentials.js';
 import type { LiveHub, SyncServer, SyncSocket } from './liveHub.js';
+import type { SessionEnds } from './sessions.js';
 import { forRole, maskBootstrapPage, maskPullResult, maskPushResult, maskQueueList, maskTicketFetch } from './piiMasking.js';
 import type { QueueSummaryPublisher } from './queueSummary.js';
 import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
@@ -50,6 +51,10 @@ export interface SyncDependencies {
   users: UserCache;
   /** Where this node hears a user changed, on whichever node (the store on one node, the commit stream on several). */
   userChanges: UserChangeSource;
+  /** Ends a socket's session, telling it why (server/sessions.ts). */
+  sessions: Pick<SessionEnds, 'endSocket'>;
+  /** Tests: runs once a socket's handshake accepted it, before socket.io connects it on the next tick (the window a change can fall into). */
+  afterHandshake?: (userId: string) => Promise<void>;
 }
 
 /** What the other modules hear of a socket whose user an admin changed (its rooms follow the new skills). */
@@ -169,8 +174,8 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
   const socketUserListeners = new Set<(socket: SyncSocket, before: User) => void>();
   /** User changes this node has heard (any user): a handshake compares it before and after it read the user. */
   let userChangesHeard = 0;
-  /** The count each socket's handshake settled on; one heard between the handshake and the connection is followed then. */
-  const handshakeHeard = new WeakMap<SyncSocket, number>();
+  /** The count each socket's handshake settled on, and its token: a change heard between the handshake and the connection is checked then. */
+  const handshakeSettled = new WeakMap<SyncSocket, { heard: number; token: string }>();
 
   /** The handshake: the user the token names, bound to the workstation it came from; an Error refuses the socket. */
   async function authenticate(socket: SyncSocket): Promise<Error | undefined> {
@@ -213,7 +218,7 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
       }
       user = again.user;
     }
-    handshakeHeard.set(socket, heard);
+    handshakeSettled.set(socket, { heard, token: auth.data.token });
     socket.data = {
       user,
       clientId: auth.data.clientId,
@@ -270,8 +275,37 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
     }
   });
 
+  /**
+   * A change heard after the handshake settled, before the socket joined its token's room and
+   * was listed (socket.io connects it on the next tick): the token is looked up again, as the
+   * handshake would have, and the socket ended when a deactivation, a change of role or a
+   * password reset revoked it meanwhile (their notices to the token's room missed it); otherwise
+   * the socket follows the user as now stored.
+   */
+  async function confirmSinceHandshake(socket: SyncSocket, token: string): Promise<void> {
+    const { user } = socket.data;
+    try {
+      const found = await store.lookupToken(token, deps.now());
+      if (found.status === 'valid' && found.kind === 'user' && found.user.id === user.id && found.user.role === user.role) {
+        if (!(await followUserChanges(socket))) deps.sessions.endSocket(socket, 'revoked');
+        return;
+      }
+    } catch (error) {
+      // As when the user cannot be read again: the socket's next event meets the database itself.
+      deps.log(`socket: ${user.username}'s token could not be looked up again: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    deps.log(`socket ended: ${user.username}'s token was revoked or their account changed as the socket connected`);
+    deps.sessions.endSocket(socket, 'revoked');
+  }
+
   io.use((socket, next) => {
-    authenticate(socket).then(next, (error: unknown) => {
+    const settled = async (): Promise<Error | undefined> => {
+      const refusal = await authenticate(socket);
+      if (!refusal && deps.afterHandshake) await deps.afterHandshake(socket.data.user.id);
+      return refusal;
+    };
+    settled().then(next, (error: unknown) => {
       deps.log(`socket handshake failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       next(new Error(UNAUTHORIZED_SOCKET_ERROR));
     });
@@ -315,10 +349,10 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
         deps.log(`socket: ${user.username}'s event could not be admitted: ${error instanceof Error ? error.message : String(error)}`);
       });
     });
-    // A change heard after the handshake settled, before the socket was listed (socket.io connects
-    // it on the next tick): followed now, as for the sockets listed when it was heard; the rooms
-    // the modules join below with the old user are left by their listeners.
-    if (handshakeHeard.get(socket) !== userChangesHeard) void followUserChanges(socket);
+    // The rooms the modules join below with the old user are left by their listeners.
+    const settled = handshakeSettled.get(socket);
+    handshakeSettled.delete(socket);
+    if (settled && settled.heard !== userChangesHeard) void confirmSinceHandshake(socket, settled.token);
     hub.add(socket);
     socket.on('disconnect', () => hub.remove(socket));
     deps.queueSummary.greet(socket);

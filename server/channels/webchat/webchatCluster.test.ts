@@ -32,6 +32,8 @@ import { startQueueSummary } from '../../queueSummary.js';
 import { createRateLimiters } from '../../rateLimits.js';
 import { localRoutingPort } from '../../routing/port.js';
 import { attachRouting } from '../../routing/socket.js';
+import { createRealScheduler } from '../../routing/scheduler.js';
+import { createSessionEnds } from '../../sessions.js';
 import { attachSync } from '../../sync.js';
 import { createUserCache } from '../../userCache.js';
 import { TEST_WEBCHAT_SECRET, TEST_WEBCHAT_SITE, login, seedTestOrganisation, startTestServer, type TestServer } from '../../testHarness.js';
@@ -77,7 +79,8 @@ async function startNodeB(): Promise<typeof b> {
   const stopFanOut = a.store.onDidCommitChanges((batch) => hub.fanOut(batch));
   const queueSummary = startQueueSummary(io, { store: a.store, now, log });
   const users = createUserCache({ read: (userId) => a.store.getUser(userId), now });
-  const socketUsers = attachSync(io, { store: a.store, hub, queueSummary, rateLimits: createRateLimiters(), now, log, users, userChanges: a.store });
+  const sessions = createSessionEnds({ scheduler: createRealScheduler(now), log });
+  const socketUsers = attachSync(io, { store: a.store, hub, queueSummary, rateLimits: createRateLimiters(), now, log, users, userChanges: a.store, sessions });
   attachRouting(io, { port: localRoutingPort(a.server.routing), store: a.store, now, log });
   let url = '';
   const state = await sharedState();
