@@ -317,7 +317,7 @@ describe('the per-user cache', () => {
     expect(cache.reader.attention()).toMatchObject([{ ticketId: 'GD20240501002', mutationId: 'mut-2', code: 'forbidden' }]);
   });
 
-  it('keeps the outbox count true through a write that rolls back, acks and a reopen', () => {
+  it('keeps the outbox count true through a write that rolls back and acks', () => {
     const note = (mutationId: string, noteId: string) =>
       cache.writer.recordMutation({ mutationId, kind: 'note', ticketId: 'GD20240501001', noteId, text: '客户要求加急', createdAt: 5_000 }, agent);
     note('mut-1', 'note-1');
@@ -337,6 +337,29 @@ describe('the per-user cache', () => {
     );
     expect(cache.reader.outboxCount()).toBe(1);
     note('mut-4', 'note-4');
+    expect(cache.reader.outboxCount()).toBe(2);
+  });
+
+  it('counts the outbox again when a push batch rolls back after it deleted an outbox row', () => {
+    const note = (mutationId: string, noteId: string) =>
+      cache.writer.recordMutation({ mutationId, kind: 'note', ticketId: 'GD20240501001', noteId, text: '客户要求加急', createdAt: 5_000 }, agent);
+    note('mut-1', 'note-1');
+    note('mut-2', 'note-2');
+    expect(cache.reader.outboxCount()).toBe(2);
+    // mut-1's row is deleted first; then storing mut-2's refusal fails (a ticket the cache cannot store,
+    // standing in for any statement that fails later in the batch), so the whole batch rolls back.
+    const unstorable = { ...ticket('GD20240501001'), subject: null as unknown as string };
+    expect(() =>
+      cache.writer.applyPushResults(
+        [
+          { mutationId: 'mut-1', ok: true, seq: 12 },
+          { mutationId: 'mut-2', ok: false, code: 'invalid', reason: 'refused', ticket: unstorable },
+        ],
+        agent,
+        6_000,
+      ),
+    ).toThrow();
+    expect(cache.reader.outbox(10).map((entry) => entry.mutation.mutationId)).toEqual(['mut-1', 'mut-2']);
     expect(cache.reader.outboxCount()).toBe(2);
   });
 
