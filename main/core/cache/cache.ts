@@ -995,7 +995,9 @@ function reencryptCache(file: string, key: Buffer, from: { cipher: string } | nu
   const original = new Database(file);
   try {
     if (from) applyCacheKey(original, key, from.cipher);
-    original.pragma('journal_mode = DELETE');
+    // The copy below must hold everything: a WAL left beside the original would not go with it.
+    const journal = original.pragma('journal_mode = DELETE', { simple: true });
+    if (journal !== 'delete') throw new Error(`The cache ${file} could not leave its WAL before re-encryption (journal "${String(journal)}").`);
   } finally {
     original.close();
   }
