@@ -1229,6 +1229,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
     deleteCustomer: db.prepare<[string]>('DELETE FROM customers WHERE id = ?'),
     moveCustomerTickets: db.prepare<[string, string]>('UPDATE tickets SET customer_id = ? WHERE customer_id = ?'),
     customerInUse: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM tickets WHERE customer_id = ? LIMIT 1'),
+    ticketCustomerId: db.prepare<[string], { customer_id: string }>('SELECT customer_id FROM tickets WHERE id = ?'),
+    deleteUnusedCustomer: db.prepare<[string, string]>('DELETE FROM customers WHERE id = ? AND NOT EXISTS (SELECT 1 FROM tickets WHERE customer_id = ?)'),
   };
 
   // Bounded: one text per filter and sort combination the inbox was asked for.
@@ -1265,12 +1267,20 @@ export function openCache(file: string, key: Buffer | null): Cache {
     };
   }
 
-  function deleteTicketEverywhere(ticketId: string): void {
+  /**
+   * `customerId`: the customer a snapshot of the ticket names (stored just before, with its
+   * bundle), when it may differ from the cached row's or no row was cached.
+   */
+  function deleteTicketEverywhere(ticketId: string, customerId: string | null = null): void {
+    const cachedCustomerId = stmt.ticketCustomerId.get(ticketId)?.customer_id ?? null;
     // The ticket first: each message deleted after it finds no ticket whose 2-character row to rebuild (migration 018).
     stmt.deleteTicket.run(ticketId);
     stmt.deleteTicketMessages.run(ticketId);
     stmt.deleteTicketNotes.run(ticketId);
     stmt.deleteUnread.run(ticketId);
+    // A customer is cached for the tickets held: one whose last ticket left goes with it, or every
+    // offer that moved on and every queued ticket the queue view showed left a customer for good.
+    for (const id of new Set([cachedCustomerId, customerId])) if (id !== null) stmt.deleteUnusedCustomer.run(id, id);
   }
 
   /**
@@ -1291,7 +1301,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
    */
   function storeTicket(ticket: Ticket, viewer: User): boolean {
     if (!isInSyncScope(viewer, ticket)) {
-      deleteTicketEverywhere(ticket.id);
+      deleteTicketEverywhere(ticket.id, ticket.customerId);
       return false;
     }
     stmt.upsertTicket.run(ticketValues(ticket));
