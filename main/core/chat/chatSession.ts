@@ -49,6 +49,9 @@ export function startChatSession(options: ChatSessionOptions): ChatSession {
     const parsed = chatTypingEventSchema.safeParse(raw);
     if (stopped || !parsed.success) return;
     const event = parsed.data;
+    // A stop may never come: a visitor typing in a queued chat is heard by the whole channel,
+    // their stop only by whoever took it. Lapsed signals go, or each such chat stayed for the session's life.
+    for (const [ticketId, held] of typing) if (now() - held.receivedAt >= CHAT_TYPING_TTL_MS) typing.delete(ticketId);
     if (event.typing) typing.set(event.ticketId, { event, receivedAt: now() });
     else typing.delete(event.ticketId);
     options.emit('chatTyping', event);

@@ -41,6 +41,19 @@ export function withReadMark(marks: Readonly<Record<string, ChatReadEvent>>, mar
   return next;
 }
 
+/**
+ * The typing times with `event` applied at `now`, lapsed ones dropped: a visitor typing in a
+ * queued chat is heard by the whole channel but their stop only by whoever took it, so without
+ * the lapse every such chat stayed in a window open for days and was copied on each signal.
+ */
+export function withVisitorTyping(typing: Readonly<Record<string, number>>, event: ChatTypingEvent, now: number): Record<string, number> {
+  const next: Record<string, number> = {};
+  for (const [ticketId, since] of Object.entries(typing)) if (now - since < CHAT_TYPING_TTL_MS) next[ticketId] = since;
+  if (event.typing) next[event.ticketId] = now;
+  else delete next[event.ticketId];
+  return next;
+}
+
 /** Whether the visitor of `ticketId` counts as typing at `now`. */
 export function isVisitorTyping(state: Pick<ChatSlice, 'visitorTyping'>, ticketId: string, now: number): boolean {
   const since = state.visitorTyping[ticketId];
@@ -82,10 +95,7 @@ export function createChatSlice(api: WorkstationApi): StateCreator<AppState, [],
     },
 
     applyChatTyping(event) {
-      const visitorTyping = { ...get().visitorTyping };
-      if (event.typing) visitorTyping[event.ticketId] = Date.now();
-      else delete visitorTyping[event.ticketId];
-      set({ visitorTyping });
+      set({ visitorTyping: withVisitorTyping(get().visitorTyping, event, Date.now()) });
     },
 
     applyChatRead(mark) {
