@@ -214,6 +214,15 @@ test('a tier-1 agent who escalated a ticket cannot take it back: Take, the t key
   await expect(reply).toHaveValue('您好，我继续为您处理');
   await expect(pane(page, ticketId).locator('.timeline')).not.toContainText('您好，我继续为您处理');
 
+  // A notice goes with the language too, and does not come back with the language it was said in.
+  await page.locator('body').focus();
+  await page.keyboard.press('t');
+  await expect(page.locator('.shortcut-notice')).toHaveText(why);
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await expect(page.locator('.shortcut-notice')).toHaveCount(0);
+  await page.getByLabel('语言').selectOption('en');
+  await expect(pane(page, ticketId).locator('.take-reason')).toHaveText(why);
+  await expect(page.locator('.shortcut-notice')).toHaveCount(0);
   await page.getByLabel('Language').selectOption('zh-CN');
   await expect(page.locator('.shortcut-notice')).toHaveCount(0);
   await expect(pane(page, ticketId).locator('.take-reason')).toHaveText(`无法领取：工单 ${ticketId} 是您升级的，改由二线坐席处理，您不能再领取。`);

@@ -39,6 +39,8 @@ export function KeyboardShortcuts() {
   // A notice answers one key press: it goes with the next key, click or language (it sat over the
   // note box until another shortcut, and stayed in the language it was said in).
   const [said, setSaid] = useState<{ text: string; language: string } | null>(null);
+  // Gone for good with the language (set while rendering, React's way to follow a change): switching back must not bring back an earlier key's notice.
+  if (said !== null && said.language !== language) setSaid(null);
   const notice = said !== null && said.language === language ? said.text : null;
   const setNotice = useCallback((text: string | null) => setSaid(text === null ? null : { text, language: store.getState().language }), [store]);
   useEffect(() => {
