@@ -155,7 +155,8 @@ export function attachCollision(io: SyncServer, deps: CollisionDependencies): { 
   io.on('connection', (socket: SyncSocket) => {
     // Whatever node sent it: the sweep compares against what this socket was last told.
     socket.onAnyOutgoing((event: string, payload: TicketPresenceEvent) => {
-      if (event === 'ticket:presence') lastSent.set(socket.id, rosterKey(payload.ticketId, payload.viewers, payload.count));
+      // Not for a socket gone meanwhile (an announce waits on the other nodes): its entry would never be deleted.
+      if (event === 'ticket:presence' && socket.connected) lastSent.set(socket.id, rosterKey(payload.ticketId, payload.viewers, payload.count));
     });
     let lastTypingAt = 0;
     let lapse: NodeJS.Timeout | null = null;
