@@ -1579,7 +1579,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       t.pinnedBy = byName;
       t.declined.delete(agentId);
       effects.push(ticketEffect(t, 'pinned', null, { code: 'pinned', byName }, byName, agentId));
-      if (t.assigneeId !== null && t.assigneeId !== agentId) {
+      const freedFrom = t.assigneeId !== null && t.assigneeId !== agentId;
+      if (freedFrom) {
         // The pin takes the ticket from its holder; it goes to the pinned agent when they have room.
         const from = t.assigneeId;
         unassign(t, now);
@@ -1592,6 +1593,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
         place(t, now, effects, false);
         markQueued(t, now, effects);
       }
+      // The holder or the agent it was offered to has room again: what waits may be theirs.
+      if (offer || freedFrom) drain(now, effects);
       return { ok: true, effects };
     },
 

@@ -9,6 +9,7 @@ import {
   offerResponseResultSchema,
   presenceResultSchema,
   routingAuditResultSchema,
+  ticketResultSchema,
   type OfferWithdrawn,
   type PresenceChanged,
   type RoutingOffer,
@@ -479,6 +480,28 @@ for (const backend of TEST_BACKENDS) {
         // The timer's work is a store transaction: it has ended once routing is idle.
         await t.server.routing.idle();
         expect((await t.store.getTicket(ids[5]!))!.assigneeId).toBe('agent1');
+      });
+
+      it('offers the next chat at once to an agent whose offer a lead pinned to someone else', async () => {
+        const wang = await connectAs('agent1');
+        const lead = await connectAs('lead1');
+        result(await ask(lead, 'lead:setCapacity', { userId: 'agent1', capacity: { chat: 1 } }, agentStatusResultSchema));
+        const first = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' });
+        await vi.waitFor(() => expect(wang.offers.map((o) => o.ticketId)).toEqual([first.ticketId]));
+        const second = await inbound({ channel: 'chat', customer: { name: '陈晓燕', phone: '15800158003' }, text: '订单地址需要修改' });
+        expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: null, assignmentReason: { code: 'queued', cause: 'all_at_capacity' } });
+        // The lead keeps the first chat for agent2 (not signed in): its offer to agent1 ends, and agent1's room is the second chat's.
+        result(await ask(lead, 'lead:pin', { ticketId: first.ticketId, agentId: 'agent2' }, ticketResultSchema));
+        await t.server.routing.idle();
+        await vi.waitFor(() => expect(wang.withdrawn).toEqual([{ ticketId: first.ticketId, reason: 'reassigned' }]));
+        expect(await t.store.getTicket(first.ticketId)).toMatchObject({
+          assigneeId: null,
+          assignmentReason: { code: 'queued', cause: 'waiting_for_pinned_agent' },
+          routing: { pinnedAgentId: 'agent2', offer: null },
+        });
+        // Offered in the pin's own decision: before, it waited for something unrelated (another contact, a sign-in).
+        expect((await t.store.getTicket(second.ticketId))!.routing.offer).toMatchObject({ agentId: 'agent1' });
+        await vi.waitFor(() => expect(wang.offers.map((o) => o.ticketId)).toEqual([first.ticketId, second.ticketId]));
       });
     });
   });

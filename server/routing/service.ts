@@ -224,6 +224,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   /** When that timer fires: a count held back later whose interval ends sooner moves it earlier. */
   let skipsRecheckAt: number | null = null;
   let cancelTimer: (() => void) | null = null;
+  /** Per agent on a live call: the timer that reads their calls again when the newest leaves the live-call window. */
+  const liveCallRechecks = new Map<string, () => void>();
   let timerAt: number | null = null;
   let agentsPushTimer: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
@@ -269,9 +271,27 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     return tier;
   }
 
-  /** Whether a call is ringing or answered on the agent's extension, as the CTI stored it. */
+  /**
+   * Whether a call is ringing or answered on the agent's extension, as the CTI stored it. A live
+   * call stops counting once it has not been heard of for LIVE_CALL_WINDOW_MS (its `ended` was
+   * lost): the state is read again then, so the chats it holds back do not wait for another call event.
+   */
   async function liveCallOf(agentId: string): Promise<boolean> {
-    return (await store.cti.liveCallsOf(agentId, now() - LIVE_CALL_WINDOW_MS)).length > 0;
+    const live = await store.cti.liveCallsOf(agentId, now() - LIVE_CALL_WINDOW_MS);
+    liveCallRechecks.get(agentId)?.();
+    liveCallRechecks.delete(agentId);
+    const newest = live[0];
+    if (newest && !stopped) {
+      liveCallRechecks.set(
+        agentId,
+        scheduler.setTimer(newest.updatedAt + LIVE_CALL_WINDOW_MS + 1, () => {
+          liveCallRechecks.delete(agentId);
+          if (stopped) return;
+          void service.callStateChanged(agentId).catch((error: unknown) => log(`routing could not read ${agentId}'s calls again: ${String(error)}`));
+        }),
+      );
+    }
+    return newest !== undefined;
   }
 
   /** An admin's stored offer timeout wins over the configured one; without a stored policy the configuration (or the default) stands. */
@@ -1014,6 +1034,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       stopListening();
       clearInterval(sweepTimer);
       cancelTimer?.();
+      for (const cancel of liveCallRechecks.values()) cancel();
+      liveCallRechecks.clear();
       cancelSkipsRecheck?.();
       if (agentsPushTimer) clearTimeout(agentsPushTimer);
     },

@@ -8,9 +8,11 @@ import type { CtiCall, CtiEventInput } from '../../../shared/cti.js';
 import type { Ticket } from '../../../shared/domain.js';
 import { offerResponseResultSchema, type PresenceChanged, type RoutingOffer } from '../../../shared/routing.js';
 import { workstationHandshakeAuth, ackSchema, type ClientToServerEvents, type ServerToClientEvents } from '../../../shared/sync.js';
-import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, login, postJson, startTestServer, type TestServer } from '../../testHarness.js';
+import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, login, postJson, startTestServer, type TestServer } from '../../testHarness.js';
+import { createManualScheduler } from '../../routing/scheduler.js';
 import { signWebhookBody, signedWebhookHeaders } from '../signature.js';
 import { MISSED_CALL_SUBJECT } from './callEvents.js';
+import { LIVE_CALL_WINDOW_MS } from './callStore.js';
 import { ctiChannel, type CtiEventResponse } from './ctiChannel.js';
 import { twilioSignature } from './twilio.js';
 
@@ -519,5 +521,45 @@ describe('live calls and chats', () => {
     expect(liu.presence.at(-1)).toMatchObject({ wrapUpUntil: null });
     await vi.waitFor(() => expect(liu.presence.at(-1)).toMatchObject({ presence: 'available', skipped: [] }));
     expect(liu.offers.map((o) => o.ticketId)).toEqual([missed.body.ticketId, first, second]);
+  });
+
+  it('gives the chats back to an agent whose call lost its end, once the call stops counting as live', async () => {
+    const clock = createTestClock();
+    const scheduler = createManualScheduler(clock);
+    const server = await startTestServer({ channels: channels(), clock, scheduler, agentsPushThrottleMs: 0 });
+    try {
+      await seed(server);
+      await server.store.createUser({
+        id: 'agent3',
+        username: 'agent3',
+        password: TEST_PASSWORD,
+        displayName: '刘洋',
+        role: 'agent',
+        channels: ['phone', 'chat'],
+        extension: '8003',
+      });
+      const liu = await connectDesk(server, 'agent3');
+      await server.server.routing.idle();
+      // A call is answered on 8003; its `ended` never arrives (lost between the PBX and the server).
+      await postEvent({ event: 'ringing', callId: 'call-lost-8003', agentExtension: '8003' }, { server });
+      await postEvent({ event: 'answered', callId: 'call-lost-8003', agentExtension: '8003' }, { server });
+      expect(server.server.routing.agents().find((a) => a.userId === 'agent3')).toMatchObject({ onCall: true });
+      const chat = await postJson<{ ticketId: string }>(
+        `${server.url}/api/v1/inbound`,
+        JSON.stringify({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' }),
+        TEST_INTEGRATION_TOKEN,
+      );
+      const ticketId = (chat.body as { ticketId: string }).ticketId;
+      expect(await server.store.getTicket(ticketId)).toMatchObject({ assigneeId: null, assignmentReason: { code: 'queued', cause: 'agents_on_call' } });
+      // Past the live-call window a call not heard of is over (callStore.ts): nothing else happens, and the routing
+      // timer alone must give the waiting chat to the agent, who has room and is available all along.
+      scheduler.advance(LIVE_CALL_WINDOW_MS + 1_000);
+      await server.server.routing.idle();
+      expect(server.server.routing.agents().find((a) => a.userId === 'agent3')).toMatchObject({ onCall: false, presence: 'available' });
+      expect((await server.store.getTicket(ticketId))!.routing.offer).toMatchObject({ agentId: 'agent3' });
+      await vi.waitFor(() => expect(liu.offers.map((o) => o.ticketId)).toEqual([ticketId]));
+    } finally {
+      await server.stop();
+    }
   });
 });
