@@ -32,7 +32,7 @@
  * Run alone with `npx tsx bench/offline.ts`; `runOfflineBench()` is what bench/run.ts calls.
  */
 import Database from 'better-sqlite3-multiple-ciphers';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -345,7 +345,8 @@ export async function runOfflineBench(): Promise<Array<[string, number]>> {
       const noteWrites = await besideFloor(floor, mutations, async (i) => {
         const ticketId = info.ticketIds[(i + WARM_UP_CALLS) % info.ticketIds.length]!;
         return measureWrite(i < 0 ? newWriteCosts() : noteCosts, cacheFile, async () => {
-          await call(core, 'ticket.addNote', { ticketId, text: `离线备注 ${String(i)}：客户来电催促物流，已记录` });
+          // With a random action id, as the renderer sends every note (renderer/src/store/ticketSlice.ts).
+          await call(core, 'ticket.addNote', { ticketId, text: `离线备注 ${String(i)}：客户来电催促物流，已记录`, actionId: randomUUID() });
         });
       });
       const noteFloorCpu = floor.cpuMs.splice(0);
