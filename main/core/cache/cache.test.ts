@@ -4,24 +4,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultTicketRouting, type Customer, type Message, type Ticket, type TicketBundle, type User } from '../../../shared/domain.js';
+import { defaultTicketRouting, type Customer, type Message, type Ticket, type TicketBundle } from '../../../shared/domain.js';
 import { maskBundle } from '../../../shared/masking.js';
 import type { Mutation } from '../../../shared/sync.js';
 import { indexSearchNow } from '../testing/searchIndex.js';
+import { TEST_AGENT as agent } from '../testing/cacheFixtures.js';
 import { CACHE_KEY_BYTES, applyCacheKey, openCache, type Cache } from './cache.js';
-
-const agent: User = {
-  id: 'agent1',
-  username: 'agent1',
-  displayName: '李娜',
-  role: 'agent',
-  channels: ['phone', 'chat'],
-  groups: [],
-  tier: 1,
-  senior: false,
-  languages: ['zh'],
-  extension: null,
-};
 
 function customer(id: string, name: string, phone: string | null = null): Customer {
   return { id, name, phone, email: null, socialId: null, vipTier: 0, createdAt: 1_000, identities: phone ? [{ kind: 'phone', value: phone }] : [] };

@@ -10,54 +10,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultTicketRouting, type Customer, type Ticket, type TicketBundle, type User } from '../../../shared/domain.js';
+import { defaultTicketRouting, type Customer, type Ticket, type TicketBundle } from '../../../shared/domain.js';
+import { TEST_AGENT as agent, heldTicket } from '../testing/cacheFixtures.js';
 import { openCache, type Cache } from './cache.js';
-
-const agent: User = {
-  id: 'agent1',
-  username: 'agent1',
-  displayName: '李娜',
-  role: 'agent',
-  channels: ['phone', 'chat'],
-  groups: [],
-  tier: 1,
-  senior: false,
-  languages: ['zh'],
-  extension: null,
-};
 
 function customer(id: string): Customer {
   return { id, name: `客户${id}`, phone: null, email: null, socialId: null, vipTier: 0, createdAt: 1_000, identities: [] };
 }
 
+/** A chat ticket in the queue (override the assignee or the routing to hold or offer it). */
 function ticket(id: string, customerId: string, overrides: Partial<Ticket> = {}): Ticket {
-  return {
+  return heldTicket(0, customerId, `咨询 ${id}`, {
     id,
-    customerId,
     channel: 'chat',
-    type: 'consult',
-    subject: `咨询 ${id}`,
-    priority: 'normal',
     status: 'unassigned',
     assigneeId: null,
     assigneeName: null,
-    assignmentReason: null,
+    assignedAt: null,
     createdAt: 1_000,
     updatedAt: 1_000,
-    assignedAt: null,
-    firstResponseAt: null,
-    dueAt: 1_000 + 4 * 3_600_000,
-    completedAt: null,
     lastMessagePreview: '你好',
     lastMessageAt: 1_000,
-    followUpAt: null,
-    subCategory: null,
-    tags: [],
-    result: null,
-    handover: null,
-    routing: defaultTicketRouting(),
     ...overrides,
-  };
+  });
 }
 
 function offeredTo(agentId: string) {

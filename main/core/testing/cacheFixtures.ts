@@ -1,8 +1,22 @@
 /**
- * Rows for the cache's tests (search, the lead's ticket list): a lead who sees every channel,
- * tickets numbered GD20240501NNN held by that lead, and inbound phone messages.
+ * Rows for the cache's tests (search, the lead's ticket list, customer rows): an agent, a lead who
+ * sees every channel, tickets numbered GD20240501NNN held by that lead, and inbound phone messages.
  */
 import { CHANNELS, defaultTicketRouting, type Message, type Ticket, type User } from '../../../shared/domain.js';
+
+/** A tier-1 agent on phone and chat. */
+export const TEST_AGENT: User = {
+  id: 'agent1',
+  username: 'agent1',
+  displayName: '李娜',
+  role: 'agent',
+  channels: ['phone', 'chat'],
+  groups: [],
+  tier: 1,
+  senior: false,
+  languages: ['zh'],
+  extension: null,
+};
 
 export const SEARCH_TEST_LEAD: User = {
   id: 'lead1',

@@ -468,8 +468,9 @@ describe('live calls and chats', () => {
       TEST_INTEGRATION_TOKEN,
     ).then((response) => (response.body as { ticketId: string }).ticketId);
 
-  it('gives chats to an agent with an open call-back ticket, none while a call is live on their phone, and tells them why', async () => {
-    await t.store.createUser({
+  /** 刘洋, a phone and chat agent at extension 8003. */
+  const createLiu = (store: TestServer['store']) =>
+    store.createUser({
       id: 'agent3',
       username: 'agent3',
       password: TEST_PASSWORD,
@@ -478,6 +479,9 @@ describe('live calls and chats', () => {
       channels: ['phone', 'chat'],
       extension: '8003',
     });
+
+  it('gives chats to an agent with an open call-back ticket, none while a call is live on their phone, and tells them why', async () => {
+    await createLiu(t.store);
     const liu = await connectDesk(t, 'agent3');
 
     // A call rings at 8003 and is missed: the call-back task is routed to the phone agent on duty, who takes it.
@@ -529,15 +533,7 @@ describe('live calls and chats', () => {
     const server = await startTestServer({ channels: channels(), clock, scheduler, agentsPushThrottleMs: 0 });
     try {
       await seed(server);
-      await server.store.createUser({
-        id: 'agent3',
-        username: 'agent3',
-        password: TEST_PASSWORD,
-        displayName: '刘洋',
-        role: 'agent',
-        channels: ['phone', 'chat'],
-        extension: '8003',
-      });
+      await createLiu(server.store);
       const liu = await connectDesk(server, 'agent3');
       await server.server.routing.idle();
       // A call is answered on 8003; its `ended` never arrives (lost between the PBX and the server).
