@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { QueueSummary } from '../shared/queue.js';
 import { UNAUTHORIZED_SOCKET_ERROR } from '../shared/sync.js';
 import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
+import type { ServerOptions } from './app.js';
 import { askSocket, openTestSocket, type TestSocket } from './testing/sockets.js';
 
 const SKILLS = { displayName: '王芳', role: 'agent', channels: ['phone', 'chat'], groups: [], tier: 1, senior: false, languages: ['zh'], extension: null };
@@ -34,14 +35,12 @@ function waitingOf(summary: QueueSummary, channel: 'chat' | 'phone'): number {
   return summary.entries.filter((entry) => entry.channel === channel).reduce((sum, entry) => sum + entry.waiting, 0);
 }
 
-/**
- * agent1 connects while an admin's change (`event` over the admin's socket) commits right after
- * the handshake found the token valid and bound it (its tokens deleted, their sockets ended through
- * the token's room, which this one is not in yet): the real store method runs first, the change
- * right after it. The connection error, or null when the socket was accepted.
- */
-async function joinWithChangeAfterBind(backend: (typeof TEST_BACKENDS)[number], event: string, request: unknown): Promise<string | null> {
-  const server = await startTestServer({ backend, tokenTtlMs: 60 * 60 * 1000 });
+/** A server with admin1 and agent1 (phone and chat; tokens good for an hour), and admin1's socket. */
+async function startWithAdmin(
+  backend: (typeof TEST_BACKENDS)[number],
+  options: Partial<ServerOptions> = {},
+): Promise<{ server: TestServer; admin: TestSocket }> {
+  const server = await startTestServer({ backend, tokenTtlMs: 60 * 60 * 1000, ...options });
   t = server;
   await seedTestOrganisation(server.store, [
     { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
@@ -49,6 +48,17 @@ async function joinWithChangeAfterBind(backend: (typeof TEST_BACKENDS)[number], 
   ]);
   const admin = await openTestSocket(server.url, 'admin1');
   sockets.push(admin);
+  return { server, admin };
+}
+
+/**
+ * agent1 connects while an admin's change (`event` over the admin's socket) commits right after
+ * the handshake found the token valid and bound it (its tokens deleted, their sockets ended through
+ * the token's room, which this one is not in yet): the real store method runs first, the change
+ * right after it. The connection error, or null when the socket was accepted.
+ */
+async function joinWithChangeAfterBind(backend: (typeof TEST_BACKENDS)[number], event: string, request: unknown): Promise<string | null> {
+  const { server, admin } = await startWithAdmin(backend);
   const bind = server.store.bindTokenToClient.bind(server.store);
   let changedDuringHandshake = false;
   server.store.bindTokenToClient = async (token, clientId) => {
@@ -78,22 +88,15 @@ async function joinWithChangeAfterBind(backend: (typeof TEST_BACKENDS)[number], 
 async function endedAfterChangeBeforeConnection(backend: (typeof TEST_BACKENDS)[number], event: string, request: unknown): Promise<unknown[]> {
   let admin: TestSocket | null = null;
   let changedBeforeConnection = false;
-  const server = await startTestServer({
-    backend,
-    tokenTtlMs: 60 * 60 * 1000,
+  const started = await startWithAdmin(backend, {
     afterSocketHandshake: async (userId) => {
       if (userId !== 'agent1' || changedBeforeConnection) return;
       changedBeforeConnection = true;
       expect((await askSocket(admin!, event, request)).ok).toBe(true);
     },
   });
-  t = server;
-  await seedTestOrganisation(server.store, [
-    { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
-    { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
-  ]);
-  admin = await openTestSocket(server.url, 'admin1');
-  sockets.push(admin);
+  const { server } = started;
+  admin = started.admin;
   const told: unknown[] = [];
   const agent = await openTestSocket(server.url, 'agent1', { listen: (socket) => socket.on('session:ended', (ended) => told.push(ended)) });
   sockets.push(agent);
@@ -106,14 +109,7 @@ async function endedAfterChangeBeforeConnection(backend: (typeof TEST_BACKENDS)[
 for (const backend of TEST_BACKENDS) {
   describe(`a socket connecting while an admin changes its user (${backend})`, () => {
     it('does not keep the rooms of a channel taken away between the handshake’s read of the user and the join', async () => {
-      const server = await startTestServer({ backend, tokenTtlMs: 60 * 60 * 1000, queueSummaryIntervalMs: 20 });
-      t = server;
-      await seedTestOrganisation(server.store, [
-        { username: 'admin1', displayName: '系统管理员', role: 'admin', channels: [] },
-        { username: 'agent1', displayName: '王芳', channels: ['phone', 'chat'] },
-      ]);
-      const admin = await openTestSocket(server.url, 'admin1');
-      sockets.push(admin);
+      const { server, admin } = await startWithAdmin(backend, { queueSummaryIntervalMs: 20 });
 
       // The agent's handshake has read the user (with chat) when the admin's change commits.
       const bind = server.store.bindTokenToClient.bind(server.store);

@@ -41,7 +41,7 @@ export function KeyboardShortcuts() {
   const [said, setSaid] = useState<{ text: string; language: string } | null>(null);
   // Gone for good with the language (set while rendering, React's way to follow a change): switching back must not bring back an earlier key's notice.
   if (said !== null && said.language !== language) setSaid(null);
-  const notice = said !== null && said.language === language ? said.text : null;
+  const notice = said?.text ?? null;
   const setNotice = useCallback((text: string | null) => setSaid(text === null ? null : { text, language: store.getState().language }), [store]);
   useEffect(() => {
     if (notice === null) return;
