@@ -114,7 +114,7 @@ test('npm start keeps the workstation when the server dies, prints the command t
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
-  const launchUrl = (await start.waitFor(/Open the workstation in a browser with this link[^:]*: (\S+)/))[1]!;
+  const launchUrl = (await start.waitFor(/Open this link in a browser .*: (http\S+)/))[1]!;
   expect(launchUrl).toMatch(new RegExp(`^${deskUrl}/#k=[A-Za-z0-9_-]{43}$`));
   expect(start.output()).toContain(`restart it with: PORT=${String(serverPort)} DATA_DIR=${root} SMTP_PORT=0 npm run demo:server`);
 

@@ -41,9 +41,7 @@ try {
   await supervisor.stopAll(1);
 }
 console.log(`Server with demo data at ${server.url} (data in ${server.dataDir}); if it stops, restart it with: ${restart}`);
-console.log('Demo users: lead1, agent1, agent2, agent3, agent4, agent5, agent6 — password: demo');
-console.log(`Channel API token: demo-token (e.g. POST ${server.url}/api/v1/inbound with "Authorization: Bearer demo-token")`);
 
-const launchUrl = await startWorkstation(supervisor, choice, { serverUrl: server.url, dataDir: path.join(server.dataRoot, 'workstation') });
-if (launchUrl) console.log(`Open the workstation in a browser with this link (its key is new on every start): ${launchUrl}`);
+// The demo users and the channel token were printed by the server above, the launch link by the workstation.
+await startWorkstation(supervisor, choice, { serverUrl: server.url, dataDir: path.join(server.dataRoot, 'workstation') });
 console.log('Press Ctrl-C to stop.');

@@ -23,6 +23,6 @@ try {
   fail(`Could not build the Electron main process: ${error.message}`);
 }
 const supervisor = createSupervisor();
-const launchUrl = await startWorkstation(supervisor, choice, { serverUrl, dataDir: process.env.DATA_DIR ?? './.data/workstation' });
-if (launchUrl) console.log(`Open the workstation in a browser with this link (its key is new on every start): ${launchUrl}`);
+// Browser mode prints its launch link itself.
+await startWorkstation(supervisor, choice, { serverUrl, dataDir: process.env.DATA_DIR ?? './.data/workstation' });
 console.log('Press Ctrl-C to stop.');
