@@ -14,8 +14,8 @@ import nodemailer from 'nodemailer';
 import { demoToken, postDemoInbound } from './demoApi.js';
 import { findFreePort, startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
-/** Short enough for a quick test, long enough for a loaded 2-core machine to click Accept. */
-const OFFER_TIMEOUT_MS = 8_000;
+/** Short enough for a quick test, long enough for a loaded 2-core machine to check the card, take its screenshot (seconds under load) and click Accept. */
+const OFFER_TIMEOUT_MS = 15_000;
 const ROUTED_MS = 20_000;
 
 let server: RunningProcess;
@@ -240,6 +240,8 @@ test('a chat offer that is not answered times out and moves on; the next agent a
   const next = await deskWithOffer(ticketId, first);
   const nextPage = desk(next);
   const nextCard = offerCard(nextPage, ticketId);
+  // The row says what it waits for now, not the cause it was queued with (the first agent's silence).
+  await expect(inboxRow(nextPage, ticketId).locator('.assignment-reason')).toHaveText(`Assignment: waiting for ${displayNameOf(next)} to accept`);
   await nextPage.screenshot({ path: test.info().outputPath('offer-card-en.png') });
   await nextCard.getByRole('button', { name: 'Accept' }).click();
   await expect(nextCard).toHaveCount(0);
@@ -386,8 +388,10 @@ test('the routing screens in Chinese', async () => {
     text: '请问我的订单什么时候发货？',
     externalMessageId: `e2e-offer-zh-${String(Date.now())}`,
   });
-  const page = desk(await deskWithOffer(ticketId));
+  const offeredTo = await deskWithOffer(ticketId);
+  const page = desk(offeredTo);
   await expect(offerCard(page, ticketId)).toContainText('剩余');
+  await expect(page.locator('.inbox-row', { hasText: ticketId }).locator('.assignment-reason')).toHaveText(`分配原因：等待${displayNameOf(offeredTo)}接受推送`);
   await page.screenshot({ path: test.info().outputPath('offer-card-zh.png') });
   await offerCard(page, ticketId).getByRole('button', { name: '接受' }).click();
   await expect(offerCard(page, ticketId)).toHaveCount(0);

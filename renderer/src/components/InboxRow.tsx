@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import type { InboxRow as InboxRowData } from '../../../shared/rpc.js';
-import { describeAssignment, formatDateTime, priorityKey, statusKey } from '../i18n.js';
+import { describeAssignment, formatDateTime, priorityKey, statusKey, type Translate } from '../i18n.js';
 import { highlightParts } from '../searchHighlight.js';
 import { useAppStore, useT } from '../store/react.js';
 import { BulkCheckbox, RowRoutingBadges } from './BulkCheckbox.js';
@@ -74,12 +74,23 @@ interface InboxRowProps {
   onOpen: (ticketId: string) => void;
 }
 
+/**
+ * The row's reason line. A queued ticket keeps the cause it was queued with until it is
+ * assigned, but while it is offered that cause (no agent online, declined…) is no longer why
+ * it waits: the offer is.
+ */
+function rowReason(t: Translate, row: InboxRowData): string {
+  const offer = row.routing.offer;
+  if (offer && row.assigneeId === null && (row.assignmentReason === null || row.assignmentReason.code === 'queued')) {
+    return t('inbox.assignment', { reason: t('reason.offerPending', { name: offer.agentName }) });
+  }
+  return row.assignmentReason ? t('inbox.assignment', { reason: describeAssignment(t, row.assignmentReason, row.assigneeName) }) : t('inbox.unassigned');
+}
+
 /** One ticket in the inbox: a focusable option of the listbox. */
 export const InboxRow = memo(function InboxRow({ row, index, setSize, top, selected, open, query, onSelect, onOpen }: InboxRowProps) {
   const t = useT();
-  const reason = row.assignmentReason
-    ? t('inbox.assignment', { reason: describeAssignment(t, row.assignmentReason, row.assigneeName) })
-    : t('inbox.unassigned');
+  const reason = rowReason(t, row);
   return (
     <li
       id={`inbox-row-${row.id}`}
