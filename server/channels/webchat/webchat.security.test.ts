@@ -36,6 +36,9 @@ const sockets: Socket[] = [];
 beforeEach(async () => {
   t = await startTestServer({
     tokenTtlMs: 60 * 60 * 1000,
+    // As deployed behind one reverse proxy: X-Forwarded-For's last entry names the client. A
+    // request without the header (most rows here) still counts by its TCP peer.
+    trustProxy: true,
     rateLimits: {
       ...DEFAULT_RATE_LIMITS,
       webchatMessagesPerVisitor: { points: LIMITS.visitorMessages, durationSec: 60 },
@@ -78,8 +81,8 @@ interface Visitor {
   live: WebchatMessage[];
 }
 
-async function visitor(visitorId: string, identity?: Record<string, unknown>): Promise<Visitor> {
-  const { socket, refused } = await handshake({ site: 'demo', visitorId, ...(identity ? { identity } : {}) });
+async function visitor(visitorId: string, identity?: Record<string, unknown>, headers?: Headers): Promise<Visitor> {
+  const { socket, refused } = await handshake({ site: 'demo', visitorId, ...(identity ? { identity } : {}) }, headers);
   if (refused) throw new Error(`visitor ${visitorId} refused: ${refused}`);
   const live: WebchatMessage[] = [];
   socket.on('webchat:message', (message: WebchatMessage) => live.push(message));
@@ -462,6 +465,41 @@ const attacks: Attack[] = [
     expect: {
       outcomes: [...Array<string>(LIMITS.addressConversations).fill('ok'), ...Array<string>(10 - LIMITS.addressConversations).fill('rate_limited')],
       tickets: LIMITS.addressConversations,
+    },
+  },
+  {
+    attack:
+      'behind the reverse proxy, one address opening new conversations (fresh visitor ids, a forged X-Forwarded-For entry, a whole IPv6 /64) does not refuse visitors from other addresses',
+    run: async () => {
+      /** A visitor whose request reached us through the proxy, which appended the address it saw. */
+      const opens = async (name: string, forwardedFor: string): Promise<string> => {
+        const v = await visitor(`visitor-${name}`, undefined, { origin: t.url, 'x-forwarded-for': forwardedFor });
+        const response = await ask<WebchatSent>(v.socket, 'webchat:send', { clientMessageId: `cmsg-${name}`, text: `新会话 ${name}` });
+        return response.ok ? 'ok' : response.error.code;
+      };
+      const swarm: string[] = [];
+      for (let i = 0; i < LIMITS.addressConversations + 1; i++) {
+        // Its own claim (the first entry) changes every time; the proxy's entry (the last) does not.
+        swarm.push(await opens(`proxied-swarm-${String(i).padStart(3, '0')}`, `10.9.8.${String(i)}, 203.0.113.7`));
+      }
+      const ipv6: string[] = [];
+      for (let i = 0; i < LIMITS.addressConversations + 1; i++) {
+        // One host holds a whole /64: every address of it is one budget.
+        ipv6.push(await opens(`proxied-ipv6-${String(i).padStart(4, '0')}`, `2001:db8:1:1::${(0xa0 + i).toString(16)}`));
+      }
+      return {
+        swarm,
+        ipv6,
+        // Other customers, behind the same proxy, still start chats.
+        otherIpv4: await opens('proxied-other-0001', '198.51.100.20'),
+        otherIpv6: await opens('proxied-other-0002', '2001:db8:1:2::1'),
+      };
+    },
+    expect: {
+      swarm: [...Array<string>(LIMITS.addressConversations).fill('ok'), 'rate_limited'],
+      ipv6: [...Array<string>(LIMITS.addressConversations).fill('ok'), 'rate_limited'],
+      otherIpv4: 'ok',
+      otherIpv6: 'ok',
     },
   },
   {

@@ -126,7 +126,7 @@ const channelRoom = (channel: string) => `webchat-signals:channel:${channel}`;
 
 interface VisitorData {
   site: string;
-  /** The client's address (socket.io's handshake address): the key of the per-address rate limits. */
+  /** The client's address (`ctx.clientAddress` of the handshake: TRUST_PROXY honoured, IPv6 as its /64): the key of the per-address rate limits. */
   address: string;
   /** `webchat:<site>:v-<digest of the visitor id>` (anonymousVisitorSocialId) or `webchat:<site>:user:<userId>`: the customer's social id and the visitor's room. */
   socialId: string;
@@ -620,7 +620,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
 
   // --- the widget's namespace -----------------------------------------------------------
   nsp.use((socket, next) => {
-    const address = socket.handshake.address;
+    // As the HTTP API counts it (TRUST_PROXY, IPv6 /64): behind the proxy the TCP peer is the proxy, one budget for every visitor.
+    const address = ctx.clientAddress(socket.handshake);
     const parsed = webchatHandshakeSchema.safeParse(socket.handshake.auth);
     if (!parsed.success) {
       const reason = describeIssues(parsed.error);
