@@ -28,7 +28,7 @@ import { WEBCHAT_TYPING_STARTS_PER_WINDOW, anonymousVisitorSocialId, signWebchat
 
 const WEIBO_SECRET = 'weibo-secret-for-security-tests';
 const SHOP_ORIGIN = 'https://shop.example.cn';
-const LIMITS = { visitorMessages: 5, addressMessages: 8, addressConversations: 4 };
+const LIMITS = { visitorMessages: 5, addressMessages: 8, addressConversations: 4, visitorRequests: 30 };
 
 let t: TestServer;
 const sockets: Socket[] = [];
@@ -44,6 +44,7 @@ beforeEach(async () => {
       webchatMessagesPerVisitor: { points: LIMITS.visitorMessages, durationSec: 60 },
       webchatMessagesPerAddress: { points: LIMITS.addressMessages, durationSec: 60 },
       webchatConversationsPerAddress: { points: LIMITS.addressConversations, durationSec: 600 },
+      webchatRequestsPerVisitor: { points: LIMITS.visitorRequests, durationSec: 60 },
     },
     channels: [testWebchatChannel([SHOP_ORIGIN]), createWebhookChannel({ platforms: [{ name: 'weibo', secret: WEIBO_SECRET }] })],
   });
@@ -500,6 +501,38 @@ const attacks: Attack[] = [
       ipv6: [...Array<string>(LIMITS.addressConversations).fill('ok'), 'rate_limited'],
       otherIpv4: 'ok',
       otherIpv6: 'ok',
+    },
+  },
+  {
+    attack:
+      'one visitor floods requests that store nothing (hellos, read marks of made-up ids, malformed sends, unknown events): refused rate_limited once their request budget is spent, the malformed ones logged once',
+    run: async () => {
+      const flooder = await visitor('visitor-requests-0001'); // its hello: the first request
+      const unknown = 10;
+      for (let i = 0; i < unknown; i++) flooder.socket.emit('webchat:nonsense', { i });
+      const codes: string[] = [];
+      for (let i = 0; i < LIMITS.visitorRequests; i++) {
+        const response =
+          i % 3 === 0
+            ? await ask(flooder.socket, 'webchat:hello', {})
+            : i % 3 === 1
+              ? await ask(flooder.socket, 'webchat:send', { clientMessageId: 'x', text: '' })
+              : await ask(flooder.socket, 'webchat:read', { ticketId: 'GD20990101999', messageId: `made-up-${String(i)}` });
+        codes.push(response.ok ? 'ok' : response.error.code);
+      }
+      const budgetLeft = LIMITS.visitorRequests - 1 - unknown;
+      return {
+        withinBudget: codes.slice(0, budgetLeft).filter((code) => code === 'rate_limited').length,
+        beyond: codes.slice(budgetLeft),
+        malformedLogged: t.logLines.filter((line) => line.includes('refused webchat:send')).length,
+        overLimitLogged: t.logLines.filter((line) => line.includes('webchatRequestsPerVisitor')).length,
+      };
+    },
+    expect: {
+      withinBudget: 0,
+      beyond: Array<string>(11).fill('rate_limited'),
+      malformedLogged: 1,
+      overLimitLogged: 1,
     },
   },
   {
