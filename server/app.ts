@@ -11,7 +11,7 @@ import { attachCollision, viewingByUser } from './collisionSocket.js';
 import { attachCustomers } from './customerSocket.js';
 import { createDeliveryDispatcher, type ChannelSenders, type DeliveryDispatcher } from './channels/delivery.js';
 import { seedDemoOrganisation } from './demo.js';
-import { createRequestHandler, type ChannelRoute } from './http.js';
+import { createRequestHandler, peerAddress, type ChannelRoute } from './http.js';
 import { createLiveHub, type SyncServer } from './liveHub.js';
 import type { RoutingConfig } from './routing/engine.js';
 import type { RoutingCall } from '../shared/routing.js';
@@ -343,6 +343,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       callStateChanged: (agentId, afterTalk) => routingPort.callStateChanged(agentId, afterTalk),
       sender: (family) => senders?.[family],
       ingest,
+      clientAddress: (handshake) => peerAddress(handshake.address, handshake.headers['x-forwarded-for'], options.trustProxy ?? false),
       rateLimits,
       sharedState: cluster?.sharedState ?? createMemorySharedState(now),
       onSocketUserChanged: (listener) => socketUsers.onSocketUserChanged(listener),

@@ -298,9 +298,17 @@ function addressKey(address: string): string {
  * client's own claims and are ignored).
  */
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  let address = req.socket.remoteAddress ?? 'unknown';
+  return peerAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxy);
+}
+
+/**
+ * `clientAddress` from its parts: the TCP peer and the X-Forwarded-For header. Sockets use it
+ * with their handshake's, so a web chat visitor's per-address budgets key on the same address
+ * as the HTTP API's (behind the proxy, the peer is the proxy: every visitor would share one budget).
+ */
+export function peerAddress(peer: string | undefined, header: string | string[] | undefined, trustProxy: boolean): string {
+  let address = peer ?? 'unknown';
   if (trustProxy) {
-    const header = req.headers['x-forwarded-for'];
     const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
       .split(',')
       .map((part) => part.trim())

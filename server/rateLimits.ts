@@ -27,6 +27,12 @@ export interface RateLimitConfig {
   webchatMessagesPerAddress: RateLimitRule;
   /** New web chat conversations (and offline-form messages) per client address. */
   webchatConversationsPerAddress: RateLimitRule;
+  /**
+   * Every request of a web chat visitor's widget (hello, send, offline, rate, read; malformed and
+   * unknown events too; typing has its own window per connection), per visitor: the ones that
+   * store nothing (a hello reads up to five conversations) are otherwise free to repeat at wire speed.
+   */
+  webchatRequestsPerVisitor: RateLimitRule;
   /** Inbound contacts per integration token. */
   inboundPerToken: RateLimitRule;
   /** Script writes (save, delete) per user: a person editing never meets it, a runaway client does. */
@@ -65,6 +71,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   webchatMessagesPerVisitor: { points: 30, durationSec: 60 },
   webchatMessagesPerAddress: { points: 120, durationSec: 60 },
   webchatConversationsPerAddress: { points: 10, durationSec: 10 * 60 },
+  webchatRequestsPerVisitor: { points: 120, durationSec: 60 },
   inboundPerToken: { points: 6_000, durationSec: 60 },
   scriptWritesPerUser: { points: 60, durationSec: 60 },
   knowledgeWritesPerUser: { points: 60, durationSec: 60 },

@@ -3,6 +3,7 @@
  * routing, the socket.io server, the clock, the log) and returns the HTTP routes it serves,
  * the senders for its outbound replies and its own start/stop (listeners, pollers).
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ChannelRoute } from '../http.js';
 import type { SyncServer, SyncSocket } from '../liveHub.js';
 import type { User } from '../../shared/domain.js';
@@ -35,6 +36,11 @@ export interface ChannelContext {
    * to email when the visitor has left.
    */
   sender(family: string): ChannelSender | undefined;
+  /**
+   * The client address of a socket's handshake, as the HTTP API counts it (server/http.ts
+   * `peerAddress`: TRUST_PROXY honoured, an IPv6 address as its /64): the key of per-address limits.
+   */
+  clientAddress(handshake: { address: string; headers: IncomingHttpHeaders }): string;
   /** The server's rate limits (server/rateLimits.ts), shared with the HTTP API. */
   rateLimits: RateLimiters;
   /** State every node must see the same (web chat read marks, WeChat tokens): this process's memory on one node, Redis on several. */

@@ -28,7 +28,7 @@ import { WEBCHAT_TYPING_STARTS_PER_WINDOW, anonymousVisitorSocialId, signWebchat
 
 const WEIBO_SECRET = 'weibo-secret-for-security-tests';
 const SHOP_ORIGIN = 'https://shop.example.cn';
-const LIMITS = { visitorMessages: 5, addressMessages: 8, addressConversations: 4 };
+const LIMITS = { visitorMessages: 5, addressMessages: 8, addressConversations: 4, visitorRequests: 30 };
 
 let t: TestServer;
 const sockets: Socket[] = [];
@@ -36,11 +36,15 @@ const sockets: Socket[] = [];
 beforeEach(async () => {
   t = await startTestServer({
     tokenTtlMs: 60 * 60 * 1000,
+    // As deployed behind one reverse proxy: X-Forwarded-For's last entry names the client. A
+    // request without the header (most rows here) still counts by its TCP peer.
+    trustProxy: true,
     rateLimits: {
       ...DEFAULT_RATE_LIMITS,
       webchatMessagesPerVisitor: { points: LIMITS.visitorMessages, durationSec: 60 },
       webchatMessagesPerAddress: { points: LIMITS.addressMessages, durationSec: 60 },
       webchatConversationsPerAddress: { points: LIMITS.addressConversations, durationSec: 600 },
+      webchatRequestsPerVisitor: { points: LIMITS.visitorRequests, durationSec: 60 },
     },
     channels: [testWebchatChannel([SHOP_ORIGIN]), createWebhookChannel({ platforms: [{ name: 'weibo', secret: WEIBO_SECRET }] })],
   });
@@ -78,8 +82,8 @@ interface Visitor {
   live: WebchatMessage[];
 }
 
-async function visitor(visitorId: string, identity?: Record<string, unknown>): Promise<Visitor> {
-  const { socket, refused } = await handshake({ site: 'demo', visitorId, ...(identity ? { identity } : {}) });
+async function visitor(visitorId: string, identity?: Record<string, unknown>, headers?: Headers): Promise<Visitor> {
+  const { socket, refused } = await handshake({ site: 'demo', visitorId, ...(identity ? { identity } : {}) }, headers);
   if (refused) throw new Error(`visitor ${visitorId} refused: ${refused}`);
   const live: WebchatMessage[] = [];
   socket.on('webchat:message', (message: WebchatMessage) => live.push(message));
@@ -462,6 +466,73 @@ const attacks: Attack[] = [
     expect: {
       outcomes: [...Array<string>(LIMITS.addressConversations).fill('ok'), ...Array<string>(10 - LIMITS.addressConversations).fill('rate_limited')],
       tickets: LIMITS.addressConversations,
+    },
+  },
+  {
+    attack:
+      'behind the reverse proxy, one address opening new conversations (fresh visitor ids, a forged X-Forwarded-For entry, a whole IPv6 /64) does not refuse visitors from other addresses',
+    run: async () => {
+      /** A visitor whose request reached us through the proxy, which appended the address it saw. */
+      const opens = async (name: string, forwardedFor: string): Promise<string> => {
+        const v = await visitor(`visitor-${name}`, undefined, { origin: t.url, 'x-forwarded-for': forwardedFor });
+        const response = await ask<WebchatSent>(v.socket, 'webchat:send', { clientMessageId: `cmsg-${name}`, text: `新会话 ${name}` });
+        return response.ok ? 'ok' : response.error.code;
+      };
+      const swarm: string[] = [];
+      for (let i = 0; i < LIMITS.addressConversations + 1; i++) {
+        // Its own claim (the first entry) changes every time; the proxy's entry (the last) does not.
+        swarm.push(await opens(`proxied-swarm-${String(i).padStart(3, '0')}`, `10.9.8.${String(i)}, 203.0.113.7`));
+      }
+      const ipv6: string[] = [];
+      for (let i = 0; i < LIMITS.addressConversations + 1; i++) {
+        // One host holds a whole /64: every address of it is one budget.
+        ipv6.push(await opens(`proxied-ipv6-${String(i).padStart(4, '0')}`, `2001:db8:1:1::${(0xa0 + i).toString(16)}`));
+      }
+      return {
+        swarm,
+        ipv6,
+        // Other customers, behind the same proxy, still start chats.
+        otherIpv4: await opens('proxied-other-0001', '198.51.100.20'),
+        otherIpv6: await opens('proxied-other-0002', '2001:db8:1:2::1'),
+      };
+    },
+    expect: {
+      swarm: [...Array<string>(LIMITS.addressConversations).fill('ok'), 'rate_limited'],
+      ipv6: [...Array<string>(LIMITS.addressConversations).fill('ok'), 'rate_limited'],
+      otherIpv4: 'ok',
+      otherIpv6: 'ok',
+    },
+  },
+  {
+    attack:
+      'one visitor floods requests that store nothing (hellos, read marks of made-up ids, malformed sends, unknown events): refused rate_limited once their request budget is spent, the malformed ones logged once',
+    run: async () => {
+      const flooder = await visitor('visitor-requests-0001'); // its hello: the first request
+      const unknown = 10;
+      for (let i = 0; i < unknown; i++) flooder.socket.emit('webchat:nonsense', { i });
+      const codes: string[] = [];
+      for (let i = 0; i < LIMITS.visitorRequests; i++) {
+        const response =
+          i % 3 === 0
+            ? await ask(flooder.socket, 'webchat:hello', {})
+            : i % 3 === 1
+              ? await ask(flooder.socket, 'webchat:send', { clientMessageId: 'x', text: '' })
+              : await ask(flooder.socket, 'webchat:read', { ticketId: 'GD20990101999', messageId: `made-up-${String(i)}` });
+        codes.push(response.ok ? 'ok' : response.error.code);
+      }
+      const budgetLeft = LIMITS.visitorRequests - 1 - unknown;
+      return {
+        withinBudget: codes.slice(0, budgetLeft).filter((code) => code === 'rate_limited').length,
+        beyond: codes.slice(budgetLeft),
+        malformedLogged: t.logLines.filter((line) => line.includes('refused webchat:send')).length,
+        overLimitLogged: t.logLines.filter((line) => line.includes('webchatRequestsPerVisitor')).length,
+      };
+    },
+    expect: {
+      withinBudget: 0,
+      beyond: Array<string>(11).fill('rate_limited'),
+      malformedLogged: 1,
+      overLimitLogged: 1,
     },
   },
   {

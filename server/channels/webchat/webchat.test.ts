@@ -388,7 +388,8 @@ describe('live chat between a visitor and an agent', () => {
     socket.emit('webchat:typing', { typing: 'yes' });
     const socialId = anonymousVisitorSocialId('demo', 'visitor-badinput-01');
     await vi.waitFor(() => expect(t.logLines.some((line) => line.includes(`refused webchat:typing from ${socialId}`))).toBe(true));
-    expect(t.logLines.filter((line) => line.includes(`refused webchat:send from ${socialId}`))).toHaveLength(3);
+    // One line per kind of bad request on a connection: a script repeating one must not flood the log.
+    expect(t.logLines.filter((line) => line.includes(`refused webchat:send from ${socialId}`))).toHaveLength(1);
     expect(await t.store.listTicketIdsByExternalIdPrefix(['chat', 'email'], 'webchat:', 10)).toEqual([]);
 
     const desk = await agent('agent1');

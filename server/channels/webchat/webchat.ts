@@ -126,7 +126,7 @@ const channelRoom = (channel: string) => `webchat-signals:channel:${channel}`;
 
 interface VisitorData {
   site: string;
-  /** The client's address (socket.io's handshake address): the key of the per-address rate limits. */
+  /** The client's address (`ctx.clientAddress` of the handshake: TRUST_PROXY honoured, IPv6 as its /64): the key of the per-address rate limits. */
   address: string;
   /** `webchat:<site>:v-<digest of the visitor id>` (anonymousVisitorSocialId) or `webchat:<site>:user:<userId>`: the customer's social id and the visitor's room. */
   socialId: string;
@@ -417,6 +417,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
   const sharedState = options.sharedState ?? ctx.sharedState;
   /** Limiter and key pairs whose refusal is already logged, so a flood leaves one line, not thousands. */
   const loggedRefusals = new Map<string, true>();
+  /** The events whose refusal a connection has already logged: a script repeating a bad request leaves one line per event, not one per request. */
+  const refusalsLoggedOn = new WeakMap<VisitorSocket, Set<string>>();
   let pollTimer: NodeJS.Timeout | null = null;
   let checkScheduled = false;
   let stopped = false;
@@ -620,7 +622,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
 
   // --- the widget's namespace -----------------------------------------------------------
   nsp.use((socket, next) => {
-    const address = socket.handshake.address;
+    // As the HTTP API counts it (TRUST_PROXY, IPv6 /64): behind the proxy the TCP peer is the proxy, one budget for every visitor.
+    const address = ctx.clientAddress(socket.handshake);
     const parsed = webchatHandshakeSchema.safeParse(socket.handshake.auth);
     if (!parsed.success) {
       const reason = describeIssues(parsed.error);
@@ -703,17 +706,24 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     (socket.on as unknown as UntypedOn).call(socket, event, (raw: unknown, ack: unknown) => {
       if (typeof ack !== 'function' && !ackOptional) return;
       const reply = (typeof ack === 'function' ? ack : () => undefined) as (response: WebchatAck<Result>) => void;
+      const logRefusal = (why: string): void => {
+        let logged = refusalsLoggedOn.get(socket);
+        if (logged === undefined) refusalsLoggedOn.set(socket, (logged = new Set()));
+        if (logged.has(event)) return;
+        logged.add(event);
+        log(`webchat: refused ${event} from ${describeVisitor(socket.data)}: ${why}; further refusals of ${event} on this connection are not logged`);
+      };
       const parsed = schema.safeParse(raw);
       if (!parsed.success) {
         const reason = describeIssues(parsed.error);
-        log(`webchat: refused ${event} from ${describeVisitor(socket.data)}: ${reason}`);
+        logRefusal(reason);
         reply({ ok: false, error: { code: 'invalid_request', message: `Invalid ${event}: ${reason}` } });
         return;
       }
       const fail = (error: unknown): void => {
         if (error instanceof WebchatRefusal) {
           // Rate-limit refusals are logged where they are decided (once per flood).
-          if (error.code !== 'rate_limited') log(`webchat: refused ${event} from ${describeVisitor(socket.data)}: ${error.message}`);
+          if (error.code !== 'rate_limited') logRefusal(error.message);
           reply({
             ok: false,
             error: { code: error.code, message: error.message, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) },
@@ -851,6 +861,44 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
   nsp.on('connection', (socket) => {
     const data = socket.data;
     void socket.join(data.socialId);
+
+    // Before every handler: each request (malformed and unknown ones too) spends a point of the
+    // visitor's request budget, on every node; over it, the answer is `rate_limited` and nothing runs.
+    // Hellos and read marks store nothing and met no other budget: a script repeated them at wire
+    // speed, each a read of the visitor's conversations. Typing has its own window (below), and
+    // skips the queue so a start and its end keep their order. One packet at a time, in the order sent.
+    let admitted: Promise<void> = Promise.resolve();
+    socket.use((packet, next) => {
+      if (packet[0] === 'webchat:typing') {
+        next();
+        return;
+      }
+      const ack: unknown = packet[packet.length - 1];
+      const admit = async (): Promise<void> => {
+        try {
+          await withinLimits(data, [{ limiter: rateLimits.webchatRequestsPerVisitor, key: data.socialId, what: 'requests from this visitor' }]);
+        } catch (error) {
+          if (!(error instanceof WebchatRefusal)) {
+            // The counters' store failing must not stop the chat: let the request through.
+            log(`webchat: request limit unavailable: ${error instanceof Error ? error.message : String(error)}`);
+            next();
+            return;
+          }
+          if (typeof ack === 'function') {
+            const refused: WebchatAck<never> = {
+              ok: false,
+              error: { code: error.code, message: error.message, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) },
+            };
+            (ack as (response: WebchatAck<never>) => void)(refused);
+          }
+          return;
+        }
+        next();
+      };
+      admitted = admitted.then(admit).catch((error: unknown) => {
+        log(`webchat: a request of ${describeVisitor(data)} could not be admitted: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    });
 
     handle(socket, 'webchat:hello', webchatHelloSchema, async () => {
       const welcomed = await welcome(socket);

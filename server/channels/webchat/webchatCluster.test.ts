@@ -28,6 +28,7 @@ import type { ChatReadEvent, ChatTypingEvent, WebchatAck, WebchatMessage, Webcha
 import { createRedisSharedState } from '../../cluster/sharedState.js';
 import { attachRedisAdapter, type RedisAdapterHandle } from '../../cluster/socketAdapter.js';
 import { createLiveHub, type SyncServer } from '../../liveHub.js';
+import { peerAddress } from '../../http.js';
 import { startQueueSummary } from '../../queueSummary.js';
 import { createRateLimiters } from '../../rateLimits.js';
 import { localRoutingPort } from '../../routing/port.js';
@@ -95,6 +96,7 @@ async function startNodeB(): Promise<typeof b> {
     callStateChanged: () => Promise.resolve(),
     // Replies are delivered by node A's dispatcher (one dispatcher per database here).
     sender: () => undefined,
+    clientAddress: (handshake) => peerAddress(handshake.address, handshake.headers['x-forwarded-for'], false),
     rateLimits: createRateLimiters(),
     sharedState: state,
     onSocketUserChanged: (listener) => socketUsers.onSocketUserChanged(listener),
