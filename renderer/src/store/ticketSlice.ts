@@ -54,19 +54,22 @@ function withText(record: Record<string, string>, key: string, text: string): Re
 
 /**
  * The per-ticket entries of a ticket the agent left (or that left their cache) that hold nothing
- * they wrote: the route picked and the pending send's action id of a reply not being written,
- * the action id of a note not being written. An agent goes through hundreds of tickets a shift,
- * and each kept one entry per ticket ever touched until sign-out. A reply being written (text,
- * subject or files) keeps its route and action id: coming back to it, or retrying it, is as before.
+ * they wrote: the route picked, a blank subject (blank is the default) and the pending send's
+ * action id of a reply not being written, the action id of a note not being written. An agent
+ * goes through hundreds of tickets a shift, and each kept one entry per ticket ever touched until
+ * sign-out. A reply being written (text, subject or files) keeps its route and action id: coming
+ * back to it, or retrying it, is as before.
  */
 function idleEntriesDropped(state: AppState, ticketId: string): Partial<AppState> {
-  const writingReply = ticketId in state.replyDrafts || ticketId in state.replySubjects || (state.replyFiles[ticketId]?.length ?? 0) > 0;
+  const subject = state.replySubjects[ticketId];
+  const writingReply = ticketId in state.replyDrafts || (subject !== undefined && subject.trim() !== '') || (state.replyFiles[ticketId]?.length ?? 0) > 0;
   const writingNote = ticketId in state.noteDrafts;
   let retryActions = state.retryActions;
   if (!writingReply) retryActions = without(retryActions, `reply:${ticketId}`);
   if (!writingNote) retryActions = without(retryActions, `note:${ticketId}`);
   return {
     replyVia: writingReply ? state.replyVia : without(state.replyVia, ticketId),
+    replySubjects: writingReply ? state.replySubjects : without(state.replySubjects, ticketId),
     replyFiles: writingReply ? state.replyFiles : without(state.replyFiles, ticketId),
     retryActions,
   };
@@ -268,7 +271,11 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     setReplySubject(subject) {
       const ticketId = get().openTicketId;
       if (!ticketId) return;
-      set({ replySubjects: withText(get().replySubjects, ticketId, subject ?? '') });
+      // A blank subject stays while the agent is on the ticket (the box shows what they cleared, not the default coming back under their cursor).
+      const replySubjects = { ...get().replySubjects };
+      if (subject === null) delete replySubjects[ticketId];
+      else replySubjects[ticketId] = subject;
+      set({ replySubjects });
     },
 
     setReplyDraft(text) {

@@ -104,6 +104,8 @@ describe('per-ticket state over a shift of tickets', () => {
       store.getState().setReplyDraft('');
       store.getState().setReplySubject('物流');
       store.getState().setReplySubject('');
+      // Cleared by the agent: blank while they are on the ticket (the box does not refill with the default under their cursor).
+      expect(store.getState().replySubjects[ticketId]).toBe('');
       store.getState().setNoteDraft('客户很急');
       store.getState().setNoteDraft('');
       // The agent moves on (every other time by closing the pane), then the ticket leaves their cache.
