@@ -1304,8 +1304,20 @@ export function openCache(file: string, key: Buffer | null): Cache {
       deleteTicketEverywhere(ticket.id, ticket.customerId);
       return false;
     }
-    stmt.upsertTicket.run(ticketValues(ticket));
+    upsertTicketOf(ticket);
     return true;
+  }
+
+  /**
+   * Writes a server snapshot of a ticket. One that names another customer than the cached row
+   * (a merge moved it: the server sends the kept customer, then each moved ticket) leaves the
+   * customer it named before, whose row goes once no cached ticket names them: the merged
+   * customer's row (masked contact details of someone who no longer exists on the server) stayed for good otherwise.
+   */
+  function upsertTicketOf(ticket: Ticket): void {
+    const before = stmt.ticketCustomerId.get(ticket.id)?.customer_id ?? null;
+    stmt.upsertTicket.run(ticketValues(ticket));
+    if (before !== null && before !== ticket.customerId) stmt.deleteUnusedCustomer.run(before, before);
   }
 
   function storeBundle(bundle: TicketBundle, viewer: User, markUnread: boolean): void {
@@ -1978,7 +1990,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
       stmt.upsertCustomer.run(customerValues(bundle.customer));
       const cached = readTicket(bundle.ticket.id);
       if (cached && cached.updatedAt >= bundle.ticket.updatedAt) return true;
-      stmt.upsertTicket.run(ticketValues(bundle.ticket));
+      upsertTicketOf(bundle.ticket);
       for (const message of bundle.messages) stmt.upsertMessage.run(messageValues(message));
       for (const note of bundle.notes) stmt.upsertNote.run(note);
       rebase([bundle.ticket.id], viewer);

@@ -351,6 +351,8 @@ export function TicketPane() {
       detail: state.detail,
       ticketLoading: state.ticketLoading,
       ticketError: state.ticketError,
+      // The reply being written on the open ticket: said when the ticket leaves (it was not sent, and it is kept).
+      unsentReply: state.openTicketId ? (state.replyDrafts[state.openTicketId] ?? '').trim() : '',
       actionError: state.actionError,
       dismissActionError: state.dismissActionError,
       closeTicket: state.closeTicket,
@@ -377,6 +379,12 @@ export function TicketPane() {
         {s.ticketError ? (
           <div role="alert" className="inline-error">
             <p>{s.ticketError.code === 'not_found' ? t('ticket.gone') : errorText(t, s.ticketError)}</p>
+            {s.ticketError.code === 'not_found' && s.unsentReply !== '' ? (
+              <div className="unsent-reply">
+                <p>{t('ticket.goneUnsent')}</p>
+                <blockquote>{s.unsentReply}</blockquote>
+              </div>
+            ) : null}
             <button type="button" onClick={s.closeTicket}>
               {t('ticket.dismiss')}
             </button>

@@ -76,7 +76,11 @@ export function createAttachmentSlice(api: WorkstationApi): StateCreator<AppStat
     removeReplyFile(id) {
       const ticketId = get().openTicketId;
       if (!ticketId) return;
-      set({ replyFiles: { ...get().replyFiles, [ticketId]: (get().replyFiles[ticketId] ?? []).filter((file) => file.id !== id) } });
+      const kept = (get().replyFiles[ticketId] ?? []).filter((file) => file.id !== id);
+      const replyFiles = { ...get().replyFiles, [ticketId]: kept };
+      // No files left is no entry: one per ticket ever attached to would stay for the session.
+      if (kept.length === 0) delete replyFiles[ticketId];
+      set({ replyFiles });
     },
 
     dismissAttachError() {

@@ -157,6 +157,12 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
      * sync), the top ticket is shown straight away.
      */
     function openTopWhenFilled(answer: { rows: InboxRow[]; offset: number }, hadRows: boolean, reopenTop: boolean): void {
+      // A gone ticket is kept out only while the list still shows it: the set would otherwise grow by one ticket
+      // per withdrawn offer all session, and a ticket that comes back later (handed back) is one to open again.
+      if (answer.offset === 0) {
+        const listed = new Set(answer.rows.map((row) => row.id));
+        for (const id of vanished) if (!listed.has(id)) vanished.delete(id);
+      }
       const first = answer.rows.find((row) => !vanished.has(row.id));
       if (first && answer.offset === 0 && (!hadRows || reopenTop) && get().openTicketId === null) void get().openTicket(first.id, { automatic: true });
     }

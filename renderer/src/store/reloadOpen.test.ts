@@ -51,6 +51,8 @@ let core: WorkstationCore;
 let link: ReturnType<typeof gatedLink>;
 let store: AppStore | null = null;
 let dispose: () => void = () => {};
+// The top ticket that left before the window read it (third test); handed back in the fourth.
+let leftBeforeRead = '';
 
 /** A new window on the same core (what a page reload is): a fresh store. */
 function reload(): AppStore {
@@ -124,12 +126,32 @@ describe('what a reloaded window opens by itself', () => {
     // The window listed the inbox and asked for its top held ticket; the answer waits.
     await vi.waitFor(() => expect(link.held()).toBe(1), WAIT);
     const top = after.getState().openTicketId!;
+    leftBeforeRead = top;
     // Meanwhile a lead hands it to another agent, and the core drops it from agent1's cache.
     await moveToAgent2(top);
     link.release();
     await vi.waitFor(() => expect(after.getState().detail?.ticket.id).toBeDefined(), WAIT);
     expect(after.getState().detail?.ticket.id).not.toBe(top);
     expect(after.getState().detail?.ticket.assigneeId).toBe('agent1');
+    expect(after.getState().ticketError).toBeNull();
+  });
+
+  it('opens that ticket by itself again once it is handed back: a gone ticket is kept out only while the list still shows it', async () => {
+    const after = store!;
+    await server.store.assignTicket({
+      ticketId: leftBeforeRead,
+      assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: Date.now(),
+    });
+    await vi.waitFor(async () => expect((await coreInbox()).map((row) => row.id)).toContain(leftBeforeRead), WAIT);
+    // Nothing open, an empty list, then a search that finds only the handed-back ticket: the inbox fills and opens its top.
+    after.getState().closeTicket();
+    after.getState().setQuery('没有这样的工单');
+    await vi.waitFor(() => expect(after.getState().inboxLoaded && after.getState().rows.length === 0 && !after.getState().totalPending).toBe(true), WAIT);
+    after.getState().setQuery(leftBeforeRead);
+    await vi.waitFor(() => expect(after.getState().rows.map((row) => row.id)).toEqual([leftBeforeRead]), WAIT);
+    await vi.waitFor(() => expect(after.getState().detail?.ticket.id).toBe(leftBeforeRead), WAIT);
     expect(after.getState().ticketError).toBeNull();
   });
 });

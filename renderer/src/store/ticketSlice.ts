@@ -40,10 +40,39 @@ export function replyGoesByEmail(detail: TicketDetail | null, via: string | unde
   return route !== null && channelOfSource(route) === 'email';
 }
 
-function without(actions: Record<string, RetryAction>, key: string): Record<string, RetryAction> {
-  const rest = { ...actions };
+function without<T>(record: Record<string, T>, key: string): Record<string, T> {
+  if (!(key in record)) return record;
+  const rest = { ...record };
   delete rest[key];
   return rest;
+}
+
+/** `record` with `text` under `key`, or without the key when the text is empty (an empty draft is no draft). */
+function withText(record: Record<string, string>, key: string, text: string): Record<string, string> {
+  return text === '' ? without(record, key) : { ...record, [key]: text };
+}
+
+/**
+ * The per-ticket entries of a ticket the agent left (or that left their cache) that hold nothing
+ * they wrote: the route picked, a blank subject (blank is the default) and the pending send's
+ * action id of a reply not being written, the action id of a note not being written. An agent
+ * goes through hundreds of tickets a shift, and each kept one entry per ticket ever touched until
+ * sign-out. A reply being written (text, subject or files) keeps its route and action id: coming
+ * back to it, or retrying it, is as before.
+ */
+function idleEntriesDropped(state: AppState, ticketId: string): Partial<AppState> {
+  const subject = state.replySubjects[ticketId];
+  const writingReply = ticketId in state.replyDrafts || (subject !== undefined && subject.trim() !== '') || (state.replyFiles[ticketId]?.length ?? 0) > 0;
+  const writingNote = ticketId in state.noteDrafts;
+  let retryActions = state.retryActions;
+  if (!writingReply) retryActions = without(retryActions, `reply:${ticketId}`);
+  if (!writingNote) retryActions = without(retryActions, `note:${ticketId}`);
+  return {
+    replyVia: writingReply ? state.replyVia : without(state.replyVia, ticketId),
+    replySubjects: writingReply ? state.replySubjects : without(state.replySubjects, ticketId),
+    replyFiles: writingReply ? state.replyFiles : without(state.replyFiles, ticketId),
+    retryActions,
+  };
 }
 
 export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [], [], TicketSlice> {
@@ -89,7 +118,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       if (ui.code === 'not_found' && leftUnchosen(get, ticketId, automatic)) {
         // Nobody chose it and it was not the agent's: no "no longer available to you"; the inbox's top ticket as it is now opens instead.
         automaticallyOpened = null;
-        set({ openTicketId: null, detail: null, ticketLoading: false, ticketError: null });
+        set({ ...idleEntriesDropped(get(), ticketId), openTicketId: null, detail: null, ticketLoading: false, ticketError: null });
         void get().openTopTicket(ticketId);
       } else set({ detail: null, ticketLoading: false, ticketError: ui });
     }
@@ -198,8 +227,10 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       automaticallyOpened = options?.automatic === true ? ticketId : null;
       const found = get().rows.findIndex((row) => row.id === ticketId);
       const index = found >= 0 ? get().rowsOffset + found : -1;
-      const sameTicket = get().openTicketId === ticketId;
+      const left = get().openTicketId;
+      const sameTicket = left === ticketId;
       set({
+        ...(left !== null && !sameTicket ? idleEntriesDropped(get(), left) : {}),
         openTicketId: ticketId,
         actionError: null,
         ticketError: null,
@@ -212,7 +243,15 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     closeTicket() {
       latestLoad++;
       automaticallyOpened = null;
-      set({ openTicketId: null, detail: null, ticketError: null, actionError: null, ticketLoading: false });
+      const left = get().openTicketId;
+      set({
+        ...(left !== null ? idleEntriesDropped(get(), left) : {}),
+        openTicketId: null,
+        detail: null,
+        ticketError: null,
+        actionError: null,
+        ticketLoading: false,
+      });
     },
 
     async reloadTicket() {
@@ -232,6 +271,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     setReplySubject(subject) {
       const ticketId = get().openTicketId;
       if (!ticketId) return;
+      // A blank subject stays while the agent is on the ticket (the box shows what they cleared, not the default coming back under their cursor).
       const replySubjects = { ...get().replySubjects };
       if (subject === null) delete replySubjects[ticketId];
       else replySubjects[ticketId] = subject;
@@ -240,12 +280,12 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
 
     setReplyDraft(text) {
       const ticketId = get().openTicketId;
-      if (ticketId) set({ replyDrafts: { ...get().replyDrafts, [ticketId]: text } });
+      if (ticketId) set({ replyDrafts: withText(get().replyDrafts, ticketId, text) });
     },
 
     setNoteDraft(text) {
       const ticketId = get().openTicketId;
-      if (ticketId) set({ noteDrafts: { ...get().noteDrafts, [ticketId]: text } });
+      if (ticketId) set({ noteDrafts: withText(get().noteDrafts, ticketId, text) });
     },
 
     async sendReply(thenStatus) {
