@@ -2787,7 +2787,7 @@ function createServerStore(
     // The other nodes hear it on commit (and this one again: harmless, it only drops a copy).
     if (options.announceCommits) await announceUserChanged(ex(), userId);
   }
-  const cti = createCtiCallStore({ sql: ex, transaction: (fn) => transaction(() => fn()), userChanged });
+  const cti = createCtiCallStore({ sql: ex, transaction: (fn) => transaction(() => fn()), userChanged, lockKeys });
   const piiAudit = createPiiAuditStore({ sql: ex });
   // A reveal is recorded in a transaction of its own when none is open (its INSERT … RETURNING is a read on SQLite's reader otherwise).
   const pii: PiiAuditStore = { ...piiAudit, recordReveal: (record) => transaction(() => piiAudit.recordReveal(record)) };
