@@ -88,6 +88,8 @@ export interface ServerOptions {
   channels?: readonly ChannelFactory[];
   /** Delivery retry pacing (first delay, doubled per attempt); default 2 s. */
   deliveryRetryDelayMs?: number;
+  /** How long a node's claim on a queued reply lasts before another node may send it (server/channels/delivery.ts); default 2 min. Tests shorten it. */
+  deliveryClaimMs?: number;
   /** Rate limits; default DEFAULT_RATE_LIMITS (server/rateLimits.ts). */
   rateLimits?: RateLimitConfig;
   /**
@@ -367,12 +369,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     senders = Object.assign({}, ...[...channels.values()].map((channel) => channel.senders ?? {})) as ChannelSenders;
     delivery = createDeliveryDispatcher({
       store,
+      // Every node's queued replies, so a reply another node claimed and never sent (it died) is taken over here.
+      commits,
       nodeId,
       senders,
       now,
       log,
       prepare: csatPrepare(store, () => url, now),
       ...(options.deliveryRetryDelayMs !== undefined ? { retryDelayMs: options.deliveryRetryDelayMs } : {}),
+      ...(options.deliveryClaimMs !== undefined ? { claimMs: options.deliveryClaimMs } : {}),
     });
   } catch (error) {
     await stopChannels();

@@ -4,11 +4,12 @@
  * (store.queue.summary) at most once per interval, only after something committed (or every
  * `recheckMs`, since waiting tickets drift into "at risk" without any change), and sent to a
  * channel's socket.io room (`queue:<channel>`) only when that channel's figures changed — one
- * broadcast per channel however many agents listen, which also works over a cluster adapter.
+ * broadcast per channel however many agents listen (on this node's sockets; below).
  * A socket gets its channels' current figures when it connects. Nothing is computed while no
  * agent socket of this node listens: at 100,000 waiting tickets one computation took 0.2–0.4 s,
  * and a node serving only leads (or nobody) recomputed it after every commit. Each node serves
- * its own sockets (the pushes of several nodes carry the same figures, from one database).
+ * its own sockets only (`io.local`: the pushes of several nodes carry the same figures, from one
+ * database, so a broadcast through the cluster adapter reached every agent once per node).
  */
 import { CHANNELS, type Channel, type User } from '../shared/domain.js';
 import { QUEUE_SUMMARY_INTERVAL_MS, type QueueSummary, type QueueSummaryEntry } from '../shared/queue.js';
@@ -76,7 +77,9 @@ export function startQueueSummary(io: SyncServer, options: QueueSummaryOptions):
       if (sentJson.get(channel) === json) continue;
       sentJson.set(channel, json);
       const summary: QueueSummary = { at, channels: [channel], entries };
-      io.to(queueRoom(channel)).emit('queue:summary', summary);
+      // This node's sockets only: every node with agents listening computes the same figures for
+      // its own; through the cluster adapter each agent got each change once per such node.
+      io.local.to(queueRoom(channel)).emit('queue:summary', summary);
     }
   }
 

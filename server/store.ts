@@ -424,7 +424,12 @@ export interface ServerWritable {
   claimQueuedDeliveries(sources: readonly string[], limit: number, claim: DeliveryClaim): Promise<QueuedDelivery[]>;
   /** Keeps a claimed reply for its claimant until `until` (a retry later); false when the claim is no longer theirs. */
   renewDeliveryClaim(messageId: string, claim: DeliveryClaim): Promise<boolean>;
-  /** When the first claim another claimant than `by` holds on a queued reply of these sources runs out; null when none is held. */
+  /**
+   * When `by` should look at the queued replies of these sources again: when the first claim another
+   * claimant holds runs out, or 0 (now) while one is held by no claim at all (on PostgreSQL, one that
+   * `by`'s claim skipped because another node was claiming it at that moment); null when every queued
+   * reply of these sources is `by`'s own.
+   */
   nextForeignClaimEnd(sources: readonly string[], by: string): Promise<number | null>;
   /** Outbound messages still queued, with no reason recorded yet, that none of `sources` sends (or that have no source). */
   listUndeliverable(sources: readonly string[], limit: number): Promise<QueuedDelivery[]>;
@@ -2376,8 +2381,8 @@ function createServerStore(
     if (sources.length === 0) return null;
     const bySource = bySourceSql(sources);
     const row = await ex().get<{ until: number | string | null }>(
-      `SELECT MIN(claimed_until) AS until FROM messages
-       WHERE delivery_status = 'queued' AND direction = 'outbound' AND (${bySource.sql}) AND claimed_until IS NOT NULL AND claimed_by <> ?`,
+      `SELECT MIN(COALESCE(claimed_until, 0)) AS until FROM messages
+       WHERE delivery_status = 'queued' AND direction = 'outbound' AND (${bySource.sql}) AND (claimed_until IS NULL OR claimed_by <> ?)`,
       [...bySource.params, by],
     );
     return row?.until === null || row?.until === undefined ? null : Number(row.until);
@@ -2782,7 +2787,7 @@ function createServerStore(
     // The other nodes hear it on commit (and this one again: harmless, it only drops a copy).
     if (options.announceCommits) await announceUserChanged(ex(), userId);
   }
-  const cti = createCtiCallStore({ sql: ex, transaction: (fn) => transaction(() => fn()), userChanged });
+  const cti = createCtiCallStore({ sql: ex, transaction: (fn) => transaction(() => fn()), userChanged, lockKeys });
   const piiAudit = createPiiAuditStore({ sql: ex });
   // A reveal is recorded in a transaction of its own when none is open (its INSERT … RETURNING is a read on SQLite's reader otherwise).
   const pii: PiiAuditStore = { ...piiAudit, recordReveal: (record) => transaction(() => piiAudit.recordReveal(record)) };

@@ -61,7 +61,9 @@ export function attachBoard(io: SyncServer, options: BoardPublisherOptions): Boa
     const figures = JSON.stringify([snapshot.day, snapshot.rows, snapshot.agents]);
     if (figures === sentFigures) return;
     sentFigures = figures;
-    io.to(BOARD_ROOM).emit('board:snapshot', snapshot);
+    // This node's watchers only: every node with a lead watching computes the board for its own,
+    // so through the cluster adapter each lead got every change once per such node.
+    io.local.to(BOARD_ROOM).emit('board:snapshot', snapshot);
   }
 
   /** The snapshot with what each agent has open on screen now joined in (an agent viewing a ticket but holding none gets a row). */

@@ -11,13 +11,17 @@
  * Several nodes may run a dispatcher on one database: each claims the replies it sends
  * (`claimQueuedDeliveries`), so a reply is sent by one node; a claim lasts `claimMs` and is
  * kept across retries, so when its node dies another node sends the reply after that (each
- * dispatcher sets a timer for the first claim another node holds to run out). A node
+ * dispatcher sets a timer for the first claim another node holds to run out). Every node's
+ * dispatcher hears every node's queued replies (`commits`, the cluster's commit stream): a
+ * node that heard only its own commits never drained after another node queued and claimed
+ * a reply, so it set no timer for that claim and a dead node's reply stayed queued. A node
  * that dies after the channel accepted a reply but before recording it as sent leaves it to
  * be sent again: at least once, as every channel here can only offer.
  */
 import { carriesWrittenReply, undeliverableError, type Message } from '../../shared/domain.js';
 import type { Change } from '../../shared/sync.js';
-import type { QueuedDelivery, ServerStore } from '../store.js';
+import type { CommitSource } from '../cluster/commitStream.js';
+import type { CommittedChangesListener, QueuedDelivery, ServerStore } from '../store.js';
 
 /** Thrown by a sender when retrying cannot help (bad address, refused by the platform). */
 export class PermanentDeliveryError extends Error {}
@@ -33,6 +37,12 @@ export type ChannelSenders = Readonly<Record<string, ChannelSender>>;
 
 export interface DeliveryDispatcherOptions {
   store: ServerStore;
+  /**
+   * Every node's commits (the cluster's commit stream; the store itself on one node, the
+   * default): a reply queued on any node wakes this dispatcher, which claims it or watches
+   * the claim another node holds.
+   */
+  commits?: CommitSource;
   senders: ChannelSenders;
   now: () => number;
   log: (line: string) => void;
@@ -139,10 +149,13 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
 
   async function drainOnce(): Promise<void> {
     await explainUndeliverable();
-    // Before claiming, so the read does not compete with the sends this drain starts.
-    await watchForeignClaims();
     finished.clear();
-    for (const delivery of await store.claimQueuedDeliveries(families, BATCH + inFlight.size + waiting.size, claimUntil(now()))) {
+    const claimed = await store.claimQueuedDeliveries(families, BATCH + inFlight.size + waiting.size, claimUntil(now()));
+    // After claiming (what this node did not take is looked at again when it may be free: another
+    // node's claim running out, or a reply another node was claiming at that very moment, which
+    // the claim skipped) and before the sends start, so the read does not compete with them.
+    await watchForeignClaims();
+    for (const delivery of claimed) {
       const id = delivery.message.id;
       if (inFlight.has(id) || waiting.has(id) || finished.has(id)) continue;
       const running = deliver(delivery).finally(() => {
@@ -191,9 +204,12 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
   // A reply arrives as a message change, or inside a bundle when it also took the ticket. Only a
   // queued outbound message gives the queue something to do: an inbound contact's commit (a new
   // ticket's bundle, a customer's message) reads nothing, or every ingest batch would read the queue.
-  const stopListening = store.onDidCommitChanges((batch) => {
+  const onCommit: CommittedChangesListener = (batch) => {
     if (batch.some(({ change }) => queuesDelivery(change))) kick();
-  });
+  };
+  // This node's own commits at once (the store's hook); on several nodes every node's too, through the commit stream.
+  const stops = [store.onDidCommitChanges(onCommit), ...(options.commits && options.commits !== store ? [options.commits.onDidCommitChanges(onCommit)] : [])];
+  const stopListening = () => stops.forEach((stop) => stop());
   kick();
 
   return {

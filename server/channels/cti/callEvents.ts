@@ -11,6 +11,7 @@
  * - missed: a callback task — a phone ticket "未接来电，请回拨", due for follow-up now, routed
  *   to the phone agents.
  * Events that come too late for the call's state (a `ringing` after `answered`) are noted and ignored.
+ * Events of one call take turns (`lockCall`), whichever node each reached.
  */
 import { formatDurationClock, formatDurationZh, type CtiEvent } from '../../../shared/cti.js';
 import { isPlausibleTime, type AssignmentReason, type CallInfo, type User } from '../../../shared/domain.js';
@@ -73,6 +74,8 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
     // The CTI's clock is believed when plausible (its own times give the talk time, a little ahead
     // of ours included); a call "at 0001-01-01" or next year happened when we heard of it.
     const event: CtiEvent = { ...given, at: isPlausibleTime(given.at, now) ? given.at : now };
+    // Before reading it: another event of this call (on another node) is decided after this one commits, from what it wrote.
+    await store.cti.lockCall(event.callId);
     const existing = await store.cti.getCall(event.callId);
     if (!(await store.cti.recordEvent(event.callId, event.event, event.at, now, source))) {
       // Recorded before, so the call exists (both are written in the same transaction).

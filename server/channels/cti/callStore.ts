@@ -34,6 +34,13 @@ export interface CtiCallRecord {
 
 /** CTI reads and writes. */
 export interface CtiCallStore {
+  /**
+   * Holds the call for the rest of the transaction, before it is read: each event reads the call,
+   * decides, and writes the row back whole, so two events of one call handled at once (on two nodes,
+   * behind a load balancer) must take turns, or the later commit undoes the other (a `ringing`
+   * committed after an `answered` put the call back to ringing, without its ticket).
+   */
+  lockCall(callId: string): Promise<void>;
   /** Notes that this event of this call arrived; false when it already had (a repeat: do nothing). */
   recordEvent(callId: string, event: CtiEventName, at: number, receivedAt: number, source: string): Promise<boolean>;
   getCall(callId: string): Promise<CtiCallRecord | null>;
@@ -92,9 +99,12 @@ export function createCtiCallStore(deps: {
   transaction: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Inside the transaction that changed the user: announces the change on commit (server/store.ts, as for admin edits). */
   userChanged: (userId: string) => Promise<void>;
+  /** Serialises the transactions deciding on these keys until they end (server/store.ts `lockKeys`). */
+  lockKeys: (keys: readonly string[]) => Promise<void>;
 }): CtiCallStore {
   const { sql } = deps;
   return {
+    lockCall: (callId) => deps.lockKeys([`cti-call:${callId}`]),
     async recordEvent(callId, event, at, receivedAt, source) {
       const inserted = await sql().run(
         `INSERT INTO cti_call_events (call_id, event, at, received_at, source) VALUES (?, ?, ?, ?, ?)
