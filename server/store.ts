@@ -62,6 +62,7 @@ import { MAX_PULL_CHANGES, type BootstrapPage, type Change, type ChangeBody, typ
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { CustomerRefusal, identitiesOf } from './customers.js';
 import { triageContact } from './inbound.js';
+import { mutationFingerprint } from './mutationFingerprint.js';
 import { IN_LIST_MAX, createTurns, inList, type SqlDatabase, type SqlDialect, type SqlExecutor, type SqlValue, type Transaction } from './db/sql.js';
 import { insertUserRow, userFromRow, type UserDirectoryRow } from './userRows.js';
 import { openPostgresDatabase } from './db/postgres.js';
@@ -2721,13 +2722,18 @@ function createServerStore(
     return transaction(async () => {
       // The same mutation sent again to another node while the first is still running waits for it, then reads its result.
       await lockKeys([`mutation:${actor.id}:${clientId}:${mutation.mutationId}`]);
+      const translated = mutation.kind === 'createTicket' ? mutation : await withRealTicketId(actor, mutation);
+      // What the mutation is, on the ticket it acts on: a retry before and after the GD id was learnt reads the same.
+      const fingerprint = mutationFingerprint(translated ?? mutation);
       // Keyed by the actor too: another user reusing this clientId and mutationId neither reads nor pre-empts this one.
-      const stored = await ex().get<{ result: string }>('SELECT result FROM applied_mutations WHERE user_id = ? AND client_id = ? AND mutation_id = ?', [
-        actor.id,
-        clientId,
-        mutation.mutationId,
-      ]);
+      const stored = await ex().get<{ result: string; fingerprint: string | null }>(
+        'SELECT result, fingerprint FROM applied_mutations WHERE user_id = ? AND client_id = ? AND mutation_id = ?',
+        [actor.id, clientId, mutation.mutationId],
+      );
       if (stored) {
+        // Another mutation under a used id is not a retry: answering the stored result would call it applied.
+        // A record from before fingerprints (NULL) answers as it always did (migration 034 says why).
+        if (stored.fingerprint !== null && stored.fingerprint !== fingerprint) return await refuseReusedId(actor, mutation, translated);
         const result = JSON.parse(stored.result) as MutationResult;
         // A repeated refusal carries today's ticket, so the client reverts to what is true now.
         if (!result.ok && result.ticket) {
@@ -2739,20 +2745,33 @@ function createServerStore(
       let result: MutationResult;
       if (mutation.kind === 'createTicket') result = await createTicketInside(actor, mutation, now);
       else {
-        const translated = await withRealTicketId(actor, mutation);
-        result = translated
-          ? await applyMutationInside(actor, translated, now, context)
-          : refuse(mutation, { code: 'not_found', ticketId: mutation.ticketId }, null);
+        result =
+          translated && translated.kind !== 'createTicket'
+            ? await applyMutationInside(actor, translated, now, context)
+            : refuse(mutation, { code: 'not_found', ticketId: mutation.ticketId }, null);
       }
-      await ex().run('INSERT INTO applied_mutations (client_id, mutation_id, user_id, result, created_at) VALUES (?, ?, ?, ?, ?)', [
+      await ex().run('INSERT INTO applied_mutations (client_id, mutation_id, user_id, result, created_at, fingerprint) VALUES (?, ?, ?, ?, ?, ?)', [
         clientId,
         mutation.mutationId,
         actor.id,
         JSON.stringify(result),
         now,
+        fingerprint,
       ]);
       return result;
     });
+  }
+
+  /**
+   * Refuses a mutation whose id another mutation already used, with the ticket as it is now
+   * (null when the actor may not see it, or for a creation: its provisional ticket never was),
+   * so the client drops its optimistic rows. Nothing is stored: the id stays the first one's.
+   */
+  async function refuseReusedId(actor: User, mutation: Mutation, translated: Mutation | null): Promise<MutationResult> {
+    const refusal: TicketRefusal = { code: 'mutation_id_reused', ticketId: mutation.ticketId, id: mutation.mutationId };
+    if (mutation.kind === 'createTicket' || translated === null) return refuse(mutation, refusal, null);
+    const current = await getTicket(translated.ticketId);
+    return refuse(mutation, refusal, current && canUserSeeTicket(actor, current) ? current : null);
   }
 
   // The parts share this store's executor of the moment, so their writes join its transactions.
