@@ -119,6 +119,32 @@ describe('retries', () => {
     expect(await serverMessagesWith(ticketB, replyText)).toBe(0);
   });
 
+  it('an action id used by a note is refused at once as a reply or a new ticket: nothing queued, no old ticket answered as made', async () => {
+    const core = await newCore('agent1');
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(core, 'online', onlineAndIdle(core));
+    const actionId = randomUUID();
+    await call(core, 'ticket.addNote', { ticketId: ticketA, text: '客户要求明天上午送达', actionId });
+    await waitUntil(core, 'the note is acknowledged', onlineAndIdle(core));
+
+    const reused = { ok: false, error: { code: 'invalid_params', refusal: { code: 'mutation_id_reused', id: actionId } } };
+    expect(await core.invoke('ticket.reply', { ticketId: ticketA, text: '您好，明天上午送达。', actionId })).toMatchObject(reused);
+    // ticket.create with the note's id used to answer the note's ticket, as if this action had made it.
+    const created = await core.invoke('ticket.create', {
+      customer: { kind: 'new', name: '赵敏', phone: '13700137000', email: null },
+      channel: 'phone',
+      type: 'consult',
+      priority: 'normal',
+      subject: '来电咨询',
+      note: '客户来电咨询退货流程',
+      toQueue: false,
+      actionId,
+    });
+    expect(created).toMatchObject(reused);
+    expect((await connectionOf(core)).pendingCount).toBe(0);
+    expect(await serverMessagesWith(ticketA, '您好，明天上午送达。')).toBe(0);
+  });
+
   it('a reply under the id of an acknowledged note is refused by the server: never shown as sent, listed in "needs attention"', async () => {
     await server!.store.createUser({ id: 'agent2', username: 'agent2', password: TEST_PASSWORD, displayName: '张强', role: 'agent', channels: ['chat'] });
     const core = await newCore('agent1');

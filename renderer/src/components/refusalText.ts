@@ -45,7 +45,7 @@ export function refusalText(t: Translate, refusal: TicketRefusal): string {
     case 'duplicate_id':
       return t('refusal.duplicate_id', { id: refusal.id });
     case 'mutation_id_reused':
-      return t('refusal.mutation_id_reused', { ticket: refusal.ticketId });
+      return t('refusal.mutation_id_reused');
     case 'invalid_date':
       return t('refusal.invalid_date');
     case 'result_required':
