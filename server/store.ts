@@ -231,6 +231,18 @@ export interface ChannelContact extends InboundContact {
 export type ContactField = 'phone' | 'email' | 'socialId';
 
 /** An outbound message waiting for its channel, with what a sender needs to deliver it. */
+/** What a channel did with an outbound message, or why it has not left yet (`queued` with an error). */
+export interface DeliveryOutcome {
+  status: 'sent' | 'failed' | 'queued';
+  externalMessageId?: string;
+  error?: string;
+  /**
+   * The node whose claimed attempt this is (delivery.ts): then a failure is recorded only while the
+   * reply is still queued under that claim, and a "sent" never records the reply twice. Absent: as told.
+   */
+  claimedBy?: string;
+}
+
 export interface QueuedDelivery {
   message: Message;
   ticket: Ticket;
@@ -406,11 +418,7 @@ export interface ServerWritable {
    * Records what the channel did with an outbound message (or, still `queued`, why it has
    * not left yet); the agents see it as a message change. Null when there is no such outbound message.
    */
-  setDeliveryStatus(
-    messageId: string,
-    outcome: { status: 'sent' | 'failed' | 'queued'; externalMessageId?: string; error?: string },
-    now: number,
-  ): Promise<Message | null>;
+  setDeliveryStatus(messageId: string, outcome: DeliveryOutcome, now: number): Promise<Message | null>;
   /**
    * Outbound messages still waiting for their channel, oldest first (after a restart, too),
    * among those whose source is one of `sources` or `<source>:<anything>`.
@@ -622,6 +630,8 @@ interface MessageRow {
   delivery_error: string | null;
   /** NULL before migration 023 and for every message but an email reply with the agent's own subject. */
   subject: string | null;
+  /** The node sending it now (migration 011), NULL when none. */
+  claimed_by?: string | null;
 }
 
 interface NoteRow {
@@ -2285,15 +2295,18 @@ function createServerStore(
   }
 
   // --- channels ------------------------------------------------------------------------------
-  function setDeliveryStatus(
-    messageId: string,
-    outcome: { status: 'sent' | 'failed' | 'queued'; externalMessageId?: string; error?: string },
-    now: number,
-  ): Promise<Message | null> {
+  function setDeliveryStatus(messageId: string, outcome: DeliveryOutcome, now: number): Promise<Message | null> {
     return transaction(async () => {
       const row = await ex().get<MessageRow>(`SELECT * FROM messages WHERE id = ? AND direction = 'outbound'${forUpdate}`, [messageId]);
       if (!row) return null;
       const before = messageFromRow(row);
+      if (outcome.claimedBy !== undefined) {
+        // A claimant's word about its own attempt: "sent" is true whatever the row says (the channel took it),
+        // unless another node already recorded it sent; a failure or a wait speaks only while the reply is
+        // still queued under this node's claim — its claim may have run out and another node sent it meanwhile.
+        if (outcome.status === 'sent' ? before.deliveryStatus === 'sent' : before.deliveryStatus !== 'queued' || (row.claimed_by ?? null) !== outcome.claimedBy)
+          return before;
+      }
       const after: Message = {
         ...before,
         deliveryStatus: outcome.status,

@@ -96,14 +96,15 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
     try {
       const { externalMessageId } = await sender.send(options.prepare ? await options.prepare(delivery) : delivery);
       attempts.delete(message.id);
-      await store.setDeliveryStatus(message.id, { status: 'sent', ...(externalMessageId ? { externalMessageId } : {}) }, now());
+      await store.setDeliveryStatus(message.id, { status: 'sent', claimedBy: options.nodeId, ...(externalMessageId ? { externalMessageId } : {}) }, now());
       log(`delivery: ${message.id} on ${delivery.ticket.id} sent via ${String(message.source)}`);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const attempt = (attempts.get(message.id) ?? 0) + 1;
       if (error instanceof PermanentDeliveryError || attempt >= maxAttempts) {
         attempts.delete(message.id);
-        await store.setDeliveryStatus(message.id, { status: 'failed', error: reason }, now());
+        // Only while the reply is still queued under this node's claim: another node may have sent it meanwhile.
+        await store.setDeliveryStatus(message.id, { status: 'failed', error: reason, claimedBy: options.nodeId }, now());
         log(`delivery: ${message.id} on ${delivery.ticket.id} failed via ${String(message.source)} after ${String(attempt)} attempt(s): ${reason}`);
         return;
       }

@@ -8,7 +8,7 @@ import type { User } from '../../shared/domain.js';
 import type { ServerStore } from '../store.js';
 import { TEST_BACKENDS, TEST_EPOCH, createTestClock, type TestClock } from '../testHarness.js';
 import { openStoreOn } from '../testing/stores.js';
-import { createDeliveryDispatcher, type ChannelSender, type DeliveryDispatcher } from './delivery.js';
+import { PermanentDeliveryError, createDeliveryDispatcher, type ChannelSender, type DeliveryDispatcher } from './delivery.js';
 
 /** A channel that records every reply handed to it; `failNext` makes the next sends fail as a network error would. */
 function recordingChannel(): ChannelSender & { sent: string[]; failNext: number } {
@@ -138,6 +138,37 @@ for (const backend of TEST_BACKENDS) {
       clock.advance(1_500);
       await vi.waitFor(async () => expect(await statusOf(id!)).toEqual({ delivery_status: 'sent', claimed_by: null }), { timeout: 10_000 });
       expect(survivor.sent).toEqual([id]);
+    });
+
+    it("never records as failed a reply another node sent after this node's claim ran out during a slow send", async () => {
+      const [id] = await queueReplies(1);
+      // Node A's channel hangs on the reply (a mail server slow to answer) past the claim's end…
+      let answer: (outcome: Error) => void = () => undefined;
+      const slow: ChannelSender = { send: () => new Promise((_resolve, reject) => (answer = reject)) };
+      const nodeA = dispatch(0, 'node-a', slow, 1_000);
+      nodeA.kick();
+      await vi.waitFor(async () => expect(await statusOf(id!)).toEqual({ delivery_status: 'queued', claimed_by: 'node-a' }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      clock.advance(1_001);
+      // …so node B takes the reply over and the channel accepts it from B.
+      const other = recordingChannel();
+      dispatch(1, 'node-b', other, 1_000).kick();
+      await vi.waitFor(async () => expect(await statusOf(id!)).toEqual({ delivery_status: 'sent', claimed_by: null }));
+      expect(other.sent).toEqual([id]);
+      // Then A's attempt ends in a refusal: the customer has B's copy, so the reply stays sent.
+      answer(new PermanentDeliveryError('550 mailbox busy'));
+      // stop() resolves once A's attempt, and what it recorded, are over.
+      await nodeA.stop();
+      expect(await statusOf(id!)).toEqual({ delivery_status: 'sent', claimed_by: null });
+      expect(
+        (await nodes[1]!.getTicketBundle(
+          (await nodes[1]!.sql.get<{ ticket_id: string }>('SELECT ticket_id FROM messages WHERE id = ?', [id]))!.ticket_id,
+        ))!.messages.find((m) => m.id === id),
+      ).toMatchObject({
+        deliveryStatus: 'sent',
+        deliveryError: null,
+        externalMessageId: `wb-${id!}`,
+      });
     });
 
     it('keeps its claim across a retry, so the other node does not send the reply meanwhile', async () => {
