@@ -161,11 +161,8 @@ for (const backend of TEST_BACKENDS) {
       // stop() resolves once A's attempt, and what it recorded, are over.
       await nodeA.stop();
       expect(await statusOf(id!)).toEqual({ delivery_status: 'sent', claimed_by: null });
-      expect(
-        (await nodes[1]!.getTicketBundle(
-          (await nodes[1]!.sql.get<{ ticket_id: string }>('SELECT ticket_id FROM messages WHERE id = ?', [id]))!.ticket_id,
-        ))!.messages.find((m) => m.id === id),
-      ).toMatchObject({
+      const { ticket_id: ticketId } = (await nodes[1]!.sql.get<{ ticket_id: string }>('SELECT ticket_id FROM messages WHERE id = ?', [id!]))!;
+      expect((await nodes[1]!.getTicketBundle(ticketId))!.messages.find((m) => m.id === id)).toMatchObject({
         deliveryStatus: 'sent',
         deliveryError: null,
         externalMessageId: `wb-${id!}`,
