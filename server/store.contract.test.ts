@@ -12,7 +12,7 @@ import type { Mutation } from '../shared/sync.js';
 import { type ChannelContact, type CommittedChange, type ServerStore } from './store.js';
 import { TEST_BACKENDS, TEST_EPOCH } from './testHarness.js';
 import { createUserCache } from './userCache.js';
-import { openStoreOn } from './testing/stores.js';
+import { openStoreOn, type OpenedStore } from './testing/stores.js';
 
 /** A chat contact whose phone the channel proved (as a call's caller number would be). */
 const contact = (text: string, phone = '13800138000'): ChannelContact => ({ channel: 'chat', customer: { name: '张伟', phone }, text, proven: ['phone'] });
@@ -22,11 +22,12 @@ for (const backend of TEST_BACKENDS) {
   describe(`the server store on ${backend}`, () => {
     let store: ServerStore;
     let cleanup: () => Promise<void>;
+    let opened: OpenedStore;
     let lead: User;
     let agent: User;
 
     beforeEach(async () => {
-      const opened = await openStoreOn(backend);
+      opened = await openStoreOn(backend);
       store = opened.store;
       cleanup = opened.cleanup;
       lead = await store.createUser({ id: 'lead1', username: 'lead1', password: 'pw', displayName: '李主管', role: 'lead', channels: [] });
@@ -150,6 +151,54 @@ for (const backend of TEST_BACKENDS) {
       expect(await status('s3', 'completed', TEST_EPOCH + 40)).toMatchObject({ ok: true, seq: 4 });
       expect((await store.changeLogBounds()).maxSeq).toBe(4);
       expect(await store.applyMutation(lead, 'c', reply(ticketId, messageId, '您好'), TEST_EPOCH)).toMatchObject({ ok: false, code: 'invalid' });
+    });
+
+    it('answers a used mutation id with its stored result only for the same mutation: another one under it is refused, nothing stored', async () => {
+      const { ticketId } = await store.ingestInbound(contact('你好'), { now: TEST_EPOCH });
+      const other = await store.ingestInbound(contact('另一个问题', '13900139000'), { now: TEST_EPOCH + 1 });
+      await store.applyMutation(
+        agent,
+        'client-1',
+        { mutationId: 'take', kind: 'setStatus', ticketId, status: 'in_progress', createdAt: TEST_EPOCH + 2 },
+        TEST_EPOCH + 2,
+      );
+      const note: Mutation = { mutationId: 'act-1', kind: 'note', ticketId, noteId: 'act-1', text: '客户来电两次', createdAt: TEST_EPOCH + 3 };
+      const applied = await store.applyMutation(agent, 'client-1', note, TEST_EPOCH + 3);
+      expect(applied).toMatchObject({ ok: true });
+      const seqAfterNote = (await store.changeLogBounds()).maxSeq;
+
+      // The note's id reused as a reply's: refused with the ticket as it is, the reply never stored.
+      const reused = await store.applyMutation(agent, 'client-1', { ...reply(ticketId, 'act-1', '您好，已为您处理'), mutationId: 'act-1' }, TEST_EPOCH + 4);
+      expect(reused).toMatchObject({
+        mutationId: 'act-1',
+        ok: false,
+        code: 'invalid',
+        refusal: { code: 'mutation_id_reused', ticketId, id: 'act-1' },
+        ticket: { id: ticketId, assigneeId: 'agent1' },
+      });
+      // Another ticket, or other text, under the same id: refused too, with that ticket as it is (queued on the agent's channel).
+      expect(await store.applyMutation(agent, 'client-1', { ...note, ticketId: other.ticketId }, TEST_EPOCH + 5)).toMatchObject({
+        ok: false,
+        refusal: { code: 'mutation_id_reused', ticketId: other.ticketId },
+        ticket: { id: other.ticketId, status: 'unassigned' },
+      });
+      expect(await store.applyMutation(agent, 'client-1', { ...note, text: '另一条备注' }, TEST_EPOCH + 5)).toMatchObject({
+        ok: false,
+        refusal: { code: 'mutation_id_reused' },
+      });
+      const bundle = (await store.getTicketBundle(ticketId))!;
+      expect(bundle.messages.map((m) => m.direction)).toEqual(['inbound']);
+      expect(bundle.notes.map((n) => n.text)).toEqual(['客户来电两次']);
+      expect((await store.changeLogBounds()).maxSeq).toBe(seqAfterNote);
+
+      // The same note again (its ack lost) is a retry: the stored result, whenever it is sent, in whatever key order.
+      expect(await store.applyMutation(agent, 'client-1', note, TEST_EPOCH + 6)).toEqual(applied);
+      const reordered = { text: note.text, noteId: 'act-1', createdAt: TEST_EPOCH + 9, ticketId, kind: 'note', mutationId: 'act-1' } as const;
+      expect(await store.applyMutation(agent, 'client-1', reordered, TEST_EPOCH + 9)).toEqual(applied);
+
+      // A record an older server made (no fingerprint) answers its stored result as before (migration 034).
+      await opened.exec("UPDATE applied_mutations SET fingerprint = NULL WHERE mutation_id = 'act-1'");
+      expect(await store.applyMutation(agent, 'client-1', { ...note, text: '另一条备注' }, TEST_EPOCH + 10)).toEqual(applied);
     });
 
     it('issues, binds, looks up and revokes tokens', async () => {

@@ -62,6 +62,7 @@ import { MAX_PULL_CHANGES, type BootstrapPage, type Change, type ChangeBody, typ
 import { hashPassword, hashToken, newToken, uuidv7 } from './credentials.js';
 import { CustomerRefusal, identitiesOf } from './customers.js';
 import { triageContact } from './inbound.js';
+import { mutationFingerprint } from './mutationFingerprint.js';
 import { IN_LIST_MAX, createTurns, inList, type SqlDatabase, type SqlDialect, type SqlExecutor, type SqlValue, type Transaction } from './db/sql.js';
 import { insertUserRow, userFromRow, type UserDirectoryRow } from './userRows.js';
 import { openPostgresDatabase } from './db/postgres.js';
@@ -230,6 +231,18 @@ export interface ChannelContact extends InboundContact {
 export type ContactField = 'phone' | 'email' | 'socialId';
 
 /** An outbound message waiting for its channel, with what a sender needs to deliver it. */
+/** What a channel did with an outbound message, or why it has not left yet (`queued` with an error). */
+export interface DeliveryOutcome {
+  status: 'sent' | 'failed' | 'queued';
+  externalMessageId?: string;
+  error?: string;
+  /**
+   * The node whose claimed attempt this is (delivery.ts): then a failure is recorded only while the
+   * reply is still queued under that claim, and a "sent" never records the reply twice. Absent: as told.
+   */
+  claimedBy?: string;
+}
+
 export interface QueuedDelivery {
   message: Message;
   ticket: Ticket;
@@ -405,11 +418,7 @@ export interface ServerWritable {
    * Records what the channel did with an outbound message (or, still `queued`, why it has
    * not left yet); the agents see it as a message change. Null when there is no such outbound message.
    */
-  setDeliveryStatus(
-    messageId: string,
-    outcome: { status: 'sent' | 'failed' | 'queued'; externalMessageId?: string; error?: string },
-    now: number,
-  ): Promise<Message | null>;
+  setDeliveryStatus(messageId: string, outcome: DeliveryOutcome, now: number): Promise<Message | null>;
   /**
    * Outbound messages still waiting for their channel, oldest first (after a restart, too),
    * among those whose source is one of `sources` or `<source>:<anything>`.
@@ -626,6 +635,8 @@ interface MessageRow {
   delivery_error: string | null;
   /** NULL before migration 023 and for every message but an email reply with the agent's own subject. */
   subject: string | null;
+  /** The node sending it now (migration 011), NULL when none. */
+  claimed_by?: string | null;
 }
 
 interface NoteRow {
@@ -2289,15 +2300,18 @@ function createServerStore(
   }
 
   // --- channels ------------------------------------------------------------------------------
-  function setDeliveryStatus(
-    messageId: string,
-    outcome: { status: 'sent' | 'failed' | 'queued'; externalMessageId?: string; error?: string },
-    now: number,
-  ): Promise<Message | null> {
+  function setDeliveryStatus(messageId: string, outcome: DeliveryOutcome, now: number): Promise<Message | null> {
     return transaction(async () => {
       const row = await ex().get<MessageRow>(`SELECT * FROM messages WHERE id = ? AND direction = 'outbound'${forUpdate}`, [messageId]);
       if (!row) return null;
       const before = messageFromRow(row);
+      if (outcome.claimedBy !== undefined) {
+        // A claimant's word about its own attempt: "sent" is true whatever the row says (the channel took it),
+        // unless another node already recorded it sent; a failure or a wait speaks only while the reply is
+        // still queued under this node's claim — its claim may have run out and another node sent it meanwhile.
+        if (outcome.status === 'sent' ? before.deliveryStatus === 'sent' : before.deliveryStatus !== 'queued' || (row.claimed_by ?? null) !== outcome.claimedBy)
+          return before;
+      }
       const after: Message = {
         ...before,
         deliveryStatus: outcome.status,
@@ -2726,13 +2740,18 @@ function createServerStore(
     return transaction(async () => {
       // The same mutation sent again to another node while the first is still running waits for it, then reads its result.
       await lockKeys([`mutation:${actor.id}:${clientId}:${mutation.mutationId}`]);
+      const translated = mutation.kind === 'createTicket' ? mutation : await withRealTicketId(actor, mutation);
+      // What the mutation is, on the ticket it acts on: a retry before and after the GD id was learnt reads the same.
+      const fingerprint = mutationFingerprint(translated ?? mutation);
       // Keyed by the actor too: another user reusing this clientId and mutationId neither reads nor pre-empts this one.
-      const stored = await ex().get<{ result: string }>('SELECT result FROM applied_mutations WHERE user_id = ? AND client_id = ? AND mutation_id = ?', [
-        actor.id,
-        clientId,
-        mutation.mutationId,
-      ]);
+      const stored = await ex().get<{ result: string; fingerprint: string | null }>(
+        'SELECT result, fingerprint FROM applied_mutations WHERE user_id = ? AND client_id = ? AND mutation_id = ?',
+        [actor.id, clientId, mutation.mutationId],
+      );
       if (stored) {
+        // Another mutation under a used id is not a retry: answering the stored result would call it applied.
+        // A record from before fingerprints (NULL) answers as it always did (migration 034 says why).
+        if (stored.fingerprint !== null && stored.fingerprint !== fingerprint) return await refuseReusedId(actor, mutation, translated);
         const result = JSON.parse(stored.result) as MutationResult;
         // A repeated refusal carries today's ticket, so the client reverts to what is true now.
         if (!result.ok && result.ticket) {
@@ -2744,20 +2763,33 @@ function createServerStore(
       let result: MutationResult;
       if (mutation.kind === 'createTicket') result = await createTicketInside(actor, mutation, now);
       else {
-        const translated = await withRealTicketId(actor, mutation);
-        result = translated
-          ? await applyMutationInside(actor, translated, now, context)
-          : refuse(mutation, { code: 'not_found', ticketId: mutation.ticketId }, null);
+        result =
+          translated && translated.kind !== 'createTicket'
+            ? await applyMutationInside(actor, translated, now, context)
+            : refuse(mutation, { code: 'not_found', ticketId: mutation.ticketId }, null);
       }
-      await ex().run('INSERT INTO applied_mutations (client_id, mutation_id, user_id, result, created_at) VALUES (?, ?, ?, ?, ?)', [
+      await ex().run('INSERT INTO applied_mutations (client_id, mutation_id, user_id, result, created_at, fingerprint) VALUES (?, ?, ?, ?, ?, ?)', [
         clientId,
         mutation.mutationId,
         actor.id,
         JSON.stringify(result),
         now,
+        fingerprint,
       ]);
       return result;
     });
+  }
+
+  /**
+   * Refuses a mutation whose id another mutation already used, with the ticket as it is now
+   * (null when the actor may not see it, or for a creation: its provisional ticket never was),
+   * so the client drops its optimistic rows. Nothing is stored: the id stays the first one's.
+   */
+  async function refuseReusedId(actor: User, mutation: Mutation, translated: Mutation | null): Promise<MutationResult> {
+    const refusal: TicketRefusal = { code: 'mutation_id_reused', ticketId: mutation.ticketId, id: mutation.mutationId };
+    if (mutation.kind === 'createTicket' || translated === null) return refuse(mutation, refusal, null);
+    const current = await getTicket(translated.ticketId);
+    return refuse(mutation, refusal, current && canUserSeeTicket(actor, current) ? current : null);
   }
 
   // The parts share this store's executor of the moment, so their writes join its transactions.

@@ -104,6 +104,12 @@ export const ticketRefusalSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('subject_not_email'), ticketId: ticketRefSchema, via: messageSourceSchema }),
   /** A new message or note id is already taken (a client bug, or a forged id). */
   z.object({ code: z.literal('duplicate_id'), ticketId: ticketRefSchema, id: entityIdSchema }),
+  /**
+   * The mutation's id was already used for another mutation (another kind, ticket or content):
+   * the first one keeps the id, this one is not applied. A retry of the same mutation is never
+   * this: it is answered with what the first sending did (docs/technical/sync-protocol.md).
+   */
+  z.object({ code: z.literal('mutation_id_reused'), ticketId: ticketRefSchema, id: entityIdSchema }),
   /** A date is outside what can be true (before 2000, or after 2200). */
   z.object({ code: z.literal('invalid_date'), ticketId: ticketRefSchema, field: z.enum(['followUpAt']) }),
   /** Completing needs the result (处理结果) recorded first. */
@@ -648,6 +654,7 @@ export function rejectionCodeOf(refusal: TicketRefusal): 'not_found' | 'forbidde
     case 'no_reply_route':
     case 'subject_not_email':
     case 'duplicate_id':
+    case 'mutation_id_reused':
     case 'invalid_date':
     case 'result_required':
     case 'note_required':
@@ -720,6 +727,8 @@ export function describeRefusal(refusal: TicketRefusal): string {
       return `A reply to ${refusal.ticketId} through ${refusal.via} cannot carry an email subject`;
     case 'duplicate_id':
       return `Id ${refusal.id} is already used on ${refusal.ticketId}`;
+    case 'mutation_id_reused':
+      return `Action id ${refusal.id} was already used for another change; this change to ${refusal.ticketId} was not applied`;
     case 'invalid_date':
       return `The ${refusal.field} of ${refusal.ticketId} is not a date between 2000 and 2200`;
     case 'result_required':

@@ -119,6 +119,64 @@ describe('retries', () => {
     expect(await serverMessagesWith(ticketB, replyText)).toBe(0);
   });
 
+  it('an action id used by a note is refused at once as a reply or a new ticket: nothing queued, no old ticket answered as made', async () => {
+    const core = await newCore('agent1');
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(core, 'online', onlineAndIdle(core));
+    const actionId = randomUUID();
+    await call(core, 'ticket.addNote', { ticketId: ticketA, text: '客户要求明天上午送达', actionId });
+    await waitUntil(core, 'the note is acknowledged', onlineAndIdle(core));
+
+    const reused = { ok: false, error: { code: 'invalid_params', refusal: { code: 'mutation_id_reused', id: actionId } } };
+    expect(await core.invoke('ticket.reply', { ticketId: ticketA, text: '您好，明天上午送达。', actionId })).toMatchObject(reused);
+    // ticket.create with the note's id used to answer the note's ticket, as if this action had made it.
+    const created = await core.invoke('ticket.create', {
+      customer: { kind: 'new', name: '赵敏', phone: '13700137000', email: null },
+      channel: 'phone',
+      type: 'consult',
+      priority: 'normal',
+      subject: '来电咨询',
+      note: '客户来电咨询退货流程',
+      toQueue: false,
+      actionId,
+    });
+    expect(created).toMatchObject(reused);
+    expect((await connectionOf(core)).pendingCount).toBe(0);
+    expect(await serverMessagesWith(ticketA, '您好，明天上午送达。')).toBe(0);
+  });
+
+  it('a reply under the id of an acknowledged note is refused by the server: never shown as sent, listed in "needs attention"', async () => {
+    await server!.store.createUser({ id: 'agent2', username: 'agent2', password: TEST_PASSWORD, displayName: '张强', role: 'agent', channels: ['chat'] });
+    const core = await newCore('agent1');
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(core, 'online', onlineAndIdle(core));
+
+    // A note on ticket B, acknowledged; then B goes to a colleague and leaves this cache, the note with it.
+    const actionId = randomUUID();
+    await call(core, 'ticket.addNote', { ticketId: ticketB, text: '客户要求退款到原卡', actionId });
+    await waitUntil(core, 'the note is acknowledged', onlineAndIdle(core));
+    await server!.store.assignTicket({
+      ticketId: ticketB,
+      assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: Date.now(),
+    });
+    await waitUntil(core, 'ticket B left the cache', async () => !(await core.invoke('ticket.get', { ticketId: ticketB })).ok);
+
+    // A (buggy or hostile) renderer sends a reply on ticket A under that note's id: the core cannot tell, the server can.
+    const replyText = '您好，退款已经原路退回。';
+    const sent = await call(core, 'ticket.reply', { ticketId: ticketA, text: replyText, actionId });
+    expect(sent).toMatchObject({ kind: 'sent', message: { id: actionId, pending: true } });
+    await waitUntil(core, 'the push is answered', onlineAndIdle(core));
+
+    expect(await serverMessagesWith(ticketA, replyText)).toBe(0);
+    const detail = await call(core, 'ticket.get', { ticketId: ticketA });
+    expect(detail.messages.filter((m) => m.text === replyText)).toEqual([]);
+    expect(await call(core, 'attention.list', {})).toMatchObject([
+      { ticketId: ticketA, kind: 'reply', code: 'invalid', refusal: { code: 'mutation_id_reused', ticketId: ticketA, id: actionId } },
+    ]);
+  });
+
   it('an offline reply retried is one draft, and sending that draft twice sends one message', async () => {
     const core = await newCore('agent1');
     await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });

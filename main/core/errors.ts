@@ -35,6 +35,7 @@ const REFUSAL_RPC_CODES: Record<TicketRefusal['code'], RpcErrorCode> = {
   no_reply_route: 'no_reply_route',
   subject_not_email: 'invalid_params',
   duplicate_id: 'invalid_params',
+  mutation_id_reused: 'invalid_params',
   invalid_date: 'invalid_params',
   result_required: 'invalid_params',
   note_required: 'invalid_params',

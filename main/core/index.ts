@@ -798,6 +798,15 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     return new RpcError('invalid_params', `Action ${actionId} was already used for a reply with other files; make a new action id for a new reply.`);
   }
 
+  /**
+   * An action id already used by an action of another kind (a note's id sent as a reply's, a
+   * reply's as a note's or a new ticket's) names another action: refused at once, as the server
+   * would (`mutation_id_reused`), instead of being queued and shown as done.
+   */
+  function usedForAnotherKind(ticketId: string, actionId: string): RpcError {
+    return refusalError({ code: 'mutation_id_reused', ticketId, id: actionId });
+  }
+
   /** A retried action the server already refused stays refused: the agent reads why in "needs attention". */
   function refuseRetryOfRefused(session: ActiveSession, actionId: string): void {
     const refusal = session.cache.reader.refusal(actionId);
@@ -823,6 +832,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       if (files.length > 0) throw usedWithOtherFiles(actionId);
       return { kind: 'draft', draft };
     }
+    if (session.cache.reader.note(actionId)) throw usedForAnotherKind(ticketId, actionId);
     refuseRetryOfRefused(session, actionId);
     return null;
   }
@@ -1093,6 +1103,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (earlier.ticketId !== ticketId) throw usedForAnotherTicket(id);
         return earlier;
       }
+      if (session.cache.reader.message(id) || session.cache.reader.draft(id)) throw usedForAnotherKind(ticketId, id);
       refuseRetryOfRefused(session, id);
       const effect = recordMutation({ mutationId: id, kind: 'note', ticketId, noteId: id, text, createdAt: at });
       if (!effect.note) throw new RpcError('internal', 'The note was not stored.');
@@ -1106,10 +1117,12 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       const earlier = session.cache.reader.note(id);
       if (earlier) {
         const made = session.cache.reader.ticket(session.cache.reader.currentTicketId(earlier.ticketId));
-        if (made) return made;
+        // A creation's note is dated with its ticket (decideCreateTicket); a note added to an older ticket is not one: that ticket was not made by this action.
+        if (made && made.createdAt === earlier.createdAt) return made;
       }
       refuseRetryOfRefused(session, id);
       const ids = provisionalIdsOf(at, String(randomInt(0, 1_000_000_000_000)).padStart(12, '0'));
+      if (earlier || session.cache.reader.message(id) || session.cache.reader.draft(id)) throw usedForAnotherKind(ids.ticketId, id);
       const mutation: CreateTicketMutation = {
         mutationId: id,
         kind: 'createTicket',

@@ -100,20 +100,46 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
   let scheduled = false;
   let draining: Promise<void> | null = null;
 
+  /**
+   * Records a reply the channel accepted as sent. A failed write (the database busy or away) is
+   * written again, never answered by sending again: the customer has the reply. Kept under this
+   * node's claim meanwhile; only when this node stops (or loses the claim) first may the reply
+   * go a second time (another node, after the claim: at least once).
+   */
+  async function recordSent(delivery: QueuedDelivery, externalMessageId: string | undefined): Promise<void> {
+    const { message } = delivery;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.setDeliveryStatus(message.id, { status: 'sent', claimedBy: options.nodeId, ...(externalMessageId ? { externalMessageId } : {}) }, now());
+        log(`delivery: ${message.id} on ${delivery.ticket.id} sent via ${String(message.source)}`);
+        return;
+      } catch (error) {
+        const delay = Math.min(retryDelayMs * 2 ** (attempt - 1), claimMs / 2);
+        log(
+          `delivery: ${message.id} was sent via ${String(message.source)} but recording it failed (${error instanceof Error ? error.message : String(error)}); recording again in ${String(delay)} ms`,
+        );
+        if (stopped) return;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        await store.renewDeliveryClaim(message.id, claimUntil(now())).catch(() => false);
+      }
+    }
+  }
+
   async function deliver(delivery: QueuedDelivery): Promise<void> {
     const { message } = delivery;
     const sender = senders[sourceFamily(message.source)!]!;
     try {
       const { externalMessageId } = await sender.send(options.prepare ? await options.prepare(delivery) : delivery);
       attempts.delete(message.id);
-      await store.setDeliveryStatus(message.id, { status: 'sent', ...(externalMessageId ? { externalMessageId } : {}) }, now());
-      log(`delivery: ${message.id} on ${delivery.ticket.id} sent via ${String(message.source)}`);
+      // recordSent never throws: a failure to RECORD the send is not a failed send, and must not send again.
+      await recordSent(delivery, externalMessageId);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const attempt = (attempts.get(message.id) ?? 0) + 1;
       if (error instanceof PermanentDeliveryError || attempt >= maxAttempts) {
         attempts.delete(message.id);
-        await store.setDeliveryStatus(message.id, { status: 'failed', error: reason }, now());
+        // Only while the reply is still queued under this node's claim: another node may have sent it meanwhile.
+        await store.setDeliveryStatus(message.id, { status: 'failed', error: reason, claimedBy: options.nodeId }, now());
         log(`delivery: ${message.id} on ${delivery.ticket.id} failed via ${String(message.source)} after ${String(attempt)} attempt(s): ${reason}`);
         return;
       }

@@ -7,8 +7,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { User } from '../../shared/domain.js';
 import type { ServerStore } from '../store.js';
 import { TEST_BACKENDS, TEST_EPOCH, createTestClock, type TestClock } from '../testHarness.js';
-import { openStoreOn } from '../testing/stores.js';
-import { createDeliveryDispatcher, type ChannelSender, type DeliveryDispatcher } from './delivery.js';
+import { openStoreOn, type OpenedStore } from '../testing/stores.js';
+import { PermanentDeliveryError, createDeliveryDispatcher, type ChannelSender, type DeliveryDispatcher } from './delivery.js';
 
 /** A channel that records every reply handed to it; `failNext` makes the next sends fail as a network error would. */
 function recordingChannel(): ChannelSender & { sent: string[]; failNext: number } {
@@ -31,12 +31,13 @@ for (const backend of TEST_BACKENDS) {
   describe(`delivery claims on ${backend}`, () => {
     let nodes: ServerStore[];
     let cleanup: () => Promise<void>;
+    let opened: OpenedStore;
     let lead: User;
     let clock: TestClock;
     const dispatchers: DeliveryDispatcher[] = [];
 
     beforeEach(async () => {
-      const opened = await openStoreOn(backend);
+      opened = await openStoreOn(backend);
       nodes = [opened.store, await opened.another()];
       cleanup = opened.cleanup;
       clock = createTestClock();
@@ -140,6 +141,63 @@ for (const backend of TEST_BACKENDS) {
       clock.advance(1_500);
       await vi.waitFor(async () => expect(await statusOf(id!)).toEqual({ delivery_status: 'sent', claimed_by: null }), { timeout: 10_000 });
       expect(survivor.sent).toEqual([id]);
+    });
+
+    it("never records as failed a reply another node sent after this node's claim ran out during a slow send", async () => {
+      const [id] = await queueReplies(1);
+      // Node A's channel hangs on the reply (a mail server slow to answer) past the claim's end…
+      let answer: (outcome: Error) => void = () => undefined;
+      const slow: ChannelSender = { send: () => new Promise((_resolve, reject) => (answer = reject)) };
+      const nodeA = dispatch(0, 'node-a', slow, 1_000);
+      nodeA.kick();
+      await vi.waitFor(async () => expect(await statusOf(id!)).toEqual({ delivery_status: 'queued', claimed_by: 'node-a' }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      clock.advance(1_001);
+      // …so node B takes the reply over and the channel accepts it from B.
+      const other = recordingChannel();
+      dispatch(1, 'node-b', other, 1_000).kick();
+      await vi.waitFor(async () => expect(await statusOf(id!)).toEqual({ delivery_status: 'sent', claimed_by: null }));
+      expect(other.sent).toEqual([id]);
+      // Then A's attempt ends in a refusal: the customer has B's copy, so the reply stays sent.
+      answer(new PermanentDeliveryError('550 mailbox busy'));
+      // stop() resolves once A's attempt, and what it recorded, are over.
+      await nodeA.stop();
+      expect(await statusOf(id!)).toEqual({ delivery_status: 'sent', claimed_by: null });
+      const { ticket_id: ticketId } = (await nodes[1]!.sql.get<{ ticket_id: string }>('SELECT ticket_id FROM messages WHERE id = ?', [id!]))!;
+      expect((await nodes[1]!.getTicketBundle(ticketId))!.messages.find((m) => m.id === id)).toMatchObject({
+        deliveryStatus: 'sent',
+        deliveryError: null,
+        externalMessageId: `wb-${id!}`,
+      });
+    });
+
+    it('records a reply the channel took as sent once the database takes the write again, without sending it again', async () => {
+      const [id] = await queueReplies(1);
+      // The database refuses to record "sent" for a while (a full disk, a lost connection), nothing else.
+      await opened.exec(
+        backend === 'sqlite'
+          ? "CREATE TRIGGER refuse_sent BEFORE UPDATE ON messages WHEN NEW.delivery_status = 'sent' BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+          : `CREATE FUNCTION refuse_sent() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER refuse_sent BEFORE UPDATE ON messages FOR EACH ROW WHEN (NEW.delivery_status = 'sent') EXECUTE FUNCTION refuse_sent()`,
+      );
+      const channel = recordingChannel();
+      const lines: string[] = [];
+      const dispatcher = createDeliveryDispatcher({
+        store: nodes[0]!,
+        senders: { webhook: channel },
+        now: clock.now,
+        log: (line) => lines.push(line),
+        nodeId: 'node-a',
+        retryDelayMs: 10,
+      });
+      dispatchers.push(dispatcher);
+      dispatcher.kick();
+      // Several failed writes (before: each one a failed SEND, retried by sending again, then "failed" after four).
+      await vi.waitFor(() => expect(lines.filter((line) => line.includes('disk full')).length).toBeGreaterThanOrEqual(4), { timeout: 10_000 });
+      expect(channel.sent).toEqual([id]);
+      await opened.exec(backend === 'sqlite' ? 'DROP TRIGGER refuse_sent' : 'DROP TRIGGER refuse_sent ON messages; DROP FUNCTION refuse_sent()');
+      await vi.waitFor(async () => expect(await statusOf(id!)).toEqual({ delivery_status: 'sent', claimed_by: null }), { timeout: 10_000 });
+      expect(channel.sent).toEqual([id]);
     });
 
     it('keeps its claim across a retry, so the other node does not send the reply meanwhile', async () => {

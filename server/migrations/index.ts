@@ -34,6 +34,7 @@ import { migration030RetentionMore } from './030-retention-more.js';
 import { migration031AlarmPaging } from './031-alarm-paging.js';
 import { migration032FinishedTickets } from './032-finished-tickets.js';
 import { migration033ReportCredentials } from './033-report-credentials.js';
+import { migration034MutationFingerprints } from './034-mutation-fingerprints.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -71,6 +72,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration031AlarmPaging,
   migration032FinishedTickets,
   migration033ReportCredentials,
+  migration034MutationFingerprints,
 ];
 
 /** Versions already applied to this database, ascending. */

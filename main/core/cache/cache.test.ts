@@ -272,6 +272,18 @@ describe('the per-user cache', () => {
     expect(cache.reader.outboxCount()).toBe(1);
   });
 
+  it('refuses a mutation whose id another queued mutation holds, writing nothing (the outbox keeps one row per id)', () => {
+    const note: Mutation = { mutationId: 'act-1', kind: 'note', ticketId: 'GD20240501003', noteId: 'act-1', text: '客户要求退款', createdAt: 5_000 };
+    expect(cache.writer.recordMutation(note, agent).ok).toBe(true);
+    const reply: Mutation = { mutationId: 'act-1', kind: 'reply', ticketId: 'GD20240501003', messageId: 'act-1', text: '您好，退款已受理', createdAt: 5_001 };
+    expect(cache.writer.recordMutation(reply, agent)).toEqual({
+      ok: false,
+      refusal: { code: 'mutation_id_reused', ticketId: 'GD20240501003', id: 'act-1' },
+    });
+    expect(cache.reader.message('act-1')).toBeNull();
+    expect(cache.reader.outboxCount()).toBe(1);
+  });
+
   it('rebases a pending status change onto a newer server snapshot', () => {
     cache.writer.recordMutation({ mutationId: 'mut-1', kind: 'setStatus', ticketId: 'GD20240501001', status: 'awaiting_customer', createdAt: 5_000 }, agent);
     cache.writer.applyChanges([{ seq: 11, kind: 'ticket', ticket: ticket('GD20240501001', { priority: 'urgent', updatedAt: 4_000 }) }], 11, agent);
@@ -311,8 +323,8 @@ describe('the per-user cache', () => {
     note('mut-1', 'note-1');
     note('mut-2', 'note-2');
     expect(cache.reader.outboxCount()).toBe(2);
-    // The same mutation id again: its outbox row is refused, so its note rolls back with it.
-    expect(() => note('mut-2', 'note-3')).toThrow(/UNIQUE/);
+    // The same mutation id again: refused before anything is written, so no note-3 either.
+    expect(note('mut-2', 'note-3')).toMatchObject({ ok: false, refusal: { code: 'mutation_id_reused', id: 'mut-2' } });
     expect(cache.reader.outboxCount()).toBe(2);
     expect(cache.reader.ticketDetail('GD20240501001')?.notes.map((n) => n.id)).toEqual(['note-1', 'note-2']);
     cache.writer.applyPushResults(

@@ -1586,6 +1586,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
   function recordMutationInside(given: Mutation, viewer: User, hints?: MutationHints): RecordOutcome {
     // A pane still showing a ticket's pending number acts on the GD ticket it became.
     const mutation = given.kind === 'createTicket' ? given : { ...given, ticketId: currentTicketId(given.ticketId) };
+    const reused = reusedMutationId(mutation);
+    if (reused) return { ok: false, refusal: reused };
     const stored = stmt.ticket.get(mutation.ticketId);
     if (!stored) return { ok: false, refusal: notCached(mutation.ticketId) };
     const outcome = decideLocally(ticketFromRow(stored), mutation, viewer, hints);
@@ -1594,6 +1596,15 @@ export function openCache(file: string, key: Buffer | null): Cache {
     writeEffect(outcome, viewer, stored);
     appendOutbox(mutation);
     return { ok: true, effect: outcome };
+  }
+
+  /**
+   * A mutation id still queued for another mutation: the server would answer the first one's
+   * result for both (or refuse the second), and the outbox keeps one row per id, so the second
+   * is refused here, with the same refusal the server gives.
+   */
+  function reusedMutationId(mutation: Mutation): TicketRefusal | null {
+    return stmt.outboxEntry.get(mutation.mutationId) ? { code: 'mutation_id_reused', ticketId: mutation.ticketId, id: mutation.mutationId } : null;
   }
 
   function currentTicketId(ticketId: string): string {
@@ -2058,6 +2069,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }),
     markRead: (ticketId: string) => withoutOwnSync(() => markReadTransaction(ticketId)),
     createTicket: outboxTransaction((mutation: CreateTicketMutation, viewer: User): { ok: true; ticket: Ticket } | { ok: false; refusal: TicketRefusal } => {
+      const reused = reusedMutationId(mutation);
+      if (reused) return { ok: false, refusal: reused };
       const existing = mutation.customer.kind === 'existing' ? readCustomer(mutation.customer.customerId) : null;
       const customerId = mutation.customer.customerId;
       const decision = decideCreateTicket(mutation, { ticketId: mutation.ticketId, customerId }, viewer, mutation.createdAt, {

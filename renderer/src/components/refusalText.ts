@@ -44,6 +44,8 @@ export function refusalText(t: Translate, refusal: TicketRefusal): string {
       return t('refusal.subject_not_email', { via: sourceText(t, refusal.via) ?? refusal.via });
     case 'duplicate_id':
       return t('refusal.duplicate_id', { id: refusal.id });
+    case 'mutation_id_reused':
+      return t('refusal.mutation_id_reused');
     case 'invalid_date':
       return t('refusal.invalid_date');
     case 'result_required':

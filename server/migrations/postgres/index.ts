@@ -29,6 +29,7 @@ import { postgresMigration021RetentionMore } from './021-retention-more.js';
 import { postgresMigration022AlarmPaging } from './022-alarm-paging.js';
 import { postgresMigration023FinishedTickets } from './023-finished-tickets.js';
 import { postgresMigration024ReportCredentials } from './024-report-credentials.js';
+import { postgresMigration025MutationFingerprints } from './025-mutation-fingerprints.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -57,6 +58,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration022AlarmPaging,
   postgresMigration023FinishedTickets,
   postgresMigration024ReportCredentials,
+  postgresMigration025MutationFingerprints,
 ];
 
 export { MIGRATION_LOCK_KEY };
