@@ -82,6 +82,8 @@ export interface ServerOptions {
   queueSummaryIntervalMs?: number;
   /** Smallest gap between two computations of the leads' channel board (server/board/); default 1 s. */
   boardIntervalMs?: number;
+  /** How often the board is recomputed while leads watch though nothing changed (server/board/); default 15 s. Tests lengthen it. */
+  boardRecheckMs?: number;
   /** Alarm evaluation pacing (server/alarms/); defaults there. */
   alarms?: AlarmOptions;
   /** The real channels to run (email, web chat, WeChat, webhooks, CTI); none by default. */
@@ -297,11 +299,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now,
     log,
     viewing: () => viewingByUser(io),
+    acrossNodes: cluster !== null,
     ...(options.boardIntervalMs !== undefined ? { intervalMs: options.boardIntervalMs } : {}),
+    ...(options.boardRecheckMs !== undefined ? { recheckMs: options.boardRecheckMs } : {}),
   });
   const stopBoard = commits.onDidCommitChanges(() => board.markDirty());
-  // Opening another ticket is no commit: this node's leads see it within the board interval, other nodes' at their next recompute (recheck, 15 s, or any commit).
-  const collision = attachCollision(io, { store, now, log, onViewingChanged: () => board.markDirty() });
+  // Opening another ticket is no commit: every node's leads see it within the board interval (the other nodes are told; their pushes reach their own leads only).
+  const collision = attachCollision(io, { store, now, log, onViewingChanged: () => board.viewingChanged() });
   const alarms = startAlarms(io, { store, commits, router: routingPort, now, log, ...options.alarms });
   // The change log, idempotency records and expired tokens kept to their windows (every node may run it: each batch is idempotent).
   const retention = startHistoryRetention({ store, now, log, ...(options.retention ? { config: options.retention } : {}) });

@@ -67,7 +67,7 @@ async function chatContact(): Promise<void> {
 
 describe('live figures on a cluster of two nodes', () => {
   beforeEach(async () => {
-    cluster = await createTestCluster('live_figures', { queueSummaryIntervalMs: 50, boardIntervalMs: 50 });
+    cluster = await createTestCluster('live_figures', { queueSummaryIntervalMs: 50, boardIntervalMs: 50, boardRecheckMs: 600_000 });
     a = await cluster.startNode('node-a');
     await seedTestOrganisation(a.store, [
       { username: 'agent1', displayName: '王芳', channels: ['chat'] },
@@ -114,5 +114,25 @@ describe('live figures on a cluster of two nodes', () => {
 
     expect(leadOnA.boards.filter(oneWaiting)).toHaveLength(1);
     expect(adminOnB.boards.filter(oneWaiting)).toHaveLength(1);
+  });
+
+  it('shows a lead on one node the ticket an agent on another node opens', async () => {
+    const { ticketId } = await a.store.ingestInbound(
+      { channel: 'email', customer: { name: '周敏', email: 'zhou.min@example.cn' }, subject: '退款', text: '退款到哪了', newConversation: true },
+      { now: Date.now() },
+    );
+    await a.store.assignTicket({
+      ticketId,
+      assignee: { id: 'agent2', username: 'agent2', displayName: '赵磊' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: Date.now(),
+    });
+    const leadOnA = await listening(a, 'lead1');
+    const agentOnB = await listening(b, 'agent2');
+    await vi.waitFor(() => expect(leadOnA.boards.length).toBeGreaterThan(0), WAIT);
+    // Opening a ticket commits nothing: the lead's node hears of it from the agent's node, or only at its next recheck (10 min here).
+    agentOnB.socket.emit('ticket:presence', { ticketId, typing: false });
+    const viewing = (snapshot: BoardSnapshot) => snapshot.agents.some((agent) => agent.userId === 'agent2' && agent.viewingTicketId === ticketId);
+    await vi.waitFor(() => expect(leadOnA.boards.some(viewing)).toBe(true), WAIT);
   });
 });

@@ -585,8 +585,11 @@ export interface ServerToClientEvents {
   'org:settings': (settings: OrgSettings) => void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a single node has no inter-server events yet
-export interface InterServerEvents {}
+/** Between server nodes (socket.io `serverSideEmit`, through the cluster adapter). */
+export interface InterServerEvents {
+  /** An agent on the sending node opened or left a ticket (no commit says so): the board is recomputed for this node's leads. */
+  'board:viewingChanged': () => void;
+}
 
 /**
  * The version of this protocol the code speaks, sent in every workstation handshake, so a

@@ -29,11 +29,18 @@ export interface BoardPublisherOptions {
    * roster (server/collisionSocket.ts), read from every node's sockets. None when not given.
    */
   viewing?: () => Promise<Map<string, string>>;
+  /** Several nodes share the sockets (the cluster adapter): a viewing change here is told to the other nodes' boards. */
+  acrossNodes?: boolean;
 }
 
 export interface BoardPublisher {
   /** Something committed (or someone opened another ticket): the board is recomputed within the interval, if a lead watches. */
   markDirty(): void;
+  /**
+   * An agent of this node opened or left a ticket: recomputed here, and on every other node, whose
+   * leads get only their own node's pushes (io.local) and would see it at their next recheck.
+   */
+  viewingChanged(): void;
   /** How many times the board was computed (the bench and tests count it: once per interval, not per lead). */
   computations(): number;
   /** Resolves once the computation in flight (if any) has ended. */
@@ -94,6 +101,9 @@ export function attachBoard(io: SyncServer, options: BoardPublisherOptions): Boa
     return job.runNow();
   }
 
+  // Another node's agent opened or left a ticket (a commit reaches every node by itself; this does not).
+  if (options.acrossNodes) io.on('board:viewingChanged', () => job.markDirty());
+
   io.on('connection', (socket) => {
     handle(socket, options, 'board:get', boardGetRequestSchema, async () => {
       if (!canWatch(socket)) throw new SyncRefusal('forbidden', 'the channel board is for leads and admins');
@@ -108,6 +118,10 @@ export function attachBoard(io: SyncServer, options: BoardPublisherOptions): Boa
 
   return {
     markDirty: () => job.markDirty(),
+    viewingChanged() {
+      job.markDirty();
+      if (options.acrossNodes && !stopped) io.serverSideEmit('board:viewingChanged');
+    },
     computations: () => job.runs(),
     stop() {
       stopped = true;

@@ -52,6 +52,17 @@ function withText(record: Record<string, string>, key: string, text: string): Re
   return text === '' ? without(record, key) : { ...record, [key]: text };
 }
 
+/** Whether the agent is writing a reply on the ticket: its text, a subject, or files attached. */
+function writingReplyOn(state: AppState, ticketId: string): boolean {
+  const subject = state.replySubjects[ticketId];
+  return ticketId in state.replyDrafts || (subject !== undefined && subject.trim() !== '') || (state.replyFiles[ticketId]?.length ?? 0) > 0;
+}
+
+/** Whether the agent wrote anything on the ticket that is not sent yet (a reply or a note). */
+function wroteOn(state: AppState, ticketId: string): boolean {
+  return writingReplyOn(state, ticketId) || ticketId in state.noteDrafts;
+}
+
 /**
  * The per-ticket entries of a ticket the agent left (or that left their cache) that hold nothing
  * they wrote: the route picked, a blank subject (blank is the default) and the pending send's
@@ -61,8 +72,7 @@ function withText(record: Record<string, string>, key: string, text: string): Re
  * back to it, or retrying it, is as before.
  */
 function idleEntriesDropped(state: AppState, ticketId: string): Partial<AppState> {
-  const subject = state.replySubjects[ticketId];
-  const writingReply = ticketId in state.replyDrafts || (subject !== undefined && subject.trim() !== '') || (state.replyFiles[ticketId]?.length ?? 0) > 0;
+  const writingReply = writingReplyOn(state, ticketId);
   const writingNote = ticketId in state.noteDrafts;
   let retryActions = state.retryActions;
   if (!writingReply) retryActions = without(retryActions, `reply:${ticketId}`);
@@ -88,6 +98,8 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
    * tell the agent. A ticket they held, or chose to open, still says it is no longer theirs.
    */
   function leftUnchosen(get: () => AppState, ticketId: string, automatic: boolean): boolean {
+    // Words written on it are a choice: closing quietly would take them out of sight without a word (TicketPane says so and shows the reply).
+    if (wroteOn(get(), ticketId)) return false;
     if (automatic) return true;
     if (automaticallyOpened !== ticketId) return false;
     const shown = get().detail;
