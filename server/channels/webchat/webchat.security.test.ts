@@ -536,6 +536,25 @@ const attacks: Attack[] = [
     },
   },
   {
+    attack:
+      'one connection fires requests without waiting for their answers: past 32 waiting to be admitted, each is refused at once (the queue stays bounded)',
+    run: async () => {
+      const flooder = await visitor('visitor-requests-0002');
+      const fired = 60;
+      const responses = await Promise.all(
+        Array.from({ length: fired }, () => flooder.socket.timeout(5_000).emitWithAck('webchat:hello', {}) as Promise<WebchatAck<unknown>>),
+      );
+      const refusedWaiting = responses.filter((response) => !response.ok && response.error.message.includes('waiting on this connection'));
+      return {
+        answered: responses.length,
+        admitted: responses.filter((response) => response.ok).length > 0,
+        refusedWhileWaiting: refusedWaiting.length > 0,
+        refusalCodes: [...new Set(refusedWaiting.map((response) => (response.ok ? 'ok' : response.error.code)))],
+      };
+    },
+    expect: { answered: 60, admitted: true, refusedWhileWaiting: true, refusalCodes: ['rate_limited'] },
+  },
+  {
     attack: "webhook payload claiming a customer's phone does not join her ticket",
     run: async () => {
       const victim = await provenContact({

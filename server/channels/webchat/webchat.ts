@@ -104,6 +104,8 @@ const MAX_REMEMBERED_TICKETS = 10_000;
 /** Places beyond this are not told (the visitor's widget shows no place): one bounded read however long the queue. */
 const MAX_TOLD_QUEUE_PLACES = 1_000;
 const MAX_REMEMBERED_REFUSALS = 10_000;
+/** Widget requests of one connection waiting for their turn to be admitted (each a counter's round trip); more are refused at once. */
+const MAX_WAITING_REQUESTS = 32;
 /**
  * Typing starts a visitor's connection may pass on per window: each is a database read and a
  * signal to every agent who sees the chat. The widget starts at most once per message typed, so
@@ -868,12 +870,32 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     // speed, each a read of the visitor's conversations. Typing has its own window (below), and
     // skips the queue so a start and its end keep their order. One packet at a time, in the order sent.
     let admitted: Promise<void> = Promise.resolve();
+    let waitingAdmission = 0;
     socket.use((packet, next) => {
       if (packet[0] === 'webchat:typing') {
         next();
         return;
       }
       const ack: unknown = packet[packet.length - 1];
+      // The queue holds each packet until the ones before it are admitted (a counter's round trip
+      // each, on Redis): a script sending faster than that would grow it without end. Beyond the
+      // cap a request is refused at once, as over the budget: the widget sends it again after the
+      // wait (a reconnecting widget resends everything typed offline in one go).
+      if (waitingAdmission >= MAX_WAITING_REQUESTS) {
+        if (typeof ack === 'function') {
+          const refused: WebchatAck<never> = {
+            ok: false,
+            error: {
+              code: 'rate_limited',
+              message: `More than ${String(MAX_WAITING_REQUESTS)} requests are waiting on this connection; send again shortly.`,
+              retryAfterMs: 1_000,
+            },
+          };
+          (ack as (response: WebchatAck<never>) => void)(refused);
+        }
+        return;
+      }
+      waitingAdmission += 1;
       const admit = async (): Promise<void> => {
         try {
           await withinLimits(data, [{ limiter: rateLimits.webchatRequestsPerVisitor, key: data.socialId, what: 'requests from this visitor' }]);
@@ -895,9 +917,14 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         }
         next();
       };
-      admitted = admitted.then(admit).catch((error: unknown) => {
-        log(`webchat: a request of ${describeVisitor(data)} could not be admitted: ${error instanceof Error ? error.message : String(error)}`);
-      });
+      admitted = admitted
+        .then(admit)
+        .catch((error: unknown) => {
+          log(`webchat: a request of ${describeVisitor(data)} could not be admitted: ${error instanceof Error ? error.message : String(error)}`);
+        })
+        .finally(() => {
+          waitingAdmission -= 1;
+        });
     });
 
     handle(socket, 'webchat:hello', webchatHelloSchema, async () => {
