@@ -34,12 +34,16 @@ const WORDS = {
     send: 'Send',
     gone: 'This ticket is no longer available to you (it may have been reassigned).',
     unsent: 'Your reply was not sent. It is kept in this window, and is back in the reply box if the ticket comes back to you:',
+    note: 'Internal note',
+    unsentNote: 'Your internal note was not added. It is kept in this window, and is back in the note box if the ticket comes back to you:',
   },
   'zh-CN': {
     reply: '回复',
     send: '发送',
     gone: '该工单已不在您的可见范围内（可能已被改派）。',
     unsent: '您的回复未发送。它保留在本窗口中，工单回到您手中时会重新出现在回复框里：',
+    note: '内部备注',
+    unsentNote: '您的内部备注未添加。它保留在本窗口中，工单回到您手中时会重新出现在备注框里：',
   },
 } as const;
 
@@ -63,6 +67,7 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
     const pane = page.getByRole('region', { name: ticketId });
     const reply = pane.getByRole('textbox', { name: w.reply, exact: true });
     await reply.fill('您好，退款已经在处理中，预计三个工作日内');
+    await pane.getByLabel(w.note).fill('客户第三次来问，财务说周五到账');
     await expect(pane.getByRole('button', { name: w.send, exact: true })).toBeEnabled();
 
     await reassignAsLead(stack.server.url, [ticketId], 'agent6');
@@ -70,7 +75,8 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
     await expect(gone).toBeVisible({ timeout: 30_000 });
     // Whether the words went is the agent's first question: they did not, and here they are.
     await expect(gone.getByText(w.unsent, { exact: true })).toBeVisible();
-    await expect(gone.locator('blockquote')).toHaveText('您好，退款已经在处理中，预计三个工作日内');
+    await expect(gone.getByText(w.unsentNote, { exact: true })).toBeVisible();
+    await expect(gone.locator('blockquote')).toHaveText(['您好，退款已经在处理中，预计三个工作日内', '客户第三次来问，财务说周五到账']);
     await expect(page.getByRole('button', { name: w.send, exact: true })).toHaveCount(0);
     await expect(page.getByRole('textbox', { name: w.reply, exact: true })).toHaveCount(0);
     await page.screenshot({ path: test.info().outputPath(`lost-ticket-${locale}.png`) });
@@ -78,5 +84,6 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
     await reassignAsLead(stack.server.url, [ticketId], 'agent1');
     await row.click({ timeout: 30_000 });
     await expect(pane.getByRole('textbox', { name: w.reply, exact: true })).toHaveValue('您好，退款已经在处理中，预计三个工作日内');
+    await expect(pane.getByLabel(w.note)).toHaveValue('客户第三次来问，财务说周五到账');
   });
 }

@@ -353,6 +353,7 @@ export function TicketPane() {
       ticketError: state.ticketError,
       // The reply being written on the open ticket: said when the ticket leaves (it was not sent, and it is kept).
       unsentReply: state.openTicketId ? (state.replyDrafts[state.openTicketId] ?? '').trim() : '',
+      unsentNote: state.openTicketId ? (state.noteDrafts[state.openTicketId] ?? '').trim() : '',
       actionError: state.actionError,
       dismissActionError: state.dismissActionError,
       closeTicket: state.closeTicket,
@@ -383,6 +384,12 @@ export function TicketPane() {
               <div className="unsent-reply">
                 <p>{t('ticket.goneUnsent')}</p>
                 <blockquote>{s.unsentReply}</blockquote>
+              </div>
+            ) : null}
+            {s.ticketError.code === 'not_found' && s.unsentNote !== '' ? (
+              <div className="unsent-reply">
+                <p>{t('ticket.goneUnsentNote')}</p>
+                <blockquote>{s.unsentNote}</blockquote>
               </div>
             ) : null}
             <button type="button" onClick={s.closeTicket}>
