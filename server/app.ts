@@ -20,6 +20,7 @@ import { createRoutingService, type RoutingService } from './routing/service.js'
 import { transferFactsOf } from './routing/transfer.js';
 import { attachRouting, routingOutlet } from './routing/socket.js';
 import { createGroupCommit } from './groupCommit.js';
+import { MAX_UNAUTHENTICATED_FRAME_BYTES } from './frameLimits.js';
 import { attachPii } from './piiSocket.js';
 import { attachKnowledge } from './knowledgeSocket.js';
 import { attachScripts } from './scriptSocket.js';
@@ -157,8 +158,6 @@ export interface RunningServer {
 }
 
 export const DEFAULT_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
-/** A push may carry up to 200 replies of 20,000 characters; the socket must accept that. */
-const MAX_SOCKET_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 function defaultLog(line: string): void {
   console.log(`${new Date().toISOString()} ${line}`);
@@ -211,7 +210,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ingest: createGroupCommit((fn) => store.withTransaction(fn), ingest),
     }),
   );
-  const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES });
+  // Every connection starts small, whoever it is; a socket signed in on the sync namespace raises
+  // its own connection to what a push needs (server/frameLimits.ts). engine.io applies this to
+  // every connection before any token is seen: at 16 MiB, anyone who can reach the web chat
+  // widget could make the server buffer and parse 16 MiB frames.
+  const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_UNAUTHENTICATED_FRAME_BYTES });
   // Each feature attaches its own `connection` listener (sync, routing, scripts, knowledge, …): more than Node's default warning count of 10, by design.
   io.of('/').setMaxListeners(32);
   const adapter = cluster ? attachRedisAdapter(io, cluster.redisUrl, { keyPrefix: cluster.keyPrefix, log }) : null;

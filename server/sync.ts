@@ -31,6 +31,7 @@ import type { LiveHub, SyncServer, SyncSocket } from './liveHub.js';
 import type { SessionEnds } from './sessions.js';
 import { forRole, maskBootstrapPage, maskPullResult, maskPushResult, maskQueueList, maskTicketFetch } from './piiMasking.js';
 import type { QueueSummaryPublisher } from './queueSummary.js';
+import { allowSignedInFrames } from './frameLimits.js';
 import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
 import type { MutationContext, ServerStore } from './store.js';
 import type { UserCache, UserChangeSource } from './userCache.js';
@@ -303,6 +304,8 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
     const settled = async (): Promise<Error | undefined> => {
       const refusal = await authenticate(socket);
       if (!refusal && deps.afterHandshake) await deps.afterHandshake(socket.data.user.id);
+      // Signed in: only now may this connection carry a push's large frames (server/frameLimits.ts).
+      if (!refusal) allowSignedInFrames(socket, deps.log);
       return refusal;
     };
     settled().then(next, (error: unknown) => {
