@@ -19,7 +19,7 @@ import {
 /** How long browser mode may take to print its launch link. */
 const WORKSTATION_STARTUP_MS = 60_000;
 /** The launch link browser mode prints (main/web/main.ts): the host's URL with this start's key. */
-const LAUNCH_LINK = /(https?:\/\/[^\s#]+\/#k=[A-Za-z0-9_-]+)/;
+const LAUNCH_LINK = /https?:\/\/[^\s#]+\/#k=[A-Za-z0-9_-]+/;
 
 /**
  * Where `npm start` puts its demo server, read from the same environment by `npm start` and
@@ -105,13 +105,13 @@ export async function prepareWorkstation(choice) {
 
 /**
  * Starts the workstation under the supervisor and waits until it is up (browser mode: until
- * it prints its launch link, which is returned) or launched (Electron: null).
+ * it prints its launch link) or launched (Electron); stops everything when it does not come up.
  */
 export async function startWorkstation(supervisor, choice, { serverUrl, dataDir }) {
   if (choice.mode === 'electron') {
     supervisor.start('workstation (Electron)', choice.electron, ['.', '--server', serverUrl], { finalOnExit: true });
     console.log(`Workstation (Electron) started — server ${serverUrl}`);
-    return null;
+    return;
   }
   const { command, args, env } = choice.runtime;
   let settle = () => {};
@@ -125,20 +125,18 @@ export async function startWorkstation(supervisor, choice, { serverUrl, dataDir 
     {
       env: { ...env, DATA_DIR: path.resolve(dataDir) },
       onOutput: (line) => {
-        const match = LAUNCH_LINK.exec(line);
-        if (match) settle(match[1]);
+        if (LAUNCH_LINK.test(line)) settle(true);
       },
     },
   );
-  workstation.child.once('exit', () => settle(null));
-  const timer = setTimeout(() => settle(null), WORKSTATION_STARTUP_MS);
-  const launchUrl = await linkPrinted;
+  workstation.child.once('exit', () => settle(false));
+  const timer = setTimeout(() => settle(false), WORKSTATION_STARTUP_MS);
+  const linkSeen = await linkPrinted;
   clearTimeout(timer);
-  if (!launchUrl) {
+  if (!linkSeen) {
     console.error(
       `The workstation did not come up: it printed no launch link (${workstation.isDead() ? 'it exited' : `within ${WORKSTATION_STARTUP_MS / 1000} s`}).`,
     );
     await supervisor.stopAll(1);
   }
-  return launchUrl;
 }

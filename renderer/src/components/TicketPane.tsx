@@ -351,7 +351,7 @@ export function TicketPane() {
       detail: state.detail,
       ticketLoading: state.ticketLoading,
       ticketError: state.ticketError,
-      // The reply being written on the open ticket: said when the ticket leaves (it was not sent, and it is kept).
+      // The reply and the note being written on the open ticket: said when the ticket leaves (neither was sent; both are kept).
       unsentReply: state.openTicketId ? (state.replyDrafts[state.openTicketId] ?? '').trim() : '',
       unsentNote: state.openTicketId ? (state.noteDrafts[state.openTicketId] ?? '').trim() : '',
       actionError: state.actionError,
@@ -380,18 +380,21 @@ export function TicketPane() {
         {s.ticketError ? (
           <div role="alert" className="inline-error">
             <p>{s.ticketError.code === 'not_found' ? t('ticket.gone') : errorText(t, s.ticketError)}</p>
-            {s.ticketError.code === 'not_found' && s.unsentReply !== '' ? (
-              <div className="unsent-reply">
-                <p>{t('ticket.goneUnsent')}</p>
-                <blockquote>{s.unsentReply}</blockquote>
-              </div>
-            ) : null}
-            {s.ticketError.code === 'not_found' && s.unsentNote !== '' ? (
-              <div className="unsent-reply">
-                <p>{t('ticket.goneUnsentNote')}</p>
-                <blockquote>{s.unsentNote}</blockquote>
-              </div>
-            ) : null}
+            {s.ticketError.code === 'not_found'
+              ? (
+                  [
+                    ['ticket.goneUnsent', s.unsentReply],
+                    ['ticket.goneUnsentNote', s.unsentNote],
+                  ] as const
+                ).map(([key, text]) =>
+                  text === '' ? null : (
+                    <div key={key} className="unsent-reply">
+                      <p>{t(key)}</p>
+                      <blockquote>{text}</blockquote>
+                    </div>
+                  ),
+                )
+              : null}
             <button type="button" onClick={s.closeTicket}>
               {t('ticket.dismiss')}
             </button>
