@@ -3,7 +3,8 @@
  * process, three workstation processes (agent1's, lead1's, admin1's) and Chromium at 1280x800.
  * In English: the policies (typed with the keyboard) survive a reload, and a backlog threshold
  * is set in the Alerts view; agent2's password is reset and they sign in with the new one only;
- * their skills and capacity are changed; lead1 sees all of it read-only and changes capacity
+ * their skills and capacity are changed; lead1 sees all of it read-only (the policies as text,
+ * not disabled fields) and changes capacity
  * and presence from the Team view as the Admin view tells them. In Chinese: a customer's VIP tier reaches the agent's customer panel; the social
  * channel's registry entry (owner, volume, customer group, hours) is saved and the channel
  * switched off, after which the inbound API refuses a contact on it. Every change is in the
@@ -209,8 +210,18 @@ test('the lead sees the Admin view read-only and changes capacity and presence f
   const editor = lead.getByRole('form', { name: 'Edit 张强' });
   await expect(editor.getByLabel('Extension (digits, optional)')).toHaveValue('8012');
   await expect(editor.getByLabel('Extension (digits, optional)')).toBeDisabled();
-  await expect(lead.getByRole('form', { name: 'Policies' }).getByLabel('Urgent', { exact: true })).toHaveValue('90');
-  await expect(lead.getByRole('form', { name: 'Policies' }).getByLabel('Urgent', { exact: true })).toBeDisabled();
+  // The policies read as text with their units, and say who may change them: no field at all, so
+  // nothing looks editable (disabled inputs looked like live ones).
+  const policies = lead.getByRole('region', { name: 'Policies', exact: true });
+  await expect(policies.getByText('Only an administrator can change these policies.')).toBeVisible();
+  await expect(policies.getByRole('row', { name: /^Resolution target/ })).toContainText('Urgent 90 min');
+  await expect(policies.getByRole('row', { name: /^Resolution target/ })).toContainText('Normal 180 min');
+  await expect(policies.getByRole('row', { name: /^Complaints/ })).toContainText('60 min');
+  await expect(policies.getByRole('row', { name: /^First-response target/ })).toContainText('Chat 3 min');
+  await expect(policies.getByRole('row', { name: /^Offer timeout/ })).toContainText('12 s');
+  await expect(policies.locator('input, select, textarea')).toHaveCount(0);
+  await expect(lead.getByRole('form', { name: 'Policies' })).toHaveCount(0);
+  await shoot(lead, 'lead-policies-en.png', policies);
   await expect(lead.getByRole('form', { name: 'Social', exact: true }).getByLabel('Customer group')).toBeDisabled();
   // No way to save any of it: no save, reset, deactivate or VIP buttons.
   for (const name of ['Save', 'Save policies', 'Save Social', 'Reset password', 'Save capacity', 'Deactivate', 'New user', 'Set tier']) {
@@ -320,6 +331,13 @@ test('each admin section in the other language: users, policies and the lead in 
   await expect(lead.getByText('只读：仅系统管理员可修改用户与策略。', { exact: false })).toBeVisible();
   await expect(lead.getByRole('button', { name: '保存策略' })).toHaveCount(0);
   await shoot(lead, 'lead-admin-zh.png');
+  const policiesZh = lead.getByRole('region', { name: '服务策略', exact: true });
+  await expect(policiesZh.getByText('仅系统管理员可修改这些策略。')).toBeVisible();
+  await expect(policiesZh.getByRole('row', { name: /^解决时限/ })).toContainText('紧急 90 分钟');
+  await expect(policiesZh.getByRole('row', { name: /^首次响应时限/ })).toContainText('在线客服 3 分钟');
+  await expect(policiesZh.getByRole('row', { name: /^分配应答时限/ })).toContainText('12 秒');
+  await expect(policiesZh.locator('input, select, textarea')).toHaveCount(0);
+  await shoot(lead, 'lead-policies-zh.png', policiesZh);
 
   await admin.getByLabel('语言', { exact: true }).selectOption('en');
   const social = admin.getByRole('form', { name: 'Social', exact: true });

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CHANNELS, isOpenStatus } from '../shared/domain.js';
+import { DEFAULT_CAPACITY } from '../shared/routing.js';
 import { slaCountdown } from '../shared/sla.js';
 import { DEMO_INTEGRATION_TOKEN, DEMO_USERS, seedDemoOrganisation } from './demo.js';
 import { openServerStore, type ServerStore } from './store.js';
@@ -41,6 +43,18 @@ describe('demo organisation', () => {
     const heldCalls = all.filter((t) => t.channel === 'phone' && t.assigneeId !== null);
     expect(heldCalls.length).toBeGreaterThanOrEqual(3);
     expect(heldCalls.every((t) => t.firstResponseAt === t.createdAt)).toBe(true);
+
+    // Nobody is seeded over capacity on any channel (the team board shows such a cell in red): open
+    // tickets held per agent and channel against their capacity as routing reads it.
+    const settings = await store.routing.loadAgentSettings();
+    const overCapacity = DEMO_USERS.filter((u) => u.role === 'agent').flatMap((agent) =>
+      CHANNELS.map((channel) => {
+        const held = all.filter((t) => t.assigneeId === agent.id && t.channel === channel && isOpenStatus(t.status)).length;
+        const capacity = (settings.get(agent.id)?.capacity ?? DEFAULT_CAPACITY)[channel];
+        return { agent: agent.displayName, channel, held, capacity };
+      }).filter(({ held, capacity }) => held > capacity),
+    );
+    expect(overCapacity).toEqual([]);
 
     // The scripts: the standard greeting per channel and the complaint script, in Chinese and English; agent1's own too.
     const scripts = await store.scripts.listFor((await store.getUser('agent1'))!);

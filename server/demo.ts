@@ -229,7 +229,12 @@ const DEMO_TICKETS: DemoTicket[] = [
     subject: '路由器无法联网',
     text: '新买的路由器按说明书设置后一直无法联网，指示灯闪红色。',
     assignee: 'agent5',
-    steps: [{ minutesAgo: 55, note: '电话指导：长按 reset 键 10 秒恢复出厂设置，再按快速向导重新配置。' }],
+    // Solved on the call: 赵磊 holds one open call-back (刘芳), within the default phone capacity of 1.
+    steps: [
+      { minutesAgo: 55, note: '电话指导：长按 reset 键 10 秒恢复出厂设置，再按快速向导重新配置。' },
+      { minutesAgo: 51, result: '已电话指导恢复出厂设置并重新配置，路由器联网正常' },
+      { minutesAgo: 50, status: 'completed' },
+    ],
   },
   {
     minutesAgo: 50,

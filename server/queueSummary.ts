@@ -95,14 +95,28 @@ export function startQueueSummary(io: SyncServer, options: QueueSummaryOptions):
   function greet(socket: SyncSocket): void {
     const { user } = socket.data;
     if (user.role !== 'agent' || user.channels.length === 0) return;
-    void socket.join(user.channels.map(queueRoom));
     listeners.add(socket);
     socket.on('disconnect', () => listeners.delete(socket));
-    const greetWith = ({ at, byChannel }: QueueFigures) =>
-      socket.emit('queue:summary', { at, channels: [...user.channels], entries: user.channels.flatMap((channel) => byChannel.get(channel) ?? []) });
+    // The rooms are joined only with the greeting: a run started for it publishes its figures to
+    // the rooms before the greeting is sent, and a socket already in them got the same figures
+    // twice. Nothing is missed meanwhile: any later run publishes after the join. The user is read
+    // when the figures are ready (an admin may have changed their channels meanwhile, followUser).
+    const joinAndGreet = (figures: QueueFigures | null) => {
+      if (!socket.connected) return;
+      const { channels } = socket.data.user;
+      void socket.join(channels.map(queueRoom));
+      if (!figures) return;
+      const entries = channels.flatMap((channel) => figures.byChannel.get(channel) ?? []);
+      socket.emit('queue:summary', { at: figures.at, channels: [...channels], entries });
+    };
     // Figures computed before a commit nobody listened to are stale: computed again (shared with any other greeting).
-    if (current && !job.isDirty() && !job.isRunning()) greetWith(current);
-    else job.runNow().then(greetWith, reportFailure);
+    if (current && !job.isDirty() && !job.isRunning()) joinAndGreet(current);
+    else
+      job.runNow().then(joinAndGreet, (error: unknown) => {
+        reportFailure(error);
+        // No figures to greet with; in the rooms, the socket gets the next ones that change.
+        joinAndGreet(null);
+      });
   }
 
   return {

@@ -204,6 +204,40 @@ describe('what an agent is sent', () => {
     await vi.waitFor(() => expect(chatWaiting(again.summaries)).toBe(3));
   });
 
+  it('greets an agent with the queue summary once, whether or not the greeting had to compute it', async () => {
+    // A long interval: no scheduled run comes between the greetings; only the greetings compute.
+    await start({ queueSummaryIntervalMs: 60 * 60 * 1000 });
+    await inbound({ channel: 'chat', customer: { name: '何静' }, text: '在吗' });
+    // The first agent of the node: their greeting computes the figures (nothing was computed yet).
+    const agent2 = await connectAs('agent2');
+    await vi.waitFor(() => expect(agent2.summaries.length).toBeGreaterThan(0));
+    // A round trip after the first push: a second one sent with it would have arrived before the answer.
+    result(await ask(agent2.socket, 'sync:pull', { since: 0 }));
+    expect(agent2.summaries).toEqual([expect.objectContaining({ channels: ['chat'] })]);
+    expect(chatWaiting(agent2.summaries)).toBe(1);
+
+    // A contact commits, then a second agent arrives: their greeting computes again, which also
+    // pushes the changed chat figures to the agent already listening (once), and greets the new one once.
+    await inbound({ channel: 'chat', customer: { name: '孔亮' }, text: '你好' });
+    const computed = t.server.queueSummary.computations();
+    const agent1 = await connectAs('agent1');
+    await vi.waitFor(() => expect(agent1.summaries.length).toBeGreaterThan(0));
+    expect(t.server.queueSummary.computations()).toBe(computed + 1);
+    result(await ask(agent1.socket, 'sync:pull', { since: 0 }));
+    result(await ask(agent2.socket, 'sync:pull', { since: 0 }));
+    expect(agent1.summaries).toEqual([expect.objectContaining({ channels: ['phone', 'chat'] })]);
+    expect(chatWaiting(agent1.summaries)).toBe(2);
+    expect(agent2.summaries).toHaveLength(2);
+    expect(chatWaiting(agent2.summaries)).toBe(2);
+
+    // The figures are fresh now: a third socket is greeted with them without computing, once.
+    const again = await connectAs('agent2');
+    await vi.waitFor(() => expect(again.summaries.length).toBeGreaterThan(0));
+    result(await ask(again.socket, 'sync:pull', { since: 0 }));
+    expect(again.summaries).toHaveLength(1);
+    expect(t.server.queueSummary.computations()).toBe(computed + 1);
+  });
+
   it('pages the queue longest waiting first, by channel and group', async () => {
     await start({ routing: { autoAccept: true } });
     const ids: string[] = [];

@@ -375,17 +375,107 @@ function AuditList() {
   );
 }
 
-/** The policies as stored, once loaded; the form is remounted whenever they were saved again. */
+/** The policies as stored, once loaded; the form is remounted whenever they were saved again. Leads read them as text. */
 function PoliciesSection({ canWrite }: { canWrite: boolean }) {
   const stored = useAppStore((s) => s.adminPolicies);
   if (!stored) return null;
-  return <PoliciesForm key={String(stored.updatedAt)} stored={stored} canWrite={canWrite} />;
+  return canWrite ? <PoliciesForm key={String(stored.updatedAt)} stored={stored} /> : <PoliciesView stored={stored} />;
 }
 
-/** SLA targets, first-response targets and the offer timeout; read-only for leads. */
-function PoliciesForm({ stored, canWrite }: { stored: PoliciesResult; canWrite: boolean }) {
+/** Who last changed the policies, or that they are the defaults. */
+function PoliciesUpdated({ stored }: { stored: PoliciesResult }) {
   const t = useT();
-  const { busy, save, language } = useAppStore(useShallow((s) => ({ busy: s.adminBusy, save: s.saveAdminPolicies, language: s.language })));
+  const language = useAppStore((s) => s.language);
+  return (
+    <p className="muted">
+      {stored.updatedAt !== null && stored.updatedByName !== null
+        ? t('admin.policies.updated', { name: stored.updatedByName, at: formatDateTime(language, stored.updatedAt) })
+        : t('admin.policies.defaults')}
+    </p>
+  );
+}
+
+/** One value per priority or channel, each with its name: "Urgent 120 min · Normal 240 min". */
+function PolicyValues({ values }: { values: ReadonlyArray<{ key: string; label: string; value: string }> }) {
+  return (
+    <ul className="admin-policy-values">
+      {values.map(({ key, label, value }) => (
+        <li key={key}>
+          <span className="muted">{label}</span> <span className="admin-policy-value">{value}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * The policies as a lead reads them: text, not a form. Disabled inputs looked like live ones
+ * (a lead typed into them and wondered why nothing saved), so the values are shown with their
+ * units and a note says who can change them.
+ */
+function PoliciesView({ stored }: { stored: PoliciesResult }) {
+  const t = useT();
+  const { policies } = stored;
+  const minutes = (n: number) => t('admin.policies.view.minutes', { n });
+  const seconds = (n: number) => t('admin.policies.view.seconds', { n });
+  const perChannel = (values: Record<Channel, number>, format: (n: number) => string) =>
+    CHANNELS.map((channel) => ({ key: channel, label: t(`channel.${channel}`), value: format(values[channel]) }));
+  return (
+    <section className="admin-policies admin-policies-view" aria-label={t('admin.policies')}>
+      <h3>{t('admin.policies')}</h3>
+      <PoliciesUpdated stored={stored} />
+      <p className="admin-read-only-note">{t('admin.policies.readOnly')}</p>
+      <table className="admin-policy-table">
+        <tbody>
+          <tr>
+            <th scope="row">{t('admin.policies.view.sla')}</th>
+            <td>
+              <PolicyValues
+                values={PRIORITIES.map((priority) => ({
+                  key: priority,
+                  label: t(`admin.policies.priority.${priority}`),
+                  value: minutes(policies.slaMinutes[priority]),
+                }))}
+              />
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">{t('admin.policies.view.complaint')}</th>
+            <td className="admin-policy-value">
+              {policies.complaintSlaMinutes === null ? t('admin.policies.view.byPriority') : minutes(policies.complaintSlaMinutes)}
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">{t('admin.policies.view.firstResponse')}</th>
+            <td>
+              <PolicyValues values={perChannel(policies.firstResponseMinutes, minutes)} />
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">{t('admin.policies.view.offerTimeout')}</th>
+            <td className="admin-policy-value">{seconds(policies.offerTimeoutSeconds)}</td>
+          </tr>
+          <tr>
+            <th scope="row">{t('admin.policies.view.wrapUp')}</th>
+            <td>
+              <PolicyValues values={perChannel(policies.wrapUpSeconds, (n) => (n === 0 ? t('admin.policies.view.none') : seconds(n)))} />
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">{t('admin.policies.view.timeZone')}</th>
+            <td className="admin-policy-value">{policies.timeZone}</td>
+          </tr>
+        </tbody>
+      </table>
+      <p className="muted">{t('admin.policies.note')}</p>
+    </section>
+  );
+}
+
+/** SLA targets, first-response targets, the offer timeout, wrap-up and the time zone, as an admin edits them. */
+function PoliciesForm({ stored }: { stored: PoliciesResult }) {
+  const t = useT();
+  const { busy, save } = useAppStore(useShallow((s) => ({ busy: s.adminBusy, save: s.saveAdminPolicies })));
   const [draft, setDraft] = useState<Policies>(stored.policies);
   const [invalid, setInvalid] = useState('');
   const minutes = (value: string) => Math.floor(Number(value) || 0);
@@ -403,12 +493,8 @@ function PoliciesForm({ stored, canWrite }: { stored: PoliciesResult; canWrite: 
       }}
     >
       <h3>{t('admin.policies')}</h3>
-      <p className="muted">
-        {stored.updatedAt !== null && stored.updatedByName !== null
-          ? t('admin.policies.updated', { name: stored.updatedByName, at: formatDateTime(language, stored.updatedAt) })
-          : t('admin.policies.defaults')}
-      </p>
-      <fieldset disabled={!canWrite || busy}>
+      <PoliciesUpdated stored={stored} />
+      <fieldset disabled={busy}>
         <div className="admin-capacity" role="group" aria-label={t('admin.policies.sla')}>
           <span>{t('admin.policies.sla')}</span>
           {PRIORITIES.map((priority) => (
@@ -488,11 +574,9 @@ function PoliciesForm({ stored, canWrite }: { stored: PoliciesResult; canWrite: 
         </label>
         <p className="muted">{t('admin.policies.note')}</p>
         <AdminInvalid reason={invalid} />
-        {canWrite ? (
-          <button type="submit" className="primary">
-            {t('admin.policies.save')}
-          </button>
-        ) : null}
+        <button type="submit" className="primary">
+          {t('admin.policies.save')}
+        </button>
       </fieldset>
     </form>
   );
