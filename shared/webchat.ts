@@ -174,7 +174,36 @@ export interface WebchatWelcome {
   email: string | null;
 }
 
-export const webchatHelloSchema = z.object({}).strict();
+/**
+ * What a widget can do beyond the first version's protocol, announced in its hello. `receipts`:
+ * it acknowledges each `webchat:message` (socket.io ack, `webchatReceiptSchema`) and reports the
+ * agent replies of its history (`webchat:received`), and the server records a reply `sent` only
+ * on that word. A widget announcing nothing (an older one still cached in a page) keeps the old
+ * rule: `sent` when the reply is emitted to it, and a returning visitor's undelivered replies
+ * `sent` when its history is sent.
+ */
+export const WEBCHAT_CAPABILITIES = ['receipts'] as const;
+export type WebchatCapability = (typeof WEBCHAT_CAPABILITIES)[number];
+
+export const webchatHelloSchema = z
+  .object({
+    /** Absent from an older widget: none. */
+    capabilities: z
+      .array(z.enum(WEBCHAT_CAPABILITIES))
+      .max(WEBCHAT_CAPABILITIES.length * 2)
+      .optional(),
+  })
+  .strict();
+export type WebchatHello = z.infer<typeof webchatHelloSchema>;
+
+/** A receipts widget's answer to a live `webchat:message` (the socket.io ack): the id of the message it now shows. */
+export const webchatReceiptSchema = z.object({ messageId: entityIdSchema }).strict();
+export type WebchatReceipt = z.infer<typeof webchatReceiptSchema>;
+
+/** Agent replies a receipts widget received in its history (`webchat:received`); at most a history's worth. */
+export const WEBCHAT_MAX_RECEIVED_IDS = 200;
+export const webchatReceivedSchema = z.object({ messageIds: z.array(entityIdSchema).min(1).max(WEBCHAT_MAX_RECEIVED_IDS) }).strict();
+export type WebchatReceived = z.infer<typeof webchatReceivedSchema>;
 
 export const webchatSendSchema = z
   .object({
@@ -216,6 +245,8 @@ export interface WebchatClientToServerEvents {
   'webchat:offline': (request: z.input<typeof webchatOfflineSchema>, ack: (response: WebchatAck<WebchatSent>) => void) => void;
   'webchat:typing': (request: WebchatTyping) => void;
   'webchat:read': (request: WebchatRead, ack?: (response: WebchatAck<{ ticketId: string }>) => void) => void;
+  /** A receipts widget: these agent replies of its history are on its screen (ack optional): `marked` of them were not yet recorded sent and now are. */
+  'webchat:received': (request: WebchatReceived, ack?: (response: WebchatAck<{ marked: number }>) => void) => void;
   /** The rating card's answer (shared/csat.ts): thanks with the feedback id, or why it was not taken. */
   'webchat:rate': (request: WebchatRate, ack: (response: WebchatAck<WebchatRated>) => void) => void;
 }
@@ -249,8 +280,8 @@ export type WebchatRated = { outcome: 'thanks'; feedbackId: string } | { outcome
 
 /** Server → widget events. */
 export interface WebchatServerToClientEvents {
-  /** An agent's reply, or the visitor's own message sent from another tab. */
-  'webchat:message': (message: WebchatMessage) => void;
+  /** An agent's reply (to a receipts widget with an ack it answers once it shows it), or the visitor's own message sent from another tab. */
+  'webchat:message': (message: WebchatMessage, ack?: (receipt: WebchatReceipt) => void) => void;
   'webchat:typing': (typing: { typing: boolean; agentName: string }) => void;
   'webchat:availability': (availability: { agentsAvailable: boolean; chatUnavailable: boolean }) => void;
   /** The visitor's conversation waits in the queue at this place; null once an agent has it (or it never waited). */

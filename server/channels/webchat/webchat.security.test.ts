@@ -289,6 +289,38 @@ const attacks: Attack[] = [
     expect: { visitorIdShown: false, replayedHistory: [], forgedIntoTheirChat: false, victimHistory: ['收货地址是人民路 8 号', '好的，已改地址'] },
   },
   {
+    attack: "a visitor reports another visitor's reply, and a customer's mail reply, as received (webchat:received) to make them 'sent'",
+    run: async () => {
+      const victim = await victimEmailTicket();
+      const statusOf = async (ticketId: string, messageId: string) =>
+        (await t.store.getTicketBundle(ticketId))!.messages.find((m) => m.id === messageId)!.deliveryStatus;
+      const mailBefore = await statusOf(victim.ticketId, 'reply-victim-1');
+      // The owner's receipts widget has the reply on its way and has not acknowledged it yet: it waits, queued.
+      const { socket: owner } = await handshake({ site: 'demo', visitorId: 'visitor-receipts-owner1' });
+      await call<WebchatWelcome>(owner, 'webchat:hello', { capabilities: ['receipts'] });
+      const pendingReceipt = new Promise<(receipt: unknown) => void>((resolve) =>
+        owner.on('webchat:message', (message: WebchatMessage, ack: (receipt: unknown) => void) => {
+          if (message.from === 'agent') resolve(ack);
+        }),
+      );
+      const sent = await call<WebchatSent>(owner, 'webchat:send', { clientMessageId: 'cmsg-receipts-owner-1', text: '发票抬头改一下' });
+      await reply(sent.ticketId, 'reply-receipts-owner-1', '好的，已改');
+      const acknowledge = await pendingReceipt;
+      const stranger = await visitor('visitor-receipts-thief1');
+      const response = await ask<{ marked: number }>(stranger.socket, 'webchat:received', {
+        messageIds: ['reply-receipts-owner-1', 'reply-victim-1', 'reply-nobody-000001'],
+      });
+      const outcome = {
+        marked: response.ok ? response.result.marked : response.error.code,
+        ownersReply: await statusOf(sent.ticketId, 'reply-receipts-owner-1'),
+        mailUnchanged: (await statusOf(victim.ticketId, 'reply-victim-1')) === mailBefore,
+      };
+      acknowledge({ messageId: 'reply-receipts-owner-1' }); // the owner's own receipt ends the wait
+      return outcome;
+    },
+    expect: { marked: 0, ownersReply: 'queued', mailUnchanged: true },
+  },
+  {
     attack: "a visitor marks another visitor's reply read via webchat:read",
     run: async () => {
       const owner = await visitor('visitor-owner-000001');

@@ -7,7 +7,14 @@
 import { createHmac } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { workstationHandshakeAuth, type Ack, type ClientToServerEvents, type PushResult, type ServerToClientEvents } from '../../../shared/sync.js';
+import {
+  workstationHandshakeAuth,
+  type Ack,
+  type ClientToServerEvents,
+  type PullResult,
+  type PushResult,
+  type ServerToClientEvents,
+} from '../../../shared/sync.js';
 import {
   webchatQueuePlaceSchema,
   type ChatReadEvent,
@@ -18,10 +25,19 @@ import {
   type WebchatSent,
   type WebchatWelcome,
 } from '../../../shared/webchat.js';
-import { TEST_PASSWORD, TEST_WEBCHAT_SECRET, login, seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from '../../testHarness.js';
+import {
+  TEST_PASSWORD,
+  TEST_WEBCHAT_SECRET,
+  TEST_WEBCHAT_SITE,
+  login,
+  seedTestOrganisation,
+  startTestServer,
+  testWebchatChannel,
+  type TestServer,
+} from '../../testHarness.js';
 import type { QueuedDelivery } from '../../store.js';
 import type { ChannelFactory } from '../channel.js';
-import { anonymousVisitorSocialId, parseWebchatOrigins, parseWebchatSites, signWebchatIdentity } from './webchat.js';
+import { anonymousVisitorSocialId, createWebchatChannel, parseWebchatOrigins, parseWebchatSites, signWebchatIdentity } from './webchat.js';
 
 type AgentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type VisitorSocket = Socket;
@@ -37,12 +53,21 @@ const emailPeer: ChannelFactory = () => ({
   senders: { email: { send: (delivery) => (emailed.push(delivery), Promise.resolve({ externalMessageId: `<${delivery.message.id}@mail.test>` })) } },
 });
 
-async function start(withEmail = false): Promise<void> {
+/** How long a reply waits for a receipts widget's acknowledgement in the receipts tests (an attempt not acknowledged by then is retried). */
+const RECEIPT_TIMEOUT_MS = 400;
+
+async function start(withEmail = false, receipts?: { receiptTimeoutMs: number }): Promise<void> {
   emailed = [];
   t = await startTestServer({
     tokenTtlMs: 60 * 60 * 1000,
     routing: { autoAccept: true },
-    channels: [testWebchatChannel(), ...(withEmail ? [emailPeer] : [])],
+    ...(receipts ? { deliveryRetryDelayMs: 5 } : {}),
+    channels: [
+      receipts
+        ? createWebchatChannel({ sites: new Map([[TEST_WEBCHAT_SITE, { secret: SECRET, allowedOrigins: [] }]]), receiptTimeoutMs: receipts.receiptTimeoutMs })
+        : testWebchatChannel(),
+      ...(withEmail ? [emailPeer] : []),
+    ],
   });
   await seedTestOrganisation(t.store, [
     { username: 'agent1', displayName: '王芳', channels: ['chat', 'email'] },
@@ -68,14 +93,30 @@ function openVisitor(auth: Record<string, unknown>): VisitorSocket {
   return socket;
 }
 
-async function visitor(auth: Record<string, unknown>): Promise<{ socket: VisitorSocket; welcome: WebchatWelcome }> {
+/**
+ * A visitor's widget: `hello` is what its hello says (`{}`: an older widget, as every test before
+ * receipts; `{capabilities: ['receipts']}`: the current one). Listeners the test adds after this
+ * resolves miss nothing sent before the hello's answer.
+ */
+async function visitor(auth: Record<string, unknown>, hello: Record<string, unknown> = {}): Promise<{ socket: VisitorSocket; welcome: WebchatWelcome }> {
   const socket = openVisitor(auth);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
-  const welcome = await call<WebchatWelcome>(socket, 'webchat:hello', {});
+  const welcome = await call<WebchatWelcome>(socket, 'webchat:hello', hello);
   return { socket, welcome };
+}
+
+const RECEIPTS_HELLO = { capabilities: ['receipts'] };
+
+/** Every agent reply a widget got live, with the acknowledgement socket.io gave it (a function for a receipts widget's). */
+function collectReplies(socket: VisitorSocket): Array<{ message: WebchatMessage; ack: unknown }> {
+  const got: Array<{ message: WebchatMessage; ack: unknown }> = [];
+  socket.on('webchat:message', (message: WebchatMessage, ack: unknown) => {
+    if (message.from === 'agent') got.push({ message, ack });
+  });
+  return got;
 }
 
 async function refusedWith(auth: Record<string, unknown>): Promise<{ message: string; code: string }> {
@@ -548,5 +589,141 @@ describe('nobody available: the offline form, then email', () => {
       '<reply-email-00001@mail.test>',
     );
     expect(t.logLines.some((line) => line.includes('continues by email to li.na@example.cn'))).toBe(true);
+  });
+});
+
+describe('receipts: a reply is sent only once the widget says it has it', () => {
+  beforeEach(async () => {
+    await t.stop();
+    await start(false, { receiptTimeoutMs: RECEIPT_TIMEOUT_MS });
+  });
+
+  /** What the agent's workstation hears about a message's delivery (its live changes), in order. */
+  async function deliveryHeard(socket: AgentSocket, messageId: string): Promise<string[]> {
+    const heard: string[] = [];
+    socket.on('sync:changes', (batch) => {
+      for (const change of batch.changes) if (change.kind === 'message' && change.message.id === messageId) heard.push(change.message.deliveryStatus);
+    });
+    // A pull that reaches the end makes the socket live (as the workstation's core does on connect).
+    for (let since = 0; ;) {
+      const pulled = (await socket.timeout(5_000).emitWithAck('sync:pull', { since })) as Ack<PullResult>;
+      if (!pulled.ok) throw new Error(`sync:pull refused: ${pulled.error.message}`);
+      if (pulled.result.mustRefetch || !pulled.result.more) return heard;
+      since = pulled.result.upTo;
+    }
+  }
+
+  it('a reply the widget has not acknowledged stays queued and is tried again; acknowledged, it is sent, and the agent sees it', async () => {
+    const desk = await agent('agent1');
+    const { socket } = await visitor(visitorAuth('visitor-receipt-0001'), RECEIPTS_HELLO);
+    const replies = collectReplies(socket);
+    const sent = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-receipt-1', text: '快递什么时候到？' });
+    const heard = await deliveryHeard(desk.socket, 'reply-receipt-0001');
+
+    await reply(desk.socket, sent.ticketId, 'reply-receipt-0001', '预计明天下午送达。');
+    // The first emission goes unanswered: the attempt does not count, and the reply comes again.
+    await vi.waitFor(() => expect(replies.length).toBeGreaterThanOrEqual(2), { timeout: 20_000 });
+    expect(await deliveryOf(sent.ticketId, 'reply-receipt-0001')).toBe('queued');
+    expect(replies.every((r) => r.message.id === 'reply-receipt-0001' && typeof r.ack === 'function')).toBe(true);
+
+    // The widget shows it and says so: sent, and the agent's workstation hears it.
+    (replies.at(-1)!.ack as (receipt: unknown) => void)({ messageId: 'reply-receipt-0001' });
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-receipt-0001')).toBe('sent'));
+    await vi.waitFor(() => expect(heard.at(-1)).toBe('sent'));
+    expect(heard).not.toContain('failed');
+  });
+
+  it('a reply nobody acknowledges is not recorded sent: after its attempts it fails with the reason, and reaches the visitor on their return once their widget reports it', async () => {
+    const desk = await agent('agent1');
+    const first = await visitor(visitorAuth('visitor-receipt-0002'), RECEIPTS_HELLO);
+    const replies = collectReplies(first.socket);
+    const sent = await call<WebchatSent>(first.socket, 'webchat:send', { clientMessageId: 'cmsg-receipt-2', text: '可以改收货地址吗？' });
+
+    await reply(desk.socket, sent.ticketId, 'reply-receipt-0002', '可以，请告诉我新的地址。');
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-receipt-0002')).not.toBe('queued'), { timeout: 30_000 });
+    const unconfirmed = (await t.store.getTicketBundle(sent.ticketId))!.messages.find((m) => m.id === 'reply-receipt-0002')!;
+    expect(unconfirmed.deliveryStatus).toBe('failed');
+    expect(unconfirmed.deliveryError).toContain('访客的聊天窗口没有确认收到这条回复');
+    expect(unconfirmed.deliveryError).toContain('did not confirm receiving this reply');
+    expect(replies.length).toBeGreaterThanOrEqual(1);
+    first.socket.disconnect();
+
+    // Back: the history carries it, but handing it over is not the widget having it.
+    const back = await visitor(visitorAuth('visitor-receipt-0002'), RECEIPTS_HELLO);
+    expect(back.welcome.history.map((m) => m.id)).toContain('reply-receipt-0002');
+    expect(await deliveryOf(sent.ticketId, 'reply-receipt-0002')).toBe('failed');
+    expect(await call(back.socket, 'webchat:received', { messageIds: ['reply-receipt-0002'] })).toEqual({ marked: 1 });
+    const delivered = (await t.store.getTicketBundle(sent.ticketId))!.messages.find((m) => m.id === 'reply-receipt-0002')!;
+    expect([delivered.deliveryStatus, delivered.deliveryError]).toEqual(['sent', null]);
+    // Said again (the next hello's history): nothing more to mark.
+    expect(await call(back.socket, 'webchat:received', { messageIds: ['reply-receipt-0002'] })).toEqual({ marked: 0 });
+  });
+
+  it('welcome() no longer marks a failed reply sent for a receipts widget: the visitor who left comes back, and only their report makes it sent', async () => {
+    const desk = await agent('agent1');
+    const first = await visitor(visitorAuth('visitor-receipt-0003'), RECEIPTS_HELLO);
+    const sent = await call<WebchatSent>(first.socket, 'webchat:send', { clientMessageId: 'cmsg-receipt-3', text: '发票开好了吗？' });
+    await leaveWhileTyping(first.socket, desk.typing, sent.ticketId);
+    await reply(desk.socket, sent.ticketId, 'reply-receipt-0003', '已开好，稍后发给您。');
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-receipt-0003')).toBe('failed'));
+    const heard = await deliveryHeard(desk.socket, 'reply-receipt-0003');
+
+    const back = await visitor(visitorAuth('visitor-receipt-0003'), RECEIPTS_HELLO);
+    expect(back.welcome.history.map((m) => [m.from, m.text])).toEqual([
+      ['visitor', '发票开好了吗？'],
+      ['agent', '已开好，稍后发给您。'],
+    ]);
+    expect(await deliveryOf(sent.ticketId, 'reply-receipt-0003')).toBe('failed');
+    expect(await call(back.socket, 'webchat:received', { messageIds: ['reply-receipt-0003'] })).toEqual({ marked: 1 });
+    expect(await deliveryOf(sent.ticketId, 'reply-receipt-0003')).toBe('sent');
+    await vi.waitFor(() => expect(heard).toEqual(['sent']));
+  });
+
+  it('an older widget (its hello announces nothing) keeps the rule before receipts: sent when emitted to it, and on its return', async () => {
+    const desk = await agent('agent1');
+    const old = await visitor(visitorAuth('visitor-receipt-0004'));
+    const replies = collectReplies(old.socket);
+    const sent = await call<WebchatSent>(old.socket, 'webchat:send', { clientMessageId: 'cmsg-receipt-4', text: '营业时间？' });
+    await reply(desk.socket, sent.ticketId, 'reply-receipt-0004', '每天 9 点到 21 点。');
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-receipt-0004')).toBe('sent'));
+    // Emitted once, with no acknowledgement asked of it.
+    await vi.waitFor(() => expect(replies.map((r) => [r.message.id, typeof r.ack])).toEqual([['reply-receipt-0004', 'undefined']]));
+
+    await leaveWhileTyping(old.socket, desk.typing, sent.ticketId);
+    await reply(desk.socket, sent.ticketId, 'reply-receipt-0005', '还有别的问题吗？');
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-receipt-0005')).toBe('failed'));
+    await visitor(visitorAuth('visitor-receipt-0004'));
+    expect(await deliveryOf(sent.ticketId, 'reply-receipt-0005')).toBe('sent');
+  });
+
+  it('a visitor reporting or acknowledging replies that are not theirs changes nothing', async () => {
+    const desk = await agent('agent1');
+    const owner = await visitor(visitorAuth('visitor-receipt-0006'), RECEIPTS_HELLO);
+    const sent = await call<WebchatSent>(owner.socket, 'webchat:send', { clientMessageId: 'cmsg-receipt-6', text: '我的订单取消了吗？' });
+    await leaveWhileTyping(owner.socket, desk.typing, sent.ticketId);
+    await reply(desk.socket, sent.ticketId, 'reply-receipt-0006', '已取消，退款三天内到账。');
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-receipt-0006')).toBe('failed'));
+
+    // Another visitor names the owner's reply (and made-up ids): nothing is marked.
+    const stranger = await visitor(visitorAuth('visitor-receipt-0007'), RECEIPTS_HELLO);
+    expect(await call(stranger.socket, 'webchat:received', { messageIds: ['reply-receipt-0006', 'reply-nobody-00001'] })).toEqual({ marked: 0 });
+    expect(await deliveryOf(sent.ticketId, 'reply-receipt-0006')).toBe('failed');
+    // Malformed: refused, nothing marked.
+    expect(await ask(stranger.socket, 'webchat:received', { messageIds: [] })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(await ask(stranger.socket, 'webchat:received', { messageIds: ['reply-receipt-0006'], ticketId: sent.ticketId })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
+    expect(await deliveryOf(sent.ticketId, 'reply-receipt-0006')).toBe('failed');
+
+    // The stranger's own chat: their widget answers a live reply with the owner's reply id instead of this one's: not a receipt for it.
+    const own = await call<WebchatSent>(stranger.socket, 'webchat:send', { clientMessageId: 'cmsg-receipt-7', text: '你好' });
+    stranger.socket.on('webchat:message', (message: WebchatMessage, ack: unknown) => {
+      if (message.from === 'agent' && typeof ack === 'function') (ack as (receipt: unknown) => void)({ messageId: 'reply-receipt-0006' });
+    });
+    await reply(desk.socket, own.ticketId, 'reply-receipt-0007', '您好！');
+    await vi.waitFor(async () => expect(await deliveryOf(own.ticketId, 'reply-receipt-0007')).not.toBe('queued'), { timeout: 30_000 });
+    expect(await deliveryOf(own.ticketId, 'reply-receipt-0007')).toBe('failed');
+    expect(await deliveryOf(sent.ticketId, 'reply-receipt-0006')).toBe('failed');
   });
 });

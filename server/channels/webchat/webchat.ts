@@ -40,6 +40,8 @@ import {
   webchatHelloSchema,
   webchatOfflineSchema,
   webchatReadSchema,
+  webchatReceiptSchema,
+  webchatReceivedSchema,
   webchatSendSchema,
   webchatSiteSchema,
   webchatTypingSchema,
@@ -94,6 +96,11 @@ export interface WebchatOptions {
    * passes the Redis one (server/cluster/sharedState.ts); default the server's (ChannelContext.sharedState), so every node knows every mark.
    */
   sharedState?: SharedState;
+  /**
+   * How long a reply waits for a receipts widget's acknowledgement before the attempt counts as
+   * not delivered (the dispatcher retries it); default 10 s.
+   */
+  receiptTimeoutMs?: number;
 }
 
 /** Messages of the newest conversations a reconnecting widget gets back. */
@@ -117,6 +124,12 @@ const TYPING_WINDOW_MS = 10_000;
 const VISITOR_GONE =
   '访客已离开聊天，且没有留下邮箱；访客回到聊天时会看到这条回复 / The visitor left the chat and gave no email address; they will see this reply if they come back to the chat.';
 const NO_VISITOR = '此工单中没有网页聊天访客可以接收这条回复 / No web chat visitor on this ticket can receive this reply.';
+/** A receipts widget was there but did not confirm the reply (left at that moment, a lost connection, a frozen tab): retried, then this is the reason. */
+const NOT_CONFIRMED =
+  '访客的聊天窗口没有确认收到这条回复；访客回到聊天时会看到它 / The visitor’s chat window did not confirm receiving this reply; they will see it when they come back to the chat.';
+const DEFAULT_RECEIPT_TIMEOUT_MS = 10_000;
+/** The room of a visitor's tabs whose widget acknowledges replies (`receipts`): the sender asks them for a receipt. */
+const receiptsRoom = (visitor: string) => `receipts:${visitor}`;
 /** Both kinds of ticket a visitor can have: live chats, and offline-form messages answered by email. */
 const VISITOR_CHANNELS = ['chat', 'email'] as const;
 /** The shared map of read marks: ticket id → the JSON of its ChatReadEvent. */
@@ -143,6 +156,11 @@ interface VisitorData {
   unavailable: boolean | null;
   /** What this widget was last told about its place in the queue, as JSON (`'null'`: not waiting). */
   queuePlace: string;
+  /**
+   * Whether this widget acknowledges what it receives (its hello announced `receipts`); null
+   * until its hello. Read by the sender on any node (`fetchSockets` carries it).
+   */
+  receipts: boolean | null;
 }
 
 type NoEvents = Record<string, never>;
@@ -694,6 +712,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       available: null,
       unavailable: null,
       queuePlace: 'null',
+      receipts: null,
     };
     next();
   });
@@ -754,8 +773,22 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     return bundles;
   }
 
-  async function welcome(socket: VisitorSocket): Promise<WebchatWelcome> {
+  /** A web chat reply not yet recorded as having reached the visitor's device: queued (waiting, or between attempts) or failed (they had left). */
+  function undeliveredWebchatReply(message: Message): boolean {
+    return (
+      message.direction === 'outbound' &&
+      (message.deliveryStatus === 'failed' || message.deliveryStatus === 'queued') &&
+      message.source?.split(':', 1)[0] === 'webchat'
+    );
+  }
+
+  async function welcome(socket: VisitorSocket, receipts: boolean): Promise<WebchatWelcome> {
     const data = socket.data;
+    // Said once per connection; a second hello (the widget's own, after a lost ack) may not take the capability back or give it.
+    if (data.receipts === null) {
+      data.receipts = receipts;
+      if (receipts) await socket.join(receiptsRoom(data.socialId));
+    }
     const bundles = await visitorBundles(data);
     const prefix = externalIdPrefix(data.socialId);
     // A ticket found by the id prefix alone is not theirs to continue: only one holding a message they wrote.
@@ -765,11 +798,15 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       .flatMap((bundle) => conversationOf(bundle, data.socialId))
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .slice(-HISTORY_MESSAGES);
-    // A reply recorded as not delivered (the visitor had left) reaches them now: it becomes sent.
-    for (const message of own) {
-      if (message.direction === 'outbound' && message.deliveryStatus === 'failed' && message.source?.split(':', 1)[0] === 'webchat') {
-        await store.setDeliveryStatus(message.id, { status: 'sent' }, now());
-        log(`webchat: reply ${message.id} on ${message.ticketId} reached ${describeVisitor(data)} on their return; now sent`);
+    // An older widget (no receipts) says nothing once it has the history: a reply recorded as not
+    // delivered (the visitor had left) is taken as reaching them now, as before receipts. A receipts
+    // widget's history changes nothing here: its `webchat:received` does, once the history is on its screen.
+    if (!data.receipts) {
+      for (const message of own) {
+        if (message.direction === 'outbound' && message.deliveryStatus === 'failed' && message.source?.split(':', 1)[0] === 'webchat') {
+          await store.setDeliveryStatus(message.id, { status: 'sent' }, now());
+          log(`webchat: reply ${message.id} on ${message.ticketId} was sent to the older widget of ${describeVisitor(data)} on their return; now sent`);
+        }
       }
     }
     // The name they typed into the offline form (stored as that message's author), never the customer record's.
@@ -798,6 +835,27 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       name: data.identity?.name ?? lastGivenName,
       email: data.identity?.email ?? null,
     };
+  }
+
+  /**
+   * A receipts widget has these replies of its history on screen: each one of the visitor's own
+   * conversation (never another visitor's, nor a mail on the same ticket) still queued or failed
+   * becomes sent. Ids of anything else change nothing. Returns how many were marked.
+   */
+  async function markReceived(data: VisitorData, messageIds: readonly string[]): Promise<number> {
+    const wanted = new Set(messageIds);
+    let marked = 0;
+    for (const bundle of await visitorBundles(data)) {
+      for (const message of conversationOf(bundle, data.socialId)) {
+        if (!wanted.has(message.id) || !undeliveredWebchatReply(message)) continue;
+        await store.setDeliveryStatus(message.id, { status: 'sent' }, now());
+        log(
+          `webchat: reply ${message.id} on ${message.ticketId} (${message.deliveryStatus}) reached ${describeVisitor(data)}, confirmed by their widget; now sent`,
+        );
+        marked += 1;
+      }
+    }
+    return marked;
   }
 
   async function ingest(socket: VisitorSocket, contact: ChannelContact, what: string): Promise<WebchatSent> {
@@ -927,8 +985,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         });
     });
 
-    handle(socket, 'webchat:hello', webchatHelloSchema, async () => {
-      const welcomed = await welcome(socket);
+    handle(socket, 'webchat:hello', webchatHelloSchema, async (request) => {
+      const welcomed = await welcome(socket, request.capabilities?.includes('receipts') ?? false);
       availabilitySoon(); // a returning visitor whose chat still waits hears its place
       return welcomed;
     });
@@ -1036,6 +1094,8 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       true,
     );
 
+    handle(socket, 'webchat:received', webchatReceivedSchema, async (request) => ({ marked: await markReceived(data, request.messageIds) }), true);
+
     socket.on('disconnect', () => {
       // The last tab of this visitor closing (on any node) ends their typing.
       if (!data.typing) return;
@@ -1092,14 +1152,40 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
   });
 
   // --- delivery of agent replies ---------------------------------------------------------
+  const receiptTimeoutMs = options.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS;
+
+  /**
+   * Emits the reply to the visitor's receipts tabs (on every node, through the adapter) and waits
+   * for their acknowledgements: true once one of them answered with this message's id. Tabs that
+   * did not answer in time (closed meanwhile, a node gone) count for nothing; what did answer is kept.
+   */
+  function receiptFrom(visitor: string, shown: WebchatMessage): Promise<boolean> {
+    return new Promise((resolve) => {
+      const answered = (_error: Error | null, receipts: unknown[]) =>
+        resolve(receipts.some((receipt) => webchatReceiptSchema.safeParse(receipt).data?.messageId === shown.id));
+      // The typed operator wants every server→client event's ack spelt out; the answers are parsed here instead.
+      (
+        nsp.to(receiptsRoom(visitor)).timeout(receiptTimeoutMs) as unknown as { emit(event: string, message: WebchatMessage, ack: typeof answered): boolean }
+      ).emit('webchat:message', shown, answered);
+    });
+  }
   const sender: ChannelSender = {
     async send(delivery) {
       const { message, ticket, customer } = delivery;
       const bundle = await store.getTicketBundle(ticket.id);
       const visitor = bundle ? (addressees(bundle).find((entry) => entry.message.id === message.id)?.visitor ?? null) : null;
-      if (visitor !== null && (await connected(visitor))) {
-        nsp.to(visitor).emit('webchat:message', toWebchatMessage(message, null, fileLinks(visitor)));
-        return {};
+      // Every tab of the visitor, on every node, with what its hello said (null: not said yet).
+      const tabs = visitor === null ? [] : await nsp.in(visitor).fetchSockets();
+      if (visitor !== null && tabs.length > 0) {
+        const shown = toWebchatMessage(message, null, fileLinks(visitor));
+        // Tabs that give no receipt get it as before: an older widget, or one whose hello is still on its way (its history will carry it).
+        nsp.to(visitor).except(receiptsRoom(visitor)).emit('webchat:message', shown);
+        if (tabs.some((tab) => tab.data.receipts === true) && (await receiptFrom(visitor, shown))) return {};
+        // An older widget was there: it got the reply, and it cannot say so (the rule before receipts, kept for it alone).
+        if (tabs.some((tab) => tab.data.receipts === false)) return {};
+        // Nobody confirmed it (the tab closed meanwhile, a lost connection, no hello yet): not sent; the dispatcher tries again,
+        // and then it goes by the rules below if the visitor has gone. A returning widget's history carries it meanwhile.
+        throw new Error(NOT_CONFIRMED);
       }
       const email = ctx.sender('email');
       const address = customer.email ?? customer.identities.find((identity) => identity.kind === 'email')?.value ?? null;

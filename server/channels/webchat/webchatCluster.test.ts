@@ -125,7 +125,8 @@ beforeAll(async () => {
     tokenTtlMs: 60 * 60 * 1000,
     routing: { autoAccept: true },
     deliveryRetryDelayMs: 5,
-    channels: [redisAdapterOnA, createWebchatChannel({ sites: SITES, sharedState: await sharedState() })],
+    // Replies wait this long for a receipts widget's acknowledgement (through Redis) before the attempt is retried.
+    channels: [redisAdapterOnA, createWebchatChannel({ sites: SITES, sharedState: await sharedState(), receiptTimeoutMs: 1_000 })],
   });
   await seedTestOrganisation(a.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
   b = await startNodeB();
@@ -178,11 +179,14 @@ interface Widget {
   typing: Array<{ typing: boolean; agentName: string }>;
 }
 
-/** A widget on the node's own chat page, as a browser behind the load balancer would reach that node. */
-async function visitorOn(url: string): Promise<Widget> {
+/**
+ * A widget on the node's own chat page, as a browser behind the load balancer would reach that
+ * node. `acknowledge`: what it answers a reply emitted with an ack (a receipts widget's receipt, or nothing).
+ */
+async function visitorOn(url: string, visitorId = 'visitor-cluster-000001', acknowledge = true): Promise<Widget> {
   const widget: Widget = {
     socket: connect(`${url}/webchat`, {
-      auth: { site: TEST_WEBCHAT_SITE, visitorId: 'visitor-cluster-000001' },
+      auth: { site: TEST_WEBCHAT_SITE, visitorId },
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
@@ -191,7 +195,10 @@ async function visitorOn(url: string): Promise<Widget> {
     messages: [],
     typing: [],
   };
-  widget.socket.on('webchat:message', (message: WebchatMessage) => widget.messages.push(message));
+  widget.socket.on('webchat:message', (message: WebchatMessage, ack?: (receipt: { messageId: string }) => void) => {
+    widget.messages.push(message);
+    if (acknowledge) ack?.({ messageId: message.id });
+  });
   widget.socket.on('webchat:typing', (event: { typing: boolean; agentName: string }) => widget.typing.push(event));
   await connected(widget.socket);
   return widget;
@@ -316,4 +323,29 @@ describe('web chat with the visitor and the agent on different nodes', () => {
     expect(backOnA.socket.connected).toBe(true);
     expect((await call<WebchatWelcome>(backOnA.socket, 'webchat:hello', {})).history).toHaveLength(3);
   });
+
+  it("a receipts widget on one node acknowledges a reply the other node delivers: sent only then (B's channel stopped above: its namespace still serves new visitors)", async () => {
+    const deskOnA = await agentOn(a.url);
+    const onB = await visitorOn(b.url, 'visitor-cluster-000002');
+    const silentOnB = await visitorOn(b.url, 'visitor-cluster-000003', false);
+    for (const widget of [onB, silentOnB]) await untilHeard(() => probe(ioA.of('/webchat').to(widget.socket.id!)), widget.socket);
+    await untilHeard(() => probe(b.io.to('webchat-signals:agent:agent1')), deskOnA.socket);
+
+    // The widget on B acknowledges through the adapter; node A's dispatcher records sent on that.
+    await call<WebchatWelcome>(onB.socket, 'webchat:hello', { capabilities: ['receipts'] });
+    const sent = await call<WebchatSent>(onB.socket, 'webchat:send', { clientMessageId: 'cmsg-cluster-r1', text: '能开发票吗？' });
+    await reply(deskOnA, sent.ticketId, 'msg-reply-cluster-r1', '可以，请提供抬头。');
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'msg-reply-cluster-r1')).toBe('sent'), EVENTUALLY);
+    expect(onB.messages.map((m) => m.id)).toContain('msg-reply-cluster-r1');
+
+    // A widget on B that says it gives receipts and never does: the reply reaches its socket, yet is never recorded sent.
+    await call<WebchatWelcome>(silentOnB.socket, 'webchat:hello', { capabilities: ['receipts'] });
+    const unanswered = await call<WebchatSent>(silentOnB.socket, 'webchat:send', { clientMessageId: 'cmsg-cluster-r2', text: '在吗？' });
+    await reply(deskOnA, unanswered.ticketId, 'msg-reply-cluster-r2', '在的。');
+    await vi.waitFor(async () => expect(await deliveryOf(unanswered.ticketId, 'msg-reply-cluster-r2')).not.toBe('queued'), { timeout: 60_000, interval: 100 });
+    expect(await deliveryOf(unanswered.ticketId, 'msg-reply-cluster-r2')).toBe('failed');
+    expect(silentOnB.messages.map((m) => m.id)).toContain('msg-reply-cluster-r2');
+    onB.socket.disconnect();
+    silentOnB.socket.disconnect();
+  }, 90_000);
 });

@@ -142,6 +142,8 @@
   var TYPING_IDLE_MS = 4000;
   var AGENT_TYPING_TTL_MS = 8000;
   var ACK_TIMEOUT_MS = 10000;
+  /** The most reply ids one webchat:received may carry (WEBCHAT_MAX_RECEIVED_IDS, shared/webchat.ts). */
+  var MAX_RECEIVED_IDS = 200;
   var ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
   var script = document.currentScript || document.querySelector('script[src*="/chat/widget.js"]');
@@ -744,8 +746,26 @@
     return t('errorOther', { message: (error && error.data && error.data.message) || (error && error.message) || '?' });
   }
 
+  /**
+   * Tells the server which agent replies of the history are now on screen: a reply that had not
+   * reached this visitor (they had left, or it was between attempts) is recorded as sent only on this.
+   * Lost with the connection, it is said again with the next hello's history.
+   */
+  function reportReceived(history) {
+    var ids = history
+      .filter(function (message) {
+        return message.from === 'agent';
+      })
+      .map(function (message) {
+        return message.id;
+      })
+      .slice(-MAX_RECEIVED_IDS);
+    if (ids.length > 0 && socket && socket.connected) socket.emit('webchat:received', { messageIds: ids });
+  }
+
   function hello() {
-    emitWithAck('webchat:hello', {}, function (response) {
+    // `receipts`: this widget acknowledges each reply it shows (see the webchat:message handler) and reports its history's.
+    emitWithAck('webchat:hello', { capabilities: ['receipts'] }, function (response) {
       if (!response || !response.ok) return;
       var welcome = response.result;
       state.status = 'online';
@@ -762,6 +782,7 @@
       // What was typed while offline (or lost with an ack) goes now, under the same ids (once the chat is on).
       if (!state.unavailable) pending().forEach(deliver);
       render();
+      reportReceived(welcome.history);
     });
   }
 
@@ -787,13 +808,15 @@
       }
       renderChrome();
     });
-    socket.on('webchat:message', function (message) {
+    socket.on('webchat:message', function (message, ack) {
       if (message.from === 'agent') {
         state.agentTyping = null;
         state.queuePlace = null; // an agent is answering: it no longer waits
       }
       upsert(message, 'sent');
       render();
+      // The server records an agent's reply as sent only on this receipt (the visitor's own lines from another tab come without one).
+      if (typeof ack === 'function') ack({ messageId: message.id });
     });
     socket.on('webchat:typing', function (event) {
       showAgentTyping(!!event.typing, event.agentName);
