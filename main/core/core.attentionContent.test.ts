@@ -139,7 +139,7 @@ describe('the text of a refused reply', () => {
     await call(third, 'attention.dismiss', { id: item!.id });
     expect(await call(third, 'attention.list', {})).toEqual([]);
     await closeCore(third);
-    const reopened = openCache(userCacheFile(dataDir, 'agent1'), (await unlockCacheKey(dataDir, 'agent1', TEST_PASSWORD)));
+    const reopened = openCache(userCacheFile(dataDir, 'agent1'), await unlockCacheKey(dataDir, 'agent1', TEST_PASSWORD));
     try {
       expect(reopened.reader.refusal(mutationId)).toMatchObject({ id: item!.id, code: item!.code, content: null });
     } finally {
