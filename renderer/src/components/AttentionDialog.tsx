@@ -68,7 +68,7 @@ function KeptText({ item }: { item: AttentionItem }) {
     );
   };
   return (
-    <div className="attention-kept" aria-label={t('attention.written')}>
+    <div className="attention-kept" role="group" aria-label={t('attention.written')}>
       {content.subject !== undefined ? <p className="attention-kept-subject">{t('attention.subject', { subject: content.subject })}</p> : null}
       <div className={`attention-kept-text${expanded ? ' expanded' : ''}`} tabIndex={expanded ? 0 : undefined}>
         {shown}
