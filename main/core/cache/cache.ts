@@ -108,9 +108,13 @@ interface AttentionRow {
   content_json: string | null;
 }
 
-/** The newest needs-attention row of one refused mutation; cache migration 020's partial index `attention_by_mutation` serves it. */
-export const REFUSAL_SQL =
-  'SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at, content_json FROM attention WHERE mutation_id = ? ORDER BY id DESC LIMIT 1';
+/**
+ * The lookup of the newest needs-attention row of one refused mutation; cache migration 020's
+ * partial index `attention_by_mutation` serves it. Apart from the columns read, so the test of
+ * 020 runs this very lookup on a cache from before later columns (024's `content_json`).
+ */
+export const REFUSAL_LOOKUP = 'FROM attention WHERE mutation_id = ? ORDER BY id DESC LIMIT 1';
+export const REFUSAL_SQL = `SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at, content_json ${REFUSAL_LOOKUP}`;
 
 function attentionFromRow(row: AttentionRow): AttentionEntry {
   return {

@@ -31,7 +31,8 @@ describe('cache migration 024-attention-content', () => {
       "INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at, content_json) VALUES ('GD20240501003', 'm3', 'reply', 'forbidden', 'x', NULL, NULL, 2, ?)",
     ).run(content);
     expect(db.prepare('SELECT content_json FROM attention WHERE mutation_id = ?').pluck().get('m3')).toBe(content);
-    // The refusal lookup still reads the newest row of a mutation.
-    expect(db.prepare(REFUSAL_SQL).get('m1')).toMatchObject({ mutation_id: 'm1', reason: '工单已改派给张强' });
+    // The core's refusal lookup reads the new column, and old rows without it.
+    expect(db.prepare(REFUSAL_SQL).get('m1')).toMatchObject({ mutation_id: 'm1', reason: '工单已改派给张强', content_json: null });
+    expect(db.prepare(REFUSAL_SQL).get('m3')).toMatchObject({ mutation_id: 'm3', content_json: content });
   });
 });
