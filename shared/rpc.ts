@@ -41,6 +41,7 @@ import {
   prioritySchema,
   textSchema,
   MAX_SUBJECT_LENGTH,
+  MAX_TEXT_LENGTH,
   ticketGroupSchema,
   ticketIdSchema,
   ticketStatusSchema,
@@ -212,6 +213,22 @@ export interface Draft {
 export type ReplyResult = { kind: 'sent'; message: PendingMessage } | { kind: 'draft'; draft: Draft };
 
 /**
+ * What the agent wrote in a refused change (a reply's text, subject and file names, a note,
+ * a handover note, an escalation reason, a new ticket's subject and first note), kept with its
+ * "needs attention" item so text typed offline is not lost when the server refuses it. The
+ * core writes it, the renderer reads it again through this schema (it crossed a process).
+ */
+export const attentionContentSchema = z
+  .object({
+    text: z.string().max(MAX_TEXT_LENGTH),
+    subject: z.string().max(MAX_SUBJECT_LENGTH).optional(),
+    /** The names of the files a refused reply carried (the files themselves are not kept). */
+    fileNames: z.array(z.string().max(255)).max(ATTACHMENT_LIMITS.maxFiles).optional(),
+  })
+  .strict();
+export type AttentionContent = z.infer<typeof attentionContentSchema>;
+
+/**
  * A local change the server refused (it was reverted), or a change from the server this
  * workstation could not read (it was skipped); either waits for the agent to read it.
  */
@@ -230,6 +247,10 @@ export interface AttentionItem {
   /** The seq of an unreadable change. */
   changeSeq: number | null;
   at: number;
+  /** What the agent wrote in the refused change; null when it carried no text (or for an unreadable change). Gone once dismissed. */
+  content: AttentionContent | null;
+  /** The ticket is still in this workstation's view, so the text can go back into its composer. */
+  ticketAvailable: boolean;
 }
 
 /**

@@ -1196,19 +1196,22 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       notifier.add([draft.ticketId]);
       return { discarded: true };
     },
-    'attention.list': () =>
-      requireSession()
-        .cache.reader.attention()
-        .map((entry): AttentionItem => ({
-          id: entry.id,
-          ticketId: entry.ticketId,
-          kind: entry.kind,
-          code: entry.code,
-          reason: entry.reason,
-          refusal: entry.refusal,
-          changeSeq: entry.changeSeq,
-          at: entry.at,
-        })),
+    'attention.list': () => {
+      const { reader } = requireSession().cache;
+      return reader.attention().map((entry): AttentionItem => ({
+        id: entry.id,
+        ticketId: entry.ticketId,
+        kind: entry.kind,
+        code: entry.code,
+        reason: entry.reason,
+        refusal: entry.refusal,
+        changeSeq: entry.changeSeq,
+        at: entry.at,
+        content: entry.content,
+        // Only a ticket still in this user's cache can take the text back into its composer.
+        ticketAvailable: entry.ticketId !== null && reader.ticket(entry.ticketId) !== null,
+      }));
+    },
     'attention.dismiss': ({ id }) => {
       const session = requireSession();
       if (!session.cache.writer.dismissAttention(id)) throw new RpcError('not_found', `There is no open attention item ${String(id)}.`);

@@ -35,6 +35,8 @@ import { isProvisionalTicketId, type CreateTicketMutation } from '../../../share
 import {
   CUSTOMER_MESSAGE_PREVIEW_LENGTH,
   INBOX_WINDOW_MAX,
+  attentionContentSchema,
+  type AttentionContent,
   type CustomerMessageArrival,
   type Draft,
   type InboxAssignee,
@@ -103,11 +105,16 @@ interface AttentionRow {
   refusal_json: string | null;
   change_seq: number | null;
   at: number;
+  content_json: string | null;
 }
 
-/** The newest needs-attention row of one refused mutation; cache migration 020's partial index `attention_by_mutation` serves it. */
-export const REFUSAL_SQL =
-  'SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at FROM attention WHERE mutation_id = ? ORDER BY id DESC LIMIT 1';
+/**
+ * The lookup of the newest needs-attention row of one refused mutation; cache migration 020's
+ * partial index `attention_by_mutation` serves it. Apart from the columns read, so the test of
+ * 020 runs this very lookup on a cache from before later columns (024's `content_json`).
+ */
+export const REFUSAL_LOOKUP = 'FROM attention WHERE mutation_id = ? ORDER BY id DESC LIMIT 1';
+export const REFUSAL_SQL = `SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at, content_json ${REFUSAL_LOOKUP}`;
 
 function attentionFromRow(row: AttentionRow): AttentionEntry {
   return {
@@ -121,7 +128,38 @@ function attentionFromRow(row: AttentionRow): AttentionEntry {
     refusal: row.refusal_json === null ? null : (ticketRefusalSchema.safeParse(JSON.parse(row.refusal_json)).data ?? null),
     changeSeq: row.change_seq,
     at: row.at,
+    // Written by this module from the outbox's mutation; read leniently all the same.
+    content: row.content_json === null ? null : (attentionContentSchema.safeParse(JSON.parse(row.content_json)).data ?? null),
   };
+}
+
+/**
+ * What the agent wrote in a mutation, to keep with its refusal: the text they would lose
+ * otherwise (the optimistic row is dropped when the server refuses). Null for a mutation that
+ * carried no text (a status, a priority…). Attachments keep their names only (their bytes were
+ * uploaded to the server, and a refused reply's upload is not theirs to send again).
+ */
+export function attentionContentOf(mutation: Mutation): AttentionContent | null {
+  switch (mutation.kind) {
+    case 'reply': {
+      const fileNames = (mutation.attachments ?? []).map((file) => file.fileName);
+      return {
+        text: mutation.text,
+        ...(mutation.subject !== undefined ? { subject: mutation.subject } : {}),
+        ...(fileNames.length > 0 ? { fileNames } : {}),
+      };
+    }
+    case 'note':
+      return { text: mutation.text };
+    case 'transfer':
+      return mutation.note.trim() === '' ? null : { text: mutation.note };
+    case 'requestEscalation':
+      return { text: mutation.reason };
+    case 'createTicket':
+      return { text: mutation.note, subject: mutation.subject };
+    default:
+      return null;
+  }
 }
 
 export interface AttentionEntry {
@@ -141,6 +179,8 @@ export interface AttentionEntry {
   /** The seq of an unreadable change; null otherwise. */
   changeSeq: number | null;
   at: number;
+  /** What the agent wrote in the refused mutation (`attentionContentOf`); null when nothing, or once dismissed. */
+  content: AttentionContent | null;
 }
 
 /** The code an unreadable change is listed under. */
@@ -1171,11 +1211,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
     notHeldTickets: db.prepare<[string], TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.assignee_id IS NULL OR t.assignee_id <> ?`),
     deleteOutbox: db.prepare<[string]>('DELETE FROM outbox WHERE mutation_id = ?'),
 
-    insertAttention: db.prepare<[string | null, string | null, string, string, string, string | null, number | null, number]>(
-      'INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    insertAttention: db.prepare<[string | null, string | null, string, string, string, string | null, number | null, number, string | null]>(
+      'INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at, content_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     attention: db.prepare<[], AttentionRow>(
-      'SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at FROM attention WHERE dismissed = 0 ORDER BY id DESC',
+      'SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at, content_json FROM attention WHERE dismissed = 0 ORDER BY id DESC',
     ),
     /** Inbound messages of every cached ticket of a customer: the ways a reply can reach them. */
     customerInbound: db.prepare<[string], { ticketId: string; direction: 'inbound'; source: string; createdAt: number }>(
@@ -1189,7 +1229,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
     ),
     attentionCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM attention WHERE dismissed = 0'),
     refusal: db.prepare<[string], AttentionRow>(REFUSAL_SQL),
-    dismissAttention: db.prepare<[number]>('UPDATE attention SET dismissed = 1 WHERE id = ? AND dismissed = 0'),
+    // The text goes with the dismissal: the row stays (for `refusal()`) up to DISMISSED_ATTENTION_KEPT_*, what the agent wrote does not.
+    dismissAttention: db.prepare<[number]>('UPDATE attention SET dismissed = 1, content_json = NULL WHERE id = ? AND dismissed = 0'),
     pruneDismissedBefore: db.prepare<[number]>('DELETE FROM attention WHERE dismissed = 1 AND at < ?'),
     pruneDismissedBeyond: db.prepare<[number]>(
       'DELETE FROM attention WHERE dismissed = 1 AND id NOT IN (SELECT id FROM attention WHERE dismissed = 1 ORDER BY id DESC LIMIT ?)',
@@ -1644,7 +1685,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
   /** Lists changes this build could not read, so the agent knows a ticket may be out of date. */
   function recordUnreadable(unreadable: readonly UnreadableChange[]): void {
     for (const item of unreadable) {
-      stmt.insertAttention.run(item.ticketId, null, 'change', UNREADABLE_CHANGE_CODE, item.issue.slice(0, 500), null, item.seq, item.at);
+      stmt.insertAttention.run(item.ticketId, null, 'change', UNREADABLE_CHANGE_CODE, item.issue.slice(0, 500), null, item.seq, item.at, null);
     }
   }
 
@@ -2133,6 +2174,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         } else if (result.ticket) storeTicket(result.ticket, viewer);
         else deleteTicketEverywhere(mutation.ticketId);
         const refusal = result.refusal ?? null;
+        const content = attentionContentOf(mutation);
         stmt.insertAttention.run(
           mutation.ticketId,
           mutation.mutationId,
@@ -2142,6 +2184,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
           refusal === null ? null : JSON.stringify(refusal),
           null,
           at,
+          content === null ? null : JSON.stringify(content),
         );
         attention.push({ ticketId: mutation.ticketId, reason: result.reason, refusal });
       }

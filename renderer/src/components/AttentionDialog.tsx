@@ -1,6 +1,8 @@
+import { Fragment, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AttentionItem } from '../../../shared/rpc.js';
 import { formatDateTime, type MessageKey, type Translate } from '../i18n.js';
+import { restoreTargetOf } from '../store/attentionSlice.js';
 import { useAppStore, useT } from '../store/react.js';
 import { Dialog } from './Dialog.js';
 import { errorText } from './errorText.js';
@@ -31,6 +33,74 @@ function describeChange(t: Translate, item: AttentionItem): string {
   return key ? t(key) : item.kind;
 }
 
+/** Characters of kept text shown before "show all": a long answer must not push the other items out of sight. */
+const PREVIEW_CHARS = 280;
+
+/** The whole kept text as one string for the clipboard: the subject first when there is one. */
+function copyableText(t: Translate, item: AttentionItem): string {
+  const content = item.content;
+  if (!content) return '';
+  return content.subject === undefined ? content.text : `${t('attention.subject', { subject: content.subject })}\n\n${content.text}`;
+}
+
+/**
+ * What the agent wrote in a refused change: a bounded preview, the full text on request, and
+ * the ways to use it again (copy; back into the ticket's composer while it is still theirs).
+ */
+function KeptText({ item }: { item: AttentionItem }) {
+  const t = useT();
+  const restore = useAppStore((state) => state.restoreAttentionText);
+  const [expanded, setExpanded] = useState(false);
+  const [copy, setCopy] = useState<'copied' | 'failed' | null>(null);
+  const content = item.content;
+  if (!content) return null;
+  const target = restoreTargetOf(item);
+  const long = [...content.text].length > PREVIEW_CHARS;
+  const shown = expanded || !long ? content.text : `${[...content.text].slice(0, PREVIEW_CHARS).join('')}…`;
+  const onCopy = () => {
+    // The clipboard may be refused (no permission, an insecure origin): the text stays selectable.
+    navigator.clipboard.writeText(copyableText(t, item)).then(
+      () => setCopy('copied'),
+      () => {
+        setExpanded(true);
+        setCopy('failed');
+      },
+    );
+  };
+  return (
+    <div className="attention-kept" role="group" aria-label={t('attention.written')}>
+      {content.subject !== undefined ? <p className="attention-kept-subject">{t('attention.subject', { subject: content.subject })}</p> : null}
+      <div className={`attention-kept-text${expanded ? ' expanded' : ''}`} tabIndex={expanded ? 0 : undefined}>
+        {shown}
+      </div>
+      {content.fileNames && content.fileNames.length > 0 ? (
+        <p className="attention-kept-files muted">{t('attention.files', { names: content.fileNames.join(', ') })}</p>
+      ) : null}
+      {item.ticketId !== null && target === null && (item.kind === 'reply' || item.kind === 'note') ? (
+        <p className="attention-kept-note muted">{t('attention.notWritable')}</p>
+      ) : null}
+      <div className="attention-kept-actions">
+        {long && !expanded ? (
+          <button type="button" className="link-button" onClick={() => setExpanded(true)}>
+            {t('attention.showAll', { n: [...content.text].length })}
+          </button>
+        ) : null}
+        <button type="button" onClick={onCopy}>
+          {t('attention.copy')}
+        </button>
+        {target !== null ? (
+          <button type="button" onClick={() => void restore(item.id)}>
+            {target === 'reply' ? t('attention.restoreReply') : t('attention.restoreNote')}
+          </button>
+        ) : null}
+        <span role="status" className="attention-copy-status">
+          {copy === 'copied' ? t('attention.copied') : copy === 'failed' ? t('attention.copyFailed') : ''}
+        </span>
+      </div>
+    </div>
+  );
+}
+
 /**
  * The "needs attention" list: changes the server refused (the core already undid them),
  * each with the reason, until the agent has read and dismissed it.
@@ -57,6 +127,7 @@ export function AttentionDialog() {
           {errorText(t, s.error)}
         </p>
       ) : null}
+      {s.items.some((item) => item.content !== null) ? <p className="muted attention-kept-intro">{t('attention.keptIntro')}</p> : null}
       {s.items.length === 0 ? (
         <p className="muted attention-empty">{s.loading ? t('attention.loading') : t('attention.empty')}</p>
       ) : (
@@ -74,36 +145,50 @@ export function AttentionDialog() {
           </thead>
           <tbody>
             {s.items.map((item) => (
-              <tr key={item.id}>
-                <td>
-                  {item.ticketId === null ? (
-                    <span className="muted">{t('attention.unreadableNoTicket')}</span>
-                  ) : (
+              <Fragment key={item.id}>
+                <tr className={item.content ? 'with-kept' : undefined}>
+                  <td>
+                    {item.ticketId === null ? (
+                      <span className="muted">{t('attention.unreadableNoTicket')}</span>
+                    ) : (
+                      <button
+                        type="button"
+                        className="link-button ticket-id"
+                        onClick={() => {
+                          s.close();
+                          if (item.ticketId !== null) void s.openTicket(item.ticketId);
+                        }}
+                      >
+                        {item.ticketId}
+                      </button>
+                    )}
+                  </td>
+                  <td className="attention-change">{describeChange(t, item)}</td>
+                  <td className="attention-reason" title={describeReason(t, item)}>
+                    {describeReason(t, item)}
+                  </td>
+                  <td className="attention-time">
+                    <time dateTime={new Date(item.at).toISOString()}>{formatDateTime(s.language, item.at)}</time>
+                  </td>
+                  <td>
                     <button
                       type="button"
-                      className="link-button ticket-id"
-                      onClick={() => {
-                        s.close();
-                        if (item.ticketId !== null) void s.openTicket(item.ticketId);
-                      }}
+                      onClick={() => void s.dismiss(item.id)}
+                      title={item.content ? t('attention.dismissDeletes') : undefined}
+                      aria-label={item.content ? t('attention.dismissDeletes') : undefined}
                     >
-                      {item.ticketId}
+                      {t('attention.dismiss')}
                     </button>
-                  )}
-                </td>
-                <td className="attention-change">{describeChange(t, item)}</td>
-                <td className="attention-reason" title={describeReason(t, item)}>
-                  {describeReason(t, item)}
-                </td>
-                <td className="attention-time">
-                  <time dateTime={new Date(item.at).toISOString()}>{formatDateTime(s.language, item.at)}</time>
-                </td>
-                <td>
-                  <button type="button" onClick={() => void s.dismiss(item.id)}>
-                    {t('attention.dismiss')}
-                  </button>
-                </td>
-              </tr>
+                  </td>
+                </tr>
+                {item.content ? (
+                  <tr className="attention-kept-row">
+                    <td colSpan={5}>
+                      <KeptText item={item} />
+                    </td>
+                  </tr>
+                ) : null}
+              </Fragment>
             ))}
           </tbody>
         </table>

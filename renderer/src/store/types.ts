@@ -241,7 +241,14 @@ export interface AttentionSlice {
   openAttention: () => Promise<void>;
   closeAttention: () => void;
   loadAttention: () => Promise<void>;
+  /** Dismisses the item; the core deletes the text it kept with it. */
   dismissAttentionItem: (id: number) => Promise<void>;
+  /**
+   * Opens the item's ticket and puts its kept text back into the reply (a refused reply, with
+   * its subject) or the note composer, after what is there; closes the list. False when there is
+   * no text or the ticket is no longer the agent's to write in (it can still be copied).
+   */
+  restoreAttentionText: (id: number) => Promise<boolean>;
 }
 
 export type AppState = SessionSlice &

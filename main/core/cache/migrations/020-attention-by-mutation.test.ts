@@ -1,8 +1,11 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { REFUSAL_SQL } from '../cache.js';
+import { REFUSAL_LOOKUP } from '../cache.js';
 import { migrateCache } from '../migrate.js';
 import { applyCacheMigration, migrateCacheToBefore, useCacheMigrationTestDatabase } from '../../testing/cacheMigrations.js';
+
+/** The core's refusal lookup, reading the columns a cache at 020 has. */
+const REFUSAL_SQL = `SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at ${REFUSAL_LOOKUP}`;
 
 describe('cache migration 020-attention-by-mutation', () => {
   let db: Database.Database;

@@ -22,6 +22,7 @@ import { migration020AttentionByMutation } from './020-attention-by-mutation.js'
 import { migration021AttachmentBytes } from './021-attachment-bytes.js';
 import { migration022NotesWithoutRowid } from './022-notes-without-rowid.js';
 import { migration023SearchWalk } from './023-search-walk.js';
+import { migration024AttentionContent } from './024-attention-content.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -50,4 +51,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration021AttachmentBytes,
   migration022NotesWithoutRowid,
   migration023SearchWalk,
+  migration024AttentionContent,
 ];

@@ -1,0 +1,149 @@
+/**
+ * A reply the workstation accepted locally (it sits in the outbox) that the server refuses once
+ * the connection is back, with the real server and the real encrypted SQLite cache: the
+ * optimistic message goes, but what the agent wrote stays with its "needs attention" item,
+ * across a restart of the workstation, until they dismiss it; it never shows in another
+ * user's core on the same machine.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../server/app.js';
+import { openServerStore } from '../../server/store.js';
+import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
+import type { WorkstationCore } from './api.js';
+import { openCache } from './cache/cache.js';
+import { createWorkstationCore, unlockCacheKey, userCacheFile } from './index.js';
+import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+
+describe('the text of a refused reply', () => {
+  let root: string;
+  let dataDir: string;
+  let serverDir: string;
+  let port: number;
+  let server: RunningServer | null;
+  const cores: WorkstationCore[] = [];
+  let ticketA: string;
+
+  async function newCore(): Promise<WorkstationCore> {
+    const core = await createWorkstationCore({ dataDir, serverUrl: `http://127.0.0.1:${String(port)}`, reconnectDelayMs: 20, reconnectDelayMaxMs: 200 });
+    cores.push(core);
+    return core;
+  }
+
+  async function closeCore(core: WorkstationCore): Promise<void> {
+    cores.splice(cores.indexOf(core), 1);
+    await core.close();
+  }
+
+  async function stopServer(): Promise<void> {
+    await server?.close();
+    server = null;
+  }
+
+  beforeEach(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'core-attention-content-'));
+    dataDir = path.join(root, 'workstation');
+    serverDir = path.join(root, 'server');
+    server = await startServer({ port: 0, dataDir: serverDir, log: () => {} });
+    port = server.port;
+    await seedTestOrganisation(server.store, [
+      { username: 'agent1', displayName: '王芳', channels: ['chat'] },
+      { username: 'agent2', displayName: '张强', channels: ['chat'] },
+    ]);
+    ({ ticketId: ticketA } = await server.store.ingestInbound(
+      {
+        channel: 'chat',
+        customer: { name: '张伟', phone: '13800138000', email: '13800138000@example.cn' },
+        subject: '订单物流查询延迟',
+        text: '订单物流查询延迟，麻烦尽快回复',
+      },
+      { now: Date.now() },
+    ));
+    await server.store.assignTicket({
+      ticketId: ticketA,
+      assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: Date.now(),
+    });
+  });
+
+  afterEach(async () => {
+    for (const core of cores.splice(0)) await core.close();
+    await stopServer();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('keeps the reply text with its attention item across a restart, drops it on dismissal, and never shows it to another user', async () => {
+    const first = await newCore();
+    await call(first, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(first, 'online', onlineAndIdle(first));
+    const agent1 = (await call(first, 'session.get', {})).user!;
+    await stopServer();
+    await waitUntil(first, 'offline', async () => (await connectionOf(first)).status === 'offline');
+    await closeCore(first);
+
+    // The long answer the workstation accepted into its outbox just as the connection went
+    // (`recordMutation` is what `ticket.reply` does online; offline it would be a draft, kept anyway).
+    const replyText = `您好，关于您的订单物流：${'包裹已到达上海转运中心，预计明天送达。'.repeat(150)}如有疑问请随时联系。`;
+    const key = await unlockCacheKey(dataDir, 'agent1', TEST_PASSWORD);
+    if (!key) throw new Error("agent1's password must open their cache key");
+    const cache = openCache(userCacheFile(dataDir, 'agent1'), key);
+    const mutationId = randomUUID();
+    const recorded = cache.writer.recordMutation(
+      { mutationId, kind: 'reply', ticketId: ticketA, messageId: randomUUID(), text: replyText, createdAt: Date.now() },
+      agent1,
+    );
+    expect(recorded.ok).toBe(true);
+    cache.close();
+
+    // Meanwhile the lead gives the ticket to 张强.
+    const store = openServerStore({ filePath: path.join(serverDir, 'server.sqlite') });
+    await store.assignTicket({
+      ticketId: ticketA,
+      assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
+      reason: { code: 'assigned_by_lead', byName: '李主管' },
+      now: Date.now(),
+    });
+    await store.close();
+    server = await startServer({ port, dataDir: serverDir, log: () => {} });
+
+    const second = await newCore();
+    await waitUntil(second, 'the refused reply is settled', onlineAndIdle(second));
+    expect((await server.store.getTicketBundle(ticketA))!.messages.filter((m) => m.text === replyText)).toEqual([]);
+    const [item, ...others] = await call(second, 'attention.list', {});
+    expect(others).toEqual([]);
+    expect(item).toMatchObject({ ticketId: ticketA, kind: 'reply', refusal: { code: 'reassigned', assigneeName: '张强' }, ticketAvailable: false });
+    expect(item!.content).toEqual({ text: replyText });
+
+    // A restart of the workstation: the same SQLite file still holds it.
+    await closeCore(second);
+    const third = await newCore();
+    await waitUntil(third, 'online', onlineAndIdle(third));
+    const kept = await call(third, 'attention.list', {});
+    expect(kept.map((entry) => [entry.id, entry.content])).toEqual([[item!.id, { text: replyText }]]);
+
+    // Another user on this machine (their own core and cache) sees none of it, though the ticket is now theirs.
+    await call(third, 'session.signOut', {});
+    await call(third, 'session.signIn', { username: 'agent2', password: TEST_PASSWORD });
+    await waitUntil(third, 'agent2 online', onlineAndIdle(third));
+    expect(await call(third, 'attention.list', {})).toEqual([]);
+    expect((await call(third, 'ticket.get', { ticketId: ticketA })).messages.map((m) => m.text)).not.toContain(replyText);
+    await call(third, 'session.signOut', {});
+
+    // Dismissed: the item goes, and the text with it (the row stays a while for retries, without what was written).
+    await call(third, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(third, 'agent1 online again', onlineAndIdle(third));
+    await call(third, 'attention.dismiss', { id: item!.id });
+    expect(await call(third, 'attention.list', {})).toEqual([]);
+    await closeCore(third);
+    const reopened = openCache(userCacheFile(dataDir, 'agent1'), await unlockCacheKey(dataDir, 'agent1', TEST_PASSWORD));
+    try {
+      expect(reopened.reader.refusal(mutationId)).toMatchObject({ id: item!.id, code: item!.code, content: null });
+    } finally {
+      reopened.close();
+    }
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The text of a refused change in the "needs attention" list, in the renderer store, on a REAL
+ * core and the REAL server: a transfer's handover note the server refuses (the colleague is
+ * offline) is listed with the note, goes back into the ticket's note composer after what the
+ * agent is writing there, and is gone from the core once dismissed.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createWorkstationCore, type WorkstationCore } from '../../../main/core/index.js';
+import { call, workstationApiOver } from '../../../main/core/testing/coreCalls.js';
+import { postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, type TestServer } from '../../../server/testHarness.js';
+import type { AttentionItem } from '../../../shared/rpc.js';
+import { RpcError } from '../api.js';
+import { restoreTargetOf } from './attentionSlice.js';
+import { initStore, type AppStore } from './appStore.js';
+
+const WAIT = { timeout: 20_000, interval: 50 };
+
+let server: TestServer;
+let core: WorkstationCore | null = null;
+let dispose: (() => void) | null = null;
+let lead: AppStore;
+
+beforeAll(async () => {
+  server = await startTestServer({ now: Date.now });
+  // 李娜 serves mail but never signs in: the server counts her offline and refuses a transfer to her.
+  await seedTestOrganisation(server.store, [
+    { username: 'agent_li', displayName: '李娜', channels: ['email'] },
+    { username: 'lead1', displayName: '李主管', channels: [], role: 'lead' },
+  ]);
+  core = await createWorkstationCore({ dataDir: `${server.dataDir}/lead1`, serverUrl: server.url, reconnectDelayMs: 100, reconnectDelayMaxMs: 500 });
+  const started = initStore(
+    workstationApiOver(core, (error) => new RpcError(error)),
+    { wake: null },
+  );
+  lead = started.store;
+  dispose = started.dispose;
+  await vi.waitFor(() => expect(lead.getState().sessionChecked).toBe(true));
+  expect(await lead.getState().signIn('lead1', TEST_PASSWORD)).toBe(true);
+  await vi.waitFor(() => expect(lead.getState().connection.status).toBe('online'), WAIT);
+});
+
+afterAll(async () => {
+  dispose?.();
+  await core?.close();
+  await server?.stop();
+});
+
+describe('the kept text of a refused change', () => {
+  it('lists the handover note, puts it back into the note composer after what is there, and drops it on dismissal', async () => {
+    const response = await postJson<{ ticketId: string }>(
+      `${server.url}/api/v1/inbound`,
+      JSON.stringify({ channel: 'email', customer: { name: '王芳', email: 'wang.fang@example.cn' }, subject: '发票开错了', text: '发票抬头开错了' }),
+      TEST_INTEGRATION_TOKEN,
+    );
+    const ticketId = (response.body as { ticketId: string }).ticketId;
+    await vi.waitFor(async () => {
+      await lead.getState().openTicket(ticketId);
+      expect(lead.getState().detail?.ticket.id).toBe(ticketId);
+    }, WAIT);
+
+    const handover = `客户要求重开发票，抬头改为"上海某某科技有限公司"，税号已在备注里。${'请核对金额与明细。'.repeat(40)}`;
+    expect(await lead.getState().transfer({ kind: 'agent', agentId: 'agent_li', agentName: '李娜' }, handover)).toBe(true);
+    await vi.waitFor(() => expect(lead.getState().connection.attentionCount).toBe(1), WAIT);
+
+    await lead.getState().openAttention();
+    const [item] = lead.getState().attentionItems;
+    expect(item).toMatchObject({ ticketId, kind: 'transfer', content: { text: handover }, ticketAvailable: true });
+    expect(restoreTargetOf(item!)).toBe('note');
+
+    // The agent had started a note meanwhile: the kept text goes after it, nothing is overwritten.
+    lead.getState().setNoteDraft('已电话联系客户。');
+    lead.getState().closeTicket();
+    expect(await lead.getState().restoreAttentionText(item!.id)).toBe(true);
+    expect(lead.getState().openTicketId).toBe(ticketId);
+    expect(lead.getState().noteDrafts[ticketId]).toBe(`已电话联系客户。\n\n${handover}`);
+    expect(lead.getState().attentionOpen).toBe(false);
+    // Putting it back is not dismissing it: it stays listed until the agent says so.
+    expect((await call(core!, 'attention.list', {})).map((entry) => entry.id)).toEqual([item!.id]);
+
+    await lead.getState().openAttention();
+    await lead.getState().dismissAttentionItem(item!.id);
+    expect(lead.getState().attentionItems).toEqual([]);
+    expect(await call(core!, 'attention.list', {})).toEqual([]);
+    await vi.waitFor(() => expect(lead.getState().connection.attentionCount).toBe(0), WAIT);
+  });
+
+  it('offers no composer for text whose ticket left the agent, or a change that carried none', () => {
+    const base: AttentionItem = {
+      id: 1,
+      ticketId: 'GD20240501001',
+      kind: 'reply',
+      code: 'forbidden',
+      reason: 'reassigned',
+      refusal: null,
+      changeSeq: null,
+      at: 1,
+      content: { text: '您好' },
+      ticketAvailable: false,
+    };
+    expect(restoreTargetOf(base)).toBeNull();
+    expect(restoreTargetOf({ ...base, ticketAvailable: true })).toBe('reply');
+    expect(restoreTargetOf({ ...base, kind: 'setStatus', content: null, ticketAvailable: true })).toBeNull();
+    expect(restoreTargetOf({ ...base, kind: 'createTicket', ticketAvailable: true })).toBeNull();
+  });
+});
