@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import { connectionRefusalSchema, isConnectionLimitRefusal, TOO_MANY_CONNECTIONS } from '../shared/connection.js';
 import type { WebchatError } from '../shared/webchat.js';
-import type { ConnectionLimitConfig } from './connectionLimits.js';
+import { connectionLimitsFromEnv, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitConfig } from './connectionLimits.js';
 import { seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from './testHarness.js';
 import { openTestSocket } from './testing/sockets.js';
 
@@ -225,5 +225,18 @@ describe('web chat visitor connections of one address', () => {
     second.socket.disconnect();
     again.socket.disconnect();
     await countsReach(server, (counts) => counts.size === 0);
+  });
+});
+
+describe('the caps from the environment', () => {
+  it('reads CONNECTIONS_PREAUTH_PER_ADDRESS and CONNECTIONS_WEBCHAT_PER_ADDRESS over the defaults, and stops at a bad value', () => {
+    expect(connectionLimitsFromEnv({})).toEqual(DEFAULT_CONNECTION_LIMITS);
+    expect(connectionLimitsFromEnv({ CONNECTIONS_PREAUTH_PER_ADDRESS: '1000', CONNECTIONS_WEBCHAT_PER_ADDRESS: ' 40 ' })).toEqual({
+      preAuthPerAddress: 1000,
+      webchatVisitorsPerAddress: 40,
+    });
+    for (const bad of ['0', '-5', '2.5', 'many', '1e3']) {
+      expect(() => connectionLimitsFromEnv({ CONNECTIONS_PREAUTH_PER_ADDRESS: bad })).toThrow(/CONNECTIONS_PREAUTH_PER_ADDRESS/);
+    }
   });
 });
