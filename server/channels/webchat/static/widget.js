@@ -569,9 +569,12 @@
     if (state.status === 'refused') {
       banner.className = 'banner error';
       banner.textContent = state.refusal;
+    } else if (state.crowdedRetryMs > 0) {
+      banner.className = 'banner';
+      banner.textContent = t('crowded', { seconds: secondsOf(state.crowdedRetryMs) });
     } else if (state.status === 'reconnecting') {
       banner.className = 'banner';
-      banner.textContent = state.crowdedRetryMs > 0 ? t('crowded', { seconds: secondsOf(state.crowdedRetryMs) }) : t('reconnecting');
+      banner.textContent = t('reconnecting');
     } else if (state.status === 'online' && state.unavailable) {
       banner.className = 'banner error';
       banner.textContent = t('unavailableBanner');
@@ -795,7 +798,8 @@
         var wait = Math.min(CROWDED_RETRY_MAX_MS, Math.max(error.data.retryAfterMs || 5000, 5000 * Math.pow(2, crowdedAttempts)));
         wait = Math.round(wait * (0.75 + Math.random() * 0.5));
         crowdedAttempts += 1;
-        state.status = 'reconnecting';
+        // A first visit still says "connecting": nothing was lost.
+        if (state.status !== 'connecting') state.status = 'reconnecting';
         state.crowdedRetryMs = wait;
         if (crowdedTimer) clearTimeout(crowdedTimer);
         crowdedTimer = setTimeout(function () {
