@@ -174,7 +174,10 @@ export function attachConnectionLimits(
   }
 
   // Before engine.io verifies the request or allocates a connection; every request of the
-  // engine passes here, only a new connection's (no session id yet) is counted.
+  // engine passes here, only a new connection's (no session id yet) is checked. It is counted
+  // at engine.io's 'connection', which follows in the same turn of the event loop (middleware
+  // promises, verify, the ws upgrade and the handshake involve no I/O wait), so no other
+  // request can pass the check in between and overshoot the cap.
   io.engine.use((req: IncomingMessage & { _query?: Record<string, string> }, res: ServerResponse, next: (error?: Error) => void) => {
     if (req._query?.sid !== undefined) {
       next();
