@@ -11,7 +11,8 @@ import { attachCollision, viewingByUser } from './collisionSocket.js';
 import { attachCustomers } from './customerSocket.js';
 import { createDeliveryDispatcher, type ChannelSenders, type DeliveryDispatcher } from './channels/delivery.js';
 import { seedDemoOrganisation } from './demo.js';
-import { createRequestHandler, peerAddress, type ChannelRoute } from './http.js';
+import { clientAddress, createRequestHandler, peerAddress, type ChannelRoute } from './http.js';
+import { attachConnectionLimits, DEFAULT_CONNECTION_LIMITS, type AddressConnections, type ConnectionLimitConfig } from './connectionLimits.js';
 import { createLiveHub, type SyncServer } from './liveHub.js';
 import type { RoutingConfig } from './routing/engine.js';
 import type { RoutingCall } from '../shared/routing.js';
@@ -100,6 +101,8 @@ export interface ServerOptions {
    * entry of `X-Forwarded-For` (which that proxy appends), not the proxy's. Default false.
    */
   trustProxy?: boolean;
+  /** Concurrent connections per client address that have not signed in, and web chat visitors'; default DEFAULT_CONNECTION_LIMITS (server/connectionLimits.ts). */
+  connectionLimits?: Partial<ConnectionLimitConfig>;
   /** The oldest sync protocol version a workstation may speak (shared/sync.ts); default MIN_SYNC_PROTOCOL_VERSION. Tests raise it to play an outdated core. */
   minSyncProtocolVersion?: number;
   /** How long this node uses its copy of a user without word of a change (server/userCache.ts); default USER_CACHE_TTL_MS. Tests raise it so only the notification can refresh it. */
@@ -154,6 +157,8 @@ export interface RunningServer {
    * e.g. from an `onDidCommitChanges` listener: after a push committed, before its ack.
    */
   disconnectClients(): number;
+  /** This node's connections counted against the per-address caps, by client address (server/connectionLimits.ts); an address with none is not listed. */
+  connectionsByAddress(): ReadonlyMap<string, Readonly<AddressConnections>>;
   close(): Promise<void>;
 }
 
@@ -217,6 +222,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const io: SyncServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: MAX_UNAUTHENTICATED_FRAME_BYTES });
   // Each feature attaches its own `connection` listener (sync, routing, scripts, knowledge, …): more than Node's default warning count of 10, by design.
   io.of('/').setMaxListeners(32);
+  // Before anything else sees a connection: an address over its cap is refused before engine.io allocates one.
+  const connectionLimits = attachConnectionLimits(io, {
+    config: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
+    clientAddress: (req) => clientAddress(req, options.trustProxy ?? false),
+    log,
+  });
   const adapter = cluster ? attachRedisAdapter(io, cluster.redisUrl, { keyPrefix: cluster.keyPrefix, log }) : null;
   const routingOptions = {
     ...(options.routing ? { config: options.routing } : {}),
@@ -285,6 +296,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     users,
     userChanges,
     sessions,
+    connectionLimits,
     ...(options.afterSocketHandshake ? { afterHandshake: options.afterSocketHandshake } : {}),
   });
   socketUsers.onSocketUserChanged((socket, before) => queueSummary.followUser(socket, before));
@@ -354,6 +366,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ingest,
       clientAddress: (handshake) => peerAddress(handshake.address, handshake.headers['x-forwarded-for'], options.trustProxy ?? false),
       rateLimits,
+      connectionLimits,
       sharedState: cluster?.sharedState ?? createMemorySharedState(now),
       onSocketUserChanged: (listener) => socketUsers.onSocketUserChanged(listener),
     };
@@ -423,6 +436,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       for (const socket of sockets) socket.disconnect(true);
       return sockets.length;
     },
+    connectionsByAddress: () => connectionLimits.byAddress(),
     close() {
       closing ??= (async () => {
         await stopChannels();

@@ -10,6 +10,8 @@
  * (default `omnidesk:`) keeps deployments sharing one Redis apart (docs/technical/deployment.md).
  * RETENTION_CHANGE_LOG_DAYS, RETENTION_IDEMPOTENCY_DAYS, RETENTION_EXPIRED_TOKENS_DAYS and
  * RETENTION_EXPIRED_CSAT_DAYS override how long the history retention keeps each kind (server/retention.ts).
+ * CONNECTIONS_PREAUTH_PER_ADDRESS and CONNECTIONS_WEBCHAT_PER_ADDRESS cap one client address's socket
+ * connections not signed in and its web chat visitors' on this node (server/connectionLimits.ts).
  */
 import { DEFAULT_SERVER_PORT } from '../shared/httpApi.js';
 import { startServer } from './app.js';
@@ -19,6 +21,7 @@ import type { LeaderLease } from './cluster/leaderLease.js';
 import { claimSingleNode } from './cluster/singleNode.js';
 import { DEMO_INTEGRATION_TOKEN, DEMO_PASSWORD, DEMO_USERS } from './demo.js';
 import { rateLimitsFromEnv } from './rateLimits.js';
+import { connectionLimitsFromEnv } from './connectionLimits.js';
 import { historyRetentionFromEnv } from './retention.js';
 
 export async function main(): Promise<void> {
@@ -67,6 +70,7 @@ export async function main(): Promise<void> {
     demo,
     channels: configuredChannels(process.env, { demo }),
     rateLimits: rateLimitsFromEnv(process.env.RATE_LIMITS),
+    connectionLimits: connectionLimitsFromEnv(process.env),
     trustProxy: trustProxy === '1' || trustProxy === 'true',
     ...(tokenTtlMs !== undefined ? { tokenTtlMs } : {}),
     retention,

@@ -32,6 +32,7 @@ import type { SessionEnds } from './sessions.js';
 import { forRole, maskBootstrapPage, maskPullResult, maskPushResult, maskQueueList, maskTicketFetch } from './piiMasking.js';
 import type { QueueSummaryPublisher } from './queueSummary.js';
 import { allowSignedInFrames } from './frameLimits.js';
+import type { ConnectionLimits } from './connectionLimits.js';
 import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
 import type { MutationContext, ServerStore } from './store.js';
 import type { UserCache, UserChangeSource } from './userCache.js';
@@ -54,6 +55,8 @@ export interface SyncDependencies {
   userChanges: UserChangeSource;
   /** Ends a socket's session, telling it why (server/sessions.ts). */
   sessions: Pick<SessionEnds, 'endSocket'>;
+  /** The per-address connection caps (server/connectionLimits.ts): a signed-in socket's connection stops counting. */
+  connectionLimits?: Pick<ConnectionLimits, 'signedIn'>;
   /** Tests: runs once a socket's handshake accepted it, before socket.io connects it on the next tick (the window a change can fall into). */
   afterHandshake?: (userId: string) => Promise<void>;
 }
@@ -306,6 +309,8 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
       if (!refusal && deps.afterHandshake) await deps.afterHandshake(socket.data.user.id);
       // Signed in: only now may this connection carry a push's large frames (server/frameLimits.ts).
       if (!refusal) allowSignedInFrames(socket, deps.log);
+      // …and it no longer counts against its address's cap of connections not signed in (server/connectionLimits.ts).
+      if (!refusal) deps.connectionLimits?.signedIn(socket);
       return refusal;
     };
     settled().then(next, (error: unknown) => {

@@ -9,6 +9,12 @@ import { z } from 'zod';
 export const connectionProblemSchema = z.discriminatedUnion('code', [
   /** The socket cannot reach the server at this address (down, or no network). */
   z.object({ code: z.literal('server_unreachable'), serverUrl: z.string() }),
+  /**
+   * The server refuses new connections from this workstation's network address for now: too
+   * many from it have not signed in yet (a reconnect storm behind one NAT, or someone flooding
+   * from it). Retried with the usual backoff; it clears on its own once connections sign in.
+   */
+  z.object({ code: z.literal('too_many_connections'), serverUrl: z.string() }),
   /** Catching up with the server failed and is retried; `detail` is the core's English reason (for the English UI and logs). */
   z.object({ code: z.literal('sync_failed'), detail: z.string() }),
   /** Pushing local changes failed and is retried; `detail` as above. */
@@ -36,4 +42,38 @@ export type ConnectionProblemCode = ConnectionProblem['code'];
 /** The local search index's build as the header shows it, in whole percent (`ConnectionState.searchIndex`). */
 export function searchIndexPercent(index: { done: number; total: number }): number {
   return Math.floor((100 * index.done) / Math.max(index.total, 1));
+}
+
+/**
+ * The server's refusal of a new socket.io connection because its client address holds too many
+ * connections that have not signed in (server/connectionLimits.ts): HTTP 429 with `Retry-After`
+ * and this body, before engine.io allocates anything for it. The web chat namespace refuses a
+ * visitor over its per-address cap with the same code in the connect_error's `data`.
+ */
+export const TOO_MANY_CONNECTIONS = 'too_many_connections';
+export const TOO_MANY_CONNECTIONS_STATUS = 429;
+/** What the refusal suggests waiting before trying again (clients back off further on repeats). */
+export const CONNECTION_LIMIT_RETRY_AFTER_MS = 5_000;
+
+export const connectionRefusalSchema = z.object({
+  code: z.literal(TOO_MANY_CONNECTIONS),
+  message: z.string(),
+  retryAfterMs: z.number().int().positive(),
+});
+export type ConnectionRefusal = z.infer<typeof connectionRefusalSchema>;
+
+/**
+ * Whether a socket.io-client `connect_error` is that refusal. The client never sees the body
+ * of a refused WebSocket upgrade, only its status: Node's `ws` puts it in the error's message
+ * ("Unexpected server response: 429", the workstation core's case); long-polling gives the XHR
+ * status as the error's `description`. (A browser hides a refused WebSocket's status entirely:
+ * the widget then sees a plain transport error and backs off like any other.)
+ */
+export function isConnectionLimitRefusal(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const description: unknown = (error as { description?: unknown }).description;
+  if (description === TOO_MANY_CONNECTIONS_STATUS) return true;
+  if (typeof description !== 'object' || description === null) return false;
+  const message: unknown = (description as { message?: unknown }).message;
+  return typeof message === 'string' && /\b429\b/.test(message);
 }

@@ -103,6 +103,11 @@ export const WEBCHAT_ERROR_CODES = [
   /** The signed identity's `exp` is more than WEBCHAT_IDENTITY_MAX_LIFETIME_MS ahead: refused, so no signature lives long. */
   'identity_expiry_too_far',
   'rate_limited',
+  /**
+   * Too many widget connections from the visitor's network address (server/connectionLimits.ts):
+   * not the visitor's fault and not for good; the widget tries again after `retryAfterMs`, backing off.
+   */
+  'too_many_connections',
   'not_found',
   /** An administrator switched the chat channel off: nothing was stored; the widget says the chat is unavailable. */
   'channel_unavailable',
@@ -113,7 +118,7 @@ export type WebchatErrorCode = (typeof WEBCHAT_ERROR_CODES)[number];
 export interface WebchatError {
   code: WebchatErrorCode;
   message: string;
-  /** With `rate_limited`: how long until the same request would be accepted. */
+  /** With `rate_limited` and `too_many_connections`: how long until the same request would be accepted (at least). */
   retryAfterMs?: number;
 }
 

@@ -14,6 +14,8 @@ export function connectionProblemText(t: Translate, problem: unknown, form: 'ful
     case 'server_unreachable':
       // The header has room for the fact; the address is in its tooltip.
       return form === 'short' ? t('connectionProblem.server_unreachable_short') : t('connectionProblem.server_unreachable', { server: p.serverUrl });
+    case 'too_many_connections':
+      return form === 'short' ? t('connectionProblem.too_many_connections_short') : t('connectionProblem.too_many_connections', { server: p.serverUrl });
     case 'client_outdated':
       // The header shows the short form; the full one (the work is kept) is its tooltip.
       return form === 'short' ? t('connectionProblem.client_outdated_short') : t('connectionProblem.client_outdated');

@@ -167,6 +167,16 @@ describe('why the workstation is offline, in the UI language', () => {
     expect(say('zh-CN', outdated, 'short')).toBe('工作台版本过旧：请安装更新');
   });
 
+  it('tells a workstation refused for too many connections from its network that it retries, with the address in the full form', () => {
+    const crowded = { code: 'too_many_connections', serverUrl: 'http://10.0.0.5:4780' };
+    expect(say('en', crowded)).toBe(
+      'The server at http://10.0.0.5:4780 is refusing new connections from your network for now (too many at once); retrying automatically',
+    );
+    expect(say('en', crowded, 'short')).toBe('Server busy for your network; retrying');
+    expect(say('zh-CN', crowded)).toBe('服务器 http://10.0.0.5:4780 暂时拒绝来自您所在网络的新连接（同时连接过多），正在自动重试');
+    expect(say('zh-CN', crowded, 'short')).toBe('服务器繁忙（本网络连接过多），正在重试');
+  });
+
   it("keeps the core's English detail out of the Chinese sentence", () => {
     const failed = { code: 'sync_failed', detail: 'request timed out' };
     expect(say('en', failed)).toBe('Sync failed (request timed out); retrying');

@@ -20,6 +20,9 @@ export const connectionEn = {
   'connection.retryNowTitle': 'Try to reach the server again now instead of waiting',
   'connectionProblem.server_unreachable': 'Cannot reach the server at {server}',
   'connectionProblem.server_unreachable_short': 'Server unreachable',
+  'connectionProblem.too_many_connections':
+    'The server at {server} is refusing new connections from your network for now (too many at once); retrying automatically',
+  'connectionProblem.too_many_connections_short': 'Server busy for your network; retrying',
   'connectionProblem.sync_failed': 'Sync failed ({detail}); retrying',
   'connectionProblem.send_failed': 'Sending local changes failed ({detail}); retrying',
   'connectionProblem.client_outdated': 'This workstation is too old for the server: install the update. Your work is kept and will be sent after updating.',
@@ -50,6 +53,8 @@ export const connectionZhCN: Record<keyof typeof connectionEn, string> = {
   'connection.retryNowTitle': '不再等待，立即重新连接服务器',
   'connectionProblem.server_unreachable': '无法连接服务器 {server}',
   'connectionProblem.server_unreachable_short': '无法连接服务器',
+  'connectionProblem.too_many_connections': '服务器 {server} 暂时拒绝来自您所在网络的新连接（同时连接过多），正在自动重试',
+  'connectionProblem.too_many_connections_short': '服务器繁忙（本网络连接过多），正在重试',
   'connectionProblem.sync_failed': '同步失败，正在重试',
   'connectionProblem.send_failed': '本地更改发送失败，正在重试',
   'connectionProblem.client_outdated': '工作台版本过旧，服务器已拒绝连接：请安装更新。您的工作已保存，更新后会自动发送。',

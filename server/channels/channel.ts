@@ -11,6 +11,7 @@ import type { ChannelContact, IngestOutcome, ServerStore } from '../store.js';
 import type { AgentStatus } from '../../shared/routing.js';
 import type { ChannelSender, ChannelSenders } from './delivery.js';
 import type { RateLimiters } from '../rateLimits.js';
+import type { ConnectionLimits } from '../connectionLimits.js';
 import type { SharedState } from '../cluster/sharedState.js';
 
 /** What a channel may use of the running server. */
@@ -43,6 +44,8 @@ export interface ChannelContext {
   clientAddress(handshake: { address: string; headers: IncomingHttpHeaders }): string;
   /** The server's rate limits (server/rateLimits.ts), shared with the HTTP API. */
   rateLimits: RateLimiters;
+  /** The per-address caps on connections not signed in (server/connectionLimits.ts): the widget's namespace admits its visitors through it. */
+  connectionLimits?: Pick<ConnectionLimits, 'admitVisitor'>;
   /** State every node must see the same (web chat read marks, WeChat tokens): this process's memory on one node, Redis on several. */
   sharedState: SharedState;
   /** An admin changed the user of one of this node's sockets (server/sync.ts): rooms joined for the old skills are left. */

@@ -8,7 +8,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { User } from '../../../shared/domain.js';
-import type { ConnectionProblem } from '../../../shared/connection.js';
+import { isConnectionLimitRefusal, type ConnectionProblem } from '../../../shared/connection.js';
 import type { ConnectionStatus, CustomerMessageArrival } from '../../../shared/rpc.js';
 import {
   MAX_PUSH_BATCH,
@@ -351,7 +351,13 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       options.onStatus({ status: 'offline', progress: null, lastError: { code: 'client_outdated' } });
       return;
     }
-    options.onStatus({ status: 'offline', progress: null, lastError: { code: 'server_unreachable', serverUrl: options.serverUrl } });
+    // Refused for too many connections from this address (HTTP 429 before the handshake): a
+    // transport error, so socket.io's manager keeps retrying with its backoff (1 s doubling to
+    // 30 s, ±50 % jitter); the agent is told the server is there but turning their network away.
+    const problem: ConnectionProblem = isConnectionLimitRefusal(error)
+      ? { code: 'too_many_connections', serverUrl: options.serverUrl }
+      : { code: 'server_unreachable', serverUrl: options.serverUrl };
+    options.onStatus({ status: 'offline', progress: null, lastError: problem });
     // Errors from the server's middleware stop the manager's reconnection; keep trying ourselves.
     if (!socket.active) later((delayMax / 2) * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * Math.random()), () => socket.connect());
   });

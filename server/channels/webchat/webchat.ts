@@ -701,6 +701,16 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         );
       }
     }
+    // Last, once everything else let it in: a refused visitor takes no slot. Before any of its
+    // state exists; the widget tries again after a while (server/connectionLimits.ts).
+    const admission = ctx.connectionLimits?.admitVisitor(socket) ?? { ok: true };
+    if (!admission.ok) {
+      return next(
+        Object.assign(new Error(admission.refusal.message), {
+          data: { code: 'too_many_connections', message: admission.refusal.message, retryAfterMs: admission.refusal.retryAfterMs } satisfies WebchatError,
+        }),
+      );
+    }
     socket.data = {
       site,
       address,

@@ -36,6 +36,7 @@
       queueWaitUnknown: '客服空闲后会立即接待您',
       connecting: '正在连接…',
       reconnecting: '连接已断开，正在重连…',
+      crowded: '您所在网络的聊天连接过多，{seconds} 秒后自动重试…',
       notConnected: '未连接',
       welcome: '您好！请问有什么可以帮您？',
       placeholder: '请输入消息，按 Enter 发送',
@@ -94,6 +95,7 @@
       queueWaitUnknown: 'an agent will be with you as soon as one is free',
       connecting: 'Connecting…',
       reconnecting: 'Connection lost, reconnecting…',
+      crowded: 'Too many chat connections from your network; trying again in {seconds} s…',
       notConnected: 'Not connected',
       welcome: 'Hello! How can we help you?',
       placeholder: 'Type a message, Enter to send',
@@ -144,6 +146,9 @@
   var ACK_TIMEOUT_MS = 10000;
   /** The most reply ids one webchat:received may carry (WEBCHAT_MAX_RECEIVED_IDS, shared/webchat.ts). */
   var MAX_RECEIVED_IDS = 200;
+  // Refused for too many connections from the visitor's network: wait at least what the server
+  // says, doubling per refusal up to a minute, with jitter, so many widgets behind one NAT do not knock in step.
+  var CROWDED_RETRY_MAX_MS = 60000;
   var ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
   var script = document.currentScript || document.querySelector('script[src*="/chat/widget.js"]');
@@ -208,6 +213,7 @@
   var state = {
     status: 'connecting', // connecting | online | reconnecting | refused
     refusal: '',
+    crowdedRetryMs: 0, // while refused for too many connections: when the widget tries again (ms)
     available: true,
     unavailable: false, // an administrator switched the chat off: no composer, no offline form, a banner says so
     verifiedName: null,
@@ -224,6 +230,8 @@
   var typingIdleTimer = null;
   var agentTypingTimer = null;
   var lastReadReported = null;
+  var crowdedAttempts = 0;
+  var crowdedTimer = null;
 
   // --- DOM -----------------------------------------------------------------------------------
   var CSS = [
@@ -563,6 +571,9 @@
     if (state.status === 'refused') {
       banner.className = 'banner error';
       banner.textContent = state.refusal;
+    } else if (state.crowdedRetryMs > 0) {
+      banner.className = 'banner';
+      banner.textContent = t('crowded', { seconds: secondsOf(state.crowdedRetryMs) });
     } else if (state.status === 'reconnecting') {
       banner.className = 'banner';
       banner.textContent = t('reconnecting');
@@ -791,14 +802,32 @@
     var who = identity();
     if (who) auth.identity = who;
     socket = window.io(origin + '/webchat', { auth: auth, transports: ['websocket'] });
-    socket.on('connect', hello);
+    socket.on('connect', function () {
+      crowdedAttempts = 0;
+      state.crowdedRetryMs = 0;
+      hello();
+    });
     socket.on('disconnect', function () {
       if (state.status !== 'refused') state.status = 'reconnecting';
       state.agentTyping = null;
       renderChrome();
     });
     socket.on('connect_error', function (error) {
-      if (error && error.data && error.data.code) {
+      if (error && error.data && error.data.code === 'too_many_connections') {
+        // Not the visitor's fault and not for good: try again later, backing off (the socket.io
+        // client does not retry a refusal by itself).
+        var wait = Math.min(CROWDED_RETRY_MAX_MS, Math.max(error.data.retryAfterMs || 5000, 5000 * Math.pow(2, crowdedAttempts)));
+        wait = Math.round(wait * (0.75 + Math.random() * 0.5));
+        crowdedAttempts += 1;
+        // A first visit still says "connecting": nothing was lost.
+        if (state.status !== 'connecting') state.status = 'reconnecting';
+        state.crowdedRetryMs = wait;
+        if (crowdedTimer) clearTimeout(crowdedTimer);
+        crowdedTimer = setTimeout(function () {
+          crowdedTimer = null;
+          socket.connect();
+        }, wait);
+      } else if (error && error.data && error.data.code) {
         // Refused by the server (bad signature, unknown site): retrying cannot help.
         state.status = 'refused';
         state.refusal = refusalText(error);

@@ -1,0 +1,80 @@
+/**
+ * A workstation whose network address holds the server's cap of connections not signed in
+ * (server/connectionLimits.ts: a reconnect storm behind one NAT, or someone flooding from it),
+ * against the real server and the real core: its socket is refused with 429 before the
+ * handshake, the agent is told `too_many_connections` (not "cannot reach the server"), and the
+ * core keeps retrying with its backoff until a slot frees, then comes online by itself.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { Socket as NetSocket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../server/app.js';
+import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
+import type { WorkstationCore } from './api.js';
+import { createWorkstationCore } from './index.js';
+import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+
+const CAP = 2;
+
+/** A script's engine.io connection (a raw WebSocket upgrade, no namespace joined) from 127.0.0.1, as the core's. */
+function holdConnection(url: string): Promise<NetSocket> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${url}/socket.io/?EIO=4&transport=websocket`, {
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': Buffer.from('0123456789abcdef').toString('base64'),
+      },
+    });
+    request.once('upgrade', (_res, socket) => {
+      socket.on('error', () => undefined);
+      resolve(socket);
+    });
+    request.once('response', (res) => reject(new Error(`refused with ${String(res.statusCode)}`)));
+    request.once('error', reject);
+    request.end();
+  });
+}
+
+describe('a workstation whose address holds the cap of connections not signed in', () => {
+  let root: string;
+  let server: RunningServer;
+  let core: WorkstationCore | null = null;
+  const held: NetSocket[] = [];
+
+  beforeEach(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'core-connlimit-'));
+    server = await startServer({ port: 0, dataDir: path.join(root, 'server'), log: () => {}, connectionLimits: { preAuthPerAddress: CAP } });
+    await seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+  });
+
+  afterEach(async () => {
+    for (const socket of held.splice(0)) socket.destroy();
+    await core?.close();
+    core = null;
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('is told the server refuses its network for now, keeps retrying, and comes online once a slot frees', async () => {
+    for (let i = 0; i < CAP; i++) held.push(await holdConnection(server.url));
+    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: server.url, reconnectDelayMs: 20, reconnectDelayMaxMs: 200 });
+    // Signing in is HTTP (not a socket connection): it goes through; the socket is refused.
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    const signedIn = core;
+    await waitUntil(signedIn, 'refused for too many connections', async () => (await connectionOf(signedIn)).lastError?.code === 'too_many_connections');
+    expect(await connectionOf(signedIn)).toMatchObject({
+      status: 'offline',
+      sessionEnded: null,
+      lastError: { code: 'too_many_connections', serverUrl: server.url },
+    });
+    // A slot frees: the core's own retries get it online, nobody asks it to.
+    for (const socket of held.splice(0)) socket.destroy();
+    await waitUntil(signedIn, 'online', onlineAndIdle(signedIn));
+    expect((await connectionOf(signedIn)).lastError).toBeNull();
+  });
+});

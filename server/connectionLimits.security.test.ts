@@ -1,0 +1,242 @@
+/**
+ * How many connections one client address may hold before signing in (server/connectionLimits.ts),
+ * against the real server: raw WebSocket upgrades (node:http) opening engine.io connections as a
+ * script would (no token, no namespace), socket.io clients signed in as workstations, and the widget's
+ * socket.io client on `/webchat`. Several client addresses come from binding the client to
+ * other loopback addresses (127.0.0.2, …), or, behind the proxy, from X-Forwarded-For.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { Socket as NetSocket } from 'node:net';
+import { connectionRefusalSchema, isConnectionLimitRefusal, TOO_MANY_CONNECTIONS } from '../shared/connection.js';
+import type { WebchatError } from '../shared/webchat.js';
+import { connectionLimitsFromEnv, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitConfig } from './connectionLimits.js';
+import { seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from './testHarness.js';
+import { openTestSocket } from './testing/sockets.js';
+
+const CAP: ConnectionLimitConfig = { preAuthPerAddress: 3, webchatVisitorsPerAddress: 2 };
+
+let t: TestServer | null = null;
+const raws: NetSocket[] = [];
+const sockets: Socket[] = [];
+
+afterEach(async () => {
+  for (const raw of raws.splice(0)) raw.destroy();
+  for (const socket of sockets.splice(0)) socket.disconnect();
+  await t?.stop();
+  t = null;
+});
+
+async function start(options: { trustProxy?: boolean } = {}): Promise<TestServer> {
+  t = await startTestServer({ connectionLimits: CAP, channels: [testWebchatChannel()], tokenTtlMs: 60 * 60 * 1000, ...options });
+  await seedTestOrganisation(t.store, [{ username: 'agent1', displayName: '王芳', role: 'agent', channels: ['chat'] }]);
+  return t;
+}
+
+type RawOutcome = { opened: true; socket: NetSocket } | { opened: false; status: number; retryAfter: string | undefined; body: unknown };
+
+/**
+ * A script's engine.io connection over WebSocket (no namespace joined): opened once the server
+ * switched protocols (engine.io has counted it by then: it handshakes in the same tick), or
+ * refused with the HTTP answer to its upgrade.
+ */
+function openRaw(server: TestServer, options: { localAddress?: string; forwardedFor?: string } = {}): Promise<RawOutcome> {
+  const request = http.request(`${server.url}/socket.io/?EIO=4&transport=websocket`, {
+    headers: {
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': Buffer.from(`key-${String(Math.random())}`.slice(0, 16)).toString('base64'),
+      ...(options.forwardedFor ? { 'x-forwarded-for': options.forwardedFor } : {}),
+    },
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+  });
+  return new Promise((resolve, reject) => {
+    request.once('upgrade', (_res, socket) => {
+      raws.push(socket);
+      socket.on('error', () => undefined);
+      resolve({ opened: true, socket });
+    });
+    request.once('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ opened: false, status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: JSON.parse(text) as unknown }));
+    });
+    request.once('error', reject);
+    request.end();
+  });
+}
+
+async function opened(server: TestServer, options: { localAddress?: string; forwardedFor?: string } = {}): Promise<NetSocket> {
+  const outcome = await openRaw(server, options);
+  if (!outcome.opened) throw new Error(`refused with ${String(outcome.status)}`);
+  return outcome.socket;
+}
+
+async function closeRaw(socket: NetSocket): Promise<void> {
+  await new Promise<void>((resolve) => {
+    socket.once('close', () => resolve());
+    socket.destroy();
+  });
+}
+
+/** Waits until the server's counts say so (the server hears of a close only when the TCP close reaches it). */
+async function countsReach(server: TestServer, check: (counts: ReadonlyMap<string, { preAuth: number; visitors: number }>) => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!check(server.server.connectionsByAddress())) {
+    if (Date.now() > deadline) throw new Error(`counts never got there: ${JSON.stringify([...server.server.connectionsByAddress()])}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The widget's socket.io client on /webchat, from a page on the server's own origin. */
+function visitor(server: TestServer, visitorId: string): Promise<{ socket: Socket; outcome: 'connected' | WebchatError }> {
+  const socket = connect(`${server.url}/webchat`, {
+    auth: { site: 'demo', visitorId },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    extraHeaders: { origin: server.url },
+  });
+  sockets.push(socket);
+  return new Promise((resolve) => {
+    socket.once('connect', () => resolve({ socket, outcome: 'connected' }));
+    socket.once('connect_error', (error: Error & { data?: WebchatError }) =>
+      resolve({ socket, outcome: error.data ?? { code: 'internal', message: error.message } }),
+    );
+  });
+}
+
+describe('connections of one address that have not signed in', () => {
+  it('refuses one over the cap with 429, its code and Retry-After, before any handshake; other addresses still connect', async () => {
+    const server = await start();
+    for (let i = 0; i < CAP.preAuthPerAddress; i++) await opened(server);
+    const refused = await openRaw(server);
+    expect(refused.opened).toBe(false);
+    if (refused.opened) return;
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    expect(connectionRefusalSchema.parse(refused.body).code).toBe(TOO_MANY_CONNECTIONS);
+    // Another client address is not affected, neither a raw connection nor a widget.
+    await opened(server, { localAddress: '127.0.0.2' });
+    // Long-polling is refused the same way.
+    const polling = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`);
+    expect(polling.status).toBe(429);
+    expect(connectionRefusalSchema.parse(await polling.json()).code).toBe(TOO_MANY_CONNECTIONS);
+    expect(server.server.connectionsByAddress().get('127.0.0.1')).toEqual({ preAuth: CAP.preAuthPerAddress, visitors: 0 });
+    expect(server.logLines.filter((line) => line.includes('refused new connections from 127.0.0.1'))).toHaveLength(1);
+  });
+
+  it("is told apart by a real socket.io client's connect_error (the workstation core's check), over WebSocket and long-polling", async () => {
+    const server = await start();
+    for (let i = 0; i < CAP.preAuthPerAddress; i++) await opened(server);
+    for (const transports of [['websocket'], ['polling']] as const) {
+      const socket = connect(server.url, { transports: [...transports], reconnection: false, forceNew: true });
+      sockets.push(socket);
+      const error = await new Promise<unknown>((resolve) => socket.once('connect_error', resolve));
+      expect(isConnectionLimitRefusal(error)).toBe(true);
+    }
+    // A server that is simply not there is not mistaken for it.
+    const nowhere = connect('http://127.0.0.1:1', { transports: ['websocket'], reconnection: false, forceNew: true });
+    sockets.push(nowhere);
+    expect(isConnectionLimitRefusal(await new Promise<unknown>((resolve) => nowhere.once('connect_error', resolve)))).toBe(false);
+  });
+
+  it('counts the address the proxy saw (TRUST_PROXY), an IPv6 address as its /64', async () => {
+    const server = await start({ trustProxy: true });
+    for (let i = 1; i <= CAP.preAuthPerAddress; i++) await opened(server, { forwardedFor: `2001:db8:1:1::${String(i)}` });
+    const sameNetwork = await openRaw(server, { forwardedFor: '2001:db8:1:1:ffff::99' });
+    expect(sameNetwork.opened ? 'opened' : sameNetwork.status).toBe(429);
+    await opened(server, { forwardedFor: '2001:db8:1:2::1' });
+    // The proxy's own address (the TCP peer) is not what is counted.
+    expect([...server.server.connectionsByAddress().keys()].sort()).toEqual(['2001:db8:1:1::/64', '2001:db8:1:2::/64']);
+  });
+
+  it('does not count a workstation socket once it signed in: a NAT full of agents leaves the cap to handshakes', async () => {
+    const server = await start();
+    for (let i = 0; i < CAP.preAuthPerAddress + 2; i++) {
+      sockets.push(await openTestSocket(server.url, 'agent1', { clientId: 'client-agent1' }));
+    }
+    await countsReach(server, (counts) => !counts.has('127.0.0.1'));
+    for (let i = 0; i < CAP.preAuthPerAddress; i++) await opened(server);
+    const refused = await openRaw(server);
+    expect(refused.opened ? 'opened' : refused.status).toBe(429);
+    expect(server.server.connectionsByAddress().get('127.0.0.1')).toEqual({ preAuth: CAP.preAuthPerAddress, visitors: 0 });
+  });
+
+  it('frees a slot when a connection closes, and forgets the address once all are closed', async () => {
+    const server = await start();
+    const held: NetSocket[] = [];
+    for (let i = 0; i < CAP.preAuthPerAddress; i++) held.push(await opened(server));
+    expect((await openRaw(server)).opened).toBe(false);
+    await closeRaw(held.pop()!);
+    await countsReach(server, (counts) => counts.get('127.0.0.1')?.preAuth === CAP.preAuthPerAddress - 1);
+    held.push(await opened(server));
+    for (const socket of held) await closeRaw(socket);
+    // Every connection closed: nothing of 127.0.0.1 is left in the map (state that only grows would be a leak).
+    await countsReach(server, (counts) => counts.size === 0);
+    for (let round = 0; round < 3; round++) {
+      const batch = await Promise.all(Array.from({ length: CAP.preAuthPerAddress }, () => opened(server)));
+      for (const socket of batch) socket.destroy();
+      await countsReach(server, (counts) => counts.size === 0);
+    }
+  });
+});
+
+describe('web chat visitor connections of one address', () => {
+  it('refuses a visitor over the cap with too_many_connections and a retry time; visitors leave the pre-auth cap to others', async () => {
+    const server = await start();
+    for (let i = 0; i < CAP.webchatVisitorsPerAddress; i++) expect((await visitor(server, `visitor-cap-${String(i)}-aaaaaaaa`)).outcome).toBe('connected');
+    const refused = await visitor(server, 'visitor-cap-over-aaaaaaaa');
+    expect(refused.outcome).toMatchObject({ code: 'too_many_connections' });
+    expect((refused.outcome as WebchatError).retryAfterMs).toBeGreaterThan(0);
+    // Another address's visitor is not affected.
+    const elsewhere = connect(`${server.url}/webchat`, {
+      auth: { site: 'demo', visitorId: 'visitor-elsewhere-aaaaaaaa' },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { origin: server.url },
+      localAddress: '127.0.0.2',
+    } as Parameters<typeof connect>[1]);
+    sockets.push(elsewhere);
+    await new Promise<void>((resolve, reject) => {
+      elsewhere.once('connect', resolve);
+      elsewhere.once('connect_error', reject);
+    });
+    // The refused visitor's connection closed (its client gives up the connection): only the two visitors count.
+    await countsReach(server, (counts) => (counts.get('127.0.0.1')?.preAuth ?? 0) === 0 && counts.get('127.0.0.1')?.visitors === 2);
+    for (let i = 0; i < CAP.preAuthPerAddress; i++) await opened(server);
+    expect((await openRaw(server)).opened).toBe(false);
+  });
+
+  it('frees a visitor slot when the visitor leaves, and forgets the address once all left', async () => {
+    const server = await start();
+    const first = await visitor(server, 'visitor-leave-1-aaaaaaaa');
+    const second = await visitor(server, 'visitor-leave-2-aaaaaaaa');
+    expect([first.outcome, second.outcome]).toEqual(['connected', 'connected']);
+    expect((await visitor(server, 'visitor-leave-3-aaaaaaaa')).outcome).toMatchObject({ code: 'too_many_connections' });
+    first.socket.disconnect();
+    await countsReach(server, (counts) => counts.get('127.0.0.1')?.visitors === 1);
+    const again = await visitor(server, 'visitor-leave-4-aaaaaaaa');
+    expect(again.outcome).toBe('connected');
+    second.socket.disconnect();
+    again.socket.disconnect();
+    await countsReach(server, (counts) => counts.size === 0);
+  });
+});
+
+describe('the caps from the environment', () => {
+  it('reads CONNECTIONS_PREAUTH_PER_ADDRESS and CONNECTIONS_WEBCHAT_PER_ADDRESS over the defaults, and stops at a bad value', () => {
+    expect(connectionLimitsFromEnv({})).toEqual(DEFAULT_CONNECTION_LIMITS);
+    expect(connectionLimitsFromEnv({ CONNECTIONS_PREAUTH_PER_ADDRESS: '1000', CONNECTIONS_WEBCHAT_PER_ADDRESS: ' 40 ' })).toEqual({
+      preAuthPerAddress: 1000,
+      webchatVisitorsPerAddress: 40,
+    });
+    for (const bad of ['0', '-5', '2.5', 'many', '1e3']) {
+      expect(() => connectionLimitsFromEnv({ CONNECTIONS_PREAUTH_PER_ADDRESS: bad })).toThrow(/CONNECTIONS_PREAUTH_PER_ADDRESS/);
+    }
+  });
+});

@@ -1,0 +1,235 @@
+/**
+ * How many socket.io connections one client address may hold on this node before they sign in
+ * (docs/technical/security.md, Connection limits). Every connection costs the node memory, a
+ * handshake and socket.io state, and before sign-in anyone who can reach the port may open one
+ * (the web chat widget is public): without a cap one address could open thousands.
+ *
+ * Each engine.io connection is, at any moment, one of:
+ * - pre-auth: no socket on it signed in on the sync namespace, none a web chat visitor. Capped
+ *   at `preAuthPerAddress`; a new connection over the cap is refused with HTTP 429 before
+ *   engine.io allocates anything (an engine.io middleware, which sees the request first);
+ * - a visitor's: a socket on it joined `/webchat` (visitors never sign in). Capped at
+ *   `webchatVisitorsPerAddress`, checked by the widget's namespace before the visitor's state
+ *   is set up (`too_many_connections` in the connect_error's data);
+ * - signed in: a socket on it signed in on the sync namespace. Not counted at all, so any
+ *   number of agents behind one corporate NAT work; only their handshakes in flight count.
+ * A connection moves between them as its sockets sign in, join and leave; it stops counting
+ * when it closes. The counts are per node: see the docs for why not across nodes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket as NetSocket } from 'node:net';
+import type { Socket } from 'socket.io';
+import { CONNECTION_LIMIT_RETRY_AFTER_MS, TOO_MANY_CONNECTIONS, TOO_MANY_CONNECTIONS_STATUS, type ConnectionRefusal } from '../shared/connection.js';
+import type { SyncServer } from './liveHub.js';
+
+/** engine.io's connection (socket.io's `socket.conn`), named through socket.io: the server layer imports socket.io only. */
+type EngineSocket = Socket['conn'];
+import { retryAfterSeconds } from './rateLimits.js';
+
+export interface ConnectionLimitConfig {
+  /** Connections of one address that have not signed in (handshakes in flight, refused sign-ins not yet closed, idle ones until socket.io's connectTimeout). */
+  preAuthPerAddress: number;
+  /** Web chat visitor connections of one address (every open page with the widget is one). */
+  webchatVisitorsPerAddress: number;
+}
+
+/**
+ * Per node. 256 connections still signing in: 1,000 agents behind one NAT reconnecting at once
+ * after a restart arrive within about a second (the core's first backoff with its jitter), each
+ * handshake in flight for a few hundred milliseconds at worst, so a few hundred at a time; the
+ * few refused retry with the backoff. 256 visitor connections: an office or a mobile carrier's
+ * NAT with a few hundred shop pages open at once. At ~64 KiB of frame each at most, one
+ * address's share stays a few tens of MB however it behaves.
+ */
+export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimitConfig> = {
+  preAuthPerAddress: 256,
+  webchatVisitorsPerAddress: 256,
+};
+
+const ENV_NAMES: Readonly<Record<keyof ConnectionLimitConfig, string>> = {
+  preAuthPerAddress: 'CONNECTIONS_PREAUTH_PER_ADDRESS',
+  webchatVisitorsPerAddress: 'CONNECTIONS_WEBCHAT_PER_ADDRESS',
+};
+
+/** Reads CONNECTIONS_PREAUTH_PER_ADDRESS and CONNECTIONS_WEBCHAT_PER_ADDRESS over the defaults; a bad value stops the server at start. */
+export function connectionLimitsFromEnv(env: NodeJS.ProcessEnv): ConnectionLimitConfig {
+  const config: ConnectionLimitConfig = { ...DEFAULT_CONNECTION_LIMITS };
+  for (const key of Object.keys(ENV_NAMES) as Array<keyof ConnectionLimitConfig>) {
+    const text = env[ENV_NAMES[key]]?.trim();
+    if (!text) continue;
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+      throw new Error(`${ENV_NAMES[key]} must be a whole number of connections, at least 1; got "${text}".`);
+    }
+    config[key] = value;
+  }
+  return config;
+}
+
+/** One address's connections on this node, by kind. */
+export interface AddressConnections {
+  preAuth: number;
+  visitors: number;
+}
+
+export type VisitorAdmission = { ok: true } | { ok: false; refusal: ConnectionRefusal };
+
+export interface ConnectionLimits {
+  readonly config: Readonly<ConnectionLimitConfig>;
+  /** The socket signed in on the sync namespace: its connection stops counting until its last signed-in socket leaves. */
+  signedIn(socket: Socket): void;
+  /** A web chat visitor's socket asks to join: counted as its address's visitor connection, or refused when the address has its cap. */
+  admitVisitor(socket: Socket): VisitorAdmission;
+  /** The counts by address (only addresses with a connection counted: an address whose connections all closed is gone). */
+  byAddress(): ReadonlyMap<string, Readonly<AddressConnections>>;
+}
+
+interface Tracked {
+  address: string;
+  signedIn: number;
+  visitors: number;
+  closed: boolean;
+}
+
+type Kind = 'preAuth' | 'visitors' | null;
+
+function kindOf(connection: Tracked): Kind {
+  if (connection.closed || connection.signedIn > 0) return null;
+  return connection.visitors > 0 ? 'visitors' : 'preAuth';
+}
+
+function refusalOf(message: string): ConnectionRefusal {
+  return { code: TOO_MANY_CONNECTIONS, message, retryAfterMs: CONNECTION_LIMIT_RETRY_AFTER_MS };
+}
+
+/**
+ * The refusal as an HTTP response: on a long-polling request, or written raw on the socket of a
+ * WebSocket upgrade; `written` once it is handed to the OS (engine.io then destroys the socket).
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, refusal: ConnectionRefusal, written: () => void): void {
+  const body = JSON.stringify(refusal);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    'retry-after': String(retryAfterSeconds(refusal.retryAfterMs)),
+    'cache-control': 'no-store',
+    connection: 'close',
+  };
+  // engine.io hands its middlewares a stand-in response for an upgrade, whose only way out is the socket itself.
+  const upgradeSocket: NetSocket | undefined = req.headers.upgrade !== undefined ? (res as unknown as { socket?: NetSocket }).socket : undefined;
+  if (upgradeSocket) {
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+    upgradeSocket.on('error', () => undefined);
+    upgradeSocket.end(`HTTP/1.1 ${String(TOO_MANY_CONNECTIONS_STATUS)} Too Many Requests\r\n${head.join('')}\r\n${body}`, written);
+    return;
+  }
+  res.writeHead(TOO_MANY_CONNECTIONS_STATUS, headers);
+  res.end(body);
+  written();
+}
+
+/** Refused connections already logged per address, so a flood leaves one line per run, not one per attempt. */
+const MAX_REMEMBERED_REFUSALS = 10_000;
+
+export function attachConnectionLimits(
+  io: SyncServer,
+  deps: {
+    config: ConnectionLimitConfig;
+    /** The request's client address as the HTTP API counts it (server/http.ts `clientAddress`: TRUST_PROXY, IPv6 /64). */
+    clientAddress: (req: IncomingMessage) => string;
+    log: (line: string) => void;
+  },
+): ConnectionLimits {
+  const { config, log } = deps;
+  const counts = new Map<string, AddressConnections>();
+  const tracked = new WeakMap<EngineSocket, Tracked>();
+  const refusalLogged = new Set<string>();
+
+  function count(address: string, kind: Kind, delta: number): void {
+    if (kind === null) return;
+    const entry = counts.get(address) ?? { preAuth: 0, visitors: 0 };
+    entry[kind] += delta;
+    // An address with nothing counted is forgotten: the map holds what is open now, never more.
+    if (entry.preAuth <= 0 && entry.visitors <= 0) counts.delete(address);
+    else counts.set(address, entry);
+    if (kind === 'preAuth' && entry.preAuth < config.preAuthPerAddress) refusalLogged.delete(`preAuth ${address}`);
+    if (kind === 'visitors' && entry.visitors < config.webchatVisitorsPerAddress) refusalLogged.delete(`visitors ${address}`);
+  }
+
+  /** Applies a change to one connection and moves it between the kinds it counts as. */
+  function change(connection: Tracked, mutate: () => void): void {
+    const before = kindOf(connection);
+    mutate();
+    const after = kindOf(connection);
+    if (before === after) return;
+    count(connection.address, before, -1);
+    count(connection.address, after, 1);
+  }
+
+  function logOnce(key: string, line: string): void {
+    if (refusalLogged.has(key)) return;
+    if (refusalLogged.size >= MAX_REMEMBERED_REFUSALS) refusalLogged.clear();
+    refusalLogged.add(key);
+    log(line);
+  }
+
+  // Before engine.io verifies the request or allocates a connection; every request of the
+  // engine passes here, only a new connection's (no session id yet) is checked. It is counted
+  // at engine.io's 'connection', which follows in the same turn of the event loop (middleware
+  // promises, verify, the ws upgrade and the handshake involve no I/O wait), so no other
+  // request can pass the check in between and overshoot the cap.
+  io.engine.use((req: IncomingMessage & { _query?: Record<string, string> }, res: ServerResponse, next: (error?: Error) => void) => {
+    if (req._query?.sid !== undefined) {
+      next();
+      return;
+    }
+    const address = deps.clientAddress(req);
+    const held = counts.get(address)?.preAuth ?? 0;
+    if (held < config.preAuthPerAddress) {
+      next();
+      return;
+    }
+    logOnce(
+      `preAuth ${address}`,
+      `socket: refused new connections from ${address}: it holds ${String(held)} that have not signed in (CONNECTIONS_PREAUTH_PER_ADDRESS ${String(config.preAuthPerAddress)}); further refusals are not logged until one closes`,
+    );
+    // Then engine.io ends its side (the response is already written, so it adds nothing).
+    refuse(req, res, refusalOf('Too many connections from this address have not signed in yet; try again later.'), () => next(new Error(TOO_MANY_CONNECTIONS)));
+  });
+
+  io.engine.on('connection', (conn: EngineSocket) => {
+    const connection: Tracked = { address: deps.clientAddress(conn.request), signedIn: 0, visitors: 0, closed: false };
+    tracked.set(conn, connection);
+    count(connection.address, kindOf(connection), 1);
+    conn.once('close', () => change(connection, () => (connection.closed = true)));
+  });
+
+  return {
+    config,
+    signedIn(socket) {
+      const connection = tracked.get(socket.conn);
+      if (!connection) return;
+      change(connection, () => (connection.signedIn += 1));
+      // A socket refused after this (its connection closed meanwhile) never disconnects: the
+      // connection's close already took it out of the counts.
+      socket.once('disconnect', () => change(connection, () => (connection.signedIn -= 1)));
+    },
+    admitVisitor(socket) {
+      const connection = tracked.get(socket.conn);
+      if (!connection) return { ok: true };
+      // A second visitor socket on a connection already counted as a visitor's costs no new slot.
+      const held = counts.get(connection.address)?.visitors ?? 0;
+      if (connection.visitors === 0 && kindOf(connection) === 'preAuth' && held >= config.webchatVisitorsPerAddress) {
+        logOnce(
+          `visitors ${connection.address}`,
+          `webchat: refused a widget connection from ${connection.address}: it holds ${String(held)} visitor connections (CONNECTIONS_WEBCHAT_PER_ADDRESS ${String(config.webchatVisitorsPerAddress)}); further refusals are not logged until one closes`,
+        );
+        return { ok: false, refusal: refusalOf('Too many chat connections from this address; the widget tries again shortly.') };
+      }
+      change(connection, () => (connection.visitors += 1));
+      socket.once('disconnect', () => change(connection, () => (connection.visitors -= 1)));
+      return { ok: true };
+    },
+    byAddress: () => counts,
+  };
+}
