@@ -2000,7 +2000,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
       // The customer as the server has it now (a merge changes them without touching this ticket).
       stmt.upsertCustomer.run(customerValues(bundle.customer));
       const cached = readTicket(bundle.ticket.id);
-      if (cached && cached.updatedAt >= bundle.ticket.updatedAt) return true;
+      // Only a ticket sync keeps current can hold a newer server copy than this answer. A fetched
+      // queued ticket gets no changes: its `updatedAt` is the server's from the last fetch, or the
+      // workstation's own clock after a local write (classifying it does not take it), which may
+      // run ahead of the server's, so comparing would keep a stale copy (review-7, clock skew).
+      if (cached && isInSyncScope(viewer, cached) && cached.updatedAt >= bundle.ticket.updatedAt) return true;
       upsertTicketOf(bundle.ticket);
       for (const message of bundle.messages) stmt.upsertMessage.run(messageValues(message));
       for (const note of bundle.notes) stmt.upsertNote.run(note);
