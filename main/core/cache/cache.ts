@@ -1168,6 +1168,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     outboxEntry: db.prepare<[string], { seq: number; body: string }>('SELECT seq, body FROM outbox WHERE mutation_id = ?'),
     outboxCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
     ticketHasOutbox: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE ticket_id = ?'),
+    ticketHasDraft: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM drafts WHERE ticket_id = ?'),
     notHeldTickets: db.prepare<[string], TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.assignee_id IS NULL OR t.assignee_id <> ?`),
     deleteOutbox: db.prepare<[string]>('DELETE FROM outbox WHERE mutation_id = ?'),
 
@@ -2018,6 +2019,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
       for (const row of stmt.notHeldTickets.all(viewer.id)) {
         const ticket = ticketFromRow(row);
         if (kept.has(ticket.id) || isInSyncScope(viewer, ticket) || (stmt.ticketHasOutbox.get(ticket.id)?.n ?? 0) > 0) continue;
+        // A reply drafted offline is unsent work like an outbox row: its ticket stays, so the pane still shows it for the agent to confirm.
+        if ((stmt.ticketHasDraft.get(ticket.id)?.n ?? 0) > 0) continue;
         deleteTicketEverywhere(ticket.id);
         dropped.push(ticket.id);
       }
