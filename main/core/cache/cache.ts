@@ -238,6 +238,11 @@ export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, Know
   attachment(attachmentId: string): Message['attachments'][number] | null;
   /** The id a ticket goes by now: the GD id a provisional id became (shared/manualTicket.ts), else the id itself. */
   currentTicketId(ticketId: string): string;
+  /**
+   * The new customer a queued ticket creation makes under this provisional customer id, as typed;
+   * null when no queued creation makes it (sent and renamed, or refused).
+   */
+  queuedNewCustomer(customerId: string): Extract<CreateTicketMutation['customer'], { kind: 'new' }> | null;
 }
 
 /** Write side of the cache; each method is one transaction. */
@@ -1165,6 +1170,9 @@ export function openCache(file: string, key: Buffer | null): Cache {
     ),
     outbox: db.prepare<[number], { seq: number; body: string }>('SELECT seq, body FROM outbox ORDER BY seq LIMIT ?'),
     outboxForTicket: db.prepare<[string], { seq: number; body: string }>('SELECT seq, body FROM outbox WHERE ticket_id = ? ORDER BY seq'),
+    outboxCreations: db.prepare<[], { seq: number; ticket_id: string; body: string }>(
+      "SELECT seq, ticket_id, body FROM outbox WHERE kind = 'createTicket' ORDER BY seq",
+    ),
     outboxEntry: db.prepare<[string], { seq: number; body: string }>('SELECT seq, body FROM outbox WHERE mutation_id = ?'),
     outboxCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
     ticketHasOutbox: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE ticket_id = ?'),
@@ -1637,6 +1645,16 @@ export function openCache(file: string, key: Buffer | null): Cache {
       const mutation = parseOutboxBody(entry.body);
       stmt.rewriteOutbox.run(to, JSON.stringify({ ...mutation, ticketId: to }), entry.seq);
     }
+    // Another ticket made offline for the same new customer (ticket.create in index.ts) carries
+    // the customer as typed, so it is never sent before this ack (syncClient holds it back):
+    // from now on it names the customer the server made.
+    if (customerFrom !== null) {
+      for (const entry of stmt.outboxCreations.all()) {
+        const mutation = parseOutboxBody(entry.body);
+        if (mutation.kind !== 'createTicket' || mutation.customer.kind !== 'new' || mutation.customer.customerId !== customerFrom) continue;
+        stmt.rewriteOutbox.run(entry.ticket_id, JSON.stringify({ ...mutation, customer: { kind: 'existing', customerId: customerTo } }), entry.seq);
+      }
+    }
     stmt.recordRename.run(from, to, at);
     const ticket = readTicket(to);
     if (ticket && !isInSyncScope(viewer, ticket) && (stmt.ticketHasOutbox.get(to)?.n ?? 0) === 0) deleteTicketEverywhere(to);
@@ -1888,6 +1906,13 @@ export function openCache(file: string, key: Buffer | null): Cache {
     },
     outbox(limit) {
       return stmt.outbox.all(limit).map((row) => ({ seq: row.seq, mutation: parseOutboxBody(row.body) }));
+    },
+    queuedNewCustomer(customerId) {
+      for (const entry of stmt.outboxCreations.all()) {
+        const mutation = parseOutboxBody(entry.body);
+        if (mutation.kind === 'createTicket' && mutation.customer.kind === 'new' && mutation.customer.customerId === customerId) return mutation.customer;
+      }
+      return null;
     },
     outboxCount,
     attention() {
