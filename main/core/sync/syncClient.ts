@@ -285,7 +285,19 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   async function pushOutbox(): Promise<void> {
     const pushEpoch = epoch;
     while (live && current(pushEpoch)) {
-      const batch = sendableBatch(cache.reader.outbox(MAX_PUSH_BATCH));
+      let read: OutboxEntry[];
+      try {
+        read = cache.reader.outbox(MAX_PUSH_BATCH);
+      } catch {
+        // A row this version cannot read would fail every push from here on: it is taken out and listed, the rest goes.
+        const dropped = cache.writer.dropUnreadableOutbox(user, options.now());
+        options.onPendingChanged();
+        if (dropped.ticketIds.length > 0) options.onChanged(dropped.ticketIds);
+        for (const item of dropped.attention) options.onAttention(item);
+        if (dropped.attention.length === 0) throw new Error('The outbox could not be read');
+        continue;
+      }
+      const batch = sendableBatch(read);
       if (batch.length === 0) return;
       // Typed `any` by socket.io's timeout overloads; parsePushAck checks it.
       const raw: unknown = await socket.timeout(PUSH_TIMEOUT_MS).emitWithAck('sync:push', { mutations: batch.map((entry) => entry.mutation) });
