@@ -238,7 +238,7 @@ export interface AttentionItem {
   ticketId: string | null;
   /** The mutation kind that was refused, e.g. setStatus; 'change' for an unreadable change. */
   kind: string;
-  /** `unreadable_change`, or the coarse refusal code. */
+  /** `unreadable_change`, `unsendable_change` (an outbox row this version cannot read, taken out), or the coarse refusal code. */
   code: string;
   /** English; shown when there are no facts (`refusal` null). */
   reason: string;

@@ -66,7 +66,7 @@ import { uuidv7 } from './uuidv7.js';
 import { startAttachmentKeeper, type AttachmentKeeper } from './attachments/attachmentKeeper.js';
 import { startSearchWalk, type SearchWalk } from './cache/searchWalk.js';
 import { OFFLINE_ATTACHMENT_BUDGET_BYTES } from '../../shared/attachments.js';
-import { provisionalIdsOf, type CreateTicketMutation } from '../../shared/manualTicket.js';
+import { isProvisionalCustomerId, provisionalIdsOf, type CreateTicketMutation } from '../../shared/manualTicket.js';
 import { checkPasswordVerifier, makePasswordVerifier } from './verifier.js';
 
 export type { CoreEventListener, KeyProtector, RpcOutcome, WorkstationCore, WorkstationCoreOptions } from './api.js';
@@ -1123,11 +1123,22 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       refuseRetryOfRefused(session, id);
       const ids = provisionalIdsOf(at, String(randomInt(0, 1_000_000_000_000)).padStart(12, '0'));
       if (earlier || session.cache.reader.message(id) || session.cache.reader.draft(id)) throw usedForAnotherKind(ids.ticketId, id);
+      let chosen: CreateTicketMutation['customer'] = customer.kind === 'existing' ? customer : { ...customer, customerId: ids.customerId };
+      if (chosen.kind === 'existing' && isProvisionalCustomerId(chosen.customerId)) {
+        // A customer another ticket made offline (the dialog finds them in the cache under their
+        // pending id): the server knows no such id, and its push schema refuses one as an existing
+        // customer, which stopped every push. This creation carries the customer as typed under
+        // the same pending id instead; it is sent after the first one's ack, which makes it name
+        // the real customer (renameCreated, syncClient).
+        const typed = session.cache.reader.queuedNewCustomer(chosen.customerId);
+        if (!typed) throw refusalError({ code: 'create_refused', ticketId: ids.ticketId, reason: 'customer' });
+        chosen = typed;
+      }
       const mutation: CreateTicketMutation = {
         mutationId: id,
         kind: 'createTicket',
         ticketId: ids.ticketId,
-        customer: customer.kind === 'existing' ? customer : { ...customer, customerId: ids.customerId },
+        customer: chosen,
         channel,
         type,
         priority,

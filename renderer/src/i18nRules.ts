@@ -39,6 +39,8 @@ export const rulesEn = {
   'status.needsOwner': '{status} (take the ticket first)',
   'status.needsOwnerOther': '{status} (only {assignee} or a lead)',
   'attention.unreadable': 'A change from the server could not be read (#{seq}); the ticket may be out of date until it changes again.',
+  'attention.unsendable':
+    'This change could not be sent: this version of the workstation cannot read it any more. It was undone here; make it again if it is still needed.',
   'attention.unreadableNoTicket': 'No ticket named',
   'change.change': 'Change from the server',
 } as const;
@@ -78,6 +80,7 @@ export const rulesZhCN: Record<keyof typeof rulesEn, string> = {
   'status.needsOwner': '{status}（需先接手）',
   'status.needsOwnerOther': '{status}（仅限 {assignee} 或组长）',
   'attention.unreadable': '服务器的一条更改无法读取（#{seq}），在工单再次变化前可能不是最新。',
+  'attention.unsendable': '此更改无法发送：当前版本的工作台已无法读取它。本机已撤销该更改，如仍需要请重新操作。',
   'attention.unreadableNoTicket': '未指明工单',
   'change.change': '服务器更改',
 };

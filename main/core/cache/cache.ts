@@ -31,7 +31,7 @@ import {
 } from '../../../shared/domain.js';
 import type { CustomerSearchHit } from '../../../shared/customers.js';
 import { maskCustomer, maskPiiInText, maskPreview, maskTicket, piiViewOf, type PiiView } from '../../../shared/masking.js';
-import { isProvisionalTicketId, type CreateTicketMutation } from '../../../shared/manualTicket.js';
+import { isProvisionalCustomerId, isProvisionalTicketId, type CreateTicketMutation } from '../../../shared/manualTicket.js';
 import {
   CUSTOMER_MESSAGE_PREVIEW_LENGTH,
   INBOX_WINDOW_MAX,
@@ -170,7 +170,7 @@ export interface AttentionEntry {
   mutationId: string | null;
   /** The refused mutation's kind, or 'change' for an unreadable change. */
   kind: string;
-  /** The coarse code (`forbidden`…), or `unreadable_change`. */
+  /** The coarse code (`forbidden`…), `unreadable_change` or `unsendable_change`. */
   code: string;
   /** English, for logs and for rows from before refusals had facts. */
   reason: string;
@@ -185,6 +185,8 @@ export interface AttentionEntry {
 
 /** The code an unreadable change is listed under. */
 export const UNREADABLE_CHANGE_CODE = 'unreadable_change';
+/** An outbox row this version cannot read, taken out so the rest can be sent (`dropUnreadableOutbox`). */
+export const UNSENDABLE_CHANGE_CODE = 'unsendable_change';
 
 /** Statements built per call (inbox filters, changed-column updates) kept per cache; more push out the least recently prepared. */
 const CACHED_STATEMENTS_KEPT = 200;
@@ -278,6 +280,11 @@ export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, Know
   attachment(attachmentId: string): Message['attachments'][number] | null;
   /** The id a ticket goes by now: the GD id a provisional id became (shared/manualTicket.ts), else the id itself. */
   currentTicketId(ticketId: string): string;
+  /**
+   * The new customer a queued ticket creation makes under this provisional customer id, as typed;
+   * null when no queued creation makes it (sent and renamed, or refused).
+   */
+  queuedNewCustomer(customerId: string): Extract<CreateTicketMutation['customer'], { kind: 'new' }> | null;
 }
 
 /** Write side of the cache; each method is one transaction. */
@@ -350,6 +357,13 @@ export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, Know
    * queued outbox entries), and `renamed` lists it.
    */
   applyPushResults(results: readonly MutationResult[], viewer: User, at: number): PushOutcome;
+  /**
+   * Takes out of the outbox the rows it cannot read (a schema an update tightened, a row an
+   * earlier version wrote wrongly): one of them made every push fail, so nothing behind it was
+   * ever sent. Each is reverted like a refusal (its pending note or message, a provisional
+   * ticket it made) and listed in "needs attention" with the reason.
+   */
+  dropUnreadableOutbox(viewer: User, at: number): PushOutcome;
   /**
    * Keeps a reply written offline as a draft, answered as kept (a provisional ticket id resolved to
    * the GD id it became); refused when the ticket is not cached or no written reply can reach its customer.
@@ -1205,9 +1219,16 @@ export function openCache(file: string, key: Buffer | null): Cache {
     ),
     outbox: db.prepare<[number], { seq: number; body: string }>('SELECT seq, body FROM outbox ORDER BY seq LIMIT ?'),
     outboxForTicket: db.prepare<[string], { seq: number; body: string }>('SELECT seq, body FROM outbox WHERE ticket_id = ? ORDER BY seq'),
+    outboxRows: db.prepare<[], { mutation_id: string; ticket_id: string; kind: string; body: string }>(
+      'SELECT mutation_id, ticket_id, kind, body FROM outbox ORDER BY seq',
+    ),
+    outboxCreations: db.prepare<[], { seq: number; ticket_id: string; body: string }>(
+      "SELECT seq, ticket_id, body FROM outbox WHERE kind = 'createTicket' ORDER BY seq",
+    ),
     outboxEntry: db.prepare<[string], { seq: number; body: string }>('SELECT seq, body FROM outbox WHERE mutation_id = ?'),
     outboxCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
     ticketHasOutbox: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE ticket_id = ?'),
+    ticketHasDraft: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM drafts WHERE ticket_id = ?'),
     notHeldTickets: db.prepare<[string], TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.assignee_id IS NULL OR t.assignee_id <> ?`),
     deleteOutbox: db.prepare<[string]>('DELETE FROM outbox WHERE mutation_id = ?'),
 
@@ -1286,7 +1307,43 @@ export function openCache(file: string, key: Buffer | null): Cache {
   }
 
   function parseOutboxBody(body: string): Mutation {
-    return mutationSchema.parse(JSON.parse(body));
+    const raw: unknown = JSON.parse(body);
+    const parsed = mutationSchema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    const repaired = repairedCreation(raw);
+    if (repaired) return repaired;
+    throw parsed.error;
+  }
+
+  /** A queued creation's new customer as typed, read without repairs (parseOutboxBody repairs through this). */
+  function queuedNewCustomerOf(customerId: string): Extract<CreateTicketMutation['customer'], { kind: 'new' }> | null {
+    for (const entry of stmt.outboxCreations.all()) {
+      const parsed = mutationSchema.safeParse(JSON.parse(entry.body));
+      if (!parsed.success) continue;
+      const mutation = parsed.data;
+      if (mutation.kind === 'createTicket' && mutation.customer.kind === 'new' && mutation.customer.customerId === customerId) return mutation.customer;
+    }
+    return null;
+  }
+
+  /**
+   * A creation an earlier version queued naming another queued creation's pending customer as an
+   * existing one, which the push schema refuses (it stopped every push): read as the customer
+   * typed while that creation is queued, else as the customer it became (its ticket's rename).
+   */
+  function repairedCreation(raw: unknown): Mutation | null {
+    const row = raw as { kind?: unknown; customer?: { kind?: unknown; customerId?: unknown } } | null;
+    const customerId = row?.customer?.customerId;
+    if (row?.kind !== 'createTicket' || row.customer?.kind !== 'existing' || typeof customerId !== 'string' || !isProvisionalCustomerId(customerId))
+      return null;
+    const typed = queuedNewCustomerOf(customerId);
+    // Provisional ids share their digits: CUS00000000<n> was made with GD00000000<n>.
+    const renamed = typed ? null : stmt.renamedTo.get(`GD${customerId.slice(3)}`);
+    const made = renamed ? readTicket(renamed.ticket_id) : null;
+    const customer = typed ?? (made && !isProvisionalCustomerId(made.customerId) ? { kind: 'existing' as const, customerId: made.customerId } : null);
+    if (!customer) return null;
+    const parsed = mutationSchema.safeParse({ ...row, customer });
+    return parsed.success ? parsed.data : null;
   }
 
   function readTicket(ticketId: string): Ticket | null {
@@ -1677,6 +1734,18 @@ export function openCache(file: string, key: Buffer | null): Cache {
       const mutation = parseOutboxBody(entry.body);
       stmt.rewriteOutbox.run(to, JSON.stringify({ ...mutation, ticketId: to }), entry.seq);
     }
+    // Another ticket made offline for the same new customer (ticket.create in index.ts) carries
+    // the customer as typed, so it is never sent before this ack (syncClient holds it back):
+    // from now on it names the customer the server made.
+    // Read as stored, not parsed: a row an earlier version wrote naming the pending id as an
+    // existing customer does not parse, and this ack is what makes it readable.
+    if (customerFrom !== null) {
+      for (const entry of stmt.outboxCreations.all()) {
+        const raw = JSON.parse(entry.body) as { customer?: { customerId?: unknown } };
+        if (raw.customer?.customerId !== customerFrom) continue;
+        stmt.rewriteOutbox.run(entry.ticket_id, JSON.stringify({ ...raw, customer: { kind: 'existing', customerId: customerTo } }), entry.seq);
+      }
+    }
     stmt.recordRename.run(from, to, at);
     const ticket = readTicket(to);
     if (ticket && !isInSyncScope(viewer, ticket) && (stmt.ticketHasOutbox.get(to)?.n ?? 0) === 0) deleteTicketEverywhere(to);
@@ -1929,6 +1998,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     outbox(limit) {
       return stmt.outbox.all(limit).map((row) => ({ seq: row.seq, mutation: parseOutboxBody(row.body) }));
     },
+    queuedNewCustomer: queuedNewCustomerOf,
     outboxCount,
     attention() {
       return stmt.attention.all().map(attentionFromRow);
@@ -2041,7 +2111,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
       // The customer as the server has it now (a merge changes them without touching this ticket).
       stmt.upsertCustomer.run(customerValues(bundle.customer));
       const cached = readTicket(bundle.ticket.id);
-      if (cached && cached.updatedAt >= bundle.ticket.updatedAt) return true;
+      // Only a ticket sync keeps current can hold a newer server copy than this answer. A fetched
+      // queued ticket gets no changes: its `updatedAt` is the server's from the last fetch, or the
+      // workstation's own clock after a local write (classifying it does not take it), which may
+      // run ahead of the server's, so comparing would keep a stale copy (review-7, clock skew).
+      if (cached && isInSyncScope(viewer, cached) && cached.updatedAt >= bundle.ticket.updatedAt) return true;
       upsertTicketOf(bundle.ticket);
       for (const message of bundle.messages) stmt.upsertMessage.run(messageValues(message));
       for (const note of bundle.notes) stmt.upsertNote.run(note);
@@ -2055,6 +2129,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
       for (const row of stmt.notHeldTickets.all(viewer.id)) {
         const ticket = ticketFromRow(row);
         if (kept.has(ticket.id) || isInSyncScope(viewer, ticket) || (stmt.ticketHasOutbox.get(ticket.id)?.n ?? 0) > 0) continue;
+        // A reply drafted offline is unsent work like an outbox row: its ticket stays, so the pane still shows it for the agent to confirm.
+        if ((stmt.ticketHasDraft.get(ticket.id)?.n ?? 0) > 0) continue;
         deleteTicketEverywhere(ticket.id);
         dropped.push(ticket.id);
       }
@@ -2138,6 +2214,36 @@ export function openCache(file: string, key: Buffer | null): Cache {
       stmt.insertPendingNote.run(masked ? { ...decision.note, text: maskPiiInText(decision.note.text) } : decision.note);
       appendOutbox(mutation);
       return { ok: true as const, ticket: decision.ticket };
+    }),
+    dropUnreadableOutbox: outboxTransaction((viewer: User, at: number): PushOutcome => {
+      const touched = new Set<string>();
+      const attention: PushOutcome['attention'] = [];
+      for (const row of stmt.outboxRows.all()) {
+        let issue: string;
+        try {
+          parseOutboxBody(row.body);
+          continue;
+        } catch (error) {
+          issue = error instanceof Error ? error.message : String(error);
+        }
+        let raw: { noteId?: unknown; messageId?: unknown } | null = null;
+        try {
+          raw = JSON.parse(row.body) as { noteId?: unknown; messageId?: unknown } | null;
+        } catch {
+          raw = null;
+        }
+        deleteOutbox(row.mutation_id);
+        if (typeof raw?.noteId === 'string') stmt.deletePendingNote.run(raw.noteId);
+        if (typeof raw?.messageId === 'string') stmt.deletePendingMessage.run(raw.messageId);
+        // A ticket made by hand that can never be sent goes, as when the server refuses it.
+        if (row.kind === 'createTicket') deleteTicketEverywhere(row.ticket_id);
+        else touched.add(row.ticket_id);
+        const reason = `This change could not be sent: this version cannot read it (${issue.slice(0, 300)})`;
+        stmt.insertAttention.run(row.ticket_id, row.mutation_id, row.kind, UNSENDABLE_CHANGE_CODE, reason, null, null, at);
+        attention.push({ ticketId: row.ticket_id, reason, refusal: null });
+      }
+      rebase(touched, viewer);
+      return { ticketIds: [...touched], attention, renamed: [] };
     }),
     applyPushResults: outboxTransaction((results: readonly MutationResult[], viewer: User, at: number): PushOutcome => {
       const touched = new Set<string>();

@@ -24,7 +24,7 @@ import {
   type UnreadableChange,
 } from '../../../shared/sync.js';
 import type { TicketRefusal } from '../../../shared/ticketRules.js';
-import type { Cache } from '../cache/cache.js';
+import type { Cache, OutboxEntry } from '../cache/cache.js';
 import { ProtocolFailure, parseBootstrapAck, parsePullAck, parsePushAck } from './ackSchemas.js';
 
 /** Tickets per bootstrap page; each page is stored in one transaction. */
@@ -285,7 +285,19 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   async function pushOutbox(): Promise<void> {
     const pushEpoch = epoch;
     while (live && current(pushEpoch)) {
-      const batch = cache.reader.outbox(MAX_PUSH_BATCH);
+      let read: OutboxEntry[];
+      try {
+        read = cache.reader.outbox(MAX_PUSH_BATCH);
+      } catch {
+        // A row this version cannot read would fail every push from here on: it is taken out and listed, the rest goes.
+        const dropped = cache.writer.dropUnreadableOutbox(user, options.now());
+        options.onPendingChanged();
+        if (dropped.ticketIds.length > 0) options.onChanged(dropped.ticketIds);
+        for (const item of dropped.attention) options.onAttention(item);
+        if (dropped.attention.length === 0) throw new Error('The outbox could not be read');
+        continue;
+      }
+      const batch = sendableBatch(read);
       if (batch.length === 0) return;
       // Typed `any` by socket.io's timeout overloads; parsePushAck checks it.
       const raw: unknown = await socket.timeout(PUSH_TIMEOUT_MS).emitWithAck('sync:push', { mutations: batch.map((entry) => entry.mutation) });
@@ -298,6 +310,22 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       for (const item of outcome.attention) options.onAttention(item);
       if (results.length === 0) return; // the server acknowledged nothing: do not spin
     }
+  }
+
+  /**
+   * The outbox rows to push now: up to (not including) a ticket creation whose new customer an
+   * earlier creation in this batch makes too — a second ticket made offline for the same new
+   * customer. It goes after the first one's ack has made it name the server's customer
+   * (cache.ts renameCreated); sent together, the server would create the customer twice.
+   */
+  function sendableBatch(entries: OutboxEntry[]): OutboxEntry[] {
+    const madeCustomers = new Set<string>();
+    for (const [index, { mutation }] of entries.entries()) {
+      if (mutation.kind !== 'createTicket' || mutation.customer.kind !== 'new') continue;
+      if (madeCustomers.has(mutation.customer.customerId)) return entries.slice(0, index);
+      madeCustomers.add(mutation.customer.customerId);
+    }
+    return entries;
   }
 
   function kick(): void {

@@ -24,6 +24,7 @@ const CHANGE_KEYS: Record<string, MessageKey> = {
 function describeReason(t: Translate, item: AttentionItem): string {
   if (item.refusal) return refusalText(t, item.refusal);
   if (item.code === 'unreadable_change') return t('attention.unreadable', { seq: item.changeSeq ?? '?' });
+  if (item.code === 'unsendable_change') return t('attention.unsendable');
   return item.reason;
 }
 
