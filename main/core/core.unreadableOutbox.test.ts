@@ -99,9 +99,9 @@ describe('an outbox row this version cannot read', () => {
         kind: 'createTicket',
         ticketId: lost.ticketId,
         customer: { kind: 'existing', customerId: lost.customerId },
-        subject: '无法读取',
+        subject: '无法读取的工单',
         noteId: lostId,
-        note: '无法读取',
+        note: '客户说明：燃气灶打不着火',
         createdAt: Date.now(),
       }),
       Date.now(),
@@ -129,6 +129,8 @@ describe('an outbox row this version cannot read', () => {
     // The unreadable one is listed, never silently dropped; its provisional ticket is gone.
     const attention = await call(active, 'attention.list', {});
     expect(attention.map((item) => [item.ticketId, item.code])).toEqual([[lost.ticketId, 'unsendable_change']]);
+    // What the agent wrote in it is kept for them, as a refused change's text is.
+    expect(attention[0]!.content).toEqual({ text: '客户说明：燃气灶打不着火', subject: '无法读取的工单' });
     expect(await active.invoke('ticket.get', { ticketId: lost.ticketId })).toMatchObject({ ok: false });
   });
 });

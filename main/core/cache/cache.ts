@@ -162,6 +162,14 @@ export function attentionContentOf(mutation: Mutation): AttentionContent | null 
   }
 }
 
+/** What an outbox row this version cannot read still says in words: kept for the agent, as a refused change's text is. */
+function salvagedContent(raw: Record<string, unknown> | null): AttentionContent | null {
+  const text = [raw?.text, raw?.note, raw?.reason].find((value) => typeof value === 'string' && value.trim() !== '');
+  if (typeof text !== 'string') return null;
+  const parsed = attentionContentSchema.safeParse({ text, ...(typeof raw?.subject === 'string' ? { subject: raw.subject } : {}) });
+  return parsed.success ? parsed.data : null;
+}
+
 export interface AttentionEntry {
   id: number;
   /** Null for an unreadable change that named no ticket. */
@@ -2226,9 +2234,9 @@ export function openCache(file: string, key: Buffer | null): Cache {
         } catch (error) {
           issue = error instanceof Error ? error.message : String(error);
         }
-        let raw: { noteId?: unknown; messageId?: unknown } | null = null;
+        let raw: Record<string, unknown> | null = null;
         try {
-          raw = JSON.parse(row.body) as { noteId?: unknown; messageId?: unknown } | null;
+          raw = JSON.parse(row.body) as Record<string, unknown> | null;
         } catch {
           raw = null;
         }
@@ -2239,7 +2247,18 @@ export function openCache(file: string, key: Buffer | null): Cache {
         if (row.kind === 'createTicket') deleteTicketEverywhere(row.ticket_id);
         else touched.add(row.ticket_id);
         const reason = `This change could not be sent: this version cannot read it (${issue.slice(0, 300)})`;
-        stmt.insertAttention.run(row.ticket_id, row.mutation_id, row.kind, UNSENDABLE_CHANGE_CODE, reason, null, null, at);
+        const content = salvagedContent(raw);
+        stmt.insertAttention.run(
+          row.ticket_id,
+          row.mutation_id,
+          row.kind,
+          UNSENDABLE_CHANGE_CODE,
+          reason,
+          null,
+          null,
+          at,
+          content === null ? null : JSON.stringify(content),
+        );
         attention.push({ ticketId: row.ticket_id, reason, refusal: null });
       }
       rebase(touched, viewer);
