@@ -275,6 +275,14 @@ class WebchatRefusal extends Error {
   }
 }
 
+/** The answer a refused request gets, with the time to wait when there is one. */
+function refusedAck(error: WebchatRefusal): WebchatAck<never> {
+  return {
+    ok: false,
+    error: { code: error.code, message: error.message, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) },
+  };
+}
+
 function refusal(code: WebchatErrorCode, message: string): Error {
   // socket.io hands `data` to the client's connect_error along with the message.
   return Object.assign(new Error(message), { data: { code, message } satisfies WebchatError });
@@ -755,10 +763,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         if (error instanceof WebchatRefusal) {
           // Rate-limit refusals are logged where they are decided (once per flood).
           if (error.code !== 'rate_limited') logRefusal(error.message);
-          reply({
-            ok: false,
-            error: { code: error.code, message: error.message, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) },
-          });
+          reply(refusedAck(error));
           return;
         }
         log(`webchat: ${event} from ${describeVisitor(socket.data)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -945,22 +950,17 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         return;
       }
       const ack: unknown = packet[packet.length - 1];
+      const refuse = (error: WebchatRefusal): void => {
+        if (typeof ack === 'function') (ack as (response: WebchatAck<never>) => void)(refusedAck(error));
+      };
       // The queue holds each packet until the ones before it are admitted (a counter's round trip
       // each, on Redis): a script sending faster than that would grow it without end. Beyond the
       // cap a request is refused at once, as over the budget: the widget sends it again after the
       // wait (a reconnecting widget resends everything typed offline in one go).
       if (waitingAdmission >= MAX_WAITING_REQUESTS) {
-        if (typeof ack === 'function') {
-          const refused: WebchatAck<never> = {
-            ok: false,
-            error: {
-              code: 'rate_limited',
-              message: `More than ${String(MAX_WAITING_REQUESTS)} requests are waiting on this connection; send again shortly.`,
-              retryAfterMs: 1_000,
-            },
-          };
-          (ack as (response: WebchatAck<never>) => void)(refused);
-        }
+        refuse(
+          new WebchatRefusal('rate_limited', `More than ${String(MAX_WAITING_REQUESTS)} requests are waiting on this connection; send again shortly.`, 1_000),
+        );
         return;
       }
       waitingAdmission += 1;
@@ -974,13 +974,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
             next();
             return;
           }
-          if (typeof ack === 'function') {
-            const refused: WebchatAck<never> = {
-              ok: false,
-              error: { code: error.code, message: error.message, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) },
-            };
-            (ack as (response: WebchatAck<never>) => void)(refused);
-          }
+          refuse(error);
           return;
         }
         next();
