@@ -42,11 +42,14 @@ async function generate(url: string, count: number, first: number): Promise<void
   const started = performance.now();
   const inFlight: Array<Promise<void>> = [];
   let failed = 0;
+  // Each request's time to its answer: what the group commit's delay adds to a contact's latency.
+  const answerMs: number[] = [];
   for (let k = 0; k < count; k++) {
     const wait = started + k * 5 - performance.now();
     if (wait >= 1) await sleep(wait);
     const index = first + k;
     const body = JSON.stringify(firstContact(index, CHANNEL_MIX[index % 4]!));
+    const sentAt = performance.now();
     inFlight.push(
       new Promise<void>((resolve) => {
         const request = http.request(
@@ -59,7 +62,10 @@ async function generate(url: string, count: number, first: number): Promise<void
           (response) => {
             if (response.statusCode !== 201) failed++;
             response.resume();
-            response.on('end', resolve);
+            response.on('end', () => {
+              answerMs.push(performance.now() - sentAt);
+              resolve();
+            });
           },
         );
         request.on('error', () => {
@@ -72,7 +78,11 @@ async function generate(url: string, count: number, first: number): Promise<void
   }
   await Promise.all(inFlight);
   agent.destroy();
-  process.stderr.write(`generator: ${String(count)} sent, ${String(failed)} failed, ${String(Math.round(performance.now() - started))} ms\n`);
+  answerMs.sort((a, b) => a - b);
+  const at = (share: number) => (answerMs[Math.min(answerMs.length - 1, Math.floor(share * answerMs.length))] ?? Number.NaN).toFixed(1);
+  process.stderr.write(
+    `generator: ${String(count)} sent, ${String(failed)} failed, ${String(Math.round(performance.now() - started))} ms; answer ms p50 ${at(0.5)} p99 ${at(0.99)}\n`,
+  );
 }
 
 /** `PROFILE_STATEMENTS=1`: count every SQLite statement and the CPU it takes by its text (all connections), printed per contact. */
