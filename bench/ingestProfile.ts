@@ -19,6 +19,7 @@
  * `PROFILE_ONLINE=1` (direct mode): the agents are connected and available and accept every
  * offer as their batch commits, as the phase's light agents do, so routing places each contact
  * among `PROFILE_AGENTS` candidates (the phase's 1,000: `PROFILE_AGENTS=1000`).
+ * `PROFILE_COMMIT_DELAY_MS`: the server's `ingestCommitDelayMs` (server/groupCommit.ts); its default if unset.
  * `PROFILE_LEAD=1`: a lead is connected to routing (no socket), so the leads' roster is pushed.
  */
 import { spawn } from 'node:child_process';
@@ -41,11 +42,14 @@ async function generate(url: string, count: number, first: number): Promise<void
   const started = performance.now();
   const inFlight: Array<Promise<void>> = [];
   let failed = 0;
+  // Each request's time to its answer: what the group commit's delay adds to a contact's latency.
+  const answerMs: number[] = [];
   for (let k = 0; k < count; k++) {
     const wait = started + k * 5 - performance.now();
     if (wait >= 1) await sleep(wait);
     const index = first + k;
     const body = JSON.stringify(firstContact(index, CHANNEL_MIX[index % 4]!));
+    const sentAt = performance.now();
     inFlight.push(
       new Promise<void>((resolve) => {
         const request = http.request(
@@ -58,7 +62,10 @@ async function generate(url: string, count: number, first: number): Promise<void
           (response) => {
             if (response.statusCode !== 201) failed++;
             response.resume();
-            response.on('end', resolve);
+            response.on('end', () => {
+              answerMs.push(performance.now() - sentAt);
+              resolve();
+            });
           },
         );
         request.on('error', () => {
@@ -71,7 +78,11 @@ async function generate(url: string, count: number, first: number): Promise<void
   }
   await Promise.all(inFlight);
   agent.destroy();
-  process.stderr.write(`generator: ${String(count)} sent, ${String(failed)} failed, ${String(Math.round(performance.now() - started))} ms\n`);
+  answerMs.sort((a, b) => a - b);
+  const at = (share: number) => (answerMs[Math.min(answerMs.length - 1, Math.floor(share * answerMs.length))] ?? Number.NaN).toFixed(1);
+  process.stderr.write(
+    `generator: ${String(count)} sent, ${String(failed)} failed, ${String(Math.round(performance.now() - started))} ms; answer ms p50 ${at(0.5)} p99 ${at(0.99)}\n`,
+  );
 }
 
 /** `PROFILE_STATEMENTS=1`: count every SQLite statement and the CPU it takes by its text (all connections), printed per contact. */
@@ -135,7 +146,20 @@ function watchStatements(): { reset(): void; print(contacts: number): void } {
   };
 }
 
+/** Counts the SQLite commits (every connection): how many contacts share one is what the group commit's delay changes. */
+function countCommits(): () => number {
+  let commits = 0;
+  const databasePrototype = Database.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const exec = databasePrototype.exec!;
+  databasePrototype.exec = function (this: unknown, text: unknown) {
+    if (String(text).startsWith('COMMIT')) commits++;
+    return exec.call(this, text);
+  };
+  return () => commits;
+}
+
 async function main(): Promise<void> {
+  const commitsSoFar = countCommits();
   const statements = process.env.PROFILE_STATEMENTS === '1' ? watchStatements() : null;
   const agents = Number(process.env.PROFILE_AGENTS ?? '20');
   const contacts = Number(process.env.PROFILE_CONTACTS ?? '1000');
@@ -166,6 +190,7 @@ async function main(): Promise<void> {
     port: 0,
     dataDir,
     routing: { perAgentPerTick: Number.MAX_SAFE_INTEGER },
+    ...(process.env.PROFILE_COMMIT_DELAY_MS !== undefined ? { ingestCommitDelayMs: Number(process.env.PROFILE_COMMIT_DELAY_MS) } : {}),
     log: (line) => {
       if (line.startsWith('inbound ')) stored++;
       else if (!line.startsWith('server listening')) process.stderr.write(`[server] ${line}\n`);
@@ -205,6 +230,7 @@ async function main(): Promise<void> {
   await run(200, 1_000_000);
   const storedBefore = stored;
   statements?.reset();
+  const commitsBefore = commitsSoFar();
   const windowStartUs = process.hrtime.bigint() / 1000n;
   const cpu = createCpuMeter();
   if (process.env.PROFILE_DIRECT === '1') {
@@ -233,6 +259,7 @@ async function main(): Promise<void> {
   const counted = stored - storedBefore;
   statements?.print(counted);
   process.stdout.write(`profile_contacts_stored=${String(counted)}\n`);
+  process.stdout.write(`profile_commits_per_contact=${((commitsSoFar() - commitsBefore) / counted).toFixed(3)}\n`);
   process.stdout.write(`profile_server_cpu_ms_per_contact=${(spent.cpuMs / counted).toFixed(3)}\n`);
   process.stdout.write(`profile_server_system_ms_per_contact=${(spent.systemMs / counted).toFixed(3)}\n`);
   await server.close();

@@ -133,6 +133,8 @@ async function startMeasuredServer(
     // which would hold most of the measured e-mails in the queue, where agents are not sent them.
     // On a cluster every node gets it, so whichever node takes the routing lease routes the same way.
     routing: { perAgentPerTick: Number.MAX_SAFE_INTEGER },
+    // The server's own variable, so a run can compare commit delays (server/groupCommit.ts).
+    ...(process.env.INGEST_COMMIT_DELAY_MS ? { ingestCommitDelayMs: Number(process.env.INGEST_COMMIT_DELAY_MS) } : {}),
     // One line per contact would swamp the pipe; anything unusual still goes to stderr.
     // The `inbound …` line comes once per stored contact, so it also counts them.
     log: (line) => {

@@ -109,6 +109,11 @@ export interface ServerOptions {
   userCacheTtlMs?: number;
   /** How long the change log, idempotency records, expired tokens and rating links are kept, and how often they are pruned; defaults in server/retention.ts, windows from the environment in server/main.ts. */
   retention?: Partial<HistoryRetentionConfig>;
+  /**
+   * Longest an inbound contact's commit waits for more contacts to share it (server/groupCommit.ts),
+   * when the recent arrival rate says more are coming; 0 never waits. Default DEFAULT_INGEST_COMMIT_DELAY_MS.
+   */
+  ingestCommitDelayMs?: number;
   /** Tests: runs once a socket's handshake accepted it, before it is connected (server/sync.ts), to act in that window. */
   afterSocketHandshake?: (userId: string) => Promise<void>;
 }
@@ -163,6 +168,8 @@ export interface RunningServer {
 }
 
 export const DEFAULT_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
+/** Well under the ingest latency target (`ingest_to_agent_cache_ms_p99` ≤ 50 ms): docs/technical/benchmarks.md. */
+export const DEFAULT_INGEST_COMMIT_DELAY_MS = 10;
 
 function defaultLog(line: string): void {
   console.log(`${new Date().toISOString()} ${line}`);
@@ -212,7 +219,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       trustProxy: options.trustProxy ?? false,
       sessions,
       reports,
-      ingest: createGroupCommit((fn) => store.withTransaction(fn), ingest),
+      ingest: createGroupCommit((fn) => store.withTransaction(fn), ingest, {
+        commitDelayMs: options.ingestCommitDelayMs ?? DEFAULT_INGEST_COMMIT_DELAY_MS,
+      }),
     }),
   );
   // Every connection starts small, whoever it is; a socket signed in on the sync namespace raises

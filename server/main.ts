@@ -56,6 +56,10 @@ export async function main(): Promise<void> {
   if (tokenTtlMs !== undefined && (!Number.isInteger(tokenTtlMs) || tokenTtlMs <= 0)) {
     throw new Error(`TOKEN_TTL_MS must be a positive number of milliseconds, got ${String(process.env.TOKEN_TTL_MS)}`);
   }
+  const ingestCommitDelayMs = process.env.INGEST_COMMIT_DELAY_MS ? Number(process.env.INGEST_COMMIT_DELAY_MS) : undefined;
+  if (ingestCommitDelayMs !== undefined && (!Number.isFinite(ingestCommitDelayMs) || ingestCommitDelayMs < 0 || ingestCommitDelayMs > 1000)) {
+    throw new Error(`INGEST_COMMIT_DELAY_MS must be 0 to 1000 milliseconds, got ${String(process.env.INGEST_COMMIT_DELAY_MS)}`);
+  }
   const trustProxy = process.env.TRUST_PROXY ?? '';
   if (!['', '0', '1', 'false', 'true'].includes(trustProxy)) throw new Error(`TRUST_PROXY must be 1 or 0, got ${trustProxy}`);
   const server = await startServer({
@@ -73,6 +77,7 @@ export async function main(): Promise<void> {
     connectionLimits: connectionLimitsFromEnv(process.env),
     trustProxy: trustProxy === '1' || trustProxy === 'true',
     ...(tokenTtlMs !== undefined ? { tokenTtlMs } : {}),
+    ...(ingestCommitDelayMs !== undefined ? { ingestCommitDelayMs } : {}),
     retention,
     ...(offerTimeoutMs !== undefined ? { routing: { offerTimeoutMs } } : {}),
   });
