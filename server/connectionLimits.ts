@@ -21,10 +21,10 @@ import type { Socket as NetSocket } from 'node:net';
 import type { Socket } from 'socket.io';
 import { CONNECTION_LIMIT_RETRY_AFTER_MS, TOO_MANY_CONNECTIONS, TOO_MANY_CONNECTIONS_STATUS, type ConnectionRefusal } from '../shared/connection.js';
 import type { SyncServer } from './liveHub.js';
+import { retryAfterSeconds } from './rateLimits.js';
 
 /** engine.io's connection (socket.io's `socket.conn`), named through socket.io: the server layer imports socket.io only. */
 type EngineSocket = Socket['conn'];
-import { retryAfterSeconds } from './rateLimits.js';
 
 export interface ConnectionLimitConfig {
   /** Connections of one address that have not signed in (handshakes in flight, refused sign-ins not yet closed, idle ones until socket.io's connectTimeout). */
