@@ -190,6 +190,22 @@ for (const backend of TEST_BACKENDS) {
       expect((await store.listRoutingAudit(ticket.id)).map((entry) => entry.decision)).toEqual(['queued']);
     });
 
+    it('lets the creator use again a customer they made on a ticket they sent to a queue they do not see (a second call of the same caller, made offline after the first)', async () => {
+      // Phone is open to all for creation; 王芳 works chat only, so the queued phone ticket is not hers to see.
+      const first = await store.applyMutation(wang, 'desk-1', creation({ toQueue: true }), at());
+      const customerId = first.ok ? first.created!.customerId : '';
+      expect((await store.getTicket(first.ok ? first.created!.ticketId : ''))!.assigneeId).toBeNull();
+      expect(await store.applyMutation(wang, 'desk-1', creation({ customer: { kind: 'existing', customerId } }), at())).toMatchObject({
+        ok: true,
+        created: { customerId },
+      });
+      // Someone else still may not: the customer is not theirs to see.
+      expect(await store.applyMutation(zhang, 'desk-2', creation({ customer: { kind: 'existing', customerId } }), at())).toMatchObject({
+        ok: false,
+        refusal: { code: 'create_refused', reason: 'customer' },
+      });
+    });
+
     it('refuses a channel the agent does not work (phone is open to all) and a customer they cannot see, spending no ticket number', async () => {
       expect(await store.applyMutation(wang, 'desk-1', creation({ channel: 'email' }), at())).toMatchObject({
         ok: false,

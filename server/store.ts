@@ -2654,10 +2654,16 @@ function createServerStore(
     ]);
   }
 
-  /** Whether the creator may put a ticket on this existing customer: one they see now, or one whose ticket they once held. */
+  /**
+   * Whether the creator may put a ticket on this existing customer: one they see now, one whose
+   * ticket they once held, or one they made themselves on a ticket by hand (they typed what it
+   * knows; their second ticket for the same caller names it once the first one is acknowledged,
+   * even when the first went to a queue they do not see).
+   */
   async function mayUseCustomer(actor: User, customerId: string): Promise<boolean> {
     if ((await ex().get('SELECT 1 FROM customers WHERE id = ?', [customerId])) === undefined) return false;
     if (await maySeeCustomer(actor, customerId)) return true;
+    if ((await ex().get('SELECT 1 FROM ticket_drafts WHERE user_id = ? AND customer_id = ? LIMIT 1', [actor.id, customerId])) !== undefined) return true;
     return (
       (await ex().get('SELECT 1 FROM tickets t JOIN routing_audit r ON r.ticket_id = t.id WHERE t.customer_id = ? AND r.assignee_id = ? LIMIT 1', [
         customerId,
