@@ -3,8 +3,8 @@
  * process, three workstation processes (agent1's, lead1's, admin1's) and Chromium at 1280x800.
  * In English: the policies (typed with the keyboard) survive a reload, and a backlog threshold
  * is set in the Alerts view; agent2's password is reset and they sign in with the new one only;
- * their skills and capacity are changed; lead1 sees all of it read-only (the policies as text,
- * not disabled fields) and changes capacity
+ * their skills and capacity are changed; lead1 sees all of it read-only (the user, the policies and
+ * the channel registry as text, not disabled fields) and changes capacity
  * and presence from the Team view as the Admin view tells them. In Chinese: a customer's VIP tier reaches the agent's customer panel; the social
  * channel's registry entry (owner, volume, customer group, hours) is saved and the channel
  * switched off, after which the inbound API refuses a contact on it. Every change is in the
@@ -207,11 +207,18 @@ test('the lead sees the Admin view read-only and changes capacity and presence f
   await lead.getByRole('button', { name: 'Admin', exact: true }).click();
   await expect(lead.getByText('Read-only: only administrators change users and policies. Capacity and presence are changed from the Team view.')).toBeVisible();
   await lead.getByRole('table').getByRole('button', { name: 'agent2', exact: true }).click();
-  const editor = lead.getByRole('form', { name: 'Edit 张强' });
-  await expect(editor.getByLabel('Extension (digits, optional)')).toHaveValue('8012');
-  await expect(editor.getByLabel('Extension (digits, optional)')).toBeDisabled();
-  // The policies read as text with their units, and say who may change them: no field at all, so
-  // nothing looks editable (disabled inputs looked like live ones).
+  // The user, the policies and the channel registry read as text with a note saying who may change
+  // them: no field at all, so nothing looks editable (disabled inputs looked like live ones).
+  const editor = lead.getByRole('region', { name: 'User 张强', exact: true });
+  await expect(editor.getByText('Only an administrator can change users.')).toBeVisible();
+  await expect(editor.getByRole('row', { name: /^Role/ })).toContainText('Agent');
+  await expect(editor.getByRole('row', { name: /^Channels/ })).toContainText('Phone, Chat, Email');
+  await expect(editor.getByRole('row', { name: /^Groups/ })).toContainText('Orders, Billing');
+  await expect(editor.getByRole('row', { name: /^Tier/ })).toContainText('2 · Senior');
+  await expect(editor.getByRole('row', { name: /^Languages/ })).toContainText('zh, en');
+  await expect(editor.getByRole('row', { name: /^Extension/ })).toContainText('8012');
+  await expect(editor.locator('input, select, textarea')).toHaveCount(0);
+  await expect(lead.getByRole('form', { name: 'Edit 张强' })).toHaveCount(0);
   const policies = lead.getByRole('region', { name: 'Policies', exact: true });
   await expect(policies.getByText('Only an administrator can change these policies.')).toBeVisible();
   await expect(policies.getByRole('row', { name: /^Resolution target/ })).toContainText('Urgent 90 min');
@@ -222,7 +229,15 @@ test('the lead sees the Admin view read-only and changes capacity and presence f
   await expect(policies.locator('input, select, textarea')).toHaveCount(0);
   await expect(lead.getByRole('form', { name: 'Policies' })).toHaveCount(0);
   await shoot(lead, 'lead-policies-en.png', policies);
-  await expect(lead.getByRole('form', { name: 'Social', exact: true }).getByLabel('Customer group')).toBeDisabled();
+  const channels = lead.getByRole('region', { name: 'Channels', exact: true });
+  await expect(channels.getByText('Only an administrator can change the channel registry.')).toBeVisible();
+  const socialView = channels.getByRole('region', { name: 'Social', exact: true });
+  await expect(socialView.getByRole('row', { name: /^Takes new contacts/ })).toContainText('Yes');
+  await expect(socialView.getByRole('row', { name: /^Owner/ })).toContainText('Nobody');
+  await expect(socialView.getByRole('row', { name: /^Business hours/ })).toContainText('Around the clock (24 h)');
+  await expect(channels.locator('input, select, textarea')).toHaveCount(0);
+  await expect(lead.getByRole('form', { name: 'Social', exact: true })).toHaveCount(0);
+  await shoot(lead, 'lead-channels-en.png', channels);
   // No way to save any of it: no save, reset, deactivate or VIP buttons.
   for (const name of ['Save', 'Save policies', 'Save Social', 'Reset password', 'Save capacity', 'Deactivate', 'New user', 'Set tier']) {
     await expect(lead.getByRole('button', { name, exact: true })).toHaveCount(0);
@@ -338,6 +353,25 @@ test('each admin section in the other language: users, policies and the lead in 
   await expect(policiesZh.getByRole('row', { name: /^分配应答时限/ })).toContainText('12 秒');
   await expect(policiesZh.locator('input, select, textarea')).toHaveCount(0);
   await shoot(lead, 'lead-policies-zh.png', policiesZh);
+  await lead.getByRole('table').getByRole('button', { name: 'agent2', exact: true }).click();
+  const userZh = lead.getByRole('region', { name: '用户 张强', exact: true });
+  await expect(userZh.getByText('仅系统管理员可修改用户。')).toBeVisible();
+  await expect(userZh.getByRole('row', { name: /^渠道/ })).toContainText('电话、在线客服、邮件');
+  await expect(userZh.getByRole('row', { name: /^分机号/ })).toContainText('8012');
+  await expect(userZh.locator('input, select, textarea')).toHaveCount(0);
+  await shoot(lead, 'lead-user-zh.png', userZh);
+  // The social channel as the admin saved it in the previous test, with its hours per weekday.
+  const channelsZh = lead.getByRole('region', { name: '渠道登记', exact: true });
+  await expect(channelsZh.getByText('仅系统管理员可修改渠道登记。')).toBeVisible();
+  const socialZh = channelsZh.getByRole('region', { name: '社交媒体', exact: true });
+  await expect(socialZh.getByRole('row', { name: /^接收新咨询/ })).toContainText('否：已停用');
+  await expect(socialZh.getByRole('row', { name: /^负责人/ })).toContainText('李主管');
+  await expect(socialZh.getByRole('row', { name: /^预计日均量/ })).toContainText('800');
+  await expect(socialZh.getByRole('row', { name: /^客户群体/ })).toContainText('企业客户');
+  await expect(socialZh.getByRole('row', { name: /^工作时间/ })).toContainText('周一 09:00-12:00, 13:00-18:00');
+  await expect(socialZh.getByRole('row', { name: /^工作时间/ })).toContainText('周六 休息');
+  await expect(channelsZh.locator('input, select, textarea')).toHaveCount(0);
+  await shoot(lead, 'lead-channels-zh.png', socialZh);
 
   await admin.getByLabel('语言', { exact: true }).selectOption('en');
   const social = admin.getByRole('form', { name: 'Social', exact: true });

@@ -21,6 +21,7 @@ import type { UiError } from '../store/types.js';
 import { AdminChangeLog, ChannelRegistrySection, VipTierForm } from './ChannelRegistry.js';
 import { AuditLine } from './AuditLine.js';
 import { AdminInvalid } from './AdminInvalid.js';
+import { LabelledValues, ReadOnlyNote, ReadOnlyTable } from './AdminReadOnly.js';
 import { ReportCredentialsSection } from './ReportCredentials.js';
 import { errorText } from './errorText.js';
 import { firstFormIssueText } from '../formIssueText.js';
@@ -112,6 +113,16 @@ function CheckGroup<T extends string>({
   );
 }
 
+/** A group's name in the UI's language; a group the UI does not know by its code. */
+function groupLabel(t: Translate, group: string): string {
+  return (TICKET_GROUPS as readonly string[]).includes(group) ? t(`group.${group as (typeof TICKET_GROUPS)[number]}`) : group;
+}
+
+/** A list of names, or "—" when empty. */
+function listText(t: Translate, names: readonly string[]): string {
+  return names.length > 0 ? names.join(t('list.separator')) : t('admin.none');
+}
+
 /** The user list: one row per user, deactivated ones greyed; a row opens the editor. */
 function UserTable({ users, selected, onSelect }: { users: AdminUser[]; selected: string | null; onSelect: (id: string) => void }) {
   const t = useT();
@@ -139,13 +150,17 @@ function UserTable({ users, selected, onSelect }: { users: AdminUser[]; selected
             </td>
             <td>{user.displayName}</td>
             <td>{roleLabel(t, user.role)}</td>
-            <td>{user.channels.length > 0 ? user.channels.map((c) => t(`channel.${c}`)).join(t('list.separator')) : t('admin.none')}</td>
             <td>
-              {user.groups.length > 0
-                ? user.groups
-                    .map((g) => ((TICKET_GROUPS as readonly string[]).includes(g) ? t(`group.${g as (typeof TICKET_GROUPS)[number]}`) : g))
-                    .join(t('list.separator'))
-                : t('admin.none')}
+              {listText(
+                t,
+                user.channels.map((c) => t(`channel.${c}`)),
+              )}
+            </td>
+            <td>
+              {listText(
+                t,
+                user.groups.map((g) => groupLabel(t, g)),
+              )}
             </td>
             <td>
               {user.tier}
@@ -160,8 +175,8 @@ function UserTable({ users, selected, onSelect }: { users: AdminUser[]; selected
   );
 }
 
-/** Name, role and routing skills; with a username and an initial password when creating. */
-function UserEditor({ user, canWrite }: { user: AdminUser | null; canWrite: boolean }) {
+/** Name, role and routing skills, as an admin edits them; with a username and an initial password when creating. */
+function UserEditor({ user }: { user: AdminUser | null }) {
   const t = useT();
   const { busy, createAdminUser, updateAdminUser, selectAdminUser } = useAppStore(
     useShallow((s) => ({ busy: s.adminBusy, createAdminUser: s.createAdminUser, updateAdminUser: s.updateAdminUser, selectAdminUser: s.selectAdminUser })),
@@ -196,7 +211,7 @@ function UserEditor({ user, canWrite }: { user: AdminUser | null; canWrite: bool
       aria-label={creating ? t('admin.form.create') : t('admin.form.edit', { name: user.displayName })}
     >
       <h3>{creating ? t('admin.form.create') : t('admin.form.edit', { name: user.displayName })}</h3>
-      <fieldset disabled={!canWrite || busy}>
+      <fieldset disabled={busy}>
         {creating ? (
           <>
             <label>
@@ -261,18 +276,58 @@ function UserEditor({ user, canWrite }: { user: AdminUser | null; canWrite: bool
           </label>
         </div>
         <AdminInvalid reason={invalid} />
-        {canWrite ? (
-          <div className="admin-actions">
-            <button type="submit" className="primary">
-              {busy ? t('admin.form.saving') : creating ? t('admin.form.create') : t('admin.form.save')}
-            </button>
-            <button type="button" onClick={() => selectAdminUser(null)}>
-              {t('admin.form.cancel')}
-            </button>
-          </div>
-        ) : null}
+        <div className="admin-actions">
+          <button type="submit" className="primary">
+            {busy ? t('admin.form.saving') : creating ? t('admin.form.create') : t('admin.form.save')}
+          </button>
+          <button type="button" onClick={() => selectAdminUser(null)}>
+            {t('admin.form.cancel')}
+          </button>
+        </div>
       </fieldset>
     </form>
+  );
+}
+
+/** A user as a lead reads them: text, not the admins' form with disabled fields (see PoliciesView). */
+function UserView({ user }: { user: AdminUser }) {
+  const t = useT();
+  const title = t('admin.userView.title', { name: user.displayName });
+  return (
+    <section className="admin-editor admin-user-view" aria-label={title}>
+      <h3>{title}</h3>
+      <ReadOnlyNote text={t('admin.userView.readOnly')} />
+      <ReadOnlyTable
+        rows={[
+          { key: 'username', label: t('admin.col.username'), value: user.username },
+          { key: 'displayName', label: t('admin.col.name'), value: user.displayName },
+          { key: 'role', label: t('admin.col.role'), value: roleLabel(t, user.role) },
+          {
+            key: 'channels',
+            label: t('admin.col.channels'),
+            value: listText(
+              t,
+              user.channels.map((c) => t(`channel.${c}`)),
+            ),
+          },
+          {
+            key: 'groups',
+            label: t('admin.col.groups'),
+            value:
+              user.groups.length > 0
+                ? listText(
+                    t,
+                    user.groups.map((g) => groupLabel(t, g)),
+                  )
+                : t('admin.userView.generalist'),
+          },
+          { key: 'tier', label: t('admin.col.tier'), value: user.senior ? `${String(user.tier)} · ${t('admin.senior')}` : String(user.tier) },
+          { key: 'languages', label: t('admin.userView.languages'), value: listText(t, user.languages) },
+          { key: 'extension', label: t('admin.col.extension'), value: user.extension ?? t('admin.none') },
+          { key: 'state', label: t('admin.col.state'), value: user.active ? t('admin.active') : t('admin.inactive') },
+        ]}
+      />
+    </section>
   );
 }
 
@@ -395,19 +450,6 @@ function PoliciesUpdated({ stored }: { stored: PoliciesResult }) {
   );
 }
 
-/** One value per priority or channel, each with its name: "Urgent 120 min · Normal 240 min". */
-function PolicyValues({ values }: { values: ReadonlyArray<{ key: string; label: string; value: string }> }) {
-  return (
-    <ul className="admin-policy-values">
-      {values.map(({ key, label, value }) => (
-        <li key={key}>
-          <span className="muted">{label}</span> <span className="admin-policy-value">{value}</span>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
 /**
  * The policies as a lead reads them: text, not a form. Disabled inputs looked like live ones
  * (a lead typed into them and wondered why nothing saved), so the values are shown with their
@@ -424,49 +466,41 @@ function PoliciesView({ stored }: { stored: PoliciesResult }) {
     <section className="admin-policies admin-policies-view" aria-label={t('admin.policies')}>
       <h3>{t('admin.policies')}</h3>
       <PoliciesUpdated stored={stored} />
-      <p className="admin-read-only-note">{t('admin.policies.readOnly')}</p>
-      <table className="admin-policy-table">
-        <tbody>
-          <tr>
-            <th scope="row">{t('admin.policies.view.sla')}</th>
-            <td>
-              <PolicyValues
+      <ReadOnlyNote text={t('admin.policies.readOnly')} />
+      <ReadOnlyTable
+        rows={[
+          {
+            key: 'sla',
+            label: t('admin.policies.view.sla'),
+            value: (
+              <LabelledValues
                 values={PRIORITIES.map((priority) => ({
                   key: priority,
                   label: t(`admin.policies.priority.${priority}`),
                   value: minutes(policies.slaMinutes[priority]),
                 }))}
               />
-            </td>
-          </tr>
-          <tr>
-            <th scope="row">{t('admin.policies.view.complaint')}</th>
-            <td className="admin-policy-value">
-              {policies.complaintSlaMinutes === null ? t('admin.policies.view.byPriority') : minutes(policies.complaintSlaMinutes)}
-            </td>
-          </tr>
-          <tr>
-            <th scope="row">{t('admin.policies.view.firstResponse')}</th>
-            <td>
-              <PolicyValues values={perChannel(policies.firstResponseMinutes, minutes)} />
-            </td>
-          </tr>
-          <tr>
-            <th scope="row">{t('admin.policies.view.offerTimeout')}</th>
-            <td className="admin-policy-value">{seconds(policies.offerTimeoutSeconds)}</td>
-          </tr>
-          <tr>
-            <th scope="row">{t('admin.policies.view.wrapUp')}</th>
-            <td>
-              <PolicyValues values={perChannel(policies.wrapUpSeconds, (n) => (n === 0 ? t('admin.policies.view.none') : seconds(n)))} />
-            </td>
-          </tr>
-          <tr>
-            <th scope="row">{t('admin.policies.view.timeZone')}</th>
-            <td className="admin-policy-value">{policies.timeZone}</td>
-          </tr>
-        </tbody>
-      </table>
+            ),
+          },
+          {
+            key: 'complaint',
+            label: t('admin.policies.view.complaint'),
+            value: policies.complaintSlaMinutes === null ? t('admin.policies.view.byPriority') : minutes(policies.complaintSlaMinutes),
+          },
+          {
+            key: 'firstResponse',
+            label: t('admin.policies.view.firstResponse'),
+            value: <LabelledValues values={perChannel(policies.firstResponseMinutes, minutes)} />,
+          },
+          { key: 'offerTimeout', label: t('admin.policies.view.offerTimeout'), value: seconds(policies.offerTimeoutSeconds) },
+          {
+            key: 'wrapUp',
+            label: t('admin.policies.view.wrapUp'),
+            value: <LabelledValues values={perChannel(policies.wrapUpSeconds, (n) => (n === 0 ? t('admin.policies.view.none') : seconds(n)))} />,
+          },
+          { key: 'timeZone', label: t('admin.policies.view.timeZone'), value: policies.timeZone },
+        ]}
+      />
       <p className="muted">{t('admin.policies.note')}</p>
     </section>
   );
@@ -584,7 +618,7 @@ function PoliciesForm({ stored }: { stored: PoliciesResult }) {
 
 /**
  * The Admin view (系统管理): users on the left with the selected one's editor, actions and
- * history beside them, the policies below. Admins write; leads see the same read-only.
+ * history beside them, the policies below. Admins write; leads read the same as text.
  * Every refusal is a code said in the UI's language.
  */
 export function AdminView() {
@@ -637,10 +671,10 @@ export function AdminView() {
           {users ? <UserTable users={users} selected={selected} onSelect={selectAdminUser} /> : loading ? <p className="muted">{t('admin.loading')}</p> : null}
         </div>
         <div className="admin-detail">
-          {selected === 'new' ? <UserEditor key="new" user={null} canWrite={canWrite} /> : null}
+          {selected === 'new' && canWrite ? <UserEditor key="new" user={null} /> : null}
           {current ? (
             <>
-              <UserEditor key={`${current.id}:${current.role}:${current.displayName}`} user={current} canWrite={canWrite} />
+              {canWrite ? <UserEditor key={`${current.id}:${current.role}:${current.displayName}`} user={current} /> : <UserView user={current} />}
               {canWrite ? <UserActions key={`${current.id}:${JSON.stringify(current.capacity)}`} user={current} /> : null}
               <AuditList />
             </>

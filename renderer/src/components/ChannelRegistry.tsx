@@ -15,6 +15,7 @@ import { useAppStore, useT } from '../store/react.js';
 import { firstFormIssueText } from '../formIssueText.js';
 import { useNow } from './useNow.js';
 import { AdminInvalid } from './AdminInvalid.js';
+import { LabelledValues, ReadOnlyNote, ReadOnlyTable } from './AdminReadOnly.js';
 import { AuditLine } from './AuditLine.js';
 
 /** "09:00-12:00, 13:00-18:00" → intervals; null when a part is not "HH:MM-HH:MM" (the schema then checks order and overlap). */
@@ -91,15 +92,68 @@ function settingsOf(t: Translate, draft: ChannelDraft): { settings: ChannelSetti
   return { invalid: firstFormIssueText(t, parsed.error) };
 }
 
-/** One channel's registry entry: on/off, owner, volume, customer group, hours, holidays and the auto-reply; read-only for leads. */
-function ChannelForm({ channel, stored, owners, canWrite }: { channel: Channel; stored: ChannelSettings; owners: AdminUser[]; canWrite: boolean }) {
+/** The channel's name and whether it is open now, off-hours or switched off. */
+function ChannelHeading({ channel, stored }: { channel: Channel; stored: ChannelSettings }) {
   const t = useT();
-  const { busy, save, timeZone } = useAppStore(useShallow((s) => ({ busy: s.adminBusy, save: s.saveAdminChannel, timeZone: s.orgTimeZone })));
+  const timeZone = useAppStore((s) => s.orgTimeZone);
   const now = useNow();
+  const state = !stored.enabled ? 'off' : isOpenAt(stored.hours, now, timeZone) ? 'open' : 'closed';
+  return (
+    <h4>
+      {t(`channel.${channel}`)} <span className={`admin-channel-state state-${state}`}>{t(`hours.state.${state}`)}</span>
+    </h4>
+  );
+}
+
+/** One channel's registry entry as a lead reads it: text, not the admins' form with disabled fields (see PoliciesView). */
+function ChannelView({ channel, stored, users }: { channel: Channel; stored: ChannelSettings; users: AdminUser[] }) {
+  const t = useT();
+  const owner = stored.ownerId === null ? null : (users.find((user) => user.id === stored.ownerId) ?? null);
+  const { hours } = stored;
+  return (
+    <section className={`admin-channel${stored.enabled ? '' : ' admin-channel-off'}`} aria-label={t(`channel.${channel}`)}>
+      <ChannelHeading channel={channel} stored={stored} />
+      <ReadOnlyTable
+        rows={[
+          { key: 'enabled', label: t('admin.channelView.enabled'), value: stored.enabled ? t('admin.channelView.on') : t('admin.channelView.off') },
+          { key: 'owner', label: t('hours.owner'), value: owner ? owner.displayName : t('hours.owner.none') },
+          { key: 'volume', label: t('hours.volume'), value: String(stored.expectedDailyVolume) },
+          { key: 'customerGroup', wrap: true, label: t('hours.customerGroup'), value: stored.customerGroup === '' ? t('admin.none') : stored.customerGroup },
+          {
+            key: 'hours',
+            label: t('hours.weekly'),
+            value: hours.alwaysOpen ? (
+              t('admin.channelView.alwaysOpen')
+            ) : (
+              <LabelledValues
+                values={WEEKDAYS.map((day) => ({
+                  key: day,
+                  label: t(`hours.day.${day}`),
+                  value: hours.weekly[day].length > 0 ? textOf(hours.weekly[day]) : t('admin.channelView.closed'),
+                }))}
+              />
+            ),
+          },
+          {
+            key: 'holidays',
+            wrap: true,
+            label: t('admin.channelView.holidays'),
+            value: hours.holidays.length > 0 ? hours.holidays.join(t('list.separator')) : t('admin.none'),
+          },
+          { key: 'autoReply', wrap: true, label: t('admin.channelView.autoReply'), value: hours.autoReplyText === '' ? t('admin.none') : hours.autoReplyText },
+        ]}
+      />
+    </section>
+  );
+}
+
+/** One channel's registry entry as an admin edits it: on/off, owner, volume, customer group, hours, holidays and the auto-reply. */
+function ChannelForm({ channel, stored, owners }: { channel: Channel; stored: ChannelSettings; owners: AdminUser[] }) {
+  const t = useT();
+  const { busy, save } = useAppStore(useShallow((s) => ({ busy: s.adminBusy, save: s.saveAdminChannel })));
   const [draft, setDraft] = useState<ChannelDraft>(() => draftOf(stored));
   const [invalid, setInvalid] = useState('');
   const name = t(`channel.${channel}`);
-  const state = !stored.enabled ? 'off' : isOpenAt(stored.hours, now, timeZone) ? 'open' : 'closed';
   const id = (field: string) => `channel-${channel}-${field}`;
 
   return (
@@ -114,10 +168,8 @@ function ChannelForm({ channel, stored, owners, canWrite }: { channel: Channel; 
         void save(channel, outcome.settings);
       }}
     >
-      <h4>
-        {name} <span className={`admin-channel-state state-${state}`}>{t(`hours.state.${state}`)}</span>
-      </h4>
-      <fieldset disabled={!canWrite || busy}>
+      <ChannelHeading channel={channel} stored={stored} />
+      <fieldset disabled={busy}>
         <label className="admin-inline">
           <input type="checkbox" name="enabled" checked={draft.enabled} onChange={(e) => setDraft({ ...draft, enabled: e.target.checked })} />
           {t('hours.enabled')}
@@ -180,17 +232,15 @@ function ChannelForm({ channel, stored, owners, canWrite }: { channel: Channel; 
           </label>
         </fieldset>
         <AdminInvalid reason={invalid} />
-        {canWrite ? (
-          <button type="submit" className="primary">
-            {t('hours.save', { channel: name })}
-          </button>
-        ) : null}
+        <button type="submit" className="primary">
+          {t('hours.save', { channel: name })}
+        </button>
       </fieldset>
     </form>
   );
 }
 
-/** The channel registry (渠道信息登记表): one form per channel, remounted whenever the registry was saved again. */
+/** The channel registry (渠道信息登记表): one form per channel, remounted whenever the registry was saved again; leads read it as text. */
 export function ChannelRegistrySection({ registry, users, canWrite }: { registry: ChannelRegistryResult; users: AdminUser[]; canWrite: boolean }) {
   const t = useT();
   const timeZone = useAppStore((s) => s.orgTimeZone);
@@ -199,15 +249,14 @@ export function ChannelRegistrySection({ registry, users, canWrite }: { registry
     <section className="admin-channels" aria-label={t('hours.channels')}>
       <h3>{t('hours.channels')}</h3>
       <p className="muted">{t('hours.channels.note', { zone: timeZone })}</p>
-      {CHANNELS.map((channel) => (
-        <ChannelForm
-          key={`${channel}:${JSON.stringify(registry.channels[channel])}`}
-          channel={channel}
-          stored={registry.channels[channel]}
-          owners={owners}
-          canWrite={canWrite}
-        />
-      ))}
+      {canWrite ? null : <ReadOnlyNote text={t('admin.channelView.readOnly')} />}
+      {CHANNELS.map((channel) =>
+        canWrite ? (
+          <ChannelForm key={`${channel}:${JSON.stringify(registry.channels[channel])}`} channel={channel} stored={registry.channels[channel]} owners={owners} />
+        ) : (
+          <ChannelView key={channel} channel={channel} stored={registry.channels[channel]} users={users} />
+        ),
+      )}
     </section>
   );
 }
