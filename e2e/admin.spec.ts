@@ -77,7 +77,12 @@ test('an admin creates a user who signs in, then deactivates them; deactivating 
     .getByRole('table')
     .getByRole('row', { name: /agent9/ })
     .click();
-  await expect(leadPage.getByRole('form', { name: 'Edit 孙丽' }).getByLabel('Display name')).toBeDisabled();
+  // The lead reads the new user as text: no form, no field.
+  const shown = leadPage.getByRole('region', { name: 'User 孙丽', exact: true });
+  await expect(shown.getByText('Only an administrator can change users.')).toBeVisible();
+  await expect(shown.getByRole('row', { name: /^Channels/ })).toContainText('Chat, Email');
+  await expect(shown.locator('input, select, textarea')).toHaveCount(0);
+  await expect(leadPage.getByRole('form', { name: 'Edit 孙丽' })).toHaveCount(0);
   await leadPage.screenshot({ path: test.info().outputPath('admin-lead-en.png') });
   await leadPage.close();
 
