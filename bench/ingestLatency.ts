@@ -123,7 +123,12 @@ interface SendResult {
   httpMs: number[];
   /** Epoch ms (`performance.timeOrigin` based) of every 201 answer, in arrival order: each is just after its contact's commit. */
   answeredAt: number[];
+  /** TCP connections the window's requests were the first to use: with keep-alive at most HTTP_CONNECTIONS, not one per contact. */
+  connectionsOpened: number;
 }
+
+/** Every socket an inbound POST has used (the keep-alive agent's, across windows): a socket not in it is a new connection. */
+const postSockets = new WeakSet<object>();
 
 interface Observations {
   /** Ticket id → just before the POST that created it (e-mail contacts of the measured window). */
@@ -142,6 +147,7 @@ function postInbound(
   token: string,
   body: string,
   signal: AbortSignal,
+  onNewConnection: () => void,
 ): Promise<{ status: number; answer: { ticketId?: string } }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -166,6 +172,12 @@ function postInbound(
       },
     );
     request.on('error', reject);
+    // Counted by socket, not by `reusedSocket`: a request that waited for a busy socket is not flagged as reusing it.
+    request.on('socket', (socket) => {
+      if (postSockets.has(socket)) return;
+      postSockets.add(socket);
+      onNewConnection();
+    });
     request.end(body);
   });
 }
@@ -179,7 +191,17 @@ async function sendContacts(
   graceMs: number,
   record: Map<string, number> | null,
 ): Promise<SendResult> {
-  const result: SendResult = { sent: 0, answered: 0, failed: 0, unanswered: 0, startedAt: performance.now(), lastAnswerAt: 0, httpMs: [], answeredAt: [] };
+  const result: SendResult = {
+    sent: 0,
+    answered: 0,
+    failed: 0,
+    unanswered: 0,
+    startedAt: performance.now(),
+    lastAnswerAt: 0,
+    httpMs: [],
+    answeredAt: [],
+    connectionsOpened: 0,
+  };
   const abandon = new AbortController();
   // Every request in flight listens on this one signal.
   setMaxListeners(0, abandon.signal);
@@ -196,7 +218,9 @@ async function sendContacts(
     const body = JSON.stringify(firstContact(index, channel));
     const post = (async () => {
       const before = performance.now();
-      const { status, answer } = await postInbound(agent, fleet.nodeUrls[index % fleet.nodeUrls.length]!, fleet.integrationToken, body, abandon.signal);
+      const { status, answer } = await postInbound(agent, fleet.nodeUrls[index % fleet.nodeUrls.length]!, fleet.integrationToken, body, abandon.signal, () => {
+        result.connectionsOpened++;
+      });
       const after = performance.now();
       result.lastAnswerAt = Math.max(result.lastAnswerAt, after);
       if (status !== 201 || !answer.ticketId) {
@@ -624,6 +648,7 @@ export async function measureIngestLatency(setup: IngestServerSetup, options: In
     metric('ingest_contacts_per_s_achieved', run.answered / ((Math.max(run.lastAnswerAt, run.startedAt + seconds * 1000) - run.startedAt) / 1000));
     metric('ingest_http_response_ms_p50', percentile(run.httpMs, 50));
     metric('ingest_http_response_ms_p99', percentile(run.httpMs, 99));
+    metric('ingest_http_connections_opened', run.connectionsOpened);
     metric('ingest_email_contacts_measured', cacheMs.length);
     metric('ingest_email_contacts_missing', seen.postedAt.size - cacheMs.length);
     metric('ingest_to_agent_socket_ms_p50', percentile(wireMs, 50));

@@ -44,6 +44,9 @@ async function generate(url: string, count: number, first: number): Promise<void
   let failed = 0;
   // Each request's time to its answer: what the group commit's delay adds to a contact's latency.
   const answerMs: number[] = [];
+  // TCP connections opened (a socket seen for the first time): keep-alive holds it to the agent's 32, not one per contact.
+  const sockets = new WeakSet<object>();
+  let connections = 0;
   for (let k = 0; k < count; k++) {
     const wait = started + k * 5 - performance.now();
     if (wait >= 1) await sleep(wait);
@@ -72,6 +75,11 @@ async function generate(url: string, count: number, first: number): Promise<void
           failed++;
           resolve();
         });
+        request.on('socket', (socket) => {
+          if (sockets.has(socket)) return;
+          sockets.add(socket);
+          connections++;
+        });
         request.end(body);
       }),
     );
@@ -81,7 +89,7 @@ async function generate(url: string, count: number, first: number): Promise<void
   answerMs.sort((a, b) => a - b);
   const at = (share: number) => (answerMs[Math.min(answerMs.length - 1, Math.floor(share * answerMs.length))] ?? Number.NaN).toFixed(1);
   process.stderr.write(
-    `generator: ${String(count)} sent, ${String(failed)} failed, ${String(Math.round(performance.now() - started))} ms; answer ms p50 ${at(0.5)} p99 ${at(0.99)}\n`,
+    `generator: ${String(count)} sent, ${String(failed)} failed, ${String(Math.round(performance.now() - started))} ms, ${String(connections)} connections; answer ms p50 ${at(0.5)} p99 ${at(0.99)}\n`,
   );
 }
 
