@@ -152,6 +152,12 @@ test("the same read-only history in English on the agent's screen", async () => 
   await expect(history.locator('.history-current')).not.toContainText('当前工单');
   await expect(chat).not.toContainText('只读');
   await agent.screenshot({ path: test.info().outputPath('history-panel-agent-en.png') });
+  // The open ticket's entry follows its status as it changes, not the status it had when the page was fetched.
+  const status = agent.getByLabel('Status', { exact: true });
+  await status.selectOption('awaiting_customer');
+  await expect(history.locator('.history-current .status-label')).toHaveText('Awaiting customer');
+  await status.selectOption('in_progress');
+  await expect(history.locator('.history-current .status-label')).toHaveText('In progress');
   await agent.getByLabel('Language').selectOption('zh-CN');
   await expect(history.getByRole('heading', { name: '全渠道历史' })).toBeVisible();
 });

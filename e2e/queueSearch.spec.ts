@@ -44,6 +44,10 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
 
     await page.getByLabel(w.search, { exact: true }).fill(word);
     await expect(page.getByText(w.empty, { exact: true })).toBeVisible();
+    // The empty inbox says so right under its count and the queue's hint, not at the column's foot.
+    const emptyTop = (await page.getByText(w.empty, { exact: true }).boundingBox())?.y ?? Infinity;
+    const hintTop = (await page.getByRole('button', { name: w.matches, exact: true }).boundingBox())?.y ?? 0;
+    expect(emptyTop - hintTop).toBeLessThan(100);
     await expect(page.getByRole('button', { name: w.matches, exact: true })).toBeVisible();
     await page.screenshot({ path: test.info().outputPath(`queue-search-hint-${en ? 'en' : 'zh'}.png`) });
     await page.getByRole('button', { name: w.matches, exact: true }).click();

@@ -50,7 +50,11 @@ test('an agent types /问候, picks the greeting with the keyboard, and gets it 
   const reply = replyBox(page, 'zh-CN');
   await reply.click();
   await reply.fill('');
-  await page.keyboard.type('/问候');
+  // A bare "/" lists every script under a heading that quotes no empty query.
+  await page.keyboard.type('/');
+  await expect(page.getByRole('listbox', { name: '全部话术', exact: true })).toBeVisible();
+  await expect(page.locator('.script-picker-head')).not.toContainText('“”');
+  await page.keyboard.type('问候');
   const picker = page.getByRole('listbox', { name: '与“问候”匹配的话术' });
   await expect(picker).toBeVisible();
   await expect(picker.getByRole('option', { selected: true })).toContainText('标准问候');
@@ -147,7 +151,9 @@ test('the same in English: a personal English script with blanks, picked with /,
   const reply = replyBox(page, 'en-US');
   await reply.click();
   await reply.fill('');
-  await page.keyboard.type('/followup');
+  await page.keyboard.type('/');
+  await expect(page.getByRole('listbox', { name: 'All scripts', exact: true })).toBeVisible();
+  await page.keyboard.type('followup');
   const picker = page.getByRole('listbox', { name: 'Scripts matching “followup”' });
   const option = picker.getByRole('option', { selected: true });
   await expect(option).toContainText('Follow-up call');

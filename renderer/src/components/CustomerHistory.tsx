@@ -42,11 +42,13 @@ function CsatAnswerView({ csat, ticketId }: { csat: CsatResult; ticketId: string
 }
 
 /** One earlier ticket: its facts in the summary, its newest messages inside; read-only unless the user may open it anyway. */
-function HistoryEntry({ entry, currentId }: { entry: CustomerHistoryEntry; currentId: string }) {
+function HistoryEntry({ entry, currentId, live }: { entry: CustomerHistoryEntry; currentId: string; live: Ticket | undefined }) {
   const t = useT();
   const s = useAppStore(useShallow((state) => ({ openTicket: state.openTicket, language: state.language })));
-  const { ticket, messages } = entry;
-  const current = ticket.id === currentId;
+  const { messages } = entry;
+  const current = entry.ticket.id === currentId;
+  // The page was fetched when the ticket opened: the open ticket's status and assignee come from the workstation's copy, so completing it does not leave "in progress" beside it.
+  const ticket = current && live ? live : entry.ticket;
   const facts = (
     <>
       <ChannelIcon channel={ticket.channel} />
@@ -146,9 +148,11 @@ export function CustomerHistory({ customerId, tickets, currentId }: { customerId
       loadMore: state.loadMoreCustomerHistory,
       online: state.connection.status === 'online',
       language: state.language,
+      open: state.detail?.ticket,
     })),
   );
   const view = s.view;
+  const live = s.open?.id === currentId ? s.open : undefined;
   return (
     <section className="customer-history" aria-labelledby="customer-history-title" aria-busy={s.loading}>
       <h4 id="customer-history-title" className="panel-subtitle">
@@ -167,7 +171,7 @@ export function CustomerHistory({ customerId, tickets, currentId }: { customerId
           ) : (
             <ol className="history-entries">
               {view.entries.map((entry) => (
-                <HistoryEntry key={entry.ticket.id} entry={entry} currentId={currentId} />
+                <HistoryEntry key={entry.ticket.id} entry={entry} currentId={currentId} live={live} />
               ))}
             </ol>
           )}

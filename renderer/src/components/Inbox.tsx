@@ -386,8 +386,9 @@ export function Inbox() {
             {errorText(t, state.inboxError)}
           </p>
         ) : null}
-        <InboxList />
+        {/* Above the list: the list's scroller takes the column's height, and below it the words sat at the window's foot, far from the search that emptied it. */}
         {state.total === 0 ? <p className="inbox-empty">{state.inboxLoaded ? t('inbox.empty') : t('inbox.loading')}</p> : null}
+        <InboxList />
       </div>
       <p className="keyboard-hint">{t('inbox.keyboardHint')}</p>
     </section>

@@ -135,18 +135,24 @@ export function useScriptPicker(textareaRef: RefObject<HTMLTextAreaElement | nul
   }
 
   const optionId = (index: number) => `${listId}-option-${String(index)}`;
+  // A bare `/` has no query yet: its heading says "all scripts", not "matching “”".
+  const pickerLabel = typed?.query ? t('scripts.pickerLabel', { query: typed.query }) : t('scripts.pickerAll');
   const element = typed ? (
     <div className="script-picker" role="presentation">
       <div className="script-picker-head">
-        <span>{t('scripts.pickerLabel', { query: typed.query })}</span>
+        <span>{pickerLabel}</span>
         <span className="muted">{t('scripts.pickerHint')}</span>
       </div>
       {matches.length === 0 ? (
         <p className="script-picker-empty muted">
-          {fetchedAt === null && scripts.length === 0 ? t('scripts.notFetched') : t('scripts.noMatch', { query: typed.query })}
+          {fetchedAt === null && scripts.length === 0
+            ? t('scripts.notFetched')
+            : typed.query
+              ? t('scripts.noMatch', { query: typed.query })
+              : t('scripts.empty')}
         </p>
       ) : (
-        <ul id={listId} role="listbox" aria-label={t('scripts.pickerLabel', { query: typed.query })}>
+        <ul id={listId} role="listbox" aria-label={pickerLabel}>
           {matches.map((script, index) => {
             // The preview is what Enter would insert: this ticket's channel variant, filled (`{now}` is filled only when inserted).
             const template = detail ? scriptTextFor(script, detail.ticket.channel).text : script.body;
