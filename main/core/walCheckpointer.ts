@@ -1,4 +1,4 @@
-import type { Cache } from './cache/cache.js';
+import { WAL_BOOTSTRAP_CHECKPOINT_FRAMES, type Cache } from './cache/cache.js';
 
 /**
  * WAL frames left uncopied before the core copies them between calls: a quarter of SQLite's
@@ -29,7 +29,8 @@ export function createWalCheckpointer(currentCache: () => Cache | null, frames: 
         queued = null;
         const cache = currentCache();
         try {
-          if (cache && cache.walFramesUncopied() >= frames) cache.checkpoint();
+          // Between a bootstrap's pages nobody waits on the copy: fewer, larger ones (cache.ts).
+          if (cache && cache.walFramesUncopied() >= (cache.bulkLoading() ? Math.max(frames, WAL_BOOTSTRAP_CHECKPOINT_FRAMES) : frames)) cache.checkpoint();
         } catch {
           // Closed meanwhile, or busy: the next commit past SQLite's threshold copies it.
         }
