@@ -1,4 +1,4 @@
-import { WAL_BOOTSTRAP_CHECKPOINT_FRAMES, type Cache } from './cache/cache.js';
+import type { Cache } from './cache/cache.js';
 
 /**
  * WAL frames left uncopied before the core copies them between calls: a quarter of SQLite's
@@ -29,8 +29,7 @@ export function createWalCheckpointer(currentCache: () => Cache | null, frames: 
         queued = null;
         const cache = currentCache();
         try {
-          // Between a bootstrap's pages nobody waits on the copy: fewer, larger ones (cache.ts).
-          if (cache && cache.walFramesUncopied() >= (cache.bulkLoading() ? Math.max(frames, WAL_BOOTSTRAP_CHECKPOINT_FRAMES) : frames)) cache.checkpoint();
+          if (cache && cache.walFramesUncopied() >= frames) cache.checkpoint();
         } catch {
           // Closed meanwhile, or busy: the next commit past SQLite's threshold copies it.
         }

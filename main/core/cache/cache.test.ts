@@ -9,7 +9,7 @@ import { maskBundle } from '../../../shared/masking.js';
 import type { Mutation } from '../../../shared/sync.js';
 import { indexSearchNow } from '../testing/searchIndex.js';
 import { TEST_AGENT as agent } from '../testing/cacheFixtures.js';
-import { CACHE_KEY_BYTES, WAL_BOOTSTRAP_AUTOCHECKPOINT, applyCacheKey, openCache, type Cache } from './cache.js';
+import { CACHE_KEY_BYTES, applyCacheKey, openCache, type Cache } from './cache.js';
 
 function customer(id: string, name: string, phone: string | null = null): Customer {
   return { id, name, phone, email: null, socialId: null, vipTier: 0, createdAt: 1_000, identities: phone ? [{ kind: 'phone', value: phone }] : [] };
@@ -132,44 +132,6 @@ describe('the per-user cache', () => {
     expect(uncopied).toBeGreaterThanOrEqual(5 * 4);
     cache.checkpoint();
     expect(cache.walFramesUncopied()).toBe(0);
-  });
-  it('copies the WAL less often between the pages of a bootstrap, and at the usual threshold again after the last one', () => {
-    const fresh = openCache(path.join(dir, 'users', 'bulk.sqlite'), key);
-    try {
-      fresh.writer.beginBootstrap();
-      // ~600 WAL frames a page: 200 tickets with two 2,000-character messages each.
-      const page = (from: number, next: string | null) => ({
-        seq: 30,
-        total: 800,
-        next,
-        bundles: Array.from({ length: 200 }, (_, i) => {
-          const id = `GD20240601${String(from + i).padStart(4, '0')}`;
-          const customerId = `CUS20240601${String(from + i).padStart(4, '0')}`;
-          return bundle(ticket(id, { customerId }), customer(customerId, '张伟'), [
-            inbound(`${id}-1`, id, '快递'.repeat(1000)),
-            inbound(`${id}-2`, id, '退款'.repeat(1000), 2_000),
-          ]);
-        }),
-      });
-      let mostUncopied = 0;
-      for (let p = 0; p < 3; p++) {
-        fresh.writer.applyBootstrapPage(page(p * 200, `GD20240601${String(p * 200 + 199).padStart(4, '0')}`), agent);
-        expect(fresh.bulkLoading()).toBe(true);
-        mostUncopied = Math.max(mostUncopied, fresh.walFramesUncopied());
-      }
-      // SQLite's own 1,000-frame threshold would have copied the WAL inside the commit that crossed it.
-      expect(mostUncopied).toBeGreaterThan(1000);
-      expect(mostUncopied).toBeLessThan(WAL_BOOTSTRAP_AUTOCHECKPOINT);
-      fresh.writer.applyBootstrapPage(page(600, null), agent);
-      expect(fresh.bulkLoading()).toBe(false);
-      // The usual threshold is back: the next commit past 1,000 frames copies the WAL.
-      expect(fresh.walFramesUncopied()).toBeGreaterThan(1000);
-      const note: Mutation = { mutationId: 'bulk-1', kind: 'note', ticketId: 'GD202406010001', noteId: 'bulk-1', text: '回访记录', createdAt: 9_000 };
-      expect(fresh.writer.recordMutation(note, agent).ok).toBe(true);
-      expect(fresh.walFramesUncopied()).toBeLessThan(100);
-    } finally {
-      fresh.close();
-    }
   });
   it('keeps the file in WAL mode and records the bootstrap position', () => {
     const probe = new Database(cache.file, { readonly: true });

@@ -415,25 +415,8 @@ export interface Cache {
    * (1,000 pages, kept as the backstop) rarely has one to do inside the agent's write.
    */
   checkpoint(): void;
-  /**
-   * Whether a bootstrap is between its pages (a page with a `next` stored, the last one not
-   * yet): the core then copies the WAL every `WAL_BOOTSTRAP_CHECKPOINT_FRAMES` instead of after
-   * every page, and SQLite's own threshold is raised to `WAL_BOOTSTRAP_AUTOCHECKPOINT`.
-   */
-  bulkLoading(): boolean;
   close(): void;
 }
-
-/** SQLite's own auto-checkpoint threshold (its default), kept outside a bootstrap. */
-export const WAL_AUTOCHECKPOINT = 1000;
-/**
- * During a bootstrap each 1,000-ticket page appends ~500 WAL frames; a copy after each page
- * wrote the same index and interior pages into the database 100 times per 100,000 tickets,
- * with two fsyncs each. Copied every 4,096 frames (16 MB of 4 KB pages) instead; SQLite's own
- * threshold is raised above that meanwhile, so the copy stays between pages, not inside one.
- */
-export const WAL_BOOTSTRAP_CHECKPOINT_FRAMES = 4096;
-export const WAL_BOOTSTRAP_AUTOCHECKPOINT = 2 * WAL_BOOTSTRAP_CHECKPOINT_FRAMES;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /**
@@ -1637,9 +1620,6 @@ export function openCache(file: string, key: Buffer | null): Cache {
    * a ticket opens), the search walk's chunks and the bootstrap pages (both rebuilt or fetched
    * again when lost), never for the outbox or anything the agent wrote.
    */
-  /** A bootstrap is between its pages: the WAL is copied less often meanwhile (`Cache.bulkLoading`). */
-  let bulkLoading = false;
-
   function withoutOwnSync<T>(write: () => T): T {
     if (db.inTransaction) return write();
     db.pragma('synchronous = NORMAL');
@@ -2114,21 +2094,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     // The indexes can be rebuilt from the rows: a power cut may lose the newest chunk, never tear it from its position.
     indexSearchChunk: (tickets) => withoutOwnSync(() => indexSearchChunkInside(tickets)),
     // A page lost in a power cut is fetched again: its rows and the resume point (`bootstrapProgress`) commit together.
-    applyBootstrapPage: (page, viewer, unreadable) => {
-      if (page.next !== null && !bulkLoading) {
-        db.pragma(`wal_autocheckpoint = ${String(WAL_BOOTSTRAP_AUTOCHECKPOINT)}`);
-        bulkLoading = true;
-      }
-      try {
-        return withoutOwnSync(() => applyBootstrapPageInside(page, viewer, unreadable));
-      } finally {
-        // After the last page the WAL is copied at the usual threshold again (the next look copies what the bootstrap left).
-        if (page.next === null && bulkLoading) {
-          db.pragma(`wal_autocheckpoint = ${String(WAL_AUTOCHECKPOINT)}`);
-          bulkLoading = false;
-        }
-      }
-    },
+    applyBootstrapPage: (page, viewer, unreadable) => withoutOwnSync(() => applyBootstrapPageInside(page, viewer, unreadable)),
     applyChanges: db.transaction((changes: readonly Change[], upTo: number, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
       const touched = new Set<string>();
       customerArrivals = [];
@@ -2375,7 +2341,6 @@ export function openCache(file: string, key: Buffer | null): Cache {
     checkpoint() {
       db.pragma('wal_checkpoint(PASSIVE)');
     },
-    bulkLoading: () => bulkLoading,
     close() {
       if (shmFd !== null) closeSync(shmFd);
       shmFd = null;
