@@ -8,6 +8,7 @@
  *   server and acknowledged with their seq.
  */
 import { z } from 'zod';
+import { isCanonicalTicketBundle } from './bundleCheck.js';
 import {
   MAX_HANDOVER_NOTE_LENGTH,
   MAX_RESULT_LENGTH,
@@ -381,11 +382,19 @@ export function readChanges(raw: readonly unknown[], at: number): { changes: Cha
   return { changes, unreadable };
 }
 
-/** Reads each bootstrap bundle on its own, like `readChanges`. */
+/**
+ * Reads each bootstrap bundle on its own, like `readChanges`. A bundle the hand-written
+ * check (bundleCheck.ts) finds complete and valid is used as it came; any other goes through
+ * `ticketBundleSchema`, which fills its defaults or refuses it as before.
+ */
 export function readBundles(raw: readonly unknown[], at: number): { bundles: TicketBundle[]; unreadable: UnreadableChange[] } {
   const bundles: TicketBundle[] = [];
   const unreadable: UnreadableChange[] = [];
   for (const item of raw) {
+    if (isCanonicalTicketBundle(item)) {
+      bundles.push(item);
+      continue;
+    }
     const parsed = ticketBundleSchema.safeParse(item);
     if (parsed.success) bundles.push(parsed.data);
     else unreadable.push({ seq: null, ticketId: ticketIdIn({ bundle: item }), issue: issueOf(parsed.error), at });
