@@ -24,6 +24,10 @@ import {
   TICKET_GROUPS,
   TICKET_STATUSES,
   TICKET_TYPES,
+  callInfoSchema,
+  messageSchema,
+  queuedCauseSchema,
+  routingBasisSchema,
   type TicketBundle,
 } from './domain.js';
 
@@ -39,21 +43,13 @@ const priorities: ReadonlySet<unknown> = new Set(PRIORITIES);
 const ticketTypes: ReadonlySet<unknown> = new Set(TICKET_TYPES);
 const groups: ReadonlySet<unknown> = new Set(TICKET_GROUPS);
 const identityKinds: ReadonlySet<unknown> = new Set(IDENTITY_KINDS);
-const routingBases: ReadonlySet<unknown> = new Set(['least_loaded', 'vip_senior', 'urgent_senior', 'returning_customer', 'escalated_tier2', 'pinned']);
-const queuedCauses: ReadonlySet<unknown> = new Set([
-  'no_agent_online',
-  'all_at_capacity',
-  'agents_in_wrap_up',
-  'agents_on_call',
-  'offer_declined',
-  'waiting_for_pinned_agent',
-  'pacing',
-  'put_back_by_lead',
-]);
+// Read from the schemas themselves, so a value added there is accepted here too.
+const routingBases: ReadonlySet<unknown> = new Set(routingBasisSchema.options);
+const queuedCauses: ReadonlySet<unknown> = new Set(queuedCauseSchema.options);
 const tieBreaks: ReadonlySet<unknown> = new Set(['none', 'idle_longest', 'username']);
-const directions: ReadonlySet<unknown> = new Set(['inbound', 'outbound']);
-const deliveryStatuses: ReadonlySet<unknown> = new Set(['received', 'queued', 'sent', 'failed']);
-const callOutcomes: ReadonlySet<unknown> = new Set(['answered', 'missed']);
+const directions: ReadonlySet<unknown> = new Set(messageSchema.shape.direction.options);
+const deliveryStatuses: ReadonlySet<unknown> = new Set(messageSchema.shape.deliveryStatus.options);
+const callOutcomes: ReadonlySet<unknown> = new Set(callInfoSchema.shape.outcome.options);
 
 type Fields = Record<string, unknown>;
 
