@@ -422,24 +422,33 @@ export function replyRoutes(messages: ReadonlyArray<Pick<Message, 'direction' | 
 /**
  * Why the server itself holds a reply back, as opposed to a channel's own error text:
  * `no_route` (failed) — the source cannot carry a written reply (a phone call, the HTTP
- * API, none); `no_sender` (still queued) — this server runs no sender for that source yet.
- * Stored in `deliveryError` as `code(source): English`, so the UI says it in the agent's
- * language and an API reader still reads English.
+ * API, none); `no_sender` (still queued) — this server runs no sender for that source yet;
+ * for web chat, `visitor_gone` — the visitor left and gave no email (they see it if they come
+ * back), `no_visitor` — the ticket has no web chat visitor, `not_confirmed` — the visitor's
+ * widget did not confirm the reply (retried first). Stored in `deliveryError` as
+ * `code(source): English`, so the UI says it in the agent's language and an API reader still
+ * reads English.
  */
-export const DELIVERY_FAILURE_CODES = ['no_route', 'no_sender'] as const;
+export const DELIVERY_FAILURE_CODES = ['no_route', 'no_sender', 'visitor_gone', 'no_visitor', 'not_confirmed'] as const;
 export type DeliveryFailureCode = (typeof DELIVERY_FAILURE_CODES)[number];
 
+const DELIVERY_FAILURE_ENGLISH: Record<DeliveryFailureCode, (source: string) => string> = {
+  no_route: (source) => `no written reply can reach the customer through ${source}`,
+  no_sender: (source) => `this server runs no sender for ${source} replies`,
+  visitor_gone: () => 'the visitor left the chat and gave no email address; they will see this reply if they come back to the chat',
+  no_visitor: () => 'no web chat visitor on this ticket can receive this reply',
+  not_confirmed: () => "the visitor's chat window did not confirm receiving this reply; they will see it when they come back to the chat",
+};
+
 export function undeliverableError(code: DeliveryFailureCode, source: string | null): string {
-  const english =
-    code === 'no_route'
-      ? `no written reply can reach the customer through ${source ?? 'an unknown source'}`
-      : `this server runs no sender for ${source ?? 'an unknown source'} replies`;
-  return `${code}(${source ?? ''}): ${english}`;
+  return `${code}(${source ?? ''}): ${DELIVERY_FAILURE_ENGLISH[code](source ?? 'an unknown source')}`;
 }
+
+const DELIVERY_ERROR_PATTERN = new RegExp(`^(${DELIVERY_FAILURE_CODES.join('|')})\\(([^)]*)\\): `);
 
 /** The code and source of a `deliveryError` made by `undeliverableError`; null for a channel's own text. */
 export function readDeliveryError(error: string): { code: DeliveryFailureCode; source: string | null } | null {
-  const match = /^(no_route|no_sender)\(([^)]*)\): /.exec(error);
+  const match = DELIVERY_ERROR_PATTERN.exec(error);
   if (!match) return null;
   return { code: match[1] as DeliveryFailureCode, source: match[2] === '' ? null : match[2]! };
 }

@@ -3,7 +3,9 @@
  * 'note(s)'"), plain substitution elsewhere.
  */
 import { describe, expect, it } from 'vitest';
+import { DELIVERY_FAILURE_CODES, undeliverableError } from '../../shared/domain.js';
 import { errorText } from './components/errorText.js';
+import { deliveryReasonText } from './components/refusalText.js';
 import { connectionProblemText } from './connectionProblemText.js';
 import type { UiError } from './store/types.js';
 import { MESSAGE_KEYS, formatClock, formatDateTime, fromOrgInputValue, toOrgInputValue, translate, zoneName, type Language } from './i18n.js';
@@ -187,5 +189,20 @@ describe('why the workstation is offline, in the UI language', () => {
     for (const problem of ['Cannot reach the server at http://x', { code: 'disk_on_fire' }, { code: 'server_unreachable' }, null]) {
       expect(say('zh-CN', problem)).toBe('与服务器的连接出现问题');
     }
+  });
+});
+
+describe("the server's delivery reasons", () => {
+  it('are said in the agent\'s language only, for every code the server stores (a web chat reply that did not reach the visitor read "中文 / English" in both UIs)', () => {
+    for (const code of DELIVERY_FAILURE_CODES) {
+      const message = { deliveryError: undeliverableError(code, 'webchat') };
+      const zh = deliveryReasonText((key, vars) => translate('zh-CN', key, vars), message)!;
+      const en = deliveryReasonText((key, vars) => translate('en', key, vars), message)!;
+      expect(zh, code).not.toMatch(/[A-Za-z]{3,}/);
+      expect(en, code).not.toMatch(/[\u4e00-\u9fff]/);
+      expect(en, code).not.toContain(`${code}(`);
+    }
+    const reason = deliveryReasonText((key, vars) => translate('zh-CN', key, vars), { deliveryError: undeliverableError('visitor_gone', 'webchat') });
+    expect(reason).toBe('访客已离开聊天，且没有留下邮箱；访客回到聊天时会看到这条回复');
   });
 });

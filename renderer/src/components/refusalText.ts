@@ -80,5 +80,5 @@ export function deliveryReasonText(t: Translate, message: Pick<Message, 'deliver
   const known = readDeliveryError(message.deliveryError);
   if (!known) return message.deliveryError;
   const source = known.source === null ? t('delivery.unknownSource') : (sourceText(t, known.source) ?? known.source);
-  return t(known.code === 'no_route' ? 'delivery.no_route' : 'delivery.no_sender', { source });
+  return t(`delivery.${known.code}`, { source });
 }

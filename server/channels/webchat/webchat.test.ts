@@ -35,6 +35,7 @@ import {
   testWebchatChannel,
   type TestServer,
 } from '../../testHarness.js';
+import { readDeliveryError } from '../../../shared/domain.js';
 import type { QueuedDelivery } from '../../store.js';
 import type { ChannelFactory } from '../channel.js';
 import { anonymousVisitorSocialId, createWebchatChannel, parseWebchatOrigins, parseWebchatSites, signWebchatIdentity } from './webchat.js';
@@ -368,8 +369,9 @@ describe('live chat between a visitor and an agent', () => {
     await reply(desk.socket, sent.ticketId, 'reply-away-0001', '退货地址：上海市浦东新区张江路 88 号。');
     await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-away-0001')).toBe('failed'));
     const undelivered = (await t.store.getTicketBundle(sent.ticketId))!.messages.find((m) => m.id === 'reply-away-0001')!;
-    expect(undelivered.deliveryError).toContain('访客已离开聊天，且没有留下邮箱');
-    expect(undelivered.deliveryError).toContain('The visitor left the chat and gave no email address');
+    // A code the workstation says in the agent's language, with English for an API reader.
+    expect(readDeliveryError(undelivered.deliveryError!)).toEqual({ code: 'visitor_gone', source: 'webchat' });
+    expect(undelivered.deliveryError).toContain('the visitor left the chat and gave no email address');
 
     const back = await visitor(visitorAuth('visitor-returns-0001'));
     // Their widget shows it now: it was delivered after all, and the reason goes.
@@ -643,7 +645,7 @@ describe('receipts: a reply is sent only once the widget says it has it', () => 
     await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-receipt-0002')).not.toBe('queued'), { timeout: 30_000 });
     const unconfirmed = (await t.store.getTicketBundle(sent.ticketId))!.messages.find((m) => m.id === 'reply-receipt-0002')!;
     expect(unconfirmed.deliveryStatus).toBe('failed');
-    expect(unconfirmed.deliveryError).toContain('访客的聊天窗口没有确认收到这条回复');
+    expect(readDeliveryError(unconfirmed.deliveryError!)).toEqual({ code: 'not_confirmed', source: 'webchat' });
     expect(unconfirmed.deliveryError).toContain('did not confirm receiving this reply');
     expect(replies.length).toBeGreaterThanOrEqual(1);
     first.socket.disconnect();

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Namespace, Socket } from 'socket.io';
 import type { z } from 'zod';
-import { canUserSeeTicket, type Attachment, type Message, type Ticket, type TicketBundle } from '../../../shared/domain.js';
+import { canUserSeeTicket, undeliverableError, type Attachment, type Message, type Ticket, type TicketBundle } from '../../../shared/domain.js';
 import { isThumbnailType, servedContentType } from '../../../shared/attachments.js';
 import {
   QUEUE_RATE_WINDOW_MS,
@@ -120,13 +120,6 @@ const MAX_WAITING_REQUESTS = 32;
  */
 export const WEBCHAT_TYPING_STARTS_PER_WINDOW = 10;
 const TYPING_WINDOW_MS = 10_000;
-/** Why a reply could not reach a visitor: shown to the agent on the message (both languages, like the other channels' reasons). */
-const VISITOR_GONE =
-  '访客已离开聊天，且没有留下邮箱；访客回到聊天时会看到这条回复 / The visitor left the chat and gave no email address; they will see this reply if they come back to the chat.';
-const NO_VISITOR = '此工单中没有网页聊天访客可以接收这条回复 / No web chat visitor on this ticket can receive this reply.';
-/** A receipts widget was there but did not confirm the reply (left at that moment, a lost connection, a frozen tab): retried, then this is the reason. */
-const NOT_CONFIRMED =
-  '访客的聊天窗口没有确认收到这条回复；访客回到聊天时会看到它 / The visitor’s chat window did not confirm receiving this reply; they will see it when they come back to the chat.';
 const DEFAULT_RECEIPT_TIMEOUT_MS = 10_000;
 /** The room of a visitor's tabs whose widget acknowledges replies (`receipts`): the sender asks them for a receipt. */
 const receiptsRoom = (visitor: string) => `receipts:${visitor}`;
@@ -1189,7 +1182,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         if (tabs.some((tab) => tab.data.receipts === false)) return {};
         // Nobody confirmed it (the tab closed meanwhile, a lost connection, no hello yet): not sent; the dispatcher tries again,
         // and then it goes by the rules below if the visitor has gone. A returning widget's history carries it meanwhile.
-        throw new Error(NOT_CONFIRMED);
+        throw new Error(undeliverableError('not_confirmed', 'webchat'));
       }
       const email = ctx.sender('email');
       const address = customer.email ?? customer.identities.find((identity) => identity.kind === 'email')?.value ?? null;
@@ -1198,7 +1191,7 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
         return email.send(delivery);
       }
       // Not delivered, and said so; if the visitor comes back, their widget shows it and it becomes sent (see welcome).
-      throw new PermanentDeliveryError(visitor === null ? NO_VISITOR : VISITOR_GONE);
+      throw new PermanentDeliveryError(undeliverableError(visitor === null ? 'no_visitor' : 'visitor_gone', 'webchat'));
     },
   };
 
