@@ -20,8 +20,8 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * SHA-256 (hex) of the mutation's kind, ticket and content; its id and its time (`createdAt`)
- * are left out: the same change to the same ticket made again is answered truly by "applied",
+ * SHA-256 (hex) of the mutation's kind, ticket and content; its id and its time (`createdAt`,
+ * and the entry it `follows`) are left out: the same change to the same ticket made again is answered truly by "applied",
  * whenever it was made. `ticketId` is the one the server acts on (a provisional id already
  * translated to its GD ticket), so a retry sent before and after the workstation learnt the GD
  * id reads the same.
@@ -30,5 +30,7 @@ export function mutationFingerprint(mutation: Mutation): string {
   const content: Record<string, unknown> = { ...mutation };
   delete content.mutationId;
   delete content.createdAt;
+  // Where in the timeline it goes, like its time: not what it is.
+  delete content.follows;
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }

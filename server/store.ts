@@ -2561,6 +2561,15 @@ function createServerStore(
     return customerReach(ticket.id, inbound, await getCustomer(ticket.customerId));
   }
 
+  /** The stored time of a message or note of this ticket (what a mutation `follows`), or null when the ticket has none with that id. */
+  async function entryTimeOn(ticketId: string, entryId: string): Promise<number | null> {
+    const row = await ex().get<{ created_at: number }>(
+      'SELECT created_at FROM messages WHERE id = ? AND ticket_id = ? UNION ALL SELECT created_at FROM notes WHERE id = ? AND ticket_id = ?',
+      [entryId, ticketId, entryId, ticketId],
+    );
+    return row ? Number(row.created_at) : null;
+  }
+
   /** The named agent a transfer goes to, as the context's routing sees them, else from their user row. */
   async function transferTargetOf(mutation: Mutation, context: MutationContext | undefined): Promise<TransferAgentFacts | null | undefined> {
     if (mutation.kind !== 'transfer' || mutation.to.kind !== 'agent') return undefined;
@@ -2588,6 +2597,7 @@ function createServerStore(
       wasAssignedToActor: visible || (await wasAssignedTo(before.id, actor.id)),
       reach: mutation.kind === 'reply' && visible ? await reachOf(before) : null,
       ...(transferTarget === undefined ? {} : { transferTarget }),
+      followsAt: mutation.kind !== 'createTicket' && mutation.follows !== undefined ? await entryTimeOn(before.id, mutation.follows) : null,
     });
     if (!decision.ok) {
       const hidden = decision.refusal.code === 'not_found' || decision.refusal.code === 'reassigned';

@@ -150,6 +150,43 @@ for (const backend of TEST_BACKENDS) {
       });
     });
 
+    describe('clocks (clock-1)', () => {
+      it('tells its time in every pull and push answer, and never dates a mutation at or before the entry it follows', async () => {
+        const agent = await connectAs('agent1');
+        const pulled = result(await pull(agent.socket, 0));
+        expect(pulled.serverTime).toBe(t.clock.now());
+        const { ticketId } = await inbound(chat('张伟', '13800138000', '订单物流查询延迟，三天没更新'));
+        const question = (await t.store.getTicketBundle(ticketId))!.messages[0]!;
+        t.clock.advance(1_000);
+        // A workstation ten minutes behind, writing right after the question it saw.
+        const behind = question.createdAt - 10 * 60_000;
+        const note = (id: string, follows?: string): Mutation => ({
+          mutationId: id,
+          kind: 'note',
+          ticketId,
+          noteId: id,
+          text: `备注 ${id}`,
+          createdAt: behind,
+          ...(follows === undefined ? {} : { follows }),
+        });
+        const pushed = result(
+          await push(agent.socket, [note('n-follows', question.id), note('n-follows-note', 'n-follows'), note('n-alone'), note('n-elsewhere', 'x-not-here')]),
+        );
+        expect(pushed.results.every((entry) => entry.ok)).toBe(true);
+        expect(pushed.serverTime).toBe(t.clock.now());
+        const notes = new Map((await t.store.getTicketBundle(ticketId))!.notes.map((entry) => [entry.id, entry.createdAt]));
+        expect(notes.get('n-follows')).toBe(question.createdAt + 1);
+        // A note follows a note the same way.
+        expect(notes.get('n-follows-note')).toBe(question.createdAt + 2);
+        // Naming nothing (a core from before), or an entry not on this ticket: its own plausible time, as before.
+        expect(notes.get('n-alone')).toBe(behind);
+        expect(notes.get('n-elsewhere')).toBe(behind);
+        // The entry named is where it goes, not what it is: the same note sent again naming another is a retry.
+        const again = result(await push(agent.socket, [note('n-alone', question.id)]));
+        expect(again.results).toEqual([expect.objectContaining({ mutationId: 'n-alone', ok: true })]);
+      });
+    });
+
     describe('routing and live fan-out', () => {
       it('routes to the least-loaded online agent with the skill and pushes the bundle to that agent only', async () => {
         const a1 = await connectAs('agent1');
@@ -276,16 +313,16 @@ for (const backend of TEST_BACKENDS) {
       it('answers mustRefetch beyond the log end and below the retained range', async () => {
         for (let i = 0; i < 6; i++) await inbound(chat(`客户${String(i)}`, `1380013800${String(i)}`, `消息${String(i)}`));
         const lead = await connectAs('lead1');
-        expect(result(await pull(lead.socket, 99))).toEqual({ mustRefetch: true, upTo: 6 });
+        expect(result(await pull(lead.socket, 99))).toEqual({ mustRefetch: true, upTo: 6, serverTime: t.clock.now() });
         expect(await t.store.pruneChangesBefore(4)).toBe(3);
-        expect(result(await pull(lead.socket, 2))).toEqual({ mustRefetch: true, upTo: 6 });
+        expect(result(await pull(lead.socket, 2))).toEqual({ mustRefetch: true, upTo: 6, serverTime: t.clock.now() });
         const fromThree = result(await pull(lead.socket, 3));
         expect(fromThree.mustRefetch).toBe(false);
         if (!fromThree.mustRefetch) expect(fromThree.changes.map((c) => c.seq)).toEqual([4, 5, 6]);
         expect(await t.store.pruneChangesBefore(100)).toBe(3);
         expect(await t.store.changeLogBounds()).toEqual({ maxSeq: 6, firstRetainedSeq: 7 });
         expect(result(await pull(lead.socket, 6))).toMatchObject({ mustRefetch: false, changes: [], upTo: 6 });
-        expect(result(await pull(lead.socket, 5))).toEqual({ mustRefetch: true, upTo: 6 });
+        expect(result(await pull(lead.socket, 5))).toEqual({ mustRefetch: true, upTo: 6, serverTime: t.clock.now() });
         const next = await inbound(chat('张伟', '13800138009', '新消息'));
         expect(await t.store.getTicket(next.ticketId)).not.toBeNull();
         expect((await t.store.changeLogBounds()).maxSeq).toBe(7);

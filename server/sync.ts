@@ -371,7 +371,8 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
       while (!result.mustRefetch && !result.more && hub.fannedOutUpTo() > result.upTo) result = await store.pullChanges(socket.data.user, request.since);
       if (!result.mustRefetch && !result.more) hub.markLive(socket, result.upTo);
       else hub.markNotLive(socket);
-      return forRole(socket.data.user.role, result, maskPullResult);
+      // This node's clock as it answers: the core measures its own clock's offset from it (sync-protocol.md, "Clocks").
+      return { ...forRole(socket.data.user.role, result, maskPullResult), serverTime: deps.now() };
     });
 
     handle(socket, deps, 'sync:bootstrap', bootstrapRequestSchema, async (request): Promise<BootstrapPage> =>
@@ -396,7 +397,7 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
         for (const mutation of request.mutations) applied.push(await store.applyMutation(user, clientId, mutation, now, deps.mutationContext));
         return applied;
       });
-      return forRole(user.role, { results }, maskPushResult);
+      return { ...forRole(user.role, { results }, maskPushResult), serverTime: deps.now() };
     });
 
     handle(socket, deps, 'queue:list', queueListRequestSchema, async (request): Promise<QueueListResult> =>

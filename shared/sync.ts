@@ -17,6 +17,7 @@ import {
   MAX_TAGS,
   customerSchema,
   entityIdSchema,
+  epochMsSchema,
   messageSchema,
   messageSourceSchema,
   noteSchema,
@@ -163,6 +164,14 @@ export type ChangeBody =
 
 export const mutationIdSchema = entityIdSchema;
 
+/**
+ * The newest message or note (by id) the client's copy of the ticket had when the mutation was
+ * made: the server never dates the mutation at or before that entry's time (shared/ticketRules.ts
+ * `mutationTime`). Absent: none, or a client from before it. Not part of what the mutation is
+ * (server/mutationFingerprint.ts leaves it out, like `createdAt`).
+ */
+const followsSchema = entityIdSchema.optional();
+
 export const mutationSchema = z.discriminatedUnion('kind', [
   z.object({
     mutationId: mutationIdSchema,
@@ -171,6 +180,7 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     messageId: entityIdSchema,
     text: textSchema,
     createdAt: z.number().int().nonnegative(),
+    follows: followsSchema,
     /** The source the agent picked to answer through (see `replyRoutes`); absent = the customer's newest. */
     via: messageSourceSchema.optional(),
     /** Files uploaded before (by their upload ids, shared/attachments.ts); absent = none. */
@@ -185,6 +195,7 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     noteId: entityIdSchema,
     text: textSchema,
     createdAt: z.number().int().nonnegative(),
+    follows: followsSchema,
   }),
   z.object({
     mutationId: mutationIdSchema,
@@ -192,6 +203,7 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     ticketId: ticketIdSchema,
     status: ticketStatusSchema,
     createdAt: z.number().int().nonnegative(),
+    follows: followsSchema,
   }),
   z.object({
     mutationId: mutationIdSchema,
@@ -199,6 +211,7 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     ticketId: ticketIdSchema,
     priority: prioritySchema,
     createdAt: z.number().int().nonnegative(),
+    follows: followsSchema,
   }),
   /**
    * Ask the leads to escalate the ticket to tier 2 (主管审核, shared/alarms.ts). Queued in the
@@ -214,6 +227,7 @@ export const mutationSchema = z.discriminatedUnion('kind', [
       .max(500)
       .refine((s) => s.trim().length > 0, { message: 'must not be empty' }),
     createdAt: z.number().int().nonnegative(),
+    follows: followsSchema,
   }),
   z.object({
     mutationId: mutationIdSchema,
@@ -222,6 +236,7 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     /** null clears the reminder. */
     followUpAt: z.number().int().nonnegative().nullable(),
     createdAt: z.number().int().nonnegative(),
+    follows: followsSchema,
   }),
   /** The ticket's own fields (issue 12): each one present is set, the others kept; changing the type re-routes a queued ticket. */
   z.object({
@@ -236,6 +251,7 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     /** null (or blank) clears it; completing needs one. */
     result: z.string().max(MAX_RESULT_LENGTH).nullable().optional(),
     createdAt: z.number().int().nonnegative(),
+    follows: followsSchema,
   }),
   /**
    * Transfer (转办) to a group's queue or a named agent, with the handover note the receiving side
@@ -252,6 +268,7 @@ export const mutationSchema = z.discriminatedUnion('kind', [
     ]),
     note: z.string().max(MAX_HANDOVER_NOTE_LENGTH),
     createdAt: z.number().int().nonnegative(),
+    follows: followsSchema,
   }),
   /**
    * A ticket made by hand (shared/manualTicket.ts), under the provisional id the workstation
@@ -402,10 +419,17 @@ export function readBundles(raw: readonly unknown[], at: number): { bundles: Tic
   return { bundles, unreadable };
 }
 
+/**
+ * The server's clock when it answered (epoch ms): the core measures its clock's offset from it
+ * on every pull and push (main/core/sync/serverClock.ts) and dates its writes in server time.
+ * Optional: a server from before it sends none, and an older core ignores it.
+ */
+const serverTimeSchema = epochMsSchema.optional();
+
 export const pullResultSchema = z.discriminatedUnion('mustRefetch', [
-  z.object({ mustRefetch: z.literal(false), changes: z.array(changeSchema), upTo: seqSchema, more: z.boolean() }),
+  z.object({ mustRefetch: z.literal(false), changes: z.array(changeSchema), upTo: seqSchema, more: z.boolean(), serverTime: serverTimeSchema }),
   /** The server no longer has (or never had) the range asked for: bootstrap again. */
-  z.object({ mustRefetch: z.literal(true), upTo: seqSchema }),
+  z.object({ mustRefetch: z.literal(true), upTo: seqSchema, serverTime: serverTimeSchema }),
 ]);
 export type PullResult = z.infer<typeof pullResultSchema>;
 
@@ -432,15 +456,15 @@ export type BootstrapPage = z.infer<typeof bootstrapPageSchema>;
  * instead of making the whole answer unreadable.
  */
 export const pullResultEnvelopeSchema = z.discriminatedUnion('mustRefetch', [
-  z.object({ mustRefetch: z.literal(false), changes: z.array(z.unknown()), upTo: seqSchema, more: z.boolean() }),
-  z.object({ mustRefetch: z.literal(true), upTo: seqSchema }),
+  z.object({ mustRefetch: z.literal(false), changes: z.array(z.unknown()), upTo: seqSchema, more: z.boolean(), serverTime: serverTimeSchema }),
+  z.object({ mustRefetch: z.literal(true), upTo: seqSchema, serverTime: serverTimeSchema }),
 ]);
 export type PullResultEnvelope = z.infer<typeof pullResultEnvelopeSchema>;
 
 export const bootstrapPageEnvelopeSchema = bootstrapPageSchema.extend({ bundles: z.array(z.unknown()) });
 export type BootstrapPageEnvelope = z.infer<typeof bootstrapPageEnvelopeSchema>;
 
-export const pushResultSchema = z.object({ results: z.array(mutationResultSchema) });
+export const pushResultSchema = z.object({ results: z.array(mutationResultSchema), serverTime: serverTimeSchema });
 export type PushResult = z.infer<typeof pushResultSchema>;
 
 /** The schema of an acknowledgement carrying `result` (clients parse every ack; socket.io types are only hints). */

@@ -6,6 +6,7 @@ import {
   customerReach,
   decideMutation,
   describeRefusal,
+  mutationTime,
   rejectionCodeOf,
   staticTransferFacts,
   takeRefusalFor,
@@ -245,6 +246,67 @@ describe('the ticket rules', () => {
     expect(describeRefusal({ ...takeBack, reason: 'tier' })).toBe('You cannot take GD20241108001: it needs a tier-2 agent');
     expect(rejectionCodeOf(takeBack)).toBe('forbidden');
     expect(ticketRefusalSchema.parse(takeBack)).toEqual(takeBack);
+  });
+});
+
+describe('the time a mutation is recorded at (mutationTime, clock-1)', () => {
+  const question = AT - 2_000;
+
+  it('keeps a plausible client time, never later than its receipt; a broken one is the receipt', () => {
+    expect(mutationTime(AT - 5_000, AT, null)).toBe(AT - 5_000);
+    expect(mutationTime(AT + 60_000, AT, null)).toBe(AT);
+    expect(mutationTime(0, AT, undefined)).toBe(AT);
+  });
+
+  it('never dates a mutation at or before the entry it follows (a clock behind the server)', () => {
+    // Written right after the question on a clock ten minutes behind.
+    expect(mutationTime(AT - 10 * 60_000, AT, question)).toBe(question + 1);
+    // A tie would leave the order to the ids.
+    expect(mutationTime(question, AT, question)).toBe(question + 1);
+    expect(mutationTime(AT - 1_000, AT, question)).toBe(AT - 1_000);
+  });
+
+  it('keeps an offline write before what arrived while it was offline: only what the client had is a floor', () => {
+    const seenBeforeGoingOffline = AT - 10 * 60_000;
+    const writtenOffline = AT - 5 * 60_000;
+    // The customer wrote at AT − 1 min; the client never had it, so it does not name it.
+    const recorded = mutationTime(writtenOffline, AT, seenBeforeGoingOffline);
+    expect(recorded).toBe(writtenOffline);
+    expect(recorded).toBeLessThan(AT - 60_000);
+  });
+
+  it('dates the reply, the note and the handover by it on both sides (decideMutation with followsAt)', () => {
+    const behind = AT - 10 * 60_000;
+    const mineWithQuestion = mine({ lastMessageAt: question });
+    const answer: Mutation = {
+      mutationId: 'm',
+      kind: 'reply',
+      ticketId: 'GD20241108001',
+      messageId: 'msg',
+      text: '您好',
+      createdAt: behind,
+      follows: 'question',
+    };
+    const answered = decideMutation(mineWithQuestion, answer, wang, AT, { ...byEmail, followsAt: question });
+    expect(answered).toMatchObject({ ok: true, message: { createdAt: question + 1 }, ticket: { lastMessageAt: question + 1 } });
+    const noted = decideMutation(
+      mineWithQuestion,
+      { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n', text: '已核实', createdAt: behind, follows: 'question' },
+      wang,
+      AT,
+      { ...byEmail, followsAt: question },
+    );
+    expect(noted).toMatchObject({ ok: true, note: { createdAt: question + 1 } });
+    const handedOver = decideMutation(
+      mineWithQuestion,
+      { mutationId: 't', kind: 'transfer', ticketId: 'GD20241108001', to: { kind: 'group', group: 'orders' }, note: '请跟进', createdAt: behind },
+      wang,
+      AT,
+      { ...byEmail, followsAt: question },
+    );
+    expect(handedOver).toMatchObject({ ok: true, ticket: { handover: { at: question + 1 } } });
+    // Without the entry (not named, or not on this ticket here) the old rule stands.
+    expect(decideMutation(mineWithQuestion, { ...reply(), createdAt: behind }, wang, AT, byEmail)).toMatchObject({ message: { createdAt: behind } });
   });
 });
 

@@ -181,6 +181,31 @@ export interface MutationFacts {
    * server, which knows, decides.
    */
   transferTarget?: TransferAgentFacts | null;
+  /**
+   * The time, as this side stores it, of the message or note the mutation `follows` (the newest
+   * one its client had on the ticket when it was made); null or absent: none named, or not on
+   * this ticket here. See `mutationTime`.
+   */
+  followsAt?: number | null;
+}
+
+/**
+ * The time to record for a mutation its client dated `createdAt` (in server time, as well as the
+ * client knows it: its clock plus the offset its sync measured), received at `at`:
+ * - its own time when plausible, never later than its receipt (`clampToReceipt`): an offline
+ *   write keeps the time it was made, before what reached the server while it was offline;
+ * - and never at or before the message or note it follows (`followsAt`): the newest entry its
+ *   client had on the ticket when it was made, which the agent saw and answered. A clock
+ *   behind (or an offset measured before the clock moved) cannot put a reply before the
+ *   question it answers. Strictly after (+1 ms): a tie would leave the order to the ids.
+ * What arrived on the server after the client's copy was made is not named, so it is not a
+ * floor: an offline write still sorts before what it never saw. The floor wins over the
+ * receipt in the one case they cross (the entry is dated at or after `at`, which only a server
+ * clock stepping back makes possible): the answer still follows its question.
+ */
+export function mutationTime(createdAt: number, at: number, followsAt: number | null | undefined): number {
+  const own = clampToReceipt(createdAt, at);
+  return followsAt === null || followsAt === undefined ? own : Math.max(own, followsAt + 1);
 }
 
 /** The facts about a named agent that decide whether they can receive a transfer (an `AgentStatus` has them, plus the role). */
@@ -375,8 +400,8 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
       });
     }
   }
-  // An offline mutation keeps its own time when that is believable, never later than now.
-  const when = clampToReceipt(mutation.createdAt, at);
+  // An offline mutation keeps its own time when that is believable, never later than now, and never before what it follows.
+  const when = mutationTime(mutation.createdAt, at, facts.followsAt);
   const touched = (next: Ticket): Ticket => ({ ...next, updatedAt: Math.max(ticket.updatedAt, at) });
   switch (mutation.kind) {
     case 'reply': {

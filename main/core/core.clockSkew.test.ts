@@ -4,6 +4,10 @@
  * ticket the agent opened from the queue view and classified (allowed without taking it) must
  * still show what the customer wrote afterwards when the agent opens it again: before, the
  * cached row's local time looked newer than the server's copy, which was thrown away.
+ *
+ * And one whose clock runs behind (clock-1): the core dates its writes in server time (its clock
+ * plus the offset sync measured, kept in the cache), and neither side dates a write before the
+ * message it follows, so an answer never sorts before its question, restarted offline too.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.js';
 import type { WorkstationCore } from './api.js';
 import { createWorkstationCore } from './index.js';
-import { call, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
 
 /** Ten minutes ahead: a workstation whose clock is not synchronised. */
 const SKEW_MS = 10 * 60_000;
@@ -57,5 +61,130 @@ describe('a workstation clock ahead of the server', () => {
     expect(reopened.messages.map((message) => message.text)).toEqual(['洗衣机不脱水', '型号是 XQG100']);
     expect(reopened.ticket.tags).toEqual(['脱水']);
     expect((await call(active, 'ticket.get', { ticketId })).messages).toHaveLength(2);
+  });
+});
+
+describe('a workstation clock behind the server', () => {
+  /** Ten minutes behind: the clock-1 defect's workstation. */
+  const BEHIND_MS = 10 * 60_000;
+  /** How far a write may be from the server's clock once the offset is known: far less than the skew, far more than a round trip here. */
+  const NEAR_MS = 60_000;
+  let root: string;
+  let serverDir: string;
+  let port: number;
+  let server: RunningServer | null = null;
+  let core: WorkstationCore | null = null;
+  /** The ticket the agent wrote on offline (the second test; the third goes on with it). */
+  let offlineTicketId = '';
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'core-clock-behind-'));
+    serverDir = path.join(root, 'server');
+    server = await startServer({ port: 0, dataDir: serverDir, demo: true, log: () => {} });
+    port = server.port;
+  });
+
+  afterAll(async () => {
+    await core?.close();
+    await server?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const behind = (skewMs = BEHIND_MS) =>
+    createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: `http://127.0.0.1:${String(port)}`, now: () => Date.now() - skewMs });
+
+  it("sorts a reply written right after the customer's question after it, on the server and in the core", async () => {
+    core = await behind();
+    const active = core;
+    await call(active, 'session.signIn', { username: 'agent1', password: 'demo' });
+    await waitUntil(active, 'online', onlineAndIdle(active));
+    await call(active, 'presence.set', { presence: 'busy' });
+    const customer = { name: '鲁智深', phone: '13755550611' };
+    const { ticketId } = await server!.store.ingestInbound(
+      { channel: 'chat', source: 'webchat', customer, text: '空调不制冷', proven: ['phone'] },
+      { now: Date.now() },
+    );
+    await call(active, 'ticket.fetch', { ticketId });
+
+    const replied = await call(active, 'ticket.reply', { ticketId, text: '请问是哪个型号？' });
+    expect(replied.kind).toBe('sent');
+    // The optimistic copy first, then the server's copy and the core's once acknowledged.
+    expect((await call(active, 'ticket.get', { ticketId })).messages.map((message) => message.text)).toEqual(['空调不制冷', '请问是哪个型号？']);
+    await waitUntil(active, 'the reply is acknowledged', onlineAndIdle(active));
+    const onServer = (await server!.store.getTicketBundle(ticketId))!.messages;
+    expect(onServer.map((message) => message.text)).toEqual(['空调不制冷', '请问是哪个型号？']);
+    expect(onServer[1]!.createdAt).toBeGreaterThan(onServer[0]!.createdAt);
+    const local = (await call(active, 'ticket.get', { ticketId })).messages;
+    expect(local.map((message) => message.text)).toEqual(['空调不制冷', '请问是哪个型号？']);
+    expect(local.map((message) => message.createdAt)).toEqual(onServer.map((message) => message.createdAt));
+  });
+
+  it('dates a note written offline after a restart in server time (the offset is kept), before what the customer wrote meanwhile', async () => {
+    const first = core!;
+    await call(first, 'presence.set', { presence: 'busy' });
+    const customer = { name: '武松', phone: '13755550622' };
+    // Asked three minutes ago: a note that only followed it (no offset) would be dated then, not now.
+    const { ticketId } = await server!.store.ingestInbound(
+      { channel: 'chat', customer, text: '热水器漏水', proven: ['phone'] },
+      { now: Date.now() - 3 * 60_000 },
+    );
+    offlineTicketId = ticketId;
+    await call(first, 'ticket.fetch', { ticketId });
+    await call(first, 'ticket.setStatus', { ticketId, status: 'in_progress' });
+    await waitUntil(first, 'the ticket is taken', onlineAndIdle(first));
+    const question = (await server!.store.getTicketBundle(ticketId))!.messages[0]!;
+    await first.close();
+    await server!.close();
+    server = null;
+
+    // Restarted with the server away: the offset comes from the cache.
+    core = await behind();
+    const restarted = core;
+    await waitUntil(restarted, 'offline', async () => (await connectionOf(restarted)).status === 'offline');
+    const before = Date.now();
+    const note = await call(restarted, 'ticket.addNote', { ticketId, text: '离线记录：已约上门检修' });
+    const after = Date.now();
+    expect(note.createdAt).toBeGreaterThan(question.createdAt);
+    expect(note.createdAt).toBeGreaterThanOrEqual(before - NEAR_MS);
+    expect(note.createdAt).toBeLessThanOrEqual(after + NEAR_MS);
+
+    // The customer writes again while the agent is still away from the server.
+    server = await startServer({ port, dataDir: serverDir, demo: true, log: () => {} });
+    const again = await server.store.ingestInbound({ channel: 'chat', customer, text: '什么时候能到？', proven: ['phone'] }, { now: Date.now() });
+    expect(again.ticketId).toBe(ticketId);
+    await waitUntil(restarted, 'the note is acknowledged', onlineAndIdle(restarted));
+    const bundle = (await server.store.getTicketBundle(ticketId))!;
+    const stored = bundle.notes.find((entry) => entry.id === note.id)!;
+    const later = bundle.messages.find((message) => message.text === '什么时候能到？')!;
+    // The true order: the question, the note written offline, then what the customer wrote after it.
+    expect(stored.createdAt).toBeGreaterThan(question.createdAt);
+    expect(stored.createdAt).toBeLessThan(later.createdAt);
+  });
+  it('never dates a write before what the agent saw, even when the clock was set back after the offset was measured (offline)', async () => {
+    const ticketId = offlineTicketId;
+    await core!.close();
+    await server!.close();
+    server = null;
+    // Set back ten more minutes while the app was closed: the stored offset is ten minutes short now.
+    core = await behind(BEHIND_MS + 10 * 60_000);
+    const restarted = core;
+    await waitUntil(restarted, 'offline', async () => (await connectionOf(restarted)).status === 'offline');
+    const seen = await call(restarted, 'ticket.get', { ticketId });
+    const newestSeen = Math.max(...seen.messages.map((message) => message.createdAt), ...seen.notes.map((entry) => entry.createdAt));
+    const note = await call(restarted, 'ticket.addNote', { ticketId, text: '离线补记：师傅明早九点到' });
+    expect(note.createdAt).toBeGreaterThan(newestSeen);
+
+    server = await startServer({ port, dataDir: serverDir, demo: true, log: () => {} });
+    await waitUntil(restarted, 'the note is acknowledged', onlineAndIdle(restarted));
+    const bundle = (await server.store.getTicketBundle(ticketId))!;
+    const stored = bundle.notes.find((entry) => entry.id === note.id)!;
+    const others = [
+      ...bundle.messages.map((message) => message.createdAt),
+      ...bundle.notes.filter((entry) => entry.id !== note.id).map((entry) => entry.createdAt),
+    ];
+    expect(stored.createdAt).toBeGreaterThan(Math.max(...others));
+    // And the core shows the server's copy, last.
+    const local = await call(restarted, 'ticket.get', { ticketId });
+    expect(local.notes.find((entry) => entry.id === note.id)!.createdAt).toBe(stored.createdAt);
   });
 });

@@ -48,6 +48,7 @@ import {
   type StoredSession,
 } from './settings.js';
 import { RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS, startSyncClient, type SyncClient, type SyncStatusPatch } from './sync/syncClient.js';
+import { createServerClock, type ServerClock } from './sync/serverClock.js';
 import { createCustomerHandlers } from './customers/customerHandlers.js';
 import { createPiiHandlers } from './pii/piiHandlers.js';
 import { createAdminHandlers } from './admin/adminHandlers.js';
@@ -109,6 +110,8 @@ interface ActiveSession {
   /** The key the cache is encrypted with (memory only). */
   key: Buffer;
   sync: SyncClient | null;
+  /** The server's clock as last measured (sync/serverClock.ts, kept in the cache): what this session's writes are dated with. */
+  clock: ServerClock;
   /** Set while the session was opened from the local verifier and has no token yet. */
   offline: OfflineLogin | null;
 }
@@ -270,6 +273,15 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     return { userId: user.id, heldOnly: user.role === 'agent', now: now(), escalationRequests };
   }
 
+  /**
+   * Server time as this workstation knows it: what every write is dated with (its own clock
+   * plus the offset sync measured, from the cache after a restart offline), so a clock behind
+   * or ahead of the server's does not reorder a ticket's timeline. The local clock without a session.
+   */
+  function serverNow(): number {
+    return active ? active.clock.now() : now();
+  }
+
   function requireSession(): ActiveSession & { user: User } {
     if (!active) throw new RpcError('not_signed_in', 'Sign in first.');
     return { ...active, user: active.stored.user };
@@ -301,7 +313,11 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     opened.cache.writer.adoptPiiView(piiViewOf(stored.user.role));
     // Bookkeeping that would otherwise only grow (dismissed refusals, old renames): once per sign-in is often enough.
     opened.cache.writer.pruneBookkeeping(now());
-    const session: ActiveSession = { stored, cache: opened.cache, key: opened.key, sync: null, offline };
+    const { cache } = opened;
+    const clock = createServerClock(now, cache.reader.serverClockOffset(), (offsetMs) => {
+      if (active === session && !closed) cache.writer.setServerClockOffset(offsetMs);
+    });
+    const session: ActiveSession = { stored, cache, key: opened.key, sync: null, clock, offline };
     active = session;
     return session;
   }
@@ -454,6 +470,9 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       },
       onUnauthorized: (reason) => {
         if (isCurrent()) signOut({ code: reason === 'revoked' ? 'session_revoked' : 'session_expired' }, reason);
+      },
+      onServerTime: (sentAt, serverTime, receivedAt) => {
+        if (isCurrent()) session.clock.sample(sentAt, serverTime, receivedAt);
       },
     });
     searchWalk?.stop();
@@ -1039,7 +1058,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       requireSession();
       // Offline: the request goes into the outbox and reaches the leads when the connection is back (null = queued).
       if (!alarms || connection.status !== 'online') {
-        const at = now();
+        const at = serverNow();
         recordMutation({ mutationId: uuidv7(at), kind: 'requestEscalation', ticketId: params.ticketId, reason: params.reason.trim(), createdAt: at });
         return null;
       }
@@ -1062,7 +1081,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     },
     'ticket.reply': ({ ticketId, text, via, subject, actionId, attachments }) => {
       const session = requireSession();
-      const at = now();
+      const at = serverNow();
       // One id per user action: the mutation's, the message's, or the offline draft's.
       const id = actionId ?? uuidv7(at);
       const files = attachments ?? [];
@@ -1096,7 +1115,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     },
     'ticket.addNote': ({ ticketId, text, actionId }) => {
       const session = requireSession();
-      const at = now();
+      const at = serverNow();
       const id = actionId ?? uuidv7(at);
       const earlier = session.cache.reader.note(id);
       if (earlier) {
@@ -1111,7 +1130,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     },
     'ticket.create': ({ customer, channel, type, priority, subject, note, toQueue, actionId }) => {
       const session = requireSession();
-      const at = now();
+      const at = serverNow();
       const id = actionId ?? uuidv7(at);
       // A retried action whose answer was lost: the ticket its first call made (by now perhaps numbered).
       const earlier = session.cache.reader.note(id);
@@ -1154,23 +1173,23 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       return outcome.ticket;
     },
     'ticket.setStatus': ({ ticketId, status }) => {
-      const at = now();
+      const at = serverNow();
       return recordMutation({ mutationId: uuidv7(at), kind: 'setStatus', ticketId, status, createdAt: at }).ticket;
     },
     'ticket.setPriority': ({ ticketId, priority }) => {
-      const at = now();
+      const at = serverNow();
       return recordMutation({ mutationId: uuidv7(at), kind: 'setPriority', ticketId, priority, createdAt: at }).ticket;
     },
     'ticket.setFollowUp': ({ ticketId, followUpAt }) => {
-      const at = now();
+      const at = serverNow();
       return recordMutation({ mutationId: uuidv7(at), kind: 'setFollowUp', ticketId, followUpAt, createdAt: at }).ticket;
     },
     'ticket.setFields': ({ ticketId, ...fields }) => {
-      const at = now();
+      const at = serverNow();
       return recordMutation({ mutationId: uuidv7(at), kind: 'setFields', ticketId, ...fields, createdAt: at }).ticket;
     },
     'ticket.transfer': ({ ticketId, to, note }) => {
-      const at = now();
+      const at = serverNow();
       return recordMutation({ mutationId: uuidv7(at), kind: 'transfer', ticketId, to, note, createdAt: at }).ticket;
     },
     'draft.send': ({ draftId }) => {
@@ -1180,7 +1199,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       if (sent) return sent;
       refuseRetryOfRefused(session, draftId);
       requireOnline('drafts can be sent');
-      const at = now();
+      const at = serverNow();
       const outcome = session.cache.writer.sendDraft(
         draftId,
         (draft) => ({

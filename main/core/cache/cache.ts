@@ -249,6 +249,8 @@ export interface PushOutcome {
 /** Read side of the cache. */
 export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, KnowledgeCacheReader, AttachmentCacheReader {
   syncState(): SyncState;
+  /** The server clock's offset last measured (server − local, ms; sync/serverClock.ts), or null when never measured. */
+  serverClockOffset(): number | null;
   /** How far the search indexes' walk after a bootstrap has come, in tickets; null when search is indexed. */
   searchIndexProgress(): SearchIndexProgress | null;
   ticket(ticketId: string): Ticket | null;
@@ -304,6 +306,8 @@ export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, Know
    * again; the outbox, drafts and needs-attention list stay. Returns whether anything was dropped.
    */
   adoptPiiView(view: PiiView): boolean;
+  /** Keeps the server clock's offset (sync/serverClock.ts) for the next session, offline too. */
+  setServerClockOffset(offsetMs: number): void;
   /** Starts a bootstrap from the first page in a new generation (the outbox is kept). */
   beginBootstrap(): void;
   /**
@@ -1138,6 +1142,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
     finishBootstrap: db.prepare('UPDATE sync_state SET bootstrapped = 1, last_seq = bootstrap_seq, bootstrap_after = NULL, bootstrap_seq = NULL WHERE id = 1'),
     requireRefetch: db.prepare('UPDATE sync_state SET bootstrapped = 0, bootstrap_after = NULL, bootstrap_seq = NULL WHERE id = 1'),
     setLastSeq: db.prepare<[number]>('UPDATE sync_state SET last_seq = ? WHERE id = 1'),
+    clockOffset: db.prepare<[], { clock_offset_ms: number | null }>('SELECT clock_offset_ms FROM sync_state WHERE id = 1'),
+    setClockOffset: db.prepare<[number]>('UPDATE sync_state SET clock_offset_ms = ? WHERE id = 1'),
     searchLive: db.prepare<[], { search_live: number }>('SELECT search_live FROM sync_state WHERE id = 1'),
     searchWalk: db.prepare<[], { search_live: number; bootstrapped: number; tickets_upto: number; messages_upto: number }>(
       'SELECT search_live, bootstrapped, search_tickets_upto AS tickets_upto, search_messages_upto AS messages_upto FROM sync_state WHERE id = 1',
@@ -1218,6 +1224,13 @@ export function openCache(file: string, key: Buffer | null): Cache {
       INSERT OR IGNORE INTO notes (id, ticket_id, author_id, author_name, text, created_at, pending)
       VALUES (@id, @ticketId, @authorId, @authorName, @text, @createdAt, 1)`),
     notes: db.prepare<[string], NoteRow>('SELECT * FROM notes WHERE ticket_id = ? ORDER BY created_at, id'),
+    // What a new mutation follows (shared/ticketRules.ts mutationTime): the ticket's newest message or note here.
+    newestEntry: db.prepare<[string, string], { id: string }>(
+      'SELECT id FROM (SELECT id, created_at FROM messages WHERE ticket_id = ? UNION ALL SELECT id, created_at FROM notes WHERE ticket_id = ?) ORDER BY created_at DESC LIMIT 1',
+    ),
+    entryTime: db.prepare<[string, string, string, string], { created_at: number }>(
+      'SELECT created_at FROM messages WHERE id = ? AND ticket_id = ? UNION ALL SELECT created_at FROM notes WHERE id = ? AND ticket_id = ?',
+    ),
     note: db.prepare<[string], NoteRow>('SELECT * FROM notes WHERE id = ?'),
     confirmNote: db.prepare<[string]>('UPDATE notes SET pending = 0 WHERE id = ?'),
     deletePendingNote: db.prepare<[string]>('DELETE FROM notes WHERE id = ? AND pending = 1'),
@@ -1535,7 +1548,10 @@ export function openCache(file: string, key: Buffer | null): Cache {
    */
   function decideLocally(ticket: Ticket, mutation: Mutation, viewer: User, hints: MutationHints = {}): MutationDecision {
     const reach = mutation.kind === 'reply' ? customerReach(ticket.id, stmt.customerInbound.all(ticket.customerId), readCustomer(ticket.customerId)) : null;
-    return decideMutation(ticket, mutation, viewer, mutation.createdAt, { wasAssignedToActor: true, reach, ...hints });
+    // The entry it follows as cached now (the server's copy once it came): the same floor the server applies.
+    const follows = mutation.kind === 'createTicket' ? undefined : mutation.follows;
+    const followsAt = follows === undefined ? null : (stmt.entryTime.get(follows, ticket.id, follows, ticket.id)?.created_at ?? null);
+    return decideMutation(ticket, mutation, viewer, mutation.createdAt, { wasAssignedToActor: true, reach, ...hints, followsAt });
   }
 
   const markReadTransaction = db.transaction((ticketId: string) => stmt.deleteUnread.run(ticketId).changes > 0);
@@ -1691,7 +1707,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
 
   function recordMutationInside(given: Mutation, viewer: User, hints?: MutationHints): RecordOutcome {
     // A pane still showing a ticket's pending number acts on the GD ticket it became.
-    const mutation = given.kind === 'createTicket' ? given : { ...given, ticketId: currentTicketId(given.ticketId) };
+    const mutation = given.kind === 'createTicket' ? given : followingNewest({ ...given, ticketId: currentTicketId(given.ticketId) });
     const reused = reusedMutationId(mutation);
     if (reused) return { ok: false, refusal: reused };
     const stored = stmt.ticket.get(mutation.ticketId);
@@ -1702,6 +1718,17 @@ export function openCache(file: string, key: Buffer | null): Cache {
     writeEffect(outcome, viewer, stored);
     appendOutbox(mutation);
     return { ok: true, effect: outcome };
+  }
+
+  /**
+   * The mutation naming what the agent saw last on its ticket (the newest cached message or
+   * note, theirs still pending included): neither side dates it before that entry, whatever
+   * the clocks say (shared/ticketRules.ts `mutationTime`).
+   */
+  function followingNewest<M extends Exclude<Mutation, CreateTicketMutation>>(mutation: M): M {
+    if (mutation.follows !== undefined) return mutation;
+    const newest = stmt.newestEntry.get(mutation.ticketId, mutation.ticketId);
+    return newest ? { ...mutation, follows: newest.id } : mutation;
   }
 
   /**
@@ -1951,6 +1978,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     ...historyCache.reader,
     ...attachmentCache.reader,
     ...knowledgeCache.reader,
+    serverClockOffset: () => stmt.clockOffset.get()?.clock_offset_ms ?? null,
     syncState() {
       const row = stmt.syncState.get();
       if (!row) throw new Error('The cache has no sync_state row.');
@@ -2088,6 +2116,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
       if (before !== null) db.pragma('wal_checkpoint(TRUNCATE)');
       return true;
     },
+    // Measured again at every connect: a power cut may lose the newest value, the one before stays.
+    setServerClockOffset: (offsetMs) => withoutOwnSync(() => stmt.setClockOffset.run(offsetMs)),
     beginBootstrap: db.transaction(() => {
       stmt.beginBootstrap.run();
     }),

@@ -68,6 +68,8 @@ export interface SyncClientOptions {
   onUnauthorized(reason: SessionEnded['reason']): void;
   /** The outbox shrank or grew. */
   onPendingChanged(): void;
+  /** A reading of the server's clock: asked at local `sentAt`, answered `serverTime`, heard at local `receivedAt` (serverClock.ts). */
+  onServerTime?(sentAt: number, serverTime: number, receivedAt: number): void;
 }
 
 /** A running sync client. */
@@ -205,9 +207,13 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   async function pullUntilCurrent(taskEpoch: number): Promise<'current' | 'refetch' | 'aborted'> {
     for (;;) {
       const since = cache.reader.syncState().lastSeq;
+      const sentAt = options.now();
       const raw = await request('sync:pull', { since });
+      const receivedAt = options.now();
       if (!current(taskEpoch)) return 'aborted';
-      const result = parsePullAck(raw, options.now());
+      const result = parsePullAck(raw, receivedAt);
+      // Every connect pulls at least once: the clock's offset is measured again each time.
+      if (result.serverTime !== undefined) options.onServerTime?.(sentAt, result.serverTime, receivedAt);
       if (result.mustRefetch) {
         // The outbox stays: pending local work survives the re-bootstrap and is rebased onto it.
         cache.writer.requireRefetch();
@@ -299,11 +305,14 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       }
       const batch = sendableBatch(read);
       if (batch.length === 0) return;
+      const sentAt = options.now();
       // Typed `any` by socket.io's timeout overloads; parsePushAck checks it.
       const raw: unknown = await socket.timeout(PUSH_TIMEOUT_MS).emitWithAck('sync:push', { mutations: batch.map((entry) => entry.mutation) });
+      const receivedAt = options.now();
       // An ack that arrived is valid even if the socket dropped since; only a closed cache stops us.
       if (stopped) return;
-      const { results } = parsePushAck(raw);
+      const { results, serverTime } = parsePushAck(raw);
+      if (serverTime !== undefined) options.onServerTime?.(sentAt, serverTime, receivedAt);
       const outcome = cache.writer.applyPushResults(results, user, options.now());
       options.onPendingChanged();
       if (outcome.ticketIds.length > 0) options.onChanged(outcome.ticketIds);

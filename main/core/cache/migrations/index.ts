@@ -23,6 +23,7 @@ import { migration021AttachmentBytes } from './021-attachment-bytes.js';
 import { migration022NotesWithoutRowid } from './022-notes-without-rowid.js';
 import { migration023SearchWalk } from './023-search-walk.js';
 import { migration024AttentionContent } from './024-attention-content.js';
+import { migration025ServerClock } from './025-server-clock.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -52,4 +53,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration022NotesWithoutRowid,
   migration023SearchWalk,
   migration024AttentionContent,
+  migration025ServerClock,
 ];
