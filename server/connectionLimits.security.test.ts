@@ -41,8 +41,8 @@ type RawOutcome = { opened: true; socket: NetSocket } | { opened: false; status:
  * switched protocols (engine.io has counted it by then: it handshakes in the same tick), or
  * refused with the HTTP answer to its upgrade.
  */
-function openRaw(server: TestServer, options: { localAddress?: string; forwardedFor?: string } = {}): Promise<RawOutcome> {
-  const request = http.request(`${server.url}/socket.io/?EIO=4&transport=websocket`, {
+function openRaw(server: TestServer, options: { localAddress?: string; forwardedFor?: string; query?: string } = {}): Promise<RawOutcome> {
+  const request = http.request(`${server.url}/socket.io/?EIO=4&transport=websocket${options.query ?? ''}`, {
     headers: {
       connection: 'Upgrade',
       upgrade: 'websocket',
@@ -142,6 +142,22 @@ describe('connections of one address that have not signed in', () => {
     const nowhere = connect('http://127.0.0.1:1', { transports: ['websocket'], reconnection: false, forceNew: true });
     sockets.push(nowhere);
     expect(isConnectionLimitRefusal(await new Promise<unknown>((resolve) => nowhere.once('connect_error', resolve)))).toBe(false);
+  });
+
+  it('takes a handshake that names an empty session id as the new connection engine.io makes of it, not as one continuing a session', async () => {
+    const server = await start();
+    for (let i = 0; i < CAP.preAuthPerAddress; i++) await opened(server);
+    // engine.io reads the last `sid` of the query, and an empty one as none: each of these is a handshake.
+    for (const query of ['&sid=', '&sid=unknown-session&sid=']) {
+      const refused = await openRaw(server, { query });
+      expect([query, refused.opened ? 'opened' : refused.status]).toEqual([query, 429]);
+      const polling = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling${query}`);
+      expect([query, polling.status]).toEqual([query, 429]);
+    }
+    // A request naming a session is engine.io's to check: an unknown one is refused by it (400), not by the cap.
+    const unknown = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling&sid=unknown-session`);
+    expect([unknown.status, await unknown.json()]).toEqual([400, { code: 1, message: 'Session ID unknown' }]);
+    expect(server.server.connectionsByAddress().get('127.0.0.1')).toEqual({ preAuth: CAP.preAuthPerAddress, visitors: 0 });
   });
 
   it('counts the address the proxy saw (TRUST_PROXY), an IPv6 address as its /64', async () => {

@@ -128,6 +128,15 @@ function refuse(req: IncomingMessage, res: ServerResponse, refusal: ConnectionRe
   written();
 }
 
+/**
+ * The engine.io session a request continues, '' for a new connection: read from the request's
+ * URL as engine.io reads it (the last `sid` wins; an empty one is a handshake too), so a request
+ * engine.io handshakes is never let past the cap as one continuing a session.
+ */
+function sessionIdOf(req: IncomingMessage): string {
+  return new URL(req.url ?? '/', 'http://engine.invalid').searchParams.getAll('sid').at(-1) ?? '';
+}
+
 /** Refused connections already logged per address, so a flood leaves one line per run, not one per attempt. */
 const MAX_REMEMBERED_REFUSALS = 10_000;
 
@@ -178,8 +187,8 @@ export function attachConnectionLimits(
   // at engine.io's 'connection', which follows in the same turn of the event loop (middleware
   // promises, verify, the ws upgrade and the handshake involve no I/O wait), so no other
   // request can pass the check in between and overshoot the cap.
-  io.engine.use((req: IncomingMessage & { _query?: Record<string, string> }, res: ServerResponse, next: (error?: Error) => void) => {
-    if (req._query?.sid !== undefined) {
+  io.engine.use((req: IncomingMessage, res: ServerResponse, next: (error?: Error) => void) => {
+    if (sessionIdOf(req) !== '') {
       next();
       return;
     }

@@ -133,41 +133,110 @@ function attentionFromRow(row: AttentionRow): AttentionEntry {
   };
 }
 
+/** The names of `M`'s fields that hold a string. */
+type StringField<M> = { [K in keyof M]-?: NonNullable<M[K]> extends string ? K : never }[keyof M] & string;
+/** The names of `M`'s fields that hold a list of files. */
+type FilesField<M> = { [K in keyof M]-?: NonNullable<M[K]> extends ReadonlyArray<{ fileName: string }> ? K : never }[keyof M] & string;
+
+/** Where a mutation of one kind holds what the agent wrote. */
+interface ContentFields<M> {
+  /** The text; blank is nothing written. */
+  text: StringField<M>;
+  subject?: StringField<M>;
+  /** Files whose names are kept (not their bytes). */
+  files?: FilesField<M>;
+}
+
+/**
+ * Where each mutation kind holds what the agent wrote; null for a kind that carries no text (a
+ * status, a priority…). The one list both readers use: `attentionContentOf` (a parsed mutation)
+ * and `salvagedContent` (the raw JSON of an outbox row this version cannot parse), so a refused
+ * change and an unsendable one keep the same words. Every kind must be listed: a new kind says here
+ * whether it carries text.
+ */
+const CONTENT_FIELDS = {
+  reply: { text: 'text', subject: 'subject', files: 'attachments' },
+  note: { text: 'text' },
+  setStatus: null,
+  setPriority: null,
+  requestEscalation: { text: 'reason' },
+  setFollowUp: null,
+  setFields: null,
+  transfer: { text: 'note' },
+  createTicket: { text: 'note', subject: 'subject' },
+} as const satisfies { readonly [K in Mutation['kind']]: ContentFields<Extract<Mutation, { kind: K }>> | null };
+
+/** Where to look, per part of the content, in the order given: the first usable value counts. */
+interface ContentPlaces {
+  text: readonly string[];
+  subject: readonly string[];
+  files: readonly string[];
+}
+
+const listedFields: ReadonlyArray<[kind: string, fields: { text: string; subject?: string; files?: string } | null]> = Object.entries(CONTENT_FIELDS);
+
+/** Per kind of this version: its one field for each part, or null (no text). */
+const PLACES_BY_KIND = new Map<string, ContentPlaces | null>(
+  listedFields.map(([kind, fields]) => [
+    kind,
+    fields && { text: [fields.text], subject: fields.subject === undefined ? [] : [fields.subject], files: fields.files === undefined ? [] : [fields.files] },
+  ]),
+);
+
+/** A row of a kind this version does not know (a newer version's): every field the list names, in its order. */
+const ANY_KIND_PLACES: ContentPlaces = {
+  text: [...new Set([...PLACES_BY_KIND.values()].flatMap((places) => places?.text ?? []))],
+  subject: [...new Set([...PLACES_BY_KIND.values()].flatMap((places) => places?.subject ?? []))],
+  files: [...new Set([...PLACES_BY_KIND.values()].flatMap((places) => places?.files ?? []))],
+};
+
+function placesOf(kind: string): ContentPlaces | null {
+  const places = PLACES_BY_KIND.get(kind);
+  return places === undefined ? ANY_KIND_PLACES : places;
+}
+
+/**
+ * The content at `places` of a mutation's fields, read leniently (a field of another type counts
+ * as absent, a file without a name is passed over); null when no text, or when what is there does
+ * not fit `attentionContentSchema`.
+ */
+function contentAt(places: ContentPlaces | null, record: unknown): AttentionContent | null {
+  if (places === null || typeof record !== 'object' || record === null) return null;
+  const fieldsOf = record as Record<string, unknown>;
+  const text = places.text.map((field) => fieldsOf[field]).find((value) => typeof value === 'string' && value.trim() !== '');
+  if (typeof text !== 'string') return null;
+  const subject = places.subject.map((field) => fieldsOf[field]).find((value) => typeof value === 'string');
+  const files = places.files.map((field) => fieldsOf[field]).find((value) => Array.isArray(value)) as unknown[] | undefined;
+  const fileNames = (files ?? []).flatMap((file) =>
+    typeof file === 'object' && file !== null && typeof (file as { fileName?: unknown }).fileName === 'string' ? [(file as { fileName: string }).fileName] : [],
+  );
+  const parsed = attentionContentSchema.safeParse({
+    text,
+    ...(subject !== undefined ? { subject } : {}),
+    ...(fileNames.length > 0 ? { fileNames } : {}),
+  });
+  return parsed.success ? parsed.data : null;
+}
+
 /**
  * What the agent wrote in a mutation, to keep with its refusal: the text they would lose
  * otherwise (the optimistic row is dropped when the server refuses). Null for a mutation that
- * carried no text (a status, a priority…). Attachments keep their names only (their bytes were
- * uploaded to the server, and a refused reply's upload is not theirs to send again).
+ * carried no text (a status, a priority, a transfer without a note…). Attachments keep their
+ * names only (their bytes were uploaded to the server, and a refused reply's upload is not theirs
+ * to send again).
  */
 export function attentionContentOf(mutation: Mutation): AttentionContent | null {
-  switch (mutation.kind) {
-    case 'reply': {
-      const fileNames = (mutation.attachments ?? []).map((file) => file.fileName);
-      return {
-        text: mutation.text,
-        ...(mutation.subject !== undefined ? { subject: mutation.subject } : {}),
-        ...(fileNames.length > 0 ? { fileNames } : {}),
-      };
-    }
-    case 'note':
-      return { text: mutation.text };
-    case 'transfer':
-      return mutation.note.trim() === '' ? null : { text: mutation.note };
-    case 'requestEscalation':
-      return { text: mutation.reason };
-    case 'createTicket':
-      return { text: mutation.note, subject: mutation.subject };
-    default:
-      return null;
-  }
+  return contentAt(placesOf(mutation.kind), mutation);
 }
 
-/** What an outbox row this version cannot read still says in words: kept for the agent, as a refused change's text is. */
-function salvagedContent(raw: Record<string, unknown> | null): AttentionContent | null {
-  const text = [raw?.text, raw?.note, raw?.reason].find((value) => typeof value === 'string' && value.trim() !== '');
-  if (typeof text !== 'string') return null;
-  const parsed = attentionContentSchema.safeParse({ text, ...(typeof raw?.subject === 'string' ? { subject: raw.subject } : {}) });
-  return parsed.success ? parsed.data : null;
+/**
+ * What an outbox row this version cannot read still says in words (`raw`: its body's JSON, or
+ * null), kept for the agent as a refused change's text is: read at its kind's fields as
+ * `attentionContentOf` reads them, leniently; a kind this version does not know is looked for at
+ * every kind's fields.
+ */
+export function salvagedContent(kind: string, raw: unknown): AttentionContent | null {
+  return contentAt(placesOf(kind), raw);
 }
 
 export interface AttentionEntry {
@@ -2277,7 +2346,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         if (row.kind === 'createTicket') deleteTicketEverywhere(row.ticket_id);
         else touched.add(row.ticket_id);
         const reason = `This change could not be sent: this version cannot read it (${issue.slice(0, 300)})`;
-        const content = salvagedContent(raw);
+        const content = salvagedContent(row.kind, raw);
         stmt.insertAttention.run(
           row.ticket_id,
           row.mutation_id,

@@ -9,9 +9,10 @@ import { createWorkstationCore, type WorkstationCore } from '../../../main/core/
 import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
 import { postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, type TestServer } from '../../../server/testHarness.js';
 import { RpcError } from '../api.js';
-import { initStore, type AppStore } from './appStore.js';
+import type { AppStore } from './appStore.js';
+import { signedInStore, STORE_WAIT } from './testing/signedInStore.js';
 
-const WAIT = { timeout: 20_000, interval: 50 };
+const WAIT = STORE_WAIT;
 
 let server: TestServer;
 let core: WorkstationCore | null = null;
@@ -26,15 +27,11 @@ beforeAll(async () => {
     { username: 'lead1', displayName: '李主管', channels: [], role: 'lead' },
   ]);
   core = await createWorkstationCore({ dataDir: `${server.dataDir}/lead1`, serverUrl: server.url, reconnectDelayMs: 100, reconnectDelayMaxMs: 500 });
-  const started = initStore(
+  ({ store: lead, dispose } = await signedInStore(
     workstationApiOver(core, (error) => new RpcError(error)),
-    { wake: null },
-  );
-  lead = started.store;
-  dispose = started.dispose;
-  await vi.waitFor(() => expect(lead.getState().sessionChecked).toBe(true));
-  expect(await lead.getState().signIn('lead1', TEST_PASSWORD)).toBe(true);
-  await vi.waitFor(() => expect(lead.getState().connection.status).toBe('online'), WAIT);
+    'lead1',
+    TEST_PASSWORD,
+  ));
 });
 
 afterAll(async () => {

@@ -698,6 +698,28 @@ describe('receipts: a reply is sent only once the widget says it has it', () => 
     expect(await deliveryOf(sent.ticketId, 'reply-receipt-0005')).toBe('sent');
   });
 
+  it("an older widget's return marks only failed replies sent: a queued one stays the dispatcher's, whose attempt is still waiting", async () => {
+    // A receipt wait longer than the test: the first attempt is still open when the older tab says hello.
+    await t.stop();
+    await start(false, { receiptTimeoutMs: 60_000 });
+    const desk = await agent('agent1');
+    const current = await visitor(visitorAuth('visitor-receipt-0008'), RECEIPTS_HELLO);
+    const replies = collectReplies(current.socket);
+    const sent = await call<WebchatSent>(current.socket, 'webchat:send', { clientMessageId: 'cmsg-receipt-8', text: '能开发票吗？' });
+    await reply(desk.socket, sent.ticketId, 'reply-receipt-0008', '可以的。');
+    await vi.waitFor(() => expect(replies.map((r) => r.message.id)).toEqual(['reply-receipt-0008']));
+    expect(await deliveryOf(sent.ticketId, 'reply-receipt-0008')).toBe('queued');
+
+    // The same visitor in another tab, an older widget: its history carries the reply, and the reply stays queued.
+    const old = await visitor(visitorAuth('visitor-receipt-0008'));
+    expect(old.welcome.history.map((m) => m.id)).toContain('reply-receipt-0008');
+    expect(await deliveryOf(sent.ticketId, 'reply-receipt-0008')).toBe('queued');
+
+    // The open attempt ends with the receipts tab's acknowledgement, as ever.
+    (replies[0]!.ack as (receipt: unknown) => void)({ messageId: 'reply-receipt-0008' });
+    await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-receipt-0008')).toBe('sent'));
+  });
+
   it('a visitor reporting or acknowledging replies that are not theirs changes nothing', async () => {
     const desk = await agent('agent1');
     const owner = await visitor(visitorAuth('visitor-receipt-0006'), RECEIPTS_HELLO);

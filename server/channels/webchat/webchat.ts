@@ -809,9 +809,10 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
     // An older widget (no receipts) says nothing once it has the history: a reply recorded as not
     // delivered (the visitor had left) is taken as reaching them now, as before receipts. A receipts
     // widget's history changes nothing here: its `webchat:received` does, once the history is on its screen.
+    // Only failed ones: a queued reply is still the dispatcher's (an attempt open or to come), which records it itself.
     if (!data.receipts) {
       for (const message of own) {
-        if (message.direction === 'outbound' && message.deliveryStatus === 'failed' && message.source?.split(':', 1)[0] === 'webchat') {
+        if (undeliveredWebchatReply(message) && message.deliveryStatus === 'failed') {
           await store.setDeliveryStatus(message.id, { status: 'sent' }, now());
           log(`webchat: reply ${message.id} on ${message.ticketId} was sent to the older widget of ${describeVisitor(data)} on their return; now sent`);
         }
