@@ -119,6 +119,31 @@ describe('a workstation clock behind the server', () => {
     expect(local.map((message) => message.createdAt)).toEqual(onServer.map((message) => message.createdAt));
   });
 
+  it("judges a ticket's service level by the server's clock: a reply due five minutes ago is overdue, not five minutes from due", async () => {
+    const active = core!;
+    // The demo's first-response target for chat, read off a contact received now.
+    const probe = await server!.store.ingestInbound(
+      { channel: 'chat', customer: { name: '林冲', phone: '13755550633' }, text: '查一下订单', proven: ['phone'] },
+      { now: Date.now() },
+    );
+    const probeTicket = (await server!.store.getTicket(probe.ticketId))!;
+    const target = probeTicket.dueAt - probeTicket.createdAt;
+    const { ticketId } = await server!.store.ingestInbound(
+      { channel: 'chat', customer: { name: '花荣', phone: '13755550644' }, text: '发票开错了', proven: ['phone'] },
+      { now: Date.now() - target - 5 * 60_000 },
+    );
+    const dueAt = (await server!.store.getTicket(ticketId))!.dueAt;
+    // Overdue by the server's clock, not yet by this workstation's own (ten minutes behind).
+    expect(dueAt).toBeLessThan(Date.now() - 60_000);
+    expect(dueAt).toBeGreaterThan(Date.now() - BEHIND_MS + 60_000);
+    await call(active, 'ticket.fetch', { ticketId });
+    await call(active, 'ticket.setStatus', { ticketId, status: 'in_progress' });
+    await waitUntil(active, 'the ticket is taken', onlineAndIdle(active));
+
+    const overdue = await call(active, 'inbox.list', { channel: null, status: 'open', query: '', sla: 'breached' });
+    expect(overdue.rows.map((row) => row.id)).toContain(ticketId);
+  });
+
   it('dates a note written offline after a restart in server time (the offset is kept), before what the customer wrote meanwhile', async () => {
     const first = core!;
     await call(first, 'presence.set', { presence: 'busy' });

@@ -270,7 +270,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     const escalationRequests = (alarms?.current().alarms ?? [])
       .filter((alarm) => alarm.kind === 'escalation_request' && alarm.decision === null && alarm.ticketId !== null)
       .map((alarm) => alarm.ticketId!);
-    return { userId: user.id, heldOnly: user.role === 'agent', now: now(), escalationRequests };
+    // SLA deadlines are the server's times: judged against the server's clock as this workstation knows it.
+    return { userId: user.id, heldOnly: user.role === 'agent', now: serverNow(), escalationRequests };
   }
 
   /**
@@ -502,7 +503,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       socket: session.sync.socket,
       cache: session.cache,
       user: session.stored.user,
-      now,
+      // An offer's deadline is the server's time.
+      now: serverNow,
       emit: (event, payload) => {
         if (isCurrent()) emit(event, payload);
       },
