@@ -66,7 +66,7 @@ test('a lead sees the ticket an agent has open and her oldest open ticket, follo
   for (let i = 0; i < (await cells.count()); i++) {
     const cell = cells.nth(i);
     const held = Number(await cell.locator('.load-now').innerText());
-    const capacity = Number(await cell.locator('input').inputValue());
+    const capacity = Number(await cell.locator('.capacity-input').inputValue());
     expect(held, 'the demo puts nobody over capacity').toBeLessThanOrEqual(capacity);
     if (held !== capacity) continue;
     atCapacity += 1;
