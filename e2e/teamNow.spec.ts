@@ -59,6 +59,26 @@ test('a lead sees the ticket an agent has open and her oldest open ticket, follo
   await expect(oldest).toContainText(/GD\d+ · /);
   const first = (await ticketIn(oldest))!;
 
+  // A fresh demo: agents at their capacity (phone: one call) are full, in amber, which is
+  // normal; red is for over capacity only, and the demo puts nobody over it.
+  const cells = lead.locator('.team-load:not(.no-skill)');
+  let atCapacity = 0;
+  for (let i = 0; i < (await cells.count()); i++) {
+    const cell = cells.nth(i);
+    const held = Number(await cell.locator('.load-now').innerText());
+    const capacity = Number(await cell.locator('.capacity-input').inputValue());
+    expect(held, 'the demo puts nobody over capacity').toBeLessThanOrEqual(capacity);
+    if (held !== capacity) continue;
+    atCapacity += 1;
+    await expect(cell).toHaveClass(/\bfull\b/);
+    await expect(cell).not.toHaveClass(/\bover\b/);
+    // Amber (--risk), not red (--bad, rgb(180, 35, 24)).
+    await expect(cell.locator('.load-now')).toHaveCSS('color', 'rgb(154, 77, 0)');
+    await expect(cell).toHaveAttribute('title', 'At capacity: no more is offered');
+  }
+  expect(atCapacity, 'the demo has agents at their capacity').toBeGreaterThan(0);
+  await lead.screenshot({ path: test.info().outputPath('team-at-capacity-en.png') });
+
   // She opens it in her own window: the lead's row shows it, without a reload.
   await openFromInboxOrQueue(agent, first);
   await expect(now).toHaveText(`Open: ${first}`);
@@ -67,6 +87,7 @@ test('a lead sees the ticket an agent has open and her oldest open ticket, follo
 
   await lead.getByLabel('Language').selectOption('zh-CN');
   await expect(row.locator('.team-now')).toHaveText(`正在查看 ${first}`);
+  await expect(lead.locator('.team-load.full').first()).toHaveAttribute('title', '已满：不再推送');
   await expect(lead.getByRole('columnheader', { name: '当前处理' })).toBeVisible();
   await expect(lead.getByRole('columnheader', { name: '最早未结工单' })).toBeVisible();
   await lead.screenshot({ path: test.info().outputPath('team-now-zh.png') });

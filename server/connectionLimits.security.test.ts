@@ -5,30 +5,36 @@
  * socket.io client on `/webchat`. Several client addresses come from binding the client to
  * other loopback addresses (127.0.0.2, …), or, behind the proxy, from X-Forwarded-For.
  */
-import { io as connect, type Socket } from 'socket.io-client';
+import { io as connect, Manager, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
-import { connectionRefusalSchema, isConnectionLimitRefusal, TOO_MANY_CONNECTIONS } from '../shared/connection.js';
+import { connectionRefusalSchema, isConnectionLimitRefusal, SIGN_IN_DEADLINE, TOO_MANY_CONNECTIONS } from '../shared/connection.js';
+import { workstationHandshakeAuth } from '../shared/sync.js';
 import type { WebchatError } from '../shared/webchat.js';
 import { connectionLimitsFromEnv, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitConfig } from './connectionLimits.js';
-import { seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from './testHarness.js';
+import { login, seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from './testHarness.js';
 import { openTestSocket } from './testing/sockets.js';
 
-const CAP: ConnectionLimitConfig = { preAuthPerAddress: 3, webchatVisitorsPerAddress: 2 };
+/** The sign-in deadline of most tests: far beyond any test's own steps, which never wait it out. */
+const CAP: ConnectionLimitConfig = { preAuthPerAddress: 3, webchatVisitorsPerAddress: 2, signInDeadlineMs: 10 * 60 * 1000 };
 
 let t: TestServer | null = null;
 const raws: NetSocket[] = [];
 const sockets: Socket[] = [];
+const managers: Manager[] = [];
 
 afterEach(async () => {
   for (const raw of raws.splice(0)) raw.destroy();
   for (const socket of sockets.splice(0)) socket.disconnect();
+  for (const manager of managers.splice(0)) manager.engine.close();
   await t?.stop();
   t = null;
 });
 
-async function start(options: { trustProxy?: boolean } = {}): Promise<TestServer> {
+async function start(
+  options: { trustProxy?: boolean; connectionLimits?: ConnectionLimitConfig; afterSocketHandshake?: () => Promise<void> } = {},
+): Promise<TestServer> {
   t = await startTestServer({ connectionLimits: CAP, channels: [testWebchatChannel()], tokenTtlMs: 60 * 60 * 1000, ...options });
   await seedTestOrganisation(t.store, [{ username: 'agent1', displayName: '王芳', role: 'agent', channels: ['chat'] }]);
   return t;
@@ -247,12 +253,155 @@ describe('web chat visitor connections of one address', () => {
 describe('the caps from the environment', () => {
   it('reads CONNECTIONS_PREAUTH_PER_ADDRESS and CONNECTIONS_WEBCHAT_PER_ADDRESS over the defaults, and stops at a bad value', () => {
     expect(connectionLimitsFromEnv({})).toEqual(DEFAULT_CONNECTION_LIMITS);
-    expect(connectionLimitsFromEnv({ CONNECTIONS_PREAUTH_PER_ADDRESS: '1000', CONNECTIONS_WEBCHAT_PER_ADDRESS: ' 40 ' })).toEqual({
+    expect(DEFAULT_CONNECTION_LIMITS.signInDeadlineMs).toBe(30_000);
+    expect(
+      connectionLimitsFromEnv({ CONNECTIONS_PREAUTH_PER_ADDRESS: '1000', CONNECTIONS_WEBCHAT_PER_ADDRESS: ' 40 ', CONNECTIONS_SIGNIN_DEADLINE_SECONDS: '90' }),
+    ).toEqual({
       preAuthPerAddress: 1000,
       webchatVisitorsPerAddress: 40,
+      signInDeadlineMs: 90_000,
     });
     for (const bad of ['0', '-5', '2.5', 'many', '1e3']) {
       expect(() => connectionLimitsFromEnv({ CONNECTIONS_PREAUTH_PER_ADDRESS: bad })).toThrow(/CONNECTIONS_PREAUTH_PER_ADDRESS/);
+      expect(() => connectionLimitsFromEnv({ CONNECTIONS_SIGNIN_DEADLINE_SECONDS: bad })).toThrow(
+        /CONNECTIONS_SIGNIN_DEADLINE_SECONDS must be a whole number of seconds/,
+      );
     }
+  });
+});
+
+/**
+ * A client speaking socket.io by hand on engine.io's own client (socket.io-client's Manager, no
+ * namespace socket), as a script would, or a client that keeps its connection after the server
+ * ended its session: engine.io answers the server's pings, so only the server's own rule ever
+ * closes it. Records every socket.io packet it gets, as text.
+ */
+interface Speaker {
+  frames: string[];
+  send(frame: string): void;
+  /** Resolves once a packet starting with `prefix` has arrived (or already had). */
+  frame(prefix: string): Promise<string>;
+  closed: Promise<void>;
+}
+
+function speak(server: TestServer): Promise<Speaker> {
+  // From a page on the server's own origin, as the widget (the web chat namespace checks it).
+  const manager = new Manager(server.url, { transports: ['websocket'], reconnection: false, autoConnect: false, extraHeaders: { origin: server.url } });
+  managers.push(manager);
+  const frames: string[] = [];
+  const waiting: Array<{ prefix: string; resolve: (frame: string) => void }> = [];
+  let closed: Promise<void> = Promise.resolve();
+  const speaker: Speaker = {
+    frames,
+    send: (frame) => manager.engine.send(frame),
+    frame: (prefix) =>
+      new Promise((resolve) => {
+        const seen = frames.find((text) => text.startsWith(prefix));
+        if (seen !== undefined) resolve(seen);
+        else waiting.push({ prefix, resolve });
+      }),
+    get closed() {
+      return closed;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    manager.open((error) => {
+      if (error) {
+        reject(error);
+        return;
+      }
+      // Open: engine.io has counted the connection by then.
+      closed = new Promise<void>((done) => manager.engine.once('close', () => done()));
+      manager.engine.on('message', (data) => {
+        const text = typeof data === 'string' ? data : '(binary)';
+        frames.push(text);
+        for (const waiter of waiting.splice(0)) {
+          if (text.startsWith(waiter.prefix)) waiter.resolve(text);
+          else waiting.push(waiter);
+        }
+      });
+      resolve(speaker);
+    });
+  });
+}
+
+/** The packet telling the connection why it is closed: socket.io's CONNECT_ERROR (4) on "/". */
+function deadlineFrame(frames: readonly string[]): unknown {
+  const frame = frames.find((text) => text.startsWith('4'));
+  return frame === undefined ? undefined : JSON.parse(frame.slice(1));
+}
+
+describe('the sign-in deadline', () => {
+  const DEADLINE: ConnectionLimitConfig = { ...CAP, signInDeadlineMs: 1000 };
+
+  it('closes a connection that signs in on no socket, telling it why, logged once per address; a signed-in one stays', async () => {
+    const server = await start({ connectionLimits: DEADLINE });
+    // Signed in before the idle ones open: its own connection's deadline would fall before theirs.
+    const agent = await openTestSocket(server.url, 'agent1', { clientId: 'client-agent1' });
+    sockets.push(agent);
+    const idle = await Promise.all([speak(server), speak(server)]);
+    // The server closes them (they answer every ping): socket.io's connectTimeout alone would wait 45 s.
+    for (const speaker of idle) await speaker.closed;
+    for (const speaker of idle) expect(deadlineFrame(speaker.frames)).toEqual({ message: SIGN_IN_DEADLINE, data: { code: SIGN_IN_DEADLINE } });
+    await countsReach(server, (counts) => counts.size === 0);
+    expect(server.logLines.filter((line) => line.includes('closed a connection from 127.0.0.1'))).toHaveLength(1);
+    expect(agent.connected).toBe(true);
+    // The address's slots are all free again.
+    for (let i = 0; i < CAP.preAuthPerAddress; i++) await opened(server);
+  });
+
+  it('closes a connection whose session ended (signed out) and which kept it open, from the moment it ended', async () => {
+    const server = await start({ connectionLimits: DEADLINE });
+    const { token } = await login(server.url, 'agent1');
+    const speaker = await speak(server);
+    speaker.send(`0${JSON.stringify(workstationHandshakeAuth(token, 'client-agent1'))}`);
+    await speaker.frame('0{"sid"');
+    // Signed in for longer than the deadline: not closed meanwhile (the deadline is for sign-in, not for a session).
+    await new Promise((resolve) => setTimeout(resolve, DEADLINE.signInDeadlineMs * 3));
+    expect(deadlineFrame(speaker.frames)).toBeUndefined();
+    expect(server.server.connectionsByAddress().has('127.0.0.1')).toBe(false);
+    // Signed out: the server ends the sync socket (session:ended, then its disconnect) and the
+    // connection counts as not signed in again; this client does not close it.
+    const signOut = await fetch(`${server.url}/api/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(signOut.ok).toBe(true);
+    await speaker.frame('1');
+    expect(speaker.frames.some((text) => text.startsWith('2["session:ended"'))).toBe(true);
+    await speaker.closed;
+    expect(deadlineFrame(speaker.frames)).toEqual({ message: SIGN_IN_DEADLINE, data: { code: SIGN_IN_DEADLINE } });
+    await countsReach(server, (counts) => counts.size === 0);
+  });
+
+  it('closes a visitor connection once its visitor left /webchat and it stayed open', async () => {
+    const server = await start({ connectionLimits: DEADLINE });
+    const speaker = await speak(server);
+    speaker.send(`0/webchat,${JSON.stringify({ site: 'demo', visitorId: 'visitor-deadline-aaaaaaaa' })}`);
+    await speaker.frame('0/webchat,');
+    // A visitor, however long the page stays open: not a sign-in that is late.
+    await new Promise((resolve) => setTimeout(resolve, DEADLINE.signInDeadlineMs * 3));
+    expect(deadlineFrame(speaker.frames)).toBeUndefined();
+    expect(server.server.connectionsByAddress().get('127.0.0.1')).toEqual({ preAuth: 0, visitors: 1 });
+    speaker.send('1/webchat,');
+    await speaker.closed;
+    expect(deadlineFrame(speaker.frames)).toEqual({ message: SIGN_IN_DEADLINE, data: { code: SIGN_IN_DEADLINE } });
+    await countsReach(server, (counts) => counts.size === 0);
+  });
+
+  it('reaches a real socket.io client whose sign-in is still in flight as its connect_error', async () => {
+    let release: () => void = () => undefined;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    const server = await start({ connectionLimits: DEADLINE, afterSocketHandshake: () => stalled });
+    const { token } = await login(server.url, 'agent1');
+    const socket = connect(server.url, {
+      auth: workstationHandshakeAuth(token, 'client-agent1'),
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    sockets.push(socket);
+    const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+    expect(error.message).toBe(SIGN_IN_DEADLINE);
+    release();
+    await countsReach(server, (counts) => counts.size === 0);
+    expect(socket.connected).toBe(false);
   });
 });

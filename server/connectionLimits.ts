@@ -15,11 +15,25 @@
  *   number of agents behind one corporate NAT work; only their handshakes in flight count.
  * A connection moves between them as its sockets sign in, join and leave; it stops counting
  * when it closes. The counts are per node: see the docs for why not across nodes.
+ *
+ * A connection may stay pre-auth for `signInDeadlineMs` at a time: from its opening, and again
+ * from the moment it becomes pre-auth once more (its session ended, by sign-out, revocation or
+ * expiry, its last visitor left). Then it is closed, told why first (SIGN_IN_DEADLINE), so
+ * nobody holds one of the address's slots for ever: neither a script that opens connections and
+ * joins a namespace once, past socket.io's connectTimeout (which only ends connections that
+ * never joined one), nor a client that keeps its connection after the server ended its session.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import type { Socket } from 'socket.io';
-import { CONNECTION_LIMIT_RETRY_AFTER_MS, TOO_MANY_CONNECTIONS, TOO_MANY_CONNECTIONS_STATUS, type ConnectionRefusal } from '../shared/connection.js';
+import {
+  CONNECTION_LIMIT_RETRY_AFTER_MS,
+  DEFAULT_SIGN_IN_DEADLINE_MS,
+  SIGN_IN_DEADLINE,
+  TOO_MANY_CONNECTIONS,
+  TOO_MANY_CONNECTIONS_STATUS,
+  type ConnectionRefusal,
+} from '../shared/connection.js';
 import type { SyncServer } from './liveHub.js';
 import { retryAfterSeconds } from './rateLimits.js';
 
@@ -27,10 +41,12 @@ import { retryAfterSeconds } from './rateLimits.js';
 type EngineSocket = Socket['conn'];
 
 export interface ConnectionLimitConfig {
-  /** Connections of one address that have not signed in (handshakes in flight, refused sign-ins not yet closed, idle ones until socket.io's connectTimeout). */
+  /** Connections of one address that have not signed in (handshakes in flight, refused sign-ins not yet closed, idle ones until the sign-in deadline). */
   preAuthPerAddress: number;
   /** Web chat visitor connections of one address (every open page with the widget is one). */
   webchatVisitorsPerAddress: number;
+  /** How long a connection may stay pre-auth at a time (from its opening, or from its session's end) before it is closed. */
+  signInDeadlineMs: number;
 }
 
 /**
@@ -44,24 +60,28 @@ export interface ConnectionLimitConfig {
 export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimitConfig> = {
   preAuthPerAddress: 256,
   webchatVisitorsPerAddress: 256,
+  signInDeadlineMs: DEFAULT_SIGN_IN_DEADLINE_MS,
 };
 
-const ENV_NAMES: Readonly<Record<keyof ConnectionLimitConfig, string>> = {
-  preAuthPerAddress: 'CONNECTIONS_PREAUTH_PER_ADDRESS',
-  webchatVisitorsPerAddress: 'CONNECTIONS_WEBCHAT_PER_ADDRESS',
+/** Each setting's variable, its unit as the message names it, and what one unit is in the config. */
+const ENV_SETTINGS: Readonly<Record<keyof ConnectionLimitConfig, { name: string; unit: string; scale: number }>> = {
+  preAuthPerAddress: { name: 'CONNECTIONS_PREAUTH_PER_ADDRESS', unit: 'connections', scale: 1 },
+  webchatVisitorsPerAddress: { name: 'CONNECTIONS_WEBCHAT_PER_ADDRESS', unit: 'connections', scale: 1 },
+  signInDeadlineMs: { name: 'CONNECTIONS_SIGNIN_DEADLINE_SECONDS', unit: 'seconds', scale: 1000 },
 };
 
-/** Reads CONNECTIONS_PREAUTH_PER_ADDRESS and CONNECTIONS_WEBCHAT_PER_ADDRESS over the defaults; a bad value stops the server at start. */
+/** Reads CONNECTIONS_PREAUTH_PER_ADDRESS, CONNECTIONS_WEBCHAT_PER_ADDRESS and CONNECTIONS_SIGNIN_DEADLINE_SECONDS over the defaults; a bad value stops the server at start. */
 export function connectionLimitsFromEnv(env: NodeJS.ProcessEnv): ConnectionLimitConfig {
   const config: ConnectionLimitConfig = { ...DEFAULT_CONNECTION_LIMITS };
-  for (const key of Object.keys(ENV_NAMES) as Array<keyof ConnectionLimitConfig>) {
-    const text = env[ENV_NAMES[key]]?.trim();
+  for (const key of Object.keys(ENV_SETTINGS) as Array<keyof ConnectionLimitConfig>) {
+    const { name, unit, scale } = ENV_SETTINGS[key];
+    const text = env[name]?.trim();
     if (!text) continue;
     const value = Number(text);
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
-      throw new Error(`${ENV_NAMES[key]} must be a whole number of connections, at least 1; got "${text}".`);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value * scale) || value < 1) {
+      throw new Error(`${name} must be a whole number of ${unit}, at least 1; got "${text}".`);
     }
-    config[key] = value;
+    config[key] = value * scale;
   }
   return config;
 }
@@ -85,10 +105,13 @@ export interface ConnectionLimits {
 }
 
 interface Tracked {
+  conn: EngineSocket;
   address: string;
   signedIn: number;
   visitors: number;
   closed: boolean;
+  /** Set while the connection is pre-auth: closes it at the sign-in deadline. */
+  deadline: NodeJS.Timeout | null;
 }
 
 type Kind = 'preAuth' | 'visitors' | null;
@@ -159,8 +182,10 @@ export function attachConnectionLimits(
     const entry = counts.get(address) ?? { preAuth: 0, visitors: 0 };
     entry[kind] += delta;
     // An address with nothing counted is forgotten: the map holds what is open now, never more.
-    if (entry.preAuth <= 0 && entry.visitors <= 0) counts.delete(address);
-    else counts.set(address, entry);
+    if (entry.preAuth <= 0 && entry.visitors <= 0) {
+      counts.delete(address);
+      refusalLogged.delete(`deadline ${address}`);
+    } else counts.set(address, entry);
     if (kind === 'preAuth' && entry.preAuth < config.preAuthPerAddress) refusalLogged.delete(`preAuth ${address}`);
     if (kind === 'visitors' && entry.visitors < config.webchatVisitorsPerAddress) refusalLogged.delete(`visitors ${address}`);
   }
@@ -173,6 +198,34 @@ export function attachConnectionLimits(
     if (before === after) return;
     count(connection.address, before, -1);
     count(connection.address, after, 1);
+    watchDeadline(connection);
+  }
+
+  /** A pre-auth connection gets the sign-in deadline from now; any other kind (or a closed one) has none. */
+  function watchDeadline(connection: Tracked): void {
+    const preAuth = kindOf(connection) === 'preAuth';
+    if (preAuth && connection.deadline === null) {
+      connection.deadline = setTimeout(() => closeAtDeadline(connection), config.signInDeadlineMs);
+      // A timer must not keep a stopping server's process alive; the connection's close clears it anyway.
+      connection.deadline.unref();
+    } else if (!preAuth && connection.deadline !== null) {
+      clearTimeout(connection.deadline);
+      connection.deadline = null;
+    }
+  }
+
+  function closeAtDeadline(connection: Tracked): void {
+    connection.deadline = null;
+    if (kindOf(connection) !== 'preAuth') return;
+    logOnce(
+      `deadline ${connection.address}`,
+      `socket: closed a connection from ${connection.address}: no socket on it signed in within ${String(config.signInDeadlineMs / 1000)} s (CONNECTIONS_SIGNIN_DEADLINE_SECONDS); further ones are not logged while the address holds connections`,
+    );
+    // Why, as a connect_error of the sync namespace (socket.io's CONNECT_ERROR packet, type 4, for
+    // "/"): a client whose sign-in is still in flight hears it instead of a bare transport close.
+    // engine.io sends what is buffered before it closes.
+    connection.conn.write(`4${JSON.stringify({ message: SIGN_IN_DEADLINE, data: { code: SIGN_IN_DEADLINE } })}`);
+    connection.conn.close();
   }
 
   function logOnce(key: string, line: string): void {
@@ -207,9 +260,10 @@ export function attachConnectionLimits(
   });
 
   io.engine.on('connection', (conn: EngineSocket) => {
-    const connection: Tracked = { address: deps.clientAddress(conn.request), signedIn: 0, visitors: 0, closed: false };
+    const connection: Tracked = { conn, address: deps.clientAddress(conn.request), signedIn: 0, visitors: 0, closed: false, deadline: null };
     tracked.set(conn, connection);
     count(connection.address, kindOf(connection), 1);
+    watchDeadline(connection);
     conn.once('close', () => change(connection, () => (connection.closed = true)));
   });
 

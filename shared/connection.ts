@@ -55,6 +55,17 @@ export const TOO_MANY_CONNECTIONS_STATUS = 429;
 /** What the refusal suggests waiting before trying again (clients back off further on repeats). */
 export const CONNECTION_LIMIT_RETRY_AFTER_MS = 5_000;
 
+/**
+ * The reason the server gives a connection it closes because no socket on it signed in within
+ * the sign-in deadline (server/connectionLimits.ts, from its opening or from the moment its
+ * session ended): the `message` of a `connect_error` on the sync namespace, sent just before
+ * the connection closes. A client mid-handshake sees it; one with no socket on the sync
+ * namespace (a script, a signed-out one that kept its connection) gets the frame and the close.
+ */
+export const SIGN_IN_DEADLINE = 'sign_in_deadline';
+/** The sign-in deadline's default (CONNECTIONS_SIGNIN_DEADLINE_SECONDS): a handshake takes well under a second; 30 s leaves a slow network and a loaded node plenty. */
+export const DEFAULT_SIGN_IN_DEADLINE_MS = 30_000;
+
 export const connectionRefusalSchema = z.object({
   code: z.literal(TOO_MANY_CONNECTIONS),
   message: z.string(),

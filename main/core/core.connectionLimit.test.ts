@@ -78,3 +78,65 @@ describe('a workstation whose address holds the cap of connections not signed in
     expect((await connectionOf(signedIn)).lastError).toBeNull();
   });
 });
+
+/** Polls the server's own state (no core event tells of it). */
+async function serverSees(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`the server never saw ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("a workstation whose sign-in on the socket outlasts the server's sign-in deadline", () => {
+  let root: string;
+  let server: RunningServer;
+  let core: WorkstationCore | null = null;
+  const logLines: string[] = [];
+  /** While set, every socket handshake waits for it (a node too loaded to finish sign-ins in time). */
+  let stall: { promise: Promise<void>; release: () => void } | null = null;
+
+  beforeEach(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'core-deadline-'));
+    let release: () => void = () => undefined;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    stall = { promise, release };
+    server = await startServer({
+      port: 0,
+      dataDir: path.join(root, 'server'),
+      log: (line) => logLines.push(line),
+      connectionLimits: { signInDeadlineMs: 1000 },
+      afterSocketHandshake: () => stall?.promise ?? Promise.resolve(),
+    });
+    await seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+  });
+
+  afterEach(async () => {
+    stall?.release();
+    await core?.close();
+    core = null;
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('is closed with the reason, retries with its backoff and comes online once sign-ins are quick again; signed out, it leaves no connection behind', async () => {
+    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: server.url, reconnectDelayMs: 20, reconnectDelayMaxMs: 200 });
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    const signedIn = core;
+    await waitUntil(signedIn, 'closed at the deadline', () => logLines.some((line) => line.includes('closed a connection from 127.0.0.1')));
+    expect(await connectionOf(signedIn)).toMatchObject({ status: 'offline', sessionEnded: null, lastError: { code: 'server_unreachable' } });
+    // The node catches up: the core's own retries get it online, nobody asks it to.
+    const stalled = stall;
+    stall = null;
+    stalled?.release();
+    await waitUntil(signedIn, 'online', onlineAndIdle(signedIn));
+    expect(server.connectionsByAddress().has('127.0.0.1')).toBe(false);
+    // Signed out: the core closes its connection itself (it is not left to the deadline) and opens no other.
+    await call(signedIn, 'session.signOut', {});
+    await serverSees('no connection left', () => server.connectionsByAddress().size === 0);
+    const closedBefore = logLines.filter((line) => line.includes('closed a connection')).length;
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(server.connectionsByAddress().size).toBe(0);
+    expect(logLines.filter((line) => line.includes('closed a connection')).length).toBe(closedBefore);
+  });
+});

@@ -388,6 +388,8 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       options.onStatus({ status: 'offline', progress: null, lastError: { code: 'client_outdated' } });
       return;
     }
+    // Anything else, the server's sign-in deadline (SIGN_IN_DEADLINE: this sign-in took the node
+    // longer than it allows) included, is retried below with the backoff.
     // Refused for too many connections from this address (HTTP 429 before the handshake): a
     // transport error, so socket.io's manager keeps retrying with its backoff (1 s doubling to
     // 30 s, ±50 % jitter); the agent is told the server is there but turning their network away.

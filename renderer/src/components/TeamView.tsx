@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { CHANNELS, type Channel } from '../../../shared/domain.js';
 import type { BoardAgent } from '../../../shared/board.js';
 import type { AgentStatus } from '../../../shared/routing.js';
+import { capacityState } from '../capacityState.js';
 import { countdownText } from '../countdownText.js';
 import { channelKey, type Translate } from '../i18n.js';
 import { parsePresenceChoice, presenceChoices, presenceChoiceValue, presenceText } from '../presenceChoice.js';
@@ -144,9 +145,14 @@ function AgentRow({ agent, facts, now }: { agent: AgentStatus; facts: BoardAgent
         const skilled = agent.channels.includes(channel);
         // Tickets held only: the load also counts offers waiting, which the presence cell shows on their own.
         const held = Math.max(0, agent.load[channel] - agent.offered[channel]);
-        const full = held >= agent.capacity[channel];
+        // Red only over capacity; at it (amber) is a busy agent, the normal state (renderer/src/capacityState.ts).
+        const state = skilled ? capacityState(held, agent.capacity[channel]) : 'below';
         return (
-          <td key={channel} className={`team-load${skilled ? '' : ' no-skill'}${skilled && full ? ' full' : ''}`}>
+          <td
+            key={channel}
+            className={`team-load${skilled ? '' : ' no-skill'}${state === 'below' ? '' : ` ${state}`}`}
+            title={state === 'over' ? t('team.overCapacity') : state === 'full' ? t('team.atCapacity') : undefined}
+          >
             {skilled ? (
               <>
                 <span className="load-cell">

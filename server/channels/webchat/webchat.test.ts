@@ -5,6 +5,7 @@
  * history for a returning visitor, email continuation, the offline form and bad input.
  */
 import { createHmac } from 'node:crypto';
+import { chromium } from '@playwright/test';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -36,6 +37,7 @@ import {
   type TestServer,
 } from '../../testHarness.js';
 import { readDeliveryError } from '../../../shared/domain.js';
+import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../../rateLimits.js';
 import type { QueuedDelivery } from '../../store.js';
 import type { ChannelFactory } from '../channel.js';
 import { anonymousVisitorSocialId, createWebchatChannel, parseWebchatOrigins, parseWebchatSites, signWebchatIdentity } from './webchat.js';
@@ -57,10 +59,11 @@ const emailPeer: ChannelFactory = () => ({
 /** How long a reply waits for a receipts widget's acknowledgement in the receipts tests (an attempt not acknowledged by then is retried). */
 const RECEIPT_TIMEOUT_MS = 400;
 
-async function start(withEmail = false, receipts?: { receiptTimeoutMs: number }): Promise<void> {
+async function start(withEmail = false, receipts?: { receiptTimeoutMs: number }, rateLimits?: RateLimitConfig): Promise<void> {
   emailed = [];
   t = await startTestServer({
     tokenTtlMs: 60 * 60 * 1000,
+    ...(rateLimits ? { rateLimits } : {}),
     routing: { autoAccept: true },
     ...(receipts ? { deliveryRetryDelayMs: 5 } : {}),
     channels: [
@@ -750,4 +753,46 @@ describe('receipts: a reply is sent only once the widget says it has it', () => 
     expect(await deliveryOf(own.ticketId, 'reply-receipt-0007')).toBe('failed');
     expect(await deliveryOf(sent.ticketId, 'reply-receipt-0006')).toBe('failed');
   });
+});
+
+describe('the widget itself (widget.js in Chromium, with the socket.io client the server serves)', () => {
+  /** The visitor's request budget: a few requests per window, so a hello is refused and allowed again within the test. */
+  const BUDGET = { points: 4, durationSec: 6 };
+
+  beforeEach(async () => {
+    await t.stop();
+    await start(false, { receiptTimeoutMs: RECEIPT_TIMEOUT_MS }, { ...DEFAULT_RATE_LIMITS, webchatRequestsPerVisitor: BUDGET });
+  });
+
+  it('asks again when its hello is refused for the request limit, and once accepted confirms the reply it showed meanwhile', async () => {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
+    try {
+      const visitorId = 'visitor-widget-hello-0001';
+      const page = await browser.newPage();
+      // The widget's stored visitor id: the page opens as the visitor whose budget is spent below.
+      await page.addInitScript({ content: `localStorage.setItem('omnidesk.webchat.demo.visitor', ${JSON.stringify(visitorId)});` });
+      const desk = await agent('agent1');
+
+      // Another tab of the visitor writes (the ticket goes to agent1) and spends the rest of the budget.
+      const tab = await visitor(visitorAuth(visitorId), RECEIPTS_HELLO);
+      const sent = await call<WebchatSent>(tab.socket, 'webchat:send', { clientMessageId: 'cmsg-widget-hello-1', text: '我的退款到账了吗？' });
+      for (let spent = 2; spent < BUDGET.points; spent++) await call(tab.socket, 'webchat:hello', RECEIPTS_HELLO);
+      expect(await ask(tab.socket, 'webchat:hello', RECEIPTS_HELLO)).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+      tab.socket.disconnect();
+
+      // The page's widget connects; its hello is refused (the budget is spent).
+      await page.goto(`${t.url}/chat/?site=demo`);
+      await vi.waitFor(() => expect(t.server.connectionsByAddress().get('127.0.0.1')?.visitors).toBe(1), { timeout: 20_000 });
+      // The reply reaches the page, which shows it, though the server does not yet count it among the tabs that confirm.
+      await reply(desk.socket, sent.ticketId, 'reply-widget-hello-1', '退款已到账，请查收。');
+      await page.getByText('退款已到账，请查收。').waitFor({ timeout: 20_000 });
+      // Its hello goes again once the budget allows, is accepted, and the reply on its screen is confirmed.
+      await vi.waitFor(async () => expect(await deliveryOf(sent.ticketId, 'reply-widget-hello-1')).toBe('sent'), { timeout: 40_000, interval: 100 });
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 });

@@ -232,6 +232,11 @@
   var lastReadReported = null;
   var crowdedAttempts = 0;
   var crowdedTimer = null;
+  // A hello refused (rate_limited, or its ack lost) is asked again with the same backoff: until
+  // the server accepts it, it does not know this widget gives receipts, so what the widget shows
+  // meanwhile would never be confirmed (the replies would end `failed`).
+  var helloAttempts = 0;
+  var helloTimer = null;
 
   // --- DOM -----------------------------------------------------------------------------------
   var CSS = [
@@ -762,8 +767,8 @@
    * reached this visitor (they had left, or it was between attempts) is recorded as sent only on this.
    * Lost with the connection, it is said again with the next hello's history.
    */
-  function reportReceived(history) {
-    var ids = history
+  function reportReceived(shown) {
+    var ids = shown
       .filter(function (message) {
         return message.from === 'agent';
       })
@@ -774,10 +779,30 @@
     if (ids.length > 0 && socket && socket.connected) socket.emit('webchat:received', { messageIds: ids });
   }
 
+  /** How long to wait before asking again: at least what the server says, doubling per refusal up to a minute, with jitter. */
+  function backoffMs(serverWaitMs, attempts) {
+    var wait = Math.min(CROWDED_RETRY_MAX_MS, Math.max(serverWaitMs || 5000, 5000 * Math.pow(2, attempts)));
+    return Math.round(wait * (0.75 + Math.random() * 0.5));
+  }
+
   function hello() {
+    if (helloTimer) clearTimeout(helloTimer);
+    helloTimer = null;
     // `receipts`: this widget acknowledges each reply it shows (see the webchat:message handler) and reports its history's.
     emitWithAck('webchat:hello', { capabilities: ['receipts'] }, function (response) {
-      if (!response || !response.ok) return;
+      if (!response || !response.ok) {
+        var error = response && response.error;
+        // Not connected: the next connection says hello anyway.
+        if (!socket || !socket.connected || (error && error.code === 'offline')) return;
+        var wait = backoffMs(error && error.retryAfterMs, helloAttempts);
+        helloAttempts += 1;
+        helloTimer = setTimeout(function () {
+          helloTimer = null;
+          if (socket && socket.connected) hello();
+        }, wait);
+        return;
+      }
+      helloAttempts = 0;
       var welcome = response.result;
       state.status = 'online';
       state.available = welcome.agentsAvailable;
@@ -793,7 +818,9 @@
       // What was typed while offline (or lost with an ack) goes now, under the same ids (once the chat is on).
       if (!state.unavailable) pending().forEach(deliver);
       render();
-      reportReceived(welcome.history);
+      // Everything on screen, the history and what arrived while the hello was refused (shown, but
+      // not acknowledged: the server did not yet count this tab among those that give receipts).
+      reportReceived(state.messages);
     });
   }
 
@@ -808,6 +835,10 @@
       hello();
     });
     socket.on('disconnect', function () {
+      // The next connection says hello from the start.
+      if (helloTimer) clearTimeout(helloTimer);
+      helloTimer = null;
+      helloAttempts = 0;
       if (state.status !== 'refused') state.status = 'reconnecting';
       state.agentTyping = null;
       renderChrome();
@@ -816,8 +847,7 @@
       if (error && error.data && error.data.code === 'too_many_connections') {
         // Not the visitor's fault and not for good: try again later, backing off (the socket.io
         // client does not retry a refusal by itself).
-        var wait = Math.min(CROWDED_RETRY_MAX_MS, Math.max(error.data.retryAfterMs || 5000, 5000 * Math.pow(2, crowdedAttempts)));
-        wait = Math.round(wait * (0.75 + Math.random() * 0.5));
+        var wait = backoffMs(error.data.retryAfterMs, crowdedAttempts);
         crowdedAttempts += 1;
         // A first visit still says "connecting": nothing was lost.
         if (state.status !== 'connecting') state.status = 'reconnecting';
