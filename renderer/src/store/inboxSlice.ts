@@ -220,10 +220,10 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
       }
     }
 
-    /** A filter changed: back to the top of the new list. */
+    /** A filter changed: back to the top of the new list (a bulk outcome about the old list goes too). */
     function refilter(patch: Partial<InboxFilters>): void {
       wantedRange = null;
-      set({ filters: { ...get().filters, ...patch }, selectedIndex: -1 });
+      set({ filters: { ...get().filters, ...patch }, selectedIndex: -1, bulkOutcome: null });
       void loadFirstScreen();
     }
 
