@@ -80,10 +80,23 @@ function windowCovers(state: Pick<AppState, 'rows' | 'rowsOffset' | 'total'>, st
   return start >= state.rowsOffset && last <= state.rowsOffset + state.rows.length;
 }
 
-/** Keeps the selection on the same ticket when the rows under it change, else on the same place. */
+/**
+ * Keeps the selection on the same ticket when the rows under it change, else on the same place.
+ * A selection that followed the open ticket (or none) stays with it: the open ticket's row, or
+ * none while the window that should hold it does not (completed out of the list, or not in it
+ * yet), so the highlight never lands on another ticket than the one the pane shows.
+ */
 function followSelection(previous: AppState, answer: InboxWindow): number {
   if (answer.total === 0) return -1;
   const selectedId = inboxRowAt(previous, previous.selectedIndex)?.id;
+  const open = previous.openTicketId;
+  if (open !== null && (previous.selectedIndex < 0 || selectedId === open)) {
+    const openAt = answer.rows.findIndex((row) => row.id === open);
+    if (openAt >= 0) return answer.offset + openAt;
+    // Rows scrolled away from it: the selection stays where it was (it is simply not loaded).
+    const covered = previous.selectedIndex >= answer.offset && previous.selectedIndex < answer.offset + answer.rows.length;
+    return previous.selectedIndex < 0 || covered ? -1 : Math.min(previous.selectedIndex, answer.total - 1);
+  }
   const found = selectedId ? answer.rows.findIndex((row) => row.id === selectedId) : -1;
   if (found >= 0) return answer.offset + found;
   return Math.min(Math.max(previous.selectedIndex, 0), answer.total - 1);
