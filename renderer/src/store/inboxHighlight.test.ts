@@ -94,5 +94,8 @@ describe('the highlighted inbox row follows the ticket the pane shows', () => {
     expect(store.getState().openTicketId).toBe(open);
     expect(store.getState().rows.length).toBeGreaterThan(0);
     expect(highlighted()).toBeUndefined();
+    // A later reload of the list does not put the highlight back on another ticket.
+    await store.getState().loadInbox();
+    expect(highlighted()).toBeUndefined();
   });
 });

@@ -82,11 +82,14 @@ function windowCovers(state: Pick<AppState, 'rows' | 'rowsOffset' | 'total'>, st
 
 /**
  * Keeps the selection on the same ticket when the rows under it change, else on the same place.
- * A selection that followed the open ticket (or none) stays with it: the open ticket's row, or
- * none while the window that should hold it does not (completed out of the list, or not in it
- * yet), so the highlight never lands on another ticket than the one the pane shows.
+ * A selection that followed the open ticket (or none) stays with it, so the highlight never
+ * lands on another ticket than the one the pane shows: the open ticket's row once a list answer
+ * holds it (a ticket created by hand arrives after it opened), none when the open ticket left
+ * the rows it was on (completed out of the list), until a list holds it. A new list's first
+ * screen (`newList`: a filter changed) without it starts at its top row, whose selection
+ * scrolls the list back up.
  */
-function followSelection(previous: AppState, answer: InboxWindow): number {
+function followSelection(previous: AppState, answer: InboxWindow, newList: boolean): number {
   if (answer.total === 0) return -1;
   const selectedId = inboxRowAt(previous, previous.selectedIndex)?.id;
   const open = previous.openTicketId;
@@ -95,7 +98,8 @@ function followSelection(previous: AppState, answer: InboxWindow): number {
     if (openAt >= 0) return answer.offset + openAt;
     // Rows scrolled away from it: the selection stays where it was (it is simply not loaded).
     const covered = previous.selectedIndex >= answer.offset && previous.selectedIndex < answer.offset + answer.rows.length;
-    return previous.selectedIndex < 0 || covered ? -1 : Math.min(previous.selectedIndex, answer.total - 1);
+    if (selectedId === open) return covered ? -1 : Math.min(previous.selectedIndex, answer.total - 1);
+    if (!newList) return -1;
   }
   const found = selectedId ? answer.rows.findIndex((row) => row.id === selectedId) : -1;
   if (found >= 0) return answer.offset + found;
@@ -123,13 +127,13 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
   }
 
   return (set, get) => {
-    function applyWindow(answer: InboxWindow): void {
+    function applyWindow(answer: InboxWindow, newList = false): void {
       set({
         rows: answer.rows,
         rowsOffset: answer.offset,
         total: answer.total,
         totalPending: false,
-        selectedIndex: followSelection(get(), answer),
+        selectedIndex: followSelection(get(), answer, newList),
         inboxLoaded: true,
         inboxError: null,
       });
@@ -198,7 +202,7 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
         if (listRequest !== latestList || !get().user) return;
         if (rowsRequest === latestRows) {
           // Until the counts come, the list is as long as what is shown (exactly, when nothing follows).
-          applyWindow({ rows: first.rows, offset: 0, total: first.rows.length });
+          applyWindow({ rows: first.rows, offset: 0, total: first.rows.length }, true);
           if (first.more) set({ totalPending: true });
           openTopWhenFilled(first, hadRows, false);
         }
