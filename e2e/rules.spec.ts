@@ -44,6 +44,9 @@ test('the composer says at once when no written reply can reach the customer, an
 
   const notice = page.getByRole('status').filter({ hasText: 'No written reply can reach this customer' });
   await expect(notice).toContainText('add an internal note, or call the customer back, or add the customer’s email address');
+  // Said in an agent's words: where the customer came from, not the integration's technology.
+  await expect(notice).toContainText('They called, or their request came in from another system, and left no address to write to.');
+  await expect(notice).not.toContainText('HTTP');
   await expect(page.getByLabel('Reply')).toBeDisabled();
   await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled();
   // A note still works: that is one of the ways offered.
@@ -53,7 +56,10 @@ test('the composer says at once when no written reply can reach the customer, an
   await page.screenshot({ path: test.info().outputPath('no-route-en.png') });
 
   await page.getByLabel('Language').selectOption('zh-CN');
-  await expect(page.getByRole('status').filter({ hasText: '没有可以送达此客户的书面回复渠道' })).toContainText('回电客户');
+  const noticeZh = page.getByRole('status').filter({ hasText: '没有可以送达此客户的书面回复渠道' });
+  await expect(noticeZh).toContainText('回电客户');
+  await expect(noticeZh).toContainText('客户是来电或由其他系统转入的，未留下可书面回复的地址。');
+  await expect(noticeZh).not.toContainText('HTTP');
   await page.screenshot({ path: test.info().outputPath('no-route-zh.png') });
   await page.getByLabel('语言').selectOption('en');
   await context.close();

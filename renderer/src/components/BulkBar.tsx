@@ -34,6 +34,7 @@ export function BulkBar() {
       reassignSelected: state.reassignSelected,
       selectAllMatching: state.selectAllMatching,
       clearBulk: state.clearBulk,
+      dismissOutcome: state.dismissBulkOutcome,
     })),
   );
   const { selection, outcome } = s;
@@ -93,13 +94,18 @@ export function BulkBar() {
         </p>
       ) : null}
       {outcome ? (
-        <div className="bulk-outcome" role="status">
-          {outcome.done > 0 ? <span>{t('bulk.done', { n: outcome.done })}</span> : null}
-          {outcome.failures.map((failure) => (
-            <span key={failure.ticketId} className="bulk-failure">
-              {t(`bulk.failure.${failure.code}`, { id: failure.ticketId, agent: outcome.targetName ?? '' })}
-            </span>
-          ))}
+        <div className="bulk-outcome">
+          <div className="bulk-outcome-lines" role="status">
+            {outcome.done > 0 ? <span>{t('bulk.done', { n: outcome.done })}</span> : null}
+            {outcome.failures.map((failure) => (
+              <span key={failure.ticketId} className="bulk-failure">
+                {t(`bulk.failure.${failure.code}`, { id: failure.ticketId, agent: outcome.targetName ?? '' })}
+              </span>
+            ))}
+          </div>
+          <button type="button" className="link-button" onClick={s.dismissOutcome}>
+            {t('ticket.dismiss')}
+          </button>
         </div>
       ) : null}
     </div>

@@ -80,10 +80,27 @@ function windowCovers(state: Pick<AppState, 'rows' | 'rowsOffset' | 'total'>, st
   return start >= state.rowsOffset && last <= state.rowsOffset + state.rows.length;
 }
 
-/** Keeps the selection on the same ticket when the rows under it change, else on the same place. */
-function followSelection(previous: AppState, answer: InboxWindow): number {
+/**
+ * Keeps the selection on the same ticket when the rows under it change, else on the same place.
+ * A selection that followed the open ticket (or none) stays with it, so the highlight never
+ * lands on another ticket than the one the pane shows: the open ticket's row once a list answer
+ * holds it (a ticket created by hand arrives after it opened), none when the open ticket left
+ * the rows it was on (completed out of the list), until a list holds it. A new list's first
+ * screen (`newList`: a filter changed) without it starts at its top row, whose selection
+ * scrolls the list back up.
+ */
+function followSelection(previous: AppState, answer: InboxWindow, newList: boolean): number {
   if (answer.total === 0) return -1;
   const selectedId = inboxRowAt(previous, previous.selectedIndex)?.id;
+  const open = previous.openTicketId;
+  if (open !== null && (previous.selectedIndex < 0 || selectedId === open)) {
+    const openAt = answer.rows.findIndex((row) => row.id === open);
+    if (openAt >= 0) return answer.offset + openAt;
+    // Rows scrolled away from it: the selection stays where it was (it is simply not loaded).
+    const covered = previous.selectedIndex >= answer.offset && previous.selectedIndex < answer.offset + answer.rows.length;
+    if (selectedId === open) return covered ? -1 : Math.min(previous.selectedIndex, answer.total - 1);
+    if (!newList) return -1;
+  }
   const found = selectedId ? answer.rows.findIndex((row) => row.id === selectedId) : -1;
   if (found >= 0) return answer.offset + found;
   return Math.min(Math.max(previous.selectedIndex, 0), answer.total - 1);
@@ -110,13 +127,13 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
   }
 
   return (set, get) => {
-    function applyWindow(answer: InboxWindow): void {
+    function applyWindow(answer: InboxWindow, newList = false): void {
       set({
         rows: answer.rows,
         rowsOffset: answer.offset,
         total: answer.total,
         totalPending: false,
-        selectedIndex: followSelection(get(), answer),
+        selectedIndex: followSelection(get(), answer, newList),
         inboxLoaded: true,
         inboxError: null,
       });
@@ -185,7 +202,7 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
         if (listRequest !== latestList || !get().user) return;
         if (rowsRequest === latestRows) {
           // Until the counts come, the list is as long as what is shown (exactly, when nothing follows).
-          applyWindow({ rows: first.rows, offset: 0, total: first.rows.length });
+          applyWindow({ rows: first.rows, offset: 0, total: first.rows.length }, true);
           if (first.more) set({ totalPending: true });
           openTopWhenFilled(first, hadRows, false);
         }
@@ -220,10 +237,10 @@ export function createInboxSlice(api: WorkstationApi): StateCreator<AppState, []
       }
     }
 
-    /** A filter changed: back to the top of the new list. */
+    /** A filter changed: back to the top of the new list (a bulk outcome about the old list goes too). */
     function refilter(patch: Partial<InboxFilters>): void {
       wantedRange = null;
-      set({ filters: { ...get().filters, ...patch }, selectedIndex: -1 });
+      set({ filters: { ...get().filters, ...patch }, selectedIndex: -1, bulkOutcome: null });
       void loadFirstScreen();
     }
 

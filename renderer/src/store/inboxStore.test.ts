@@ -138,7 +138,9 @@ describe('the windowed inbox in the store', () => {
     const dues = store.getState().rows.map((row) => row.dueAt);
     expect(dues).toEqual([...dues].sort((a, b) => a - b));
     expect(store.getState().channelCounts).toEqual({ phone: 300, chat: 300, social: 300, email: 300 });
-    expect(store.getState().selectedIndex).toBe(0);
+    // The highlight goes to the open ticket's row when the new list shows it, else to the top of the new list.
+    const openAt = store.getState().rows.findIndex((row) => row.id === store.getState().openTicketId);
+    expect(store.getState().selectedIndex).toBe(openAt >= 0 ? openAt : 0);
 
     store.getState().setChannelFilter(null);
     store.getState().setSort('activity');

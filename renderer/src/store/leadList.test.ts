@@ -12,6 +12,7 @@ import { CHANNELS, type Channel } from '../../../shared/domain.js';
 import { postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, type TestServer } from '../../../server/testHarness.js';
 import { RpcError } from '../api.js';
 import { initStore, type AppStore } from './appStore.js';
+import { BULK_DONE_SHOWN_MS } from './routingSlice.js';
 
 let server: TestServer;
 let lead: WorkstationCore;
@@ -122,4 +123,31 @@ describe("the lead's ticket list in the store", () => {
     store.getState().setEscalatedFilter(false);
     await vi.waitFor(() => expect(store.getState().total).toBe(6));
   });
+
+  it('clears the "n reassigned" notice: by its close button, on a view or filter change, and by itself after a full success', async () => {
+    store.getState().clearBulk();
+    const li = store.getState().agents.find((agent) => agent.displayName === '李娜')!.userId;
+    async function reassign(ticketId: string): Promise<void> {
+      store.getState().toggleBulk(ticketId);
+      await store.getState().reassignSelected(li);
+      expect(store.getState().bulkOutcome).toMatchObject({ done: 1, failures: [] });
+    }
+    await reassign(emailIds[0]!);
+    store.getState().dismissBulkOutcome();
+    expect(store.getState().bulkOutcome).toBeNull();
+
+    await reassign(emailIds[1]!);
+    store.getState().setView('team');
+    expect(store.getState().bulkOutcome).toBeNull();
+    store.getState().setView('inbox');
+
+    await reassign(emailIds[2]!);
+    store.getState().setChannelFilter('email');
+    expect(store.getState().bulkOutcome).toBeNull();
+    store.getState().setChannelFilter(null);
+
+    // Left alone, it goes by itself.
+    await reassign(emailIds[3]!);
+    await vi.waitFor(() => expect(store.getState().bulkOutcome).toBeNull(), { timeout: BULK_DONE_SHOWN_MS * 3 });
+  }, 60_000);
 });

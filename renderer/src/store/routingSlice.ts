@@ -94,6 +94,8 @@ export interface RoutingSlice {
   setView: (view: WorkView) => void;
   toggleBulk: (ticketId: string) => void;
   clearBulk: () => void;
+  /** Hides the last bulk reassignment's outcome (its close button; a view or filter change does it too). */
+  dismissBulkOutcome: () => void;
   /** Ticks every ticket the inbox's filters and search select (the first MAX_BULK_REASSIGN in the list's order). */
   selectAllMatching: () => Promise<boolean>;
   /** Asks the core again who could take the ticked tickets (after the ticks or the roster changed). */
@@ -118,6 +120,9 @@ export const ROUTING_SIGNED_OUT = {
   bulkMatching: null,
   bulkTargets: null,
 } satisfies Partial<RoutingSlice>;
+
+/** How long "n reassigned" stays when every ticket moved (a notice that confirms, then goes); failures stay until the lead acts on them. */
+export const BULK_DONE_SHOWN_MS = 8_000;
 
 export function isLeadRole(role: string | undefined): boolean {
   return role === 'lead' || role === 'admin';
@@ -316,7 +321,8 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
 
       setView(view) {
         if (view !== 'inbox' && view !== 'alerts' && !isLeadRole(get().user?.role)) return;
-        set({ view });
+        // The last bulk outcome concerned the list the lead left; it would be stale on return.
+        set({ view, ...(view === get().view ? {} : { bulkOutcome: null }) });
         if (view === 'team') void get().loadAgents();
         if (view === 'reports') void get().loadReport();
         if (view === 'board') {
@@ -341,6 +347,10 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
       clearBulk() {
         latestBulkTargets++;
         set({ bulkSelection: [], bulkOutcome: null, bulkMatching: null, bulkTargets: null });
+      },
+
+      dismissBulkOutcome() {
+        set({ bulkOutcome: null });
       },
 
       async selectAllMatching() {
@@ -377,12 +387,19 @@ export function createRoutingSlice(api: WorkstationApi): StateCreator<AppState, 
         if (!result) return false;
         const failures = result.results.filter((r): r is Extract<ReassignOutcome, { ok: false }> => !r.ok).map((r) => ({ ticketId: r.ticketId, code: r.code }));
         const targetName = to === null ? null : (get().agents.find((agent) => agent.userId === to)?.displayName ?? to);
+        const outcome: BulkOutcome = { done: result.results.length - failures.length, failures, targetName };
         set({
-          bulkOutcome: { done: result.results.length - failures.length, failures, targetName },
+          bulkOutcome: outcome,
           // Failed tickets stay ticked so the lead can try them elsewhere.
           bulkSelection: failures.map((f) => f.ticketId),
           bulkMatching: null,
         });
+        // A full success is only a confirmation: it goes by itself (unless a newer outcome replaced it).
+        if (failures.length === 0) {
+          setTimeout(() => {
+            if (get().bulkOutcome === outcome) set({ bulkOutcome: null });
+          }, BULK_DONE_SHOWN_MS);
+        }
         void get().loadBulkTargets();
         void get().loadInbox();
         void get().reloadTicket();

@@ -247,7 +247,8 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
         actionError: null,
         ticketError: null,
         ...(sameTicket ? {} : { detail: null }),
-        ...(index >= 0 ? { selectedIndex: index } : {}),
+        // Not among the rows (created by hand, or not loaded): no row is highlighted until the list has it (followSelection).
+        ...(index >= 0 ? { selectedIndex: index } : sameTicket ? {} : { selectedIndex: -1 }),
       });
       await load(set, get, ticketId, !sameTicket, options?.automatic === true && !sameTicket);
     },
