@@ -3,46 +3,21 @@
  * at once from its cache (the same rules as the server), keeps them in the outbox, and the
  * server applies each exactly once when it is back.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/app.js';
-import type { WorkstationCore } from './api.js';
-import { createWorkstationCore } from './index.js';
+import { describe, expect, it } from 'vitest';
+import { startServer } from '../../server/app.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { offlineAgentFixture } from './testing/offlineAgent.js';
 
 describe('ticket fields and transfer made offline', () => {
-  let root: string;
-  let serverDir: string;
-  let server: RunningServer | null = null;
-  let core: WorkstationCore | null = null;
-
-  beforeAll(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-fields-offline-'));
-    serverDir = path.join(root, 'server');
-    server = await startServer({ port: 0, dataDir: serverDir, demo: true, log: () => {} });
-  });
-
-  afterAll(async () => {
-    await core?.close();
-    await server?.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const fixture = offlineAgentFixture('fields-offline', ({ port, dataDir }) => startServer({ port, dataDir, demo: true, log: () => {} }));
 
   it('applies type, tags, result, completion and a transfer to a group once after reconnecting', async () => {
-    const port = server!.port;
-    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: `http://127.0.0.1:${String(port)}` });
-    const active = core;
-    await call(active, 'session.signIn', { username: 'agent1', password: 'demo' });
-    await waitUntil(active, 'online', onlineAndIdle(active));
+    const active = await fixture.signInAgent();
     const held = (await call(active, 'inbox.list', { channel: null, status: 'open', query: '' })).rows.filter((row) => row.assigneeId === 'agent1');
     expect(held.length).toBeGreaterThanOrEqual(2);
     const [done, passed] = [held[0]!.id, held[1]!.id];
 
-    await server!.close();
-    server = null;
-    await waitUntil(active, 'the core notices the server is gone', async () => (await connectionOf(active)).status === 'offline');
+    await fixture.goOffline(active);
 
     // Completing without a result is refused at once, offline too, with the code the UI says.
     expect(await active.invoke('ticket.setStatus', { ticketId: done, status: 'completed' })).toMatchObject({
@@ -66,8 +41,7 @@ describe('ticket fields and transfer made offline', () => {
     expect(transferred).toMatchObject({ assigneeId: null, status: 'unassigned', handover: { note: '客户要退货，转售后组' } });
     expect((await connectionOf(active)).pendingCount).toBe(3);
 
-    const restarted = await startServer({ port, dataDir: serverDir, demo: true, log: () => {} });
-    server = restarted;
+    const restarted = await fixture.restartServer();
     await waitUntil(active, 'the outbox is acknowledged', onlineAndIdle(active));
     expect(await restarted.store.getTicket(done)).toMatchObject({
       type: 'after_sales',

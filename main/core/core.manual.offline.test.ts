@@ -3,45 +3,20 @@
  * under a pending number, takes a note and a status change on it, and when the server is back
  * the ticket is created once with its GD id, holding both, and the local row is renamed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isProvisionalCustomerId, isProvisionalTicketId } from '../../shared/manualTicket.js';
-import { startServer, type RunningServer } from '../../server/app.js';
-import type { WorkstationCore } from './api.js';
-import { createWorkstationCore } from './index.js';
+import { startServer } from '../../server/app.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { offlineAgentFixture } from './testing/offlineAgent.js';
 
 describe('a ticket created by hand offline', () => {
-  let root: string;
-  let serverDir: string;
-  let server: RunningServer | null = null;
-  let core: WorkstationCore | null = null;
-
-  beforeAll(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-manual-offline-'));
-    serverDir = path.join(root, 'server');
-    server = await startServer({ port: 0, dataDir: serverDir, demo: true, log: () => {} });
-  });
-
-  afterAll(async () => {
-    await core?.close();
-    await server?.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const fixture = offlineAgentFixture('manual-offline', ({ port, dataDir }) => startServer({ port, dataDir, demo: true, log: () => {} }));
 
   it('shows it at once with a pending number, and on reconnect it becomes one GD ticket holding the note and the status change', async () => {
-    const port = server!.port;
-    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: `http://127.0.0.1:${String(port)}` });
-    const active = core;
-    await call(active, 'session.signIn', { username: 'agent1', password: 'demo' });
-    await waitUntil(active, 'online', onlineAndIdle(active));
+    const active = await fixture.signInAgent();
 
-    await server!.close();
-    server = null;
-    await waitUntil(active, 'the core notices the server is gone', async () => (await connectionOf(active)).status === 'offline');
+    await fixture.goOffline(active);
 
     const actionId = randomUUID();
     const request = {
@@ -83,8 +58,7 @@ describe('a ticket created by hand offline', () => {
     });
     expect((await connectionOf(active)).pendingCount).toBe(3);
 
-    const restarted = await startServer({ port, dataDir: serverDir, demo: true, log: () => {} });
-    server = restarted;
+    const restarted = await fixture.restartServer();
     await waitUntil(active, 'the outbox is acknowledged', onlineAndIdle(active));
 
     // Exactly one ticket came of it, with its GD id, holding both the first note and the later one.
@@ -116,7 +90,7 @@ describe('a ticket created by hand offline', () => {
   });
 
   it('creates online too: the GD id arrives without a restart', async () => {
-    const active = core!;
+    const active = fixture.agent();
     const made = await call(active, 'ticket.create', {
       customer: { kind: 'new', name: 'Alice Chen', phone: null, email: 'alice@example.com' },
       channel: 'phone',
@@ -130,6 +104,6 @@ describe('a ticket created by hand offline', () => {
     const detail = await call(active, 'ticket.get', { ticketId: made.id });
     expect(isProvisionalTicketId(detail.ticket.id)).toBe(false);
     expect(isProvisionalCustomerId(detail.customer.id)).toBe(false);
-    expect(await server!.store.getTicket(detail.ticket.id)).toMatchObject({ subject: 'Walk-in: invoice question', assigneeId: 'agent1' });
+    expect(await fixture.server().store.getTicket(detail.ticket.id)).toMatchObject({ subject: 'Walk-in: invoice question', assigneeId: 'agent1' });
   });
 });

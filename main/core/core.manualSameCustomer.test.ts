@@ -7,45 +7,20 @@
  * it, ever reached the server. Now the second creation waits for the first one's ack, names the
  * customer's real id, and both tickets land once on one customer.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isProvisionalCustomerId, isProvisionalTicketId } from '../../shared/manualTicket.js';
-import { startServer, type RunningServer } from '../../server/app.js';
-import type { WorkstationCore } from './api.js';
-import { createWorkstationCore } from './index.js';
-import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { startServer } from '../../server/app.js';
+import { call, connectionOf, waitUntil } from './testing/coreCalls.js';
+import { offlineAgentFixture } from './testing/offlineAgent.js';
 
 describe('two tickets made by hand offline for one new customer', () => {
-  let root: string;
-  let serverDir: string;
-  let server: RunningServer | null = null;
-  let core: WorkstationCore | null = null;
-
-  beforeAll(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-manual-same-customer-'));
-    serverDir = path.join(root, 'server');
-    server = await startServer({ port: 0, dataDir: serverDir, demo: true, log: () => {} });
-  });
-
-  afterAll(async () => {
-    await core?.close();
-    await server?.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const fixture = offlineAgentFixture('manual-same-customer', ({ port, dataDir }) => startServer({ port, dataDir, demo: true, log: () => {} }));
 
   it('sends both once, the second on the customer the first one made, and the work queued after them too', async () => {
-    const port = server!.port;
-    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: server!.url });
-    const active = core;
-    await call(active, 'session.signIn', { username: 'agent1', password: 'demo' });
-    await waitUntil(active, 'online', onlineAndIdle(active));
+    const active = await fixture.signInAgent();
     const held = (await call(active, 'inbox.list', { channel: null, status: 'in_progress', query: '' })).rows[0]!.id;
 
-    await server!.close();
-    server = null;
-    await waitUntil(active, 'the core notices the server is gone', async () => (await connectionOf(active)).status === 'offline');
+    await fixture.goOffline(active);
 
     const common = { channel: 'phone' as const, type: 'after_sales' as const, priority: 'normal' as const, toQueue: false };
     const first = await call(active, 'ticket.create', {
@@ -69,8 +44,7 @@ describe('two tickets made by hand offline for one new customer', () => {
     // Work queued behind the two creations, on a ticket the server already has.
     const later = await call(active, 'ticket.addNote', { ticketId: held, text: '停电期间的备注' });
 
-    server = await startServer({ port, dataDir: serverDir, demo: true, log: () => {} });
-    const back = server;
+    const back = await fixture.restartServer();
     // Either everything is acknowledged, or a push failed (before: every push, forever).
     await waitUntil(active, 'the outbox is sent or a push fails', async () => {
       const state = await connectionOf(active);

@@ -8,48 +8,23 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { provisionalIdsOf } from '../../shared/manualTicket.js';
-import { startServer, type RunningServer } from '../../server/app.js';
-import type { WorkstationCore } from './api.js';
+import { startServer } from '../../server/app.js';
 import { applyCacheKey, openCache } from './cache/cache.js';
-import { createWorkstationCore, unlockCacheKey, userCacheFile } from './index.js';
+import { unlockCacheKey, userCacheFile } from './index.js';
 import { loadSettings } from './settings.js';
-import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { call, connectionOf, waitUntil } from './testing/coreCalls.js';
+import { offlineAgentFixture } from './testing/offlineAgent.js';
 
 describe('an outbox row this version cannot read', () => {
-  let root: string;
-  let serverDir: string;
-  let server: RunningServer | null = null;
-  let core: WorkstationCore | null = null;
-
-  beforeAll(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-unreadable-outbox-'));
-    serverDir = path.join(root, 'server');
-    server = await startServer({ port: 0, dataDir: serverDir, demo: true, log: () => {} });
-  });
-
-  afterAll(async () => {
-    await core?.close();
-    await server?.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const fixture = offlineAgentFixture('unreadable-outbox', ({ port, dataDir }) => startServer({ port, dataDir, demo: true, log: () => {} }));
 
   it('is repaired or taken out and listed, and the rest of the outbox reaches the server once', async () => {
-    const port = server!.port;
-    const dataDir = path.join(root, 'agent1');
-    const serverUrl = server!.url;
-    core = await createWorkstationCore({ dataDir, serverUrl });
-    let active = core;
-    await call(active, 'session.signIn', { username: 'agent1', password: 'demo' });
-    await waitUntil(active, 'online', onlineAndIdle(active));
+    const dataDir = fixture.agentDir;
+    let active = await fixture.signInAgent();
     const held = (await call(active, 'inbox.list', { channel: null, status: 'in_progress', query: '' })).rows[0]!.id;
-    await server!.close();
-    server = null;
-    await waitUntil(active, 'offline', async () => (await connectionOf(active)).status === 'offline');
+    await fixture.goOffline(active);
 
     const common = { channel: 'phone' as const, type: 'after_sales' as const, priority: 'normal' as const, toQueue: false };
     const first = await call(active, 'ticket.create', {
@@ -58,8 +33,7 @@ describe('an outbox row this version cannot read', () => {
       subject: '停电期间来电：空调不制冷',
       note: '客户来电反映空调不制冷',
     });
-    await core.close();
-    core = null;
+    await active.close();
 
     // What the previous version wrote: the second creation names the first one's pending customer as existing.
     const user = loadSettings(dataDir).session!.user;
@@ -108,13 +82,11 @@ describe('an outbox row this version cannot read', () => {
     );
     raw.close();
 
-    core = await createWorkstationCore({ dataDir, serverUrl });
-    active = core;
+    active = await fixture.openCore();
     const note = await call(active, 'ticket.addNote', { ticketId: held, text: '更新之后写的备注' });
     expect((await connectionOf(active)).pendingCount).toBe(4);
 
-    server = await startServer({ port, dataDir: serverDir, demo: true, log: () => {} });
-    const back = server;
+    const back = await fixture.restartServer();
     await waitUntil(active, 'the outbox is sent or a push fails', async () => {
       const state = await connectionOf(active);
       return (state.status === 'online' && state.pendingCount === 0) || state.lastError?.code === 'send_failed';
