@@ -308,6 +308,8 @@ export async function measureBootstrap(setup: BootstrapServerSetup): Promise<voi
   try {
     const seeded = await child.next<SeededBootstrapServer>(BOOTSTRAP_TIMEOUT_MS);
     reportMetric('bootstrap_seed_s', seeded.seedMs / 1000);
+    reportMetric('bootstrap_seed_alarms_raised', seeded.alarmsRaised);
+    reportMetric('bootstrap_seed_alarm_catch_up_s', seeded.alarmCatchUpMs / 1000);
 
     progress(`raw floor: ${String(tickets)} ticket rows into a fresh SQLite file, ${String(BOOTSTRAP_PAGE_SIZE)} per transaction`);
     const rawRowsPerS = measureRawSqliteInsert(tickets, BOOTSTRAP_PAGE_SIZE);
