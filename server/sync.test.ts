@@ -178,9 +178,12 @@ for (const backend of TEST_BACKENDS) {
         expect(notes.get('n-follows')).toBe(question.createdAt + 1);
         // A note follows a note the same way.
         expect(notes.get('n-follows-note')).toBe(question.createdAt + 2);
-        // Naming nothing (a core from before), or an entry not on this ticket: its own plausible time, as before.
-        expect(notes.get('n-alone')).toBe(behind);
-        expect(notes.get('n-elsewhere')).toBe(behind);
+        // Naming nothing (a core from before), or an entry not on this ticket: its own plausible time, but
+        // never before the ticket was created (attack-8: no note or reply before the contact that opened it).
+        const opened = (await t.store.getTicket(ticketId))!.createdAt;
+        expect(behind).toBeLessThan(opened);
+        expect(notes.get('n-alone')).toBe(opened);
+        expect(notes.get('n-elsewhere')).toBe(opened);
         // The entry named is where it goes, not what it is: the same note sent again naming another is a retry.
         const again = result(await push(agent.socket, [note('n-alone', question.id)]));
         expect(again.results).toEqual([expect.objectContaining({ mutationId: 'n-alone', ok: true })]);

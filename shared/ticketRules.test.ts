@@ -177,7 +177,7 @@ describe('the ticket rules', () => {
     );
     expect(early).toMatchObject({ ok: true, note: { createdAt: AT } });
     const offline = decideMutation(
-      mine(),
+      mine({ createdAt: AT - 2 * 3_600_000 }),
       { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n1', text: '备注', createdAt: AT - 3_600_000 },
       wang,
       AT,
@@ -306,7 +306,18 @@ describe('the time a mutation is recorded at (mutationTime, clock-1)', () => {
     );
     expect(handedOver).toMatchObject({ ok: true, ticket: { handover: { at: question + 1 } } });
     // Without the entry (not named, or not on this ticket here) the old rule stands.
-    expect(decideMutation(mineWithQuestion, { ...reply(), createdAt: behind }, wang, AT, byEmail)).toMatchObject({ message: { createdAt: behind } });
+    const earlier = mine({ lastMessageAt: question, createdAt: behind - 60_000 });
+    expect(decideMutation(earlier, { ...reply(), createdAt: behind }, wang, AT, byEmail)).toMatchObject({ message: { createdAt: behind } });
+  });
+
+  it('never dates a mutation before the ticket was created, whatever time the client sends (attack-8)', () => {
+    const opened = mine({ createdAt: AT - 60_000 });
+    const backdated = Date.UTC(2001, 0, 1);
+    expect(decideMutation(opened, { ...reply(), createdAt: backdated }, wang, AT, byEmail)).toMatchObject({ message: { createdAt: AT - 60_000 } });
+    const note: Mutation = { mutationId: 'n', kind: 'note', ticketId: 'GD20241108001', noteId: 'n', text: '已核实', createdAt: backdated };
+    expect(decideMutation(opened, note, wang, AT, byEmail)).toMatchObject({ note: { createdAt: AT - 60_000 } });
+    // A time after the ticket's creation is kept as before.
+    expect(decideMutation(opened, { ...reply(), createdAt: AT - 30_000 }, wang, AT, byEmail)).toMatchObject({ message: { createdAt: AT - 30_000 } });
   });
 });
 

@@ -400,8 +400,9 @@ export function decideMutation(ticket: Ticket, mutation: Mutation, actor: RuleAc
       });
     }
   }
-  // An offline mutation keeps its own time when that is believable, never later than now, and never before what it follows.
-  const when = mutationTime(mutation.createdAt, at, facts.followsAt);
+  // An offline mutation keeps its own time when that is believable, never later than now, and never before what it follows,
+  // nor before the ticket itself: a client's clock (or a hand-made time) cannot put a reply before the contact that opened it.
+  const when = Math.max(mutationTime(mutation.createdAt, at, facts.followsAt), ticket.createdAt);
   const touched = (next: Ticket): Ticket => ({ ...next, updatedAt: Math.max(ticket.updatedAt, at) });
   switch (mutation.kind) {
     case 'reply': {
