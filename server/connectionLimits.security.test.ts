@@ -12,7 +12,7 @@ import type { Socket as NetSocket } from 'node:net';
 import { connectionRefusalSchema, isConnectionLimitRefusal, SIGN_IN_DEADLINE, TOO_MANY_CONNECTIONS } from '../shared/connection.js';
 import { workstationHandshakeAuth } from '../shared/sync.js';
 import type { WebchatError } from '../shared/webchat.js';
-import { connectionLimitsFromEnv, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitConfig } from './connectionLimits.js';
+import { connectionLimitsFromEnv, DEFAULT_CONNECTION_LIMITS, MAX_JOINS_PER_CONNECTION, type ConnectionLimitConfig } from './connectionLimits.js';
 import { login, seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from './testHarness.js';
 import { openTestSocket } from './testing/sockets.js';
 
@@ -248,6 +248,33 @@ describe('web chat visitor connections of one address', () => {
     again.socket.disconnect();
     await countsReach(server, (counts) => counts.size === 0);
   });
+
+  it('admits one visitor socket per connection: a script joining /webchat again and again on one connection gets no more visitors than the cap (attack-8)', async () => {
+    const server = await start();
+    // socket.io lets one connection join a namespace any number of times; each join was a visitor
+    // of its own (state, rooms, a fresh request budget) on a connection counted once.
+    const speaker = await speak(server);
+    const joins = CAP.webchatVisitorsPerAddress + 3;
+    for (let i = 0; i < joins; i++) speaker.send(`0/webchat,${JSON.stringify({ site: 'demo', visitorId: `visitor-multiplex-${String(i)}-aaaaaaaa` })}`);
+    const answers = async () => {
+      for (;;) {
+        const frames = speaker.frames.filter((text) => text.startsWith('0/webchat,') || text.startsWith('4/webchat,'));
+        if (frames.length >= joins) return frames;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    const frames = await answers();
+    const joined = frames.filter((text) => text.startsWith('0/webchat,'));
+    const refused = frames
+      .filter((text) => text.startsWith('4/webchat,'))
+      .map((text) => (JSON.parse(text.slice('4/webchat,'.length)) as { data?: WebchatError }).data?.code);
+    expect({ joined: joined.length, refused }).toEqual({ joined: 1, refused: Array.from({ length: joins - 1 }, () => 'too_many_connections') });
+    // Leaving and joining again on the same connection (the widget's retry does) is a visitor again.
+    speaker.send('1/webchat,');
+    await countsReach(server, (counts) => counts.get('127.0.0.1')?.visitors === undefined || counts.get('127.0.0.1')?.visitors === 0);
+    speaker.send(`0/webchat,${JSON.stringify({ site: 'demo', visitorId: 'visitor-multiplex-again-aaaaaaaa' })}`);
+    await countsReach(server, (counts) => counts.get('127.0.0.1')?.visitors === 1);
+  });
 });
 
 describe('the caps from the environment', () => {
@@ -368,6 +395,26 @@ describe('the sign-in deadline', () => {
     expect(speaker.frames.some((text) => text.startsWith('2["session:ended"'))).toBe(true);
     await speaker.closed;
     expect(deadlineFrame(speaker.frames)).toEqual({ message: SIGN_IN_DEADLINE, data: { code: SIGN_IN_DEADLINE } });
+    await countsReach(server, (counts) => counts.size === 0);
+  });
+
+  it('closes a connection that keeps joining namespaces: a script repeating refused CONNECT packets makes no more than a few checks and log lines (attack-8)', async () => {
+    const server = await start();
+    const logged = () => server.logLines.filter((line) => line.includes('speaks sync protocol') || line.includes('webchat: refused')).length;
+    const before = logged();
+    const speaker = await speak(server);
+    // An outdated core's refusal is logged once per client id, which the script picks; a widget's
+    // refused Origin or signature is logged every time. 40 of each on the one connection.
+    const attempts = 40;
+    for (let i = 0; i < attempts; i++) {
+      speaker.send(`0${JSON.stringify({ clientId: `client-flood-${String(i)}`, protocol: 1 })}`);
+      speaker.send(`0/webchat,${JSON.stringify({ site: 'no-such-site', visitorId: `visitor-flood-${String(i)}-aaaaaaaa` })}`);
+    }
+    await speaker.closed;
+    const refusals = speaker.frames.filter((text) => text.startsWith('4')).length;
+    expect(refusals).toBeLessThanOrEqual(MAX_JOINS_PER_CONNECTION);
+    expect(logged() - before).toBeLessThanOrEqual(MAX_JOINS_PER_CONNECTION);
+    expect(server.logLines.filter((line) => line.includes('namespace joins on it'))).toHaveLength(1);
     await countsReach(server, (counts) => counts.size === 0);
   });
 

@@ -163,6 +163,16 @@ function sessionIdOf(req: IncomingMessage): string {
 /** Refused connections already logged per address, so a flood leaves one line per run, not one per attempt. */
 const MAX_REMEMBERED_REFUSALS = 10_000;
 
+/**
+ * Namespace joins (socket.io CONNECT packets) one connection may send; the one that reaches it
+ * is handled, then the connection is closed. A client joins once or twice per connection (the
+ * workstation's sync socket, a widget's /webchat socket; refused, both open a new connection);
+ * a script that kept sending CONNECT packets on one connection made the server look a token up,
+ * check a signature or write a log line (a refused widget's Origin or site, an outdated core's
+ * client id, which the script picks) for each, at wire speed, until the sign-in deadline (attack-8).
+ */
+export const MAX_JOINS_PER_CONNECTION = 8;
+
 export function attachConnectionLimits(
   io: SyncServer,
   deps: {
@@ -185,6 +195,8 @@ export function attachConnectionLimits(
     if (entry.preAuth <= 0 && entry.visitors <= 0) {
       counts.delete(address);
       refusalLogged.delete(`deadline ${address}`);
+      refusalLogged.delete(`visitor sockets ${address}`);
+      refusalLogged.delete(`joins ${address}`);
     } else counts.set(address, entry);
     if (kind === 'preAuth' && entry.preAuth < config.preAuthPerAddress) refusalLogged.delete(`preAuth ${address}`);
     if (kind === 'visitors' && entry.visitors < config.webchatVisitorsPerAddress) refusalLogged.delete(`visitors ${address}`);
@@ -265,6 +277,20 @@ export function attachConnectionLimits(
     count(connection.address, kindOf(connection), 1);
     watchDeadline(connection);
     conn.once('close', () => change(connection, () => (connection.closed = true)));
+    let joins = 0;
+    // socket.io's CONNECT (type 0) is the only packet a client sends that starts with '0'. The join
+    // that reaches the cap is still handled; engine.io ignores every packet after close() is called.
+    conn.on('packet', (packet: { type: string; data?: unknown }) => {
+      if (packet.type !== 'message' || typeof packet.data !== 'string' || !packet.data.startsWith('0')) return;
+      joins += 1;
+      if (joins !== MAX_JOINS_PER_CONNECTION) return;
+      logOnce(
+        `joins ${connection.address}`,
+        `socket: closed a connection from ${connection.address}: ${String(MAX_JOINS_PER_CONNECTION)} namespace joins on it; further ones are not logged while the address holds connections`,
+      );
+      // engine.io sends what is buffered (the answers to the joins) before it closes.
+      conn.close();
+    });
   });
 
   return {
@@ -280,7 +306,17 @@ export function attachConnectionLimits(
     admitVisitor(socket) {
       const connection = tracked.get(socket.conn);
       if (!connection) return { ok: true };
-      // A second visitor socket on a connection already counted as a visitor's costs no new slot.
+      // One visitor per connection: the widget opens one socket on /webchat per page, but socket.io
+      // lets a connection join a namespace again and again, and each join was a visitor of its own
+      // (its state, its rooms, a fresh per-visitor request budget) on a connection counted once, so
+      // one connection held any number of them past the cap (attack-8). A join after a leave is fine.
+      if (connection.visitors > 0) {
+        logOnce(
+          `visitor sockets ${connection.address}`,
+          `webchat: refused a second visitor socket on one connection from ${connection.address} (one widget per connection); further ones are not logged while the address holds connections`,
+        );
+        return { ok: false, refusal: refusalOf('This connection already carries a chat; open the widget once per connection.') };
+      }
       const held = counts.get(connection.address)?.visitors ?? 0;
       if (connection.visitors === 0 && kindOf(connection) === 'preAuth' && held >= config.webchatVisitorsPerAddress) {
         logOnce(

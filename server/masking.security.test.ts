@@ -212,6 +212,63 @@ const ROWS: AttackRow[] = [
     },
   },
   {
+    // attack-8: the rows the masked check dropped still decided `next`, and `next` named the last of them.
+    attack: 'an agent probes the hidden digits through the paging of the ticket list and of the queue search, with two of the customer’s tickets in view',
+    run: async () => {
+      // Away, so routing leaves the queue alone: the two new tickets wait in agent1's email queue.
+      const agent = await connectAs('agent1');
+      resultOf(await ask(agent, 'presence:set', { presence: 'away' }));
+      await t.server.routing.idle();
+      for (const subject of ['还没有回电', '第三次来信']) {
+        await t.store.ingestInbound(
+          {
+            channel: 'email',
+            customer: { name: '张伟', phone: '+86 138-0013-8000', email: 'zhang.wei@example.cn' },
+            proven: ['phone', 'email'],
+            source: 'email',
+            subject,
+            text: '我的手机13800138000，请尽快联系',
+            newConversation: true,
+          },
+          { now: t.clock.now() },
+        );
+      }
+      const { token } = await login(t.url, 'agent1');
+      const listed = async (customer: string) => {
+        const body = (await getJson<TicketListResponse>(`${t.url}/api/v1/tickets?limit=1&customer=${encodeURIComponent(customer)}`, token))
+          .body as TicketListResponse;
+        return { tickets: body.tickets.length, more: body.next !== null };
+      };
+      const searched = async (query: string) => {
+        const page = resultOf<{ rows: unknown[]; next: unknown }>(await ask(agent, 'queue:list', { query, limit: 1 }));
+        return { rows: page.rows.length, more: page.next !== null };
+      };
+      const all = (await getJson<TicketListResponse>(`${t.url}/api/v1/tickets`, token)).body as TicketListResponse;
+      const queued = resultOf<{ rows: unknown[] }>(await ask(agent, 'queue:list', { limit: 50 })).rows.length;
+      return {
+        inView: { list: all.tickets.length, queue: queued },
+        // The right digits and wrong ones must read alike.
+        list: { right: await listed('13800138000'), wrong: await listed('13900139000'), part: await listed('0013'), shown: await listed('8000') },
+        queue: { right: await searched('13800138000'), wrong: await searched('13900139000'), part: await searched('0013'), shown: await searched('8000') },
+      };
+    },
+    expect: {
+      inView: { list: 3, queue: 2 },
+      list: {
+        right: { tickets: 0, more: false },
+        wrong: { tickets: 0, more: false },
+        part: { tickets: 0, more: false },
+        shown: { tickets: 1, more: true },
+      },
+      queue: {
+        right: { rows: 0, more: false },
+        wrong: { rows: 0, more: false },
+        part: { rows: 0, more: false },
+        shown: { rows: 1, more: true },
+      },
+    },
+  },
+  {
     attack: "an agent's phone pops a call from the customer",
     run: async () => {
       const agent = await connectAs('agent1');

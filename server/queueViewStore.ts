@@ -24,6 +24,8 @@ export interface QueueViewStore {
 
 /** A ticket waits in its channel's queue while open and held by nobody. */
 const QUEUED = "t.assignee_id IS NULL AND t.status IN ('unassigned', 'in_progress', 'awaiting_customer')";
+/** Queued tickets an agent's search reads at a time while it fills a page with the rows their masked view matches. */
+const MASKED_SEARCH_BATCH = 200;
 /** Characters of a message shown before its first hit in a search row's excerpt. */
 const EXCERPT_LEAD = 20;
 const RISK_FLOOR_MS = 30 * 60 * 1000;
@@ -111,39 +113,71 @@ export function createQueueViewStore(internals: {
         );
         params.push(like, like, like, like);
       }
-      if (request.after) {
-        where.push('(t.created_at > ? OR (t.created_at = ? AND t.id > ?))');
-        params.push(request.after.createdAt, request.after.createdAt, request.after.id);
-      }
-      const ids = await executor.all<{ id: string }>(`SELECT t.id FROM tickets t WHERE ${where.join(' AND ')} ORDER BY t.created_at, t.id LIMIT ?`, [
-        ...params,
-        request.limit + 1,
-      ]);
-      const scanned = ids.slice(0, request.limit);
-      const texts =
-        terms.length > 0
-          ? await messageTexts(
-              executor,
-              scanned.map((row) => row.id),
-            )
-          : new Map<string, string[]>();
+      const read = (after: { createdAt: number; id: string } | undefined, count: number) =>
+        executor.all<{ id: string }>(
+          `SELECT t.id FROM tickets t WHERE ${[...where, ...(after ? ['(t.created_at > ? OR (t.created_at = ? AND t.id > ?))'] : [])].join(' AND ')} ORDER BY t.created_at, t.id LIMIT ?`,
+          [...params, ...(after ? [after.createdAt, after.createdAt, after.id] : []), count],
+        );
       const masked = piiViewOf(viewer.role) === 'masked';
-      const rows: QueueListResult['rows'] = [];
-      let last: Ticket | null = null;
-      for (const { id } of scanned) {
-        const ticket = await internals.getTicket(id);
-        if (!ticket) continue;
-        last = ticket;
-        const customerName = (await internals.getCustomer(ticket.customerId))?.name ?? '';
-        if (terms.length === 0) {
-          rows.push({ ticket, customerName });
-          continue;
+      if (terms.length === 0 || !masked) {
+        const ids = await read(request.after, request.limit + 1);
+        const scanned = ids.slice(0, request.limit);
+        const texts =
+          terms.length > 0
+            ? await messageTexts(
+                executor,
+                scanned.map((row) => row.id),
+              )
+            : new Map<string, string[]>();
+        const rows: QueueListResult['rows'] = [];
+        let last: Ticket | null = null;
+        for (const { id } of scanned) {
+          const ticket = await internals.getTicket(id);
+          if (!ticket) continue;
+          last = ticket;
+          const customerName = (await internals.getCustomer(ticket.customerId))?.name ?? '';
+          if (terms.length === 0) {
+            rows.push({ ticket, customerName });
+            continue;
+          }
+          const found = searchHit(terms, ticket, customerName, texts.get(id) ?? [], false);
+          if (found) rows.push({ ticket, customerName, ...(found.excerpt === undefined ? {} : { excerpt: found.excerpt }) });
         }
-        const found = searchHit(terms, ticket, customerName, texts.get(id) ?? [], masked);
-        if (found) rows.push({ ticket, customerName, ...(found.excerpt === undefined ? {} : { excerpt: found.excerpt }) });
+        return { rows, next: ids.length > request.limit && last ? { createdAt: last.createdAt, id: last.id } : null };
       }
-      // Paged on from the last row read, kept or not: a row the agent's masked view drops must not stop the paging.
-      return { rows, next: ids.length > request.limit && last ? { createdAt: last.createdAt, id: last.id } : null };
+      // An agent's search matches what they are shown (masked), and the page is made of those rows
+      // alone: read on until a row beyond the page matched or none is left. A page cut after the
+      // rows READ told by its `next` whether more queued tickets held the clear term, and named
+      // one the masked check dropped, so a hidden number could be found digit by digit (attack-8).
+      const rows: QueueListResult['rows'] = [];
+      let beyond = false;
+      let after = request.after;
+      const batch = Math.max(request.limit + 1, MASKED_SEARCH_BATCH);
+      for (;;) {
+        const from = after;
+        const ids = await read(after, batch);
+        const texts = await messageTexts(
+          executor,
+          ids.map((row) => row.id),
+        );
+        for (const { id } of ids) {
+          const ticket = await internals.getTicket(id);
+          if (!ticket) continue;
+          after = { createdAt: ticket.createdAt, id: ticket.id };
+          const customerName = (await internals.getCustomer(ticket.customerId))?.name ?? '';
+          const found = searchHit(terms, ticket, customerName, texts.get(id) ?? [], true);
+          if (!found) continue;
+          if (rows.length === request.limit) {
+            beyond = true;
+            break;
+          }
+          rows.push({ ticket, customerName, ...(found.excerpt === undefined ? {} : { excerpt: found.excerpt }) });
+        }
+        // A full batch whose tickets all vanished meanwhile moves nothing: stop rather than read it again.
+        if (beyond || ids.length < batch || after === from) break;
+      }
+      const last = rows.at(-1)?.ticket;
+      return { rows, next: beyond && last ? { createdAt: last.createdAt, id: last.id } : null };
     },
   };
 }

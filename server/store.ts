@@ -848,6 +848,8 @@ export const STALE_REPLY_UPLOADS_SQL = 'SELECT id FROM reply_uploads WHERE creat
 
 /** Ids per query of `getTickets`. */
 export const TICKETS_BY_ID_BATCH = IN_LIST_MAX;
+/** Rows an agent's search by customer reads at a time while it fills a page with the rows their masked view matches. */
+const MASKED_SEARCH_BATCH = 200;
 
 /** The audiences of a run of seqs (the cluster's commit stream, after every commit): a range of migration 029's `change_audience_seq`. */
 export const COMMITTED_AUDIENCES_SQL = 'SELECT seq, principal FROM change_audience WHERE seq > ? AND seq <= ?';
@@ -1945,34 +1947,46 @@ function createServerStore(
       where.push("(c.id = ? OR c.name LIKE ? ESCAPE '\\' OR c.phone LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\')");
       params.push(filter.customer, like, like, like);
     }
-    if (filter.cursor) {
-      where.push('(t.created_at < ? OR (t.created_at = ? AND t.id < ?))');
-      params.push(filter.cursor.createdAt, filter.cursor.createdAt, filter.cursor.id);
+    type ListRow = TicketRow & { customer_name?: string; customer_phone?: string | null; customer_email?: string | null };
+    const read = (cursor: TicketListCursor | undefined, count: number): Promise<ListRow[]> =>
+      ex().all<ListRow>(
+        `SELECT ${TICKET_COLUMNS_T}${customerColumns} FROM tickets t ${join} WHERE ${[...where, ...(cursor ? ['(t.created_at < ? OR (t.created_at = ? AND t.id < ?))'] : [])].join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`,
+        [...params, ...(cursor ? [cursor.createdAt, cursor.createdAt, cursor.id] : []), count],
+      );
+    const term = filter.customer?.toLocaleLowerCase();
+    if (term === undefined || piiViewOf(viewer.role) !== 'masked') {
+      const rows = await read(filter.cursor, filter.limit + 1);
+      const page = rows.slice(0, filter.limit);
+      const last = page.at(-1);
+      return { tickets: page.map(ticketFromRow), next: rows.length > filter.limit && last ? { createdAt: last.created_at, id: last.id } : null };
     }
-    const rows = await ex().all<TicketRow & { customer_name?: string; customer_phone?: string | null; customer_email?: string | null }>(
-      `SELECT ${TICKET_COLUMNS_T}${customerColumns} FROM tickets t ${join} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT ?`,
-      [...params, filter.limit + 1],
-    );
-    const hasMore = rows.length > filter.limit;
-    const scanned = rows.slice(0, filter.limit);
     // An agent sees the customer masked (138****8000, z***@example.cn): matching the clear values
     // would tell them, one probe at a time, the digits and letters a reveal shows only audited.
-    // So only what they are shown matches; the page goes on from the last row read, kept or not.
-    const term = filter.customer?.toLocaleLowerCase();
-    const shown =
-      term === undefined || piiViewOf(viewer.role) !== 'masked'
-        ? scanned
-        : scanned.filter(
-            (row) =>
-              row.customer_id === filter.customer ||
-              [
-                maskPiiInText(row.customer_name ?? ''),
-                row.customer_phone ? maskPhone(row.customer_phone) : '',
-                row.customer_email ? maskEmail(row.customer_email) : '',
-              ].some((value) => value.toLocaleLowerCase().includes(term)),
-          );
-    const last = scanned.at(-1);
-    return { tickets: shown.map(ticketFromRow), next: hasMore && last ? { createdAt: last.created_at, id: last.id } : null };
+    // So only what they are shown matches, and the page is made of those rows alone: read on
+    // until a row beyond the page matched or none is left. A page cut after the rows READ (its
+    // `next` there, kept or not) told by `next` alone whether more rows matched the clear value,
+    // and named a dropped one: with two of a customer's tickets in view, `limit=1` answered
+    // digit by digit (attack-8).
+    const matches = (row: ListRow) =>
+      row.customer_id === filter.customer ||
+      [
+        maskPiiInText(row.customer_name ?? ''),
+        row.customer_phone ? maskPhone(row.customer_phone) : '',
+        row.customer_email ? maskEmail(row.customer_email) : '',
+      ].some((value) => value.toLocaleLowerCase().includes(term));
+    const shown: ListRow[] = [];
+    const batch = Math.max(filter.limit + 1, MASKED_SEARCH_BATCH);
+    let cursor = filter.cursor;
+    for (;;) {
+      const rows = await read(cursor, batch);
+      for (const row of rows) if (shown.length <= filter.limit && matches(row)) shown.push(row);
+      const last = rows.at(-1);
+      if (shown.length > filter.limit || rows.length < batch || !last) break;
+      cursor = { createdAt: Number(last.created_at), id: last.id };
+    }
+    const page = shown.slice(0, filter.limit);
+    const last = page.at(-1);
+    return { tickets: page.map(ticketFromRow), next: shown.length > filter.limit && last ? { createdAt: last.created_at, id: last.id } : null };
   }
 
   async function bootstrapPage(viewer: Viewer, after: string | null, limit: number): Promise<BootstrapPage> {
@@ -2570,6 +2584,18 @@ function createServerStore(
     return row ? Number(row.created_at) : null;
   }
 
+  /**
+   * The time of the entry a mutation received at `now` follows, as a floor: never later than
+   * `now`. Otherwise the floor (entry + 1 ms) climbed past the receipt, and each entry so dated was
+   * the next one's floor: a client naming its own previous note in every mutation dated its writes
+   * 1 ms further into the future each, without bound over repeated pushes, and the customer's next
+   * message sorted before them (attack-8). So a mutation is dated at most 1 ms after its receipt.
+   */
+  async function followedEntryTime(ticketId: string, entryId: string, now: number): Promise<number | null> {
+    const at = await entryTimeOn(ticketId, entryId);
+    return at === null ? null : Math.min(at, now);
+  }
+
   /** The named agent a transfer goes to, as the context's routing sees them, else from their user row. */
   async function transferTargetOf(mutation: Mutation, context: MutationContext | undefined): Promise<TransferAgentFacts | null | undefined> {
     if (mutation.kind !== 'transfer' || mutation.to.kind !== 'agent') return undefined;
@@ -2597,7 +2623,7 @@ function createServerStore(
       wasAssignedToActor: visible || (await wasAssignedTo(before.id, actor.id)),
       reach: mutation.kind === 'reply' && visible ? await reachOf(before) : null,
       ...(transferTarget === undefined ? {} : { transferTarget }),
-      followsAt: mutation.kind !== 'createTicket' && mutation.follows !== undefined ? await entryTimeOn(before.id, mutation.follows) : null,
+      followsAt: mutation.kind !== 'createTicket' && mutation.follows !== undefined ? await followedEntryTime(before.id, mutation.follows, now) : null,
     });
     if (!decision.ok) {
       const hidden = decision.refusal.code === 'not_found' || decision.refusal.code === 'reassigned';

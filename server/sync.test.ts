@@ -188,6 +188,42 @@ for (const backend of TEST_BACKENDS) {
         const again = result(await push(agent.socket, [note('n-alone', question.id)]));
         expect(again.results).toEqual([expect.objectContaining({ mutationId: 'n-alone', ok: true })]);
       });
+
+      it('never dates a mutation after its receipt by chaining follows (attack-8: each entry named by the next was 1 ms later)', async () => {
+        const agent = await connectAs('agent1');
+        const { ticketId } = await inbound(chat('张伟', '13800138000', '订单物流查询延迟，三天没更新'));
+        const question = (await t.store.getTicketBundle(ticketId))!.messages[0]!;
+        t.clock.advance(1_000);
+        const receivedAt = t.clock.now();
+        // One push of notes, each naming the one before: the floor (followed entry + 1 ms) climbed
+        // past the receipt, 1 ms per note, without bound over repeated pushes.
+        const chain: Mutation[] = [];
+        let follows = question.id;
+        for (let i = 0; i < 50; i++) {
+          chain.push({
+            mutationId: `chain-${String(i)}`,
+            kind: 'note',
+            ticketId,
+            noteId: `chain-${String(i)}`,
+            text: `备注 ${String(i)}`,
+            createdAt: receivedAt,
+            follows,
+          });
+          follows = `chain-${String(i)}`;
+        }
+        const pushed = result(await push(agent.socket, chain));
+        expect(pushed.results.filter((entry) => !entry.ok)).toEqual([]);
+        const bundle = (await t.store.getTicketBundle(ticketId))!;
+        const latest = Math.max(...bundle.notes.map((entry) => entry.createdAt), ...bundle.messages.map((entry) => entry.createdAt));
+        // At most 1 ms after the receipt (an entry stored in that same millisecond is still followed).
+        expect(latest).toBeLessThanOrEqual(receivedAt + 1);
+        // The customer's next message, a moment later, sorts after everything the agent wrote before it.
+        t.clock.advance(2);
+        await inbound(chat('张伟', '13800138000', '还在吗？'));
+        const after = (await t.store.getTicketBundle(ticketId))!;
+        const customerNext = after.messages.find((entry) => entry.text === '还在吗？')!;
+        expect(customerNext.createdAt).toBeGreaterThan(latest);
+      });
     });
 
     describe('routing and live fan-out', () => {
