@@ -9,7 +9,7 @@
  * `o` opens the call's ticket; an answered call's card goes by itself when the wrap-up after
  * it is over, unless a note typed on it is unsaved. Screenshots at 1280x800.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -247,6 +247,9 @@ test('answered: she writes a note during the call; ended: the call and its durat
 
   const enTimeline = en.locator('.timeline');
   await expect(enTimeline.locator('.message-call')).toContainText('Call 3:12');
+  // The call's summary in each window's language only (issue 12).
+  await expectOneLanguage(enTimeline.locator('.message-call').last(), 'en');
+  await expectOneLanguage(zh.locator('.timeline .message-call').last(), 'zh-CN');
   await expect(enTimeline).toContainText(NOTE);
   await expect(zh.locator('.timeline .message-call')).toContainText('通话 3分12秒');
   await expect(zh.locator('.timeline')).toContainText(NOTE);
@@ -278,8 +281,11 @@ test('a missed call from an unknown number becomes a callback ticket', async () 
   await enCard.getByRole('button', { name: `Callback task ${callbackTicketId}` }).click();
   const pane = en.locator('.ticket-pane');
   await expect(pane).toContainText(callbackTicketId);
-  await expect(pane).toContainText('未接来电，请回拨 / Missed call — call back');
+  // The callback task's subject and its call in English only (the server stored "未接来电，请回拨 / Missed call — call back").
+  await expect(pane.locator('.ticket-subject')).toHaveText('Missed call — call back');
   await expect(pane.locator('.message-call')).toContainText('Missed call');
+  await expectOneLanguage(pane.locator('.ticket-subject'), 'en');
+  await expectOneLanguage(pane.locator('.message-call'), 'en');
   await en.screenshot({ path: test.info().outputPath('callback-ticket-en.png') });
   // No wrap-up follows a missed call: its card stays until dismissed; `o` opens its callback task.
   await en.locator('.inbox-list .inbox-row').first().focus();
@@ -288,9 +294,49 @@ test('a missed call from an unknown number becomes a callback ticket', async () 
   await card(zh, MISSED_CALL_ID)
     .getByRole('button', { name: `回拨任务 ${callbackTicketId}` })
     .click();
-  await expect(zh.locator('.ticket-pane')).toContainText('未接来电，请回拨');
+  const zhPane = zh.locator('.ticket-pane');
+  await expect(zhPane.locator('.ticket-subject')).toHaveText('未接来电，请回拨');
+  await expect(zhPane.locator('.message-call')).toContainText('未接来电');
+  await expectOneLanguage(zhPane.locator('.ticket-subject'), 'zh-CN');
+  await expectOneLanguage(zhPane.locator('.message-call'), 'zh-CN');
   await zh.screenshot({ path: test.info().outputPath('callback-ticket-zh.png') });
+
+  // Search finds the callback task in either language, as it did when its subject held both.
+  await expectSearchFinds(en, 'en', 'Missed call', callbackTicketId, 'Missed call — call back');
+  await expectSearchFinds(zh, 'zh-CN', '未接来电', callbackTicketId, '未接来电，请回拨');
 });
+
+/** A line of the window in its language only: no Chinese in English; in Chinese, Latin letters only in numbers and IDs ("ext." is English). */
+async function expectOneLanguage(line: Locator, language: 'en' | 'zh-CN'): Promise<void> {
+  const text = (await line.innerText()).trim();
+  expect(text.length).toBeGreaterThan(0);
+  if (language === 'en') expect(text, text).not.toMatch(/[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/);
+  else expect(text.replace(/\bGD\d+\b/g, ''), text).not.toMatch(/[A-Za-z]/);
+}
+
+/**
+ * Types a term into the inbox search: the callback task waits in the queue, so the search's
+ * queue hint lists it, its subject in the window's language (and a hit inside its call's text
+ * said in that language, not as the server's code). Then back to her tickets, search cleared.
+ */
+async function expectSearchFinds(page: Page, language: 'en' | 'zh-CN', term: string, ticketId: string, subject: string): Promise<void> {
+  const w =
+    language === 'en'
+      ? { search: 'Search', matches: /^Matches in the queue: /, results: 'Waiting tickets that match', mine: 'My tickets' }
+      : { search: '搜索', matches: /^排队中有 /, results: '符合条件的排队工单', mine: '我的工单' };
+  const search = page.getByLabel(w.search, { exact: true });
+  await search.fill(term);
+  await page.getByRole('button', { name: w.matches }).click();
+  const row = page.getByRole('list', { name: w.results, exact: true }).getByRole('button').filter({ hasText: ticketId });
+  await expect(row).toHaveCount(1);
+  await expect(row.locator('.subject')).toHaveText(subject);
+  await expect(row).not.toContainText('call_missed(');
+  await expectOneLanguage(row, language);
+  await page.screenshot({ path: test.info().outputPath(`callback-search-${language === 'en' ? 'en' : 'zh'}.png`) });
+  await search.fill('');
+  await page.getByRole('button', { name: w.mine, exact: true }).click();
+  await expect(page.locator('.inbox-list .inbox-row').first()).toBeVisible();
+}
 
 /** The lead's team board on their own workstation, in one language. */
 async function openTeamBoard(browser: Browser, locale: 'en-US' | 'zh-CN'): Promise<Page> {

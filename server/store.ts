@@ -2292,7 +2292,12 @@ function createServerStore(
         lastMessagePreview: preview,
         lastMessageAt: receivedAt,
         followUpAt: contact.followUpAt ?? null,
-        routing: { ...defaultTicketRouting(), group: groupForTicket(triage.type, `${subject}\n${contact.text}`), language: detectLanguage(contact.text) },
+        // A call's text is the server's code, not the caller's words: it tells no language (any agent who takes calls).
+        routing: {
+          ...defaultTicketRouting(),
+          group: groupForTicket(triage.type, `${subject}\n${contact.text}`),
+          language: contact.call ? null : detectLanguage(contact.text),
+        },
         subCategory: null,
         tags: [],
         result: null,

@@ -5,7 +5,7 @@
  * ticket once it was answered). See docs/technical/channels.md ("Phone (CTI)").
  */
 import { z } from 'zod';
-import { customerSchema, epochMsSchema, ticketIdSchema, ticketSchema } from './domain.js';
+import { customerSchema, epochMsSchema, ticketIdSchema, ticketSchema, type CallInfo } from './domain.js';
 
 /** What a CTI reports about one call, in the order a call lives them. */
 export const CTI_EVENTS = ['offered', 'ringing', 'answered', 'ended', 'missed'] as const;
@@ -84,16 +84,6 @@ export const ctiCallSchema = z.object({
 });
 export type CtiCall = z.infer<typeof ctiCallSchema>;
 
-/** A call duration the Chinese way: `3分12秒`, `45秒`, `1小时2分3秒`. */
-export function formatDurationZh(durationSec: number): string {
-  const total = Math.max(0, Math.floor(durationSec));
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = total % 60;
-  if (hours > 0) return `${String(hours)}小时${String(minutes)}分${String(seconds)}秒`;
-  return minutes > 0 ? `${String(minutes)}分${String(seconds)}秒` : `${String(seconds)}秒`;
-}
-
 /** A call duration as a clock: `3:12`, `0:45`, `1:02:03`. */
 export function formatDurationClock(durationSec: number): string {
   const total = Math.max(0, Math.floor(durationSec));
@@ -101,6 +91,73 @@ export function formatDurationClock(durationSec: number): string {
   const minutes = Math.floor((total % 3600) / 60);
   const seconds = String(total % 60).padStart(2, '0');
   return hours > 0 ? `${String(hours)}:${String(minutes).padStart(2, '0')}:${seconds}` : `${String(minutes)}:${seconds}`;
+}
+
+/**
+ * A call's message text (issue 12): a code with its fact, then English, as `code(fact): English`
+ * — `call_missed(<caller>)`, `call_in_progress()`, `call_answered(<talk seconds>)`. The
+ * workstation says it in the agent's language (from the message's `call`, or from this text
+ * where only the text travels: a ticket's preview, a notification); an HTTP API reader or an
+ * export reads the English. Texts stored before (`未接来电 … / Missed call …`) are not codes
+ * and are shown as they are.
+ */
+export const CALL_SUMMARY_CODES = ['call_missed', 'call_in_progress', 'call_answered'] as const;
+export type CallSummaryCode = (typeof CALL_SUMMARY_CODES)[number];
+
+/** What a call's message says, as facts: the caller of a missed call, the talk time of an ended one. */
+export type CallSummaryFacts = { code: 'call_missed'; from: string } | { code: 'call_in_progress' } | { code: 'call_answered'; durationSec: number };
+
+export function callSummaryFacts(call: Pick<CallInfo, 'outcome' | 'from' | 'durationSec' | 'endedAt'>): CallSummaryFacts {
+  if (call.outcome === 'missed') return { code: 'call_missed', from: call.from };
+  if (call.endedAt === null) return { code: 'call_in_progress' };
+  return { code: 'call_answered', durationSec: call.durationSec };
+}
+
+/** The stored message text of a call: the code with its fact, then English for API readers. */
+export function callMessageText(call: Pick<CallInfo, 'outcome' | 'from' | 'durationSec' | 'endedAt'>): string {
+  const facts = callSummaryFacts(call);
+  switch (facts.code) {
+    case 'call_missed':
+      // The number is kept out of the brackets' syntax: a CTI's caller id is up to 40 characters of anything.
+      return `call_missed(${facts.from.replace(/[()]/g, '')}): Missed call from ${facts.from} — call back`;
+    case 'call_in_progress':
+      return 'call_in_progress(): Call in progress';
+    case 'call_answered':
+      return `call_answered(${String(facts.durationSec)}): Call ${formatDurationClock(facts.durationSec)}`;
+  }
+}
+
+const CALL_TEXT_PATTERN = new RegExp(`^(${CALL_SUMMARY_CODES.join('|')})\\(([^)]*)\\): `);
+
+/** The facts of a text made by `callMessageText` (masked numbers included); null for any other text. */
+export function readCallMessageText(text: string): CallSummaryFacts | null {
+  const match = CALL_TEXT_PATTERN.exec(text);
+  if (!match) return null;
+  const fact = match[2]!;
+  switch (match[1] as CallSummaryCode) {
+    case 'call_missed':
+      return { code: 'call_missed', from: fact };
+    case 'call_in_progress':
+      return { code: 'call_in_progress' };
+    case 'call_answered':
+      return /^\d{1,9}$/.test(fact) ? { code: 'call_answered', durationSec: Number(fact) } : null;
+  }
+}
+
+/**
+ * The subject of a missed call's callback ticket: ticket data in the organisation's working
+ * language (Chinese: the reports' default words, the demo organisation, the customers), so
+ * reports, exports, the HTTP API and an emailed reply's `Re:` read it as a Chinese contact
+ * centre writes it; the workstation shows it in the agent's language (`isMissedCallSubject`).
+ */
+export const MISSED_CALL_SUBJECT = '未接来电，请回拨';
+
+/** Subjects earlier versions gave callback tickets (shown in the agent's language like the current one). */
+const EARLIER_MISSED_CALL_SUBJECTS = ['未接来电，请回拨 / Missed call — call back'];
+
+/** Whether a ticket's subject is the one the server gives a missed call's callback ticket (not one an agent wrote). */
+export function isMissedCallSubject(ticket: { channel: string; subject: string }): boolean {
+  return ticket.channel === 'phone' && (ticket.subject === MISSED_CALL_SUBJECT || EARLIER_MISSED_CALL_SUBJECTS.includes(ticket.subject));
 }
 
 /** Twilio's call statuses, as its status callbacks send them. */

@@ -3,7 +3,9 @@
  * 'note(s)'"), plain substitution elsewhere.
  */
 import { describe, expect, it } from 'vitest';
-import { DELIVERY_FAILURE_CODES, undeliverableError } from '../../shared/domain.js';
+import { CALL_SUMMARY_CODES, MISSED_CALL_SUBJECT, callMessageText, type CallSummaryCode } from '../../shared/cti.js';
+import { DELIVERY_FAILURE_CODES, undeliverableError, type CallInfo } from '../../shared/domain.js';
+import { callPreviewText, ticketLineText } from './callText.js';
 import { errorText } from './components/errorText.js';
 import { deliveryReasonText } from './components/refusalText.js';
 import { connectionProblemText } from './connectionProblemText.js';
@@ -204,5 +206,48 @@ describe("the server's delivery reasons", () => {
     }
     const reason = deliveryReasonText((key, vars) => translate('zh-CN', key, vars), { deliveryError: undeliverableError('visitor_gone', 'webchat') });
     expect(reason).toBe('访客已离开聊天，且没有留下邮箱；访客回到聊天时会看到这条回复');
+  });
+});
+
+describe("the server's call summaries", () => {
+  const CALLS: Record<CallSummaryCode, Pick<CallInfo, 'outcome' | 'from' | 'durationSec' | 'endedAt'>> = {
+    call_missed: { outcome: 'missed', from: '13655550123', durationSec: 0, endedAt: 1 },
+    call_in_progress: { outcome: 'answered', from: '13800138000', durationSec: 0, endedAt: null },
+    call_answered: { outcome: 'answered', from: '13800138000', durationSec: 3792, endedAt: 1 },
+  };
+  const zhT = (key: Parameters<typeof translate>[1], vars?: Record<string, string | number>) => translate('zh-CN', key, vars);
+  const enT = (key: Parameters<typeof translate>[1], vars?: Record<string, string | number>) => translate('en', key, vars);
+
+  it('are said in the agent\'s language only, for every code the server stores (a call read "未接来电 … / Missed call …" in both UIs)', () => {
+    for (const code of CALL_SUMMARY_CODES) {
+      const text = callMessageText(CALLS[code]);
+      const zh = callPreviewText(zhT, 'zh-CN', text);
+      const en = callPreviewText(enT, 'en', text);
+      // Numbers and IDs are the only Latin-script characters a Chinese line may hold.
+      expect(zh, code).not.toMatch(/[A-Za-z]/);
+      expect(en, code).not.toMatch(/[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/);
+      expect(en, code).not.toContain(`${code}(`);
+    }
+    // The number is the caller's, masked or not; durations the way each language writes them.
+    expect(callPreviewText(zhT, 'zh-CN', callMessageText(CALLS.call_missed))).toBe('未接来电 13655550123，请回拨');
+    expect(callPreviewText(enT, 'en', 'call_missed(136****0123): Missed call from 136****0123 — call back')).toBe('Missed call from 136****0123 — call back');
+    expect(callPreviewText(zhT, 'zh-CN', callMessageText(CALLS.call_answered))).toBe('通话 1小时3分12秒');
+    expect(callPreviewText(enT, 'en', callMessageText(CALLS.call_answered))).toBe('Call 1:03:12');
+  });
+
+  it('leave texts stored before, and any other text, as they are', () => {
+    const old = '通话 3分12秒 / Call 3:12';
+    expect(callPreviewText(enT, 'en', old)).toBe(old);
+    expect(callPreviewText(zhT, 'zh-CN', '你好，我的订单三天没有物流更新了')).toBe('你好，我的订单三天没有物流更新了');
+  });
+
+  it("show a missed call's callback subject in the agent's language, and an agent's own subject as written", () => {
+    const ticket = { channel: 'phone', subject: MISSED_CALL_SUBJECT, lastMessagePreview: callMessageText(CALLS.call_missed) };
+    expect(ticketLineText(zhT, 'zh-CN', ticket)).toBe('未接来电，请回拨');
+    expect(ticketLineText(enT, 'en', ticket)).toBe('Missed call — call back');
+    // The subject as the server stores it has no English in it: it is the organisation's words, said in each UI's.
+    expect(MISSED_CALL_SUBJECT).not.toMatch(/[A-Za-z]/);
+    expect(ticketLineText(enT, 'en', { ...ticket, subject: '未接来电，请回拨（客户要求下午回电）' })).toBe('未接来电，请回拨（客户要求下午回电）');
+    expect(ticketLineText(enT, 'en', { ...ticket, subject: '' })).toBe('Missed call from 13655550123 — call back');
   });
 });

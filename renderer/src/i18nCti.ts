@@ -31,6 +31,10 @@ export const ctiEn = {
   'shortcuts.callTicket': "Open the phone call's ticket (the call card)",
   'reason.call_answered': '{by} answered the call (ext. {extension})',
   'call.inProgress': 'In progress',
+  'call.summary.call_missed': 'Missed call from {from} — call back',
+  'call.summary.call_in_progress': 'Call in progress',
+  'call.summary.call_answered': 'Call {duration}',
+  'call.missedSubject': 'Missed call — call back',
 };
 
 export const ctiZhCN: Record<keyof typeof ctiEn, string> = {
@@ -61,4 +65,8 @@ export const ctiZhCN: Record<keyof typeof ctiEn, string> = {
   'shortcuts.callTicket': '打开来电卡片的工单',
   'reason.call_answered': '{by}接听了来电（分机 {extension}）',
   'call.inProgress': '通话中',
+  'call.summary.call_missed': '未接来电 {from}，请回拨',
+  'call.summary.call_in_progress': '通话中',
+  'call.summary.call_answered': '通话 {duration}',
+  'call.missedSubject': '未接来电，请回拨',
 };

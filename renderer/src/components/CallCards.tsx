@@ -7,6 +7,7 @@ import { formatCallDuration } from '../i18nCustomers.js';
 import { CALL_TICKET_KEY, isTypingTarget } from '../shortcuts.js';
 import { callCardTarget, cardTicketOf } from '../store/callSlice.js';
 import { useAppStore, useT } from '../store/react.js';
+import { ticketSubjectText } from '../callText.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { errorText } from './errorText.js';
 import { MaskedText } from './Masked.js';
@@ -30,7 +31,7 @@ function RecentTicket({ ticket, user, onOpen, byKey }: { ticket: Ticket; user: U
     <>
       <ChannelIcon channel={ticket.channel} />
       <span className="ticket-id">{ticket.id}</span>
-      <span className="call-recent-subject">{ticket.subject}</span>
+      <span className="call-recent-subject">{ticketSubjectText(t, ticket)}</span>
       <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
       <time className="muted small" dateTime={new Date(ticket.lastMessageAt).toISOString()}>
         {formatDateTime(language, ticket.lastMessageAt)}

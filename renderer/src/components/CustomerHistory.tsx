@@ -4,6 +4,7 @@ import type { CustomerHistoryEntry } from '../../../shared/customers.js';
 import type { Ticket } from '../../../shared/domain.js';
 import { channelKey, errorKey, formatDateTime, statusKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
+import { ticketSubjectText } from '../callText.js';
 import { ChannelIcon } from './ChannelIcon.js';
 
 /**
@@ -57,7 +58,7 @@ function HistoryEntry({ entry, currentId, live }: { entry: CustomerHistoryEntry;
       <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
         {formatDateTime(s.language, ticket.createdAt)}
       </time>
-      <span className="history-subject">{ticket.subject}</span>
+      <span className="history-subject">{ticketSubjectText(t, ticket)}</span>
       <span className="history-who muted small">
         {t(channelKey(ticket.channel))} ·{' '}
         {ticket.assigneeName ? t('customerHistory.handledBy', { name: ticket.assigneeName }) : t('customerHistory.unassigned')}
@@ -117,11 +118,11 @@ function LocalTickets({ tickets, currentId }: { tickets: Ticket[]; currentId: st
     <ul className="customer-tickets">
       {others.map((ticket) => (
         <li key={ticket.id}>
-          <button type="button" className="history-ticket" onClick={() => void s.openTicket(ticket.id)} title={ticket.subject}>
+          <button type="button" className="history-ticket" onClick={() => void s.openTicket(ticket.id)} title={ticketSubjectText(t, ticket)}>
             <ChannelIcon channel={ticket.channel} />
             <span className="ticket-id">{ticket.id}</span>
             <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
-            <span className="history-subject">{ticket.subject}</span>
+            <span className="history-subject">{ticketSubjectText(t, ticket)}</span>
             <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
               {formatDateTime(s.language, ticket.createdAt)}
             </time>

@@ -4,6 +4,7 @@ import { describeAssignment, formatDateTime, priorityKey, statusKey, type Transl
 import { highlightParts } from '../searchHighlight.js';
 import { useAppStore, useT } from '../store/react.js';
 import { BulkCheckbox, RowRoutingBadges } from './BulkCheckbox.js';
+import { ticketLineText } from '../callText.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { SlaCountdown } from './SlaCountdown.js';
 import { TicketNumber } from './TicketNumber.js';
@@ -90,6 +91,7 @@ function rowReason(t: Translate, row: InboxRowData): string {
 /** One ticket in the inbox: a focusable option of the listbox. */
 export const InboxRow = memo(function InboxRow({ row, index, setSize, top, selected, open, query, onSelect, onOpen }: InboxRowProps) {
   const t = useT();
+  const language = useAppStore((s) => s.language);
   const reason = rowReason(t, row);
   return (
     <li
@@ -126,7 +128,7 @@ export const InboxRow = memo(function InboxRow({ row, index, setSize, top, selec
       </div>
       <div className="row-line row-subject">
         <span className="subject">
-          <Highlighted text={row.subject || row.lastMessagePreview} query={query} />
+          <Highlighted text={ticketLineText(t, language, row)} query={query} />
         </span>
         <RowRoutingBadges ticket={row} />
         <span className={`priority-badge priority-${row.priority}`}>{t(priorityKey(row.priority))}</span>

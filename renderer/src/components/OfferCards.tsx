@@ -3,12 +3,14 @@ import { useShallow } from 'zustand/react/shallow';
 import type { RoutingOffer } from '../../../shared/routing.js';
 import { channelKey, describeRoutingBasis } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
+import { callInfoText, ticketSubjectText } from '../callText.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { useNow } from './useNow.js';
 
 /** One offered phone/chat contact: who, what they wrote, why this agent, and the time left. `newest`: its Accept is the `a` key's. */
 function OfferCard({ offer, newest }: { offer: RoutingOffer; newest: boolean }) {
   const t = useT();
+  const language = useAppStore((s) => s.language);
   const id = useId();
   const now = useNow();
   const { responding, respondToOffer, focusRequested, offerFocused } = useAppStore(
@@ -32,6 +34,9 @@ function OfferCard({ offer, newest }: { offer: RoutingOffer; newest: boolean }) 
   const remainingMs = Math.max(0, offer.expiresAt - now);
   const seconds = Math.ceil(remainingMs / 1000);
   const channel = t(channelKey(ticket.channel));
+  // A call (a missed call's callback task) is said from its facts, in the agent's language.
+  const firstText = firstMessage ? (firstMessage.call ? callInfoText(t, language, firstMessage.call) : firstMessage.text) : null;
+  const subject = ticketSubjectText(t, ticket);
   return (
     <section role="alertdialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-body`} className={`offer-card offer-${ticket.channel}`}>
       <header className="offer-head">
@@ -44,8 +49,8 @@ function OfferCard({ offer, newest }: { offer: RoutingOffer; newest: boolean }) 
       </header>
       <div id={`${id}-body`} className="offer-body">
         {/* A subject made from the first message would only repeat it. */}
-        {ticket.subject && !firstMessage?.text.startsWith(ticket.subject) ? <p className="offer-subject">{ticket.subject}</p> : null}
-        {firstMessage ? <p className="offer-message">{firstMessage.text}</p> : null}
+        {subject && !firstText?.startsWith(subject) ? <p className="offer-subject">{subject}</p> : null}
+        {firstText !== null ? <p className="offer-message">{firstText}</p> : null}
         <p className="offer-why">{t('offer.why', { reason: describeRoutingBasis(t, offer.basis, ticket.channel) })}</p>
       </div>
       <div className="offer-timer" role="timer" aria-live="off">

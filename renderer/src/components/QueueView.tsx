@@ -5,6 +5,7 @@ import { formatCountdown } from '../../../shared/sla.js';
 import { channelKey, type MessageKey } from '../i18n.js';
 import { queueSearchOf } from '../store/queueSlice.js';
 import { useAppStore, useT } from '../store/react.js';
+import { callPreviewText, ticketLineText } from '../callText.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { errorText } from './errorText.js';
 import { Highlighted } from './InboxRow.js';
@@ -100,6 +101,7 @@ function QueueRow({
   onOpen: (ticketId: string) => void;
 }) {
   const t = useT();
+  const language = useAppStore((s) => s.language);
   const now = useNow();
   const { ticket } = row;
   return (
@@ -117,14 +119,14 @@ function QueueRow({
         </span>
         <span className="row-line row-subject">
           <span className="subject">
-            <Highlighted text={ticket.subject || ticket.lastMessagePreview} query={query} />
+            <Highlighted text={ticketLineText(t, language, ticket)} query={query} />
           </span>
         </span>
         {/* A search hit in a message the row does not otherwise show: the text around it, marked like the rest. */}
         {row.excerpt ? (
           <span className="row-line">
             <span className="queue-excerpt">
-              <Highlighted text={row.excerpt} query={query} />
+              <Highlighted text={callPreviewText(t, language, row.excerpt)} query={query} />
             </span>
           </span>
         ) : null}

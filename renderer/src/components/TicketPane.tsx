@@ -7,6 +7,7 @@ import { channelKey, formatDateTime, fromOrgInputValue, priorityKey, statusKey, 
 import { useAppStore, useT } from '../store/react.js';
 import type { AppState } from '../store/types.js';
 import { isQueued, takeBlock, type TakeBlock } from '../store/ticketPredictions.js';
+import { ticketLineText } from '../callText.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { VisitorTyping } from './ChatIndicators.js';
 import { Composer } from './Composer.js';
@@ -237,9 +238,14 @@ function FollowUpControl({ ticket }: { ticket: Ticket }) {
 /** The subject, masked for an agent until they reveal it. */
 function TicketSubject({ ticket }: { ticket: Ticket }) {
   const request = { field: 'subject', ticketId: ticket.id } as const;
+  const t = useT();
+  const language = useAppStore((s) => s.language);
   const { revealed } = useReveal(request);
-  const masked = ticket.subject || ticket.lastMessagePreview;
-  const clear = revealed?.field === 'subject' ? revealed.subject || revealed.lastMessagePreview : null;
+  const masked = ticketLineText(t, language, ticket);
+  const clear =
+    revealed?.field === 'subject'
+      ? ticketLineText(t, language, { ...ticket, subject: revealed.subject, lastMessagePreview: revealed.lastMessagePreview })
+      : null;
   return (
     <>
       <h2 className="ticket-subject">

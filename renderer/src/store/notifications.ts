@@ -21,7 +21,8 @@ import { isAlarmOpen, isTicketTargetAlarm, type Alarm } from '../../../shared/al
 import type { CustomerMessageArrival, DesktopNotificationBridge } from '../../../shared/rpc.js';
 import type { RoutingOffer } from '../../../shared/routing.js';
 import { alarmKindText, alarmText } from '../alarmText.js';
-import { channelKey, translate, type Language } from '../i18n.js';
+import { callInfoText, callPreviewText, ticketSubjectText } from '../callText.js';
+import { channelKey, translate, type Language, type Translate } from '../i18n.js';
 import type { AppState } from './types.js';
 
 /** What a notification is about; each has its own on/off and sound switch. */
@@ -281,9 +282,12 @@ function offerText(language: Language, offer: RoutingOffer): { title: string; bo
   const { ticket, customer, messages } = offer.bundle;
   const first = messages.find((m) => m.direction === 'inbound') ?? messages[0];
   const channel = translate(language, channelKey(ticket.channel));
+  const t: Translate = (key, vars) => translate(language, key, vars);
+  // A call (a missed call's callback task) is said from its facts, in the agent's language.
+  const firstText = first ? (first.call ? callInfoText(t, language, first.call) : first.text) : ticketSubjectText(t, ticket);
   return {
     title: translate(language, 'notify.offer.title', { channel, name: customer.name }),
-    body: [first?.text ?? ticket.subject, translate(language, 'notify.offer.body', { ticket: ticket.id })].filter(Boolean).join('\n'),
+    body: [firstText, translate(language, 'notify.offer.body', { ticket: ticket.id })].filter(Boolean).join('\n'),
   };
 }
 
@@ -440,7 +444,10 @@ export function createDesktopNotifications(options: DesktopNotificationsOptions)
         tell(
           state,
           'message',
-          () => ({ title: translate(state.language, 'notify.message.title', { name: message.authorName }), body: `${message.ticketId} · ${message.preview}` }),
+          () => ({
+            title: translate(state.language, 'notify.message.title', { name: message.authorName }),
+            body: `${message.ticketId} · ${callPreviewText((key, vars) => translate(state.language, key, vars), state.language, message.preview)}`,
+          }),
           `message:${message.ticketId}`,
           () => targets.openTicket(message.ticketId),
         );

@@ -8,18 +8,18 @@
  * - answered: the call becomes a message on the customer's phone ticket (joined or new),
  *   assigned to the agent who answered.
  * - ended: that message gets the talk time; an `ended` for a call never answered is a missed call.
- * - missed: a callback task — a phone ticket "未接来电，请回拨", due for follow-up now, routed
- *   to the phone agents.
+ * - missed: a callback task — a phone ticket `MISSED_CALL_SUBJECT` ("未接来电，请回拨"), due for
+ *   follow-up now, routed to the phone agents.
+ * A call's message text is a code with its facts (`callMessageText`, shared/cti.ts): each
+ * workstation says it in its agent's language; API readers get the English after the code.
  * Events that come too late for the call's state (a `ringing` after `answered`) are noted and ignored.
  * Events of one call take turns (`lockCall`), whichever node each reached.
  */
-import { formatDurationClock, formatDurationZh, type CtiEvent } from '../../../shared/cti.js';
+import { callMessageText, MISSED_CALL_SUBJECT, type CtiEvent } from '../../../shared/cti.js';
 import { isPlausibleTime, type AssignmentReason, type CallInfo, type User } from '../../../shared/domain.js';
 import type { TicketRouter } from '../../routing.js';
 import type { ChannelContact, IngestOutcome, ServerStore } from '../../store.js';
 import type { CtiCallRecord } from './callStore.js';
-
-export const MISSED_CALL_SUBJECT = '未接来电，请回拨 / Missed call — call back';
 
 /** What the event handler needs from the server. */
 export interface CallEventDependencies {
@@ -38,13 +38,6 @@ export interface CallEventOutcome {
   ignored: string | null;
   /** The agents whose live-call state this event may have changed (where it rang before a transfer, and where it is now). */
   agentIds: string[];
-}
-
-/** The message text of a call (agents see a localised line made from `call`; this is for previews and exports). */
-export function callMessageText(call: Pick<CallInfo, 'outcome' | 'from' | 'durationSec' | 'endedAt'>): string {
-  if (call.outcome === 'missed') return `未接来电 ${call.from}，请回拨 / Missed call from ${call.from} — call back`;
-  if (call.endedAt === null) return '通话中 / Call in progress';
-  return `通话 ${formatDurationZh(call.durationSec)} / Call ${formatDurationClock(call.durationSec)}`;
 }
 
 function callInfoOf(call: CtiCallRecord, outcome: CallInfo['outcome']): CallInfo {

@@ -4,14 +4,13 @@
  */
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CtiCall, CtiEventInput } from '../../../shared/cti.js';
+import { MISSED_CALL_SUBJECT, readCallMessageText, type CtiCall, type CtiEventInput } from '../../../shared/cti.js';
 import type { Ticket } from '../../../shared/domain.js';
 import { offerResponseResultSchema, type PresenceChanged, type RoutingOffer } from '../../../shared/routing.js';
 import { workstationHandshakeAuth, ackSchema, type ClientToServerEvents, type ServerToClientEvents } from '../../../shared/sync.js';
 import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, login, postJson, startTestServer, type TestServer } from '../../testHarness.js';
 import { createManualScheduler } from '../../routing/scheduler.js';
 import { signWebhookBody, signedWebhookHeaders } from '../signature.js';
-import { MISSED_CALL_SUBJECT } from './callEvents.js';
 import { LIVE_CALL_WINDOW_MS } from './callStore.js';
 import { ctiChannel, type CtiEventResponse } from './ctiChannel.js';
 import { twilioSignature } from './twilio.js';
@@ -182,7 +181,6 @@ describe('signed CTI events', () => {
     expect(bundle.messages[0]).toMatchObject({
       source: 'cti',
       externalMessageId: 'cti:call-zw-1',
-      text: '通话中 / Call in progress',
       call: {
         callId: 'call-zw-1',
         outcome: 'answered',
@@ -193,6 +191,9 @@ describe('signed CTI events', () => {
         endedAt: null,
       },
     });
+    // A code the workstation says in the agent's language (not "通话中 / Call in progress" in both UIs), English after it for API readers.
+    expect(readCallMessageText(bundle.messages[0]!.text)).toEqual({ code: 'call_in_progress' });
+    expect(bundle.messages[0]!.text).toBe('call_in_progress(): Call in progress');
     await vi.waitFor(() => expect(wang).toHaveLength(2));
     expect(wang[1]).toMatchObject({ state: 'answered', ticketId, answeredAt: t.clock.now() });
     expect(wang[1]!.recentTickets.map((ticket) => ticket.id)).toEqual([ticketId, email.id]);
@@ -202,8 +203,10 @@ describe('signed CTI events', () => {
     expect(ended.body).toMatchObject({ state: 'ended', ticketId });
     const after = (await t.store.getTicketBundle(ticketId))!;
     expect(after.messages).toHaveLength(1);
-    expect(after.messages[0]).toMatchObject({ text: '通话 3分12秒 / Call 3:12', call: { outcome: 'answered', durationSec: 192, endedAt: t.clock.now() } });
-    expect(after.ticket.lastMessagePreview).toBe('通话 3分12秒 / Call 3:12');
+    expect(after.messages[0]).toMatchObject({ call: { outcome: 'answered', durationSec: 192, endedAt: t.clock.now() } });
+    expect(readCallMessageText(after.messages[0]!.text)).toEqual({ code: 'call_answered', durationSec: 192 });
+    expect(after.messages[0]!.text).toBe('call_answered(192): Call 3:12');
+    expect(readCallMessageText(after.ticket.lastMessagePreview)).toEqual({ code: 'call_answered', durationSec: 192 });
     await vi.waitFor(() => expect(wang).toHaveLength(3));
     expect(wang[2]).toMatchObject({ state: 'ended', durationSec: 192, endedAt: t.clock.now() });
     // The other phone agent's screen never popped.
@@ -236,7 +239,12 @@ describe('signed CTI events', () => {
     expect(bundle.ticket).toMatchObject({ channel: 'phone', subject: MISSED_CALL_SUBJECT, priority: 'normal', followUpAt: t.clock.now() });
     expect(bundle.customer.phone).toBe('+8613912340002');
     expect(bundle.messages[0]).toMatchObject({ source: 'cti', call: { outcome: 'missed', answeredAt: null, durationSec: 0 } });
-    expect(bundle.messages[0]!.text).toContain('未接来电 139 1234 0002，请回拨');
+    expect(readCallMessageText(bundle.messages[0]!.text)).toEqual({ code: 'call_missed', from: '139 1234 0002' });
+    expect(bundle.messages[0]!.text).toContain('Missed call from 139 1234 0002');
+    // The subject is ticket data in the organisation's language, not "中文 / English".
+    expect(bundle.ticket.subject).toBe('未接来电，请回拨');
+    // The code in its text is not the caller's words: it needs no language (English would have left it to English speakers).
+    expect(bundle.ticket.routing.language).toBeNull();
     await vi.waitFor(() => expect(wang.map((call) => call.state)).toEqual(['ringing', 'missed']));
     expect(wang[1]!.ticketId).toBe(missed.body.ticketId);
 
@@ -339,7 +347,8 @@ describe('signed CTI events', () => {
     expect(ended.body).toMatchObject({ state: 'ended', ticketId: answered.body.ticketId });
     const messages = (await restarted.store.getTicketBundle(answered.body.ticketId!))!.messages;
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ text: '通话 45秒 / Call 0:45', call: { durationSec: 45 } });
+    expect(messages[0]).toMatchObject({ call: { durationSec: 45 } });
+    expect(readCallMessageText(messages[0]!.text)).toEqual({ code: 'call_answered', durationSec: 45 });
   });
 
   it('refuses a written reply on a phone ticket at once, with the ways that would work, and stores nothing', async () => {
@@ -423,7 +432,8 @@ describe('Twilio status callbacks', () => {
     );
     expect(completed.body).toMatchObject({ state: 'ended', ticketId: answered.body.ticketId });
     const message = (await t.store.getTicketBundle(answered.body.ticketId!))!.messages[0]!;
-    expect(message).toMatchObject({ source: 'cti', text: '通话 1分15秒 / Call 1:15', call: { from: '+14153595711', durationSec: 75 } });
+    expect(message).toMatchObject({ source: 'cti', call: { from: '+14153595711', durationSec: 75 } });
+    expect(readCallMessageText(message.text)).toEqual({ code: 'call_answered', durationSec: 75 });
     // Twilio retries callbacks: the repeat changes nothing.
     const retried = await postTwilio({ ...PUBLISHED_VOICE_REQUEST, CallStatus: 'completed', CallDuration: '75' }, { query: '?ext=8002' });
     expect(retried.body).toMatchObject({ duplicate: true });

@@ -11,10 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CtiCall } from '../../../shared/cti.js';
+import { MISSED_CALL_SUBJECT, type CtiCall } from '../../../shared/cti.js';
 import { workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents } from '../../../shared/sync.js';
 import { TEST_PASSWORD, createTestClock, login, makeTempDir, startTestServer, type TestServer } from '../../testHarness.js';
-import { MISSED_CALL_SUBJECT } from './callEvents.js';
 import { ctiChannel } from './ctiChannel.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
