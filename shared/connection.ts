@@ -15,6 +15,13 @@ export const connectionProblemSchema = z.discriminatedUnion('code', [
    * from it). Retried with the usual backoff; it clears on its own once connections sign in.
    */
   z.object({ code: z.literal('too_many_connections'), serverUrl: z.string() }),
+  /**
+   * The server is there but closed the connection because the socket's sign-in took longer than
+   * its sign-in deadline (SIGN_IN_DEADLINE below: a loaded node, a very slow network). Retried
+   * with the refusal's longer pace; before, the agent read "cannot reach the server", which sent
+   * them to check a network that was fine.
+   */
+  z.object({ code: z.literal('sign_in_too_slow'), serverUrl: z.string() }),
   /** Catching up with the server failed and is retried; `detail` is the core's English reason (for the English UI and logs). */
   z.object({ code: z.literal('sync_failed'), detail: z.string() }),
   /** Pushing local changes failed and is retried; `detail` as above. */

@@ -5,6 +5,7 @@
  */
 import type { RpcErrorShape, RpcEventName, RpcEvents } from '../../shared/rpc.js';
 import type { KeyProtector } from './cacheKeys.js';
+import type { ScheduledReconnect } from './sync/reconnectSchedule.js';
 
 export type { KeyProtector } from './cacheKeys.js';
 
@@ -25,8 +26,15 @@ export interface WorkstationCoreOptions {
   now?: () => number;
   /** First reconnect delay (ms; default 1 s), doubled per failure up to the max, ±50 % jitter. */
   reconnectDelayMs?: number;
-  /** Longest reconnect delay (ms; default 30 s). */
+  /**
+   * Longest reconnect delay (ms; default 30 s) when the server refuses (429, the sign-in
+   * deadline); a server that does not answer is tried at least every 5 s (sync/reconnectSchedule.ts).
+   */
   reconnectDelayMaxMs?: number;
+  /** Longest reconnect delay (ms; default 5 s) when the server did not answer; capped by reconnectDelayMaxMs. Tests that must not reconnect by themselves raise it. */
+  reconnectUnreachableMaxMs?: number;
+  /** Called with each reconnect the sync client schedules: its cause, attempt and delay (tests, logs). */
+  onReconnectScheduled?: (retry: ScheduledReconnect) => void;
   /**
    * Bytes of attachments kept in the cache for the tickets the user holds, so they open offline
    * (default OFFLINE_ATTACHMENT_BUDGET_BYTES, 200 MB; 0 keeps none). See attachments/attachmentKeeper.ts.

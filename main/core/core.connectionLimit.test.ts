@@ -15,6 +15,7 @@ import { startServer, type RunningServer } from '../../server/app.js';
 import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
 import type { WorkstationCore } from './api.js';
 import { createWorkstationCore } from './index.js';
+import type { ScheduledReconnect } from './sync/reconnectSchedule.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
 
 const CAP = 2;
@@ -62,7 +63,14 @@ describe('a workstation whose address holds the cap of connections not signed in
 
   it('is told the server refuses its network for now, keeps retrying, and comes online once a slot frees', async () => {
     for (let i = 0; i < CAP; i++) held.push(await holdConnection(server.url));
-    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: server.url, reconnectDelayMs: 20, reconnectDelayMaxMs: 200 });
+    const retries: ScheduledReconnect[] = [];
+    core = await createWorkstationCore({
+      dataDir: path.join(root, 'agent1'),
+      serverUrl: server.url,
+      reconnectDelayMs: 20,
+      reconnectDelayMaxMs: 200,
+      onReconnectScheduled: (retry) => retries.push(retry),
+    });
     // Signing in is HTTP (not a socket connection): it goes through; the socket is refused.
     await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     const signedIn = core;
@@ -72,6 +80,9 @@ describe('a workstation whose address holds the cap of connections not signed in
       sessionEnded: null,
       lastError: { code: 'too_many_connections', serverUrl: server.url },
     });
+    // A refusal keeps the refusal's pace (up to the full cap), not the quick one of a server that is not there.
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries.every((retry) => retry.cause === 'busy')).toBe(true);
     // A slot frees: the core's own retries get it online, nobody asks it to.
     for (const socket of held.splice(0)) socket.destroy();
     await waitUntil(signedIn, 'online', onlineAndIdle(signedIn));
@@ -119,12 +130,27 @@ describe("a workstation whose sign-in on the socket outlasts the server's sign-i
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('is closed with the reason, retries with its backoff and comes online once sign-ins are quick again; signed out, it leaves no connection behind', async () => {
-    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: server.url, reconnectDelayMs: 20, reconnectDelayMaxMs: 200 });
+  it('is told its sign-in was too slow (not "cannot reach"), retries at the refusal pace and comes online once sign-ins are quick again; signed out, it leaves no connection behind', async () => {
+    const retries: ScheduledReconnect[] = [];
+    core = await createWorkstationCore({
+      dataDir: path.join(root, 'agent1'),
+      serverUrl: server.url,
+      reconnectDelayMs: 20,
+      reconnectDelayMaxMs: 200,
+      onReconnectScheduled: (retry) => retries.push(retry),
+    });
     await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     const signedIn = core;
     await waitUntil(signedIn, 'closed at the deadline', () => logLines.some((line) => line.includes('closed a connection from 127.0.0.1')));
-    expect(await connectionOf(signedIn)).toMatchObject({ status: 'offline', sessionEnded: null, lastError: { code: 'server_unreachable' } });
+    await waitUntil(signedIn, 'told why', async () => (await connectionOf(signedIn)).lastError !== null);
+    expect(await connectionOf(signedIn)).toMatchObject({
+      status: 'offline',
+      sessionEnded: null,
+      lastError: { code: 'sign_in_too_slow', serverUrl: server.url },
+    });
+    expect(retries[0]).toMatchObject({ cause: 'refused', attempt: 0 });
+    // The refusal pace: about half the cap, never the first delay a server that is down gets.
+    expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(200 / 4);
     // The node catches up: the core's own retries get it online, nobody asks it to.
     const stalled = stall;
     stall = null;

@@ -34,6 +34,7 @@ describe('retries', () => {
       serverUrl: `http://127.0.0.1:${String(port)}`,
       reconnectDelayMs: backoff.firstMs,
       reconnectDelayMaxMs: backoff.maxMs,
+      reconnectUnreachableMaxMs: backoff.maxMs,
     });
     cores.push(core);
     return core;

@@ -49,6 +49,7 @@ import {
 } from './settings.js';
 import { RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS, startSyncClient, type SyncClient, type SyncStatusPatch } from './sync/syncClient.js';
 import { createServerClock, type ServerClock } from './sync/serverClock.js';
+import { reconnectDelay, type ReconnectCause } from './sync/reconnectSchedule.js';
 import { createCustomerHandlers } from './customers/customerHandlers.js';
 import { createPiiHandlers } from './pii/piiHandlers.js';
 import { createAdminHandlers } from './admin/adminHandlers.js';
@@ -442,6 +443,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       now,
       reconnectDelayMs,
       reconnectDelayMaxMs,
+      reconnectUnreachableMaxMs: options.reconnectUnreachableMaxMs,
+      onReconnectScheduled: options.onReconnectScheduled,
       onStatus: (patch) => {
         if (!isCurrent()) return;
         updateConnection(patch);
@@ -605,15 +608,31 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     if (entry) entry.byDevice = sealed;
   }
 
-  /** Same backoff with jitter as the socket's reconnection, so agents coming back together do not stampede. */
-  function backoffDelay(attempt: number): number {
-    return Math.min(reconnectDelayMaxMs, reconnectDelayMs * 2 ** attempt) * (0.5 + Math.random());
+  /** How soon an offline session's failed sign-in is tried again: by what the failure says of the server. */
+  function retryPaceOf(error: unknown): [ReconnectCause, number] {
+    if (!(error instanceof RpcError)) return ['refused', 0];
+    if (error.code === 'server_unreachable' || error.code === 'server_not_answering') return ['unreachable', 0];
+    if (error.code === 'rate_limited') return ['busy', error.details.retryAfterMs ?? 0];
+    return ['refused', 0];
   }
 
-  function scheduleOnlineLogin(session: ActiveSession): void {
+  /**
+   * The socket's reconnect schedule (sync/reconnectSchedule.ts), so agents coming back together do
+   * not stampede: a server that did not answer is asked again within 5 s, one that refused
+   * (429: at least its Retry-After) at the refusal's pace.
+   */
+  function scheduleOnlineLogin(session: ActiveSession, cause: ReconnectCause = 'unreachable', retryAfterMs = 0): void {
     const offline = session.offline;
     if (!offline || closed || active !== session) return;
-    const delay = backoffDelay(offline.attempt);
+    const delay = Math.max(
+      retryAfterMs,
+      reconnectDelay(cause, offline.attempt, {
+        firstMs: reconnectDelayMs,
+        maxMs: reconnectDelayMaxMs,
+        unreachableMaxMs: options.reconnectUnreachableMaxMs,
+      }),
+    );
+    options.onReconnectScheduled?.({ cause, attempt: offline.attempt, delayMs: delay });
     offline.attempt += 1;
     offline.timer = setTimeout(() => {
       offline.timer = null;
@@ -661,7 +680,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         signOut({ code: 'password_refused' });
         return;
       }
-      scheduleOnlineLogin(session);
+      scheduleOnlineLogin(session, ...retryPaceOf(error));
     }
   }
 

@@ -23,6 +23,9 @@ export const connectionEn = {
   'connectionProblem.too_many_connections':
     'The server at {server} is refusing new connections from your network for now (too many at once); retrying automatically',
   'connectionProblem.too_many_connections_short': 'Server busy for your network; retrying',
+  'connectionProblem.sign_in_too_slow':
+    'The server at {server} is busy: signing in took longer than it allows, so it closed the connection. Your network is fine; retrying automatically',
+  'connectionProblem.sign_in_too_slow_short': 'Server slow to sign you in; retrying',
   'connectionProblem.sync_failed': 'Sync failed ({detail}); retrying',
   'connectionProblem.send_failed': 'Sending local changes failed ({detail}); retrying',
   'connectionProblem.client_outdated': 'This workstation is too old for the server: install the update. Your work is kept and will be sent after updating.',
@@ -55,6 +58,8 @@ export const connectionZhCN: Record<keyof typeof connectionEn, string> = {
   'connectionProblem.server_unreachable_short': '无法连接服务器',
   'connectionProblem.too_many_connections': '服务器 {server} 暂时拒绝来自您所在网络的新连接（同时连接过多），正在自动重试',
   'connectionProblem.too_many_connections_short': '服务器繁忙（本网络连接过多），正在重试',
+  'connectionProblem.sign_in_too_slow': '服务器 {server} 繁忙：登录耗时超过其允许的时间，连接已被关闭。您的网络正常，正在自动重试',
+  'connectionProblem.sign_in_too_slow_short': '服务器登录响应过慢，正在重试',
   'connectionProblem.sync_failed': '同步失败，正在重试',
   'connectionProblem.send_failed': '本地更改发送失败，正在重试',
   'connectionProblem.client_outdated': '工作台版本过旧，服务器已拒绝连接：请安装更新。您的工作已保存，更新后会自动发送。',

@@ -3,7 +3,7 @@
  * agent (or a lead for them) says why in the same step. Shared by the agent's header and
  * the lead's Team view.
  */
-import { AWAY_REASONS, PRESENCES, awayReasonSchema, presenceSchema, type AwayReason, type Presence } from '../../shared/routing.js';
+import { AWAY_REASONS, PRESENCES, awayReasonSchema, presenceSchema, type AwayReason, type Presence, type PresenceChanged } from '../../shared/routing.js';
 import type { Translate } from './i18n.js';
 
 export interface PresenceChoice {
@@ -36,4 +36,14 @@ export function presenceChoices(): PresenceChoice[] {
   return PRESENCES.flatMap((presence): PresenceChoice[] =>
     presence === 'away' ? [{ presence, awayReason: null }, ...AWAY_REASONS.map((awayReason) => ({ presence, awayReason }))] : [{ presence, awayReason: null }],
   );
+}
+
+/**
+ * Why the server set this agent Away by itself, while they still are for that reason: the
+ * server's code (`cause` of presence:changed), worded by PresenceNotice. Offers that went
+ * unanswered (routing.md, two time-outs in a row) take the agent out of routing without a word
+ * otherwise; any change of presence since (theirs, a lead's) has another cause and ends it.
+ */
+export function autoAwayCause(presence: PresenceChanged | null): 'offer_timeouts' | null {
+  return presence?.presence === 'away' && presence.cause === 'offer_timeouts' ? 'offer_timeouts' : null;
 }

@@ -8,7 +8,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { User } from '../../../shared/domain.js';
-import { isConnectionLimitRefusal, type ConnectionProblem } from '../../../shared/connection.js';
+import { isConnectionLimitRefusal, SIGN_IN_DEADLINE, type ConnectionProblem } from '../../../shared/connection.js';
 import type { ConnectionStatus, CustomerMessageArrival } from '../../../shared/rpc.js';
 import {
   MAX_PUSH_BATCH,
@@ -26,6 +26,7 @@ import {
 import type { TicketRefusal } from '../../../shared/ticketRules.js';
 import type { Cache, OutboxEntry } from '../cache/cache.js';
 import { ProtocolFailure, parseBootstrapAck, parsePullAck, parsePushAck } from './ackSchemas.js';
+import { reconnectDelay, type ReconnectCause, type ScheduledReconnect } from './reconnectSchedule.js';
 
 /** Tickets per bootstrap page; each page is stored in one transaction. */
 export const BOOTSTRAP_PAGE_SIZE = 1000;
@@ -51,9 +52,12 @@ export interface SyncClientOptions {
   user: User;
   cache: Cache;
   now: () => number;
-  /** Reconnect backoff: first delay and cap (ms); defaults 1 s and 30 s. */
+  /** Reconnect backoff: first delay and cap (ms); defaults 1 s and 30 s (a server that does not answer: 5 s at most, reconnectSchedule.ts). */
   reconnectDelayMs?: number;
   reconnectDelayMaxMs?: number;
+  reconnectUnreachableMaxMs?: number;
+  /** Each reconnect the client schedules, with its cause and delay (tests, logs). */
+  onReconnectScheduled?(retry: ScheduledReconnect): void;
   onStatus(patch: SyncStatusPatch): void;
   /** Tickets changed in the cache; an empty list means "reload everything". */
   onChanged(ticketIds: string[]): void;
@@ -105,11 +109,11 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     autoConnect: false,
     forceNew: true,
     transports: ['websocket'],
-    reconnection: true,
-    // Exponential backoff with ±50 % jitter: 1,000 agents coming back at once spread out.
-    reconnectionDelay: delayMin,
-    reconnectionDelayMax: delayMax,
-    randomizationFactor: RECONNECT_JITTER,
+    // Reconnection is ours (scheduleReconnect): socket.io's manager has one backoff for every
+    // failure, and its jitter is applied before the cap, so at the cap half the clients wait
+    // exactly the cap, in step. A server that is merely down must be retried far more often
+    // than one that refuses us (reconnectSchedule.ts).
+    reconnection: false,
     timeout: 10_000,
   });
 
@@ -120,6 +124,9 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   let pushing = false;
   let pushRequested = false;
   let retryAttempt = 0;
+  /** Socket failures since the last connect: the reconnect schedule's position. */
+  let reconnectAttempt = 0;
+  let reconnectTimer: NodeJS.Timeout | null = null;
   /** The server refused this core's protocol version: no more attempts until an update replaces this code. */
   let outdated = false;
   let queue: Promise<void> = Promise.resolve();
@@ -360,8 +367,29 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       });
   }
 
+  /** Tries the socket again after the delay the cause calls for; one attempt waits at a time. */
+  function scheduleReconnect(cause: ReconnectCause): void {
+    if (stopped || outdated || reconnectTimer !== null) return;
+    const delayMs = reconnectDelay(cause, reconnectAttempt, { firstMs: delayMin, maxMs: delayMax, unreachableMaxMs: options.reconnectUnreachableMaxMs });
+    options.onReconnectScheduled?.({ cause, attempt: reconnectAttempt, delayMs });
+    reconnectAttempt += 1;
+    reconnectTimer = later(delayMs, () => {
+      reconnectTimer = null;
+      socket.connect();
+    });
+  }
+
+  function cancelReconnect(): void {
+    if (reconnectTimer === null) return;
+    clearTimeout(reconnectTimer);
+    timers.delete(reconnectTimer);
+    reconnectTimer = null;
+  }
+
   socket.on('connect', () => {
     epoch += 1;
+    reconnectAttempt = 0;
+    cancelReconnect();
     live = false;
     enqueue(catchUp);
   });
@@ -371,8 +399,9 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     live = false;
     if (stopped) return;
     options.onStatus({ status: 'offline', progress: null });
-    // A server-side disconnect turns automatic reconnection off; the token may be revoked, so try and find out.
-    if (reason === 'io server disconnect') later(delayMin * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * Math.random()), () => socket.connect());
+    // Our own disconnect (retryNow) connects again itself. Anything else: the server went away
+    // (or, 'io server disconnect', dropped us: the token may be revoked, so try and find out).
+    if (reason !== 'io client disconnect') scheduleReconnect('unreachable');
   });
 
   socket.on('connect_error', (error) => {
@@ -388,18 +417,23 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       options.onStatus({ status: 'offline', progress: null, lastError: { code: 'client_outdated' } });
       return;
     }
-    // Anything else, the server's sign-in deadline (SIGN_IN_DEADLINE: this sign-in took the node
-    // longer than it allows) included, is retried below with the backoff.
-    // Refused for too many connections from this address (HTTP 429 before the handshake): a
-    // transport error, so socket.io's manager keeps retrying with its backoff (1 s doubling to
-    // 30 s, ±50 % jitter); the agent is told the server is there but turning their network away.
-    const problem: ConnectionProblem = isConnectionLimitRefusal(error)
-      ? { code: 'too_many_connections', serverUrl: options.serverUrl }
-      : { code: 'server_unreachable', serverUrl: options.serverUrl };
+    const { problem, cause } = classifyConnectError(error);
     options.onStatus({ status: 'offline', progress: null, lastError: problem });
-    // Errors from the server's middleware stop the manager's reconnection; keep trying ourselves.
-    if (!socket.active) later((delayMax / 2) * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * Math.random()), () => socket.connect());
+    scheduleReconnect(cause);
   });
+
+  /** What the agent is told about a failed connect, and how soon it is tried again. */
+  function classifyConnectError(error: Error): { problem: ConnectionProblem; cause: ReconnectCause } {
+    const serverUrl = options.serverUrl;
+    // The server is there and took too long to sign this session in (a loaded node, server/connectionLimits.ts):
+    // the agent is told that, not "cannot reach", and it is not hammered.
+    if (error.message === SIGN_IN_DEADLINE) return { problem: { code: 'sign_in_too_slow', serverUrl }, cause: 'refused' };
+    // HTTP 429 before the handshake: the server is there but turning this network away for now.
+    if (isConnectionLimitRefusal(error)) return { problem: { code: 'too_many_connections', serverUrl }, cause: 'busy' };
+    // Another error from the server's handshake (its middleware answered, the socket is
+    // destroyed): it is there but refuses; only a transport error means nothing answered.
+    return { problem: { code: 'server_unreachable', serverUrl }, cause: socket.active ? 'unreachable' : 'refused' };
+  }
 
   socket.on('sync:changes', (batch) => enqueue((taskEpoch) => applyLive(batch, taskEpoch)));
 
@@ -425,8 +459,10 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
       run();
       return true;
     }
-    // socket.io's manager would wait out its backoff (up to the cap): close it and open
-    // again, which tries at once and starts the backoff over if that fails too.
+    // Do not wait out the scheduled attempt: close and open again, which tries at once and
+    // starts the schedule over if that fails too.
+    cancelReconnect();
+    reconnectAttempt = 0;
     socket.disconnect();
     socket.connect();
     return true;

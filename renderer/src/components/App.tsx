@@ -7,6 +7,7 @@ import { Header } from './Header.js';
 import { Inbox } from './Inbox.js';
 import { LaunchLinkNeeded } from './LaunchLinkNeeded.js';
 import { OfferCards } from './OfferCards.js';
+import { PresenceNotice } from './PresenceNotice.js';
 import { ReportsView } from './ReportsView.js';
 import { BoardView } from './BoardView.js';
 import { AlertsView } from './AlertsView.js';
@@ -36,6 +37,7 @@ export function App() {
       <div className="workstation-notices">
         <CoreProcessNotice />
         <CacheResetNotice />
+        <PresenceNotice />
         {/* Away from the inbox the call cards sit under the header, pushing the view down. */}
         {view === 'inbox' ? null : <CallCards />}
       </div>

@@ -81,6 +81,7 @@ beforeAll(async () => {
     serverUrl: started.url,
     reconnectDelayMs: LONG_BACKOFF_MS,
     reconnectDelayMaxMs: LONG_BACKOFF_MS,
+    reconnectUnreachableMaxMs: LONG_BACKOFF_MS,
   });
   link = lossyLink(core);
   wake = handWake();
