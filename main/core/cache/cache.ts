@@ -1468,6 +1468,10 @@ export function openCache(file: string, key: Buffer | null): Cache {
    * `customerId`: the customer a snapshot of the ticket names (stored just before, with its
    * bundle), when it may differ from the cached row's or no row was cached.
    */
+  function hasDraft(ticketId: string): boolean {
+    return (stmt.ticketHasDraft.get(ticketId)?.n ?? 0) > 0;
+  }
+
   function deleteTicketEverywhere(ticketId: string, customerId: string | null = null): void {
     const cachedCustomerId = stmt.ticketCustomerId.get(ticketId)?.customer_id ?? null;
     // The ticket first: each message deleted after it finds no ticket whose 2-character row to rebuild (migration 018).
@@ -1498,6 +1502,14 @@ export function openCache(file: string, key: Buffer | null): Cache {
    */
   function storeTicket(ticket: Ticket, viewer: User): boolean {
     if (!isInSyncScope(viewer, ticket)) {
+      // A reply drafted offline is unsent work (as in dropFetched): the ticket stays, as the server
+      // has it now, so its pane shows the draft to copy or discard, and the next catch-up's
+      // dropFetched takes it once the draft is gone. Dropped with it, the draft stayed in the
+      // table for good, shown nowhere.
+      if (hasDraft(ticket.id)) {
+        upsertTicketOf(ticket);
+        return false;
+      }
       deleteTicketEverywhere(ticket.id, ticket.customerId);
       return false;
     }
@@ -1737,6 +1749,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
     stmt.bootstrapProgress.run(page.next, page.seq);
     if (page.next === null) {
       for (const { id } of stmt.staleTicketIds.all()) {
+        // Kept with its draft, as storeTicket keeps one (dropFetched takes it once the draft is gone).
+        if (hasDraft(id)) continue;
         deleteTicketEverywhere(id);
         touched.add(id);
       }
