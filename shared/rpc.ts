@@ -229,6 +229,47 @@ export const attentionContentSchema = z
 export type AttentionContent = z.infer<typeof attentionContentSchema>;
 
 /**
+ * Characters (code points) of kept text an item of the list carries: what the dialog shows
+ * before "show all". The whole text comes with `attention.content` when asked for, so a list of
+ * thousands of refusals (a long offline shift against revoked rights) does not carry every text.
+ */
+export const ATTENTION_PREVIEW_CHARS = 280;
+/** Items per page of the "needs attention" list, and the most one call returns (a reload of what the dialog shows). */
+export const ATTENTION_PAGE_SIZE = 50;
+export const ATTENTION_PAGE_MAX = 500;
+
+/** The kept text as the list carries it: the first `ATTENTION_PREVIEW_CHARS` characters and how many the whole has. */
+export const attentionPreviewSchema = z
+  .object({
+    text: z
+      .string()
+      .max(ATTENTION_PREVIEW_CHARS * 2)
+      .refine((text) => [...text].length <= ATTENTION_PREVIEW_CHARS, { message: `at most ${String(ATTENTION_PREVIEW_CHARS)} characters` }),
+    /** Characters of the whole text: more than the preview's means `attention.content` has the rest. */
+    textChars: z.number().int().min(0).max(MAX_TEXT_LENGTH),
+    subject: z.string().max(MAX_SUBJECT_LENGTH).optional(),
+    fileNames: z.array(z.string().max(255)).max(ATTACHMENT_LIMITS.maxFiles).optional(),
+  })
+  .strict();
+export type AttentionPreview = z.infer<typeof attentionPreviewSchema>;
+
+/** The preview of kept text (by code points, so a surrogate pair is never cut in half). */
+export function attentionPreviewOf(content: AttentionContent): AttentionPreview {
+  const chars = [...content.text];
+  return {
+    text: chars.length > ATTENTION_PREVIEW_CHARS ? chars.slice(0, ATTENTION_PREVIEW_CHARS).join('') : content.text,
+    textChars: chars.length,
+    ...(content.subject !== undefined ? { subject: content.subject } : {}),
+    ...(content.fileNames !== undefined ? { fileNames: content.fileNames } : {}),
+  };
+}
+
+/** Whether the preview is all of the text. */
+export function isWholeAttentionText(preview: AttentionPreview): boolean {
+  return preview.textChars <= ATTENTION_PREVIEW_CHARS;
+}
+
+/**
  * A local change the server refused (it was reverted), or a change from the server this
  * workstation could not read (it was skipped); either waits for the agent to read it.
  */
@@ -247,10 +288,19 @@ export interface AttentionItem {
   /** The seq of an unreadable change. */
   changeSeq: number | null;
   at: number;
-  /** What the agent wrote in the refused change; null when it carried no text (or for an unreadable change). Gone once dismissed. */
-  content: AttentionContent | null;
+  /** What the agent wrote in the refused change, as a preview (`attention.content` has all of it); null when it carried no text (or for an unreadable change). Gone once dismissed. */
+  content: AttentionPreview | null;
   /** The ticket is still in this workstation's view, so the text can go back into its composer. */
   ticketAvailable: boolean;
+}
+
+/** One page of the "needs attention" list, newest first, and how many items wait in all. */
+export interface AttentionPage {
+  items: AttentionItem[];
+  /** Items not dismissed, this page's and the others'. */
+  total: number;
+  /** `before` for the next (older) page; null when this is the last. */
+  next: number | null;
 }
 
 /**
@@ -483,7 +533,15 @@ export const rpcParamSchemas = {
    */
   'draft.send': z.object({ draftId: entityIdSchema }).strict(),
   'draft.discard': z.object({ draftId: entityIdSchema }).strict(),
-  'attention.list': emptyParams,
+  /** A page of the list, newest first: the first page without `before`, the next with the page's `next`. */
+  'attention.list': z
+    .object({
+      before: z.number().int().positive().optional(),
+      limit: z.number().int().min(1).max(ATTENTION_PAGE_MAX).optional(),
+    })
+    .strict(),
+  /** The whole kept text of one item ("show all", copy, put back); `not_found` once dismissed. */
+  'attention.content': z.object({ id: z.number().int().positive() }).strict(),
   'attention.dismiss': z.object({ id: z.number().int().positive() }).strict(),
   // Routing (params mirror the socket events of shared/routing.ts; lead.* refuse agents with `forbidden`).
   /** The signed-in user's presence as last heard from the server; null before the first connect. */
@@ -678,7 +736,9 @@ export interface RpcResults {
   'ticket.create': Ticket;
   'draft.send': PendingMessage;
   'draft.discard': { discarded: true };
-  'attention.list': AttentionItem[];
+  'attention.list': AttentionPage;
+  /** Null when the item carried no text. */
+  'attention.content': { content: AttentionContent | null };
   'attention.dismiss': { dismissed: true };
   'presence.get': { presence: PresenceChanged | null };
   'presence.set': PresenceResult;

@@ -261,7 +261,7 @@ describe('the encrypted cache', () => {
     await waitUntil(core, 'the note written before the upgrade is delivered', onlineAndIdle(core));
     expect((await server!.store.getTicketBundle(ticketA))!.notes.filter((n) => n.id === noteId)).toHaveLength(1);
     expect((await call(core, 'ticket.get', { ticketId: ticketA })).drafts.map((d) => d.text)).toEqual(['升级前的草稿']);
-    expect((await call(core, 'attention.list', {})).map((a) => a.reason)).toEqual(['工单已改派给张强']);
+    expect((await call(core, 'attention.list', {})).items.map((a) => a.reason)).toEqual(['工单已改派给张强']);
 
     // Signed out before ever typing the password here: the seal stays, so the password can still open the cache offline.
     await call(core, 'session.signOut', {});

@@ -256,7 +256,7 @@ describe('outbox replay under a flaky link', () => {
       db.close();
     }
 
-    expect(await call(core, 'attention.list', {})).toEqual([]);
+    expect((await call(core, 'attention.list', {})).items).toEqual([]);
     expect((await connectionOf(core)).pendingCount).toBe(0);
     for (const ticketId of ticketIds) {
       const local = await call(core, 'ticket.get', { ticketId });

@@ -76,6 +76,6 @@ describe('two tickets made by hand offline for one new customer', () => {
     }
     const inbox = await call(active, 'inbox.list', { channel: null, status: null, query: '' });
     expect(inbox.rows.filter((row) => isProvisionalTicketId(row.id))).toEqual([]);
-    expect(await call(active, 'attention.list', {})).toEqual([]);
+    expect((await call(active, 'attention.list', {})).items).toEqual([]);
   });
 });

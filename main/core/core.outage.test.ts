@@ -129,7 +129,7 @@ describe('the core through an outage', () => {
     const restarted = await restartServer();
     await waitUntil(core, 'the outbox is settled', onlineAndIdle(core));
 
-    const items = await call(core, 'attention.list', {});
+    const { items } = await call(core, 'attention.list', {});
     expect(items.map((i) => [i.ticketId, i.kind]).sort()).toEqual(
       [
         [ticketA, 'setPriority'],
@@ -152,7 +152,7 @@ describe('the core through an outage', () => {
     expect(onServer.notes.filter((n) => n.id === note.id)).toHaveLength(1);
 
     await call(core, 'attention.dismiss', { id: statusItem.id });
-    expect((await call(core, 'attention.list', {})).map((i) => i.id)).not.toContain(statusItem.id);
+    expect((await call(core, 'attention.list', {})).items.map((i) => i.id)).not.toContain(statusItem.id);
     expect((await connectionOf(core)).attentionCount).toBe(2);
     expect(await core.invoke('attention.dismiss', { id: statusItem.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });

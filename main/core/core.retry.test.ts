@@ -173,7 +173,7 @@ describe('retries', () => {
     expect(await serverMessagesWith(ticketA, replyText)).toBe(0);
     const detail = await call(core, 'ticket.get', { ticketId: ticketA });
     expect(detail.messages.filter((m) => m.text === replyText)).toEqual([]);
-    expect(await call(core, 'attention.list', {})).toMatchObject([
+    expect((await call(core, 'attention.list', {})).items).toMatchObject([
       { ticketId: ticketA, kind: 'reply', code: 'invalid', refusal: { code: 'mutation_id_reused', ticketId: ticketA, id: actionId } },
     ]);
   });

@@ -74,7 +74,7 @@ describe('a change the workstation cannot read', () => {
     const second = await postInbound(server, { channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '退款什么时候到账' });
     await waitUntil(core, 'the change after the unreadable one arrives', async () => (await core.invoke('ticket.get', { ticketId: second.ticketId })).ok);
 
-    const items = await call(core, 'attention.list', {});
+    const { items } = await call(core, 'attention.list', {});
     expect(items).toEqual([
       expect.objectContaining({
         ticketId: first.ticketId,

@@ -99,10 +99,10 @@ describe('an outbox row this version cannot read', () => {
     expect(new Set(drafts.map((row) => row.customer_id)).size).toBe(1);
     expect((await back.store.getTicketBundle(held))!.notes.filter((n) => n.id === note.id)).toHaveLength(1);
     // The unreadable one is listed, never silently dropped; its provisional ticket is gone.
-    const attention = await call(active, 'attention.list', {});
+    const attention = (await call(active, 'attention.list', {})).items;
     expect(attention.map((item) => [item.ticketId, item.code])).toEqual([[lost.ticketId, 'unsendable_change']]);
     // What the agent wrote in it is kept for them, as a refused change's text is.
-    expect(attention[0]!.content).toEqual({ text: '客户说明：燃气灶打不着火', subject: '无法读取的工单' });
+    expect(attention[0]!.content).toEqual({ text: '客户说明：燃气灶打不着火', textChars: 12, subject: '无法读取的工单' });
     expect(await active.invoke('ticket.get', { ticketId: lost.ticketId })).toMatchObject({ ok: false });
   });
 });

@@ -13,6 +13,8 @@ import { piiViewOf } from '../../shared/masking.js';
 import { orgSettingsSchema } from '../../shared/timeZone.js';
 import { MAX_BULK_REASSIGN } from '../../shared/routing.js';
 import {
+  ATTENTION_PAGE_SIZE,
+  attentionPreviewOf,
   isRpcMethod,
   rpcParamSchemas,
   type AttentionItem,
@@ -1247,9 +1249,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       notifier.add([draft.ticketId]);
       return { discarded: true };
     },
-    'attention.list': () => {
+    'attention.list': ({ before, limit = ATTENTION_PAGE_SIZE }) => {
       const { reader } = requireSession().cache;
-      return reader.attention().map((entry): AttentionItem => ({
+      // One more than asked says whether an older page exists. A page, and previews only: the
+      // window reloads the list on every refusal, and a long offline shift can leave thousands.
+      const entries = reader.attention({ ...(before !== undefined ? { before } : {}), limit: limit + 1 });
+      const page = entries.slice(0, limit);
+      const items = page.map((entry): AttentionItem => ({
         id: entry.id,
         ticketId: entry.ticketId,
         kind: entry.kind,
@@ -1258,10 +1264,16 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         refusal: entry.refusal,
         changeSeq: entry.changeSeq,
         at: entry.at,
-        content: entry.content,
+        content: entry.content === null ? null : attentionPreviewOf(entry.content),
         // Only a ticket still in this user's cache can take the text back into its composer.
         ticketAvailable: entry.ticketId !== null && reader.ticket(entry.ticketId) !== null,
       }));
+      return { items, total: reader.attentionCount(), next: entries.length > limit ? (page.at(-1)?.id ?? null) : null };
+    },
+    'attention.content': ({ id }) => {
+      const entry = requireSession().cache.reader.attentionItem(id);
+      if (!entry) throw new RpcError('not_found', `There is no open attention item ${String(id)}.`);
+      return { content: entry.content };
     },
     'attention.dismiss': ({ id }) => {
       const session = requireSession();

@@ -323,6 +323,36 @@ for (const backend of TEST_BACKENDS) {
       expect(await alarmsOf(server, 'first_response_breach')).toHaveLength(2);
     });
 
+    it('a restart walks every overdue ticket again from the start, and raises (so pushes) nothing it raised before, of any walked kind', async () => {
+      let server = await start();
+      // Never assigned (unassigned, first response, SLA), a complaint not started, and a ticket sent back to the queue.
+      const { ticketId: requeued } = await inbound(server, { channel: 'email', customer: { name: '冯媛', email: 'feng@example.cn' }, text: '请问怎么退货' });
+      await connectAs(server, 'agent1');
+      await vi.waitFor(async () => expect((await server.store.getTicket(requeued))?.assigneeId).toBe('agent1'));
+      await server.server.routing.setPresence('agent1', 'away', 'self', null);
+      await server.server.routing.reassign(await lead(server), [requeued], null);
+      disconnectTestSockets();
+      await inbound(server, { channel: 'chat', customer: { name: '访客' }, text: '在吗' });
+      await inbound(server, { channel: 'email', customer: { name: '周杰', email: 'zhou@example.cn' }, text: '我要投诉' });
+      // Long past every target and due time.
+      server.clock.advance(3 * 24 * 60 * MINUTE);
+      while ((await server.server.alarms.evaluate()).length > 0);
+      const before = (await server.store.alerts.list(await lead(server))).alarms;
+      expect(new Set(before.map((alarm) => alarm.kind))).toEqual(new Set(['unassigned', 'first_response_breach', 'sla_breach', 'complaint_unstarted']));
+      expect(before.filter((alarm) => alarm.kind === 'unassigned' && alarm.facts.requeuedAt !== undefined).map((alarm) => alarm.ticketId)).toEqual([requeued]);
+
+      // The walks' positions live in memory: the restarted server's first pass starts from nothing.
+      const restartWith = { dataDir: server.dataDir, clock: server.clock, ...(server.databaseUrl ? { databaseUrl: server.databaseUrl } : {}) };
+      const keep = server;
+      await keep.server.close();
+      server = await startTestServer({ backend, ...restartWith, tokenTtlMs: 24 * 60 * MINUTE, alarms: { intervalMs: 60 * MINUTE, recheckMs: 60 * MINUTE } });
+      t = { ...server, stop: () => server.server.close().then(() => keep.stop()) };
+      server.clock.advance(MINUTE);
+      // What a pass raises is what it pushes (alarmService's `after`): nothing.
+      expect(await server.server.alarms.evaluate()).toEqual([]);
+      expect((await server.store.alerts.list(await lead(server))).alarms.map((alarm) => alarm.id)).toEqual(before.map((alarm) => alarm.id));
+    });
+
     it('alarms a ticket sent back to the queue once it has waited ten minutes since, once per wait, re-armed by the next assignment', async () => {
       const server = await start();
       const alarms = server.server.alarms;

@@ -528,7 +528,9 @@ describe('the per-user cache', () => {
       (draft) => ({ mutationId: 'mut-d', kind: 'reply', ticketId: draft.ticketId, messageId: 'msg-d', text: draft.text, createdAt: 6_000 }),
       agent,
     );
-    expect(outcome).toMatchObject({ ok: false, refusal: { code: 'not_found' } });
+    // The ticket stays cached with its draft (as the server has it now), so the refusal says who has it.
+    expect(outcome).toMatchObject({ ok: false, refusal: { code: 'reassigned' } });
+    expect(cache.reader.ticket('GD20240501001')).toMatchObject({ assigneeId: 'agent2' });
     expect(cache.reader.draft('d-1')).not.toBeNull();
     expect(cache.reader.outboxCount()).toBe(0);
   });

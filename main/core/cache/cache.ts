@@ -340,8 +340,13 @@ export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, Know
   inboxIds(filter: InboxFilter, viewer: InboxViewer | null, limit: number): InboxIds;
   outbox(limit: number): OutboxEntry[];
   outboxCount(): number;
-  /** Refusals the agent has not dismissed, newest first. */
-  attention(): AttentionEntry[];
+  /**
+   * Refusals the agent has not dismissed, newest first: those older than `before` (an id), at
+   * most `limit` (all when not given: tests and tools; the window asks a page at a time).
+   */
+  attention(page?: { before?: number; limit?: number }): AttentionEntry[];
+  /** One refusal not dismissed, by id; null when unknown or dismissed. */
+  attentionItem(id: number): AttentionEntry | null;
   attentionCount(): number;
   draft(draftId: string): Draft | null;
   /** A cached message by id, pending or confirmed; null when this cache has none. */
@@ -1325,8 +1330,12 @@ export function openCache(file: string, key: Buffer | null): Cache {
     insertAttention: db.prepare<[string | null, string | null, string, string, string, string | null, number | null, number, string | null]>(
       'INSERT INTO attention (ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at, content_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    attention: db.prepare<[], AttentionRow>(
-      'SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at, content_json FROM attention WHERE dismissed = 0 ORDER BY id DESC',
+    // A page walks the primary key down from `before` (-1: no limit; SQLite's own meaning).
+    attention: db.prepare<[number, number], AttentionRow>(
+      'SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at, content_json FROM attention WHERE id < ? AND dismissed = 0 ORDER BY id DESC LIMIT ?',
+    ),
+    attentionItem: db.prepare<[number], AttentionRow>(
+      'SELECT id, ticket_id, mutation_id, kind, code, reason, refusal_json, change_seq, at, content_json FROM attention WHERE id = ? AND dismissed = 0',
     ),
     /** Inbound messages of every cached ticket of a customer: the ways a reply can reach them. */
     customerInbound: db.prepare<[string], { ticketId: string; direction: 'inbound'; source: string; createdAt: number }>(
@@ -1459,6 +1468,10 @@ export function openCache(file: string, key: Buffer | null): Cache {
    * `customerId`: the customer a snapshot of the ticket names (stored just before, with its
    * bundle), when it may differ from the cached row's or no row was cached.
    */
+  function hasDraft(ticketId: string): boolean {
+    return (stmt.ticketHasDraft.get(ticketId)?.n ?? 0) > 0;
+  }
+
   function deleteTicketEverywhere(ticketId: string, customerId: string | null = null): void {
     const cachedCustomerId = stmt.ticketCustomerId.get(ticketId)?.customer_id ?? null;
     // The ticket first: each message deleted after it finds no ticket whose 2-character row to rebuild (migration 018).
@@ -1489,6 +1502,14 @@ export function openCache(file: string, key: Buffer | null): Cache {
    */
   function storeTicket(ticket: Ticket, viewer: User): boolean {
     if (!isInSyncScope(viewer, ticket)) {
+      // A reply drafted offline is unsent work (as in dropFetched): the ticket stays, as the server
+      // has it now, so its pane shows the draft to copy or discard, and the next catch-up's
+      // dropFetched takes it once the draft is gone. Dropped with it, the draft stayed in the
+      // table for good, shown nowhere.
+      if (hasDraft(ticket.id)) {
+        upsertTicketOf(ticket);
+        return false;
+      }
       deleteTicketEverywhere(ticket.id, ticket.customerId);
       return false;
     }
@@ -1728,6 +1749,8 @@ export function openCache(file: string, key: Buffer | null): Cache {
     stmt.bootstrapProgress.run(page.next, page.seq);
     if (page.next === null) {
       for (const { id } of stmt.staleTicketIds.all()) {
+        // Kept with its draft, as storeTicket keeps one (dropFetched takes it once the draft is gone).
+        if (hasDraft(id)) continue;
         deleteTicketEverywhere(id);
         touched.add(id);
       }
@@ -2105,8 +2128,12 @@ export function openCache(file: string, key: Buffer | null): Cache {
     },
     queuedNewCustomer: queuedNewCustomerOf,
     outboxCount,
-    attention() {
-      return stmt.attention.all().map(attentionFromRow);
+    attention(page = {}) {
+      return stmt.attention.all(page.before ?? Number.MAX_SAFE_INTEGER, page.limit ?? -1).map(attentionFromRow);
+    },
+    attentionItem(id) {
+      const row = stmt.attentionItem.get(id);
+      return row ? attentionFromRow(row) : null;
     },
     attentionCount() {
       return stmt.attentionCount.get()?.n ?? 0;

@@ -1,6 +1,6 @@
 import { Fragment, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { AttentionItem } from '../../../shared/rpc.js';
+import { ATTENTION_PAGE_SIZE, isWholeAttentionText, type AttentionContent, type AttentionItem } from '../../../shared/rpc.js';
 import { formatDateTime, type MessageKey, type Translate } from '../i18n.js';
 import { restoreTargetOf } from '../store/attentionSlice.js';
 import { useAppStore, useT } from '../store/react.js';
@@ -34,36 +34,41 @@ function describeChange(t: Translate, item: AttentionItem): string {
   return key ? t(key) : item.kind;
 }
 
-/** Characters of kept text shown before "show all": a long answer must not push the other items out of sight. */
-const PREVIEW_CHARS = 280;
-
 /** The whole kept text as one string for the clipboard: the subject first when there is one. */
-function copyableText(t: Translate, item: AttentionItem): string {
-  const content = item.content;
-  if (!content) return '';
+function copyableText(t: Translate, content: AttentionContent): string {
   return content.subject === undefined ? content.text : `${t('attention.subject', { subject: content.subject })}\n\n${content.text}`;
 }
 
 /**
- * What the agent wrote in a refused change: a bounded preview, the full text on request, and
- * the ways to use it again (copy; back into the ticket's composer while it is still theirs).
+ * What the agent wrote in a refused change: a bounded preview (the list carries no more), the
+ * full text on request, and the ways to use it again (copy; back into the ticket's composer
+ * while it is still theirs). The whole text is asked of the core when one of them wants it.
  */
 function KeptText({ item }: { item: AttentionItem }) {
   const t = useT();
   const restore = useAppStore((state) => state.restoreAttentionText);
-  const [expanded, setExpanded] = useState(false);
+  const wholeText = useAppStore((state) => state.attentionText);
+  const [whole, setWhole] = useState<AttentionContent | null>(null);
   const [copy, setCopy] = useState<'copied' | 'failed' | null>(null);
   const content = item.content;
   if (!content) return null;
   const target = restoreTargetOf(item);
-  const long = [...content.text].length > PREVIEW_CHARS;
-  const shown = expanded || !long ? content.text : `${[...content.text].slice(0, PREVIEW_CHARS).join('')}…`;
-  const onCopy = () => {
+  const long = !isWholeAttentionText(content);
+  const expanded = whole !== null;
+  const shown = whole ? whole.text : long ? `${content.text}…` : content.text;
+  const showAll = async () => {
+    const text = await wholeText(item.id);
+    if (text) setWhole(text);
+    return text;
+  };
+  const onCopy = async () => {
+    const text = whole ?? (await wholeText(item.id));
+    if (!text) return;
     // The clipboard may be refused (no permission, an insecure origin): the text stays selectable.
-    navigator.clipboard.writeText(copyableText(t, item)).then(
+    navigator.clipboard.writeText(copyableText(t, text)).then(
       () => setCopy('copied'),
       () => {
-        setExpanded(true);
+        setWhole(text);
         setCopy('failed');
       },
     );
@@ -82,11 +87,11 @@ function KeptText({ item }: { item: AttentionItem }) {
       ) : null}
       <div className="attention-kept-actions">
         {long && !expanded ? (
-          <button type="button" className="link-button" onClick={() => setExpanded(true)}>
-            {t('attention.showAll', { n: [...content.text].length })}
+          <button type="button" className="link-button" onClick={() => void showAll()}>
+            {t('attention.showAll', { n: content.textChars })}
           </button>
         ) : null}
-        <button type="button" onClick={onCopy}>
+        <button type="button" onClick={() => void onCopy()}>
           {t('attention.copy')}
         </button>
         {target !== null ? (
@@ -112,7 +117,10 @@ export function AttentionDialog() {
     useShallow((state) => ({
       open: state.attentionOpen,
       items: state.attentionItems,
+      total: state.attentionTotal,
+      next: state.attentionNext,
       loading: state.attentionLoading,
+      loadMore: state.loadMoreAttention,
       error: state.attentionError,
       language: state.language,
       close: state.closeAttention,
@@ -129,6 +137,11 @@ export function AttentionDialog() {
         </p>
       ) : null}
       {s.items.some((item) => item.content !== null) ? <p className="muted attention-kept-intro">{t('attention.keptIntro')}</p> : null}
+      {s.total > s.items.length ? (
+        <p className="muted attention-count" role="status">
+          {t('attention.shownOf', { shown: s.items.length, total: s.total })}
+        </p>
+      ) : null}
       {s.items.length === 0 ? (
         <p className="muted attention-empty">{s.loading ? t('attention.loading') : t('attention.empty')}</p>
       ) : (
@@ -194,6 +207,13 @@ export function AttentionDialog() {
           </tbody>
         </table>
       )}
+      {s.next !== null && s.items.length > 0 ? (
+        <p className="attention-more">
+          <button type="button" disabled={s.loading} onClick={() => void s.loadMore()}>
+            {t('attention.showMore', { n: Math.min(ATTENTION_PAGE_SIZE, s.total - s.items.length) })}
+          </button>
+        </p>
+      ) : null}
       <div className="dialog-actions">
         <button type="button" onClick={s.close}>
           {t('attention.close')}

@@ -132,7 +132,7 @@ describe('the renderer store through an outage', () => {
 
   it('lists nothing under "needs attention" when nothing was refused', async () => {
     await store.getState().openAttention();
-    expect(store.getState()).toMatchObject({ attentionOpen: true, attentionItems: [], attentionError: null });
+    expect(store.getState()).toMatchObject({ attentionOpen: true, attentionItems: [], attentionTotal: 0, attentionNext: null, attentionError: null });
     store.getState().closeAttention();
     expect(store.getState().attentionOpen).toBe(false);
   });

@@ -93,6 +93,8 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     retryActions: {},
     attentionOpen: false,
     attentionItems: [],
+    attentionTotal: 0,
+    attentionNext: null,
     attentionError: null,
     ...ROUTING_SIGNED_OUT,
     // Revealed personal data never outlives the session.

@@ -5,6 +5,7 @@
 import type { Channel, Priority, TicketStatus, User } from '../../../shared/domain.js';
 import type { ChannelCounts } from '../../../shared/httpApi.js';
 import type {
+  AttentionContent,
   AttentionItem,
   CacheReset,
   ConnectionState,
@@ -235,12 +236,22 @@ export interface UiSlice {
  */
 export interface AttentionSlice {
   attentionOpen: boolean;
+  /** The pages loaded so far, newest first; each item's text is a preview (`attentionText` has all of it). */
   attentionItems: AttentionItem[];
+  /** Items waiting in all, loaded or not. */
+  attentionTotal: number;
+  /** `before` of the next page; null when every item is loaded. */
+  attentionNext: number | null;
   attentionLoading: boolean;
   attentionError: UiError | null;
   openAttention: () => Promise<void>;
   closeAttention: () => void;
+  /** Reloads what is shown (the first page, or as many as the agent had loaded): calls while one runs make one more after it. */
   loadAttention: () => Promise<void>;
+  /** The next older page, after those shown. */
+  loadMoreAttention: () => Promise<void>;
+  /** The whole kept text of an item (the preview when it is all of it); null when it has none or it is gone. */
+  attentionText: (id: number) => Promise<AttentionContent | null>;
   /** Dismisses the item; the core deletes the text it kept with it. */
   dismissAttentionItem: (id: number) => Promise<void>;
   /**
