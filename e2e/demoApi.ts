@@ -10,6 +10,7 @@ import type { Policies, PoliciesResult } from '../shared/admin.js';
 import type { BoardGetResult, BoardSnapshot } from '../shared/board.js';
 import type { Priority, Ticket } from '../shared/domain.js';
 import type { TicketFetchResult } from '../shared/queue.js';
+import type { Presence } from '../shared/routing.js';
 import type { InboundResponse } from '../shared/httpApi.js';
 import { workstationHandshakeAuth } from '../shared/sync.js';
 
@@ -61,6 +62,11 @@ async function askAs<T>(serverUrl: string, username: string, event: string, payl
   } finally {
     socket.disconnect();
   }
+}
+
+/** lead1 sets an agent's presence (the Team view's presence select), e.g. Available: the queue's waiting contacts are offered to them. */
+export async function setPresenceAsLead(serverUrl: string, userId: string, presence: Presence): Promise<void> {
+  await askAs(serverUrl, 'lead1', 'lead:setPresence', { userId, presence });
 }
 
 /** admin1 sets the resolution target of one priority (minutes), the admin screen's policies otherwise unchanged. */

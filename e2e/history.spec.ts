@@ -6,10 +6,11 @@
  * "李主管 正在查看" on agent1's screen and typing shows too; the lead's reply arriving while
  * agent1 writes makes agent1's send ask first ("ticket changed — send anyway?"), answered
  * from the keyboard. Then the same pages switch language (agent1 to English, the lead to
- * Chinese) and the same collision is read the other way round. Screenshots at 1280x800 in
- * Chinese and English.
+ * Chinese) and the same collision is read the other way round. The history's entry for the open
+ * ticket counts and lists the replies as they land, and in English as in Chinese each entry's
+ * time is on its id's line. Screenshots at 1280x800 in Chinese and English.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { openQueued, postDemoInbound, reassignAsLead } from './demoApi.js';
 import { fitsItsBox, openDesk, type Locale } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
@@ -59,6 +60,13 @@ function collisionWords(locale: Locale) {
         language: '语言',
         signOut: '退出',
       };
+}
+
+/** Whether a customer history entry's time is on its first line, beside the ticket id (its box starts above the id's bottom). */
+async function timeBesideId(entry: Locator): Promise<boolean> {
+  const id = (await entry.locator('.ticket-id').boundingBox())!;
+  const time = (await entry.locator('.history-time').boundingBox())!;
+  return time.y < id.y + id.height;
 }
 
 /** The lead replies on agent1's ticket: asked first (it is not theirs), the reply leaves with "Reply anyway" and the ticket stays agent1's. */
@@ -151,11 +159,16 @@ test("the same read-only history in English on the agent's screen", async () => 
   // A new user reads English only: no Chinese interface words left in the panel's own labels.
   await expect(history.locator('.history-current')).not.toContainText('当前工单');
   await expect(chat).not.toContainText('只读');
+  // Laid out as in Chinese: the time on the id's line, not on a line of its own under the longer English status.
+  expect(await timeBesideId(chat)).toBe(true);
+  expect(await timeBesideId(history.locator('.history-current'))).toBe(true);
   await agent.screenshot({ path: test.info().outputPath('history-panel-agent-en.png') });
   // The open ticket's entry follows its status as it changes, not the status it had when the page was fetched.
   const status = agent.getByLabel('Status', { exact: true });
   await status.selectOption('awaiting_customer');
   await expect(history.locator('.history-current .status-label')).toHaveText('Awaiting customer');
+  // The longest English status wraps inside its own label; the time stays beside the id.
+  expect(await timeBesideId(history.locator('.history-current'))).toBe(true);
   await status.selectOption('in_progress');
   await expect(history.locator('.history-current .status-label')).toHaveText('In progress');
   await agent.getByLabel('Language').selectOption('zh-CN');
@@ -202,6 +215,12 @@ test('a second person viewing and typing on the ticket shows live, and a reply o
   // The lead's reply lands while agent1 is still writing theirs.
   await leadRepliesOnAgentsTicket('en-US', '冯先生您好，退款将在三个工作日内到账。');
   await agentSendsOnChangedTicket('zh-CN', '您好，退款已提交，', 'collision-warning-zh-CN.png');
+  // The history was fetched when the ticket opened (the customer's one message): its entry for the open ticket counts
+  // the lead's reply and this one as they land, and lists them.
+  const current = agent.locator('.customer-history .history-current');
+  await expect(current.locator('summary')).toHaveText('消息（3 / 3）');
+  await current.locator('summary').click();
+  await expect(current.locator('.history-message').last()).toContainText('您好，退款已提交，');
 });
 
 test('collision in the other languages: agent1 reads it in English, the lead in Chinese', async () => {
@@ -226,6 +245,7 @@ test('collision in the other languages: agent1 reads it in English, the lead in 
 
   await leadRepliesOnAgentsTicket('zh-CN', '冯先生，款项已原路退回。');
   await agentSendsOnChangedTicket('en-US', 'The refund is on its way.', 'collision-warning-en.png');
+  await expect(agent.locator('.customer-history .history-current summary')).toHaveText('Messages (5 of 5)');
 
   // The lead signing out (their workstation's socket goes) takes them off agent1's screen.
   await lead.getByRole('button', { name: chinese.signOut, exact: true }).click();

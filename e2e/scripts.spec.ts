@@ -5,10 +5,12 @@
  * it with the customer's and their own names filled in; writes a personal script with blanks
  * on the manage screen, inserts it and moves through the blanks with Tab, and the same with an
  * English script in English (Shift+Tab back too); the lead adds a team
- * script, which the agent's picker offers without a reload. Screenshots at 1280x800 of the
- * picker and the manage screen in Chinese and English.
+ * script, which the agent's picker offers without a reload. Offers that arrive while the picker
+ * is open stand above it: neither covers the other (zh-CN and English). Screenshots at 1280x800
+ * of the picker and the manage screen in Chinese and English.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { setPresenceAsLead } from './demoApi.js';
 import { fitsItsBox, openDesk, type Locale } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
@@ -17,7 +19,8 @@ let stack: DemoStack;
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-  stack = await startDemoStack('scripts');
+  // A long offer timeout: the last test's offers wait on the agent, never on the clock.
+  stack = await startDemoStack('scripts', { OFFER_TIMEOUT_MS: '120000' });
 });
 
 test.afterAll(async ({ browser }) => {
@@ -228,4 +231,68 @@ test('a lead adds a team script and the agent’s picker offers it without a rel
   await expect(agent.getByRole('textbox', { name: 'Subject', exact: true })).toHaveValue(/^About your request GD\d+$/);
   await agent.screenshot({ path: test.info().outputPath('subject-en.png') });
   await reply.fill('');
+});
+
+/** Two boxes on screen share some area. */
+function overlap(a: Box, b: Box): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The open picker and every offer card on screen are apart, and the picker's hint line takes a click at its far end (nothing drawn over it). */
+async function pickerAndOffersApart(page: Page): Promise<void> {
+  const picker = (await page.locator('.script-picker').boundingBox())!;
+  const cards = page.getByRole('alertdialog');
+  for (let i = 0; i < (await cards.count()); i++) {
+    const card = (await cards.nth(i).boundingBox())!;
+    expect(overlap(picker, card), `offer card ${String(i)} ${JSON.stringify(card)} over the picker ${JSON.stringify(picker)}`).toBe(false);
+  }
+  const hint = page.locator('.script-picker-head .muted');
+  const box = (await hint.boundingBox())!;
+  // A trial click runs Playwright's hit-target check there: it fails when another element would take the click.
+  await hint.click({ trial: true, position: { x: box.width - 2, y: box.height / 2 }, timeout: 5_000 });
+}
+
+test('offers that arrive while the script picker is open stand above it: the hint and both stay readable and usable', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const page = await openDesk(browser, stack.agentDesk.url, 'agent1', 'zh-CN');
+  await openTicketOf(page, '陈晓燕');
+  const reply = replyBox(page, 'zh-CN');
+  await reply.click();
+  await reply.fill('');
+  await page.keyboard.type('/');
+  await expect(page.getByRole('listbox', { name: '全部话术', exact: true })).toBeVisible();
+  // The lead makes her Available while she is in the picker: the demo's waiting chats are offered to her at once.
+  await setPresenceAsLead(stack.server.url, 'agent1', 'available');
+  const cards = page.getByRole('alertdialog');
+  await expect(cards.first()).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('listbox', { name: '全部话术', exact: true })).toBeVisible();
+  await pickerAndOffersApart(page);
+  await page.screenshot({ path: test.info().outputPath('picker-offer-zh.png') });
+  // Both work: the picker narrows as she types and inserts with Enter; then Accept takes the chat.
+  await page.keyboard.type('问候');
+  await expect(page.getByRole('listbox', { name: '与“问候”匹配的话术' })).toBeVisible();
+  await pickerAndOffersApart(page);
+  await page.keyboard.press('Enter');
+  await expect(reply).toHaveValue('您好陈晓燕，我是王芳，请问有什么可以帮您？');
+  await reply.fill('');
+
+  // The same in English, the offers still waiting.
+  await page.getByLabel('语言').selectOption('en');
+  await replyBox(page, 'en-US').click();
+  await page.keyboard.type('/');
+  await expect(page.getByRole('listbox', { name: 'All scripts', exact: true })).toBeVisible();
+  await expect(cards.first()).toBeVisible();
+  await pickerAndOffersApart(page);
+  await page.screenshot({ path: test.info().outputPath('picker-offer-en.png') });
+  const offered = (await cards.first().locator('.offer-ticket').innerText()).trim();
+  await cards.first().getByRole('button', { name: 'Accept' }).click();
+  await expect(page.getByRole('region', { name: offered })).toBeVisible({ timeout: 20_000 });
+  await setPresenceAsLead(stack.server.url, 'agent1', 'away');
 });

@@ -3,8 +3,9 @@
  * view): the real demo server and two workstation processes (agent1's and lead1's), each page
  * in its own browser context, Chromium at 1280x800. The agent opens her oldest open ticket and
  * the lead's row for her shows it as open now; she completes it and the oldest open ticket moves
- * on while she still has it on screen; she opens another and the row follows. Screenshots of
- * the lead's Team view in English and Chinese.
+ * on while she still has it on screen; she opens another and the row follows. Each oldest open
+ * ticket reads on one line with its age and the table fits the window, in both languages.
+ * Screenshots of the lead's Team view in English and Chinese.
  *
  * Then the rest of her row, with Emily Chen (chat + email) signed in on the same desk: the
  * count of offers waiting for her answer goes up as chats are offered and down as she accepts
@@ -31,6 +32,34 @@ test.afterAll(async ({ browser }) => {
   await closeContexts(browser);
   await stack?.stop();
 });
+
+/** A text range's line boxes (this tsconfig has no DOM types: the page's range is described here). */
+interface TextRange {
+  selectNodeContents(node: unknown): void;
+  getClientRects(): ArrayLike<{ top: number }>;
+}
+
+/**
+ * The lead's Team view as a new lead reads it at 1280x800: each oldest open ticket and its age
+ * on one line ("GD… · 3 h 29 min": wrapped, the age went under the id with its "·" leading the
+ * line), and the table inside the window.
+ */
+async function teamLaidOut(lead: Page): Promise<void> {
+  const lines = await lead.locator('.team-oldest .team-ticket').evaluateAll((buttons) =>
+    buttons.map((button) => {
+      const range = (globalThis as unknown as { document: { createRange(): TextRange } }).document.createRange();
+      range.selectNodeContents(button);
+      return new Set(Array.from(range.getClientRects(), (rect) => Math.round(rect.top))).size;
+    }),
+  );
+  expect(lines.length, 'the demo gives agents open tickets').toBeGreaterThan(0);
+  expect(lines, 'lines of each "oldest open" cell').toEqual(lines.map(() => 1));
+  const extent = await lead.locator('.team-view').evaluate((view) => {
+    const box = view as unknown as { scrollWidth: number; clientWidth: number };
+    return { content: box.scrollWidth, shown: box.clientWidth };
+  });
+  expect(extent.content, 'the Team table is no wider than the window').toBeLessThanOrEqual(extent.shown);
+}
 
 /** The ticket id a cell of the lead's row links to ("Open: GD…" / "GD… · 3 min"), or null for "—". */
 async function ticketIn(cell: Locator): Promise<string | null> {
@@ -83,6 +112,7 @@ test('a lead sees the ticket an agent has open and her oldest open ticket, follo
   await openFromInboxOrQueue(agent, first);
   await expect(now).toHaveText(`Open: ${first}`);
   await expect(now.getByRole('button')).toHaveAttribute('title', 'The ticket 王芳 has open now; click to open it');
+  await teamLaidOut(lead);
   await lead.screenshot({ path: test.info().outputPath('team-now-en.png') });
 
   await lead.getByLabel('Language').selectOption('zh-CN');
@@ -90,6 +120,7 @@ test('a lead sees the ticket an agent has open and her oldest open ticket, follo
   await expect(lead.locator('.team-load.full').first()).toHaveAttribute('title', '已满：不再推送');
   await expect(lead.getByRole('columnheader', { name: '当前处理' })).toBeVisible();
   await expect(lead.getByRole('columnheader', { name: '最早未结工单' })).toBeVisible();
+  await teamLaidOut(lead);
   await lead.screenshot({ path: test.info().outputPath('team-now-zh.png') });
 
   // She completes it: it is no longer her oldest open ticket, and she still has it on screen.
@@ -153,6 +184,8 @@ test("a lead sees an agent's offers waiting, her idle time and her wrap-up chang
   await expect(chatLoad.locator('.load-now')).toHaveText('0');
   await expect(chatLoad.getByLabel('Chat capacity of Emily Chen')).toHaveValue('2');
   await expect(chatLoad).not.toHaveClass(/\bfull\b/);
+  // The widest English row: "2 offers waiting" and "never assigned" on it, and still the whole table in the window.
+  await teamLaidOut(lead);
   await lead.screenshot({ path: test.info().outputPath('team-offers-en.png') });
 
   // She accepts ours: one offer left, and her idle time starts again from the assignment.

@@ -707,6 +707,22 @@ export function formatDateTime(language: Language, epochMs: number): string {
 }
 
 /**
+ * `formatDateTime` in two parts, for a narrow place that stacks them (the customer history's
+ * entries): the date ("12/05"; null when it is today in the organisation's zone) and the clock.
+ */
+export function formatDateAndClock(language: Language, epochMs: number): { date: string | null; clock: string } {
+  const sameDay = localDayOf(epochMs, orgTimeZone).date === localDayOf(Date.now(), orgTimeZone).date;
+  if (sameDay) return { date: null, clock: formatClock(language, epochMs) };
+  const key = `${language}|date|${orgTimeZone}`;
+  let format = timeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language, { month: '2-digit', day: '2-digit', timeZone: orgTimeZone });
+    timeFormats.set(key, format);
+  }
+  return { date: format.format(epochMs), clock: formatClock(language, epochMs) };
+}
+
+/**
  * `YYYY-MM-DD HH:mm` in the organisation's time zone: the follow-up field's text. A text field, not
  * `datetime-local`, which Chromium writes in the browser's locale whatever the UI language.
  */

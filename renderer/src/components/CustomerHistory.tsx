@@ -1,8 +1,8 @@
 import { useShallow } from 'zustand/react/shallow';
 import { CSAT_DIMENSIONS, type CsatResult } from '../../../shared/csat.js';
-import type { CustomerHistoryEntry } from '../../../shared/customers.js';
-import type { Ticket } from '../../../shared/domain.js';
-import { channelKey, errorKey, formatDateTime, statusKey } from '../i18n.js';
+import { CUSTOMER_HISTORY_MESSAGES_PER_TICKET, type CustomerHistoryEntry } from '../../../shared/customers.js';
+import type { Message, Ticket } from '../../../shared/domain.js';
+import { channelKey, errorKey, formatDateAndClock, formatDateTime, statusKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import { ticketSubjectText } from '../callText.js';
 import { ChannelIcon } from './ChannelIcon.js';
@@ -42,22 +42,40 @@ function CsatAnswerView({ csat, ticketId }: { csat: CsatResult; ticketId: string
   );
 }
 
+/** The open ticket as the workstation holds it now: its facts and every message of its conversation. */
+interface LiveTicket {
+  ticket: Ticket;
+  messages: Message[];
+}
+
 /** One earlier ticket: its facts in the summary, its newest messages inside; read-only unless the user may open it anyway. */
-function HistoryEntry({ entry, currentId, live }: { entry: CustomerHistoryEntry; currentId: string; live: Ticket | undefined }) {
+function HistoryEntry({ entry, currentId, live }: { entry: CustomerHistoryEntry; currentId: string; live: LiveTicket | undefined }) {
   const t = useT();
   const s = useAppStore(useShallow((state) => ({ openTicket: state.openTicket, language: state.language })));
-  const { messages } = entry;
   const current = entry.ticket.id === currentId;
-  // The page was fetched when the ticket opened: the open ticket's status and assignee come from the workstation's copy, so completing it does not leave "in progress" beside it.
-  const ticket = current && live ? live : entry.ticket;
+  // The page was fetched when the ticket opened: the open ticket's status, assignee and messages come from the workstation's
+  // copy (which holds its whole conversation), so completing it or replying does not leave the page's old facts beside it.
+  const now = current && live ? live : undefined;
+  const ticket = now ? now.ticket : entry.ticket;
+  const messages = now ? now.messages.slice(-CUSTOMER_HISTORY_MESSAGES_PER_TICKET) : entry.messages;
+  const messageCount = now ? now.messages.length : entry.messageCount;
+  const created = formatDateAndClock(s.language, ticket.createdAt);
   const facts = (
     <>
-      <ChannelIcon channel={ticket.channel} />
-      <span className="ticket-id">{ticket.id}</span>
-      <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
-      <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
-        {formatDateTime(s.language, ticket.createdAt)}
-      </time>
+      {/*
+       * One line in both languages, the time at its end (customers.css): in English "In progress" and the time did not fit
+       * the 270 px panel beside the id, and the time took a line of its own. Another day's date goes above its clock.
+       */}
+      <span className="history-line">
+        <ChannelIcon channel={ticket.channel} />
+        <span className="ticket-id">{ticket.id}</span>
+        <span className={`status-label status-${ticket.status}`}>{t(statusKey(ticket.status))}</span>
+        <time className="history-time muted small" dateTime={new Date(ticket.createdAt).toISOString()}>
+          {created.date ? <span className="history-date">{created.date}</span> : null}
+          {created.date ? ' ' : null}
+          <span className="history-clock">{created.clock}</span>
+        </time>
+      </span>
       <span className="history-subject">{ticketSubjectText(t, ticket)}</span>
       <span className="history-who muted small">
         {t(channelKey(ticket.channel))} ·{' '}
@@ -87,7 +105,7 @@ function HistoryEntry({ entry, currentId, live }: { entry: CustomerHistoryEntry;
       )}
       {entry.csat ? <CsatAnswerView csat={entry.csat} ticketId={ticket.id} /> : null}
       <details>
-        <summary className="muted small">{t('customerHistory.messages', { shown: messages.length, n: entry.messageCount })}</summary>
+        <summary className="muted small">{t('customerHistory.messages', { shown: messages.length, n: messageCount })}</summary>
         {messages.length === 0 ? (
           <p className="muted small">{t('customerHistory.noMessages')}</p>
         ) : (
@@ -150,10 +168,11 @@ export function CustomerHistory({ customerId, tickets, currentId }: { customerId
       online: state.connection.status === 'online',
       language: state.language,
       open: state.detail?.ticket,
+      openMessages: state.detail?.messages,
     })),
   );
   const view = s.view;
-  const live = s.open?.id === currentId ? s.open : undefined;
+  const live = s.open?.id === currentId && s.openMessages ? { ticket: s.open, messages: s.openMessages } : undefined;
   return (
     <section className="customer-history" aria-labelledby="customer-history-title" aria-busy={s.loading}>
       <h4 id="customer-history-title" className="panel-subtitle">

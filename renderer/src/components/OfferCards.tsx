@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef } from 'react';
+import { useEffect, useId, useRef, type MouseEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { RoutingOffer } from '../../../shared/routing.js';
 import { channelKey, describeRoutingBasis } from '../i18n.js';
@@ -6,6 +6,16 @@ import { useAppStore, useT } from '../store/react.js';
 import { callInfoText, ticketSubjectText } from '../callText.js';
 import { ChannelIcon } from './ChannelIcon.js';
 import { useNow } from './useNow.js';
+
+/**
+ * A click on Accept or Decline leaves the focus where the agent was typing. The reply box's
+ * script picker closes when the box loses the focus, and the stack stands on the picker
+ * (routing.css): taking the focus at the press moved the card from under the pointer before the
+ * release, and the click was lost.
+ */
+function keepFocus(event: MouseEvent<HTMLButtonElement>): void {
+  event.preventDefault();
+}
 
 /** One offered phone/chat contact: who, what they wrote, why this agent, and the time left. `newest`: its Accept is the `a` key's. */
 function OfferCard({ offer, newest }: { offer: RoutingOffer; newest: boolean }) {
@@ -67,6 +77,7 @@ function OfferCard({ offer, newest }: { offer: RoutingOffer; newest: boolean }) 
           data-shortcut={newest ? 'acceptOffer' : undefined}
           aria-keyshortcuts={newest ? 'A' : undefined}
           disabled={responding || seconds <= 0}
+          onMouseDown={keepFocus}
           onClick={() => void respondToOffer(offer.ticketId, true)}
         >
           {t('offer.accept')}
@@ -76,7 +87,7 @@ function OfferCard({ offer, newest }: { offer: RoutingOffer; newest: boolean }) 
             </kbd>
           ) : null}
         </button>
-        <button type="button" disabled={responding || seconds <= 0} onClick={() => void respondToOffer(offer.ticketId, false)}>
+        <button type="button" disabled={responding || seconds <= 0} onMouseDown={keepFocus} onClick={() => void respondToOffer(offer.ticketId, false)}>
           {t('offer.decline')}
         </button>
       </div>

@@ -61,6 +61,14 @@ export function useScriptPicker(textareaRef: RefObject<HTMLTextAreaElement | nul
       insertScript: s.insertScript,
     })),
   );
+  // Another ticket opened (an offer accepted while the picker was open, the reply box keeping the focus): its box starts closed.
+  const ticketId = detail?.ticket.id ?? null;
+  const [typedOn, setTypedOn] = useState(ticketId);
+  if (typedOn !== ticketId) {
+    setTypedOn(ticketId);
+    setTyped(null);
+    setActive(0);
+  }
   const matches = useMemo(
     () => (typed ? searchScripts(scripts, typed.query, language === 'en' ? 'en' : 'zh').slice(0, MAX_SHOWN) : []),
     [typed, scripts, language],

@@ -85,9 +85,8 @@ function AgentNow({ agent, facts, now }: { agent: AgentStatus; facts: BoardAgent
             title={t('team.oldestTitle', { name: agent.displayName, age: durationText(t, now - oldest.createdAt) })}
             onClick={() => openFromTeam(oldest.ticketId)}
           >
-            {/* Two unbreakable pieces: a narrow column puts the age under the id, never splits either. */}
-            <span className="team-ticket-piece">{oldest.ticketId}</span>{' '}
-            <span className="team-ticket-piece">{t('team.oldestAge', { age: durationText(t, now - oldest.createdAt) })}</span>
+            {/* One unbreakable line (routing.css): wrapped, the age's "· 3 小时 29 分钟" went under the id, parted from it. */}
+            {oldest.ticketId} {t('team.oldestAge', { age: durationText(t, now - oldest.createdAt) })}
           </button>
         ) : (
           <span className="muted">—</span>
@@ -112,21 +111,24 @@ function AgentRow({ agent, facts, now }: { agent: AgentStatus; facts: BoardAgent
         </span>
       </th>
       <td className="team-presence">
-        <span className="presence-dot" aria-hidden="true" />
-        <select
-          aria-label={t('team.presenceOf', { name: agent.displayName })}
-          value={presenceChoiceValue(agent)}
-          onChange={(e) => {
-            const choice = parsePresenceChoice(e.target.value);
-            if (choice) void setAgentPresence(agent.userId, choice.presence, choice.awayReason);
-          }}
-        >
-          {presenceChoices().map((choice) => (
-            <option key={presenceChoiceValue(choice)} value={presenceChoiceValue(choice)}>
-              {presenceText(t, choice)}
-            </option>
-          ))}
-        </select>
+        {/* The dot and the select on one line: in English the column is narrower than both, and the dot sat alone above the select. */}
+        <span className="team-presence-pick">
+          <span className="presence-dot" aria-hidden="true" />
+          <select
+            aria-label={t('team.presenceOf', { name: agent.displayName })}
+            value={presenceChoiceValue(agent)}
+            onChange={(e) => {
+              const choice = parsePresenceChoice(e.target.value);
+              if (choice) void setAgentPresence(agent.userId, choice.presence, choice.awayReason);
+            }}
+          >
+            {presenceChoices().map((choice) => (
+              <option key={presenceChoiceValue(choice)} value={presenceChoiceValue(choice)}>
+                {presenceText(t, choice)}
+              </option>
+            ))}
+          </select>
+        </span>
         {agent.presence !== 'available' && agent.presence !== 'offline' ? (
           <span className="presence-since muted small">{t('team.since', { duration: durationText(t, now - agent.presenceSince) })}</span>
         ) : null}
