@@ -162,6 +162,14 @@ export interface ConnectionState {
    * search works meanwhile, more slowly. Null when it is complete.
    */
   searchIndex: { done: number; total: number } | null;
+  /**
+   * The server's clock as the core knows it: server − this workstation's clock (ms), what the
+   * core dates writes and judges service levels with (docs/technical/sync-protocol.md, "Clocks").
+   * The screens count every countdown on `Date.now() + serverClockOffsetMs`. Sent again when it
+   * moved by a second or more; after a restart the one the cache kept, before any answer. Null
+   * while none is known (the local clock is used).
+   */
+  serverClockOffsetMs: number | null;
 }
 
 /**

@@ -8,14 +8,20 @@
  * And one whose clock runs behind (clock-1): the core dates its writes in server time (its clock
  * plus the offset sync measured, kept in the cache), and neither side dates a write before the
  * message it follows, so an answer never sorts before its question, restarted offline too.
+ *
+ * And the screens (clock-2): the core tells them its offset in the connection state, restarted
+ * offline too, so their countdowns count on the clock its overdue filter judges by; and it judges
+ * its stored session's and queued sign-outs' expiry, the server's times, by the server's clock.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.js';
+import type { ConnectionState } from '../../shared/rpc.js';
 import type { WorkstationCore } from './api.js';
 import { createWorkstationCore } from './index.js';
+import { readSettings } from './settings.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
 
 /** Ten minutes ahead: a workstation whose clock is not synchronised. */
@@ -211,5 +217,81 @@ describe('a workstation clock behind the server', () => {
     // And the core shows the server's copy, last.
     const local = await call(restarted, 'ticket.get', { ticketId });
     expect(local.notes.find((entry) => entry.id === note.id)!.createdAt).toBe(stored.createdAt);
+  });
+});
+
+describe("the server's clock, told to the screens and used for the session's expiry", () => {
+  const SKEW = 10 * 60_000;
+  /** Far less than the skew, far more than a round trip here. */
+  const NEAR_MS = 60_000;
+  let root: string;
+  let port: number;
+  let server: RunningServer | null = null;
+  let core: WorkstationCore | null = null;
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'core-clock-screens-'));
+    // Tokens that last five minutes: on a clock ten minutes ahead, expired from the start by the local clock alone.
+    server = await startServer({ port: 0, dataDir: path.join(root, 'server'), demo: true, log: () => {}, tokenTtlMs: 5 * 60_000 });
+    port = server.port;
+  });
+
+  afterAll(async () => {
+    await core?.close();
+    await server?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const skewed = (dir: string, skewMs: number) =>
+    createWorkstationCore({ dataDir: path.join(root, dir), serverUrl: `http://127.0.0.1:${String(port)}`, now: () => Date.now() + skewMs });
+
+  it('tells the screens the offset with the connection state, and after a restart offline the one the cache kept', async () => {
+    core = await skewed('behind', -SKEW);
+    const first = core;
+    const heard: ConnectionState[] = [];
+    first.onEvent((event, payload) => {
+      if (event === 'connection') heard.push(payload as ConnectionState);
+    });
+    await call(first, 'session.signIn', { username: 'agent1', password: 'demo' });
+    await waitUntil(first, 'online', onlineAndIdle(first));
+    const told = (await connectionOf(first)).serverClockOffsetMs;
+    expect(told).not.toBeNull();
+    expect(Math.abs(told! - SKEW)).toBeLessThan(NEAR_MS);
+    // Pushed, not only there for the asking.
+    expect(heard.some((state) => state.serverClockOffsetMs !== null && Math.abs(state.serverClockOffsetMs - SKEW) < NEAR_MS)).toBe(true);
+    await first.close();
+    await server!.close();
+    server = null;
+
+    // No server to ask: the offset is the one kept in the cache, before any answer.
+    core = await skewed('behind', -SKEW);
+    const restarted = core;
+    await waitUntil(restarted, 'offline', async () => (await connectionOf(restarted)).status === 'offline');
+    const kept = (await connectionOf(restarted)).serverClockOffsetMs;
+    expect(kept).not.toBeNull();
+    expect(Math.abs(kept! - SKEW)).toBeLessThan(NEAR_MS);
+    await restarted.close();
+    core = null;
+    server = await startServer({ port, dataDir: path.join(root, 'server'), demo: true, log: () => {}, tokenTtlMs: 5 * 60_000 });
+  });
+
+  it('on a clock ahead, resumes a stored session the server still honours, and has its token revoked at sign-out', async () => {
+    core = await skewed('ahead', SKEW);
+    const first = core;
+    await call(first, 'session.signIn', { username: 'agent2', password: 'demo' });
+    await waitUntil(first, 'online', onlineAndIdle(first));
+    await first.close();
+
+    // Five minutes left on the server's clock; five minutes past by this workstation's own.
+    core = await skewed('ahead', SKEW);
+    const restarted = core;
+    expect((await call(restarted, 'session.get', {})).user?.username).toBe('agent2');
+    await waitUntil(restarted, 'online again', onlineAndIdle(restarted));
+    const token = readSettings(path.join(root, 'ahead'))!.session!.token;
+    expect((await server!.store.lookupToken(token, Date.now())).status).toBe('valid');
+
+    await call(restarted, 'session.signOut', {});
+    // Queued and sent, not skipped as expired: the token no longer works on the server.
+    expect((await server!.store.lookupToken(token, Date.now())).status).not.toBe('valid');
   });
 });

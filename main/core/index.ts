@@ -50,7 +50,7 @@ import {
   type StoredSession,
 } from './settings.js';
 import { RECONNECT_DELAY_MAX_MS, RECONNECT_DELAY_MS, startSyncClient, type SyncClient, type SyncStatusPatch } from './sync/syncClient.js';
-import { createServerClock, type ServerClock } from './sync/serverClock.js';
+import { CLOCK_REPORT_STEP_MS, createServerClock, type ServerClock } from './sync/serverClock.js';
 import { reconnectDelay, type ReconnectCause } from './sync/reconnectSchedule.js';
 import { createCustomerHandlers } from './customers/customerHandlers.js';
 import { createPiiHandlers } from './pii/piiHandlers.js';
@@ -151,6 +151,11 @@ function searchPercent(connection: ConnectionState): number | null {
   return connection.searchIndex === null ? null : searchIndexPercent(connection.searchIndex);
 }
 
+/** The screens count time on the offset they were last told: one that moved less than a second since is no news. */
+function sameClock(a: number | null, b: number | null): boolean {
+  return a === null || b === null ? a === b : Math.abs(a - b) < CLOCK_REPORT_STEP_MS;
+}
+
 function sameConnection(a: ConnectionState, b: ConnectionState): boolean {
   return (
     a.status === b.status &&
@@ -161,7 +166,8 @@ function sameConnection(a: ConnectionState, b: ConnectionState): boolean {
     a.sessionEnded === b.sessionEnded &&
     a.progress?.done === b.progress?.done &&
     a.progress?.total === b.progress?.total &&
-    searchPercent(a) === searchPercent(b)
+    searchPercent(a) === searchPercent(b) &&
+    sameClock(a.serverClockOffsetMs, b.serverClockOffsetMs)
   );
 }
 
@@ -182,6 +188,13 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   const settings = loadSettings(dataDir, options.clientId);
   const listeners = new Set<CoreEventListener>();
   let active: ActiveSession | null = null;
+  /**
+   * The server's clock as last known here: the active session's, else the last one's. The
+   * offset is this machine's clock against the server's, whoever signed in, so it outlives a
+   * sign-out (the revocations queued then are judged by it) and starts the next user's session
+   * when their cache kept none.
+   */
+  let lastClock: ServerClock | null = null;
   /** The routing half of the active session; null while it has no socket (signed out, or signed in offline). */
   let routing: RoutingSession | null = null;
   /** The queue view's half of the active session (summary, listing, fetch); null while it has no socket. */
@@ -225,6 +238,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     offlineSession: false,
     sessionEnded: null,
     searchIndex: null,
+    serverClockOffsetMs: null,
   };
   /** The revocations being sent (flushLogouts); close() waits for it. */
   let flushing: Promise<void> | null = null;
@@ -257,6 +271,7 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       pendingCount: active ? active.cache.reader.outboxCount() : 0,
       attentionCount: active ? active.cache.reader.attentionCount() : 0,
       offlineSession: active?.offline != null,
+      serverClockOffsetMs: lastClock?.offsetMs() ?? null,
     };
     if (next.status !== connection.status) next.since = now();
     if (sameConnection(next, connection)) return;
@@ -280,10 +295,11 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   /**
    * Server time as this workstation knows it: what every write is dated with (its own clock
    * plus the offset sync measured, from the cache after a restart offline), so a clock behind
-   * or ahead of the server's does not reorder a ticket's timeline. The local clock without a session.
+   * or ahead of the server's does not reorder a ticket's timeline. Without a session, the last
+   * session's offset (see lastClock); the local clock before any is known.
    */
   function serverNow(): number {
-    return active ? active.clock.now() : now();
+    return lastClock ? lastClock.now() : now();
   }
 
   function requireSession(): ActiveSession & { user: User } {
@@ -318,11 +334,12 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
     // Bookkeeping that would otherwise only grow (dismissed refusals, old renames): once per sign-in is often enough.
     opened.cache.writer.pruneBookkeeping(now());
     const { cache } = opened;
-    const clock = createServerClock(now, cache.reader.serverClockOffset(), (offsetMs) => {
+    const clock = createServerClock(now, cache.reader.serverClockOffset() ?? lastClock?.offsetMs() ?? null, (offsetMs) => {
       if (active === session && !closed) cache.writer.setServerClockOffset(offsetMs);
     });
     const session: ActiveSession = { stored, cache, key: opened.key, sync: null, clock, offline };
     active = session;
+    lastClock = clock;
     return session;
   }
 
@@ -478,7 +495,10 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         if (isCurrent()) signOut({ code: reason === 'revoked' ? 'session_revoked' : 'session_expired' }, reason);
       },
       onServerTime: (sentAt, serverTime, receivedAt) => {
-        if (isCurrent()) session.clock.sample(sentAt, serverTime, receivedAt);
+        if (!isCurrent()) return;
+        session.clock.sample(sentAt, serverTime, receivedAt);
+        // The screens count down on this offset too (shared/rpc.ts, ConnectionState): told when it moved a second or more.
+        if (!sameClock(session.clock.offsetMs(), connection.serverClockOffsetMs)) updateConnection({});
       },
     });
     searchWalk?.stop();
@@ -779,7 +799,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
    * revokes it: at once when it answers, else on the next connect, sign-in or start.
    */
   function queueLogout(session: StoredSession): void {
-    if (session.token === '' || session.expiresAt <= now()) return;
+    // A token's expiry is the server's time: on a clock ahead, the local one would skip a token the server still honours.
+    if (session.token === '' || session.expiresAt <= serverNow()) return;
     settings.pendingLogouts = [
       ...settings.pendingLogouts.filter((entry) => entry.token !== session.token),
       { serverUrl: session.serverUrl, token: session.token, expiresAt: session.expiresAt },
@@ -791,12 +812,12 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
   async function sendPendingLogouts(): Promise<void> {
     const answered = new Set<string>();
     for (const entry of settings.pendingLogouts) {
-      if (entry.serverUrl !== serverUrl || entry.expiresAt <= now()) continue;
+      if (entry.serverUrl !== serverUrl || entry.expiresAt <= serverNow()) continue;
       // One unanswered request means the server is not reachable: the rest wait for the next chance.
       if ((await logoutFromServer(serverUrl, entry.token)) === 'retry') break;
       answered.add(entry.token);
     }
-    const kept = settings.pendingLogouts.filter((entry) => !answered.has(entry.token) && entry.expiresAt > now());
+    const kept = settings.pendingLogouts.filter((entry) => !answered.has(entry.token) && entry.expiresAt > serverNow());
     if (kept.length !== settings.pendingLogouts.length) {
       settings.pendingLogouts = kept;
       saveSettings(dataDir, settings);
@@ -1300,9 +1321,20 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
 
   const stored = settings.session;
   if (stored && stored.serverUrl === serverUrl) {
-    if (stored.expiresAt > now()) {
+    let opened: OpenedCache | null = null;
+    let unreadable: unknown = null;
+    try {
+      opened = await openUserCache(stored.user, { password: null, heldKey: null, storeSession: true, mayReset: false });
+    } catch (error) {
+      unreadable = error;
+    }
+    // The token's expiry is the server's time: judged on the server's clock as the cache kept it, so
+    // a clock ahead does not end a session the server still honours (nor one behind keep an ended one).
+    const storedOffset = opened?.cache.reader.serverClockOffset() ?? null;
+    if (stored.expiresAt > now() + (storedOffset ?? 0)) {
       try {
-        startSync(openSession(stored, await openUserCache(stored.user, { password: null, heldKey: null, storeSession: true, mayReset: false }), null));
+        if (!opened) throw unreadable;
+        startSync(openSession(stored, opened, null));
       } catch (error) {
         // An unreadable cache must not stop the app from starting: fall back to the sign-in screen.
         deactivate();
@@ -1310,6 +1342,9 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
         updateConnection({ status: 'signed_out', lastError: { code: 'cache_unreadable', detail: reason } });
       }
     } else {
+      opened?.cache.close();
+      // The revocations sent before anyone signs in are judged by the offset this cache kept.
+      if (storedOffset !== null) lastClock = createServerClock(now, storedOffset, () => {});
       settings.session = null;
       settleDeviceSeals(null);
       saveSettings(dataDir, settings);

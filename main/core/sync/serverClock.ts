@@ -19,6 +19,11 @@ export const CLOCK_SMOOTHING = 0.25;
 export const CLOCK_STEP_MS = 1_000;
 /** The stored offset is written again only when the estimate moved this much since (a write per push would cost an fsync). */
 export const CLOCK_STORE_STEP_MS = 100;
+/**
+ * The screens are told the offset again (the `connection` event) when it moved this much since
+ * they were last told: their countdowns show whole seconds.
+ */
+export const CLOCK_REPORT_STEP_MS = 1_000;
 
 export interface ServerClock {
   /** Server time now, as well as this workstation knows it: the local clock plus the offset (0 before any is known). */

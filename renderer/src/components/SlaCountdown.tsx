@@ -3,7 +3,7 @@ import { formatCountdown, slaCountdown } from '../../../shared/sla.js';
 import { useT } from '../store/react.js';
 import { useNow } from './useNow.js';
 
-/** The live resolution-SLA countdown, coloured by state; ticks with the local clock. */
+/** The live resolution-SLA countdown, coloured by state; ticks with the server's clock as the core knows it (useNow). */
 export function SlaCountdown({ ticket }: { ticket: Pick<Ticket, 'dueAt' | 'createdAt' | 'status' | 'completedAt'> }) {
   const t = useT();
   const now = useNow();

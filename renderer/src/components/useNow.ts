@@ -1,4 +1,6 @@
 import { useSyncExternalStore } from 'react';
+import { serverTimeOf } from '../store/connectionSlice.js';
+import { useAppStore } from '../store/react.js';
 
 /**
  * One shared one-second clock for every SLA countdown on screen, so a hundred rows cost
@@ -30,7 +32,14 @@ function snapshot(): number {
   return now;
 }
 
-/** The local clock, updated every second while any component uses it. */
+/**
+ * The server's time, updated every second while any component uses it: this workstation's
+ * clock plus the offset the core measured. Every deadline on screen (SLA, offers, wrap-up,
+ * escalation) is the server's, and the core's overdue filter judges them by the same clock,
+ * so a badge never says "due in 5 min" on a ticket the filter already lists as overdue.
+ */
 export function useNow(): number {
-  return useSyncExternalStore(subscribe, snapshot);
+  const local = useSyncExternalStore(subscribe, snapshot, snapshot);
+  const offsetMs = useAppStore((s) => s.connection.serverClockOffsetMs);
+  return serverTimeOf(offsetMs, local);
 }

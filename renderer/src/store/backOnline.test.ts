@@ -26,6 +26,7 @@ function connection(status: ConnectionState['status']): ConnectionState {
     offlineSession: false,
     sessionEnded: null,
     searchIndex: null,
+    serverClockOffsetMs: null,
   };
 }
 

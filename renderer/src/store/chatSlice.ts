@@ -15,7 +15,7 @@ export const AGENT_TYPING_REPEAT_MS = 3_000;
 export const AGENT_TYPING_IDLE_MS = 4_000;
 
 export interface ChatSlice {
-  /** Ticket id → when (local clock) its visitor was last heard typing; absent = not typing. */
+  /** Ticket id → when its visitor was last heard typing, on the screens' clock (server time, useNow); absent = not typing. */
   visitorTyping: Record<string, number>;
   /** Ticket id → the newest agent message its visitor has seen. */
   readMarks: Record<string, ChatReadEvent>;
@@ -84,7 +84,7 @@ export function createChatSlice(api: WorkstationApi): StateCreator<AppState, [],
     async loadChatState() {
       try {
         const { typing, reads } = await api.invoke('chat.state', {});
-        const now = Date.now();
+        const now = get().serverNow();
         set({
           visitorTyping: Object.fromEntries(typing.map((event) => [event.ticketId, now])),
           readMarks: Object.fromEntries(reads.map((mark) => [mark.ticketId, mark])),
@@ -95,7 +95,7 @@ export function createChatSlice(api: WorkstationApi): StateCreator<AppState, [],
     },
 
     applyChatTyping(event) {
-      set({ visitorTyping: withVisitorTyping(get().visitorTyping, event, Date.now()) });
+      set({ visitorTyping: withVisitorTyping(get().visitorTyping, event, get().serverNow()) });
     },
 
     applyChatRead(mark) {

@@ -7,6 +7,7 @@ import { createStore } from 'zustand/vanilla';
 import type { WorkstationApi } from '../../../shared/rpc.js';
 import { CHAT_TYPING_TTL_MS, type ChatTypingEvent } from '../../../shared/webchat.js';
 import { createChatSlice, isVisitorTyping } from './chatSlice.js';
+import { createConnectionSlice } from './connectionSlice.js';
 import type { AppState } from './types.js';
 
 const typingOn = (n: number, typing = true): ChatTypingEvent => ({ ticketId: `GD20241108${String(100_000 + n)}`, typing, at: n });
@@ -21,7 +22,9 @@ describe('visitor typing in the renderer store', () => {
 
   it('drops the signals that lapsed without a stop, keeps the fresh ones, and a stop still ends one', () => {
     // Nothing here reaches the core: the signals arrive as its events would.
-    const store = createStore<AppState>()((...args) => createChatSlice({} as WorkstationApi)(...args) as AppState);
+    // The connection slice too: the typing times are stamped on the screens' clock (serverNow), which it keeps.
+    const api = {} as WorkstationApi;
+    const store = createStore<AppState>()((...args) => ({ ...createConnectionSlice(api)(...args), ...createChatSlice(api)(...args) }) as AppState);
     const STALE = 200;
     for (let n = 0; n < STALE; n++) {
       store.getState().applyChatTyping(typingOn(n));

@@ -122,7 +122,7 @@ export function createCollisionSlice(api: WorkstationApi): StateCreator<AppState
       const shown = detail?.ticket.id === openTicketId ? detail : null;
       const change = composerBaseline && shown ? changeSince(composerBaseline, shown, user?.id ?? null) : null;
       // A reply the rules refuse anyway (the core says why at once) is not asked about.
-      const notYours = user && shown && !replyRefused(user, shown, Date.now()) ? notYoursOf(user, shown.ticket) : null;
+      const notYours = user && shown && !replyRefused(user, shown, get().serverNow()) ? notYoursOf(user, shown.ticket) : null;
       if (change || notYours) {
         set({ replyChangeWarning: change, replyNotYours: notYours, replyThenStatus: thenStatus ?? null });
         return false;

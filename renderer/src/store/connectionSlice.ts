@@ -13,7 +13,17 @@ const INITIAL_CONNECTION: ConnectionState = {
   offlineSession: false,
   sessionEnded: null,
   searchIndex: null,
+  serverClockOffsetMs: null,
 };
+
+/**
+ * Server time from this workstation's clock and the offset the core measured
+ * (ConnectionState.serverClockOffsetMs): what every countdown counts on, as the core judges
+ * service levels and offer deadlines by it. The local clock while no offset is known.
+ */
+export function serverTimeOf(offsetMs: number | null, localNow: number): number {
+  return offsetMs !== null && Number.isFinite(offsetMs) ? localNow + offsetMs : localNow;
+}
 
 export function createConnectionSlice(api: WorkstationApi): StateCreator<AppState, [], [], ConnectionSlice> {
   return (set, get) => ({
@@ -21,6 +31,7 @@ export function createConnectionSlice(api: WorkstationApi): StateCreator<AppStat
     coreProcess: null,
     hostLink: 'ok',
     retryingConnection: false,
+    serverNow: () => serverTimeOf(get().connection.serverClockOffsetMs, Date.now()),
     applyConnection(connection) {
       const previousCount = get().connection.attentionCount;
       set({ connection });

@@ -376,7 +376,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     async takeTicket() {
       const { user, detail, openTicketId } = get();
       const ticket = detail?.ticket;
-      if (!user || !ticket || ticket.id !== openTicketId || !isQueued(ticket) || takeBlock(user, ticket, Date.now()) !== null) return false;
+      if (!user || !ticket || ticket.id !== openTicketId || !isQueued(ticket) || takeBlock(user, ticket, get().serverNow()) !== null) return false;
       return changeTicket(set, get, 'settingStatus', (ticketId) => api.invoke('ticket.setStatus', { ticketId, status: 'in_progress' }));
     },
 

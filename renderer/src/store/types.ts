@@ -75,6 +75,11 @@ export interface ConnectionSlice {
   hostLink: HostLink;
   /** A "retry now" is on its way to the core. */
   retryingConnection: boolean;
+  /**
+   * The server's time now, as the core knows it (`connection.serverClockOffsetMs`): what the
+   * rules and countdowns compare the server's times (due, expiry, wrap-up) with.
+   */
+  serverNow: () => number;
   applyConnection: (connection: ConnectionState) => void;
   applyCoreProcess: (state: CoreProcessState) => void;
   setHostLink: (hostLink: HostLink) => void;
