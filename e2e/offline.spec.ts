@@ -70,8 +70,9 @@ async function openTicket(page: Page, ticketId: string): Promise<void> {
 }
 
 /** One entry of the open ticket's conversation (message, note or draft) by its text. */
+/** A message, note or draft of the open ticket (not the customer history beside it, which lists the same messages). */
 function entry(page: Page, text: string) {
-  return page.getByRole('listitem').filter({ hasText: text });
+  return page.locator('section.ticket-pane .timeline, section.ticket-pane .draft-list').getByRole('listitem').filter({ hasText: text });
 }
 
 const noteText = (n: number) => `离线备注（第 ${String(n)} 条）：客户来电催促物流进度`;

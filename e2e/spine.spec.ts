@@ -138,7 +138,8 @@ test('an inbound contact appears routed in the agent inbox without a refresh, an
     text: '好的，谢谢，我等你们消息',
   });
   expect(followUp).toMatchObject({ ticketId: contact.ticketId, created: false });
-  await expect(agent.getByText('我等你们消息')).toBeVisible();
+  // On the timeline (the open ticket's entry in the customer history follows it live too).
+  await expect(agent.locator('section.ticket-pane .timeline').getByText('我等你们消息')).toBeVisible();
   await agentContext.close();
   await leadContext.close();
 });
