@@ -1464,14 +1464,15 @@ export function openCache(file: string, key: Buffer | null): Cache {
     };
   }
 
-  /**
-   * `customerId`: the customer a snapshot of the ticket names (stored just before, with its
-   * bundle), when it may differ from the cached row's or no row was cached.
-   */
+  /** Whether a reply drafted offline waits on the ticket (unsent work: the ticket stays cached with it). */
   function hasDraft(ticketId: string): boolean {
     return (stmt.ticketHasDraft.get(ticketId)?.n ?? 0) > 0;
   }
 
+  /**
+   * `customerId`: the customer a snapshot of the ticket names (stored just before, with its
+   * bundle), when it may differ from the cached row's or no row was cached.
+   */
   function deleteTicketEverywhere(ticketId: string, customerId: string | null = null): void {
     const cachedCustomerId = stmt.ticketCustomerId.get(ticketId)?.customer_id ?? null;
     // The ticket first: each message deleted after it finds no ticket whose 2-character row to rebuild (migration 018).
