@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWorkstationCore, type WorkstationCore } from '../../../main/core/index.js';
 import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
 import { postJson, seedTestOrganisation, startTestServer, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, type TestServer } from '../../../server/testHarness.js';
+import { isProvisionalTicketId } from '../../../shared/manualTicket.js';
 import { RpcError } from '../api.js';
 import { initStore, type AppStore } from './appStore.js';
 import { inboxRowAt } from './inboxSlice.js';
@@ -80,6 +81,10 @@ describe('the highlighted inbox row follows the ticket the pane shows', () => {
     expect(created).not.toBe(before);
     await vi.waitFor(() => expect(store.getState().rows.map((row) => row.id)).toContain(created), WAIT);
     await vi.waitFor(() => expect(highlighted()).toBe(created), WAIT);
+    // The provisional number gives way to the server's GD id; the highlight moves with it (and the
+    // next case starts from settled rows, not from a row about to be renamed).
+    await vi.waitFor(() => expect(isProvisionalTicketId(store.getState().openTicketId!)).toBe(false), WAIT);
+    await vi.waitFor(() => expect(highlighted()).toBe(store.getState().openTicketId), WAIT);
   });
 
   it('highlights no other ticket once the open ticket is completed out of the list', async () => {

@@ -108,6 +108,16 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
     return shown.ticket.id === ticketId && shown.ticket.assigneeId !== get().user?.id;
   }
 
+  /**
+   * The pane follows the open ticket to its GD id, and so does the highlight: the list may
+   * already hold the new id (its answer came first and, not finding the old id, left no row
+   * highlighted) or not yet (none is highlighted until it does: followSelection).
+   */
+  function renamedOpenTicket(state: AppState, renamedTo: string): Pick<AppState, 'openTicketId' | 'selectedIndex'> {
+    const found = state.rows.findIndex((row) => row.id === renamedTo);
+    return { openTicketId: renamedTo, selectedIndex: found >= 0 ? state.rowsOffset + found : -1 };
+  }
+
   async function load(
     set: (partial: Partial<AppState>) => void,
     get: () => AppState,
@@ -121,7 +131,7 @@ export function createTicketSlice(api: WorkstationApi): StateCreator<AppState, [
       const detail = await api.invoke('ticket.get', { ticketId });
       if (request !== latestLoad || get().openTicketId !== ticketId) return;
       // A ticket made by hand got its GD id meanwhile: the pane follows it (the core answers the old id with the new ticket).
-      set({ detail, ticketLoading: false, ticketError: null, ...(detail.ticket.id !== ticketId ? { openTicketId: detail.ticket.id } : {}) });
+      set({ detail, ticketLoading: false, ticketError: null, ...(detail.ticket.id !== ticketId ? renamedOpenTicket(get(), detail.ticket.id) : {}) });
       // The agent sees the ticket now: its new customer messages are read (the core's change event refreshes the inbox).
       if (detail.unread) void api.invoke('ticket.markRead', { ticketId }).catch(() => undefined);
     } catch (error) {
