@@ -50,4 +50,27 @@ describe('loginToServer failures', () => {
     const gateway = await listen((_req, res) => res.writeHead(502).end());
     expect((await refusal(loginToServer(gateway, credentials))).code).toBe('server_unreachable');
   });
+
+  it('signs in although the server closed the kept-alive connection the request went out on', async () => {
+    // What a core busy past the server's keep-alive timeout meets: its pooled connection is
+    // closed on the server's side, and the next request on it gets no answer. Here the server
+    // closes a connection as its second request arrives, deterministically.
+    const requestsOn = new WeakMap<object, number>();
+    const user = { id: 'agent1', username: 'agent1', displayName: '李娜', role: 'agent', channels: ['email'], groups: [], tier: 1, senior: false };
+    const keepsAlive = await listen((req, res) => {
+      const count = (requestsOn.get(req.socket) ?? 0) + 1;
+      requestsOn.set(req.socket, count);
+      if (count > 1) {
+        req.socket.destroy();
+        return;
+      }
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'keep-alive': 'timeout=60' })
+        .end(JSON.stringify({ token: `token-${String(count)}`, expiresAt: 1, user }));
+    });
+    expect((await loginToServer(keepsAlive, credentials)).user.username).toBe('agent1');
+    // undici puts the connection back in its pool a turn after the answer.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await loginToServer(keepsAlive, credentials)).user.username).toBe('agent1');
+  });
 });

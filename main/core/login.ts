@@ -8,6 +8,7 @@ import { userSchema } from '../../shared/domain.js';
 import type { LoginRequest, LoginResponse } from '../../shared/httpApi.js';
 import { RpcError } from './errors.js';
 import { cannotReachMessage } from './sync/syncClient.js';
+import { fetchFromServer } from './serverFetch.js';
 
 export const LOGIN_TIMEOUT_MS = 10_000;
 /** Signing out never waits longer than this for the server; an unanswered revocation is queued. */
@@ -34,7 +35,7 @@ function retryAfterMsOf(response: Response, body: unknown): number {
 export async function loginToServer(serverUrl: string, credentials: LoginRequest, timeoutMs = LOGIN_TIMEOUT_MS): Promise<LoginResponse> {
   let response: Response;
   try {
-    response = await fetch(`${serverUrl}/api/v1/auth/login`, {
+    response = await fetchFromServer(`${serverUrl}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(credentials),
@@ -76,7 +77,7 @@ export async function loginToServer(serverUrl: string, credentials: LoginRequest
  */
 export async function logoutFromServer(serverUrl: string, token: string): Promise<'done' | 'retry'> {
   try {
-    const response = await fetch(`${serverUrl}/api/v1/auth/logout`, {
+    const response = await fetchFromServer(`${serverUrl}/api/v1/auth/logout`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS),

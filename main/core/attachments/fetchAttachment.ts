@@ -6,6 +6,7 @@
  */
 import { MAX_ATTACHMENT_DOWNLOAD_BYTES } from '../../../shared/rpc.js';
 import { RpcError } from '../errors.js';
+import { fetchFromServer } from '../serverFetch.js';
 
 /** How long one download waits for the server's bytes. */
 export const ATTACHMENT_DOWNLOAD_TIMEOUT_MS = 60_000;
@@ -30,7 +31,10 @@ export async function fetchAttachmentBytes(
 ): Promise<{ contentType: string; data: Buffer }> {
   let response: Response;
   try {
-    response = await fetch(`${serverUrl}/api/v1/attachments/${encodeURIComponent(attachment.id)}`, { headers: { authorization: `Bearer ${token}` }, signal });
+    response = await fetchFromServer(`${serverUrl}/api/v1/attachments/${encodeURIComponent(attachment.id)}`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal,
+    });
   } catch (error) {
     throw new RpcError('server_unreachable', `The attachment could not be fetched (${error instanceof Error ? error.message : String(error)}).`);
   }

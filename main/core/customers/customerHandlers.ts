@@ -17,6 +17,7 @@ import { ATTACHMENT_DOWNLOAD_TIMEOUT_MS, attachmentTooLarge, fetchAttachmentByte
 import { attachmentRefusalSchema, checkAttachment, formatFileSize, replyAttachmentSchema, type AttachmentRefusal } from '../../../shared/attachments.js';
 import type { ApiErrorBody } from '../../../shared/httpApi.js';
 import type { WorkstationSocket } from '../sync/syncClient.js';
+import { fetchFromServer } from '../serverFetch.js';
 
 export const CUSTOMER_METHODS = [
   'customer.search',
@@ -105,7 +106,7 @@ export function createCustomerHandlers(options: { serverUrl: string; current(): 
       if (!token || !online) throw refused({ code: 'attachment_offline', fileName, limit: null });
       let response: Response;
       try {
-        response = await fetch(`${options.serverUrl}/api/v1/uploads/${encodeURIComponent(uploadId)}`, {
+        response = await fetchFromServer(`${options.serverUrl}/api/v1/uploads/${encodeURIComponent(uploadId)}`, {
           method: 'PUT',
           headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'x-file-name': encodeURIComponent(fileName) },
           body: data,

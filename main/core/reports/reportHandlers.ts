@@ -10,6 +10,7 @@ import { reportFileName, reportSchema } from '../../../shared/reports.js';
 import { boardChartsSchema } from '../../../shared/charts.js';
 import type { RpcResults, rpcParamSchemas } from '../../../shared/rpc.js';
 import { RpcError } from '../errors.js';
+import { fetchFromServer } from '../serverFetch.js';
 
 export const REPORT_METHODS = ['report.get', 'report.export', 'report.charts'] as const;
 export type ReportMethod = (typeof REPORT_METHODS)[number];
@@ -58,7 +59,7 @@ export function createReportHandlers(options: { serverUrl: string; current(): Re
     if (!token || !online) throw new RpcError('offline', 'You are offline: reports are computed by the server and can be loaded once the connection is back.');
     let response: Response;
     try {
-      response = await fetch(`${options.serverUrl}${path}?${new URLSearchParams(query).toString()}`, {
+      response = await fetchFromServer(`${options.serverUrl}${path}?${new URLSearchParams(query).toString()}`, {
         headers: { authorization: `Bearer ${token}` },
         signal: AbortSignal.timeout(REPORT_REQUEST_TIMEOUT_MS),
       });
