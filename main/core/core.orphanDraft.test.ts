@@ -2,11 +2,16 @@
  * A reply drafted offline on a ticket the lead gives to someone else meanwhile, with the real
  * server and the real SQLite cache: once back online the ticket leaves the agent's view, but the
  * draft must not stay behind in the cache for good, shown nowhere. The ticket stays (as the
- * server has it now) with its draft until the agent copies or discards it; then it goes.
+ * server has it now) with its draft until the agent copies or discards it; then it goes. The
+ * same when the workstation cannot catch up and downloads everything again (the server pruned
+ * its change log), where the ticket is not: the draft stays with it until discarded, then both go.
  */
+import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startServer } from '../../server/app.js';
+import { openServerStore } from '../../server/store.js';
 import { assignByLead, seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
+import type { ConnectionState } from '../../shared/rpc.js';
 import type { WorkstationCore } from './api.js';
 import { openCache } from './cache/cache.js';
 import { unlockCacheKey, userCacheFile } from './index.js';
@@ -85,6 +90,30 @@ describe('a reply drafted offline on a ticket that went to a colleague', () => {
     expect((await call(core, 'ticket.get', { ticketId })).drafts).toHaveLength(1);
 
     // Discarded, the ticket goes with the next catch-up, and nothing of the draft is left in the file.
+    await discardAndCheckGone(core, draftId);
+  });
+
+  it('keeps the ticket with its draft through a full download again (the server forgot the changes meanwhile), until the draft is discarded', async () => {
+    const text = '您好，退款已经提交，请留意银行短信。';
+    const { core, draftId } = await draftOffline(text);
+    const downloads: number[] = [];
+    core.onEvent((event, payload) => {
+      if (event === 'connection' && (payload as ConnectionState).progress) downloads.push((payload as ConnectionState).progress!.done);
+    });
+
+    // While the server is down the lead gives the ticket to 张强 and the change log is pruned:
+    // the workstation cannot catch up and downloads everything again, in which the ticket is not.
+    const store = openServerStore({ filePath: path.join(fixture.serverDir(), 'server.sqlite') });
+    await assignByLead(store, ticketId, AGENT2);
+    const { maxSeq } = await store.changeLogBounds();
+    expect(await store.pruneChangesBefore(maxSeq + 1)).toBeGreaterThan(0);
+    await store.close();
+    await fixture.restartServer();
+    await waitUntil(core, 'online again', onlineAndIdle(core));
+    expect(downloads.length).toBeGreaterThan(0);
+
+    // The draft is still where the agent can see it, with its ticket.
+    expect((await call(core, 'ticket.get', { ticketId })).drafts.map((draft) => [draft.id, draft.text])).toEqual([[draftId, text]]);
     await discardAndCheckGone(core, draftId);
   });
 });
