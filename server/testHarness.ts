@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Channel, Role } from '../shared/domain.js';
+import type { Channel, Role, Ticket } from '../shared/domain.js';
 import type { ApiErrorBody, LoginResponse } from '../shared/httpApi.js';
 import { startServer, type RunningServer, type ServerOptions } from './app.js';
 import type { ChannelFactory } from './channels/channel.js';
@@ -111,6 +111,16 @@ export async function seedTestOrganisation(store: ServerStore, users: readonly T
     });
   }
   await store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
+}
+
+/** The lead 李主管 gives `ticketId` to `to`, a user seedTestOrganisation made (its id is its username), now. */
+export function assignByLead(store: ServerStore, ticketId: string, to: Pick<TestUserSpec, 'username' | 'displayName'>): Promise<Ticket> {
+  return store.assignTicket({
+    ticketId,
+    assignee: { id: to.username, username: to.username, displayName: to.displayName },
+    reason: { code: 'assigned_by_lead', byName: '李主管' },
+    now: Date.now(),
+  });
 }
 
 export async function login(url: string, username: string, password: string = TEST_PASSWORD): Promise<LoginResponse> {

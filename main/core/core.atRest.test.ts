@@ -6,23 +6,24 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/app.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startServer } from '../../server/app.js';
 import { hashPassword } from '../../server/credentials.js';
-import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
+import { assignByLead, seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
 import type { WorkstationCore } from './api.js';
 import { openCache } from './cache/cache.js';
 import { DEVICE_KEY_FILE, unwrapKeyWithPassword } from './cacheKeys.js';
-import { createWorkstationCore, unlockCacheKey, userCacheFile } from './index.js';
+import { unlockCacheKey, userCacheFile } from './index.js';
 import { loginToServer } from './login.js';
 import { SETTINGS_FILE, type WorkstationSettings } from './settings.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { seededServerFixture } from './testing/seededServer.js';
 import { makePasswordVerifier } from './verifier.js';
 
 const SUBJECT = '增值税专用发票抬头填错需要重开';
+const AGENT1 = { username: 'agent1', displayName: '王芳' };
 const NEW_PASSWORD = '新密码-2024-秋';
 // vitest types its asymmetric matchers as `any`; each is named for the value it stands in for.
 const SEALED_BY_PASSWORD = expect.stringMatching(/^scrypt\$/) as string;
@@ -42,33 +43,14 @@ function cacheBytes(file: string): Buffer {
 }
 
 describe('the encrypted cache', () => {
-  let root: string;
-  let serverDir: string;
-  let port: number;
-  let server: RunningServer | null;
-  const cores: WorkstationCore[] = [];
+  const fixture = seededServerFixture('at-rest', ({ port, dataDir }) => startServer({ port, dataDir, log: () => {} }));
+  const { newCore, stopServer, restartServer } = fixture;
   let ticketA: string;
   let dataDir: string;
 
-  async function newCore(): Promise<WorkstationCore> {
-    const core = await createWorkstationCore({ dataDir, serverUrl: `http://127.0.0.1:${String(port)}`, reconnectDelayMs: 20, reconnectDelayMaxMs: 200 });
-    cores.push(core);
-    return core;
-  }
-
-  async function stopServer(): Promise<void> {
-    await server?.close();
-    server = null;
-  }
-
-  async function restartServer(): Promise<RunningServer> {
-    server = await startServer({ port, dataDir: serverDir, log: () => {} });
-    return server;
-  }
-
   /** What an administrator's password reset does: only the hash in the server's database changes. */
   function changePasswordOnServer(username: string, password: string): void {
-    const db = new Database(path.join(serverDir, 'server.sqlite'));
+    const db = new Database(path.join(fixture.serverDir(), 'server.sqlite'));
     db.pragma('busy_timeout = 5000');
     db.prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(hashPassword(password), username);
     db.close();
@@ -81,33 +63,19 @@ describe('the encrypted cache', () => {
   }
 
   beforeEach(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-at-rest-'));
-    serverDir = path.join(root, 'server');
-    dataDir = path.join(root, 'agent1');
-    server = await startServer({ port: 0, dataDir: serverDir, log: () => {} });
-    port = server.port;
-    await seedTestOrganisation(server.store, [
+    dataDir = fixture.dataDir();
+    const { store } = fixture.server();
+    await seedTestOrganisation(store, [
       { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
-      { username: 'agent1', displayName: '王芳', channels: ['email'] },
+      { ...AGENT1, channels: ['email'] },
     ]);
     ticketA = (
-      await server.store.ingestInbound(
+      await store.ingestInbound(
         { channel: 'email', customer: { name: '陈晓明', email: 'chen.xm@example.cn' }, subject: SUBJECT, text: '抬头应为：杭州某某科技有限公司' },
         { now: Date.now() },
       )
     ).ticketId;
-    await server.store.assignTicket({
-      ticketId: ticketA,
-      assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
-      reason: { code: 'assigned_by_lead', byName: '李主管' },
-      now: Date.now(),
-    });
-  });
-
-  afterEach(async () => {
-    for (const core of cores.splice(0)) await core.close();
-    await stopServer();
-    rmSync(root, { recursive: true, force: true });
+    await assignByLead(store, ticketA, AGENT1);
   });
 
   it('resumes a stored session after a restart through the 0600 key file; when that key is gone, the password opens the same cache', async () => {
@@ -182,7 +150,7 @@ describe('the encrypted cache', () => {
     expect(session.cacheReset).toEqual({ lostChanges: 2, at: expect.any(Number) as number });
     expect((await call(core, 'session.get', {})).cacheReset).toEqual(session.cacheReset);
     expect((await call(core, 'ticket.get', { ticketId: ticketA })).notes).toEqual([]);
-    expect((await server!.store.getTicketBundle(ticketA))!.notes).toEqual([]);
+    expect((await fixture.server().store.getTicketBundle(ticketA))!.notes).toEqual([]);
 
     // Set aside, never destroyed: the old password still opens it, with both notes in its outbox.
     const aside = readdirSync(path.join(dataDir, 'users')).find((name) => /^agent1\.sqlite\.unreadable-\d+$/.test(name))!;
@@ -221,19 +189,27 @@ describe('the encrypted cache', () => {
 
   it('encrypts the plaintext cache of a stored session written by the previous version on the first start, keeping its outbox, draft and attention item', async () => {
     // The previous version's files: a plaintext WAL cache (0644, in a 0755 folder) and settings without cache keys.
-    const serverUrl = `http://127.0.0.1:${String(port)}`;
+    const serverUrl = `http://127.0.0.1:${String(fixture.port)}`;
     const login = await loginToServer(serverUrl, { username: 'agent1', password: TEST_PASSWORD });
     const file = userCacheFile(dataDir, 'agent1');
     const old = openCache(file, null);
     old.writer.beginBootstrap();
-    old.writer.applyBootstrapPage(await server!.store.bootstrapPage(login.user, null, 100), login.user);
+    old.writer.applyBootstrapPage(await fixture.server().store.bootstrapPage(login.user, null, 100), login.user);
     const refused = randomUUID();
     old.writer.recordMutation(
       { mutationId: refused, kind: 'note', ticketId: ticketA, noteId: randomUUID(), text: '被拒绝的备注', createdAt: Date.now() },
       login.user,
     );
     old.writer.applyPushResults(
-      [{ mutationId: refused, ok: false, code: 'forbidden', reason: '工单已改派给张强', ticket: (await server!.store.getTicketBundle(ticketA))!.ticket }],
+      [
+        {
+          mutationId: refused,
+          ok: false,
+          code: 'forbidden',
+          reason: '工单已改派给张强',
+          ticket: (await fixture.server().store.getTicketBundle(ticketA))!.ticket,
+        },
+      ],
       login.user,
       Date.now(),
     );
@@ -259,7 +235,7 @@ describe('the encrypted cache', () => {
     // No password yet: the device seal is the only copy of the key until the next sign-in.
     expect(settingsOf(dataDir).cacheKeys).toEqual([{ userId: 'agent1', byPassword: null, byDevice: expect.any(String) as string, pendingAtClose: 0 }]);
     await waitUntil(core, 'the note written before the upgrade is delivered', onlineAndIdle(core));
-    expect((await server!.store.getTicketBundle(ticketA))!.notes.filter((n) => n.id === noteId)).toHaveLength(1);
+    expect((await fixture.server().store.getTicketBundle(ticketA))!.notes.filter((n) => n.id === noteId)).toHaveLength(1);
     expect((await call(core, 'ticket.get', { ticketId: ticketA })).drafts.map((d) => d.text)).toEqual(['升级前的草稿']);
     expect((await call(core, 'attention.list', {})).items.map((a) => a.reason)).toEqual(['工单已改派给张强']);
 

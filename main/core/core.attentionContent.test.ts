@@ -6,55 +6,34 @@
  * user's core on the same machine.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/app.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startServer } from '../../server/app.js';
 import { openServerStore } from '../../server/store.js';
 import { ATTENTION_PAGE_SIZE, ATTENTION_PREVIEW_CHARS, type AttentionItem } from '../../shared/rpc.js';
-import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
-import type { WorkstationCore } from './api.js';
+import { assignByLead, seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
 import { openCache } from './cache/cache.js';
-import { createWorkstationCore, unlockCacheKey, userCacheFile } from './index.js';
+import { unlockCacheKey, userCacheFile } from './index.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { seededServerFixture } from './testing/seededServer.js';
+
+const AGENT1 = { username: 'agent1', displayName: '王芳' };
+const AGENT2 = { username: 'agent2', displayName: '张强' };
 
 describe('the text of a refused reply', () => {
-  let root: string;
+  const fixture = seededServerFixture('attention-content', ({ port, dataDir }) => startServer({ port, dataDir, log: () => {} }));
+  const { newCore, closeCore, stopServer, restartServer } = fixture;
   let dataDir: string;
-  let serverDir: string;
-  let port: number;
-  let server: RunningServer | null;
-  const cores: WorkstationCore[] = [];
   let ticketA: string;
 
-  async function newCore(): Promise<WorkstationCore> {
-    const core = await createWorkstationCore({ dataDir, serverUrl: `http://127.0.0.1:${String(port)}`, reconnectDelayMs: 20, reconnectDelayMaxMs: 200 });
-    cores.push(core);
-    return core;
-  }
-
-  async function closeCore(core: WorkstationCore): Promise<void> {
-    cores.splice(cores.indexOf(core), 1);
-    await core.close();
-  }
-
-  async function stopServer(): Promise<void> {
-    await server?.close();
-    server = null;
-  }
-
   beforeEach(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-attention-content-'));
-    dataDir = path.join(root, 'workstation');
-    serverDir = path.join(root, 'server');
-    server = await startServer({ port: 0, dataDir: serverDir, log: () => {} });
-    port = server.port;
-    await seedTestOrganisation(server.store, [
-      { username: 'agent1', displayName: '王芳', channels: ['chat'] },
-      { username: 'agent2', displayName: '张强', channels: ['chat'] },
+    dataDir = fixture.dataDir();
+    const { store } = fixture.server();
+    await seedTestOrganisation(store, [
+      { ...AGENT1, channels: ['chat'] },
+      { ...AGENT2, channels: ['chat'] },
     ]);
-    ({ ticketId: ticketA } = await server.store.ingestInbound(
+    ({ ticketId: ticketA } = await store.ingestInbound(
       {
         channel: 'chat',
         customer: { name: '张伟', phone: '13800138000', email: '13800138000@example.cn' },
@@ -63,18 +42,7 @@ describe('the text of a refused reply', () => {
       },
       { now: Date.now() },
     ));
-    await server.store.assignTicket({
-      ticketId: ticketA,
-      assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
-      reason: { code: 'assigned_by_lead', byName: '李主管' },
-      now: Date.now(),
-    });
-  });
-
-  afterEach(async () => {
-    for (const core of cores.splice(0)) await core.close();
-    await stopServer();
-    rmSync(root, { recursive: true, force: true });
+    await assignByLead(store, ticketA, AGENT1);
   });
 
   it('keeps the reply text with its attention item across a restart, drops it on dismissal, and never shows it to another user', async () => {
@@ -101,15 +69,10 @@ describe('the text of a refused reply', () => {
     cache.close();
 
     // Meanwhile the lead gives the ticket to 张强.
-    const store = openServerStore({ filePath: path.join(serverDir, 'server.sqlite') });
-    await store.assignTicket({
-      ticketId: ticketA,
-      assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
-      reason: { code: 'assigned_by_lead', byName: '李主管' },
-      now: Date.now(),
-    });
+    const store = openServerStore({ filePath: path.join(fixture.serverDir(), 'server.sqlite') });
+    await assignByLead(store, ticketA, AGENT2);
     await store.close();
-    server = await startServer({ port, dataDir: serverDir, log: () => {} });
+    const server = await restartServer();
 
     const second = await newCore();
     await waitUntil(second, 'the refused reply is settled', onlineAndIdle(second));
@@ -176,15 +139,10 @@ describe('the text of a refused reply', () => {
       expect(cache.writer.recordMutation(mutation, agent1).ok).toBe(true);
     }
     cache.close();
-    const store = openServerStore({ filePath: path.join(serverDir, 'server.sqlite') });
-    await store.assignTicket({
-      ticketId: ticketA,
-      assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
-      reason: { code: 'assigned_by_lead', byName: '李主管' },
-      now: Date.now(),
-    });
+    const store = openServerStore({ filePath: path.join(fixture.serverDir(), 'server.sqlite') });
+    await assignByLead(store, ticketA, AGENT2);
     await store.close();
-    server = await startServer({ port, dataDir: serverDir, log: () => {} });
+    await restartServer();
     const second = await newCore();
     await waitUntil(second, 'every reply refused', onlineAndIdle(second), 150_000);
     expect((await connectionOf(second)).attentionCount).toBe(refused);

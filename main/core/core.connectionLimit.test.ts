@@ -5,18 +5,15 @@
  * handshake, the agent is told `too_many_connections` (not "cannot reach the server"), and the
  * core keeps retrying with its backoff until a slot frees, then comes online by itself.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/app.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/app.js';
 import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
 import type { WorkstationCore } from './api.js';
-import { createWorkstationCore } from './index.js';
 import type { ScheduledReconnect } from './sync/reconnectSchedule.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { seededServerFixture, type SeededServerFixture } from './testing/seededServer.js';
 
 const CAP = 2;
 
@@ -41,52 +38,49 @@ function holdConnection(url: string): Promise<NetSocket> {
   });
 }
 
+/** A server of its own for each test, started with `options`, where agent1 (an agent on chat) may sign in. */
+function agentServerFixture(name: string, options: () => Partial<ServerOptions>): SeededServerFixture<RunningServer> {
+  const fixture = seededServerFixture(name, ({ port, dataDir }) => startServer({ port, dataDir, log: () => {}, ...options() }));
+  beforeEach(() => seedTestOrganisation(fixture.server().store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]));
+  return fixture;
+}
+
+/**
+ * agent1 signs in (HTTP, which goes through) on a core that records the reconnects it schedules;
+ * resolves once the core gives a reason for being offline, which must be `code` (not "cannot reach
+ * the server") with agent1 still signed in.
+ */
+async function signInTurnedAway(
+  fixture: SeededServerFixture<RunningServer>,
+  code: 'too_many_connections' | 'sign_in_too_slow',
+): Promise<{ core: WorkstationCore; retries: ScheduledReconnect[] }> {
+  const retries: ScheduledReconnect[] = [];
+  const core = await fixture.newCore('agent1', { onReconnectScheduled: (retry) => retries.push(retry) });
+  await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+  await waitUntil(core, 'told why', async () => (await connectionOf(core)).lastError !== null);
+  expect(await connectionOf(core)).toMatchObject({ status: 'offline', sessionEnded: null, lastError: { code, serverUrl: fixture.server().url } });
+  return { core, retries };
+}
+
 describe('a workstation whose address holds the cap of connections not signed in', () => {
-  let root: string;
-  let server: RunningServer;
-  let core: WorkstationCore | null = null;
+  const fixture = agentServerFixture('connlimit', () => ({ connectionLimits: { preAuthPerAddress: CAP } }));
   const held: NetSocket[] = [];
 
-  beforeEach(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-connlimit-'));
-    server = await startServer({ port: 0, dataDir: path.join(root, 'server'), log: () => {}, connectionLimits: { preAuthPerAddress: CAP } });
-    await seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
-  });
-
-  afterEach(async () => {
+  afterEach(() => {
     for (const socket of held.splice(0)) socket.destroy();
-    await core?.close();
-    core = null;
-    await server.close();
-    rmSync(root, { recursive: true, force: true });
   });
 
   it('is told the server refuses its network for now, keeps retrying, and comes online once a slot frees', async () => {
-    for (let i = 0; i < CAP; i++) held.push(await holdConnection(server.url));
-    const retries: ScheduledReconnect[] = [];
-    core = await createWorkstationCore({
-      dataDir: path.join(root, 'agent1'),
-      serverUrl: server.url,
-      reconnectDelayMs: 20,
-      reconnectDelayMaxMs: 200,
-      onReconnectScheduled: (retry) => retries.push(retry),
-    });
+    for (let i = 0; i < CAP; i++) held.push(await holdConnection(fixture.server().url));
     // Signing in is HTTP (not a socket connection): it goes through; the socket is refused.
-    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
-    const signedIn = core;
-    await waitUntil(signedIn, 'refused for too many connections', async () => (await connectionOf(signedIn)).lastError?.code === 'too_many_connections');
-    expect(await connectionOf(signedIn)).toMatchObject({
-      status: 'offline',
-      sessionEnded: null,
-      lastError: { code: 'too_many_connections', serverUrl: server.url },
-    });
+    const { core, retries } = await signInTurnedAway(fixture, 'too_many_connections');
     // A refusal keeps the refusal's pace (up to the full cap), not the quick one of a server that is not there.
     expect(retries.length).toBeGreaterThan(0);
     expect(retries.every((retry) => retry.cause === 'busy')).toBe(true);
     // A slot frees: the core's own retries get it online, nobody asks it to.
     for (const socket of held.splice(0)) socket.destroy();
-    await waitUntil(signedIn, 'online', onlineAndIdle(signedIn));
-    expect((await connectionOf(signedIn)).lastError).toBeNull();
+    await waitUntil(core, 'online', onlineAndIdle(core));
+    expect((await connectionOf(core)).lastError).toBeNull();
   });
 });
 
@@ -100,54 +94,28 @@ async function serverSees(what: string, check: () => boolean): Promise<void> {
 }
 
 describe("a workstation whose sign-in on the socket outlasts the server's sign-in deadline", () => {
-  let root: string;
-  let server: RunningServer;
-  let core: WorkstationCore | null = null;
   const logLines: string[] = [];
   /** While set, every socket handshake waits for it (a node too loaded to finish sign-ins in time). */
   let stall: { promise: Promise<void>; release: () => void } | null = null;
+  const fixture = agentServerFixture('deadline', () => ({
+    log: (line) => logLines.push(line),
+    connectionLimits: { signInDeadlineMs: 1000 },
+    afterSocketHandshake: () => stall?.promise ?? Promise.resolve(),
+  }));
 
-  beforeEach(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-deadline-'));
+  beforeEach(() => {
     let release: () => void = () => undefined;
     const promise = new Promise<void>((resolve) => (release = resolve));
     stall = { promise, release };
-    server = await startServer({
-      port: 0,
-      dataDir: path.join(root, 'server'),
-      log: (line) => logLines.push(line),
-      connectionLimits: { signInDeadlineMs: 1000 },
-      afterSocketHandshake: () => stall?.promise ?? Promise.resolve(),
-    });
-    await seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
   });
 
-  afterEach(async () => {
+  afterEach(() => {
     stall?.release();
-    await core?.close();
-    core = null;
-    await server.close();
-    rmSync(root, { recursive: true, force: true });
   });
 
   it('is told its sign-in was too slow (not "cannot reach"), retries at the refusal pace and comes online once sign-ins are quick again; signed out, it leaves no connection behind', async () => {
-    const retries: ScheduledReconnect[] = [];
-    core = await createWorkstationCore({
-      dataDir: path.join(root, 'agent1'),
-      serverUrl: server.url,
-      reconnectDelayMs: 20,
-      reconnectDelayMaxMs: 200,
-      onReconnectScheduled: (retry) => retries.push(retry),
-    });
-    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
-    const signedIn = core;
-    await waitUntil(signedIn, 'closed at the deadline', () => logLines.some((line) => line.includes('closed a connection from 127.0.0.1')));
-    await waitUntil(signedIn, 'told why', async () => (await connectionOf(signedIn)).lastError !== null);
-    expect(await connectionOf(signedIn)).toMatchObject({
-      status: 'offline',
-      sessionEnded: null,
-      lastError: { code: 'sign_in_too_slow', serverUrl: server.url },
-    });
+    const { core, retries } = await signInTurnedAway(fixture, 'sign_in_too_slow');
+    await waitUntil(core, 'closed at the deadline', () => logLines.some((line) => line.includes('closed a connection from 127.0.0.1')));
     expect(retries[0]).toMatchObject({ cause: 'refused', attempt: 0 });
     // The refusal pace: about half the cap, never the first delay a server that is down gets.
     expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(200 / 4);
@@ -155,10 +123,11 @@ describe("a workstation whose sign-in on the socket outlasts the server's sign-i
     const stalled = stall;
     stall = null;
     stalled?.release();
-    await waitUntil(signedIn, 'online', onlineAndIdle(signedIn));
+    await waitUntil(core, 'online', onlineAndIdle(core));
+    const server = fixture.server();
     expect(server.connectionsByAddress().has('127.0.0.1')).toBe(false);
     // Signed out: the core closes its connection itself (it is not left to the deadline) and opens no other.
-    await call(signedIn, 'session.signOut', {});
+    await call(core, 'session.signOut', {});
     await serverSees('no connection left', () => server.connectionsByAddress().size === 0);
     const closedBefore = logLines.filter((line) => line.includes('closed a connection')).length;
     await new Promise((resolve) => setTimeout(resolve, 3000));

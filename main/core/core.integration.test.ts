@@ -190,6 +190,13 @@ describe('workstation core against the real server', () => {
       // The counts are of the whole list: a window is no part of what they are asked for.
       { method: 'inbox.counts', params: { channel: null, status: null, query: '', offset: 0 }, code: 'invalid_params', mentions: 'offset' },
       { method: 'inbox.counts', params: { channel: null, status: 'done', query: '' }, code: 'invalid_params', mentions: 'status' },
+      // The id of a needs-attention item: a positive whole number, nothing beside it ("Invalid" holds "id": the path says `id:`).
+      { method: 'attention.content', params: { id: 0 }, code: 'invalid_params', mentions: 'id:' },
+      { method: 'attention.content', params: { id: -1 }, code: 'invalid_params', mentions: 'id:' },
+      { method: 'attention.content', params: { id: 1.5 }, code: 'invalid_params', mentions: 'id:' },
+      { method: 'attention.content', params: { id: '1' }, code: 'invalid_params', mentions: 'id:' },
+      { method: 'attention.content', params: {}, code: 'invalid_params', mentions: 'id:' },
+      { method: 'attention.content', params: { id: 1, extra: 1 }, code: 'invalid_params', mentions: 'extra' },
       { method: 'ticket.markRead', params: { ticketId: 'GD20990101999' }, code: 'not_found', mentions: 'GD20990101999' },
       { method: 'ticket.reply', params: { ticketId: inboundTicketId, text: '   ' }, code: 'invalid_params', mentions: 'text' },
       { method: 'ticket.reply', params: { ticketId: inboundTicketId, text: '长'.repeat(1_000_000) }, code: 'invalid_params', mentions: 'text' },

@@ -3,56 +3,30 @@
  * the server comes back on the same port and data; a must-refetch re-bootstrap keeps the
  * outbox; an expired token signs the agent out with a clear reason.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/app.js';
+import { describe, expect, it } from 'vitest';
+import { startServer } from '../../server/app.js';
 import type { ConnectionState } from '../../shared/rpc.js';
-import type { WorkstationCore } from './api.js';
 import { createWorkstationCore, userCacheFile } from './index.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { offlineAgentFixture } from './testing/offlineAgent.js';
 
 describe('workstation core with the server away', () => {
-  let root: string;
-  let serverDir: string;
-  let server: RunningServer | null = null;
-  let core: WorkstationCore | null = null;
-  let port: number;
+  const fixture = offlineAgentFixture('offline', ({ port, dataDir }) => startServer({ port, dataDir, demo: true, log: () => {} }));
   let ticketId: string;
 
-  async function startOnSamePort(): Promise<RunningServer> {
-    server = await startServer({ port, dataDir: serverDir, demo: true, log: () => {} });
-    return server;
-  }
-
-  beforeAll(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-offline-'));
-    serverDir = path.join(root, 'server');
-    server = await startServer({ port: 0, dataDir: serverDir, demo: true, log: () => {} });
-    port = server.port;
-  });
-
-  afterAll(async () => {
-    await core?.close();
-    await server?.close();
-    rmSync(root, { recursive: true, force: true });
-  });
-
   it('keeps a reply written while the server is down as a draft, then sends it exactly once when the agent confirms online', async () => {
-    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: `http://127.0.0.1:${String(port)}` });
-    await call(core, 'session.signIn', { username: 'agent1', password: 'demo' });
-    await waitUntil(core, 'online', onlineAndIdle(core));
+    const core = await fixture.signInAgent();
     const inbox = await call(core, 'inbox.list', { channel: null, status: 'in_progress', query: '' });
     ticketId = inbox.rows[0]!.id;
 
-    await server!.close();
-    server = null;
+    const serverUrl = fixture.server().url;
+    await fixture.goOffline(core);
     const active = core;
-    await waitUntil(core, 'the core notices the server is gone', async () => (await connectionOf(active)).status === 'offline');
     // Why, as a code and the fact: the renderer words it in the agent's language (no English sentence from here).
     await waitUntil(core, 'the reason is known', async () => (await connectionOf(active)).lastError !== null);
-    expect((await connectionOf(active)).lastError).toEqual({ code: 'server_unreachable', serverUrl: `http://127.0.0.1:${String(port)}` });
+    expect((await connectionOf(active)).lastError).toEqual({ code: 'server_unreachable', serverUrl });
 
     const text = '系统恢复后请查收：您的退款已提交，预计三个工作日到账';
     const replied = await call(core, 'ticket.reply', { ticketId, text });
@@ -72,7 +46,7 @@ describe('workstation core with the server away', () => {
     const early = await core.invoke('draft.send', { draftId: replied.draft.id });
     expect(early).toMatchObject({ ok: false, error: { code: 'offline' } });
 
-    const restarted = await startOnSamePort();
+    const restarted = await fixture.restartServer();
     await waitUntil(core, 'the note is acknowledged', onlineAndIdle(core));
     expect((await restarted.store.getTicketBundle(ticketId))!.notes.filter((n) => n.text === noteText)).toHaveLength(1);
     expect((await restarted.store.getTicketBundle(ticketId))!.messages.filter((m) => m.text === text)).toHaveLength(0);
@@ -96,7 +70,7 @@ describe('workstation core with the server away', () => {
   });
 
   it('keeps the email subject of a reply written offline (issue 12) through the draft to the server; refuses a subject that would inject a header', async () => {
-    const active = core!;
+    const active = fixture.agent();
     const email = (await call(active, 'inbox.list', { channel: 'email', status: null, query: '' })).rows.find(
       (row) => row.subject === '发票抬头填错了，需要重开',
     )!;
@@ -104,16 +78,14 @@ describe('workstation core with the server away', () => {
     expect(injected).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
     expect(JSON.stringify(injected)).toContain('subject_control_chars');
 
-    await server!.close();
-    server = null;
-    await waitUntil(active, 'the core notices the server is gone', async () => (await connectionOf(active)).status === 'offline');
+    await fixture.goOffline(active);
     const text = '赵女士您好，发票已按新抬头重开，请查收附件。';
     const replied = await call(active, 'ticket.reply', { ticketId: email.id, text, subject: '  发票已重开  ' });
     if (replied.kind !== 'draft') throw new Error('a reply written offline must stay a draft');
     expect(replied.draft.subject).toBe('发票已重开');
     expect((await call(active, 'ticket.get', { ticketId: email.id })).drafts).toEqual([replied.draft]);
 
-    const restarted = await startOnSamePort();
+    const restarted = await fixture.restartServer();
     await waitUntil(active, 'back online', onlineAndIdle(active));
     const sent = await call(active, 'draft.send', { draftId: replied.draft.id });
     expect(sent).toMatchObject({ text, subject: '发票已重开', pending: true });
@@ -126,16 +98,13 @@ describe('workstation core with the server away', () => {
   });
 
   it('bootstraps again when the server no longer has its changes, keeping the note written offline', async () => {
-    const active = core!;
-    await server!.close();
-    server = null;
-    await waitUntil(active, 'offline', async () => (await connectionOf(active)).status === 'offline');
+    const active = fixture.agent();
+    await fixture.goOffline(active);
     const note = await call(active, 'ticket.addNote', { ticketId, text: '离线时记录：客户要求电话回访' });
     await active.close();
-    core = null;
 
     // While this workstation is away the server moves on and forgets its old changes.
-    const restarted = await startOnSamePort();
+    const restarted = await fixture.restartServer();
     const posted = await fetch(`${restarted.url}/api/v1/inbound`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer demo-token' },
@@ -150,7 +119,7 @@ describe('workstation core with the server away', () => {
     const { maxSeq } = await restarted.store.changeLogBounds();
     expect(await restarted.store.pruneChangesBefore(maxSeq + 1)).toBeGreaterThan(0);
 
-    core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: restarted.url });
+    const core = await fixture.openCore();
     const progress: Array<{ done: number; total: number }> = [];
     core.onEvent((event, payload) => {
       if (event === 'connection' && (payload as ConnectionState).progress) progress.push((payload as ConnectionState).progress!);
@@ -166,7 +135,7 @@ describe('workstation core with the server away', () => {
 
   it('signs out with a clear reason when the token expires, keeping the cache file', async () => {
     let clock = Date.now();
-    const expiryDir = path.join(root, 'expiry');
+    const expiryDir = fixture.dataDir('expiry');
     const shortLived = await startServer({ port: 0, dataDir: path.join(expiryDir, 'server'), demo: true, now: () => clock, tokenTtlMs: 60_000, log: () => {} });
     const dataDir = path.join(expiryDir, 'agent2');
     const agent = await createWorkstationCore({ dataDir, serverUrl: shortLived.url });

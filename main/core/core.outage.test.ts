@@ -6,86 +6,48 @@
  * nothing the agent was shown.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/app.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startServer } from '../../server/app.js';
 import { openServerStore } from '../../server/store.js';
-import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
+import { assignByLead, seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
 import type { RpcEvents } from '../../shared/rpc.js';
-import type { WorkstationCore } from './api.js';
 import { openCache } from './cache/cache.js';
-import { createWorkstationCore, unlockCacheKey, userCacheFile } from './index.js';
+import { unlockCacheKey, userCacheFile } from './index.js';
 import { SETTINGS_FILE } from './settings.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { seededServerFixture } from './testing/seededServer.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+const AGENT1 = { username: 'agent1', displayName: '王芳' };
 
 describe('the core through an outage', () => {
-  let root: string;
-  let serverDir: string;
-  let port: number;
-  let server: RunningServer | null;
-  const cores: WorkstationCore[] = [];
+  const fixture = seededServerFixture('outage', ({ port, dataDir }) => startServer({ port, dataDir, log: () => {} }));
+  const { newCore, stopServer, restartServer } = fixture;
   let ticketA: string;
   let ticketB: string;
 
-  async function newCore(name = 'agent1'): Promise<WorkstationCore> {
-    const core = await createWorkstationCore({
-      dataDir: path.join(root, name),
-      serverUrl: `http://127.0.0.1:${String(port)}`,
-      reconnectDelayMs: 20,
-      reconnectDelayMaxMs: 200,
-    });
-    cores.push(core);
-    return core;
-  }
-
-  async function stopServer(): Promise<void> {
-    await server?.close();
-    server = null;
-  }
-
-  async function restartServer(): Promise<RunningServer> {
-    server = await startServer({ port, dataDir: serverDir, log: () => {} });
-    return server;
-  }
-
   beforeEach(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-outage-'));
-    serverDir = path.join(root, 'server');
-    server = await startServer({ port: 0, dataDir: serverDir, log: () => {} });
-    port = server.port;
-    await seedTestOrganisation(server.store, [
+    const { store } = fixture.server();
+    await seedTestOrganisation(store, [
       { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
-      { username: 'agent1', displayName: '王芳', channels: ['chat'] },
+      { ...AGENT1, channels: ['chat'] },
       { username: 'agent2', displayName: '张强', channels: ['chat'] },
     ]);
     const open = async (name: string, phone: string, subject: string) => {
       // With an address a reply has a way to the customer (the ticket rules refuse one with none, drafts included).
       const email = `${phone}@example.cn`;
-      const { ticketId } = await server!.store.ingestInbound(
+      const { ticketId } = await store.ingestInbound(
         { channel: 'chat', customer: { name, phone, email }, subject, text: `${subject}，麻烦尽快回复` },
         { now: Date.now() },
       );
-      await server!.store.assignTicket({
-        ticketId,
-        assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
-        reason: { code: 'assigned_by_lead', byName: '李主管' },
-        now: Date.now(),
-      });
+      await assignByLead(store, ticketId, AGENT1);
       return ticketId;
     };
     ticketA = await open('张伟', '13800138000', '订单物流查询延迟');
     ticketB = await open('李娜', '13912340002', '退款进度咨询');
-  });
-
-  afterEach(async () => {
-    for (const core of cores.splice(0)) await core.close();
-    await stopServer();
-    rmSync(root, { recursive: true, force: true });
   });
 
   it('refuses, reverts and lists the changes a lead overtook during the outage, naming the new assignee', async () => {
@@ -108,14 +70,9 @@ describe('the core through an outage', () => {
     expect((await call(core, 'ticket.get', { ticketId: ticketA })).ticket).toMatchObject({ status: 'awaiting_customer', priority: 'urgent' });
 
     // Meanwhile, with this agent still cut off, the lead reassigns one ticket and closes the other.
-    const store = openServerStore({ filePath: path.join(serverDir, 'server.sqlite') });
+    const store = openServerStore({ filePath: path.join(fixture.serverDir(), 'server.sqlite') });
     const lead = (await store.getUser('lead1'))!;
-    await store.assignTicket({
-      ticketId: ticketA,
-      assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
-      reason: { code: 'assigned_by_lead', byName: lead.displayName },
-      now: Date.now(),
-    });
+    await assignByLead(store, ticketA, { username: 'agent2', displayName: '张强' });
     expect(
       await store.applyMutation(
         lead,
@@ -158,7 +115,7 @@ describe('the core through an outage', () => {
   });
 
   it('signs in offline from the local verifier after a sign-out, then gets a token and syncs when the server returns', async () => {
-    const dataDir = path.join(root, 'agent1');
+    const dataDir = fixture.dataDir();
     const first = await newCore();
     await call(first, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     await waitUntil(first, 'online', onlineAndIdle(first));
@@ -212,7 +169,7 @@ describe('the core through an outage', () => {
   });
 
   it('loses no acknowledged note when the core is killed with SIGKILL mid-write', { timeout: 60_000 }, async () => {
-    const dataDir = path.join(root, 'agent1');
+    const dataDir = fixture.dataDir();
     const setup = await newCore();
     await call(setup, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     await waitUntil(setup, 'online', onlineAndIdle(setup));
@@ -221,7 +178,7 @@ describe('the core through an outage', () => {
 
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(HERE, 'testing', 'writeNotesUntilKilled.ts'), dataDir, `http://127.0.0.1:${String(port)}`, ticketA],
+      ['--import', 'tsx', path.join(HERE, 'testing', 'writeNotesUntilKilled.ts'), dataDir, `http://127.0.0.1:${String(fixture.port)}`, ticketA],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -5,21 +5,20 @@
  * kept, tells the agent to update, and stops knocking. The work goes once an updated core
  * (here: a new core on the same data, the server back at its normal minimum) connects.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.js';
-import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
+import { assignByLead, seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
 import { SYNC_PROTOCOL_VERSION } from '../../shared/sync.js';
-import type { WorkstationCore } from './api.js';
-import { createWorkstationCore } from './index.js';
 import { SETTINGS_FILE, type WorkstationSettings } from './settings.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { seededServerFixture } from './testing/seededServer.js';
 
 /** The core's reconnect backoff here: an outdated core that kept retrying would knock every ~100 ms. */
 const RECONNECT_MAX_MS = 200;
+const AGENT1 = { username: 'agent1', displayName: '王芳' };
 
 /** A TCP relay in front of the server that counts the socket.io connections opened through it. */
 interface CountingRelay {
@@ -62,60 +61,38 @@ async function startCountingRelay(targetPort: () => number): Promise<CountingRel
 }
 
 describe('a workstation older than the server accepts', () => {
-  let root: string;
-  let serverDir: string;
-  let port: number;
-  let server: RunningServer | null = null;
+  const fixture = seededServerFixture('outdated', ({ port, dataDir }) => startServer({ port, dataDir, log: () => {} }));
   let relay: CountingRelay;
-  const cores: WorkstationCore[] = [];
   let ticketId: string;
 
-  async function newCore(): Promise<WorkstationCore> {
-    const core = await createWorkstationCore({
-      dataDir: path.join(root, 'agent1'),
-      serverUrl: relay.url,
-      reconnectDelayMs: 20,
-      reconnectDelayMaxMs: RECONNECT_MAX_MS,
-    });
-    cores.push(core);
-    return core;
-  }
+  /** A core that reaches the server through the relay. */
+  const newCore = () => fixture.newCore('agent1', { serverUrl: relay.url, reconnectDelayMaxMs: RECONNECT_MAX_MS });
 
   function storedToken(): string {
-    const settings = JSON.parse(readFileSync(path.join(root, 'agent1', SETTINGS_FILE), 'utf8')) as WorkstationSettings;
+    const settings = JSON.parse(readFileSync(path.join(fixture.dataDir(), SETTINGS_FILE), 'utf8')) as WorkstationSettings;
     return settings.session!.token;
   }
 
-  async function restartServer(minSyncProtocolVersion?: number): Promise<void> {
-    await server?.close();
-    server = await startServer({ port, dataDir: serverDir, log: () => {}, ...(minSyncProtocolVersion ? { minSyncProtocolVersion } : {}) });
+  /** The server again on its port and data, requiring `minSyncProtocolVersion` when given. */
+  function restartServer(minSyncProtocolVersion?: number): Promise<RunningServer> {
+    return fixture.restartServer(({ port, dataDir }) =>
+      startServer({ port, dataDir, log: () => {}, ...(minSyncProtocolVersion ? { minSyncProtocolVersion } : {}) }),
+    );
   }
 
   beforeEach(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-outdated-'));
-    serverDir = path.join(root, 'server');
-    server = await startServer({ port: 0, dataDir: serverDir, log: () => {} });
-    port = server.port;
-    relay = await startCountingRelay(() => port);
-    await seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
-    ({ ticketId } = await server.store.ingestInbound(
+    relay = await startCountingRelay(() => fixture.port);
+    const { store } = fixture.server();
+    await seedTestOrganisation(store, [{ ...AGENT1, channels: ['chat'] }]);
+    ({ ticketId } = await store.ingestInbound(
       { channel: 'chat', customer: { name: '张伟', phone: '13800138000', email: '13800138000@example.cn' }, subject: '订单物流查询延迟', text: '三天没更新了' },
       { now: Date.now() },
     ));
-    await server.store.assignTicket({
-      ticketId,
-      assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
-      reason: { code: 'assigned_by_lead', byName: '李主管' },
-      now: Date.now(),
-    });
+    await assignByLead(store, ticketId, AGENT1);
   });
 
   afterEach(async () => {
-    for (const core of cores.splice(0)) await core.close();
-    await server?.close();
-    server = null;
     await relay.close();
-    rmSync(root, { recursive: true, force: true });
   });
 
   it('is refused as outdated, stays signed in offline with its outbox, stops retrying, and its work is sent after the update', async () => {
@@ -125,8 +102,7 @@ describe('a workstation older than the server accepts', () => {
     const token = storedToken();
 
     // Work done while the server is down for its upgrade waits in the outbox.
-    await server!.close();
-    server = null;
+    await fixture.stopServer();
     await waitUntil(core, 'offline', async () => (await connectionOf(core)).status === 'offline');
     const noteText = '客户同意改为明天上午送达';
     const note = await call(core, 'ticket.addNote', { ticketId, text: noteText });
@@ -140,7 +116,7 @@ describe('a workstation older than the server accepts', () => {
     // Not signed out: the session, its token and the cache stay.
     expect((await call(core, 'session.get', {})).user).toMatchObject({ username: 'agent1' });
     expect(storedToken()).toBe(token);
-    expect((await server!.store.lookupToken(token, Date.now())).status).toBe('valid');
+    expect((await fixture.server().store.lookupToken(token, Date.now())).status).toBe('valid');
 
     // Asking again would get the same answer: "retry now" (and the window's focus) does nothing,
     // and the socket is not reopened by itself, over many of its reconnect delays.
@@ -154,14 +130,13 @@ describe('a workstation older than the server accepts', () => {
     // Still working from its cache: the note is there, waiting.
     const detail = await call(core, 'ticket.get', { ticketId });
     expect(detail.notes).toContainEqual(expect.objectContaining({ id: note.id, text: noteText, pending: true }));
-    expect((await server!.store.getTicketBundle(ticketId))!.notes.filter((n) => n.text === noteText)).toHaveLength(0);
+    expect((await fixture.server().store.getTicketBundle(ticketId))!.notes.filter((n) => n.text === noteText)).toHaveLength(0);
 
     // The update: a new core on the same data resumes the session and sends the kept work.
-    await core.close();
-    cores.splice(cores.indexOf(core), 1);
+    await fixture.closeCore(core);
     await restartServer();
     const updated = await newCore();
     await waitUntil(updated, 'online with the outbox sent', onlineAndIdle(updated));
-    expect((await server!.store.getTicketBundle(ticketId))!.notes.filter((n) => n.text === noteText)).toHaveLength(1);
+    expect((await fixture.server().store.getTicketBundle(ticketId))!.notes.filter((n) => n.text === noteText)).toHaveLength(1);
   });
 });

@@ -4,83 +4,42 @@
  * "retry now" reaches a server that came back without waiting out a long backoff, for a
  * session with a token and for one signed in offline.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/app.js';
-import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
-import type { WorkstationCore } from './api.js';
-import { createWorkstationCore } from './index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startServer } from '../../server/app.js';
+import { assignByLead, seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
+import { seededServerFixture } from './testing/seededServer.js';
 
 /** Ten minutes: without "retry now" nothing reconnects within any of these tests. */
 const LONG_BACKOFF_MS = 600_000;
+const LONG_BACKOFF = { reconnectDelayMs: LONG_BACKOFF_MS, reconnectDelayMaxMs: LONG_BACKOFF_MS, reconnectUnreachableMaxMs: LONG_BACKOFF_MS };
+const AGENT1 = { username: 'agent1', displayName: '王芳' };
 
 describe('retries', () => {
-  let root: string;
-  let serverDir: string;
-  let port: number;
-  let server: RunningServer | null;
-  const cores: WorkstationCore[] = [];
+  const fixture = seededServerFixture('retry', ({ port, dataDir }) => startServer({ port, dataDir, log: () => {} }));
+  const { newCore, stopServer, restartServer } = fixture;
   let ticketA: string;
   let ticketB: string;
 
-  /** A core on this test's server; a quick reconnect backoff unless told otherwise. */
-  async function newCore(name: string, backoff = { firstMs: 20, maxMs: 200 }): Promise<WorkstationCore> {
-    const core = await createWorkstationCore({
-      dataDir: path.join(root, name),
-      serverUrl: `http://127.0.0.1:${String(port)}`,
-      reconnectDelayMs: backoff.firstMs,
-      reconnectDelayMaxMs: backoff.maxMs,
-      reconnectUnreachableMaxMs: backoff.maxMs,
-    });
-    cores.push(core);
-    return core;
-  }
-
-  async function stopServer(): Promise<void> {
-    await server?.close();
-    server = null;
-  }
-
-  async function restartServer(): Promise<void> {
-    server = await startServer({ port, dataDir: serverDir, log: () => {} });
-  }
-
   /** The messages on the server with this text (what the customer would receive). */
   async function serverMessagesWith(ticketId: string, text: string): Promise<number> {
-    return (await server!.store.getTicketBundle(ticketId))!.messages.filter((m) => m.text === text).length;
+    return (await fixture.server().store.getTicketBundle(ticketId))!.messages.filter((m) => m.text === text).length;
   }
 
   beforeEach(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'core-retry-'));
-    serverDir = path.join(root, 'server');
-    server = await startServer({ port: 0, dataDir: serverDir, log: () => {} });
-    port = server.port;
-    await seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+    const { store } = fixture.server();
+    await seedTestOrganisation(store, [{ ...AGENT1, channels: ['chat'] }]);
     const open = async (name: string, phone: string, subject: string) => {
-      const { ticketId } = await server!.store.ingestInbound(
+      const { ticketId } = await store.ingestInbound(
         { channel: 'chat', customer: { name, phone, email: `${phone}@example.cn` }, subject, text: `${subject}，麻烦尽快回复` },
         { now: Date.now() },
       );
-      await server!.store.assignTicket({
-        ticketId,
-        assignee: { id: 'agent1', username: 'agent1', displayName: '王芳' },
-        reason: { code: 'assigned_by_lead', byName: '李主管' },
-        now: Date.now(),
-      });
+      await assignByLead(store, ticketId, AGENT1);
       return ticketId;
     };
     ticketA = await open('张伟', '13800138000', '订单物流查询延迟');
     ticketB = await open('李娜', '13912340002', '退款进度咨询');
-  });
-
-  afterEach(async () => {
-    for (const core of cores.splice(0)) await core.close();
-    await stopServer();
-    rmSync(root, { recursive: true, force: true });
   });
 
   it('a reply and a note retried with their action ids are recorded once and land once, before and after the ack', async () => {
@@ -110,7 +69,7 @@ describe('retries', () => {
     expect(await call(core, 'ticket.addNote', { ticketId: ticketA, text: noteText, actionId: noteAction })).toMatchObject({ id: note.id, pending: false });
 
     expect(await serverMessagesWith(ticketA, replyText)).toBe(1);
-    expect((await server!.store.getTicketBundle(ticketA))!.notes.filter((n) => n.text === noteText)).toHaveLength(1);
+    expect((await fixture.server().store.getTicketBundle(ticketA))!.notes.filter((n) => n.text === noteText)).toHaveLength(1);
     const detail = await call(core, 'ticket.get', { ticketId: ticketA });
     expect(detail.messages.filter((m) => m.text === replyText)).toHaveLength(1);
 
@@ -147,7 +106,9 @@ describe('retries', () => {
   });
 
   it('a reply under the id of an acknowledged note is refused by the server: never shown as sent, listed in "needs attention"', async () => {
-    await server!.store.createUser({ id: 'agent2', username: 'agent2', password: TEST_PASSWORD, displayName: '张强', role: 'agent', channels: ['chat'] });
+    await fixture
+      .server()
+      .store.createUser({ id: 'agent2', username: 'agent2', password: TEST_PASSWORD, displayName: '张强', role: 'agent', channels: ['chat'] });
     const core = await newCore('agent1');
     await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     await waitUntil(core, 'online', onlineAndIdle(core));
@@ -156,12 +117,7 @@ describe('retries', () => {
     const actionId = randomUUID();
     await call(core, 'ticket.addNote', { ticketId: ticketB, text: '客户要求退款到原卡', actionId });
     await waitUntil(core, 'the note is acknowledged', onlineAndIdle(core));
-    await server!.store.assignTicket({
-      ticketId: ticketB,
-      assignee: { id: 'agent2', username: 'agent2', displayName: '张强' },
-      reason: { code: 'assigned_by_lead', byName: '李主管' },
-      now: Date.now(),
-    });
+    await assignByLead(fixture.server().store, ticketB, { username: 'agent2', displayName: '张强' });
     await waitUntil(core, 'ticket B left the cache', async () => !(await core.invoke('ticket.get', { ticketId: ticketB })).ok);
 
     // A (buggy or hostile) renderer sends a reply on ticket A under that note's id: the core cannot tell, the server can.
@@ -205,7 +161,7 @@ describe('retries', () => {
   });
 
   it('"retry now" reaches a server that came back without waiting out a ten-minute backoff', async () => {
-    const core = await newCore('agent1', { firstMs: LONG_BACKOFF_MS, maxMs: LONG_BACKOFF_MS });
+    const core = await newCore('agent1', LONG_BACKOFF);
     await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     await waitUntil(core, 'online', onlineAndIdle(core));
     expect(await call(core, 'connection.retryNow', {})).toEqual({ retrying: false });
@@ -228,7 +184,7 @@ describe('retries', () => {
     await first.close();
 
     await stopServer();
-    const core = await newCore('agent1', { firstMs: LONG_BACKOFF_MS, maxMs: LONG_BACKOFF_MS });
+    const core = await newCore('agent1', LONG_BACKOFF);
     const session = await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
     expect(session.connection).toMatchObject({ status: 'offline', offlineSession: true });
 

@@ -424,8 +424,9 @@ export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, Know
    */
   storeFetchedBundle(bundle: TicketBundle, viewer: User): boolean;
   /**
-   * Drops cached tickets outside the viewer's sync scope (fetched ones) that have no local
-   * change waiting and are not in `keep`. Returns the dropped ticket ids.
+   * Drops cached tickets outside the viewer's sync scope (fetched ones), and those the last
+   * bootstrap left out (kept for a draft then), that have no local change or draft waiting and
+   * are not in `keep`. Returns the dropped ticket ids.
    */
   dropFetched(viewer: User, keep?: readonly string[]): string[];
   /** Validates a mutation against the cached ticket, then writes its optimistic rows and the outbox row together. */
@@ -1234,6 +1235,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
     searchIndexed: db.prepare('UPDATE sync_state SET search_live = 1 WHERE id = 1'),
     piiView: db.prepare<[], { pii_view: PiiView | null }>('SELECT pii_view FROM sync_state WHERE id = 1'),
     staleTicketIds: db.prepare<[], { id: string }>('SELECT id FROM tickets WHERE generation < (SELECT generation FROM sync_state WHERE id = 1)'),
+    // Once a bootstrap is done, the rows it left out that are still here are those kept for a draft;
+    // while one runs every row it has not rewritten yet is older, hence `bootstrapped`.
+    ticketsLeftOutOfBootstrap: db.prepare<[], { id: string }>(
+      'SELECT t.id FROM tickets t, sync_state s WHERE s.id = 1 AND s.bootstrapped = 1 AND t.generation < s.generation',
+    ),
 
     ticket: db.prepare<[string], TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = ?`),
     /** Parameters: `ticketValues`. */
@@ -2258,14 +2264,21 @@ export function openCache(file: string, key: Buffer | null): Cache {
       return true;
     }),
     dropFetched: db.transaction((viewer: User, keep: readonly string[] = []) => {
-      if (viewer.role !== 'agent') return [];
       const kept = new Set(keep);
-      const dropped: string[] = [];
+      // A reply drafted offline is unsent work like an outbox row: its ticket stays, so the pane still shows it for the agent to confirm.
+      const holdsUnsentWork = (ticketId: string) => (stmt.ticketHasOutbox.get(ticketId)?.n ?? 0) > 0 || hasDraft(ticketId);
+      // A ticket the last bootstrap left out but kept for its draft is no longer this user's, though
+      // its row still says so (no change about it comes any more): judged by the row, an agent's
+      // stayed for good once its draft was discarded, shown in the inbox as still theirs.
+      const dropped = stmt.ticketsLeftOutOfBootstrap
+        .all()
+        .map(({ id }) => id)
+        .filter((id) => !kept.has(id) && !holdsUnsentWork(id));
+      for (const id of dropped) deleteTicketEverywhere(id);
+      if (viewer.role !== 'agent') return dropped;
       for (const row of stmt.notHeldTickets.all(viewer.id)) {
         const ticket = ticketFromRow(row);
-        if (kept.has(ticket.id) || isInSyncScope(viewer, ticket) || (stmt.ticketHasOutbox.get(ticket.id)?.n ?? 0) > 0) continue;
-        // A reply drafted offline is unsent work like an outbox row: its ticket stays, so the pane still shows it for the agent to confirm.
-        if ((stmt.ticketHasDraft.get(ticket.id)?.n ?? 0) > 0) continue;
+        if (kept.has(ticket.id) || isInSyncScope(viewer, ticket) || holdsUnsentWork(ticket.id)) continue;
         deleteTicketEverywhere(ticket.id);
         dropped.push(ticket.id);
       }
