@@ -11,8 +11,11 @@ import type { Socket as NetSocket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { io as connect, type Socket } from 'socket.io-client';
 import { startServer, type RunningServer } from '../../server/app.js';
-import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
+import { DEFAULT_RATE_LIMITS } from '../../server/rateLimits.js';
+import { login, seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
+import { workstationHandshakeAuth } from '../../shared/sync.js';
 import type { WorkstationCore } from './api.js';
 import { createWorkstationCore } from './index.js';
 import type { ScheduledReconnect } from './sync/reconnectSchedule.js';
@@ -164,5 +167,94 @@ describe("a workstation whose sign-in on the socket outlasts the server's sign-i
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(server.connectionsByAddress().size).toBe(0);
     expect(logLines.filter((line) => line.includes('closed a connection')).length).toBe(closedBefore);
+  });
+});
+
+describe('a workstation refused after its token was checked (attack-9)', () => {
+  let root: string;
+  let server: RunningServer;
+  let core: WorkstationCore | null = null;
+  const others: Socket[] = [];
+
+  afterEach(async () => {
+    for (const socket of others.splice(0)) socket.disconnect();
+    await core?.close();
+    core = null;
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function startWith(options: Partial<Parameters<typeof startServer>[0]>): Promise<void> {
+    root = mkdtempSync(path.join(os.tmpdir(), 'core-refused-'));
+    server = await startServer({ port: 0, dataDir: path.join(root, 'server'), log: () => {}, ...options });
+    await seedTestOrganisation(server.store, [{ username: 'agent1', displayName: '王芳', channels: ['chat'] }]);
+  }
+
+  async function signedInCore(retries: ScheduledReconnect[]): Promise<WorkstationCore> {
+    core = await createWorkstationCore({
+      dataDir: path.join(root, 'agent1'),
+      serverUrl: server.url,
+      reconnectDelayMs: 20,
+      reconnectDelayMaxMs: 200,
+      onReconnectScheduled: (retry) => retries.push(retry),
+    });
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    return core;
+  }
+
+  it('whose user holds the cap of signed-in connections is told too_many_sessions, stays signed in, and comes online once one closes', async () => {
+    await startWith({ connectionLimits: { signedInPerUser: 1 } });
+    // The user's other window, signed in first.
+    const { token } = await login(server.url, 'agent1');
+    const other = connect(server.url, {
+      auth: workstationHandshakeAuth(token, 'client-other-window'),
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    others.push(other);
+    await new Promise<void>((resolve, reject) => {
+      other.once('connect', () => resolve());
+      other.once('connect_error', reject);
+    });
+    const retries: ScheduledReconnect[] = [];
+    const signedIn = await signedInCore(retries);
+    await waitUntil(signedIn, 'refused for too many sessions', async () => (await connectionOf(signedIn)).lastError?.code === 'too_many_sessions');
+    expect(await connectionOf(signedIn)).toMatchObject({
+      status: 'offline',
+      sessionEnded: null,
+      lastError: { code: 'too_many_sessions', serverUrl: server.url },
+    });
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries.every((retry) => retry.cause === 'refused')).toBe(true);
+    other.disconnect();
+    await waitUntil(signedIn, 'online', onlineAndIdle(signedIn));
+    expect((await connectionOf(signedIn)).lastError).toBeNull();
+  });
+
+  it('whose address spent its budget of wrong tokens backs off as for a busy network, stays signed in, and comes online when the window passes', async () => {
+    await startWith({ rateLimits: { ...DEFAULT_RATE_LIMITS, tokenFailuresPerAddress: { points: 2, durationSec: 2 } } });
+    const retries: ScheduledReconnect[] = [];
+    // Signing in is not a token: it goes through. Then someone on the same network sends wrong tokens.
+    core = await createWorkstationCore({
+      dataDir: path.join(root, 'agent1'),
+      serverUrl: server.url,
+      reconnectDelayMs: 20,
+      reconnectDelayMaxMs: 200,
+      onReconnectScheduled: (retry) => retries.push(retry),
+    });
+    const signedIn = core;
+    await call(signedIn, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(signedIn, 'online', onlineAndIdle(signedIn));
+    for (let i = 0; i < 2; i++) await fetch(`${server.url}/api/v1/tickets`, { headers: { authorization: `Bearer wrong-${String(i)}` } });
+    server.disconnectClients();
+    await waitUntil(
+      signedIn,
+      'refused for wrong tokens from its network',
+      async () => (await connectionOf(signedIn)).lastError?.code === 'too_many_connections',
+    );
+    expect(await connectionOf(signedIn)).toMatchObject({ status: 'offline', sessionEnded: null });
+    expect(retries.some((retry) => retry.cause === 'busy')).toBe(true);
+    await waitUntil(signedIn, 'online again', onlineAndIdle(signedIn), 30_000);
   });
 });
