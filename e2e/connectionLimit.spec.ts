@@ -12,10 +12,14 @@ import http from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { io as connect, type Socket } from 'socket.io-client';
+import { workstationHandshakeAuth } from '../shared/sync.js';
 import { signInWords, type Locale } from './desk.js';
 import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 const PREAUTH_CAP = 3;
+/** Signed-in connections one user may hold (CONNECTIONS_SIGNED_IN_PER_USER). */
+const PER_USER_CAP = 2;
 
 let server: RunningProcess;
 let desk: RunningProcess;
@@ -28,7 +32,11 @@ test.beforeAll(async () => {
   server = await startServerProcess({
     dataDir: path.join(root, 'server'),
     demo: true,
-    env: { CONNECTIONS_PREAUTH_PER_ADDRESS: String(PREAUTH_CAP), CONNECTIONS_WEBCHAT_PER_ADDRESS: '1' },
+    env: {
+      CONNECTIONS_PREAUTH_PER_ADDRESS: String(PREAUTH_CAP),
+      CONNECTIONS_WEBCHAT_PER_ADDRESS: '1',
+      CONNECTIONS_SIGNED_IN_PER_USER: String(PER_USER_CAP),
+    },
   });
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent') });
 });
@@ -123,6 +131,57 @@ test('agents whose network holds the cap of connections not signed in are told s
     await page.screenshot({ path: test.info().outputPath(`header-crowded-${locale}.png`) });
   }
   for (const socket of held.splice(0)) socket.destroy();
+  for (const { page, locale } of pages) {
+    await expect(page.locator('.connection-badge')).toHaveText(locale === 'en-US' ? /Online/ : /在线/, { timeout: 60_000 });
+    await expect(page.locator('.connection-error')).toHaveCount(0);
+  }
+});
+
+/** One of `username`'s other windows, signed in on the socket (a slot of the user's cap). */
+async function otherWindow(username: string, index: number): Promise<Socket> {
+  const response = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: 'demo' }),
+  });
+  const { token } = (await response.json()) as { token: string };
+  const socket = connect(server.url, {
+    auth: workstationHandshakeAuth(token, `other-window-${username}-${String(index)}`),
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+test('agents signed in on as many windows as the server allows are told so, and come online once one closes', async () => {
+  test.setTimeout(180_000);
+  const held: Socket[] = [];
+  const pages: Array<{ page: Page; locale: Locale }> = [];
+  for (const [locale, username] of [
+    ['en-US', 'agent3'],
+    ['zh-CN', 'agent4'],
+  ] as const) {
+    for (let i = 0; i < PER_USER_CAP; i++) held.push(await otherWindow(username, i));
+    const w = signInWords(locale);
+    const page = await (await browserContext(locale)).newPage();
+    await page.goto(desk.url);
+    await page.getByLabel(w.username).fill(username);
+    await page.getByLabel(w.password).fill('demo');
+    await page.getByRole('button', { name: w.signIn }).click();
+    pages.push({ page, locale });
+  }
+  for (const { page, locale } of pages) {
+    const problem = page.locator('.connection-error');
+    await expect(problem).toHaveText(locale === 'en-US' ? 'Signed in on too many windows; retrying' : '登录窗口过多，正在重试', { timeout: 30_000 });
+    await expect(problem).toHaveAttribute('title', /too many windows or devices|过多的窗口或设备/);
+    await page.screenshot({ path: test.info().outputPath(`header-sessions-${locale}.png`) });
+  }
+  for (const socket of held.splice(0)) socket.disconnect();
   for (const { page, locale } of pages) {
     await expect(page.locator('.connection-badge')).toHaveText(locale === 'en-US' ? /Online/ : /在线/, { timeout: 60_000 });
     await expect(page.locator('.connection-error')).toHaveCount(0);

@@ -164,6 +164,8 @@ export interface RunningServer {
   disconnectClients(): number;
   /** This node's connections counted against the per-address caps, by client address (server/connectionLimits.ts); an address with none is not listed. */
   connectionsByAddress(): ReadonlyMap<string, Readonly<AddressConnections>>;
+  /** This node's signed-in connections by user id (server/connectionLimits.ts, `signedInPerUser`); a user with none is not listed. */
+  connectionsByUser(): ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
 
@@ -306,6 +308,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     userChanges,
     sessions,
     connectionLimits,
+    clientAddress: (socket) => peerAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], options.trustProxy ?? false),
     ...(options.afterSocketHandshake ? { afterHandshake: options.afterSocketHandshake } : {}),
   });
   socketUsers.onSocketUserChanged((socket, before) => queueSummary.followUser(socket, before));
@@ -446,6 +449,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return sockets.length;
     },
     connectionsByAddress: () => connectionLimits.byAddress(),
+    connectionsByUser: () => connectionLimits.byUser(),
     close() {
       closing ??= (async () => {
         await stopChannels();

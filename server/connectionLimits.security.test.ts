@@ -9,7 +9,7 @@ import { io as connect, Manager, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
-import { connectionRefusalSchema, isConnectionLimitRefusal, SIGN_IN_DEADLINE, TOO_MANY_CONNECTIONS } from '../shared/connection.js';
+import { connectionRefusalSchema, isConnectionLimitRefusal, SIGN_IN_DEADLINE, TOO_MANY_CONNECTIONS, USER_CONNECTION_LIMIT } from '../shared/connection.js';
 import { workstationHandshakeAuth } from '../shared/sync.js';
 import type { WebchatError } from '../shared/webchat.js';
 import { connectionLimitsFromEnv, DEFAULT_CONNECTION_LIMITS, MAX_JOINS_PER_CONNECTION, type ConnectionLimitConfig } from './connectionLimits.js';
@@ -17,7 +17,12 @@ import { login, seedTestOrganisation, startTestServer, testWebchatChannel, type 
 import { openTestSocket } from './testing/sockets.js';
 
 /** The sign-in deadline of most tests: far beyond any test's own steps, which never wait it out. */
-const CAP: ConnectionLimitConfig = { preAuthPerAddress: 3, webchatVisitorsPerAddress: 2, signInDeadlineMs: 10 * 60 * 1000 };
+const CAP: ConnectionLimitConfig = {
+  preAuthPerAddress: 3,
+  webchatVisitorsPerAddress: 2,
+  signInDeadlineMs: 10 * 60 * 1000,
+  signedInPerUser: DEFAULT_CONNECTION_LIMITS.signedInPerUser,
+};
 
 let t: TestServer | null = null;
 const raws: NetSocket[] = [];
@@ -36,7 +41,10 @@ async function start(
   options: { trustProxy?: boolean; connectionLimits?: ConnectionLimitConfig; afterSocketHandshake?: () => Promise<void> } = {},
 ): Promise<TestServer> {
   t = await startTestServer({ connectionLimits: CAP, channels: [testWebchatChannel()], tokenTtlMs: 60 * 60 * 1000, ...options });
-  await seedTestOrganisation(t.store, [{ username: 'agent1', displayName: '王芳', role: 'agent', channels: ['chat'] }]);
+  await seedTestOrganisation(t.store, [
+    { username: 'agent1', displayName: '王芳', role: 'agent', channels: ['chat'] },
+    { username: 'agent2', displayName: '张强', role: 'agent', channels: ['chat'] },
+  ]);
   return t;
 }
 
@@ -277,6 +285,60 @@ describe('web chat visitor connections of one address', () => {
   });
 });
 
+describe('connections of one signed-in user', () => {
+  const PER_USER: ConnectionLimitConfig = { ...CAP, preAuthPerAddress: 100, signedInPerUser: 3 };
+
+  /** One more connection signed in with the same token and client id (what a script holding one session can repeat): connected, or the connect_error's message. */
+  function sameSession(server: TestServer, token: string, forwardedFor?: string): Promise<string> {
+    const socket = connect(server.url, {
+      auth: workstationHandshakeAuth(token, 'client-agent1'),
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      ...(forwardedFor ? { extraHeaders: { 'x-forwarded-for': forwardedFor } } : {}),
+    });
+    sockets.push(socket);
+    return new Promise((resolve) => {
+      socket.once('connect', () => resolve('connected'));
+      socket.once('connect_error', (error) => resolve(error.message));
+    });
+  }
+
+  it('refuses the connection over the cap with too_many_sessions (not unauthorized, which signs a workstation out); other users still connect', async () => {
+    const server = await start({ connectionLimits: PER_USER, trustProxy: true });
+    const { token } = await login(server.url, 'agent1');
+    // From several addresses: the cap is the user's, not an address's.
+    for (let i = 0; i < PER_USER.signedInPerUser; i++) expect(await sameSession(server, token, `203.0.113.${String(i + 1)}`)).toBe('connected');
+    expect(await sameSession(server, token, '203.0.113.99')).toBe(USER_CONNECTION_LIMIT);
+    expect(await sameSession(server, token)).toBe(USER_CONNECTION_LIMIT);
+    expect(server.server.connectionsByUser().get('agent1')).toBe(PER_USER.signedInPerUser);
+    // A fresh sign-in of the same user is the same user: refused too.
+    const second = await login(server.url, 'agent1');
+    expect(await sameSession(server, second.token)).toBe(USER_CONNECTION_LIMIT);
+    sockets.push(await openTestSocket(server.url, 'agent2'));
+    expect(server.logLines.filter((line) => line.includes('refused a sign-in of user agent1'))).toHaveLength(1);
+  });
+
+  it('frees a slot when one closes, and forgets the user once all are closed', async () => {
+    const server = await start({ connectionLimits: PER_USER });
+    const { token } = await login(server.url, 'agent1');
+    for (let i = 0; i < PER_USER.signedInPerUser; i++) expect(await sameSession(server, token)).toBe('connected');
+    const held = sockets.splice(0);
+    held.pop()!.disconnect();
+    const deadline = Date.now() + 15_000;
+    while (server.server.connectionsByUser().get('agent1') !== PER_USER.signedInPerUser - 1) {
+      if (Date.now() > deadline) throw new Error('the closed connection was never counted out');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(await sameSession(server, token)).toBe('connected');
+    for (const socket of [...held, ...sockets.splice(0)]) socket.disconnect();
+    while (server.server.connectionsByUser().has('agent1')) {
+      if (Date.now() > deadline) throw new Error(`agent1 still counted: ${String(server.server.connectionsByUser().get('agent1'))}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  });
+});
+
 describe('the caps from the environment', () => {
   it('reads CONNECTIONS_PREAUTH_PER_ADDRESS and CONNECTIONS_WEBCHAT_PER_ADDRESS over the defaults, and stops at a bad value', () => {
     expect(connectionLimitsFromEnv({})).toEqual(DEFAULT_CONNECTION_LIMITS);
@@ -287,7 +349,10 @@ describe('the caps from the environment', () => {
       preAuthPerAddress: 1000,
       webchatVisitorsPerAddress: 40,
       signInDeadlineMs: 90_000,
+      signedInPerUser: DEFAULT_CONNECTION_LIMITS.signedInPerUser,
     });
+    expect(connectionLimitsFromEnv({ CONNECTIONS_SIGNED_IN_PER_USER: '40' }).signedInPerUser).toBe(40);
+    expect(() => connectionLimitsFromEnv({ CONNECTIONS_SIGNED_IN_PER_USER: '0' })).toThrow(/CONNECTIONS_SIGNED_IN_PER_USER/);
     for (const bad of ['0', '-5', '2.5', 'many', '1e3']) {
       expect(() => connectionLimitsFromEnv({ CONNECTIONS_PREAUTH_PER_ADDRESS: bad })).toThrow(/CONNECTIONS_PREAUTH_PER_ADDRESS/);
       expect(() => connectionLimitsFromEnv({ CONNECTIONS_SIGNIN_DEADLINE_SECONDS: bad })).toThrow(

@@ -11,8 +11,12 @@
  * - a visitor's: a socket on it joined `/webchat` (visitors never sign in). Capped at
  *   `webchatVisitorsPerAddress`, checked by the widget's namespace before the visitor's state
  *   is set up (`too_many_connections` in the connect_error's data);
- * - signed in: a socket on it signed in on the sync namespace. Not counted at all, so any
- *   number of agents behind one corporate NAT work; only their handshakes in flight count.
+ * - signed in: a socket on it signed in on the sync namespace. Not counted against its address,
+ *   so any number of agents behind one corporate NAT work; only their handshakes in flight count.
+ *   Counted against its USER instead: at most `signedInPerUser` connections of one user on this
+ *   node, each of which may send the push's large frames (server/frameLimits.ts); the sign-in
+ *   over it is refused with USER_CONNECTION_LIMIT (before, a signed-in user could open any number,
+ *   each allowed 16 MiB frames).
  * A connection moves between them as its sockets sign in, join and leave; it stops counting
  * when it closes. The counts are per node: see the docs for why not across nodes.
  *
@@ -31,6 +35,7 @@ import {
   DEFAULT_SIGN_IN_DEADLINE_MS,
   SIGN_IN_DEADLINE,
   TOO_MANY_CONNECTIONS,
+  USER_CONNECTION_LIMIT,
   TOO_MANY_CONNECTIONS_STATUS,
   type ConnectionRefusal,
 } from '../shared/connection.js';
@@ -47,6 +52,8 @@ export interface ConnectionLimitConfig {
   webchatVisitorsPerAddress: number;
   /** How long a connection may stay pre-auth at a time (from its opening, or from its session's end) before it is closed. */
   signInDeadlineMs: number;
+  /** Connections one user may hold signed in on this node (windows, devices, and dropped ones the server has not noticed yet). */
+  signedInPerUser: number;
 }
 
 /**
@@ -61,6 +68,7 @@ export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimitConfig> = {
   preAuthPerAddress: 256,
   webchatVisitorsPerAddress: 256,
   signInDeadlineMs: DEFAULT_SIGN_IN_DEADLINE_MS,
+  signedInPerUser: 16,
 };
 
 /** Each setting's variable, its unit as the message names it, and what one unit is in the config. */
@@ -68,9 +76,10 @@ const ENV_SETTINGS: Readonly<Record<keyof ConnectionLimitConfig, { name: string;
   preAuthPerAddress: { name: 'CONNECTIONS_PREAUTH_PER_ADDRESS', unit: 'connections', scale: 1 },
   webchatVisitorsPerAddress: { name: 'CONNECTIONS_WEBCHAT_PER_ADDRESS', unit: 'connections', scale: 1 },
   signInDeadlineMs: { name: 'CONNECTIONS_SIGNIN_DEADLINE_SECONDS', unit: 'seconds', scale: 1000 },
+  signedInPerUser: { name: 'CONNECTIONS_SIGNED_IN_PER_USER', unit: 'connections', scale: 1 },
 };
 
-/** Reads CONNECTIONS_PREAUTH_PER_ADDRESS, CONNECTIONS_WEBCHAT_PER_ADDRESS and CONNECTIONS_SIGNIN_DEADLINE_SECONDS over the defaults; a bad value stops the server at start. */
+/** Reads CONNECTIONS_PREAUTH_PER_ADDRESS, CONNECTIONS_WEBCHAT_PER_ADDRESS, CONNECTIONS_SIGNIN_DEADLINE_SECONDS and CONNECTIONS_SIGNED_IN_PER_USER over the defaults; a bad value stops the server at start. */
 export function connectionLimitsFromEnv(env: NodeJS.ProcessEnv): ConnectionLimitConfig {
   const config: ConnectionLimitConfig = { ...DEFAULT_CONNECTION_LIMITS };
   for (const key of Object.keys(ENV_SETTINGS) as Array<keyof ConnectionLimitConfig>) {
@@ -93,21 +102,30 @@ export interface AddressConnections {
 }
 
 export type VisitorAdmission = { ok: true } | { ok: false; refusal: ConnectionRefusal };
+export type SignedInAdmission = { ok: true } | { ok: false; message: typeof USER_CONNECTION_LIMIT };
 
 export interface ConnectionLimits {
   readonly config: Readonly<ConnectionLimitConfig>;
-  /** The socket signed in on the sync namespace: its connection stops counting until its last signed-in socket leaves. */
-  signedIn(socket: Socket): void;
+  /**
+   * The socket of `userId` signed in on the sync namespace: its connection stops counting against
+   * its address until its last signed-in socket leaves, and counts as one of the user's; refused
+   * (nothing counted) when it would be the user's connection over `signedInPerUser` on this node.
+   */
+  admitSignedIn(socket: Socket, userId: string): SignedInAdmission;
   /** A web chat visitor's socket asks to join: counted as its address's visitor connection, or refused when the address has its cap. */
   admitVisitor(socket: Socket): VisitorAdmission;
   /** The counts by address (only addresses with a connection counted: an address whose connections all closed is gone). */
   byAddress(): ReadonlyMap<string, Readonly<AddressConnections>>;
+  /** Signed-in connections by user on this node (only users holding one). */
+  byUser(): ReadonlyMap<string, number>;
 }
 
 interface Tracked {
   conn: EngineSocket;
   address: string;
   signedIn: number;
+  /** Signed-in sockets on it by user: the connection is one of each such user's. */
+  users: Map<string, number>;
   visitors: number;
   closed: boolean;
   /** Set while the connection is pre-auth: closes it at the sign-in deadline. */
@@ -186,6 +204,29 @@ export function attachConnectionLimits(
   const counts = new Map<string, AddressConnections>();
   const tracked = new WeakMap<EngineSocket, Tracked>();
   const refusalLogged = new Set<string>();
+  /** Open connections with a signed-in socket of the user, by user id. */
+  const userConnections = new Map<string, number>();
+
+  function countUser(userId: string, delta: number): void {
+    const held = (userConnections.get(userId) ?? 0) + delta;
+    if (held <= 0) {
+      userConnections.delete(userId);
+      refusalLogged.delete(`user ${userId}`);
+    } else userConnections.set(userId, held);
+  }
+
+  /** One signed-in socket of the user on the connection more (+1) or less (-1); the user's count follows the first and the last. */
+  function userSocket(connection: Tracked, userId: string, delta: 1 | -1): void {
+    if (connection.closed) return;
+    const sockets = (connection.users.get(userId) ?? 0) + delta;
+    if (sockets <= 0) {
+      connection.users.delete(userId);
+      countUser(userId, -1);
+    } else {
+      if (delta > 0 && sockets === 1) countUser(userId, 1);
+      connection.users.set(userId, sockets);
+    }
+  }
 
   function count(address: string, kind: Kind, delta: number): void {
     if (kind === null) return;
@@ -272,11 +313,16 @@ export function attachConnectionLimits(
   });
 
   io.engine.on('connection', (conn: EngineSocket) => {
-    const connection: Tracked = { conn, address: deps.clientAddress(conn.request), signedIn: 0, visitors: 0, closed: false, deadline: null };
+    const connection: Tracked = { conn, address: deps.clientAddress(conn.request), signedIn: 0, users: new Map(), visitors: 0, closed: false, deadline: null };
     tracked.set(conn, connection);
     count(connection.address, kindOf(connection), 1);
     watchDeadline(connection);
-    conn.once('close', () => change(connection, () => (connection.closed = true)));
+    conn.once('close', () => {
+      // Its users' counts first: a socket refused or never connected after this has no disconnect to count it out.
+      for (const userId of connection.users.keys()) countUser(userId, -1);
+      connection.users.clear();
+      change(connection, () => (connection.closed = true));
+    });
     let joins = 0;
     // socket.io's CONNECT (type 0) is the only packet a client sends that starts with '0'. The join
     // that reaches the cap is still handled; engine.io ignores every packet after close() is called.
@@ -295,13 +341,27 @@ export function attachConnectionLimits(
 
   return {
     config,
-    signedIn(socket) {
+    admitSignedIn(socket, userId) {
       const connection = tracked.get(socket.conn);
-      if (!connection) return;
+      if (!connection) return { ok: true };
+      // Counted before any await can come between the check and the count: parallel handshakes cannot overshoot.
+      const held = userConnections.get(userId) ?? 0;
+      if (!connection.users.has(userId) && held >= config.signedInPerUser) {
+        logOnce(
+          `user ${userId}`,
+          `socket: refused a sign-in of user ${userId} from ${connection.address}: the user holds ${String(held)} signed-in connections on this node (CONNECTIONS_SIGNED_IN_PER_USER ${String(config.signedInPerUser)}); further refusals are not logged until one closes`,
+        );
+        return { ok: false, message: USER_CONNECTION_LIMIT };
+      }
       change(connection, () => (connection.signedIn += 1));
+      userSocket(connection, userId, 1);
       // A socket refused after this (its connection closed meanwhile) never disconnects: the
       // connection's close already took it out of the counts.
-      socket.once('disconnect', () => change(connection, () => (connection.signedIn -= 1)));
+      socket.once('disconnect', () => {
+        userSocket(connection, userId, -1);
+        change(connection, () => (connection.signedIn -= 1));
+      });
+      return { ok: true };
     },
     admitVisitor(socket) {
       const connection = tracked.get(socket.conn);
@@ -330,5 +390,6 @@ export function attachConnectionLimits(
       return { ok: true };
     },
     byAddress: () => counts,
+    byUser: () => userConnections,
   };
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_PUSH_BATCH, workstationHandshakeAuth, type Ack, type Mutation, type PushResult } from '../shared/sync.js';
+import { MAX_PUSH_BATCH, MAX_PUSH_FRAME_BYTES, pushBatchLength, workstationHandshakeAuth, type Ack, type Mutation, type PushResult } from '../shared/sync.js';
 import { MAX_TEXT_LENGTH } from '../shared/domain.js';
 import type { WebchatAck, WebchatSent } from '../shared/webchat.js';
 import { MAX_SIGNED_IN_FRAME_BYTES, MAX_UNAUTHENTICATED_FRAME_BYTES } from './frameLimits.js';
@@ -52,10 +52,10 @@ function outcomeOf(socket: Socket): Promise<string> {
   });
 }
 
-async function workstation(transports: ('websocket' | 'polling')[]): Promise<Socket> {
-  const { token } = await login(t.url, 'lead1');
+async function workstation(transports: ('websocket' | 'polling')[], session?: { token: string; clientId: string }): Promise<Socket> {
+  const { token, clientId } = session ?? { token: (await login(t.url, 'lead1')).token, clientId: `ws-${randomUUID()}` };
   const socket = connect(t.url, {
-    auth: workstationHandshakeAuth(token, `ws-${randomUUID()}`),
+    auth: workstationHandshakeAuth(token, clientId),
     transports,
     reconnection: false,
     forceNew: true,
@@ -77,8 +77,8 @@ async function chatTicket(): Promise<string> {
   return (created.body as { ticketId: string }).ticketId;
 }
 
-/** The largest push a workstation makes: MAX_PUSH_BATCH notes of MAX_TEXT_LENGTH CJK characters (3 bytes each in UTF-8), about 12 MB. */
-function largestPush(ticketId: string): Mutation[] {
+/** An outbox of MAX_PUSH_BATCH notes of MAX_TEXT_LENGTH CJK characters (3 bytes each in UTF-8), about 12 MB: sent whole, the push of a core before protocol 3. */
+function largestOutbox(ticketId: string): Mutation[] {
   return Array.from({ length: MAX_PUSH_BATCH }, (_, i) => ({
     mutationId: `m-big-${String(i)}`,
     kind: 'note' as const,
@@ -149,20 +149,65 @@ describe('frames from a peer that has not signed in', () => {
 
 describe('frames from a signed-in workstation', () => {
   for (const transports of [['websocket'], ['polling'], ['polling', 'websocket']] as const) {
-    it(`takes the largest push (${String(MAX_PUSH_BATCH)} notes of ${String(MAX_TEXT_LENGTH)} characters) over ${transports.join(' upgraded to ')}`, async () => {
+    it(`takes the largest push a core makes (${String(MAX_PUSH_BATCH)} notes of ${String(MAX_TEXT_LENGTH)} characters, cut to the frame) over ${transports.join(' upgraded to ')}`, async () => {
       const ticketId = await chatTicket();
       const socket = await workstation([...transports]);
       if (transports.length === 2 && socket.io.engine.transport.name !== 'websocket') {
         await new Promise<void>((resolve) => socket.io.engine.once('upgrade', () => resolve()));
       }
-      const mutations = largestPush(ticketId);
-      expect(Buffer.byteLength(JSON.stringify({ mutations }))).toBeGreaterThan(10 * 1024 * 1024);
-      expect(Buffer.byteLength(JSON.stringify({ mutations }))).toBeLessThan(MAX_SIGNED_IN_FRAME_BYTES);
+      const outbox = largestOutbox(ticketId);
+      const mutations = outbox.slice(0, pushBatchLength(outbox));
+      expect(mutations.length).toBeLessThan(MAX_PUSH_BATCH);
+      // As socket.io frames it: `42<ack id>["sync:push",{…}]`.
+      const frame = Buffer.byteLength(`420${JSON.stringify(['sync:push', { mutations }])}`);
+      expect(frame).toBeGreaterThan(MAX_SIGNED_IN_FRAME_BYTES - 128 * 1024);
+      expect(frame).toBeLessThanOrEqual(MAX_SIGNED_IN_FRAME_BYTES);
       const ack = (await socket.timeout(60_000).emitWithAck('sync:push', { mutations })) as Ack<PushResult>;
       expect(ack.ok && ack.result.results.every((result) => result.ok)).toBe(true);
-      expect((await t.store.getTicketBundle(ticketId))!.notes).toHaveLength(MAX_PUSH_BATCH);
+      expect((await t.store.getTicketBundle(ticketId))!.notes).toHaveLength(mutations.length);
     });
   }
+
+  it('cuts any outbox to the frame, one mutation at least: the largest reply (control characters escape to 6 bytes each) fits alone', () => {
+    const reply = (text: string, i: number): Mutation => ({
+      mutationId: `m-ctl-${String(i)}`,
+      kind: 'reply',
+      ticketId: 'GD20241108000001',
+      messageId: `msg-ctl-${String(i)}`,
+      text,
+      createdAt: 0,
+      subject: '长'.repeat(200),
+    });
+    const worst = Array.from({ length: 3 }, (_, i) => reply('\u0001'.repeat(MAX_TEXT_LENGTH), i));
+    expect(Buffer.byteLength(JSON.stringify(worst[0]))).toBeGreaterThan(6 * MAX_TEXT_LENGTH);
+    expect(pushBatchLength(worst)).toBe(3);
+    const many = Array.from({ length: 20 }, (_, i) => reply('\u0001'.repeat(MAX_TEXT_LENGTH), i));
+    const cut = pushBatchLength(many);
+    expect(Buffer.byteLength(`420${JSON.stringify(['sync:push', { mutations: many.slice(0, cut) }])}`)).toBeLessThanOrEqual(MAX_PUSH_FRAME_BYTES);
+    expect(Buffer.byteLength(`420${JSON.stringify(['sync:push', { mutations: many.slice(0, cut + 1) }])}`)).toBeGreaterThan(MAX_PUSH_FRAME_BYTES - 1024);
+    expect(pushBatchLength(Array.from({ length: 300 }, (_, i) => reply('好', i)))).toBe(MAX_PUSH_BATCH);
+  });
+
+  it('closes the connection of a signed-in user that sends a frame over the limit (the old 16 MiB allowed it), and only that one: the same user’s other connection pushes on', async () => {
+    const ticketId = await chatTicket();
+    const { token } = await login(t.url, 'lead1');
+    const session = { token, clientId: 'ws-oversize' };
+    const attacker = await workstation(['websocket'], session);
+    const other = await workstation(['websocket'], session);
+    // 40 notes of 20,000 CJK characters: a valid push of ~2.4 MB, beyond what a core now sends in one frame.
+    const oversize = largestOutbox(ticketId).slice(0, 40);
+    expect(Buffer.byteLength(JSON.stringify({ mutations: oversize }))).toBeGreaterThan(2 * MAX_SIGNED_IN_FRAME_BYTES);
+    const outcome = new Promise<string>((resolve) => {
+      attacker.io.engine.once('close', (reason: string) => resolve(`closed: ${reason}`));
+      attacker.emit('sync:push', { mutations: oversize }, (ack: Ack<PushResult>) => resolve(`answered: ${ack.ok ? 'ok' : ack.error.code}`));
+    });
+    expect(await outcome).toBe('closed: transport close');
+    const fine = largestOutbox(ticketId).slice(0, 2);
+    const ack = (await other.timeout(30_000).emitWithAck('sync:push', { mutations: fine })) as Ack<PushResult>;
+    expect(ack.ok && ack.result.results.every((result) => result.ok)).toBe(true);
+    expect((await t.store.getTicketBundle(ticketId))!.notes).toHaveLength(2);
+    expect(t.logLines.filter((line) => line.includes('a frame over'))).toHaveLength(1);
+  });
 
   it('drops the connection back to the small limit when its signed-in socket leaves and a visitor’s stays', async () => {
     const { token } = await login(t.url, 'lead1');

@@ -8,6 +8,7 @@
  * on the sync namespace (server/sync.ts). Nothing changes for clients: a workstation of any
  * version sends its token in the same handshake and its pushes after it.
  */
+import { MAX_PUSH_FRAME_BYTES } from '../shared/sync.js';
 import type { SyncSocket } from './liveHub.js';
 
 /**
@@ -17,8 +18,13 @@ import type { SyncSocket } from './liveHub.js';
  */
 export const MAX_UNAUTHENTICATED_FRAME_BYTES = 64 * 1024;
 
-/** A signed-in workstation's push: up to MAX_PUSH_BATCH (200) replies of 20,000 characters each. */
-export const MAX_SIGNED_IN_FRAME_BYTES = 16 * 1024 * 1024;
+/**
+ * A signed-in workstation's largest frame: a push, which the core cuts to MAX_PUSH_FRAME_BYTES
+ * (1 MiB; shared/sync.ts pushBatchLength). Was 16 MiB, what 200 replies of 20,000 characters
+ * could reach, on every signed-in connection, any number of them per user (attack-9). A larger
+ * frame closes its own connection (ws: close code 1009; long-polling: 413), no other.
+ */
+export const MAX_SIGNED_IN_FRAME_BYTES = MAX_PUSH_FRAME_BYTES;
 
 type EngineConnection = SyncSocket['conn'];
 type EngineTransport = EngineConnection['transport'];
@@ -76,6 +82,15 @@ export function allowSignedInFrames(socket: SyncSocket, log: (line: string) => v
     follow(conn.transport);
     conn.on('upgrading', follow);
     conn.on('upgrade', follow);
+    // ws ends the connection at an oversize frame's header; say so once per connection, it is either a bug or an attack.
+    // engine.io wraps ws's RangeError in an Error whose message is the RangeError's text.
+    conn.once('close', (_reason: string, description?: unknown) => {
+      if (description instanceof Error && description.message.includes('Max payload size exceeded')) {
+        log(
+          `socket: closed ${socket.data.user.username}'s connection from ${socket.handshake.address}: a frame over ${String(MAX_SIGNED_IN_FRAME_BYTES)} bytes`,
+        );
+      }
+    });
   }
   entry.count += 1;
   const signedIn = entry;

@@ -212,16 +212,52 @@ function refuseReportCredential(token: string): void {
 
 type ValidToken<K extends 'user' | 'integration'> = Extract<TokenLookup, { status: 'valid'; kind: K }>;
 
-/** The request's bearer token, valid and of `kind`; else the 401/403 that says why. */
+type TokenBudgetDeps = Pick<HttpDependencies, 'rateLimits' | 'trustProxy' | 'log'>;
+
+/**
+ * 429 before the token is looked up when the request's address has spent its budget of wrong
+ * tokens (`tokenFailuresPerAddress`, shared with the socket handshakes; cluster-wide on Redis):
+ * each wrong one cost a database lookup, with no limit before. Only the address is refused: the
+ * right token from another address goes through. The counters' store failing lets it through.
+ */
+async function refuseSpentTokenBudget(deps: TokenBudgetDeps, address: string): Promise<void> {
+  const verdict = await deps.rateLimits.tokenFailuresPerAddress.peek(address).catch((error: unknown) => {
+    deps.log(`http: token failure limit unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    return { ok: true } as const;
+  });
+  if (!verdict.ok) throw rateLimited('Too many wrong tokens from this address.', verdict.retryAfterMs);
+}
+
+/** A wrong token from `address` spends one point of its budget; the one that spends the last is logged (the next is refused before any lookup). */
+async function noteTokenFailure(deps: TokenBudgetDeps, address: string, what: string): Promise<void> {
+  const limiter = deps.rateLimits.tokenFailuresPerAddress;
+  const verdict = await limiter
+    .consume(address)
+    .then(async (spent) => (spent.ok ? await limiter.peek(address) : ({ ok: true } as const)))
+    .catch((error: unknown) => {
+      deps.log(`http: token failure limit unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      return { ok: true } as const;
+    });
+  if (!verdict.ok) {
+    deps.log(
+      `http: ${address} sent too many wrong tokens (last: ${what}); refusing its requests for ${String(retryAfterSeconds(verdict.retryAfterMs))} s before any lookup, further refusals not logged`,
+    );
+  }
+}
+
+/** The request's bearer token, valid and of `kind`; else the 401/403 that says why (429 while its address's budget of wrong tokens is spent). */
 export async function requireToken<K extends 'user' | 'integration'>(
-  deps: Pick<HttpDependencies, 'store' | 'now'>,
+  deps: Pick<HttpDependencies, 'store' | 'now'> & TokenBudgetDeps,
   req: IncomingMessage,
   kind: K,
 ): Promise<ValidToken<K>> {
   const token = bearerToken(req);
   if (!token) throw unauthorized('This endpoint needs an Authorization: Bearer token.');
   refuseReportCredential(token);
+  const address = clientAddress(req, deps.trustProxy);
+  await refuseSpentTokenBudget(deps, address);
   const found = await deps.store.lookupToken(token, deps.now());
+  if (found.status !== 'valid') await noteTokenFailure(deps, address, `${found.status} token`);
   if (found.status === 'unknown') throw unauthorized('The bearer token is not valid.');
   if (found.status === 'expired') {
     throw unauthorized(`The bearer token expired at ${new Date(found.expiredAt).toISOString()}; sign in again.`);
@@ -237,7 +273,7 @@ export async function requireToken<K extends 'user' | 'integration'>(
 }
 
 /** The signed-in user, who has request budget left (`requestsPerUser`, shared with their sockets). */
-export async function requireUser(deps: Pick<HttpDependencies, 'store' | 'now' | 'rateLimits' | 'log'>, req: IncomingMessage): Promise<User> {
+export async function requireUser(deps: Pick<HttpDependencies, 'store' | 'now' | 'rateLimits' | 'log' | 'trustProxy'>, req: IncomingMessage): Promise<User> {
   const { user } = await requireToken(deps, req, 'user');
   await spendRequestBudget(deps, user.id, user.username);
   return user;
@@ -267,8 +303,13 @@ type ReportReaderIdentity = { kind: 'user'; user: User } | { kind: 'credential';
 async function requireReportReader(deps: HttpDependencies, req: IncomingMessage, what: string): Promise<ReportReaderIdentity> {
   const token = bearerToken(req);
   if (token?.startsWith(REPORT_CREDENTIAL_PREFIX)) {
+    const address = clientAddress(req, deps.trustProxy);
+    await refuseSpentTokenBudget(deps, address);
     const reader = await deps.store.reportCredentials.authenticate(token, deps.now());
-    if (!reader) throw unauthorized('The report credential is not valid or was revoked.');
+    if (!reader) {
+      await noteTokenFailure(deps, address, 'report credential');
+      throw unauthorized('The report credential is not valid or was revoked.');
+    }
     await spendRequestBudget(deps, `report-credential:${reader.id}`, `report credential ${JSON.stringify(reader.name)}`);
     return { kind: 'credential', ...reader };
   }
@@ -393,16 +434,17 @@ async function logout(deps: HttpDependencies, req: IncomingMessage, res: ServerR
   const token = bearerToken(req);
   if (!token) throw unauthorized('Signing out needs the Authorization: Bearer token to revoke.');
   refuseReportCredential(token);
+  // The same budget as every other lookup: a sign-out of an unknown token still answers 200, but costs its address a point.
+  const address = clientAddress(req, deps.trustProxy);
+  await refuseSpentTokenBudget(deps, address);
   const found = await deps.store.lookupToken(token, deps.now());
+  if (found.status !== 'valid') await noteTokenFailure(deps, address, `${found.status} token at sign-out`);
   if (found.status === 'valid' && found.kind === 'integration') {
     throw new HttpError(403, 'forbidden', 'An integration token cannot be signed out; an administrator removes it.');
   }
   const revoked = await deps.store.revokeUserToken(token);
   deps.sessions.endToken(hashToken(token), 'revoked');
-  if (revoked)
-    deps.log(
-      `sign-out: ${found.status === 'valid' && found.kind === 'user' ? found.user.username : 'an expired session'} from ${clientAddress(req, deps.trustProxy)}`,
-    );
+  if (revoked) deps.log(`sign-out: ${found.status === 'valid' && found.kind === 'user' ? found.user.username : 'an expired session'} from ${address}`);
   const body: LogoutResponse = { revoked };
   sendJson(res, 200, body);
 }

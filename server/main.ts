@@ -12,7 +12,8 @@
  * RETENTION_EXPIRED_CSAT_DAYS override how long the history retention keeps each kind (server/retention.ts).
  * CONNECTIONS_PREAUTH_PER_ADDRESS and CONNECTIONS_WEBCHAT_PER_ADDRESS cap one client address's socket
  * connections not signed in and its web chat visitors' on this node; CONNECTIONS_SIGNIN_DEADLINE_SECONDS
- * is how long a connection may stay not signed in before it is closed (server/connectionLimits.ts).
+ * is how long a connection may stay not signed in before it is closed; CONNECTIONS_SIGNED_IN_PER_USER
+ * caps one user's signed-in connections on this node (server/connectionLimits.ts).
  */
 import { DEFAULT_SERVER_PORT } from '../shared/httpApi.js';
 import { startServer } from './app.js';

@@ -21,6 +21,12 @@ export interface RateLimitConfig {
   signInFailuresPerUser: RateLimitRule;
   /** Sign-in attempts per client address, failed or not (scrypt is expensive). */
   signInAttemptsPerAddress: RateLimitRule;
+  /**
+   * Wrong bearer tokens per client address (unknown, expired, of another client or kind): socket
+   * handshakes and HTTP API requests together. Each cost a database lookup; over the budget the
+   * address is refused before any lookup, whatever token it sends, until the window passes.
+   */
+  tokenFailuresPerAddress: RateLimitRule;
   /** Web chat messages per visitor. */
   webchatMessagesPerVisitor: RateLimitRule;
   /** Web chat messages per client address (many visitor ids from one place). */
@@ -68,6 +74,7 @@ export type RateLimitName = keyof RateLimitConfig;
 export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   signInFailuresPerUser: { points: 10, durationSec: 15 * 60 },
   signInAttemptsPerAddress: { points: 60, durationSec: 15 * 60 },
+  tokenFailuresPerAddress: { points: 120, durationSec: 10 * 60 },
   webchatMessagesPerVisitor: { points: 30, durationSec: 60 },
   webchatMessagesPerAddress: { points: 120, durationSec: 60 },
   webchatConversationsPerAddress: { points: 10, durationSec: 10 * 60 },

@@ -7,6 +7,7 @@
  */
 import { isUnclassifiedSupervisoryEvent, supervisoryClassOf } from '../shared/supervision.js';
 import type { z } from 'zod';
+import { TOKEN_FAILURE_LIMIT } from '../shared/connection.js';
 import {
   MIN_SYNC_PROTOCOL_VERSION,
   OUTDATED_CLIENT_SOCKET_ERROR,
@@ -33,7 +34,7 @@ import { forRole, maskBootstrapPage, maskPullResult, maskPushResult, maskQueueLi
 import type { QueueSummaryPublisher } from './queueSummary.js';
 import { allowSignedInFrames } from './frameLimits.js';
 import type { ConnectionLimits } from './connectionLimits.js';
-import { retryAfterSeconds, type RateLimiters } from './rateLimits.js';
+import { retryAfterSeconds, type RateLimiters, type RateLimitVerdict } from './rateLimits.js';
 import type { MutationContext, ServerStore } from './store.js';
 import type { UserCache, UserChangeSource } from './userCache.js';
 
@@ -55,8 +56,10 @@ export interface SyncDependencies {
   userChanges: UserChangeSource;
   /** Ends a socket's session, telling it why (server/sessions.ts). */
   sessions: Pick<SessionEnds, 'endSocket'>;
-  /** The per-address connection caps (server/connectionLimits.ts): a signed-in socket's connection stops counting. */
-  connectionLimits?: Pick<ConnectionLimits, 'signedIn'>;
+  /** The connection caps (server/connectionLimits.ts): a signed-in socket's connection stops counting against its address and counts against its user. */
+  connectionLimits?: Pick<ConnectionLimits, 'admitSignedIn'>;
+  /** The socket's client address as the HTTP API counts it (TRUST_PROXY, IPv6 /64); default the handshake's peer. Keys `tokenFailuresPerAddress`. */
+  clientAddress?: (socket: SyncSocket) => string;
   /** Tests: runs once a socket's handshake accepted it, before socket.io connects it on the next tick (the window a change can fall into). */
   afterHandshake?: (userId: string) => Promise<void>;
 }
@@ -181,6 +184,34 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
   /** The count each socket's handshake settled on, and its token: a change heard between the handshake and the connection is checked then. */
   const handshakeSettled = new WeakMap<SyncSocket, { heard: number; token: string }>();
 
+  const addressOf = deps.clientAddress ?? ((socket: SyncSocket) => socket.handshake.address);
+
+  /** The counters' store failing must not stop the workstations: the handshake goes on as if within budget. */
+  async function tokenFailureBudget(spend: () => Promise<RateLimitVerdict>): Promise<RateLimitVerdict> {
+    try {
+      return await spend();
+    } catch (error) {
+      deps.log(`socket: token failure limit unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      return { ok: true };
+    }
+  }
+
+  /** A wrong token from `address` spends one point of its budget; the one that spends the last is logged (the next handshake is refused before any lookup). */
+  async function noteTokenFailure(address: string, what: string): Promise<void> {
+    const limiter = deps.rateLimits.tokenFailuresPerAddress;
+    const verdict = await tokenFailureBudget(async () => ((await limiter.consume(address)).ok ? await limiter.peek(address) : { ok: true }));
+    if (!verdict.ok) {
+      deps.log(
+        `socket: ${address} sent too many wrong tokens (last: ${what}); refusing its handshakes for ${String(retryAfterSeconds(verdict.retryAfterMs))} s before any lookup, further refusals not logged`,
+      );
+    }
+  }
+
+  /** `too_many_token_failures`, with when to try again: the core backs off and keeps its session (it is not told its token is wrong). */
+  function tokenFailureRefusal(retryAfterMs: number): Error {
+    return Object.assign(new Error(TOKEN_FAILURE_LIMIT), { data: { code: TOKEN_FAILURE_LIMIT, retryAfterMs } });
+  }
+
   /** The handshake: the user the token names, bound to the workstation it came from; an Error refuses the socket. */
   async function authenticate(socket: SyncSocket): Promise<Error | undefined> {
     // A report-reader credential (another system's) is told what it is for, whatever else it sent.
@@ -195,14 +226,23 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
     }
     const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
     if (!auth.success) return new Error(UNAUTHORIZED_SOCKET_ERROR);
+    // An address that spent its budget of wrong tokens (sockets and HTTP together) is refused
+    // before this one is looked up: each wrong one cost a database lookup, with no limit before.
+    const address = addressOf(socket);
+    const budget = await tokenFailureBudget(() => deps.rateLimits.tokenFailuresPerAddress.peek(address));
+    if (!budget.ok) return tokenFailureRefusal(budget.retryAfterMs);
     const heardAtLookup = userChangesHeard;
     const found = await store.lookupToken(auth.data.token, deps.now());
-    if (found.status !== 'valid' || found.kind !== 'user') return new Error(UNAUTHORIZED_SOCKET_ERROR);
+    if (found.status !== 'valid' || found.kind !== 'user') {
+      await noteTokenFailure(address, `${found.status === 'valid' ? 'an integration' : found.status} token`);
+      return new Error(UNAUTHORIZED_SOCKET_ERROR);
+    }
     // A token works for the workstation it was issued to (or first connected from) only: a copy used elsewhere is refused.
     if (!(await store.bindTokenToClient(auth.data.token, auth.data.clientId))) {
       deps.log(
         `socket refused: ${found.user.username}'s token came from client ${auth.data.clientId} at ${socket.handshake.address}, not the client it belongs to`,
       );
+      await noteTokenFailure(address, 'a token of another client');
       return new Error(UNAUTHORIZED_SOCKET_ERROR);
     }
     // A change of this user committed since the token was looked up (this node heard of it, but
@@ -306,12 +346,15 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
   io.use((socket, next) => {
     const settled = async (): Promise<Error | undefined> => {
       const refusal = await authenticate(socket);
-      if (!refusal && deps.afterHandshake) await deps.afterHandshake(socket.data.user.id);
-      // Signed in: only now may this connection carry a push's large frames (server/frameLimits.ts).
-      if (!refusal) allowSignedInFrames(socket, deps.log);
-      // …and it no longer counts against its address's cap of connections not signed in (server/connectionLimits.ts).
-      if (!refusal) deps.connectionLimits?.signedIn(socket);
-      return refusal;
+      if (refusal) return refusal;
+      if (deps.afterHandshake) await deps.afterHandshake(socket.data.user.id);
+      // Counted against its user (at most `signedInPerUser` connections on this node), and no
+      // longer against its address's cap of connections not signed in (server/connectionLimits.ts).
+      const admitted = deps.connectionLimits?.admitSignedIn(socket, socket.data.user.id) ?? { ok: true };
+      if (!admitted.ok) return new Error(admitted.message);
+      // Signed in: only now may this connection carry a push's larger frames (server/frameLimits.ts).
+      allowSignedInFrames(socket, deps.log);
+      return undefined;
     };
     settled().then(next, (error: unknown) => {
       deps.log(`socket handshake failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

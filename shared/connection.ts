@@ -22,6 +22,13 @@ export const connectionProblemSchema = z.discriminatedUnion('code', [
    * them to check a network that was fine.
    */
   z.object({ code: z.literal('sign_in_too_slow'), serverUrl: z.string() }),
+  /**
+   * The server refused this socket because its user already holds as many signed-in connections
+   * on that node as it allows (USER_CONNECTION_LIMIT below: windows, devices, and connections a
+   * dropped network left open until the server notices). Retried at the refusal's slow pace: it
+   * clears when one of them closes.
+   */
+  z.object({ code: z.literal('too_many_sessions'), serverUrl: z.string() }),
   /** Catching up with the server failed and is retried; `detail` is the core's English reason (for the English UI and logs). */
   z.object({ code: z.literal('sync_failed'), detail: z.string() }),
   /** Pushing local changes failed and is retried; `detail` as above. */
@@ -72,6 +79,22 @@ export const CONNECTION_LIMIT_RETRY_AFTER_MS = 5_000;
 export const SIGN_IN_DEADLINE = 'sign_in_deadline';
 /** The sign-in deadline's default (CONNECTIONS_SIGNIN_DEADLINE_SECONDS): a handshake takes well under a second; 30 s leaves a slow network and a loaded node plenty. */
 export const DEFAULT_SIGN_IN_DEADLINE_MS = 30_000;
+
+/**
+ * The `message` of the connect_error a sync socket gets when its user already holds
+ * `signedInPerUser` signed-in connections on the node (server/connectionLimits.ts). Not
+ * 'unauthorized' (which signs a workstation out): the token is fine, there are just too many.
+ */
+export const USER_CONNECTION_LIMIT = 'too_many_sessions';
+
+/**
+ * The `message` of the connect_error a sync socket gets when its client address has spent its
+ * budget of wrong tokens (`tokenFailuresPerAddress`, server/rateLimits.ts): refused before its
+ * token is looked up, whatever it is. The HTTP API answers the same budget with 429. A
+ * workstation reads it like the per-address connection cap (`too_many_connections`, retried
+ * with the refusal backoff), never as a wrong token: its own may well be right.
+ */
+export const TOKEN_FAILURE_LIMIT = 'too_many_token_failures';
 
 export const connectionRefusalSchema = z.object({
   code: z.literal(TOO_MANY_CONNECTIONS),

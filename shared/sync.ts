@@ -282,6 +282,51 @@ export type Mutation = z.infer<typeof mutationSchema>;
 /** Most mutations one push may carry; the outbox sends larger backlogs in several pushes. */
 export const MAX_PUSH_BATCH = 200;
 
+/**
+ * The largest frame a signed-in workstation sends (server/frameLimits.ts reads none larger): a
+ * push, cut to fit by `pushBatchLength`. Every other request is far smaller (a knowledge article
+ * of 20,000 characters is at most ~120 KB as JSON); files go by HTTP upload. One mutation always
+ * fits: a reply of MAX_TEXT_LENGTH characters, each at most 6 bytes as JSON (`\u001f`, a lone
+ * surrogate), with its subject and ten attachments' names, is under 160 KB.
+ */
+export const MAX_PUSH_FRAME_BYTES = 1024 * 1024;
+
+/** Room left in a push's frame for what surrounds the mutations: `42<ack id>["sync:push",{"mutations":[…]}]`. */
+const PUSH_ENVELOPE_BYTES = 1024;
+
+/** Bytes of `text` in UTF-8 (shared code runs in the renderer too: no Buffer). JSON.stringify leaves no lone surrogate to count. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length) {
+      // A pair: 4 bytes for both halves.
+      bytes += 4;
+      index++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * How many of `mutations` (in order) one push carries: at most MAX_PUSH_BATCH, and as many as fit
+ * in MAX_PUSH_FRAME_BYTES as socket.io sends them (JSON, UTF-8); always at least one. Before, a
+ * push was cut by count only: 200 replies of 20,000 CJK characters made a 12 MB frame, and the
+ * server let every signed-in connection send 16 MiB ones.
+ */
+export function pushBatchLength(mutations: readonly Mutation[]): number {
+  let bytes = PUSH_ENVELOPE_BYTES;
+  const count = Math.min(mutations.length, MAX_PUSH_BATCH);
+  for (let index = 0; index < count; index++) {
+    // The comma between two mutations counts too.
+    bytes += utf8Length(JSON.stringify(mutations[index])) + 1;
+    if (bytes > MAX_PUSH_FRAME_BYTES) return Math.max(1, index);
+  }
+  return count;
+}
+
 export const pushRequestSchema = z.object({
   mutations: z.array(mutationSchema).min(1).max(MAX_PUSH_BATCH),
 });
@@ -632,12 +677,16 @@ export interface InterServerEvents {
  * - 2: the leads' roster (`lead:agents`) as diffs after a complete push (`complete: false`,
  *   `removed`, `epoch`, shared/routing.ts `agentsPushVerdict`): a version-1 core takes each
  *   diff for the whole roster.
+ * - 3: a push's frame is at most MAX_PUSH_FRAME_BYTES (the core cuts its outbox by bytes as
+ *   well as by count, `pushBatchLength`); the server reads no larger frame from anyone, so a
+ *   version-2 core, whose push of 200 long replies could reach ~12 MB, is turned away as outdated
+ *   rather than having its connection closed at every push.
  * Raise it with every change an older core would misread, and say here what it added.
  */
-export const SYNC_PROTOCOL_VERSION = 2;
+export const SYNC_PROTOCOL_VERSION = 3;
 
 /** The oldest version the server accepts by default; an older (or unversioned) handshake is refused with OUTDATED_CLIENT_SOCKET_ERROR. */
-export const MIN_SYNC_PROTOCOL_VERSION = 2;
+export const MIN_SYNC_PROTOCOL_VERSION = 3;
 
 /** What the handshake must carry: the bearer token from sign-in, the client's stable id and the protocol version it speaks. */
 export const handshakeAuthSchema = z.object({

@@ -3,13 +3,18 @@
  * (server/connectionLimits.ts: a reconnect storm behind one NAT, or someone flooding from it),
  * against the real server and the real core: its socket is refused with 429 before the
  * handshake, the agent is told `too_many_connections` (not "cannot reach the server"), and the
- * core keeps retrying with its backoff until a slot frees, then comes online by itself.
+ * core keeps retrying with its backoff until a slot frees, then comes online by itself. The same
+ * for a user holding the cap of signed-in connections (`too_many_sessions`), an address that spent
+ * its budget of wrong tokens, and a sign-in slower than the server's deadline.
  */
 import http from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { io as connect, type Socket } from 'socket.io-client';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/app.js';
-import { seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
+import { DEFAULT_RATE_LIMITS } from '../../server/rateLimits.js';
+import { login, seedTestOrganisation, TEST_PASSWORD } from '../../server/testHarness.js';
+import { workstationHandshakeAuth } from '../../shared/sync.js';
 import type { WorkstationCore } from './api.js';
 import type { ScheduledReconnect } from './sync/reconnectSchedule.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
@@ -133,5 +138,64 @@ describe("a workstation whose sign-in on the socket outlasts the server's sign-i
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(server.connectionsByAddress().size).toBe(0);
     expect(logLines.filter((line) => line.includes('closed a connection')).length).toBe(closedBefore);
+  });
+});
+
+describe('a workstation whose user holds the cap of signed-in connections', () => {
+  const fixture = agentServerFixture('sessions', () => ({ connectionLimits: { signedInPerUser: 1 } }));
+  const others: Socket[] = [];
+
+  afterEach(() => {
+    for (const socket of others.splice(0)) socket.disconnect();
+  });
+
+  it('is told too_many_sessions, stays signed in, and comes online once one closes', async () => {
+    const server = fixture.server();
+    // The user's other window, signed in first.
+    const { token } = await login(server.url, 'agent1');
+    const other = connect(server.url, {
+      auth: workstationHandshakeAuth(token, 'client-other-window'),
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    others.push(other);
+    await new Promise<void>((resolve, reject) => {
+      other.once('connect', () => resolve());
+      other.once('connect_error', reject);
+    });
+    const retries: ScheduledReconnect[] = [];
+    const core = await fixture.newCore('agent1', { onReconnectScheduled: (retry) => retries.push(retry) });
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(core, 'refused for too many sessions', async () => (await connectionOf(core)).lastError?.code === 'too_many_sessions');
+    expect(await connectionOf(core)).toMatchObject({
+      status: 'offline',
+      sessionEnded: null,
+      lastError: { code: 'too_many_sessions', serverUrl: server.url },
+    });
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries.every((retry) => retry.cause === 'refused')).toBe(true);
+    other.disconnect();
+    await waitUntil(core, 'online', onlineAndIdle(core));
+    expect((await connectionOf(core)).lastError).toBeNull();
+  });
+});
+
+describe('a workstation whose address spent its budget of wrong tokens', () => {
+  const fixture = agentServerFixture('tokenbudget', () => ({ rateLimits: { ...DEFAULT_RATE_LIMITS, tokenFailuresPerAddress: { points: 2, durationSec: 2 } } }));
+
+  it('backs off as for a busy network, stays signed in, and comes online when the window passes', async () => {
+    const server = fixture.server();
+    const retries: ScheduledReconnect[] = [];
+    // Signing in is not a token: it goes through. Then someone on the same network sends wrong tokens.
+    const core = await fixture.newCore('agent1', { onReconnectScheduled: (retry) => retries.push(retry) });
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(core, 'online', onlineAndIdle(core));
+    for (let i = 0; i < 2; i++) await fetch(`${server.url}/api/v1/tickets`, { headers: { authorization: `Bearer wrong-${String(i)}` } });
+    server.disconnectClients();
+    await waitUntil(core, 'refused for wrong tokens from its network', async () => (await connectionOf(core)).lastError?.code === 'too_many_connections');
+    expect(await connectionOf(core)).toMatchObject({ status: 'offline', sessionEnded: null });
+    expect(retries.some((retry) => retry.cause === 'busy')).toBe(true);
+    await waitUntil(core, 'online again', onlineAndIdle(core), 30_000);
   });
 });

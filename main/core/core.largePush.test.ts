@@ -1,8 +1,9 @@
 /**
- * The largest outbox push a workstation makes (MAX_PUSH_BATCH notes of MAX_TEXT_LENGTH
- * characters, ~12 MB in one frame) still reaches the real server, whose connections start at a
- * 64 KiB frame limit until they sign in (server/frameLimits.ts): the core signs in with the same
- * handshake whatever its version, and its push comes after.
+ * The largest outbox a workstation pushes (MAX_PUSH_BATCH notes of MAX_TEXT_LENGTH characters,
+ * ~12 MB) reaches the real server, whose connections start at a 64 KiB frame limit until they
+ * sign in and then take frames of at most MAX_PUSH_FRAME_BYTES (1 MiB, server/frameLimits.ts):
+ * the core cuts it into pushes that fit (shared/sync.ts pushBatchLength). Sent in one 12 MB
+ * push, as before protocol 3, the server would close the connection at every attempt.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -32,7 +33,7 @@ describe('workstation core pushing its largest batch', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it(`sends ${String(MAX_PUSH_BATCH)} notes of ${String(MAX_TEXT_LENGTH)} characters written offline in one push once the server is back`, async () => {
+  it(`sends ${String(MAX_PUSH_BATCH)} notes of ${String(MAX_TEXT_LENGTH)} characters written offline, in pushes that fit the frame, once the server is back`, async () => {
     server = await startServer({ port: 0, dataDir: serverDir, demo: true, log: () => {} });
     const { port } = server;
     core = await createWorkstationCore({ dataDir: path.join(root, 'agent1'), serverUrl: server.url });

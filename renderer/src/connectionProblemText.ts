@@ -18,6 +18,8 @@ export function connectionProblemText(t: Translate, problem: unknown, form: 'ful
       return form === 'short' ? t('connectionProblem.too_many_connections_short') : t('connectionProblem.too_many_connections', { server: p.serverUrl });
     case 'sign_in_too_slow':
       return form === 'short' ? t('connectionProblem.sign_in_too_slow_short') : t('connectionProblem.sign_in_too_slow', { server: p.serverUrl });
+    case 'too_many_sessions':
+      return form === 'short' ? t('connectionProblem.too_many_sessions_short') : t('connectionProblem.too_many_sessions', { server: p.serverUrl });
     case 'client_outdated':
       // The header shows the short form; the full one (the work is kept) is its tooltip.
       return form === 'short' ? t('connectionProblem.client_outdated_short') : t('connectionProblem.client_outdated');

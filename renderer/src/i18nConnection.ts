@@ -26,6 +26,9 @@ export const connectionEn = {
   'connectionProblem.sign_in_too_slow':
     'The server at {server} is busy: signing in took longer than it allows, so it closed the connection. Your network is fine; retrying automatically',
   'connectionProblem.sign_in_too_slow_short': 'Server slow to sign you in; retrying',
+  'connectionProblem.too_many_sessions':
+    'The server at {server} refused this connection: you are signed in from too many windows or devices at once. Close one you no longer use; retrying automatically',
+  'connectionProblem.too_many_sessions_short': 'Signed in on too many windows; retrying',
   'connectionProblem.sync_failed': 'Sync failed ({detail}); retrying',
   'connectionProblem.send_failed': 'Sending local changes failed ({detail}); retrying',
   'connectionProblem.client_outdated': 'This workstation is too old for the server: install the update. Your work is kept and will be sent after updating.',
@@ -60,6 +63,8 @@ export const connectionZhCN: Record<keyof typeof connectionEn, string> = {
   'connectionProblem.too_many_connections_short': '服务器繁忙（本网络连接过多），正在重试',
   'connectionProblem.sign_in_too_slow': '服务器 {server} 繁忙：登录耗时超过其允许的时间，连接已被关闭。您的网络正常，正在自动重试',
   'connectionProblem.sign_in_too_slow_short': '服务器登录响应过慢，正在重试',
+  'connectionProblem.too_many_sessions': '服务器 {server} 拒绝了此连接：您同时在过多的窗口或设备上登录。请关闭不再使用的窗口，正在自动重试',
+  'connectionProblem.too_many_sessions_short': '登录窗口过多，正在重试',
   'connectionProblem.sync_failed': '同步失败，正在重试',
   'connectionProblem.send_failed': '本地更改发送失败，正在重试',
   'connectionProblem.client_outdated': '工作台版本过旧，服务器已拒绝连接：请安装更新。您的工作已保存，更新后会自动发送。',

@@ -8,10 +8,11 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { User } from '../../../shared/domain.js';
-import { isConnectionLimitRefusal, SIGN_IN_DEADLINE, type ConnectionProblem } from '../../../shared/connection.js';
+import { isConnectionLimitRefusal, SIGN_IN_DEADLINE, TOKEN_FAILURE_LIMIT, USER_CONNECTION_LIMIT, type ConnectionProblem } from '../../../shared/connection.js';
 import type { ConnectionStatus, CustomerMessageArrival } from '../../../shared/rpc.js';
 import {
   MAX_PUSH_BATCH,
+  pushBatchLength,
   OUTDATED_CLIENT_SOCKET_ERROR,
   UNAUTHORIZED_SOCKET_ERROR,
   liveChangesEnvelopeSchema,
@@ -329,12 +330,14 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
   }
 
   /**
-   * The outbox rows to push now: up to (not including) a ticket creation whose new customer an
+   * The outbox rows to push now: as many as fit in one frame (MAX_PUSH_FRAME_BYTES), and up to (not including) a ticket creation whose new customer an
    * earlier creation in this batch makes too — a second ticket made offline for the same new
    * customer. It goes after the first one's ack has made it name the server's customer
    * (cache.ts renameCreated); sent together, the server would create the customer twice.
    */
-  function sendableBatch(entries: OutboxEntry[]): OutboxEntry[] {
+  function sendableBatch(read: OutboxEntry[]): OutboxEntry[] {
+    // No larger than the server reads from a workstation (MAX_PUSH_FRAME_BYTES): the rest goes in the next push.
+    const entries = read.slice(0, pushBatchLength(read.map((entry) => entry.mutation)));
     const madeCustomers = new Set<string>();
     for (const [index, { mutation }] of entries.entries()) {
       if (mutation.kind !== 'createTicket' || mutation.customer.kind !== 'new') continue;
@@ -428,6 +431,12 @@ export function startSyncClient(options: SyncClientOptions): SyncClient {
     // The server is there and took too long to sign this session in (a loaded node, server/connectionLimits.ts):
     // the agent is told that, not "cannot reach", and it is not hammered.
     if (error.message === SIGN_IN_DEADLINE) return { problem: { code: 'sign_in_too_slow', serverUrl }, cause: 'refused' };
+    // This user holds as many connections on the node as it allows: one closing frees a slot, so
+    // tried again at the refusal's slow pace, never in a loop.
+    if (error.message === USER_CONNECTION_LIMIT) return { problem: { code: 'too_many_sessions', serverUrl }, cause: 'refused' };
+    // This network spent its budget of wrong tokens (someone else's, most likely): the token was
+    // not even looked up, so this is no sign-out; backed off like the per-address connection cap.
+    if (error.message === TOKEN_FAILURE_LIMIT) return { problem: { code: 'too_many_connections', serverUrl }, cause: 'busy' };
     // HTTP 429 before the handshake: the server is there but turning this network away for now.
     if (isConnectionLimitRefusal(error)) return { problem: { code: 'too_many_connections', serverUrl }, cause: 'busy' };
     // Another error from the server's handshake (its middleware answered, the socket is
