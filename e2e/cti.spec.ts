@@ -27,6 +27,9 @@ const MISSED_CALL_ID = `e2e-missed-${RUN}`;
 const ZHANG_WEI = '13800138000';
 const ZHANG_WEI_MASKED = '138****8000';
 const UNKNOWN_CALLER = '13655550123';
+/** A new caller whose call an IVR answered (no extension): a ticket of its own in the queue, subject 来电 and the number. */
+const IVR_CALLER = '13655550456';
+const IVR_CALLER_MASKED = '136****0456';
 const NOTE = '客户催促物流进度，已承诺今天 17:00 前回电。';
 const AFTER_CALL_NOTE = '话后补充：客户同意周五前换货。';
 
@@ -319,7 +322,14 @@ async function expectOneLanguage(line: Locator, language: 'en' | 'zh-CN'): Promi
  * queue hint lists it, its subject in the window's language (and a hit inside its call's text
  * said in that language, not as the server's code). Then back to her tickets, search cleared.
  */
-async function expectSearchFinds(page: Page, language: 'en' | 'zh-CN', term: string, ticketId: string, subject: string): Promise<void> {
+async function expectSearchFinds(
+  page: Page,
+  language: 'en' | 'zh-CN',
+  term: string,
+  ticketId: string,
+  subject: string,
+  shot = 'callback-search',
+): Promise<void> {
   const w =
     language === 'en'
       ? { search: 'Search', matches: /^Matches in the queue: /, results: 'Waiting tickets that match', mine: 'My tickets' }
@@ -332,7 +342,7 @@ async function expectSearchFinds(page: Page, language: 'en' | 'zh-CN', term: str
   await expect(row.locator('.subject')).toHaveText(subject);
   await expect(row).not.toContainText('call_missed(');
   await expectOneLanguage(row, language);
-  await page.screenshot({ path: test.info().outputPath(`callback-search-${language === 'en' ? 'en' : 'zh'}.png`) });
+  await page.screenshot({ path: test.info().outputPath(`${shot}-${language === 'en' ? 'en' : 'zh'}.png`) });
   await search.fill('');
   await page.getByRole('button', { name: w.mine, exact: true }).click();
   await expect(page.locator('.inbox-list .inbox-row').first()).toBeVisible();
@@ -420,4 +430,23 @@ test('during a live call she gets no new chats, and the header says why; when it
   await zhMissed.locator('.call-dismiss').focus();
   await zh.keyboard.press('Escape');
   await expect(zhMissed).toHaveCount(0);
+});
+
+test("an answered call's ticket, stored as 来电 and the caller, is 'Call from …' in English and 来电 … in Chinese; 通话 finds it", async () => {
+  // Away, so the queued call is not offered to her meanwhile.
+  await en.getByLabel('Presence', { exact: true }).selectOption('away');
+  await expect(en.locator('.offer-card')).toHaveCount(0, { timeout: 15_000 });
+  const IVR_CALL_ID = `e2e-ivr-${RUN}`;
+  const { ticketId } = await postCall({ callId: IVR_CALL_ID, event: 'answered', from: IVR_CALLER, agentExtension: null });
+  if (ticketId === null) throw new Error('the answered call left no ticket');
+  await postCall({ callId: IVR_CALL_ID, event: 'ended', from: IVR_CALLER, agentExtension: null, durationSec: 30 });
+  // Stored in the organisation's words, as before: only the window says it in English.
+  const token = await demoToken(server.url, 'lead1');
+  const stored = (await (await fetch(`${server.url}/api/v1/tickets/${ticketId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    ticket: { subject: string };
+  };
+  expect(stored.ticket.subject).toBe(`来电 ${IVR_CALLER}`);
+  await expectSearchFinds(en, 'en', ticketId, ticketId, `Call from ${IVR_CALLER_MASKED}`, 'answered-call-search');
+  // In Chinese by the word the call is said in ("通话 0:30" is stored as call_answered(30)).
+  await expectSearchFinds(zh, 'zh-CN', '通话', ticketId, `来电 ${IVR_CALLER_MASKED}`, 'answered-call-search');
 });

@@ -42,7 +42,7 @@ export function startDemoServer(supervisor, runtime, settings, options = {}) {
 }
 
 /** Settings of the demo server that a restart must repeat when they were given (secrets are left to the environment). */
-const DEMO_SERVER_ENV = ['PORT', 'DATA_DIR', 'HOST', 'SMTP_PORT', 'SMTP_HOST', 'RATE_LIMITS', 'OFFER_TIMEOUT_MS'];
+const DEMO_SERVER_ENV = ['PORT', 'DATA_DIR', 'HOST', 'SMTP_PORT', 'SMTP_HOST', 'RATE_LIMITS', 'OFFER_TIMEOUT_MS', 'IDLE_AWAY_MS'];
 
 /**
  * The command that brings back the demo server `npm start` ran — same port, same data,

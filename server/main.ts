@@ -1,7 +1,8 @@
 /**
  * CLI: `npm run server [-- --demo]`. PORT (default 4780), HOST (default 127.0.0.1), DATA_DIR (default ./.data/server),
  * `--demo` or DEMO=1 seeds the demo organisation on the first start. OFFER_TIMEOUT_MS overrides the
- * 20 s a phone/chat offer waits for the agent (end-to-end tests use a short one). RATE_LIMITS overrides
+ * 20 s a phone/chat offer waits for the agent (end-to-end tests use a short one). IDLE_AWAY_MS sets an
+ * available agent Away after that long without activity (routing's `idleAwayMs`; off when unset). RATE_LIMITS overrides
  * the rate limits ("name=points/seconds,…", see server/rateLimits.ts). TOKEN_TTL_MS is how long a
  * sign-in lasts (default 12 h). TRUST_PROXY=1 takes client addresses from X-Forwarded-For (only
  * behind exactly one reverse proxy; see clientAddress in server/http.ts). DATABASE_URL keeps the state
@@ -54,6 +55,10 @@ export async function main(): Promise<void> {
   if (offerTimeoutMs !== undefined && (!Number.isInteger(offerTimeoutMs) || offerTimeoutMs <= 0)) {
     throw new Error(`OFFER_TIMEOUT_MS must be a positive number of milliseconds, got ${String(process.env.OFFER_TIMEOUT_MS)}`);
   }
+  const idleAwayMs = process.env.IDLE_AWAY_MS ? Number(process.env.IDLE_AWAY_MS) : undefined;
+  if (idleAwayMs !== undefined && (!Number.isInteger(idleAwayMs) || idleAwayMs <= 0)) {
+    throw new Error(`IDLE_AWAY_MS must be a positive number of milliseconds, got ${String(process.env.IDLE_AWAY_MS)}`);
+  }
   const tokenTtlMs = process.env.TOKEN_TTL_MS ? Number(process.env.TOKEN_TTL_MS) : undefined;
   if (tokenTtlMs !== undefined && (!Number.isInteger(tokenTtlMs) || tokenTtlMs <= 0)) {
     throw new Error(`TOKEN_TTL_MS must be a positive number of milliseconds, got ${String(process.env.TOKEN_TTL_MS)}`);
@@ -81,7 +86,9 @@ export async function main(): Promise<void> {
     ...(tokenTtlMs !== undefined ? { tokenTtlMs } : {}),
     ...(ingestCommitDelayMs !== undefined ? { ingestCommitDelayMs } : {}),
     retention,
-    ...(offerTimeoutMs !== undefined ? { routing: { offerTimeoutMs } } : {}),
+    ...(offerTimeoutMs !== undefined || idleAwayMs !== undefined
+      ? { routing: { ...(offerTimeoutMs !== undefined ? { offerTimeoutMs } : {}), ...(idleAwayMs !== undefined ? { idleAwayMs } : {}) } }
+      : {}),
   });
   if (demo) {
     const lines = [`Demo organisation on ${server.url} — every password is "${DEMO_PASSWORD}":`];

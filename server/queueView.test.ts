@@ -1,5 +1,6 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { callMessageText, readCallMessageText } from '../shared/cti.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import type { QueueSummary } from '../shared/queue.js';
 import { workstationHandshakeAuth, type Ack, type Change, type ClientToServerEvents, type LiveChanges, type ServerToClientEvents } from '../shared/sync.js';
@@ -176,6 +177,26 @@ describe('what an agent is sent', () => {
     expect(await search(lead, { query: '13100131008' })).toEqual([chat.ticketId]);
     // Bounded: a longer search text is refused.
     expect(await ask(agent2.socket, 'queue:list', { limit: 50, query: '退'.repeat(101) })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+  });
+
+  it('finds a queued call by the Chinese word the screens say it in (通话), though its text is a code', async () => {
+    await start({ routing: { autoAccept: true } });
+    const lead = await connectAs('lead1');
+    // A call an IVR answered, queued (nobody of the phone channel is connected); its text as the CTI stores it.
+    const call = await inbound({
+      channel: 'phone',
+      customer: { name: '宋江', phone: '13100131010' },
+      text: callMessageText({ outcome: 'answered', from: '13100131010', durationSec: 192, endedAt: t.clock.now() }),
+    });
+    await inbound({ channel: 'chat', customer: { name: '何静', phone: '13100131008' }, text: '通知我一下' });
+    const search = async (query: string) => result(await ask(lead.socket, 'queue:list', { limit: 50, query })).rows;
+    const rows = await search('通话');
+    expect(rows.map((row) => row.ticket.id)).toEqual([call.ticketId]);
+    // The excerpt is the call's text from its start, so the window says it in the agent's language.
+    expect(readCallMessageText(rows[0]!.excerpt!)).toEqual({ code: 'call_answered', durationSec: 192 });
+    expect((await search('通话中')).map((row) => row.ticket.id)).toEqual([]);
+    expect((await search('通话 宋江')).map((row) => row.ticket.id)).toEqual([call.ticketId]);
+    expect((await search('call')).map((row) => row.ticket.id)).toEqual([call.ticketId]);
   });
 
   it('computes the queue summary only while an agent of this node listens, and greets one with what committed meanwhile', async () => {

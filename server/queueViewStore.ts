@@ -6,6 +6,7 @@
 import { greatestSql, jsonTextSql, type SqlExecutor, type SqlValue } from './db/sql.js';
 import type { Channel, Customer, Ticket, TicketGroup } from '../shared/domain.js';
 import { maskPiiInText, maskPreview, piiViewOf } from '../shared/masking.js';
+import { callSearchForms } from '../shared/cti.js';
 import { QUEUE_EXCERPT_LENGTH, queueQueryTerms, type QueueListRequest, type QueueListResult, type QueueSummaryEntry } from '../shared/queue.js';
 import type { Viewer } from './store.js';
 
@@ -106,12 +107,15 @@ export function createQueueViewStore(internals: {
       const LIKE = executor.dialect === 'postgres' ? 'ILIKE' : 'LIKE';
       for (const term of terms) {
         const like = `%${escapeLike(term)}%`;
+        // A word the screens say calls in ("通话") also finds those calls' stored code (`call_answered(`), as the cache search does.
+        const callForms = callSearchForms(term).map((form) => `%${escapeLike(form)}%`);
+        const messageLikes = [like, ...callForms].map(() => `m.text ${LIKE} ? ESCAPE '\\'`).join(' OR ');
         where.push(
           `(t.id ${LIKE} ? ESCAPE '\\' OR t.subject ${LIKE} ? ESCAPE '\\'
             OR EXISTS (SELECT 1 FROM customers c WHERE c.id = t.customer_id AND c.name ${LIKE} ? ESCAPE '\\')
-            OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.text ${LIKE} ? ESCAPE '\\'))`,
+            OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND (${messageLikes})))`,
         );
-        params.push(like, like, like, like);
+        params.push(like, like, like, like, ...callForms);
       }
       const read = (after: { createdAt: number; id: string } | undefined, count: number) =>
         executor.all<{ id: string }>(
@@ -218,9 +222,18 @@ function searchHit(
   for (const term of terms) {
     const lower = term.toLocaleLowerCase();
     if (fields.some((field) => field.includes(lower))) continue;
-    const index = lowerBodies.findIndex((body) => body.includes(lower));
+    const forms = [lower, ...callSearchForms(term)];
+    let index = -1;
+    let at = -1;
+    for (const [i, body] of lowerBodies.entries()) {
+      at = forms.map((form) => body.indexOf(form)).find((found) => found >= 0) ?? -1;
+      if (at >= 0) {
+        index = i;
+        break;
+      }
+    }
     if (index < 0) return null;
-    excerpt ??= excerptAround(bodies[index]!, lowerBodies[index]!.indexOf(lower));
+    excerpt ??= excerptAround(bodies[index]!, at);
   }
   return { excerpt };
 }

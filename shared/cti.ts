@@ -127,6 +127,29 @@ export function callMessageText(call: Pick<CallInfo, 'outcome' | 'from' | 'durat
   }
 }
 
+/**
+ * The Chinese words the workstation says each call in (renderer/src/i18nCti.ts, `call.summary.*`:
+ * "通话 3分12秒", "通话中", "未接来电 136…，请回拨"), which its stored text (`callMessageText`)
+ * does not hold: the English after the code does, so English words find a call as they are.
+ * What an agent searches a call by in Chinese (walk-5: "通话" no longer found answered calls once
+ * their text became a code). i18n.test checks that the Chinese UI says each word.
+ */
+export const CALL_SEARCH_WORDS: Readonly<Record<CallSummaryCode, readonly string[]>> = {
+  call_missed: ['未接来电', '请回拨'],
+  call_in_progress: ['通话中'],
+  call_answered: ['通话'],
+};
+
+/**
+ * The search forms of a term that the stored text of calls does not hold but the screens say:
+ * the code (`call_answered(`) of each call the term names in Chinese ("通话" → answered and in
+ * progress). Two characters at least: one character is everywhere. None for any other term.
+ */
+export function callSearchForms(term: string): string[] {
+  if ([...term].length < 2) return [];
+  return CALL_SUMMARY_CODES.filter((code) => CALL_SEARCH_WORDS[code].some((word) => word.includes(term))).map((code) => `${code}(`);
+}
+
 const CALL_TEXT_PATTERN = new RegExp(`^(${CALL_SUMMARY_CODES.join('|')})\\(([^)]*)\\): `);
 
 /** The facts of a text made by `callMessageText` (masked numbers included); null for any other text. */
@@ -158,6 +181,28 @@ const EARLIER_MISSED_CALL_SUBJECTS = ['未接来电，请回拨 / Missed call �
 /** Whether a ticket's subject is the one the server gives a missed call's callback ticket (not one an agent wrote). */
 export function isMissedCallSubject(ticket: { channel: string; subject: string }): boolean {
   return ticket.channel === 'phone' && (ticket.subject === MISSED_CALL_SUBJECT || EARLIER_MISSED_CALL_SUBJECTS.includes(ticket.subject));
+}
+
+/**
+ * The subject of an answered call's ticket, `来电 <the customer's name, else the caller's number>`:
+ * ticket data in the organisation's working language like MISSED_CALL_SUBJECT; the workstation
+ * shows it in the agent's language (`answeredCallSubjectCaller`).
+ */
+const ANSWERED_CALL_SUBJECT_PREFIX = '来电 ';
+
+export function answeredCallSubject(caller: string): string {
+  return `${ANSWERED_CALL_SUBJECT_PREFIX}${caller}`;
+}
+
+/**
+ * The caller an answered call's subject names (`来电 张伟` → `张伟`, masked numbers included); null for
+ * any other subject. A phone ticket's subject an agent wrote the same way reads the same: nothing
+ * stored tells them apart, and such a subject says the same thing.
+ */
+export function answeredCallSubjectCaller(ticket: { channel: string; subject: string }): string | null {
+  if (ticket.channel !== 'phone' || !ticket.subject.startsWith(ANSWERED_CALL_SUBJECT_PREFIX)) return null;
+  const caller = ticket.subject.slice(ANSWERED_CALL_SUBJECT_PREFIX.length).trim();
+  return caller === '' ? null : caller;
 }
 
 /** Twilio's call statuses, as its status callbacks send them. */

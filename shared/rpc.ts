@@ -137,7 +137,10 @@ export type ConnectionStatus = 'signed_out' | 'connecting' | 'syncing' | 'online
 
 export interface ConnectionState {
   status: ConnectionStatus;
-  /** When the current status began (epoch ms), e.g. "offline since 10:42". */
+  /**
+   * When the current status began (epoch ms), e.g. "offline since 10:42": server time as the core
+   * knows it (its clock plus `serverClockOffsetMs`), the clock every time on screen is read on.
+   */
   since: number;
   /** Local changes not yet acknowledged by the server. */
   pendingCount: number;

@@ -273,7 +273,8 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       offlineSession: active?.offline != null,
       serverClockOffsetMs: lastClock?.offsetMs() ?? null,
     };
-    if (next.status !== connection.status) next.since = now();
+    // In server time, as the screens show every time ("offline since 10:42" on the server's clock).
+    if (next.status !== connection.status) next.since = serverNow();
     if (sameConnection(next, connection)) return;
     connection = next;
     emit('connection', { ...connection });

@@ -23,6 +23,7 @@ import {
 } from '../../shared/rpc.js';
 import { ticketRefusalSchema, type TicketRefusal } from '../../shared/ticketRules.js';
 import { offlineFileSchema, type OfflineFile } from '../../shared/attachments.js';
+import { serverTimeOf } from './serverClock.js';
 
 /** How long a call made while the host link is down waits for it to come back. */
 const RECONNECT_WAIT_MS = 10_000;
@@ -246,7 +247,7 @@ export function createWebSocketApi(url: string | (() => string), options: WebSoc
       for (const call of pending.values()) call.reject(lost);
       pending.clear();
       if (everOpened && lastConnection && lastConnection.status !== 'offline' && lastConnection.status !== 'signed_out') {
-        emit('connection', { ...lastConnection, status: 'offline', since: Date.now(), progress: null });
+        emit('connection', { ...lastConnection, status: 'offline', since: serverTimeOf(lastConnection.serverClockOffsetMs, Date.now()), progress: null });
       }
       if (seatsFull) {
         refuse('seats_full');

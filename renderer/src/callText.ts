@@ -1,9 +1,10 @@
 /**
  * A phone call's words in the agent's language where only the server's text travels: a
  * ticket's preview, a notification, an offer's first message, the callback ticket's subject
- * (issue 12: the server stored "中文 / English" sentences that both UIs showed whole).
+ * (issue 12: the server stored "中文 / English" sentences that both UIs showed whole), an answered
+ * call's ticket's subject (`来电 <caller>`, the organisation's words).
  */
-import { callSummaryFacts, isMissedCallSubject, readCallMessageText, type CallSummaryFacts } from '../../shared/cti.js';
+import { answeredCallSubjectCaller, callSummaryFacts, isMissedCallSubject, readCallMessageText, type CallSummaryFacts } from '../../shared/cti.js';
 import type { CallInfo } from '../../shared/domain.js';
 import type { Language, Translate } from './i18n.js';
 import { formatCallDuration } from './i18nCustomers.js';
@@ -31,9 +32,11 @@ export function callPreviewText(t: Translate, language: Language, text: string):
   return facts ? callFactsText(t, language, facts) : text;
 }
 
-/** A ticket's subject, the server's missed-call subject in the agent's language; any other subject as it is. */
+/** A ticket's subject, the server's call subjects (missed: callback; answered: `来电 <caller>`) in the agent's language; any other subject as it is. */
 export function ticketSubjectText(t: Translate, ticket: { channel: string; subject: string }): string {
-  return isMissedCallSubject(ticket) ? t('call.missedSubject') : ticket.subject;
+  if (isMissedCallSubject(ticket)) return t('call.missedSubject');
+  const caller = answeredCallSubjectCaller(ticket);
+  return caller === null ? ticket.subject : t('call.answeredSubject', { from: caller });
 }
 
 /** What a ticket row shows: its subject, else its newest message's preview (each in the agent's language when the server made it). */

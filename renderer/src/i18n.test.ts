@@ -3,9 +3,9 @@
  * 'note(s)'"), plain substitution elsewhere.
  */
 import { describe, expect, it } from 'vitest';
-import { CALL_SUMMARY_CODES, MISSED_CALL_SUBJECT, callMessageText, type CallSummaryCode } from '../../shared/cti.js';
+import { CALL_SEARCH_WORDS, CALL_SUMMARY_CODES, MISSED_CALL_SUBJECT, answeredCallSubject, callMessageText, type CallSummaryCode } from '../../shared/cti.js';
 import { DELIVERY_FAILURE_CODES, undeliverableError, type CallInfo } from '../../shared/domain.js';
-import { callPreviewText, ticketLineText } from './callText.js';
+import { callPreviewText, ticketLineText, ticketSubjectText } from './callText.js';
 import { errorText } from './components/errorText.js';
 import { deliveryReasonText } from './components/refusalText.js';
 import { connectionProblemText } from './connectionProblemText.js';
@@ -235,6 +235,13 @@ describe("the server's call summaries", () => {
     expect(callPreviewText(enT, 'en', callMessageText(CALLS.call_answered))).toBe('Call 1:03:12');
   });
 
+  it('say in Chinese every word the cache search finds each call by (CALL_SEARCH_WORDS)', () => {
+    for (const code of CALL_SUMMARY_CODES) {
+      const zh = callPreviewText(zhT, 'zh-CN', callMessageText(CALLS[code]));
+      for (const word of CALL_SEARCH_WORDS[code]) expect(zh, code).toContain(word);
+    }
+  });
+
   it('leave texts stored before, and any other text, as they are', () => {
     const old = '通话 3分12秒 / Call 3:12';
     expect(callPreviewText(enT, 'en', old)).toBe(old);
@@ -249,5 +256,20 @@ describe("the server's call summaries", () => {
     expect(MISSED_CALL_SUBJECT).not.toMatch(/[A-Za-z]/);
     expect(ticketLineText(enT, 'en', { ...ticket, subject: '未接来电，请回拨（客户要求下午回电）' })).toBe('未接来电，请回拨（客户要求下午回电）');
     expect(ticketLineText(enT, 'en', { ...ticket, subject: '' })).toBe('Missed call from 13655550123 — call back');
+  });
+
+  it("show an answered call's subject (来电 and the caller, as the server stores it) in the agent's language, the caller as stored", () => {
+    const named = { channel: 'phone', subject: answeredCallSubject('张伟'), lastMessagePreview: callMessageText(CALLS.call_answered) };
+    expect(named.subject).toBe('来电 张伟');
+    expect(ticketSubjectText(enT, named)).toBe('Call from 张伟');
+    expect(ticketSubjectText(zhT, named)).toBe('来电 张伟');
+    expect(ticketLineText(enT, 'en', named)).toBe('Call from 张伟');
+    // An unknown caller's number, masked for an agent; an English name.
+    expect(ticketSubjectText(enT, { channel: 'phone', subject: answeredCallSubject('138****8000') })).toBe('Call from 138****8000');
+    expect(ticketSubjectText(enT, { channel: 'phone', subject: answeredCallSubject('Emily Chen') })).toBe('Call from Emily Chen');
+    // Only a phone ticket's, and only with a caller: other subjects as written.
+    expect(ticketSubjectText(enT, { channel: 'email', subject: '来电 张伟' })).toBe('来电 张伟');
+    expect(ticketSubjectText(enT, { channel: 'phone', subject: '来电' })).toBe('来电');
+    expect(ticketSubjectText(enT, { channel: 'phone', subject: '来电咨询退款' })).toBe('来电咨询退款');
   });
 });

@@ -15,6 +15,7 @@ import {
 import { localDayOf } from '../../shared/businessHours.js';
 import { DEFAULT_ORG_TIME_ZONE, instantOfWallClock, isKnownTimeZone, wallClockOf } from '../../shared/timeZone.js';
 import type { RpcErrorCode } from '../../shared/rpc.js';
+import { serverTimeOf } from './serverClock.js';
 import { chatEn, chatZhCN } from './i18nChat.js';
 import { connectionEn, connectionZhCN } from './i18nConnection.js';
 import { ctiEn, ctiZhCN } from './i18nCti.js';
@@ -675,6 +676,23 @@ export function currentOrgTimeZone(): string {
   return orgTimeZone;
 }
 
+/**
+ * Server − this computer's clock (ConnectionState.serverClockOffsetMs), set by the store with each
+ * connection state before it re-renders: "today" is the server's day in the organisation's zone, as
+ * the reports and the core count days, not that of a computer whose clock is off (a time of today
+ * shown with a date, or one of yesterday without). Null: the local clock.
+ */
+let serverClockOffsetMs: number | null = null;
+
+export function setServerClockOffset(offsetMs: number | null): void {
+  serverClockOffsetMs = offsetMs;
+}
+
+/** Whether a time is on today's date in the organisation's zone, today by the server's clock. */
+function isOrgToday(epochMs: number): boolean {
+  return localDayOf(epochMs, orgTimeZone).date === localDayOf(serverTimeOf(serverClockOffsetMs, Date.now()), orgTimeZone).date;
+}
+
 function orgTimeFormat(language: Language, withDate: boolean): Intl.DateTimeFormat {
   const key = `${language}|${String(withDate)}|${orgTimeZone}`;
   let format = timeFormats.get(key);
@@ -702,8 +720,7 @@ export function formatClock(language: Language, epochMs: number): string {
 
 /** Date and time in the organisation's time zone, with the date left out when it is today there. */
 export function formatDateTime(language: Language, epochMs: number): string {
-  const sameDay = localDayOf(epochMs, orgTimeZone).date === localDayOf(Date.now(), orgTimeZone).date;
-  return orgTimeFormat(language, !sameDay).format(epochMs);
+  return orgTimeFormat(language, !isOrgToday(epochMs)).format(epochMs);
 }
 
 /**
@@ -711,8 +728,7 @@ export function formatDateTime(language: Language, epochMs: number): string {
  * entries): the date ("12/05"; null when it is today in the organisation's zone) and the clock.
  */
 export function formatDateAndClock(language: Language, epochMs: number): { date: string | null; clock: string } {
-  const sameDay = localDayOf(epochMs, orgTimeZone).date === localDayOf(Date.now(), orgTimeZone).date;
-  if (sameDay) return { date: null, clock: formatClock(language, epochMs) };
+  if (isOrgToday(epochMs)) return { date: null, clock: formatClock(language, epochMs) };
   const key = `${language}|date|${orgTimeZone}`;
   let format = timeFormats.get(key);
   if (!format) {

@@ -35,6 +35,7 @@ export const ctiEn = {
   'call.summary.call_in_progress': 'Call in progress',
   'call.summary.call_answered': 'Call {duration}',
   'call.missedSubject': 'Missed call — call back',
+  'call.answeredSubject': 'Call from {from}',
 };
 
 export const ctiZhCN: Record<keyof typeof ctiEn, string> = {
@@ -69,4 +70,5 @@ export const ctiZhCN: Record<keyof typeof ctiEn, string> = {
   'call.summary.call_in_progress': '通话中',
   'call.summary.call_answered': '通话 {duration}',
   'call.missedSubject': '未接来电，请回拨',
+  'call.answeredSubject': '来电 {from}',
 };

@@ -3,7 +3,16 @@
  * agent (or a lead for them) says why in the same step. Shared by the agent's header and
  * the lead's Team view.
  */
-import { AWAY_REASONS, PRESENCES, awayReasonSchema, presenceSchema, type AwayReason, type Presence, type PresenceChanged } from '../../shared/routing.js';
+import {
+  AWAY_REASONS,
+  PRESENCES,
+  awayReasonSchema,
+  presenceSchema,
+  type AwayReason,
+  type Presence,
+  type PresenceCause,
+  type PresenceChanged,
+} from '../../shared/routing.js';
 import type { Translate } from './i18n.js';
 
 export interface PresenceChoice {
@@ -38,12 +47,17 @@ export function presenceChoices(): PresenceChoice[] {
   );
 }
 
+/** The causes of an Away the server set by itself: offers that went unanswered, or no activity for a while. */
+export type AutoAwayCause = Extract<PresenceCause, 'offer_timeouts' | 'idle'>;
+
 /**
  * Why the server set this agent Away by itself, while they still are for that reason: the
  * server's code (`cause` of presence:changed), worded by PresenceNotice. Offers that went
- * unanswered (routing.md, two time-outs in a row) take the agent out of routing without a word
- * otherwise; any change of presence since (theirs, a lead's) has another cause and ends it.
+ * unanswered (routing.md, two time-outs in a row) or a while without activity (the server's
+ * idle-away, when configured) take the agent out of routing without a word otherwise; any change
+ * of presence since (theirs, a lead's) has another cause and ends it.
  */
-export function autoAwayCause(presence: PresenceChanged | null): 'offer_timeouts' | null {
-  return presence?.presence === 'away' && presence.cause === 'offer_timeouts' ? 'offer_timeouts' : null;
+export function autoAwayCause(presence: PresenceChanged | null): AutoAwayCause | null {
+  if (presence?.presence !== 'away') return null;
+  return presence.cause === 'offer_timeouts' || presence.cause === 'idle' ? presence.cause : null;
 }

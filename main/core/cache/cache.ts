@@ -73,6 +73,7 @@ import { createHistoryCache, type HistoryCacheReader, type HistoryCacheWriter } 
 import { createAttachmentCache, type AttachmentCacheReader, type AttachmentCacheWriter } from './attachmentCache.js';
 import { CLEAR_SEARCH_SQL, INDEX_MESSAGE_RANGE_SQL, INDEX_TICKET_RANGE_SQL, SEARCH_WALK_DONE } from './migrations/023-search-walk.js';
 import { isBigramTerm } from './searchBigrams.js';
+import { callSearchForms } from '../../../shared/cti.js';
 import { createBoundedMap } from '../../../shared/boundedMap.js';
 
 /** Where the sync client stands, persisted with the data it describes. */
@@ -909,10 +910,12 @@ function ftsPhrase(term: string): string {
 /**
  * The forms a search term may take in the cache: itself, and — when it is a phone number,
  * e-mail address, ID or card number — its masked form, which is all an agent's cache holds
- * (13800138000 finds 138****8000; a last-4 or prefix search finds it as it always did).
+ * (13800138000 finds 138****8000; a last-4 or prefix search finds it as it always did); and
+ * when it is a word the screens say calls in ("通话"), those calls' stored code (`callSearchForms`:
+ * a call's text is `call_answered(192): Call 3:12`, shown "通话 3分12秒").
  */
 function searchForms(term: string): string[] {
-  const forms = [term, maskPiiInText(term)];
+  const forms = [term, maskPiiInText(term), ...callSearchForms(term)];
   // "138-0013-8000" is stored (and masked) without the separators.
   if (/^[+\d\s()-]+$/.test(term)) {
     const digits = term.replace(/[^\d]/g, '').replace(/^(?:0086|86)(?=1\d{10}$)/, '');

@@ -3,8 +3,9 @@ import { autoAwayCause } from '../presenceChoice.js';
 import { useAppStore, useT } from '../store/react.js';
 
 /**
- * Says why the agent is Away when the server set it (offers not accepted in time), with the
- * one click back to Available. It goes as soon as presence changes, whoever changes it.
+ * Says why the agent is Away when the server set it (offers not accepted in time, or idle for a
+ * while), with the one click back to Available. It goes as soon as presence changes, whoever
+ * changes it.
  */
 export function PresenceNotice() {
   const t = useT();
@@ -19,7 +20,7 @@ export function PresenceNotice() {
   if (!cause) return null;
   return (
     <div role="status" className="presence-notice" data-testid="presence-notice">
-      <p>{t('presence.noticeOfferTimeouts')}</p>
+      <p>{t(cause === 'idle' ? 'presence.noticeIdle' : 'presence.noticeOfferTimeouts')}</p>
       <button type="button" disabled={settingPresence || !online} onClick={() => void setPresence('available')}>
         {t('presence.backToAvailable')}
       </button>

@@ -41,6 +41,12 @@ function ReportPickers() {
     useShallow((s) => ({ request: s.reportRequest, setReportRequest: s.setReportRequest, loadReport: s.loadReport, loading: s.reportLoading })),
   );
   const [date, setDate] = useState(request.date);
+  // The day asked for changed from outside the field (today followed the server's clock or the organisation's zone): the field shows it.
+  const [requestDate, setRequestDate] = useState(request.date);
+  if (request.date !== requestDate) {
+    setRequestDate(request.date);
+    setDate(request.date);
+  }
   const usable = (value: string) => parseLocalDate(value) !== null && value >= EARLIEST_REPORT_DATE && value <= today;
   return (
     <div className="reports-pickers">

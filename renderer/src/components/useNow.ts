@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import { serverTimeOf } from '../store/connectionSlice.js';
+import { serverTimeOf } from '../serverClock.js';
 import { useAppStore } from '../store/react.js';
 
 /**

@@ -1,5 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { ConnectionState, WorkstationApi } from '../../../shared/rpc.js';
+import { setServerClockOffset } from '../i18n.js';
+import { serverTimeOf } from '../serverClock.js';
 import { resetSignedOut } from './sessionSlice.js';
 import type { AppState, ConnectionSlice } from './types.js';
 
@@ -16,15 +18,6 @@ const INITIAL_CONNECTION: ConnectionState = {
   serverClockOffsetMs: null,
 };
 
-/**
- * Server time from this workstation's clock and the offset the core measured
- * (ConnectionState.serverClockOffsetMs): what every countdown counts on, as the core judges
- * service levels and offer deadlines by it. The local clock while no offset is known.
- */
-export function serverTimeOf(offsetMs: number | null, localNow: number): number {
-  return offsetMs !== null && Number.isFinite(offsetMs) ? localNow + offsetMs : localNow;
-}
-
 export function createConnectionSlice(api: WorkstationApi): StateCreator<AppState, [], [], ConnectionSlice> {
   return (set, get) => ({
     connection: INITIAL_CONNECTION,
@@ -33,13 +26,16 @@ export function createConnectionSlice(api: WorkstationApi): StateCreator<AppStat
     retryingConnection: false,
     serverNow: () => serverTimeOf(get().connection.serverClockOffsetMs, Date.now()),
     applyConnection(connection) {
-      const previousCount = get().connection.attentionCount;
+      const { attentionCount: previousCount, serverClockOffsetMs: previousOffsetMs } = get().connection;
+      // The formatters first, so the render this set causes judges "today" by the server's clock.
+      setServerClockOffset(connection.serverClockOffsetMs);
       set({ connection });
+      if (connection.serverClockOffsetMs !== previousOffsetMs) get().followServerClock(previousOffsetMs);
       // The open "needs attention" list follows the core's count (a new refusal, or a
       // dismissal from another window).
       if (get().attentionOpen && connection.attentionCount !== previousCount) void get().loadAttention();
       // The core ended the session (e.g. the token expired): back to the sign-in screen.
-      if (connection.status === 'signed_out' && get().user) resetSignedOut(set);
+      if (connection.status === 'signed_out' && get().user) resetSignedOut(set, get().serverNow());
     },
     applyCoreProcess(state) {
       set({ coreProcess: state.status === 'running' ? null : state });

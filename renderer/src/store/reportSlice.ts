@@ -8,6 +8,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import { localDateOf } from '../../../shared/kpi.js';
 import { currentOrgTimeZone } from '../i18n.js';
+import { serverTimeOf } from '../serverClock.js';
 import type { Report, ReportRequest } from '../../../shared/reports.js';
 import type { FileDownload, WorkstationApi } from '../../../shared/rpc.js';
 import { toUiError } from './errors.js';
@@ -32,18 +33,27 @@ export interface ReportSlice {
    * server refuses), and a report on screen is asked again, since its days were the old zone's.
    */
   followOrgTimeZone: (before: string) => void;
+  /**
+   * The server's clock as the core knows it moved from `beforeOffsetMs` (the first offset after a
+   * start, a new measurement): a request for today by the old clock asks for today by the new one,
+   * as for a new zone. A workstation whose clock is a day off would otherwise ask for the server's
+   * yesterday, or its tomorrow, which the server refuses.
+   */
+  followServerClock: (beforeOffsetMs: number | null) => void;
   /** The current report as a file, in the UI's language; null when it failed (see `reportExportError`). */
   exportReport: (format: ReportFileFormat) => Promise<FileDownload | null>;
 }
 
-/** Today's report by channel, today in the organisation's time zone: what a lead opening the view wants first. */
-function todaysRequest(): ReportRequest {
-  return { period: 'day', date: localDateOf(Date.now(), currentOrgTimeZone()), by: 'channel' };
+/** Today's report by channel, today in the organisation's time zone (`serverNow`: the server's time): what a lead opening the view wants first. */
+function todaysRequest(serverNow: number): ReportRequest {
+  return { period: 'day', date: localDateOf(serverNow, currentOrgTimeZone()), by: 'channel' };
 }
 
-/** The reports state with nobody signed in. */
-export function reportsSignedOut(): Pick<ReportSlice, 'reportRequest' | 'report' | 'reportLoading' | 'reportError' | 'exportingReport' | 'reportExportError'> {
-  return { reportRequest: todaysRequest(), report: null, reportLoading: false, reportError: null, exportingReport: null, reportExportError: null };
+/** The reports state with nobody signed in, `serverNow` the server's time as the store knows it. */
+export function reportsSignedOut(
+  serverNow: number,
+): Pick<ReportSlice, 'reportRequest' | 'report' | 'reportLoading' | 'reportError' | 'exportingReport' | 'reportExportError'> {
+  return { reportRequest: todaysRequest(serverNow), report: null, reportLoading: false, reportError: null, exportingReport: null, reportExportError: null };
 }
 
 /** Back online (appStore's `onBackOnline`): a Reports view opened before the connection was up, or while it was down, loads now. */
@@ -55,12 +65,24 @@ export function createReportSlice(api: WorkstationApi): StateCreator<AppState, [
   let latestLoad = 0;
 
   return (set, get) => ({
-    ...reportsSignedOut(),
+    // No offset is known yet when the store is made: the first connection state brings it (followServerClock).
+    ...reportsSignedOut(serverTimeOf(null, Date.now())),
 
     followOrgTimeZone(before) {
-      const now = Date.now();
+      const now = get().serverNow();
       const { reportRequest, user, view, report } = get();
       if (reportRequest.date === localDateOf(now, before)) set({ reportRequest: { ...reportRequest, date: localDateOf(now, currentOrgTimeZone()) } });
+      if (user && view === 'reports' && report) void get().loadReport();
+    },
+
+    followServerClock(beforeOffsetMs) {
+      const localNow = Date.now();
+      const zone = currentOrgTimeZone();
+      const before = localDateOf(serverTimeOf(beforeOffsetMs, localNow), zone);
+      const after = localDateOf(serverTimeOf(get().connection.serverClockOffsetMs, localNow), zone);
+      const { reportRequest, user, view, report } = get();
+      if (before === after || reportRequest.date !== before) return;
+      set({ reportRequest: { ...reportRequest, date: after } });
       if (user && view === 'reports' && report) void get().loadReport();
     },
 

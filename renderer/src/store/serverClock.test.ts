@@ -11,7 +11,7 @@ import { createWorkstationCore, type WorkstationCore } from '../../../main/core/
 import { workstationApiOver } from '../../../main/core/testing/coreCalls.js';
 import { RpcError } from '../api.js';
 import type { InitializedStore } from './appStore.js';
-import { serverTimeOf } from './connectionSlice.js';
+import { serverTimeOf } from '../serverClock.js';
 import { STORE_WAIT, signedInStore } from './testing/signedInStore.js';
 
 /** The true time: the server's clock. */

@@ -64,7 +64,7 @@ export function createSessionSlice(api: WorkstationApi): StateCreator<AppState, 
         const session = await api.invoke('session.signOut', {});
         get().applyConnection(session.connection);
       } finally {
-        resetSignedOut(set);
+        resetSignedOut(set, get().serverNow());
       }
     },
 
@@ -74,8 +74,8 @@ export function createSessionSlice(api: WorkstationApi): StateCreator<AppState, 
   });
 }
 
-/** What the store looks like with nobody signed in; drafts go with the user. */
-export function resetSignedOut(set: (partial: Partial<AppState>) => void): void {
+/** What the store looks like with nobody signed in; drafts go with the user. `serverNow`: the server's time (the reports' today). */
+export function resetSignedOut(set: (partial: Partial<AppState>) => void, serverNow: number): void {
   set({
     user: null,
     signInError: null,
@@ -99,7 +99,7 @@ export function resetSignedOut(set: (partial: Partial<AppState>) => void): void 
     ...ROUTING_SIGNED_OUT,
     // Revealed personal data never outlives the session.
     ...PII_SIGNED_OUT,
-    ...reportsSignedOut(),
+    ...reportsSignedOut(serverNow),
     ...adminSignedOut(),
     ...boardSignedOut(),
     ...scriptsSignedOut(),

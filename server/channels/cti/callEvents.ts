@@ -15,7 +15,7 @@
  * Events that come too late for the call's state (a `ringing` after `answered`) are noted and ignored.
  * Events of one call take turns (`lockCall`), whichever node each reached.
  */
-import { callMessageText, MISSED_CALL_SUBJECT, type CtiEvent } from '../../../shared/cti.js';
+import { answeredCallSubject, callMessageText, MISSED_CALL_SUBJECT, type CtiEvent } from '../../../shared/cti.js';
 import { isPlausibleTime, type AssignmentReason, type CallInfo, type User } from '../../../shared/domain.js';
 import type { TicketRouter } from '../../routing.js';
 import type { ChannelContact, IngestOutcome, ServerStore } from '../../store.js';
@@ -105,7 +105,7 @@ export function handleCallEvent(deps: CallEventDependencies, given: CtiEvent, so
       const contact: ChannelContact = {
         channel: 'phone',
         customer: { phone: call.from },
-        subject: `来电 ${known?.name || call.from}`,
+        subject: answeredCallSubject(known?.name || call.from),
         text: callMessageText(info),
         externalMessageId: `cti:${call.callId}`,
         receivedAt: new Date(call.answeredAt!).toISOString(),
