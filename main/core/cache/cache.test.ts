@@ -133,6 +133,64 @@ describe('the per-user cache', () => {
     cache.checkpoint();
     expect(cache.walFramesUncopied()).toBe(0);
   });
+  it('has a local write follow the newest entry of its ticket, the first one cached at that time when several share it, and never dates it at or before it', () => {
+    type NoteMutation = Extract<Mutation, { kind: 'note' }>;
+    const followsOf = (mutationId: string) =>
+      (cache.reader.outbox(100).find((entry) => entry.mutation.mutationId === mutationId)!.mutation as NoteMutation).follows;
+    const note = (id: string, createdAt: number): NoteMutation => ({
+      mutationId: id,
+      kind: 'note',
+      ticketId: 'GD20240501001',
+      noteId: id,
+      text: '回访记录',
+      createdAt,
+    });
+    // Notes only at the newest time (m1 is older): the lowest id of those at 5,000, whatever order they came in.
+    cache.writer.applyChanges(
+      [
+        {
+          seq: 11,
+          kind: 'note',
+          ticket: ticket('GD20240501001'),
+          note: { id: 'n-b', ticketId: 'GD20240501001', authorId: 'agent1', authorName: '李娜', text: '一', createdAt: 5_000 },
+        },
+        {
+          seq: 12,
+          kind: 'note',
+          ticket: ticket('GD20240501001'),
+          note: { id: 'n-a', ticketId: 'GD20240501001', authorId: 'agent1', authorName: '李娜', text: '二', createdAt: 5_000 },
+        },
+        {
+          seq: 13,
+          kind: 'note',
+          ticket: ticket('GD20240501001'),
+          note: { id: 'n-0', ticketId: 'GD20240501001', authorId: 'agent1', authorName: '李娜', text: '三', createdAt: 4_000 },
+        },
+      ],
+      13,
+      agent,
+    );
+    expect(cache.writer.recordMutation(note('w-1', 3_000), agent).ok).toBe(true);
+    expect(followsOf('w-1')).toBe('n-a');
+    // Dated after what it follows, not at its own earlier time.
+    expect(cache.reader.note('w-1')?.createdAt).toBe(5_001);
+    // Messages at the newest time too: the first message cached at it goes before any note.
+    cache.writer.applyChanges(
+      [
+        { seq: 14, kind: 'message', ticket: ticket('GD20240501001'), message: { ...inbound('m-late-2', 'GD20240501001', '还在吗'), createdAt: 5_001 } },
+        { seq: 15, kind: 'message', ticket: ticket('GD20240501001'), message: { ...inbound('m-late-1', 'GD20240501001', '在吗'), createdAt: 5_001 } },
+      ],
+      15,
+      agent,
+    );
+    expect(cache.writer.recordMutation(note('w-2', 9_000), agent).ok).toBe(true);
+    expect(followsOf('w-2')).toBe('m-late-2');
+    expect(cache.reader.note('w-2')?.createdAt).toBe(9_000);
+    // Named by the caller: kept, and its time looked up (the outbox's replay after a restart).
+    expect(cache.writer.recordMutation({ ...note('w-3', 1_000), follows: 'n-0' }, agent).ok).toBe(true);
+    expect(followsOf('w-3')).toBe('n-0');
+    expect(cache.reader.note('w-3')?.createdAt).toBe(4_001);
+  });
   it('keeps the file in WAL mode and records the bootstrap position', () => {
     const probe = new Database(cache.file, { readonly: true });
     applyCacheKey(probe, key);

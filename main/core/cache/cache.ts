@@ -308,6 +308,12 @@ export type RecordOutcome = { ok: true; effect: MutationEffect } | { ok: false; 
 /** Facts the workstation knows beyond its cache, for the local decision (the server decides with its own). */
 export type MutationHints = Pick<MutationFacts, 'transferTarget'>;
 
+/** The entry a mutation follows and its cached time, when the writer has just read both (followingNewest). */
+interface FollowedEntry {
+  id: string;
+  createdAt: number;
+}
+
 /** What applying push acks changed. */
 export interface PushOutcome {
   ticketIds: string[];
@@ -1307,9 +1313,18 @@ export function openCache(file: string, key: Buffer | null): Cache {
       INSERT OR IGNORE INTO notes (id, ticket_id, author_id, author_name, text, created_at, pending)
       VALUES (@id, @ticketId, @authorId, @authorName, @text, @createdAt, 1)`),
     notes: db.prepare<[string], NoteRow>('SELECT * FROM notes WHERE ticket_id = ? ORDER BY created_at, id'),
-    // What a new mutation follows (shared/ticketRules.ts mutationTime): the ticket's newest message or note here.
-    newestEntry: db.prepare<[string, string], { id: string }>(
-      'SELECT id FROM (SELECT id, created_at FROM messages WHERE ticket_id = ? UNION ALL SELECT id, created_at FROM notes WHERE ticket_id = ?) ORDER BY created_at DESC LIMIT 1',
+    // What a new mutation follows (shared/ticketRules.ts mutationTime): the ticket's newest message or note here, and its time.
+    // Each side seeks its newest time in its by-ticket index, then the first entry at that time in
+    // the index's order (a message before a note, then the lowest rid or id: the entry a sort of
+    // all of them picked, which read and sorted every entry of the ticket on each local write).
+    newestEntry: db.prepare<{ ticketId: string }, { id: string; created_at: number }>(
+      `SELECT id, created_at FROM (
+         SELECT * FROM (SELECT id, created_at, 0 AS side FROM messages
+           WHERE ticket_id = @ticketId AND created_at = (SELECT max(created_at) FROM messages WHERE ticket_id = @ticketId) ORDER BY rid LIMIT 1)
+         UNION ALL
+         SELECT * FROM (SELECT id, created_at, 1 AS side FROM notes
+           WHERE ticket_id = @ticketId AND created_at = (SELECT max(created_at) FROM notes WHERE ticket_id = @ticketId) ORDER BY id LIMIT 1)
+       ) ORDER BY created_at DESC, side LIMIT 1`,
     ),
     entryTime: db.prepare<[string, string, string, string], { created_at: number }>(
       'SELECT created_at FROM messages WHERE id = ? AND ticket_id = ? UNION ALL SELECT created_at FROM notes WHERE id = ? AND ticket_id = ?',
@@ -1646,11 +1661,16 @@ export function openCache(file: string, key: Buffer | null): Cache {
    * The shared rules (shared/ticketRules.ts) on the cached ticket, at the mutation's own time.
    * A cached ticket is one the agent had, so a hidden one reads as reassigned, as on the server.
    */
-  function decideLocally(ticket: Ticket, mutation: Mutation, viewer: User, hints: MutationHints = {}): MutationDecision {
+  function decideLocally(ticket: Ticket, mutation: Mutation, viewer: User, hints: MutationHints = {}, followed?: FollowedEntry): MutationDecision {
     const reach = mutation.kind === 'reply' ? customerReach(ticket.id, stmt.customerInbound.all(ticket.customerId), readCustomer(ticket.customerId)) : null;
     // The entry it follows as cached now (the server's copy once it came): the same floor the server applies.
     const follows = mutation.kind === 'createTicket' ? undefined : mutation.follows;
-    const followsAt = follows === undefined ? null : (stmt.entryTime.get(follows, ticket.id, follows, ticket.id)?.created_at ?? null);
+    const followsAt =
+      follows === undefined
+        ? null
+        : followed?.id === follows
+          ? followed.createdAt
+          : (stmt.entryTime.get(follows, ticket.id, follows, ticket.id)?.created_at ?? null);
     return decideMutation(ticket, mutation, viewer, mutation.createdAt, { wasAssignedToActor: true, reach, ...hints, followsAt });
   }
 
@@ -1809,12 +1829,13 @@ export function openCache(file: string, key: Buffer | null): Cache {
 
   function recordMutationInside(given: Mutation, viewer: User, hints?: MutationHints): RecordOutcome {
     // A pane still showing a ticket's pending number acts on the GD ticket it became.
-    const mutation = given.kind === 'createTicket' ? given : followingNewest({ ...given, ticketId: currentTicketId(given.ticketId) });
+    const { mutation, followed } =
+      given.kind === 'createTicket' ? { mutation: given, followed: undefined } : followingNewest({ ...given, ticketId: currentTicketId(given.ticketId) });
     const reused = reusedMutationId(mutation);
     if (reused) return { ok: false, refusal: reused };
     const stored = stmt.ticket.get(mutation.ticketId);
     if (!stored) return { ok: false, refusal: notCached(mutation.ticketId) };
-    const outcome = decideLocally(ticketFromRow(stored), mutation, viewer, hints);
+    const outcome = decideLocally(ticketFromRow(stored), mutation, viewer, hints, followed);
     if (!outcome.ok) return { ok: false, refusal: outcome.refusal };
     // The row as read is what the effect is compared with: only what changes is written.
     writeEffect(outcome, viewer, stored);
@@ -1827,10 +1848,11 @@ export function openCache(file: string, key: Buffer | null): Cache {
    * note, theirs still pending included): neither side dates it before that entry, whatever
    * the clocks say (shared/ticketRules.ts `mutationTime`).
    */
-  function followingNewest<M extends Exclude<Mutation, CreateTicketMutation>>(mutation: M): M {
-    if (mutation.follows !== undefined) return mutation;
-    const newest = stmt.newestEntry.get(mutation.ticketId, mutation.ticketId);
-    return newest ? { ...mutation, follows: newest.id } : mutation;
+  function followingNewest<M extends Exclude<Mutation, CreateTicketMutation>>(mutation: M): { mutation: M; followed?: FollowedEntry } {
+    if (mutation.follows !== undefined) return { mutation };
+    const newest = stmt.newestEntry.get({ ticketId: mutation.ticketId });
+    // Its time goes along: decideLocally would otherwise look the same entry up again.
+    return newest ? { mutation: { ...mutation, follows: newest.id }, followed: { id: newest.id, createdAt: newest.created_at } } : { mutation };
   }
 
   /**
