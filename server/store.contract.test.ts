@@ -361,6 +361,8 @@ for (const backend of TEST_BACKENDS) {
       expect(page.bundles.map((b) => [b.ticket.id, b.messages.length, b.customer.identities.length])).toEqual([[ids[0], 1, 1]]);
       expect((await store.bootstrapPage(agent, page.next, 10)).bundles.map((b) => b.ticket.id)).toEqual([ids[3]]);
       expect((await store.bootstrapPage(lead, null, 10)).total).toBe(5);
+      // A later page of the same walk is given the first page's count (server/sync.ts) and does not count again.
+      expect((await store.bootstrapPage(lead, ids[1]!, 10, 42)).total).toBe(42);
       // The page reads its rows as arrays: each bundle is what the ticket's own read gives, field for field.
       const leadPage = await store.bootstrapPage(lead, null, 10);
       expect(leadPage.bundles).toHaveLength(5);
@@ -371,6 +373,30 @@ for (const backend of TEST_BACKENDS) {
       expect(await store.pullChanges(lead, 0)).toEqual({ mustRefetch: true, upTo: maxSeq });
       const kept = await store.pullChanges(lead, maxSeq - 1);
       expect(!kept.mustRefetch && kept.changes.map((c) => c.seq)).toEqual([maxSeq]);
+    });
+
+    it('gives every ticket of a bootstrap page longer than one IN list its messages, notes and identities', async () => {
+      // 501 tickets: the page's messages, notes and identities are read by its ids, 500 at a time.
+      const ids: string[] = [];
+      await store.withTransaction(async () => {
+        for (let n = 0; n < 501; n++) {
+          const phone = `139${String(n).padStart(8, '0')}`;
+          const ticketId = (await store.ingestInbound(contact(`第${String(n)}单`, phone), { now: TEST_EPOCH + n })).ticketId;
+          ids.push(ticketId);
+          if (n % 250 === 0) await store.ingestInbound(contact(`第${String(n)}单又一条`, phone), { now: TEST_EPOCH + n + 1 });
+        }
+      });
+      await store.applyMutation(
+        lead,
+        'client-lead',
+        { mutationId: 'm-note-last', kind: 'note', ticketId: ids[500]!, noteId: 'note-last', text: '最后一单', createdAt: TEST_EPOCH + 600 },
+        TEST_EPOCH + 600,
+      );
+      const page = await store.bootstrapPage(lead, null, 1000);
+      expect(page.bundles.map((bundle) => bundle.ticket.id)).toEqual([...ids].sort());
+      expect(page.bundles.map((bundle) => bundle.messages.length).reduce((sum, n) => sum + n, 0)).toBe(504);
+      for (const bundle of page.bundles) expect(bundle).toEqual(await store.getTicketBundle(bundle.ticket.id));
+      expect(page.bundles.find((bundle) => bundle.ticket.id === ids[500])!.notes.map((note) => note.text)).toEqual(['最后一单']);
     });
 
     it('reads tickets by id in batches: the ones that exist, each once, whatever the number of ids', async () => {

@@ -368,8 +368,11 @@ export interface ServerReadable {
   committedChangesAfter(seq: number, limit: number): Promise<CommittedChange[]>;
   /** The viewer's changes after `since` (≤ MAX_PULL_CHANGES), or must-refetch. */
   pullChanges(viewer: Viewer, since: number): Promise<PullResult>;
-  /** One page of the bundles the viewer may see, ordered by ticket id. */
-  bootstrapPage(viewer: Viewer, after: string | null, limit: number): Promise<BootstrapPage>;
+  /**
+   * One page of the bundles the viewer may see, ordered by ticket id. `total` counts them,
+   * unless `knownTotal` (the count an earlier page of the same walk gave) is passed: then that.
+   */
+  bootstrapPage(viewer: Viewer, after: string | null, limit: number, knownTotal?: number): Promise<BootstrapPage>;
   listRoutingAudit(ticketId: string): Promise<RoutingAuditEntry[]>;
   /** The customer a phone number belongs to (normalised and matched as an inbound contact's phone); null when none. */
   findCustomerByPhone(phone: string): Promise<Customer | null>;
@@ -1989,52 +1992,58 @@ function createServerStore(
     return { tickets: page.map(ticketFromRow), next: shown.length > filter.limit && last ? { createdAt: last.created_at, id: last.id } : null };
   }
 
-  async function bootstrapPage(viewer: Viewer, after: string | null, limit: number): Promise<BootstrapPage> {
+  async function bootstrapPage(viewer: Viewer, after: string | null, limit: number, knownTotal?: number): Promise<BootstrapPage> {
     const { maxSeq } = await changeLogBounds();
     const visibility = syncScopeClause(dialect, viewer, 't');
-    const total = (await ex().get<{ n: number }>(`SELECT COUNT(*) AS n FROM tickets t WHERE ${visibility.sql}`, visibility.params))!.n;
-    const pageFilter = `t.id > ? AND ${visibility.sql}`;
-    const pageParams = [after ?? '', ...visibility.params];
-    // Ticket and customer in one row; messages and notes with one query each for the whole page.
+    // Counted once per walk (the caller passes the first page's count on): a COUNT over every
+    // visible ticket on each of a 100,000-ticket bootstrap's 100 pages was 100 counts for a progress bar.
+    const total = knownTotal ?? (await ex().get<{ n: number }>(`SELECT COUNT(*) AS n FROM tickets t WHERE ${visibility.sql}`, visibility.params))!.n;
+    // Ticket and customer in one row; messages, notes and identities by the page's ids.
     const ticketRows = (
       await ex().allArrays(
         `SELECT ${TICKET_COLUMNS_T}, ${CUSTOMER_COLUMNS_C} FROM tickets t JOIN customers c ON c.id = t.customer_id
-       WHERE ${pageFilter} ORDER BY t.id LIMIT ?`,
-        [...pageParams, limit + 1],
+       WHERE t.id > ? AND ${visibility.sql} ORDER BY t.id LIMIT ?`,
+        [after ?? '', ...visibility.params, limit + 1],
       )
     ).map(bootstrapTicketRow);
     const hasMore = ticketRows.length > limit;
     const pageRows = ticketRows.slice(0, limit);
     if (pageRows.length === 0) return { seq: maxSeq, total, bundles: [], next: null };
-    // The page's ids as a sub-select on the same filter, so no id list is sent back in.
-    const pageIds = `SELECT t.id FROM tickets t WHERE ${pageFilter} ORDER BY t.id LIMIT ?`;
-    const idParams = [...pageParams, limit];
+    // The ids read above, sent back in (IN lists of at most IN_LIST_MAX): the page's filter again
+    // as a sub-select for each of the three reads walked the tickets three more times, and for
+    // an agent (a scope few tickets match) that walk can pass over most of the table.
+    const ticketIds = pageRows.map((row) => row.id);
+    const customerIds = [...new Set(pageRows.map((row) => row.c_id))];
     const messagesByTicket = new Map<string, Message[]>();
-    const messageRows = await ex().allArrays(
-      `SELECT ${MESSAGE_COLUMNS.join(', ')} FROM messages WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`,
-      idParams,
-    );
-    for (const row of messageRows.map(bootstrapMessageRow)) {
-      let list = messagesByTicket.get(row.ticket_id);
-      if (!list) messagesByTicket.set(row.ticket_id, (list = []));
-      list.push(messageFromRow(row));
-    }
     const notesByTicket = new Map<string, Note[]>();
-    for (const row of await ex().all<NoteRow>(`SELECT * FROM notes WHERE ticket_id IN (${pageIds}) ORDER BY ticket_id, created_at, id`, idParams)) {
-      let list = notesByTicket.get(row.ticket_id);
-      if (!list) notesByTicket.set(row.ticket_id, (list = []));
-      list.push(noteFromRow(row));
+    for (let start = 0; start < ticketIds.length; start += IN_LIST_MAX) {
+      const list = inList(ticketIds.slice(start, start + IN_LIST_MAX));
+      const messageRows = await ex().allArrays(
+        `SELECT ${MESSAGE_COLUMNS.join(', ')} FROM messages WHERE ticket_id IN ${list.sql} ORDER BY ticket_id, created_at, id`,
+        list.params,
+      );
+      for (const row of messageRows.map(bootstrapMessageRow)) {
+        let messages = messagesByTicket.get(row.ticket_id);
+        if (!messages) messagesByTicket.set(row.ticket_id, (messages = []));
+        messages.push(messageFromRow(row));
+      }
+      for (const row of await ex().all<NoteRow>(`SELECT * FROM notes WHERE ticket_id IN ${list.sql} ORDER BY ticket_id, created_at, id`, list.params)) {
+        let notes = notesByTicket.get(row.ticket_id);
+        if (!notes) notesByTicket.set(row.ticket_id, (notes = []));
+        notes.push(noteFromRow(row));
+      }
     }
     const identitiesByCustomer = new Map<string, CustomerIdentity[]>();
-    for (const row of await ex().all<CustomerIdentity & { customer_id: string }>(
-      `SELECT kind, value, customer_id FROM customer_identities
-       WHERE customer_id IN (SELECT t.customer_id FROM tickets t WHERE ${pageFilter} ORDER BY t.id LIMIT ?)
-       ORDER BY customer_id, ${IDENTITY_ORDER}`,
-      idParams,
-    )) {
-      let list = identitiesByCustomer.get(row.customer_id);
-      if (!list) identitiesByCustomer.set(row.customer_id, (list = []));
-      list.push({ kind: row.kind, value: row.value });
+    for (let start = 0; start < customerIds.length; start += IN_LIST_MAX) {
+      const list = inList(customerIds.slice(start, start + IN_LIST_MAX));
+      for (const row of await ex().all<CustomerIdentity & { customer_id: string }>(
+        `SELECT kind, value, customer_id FROM customer_identities WHERE customer_id IN ${list.sql} ORDER BY customer_id, ${IDENTITY_ORDER}`,
+        list.params,
+      )) {
+        let identities = identitiesByCustomer.get(row.customer_id);
+        if (!identities) identitiesByCustomer.set(row.customer_id, (identities = []));
+        identities.push({ kind: row.kind, value: row.value });
+      }
     }
     const bundles: TicketBundle[] = [];
     for (const row of pageRows) {

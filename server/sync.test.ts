@@ -405,6 +405,27 @@ for (const backend of TEST_BACKENDS) {
         expect(page.bundles.map((b) => b.ticket.assigneeId)).toEqual(page.bundles.map(() => 'agent1'));
         expect((await Promise.all(ids.map((id) => t.store.getTicket(id)))).some((ticket) => ticket!.assigneeId === null)).toBe(true);
       });
+
+      it('counts the total once per walk: the next page keeps the first page count, a new or resumed walk counts again', async () => {
+        for (let i = 0; i < 4; i++) await inbound(chat(`客户${String(i)}`, `1380013800${String(i)}`, `你好 ${String(i)}`));
+        const lead = await connectAs('lead1');
+        const first = result(await bootstrap(lead.socket, null, 2));
+        expect(first.total).toBe(4);
+        await inbound(chat('新客户', '13800138099', '又来一单'));
+        // The walk goes on: its progress bar's total is not counted again (the new ticket still comes, on this last page).
+        const second = result(await bootstrap(lead.socket, first.next, 2));
+        expect(second.total).toBe(4);
+        expect(second.bundles).toHaveLength(2);
+        const third = result(await bootstrap(lead.socket, second.next, 2));
+        expect(third).toMatchObject({ total: 4, next: null });
+        expect(third.bundles).toHaveLength(1);
+        // A walk from the start, or one resumed on another connection, counts.
+        expect(result(await bootstrap(lead.socket, null, 2)).total).toBe(5);
+        const resumed = await connectAs('lead1', 'client-lead1-again');
+        expect(result(await bootstrap(resumed.socket, first.next, 2)).total).toBe(5);
+        // So does a request that is not the page after the last one sent.
+        expect(result(await bootstrap(lead.socket, second.next, 2)).total).toBe(5);
+      });
     });
 
     describe('push', () => {

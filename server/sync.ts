@@ -418,9 +418,17 @@ export function attachSync(io: SyncServer, deps: SyncDependencies): SocketUserCh
       return { ...forRole(socket.data.user.role, result, maskPullResult), serverTime: deps.now() };
     });
 
-    handle(socket, deps, 'sync:bootstrap', bootstrapRequestSchema, async (request): Promise<BootstrapPage> =>
-      forRole(socket.data.user.role, await store.bootstrapPage(socket.data.user, request.after, request.limit), maskBootstrapPage),
-    );
+    // The walk this socket is in: a request for the page after the last one sent reuses its
+    // count (the progress bar's total) instead of counting every visible ticket again.
+    // (The scope of a page is the role and id's, which a socket keeps: a change of role closes it.)
+    let bootstrapWalk: { next: string; total: number } | null = null;
+    handle(socket, deps, 'sync:bootstrap', bootstrapRequestSchema, async (request): Promise<BootstrapPage> => {
+      const { user } = socket.data;
+      const knownTotal = request.after !== null && request.after === bootstrapWalk?.next ? bootstrapWalk.total : undefined;
+      const page = await store.bootstrapPage(user, request.after, request.limit, knownTotal);
+      bootstrapWalk = page.next === null ? null : { next: page.next, total: page.total };
+      return forRole(user.role, page, maskBootstrapPage);
+    });
 
     handle(socket, deps, 'sync:push', pushRequestSchema, async (request): Promise<PushResult> => {
       const { user, clientId } = socket.data;

@@ -1415,6 +1415,10 @@ export function openCache(file: string, key: Buffer | null): Cache {
     moveCustomerTickets: db.prepare<[string, string]>('UPDATE tickets SET customer_id = ? WHERE customer_id = ?'),
     customerInUse: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM tickets WHERE customer_id = ? LIMIT 1'),
     ticketCustomerId: db.prepare<[string], { customer_id: string }>('SELECT customer_id FROM tickets WHERE id = ?'),
+    ticketIdBetween: db.prepare<[string, string], { found: number }>('SELECT 1 AS found FROM tickets WHERE id BETWEEN ? AND ? LIMIT 1'),
+    walkGatedTriggers: db.prepare<[], { name: string; sql: string }>(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (sql LIKE '%search_tickets_upto%' OR sql LIKE '%search_messages_upto%') ORDER BY name",
+    ),
     deleteUnusedCustomer: db.prepare<[string, string]>('DELETE FROM customers WHERE id = ? AND NOT EXISTS (SELECT 1 FROM tickets WHERE customer_id = ?)'),
   };
 
@@ -1525,20 +1529,20 @@ export function openCache(file: string, key: Buffer | null): Cache {
    * Stores a server ticket snapshot, or drops the ticket when it has left what the server sends
    * the viewer (an agent: what they hold or are offered). Returns whether it is kept.
    */
-  function storeTicket(ticket: Ticket, viewer: User): boolean {
+  function storeTicket(ticket: Ticket, viewer: User, mayBeCached = true): boolean {
     if (!isInSyncScope(viewer, ticket)) {
       // A reply drafted offline is unsent work (as in dropFetched): the ticket stays, as the server
       // has it now, so its pane shows the draft to copy or discard, and the next catch-up's
       // dropFetched takes it once the draft is gone. Dropped with it, the draft stayed in the
       // table for good, shown nowhere.
       if (hasDraft(ticket.id)) {
-        upsertTicketOf(ticket);
+        upsertTicketOf(ticket, mayBeCached);
         return false;
       }
       deleteTicketEverywhere(ticket.id, ticket.customerId);
       return false;
     }
-    upsertTicketOf(ticket);
+    upsertTicketOf(ticket, mayBeCached);
     return true;
   }
 
@@ -1547,16 +1551,17 @@ export function openCache(file: string, key: Buffer | null): Cache {
    * (a merge moved it: the server sends the kept customer, then each moved ticket) leaves the
    * customer it named before, whose row goes once no cached ticket names them: the merged
    * customer's row (masked contact details of someone who no longer exists on the server) stayed for good otherwise.
+   * `mayBeCached` false: the caller knows no row of this id is cached, so there is none to compare.
    */
-  function upsertTicketOf(ticket: Ticket): void {
-    const before = stmt.ticketCustomerId.get(ticket.id)?.customer_id ?? null;
+  function upsertTicketOf(ticket: Ticket, mayBeCached = true): void {
+    const before = mayBeCached ? (stmt.ticketCustomerId.get(ticket.id)?.customer_id ?? null) : null;
     stmt.upsertTicket.run(ticketValues(ticket));
     if (before !== null && before !== ticket.customerId) stmt.deleteUnusedCustomer.run(before, before);
   }
 
-  function storeBundle(bundle: TicketBundle, viewer: User, markUnread: boolean): void {
+  function storeBundle(bundle: TicketBundle, viewer: User, markUnread: boolean, mayBeCached = true): void {
     stmt.upsertCustomer.run(customerValues(bundle.customer));
-    if (!storeTicket(bundle.ticket, viewer)) return;
+    if (!storeTicket(bundle.ticket, viewer, mayBeCached)) return;
     for (const message of bundle.messages) storeMessage(message, markUnread, bundle.ticket, viewer);
     for (const note of bundle.notes) stmt.upsertNote.run(note);
   }
@@ -1766,14 +1771,58 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }
   }
 
-  const applyBootstrapPageInside = db.transaction((page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[] = []) => {
+  /**
+   * Whether a cached ticket's id lies between the page's first and last: false means none of
+   * the page's tickets is cached. One range probe for the page; ticket ids are ASCII
+   * (`ticketIdSchema`), so JavaScript's string order is the column's BINARY order.
+   */
+  function pageMayHoldCachedTickets(bundles: readonly TicketBundle[]): boolean {
+    if (bundles.length === 0) return false;
+    let first = bundles[0]!.ticket.id;
+    let last = first;
+    for (const { ticket } of bundles) {
+      if (ticket.id < first) first = ticket.id;
+      if (ticket.id > last) last = ticket.id;
+    }
+    return stmt.ticketIdBetween.get(first, last) !== undefined;
+  }
+
+  /**
+   * Runs `store` (inside a page's transaction) without the search triggers when both walk
+   * positions are 0, as they are from `beginBootstrap` until the walk's first chunk. Each of
+   * those triggers (cache migration 023) is gated on a walk position (`new.rid <= upto`,
+   * `upto > 0`), so at 0 none does anything; yet SQLite still enters every trigger's program and
+   * runs its WHEN (a read of `sync_state`) for each row: six to eight per ticket, about 0.6 s of
+   * CPU per 100,000 tickets (benchmarks.md, "Bootstrap: the search triggers set aside during a
+   * page"). They are dropped at the start and created again from the schema's own text before
+   * the transaction ends, so no commit ever holds the schema without them (a crash or an error
+   * rolls both back). A trigger that mentions a walk position must keep that property: doing
+   * nothing while both are 0.
+   */
+  function withoutWalkGatedTriggers<T>(store: () => T): T {
+    const walk = stmt.searchWalk.get()!;
+    if (walk.tickets_upto !== 0 || walk.messages_upto !== 0) return store();
+    const triggers = stmt.walkGatedTriggers.all();
+    for (const { name } of triggers) db.exec(`DROP TRIGGER "${name}"`);
+    const result = store();
+    for (const { sql } of triggers) db.exec(sql);
+    return result;
+  }
+
+  const applyBootstrapPageInside = db.transaction((page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[] = []) =>
+    withoutWalkGatedTriggers(() => storeBootstrapPage(page, viewer, unreadable)),
+  );
+
+  function storeBootstrapPage(page: BootstrapPage, viewer: User, unreadable: readonly UnreadableChange[]): string[] {
     const touched = new Set<string>();
     customerArrivals = [];
     recordUnreadable(unreadable);
     // A bootstrap again over a cache that was in sync (a must-refetch) brings what came meanwhile: that is new to the agent.
     const markUnread = stmt.syncState.get()!.last_seq > 0;
+    // A page none of whose tickets is cached (every page of a first bootstrap) spares a lookup per ticket.
+    const mayBeCached = pageMayHoldCachedTickets(page.bundles);
     for (const bundle of page.bundles) {
-      storeBundle(bundle, viewer, markUnread);
+      storeBundle(bundle, viewer, markUnread, mayBeCached);
       touched.add(bundle.ticket.id);
     }
     stmt.bootstrapProgress.run(page.next, page.seq);
@@ -1789,7 +1838,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     }
     rebase(touched, viewer);
     return [...touched];
-  });
+  }
 
   /**
    * The outbox's row count, kept by the two statements that add and delete its rows: counting

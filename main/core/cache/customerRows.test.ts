@@ -104,6 +104,20 @@ describe('customer rows of tickets that left the cache', () => {
     expect(customerIds()).toEqual([]);
   });
 
+  it('go when a bootstrap page moves a cached ticket to another customer, first or last of the page, among tickets not cached yet', () => {
+    const held = (id: string, customerId: string) => bundle(ticket(id, customerId, { status: 'in_progress', assigneeId: 'agent1', assigneeName: '李娜' }));
+    cache.writer.beginBootstrap();
+    cache.writer.applyBootstrapPage({ seq: 1, total: 2, next: null, bundles: [held('GD20240504002', 'CUS2'), held('GD20240504004', 'CUS4')] }, agent);
+    expect(customerIds()).toEqual(['CUS2', 'CUS4']);
+    // Bootstrapped again (a must-refetch): a merge on the server moved both tickets, and new ones came between and after them.
+    cache.writer.beginBootstrap();
+    const page = [held('GD20240504002', 'CUS8'), held('GD20240504003', 'CUS3'), held('GD20240504004', 'CUS9')];
+    cache.writer.applyBootstrapPage({ seq: 2, total: 4, next: 'GD20240504004', bundles: page }, agent);
+    cache.writer.applyBootstrapPage({ seq: 2, total: 4, next: null, bundles: [held('GD20240504005', 'CUS5')] }, agent);
+    expect(customerIds()).toEqual(['CUS3', 'CUS5', 'CUS8', 'CUS9']);
+    expect(cache.reader.ticketDetail('GD20240504004')?.customer?.id).toBe('CUS9');
+  });
+
   it('go when a bundle of a ticket out of sight brings its customer', () => {
     // Reassigned to another agent between two pulls: the bundle arrives already out of sight.
     cache.writer.applyChanges(

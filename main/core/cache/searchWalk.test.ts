@@ -160,6 +160,36 @@ describe('the search walk after a bootstrap', () => {
     expectIndexesAsRebuilt();
   });
 
+  it('stores pages without the triggers it sets aside, and every trigger is as before after each page, stored or failed', () => {
+    const triggers = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        applyCacheKey(db, key);
+        return db.prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all();
+      } finally {
+        db.close();
+      }
+    };
+    const fresh = openCache(path.join(dir, 'fresh.sqlite'), key);
+    fresh.close();
+    const expected = triggers(path.join(dir, 'fresh.sqlite'));
+    expect(expected.filter((trigger) => /search_(tickets|messages)_upto/.test(trigger.sql))).toHaveLength(16);
+    // The two pages of beforeEach were stored with the triggers set aside (both walk positions 0).
+    expect(triggers(path.join(dir, 'lead1.sqlite'))).toEqual(expected);
+
+    // A page that fails half-way (a ticket without a subject) rolls back with its rows and the triggers' drop.
+    cache.writer.requireRefetch();
+    cache.writer.beginBootstrap();
+    const broken = { ...bundleOf(61), ticket: { ...ticketOf(61), subject: null as unknown as string } };
+    expect(() => cache.writer.applyBootstrapPage({ seq: 9, total: 2, next: null, bundles: [bundleOf(60), broken] }, lead)).toThrow(/NOT NULL/);
+    expect(cache.reader.ticket(idOf(60))).toBeNull();
+    expect(triggers(path.join(dir, 'lead1.sqlite'))).toEqual(expected);
+    cache.writer.applyBootstrapPage({ seq: 9, total: 1, next: null, bundles: [bundleOf(60)] }, lead);
+    expect(triggers(path.join(dir, 'lead1.sqlite'))).toEqual(expected);
+    indexSearchNow(cache, 5);
+    expectIndexesAsRebuilt();
+  });
+
   it('goes on where it was after the cache is closed mid-walk, and starts again from nothing after another bootstrap', () => {
     expect(cache.writer.indexSearchChunk(8)).toEqual({ done: 8, total: TICKETS });
     cache.close();
