@@ -607,7 +607,7 @@ export async function measureIngestLatency(setup: IngestServerSetup, options: In
     progress(
       `ingest: measuring, ${String(seconds)} s at ${String(CONTACTS_PER_S)} contacts/s (${String(connected)} light sockets, ${String(cores.length)} cores)`,
     );
-    await setup.mark();
+    const opening = await setup.mark();
     await markLightAgents(lightChildren);
     const benchEventLoop = createEventLoopMeter();
     const benchCpu = createCpuMeter();
@@ -624,6 +624,8 @@ export async function measureIngestLatency(setup: IngestServerSetup, options: In
     const machineBusy = machineCpu();
     const server = await setup.mark();
     const crowd = await markLightAgents(lightChildren);
+    if (process.env.BENCH_CPU_PROF_DIR)
+      progress(`ingest: measured window, node 0 profile range (us): ${String(opening.nodes[0]!.monotonicUs)} ${String(server.nodes[0]!.monotonicUs)}`);
 
     const cacheMs: number[] = [];
     const wireMs: number[] = [];

@@ -40,6 +40,7 @@ import { createBoundedMap } from '../../shared/boundedMap.js';
 import { createRoutingEngine, defaultAgentSettings, type RoutingConfig, type RoutingEffect, type RoutingEngine } from './engine.js';
 import type { RoutingScheduler } from './scheduler.js';
 import type { CommitSource } from '../cluster/commitStream.js';
+import { createGroupCommit } from '../groupCommit.js';
 
 /** Where the service sends live routing events (socket.io rooms in production). */
 export interface RoutingOutlet {
@@ -68,6 +69,11 @@ export interface RoutingServiceOptions {
   config?: Partial<RoutingConfig>;
   /** Coalesces the leads' board pushes and the agents' "why am I skipped" pushes; default 500 ms (wall clock, it only paces the UI). */
   agentsPushThrottleMs?: number;
+  /**
+   * Longest an answer to an offer waits for others to share its commit (server/groupCommit.ts);
+   * default RESPOND_COMMIT_DELAY_MS, 0 = only the answers of one event-loop turn share one.
+   */
+  respondCommitDelayMs?: number;
   /** How many customers' VIP tiers are kept in memory (the store has them all); default 10,000. */
   vipTierCacheLimit?: number;
   /** Where committed changes are heard: the store (one node, the default) or every node's commits (server/cluster/commitStream.ts). */
@@ -133,6 +139,14 @@ export function sameSkipsBesideWaiting(a: readonly RoutingSkip[], b: readonly Ro
     b.map((skip, i) => (a[i] ? { ...skip, waiting: a[i].waiting } : skip)),
   );
 }
+
+/**
+ * Offer answers close together share one commit, like inbound contacts (server/app.ts): every
+ * routed contact is offered and answered, and each answer committing alone (BEGIN, COMMIT with
+ * its fsync, the commit's listeners: fan-out, routing's follow, board, alarms) cost a second
+ * commit per contact. Each answer is still acknowledged only after its commit.
+ */
+export const RESPOND_COMMIT_DELAY_MS = 10;
 
 /** How many closed connection ids a routing service remembers (a few minutes of reconnects of a large contact centre). */
 const CLOSED_CONNECTIONS_KEPT = 10_000;
@@ -777,6 +791,20 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
   }, options.sweepMs ?? 5_000);
   sweepTimer.unref();
 
+  /**
+   * Each answer decided in its own savepoint (its own transaction when alone), in arrival order,
+   * so one that fails rolls back alone, with its engine changes; the others commit together.
+   */
+  const respondGrouped = createGroupCommit(
+    (fn) => store.withTransaction(() => fn()),
+    (answer: { agentId: string; ticketId: string; accept: boolean }) =>
+      decide(null, () => {
+        const result = engine.respond(answer.ticketId, answer.agentId, answer.accept, now());
+        return { effects: result.effects, result: result.outcome };
+      }),
+    { commitDelayMs: options.respondCommitDelayMs ?? RESPOND_COMMIT_DELAY_MS },
+  );
+
   const service: RoutingService = {
     engine,
     setOutlet(next) {
@@ -918,12 +946,7 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     },
 
     async respond(agentId, ticketId, accept) {
-      const outcome = await track(
-        decide(null, () => {
-          const result = engine.respond(ticketId, agentId, accept, now());
-          return { effects: result.effects, result: result.outcome };
-        }),
-      );
+      const outcome = await track(respondGrouped({ agentId, ticketId, accept }));
       if (outcome === 'accepted') return { outcome: 'accepted', ticket: await requireTicket(ticketId) };
       if (outcome === 'declined') return { outcome: 'declined' };
       if (accept && outcome === 'not_offered') {
