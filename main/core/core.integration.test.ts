@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { CHANNELS, type User } from '../../shared/domain.js';
-import type { ConnectionState, RpcEventName, RpcEvents } from '../../shared/rpc.js';
+import { ATTENTION_PAGE_MAX, type ConnectionState, type RpcEventName, type RpcEvents } from '../../shared/rpc.js';
 import type { WorkstationCore } from './api.js';
 import { createWorkstationCore, userCacheFile } from './index.js';
 import { call, connectionOf, onlineAndIdle, waitUntil } from './testing/coreCalls.js';
@@ -191,6 +191,10 @@ describe('workstation core against the real server', () => {
       { method: 'inbox.counts', params: { channel: null, status: null, query: '', offset: 0 }, code: 'invalid_params', mentions: 'offset' },
       { method: 'inbox.counts', params: { channel: null, status: 'done', query: '' }, code: 'invalid_params', mentions: 'status' },
       // The id of a needs-attention item: a positive whole number, nothing beside it ("Invalid" holds "id": the path says `id:`).
+      // A page of the list: a cursor that is an item's id, no more than ATTENTION_PAGE_MAX items.
+      { method: 'attention.list', params: { before: 0 }, code: 'invalid_params', mentions: 'before' },
+      { method: 'attention.list', params: { limit: ATTENTION_PAGE_MAX + 1 }, code: 'invalid_params', mentions: 'limit' },
+      { method: 'attention.list', params: { limit: 10, offset: 0 }, code: 'invalid_params', mentions: 'offset' },
       { method: 'attention.content', params: { id: 0 }, code: 'invalid_params', mentions: 'id:' },
       { method: 'attention.content', params: { id: -1 }, code: 'invalid_params', mentions: 'id:' },
       { method: 'attention.content', params: { id: 1.5 }, code: 'invalid_params', mentions: 'id:' },
