@@ -726,6 +726,22 @@ describe('routing engine rules', () => {
     expect(idle.find((e) => e.kind === 'presence')).toMatchObject({ presence: 'away', cause: 'idle', awayReason: null });
   });
 
+  it("asks for no wake-up at an idle agent's deadline while an offer keeps them Available (no tick after tick until it ends)", () => {
+    const { engine } = setup({ idleAwayMs: 60_000, offerTimeoutMs: 15_000 });
+    engine.connect('agent1', T0);
+    // Offered 10 s before they would go idle; still outstanding at that moment.
+    const chat = { ticket: newTicket(1, T0 + 50_000, 'chat', 'normal', 'orders', 0, false), vipTier: 0 };
+    expect(engine.admit(chat, T0 + 50_000).find((e) => e.kind === 'offer')).toMatchObject({ agentId: 'agent1', expiresAt: T0 + 65_000 });
+    // Idle-away waits for the offer: nothing happens at the deadline...
+    expect(engine.tick(T0 + 60_000).filter((e) => e.kind === 'presence')).toEqual([]);
+    // ...so the next wake-up is the offer's end, not "now" again (the server ran a transaction per turn until then).
+    expect(engine.nextWakeAt(T0 + 60_000)).toBe(T0 + 65_000);
+    expect(engine.nextWakeAt(T0 + 61_000)).toBe(T0 + 65_000);
+    // The offer ends unanswered: they go Away, idle, as before.
+    const expired = engine.tick(T0 + 65_000);
+    expect(expired.find((e) => e.kind === 'presence')).toMatchObject({ agentId: 'agent1', presence: 'away', cause: 'idle' });
+  });
+
   it('keeps email but requeues calls when an agent stays offline past the grace period', () => {
     const { engine } = setup({ autoAccept: true, disconnectGraceMs: 60_000 });
     engine.connect('agent1', T0);

@@ -1669,7 +1669,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       for (const a of wrappingUp) if (a.wrapUpUntil !== null) next = Math.min(next, a.wrapUpUntil);
       for (const a of agents.values()) {
         if (a.disconnectedAt !== null) next = Math.min(next, a.disconnectedAt + config.disconnectGraceMs);
-        if (config.idleAwayMs !== null && a.presence === 'available' && a.connections > 0) next = Math.min(next, a.lastActivityAt + config.idleAwayMs);
+        // Idle-away waits while an offer is out (tick's rule): its end or answer is a wake-up of
+        // its own. Asked for anyway, a passed deadline was "now" again after every tick until then.
+        if (config.idleAwayMs !== null && a.presence === 'available' && a.connections > 0 && offerCount(a) === 0)
+          next = Math.min(next, a.lastActivityAt + config.idleAwayMs);
         if (!pacedWithRoom && waiting && routable(a) && paced(a, now)) for (const c of a.channels) if (hasRoom(a, c)) pacedWithRoom = true;
       }
       // Pacing held someone with room back this interval: the next interval's drain may place
