@@ -676,6 +676,25 @@ describe('routing engine rules', () => {
     expect(engine.agentStatus('agent1')!.wrapUpUntil).toBeNull();
   });
 
+  it('shortens a running wrap-up to a new, shorter wrap-up time from the change, never lengthens one, and undoes that exactly', () => {
+    const { engine } = setup({ wrapUpMs: { phone: 600_000, chat: 15_000, social: 0, email: 0 } });
+    engine.connect('agent1', T0);
+    engine.setOnCall('agent1', true, T0 + 10);
+    engine.setOnCall('agent1', false, T0 + 20);
+    expect(engine.agentStatus('agent1')!.wrapUpUntil).toBe(T0 + 600_020);
+    engine.config.wrapUpMs = { ...engine.config.wrapUpMs, phone: 30_000 };
+    const mark = engine.begin();
+    expect(engine.wrapUpTimesChanged(T0 + 1_000)).toContainEqual({ kind: 'wrapUp', agentId: 'agent1', until: T0 + 31_000, channel: 'phone' });
+    engine.end(mark, false);
+    expect(engine.agentStatus('agent1')!.wrapUpUntil).toBe(T0 + 600_020);
+    engine.wrapUpTimesChanged(T0 + 1_000);
+    expect(engine.nextWakeAt(T0 + 1_000)).toBe(T0 + 31_000);
+    // Longer again: the running one keeps its deadline.
+    engine.config.wrapUpMs = { ...engine.config.wrapUpMs, phone: 600_000 };
+    expect(engine.wrapUpTimesChanged(T0 + 2_000)).toEqual([]);
+    expect(engine.agentStatus('agent1')!.wrapUpUntil).toBe(T0 + 31_000);
+  });
+
   it('undoes a rolled-back wrap-up exactly, and a lead setting Busy leaves it running', () => {
     const { engine } = setup({ wrapUpMs: { phone: 30_000, chat: 15_000, social: 0, email: 0 } });
     engine.connect('agent1', T0);
