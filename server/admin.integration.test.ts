@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { z } from 'zod';
 import { adminAuditResultSchema, adminUserResultSchema, adminUsersResultSchema, DEFAULT_POLICIES, policiesResultSchema } from '../shared/admin.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
-import type { RoutingOffer } from '../shared/routing.js';
+import { ticketResultSchema, type RoutingOffer } from '../shared/routing.js';
 import { workstationHandshakeAuth, ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents, type SessionEnded } from '../shared/sync.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
 import { createManualScheduler, type ManualScheduler } from './routing/scheduler.js';
@@ -144,6 +144,64 @@ for (const backend of TEST_BACKENDS) {
         ['user_reactivated', '系统管理员'],
         ['user_deactivated', '系统管理员'],
       ]);
+    });
+
+    it('tickets pinned to an agent who is made a lead are unpinned and go to an agent who can take them', async () => {
+      const admin = await connectAs('admin1');
+      const lead = await connectAs('lead1');
+      // agent1 is away: what is pinned to them waits for them; agent2 is available with room.
+      await connectAs('agent1');
+      await t.server.routing.setPresence('agent1', 'away', 'self', null);
+      await connectAs('agent2');
+      const pinned: string[] = [];
+      for (const [name, email] of [
+        ['张伟', 'zw@example.cn'],
+        ['李娜', 'ln@example.cn'],
+      ] as const) {
+        const { ticketId } = await inbound({ channel: 'email', customer: { name, email }, subject: '订单查询', text: '我的订单到哪了' });
+        await t.server.routing.idle();
+        // Taken from agent2 (who got it) and pinned to agent1: it waits for them.
+        result(await ask(lead, 'lead:pin', { ticketId, agentId: 'agent1' }, ticketResultSchema));
+        await t.server.routing.idle();
+        expect(await t.store.getTicket(ticketId)).toMatchObject({
+          assigneeId: null,
+          assignmentReason: { code: 'queued', cause: 'waiting_for_pinned_agent' },
+          routing: { pinnedAgentId: 'agent1' },
+        });
+        pinned.push(ticketId);
+      }
+      const [first, second] = pinned as [string, string];
+
+      // Made a lead, agent1 takes no tickets: the pins are let go and agent2, available with room, gets the tickets.
+      result(
+        await ask(
+          admin,
+          'admin:updateUser',
+          { userId: 'agent1', skills: { ...SKILLS, displayName: '王芳', role: 'lead', channels: [] } },
+          adminUserResultSchema,
+        ),
+      );
+      await t.server.routing.idle();
+      expect(await t.store.getTicket(first)).toMatchObject({ assigneeId: 'agent2', routing: { pinnedAgentId: null } });
+      expect(await t.store.getTicket(second)).toMatchObject({ assigneeId: 'agent2', routing: { pinnedAgentId: null } });
+      expect((await t.store.routing.listAudit(first)).map((e) => [e.decision, e.actorName])).toContainEqual(['unpinned', '系统管理员']);
+    });
+
+    it('a ticket pinned to an agent who is then deactivated is unpinned and goes to an agent who can take it', async () => {
+      const admin = await connectAs('admin1');
+      const lead = await connectAs('lead1');
+      await connectAs('agent1');
+      await t.server.routing.setPresence('agent1', 'away', 'self', null);
+      await connectAs('agent2');
+      const { ticketId } = await inbound({ channel: 'email', customer: { name: '张伟', email: 'zw@example.cn' }, subject: '订单查询', text: '我的订单到哪了' });
+      await t.server.routing.idle();
+      result(await ask(lead, 'lead:pin', { ticketId, agentId: 'agent1' }, ticketResultSchema));
+      await t.server.routing.idle();
+      expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: null, routing: { pinnedAgentId: 'agent1' } });
+
+      result(await ask(admin, 'admin:setActive', { userId: 'agent1', active: false }, adminUserResultSchema));
+      await t.server.routing.idle();
+      expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent2', routing: { pinnedAgentId: null } });
     });
 
     it('an admin creates a user who signs in and is routed to; an admin cannot deactivate themself nor demote the last admin', async () => {

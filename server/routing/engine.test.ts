@@ -676,6 +676,25 @@ describe('routing engine rules', () => {
     expect(engine.agentStatus('agent1')!.wrapUpUntil).toBeNull();
   });
 
+  it('shortens a running wrap-up to a new, shorter wrap-up time from the change, never lengthens one, and undoes that exactly', () => {
+    const { engine } = setup({ wrapUpMs: { phone: 600_000, chat: 15_000, social: 0, email: 0 } });
+    engine.connect('agent1', T0);
+    engine.setOnCall('agent1', true, T0 + 10);
+    engine.setOnCall('agent1', false, T0 + 20);
+    expect(engine.agentStatus('agent1')!.wrapUpUntil).toBe(T0 + 600_020);
+    engine.config.wrapUpMs = { ...engine.config.wrapUpMs, phone: 30_000 };
+    const mark = engine.begin();
+    expect(engine.wrapUpTimesChanged(T0 + 1_000)).toContainEqual({ kind: 'wrapUp', agentId: 'agent1', until: T0 + 31_000, channel: 'phone' });
+    engine.end(mark, false);
+    expect(engine.agentStatus('agent1')!.wrapUpUntil).toBe(T0 + 600_020);
+    engine.wrapUpTimesChanged(T0 + 1_000);
+    expect(engine.nextWakeAt(T0 + 1_000)).toBe(T0 + 31_000);
+    // Longer again: the running one keeps its deadline.
+    engine.config.wrapUpMs = { ...engine.config.wrapUpMs, phone: 600_000 };
+    expect(engine.wrapUpTimesChanged(T0 + 2_000)).toEqual([]);
+    expect(engine.agentStatus('agent1')!.wrapUpUntil).toBe(T0 + 31_000);
+  });
+
   it('undoes a rolled-back wrap-up exactly, and a lead setting Busy leaves it running', () => {
     const { engine } = setup({ wrapUpMs: { phone: 30_000, chat: 15_000, social: 0, email: 0 } });
     engine.connect('agent1', T0);
@@ -724,6 +743,22 @@ describe('routing engine rules', () => {
     // Away set by the engine itself (idle) has no reason: its cause says why.
     const idle = engine.tick(T0 + 65_000);
     expect(idle.find((e) => e.kind === 'presence')).toMatchObject({ presence: 'away', cause: 'idle', awayReason: null });
+  });
+
+  it("asks for no wake-up at an idle agent's deadline while an offer keeps them Available (no tick after tick until it ends)", () => {
+    const { engine } = setup({ idleAwayMs: 60_000, offerTimeoutMs: 15_000 });
+    engine.connect('agent1', T0);
+    // Offered 10 s before they would go idle; still outstanding at that moment.
+    const chat = { ticket: newTicket(1, T0 + 50_000, 'chat', 'normal', 'orders', 0, false), vipTier: 0 };
+    expect(engine.admit(chat, T0 + 50_000).find((e) => e.kind === 'offer')).toMatchObject({ agentId: 'agent1', expiresAt: T0 + 65_000 });
+    // Idle-away waits for the offer: nothing happens at the deadline...
+    expect(engine.tick(T0 + 60_000).filter((e) => e.kind === 'presence')).toEqual([]);
+    // ...so the next wake-up is the offer's end, not "now" again (the server ran a transaction per turn until then).
+    expect(engine.nextWakeAt(T0 + 60_000)).toBe(T0 + 65_000);
+    expect(engine.nextWakeAt(T0 + 61_000)).toBe(T0 + 65_000);
+    // The offer ends unanswered: they go Away, idle, as before.
+    const expired = engine.tick(T0 + 65_000);
+    expect(expired.find((e) => e.kind === 'presence')).toMatchObject({ agentId: 'agent1', presence: 'away', cause: 'idle' });
   });
 
   it('keeps email but requeues calls when an agent stays offline past the grace period', () => {

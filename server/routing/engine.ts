@@ -277,6 +277,17 @@ export interface RoutingEngine {
     byName: string,
     now: number,
   ): { ok: true; effects: RoutingEffect[] } | { ok: false; code: 'not_found' | 'not_eligible'; message: string };
+  /**
+   * Lets go the pins to `agentId` they can no longer honour (deactivated: no channel left; made a
+   * lead; a skill the ticket needs taken away), so those tickets stop waiting for someone who
+   * cannot take them, and drains. Call after `upsertUser` with their new user.
+   */
+  releasePinsTo(agentId: string, byName: string, now: number): RoutingEffect[];
+  /**
+   * The wrap-up times in `config.wrapUpMs` changed (an admin's policies): a running wrap-up ends
+   * no later than its channel's new time from now (at once when that is 0), then the queue drains.
+   */
+  wrapUpTimesChanged(now: number): RoutingEffect[];
   /** Expires offers and grace periods, applies idle-away, drains the queue. */
   tick(now: number): RoutingEffect[];
   /** When `tick` has something to do next; null when nothing is pending. */
@@ -587,6 +598,23 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     causesMayHaveLapsed = true;
     journal?.push(() => wrappingUp.delete(a));
     effects.push({ kind: 'wrapUp', agentId: a.user.id, until, channel });
+  }
+
+  /**
+   * Unpins a ticket whose pinned agent can no longer take it (not an agent any more, or a skill it
+   * needs is gone: a new type, a deactivation): a pin waits for that agent only, and they are not
+   * coming. The caller drains. True when it let the pin go.
+   */
+  function releasePinIfUnhonourable(t: TicketState, byName: string | null, effects: RoutingEffect[]): boolean {
+    const pinned = t.routing.pinnedAgentId;
+    if (pinned === null) return false;
+    const a = agents.get(pinned);
+    if (a && a.user.role === 'agent' && skilled(a, t)) return false;
+    touchTicket(t);
+    t.routing = { ...t.routing, pinnedAgentId: null, pinnedAgentName: null };
+    effects.push(ticketEffect(t, 'unpinned', null, null, byName, null));
+    if (t.assigneeId === null) setQueuedCause(t, null);
+    return true;
   }
 
   /** Ends a wrap-up (deadline reached, or the agent is ready); the caller drains. */
@@ -1328,7 +1356,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       // A waiting ticket whose skills changed (a new type, a transfer to a group) may now suit someone else.
       const regroupedWaiting = t !== null && t.assigneeId === null && regrouped.delete(t.id);
       regrouped.clear();
+      // A new type the pinned agent lacks the skills for: the pin goes, or the ticket would wait for good.
+      const unpinned = regroupedWaiting && releasePinIfUnhonourable(t, null, effects);
       if (freedRoom || newlyWaiting || regroupedWaiting) drain(now, effects);
+      if (unpinned && t) markQueued(t, now, effects);
       return effects;
     },
 
@@ -1553,6 +1584,38 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       return { outcomes, effects };
     },
 
+    wrapUpTimesChanged(now) {
+      const effects: RoutingEffect[] = [];
+      for (const a of [...wrappingUp]) {
+        if (a.wrapUpUntil === null || a.wrapUpChannel === null) continue;
+        const latest = now + config.wrapUpMs[a.wrapUpChannel];
+        if (a.wrapUpUntil <= latest) continue;
+        if (latest <= now) {
+          endWrapUp(a, effects);
+          continue;
+        }
+        touchAgent(a);
+        a.wrapUpUntil = latest;
+        effects.push({ kind: 'wrapUp', agentId: a.user.id, until: latest, channel: a.wrapUpChannel });
+      }
+      if (effects.length === 0) return effects;
+      causesMayHaveLapsed = true;
+      drain(now, effects);
+      return effects;
+    },
+
+    releasePinsTo(agentId, byName, now) {
+      const effects: RoutingEffect[] = [];
+      const released: TicketState[] = [];
+      for (const t of tickets.values()) {
+        if (t.routing.pinnedAgentId === agentId && releasePinIfUnhonourable(t, byName, effects) && t.assigneeId === null) released.push(t);
+      }
+      if (effects.length === 0) return effects;
+      drain(now, effects);
+      for (const t of released) markQueued(t, now, effects);
+      return effects;
+    },
+
     pin(ticketId, agentId, byName, now) {
       const t = tickets.get(ticketId);
       if (!t) return { ok: false, code: 'not_found', message: `Ticket ${ticketId} is not open` };
@@ -1669,7 +1732,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       for (const a of wrappingUp) if (a.wrapUpUntil !== null) next = Math.min(next, a.wrapUpUntil);
       for (const a of agents.values()) {
         if (a.disconnectedAt !== null) next = Math.min(next, a.disconnectedAt + config.disconnectGraceMs);
-        if (config.idleAwayMs !== null && a.presence === 'available' && a.connections > 0) next = Math.min(next, a.lastActivityAt + config.idleAwayMs);
+        // Idle-away waits while an offer is out (tick's rule): its end or answer is a wake-up of
+        // its own. Asked for anyway, a passed deadline was "now" again after every tick until then.
+        if (config.idleAwayMs !== null && a.presence === 'available' && a.connections > 0 && offerCount(a) === 0)
+          next = Math.min(next, a.lastActivityAt + config.idleAwayMs);
         if (!pacedWithRoom && waiting && routable(a) && paced(a, now)) for (const c of a.channels) if (hasRoom(a, c)) pacedWithRoom = true;
       }
       // Pacing held someone with room back this interval: the next interval's drain may place

@@ -66,6 +66,25 @@ describe('a queued ticket whose type or group changes', () => {
     expect(engine.queuedTicketIds(T0 + 2)).toEqual([]);
   });
 
+  it('lets a pin go when a new type needs a skill the pinned agent lacks, and routes the ticket in its new group', () => {
+    const engine = setup();
+    // agent1 is busy: the ticket a lead pinned to them waits for them.
+    engine.setPresence('agent1', 'busy', 'self', null, T0);
+    const waiting = ticket('email', 'orders');
+    engine.admit({ ticket: waiting, vipTier: 0 }, T0 + 1);
+    const pin = engine.pin(waiting.id, 'agent1', '李主管', T0 + 2);
+    expect(pin.ok).toBe(true);
+    expect(engine.ticketView(waiting.id)).toMatchObject({ assigneeId: null, routing: { pinnedAgentId: 'agent1' } });
+    const pinned: Ticket = { ...waiting, routing: { ...waiting.routing, pinnedAgentId: 'agent1', pinnedAgentName: '王芳' }, updatedAt: T0 + 2 };
+    // Its type changes to after-sales, which agent1 does not work: waiting for them would be waiting for good.
+    const retyped: Ticket = { ...pinned, type: 'after_sales', routing: { ...pinned.routing, group: 'after_sales' }, updatedAt: T0 + 3 };
+    const effects = engine.observeTicket({ ticket: retyped, vipTier: 0 }, T0 + 3);
+    const decisions = effects.flatMap((e) => (e.kind === 'ticket' && e.ticketId === waiting.id ? [e.audit?.decision] : []));
+    expect(decisions).toEqual(['unpinned', 'assigned']);
+    expect(ticketEffect(effects)).toMatchObject({ ticketId: waiting.id, assignee: { id: 'agent2' } });
+    expect(engine.ticketView(waiting.id)).toMatchObject({ assigneeId: 'agent2', routing: { pinnedAgentId: null } });
+  });
+
   it('withdraws a chat offer the new group no longer allows and offers it in the new group', () => {
     const engine = setup();
     const chat = ticket('chat', 'orders');

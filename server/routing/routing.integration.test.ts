@@ -1,5 +1,6 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_POLICIES } from '../../shared/admin.js';
 import type { Channel } from '../../shared/domain.js';
 import type { InboundContact, InboundResponse } from '../../shared/httpApi.js';
 import {
@@ -457,6 +458,36 @@ for (const backend of TEST_BACKENDS) {
         expect((await t.store.getTicket(second.ticketId))!.routing.offer).toBeNull();
         // At the deadline the routing timer alone ends it and offers the waiting chat: the queue does not stall.
         scheduler.advance(1_000);
+        await t.server.routing.idle();
+        expect((await t.store.getTicket(second.ticketId))!.routing.offer).toMatchObject({ agentId: 'agent2' });
+        await vi.waitFor(() => expect(wang.presence.at(-1)).toMatchObject({ wrapUpUntil: null, wrapUpChannel: null }));
+      });
+
+      it('ends a running wrap-up when an admin shortens the wrap-up time to none, and offers the waiting chat at once', async () => {
+        // The admin's policy (as admin:setPolicies stores it and tells routing): 10 min after a chat.
+        const lead = (await t.store.getUser('lead1'))!;
+        const long = { ...DEFAULT_POLICIES, wrapUpSeconds: { ...DEFAULT_POLICIES.wrapUpSeconds, chat: 600 } };
+        await t.store.admin.setPolicies(lead, long, t.clock.now());
+        await t.server.routing.policiesChanged();
+        const wang = await connectAs('agent2');
+        const first = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' });
+        await vi.waitFor(() => expect(wang.offers.map((o) => o.ticketId)).toEqual([first.ticketId]));
+        result(await ask(wang, 'offer:respond', { ticketId: first.ticketId, accept: true }, offerResponseResultSchema));
+        const agent = (await t.store.getUser('agent2'))!;
+        const at = t.clock.now();
+        const fields = { mutationId: 'w1', kind: 'setFields', ticketId: first.ticketId, result: '已解答', createdAt: at } as const;
+        expect(await t.store.applyMutation(agent, 'client-agent2', fields, at)).toMatchObject({ ok: true });
+        const done = { mutationId: 'w2', kind: 'setStatus', ticketId: first.ticketId, status: 'completed', createdAt: at } as const;
+        expect(await t.store.applyMutation(agent, 'client-agent2', done, at)).toMatchObject({ ok: true });
+        await t.server.routing.idle();
+        expect(t.server.routing.agents().find((a) => a.userId === 'agent2')).toMatchObject({ wrapUpUntil: at + 600_000 });
+        const second = await inbound({ channel: 'chat', customer: { name: '陈晓燕', phone: '15800158003' }, text: '你好，订单什么时候发货？' });
+        await t.server.routing.idle();
+        expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: null, routing: { offer: null } });
+
+        // No wrap-up after chats any more: the one running ends now, not 10 min after it began.
+        await t.store.admin.setPolicies(lead, { ...long, wrapUpSeconds: { ...long.wrapUpSeconds, chat: 0 } }, t.clock.now());
+        await t.server.routing.policiesChanged();
         await t.server.routing.idle();
         expect((await t.store.getTicket(second.ticketId))!.routing.offer).toMatchObject({ agentId: 'agent2' });
         await vi.waitFor(() => expect(wang.presence.at(-1)).toMatchObject({ wrapUpUntil: null, wrapUpChannel: null }));

@@ -1032,9 +1032,11 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
         decide(null, () => {
           // A deactivated user stays known to routing (their tickets name them) but with no channel nothing is theirs to take.
           engine.upsertUser(active ? user : { ...user, channels: [] }, settings);
-          if (active) return effectsOnly(engine.tick(now()));
+          // What is pinned to them waits for them only while they can take it (a lead, or deactivated, never comes).
+          if (active) return effectsOnly([...engine.releasePinsTo(userId, byName, now()), ...engine.tick(now())]);
           const effects = engine.setPresence(userId, 'offline', 'lead', byName, now());
           if (held.length > 0) effects.push(...engine.reassign(held, null, byName, now()).effects);
+          effects.push(...engine.releasePinsTo(userId, byName, now()));
           return effectsOnly(effects);
         }),
       );
@@ -1042,7 +1044,11 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       return engine.agentStatus(userId);
     },
 
-    policiesChanged: applyPolicies,
+    async policiesChanged() {
+      await applyPolicies();
+      // A running wrap-up follows a shorter time at once: an admin who sets none expects the agents back now, not after the old time.
+      await track(decide(null, () => effectsOnly(engine.wrapUpTimesChanged(now()))));
+    },
 
     footprint: () => ({ ...engine.footprint(), vipTiers: vipTiers.size, presences: lastPresence.size }),
 
