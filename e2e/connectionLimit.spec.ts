@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { workstationHandshakeAuth } from '../shared/sync.js';
-import { signInWords, type Locale } from './desk.js';
+import { demoToken } from './demoApi.js';
+import { submitSignIn, type Locale } from './desk.js';
 import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 const PREAUTH_CAP = 3;
@@ -105,7 +106,7 @@ test('a visitor over the visitor cap is told why, in their language, and gets in
   await english.context().close();
 });
 
-test('agents whose network holds the cap of connections not signed in are told so, and come online once slots free', async () => {
+test('agents whose network holds the cap of connections not signed in are told so, and come online once slots free', async ({ browser }) => {
   test.setTimeout(180_000);
   const held: NetSocket[] = [];
   for (let i = 0; i < PREAUTH_CAP; i++) held.push(await holdConnection());
@@ -114,13 +115,7 @@ test('agents whose network holds the cap of connections not signed in are told s
     ['en-US', 'agent1'],
     ['zh-CN', 'agent2'],
   ] as const) {
-    const w = signInWords(locale);
-    const page = await (await browserContext(locale)).newPage();
-    await page.goto(desk.url);
-    await page.getByLabel(w.username).fill(username);
-    await page.getByLabel(w.password).fill('demo');
-    await page.getByRole('button', { name: w.signIn }).click();
-    pages.push({ page, locale });
+    pages.push({ page: await submitSignIn(browser, desk.url, username, locale), locale });
   }
   for (const { page, locale } of pages) {
     const problem = page.locator('.connection-error');
@@ -139,14 +134,8 @@ test('agents whose network holds the cap of connections not signed in are told s
 
 /** One of `username`'s other windows, signed in on the socket (a slot of the user's cap). */
 async function otherWindow(username: string, index: number): Promise<Socket> {
-  const response = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: 'demo' }),
-  });
-  const { token } = (await response.json()) as { token: string };
   const socket = connect(server.url, {
-    auth: workstationHandshakeAuth(token, `other-window-${username}-${String(index)}`),
+    auth: workstationHandshakeAuth(await demoToken(server.url, username), `other-window-${username}-${String(index)}`),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
@@ -158,7 +147,7 @@ async function otherWindow(username: string, index: number): Promise<Socket> {
   return socket;
 }
 
-test('agents signed in on as many windows as the server allows are told so, and come online once one closes', async () => {
+test('agents signed in on as many windows as the server allows are told so, and come online once one closes', async ({ browser }) => {
   test.setTimeout(180_000);
   const held: Socket[] = [];
   const pages: Array<{ page: Page; locale: Locale }> = [];
@@ -167,13 +156,7 @@ test('agents signed in on as many windows as the server allows are told so, and 
     ['zh-CN', 'agent4'],
   ] as const) {
     for (let i = 0; i < PER_USER_CAP; i++) held.push(await otherWindow(username, i));
-    const w = signInWords(locale);
-    const page = await (await browserContext(locale)).newPage();
-    await page.goto(desk.url);
-    await page.getByLabel(w.username).fill(username);
-    await page.getByLabel(w.password).fill('demo');
-    await page.getByRole('button', { name: w.signIn }).click();
-    pages.push({ page, locale });
+    pages.push({ page: await submitSignIn(browser, desk.url, username, locale), locale });
   }
   for (const { page, locale } of pages) {
     const problem = page.locator('.connection-error');

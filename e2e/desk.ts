@@ -14,18 +14,39 @@ export function signInWords(locale: Locale) {
     : { username: '用户名', password: '密码', signIn: '登录', signOut: '退出', presence: '在线状态' };
 }
 
-/** Opens `url` in a new 1280x800 context and signs in (demo password); agents go Away so no routing offer covers the page. */
-export async function openDesk(browser: Browser, url: string, username: string, locale: Locale): Promise<Page> {
-  const w = signInWords(locale);
+async function newDeskPage(browser: Browser, url: string, locale: Locale): Promise<Page> {
   const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   await page.goto(url);
-  const signOut = page.getByRole('button', { name: w.signOut, exact: true });
-  await expect(page.getByLabel(w.username).or(signOut)).toBeVisible();
-  if (await signOut.isVisible()) await signOut.click();
+  return page;
+}
+
+/** Fills the sign-in form on `page` (demo password) and sends it; the caller waits for what it expects next. */
+export async function fillSignIn(page: Page, username: string, locale: Locale): Promise<void> {
+  const w = signInWords(locale);
   await page.getByLabel(w.username).fill(username);
   await page.getByLabel(w.password).fill('demo');
   await page.getByRole('button', { name: w.signIn }).click();
+}
+
+/**
+ * Opens `url` in a new 1280x800 context and sends the sign-in form (demo password), waiting for
+ * nothing after: for specs whose workstation is not expected to come online at once.
+ */
+export async function submitSignIn(browser: Browser, url: string, username: string, locale: Locale): Promise<Page> {
+  const page = await newDeskPage(browser, url, locale);
+  await fillSignIn(page, username, locale);
+  return page;
+}
+
+/** Opens `url` in a new 1280x800 context and signs in (demo password); agents go Away so no routing offer covers the page. */
+export async function openDesk(browser: Browser, url: string, username: string, locale: Locale): Promise<Page> {
+  const w = signInWords(locale);
+  const page = await newDeskPage(browser, url, locale);
+  const signOut = page.getByRole('button', { name: w.signOut, exact: true });
+  await expect(page.getByLabel(w.username).or(signOut)).toBeVisible();
+  if (await signOut.isVisible()) await signOut.click();
+  await fillSignIn(page, username, locale);
   // Signing in starts the core's session (and a lead's board and team fetches): slower than 5 s on a busy machine.
   await expect(page.getByLabel(w.username)).toHaveCount(0, { timeout: 15_000 });
   if (username.startsWith('agent')) {

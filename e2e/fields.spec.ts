@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postDemoInbound, reassignAsLead } from './demoApi.js';
-import { signInWords, type Locale } from './desk.js';
+import { fillSignIn, signInWords, type Locale } from './desk.js';
 import { startServerProcess, startWorkstationProcess, type RunningProcess, closeContexts } from './stack.js';
 
 let server: RunningProcess;
@@ -104,9 +104,7 @@ async function openDesk(browser: Browser, username: string, run: Run): Promise<P
   const signOut = page.getByRole('button', { name: w.signOut, exact: true });
   await expect(page.getByLabel(w.username).or(signOut)).toBeVisible({ timeout: 20_000 });
   if (await signOut.isVisible()) await signOut.click();
-  await page.getByLabel(w.username).fill(username);
-  await page.getByLabel(w.password).fill('demo');
-  await page.getByRole('button', { name: w.signIn }).click();
+  await fillSignIn(page, username, run.locale);
   await expect(page.getByRole('status').filter({ hasText: run.online })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByLabel(w.presence, { exact: true })).toHaveValue('available', { timeout: 20_000 });
   return page;

@@ -9,7 +9,7 @@ import { expect, test } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { signInWords } from './desk.js';
+import { signInWords, submitSignIn } from './desk.js';
 import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 /** Long enough that the notice's click is seen before the next idle-away, on a loaded machine. */
@@ -44,11 +44,7 @@ const WORDS = {
 test('an agent idle for a while is set Away, the header says why in both languages, and one click makes them Available', async ({ browser }) => {
   test.setTimeout(120_000);
   const w = signInWords('en-US');
-  const page = await (await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } })).newPage();
-  await page.goto(desk.url);
-  await page.getByLabel(w.username).fill('agent4');
-  await page.getByLabel(w.password).fill('demo');
-  await page.getByRole('button', { name: w.signIn }).click();
+  const page = await submitSignIn(browser, desk.url, 'agent4', 'en-US');
   await expect(page.locator('.connection-badge')).toHaveText(/Online/, { timeout: 30_000 });
   const presence = page.getByLabel(w.presence, { exact: true });
   // Available on connecting, then Away once the idle time has passed without activity.

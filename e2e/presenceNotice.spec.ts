@@ -4,9 +4,9 @@
  * demo server (offers time out after a few seconds; the demo leaves chats in the queue, offered
  * as soon as a chat agent connects; two new chats are posted), a real workstation process, Chromium.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { postDemoInbound } from './demoApi.js';
-import { signInWords } from './desk.js';
+import { signInWords, submitSignIn } from './desk.js';
 import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
 
 const OFFER_TIMEOUT_MS = 3_000;
@@ -38,11 +38,7 @@ const WORDS = {
 test('offers left unanswered set the agent Away, the header says why in both languages, and one click makes them Available', async ({ browser }) => {
   test.setTimeout(150_000);
   const w = signInWords('en-US');
-  const page: Page = await (await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } })).newPage();
-  await page.goto(stack.agentDesk.url);
-  await page.getByLabel(w.username).fill('agent1');
-  await page.getByLabel(w.password).fill('demo');
-  await page.getByRole('button', { name: w.signIn }).click();
+  const page = await submitSignIn(browser, stack.agentDesk.url, 'agent1', 'en-US');
   await expect(page.locator('.connection-badge')).toHaveText(/Online/, { timeout: 30_000 });
   const presence = page.getByLabel(w.presence, { exact: true });
   await expect(presence).toHaveValue('available', { timeout: 30_000 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { changePoliciesAsAdmin, openQueued, postDemoInbound } from './demoApi.js';
-import { signInWords, type Locale } from './desk.js';
+import { fillSignIn, signInWords, type Locale } from './desk.js';
 import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 const BEHIND_MS = 10 * 60_000;
@@ -58,9 +58,7 @@ async function openSkewedDesk(browser: Browser, locale: Locale): Promise<Page> {
   const signOut = page.getByRole('button', { name: w.signOut, exact: true });
   await expect(page.getByLabel(w.username).or(signOut)).toBeVisible();
   if (await signOut.isVisible()) await signOut.click();
-  await page.getByLabel(w.username).fill('agent1');
-  await page.getByLabel(w.password).fill('demo');
-  await page.getByRole('button', { name: w.signIn }).click();
+  await fillSignIn(page, 'agent1', locale);
   await expect(page.getByLabel(w.username)).toHaveCount(0, { timeout: 15_000 });
   await page.getByLabel(w.presence, { exact: true }).selectOption('away');
   return page;

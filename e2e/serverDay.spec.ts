@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shanghaiDayOf } from '../shared/businessHours.js';
 import { localDateOf } from '../shared/kpi.js';
-import { signInWords, type Locale } from './desk.js';
+import { fillSignIn, signInWords, type Locale } from './desk.js';
 import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 const SKEWED_CLOCK = fileURLToPath(new URL('./skewedClock.mjs', import.meta.url));
@@ -56,9 +56,7 @@ async function openSkewedLead(browser: Browser, locale: Locale): Promise<Page> {
   }, -behindMs);
   const page = await context.newPage();
   await page.goto(desk.url);
-  await page.getByLabel(w.username).fill('lead1');
-  await page.getByLabel(w.password).fill('demo');
-  await page.getByRole('button', { name: w.signIn }).click();
+  await fillSignIn(page, 'lead1', locale);
   await expect(page.getByLabel(w.username)).toHaveCount(0, { timeout: 15_000 });
   return page;
 }

@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { signInWords, type Locale } from './desk.js';
+import { submitSignIn, type Locale } from './desk.js';
 import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 let server: RunningProcess;
@@ -86,13 +86,7 @@ test('agents whose sign-in outlasts the deadline are told the server is slow (no
     ['en-US', 'agent1'],
     ['zh-CN', 'agent2'],
   ] as const) {
-    const w = signInWords(locale);
-    const page = await (await browser.newContext({ locale, viewport: { width: 1280, height: 800 } })).newPage();
-    await page.goto(desk.url);
-    await page.getByLabel(w.username).fill(username);
-    await page.getByLabel(w.password).fill('demo');
-    await page.getByRole('button', { name: w.signIn }).click();
-    pages.push({ page, locale });
+    pages.push({ page: await submitSignIn(browser, desk.url, username, locale), locale });
   }
   for (const { page, locale } of pages) {
     const problem = page.locator('.connection-error');

@@ -8,11 +8,19 @@
 import { io as connect, Manager, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
-import type { Socket as NetSocket } from 'node:net';
+import type { AddressInfo, Socket as NetSocket } from 'node:net';
+import { Server } from 'socket.io';
 import { connectionRefusalSchema, isConnectionLimitRefusal, SIGN_IN_DEADLINE, TOO_MANY_CONNECTIONS, USER_CONNECTION_LIMIT } from '../shared/connection.js';
 import { workstationHandshakeAuth } from '../shared/sync.js';
 import type { WebchatError } from '../shared/webchat.js';
-import { connectionLimitsFromEnv, DEFAULT_CONNECTION_LIMITS, MAX_JOINS_PER_CONNECTION, type ConnectionLimitConfig } from './connectionLimits.js';
+import {
+  attachConnectionLimits,
+  connectionLimitsFromEnv,
+  DEFAULT_CONNECTION_LIMITS,
+  MAX_JOINS_PER_CONNECTION,
+  type ConnectionLimitConfig,
+} from './connectionLimits.js';
+import type { SyncServer } from './liveHub.js';
 import { login, seedTestOrganisation, startTestServer, testWebchatChannel, type TestServer } from './testHarness.js';
 import { openTestSocket } from './testing/sockets.js';
 
@@ -515,5 +523,47 @@ describe('the sign-in deadline', () => {
     release();
     await countsReach(server, (counts) => counts.size === 0);
     expect(socket.connected).toBe(false);
+  });
+});
+
+describe('a connection that closes between its sign-in and its socket connecting', () => {
+  it('counts its user out and leaves its address with the counts of its other connections', async () => {
+    // A bare socket.io server with the limits attached, whose namespace admits the signing-in
+    // socket and then closes its connection before socket.io connects it: the socket never
+    // connects, so it never disconnects, and only the connection's close counts it out.
+    const httpServer = http.createServer();
+    const io = new Server(httpServer, { serveClient: false }) as unknown as SyncServer;
+    const limits = attachConnectionLimits(io, { config: CAP, clientAddress: (req) => req.socket.remoteAddress ?? '', log: () => undefined });
+    let signedInClosed: () => void = () => undefined;
+    const closed = new Promise<void>((resolve) => (signedInClosed = resolve));
+    io.use((socket, next) => {
+      if ((socket.handshake.auth as { signIn?: boolean }).signIn) {
+        expect(limits.admitSignedIn(socket, 'agent1')).toEqual({ ok: true });
+        expect(limits.byUser().get('agent1')).toBe(1);
+        // After the limits' own close handler, which was added when the connection opened.
+        socket.conn.once('close', () => signedInClosed());
+        socket.conn.close();
+      }
+      next();
+    });
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${String((httpServer.address() as AddressInfo).port)}`;
+    try {
+      const join = (signIn: boolean): Socket => {
+        const socket = connect(url, { auth: { signIn }, transports: ['websocket'], reconnection: false, forceNew: true });
+        sockets.push(socket);
+        return socket;
+      };
+      const preAuth = join(false);
+      await new Promise<void>((resolve) => preAuth.once('connect', () => resolve()));
+      join(true);
+      await closed;
+      expect(limits.byUser().size).toBe(0);
+      // The closed connection had left the pre-auth count when it signed in: its close takes nothing from it.
+      expect(limits.byAddress().get('127.0.0.1')).toEqual({ preAuth: 1, visitors: 0 });
+    } finally {
+      for (const socket of sockets.splice(0)) socket.disconnect();
+      await io.close();
+    }
   });
 });

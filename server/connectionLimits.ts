@@ -123,8 +123,7 @@ export interface ConnectionLimits {
 interface Tracked {
   conn: EngineSocket;
   address: string;
-  signedIn: number;
-  /** Signed-in sockets on it by user: the connection is one of each such user's. */
+  /** Signed-in sockets on it by user: the connection is one of each such user's, and signed in while any is. */
   users: Map<string, number>;
   visitors: number;
   closed: boolean;
@@ -135,7 +134,7 @@ interface Tracked {
 type Kind = 'preAuth' | 'visitors' | null;
 
 function kindOf(connection: Tracked): Kind {
-  if (connection.closed || connection.signedIn > 0) return null;
+  if (connection.closed || connection.users.size > 0) return null;
   return connection.visitors > 0 ? 'visitors' : 'preAuth';
 }
 
@@ -313,15 +312,18 @@ export function attachConnectionLimits(
   });
 
   io.engine.on('connection', (conn: EngineSocket) => {
-    const connection: Tracked = { conn, address: deps.clientAddress(conn.request), signedIn: 0, users: new Map(), visitors: 0, closed: false, deadline: null };
+    const connection: Tracked = { conn, address: deps.clientAddress(conn.request), users: new Map(), visitors: 0, closed: false, deadline: null };
     tracked.set(conn, connection);
     count(connection.address, kindOf(connection), 1);
     watchDeadline(connection);
     conn.once('close', () => {
-      // Its users' counts first: a socket refused or never connected after this has no disconnect to count it out.
-      for (const userId of connection.users.keys()) countUser(userId, -1);
-      connection.users.clear();
-      change(connection, () => (connection.closed = true));
+      change(connection, () => {
+        // Its users are counted out here: a socket refused or never connected after this has no disconnect to do it.
+        // Inside the change, so that the kind it leaves is read while the users still mark it signed in.
+        for (const userId of connection.users.keys()) countUser(userId, -1);
+        connection.users.clear();
+        connection.closed = true;
+      });
     });
     let joins = 0;
     // socket.io's CONNECT (type 0) is the only packet a client sends that starts with '0'. The join
@@ -353,13 +355,11 @@ export function attachConnectionLimits(
         );
         return { ok: false, message: USER_CONNECTION_LIMIT };
       }
-      change(connection, () => (connection.signedIn += 1));
-      userSocket(connection, userId, 1);
+      change(connection, () => userSocket(connection, userId, 1));
       // A socket refused after this (its connection closed meanwhile) never disconnects: the
       // connection's close already took it out of the counts.
       socket.once('disconnect', () => {
-        userSocket(connection, userId, -1);
-        change(connection, () => (connection.signedIn -= 1));
+        change(connection, () => userSocket(connection, userId, -1));
       });
       return { ok: true };
     },

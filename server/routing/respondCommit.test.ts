@@ -4,38 +4,11 @@
  * commit (and fsync, and round of commit listeners) per contact. Each answer is decided in its own
  * savepoint, so one that fails leaves the others' commit, and its offer, as they were.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openPostgresServerStore, openServerStore, type ServerStore } from '../store.js';
-import { createTestClock, makeTempDir, seedTestOrganisation, TEST_BACKENDS, type TestBackend } from '../testHarness.js';
-import { createTestDatabase } from '../testing/postgres.js';
-import { createManualScheduler } from './scheduler.js';
-import { createRoutingService } from './service.js';
+import { describe, expect, it } from 'vitest';
+import { createTestClock, seedTestOrganisation, TEST_BACKENDS } from '../testHarness.js';
+import { routingServiceFixture } from '../testing/routingService.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function openStore(backend: TestBackend): Promise<ServerStore> {
-  if (backend === 'sqlite') {
-    const dir = makeTempDir();
-    const store = openServerStore({ filePath: path.join(dir, 'server.sqlite') });
-    cleanups.push(async () => {
-      await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
-    return store;
-  }
-  const database = await createTestDatabase('omnidesk_respond_commit');
-  const store = await openPostgresServerStore({ databaseUrl: database.url });
-  cleanups.push(async () => {
-    await store.close();
-    await database.drop();
-  });
-  return store;
-}
+const { openStore, startRouting } = routingServiceFixture();
 
 describe.each(TEST_BACKENDS)('answers to offers (%s)', (backend) => {
   it('given in one turn commit together; one that fails rolls back alone and its offer stays open', async () => {
@@ -48,10 +21,7 @@ describe.each(TEST_BACKENDS)('answers to offers (%s)', (backend) => {
     const clock = createTestClock();
     let fenceCalls = 0;
     let failFenceCall: number | null = null;
-    const service = await createRoutingService({
-      store,
-      now: clock.now,
-      scheduler: createManualScheduler(clock),
+    const service = await startRouting(store, clock, {
       log: () => undefined,
       // No wait for later turns: the answers below arrive in one turn.
       respondCommitDelayMs: 0,
@@ -59,10 +29,6 @@ describe.each(TEST_BACKENDS)('answers to offers (%s)', (backend) => {
         fenceCalls++;
         return fenceCalls === failFenceCall ? Promise.reject(new Error('the connection to the database dropped')) : Promise.resolve();
       },
-    });
-    cleanups.unshift(async () => {
-      service.stop();
-      await service.idle();
     });
     for (const [i, id] of agents.entries()) await service.connect((await store.getUser(id))!, `socket-${String(i)}`);
     await service.idle();

@@ -5,39 +5,13 @@
  * drops), the engine forgets the ticket; without the sweep it would wait, unassigned and with no
  * routing decision recorded, until something else touched it.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openPostgresServerStore, openServerStore, type ServerStore } from '../store.js';
-import { createTestClock, makeTempDir, seedTestOrganisation, TEST_BACKENDS, type TestBackend } from '../testHarness.js';
-import { createTestDatabase } from '../testing/postgres.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createTestClock, seedTestOrganisation, TEST_BACKENDS } from '../testHarness.js';
+import { routingServiceFixture } from '../testing/routingService.js';
 import type { CommitSource } from '../cluster/commitStream.js';
-import { createManualScheduler } from './scheduler.js';
-import { createRoutingService, type RoutingService } from './service.js';
+import type { RoutingService } from './service.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function openStore(backend: TestBackend): Promise<ServerStore> {
-  if (backend === 'sqlite') {
-    const dir = makeTempDir();
-    const store = openServerStore({ filePath: path.join(dir, 'server.sqlite') });
-    cleanups.push(async () => {
-      await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
-    return store;
-  }
-  const database = await createTestDatabase('omnidesk_sweep');
-  const store = await openPostgresServerStore({ databaseUrl: database.url });
-  cleanups.push(async () => {
-    await store.close();
-    await database.drop();
-  });
-  return store;
-}
+const { openStore, startRouting } = routingServiceFixture();
 
 describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
   it('routes waiting tickets whose commits routing could not follow: a new contact, a transfer to the queue', async () => {
@@ -46,10 +20,7 @@ describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
     const clock = createTestClock();
     const logs: string[] = [];
     let failFence = false;
-    const service: RoutingService = await createRoutingService({
-      store,
-      now: clock.now,
-      scheduler: createManualScheduler(clock),
+    const service: RoutingService = await startRouting(store, clock, {
       log: (line) => logs.push(line),
       admitsOthersContacts: true,
       sweepMs: 20,
@@ -58,10 +29,6 @@ describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
         failFence = false;
         return Promise.reject(new Error('the connection to the database dropped'));
       },
-    });
-    cleanups.unshift(async () => {
-      service.stop();
-      await service.idle();
     });
     const agent = (await store.getUser('agent1'))!;
     await service.connect(agent, 'socket-1');
@@ -158,20 +125,13 @@ describe.each(TEST_BACKENDS)('the routing sweep (%s)', (backend) => {
           if (!losing) listener(batch);
         }),
     };
-    const service = await createRoutingService({
-      store,
-      now: clock.now,
-      scheduler: createManualScheduler(clock),
+    const service = await startRouting(store, clock, {
       log: (line) => logs.push(line),
       admitsOthersContacts: true,
       commits,
       sweepMs: 20,
       // Two tickets a sweep: the lost one is on the walk's third page.
       sweepPageSize: 2,
-    });
-    cleanups.unshift(async () => {
-      service.stop();
-      await service.idle();
     });
     const contact = (i: number) => ({
       channel: 'email' as const,

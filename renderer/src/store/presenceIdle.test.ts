@@ -12,10 +12,10 @@ import { createManualScheduler, type ManualScheduler } from '../../../server/rou
 import { createTestClock, seedTestOrganisation, startTestServer, TEST_PASSWORD, type TestServer } from '../../../server/testHarness.js';
 import { RpcError } from '../api.js';
 import { autoAwayCause } from '../presenceChoice.js';
-import { initStore, type AppStore } from './appStore.js';
+import type { AppStore } from './appStore.js';
+import { signedInStore, STORE_WAIT } from './testing/signedInStore.js';
 
 const IDLE_AWAY_MS = 10 * 60_000;
-const WAIT = { timeout: 20_000, interval: 50 };
 
 let server: TestServer;
 let scheduler: ManualScheduler;
@@ -29,14 +29,12 @@ beforeAll(async () => {
   server = await startTestServer({ clock, scheduler, routing: { idleAwayMs: IDLE_AWAY_MS } });
   await seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
   core = await createWorkstationCore({ dataDir: `${server.dataDir}/workstation`, serverUrl: server.url, reconnectDelayMs: 100, reconnectDelayMaxMs: 500 });
-  ({ store, dispose } = initStore(
+  ({ store, dispose } = await signedInStore(
     workstationApiOver(core, (error) => new RpcError(error)),
-    { wake: null },
+    'agent_wang',
+    TEST_PASSWORD,
   ));
-  await vi.waitFor(() => expect(store.getState().sessionChecked).toBe(true));
-  expect(await store.getState().signIn('agent_wang', TEST_PASSWORD)).toBe(true);
-  await vi.waitFor(() => expect(store.getState().connection.status).toBe('online'), WAIT);
-  await vi.waitFor(() => expect(store.getState().presence?.presence).toBe('available'), WAIT);
+  await vi.waitFor(() => expect(store.getState().presence?.presence).toBe('available'), STORE_WAIT);
 }, 60_000);
 
 afterAll(async () => {
@@ -49,7 +47,7 @@ describe('Away after a while without activity', () => {
   it('reaches the agent as the server’s code, stands while they are Away for it, and goes with the one click back to Available', async () => {
     expect(autoAwayCause(store.getState().presence)).toBeNull();
     scheduler.advance(IDLE_AWAY_MS);
-    await vi.waitFor(() => expect(store.getState().presence).toMatchObject({ presence: 'away', cause: 'idle', awayReason: null }), WAIT);
+    await vi.waitFor(() => expect(store.getState().presence).toMatchObject({ presence: 'away', cause: 'idle', awayReason: null }), STORE_WAIT);
     expect(autoAwayCause(store.getState().presence)).toBe('idle');
 
     expect(await store.getState().setPresence('available')).toBe(true);

@@ -20,10 +20,10 @@ import {
 } from '../../../server/testHarness.js';
 import { RpcError } from '../api.js';
 import { autoAwayCause } from '../presenceChoice.js';
-import { initStore, type AppStore } from './appStore.js';
+import type { AppStore } from './appStore.js';
+import { signedInStore, STORE_WAIT } from './testing/signedInStore.js';
 
 const OFFER_TIMEOUT_MS = 20_000;
-const WAIT = { timeout: 20_000, interval: 50 };
 
 let server: TestServer;
 let scheduler: ManualScheduler;
@@ -41,14 +41,12 @@ beforeAll(async () => {
   server = await startTestServer({ clock, scheduler, routing: { offerTimeoutMs: OFFER_TIMEOUT_MS } });
   await seedTestOrganisation(server.store, [{ username: 'agent_wang', displayName: '王芳', channels: ['chat'] }]);
   core = await createWorkstationCore({ dataDir: `${server.dataDir}/workstation`, serverUrl: server.url, reconnectDelayMs: 100, reconnectDelayMaxMs: 500 });
-  ({ store, dispose } = initStore(
+  ({ store, dispose } = await signedInStore(
     workstationApiOver(core, (error) => new RpcError(error)),
-    { wake: null },
+    'agent_wang',
+    TEST_PASSWORD,
   ));
-  await vi.waitFor(() => expect(store.getState().sessionChecked).toBe(true));
-  expect(await store.getState().signIn('agent_wang', TEST_PASSWORD)).toBe(true);
-  await vi.waitFor(() => expect(store.getState().connection.status).toBe('online'), WAIT);
-  await vi.waitFor(() => expect(store.getState().presence?.presence).toBe('available'), WAIT);
+  await vi.waitFor(() => expect(store.getState().presence?.presence).toBe('available'), STORE_WAIT);
 }, 60_000);
 
 afterAll(async () => {
@@ -62,13 +60,13 @@ async function missOffersUntilAway(customers: ReadonlyArray<readonly [string, st
   for (const [name, phone] of customers) await inboundChat(name, phone, '你好，订单什么时候发货？');
   for (let missed = 0; store.getState().presence?.presence !== 'away'; missed++) {
     expect(missed).toBeLessThan(4);
-    await vi.waitFor(() => expect(store.getState().offers.length).toBeGreaterThan(0), WAIT);
+    await vi.waitFor(() => expect(store.getState().offers.length).toBeGreaterThan(0), STORE_WAIT);
     const missing = new Set(store.getState().offers.map((offer) => offer.ticketId));
     scheduler.advance(OFFER_TIMEOUT_MS);
     // Withdrawn (the next ticket may be offered at once) or, the second miss, Away.
     await vi.waitFor(
       () => expect(store.getState().presence?.presence === 'away' || store.getState().offers.every((offer) => !missing.has(offer.ticketId))).toBe(true),
-      WAIT,
+      STORE_WAIT,
     );
   }
 }
@@ -80,7 +78,7 @@ describe('Away after offers went unanswered', () => {
       ['李娜', '13912340002'],
       ['陈晓燕', '15800158003'],
     ]);
-    await vi.waitFor(() => expect(store.getState().presence).toMatchObject({ presence: 'away', cause: 'offer_timeouts' }), WAIT);
+    await vi.waitFor(() => expect(store.getState().presence).toMatchObject({ presence: 'away', cause: 'offer_timeouts' }), STORE_WAIT);
     expect(autoAwayCause(store.getState().presence)).toBe('offer_timeouts');
 
     // The notice's button: back to Available, and the notice goes with the change.
@@ -94,7 +92,7 @@ describe('Away after offers went unanswered', () => {
       ['周杰', '13700137004'],
       ['黄丽', '13600136005'],
     ]);
-    await vi.waitFor(() => expect(autoAwayCause(store.getState().presence)).toBe('offer_timeouts'), WAIT);
+    await vi.waitFor(() => expect(autoAwayCause(store.getState().presence)).toBe('offer_timeouts'), STORE_WAIT);
     expect(await store.getState().setPresence('away', 'meal')).toBe(true);
     expect(store.getState().presence).toMatchObject({ presence: 'away', awayReason: 'meal', cause: 'self' });
     expect(autoAwayCause(store.getState().presence)).toBeNull();
