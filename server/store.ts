@@ -9,7 +9,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { ATTACHMENT_LIMITS, checkReplyAttachments } from '../shared/attachments.js';
+import { ATTACHMENT_LIMITS, checkReplyAttachments, storableAttachmentName, storableContentType } from '../shared/attachments.js';
 import {
   CHANNELS,
   canUserSeeTicket,
@@ -2197,10 +2197,11 @@ function createServerStore(
       const { customer, created: newCustomer } = await matchOrCreateCustomer(contact, now, !contact.threadTicketId);
       const messageId = uuidv7(now);
       const preview = previewOf(contact.text);
-      const attachments: Attachment[] = (contact.attachments ?? []).map((file) => ({
+      // A channel's file is named by whoever sent it: stored only as attachmentSchema reads it, or its ticket would be unreadable to every workstation.
+      const attachments: Attachment[] = (contact.attachments ?? []).map((file, index) => ({
         id: uuidv7(now),
-        fileName: file.fileName,
-        contentType: file.contentType,
+        fileName: storableAttachmentName(file.fileName, `attachment-${String(index + 1)}`),
+        contentType: storableContentType(file.contentType),
         size: file.data.length,
       }));
       const message = (ticketId: string): Message => ({

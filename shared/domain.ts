@@ -351,11 +351,16 @@ export const ticketSchema = z.object({
 });
 export type Ticket = z.infer<typeof ticketSchema>;
 
+/** Longest file name and content type a message's file may carry (attachmentSchema). */
+export const MAX_ATTACHMENT_NAME_LENGTH = 255;
+/** Most files one message may carry (messageSchema): a bundle with more is unreadable to every workstation. */
+export const MAX_MESSAGE_ATTACHMENTS = 100;
+
 /** A file that came with a message (mail attachment, chat image); the bytes stay on the server. */
 export const attachmentSchema = z.object({
   id: entityIdSchema,
-  fileName: z.string().max(255),
-  contentType: z.string().max(255),
+  fileName: z.string().max(MAX_ATTACHMENT_NAME_LENGTH),
+  contentType: z.string().max(MAX_ATTACHMENT_NAME_LENGTH),
   size: z.number().int().nonnegative(),
 });
 export type Attachment = z.infer<typeof attachmentSchema>;
@@ -470,7 +475,7 @@ export const messageSchema = z.object({
   /** Absent in old snapshots = none. */
   attachments: z
     .array(attachmentSchema)
-    .max(100)
+    .max(MAX_MESSAGE_ATTACHMENTS)
     .default(() => []),
   /** Absent in old snapshots = unknown (the API before channels). */
   source: messageSourceSchema.nullable().default(null),
