@@ -19,6 +19,7 @@ import {
   describeAssignmentReason,
   isOpenStatus,
   previewOf,
+  MAX_CUSTOMER_IDENTITIES,
   MAX_SUBJECT_LENGTH,
   type AssignmentReason,
   type Attachment,
@@ -1468,7 +1469,11 @@ function createServerStore(
 
   // --- customers -------------------------------------------------------------------------
   function identitiesOfCustomer(customerId: string): Promise<CustomerIdentity[]> {
-    return ex().all<CustomerIdentity>(`SELECT kind, value FROM customer_identities WHERE customer_id = ? ORDER BY ${IDENTITY_ORDER}`, [customerId]);
+    // Every identity matches contacts; a workstation reads at most MAX_CUSTOMER_IDENTITIES of them (an integration's claims add one per new address typed).
+    return ex().all<CustomerIdentity>(
+      `SELECT kind, value FROM customer_identities WHERE customer_id = ? ORDER BY ${IDENTITY_ORDER} LIMIT ${String(MAX_CUSTOMER_IDENTITIES)}`,
+      [customerId],
+    );
   }
 
   async function getCustomer(id: string): Promise<Customer | null> {
@@ -2042,7 +2047,8 @@ function createServerStore(
       )) {
         let identities = identitiesByCustomer.get(row.customer_id);
         if (!identities) identitiesByCustomer.set(row.customer_id, (identities = []));
-        identities.push({ kind: row.kind, value: row.value });
+        // As identitiesOfCustomer: the first MAX_CUSTOMER_IDENTITIES in the panel's order.
+        if (identities.length < MAX_CUSTOMER_IDENTITIES) identities.push({ kind: row.kind, value: row.value });
       }
     }
     const bundles: TicketBundle[] = [];

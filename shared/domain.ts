@@ -106,6 +106,14 @@ export type IdentityKind = z.infer<typeof identityKindSchema>;
 export const customerIdentitySchema = z.object({ kind: identityKindSchema, value: z.string().min(1).max(1000) });
 export type CustomerIdentity = z.infer<typeof customerIdentitySchema>;
 
+/**
+ * Most identities a customer record carries to a workstation (customerSchema); the store keeps and
+ * matches on every one, and sends the first ones in the panel's order (phones, emails, social ids,
+ * each oldest first). A record with more was unreadable on every workstation, with every ticket of
+ * the customer (attack-10).
+ */
+export const MAX_CUSTOMER_IDENTITIES = 500;
+
 export const customerSchema = z.object({
   id: customerIdSchema,
   name: z.string().max(200),
@@ -118,7 +126,7 @@ export const customerSchema = z.object({
   /** Every phone, email and social id this customer was recognised by, on any channel; absent in old snapshots = none known. */
   identities: z
     .array(customerIdentitySchema)
-    .max(500)
+    .max(MAX_CUSTOMER_IDENTITIES)
     .default(() => []),
 });
 export type Customer = z.infer<typeof customerSchema>;
