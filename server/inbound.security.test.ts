@@ -170,6 +170,24 @@ const ROWS: Row[] = [
     },
     expect: { identities: 500, first: 'social', unreadable: 0, stillRecognised: true },
   },
+  {
+    attack:
+      "an integration sends a message id of 500 characters, the most its API takes (stored with the integration's prefix, over what a workstation reads), and sends it again",
+    run: async () => {
+      const contact = { channel: 'social', customer: { name: '陈静', socialId: 'weibo:chenjing' }, text: '第一条', externalMessageId: `m-${'9'.repeat(498)}` };
+      const first = await postJson<{ ticketId: string; duplicate: boolean }>(`${t.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
+      const again = await postJson<{ ticketId: string; duplicate: boolean }>(`${t.url}/api/v1/inbound`, JSON.stringify(contact), TEST_INTEGRATION_TOKEN);
+      const ticketId = (first.body as { ticketId: string }).ticketId;
+      const { messages, unreadable } = await asTheWorkstationReadsIt(ticketId);
+      return {
+        statuses: [first.status, again.status],
+        duplicate: (again.body as { duplicate: boolean }).duplicate,
+        unreadable: unreadable.length,
+        texts: messages.map((message) => message.text),
+      };
+    },
+    expect: { statuses: [201, 200], duplicate: true, unreadable: 0, texts: ['第一条'] },
+  },
 ];
 
 describe.each(TEST_BACKENDS)('hostile inbound contacts on %s: attacks and what they meet', (backend) => {

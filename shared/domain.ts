@@ -466,6 +466,9 @@ export function readDeliveryError(error: string): { code: DeliveryFailureCode; s
   return { code: match[1] as DeliveryFailureCode, source: match[2] === '' ? null : match[2]! };
 }
 
+/** Longest channel message id a message carries to a workstation (messageSchema). */
+export const MAX_EXTERNAL_MESSAGE_ID_LENGTH = 500;
+
 export const messageSchema = z.object({
   id: entityIdSchema,
   ticketId: ticketIdSchema,
@@ -476,7 +479,7 @@ export const messageSchema = z.object({
   /** Display name of the author (agent, or the customer), kept with the message so history reads without a directory. */
   authorName: z.string().max(200),
   text: z.string().max(MAX_TEXT_LENGTH),
-  externalMessageId: z.string().max(500).nullable(),
+  externalMessageId: z.string().max(MAX_EXTERNAL_MESSAGE_ID_LENGTH).nullable(),
   /** Outbound delivery: queued until a channel adapter sends it. Inbound messages are `received`. */
   deliveryStatus: z.enum(['received', 'queued', 'sent', 'failed']),
   createdAt: epochMsSchema,
