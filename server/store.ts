@@ -9,7 +9,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { ATTACHMENT_LIMITS, checkReplyAttachments } from '../shared/attachments.js';
+import { ATTACHMENT_LIMITS, checkReplyAttachments, storableAttachmentName, storableContentType } from '../shared/attachments.js';
 import {
   CHANNELS,
   canUserSeeTicket,
@@ -19,6 +19,7 @@ import {
   describeAssignmentReason,
   isOpenStatus,
   previewOf,
+  MAX_CUSTOMER_IDENTITIES,
   MAX_SUBJECT_LENGTH,
   type AssignmentReason,
   type Attachment,
@@ -1468,7 +1469,11 @@ function createServerStore(
 
   // --- customers -------------------------------------------------------------------------
   function identitiesOfCustomer(customerId: string): Promise<CustomerIdentity[]> {
-    return ex().all<CustomerIdentity>(`SELECT kind, value FROM customer_identities WHERE customer_id = ? ORDER BY ${IDENTITY_ORDER}`, [customerId]);
+    // Every identity matches contacts; a workstation reads at most MAX_CUSTOMER_IDENTITIES of them (an integration's claims add one per new address typed).
+    return ex().all<CustomerIdentity>(
+      `SELECT kind, value FROM customer_identities WHERE customer_id = ? ORDER BY ${IDENTITY_ORDER} LIMIT ${String(MAX_CUSTOMER_IDENTITIES)}`,
+      [customerId],
+    );
   }
 
   async function getCustomer(id: string): Promise<Customer | null> {
@@ -2042,7 +2047,8 @@ function createServerStore(
       )) {
         let identities = identitiesByCustomer.get(row.customer_id);
         if (!identities) identitiesByCustomer.set(row.customer_id, (identities = []));
-        identities.push({ kind: row.kind, value: row.value });
+        // As identitiesOfCustomer: the first MAX_CUSTOMER_IDENTITIES in the panel's order.
+        if (identities.length < MAX_CUSTOMER_IDENTITIES) identities.push({ kind: row.kind, value: row.value });
       }
     }
     const bundles: TicketBundle[] = [];
@@ -2197,10 +2203,11 @@ function createServerStore(
       const { customer, created: newCustomer } = await matchOrCreateCustomer(contact, now, !contact.threadTicketId);
       const messageId = uuidv7(now);
       const preview = previewOf(contact.text);
-      const attachments: Attachment[] = (contact.attachments ?? []).map((file) => ({
+      // A channel's file is named by whoever sent it: stored only as attachmentSchema reads it, or its ticket would be unreadable to every workstation.
+      const attachments: Attachment[] = (contact.attachments ?? []).map((file, index) => ({
         id: uuidv7(now),
-        fileName: file.fileName,
-        contentType: file.contentType,
+        fileName: storableAttachmentName(file.fileName, `attachment-${String(index + 1)}`),
+        contentType: storableContentType(file.contentType),
         size: file.data.length,
       }));
       const message = (ticketId: string): Message => ({

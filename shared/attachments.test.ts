@@ -9,7 +9,10 @@ import {
   replyAttachmentSchema,
   replyAttachmentsSchema,
   servedContentType,
+  storableAttachmentName,
+  storableContentType,
 } from './attachments.js';
+import { attachmentSchema } from './domain.js';
 
 const pdf = (size: number, fileName = '发票.pdf') => ({ fileName, contentType: 'application/pdf', size });
 
@@ -86,5 +89,26 @@ describe('serving attachments', () => {
     expect(extensionOf('.bashrc')).toBe('');
     expect(formatFileSize(532)).toBe('532 B');
     expect(formatFileSize(4 * 1024 * 1024)).toBe('4.0 MB');
+  });
+});
+
+describe("names and types of a channel's files as stored (attack-10)", () => {
+  it('keeps a fitting name as it is and cuts a long one at whole characters, extension kept, so attachmentSchema reads it', () => {
+    expect(storableAttachmentName('破损照片.jpg', 'attachment-1')).toBe('破损照片.jpg');
+    const cut = storableAttachmentName(`${'😀'.repeat(200)}.jpg`, 'attachment-1');
+    expect(cut.endsWith('😀.jpg')).toBe(true);
+    expect(cut.length).toBeLessThanOrEqual(255);
+    expect(cut.length).toBeGreaterThan(250);
+    expect(attachmentSchema.safeParse({ id: 'a1', fileName: cut, contentType: 'image/jpeg', size: 1 }).success).toBe(true);
+    // An "extension" longer than 16 characters is part of the name.
+    expect(storableAttachmentName(`a.${'b'.repeat(300)}`, 'attachment-1')).toHaveLength(255);
+  });
+
+  it('falls back for a name that is nothing once cleaned, and takes only bare, short content types', () => {
+    expect(storableAttachmentName(' \u202e ', 'attachment-3')).toBe('attachment-3');
+    expect(storableAttachmentName('..', 'attachment-3')).toBe('attachment-3');
+    expect(storableContentType('Image/PNG; name="x.png"')).toBe('image/png');
+    expect(storableContentType('text/html\r\nX-Injected: 1')).toBe('application/octet-stream');
+    expect(storableContentType('')).toBe('application/octet-stream');
   });
 });

@@ -5,7 +5,7 @@
  * Node, no DOM. See docs/technical/channels.md (Attachments).
  */
 import { z } from 'zod';
-import { entityIdSchema } from './domain.js';
+import { MAX_ATTACHMENT_NAME_LENGTH, entityIdSchema } from './domain.js';
 
 /**
  * Per-file, per-reply and count limits; a reply's files are stored in the database, so these also bound its rows.
@@ -113,6 +113,40 @@ export function extensionOf(fileName: string): string {
         .slice(dot + 1)
         .toLowerCase()
         .trim();
+}
+
+/** Characters that reorder or hide text (bidi overrides and isolates, marks): "invoice\u202Efdp.exe" shows as "invoiceexe.pdf". */
+const HIDING_CHARACTERS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A name a channel's file (a mail attachment, named by whoever sent the mail) is stored and shown
+ * under: no path, no control or reordering characters, within MAX_ATTACHMENT_NAME_LENGTH with its
+ * extension kept. A longer name made the message's ticket unreadable to every workstation
+ * (attachmentSchema), so one mail could hide a customer's ticket from the agents (attack-10).
+ */
+export function storableAttachmentName(raw: string, fallback: string): string {
+  const cleaned = [...raw.replace(HIDING_CHARACTERS, '')]
+    .map((char) => (char === '/' || char === '\\' || char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f ? '_' : char))
+    .join('')
+    .trim();
+  if (attachmentFileNameSchema.safeParse(cleaned).success && cleaned.length <= MAX_ATTACHMENT_NAME_LENGTH) return cleaned;
+  if (cleaned === '' || cleaned === '.' || cleaned === '..') return fallback;
+  const dot = cleaned.lastIndexOf('.');
+  const extension = dot > 0 && cleaned.length - dot <= 16 ? cleaned.slice(dot) : '';
+  const stem = [...cleaned.slice(0, cleaned.length - extension.length)];
+  let kept = '';
+  // Whole code points only: a cut surrogate pair is not text.
+  for (const char of stem) {
+    if (kept.length + char.length + extension.length > MAX_ATTACHMENT_NAME_LENGTH) break;
+    kept += char;
+  }
+  return `${kept}${extension}`;
+}
+
+/** A channel's declared content type as stored: the bare `type/subtype`, lower case, or application/octet-stream when it is not one (or too long to store). */
+export function storableContentType(raw: string): string {
+  const type = raw.split(';', 1)[0]!.trim().toLowerCase();
+  return type.length <= MAX_ATTACHMENT_NAME_LENGTH && /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(type) ? type : 'application/octet-stream';
 }
 
 /** Whether this type of file is refused (by its name or its declared type). */

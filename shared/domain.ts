@@ -106,6 +106,14 @@ export type IdentityKind = z.infer<typeof identityKindSchema>;
 export const customerIdentitySchema = z.object({ kind: identityKindSchema, value: z.string().min(1).max(1000) });
 export type CustomerIdentity = z.infer<typeof customerIdentitySchema>;
 
+/**
+ * Most identities a customer record carries to a workstation (customerSchema); the store keeps and
+ * matches on every one, and sends the first ones in the panel's order (phones, emails, social ids,
+ * each oldest first). A record with more was unreadable on every workstation, with every ticket of
+ * the customer (attack-10).
+ */
+export const MAX_CUSTOMER_IDENTITIES = 500;
+
 export const customerSchema = z.object({
   id: customerIdSchema,
   name: z.string().max(200),
@@ -118,7 +126,7 @@ export const customerSchema = z.object({
   /** Every phone, email and social id this customer was recognised by, on any channel; absent in old snapshots = none known. */
   identities: z
     .array(customerIdentitySchema)
-    .max(500)
+    .max(MAX_CUSTOMER_IDENTITIES)
     .default(() => []),
 });
 export type Customer = z.infer<typeof customerSchema>;
@@ -351,11 +359,16 @@ export const ticketSchema = z.object({
 });
 export type Ticket = z.infer<typeof ticketSchema>;
 
+/** Longest file name and content type a message's file may carry (attachmentSchema). */
+export const MAX_ATTACHMENT_NAME_LENGTH = 255;
+/** Most files one message may carry (messageSchema): a bundle with more is unreadable to every workstation. */
+export const MAX_MESSAGE_ATTACHMENTS = 100;
+
 /** A file that came with a message (mail attachment, chat image); the bytes stay on the server. */
 export const attachmentSchema = z.object({
   id: entityIdSchema,
-  fileName: z.string().max(255),
-  contentType: z.string().max(255),
+  fileName: z.string().max(MAX_ATTACHMENT_NAME_LENGTH),
+  contentType: z.string().max(MAX_ATTACHMENT_NAME_LENGTH),
   size: z.number().int().nonnegative(),
 });
 export type Attachment = z.infer<typeof attachmentSchema>;
@@ -453,6 +466,9 @@ export function readDeliveryError(error: string): { code: DeliveryFailureCode; s
   return { code: match[1] as DeliveryFailureCode, source: match[2] === '' ? null : match[2]! };
 }
 
+/** Longest channel message id a message carries to a workstation (messageSchema). */
+export const MAX_EXTERNAL_MESSAGE_ID_LENGTH = 500;
+
 export const messageSchema = z.object({
   id: entityIdSchema,
   ticketId: ticketIdSchema,
@@ -463,14 +479,14 @@ export const messageSchema = z.object({
   /** Display name of the author (agent, or the customer), kept with the message so history reads without a directory. */
   authorName: z.string().max(200),
   text: z.string().max(MAX_TEXT_LENGTH),
-  externalMessageId: z.string().max(500).nullable(),
+  externalMessageId: z.string().max(MAX_EXTERNAL_MESSAGE_ID_LENGTH).nullable(),
   /** Outbound delivery: queued until a channel adapter sends it. Inbound messages are `received`. */
   deliveryStatus: z.enum(['received', 'queued', 'sent', 'failed']),
   createdAt: epochMsSchema,
   /** Absent in old snapshots = none. */
   attachments: z
     .array(attachmentSchema)
-    .max(100)
+    .max(MAX_MESSAGE_ATTACHMENTS)
     .default(() => []),
   /** Absent in old snapshots = unknown (the API before channels). */
   source: messageSourceSchema.nullable().default(null),

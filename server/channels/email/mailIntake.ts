@@ -4,7 +4,7 @@
  * validate and ingest with the raw source and attachments in one transaction. Every
  * outcome that stores nothing gets one log line with its reason.
  */
-import { MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH } from '../../../shared/domain.js';
+import { MAX_MESSAGE_ATTACHMENTS, MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH } from '../../../shared/domain.js';
 import { inboundContactSchema, type InboundContact } from '../../../shared/httpApi.js';
 import type { IncomingAttachment, IngestOutcome } from '../../store.js';
 import type { ChannelContext } from '../channel.js';
@@ -94,6 +94,15 @@ export function createMailIntake(context: ChannelContext, options: MailIntakeOpt
       }
       log(`${where}: ${who}: ${reason}; stored without it (the raw mail keeps it)`);
       omitted.push(`[附件 ${attachment.fileName} 超过 ${megabytes(options.maxAttachmentBytes)} 未保存 / attachment over the size limit, not stored]`);
+    }
+    // A message holds at most MAX_MESSAGE_ATTACHMENTS files: with more, its ticket was unreadable to every workstation (attack-10).
+    if (attachments.length > MAX_MESSAGE_ATTACHMENTS) {
+      const over = attachments.length - MAX_MESSAGE_ATTACHMENTS;
+      attachments.length = MAX_MESSAGE_ATTACHMENTS;
+      log(`${where}: ${who}: ${String(over)} attachment(s) over ${String(MAX_MESSAGE_ATTACHMENTS)} per message; stored without them (the raw mail keeps them)`);
+      omitted.push(
+        `[另有 ${String(over)} 个附件超过每封 ${String(MAX_MESSAGE_ATTACHMENTS)} 个的上限未保存 / ${String(over)} more attachment(s) over the limit of ${String(MAX_MESSAGE_ATTACHMENTS)}, not stored]`,
+      );
     }
 
     const thread = await findThread(mail, store, options.domain);
