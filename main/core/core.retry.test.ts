@@ -105,6 +105,34 @@ describe('retries', () => {
     expect(await serverMessagesWith(ticketA, '您好，明天上午送达。')).toBe(0);
   });
 
+  it('a note under an action id already used is answered from what that id made: the earlier note, or a refusal; nothing queued twice', async () => {
+    const core = await newCore('agent1');
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(core, 'online', onlineAndIdle(core));
+    const noteId = randomUUID();
+    const replyId = randomUUID();
+    const first = await call(core, 'ticket.addNote', { ticketId: ticketA, text: '客户要求明天上午送达', actionId: noteId });
+    await call(core, 'ticket.reply', { ticketId: ticketA, text: '您好，已为您催促物流。', actionId: replyId });
+    await waitUntil(core, 'both are acknowledged', onlineAndIdle(core));
+
+    // The same note again: its first answer, nothing new.
+    expect(await call(core, 'ticket.addNote', { ticketId: ticketA, text: '客户要求明天上午送达', actionId: noteId })).toMatchObject({
+      id: first.id,
+      ticketId: ticketA,
+    });
+    expect(await core.invoke('ticket.addNote', { ticketId: ticketB, text: '客户要求明天上午送达', actionId: noteId })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_params' },
+    });
+    expect(await core.invoke('ticket.addNote', { ticketId: ticketA, text: '已催促', actionId: replyId })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_params', refusal: { code: 'mutation_id_reused', id: replyId } },
+    });
+    expect((await connectionOf(core)).pendingCount).toBe(0);
+    expect((await call(core, 'ticket.get', { ticketId: ticketA })).notes.map((n) => n.id)).toEqual([noteId]);
+    expect((await call(core, 'ticket.get', { ticketId: ticketB })).notes).toEqual([]);
+  });
+
   it('a reply under the id of an acknowledged note is refused by the server: never shown as sent, listed in "needs attention"', async () => {
     await fixture
       .server()

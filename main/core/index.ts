@@ -29,7 +29,7 @@ import {
 } from '../../shared/rpc.js';
 import type { Mutation } from '../../shared/sync.js';
 import type { CoreEventListener, RpcOutcome, WorkstationCore, WorkstationCoreOptions } from './api.js';
-import { isPlaintextDatabase, isWrongKeyError, openCache, type Cache, type InboxViewer } from './cache/cache.js';
+import { isPlaintextDatabase, isWrongKeyError, openCache, type Cache, type InboxViewer, type RecordOutcome } from './cache/cache.js';
 import { keyFileProtector, newCacheKey, unwrapKeyWithPassword, wrapKeyWithPassword } from './cacheKeys.js';
 import { createChangeNotifier } from './changeNotifier.js';
 import { createWalCheckpointer } from './walCheckpointer.js';
@@ -843,7 +843,11 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
 
   function recordMutation(mutation: Mutation) {
     const session = requireSession();
-    const outcome = session.cache.writer.recordMutation(mutation, session.user);
+    return recorded(session, session.cache.writer.recordMutation(mutation, session.user));
+  }
+
+  /** A local write's outcome: its refusal thrown, or its effect announced. */
+  function recorded(session: ActiveSession, outcome: RecordOutcome) {
     if (!outcome.ok) throw refusalError(outcome.refusal);
     // The effect names the GD ticket when the call named a pending number it has since got.
     afterLocalWrite(session, outcome.effect.ticket.id);
@@ -1162,14 +1166,20 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       const session = requireSession();
       const at = serverNow();
       const id = actionId ?? uuidv7(at);
-      const earlier = session.cache.reader.note(id);
-      if (earlier) {
-        if (earlier.ticketId !== ticketId) throw usedForAnotherTicket(id);
-        return earlier;
+      const mutation: Mutation = { mutationId: id, kind: 'note', ticketId, noteId: id, text, createdAt: at };
+      // A new action's id (nearly every call) is checked by one look-up inside the note's own
+      // transaction; only an id already in use is looked up by kind, outside it.
+      const outcome = session.cache.writer.recordNewAction(mutation, session.user);
+      if (!outcome) {
+        const earlier = session.cache.reader.note(id);
+        if (earlier) {
+          if (earlier.ticketId !== ticketId) throw usedForAnotherTicket(id);
+          return earlier;
+        }
+        if (session.cache.reader.message(id) || session.cache.reader.draft(id)) throw usedForAnotherKind(ticketId, id);
+        refuseRetryOfRefused(session, id);
       }
-      if (session.cache.reader.message(id) || session.cache.reader.draft(id)) throw usedForAnotherKind(ticketId, id);
-      refuseRetryOfRefused(session, id);
-      const effect = recordMutation({ mutationId: id, kind: 'note', ticketId, noteId: id, text, createdAt: at });
+      const effect = outcome ? recorded(session, outcome) : recordMutation(mutation);
       if (!effect.note) throw new RpcError('internal', 'The note was not stored.');
       return { ...effect.note, pending: true };
     },

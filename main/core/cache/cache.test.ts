@@ -614,6 +614,94 @@ describe('the per-user cache', () => {
     expect(cache.reader.attention().map((a) => a.reason)).toEqual(['工单已关闭']);
     expect(cache.reader.attentionCount()).toBe(1);
   });
+
+  it('keeps the needs-attention count right through refusals, a rolled-back push, dismissals and a reopen', () => {
+    const count = () => cache.reader.attentionCount();
+    const unread = () => cache.reader.attention().length;
+    expect(count()).toBe(0);
+    cache.writer.recordMutation({ mutationId: 'mut-1', kind: 'setStatus', ticketId: 'GD20240501001', status: 'awaiting_customer', createdAt: 5_000 }, agent);
+    cache.writer.recordMutation({ mutationId: 'mut-2', kind: 'setPriority', ticketId: 'GD20240501001', priority: 'low', createdAt: 5_001 }, agent);
+    cache.writer.recordMutation({ mutationId: 'mut-3', kind: 'setStatus', ticketId: 'GD20240501002', status: 'awaiting_customer', createdAt: 5_002 }, agent);
+    expect(count()).toBe(0);
+    cache.writer.applyPushResults([{ mutationId: 'mut-1', ok: false, code: 'invalid_transition', reason: '工单已关闭', ticket: null }], agent, 6_000);
+    expect([count(), unread()]).toEqual([1, 1]);
+    // A push whose second result cannot be stored rolls back, the first refusal's row with it.
+    const broken = { ...ticket('GD20240501001'), subject: null, customerId: null, createdAt: null } as unknown as Ticket;
+    expect(() =>
+      cache.writer.applyPushResults(
+        [
+          { mutationId: 'mut-3', ok: false, code: 'forbidden', reason: '工单已改派', ticket: null },
+          { mutationId: 'mut-2', ok: false, code: 'forbidden', reason: '工单已改派', ticket: broken },
+        ],
+        agent,
+        6_001,
+      ),
+    ).toThrow();
+    expect([count(), unread()]).toEqual([1, 1]);
+    cache.writer.applyPushResults([{ mutationId: 'mut-3', ok: false, code: 'forbidden', reason: '工单已改派', ticket: null }], agent, 6_002);
+    expect([count(), unread()]).toEqual([2, 2]);
+    expect(cache.writer.dismissAttention(cache.reader.attention()[0]!.id)).toBe(true);
+    expect([count(), unread()]).toEqual([1, 1]);
+    cache.writer.pruneBookkeeping(6_003);
+    expect(count()).toBe(1);
+    cache.close();
+    cache = openCache(path.join(dir, 'users', 'agent1.sqlite'), key);
+    expect([count(), unread()]).toEqual([1, 1]);
+  });
+
+  it('tells whether an action id names a note, a message, a draft or a refusal already', () => {
+    const used = (id: string) => cache.reader.actionIdInUse(id);
+    expect(used('act-note')).toBe(false);
+    cache.writer.recordMutation(
+      { mutationId: 'act-note', kind: 'note', ticketId: 'GD20240501001', noteId: 'act-note', text: '已联系物流', createdAt: 5_000 },
+      agent,
+    );
+    cache.writer.recordMutation(
+      { mutationId: 'act-reply', kind: 'reply', ticketId: 'GD20240501001', messageId: 'act-reply', text: '您好', createdAt: 5_001 },
+      agent,
+    );
+    cache.writer.saveDraft({ id: 'act-draft', ticketId: 'GD20240501002', text: '您好', createdAt: 5_002 }, agent);
+    cache.writer.recordMutation(
+      { mutationId: 'act-status', kind: 'setStatus', ticketId: 'GD20240501002', status: 'awaiting_customer', createdAt: 5_003 },
+      agent,
+    );
+    // Only the outbox names it: the writer refuses it there (mutation_id_reused), not this look-up.
+    expect(used('act-status')).toBe(false);
+    cache.writer.applyPushResults([{ mutationId: 'act-status', ok: false, code: 'invalid_transition', reason: '工单已关闭', ticket: null }], agent, 6_000);
+    expect(['act-note', 'act-reply', 'act-draft', 'act-status', 'act-other'].map(used)).toEqual([true, true, true, true, false]);
+    // As the look-ups by kind answer.
+    expect([
+      cache.reader.note('act-note'),
+      cache.reader.message('act-reply'),
+      cache.reader.draft('act-draft'),
+      cache.reader.refusal('act-status'),
+    ]).not.toContain(null);
+  });
+
+  it('records a new action in one transaction with its id look-up, and writes nothing for an id in use', () => {
+    const note = (id: string, ticketId = 'GD20240501001'): Mutation => ({
+      mutationId: id,
+      kind: 'note',
+      ticketId,
+      noteId: id,
+      text: '已联系物流',
+      createdAt: 5_000,
+    });
+    expect(cache.writer.recordNewAction(note('act-1'), agent)).toMatchObject({ ok: true, effect: { note: { id: 'act-1' } } });
+    expect(cache.reader.outboxCount()).toBe(1);
+    // The same id again, even on another ticket: nothing written, the caller says what it was.
+    expect(cache.writer.recordNewAction(note('act-1', 'GD20240501002'), agent)).toBeNull();
+    cache.writer.saveDraft({ id: 'act-2', ticketId: 'GD20240501002', text: '您好', createdAt: 5_001 }, agent);
+    expect(cache.writer.recordNewAction(note('act-2'), agent)).toBeNull();
+    expect(cache.reader.outboxCount()).toBe(1);
+    expect(cache.reader.ticketDetail('GD20240501002')?.notes ?? []).toEqual([]);
+    // Queued under another kind (only the outbox names it): refused as the server would.
+    cache.writer.recordMutation({ mutationId: 'act-3', kind: 'setStatus', ticketId: 'GD20240501002', status: 'awaiting_customer', createdAt: 5_002 }, agent);
+    expect(cache.writer.recordNewAction(note('act-3'), agent)).toMatchObject({ ok: false, refusal: { code: 'mutation_id_reused' } });
+    expect(cache.reader.note('act-3')).toBeNull();
+    // A rule's refusal is the writer's, as recordMutation's.
+    expect(cache.writer.recordNewAction(note('act-4', 'GD20249999001'), agent)).toMatchObject({ ok: false });
+  });
 });
 
 describe("an agent's cache holds personal data masked", () => {

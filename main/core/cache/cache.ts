@@ -360,6 +360,12 @@ export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, Know
   message(messageId: string): PendingMessage | null;
   /** A cached note by id, pending or confirmed; null when this cache has none. */
   note(noteId: string): PendingNote | null;
+  /**
+   * Whether an action id names anything here already: a note, a message, a draft or a
+   * refusal (what `note`, `message`, `draft` and `refusal` would find), in one statement. A
+   * new action's id (nearly every call) costs one look-up instead of four.
+   */
+  actionIdInUse(actionId: string): boolean;
   /** The server's refusal of a mutation (dismissed or not); null when it was not refused. */
   refusal(mutationId: string): AttentionEntry | null;
   /**
@@ -439,6 +445,13 @@ export interface CacheWriter extends ScriptCacheWriter, HistoryCacheWriter, Know
   /** Validates a mutation against the cached ticket, then writes its optimistic rows and the outbox row together. */
   /** `hints`: what the workstation knows of a transfer's target (the dialog's list); without it the server alone checks the target. */
   recordMutation(mutation: Mutation, viewer: User, hints?: MutationHints): RecordOutcome;
+  /**
+   * `recordMutation` for an action whose id (the mutation's) should be new: null, and nothing
+   * written, when `actionIdInUse` finds it already; the caller then says what the earlier call
+   * made of it. The look-up is the write transaction's own first read, not a read transaction
+   * of its own before it.
+   */
+  recordNewAction(mutation: Mutation, viewer: User): RecordOutcome | null;
   /**
    * A ticket made by hand: decided by the shared rules (decideCreateTicket) under its
    * provisional ids, then the ticket, its first note, a new customer and the outbox row written
@@ -1372,6 +1385,13 @@ export function openCache(file: string, key: Buffer | null): Cache {
        WHERE t.customer_id = ? AND t.id <> ? AND m.direction = 'inbound' AND m.source IS NOT NULL`,
     ),
     attentionCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM attention WHERE dismissed = 0'),
+    // Each side by its key (the refusal by migration 020's `attention_by_mutation`, as REFUSAL_LOOKUP).
+    actionIdInUse: db
+      .prepare<[{ id: string }], number>(
+        `SELECT EXISTS (SELECT 1 FROM notes WHERE id = @id) OR EXISTS (SELECT 1 FROM messages WHERE id = @id)
+           OR EXISTS (SELECT 1 FROM drafts WHERE id = @id) OR EXISTS (SELECT 1 FROM attention WHERE mutation_id = @id)`,
+      )
+      .pluck(),
     refusal: db.prepare<[string], AttentionRow>(REFUSAL_SQL),
     // The text goes with the dismissal: the row stays (for `refusal()`) up to DISMISSED_ATTENTION_KEPT_*, what the agent wrote does not.
     dismissAttention: db.prepare<[number]>('UPDATE attention SET dismissed = 1, content_json = NULL WHERE id = ? AND dismissed = 0'),
@@ -1853,6 +1873,31 @@ export function openCache(file: string, key: Buffer | null): Cache {
     return outboxRows;
   }
 
+  /**
+   * The needs-attention count the connection state shows after every local write: a
+   * `count(*)` that scans the table (refusals pile up over a long outage) cost each note and
+   * status change its own statement. Kept here, and dropped by every statement that adds or
+   * dismisses a row; counted again on the next read outside a transaction (one inside may
+   * still roll back, and a count taken there would outlive it).
+   */
+  let attentionRows: number | null = null;
+
+  function attentionCount(): number {
+    if (attentionRows !== null) return attentionRows;
+    const counted = stmt.attentionCount.get()?.n ?? 0;
+    if (!db.inTransaction) attentionRows = counted;
+    return counted;
+  }
+
+  function insertAttention(...row: Parameters<typeof stmt.insertAttention.run>): void {
+    attentionRows = null;
+    stmt.insertAttention.run(...row);
+  }
+
+  function actionIdInUse(actionId: string): boolean {
+    return stmt.actionIdInUse.get({ id: actionId }) === 1;
+  }
+
   function appendOutbox(mutation: Mutation): void {
     stmt.appendOutbox.run(mutation.mutationId, mutation.ticketId, mutation.kind, JSON.stringify(mutation), mutation.createdAt);
     if (outboxRows !== null) outboxRows += 1;
@@ -1962,7 +2007,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
   /** Lists changes this build could not read, so the agent knows a ticket may be out of date. */
   function recordUnreadable(unreadable: readonly UnreadableChange[]): void {
     for (const item of unreadable) {
-      stmt.insertAttention.run(item.ticketId, null, 'change', UNREADABLE_CHANGE_CODE, item.issue.slice(0, 500), null, item.seq, item.at, null);
+      insertAttention(item.ticketId, null, 'change', UNREADABLE_CHANGE_CODE, item.issue.slice(0, 500), null, item.seq, item.at, null);
     }
   }
 
@@ -2216,9 +2261,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
       const row = stmt.attentionItem.get(id);
       return row ? attentionFromRow(row) : null;
     },
-    attentionCount() {
-      return stmt.attentionCount.get()?.n ?? 0;
-    },
+    attentionCount,
     draft(draftId) {
       const row = stmt.draft.get(draftId);
       return row ? draftFromRow(row) : null;
@@ -2231,6 +2274,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
       const row = stmt.note.get(noteId);
       return row ? noteFromRow(row) : null;
     },
+    actionIdInUse,
     refusal(mutationId) {
       const row = stmt.refusal.get(mutationId);
       return row ? attentionFromRow(row) : null;
@@ -2366,6 +2410,9 @@ export function openCache(file: string, key: Buffer | null): Cache {
       return true;
     }),
     recordMutation: outboxTransaction(recordMutationInside),
+    recordNewAction: outboxTransaction((mutation: Mutation, viewer: User): RecordOutcome | null =>
+      actionIdInUse(mutation.mutationId) ? null : recordMutationInside(mutation, viewer),
+    ),
     saveDraft: db.transaction((given: Draft, viewer: User): { ok: true; draft: Draft } | { ok: false; refusal: TicketRefusal } => {
       // A pane still showing a ticket's pending number keeps the draft for the GD ticket it became.
       const draft = { ...given, ticketId: currentTicketId(given.ticketId) };
@@ -2398,8 +2445,13 @@ export function openCache(file: string, key: Buffer | null): Cache {
       return outcome;
     }),
     discardDraft: db.transaction((draftId: string) => stmt.deleteDraft.run(draftId).changes > 0),
-    dismissAttention: db.transaction((id: number) => stmt.dismissAttention.run(id).changes > 0),
+    dismissAttention: db.transaction((id: number) => {
+      attentionRows = null;
+      return stmt.dismissAttention.run(id).changes > 0;
+    }),
     pruneBookkeeping: db.transaction((now: number) => {
+      // Only dismissed rows go, which the count leaves out; dropped all the same, so no statement on this table can leave it stale.
+      attentionRows = null;
       const attention =
         stmt.pruneDismissedBefore.run(now - DISMISSED_ATTENTION_KEPT_MS).changes + stmt.pruneDismissedBeyond.run(DISMISSED_ATTENTION_KEPT_MAX).changes;
       // After the attention rows: one that went may have been the last to name a provisional id.
@@ -2462,7 +2514,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         else touched.add(row.ticket_id);
         const reason = `This change could not be sent: this version cannot read it (${issue.slice(0, 300)})`;
         const content = salvagedContent(row.kind, raw);
-        stmt.insertAttention.run(
+        insertAttention(
           row.ticket_id,
           row.mutation_id,
           row.kind,
@@ -2514,7 +2566,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         else deleteTicketEverywhere(mutation.ticketId);
         const refusal = result.refusal ?? null;
         const content = attentionContentOf(mutation);
-        stmt.insertAttention.run(
+        insertAttention(
           mutation.ticketId,
           mutation.mutationId,
           mutation.kind,
