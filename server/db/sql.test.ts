@@ -175,6 +175,34 @@ for (const make of [sqliteBackend, postgresBackend]) {
       await expect(db.withTransaction(async () => db.withTransaction(() => Promise.resolve(1)))).rejects.toBeInstanceOf(NestedTransactionError);
     });
 
+    it('a read outside a transaction sees what is committed, never the rows of a transaction still open; a write passed as a read is refused', async () => {
+      // On SQLite such a read goes to the writer connection whenever no transaction is open on it: this pins that it never sees one that is.
+      await db.run('INSERT INTO items (id, n) VALUES (?, ?)', ['工单-read-before', 1]);
+      expect(await db.get('SELECT n FROM items WHERE id = ?', ['工单-read-before'])).toEqual({ n: 1 });
+      let letCommit!: () => void;
+      const mayCommit = new Promise<void>((resolve) => (letCommit = resolve));
+      let written!: () => void;
+      const wasWritten = new Promise<void>((resolve) => (written = resolve));
+      const open = db.withTransaction(async (tx) => {
+        await tx.run('INSERT INTO items (id, n) VALUES (?, ?)', ['工单-read-open', 2]);
+        await tx.run('UPDATE items SET n = ? WHERE id = ?', [3, '工单-read-before']);
+        written();
+        await mayCommit;
+      });
+      await wasWritten;
+      expect(await db.get('SELECT n FROM items WHERE id = ?', ['工单-read-open'])).toBeUndefined();
+      expect(await db.all('SELECT n FROM items WHERE id = ?', ['工单-read-before'])).toEqual([{ n: 1 }]);
+      expect(await db.allArrays('SELECT n FROM items WHERE id = ?', ['工单-read-before'])).toEqual([[1]]);
+      letCommit();
+      await open;
+      expect(await db.get('SELECT n FROM items WHERE id = ?', ['工单-read-open'])).toEqual({ n: 2 });
+      expect(await db.get('SELECT n FROM items WHERE id = ?', ['工单-read-before'])).toEqual({ n: 3 });
+      if (db.dialect === 'sqlite') {
+        await expect(db.get("INSERT INTO items (id, n) VALUES ('工单-read-write', 4) RETURNING id")).rejects.toThrow();
+        expect(await db.get('SELECT n FROM items WHERE id = ?', ['工单-read-write'])).toBeUndefined();
+      }
+    });
+
     it('concurrent read-modify-write transactions never lose an update', async () => {
       const increments = 20;
       await Promise.all(
