@@ -4,7 +4,7 @@
  * the scripts and knowledge panels, the notification settings, the lead's team, board,
  * reports, alerts and administration, and the offline state. Each screen is saved as a PNG
  * for a person to look at (test-results/e2e/…); what a machine can check is asserted: no
- * English sentence in the Chinese offline header, and a header that fits the window.
+ * English sentence in the Chinese offline header, and a header that fits the window in one row.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
@@ -60,6 +60,11 @@ async function expectHeaderFits(page: Page): Promise<void> {
   const [scrollWidth, clientWidth, pageWidth, innerWidth] = overflow as number[];
   expect(scrollWidth).toBeLessThanOrEqual(clientWidth!);
   expect(pageWidth).toBeLessThanOrEqual(innerWidth!);
+  // One row: the controls on the right beside the status, not wrapped under it (walk-6: a lead's
+  // English header offline, with Retry now and the reason, took two rows and pushed the work down).
+  const status = (await page.locator('.app-header .header-status').boundingBox())!;
+  const controls = (await page.locator('.app-header .header-right').boundingBox())!;
+  expect(controls.y, 'the header is one row').toBeLessThan(status.y + status.height);
 }
 
 for (const locale of LOCALES) {

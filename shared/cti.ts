@@ -147,8 +147,20 @@ export const CALL_SEARCH_WORDS: Readonly<Record<CallSummaryCode, readonly string
  */
 export function callSearchForms(term: string): string[] {
   if ([...term].length < 2) return [];
-  return CALL_SUMMARY_CODES.filter((code) => CALL_SEARCH_WORDS[code].some((word) => word.includes(term))).map((code) => `${code}(`);
+  const codes = CALL_SUMMARY_CODES.filter((code) => CALL_SEARCH_WORDS[code].some((word) => word.includes(term))).map((code) => `${code}(`);
+  const lower = term.toLocaleLowerCase('en');
+  const namesAnsweredSubject = ANSWERED_CALL_SUBJECT_SEARCH_WORDS.some((word) => word.startsWith(lower));
+  return namesAnsweredSubject ? [...codes, ANSWERED_CALL_SUBJECT_PREFIX] : codes;
 }
+
+/**
+ * The English words the workstation shows an answered call's subject in ("Call from 张伟",
+ * renderer/src/i18nCti.ts `call.answeredSubject`), which the stored subject (`来电 张伟`) does not
+ * hold: a word of them (or its start, "fr") also finds the stored prefix, so "Call from" finds the
+ * tickets the English inbox lists as "Call from …" (walk-6: it found none). i18n.test checks the
+ * English UI says each word.
+ */
+export const ANSWERED_CALL_SUBJECT_SEARCH_WORDS: readonly string[] = ['call', 'from'];
 
 const CALL_TEXT_PATTERN = new RegExp(`^(${CALL_SUMMARY_CODES.join('|')})\\(([^)]*)\\): `);
 

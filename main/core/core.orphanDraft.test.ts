@@ -4,7 +4,9 @@
  * draft must not stay behind in the cache for good, shown nowhere. The ticket stays (as the
  * server has it now) with its draft until the agent copies or discards it; then it goes. The
  * same when the workstation cannot catch up and downloads everything again (the server pruned
- * its change log), where the ticket is not: the draft stays with it until discarded, then both go.
+ * its change log), where the ticket is not: the draft stays with it until discarded, then both go;
+ * or until sent, which the server refuses into "needs attention" (naming who has the ticket now,
+ * the text kept there), and the ticket goes.
  */
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -115,5 +117,59 @@ describe('a reply drafted offline on a ticket that went to a colleague', () => {
     // The draft is still where the agent can see it, with its ticket.
     expect((await call(core, 'ticket.get', { ticketId })).drafts.map((draft) => [draft.id, draft.text])).toEqual([[draftId, text]]);
     await discardAndCheckGone(core, draftId);
+  });
+});
+
+describe('sending a reply drafted offline on a ticket a full download left out', () => {
+  const fixture = seededServerFixture('orphan-draft-send', ({ port, dataDir }) => startServer({ port, dataDir, log: () => {} }));
+
+  it('is refused by the server into "needs attention", saying who has the ticket now, with the text kept there; then the ticket goes', async () => {
+    const { store } = fixture.server();
+    await seedTestOrganisation(store, [
+      { ...AGENT1, channels: ['email'] },
+      { ...AGENT2, channels: ['email'] },
+    ]);
+    const { ticketId } = await store.ingestInbound(
+      { channel: 'email', customer: { name: '张伟', email: 'zhang.wei@example.cn' }, subject: '退款进度', text: '退款什么时候到账？' },
+      { now: Date.now() },
+    );
+    await assignByLead(store, ticketId, AGENT1);
+    const core = await fixture.newCore();
+    await call(core, 'session.signIn', { username: 'agent1', password: TEST_PASSWORD });
+    await waitUntil(core, 'online', onlineAndIdle(core));
+    await fixture.stopServer();
+    await waitUntil(core, 'offline', async () => (await connectionOf(core)).status === 'offline');
+    const text = '您好，退款已经提交，请留意银行短信。';
+    const replied = await call(core, 'ticket.reply', { ticketId, text });
+    if (replied.kind !== 'draft') throw new Error('offline, a reply is a draft');
+
+    const down = openServerStore({ filePath: path.join(fixture.serverDir(), 'server.sqlite') });
+    await assignByLead(down, ticketId, AGENT2);
+    const { maxSeq } = await down.changeLogBounds();
+    expect(await down.pruneChangesBefore(maxSeq + 1)).toBeGreaterThan(0);
+    await down.close();
+    await fixture.restartServer();
+    await waitUntil(core, 'online again', onlineAndIdle(core));
+
+    // Nothing told the workstation about the ticket since (the download left it out): its row still says it is 王芳's, so the send is taken locally.
+    const sent = await call(core, 'draft.send', { draftId: replied.draft.id });
+    expect(sent.pending).toBe(true);
+    await waitUntil(core, 'the send is answered', onlineAndIdle(core));
+
+    // The server refuses it; "needs attention" says who has the ticket now and keeps the text to copy.
+    const attention = await call(core, 'attention.list', {});
+    expect(attention.items).toHaveLength(1);
+    expect(attention.items[0]).toMatchObject({
+      ticketId,
+      kind: 'reply',
+      refusal: { code: 'reassigned', ticketId, assigneeName: '张强' },
+      content: { text },
+      ticketAvailable: false,
+    });
+    // Neither the draft nor the ticket stays behind; the customer got nothing.
+    expect((await core.invoke('ticket.get', { ticketId })).ok).toBe(false);
+    const onServer = await fixture.server().store.getTicketBundle(ticketId);
+    expect(onServer!.messages.map((message) => message.text)).not.toContain(text);
+    await fixture.closeCore(core);
   });
 });

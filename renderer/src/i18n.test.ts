@@ -3,7 +3,15 @@
  * 'note(s)'"), plain substitution elsewhere.
  */
 import { describe, expect, it } from 'vitest';
-import { CALL_SEARCH_WORDS, CALL_SUMMARY_CODES, MISSED_CALL_SUBJECT, answeredCallSubject, callMessageText, type CallSummaryCode } from '../../shared/cti.js';
+import {
+  ANSWERED_CALL_SUBJECT_SEARCH_WORDS,
+  CALL_SEARCH_WORDS,
+  CALL_SUMMARY_CODES,
+  MISSED_CALL_SUBJECT,
+  answeredCallSubject,
+  callMessageText,
+  type CallSummaryCode,
+} from '../../shared/cti.js';
 import { DELIVERY_FAILURE_CODES, undeliverableError, type CallInfo } from '../../shared/domain.js';
 import { callPreviewText, ticketLineText, ticketSubjectText } from './callText.js';
 import { errorText } from './components/errorText.js';
@@ -240,6 +248,11 @@ describe("the server's call summaries", () => {
       const zh = callPreviewText(zhT, 'zh-CN', callMessageText(CALLS[code]));
       for (const word of CALL_SEARCH_WORDS[code]) expect(zh, code).toContain(word);
     }
+  });
+
+  it("say in English every word the cache search finds an answered call's subject by (ANSWERED_CALL_SUBJECT_SEARCH_WORDS)", () => {
+    const en = ticketLineText(enT, 'en', { channel: 'phone', subject: answeredCallSubject('张伟'), lastMessagePreview: '' }).toLowerCase();
+    for (const word of ANSWERED_CALL_SUBJECT_SEARCH_WORDS) expect(en).toContain(word);
   });
 
   it('leave texts stored before, and any other text, as they are', () => {

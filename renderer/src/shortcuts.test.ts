@@ -48,6 +48,8 @@ describe('keyboard shortcuts', () => {
     expect(shortcutFor(press('Enter'), list, false)).toBe('open');
     expect(shortcutFor(press('ArrowUp'), list, false)).toBe('previous');
     expect(shortcutFor(press('X'), body, false)).toBeNull();
+    // d: the ticket's details (type… result), which a keyboard user otherwise reaches past every control of the ticket (walk-6).
+    expect(shortcutFor(press('d'), body, false)).toBe('details');
     expect(shortcutFor(press('J'), body, false)).toBeNull();
   });
 

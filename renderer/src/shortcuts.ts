@@ -16,6 +16,7 @@ export type ShortcutAction =
   | 'priority'
   | 'escalate'
   | 'transfer'
+  | 'details'
   | 'knowledge'
   | 'newTicket'
   | 'callTicket'
@@ -39,6 +40,7 @@ export const SHORTCUTS: ReadonlyArray<{ action: ShortcutAction; keys: readonly s
   { action: 'priority', keys: ['p'], label: 'shortcuts.priority' },
   { action: 'escalate', keys: ['e'], label: 'shortcuts.escalate' },
   { action: 'transfer', keys: ['f'], label: 'shortcuts.transfer' },
+  { action: 'details', keys: ['d'], label: 'shortcuts.details' },
   { action: 'knowledge', keys: ['b'], label: 'kb.shortcut' },
   { action: 'newTicket', keys: ['c'], label: 'shortcuts.newTicket' },
   { action: 'tick', keys: ['x'], label: 'shortcuts.tick' },
@@ -58,6 +60,7 @@ const KEY_ACTIONS: Readonly<Record<string, ShortcutAction>> = {
   p: 'priority',
   e: 'escalate',
   f: 'transfer',
+  d: 'details',
   b: 'knowledge',
   c: 'newTicket',
   x: 'tick',

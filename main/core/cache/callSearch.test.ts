@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { callMessageText } from '../../../shared/cti.js';
+import { answeredCallSubject, callMessageText } from '../../../shared/cti.js';
 import type { Customer, Message, TicketBundle } from '../../../shared/domain.js';
 import { heldTicket, inboundMessage, SEARCH_TEST_LEAD } from '../testing/cacheFixtures.js';
 import { indexSearchNow } from '../testing/searchIndex.js';
@@ -42,6 +42,11 @@ const ANSWERED = bundleOf(1, callMessageText({ outcome: 'answered', from: '13800
 const IN_PROGRESS = bundleOf(2, callMessageText({ outcome: 'answered', from: '13800138000', durationSec: 0, endedAt: null }));
 const MISSED = bundleOf(3, callMessageText({ outcome: 'missed', from: '13655550123', durationSec: 0, endedAt: 5_000 }));
 const CHAT = bundleOf(4, '你好，我的快递三天没有更新了。');
+/** An answered call's ticket as the server names it (`来电 张伟`, shown "Call from 张伟" in English); its message names no call. */
+const ANSWERED_SUBJECT: TicketBundle = (() => {
+  const bundle = bundleOf(5, '客户询问退款进度');
+  return { ...bundle, ticket: { ...bundle.ticket, subject: answeredCallSubject('张伟') } };
+})();
 
 describe('searching calls by the words the screens say them in', () => {
   let dir: string;
@@ -56,7 +61,7 @@ describe('searching calls by the words the screens say them in', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'core-call-search-'));
     cache = openCache(path.join(dir, 'lead1.sqlite'), randomBytes(CACHE_KEY_BYTES));
     cache.writer.beginBootstrap();
-    cache.writer.applyBootstrapPage({ seq: 1, total: 4, next: null, bundles: [ANSWERED, IN_PROGRESS, MISSED, CHAT] }, lead);
+    cache.writer.applyBootstrapPage({ seq: 1, total: 5, next: null, bundles: [ANSWERED, IN_PROGRESS, MISSED, CHAT, ANSWERED_SUBJECT] }, lead);
     indexSearchNow(cache);
   });
   afterEach(() => {
@@ -72,7 +77,13 @@ describe('searching calls by the words the screens say them in', () => {
       未接来电: [MISSED.ticket.id],
       未接: [MISSED.ticket.id],
       请回拨: [MISSED.ticket.id],
-      call: [ANSWERED.ticket.id, IN_PROGRESS.ticket.id, MISSED.ticket.id].sort(),
+      call: [ANSWERED.ticket.id, IN_PROGRESS.ticket.id, MISSED.ticket.id, ANSWERED_SUBJECT.ticket.id].sort(),
+      // The English inbox shows `来电 张伟` as "Call from 张伟": its words find it (the missed call's text says "Missed call from").
+      'Call from': [MISSED.ticket.id, ANSWERED_SUBJECT.ticket.id].sort(),
+      'call fr': [MISSED.ticket.id, ANSWERED_SUBJECT.ticket.id].sort(),
+      from: [MISSED.ticket.id, ANSWERED_SUBJECT.ticket.id].sort(),
+      来电: [MISSED.ticket.id, ANSWERED_SUBJECT.ticket.id].sort(),
+      退款: [ANSWERED_SUBJECT.ticket.id],
       'missed call': [MISSED.ticket.id],
       '通话 张伟': [ANSWERED.ticket.id, IN_PROGRESS.ticket.id].sort(),
       // The words name calls only: the chat about a parcel is found by its own words, no call by them.

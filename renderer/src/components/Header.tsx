@@ -108,8 +108,10 @@ export function Header() {
         {user ? <NotificationSettings /> : null}
         <LanguageSelect />
         {user ? (
-          <span className="current-user" title={user.username}>
-            {t('header.user', { name: user.displayName || user.username })}
+          // The name alone on screen (who else would be signed in here), the sentence for screen readers: the header keeps one row at 1280 px.
+          <span className="current-user" title={t('header.userTitle', { name: user.displayName || user.username, username: user.username })}>
+            <span className="visually-hidden">{t('header.userPrefix')}</span>
+            {user.displayName || user.username}
           </span>
         ) : null}
         <button type="button" onClick={() => void signOut()}>

@@ -121,6 +121,7 @@ export function KeyboardShortcuts() {
         case 'priority':
         case 'escalate':
         case 'transfer':
+        case 'details':
           pressControl(action);
           break;
       }

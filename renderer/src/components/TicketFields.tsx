@@ -83,8 +83,10 @@ export function TicketFieldsEditor({ ticket }: { ticket: Ticket }) {
     <form className="ticket-fields" aria-label={t('fields.title')} onSubmit={onSubmit}>
       <h3 className="panel-title">{t('fields.title')}</h3>
       <label htmlFor={`${id}-type`}>{t('fields.type')}</label>
+      {/* d: from the keyboard to the ticket's details (type… result), which a keyboard user otherwise reaches past every control of the ticket. */}
       <select
         id={`${id}-type`}
+        data-shortcut="details"
         value={type}
         disabled={!editable}
         onChange={(e) => {
