@@ -3,10 +3,10 @@
  * integrations, the ticket list/detail for signed-in users, and the leads' reports. Shapes
  * are in shared/httpApi.ts and shared/reports.ts; every error is an `ApiErrorBody`.
  */
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { MAX_EXTERNAL_MESSAGE_ID_LENGTH, canUserSeeTicket, entityIdSchema, ticketIdSchema, type User } from '../shared/domain.js';
+import { canUserSeeTicket, entityIdSchema, ticketIdSchema, type User } from '../shared/domain.js';
+import { inboundExternalMessageId } from './externalMessageIds.js';
 import { ATTACHMENT_LIMITS, attachmentFileNameSchema, checkAttachment, servedContentType, type AttachmentRefusal } from '../shared/attachments.js';
 import {
   inboundContactSchema,
@@ -496,15 +496,6 @@ async function inbound(deps: HttpDependencies, req: IncomingMessage, res: Server
   }
   // 201 whenever a message was stored (new ticket or joined one); a repeat stores nothing.
   sendJson(res, outcome.duplicate ? 200 : 201, body);
-}
-
-/** The stored external id of a contact posted to the inbound API: `api:<integration>:<its id>`, like its claims. */
-function inboundExternalMessageId(integration: string, externalMessageId: string): string {
-  const scoped = `api:${integration}:${externalMessageId}`;
-  // The API takes ids of up to 500 characters; with the prefix one was stored longer than a workstation reads a message's
-  // id, and the message was unreadable on every workstation (attack-10). A long one is kept as its digest: a repeat is still one.
-  if (scoped.length <= MAX_EXTERNAL_MESSAGE_ID_LENGTH) return scoped;
-  return `api:${integration}:#sha256:${createHash('sha256').update(externalMessageId, 'utf8').digest('base64url')}`;
 }
 
 function singleValuedQuery(url: URL, what: string): Record<string, string> {

@@ -20,6 +20,7 @@ import {
   isOpenStatus,
   previewOf,
   MAX_CUSTOMER_IDENTITIES,
+  MAX_EXTERNAL_MESSAGE_ID_LENGTH,
   MAX_SUBJECT_LENGTH,
   type AssignmentReason,
   type Attachment,
@@ -74,6 +75,7 @@ import type { RoutingAssignee, RoutingDecision, TicketRouter } from './routing.j
 import { createRoutingStore, type RoutingStore } from './routingStore.js';
 import { createCtiCallStore, type CtiCallStore } from './channels/cti/callStore.js';
 import { createQueueViewStore, type QueueViewStore } from './queueViewStore.js';
+import { UNREADABLE_ROWS_REPAIR, repairStoredMessage, type StoredMessageColumns } from './unreadableRows.js';
 import { offeredAgentSql, principalsOf, syncScopeClause, ticketChangeAudience, viewerPrincipals } from './viewScope.js';
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
 import { createKnowledgeStore, type KnowledgeStore } from './knowledgeStore.js';
@@ -480,6 +482,13 @@ export interface ServerWritable {
    * the kept one, and an audit row records who did it. Throws CustomerRefusal (server/customers.ts).
    */
   mergeCustomers(input: CustomerMergeInput): Promise<CustomerMergeOutcome>;
+  /**
+   * Repairs, once (on one node of many), the rows stored before attack-10 that no workstation can
+   * read (server/unreadableRows.ts) and sends every ticket it touched, and every ticket of a customer
+   * with more identities than a workstation reads, to its viewers again as a bundle. Run at start-up;
+   * nothing to do (zeros) once done. In one transaction with the row that says it is done.
+   */
+  repairUnreadableRows(now: number): Promise<{ messages: number; tickets: number }>;
   /** Forgets changes with seq < `seq`; clients behind that must bootstrap again. Returns the count deleted. */
   pruneChangesBefore(seq: number): Promise<number>;
   /**
@@ -1283,6 +1292,69 @@ function createServerStore(
     const changes = rows.map((row) => ({ seq: row.seq, ...(JSON.parse(row.body) as ChangeBody) }));
     const upTo = more ? rows[rows.length - 1]!.seq : maxSeq;
     return { mustRefetch: false, changes, upTo, more };
+  }
+
+  async function repairUnreadableRows(now: number): Promise<{ messages: number; tickets: number }> {
+    return transaction(async () => {
+      // The row first: a node starting at the same moment waits here for this commit, then finds the repair done.
+      const claimed = await ex().run('INSERT INTO data_repairs (name, done_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [UNREADABLE_ROWS_REPAIR, now]);
+      if (claimed.changes === 0) return { messages: 0, tickets: 0 };
+      const integrations = (await ex().all<{ name: string }>("SELECT DISTINCT name FROM tokens WHERE kind = 'integration' AND name IS NOT NULL")).map(
+        (row) => row.name,
+      );
+      const tickets = new Set<string>();
+      let messages = 0;
+      // Only messages with files or a long id can be unreadable; SQL counts characters, a workstation UTF-16 units (at most twice as many).
+      for (let after = ''; ;) {
+        const rows = await ex().all<StoredMessageColumns & { id: string; ticket_id: string; channel: string }>(
+          `SELECT id, ticket_id, channel, text, external_message_id, attachments_json FROM messages
+           WHERE id > ? AND (attachments_json <> '[]' OR length(external_message_id) > ${String(MAX_EXTERNAL_MESSAGE_ID_LENGTH / 2)})
+           ORDER BY id LIMIT 500`,
+          [after],
+        );
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1]!.id;
+        for (const row of rows) {
+          const repair = repairStoredMessage(row, integrations);
+          if (!repair) continue;
+          let externalMessageId = repair.externalMessageId;
+          if (externalMessageId !== row.external_message_id && externalMessageId !== null) {
+            // Sent again since attack-10, the id is already stored in its new form on the copy that answers repeats: this one keeps its own.
+            const taken = await ex().get('SELECT 1 AS taken FROM messages WHERE channel = ? AND external_message_id = ?', [row.channel, externalMessageId]);
+            if (taken) externalMessageId = `${externalMessageId}:${row.id}`;
+          }
+          await ex().run('UPDATE messages SET text = ?, external_message_id = ?, attachments_json = ? WHERE id = ?', [
+            repair.text,
+            externalMessageId,
+            JSON.stringify(repair.attachments),
+            row.id,
+          ]);
+          for (const file of repair.renamed) {
+            await ex().run('UPDATE attachments SET file_name = ?, content_type = ? WHERE id = ? AND message_id = ?', [
+              file.fileName,
+              file.contentType,
+              file.id,
+              row.id,
+            ]);
+          }
+          messages += 1;
+          tickets.add(row.ticket_id);
+        }
+      }
+      // Their customer record was unreadable, and with it every bundle of their tickets; it is read capped now (identitiesOfCustomer).
+      for (const row of await ex().all<{ id: string }>(
+        `SELECT id FROM tickets WHERE customer_id IN
+           (SELECT customer_id FROM customer_identities GROUP BY customer_id HAVING COUNT(*) > ${String(MAX_CUSTOMER_IDENTITIES)})`,
+      ))
+        tickets.add(row.id);
+      for (const ticketId of [...tickets].sort()) {
+        const bundle = await requireBundle(ticketId);
+        await appendTicketChange(bundle.ticket, bundle.ticket, { kind: 'bundle', bundle }, now, bundle);
+      }
+      if (messages > 0 || tickets.size > 0)
+        log(`repaired ${String(messages)} message(s) no workstation could read; sent ${String(tickets.size)} ticket(s) to their viewers again`);
+      return { messages, tickets: tickets.size };
+    });
   }
 
   async function committedChangesAfter(seq: number, limit: number): Promise<CommittedChange[]> {
@@ -3024,6 +3096,7 @@ function createServerStore(
     applyMutation,
     assignTicket,
     mergeCustomers,
+    repairUnreadableRows,
     pruneChangesBefore,
     pruneChangesWrittenBefore,
     removeAppliedMutationsBefore,

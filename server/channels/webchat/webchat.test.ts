@@ -27,6 +27,7 @@ import {
   type WebchatWelcome,
 } from '../../../shared/webchat.js';
 import {
+  TEST_BACKENDS,
   TEST_PASSWORD,
   TEST_WEBCHAT_SECRET,
   TEST_WEBCHAT_SITE,
@@ -34,6 +35,7 @@ import {
   seedTestOrganisation,
   startTestServer,
   testWebchatChannel,
+  type TestBackend,
   type TestServer,
 } from '../../testHarness.js';
 import { readDeliveryError } from '../../../shared/domain.js';
@@ -59,9 +61,10 @@ const emailPeer: ChannelFactory = () => ({
 /** How long a reply waits for a receipts widget's acknowledgement in the receipts tests (an attempt not acknowledged by then is retried). */
 const RECEIPT_TIMEOUT_MS = 400;
 
-async function start(withEmail = false, receipts?: { receiptTimeoutMs: number }, rateLimits?: RateLimitConfig): Promise<void> {
+async function start(withEmail = false, receipts?: { receiptTimeoutMs: number }, rateLimits?: RateLimitConfig, backend?: TestBackend): Promise<void> {
   emailed = [];
   t = await startTestServer({
+    ...(backend ? { backend } : {}),
     tokenTtlMs: 60 * 60 * 1000,
     ...(rateLimits ? { rateLimits } : {}),
     routing: { autoAccept: true },
@@ -391,6 +394,35 @@ describe('live chat between a visitor and an agent', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(desk.reads).toEqual([]);
   });
+
+  it.each(TEST_BACKENDS)(
+    'on %s, an agent of the channel cannot show a queued visitor someone typing: only whoever may answer (its holder, a lead or an admin) can',
+    async (backend) => {
+      await t.stop();
+      await start(false, undefined, undefined, backend);
+      await t.store.createUser({ id: 'admin1', username: 'admin1', password: TEST_PASSWORD, displayName: '系统管理员', role: 'admin', channels: [] });
+      await t.store.createUser({ id: 'agent3', username: 'agent3', password: TEST_PASSWORD, displayName: '赵敏', role: 'agent', channels: ['chat', 'email'] });
+      const desk = await agent('agent3');
+      // Away: the chat below waits in the queue, which agent3 sees (their channel) but has not taken.
+      await t.server.routing.setPresence('agent3', 'away', 'self', null);
+      const admin = await agent('admin1');
+      const { socket } = await visitor(visitorAuth('visitor-notyours-01'));
+      const shown: Array<{ typing: boolean; agentName: string }> = [];
+      socket.on('webchat:typing', (event: { typing: boolean; agentName: string }) => shown.push(event));
+      const sent = await call<WebchatSent>(socket, 'webchat:send', { clientMessageId: 'cmsg-notyours-1', text: '有人在吗？' });
+      expect((await t.store.getTicket(sent.ticketId))!.assigneeId).toBeNull();
+
+      desk.socket.emit('chat:typing', { ticketId: sent.ticketId, typing: true });
+      // The refusal is logged where the signal would have been sent: once it is, the visitor has been sent nothing.
+      await vi.waitFor(() => expect(t.logLines).toContainEqual(`webchat: refused chat:typing from agent3: ticket ${sent.ticketId} is not theirs to answer`));
+      expect(shown).toEqual([]);
+
+      const adminTyping = nextEvent<{ typing: boolean; agentName: string }>(socket, 'webchat:typing');
+      admin.socket.emit('chat:typing', { ticketId: sent.ticketId, typing: true });
+      expect(await adminTyping).toEqual({ typing: true, agentName: '系统管理员' });
+      expect(shown).toEqual([{ typing: true, agentName: '系统管理员' }]);
+    },
+  );
 
   it('an agent whose chat channel an admin took away hears no more of its queued chats, on the socket already open', async () => {
     await t.store.createUser({ id: 'admin1', username: 'admin1', password: TEST_PASSWORD, displayName: '系统管理员', role: 'admin', channels: [] });

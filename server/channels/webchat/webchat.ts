@@ -26,6 +26,7 @@ import type { Namespace, Socket } from 'socket.io';
 import type { z } from 'zod';
 import { canUserSeeTicket, undeliverableError, type Attachment, type Message, type Ticket, type TicketBundle } from '../../../shared/domain.js';
 import { isThumbnailType, servedContentType } from '../../../shared/attachments.js';
+import { isOwnerOrLead } from '../../../shared/ticketRules.js';
 import {
   QUEUE_RATE_WINDOW_MS,
   WEBCHAT_NAMESPACE,
@@ -1141,6 +1142,13 @@ function startWebchat(ctx: ChannelContext, options: WebchatOptions): Channel {
       const bundle = await store.getTicketBundle(parsed.data.ticketId);
       if (!bundle || !canUserSeeTicket(user, bundle.ticket)) {
         log(`webchat: refused chat:typing from ${user.username}: no ticket ${parsed.data.ticketId} in their view`);
+        return;
+      }
+      // Seeing a queued chat of one's channel is not answering it: only whoever may reply now (its
+      // holder, a lead or an admin) shows the visitor someone typing (attack-11). Before, every agent of
+      // the channel could make a queued visitor see "王芳 is typing…" with nobody answering.
+      if (!isOwnerOrLead(user, bundle.ticket)) {
+        log(`webchat: refused chat:typing from ${user.username}: ticket ${bundle.ticket.id} is not theirs to answer`);
         return;
       }
       // Only the visitor the agent is answering (whoever wrote last) sees them typing.
