@@ -35,6 +35,7 @@ import { migration031AlarmPaging } from './031-alarm-paging.js';
 import { migration032FinishedTickets } from './032-finished-tickets.js';
 import { migration033ReportCredentials } from './033-report-credentials.js';
 import { migration034MutationFingerprints } from './034-mutation-fingerprints.js';
+import { migration035HotTableIndexes } from './035-hot-table-indexes.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -73,6 +74,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration032FinishedTickets,
   migration033ReportCredentials,
   migration034MutationFingerprints,
+  migration035HotTableIndexes,
 ];
 
 /** Versions already applied to this database, ascending. */

@@ -30,6 +30,7 @@ import { postgresMigration022AlarmPaging } from './022-alarm-paging.js';
 import { postgresMigration023FinishedTickets } from './023-finished-tickets.js';
 import { postgresMigration024ReportCredentials } from './024-report-credentials.js';
 import { postgresMigration025MutationFingerprints } from './025-mutation-fingerprints.js';
+import { postgresMigration026HotTableIndexes } from './026-hot-table-indexes.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -59,6 +60,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration023FinishedTickets,
   postgresMigration024ReportCredentials,
   postgresMigration025MutationFingerprints,
+  postgresMigration026HotTableIndexes,
 ];
 
 export { MIGRATION_LOCK_KEY };
