@@ -167,8 +167,11 @@ interface CandidateRow {
 }
 
 const OPEN = "('unassigned', 'in_progress', 'awaiting_customer')";
-/** A channel's pending tickets (open, held by nobody), as the board counts them: a seek of `tickets_queue (channel, assignee_id)`. */
-const PENDING_OF_CHANNEL = `t.channel = ? AND t.assignee_id IS NULL AND t.status IN ${OPEN}`;
+/**
+ * A channel's pending tickets (open, held by nobody), as the board counts them: three seeks of
+ * `tickets_assignee (assignee_id, status, channel)` (SQLite 036), one per open status, reading no row.
+ */
+export const PENDING_OF_CHANNEL = `t.channel = ? AND t.assignee_id IS NULL AND t.status IN ${OPEN}`;
 const CANDIDATE_COLUMNS = 't.id, t.channel, t.priority, t.assignee_id, t.created_at, t.due_at, t.requeued_at';
 /** The alarms an agent may see: their own, of the kinds that concern them. */
 const AGENT_ALARMS = `agent_id = ? AND kind IN (${AGENT_ALARM_KINDS.map((kind) => `'${kind}'`).join(', ')})`;

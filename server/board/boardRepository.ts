@@ -42,7 +42,7 @@ export const OPEN_STATUSES_SQL = "('unassigned', 'in_progress', 'awaiting_custom
 
 /**
  * Pending = open and held by nobody (the queue view's "waiting", server/queueViewStore.ts):
- * one seek of the `tickets_assignee (assignee_id, status)` index at NULL.
+ * seeks of the `tickets_assignee (assignee_id, status, channel)` index at NULL, one per open status.
  */
 const PENDING_SQL = `SELECT t.channel AS channel, COUNT(*) AS n, SUM(CASE WHEN t.due_at < ? THEN 1 ELSE 0 END) AS overdue
   FROM tickets t WHERE t.assignee_id IS NULL AND t.status IN ${OPEN_STATUSES_SQL} GROUP BY t.channel`;
@@ -75,16 +75,16 @@ export const COMPLETED_IN_DAY_SQL = `SELECT t.channel AS channel, COUNT(*) AS n,
 /**
  * The satisfaction answers received in the day, by the channel of their ticket, and the satisfied
  * among them: the surveys read, each one's ticket looked up by id. CROSS JOIN keeps that order on
- * SQLite, whose planner would otherwise walk every ticket in `tickets_queue` order (to group by
- * channel) and look up each one's survey: a scan of the whole tickets table.
+ * SQLite, whose planner would otherwise walk every ticket in an index's order (`tickets_queue`
+ * until SQLite 036; to group by channel) and look up each one's survey: a scan of the whole tickets table.
  */
 export const CSAT_ANSWERED_IN_DAY_SQL = `SELECT t.channel AS channel, COUNT(*) AS n,
        SUM(CASE WHEN s.attitude + s.speed + s.resolution + s.professionalism >= ${String(CSAT_SATISFIED_MIN_POINTS)} THEN 1 ELSE 0 END) AS satisfied
   FROM csat_surveys s CROSS JOIN tickets t WHERE t.id = s.ticket_id AND s.answered_at >= ? AND s.answered_at < ? GROUP BY t.channel`;
 
 /**
- * Each agent's oldest open ticket: per agent, one seek of `tickets_assignee (assignee_id,
- * status)` at their open tickets (a handful each) and a sort of those, never a table scan,
+ * Each agent's oldest open ticket: per agent, seeks of `tickets_assignee (assignee_id,
+ * status, channel)` at their open tickets (a handful each) and a sort of those, never a table scan,
  * so it costs what IN_PROGRESS_SQL costs. No index of its own (no migration).
  */
 const OLDEST_OPEN_SQL = `SELECT u.id AS agent_id, t.id AS ticket_id, t.created_at AS created_at

@@ -36,6 +36,7 @@ import { migration032FinishedTickets } from './032-finished-tickets.js';
 import { migration033ReportCredentials } from './033-report-credentials.js';
 import { migration034MutationFingerprints } from './034-mutation-fingerprints.js';
 import { migration035DataRepairs } from './035-data-repairs.js';
+import { migration036HotTableIndexes } from './036-hot-table-indexes.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -75,6 +76,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration033ReportCredentials,
   migration034MutationFingerprints,
   migration035DataRepairs,
+  migration036HotTableIndexes,
 ];
 
 /** Versions already applied to this database, ascending. */

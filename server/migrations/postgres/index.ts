@@ -31,6 +31,7 @@ import { postgresMigration023FinishedTickets } from './023-finished-tickets.js';
 import { postgresMigration024ReportCredentials } from './024-report-credentials.js';
 import { postgresMigration025MutationFingerprints } from './025-mutation-fingerprints.js';
 import { postgresMigration026DataRepairs } from './026-data-repairs.js';
+import { postgresMigration027HotTableIndexes } from './027-hot-table-indexes.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -61,6 +62,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration024ReportCredentials,
   postgresMigration025MutationFingerprints,
   postgresMigration026DataRepairs,
+  postgresMigration027HotTableIndexes,
 ];
 
 export { MIGRATION_LOCK_KEY };
