@@ -257,6 +257,16 @@ test('answered: she writes a note during the call; ended: the call and its durat
   await expect(zh.locator('.timeline .message-call')).toContainText('通话 3分12秒');
   await expect(zh.locator('.timeline')).toContainText(NOTE);
   await expect(zh.locator('.timeline')).toContainText(AFTER_CALL_NOTE);
+  // The customer's history says the call as the timeline does (walk-7: it showed the stored code, `call_answered(192): Call 3:12`).
+  for (const [page, said] of [
+    [en, 'Call 3:12'],
+    [zh, '通话 3分12秒'],
+  ] as const) {
+    const current = page.locator('.customer-history .history-current');
+    await current.locator('summary').click();
+    await expect(current.locator('.history-messages')).toContainText(said);
+    await expect(current.locator('.history-messages')).not.toContainText('call_answered');
+  }
   await en.screenshot({ path: test.info().outputPath('call-ended-timeline-en.png') });
   await zh.screenshot({ path: test.info().outputPath('call-ended-timeline-zh.png') });
 

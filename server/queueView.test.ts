@@ -1,18 +1,27 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { callMessageText, readCallMessageText } from '../shared/cti.js';
+import { answeredCallSubject, callMessageText, readCallMessageText } from '../shared/cti.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import type { QueueSummary } from '../shared/queue.js';
 import { workstationHandshakeAuth, type Ack, type Change, type ClientToServerEvents, type LiveChanges, type ServerToClientEvents } from '../shared/sync.js';
 import type { ServerOptions } from './app.js';
-import { TEST_INTEGRATION_TOKEN, login, postJson, seedTestOrganisation, startTestServer, type TestServer } from './testHarness.js';
+import {
+  TEST_BACKENDS,
+  TEST_INTEGRATION_TOKEN,
+  login,
+  postJson,
+  seedTestOrganisation,
+  startTestServer,
+  type TestBackend,
+  type TestServer,
+} from './testHarness.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 let t: TestServer;
 const sockets: ClientSocket[] = [];
 
-async function start(options: Partial<ServerOptions> = {}): Promise<void> {
+async function start(options: Partial<ServerOptions> & { backend?: TestBackend } = {}): Promise<void> {
   t = await startTestServer({ tokenTtlMs: 60 * 60 * 1000, queueSummaryIntervalMs: 20, ...options });
   await seedTestOrganisation(t.store, [
     { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
@@ -198,6 +207,35 @@ describe('what an agent is sent', () => {
     expect((await search('通话 宋江')).map((row) => row.ticket.id)).toEqual([call.ticketId]);
     expect((await search('call')).map((row) => row.ticket.id)).toEqual([call.ticketId]);
   });
+
+  it.each(TEST_BACKENDS)(
+    'finds a queued answered call by the words its subject is shown in ("Call from"), though it is stored 来电 …, on %s',
+    async (backend) => {
+      await start({ backend, routing: { autoAccept: true } });
+      const lead = await connectAs('lead1');
+      const agent1 = await connectAs('agent1');
+      // Busy: routing gives agent1 nothing, so the call waits in the phone queue.
+      expect(result(await ask(agent1.socket, 'presence:set', { presence: 'busy' }))).toBeTruthy();
+      const call = await inbound({
+        channel: 'phone',
+        customer: { name: '宋江', phone: '13100131010' },
+        subject: answeredCallSubject('宋江'),
+        text: callMessageText({ outcome: 'answered', from: '13100131010', durationSec: 192, endedAt: t.clock.now() }),
+      });
+      await inbound({ channel: 'chat', customer: { name: '何静', phone: '13100131008' }, text: '我打过电话了' });
+      // The English inbox lists it as "Call from 宋江": each word of that finds it, for a lead and (masked) for an agent.
+      for (const who of [lead, agent1]) {
+        for (const query of ['Call from', 'from', 'Call from 宋江']) {
+          const rows = result(await ask(who.socket, 'queue:list', { limit: 50, query })).rows;
+          expect(
+            rows.map((row) => row.ticket.id),
+            `${query}`,
+          ).toEqual([call.ticketId]);
+        }
+        expect(result(await ask(who.socket, 'queue:list', { limit: 50, query: 'from 何静' })).rows).toEqual([]);
+      }
+    },
+  );
 
   it('computes the queue summary only while an agent of this node listens, and greets one with what committed meanwhile', async () => {
     await start();

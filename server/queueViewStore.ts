@@ -6,7 +6,7 @@
 import { greatestSql, jsonTextSql, type SqlExecutor, type SqlValue } from './db/sql.js';
 import type { Channel, Customer, Ticket, TicketGroup } from '../shared/domain.js';
 import { maskPiiInText, maskPreview, piiViewOf } from '../shared/masking.js';
-import { callSearchForms } from '../shared/cti.js';
+import { answeredCallSubjectSearchForms, callSearchForms } from '../shared/cti.js';
 import { QUEUE_EXCERPT_LENGTH, queueQueryTerms, type QueueListRequest, type QueueListResult, type QueueSummaryEntry } from '../shared/queue.js';
 import type { Viewer } from './store.js';
 
@@ -107,15 +107,17 @@ export function createQueueViewStore(internals: {
       const LIKE = executor.dialect === 'postgres' ? 'ILIKE' : 'LIKE';
       for (const term of terms) {
         const like = `%${escapeLike(term)}%`;
-        // A word the screens say calls in ("通话") also finds those calls' stored code (`call_answered(`), as the cache search does.
-        const callForms = callSearchForms(term).map((form) => `%${escapeLike(form)}%`);
-        const messageLikes = [like, ...callForms].map(() => `m.text ${LIKE} ? ESCAPE '\\'`).join(' OR ');
+        // A word the screens say calls in ("通话") also finds those calls' stored code (`call_answered(`),
+        // and "Call from" an answered call's stored subject (`来电 张伟`), as the cache search does.
+        const subjectLikes = [like, ...answeredCallSubjectSearchForms(term).map((form) => `%${escapeLike(form)}%`)];
+        const messageLikes = [like, ...callSearchForms(term).map((form) => `%${escapeLike(form)}%`)];
+        const likesOf = (column: string, likes: readonly string[]) => likes.map(() => `${column} ${LIKE} ? ESCAPE '\\'`).join(' OR ');
         where.push(
-          `(t.id ${LIKE} ? ESCAPE '\\' OR t.subject ${LIKE} ? ESCAPE '\\'
+          `(t.id ${LIKE} ? ESCAPE '\\' OR ${likesOf('t.subject', subjectLikes)}
             OR EXISTS (SELECT 1 FROM customers c WHERE c.id = t.customer_id AND c.name ${LIKE} ? ESCAPE '\\')
-            OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND (${messageLikes})))`,
+            OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND (${likesOf('m.text', messageLikes)})))`,
         );
-        params.push(like, like, like, like, ...callForms);
+        params.push(like, ...subjectLikes, like, ...messageLikes);
       }
       const read = (after: { createdAt: number; id: string } | undefined, count: number) =>
         executor.all<{ id: string }>(
@@ -215,13 +217,16 @@ function searchHit(
   masked: boolean,
 ): { excerpt: string | undefined } | null {
   const shown = (text: string) => (masked ? maskPiiInText(text) : text);
-  const fields = [ticket.id, masked ? maskPreview(ticket.subject) : ticket.subject, shown(customerName)].map((text) => text.toLocaleLowerCase());
+  const fields = [ticket.id, shown(customerName)].map((text) => text.toLocaleLowerCase());
+  const subject = (masked ? maskPreview(ticket.subject) : ticket.subject).toLocaleLowerCase();
   const bodies = texts.map(shown);
   const lowerBodies = bodies.map((text) => text.toLocaleLowerCase());
   let excerpt: string | undefined;
   for (const term of terms) {
     const lower = term.toLocaleLowerCase();
-    if (fields.some((field) => field.includes(lower))) continue;
+    // The subject as the screens say it: "Call from 张伟" is stored `来电 张伟`.
+    const subjectForms = [lower, ...answeredCallSubjectSearchForms(term)];
+    if (fields.some((field) => field.includes(lower)) || subjectForms.some((form) => subject.includes(form))) continue;
     const forms = [lower, ...callSearchForms(term)];
     let index = -1;
     let at = -1;

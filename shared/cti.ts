@@ -148,9 +148,17 @@ export const CALL_SEARCH_WORDS: Readonly<Record<CallSummaryCode, readonly string
 export function callSearchForms(term: string): string[] {
   if ([...term].length < 2) return [];
   const codes = CALL_SUMMARY_CODES.filter((code) => CALL_SEARCH_WORDS[code].some((word) => word.includes(term))).map((code) => `${code}(`);
+  return [...codes, ...answeredCallSubjectSearchForms(term)];
+}
+
+/**
+ * Of `callSearchForms`, the one a ticket's subject can hold: the stored prefix of an answered
+ * call's subject when the term is a word of "Call from" (the codes are in messages only).
+ */
+export function answeredCallSubjectSearchForms(term: string): string[] {
+  if ([...term].length < 2) return [];
   const lower = term.toLocaleLowerCase('en');
-  const namesAnsweredSubject = ANSWERED_CALL_SUBJECT_SEARCH_WORDS.some((word) => word.startsWith(lower));
-  return namesAnsweredSubject ? [...codes, ANSWERED_CALL_SUBJECT_PREFIX] : codes;
+  return ANSWERED_CALL_SUBJECT_SEARCH_WORDS.some((word) => word.startsWith(lower)) ? [ANSWERED_CALL_SUBJECT_PREFIX] : [];
 }
 
 /**

@@ -411,6 +411,11 @@ export interface TicketDetail {
   unread: boolean;
   /** The attachments of this ticket whose bytes this workstation keeps: they open offline too. */
   keptAttachmentIds: string[];
+  /**
+   * The last full download left this ticket out (it is kept only for a draft): no change about it
+   * comes any more, so the row (its assignee too) is as it was before, no longer confirmed the user's.
+   */
+  leftOutOfDownload: boolean;
 }
 
 const emptyParams = z.object({}).strict();

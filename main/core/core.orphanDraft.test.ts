@@ -87,6 +87,8 @@ describe('a reply drafted offline on a ticket that went to a colleague', () => {
     const detail = await call(core, 'ticket.get', { ticketId });
     expect(detail.ticket.assigneeId).toBe('agent2');
     expect(detail.drafts.map((draft) => [draft.id, draft.text])).toEqual([[draftId, text]]);
+    // Heard as the server has it now: no notice that it is stale.
+    expect(detail.leftOutOfDownload).toBe(false);
     // It cannot be sent any more: refused, and still there to copy.
     expect((await core.invoke('draft.send', { draftId })).ok).toBe(false);
     expect((await call(core, 'ticket.get', { ticketId })).drafts).toHaveLength(1);
@@ -115,7 +117,11 @@ describe('a reply drafted offline on a ticket that went to a colleague', () => {
     expect(downloads.length).toBeGreaterThan(0);
 
     // The draft is still where the agent can see it, with its ticket.
-    expect((await call(core, 'ticket.get', { ticketId })).drafts.map((draft) => [draft.id, draft.text])).toEqual([[draftId, text]]);
+    const kept = await call(core, 'ticket.get', { ticketId });
+    expect(kept.drafts.map((draft) => [draft.id, draft.text])).toEqual([[draftId, text]]);
+    // Its row still names agent1 (nothing about it comes any more): the pane is told it is no longer confirmed theirs.
+    expect(kept.ticket.assigneeId).toBe('agent1');
+    expect(kept.leftOutOfDownload).toBe(true);
     await discardAndCheckGone(core, draftId);
   });
 });

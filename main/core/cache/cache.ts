@@ -1262,6 +1262,9 @@ export function openCache(file: string, key: Buffer | null): Cache {
     ticketsLeftOutOfBootstrap: db.prepare<[], { id: string }>(
       'SELECT t.id FROM tickets t, sync_state s WHERE s.id = 1 AND s.bootstrapped = 1 AND t.generation < s.generation',
     ),
+    isLeftOutOfBootstrap: db.prepare<[string], { id: string }>(
+      'SELECT t.id FROM tickets t, sync_state s WHERE t.id = ? AND s.id = 1 AND s.bootstrapped = 1 AND t.generation < s.generation',
+    ),
 
     ticket: db.prepare<[string], TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = ?`),
     /** Parameters: `ticketValues`. */
@@ -2235,6 +2238,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
         reach: customerReach(ticketId, inbound, customerRow ? customer : null),
         unread: stmt.isUnread.get(ticketId) !== undefined,
         keptAttachmentIds: messages.some((m) => m.attachments.length > 0) ? attachmentCache.reader.keptAttachmentIds(ticketId) : [],
+        leftOutOfDownload: stmt.isLeftOutOfBootstrap.get(ticketId) !== undefined,
       };
     },
     inboxWindow: (filter, viewer = null) => inboxWindow(filter, viewer),

@@ -4,7 +4,7 @@ import { CUSTOMER_HISTORY_MESSAGES_PER_TICKET, type CustomerHistoryEntry } from 
 import type { Message, Ticket } from '../../../shared/domain.js';
 import { channelKey, errorKey, formatDateAndClock, formatDateTime, statusKey } from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
-import { ticketSubjectText } from '../callText.js';
+import { callInfoText, callPreviewText, ticketSubjectText } from '../callText.js';
 import { ChannelIcon } from './ChannelIcon.js';
 
 /**
@@ -116,7 +116,10 @@ function HistoryEntry({ entry, currentId, live }: { entry: CustomerHistoryEntry;
                   {message.authorName || (message.direction === 'inbound' ? t('customerHistory.customer') : '')} ·{' '}
                   <time dateTime={new Date(message.createdAt).toISOString()}>{formatDateTime(s.language, message.createdAt)}</time>
                 </span>
-                <span className="history-message-text">{message.text}</span>
+                {/* A call's text is a code (`call_answered(192): Call 3:12`): said in the user's language, as the timeline does. */}
+                <span className="history-message-text">
+                  {message.call ? callInfoText(t, s.language, message.call) : callPreviewText(t, s.language, message.text)}
+                </span>
               </li>
             ))}
           </ol>

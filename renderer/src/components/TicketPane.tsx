@@ -419,6 +419,12 @@ export function TicketPane() {
       <div className="ticket-main">
         {transfer ? <TransferNotice transfer={transfer} dismiss={s.dismissLastTransfer} inPane /> : null}
         <TicketHeader ticket={ticket} pending={pending} />
+        {/* Kept only for a draft after a full download left it out: its row (the assignee too) is no longer confirmed. */}
+        {s.detail.leftOutOfDownload ? (
+          <p role="status" className="left-out-notice">
+            {t('ticket.leftOut')}
+          </p>
+        ) : null}
         <HandoverNote ticket={ticket} />
         <Timeline ticketId={ticket.id} messages={messages} notes={notes} />
         <VisitorTyping ticketId={ticket.id} />
