@@ -114,12 +114,17 @@ export async function seedTestOrganisation(store: ServerStore, users: readonly T
 }
 
 /** The lead 李主管 gives `ticketId` to `to`, a user seedTestOrganisation made (its id is its username), now. */
-export function assignByLead(store: ServerStore, ticketId: string, to: Pick<TestUserSpec, 'username' | 'displayName'>): Promise<Ticket> {
+export function assignByLead(
+  store: ServerStore,
+  ticketId: string,
+  to: Pick<TestUserSpec, 'username' | 'displayName'>,
+  now: number = Date.now(),
+): Promise<Ticket> {
   return store.assignTicket({
     ticketId,
     assignee: { id: to.username, username: to.username, displayName: to.displayName },
     reason: { code: 'assigned_by_lead', byName: '李主管' },
-    now: Date.now(),
+    now,
   });
 }
 

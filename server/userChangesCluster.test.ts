@@ -55,6 +55,8 @@ describe('an admin’s change of a user on a cluster of two nodes', () => {
   it('a channel taken away on node A stops the agent’s socket on node B from reading and taking its tickets', async () => {
     const agentOnB = await cluster.connect(b, 'agent1');
     const adminOnA = await cluster.connect(a, 'admin1');
+    // Busy: routing must not hand the emails to this agent (connected, so Available), or they leave the queue.
+    expect((await askSocket(agentOnB, 'presence:set', { presence: 'busy' })).ok).toBe(true);
     const before = await queuedEmail('发票');
     // B reads the agent now and keeps the copy (an hour here).
     expect(await whatAgentGets(agentOnB, before)).toEqual({ fetch: 'answered', queue: [before] });

@@ -63,22 +63,25 @@ describe('the core through an outage', () => {
     await waitUntil(core, 'offline', async () => (await connectionOf(core)).status === 'offline');
     const changed = await call(core, 'ticket.setStatus', { ticketId: ticketA, status: 'awaiting_customer' });
     expect(changed.status).toBe('awaiting_customer');
-    await call(core, 'ticket.setPriority', { ticketId: ticketA, priority: 'urgent' });
+    const prioritised = await call(core, 'ticket.setPriority', { ticketId: ticketA, priority: 'urgent' });
     const note = await call(core, 'ticket.addNote', { ticketId: ticketA, text: '客户说下午三点后方便接电话' });
-    await call(core, 'ticket.setStatus', { ticketId: ticketB, status: 'awaiting_customer' });
+    const lastOffline = await call(core, 'ticket.setStatus', { ticketId: ticketB, status: 'awaiting_customer' });
+    // The agent's changes are dated by its estimate of the server's clock, which may run up to half a round trip
+    // ahead (a busy machine): the lead's changes below come after them by that reckoning too, as they do in time.
+    const leadActsAt = Math.max(Date.now(), prioritised.updatedAt, note.createdAt, lastOffline.updatedAt) + 1;
     expect((await connectionOf(core)).pendingCount).toBe(4);
     expect((await call(core, 'ticket.get', { ticketId: ticketA })).ticket).toMatchObject({ status: 'awaiting_customer', priority: 'urgent' });
 
     // Meanwhile, with this agent still cut off, the lead reassigns one ticket and closes the other.
     const store = openServerStore({ filePath: path.join(fixture.serverDir(), 'server.sqlite') });
     const lead = (await store.getUser('lead1'))!;
-    await assignByLead(store, ticketA, { username: 'agent2', displayName: '张强' });
+    await assignByLead(store, ticketA, { username: 'agent2', displayName: '张强' }, leadActsAt);
     expect(
       await store.applyMutation(
         lead,
         'lead-console',
-        { mutationId: 'lead-close-1', kind: 'setStatus', ticketId: ticketB, status: 'closed', createdAt: Date.now() },
-        Date.now(),
+        { mutationId: 'lead-close-1', kind: 'setStatus', ticketId: ticketB, status: 'closed', createdAt: leadActsAt },
+        leadActsAt,
       ),
     ).toMatchObject({ ok: true });
     await store.close();
