@@ -7,7 +7,7 @@
 import { expect, test } from '@playwright/test';
 import { postDemoInbound } from './demoApi.js';
 import { signInWords, submitSignIn } from './desk.js';
-import { closeContexts, startDemoStack, type DemoStack } from './stack.js';
+import { closeContexts, reportRoutingOnFailure, startDemoStack, type DemoStack } from './stack.js';
 
 const OFFER_TIMEOUT_MS = 3_000;
 /** Two offers missed in a row, each after the time-out, on a loaded 2-core machine. */
@@ -20,6 +20,11 @@ test.describe.configure({ mode: 'serial' });
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   stack = await startDemoStack('presence-notice', { OFFER_TIMEOUT_MS: String(OFFER_TIMEOUT_MS) });
+});
+
+// eslint-disable-next-line no-empty-pattern -- Playwright reads which fixtures a hook uses from its pattern
+test.afterEach(async ({}, testInfo) => {
+  await reportRoutingOnFailure(stack, testInfo);
 });
 
 test.afterAll(async ({ browser }) => {

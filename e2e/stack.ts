@@ -5,7 +5,8 @@
  * to start; `stop` kills the child by PID and waits for it to exit. A workstation's `url` is
  * the launch link it prints (with its per-launch key), what a user opens.
  */
-import type { Browser } from '@playwright/test';
+import Database from 'better-sqlite3-multiple-ciphers';
+import type { Browser, TestInfo } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -238,4 +239,33 @@ export async function startDemoStack(name: string, serverEnv?: Record<string, st
       await server.stop();
     },
   };
+}
+
+/**
+ * For a spec that failed on routing: the demo server's routing audit, agents' settings and open
+ * tickets, read from its database, and the ends of the server's and agent1's workstation's logs,
+ * printed (CI keeps the output) and attached to the report. A flake seen once in CI then says
+ * what routing did, where a screenshot only shows that nothing came.
+ */
+export async function reportRoutingOnFailure(stack: DemoStack | undefined, testInfo: TestInfo): Promise<void> {
+  if (!stack || testInfo.status === testInfo.expectedStatus) return;
+  const db = new Database(path.join(stack.root, 'server', 'server.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const audit = db.prepare('SELECT ticket_id, at, decision, assignee_id, reason FROM routing_audit ORDER BY id').all();
+    const agents = db.prepare('SELECT user_id, presence, presence_cause, presence_since, capacity_json FROM agent_settings ORDER BY user_id').all();
+    const tickets = db.prepare("SELECT id, channel, status, assignee_id, priority FROM tickets WHERE status NOT IN ('completed', 'closed') ORDER BY id").all();
+    const lines = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).join('\n');
+    const logTail = (file: string) => safeRead(file).split('\n').slice(-80).join('\n');
+    const body = [
+      `routing audit:\n${lines(audit)}`,
+      `agent settings:\n${lines(agents)}`,
+      `open tickets:\n${lines(tickets)}`,
+      `server log (end):\n${logTail(stack.server.logFile)}`,
+      `agent1's workstation log (end):\n${logTail(stack.agentDesk.logFile)}`,
+    ].join('\n');
+    console.error(`---- routing trail of ${testInfo.title} ----\n${body}\n---- end of routing trail ----`);
+    await testInfo.attach('routing-trail.txt', { body, contentType: 'text/plain' });
+  } finally {
+    db.close();
+  }
 }
