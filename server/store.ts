@@ -354,6 +354,12 @@ export interface ServerReadable {
   getUserByUsername(username: string): Promise<User | null>;
   listUsers(): Promise<User[]>;
   getCredentials(username: string): Promise<UserCredentials | null>;
+  /**
+   * Whether the workstation `clientId` signed in as the user named `username` (exactly as stored)
+   * with the right password before, since their last password reset: its sign-ins then spend a
+   * failure budget of their own, which a stranger's wrong passwords do not touch (attack-12).
+   */
+  isSignInDevice(username: string, clientId: string): Promise<boolean>;
   lookupToken(token: string, now: number): Promise<TokenLookup>;
   getCustomer(id: string): Promise<Customer | null>;
   getTicket(id: string): Promise<Ticket | null>;
@@ -406,7 +412,10 @@ export interface CustomerHistoryQuery {
 /** Writes. Each runs in a transaction (joining the caller's, if any) with its change-log entries. */
 export interface ServerWritable {
   createUser(input: NewUser, now?: number): Promise<User>;
-  /** A new sign-in token; `clientId` binds it to the workstation that signed in (else its first socket binds it). */
+  /**
+   * A new sign-in token; `clientId` binds it to the workstation that signed in (else its first
+   * socket binds it) and records that workstation as one the user signs in from (isSignInDevice).
+   */
   issueUserToken(userId: string, now: number, ttlMs: number, clientId?: string | null): Promise<IssuedToken>;
   /**
    * Ties a user token to the workstation presenting it: the first clientId sticks, and a
@@ -1495,6 +1504,12 @@ function createServerStore(
         expiresAt,
         clientId,
       ]);
+      if (clientId !== null) {
+        await ex().run(
+          'INSERT INTO sign_in_devices (user_id, client_id, last_sign_in_at) VALUES (?, ?, ?) ON CONFLICT (user_id, client_id) DO UPDATE SET last_sign_in_at = excluded.last_sign_in_at',
+          [userId, clientId, now],
+        );
+      }
     });
     return { token, expiresAt };
   }
@@ -3059,6 +3074,11 @@ function createServerStore(
       const row = await ex().get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
       return row ? { user: userFromRow(row), passwordHash: row.password_hash, active: row.deactivated_at === null } : null;
     },
+    isSignInDevice: async (username, clientId) =>
+      (await ex().get('SELECT 1 AS known FROM sign_in_devices d JOIN users u ON u.id = d.user_id WHERE u.username = ? AND d.client_id = ?', [
+        username,
+        clientId,
+      ])) !== undefined,
     lookupToken,
     getCustomer,
     getTicket,
