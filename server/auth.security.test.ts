@@ -16,6 +16,7 @@ import {
   type SessionEnded,
 } from '../shared/sync.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
+import { MAX_SIGN_IN_DEVICES } from './store.js';
 import { createManualScheduler, type ManualScheduler } from './routing/scheduler.js';
 import {
   TEST_BACKENDS,
@@ -310,6 +311,7 @@ const ATTACKS: AttackRow[] = [
 
 /** The agent's workstation: its client id (a random UUID in its settings, sent with every sign-in, never shown to anyone else). */
 const AGENT_DEVICE = 'b1f6a0d2-3c4e-4f5a-8b9c-0d1e2f3a4b5c';
+const LEAD_DEVICE = '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a';
 
 /** A stranger's wrong passwords for agent1, from no client id, a made-up one, or several addresses' worth. */
 async function lockOut(count: number, clientId?: string): Promise<number[]> {
@@ -354,6 +356,35 @@ const DEVICE_ATTACKS: AttackRow[] = [
     },
     // The device's budget is as small as the user's: no more guesses than before, only a separate count.
     expect: { guesses: [401, 401, 401, 401, 401, 429, 429], right: true },
+  },
+  {
+    attack: 'one PC behind the office NAT spends the address’s sign-in attempts for every agent there',
+    run: async () => {
+      const own = [(await signIn('agent1', TEST_PASSWORD, {}, AGENT_DEVICE)).status, (await signIn('lead1', TEST_PASSWORD, {}, LEAD_DEVICE)).status];
+      const spray: number[] = [];
+      for (let i = 0; i < 10; i++) spray.push((await signIn(`user${String(i)}`, 'Passw0rd!')).status);
+      return {
+        own,
+        spray: [...new Set(spray)],
+        sprayGoesOn: isRateLimited(await signIn('user99', 'Passw0rd!')),
+        agent: (await signIn('agent1', TEST_PASSWORD, {}, AGENT_DEVICE)).status,
+        lead: (await signIn('lead1', TEST_PASSWORD, {}, LEAD_DEVICE)).status,
+        newDevice: isRateLimited(await signIn('agent1', TEST_PASSWORD, {}, '0c9a7f3e-2b1d-4e6f-9a8b-7c6d5e4f3a2b')),
+      };
+    },
+    // Known workstations are held by their own budgets (each ≤ 5 scrypt runs a window), not the address's.
+    expect: { own: [200, 200], spray: [401], sprayGoesOn: true, agent: 200, lead: 200, newDevice: true },
+  },
+  {
+    attack: 'signing in from ever new client ids to collect workstations, each with a budget',
+    run: async () => {
+      const ids = Array.from({ length: MAX_SIGN_IN_DEVICES + 8 }, (_, i) => `ws-collect-${String(i).padStart(3, '0')}`);
+      for (const [i, id] of ids.entries()) await t.store.issueUserToken('agent1', t.clock.now() + i, HOUR, id);
+      const known = await Promise.all(ids.map((id) => t.store.isSignInDevice('agent1', id)));
+      return { oldestForgotten: known.slice(0, 8).every((k) => !k), newestKept: known.slice(8).every(Boolean) };
+    },
+    // A user keeps their newest MAX_SIGN_IN_DEVICES workstations: the scrypt runs one account can have outside the address budget are bounded.
+    expect: { oldestForgotten: true, newestKept: true },
   },
   {
     attack: 'a device that signed in before an admin reset the password keeps a budget of its own',

@@ -401,10 +401,12 @@ async function login(deps: HttpDependencies, req: IncomingMessage, res: ServerRe
   // parallel guesses cannot all slip past a check made before any of them failed. Success
   // gives the user's budget back (below); the address's is spent by every attempt.
   // A workstation the user signed in from before (its client id, a random UUID nobody else sees)
-  // spends a budget of its own: anyone may spend the user's with wrong passwords, and that locked
-  // the user out of their own desk for the window (attack-12).
-  const perAddress = await deps.rateLimits.signInAttemptsPerAddress.consume(address);
-  const device = perAddress.ok && clientId !== undefined && (await deps.store.isSignInDevice(username, clientId));
+  // spends a budget of its own, and not the address's (attack-12): anyone may spend the user's
+  // with wrong passwords, which locked the user out of their own desk for the window, and one PC
+  // behind an office's NAT could spend the address's for every agent there. Its own budget is
+  // as small as the user's, and a user keeps at most MAX_SIGN_IN_DEVICES such workstations.
+  const device = clientId !== undefined && (await deps.store.isSignInDevice(username, clientId));
+  const perAddress = device ? ({ ok: true } as const) : await deps.rateLimits.signInAttemptsPerAddress.consume(address);
   const userBudget = device ? deps.rateLimits.signInFailuresPerDevice : deps.rateLimits.signInFailuresPerUser;
   const userKey = device ? `${signInUserKey(username)}\n${clientId}` : signInUserKey(username);
   const verdict = perAddress.ok ? await userBudget.consume(userKey) : perAddress;

@@ -864,6 +864,13 @@ function identityRank(kind: CustomerIdentity['kind']): number {
 }
 
 /** The bytes a user's uploads no reply claimed yet hold (the per-user quota): one seek of migration 027's covering index `reply_uploads_user`. */
+/**
+ * The workstations a user's sign-ins are recognised from (sign_in_devices): the newest this many.
+ * Each has a failure budget of its own outside the address's, so an account collecting client ids
+ * gets at most this many budgets' worth of password checks a window (attack-12).
+ */
+export const MAX_SIGN_IN_DEVICES = 32;
+
 export const REPLY_UPLOAD_QUOTA_SQL = 'SELECT sum(size) AS bytes FROM reply_uploads WHERE user_id = ?';
 /** Uploads no reply claimed in time (the sweep): a range of `reply_uploads_created` (migration 022). */
 export const STALE_REPLY_UPLOADS_SQL = 'SELECT id FROM reply_uploads WHERE created_at < ?';
@@ -1508,6 +1515,12 @@ function createServerStore(
         await ex().run(
           'INSERT INTO sign_in_devices (user_id, client_id, last_sign_in_at) VALUES (?, ?, ?) ON CONFLICT (user_id, client_id) DO UPDATE SET last_sign_in_at = excluded.last_sign_in_at',
           [userId, clientId, now],
+        );
+        // The newest MAX_SIGN_IN_DEVICES only: each is a failure budget outside the address's.
+        await ex().run(
+          `DELETE FROM sign_in_devices WHERE user_id = ? AND client_id NOT IN (
+             SELECT client_id FROM sign_in_devices WHERE user_id = ? ORDER BY last_sign_in_at DESC, client_id DESC LIMIT ${String(MAX_SIGN_IN_DEVICES)})`,
+          [userId, userId],
         );
       }
     });
