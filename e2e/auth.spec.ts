@@ -22,7 +22,7 @@ test.beforeAll(async () => {
   server = await startServerProcess({
     dataDir: path.join(root, 'server'),
     demo: true,
-    env: { RATE_LIMITS: 'signInFailuresPerUser=2/900', TOKEN_TTL_MS: '15000' },
+    env: { RATE_LIMITS: 'signInFailuresPerUser=2/900,signInFailuresPerDevice=2/900', TOKEN_TTL_MS: '15000' },
   });
   desk = await startWorkstationProcess({ serverUrl: server.url, dataDir: deskDir });
 });

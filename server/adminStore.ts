@@ -403,6 +403,8 @@ export function createAdminStore(internals: AdminStoreInternals): AdminStore {
         if (!before) return refused('not_found', `No user ${userId}.`);
         await sql().run('UPDATE users SET password_hash = ? WHERE id = ?', [hashPassword(password), userId]);
         const revokedTokenHashes = await revokeTokens(userId);
+        // The workstations that knew the old password (perhaps whoever made the reset necessary) lose their own failure budget.
+        await sql().run('DELETE FROM sign_in_devices WHERE user_id = ?', [userId]);
         // Heard on every node on commit, as a deactivation is: a socket still in its handshake
         // with one of the tokens just revoked looks it up again and is refused (server/sync.ts).
         await internals.userChanged?.(userId);

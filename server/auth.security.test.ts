@@ -4,7 +4,7 @@
  * small limits so a flood is a few requests. Add a row for the next attack.
  */
 import { io as connect, type Socket } from 'socket.io-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiErrorBody, LogoutResponse } from '../shared/httpApi.js';
 import {
   workstationHandshakeAuth,
@@ -16,8 +16,10 @@ import {
   type SessionEnded,
 } from '../shared/sync.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
+import { MAX_SIGN_IN_DEVICES } from './store.js';
 import { createManualScheduler, type ManualScheduler } from './routing/scheduler.js';
 import {
+  TEST_BACKENDS,
   TEST_INTEGRATION_TOKEN,
   TEST_PASSWORD,
   createTestClock,
@@ -26,6 +28,7 @@ import {
   postJson,
   seedTestOrganisation,
   startTestServer,
+  type TestBackend,
   type TestServer,
 } from './testHarness.js';
 
@@ -36,18 +39,21 @@ const HOUR = 60 * 60 * 1000;
 const LIMITS = {
   ...DEFAULT_RATE_LIMITS,
   signInFailuresPerUser: { points: 5, durationSec: 900 },
+  signInFailuresPerDevice: { points: 5, durationSec: 900 },
   signInAttemptsPerAddress: { points: 12, durationSec: 900 },
   inboundPerToken: { points: 3, durationSec: 60 },
 };
 
 let t: TestServer;
 let scheduler: ManualScheduler;
+/** The store the rows run on: SQLite, and PostgreSQL for the rows that touch what the store keeps. */
+let backend: TestBackend = 'sqlite';
 const sockets: ClientSocket[] = [];
 
 beforeEach(async () => {
   const clock = createTestClock();
   scheduler = createManualScheduler(clock);
-  t = await startTestServer({ clock, scheduler, tokenTtlMs: HOUR, rateLimits: LIMITS, routing: { autoAccept: true } });
+  t = await startTestServer({ backend, clock, scheduler, tokenTtlMs: HOUR, rateLimits: LIMITS, routing: { autoAccept: true } });
   await seedTestOrganisation(t.store, [
     { username: 'lead1', displayName: '李主管', role: 'lead', channels: [] },
     { username: 'agent1', displayName: '王芳', channels: ['chat'] },
@@ -67,11 +73,11 @@ interface HttpAnswer {
   retryAfterMs: number | null;
 }
 
-async function signIn(username: string, password: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+async function signIn(username: string, password: string, headers: Record<string, string> = {}, clientId?: string): Promise<HttpAnswer> {
   const response = await fetch(`${t.url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ username, password }),
+    body: JSON.stringify({ username, password, ...(clientId !== undefined ? { clientId } : {}) }),
   });
   const body = (await response.json()) as Partial<ApiErrorBody>;
   const retryAfter = response.headers.get('retry-after');
@@ -303,8 +309,113 @@ const ATTACKS: AttackRow[] = [
   },
 ];
 
+/** The agent's workstation: its client id (a random UUID in its settings, sent with every sign-in, never shown to anyone else). */
+const AGENT_DEVICE = 'b1f6a0d2-3c4e-4f5a-8b9c-0d1e2f3a4b5c';
+const LEAD_DEVICE = '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a';
+
+/** A stranger's wrong passwords for agent1, from no client id, a made-up one, or several addresses' worth. */
+async function lockOut(count: number, clientId?: string): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < count; i++) statuses.push((await signIn('agent1', `guess-${String(i)}`, {}, clientId)).status);
+  return statuses;
+}
+
+/**
+ * The per-user failure budget is a lock anyone can turn (attack-12): ten wrong passwords for a
+ * username from anywhere refused its owner's right password for 15 minutes, so one address locked
+ * six agents out per window and a few addresses a whole shift. A workstation the user signed in
+ * from before (its client id) has a budget of its own that strangers cannot spend.
+ */
+const DEVICE_ATTACKS: AttackRow[] = [
+  {
+    attack: 'a stranger’s wrong passwords lock the agent out of the workstation they signed in from before',
+    run: async () => {
+      const first = await signIn('agent1', TEST_PASSWORD, {}, AGENT_DEVICE);
+      const stranger = await lockOut(7);
+      const own = await signIn('agent1', TEST_PASSWORD, {}, AGENT_DEVICE);
+      const elsewhere = await signIn('agent1', TEST_PASSWORD, {}, '0c9a7f3e-2b1d-4e6f-9a8b-7c6d5e4f3a2b');
+      return { first: first.status, stranger, own: own.status, newDeviceStillLocked: isRateLimited(elsewhere) };
+    },
+    // The stranger is still held to five guesses; the agent's own workstation signs in.
+    expect: { first: 200, stranger: [401, 401, 401, 401, 401, 429, 429], own: 200, newDeviceStillLocked: true },
+  },
+  {
+    attack: 'guessing from a client id never signed in from (made up, or another user’s device)',
+    run: async () => {
+      await signIn('lead1', TEST_PASSWORD, {}, AGENT_DEVICE);
+      return { guesses: await lockOut(7, AGENT_DEVICE), right: isRateLimited(await signIn('agent1', TEST_PASSWORD, {}, AGENT_DEVICE)) };
+    },
+    // Not agent1's device: the per-user budget, as a stranger's.
+    expect: { guesses: [401, 401, 401, 401, 401, 429, 429], right: true },
+  },
+  {
+    attack: 'guessing from the agent’s own client id (copied from their settings file)',
+    run: async () => {
+      await signIn('agent1', TEST_PASSWORD, {}, AGENT_DEVICE);
+      return { guesses: await lockOut(7, AGENT_DEVICE), right: isRateLimited(await signIn('agent1', TEST_PASSWORD, {}, AGENT_DEVICE)) };
+    },
+    // The device's budget is as small as the user's: no more guesses than before, only a separate count.
+    expect: { guesses: [401, 401, 401, 401, 401, 429, 429], right: true },
+  },
+  {
+    attack: 'one PC behind the office NAT spends the address’s sign-in attempts for every agent there',
+    run: async () => {
+      const own = [(await signIn('agent1', TEST_PASSWORD, {}, AGENT_DEVICE)).status, (await signIn('lead1', TEST_PASSWORD, {}, LEAD_DEVICE)).status];
+      const spray: number[] = [];
+      for (let i = 0; i < 10; i++) spray.push((await signIn(`user${String(i)}`, 'Passw0rd!')).status);
+      return {
+        own,
+        spray: [...new Set(spray)],
+        sprayGoesOn: isRateLimited(await signIn('user99', 'Passw0rd!')),
+        agent: (await signIn('agent1', TEST_PASSWORD, {}, AGENT_DEVICE)).status,
+        lead: (await signIn('lead1', TEST_PASSWORD, {}, LEAD_DEVICE)).status,
+        newDevice: isRateLimited(await signIn('agent1', TEST_PASSWORD, {}, '0c9a7f3e-2b1d-4e6f-9a8b-7c6d5e4f3a2b')),
+      };
+    },
+    // Known workstations are held by their own budgets (each ≤ 5 scrypt runs a window), not the address's.
+    expect: { own: [200, 200], spray: [401], sprayGoesOn: true, agent: 200, lead: 200, newDevice: true },
+  },
+  {
+    attack: 'signing in from ever new client ids to collect workstations, each with a budget',
+    run: async () => {
+      const ids = Array.from({ length: MAX_SIGN_IN_DEVICES + 8 }, (_, i) => `ws-collect-${String(i).padStart(3, '0')}`);
+      for (const [i, id] of ids.entries()) await t.store.issueUserToken('agent1', t.clock.now() + i, HOUR, id);
+      const known = await Promise.all(ids.map((id) => t.store.isSignInDevice('agent1', id)));
+      return { oldestForgotten: known.slice(0, 8).every((k) => !k), newestKept: known.slice(8).every(Boolean) };
+    },
+    // A user keeps their newest MAX_SIGN_IN_DEVICES workstations: the scrypt runs one account can have outside the address budget are bounded.
+    expect: { oldestForgotten: true, newestKept: true },
+  },
+  {
+    attack: 'a device that signed in before an admin reset the password keeps a budget of its own',
+    run: async () => {
+      await signIn('agent1', TEST_PASSWORD, {}, AGENT_DEVICE);
+      const admin = await t.store.createUser({ id: 'admin1', username: 'admin1', password: TEST_PASSWORD, displayName: '管理员', role: 'admin', channels: [] });
+      const reset = await t.store.admin.resetPassword(admin, 'agent1', 'N3w-passw0rd!', t.clock.now());
+      await lockOut(5);
+      return { reset: reset.result.ok, afterReset: isRateLimited(await signIn('agent1', 'N3w-passw0rd!', {}, AGENT_DEVICE)) };
+    },
+    // The reset forgets the user's devices (the old password's sessions are gone too): the next sign-in is a new device's.
+    expect: { reset: true, afterReset: true },
+  },
+];
+
 describe('auth: attacks and the refusals they get', () => {
   it.each(ATTACKS)('$attack', async (row) => {
     expect(await row.run()).toEqual(row.expect);
   });
 });
+
+for (const store of TEST_BACKENDS) {
+  describe(`auth: a stranger cannot lock a user out of their own workstation (${store})`, () => {
+    beforeAll(() => {
+      backend = store;
+    });
+    afterAll(() => {
+      backend = 'sqlite';
+    });
+    it.each(DEVICE_ATTACKS)('$attack', async (row) => {
+      expect(await row.run()).toEqual(row.expect);
+    });
+  });
+}

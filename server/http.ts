@@ -400,10 +400,18 @@ async function login(deps: HttpDependencies, req: IncomingMessage, res: ServerRe
   // Both budgets are spent BEFORE scrypt, so a refused attempt costs the server nothing and
   // parallel guesses cannot all slip past a check made before any of them failed. Success
   // gives the user's budget back (below); the address's is spent by every attempt.
-  const perAddress = await deps.rateLimits.signInAttemptsPerAddress.consume(address);
-  const verdict = perAddress.ok ? await deps.rateLimits.signInFailuresPerUser.consume(signInUserKey(username)) : perAddress;
+  // A workstation the user signed in from before (its client id, a random UUID nobody else sees)
+  // spends a budget of its own, and not the address's (attack-12): anyone may spend the user's
+  // with wrong passwords, which locked the user out of their own desk for the window, and one PC
+  // behind an office's NAT could spend the address's for every agent there. Its own budget is
+  // as small as the user's, and a user keeps at most MAX_SIGN_IN_DEVICES such workstations.
+  const device = clientId !== undefined && (await deps.store.isSignInDevice(username, clientId));
+  const perAddress = device ? ({ ok: true } as const) : await deps.rateLimits.signInAttemptsPerAddress.consume(address);
+  const userBudget = device ? deps.rateLimits.signInFailuresPerDevice : deps.rateLimits.signInFailuresPerUser;
+  const userKey = device ? `${signInUserKey(username)}\n${clientId}` : signInUserKey(username);
+  const verdict = perAddress.ok ? await userBudget.consume(userKey) : perAddress;
   if (!verdict.ok) {
-    const which = perAddress.ok ? 'for this user' : 'from this address';
+    const which = !perAddress.ok ? 'from this address' : device ? 'for this user on this workstation' : 'for this user';
     if (verdict.firstRefusal) {
       deps.log(
         `sign-in refused: too many attempts ${which} (user ${loggedName(username)} from ${address}); ` +
@@ -416,11 +424,11 @@ async function login(deps: HttpDependencies, req: IncomingMessage, res: ServerRe
   const matches = await verifyPassword(password, credentials?.passwordHash ?? DECOY_PASSWORD_HASH);
   if (!credentials || !matches || !credentials.active) {
     const why = !credentials ? 'no such user' : !matches ? 'wrong password' : 'deactivated';
-    deps.log(`sign-in failed: user ${loggedName(username)} from ${address}: ${why}`);
+    deps.log(`sign-in failed: user ${loggedName(username)} from ${address}${device ? ' (a workstation it signed in from before)' : ''}: ${why}`);
     // The same answer for a deactivated account: a guesser learns nothing about which accounts exist.
     throw unauthorized('Wrong username or password.');
   }
-  await deps.rateLimits.signInFailuresPerUser.reset(signInUserKey(username));
+  await userBudget.reset(userKey);
   const issued = await deps.store.issueUserToken(credentials.user.id, deps.now(), deps.tokenTtlMs, clientId ?? null);
   const body: LoginResponse = { token: issued.token, expiresAt: issued.expiresAt, user: credentials.user };
   deps.log(`sign-in: ${credentials.user.username} from ${address}${clientId ? ` (client ${clientId})` : ''}`);

@@ -17,8 +17,13 @@ export interface RateLimitRule {
 
 /** Every limit the server applies, by name. */
 export interface RateLimitConfig {
-  /** Failed sign-ins per username (a guessed password costs one point). */
+  /** Failed sign-ins per username (a guessed password costs one point), from workstations the user never signed in from. */
   signInFailuresPerUser: RateLimitRule;
+  /**
+   * Failed sign-ins per username and workstation the user signed in from before (its client id):
+   * a budget of its own, so a stranger spending the user's cannot lock them out of their own desk.
+   */
+  signInFailuresPerDevice: RateLimitRule;
   /** Sign-in attempts per client address, failed or not (scrypt is expensive). */
   signInAttemptsPerAddress: RateLimitRule;
   /**
@@ -73,6 +78,7 @@ export type RateLimitName = keyof RateLimitConfig;
  */
 export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   signInFailuresPerUser: { points: 10, durationSec: 15 * 60 },
+  signInFailuresPerDevice: { points: 10, durationSec: 15 * 60 },
   signInAttemptsPerAddress: { points: 60, durationSec: 15 * 60 },
   tokenFailuresPerAddress: { points: 120, durationSec: 10 * 60 },
   webchatMessagesPerVisitor: { points: 30, durationSec: 60 },

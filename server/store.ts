@@ -354,6 +354,12 @@ export interface ServerReadable {
   getUserByUsername(username: string): Promise<User | null>;
   listUsers(): Promise<User[]>;
   getCredentials(username: string): Promise<UserCredentials | null>;
+  /**
+   * Whether the workstation `clientId` signed in as the user named `username` (exactly as stored)
+   * with the right password before, since their last password reset: its sign-ins then spend a
+   * failure budget of their own, which a stranger's wrong passwords do not touch (attack-12).
+   */
+  isSignInDevice(username: string, clientId: string): Promise<boolean>;
   lookupToken(token: string, now: number): Promise<TokenLookup>;
   getCustomer(id: string): Promise<Customer | null>;
   getTicket(id: string): Promise<Ticket | null>;
@@ -406,7 +412,10 @@ export interface CustomerHistoryQuery {
 /** Writes. Each runs in a transaction (joining the caller's, if any) with its change-log entries. */
 export interface ServerWritable {
   createUser(input: NewUser, now?: number): Promise<User>;
-  /** A new sign-in token; `clientId` binds it to the workstation that signed in (else its first socket binds it). */
+  /**
+   * A new sign-in token; `clientId` binds it to the workstation that signed in (else its first
+   * socket binds it) and records that workstation as one the user signs in from (isSignInDevice).
+   */
   issueUserToken(userId: string, now: number, ttlMs: number, clientId?: string | null): Promise<IssuedToken>;
   /**
    * Ties a user token to the workstation presenting it: the first clientId sticks, and a
@@ -855,6 +864,13 @@ function identityRank(kind: CustomerIdentity['kind']): number {
 }
 
 /** The bytes a user's uploads no reply claimed yet hold (the per-user quota): one seek of migration 027's covering index `reply_uploads_user`. */
+/**
+ * The workstations a user's sign-ins are recognised from (sign_in_devices): the newest this many.
+ * Each has a failure budget of its own outside the address's, so an account collecting client ids
+ * gets at most this many budgets' worth of password checks a window (attack-12).
+ */
+export const MAX_SIGN_IN_DEVICES = 32;
+
 export const REPLY_UPLOAD_QUOTA_SQL = 'SELECT sum(size) AS bytes FROM reply_uploads WHERE user_id = ?';
 /** Uploads no reply claimed in time (the sweep): a range of `reply_uploads_created` (migration 022). */
 export const STALE_REPLY_UPLOADS_SQL = 'SELECT id FROM reply_uploads WHERE created_at < ?';
@@ -1495,6 +1511,18 @@ function createServerStore(
         expiresAt,
         clientId,
       ]);
+      if (clientId !== null) {
+        await ex().run(
+          'INSERT INTO sign_in_devices (user_id, client_id, last_sign_in_at) VALUES (?, ?, ?) ON CONFLICT (user_id, client_id) DO UPDATE SET last_sign_in_at = excluded.last_sign_in_at',
+          [userId, clientId, now],
+        );
+        // The newest MAX_SIGN_IN_DEVICES only: each is a failure budget outside the address's.
+        await ex().run(
+          `DELETE FROM sign_in_devices WHERE user_id = ? AND client_id NOT IN (
+             SELECT client_id FROM sign_in_devices WHERE user_id = ? ORDER BY last_sign_in_at DESC, client_id DESC LIMIT ${String(MAX_SIGN_IN_DEVICES)})`,
+          [userId, userId],
+        );
+      }
     });
     return { token, expiresAt };
   }
@@ -3059,6 +3087,11 @@ function createServerStore(
       const row = await ex().get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
       return row ? { user: userFromRow(row), passwordHash: row.password_hash, active: row.deactivated_at === null } : null;
     },
+    isSignInDevice: async (username, clientId) =>
+      (await ex().get('SELECT 1 AS known FROM sign_in_devices d JOIN users u ON u.id = d.user_id WHERE u.username = ? AND d.client_id = ?', [
+        username,
+        clientId,
+      ])) !== undefined,
     lookupToken,
     getCustomer,
     getTicket,

@@ -129,7 +129,12 @@ describe('the server ending the session', () => {
 
 describe('signing in too often', () => {
   it('answers rate_limited with the wait, and does not fall back to an offline sign-in', async () => {
-    const world = await startWorld({ ...DEFAULT_RATE_LIMITS, signInFailuresPerUser: { points: 2, durationSec: 900 } });
+    // This core signed in before, so its own workstation's budget is the one its typos spend (attack-12).
+    const world = await startWorld({
+      ...DEFAULT_RATE_LIMITS,
+      signInFailuresPerUser: { points: 2, durationSec: 900 },
+      signInFailuresPerDevice: { points: 2, durationSec: 900 },
+    });
     const core = await newCore(world.url);
     await signedInOnline(core);
     await call(core, 'session.signOut', {});
