@@ -863,7 +863,6 @@ function identityRank(kind: CustomerIdentity['kind']): number {
   return kind === 'phone' ? 0 : kind === 'email' ? 1 : 2;
 }
 
-/** The bytes a user's uploads no reply claimed yet hold (the per-user quota): one seek of migration 027's covering index `reply_uploads_user`. */
 /**
  * The workstations a user's sign-ins are recognised from (sign_in_devices): the newest this many.
  * Each has a failure budget of its own outside the address's, so an account collecting client ids
@@ -871,6 +870,7 @@ function identityRank(kind: CustomerIdentity['kind']): number {
  */
 export const MAX_SIGN_IN_DEVICES = 32;
 
+/** The bytes a user's uploads no reply claimed yet hold (the per-user quota): one seek of migration 027's covering index `reply_uploads_user`. */
 export const REPLY_UPLOAD_QUOTA_SQL = 'SELECT sum(size) AS bytes FROM reply_uploads WHERE user_id = ?';
 /** Uploads no reply claimed in time (the sweep): a range of `reply_uploads_created` (migration 022). */
 export const STALE_REPLY_UPLOADS_SQL = 'SELECT id FROM reply_uploads WHERE created_at < ?';
