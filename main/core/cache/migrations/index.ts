@@ -24,7 +24,6 @@ import { migration022NotesWithoutRowid } from './022-notes-without-rowid.js';
 import { migration023SearchWalk } from './023-search-walk.js';
 import { migration024AttentionContent } from './024-attention-content.js';
 import { migration025ServerClock } from './025-server-clock.js';
-import { migration026NotesByTicketOrder } from './026-notes-by-ticket-order.js';
 import type { CacheMigration } from './migration.js';
 
 export type { CacheMigration } from './migration.js';
@@ -55,5 +54,4 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   migration023SearchWalk,
   migration024AttentionContent,
   migration025ServerClock,
-  migration026NotesByTicketOrder,
 ];
