@@ -19,7 +19,8 @@ let server: RunningProcess;
 let agentDesk: RunningProcess;
 let leadDesk: RunningProcess;
 
-test.describe.configure({ mode: 'serial' });
+// Many screens per test, each waiting for its data: minutes when the machine is shared.
+test.describe.configure({ mode: 'serial', timeout: 240_000 });
 
 test.beforeAll(async () => {
   // Three processes starting on a machine shared with other runs: past the default 60 s at times.
