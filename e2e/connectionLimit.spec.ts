@@ -119,7 +119,7 @@ test('agents whose network holds the cap of connections not signed in are told s
   }
   for (const { page, locale } of pages) {
     const problem = page.locator('.connection-error');
-    await expect(problem).toHaveText(locale === 'en-US' ? 'Server busy for your network; retrying' : '服务器繁忙（本网络连接过多），正在重试', {
+    await expect(problem).toHaveText(locale === 'en-US' ? 'Server busy; retrying' : '服务器繁忙，正在重试', {
       timeout: 30_000,
     });
     await expect(problem).toHaveAttribute('title', new RegExp(server.url.replace(/[.:/]/g, '\\$&')));

@@ -2,7 +2,7 @@
  * An agent who loses the ticket they are answering, in Chinese and in English: the real demo
  * server, agent1's real workstation process and Chromium on the built renderer. While 王芳
  * writes a reply, the lead hands the ticket to Emily Chen: the pane says at once that the ticket is
- * no longer hers, with no Send to press (a reply there could only be refused), and that her reply
+ * no longer hers and who has it now (李主管 handed it to Emily Chen), with no Send to press (a reply there could only be refused), and that her reply
  * was not sent, showing it (before, the words vanished with the pane without a word about them);
  * they come back in the composer when the ticket is handed back to her. Screenshots at
  * 1280x800 in both languages.
@@ -32,7 +32,8 @@ const WORDS = {
   'en-US': {
     reply: 'Reply',
     send: 'Send',
-    gone: 'This ticket is no longer available to you (it may have been reassigned).',
+    // Who moved it and to whom (it said "it may have been reassigned": walk-8).
+    gone: '李主管 reassigned this ticket to Emily Chen; it is no longer available to you.',
     unsent: 'Your reply was not sent. It is kept in this window, and is back in the reply box if the ticket comes back to you:',
     note: 'Internal note',
     unsentNote: 'Your internal note was not added. It is kept in this window, and is back in the note box if the ticket comes back to you:',
@@ -40,7 +41,7 @@ const WORDS = {
   'zh-CN': {
     reply: '回复',
     send: '发送',
-    gone: '该工单已不在您的可见范围内（可能已被改派）。',
+    gone: '李主管已将该工单改派给 Emily Chen，它已不在您的可见范围内。',
     unsent: '您的回复未发送。它保留在本窗口中，工单回到您手中时会重新出现在回复框里：',
     note: '内部备注',
     unsentNote: '您的内部备注未添加。它保留在本窗口中，工单回到您手中时会重新出现在备注框里：',

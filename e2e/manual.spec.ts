@@ -95,12 +95,14 @@ const OFFLINE_RUNS = [
     offlineHint: /^Offline: the ticket is kept here with a pending number/,
     customerSearch: 'Search customers by name, phone or email',
     customerPicked: 'Customer: 赵敏',
+    newCustomer: { toggle: 'New customer', name: 'Name', phone: 'Phone', customer: 'Customer', value: { name: 'Zhou Ming', phone: '139 0013 9101' } },
     subject: 'Subject',
     note: 'First note',
     create: 'Create ticket',
     pendingNumber: 'Pending number',
     tickets: 'Tickets',
     ticket: { subject: 'Outage call: refund not received', note: 'Called during the outage; refund of order 8812 not received' },
+    newCustomerTicket: { subject: 'Outage walk-in: new customer, washer noise', note: 'Walked in during the outage' },
   },
   {
     language: 'zh-CN',
@@ -110,12 +112,14 @@ const OFFLINE_RUNS = [
     offlineHint: /^当前离线：工单先保存在本机（待编号）/,
     customerSearch: '按姓名、电话或邮箱搜索客户',
     customerPicked: '客户：赵敏',
+    newCustomer: { toggle: '新客户', name: '姓名', phone: '电话', customer: '客户信息', value: { name: '周明', phone: '139 0013 9102' } },
     subject: '主题',
     note: '首条备注',
     create: '创建工单',
     pendingNumber: '待编号',
     tickets: '工单',
     ticket: { subject: '断网期间来电：退款未到账', note: '断网期间客户来电，订单 8813 的退款仍未到账' },
+    newCustomerTicket: { subject: '断网期间新客户到店：洗衣机异响', note: '断网期间新客户到店登记' },
   },
 ] as const;
 
@@ -147,11 +151,30 @@ for (const run of OFFLINE_RUNS) {
     await expect(row.locator('.ticket-id')).toHaveText(run.pendingNumber);
     await page.screenshot({ path: test.info().outputPath(`pending-number-${run.language}.png`) });
 
+    // A new customer typed in offline: their number is pending too, said as the ticket's is (it
+    // showed the provisional CUS00000000… id, 37 characters wrapping in the panel: walk-8).
+    await page.getByRole('button', { name: run.open }).click();
+    await dialog.getByLabel(run.newCustomer.toggle).check();
+    await dialog.getByLabel(run.newCustomer.name, { exact: true }).fill(run.newCustomer.value.name);
+    await dialog.getByLabel(run.newCustomer.phone, { exact: true }).fill(run.newCustomer.value.phone);
+    await dialog.getByLabel(run.subject).fill(run.newCustomerTicket.subject);
+    await dialog.getByLabel(run.note).fill(run.newCustomerTicket.note);
+    await dialog.getByRole('button', { name: run.create }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.locator('.ticket-pane')).toContainText(run.newCustomerTicket.subject);
+    await expect(paneNumber()).toHaveText(run.pendingNumber);
+    const customerNumber = page.getByRole('complementary', { name: run.newCustomer.customer }).locator('.customer-fields dd').first();
+    await expect(customerNumber).toHaveText(run.pendingNumber);
+    await page.screenshot({ path: test.info().outputPath(`pending-customer-number-${run.language}.png`) });
+
     server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true, port: server.port });
     await expect(paneNumber()).toHaveText(/^GD\d{11,}$/, { timeout: 60_000 });
+    await expect(customerNumber).toHaveText(/^CUS\d{11,}$/, { timeout: 60_000 });
     await expect(row.locator('.ticket-id')).toHaveText(/^GD\d{11,}$/);
     await expect(list.locator('.pending-number')).toHaveCount(0);
     await page.screenshot({ path: test.info().outputPath(`numbered-${run.language}.png`) });
+    await row.click();
+    await expect(paneNumber()).toHaveText(/^GD\d{11,}$/);
     expect(await serverTicketsWithSubject(run.ticket.subject)).toEqual([await paneNumber().textContent()]);
   });
 }

@@ -8,18 +8,23 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openDesk, signInWords, type Locale } from './desk.js';
+import { fitsItsBox, openDesk, signInWords, type Locale } from './desk.js';
 import { closeContexts, startServerProcess, startWorkstationProcess, type RunningProcess } from './stack.js';
 
 let server: RunningProcess;
 let agentDesk: RunningProcess;
 let leadDesk: RunningProcess;
 
-test.describe.configure({ mode: 'serial' });
+// Many screens per test, each waiting for its data: minutes when the machine is shared.
+test.describe.configure({ mode: 'serial', timeout: 240_000 });
 
 test.beforeAll(async () => {
+  // Three processes starting on a machine shared with other runs: past the default 60 s at times.
+  test.setTimeout(120_000);
   const root = mkdtempSync(path.join(tmpdir(), 'omnidesk-e2e-screens-'));
   server = await startServerProcess({ dataDir: path.join(root, 'server'), demo: true });
   agentDesk = await startWorkstationProcess({ serverUrl: server.url, dataDir: path.join(root, 'agent1') });
@@ -67,6 +72,16 @@ async function expectHeaderFits(page: Page): Promise<void> {
   expect(controls.y, 'the header is one row').toBeLessThan(status.y + status.height);
 }
 
+/**
+ * The inbox's first row (an agent's queue summary, a lead's view tabs) stands clear of the
+ * header: a lead's tabs sat flush against it (walk-8, a CSS rule that lost on specificity).
+ */
+async function expectInboxFirstRowClear(page: Page): Promise<void> {
+  const header = (await page.locator('.app-header').boundingBox())!;
+  const first = (await page.locator('.inbox > h2 + *').boundingBox())!;
+  expect(first.y - (header.y + header.height), "the gap between the header and the inbox's first row").toBeGreaterThanOrEqual(6);
+}
+
 for (const locale of LOCALES) {
   test(`the agent's screens in ${locale}`, async ({ browser }) => {
     const signInContext = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
@@ -85,6 +100,7 @@ for (const locale of LOCALES) {
     await expect(rows.first()).toBeVisible();
     await shot(page, 'inbox', locale);
     await expectHeaderFits(page);
+    await expectInboxFirstRowClear(page);
 
     await rows.first().click();
     const reply = page.getByRole('textbox', { name: locale === 'en-US' ? 'Reply' : '回复', exact: true });
@@ -141,6 +157,7 @@ for (const locale of LOCALES) {
     await expect(page.locator('.view-switch')).toBeVisible();
     await shot(page, 'lead-inbox', locale);
     await expectHeaderFits(page);
+    await expectInboxFirstRowClear(page);
     const views = page.locator('.view-switch button');
     // Each view once it has its data (what the screenshot is for): a table with a row in it.
     const filled: Record<string, string> = {
@@ -162,6 +179,8 @@ for (const locale of LOCALES) {
 }
 
 test('offline: the header says why in the page’s language, and fits', async ({ browser }) => {
+  // Four sign-ins, then two outages' worth of waiting for the reason: minutes on a loaded machine.
+  test.setTimeout(360_000);
   // The agent's header and the lead's (six views: the widest), in each language.
   const desks = LOCALES.flatMap((locale) => [
     { locale, who: 'agent', desk: agentDesk, username: 'agent1' },
@@ -194,4 +213,48 @@ test('offline: the header says why in the page’s language, and fits', async ({
       await expect(problem).toHaveText('Server unreachable');
     }
   }
+
+  // A longer reason: the server's port turns the network away (HTTP 429, the per-address cap).
+  // It said "Server busy for your network; retrying", which took the lead's English header to two
+  // rows (walk-8): now the header's words are short (the network is in the tooltip) and read
+  // whole, and a longer reason would give way (cut, whole in its tooltip), never the row.
+  const busy = await refuseEveryConnection(server.port);
+  try {
+    for (const [index, { locale, who }] of desks.entries()) {
+      const page = pages[index]!;
+      const problem = page.locator('.connection-error');
+      const busyText = locale === 'en-US' ? 'Server busy; retrying' : '服务器繁忙，正在重试';
+      await expect(async () => {
+        const retry = page.locator('.app-header .retry-now');
+        if (await retry.isEnabled()) await retry.click();
+        await expect(problem).toHaveText(busyText, { timeout: 2_000 });
+      }).toPass({ timeout: 30_000 });
+      await shot(page, `offline-busy-${who}`, locale);
+      await expectHeaderFits(page);
+      expect(await fitsItsBox(problem), 'the reason is read whole').toBe(true);
+      await expect(problem).toHaveAttribute('title', new RegExp(`^${locale === 'en-US' ? 'The server at' : '服务器'} `));
+    }
+  } finally {
+    await new Promise<void>((resolve) => busy.close(() => resolve()));
+  }
 });
+
+/** Listens on `port` (the stopped server's) and answers every request 429, as the server's connection cap does. */
+async function refuseEveryConnection(port: number): Promise<Server> {
+  const refuser = createServer((request, response) => {
+    request.resume();
+    response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '5' });
+    response.end(JSON.stringify({ code: 'too_many_connections' }));
+  });
+  // A WebSocket upgrade is refused the same way, as a plain HTTP answer.
+  refuser.on('upgrade', (_request, socket: Socket) => {
+    socket.end(
+      'HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 31\r\n\r\n{"code":"too_many_connections"}',
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    refuser.once('error', reject);
+    refuser.listen(port, '127.0.0.1', () => resolve());
+  });
+  return refuser;
+}

@@ -46,6 +46,7 @@ function callFailure(error: RpcErrorShape): RpcErrorShape & { name: string } {
     ...(error.refusal ? { refusal: error.refusal } : {}),
     ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     ...(error.offlineFile ? { offlineFile: error.offlineFile } : {}),
+    ...(error.departure ? { departure: error.departure } : {}),
   };
 }
 

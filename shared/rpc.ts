@@ -105,6 +105,7 @@ import {
   type PoliciesResult,
 } from './admin.js';
 import { ticketRefusalSchema, type CustomerReach, type TicketRefusal } from './ticketRules.js';
+import { ticketDepartureSchema, type TicketDeparture } from './ticketDeparture.js';
 import { MAX_MANUAL_CUSTOMER_NAME, typedPhoneSchema } from './manualTicket.js';
 import { agentTypingRequestSchema, type ChatReadEvent, type ChatTypingEvent } from './webchat.js';
 import type { ConnectionProblem } from './connection.js';
@@ -994,6 +995,8 @@ export interface RpcErrorShape {
   retryAfterMs?: number;
   /** With `offline` from `attachment.download`: why the file is not on this workstation. */
   offlineFile?: OfflineFile;
+  /** With `not_found` from `ticket.get`: where a ticket the user held went, when the workstation saw it go. */
+  departure?: TicketDeparture;
 }
 
 /**
@@ -1026,6 +1029,7 @@ const rpcErrorShapeSchema = z.object({
   refusal: ticketRefusalSchema.optional().catch(undefined),
   retryAfterMs: z.number().int().positive().optional(),
   offlineFile: offlineFileSchema.optional().catch(undefined),
+  departure: ticketDepartureSchema.optional().catch(undefined),
 });
 
 /** What the host sends back: a response to one request, or a pushed event. */

@@ -2,14 +2,15 @@
 import type { z } from 'zod';
 import type { OfflineFile } from '../../shared/attachments.js';
 import type { RpcErrorCode, RpcErrorShape } from '../../shared/rpc.js';
+import type { TicketDeparture } from '../../shared/ticketDeparture.js';
 import { describeRefusal, type TicketRefusal } from '../../shared/ticketRules.js';
 
 export class RpcError extends Error {
   constructor(
     readonly code: RpcErrorCode,
     message: string,
-    /** A ticket rule's refusal (for the renderer to say in the agent's language), the wait of `rate_limited`, or why a file is not kept offline. */
-    readonly details: { refusal?: TicketRefusal; retryAfterMs?: number; offlineFile?: OfflineFile } = {},
+    /** A ticket rule's refusal (for the renderer to say in the agent's language), the wait of `rate_limited`, why a file is not kept offline, or where a ticket went. */
+    readonly details: { refusal?: TicketRefusal; retryAfterMs?: number; offlineFile?: OfflineFile; departure?: TicketDeparture } = {},
   ) {
     super(message);
     this.name = 'RpcError';
@@ -22,6 +23,7 @@ export class RpcError extends Error {
       ...(this.details.refusal ? { refusal: this.details.refusal } : {}),
       ...(this.details.retryAfterMs !== undefined ? { retryAfterMs: this.details.retryAfterMs } : {}),
       ...(this.details.offlineFile ? { offlineFile: this.details.offlineFile } : {}),
+      ...(this.details.departure ? { departure: this.details.departure } : {}),
     };
   }
 }

@@ -1124,8 +1124,12 @@ export async function createWorkstationCore(options: WorkstationCoreOptions): Pr
       return queue.fetch(ticketId);
     },
     'ticket.get': ({ ticketId }) => {
-      const detail = requireSession().cache.reader.ticketDetail(ticketId);
-      if (!detail) throw new RpcError('not_found', `Ticket ${ticketId} was not found.`);
+      const { reader } = requireSession().cache;
+      const detail = reader.ticketDetail(ticketId);
+      if (!detail) {
+        const departure = reader.ticketDeparture(ticketId);
+        throw new RpcError('not_found', `Ticket ${ticketId} was not found.`, departure ? { departure } : {});
+      }
       return detail;
     },
     'ticket.reply': ({ ticketId, text, via, subject, actionId, attachments }) => {

@@ -23,6 +23,7 @@ import {
 } from '../../shared/rpc.js';
 import { ticketRefusalSchema, type TicketRefusal } from '../../shared/ticketRules.js';
 import { offlineFileSchema, type OfflineFile } from '../../shared/attachments.js';
+import { ticketDepartureSchema, type TicketDeparture } from '../../shared/ticketDeparture.js';
 import { serverTimeOf } from './serverClock.js';
 
 /** How long a call made while the host link is down waits for it to come back. */
@@ -35,6 +36,7 @@ export class RpcError extends Error implements RpcErrorShape {
   readonly refusal?: TicketRefusal;
   readonly retryAfterMs?: number;
   readonly offlineFile?: OfflineFile;
+  readonly departure?: TicketDeparture;
   constructor(shape: RpcErrorShape) {
     super(shape.message);
     this.name = 'RpcError';
@@ -42,28 +44,32 @@ export class RpcError extends Error implements RpcErrorShape {
     if (shape.refusal) this.refusal = shape.refusal;
     if (shape.retryAfterMs !== undefined) this.retryAfterMs = shape.retryAfterMs;
     if (shape.offlineFile) this.offlineFile = shape.offlineFile;
+    if (shape.departure) this.departure = shape.departure;
   }
 }
 
 export function toRpcErrorShape(error: unknown): RpcErrorShape {
   if (typeof error === 'object' && error !== null) {
-    const { code, message, refusal, retryAfterMs, offlineFile } = error as {
+    const { code, message, refusal, retryAfterMs, offlineFile, departure } = error as {
       code?: unknown;
       message?: unknown;
       refusal?: unknown;
       retryAfterMs?: unknown;
       offlineFile?: unknown;
+      departure?: unknown;
     };
     if (typeof code === 'string' && (RPC_ERROR_CODES as readonly string[]).includes(code)) {
       // The refusal came through the preload or the host envelope; read it again rather than trust its shape.
       const facts = ticketRefusalSchema.safeParse(refusal);
       const notKept = offlineFileSchema.safeParse(offlineFile);
+      const went = ticketDepartureSchema.safeParse(departure);
       return {
         code: code as RpcErrorShape['code'],
         message: typeof message === 'string' ? message : '',
         ...(facts.success ? { refusal: facts.data } : {}),
         ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? { retryAfterMs } : {}),
         ...(notKept.success ? { offlineFile: notKept.data } : {}),
+        ...(went.success ? { departure: went.data } : {}),
       };
     }
     // Electron's ipcRenderer.invoke rewrites rejections to "Error invoking remote method '…': <message>".

@@ -18,7 +18,17 @@ import { errorText } from './components/errorText.js';
 import { deliveryReasonText } from './components/refusalText.js';
 import { connectionProblemText } from './connectionProblemText.js';
 import type { UiError } from './store/types.js';
-import { MESSAGE_KEYS, formatClock, formatDateTime, fromOrgInputValue, toOrgInputValue, translate, zoneName, type Language } from './i18n.js';
+import {
+  MESSAGE_KEYS,
+  describeTicketGone,
+  formatClock,
+  formatDateTime,
+  fromOrgInputValue,
+  toOrgInputValue,
+  translate,
+  zoneName,
+  type Language,
+} from './i18n.js';
 
 describe('translate', () => {
   it('says one note and two notes in English, and counts the same way in Chinese', () => {
@@ -111,6 +121,29 @@ describe('the zone the reports and the board name', () => {
   });
 });
 
+describe('a ticket that left the agent, in the UI language (walk-8)', () => {
+  const en = (key: Parameters<typeof translate>[1], vars?: Parameters<typeof translate>[2]) => translate('en', key, vars);
+  const zh = (key: Parameters<typeof translate>[1], vars?: Parameters<typeof translate>[2]) => translate('zh-CN', key, vars);
+
+  it('says who moved it and to whom when the workstation saw it go, the old guess when not', () => {
+    const lead = { assigneeName: 'Emily Chen', byName: '李主管', escalated: false };
+    expect(describeTicketGone(en, lead)).toBe('李主管 reassigned this ticket to Emily Chen; it is no longer available to you.');
+    expect(describeTicketGone(zh, lead)).toBe('李主管已将该工单改派给 Emily Chen，它已不在您的可见范围内。');
+    const taken = { assigneeName: '李主管', byName: '李主管', escalated: false };
+    expect(describeTicketGone(en, taken)).toBe('李主管 took this ticket over; it is no longer available to you.');
+    expect(describeTicketGone(zh, taken)).toBe('李主管已接手该工单，它已不在您的可见范围内。');
+    expect(describeTicketGone(zh, { assigneeName: null, byName: '李主管', escalated: false })).toBe('李主管已将该工单退回队列，它已不在您的可见范围内。');
+    expect(describeTicketGone(en, { assigneeName: null, byName: null, escalated: false })).toBe(
+      'This ticket went back to the queue; it is no longer available to you.',
+    );
+    expect(describeTicketGone(zh, { assigneeName: '赵磊', byName: null, escalated: true })).toBe('该工单已升级至二线，现由赵磊处理，已不在您的可见范围内。');
+    expect(describeTicketGone(en, { assigneeName: '张强', byName: null, escalated: false })).toBe(
+      'This ticket is now with 张强; it is no longer available to you.',
+    );
+    expect(describeTicketGone(en, undefined)).toBe('This ticket is no longer available to you (it may have been reassigned).');
+  });
+});
+
 describe('errors in the UI language', () => {
   const notFound: UiError = { code: 'not_found', message: 'Ticket GD20261205009 was not found.' };
 
@@ -184,9 +217,9 @@ describe('why the workstation is offline, in the UI language', () => {
     expect(say('en', crowded)).toBe(
       'The server at http://10.0.0.5:4780 is refusing new connections from your network for now (too many at once); retrying automatically',
     );
-    expect(say('en', crowded, 'short')).toBe('Server busy for your network; retrying');
+    expect(say('en', crowded, 'short')).toBe('Server busy; retrying');
     expect(say('zh-CN', crowded)).toBe('服务器 http://10.0.0.5:4780 暂时拒绝来自您所在网络的新连接（同时连接过多），正在自动重试');
-    expect(say('zh-CN', crowded, 'short')).toBe('服务器繁忙（本网络连接过多），正在重试');
+    expect(say('zh-CN', crowded, 'short')).toBe('服务器繁忙，正在重试');
   });
 
   it("keeps the core's English detail out of the Chinese sentence", () => {

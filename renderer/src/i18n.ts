@@ -15,6 +15,7 @@ import {
 import { localDayOf } from '../../shared/businessHours.js';
 import { DEFAULT_ORG_TIME_ZONE, instantOfWallClock, isKnownTimeZone, wallClockOf } from '../../shared/timeZone.js';
 import type { RpcErrorCode } from '../../shared/rpc.js';
+import type { TicketDeparture } from '../../shared/ticketDeparture.js';
 import { serverTimeOf } from './serverClock.js';
 import { chatEn, chatZhCN } from './i18nChat.js';
 import { connectionEn, connectionZhCN } from './i18nConnection.js';
@@ -180,6 +181,12 @@ const en = {
   'draft.confirm': 'Confirm',
   'draft.cancel': 'Cancel',
   'ticket.gone': 'This ticket is no longer available to you (it may have been reassigned).',
+  'ticket.goneTakenBy': '{by} took this ticket over; it is no longer available to you.',
+  'ticket.goneReassignedBy': '{by} reassigned this ticket to {assignee}; it is no longer available to you.',
+  'ticket.goneReassigned': 'This ticket is now with {assignee}; it is no longer available to you.',
+  'ticket.goneEscalated': 'This ticket was escalated to tier 2 and is now with {assignee}; it is no longer available to you.',
+  'ticket.goneQueuedBy': '{by} put this ticket back in the queue; it is no longer available to you.',
+  'ticket.goneQueued': 'This ticket went back to the queue; it is no longer available to you.',
   'ticket.leftOut': 'This ticket was not in your last download; it may have been reassigned. Send or discard your draft.',
   'ticket.goneUnsent': 'Your reply was not sent. It is kept in this window, and is back in the reply box if the ticket comes back to you:',
   'ticket.goneUnsentNote': 'Your internal note was not added. It is kept in this window, and is back in the note box if the ticket comes back to you:',
@@ -411,6 +418,12 @@ const zhCN: Dictionary = {
   'draft.confirm': '确认',
   'draft.cancel': '取消',
   'ticket.gone': '该工单已不在您的可见范围内（可能已被改派）。',
+  'ticket.goneTakenBy': '{by}已接手该工单，它已不在您的可见范围内。',
+  'ticket.goneReassignedBy': '{by}已将该工单改派给{assignee}，它已不在您的可见范围内。',
+  'ticket.goneReassigned': '该工单现由{assignee}处理，已不在您的可见范围内。',
+  'ticket.goneEscalated': '该工单已升级至二线，现由{assignee}处理，已不在您的可见范围内。',
+  'ticket.goneQueuedBy': '{by}已将该工单退回队列，它已不在您的可见范围内。',
+  'ticket.goneQueued': '该工单已退回队列，已不在您的可见范围内。',
   'ticket.leftOut': '上次重新下载的数据中没有这张工单，它可能已被改派。请发送或丢弃您的草稿。',
   'ticket.goneUnsent': '您的回复未发送。它保留在本窗口中，工单回到您手中时会重新出现在回复框里：',
   'ticket.goneUnsentNote': '您的内部备注未添加。它保留在本窗口中，工单回到您手中时会重新出现在备注框里：',
@@ -655,6 +668,19 @@ export function describeAssignment(t: Translate, reason: AssignmentReason, assig
 }
 
 /** The rule that chose an agent, as a phrase ("VIP customer, you are a senior agent"). */
+/**
+ * Why the open ticket is gone, by whom and to whom when the workstation saw it leave (walk-8:
+ * an agent whose ticket a lead took was told only "it may have been reassigned").
+ */
+export function describeTicketGone(t: Translate, departure: TicketDeparture | undefined): string {
+  if (!departure) return t('ticket.gone');
+  const { assigneeName: assignee, byName: by } = departure;
+  if (assignee === null) return by ? t('ticket.goneQueuedBy', { by }) : t('ticket.goneQueued');
+  if (departure.escalated) return t('ticket.goneEscalated', { assignee });
+  if (by === assignee) return t('ticket.goneTakenBy', { by });
+  return by ? t('ticket.goneReassignedBy', { by, assignee }) : t('ticket.goneReassigned', { assignee });
+}
+
 export function describeRoutingBasis(t: Translate, basis: RoutingBasis, channel: Channel): string {
   return t(`basis.${basis}`, { channel: t(channelKey(channel)) });
 }

@@ -22,7 +22,7 @@ export const connectionEn = {
   'connectionProblem.server_unreachable_short': 'Server unreachable',
   'connectionProblem.too_many_connections':
     'The server at {server} is refusing new connections from your network for now (too many at once); retrying automatically',
-  'connectionProblem.too_many_connections_short': 'Server busy for your network; retrying',
+  'connectionProblem.too_many_connections_short': 'Server busy; retrying',
   'connectionProblem.sign_in_too_slow':
     'The server at {server} is busy: signing in took longer than it allows, so it closed the connection. Your network is fine; retrying automatically',
   'connectionProblem.sign_in_too_slow_short': 'Server slow to sign you in; retrying',
@@ -60,7 +60,7 @@ export const connectionZhCN: Record<keyof typeof connectionEn, string> = {
   'connectionProblem.server_unreachable': '无法连接服务器 {server}',
   'connectionProblem.server_unreachable_short': '无法连接服务器',
   'connectionProblem.too_many_connections': '服务器 {server} 暂时拒绝来自您所在网络的新连接（同时连接过多），正在自动重试',
-  'connectionProblem.too_many_connections_short': '服务器繁忙（本网络连接过多），正在重试',
+  'connectionProblem.too_many_connections_short': '服务器繁忙，正在重试',
   'connectionProblem.sign_in_too_slow': '服务器 {server} 繁忙：登录耗时超过其允许的时间，连接已被关闭。您的网络正常，正在自动重试',
   'connectionProblem.sign_in_too_slow_short': '服务器登录响应过慢，正在重试',
   'connectionProblem.too_many_sessions': '服务器 {server} 拒绝了此连接：您同时在过多的窗口或设备上登录。请关闭不再使用的窗口，正在自动重试',

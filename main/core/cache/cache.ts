@@ -29,6 +29,7 @@ import {
   type TicketStatus,
   type User,
 } from '../../../shared/domain.js';
+import { ticketDepartureOf, type TicketDeparture } from '../../../shared/ticketDeparture.js';
 import type { CustomerSearchHit } from '../../../shared/customers.js';
 import { maskCustomer, maskPiiInText, maskPreview, maskTicket, piiViewOf, type PiiView } from '../../../shared/masking.js';
 import { isProvisionalCustomerId, isProvisionalTicketId, type CreateTicketMutation } from '../../../shared/manualTicket.js';
@@ -331,6 +332,8 @@ export interface CacheReader extends ScriptCacheReader, HistoryCacheReader, Know
   searchIndexProgress(): SearchIndexProgress | null;
   ticket(ticketId: string): Ticket | null;
   ticketDetail(ticketId: string): TicketDetail | null;
+  /** Where a ticket the agent held went when a change took it out of this cache (this session's newest 200), or null. */
+  ticketDeparture(ticketId: string): TicketDeparture | null;
   /**
    * One window of the inbox over every cached ticket the viewer may see, with the counts
    * (what matches, what exists, per channel, status and view, unread). Without a viewer:
@@ -518,6 +521,8 @@ export interface Cache {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Departures kept (noteDeparture): far more than an agent has open at once. */
+const MAX_DEPARTURES = 200;
 /**
  * A dismissed refusal is only kept so a retried action stays refused (`reader.refusal`) and
  * for a look back; a retry comes within seconds or minutes, so a month is ample.
@@ -1549,11 +1554,26 @@ export function openCache(file: string, key: Buffer | null): Cache {
   }
 
   /**
+   * Where tickets the agent held went, by id, as the change that took each away told it (its
+   * assignee and assignment reason): for the pane still showing one, which says who has it now
+   * (walk-8). In memory only and bounded: after a restart the pane says it is gone, as before.
+   */
+  const departures = new Map<string, TicketDeparture>();
+
+  function noteDeparture(ticket: Ticket, viewer: User): void {
+    if (stmt.ticket.get(ticket.id)?.assignee_id !== viewer.id) return;
+    departures.delete(ticket.id);
+    departures.set(ticket.id, ticketDepartureOf(ticket));
+    if (departures.size > MAX_DEPARTURES) departures.delete(departures.keys().next().value!);
+  }
+
+  /**
    * Stores a server ticket snapshot, or drops the ticket when it has left what the server sends
    * the viewer (an agent: what they hold or are offered). Returns whether it is kept.
    */
   function storeTicket(ticket: Ticket, viewer: User, mayBeCached = true): boolean {
     if (!isInSyncScope(viewer, ticket)) {
+      noteDeparture(ticket, viewer);
       // A reply drafted offline is unsent work (as in dropFetched): the ticket stays, as the server
       // has it now, so its pane shows the draft to copy or discard, and the next catch-up's
       // dropFetched takes it once the draft is gone. Dropped with it, the draft stayed in the
@@ -2213,6 +2233,7 @@ export function openCache(file: string, key: Buffer | null): Cache {
     },
     searchIndexProgress,
     ticket: readTicket,
+    ticketDeparture: (ticketId) => (readTicket(ticketId) ? null : (departures.get(ticketId) ?? null)),
     ticketDetail(requested) {
       const ticketId = currentTicketId(requested);
       const ticket = readTicket(ticketId);

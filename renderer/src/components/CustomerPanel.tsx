@@ -11,6 +11,7 @@ import { ChannelIcon } from './ChannelIcon.js';
 import { CustomerHistory } from './CustomerHistory.js';
 import { MaskedText, RevealControl, RevealedMark, useReveal } from './Masked.js';
 import { MergeCustomerDialog } from './MergeCustomerDialog.js';
+import { CustomerNumber } from './TicketNumber.js';
 import { UnverifiedMark } from './UnverifiedMark.js';
 import { errorText } from './errorText.js';
 
@@ -194,7 +195,9 @@ export function CustomerPanel({ customer, tickets, currentId }: { customer: Cust
       </div>
       <dl className="customer-fields">
         <dt>{t('customer.id')}</dt>
-        <dd className="mono">{customer.id}</dd>
+        <dd>
+          <CustomerNumber id={customer.id} className="mono" />
+        </dd>
         <dt>{t('customer.phone')}</dt>
         <dd>
           {customer.phone ? (

@@ -3,7 +3,17 @@ import { useShallow } from 'zustand/react/shallow';
 import { PRIORITIES, STATUS_TRANSITIONS, prioritySchema, ticketStatusSchema, type Ticket, type TicketStatus } from '../../../shared/domain.js';
 import { looksMasked } from '../../../shared/masking.js';
 import { isOwnerOrLead } from '../../../shared/ticketRules.js';
-import { channelKey, formatDateTime, fromOrgInputValue, priorityKey, statusKey, toOrgInputValue, typeKey, type Translate } from '../i18n.js';
+import {
+  channelKey,
+  describeTicketGone,
+  formatDateTime,
+  fromOrgInputValue,
+  priorityKey,
+  statusKey,
+  toOrgInputValue,
+  typeKey,
+  type Translate,
+} from '../i18n.js';
 import { useAppStore, useT } from '../store/react.js';
 import type { AppState } from '../store/types.js';
 import { isQueued, takeBlock, type TakeBlock } from '../store/ticketPredictions.js';
@@ -385,7 +395,7 @@ export function TicketPane() {
       <section className="ticket-pane empty">
         {s.ticketError ? (
           <div role="alert" className="inline-error">
-            <p>{s.ticketError.code === 'not_found' ? t('ticket.gone') : errorText(t, s.ticketError)}</p>
+            <p>{s.ticketError.code === 'not_found' ? describeTicketGone(t, s.ticketError.departure) : errorText(t, s.ticketError)}</p>
             {s.ticketError.code === 'not_found'
               ? (
                   [
