@@ -204,6 +204,63 @@ for (const backend of TEST_BACKENDS) {
       expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent2', routing: { pinnedAgentId: null } });
     });
 
+    it('a restart lets go of pins stored for agents who can no longer take the ticket (deactivated, made a lead, lost the skill) before that was done at once', async () => {
+      const lead = await connectAs('lead1');
+      await connectAs('agent1');
+      await t.server.routing.setPresence('agent1', 'away', 'self', null);
+      await connectAs('agent2');
+      await t.server.routing.setPresence('agent2', 'away', 'self', null);
+      await t.store.createUser({ id: 'agent3', username: 'agent3', password: TEST_PASSWORD, displayName: '刘洋', role: 'agent', channels: ['email'] });
+      await t.store.createUser({ id: 'agent4', username: 'agent4', password: TEST_PASSWORD, displayName: '陈静', role: 'agent', channels: ['email'] });
+      await t.server.routing.userChanged('agent3', '系统管理员');
+      await t.server.routing.userChanged('agent4', '系统管理员');
+      /** A waiting email pinned by the lead to `agentId`, who is away or offline: it waits for them. */
+      const pinnedTo = async (agentId: string, email: string) => {
+        const { ticketId } = await inbound({ channel: 'email', customer: { name: email, email }, subject: '订单查询', text: '我的订单到哪了' });
+        await t.server.routing.idle();
+        result(await ask(lead, 'lead:pin', { ticketId, agentId }, ticketResultSchema));
+        await t.server.routing.idle();
+        expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: null, routing: { pinnedAgentId: agentId } });
+        return ticketId;
+      };
+      const toDeactivated = await pinnedTo('agent1', 'a@example.cn');
+      const toLead = await pinnedTo('agent3', 'b@example.cn');
+      const toUnskilled = await pinnedTo('agent4', 'c@example.cn');
+      const toAgent2 = await pinnedTo('agent2', 'd@example.cn');
+
+      // Written as a version before the pins were let go at once: the users change and routing is not told (no userChanged).
+      const admin = (await t.store.getUser('admin1'))!;
+      const now = t.clock.now();
+      await t.store.admin.setActive(admin, 'agent1', false, now);
+      await t.store.admin.updateUser(admin, 'agent3', { ...SKILLS, displayName: '刘洋', role: 'lead', channels: [] }, now);
+      await t.store.admin.updateUser(admin, 'agent4', { ...SKILLS, displayName: '陈静', channels: ['chat'] }, now);
+      await t.server.close();
+      for (const socket of sockets.splice(0)) socket.disconnect();
+
+      const previous = t;
+      const again = await startTestServer({
+        dataDir: t.dataDir,
+        ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : {}),
+        clock: t.clock,
+        scheduler,
+        routing: { disconnectGraceMs: 10_000, drainIntervalMs: 1_000, perAgentPerTick: 5 },
+        agentsPushThrottleMs: 0,
+      });
+      t = { ...again, stop: () => again.stop().then(() => previous.stop()) };
+      // Let go on load, written and audited; agent2 (who can still take theirs) keeps their pin.
+      for (const ticketId of [toDeactivated, toLead, toUnskilled]) {
+        expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: null, routing: { pinnedAgentId: null } });
+        expect((await t.store.routing.listAudit(ticketId)).map((e) => e.decision).slice(-2)).toEqual(['unpinned', 'queued']);
+      }
+      expect(await t.store.getTicket(toAgent2)).toMatchObject({ routing: { pinnedAgentId: 'agent2' } });
+
+      // The next agent with room who signs in gets them; agent2's pinned ticket still waits for agent2.
+      await t.store.createUser({ id: 'agent5', username: 'agent5', password: TEST_PASSWORD, displayName: '赵磊', role: 'agent', channels: ['email'] });
+      await connectAs('agent5');
+      for (const ticketId of [toDeactivated, toLead, toUnskilled]) expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent5' });
+      expect(await t.store.getTicket(toAgent2)).toMatchObject({ assigneeId: null, routing: { pinnedAgentId: 'agent2' } });
+    });
+
     it('an admin creates a user who signs in and is routed to; an admin cannot deactivate themself nor demote the last admin', async () => {
       const admin = await connectAs('admin1');
       const created = result(

@@ -284,6 +284,12 @@ export interface RoutingEngine {
    */
   releasePinsTo(agentId: string, byName: string, now: number): RoutingEffect[];
   /**
+   * Lets go every pin whose agent can no longer take its ticket, whoever they are: what a load
+   * finds stored (a pin written before its agent was deactivated, made a lead or lost a skill,
+   * by a version that kept such pins). Unaudited by anyone (the system); drains.
+   */
+  releaseUnhonourablePins(now: number): RoutingEffect[];
+  /**
    * The wrap-up times in `config.wrapUpMs` changed (an admin's policies): a running wrap-up ends
    * no later than its channel's new time from now (at once when that is 0), then the queue drains.
    */
@@ -615,6 +621,21 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     effects.push(ticketEffect(t, 'unpinned', null, null, byName, null));
     if (t.assigneeId === null) setQueuedCause(t, null);
     return true;
+  }
+
+  /** Lets go the pins to `agentId` (to anyone when null) that cannot be honoured, then drains; what is still waiting is recorded queued. */
+  function releasePins(agentId: string | null, byName: string | null, now: number): RoutingEffect[] {
+    const effects: RoutingEffect[] = [];
+    const released: TicketState[] = [];
+    for (const t of tickets.values()) {
+      const pinned = t.routing.pinnedAgentId;
+      if (pinned === null || (agentId !== null && pinned !== agentId)) continue;
+      if (releasePinIfUnhonourable(t, byName, effects) && t.assigneeId === null) released.push(t);
+    }
+    if (effects.length === 0) return effects;
+    drain(now, effects);
+    for (const t of released) markQueued(t, now, effects);
+    return effects;
   }
 
   /** Ends a wrap-up (deadline reached, or the agent is ready); the caller drains. */
@@ -1605,15 +1626,11 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     },
 
     releasePinsTo(agentId, byName, now) {
-      const effects: RoutingEffect[] = [];
-      const released: TicketState[] = [];
-      for (const t of tickets.values()) {
-        if (t.routing.pinnedAgentId === agentId && releasePinIfUnhonourable(t, byName, effects) && t.assigneeId === null) released.push(t);
-      }
-      if (effects.length === 0) return effects;
-      drain(now, effects);
-      for (const t of released) markQueued(t, now, effects);
-      return effects;
+      return releasePins(agentId, byName, now);
+    },
+
+    releaseUnhonourablePins(now) {
+      return releasePins(null, null, now);
     },
 
     pin(ticketId, agentId, byName, now) {

@@ -337,10 +337,12 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       for (const start of await store.routing.wrapUpStartsSince(t - longest)) engine.resumeWrapUp(start.agentId, start.channel, start.startedAt, t);
     }
     const stale: Ticket[] = [];
+    let pinned = false;
     for (const { ticket, vipTier } of await store.routing.openTicketsForRouting()) {
       vipTiers.set(ticket.customerId, vipTier);
       engine.observeTicket({ ticket, vipTier }, t);
       if (ticket.routing.offer) stale.push(ticket);
+      if (ticket.routing.pinnedAgentId !== null) pinned = true;
     }
     // Offers do not survive a restart: the stored ones are cleared and the tickets re-routed.
     if (stale.length > 0) {
@@ -363,6 +365,10 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
         }
       });
     }
+    // A pin stored before its agent was deactivated, made a lead or lost a skill the ticket needs
+    // (an older version kept such pins) is let go now, written and audited: the ticket waited for
+    // someone who is not coming, and a restart or a new leader wrote nothing (routing.md, Pins).
+    if (pinned) await decide(null, () => effectsOnly(engine.releaseUnhonourablePins(now())));
   }
 
   // --- deciding, persisting and announcing -------------------------------------------------
