@@ -761,6 +761,21 @@ describe('routing engine rules', () => {
     expect(expired.find((e) => e.kind === 'presence')).toMatchObject({ agentId: 'agent1', presence: 'away', cause: 'idle' });
   });
 
+  it('sets Away at the idle deadline an agent a lead made Available while disconnected, as tick does, and asks for no wake-up after', () => {
+    const { engine } = setup({ idleAwayMs: 60_000, disconnectGraceMs: 10_000 });
+    engine.connect('agent1', T0);
+    engine.disconnect('agent1', T0 + 1_000);
+    letTimePass(engine, T0 + 1_000, T0 + 20_000);
+    expect(engine.agentStatus('agent1')).toMatchObject({ presence: 'offline', connected: false });
+    // A lead says Available for an agent who is not connected: nothing is offered to them, and the idle rule counts from now.
+    engine.setPresence('agent1', 'available', 'lead', '李主管', T0 + 20_000);
+    expect(engine.nextWakeAt(T0 + 20_000)).toBe(T0 + 80_000);
+    letTimePass(engine, T0 + 20_000, T0 + 600_000);
+    // Before, only a tick some other event asked for set them Away: with none, they stayed Available for good.
+    expect(engine.agentStatus('agent1')).toMatchObject({ presence: 'away', presenceCause: 'idle', presenceSince: T0 + 80_000 });
+    expect(engine.nextWakeAt(T0 + 600_000)).toBeNull();
+  });
+
   it('keeps email but requeues calls when an agent stays offline past the grace period', () => {
     const { engine } = setup({ autoAccept: true, disconnectGraceMs: 60_000 });
     engine.connect('agent1', T0);

@@ -638,6 +638,17 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     return effects;
   }
 
+  /**
+   * When idle-away sets this agent Away (null: it does not): Available with no presence change,
+   * connect, assignment or accepted offer for `idleAwayMs`, connected or not (a lead may make a
+   * disconnected agent Available). An offer out waits: its end or answer is a wake-up of its own.
+   * `tick` and `nextWakeAt` both ask this, so they cannot disagree.
+   */
+  function idleAwayAt(a: AgentState): number | null {
+    if (config.idleAwayMs === null || a.presence !== 'available' || offerCount(a) > 0) return null;
+    return a.lastActivityAt + config.idleAwayMs;
+  }
+
   /** Ends a wrap-up (deadline reached, or the agent is ready); the caller drains. */
   function endWrapUp(a: AgentState, effects: RoutingEffect[]): boolean {
     if (a.wrapUpUntil === null) return false;
@@ -1716,9 +1727,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
           a.disconnectedAt = null;
           if (a.presence !== 'offline' || a.presenceCause !== 'disconnected') goOffline(a, 'disconnected', null, now, effects);
         }
-        if (config.idleAwayMs !== null && a.presence === 'available' && offerCount(a) === 0 && now - a.lastActivityAt >= config.idleAwayMs) {
-          presenceEffect(a, 'away', 'idle', null, now, effects);
-        }
+        const idleAt = idleAwayAt(a);
+        if (idleAt !== null && now >= idleAt) presenceEffect(a, 'away', 'idle', null, now, effects);
       }
       drain(now, effects);
       for (const t of timedOut) markQueued(t, now, effects);
@@ -1749,10 +1759,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       for (const a of wrappingUp) if (a.wrapUpUntil !== null) next = Math.min(next, a.wrapUpUntil);
       for (const a of agents.values()) {
         if (a.disconnectedAt !== null) next = Math.min(next, a.disconnectedAt + config.disconnectGraceMs);
-        // Idle-away waits while an offer is out (tick's rule): its end or answer is a wake-up of
-        // its own. Asked for anyway, a passed deadline was "now" again after every tick until then.
-        if (config.idleAwayMs !== null && a.presence === 'available' && a.connections > 0 && offerCount(a) === 0)
-          next = Math.min(next, a.lastActivityAt + config.idleAwayMs);
+        // Tick's own rule, so neither asks for a wake-up tick will not act on (a timer spinning)
+        // nor leaves out one it would (an agent Available for good, Away only at some other event's tick).
+        const idleAt = idleAwayAt(a);
+        if (idleAt !== null) next = Math.min(next, idleAt);
         if (!pacedWithRoom && waiting && routable(a) && paced(a, now)) for (const c of a.channels) if (hasRoom(a, c)) pacedWithRoom = true;
       }
       // Pacing held someone with room back this interval: the next interval's drain may place
