@@ -353,6 +353,34 @@ for (const backend of TEST_BACKENDS) {
       expect((await t.store.getTicket(next.ticketId))?.assigneeId).toBe('agent1');
     });
 
+    it('an agent offered a chat who loses the chat channel has the offer withdrawn, and it goes to an agent who can take it', async () => {
+      const admin = await connectAs('admin1');
+      const chatAndEmail = { ...SKILLS, channels: ['chat', 'email'] } as const;
+      for (const [userId, displayName] of [
+        ['agent1', '王芳'],
+        ['agent2', '张强'],
+      ] as const) {
+        result(await ask(admin, 'admin:updateUser', { userId, skills: { ...chatAndEmail, displayName } }, adminUserResultSchema));
+      }
+      const agent1 = await connectAs('agent1');
+      const withdrawn: string[] = [];
+      agent1.socket.on('routing:offerWithdrawn', (w) => withdrawn.push(w.ticketId));
+      const chat = await inbound({ channel: 'chat', customer: { name: '罗琳', phone: '13700137001' }, text: '请问门店几点开门？' });
+      await t.server.routing.idle();
+      await vi.waitFor(() => expect(agent1.offers.map((o) => o.ticketId)).toEqual([chat.ticketId]));
+      const agent2 = await connectAs('agent2');
+      expect(agent2.offers).toEqual([]);
+
+      // Chat taken from agent1 while the offer is open: it is not theirs to take any more, and agent2 has room.
+      result(
+        await ask(admin, 'admin:updateUser', { userId: 'agent1', skills: { ...SKILLS, displayName: '王芳', channels: ['email'] } }, adminUserResultSchema),
+      );
+      await t.server.routing.idle();
+      await vi.waitFor(() => expect(withdrawn).toEqual([chat.ticketId]));
+      await vi.waitFor(() => expect(agent2.offers.map((o) => o.ticketId)).toEqual([chat.ticketId]));
+      expect((await t.store.getTicket(chat.ticketId))?.routing.offer).toMatchObject({ agentId: 'agent2' });
+    });
+
     it('policies: leads read them, new tickets get the new SLA, the offer timeout changes without a restart', async () => {
       const admin = await connectAs('admin1');
       const lead = await connectAs('lead1');

@@ -119,6 +119,11 @@ const op = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('escalate' as const), pick: fc.nat() }) },
+  // An admin edits an agent's skills or makes them a lead (the service's userChanged, user active).
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('skills' as const), agent: fc.nat(5), spec: agentSpec, lead: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('call' as const), agent: fc.nat(5), live: fc.boolean() }) },
   {
     weight: 4,
@@ -153,7 +158,7 @@ class World {
 
   /** A copy to try a step on and throw away (same engine, own tickets). */
   scratch(): World {
-    const copy = new World(this.engine, this.users, this.decisions);
+    const copy = new World(this.engine, [...this.users], this.decisions);
     for (const [id, ticket] of this.tickets) copy.tickets.set(id, ticket);
     Object.assign(copy, { now: this.now, seq: this.seq, lastEventAt: this.lastEventAt, capacityLowered: this.capacityLowered, manualTake: this.manualTake });
     return copy;
@@ -288,6 +293,16 @@ function runStep(world: World, step: Step): void {
     case 'call':
       world.apply(engine.setOnCall(userAt(step.agent).id, step.live, world.now));
       break;
+    case 'skills': {
+      const index = step.agent % users.length;
+      const user: User = { ...agentUser(index, step.spec), role: step.lead ? 'lead' : 'agent' };
+      users[index] = user;
+      // As the service's userChanged does for an active user.
+      engine.upsertUser(user, defaultAgentSettings(world.now));
+      world.apply(engine.releasePinsTo(user.id, '系统管理员', world.now));
+      world.apply(engine.tick(world.now));
+      break;
+    }
     case 'advance': {
       // Only the engine's own timer runs until the target, as in the server: a tick at each
       // wake-up it asked for, none at the target unless it asked.
@@ -333,6 +348,11 @@ function checkInvariants(world: World, decisionsBefore: number): void {
       const perChannel = offered.get(view!.offerAgentId) ?? { phone: 0, chat: 0, social: 0, email: 0 };
       perChannel[ticket.channel]++;
       offered.set(view!.offerAgentId, perChannel);
+    }
+    // A pin waits for an agent who can take the ticket (an agent, with its skills): anyone else never comes.
+    if (ticket.assigneeId === null && view!.routing.pinnedAgentId !== null) {
+      const pinned = world.users.find((u) => u.id === view!.routing.pinnedAgentId)!;
+      expect(pinned.role === 'agent' && skilled(pinned, { ...ticket, routing: view!.routing }), `${ticket.id} pinned to ${pinned.id}`).toBe(true);
     }
     // An offer is held by an available, connected agent with the skills.
     if (view!.offerAgentId) {

@@ -280,7 +280,8 @@ export interface RoutingEngine {
   /**
    * Lets go the pins to `agentId` they can no longer honour (deactivated: no channel left; made a
    * lead; a skill the ticket needs taken away), so those tickets stop waiting for someone who
-   * cannot take them, and drains. Call after `upsertUser` with their new user.
+   * cannot take them, withdraws their offers of such tickets likewise, and drains. Call after
+   * `upsertUser` with their new user.
    */
   releasePinsTo(agentId: string, byName: string, now: number): RoutingEffect[];
   /**
@@ -623,14 +624,29 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     return true;
   }
 
-  /** Lets go the pins to `agentId` (to anyone when null) that cannot be honoured, then drains; what is still waiting is recorded queued. */
+  /**
+   * Lets go the pins to `agentId` (to anyone when null) that cannot be honoured, and withdraws the
+   * offers they can no longer take (a channel, group or language taken away, made a lead: the
+   * ticket sat on the offer until it timed out, beside agents who could take it), then drains;
+   * what is still waiting is recorded queued.
+   */
   function releasePins(agentId: string | null, byName: string | null, now: number): RoutingEffect[] {
     const effects: RoutingEffect[] = [];
     const released: TicketState[] = [];
     for (const t of tickets.values()) {
+      const offer = t.offer;
+      if (offer && (agentId === null || offer.agentId === agentId)) {
+        const offered = agents.get(offer.agentId);
+        if (!offered || offered.user.role !== 'agent' || !skilled(offered, t)) {
+          clearOffer(t);
+          effects.push({ kind: 'withdrawn', ticketId: t.id, agentId: offer.agentId, reason: 'reassigned' });
+          setQueuedCause(t, null);
+          released.push(t);
+        }
+      }
       const pinned = t.routing.pinnedAgentId;
       if (pinned === null || (agentId !== null && pinned !== agentId)) continue;
-      if (releasePinIfUnhonourable(t, byName, effects) && t.assigneeId === null) released.push(t);
+      if (releasePinIfUnhonourable(t, byName, effects) && t.assigneeId === null && !released.includes(t)) released.push(t);
     }
     if (effects.length === 0) return effects;
     drain(now, effects);
