@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { z } from 'zod';
 import { adminAuditResultSchema, adminUserResultSchema, adminUsersResultSchema, DEFAULT_POLICIES, policiesResultSchema } from '../shared/admin.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
-import { ticketResultSchema, type RoutingOffer } from '../shared/routing.js';
+import { leadReassignResultSchema, ticketResultSchema, type RoutingOffer } from '../shared/routing.js';
 import { workstationHandshakeAuth, ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents, type SessionEnded } from '../shared/sync.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
 import { createManualScheduler, type ManualScheduler } from './routing/scheduler.js';
@@ -204,7 +204,7 @@ for (const backend of TEST_BACKENDS) {
       expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent2', routing: { pinnedAgentId: null } });
     });
 
-    it('a restart lets go of pins stored for agents who can no longer take the ticket (deactivated, made a lead, lost the skill) before that was done at once', async () => {
+    it('a restart lets go of pins stored for agents who can no longer take the ticket (deactivated, made a lead, lost the skill) and requeues what a deactivated agent held, when routing was not told', async () => {
       const lead = await connectAs('lead1');
       await connectAs('agent1');
       await t.server.routing.setPresence('agent1', 'away', 'self', null);
@@ -227,6 +227,17 @@ for (const backend of TEST_BACKENDS) {
       const toLead = await pinnedTo('agent3', 'b@example.cn');
       const toUnskilled = await pinnedTo('agent4', 'c@example.cn');
       const toAgent2 = await pinnedTo('agent2', 'd@example.cn');
+      // And agent1 holds one, given by the lead.
+      const { ticketId: heldByAgent1 } = await inbound({
+        channel: 'email',
+        customer: { name: 'e', email: 'e@example.cn' },
+        subject: '订单查询',
+        text: '我的订单到哪了',
+      });
+      await t.server.routing.idle();
+      result(await ask(lead, 'lead:reassign', { ticketIds: [heldByAgent1], to: 'agent1' }, leadReassignResultSchema));
+      await t.server.routing.idle();
+      expect(await t.store.getTicket(heldByAgent1)).toMatchObject({ assigneeId: 'agent1' });
 
       // Written as a version before the pins were let go at once: the users change and routing is not told (no userChanged).
       const admin = (await t.store.getUser('admin1'))!;
@@ -253,11 +264,15 @@ for (const backend of TEST_BACKENDS) {
         expect((await t.store.routing.listAudit(ticketId)).map((e) => e.decision).slice(-2)).toEqual(['unpinned', 'queued']);
       }
       expect(await t.store.getTicket(toAgent2)).toMatchObject({ routing: { pinnedAgentId: 'agent2' } });
+      // What the deactivated agent held is back in the queue, as a deactivation routing hears of does.
+      expect(await t.store.getTicket(heldByAgent1)).toMatchObject({ assigneeId: null, status: 'unassigned' });
+      expect((await t.store.routing.listAudit(heldByAgent1)).map((e) => [e.decision, e.reason?.code])).toContainEqual(['requeued', 'requeued_agent_offline']);
 
       // The next agent with room who signs in gets them; agent2's pinned ticket still waits for agent2.
       await t.store.createUser({ id: 'agent5', username: 'agent5', password: TEST_PASSWORD, displayName: '赵磊', role: 'agent', channels: ['email'] });
       await connectAs('agent5');
-      for (const ticketId of [toDeactivated, toLead, toUnskilled]) expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent5' });
+      for (const ticketId of [toDeactivated, toLead, toUnskilled, heldByAgent1])
+        expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent5' });
       expect(await t.store.getTicket(toAgent2)).toMatchObject({ assigneeId: null, routing: { pinnedAgentId: 'agent2' } });
     });
 

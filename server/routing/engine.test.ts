@@ -119,6 +119,23 @@ const op = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('escalate' as const), pick: fc.nat() }) },
+  // A ticket's type (so its topic group) changes, or its holder transfers it (转办) to a group's queue.
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('regroup' as const),
+      pick: fc.nat(),
+      group: fc.option(fc.constantFrom(...GROUPS), { nil: null }),
+      transfer: fc.boolean(),
+    }),
+  },
+  // An admin deactivates an agent (the service's userChanged, user inactive).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deactivate' as const), agent: fc.nat(5) }) },
+  // An admin shortens (or lengthens) the wrap-up times (policiesChanged).
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('wrapUpPolicy' as const), chat: fc.constantFrom(0, 3_000, 600_000), phone: fc.constantFrom(0, 7_000) }),
+  },
   // An admin edits an agent's skills or makes them a lead (the service's userChanged, user active).
   {
     weight: 1,
@@ -293,6 +310,51 @@ function runStep(world: World, step: Step): void {
     case 'call':
       world.apply(engine.setOnCall(userAt(step.agent).id, step.live, world.now));
       break;
+    case 'regroup': {
+      const ticket = world.pick(step.pick);
+      if (!ticket) break;
+      const routing = { ...ticket.routing, group: step.group, offer: null };
+      const moved: Ticket =
+        step.transfer && ticket.assigneeId !== null
+          ? {
+              ...ticket,
+              assigneeId: null,
+              assigneeName: null,
+              assignedAt: null,
+              status: 'unassigned',
+              assignmentReason: { code: 'transferred', byName: ticket.assigneeName ?? '', group: step.group, note: '转给专门的组' },
+              routing: { ...routing, pinnedAgentId: null, pinnedAgentName: null },
+              updatedAt: world.now,
+            }
+          : { ...ticket, type: ticket.type === 'consult' ? 'after_sales' : 'consult', routing, updatedAt: world.now };
+      world.tickets.set(moved.id, moved);
+      world.apply(engine.observeTicket({ ticket: moved, vipTier: 0 }, world.now));
+      break;
+    }
+    case 'deactivate': {
+      const index = step.agent % users.length;
+      const user: User = { ...users[index]!, channels: [] };
+      users[index] = user;
+      // As the service's userChanged does for a deactivated user.
+      engine.upsertUser(user, defaultAgentSettings(world.now));
+      world.apply(engine.setPresence(user.id, 'offline', 'lead', '系统管理员', world.now));
+      const held = world.openTickets().filter((t) => t.assigneeId === user.id);
+      if (held.length > 0)
+        world.apply(
+          engine.reassign(
+            held.map((t) => t.id),
+            null,
+            '系统管理员',
+            world.now,
+          ).effects,
+        );
+      world.apply(engine.releasePinsTo(user.id, '系统管理员', world.now));
+      break;
+    }
+    case 'wrapUpPolicy':
+      engine.config.wrapUpMs = { ...engine.config.wrapUpMs, chat: step.chat, phone: step.phone };
+      world.apply(engine.wrapUpTimesChanged(world.now));
+      break;
     case 'skills': {
       const index = step.agent % users.length;
       const user: User = { ...agentUser(index, step.spec), role: step.lead ? 'lead' : 'agent' };
@@ -459,6 +521,7 @@ function checkUndo(world: World, outer: Step, inner: Step): void {
   const { engine } = world;
   const decisionsBefore = world.decisions.length;
   const before = observable(world, world.tickets.keys());
+  const wrapUpMs = engine.config.wrapUpMs;
   const outerMark = engine.begin();
   const afterOuter = world.scratch();
   runStep(afterOuter, outer);
@@ -470,6 +533,8 @@ function checkUndo(world: World, outer: Step, inner: Step): void {
   engine.end(innerMark, false);
   expect(observable(afterOuter, ids())).toEqual(midway);
   engine.end(outerMark, false);
+  // The policies are the service's, not the engine's journal: put back as a rolled-back admin write leaves them.
+  engine.config.wrapUpMs = wrapUpMs;
   expect(observable(world, world.tickets.keys())).toEqual(before);
   for (const id of ids()) if (!world.tickets.has(id)) expect(engine.ticketView(id)).toBeNull();
   expect(engine.footprint().journal).toBe(0);
@@ -483,7 +548,8 @@ describe('routing engine invariants (property-based)', () => {
         fc.array(agentSpec, { minLength: 1, maxLength: 6 }),
         fc.array(op, { minLength: 1, maxLength: 60 }),
         fc.integer({ min: 1, max: 3 }),
-        (specs, ops, perTick) => {
+        fc.option(fc.constantFrom(30_000, 90_000), { nil: null }),
+        (specs, ops, perTick, idleAwayMs) => {
           const decisions: DecisionRecord[] = [];
           const engine = createRoutingEngine(
             {
@@ -494,6 +560,7 @@ describe('routing engine invariants (property-based)', () => {
               recentCustomerLimit: 4,
               // Wrap-up after calls and completed chats/emails, so "nothing stalls" covers its end too.
               wrapUpMs: { phone: 7_000, chat: 3_000, social: 0, email: 1_000 },
+              idleAwayMs,
             },
             { onDecision: (d) => decisions.push(d) },
           );
@@ -523,6 +590,7 @@ describe('routing engine invariants (property-based)', () => {
               { kind: 'reassign', picks: [61721163, 0], to: null },
             ],
             1,
+            null,
           ],
         ],
       },

@@ -291,6 +291,11 @@ export interface RoutingEngine {
    */
   releaseUnhonourablePins(now: number): RoutingEffect[];
   /**
+   * Puts what `agentId` holds back in the queue (`requeued_agent_offline`) and drains: for a holder
+   * who can never come back to it (deactivated, as a load finds them), every channel, email too.
+   */
+  requeueHeldBy(agentId: string, agentName: string, now: number): RoutingEffect[];
+  /**
    * The wrap-up times in `config.wrapUpMs` changed (an admin's policies): a running wrap-up ends
    * no later than its channel's new time from now (at once when that is 0), then the queue drains.
    */
@@ -1658,6 +1663,23 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
 
     releaseUnhonourablePins(now) {
       return releasePins(null, null, now);
+    },
+
+    requeueHeldBy(agentId, agentName, now) {
+      const effects: RoutingEffect[] = [];
+      const requeued: TicketState[] = [];
+      for (const t of tickets.values()) {
+        if (t.assigneeId !== agentId) continue;
+        unassign(t, now);
+        const reason: AssignmentReason = { code: 'requeued_agent_offline', channel: t.channel, agentName };
+        setQueuedCause(t, null);
+        effects.push(ticketEffect(t, 'requeued', reason, reason, null, agentId));
+        requeued.push(t);
+      }
+      if (effects.length === 0) return effects;
+      drain(now, effects);
+      for (const t of requeued) markQueued(t, now, effects);
+      return effects;
     },
 
     pin(ticketId, agentId, byName, now) {
