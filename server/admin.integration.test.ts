@@ -243,8 +243,9 @@ for (const backend of TEST_BACKENDS) {
       const admin = (await t.store.getUser('admin1'))!;
       const now = t.clock.now();
       await t.store.admin.setActive(admin, 'agent1', false, now);
-      await t.store.admin.updateUser(admin, 'agent3', { ...SKILLS, displayName: '刘洋', role: 'lead', channels: [] }, now);
-      await t.store.admin.updateUser(admin, 'agent4', { ...SKILLS, displayName: '陈静', channels: ['chat'] }, now);
+      const skills = { ...SKILLS, groups: [], languages: ['zh'] };
+      await t.store.admin.updateUser(admin, 'agent3', { ...skills, displayName: '刘洋', role: 'lead', channels: [] }, now);
+      await t.store.admin.updateUser(admin, 'agent4', { ...skills, displayName: '陈静', channels: ['chat'] }, now);
       await t.server.close();
       for (const socket of sockets.splice(0)) socket.disconnect();
 
