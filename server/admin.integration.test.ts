@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { z } from 'zod';
 import { adminAuditResultSchema, adminUserResultSchema, adminUsersResultSchema, DEFAULT_POLICIES, policiesResultSchema } from '../shared/admin.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
-import { ticketResultSchema, type RoutingOffer } from '../shared/routing.js';
+import { leadReassignResultSchema, ticketResultSchema, type RoutingOffer } from '../shared/routing.js';
 import { workstationHandshakeAuth, ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents, type SessionEnded } from '../shared/sync.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimits.js';
 import { createManualScheduler, type ManualScheduler } from './routing/scheduler.js';
@@ -204,6 +204,79 @@ for (const backend of TEST_BACKENDS) {
       expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent2', routing: { pinnedAgentId: null } });
     });
 
+    it('a restart lets go of pins stored for agents who can no longer take the ticket (deactivated, made a lead, lost the skill) and requeues what a deactivated agent held, when routing was not told', async () => {
+      const lead = await connectAs('lead1');
+      await connectAs('agent1');
+      await t.server.routing.setPresence('agent1', 'away', 'self', null);
+      await connectAs('agent2');
+      await t.server.routing.setPresence('agent2', 'away', 'self', null);
+      await t.store.createUser({ id: 'agent3', username: 'agent3', password: TEST_PASSWORD, displayName: '刘洋', role: 'agent', channels: ['email'] });
+      await t.store.createUser({ id: 'agent4', username: 'agent4', password: TEST_PASSWORD, displayName: '陈静', role: 'agent', channels: ['email'] });
+      await t.server.routing.userChanged('agent3', '系统管理员');
+      await t.server.routing.userChanged('agent4', '系统管理员');
+      /** A waiting email pinned by the lead to `agentId`, who is away or offline: it waits for them. */
+      const pinnedTo = async (agentId: string, email: string) => {
+        const { ticketId } = await inbound({ channel: 'email', customer: { name: email, email }, subject: '订单查询', text: '我的订单到哪了' });
+        await t.server.routing.idle();
+        result(await ask(lead, 'lead:pin', { ticketId, agentId }, ticketResultSchema));
+        await t.server.routing.idle();
+        expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: null, routing: { pinnedAgentId: agentId } });
+        return ticketId;
+      };
+      const toDeactivated = await pinnedTo('agent1', 'a@example.cn');
+      const toLead = await pinnedTo('agent3', 'b@example.cn');
+      const toUnskilled = await pinnedTo('agent4', 'c@example.cn');
+      const toAgent2 = await pinnedTo('agent2', 'd@example.cn');
+      // And agent1 holds one, given by the lead.
+      const { ticketId: heldByAgent1 } = await inbound({
+        channel: 'email',
+        customer: { name: 'e', email: 'e@example.cn' },
+        subject: '订单查询',
+        text: '我的订单到哪了',
+      });
+      await t.server.routing.idle();
+      result(await ask(lead, 'lead:reassign', { ticketIds: [heldByAgent1], to: 'agent1' }, leadReassignResultSchema));
+      await t.server.routing.idle();
+      expect(await t.store.getTicket(heldByAgent1)).toMatchObject({ assigneeId: 'agent1' });
+
+      // Written as a version before the pins were let go at once: the users change and routing is not told (no userChanged).
+      const admin = (await t.store.getUser('admin1'))!;
+      const now = t.clock.now();
+      await t.store.admin.setActive(admin, 'agent1', false, now);
+      const skills = { ...SKILLS, groups: [], languages: ['zh'] };
+      await t.store.admin.updateUser(admin, 'agent3', { ...skills, displayName: '刘洋', role: 'lead', channels: [] }, now);
+      await t.store.admin.updateUser(admin, 'agent4', { ...skills, displayName: '陈静', channels: ['chat'] }, now);
+      await t.server.close();
+      for (const socket of sockets.splice(0)) socket.disconnect();
+
+      const previous = t;
+      const again = await startTestServer({
+        dataDir: t.dataDir,
+        ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : {}),
+        clock: t.clock,
+        scheduler,
+        routing: { disconnectGraceMs: 10_000, drainIntervalMs: 1_000, perAgentPerTick: 5 },
+        agentsPushThrottleMs: 0,
+      });
+      t = { ...again, stop: () => again.stop().then(() => previous.stop()) };
+      // Let go on load, written and audited; agent2 (who can still take theirs) keeps their pin.
+      for (const ticketId of [toDeactivated, toLead, toUnskilled]) {
+        expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: null, routing: { pinnedAgentId: null } });
+        expect((await t.store.routing.listAudit(ticketId)).map((e) => e.decision).slice(-2)).toEqual(['unpinned', 'queued']);
+      }
+      expect(await t.store.getTicket(toAgent2)).toMatchObject({ routing: { pinnedAgentId: 'agent2' } });
+      // What the deactivated agent held is back in the queue, as a deactivation routing hears of does.
+      expect(await t.store.getTicket(heldByAgent1)).toMatchObject({ assigneeId: null, status: 'unassigned' });
+      expect((await t.store.routing.listAudit(heldByAgent1)).map((e) => [e.decision, e.reason?.code])).toContainEqual(['requeued', 'requeued_agent_offline']);
+
+      // The next agent with room who signs in gets them; agent2's pinned ticket still waits for agent2.
+      await t.store.createUser({ id: 'agent5', username: 'agent5', password: TEST_PASSWORD, displayName: '赵磊', role: 'agent', channels: ['email'] });
+      await connectAs('agent5');
+      for (const ticketId of [toDeactivated, toLead, toUnskilled, heldByAgent1])
+        expect(await t.store.getTicket(ticketId)).toMatchObject({ assigneeId: 'agent5' });
+      expect(await t.store.getTicket(toAgent2)).toMatchObject({ assigneeId: null, routing: { pinnedAgentId: 'agent2' } });
+    });
+
     it('an admin creates a user who signs in and is routed to; an admin cannot deactivate themself nor demote the last admin', async () => {
       const admin = await connectAs('admin1');
       const created = result(
@@ -294,6 +367,34 @@ for (const backend of TEST_BACKENDS) {
       );
       await t.server.routing.idle();
       expect((await t.store.getTicket(next.ticketId))?.assigneeId).toBe('agent1');
+    });
+
+    it('an agent offered a chat who loses the chat channel has the offer withdrawn, and it goes to an agent who can take it', async () => {
+      const admin = await connectAs('admin1');
+      const chatAndEmail = { ...SKILLS, channels: ['chat', 'email'] } as const;
+      for (const [userId, displayName] of [
+        ['agent1', '王芳'],
+        ['agent2', '张强'],
+      ] as const) {
+        result(await ask(admin, 'admin:updateUser', { userId, skills: { ...chatAndEmail, displayName } }, adminUserResultSchema));
+      }
+      const agent1 = await connectAs('agent1');
+      const withdrawn: string[] = [];
+      agent1.socket.on('routing:offerWithdrawn', (w) => withdrawn.push(w.ticketId));
+      const chat = await inbound({ channel: 'chat', customer: { name: '罗琳', phone: '13700137001' }, text: '请问门店几点开门？' });
+      await t.server.routing.idle();
+      await vi.waitFor(() => expect(agent1.offers.map((o) => o.ticketId)).toEqual([chat.ticketId]));
+      const agent2 = await connectAs('agent2');
+      expect(agent2.offers).toEqual([]);
+
+      // Chat taken from agent1 while the offer is open: it is not theirs to take any more, and agent2 has room.
+      result(
+        await ask(admin, 'admin:updateUser', { userId: 'agent1', skills: { ...SKILLS, displayName: '王芳', channels: ['email'] } }, adminUserResultSchema),
+      );
+      await t.server.routing.idle();
+      await vi.waitFor(() => expect(withdrawn).toEqual([chat.ticketId]));
+      await vi.waitFor(() => expect(agent2.offers.map((o) => o.ticketId)).toEqual([chat.ticketId]));
+      expect((await t.store.getTicket(chat.ticketId))?.routing.offer).toMatchObject({ agentId: 'agent2' });
     });
 
     it('policies: leads read them, new tickets get the new SLA, the offer timeout changes without a restart', async () => {

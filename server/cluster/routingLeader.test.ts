@@ -15,6 +15,7 @@ import {
   leadReassignResultSchema,
   offerResponseResultSchema,
   presenceResultSchema,
+  ticketResultSchema,
   type AgentsPush,
   type AgentStatus,
 } from '../../shared/routing.js';
@@ -213,6 +214,23 @@ describe('routing on a cluster of two nodes', () => {
     await vi.waitFor(() => expect(b.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
     const email = await postInbound(b, { channel: 'email', customer: { name: '陈静', email: 'chen@example.cn' }, text: '发票抬头写错了' });
     await vi.waitFor(async () => expect((await b.store.getTicket(email.ticketId))?.assigneeId).toBe('agent1'), { timeout: 10_000 });
+  }, 60_000);
+
+  it("a new leader lets go of a pin stored for an agent deactivated behind routing's back, and the ticket goes to an agent with room", async () => {
+    const lead = await connectAs(b, 'lead1');
+    const mail = await postInbound(b, { channel: 'email', customer: { name: '陈静', email: 'chen@example.cn' }, subject: '发票', text: '发票抬头写错了' });
+    await vi.waitFor(() => expect(a.server.routing.engine.ticketView(mail.ticketId)).not.toBeNull(), { timeout: 10_000 });
+    expect(await askRouting(lead, 'lead:pin', { ticketId: mail.ticketId, agentId: 'agent1' }, ticketResultSchema)).toMatchObject({ ok: true });
+    await vi.waitFor(async () => expect((await b.store.getTicket(mail.ticketId))?.routing.pinnedAgentId).toBe('agent1'), { timeout: 10_000 });
+    // Deactivated as a version before pins were let go at once left it: stored, routing not told.
+    await a.store.admin.setActive((await a.store.getUser('admin1'))!, 'agent1', false, Date.now());
+
+    await a.stop();
+    await vi.waitFor(() => expect(b.server.isRoutingLeader()).toBe(true), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await b.store.getTicket(mail.ticketId))?.routing.pinnedAgentId).toBeNull(), { timeout: 10_000 });
+    expect((await b.store.routing.listAudit(mail.ticketId)).map((e) => e.decision)).toContain('unpinned');
+    await connectAs(b, 'agent2');
+    await vi.waitFor(async () => expect((await b.store.getTicket(mail.ticketId))?.assigneeId).toBe('agent2'), { timeout: 10_000 });
   }, 60_000);
 
   it('a new leader resumes the wrap-ups the old one was running, to the same deadline, and tells every workstation', async () => {

@@ -119,6 +119,28 @@ const op = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('escalate' as const), pick: fc.nat() }) },
+  // A ticket's type (so its topic group) changes, or its holder transfers it (转办) to a group's queue.
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('regroup' as const),
+      pick: fc.nat(),
+      group: fc.option(fc.constantFrom(...GROUPS), { nil: null }),
+      transfer: fc.boolean(),
+    }),
+  },
+  // An admin deactivates an agent (the service's userChanged, user inactive).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deactivate' as const), agent: fc.nat(5) }) },
+  // An admin shortens (or lengthens) the wrap-up times (policiesChanged).
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('wrapUpPolicy' as const), chat: fc.constantFrom(0, 3_000, 600_000), phone: fc.constantFrom(0, 7_000) }),
+  },
+  // An admin edits an agent's skills or makes them a lead (the service's userChanged, user active).
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('skills' as const), agent: fc.nat(5), spec: agentSpec, lead: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('call' as const), agent: fc.nat(5), live: fc.boolean() }) },
   {
     weight: 4,
@@ -153,7 +175,7 @@ class World {
 
   /** A copy to try a step on and throw away (same engine, own tickets). */
   scratch(): World {
-    const copy = new World(this.engine, this.users, this.decisions);
+    const copy = new World(this.engine, [...this.users], this.decisions);
     for (const [id, ticket] of this.tickets) copy.tickets.set(id, ticket);
     Object.assign(copy, { now: this.now, seq: this.seq, lastEventAt: this.lastEventAt, capacityLowered: this.capacityLowered, manualTake: this.manualTake });
     return copy;
@@ -288,6 +310,61 @@ function runStep(world: World, step: Step): void {
     case 'call':
       world.apply(engine.setOnCall(userAt(step.agent).id, step.live, world.now));
       break;
+    case 'regroup': {
+      const ticket = world.pick(step.pick);
+      if (!ticket) break;
+      const routing = { ...ticket.routing, group: step.group, offer: null };
+      const moved: Ticket =
+        step.transfer && ticket.assigneeId !== null
+          ? {
+              ...ticket,
+              assigneeId: null,
+              assigneeName: null,
+              assignedAt: null,
+              status: 'unassigned',
+              assignmentReason: { code: 'transferred', byName: ticket.assigneeName ?? '', group: step.group, note: '转给专门的组' },
+              routing: { ...routing, pinnedAgentId: null, pinnedAgentName: null },
+              updatedAt: world.now,
+            }
+          : { ...ticket, type: ticket.type === 'consult' ? 'after_sales' : 'consult', routing, updatedAt: world.now };
+      world.tickets.set(moved.id, moved);
+      world.apply(engine.observeTicket({ ticket: moved, vipTier: 0 }, world.now));
+      break;
+    }
+    case 'deactivate': {
+      const index = step.agent % users.length;
+      const user: User = { ...users[index]!, channels: [] };
+      users[index] = user;
+      // As the service's userChanged does for a deactivated user.
+      engine.upsertUser(user, defaultAgentSettings(world.now));
+      world.apply(engine.setPresence(user.id, 'offline', 'lead', '系统管理员', world.now));
+      const held = world.openTickets().filter((t) => t.assigneeId === user.id);
+      if (held.length > 0)
+        world.apply(
+          engine.reassign(
+            held.map((t) => t.id),
+            null,
+            '系统管理员',
+            world.now,
+          ).effects,
+        );
+      world.apply(engine.releasePinsTo(user.id, '系统管理员', world.now));
+      break;
+    }
+    case 'wrapUpPolicy':
+      engine.config.wrapUpMs = { ...engine.config.wrapUpMs, chat: step.chat, phone: step.phone };
+      world.apply(engine.wrapUpTimesChanged(world.now));
+      break;
+    case 'skills': {
+      const index = step.agent % users.length;
+      const user: User = { ...agentUser(index, step.spec), role: step.lead ? 'lead' : 'agent' };
+      users[index] = user;
+      // As the service's userChanged does for an active user.
+      engine.upsertUser(user, defaultAgentSettings(world.now));
+      world.apply(engine.releasePinsTo(user.id, '系统管理员', world.now));
+      world.apply(engine.tick(world.now));
+      break;
+    }
     case 'advance': {
       // Only the engine's own timer runs until the target, as in the server: a tick at each
       // wake-up it asked for, none at the target unless it asked.
@@ -333,6 +410,11 @@ function checkInvariants(world: World, decisionsBefore: number): void {
       const perChannel = offered.get(view!.offerAgentId) ?? { phone: 0, chat: 0, social: 0, email: 0 };
       perChannel[ticket.channel]++;
       offered.set(view!.offerAgentId, perChannel);
+    }
+    // A pin waits for an agent who can take the ticket (an agent, with its skills): anyone else never comes.
+    if (ticket.assigneeId === null && view!.routing.pinnedAgentId !== null) {
+      const pinned = world.users.find((u) => u.id === view!.routing.pinnedAgentId)!;
+      expect(pinned.role === 'agent' && skilled(pinned, { ...ticket, routing: view!.routing }), `${ticket.id} pinned to ${pinned.id}`).toBe(true);
     }
     // An offer is held by an available, connected agent with the skills.
     if (view!.offerAgentId) {
@@ -439,6 +521,7 @@ function checkUndo(world: World, outer: Step, inner: Step): void {
   const { engine } = world;
   const decisionsBefore = world.decisions.length;
   const before = observable(world, world.tickets.keys());
+  const wrapUpMs = engine.config.wrapUpMs;
   const outerMark = engine.begin();
   const afterOuter = world.scratch();
   runStep(afterOuter, outer);
@@ -450,6 +533,8 @@ function checkUndo(world: World, outer: Step, inner: Step): void {
   engine.end(innerMark, false);
   expect(observable(afterOuter, ids())).toEqual(midway);
   engine.end(outerMark, false);
+  // The policies are the service's, not the engine's journal: put back as a rolled-back admin write leaves them.
+  engine.config.wrapUpMs = wrapUpMs;
   expect(observable(world, world.tickets.keys())).toEqual(before);
   for (const id of ids()) if (!world.tickets.has(id)) expect(engine.ticketView(id)).toBeNull();
   expect(engine.footprint().journal).toBe(0);
@@ -463,7 +548,8 @@ describe('routing engine invariants (property-based)', () => {
         fc.array(agentSpec, { minLength: 1, maxLength: 6 }),
         fc.array(op, { minLength: 1, maxLength: 60 }),
         fc.integer({ min: 1, max: 3 }),
-        (specs, ops, perTick) => {
+        fc.option(fc.constantFrom(30_000, 90_000), { nil: null }),
+        (specs, ops, perTick, idleAwayMs) => {
           const decisions: DecisionRecord[] = [];
           const engine = createRoutingEngine(
             {
@@ -474,6 +560,7 @@ describe('routing engine invariants (property-based)', () => {
               recentCustomerLimit: 4,
               // Wrap-up after calls and completed chats/emails, so "nothing stalls" covers its end too.
               wrapUpMs: { phone: 7_000, chat: 3_000, social: 0, email: 1_000 },
+              idleAwayMs,
             },
             { onDecision: (d) => decisions.push(d) },
           );
@@ -503,6 +590,7 @@ describe('routing engine invariants (property-based)', () => {
               { kind: 'reassign', picks: [61721163, 0], to: null },
             ],
             1,
+            null,
           ],
         ],
       },
@@ -759,6 +847,21 @@ describe('routing engine rules', () => {
     // The offer ends unanswered: they go Away, idle, as before.
     const expired = engine.tick(T0 + 65_000);
     expect(expired.find((e) => e.kind === 'presence')).toMatchObject({ agentId: 'agent1', presence: 'away', cause: 'idle' });
+  });
+
+  it('sets Away at the idle deadline an agent a lead made Available while disconnected, as tick does, and asks for no wake-up after', () => {
+    const { engine } = setup({ idleAwayMs: 60_000, disconnectGraceMs: 10_000 });
+    engine.connect('agent1', T0);
+    engine.disconnect('agent1', T0 + 1_000);
+    letTimePass(engine, T0 + 1_000, T0 + 20_000);
+    expect(engine.agentStatus('agent1')).toMatchObject({ presence: 'offline', connected: false });
+    // A lead says Available for an agent who is not connected: nothing is offered to them, and the idle rule counts from now.
+    engine.setPresence('agent1', 'available', 'lead', '李主管', T0 + 20_000);
+    expect(engine.nextWakeAt(T0 + 20_000)).toBe(T0 + 80_000);
+    letTimePass(engine, T0 + 20_000, T0 + 600_000);
+    // Before, only a tick some other event asked for set them Away: with none, they stayed Available for good.
+    expect(engine.agentStatus('agent1')).toMatchObject({ presence: 'away', presenceCause: 'idle', presenceSince: T0 + 80_000 });
+    expect(engine.nextWakeAt(T0 + 600_000)).toBeNull();
   });
 
   it('keeps email but requeues calls when an agent stays offline past the grace period', () => {

@@ -280,9 +280,21 @@ export interface RoutingEngine {
   /**
    * Lets go the pins to `agentId` they can no longer honour (deactivated: no channel left; made a
    * lead; a skill the ticket needs taken away), so those tickets stop waiting for someone who
-   * cannot take them, and drains. Call after `upsertUser` with their new user.
+   * cannot take them, withdraws their offers of such tickets likewise, and drains. Call after
+   * `upsertUser` with their new user.
    */
   releasePinsTo(agentId: string, byName: string, now: number): RoutingEffect[];
+  /**
+   * Lets go every pin whose agent can no longer take its ticket, whoever they are: what a load
+   * finds stored (a pin written before its agent was deactivated, made a lead or lost a skill,
+   * by a version that kept such pins). Unaudited by anyone (the system); drains.
+   */
+  releaseUnhonourablePins(now: number): RoutingEffect[];
+  /**
+   * Puts what `agentId` holds back in the queue (`requeued_agent_offline`) and drains: for a holder
+   * who can never come back to it (deactivated, as a load finds them), every channel, email too.
+   */
+  requeueHeldBy(agentId: string, agentName: string, now: number): RoutingEffect[];
   /**
    * The wrap-up times in `config.wrapUpMs` changed (an admin's policies): a running wrap-up ends
    * no later than its channel's new time from now (at once when that is 0), then the queue drains.
@@ -615,6 +627,47 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     effects.push(ticketEffect(t, 'unpinned', null, null, byName, null));
     if (t.assigneeId === null) setQueuedCause(t, null);
     return true;
+  }
+
+  /**
+   * Lets go the pins to `agentId` (to anyone when null) that cannot be honoured, and withdraws the
+   * offers they can no longer take (a channel, group or language taken away, made a lead: the
+   * ticket sat on the offer until it timed out, beside agents who could take it), then drains;
+   * what is still waiting is recorded queued.
+   */
+  function releasePins(agentId: string | null, byName: string | null, now: number): RoutingEffect[] {
+    const effects: RoutingEffect[] = [];
+    const released: TicketState[] = [];
+    for (const t of tickets.values()) {
+      const offer = t.offer;
+      if (offer && (agentId === null || offer.agentId === agentId)) {
+        const offered = agents.get(offer.agentId);
+        if (!offered || offered.user.role !== 'agent' || !skilled(offered, t)) {
+          clearOffer(t);
+          effects.push({ kind: 'withdrawn', ticketId: t.id, agentId: offer.agentId, reason: 'reassigned' });
+          setQueuedCause(t, null);
+          released.push(t);
+        }
+      }
+      const pinned = t.routing.pinnedAgentId;
+      if (pinned === null || (agentId !== null && pinned !== agentId)) continue;
+      if (releasePinIfUnhonourable(t, byName, effects) && t.assigneeId === null && !released.includes(t)) released.push(t);
+    }
+    if (effects.length === 0) return effects;
+    drain(now, effects);
+    for (const t of released) markQueued(t, now, effects);
+    return effects;
+  }
+
+  /**
+   * When idle-away sets this agent Away (null: it does not): Available with no presence change,
+   * connect, assignment or accepted offer for `idleAwayMs`, connected or not (a lead may make a
+   * disconnected agent Available). An offer out waits: its end or answer is a wake-up of its own.
+   * `tick` and `nextWakeAt` both ask this, so they cannot disagree.
+   */
+  function idleAwayAt(a: AgentState): number | null {
+    if (config.idleAwayMs === null || a.presence !== 'available' || offerCount(a) > 0) return null;
+    return a.lastActivityAt + config.idleAwayMs;
   }
 
   /** Ends a wrap-up (deadline reached, or the agent is ready); the caller drains. */
@@ -1605,14 +1658,27 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
     },
 
     releasePinsTo(agentId, byName, now) {
+      return releasePins(agentId, byName, now);
+    },
+
+    releaseUnhonourablePins(now) {
+      return releasePins(null, null, now);
+    },
+
+    requeueHeldBy(agentId, agentName, now) {
       const effects: RoutingEffect[] = [];
-      const released: TicketState[] = [];
+      const requeued: TicketState[] = [];
       for (const t of tickets.values()) {
-        if (t.routing.pinnedAgentId === agentId && releasePinIfUnhonourable(t, byName, effects) && t.assigneeId === null) released.push(t);
+        if (t.assigneeId !== agentId) continue;
+        unassign(t, now);
+        const reason: AssignmentReason = { code: 'requeued_agent_offline', channel: t.channel, agentName };
+        setQueuedCause(t, null);
+        effects.push(ticketEffect(t, 'requeued', reason, reason, null, agentId));
+        requeued.push(t);
       }
       if (effects.length === 0) return effects;
       drain(now, effects);
-      for (const t of released) markQueued(t, now, effects);
+      for (const t of requeued) markQueued(t, now, effects);
       return effects;
     },
 
@@ -1699,9 +1765,8 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
           a.disconnectedAt = null;
           if (a.presence !== 'offline' || a.presenceCause !== 'disconnected') goOffline(a, 'disconnected', null, now, effects);
         }
-        if (config.idleAwayMs !== null && a.presence === 'available' && offerCount(a) === 0 && now - a.lastActivityAt >= config.idleAwayMs) {
-          presenceEffect(a, 'away', 'idle', null, now, effects);
-        }
+        const idleAt = idleAwayAt(a);
+        if (idleAt !== null && now >= idleAt) presenceEffect(a, 'away', 'idle', null, now, effects);
       }
       drain(now, effects);
       for (const t of timedOut) markQueued(t, now, effects);
@@ -1732,10 +1797,10 @@ export function createRoutingEngine(overrides: Partial<RoutingConfig> = {}, obse
       for (const a of wrappingUp) if (a.wrapUpUntil !== null) next = Math.min(next, a.wrapUpUntil);
       for (const a of agents.values()) {
         if (a.disconnectedAt !== null) next = Math.min(next, a.disconnectedAt + config.disconnectGraceMs);
-        // Idle-away waits while an offer is out (tick's rule): its end or answer is a wake-up of
-        // its own. Asked for anyway, a passed deadline was "now" again after every tick until then.
-        if (config.idleAwayMs !== null && a.presence === 'available' && a.connections > 0 && offerCount(a) === 0)
-          next = Math.min(next, a.lastActivityAt + config.idleAwayMs);
+        // Tick's own rule, so neither asks for a wake-up tick will not act on (a timer spinning)
+        // nor leaves out one it would (an agent Available for good, Away only at some other event's tick).
+        const idleAt = idleAwayAt(a);
+        if (idleAt !== null) next = Math.min(next, idleAt);
         if (!pacedWithRoom && waiting && routable(a) && paced(a, now)) for (const c of a.channels) if (hasRoom(a, c)) pacedWithRoom = true;
       }
       // Pacing held someone with room back this interval: the next interval's drain may place

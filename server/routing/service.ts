@@ -320,7 +320,8 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
     await applyPolicies();
     const t = now();
     const settings = await store.routing.loadAgentSettings();
-    for (const user of await store.listUsers()) {
+    const users = await store.listUsers();
+    for (const user of users) {
       const stored = settings.get(user.id);
       engine.upsertUser(user, stored ?? defaultAgentSettings(t));
       engine.setOnCall(user.id, await liveCallOf(user.id), t);
@@ -337,11 +338,19 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
       for (const start of await store.routing.wrapUpStartsSince(t - longest)) engine.resumeWrapUp(start.agentId, start.channel, start.startedAt, t);
     }
     const stale: Ticket[] = [];
+    let pinned = false;
+    const active = new Set(users.map((user) => user.id));
+    /** Holders who are not active users (deactivated): by id, with the name the ticket gives them. */
+    const gone = new Map<string, string>();
     for (const { ticket, vipTier } of await store.routing.openTicketsForRouting()) {
       vipTiers.set(ticket.customerId, vipTier);
       engine.observeTicket({ ticket, vipTier }, t);
       if (ticket.routing.offer) stale.push(ticket);
+      if (ticket.routing.pinnedAgentId !== null) pinned = true;
+      if (ticket.assigneeId !== null && !active.has(ticket.assigneeId)) gone.set(ticket.assigneeId, ticket.assigneeName ?? ticket.assigneeId);
     }
+    // Read again: one made or reactivated since the list above is not gone.
+    for (const userId of [...gone.keys()]) if (await store.admin.isActive(userId)) gone.delete(userId);
     // Offers do not survive a restart: the stored ones are cleared and the tickets re-routed.
     if (stale.length > 0) {
       await store.withTransaction(async () => {
@@ -361,6 +370,17 @@ export async function createRoutingService(options: RoutingServiceOptions): Prom
             now: t,
           });
         }
+      });
+    }
+    // A pin stored before its agent was deactivated, made a lead or lost a skill the ticket needs
+    // (an older version kept such pins, or routing never heard of the change: the admin's commit
+    // came, the call to routing failed) is let go now, written and audited, and what a deactivated
+    // user still holds goes back to the queue, as userChanged does: those tickets waited for
+    // someone who is not coming, and a restart or a new leader wrote nothing (routing.md, Pins).
+    if (pinned || gone.size > 0) {
+      await decide(null, () => {
+        const effects = [...gone].flatMap(([userId, name]) => engine.requeueHeldBy(userId, name, now()));
+        return effectsOnly(pinned ? [...effects, ...engine.releaseUnhonourablePins(now())] : effects);
       });
     }
   }
