@@ -15,6 +15,7 @@ import {
 import { DELIVERY_FAILURE_CODES, undeliverableError, type CallInfo } from '../../shared/domain.js';
 import { callPreviewText, ticketLineText, ticketSubjectText } from './callText.js';
 import { errorText } from './components/errorText.js';
+import { describeAuditEntry } from './components/RoutingHistory.js';
 import { deliveryReasonText } from './components/refusalText.js';
 import { connectionProblemText } from './connectionProblemText.js';
 import type { UiError } from './store/types.js';
@@ -141,6 +142,25 @@ describe('a ticket that left the agent, in the UI language (walk-8)', () => {
       'This ticket is now with 张强; it is no longer available to you.',
     );
     expect(describeTicketGone(en, undefined)).toBe('This ticket is no longer available to you (it may have been reassigned).');
+  });
+});
+
+describe('a pin routing let go, in the routing history', () => {
+  it('says why, not "removed by ?", when no one removed it (the pinned agent can no longer take the ticket)', () => {
+    const entry = {
+      id: 1,
+      ticketId: 'GD20261207001',
+      at: 0,
+      decision: 'unpinned',
+      assigneeId: null,
+      assigneeName: null,
+      actorName: null,
+      reason: null,
+      text: '',
+    } as const;
+    expect(describeAuditEntry((key, vars) => translate('en', key, vars), entry)).toBe('Pin removed: the pinned agent can no longer take this ticket');
+    expect(describeAuditEntry((key, vars) => translate('zh-CN', key, vars), entry)).toBe('已取消固定：被固定的坐席已无法处理此工单');
+    expect(describeAuditEntry((key, vars) => translate('en', key, vars), { ...entry, actorName: '李主管' })).toBe('Pin removed by 李主管');
   });
 });
 

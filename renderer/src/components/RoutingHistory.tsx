@@ -17,7 +17,9 @@ export function describeAuditEntry(t: Translate, entry: RoutingAuditEntry): stri
     case 'escalated':
       return t('history.escalatedBy', { name: entry.actorName ?? name });
     case 'unpinned':
-      return entry.reason ? describeAssignment(t, entry.reason, entry.assigneeName) : t('history.unpinnedBy', { name: entry.actorName ?? '?' });
+      if (entry.reason) return describeAssignment(t, entry.reason, entry.assigneeName);
+      // No actor: routing let the pin go because the pinned agent can no longer take the ticket (stall-2, stall-3).
+      return entry.actorName ? t('history.unpinnedBy', { name: entry.actorName }) : t('history.unpinnedByRouting');
     case 'offered': {
       // "Offered to 张强: fewest open tickets with the Chat skill" — not "Routed to", nobody has it yet.
       const basis = entry.reason ? routingBasisSchema.safeParse(entry.reason.code) : null;
