@@ -8,20 +8,17 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import pg from 'pg';
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, TicketBundle } from '../shared/domain.js';
-import { readBundles, workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents, type UnreadableChange } from '../shared/sync.js';
+import { readBundles, type UnreadableChange } from '../shared/sync.js';
 import { parsePullAck } from '../main/core/sync/ackSchemas.js';
-import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, login, postJson, startTestServer, type TestServer } from './testHarness.js';
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, startTestServer, type TestServer } from './testHarness.js';
+import { connectPullingLead, type PullingLead } from './testing/leadPull.js';
 import { inboundExternalMessageId } from './externalMessageIds.js';
 import { UNREADABLE_ROWS_REPAIR } from './unreadableRows.js';
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type UntypedEmitter = { emitWithAck(event: string, request: unknown): Promise<unknown> };
-
 let t: TestServer;
-let lead: ClientSocket;
+let lead: PullingLead;
 
 /**
  * Writes a row behind the store's back, as the code before attack-10 left it (the store lends only
@@ -55,19 +52,12 @@ async function writeRaw(text: string, params: ReadonlyArray<string | number | nu
 async function pullFrom(since: number): Promise<{ bundles: Map<string, TicketBundle>; messages: Message[]; unreadable: UnreadableChange[]; upTo: number }> {
   const bundles = new Map<string, TicketBundle>();
   const messages: Message[] = [];
-  const unreadable: UnreadableChange[] = [];
-  for (;;) {
-    const raw = await (lead.timeout(10_000) as unknown as UntypedEmitter).emitWithAck('sync:pull', { since });
-    const page = parsePullAck(raw, t.clock.now());
-    if (page.mustRefetch) throw new Error('the pull asked for a bootstrap');
-    for (const change of page.changes) {
-      if (change.kind === 'bundle') bundles.set(change.bundle.ticket.id, change.bundle);
-      if (change.kind === 'message') messages.push(change.message);
-    }
-    unreadable.push(...page.unreadable);
-    since = page.upTo;
-    if (!page.more) return { bundles, messages, unreadable, upTo: since };
+  const { changes, unreadable, upTo } = await lead.pullSince(since);
+  for (const change of changes) {
+    if (change.kind === 'bundle') bundles.set(change.bundle.ticket.id, change.bundle);
+    if (change.kind === 'message') messages.push(change.message);
   }
+  return { bundles, messages, unreadable, upTo };
 }
 
 const pdf = (fileName: string, contentType = 'application/pdf') => ({ fileName, contentType, data: Buffer.from('%PDF-1.4 test') });
@@ -86,16 +76,10 @@ describe.each(TEST_BACKENDS)('rows no workstation could read, repaired on %s', (
   beforeAll(async () => {
     t = await startTestServer({ backend });
     await t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
-    await t.store.createUser({ id: 'lead1', username: 'lead1', password: TEST_PASSWORD, displayName: '李主管', role: 'lead', channels: [] });
-    const { token } = await login(t.url, 'lead1');
-    lead = connect(t.url, { auth: workstationHandshakeAuth(token, 'client-lead1'), transports: ['websocket'], reconnection: false, forceNew: true });
-    await new Promise<void>((resolve, reject) => {
-      lead.once('connect', () => resolve());
-      lead.once('connect_error', reject);
-    });
+    lead = await connectPullingLead(t, parsePullAck);
   });
   afterAll(async () => {
-    lead.disconnect();
+    lead.socket.disconnect();
     await t.stop();
   });
 
