@@ -32,6 +32,7 @@ import { postgresMigration024ReportCredentials } from './024-report-credentials.
 import { postgresMigration025MutationFingerprints } from './025-mutation-fingerprints.js';
 import { postgresMigration026DataRepairs } from './026-data-repairs.js';
 import { postgresMigration027HotTableIndexes } from './027-hot-table-indexes.js';
+import { postgresMigration028DataRepairClaims } from './028-data-repair-claims.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -63,6 +64,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration025MutationFingerprints,
   postgresMigration026DataRepairs,
   postgresMigration027HotTableIndexes,
+  postgresMigration028DataRepairClaims,
 ];
 
 export { MIGRATION_LOCK_KEY };
