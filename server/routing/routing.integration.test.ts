@@ -84,6 +84,33 @@ async function ask<T extends z.ZodType>(client: Client, event: string, request: 
   return ackSchema(schema).parse(raw) as Ack<z.infer<T>>;
 }
 
+/**
+ * agent2 (signed in now) is offered a chat, accepts it and completes it, result first as the rules
+ * ask: the wrap-up after a chat begins at `at`.
+ */
+async function completeAChat(): Promise<{ wang: Client; at: number }> {
+  const wang = await connectAs('agent2');
+  const first = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' });
+  await vi.waitFor(() => expect(wang.offers.map((o) => o.ticketId)).toEqual([first.ticketId]));
+  result(await ask(wang, 'offer:respond', { ticketId: first.ticketId, accept: true }, offerResponseResultSchema));
+  const agent = (await t.store.getUser('agent2'))!;
+  const at = t.clock.now();
+  const fields = { mutationId: 'w1', kind: 'setFields', ticketId: first.ticketId, result: '已解答', createdAt: at } as const;
+  expect(await t.store.applyMutation(agent, 'client-agent2', fields, at)).toMatchObject({ ok: true });
+  const done = { mutationId: 'w2', kind: 'setStatus', ticketId: first.ticketId, status: 'completed', createdAt: at } as const;
+  expect(await t.store.applyMutation(agent, 'client-agent2', done, at)).toMatchObject({ ok: true });
+  await t.server.routing.idle();
+  return { wang, at };
+}
+
+/** A chat from a new customer, left waiting: nobody is offered it. */
+async function aChatThatWaits(): Promise<InboundResponse> {
+  const second = await inbound({ channel: 'chat', customer: { name: '陈晓燕', phone: '15800158003' }, text: '你好，订单什么时候发货？' });
+  await t.server.routing.idle();
+  expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: null, routing: { offer: null } });
+  return second;
+}
+
 for (const backend of TEST_BACKENDS) {
   describe(`on ${backend}`, () => {
     beforeEach(async () => {
@@ -435,24 +462,12 @@ for (const backend of TEST_BACKENDS) {
       });
 
       it('gives an agent no chat during wrap-up after completing one, says so, and offers the waiting chat at the deadline by itself', async () => {
-        const wang = await connectAs('agent2');
-        const first = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' });
-        await vi.waitFor(() => expect(wang.offers.map((o) => o.ticketId)).toEqual([first.ticketId]));
-        result(await ask(wang, 'offer:respond', { ticketId: first.ticketId, accept: true }, offerResponseResultSchema));
-        // The agent completes the chat (result first, as the rules ask): wrap-up begins, 15 s by the default policy.
-        const agent = (await t.store.getUser('agent2'))!;
-        const at = t.clock.now();
-        const fields = { mutationId: 'w1', kind: 'setFields', ticketId: first.ticketId, result: '已解答', createdAt: at } as const;
-        expect(await t.store.applyMutation(agent, 'client-agent2', fields, at)).toMatchObject({ ok: true });
-        const done = { mutationId: 'w2', kind: 'setStatus', ticketId: first.ticketId, status: 'completed', createdAt: at } as const;
-        expect(await t.store.applyMutation(agent, 'client-agent2', done, at)).toMatchObject({ ok: true });
-        await t.server.routing.idle();
+        // agent2 completes a chat (result first, as the rules ask): wrap-up begins, 15 s by the default policy.
+        const { wang, at } = await completeAChat();
         await vi.waitFor(() => expect(wang.presence.at(-1)).toMatchObject({ presence: 'available', wrapUpUntil: at + 15_000, wrapUpChannel: 'chat' }));
         expect(t.server.routing.agents().find((a) => a.userId === 'agent2')).toMatchObject({ wrapUpUntil: at + 15_000 });
         // A chat arriving meanwhile waits (agent1 is not signed in), even though agent2 has room.
-        const second = await inbound({ channel: 'chat', customer: { name: '陈晓燕', phone: '15800158003' }, text: '你好，订单什么时候发货？' });
-        await t.server.routing.idle();
-        expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: null, routing: { offer: null } });
+        const second = await aChatThatWaits();
         scheduler.advance(14_000);
         await t.server.routing.idle();
         expect((await t.store.getTicket(second.ticketId))!.routing.offer).toBeNull();
@@ -469,21 +484,9 @@ for (const backend of TEST_BACKENDS) {
         const long = { ...DEFAULT_POLICIES, wrapUpSeconds: { ...DEFAULT_POLICIES.wrapUpSeconds, chat: 600 } };
         await t.store.admin.setPolicies(lead, long, t.clock.now());
         await t.server.routing.policiesChanged();
-        const wang = await connectAs('agent2');
-        const first = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' });
-        await vi.waitFor(() => expect(wang.offers.map((o) => o.ticketId)).toEqual([first.ticketId]));
-        result(await ask(wang, 'offer:respond', { ticketId: first.ticketId, accept: true }, offerResponseResultSchema));
-        const agent = (await t.store.getUser('agent2'))!;
-        const at = t.clock.now();
-        const fields = { mutationId: 'w1', kind: 'setFields', ticketId: first.ticketId, result: '已解答', createdAt: at } as const;
-        expect(await t.store.applyMutation(agent, 'client-agent2', fields, at)).toMatchObject({ ok: true });
-        const done = { mutationId: 'w2', kind: 'setStatus', ticketId: first.ticketId, status: 'completed', createdAt: at } as const;
-        expect(await t.store.applyMutation(agent, 'client-agent2', done, at)).toMatchObject({ ok: true });
-        await t.server.routing.idle();
+        const { wang, at } = await completeAChat();
         expect(t.server.routing.agents().find((a) => a.userId === 'agent2')).toMatchObject({ wrapUpUntil: at + 600_000 });
-        const second = await inbound({ channel: 'chat', customer: { name: '陈晓燕', phone: '15800158003' }, text: '你好，订单什么时候发货？' });
-        await t.server.routing.idle();
-        expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: null, routing: { offer: null } });
+        const second = await aChatThatWaits();
 
         // No wrap-up after chats any more: the one running ends now, not 10 min after it began.
         await t.store.admin.setPolicies(lead, { ...long, wrapUpSeconds: { ...long.wrapUpSeconds, chat: 0 } }, t.clock.now());
