@@ -1,4 +1,4 @@
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_POLICIES } from '../../shared/admin.js';
 import type { Channel } from '../../shared/domain.js';
@@ -15,13 +15,14 @@ import {
   type PresenceChanged,
   type RoutingOffer,
 } from '../../shared/routing.js';
-import { workstationHandshakeAuth, ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
+import { ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
 import { alarmResultSchema, escalationRequestResultSchema } from '../../shared/alarms.js';
 import type { z } from 'zod';
 import { createGroupCommit } from '../groupCommit.js';
 import type { ChannelContact } from '../store.js';
-import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, login, postJson, startTestServer, type TestServer } from '../testHarness.js';
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, postJson, startTestServer, type TestServer } from '../testHarness.js';
 import { createManualScheduler, type ManualScheduler } from './scheduler.js';
+import { openTestSocket } from '../testing/sockets.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -44,22 +45,16 @@ const USERS: Array<{ id: string; displayName: string; role?: 'agent' | 'lead'; c
 ];
 
 async function connectAs(username: string): Promise<Client> {
-  const { token } = await login(t.url, username);
-  const socket: ClientSocket = connect(t.url, {
-    auth: workstationHandshakeAuth(token, `client-${username}`),
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
+  const heard: Omit<Client, 'socket'> = { offers: [], withdrawn: [], presence: [] };
+  const socket = await openTestSocket(t.url, username, {
+    listen: (opening) => {
+      opening.on('routing:offer', (offer) => heard.offers.push(offer));
+      opening.on('routing:offerWithdrawn', (w) => heard.withdrawn.push(w));
+      opening.on('presence:changed', (p) => heard.presence.push(p));
+    },
   });
   sockets.push(socket);
-  const client: Client = { socket, offers: [], withdrawn: [], presence: [] };
-  socket.on('routing:offer', (offer) => client.offers.push(offer));
-  socket.on('routing:offerWithdrawn', (w) => client.withdrawn.push(w));
-  socket.on('presence:changed', (p) => client.presence.push(p));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
+  const client: Client = { socket, ...heard };
   // Signing in routes (this agent may take queued work): what follows sees the outcome.
   await t.server.routing.idle();
   return client;
