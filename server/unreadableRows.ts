@@ -21,8 +21,8 @@ export const UNREADABLE_ROWS_BATCH = 500;
 /** How long a node's claim on the repair lasts unrenewed (each batch renews it); a node that stopped midway is taken over after it. */
 export const UNREADABLE_ROWS_CLAIM_MS = 60_000;
 
-/** How often a start that finds the repair claimed by another node looks again. */
-export const UNREADABLE_ROWS_WAIT_MS = 1_000;
+/** How often a start that finds the repair claimed by another node looks again (nodes of a cluster starting together meet this on a fresh database too). */
+export const UNREADABLE_ROWS_WAIT_MS = 250;
 
 /** The note a repaired message's text ends with when it listed more files than a message holds. */
 export function attachmentsNoLongerListedNote(over: number): string {
