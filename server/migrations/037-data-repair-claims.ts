@@ -11,13 +11,15 @@
  */
 import type { Migration } from './migration.js';
 
-export const DATA_REPAIR_CLAIMS_TABLE =
-  'CREATE TABLE data_repair_claims (name TEXT PRIMARY KEY, claimed_by TEXT NOT NULL, claimed_until BIGINT NOT NULL, stage TEXT NOT NULL, resume_after TEXT NOT NULL)';
+/** The table in either dialect: `claimed_until` is an epoch-ms time, INTEGER in SQLite (the type `npm run migrate:postgres` copies), BIGINT in PostgreSQL. */
+export function dataRepairClaimsTable(timeType: 'INTEGER' | 'BIGINT'): string {
+  return `CREATE TABLE data_repair_claims (name TEXT PRIMARY KEY, claimed_by TEXT NOT NULL, claimed_until ${timeType} NOT NULL, stage TEXT NOT NULL, resume_after TEXT NOT NULL)`;
+}
 
 export const migration037DataRepairClaims: Migration = {
   version: 37,
   name: 'data-repair-claims',
   up(db) {
-    db.exec(DATA_REPAIR_CLAIMS_TABLE);
+    db.exec(dataRepairClaimsTable('INTEGER'));
   },
 };
