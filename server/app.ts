@@ -189,7 +189,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ? await openPostgresServerStore({ databaseUrl: options.databaseUrl, log, announceCommits: options.cluster !== undefined })
     : openServerStore({ filePath: path.join(options.dataDir, 'server.sqlite'), log });
   // Once per database (migration 035 / PostgreSQL 026): rows stored before attack-10 that no workstation could read.
-  await store.repairUnreadableRows(now());
+  await store.repairUnreadableRows(now);
   if (options.demo && (await seedDemoOrganisation(store, now()))) log('seeded the demo organisation');
 
   const hub = createLiveHub(now);

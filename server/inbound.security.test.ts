@@ -7,21 +7,18 @@
  * proves, and it is easily forged. What an integration sends about a customer is what someone
  * typed into its form.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../shared/domain.js';
-import { workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents, type UnreadableChange } from '../shared/sync.js';
+import type { UnreadableChange } from '../shared/sync.js';
 import { parsePullAck } from '../main/core/sync/ackSchemas.js';
 import { emailChannel, type EmailChannel } from './channels/email/emailChannel.js';
 import { buildMail, sendWithNodemailer, type TestMailSpec } from './channels/email/testMail.js';
-import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, login, postJson, startTestServer, type TestServer } from './testHarness.js';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type UntypedEmitter = { emitWithAck(event: string, request: unknown): Promise<unknown> };
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, startTestServer, type TestServer } from './testHarness.js';
+import { connectPullingLead, type PullingLead } from './testing/leadPull.js';
 
 let t: TestServer;
 let smtpPort: number;
-let lead: ClientSocket;
+let lead: PullingLead;
 let sequence = 0;
 
 const ZHANG = { from: 'zhangwei@example.cn', fromName: '张伟' };
@@ -41,41 +38,26 @@ async function send(spec: Omit<TestMailSpec, 'messageId'> & { messageId?: string
 
 /** What the lead's workstation reads of the customer of a ticket now (null: no readable change carried it). */
 async function customerAsTheWorkstationReadsIt(ticketId: string): Promise<{ identities: number | null; first: string | null; unreadable: number }> {
-  let since = 0;
   let customer: { identities: Array<{ kind: string; value: string }> } | null = null;
-  let unreadable = 0;
   const customerId = (await t.store.getTicket(ticketId))!.customerId;
-  for (;;) {
-    const raw = await (lead.timeout(10_000) as unknown as UntypedEmitter).emitWithAck('sync:pull', { since });
-    const page = parsePullAck(raw, t.clock.now());
-    if (page.mustRefetch) throw new Error('the pull asked for a bootstrap');
-    for (const change of page.changes) {
-      if (change.kind === 'bundle' && change.bundle.customer.id === customerId) customer = change.bundle.customer;
-      if (change.kind === 'customer' && change.customer.id === customerId) customer = change.customer;
-    }
-    unreadable += page.unreadable.length;
-    since = page.upTo;
-    if (!page.more) return { identities: customer?.identities.length ?? null, first: customer?.identities[0]?.kind ?? null, unreadable };
+  const { changes, unreadable } = await lead.pullSince(0);
+  for (const change of changes) {
+    if (change.kind === 'bundle' && change.bundle.customer.id === customerId) customer = change.bundle.customer;
+    if (change.kind === 'customer' && change.customer.id === customerId) customer = change.customer;
   }
+  return { identities: customer?.identities.length ?? null, first: customer?.identities[0]?.kind ?? null, unreadable: unreadable.length };
 }
 
 /** What the lead's workstation reads of a ticket now: its messages as the change log delivers them, and the changes of it it could not read. */
 async function asTheWorkstationReadsIt(ticketId: string): Promise<{ messages: Message[]; unreadable: UnreadableChange[] }> {
-  let since = 0;
   const messages = new Map<string, Message>();
-  const unreadable: UnreadableChange[] = [];
-  for (;;) {
-    const raw = await (lead.timeout(10_000) as unknown as UntypedEmitter).emitWithAck('sync:pull', { since });
-    const page = parsePullAck(raw, t.clock.now());
-    if (page.mustRefetch) throw new Error('the pull asked for a bootstrap');
-    for (const change of page.changes) {
-      if (change.kind === 'bundle' && change.bundle.ticket.id === ticketId) for (const message of change.bundle.messages) messages.set(message.id, message);
-      if (change.kind === 'message' && change.ticket.id === ticketId) messages.set(change.message.id, change.message);
-    }
-    unreadable.push(...page.unreadable.filter((item) => item.ticketId === ticketId));
-    since = page.upTo;
-    if (!page.more) return { messages: [...messages.values()].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)), unreadable };
+  const pulled = await lead.pullSince(0);
+  for (const change of pulled.changes) {
+    if (change.kind === 'bundle' && change.bundle.ticket.id === ticketId) for (const message of change.bundle.messages) messages.set(message.id, message);
+    if (change.kind === 'message' && change.ticket.id === ticketId) messages.set(change.message.id, change.message);
   }
+  const unreadable = pulled.unreadable.filter((item) => item.ticketId === ticketId);
+  return { messages: [...messages.values()].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)), unreadable };
 }
 
 const file = (fileName: string, contentType = 'application/pdf') => ({ fileName, contentType, data: Buffer.from('%PDF-1.4 test') });
@@ -198,16 +180,10 @@ describe.each(TEST_BACKENDS)('hostile inbound contacts on %s: attacks and what t
     });
     smtpPort = (t.server.channels.get('email') as EmailChannel).smtpPort();
     await t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
-    await t.store.createUser({ id: 'lead1', username: 'lead1', password: TEST_PASSWORD, displayName: '李主管', role: 'lead', channels: [] });
-    const { token } = await login(t.url, 'lead1');
-    lead = connect(t.url, { auth: workstationHandshakeAuth(token, 'client-lead1'), transports: ['websocket'], reconnection: false, forceNew: true });
-    await new Promise<void>((resolve, reject) => {
-      lead.once('connect', () => resolve());
-      lead.once('connect_error', reject);
-    });
+    lead = await connectPullingLead(t, parsePullAck);
   });
   afterAll(async () => {
-    lead.disconnect();
+    lead.socket.disconnect();
     await t.stop();
   });
 

@@ -11,18 +11,19 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CtiCall } from '../shared/cti.js';
 import type { InboundContact, InboundResponse, TicketListResponse } from '../shared/httpApi.js';
 import type { PiiAuditEntry } from '../shared/pii.js';
 import type { RoutingOffer } from '../shared/routing.js';
-import { workstationHandshakeAuth, type Ack, type ClientToServerEvents, type LiveChanges, type ServerToClientEvents } from '../shared/sync.js';
+import { type Ack, type ClientToServerEvents, type LiveChanges, type ServerToClientEvents } from '../shared/sync.js';
 import { createWorkstationCore } from '../main/core/index.js';
 import { call as callCore, onlineAndIdle, waitUntil } from '../main/core/testing/coreCalls.js';
 import { signedWebhookHeaders } from './channels/signature.js';
 import { ctiChannel } from './channels/cti/ctiChannel.js';
 import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, getJson, login, postJson, startTestServer, type TestServer } from './testHarness.js';
+import { openTestSocket } from './testing/sockets.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type UntypedEmitter = { emitWithAck(event: string, request: unknown): Promise<unknown> };
@@ -57,22 +58,16 @@ async function inbound(contact: InboundContact): Promise<InboundResponse> {
 }
 
 async function connectAs(username: string): Promise<Client> {
-  const { token } = await login(t.url, username);
-  const socket: ClientSocket = connect(t.url, {
-    auth: workstationHandshakeAuth(token, `client-${username}`),
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
+  const heard: Omit<Client, 'socket'> = { batches: [], offers: [], calls: [] };
+  const socket = await openTestSocket(t.url, username, {
+    listen: (opening) => {
+      opening.on('sync:changes', (batch) => heard.batches.push(batch));
+      opening.on('routing:offer', (offer) => heard.offers.push(offer));
+      opening.on('cti:call', (popped) => heard.calls.push(popped));
+    },
   });
   sockets.push(socket);
-  const client: Client = { socket, batches: [], offers: [], calls: [] };
-  socket.on('sync:changes', (batch) => client.batches.push(batch));
-  socket.on('routing:offer', (offer) => client.offers.push(offer));
-  socket.on('cti:call', (popped) => client.calls.push(popped));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
+  const client: Client = { socket, ...heard };
   return client;
 }
 

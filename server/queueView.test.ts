@@ -1,20 +1,12 @@
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { answeredCallSubject, callMessageText, readCallMessageText } from '../shared/cti.js';
 import type { InboundContact, InboundResponse } from '../shared/httpApi.js';
 import type { QueueSummary } from '../shared/queue.js';
-import { workstationHandshakeAuth, type Ack, type Change, type ClientToServerEvents, type LiveChanges, type ServerToClientEvents } from '../shared/sync.js';
+import { type Ack, type Change, type ClientToServerEvents, type LiveChanges, type ServerToClientEvents } from '../shared/sync.js';
 import type { ServerOptions } from './app.js';
-import {
-  TEST_BACKENDS,
-  TEST_INTEGRATION_TOKEN,
-  login,
-  postJson,
-  seedTestOrganisation,
-  startTestServer,
-  type TestBackend,
-  type TestServer,
-} from './testHarness.js';
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, seedTestOrganisation, startTestServer, type TestBackend, type TestServer } from './testHarness.js';
+import { openTestSocket } from './testing/sockets.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -43,22 +35,15 @@ interface Connected {
 }
 
 async function connectAs(username: string): Promise<Connected> {
-  const { token } = await login(t.url, username);
-  const socket: ClientSocket = connect(t.url, {
-    auth: workstationHandshakeAuth(token, `client-${username}`),
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  sockets.push(socket);
   const batches: LiveChanges[] = [];
   const summaries: QueueSummary[] = [];
-  socket.on('sync:changes', (batch) => batches.push(batch));
-  socket.on('queue:summary', (summary) => summaries.push(summary));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
+  const socket = await openTestSocket(t.url, username, {
+    listen: (opening) => {
+      opening.on('sync:changes', (batch) => batches.push(batch));
+      opening.on('queue:summary', (summary) => summaries.push(summary));
+    },
   });
+  sockets.push(socket);
   const pulled = result(await ask(socket, 'sync:pull', { since: 0 }));
   if (pulled.mustRefetch || pulled.more) throw new Error('expected a complete pull');
   return { socket, batches, summaries };

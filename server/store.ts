@@ -7,7 +7,8 @@
  * committed changes are handed to listeners (the live fan-out) after the commit.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { ATTACHMENT_LIMITS, checkReplyAttachments, storableAttachmentName, storableContentType } from '../shared/attachments.js';
 import {
@@ -75,7 +76,14 @@ import type { RoutingAssignee, RoutingDecision, TicketRouter } from './routing.j
 import { createRoutingStore, type RoutingStore } from './routingStore.js';
 import { createCtiCallStore, type CtiCallStore } from './channels/cti/callStore.js';
 import { createQueueViewStore, type QueueViewStore } from './queueViewStore.js';
-import { UNREADABLE_ROWS_REPAIR, repairStoredMessage, type StoredMessageColumns } from './unreadableRows.js';
+import {
+  UNREADABLE_ROWS_BATCH,
+  UNREADABLE_ROWS_CLAIM_MS,
+  UNREADABLE_ROWS_REPAIR,
+  UNREADABLE_ROWS_WAIT_MS,
+  repairStoredMessage,
+  type StoredMessageColumns,
+} from './unreadableRows.js';
 import { offeredAgentSql, principalsOf, syncScopeClause, ticketChangeAudience, viewerPrincipals } from './viewScope.js';
 import { createPiiAuditStore, type PiiAuditStore } from './piiAuditStore.js';
 import { createKnowledgeStore, type KnowledgeStore } from './knowledgeStore.js';
@@ -495,9 +503,13 @@ export interface ServerWritable {
    * Repairs, once (on one node of many), the rows stored before attack-10 that no workstation can
    * read (server/unreadableRows.ts) and sends every ticket it touched, and every ticket of a customer
    * with more identities than a workstation reads, to its viewers again as a bundle. Run at start-up;
-   * nothing to do (zeros) once done. In one transaction with the row that says it is done.
+   * nothing to do (zeros) once done. In batches of `batch` rows (UNREADABLE_ROWS_BATCH), each in its
+   * own transaction with the renewal of this node's claim (`data_repair_claims`, migration 037 /
+   * PostgreSQL 028) and where the next batch begins; the last writes the row that says it is done.
+   * Resolves when the repair is done: a node finding it claimed by another waits, and takes it over
+   * where it got to once that claim runs out unrenewed (UNREADABLE_ROWS_CLAIM_MS).
    */
-  repairUnreadableRows(now: number): Promise<{ messages: number; tickets: number }>;
+  repairUnreadableRows(clock: () => number, options?: { batch?: number }): Promise<{ messages: number; tickets: number }>;
   /** Forgets changes with seq < `seq`; clients behind that must bootstrap again. Returns the count deleted. */
   pruneChangesBefore(seq: number): Promise<number>;
   /**
@@ -1310,67 +1322,132 @@ function createServerStore(
     return { mustRefetch: false, changes, upTo, more };
   }
 
-  async function repairUnreadableRows(now: number): Promise<{ messages: number; tickets: number }> {
-    return transaction(async () => {
-      // The row first: a node starting at the same moment waits here for this commit, then finds the repair done.
-      const claimed = await ex().run('INSERT INTO data_repairs (name, done_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [UNREADABLE_ROWS_REPAIR, now]);
-      if (claimed.changes === 0) return { messages: 0, tickets: 0 };
+  async function repairUnreadableRows(clock: () => number, options: { batch?: number } = {}): Promise<{ messages: number; tickets: number }> {
+    const batch = options.batch ?? UNREADABLE_ROWS_BATCH;
+    const claimant = randomUUID();
+    /** Tickets sent again by this start: a ticket met in a later batch again is not sent twice (one resumed after a stop may be). */
+    const sent = new Set<string>();
+    let messages = 0;
+    // Claim the repair, or wait while another node's start does it (as a start waited for the one transaction before).
+    for (;;) {
+      const state = await transaction(async () => {
+        const now = clock();
+        // A claim whose holder stopped renewing it (a node stopped midway) is taken over, where it got to.
+        const claimed = await ex().run(
+          `INSERT INTO data_repair_claims (name, claimed_by, claimed_until, stage, resume_after) VALUES (?, ?, ?, 'messages', '')
+           ON CONFLICT (name) DO UPDATE SET claimed_by = excluded.claimed_by, claimed_until = excluded.claimed_until WHERE data_repair_claims.claimed_until <= ?`,
+          [UNREADABLE_ROWS_REPAIR, claimant, now + UNREADABLE_ROWS_CLAIM_MS, now],
+        );
+        // After the claim: a node finishing at this moment has committed its row by then (its claim row was locked until it did).
+        if (await ex().get('SELECT 1 AS done FROM data_repairs WHERE name = ?', [UNREADABLE_ROWS_REPAIR])) {
+          if (claimed.changes > 0) await ex().run('DELETE FROM data_repair_claims WHERE name = ?', [UNREADABLE_ROWS_REPAIR]);
+          return 'done';
+        }
+        return claimed.changes > 0 ? 'mine' : 'held';
+      });
+      if (state === 'done') break;
+      if (state === 'held') {
+        await sleep(UNREADABLE_ROWS_WAIT_MS);
+        continue;
+      }
       const integrations = (await ex().all<{ name: string }>("SELECT DISTINCT name FROM tokens WHERE kind = 'integration' AND name IS NOT NULL")).map(
         (row) => row.name,
       );
-      const tickets = new Set<string>();
-      let messages = 0;
-      // Only messages with files or a long id can be unreadable; SQL counts characters, a workstation UTF-16 units (at most twice as many).
-      for (let after = ''; ;) {
-        const rows = await ex().all<StoredMessageColumns & { id: string; ticket_id: string; channel: string }>(
-          `SELECT id, ticket_id, channel, text, external_message_id, attachments_json FROM messages
-           WHERE id > ? AND (attachments_json <> '[]' OR length(external_message_id) > ${String(MAX_EXTERNAL_MESSAGE_ID_LENGTH / 2)})
-           ORDER BY id LIMIT 500`,
-          [after],
-        );
-        if (rows.length === 0) break;
-        after = rows[rows.length - 1]!.id;
-        for (const row of rows) {
-          const repair = repairStoredMessage(row, integrations);
-          if (!repair) continue;
-          let externalMessageId = repair.externalMessageId;
-          if (externalMessageId !== row.external_message_id && externalMessageId !== null) {
-            // Sent again since attack-10, the id is already stored in its new form on the copy that answers repeats: this one keeps its own.
-            const taken = await ex().get('SELECT 1 AS taken FROM messages WHERE channel = ? AND external_message_id = ?', [row.channel, externalMessageId]);
-            if (taken) externalMessageId = `${externalMessageId}:${row.id}`;
-          }
-          await ex().run('UPDATE messages SET text = ?, external_message_id = ?, attachments_json = ? WHERE id = ?', [
-            repair.text,
-            externalMessageId,
-            JSON.stringify(repair.attachments),
-            row.id,
+      let stage: 'batch' | 'done' | 'lost' = 'batch';
+      while (stage === 'batch') {
+        // Each batch in its own transaction, with the claim renewed and where the next one begins. What it did is
+        // counted once it commits (a PostgreSQL retry runs the batch again).
+        const outcome = await transaction(async () => {
+          const now = clock();
+          const renewed = await ex().run('UPDATE data_repair_claims SET claimed_until = ? WHERE name = ? AND claimed_by = ?', [
+            now + UNREADABLE_ROWS_CLAIM_MS,
+            UNREADABLE_ROWS_REPAIR,
+            claimant,
           ]);
-          for (const file of repair.renamed) {
-            await ex().run('UPDATE attachments SET file_name = ?, content_type = ? WHERE id = ? AND message_id = ?', [
-              file.fileName,
-              file.contentType,
-              file.id,
-              row.id,
-            ]);
+          // Taken over: this node was too slow to renew its claim. It waits as any other start would.
+          if (renewed.changes === 0) return { stage: 'lost' as const, repaired: 0, sending: [] };
+          const { stage, resume_after: after } = (await ex().get<{ stage: string; resume_after: string }>(
+            'SELECT stage, resume_after FROM data_repair_claims WHERE name = ?',
+            [UNREADABLE_ROWS_REPAIR],
+          ))!;
+          const tickets = new Set<string>();
+          let repaired = 0;
+          let next: { stage: string; after: string } | null;
+          if (stage === 'messages') {
+            // Only messages with files or a long id can be unreadable; SQL counts characters, a workstation UTF-16 units (at most twice as many).
+            const rows = await ex().all<StoredMessageColumns & { id: string; ticket_id: string; channel: string }>(
+              `SELECT id, ticket_id, channel, text, external_message_id, attachments_json FROM messages
+             WHERE id > ? AND (attachments_json <> '[]' OR length(external_message_id) > ${String(MAX_EXTERNAL_MESSAGE_ID_LENGTH / 2)})
+             ORDER BY id LIMIT ?`,
+              [after, batch],
+            );
+            for (const row of rows) {
+              if (await repairMessage(row, integrations)) {
+                repaired += 1;
+                tickets.add(row.ticket_id);
+              }
+            }
+            next = rows.length === batch ? { stage, after: rows[rows.length - 1]!.id } : { stage: 'customers', after: '' };
+          } else {
+            // Their customer record was unreadable, and with it every bundle of their tickets; it is read capped now (identitiesOfCustomer).
+            const rows = await ex().all<{ id: string }>(
+              `SELECT id FROM tickets WHERE id > ? AND customer_id IN
+               (SELECT customer_id FROM customer_identities GROUP BY customer_id HAVING COUNT(*) > ${String(MAX_CUSTOMER_IDENTITIES)})
+             ORDER BY id LIMIT ?`,
+              [after, batch],
+            );
+            for (const row of rows) tickets.add(row.id);
+            next = rows.length === batch ? { stage, after: rows[rows.length - 1]!.id } : null;
           }
-          messages += 1;
-          tickets.add(row.ticket_id);
-        }
+          const sending = [...tickets].filter((ticketId) => !sent.has(ticketId)).sort();
+          for (const ticketId of sending) {
+            const bundle = await requireBundle(ticketId);
+            await appendTicketChange(bundle.ticket, bundle.ticket, { kind: 'bundle', bundle }, now, bundle);
+          }
+          if (next) {
+            await ex().run('UPDATE data_repair_claims SET stage = ?, resume_after = ? WHERE name = ?', [next.stage, next.after, UNREADABLE_ROWS_REPAIR]);
+            return { stage: 'batch' as const, repaired, sending };
+          }
+          await ex().run('INSERT INTO data_repairs (name, done_at) VALUES (?, ?)', [UNREADABLE_ROWS_REPAIR, now]);
+          await ex().run('DELETE FROM data_repair_claims WHERE name = ?', [UNREADABLE_ROWS_REPAIR]);
+          return { stage: 'done' as const, repaired, sending };
+        });
+        stage = outcome.stage;
+        messages += outcome.repaired;
+        for (const ticketId of outcome.sending) sent.add(ticketId);
       }
-      // Their customer record was unreadable, and with it every bundle of their tickets; it is read capped now (identitiesOfCustomer).
-      for (const row of await ex().all<{ id: string }>(
-        `SELECT id FROM tickets WHERE customer_id IN
-           (SELECT customer_id FROM customer_identities GROUP BY customer_id HAVING COUNT(*) > ${String(MAX_CUSTOMER_IDENTITIES)})`,
-      ))
-        tickets.add(row.id);
-      for (const ticketId of [...tickets].sort()) {
-        const bundle = await requireBundle(ticketId);
-        await appendTicketChange(bundle.ticket, bundle.ticket, { kind: 'bundle', bundle }, now, bundle);
-      }
-      if (messages > 0 || tickets.size > 0)
-        log(`repaired ${String(messages)} message(s) no workstation could read; sent ${String(tickets.size)} ticket(s) to their viewers again`);
-      return { messages, tickets: tickets.size };
-    });
+      if (stage === 'done') break;
+    }
+    if (messages > 0 || sent.size > 0)
+      log(`repaired ${String(messages)} message(s) no workstation could read; sent ${String(sent.size)} ticket(s) to their viewers again`);
+    return { messages, tickets: sent.size };
+  }
+
+  /** Repairs one stored message as `repairStoredMessage` says (its files' own rows too); false when it reads as it is. */
+  async function repairMessage(row: StoredMessageColumns & { id: string; channel: string }, integrations: readonly string[]): Promise<boolean> {
+    const repair = repairStoredMessage(row, integrations);
+    if (!repair) return false;
+    let externalMessageId = repair.externalMessageId;
+    if (externalMessageId !== row.external_message_id && externalMessageId !== null) {
+      // Sent again since attack-10, the id is already stored in its new form on the copy that answers repeats: this one keeps its own.
+      const taken = await ex().get('SELECT 1 AS taken FROM messages WHERE channel = ? AND external_message_id = ?', [row.channel, externalMessageId]);
+      if (taken) externalMessageId = `${externalMessageId}:${row.id}`;
+    }
+    await ex().run('UPDATE messages SET text = ?, external_message_id = ?, attachments_json = ? WHERE id = ?', [
+      repair.text,
+      externalMessageId,
+      JSON.stringify(repair.attachments),
+      row.id,
+    ]);
+    for (const file of repair.renamed) {
+      await ex().run('UPDATE attachments SET file_name = ?, content_type = ? WHERE id = ? AND message_id = ?', [
+        file.fileName,
+        file.contentType,
+        file.id,
+        row.id,
+      ]);
+    }
+    return true;
   }
 
   async function committedChangesAfter(seq: number, limit: number): Promise<CommittedChange[]> {

@@ -4,14 +4,13 @@
  * a stranger's and a blank-note transfer are refused, an offline colleague cannot receive it,
  * and a transfer back to a group puts the ticket in the queue, where routing gives it out again.
  */
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { Channel } from '../shared/domain.js';
 import type { InboundResponse } from '../shared/httpApi.js';
 import { routingAuditResultSchema, transferTargetsResultSchema } from '../shared/routing.js';
 import {
-  workstationHandshakeAuth,
   ackSchema,
   pullResultSchema,
   pushResultSchema,
@@ -22,7 +21,8 @@ import {
   type ServerToClientEvents,
 } from '../shared/sync.js';
 import { createManualScheduler } from './routing/scheduler.js';
-import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, login, postJson, startTestServer, type TestServer } from './testHarness.js';
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, postJson, startTestServer, type TestServer } from './testHarness.js';
+import { openTestSocket } from './testing/sockets.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type UntypedEmitter = { emitWithAck(event: string, request: unknown): Promise<unknown> };
@@ -39,18 +39,8 @@ const sockets: ClientSocket[] = [];
 let n = 0;
 
 async function connectAs(username: string): Promise<ClientSocket> {
-  const { token } = await login(t.url, username);
-  const socket: ClientSocket = connect(t.url, {
-    auth: workstationHandshakeAuth(token, `client-${username}`),
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
+  const socket = await openTestSocket(t.url, username);
   sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
   await t.server.routing.idle();
   return socket;
 }

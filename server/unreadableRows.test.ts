@@ -8,20 +8,17 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import pg from 'pg';
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, TicketBundle } from '../shared/domain.js';
-import { readBundles, workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents, type UnreadableChange } from '../shared/sync.js';
+import { readBundles, type UnreadableChange } from '../shared/sync.js';
 import { parsePullAck } from '../main/core/sync/ackSchemas.js';
-import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, login, postJson, startTestServer, type TestServer } from './testHarness.js';
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, postJson, startTestServer, type TestServer } from './testHarness.js';
+import { connectPullingLead, type PullingLead } from './testing/leadPull.js';
 import { inboundExternalMessageId } from './externalMessageIds.js';
 import { UNREADABLE_ROWS_REPAIR } from './unreadableRows.js';
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type UntypedEmitter = { emitWithAck(event: string, request: unknown): Promise<unknown> };
-
 let t: TestServer;
-let lead: ClientSocket;
+let lead: PullingLead;
 
 /**
  * Writes a row behind the store's back, as the code before attack-10 left it (the store lends only
@@ -55,19 +52,12 @@ async function writeRaw(text: string, params: ReadonlyArray<string | number | nu
 async function pullFrom(since: number): Promise<{ bundles: Map<string, TicketBundle>; messages: Message[]; unreadable: UnreadableChange[]; upTo: number }> {
   const bundles = new Map<string, TicketBundle>();
   const messages: Message[] = [];
-  const unreadable: UnreadableChange[] = [];
-  for (;;) {
-    const raw = await (lead.timeout(10_000) as unknown as UntypedEmitter).emitWithAck('sync:pull', { since });
-    const page = parsePullAck(raw, t.clock.now());
-    if (page.mustRefetch) throw new Error('the pull asked for a bootstrap');
-    for (const change of page.changes) {
-      if (change.kind === 'bundle') bundles.set(change.bundle.ticket.id, change.bundle);
-      if (change.kind === 'message') messages.push(change.message);
-    }
-    unreadable.push(...page.unreadable);
-    since = page.upTo;
-    if (!page.more) return { bundles, messages, unreadable, upTo: since };
+  const { changes, unreadable, upTo } = await lead.pullSince(since);
+  for (const change of changes) {
+    if (change.kind === 'bundle') bundles.set(change.bundle.ticket.id, change.bundle);
+    if (change.kind === 'message') messages.push(change.message);
   }
+  return { bundles, messages, unreadable, upTo };
 }
 
 const pdf = (fileName: string, contentType = 'application/pdf') => ({ fileName, contentType, data: Buffer.from('%PDF-1.4 test') });
@@ -86,16 +76,10 @@ describe.each(TEST_BACKENDS)('rows no workstation could read, repaired on %s', (
   beforeAll(async () => {
     t = await startTestServer({ backend });
     await t.store.createIntegrationToken('tests', TEST_INTEGRATION_TOKEN);
-    await t.store.createUser({ id: 'lead1', username: 'lead1', password: TEST_PASSWORD, displayName: '李主管', role: 'lead', channels: [] });
-    const { token } = await login(t.url, 'lead1');
-    lead = connect(t.url, { auth: workstationHandshakeAuth(token, 'client-lead1'), transports: ['websocket'], reconnection: false, forceNew: true });
-    await new Promise<void>((resolve, reject) => {
-      lead.once('connect', () => resolve());
-      lead.once('connect_error', reject);
-    });
+    lead = await connectPullingLead(t, parsePullAck);
   });
   afterAll(async () => {
-    lead.disconnect();
+    lead.socket.disconnect();
     await t.stop();
   });
 
@@ -140,7 +124,7 @@ describe.each(TEST_BACKENDS)('rows no workstation could read, repaired on %s', (
 
     // As at the first start after migration 035 / 026: the table is there, the repair not yet done.
     await writeRaw('DELETE FROM data_repairs WHERE name = ?', [UNREADABLE_ROWS_REPAIR]);
-    expect(await t.store.repairUnreadableRows(t.clock.now())).toEqual({ messages: 2, tickets: 2 });
+    expect(await t.store.repairUnreadableRows(t.clock.now)).toEqual({ messages: 2, tickets: 2 });
 
     const after = await pullFrom(since);
     expect(after.unreadable).toEqual([]);
@@ -174,7 +158,7 @@ describe.each(TEST_BACKENDS)('rows no workstation could read, repaired on %s', (
     expect({ status: again.status, body: again.body }).toMatchObject({ status: 200, body: { ticketId: apiTicketId, duplicate: true } });
 
     // Done once: another start finds nothing to do.
-    expect(await t.store.repairUnreadableRows(t.clock.now())).toEqual({ messages: 0, tickets: 0 });
+    expect(await t.store.repairUnreadableRows(t.clock.now)).toEqual({ messages: 0, tickets: 0 });
   });
 
   it('an id stored whole before attack-10 and sent again since (stored then in its new form, as a second message): both readable, repeats still repeats', async () => {
@@ -194,12 +178,77 @@ describe.each(TEST_BACKENDS)('rows no workstation could read, repaired on %s', (
     const { upTo: since } = await pullFrom(0);
 
     await writeRaw('DELETE FROM data_repairs WHERE name = ?', [UNREADABLE_ROWS_REPAIR]);
-    expect(await t.store.repairUnreadableRows(t.clock.now())).toEqual({ messages: 1, tickets: 1 });
+    expect(await t.store.repairUnreadableRows(t.clock.now)).toEqual({ messages: 1, tickets: 1 });
     const after = await pullFrom(since);
     expect(after.unreadable).toEqual([]);
     const repaired = after.bundles.get((first.body as { ticketId: string }).ticketId)?.messages.find((message) => message.id === oldMessageId);
     expect(repaired?.externalMessageId).toBe(`${inboundExternalMessageId('tests', longId)}:${oldMessageId}`);
     const again = await postJson<{ messageId: string; duplicate: boolean }>(`${t.url}/api/v1/inbound`, contact('旧的', longId), TEST_INTEGRATION_TOKEN);
     expect(again.body).toMatchObject({ messageId: (resent.body as { messageId: string }).messageId, duplicate: true });
+  });
+
+  /** Mails of `count` customers with one file each, their names stored as the old code did (over 255 characters): the message ids, in id order. */
+  async function oldMails(count: number, prefix: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const mail = await t.store.ingestInbound(
+        {
+          channel: 'email',
+          source: 'email',
+          customer: { email: `${prefix}${String(i)}@example.cn`, name: `客户${String(i)}` },
+          proven: ['email'],
+          text: '扫描件',
+          externalMessageId: `<${prefix}.${String(i)}@example.cn>`,
+          attachments: [pdf('x.pdf')],
+        },
+        { now: t.clock.now() },
+      );
+      const [stored] = JSON.parse(
+        (await t.store.sql.get<{ attachments_json: string }>('SELECT attachments_json FROM messages WHERE id = ?', [mail.messageId]))!.attachments_json,
+      ) as Array<{ fileName: string }>;
+      await writeRaw('UPDATE messages SET attachments_json = ? WHERE id = ?', [
+        JSON.stringify([{ ...stored, fileName: `${'长'.repeat(300)}.pdf` }]),
+        mail.messageId,
+      ]);
+      ids.push(mail.messageId);
+    }
+    return ids.sort();
+  }
+
+  it('more rows than one batch: each batch commits on its own, and every row is repaired, each ticket sent again once', async () => {
+    const ids = await oldMails(7, 'batch');
+    const { upTo: since } = await pullFrom(0);
+    await writeRaw('DELETE FROM data_repairs WHERE name = ?', [UNREADABLE_ROWS_REPAIR]);
+
+    expect(await t.store.repairUnreadableRows(t.clock.now, { batch: 3 })).toEqual({ messages: 7, tickets: 7 });
+    const after = await pullFrom(since);
+    expect(after.unreadable).toEqual([]);
+    expect(
+      ids.map((id) => [...after.bundles.values()].some((bundle) => bundle.messages.some((m) => m.id === id && m.attachments[0]!.fileName.length === 255))),
+    ).toEqual(ids.map(() => true));
+    // Done: the claim is gone with the row that says so.
+    expect(await t.store.sql.all('SELECT name FROM data_repair_claims')).toEqual([]);
+    expect(await t.store.sql.all('SELECT name FROM data_repairs')).toEqual([{ name: UNREADABLE_ROWS_REPAIR }]);
+  });
+
+  it('a claim left by a node that stopped midway: a start waits while it holds, then takes it over where it got to', async () => {
+    const ids = await oldMails(5, 'resume');
+    await writeRaw('DELETE FROM data_repairs WHERE name = ?', [UNREADABLE_ROWS_REPAIR]);
+    // The stopped node had got past the first two of them.
+    await writeRaw("INSERT INTO data_repair_claims (name, claimed_by, claimed_until, stage, resume_after) VALUES (?, 'stopped-node', ?, 'messages', ?)", [
+      UNREADABLE_ROWS_REPAIR,
+      t.clock.now() + 60_000,
+      ids[1]!,
+    ]);
+
+    const repairing = t.store.repairUnreadableRows(t.clock.now, { batch: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Still its claim: nothing repaired while it holds.
+    expect(await t.store.sql.all('SELECT claimed_by FROM data_repair_claims')).toEqual([{ claimed_by: 'stopped-node' }]);
+    t.clock.advance(60_000);
+    expect(await repairing).toEqual({ messages: 3, tickets: 3 });
+    expect(await t.store.sql.all('SELECT name FROM data_repair_claims')).toEqual([]);
+    // Again: done, nothing to do.
+    expect(await t.store.repairUnreadableRows(t.clock.now)).toEqual({ messages: 0, tickets: 0 });
   });
 });

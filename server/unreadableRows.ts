@@ -5,7 +5,8 @@
  * or an inbound API id that with its `api:<name>:` prefix passed 500 characters. The store
  * repairs them once (`repairUnreadableRows`, run at start-up when migration 035 / PostgreSQL 026
  * asks for it) with the rules new rows are stored by, and sends each ticket it touched to its
- * viewers again. See docs/technical/security.md ("Rows no workstation could read").
+ * viewers again; in bounded batches, each its own transaction, under a claim one node holds
+ * (migration 037 / PostgreSQL 028). See docs/technical/security.md ("Rows no workstation could read").
  */
 import { storableAttachmentName, storableContentType } from '../shared/attachments.js';
 import { MAX_MESSAGE_ATTACHMENTS, MAX_TEXT_LENGTH, type Attachment } from '../shared/domain.js';
@@ -13,6 +14,15 @@ import { storableExternalMessageId } from './externalMessageIds.js';
 
 /** The name of the repair in `data_repairs`: a row there says it is done. */
 export const UNREADABLE_ROWS_REPAIR = 'attack-10-unreadable-rows';
+
+/** Messages (then tickets) one batch of the repair reads, each batch its own transaction: bounded, so no start holds the writer for long. */
+export const UNREADABLE_ROWS_BATCH = 500;
+
+/** How long a node's claim on the repair lasts unrenewed (each batch renews it); a node that stopped midway is taken over after it. */
+export const UNREADABLE_ROWS_CLAIM_MS = 60_000;
+
+/** How often a start that finds the repair claimed by another node looks again (nodes of a cluster starting together meet this on a fresh database too). */
+export const UNREADABLE_ROWS_WAIT_MS = 250;
 
 /** The note a repaired message's text ends with when it listed more files than a message holds. */
 export function attachmentsNoLongerListedNote(over: number): string {

@@ -38,6 +38,7 @@ import { migration034MutationFingerprints } from './034-mutation-fingerprints.js
 import { migration035DataRepairs } from './035-data-repairs.js';
 import { migration036HotTableIndexes } from './036-hot-table-indexes.js';
 import { migration037SignInDevices } from './037-sign-in-devices.js';
+import { migration038DataRepairClaims } from './038-data-repair-claims.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -79,6 +80,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration035DataRepairs,
   migration036HotTableIndexes,
   migration037SignInDevices,
+  migration038DataRepairClaims,
 ];
 
 /** Versions already applied to this database, ascending. */

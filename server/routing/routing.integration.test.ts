@@ -1,4 +1,4 @@
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_POLICIES } from '../../shared/admin.js';
 import type { Channel } from '../../shared/domain.js';
@@ -15,13 +15,14 @@ import {
   type PresenceChanged,
   type RoutingOffer,
 } from '../../shared/routing.js';
-import { workstationHandshakeAuth, ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
+import { ackSchema, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
 import { alarmResultSchema, escalationRequestResultSchema } from '../../shared/alarms.js';
 import type { z } from 'zod';
 import { createGroupCommit } from '../groupCommit.js';
 import type { ChannelContact } from '../store.js';
-import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, login, postJson, startTestServer, type TestServer } from '../testHarness.js';
+import { TEST_BACKENDS, TEST_INTEGRATION_TOKEN, TEST_PASSWORD, createTestClock, postJson, startTestServer, type TestServer } from '../testHarness.js';
 import { createManualScheduler, type ManualScheduler } from './scheduler.js';
+import { openTestSocket } from '../testing/sockets.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -44,22 +45,16 @@ const USERS: Array<{ id: string; displayName: string; role?: 'agent' | 'lead'; c
 ];
 
 async function connectAs(username: string): Promise<Client> {
-  const { token } = await login(t.url, username);
-  const socket: ClientSocket = connect(t.url, {
-    auth: workstationHandshakeAuth(token, `client-${username}`),
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
+  const heard: Omit<Client, 'socket'> = { offers: [], withdrawn: [], presence: [] };
+  const socket = await openTestSocket(t.url, username, {
+    listen: (opening) => {
+      opening.on('routing:offer', (offer) => heard.offers.push(offer));
+      opening.on('routing:offerWithdrawn', (w) => heard.withdrawn.push(w));
+      opening.on('presence:changed', (p) => heard.presence.push(p));
+    },
   });
   sockets.push(socket);
-  const client: Client = { socket, offers: [], withdrawn: [], presence: [] };
-  socket.on('routing:offer', (offer) => client.offers.push(offer));
-  socket.on('routing:offerWithdrawn', (w) => client.withdrawn.push(w));
-  socket.on('presence:changed', (p) => client.presence.push(p));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
+  const client: Client = { socket, ...heard };
   // Signing in routes (this agent may take queued work): what follows sees the outcome.
   await t.server.routing.idle();
   return client;
@@ -82,6 +77,33 @@ type UntypedEmitter = { emitWithAck(event: string, request: unknown): Promise<un
 async function ask<T extends z.ZodType>(client: Client, event: string, request: unknown, schema: T): Promise<Ack<z.infer<T>>> {
   const raw = await (client.socket.timeout(5000) as unknown as UntypedEmitter).emitWithAck(event, request);
   return ackSchema(schema).parse(raw) as Ack<z.infer<T>>;
+}
+
+/**
+ * agent2 (signed in now) is offered a chat, accepts it and completes it, result first as the rules
+ * ask: the wrap-up after a chat begins at `at`.
+ */
+async function completeAChat(): Promise<{ wang: Client; at: number }> {
+  const wang = await connectAs('agent2');
+  const first = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' });
+  await vi.waitFor(() => expect(wang.offers.map((o) => o.ticketId)).toEqual([first.ticketId]));
+  result(await ask(wang, 'offer:respond', { ticketId: first.ticketId, accept: true }, offerResponseResultSchema));
+  const agent = (await t.store.getUser('agent2'))!;
+  const at = t.clock.now();
+  const fields = { mutationId: 'w1', kind: 'setFields', ticketId: first.ticketId, result: '已解答', createdAt: at } as const;
+  expect(await t.store.applyMutation(agent, 'client-agent2', fields, at)).toMatchObject({ ok: true });
+  const done = { mutationId: 'w2', kind: 'setStatus', ticketId: first.ticketId, status: 'completed', createdAt: at } as const;
+  expect(await t.store.applyMutation(agent, 'client-agent2', done, at)).toMatchObject({ ok: true });
+  await t.server.routing.idle();
+  return { wang, at };
+}
+
+/** A chat from a new customer, left waiting: nobody is offered it. */
+async function aChatThatWaits(): Promise<InboundResponse> {
+  const second = await inbound({ channel: 'chat', customer: { name: '陈晓燕', phone: '15800158003' }, text: '你好，订单什么时候发货？' });
+  await t.server.routing.idle();
+  expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: null, routing: { offer: null } });
+  return second;
 }
 
 for (const backend of TEST_BACKENDS) {
@@ -435,24 +457,12 @@ for (const backend of TEST_BACKENDS) {
       });
 
       it('gives an agent no chat during wrap-up after completing one, says so, and offers the waiting chat at the deadline by itself', async () => {
-        const wang = await connectAs('agent2');
-        const first = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' });
-        await vi.waitFor(() => expect(wang.offers.map((o) => o.ticketId)).toEqual([first.ticketId]));
-        result(await ask(wang, 'offer:respond', { ticketId: first.ticketId, accept: true }, offerResponseResultSchema));
-        // The agent completes the chat (result first, as the rules ask): wrap-up begins, 15 s by the default policy.
-        const agent = (await t.store.getUser('agent2'))!;
-        const at = t.clock.now();
-        const fields = { mutationId: 'w1', kind: 'setFields', ticketId: first.ticketId, result: '已解答', createdAt: at } as const;
-        expect(await t.store.applyMutation(agent, 'client-agent2', fields, at)).toMatchObject({ ok: true });
-        const done = { mutationId: 'w2', kind: 'setStatus', ticketId: first.ticketId, status: 'completed', createdAt: at } as const;
-        expect(await t.store.applyMutation(agent, 'client-agent2', done, at)).toMatchObject({ ok: true });
-        await t.server.routing.idle();
+        // agent2 completes a chat (result first, as the rules ask): wrap-up begins, 15 s by the default policy.
+        const { wang, at } = await completeAChat();
         await vi.waitFor(() => expect(wang.presence.at(-1)).toMatchObject({ presence: 'available', wrapUpUntil: at + 15_000, wrapUpChannel: 'chat' }));
         expect(t.server.routing.agents().find((a) => a.userId === 'agent2')).toMatchObject({ wrapUpUntil: at + 15_000 });
         // A chat arriving meanwhile waits (agent1 is not signed in), even though agent2 has room.
-        const second = await inbound({ channel: 'chat', customer: { name: '陈晓燕', phone: '15800158003' }, text: '你好，订单什么时候发货？' });
-        await t.server.routing.idle();
-        expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: null, routing: { offer: null } });
+        const second = await aChatThatWaits();
         scheduler.advance(14_000);
         await t.server.routing.idle();
         expect((await t.store.getTicket(second.ticketId))!.routing.offer).toBeNull();
@@ -469,21 +479,9 @@ for (const backend of TEST_BACKENDS) {
         const long = { ...DEFAULT_POLICIES, wrapUpSeconds: { ...DEFAULT_POLICIES.wrapUpSeconds, chat: 600 } };
         await t.store.admin.setPolicies(lead, long, t.clock.now());
         await t.server.routing.policiesChanged();
-        const wang = await connectAs('agent2');
-        const first = await inbound({ channel: 'chat', customer: { name: '李娜', phone: '13912340002' }, text: '你好，订单什么时候发货？' });
-        await vi.waitFor(() => expect(wang.offers.map((o) => o.ticketId)).toEqual([first.ticketId]));
-        result(await ask(wang, 'offer:respond', { ticketId: first.ticketId, accept: true }, offerResponseResultSchema));
-        const agent = (await t.store.getUser('agent2'))!;
-        const at = t.clock.now();
-        const fields = { mutationId: 'w1', kind: 'setFields', ticketId: first.ticketId, result: '已解答', createdAt: at } as const;
-        expect(await t.store.applyMutation(agent, 'client-agent2', fields, at)).toMatchObject({ ok: true });
-        const done = { mutationId: 'w2', kind: 'setStatus', ticketId: first.ticketId, status: 'completed', createdAt: at } as const;
-        expect(await t.store.applyMutation(agent, 'client-agent2', done, at)).toMatchObject({ ok: true });
-        await t.server.routing.idle();
+        const { wang, at } = await completeAChat();
         expect(t.server.routing.agents().find((a) => a.userId === 'agent2')).toMatchObject({ wrapUpUntil: at + 600_000 });
-        const second = await inbound({ channel: 'chat', customer: { name: '陈晓燕', phone: '15800158003' }, text: '你好，订单什么时候发货？' });
-        await t.server.routing.idle();
-        expect(await t.store.getTicket(second.ticketId)).toMatchObject({ assigneeId: null, routing: { offer: null } });
+        const second = await aChatThatWaits();
 
         // No wrap-up after chats any more: the one running ends now, not 10 min after it began.
         await t.store.admin.setPolicies(lead, { ...long, wrapUpSeconds: { ...long.wrapUpSeconds, chat: 0 } }, t.clock.now());

@@ -2,13 +2,14 @@
  * Routing attacks and the refusals they meet, through the real server (HTTP, socket.io,
  * SQLite, the signed CTI webhook). One row per attack: add a row for the next one.
  */
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboundResponse } from '../../shared/httpApi.js';
-import { workstationHandshakeAuth, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
+import { type ClientToServerEvents, type ServerToClientEvents } from '../../shared/sync.js';
 import { ctiChannel } from '../channels/cti/ctiChannel.js';
 import { signedWebhookHeaders } from '../channels/signature.js';
-import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, login, postJson, startTestServer, type TestServer } from '../testHarness.js';
+import { TEST_INTEGRATION_TOKEN, TEST_PASSWORD, postJson, startTestServer, type TestServer } from '../testHarness.js';
+import { openTestSocket } from '../testing/sockets.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type UntypedEmitter = { emitWithAck(event: string, request: unknown): Promise<unknown> };
@@ -40,18 +41,8 @@ afterEach(async () => {
 });
 
 async function signIn(username: string): Promise<ClientSocket> {
-  const { token } = await login(t.url, username);
-  const socket: ClientSocket = connect(t.url, {
-    auth: workstationHandshakeAuth(token, `client-${username}`),
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
+  const socket = await openTestSocket(t.url, username);
   sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
   return socket;
 }
 

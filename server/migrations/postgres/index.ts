@@ -33,6 +33,7 @@ import { postgresMigration025MutationFingerprints } from './025-mutation-fingerp
 import { postgresMigration026DataRepairs } from './026-data-repairs.js';
 import { postgresMigration027HotTableIndexes } from './027-hot-table-indexes.js';
 import { postgresMigration028SignInDevices } from './028-sign-in-devices.js';
+import { postgresMigration029DataRepairClaims } from './029-data-repair-claims.js';
 import type { PostgresMigration } from './migration.js';
 
 export type { PostgresMigration } from './migration.js';
@@ -65,6 +66,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   postgresMigration026DataRepairs,
   postgresMigration027HotTableIndexes,
   postgresMigration028SignInDevices,
+  postgresMigration029DataRepairClaims,
 ];
 
 export { MIGRATION_LOCK_KEY };
