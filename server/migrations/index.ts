@@ -37,6 +37,7 @@ import { migration033ReportCredentials } from './033-report-credentials.js';
 import { migration034MutationFingerprints } from './034-mutation-fingerprints.js';
 import { migration035DataRepairs } from './035-data-repairs.js';
 import { migration036HotTableIndexes } from './036-hot-table-indexes.js';
+import { migration037WithoutRowid } from './037-without-rowid.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -77,6 +78,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration034MutationFingerprints,
   migration035DataRepairs,
   migration036HotTableIndexes,
+  migration037WithoutRowid,
 ];
 
 /** Versions already applied to this database, ascending. */
