@@ -504,8 +504,8 @@ export interface ServerWritable {
    * read (server/unreadableRows.ts) and sends every ticket it touched, and every ticket of a customer
    * with more identities than a workstation reads, to its viewers again as a bundle. Run at start-up;
    * nothing to do (zeros) once done. In batches of `batch` rows (UNREADABLE_ROWS_BATCH), each in its
-   * own transaction with the renewal of this node's claim (`data_repair_claims`, migration 037 /
-   * PostgreSQL 028) and where the next batch begins; the last writes the row that says it is done.
+   * own transaction with the renewal of this node's claim (`data_repair_claims`, migration 038 /
+   * PostgreSQL 029) and where the next batch begins; the last writes the row that says it is done.
    * Resolves when the repair is done: a node finding it claimed by another waits, and takes it over
    * where it got to once that claim runs out unrenewed (UNREADABLE_ROWS_CLAIM_MS).
    */

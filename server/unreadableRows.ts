@@ -6,7 +6,7 @@
  * repairs them once (`repairUnreadableRows`, run at start-up when migration 035 / PostgreSQL 026
  * asks for it) with the rules new rows are stored by, and sends each ticket it touched to its
  * viewers again; in bounded batches, each its own transaction, under a claim one node holds
- * (migration 037 / PostgreSQL 028). See docs/technical/security.md ("Rows no workstation could read").
+ * (migration 038 / PostgreSQL 029). See docs/technical/security.md ("Rows no workstation could read").
  */
 import { storableAttachmentName, storableContentType } from '../shared/attachments.js';
 import { MAX_MESSAGE_ATTACHMENTS, MAX_TEXT_LENGTH, type Attachment } from '../shared/domain.js';

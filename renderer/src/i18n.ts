@@ -667,7 +667,6 @@ export function describeAssignment(t: Translate, reason: AssignmentReason, assig
   }
 }
 
-/** The rule that chose an agent, as a phrase ("VIP customer, you are a senior agent"). */
 /**
  * Why the open ticket is gone, by whom and to whom when the workstation saw it leave (walk-8:
  * an agent whose ticket a lead took was told only "it may have been reassigned").
@@ -681,6 +680,7 @@ export function describeTicketGone(t: Translate, departure: TicketDeparture | un
   return by ? t('ticket.goneReassignedBy', { by, assignee }) : t('ticket.goneReassigned', { assignee });
 }
 
+/** The rule that chose an agent, as a phrase ("VIP customer, you are a senior agent"). */
 export function describeRoutingBasis(t: Translate, basis: RoutingBasis, channel: Channel): string {
   return t(`basis.${basis}`, { channel: t(channelKey(channel)) });
 }

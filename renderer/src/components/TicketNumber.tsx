@@ -1,15 +1,21 @@
 import { isProvisionalCustomerId, isProvisionalTicketId } from '../../../shared/manualTicket.js';
 import { useT } from '../store/react.js';
+import type { MessageKey } from '../i18n.js';
 
-/** A ticket's number, or 待编号 / "Pending number" while the server has not numbered it yet. */
-export function TicketNumber({ id, className }: { id: string; className?: string }) {
+/** A number as stored, or 待编号 / "Pending number" (with `hint` as its tooltip) while it is provisional. */
+function NumberOrPending({ id, pending, hint, className }: { id: string; pending: boolean; hint: MessageKey; className: string | undefined }) {
   const t = useT();
-  if (!isProvisionalTicketId(id)) return <span className={className}>{id}</span>;
+  if (!pending) return <span className={className}>{id}</span>;
   return (
-    <span className={`${className ?? ''} pending-number`} title={t('manual.pendingNumberHint')} data-provisional-id={id}>
+    <span className={`${className ?? ''} pending-number`} title={t(hint)} data-provisional-id={id}>
       {t('manual.pendingNumber')}
     </span>
   );
+}
+
+/** A ticket's number, or 待编号 / "Pending number" while the server has not numbered it yet. */
+export function TicketNumber({ id, className }: { id: string; className?: string }) {
+  return <NumberOrPending id={id} pending={isProvisionalTicketId(id)} hint="manual.pendingNumberHint" className={className} />;
 }
 
 /**
@@ -18,11 +24,5 @@ export function TicketNumber({ id, className }: { id: string; className?: string
  * meant nothing to the agent) until the ticket reaches the server (walk-8).
  */
 export function CustomerNumber({ id, className }: { id: string; className?: string }) {
-  const t = useT();
-  if (!isProvisionalCustomerId(id)) return <span className={className}>{id}</span>;
-  return (
-    <span className={`${className ?? ''} pending-number`} title={t('manual.pendingCustomerNumberHint')} data-provisional-id={id}>
-      {t('manual.pendingNumber')}
-    </span>
-  );
+  return <NumberOrPending id={id} pending={isProvisionalCustomerId(id)} hint="manual.pendingCustomerNumberHint" className={className} />;
 }
